@@ -1,0 +1,17 @@
+"""HeliosDB kernel: transactions, branches, storage and the SQL executor.
+
+Embedded use (no server)::
+
+    import helios_core
+    session = helios_core.connect()          # in-memory
+    session.execute("select 1")
+"""
+
+__version__ = "0.1.0"
+
+
+def connect(data_dir=None, *, user: str = "helios", database: str = "helios", branch: str = "main"):
+    """Open an embedded engine (in memory when data_dir is None) and return a Session."""
+    from helios_core.engine import Engine
+
+    return Engine.open(data_dir).connect(user=user, database=database, branch=branch)

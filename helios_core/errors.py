@@ -1,0 +1,142 @@
+"""Errors a client can see. Every error raised to a session carries a SQLSTATE.
+
+Protocol plugins translate these into their own wire errors (PG ErrorResponse,
+Mongo error code, ClickHouse exception); the kernel speaks SQLSTATE because it
+is the most detailed taxonomy of the three.
+"""
+
+from __future__ import annotations
+
+
+class HeliosError(Exception):
+    """Base class: an error reported to one client; the server goes on."""
+
+    sqlstate = "XX000"
+    severity = "ERROR"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        sqlstate: str | None = None,
+        detail: str | None = None,
+        hint: str | None = None,
+        position: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if sqlstate is not None:
+            self.sqlstate = sqlstate
+        self.detail = detail
+        self.hint = hint
+        self.position = position  # 1-based character offset into the statement text
+
+
+class SyntaxError_(HeliosError):
+    sqlstate = "42601"
+
+
+class UndefinedTable(HeliosError):
+    sqlstate = "42P01"
+
+
+class UndefinedColumn(HeliosError):
+    sqlstate = "42703"
+
+
+class UndefinedFunction(HeliosError):
+    sqlstate = "42883"
+
+
+class DuplicateObject(HeliosError):
+    sqlstate = "42710"
+
+
+class DuplicateTable(HeliosError):
+    sqlstate = "42P07"
+
+
+class UniqueViolation(HeliosError):
+    sqlstate = "23505"
+
+
+class NotNullViolation(HeliosError):
+    sqlstate = "23502"
+
+
+class ForeignKeyViolation(HeliosError):
+    sqlstate = "23503"
+
+
+class CheckViolation(HeliosError):
+    sqlstate = "23514"
+
+
+class NumericValueOutOfRange(HeliosError):
+    sqlstate = "22003"
+
+
+class DivisionByZero(HeliosError):
+    sqlstate = "22012"
+
+
+class InvalidTextRepresentation(HeliosError):
+    sqlstate = "22P02"
+
+
+class DatatypeMismatch(HeliosError):
+    sqlstate = "42804"
+
+
+class SerializationFailure(HeliosError):
+    sqlstate = "40001"
+
+
+class DeadlockDetected(HeliosError):
+    sqlstate = "40P01"
+
+
+class LockNotAvailable(HeliosError):
+    sqlstate = "55P03"
+
+
+class QueryCanceled(HeliosError):
+    sqlstate = "57014"
+
+
+class InFailedTransaction(HeliosError):
+    sqlstate = "25P02"
+
+
+class InsufficientPrivilege(HeliosError):
+    sqlstate = "42501"
+
+
+class TooManyConnections(HeliosError):
+    sqlstate = "53300"
+
+
+class OutOfMemory(HeliosError):
+    sqlstate = "53200"
+
+
+class DiskFull(HeliosError):
+    sqlstate = "53100"
+
+
+class FeatureNotSupported(HeliosError):
+    sqlstate = "0A000"
+
+
+class InvalidParameterValue(HeliosError):
+    sqlstate = "22023"
+
+
+class UndefinedObject(HeliosError):
+    sqlstate = "42704"
+
+
+class InvalidCatalogName(HeliosError):
+    """Unknown database."""
+
+    sqlstate = "3D000"

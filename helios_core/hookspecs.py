@@ -1,0 +1,247 @@
+"""The whole plugin API of HeliosDB on one page.
+
+A plugin is a Python distribution that registers a module under the entry-point
+group ``helios`` and implements some of the hooks below with ``@hookimpl``::
+
+    # pyproject.toml
+    [project.entry-points.helios]
+    my_plugin = "my_plugin"
+
+    # my_plugin.py
+    from helios_core.hookspecs import hookimpl, SqlFunction
+
+    @hookimpl
+    def helios_sql_functions():
+        return [SqlFunction(name="double_it", impl=lambda args: pc.multiply(args[0], 2),
+                            return_type="bigint")]
+
+Hooks are grouped by what they extend: protocol servers, storage tiers, WAL
+archivers, SQL extensions, configuration, lifecycle, metrics. Every hook returns
+plain attrs objects defined in this file, so a plugin needs nothing else from
+the core but the session API (``helios_core.session.Session``) that protocol
+servers use to run statements.
+
+Set ``HELIOS_TRACE_HOOKS=1`` to log every hook call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import pluggy
+
+if TYPE_CHECKING:  # pragma: no cover
+    import anyio.abc
+    import pyarrow as pa
+
+    from helios_core.kernel import Kernel
+
+PROJECT = "helios"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# ---------------------------------------------------------------------------
+# Protocol servers
+# ---------------------------------------------------------------------------
+
+
+@attrs.define(kw_only=True)
+class ProtocolContext:
+    """What a protocol server gets when it starts.
+
+    ``listener`` is already bound by the kernel (so a port in use is reported
+    uniformly); ``config`` is the plugin's ``[protocols.<name>]`` section as an
+    instance of its ``config_class``; ``kernel.open_session(...)`` is the only
+    way into the engine. ``stopping`` is set when a graceful shutdown begins:
+    stop accepting and let running statements finish.
+    """
+
+    kernel: Kernel
+    config: Any
+    listener: anyio.abc.Listener
+    stopping: Any  # anyio.Event
+    log: Any  # logging.Logger
+
+
+@attrs.define(kw_only=True)
+class ProtocolServer:
+    """A wire protocol: its config section name, default port and serve loop.
+
+    ``serve(ctx)`` runs until cancelled; the kernel cancels it after the grace
+    period of a shutdown. ``config_class`` is an attrs class for the section's
+    protocol-specific keys; the common keys (enabled, host, port,
+    max_connections) are always accepted.
+    """
+
+    name: str
+    default_port: int
+    serve: Callable[[ProtocolContext], Awaitable[None]]
+    config_class: type | None = None
+    package: str = ""
+
+
+@hookspec
+def helios_protocol_servers() -> Sequence[ProtocolServer]:
+    """Wire protocols this plugin serves.
+
+    Example::
+
+        @hookimpl
+        def helios_protocol_servers():
+            return [ProtocolServer(name="echo", default_port=7777, serve=serve_echo)]
+    """
+
+
+# ---------------------------------------------------------------------------
+# Storage tiers
+# ---------------------------------------------------------------------------
+
+
+class StorageTier:
+    """Where immutable segment files live. Names are relative paths ("db/branch/t/000123.arrow").
+
+    Segments never change after ``put``; tiering is moving a name from one tier
+    to another. ``open`` returns a pyarrow Buffer (memory-mapped where the tier
+    is local) so the kernel reads Arrow IPC zero-copy.
+    """
+
+    name: str = "tier"
+
+    def put(self, name: str, data: bytes | pa.Buffer) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def open(self, name: str) -> pa.Buffer:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def list(self, prefix: str = "") -> Iterable[str]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def delete(self, name: str) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def size(self, name: str) -> int:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+@attrs.define(kw_only=True)
+class StorageTierFactory:
+    """A named kind of tier; ``create(data_dir, config)`` builds one."""
+
+    name: str
+    create: Callable[[str, Any], StorageTier]
+    config_class: type | None = None
+    package: str = ""
+
+
+@hookspec
+def helios_storage_tiers() -> Sequence[StorageTierFactory]:
+    """Storage tiers this plugin provides.
+
+    Example::
+
+        @hookimpl
+        def helios_storage_tiers():
+            return [StorageTierFactory(name="nvme", create=lambda data_dir, cfg: DiskTier(data_dir))]
+    """
+
+
+# ---------------------------------------------------------------------------
+# WAL archivers
+# ---------------------------------------------------------------------------
+
+
+class WalArchiver:
+    """Ships closed WAL segments somewhere durable and brings them back for restore."""
+
+    def archive(self, name: str, data: bytes) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def list(self) -> Iterable[str]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def fetch(self, name: str) -> bytes:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+@attrs.define(kw_only=True)
+class WalArchiverFactory:
+    name: str
+    create: Callable[[str, Any], WalArchiver]
+    config_class: type | None = None
+    package: str = ""
+
+
+@hookspec
+def helios_wal_archivers() -> Sequence[WalArchiverFactory]:
+    """WAL archivers this plugin provides (selected by ``[storage.wal_archiving] primary_backend``)."""
+
+
+# ---------------------------------------------------------------------------
+# SQL extensions
+# ---------------------------------------------------------------------------
+
+
+@attrs.define(kw_only=True)
+class SqlFunction:
+    """A scalar SQL function implemented over Arrow arrays.
+
+    ``impl(args)`` receives one ``pyarrow.Array`` per argument (all the same
+    length; constants are broadcast) and returns an Array of that length.
+    ``return_type`` is a SQL type name ("bigint", "text", "double precision"...).
+    ``arg_types`` (optional) are SQL type names the arguments are cast to first.
+    """
+
+    name: str
+    impl: Callable[[list[pa.Array]], pa.Array]
+    return_type: str
+    arg_types: Sequence[str] | None = None
+    strict: bool = True  # NULL in, NULL out without calling impl
+
+
+@hookspec
+def helios_sql_functions() -> Sequence[SqlFunction]:
+    """Scalar SQL functions this plugin adds.
+
+    Example::
+
+        @hookimpl
+        def helios_sql_functions():
+            return [SqlFunction(name="add_one", impl=lambda a: pc.add(a[0], 1), return_type="bigint")]
+    """
+
+
+# ---------------------------------------------------------------------------
+# Lifecycle, background jobs, metrics
+# ---------------------------------------------------------------------------
+
+
+@attrs.define(kw_only=True)
+class BackgroundJob:
+    """A periodic job the kernel runs in its task group every ``interval`` seconds."""
+
+    name: str
+    interval: float
+    run: Callable[[Kernel], Awaitable[None] | None]
+
+
+@hookspec
+def helios_startup(kernel: Kernel) -> None:
+    """Called once the engine is open, before protocol servers accept connections."""
+
+
+@hookspec
+def helios_shutdown(kernel: Kernel) -> None:
+    """Called after protocol servers stopped, before the engine is flushed and closed."""
+
+
+@hookspec
+def helios_background_jobs(kernel: Kernel) -> Sequence[BackgroundJob]:
+    """Periodic jobs (flush, compaction, tiering, archiving...)."""
+
+
+@hookspec
+def helios_register_metrics(registry: Any) -> None:
+    """Register prometheus_client collectors on the kernel's CollectorRegistry."""
