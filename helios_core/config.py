@@ -1,0 +1,459 @@
+"""helios.toml -> validated attrs config classes; every error names its key path.
+
+An operator reads one line and knows what to fix::
+
+    helios: config error in helios.toml: protocols.postgres.port: must be between 0 and 65535, got 70000
+    helios: config error in helios.toml: protocols.mongodb: plugin not installed; pip install helios-protocol-mongo
+
+Rules: an unknown key, a value of the wrong type, an impossible value, or a section for a
+plugin that is not installed is a ``ConfigError``. No file at all means the embedded
+defaults: data in ``./helios-data``, every installed protocol enabled on 127.0.0.1 on its
+standard port (or the next free one, said in the log).
+
+A protocol's section holds the common keys (``enabled``, ``host``, ``port``,
+``max_connections``) plus the keys of the plugin's own ``ProtocolServer.config_class``,
+an attrs class whose annotations are checked here (bool, int, float, str, list[...],
+dict[str, ...], unions) and whose field metadata may say ``{"duration": True}`` (a value
+like "30s" becomes seconds), ``{"min": ..}``, ``{"max": ..}`` or ``{"choices": (..)}``.
+Validators and converters of the class run too; their errors are reported at the section.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.metadata
+import re
+import tomllib
+import types
+import typing
+from collections.abc import Collection, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from helios_core.logs import LEVELS
+
+# Config sections of first-party plugins -> the pip package that provides them.
+FIRST_PARTY_SECTIONS: dict[str, str] = {
+    "protocols.postgres": "helios-protocol-pg",
+    "protocols.mongodb": "helios-protocol-mongo",
+    "protocols.clickhouse": "helios-protocol-clickhouse",
+    "storage.tiers": "helios-storage-object",
+    "storage.wal_archiving": "helios-storage-object",
+    "search": "helios-search",
+}
+
+DEFAULT_DATA_DIR = "./helios-data"
+DEFAULT_HOST = "127.0.0.1"
+
+
+class ConfigError(Exception):
+    """A configuration problem, reported as one line: ``<key path>: <what is wrong>``."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}" if path else message)
+        self.path = path
+        self.message = message
+
+
+# ---------------------------------------------------------------------------
+# Values
+# ---------------------------------------------------------------------------
+
+_DURATION_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+_DURATION_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(us|ms|s|m|h|d|w)")
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from a number (seconds) or a string such as "30s", "500ms", "1h30m", "7d"."""
+    if isinstance(value, bool):
+        raise TypeError(f"expected a duration such as \"30s\" or \"7d\", got {value!r}")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError(f"must not be negative, got {value!r}")
+        return float(value)
+    if not isinstance(value, str):
+        raise TypeError(f"expected a duration such as \"30s\" or \"7d\", got {_describe(value)}")
+    text = value.strip().lower()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    pos, total = 0, 0.0
+    while pos < len(text):
+        m = _DURATION_PART.match(text, pos)
+        if not m:
+            raise ValueError(f"expected a duration such as \"30s\", \"15m\", \"7d\", got {value!r}")
+        total += float(m[1]) * _DURATION_UNITS[m[2]]
+        pos = m.end()
+    if not text:
+        raise ValueError("expected a duration such as \"30s\" or \"7d\", got an empty string")
+    return total
+
+
+def _describe(value: Any) -> str:
+    kind = {bool: "boolean", int: "integer", float: "float", str: "string", list: "array", dict: "table"}.get(
+        type(value), type(value).__name__
+    )
+    shown = repr(value) if not isinstance(value, dict | list) else ""
+    return f"{kind} {shown}".strip()
+
+
+def _type_name(tp: Any) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
+    if tp in names:
+        return names[tp]
+    origin = typing.get_origin(tp)
+    if origin in (list, tuple):
+        return "an array"
+    if origin is dict or tp is dict:
+        return "a table"
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp) if a is not type(None))
+    return getattr(tp, "__name__", str(tp))
+
+
+def _check_type(value: Any, tp: Any, path: str) -> Any:
+    """Return ``value`` (converted where lossless: int -> float) or raise ConfigError."""
+    if tp is Any or tp is object:
+        return value
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(tp):
+            if arg is type(None):
+                continue
+            try:
+                return _check_type(value, arg, path)
+            except ConfigError:
+                continue
+        raise ConfigError(path, f"expected {_type_name(tp)}, got {_describe(value)}")
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+    elif tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif tp is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    elif tp is str:
+        if isinstance(value, str):
+            return value
+    elif origin in (list, tuple) or tp in (list, tuple):
+        if isinstance(value, list):
+            args = typing.get_args(tp)
+            items = [_check_type(v, args[0], f"{path}[{i}]") for i, v in enumerate(value)] if args else value
+            return tuple(items) if origin is tuple else items
+    elif origin is dict or tp is dict:
+        if isinstance(value, dict):
+            args = typing.get_args(tp)
+            if not args:
+                return dict(value)
+            return {k: _check_type(v, args[1], f"{path}.{k}") for k, v in value.items()}
+    else:
+        return value  # a type we do not know how to check: the class's own validators decide
+    raise ConfigError(path, f"expected {_type_name(tp)}, got {_describe(value)}")
+
+
+def _check_bounds(value: Any, meta: Mapping[str, Any], path: str) -> None:
+    choices = meta.get("choices")
+    if choices is not None and value not in choices:
+        raise ConfigError(path, f"must be one of {', '.join(repr(c) for c in choices if c is not None)}, got {value!r}")
+    lo, hi = meta.get("min"), meta.get("max")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if lo is not None and hi is not None and not (lo <= value <= hi):
+            raise ConfigError(path, f"must be between {lo} and {hi}, got {value!r}")
+        if lo is not None and value < lo:
+            raise ConfigError(path, f"must be at least {lo}, got {value!r}")
+        if hi is not None and value > hi:
+            raise ConfigError(path, f"must be at most {hi}, got {value!r}")
+
+
+def _unknown_key(path: str, key: str, allowed: list[str]) -> ConfigError:
+    where = f"{path}.{key}" if path else key
+    close = difflib.get_close_matches(key, allowed, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    known = ", ".join(sorted(allowed)) or "none"
+    return ConfigError(where, f"unknown key{hint}; known keys: {known}")
+
+
+def structure(cls: type, raw: Mapping[str, Any], path: str, *, extra: Mapping[str, Any] | None = None) -> Any:
+    """Build attrs class ``cls`` from a TOML table, checking keys, types and bounds."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(path, f"expected a table, got {_describe(raw)}")
+    try:
+        hints = typing.get_type_hints(cls)
+    except (NameError, TypeError, AttributeError):  # unresolvable annotations: leave checking to the class
+        hints = {}
+    fields = {f.name: f for f in attrs.fields(cls) if f.init}
+    public = [name for name, f in fields.items() if not name.startswith("_") and not f.metadata.get("internal")]
+    kwargs: dict[str, Any] = dict(extra or {})
+    for key, value in raw.items():
+        if key not in public or key in kwargs:
+            raise _unknown_key(path, key, public)
+        field = fields[key]
+        where = f"{path}.{key}" if path else key
+        meta = field.metadata or {}
+        if isinstance(meta.get("section"), type):
+            value = structure(meta["section"], value, where)
+        elif meta.get("duration"):
+            try:
+                value = parse_duration(value)
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(where, str(exc)) from None
+        elif field.converter is None:
+            value = _check_type(value, hints.get(key, Any), where)
+        _check_bounds(value, meta, where)
+        kwargs[key] = value
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(path, str(exc)) from None
+
+
+# ---------------------------------------------------------------------------
+# Sections
+# ---------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class ProtocolSettings:
+    """The keys every ``[protocols.<name>]`` section accepts; ``options`` holds the plugin's own."""
+
+    enabled: bool = True
+    host: str = attrs.field(default=DEFAULT_HOST)
+    port: int | None = attrs.field(default=None, metadata={"min": 0, "max": 65535})  # None: standard port, else the next free one
+    max_connections: int = attrs.field(default=100, metadata={"min": 1, "max": 1_000_000})
+    name: str = attrs.field(default="", metadata={"internal": True})
+    options: Any = attrs.field(default=None, metadata={"internal": True})  # instance of ProtocolServer.config_class, or None
+
+
+@attrs.frozen(kw_only=True)
+class StorageConfig:
+    retention: float = attrs.field(default=7 * 86400.0, metadata={"duration": True})  # seconds of history kept for time travel
+    compression: str = attrs.field(default="zstd", metadata={"choices": ("zstd", "lz4", "none")})
+    tier: str | None = None  # storage tier for segments; default: "nvme" when installed, else memory
+    tiers: dict[str, Any] = attrs.field(factory=dict)  # [storage.tiers.<name>] tables, passed to the tier plugin
+    wal_archiving: dict[str, Any] | None = None  # [storage.wal_archiving], passed to the archiver plugin
+
+    @property
+    def retention_seconds(self) -> int:
+        return int(self.retention)
+
+
+@attrs.frozen(kw_only=True)
+class LoggingConfig:
+    level: str = attrs.field(default="info", metadata={"choices": LEVELS})
+
+
+@attrs.frozen(kw_only=True)
+class MetricsConfig:
+    """The Prometheus endpoint (``GET /metrics``)."""
+
+    enabled: bool = False
+    host: str = attrs.field(default=DEFAULT_HOST)
+    port: int = attrs.field(default=9464, metadata={"min": 0, "max": 65535})
+
+
+@attrs.frozen(kw_only=True)
+class BranchingConfig:
+    max_branches: int = attrs.field(default=5000, metadata={"min": 1, "max": 10_000_000})
+    branch_isolation: str = attrs.field(default="strict", metadata={"choices": ("strict", "shared")})
+
+
+@attrs.frozen(kw_only=True)
+class AuthConfig:
+    """``[auth]``: passed on to protocol plugins (``kernel.config.auth``), validated here.
+
+    ``users`` maps a user name to its password (``[auth.users] alice = "secret"``);
+    ``method`` is how passwords are checked; None lets each protocol choose.
+    """
+
+    users: dict[str, str] = attrs.field(factory=dict)
+    method: str | None = attrs.field(
+        default=None, metadata={"choices": (None, "trust", "password", "md5", "scram-sha-256")}
+    )
+
+
+@attrs.frozen(kw_only=True)
+class HeliosConfig:
+    """The whole server configuration."""
+
+    data_dir: str = DEFAULT_DATA_DIR
+    shutdown_grace_period: float = attrs.field(default=10.0, metadata={"duration": True})
+    protocols: dict[str, ProtocolSettings] = attrs.field(factory=dict, metadata={"internal": True})  # [protocols.<name>], checked apart
+    storage: StorageConfig = attrs.field(factory=StorageConfig, metadata={"section": StorageConfig})
+    logging: LoggingConfig = attrs.field(factory=LoggingConfig, metadata={"section": LoggingConfig})
+    metrics: MetricsConfig = attrs.field(factory=MetricsConfig, metadata={"section": MetricsConfig})
+    branching: BranchingConfig = attrs.field(factory=BranchingConfig, metadata={"section": BranchingConfig})
+    auth: AuthConfig = attrs.field(factory=AuthConfig, metadata={"section": AuthConfig})
+    search: dict[str, Any] | None = None  # [search], passed to the search plugin
+    source: str | None = attrs.field(default=None, metadata={"internal": True})  # the file it came from; None for embedded defaults
+
+
+# ---------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------
+
+
+def _package_installed(package: str) -> bool:
+    try:
+        importlib.metadata.distribution(package)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def _require_plugin(section: str) -> None:
+    package = FIRST_PARTY_SECTIONS[section]
+    if not _package_installed(package):
+        raise ConfigError(section, f"plugin not installed; pip install {package}")
+
+
+def _protocols(raw: Any, servers: Mapping[str, Any]) -> dict[str, ProtocolSettings]:
+    if not isinstance(raw, Mapping):
+        raise ConfigError("protocols", f"expected a table of protocol sections, got {_describe(raw)}")
+    common = [f.name for f in attrs.fields(ProtocolSettings) if f.name not in ("name", "options")]
+    out: dict[str, ProtocolSettings] = {}
+    for name, section in raw.items():
+        path = f"protocols.{name}"
+        server = servers.get(name)
+        if server is None:
+            package = FIRST_PARTY_SECTIONS.get(path)
+            if package:
+                raise ConfigError(path, f"plugin not installed; pip install {package}")
+            known = ", ".join(sorted(servers)) or "none"
+            raise ConfigError(path, f"no installed plugin provides protocol {name!r} (installed: {known})")
+        if not isinstance(section, Mapping):
+            raise ConfigError(path, f"expected a table, got {_describe(section)}")
+        own = {k: v for k, v in section.items() if k not in common}
+        options = None
+        config_class = getattr(server, "config_class", None)
+        if config_class is not None:
+            options = structure(config_class, own, path)
+        elif own:
+            key = next(iter(own))
+            raise _unknown_key(path, key, common)
+        base = structure(ProtocolSettings, {k: v for k, v in section.items() if k in common}, path)
+        out[name] = attrs.evolve(base, name=name, options=options)
+    for name, server in servers.items():
+        if name not in out:
+            options = structure(server.config_class, {}, f"protocols.{name}") if server.config_class else None
+            out[name] = ProtocolSettings(name=name, options=options)
+    return out
+
+
+def _check_port_clashes(config: HeliosConfig) -> None:
+    used: dict[int, str] = {}
+    for name, proto in sorted(config.protocols.items()):
+        if proto.enabled and proto.port:
+            if proto.port in used:
+                raise ConfigError(f"protocols.{name}.port", f"{proto.port} is already used by {used[proto.port]}")
+            used[proto.port] = f"protocols.{name}.port"
+    if config.metrics.enabled and config.metrics.port and config.metrics.port in used:
+        raise ConfigError("metrics.port", f"{config.metrics.port} is already used by {used[config.metrics.port]}")
+
+
+def build_config(
+    raw: Mapping[str, Any],
+    servers: Mapping[str, Any],
+    *,
+    tiers: Collection[str] | None = None,
+    source: str | None = None,
+) -> HeliosConfig:
+    """Validate a parsed TOML document against the installed plugins.
+
+    ``servers``: protocol name -> ProtocolServer; ``tiers``: names of installed storage tiers
+    (None: not checked).
+    """
+    raw = dict(raw)
+    if "search" in raw:
+        _require_plugin("search")
+        if not isinstance(raw["search"], Mapping):
+            raise ConfigError("search", f"expected a table, got {_describe(raw['search'])}")
+    storage = raw.get("storage")
+    if isinstance(storage, Mapping):
+        for key in ("tiers", "wal_archiving"):
+            if key in storage:
+                _require_plugin(f"storage.{key}")
+                if not isinstance(storage[key], Mapping):
+                    raise ConfigError(f"storage.{key}", f"expected a table, got {_describe(storage[key])}")
+    protocols = _protocols(raw.pop("protocols", {}), servers)
+    config = structure(HeliosConfig, raw, "", extra={"protocols": protocols, "source": source})
+    if not config.data_dir.strip():
+        raise ConfigError("data_dir", "must not be empty")
+    for name, proto in config.protocols.items():
+        if not proto.host.strip():
+            raise ConfigError(f"protocols.{name}.host", "must not be empty")
+    if tiers is not None and config.storage.tier is not None and config.storage.tier not in tiers:
+        known = ", ".join(sorted(tiers)) or "none"
+        raise ConfigError("storage.tier", f"no installed storage tier {config.storage.tier!r} (installed: {known})")
+    _check_port_clashes(config)
+    return config
+
+
+def load_config(
+    path: str | Path | None, servers: Mapping[str, Any], *, tiers: Collection[str] | None = None
+) -> HeliosConfig:
+    """Read and validate ``path`` (None: embedded defaults)."""
+    if path is None:
+        return build_config({}, servers, tiers=tiers)
+    try:
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError("", f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("", f"not valid TOML: {exc}") from None
+    return build_config(raw, servers, tiers=tiers, source=str(path))
+
+
+EXAMPLE_CONFIG = """\
+# helios.toml: the configuration of one HeliosDB server (`helios serve --config helios.toml`).
+# Every key is optional; the values shown are the defaults. An unknown key, a wrong type or a
+# section for a plugin that is not installed stops the server with exit status 2.
+
+# Where the WAL, manifests and (with the storage_nvme plugin) segment files live.
+data_dir = "./helios-data"
+
+# On SIGINT/SIGTERM: stop accepting, let running statements finish for this long, then cancel.
+shutdown_grace_period = "10s"
+
+# One section per wire protocol plugin. Common keys: enabled, host, port, max_connections.
+# Without `port`, the standard port is used, or the next free one (said in the log).
+# Port 0 asks the OS for any free port.
+[protocols.postgres]            # pip install helios-protocol-pg
+enabled = true
+host = "127.0.0.1"
+# port = 5432
+max_connections = 100
+
+# [protocols.mongodb]           # pip install helios-protocol-mongo
+# port = 27017
+
+# [protocols.clickhouse]        # pip install helios-protocol-clickhouse
+# port = 9000
+
+[storage]
+retention = "7d"                # history kept for time travel and branching from the past
+compression = "zstd"            # zstd | lz4 | none
+
+# [storage.tiers.cold]          # pip install helios-storage-object
+# [storage.wal_archiving]       # pip install helios-storage-object
+
+[logging]
+level = "info"                  # debug | info | warning | error | critical
+
+[metrics]                       # Prometheus endpoint: GET http://host:port/metrics
+enabled = false
+host = "127.0.0.1"
+port = 9464
+
+[branching]
+max_branches = 5000
+branch_isolation = "strict"     # strict | shared
+
+[auth]
+# method = "scram-sha-256"      # trust | password | md5 | scram-sha-256
+[auth.users]
+# alice = "change-me"
+"""

@@ -1,0 +1,187 @@
+"""The plugin manager: hookspecs, built-in plugins and entry points of group ``helios``.
+
+Built-in behaviour that could be a plugin is registered through the same manager as
+third-party plugins (``DEFAULT_PLUGINS``), so ``helios plugins`` shows it and a plugin
+can be read as an example of how the core itself extends the kernel.
+
+Set ``HELIOS_TRACE_HOOKS=1`` to log one line per hook call and one per result.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import logging
+import os
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+import pluggy
+
+from helios_core import hookspecs
+from helios_core.hookspecs import (
+    PROJECT,
+    BackgroundJob,
+    ProtocolServer,
+    SqlFunction,
+    StorageTierFactory,
+    WalArchiverFactory,
+    hookimpl,
+)
+
+ENTRY_POINT_GROUP = "helios"
+log = logging.getLogger("helios.plugins")
+
+
+class PluginLoadError(Exception):
+    """An installed plugin could not be imported or registered."""
+
+
+class MemoryTierPlugin:
+    """Built-in: the kernel's in-memory storage tier (embedded and test use, no persistence)."""
+
+    @hookimpl
+    def helios_storage_tiers(self) -> list[StorageTierFactory]:
+        try:
+            from helios_core.storage import MemoryTier
+        except ImportError:  # the storage kernel is not built yet in this tree
+            return []
+        return [StorageTierFactory(name="memory", create=lambda data_dir, cfg: MemoryTier(), package="helios-core")]
+
+
+# Modules (or objects) registered before any entry point; they are plugins like any other.
+DEFAULT_PLUGINS: tuple[tuple[str, str | object], ...] = (
+    ("helios_core.memory_tier", MemoryTierPlugin()),
+    ("helios_core.metrics", "helios_core.metrics"),
+)
+
+
+@attrs.define(kw_only=True)
+class PluginInfo:
+    """What ``helios plugins`` shows for one registered plugin."""
+
+    name: str
+    distribution: str
+    version: str
+    hooks: list[str]
+    builtin: bool
+
+
+def _trace_hooks(pm: pluggy.PluginManager) -> None:
+    def before(hook_name: str, hook_impls: list[pluggy.HookImpl], kwargs: dict[str, Any]) -> None:
+        plugins = ",".join(impl.plugin_name for impl in hook_impls)
+        args = " ".join(f"{k}={type(v).__name__}" for k, v in kwargs.items())
+        log.info("hook call %s implementations=%s %s", hook_name, plugins or "-", args)
+
+    def after(outcome: Any, hook_name: str, hook_impls: list, kwargs: dict[str, Any]) -> None:
+        exc = outcome.exception
+        if exc is not None:
+            log.info("hook error %s %s: %s", hook_name, type(exc).__name__, exc)
+        else:
+            result = outcome.get_result()
+            size = len(result) if isinstance(result, list) else 1
+            log.info("hook result %s results=%d", hook_name, size)
+
+    pm.add_hookcall_monitoring(before, after)
+
+
+class HeliosPluginManager(pluggy.PluginManager):
+    """A pluggy manager that remembers which distribution each entry-point plugin came from."""
+
+    def __init__(self) -> None:
+        super().__init__(PROJECT)
+        self.distributions: dict[str, importlib.metadata.Distribution] = {}
+
+
+def make_plugin_manager(*, load_entry_points: bool = True) -> HeliosPluginManager:
+    """A fresh manager with the hookspecs, the built-in plugins and (optionally) installed plugins."""
+    pm = HeliosPluginManager()
+    pm.add_hookspecs(hookspecs)
+    for name, plugin in DEFAULT_PLUGINS:
+        obj = importlib.import_module(plugin) if isinstance(plugin, str) else plugin
+        pm.register(obj, name=name)
+    if load_entry_points:
+        _load_entry_points(pm)
+    if os.environ.get("HELIOS_TRACE_HOOKS", "") not in ("", "0"):
+        _trace_hooks(pm)
+    return pm
+
+
+def _load_entry_points(pm: HeliosPluginManager) -> None:
+    seen: set[str] = set()
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name in seen or pm.get_plugin(ep.name) is not None:
+            continue  # the same distribution found twice on sys.path
+        seen.add(ep.name)
+        dist = ep.dist.name if ep.dist is not None else "?"
+        try:
+            plugin = ep.load()
+            pm.register(plugin, name=ep.name)
+        except Exception as exc:  # reported as one clear line
+            raise PluginLoadError(f"plugin {ep.name!r} ({dist}) failed to load: {type(exc).__name__}: {exc}") from exc
+        if ep.dist is not None:
+            pm.distributions[ep.name] = ep.dist
+
+
+_default: HeliosPluginManager | None = None
+
+
+def get_plugin_manager() -> HeliosPluginManager:
+    """The process-wide plugin manager (created on first use)."""
+    global _default
+    if _default is None:
+        _default = make_plugin_manager()
+    return _default
+
+
+def plugin_infos(pm: pluggy.PluginManager) -> list[PluginInfo]:
+    """Registered plugins with their distribution, version and implemented hooks."""
+    import helios_core
+
+    dists = getattr(pm, "distributions", {})
+    builtin_names = {name for name, _ in DEFAULT_PLUGINS}
+    infos = []
+    for name, plugin in pm.list_name_plugin():
+        if plugin is None:
+            continue
+        hooks = sorted(impl_hook.name for impl_hook in pm.get_hookcallers(plugin) or [])
+        dist = dists.get(name)
+        if dist is not None:
+            dist_name, version = dist.name, dist.version
+        else:
+            dist_name, version = "helios-core", helios_core.__version__
+        infos.append(
+            PluginInfo(name=name, distribution=dist_name, version=version, hooks=hooks, builtin=name in builtin_names)
+        )
+    return infos
+
+
+def _flatten(results: Iterable[Iterable[Any] | None]) -> list[Any]:
+    return [item for group in results if group for item in group]
+
+
+def protocol_servers(pm: pluggy.PluginManager) -> list[ProtocolServer]:
+    """Every protocol server offered by the installed plugins, by unique name."""
+    found: dict[str, ProtocolServer] = {}
+    for server in _flatten(pm.hook.helios_protocol_servers()):
+        if server.name in found:
+            raise PluginLoadError(f"two plugins provide protocol {server.name!r}")
+        found[server.name] = server
+    return list(found.values())
+
+
+def storage_tier_factories(pm: pluggy.PluginManager) -> dict[str, StorageTierFactory]:
+    return {f.name: f for f in _flatten(pm.hook.helios_storage_tiers())}
+
+
+def wal_archiver_factories(pm: pluggy.PluginManager) -> dict[str, WalArchiverFactory]:
+    return {f.name: f for f in _flatten(pm.hook.helios_wal_archivers())}
+
+
+def sql_functions(pm: pluggy.PluginManager) -> list[SqlFunction]:
+    return _flatten(pm.hook.helios_sql_functions())
+
+
+def background_jobs(pm: pluggy.PluginManager, kernel: Any) -> list[BackgroundJob]:
+    return _flatten(pm.hook.helios_background_jobs(kernel=kernel))
