@@ -1,0 +1,170 @@
+"""QueryContext: everything the planner and executor need from a session.
+
+The SQL statement layer (helios_core.sql.session_impl, C2) builds one QueryContext
+per statement execution and hands it to the query layer (C1)::
+
+    from helios_core.sql.context import QueryContext
+    from helios_core.sql.planner import plan_query
+    from helios_core.sql.expr import Scope, compile_scalar
+
+    ctx = QueryContext(txn=txn, session=session, search_path=["public"],
+                       params=[42], param_types=[types.INT4],
+                       settings=session.settings, cancel_event=session_cancel_event)
+    plan = plan_query(select_ast, ctx)      # sqlglot exp.Query (Select/Union/...); binds names
+    plan.columns                            # list[(name, SqlType)]
+    plan.param_types                        # list[SqlType]: $n types, inferred where ctx gave None
+    for batch in plan.execute(ctx):         # Iterator[pa.RecordBatch], columns in plan order
+        ...
+
+A Plan holds no transaction: it may be executed many times (prepared statements) with a
+fresh context each time (new txn, new params). Re-plan after DDL changes the tables it reads.
+
+Contract for the things the planner reads through this context:
+
+- Tables: ``txn.get_table(schema, name)`` (storage TableDef).  The SQL type of a column is
+  ``ColumnDef.metadata["sql_type"]`` (a name accepted by ``types.type_from_name``, e.g.
+  ``"numeric(15,2)"``, ``"integer[]"``); without it the type is derived from the Arrow type.
+  The hidden column ``_rowid`` (int64, storage row id) can be selected explicitly
+  (``select t._rowid, ... from t``): DML uses it to find the rows to update/delete.
+- Views: catalog kind ``"view"``, key ``"<schema>.<name>"``, value
+  ``{"sql": "<select text>", "columns": [optional output names]}``.  The planner parses the
+  text with the "helios" dialect and expands it inline.
+- Virtual tables: ``helios_core.sql.virtual_tables`` (C2): looked up after real tables and
+  views; an entry has ``columns: list[(name, SqlType)]`` and ``produce(session) -> pa.Table``.
+- Name resolution: CTEs first, then for a qualified name its schema; for an unqualified
+  name ``pg_catalog`` and then each schema of ``search_path``.
+- Params: ``params[i]`` is the value of ``$(i+1)``: a Python value already of
+  ``param_types[i]`` (C2 converts wire text with the types module), or a ``pa.Scalar``.
+- ``as_of``: a commit timestamp every scan reads at (time travel); None = the snapshot.
+- Cancellation: operators call ``ctx.check_cancel()`` between batches; it raises
+  QueryCanceled (57014) once ``cancel_event`` is set or ``deadline`` (time.monotonic()) passed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from helios_core.errors import QueryCanceled
+
+if TYPE_CHECKING:  # pragma: no cover
+    from helios_core.sql.types import SqlType
+
+
+@attrs.define(kw_only=True)
+class RelationSource:
+    """What a table name resolved to: a stored table, a view, or a virtual table."""
+
+    kind: str  # "table" | "view" | "virtual"
+    schema: str
+    name: str
+    columns: list[tuple[str, SqlType]]
+    table: Any = None  # storage TableDef for kind "table"
+    view_sql: str | None = None  # for kind "view"
+    virtual: Any = None  # virtual table entry for kind "virtual"
+
+
+@attrs.define(kw_only=True)
+class QueryContext:
+    """Per-execution state shared by planner and operators (see module docstring)."""
+
+    txn: Any
+    session: Any = None
+    search_path: list[str] = attrs.Factory(lambda: ["public"])
+    params: list[Any] = attrs.Factory(list)
+    param_types: list[Any] = attrs.Factory(list)
+    settings: dict[str, str] = attrs.Factory(dict)
+    as_of: int | None = None
+    cancel_event: threading.Event | None = None
+    deadline: float | None = None
+    functions: Any = None  # module/object with the helios_core.sql.functions API; None = that module
+    # executor-private state of one execution (callers leave these alone):
+    outer_rows: list[Any] = attrs.Factory(list)  # correlated subqueries: stack of outer rows
+    subquery_cache: dict[int, Any] = attrs.Factory(dict)  # uncorrelated subquery results, CTEs
+    op_stats: dict[int, list] | None = None  # EXPLAIN ANALYZE: id(operator) -> [rows, seconds, loops]
+
+    # ----------------------------------------------------------------- cancellation
+    def check_cancel(self) -> None:
+        """Raise QueryCanceled (57014) when the statement was cancelled or timed out."""
+        if self.cancel_event is not None and self.cancel_event.is_set():
+            raise QueryCanceled("canceling statement due to user request")
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise QueryCanceled("canceling statement due to statement timeout")
+
+    # ----------------------------------------------------------------- functions
+    @property
+    def fn(self) -> Any:
+        """The scalar function/operator/cast registry (D's helios_core.sql.functions API)."""
+        if self.functions is not None:
+            return self.functions
+        from helios_core.sql import functions
+
+        return functions
+
+    # ----------------------------------------------------------------- catalog
+    def schemas_for(self, schema: str | None) -> list[str]:
+        """Schemas to search for a (possibly unqualified) relation name, in order."""
+        if schema:
+            return [schema]
+        out = ["pg_catalog"]
+        for s in self.search_path:
+            s = s.strip().strip('"')
+            if s == "$user":
+                continue
+            if s not in out:
+                out.append(s)
+        return out
+
+    def resolve_relation(self, schema: str | None, name: str) -> RelationSource | None:
+        """Find a table, view or virtual table; None when it does not exist."""
+        for sch in self.schemas_for(schema):
+            table = self.txn.get_table(sch, name) if self.txn is not None else None
+            if table is not None:
+                return RelationSource(
+                    kind="table", schema=sch, name=name, columns=table_sql_columns(table), table=table
+                )
+            view = self.txn.catalog_get("view", f"{sch}.{name}") if self.txn is not None else None
+            if view is not None:
+                return RelationSource(
+                    kind="view", schema=sch, name=name, columns=[], view_sql=view["sql"]
+                )
+            virt = lookup_virtual_table(sch, name)
+            if virt is not None:
+                return RelationSource(
+                    kind="virtual", schema=sch, name=name, columns=list(virt.columns), virtual=virt
+                )
+        return None
+
+
+def table_sql_columns(table: Any) -> list[tuple[str, SqlType]]:
+    """(name, SqlType) of a storage TableDef's columns, from metadata["sql_type"]."""
+    from helios_core.sql import types
+
+    out = []
+    for col in table.columns:
+        sql_name = (col.metadata or {}).get("sql_type")
+        if sql_name:
+            t = types.type_from_name(sql_name)
+        else:
+            t = types.sql_type_of_arrow(col.type)
+        out.append((col.name, t))
+    return out
+
+
+def lookup_virtual_table(schema: str, name: str) -> Any:
+    """C2's virtual table registry entry for schema.name, or None (tolerates its absence)."""
+    try:
+        from helios_core.sql import virtual_tables
+    except ImportError:
+        return None
+    for getter in ("lookup_virtual_table", "get_virtual_table", "lookup"):
+        fn = getattr(virtual_tables, getter, None)
+        if fn is not None:
+            return fn(schema, name)
+    registry = getattr(virtual_tables, "REGISTRY", None) or getattr(virtual_tables, "_REGISTRY", None)
+    if isinstance(registry, dict):
+        return registry.get((schema, name))
+    return None

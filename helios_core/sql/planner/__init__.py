@@ -1,0 +1,76 @@
+"""Query planner: sqlglot query trees -> trees of physical operators over Arrow batches.
+
+Entry point (used by the statement layer, C2)::
+
+    plan = plan_query(ast, ctx)      # ast: exp.Select | exp.Union | exp.Intersect | exp.Except
+                                     #      | exp.Values | exp.Subquery (a query expression)
+    plan.columns                     # list[(name, SqlType)] of the result, in order
+    plan.param_types                 # list[SqlType | None] for $1..$n (inferred when ctx had None)
+    plan.execute(ctx)                # Iterator[pa.RecordBatch]; columns named as plan.columns
+    plan.explain(ctx=None, analyze=False) -> list[str]   # EXPLAIN text lines
+
+Planning binds names against the catalog seen through ``ctx`` (see helios_core.sql.context)
+and raises HeliosError with PostgreSQL SQLSTATEs (42P01 unknown table, 42703 unknown column,
+42702 ambiguous column, 42803 grouping error, 42883 unknown function ...).  A Plan keeps no
+transaction, so it can be executed again with a new context (prepared statements).
+
+The planner itself lives in ``builder.py`` (binding + plan construction, one pass over the
+tree); operators are in ``helios_core.sql.operators``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+import pyarrow as pa
+
+from helios_core.sql.context import QueryContext
+
+
+@attrs.define
+class Plan:
+    """A planned query: a root operator plus the result column names and types."""
+
+    root: Any  # operators.base.Operator
+    columns: list[tuple[str, Any]]
+    param_types: list[Any] = attrs.Factory(list)
+
+    @property
+    def schema(self) -> pa.Schema:
+        """Arrow schema of the result batches (column names are the SQL names)."""
+        return pa.schema([pa.field(n, t.arrow_type) for n, t in self.columns])
+
+    def execute(self, ctx: QueryContext) -> Iterator[pa.RecordBatch]:
+        """Run the plan; yields batches whose columns are named like ``columns``."""
+        names = [n for n, _ in self.columns]
+        schema = self.schema
+        for batch in self.root.execute(ctx):
+            ctx.check_cancel()
+            if batch.num_rows == 0:
+                continue
+            yield pa.RecordBatch.from_arrays(list(batch.columns), schema=_with_names(batch, names, schema))
+
+    def to_table(self, ctx: QueryContext) -> pa.Table:
+        """All result rows as one table (convenience for tests and small results)."""
+        return pa.Table.from_batches(list(self.execute(ctx)), schema=self.schema)
+
+    def explain(self, ctx: QueryContext | None = None, analyze: bool = False) -> list[str]:
+        """EXPLAIN [ANALYZE] text; with analyze the plan is run (rows and time per operator)."""
+        from helios_core.sql.explain import explain_lines
+
+        return explain_lines(self, ctx, analyze=analyze)
+
+
+def _with_names(batch: pa.RecordBatch, names: list[str], schema: pa.Schema) -> pa.Schema:
+    if batch.schema.equals(schema):
+        return schema
+    return pa.schema([pa.field(n, c.type) for n, c in zip(names, batch.columns, strict=True)])
+
+
+def plan_query(ast: Any, ctx: QueryContext) -> Plan:
+    """Bind and plan a query expression (see module docstring)."""
+    from helios_core.sql.planner.builder import Builder
+
+    return Builder(ctx).plan_top(ast)
