@@ -1,0 +1,189 @@
+"""The SQL engine over one storage Store: sessions, roles and server-wide state.
+
+The kernel (and embedded users through ``helios_core.connect``) open one Engine per
+data directory and ask it for sessions::
+
+    engine = Engine.open(None)                 # in memory
+    session = engine.connect(user="helios", database="helios", branch="main")
+    session.execute("select 1")
+    engine.get_role("helios")                  # {"name", "superuser", "login", "password", ...}
+    engine.close()
+
+Roles are server-wide as in PostgreSQL, so they live outside every user database:
+catalog kind ``"role"`` on branch main of the hidden database ``_system``
+(``engine.list_databases()`` leaves it out). Role ``helios`` (superuser) and the
+databases ``helios`` and ``postgres`` exist from the start.
+
+Sequences are not transactional (as in PostgreSQL): their current values are kept here,
+per (database, branch, sequence), and persisted ahead in blocks by an autonomous
+transaction (see helios_core.sql.sequences).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from helios_core.errors import HeliosError, InvalidCatalogName
+
+SYSTEM_DB = "_system"
+DEFAULT_DATABASES = ("helios", "postgres")
+BOOTSTRAP_ROLE = "helios"
+
+
+class Engine:
+    """One storage Store plus what sessions share: roles, sequences, running sessions."""
+
+    def __init__(self, store: Any, *, data_dir: str | None = None) -> None:
+        self.store = store
+        self.data_dir = data_dir
+        self.lock = threading.RLock()
+        self.sessions: dict[int, Any] = {}  # backend pid -> session
+        self._pids = itertools.count(10001)
+        self.sequence_cache: dict[tuple[str, str, str], Any] = {}
+        self.plan_generation = 0  # bumped by every DDL commit: prepared plans re-plan
+        self.closed = False
+
+    # ------------------------------------------------------------------ lifecycle
+    @classmethod
+    def open(
+        cls,
+        data_dir: str | None,
+        *,
+        tier: Any = None,
+        sql_functions: Sequence[Any] = (),
+        retention_seconds: int = 7 * 86400,
+    ) -> Engine:
+        """Open (or create) the store in ``data_dir`` (None = in memory) and bootstrap it."""
+        from helios_core.storage import Store
+
+        kwargs: dict[str, Any] = {"retention_seconds": retention_seconds}
+        if tier is not None:
+            kwargs["tier"] = tier
+        store = Store.open(data_dir, **kwargs)
+        engine = cls(store, data_dir=data_dir)
+        if sql_functions:
+            from helios_core.sql import functions
+
+            for fn in sql_functions:
+                functions.register_function(fn)
+        engine._bootstrap()
+        return engine
+
+    def _bootstrap(self) -> None:
+        existing = set(self.store.list_databases())
+        for db in (SYSTEM_DB, *DEFAULT_DATABASES):
+            if db not in existing:
+                self.store.create_database(db)
+        if self.get_role(BOOTSTRAP_ROLE) is None:
+            self.put_role({"name": BOOTSTRAP_ROLE, "superuser": True, "login": True, "password": None,
+                           "createdb": True, "createrole": True, "inherit": True, "replication": True,
+                           "bypassrls": True, "connection_limit": -1, "valid_until": None,
+                           "member_of": []})
+        for db in (*DEFAULT_DATABASES,):
+            self._ensure_public_schema(db)
+
+    def _ensure_public_schema(self, db: str) -> None:
+        txn = self.store.begin(db, "main")
+        try:
+            if txn.catalog_get("schema", "public") is None:
+                txn.catalog_put("schema", "public", {"name": "public", "owner": BOOTSTRAP_ROLE})
+            txn.commit()
+        except BaseException:
+            txn.rollback()
+            raise
+
+    def checkpoint(self) -> None:
+        from helios_core.sql import sequences
+
+        sequences.persist_all(self)
+        self.store.checkpoint()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        for session in list(self.sessions.values()):
+            try:
+                session.close()
+            except Exception:  # noqa: BLE001 - closing must go on for the others
+                pass
+        from helios_core.sql import sequences
+
+        sequences.persist_all(self)
+        self.store.close()
+        self.closed = True
+
+    # ------------------------------------------------------------------ sessions
+    def connect(
+        self,
+        user: str = "helios",
+        database: str = "helios",
+        branch: str = "main",
+        options: dict[str, str] | None = None,
+    ) -> Any:
+        """A new Session (helios_core.sql.session_impl.SqlSession) for user on database/branch."""
+        from helios_core.sql.session_impl import SqlSession
+
+        if database == SYSTEM_DB or database not in self.store.list_databases():
+            raise InvalidCatalogName(f'database "{database}" does not exist')
+        if self.get_role(user) is None:
+            raise HeliosError(f'role "{user}" does not exist', sqlstate="28000")
+        opts = dict(options or {})
+        branch = opts.pop("heliosdb.branch", branch)
+        if self.store.get_branch(database, branch) is None:
+            raise HeliosError(f'branch "{branch}" does not exist', sqlstate="42704")
+        with self.lock:
+            pid = next(self._pids)
+            session = SqlSession(self, user=user, database=database, branch=branch, options=opts, pid=pid)
+            self.sessions[pid] = session
+        return session
+
+    def forget_session(self, pid: int) -> None:
+        with self.lock:
+            self.sessions.pop(pid, None)
+
+    def list_databases(self) -> list[str]:
+        return [d for d in self.store.list_databases() if d != SYSTEM_DB]
+
+    # ------------------------------------------------------------------ roles
+    def _system_txn(self) -> Any:
+        return self.store.begin(SYSTEM_DB, "main")
+
+    def get_role(self, name: str) -> dict | None:
+        """The role record, or None: {"name","superuser","login","password", ...}."""
+        txn = self._system_txn()
+        try:
+            return txn.catalog_get("role", name)
+        finally:
+            txn.rollback()
+
+    def list_roles(self) -> dict[str, dict]:
+        txn = self._system_txn()
+        try:
+            return txn.catalog_list("role")
+        finally:
+            txn.rollback()
+
+    def put_role(self, role: dict) -> None:
+        txn = self._system_txn()
+        try:
+            txn.catalog_put("role", role["name"], role)
+            txn.commit()
+        except BaseException:
+            txn.rollback()
+            raise
+
+    def delete_role(self, name: str) -> None:
+        txn = self._system_txn()
+        try:
+            txn.catalog_delete("role", name)
+            txn.commit()
+        except BaseException:
+            txn.rollback()
+            raise
+
+    def bump_plan_generation(self) -> None:
+        with self.lock:
+            self.plan_generation += 1

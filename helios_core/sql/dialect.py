@@ -1,0 +1,677 @@
+"""The "helios" SQL dialect: PostgreSQL as sqlglot parses it, plus HeliosDB's own statements.
+
+``parse(sql)`` splits a query string into statements and returns one
+:class:`Statement` per statement: either a sqlglot expression tree or, for the
+session-level commands sqlglot does not model (SAVEPOINT, SHOW, BRANCH DDL,
+roles, PREPARE/EXECUTE ...), a :class:`Utility` record parsed here. Every
+syntax error becomes ``HeliosError`` 42601 with PostgreSQL's 1-based character
+position into the whole query string, and nothing of the string runs (as in
+PostgreSQL, the whole string is parsed before the first statement executes).
+
+Time travel: ``FROM t AS OF TIMESTAMP '2024-11-30 23:59:59' [AS] a`` parses to an
+``exp.Table`` whose ``version`` arg is ``exp.Version(this="TIMESTAMP", kind="AS OF",
+expression=<expr>)`` (the alias comes after the time-travel clause).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import attrs
+from sqlglot import exp
+from sqlglot.dialects.postgres import Postgres
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import Token, TokenType
+
+from helios_core.errors import SyntaxError_
+
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+
+class Helios(Postgres):
+    """PostgreSQL plus ``AS OF TIMESTAMP`` on table references."""
+
+    ALIAS_POST_VERSION = True
+
+    class Tokenizer(Postgres.Tokenizer):
+        pass
+
+    class Parser(Postgres.Parser):
+        VERSION_PHRASES = {
+            **Postgres.Parser.VERSION_PHRASES,
+            ("AS", "OF", "TIMESTAMP"): "TIMESTAMP",
+        }
+
+        def _parse_table_alias(self, alias_tokens=None):  # type: ignore[override]
+            # "t AS OF TIMESTAMP ..." is time travel, not an alias named "of"
+            if self._curr and self._curr.token_type == TokenType.ALIAS and self._next:
+                if self._next.text.upper() == "OF":
+                    return None
+            return super()._parse_table_alias(alias_tokens=alias_tokens)
+
+
+class _PlainTokenizer(Postgres.Tokenizer):
+    """Tokenizes utility statements word by word (no COMMAND swallowing the rest)."""
+
+    COMMANDS: set = set()
+    KEYWORDS = {k: v for k, v in Postgres.Tokenizer.KEYWORDS.items() if v != TokenType.COMMAND}
+
+
+DIALECT = Helios()
+_PLAIN = Helios()
+_PLAIN.tokenizer_class = _PlainTokenizer  # type: ignore[misc]
+
+# first words of the statements parsed here rather than by sqlglot
+_UTILITY_WORDS = {
+    "SAVEPOINT", "RELEASE", "ROLLBACK", "ABORT", "BEGIN", "START", "COMMIT", "END",
+    "SHOW", "RESET", "SET", "DISCARD", "PREPARE", "EXECUTE", "DEALLOCATE", "VACUUM",
+    "ANALYZE", "CHECKPOINT", "GRANT", "REVOKE", "LISTEN", "UNLISTEN", "NOTIFY",
+}
+_BRANCHY = {"CREATE", "DROP", "ALTER", "MERGE"}
+_ROLE_WORDS = {"ROLE", "USER", "GROUP"}
+
+
+@attrs.define(kw_only=True)
+class Utility:
+    """A session-level statement: ``kind`` names it, ``args`` holds its parts."""
+
+    kind: str
+    args: dict[str, Any] = attrs.Factory(dict)
+
+
+@attrs.define(kw_only=True)
+class Statement:
+    """One statement of a query string: its tree (or Utility), its text and where it starts."""
+
+    ast: Any  # exp.Expr | Utility
+    text: str
+    offset: int  # 0-based offset of ``text`` in the whole query string
+
+    @property
+    def is_utility(self) -> bool:
+        return isinstance(self.ast, Utility)
+
+
+def _syntax_error(message: str, position: int | None) -> SyntaxError_:
+    return SyntaxError_(message, position=position)
+
+
+def _near(sql: str, start: int, end: int) -> str:
+    text = sql[start:end + 1]
+    return f'syntax error at or near "{text}"' if text else "syntax error at end of input"
+
+
+def _split(sql: str) -> list[list[Token]]:
+    try:
+        toks = DIALECT.tokenize(sql)
+    except TokenError as e:
+        msg = str(e)
+        if "Missing '" in msg or "unterminated" in msg.lower() or "Error tokenizing" in msg:
+            raise _syntax_error("unterminated quoted string or comment", len(sql)) from None
+        raise _syntax_error(f"syntax error: {msg}", None) from None
+    chunks: list[list[Token]] = [[]]
+    for tok in toks:
+        if tok.token_type == TokenType.SEMICOLON:
+            chunks.append([])
+        else:
+            chunks[-1].append(tok)
+    return [c for c in chunks if c]
+
+
+def parse(sql: str) -> list[Statement]:
+    """Parse every statement of ``sql``; raises SyntaxError_ (42601) with a position."""
+    out: list[Statement] = []
+    for chunk in _split(sql):
+        start, end = chunk[0].start, chunk[-1].end
+        text = sql[start:end + 1]
+        first = chunk[0].text.upper()
+        second = chunk[1].text.upper() if len(chunk) > 1 else ""
+        util = None
+        if first in _UTILITY_WORDS or (first in _BRANCHY and second in {"BRANCH"} | _ROLE_WORDS) or (
+            first == "EXPLAIN"
+        ):
+            util = parse_utility(text, start)
+        if util is not None:
+            out.append(Statement(ast=util, text=text, offset=start))
+            continue
+        if chunk[0].token_type in (TokenType.VAR, TokenType.NUMBER, TokenType.STRING, TokenType.IDENTIFIER):
+            raise _syntax_error(f'syntax error at or near "{chunk[0].text}"', start + 1)
+        out.append(Statement(ast=_parse_chunk(sql, chunk), text=text, offset=start))
+    return out
+
+
+def _parse_chunk(sql: str, chunk: list[Token]) -> exp.Expr:
+    parser = DIALECT.parser(error_message_context=1 << 30)
+    try:
+        trees = parser.parse(chunk, sql)
+    except ParseError as e:
+        err = e.errors[0] if e.errors else {}
+        ctx = err.get("start_context") or ""
+        hl = err.get("highlight") or ""
+        pos = len(ctx)
+        if hl:
+            raise _syntax_error(f'syntax error at or near "{hl}"', pos + 1) from None
+        raise _syntax_error("syntax error at end of input", len(sql)) from None
+    tree = trees[0] if trees else None
+    if tree is None:
+        raise _syntax_error("syntax error at end of input", len(sql))
+    return tree
+
+
+# ---------------------------------------------------------------------------
+# utility statements: a tiny recursive-descent parser over plain tokens
+# ---------------------------------------------------------------------------
+
+
+class _Cursor:
+    def __init__(self, text: str, offset: int) -> None:
+        self.text = text
+        self.offset = offset
+        self.toks = _PLAIN.tokenize(text)
+        self.i = 0
+
+    @property
+    def cur(self) -> Token | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def word(self) -> str:
+        t = self.cur
+        if t is None or t.token_type in (TokenType.STRING, TokenType.IDENTIFIER):
+            return ""
+        return t.text.upper()
+
+    def peek_word(self, n: int = 1) -> str:
+        j = self.i + n
+        if j >= len(self.toks):
+            return ""
+        t = self.toks[j]
+        return "" if t.token_type in (TokenType.STRING, TokenType.IDENTIFIER) else t.text.upper()
+
+    def accept(self, *words: str) -> bool:
+        save = self.i
+        for w in words:
+            if self.word() != w:
+                self.i = save
+                return False
+            self.i += 1
+        return True
+
+    def expect(self, *words: str) -> None:
+        if not self.accept(*words):
+            self.fail()
+
+    def at_end(self) -> bool:
+        return self.i >= len(self.toks)
+
+    def fail(self) -> None:
+        t = self.cur
+        if t is None:
+            raise _syntax_error("syntax error at end of input", self.offset + len(self.text))
+        raise _syntax_error(f'syntax error at or near "{t.text}"', self.offset + t.start + 1)
+
+    def end(self) -> None:
+        if not self.at_end():
+            self.fail()
+
+    def name(self) -> str:
+        """An identifier: unquoted folds to lower case, quoted keeps its case."""
+        t = self.cur
+        if t is None or t.token_type in (TokenType.STRING, TokenType.NUMBER) or not t.text:
+            self.fail()
+        assert t is not None
+        self.i += 1
+        if t.token_type == TokenType.IDENTIFIER:
+            return t.text
+        if not (t.text[0].isalpha() or t.text[0] == "_"):
+            self.i -= 1
+            self.fail()
+        return t.text.lower()
+
+    def dotted_name(self) -> str:
+        parts = [self.name()]
+        while self.cur is not None and self.cur.token_type == TokenType.DOT:
+            self.i += 1
+            parts.append(self.name())
+        return ".".join(parts)
+
+    def value(self) -> str:
+        """A SET/option value: a string, a number (maybe signed), a word or identifier."""
+        t = self.cur
+        if t is None:
+            self.fail()
+        assert t is not None
+        if t.token_type in (TokenType.DASH, TokenType.PLUS):
+            self.i += 1
+            nxt = self.cur
+            if nxt is None or nxt.token_type != TokenType.NUMBER:
+                self.fail()
+            assert nxt is not None
+            self.i += 1
+            return ("-" if t.token_type == TokenType.DASH else "") + nxt.text
+        self.i += 1
+        if t.token_type in (TokenType.STRING, TokenType.NUMBER, TokenType.IDENTIFIER,
+                            TokenType.BYTE_STRING):
+            return t.text
+        if t.token_type in (TokenType.DEFAULT,):
+            return "DEFAULT"
+        if t.text and (t.text[0].isalpha() or t.text[0] == "_"):
+            return t.text.lower() if t.token_type != TokenType.TRUE else "true"
+        self.i -= 1
+        self.fail()
+        return ""
+
+    def string(self) -> str:
+        t = self.cur
+        if t is None or t.token_type not in (TokenType.STRING, TokenType.BYTE_STRING):
+            self.fail()
+        assert t is not None
+        self.i += 1
+        return t.text
+
+    def rest_text(self) -> str:
+        t = self.cur
+        return "" if t is None else self.text[t.start:]
+
+    def rest_offset(self) -> int:
+        t = self.cur
+        return self.offset + len(self.text) if t is None else self.offset + t.start
+
+
+_ISOLATION = {"READ UNCOMMITTED": "read committed", "READ COMMITTED": "read committed",
+              "REPEATABLE READ": "repeatable read", "SERIALIZABLE": "serializable"}
+
+
+def _txn_modes(c: _Cursor) -> dict[str, Any]:
+    modes: dict[str, Any] = {}
+    while not c.at_end():
+        if c.accept("ISOLATION", "LEVEL"):
+            for phrase in _ISOLATION:
+                if c.accept(*phrase.split()):
+                    modes["isolation"] = _ISOLATION[phrase]
+                    break
+            else:
+                c.fail()
+        elif c.accept("READ", "ONLY"):
+            modes["read_only"] = True
+        elif c.accept("READ", "WRITE"):
+            modes["read_only"] = False
+        elif c.accept("NOT", "DEFERRABLE") or c.accept("DEFERRABLE"):
+            pass
+        else:
+            c.fail()
+        if c.cur is not None and c.cur.token_type == TokenType.COMMA:
+            c.i += 1
+    return modes
+
+
+def parse_utility(text: str, offset: int = 0) -> Utility | None:
+    """Parse a session-level statement, or return None to let sqlglot have it."""
+    try:
+        c = _Cursor(text, offset)
+    except TokenError:
+        return None
+    w = c.word()
+    if w in ("BEGIN", "START"):
+        c.i += 1
+        if w == "START":
+            c.expect("TRANSACTION")
+        else:
+            c.accept("WORK") or c.accept("TRANSACTION")
+        return Utility(kind="begin", args=_txn_modes(c))
+    if w in ("COMMIT", "END"):
+        c.i += 1
+        c.accept("WORK") or c.accept("TRANSACTION")
+        chain = _chain(c)
+        c.end()
+        return Utility(kind="commit", args={"chain": chain})
+    if w in ("ROLLBACK", "ABORT"):
+        c.i += 1
+        c.accept("WORK") or c.accept("TRANSACTION")
+        if c.accept("TO"):
+            c.accept("SAVEPOINT")
+            name = c.name()
+            c.end()
+            return Utility(kind="rollback_to", args={"name": name})
+        chain = _chain(c)
+        c.end()
+        return Utility(kind="rollback", args={"chain": chain})
+    if w == "SAVEPOINT":
+        c.i += 1
+        name = c.name()
+        c.end()
+        return Utility(kind="savepoint", args={"name": name})
+    if w == "RELEASE":
+        c.i += 1
+        c.accept("SAVEPOINT")
+        name = c.name()
+        c.end()
+        return Utility(kind="release", args={"name": name})
+    if w == "SHOW":
+        c.i += 1
+        if c.accept("ALL"):
+            c.end()
+            return Utility(kind="show", args={"name": "all"})
+        if c.accept("TIME", "ZONE"):
+            c.end()
+            return Utility(kind="show", args={"name": "timezone"})
+        if c.accept("TRANSACTION", "ISOLATION", "LEVEL"):
+            c.end()
+            return Utility(kind="show", args={"name": "transaction_isolation"})
+        name = c.dotted_name()
+        c.end()
+        return Utility(kind="show", args={"name": name})
+    if w == "RESET":
+        c.i += 1
+        if c.accept("ALL"):
+            c.end()
+            return Utility(kind="reset", args={"name": "all"})
+        if c.accept("TIME", "ZONE"):
+            c.end()
+            return Utility(kind="reset", args={"name": "timezone"})
+        name = c.dotted_name()
+        c.end()
+        return Utility(kind="reset", args={"name": name})
+    if w == "SET":
+        return _parse_set(c)
+    if w == "DISCARD":
+        c.i += 1
+        what = c.word()
+        if what not in ("ALL", "PLANS", "SEQUENCES", "TEMP", "TEMPORARY"):
+            c.fail()
+        c.i += 1
+        c.end()
+        return Utility(kind="discard", args={"what": what.lower()})
+    if w == "PREPARE":
+        c.i += 1
+        if c.accept("TRANSACTION"):
+            return Utility(kind="unsupported", args={"what": "PREPARE TRANSACTION"})
+        name = c.name()
+        types: list[str] = []
+        if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
+            depth = 0
+            start = c.cur.start + 1
+            while c.cur is not None:
+                tt = c.cur.token_type
+                if tt == TokenType.L_PAREN:
+                    depth += 1
+                elif tt == TokenType.R_PAREN:
+                    depth -= 1
+                    if depth == 0:
+                        inner = c.text[start:c.cur.start]
+                        types = [x.strip() for x in inner.split(",") if x.strip()]
+                        c.i += 1
+                        break
+                c.i += 1
+        c.expect("AS")
+        body_offset = c.rest_offset()
+        body = c.rest_text()
+        if not body:
+            c.fail()
+        return Utility(kind="prepare", args={"name": name, "types": types, "body": body,
+                                             "body_offset": body_offset})
+    if w == "EXECUTE":
+        c.i += 1
+        name = c.name()
+        params_text = c.rest_text().strip()
+        return Utility(kind="execute", args={"name": name, "params": params_text,
+                                             "params_offset": c.rest_offset()})
+    if w == "DEALLOCATE":
+        c.i += 1
+        c.accept("PREPARE")
+        if c.accept("ALL"):
+            c.end()
+            return Utility(kind="deallocate", args={"name": None})
+        name = c.name()
+        c.end()
+        return Utility(kind="deallocate", args={"name": name})
+    if w in ("VACUUM", "ANALYZE", "CHECKPOINT", "LISTEN", "UNLISTEN", "NOTIFY"):
+        return Utility(kind="noop", args={"tag": "ANALYZE" if w == "ANALYZE" else w})
+    if w in ("GRANT", "REVOKE"):
+        return _parse_grant(c)
+    if w == "EXPLAIN":
+        c.i += 1
+        analyze = verbose = False
+        if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
+            c.i += 1
+            while c.cur is not None and c.cur.token_type != TokenType.R_PAREN:
+                word = c.word()
+                if word == "ANALYZE":
+                    analyze = True
+                elif word == "VERBOSE":
+                    verbose = True
+                c.i += 1
+            c.i += 1
+        else:
+            while c.word() in ("ANALYZE", "VERBOSE"):
+                analyze = analyze or c.word() == "ANALYZE"
+                verbose = verbose or c.word() == "VERBOSE"
+                c.i += 1
+        body_offset = c.rest_offset()
+        body = c.rest_text()
+        if not body:
+            c.fail()
+        return Utility(kind="explain", args={"analyze": analyze, "verbose": verbose, "body": body,
+                                             "body_offset": body_offset})
+    if w in _BRANCHY and c.peek_word() == "BRANCH":
+        return _parse_branch(c)
+    if w in ("CREATE", "ALTER", "DROP") and c.peek_word() in _ROLE_WORDS:
+        return _parse_role(c)
+    return None
+
+
+def _chain(c: _Cursor) -> bool:
+    if c.accept("AND", "NO", "CHAIN"):
+        return False
+    return c.accept("AND", "CHAIN")
+
+
+def _parse_set(c: _Cursor) -> Utility:
+    c.expect("SET")
+    local = False
+    if c.accept("SESSION", "CHARACTERISTICS", "AS", "TRANSACTION"):
+        return Utility(kind="set_session_characteristics", args=_txn_modes(c))
+    if c.accept("LOCAL"):
+        local = True
+    else:
+        c.accept("SESSION")
+    if c.accept("TRANSACTION"):
+        if c.accept("SNAPSHOT"):
+            return Utility(kind="unsupported", args={"what": "SET TRANSACTION SNAPSHOT"})
+        return Utility(kind="set_transaction", args=_txn_modes(c))
+    if c.accept("TIME", "ZONE"):
+        if c.accept("LOCAL") or c.accept("DEFAULT"):
+            c.end()
+            return Utility(kind="set", args={"name": "timezone", "value": None, "local": local})
+        if c.accept("INTERVAL"):
+            value = c.string()
+        else:
+            value = c.value()
+        c.end()
+        return Utility(kind="set", args={"name": "timezone", "value": value, "local": local})
+    if c.accept("NAMES"):
+        value = c.value()
+        c.end()
+        return Utility(kind="set", args={"name": "client_encoding", "value": value, "local": local})
+    if c.accept("ROLE") or c.accept("SESSION", "AUTHORIZATION"):
+        value = c.value()
+        c.end()
+        return Utility(kind="set_role", args={"value": value})
+    name = c.dotted_name()
+    if not (c.accept("TO") or (c.cur is not None and c.cur.token_type == TokenType.EQ and c.accept("="))):
+        if c.cur is not None and c.cur.token_type == TokenType.EQ:
+            c.i += 1
+        else:
+            c.fail()
+    if c.accept("DEFAULT"):
+        c.end()
+        return Utility(kind="set", args={"name": name, "value": None, "local": local})
+    values = [c.value()]
+    while c.cur is not None and c.cur.token_type == TokenType.COMMA:
+        c.i += 1
+        values.append(c.value())
+    c.end()
+    return Utility(kind="set", args={"name": name, "value": ", ".join(values), "local": local,
+                                     "values": values})
+
+
+def _parse_branch(c: _Cursor) -> Utility:
+    w = c.word()
+    c.i += 2
+    if w == "CREATE":
+        if_not_exists = c.accept("IF", "NOT", "EXISTS")
+        name = c.name()
+        parent = None
+        at = None
+        if c.accept("FROM"):
+            parent = c.name()
+        if c.accept("AT", "TIMESTAMP") or c.accept("AS", "OF", "TIMESTAMP") or c.accept("AT"):
+            at = c.string()
+        c.end()
+        return Utility(kind="create_branch", args={"name": name, "parent": parent, "at": at,
+                                                   "if_not_exists": if_not_exists})
+    if w == "DROP":
+        if_exists = c.accept("IF", "EXISTS")
+        name = c.name()
+        c.end()
+        return Utility(kind="drop_branch", args={"name": name, "if_exists": if_exists})
+    if w == "ALTER":
+        name = c.name()
+        if c.accept("RENAME", "TO"):
+            new = c.name()
+            c.end()
+            return Utility(kind="rename_branch", args={"name": name, "new": new})
+        if c.accept("SET"):
+            opts: dict[str, str] = {}
+            while True:
+                key = c.name()
+                if not c.accept("="):
+                    c.accept("TO")
+                opts[key] = c.value()
+                if c.cur is not None and c.cur.token_type == TokenType.COMMA:
+                    c.i += 1
+                    continue
+                break
+            c.end()
+            return Utility(kind="alter_branch_set", args={"name": name, "options": opts})
+        c.fail()
+    # MERGE BRANCH a INTO b [WITH (on_conflict = 'ours')]
+    src = c.name()
+    c.expect("INTO")
+    dst = c.name()
+    opts = {}
+    if c.accept("WITH"):
+        if c.cur is None or c.cur.token_type != TokenType.L_PAREN:
+            c.fail()
+        c.i += 1
+        while c.cur is not None and c.cur.token_type != TokenType.R_PAREN:
+            key = c.name()
+            c.accept("=")
+            opts[key] = c.value()
+            if c.cur is not None and c.cur.token_type == TokenType.COMMA:
+                c.i += 1
+        c.i += 1
+    c.end()
+    return Utility(kind="merge_branch", args={"source": src, "target": dst, "options": opts})
+
+
+def _parse_role(c: _Cursor) -> Utility:
+    w = c.word()
+    c.i += 1
+    c.i += 1  # ROLE / USER / GROUP
+    if w == "DROP":
+        if_exists = c.accept("IF", "EXISTS")
+        names = [c.name()]
+        while c.cur is not None and c.cur.token_type == TokenType.COMMA:
+            c.i += 1
+            names.append(c.name())
+        c.end()
+        return Utility(kind="drop_role", args={"names": names, "if_exists": if_exists})
+    name = c.name()
+    if w == "ALTER" and c.accept("RENAME", "TO"):
+        new = c.name()
+        c.end()
+        return Utility(kind="rename_role", args={"name": name, "new": new})
+    c.accept("WITH")
+    opts: dict[str, Any] = {}
+    while not c.at_end():
+        word = c.word()
+        c.i += 1
+        if word == "PASSWORD":
+            if c.accept("NULL"):
+                opts["password"] = None
+            else:
+                opts["password"] = c.string()
+        elif word in ("ENCRYPTED", "UNENCRYPTED"):
+            continue
+        elif word in ("SUPERUSER", "NOSUPERUSER", "LOGIN", "NOLOGIN", "CREATEDB", "NOCREATEDB",
+                      "CREATEROLE", "NOCREATEROLE", "INHERIT", "NOINHERIT", "REPLICATION",
+                      "NOREPLICATION", "BYPASSRLS", "NOBYPASSRLS"):
+            key = word.removeprefix("NO")
+            opts[key.lower()] = not word.startswith("NO")
+        elif word == "CONNECTION":
+            c.expect("LIMIT")
+            opts["connection_limit"] = int(c.value())
+        elif word == "VALID":
+            c.expect("UNTIL")
+            opts["valid_until"] = c.string()
+        elif word in ("IN", "ROLE", "ADMIN", "USER"):
+            if word == "IN":
+                c.accept("ROLE") or c.accept("GROUP")
+            names = [c.name()]
+            while c.cur is not None and c.cur.token_type == TokenType.COMMA:
+                c.i += 1
+                names.append(c.name())
+            opts.setdefault("member_of" if word == "IN" else "members", []).extend(names)
+        else:
+            c.i -= 1
+            c.fail()
+    kind = "create_role" if w == "CREATE" else "alter_role"
+    # CREATE USER implies LOGIN
+    if kind == "create_role" and c.toks[1].text.upper() == "USER":
+        opts.setdefault("login", True)
+    return Utility(kind=kind, args={"name": name, "options": opts})
+
+
+def _parse_grant(c: _Cursor) -> Utility:
+    """GRANT/REVOKE: privileges ON [TABLE|SCHEMA|BRANCH|DATABASE|...] objects TO/FROM roles."""
+    w = c.word()
+    c.i += 1
+    privs: list[str] = []
+    while not c.at_end() and c.word() not in ("ON", "TO", "FROM"):
+        t = c.cur
+        assert t is not None
+        if t.token_type != TokenType.COMMA:
+            privs.append(t.text.upper())
+        c.i += 1
+    on_kind = None
+    objects: list[str] = []
+    if c.accept("ON"):
+        if c.word() in ("TABLE", "SCHEMA", "BRANCH", "DATABASE", "SEQUENCE", "FUNCTION", "ALL"):
+            on_kind = c.word()
+            c.i += 1
+            if on_kind == "ALL":
+                on_kind = "ALL " + c.word()
+                c.i += 1
+                c.expect("IN", "SCHEMA")
+        else:
+            on_kind = "TABLE"
+        objects.append(c.dotted_name())
+        while c.cur is not None and c.cur.token_type == TokenType.COMMA:
+            c.i += 1
+            objects.append(c.dotted_name())
+    if not (c.accept("TO") or c.accept("FROM")):
+        c.fail()
+    roles = [c.name()]
+    while c.cur is not None and c.cur.token_type == TokenType.COMMA:
+        c.i += 1
+        roles.append(c.name())
+    while not c.at_end():
+        c.i += 1
+    return Utility(kind="grant" if w == "GRANT" else "revoke",
+                   args={"privileges": privs, "on": on_kind, "objects": objects, "roles": roles})
+
+
+def to_sql(tree: exp.Expr) -> str:
+    """Render a tree back to SQL in our dialect (used to store view definitions)."""
+    return DIALECT.generate(tree)

@@ -1,0 +1,485 @@
+"""SqlSession: the SQL engine's implementation of helios_core.session.Session.
+
+One object per client connection. ``execute`` parses a whole query string (nothing
+runs if any statement has a syntax error, as in PostgreSQL), then runs its statements
+in order inside an implicit transaction (or the explicit block), stopping at the first
+error. The error raised carries ``partial_results``: the Results of the statements
+that completed before it (a protocol sends those before the ErrorResponse).
+
+Statements are dispatched by kind: queries go to the planner (helios_core.sql.planner),
+DDL to ddl.py, DML to dml.py, COPY to copy.py, session commands (SET, SHOW, BEGIN,
+SAVEPOINT, PREPARE, branches, roles) are handled here and in transactions.py.
+
+Functions that need the session (for the planner/functions layer, via ``ctx.session``):
+``nextval(name)``, ``currval(name)``, ``setval(name, value, is_called=True)``,
+``lastval()``, ``current_setting(name, missing_ok=False)``, ``set_config(name, value,
+is_local)``, plus the attributes ``user``, ``database``, ``branch``, ``pid``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pyarrow as pa
+from sqlglot import exp
+
+from helios_core.errors import FeatureNotSupported, HeliosError, QueryCanceled
+from helios_core.session import CopySpec, PreparedStatement, Result, ResultColumn, Session
+from helios_core.sql import dialect
+from helios_core.sql.dialect import Statement, Utility
+from helios_core.sql.settings import Settings, display_name, parse_duration_ms
+from helios_core.sql.transactions import TransactionState
+
+# PostgreSQL's typlen per type OID (RowDescription's type size)
+_TYPE_SIZE = {16: 1, 18: 1, 19: 64, 20: 8, 21: 2, 23: 4, 24: 4, 26: 4, 700: 4, 701: 8, 1082: 4,
+              1083: 8, 1114: 8, 1184: 8, 1186: 16, 1266: 12, 2205: 4, 2206: 4, 2950: 16}
+
+
+def result_column(name: str, sql_type: Any, *, table_oid: int = 0, column_number: int = 0) -> ResultColumn:
+    """A ResultColumn for a SqlType (D's helios_core.sql.types.SqlType)."""
+    oid = int(getattr(sql_type, "oid", 25))
+    if oid == 705:  # unknown -> text, as PostgreSQL reports an untyped literal column
+        oid = 25
+    sql_name = sql_type.sql_name() if hasattr(sql_type, "sql_name") else str(sql_type)
+    if oid == 25:
+        sql_name = "text"
+    return ResultColumn(
+        name=name,
+        type_oid=oid,
+        type_name=sql_name,
+        typmod=int(getattr(sql_type, "typmod", -1)),
+        type_size=_TYPE_SIZE.get(oid, -1),
+        table_oid=table_oid,
+        column_number=column_number,
+    )
+
+
+class SqlSession(Session):
+    """A client's session on one database and branch (see module docstring)."""
+
+    def __init__(
+        self, engine: Any, *, user: str, database: str, branch: str, options: dict[str, str], pid: int
+    ) -> None:
+        self.engine = engine
+        self.user = user
+        self.database = database
+        self.pid = pid
+        self.settings_obj = Settings(options, user=user)
+        self.settings_obj.values["heliosdb.branch"] = branch
+        self.settings_obj.session_defaults["heliosdb.branch"] = branch
+        self.tx = TransactionState(self)
+        self.sql_prepared: dict[str, PreparedStatement] = {}
+        self._cancel = threading.Event()
+        self._running = False
+        self._lock = threading.Lock()
+        self.closed = False
+        self.last_sequence: str | None = None
+        self.currvals: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ Session properties
+    @property
+    def branch(self) -> str:
+        return self.settings_obj.values["heliosdb.branch"]
+
+    @property
+    def transaction_status(self) -> str:
+        return self.tx.status
+
+    @property
+    def settings(self) -> dict[str, str]:
+        return self.settings_obj.as_dict()
+
+    def search_path(self) -> list[str]:
+        out = []
+        for part in self.settings_obj.get("search_path").split(","):
+            p = part.strip()
+            if p.startswith('"') and p.endswith('"'):
+                p = p[1:-1]
+            if p == "$user":
+                p = self.user
+            if p:
+                out.append(p)
+        return out
+
+    def current_schema(self, txn: Any = None) -> str:
+        """The schema new objects go to: the first schema of search_path that exists."""
+        txn = txn or self.tx.current()
+        for s in self.search_path():
+            if s == "public" or txn.catalog_get("schema", s) is not None:
+                return s
+        raise HeliosError("no schema has been selected to create in", sqlstate="3F000")
+
+    # ------------------------------------------------------------------ running statements
+    def execute(self, sql: str) -> list[Result]:
+        """Run every statement of ``sql``; raises at the first error (with ``partial_results``)."""
+        self._check_open()
+        results: list[Result] = []
+        try:
+            stmts = dialect.parse(sql)
+        except HeliosError as e:
+            self.tx.on_error()
+            e.partial_results = results  # type: ignore[attr-defined]
+            raise
+        if not stmts:
+            return [Result(command_tag="EMPTY")]
+        for st in stmts:
+            try:
+                results.append(self._run_statement(st))
+            except HeliosError as e:
+                self.tx.on_error()
+                e.partial_results = results  # type: ignore[attr-defined]
+                raise
+            except Exception as e:  # an engine bug: report as internal error, keep the session
+                self.tx.on_error()
+                err = HeliosError(f"internal error: {type(e).__name__}: {e}", sqlstate="XX000")
+                err.partial_results = results  # type: ignore[attr-defined]
+                raise err from e
+        try:
+            self.tx.end_implicit()
+        except HeliosError as e:
+            e.partial_results = results  # type: ignore[attr-defined]
+            raise
+        return results
+
+    def _run_statement(self, st: Statement, params: Sequence[Any] = (), prepared: Any = None) -> Result:
+        ast = st.ast
+        if isinstance(ast, Utility) and ast.kind in ("rollback", "commit", "rollback_to"):
+            return self._utility(st)
+        self.tx.check_not_failed()
+        self._begin_statement()
+        try:
+            if isinstance(ast, Utility):
+                return self._utility(st)
+            self.tx.statement_start()
+            return self._dispatch(st, params, prepared)
+        finally:
+            self._end_statement()
+
+    def _begin_statement(self) -> None:
+        with self._lock:
+            self._cancel.clear()
+            self._running = True
+        timeout = self.settings_obj.get("statement_timeout")
+        ms = parse_duration_ms(timeout) if timeout else 0
+        self._deadline = time.monotonic() + ms / 1000.0 if ms else None
+
+    def _end_statement(self) -> None:
+        with self._lock:
+            self._running = False
+
+    def check_cancel(self) -> None:
+        if self._cancel.is_set():
+            raise QueryCanceled("canceling statement due to user request")
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise QueryCanceled("canceling statement due to statement timeout")
+
+    def context(self, txn: Any = None, params: Sequence[Any] = (), param_types: Sequence[Any] = (),
+                as_of: int | None = None) -> Any:
+        """A QueryContext (C1's contract) for running a query in this session."""
+        from helios_core.sql.context import QueryContext
+
+        return QueryContext(
+            txn=txn if txn is not None else self.tx.current(),
+            session=self,
+            search_path=self.search_path(),
+            params=list(params),
+            param_types=list(param_types),
+            settings=self.settings_obj.values,
+            as_of=as_of,
+            cancel_event=self._cancel,
+            deadline=getattr(self, "_deadline", None),
+        )
+
+    def _dispatch(self, st: Statement, params: Sequence[Any], prepared: Any) -> Result:
+        ast = st.ast
+        if isinstance(ast, (exp.Query, exp.Values, exp.Subquery)):
+            return self.run_query(ast, params, prepared)
+        if isinstance(ast, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
+            from helios_core.sql import dml
+
+            return dml.execute(self, ast, params, prepared)
+        if isinstance(ast, (exp.Create, exp.Drop, exp.Alter, exp.TruncateTable)):
+            from helios_core.sql import ddl
+
+            self.tx.wrote_ddl = True
+            self.engine.bump_plan_generation()
+            return ddl.execute(self, ast, st.text)
+        if isinstance(ast, exp.Copy):
+            from helios_core.sql import copy
+
+            return copy.start(self, ast)
+        if isinstance(ast, exp.Command):
+            word = str(ast.this).upper()
+            raise FeatureNotSupported(f"{word} is not supported", position=st.offset + 1)
+        raise FeatureNotSupported(f"statement not supported: {st.text[:60]}", position=st.offset + 1)
+
+    # ------------------------------------------------------------------ queries
+    def run_query(self, ast: Any, params: Sequence[Any] = (), prepared: Any = None) -> Result:
+        from helios_core.sql import dml
+
+        ctx = self.context(params=params, param_types=prepared.param_types if prepared is not None else ())
+        if prepared is not None and prepared.plan is not None:
+            plan = prepared.plan
+        else:
+            plan = self.plan_query(ast, ctx)
+        batches = list(plan.execute(ctx))
+        locks = ast.args.get("locks") if isinstance(ast, exp.Select) else None
+        if locks:
+            dml.lock_selected_rows(self, ast, ctx, locks)
+        rows = sum(b.num_rows for b in batches)
+        cols = [result_column(n, t) for n, t in plan.columns]
+        return Result(command_tag=f"SELECT {rows}", columns=cols, batches=batches)
+
+    def plan_query(self, ast: Any, ctx: Any) -> Any:
+        from helios_core.sql.planner import plan_query
+
+        return plan_query(ast, ctx)
+
+    # ------------------------------------------------------------------ utility statements
+    def _utility(self, st: Statement) -> Result:
+        u: Utility = st.ast
+        k = u.kind
+        a = u.args
+        if k == "begin":
+            notices = self.tx.begin_block(a)
+            return Result(command_tag="BEGIN", notices=notices)
+        if k == "commit":
+            notices = [] if self.tx.in_block else ["there is no transaction in progress"]
+            tag = self.tx.commit()
+            return Result(command_tag=tag, notices=notices)
+        if k == "rollback":
+            notices = [] if self.tx.in_block else ["there is no transaction in progress"]
+            self.tx.rollback()
+            return Result(command_tag="ROLLBACK", notices=notices)
+        if k == "savepoint":
+            self.tx.savepoint(a["name"])
+            return Result(command_tag="SAVEPOINT")
+        if k == "release":
+            self.tx.release(a["name"])
+            return Result(command_tag="RELEASE")
+        if k == "rollback_to":
+            self.tx.rollback_to(a["name"])
+            return Result(command_tag="ROLLBACK")
+        if k == "set_transaction":
+            self.tx.set_transaction(a)
+            return Result(command_tag="SET")
+        if k == "set_session_characteristics":
+            if "isolation" in a:
+                self.settings_obj.set("default_transaction_isolation", a["isolation"], in_block=self.tx.in_block)
+            if "read_only" in a:
+                self.settings_obj.set("default_transaction_read_only", "on" if a["read_only"] else "off",
+                                      in_block=self.tx.in_block)
+            return Result(command_tag="SET")
+        if k == "set":
+            self.set_setting(a["name"], a["value"], local=a.get("local", False))
+            return Result(command_tag="SET")
+        if k == "set_role":
+            return Result(command_tag="SET")
+        if k == "reset":
+            if a["name"] == "all":
+                branch = self.branch
+                self.settings_obj.reset("all", in_block=self.tx.in_block)
+                self._switch_branch_checked(self.settings_obj.values["heliosdb.branch"], previous=branch)
+            else:
+                self.set_setting(a["name"], None)
+            return Result(command_tag="RESET")
+        if k == "show":
+            return self._show(a["name"])
+        if k == "discard":
+            if a["what"] == "all":
+                if self.tx.in_block:
+                    raise HeliosError("DISCARD ALL cannot run inside a transaction block", sqlstate="25001")
+                self.settings_obj.reset("all")
+                self.sql_prepared.clear()
+                self.currvals.clear()
+                self.last_sequence = None
+            elif a["what"] == "plans":
+                pass
+            elif a["what"] == "sequences":
+                self.currvals.clear()
+                self.last_sequence = None
+            return Result(command_tag="DISCARD " + a["what"].upper().replace("TEMPORARY", "TEMP"))
+        if k == "noop":
+            return Result(command_tag=a["tag"])
+        if k == "prepare":
+            from helios_core.sql import prepared
+
+            return prepared.sql_prepare(self, a)
+        if k == "execute":
+            from helios_core.sql import prepared
+
+            return prepared.sql_execute(self, a)
+        if k == "deallocate":
+            if a["name"] is None:
+                self.sql_prepared.clear()
+            elif self.sql_prepared.pop(a["name"], None) is None:
+                raise HeliosError(f'prepared statement "{a["name"]}" does not exist', sqlstate="26000")
+            return Result(command_tag="DEALLOCATE" + (" ALL" if a["name"] is None else ""))
+        if k == "explain":
+            return self._explain(a)
+        if k in ("create_branch", "drop_branch", "rename_branch", "alter_branch_set", "merge_branch"):
+            from helios_core.sql import ddl
+
+            return ddl.branch_statement(self, u)
+        if k in ("create_role", "alter_role", "drop_role", "rename_role", "grant", "revoke"):
+            from helios_core.sql import ddl
+
+            return ddl.role_statement(self, u)
+        if k == "unsupported":
+            raise FeatureNotSupported(f"{a['what']} is not supported")
+        raise FeatureNotSupported(f"{k} is not supported")
+
+    def _explain(self, a: dict) -> Result:
+        from helios_core.sql import types
+
+        stmts = dialect.parse(a["body"])
+        if len(stmts) != 1:
+            raise HeliosError("EXPLAIN needs exactly one statement", sqlstate="42601")
+        ast = stmts[0].ast
+        self.tx.statement_start()
+        ctx = self.context()
+        if not isinstance(ast, (exp.Query, exp.Values)):
+            raise FeatureNotSupported("EXPLAIN of this statement is not supported yet")
+        plan = self.plan_query(ast, ctx)
+        lines = plan.explain(ctx, analyze=a["analyze"])
+        batch = pa.record_batch([pa.array(lines, pa.string())], names=["QUERY PLAN"])
+        return Result(command_tag="EXPLAIN", columns=[result_column("QUERY PLAN", types.TEXT)],
+                      batches=[batch])
+
+    # ------------------------------------------------------------------ settings
+    def set_setting(self, name: str, value: str | None, *, local: bool = False) -> str:
+        """SET name = value (None = DEFAULT); heliosdb.branch switches the branch."""
+        lname = name.lower()
+        if lname == "heliosdb.branch":
+            previous = self.branch
+            target = value if value is not None else self.settings_obj.session_defaults["heliosdb.branch"]
+            if self.tx.in_block and self.tx.txn is not None and target != previous:
+                raise HeliosError("cannot change heliosdb.branch inside a transaction that has already run "
+                                  "a statement", sqlstate="25001")
+            self._check_branch(target)
+        self.settings_obj.set(lname, value, local=local, in_block=self.tx.in_block)
+        if lname == "transaction_isolation" and value is not None:
+            self.tx.set_transaction({"isolation": self.settings_obj.get("transaction_isolation")})
+        if lname == "heliosdb.branch":
+            self.engine.bump_plan_generation()
+        return lname
+
+    def _check_branch(self, name: str) -> None:
+        if self.engine.store.get_branch(self.database, name) is None:
+            raise HeliosError(f'branch "{name}" does not exist', sqlstate="42704")
+
+    def _switch_branch_checked(self, name: str, previous: str) -> None:
+        if name != previous:
+            self._check_branch(name)
+            self.engine.bump_plan_generation()
+
+    def current_setting(self, name: str, missing_ok: bool = False) -> str | None:
+        if name.lower() == "transaction_isolation":
+            return self.tx.effective_isolation() if self.tx.isolation is None else self.tx.isolation
+        return self.settings_obj.get(name, missing_ok=missing_ok)
+
+    def set_config(self, name: str, value: str | None, is_local: bool = False) -> str:
+        lname = self.set_setting(name, value, local=is_local)
+        return self.settings_obj.values.get(lname, "") or ""
+
+    def _show(self, name: str) -> Result:
+        from helios_core.sql import types
+
+        if name == "all":
+            rows = self.settings_obj.show_all()
+            batch = pa.record_batch(
+                [pa.array([r[i] for r in rows], pa.string()) for i in range(3)],
+                names=["name", "setting", "description"],
+            )
+            cols = [result_column(n, types.TEXT) for n in ("name", "setting", "description")]
+            return Result(command_tag="SHOW", columns=cols, batches=[batch])
+        value = self.current_setting(name)
+        label = display_name(name)
+        batch = pa.record_batch([pa.array([value], pa.string())], names=[label])
+        return Result(command_tag="SHOW", columns=[result_column(label, types.TEXT)], batches=[batch])
+
+    # ------------------------------------------------------------------ sequences (session side)
+    def nextval(self, name: str) -> int:
+        from helios_core.sql import sequences
+
+        return sequences.nextval(self, name)
+
+    def currval(self, name: str) -> int:
+        from helios_core.sql import sequences
+
+        return sequences.currval(self, name)
+
+    def lastval(self) -> int:
+        from helios_core.sql import sequences
+
+        return sequences.lastval(self)
+
+    def setval(self, name: str, value: int, is_called: bool = True) -> int:
+        from helios_core.sql import sequences
+
+        return sequences.setval(self, name, value, is_called)
+
+    # ------------------------------------------------------------------ prepared statements
+    def prepare(self, sql: str, param_type_oids: Sequence[int] = ()) -> PreparedStatement:
+        from helios_core.sql import prepared
+
+        self._check_open()
+        return prepared.prepare(self, sql, param_type_oids)
+
+    def execute_prepared(self, stmt: PreparedStatement, params: Sequence[Any]) -> Result:
+        from helios_core.sql import prepared
+
+        self._check_open()
+        return prepared.execute(self, stmt, params)
+
+    def run_in_implicit(self, fn: Any) -> Any:
+        """Run fn() as one statement outside/inside a block with PostgreSQL's error handling."""
+        try:
+            out = fn()
+        except HeliosError:
+            self.tx.on_error()
+            raise
+        except Exception as e:
+            self.tx.on_error()
+            raise HeliosError(f"internal error: {type(e).__name__}: {e}", sqlstate="XX000") from e
+        self.tx.end_implicit()
+        return out
+
+    # ------------------------------------------------------------------ COPY
+    def copy_in(self, copy: CopySpec, batches: Iterator[Any]) -> Result:
+        from helios_core.sql import copy as copy_mod
+
+        self._check_open()
+
+        def run() -> Result:
+            self.tx.check_not_failed()
+            self._begin_statement()
+            try:
+                return copy_mod.copy_in(self, copy, batches)
+            finally:
+                self._end_statement()
+
+        return self.run_in_implicit(run)
+
+    # ------------------------------------------------------------------ lifecycle
+    def cancel(self) -> None:
+        """From another thread: the running statement stops with 57014 (no-op when idle)."""
+        with self._lock:
+            if self._running:
+                self._cancel.set()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self.tx.rollback()
+        finally:
+            self.engine.forget_session(self.pid)
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise HeliosError("session is closed", sqlstate="08003")

@@ -1,0 +1,288 @@
+"""Run-time settings of a session (PostgreSQL's GUCs): SET, SHOW, RESET, set_config, current_setting.
+
+Names are case-insensitive and stored lower case; ``SHOW`` labels its column with
+PostgreSQL's own spelling ("DateStyle", "TimeZone"). A setting changed inside a
+transaction block is undone when the block rolls back; ``SET LOCAL`` lasts until the
+block ends, as in PostgreSQL. Names with a dot ("myapp.tenant") are custom settings
+that anyone may set; an unknown name without a dot is 42704.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from helios_core.errors import HeliosError, InvalidParameterValue, UndefinedObject
+
+# name -> (PostgreSQL's display name, default value, short description)
+_KNOWN: dict[str, tuple[str, str, str]] = {
+    "server_version": ("server_version", "16.0 (HeliosDB)", "Shows the server version."),
+    "server_version_num": ("server_version_num", "160000", "Shows the server version as an integer."),
+    "server_encoding": ("server_encoding", "UTF8", "Shows the server (database) character set encoding."),
+    "client_encoding": ("client_encoding", "UTF8", "Sets the client's character set encoding."),
+    "datestyle": ("DateStyle", "ISO, MDY", "Sets the display format for date and time values."),
+    "intervalstyle": ("IntervalStyle", "postgres", "Sets the display format for interval values."),
+    "timezone": ("TimeZone", "UTC", "Sets the time zone for displaying and interpreting time stamps."),
+    "integer_datetimes": ("integer_datetimes", "on", "Shows whether datetimes are integer based."),
+    "standard_conforming_strings": ("standard_conforming_strings", "on",
+                                    "Causes '...' strings to treat backslashes literally."),
+    "search_path": ("search_path", '"$user", public', "Sets the schema search order for names."),
+    "transaction_isolation": ("transaction_isolation", "read committed",
+                              "Sets the current transaction's isolation level."),
+    "default_transaction_isolation": ("default_transaction_isolation", "read committed",
+                                      "Sets the transaction isolation level of each new transaction."),
+    "transaction_read_only": ("transaction_read_only", "off", "Sets the current transaction's read-only status."),
+    "default_transaction_read_only": ("default_transaction_read_only", "off",
+                                      "Sets the default read-only status of new transactions."),
+    "statement_timeout": ("statement_timeout", "0", "Sets the maximum allowed duration of any statement."),
+    "lock_timeout": ("lock_timeout", "0", "Sets the maximum allowed duration of any wait for a lock."),
+    "idle_in_transaction_session_timeout": ("idle_in_transaction_session_timeout", "0",
+                                            "Sets the maximum allowed idle time between queries."),
+    "application_name": ("application_name", "", "Sets the application name to be reported."),
+    "extra_float_digits": ("extra_float_digits", "1", "Sets the number of digits displayed for floats."),
+    "bytea_output": ("bytea_output", "hex", "Sets the output format for bytea."),
+    "client_min_messages": ("client_min_messages", "notice", "Sets the message levels sent to the client."),
+    "is_superuser": ("is_superuser", "on", "Shows whether the current user is a superuser."),
+    "session_authorization": ("session_authorization", "helios", "Sets the session user name."),
+    "max_connections": ("max_connections", "500", "Sets the maximum number of concurrent connections."),
+    "max_identifier_length": ("max_identifier_length", "63", "Shows the maximum identifier length."),
+    "lc_collate": ("lc_collate", "C", "Shows the collation order locale."),
+    "lc_ctype": ("lc_ctype", "C", "Shows the character classification locale."),
+    "lc_messages": ("lc_messages", "C", "Sets the language in which messages are displayed."),
+    "lc_monetary": ("lc_monetary", "C", "Sets the locale for formatting monetary amounts."),
+    "lc_numeric": ("lc_numeric", "C", "Sets the locale for formatting numbers."),
+    "lc_time": ("lc_time", "C", "Sets the locale for formatting date and time values."),
+    "default_text_search_config": ("default_text_search_config", "pg_catalog.english",
+                                   "Sets default text search configuration."),
+    "work_mem": ("work_mem", "4MB", "Sets the maximum memory for query workspaces."),
+    "maintenance_work_mem": ("maintenance_work_mem", "64MB", "Sets the maximum memory for maintenance."),
+    "synchronous_commit": ("synchronous_commit", "on", "Sets the current transaction's synchronization level."),
+    "enable_seqscan": ("enable_seqscan", "on", "Enables the planner's use of sequential-scan plans."),
+    "enable_indexscan": ("enable_indexscan", "on", "Enables the planner's use of index-scan plans."),
+    "enable_hashjoin": ("enable_hashjoin", "on", "Enables the planner's use of hash join plans."),
+    "enable_mergejoin": ("enable_mergejoin", "on", "Enables the planner's use of merge join plans."),
+    "enable_nestloop": ("enable_nestloop", "on", "Enables the planner's use of nested-loop join plans."),
+    "jit": ("jit", "off", "Allow JIT compilation."),
+    "row_security": ("row_security", "on", "Enable row security."),
+    "check_function_bodies": ("check_function_bodies", "on", "Check routine bodies during CREATE FUNCTION."),
+    "xmloption": ("xmloption", "content", "Sets whether XML data is a document or content fragment."),
+    "escape_string_warning": ("escape_string_warning", "on", "Warn about backslash escapes."),
+    "geqo": ("geqo", "on", "Enables genetic query optimization."),
+    "random_page_cost": ("random_page_cost", "4", "Sets the planner's estimate of a random page fetch."),
+    "default_table_access_method": ("default_table_access_method", "heap", "Default table access method."),
+    "password_encryption": ("password_encryption", "scram-sha-256", "Chooses the password encryption algorithm."),
+    "heliosdb.branch": ("heliosdb.branch", "main", "The branch this session reads and writes."),
+}
+# read-only: SET is 55P02 in PostgreSQL ("cannot be changed")
+_READ_ONLY = {"server_version", "server_version_num", "server_encoding", "integer_datetimes", "lc_collate",
+              "lc_ctype", "max_identifier_length", "is_superuser", "max_connections"}
+_BOOLS = {"standard_conforming_strings", "transaction_read_only", "default_transaction_read_only",
+          "enable_seqscan", "enable_indexscan", "enable_hashjoin", "enable_mergejoin", "enable_nestloop",
+          "jit", "row_security", "check_function_bodies", "escape_string_warning", "geqo"}
+_TIME_SETTINGS = {"statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"}
+_ISOLATIONS = {"read uncommitted": "read committed", "read committed": "read committed",
+               "repeatable read": "repeatable read", "serializable": "serializable"}
+
+
+def display_name(name: str) -> str:
+    """PostgreSQL's spelling of a setting name (the column label of SHOW)."""
+    known = _KNOWN.get(name.lower())
+    return known[0] if known else name.lower()
+
+
+def _bool_text(value: str, name: str) -> str:
+    v = value.strip().lower()
+    if v in ("on", "true", "yes", "1", "t", "y"):
+        return "on"
+    if v in ("off", "false", "no", "0", "f", "n"):
+        return "off"
+    raise InvalidParameterValue(f'parameter "{name}" requires a Boolean value')
+
+
+_UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60000, "h": 3600000, "d": 86400000}
+
+
+def parse_duration_ms(value: str, name: str = "statement_timeout") -> int:
+    """'30s', '100', '1min' -> milliseconds (a bare number means milliseconds, as in PostgreSQL)."""
+    m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", value)
+    if not m or (m.group(2) and m.group(2).lower() not in _UNITS_MS):
+        raise InvalidParameterValue(f'invalid value for parameter "{name}": "{value}"',
+                                    hint='Valid units for this parameter are "us", "ms", "s", "min", "h", and "d".')
+    ms = float(m.group(1)) * _UNITS_MS[(m.group(2) or "ms").lower()]
+    if ms < 0:
+        raise InvalidParameterValue(f"{int(ms)} ms is outside the valid range for parameter \"{name}\" "
+                                    "(0 .. 2147483647)")
+    return int(ms)
+
+
+def _format_ms(ms: int) -> str:
+    if ms == 0:
+        return "0"
+    for unit, factor in (("d", 86400000), ("h", 3600000), ("min", 60000), ("s", 1000)):
+        if ms % factor == 0:
+            return f"{ms // factor}{unit}"
+    return f"{ms}ms"
+
+
+def normalize(name: str, value: str) -> str:
+    """Check and canonicalize a value the way PostgreSQL stores it (raises 22023/42704)."""
+    if name in _BOOLS:
+        return _bool_text(value, name)
+    if name in _TIME_SETTINGS:
+        return _format_ms(parse_duration_ms(value, name))
+    if name in ("transaction_isolation", "default_transaction_isolation"):
+        v = " ".join(value.lower().split())
+        if v not in _ISOLATIONS:
+            raise InvalidParameterValue(f'invalid value for parameter "{name}": "{value}"')
+        return v
+    if name == "datestyle":
+        parts = [p.strip().upper() for p in value.replace(",", " ").split() if p.strip()]
+        style, order = "ISO", "MDY"
+        for p in parts:
+            if p in ("ISO", "SQL", "POSTGRES", "GERMAN"):
+                style = {"POSTGRES": "Postgres", "GERMAN": "German"}.get(p, p)
+            elif p in ("MDY", "DMY", "YMD"):
+                order = p
+            elif p in ("US", "NONEURO", "NONEUROPEAN"):
+                order = "MDY"
+            elif p in ("EURO", "EUROPEAN"):
+                order = "DMY"
+            elif p == "DEFAULT":
+                pass
+            else:
+                raise InvalidParameterValue(f'invalid value for parameter "DateStyle": "{value}"')
+        return f"{style}, {order}"
+    if name == "client_encoding":
+        v = value.upper().replace("-", "").replace("_", "")
+        if v in ("UTF8", "UNICODE"):
+            return "UTF8"
+        if v in ("SQLASCII", "LATIN1", "WIN1252"):
+            return {"SQLASCII": "SQL_ASCII"}.get(v, v)
+        raise InvalidParameterValue(f'invalid value for parameter "client_encoding": "{value}"')
+    if name == "timezone":
+        return _check_timezone(value)
+    if name == "extra_float_digits":
+        try:
+            n = int(value)
+        except ValueError:
+            raise InvalidParameterValue(f'invalid value for parameter "extra_float_digits": "{value}"') from None
+        if not -15 <= n <= 3:
+            raise InvalidParameterValue(f"{n} is outside the valid range for parameter \"extra_float_digits\" "
+                                        "(-15 .. 3)")
+        return str(n)
+    return value
+
+
+def _check_timezone(value: str) -> str:
+    v = value.strip()
+    if v.upper() in ("UTC", "GMT", "Z", "ZULU"):
+        return "UTC" if v.upper() != "GMT" else "GMT"
+    if re.fullmatch(r"[+-]?\d{1,2}(:\d{2})?", v):
+        return v
+    try:
+        import zoneinfo
+
+        zoneinfo.ZoneInfo(v)
+        return v
+    except Exception:  # noqa: BLE001 - any failure means the zone name is unknown
+        raise InvalidParameterValue(f'invalid value for parameter "TimeZone": "{value}"') from None
+
+
+class Settings:
+    """The values of one session, with transaction-scoped undo."""
+
+    def __init__(self, overrides: dict[str, str] | None = None, *, user: str = "helios") -> None:
+        self.values: dict[str, str] = {k: v[1] for k, v in _KNOWN.items()}
+        self.values["session_authorization"] = user
+        self.session_defaults: dict[str, str] = dict(self.values)
+        self._undo: dict[str, str | None] | None = None  # values at block start (for ROLLBACK)
+        self._local: dict[str, str | None] = {}  # values before SET LOCAL (restored at block end)
+        for k, v in (overrides or {}).items():
+            name = k.lower()
+            if name in _READ_ONLY:
+                continue
+            self.values[name] = normalize(name, v)
+            self.session_defaults[name] = self.values[name]
+
+    # --------------------------------------------------------------- access
+    def get(self, name: str, missing_ok: bool = False) -> str | None:
+        name = name.lower()
+        if name in self.values:
+            return self.values[name]
+        if missing_ok:
+            return None
+        raise UndefinedObject(f'unrecognized configuration parameter "{name}"')
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.values)
+
+    def check_name(self, name: str) -> str:
+        name = name.lower()
+        if name not in self.values and name not in _KNOWN and "." not in name:
+            raise UndefinedObject(f'unrecognized configuration parameter "{name}"')
+        return name
+
+    def set(self, name: str, value: str | None, *, local: bool = False, in_block: bool = False) -> str:
+        """SET name = value (None = DEFAULT); returns the canonical name."""
+        name = self.check_name(name)
+        if name in _READ_ONLY:
+            raise HeliosError(f'parameter "{name}" cannot be changed', sqlstate="55P02")
+        new = self.session_defaults.get(name, "") if value is None else normalize(name, value)
+        if in_block and self._undo is not None and name not in self._undo:
+            self._undo[name] = self.values.get(name)
+        if local:
+            if in_block and name not in self._local:
+                self._local[name] = self.values.get(name)
+            if not in_block:
+                return name  # SET LOCAL outside a block has no effect (PostgreSQL warns)
+        self.values[name] = new
+        return name
+
+    def reset(self, name: str, *, in_block: bool = False) -> None:
+        if name.lower() == "all":
+            for k in list(self.values):
+                if k not in _READ_ONLY and k not in ("transaction_isolation", "transaction_read_only"):
+                    self.set(k, None, in_block=in_block)
+            return
+        self.set(name, None, in_block=in_block)
+
+    def show_all(self) -> list[tuple[str, str, str]]:
+        out = []
+        for name in sorted(self.values):
+            known = _KNOWN.get(name)
+            out.append((display_name(name), self.values[name], known[2] if known else ""))
+        return out
+
+    # --------------------------------------------------------------- transaction scope
+    def begin_block(self) -> None:
+        self._undo = {}
+        self._local = {}
+
+    def end_block(self, committed: bool) -> None:
+        """Undo SET LOCAL always, and every SET of the block when it rolled back."""
+        if self._undo is None:
+            return
+        if not committed:
+            for k, v in self._undo.items():
+                if v is None:
+                    self.values.pop(k, None)
+                else:
+                    self.values[k] = v
+        else:
+            for k, v in self._local.items():
+                if v is None:
+                    self.values.pop(k, None)
+                else:
+                    self.values[k] = v
+        self._undo = None
+        self._local = {}
+
+    def snapshot(self) -> dict[str, Any]:
+        """State to restore on ROLLBACK TO SAVEPOINT."""
+        return {"values": dict(self.values), "undo": dict(self._undo or {}), "local": dict(self._local)}
+
+    def restore(self, snap: dict[str, Any]) -> None:
+        self.values = dict(snap["values"])
+        if self._undo is not None:
+            self._undo = dict(snap["undo"])
+        self._local = dict(snap["local"])

@@ -1,0 +1,225 @@
+"""A session's transaction state: implicit per query string, explicit blocks, failure, savepoints.
+
+PostgreSQL semantics kept here:
+- Outside BEGIN, each query string (simple query) or each prepared execution runs in an
+  implicit transaction that commits at its end and rolls back on error.
+- Inside BEGIN ... COMMIT the storage transaction lives across statements; an error
+  puts the block in the failed state ("E"): every statement but ROLLBACK (or COMMIT,
+  which then rolls back, or ROLLBACK TO SAVEPOINT) is 25P02.
+- The storage transaction starts lazily, at the first statement that needs it, so a
+  REPEATABLE READ snapshot is taken at the first query, not at BEGIN.
+- READ COMMITTED takes a fresh snapshot per statement (``txn.new_statement()``).
+- Savepoints use the storage transaction's ``savepoint(name)``/``rollback_to(token)``
+  when the storage kernel offers them; otherwise SAVEPOINT is 0A000.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helios_core.errors import FeatureNotSupported, HeliosError, InFailedTransaction
+
+
+class NoActiveTransaction(HeliosError):
+    sqlstate = "25P01"
+
+
+class ActiveTransaction(HeliosError):
+    sqlstate = "25001"
+
+
+class TransactionState:
+    """What the session knows about its current transaction."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.txn: Any = None  # storage transaction, begun lazily
+        self.in_block = False  # explicit BEGIN seen
+        self.failed = False
+        self.isolation: str | None = None  # for the block (None: the default setting)
+        self.read_only: bool | None = None
+        self.savepoints: list[tuple[str, Any, Any]] = []  # (name, storage token, settings snapshot)
+        self.wrote_ddl = False
+
+    # ------------------------------------------------------------------ status
+    @property
+    def status(self) -> str:
+        if self.failed:
+            return "E"
+        return "T" if self.in_block else "I"
+
+    def check_not_failed(self) -> None:
+        if self.failed:
+            raise InFailedTransaction(
+                "current transaction is aborted, commands ignored until end of transaction block"
+            )
+
+    # ------------------------------------------------------------------ storage txn
+    def effective_isolation(self) -> str:
+        iso = self.isolation or self.session.settings_obj.get("default_transaction_isolation")
+        return "repeatable read" if iso in ("repeatable read", "serializable") else "read committed"
+
+    def effective_read_only(self) -> bool:
+        if self.read_only is not None:
+            return self.read_only
+        return self.session.settings_obj.get("default_transaction_read_only") == "on"
+
+    def current(self) -> Any:
+        """The storage transaction, begun now if needed."""
+        if self.txn is None:
+            s = self.session
+            lock_ms = _ms(s.settings_obj.get("lock_timeout"))
+            self.txn = s.engine.store.begin(
+                s.database,
+                s.branch,
+                isolation=self.effective_isolation(),
+                read_only=self.effective_read_only(),
+                lock_timeout=(lock_ms / 1000.0) if lock_ms else None,
+            )
+        return self.txn
+
+    def statement_start(self) -> None:
+        """A new statement: READ COMMITTED sees what committed since the last one."""
+        if self.txn is not None and self.txn.isolation == "read committed":
+            self.txn.new_statement()
+
+    # ------------------------------------------------------------------ blocks
+    def begin_block(self, modes: dict[str, Any]) -> list[str]:
+        notices: list[str] = []
+        if self.in_block:
+            notices.append("there is already a transaction in progress")
+            return notices
+        self.in_block = True
+        self.isolation = modes.get("isolation")
+        self.read_only = modes.get("read_only")
+        self.session.settings_obj.begin_block()
+        self._sync_isolation_settings()
+        return notices
+
+    def set_transaction(self, modes: dict[str, Any]) -> None:
+        if "isolation" in modes:
+            if self.txn is not None and self.in_block:
+                raise ActiveTransaction(
+                    "SET TRANSACTION ISOLATION LEVEL must be called before any query", sqlstate="25001"
+                )
+            self.isolation = modes["isolation"]
+        if "read_only" in modes:
+            self.read_only = modes["read_only"]
+        self._sync_isolation_settings()
+
+    def _sync_isolation_settings(self) -> None:
+        vals = self.session.settings_obj.values
+        vals["transaction_isolation"] = self.isolation or vals.get("default_transaction_isolation",
+                                                                   "read committed")
+        ro = self.effective_read_only()
+        vals["transaction_read_only"] = "on" if ro else "off"
+
+    def commit(self) -> str:
+        """COMMIT: returns the command tag ("COMMIT", or "ROLLBACK" for a failed block)."""
+        if not self.in_block:
+            self._finish(commit=True)
+            return "COMMIT"
+        if self.failed:
+            self._finish(commit=False)
+            return "ROLLBACK"
+        self._finish(commit=True)
+        return "COMMIT"
+
+    def rollback(self) -> None:
+        self._finish(commit=False)
+
+    def end_implicit(self) -> None:
+        """End of a query string / prepared execution outside a block: commit."""
+        if not self.in_block:
+            self._finish(commit=True)
+
+    def on_error(self) -> None:
+        """An error: a block fails; an implicit transaction rolls back."""
+        if self.in_block:
+            self.failed = True
+        else:
+            self._finish(commit=False)
+
+    def _finish(self, *, commit: bool) -> None:
+        txn, self.txn = self.txn, None
+        was_block = self.in_block
+        self.in_block = False
+        self.failed = False
+        self.isolation = None
+        self.read_only = None
+        self.savepoints = []
+        ddl, self.wrote_ddl = self.wrote_ddl, False
+        try:
+            if txn is not None:
+                if commit:
+                    txn.commit()
+                else:
+                    txn.rollback()
+        except BaseException:
+            if was_block:
+                self.session.settings_obj.end_block(committed=False)
+            self._sync_isolation_settings()
+            if ddl:
+                self.session.engine.bump_plan_generation()
+            raise
+        if was_block:
+            self.session.settings_obj.end_block(committed=commit)
+        self._sync_isolation_settings()
+        if ddl:
+            self.session.engine.bump_plan_generation()
+
+    # ------------------------------------------------------------------ savepoints
+    def savepoint(self, name: str) -> None:
+        if not self.in_block:
+            raise NoActiveTransaction("SAVEPOINT can only be used in transaction blocks", sqlstate="25P01")
+        txn = self.current()
+        if not hasattr(txn, "savepoint"):
+            raise FeatureNotSupported("SAVEPOINT is not supported by this storage kernel yet")
+        token = txn.savepoint(name) if _takes_arg(txn.savepoint) else txn.savepoint()
+        self.savepoints.append((name, token, self.session.settings_obj.snapshot()))
+
+    def _find(self, name: str) -> int:
+        for i in range(len(self.savepoints) - 1, -1, -1):
+            if self.savepoints[i][0] == name:
+                return i
+        raise HeliosError(f'savepoint "{name}" does not exist', sqlstate="3B001")
+
+    def release(self, name: str) -> None:
+        if not self.in_block:
+            raise NoActiveTransaction("RELEASE SAVEPOINT can only be used in transaction blocks",
+                                      sqlstate="25P01")
+        i = self._find(name)
+        txn = self.current()
+        token = self.savepoints[i][1]
+        if hasattr(txn, "release_savepoint"):
+            txn.release_savepoint(token)
+        del self.savepoints[i:]
+
+    def rollback_to(self, name: str) -> None:
+        if not self.in_block:
+            raise NoActiveTransaction("ROLLBACK TO SAVEPOINT can only be used in transaction blocks",
+                                      sqlstate="25P01")
+        i = self._find(name)
+        _, token, snap = self.savepoints[i]
+        txn = self.current()
+        txn.rollback_to(token) if hasattr(txn, "rollback_to") else txn.rollback_to_savepoint(token)
+        del self.savepoints[i + 1:]
+        self.session.settings_obj.restore(snap)
+        self.failed = False
+
+
+def _takes_arg(fn: Any) -> bool:
+    import inspect
+
+    try:
+        return len(inspect.signature(fn).parameters) >= 1
+    except (TypeError, ValueError):
+        return True
+
+
+def _ms(text: str | None) -> int:
+    from helios_core.sql.settings import parse_duration_ms
+
+    if not text:
+        return 0
+    return parse_duration_ms(text)
