@@ -1,0 +1,888 @@
+"""Transactions: snapshots, row writes with first-updater-wins locking, catalog DDL.
+
+Write protocol (PostgreSQL's, on column arrays): to update or delete a row a
+transaction stamps ``ended = -txid`` on the row's newest version (its write lock).
+Another writer that finds a negative stamp waits for that transaction to finish;
+if it committed, REPEATABLE READ fails with 40001 and READ COMMITTED reports the row
+in ``WriteOutcome.changed``/``gone``. New versions go into a pending chunk whose
+``created`` is ``-txid``; commit stamps the commit timestamp on all of them at once.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Self
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.errors import (
+    DeadlockDetected,
+    DuplicateTable,
+    HeliosError,
+    LockNotAvailable,
+    NotNullViolation,
+    SerializationFailure,
+    UndefinedColumn,
+    UndefinedTable,
+    UniqueViolation,
+)
+from helios_core.storage.errors import InvalidTransactionState, ReadOnlyTransaction
+from helios_core.storage.layer import Branch, Layer
+from helios_core.storage.schema import ColumnDef, TableDef, WriteOutcome
+from helios_core.storage.versions import MAX_TS, ROWID, Chunk, unpack_loc
+
+if TYPE_CHECKING:  # pragma: no cover
+    from helios_core.storage.store import Store
+
+READ_COMMITTED = "read committed"
+REPEATABLE_READ = "repeatable read"
+
+CATALOG = TableDef(
+    "pg_internal", "catalog",
+    [ColumnDef("kind", pa.string(), False, {}, 0), ColumnDef("key", pa.string(), False, {}, 1),
+     ColumnDef("value", pa.string(), False, {}, 2)],
+    ["kind", "key"], {}, 0, 0, 3,
+)
+_EMPTY = pa.array([], pa.int64())
+
+# classification of a row a writer wants to touch
+_OWN, _COMMITTED, _INHERITED, _CHANGED, _GONE, _WAIT = range(6)
+
+
+class LayerWrites:
+    """What one transaction did to one layer: needed to commit, roll back and log it."""
+
+    __slots__ = ("chunks", "ended_locs", "ended_rowids", "layer", "own", "pk_undo", "tombs")
+
+    def __init__(self, layer: Layer) -> None:
+        self.layer = layer
+        self.chunks: list[Chunk] = []
+        self.own: dict[int, int] = {}  # rowid -> loc of this txn's newest version
+        self.ended_locs: list[int] = []  # committed versions this txn ended (own layer)
+        self.ended_rowids: list[int] = []  # their rowids (for the WAL)
+        self.tombs: list[int] = []  # inherited rowids this txn ended
+        self.pk_undo: list[tuple[Any, int | None]] = []
+
+
+class Transaction:
+    """One transaction on one branch. Used by one session thread at a time."""
+
+    def __init__(
+        self, store: Store, branch: Branch, isolation: str, read_only: bool, lock_timeout: float | None
+    ) -> None:
+        iso = isolation.lower().replace("_", " ")
+        if iso == "serializable":
+            iso = REPEATABLE_READ  # snapshot isolation is our strongest level
+        elif iso == "read uncommitted":
+            iso = READ_COMMITTED
+        if iso not in (READ_COMMITTED, REPEATABLE_READ):
+            raise HeliosError(f"unknown isolation level {isolation!r}", sqlstate="22023")
+        self.store = store
+        self._branch = branch
+        self.db = branch.db
+        self.isolation = iso
+        self.read_only = read_only
+        self.lock_timeout = lock_timeout
+        self.txid = store._next_txid()
+        self.state = "active"
+        self.done = threading.Event()
+        self.waiting_for: Transaction | None = None
+        self.commit_ts: int | None = None
+        self._snapshot: int | None = None
+        self.writes: dict[tuple[int, int], LayerWrites] = {}
+        self.row_locks: list[tuple[tuple[int, int], int]] = []
+        self.ddl = False
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def branch(self) -> str:
+        return self._branch.name
+
+    @property
+    def snapshot_ts(self) -> int:
+        """Taken at the first statement (as PostgreSQL does), fixed under REPEATABLE READ."""
+        if self._snapshot is None:
+            self._snapshot = self.store._snapshot_ts()
+        return self._snapshot
+
+    def new_statement(self) -> None:
+        """READ COMMITTED: the next statement sees everything committed before it starts."""
+        if self.isolation == READ_COMMITTED:
+            self._snapshot = None
+
+    def _check_active(self) -> None:
+        if self.state != "active":
+            raise InvalidTransactionState(f"transaction is already {self.state}")
+
+    def _check_write(self) -> None:
+        self._check_active()
+        if self.read_only:
+            raise ReadOnlyTransaction("cannot execute write in a read-only transaction")
+        if self._branch.dropped:
+            raise HeliosError(f'branch "{self._branch.name}" was dropped', sqlstate="42704")
+
+    def commit(self) -> int:
+        self._check_active()
+        return self.store._commit(self)
+
+    def rollback(self) -> None:
+        if self.state != "active":
+            return
+        with self.store.mu:
+            self._undo()
+            self._finish("aborted")
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if self.state == "active":
+            if exc_type is None:
+                self.commit()
+            else:
+                self.rollback()
+
+    # ------------------------------------------------------------ commit/undo
+    def _apply(self, ts: int) -> None:
+        """Stamp the commit timestamp on everything this transaction wrote (under store.mu)."""
+        mark = -self.txid
+        for w in self.writes.values():
+            layer = w.layer
+            for ch in w.chunks:
+                ch.created = ts
+                ch.owner = None
+                e = ch.ended
+                e[e == mark] = ts
+            for loc in w.ended_locs:
+                cid, pos = unpack_loc(loc)
+                ch = layer.chunks.get(cid)
+                if ch is not None:
+                    ch.ended[pos] = ts
+                    if ch.segment is not None:
+                        layer.dirty_ended.add(cid)
+            for r in w.tombs:
+                layer.tomb[r] = ts
+            layer.rowloc.update(w.own)
+            if layer.pending_new:
+                layer.pending_new = [p for p in layer.pending_new if p[2] is not self]
+
+    def _undo(self) -> None:
+        for w in self.writes.values():
+            layer = w.layer
+            for ch in w.chunks:
+                layer.chunks.pop(ch.chunk_id, None)
+            for loc in w.ended_locs:
+                cid, pos = unpack_loc(loc)
+                ch = layer.chunks.get(cid)
+                if ch is not None and ch.ended[pos] == -self.txid:
+                    ch.ended[pos] = MAX_TS
+            for r in w.tombs:
+                if layer.tomb.get(r) == -self.txid:
+                    del layer.tomb[r]
+            for key, old in reversed(w.pk_undo):
+                if old is None:
+                    layer.pk.pop(key, None)
+                else:
+                    layer.pk[key] = old
+            if layer.pending_new:
+                layer.pending_new = [p for p in layer.pending_new if p[2] is not self]
+
+    def _finish(self, state: str) -> None:
+        locks = self.store.row_locks
+        for key in self.row_locks:
+            holders = locks.get(key)
+            if holders is not None:
+                holders.pop(self.txid, None)
+                if not holders:
+                    del locks[key]
+        self.row_locks = []
+        self.state = state
+        self.store.active.pop(self.txid, None)
+        self.done.set()
+
+    # ------------------------------------------------------------- waiting
+    def _wait_for(self, other: Transaction, nowait: bool) -> None:
+        """Block until `other` ends, as a row-lock waiter (deadlock check + lock_timeout)."""
+        if nowait:
+            raise LockNotAvailable("could not obtain lock on row")
+        with self.store.mu:
+            t: Transaction | None = other
+            while t is not None:
+                if t is self:
+                    raise DeadlockDetected(
+                        "deadlock detected",
+                        detail=f"Transaction {self.txid} waits for transaction {other.txid}, "
+                        "which waits for this transaction.",
+                    )
+                t = t.waiting_for
+            self.waiting_for = other
+        try:
+            if not other.done.wait(self.lock_timeout if self.lock_timeout else None):
+                raise LockNotAvailable("canceling statement due to lock timeout")
+        finally:
+            self.waiting_for = None
+
+    # ------------------------------------------------------------- catalog
+    def _def(self, schema: str, name: str) -> TableDef:
+        t = self.get_table(schema, name)
+        if t is None:
+            raise UndefinedTable(f'relation "{name}" does not exist' if schema in ("public", "") else
+                                 f'relation "{schema}.{name}" does not exist')
+        return t
+
+    def catalog_get(self, kind: str, key: str) -> dict | None:
+        self._check_active()
+        row = self._lookup_phys(self._branch, CATALOG, (kind, key), self.snapshot_ts, self.txid)
+        if row is None:
+            return None
+        return self.store._parse_json(row.column(2)[0].as_py())
+
+    def catalog_list(self, kind: str) -> dict[str, dict]:
+        self._check_active()
+        out: dict[str, dict] = {}
+        for b in self.scan_def(CATALOG, filter=pc.field("kind") == kind):
+            for k, v in zip(b.column(1).to_pylist(), b.column(2).to_pylist(), strict=True):
+                out[k] = self.store._parse_json(v)
+        return out
+
+    def catalog_put(self, kind: str, key: str, value: dict) -> None:
+        self._check_write()
+        self.ddl = True
+        text = json.dumps(value, sort_keys=True, default=str)
+        row = pa.record_batch({"kind": [kind], "key": [key], "value": [text]})
+        while True:
+            found = self._lookup_phys(self._branch, CATALOG, (kind, key), self._latest_ts(), self.txid,
+                                      with_rowid=True)
+            if found is None:
+                self.insert_def(CATALOG, row)
+                return
+            rid = pa.array([found.column(ROWID)[0].as_py()], pa.int64())
+            out = self.update_def(CATALOG, rid, row)
+            if out.count:
+                return
+
+    def catalog_delete(self, kind: str, key: str) -> bool:
+        self._check_write()
+        self.ddl = True
+        while True:
+            found = self._lookup_phys(self._branch, CATALOG, (kind, key), self._latest_ts(), self.txid,
+                                      with_rowid=True)
+            if found is None:
+                return False
+            out = self.delete_def(CATALOG, pa.array([found.column(ROWID)[0].as_py()], pa.int64()))
+            if out.count:
+                return True
+
+    def get_table(self, schema: str, name: str) -> TableDef | None:
+        self._check_active()
+        row = self._lookup_phys(self._branch, CATALOG, ("table", f"{schema}.{name}"), self.snapshot_ts,
+                                self.txid)
+        if row is None:
+            return None
+        return self.store._parse_tabledef(row.column(2)[0].as_py())
+
+    def get_table_as_of(self, schema: str, name: str, ts: int) -> TableDef | None:
+        """The table's definition as it was at `ts` (time travel sees the schema of its time)."""
+        row = self._lookup_phys(self._branch, CATALOG, ("table", f"{schema}.{name}"), ts, 0)
+        return None if row is None else self.store._parse_tabledef(row.column(2)[0].as_py())
+
+    def list_tables(self, schema: str | None = None) -> list[TableDef]:
+        return sorted(
+            (TableDef.from_record(v) for v in self.catalog_list("table").values()
+             if schema is None or v["schema"] == schema),
+            key=lambda t: (t.schema, t.name),
+        )
+
+    def create_table(
+        self, schema: str, name: str, columns: list[ColumnDef], primary_key: list[str] | None = None,
+        options: dict[str, Any] | None = None, if_not_exists: bool = False,
+    ) -> TableDef:
+        self._check_write()
+        existing = self.get_table(schema, name)
+        if existing is not None:
+            if if_not_exists:
+                return existing
+            raise DuplicateTable(f'relation "{name}" already exists')
+        pk = list(primary_key or [])
+        names = [c.name for c in columns]
+        if len(set(names)) != len(names):
+            raise HeliosError("column specified more than once", sqlstate="42701")
+        for k in pk:
+            if k not in names:
+                raise UndefinedColumn(f'column "{k}" named in key does not exist')
+        cols = [
+            ColumnDef(c.name, c.type, c.nullable and c.name not in pk, dict(c.metadata), i)
+            for i, c in enumerate(columns)
+        ]
+        oid = self.store._alloc_id()
+        t = TableDef(schema, name, cols, pk, dict(options or {}), oid, oid, len(cols))
+        try:
+            self.catalog_put_new("table", f"{schema}.{name}", t.to_record())
+        except UniqueViolation:
+            raise DuplicateTable(f'relation "{name}" already exists') from None
+        return t
+
+    def catalog_put_new(self, kind: str, key: str, value: dict) -> None:
+        """Insert a catalog entry that must not exist yet (UniqueViolation if a concurrent one won)."""
+        self._check_write()
+        self.ddl = True
+        text = json.dumps(value, sort_keys=True, default=str)
+        self.insert_def(CATALOG, pa.record_batch({"kind": [kind], "key": [key], "value": [text]}))
+
+    def drop_table(self, schema: str, name: str, if_exists: bool = False) -> bool:
+        self._check_write()
+        if not self.catalog_delete("table", f"{schema}.{name}"):
+            if if_exists:
+                return False
+            raise UndefinedTable(f'table "{name}" does not exist')
+        return True
+
+    def alter_table(
+        self, schema: str, name: str, *, add_column: ColumnDef | None = None, drop_column: str | None = None,
+        rename_column: tuple[str, str] | None = None, rename_to: str | None = None,
+        options: dict | None = None, fill_value: Any = None,
+    ) -> TableDef:
+        """Change a table's definition. `fill_value`: value existing rows get for `add_column`."""
+        self._check_write()
+        t = self._def(schema, name)
+        rec = t.to_record()
+        cols = list(t.columns)
+        if add_column is not None:
+            if t.column(add_column.name) is not None:
+                raise HeliosError(f'column "{add_column.name}" of relation "{name}" already exists',
+                                  sqlstate="42701")
+            if not add_column.nullable and fill_value is None and self._has_rows(t):
+                raise NotNullViolation(f'column "{add_column.name}" of relation "{name}" contains null values')
+            md = dict(add_column.metadata)
+            cols.append(ColumnDef(add_column.name, add_column.type, add_column.nullable, md, t.next_col_id))
+            rec["next_col_id"] = t.next_col_id + 1
+            if fill_value is not None:
+                fills = dict(t.options.get("__fill__", {}))
+                fills[str(t.next_col_id)] = fill_value
+                rec["options"] = {**t.options, "__fill__": fills}
+        if drop_column is not None:
+            if t.column(drop_column) is None:
+                raise UndefinedColumn(f'column "{drop_column}" of relation "{name}" does not exist')
+            if drop_column in t.primary_key:
+                raise HeliosError(f'cannot drop column "{drop_column}": it is part of the primary key',
+                                  sqlstate="2BP01")
+            cols = [c for c in cols if c.name != drop_column]
+        if rename_column is not None:
+            old, new = rename_column
+            if t.column(old) is None:
+                raise UndefinedColumn(f'column "{old}" does not exist')
+            if t.column(new) is not None:
+                raise HeliosError(f'column "{new}" of relation "{name}" already exists', sqlstate="42701")
+            cols = [ColumnDef(new, c.type, c.nullable, c.metadata, c.col_id) if c.name == old else c
+                    for c in cols]
+            rec["primary_key"] = [new if k == old else k for k in t.primary_key]
+        if options is not None:
+            rec["options"] = {**rec["options"], **options}
+        tmp = TableDef(t.schema, t.name, cols, rec["primary_key"], rec["options"], t.table_id, t.data_id,
+                       rec["next_col_id"])
+        rec = tmp.to_record()
+        if rename_to is not None and rename_to != name:
+            if self.get_table(schema, rename_to) is not None:
+                raise DuplicateTable(f'relation "{rename_to}" already exists')
+            rec["name"] = rename_to
+            self.catalog_delete("table", f"{schema}.{name}")
+            self.catalog_put_new("table", f"{schema}.{rename_to}", rec)
+        else:
+            self.catalog_put("table", f"{schema}.{name}", rec)
+        return TableDef.from_record(rec)
+
+    def truncate(self, schema: str, name: str) -> None:
+        """Empty the table by pointing it at a fresh data set (old snapshots still see the old one)."""
+        self._check_write()
+        t = self._def(schema, name)
+        rec = t.to_record()
+        rec["data_id"] = self.store._alloc_id()
+        self.catalog_put("table", f"{schema}.{name}", rec)
+
+    def _has_rows(self, t: TableDef) -> bool:
+        return any(b.num_rows for b in self.scan_def(t))
+
+    # ------------------------------------------------------------- reading
+    def _latest_ts(self) -> int:
+        return self.store._snapshot_ts()
+
+    def scan(
+        self, schema: str, name: str, *, columns: list[str] | None = None, filter: pc.Expression | None = None,
+        as_of: int | None = None, with_rowid: bool = False, rowids: pa.Array | None = None, latest: bool = False,
+    ) -> Iterator[pa.RecordBatch]:
+        self._check_active()
+        if as_of is not None:
+            t = self.get_table_as_of(schema, name, as_of)
+            if t is None:
+                raise UndefinedTable(f'relation "{name}" does not exist at that time')
+        else:
+            t = self._def(schema, name)
+        return self.scan_def(t, columns=columns, filter=filter, as_of=as_of, with_rowid=with_rowid,
+                             rowids=rowids, latest=latest)
+
+    def scan_def(
+        self, t: TableDef, *, columns: list[str] | None = None, filter: pc.Expression | None = None,
+        as_of: int | None = None, with_rowid: bool = False, rowids: pa.Array | None = None, latest: bool = False,
+    ) -> Iterator[pa.RecordBatch]:
+        if as_of is not None:
+            ts, txid = as_of, 0
+        elif latest:
+            ts, txid = self._latest_ts(), self.txid
+        else:
+            ts, txid = self.snapshot_ts, self.txid
+        if columns is not None:
+            for c in columns:
+                if t.column(c) is None:
+                    raise UndefinedColumn(f'column "{c}" does not exist')
+        rid_np = None
+        if rowids is not None:
+            rid_np = np.asarray(pa.array(rowids, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+        schema = self.store._present_schema(t, columns, with_rowid)
+        produced = False
+        for phys in self.store._visible(self._branch, t, ts, txid, filter, rid_np):
+            b = self.store._present(t, phys)
+            if filter is not None:
+                b = b.filter(filter)
+                if b.num_rows == 0:
+                    continue
+            if columns is not None or not with_rowid:
+                b = b.select(schema.names)
+            produced = True
+            yield b
+        if not produced:
+            yield schema.empty_table().to_batches()[0] if schema else pa.record_batch([], schema=schema)
+
+    def lookup(
+        self, schema: str, name: str, key: tuple, *, columns: list[str] | None = None, with_rowid: bool = False
+    ) -> pa.RecordBatch:
+        """Primary-key point read: 0 or 1 rows, O(1) through the key index."""
+        self._check_active()
+        t = self._def(schema, name)
+        if not t.primary_key:
+            raise HeliosError(f'table "{name}" has no primary key', sqlstate="42P10")
+        if not isinstance(key, tuple):
+            key = (key,)
+        row = self._lookup_phys(self._branch, t, key, self.snapshot_ts, self.txid, with_rowid=True)
+        schema_out = self.store._present_schema(t, columns, with_rowid)
+        if row is None:
+            return schema_out.empty_table().to_batches()[0] if len(schema_out) else pa.record_batch(
+                [], schema=schema_out)
+        b = self.store._present(t, row)
+        return b.select(schema_out.names)
+
+    def _lookup_phys(
+        self, branch: Branch, t: TableDef, key: tuple, ts: int, txid: int, with_rowid: bool = False
+    ) -> pa.RecordBatch | None:
+        """Physical row (incl. _rowid) with this key visible at (ts, txid), or None."""
+        k = key[0] if len(key) == 1 else tuple(key)
+        res = self._lookup_fast(branch, t, k, ts, txid)
+        if res is False:  # the index cannot answer for this snapshot: exact vectorized scan
+            expr = None
+            for name, v in zip(t.primary_key, key, strict=True):
+                e = pc.field(f"c{t.column(name).col_id}") == v
+                expr = e if expr is None else expr & e
+            for b in self.store._visible(branch, t, ts, txid, None, None):
+                b = b.filter(expr)
+                if b.num_rows:
+                    return b.slice(0, 1)
+            return None
+        return res
+
+    def _lookup_fast(self, branch: Branch, t: TableDef, k: Any, ts: int, txid: int) -> Any:
+        """Index path. Returns a 1-row physical batch, None (no row), or False (ask the scan)."""
+        layer = branch.layers.get(t.data_id)
+        if layer is not None:
+            rowid = layer.pk.get(k)
+            if rowid is not None:
+                w = self.writes.get(layer.key) if txid == self.txid else None
+                loc = w.own.get(rowid) if w is not None else None
+                if loc is None:
+                    loc = layer.rowloc.get(rowid)
+                if loc is None:
+                    return False
+                cid, pos = unpack_loc(loc)
+                ch = layer.chunks.get(cid)
+                if ch is None:
+                    return False
+                c = ch.created_at(pos)
+                if c < 0:
+                    if c != -txid:
+                        return False
+                elif c > ts:
+                    return False
+                if layer.key_at(ch, pos) != k:
+                    return False
+                e = int(ch.ended[pos])
+                if (0 < e <= ts) or (txid and e == -txid):
+                    return None
+                return ch.data.slice(pos, 1)
+        if branch.parent is None:
+            return None
+        res = self._lookup_fast(branch.parent, t, k, min(ts, branch.fork_ts), 0)
+        if res is None or res is False:
+            return res
+        if layer is not None and layer.tomb:
+            e = layer.tomb.get(res.column(ROWID)[0].as_py())
+            if e is not None and ((0 < e <= ts) or (txid and e == -txid)):
+                # deleted here; if it was updated here the own index would have answered: so gone,
+                # unless the key moved to another row of ours (then the index had it too).
+                return None
+        return res
+
+    # ------------------------------------------------------------- writing
+    def _layer_for_write(self, t: TableDef) -> tuple[Layer, LayerWrites]:
+        layer = self._branch.layers.get(t.data_id)
+        if layer is None:
+            pk_cols = tuple(f"c{t.column(k).col_id}" for k in t.primary_key)
+            layer = self._branch.layers.setdefault(t.data_id, Layer(self._branch, t.data_id, pk_cols))
+        w = self.writes.get(layer.key)
+        if w is None:
+            w = self.writes[layer.key] = LayerWrites(layer)
+        return layer, w
+
+    def _physical(self, t: TableDef, data: pa.RecordBatch | pa.Table, base: pa.RecordBatch | None = None
+                  ) -> pa.RecordBatch:
+        """User-named input -> physical batch of all current columns (cast, NOT NULL checked)."""
+        if isinstance(data, pa.Table):
+            data = data.combine_chunks()
+            data = data.to_batches()[0] if data.num_rows else pa.RecordBatch.from_pylist([], schema=data.schema)
+        n = data.num_rows
+        names = set(data.schema.names)
+        for nm in names:
+            if nm != ROWID and t.column(nm) is None:
+                raise UndefinedColumn(f'column "{nm}" of relation "{t.name}" does not exist')
+        arrays, fields = [], []
+        for c in t.columns:
+            pn = f"c{c.col_id}"
+            if c.name in names:
+                arr = data.column(c.name)
+                if arr.type != c.type:
+                    try:
+                        arr = arr.cast(c.type)
+                    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+                        raise HeliosError(f'column "{c.name}" is of type {c.type} but value is {arr.type}: {e}',
+                                          sqlstate="42804") from None
+            elif base is not None:
+                i = base.schema.get_field_index(pn)
+                arr = base.column(i) if i >= 0 else pa.nulls(n, c.type)
+            else:
+                arr = pa.nulls(n, c.type)
+            if not c.nullable and arr.null_count:
+                raise NotNullViolation(
+                    f'null value in column "{c.name}" of relation "{t.name}" violates not-null constraint')
+            arrays.append(arr)
+            fields.append(pa.field(pn, c.type))
+        return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
+
+    def insert(self, schema: str, name: str, data: pa.RecordBatch | pa.Table) -> pa.Array:
+        self._check_write()
+        return self.insert_def(self._def(schema, name), data)
+
+    def insert_rows(self, schema: str, name: str, rows: list[dict[str, Any]]) -> pa.Array:
+        """Convenience: insert Python dict rows."""
+        t = self._def(schema, name)
+        names = {k for r in rows for k in r}
+        sch = pa.schema([pa.field(c.name, c.type) for c in t.columns if c.name in names])
+        return self.insert_def(t, pa.RecordBatch.from_pylist(rows, schema=sch))
+
+    def insert_def(self, t: TableDef, data: pa.RecordBatch | pa.Table) -> pa.Array:
+        self._check_write()
+        phys = self._physical(t, data)
+        n = phys.num_rows
+        if n == 0:
+            return _EMPTY
+        layer, w = self._layer_for_write(t)
+        keys = layer.keys_of(phys) if layer.pk_cols else None
+        if keys is not None and len(set(keys)) != n:
+            seen: set = set()
+            dup = next(k for k in keys if k in seen or seen.add(k))
+            raise self._unique_error(t, dup)
+        store = self.store
+        while True:
+            with store.mu:
+                if keys is not None:
+                    other = self._check_unique(t, layer, keys, ())
+                else:
+                    other = None
+                if other is None:
+                    start = self._branch.alloc_rowids(n)
+                    rowids = pa.array(np.arange(start, start + n, dtype=np.int64))
+                    self._append_chunk(layer, w, phys, rowids)
+                    layer.pending_new.append((start, start + n, self))
+                    if keys is not None:
+                        self._pk_set(layer, w, keys, rowids.to_pylist())
+                    return rowids
+            self._wait_for(other, False)
+
+    def _append_chunk(self, layer: Layer, w: LayerWrites, phys: pa.RecordBatch, rowids: pa.Array) -> Chunk:
+        data = phys.append_column(ROWID, rowids)
+        ch = Chunk(self.store._next_chunk_id(), data, -self.txid, owner=self)
+        layer.chunks[ch.chunk_id] = ch
+        w.chunks.append(ch)
+        base = ch.chunk_id << 32
+        w.own.update(zip(rowids.to_pylist(), range(base, base + data.num_rows), strict=True))
+        return ch
+
+    def _pk_set(self, layer: Layer, w: LayerWrites, keys: list, rowids: list[int]) -> None:
+        pk = layer.pk
+        old = list(map(pk.get, keys))
+        w.pk_undo.extend(zip(keys, old, strict=True))
+        pk.update(zip(keys, rowids, strict=True))
+
+    def _unique_error(self, t: TableDef, key: Any) -> UniqueViolation:
+        vals = key if isinstance(key, tuple) else (key,)
+        return UniqueViolation(
+            f'duplicate key value violates unique constraint "{t.name}_pkey"',
+            detail=f"Key ({', '.join(t.primary_key)})=({', '.join(map(str, vals))}) already exists.",
+        )
+
+    def _check_unique(self, t: TableDef, layer: Layer, keys: list, replacing: Any) -> Transaction | None:
+        """Raise 23505 if a key is live (committed or pending); return a txn to wait for if undecided.
+
+        `replacing`: rowids whose current versions are being replaced by this write.
+        """
+        keyset = set(keys)
+        common = layer.pk.keys() & keyset
+        for k in common:
+            r = layer.pk[k]
+            if r in replacing:
+                continue
+            st = self._key_state(layer, r, k)
+            if st is True:
+                raise self._unique_error(t, k)
+            if isinstance(st, Transaction):
+                return st
+        rest = keyset - common
+        b = layer.branch
+        # inherited keys: live in an ancestor at the fork point and not deleted here
+        while rest and b.parent is not None:
+            parent = b.parent
+            pl = parent.layers.get(t.data_id)
+            if pl is not None:
+                for k in pl.pk.keys() & rest:
+                    row = self._lookup_phys(layer.branch, t, k if isinstance(k, tuple) else (k,),
+                                            MAX_TS - 1, self.txid)
+                    if row is None:
+                        continue
+                    r = row.column(ROWID)[0].as_py()
+                    if r in replacing:
+                        continue
+                    e = layer.tomb.get(r)
+                    if e is not None and e < 0 and e != -self.txid:
+                        other = self.store.active.get(-e)
+                        if other is not None:
+                            return other
+                    raise self._unique_error(t, k)
+            b = parent
+        return None
+
+    def _key_state(self, layer: Layer, r: int, k: Any) -> bool | Transaction | None:
+        """Is row r holding key k live (True), dead (None), or being decided by an open txn?"""
+        w = self.writes.get(layer.key)
+        loc = w.own.get(r) if w is not None else None
+        if loc is None:
+            loc = layer.rowloc.get(r)
+        if loc is None:
+            owner = layer.pending_owner(r)
+            if owner is not None and owner is not self:
+                return owner
+            if layer.branch.parent is not None and r >> 40 != layer.branch.branch_id:
+                e = layer.tomb.get(r)
+                if e is None:
+                    return True  # inherited row still live here
+                if e < 0 and e != -self.txid:
+                    return self.store.active.get(-e)
+            return None
+        cid, pos = unpack_loc(loc)
+        ch = layer.chunks.get(cid)
+        if ch is None:
+            return None
+        e = int(ch.ended[pos])
+        if e < 0 and e != -self.txid:
+            return self.store.active.get(-e)  # being replaced/deleted (maybe re-keyed): wait
+        if layer.key_at(ch, pos) != k:
+            return None
+        return True if e == MAX_TS else None
+
+    def _classify(self, layer: Layer, r: int, snap: int, mode: str) -> tuple[int, Any]:
+        """Where row r's newest version is and whether we may write/lock it now."""
+        me = self.txid
+        w = self.writes.get(layer.key)
+        loc = w.own.get(r) if w is not None else None
+        if loc is not None:
+            cid, pos = unpack_loc(loc)
+            if layer.chunks[cid].ended[pos] == -me:
+                return _GONE, None
+            return _OWN, loc
+        loc = layer.rowloc.get(r)
+        if loc is not None:
+            cid, pos = unpack_loc(loc)
+            ch = layer.chunks[cid]
+            e = int(ch.ended[pos])
+            if e == -me:
+                return _GONE, None
+            if e < 0:
+                return _WAIT, self.store.active.get(-e)
+            if e != MAX_TS:
+                return (_GONE, None) if e <= snap else (_GONE, True)
+            if ch.created_at(pos) > snap:
+                return _CHANGED, None
+            kind = _COMMITTED
+        else:
+            if layer.branch.parent is None or r >> 40 == layer.branch.branch_id:
+                return _GONE, None
+            e = layer.tomb.get(r)
+            if e is not None:
+                if e == -me:
+                    return _GONE, None
+                if e < 0:
+                    return _WAIT, self.store.active.get(-e)
+                return (_GONE, None) if e <= snap else (_GONE, True)
+            kind = _INHERITED
+        locks = self.store.row_locks
+        if locks:
+            holders = locks.get((layer.key, r))
+            if holders:
+                for txid, m in holders.items():
+                    if txid != me and (mode != "share" or m == "update"):
+                        other = self.store.active.get(txid)
+                        if other is not None:
+                            return _WAIT, other
+        return kind, loc
+
+    def _claim(self, t: TableDef, rowids: pa.Array, mode: str, nowait: bool = False
+               ) -> tuple[Layer, LayerWrites, list[int], list[int], list[int], list[int]]:
+        """Lock rows for writing ('write') or SELECT FOR UPDATE/SHARE; returns ok/own/changed/gone."""
+        layer, w = self._layer_for_write(t)
+        rids = pa.array(rowids, pa.int64()).to_pylist()
+        snap = self.snapshot_ts
+        rr = self.isolation == REPEATABLE_READ
+        ok: list[int] = []
+        own_locs: list[int] = []
+        changed: list[int] = []
+        gone: list[int] = []
+        i = 0
+        store = self.store
+        while i < len(rids):
+            other = None
+            with store.mu:
+                while i < len(rids):
+                    r = rids[i]
+                    kind, info = self._classify(layer, r, snap, mode)
+                    if kind == _WAIT:
+                        if info is None:  # finished meanwhile: look again
+                            continue
+                        other = info
+                        break
+                    if kind in (_CHANGED, _GONE) and (kind == _CHANGED or info) and rr:
+                        raise SerializationFailure("could not serialize access due to concurrent update")
+                    if kind == _CHANGED:
+                        changed.append(r)
+                    elif kind == _GONE:
+                        gone.append(r)
+                    elif kind == _OWN:
+                        if mode == "write":
+                            cid, pos = unpack_loc(info)
+                            layer.chunks[cid].ended[pos] = -self.txid
+                        ok.append(r)
+                        own_locs.append(info)
+                    elif mode == "write":
+                        if kind == _COMMITTED:
+                            cid, pos = unpack_loc(info)
+                            layer.chunks[cid].ended[pos] = -self.txid
+                            w.ended_locs.append(info)
+                            w.ended_rowids.append(r)
+                        else:
+                            layer.tomb[r] = -self.txid
+                            w.tombs.append(r)
+                        ok.append(r)
+                    else:
+                        key = (layer.key, r)
+                        holders = store.row_locks.setdefault(key, {})
+                        if holders.get(self.txid) != "update":
+                            holders[self.txid] = mode
+                            self.row_locks.append(key)
+                        ok.append(r)
+                    i += 1
+            if other is not None:
+                self._wait_for(other, nowait)
+        return layer, w, ok, own_locs, changed, gone
+
+    def update(self, schema: str, name: str, rowids: pa.Array, new_rows: pa.RecordBatch) -> WriteOutcome:
+        self._check_write()
+        return self.update_def(self._def(schema, name), rowids, new_rows)
+
+    def update_def(self, t: TableDef, rowids: pa.Array, new_rows: pa.RecordBatch | pa.Table) -> WriteOutcome:
+        self._check_write()
+        if isinstance(new_rows, pa.Table):
+            new_rows = new_rows.combine_chunks().to_batches()[0] if new_rows.num_rows else \
+                pa.RecordBatch.from_pylist([], schema=new_rows.schema)
+        rowids = pa.array(rowids, pa.int64())
+        if len(rowids) != new_rows.num_rows:
+            raise HeliosError("update: rowids and new_rows differ in length", sqlstate="XX000")
+        if ROWID in new_rows.schema.names:
+            new_rows = new_rows.drop_columns([ROWID])
+        layer, w, ok, _own, changed, gone = self._claim(t, rowids, "write")
+        if ok:
+            if len(ok) != len(rowids):
+                mask = pc.is_in(rowids, pa.array(ok, pa.int64()))
+                new_rows = new_rows.filter(mask)
+                ok_arr = rowids.filter(mask)
+            else:
+                ok_arr = rowids
+            base = None
+            if set(new_rows.schema.names) != {c.name for c in t.columns}:
+                base = self._current_versions(t, ok_arr)
+            phys = self._physical(t, new_rows, base)
+            keys = layer.keys_of(phys) if layer.pk_cols else None
+            if keys is not None:
+                if len(set(keys)) != len(keys):
+                    seen: set = set()
+                    raise self._unique_error(t, next(k for k in keys if k in seen or seen.add(k)))
+                replacing = set(ok_arr.to_pylist())
+                while True:
+                    with self.store.mu:
+                        other = self._check_unique(t, layer, keys, replacing)
+                        if other is None:
+                            self._append_chunk(layer, w, phys, ok_arr)
+                            self._pk_set(layer, w, keys, ok_arr.to_pylist())
+                            break
+                    self._wait_for(other, False)
+            else:
+                with self.store.mu:
+                    self._append_chunk(layer, w, phys, ok_arr)
+        return WriteOutcome(len(ok), pa.array(changed, pa.int64()), pa.array(gone, pa.int64()))
+
+    def _current_versions(self, t: TableDef, rowids: pa.Array) -> pa.RecordBatch:
+        """Physical rows of our newest versions of `rowids`, in that order (for partial updates)."""
+        parts = list(self.store._visible(self._branch, t, self._latest_ts(), self.txid, None,
+                                         rowids.to_numpy()))
+        if not parts:
+            raise HeliosError("update: rows vanished", sqlstate="XX000")
+        tbl = pa.Table.from_batches(parts).combine_chunks()
+        idx = pc.index_in(rowids, tbl.column(ROWID))
+        return tbl.take(idx).to_batches()[0]
+
+    def delete(self, schema: str, name: str, rowids: pa.Array) -> WriteOutcome:
+        self._check_write()
+        return self.delete_def(self._def(schema, name), rowids)
+
+    def delete_def(self, t: TableDef, rowids: pa.Array) -> WriteOutcome:
+        self._check_write()
+        _layer, _w, ok, _own, changed, gone = self._claim(t, rowids, "write")
+        return WriteOutcome(len(ok), pa.array(changed, pa.int64()), pa.array(gone, pa.int64()))
+
+    def lock_rows(self, schema: str, name: str, rowids: pa.Array, mode: str = "update", nowait: bool = False
+                  ) -> WriteOutcome:
+        """SELECT ... FOR UPDATE / FOR SHARE: lock rows until the transaction ends."""
+        self._check_active()
+        if mode not in ("update", "share"):
+            raise HeliosError(f"unknown lock mode {mode!r}", sqlstate="22023")
+        t = self._def(schema, name)
+        _layer, _w, ok, _own, changed, gone = self._claim(t, rowids, mode, nowait)
+        return WriteOutcome(len(ok), pa.array(changed, pa.int64()), pa.array(gone, pa.int64()))
+

@@ -1,0 +1,93 @@
+"""Row versions of one table in one branch, and their visibility.
+
+A *chunk* is a batch of row versions written together (one statement of one
+transaction, or a flushed/compacted segment). Every version carries:
+
+* ``created``: commit timestamp of the transaction that wrote it (a scalar for a
+  memtable chunk, an int64 column for a segment). While the writer is still open it
+  is ``-txid`` (negative): invisible to everybody but the writer.
+* ``ended``: commit timestamp of the transaction that deleted or replaced it,
+  ``MAX_TS`` while it is the live version, or ``-txid`` while an open transaction is
+  deleting/replacing it (that marker is also the row's write lock).
+
+A snapshot ``(ts, txid)`` sees a version when ``created <= ts < ended``, plus the
+writer's own pending versions and minus versions it ended itself. The test is
+evaluated on whole numpy/Arrow columns at once (``visible_mask``); the ``ended``
+column lives in a numpy array because later deletes stamp it in place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+MAX_TS = np.iinfo(np.int64).max
+ROWID = "_rowid"
+LOC_SHIFT = 32
+LOC_MASK = (1 << LOC_SHIFT) - 1
+
+
+class Chunk:
+    """Immutable row data (physical columns ``c<col_id>`` + ``_rowid``) with MVCC stamps."""
+
+    __slots__ = ("bloom", "chunk_id", "created", "data", "ended", "owner", "rowids_np", "segment", "stats")
+
+    def __init__(
+        self, chunk_id: int, data: pa.RecordBatch, created: int | np.ndarray, ended: np.ndarray | None = None,
+        owner: Any = None,
+    ) -> None:
+        self.chunk_id = chunk_id
+        self.data = data
+        self.created = created
+        self.ended = np.full(data.num_rows, MAX_TS, dtype=np.int64) if ended is None else ended
+        self.owner = owner  # the open Transaction while created is pending
+        self.segment: str | None = None  # tier name once flushed
+        self.stats: dict[str, tuple[Any, Any]] | None = None
+        self.bloom: Any = None
+        self.rowids_np: np.ndarray | None = None
+
+    @property
+    def num_rows(self) -> int:
+        return self.data.num_rows
+
+    def created_at(self, pos: int) -> int:
+        c = self.created
+        return c if isinstance(c, int) else int(c[pos])
+
+    def rowids(self) -> np.ndarray:
+        if self.rowids_np is None:
+            self.rowids_np = self.data.column(ROWID).to_numpy()
+        return self.rowids_np
+
+    def visible_mask(self, ts: int, txid: int) -> np.ndarray | bool | None:
+        """Which versions snapshot (ts, txid) sees: None (none), True (all) or a bool array.
+
+        ``txid`` 0 means "no own writes" (time travel, another branch's view).
+        """
+        c = self.created
+        if isinstance(c, int):
+            if c < 0:
+                if txid == 0 or c != -txid:
+                    return None
+            elif c > ts:
+                return None
+            created_ok: np.ndarray | bool = True
+        else:
+            created_ok = c <= ts
+        e = self.ended
+        alive = (e > ts) | (e < 0)
+        if txid:
+            alive &= e != -txid
+        if created_ok is not True:
+            alive &= created_ok
+        return alive
+
+
+def pack_loc(chunk_id: int, pos: int) -> int:
+    return (chunk_id << LOC_SHIFT) | pos
+
+
+def unpack_loc(loc: int) -> tuple[int, int]:
+    return loc >> LOC_SHIFT, loc & LOC_MASK
