@@ -2,8 +2,8 @@
 
 An operator reads one line and knows what to fix::
 
-    helios: config error in helios.toml: protocols.postgres.port: must be between 0 and 65535, got 70000
-    helios: config error in helios.toml: protocols.mongodb: plugin not installed; pip install helios-protocol-mongo
+    helios: config error: protocols.postgres.port: must be between 0 and 65535, got 70000
+    helios: config error: protocols.mongodb: plugin not installed; pip install helios-protocol-mongo
 
 Rules: an unknown key, a value of the wrong type, an impossible value, or a section for a
 plugin that is not installed is a ``ConfigError``. No file at all means the embedded
@@ -68,13 +68,13 @@ _DURATION_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(us|ms|s|m|h|d|w)")
 def parse_duration(value: Any) -> float:
     """Seconds from a number (seconds) or a string such as "30s", "500ms", "1h30m", "7d"."""
     if isinstance(value, bool):
-        raise TypeError(f"expected a duration such as \"30s\" or \"7d\", got {value!r}")
+        raise TypeError(f'expected a duration such as "30s" or "7d", got {value!r}')
     if isinstance(value, int | float):
         if value < 0:
             raise ValueError(f"must not be negative, got {value!r}")
         return float(value)
     if not isinstance(value, str):
-        raise TypeError(f"expected a duration such as \"30s\" or \"7d\", got {_describe(value)}")
+        raise TypeError(f'expected a duration such as "30s" or "7d", got {_describe(value)}')
     text = value.strip().lower()
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return float(text)
@@ -82,11 +82,11 @@ def parse_duration(value: Any) -> float:
     while pos < len(text):
         m = _DURATION_PART.match(text, pos)
         if not m:
-            raise ValueError(f"expected a duration such as \"30s\", \"15m\", \"7d\", got {value!r}")
+            raise ValueError(f'expected a duration such as "30s", "15m", "7d", got {value!r}')
         total += float(m[1]) * _DURATION_UNITS[m[2]]
         pos = m.end()
     if not text:
-        raise ValueError("expected a duration such as \"30s\" or \"7d\", got an empty string")
+        raise ValueError('expected a duration such as "30s" or "7d", got an empty string')
     return total
 
 
@@ -157,7 +157,9 @@ def _check_type(value: Any, tp: Any, path: str) -> Any:
 def _check_bounds(value: Any, meta: Mapping[str, Any], path: str) -> None:
     choices = meta.get("choices")
     if choices is not None and value not in choices:
-        raise ConfigError(path, f"must be one of {', '.join(repr(c) for c in choices if c is not None)}, got {value!r}")
+        raise ConfigError(
+            path, f"must be one of {', '.join(repr(c) for c in choices if c is not None)}, got {value!r}"
+        )
     lo, hi = meta.get("min"), meta.get("max")
     if isinstance(value, int | float) and not isinstance(value, bool):
         if lo is not None and hi is not None and not (lo <= value <= hi):
@@ -185,7 +187,9 @@ def structure(cls: type, raw: Mapping[str, Any], path: str, *, extra: Mapping[st
     except (NameError, TypeError, AttributeError):  # unresolvable annotations: leave checking to the class
         hints = {}
     fields = {f.name: f for f in attrs.fields(cls) if f.init}
-    public = [name for name, f in fields.items() if not name.startswith("_") and not f.metadata.get("internal")]
+    public = [
+        name for name, f in fields.items() if not name.startswith("_") and not f.metadata.get("internal")
+    ]
     kwargs: dict[str, Any] = dict(extra or {})
     for key, value in raw.items():
         if key not in public or key in kwargs:
@@ -221,18 +225,26 @@ class ProtocolSettings:
 
     enabled: bool = True
     host: str = attrs.field(default=DEFAULT_HOST)
-    port: int | None = attrs.field(default=None, metadata={"min": 0, "max": 65535})  # None: standard port, else the next free one
+    port: int | None = attrs.field(
+        default=None, metadata={"min": 0, "max": 65535}
+    )  # None: standard port, else the next free one
     max_connections: int = attrs.field(default=100, metadata={"min": 1, "max": 1_000_000})
     name: str = attrs.field(default="", metadata={"internal": True})
-    options: Any = attrs.field(default=None, metadata={"internal": True})  # instance of ProtocolServer.config_class, or None
+    options: Any = attrs.field(
+        default=None, metadata={"internal": True}
+    )  # instance of ProtocolServer.config_class, or None
 
 
 @attrs.frozen(kw_only=True)
 class StorageConfig:
-    retention: float = attrs.field(default=7 * 86400.0, metadata={"duration": True})  # seconds of history kept for time travel
+    retention: float = attrs.field(
+        default=7 * 86400.0, metadata={"duration": True}
+    )  # seconds of history kept for time travel
     compression: str = attrs.field(default="zstd", metadata={"choices": ("zstd", "lz4", "none")})
     tier: str | None = None  # storage tier for segments; default: "nvme" when installed, else memory
-    tiers: dict[str, Any] = attrs.field(factory=dict)  # [storage.tiers.<name>] tables, passed to the tier plugin
+    tiers: dict[str, Any] = attrs.field(
+        factory=dict
+    )  # [storage.tiers.<name>] tables, passed to the tier plugin
     wal_archiving: dict[str, Any] | None = None  # [storage.wal_archiving], passed to the archiver plugin
 
     @property
@@ -280,14 +292,18 @@ class HeliosConfig:
 
     data_dir: str = DEFAULT_DATA_DIR
     shutdown_grace_period: float = attrs.field(default=10.0, metadata={"duration": True})
-    protocols: dict[str, ProtocolSettings] = attrs.field(factory=dict, metadata={"internal": True})  # [protocols.<name>], checked apart
+    protocols: dict[str, ProtocolSettings] = attrs.field(
+        factory=dict, metadata={"internal": True}
+    )  # [protocols.<name>], checked apart
     storage: StorageConfig = attrs.field(factory=StorageConfig, metadata={"section": StorageConfig})
     logging: LoggingConfig = attrs.field(factory=LoggingConfig, metadata={"section": LoggingConfig})
     metrics: MetricsConfig = attrs.field(factory=MetricsConfig, metadata={"section": MetricsConfig})
     branching: BranchingConfig = attrs.field(factory=BranchingConfig, metadata={"section": BranchingConfig})
     auth: AuthConfig = attrs.field(factory=AuthConfig, metadata={"section": AuthConfig})
     search: dict[str, Any] | None = None  # [search], passed to the search plugin
-    source: str | None = attrs.field(default=None, metadata={"internal": True})  # the file it came from; None for embedded defaults
+    source: str | None = attrs.field(
+        default=None, metadata={"internal": True}
+    )  # the file it came from; None for embedded defaults
 
 
 # ---------------------------------------------------------------------------
@@ -347,10 +363,14 @@ def _check_port_clashes(config: HeliosConfig) -> None:
     for name, proto in sorted(config.protocols.items()):
         if proto.enabled and proto.port:
             if proto.port in used:
-                raise ConfigError(f"protocols.{name}.port", f"{proto.port} is already used by {used[proto.port]}")
+                raise ConfigError(
+                    f"protocols.{name}.port", f"{proto.port} is already used by {used[proto.port]}"
+                )
             used[proto.port] = f"protocols.{name}.port"
     if config.metrics.enabled and config.metrics.port and config.metrics.port in used:
-        raise ConfigError("metrics.port", f"{config.metrics.port} is already used by {used[config.metrics.port]}")
+        raise ConfigError(
+            "metrics.port", f"{config.metrics.port} is already used by {used[config.metrics.port]}"
+        )
 
 
 def build_config(
@@ -386,7 +406,9 @@ def build_config(
             raise ConfigError(f"protocols.{name}.host", "must not be empty")
     if tiers is not None and config.storage.tier is not None and config.storage.tier not in tiers:
         known = ", ".join(sorted(tiers)) or "none"
-        raise ConfigError("storage.tier", f"no installed storage tier {config.storage.tier!r} (installed: {known})")
+        raise ConfigError(
+            "storage.tier", f"no installed storage tier {config.storage.tier!r} (installed: {known})"
+        )
     _check_port_clashes(config)
     return config
 

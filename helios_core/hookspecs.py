@@ -53,10 +53,18 @@ class ProtocolContext:
     """What a protocol server gets when it starts.
 
     ``listener`` is already bound by the kernel (so a port in use is reported
-    uniformly); ``config`` is the plugin's ``[protocols.<name>]`` section as an
-    instance of its ``config_class``; ``kernel.open_session(...)`` is the only
-    way into the engine. ``stopping`` is set when a graceful shutdown begins:
-    stop accepting and let running statements finish.
+    uniformly); ``await listener.serve(handler)`` runs ``handler(stream)`` per
+    connection, stops accepting once ``stopping`` is set and returns when the open
+    connections have finished. ``config`` is the plugin's ``[protocols.<name>]``
+    section as an instance of its ``config_class`` (the common keys are passed to it
+    too when it declares them), or the common settings when it has none;
+    ``settings`` always holds the common keys (``enabled``, ``host``, ``port``,
+    ``max_connections``). ``kernel.open_session(user, database, options)`` is the
+    only way into the engine (blocking: call it from a worker thread);
+    ``kernel.config`` is the whole validated configuration (e.g. ``.auth.users``).
+    ``stopping`` (an anyio.Event) is set when a graceful shutdown begins: finish
+    the running statement, then close the connection (idle ones right away); the
+    kernel cancels what is left after the grace period.
     """
 
     kernel: Kernel
@@ -64,6 +72,7 @@ class ProtocolContext:
     listener: anyio.abc.Listener
     stopping: Any  # anyio.Event
     log: Any  # logging.Logger
+    settings: Any = None  # helios_core.config.ProtocolSettings
 
 
 @attrs.define(kw_only=True)

@@ -4,7 +4,8 @@ Built-in behaviour that could be a plugin is registered through the same manager
 third-party plugins (``DEFAULT_PLUGINS``), so ``helios plugins`` shows it and a plugin
 can be read as an example of how the core itself extends the kernel.
 
-Set ``HELIOS_TRACE_HOOKS=1`` to log one line per hook call and one per result.
+Set ``HELIOS_TRACE_HOOKS=1`` to log one line per hook call and one per result, and
+``HELIOS_DISABLE_PLUGINS=name1,name2`` (entry-point names) to skip installed plugins.
 """
 
 from __future__ import annotations
@@ -47,7 +48,11 @@ class MemoryTierPlugin:
             from helios_core.storage import MemoryTier
         except ImportError:  # the storage kernel is not built yet in this tree
             return []
-        return [StorageTierFactory(name="memory", create=lambda data_dir, cfg: MemoryTier(), package="helios-core")]
+        return [
+            StorageTierFactory(
+                name="memory", create=lambda data_dir, cfg: MemoryTier(), package="helios-core"
+            )
+        ]
 
 
 # Modules (or objects) registered before any entry point; they are plugins like any other.
@@ -109,17 +114,23 @@ def make_plugin_manager(*, load_entry_points: bool = True) -> HeliosPluginManage
 
 
 def _load_entry_points(pm: HeliosPluginManager) -> None:
+    disabled = {n.strip() for n in os.environ.get("HELIOS_DISABLE_PLUGINS", "").split(",") if n.strip()}
     seen: set[str] = set()
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         if ep.name in seen or pm.get_plugin(ep.name) is not None:
             continue  # the same distribution found twice on sys.path
+        if ep.name in disabled:
+            pm.set_blocked(ep.name)
+            continue
         seen.add(ep.name)
         dist = ep.dist.name if ep.dist is not None else "?"
         try:
             plugin = ep.load()
             pm.register(plugin, name=ep.name)
         except Exception as exc:  # reported as one clear line
-            raise PluginLoadError(f"plugin {ep.name!r} ({dist}) failed to load: {type(exc).__name__}: {exc}") from exc
+            raise PluginLoadError(
+                f"plugin {ep.name!r} ({dist}) failed to load: {type(exc).__name__}: {exc}"
+            ) from exc
         if ep.dist is not None:
             pm.distributions[ep.name] = ep.dist
 
@@ -152,7 +163,9 @@ def plugin_infos(pm: pluggy.PluginManager) -> list[PluginInfo]:
         else:
             dist_name, version = "helios-core", helios_core.__version__
         infos.append(
-            PluginInfo(name=name, distribution=dist_name, version=version, hooks=hooks, builtin=name in builtin_names)
+            PluginInfo(
+                name=name, distribution=dist_name, version=version, hooks=hooks, builtin=name in builtin_names
+            )
         )
     return infos
 

@@ -1,0 +1,425 @@
+"""The server kernel: one anyio task group that owns the engine, the listeners and the jobs.
+
+Start-up, in order: bind every enabled protocol's listener (a port in use ends start-up
+with one clear line, before any data is touched), open the engine in a worker thread
+(recovery may take a while), call ``helios_startup``, then run each protocol's serve loop,
+the background jobs and the metrics endpoint in the task group and log ``helios ready``.
+
+Shutdown (SIGINT/SIGTERM): ``kernel.stopping`` is set, every listener stops accepting,
+running connections get ``shutdown_grace_period`` seconds to finish (protocol servers
+watch ``ctx.stopping`` and close idle connections), then running statements are cancelled
+and the serve loops with them. Finally ``helios_shutdown`` hooks run and the engine is
+checkpointed and closed (flush + fsync). A second signal skips what is left of the grace
+period.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import inspect
+import logging
+import os
+import signal
+import weakref
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.abc
+import pluggy
+from prometheus_client import CollectorRegistry
+
+import helios_core
+from helios_core.config import HeliosConfig, ProtocolSettings
+from helios_core.errors import HeliosError
+from helios_core.hookspecs import BackgroundJob, ProtocolContext, ProtocolServer
+from helios_core.metrics import KernelMetrics, serve_metrics
+from helios_core.plugins import background_jobs, protocol_servers, sql_functions, storage_tier_factories
+
+log = logging.getLogger("helios.kernel")
+
+PORT_SEARCH_SPAN = 100  # with no explicit port: try the standard port and the next ones
+
+
+class StartupError(Exception):
+    """Start-up failed for a reason the operator fixes (port in use, data dir locked...): exit 2."""
+
+
+class KernelListener(anyio.abc.Listener[anyio.abc.SocketStream]):
+    """The listener a protocol server gets: it stops accepting when the kernel stops.
+
+    ``serve(handler)`` runs each connection in its own task and, once the kernel is
+    stopping, closes the socket and returns when the open connections have finished.
+    A handler's exception is logged and ends only that connection.
+    """
+
+    def __init__(self, inner: anyio.abc.Listener, kernel: Kernel, protocol: str) -> None:
+        self._inner = inner
+        self._kernel = kernel
+        self._pending: list[anyio.abc.SocketStream] = []
+        self.protocol = protocol
+        self.active_connections = 0
+        self.host, self.port = _bound_address(inner)
+
+    @property
+    def extra_attributes(self) -> dict[Any, Callable[[], Any]]:
+        return self._inner.extra_attributes
+
+    async def _accept_or_stop(self) -> anyio.abc.SocketStream | None:
+        """The next connection, or None once the kernel is stopping."""
+        stopping = self._kernel.stopping
+        while not stopping.is_set():
+            if self._pending:
+                return self._pending.pop(0)
+            accepted: list[anyio.abc.SocketStream] = []
+            async with anyio.create_task_group() as tg:
+
+                async def accept_from(listener: Any, accepted: list = accepted) -> None:
+                    try:
+                        accepted.append(await listener.accept())
+                    except OSError as exc:  # EMFILE and friends: log, breathe, go on
+                        log.warning("accept failed protocol=%s: %s", self.protocol, exc)
+                        await anyio.sleep(0.1)
+                    tg.cancel_scope.cancel()
+
+                async def wait_stop() -> None:
+                    await stopping.wait()
+                    tg.cancel_scope.cancel()
+
+                for listener in getattr(self._inner, "listeners", [self._inner]):
+                    tg.start_soon(accept_from, listener)
+                tg.start_soon(wait_stop)
+            self._pending.extend(accepted)
+        for stream in self._pending:
+            await stream.aclose()
+        self._pending.clear()
+        return None
+
+    async def accept(self) -> anyio.abc.SocketStream:
+        """Accept one connection; once stopping, waits until cancelled (prefer ``serve``)."""
+        stream = await self._accept_or_stop()
+        if stream is None:
+            await anyio.sleep_forever()
+        assert stream is not None
+        return stream
+
+    async def serve(
+        self,
+        handler: Callable[[anyio.abc.SocketStream], Awaitable[Any]],
+        task_group: anyio.abc.TaskGroup | None = None,
+    ) -> None:
+        async def run(stream: anyio.abc.SocketStream) -> None:
+            self.active_connections += 1
+            self._kernel.metrics.connections.labels(self.protocol).inc()
+            try:
+                await handler(stream)
+            except Exception:
+                log.exception("connection handler failed protocol=%s", self.protocol)
+            finally:
+                self.active_connections -= 1
+                self._kernel.metrics.connections.labels(self.protocol).dec()
+                with anyio.CancelScope(shield=True):
+                    await stream.aclose()
+
+        async with anyio.create_task_group() as own:
+            tg = task_group or own
+            while (stream := await self._accept_or_stop()) is not None:
+                tg.start_soon(run, stream)
+            await self.aclose()  # refuse new clients while the open connections finish
+
+    async def aclose(self) -> None:
+        with anyio.CancelScope(shield=True):
+            await self._inner.aclose()
+
+
+def _bound_address(listener: Any) -> tuple[str, int]:
+    first = getattr(listener, "listeners", [listener])[0]
+    return str(first.extra(anyio.abc.SocketAttribute.local_address)[0]), int(
+        first.extra(anyio.abc.SocketAttribute.local_port)
+    )
+
+
+async def bind_listener(host: str, port: int | None, default_port: int, what: str) -> anyio.abc.Listener:
+    """Bind ``host:port``; with ``port`` None try ``default_port`` and the next free ones."""
+    candidates = [port] if port is not None else list(range(default_port, default_port + PORT_SEARCH_SPAN))
+    for candidate in candidates:
+        try:
+            listener = await anyio.create_tcp_listener(local_host=host, local_port=candidate)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                if port is not None:
+                    raise StartupError(f"{what}.port: port {port} on {host} is already in use") from None
+                continue
+            if exc.errno == errno.EACCES:
+                raise StartupError(
+                    f"{what}.port: permission denied to listen on {host}:{candidate}"
+                ) from None
+            raise StartupError(
+                f"{what}: cannot listen on {host}:{candidate}: {exc.strerror or exc}"
+            ) from None
+        if port is None and candidate != default_port:
+            log.warning(
+                "%s: standard port %d on %s is in use; using port %d instead",
+                what,
+                default_port,
+                host,
+                candidate,
+            )
+        return listener
+    raise StartupError(
+        f"{what}.port: ports {default_port}-{default_port + PORT_SEARCH_SPAN - 1} on {host} are all in use"
+    )
+
+
+class Kernel:
+    """Owns the engine, the protocol servers, background jobs and metrics of one server.
+
+    Protocol plugins reach the engine only through ``open_session``; ``config`` is the
+    whole validated configuration (``kernel.config.auth`` for authentication, ...).
+    """
+
+    def __init__(self, config: HeliosConfig, pm: pluggy.PluginManager) -> None:
+        self.config = config
+        self.pm = pm
+        self.engine: Any = None
+        self.stopping: anyio.Event | None = None
+        self.registry = CollectorRegistry()
+        self.metrics = KernelMetrics(self.registry)
+        self.listeners: dict[str, KernelListener] = {}
+        self.exit_status = 0
+        self._servers = {s.name: s for s in protocol_servers(pm)}
+        self._sessions: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._force: anyio.Event | None = None
+        self._lock_fd: int | None = None
+        self.metrics.sessions.set_function(lambda: len(self._sessions))
+
+    # -- the engine -----------------------------------------------------------------------
+
+    def open_session(
+        self, user: str = "helios", database: str = "helios", options: dict[str, str] | None = None
+    ):
+        """A new Session (see helios_core.session) for a client; blocking, call from a worker thread."""
+        if self.stopping is not None and self.stopping.is_set():
+            raise HeliosError("the database system is shutting down", sqlstate="57P03")
+        if self.engine is None:
+            raise HeliosError("the database system is starting up", sqlstate="57P03")
+        opts = dict(options or {})
+        branch = opts.get("heliosdb.branch") or "main"
+        session = self.engine.connect(user=user, database=database, branch=branch, options=opts)
+        try:
+            self._sessions.add(session)
+        except TypeError:  # a session type without weakref support: not tracked
+            pass
+        return session
+
+    def _lock_data_dir(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(data_dir / ".helios-serve.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StartupError(f"data_dir: {data_dir} is in use by another helios server") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._lock_fd = fd
+
+    def _open_engine(self) -> None:
+        try:
+            from helios_core.engine import Engine
+        except ImportError as exc:
+            raise StartupError(f"the SQL engine is not available in this installation: {exc}") from None
+        cfg = self.config
+        tiers = storage_tier_factories(self.pm)
+        tier_name = cfg.storage.tier or ("nvme" if "nvme" in tiers else None)
+        data_dir: str | None = cfg.data_dir
+        tier = None
+        if tier_name is None or tier_name == "memory":
+            log.warning(
+                "no persistent storage tier installed (pip install ./plugins/storage_nvme): "
+                "data is kept in memory"
+            )
+            data_dir = None
+            if "memory" in tiers:
+                tier = tiers["memory"].create("", None)
+        else:
+            self._lock_data_dir(Path(cfg.data_dir))
+            factory = tiers[tier_name]
+            try:
+                tier = factory.create(cfg.data_dir, cfg.storage.tiers.get(tier_name))
+            except Exception as exc:
+                raise StartupError(f"storage.tier: cannot open tier {tier_name!r}: {exc}") from exc
+        functions = sql_functions(self.pm)
+        self.engine = Engine.open(
+            data_dir, tier=tier, sql_functions=functions, retention_seconds=cfg.storage.retention_seconds
+        )
+        log.info(
+            "engine open data_dir=%s tier=%s sql_functions=%d",
+            data_dir or ":memory:",
+            tier_name or "memory",
+            len(functions),
+        )
+
+    def _close_engine(self) -> None:
+        if self.engine is not None:
+            self.engine.checkpoint()
+            self.engine.close()
+            self.engine = None
+            log.info("engine checkpointed and closed")
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    # -- running --------------------------------------------------------------------------
+
+    async def _bind_all(self) -> anyio.abc.Listener | None:
+        for name, settings in sorted(self.config.protocols.items()):
+            server = self._servers.get(name)
+            if server is None or not settings.enabled:
+                continue
+            inner = await bind_listener(
+                settings.host, settings.port, server.default_port, f"protocols.{name}"
+            )
+            listener = KernelListener(inner, self, name)
+            self.listeners[name] = listener
+            log.info("listening protocol=%s host=%s port=%d", name, listener.host, listener.port)
+        metrics = self.config.metrics
+        if not metrics.enabled:
+            return None
+        listener = await bind_listener(metrics.host, metrics.port, metrics.port, "metrics")
+        host, port = _bound_address(listener)
+        log.info("listening protocol=metrics host=%s port=%d", host, port)
+        return listener
+
+    async def _watch_signals(self) -> None:
+        assert self.stopping is not None and self._force is not None
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for signum in signals:
+                name = signal.Signals(signum).name
+                if not self.stopping.is_set():
+                    log.info(
+                        "received %s: shutting down (grace period %gs)",
+                        name,
+                        self.config.shutdown_grace_period,
+                    )
+                    self.stopping.set()
+                else:
+                    log.info("received %s again: cancelling running statements now", name)
+                    self._force.set()
+
+    async def _run_job(self, job: BackgroundJob) -> None:
+        while True:
+            await anyio.sleep(job.interval)
+            try:
+                if inspect.iscoroutinefunction(job.run):
+                    await job.run(self)
+                else:
+                    result = await anyio.to_thread.run_sync(job.run, self)
+                    if inspect.isawaitable(result):
+                        await result
+            except Exception:
+                log.exception("background job %s failed", job.name)
+
+    def _protocol_context(self, server: ProtocolServer, settings: ProtocolSettings) -> ProtocolContext:
+        assert self.stopping is not None
+        config = settings.options if settings.options is not None else settings
+        return ProtocolContext(
+            kernel=self,
+            config=config,
+            settings=settings,
+            listener=self.listeners[server.name],
+            stopping=self.stopping,
+            log=logging.getLogger(f"helios.protocol.{server.name}"),
+        )
+
+    async def _run_protocols(self) -> None:
+        assert self.stopping is not None and self._force is not None
+        stopping, force = self.stopping, self._force
+        remaining = len(self.listeners)
+        all_done = anyio.Event()
+        if remaining == 0:
+            all_done.set()
+
+        async def run_one(name: str) -> None:
+            nonlocal remaining
+            server = self._servers[name]
+            try:
+                await server.serve(self._protocol_context(server, self.config.protocols[name]))
+                if not stopping.is_set():
+                    log.warning("protocol %s stopped serving before shutdown", name)
+            except Exception:
+                log.exception("protocol %s failed; shutting down", name)
+                self.exit_status = 1
+                stopping.set()
+            finally:
+                remaining -= 1
+                if remaining == 0:
+                    all_done.set()
+
+        async def grace_period(scope: anyio.CancelScope) -> None:
+            await stopping.wait()
+            with anyio.move_on_after(self.config.shutdown_grace_period):
+                async with anyio.create_task_group() as waiters:
+
+                    async def until(event: anyio.Event) -> None:
+                        await event.wait()
+                        waiters.cancel_scope.cancel()
+
+                    waiters.start_soon(until, all_done)
+                    waiters.start_soon(until, force)
+            if not all_done.is_set():
+                sessions = list(self._sessions)
+                log.warning(
+                    "grace period over: cancelling %d sessions and closing connections", len(sessions)
+                )
+                for session in sessions:
+                    try:
+                        session.cancel()
+                    except Exception:
+                        log.exception("cancelling a session failed")
+                scope.cancel()
+
+        async with anyio.create_task_group() as ptg:
+            for name in self.listeners:
+                ptg.start_soon(run_one, name)
+            ptg.start_soon(grace_period, ptg.cancel_scope)
+            addresses = " ".join(f"{n}={lst.host}:{lst.port}" for n, lst in self.listeners.items())
+            log.info("helios ready version=%s %s", helios_core.__version__, addresses or "protocols=none")
+
+    async def run(self) -> int:
+        """Serve until a signal; returns the process exit status. Raises StartupError."""
+        self.stopping = anyio.Event()
+        self._force = anyio.Event()
+        log.info("starting helios %s pid=%d", helios_core.__version__, os.getpid())
+        metrics_listener = None
+        try:
+            metrics_listener = await self._bind_all()
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self._watch_signals)
+                await anyio.to_thread.run_sync(self._open_engine)
+                self.pm.hook.helios_register_metrics(registry=self.registry)
+                self.pm.hook.helios_startup(kernel=self)
+                if metrics_listener is not None:
+                    tg.start_soon(serve_metrics, metrics_listener, self.registry)
+                for job in background_jobs(self.pm, self):
+                    tg.start_soon(self._run_job, job)
+                if not self.stopping.is_set():
+                    await self._run_protocols()
+                tg.cancel_scope.cancel()
+            self.pm.hook.helios_shutdown(kernel=self)
+        finally:
+            with anyio.CancelScope(shield=True):
+                for listener in self.listeners.values():
+                    await listener.aclose()
+                if metrics_listener is not None:
+                    await metrics_listener.aclose()
+                await anyio.to_thread.run_sync(self._close_engine)
+        log.info("shutdown complete exit_status=%d", self.exit_status)
+        return self.exit_status
+
+
+def run_kernel(config: HeliosConfig, pm: pluggy.PluginManager) -> int:
+    """Run a kernel on the asyncio event loop; returns the exit status."""
+    return anyio.run(Kernel(config, pm).run)
