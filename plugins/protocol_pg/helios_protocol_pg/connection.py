@@ -1,0 +1,751 @@
+"""One client connection: start-up, then the simple and extended query loop.
+
+A connection is one anyio task; while it waits for the client it holds no thread.
+Statements run in worker threads (``anyio.to_thread.run_sync`` under the server's
+limiter) because the engine is synchronous and CPU-bound. Output messages are
+buffered and written when the protocol says the client waits (ReadyForQuery, Flush,
+a full buffer), which keeps a pgbench round trip to one write.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import anyio.abc
+import attrs
+from anyio.streams.buffered import BufferedByteReceiveStream
+
+from helios_core.errors import HeliosError
+from helios_protocol_pg import messages as m
+from helios_protocol_pg.config import parse_duration_ms
+from helios_protocol_pg.copy_codec import RowEncoder, make_decoder
+from helios_protocol_pg.formats import batch_rows, decode_param, result_format_list
+from helios_protocol_pg.startup import AuthError, authenticate, is_loopback, new_secret, parse_options
+
+if TYPE_CHECKING:  # pragma: no cover
+    from helios_protocol_pg.server import PgServer
+
+FLUSH_AT = 64 * 1024
+ROWS_PER_HOP = 8192  # rows encoded per worker-thread hop when streaming a result
+
+REPORTED_SETTINGS = {
+    "application_name": "application_name",
+    "client_encoding": "client_encoding",
+    "datestyle": "DateStyle",
+    "timezone": "TimeZone",
+    "intervalstyle": "IntervalStyle",
+    "standard_conforming_strings": "standard_conforming_strings",
+    "search_path": None,
+    "is_superuser": "is_superuser",
+    "session_authorization": "session_authorization",
+}
+
+_STARTUP_IGNORED = {"user", "database", "options", "replication"}
+
+
+class Terminate(Exception):
+    """The client sent Terminate or the connection must close."""
+
+
+@attrs.define
+class Statement:
+    sql: str
+    prepared: Any  # helios_core.session.PreparedStatement, None for an empty query
+    param_oids: list[int]
+
+
+@attrs.define
+class Portal:
+    statement: Statement
+    params: list[Any]
+    result_formats: list[int]
+    result: Any = None
+    rows: Iterator[list[bytes | None]] | None = None
+    formats: list[int] | None = None
+    sent: int = 0
+    done: bool = False
+
+
+class PgConnection:
+    def __init__(self, server: PgServer, stream: anyio.abc.ByteStream) -> None:
+        self.server = server
+        self.stream = stream
+        self.reader = BufferedByteReceiveStream(stream)
+        self.out = bytearray()
+        self.log: logging.Logger = server.log
+        self.pid = 0
+        self.secret = new_secret()
+        self.session: Any = None
+        self.user = ""
+        self.database = ""
+        self.statements: dict[str, Statement] = {}
+        self.portals: dict[str, Portal] = {}
+        self.reported: dict[str, str] = {}
+        self.skip_until_sync = False
+        self.timeout_fired = False
+        self.peer = "?"
+        self.tls = False
+        self.idle_scope: anyio.CancelScope | None = None
+
+    # -- output ---------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        self.out += data
+
+    async def flush(self) -> None:
+        if self.out:
+            data = bytes(self.out)
+            self.out.clear()
+            try:
+                await self.stream.send(data)
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError, ConnectionError, OSError) as exc:
+                raise m.ClientGone(str(exc)) from exc
+
+    async def maybe_flush(self) -> None:
+        if len(self.out) >= FLUSH_AT:
+            await self.flush()
+
+    def send_error(self, exc: BaseException, severity: str | None = None) -> None:
+        self.write(m.error_response(error_fields_for(exc, severity)))
+
+    # -- worker threads ------------------------------------------------------------
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run a session call in a worker thread, under statement_timeout."""
+        timeout_ms = self.statement_timeout_ms()
+        if timeout_ms <= 0:
+            return await anyio.to_thread.run_sync(fn, *args, limiter=self.server.limiter)
+        self.timeout_fired = False
+        async with anyio.create_task_group() as tg:
+            async def watchdog() -> None:
+                await anyio.sleep(timeout_ms / 1000)
+                self.timeout_fired = True
+                self.session.cancel()
+
+            tg.start_soon(watchdog)
+            try:
+                return await anyio.to_thread.run_sync(fn, *args, limiter=self.server.limiter)
+            except HeliosError as exc:
+                if self.timeout_fired and exc.sqlstate == "57014":
+                    exc.message = "canceling statement due to statement timeout"
+                    exc.args = (exc.message,)
+                raise
+            finally:
+                tg.cancel_scope.cancel()
+
+    def statement_timeout_ms(self) -> int:
+        try:
+            value = self.session.settings.get("statement_timeout")
+        except Exception:  # noqa: BLE001 - robustness at the protocol edge
+            value = None
+        if value is None:
+            return self.server.default_statement_timeout_ms
+        try:
+            return parse_duration_ms(value)
+        except ValueError:
+            return 0
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    async def handle(self) -> None:
+        try:
+            self.peer = _peer_of(self.stream)
+            params = await self.startup()
+            if params is None:
+                return
+            await self.start_session(params)
+            await self.loop()
+        except (m.ClientGone, Terminate):
+            pass
+        except m.ProtocolViolation as exc:
+            self.log.warning("postgres connection %s (pid %s): protocol violation: %s", self.peer, self.pid, exc)
+            await self._fatal(exc)
+        except AuthError as exc:
+            self.log.info("postgres connection %s: authentication failed: %s", self.peer, exc.message)
+            await self._fatal(exc)
+        except HeliosError as exc:
+            if exc.severity == "FATAL" or self.session is None or exc.sqlstate == "57P01":
+                self.log.info("postgres connection %s: %s", self.peer, exc.message)
+                await self._fatal(exc)
+            else:  # pragma: no cover - errors inside the loop are answered there
+                raise
+        except Exception:
+            self.log.exception("postgres connection %s (pid %s): internal error", self.peer, self.pid)
+            await self._fatal(HeliosError("internal error; see the server log", sqlstate="XX000"))
+        finally:
+            await self.close()
+
+    async def _fatal(self, exc: BaseException) -> None:
+        try:
+            self.out.clear()
+            self.send_error(exc, "FATAL")
+            with anyio.move_on_after(2):
+                await self.flush()
+        except Exception:  # noqa: BLE001 - best effort on a dying connection
+            self.log.debug("postgres pid %s: could not send final error", self.pid)
+
+    async def close(self) -> None:
+        self.server.unregister(self)
+        if self.session is not None:
+            session, self.session = self.session, None
+            try:
+                await anyio.to_thread.run_sync(session.close, limiter=self.server.limiter)
+            except Exception:
+                self.log.exception("postgres connection %s: error closing session", self.peer)
+        with anyio.CancelScope(shield=True):
+            try:
+                await self.stream.aclose()
+            except Exception:  # noqa: BLE001 - the socket may already be gone
+                self.log.debug("postgres pid %s: close failed", self.pid)
+
+    async def startup(self) -> dict[str, str] | None:
+        while True:
+            code, body = await m.read_startup_packet(self.reader)
+            if code == m.SSL_REQUEST:
+                if self.server.ssl_context is not None and not self.tls:
+                    await self.stream.send(b"S")
+                    if self.reader.buffer:
+                        raise m.ProtocolViolation("received unencrypted data after SSL request")
+                    from anyio.streams.tls import TLSStream
+
+                    self.stream = await TLSStream.wrap(self.stream, server_side=True,
+                                                       ssl_context=self.server.ssl_context,
+                                                       standard_compatible=False)
+                    self.reader = BufferedByteReceiveStream(self.stream)
+                    self.tls = True
+                else:
+                    await self.stream.send(b"N")
+                continue
+            if code == m.GSSENC_REQUEST:
+                await self.stream.send(b"N")
+                continue
+            if code == m.CANCEL_REQUEST:
+                if len(body) != 8:
+                    raise m.ProtocolViolation("invalid length of cancel request")
+                pid, secret = struct.unpack("!ii", body)
+                self.server.cancel(pid, secret)
+                return None
+            major, minor = code >> 16, code & 0xFFFF
+            if major != 3:
+                raise HeliosError(f"unsupported frontend protocol {major}.{minor}: server supports 3.0",
+                                  sqlstate="0A000")
+            params = m.parse_startup_params(body)
+            unknown = [k for k in params if k.startswith("_pq_.")]
+            if minor != 0 or unknown:
+                payload = struct.pack("!ii", 3 << 16, len(unknown)) + b"".join(m.cstr(k) for k in unknown)
+                self.write(m.msg(b"v", payload))
+                for k in unknown:
+                    params.pop(k)
+            return params
+
+    async def start_session(self, params: dict[str, str]) -> None:
+        user = params.get("user")
+        if not user:
+            raise HeliosError("no PostgreSQL user name specified in startup packet", sqlstate="28000",
+                              ) from None
+        self.user = user
+        self.database = params.get("database") or user
+        if params.get("replication") not in (None, "false", "0", "off", "no"):
+            raise HeliosError("replication connections are not supported", sqlstate="0A000")
+        options: dict[str, str] = {}
+        for k, v in params.items():
+            if k not in _STARTUP_IGNORED:
+                options[k] = v
+        options.update(parse_options(params.get("options", "")))
+        if self.server.default_statement_timeout_ms and "statement_timeout" not in options:
+            options["statement_timeout"] = str(self.server.default_statement_timeout_ms)
+        options.setdefault("pg.backend_pid", str(self.pid))
+
+        role = await anyio.to_thread.run_sync(self.server.get_role, user, limiter=self.server.limiter)
+        await authenticate(self, self.server.auth, user, role, is_loopback(self.peer))
+
+        if not self.server.try_register(self):
+            self.log.warning("postgres: max_connections (%d) reached; refusing %s",
+                             self.server.max_connections, self.peer)
+            raise HeliosError("sorry, too many clients already", sqlstate="53300")
+
+        def open_session() -> Any:
+            return self.server.open_session(user=user, database=self.database, options=options)
+
+        self.session = await anyio.to_thread.run_sync(open_session, limiter=self.server.limiter)
+        engine_pid = getattr(self.session, "pid", None)
+        if isinstance(engine_pid, int) and engine_pid > 0:
+            self.server.rekey(self, engine_pid)  # pg_backend_pid() and BackendKeyData agree
+        self.write(m.AUTH_OK)
+        superuser = bool(role and role.get("superuser"))
+        initial = {
+            "server_version": self.server.server_version,
+            "server_encoding": "UTF8",
+            "client_encoding": _client_encoding(options.get("client_encoding")),
+            "DateStyle": "ISO, MDY",
+            "TimeZone": "UTC",
+            "IntervalStyle": "postgres",
+            "integer_datetimes": "on",
+            "standard_conforming_strings": "on",
+            "application_name": options.get("application_name", ""),
+            "is_superuser": "on" if superuser else "off",
+            "session_authorization": user,
+            "in_hot_standby": "off",
+            "default_transaction_read_only": "off",
+        }
+        settings = self._settings()
+        for key, name in REPORTED_SETTINGS.items():
+            if name and key in settings and name != "client_encoding":
+                initial[name] = str(settings[key])
+        for name, value in initial.items():
+            self.write(m.parameter_status(name, value))
+            self.reported[name] = value
+        self.write(m.backend_key_data(self.pid, self.secret))
+        self.write(m.ready_for_query(self.tx_status()))
+        await self.flush()
+        self.log.debug("postgres connection %s pid %d: user=%s database=%s", self.peer, self.pid, user,
+                       self.database)
+
+    def _settings(self) -> dict[str, Any]:
+        try:
+            s = self.session.settings
+            return {k.lower(): v for k, v in s.items()} if s else {}
+        except Exception:  # noqa: BLE001 - robustness at the protocol edge
+            return {}
+
+    def tx_status(self) -> str:
+        try:
+            return self.session.transaction_status or "I"
+        except Exception:  # noqa: BLE001 - robustness at the protocol edge
+            return "I"
+
+    def report_settings(self) -> None:
+        settings = self._settings()
+        for key, name in REPORTED_SETTINGS.items():
+            if not name or key not in settings or name == "client_encoding":
+                continue
+            value = str(settings[key])
+            if self.reported.get(name) != value:
+                self.reported[name] = value
+                self.write(m.parameter_status(name, value))
+
+    def ready(self) -> None:
+        self.report_settings()
+        self.write(m.ready_for_query(self.tx_status()))
+
+    def cancel(self) -> None:
+        if self.session is not None:
+            try:
+                self.session.cancel()
+            except Exception:
+                self.log.exception("postgres pid %d: cancel failed", self.pid)
+
+    # -- the message loop ------------------------------------------------------------------
+
+    def terminate_idle(self) -> None:
+        """Server shutdown: an idle connection is told so and closed (57P01)."""
+        if self.idle_scope is not None:
+            self.idle_scope.cancel()
+
+    async def _shutdown_close(self) -> None:
+        raise HeliosError("terminating connection due to administrator command", sqlstate="57P01")
+
+    async def loop(self) -> None:
+        while True:
+            stopping = self.server.stopping
+            if stopping is not None and stopping.is_set() and self.tx_status() == "I":
+                await self._shutdown_close()
+            self.idle_scope = anyio.CancelScope()
+            with self.idle_scope:
+                kind, payload = await m.read_message(self.reader)
+            scope, self.idle_scope = self.idle_scope, None
+            if scope.cancelled_caught:
+                await self._shutdown_close()
+            if self.skip_until_sync and kind not in (b"S", b"X"):
+                continue
+            try:
+                await self.dispatch(kind, payload)
+            except (m.ClientGone, Terminate, m.ProtocolViolation):
+                raise
+            except HeliosError as exc:
+                if exc.severity == "FATAL":
+                    raise
+                self.log.debug("postgres pid %d: %s %s", self.pid, exc.sqlstate, exc.message)
+                self.send_error(exc)
+                if kind == b"Q":
+                    self.ready()
+                    await self.flush()
+                else:
+                    self.skip_until_sync = True
+            except anyio.get_cancelled_exc_class():
+                raise
+            except Exception as exc:
+                self.log.exception("postgres pid %d: internal error handling %r", self.pid, kind)
+                self.send_error(HeliosError(f"internal error: {type(exc).__name__}: {exc}", sqlstate="XX000"))
+                if kind == b"Q":
+                    self.ready()
+                    await self.flush()
+                else:
+                    self.skip_until_sync = True
+
+    async def dispatch(self, kind: bytes, payload: bytes) -> None:
+        if kind == b"Q":
+            await self.simple_query(m.parse_query(payload))
+        elif kind == b"P":
+            await self.on_parse(m.parse_parse(payload))
+        elif kind == b"B":
+            await self.on_bind(m.parse_bind(payload))
+        elif kind == b"D":
+            await self.on_describe(*m.parse_describe_or_close(payload))
+        elif kind == b"E":
+            await self.on_execute(*m.parse_execute(payload))
+        elif kind == b"C":
+            self.on_close(*m.parse_describe_or_close(payload))
+        elif kind == b"S":
+            self.skip_until_sync = False
+            if self.tx_status() == "I":
+                self.portals.clear()
+            self.ready()
+            await self.flush()
+        elif kind == b"H":
+            await self.flush()
+        elif kind == b"X":
+            raise Terminate()
+        elif kind in (b"d", b"c", b"f"):
+            pass  # stray COPY messages after a failed COPY are ignored, as PostgreSQL does
+        elif kind == b"F":
+            raise HeliosError("the fastpath function call interface is not supported", sqlstate="0A000")
+        else:
+            raise m.ProtocolViolation(f"invalid frontend message type {kind[0]}")
+
+    # -- simple query ----------------------------------------------------------------------
+
+    async def simple_query(self, sql: str) -> None:
+        self.portals.pop("", None)
+        if not sql.strip() or not sql.strip().strip(";").strip():
+            self.write(m.EMPTY_QUERY)
+            self.ready()
+            await self.flush()
+            return
+        results = await self.run(self.session.execute, sql)
+        if not results:
+            self.write(m.EMPTY_QUERY)
+        for result in results:
+            await self.send_result(result, formats=None, limit=0, describe=True)
+            for notice in getattr(result, "notices", ()) or ():
+                self.write(m.notice_response(m.error_fields("NOTICE", "00000", notice)))
+        self.ready()
+        await self.flush()
+
+    async def send_result(self, result: Any, formats: list[int] | None, limit: int, describe: bool,
+                          portal: Portal | None = None) -> None:
+        """Send one Result: rows (with RowDescription when describe), COPY, or just the tag."""
+        if result.copy is not None:
+            if result.copy.direction == "in":
+                await self.copy_in(result)
+            else:
+                await self.copy_out(result)
+            return
+        if result.columns is None:
+            self.write(m.command_complete(result.command_tag))
+            return
+        cols = result.columns
+        fmts = result_format_list(formats or [], len(cols))
+        if describe:
+            self.write(m.row_description(cols, fmts))
+        rows = _iter_rows(result, cols, fmts)
+        sent = await self.stream_rows(rows, limit)
+        if limit > 0 and sent == limit:
+            # find out whether there's more
+            more = await self.run(_peek, rows)
+            if more is not None and portal is not None:
+                portal.rows = _chain_one(more, rows)
+                portal.sent += sent
+                self.write(m.PORTAL_SUSPENDED)
+                return
+        total = sent + (portal.sent if portal else 0)
+        self.write(m.command_complete(_tag_with_count(result.command_tag, total)))
+        if portal is not None:
+            portal.done = True
+
+    async def stream_rows(self, rows: Iterator[list[bytes | None]], limit: int) -> int:
+        sent = 0
+        while True:
+            want = ROWS_PER_HOP if limit <= 0 else min(ROWS_PER_HOP, limit - sent)
+            if want <= 0:
+                break
+            chunk, n = await self.run(_encode_rows, rows, want)
+            if chunk:
+                self.write(chunk)
+                sent += n
+                await self.maybe_flush()
+            if n < want:
+                break
+        return sent
+
+    # -- extended query -------------------------------------------------------------------
+
+    async def on_parse(self, p: m.Parse) -> None:
+        if p.name and p.name in self.statements:
+            raise HeliosError(f'prepared statement "{p.name}" already exists', sqlstate="42P05")
+        if not p.query.strip().strip(";").strip():
+            stmt = Statement(p.query, None, list(p.param_oids))
+        else:
+            prepared = await self.run(self.session.prepare, p.query, list(p.param_oids))
+            oids = list(prepared.param_type_oids)
+            for i, o in enumerate(p.param_oids):
+                if i < len(oids) and o:
+                    oids[i] = o
+            stmt = Statement(p.query, prepared, oids)
+        self.statements[p.name] = stmt
+        self.write(m.PARSE_COMPLETE)
+
+    def _statement(self, name: str) -> Statement:
+        stmt = self.statements.get(name)
+        if stmt is None:
+            raise HeliosError(f'prepared statement "{name}" does not exist' if name
+                              else "unnamed prepared statement does not exist", sqlstate="26000")
+        return stmt
+
+    def _portal(self, name: str) -> Portal:
+        portal = self.portals.get(name)
+        if portal is None:
+            raise HeliosError(f'portal "{name}" does not exist', sqlstate="34000")
+        return portal
+
+    async def on_bind(self, b: m.Bind) -> None:
+        stmt = self._statement(b.statement)
+        if b.portal and b.portal in self.portals:
+            raise HeliosError(f'cursor "{b.portal}" already exists', sqlstate="42P03")
+        n = len(stmt.param_oids)
+        if len(b.params) != n:
+            raise HeliosError(f'bind message supplies {len(b.params)} parameters, but prepared statement '
+                              f'"{b.statement}" requires {n}', sqlstate="08P01")
+        if len(b.param_formats) not in (0, 1, n):
+            raise HeliosError(f"bind message has {len(b.param_formats)} parameter formats but "
+                              f"{n} parameters", sqlstate="08P01")
+        params = []
+        for i, raw in enumerate(b.params):
+            fmt = b.param_formats[i] if len(b.param_formats) > 1 else (b.param_formats[0] if b.param_formats else 0)
+            params.append(decode_param(raw, stmt.param_oids[i], fmt == 1))
+        self.portals[b.portal] = Portal(stmt, params, b.result_formats)
+        self.write(m.BIND_COMPLETE)
+
+    async def on_describe(self, kind: str, name: str) -> None:
+        if kind == "S":
+            stmt = self._statement(name)
+            self.write(m.parameter_description(stmt.param_oids))
+            cols = stmt.prepared.columns if stmt.prepared is not None else None
+            self.write(m.row_description(cols) if cols else m.NO_DATA)
+        else:
+            portal = self._portal(name)
+            cols = portal.statement.prepared.columns if portal.statement.prepared is not None else None
+            if cols:
+                self.write(m.row_description(cols, result_format_list(portal.result_formats, len(cols))))
+            else:
+                self.write(m.NO_DATA)
+
+    async def on_execute(self, name: str, limit: int) -> None:
+        portal = self._portal(name)
+        if portal.statement.prepared is None:
+            self.write(m.EMPTY_QUERY)
+            return
+        if portal.done:
+            # PostgreSQL answers a re-executed finished portal with an empty completion
+            tag = portal.result.command_tag if portal.result is not None else "SELECT 0"
+            self.write(m.command_complete(_tag_with_count(tag, 0) if portal.result.columns else tag))
+            return
+        if portal.result is None:
+            portal.result = await self.run(self.session.execute_prepared, portal.statement.prepared,
+                                           portal.params)
+            result = portal.result
+            if result.copy is not None or result.columns is None:
+                await self.send_result(result, None, 0, describe=False, portal=portal)
+                portal.done = True
+                await self.maybe_flush()
+                return
+            portal.formats = result_format_list(portal.result_formats, len(result.columns))
+            portal.rows = _iter_rows(result, result.columns, portal.formats)
+        result = portal.result
+        assert portal.rows is not None
+        sent = await self.stream_rows(portal.rows, limit)
+        if limit > 0 and sent == limit:
+            more = await self.run(_peek, portal.rows)
+            if more is not None:
+                portal.rows = _chain_one(more, portal.rows)
+                portal.sent += sent
+                self.write(m.PORTAL_SUSPENDED)
+                await self.maybe_flush()
+                return
+        portal.sent += sent
+        portal.done = True
+        self.write(m.command_complete(_tag_with_count(result.command_tag, portal.sent)))
+        await self.maybe_flush()
+
+    def on_close(self, kind: str, name: str) -> None:
+        if kind == "S":
+            self.statements.pop(name, None)
+        else:
+            self.portals.pop(name, None)
+        self.write(m.CLOSE_COMPLETE)
+
+    # -- COPY ------------------------------------------------------------------------------
+
+    async def copy_in(self, result: Any) -> None:
+        spec = result.copy
+        ncols = len(spec.columns) if spec.columns else len(spec.arrow_schema or [])
+        self.write(m.copy_response(b"G", spec.format == "binary", ncols))
+        await self.flush()
+        state = {"finished": False}
+
+        async def next_chunk() -> bytes | None:
+            """Gather CopyData until ~1 MiB or CopyDone; None at the end."""
+            if state["finished"]:
+                return None
+            parts: list[bytes] = []
+            size = 0
+            while size < (1 << 20):
+                kind, payload = await m.read_message(self.reader)
+                if kind == b"d":
+                    parts.append(payload)
+                    size += len(payload)
+                    if self.reader.buffer[:1] != b"d":
+                        break
+                elif kind == b"c":
+                    state["finished"] = True
+                    break
+                elif kind == b"f":
+                    state["finished"] = True
+                    reason = m.PayloadReader(payload).cstring()
+                    raise HeliosError(f"COPY from stdin failed: {reason}", sqlstate="57014")
+                elif kind in (b"H", b"S"):
+                    continue
+                else:
+                    state["finished"] = True
+                    raise m.ProtocolViolation(f"unexpected message type 0x{kind[0]:02x} during COPY from stdin")
+            if not parts and state["finished"]:
+                return None
+            return b"".join(parts)
+
+        def batches() -> Iterator[Any]:
+            decoder = make_decoder(spec)
+            while True:
+                chunk = anyio.from_thread.run(next_chunk)
+                if chunk is None:
+                    yield from decoder.finish()
+                    return
+                yield from decoder.feed(chunk)
+
+        try:
+            done = await self.run(self.session.copy_in, spec, batches())
+        except (m.ClientGone, m.ProtocolViolation):
+            raise
+        except BaseException:
+            # drain the rest of the client's data so the error lands after it
+            while not state["finished"]:
+                kind, _ = await m.read_message(self.reader)
+                if kind in (b"c", b"f"):
+                    state["finished"] = True
+                elif kind not in (b"d", b"H", b"S"):
+                    raise m.ProtocolViolation(f"unexpected message type 0x{kind[0]:02x} during COPY from stdin")
+            raise
+        tag = done.command_tag if done is not None else "COPY"
+        self.write(m.command_complete(tag))
+
+    async def copy_out(self, result: Any) -> None:
+        spec = result.copy
+        cols = result.columns or spec.column_types
+        encoder = RowEncoder(spec, cols)
+        self.write(m.copy_response(b"H", spec.format == "binary", len(cols)))
+        head = encoder.header()
+        if head:
+            self.write(m.copy_data(head))
+        it = iter(result.batches)
+
+        def next_data() -> bytes | None:
+            batch = next(it, None)
+            return None if batch is None else encoder.encode(batch)
+
+        while True:
+            data = await self.run(next_data)
+            if data is None:
+                break
+            if data:
+                self.write(m.copy_data(data))
+                await self.maybe_flush()
+        tail = encoder.trailer()
+        if tail:
+            self.write(m.copy_data(tail))
+        self.write(m.COPY_DONE)
+        self.write(m.command_complete(f"COPY {encoder.rows}"))
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def error_fields_for(exc: BaseException, severity: str | None = None) -> dict[bytes, str]:
+    if isinstance(exc, HeliosError):
+        return m.error_fields(severity or exc.severity, exc.sqlstate, exc.message, detail=exc.detail,
+                              hint=exc.hint, position=exc.position)
+    if isinstance(exc, m.ProtocolViolation):
+        return m.error_fields(severity or "FATAL", "08P01", str(exc))
+    return m.error_fields(severity or "ERROR", "XX000", f"internal error: {exc}")
+
+
+def _iter_rows(result: Any, cols: list[Any], fmts: list[int]) -> Iterator[list[bytes | None]]:
+    for batch in result.batches:
+        if batch.num_rows:
+            yield from batch_rows(batch, cols, fmts)
+
+
+def _encode_rows(rows: Iterator[list[bytes | None]], want: int) -> tuple[bytes, int]:
+    """Worker thread: encode up to ``want`` DataRows."""
+    out = []
+    n = 0
+    for row in rows:
+        out.append(m.data_row(row))
+        n += 1
+        if n >= want:
+            break
+    return b"".join(out), n
+
+
+_END = object()
+
+
+def _peek(rows: Iterator[Any]) -> Any:
+    return next(rows, None)
+
+
+def _chain_one(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
+
+
+def _tag_with_count(tag: str, count: int) -> str:
+    word = tag.split(" ", 1)[0].upper()
+    if word in ("SELECT", "FETCH", "MOVE") and (tag.upper() == word or tag.split()[-1].isdigit()):
+        return f"{word} {count}"
+    return tag
+
+
+def _client_encoding(value: str | None) -> str:
+    if not value:
+        return "UTF8"
+    v = value.upper().replace("-", "").replace("_", "")
+    if v in ("UTF8", "UNICODE", "AUTO"):
+        return "UTF8"
+    if v == "SQLASCII":
+        return "SQL_ASCII"
+    return "UTF8"
+
+
+def _peer_of(stream: Any) -> str:
+    try:
+        addr = stream.extra(anyio.abc.SocketAttribute.remote_address)
+    except Exception:  # noqa: BLE001 - robustness at the protocol edge
+        return ""
+    if isinstance(addr, tuple):
+        return str(addr[0])
+    return str(addr)

@@ -1,0 +1,444 @@
+"""COPY data in text, CSV and binary formats: client bytes -> Arrow batches, and back.
+
+Decoders are fed the CopyData stream chunk by chunk and yield RecordBatches of the
+target schema as soon as whole rows are available, so COPY FROM STDIN streams into
+storage. Plain tab/CSV data goes through pyarrow's C++ CSV reader; text data with
+backslash escapes goes through a small Python parser. Strings become typed columns
+through the SQL layer's cast from TEXT (PostgreSQL input syntax).
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from helios_core.errors import HeliosError
+from helios_protocol_pg import binary_codec as bc
+from helios_protocol_pg.formats import fallback_text, text_values
+
+BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+BATCH_ROWS = 65536
+
+
+def _bad_copy(message: str, sqlstate: str = "22P04") -> HeliosError:
+    return HeliosError(message, sqlstate=sqlstate)
+
+
+def strings_to_arrow(values: pa.Array, field: pa.Field, type_name: str) -> pa.Array:
+    """A string column in PG input syntax -> the field's Arrow type (PG semantics via D's cast)."""
+    target = field.type
+    if pa.types.is_string(target) or pa.types.is_large_string(target):
+        return values.cast(target)
+    try:
+        from helios_core.sql import functions as F
+        from helios_core.sql import types as T
+
+        st = T.type_from_name(type_name) if type_name else T.sql_type_of_arrow(target)
+        out = F.cast(F.Vec(array=values, type=T.TEXT), st)
+        arr = out.array
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if arr.type != target:
+            arr = arr.cast(target)
+        return arr
+    except HeliosError:
+        raise
+    except ImportError:
+        pass
+    try:
+        if pa.types.is_boolean(target):
+            truthy = ("t", "true", "yes", "on", "1", "y")
+            return pa.array([None if v is None else v.strip().lower() in truthy for v in values.to_pylist()],
+                            pa.bool_())
+        return values.cast(target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise _bad_copy(f"invalid input syntax for type {type_name or target}: {exc}", "22P02") from exc
+
+
+def values_to_arrow(values: list[Any], field: pa.Field, type_name: str) -> pa.Array:
+    """Python values decoded from binary COPY -> the field's Arrow type."""
+    target = field.type
+    conv = values
+    if pa.types.is_fixed_size_binary(target):
+        conv = [v.bytes if hasattr(v, "bytes") else v for v in values]
+    try:
+        return pa.array(conv, type=target)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+        strs = pa.array([None if v is None else fallback_text(v) for v in values], pa.string())
+        return strings_to_arrow(strs, field, type_name)
+
+
+class RowDecoder:
+    """Common shape: feed(bytes) -> batches; finish() -> batches."""
+
+    def __init__(self, schema: pa.Schema, type_names: Sequence[str]) -> None:
+        self.schema = schema
+        self.type_names = list(type_names)
+        self.ncols = len(schema)
+        self.rows = 0
+
+    def feed(self, data: bytes) -> Iterator[pa.RecordBatch]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def finish(self) -> Iterator[pa.RecordBatch]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _batch_from_strings(self, columns: list[pa.Array]) -> pa.RecordBatch:
+        arrays = [strings_to_arrow(col, self.schema.field(i), self.type_names[i]) for i, col in enumerate(columns)]
+        batch = pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+        self.rows += batch.num_rows
+        return batch
+
+
+def _unescape_text_field(f: bytes) -> str:
+    if b"\\" not in f:
+        return f.decode("utf-8")
+    out = bytearray()
+    i, n = 0, len(f)
+    while i < n:
+        c = f[i]
+        if c != 0x5C or i + 1 >= n:
+            out.append(c)
+            i += 1
+            continue
+        nxt = f[i + 1]
+        i += 2
+        simple = {ord("b"): 8, ord("f"): 12, ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("v"): 11}
+        if nxt in simple:
+            out.append(simple[nxt])
+        elif 0x30 <= nxt <= 0x37:
+            digits = chr(nxt)
+            while len(digits) < 3 and i < n and 0x30 <= f[i] <= 0x37:
+                digits += chr(f[i])
+                i += 1
+            out.append(int(digits, 8) & 0xFF)
+        elif nxt == ord("x") and i < n and chr(f[i]) in "0123456789abcdefABCDEF":
+            digits = chr(f[i])
+            i += 1
+            if i < n and chr(f[i]) in "0123456789abcdefABCDEF":
+                digits += chr(f[i])
+                i += 1
+            out.append(int(digits, 16))
+        else:
+            out.append(nxt)
+    return out.decode("utf-8")
+
+
+class TextDecoder(RowDecoder):
+    """PostgreSQL text format (and CSV, through pyarrow's reader)."""
+
+    def __init__(self, schema: pa.Schema, type_names: Sequence[str], *, csv: bool, delimiter: str | None,
+                 null: str | None, header: bool, quote: str = '"', escape: str | None = None) -> None:
+        super().__init__(schema, type_names)
+        self.csv = csv
+        self.delimiter = (delimiter or ("," if csv else "\t")).encode()
+        self.null = null if null is not None else ("" if csv else "\\N")
+        self.quote = quote or '"'
+        self.escape = escape or self.quote
+        self.skip_header = header
+        self.buf = b""
+        self.ended = False
+        if len(self.delimiter) != 1:
+            raise HeliosError("COPY delimiter must be a single one-byte character", sqlstate="0A000")
+
+    def _split_point(self, data: bytes) -> int:
+        """Index just after the last complete row in data (0 when none)."""
+        pos = data.rfind(b"\n")
+        if not self.csv:
+            return pos + 1
+        q = self.quote.encode()
+        while pos >= 0:
+            if data.count(q, 0, pos) % 2 == 0:
+                return pos + 1
+            pos = data.rfind(b"\n", 0, pos)
+        return 0
+
+    def feed(self, data: bytes) -> Iterator[pa.RecordBatch]:
+        if self.ended:
+            return
+        self.buf += data
+        cut = self._split_point(self.buf)
+        if cut <= 0:
+            return
+        chunk, self.buf = self.buf[:cut], self.buf[cut:]
+        yield from self._decode(chunk)
+
+    def finish(self) -> Iterator[pa.RecordBatch]:
+        if self.buf and not self.ended:
+            chunk, self.buf = self.buf, b""
+            if not chunk.endswith(b"\n"):
+                chunk += b"\n"
+            yield from self._decode(chunk)
+
+    def _strip_end_marker(self, chunk: bytes) -> bytes:
+        if chunk.startswith((b"\\.\n", b"\\.\r\n")):
+            self.ended = True
+            return b""
+        idx = chunk.find(b"\n\\.\n")
+        if idx < 0:
+            idx = chunk.find(b"\n\\.\r\n")
+        if idx >= 0:
+            self.ended = True
+            return chunk[: idx + 1]
+        return chunk
+
+    def _decode(self, chunk: bytes) -> Iterator[pa.RecordBatch]:
+        chunk = self._strip_end_marker(chunk)
+        if self.skip_header and chunk:
+            nl = chunk.find(b"\n")
+            chunk = chunk[nl + 1:]
+            self.skip_header = False
+        if not chunk:
+            return
+        if self.ncols == 0:
+            return
+        if self.csv:
+            yield from self._decode_with_arrow(chunk, quoted=True)
+        elif self.null == "\\N" and b"\\" not in chunk.replace(b"\\N", b""):
+            yield from self._decode_with_arrow(chunk, quoted=False)
+        else:
+            yield from self._decode_python(chunk)
+
+    def _decode_with_arrow(self, chunk: bytes, *, quoted: bool) -> Iterator[pa.RecordBatch]:
+        names = [f"c{i}" for i in range(self.ncols)]
+        parse = pacsv.ParseOptions(
+            delimiter=self.delimiter.decode(),
+            quote_char=self.quote if quoted else False,
+            double_quote=quoted and self.escape == self.quote,
+            escape_char=(self.escape if quoted and self.escape != self.quote else False),
+            newlines_in_values=quoted,
+            ignore_empty_lines=False,
+        )
+        convert = pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            null_values=[self.null],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        )
+        read = pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(chunk) + 1), use_threads=False)
+        try:
+            table = pacsv.read_csv(io.BytesIO(chunk), read_options=read, parse_options=parse,
+                                   convert_options=convert)
+        except pa.ArrowInvalid as exc:
+            msg = str(exc)
+            if "Expected" in msg and "columns" in msg:
+                got = msg.split("got")[-1].strip().split()[0] if "got" in msg else "?"
+                try:
+                    if int(got) > self.ncols:
+                        raise _bad_copy("extra data after last expected column") from exc
+                except ValueError:
+                    pass
+                raise _bad_copy(f"missing data for column: {msg}") from exc
+            raise _bad_copy(f"invalid COPY data: {msg}") from exc
+        if not self.csv and self.ncols == 1:
+            pass
+        for b in table.to_batches(max_chunksize=BATCH_ROWS):
+            yield self._batch_from_strings(list(b.columns))
+
+    def _decode_python(self, chunk: bytes) -> Iterator[pa.RecordBatch]:
+        lines = chunk.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        cols: list[list[str | None]] = [[] for _ in range(self.ncols)]
+        null = self.null.encode()
+        for ln_no, line in enumerate(lines, 1):
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            fields = line.split(self.delimiter)
+            if len(fields) != self.ncols:
+                if len(fields) > self.ncols:
+                    raise _bad_copy(f"extra data after last expected column (line {self.rows + ln_no})")
+                raise _bad_copy(f"missing data for column {self.schema.field(len(fields)).name!r}"
+                                f" (line {self.rows + ln_no})")
+            for i, f in enumerate(fields):
+                try:
+                    cols[i].append(None if f == null else _unescape_text_field(f))
+                except UnicodeDecodeError as exc:
+                    raise HeliosError(f'invalid byte sequence for encoding "UTF8": 0x{f[exc.start]:02x}',
+                                      sqlstate="22021") from exc
+            if len(cols[0]) >= BATCH_ROWS:
+                yield self._batch_from_strings([pa.array(c, pa.string()) for c in cols])
+                cols = [[] for _ in range(self.ncols)]
+        if cols[0]:
+            yield self._batch_from_strings([pa.array(c, pa.string()) for c in cols])
+
+
+class BinaryDecoder(RowDecoder):
+    """PostgreSQL binary COPY format (signature, flags, extension area, tuples, trailer)."""
+
+    def __init__(self, schema: pa.Schema, type_names: Sequence[str], type_oids: Sequence[int]) -> None:
+        super().__init__(schema, type_names)
+        self.buf = b""
+        self.header_done = False
+        self.ended = False
+        self.decoders = []
+        for oid, name in zip(type_oids, type_names, strict=True):
+            dec = bc.decoder_for(oid)
+            if dec is None:
+                dec = bc.DECODERS[bc.TEXT]  # unknown types travel as their text form
+            self.decoders.append(dec)
+            del name
+        self.pending: list[list[Any]] = [[] for _ in range(self.ncols)]
+
+    def feed(self, data: bytes) -> Iterator[pa.RecordBatch]:
+        self.buf += data
+        yield from self._parse()
+
+    def _parse(self) -> Iterator[pa.RecordBatch]:
+        buf = self.buf
+        pos = 0
+        if not self.header_done:
+            if len(buf) < 19:
+                return
+            if buf[:11] != BINARY_SIGNATURE:
+                raise _bad_copy("COPY file signature not recognized", "22P04")
+            (ext_len,) = struct.unpack_from("!i", buf, 15)
+            if len(buf) < 19 + ext_len:
+                return
+            pos = 19 + ext_len
+            self.header_done = True
+        n = len(buf)
+        while not self.ended:
+            if pos + 2 > n:
+                break
+            (count,) = struct.unpack_from("!h", buf, pos)
+            if count == -1:
+                self.ended = True
+                pos += 2
+                break
+            if count != self.ncols:
+                raise _bad_copy(f"row field count is {count}, expected {self.ncols}", "22P04")
+            p = pos + 2
+            values = []
+            complete = True
+            for i in range(count):
+                if p + 4 > n:
+                    complete = False
+                    break
+                (ln,) = struct.unpack_from("!i", buf, p)
+                p += 4
+                if ln == -1:
+                    values.append(None)
+                    continue
+                if ln < 0:
+                    raise _bad_copy("invalid field size", "22P04")
+                if p + ln > n:
+                    complete = False
+                    break
+                values.append(self.decoders[i](buf[p : p + ln]))
+                p += ln
+            if not complete:
+                break
+            for i, v in enumerate(values):
+                self.pending[i].append(v)
+            pos = p
+            if len(self.pending[0]) >= BATCH_ROWS:
+                yield self._flush_pending()
+        self.buf = buf[pos:]
+
+    def _flush_pending(self) -> pa.RecordBatch:
+        arrays = [values_to_arrow(col, self.schema.field(i), self.type_names[i])
+                  for i, col in enumerate(self.pending)]
+        self.pending = [[] for _ in range(self.ncols)]
+        batch = pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+        self.rows += batch.num_rows
+        return batch
+
+    def finish(self) -> Iterator[pa.RecordBatch]:
+        if (not self.header_done or (self.buf and not self.ended)) and (self.header_done or self.buf):
+            raise _bad_copy("unexpected EOF in COPY data", "22P04")
+        if self.ncols and self.pending[0]:
+            yield self._flush_pending()
+
+
+def make_decoder(spec: Any) -> RowDecoder:
+    schema: pa.Schema = spec.arrow_schema
+    names = [c.type_name for c in spec.column_types] or [""] * len(schema)
+    if spec.format == "binary":
+        oids = [c.type_oid for c in spec.column_types] or [bc.TEXT] * len(schema)
+        return BinaryDecoder(schema, names, oids)
+    return TextDecoder(schema, names, csv=spec.format == "csv", delimiter=spec.delimiter, null=spec.null,
+                       header=spec.header, quote=spec.quote, escape=spec.escape)
+
+
+# ---------------------------------------------------------------------------
+# COPY TO STDOUT
+# ---------------------------------------------------------------------------
+
+_TEXT_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b",
+                               "\f": "\\f", "\v": "\\v"})
+
+
+class RowEncoder:
+    """Encodes result batches as COPY TO STDOUT data (one CopyData per batch)."""
+
+    def __init__(self, spec: Any, columns: Sequence[Any]) -> None:
+        self.spec = spec
+        self.columns = list(columns)
+        self.rows = 0
+        self.fmt = spec.format
+        self.delim = spec.delimiter or ("," if self.fmt == "csv" else "\t")
+        self.null = spec.null if spec.null is not None else ("" if self.fmt == "csv" else "\\N")
+        self.quote = spec.quote or '"'
+        self.escape = spec.escape or self.quote
+
+    def header(self) -> bytes:
+        if self.fmt == "binary":
+            return BINARY_SIGNATURE + struct.pack("!ii", 0, 0)
+        if self.spec.header and self.fmt == "csv":
+            return (self.delim.join(self._csv_quote(c.name, force=False) for c in self.columns) + "\n").encode()
+        if self.spec.header:
+            return (self.delim.join(c.name for c in self.columns) + "\n").encode()
+        return b""
+
+    def trailer(self) -> bytes:
+        return struct.pack("!h", -1) if self.fmt == "binary" else b""
+
+    def _csv_quote(self, s: str, force: bool) -> str:
+        if force or s == "" or s == self.null or any(ch in s for ch in (self.delim, self.quote, "\n", "\r")):
+            esc = s.replace(self.escape, self.escape + self.escape) if self.escape != self.quote else s
+            return self.quote + esc.replace(self.quote, self.escape + self.quote) + self.quote
+        return s
+
+    def encode(self, batch: pa.RecordBatch) -> bytes:
+        n = batch.num_rows
+        self.rows += n
+        if self.fmt == "binary":
+            encs = []
+            for i, c in enumerate(self.columns):
+                enc = bc.encoder_for(c.type_oid)
+                vals = batch.column(i).to_pylist()
+                if enc is None:
+                    strs = text_values(batch.column(i), c.type_oid, c.type_name)
+                    encs.append([None if s is None else s.encode() for s in strs])
+                else:
+                    encs.append([None if v is None else enc(v) for v in vals])
+            out = []
+            head = struct.pack("!h", len(self.columns))
+            for r in range(n):
+                out.append(head)
+                for col in encs:
+                    v = col[r]
+                    if v is None:
+                        out.append(b"\xff\xff\xff\xff")
+                    else:
+                        out.append(struct.pack("!i", len(v)))
+                        out.append(v)
+            return b"".join(out)
+        cols = [text_values(batch.column(i), c.type_oid, c.type_name) for i, c in enumerate(self.columns)]
+        if self.fmt == "csv":
+            cols = [[self.null if v is None else self._csv_quote(v, False) for v in col] for col in cols]
+        else:
+            extra = self.delim not in "\\\n\r\t\b\f\v"
+            cols = [[self.null if v is None else (v.translate(_TEXT_ESCAPES).replace(self.delim, "\\" + self.delim)
+                                                  if extra else v.translate(_TEXT_ESCAPES)) for v in col]
+                    for col in cols]
+        if not cols:
+            return b"\n" * n
+        lines = [self.delim.join(row) for row in zip(*cols, strict=True)]
+        return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""

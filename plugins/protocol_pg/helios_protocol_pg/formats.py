@@ -1,0 +1,223 @@
+"""Arrow columns to PostgreSQL field values (text or binary) and client parameters back.
+
+Text output of a value is exactly PostgreSQL's: it comes from the SQL layer's
+``cast(v, TEXT)`` (helios_core.sql.functions), so every type prints one way whatever
+the protocol. Integers and strings, the hot path of OLTP clients, are formatted here
+directly (their text form is unambiguous). A small fallback keeps the server usable
+when the function registry cannot format a type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import math
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from helios_protocol_pg import binary_codec as bc
+
+_INT_OIDS = {bc.INT2, bc.INT4, bc.INT8, bc.OID, bc.XID, bc.CID}
+_STR_OIDS = {bc.TEXT, bc.VARCHAR, bc.BPCHAR, bc.NAME, bc.CHAR, bc.UNKNOWN, bc.JSON, bc.JSONB}
+
+
+def _sql_cast_to_text(array: pa.Array, oid: int, type_name: str) -> list[str | None] | None:
+    """PG text output through D's cast; None when the SQL layer can't do it."""
+    try:
+        from helios_core.sql import functions as F
+        from helios_core.sql import types as T
+    except ImportError:
+        return None
+    try:
+        st = None
+        if type_name:
+            try:
+                st = T.type_from_name(type_name)
+            except Exception:  # noqa: BLE001 - robustness at the protocol edge
+                st = None
+        if st is None:
+            st = T.type_by_oid(oid)
+        if st is None:
+            return None
+        out = F.cast(F.Vec(array=array, type=st), T.TEXT)
+        arr = out.array if hasattr(out, "array") else out
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if len(arr) != len(array):  # scalar form
+            return None
+        return arr.to_pylist()
+    except Exception:  # noqa: BLE001 - robustness at the protocol edge
+        return None
+
+
+def _fmt_float(v: float) -> str:
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "Infinity" if v > 0 else "-Infinity"
+    r = repr(v)
+    r = r.removesuffix(".0")
+    if "e" in r:
+        mant, exp = r.split("e")
+        mant = mant.removesuffix(".0")
+        sign = exp[0] if exp[0] in "+-" else "+"
+        digits = exp.lstrip("+-").rjust(2, "0")
+        r = f"{mant}e{sign}{digits}"
+    return r
+
+
+def _fmt_interval(v: Any) -> str:
+    if isinstance(v, dt.timedelta):
+        months, days, us = 0, v.days, v.seconds * 1_000_000 + v.microseconds
+    else:
+        months, days, us = v[0], v[1], v[2] // 1000
+    parts = []
+    years, mons = divmod(abs(months), 12)
+    sgn = "-" if months < 0 else ""
+    if years:
+        parts.append(f"{sgn}{years} year" + ("s" if years != 1 else ""))
+    if mons:
+        parts.append(f"{sgn}{mons} mon" + ("s" if mons != 1 else ""))
+    if days:
+        parts.append(f"{days} day" + ("s" if abs(days) != 1 else ""))
+    if us or not parts:
+        neg = us < 0
+        us = abs(us)
+        s, frac = divmod(us, 1_000_000)
+        m, s = divmod(s, 60)
+        h, m = divmod(m, 60)
+        t = f"{'-' if neg else ''}{h:02d}:{m:02d}:{s:02d}"
+        if frac:
+            t += f".{frac:06d}".rstrip("0")
+        parts.append(t)
+    return " ".join(parts)
+
+
+def _quote_array_elem(s: str) -> str:
+    if s == "" or s.upper() == "NULL" or any(c in s for c in '{},"\\ \t\n'):
+        return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return s
+
+
+def fallback_text(v: Any) -> str:
+    """PG-like text for one Python value when the SQL layer can't format it."""
+    if isinstance(v, bool):
+        return "t" if v else "f"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return _fmt_float(v)
+    if isinstance(v, decimal.Decimal):
+        return "NaN" if v.is_nan() else format(v, "f")
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bytes):
+        return "\\x" + v.hex()
+    if isinstance(v, dt.datetime):
+        s = v.strftime("%Y-%m-%d %H:%M:%S")
+        if v.microsecond:
+            s += f".{v.microsecond:06d}".rstrip("0")
+        if v.tzinfo is not None:
+            off = v.utcoffset() or dt.timedelta(0)
+            mins = int(off.total_seconds() // 60)
+            sign = "+" if mins >= 0 else "-"
+            h, m = divmod(abs(mins), 60)
+            s += f"{sign}{h:02d}" + (f":{m:02d}" if m else "")
+        return s
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, dt.time):
+        return v.isoformat()
+    if isinstance(v, dt.timedelta) or (isinstance(v, tuple) and len(v) == 3):
+        return _fmt_interval(v)
+    if isinstance(v, uuid.UUID):
+        return str(v)
+    if isinstance(v, list):
+        items = ["NULL" if x is None else _quote_array_elem(fallback_text(x)) for x in v]
+        return "{" + ",".join(items) + "}"
+    if isinstance(v, dict):
+        return json.dumps(v)
+    return str(v)
+
+
+def text_values(array: pa.Array, oid: int, type_name: str = "") -> list[str | None]:
+    """One column as PG text strings (None for NULL)."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    t = array.type
+    if oid in _INT_OIDS and pa.types.is_integer(t):
+        return [None if v is None else str(v) for v in array.to_pylist()]
+    if oid in _STR_OIDS and (pa.types.is_string(t) or pa.types.is_large_string(t)):
+        return array.to_pylist()
+    if oid == bc.BOOL and pa.types.is_boolean(t):
+        return [None if v is None else ("t" if v else "f") for v in array.to_pylist()]
+    if pa.types.is_null(t):
+        return [None] * len(array)
+    out = _sql_cast_to_text(array, oid, type_name)
+    if out is not None:
+        return out
+    return [None if v is None else fallback_text(v) for v in array.to_pylist()]
+
+
+def encode_column(array: pa.Array, oid: int, type_name: str, binary: bool) -> list[bytes | None]:
+    """One column as wire field values in the requested format."""
+    if binary:
+        enc = bc.encoder_for(oid)
+        if enc is None:
+            from helios_core.errors import HeliosError
+
+            raise HeliosError(f"no binary output function available for type {type_name or oid}",
+                              sqlstate="42883")
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        return [None if v is None else enc(v) for v in array.to_pylist()]
+    return [None if s is None else s.encode("utf-8") for s in text_values(array, oid, type_name)]
+
+
+def result_format_list(formats: Sequence[int], ncols: int) -> list[int]:
+    """Expand Bind's result-format codes (none = all text, one = all that, else one per column)."""
+    if not formats:
+        return [0] * ncols
+    if len(formats) == 1:
+        return [formats[0]] * ncols
+    if len(formats) != ncols:
+        from helios_core.errors import HeliosError
+
+        raise HeliosError(f"bind message has {len(formats)} result formats but query has {ncols} columns",
+                          sqlstate="08P01")
+    return list(formats)
+
+
+def batch_rows(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[int]) -> list[list[bytes | None]]:
+    """Encode a RecordBatch into per-row field lists."""
+    cols = [
+        encode_column(batch.column(i), c.type_oid, c.type_name, formats[i] == 1)
+        for i, c in enumerate(columns)
+    ]
+    if not cols:
+        return [[] for _ in range(batch.num_rows)]
+    return [list(r) for r in zip(*cols, strict=True)]
+
+
+def decode_param(raw: bytes | None, oid: int, binary: bool) -> Any:
+    """A Bind parameter as the value handed to the session.
+
+    Text-format parameters go as ``str`` (the engine parses them with the type's input
+    function); binary ones are decoded here into Python values.
+    """
+    if raw is None:
+        return None
+    if not binary:
+        from helios_protocol_pg.messages import decode_text
+
+        return decode_text(raw)
+    dec: Callable[[bytes], Any] | None = bc.decoder_for(oid)
+    if dec is None:
+        from helios_core.errors import HeliosError
+
+        raise HeliosError(f"no binary input function available for type {oid}", sqlstate="42883")
+    return dec(raw)

@@ -1,0 +1,387 @@
+"""The v3 message codec: framing, frontend messages in, backend messages out.
+
+Every frontend message after startup is ``type byte, int32 length (self-inclusive), payload``;
+startup-phase packets have no type byte. Reading is strict: a length below 4 or above
+``MAX_MESSAGE`` or a payload that does not parse raises ``ProtocolViolation`` (SQLSTATE
+08P01) so the connection can report it and close without disturbing anyone else.
+Backend messages are built as ``bytes`` by small functions and written in batches.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+
+import attrs
+from anyio.streams.buffered import BufferedByteReceiveStream
+
+MAX_MESSAGE = 1 << 30  # PostgreSQL's own limit for a message
+MAX_STARTUP = 10_000
+
+SSL_REQUEST = 80877103
+GSSENC_REQUEST = 80877104
+CANCEL_REQUEST = 80877102
+PROTOCOL_3 = 196608
+
+_I16 = struct.Struct("!h")
+_I32 = struct.Struct("!i")
+_U32 = struct.Struct("!I")
+_HDR = struct.Struct("!ci")
+
+
+class ProtocolViolation(Exception):
+    """The client broke the framing or a message's layout (SQLSTATE 08P01)."""
+
+    sqlstate = "08P01"
+
+
+class ClientGone(Exception):
+    """The client closed the socket (EOF mid-message or between messages)."""
+
+
+# ---------------------------------------------------------------------------
+# Reading frames
+# ---------------------------------------------------------------------------
+
+
+async def read_exactly(reader: BufferedByteReceiveStream, n: int) -> bytes:
+    import anyio
+
+    try:
+        return await reader.receive_exactly(n)
+    except (anyio.IncompleteRead, anyio.EndOfStream, anyio.BrokenResourceError,
+            anyio.ClosedResourceError, ConnectionError) as exc:
+        raise ClientGone(str(exc)) from exc
+
+
+async def read_startup_packet(reader: BufferedByteReceiveStream) -> tuple[int, bytes]:
+    """Read a length-prefixed packet without type byte: returns (code, rest)."""
+    (length,) = _I32.unpack(await read_exactly(reader, 4))
+    if length < 8 or length > MAX_STARTUP:
+        raise ProtocolViolation(f"invalid length of startup packet: {length}")
+    body = await read_exactly(reader, length - 4)
+    (code,) = _I32.unpack_from(body, 0)
+    return code, body[4:]
+
+
+async def read_message(reader: BufferedByteReceiveStream) -> tuple[bytes, bytes]:
+    """Read one typed message: returns (type byte, payload)."""
+    hdr = await read_exactly(reader, 5)
+    kind, length = _HDR.unpack(hdr)
+    if length < 4 or length > MAX_MESSAGE:
+        raise ProtocolViolation(f"invalid message length {length} for message type {kind!r}")
+    payload = await read_exactly(reader, length - 4) if length > 4 else b""
+    return kind, payload
+
+
+# ---------------------------------------------------------------------------
+# Parsing payloads
+# ---------------------------------------------------------------------------
+
+
+class PayloadReader:
+    """Cursor over one message payload; every read checks bounds."""
+
+    __slots__ = ("data", "pos")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def _need(self, n: int) -> None:
+        if n < 0 or self.pos + n > len(self.data):
+            raise ProtocolViolation("message is shorter than its contents say (truncated field)")
+
+    def int16(self) -> int:
+        self._need(2)
+        (v,) = _I16.unpack_from(self.data, self.pos)
+        self.pos += 2
+        return v
+
+    def int32(self) -> int:
+        self._need(4)
+        (v,) = _I32.unpack_from(self.data, self.pos)
+        self.pos += 4
+        return v
+
+    def uint32(self) -> int:
+        self._need(4)
+        (v,) = _U32.unpack_from(self.data, self.pos)
+        self.pos += 4
+        return v
+
+    def byte(self) -> bytes:
+        self._need(1)
+        b = self.data[self.pos : self.pos + 1]
+        self.pos += 1
+        return b
+
+    def raw(self, n: int) -> bytes:
+        self._need(n)
+        b = self.data[self.pos : self.pos + n]
+        self.pos += n
+        return b
+
+    def rest(self) -> bytes:
+        b = self.data[self.pos :]
+        self.pos = len(self.data)
+        return b
+
+    def cstring(self) -> str:
+        end = self.data.find(b"\0", self.pos)
+        if end < 0:
+            raise ProtocolViolation("unterminated string in message")
+        raw = self.data[self.pos : end]
+        self.pos = end + 1
+        return decode_text(raw)
+
+    def done(self) -> None:
+        if self.pos != len(self.data):
+            raise ProtocolViolation("message has trailing bytes beyond its contents")
+
+
+def decode_text(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        from helios_core.errors import HeliosError
+
+        raise HeliosError(
+            f'invalid byte sequence for encoding "UTF8": 0x{raw[exc.start]:02x}', sqlstate="22021"
+        ) from exc
+
+
+def parse_startup_params(body: bytes) -> dict[str, str]:
+    """Parse the key\\0value\\0...\\0 list of a StartupMessage."""
+    r = PayloadReader(body)
+    params: dict[str, str] = {}
+    while True:
+        if r.pos >= len(r.data):
+            raise ProtocolViolation("startup packet is missing its final terminator")
+        if r.data[r.pos] == 0:
+            r.pos += 1
+            break
+        key = r.cstring()
+        value = r.cstring()
+        params[key] = value
+    return params
+
+
+@attrs.define(slots=True)
+class Parse:
+    name: str
+    query: str
+    param_oids: list[int]
+
+
+@attrs.define(slots=True)
+class Bind:
+    portal: str
+    statement: str
+    param_formats: list[int]
+    params: list[bytes | None]
+    result_formats: list[int]
+
+
+def parse_parse(payload: bytes) -> Parse:
+    r = PayloadReader(payload)
+    name = r.cstring()
+    query = r.cstring()
+    n = r.int16()
+    if n < 0:
+        raise ProtocolViolation("negative parameter count in Parse")
+    oids = [r.uint32() for _ in range(n)]
+    r.done()
+    return Parse(name, query, oids)
+
+
+def parse_bind(payload: bytes) -> Bind:
+    r = PayloadReader(payload)
+    portal = r.cstring()
+    stmt = r.cstring()
+    nf = r.int16()
+    if nf < 0:
+        raise ProtocolViolation("negative format count in Bind")
+    formats = [r.int16() for _ in range(nf)]
+    np_ = r.int16()
+    if np_ < 0:
+        raise ProtocolViolation("negative parameter count in Bind")
+    params: list[bytes | None] = []
+    for _ in range(np_):
+        ln = r.int32()
+        if ln == -1:
+            params.append(None)
+        elif ln < 0:
+            raise ProtocolViolation(f"invalid parameter length {ln} in Bind")
+        else:
+            params.append(r.raw(ln))
+    nr = r.int16()
+    if nr < 0:
+        raise ProtocolViolation("negative result format count in Bind")
+    rformats = [r.int16() for _ in range(nr)]
+    r.done()
+    for f in formats + rformats:
+        if f not in (0, 1):
+            raise ProtocolViolation(f"unsupported format code: {f}")
+    return Bind(portal, stmt, formats, params, rformats)
+
+
+def parse_describe_or_close(payload: bytes) -> tuple[str, str]:
+    r = PayloadReader(payload)
+    kind = r.byte()
+    name = r.cstring()
+    r.done()
+    if kind not in (b"S", b"P"):
+        raise ProtocolViolation(f"invalid DESCRIBE/CLOSE message subtype {kind!r}")
+    return kind.decode(), name
+
+
+def parse_execute(payload: bytes) -> tuple[str, int]:
+    r = PayloadReader(payload)
+    portal = r.cstring()
+    limit = r.int32()
+    r.done()
+    return portal, limit
+
+
+def parse_query(payload: bytes) -> str:
+    r = PayloadReader(payload)
+    q = r.cstring()
+    r.done()
+    return q
+
+
+# ---------------------------------------------------------------------------
+# Backend messages
+# ---------------------------------------------------------------------------
+
+
+def msg(kind: bytes, payload: bytes = b"") -> bytes:
+    return kind + _I32.pack(len(payload) + 4) + payload
+
+
+def cstr(s: str) -> bytes:
+    return s.encode("utf-8") + b"\0"
+
+
+AUTH_OK = msg(b"R", _I32.pack(0))
+PARSE_COMPLETE = msg(b"1")
+BIND_COMPLETE = msg(b"2")
+CLOSE_COMPLETE = msg(b"3")
+NO_DATA = msg(b"n")
+PORTAL_SUSPENDED = msg(b"s")
+EMPTY_QUERY = msg(b"I")
+COPY_DONE = msg(b"c")
+
+
+def auth_cleartext() -> bytes:
+    return msg(b"R", _I32.pack(3))
+
+
+def auth_md5(salt: bytes) -> bytes:
+    return msg(b"R", _I32.pack(5) + salt)
+
+
+def auth_sasl(mechanisms: Sequence[str]) -> bytes:
+    return msg(b"R", _I32.pack(10) + b"".join(cstr(m) for m in mechanisms) + b"\0")
+
+
+def auth_sasl_continue(data: bytes) -> bytes:
+    return msg(b"R", _I32.pack(11) + data)
+
+
+def auth_sasl_final(data: bytes) -> bytes:
+    return msg(b"R", _I32.pack(12) + data)
+
+
+def parameter_status(name: str, value: str) -> bytes:
+    return msg(b"S", cstr(name) + cstr(value))
+
+
+def backend_key_data(pid: int, secret: int) -> bytes:
+    return msg(b"K", _I32.pack(pid) + _I32.pack(secret))
+
+
+def ready_for_query(status: str) -> bytes:
+    return msg(b"Z", status.encode())
+
+
+def command_complete(tag: str) -> bytes:
+    return msg(b"C", cstr(tag))
+
+
+def parameter_description(oids: Sequence[int]) -> bytes:
+    return msg(b"t", _I16.pack(len(oids)) + b"".join(_U32.pack(o & 0xFFFFFFFF) for o in oids))
+
+
+def row_description(columns: Sequence, formats: Sequence[int] = ()) -> bytes:
+    """``columns`` are ResultColumn-like; ``formats`` one per column (or one for all, or none)."""
+    parts = [_I16.pack(len(columns))]
+    for i, c in enumerate(columns):
+        fmt = formats[i] if len(formats) > 1 else (formats[0] if formats else 0)
+        parts.append(
+            cstr(c.name)
+            + struct.pack(
+                "!IhIhih",
+                c.table_oid & 0xFFFFFFFF,
+                c.column_number,
+                c.type_oid & 0xFFFFFFFF,
+                c.type_size,
+                c.typmod,
+                fmt,
+            )
+        )
+    return msg(b"T", b"".join(parts))
+
+
+def data_row(values: Sequence[bytes | None]) -> bytes:
+    parts = [_I16.pack(len(values))]
+    for v in values:
+        if v is None:
+            parts.append(b"\xff\xff\xff\xff")
+        else:
+            parts.append(_I32.pack(len(v)))
+            parts.append(v)
+    body = b"".join(parts)
+    return b"D" + _I32.pack(len(body) + 4) + body
+
+
+def _fields(fields: dict[bytes, str]) -> bytes:
+    return b"".join(k + cstr(v) for k, v in fields.items() if v is not None) + b"\0"
+
+
+def error_response(fields: dict[bytes, str]) -> bytes:
+    return msg(b"E", _fields(fields))
+
+
+def notice_response(fields: dict[bytes, str]) -> bytes:
+    return msg(b"N", _fields(fields))
+
+
+def error_fields(
+    severity: str,
+    sqlstate: str,
+    message: str,
+    *,
+    detail: str | None = None,
+    hint: str | None = None,
+    position: int | None = None,
+) -> dict[bytes, str]:
+    f: dict[bytes, str] = {b"S": severity, b"V": severity, b"C": sqlstate, b"M": message}
+    if detail:
+        f[b"D"] = detail
+    if hint:
+        f[b"H"] = hint
+    if position:
+        f[b"P"] = str(position)
+    return f
+
+
+def copy_response(kind: bytes, binary: bool, ncols: int) -> bytes:
+    """CopyInResponse ('G') or CopyOutResponse ('H')."""
+    fmt = 1 if binary else 0
+    return msg(kind, struct.pack("!bh", fmt, ncols) + _I16.pack(fmt) * ncols)
+
+
+def copy_data(data: bytes) -> bytes:
+    return b"d" + _I32.pack(len(data) + 4) + data

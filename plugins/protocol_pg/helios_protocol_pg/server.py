@@ -1,0 +1,126 @@
+"""The PostgreSQL protocol server: accept loop, connection registry, cancel keys, limits.
+
+One anyio task per connection; the registry maps backend pids to connections so a
+CancelRequest (which arrives on a fresh socket) can reach the running statement.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import ssl
+from typing import Any
+
+import anyio
+import anyio.abc
+
+from helios_protocol_pg.config import PostgresConfig, parse_duration_ms
+from helios_protocol_pg.connection import PgConnection
+from helios_protocol_pg.startup import AuthPolicy, auth_policy_from_kernel, is_loopback
+
+# All servers in this process, so SQL functions (pg_cancel_backend, pg_stat_activity) can find
+# connections by pid.
+SERVERS: list[PgServer] = []
+
+
+class PgServer:
+    def __init__(self, kernel: Any, config: Any, listener: anyio.abc.Listener | None, log: logging.Logger,
+                 auth: AuthPolicy | None = None, settings: Any = None) -> None:
+        self.kernel = kernel
+        self.config = config if isinstance(config, PostgresConfig) else PostgresConfig()
+        self.settings = settings if settings is not None else config
+        self.listener = listener
+        self.log = log
+        self.auth = auth if auth is not None else auth_policy_from_kernel(kernel)
+        self.max_connections = int(getattr(self.settings, "max_connections", None)
+                                   or self.config.max_connections)
+        self.stopping: Any = None
+        self.default_statement_timeout_ms = parse_duration_ms(getattr(self.config, "statement_timeout", "0"))
+        self.limiter = anyio.CapacityLimiter(int(getattr(self.config, "worker_threads", 16) or 16))
+        self.server_version = str(getattr(self.config, "server_version", "16.4") or "16.4")
+        self.connections: dict[int, PgConnection] = {}
+        self._pids = itertools.count(1_000_000 + (os.getpid() % 1000) * 10_000)
+        self.ssl_context = self._make_ssl_context()
+
+    def _make_ssl_context(self) -> ssl.SSLContext | None:
+        cert = getattr(self.config, "tls_cert", None)
+        key = getattr(self.config, "tls_key", None)
+        if not cert or not key:
+            return None
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(cert, key)
+        return ctx
+
+    def check_host(self, host: str | None) -> None:
+        """A non-loopback listener without [auth] is a configuration error (issue 5)."""
+        if host and not self.auth.configured and not is_loopback(host):
+            raise ValueError(
+                f"protocols.postgres.host = {host!r} listens beyond loopback but no [auth] section is "
+                "configured; add [auth] users (or bind 127.0.0.1)")
+
+    # -- engine access -----------------------------------------------------------
+
+    def _engine(self) -> Any:
+        return getattr(self.kernel, "engine", self.kernel)
+
+    def get_role(self, name: str) -> dict | None:
+        for target in (self.kernel, self._engine()):
+            fn = getattr(target, "get_role", None)
+            if fn is not None:
+                return fn(name)
+        return {"name": name, "superuser": name == "helios", "login": True, "password": None}
+
+    def open_session(self, *, user: str, database: str, options: dict[str, str]) -> Any:
+        opener = getattr(self.kernel, "open_session", None)
+        if opener is not None:
+            return opener(user=user, database=database, options=options)
+        return self._engine().connect(user=user, database=database,
+                                      branch=options.get("heliosdb.branch", "main"), options=options)
+
+    # -- registry ----------------------------------------------------------------
+
+    def try_register(self, conn: PgConnection) -> bool:
+        if len(self.connections) >= self.max_connections:
+            return False
+        self.connections[conn.pid] = conn
+        return True
+
+    def rekey(self, conn: PgConnection, pid: int) -> None:
+        if self.connections.get(conn.pid) is conn:
+            del self.connections[conn.pid]
+        conn.pid = pid
+        self.connections[pid] = conn
+
+    def unregister(self, conn: PgConnection) -> None:
+        if self.connections.get(conn.pid) is conn:
+            del self.connections[conn.pid]
+
+    def cancel(self, pid: int, secret: int) -> bool:
+        conn = self.connections.get(pid)
+        if conn is None or conn.secret != secret:
+            self.log.info("postgres: cancel request for unknown pid %d ignored", pid)
+            return False
+        self.log.info("postgres: cancel request for pid %d", pid)
+        conn.cancel()
+        return True
+
+    # -- serving -----------------------------------------------------------------
+
+    async def handle(self, stream: anyio.abc.ByteStream) -> None:
+        conn = PgConnection(self, stream)
+        conn.pid = next(self._pids)
+        await conn.handle()
+
+    async def serve(self, stopping: Any = None) -> None:
+        assert self.listener is not None
+        SERVERS.append(self)
+        try:
+            async with anyio.create_task_group() as conns, anyio.create_task_group() as accept:
+                accept.start_soon(self.listener.serve, self.handle, conns)
+                if stopping is not None:
+                    await stopping.wait()
+                    self.log.info("postgres: no longer accepting connections")
+                    accept.cancel_scope.cancel()
+        finally:
+            SERVERS.remove(self)
