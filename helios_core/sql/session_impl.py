@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import attrs
 import pyarrow as pa
 from sqlglot import exp
 
@@ -218,8 +219,6 @@ class SqlSession(Session):
 
     # ------------------------------------------------------------------ queries
     def run_query(self, ast: Any, params: Sequence[Any] = (), prepared: Any = None) -> Result:
-        from helios_core.sql import dml
-
         ctx = self.context(params=params, param_types=prepared.param_types if prepared is not None else ())
         if prepared is not None and prepared.plan is not None:
             plan = prepared.plan
@@ -228,6 +227,8 @@ class SqlSession(Session):
         batches = list(plan.execute(ctx))
         locks = ast.args.get("locks") if isinstance(ast, exp.Select) else None
         if locks:
+            from helios_core.sql import dml
+
             dml.lock_selected_rows(self, ast, ctx, locks)
         rows = sum(b.num_rows for b in batches)
         cols = [result_column(n, t) for n, t in plan.columns]
@@ -236,7 +237,10 @@ class SqlSession(Session):
     def plan_query(self, ast: Any, ctx: Any) -> Any:
         from helios_core.sql.planner import plan_query
 
-        return plan_query(ast, ctx)
+        try:
+            return plan_query(ast, ctx)
+        except ImportError:  # TEMPORARY until the planner's builder lands: constant SELECTs only
+            return _constant_plan(ast)
 
     # ------------------------------------------------------------------ utility statements
     def _utility(self, st: Statement) -> Result:
@@ -483,3 +487,41 @@ class SqlSession(Session):
     def _check_open(self) -> None:
         if self.closed:
             raise HeliosError("session is closed", sqlstate="08003")
+
+
+# TEMPORARY (delete when helios_core.sql.planner.builder exists): SELECT of literals only
+@attrs.define
+class _ConstPlan:
+    columns: list
+    values: list
+    param_types: list = attrs.Factory(list)
+
+    def execute(self, ctx: Any) -> Iterator[pa.RecordBatch]:
+        arrays = [pa.array([v], t.arrow_type) for v, (_, t) in zip(self.values, self.columns, strict=True)]
+        yield pa.record_batch(arrays, names=[n for n, _ in self.columns])
+
+
+def _constant_plan(ast: Any) -> _ConstPlan:
+    from helios_core.sql import types
+
+    if not isinstance(ast, exp.Select) or ast.args.get("from_"):
+        raise FeatureNotSupported("the query planner is not available yet")
+    cols, vals = [], []
+    for e in ast.expressions:
+        name = e.alias_or_name if isinstance(e, exp.Alias) else "?column?"
+        node = e.this if isinstance(e, exp.Alias) else e
+        if isinstance(node, exp.Literal) and not node.is_string:
+            v = int(node.this) if node.is_int else float(node.this)
+            t = types.INT4 if isinstance(v, int) and abs(v) < 2**31 else (
+                types.INT8 if isinstance(v, int) else types.FLOAT8)
+        elif isinstance(node, exp.Literal):
+            v, t = node.this, types.TEXT
+        elif isinstance(node, exp.Boolean):
+            v, t = bool(node.this), types.BOOL
+        elif isinstance(node, exp.Null):
+            v, t = None, types.TEXT
+        else:
+            raise FeatureNotSupported("the query planner is not available yet")
+        cols.append((name, t))
+        vals.append(v)
+    return _ConstPlan(cols, vals)

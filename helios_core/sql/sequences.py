@@ -1,0 +1,266 @@
+"""Sequences: CREATE/ALTER/DROP SEQUENCE, nextval/currval/setval/lastval, SERIAL and IDENTITY.
+
+As in PostgreSQL, sequences are not transactional: a value handed out is never handed
+out again, even when the transaction that took it rolls back. The definition is catalog
+data of the branch (kind ``"sequence"``, key ``"schema.name"``, changed with DDL, so it
+is transactional and branch-local); the counter lives in the engine (per database,
+branch and sequence) and is persisted ahead, in blocks of ``_PERSIST_AHEAD`` values, in
+catalog kind ``"sequence_state"`` by a short autonomous transaction. After a crash the
+sequence continues past the persisted block, skipping at most that many values (PostgreSQL
+does the same with its 32-value WAL log-ahead).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import attrs
+
+from helios_core.errors import HeliosError, UndefinedTable
+
+_PERSIST_AHEAD = 32
+_LIMITS = {"smallint": (-32768, 32767), "integer": (-2147483648, 2147483647),
+           "bigint": (-9223372036854775808, 9223372036854775807)}
+
+
+class ObjectNotInPrerequisiteState(HeliosError):
+    sqlstate = "55000"
+
+
+class SequenceGeneratorLimitExceeded(HeliosError):
+    sqlstate = "2200H"
+
+
+@attrs.define
+class _State:
+    seq_id: str
+    last_value: int
+    is_called: bool
+    persisted: int  # values up to here (in the direction of increment) may have been handed out
+
+
+def make_definition(
+    schema: str,
+    name: str,
+    *,
+    data_type: str = "bigint",
+    start: int | None = None,
+    increment: int = 1,
+    minvalue: int | None = None,
+    maxvalue: int | None = None,
+    cycle: bool = False,
+    cache: int = 1,
+    owned_by: str | None = None,
+) -> dict:
+    """A sequence's catalog record with PostgreSQL's defaults and checks."""
+    if increment == 0:
+        raise HeliosError("INCREMENT must not be zero", sqlstate="22023")
+    lo, hi = _LIMITS.get(data_type, _LIMITS["bigint"])
+    if minvalue is None:
+        minvalue = 1 if increment > 0 else lo
+    if maxvalue is None:
+        maxvalue = hi if increment > 0 else -1
+    if start is None:
+        start = minvalue if increment > 0 else maxvalue
+    if minvalue >= maxvalue:
+        raise HeliosError(f"MINVALUE ({minvalue}) must be less than MAXVALUE ({maxvalue})", sqlstate="22023")
+    if not minvalue <= start <= maxvalue:
+        raise HeliosError(f"START value ({start}) cannot be {'less' if start < minvalue else 'greater'} than "
+                          f"{'MINVALUE' if start < minvalue else 'MAXVALUE'} "
+                          f"({minvalue if start < minvalue else maxvalue})", sqlstate="22023")
+    return {"schema": schema, "name": name, "data_type": data_type, "start": start, "increment": increment,
+            "minvalue": minvalue, "maxvalue": maxvalue, "cycle": cycle, "cache": cache,
+            "owned_by": owned_by, "seq_id": uuid.uuid4().hex}
+
+
+def definition_from_options(schema: str, name: str, props: Any, data_type: Any = None,
+                            base: dict | None = None) -> dict:
+    """Build a definition from sqlglot's SequenceProperties (CREATE or ALTER SEQUENCE)."""
+    def num(node: Any) -> int | None:
+        if node is None:
+            return None
+        return int(node.sql()) if not hasattr(node, "this") or node.is_int else int(str(node.this))
+
+    kw: dict[str, Any] = {}
+    if base:
+        kw = {k: base[k] for k in ("data_type", "start", "increment", "minvalue", "maxvalue", "cycle", "cache",
+                                   "owned_by")}
+    if data_type is not None:
+        kw["data_type"] = _type_name(data_type)
+    if props is not None:
+        for key in ("increment", "minvalue", "maxvalue", "start", "cache"):
+            v = props.args.get(key)
+            if v is not None:
+                kw[key] = _int_of(v)
+        owned = props.args.get("owned")
+        if owned is not None:
+            kw["owned_by"] = owned.sql(dialect="postgres")
+        for opt in props.args.get("options") or []:
+            text = str(opt.this).upper() if hasattr(opt, "this") else str(opt).upper()
+            if text == "CYCLE":
+                kw["cycle"] = True
+            elif text == "NO CYCLE":
+                kw["cycle"] = False
+            elif text == "NO MINVALUE":
+                kw["minvalue"] = None
+            elif text == "NO MAXVALUE":
+                kw["maxvalue"] = None
+    return make_definition(schema, name, **kw)
+
+
+def _int_of(node: Any) -> int:
+    from sqlglot import exp
+
+    if isinstance(node, exp.Neg):
+        return -_int_of(node.this)
+    if isinstance(node, exp.Literal):
+        return int(node.this)
+    return int(node.sql())
+
+
+def _type_name(dt: Any) -> str:
+    text = dt.sql(dialect="postgres").lower() if hasattr(dt, "sql") else str(dt).lower()
+    if text in ("smallint", "int2"):
+        return "smallint"
+    if text in ("int", "integer", "int4"):
+        return "integer"
+    return "bigint"
+
+
+# ------------------------------------------------------------------ name resolution
+def resolve(session: Any, name: str, txn: Any = None) -> tuple[str, dict]:
+    """'s' or 'schema.s' (as nextval's text/regclass argument) -> (key, definition); 42P01 if none."""
+    txn = txn or session.tx.current()
+    text = name.strip()
+    parts = [p.strip('"') if p.startswith('"') else p.lower() for p in text.split(".")]
+    schemas = [parts[0]] if len(parts) == 2 else session.search_path()
+    seq = parts[-1]
+    for schema in schemas:
+        key = f"{schema}.{seq}"
+        d = txn.catalog_get("sequence", key)
+        if d is not None:
+            return key, d
+    raise UndefinedTable(f'relation "{text}" does not exist')
+
+
+def _cache_key(session: Any, key: str) -> tuple[str, str, str]:
+    return (session.database, session.branch, key)
+
+
+def _load(session: Any, key: str, d: dict) -> _State:
+    engine = session.engine
+    ck = _cache_key(session, key)
+    st = engine.sequence_cache.get(ck)
+    if st is not None and st.seq_id == d["seq_id"]:
+        return st
+    txn = engine.store.begin(session.database, session.branch)
+    try:
+        rec = txn.catalog_get("sequence_state", key)
+    finally:
+        txn.rollback()
+    if rec is not None and rec.get("seq_id") == d["seq_id"]:
+        st = _State(d["seq_id"], rec["persisted"], True, rec["persisted"])
+        if rec.get("exact"):
+            st = _State(d["seq_id"], rec["last_value"], rec["is_called"], rec["persisted"])
+    else:
+        st = _State(d["seq_id"], d["start"], False, d["start"] - d["increment"])
+    engine.sequence_cache[ck] = st
+    return st
+
+
+def _persist(session: Any, key: str, st: _State, *, exact: bool = False) -> None:
+    engine = session.engine
+    txn = engine.store.begin(session.database, session.branch)
+    try:
+        txn.catalog_put("sequence_state", key, {"seq_id": st.seq_id, "persisted": st.persisted,
+                                                "last_value": st.last_value, "is_called": st.is_called,
+                                                "exact": exact})
+        txn.commit()
+    except BaseException:
+        txn.rollback()
+        raise
+
+
+def nextvals(session: Any, name: str, n: int) -> list[int]:
+    """n successive values of the sequence (one lock, one persist at most)."""
+    key, d = resolve(session, name)
+    inc, lo, hi = d["increment"], d["minvalue"], d["maxvalue"]
+    out: list[int] = []
+    with session.engine.lock:
+        st = _load(session, key, d)
+        v = st.last_value
+        called = st.is_called
+        for _ in range(n):
+            if called:
+                v += inc
+            called = True
+            if v > hi or v < lo:
+                if not d["cycle"]:
+                    bound = "maximum" if v > hi else "minimum"
+                    st.last_value, st.is_called = (out[-1], True) if out else (st.last_value, st.is_called)
+                    raise SequenceGeneratorLimitExceeded(
+                        f'nextval: reached {bound} value of sequence "{d["name"]}" ({hi if v > hi else lo})')
+                v = lo if inc > 0 else hi
+            out.append(v)
+        st.last_value, st.is_called = v, True
+        beyond = v > st.persisted if inc > 0 else v < st.persisted
+        if beyond:
+            st.persisted = v + inc * _PERSIST_AHEAD
+            _persist(session, key, st)
+    session.currvals[key] = out[-1]
+    session.last_sequence = key
+    return out
+
+
+def nextval(session: Any, name: str) -> int:
+    return nextvals(session, name, 1)[0]
+
+
+def currval(session: Any, name: str) -> int:
+    key, d = resolve(session, name)
+    if key not in session.currvals:
+        raise ObjectNotInPrerequisiteState(f'currval of sequence "{d["name"]}" is not yet defined in this session')
+    return session.currvals[key]
+
+
+def lastval(session: Any) -> int:
+    if session.last_sequence is None or session.last_sequence not in session.currvals:
+        raise ObjectNotInPrerequisiteState("lastval is not yet defined in this session")
+    return session.currvals[session.last_sequence]
+
+
+def setval(session: Any, name: str, value: int, is_called: bool = True) -> int:
+    key, d = resolve(session, name)
+    if not d["minvalue"] <= value <= d["maxvalue"]:
+        raise HeliosError(f'setval: value {value} is out of bounds for sequence "{d["name"]}" '
+                          f'({d["minvalue"]}..{d["maxvalue"]})', sqlstate="22003")
+    with session.engine.lock:
+        st = _load(session, key, d)
+        st.last_value, st.is_called = value, is_called
+        st.persisted = value
+        _persist(session, key, st, exact=True)
+    if is_called:
+        session.currvals[key] = value
+        session.last_sequence = key
+    return value
+
+
+def restart(session: Any, key: str, d: dict, value: int | None = None) -> None:
+    """ALTER SEQUENCE ... RESTART [WITH n]."""
+    with session.engine.lock:
+        st = _load(session, key, d)
+        st.last_value = d["start"] if value is None else value
+        st.is_called = False
+        st.persisted = st.last_value - d["increment"]
+        _persist(session, key, st, exact=True)
+
+
+def forget(session: Any, key: str) -> None:
+    with session.engine.lock:
+        session.engine.sequence_cache.pop(_cache_key(session, key), None)
+
+
+def persist_all(engine: Any) -> None:
+    """Nothing to do: values are persisted ahead when handed out (kept for symmetry at close)."""
+    return None
