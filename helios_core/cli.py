@@ -8,6 +8,7 @@ line on stderr.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,13 +55,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return run_kernel(config, pm)
     except StartupError as exc:
         return _fail(str(exc))
+    except KeyboardInterrupt:  # a signal before the kernel installed its handlers
+        return 0
     except BaseExceptionGroup as group:  # raised through the kernel's task group
         startup, rest = group.split(StartupError)
         if startup is not None and rest is None:
             return _fail(str(_first_leaf(startup)))
-        raise
-    except KeyboardInterrupt:  # a signal before the kernel installed its handlers
-        return 0
+        return _crashed(_first_leaf(group))
+    except Exception as exc:  # noqa: BLE001 - logged with its traceback, exit 1
+        return _crashed(exc)
+
+
+def _crashed(exc: BaseException) -> int:
+    """An unexpected failure: one log line with the traceback folded in, exit status 1."""
+    logging.getLogger("helios.kernel").critical(
+        "server failed: %s: %s", type(exc).__name__, exc, exc_info=(type(exc), exc, exc.__traceback__)
+    )
+    return 1
 
 
 def _first_leaf(group: BaseException) -> BaseException:
@@ -123,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the server (embedded defaults without --config)")
     serve.add_argument("--config", metavar="FILE", help="helios.toml to read")
     serve.add_argument("--data-dir", metavar="DIR", help="override data_dir of the config")
-    serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="override [logging] level")
+    serve.add_argument(
+        "--log-level", choices=["debug", "info", "warning", "error"], help="override [logging] level"
+    )
     serve.set_defaults(func=cmd_serve)
 
     plugins = sub.add_parser("plugins", help="list installed plugins, their versions and hooks")

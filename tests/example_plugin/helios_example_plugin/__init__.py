@@ -1,0 +1,37 @@
+"""A third-party HeliosDB plugin: the hooks it implements.
+
+Registered under the entry-point group ``helios`` (see pyproject.toml); HeliosDB loads this
+module and calls the ``@hookimpl`` functions below.
+"""
+
+from helios_core.hookspecs import ProtocolServer, SqlFunction, hookimpl
+from helios_example_plugin.functions import reverse_text, sleep_seconds
+from helios_example_plugin.line_protocol import LineConfig, serve_lines
+
+__version__ = "0.1.0"
+
+
+@hookimpl
+def helios_sql_functions() -> list[SqlFunction]:
+    return [
+        SqlFunction(name="example_reverse", impl=reverse_text, return_type="text", arg_types=["text"]),
+        SqlFunction(
+            name="example_sleep",
+            impl=sleep_seconds,
+            return_type="double precision",
+            arg_types=["double precision"],
+        ),
+    ]
+
+
+@hookimpl
+def helios_protocol_servers() -> list[ProtocolServer]:
+    return [
+        ProtocolServer(
+            name="line",
+            default_port=7878,
+            serve=serve_lines,
+            config_class=LineConfig,
+            package="helios-example-plugin",
+        )
+    ]
