@@ -1,0 +1,83 @@
+"""Branch creation time at growing data sizes, through SQL on `helios serve` (HeliosDB only).
+
+A table grows by COPY to each size; at each size, each run times `CREATE BRANCH`, then
+`CREATE BRANCH` plus the first query on the new branch (SET heliosdb.branch, a primary
+key read), and drops the branch. The design promises O(1) creation, flat in data size.
+PostgreSQL and DuckDB have no branches; Neon-style comparisons are not made here.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from bench.context import BenchContext
+from bench.measure import Plan, Row, alternate, describe_error
+
+TABLE = "branch_grow"
+
+
+def _chunk(start: int, stop: int) -> bytes:
+    ids = np.arange(start, stop, dtype=np.int64)
+    table = pa.table({"id": ids, "v": ids * 7, "pad": pa.array(["payload-" + "x" * 40] * len(ids))})
+    sink = io.BytesIO()
+    pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none"))
+    return sink.getvalue()
+
+
+def run(ctx: BenchContext) -> None:
+    sizes = ctx.settings.branch_sizes
+    rows = {size: (Row("branch", f"CREATE BRANCH at {size:,} rows", "ms", False),
+                   Row("branch", f"CREATE BRANCH + first query at {size:,} rows", "ms", False)) for size in sizes}
+    for pair in rows.values():
+        ctx.rows.extend(pair)
+    why = ctx.unavailable("helios")
+    system = ctx.helios
+    if why or system is None:
+        for pair in rows.values():
+            for row in pair:
+                row.cell("helios").error = why or "not started"
+        return
+    try:
+        system.run(f"DROP TABLE IF EXISTS {TABLE}", timeout=60)
+        system.run(f"CREATE TABLE {TABLE} (id bigint PRIMARY KEY, v bigint, pad text)", timeout=60)
+    except Exception as exc:
+        for pair in rows.values():
+            for row in pair:
+                row.cell("helios").error = f"setup failed: {describe_error(exc)}"
+        return
+    have = 0
+    counter = iter(range(1_000_000))
+    plan = Plan(runs=ctx.settings.runs, slow_seconds=ctx.settings.slow_seconds)
+    for size in sizes:
+        create_row, query_row = rows[size]
+        try:
+            chunks = [_chunk(s, min(s + 100_000, size)) for s in range(have, size, 100_000)]
+            system.copy_in(TABLE, chunks, ctx.settings.load_timeout)
+            have = size
+        except Exception as exc:
+            create_row.cell("helios").error = query_row.cell("helios").error = f"growing to {size:,}: " + \
+                describe_error(exc)
+            break
+
+        def create(with_query: bool) -> float:
+            name = f"bench_b{next(counter)}"
+            started = time.perf_counter()
+            system.run(f"CREATE BRANCH {name} FROM main", timeout=60)
+            if with_query:
+                system.run(f"SET heliosdb.branch = '{name}'", timeout=60)
+                got = system.run(f"SELECT v FROM {TABLE} WHERE id = 1", timeout=60)
+                if got != [(7,)]:
+                    raise RuntimeError(f"first query on the branch returned {got!r}, expected [(7,)]")
+            seconds = time.perf_counter() - started
+            if with_query:
+                system.run("SET heliosdb.branch = 'main'", timeout=60)
+            system.run(f"DROP BRANCH {name}", timeout=60)
+            return seconds * 1000.0
+
+        alternate(create_row, {"helios": lambda: create(False)}, plan)
+        alternate(query_row, {"helios": lambda: create(True)}, plan)
