@@ -112,12 +112,17 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from helios_core.config import EXAMPLE_CONFIG
+    from helios_core.config import example_config
+    from helios_core.plugins import PluginLoadError, protocol_servers
 
     path = Path(args.path)
     if path.exists() and not args.force:
         return _fail(f"{path} already exists (use --force to overwrite)")
-    path.write_text(EXAMPLE_CONFIG)
+    try:
+        servers = {s.name: s for s in protocol_servers(_plugin_manager())}
+    except PluginLoadError as exc:
+        return _fail(str(exc))
+    path.write_text(example_config(servers))
     print(f"wrote {path}; start the server with: helios serve --config {path}")
     return 0
 

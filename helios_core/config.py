@@ -341,21 +341,28 @@ def _protocols(raw: Any, servers: Mapping[str, Any]) -> dict[str, ProtocolSettin
             raise ConfigError(path, f"no installed plugin provides protocol {name!r} (installed: {known})")
         if not isinstance(section, Mapping):
             raise ConfigError(path, f"expected a table, got {_describe(section)}")
-        own = {k: v for k, v in section.items() if k not in common}
-        options = None
-        config_class = getattr(server, "config_class", None)
-        if config_class is not None:
-            options = structure(config_class, own, path)
-        elif own:
-            key = next(iter(own))
-            raise _unknown_key(path, key, common)
-        base = structure(ProtocolSettings, {k: v for k, v in section.items() if k in common}, path)
-        out[name] = attrs.evolve(base, name=name, options=options)
+        out[name] = _protocol_section(name, server, section, path, common)
     for name, server in servers.items():
         if name not in out:
-            options = structure(server.config_class, {}, f"protocols.{name}") if server.config_class else None
-            out[name] = ProtocolSettings(name=name, options=options)
+            out[name] = _protocol_section(name, server, {}, f"protocols.{name}", common)
     return out
+
+
+def _protocol_section(
+    name: str, server: Any, section: Mapping[str, Any], path: str, common: list[str]
+) -> ProtocolSettings:
+    base = structure(ProtocolSettings, {k: v for k, v in section.items() if k in common}, path)
+    own = {k: v for k, v in section.items() if k not in common}
+    config_class = getattr(server, "config_class", None)
+    if config_class is None:
+        if own:
+            raise _unknown_key(path, next(iter(own)), common)
+        return attrs.evolve(base, name=name)
+    # The plugin's class gets the common keys it declares, with the values the kernel uses.
+    declared = {f.name for f in attrs.fields(config_class) if f.init}
+    shared = {k: getattr(base, k) for k in common if k in declared and getattr(base, k) is not None}
+    options = structure(config_class, own, path, extra=shared)
+    return attrs.evolve(base, name=name, options=options)
 
 
 def _check_port_clashes(config: HeliosConfig) -> None:
@@ -429,7 +436,7 @@ def load_config(
     return build_config(raw, servers, tiers=tiers, source=str(path))
 
 
-EXAMPLE_CONFIG = """\
+_EXAMPLE_TEMPLATE = """\
 # helios.toml: the configuration of one HeliosDB server (`helios serve --config helios.toml`).
 # Every key is optional; the values shown are the defaults. An unknown key, a wrong type or a
 # section for a plugin that is not installed stops the server with exit status 2.
@@ -443,18 +450,7 @@ shutdown_grace_period = "10s"
 # One section per wire protocol plugin. Common keys: enabled, host, port, max_connections.
 # Without `port`, the standard port is used, or the next free one (said in the log).
 # Port 0 asks the OS for any free port.
-[protocols.postgres]            # pip install helios-protocol-pg
-enabled = true
-host = "127.0.0.1"
-# port = 5432
-max_connections = 100
-
-# [protocols.mongodb]           # pip install helios-protocol-mongo
-# port = 27017
-
-# [protocols.clickhouse]        # pip install helios-protocol-clickhouse
-# port = 9000
-
+{protocols}
 [storage]
 retention = "7d"                # history kept for time travel and branching from the past
 compression = "zstd"            # zstd | lz4 | none
@@ -479,3 +475,20 @@ branch_isolation = "strict"     # strict | shared
 [auth.users]
 # alice = "change-me"
 """
+
+
+def example_config(servers: Mapping[str, Any]) -> str:
+    """A commented helios.toml: a section per installed protocol, hints for first-party ones not installed."""
+    sections = []
+    for name, server in sorted(servers.items()):
+        package = getattr(server, "package", "") or FIRST_PARTY_SECTIONS.get(f"protocols.{name}", "")
+        sections.append(
+            f"[protocols.{name}]"
+            + (f"  # {package}" if package else "")
+            + f'\nenabled = true\nhost = "{DEFAULT_HOST}"\n# port = {server.default_port}\nmax_connections = 100\n'
+        )
+    for section, package in FIRST_PARTY_SECTIONS.items():
+        name = section.removeprefix("protocols.")
+        if section.startswith("protocols.") and name not in servers:
+            sections.append(f"# [{section}]  # not installed: pip install {package}\n")
+    return _EXAMPLE_TEMPLATE.replace("{protocols}", "\n".join(sections))

@@ -95,7 +95,7 @@ class HeliosServer:
     """A running ``helios serve`` process started by the ``helios_server`` fixture."""
 
     process: subprocess.Popen
-    config_path: Path
+    config_path: Path | None
     data_dir: Path
     host: str = "127.0.0.1"
     ports: dict[str, int] = attrs.Factory(dict)
@@ -153,7 +153,9 @@ class HeliosServer:
         try:
             return self.ports[protocol]
         except KeyError:
-            raise KeyError(f"protocol {protocol!r} is not listening; listening: {sorted(self.ports)}") from None
+            raise KeyError(
+                f"protocol {protocol!r} is not listening; listening: {sorted(self.ports)}"
+            ) from None
 
     def pg_dsn(self, user: str = "helios", database: str = "helios", password: str | None = None) -> str:
         """A libpq connection string for the postgres protocol of this server."""
@@ -261,20 +263,33 @@ def start_server(
         del cfg["protocols"]
     config_path = workdir / "helios.toml"
     config_path.write_text(toml_dumps(cfg))
+    server = launch(["serve", "--config", str(config_path), *args], cwd=workdir, env=env, timeout=timeout)
+    server.config_path = config_path
+    server.data_dir = Path(cfg["data_dir"])
+    return server
 
+
+def launch(
+    argv: Sequence[str],
+    *,
+    cwd: str | Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60.0,
+) -> HeliosServer:
+    """Run ``helios <argv>`` (e.g. ``["serve"]`` for embedded defaults) and wait for ``helios ready``."""
     proc_env = dict(os.environ)
     proc_env["PYTHONUNBUFFERED"] = "1"
     proc_env.update(env or {})
     process = subprocess.Popen(
-        [*helios_command(), "serve", "--config", str(config_path), *args],
+        [*helios_command(), *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         text=True,
         env=proc_env,
-        cwd=workdir,
+        cwd=cwd,
     )
-    server = HeliosServer(process=process, config_path=config_path, data_dir=Path(cfg["data_dir"]))
+    server = HeliosServer(process=process, config_path=None, data_dir=Path(cwd) / "helios-data")
     server._start_reader()
     try:
         server.wait_for_log(READY_TEXT, timeout=timeout)
