@@ -115,27 +115,8 @@ class PgConnection:
     # -- worker threads ------------------------------------------------------------
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run a session call in a worker thread, under statement_timeout."""
-        timeout_ms = self.statement_timeout_ms()
-        if timeout_ms <= 0:
-            return await anyio.to_thread.run_sync(fn, *args, limiter=self.server.limiter)
-        self.timeout_fired = False
-        async with anyio.create_task_group() as tg:
-            async def watchdog() -> None:
-                await anyio.sleep(timeout_ms / 1000)
-                self.timeout_fired = True
-                self.session.cancel()
-
-            tg.start_soon(watchdog)
-            try:
-                return await anyio.to_thread.run_sync(fn, *args, limiter=self.server.limiter)
-            except HeliosError as exc:
-                if self.timeout_fired and exc.sqlstate == "57014":
-                    exc.message = "canceling statement due to statement timeout"
-                    exc.args = (exc.message,)
-                raise
-            finally:
-                tg.cancel_scope.cancel()
+        """Run a session call in a worker thread (the session enforces statement_timeout itself)."""
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self.server.limiter)
 
     def statement_timeout_ms(self) -> int:
         try:
@@ -426,15 +407,27 @@ class PgConnection:
             self.ready()
             await self.flush()
             return
-        results = await self.run(self.session.execute, sql)
+        try:
+            results = await self.run(self.session.execute, sql)
+        except HeliosError as exc:
+            # statements before the failing one still report their results, as in PostgreSQL
+            for result in getattr(exc, "partial_results", None) or ():
+                await self._send_simple_result(result)
+            raise
         if not results:
             self.write(m.EMPTY_QUERY)
         for result in results:
-            await self.send_result(result, formats=None, limit=0, describe=True)
-            for notice in getattr(result, "notices", ()) or ():
-                self.write(m.notice_response(m.error_fields("NOTICE", "00000", notice)))
+            await self._send_simple_result(result)
         self.ready()
         await self.flush()
+
+    async def _send_simple_result(self, result: Any) -> None:
+        for notice in getattr(result, "notices", ()) or ():
+            self.write(m.notice_response(m.error_fields("NOTICE", "00000", notice)))
+        if result.command_tag == "EMPTY" and result.columns is None and result.copy is None:
+            self.write(m.EMPTY_QUERY)
+            return
+        await self.send_result(result, formats=None, limit=0, describe=True)
 
     async def send_result(self, result: Any, formats: list[int] | None, limit: int, describe: bool,
                           portal: Portal | None = None) -> None:

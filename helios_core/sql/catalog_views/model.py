@@ -1,0 +1,360 @@
+"""A read of the session's catalog shaped the way pg_catalog describes it.
+
+Every pg_catalog / information_schema table is computed from one ``CatalogModel``:
+schemas, relations (tables, views, sequences, indexes) with stable OIDs, their
+columns, and constraints. OIDs must agree between tables within a query (psql joins
+pg_class to pg_attribute by oid), so they are pure functions of the object:
+tables use their storage table id, everything else a hash of its kind and name.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import attrs
+
+from helios_core.sql import types as T
+
+FIRST_USER_OID = 16384
+BOOTSTRAP_SUPERUSER_OID = 10
+PG_CATALOG_OID = 11
+PUBLIC_OID = 2200
+INFORMATION_SCHEMA_OID = 13_000
+HELIOSDB_SCHEMA_OID = 13_100
+PG_CLASS_OID = 1259
+PG_TYPE_OID = 1247
+PG_CONSTRAINT_OID = 2606
+PG_NAMESPACE_OID = 2615
+PG_PROC_OID = 1255
+HEAP_AM_OID = 2
+BTREE_AM_OID = 403
+DEFAULT_COLLATION_OID = 100
+
+_FIXED_SCHEMAS = {"pg_catalog": PG_CATALOG_OID, "public": PUBLIC_OID,
+                  "information_schema": INFORMATION_SCHEMA_OID, "heliosdb": HELIOSDB_SCHEMA_OID}
+
+
+def stable_oid(kind: str, key: str) -> int:
+    """An OID for a catalog object without a storage id: deterministic, above the user range."""
+    return 100_000 + zlib.crc32(f"{kind}:{key}".encode()) % 2_000_000_000
+
+
+def role_oid(name: str) -> int:
+    return BOOTSTRAP_SUPERUSER_OID if name == "helios" else stable_oid("role", name)
+
+
+def namespace_oid(name: str) -> int:
+    return _FIXED_SCHEMAS.get(name) or stable_oid("schema", name)
+
+
+@attrs.define
+class Column:
+    name: str
+    type: Any  # SqlType
+    number: int
+    not_null: bool = False
+    default: str | None = None
+    identity: str = ""  # "" | "a" (always) | "d" (by default)
+    generated: str = ""
+
+
+@attrs.define
+class Relation:
+    oid: int
+    schema: str
+    name: str
+    kind: str  # r table, v view, S sequence, i index
+    owner: str = "helios"
+    columns: list[Column] = attrs.Factory(list)
+    view_sql: str | None = None
+    table_id: int | None = None
+    options: dict[str, Any] = attrs.Factory(dict)
+
+    @property
+    def namespace_oid(self) -> int:
+        return namespace_oid(self.schema)
+
+
+@attrs.define
+class Index:
+    relation: Relation  # the index's own pg_class row (kind "i")
+    table: Relation
+    columns: list[str]
+    unique: bool
+    primary: bool
+    method: str = "btree"
+
+
+@attrs.define
+class Constraint:
+    oid: int
+    name: str
+    kind: str  # p primary key, u unique, f foreign key, c check
+    table: Relation
+    columns: list[str]
+    ref_table: Relation | None = None
+    ref_columns: list[str] = attrs.Factory(list)
+    check: str | None = None
+    on_update: str = "a"  # PG confupdtype: a no action, r restrict, c cascade, n set null, d set default
+    on_delete: str = "a"
+    index: Index | None = None
+
+    def definition(self) -> str:
+        cols = ", ".join(_ident(c) for c in self.columns)
+        if self.kind == "p":
+            return f"PRIMARY KEY ({cols})"
+        if self.kind == "u":
+            return f"UNIQUE ({cols})"
+        if self.kind == "c":
+            return f"CHECK ({self.check})"
+        assert self.ref_table is not None
+        ref = _qualified(self.ref_table)
+        out = f"FOREIGN KEY ({cols}) REFERENCES {ref}({', '.join(_ident(c) for c in self.ref_columns)})"
+        actions = {"r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+        if self.on_update in actions:
+            out += f" ON UPDATE {actions[self.on_update]}"
+        if self.on_delete in actions:
+            out += f" ON DELETE {actions[self.on_delete]}"
+        return out
+
+
+def _ident(name: str) -> str:
+    if name and (name[0].isalpha() or name[0] == "_") and all(c.isalnum() or c == "_" for c in name) \
+            and name == name.lower():
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _qualified(rel: Relation) -> str:
+    return _ident(rel.name) if rel.schema == "public" else f"{_ident(rel.schema)}.{_ident(rel.name)}"
+
+
+_ACTION = {"no action": "a", "restrict": "r", "cascade": "c", "set null": "n", "set default": "d"}
+
+
+def _action(value: Any) -> str:
+    if not value:
+        return "a"
+    v = str(value).lower().replace("_", " ")
+    return _ACTION.get(v, v[:1] if v[:1] in "arcnd" else "a")
+
+
+class CatalogModel:
+    """What pg_catalog needs, read once from a session's current transaction."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.database = getattr(session, "database", "helios")
+        self.user = getattr(session, "user", "helios")
+        txn = _txn_of(session)
+        self.txn = txn
+        self.schemas: dict[str, dict] = {"pg_catalog": {}, "public": {}, "information_schema": {}}
+        self.relations: list[Relation] = []
+        self.by_name: dict[tuple[str, str], Relation] = {}
+        self.indexes: list[Index] = []
+        self.constraints: list[Constraint] = []
+        if txn is None:
+            return
+        for name, value in _catalog_list(txn, "schema").items():
+            self.schemas[str(value.get("name", name)) if isinstance(value, dict) else name] = \
+                value if isinstance(value, dict) else {}
+        self._read_tables(txn)
+        self._read_views(txn)
+        self._read_sequences(txn)
+        self._read_constraints()
+        self._read_indexes(txn)
+
+    # -- reading -------------------------------------------------------------------
+
+    def _add(self, rel: Relation) -> Relation:
+        self.relations.append(rel)
+        self.by_name[(rel.schema, rel.name)] = rel
+        return rel
+
+    def _read_tables(self, txn: Any) -> None:
+        try:
+            tables = txn.list_tables()
+        except Exception:  # noqa: BLE001 - a catalog view must not break a query
+            tables = []
+        for t in tables:
+            table_id = getattr(t, "table_id", None)
+            oid = FIRST_USER_OID + int(table_id) if isinstance(table_id, int) else stable_oid("table",
+                                                                                               f"{t.schema}.{t.name}")
+            opts = dict(getattr(t, "options", None) or {})
+            rel = Relation(oid=oid, schema=t.schema, name=t.name, kind="r", table_id=table_id, options=opts,
+                           owner=str(opts.get("owner", "helios")))
+            pk = set(getattr(t, "primary_key", None) or [])
+            for i, c in enumerate(t.columns, 1):
+                md = dict(getattr(c, "metadata", None) or {})
+                sql_name = md.get("sql_type")
+                try:
+                    st = T.type_from_name(sql_name) if sql_name else T.sql_type_of_arrow(c.type)
+                except Exception:  # noqa: BLE001 - unknown type names show as text
+                    st = T.TEXT
+                identity = str(md.get("identity", "") or "").lower()
+                rel.columns.append(Column(
+                    name=c.name, type=st, number=i,
+                    not_null=(not getattr(c, "nullable", True)) or c.name in pk,
+                    default=md.get("default") or md.get("default_sql") or None,
+                    identity="a" if identity.startswith("a") else ("d" if identity.startswith(("d", "b")) else ""),
+                    generated="s" if md.get("generated") else "",
+                ))
+            self._add(rel)
+
+    def _read_views(self, txn: Any) -> None:
+        for key, v in _catalog_list(txn, "view").items():
+            schema, name = _split_key(key, v)
+            rel = Relation(oid=int(v.get("oid") or stable_oid("view", f"{schema}.{name}")), schema=schema,
+                           name=name, kind="m" if v.get("materialized") else "v", view_sql=v.get("sql"),
+                           owner=str(v.get("owner", "helios")))
+            cols = self._view_columns(v)
+            rel.columns = [Column(name=n, type=t, number=i) for i, (n, t) in enumerate(cols, 1)]
+            self._add(rel)
+
+    def _view_columns(self, v: dict) -> list[tuple[str, Any]]:
+        out = []
+        types_ = v.get("column_types") or []
+        for i, n in enumerate(v.get("columns") or []):
+            t = T.TEXT
+            if i < len(types_) and types_[i]:
+                try:
+                    t = T.type_from_name(str(types_[i]))
+                except Exception:  # noqa: BLE001 - unknown type names show as text
+                    t = T.TEXT
+            out.append((str(n), t))
+        return out
+
+    def _read_sequences(self, txn: Any) -> None:
+        for key, v in _catalog_list(txn, "sequence").items():
+            schema, name = _split_key(key, v)
+            rel = Relation(oid=int(v.get("oid") or stable_oid("sequence", f"{schema}.{name}")), schema=schema,
+                           name=name, kind="S", options=dict(v), owner=str(v.get("owner", "helios")))
+            rel.columns = [Column("last_value", T.INT8, 1, True), Column("log_cnt", T.INT8, 2, True),
+                           Column("is_called", T.BOOL, 3, True)]
+            self._add(rel)
+
+    def _read_constraints(self) -> None:
+        for rel in [r for r in self.relations if r.kind == "r"]:
+            table = self._table_def(rel)
+            pk = list(getattr(table, "primary_key", None) or []) if table is not None else []
+            if pk:
+                name = str(rel.options.get("primary_key_name") or f"{rel.name}_pkey")
+                self.constraints.append(Constraint(oid=stable_oid("constraint", f"{rel.schema}.{name}"),
+                                                   name=name, kind="p", table=rel, columns=pk))
+            for c in rel.options.get("constraints") or []:
+                if not isinstance(c, dict):
+                    continue
+                kind = str(c.get("type") or c.get("kind") or "").lower()
+                kind = {"primary key": "p", "primary": "p", "unique": "u", "foreign key": "f", "foreign": "f",
+                        "fk": "f", "check": "c"}.get(kind, kind[:1])
+                if kind not in "pufc" or (kind == "p" and pk):
+                    continue
+                name = str(c.get("name") or f"{rel.name}_{'_'.join(c.get('columns') or [])}_"
+                           f"{ {'u': 'key', 'f': 'fkey', 'c': 'check', 'p': 'pkey'}[kind] }")
+                con = Constraint(oid=stable_oid("constraint", f"{rel.schema}.{rel.name}.{name}"), name=name,
+                                 kind=kind, table=rel, columns=list(c.get("columns") or []),
+                                 check=c.get("check") or c.get("expr") or c.get("expression"))
+                if kind == "f":
+                    ref_schema = c.get("ref_schema") or rel.schema
+                    ref_name = c.get("ref_table") or c.get("references")
+                    if isinstance(ref_name, str) and "." in ref_name and (ref_schema, ref_name) not in self.by_name:
+                        ref_schema, ref_name = ref_name.split(".", 1)
+                    con.ref_table = self.by_name.get((ref_schema, ref_name))
+                    con.ref_columns = list(c.get("ref_columns") or [])
+                    con.on_update = _action(c.get("on_update"))
+                    con.on_delete = _action(c.get("on_delete"))
+                    if con.ref_table is None:
+                        continue
+                self.constraints.append(con)
+
+    def _read_indexes(self, txn: Any) -> None:
+        by_cols: dict[tuple[int, tuple[str, ...]], Index] = {}
+        for con in self.constraints:
+            if con.kind in "pu":
+                idx_rel = self._add(Relation(oid=stable_oid("index", f"{con.table.schema}.{con.name}"),
+                                             schema=con.table.schema, name=con.name, kind="i",
+                                             owner=con.table.owner))
+                idx_rel.columns = [Column(n, self._col_type(con.table, n), i)
+                                   for i, n in enumerate(con.columns, 1)]
+                idx = Index(relation=idx_rel, table=con.table, columns=list(con.columns), unique=True,
+                            primary=con.kind == "p")
+                con.index = idx
+                self.indexes.append(idx)
+                by_cols[(con.table.oid, tuple(con.columns))] = idx
+        for key, v in _catalog_list(txn, "index").items():
+            schema, name = _split_key(key, v)
+            if (schema, name) in self.by_name:
+                continue
+            tname = v.get("table")
+            tschema = v.get("table_schema") or schema
+            if isinstance(tname, str) and "." in tname and (tschema, tname) not in self.by_name:
+                tschema, tname = tname.split(".", 1)
+            table = self.by_name.get((tschema, tname))
+            if table is None:
+                continue
+            cols = [str(c) for c in (v.get("columns") or [])]
+            idx_rel = self._add(Relation(oid=int(v.get("oid") or stable_oid("index", f"{schema}.{name}")),
+                                         schema=schema, name=name, kind="i", owner=table.owner))
+            idx_rel.columns = [Column(n, self._col_type(table, n), i) for i, n in enumerate(cols, 1)]
+            self.indexes.append(Index(relation=idx_rel, table=table, columns=cols, unique=bool(v.get("unique")),
+                                      primary=False, method=str(v.get("method") or v.get("using") or "btree")))
+
+    def _table_def(self, rel: Relation) -> Any:
+        try:
+            return self.txn.get_table(rel.schema, rel.name)
+        except Exception:  # noqa: BLE001 - a catalog view must not break a query
+            return None
+
+    @staticmethod
+    def _col_type(rel: Relation, name: str) -> Any:
+        for c in rel.columns:
+            if c.name == name:
+                return c.type
+        return T.TEXT
+
+    # -- lookups used by functions ----------------------------------------------------------
+
+    def relation_by_oid(self, oid: int) -> Relation | None:
+        for r in self.relations:
+            if r.oid == oid:
+                return r
+        return None
+
+    def schema_oids(self) -> dict[str, int]:
+        return {name: namespace_oid(name) for name in self.schemas}
+
+    def index_def(self, idx: Index) -> str:
+        unique = "UNIQUE " if idx.unique else ""
+        cols = ", ".join(_ident(c) for c in idx.columns)
+        return (f"CREATE {unique}INDEX {_ident(idx.relation.name)} ON {idx.table.schema}.{_ident(idx.table.name)} "
+                f"USING {idx.method} ({cols})")
+
+
+def _txn_of(session: Any) -> Any:
+    tx = getattr(session, "tx", None)
+    if tx is not None and hasattr(tx, "current"):
+        try:
+            return tx.current()
+        except Exception:  # noqa: BLE001 - e.g. an aborted transaction: show no objects
+            return None
+    return getattr(session, "txn", None)
+
+
+def _catalog_list(txn: Any, kind: str) -> dict[str, Any]:
+    try:
+        out = txn.catalog_list(kind) or {}
+    except Exception:  # noqa: BLE001 - a kind nobody wrote yet
+        return {}
+    return {k: v for k, v in out.items() if isinstance(v, dict)}
+
+
+def _split_key(key: str, value: dict) -> tuple[str, str]:
+    schema = value.get("schema")
+    name = value.get("name")
+    if schema and name:
+        return str(schema), str(name)
+    if "." in key:
+        s, n = key.split(".", 1)
+        return s, n
+    return "public", key

@@ -1,0 +1,507 @@
+"""pg_catalog tables as clients read them: psql's \\d family, drivers' type lookups, ORM reflection.
+
+Column lists follow PostgreSQL 15/16 (names and types), so client queries written for
+PostgreSQL bind unchanged; columns for features HeliosDB lacks hold PostgreSQL's
+"nothing here" values (false, 0, NULL). Tables for absent features are empty.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helios_core.sql import types as T
+from helios_core.sql.catalog_views.model import (
+    BOOTSTRAP_SUPERUSER_OID,
+    BTREE_AM_OID,
+    DEFAULT_COLLATION_OID,
+    HEAP_AM_OID,
+    PG_CATALOG_OID,
+    PG_CLASS_OID,
+    CatalogModel,
+    namespace_oid,
+    role_oid,
+    stable_oid,
+)
+from helios_core.sql.catalog_views.registry import catalog_table, static_table
+
+PG = "pg_catalog"
+
+# ---------------------------------------------------------------------------
+# types
+# ---------------------------------------------------------------------------
+
+_LEN = {"bool": 1, "char": 1, "int2": 2, "int4": 4, "int8": 8, "float4": 4, "float8": 8, "date": 4, "time": 8,
+        "timestamp": 8, "timestamptz": 8, "interval": 16, "uuid": 16, "oid": 4, "name": 64, "regproc": 4,
+        "regclass": 4, "regtype": 4, "timetz": 12, "void": 4, "unknown": -2}
+_ALIGN = {"bool": "c", "char": "c", "name": "c", "uuid": "c", "int2": "s", "int8": "d", "float8": "d",
+          "timestamp": "d", "timestamptz": "d", "time": "d", "timetz": "d", "interval": "d", "record": "d"}
+_IO = {"bpchar": "bpchar", "varchar": "varchar", "regproc": "regproc", "void": "void", "record": "record"}
+
+
+def all_types() -> list[Any]:
+    """Every type HeliosDB knows: base types and their arrays (no duplicates by OID)."""
+    seen: dict[int, Any] = {}
+    for t in T.ALL_BASE_TYPES:
+        if t.oid not in seen:
+            seen[t.oid] = t
+    for t in list(seen.values()):
+        if t.name in ("unknown", "void"):
+            continue
+        a = T.array_of(t)
+        if a.oid and a.oid not in seen:
+            seen[a.oid] = a
+    return sorted(seen.values(), key=lambda t: t.oid)
+
+
+def type_row(t: Any) -> tuple:
+    is_array = t.element is not None
+    el = t.element
+    name = t.name
+    length = -1 if is_array else _LEN.get(name, -1)
+    byval = (not is_array) and length in (1, 2, 4, 8) and name not in ("name",)
+    typtype = "p" if name in ("record", "void", "unknown") and name != "unknown" else "b"
+    category = t.category
+    align = ("d" if _ALIGN.get(el.name) == "d" else "i") if is_array else _ALIGN.get(name, "i")
+    io = "array" if is_array else _IO.get(name, name)
+    collation = DEFAULT_COLLATION_OID if (el or t).name in ("text", "varchar", "bpchar") else (
+        950 if (el or t).name == "name" else 0)
+    array_oid = 0 if is_array else (T.array_of(t).oid if name not in ("unknown", "void") else 0)
+    preferred = name in ("text", "float8", "bool", "timestamptz", "interval", "oid")
+    return (
+        t.oid, name, PG_CATALOG_OID, BOOTSTRAP_SUPERUSER_OID, length, byval, typtype, category, preferred,
+        True, ",", 0, "array_subscript_handler" if is_array else "-", el.oid if el is not None else 0, array_oid,
+        f"{io}_in" if is_array else f"{io}in", f"{io}_out" if is_array else f"{io}out",
+        f"{io}_recv" if is_array else f"{io}recv", f"{io}_send" if is_array else f"{io}send",
+        "-", "-", "-", align, "x" if length == -1 else "p", False, 0, -1, 0, collation,
+        None, None, None,
+    )
+
+
+@catalog_table(PG, "pg_type", """oid oid, typname name, typnamespace oid, typowner oid, typlen int2,
+    typbyval bool, typtype "char", typcategory "char", typispreferred bool, typisdefined bool, typdelim "char",
+    typrelid oid, typsubscript text, typelem oid, typarray oid, typinput text, typoutput text, typreceive text,
+    typsend text, typmodin text, typmodout text, typanalyze text, typalign "char", typstorage "char",
+    typnotnull bool, typbasetype oid, typtypmod int4, typndims int4, typcollation oid, typdefaultbin text,
+    typdefault text, typacl text[]""")
+def pg_type(model: CatalogModel) -> list[tuple]:
+    return [type_row(t) for t in all_types()]
+
+
+# ---------------------------------------------------------------------------
+# namespaces, classes, attributes
+# ---------------------------------------------------------------------------
+
+
+@catalog_table(PG, "pg_namespace", "oid oid, nspname name, nspowner oid, nspacl text[]")
+def pg_namespace(model: CatalogModel) -> list[tuple]:
+    rows = []
+    for name, info in sorted(model.schemas.items()):
+        owner = str(info.get("owner") or "helios")
+        rows.append((namespace_oid(name), name, role_oid(owner), None))
+    return rows
+
+
+def _relam(kind: str) -> int:
+    return HEAP_AM_OID if kind in ("r", "m") else (BTREE_AM_OID if kind == "i" else 0)
+
+
+@catalog_table(PG, "pg_class", """oid oid, relname name, relnamespace oid, reltype oid, reloftype oid,
+    relowner oid, relam oid, relfilenode oid, reltablespace oid, relpages int4, reltuples float4,
+    relallvisible int4, reltoastrelid oid, relhasindex bool, relisshared bool, relpersistence "char",
+    relkind "char", relnatts int2, relchecks int2, relhasrules bool, relhastriggers bool, relhassubclass bool,
+    relrowsecurity bool, relforcerowsecurity bool, relispopulated bool, relreplident "char", relispartition bool,
+    relrewrite oid, relfrozenxid int8, relminmxid int8, relacl text[], reloptions text[], relpartbound text""")
+def pg_class(model: CatalogModel) -> list[tuple]:
+    indexed = {i.table.oid for i in model.indexes}
+    checks: dict[int, int] = {}
+    for c in model.constraints:
+        if c.kind == "c":
+            checks[c.table.oid] = checks.get(c.table.oid, 0) + 1
+    rows = []
+    for r in model.relations:
+        rows.append((
+            r.oid, r.name, r.namespace_oid, 0, 0, role_oid(r.owner), _relam(r.kind), r.oid, 0, 0, -1.0, 0, 0,
+            r.oid in indexed, False, "p", r.kind, len(r.columns), checks.get(r.oid, 0), r.kind == "v", False,
+            False, False, False, True, "d" if r.kind == "r" else "n", False, 0, 0, 0, None, None, None,
+        ))
+    return rows
+
+
+@catalog_table(PG, "pg_attribute", """attrelid oid, attname name, atttypid oid, attstattarget int4, attlen int2,
+    attnum int2, attndims int4, attcacheoff int4, atttypmod int4, attbyval bool, attalign "char",
+    attstorage "char", attcompression "char", attnotnull bool, atthasdef bool, atthasmissing bool,
+    attidentity "char", attgenerated "char", attisdropped bool, attislocal bool, attinhcount int4,
+    attcollation oid, attacl text[], attoptions text[], attfdwoptions text[], attmissingval text""")
+def pg_attribute(model: CatalogModel) -> list[tuple]:
+    rows = []
+    for r in model.relations:
+        for c in r.columns:
+            t = c.type
+            base = t.element or t
+            collation = DEFAULT_COLLATION_OID if base.name in ("text", "varchar", "bpchar") else 0
+            length = -1 if t.element is not None else _LEN.get(t.name, -1)
+            rows.append((
+                r.oid, c.name, t.oid, -1, length, c.number, 1 if t.element is not None else 0, -1, t.typmod,
+                length in (1, 2, 4, 8) and t.element is None, _ALIGN.get(t.name, "i"),
+                "x" if length == -1 else "p", "", c.not_null, c.default is not None, False, c.identity,
+                c.generated, False, True, 0, collation, None, None, None, None,
+            ))
+    return rows
+
+
+@catalog_table(PG, "pg_attrdef", "oid oid, adrelid oid, adnum int2, adbin text")
+def pg_attrdef(model: CatalogModel) -> list[tuple]:
+    return [(stable_oid("attrdef", f"{r.oid}.{c.number}"), r.oid, c.number, c.default)
+            for r in model.relations for c in r.columns if c.default is not None]
+
+
+@catalog_table(PG, "pg_index", """indexrelid oid, indrelid oid, indnatts int2, indnkeyatts int2,
+    indisunique bool, indnullsnotdistinct bool, indisprimary bool, indisexclusion bool, indimmediate bool,
+    indisclustered bool, indisvalid bool, indcheckxmin bool, indisready bool, indislive bool,
+    indisreplident bool, indkey int2[], indcollation oid[], indclass oid[], indoption int2[], indexprs text,
+    indpred text""")
+def pg_index(model: CatalogModel) -> list[tuple]:
+    rows = []
+    for i in model.indexes:
+        nums = {c.name: c.number for c in i.table.columns}
+        keys = [nums.get(c, 0) for c in i.columns]
+        rows.append((
+            i.relation.oid, i.table.oid, len(keys), len(keys), i.unique, False, i.primary, False, True, False,
+            True, False, True, True, False, keys, [0] * len(keys), [0] * len(keys), [0] * len(keys), None, None,
+        ))
+    return rows
+
+
+@catalog_table(PG, "pg_constraint", """oid oid, conname name, connamespace oid, contype "char",
+    condeferrable bool, condeferred bool, convalidated bool, conrelid oid, contypid oid, conindid oid,
+    conparentid oid, confrelid oid, confupdtype "char", confdeltype "char", confmatchtype "char",
+    conislocal bool, coninhcount int4, connoinherit bool, conkey int2[], confkey int2[], conpfeqop oid[],
+    conppeqop oid[], conffeqop oid[], confdelsetcols int2[], conexclop oid[], conbin text""")
+def pg_constraint(model: CatalogModel) -> list[tuple]:
+    rows = []
+    for c in model.constraints:
+        nums = {col.name: col.number for col in c.table.columns}
+        ref_nums = {col.name: col.number for col in c.ref_table.columns} if c.ref_table else {}
+        conindid = c.index.relation.oid if c.index is not None else 0
+        if c.kind == "f" and c.ref_table is not None:
+            for i in model.indexes:
+                if i.table is c.ref_table and i.columns == c.ref_columns:
+                    conindid = i.relation.oid
+        rows.append((
+            c.oid, c.name, c.table.namespace_oid, c.kind, False, False, True, c.table.oid, 0, conindid, 0,
+            c.ref_table.oid if c.ref_table else 0, c.on_update if c.kind == "f" else " ",
+            c.on_delete if c.kind == "f" else " ", "s" if c.kind == "f" else " ", True, 0, False,
+            [nums.get(n, 0) for n in c.columns] or None,
+            [ref_nums.get(n, 0) for n in c.ref_columns] if c.kind == "f" else None,
+            None, None, None, None, None, c.check if c.kind == "c" else None,
+        ))
+    return rows
+
+
+@catalog_table(PG, "pg_description", "objoid oid, classoid oid, objsubid int4, description text")
+def pg_description(model: CatalogModel) -> list[tuple]:
+    rows = []
+    for r in model.relations:
+        comment = r.options.get("comment")
+        if comment:
+            rows.append((r.oid, PG_CLASS_OID, 0, str(comment)))
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# databases, roles, settings, activity
+# ---------------------------------------------------------------------------
+
+
+def _engine(model: CatalogModel) -> Any:
+    return getattr(model.session, "engine", None)
+
+
+def _databases(model: CatalogModel) -> list[str]:
+    eng = _engine(model)
+    try:
+        return list(eng.list_databases()) if eng is not None else [model.database]
+    except Exception:  # noqa: BLE001 - a catalog view must not break a query
+        return [model.database]
+
+
+def database_oid(name: str) -> int:
+    return {"template1": 1, "template0": 4, "postgres": 5}.get(name) or stable_oid("database", name) % 60_000 + 5
+
+
+@catalog_table(PG, "pg_database", """oid oid, datname name, datdba oid, encoding int4, datlocprovider "char",
+    datistemplate bool, datallowconn bool, datconnlimit int4, datfrozenxid int8, datminmxid int8,
+    dattablespace oid, datcollate text, datctype text, daticulocale text, datcollversion text, datacl text[]""")
+def pg_database(model: CatalogModel) -> list[tuple]:
+    return [(database_oid(d), d, BOOTSTRAP_SUPERUSER_OID, 6, "c", False, True, -1, 0, 1, 1663, "C", "C", None,
+             None, None) for d in sorted(_databases(model))]
+
+
+def _roles(model: CatalogModel) -> list[dict]:
+    eng = _engine(model)
+    try:
+        roles = eng.list_roles() if eng is not None else {}
+    except Exception:  # noqa: BLE001 - a catalog view must not break a query
+        roles = {}
+    if not roles:
+        roles = {"helios": {"name": "helios", "superuser": True, "login": True}}
+    return [dict(v, name=v.get("name", k)) for k, v in sorted(roles.items())]
+
+
+_ROLE_COLS = """rolname name, rolsuper bool, rolinherit bool, rolcreaterole bool, rolcreatedb bool,
+    rolcanlogin bool, rolreplication bool, rolconnlimit int4, rolpassword text, rolvaliduntil timestamptz,
+    rolbypassrls bool, rolconfig text[], oid oid"""
+
+
+def _role_row(r: dict, show_password: bool) -> tuple:
+    sup = bool(r.get("superuser"))
+    return (r["name"], sup, True, bool(r.get("createrole", sup)), bool(r.get("createdb", sup)),
+            bool(r.get("login", True)), False, int(r.get("connection_limit", -1) or -1),
+            (r.get("password") if show_password else ("********" if r.get("password") else None)), None,
+            sup, None, role_oid(r["name"]))
+
+
+@catalog_table(PG, "pg_roles", _ROLE_COLS)
+def pg_roles(model: CatalogModel) -> list[tuple]:
+    return [_role_row(r, False) for r in _roles(model)]
+
+
+@catalog_table(PG, "pg_authid", _ROLE_COLS)
+def pg_authid(model: CatalogModel) -> list[tuple]:
+    return [_role_row(r, True) for r in _roles(model)]
+
+
+@catalog_table(PG, "pg_user", """usename name, usesysid oid, usecreatedb bool, usesuper bool, userepl bool,
+    usebypassrls bool, passwd text, valuntil timestamptz, useconfig text[]""")
+def pg_user(model: CatalogModel) -> list[tuple]:
+    return [(r["name"], role_oid(r["name"]), bool(r.get("superuser")), bool(r.get("superuser")), False,
+             bool(r.get("superuser")), "********", None, None) for r in _roles(model) if r.get("login", True)]
+
+
+@catalog_table(PG, "pg_auth_members", "oid oid, roleid oid, member oid, grantor oid, admin_option bool")
+def pg_auth_members(model: CatalogModel) -> list[tuple]:
+    rows = []
+    for r in _roles(model):
+        for parent in r.get("member_of") or []:
+            rows.append((stable_oid("member", f"{parent}.{r['name']}"), role_oid(parent), role_oid(r["name"]),
+                         BOOTSTRAP_SUPERUSER_OID, False))
+    return rows
+
+
+@catalog_table(PG, "pg_settings", """name text, setting text, unit text, category text, short_desc text,
+    extra_desc text, context text, vartype text, source text, min_val text, max_val text, enumvals text[],
+    boot_val text, reset_val text, sourcefile text, sourceline int4, pending_restart bool""")
+def pg_settings(model: CatalogModel) -> list[tuple]:
+    try:
+        settings = dict(model.session.settings)
+    except Exception:  # noqa: BLE001 - a catalog view must not break a query
+        settings = {}
+    rows = []
+    for name, value in sorted(settings.items()):
+        vartype = "bool" if str(value) in ("on", "off") else ("integer" if str(value).lstrip("-").isdigit()
+                                                              else "string")
+        rows.append((name, str(value), None, "Ungrouped", "", None, "user", vartype, "default", None, None,
+                     None, str(value), str(value), None, None, False))
+    return rows
+
+
+@catalog_table(PG, "pg_stat_activity", """datid oid, datname name, pid int4, leader_pid int4, usesysid oid,
+    usename name, application_name text, client_addr text, client_hostname text, client_port int4,
+    backend_start timestamptz, xact_start timestamptz, query_start timestamptz, state_change timestamptz,
+    wait_event_type text, wait_event text, state text, backend_xid int8, backend_xmin int8, query_id int8,
+    query text, backend_type text""")
+def pg_stat_activity(model: CatalogModel) -> list[tuple]:
+    eng = _engine(model)
+    sessions = dict(getattr(eng, "sessions", {}) or {}) if eng is not None else {}
+    rows = []
+    for pid, s in sorted(sessions.items()):
+        try:
+            app = dict(s.settings).get("application_name", "")
+        except Exception:  # noqa: BLE001 - a session closing right now
+            app = ""
+        state = "active" if s is model.session else ("idle in transaction"
+                                                    if getattr(s, "transaction_status", "I") != "I" else "idle")
+        rows.append((database_oid(s.database), s.database, pid, None, role_oid(s.user), s.user, app, "127.0.0.1",
+                     None, None, None, None, None, None, None, None, state, None, None, None, "",
+                     "client backend"))
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# views over the model (pg_tables, pg_views, pg_indexes, pg_sequences)
+# ---------------------------------------------------------------------------
+
+
+@catalog_table(PG, "pg_tables", """schemaname name, tablename name, tableowner name, tablespace name,
+    hasindexes bool, hasrules bool, hastriggers bool, rowsecurity bool""")
+def pg_tables(model: CatalogModel) -> list[tuple]:
+    indexed = {i.table.oid for i in model.indexes}
+    return [(r.schema, r.name, r.owner, None, r.oid in indexed, False, False, False)
+            for r in model.relations if r.kind == "r"]
+
+
+@catalog_table(PG, "pg_views", "schemaname name, viewname name, viewowner name, definition text")
+def pg_views(model: CatalogModel) -> list[tuple]:
+    return [(r.schema, r.name, r.owner, r.view_sql) for r in model.relations if r.kind == "v"]
+
+
+@catalog_table(PG, "pg_matviews", """schemaname name, matviewname name, matviewowner name, tablespace name,
+    hasindexes bool, ispopulated bool, definition text""")
+def pg_matviews(model: CatalogModel) -> list[tuple]:
+    return [(r.schema, r.name, r.owner, None, False, True, r.view_sql) for r in model.relations if r.kind == "m"]
+
+
+@catalog_table(PG, "pg_indexes", "schemaname name, tablename name, indexname name, tablespace name, indexdef text")
+def pg_indexes(model: CatalogModel) -> list[tuple]:
+    return [(i.table.schema, i.table.name, i.relation.name, None, model.index_def(i)) for i in model.indexes]
+
+
+def _seq_value(r: Any, key: str, default: Any) -> Any:
+    v = r.options.get(key)
+    return default if v is None else v
+
+
+@catalog_table(PG, "pg_sequences", """schemaname name, sequencename name, sequenceowner name, data_type text,
+    start_value int8, min_value int8, max_value int8, increment_by int8, cycle bool, cache_size int8,
+    last_value int8""")
+def pg_sequences(model: CatalogModel) -> list[tuple]:
+    rows = []
+    for r in model.relations:
+        if r.kind != "S":
+            continue
+        rows.append((r.schema, r.name, r.owner, str(_seq_value(r, "data_type", "bigint")),
+                     int(_seq_value(r, "start", 1)), int(_seq_value(r, "min", 1)),
+                     int(_seq_value(r, "max", 9223372036854775807)), int(_seq_value(r, "increment", 1)),
+                     bool(_seq_value(r, "cycle", False)), int(_seq_value(r, "cache", 1)),
+                     r.options.get("last_value")))
+    return rows
+
+
+@catalog_table(PG, "pg_sequence", """seqrelid oid, seqtypid oid, seqstart int8, seqincrement int8, seqmax int8,
+    seqmin int8, seqcache int8, seqcycle bool""")
+def pg_sequence(model: CatalogModel) -> list[tuple]:
+    rows = []
+    for r in model.relations:
+        if r.kind != "S":
+            continue
+        try:
+            typ = T.type_from_name(str(_seq_value(r, "data_type", "bigint"))).oid
+        except Exception:  # noqa: BLE001 - unknown names fall back to bigint
+            typ = 20
+        rows.append((r.oid, typ, int(_seq_value(r, "start", 1)), int(_seq_value(r, "increment", 1)),
+                     int(_seq_value(r, "max", 9223372036854775807)), int(_seq_value(r, "min", 1)),
+                     int(_seq_value(r, "cache", 1)), bool(_seq_value(r, "cycle", False))))
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# functions, access methods, collations, and the tables of features we lack
+# ---------------------------------------------------------------------------
+
+
+def _function_names() -> list[str]:
+    try:
+        from helios_core.sql import functions as F
+    except ImportError:
+        return []
+    for attr in ("function_names", "list_functions"):
+        fn = getattr(F, attr, None)
+        if callable(fn):
+            try:
+                return sorted({str(n) for n in fn()})
+            except Exception:  # noqa: BLE001 - an optional listing
+                return []
+    return []
+
+
+@catalog_table(PG, "pg_proc", """oid oid, proname name, pronamespace oid, proowner oid, prolang oid,
+    procost float4, prorows float4, provariadic oid, prosupport text, prokind "char", prosecdef bool,
+    proleakproof bool, proisstrict bool, proretset bool, provolatile "char", proparallel "char", pronargs int2,
+    pronargdefaults int2, prorettype oid, proargtypes oid[], proallargtypes oid[], proargmodes text[],
+    proargnames text[], proargdefaults text, protrftypes oid[], prosrc text, probin text, prosqlbody text,
+    proconfig text[], proacl text[]""")
+def pg_proc(model: CatalogModel) -> list[tuple]:
+    return [(stable_oid("proc", n) % 16_000 + 1, n, PG_CATALOG_OID, BOOTSTRAP_SUPERUSER_OID, 12, 1.0, 0.0, 0, "-",
+             "f", False, False, True, False, "i", "s", 0, 0, 25, [], None, None, None, None, None, n, None, None,
+             None, None) for n in _function_names()]
+
+
+static_table(PG, "pg_am", "oid oid, amname name, amhandler text, amtype \"char\"", [
+    (HEAP_AM_OID, "heap", "heap_tableam_handler", "t"), (BTREE_AM_OID, "btree", "bthandler", "i"),
+    (405, "hash", "hashhandler", "i"), (783, "gist", "gisthandler", "i"), (2742, "gin", "ginhandler", "i"),
+    (3580, "brin", "brinhandler", "i"),
+])
+static_table(PG, "pg_collation", """oid oid, collname name, collnamespace oid, collowner oid,
+    collprovider "char", collisdeterministic bool, collencoding int4, collcollate text, collctype text,
+    colliculocale text, collversion text""", [
+    (DEFAULT_COLLATION_OID, "default", PG_CATALOG_OID, 10, "d", True, -1, None, None, None, None),
+    (950, "C", PG_CATALOG_OID, 10, "c", True, -1, "C", "C", None, None),
+    (951, "POSIX", PG_CATALOG_OID, 10, "c", True, -1, "POSIX", "POSIX", None, None),
+])
+static_table(PG, "pg_tablespace", "oid oid, spcname name, spcowner oid, spcacl text[], spcoptions text[]",
+             [(1663, "pg_default", 10, None, None), (1664, "pg_global", 10, None, None)])
+static_table(PG, "pg_language", """oid oid, lanname name, lanowner oid, lanispl bool, lanpltrusted bool,
+    lanplcallfoid oid, laninline oid, lanvalidator oid, lanacl text[]""", [
+    (12, "internal", 10, False, False, 0, 0, 0, None), (13, "c", 10, False, False, 0, 0, 0, None),
+    (14, "sql", 10, False, True, 0, 0, 0, None),
+])
+static_table(PG, "pg_extension", """oid oid, extname name, extowner oid, extnamespace oid,
+    extrelocatable bool, extversion text, extconfig oid[], extcondition text[]""",
+             [(13_500, "plpgsql", 10, PG_CATALOG_OID, False, "1.0", None, None)])
+static_table(PG, "pg_inherits", "inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool")
+static_table(PG, "pg_trigger", """oid oid, tgrelid oid, tgparentid oid, tgname name, tgfoid oid, tgtype int2,
+    tgenabled "char", tgisinternal bool, tgconstrrelid oid, tgconstrindid oid, tgconstraint oid,
+    tgdeferrable bool, tginitdeferred bool, tgnargs int2, tgattr int2[], tgargs bytea, tgqual text,
+    tgoldtable name, tgnewtable name""")
+static_table(PG, "pg_rewrite", """oid oid, rulename name, ev_class oid, ev_type "char", ev_enabled "char",
+    is_instead bool, ev_qual text, ev_action text""")
+static_table(PG, "pg_rules", "schemaname name, tablename name, rulename name, definition text")
+static_table(PG, "pg_policy", """oid oid, polname name, polrelid oid, polcmd "char", polpermissive bool,
+    polroles oid[], polqual text, polwithcheck text""")
+static_table(PG, "pg_policies", """schemaname name, tablename name, policyname name, permissive text,
+    roles name[], cmd text, qual text, with_check text""")
+static_table(PG, "pg_statistic_ext", """oid oid, stxrelid oid, stxname name, stxnamespace oid, stxowner oid,
+    stxstattarget int4, stxkeys int2[], stxkind "char"[], stxexprs text""")
+static_table(PG, "pg_partitioned_table", """partrelid oid, partstrat "char", partnatts int2, partdefid oid,
+    partattrs int2[], partclass oid[], partcollation oid[], partexprs text""")
+static_table(PG, "pg_foreign_table", "ftrelid oid, ftserver oid, ftoptions text[]")
+static_table(PG, "pg_foreign_server", """oid oid, srvname name, srvowner oid, srvfdw oid, srvtype text,
+    srvversion text, srvacl text[], srvoptions text[]""")
+static_table(PG, "pg_foreign_data_wrapper", """oid oid, fdwname name, fdwowner oid, fdwhandler oid,
+    fdwvalidator oid, fdwacl text[], fdwoptions text[]""")
+static_table(PG, "pg_publication", """oid oid, pubname name, pubowner oid, puballtables bool, pubinsert bool,
+    pubupdate bool, pubdelete bool, pubtruncate bool, pubviaroot bool""")
+static_table(PG, "pg_publication_rel", "oid oid, prpubid oid, prrelid oid, prqual text, prattrs int2[]")
+static_table(PG, "pg_publication_namespace", "oid oid, pnpubid oid, pnnspid oid")
+static_table(PG, "pg_subscription", "oid oid, subdbid oid, subname name, subowner oid, subenabled bool")
+static_table(PG, "pg_event_trigger", """oid oid, evtname name, evtevent name, evtowner oid, evtfoid oid,
+    evtenabled "char", evttags text[]""")
+static_table(PG, "pg_enum", "oid oid, enumtypid oid, enumsortorder float4, enumlabel name")
+static_table(PG, "pg_range", """rngtypid oid, rngsubtype oid, rngmultitypid oid, rngcollation oid,
+    rngsubopc oid, rngcanonical text, rngsubdiff text""")
+static_table(PG, "pg_depend", """classid oid, objid oid, objsubid int4, refclassid oid, refobjid oid,
+    refobjsubid int4, deptype "char\"""")
+static_table(PG, "pg_shdescription", "objoid oid, classoid oid, description text")
+static_table(PG, "pg_cast", """oid oid, castsource oid, casttarget oid, castfunc oid, castcontext "char",
+    castmethod "char\"""")
+static_table(PG, "pg_conversion", """oid oid, conname name, connamespace oid, conowner oid, conforencoding int4,
+    contoencoding int4, conproc text, condefault bool""")
+static_table(PG, "pg_opclass", """oid oid, opcmethod oid, opcname name, opcnamespace oid, opcowner oid,
+    opcfamily oid, opcintype oid, opcdefault bool, opckeytype oid""")
+static_table(PG, "pg_operator", """oid oid, oprname name, oprnamespace oid, oprowner oid, oprkind "char",
+    oprcanmerge bool, oprcanhash bool, oprleft oid, oprright oid, oprresult oid, oprcom oid, oprnegate oid,
+    oprcode text, oprrest text, oprjoin text""")
+static_table(PG, "pg_default_acl", """oid oid, defaclrole oid, defaclnamespace oid, defaclobjtype "char",
+    defaclacl text[]""")
+static_table(PG, "pg_init_privs", "objoid oid, classoid oid, objsubid int4, privtype \"char\", initprivs text[]")
+static_table(PG, "pg_seclabel", "objoid oid, classoid oid, objsubid int4, provider text, label text")
+static_table(PG, "pg_ts_config", "oid oid, cfgname name, cfgnamespace oid, cfgowner oid, cfgparser oid")
+static_table(PG, "pg_stat_user_tables", """relid oid, schemaname name, relname name, seq_scan int8,
+    n_live_tup int8, n_dead_tup int8""")
+static_table(PG, "pg_locks", """locktype text, database oid, relation oid, page int4, tuple int2,
+    virtualxid text, transactionid int8, classid oid, objid oid, objsubid int2, virtualtransaction text,
+    pid int4, mode text, granted bool, fastpath bool, waitstart timestamptz""")
+static_table(PG, "pg_prepared_xacts", """transaction int8, gid text, prepared timestamptz, owner name,
+    database name""")
+static_table(PG, "pg_replication_slots", """slot_name name, plugin name, slot_type text, datoid oid,
+    database name, temporary bool, active bool""")
