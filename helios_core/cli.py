@@ -158,7 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from helios_core.logs import configure_logging
+
     args = build_parser().parse_args(argv)
+    configure_logging("info")  # until the config says otherwise (hook tracing logs at info)
     return args.func(args)
 
 

@@ -128,6 +128,9 @@ class KernelListener(anyio.abc.Listener[anyio.abc.SocketStream]):
             while (stream := await self._accept_or_stop()) is not None:
                 tg.start_soon(run, stream)
             await self.aclose()  # refuse new clients while the open connections finish
+            log.info(
+                "stopped accepting protocol=%s open_connections=%d", self.protocol, self.active_connections
+            )
 
     async def aclose(self) -> None:
         with anyio.CancelScope(shield=True):

@@ -111,7 +111,11 @@ BAD_CONFIGS = [
     ({"metrics": {"port": 70000}}, "metrics.port", "between 0 and 65535"),
     ({"metrics": {"enabled": "yes"}}, "metrics.enabled", "expected a boolean"),
     ({"protocols": {"line": {"port": -1}}}, "protocols.line.port", "between 0 and 65535"),
-    ({"protocols": {"line": {"max_connections": -5}}}, "protocols.line.max_connections", "must be between 1 and 1000000, got -5"),
+    (
+        {"protocols": {"line": {"max_connections": -5}}},
+        "protocols.line.max_connections",
+        "must be between 1 and 1000000, got -5",
+    ),
     (
         {"protocols": {"line": {"max_connections": 1.5}}},
         "protocols.line.max_connections",
@@ -190,7 +194,10 @@ def test_example_config_is_valid(servers):
 CLI_CASES = [
     ("bogus = 1\n", "bogus: unknown key"),
     ("[protocols.line]\nport = 99999\n", "protocols.line.port: must be between 0 and 65535, got 99999"),
-    ("[protocols.line]\nmax_connections = -1\n", "protocols.line.max_connections: must be between 1 and 1000000, got -1"),
+    (
+        "[protocols.line]\nmax_connections = -1\n",
+        "protocols.line.max_connections: must be between 1 and 1000000, got -1",
+    ),
     ('[protocols.line]\nport = "five"\n', "protocols.line.port: expected an integer"),
     ('[storage]\nretention = "forever"\n', "storage.retention: expected a duration"),
     ('[search]\nanalyzer = "english"\n', "search: plugin not installed; pip install helios-search"),
