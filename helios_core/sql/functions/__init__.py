@@ -1,0 +1,31 @@
+"""SQL scalar functions and operators over Arrow, with PostgreSQL's semantics.
+
+Public API (used by the planner, DML, and protocol plugins):
+
+- ``Vec``: an Arrow array + its SqlType; ``Vec.const(v, type)`` makes a broadcast constant.
+- ``binary_op(op, l, r)`` / ``unary_op(op, v)``: operators ('+', '=', '||', 'like', '->>', ...).
+- ``cast(v, type, context="assignment"|"explicit"|"implicit")``: conversions; to TEXT gives
+  PostgreSQL's text output, from TEXT/UNKNOWN parses PostgreSQL's input syntax.
+- ``call_function(name, args)``: scalar functions (42883 when unknown).
+- ``common_type(types)``: the type of UNION/CASE/COALESCE branches.
+- ``register_function(SqlFunction)``: plugin functions.
+- ``literal(value)``: the Vec of a SQL literal typed like PostgreSQL types literals.
+- ``runtime.use(timezone=..., now=...)``: session TimeZone and transaction clock.
+"""
+
+from __future__ import annotations
+
+from helios_core.sql.functions import runtime
+from helios_core.sql.functions.cast import can_cast, cast
+from helios_core.sql.functions.literals import literal, number_literal, string_literal
+from helios_core.sql.functions.operators import binary_op, unary_op
+from helios_core.sql.functions.registry import call_function, has_function, is_volatile, register_function
+from helios_core.sql.functions.resolve import common_type, implicitly_castable
+from helios_core.sql.functions.text_out import to_text
+from helios_core.sql.functions.vec import Vec
+
+__all__ = [
+    "Vec", "binary_op", "unary_op", "cast", "can_cast", "call_function", "common_type", "register_function",
+    "has_function", "is_volatile", "implicitly_castable", "literal", "number_literal", "string_literal",
+    "to_text", "runtime",
+]

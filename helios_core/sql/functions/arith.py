@@ -1,0 +1,362 @@
+"""Arithmetic on the numeric family (+ - * / % ^) with PostgreSQL's types and errors.
+
+Integers use Arrow's checked kernels (overflow -> 22003, never wraps); floats follow IEEE
+with PostgreSQL's overflow/underflow checks; numeric is exact on Arrow decimals with
+PostgreSQL's result scales (add: max scale, mul: sum of scales, div: select_div_scale).
+"""
+
+from __future__ import annotations
+
+import decimal
+import math
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.errors import DivisionByZero, HeliosError, NumericValueOutOfRange
+from helios_core.sql import types as T
+from helios_core.sql.functions import decimals as D
+from helios_core.sql.functions.resolve import arithmetic_type
+from helios_core.sql.functions.vec import Vec, align
+
+_INT_NAME = {"int2": "smallint", "int4": "integer", "int8": "bigint"}
+_CHECKED = {"+": pc.add_checked, "-": pc.subtract_checked, "*": pc.multiply_checked}
+
+
+def _is_valid(x) -> pa.Array | bool:
+    return x.is_valid if isinstance(x, pa.Scalar) else pc.is_valid(x)
+
+
+def _both_valid(a, b):
+    if isinstance(a, pa.Scalar) and isinstance(b, pa.Scalar):
+        return pa.scalar(a.is_valid and b.is_valid)
+    va = pa.scalar(a.is_valid) if isinstance(a, pa.Scalar) else pc.is_valid(a)
+    vb = pa.scalar(b.is_valid) if isinstance(b, pa.Scalar) else pc.is_valid(b)
+    return pc.and_(va, vb)
+
+
+def _any(x) -> bool:
+    if isinstance(x, pa.Scalar):
+        return bool(x.as_py())
+    return bool(pc.any(x).as_py())
+
+
+def _check_div_zero(a, b) -> None:
+    zero = pc.and_(pc.equal(b, 0), _both_valid(a, b))
+    if _any(pc.fill_null(zero, False)):
+        raise DivisionByZero("division by zero")
+
+
+def numeric_arith(op: str, l: Vec, r: Vec) -> Vec:
+    """l op r for two numeric-family Vecs (types already resolved by the caller)."""
+    if op == "^":
+        if "numeric" in (l.type.name, r.type.name) and "float" not in l.type.name + r.type.name:
+            return _numeric_power(l, r)
+        return float_arith("^", l, r, T.FLOAT8)
+    rt = arithmetic_type(l.type, r.type)
+    if rt.name in ("float4", "float8"):
+        if op == "%":
+            raise _no_operator(op, l.type, r.type)
+        return float_arith(op, l, r, rt)
+    if rt.name == "numeric":
+        return decimal_arith(op, l, r)
+    return int_arith(op, l, r, rt)
+
+
+def _no_operator(op: str, a: T.SqlType, b: T.SqlType) -> HeliosError:
+    from helios_core.errors import UndefinedFunction
+
+    return UndefinedFunction(f"operator does not exist: {a} {op} {b}",
+                             hint="No operator matches the given name and argument types. You might need to "
+                                  "add explicit type casts.")
+
+
+def int_arith(op: str, l: Vec, r: Vec, rt: T.SqlType) -> Vec:
+    (a, b), scalar = align([l, r])
+    a = a.cast(rt.arrow_type)
+    b = b.cast(rt.arrow_type)
+    try:
+        if op in _CHECKED:
+            out = _CHECKED[op](a, b)
+        elif op == "/":
+            _check_div_zero(a, b)
+            out = pc.divide_checked(a, b)
+        elif op == "%":
+            _check_div_zero(a, b)
+            safe_b = pc.if_else(pc.equal(b, -1), pa.scalar(1, rt.arrow_type), b)
+            q = pc.divide(a, safe_b)
+            out = pc.subtract(a, pc.multiply(q, safe_b))
+        else:
+            raise _no_operator(op, l.type, r.type)
+    except pa.ArrowInvalid as e:
+        if "overflow" in str(e).lower():
+            raise NumericValueOutOfRange(f"{_INT_NAME[rt.name]} out of range") from None
+        raise
+    return Vec(_to_array(out, rt.arrow_type), rt, scalar)
+
+
+def _to_array(x, typ) -> pa.Array:
+    if isinstance(x, pa.Scalar):
+        return pa.array([x.as_py()], typ) if not pa.types.is_decimal(typ) else pa.array([x.as_py()], x.type)
+    return x
+
+
+def float_arith(op: str, l: Vec, r: Vec, rt: T.SqlType) -> Vec:
+    (a, b), scalar = align([l, r])
+    a = _to_float(a, rt.arrow_type)
+    b = _to_float(b, rt.arrow_type)
+    if op == "+":
+        out = pc.add(a, b)
+    elif op == "-":
+        out = pc.subtract(a, b)
+    elif op == "*":
+        out = pc.multiply(a, b)
+    elif op == "/":
+        _check_div_zero(a, b)
+        out = pc.divide(a, b)
+    elif op == "^":
+        zero_neg = pc.and_(pc.equal(a, 0), pc.less(b, 0))
+        if _any(pc.fill_null(zero_neg, False)):
+            raise HeliosError("zero raised to a negative power is undefined", sqlstate="2201F")
+        neg_frac = pc.and_(pc.less(a, 0), pc.not_equal(pc.floor(b), b))
+        if _any(pc.fill_null(neg_frac, False)):
+            raise HeliosError("a negative number raised to a non-integer power yields a complex result",
+                              sqlstate="2201F")
+        out = pc.power(a, b)
+    else:
+        raise _no_operator(op, l.type, r.type)
+    out = _to_array(out, rt.arrow_type)
+    _float_range_check(op, a, b, out)
+    return Vec(out, rt, scalar)
+
+
+def _to_float(x, typ):
+    if pa.types.is_decimal(x.type):
+        return x.cast(pa.float64()).cast(typ, safe=False) if isinstance(x, pa.Array) else \
+            pa.scalar(None if x.as_py() is None else float(x.as_py()), typ)
+    return x.cast(typ, safe=False)
+
+
+def _float_range_check(op: str, a, b, out: pa.Array) -> None:
+    fin_a = pc.is_finite(a)
+    fin_b = pc.is_finite(b)
+    over = pc.and_(pc.and_(pc.is_inf(out), fin_a), fin_b)
+    if _any(pc.fill_null(over, False)):
+        raise NumericValueOutOfRange("value out of range: overflow")
+    if op in ("*", "/", "^"):
+        nz = pc.equal(a, 0) if op != "*" else pc.or_(pc.equal(a, 0), pc.equal(b, 0))
+        under = pc.and_(pc.equal(out, 0), pc.invert(nz))
+        if op == "/":
+            under = pc.and_(under, pc.is_finite(b))
+        if op == "^":
+            under = pc.and_(under, pc.is_finite(b))
+        if _any(pc.fill_null(under, False)):
+            raise NumericValueOutOfRange("value out of range: underflow")
+
+
+# ------------------------------------------------------------------------------------- numeric
+
+def _dec(x):
+    """Ints/decimals (array or scalar) as decimals."""
+    if isinstance(x, pa.Scalar):
+        if pa.types.is_decimal(x.type):
+            return x
+        if pa.types.is_integer(x.type):
+            v = x.as_py()
+            return pa.scalar(None if v is None else decimal.Decimal(v),
+                             pa.decimal128(max(len(str(abs(v))) if v is not None else 1, 1), 0))
+        if pa.types.is_null(x.type):
+            return pa.scalar(None, pa.decimal128(1, 0))
+        raise TypeError(x.type)
+    return D.to_decimal(x)
+
+
+def _widen(x, precision: int, scale: int):
+    return x.cast(D.dec_type(precision, scale))
+
+
+def _fit(x):
+    """Narrow an array (or scalar) to the precision its values need."""
+    if isinstance(x, pa.Scalar):
+        v = x.as_py()
+        if v is None:
+            return x
+        s = x.type.scale
+        ip = len(str(abs(int(v)))) if int(v) else 1
+        if ip + s < x.type.precision:
+            return x.cast(D.dec_type(ip + s, s))
+        return x
+    return D.narrow(x)
+
+
+def decimal_arith(op: str, l: Vec, r: Vec) -> Vec:
+    (a, b), scalar = align([l, r])
+    a, b = _dec(a), _dec(b)
+    if op in ("+", "-"):
+        out = _add_sub(op, a, b)
+    elif op == "*":
+        out = _mul(a, b)
+    elif op == "/":
+        _check_div_zero(a, b)
+        out = _div(a, b)
+    elif op == "%":
+        _check_div_zero(a, b)
+        out = _mod(a, b)
+    else:
+        raise _no_operator(op, l.type, r.type)
+    out = _to_array(out, out.type)
+    if pa.types.is_decimal256(out.type):
+        out = D.narrow(out)
+        if out.type.precision <= 38:
+            out = out.cast(pa.decimal128(out.type.precision, out.type.scale))
+    return Vec(out, T.NUMERIC, scalar)
+
+
+def _add_sub(op, a, b):
+    s = max(a.type.scale, b.type.scale)
+    need = max(a.type.precision - a.type.scale, b.type.precision - b.type.scale) + s + 1
+    if need > D.MAX128:
+        a, b = _fit(a), _fit(b)
+        need = max(a.type.precision - a.type.scale, b.type.precision - b.type.scale) + s + 1
+        if need > D.MAX128:
+            a = _widen(a, min(need, D.MAX256), a.type.scale) if need <= D.MAX256 else a
+            b = _widen(b, min(need, D.MAX256), b.type.scale) if need <= D.MAX256 else b
+            if need > D.MAX256:
+                raise NumericValueOutOfRange("value overflows numeric format")
+    f = pc.add if op == "+" else pc.subtract
+    return f(a, b)
+
+
+def _mul(a, b):
+    need = a.type.precision + b.type.precision + 1
+    if need > D.MAX128:
+        a, b = _fit(a), _fit(b)
+        need = a.type.precision + b.type.precision + 1
+        if need > D.MAX128:
+            if need > D.MAX256:
+                raise NumericValueOutOfRange("value overflows numeric format")
+            a = a.cast(pa.decimal256(a.type.precision, a.type.scale))
+            b = b.cast(pa.decimal256(b.type.precision, b.type.scale))
+    return pc.multiply(a, b)
+
+
+def _div_scale(a, b) -> int:
+    """PostgreSQL's select_div_scale, evaluated per row; the widest row wins."""
+    s1, s2 = a.type.scale, b.type.scale
+    af = pc.abs(a.cast(pa.float64()) if isinstance(a, pa.Array) else pa.scalar(
+        None if a.as_py() is None else float(a.as_py())))
+    bf = pc.abs(b.cast(pa.float64()) if isinstance(b, pa.Array) else pa.scalar(
+        None if b.as_py() is None else float(b.as_py())))
+    best = max(s1, s2, 0)
+
+    def wf(x):
+        if x is None or x == 0:
+            return 0, 0
+        w = math.floor(math.log10(x) / 4)
+        f = math.floor(x / (10000.0 ** w))
+        return w, f
+
+    # per distinct (|a|, |b|) magnitude class; Python over the distinct weights only
+    if isinstance(af, pa.Scalar) and isinstance(bf, pa.Scalar):
+        pairs = [(af.as_py(), bf.as_py())]
+    else:
+        la = af if isinstance(af, pa.Array) else None
+        lb = bf if isinstance(bf, pa.Array) else None
+        if la is not None and lb is not None:
+            pairs = list(zip(la.to_pylist(), lb.to_pylist(), strict=True)) if len(la) <= 4096 else \
+                _extreme_pairs(la, lb)
+        elif la is not None:
+            pairs = [(x, bf.as_py()) for x in _extremes(la)]
+        else:
+            pairs = [(af.as_py(), y) for y in _extremes(lb)]
+    for x, y in pairs:
+        if x is None or y is None or y == 0:
+            continue
+        w1, f1 = wf(x)
+        w2, f2 = wf(y)
+        q = w1 - w2 - (1 if f1 <= f2 else 0)
+        best = max(best, 16 - q * 4)
+    return min(best, 1000)
+
+
+def _extremes(arr: pa.Array) -> list:
+    nz = pc.filter(arr, pc.greater(arr, 0))
+    if len(nz) == 0:
+        return [0.0]
+    mm = pc.min_max(nz)
+    return [mm["min"].as_py(), mm["max"].as_py(), 0.0]
+
+
+def _extreme_pairs(a: pa.Array, b: pa.Array) -> list:
+    ea, eb = _extremes(a), _extremes(b)
+    return [(x, y) for x in ea for y in eb]
+
+
+def _div(a, b):
+    rs = _div_scale(a, b)
+    # Arrow's decimal division truncates at scale max(4, s1 + p2 - s2 + 1); give it one
+    # digit more than PostgreSQL's scale, then round half away from zero.
+    a, b = _fit(a), _fit(b)
+    want = rs + 1
+    natural = a.type.scale + b.type.precision - b.type.scale + 1
+    if max(4, natural) < want:
+        extra = want - natural
+        a = a.cast(D.dec_type(a.type.precision + extra, a.type.scale + extra))
+    arrow_scale = max(4, a.type.scale + b.type.precision - b.type.scale + 1)
+    out_prec = a.type.precision - a.type.scale + b.type.scale + arrow_scale
+    if out_prec > D.MAX128:
+        if out_prec > D.MAX256:
+            raise NumericValueOutOfRange("value overflows numeric format")
+        a = a.cast(pa.decimal256(a.type.precision, a.type.scale))
+        b = b.cast(pa.decimal256(b.type.precision, b.type.scale))
+    q = pc.divide(a, b)
+    q = _to_array(q, q.type)
+    return D.round_to_scale(q, rs)
+
+
+def _mod(a, b):
+    s = max(a.type.scale, b.type.scale)
+    a, b = _fit(a), _fit(b)
+    q = pc.divide(a if a.type.precision < 38 else a, b)
+    q = _to_array(q, q.type)
+    qi = pc.trunc(q)
+    qi = D.round_to_scale(qi, 0) if isinstance(qi, pa.Array) else qi
+    prod = _mul(qi, b if isinstance(b, pa.Scalar) else b)
+    out = _add_sub("-", a, prod)
+    out = _to_array(out, out.type)
+    return D.round_to_scale(out, s) if out.type.scale != s else out
+
+
+def _numeric_power(l: Vec, r: Vec) -> Vec:
+    # Per-row Python: Arrow has no exact decimal power
+    from helios_core.sql.functions.cast import cast_array_values
+
+    n = max(len(l.array), len(r.array))
+    la = cast_array_values(l.broadcast(n).array, l.type, T.NUMERIC)
+    ra = cast_array_values(r.broadcast(n).array, r.type, T.NUMERIC)
+    s1 = la.type.scale if pa.types.is_decimal(la.type) else 0
+    s2 = ra.type.scale if pa.types.is_decimal(ra.type) else 0
+    out = []
+    scale = 0
+    with decimal.localcontext() as ctx:
+        ctx.prec = 60
+        for x, y in zip(la.to_pylist(), ra.to_pylist(), strict=True):
+            if x is None or y is None:
+                out.append(None)
+                continue
+            if x == 0 and y < 0:
+                raise HeliosError("zero raised to a negative power is undefined", sqlstate="2201F")
+            if x < 0 and y != int(y):
+                raise HeliosError("a negative number raised to a non-integer power yields a complex result",
+                                  sqlstate="2201F")
+            v = x ** y if y == int(y) and abs(y) < 10000 else decimal.Decimal(x).ln().__mul__(y).exp() \
+                if x > 0 else decimal.Decimal(0)
+            if v == 0:
+                rs = 16
+            else:
+                rs = 16 - int(math.floor(v.copy_abs().log10()))
+            rs = max(rs, s1, s2, 0)
+            scale = max(scale, rs)
+            out.append(v)
+    arr = D.py_to_decimal_array([None if v is None else v for v in out], scale)
+    return Vec(arr, T.NUMERIC, l.scalar and r.scalar)

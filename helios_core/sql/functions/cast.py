@@ -1,0 +1,326 @@
+"""cast(): PostgreSQL's type conversions between SQL types, with its errors.
+
+``context`` is PostgreSQL's coercion context: "explicit" (CAST / ::, varchar(n) silently
+truncates), "assignment" (INSERT/UPDATE into a column: 22001 when a string is too long) and
+"implicit" (operator/function argument coercion; same checks as assignment).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.errors import HeliosError, NumericValueOutOfRange
+from helios_core.sql import types as T
+from helios_core.sql.functions import decimals as D
+from helios_core.sql.functions import runtime
+from helios_core.sql.functions.text_in import from_text
+from helios_core.sql.functions.text_out import to_text
+from helios_core.sql.functions.vec import Vec
+
+_INTS = {"int2": pa.int16(), "int4": pa.int32(), "int8": pa.int64(), "oid": pa.int64(),
+         "regclass": pa.int64(), "regtype": pa.int64(), "regproc": pa.int64()}
+_INT_RANGE = {"int2": (-(2**15), 2**15 - 1, "smallint"), "int4": (-(2**31), 2**31 - 1, "integer"),
+              "int8": (-(2**63), 2**63 - 1, "bigint"), "oid": (0, 2**32 - 1, "OID"),
+              "regclass": (0, 2**32 - 1, "OID"), "regtype": (0, 2**32 - 1, "OID"),
+              "regproc": (0, 2**32 - 1, "OID")}
+_STRINGS = ("text", "varchar", "bpchar", "name", "char", "unknown")
+US_PER_DAY = 86_400_000_000
+
+
+class CannotCoerce(HeliosError):
+    sqlstate = "42846"
+
+
+def cast(v: Vec, target: T.SqlType, *, context: str = "assignment") -> Vec:
+    """Convert ``v`` to ``target`` as PostgreSQL does (errors 22P02, 22003, 22001, 42846...)."""
+    arr = cast_array_values(v.array, v.type, target, context=context)
+    return Vec(arr, target, v.scalar)
+
+
+def can_cast(src: T.SqlType, dst: T.SqlType) -> bool:
+    """Whether some cast (of any context) exists from src to dst."""
+    if src.name == dst.name or src.name == "unknown" or dst.is_string_family:
+        return True
+    if src.is_string_family:
+        return True
+    s, d = src.name, dst.name
+    num = ("int2", "int4", "int8", "float4", "float8", "numeric", "oid", "regclass", "regtype", "regproc")
+    if s in num and d in num:
+        return True
+    if {s, d} <= {"int4", "bool"} or {s, d} <= {"int8", "bool"} or {s, d} <= {"int2", "bool"}:
+        return True
+    dts = ("date", "timestamp", "timestamptz")
+    if s in dts and d in dts:
+        return True
+    if s in ("timestamp", "timestamptz") and d == "time":
+        return True
+    if {s, d} <= {"time", "interval"} or {s, d} <= {"json", "jsonb"}:
+        return True
+    if src.element is not None and dst.element is not None:
+        return can_cast(src.element, dst.element)
+    return False
+
+
+def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context: str = "assignment") -> pa.Array:
+    """The array-level worker of cast() (also used for array elements)."""
+    s, d = src.name, dst.name
+    if pa.types.is_null(arr.type):
+        return pa.nulls(len(arr), _arrow_for(dst))
+    if dst.element is not None:
+        if src.element is not None:
+            return _cast_list(arr, src.element, dst.element, context)
+        if s in _STRINGS:
+            return from_text(_text_of(arr, src), dst)
+        raise _cannot(src, dst)
+    if src.element is not None and d not in _STRINGS:
+        raise _cannot(src, dst)
+    # ---- to the same type (maybe applying a typmod)
+    if s == d and s not in _STRINGS:
+        return _apply_typmod(arr, dst, context)
+    # ---- to strings
+    if d in _STRINGS:
+        txt = _text_of(arr, src)
+        return _string_typmod(txt, dst, context)
+    # ---- from strings
+    if s in _STRINGS:
+        txt = arr
+        if s == "bpchar":
+            txt = pc.utf8_rtrim(arr, characters=" ")
+        return _apply_typmod(from_text(txt, dst), dst, context)
+    # ---- numeric family
+    if s in _NUMBERISH and d in _NUMBERISH:
+        return _apply_typmod(_cast_number(arr, s, d), dst, context)
+    if s == "bool" and d in ("int4", "int8", "int2"):
+        return pc.cast(arr, _INTS[d])
+    if d == "bool" and s in ("int4", "int8", "int2"):
+        return pc.not_equal(arr, 0)
+    # ---- date/time
+    if (s, d) in _DT_CASTS:
+        return _apply_typmod(_DT_CASTS[(s, d)](arr), dst, context)
+    if s == "json" and d == "jsonb":
+        return from_text(arr, T.JSONB)
+    if s == "jsonb" and d == "json":
+        return arr
+    if s == "jsonb" and d in ("bool", "int2", "int4", "int8", "float4", "float8", "numeric"):
+        from helios_core.sql.functions.jsonb import jsonb_to_scalar_text
+
+        return _apply_typmod(from_text(jsonb_to_scalar_text(arr, dst), dst), dst, context)
+    raise _cannot(src, dst)
+
+
+_NUMBERISH = ("int2", "int4", "int8", "float4", "float8", "numeric", "oid", "regclass", "regtype", "regproc")
+
+
+def _cannot(src: T.SqlType, dst: T.SqlType) -> HeliosError:
+    return CannotCoerce(f"cannot cast type {src} to {dst}")
+
+
+def _arrow_for(t: T.SqlType) -> pa.DataType:
+    return t.arrow_type
+
+
+def _text_of(arr: pa.Array, src: T.SqlType) -> pa.Array:
+    if src.name == "bpchar":
+        return pc.utf8_rtrim(arr, characters=" ")
+    return to_text(arr, src)
+
+
+def _cast_list(arr: pa.Array, se: T.SqlType, de: T.SqlType, context: str) -> pa.Array:
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    values = cast_array_values(arr.values, se, de, context=context)
+    return pa.ListArray.from_arrays(arr.offsets, values, mask=arr.is_null())
+
+
+# ------------------------------------------------------------------------------------- strings
+
+def _string_typmod(txt: pa.Array, dst: T.SqlType, context: str) -> pa.Array:
+    n = dst.length
+    if n is None:
+        return txt
+    lens = pc.utf8_length(txt)
+    too_long = pc.fill_null(pc.greater(lens, n), False)
+    if pc.any(too_long).as_py():
+        if context != "explicit":
+            # only trailing spaces may be cut silently on assignment
+            cut = pc.utf8_slice_codeunits(txt, n)
+            nonspace = pc.and_(too_long, pc.greater(pc.utf8_length(pc.utf8_rtrim(cut, characters=" ")), 0))
+            if pc.any(nonspace).as_py():
+                raise HeliosError(f"value too long for type {dst}", sqlstate="22001")
+        txt = pc.utf8_slice_codeunits(txt, 0, n)
+    if dst.name == "bpchar":
+        txt = pc.utf8_rpad(txt, width=n, padding=" ")
+    return txt
+
+
+# ------------------------------------------------------------------------------------- numbers
+
+def _check_int_range(arr: pa.Array, d: str) -> None:
+    lo, hi, display = _INT_RANGE[d]
+    if len(arr) == 0 or arr.null_count == len(arr):
+        return
+    mm = pc.min_max(arr)
+    mn, mx = mm["min"].as_py(), mm["max"].as_py()
+    if mn < lo or mx > hi:
+        raise NumericValueOutOfRange(f"{display} out of range")
+
+
+def _cast_number(arr: pa.Array, s: str, d: str) -> pa.Array:
+    at = arr.type
+    if d in _INTS:
+        if pa.types.is_floating(at):
+            if pc.any(pc.invert(pc.is_finite(arr))).as_py():
+                raise NumericValueOutOfRange(f"{_INT_RANGE[d][2]} out of range")
+            r = pc.round(arr, round_mode="half_to_even")  # rint()
+            _check_int_range(r, d)
+            return pc.cast(r, _INTS[d], safe=False)
+        if pa.types.is_decimal(at):
+            r = pc.round(arr, round_mode="half_towards_infinity") if at.scale else arr
+            _check_int_range(r, d)
+            return pc.cast(r, _INTS[d], safe=False)
+        if pa.types.is_integer(at):
+            _check_int_range(arr, d)
+            return pc.cast(arr, _INTS[d], safe=False)
+    if d in ("float4", "float8"):
+        target = pa.float32() if d == "float4" else pa.float64()
+        if pa.types.is_decimal(at):
+            return pc.cast(pc.cast(arr, pa.float64(), safe=False), target, safe=False)
+        out = pc.cast(arr, target, safe=False)
+        if d == "float4" and pa.types.is_floating(at):
+            over = pc.and_(pc.is_inf(out), pc.is_finite(arr))
+            if pc.any(over).as_py():
+                raise NumericValueOutOfRange("value out of range: overflow")
+        return out
+    if d == "numeric":
+        if pa.types.is_integer(at):
+            return D.to_decimal(arr)
+        if pa.types.is_decimal(at):
+            return arr
+        if pa.types.is_floating(at):
+            return _float_to_numeric(arr, 15 if at == pa.float64() else 6)
+    raise CannotCoerce(f"cannot cast type {s} to {d}")
+
+
+def _float_to_numeric(arr: pa.Array, digits: int) -> pa.Array:
+    # Per-row Python: PostgreSQL converts through the %.15g text of the float (no Arrow kernel)
+    import decimal
+
+    vals = []
+    for x in arr.to_pylist():
+        if x is None:
+            vals.append(None)
+            continue
+        if x != x:
+            raise HeliosError("cannot convert NaN to numeric in HeliosDB (exact numeric has no NaN)",
+                              sqlstate="0A000")
+        if x in (float("inf"), float("-inf")):
+            raise NumericValueOutOfRange("cannot convert infinity to numeric")
+        vals.append(decimal.Decimal(format(x, f".{digits}g")))
+    return D.py_to_decimal_array(vals)
+
+
+# ---------------------------------------------------------------------------------- date / time
+
+def _date_to_ts(arr: pa.Array) -> pa.Array:
+    return pc.multiply(arr.cast(pa.int32()).cast(pa.int64()), US_PER_DAY).cast(pa.timestamp("us"))
+
+
+def _ts_to_date(arr: pa.Array) -> pa.Array:
+    us = arr.cast(pa.timestamp("us")).cast(pa.int64()) if arr.type.tz is None else arr.cast(pa.int64())
+    days = pc.floor(pc.divide(us.cast(pa.float64()), float(US_PER_DAY)))
+    # floor division in exact integers (float division is exact enough for days in range)
+    return days.cast(pa.int32()).cast(pa.date32())
+
+
+def ts_to_tstz(arr: pa.Array) -> pa.Array:
+    """Wall-clock timestamps read in the session TimeZone -> UTC instants."""
+    arr = arr.cast(pa.timestamp("us"))
+    tz = runtime.timezone()
+    if tz.upper() in ("UTC", "GMT", "ETC/UTC", "Z"):
+        return arr.cast(pa.timestamp("us", tz="UTC"))
+    from helios_core.sql.functions.text_out import tz_info
+    import datetime as dt
+
+    zone = tz_info(tz)
+    if isinstance(zone, dt.timezone):
+        off = int(zone.utcoffset(None).total_seconds()) * 1_000_000
+        return pc.subtract(arr.cast(pa.int64()), off).cast(pa.timestamp("us", tz="UTC"))
+    return pc.assume_timezone(arr, timezone=tz, ambiguous="earliest", nonexistent="latest").cast(
+        pa.timestamp("us", tz="UTC"))
+
+
+def tstz_to_ts(arr: pa.Array) -> pa.Array:
+    """UTC instants -> wall-clock timestamps in the session TimeZone."""
+    tz = runtime.timezone()
+    if tz.upper() in ("UTC", "GMT", "ETC/UTC", "Z"):
+        return arr.cast(pa.timestamp("us"))
+    from helios_core.sql.functions.text_out import tz_info
+    import datetime as dt
+
+    zone = tz_info(tz)
+    if isinstance(zone, dt.timezone):
+        off = int(zone.utcoffset(None).total_seconds()) * 1_000_000
+        return pc.add(arr.cast(pa.int64()), off).cast(pa.timestamp("us"))
+    return pc.local_timestamp(arr.cast(pa.timestamp("us", tz=tz))).cast(pa.timestamp("us"))
+
+
+def _ts_to_time(arr: pa.Array) -> pa.Array:
+    us = arr.cast(pa.int64())
+    tod = pc.subtract(us, pc.multiply(pc.floor(pc.divide(us.cast(pa.float64()), float(US_PER_DAY)))
+                                       .cast(pa.int64()), US_PER_DAY))
+    return tod.cast(pa.time64("us"))
+
+
+def _time_to_interval(arr: pa.Array) -> pa.Array:
+    from helios_core.sql.functions.intervals import make_intervals
+
+    return make_intervals(None, None, pc.multiply(arr.cast(pa.int64()), 1000))
+
+
+def _interval_to_time(arr: pa.Array) -> pa.Array:
+    from helios_core.sql.functions.intervals import interval_fields
+
+    _, _, ns = interval_fields(arr)
+    us = pc.divide(ns, 1000)
+    day = US_PER_DAY
+    tod = pc.subtract(us, pc.multiply(pc.floor(pc.divide(us.cast(pa.float64()), float(day))).cast(pa.int64()),
+                                      day))
+    return tod.cast(pa.time64("us"))
+
+
+_DT_CASTS = {
+    ("date", "timestamp"): _date_to_ts,
+    ("date", "timestamptz"): lambda a: ts_to_tstz(_date_to_ts(a)),
+    ("timestamp", "date"): _ts_to_date,
+    ("timestamptz", "date"): lambda a: _ts_to_date(tstz_to_ts(a)),
+    ("timestamp", "timestamptz"): ts_to_tstz,
+    ("timestamptz", "timestamp"): tstz_to_ts,
+    ("timestamp", "time"): lambda a: _ts_to_time(a.cast(pa.timestamp("us"))),
+    ("timestamptz", "time"): lambda a: _ts_to_time(tstz_to_ts(a)),
+    ("time", "interval"): _time_to_interval,
+    ("interval", "time"): _interval_to_time,
+    ("time", "timetz"): lambda a: a,
+    ("timetz", "time"): lambda a: a,
+}
+
+
+# ------------------------------------------------------------------------------------- typmods
+
+def _apply_typmod(arr: pa.Array, dst: T.SqlType, context: str) -> pa.Array:
+    if dst.typmod < 0:
+        if dst.name in _INTS and arr.type != _INTS[dst.name]:
+            return pc.cast(arr, _INTS[dst.name])
+        return arr
+    if dst.name == "numeric":
+        p, s = dst.precision_scale
+        return D.apply_typmod(arr, p, s)
+    if dst.name in _STRINGS:
+        return _string_typmod(arr, dst, context)
+    if dst.name in ("timestamp", "timestamptz", "time", "timetz") and dst.typmod < 6:
+        unit = 10 ** (6 - dst.typmod)
+        us = arr.cast(pa.int64())
+        rounded = pc.multiply(pc.round(pc.divide(us.cast(pa.float64()), float(unit)),
+                                       round_mode="half_towards_infinity").cast(pa.int64()), unit)
+        return rounded.cast(arr.type)
+    return arr

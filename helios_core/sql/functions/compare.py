@@ -1,0 +1,153 @@
+"""Comparisons (= <> < <= > >=, IS [NOT] DISTINCT FROM) and three-valued boolean logic.
+
+Operands are first brought to one type (PostgreSQL's resolution). PostgreSQL orders float
+NaN above every number and equal to itself; char(n) compares without trailing blanks;
+intervals compare by their span with 30-day months.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.sql import types as T
+from helios_core.sql.functions.vec import Vec, align
+
+_CMP = {"=": pc.equal, "<>": pc.not_equal, "!=": pc.not_equal, "<": pc.less, "<=": pc.less_equal,
+        ">": pc.greater, ">=": pc.greater_equal}
+
+
+def sort_key(arr: pa.Array, t: T.SqlType):
+    """An Arrow array/scalar that sorts and compares like PostgreSQL orders values of type t."""
+    if t.name == "bpchar":
+        return pc.utf8_rtrim(arr, characters=" ")
+    if t.name == "interval":
+        return interval_key(arr)
+    if t.name == "jsonb":
+        return arr  # equality is exact on normalized text; ordering approximated by text
+    return arr
+
+
+def interval_key(arr):
+    """Interval span in microseconds with 30-day months, as PostgreSQL compares intervals."""
+    from helios_core.sql.functions.intervals import interval_fields
+
+    if isinstance(arr, pa.Scalar):
+        v = arr.as_py()
+        if v is None:
+            return pa.scalar(None, pa.int64())
+        return pa.scalar(v.months * 30 * 86_400_000_000 + v.days * 86_400_000_000 + v.nanoseconds // 1000)
+    m, d, ns = interval_fields(arr)
+    return pc.add(pc.add(pc.multiply(m.cast(pa.int64()), 30 * 86_400_000_000),
+                         pc.multiply(d.cast(pa.int64()), 86_400_000_000)), pc.divide(ns, 1000))
+
+
+def _key_pair(a, b, t: T.SqlType):
+    if t.name == "bpchar":
+        return pc.utf8_rtrim(a, characters=" "), pc.utf8_rtrim(b, characters=" ")
+    if t.name == "interval":
+        return interval_key(a), interval_key(b)
+    if pa.types.is_decimal(a.type) and pa.types.is_decimal(b.type) and a.type != b.type:
+        s = max(a.type.scale, b.type.scale)
+        ip = max(a.type.precision - a.type.scale, b.type.precision - b.type.scale)
+        from helios_core.sql.functions.decimals import dec_type
+
+        typ = dec_type(ip + s, s)
+        return a.cast(typ), b.cast(typ)
+    return a, b
+
+
+def compare_same(op: str, l: Vec, r: Vec, t: T.SqlType) -> Vec:
+    """l op r where both sides already hold values of type t."""
+    (a, b), scalar = align([l, r])
+    a, b = _key_pair(a, b, t)
+    if t.element is not None:
+        return Vec(_compare_lists(op, a, b, t), T.BOOL, scalar)
+    out = _CMP[op](a, b)
+    if t.name in ("float4", "float8"):
+        out = _nan_fixup(op, a, b, out)
+    if isinstance(out, pa.Scalar):
+        out = pa.array([out.as_py()], pa.bool_())
+    return Vec(out, T.BOOL, scalar)
+
+
+def _nan_fixup(op: str, a, b, out):
+    na, nb = pc.is_nan(a), pc.is_nan(b)
+    anyn = pc.or_(na, nb)
+    if isinstance(anyn, pa.Scalar):
+        if not anyn.as_py():
+            return out
+    elif not pc.any(anyn).as_py():
+        return out
+    both = pc.and_(na, nb)
+    # NaN = NaN, NaN > everything else
+    if op == "=":
+        fixed = both
+    elif op in ("<>", "!="):
+        fixed = pc.invert(both)
+    elif op == "<":
+        fixed = pc.and_(pc.invert(na), nb)
+    elif op == "<=":
+        fixed = nb
+    elif op == ">":
+        fixed = pc.and_(na, pc.invert(nb))
+    else:
+        fixed = na
+    return pc.if_else(anyn, fixed, out)
+
+
+def _compare_lists(op: str, a, b, t: T.SqlType) -> pa.Array:
+    # Per-row Python: Arrow has no ordering kernel for list values; PostgreSQL compares
+    # arrays element by element, NULL elements sort last, then by length.
+    n = max(len(a) if isinstance(a, pa.Array) else 1, len(b) if isinstance(b, pa.Array) else 1)
+    la = a.to_pylist() if isinstance(a, pa.Array) else [a.as_py()] * n
+    lb = b.to_pylist() if isinstance(b, pa.Array) else [b.as_py()] * n
+    out = []
+    for x, y in zip(la, lb, strict=True):
+        if x is None or y is None:
+            out.append(None)
+            continue
+        c = _cmp_py_list(x, y)
+        out.append({"=": c == 0, "<>": c != 0, "!=": c != 0, "<": c < 0, "<=": c <= 0, ">": c > 0,
+                    ">=": c >= 0}[op])
+    return pa.array(out, pa.bool_())
+
+
+def _cmp_py_list(x: list, y: list) -> int:
+    for u, v in zip(x, y, strict=False):
+        if u == v:
+            continue
+        if u is None:
+            return 1
+        if v is None:
+            return -1
+        return -1 if u < v else 1
+    return (len(x) > len(y)) - (len(x) < len(y))
+
+
+def distinct_from(l: Vec, r: Vec, t: T.SqlType, negate: bool) -> Vec:
+    """IS [NOT] DISTINCT FROM: NULL-safe comparison (never NULL)."""
+    (a, b), scalar = align([l, r])
+    a, b = _key_pair(a, b, t)
+    if t.element is not None:
+        eq = _compare_lists("=", a, b, t)
+    else:
+        eq = pc.equal(a, b)
+        if t.name in ("float4", "float8"):
+            eq = _nan_fixup("=", a, b, eq)
+    na = pc.is_null(a) if isinstance(a, pa.Array) else pa.scalar(not a.is_valid)
+    nb = pc.is_null(b) if isinstance(b, pa.Array) else pa.scalar(not b.is_valid)
+    same = pc.if_else(pc.or_(na, nb), pc.and_(na, nb), eq)
+    out = same if negate else pc.invert(same)
+    if isinstance(out, pa.Scalar):
+        out = pa.array([out.as_py()], pa.bool_())
+    return Vec(out, T.BOOL, scalar)
+
+
+def logical(op: str, l: Vec, r: Vec) -> Vec:
+    """AND / OR with SQL's three-valued logic."""
+    (a, b), scalar = align([l, r])
+    out = pc.and_kleene(a, b) if op == "and" else pc.or_kleene(a, b)
+    if isinstance(out, pa.Scalar):
+        out = pa.array([out.as_py()], pa.bool_())
+    return Vec(out, T.BOOL, scalar)

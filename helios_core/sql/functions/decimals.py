@@ -1,0 +1,142 @@
+"""Exact numeric on Arrow decimals: precision management, rounding, typmod enforcement.
+
+PostgreSQL's numeric has no precision limit; Arrow's decimal128 holds 38 digits and
+decimal256 76. We keep every result in the narrowest decimal that holds its *actual*
+values: before an operation whose declared result precision would pass 38 we measure the
+inputs (one min/max pass) and narrow them, so TPC-H style ``price * (1 - disc) * (1 + tax)``
+on numeric(15,2) stays decimal128 and exact. Past 76 digits we raise 22003.
+"""
+
+from __future__ import annotations
+
+import decimal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.errors import NumericValueOutOfRange
+
+MAX128 = 38
+MAX256 = 76
+
+
+def dec_type(precision: int, scale: int) -> pa.DataType:
+    precision = max(precision, scale, 1)
+    if precision <= MAX128:
+        return pa.decimal128(precision, scale)
+    if precision <= MAX256:
+        return pa.decimal256(precision, scale)
+    raise NumericValueOutOfRange("value overflows numeric format",
+                                 detail=f"HeliosDB numeric holds at most {MAX256} digits")
+
+
+def int_digits_needed(arr: pa.Array) -> int:
+    """Digits left of the point that the values of a decimal/int array actually use."""
+    if len(arr) == 0 or arr.null_count == len(arr):
+        return 1
+    mm = pc.min_max(arr)
+    lo, hi = mm["min"].as_py(), mm["max"].as_py()
+    m = max(abs(lo), abs(hi))
+    if m == 0:
+        return 1
+    return max(len(str(int(m))), 1)
+
+
+def narrow(arr: pa.Array) -> pa.Array:
+    """The same values in the smallest-precision decimal with the same scale."""
+    t = arr.type
+    need = int_digits_needed(arr) + t.scale
+    if need >= t.precision:
+        return arr
+    return arr.cast(dec_type(need, t.scale))
+
+
+def to_decimal(arr: pa.Array) -> pa.Array:
+    """Ints and decimals as a decimal array (ints exactly, with the digits of their type)."""
+    t = arr.type
+    if pa.types.is_decimal(t):
+        return arr
+    if pa.types.is_integer(t):
+        digits = {8: 3, 16: 5, 32: 10, 64: 19}[t.bit_width]
+        return arr.cast(pa.decimal128(digits, 0))
+    if pa.types.is_null(t):
+        return arr.cast(pa.decimal128(1, 0))
+    raise TypeError(f"not an exact number: {t}")
+
+
+def ensure_room(arrs: list, needed: int) -> tuple[list, int]:
+    """Narrow decimal inputs if a result of ``needed`` precision would not fit decimal128."""
+    if needed <= MAX128:
+        return arrs, needed
+    return [narrow(a) if isinstance(a, pa.Array) else a for a in arrs], needed
+
+
+def scale_of(a) -> int:
+    return a.type.scale
+
+
+def precision_of(a) -> int:
+    return a.type.precision
+
+
+def rescale(arr, scale: int):
+    """Exact change of scale upward (pads zeros); works on arrays and scalars."""
+    t = arr.type
+    if t.scale == scale:
+        return arr
+    return arr.cast(dec_type(t.precision - t.scale + scale, scale))
+
+
+def round_to_scale(arr: pa.Array, scale: int) -> pa.Array:
+    """Round half away from zero to ``scale`` digits (PostgreSQL numeric rounding)."""
+    t = arr.type
+    if t.scale <= scale:
+        return rescale(arr, scale)
+    rounded = pc.round(arr, ndigits=scale, round_mode="half_towards_infinity")
+    # rounding can carry into one more integer digit (9.99 -> 10.0)
+    p = t.precision - t.scale + scale + 1
+    try:
+        return rounded.cast(dec_type(p, scale))
+    except pa.ArrowInvalid:
+        return narrow(rounded).cast(dec_type(p, scale))
+
+
+def apply_typmod(arr: pa.Array, precision: int, scale: int) -> pa.Array:
+    """Coerce to numeric(precision, scale): round, then 22003 if the integer part is too wide."""
+    arr = to_decimal(arr)
+    r = round_to_scale(arr, scale)
+    if len(r) and r.null_count < len(r):
+        limit = precision - scale
+        need = int_digits_needed(r)
+        mm = pc.min_max(r)
+        biggest = max(abs(mm["min"].as_py()), abs(mm["max"].as_py()))
+        if (biggest >= 1 and need > limit) or (limit == 0 and biggest >= 1):
+            raise NumericValueOutOfRange(
+                "numeric field overflow",
+                detail=f"A field with precision {precision}, scale {scale} must round to an absolute value "
+                       f"less than {'10^' + str(limit) if limit else '1'}.")
+    return r.cast(dec_type(precision, scale))
+
+
+def py_to_decimal_array(vals: list, scale: int | None = None) -> pa.Array:
+    """Python Decimals/ints to a decimal array, at ``scale`` or the largest scale present."""
+    if scale is None:
+        scale = 0
+        for d in vals:
+            if d is not None:
+                e = decimal.Decimal(d).as_tuple().exponent
+                scale = max(scale, -e if isinstance(e, int) and e < 0 else 0)
+    q = decimal.Decimal(1).scaleb(-scale)
+    out = []
+    ip = 1
+    with decimal.localcontext() as ctx:
+        ctx.prec = 200
+        ctx.rounding = decimal.ROUND_HALF_UP
+        for d in vals:
+            if d is None:
+                out.append(None)
+                continue
+            dd = decimal.Decimal(d).quantize(q)
+            out.append(dd)
+            ip = max(ip, len(str(abs(int(dd)))))
+    return pa.array(out, dec_type(ip + scale, scale))

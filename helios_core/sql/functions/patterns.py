@@ -1,0 +1,124 @@
+"""Pattern matching: LIKE / ILIKE, SIMILAR TO and POSIX regex (~ ~* !~ !~*).
+
+A constant pattern (the usual case) runs as one Arrow kernel over the column (match_like,
+match_substring_regex with RE2). A pattern that varies per row is matched per distinct
+pattern value.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.errors import HeliosError
+from helios_core.sql import types as T
+from helios_core.sql.functions.vec import Vec
+
+
+def like_to_regex(pattern: str, escape: str | None = "\\") -> str:
+    """A LIKE pattern as an anchored regular expression."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if escape and c == escape:
+            if i + 1 >= len(pattern):
+                raise HeliosError("LIKE pattern must not end with escape character", sqlstate="22025")
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        if c == "%":
+            out.append(".*")
+        elif c == "_":
+            out.append(".")
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "^" + "".join(out) + "$"
+
+
+def similar_to_regex(pattern: str, escape: str | None = "\\") -> str:
+    """PostgreSQL's SIMILAR TO pattern translated to an anchored regex."""
+    out = []
+    i = 0
+    in_bracket = False
+    while i < len(pattern):
+        c = pattern[i]
+        if escape and c == escape and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        if in_bracket:
+            out.append(c)
+            if c == "]":
+                in_bracket = False
+        elif c == "[":
+            in_bracket = True
+            out.append(c)
+        elif c == "%":
+            out.append(".*")
+        elif c == "_":
+            out.append(".")
+        elif c in "|*+?{}()":
+            out.append(c)
+        elif c == ".":
+            out.append("\\.")
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "^(?:" + "".join(out) + ")$"
+
+
+def _text(v: Vec) -> pa.Array:
+    if v.type.name == "bpchar":
+        return pc.utf8_rtrim(v.array, characters=" ")
+    return v.array
+
+
+def _regex_array(s: pa.Array, regex: str, ignore_case: bool) -> pa.Array:
+    try:
+        return pc.match_substring_regex(s, regex, ignore_case=ignore_case)
+    except pa.ArrowInvalid as e:
+        raise HeliosError(f"invalid regular expression: {e}", sqlstate="2201B") from None
+
+
+def match(kind: str, l: Vec, r: Vec, negate: bool = False, escape: str | None = "\\") -> Vec:
+    """kind: 'like', 'ilike', 'similar', 'regex', 'iregex'."""
+    s = _text(l)
+    p = _text(r)
+    ignore_case = kind in ("ilike", "iregex")
+
+    def one(pattern: str, strings: pa.Array) -> pa.Array:
+        if kind in ("like", "ilike"):
+            if escape == "\\":
+                return pc.match_like(strings, pattern, ignore_case=ignore_case)
+            return _regex_array(strings, "(?s)" + like_to_regex(pattern, escape), ignore_case)
+        if kind == "similar":
+            return _regex_array(strings, "(?s)" + similar_to_regex(pattern, escape), False)
+        return _regex_array(strings, pattern, ignore_case)
+
+    if r.scalar:
+        pat = p[0].as_py()
+        if pat is None:
+            out = pa.nulls(len(s), pa.bool_())
+        else:
+            out = one(pat, s)
+    else:
+        # per distinct pattern (Python loop over distinct values, each a vectorized match)
+        s_full = s if not l.scalar else pa.repeat(s[0], len(p))
+        out_py: list = [None] * len(p)
+        pats = p.to_pylist()
+        by_pat: dict[str, list[int]] = {}
+        for i, x in enumerate(pats):
+            if x is not None:
+                by_pat.setdefault(x, []).append(i)
+        for pat, idx in by_pat.items():
+            res = one(pat, pc.take(s_full, pa.array(idx))).to_pylist()
+            for i, v in zip(idx, res, strict=True):
+                out_py[i] = v
+        out = pa.array(out_py, pa.bool_())
+    if negate:
+        out = pc.invert(out)
+    return Vec(out, T.BOOL, l.scalar and r.scalar)

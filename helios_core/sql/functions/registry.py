@@ -1,0 +1,142 @@
+"""The scalar function registry: call_function(name, args) and register_function(plugin fn).
+
+Built-in functions register themselves with ``@scalar("name", ...)`` in the modules that
+implement them (strings, math_funcs, datetime_funcs, jsonb, arrays, misc); plugins add
+theirs through ``register_function(hookspecs.SqlFunction)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.errors import UndefinedFunction
+from helios_core.sql import types as T
+from helios_core.sql.functions.vec import Vec, full
+
+Impl = Callable[[list[Vec]], Vec]
+
+
+@attrs.frozen
+class FunctionDef:
+    name: str
+    impl: Impl
+    min_args: int
+    max_args: int | None  # None = variadic
+    volatile: bool = False
+
+
+_REGISTRY: dict[str, list[FunctionDef]] = {}
+_LOADED = False
+
+
+def scalar(*names: str, nargs: int | tuple[int, int | None] = 1, volatile: bool = False):
+    """Decorator registering ``impl(args: list[Vec]) -> Vec`` under each name."""
+    lo, hi = (nargs, nargs) if isinstance(nargs, int) else nargs
+
+    def deco(fn: Impl) -> Impl:
+        for n in names:
+            _REGISTRY.setdefault(n, []).append(FunctionDef(n, fn, lo, hi, volatile))
+        return fn
+
+    return deco
+
+
+def _load_builtins() -> None:
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    from helios_core.sql.functions import (  # noqa: F401  (modules register on import)
+        arrays,
+        datetime_funcs,
+        jsonb,
+        math_funcs,
+        misc,
+        strings,
+    )
+
+
+def no_function(name: str, args: list[Vec]) -> UndefinedFunction:
+    sig = ", ".join(str(a.type) for a in args)
+    return UndefinedFunction(f"function {name}({sig}) does not exist",
+                             hint="No function matches the given name and argument types. You might need to "
+                                  "add explicit type casts.")
+
+
+def has_function(name: str) -> bool:
+    _load_builtins()
+    return _canon(name) in _REGISTRY
+
+
+def is_volatile(name: str) -> bool:
+    _load_builtins()
+    defs = _REGISTRY.get(_canon(name), [])
+    return any(d.volatile for d in defs)
+
+
+def _canon(name: str) -> str:
+    n = name.lower()
+    if n.startswith("pg_catalog."):
+        n = n[len("pg_catalog."):]
+    return n
+
+
+def call_function(name: str, args: list[Vec]) -> Vec:
+    """Evaluate scalar function ``name`` over argument Vecs (42883 when no such function)."""
+    _load_builtins()
+    defs = _REGISTRY.get(_canon(name))
+    if not defs:
+        raise no_function(name, args)
+    n = len(args)
+    for d in defs:
+        if n >= d.min_args and (d.max_args is None or n <= d.max_args):
+            return d.impl(list(args))
+    raise no_function(name, args)
+
+
+def register_function(fn) -> None:
+    """Add a plugin's ``helios_core.hookspecs.SqlFunction`` (replaces a plugin function of that name)."""
+    from helios_core.sql.functions.cast import cast
+
+    ret = T.type_from_name(fn.return_type)
+    arg_types = [T.type_from_name(a) for a in fn.arg_types] if fn.arg_types is not None else None
+
+    def impl(args: list[Vec]) -> Vec:
+        if arg_types is not None:
+            if len(args) != len(arg_types):
+                raise no_function(fn.name, args)
+            args = [cast(a, t, context="implicit") for a, t in zip(args, arg_types, strict=True)]
+        arrays, scalar_only = full(args)
+        n = len(arrays[0]) if arrays else 1
+        if fn.strict and arrays:
+            valid = arrays[0].is_valid()
+            for a in arrays[1:]:
+                valid = pc.and_(valid, a.is_valid())
+            if not pc.all(valid).as_py():
+                idx = pc.indices_nonzero(valid)
+                sub = [pc.take(a, idx) for a in arrays]
+                res = _as_array(fn.impl(sub), ret)
+                out = pa.nulls(n, ret.arrow_type)
+                # scatter results back into the full-length array
+                py = [None] * n
+                for i, v in zip(idx.to_pylist(), res.to_pylist(), strict=True):
+                    py[i] = v
+                out = pa.array(py, res.type)
+                return Vec(out, ret, scalar_only)
+        res = _as_array(fn.impl(arrays), ret)
+        return Vec(res, ret, scalar_only)
+
+    name = fn.name.lower()
+    _REGISTRY[name] = [FunctionDef(name, impl, 0, None)]
+
+
+def _as_array(x, ret: T.SqlType) -> pa.Array:
+    if isinstance(x, pa.ChunkedArray):
+        return x.combine_chunks()
+    if isinstance(x, pa.Array):
+        return x
+    return pa.array(list(x), ret.arrow_type)

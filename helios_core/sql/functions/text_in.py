@@ -1,0 +1,720 @@
+"""PostgreSQL's input syntax of every type: text -> Arrow values, with PG's errors.
+
+Numbers, booleans and uuids are parsed with pyarrow.compute (validated by regex kernels,
+the first bad value is named in the error). Date/time values take an Arrow fast path for
+ISO text and fall back to a per-row Python parser for PostgreSQL's other spellings;
+interval, bytea, json and arrays are per-row Python (no Arrow kernel parses them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import re
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.errors import HeliosError, InvalidTextRepresentation, NumericValueOutOfRange
+from helios_core.sql import types as T
+from helios_core.sql.functions import runtime
+
+EPOCH = dt.datetime(1970, 1, 1)
+EPOCH_DATE = dt.date(1970, 1, 1)
+
+_INT_LIMITS = {"int2": (-(2**15), 2**15 - 1, "smallint"), "int4": (-(2**31), 2**31 - 1, "integer"),
+               "int8": (-(2**63), 2**63 - 1, "bigint"), "oid": (-(2**31), 2**32 - 1, "oid")}
+
+
+def _first_bad(orig: pa.Array, ok: pa.Array) -> str:
+    bad = pc.and_(pc.is_valid(orig), pc.invert(pc.fill_null(ok, False)))
+    idx = pc.index(bad, True).as_py()
+    return orig[idx].as_py()
+
+
+def _any_bad(orig: pa.Array, ok: pa.Array) -> bool:
+    return pc.any(pc.and_(pc.is_valid(orig), pc.invert(pc.fill_null(ok, False)))).as_py() or False
+
+
+def from_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
+    """Parse strings as values of ``t`` (typmod is applied by cast(), not here)."""
+    if t.element is not None:
+        return parse_array(arr, t)
+    name = t.name
+    if name in ("text", "varchar", "bpchar", "name", "char", "unknown"):
+        return arr
+    if name in _INT_LIMITS or name in ("regclass", "regtype", "regproc"):
+        return parse_int(arr, name if name in _INT_LIMITS else "oid")
+    if name in ("float4", "float8"):
+        return parse_float(arr, name)
+    if name == "numeric":
+        return parse_numeric(arr)
+    if name == "bool":
+        return parse_bool(arr)
+    if name == "date":
+        return parse_date(arr)
+    if name == "timestamp":
+        return parse_timestamp(arr, tz=False)
+    if name == "timestamptz":
+        return parse_timestamp(arr, tz=True)
+    if name in ("time", "timetz"):
+        return parse_time(arr)
+    if name == "interval":
+        return parse_interval(arr)
+    if name == "uuid":
+        return parse_uuid(arr)
+    if name == "bytea":
+        return parse_bytea(arr)
+    if name == "json":
+        return parse_json(arr)
+    if name == "jsonb":
+        return parse_jsonb(arr)
+    raise HeliosError(f"cannot parse input of type {t}", sqlstate="0A000")
+
+
+# ---------------------------------------------------------------------------------------- numbers
+
+def parse_int(arr: pa.Array, name: str) -> pa.Array:
+    lo, hi, display = _INT_LIMITS[name]
+    s = pc.utf8_trim_whitespace(arr)
+    ok = pc.match_substring_regex(s, r"^[+-]?[0-9]+$")
+    if _any_bad(arr, ok):
+        raise InvalidTextRepresentation(f'invalid input syntax for type {display}: "{_first_bad(arr, ok)}"')
+    s = pc.replace_substring_regex(s, r"^\+", "")
+    s = pc.replace_substring_regex(s, r"^(-?)0+([0-9])", r"\1\2")
+    long = pc.greater(pc.utf8_length(s), 20)
+    if pc.any(long).as_py():
+        raise NumericValueOutOfRange(f'value "{_first_bad(arr, pc.invert(long))}" is out of range for type '
+                                     f"{display}")
+    try:
+        v = pc.cast(s, pa.int64())
+    except pa.ArrowInvalid:
+        for x in arr.to_pylist():
+            if x is not None and not lo <= int(x.strip()) <= hi:
+                raise NumericValueOutOfRange(f'value "{x}" is out of range for type {display}') from None
+        raise
+    if name != "int8":
+        inr = pc.and_(pc.greater_equal(v, lo), pc.less_equal(v, hi))
+        if _any_bad(v, inr):
+            raise NumericValueOutOfRange(f'value "{_first_bad(arr, inr)}" is out of range for type {display}')
+    return pc.cast(v, T._BASE_BY_NAME[name].arrow_type)
+
+
+_FLOAT_RE = r"(?i)^[+-]?(([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?|inf|infinity|nan)$"
+
+
+def parse_float(arr: pa.Array, name: str) -> pa.Array:
+    display = "real" if name == "float4" else "double precision"
+    s = pc.utf8_trim_whitespace(arr)
+    ok = pc.match_substring_regex(s, _FLOAT_RE)
+    if _any_bad(arr, ok):
+        raise InvalidTextRepresentation(f'invalid input syntax for type {display}: "{_first_bad(arr, ok)}"')
+    s = pc.replace_substring_regex(pc.utf8_lower(s), r"infinity", "inf")
+    s = pc.replace_substring_regex(s, r"^\+", "")
+    v = pc.cast(s, pa.float64())
+    if name == "float4":
+        v = pc.cast(v, pa.float32(), safe=False)
+    said_inf = pc.match_substring(s, "inf")
+    bad = pc.and_(pc.is_inf(v), pc.invert(said_inf))
+    if pc.any(bad).as_py():
+        raise NumericValueOutOfRange(f'"{_first_bad(arr, pc.invert(bad))}" is out of range for type {display}')
+    return v
+
+
+_NUMERIC_RE = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+def parse_numeric(arr: pa.Array) -> pa.Array:
+    """Text to a decimal array whose scale is the largest display scale among the values."""
+    s = pc.utf8_trim_whitespace(arr)
+    ok = pc.match_substring_regex(s, _NUMERIC_RE)
+    if _any_bad(arr, ok):
+        bad = _first_bad(arr, ok)
+        if bad.strip().lower() in ("nan", "infinity", "-infinity", "inf", "-inf", "+infinity"):
+            raise HeliosError(f'numeric value "{bad}" is not supported by HeliosDB (no NaN/Infinity in exact '
+                              "numeric)", sqlstate="0A000")
+        raise InvalidTextRepresentation(f'invalid input syntax for type numeric: "{bad}"')
+    if pc.any(pc.match_substring_regex(s, "[eE]")).as_py():
+        # Per-row Python: values with exponents need Decimal to find their scale
+        vals = [None if x is None else decimal.Decimal(x) for x in s.to_pylist()]
+        return decimals_to_array(vals)
+    s = pc.replace_substring_regex(s, r"^\+", "")
+    dot = pc.find_substring(s, ".")
+    length = pc.utf8_length(s)
+    frac = pc.if_else(pc.equal(dot, -1), 0, pc.subtract(pc.subtract(length, dot), 1))
+    neg = pc.cast(pc.starts_with(s, "-"), pa.int32())
+    intdigits = pc.subtract(pc.subtract(pc.if_else(pc.equal(dot, -1), length, dot), neg), 0)
+    scale = pc.max(frac).as_py() or 0
+    ip = max(pc.max(intdigits).as_py() or 1, 1)
+    prec = max(ip + scale, 1)
+    if prec > 76:
+        vals = [None if x is None else decimal.Decimal(x) for x in s.to_pylist()]
+        return decimals_to_array(vals)
+    return pc.cast(s, pa.decimal128(prec, scale) if prec <= 38 else pa.decimal256(prec, scale))
+
+
+def decimals_to_array(vals: list[decimal.Decimal | None]) -> pa.Array:
+    """Python Decimals to one decimal array (scale = largest value scale), 22003 beyond 76 digits."""
+    scale = 0
+    ip = 1
+    for d in vals:
+        if d is None:
+            continue
+        sign, digits, exp = d.as_tuple()
+        sc = max(-exp, 0)
+        scale = max(scale, sc)
+        ip = max(ip, len(digits) + exp if exp < 0 else len(digits) + exp)
+    prec = ip + scale
+    if prec > 76:
+        raise NumericValueOutOfRange("value overflows numeric format (HeliosDB numeric holds at most 76 digits)")
+    typ = pa.decimal128(max(prec, 1), scale) if prec <= 38 else pa.decimal256(prec, scale)
+    q = decimal.Decimal(1).scaleb(-scale)
+    with decimal.localcontext() as ctx:
+        ctx.prec = 100
+        return pa.array([None if d is None else d.quantize(q) for d in vals], typ)
+
+
+_TRUE = {"t", "tr", "tru", "true", "y", "ye", "yes", "on", "1"}
+_FALSE = {"f", "fa", "fal", "fals", "false", "n", "no", "of", "off", "0"}
+
+
+def parse_bool(arr: pa.Array) -> pa.Array:
+    s = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+    is_t = pc.is_in(s, value_set=pa.array(sorted(_TRUE)))
+    is_f = pc.is_in(s, value_set=pa.array(sorted(_FALSE)))
+    ok = pc.or_(is_t, is_f)
+    if _any_bad(arr, ok):
+        raise InvalidTextRepresentation(f'invalid input syntax for type boolean: "{_first_bad(arr, ok)}"')
+    return pc.if_else(pc.is_null(arr), pa.scalar(None, pa.bool_()), is_t)
+
+
+# -------------------------------------------------------------------------------------- date/time
+
+_MONTHS = {m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
+                                             "oct", "nov", "dec"])}
+_DT_RE = re.compile(
+    r"^\s*(?P<date>\d{4,}-\d{1,2}-\d{1,2}|\d{8})?"
+    r"(?:(?:\s+|T)?(?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?P<ampm>[ap]m)?)?"
+    r"\s*(?P<tz>z|utc|gmt|[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?|[a-z]+/[a-z_]+(?:/[a-z_]+)?)?"
+    r"\s*(?P<bc>bc|ad)?\s*$", re.I)
+
+
+class _DateTimeSyntax(Exception):
+    pass
+
+
+class _DateTimeRange(Exception):
+    pass
+
+
+def _parse_time_part(txt: str, ampm: str | None) -> int:
+    parts = txt.split(":")
+    h, m = int(parts[0]), int(parts[1])
+    sec = decimal.Decimal(parts[2]) if len(parts) > 2 else decimal.Decimal(0)
+    if ampm:
+        if h > 12:
+            raise _DateTimeRange
+        h = (h % 12) + (12 if ampm.lower() == "pm" else 0)
+    if h > 24 or m > 59 or sec >= 61 or (h == 24 and (m or sec)):
+        raise _DateTimeRange
+    return h * 3_600_000_000 + m * 60_000_000 + int((sec * 1_000_000).to_integral_value(decimal.ROUND_HALF_EVEN))
+
+
+def _tz_offset_seconds(tz: str, naive_local: dt.datetime) -> int:
+    from helios_core.sql.functions.text_out import tz_info
+
+    zone = tz_info(tz if not re.fullmatch(r"[+-]\d{4}", tz) else f"{tz[:3]}:{tz[3:]}")
+    off = zone.utcoffset(naive_local.replace(tzinfo=None)) if not isinstance(zone, dt.timezone) else \
+        zone.utcoffset(None)
+    if off is None:
+        off = naive_local.replace(tzinfo=zone).utcoffset()
+    return int(off.total_seconds())
+
+
+def _parse_date_words(txt: str) -> dt.date:
+    low = txt.strip().lower()
+    today = runtime.transaction_now().astimezone(_zone()).date()
+    special = {"today": today, "tomorrow": today + dt.timedelta(days=1),
+               "yesterday": today - dt.timedelta(days=1), "epoch": EPOCH_DATE}
+    if low in special:
+        return special[low]
+    bc = False
+    if low.endswith(" bc"):
+        bc, low = True, low[:-3].strip()
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2,4})", low)  # DateStyle MDY
+    if m:
+        y, mo, d = int(m.group(3)), int(m.group(1)), int(m.group(2))
+    else:
+        toks = re.split(r"[\s,\-/.]+", low)
+        names = [x for x in toks if x[:3] in _MONTHS and x.isalpha()]
+        nums = [x for x in toks if x.isdigit()]
+        if len(names) != 1 or len(nums) != 2 or len(toks) != 3:
+            raise _DateTimeSyntax
+        mo = _MONTHS[names[0][:3]]
+        a, b = nums
+        if len(a) >= 3:
+            y, d = int(a), int(b)
+        else:
+            d, y = int(a), int(b)
+    if bc:
+        y = 1 - y
+    try:
+        return dt.date(y, mo, d)
+    except ValueError:
+        raise _DateTimeRange from None
+
+
+def _zone() -> dt.tzinfo:
+    from helios_core.sql.functions.text_out import tz_info
+
+    return tz_info(runtime.timezone())
+
+
+def _parse_one_timestamp(txt: str, want_tz: bool) -> int:
+    """Micros since the epoch (UTC for timestamptz, wall time for timestamp)."""
+    low = txt.strip().lower()
+    if low in ("now",):
+        now = runtime.transaction_now()
+        if want_tz:
+            return int((now - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) / dt.timedelta(microseconds=1))
+        local = now.astimezone(_zone()).replace(tzinfo=None)
+        return int((local - EPOCH) / dt.timedelta(microseconds=1))
+    if low in ("today", "tomorrow", "yesterday", "epoch"):
+        d = _parse_date_words(low)
+        micros = (d - EPOCH_DATE).days * 86_400_000_000
+        if want_tz and low != "epoch":
+            micros -= _tz_offset_seconds(runtime.timezone(), dt.datetime.combine(d, dt.time())) * 1_000_000
+        return micros
+    m = _DT_RE.match(txt)
+    if m is None or (m.group("date") is None):
+        # "Jan 2 2024 10:00" style: split off a trailing time
+        mt = re.fullmatch(r"(.*?)\s+(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*([ap]m)?\s*"
+                          r"(z|utc|gmt|[+-]\d{1,2}(?::?\d{2})?)?", txt.strip(), re.I)
+        if mt:
+            d = _parse_date_words(mt.group(1))
+            t_us = _parse_time_part(mt.group(2), mt.group(3))
+            tz = mt.group(4)
+        elif m is None or m.group("time") is not None:
+            raise _DateTimeSyntax
+        else:
+            d = _parse_date_words(txt)
+            t_us, tz = 0, None
+        bc = False
+    else:
+        ds = m.group("date")
+        if "-" in ds:
+            y, mo, dd = (int(x) for x in ds.split("-"))
+        else:
+            y, mo, dd = int(ds[:4]), int(ds[4:6]), int(ds[6:])
+        if m.group("bc") and m.group("bc").lower() == "bc":
+            y = 1 - y
+        try:
+            d = dt.date(y, mo, dd)
+        except ValueError:
+            raise _DateTimeRange from None
+        t_us = _parse_time_part(m.group("time"), m.group("ampm")) if m.group("time") else 0
+        tz = m.group("tz")
+        bc = False
+    del bc
+    micros = (d - EPOCH_DATE).days * 86_400_000_000 + t_us
+    if want_tz:
+        local = EPOCH + dt.timedelta(microseconds=micros)
+        off = _tz_offset_seconds(tz if tz else runtime.timezone(), local)
+        micros -= off * 1_000_000
+    return micros
+
+
+_ISO_TS = r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$"
+
+
+def parse_timestamp(arr: pa.Array, tz: bool) -> pa.Array:
+    s = pc.utf8_trim_whitespace(arr)
+    target = pa.timestamp("us", tz="UTC") if tz else pa.timestamp("us")
+    utc_zone = runtime.timezone().upper() in ("UTC", "GMT", "ETC/UTC")
+    if pc.all(pc.match_substring_regex(s, _ISO_TS)).as_py() and (not tz or utc_zone):
+        try:
+            v = pc.cast(s, pa.timestamp("us"))
+            return v.cast(target) if tz else v
+        except pa.ArrowInvalid:
+            pass
+    # Per-row Python: PostgreSQL's many datetime spellings, time zones, 'now'/'today'/'epoch'
+    out = []
+    display = "timestamp with time zone" if tz else "timestamp without time zone"
+    for x in arr.to_pylist():
+        if x is None:
+            out.append(None)
+            continue
+        try:
+            out.append(_parse_one_timestamp(x, tz))
+        except (_DateTimeSyntax, ValueError, decimal.InvalidOperation):
+            raise HeliosError(f'invalid input syntax for type {display}: "{x}"', sqlstate="22007") from None
+        except (_DateTimeRange, OverflowError):
+            raise HeliosError(f'date/time field value out of range: "{x}"', sqlstate="22008") from None
+    return pa.array(out, pa.int64()).cast(target)
+
+
+def parse_date(arr: pa.Array) -> pa.Array:
+    s = pc.utf8_trim_whitespace(arr)
+    if pc.all(pc.match_substring_regex(s, r"^\d{4}-\d{2}-\d{2}$")).as_py():
+        try:
+            return pc.cast(s, pa.date32())
+        except pa.ArrowInvalid:
+            pass
+    # Per-row Python for other spellings
+    out = []
+    for x in arr.to_pylist():
+        if x is None:
+            out.append(None)
+            continue
+        try:
+            try:
+                d = _parse_date_words(x)
+                out.append((d - EPOCH_DATE).days)
+            except _DateTimeSyntax:
+                micros = _parse_one_timestamp(x, False)
+                out.append(micros // 86_400_000_000)
+        except (_DateTimeSyntax, ValueError):
+            raise HeliosError(f'invalid input syntax for type date: "{x}"', sqlstate="22007") from None
+        except (_DateTimeRange, OverflowError):
+            raise HeliosError(f'date/time field value out of range: "{x}"', sqlstate="22008") from None
+    return pa.array(out, pa.int32()).cast(pa.date32())
+
+
+def parse_time(arr: pa.Array) -> pa.Array:
+    # Per-row Python: Arrow cannot cast text to time
+    out = []
+    for x in arr.to_pylist():
+        if x is None:
+            out.append(None)
+            continue
+        low = x.strip().lower()
+        if low == "allballs":
+            out.append(0)
+            continue
+        m = re.fullmatch(r"(?:\d{4}-\d{1,2}-\d{1,2}[ t])?(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*([ap]m)?"
+                         r"\s*(z|utc|[+-]\d{1,2}(?::?\d{2})?)?", low)
+        if not m:
+            raise HeliosError(f'invalid input syntax for type time: "{x}"', sqlstate="22007")
+        try:
+            out.append(_parse_time_part(m.group(1), m.group(2)))
+        except _DateTimeRange:
+            raise HeliosError(f'date/time field value out of range: "{x}"', sqlstate="22008") from None
+    return pa.array(out, pa.int64()).cast(pa.time64("us"))
+
+
+# ---------------------------------------------------------------------------------------- interval
+
+_UNIT_US = {"microsecond": 1, "millisecond": 1000, "second": 1_000_000, "minute": 60_000_000,
+            "hour": 3_600_000_000}
+_UNIT_ALIASES = {
+    "us": "microsecond", "usec": "microsecond", "usecs": "microsecond", "microseconds": "microsecond",
+    "microsecond": "microsecond", "microsecon": "microsecond",
+    "ms": "millisecond", "msec": "millisecond", "msecs": "millisecond", "milliseconds": "millisecond",
+    "millisecond": "millisecond", "millisecon": "millisecond",
+    "s": "second", "sec": "second", "secs": "second", "second": "second", "seconds": "second",
+    "m": "minute", "min": "minute", "mins": "minute", "minute": "minute", "minutes": "minute",
+    "h": "hour", "hr": "hour", "hrs": "hour", "hour": "hour", "hours": "hour",
+    "d": "day", "day": "day", "days": "day",
+    "w": "week", "week": "week", "weeks": "week",
+    "mon": "month", "mons": "month", "month": "month", "months": "month",
+    "y": "year", "yr": "year", "yrs": "year", "year": "year", "years": "year",
+    "decade": "decade", "decades": "decade", "dec": "decade", "decs": "decade",
+    "century": "century", "centuries": "century", "c": "century", "cent": "century",
+    "millennium": "millennium", "millennia": "millennium", "mil": "millennium", "mils": "millennium",
+}
+
+
+def _add_months_frac(acc: list, months: decimal.Decimal) -> None:
+    whole = int(months)
+    acc[0] += whole
+    _add_days_frac(acc, (months - whole) * 30)
+
+
+def _add_days_frac(acc: list, days: decimal.Decimal) -> None:
+    whole = int(days)
+    acc[1] += whole
+    acc[2] += int(((days - whole) * 86_400_000_000).to_integral_value(decimal.ROUND_HALF_EVEN))
+
+
+def parse_interval_text(txt: str) -> tuple[int, int, int]:
+    """(months, days, micros) of one PostgreSQL interval literal."""
+    s = txt.strip().lower()
+    if not s:
+        raise _DateTimeSyntax
+    if s.startswith("p"):
+        return _parse_iso_interval(s)
+    acc = [0, 0, 0]
+    ago = False
+    if s.endswith(" ago"):
+        ago, s = True, s[:-4].strip()
+    if s.startswith("@"):
+        s = s[1:].strip()
+    toks = re.findall(r"[+-]?\d+(?:\.\d*)?(?:e[+-]?\d+)?|[+-]?\.\d+|[+-]?\d+:\d+(?::\d+(?:\.\d*)?)?|[a-z]+|\S",
+                      s)
+    i = 0
+    saw = False
+    while i < len(toks):
+        tok = toks[i]
+        if re.fullmatch(r"[+-]?\d+:\d+(?::\d+(?:\.\d*)?)?", tok):
+            neg = tok.startswith("-")
+            parts = tok.lstrip("+-").split(":")
+            h, m = int(parts[0]), int(parts[1])
+            sec = decimal.Decimal(parts[2]) if len(parts) > 2 else decimal.Decimal(0)
+            us = h * 3_600_000_000 + m * 60_000_000 + int((sec * 1_000_000).to_integral_value())
+            acc[2] += -us if neg else us
+            i += 1
+            saw = True
+            continue
+        if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?", tok):
+            num = decimal.Decimal(tok)
+            unit = toks[i + 1] if i + 1 < len(toks) and toks[i + 1].isalpha() else None
+            if unit is None:
+                # 'YYYY-MM' sql-standard year-month or a bare number of seconds
+                if i + 2 < len(toks) and toks[i + 1] == "-" and toks[i + 2].isdigit():
+                    acc[0] += int(num) * 12 + (int(toks[i + 2]) if num >= 0 else -int(toks[i + 2]))
+                    i += 3
+                    saw = True
+                    continue
+                if (i + 1 < len(toks) and re.fullmatch(r"\d+:\d+(?::\d+(?:\.\d*)?)?", toks[i + 1])
+                        and num == int(num)):
+                    acc[1] += int(num)  # '3 04:05:06' = 3 days
+                    i += 1
+                    saw = True
+                    continue
+                acc[2] += int((num * 1_000_000).to_integral_value())
+                i += 1
+                saw = True
+                continue
+            canon = _UNIT_ALIASES.get(unit)
+            if canon is None:
+                raise _DateTimeSyntax
+            if canon in _UNIT_US:
+                acc[2] += int((num * _UNIT_US[canon]).to_integral_value(decimal.ROUND_HALF_EVEN))
+            elif canon == "day":
+                _add_days_frac(acc, num)
+            elif canon == "week":
+                _add_days_frac(acc, num * 7)
+            elif canon == "month":
+                _add_months_frac(acc, num)
+            else:
+                mult = {"year": 12, "decade": 120, "century": 1200, "millennium": 12000}[canon]
+                _add_months_frac(acc, num * mult)
+            i += 2
+            saw = True
+            continue
+        raise _DateTimeSyntax
+    if not saw:
+        raise _DateTimeSyntax
+    if ago:
+        acc = [-x for x in acc]
+    return acc[0], acc[1], acc[2]
+
+
+def _parse_iso_interval(s: str) -> tuple[int, int, int]:
+    m = re.fullmatch(r"p(?:([-\d.]+)y)?(?:([-\d.]+)m)?(?:([-\d.]+)w)?(?:([-\d.]+)d)?"
+                     r"(?:t(?:([-\d.]+)h)?(?:([-\d.]+)m)?(?:([-\d.]+)s)?)?", s)
+    if not m or s == "p":
+        raise _DateTimeSyntax
+    acc = [0, 0, 0]
+    y, mo, w, d, h, mi, sec = (decimal.Decimal(g) if g else None for g in m.groups())
+    if y:
+        _add_months_frac(acc, y * 12)
+    if mo:
+        _add_months_frac(acc, mo)
+    if w:
+        _add_days_frac(acc, w * 7)
+    if d:
+        _add_days_frac(acc, d)
+    for v, mult in ((h, 3_600_000_000), (mi, 60_000_000), (sec, 1_000_000)):
+        if v:
+            acc[2] += int((v * mult).to_integral_value())
+    return acc[0], acc[1], acc[2]
+
+
+def parse_interval(arr: pa.Array) -> pa.Array:
+    # Per-row Python: interval syntax has no Arrow parser
+    out = []
+    for x in arr.to_pylist():
+        if x is None:
+            out.append(None)
+            continue
+        try:
+            mo, d, us = parse_interval_text(x)
+        except (_DateTimeSyntax, decimal.InvalidOperation, IndexError):
+            raise HeliosError(f'invalid input syntax for type interval: "{x}"', sqlstate="22007") from None
+        out.append(pa.scalar((mo, d, us * 1000), pa.month_day_nano_interval()).as_py())
+    return pa.array(out, pa.month_day_nano_interval())
+
+
+# ----------------------------------------------------------------------------------- uuid / bytea
+
+def parse_uuid(arr: pa.Array) -> pa.Array:
+    s = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+    shape = r"^\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$"
+    ok = pc.and_(pc.match_substring_regex(s, shape),
+                 pc.equal(pc.starts_with(s, "{"), pc.ends_with(s, "}")))
+    if _any_bad(arr, ok):
+        raise InvalidTextRepresentation(f'invalid input syntax for type uuid: "{_first_bad(arr, ok)}"')
+    h = pc.replace_substring_regex(s, r"[{}\-]", "")
+    parts = [pc.utf8_slice_codeunits(h, a, b) for a, b in ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))]
+    return pc.binary_join_element_wise(*parts, "-")
+
+
+def parse_bytea(arr: pa.Array) -> pa.Array:
+    # Per-row Python: hex and escape formats have no Arrow kernel
+    out = []
+    for x in arr.to_pylist():
+        if x is None:
+            out.append(None)
+            continue
+        if x.startswith("\\x") or x.startswith("\\X"):
+            h = re.sub(r"\s", "", x[2:])
+            try:
+                out.append(bytes.fromhex(h))
+            except ValueError:
+                raise InvalidTextRepresentation(f'invalid hexadecimal data: "{x}"') from None
+            continue
+        buf = bytearray()
+        i = 0
+        while i < len(x):
+            c = x[i]
+            if c == "\\":
+                if x[i + 1: i + 2] == "\\":
+                    buf.append(0x5C)
+                    i += 2
+                    continue
+                oct3 = x[i + 1: i + 4]
+                if len(oct3) == 3 and all(ch in "01234567" for ch in oct3):
+                    buf.append(int(oct3, 8))
+                    i += 4
+                    continue
+                raise InvalidTextRepresentation("invalid input syntax for type bytea")
+            buf.extend(c.encode())
+            i += 1
+        out.append(bytes(buf))
+    return pa.array(out, pa.binary())
+
+
+# ------------------------------------------------------------------------------------------- json
+
+def parse_json(arr: pa.Array) -> pa.Array:
+    # Per-row Python: validation with the json module (json keeps its input text verbatim)
+    for x in arr.to_pylist():
+        if x is not None:
+            _json_loads(x, "json")
+    return arr
+
+
+def _json_loads(x: str, tname: str) -> object:
+    try:
+        return json.loads(x, parse_float=decimal.Decimal, parse_int=int,
+                          parse_constant=_reject_constant)
+    except (ValueError, TypeError):
+        raise InvalidTextRepresentation(f"invalid input syntax for type {tname}",
+                                        detail=f"Token in {x!r} is invalid.") from None
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError(name)
+
+
+def parse_jsonb(arr: pa.Array) -> pa.Array:
+    from helios_core.sql.functions.jsonb import dump_jsonb
+
+    # Per-row Python: jsonb normalization (sorted keys, last duplicate wins)
+    return pa.array([None if x is None else dump_jsonb(_json_loads(x, "json")) for x in arr.to_pylist()],
+                    pa.string())
+
+
+# ------------------------------------------------------------------------------------------ arrays
+
+def split_array_literal(txt: str) -> list[str | None] | None:
+    """Elements of a one-dimensional PostgreSQL array literal '{a,"b c",NULL}' (None = NULL)."""
+    s = txt.strip()
+    if s.startswith("[") and "=" in s:  # '[1:3]={1,2,3}' dimension decoration
+        s = s[s.index("=") + 1:].strip()
+    if not (s.startswith("{") and s.endswith("}")):
+        return None
+    body = s[1:-1]
+    out: list[str | None] = []
+    if body.strip() == "":
+        return out
+    i, n = 0, len(body)
+    while i <= n:
+        while i < n and body[i].isspace():
+            i += 1
+        if i < n and body[i] == '"':
+            i += 1
+            buf = []
+            while i < n and body[i] != '"':
+                if body[i] == "\\" and i + 1 < n:
+                    i += 1
+                buf.append(body[i])
+                i += 1
+            if i >= n:
+                return None
+            i += 1
+            while i < n and body[i].isspace():
+                i += 1
+            out.append("".join(buf))
+        elif i < n and body[i] == "{":
+            depth, j = 0, i
+            while j < n:
+                if body[j] == "{":
+                    depth += 1
+                elif body[j] == "}":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            out.append(body[i: j + 1])
+            i = j + 1
+            while i < n and body[i].isspace():
+                i += 1
+        else:
+            j = i
+            buf = []
+            while j < n and body[j] != ",":
+                if body[j] == "\\" and j + 1 < n:
+                    j += 1
+                elif body[j] in '{}"':
+                    return None
+                buf.append(body[j])
+                j += 1
+            raw = "".join(buf).strip()
+            if raw == "":
+                return None
+            out.append(None if raw.upper() == "NULL" else raw)
+            i = j
+        if i >= n:
+            break
+        if body[i] != ",":
+            return None
+        i += 1
+        if i >= n:
+            return None
+    return out
+
+
+def parse_array(arr: pa.Array, t: T.SqlType) -> pa.Array:
+    # Per-row Python splits the literal; the elements are parsed vectorized afterwards
+    offsets = [0]
+    flat: list[str | None] = []
+    valid = []
+    for x in arr.to_pylist():
+        if x is None:
+            valid.append(False)
+            offsets.append(offsets[-1])
+            continue
+        items = split_array_literal(x)
+        if items is None:
+            raise InvalidTextRepresentation(f'malformed array literal: "{x}"')
+        flat.extend(items)
+        valid.append(True)
+        offsets.append(len(flat))
+    from helios_core.sql.functions.cast import cast_array_values
+
+    values = cast_array_values(pa.array(flat, pa.string()), T.UNKNOWN, t.element)
+    mask = pa.array([not v for v in valid], pa.bool_())
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values, mask=mask)

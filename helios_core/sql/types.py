@@ -1,0 +1,410 @@
+"""SQL types of HeliosDB: PostgreSQL's type system mapped onto Arrow.
+
+Every value the executor handles is an Arrow array tagged with a ``SqlType`` (see
+``helios_core.sql.functions.Vec``). The SqlType carries what PostgreSQL clients see
+(name, OID, typmod) and the Arrow type the values are stored in.
+
+Arrow mapping (PostgreSQL type -> Arrow type):
+
+==================  ==========================================================
+boolean             bool
+smallint/int/bigint int16 / int32 / int64
+real / double       float32 / float64
+numeric(p,s)        decimal128(p, s); decimal256(p, s) when p > 38
+numeric (no typmod) storage: decimal256(76, 16).  Computed values carry the
+                    PostgreSQL *display scale* in the Arrow type instead: an
+                    unconstrained NUMERIC Vec may hold any decimal128/256(p, s)
+                    and prints with that scale ('1.50' * 2 -> '3.00').  Values
+                    read from an unconstrained column print with trailing zeros
+                    stripped (the storage scale is not the value's scale).
+text/varchar/char   string (char(n) values are stored blank-padded to n)
+bytea               binary
+date                date32
+time                time64[us]
+timestamp           timestamp[us]
+timestamptz         timestamp[us, tz=UTC] (UTC instants; shown in session TimeZone)
+interval            month_day_nano_interval
+uuid                string, canonical lower-case 36-char form (sorts like bytes)
+json / jsonb        string (jsonb: normalized text, keys sorted like PostgreSQL)
+T[]                 list<T's arrow type>
+unknown             string (an untyped quoted literal, resolved from context)
+oid, reg*           int64
+"char", name        string
+==================  ==========================================================
+
+``typmod`` is PostgreSQL's: -1 when absent, numeric ``((p << 16) | s) + 4``,
+varchar/char ``n + 4``, time/timestamp precision ``p``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import attrs
+import pyarrow as pa
+
+from helios_core.errors import HeliosError, SyntaxError_, UndefinedObject
+
+NUMERIC_STORAGE_ARROW = pa.decimal256(76, 16)
+
+
+@attrs.frozen
+class SqlType:
+    """One SQL type as PostgreSQL names it, with its Arrow representation."""
+
+    name: str  # PostgreSQL's canonical typname: "int4", "numeric", "varchar", "_int4" for arrays
+    oid: int
+    arrow_type: Any = attrs.field(eq=False, repr=False)
+    typmod: int = -1
+    element: SqlType | None = None  # element type of an array type
+
+    # -- classification -------------------------------------------------------------------------
+    @property
+    def category(self) -> str:
+        """PostgreSQL's typcategory letter (B, N, S, D, T, U, A, X, ...)."""
+        if self.element is not None:
+            return "A"
+        return _CATEGORY.get(self.name, "U")
+
+    @property
+    def is_array(self) -> bool:
+        return self.element is not None
+
+    @property
+    def is_numeric_family(self) -> bool:
+        return self.name in ("int2", "int4", "int8", "float4", "float8", "numeric", "oid")
+
+    @property
+    def is_string_family(self) -> bool:
+        return self.name in ("text", "varchar", "bpchar", "name", "char", "unknown")
+
+    @property
+    def base(self) -> SqlType:
+        """The same type without its typmod (numeric(15,2) -> numeric)."""
+        if self.typmod == -1:
+            return self
+        return attrs.evolve(self, typmod=-1, arrow_type=_BASE_BY_NAME[self.name].arrow_type)
+
+    # -- typmod helpers -----------------------------------------------------------------------------
+    @property
+    def precision_scale(self) -> tuple[int, int] | None:
+        """(precision, scale) of a constrained numeric, else None."""
+        if self.name != "numeric" or self.typmod < 4:
+            return None
+        t = self.typmod - 4
+        return (t >> 16) & 0xFFFF, t & 0xFFFF
+
+    @property
+    def length(self) -> int | None:
+        """n of varchar(n)/char(n), else None."""
+        if self.name in ("varchar", "bpchar") and self.typmod >= 4:
+            return self.typmod - 4
+        return None
+
+    def sql_name(self) -> str:
+        """PostgreSQL's format_type() spelling: 'numeric(15,2)', 'character varying(10)', 'integer[]'."""
+        if self.element is not None:
+            return self.element.sql_name() + "[]"
+        display = _DISPLAY_NAME.get(self.name, self.name)
+        ps = self.precision_scale
+        if ps is not None:
+            return f"numeric({ps[0]},{ps[1]})"
+        n = self.length
+        if n is not None:
+            return f"{display}({n})"
+        if self.name in ("timestamp", "timestamptz", "time") and self.typmod >= 0:
+            kind, rest = display.split(" ", 1) if " " in display else (display, "")
+            return f"{kind}({self.typmod}) {rest}".strip()
+        return display
+
+    def __str__(self) -> str:
+        return self.sql_name()
+
+
+def _t(name: str, oid: int, arrow: Any) -> SqlType:
+    return SqlType(name=name, oid=oid, arrow_type=arrow)
+
+
+BOOL = _t("bool", 16, pa.bool_())
+BYTEA = _t("bytea", 17, pa.binary())
+CHAR = _t("char", 18, pa.string())  # PostgreSQL's internal one-byte "char"
+NAME = _t("name", 19, pa.string())
+INT8 = _t("int8", 20, pa.int64())
+INT2 = _t("int2", 21, pa.int16())
+INT4 = _t("int4", 23, pa.int32())
+REGPROC = _t("regproc", 24, pa.int64())
+TEXT = _t("text", 25, pa.string())
+OID = _t("oid", 26, pa.int64())
+JSON = _t("json", 114, pa.string())
+FLOAT4 = _t("float4", 700, pa.float32())
+FLOAT8 = _t("float8", 701, pa.float64())
+UNKNOWN = _t("unknown", 705, pa.string())
+BPCHAR = _t("bpchar", 1042, pa.string())
+VARCHAR = _t("varchar", 1043, pa.string())
+DATE = _t("date", 1082, pa.date32())
+TIME = _t("time", 1083, pa.time64("us"))
+TIMESTAMP = _t("timestamp", 1114, pa.timestamp("us"))
+TIMESTAMPTZ = _t("timestamptz", 1184, pa.timestamp("us", tz="UTC"))
+INTERVAL = _t("interval", 1186, pa.month_day_nano_interval())
+TIMETZ = _t("timetz", 1266, pa.time64("us"))
+NUMERIC = _t("numeric", 1700, NUMERIC_STORAGE_ARROW)
+REGCLASS = _t("regclass", 2205, pa.int64())
+REGTYPE = _t("regtype", 2206, pa.int64())
+RECORD = _t("record", 2249, pa.string())
+VOID = _t("void", 2278, pa.null())
+UUID = _t("uuid", 2950, pa.string())
+JSONB = _t("jsonb", 3802, pa.string())
+NULLTYPE = UNKNOWN  # the type of a bare NULL literal is unknown, as in PostgreSQL
+
+_BASE_TYPES = [BOOL, BYTEA, CHAR, NAME, INT8, INT2, INT4, REGPROC, TEXT, OID, JSON, FLOAT4, FLOAT8, UNKNOWN,
+               BPCHAR, VARCHAR, DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, TIMETZ, NUMERIC, REGCLASS,
+               REGTYPE, RECORD, VOID, UUID, JSONB]
+_BASE_BY_NAME = {t.name: t for t in _BASE_TYPES}
+
+_ARRAY_OIDS = {"bool": 1000, "bytea": 1001, "char": 1002, "name": 1003, "int2": 1005, "int4": 1007,
+               "regproc": 1008, "text": 1009, "bpchar": 1014, "varchar": 1015, "int8": 1016,
+               "float4": 1021, "float8": 1022, "oid": 1028, "timestamp": 1115, "date": 1182, "time": 1183,
+               "timestamptz": 1185, "interval": 1187, "numeric": 1231, "timetz": 1270, "uuid": 2951,
+               "json": 199, "jsonb": 3807, "regclass": 2210, "regtype": 2211, "record": 2287,
+               "unknown": 1009}
+
+_CATEGORY = {"bool": "B", "int2": "N", "int4": "N", "int8": "N", "float4": "N", "float8": "N",
+             "numeric": "N", "oid": "N", "regproc": "N", "regclass": "N", "regtype": "N",
+             "text": "S", "varchar": "S", "bpchar": "S", "name": "S", "char": "Z",
+             "date": "D", "time": "D", "timestamp": "D", "timestamptz": "D", "timetz": "D",
+             "interval": "T", "bytea": "U", "uuid": "U", "json": "U", "jsonb": "U", "unknown": "X",
+             "record": "P", "void": "P"}
+
+_DISPLAY_NAME = {"bool": "boolean", "int2": "smallint", "int4": "integer", "int8": "bigint",
+                 "float4": "real", "float8": "double precision", "varchar": "character varying",
+                 "bpchar": "character", "timestamp": "timestamp without time zone",
+                 "timestamptz": "timestamp with time zone", "time": "time without time zone",
+                 "timetz": "time with time zone", "char": '"char"'}
+
+
+def array_of(element: SqlType) -> SqlType:
+    """The array type whose elements are ``element`` (typmod kept on the element)."""
+    if element.element is not None:  # PostgreSQL arrays of arrays are the same type
+        return element
+    oid = _ARRAY_OIDS.get(element.name, 0)
+    el = TEXT if element.name == "unknown" else element
+    return SqlType(name="_" + el.name, oid=oid, arrow_type=pa.list_(el.arrow_type), element=el)
+
+
+def numeric(precision: int | None = None, scale: int = 0) -> SqlType:
+    """numeric(p, s) (or unconstrained numeric when precision is None); checks PG's limits."""
+    if precision is None:
+        return NUMERIC
+    if not 1 <= precision <= 1000:
+        raise HeliosError(f"NUMERIC precision {precision} must be between 1 and 1000", sqlstate="22023")
+    if not 0 <= scale <= precision:
+        raise HeliosError(f"NUMERIC scale {scale} must be between 0 and precision {precision}",
+                          sqlstate="22023")
+    arrow = pa.decimal128(precision, scale) if precision <= 38 else pa.decimal256(min(precision, 76), scale)
+    return SqlType(name="numeric", oid=1700, arrow_type=arrow, typmod=((precision << 16) | scale) + 4)
+
+
+def varchar(n: int | None = None) -> SqlType:
+    return VARCHAR if n is None else attrs.evolve(VARCHAR, typmod=n + 4)
+
+
+def bpchar(n: int | None = 1) -> SqlType:
+    """char(n); PostgreSQL's bare ``char`` means char(1)."""
+    return BPCHAR if n is None else attrs.evolve(BPCHAR, typmod=n + 4)
+
+
+def with_precision(t: SqlType, p: int | None) -> SqlType:
+    """time(p)/timestamp(p) typmod (storage stays microseconds)."""
+    return t if p is None else attrs.evolve(t, typmod=p)
+
+
+# ------------------------------------------------------------------------------------------------
+# lookup by name / OID / sqlglot / arrow
+# ------------------------------------------------------------------------------------------------
+
+_ALIASES = {
+    "boolean": "bool", "bool": "bool",
+    "smallint": "int2", "int2": "int2", "smallserial": "int2", "serial2": "int2",
+    "integer": "int4", "int": "int4", "int4": "int4", "serial": "int4", "serial4": "int4",
+    "bigint": "int8", "int8": "int8", "bigserial": "int8", "serial8": "int8",
+    "real": "float4", "float4": "float4",
+    "double precision": "float8", "float8": "float8", "float": "float8", "double": "float8",
+    "numeric": "numeric", "decimal": "numeric",
+    "text": "text", "varchar": "varchar", "character varying": "varchar", "char varying": "varchar",
+    "character": "bpchar", "char": "bpchar", "bpchar": "bpchar", "nchar": "bpchar",
+    "name": "name", '"char"': "char",
+    "bytea": "bytea",
+    "date": "date",
+    "time": "time", "time without time zone": "time",
+    "timetz": "timetz", "time with time zone": "timetz",
+    "timestamp": "timestamp", "timestamp without time zone": "timestamp", "datetime": "timestamp",
+    "timestamptz": "timestamptz", "timestamp with time zone": "timestamptz",
+    "interval": "interval", "uuid": "uuid", "json": "json", "jsonb": "jsonb",
+    "oid": "oid", "regclass": "regclass", "regtype": "regtype", "regproc": "regproc",
+    "unknown": "unknown", "record": "record", "void": "void",
+}
+
+_NAME_RE = re.compile(r"^\s*(.*?)\s*(?:\(\s*([0-9]+)\s*(?:,\s*(-?[0-9]+)\s*)?\))?\s*((?:\[\s*[0-9]*\s*\])*)\s*$",
+                      re.S)
+
+
+def type_from_name(text: str) -> SqlType:
+    """Parse a type name as PostgreSQL spells it: 'numeric(15,2)', 'varchar(10)', 'int[]', '_int4'."""
+    s = text.strip()
+    low = s.lower()
+    if low.endswith(" array"):
+        return array_of(type_from_name(s[: -len(" array")]))
+    # "timestamp(3) with time zone" -> move the precision behind the words
+    m_ts = re.match(r"^(timestamp|time)\s*\(\s*(\d+)\s*\)\s*(with(?:out)? time zone)?\s*((?:\[\s*\d*\s*\])*)$", low)
+    if m_ts:
+        base = type_from_name(f"{m_ts.group(1)} {m_ts.group(3) or ''}".strip())
+        t = with_precision(base, int(m_ts.group(2)))
+        return array_of(t) if m_ts.group(4) else t
+    m = _NAME_RE.match(s)
+    if not m:
+        raise UndefinedObject(f'type "{text}" does not exist')
+    word, a, b, arr = m.group(1), m.group(2), m.group(3), m.group(4)
+    key = " ".join(word.split()).lower() if not word.startswith('"') else word
+    if key.startswith('"') and key.endswith('"') and key != '"char"':
+        key = key[1:-1]
+    if key.startswith("pg_catalog."):
+        key = key[len("pg_catalog."):]
+    if key.startswith("_") and key[1:] in _ALIASES and not arr:
+        return array_of(type_from_name(key[1:]))
+    canon = _ALIASES.get(key)
+    if canon is None:
+        raise UndefinedObject(f'type "{text.strip()}" does not exist')
+    if canon == "numeric":
+        t = numeric(int(a), int(b or 0)) if a is not None else NUMERIC
+    elif canon == "varchar":
+        t = varchar(int(a) if a is not None else None)
+    elif canon == "bpchar":
+        t = bpchar(int(a) if a is not None else (None if key == "bpchar" else 1))
+    elif canon in ("time", "timestamp", "timestamptz", "timetz"):
+        t = with_precision(_BASE_BY_NAME[canon], int(a) if a is not None else None)
+    elif canon == "float8" and key == "float" and a is not None:
+        t = FLOAT4 if int(a) <= 24 else FLOAT8
+    else:
+        t = _BASE_BY_NAME[canon]
+    if arr:
+        t = array_of(t)
+    return t
+
+
+_BY_OID: dict[int, SqlType] = {t.oid: t for t in _BASE_TYPES if t is not NULLTYPE}
+_BY_OID[705] = UNKNOWN
+for _name, _oid in _ARRAY_OIDS.items():
+    if _name != "unknown":
+        _BY_OID[_oid] = array_of(_BASE_BY_NAME[_name])
+
+
+def type_by_oid(oid: int) -> SqlType:
+    """The SqlType of a PostgreSQL type OID (42704 when we do not know it)."""
+    t = _BY_OID.get(oid)
+    if t is None:
+        raise UndefinedObject(f"type with OID {oid} does not exist")
+    return t
+
+
+def type_from_sqlglot(dt: Any) -> SqlType:
+    """The SqlType of a sqlglot ``exp.DataType`` (as parsed with the postgres dialect)."""
+    from sqlglot import exp
+
+    if isinstance(dt, str):
+        return type_from_name(dt)
+    T = exp.DataType.Type
+    kind = dt.this
+    if kind == T.ARRAY or (dt.args.get("nested") and dt.expressions and isinstance(dt.expressions[0],
+                                                                                      exp.DataType)):
+        inner = dt.expressions[0] if dt.expressions else None
+        if inner is None:
+            raise SyntaxError_("array type without element type")
+        return array_of(type_from_sqlglot(inner))
+    params = []
+    for e in dt.expressions:
+        v = e.this if isinstance(e, exp.DataTypeParam) else e
+        if isinstance(v, exp.Literal):
+            params.append(int(v.this))
+        elif isinstance(v, exp.Expression) and v.name.lstrip("-").isdigit():
+            params.append(int(v.name))
+    simple = {
+        T.BOOLEAN: BOOL, T.SMALLINT: INT2, T.INT: INT4, T.BIGINT: INT8, T.SERIAL: INT4,
+        T.SMALLSERIAL: INT2, T.BIGSERIAL: INT8, T.FLOAT: FLOAT4, T.TEXT: TEXT,
+        T.VARBINARY: BYTEA, T.BINARY: BYTEA, T.DATE: DATE, T.INTERVAL: INTERVAL, T.UUID: UUID,
+        T.JSON: JSON, T.JSONB: JSONB, T.NAME: NAME, T.TINYINT: INT2, T.UTINYINT: INT2,
+        T.USMALLINT: INT4, T.UINT: INT8, T.MEDIUMINT: INT4, T.BLOB: BYTEA, T.NCHAR: BPCHAR,
+        T.NVARCHAR: VARCHAR, T.UNKNOWN: UNKNOWN, T.NULL: UNKNOWN, T.DATETIME: TIMESTAMP,
+    }
+    if kind in simple:
+        t = simple[kind]
+        if t is BPCHAR:
+            return bpchar(params[0] if params else 1)
+        if t is VARCHAR:
+            return varchar(params[0] if params else None)
+        return t
+    if kind == T.DOUBLE:
+        if params and params[0] <= 24:
+            return FLOAT4
+        return FLOAT8
+    if kind in (T.DECIMAL, T.BIGDECIMAL) or str(kind).upper().endswith("NUMERIC"):
+        if not params:
+            return NUMERIC
+        return numeric(params[0], params[1] if len(params) > 1 else 0)
+    if kind == T.VARCHAR:
+        return varchar(params[0] if params else None)
+    if kind == T.CHAR:
+        return bpchar(params[0] if params else 1)
+    if kind == T.BPCHAR:
+        return bpchar(params[0] if params else None)
+    if kind in (T.TIMESTAMP, T.TIMESTAMP_S, T.TIMESTAMP_MS, T.TIMESTAMP_NS, T.TIMESTAMPNTZ):
+        return with_precision(TIMESTAMP, params[0] if params else None)
+    if kind in (T.TIMESTAMPTZ, T.TIMESTAMPLTZ):
+        return with_precision(TIMESTAMPTZ, params[0] if params else None)
+    if kind == T.TIME:
+        return with_precision(TIME, params[0] if params else None)
+    if kind == T.TIMETZ:
+        return with_precision(TIMETZ, params[0] if params else None)
+    # user-defined / unrecognised: fall back to its spelling ("oid", "regclass", ...)
+    spelled = kind if isinstance(kind, str) else dt.sql(dialect="postgres")
+    return type_from_name(str(spelled))
+
+
+def sql_type_of_arrow(t: pa.DataType) -> SqlType:
+    """The SqlType that naturally holds an Arrow type (for Arrow data with no SQL schema)."""
+    if pa.types.is_boolean(t):
+        return BOOL
+    if pa.types.is_int8(t) or pa.types.is_int16(t) or pa.types.is_uint8(t):
+        return INT2
+    if pa.types.is_int32(t) or pa.types.is_uint16(t):
+        return INT4
+    if pa.types.is_integer(t):
+        return INT8
+    if pa.types.is_float16(t) or pa.types.is_float32(t):
+        return FLOAT4
+    if pa.types.is_float64(t):
+        return FLOAT8
+    if pa.types.is_decimal(t):
+        return NUMERIC
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return TEXT
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+        return BYTEA
+    if pa.types.is_date(t):
+        return DATE
+    if pa.types.is_time(t):
+        return TIME
+    if pa.types.is_timestamp(t):
+        return TIMESTAMPTZ if t.tz is not None else TIMESTAMP
+    if pa.types.is_interval(t) or pa.types.is_duration(t):
+        return INTERVAL
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        return array_of(sql_type_of_arrow(t.value_type))
+    if pa.types.is_null(t):
+        return UNKNOWN
+    if pa.types.is_dictionary(t):
+        return sql_type_of_arrow(t.value_type)
+    return TEXT
+
+
+ALL_BASE_TYPES: tuple[SqlType, ...] = tuple(_BASE_TYPES)
