@@ -13,6 +13,8 @@ import sys
 import time
 import traceback
 
+import attrs
+
 from bench import lifecycle, machine, report
 from bench.context import BenchContext, Settings
 from bench.measure import Row
@@ -38,6 +40,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, help="measured runs per workload (default 3, --quick 1)")
     parser.add_argument("--workload", nargs="+", choices=ORDER, metavar="NAME",
                         help=f"only these workloads, of: {', '.join(ORDER)}")
+    parser.add_argument("--readme", action="store_true", help="put this run's table into bench/README.md")
     return parser.parse_args(argv)
 
 
@@ -67,10 +70,10 @@ def main(argv: list[str] | None = None) -> int:
             "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "machine": machine.describe(),
             "versions": ctx.versions(),
-            "settings": {k: v for k, v in vars(settings).items()} if hasattr(settings, "__dict__")
-            else _settings_dict(settings),
+            "settings": attrs.asdict(settings),
             "workloads": chosen,
             "unavailable": ctx.errors,
+            "helios_warnings": ctx.helios_server.warnings() if ctx.helios_server else [],
             "seconds": round(time.perf_counter() - started, 1),
         }
     finally:
@@ -82,14 +85,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{settings.runs} run(s); {m['cpu_model']}, {m['nproc']} cores, {m['memory_gib']} GiB; "
           f"git {m['git_sha']}; {meta['seconds']}s\n")
     print(report.render_text(ctx.rows))
+    if args.readme:
+        report.update_readme(ctx.rows, meta, quick=settings.quick, json_path=path)
+        say("bench: table written to bench/README.md")
     say(f"\nbench: results written to {path}")
     return 0
-
-
-def _settings_dict(settings: Settings) -> dict:
-    import attrs
-
-    return attrs.asdict(settings)
 
 
 if __name__ == "__main__":

@@ -176,7 +176,7 @@ class BenchContext:
             except Exception as exc:
                 progress.finish()
                 row.cell(name).error = describe_error(exc)
-                self.load_errors[name] = f"TPC-H load failed: {row.cell(name).error}"
+                self.load_errors[name] = f"load failed: {row.cell(name).error}"
                 say(f"{name}: load failed: {row.cell(name).error}")
         if self.duck is None:
             row.cell("duckdb").error = self.errors.get("duckdb", "not started")

@@ -58,15 +58,16 @@ def _config_text(data_dir: pathlib.Path) -> str:
 
 
 def _last_error(lines: list[str]) -> str:
-    """The line a reader needs from a failed start: the last exception or log message.
-
-    Log records may carry a traceback on one line with escaped newlines; keep its end.
-    """
+    """The line a reader needs from a failed start: the last ERROR/CRITICAL log message
+    (without its one-line traceback), else the end of the last line."""
     for line in reversed(lines):
-        text = line.strip()
-        if text:
-            parts = [p.strip() for p in text.replace("\\n", "\n").splitlines() if p.strip()]
-            return parts[-1][-300:] if parts else text[-300:]
+        if " CRITICAL " in line or " ERROR " in line:
+            message = line.split(": ", 1)[-1] if ": " in line else line
+            return message.split(" | Traceback", 1)[0].strip()[-300:]
+    for line in reversed(lines):
+        parts = [p.strip() for p in line.replace("\\n", "\n").splitlines() if p.strip()]
+        if parts:
+            return parts[-1][-300:]
     return "no output"
 
 
@@ -81,6 +82,7 @@ class HeliosServer:
     user: str = USER
     database: str = DATABASE
     error: str | None = None
+    ready_seen: bool = False
     lines: list[str] = attrs.Factory(list)
 
     @property
@@ -106,7 +108,7 @@ class HeliosServer:
         ready = threading.Event()
         threading.Thread(target=server._pump, args=(ready,), daemon=True).start()
         ready.wait(timeout)
-        if server.port and server.process.poll() is None and ready.is_set():
+        if server.ready_seen and server.process.poll() is None:
             say(f"helios: helios serve on {server.host}:{server.port} ({server.data_dir})")
             return server
         code = server.process.poll()
@@ -115,6 +117,8 @@ class HeliosServer:
             server.error = f"helios serve exited with code {code}: {tail}"
         elif not server.port:
             server.error = f"helios serve not listening for postgres after {timeout:.0f}s: {tail}"
+        elif ready.is_set():
+            server.error = f"helios serve: {tail.removeprefix('server failed: ')}"
         else:
             server.error = f"helios serve not ready after {timeout:.0f}s: {tail}"
         say(f"helios: {server.error}")
@@ -133,8 +137,15 @@ class HeliosServer:
                 if match:
                     self.host, self.port = match["host"], int(match["port"])
                 if READY_TEXT in line and self.port:
+                    self.ready_seen = True
+                    ready.set()
+                if " CRITICAL " in line:  # failed start: stop waiting
                     ready.set()
         ready.set()  # exited: wake the waiter
+
+    def warnings(self) -> list[str]:
+        """WARNING lines of the server log (e.g. no persistent storage tier installed)."""
+        return [line.split(": ", 1)[-1][:200] for line in self.lines if " WARNING " in line]
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

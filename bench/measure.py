@@ -53,7 +53,9 @@ class Row:
 
 def describe_error(exc: BaseException) -> str:
     """One line a reader can act on: exception type and message, clipped."""
-    text = f"{type(exc).__name__}: {exc}".strip().replace("\n", " ")
+    sqlstate = getattr(exc, "sqlstate", None)  # psycopg errors: the server's SQLSTATE says more
+    label = f"SQLSTATE {sqlstate}" if sqlstate else type(exc).__name__
+    text = f"{label}: {exc}".strip().replace("\n", " ")
     return text[:300]
 
 

@@ -22,6 +22,7 @@ class Progress:
     done: int = 0
     started: float = attrs.field(factory=time.perf_counter)
     _last_draw: float = 0.0
+    _drawn_done: int = -1
     _tty: bool = attrs.field(factory=lambda: sys.stderr.isatty())
 
     def advance(self, n: int) -> None:
@@ -33,11 +34,13 @@ class Progress:
             self._draw(final=False)
 
     def finish(self) -> float:
-        """Print the final line and return the elapsed seconds."""
-        self._draw(final=True)
+        """Print the final line (unless just printed) and return the elapsed seconds."""
+        if self._drawn_done != self.done or self._tty:
+            self._draw(final=True)
         return time.perf_counter() - self.started
 
     def _draw(self, *, final: bool) -> None:
+        self._drawn_done = self.done
         elapsed = time.perf_counter() - self.started
         pct = 100.0 * self.done / self.total if self.total else 100.0
         rate = self.done / elapsed if elapsed > 0 else 0.0

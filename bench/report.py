@@ -48,7 +48,7 @@ def fmt_cell(cell: Cell | None, notes: Notes) -> str:
     if cell is None:
         return "—"
     if cell.error is not None:
-        short = cell.error if len(cell.error) <= 40 else cell.error[:37] + "..."
+        short = cell.error if len(cell.error) <= 48 else cell.error[:45] + "..."
         return f"n/a (error: {short}) {notes.ref(cell.error)}"
     if not cell.samples:
         return "—"
@@ -124,3 +124,33 @@ def write(rows: list[Row], meta: dict, *, quick: bool) -> pathlib.Path:
     path.write_text(json.dumps(to_json(rows, meta), indent=1, ensure_ascii=False) + "\n")
     (RESULTS_DIR / f"{stem}.md").write_text(render_markdown(rows) + "\n")
     return path
+
+
+README = pathlib.Path(__file__).resolve().parent / "README.md"
+START, END = "<!-- bench:latest:start -->", "<!-- bench:latest:end -->"
+
+
+def update_readme(rows: list[Row], meta: dict, *, quick: bool, json_path: pathlib.Path) -> None:
+    """Replace the latest-results section of bench/README.md with this run's table."""
+    m = meta["machine"]
+    s = meta["settings"]
+    kind = "QUICK run (--quick: small data, 1 run; not the full benchmark)" if quick else "full run"
+    block = "\n".join([
+        START,
+        (f"**{kind}**, {meta['date']}, git `{m['git_sha']}`, TPC-H scale {s['scale']:g}, "
+        f"{s['runs']} measured run(s) after a warm-up, {meta['seconds']}s in all. "
+        f"Results file: `bench/results/{json_path.name}`."),
+        "",
+        f"Machine: {m['cpu_model']}, {m['nproc']} cores (nproc), {m['memory_gib']} GiB RAM, Linux {m['kernel']}, "
+        f"Python {m['python']}, pyarrow {m['pyarrow']}; "
+        + ", ".join(f"{v}" for v in meta["versions"].values()) + ". Shared machine: other jobs ran at the same time.",
+        "",
+        render_markdown(rows),
+        END,
+    ])
+    text = README.read_text() if README.exists() else f"{START}\n{END}\n"
+    if START not in text or END not in text:
+        text += f"\n{START}\n{END}\n"
+    head, rest = text.split(START, 1)
+    tail = rest.split(END, 1)[1]
+    README.write_text(head + block + tail)

@@ -38,6 +38,8 @@ def run(ctx: BenchContext) -> None:
                     note = f"data dir growth incl. WAL; CHECKPOINT failed: {describe_error(exc)[:80]}"
                 grown = dir_bytes(ctx.helios_server.data_dir) - ctx.baseline_bytes.get("helios", 0)
                 row.cell(name).samples.append(grown / mb)
+                if any("no persistent storage tier" in w for w in ctx.helios_server.warnings()):
+                    note += "; NO persistent tier installed (server keeps data in memory)"
                 row.cell(name).note = note
         except Exception as exc:
             row.cell(name).error = describe_error(exc)
