@@ -90,6 +90,7 @@ class PgConnection:
         self.peer = "?"
         self.tls = False
         self.idle_scope: anyio.CancelScope | None = None
+        self.timezone = "UTC"
 
     # -- output ---------------------------------------------------------------
 
@@ -117,6 +118,11 @@ class PgConnection:
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run a session call in a worker thread (the session enforces statement_timeout itself)."""
         return await anyio.to_thread.run_sync(fn, *args, limiter=self.server.limiter)
+
+    async def run_encoding(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Encode result values in a worker thread, in the session's TimeZone."""
+        tz = self.timezone
+        return await anyio.to_thread.run_sync(_with_timezone, tz, fn, args, limiter=self.server.limiter)
 
     def statement_timeout_ms(self) -> int:
         try:
@@ -301,6 +307,7 @@ class PgConnection:
 
     def report_settings(self) -> None:
         settings = self._settings()
+        self.timezone = str(settings.get("timezone") or "UTC")
         for key, name in REPORTED_SETTINGS.items():
             if not name or key not in settings or name == "client_encoding":
                 continue
@@ -449,7 +456,7 @@ class PgConnection:
         sent = await self.stream_rows(rows, limit)
         if limit > 0 and sent == limit:
             # find out whether there's more
-            more = await self.run(_peek, rows)
+            more = await self.run_encoding(_peek, rows)
             if more is not None and portal is not None:
                 portal.rows = _chain_one(more, rows)
                 portal.sent += sent
@@ -466,7 +473,7 @@ class PgConnection:
             want = ROWS_PER_HOP if limit <= 0 else min(ROWS_PER_HOP, limit - sent)
             if want <= 0:
                 break
-            chunk, n = await self.run(_encode_rows, rows, want)
+            chunk, n = await self.run_encoding(_encode_rows, rows, want)
             if chunk:
                 self.write(chunk)
                 sent += n
@@ -562,7 +569,7 @@ class PgConnection:
         assert portal.rows is not None
         sent = await self.stream_rows(portal.rows, limit)
         if limit > 0 and sent == limit:
-            more = await self.run(_peek, portal.rows)
+            more = await self.run_encoding(_peek, portal.rows)
             if more is not None:
                 portal.rows = _chain_one(more, portal.rows)
                 portal.sent += sent
@@ -659,7 +666,7 @@ class PgConnection:
             return None if batch is None else encoder.encode(batch)
 
         while True:
-            data = await self.run(next_data)
+            data = await self.run_encoding(next_data)
             if data is None:
                 break
             if data:
@@ -690,6 +697,15 @@ def _iter_rows(result: Any, cols: list[Any], fmts: list[int]) -> Iterator[list[b
     for batch in result.batches:
         if batch.num_rows:
             yield from batch_rows(batch, cols, fmts)
+
+
+def _with_timezone(tz: str, fn: Callable[..., Any], args: tuple) -> Any:
+    try:
+        from helios_core.sql.functions import runtime
+    except ImportError:
+        return fn(*args)
+    with runtime.use(timezone=tz):
+        return fn(*args)
 
 
 def _encode_rows(rows: Iterator[list[bytes | None]], want: int) -> tuple[bytes, int]:

@@ -9,6 +9,7 @@ when the function registry cannot format a type.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import json
@@ -25,33 +26,39 @@ _INT_OIDS = {bc.INT2, bc.INT4, bc.INT8, bc.OID, bc.XID, bc.CID}
 _STR_OIDS = {bc.TEXT, bc.VARCHAR, bc.BPCHAR, bc.NAME, bc.CHAR, bc.UNKNOWN, bc.JSON, bc.JSONB}
 
 
-def _sql_cast_to_text(array: pa.Array, oid: int, type_name: str) -> list[str | None] | None:
-    """PG text output through D's cast; None when the SQL layer can't do it."""
+def sql_type_for(oid: int, type_name: str) -> Any:
+    """The SQL layer's SqlType for a result column (None when the SQL layer is absent)."""
     try:
-        from helios_core.sql import functions as F
         from helios_core.sql import types as T
     except ImportError:
         return None
+    if type_name:
+        with contextlib.suppress(Exception):  # fall back to the OID
+            return T.type_from_name(type_name)
     try:
-        st = None
-        if type_name:
-            try:
-                st = T.type_from_name(type_name)
-            except Exception:  # noqa: BLE001 - robustness at the protocol edge
-                st = None
-        if st is None:
-            st = T.type_by_oid(oid)
-        if st is None:
-            return None
-        out = F.cast(F.Vec(array=array, type=st), T.TEXT)
-        arr = out.array if hasattr(out, "array") else out
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        if len(arr) != len(array):  # scalar form
-            return None
-        return arr.to_pylist()
-    except Exception:  # noqa: BLE001 - robustness at the protocol edge
+        return T.type_by_oid(oid)
+    except Exception:  # noqa: BLE001 - unknown OID
         return None
+
+
+def _sql_cast_to_text(array: pa.Array, oid: int, type_name: str) -> list[str | None] | None:
+    """PG text output through the SQL layer (helios_core.sql.functions.to_text); None when unavailable."""
+    try:
+        from helios_core.sql.functions import to_text
+    except ImportError:
+        return None
+    st = sql_type_for(oid, type_name)
+    if st is None:
+        return None
+    try:
+        out = to_text(array, st)
+    except Exception:  # noqa: BLE001 - a type the SQL layer can't print: use the fallback
+        return None
+    if isinstance(out, pa.ChunkedArray):
+        out = out.combine_chunks()
+    if len(out) != len(array):
+        return None
+    return out.to_pylist()
 
 
 def _fmt_float(v: float) -> str:
@@ -166,6 +173,9 @@ def text_values(array: pa.Array, oid: int, type_name: str = "") -> list[str | No
 def encode_column(array: pa.Array, oid: int, type_name: str, binary: bool) -> list[bytes | None]:
     """One column as wire field values in the requested format."""
     if binary:
+        if oid == bc.NUMERIC:  # the value's display scale is PG's dscale: take it from the text form
+            return [None if t is None else bc.ENCODERS[bc.NUMERIC](decimal.Decimal(t))
+                    for t in text_values(array, oid, type_name)]
         enc = bc.encoder_for(oid)
         if enc is None:
             from helios_core.errors import HeliosError
