@@ -21,7 +21,8 @@ plain attrs objects defined in this file, so a plugin needs nothing else from
 the core but the session API (``helios_core.session.Session``) that protocol
 servers use to run statements.
 
-Set ``HELIOS_TRACE_HOOKS=1`` to log every hook call.
+Set ``HELIOS_TRACE_HOOKS=1`` to log every hook call. ``tests/example_plugin`` is a complete
+third-party plugin (a SQL function and a line protocol) built on this page alone.
 """
 
 from __future__ import annotations
@@ -64,7 +65,9 @@ class ProtocolContext:
     ``kernel.config`` is the whole validated configuration (e.g. ``.auth.users``).
     ``stopping`` (an anyio.Event) is set when a graceful shutdown begins: finish
     the running statement, then close the connection (idle ones right away); the
-    kernel cancels what is left after the grace period.
+    kernel cancels what is left after the grace period. ``max_connections`` is the
+    plugin's to enforce, with its protocol's own error (``listener.active_connections``
+    counts the open ones when the plugin serves through ``listener.serve``).
     """
 
     kernel: Kernel
@@ -185,7 +188,14 @@ class WalArchiverFactory:
 
 @hookspec
 def helios_wal_archivers() -> Sequence[WalArchiverFactory]:
-    """WAL archivers this plugin provides (selected by ``[storage.wal_archiving] primary_backend``)."""
+    """WAL archivers this plugin provides (selected by ``[storage.wal_archiving] primary_backend``).
+
+    Example::
+
+        @hookimpl
+        def helios_wal_archivers():
+            return [WalArchiverFactory(name="dir", create=lambda data_dir, cfg: DirArchiver(cfg["path"]))]
+    """
 
 
 # ---------------------------------------------------------------------------
@@ -238,19 +248,57 @@ class BackgroundJob:
 
 @hookspec
 def helios_startup(kernel: Kernel) -> None:
-    """Called once the engine is open, before protocol servers accept connections."""
+    """Called once the engine is open, before protocol servers accept connections.
+
+    Example::
+
+        @hookimpl
+        def helios_startup(kernel):
+            session = kernel.open_session()
+            session.execute("create table if not exists audit (at timestamptz, what text)")
+            session.close()
+    """
 
 
 @hookspec
 def helios_shutdown(kernel: Kernel) -> None:
-    """Called after protocol servers stopped, before the engine is flushed and closed."""
+    """Called after protocol servers stopped, before the engine is flushed and closed.
+
+    Example::
+
+        @hookimpl
+        def helios_shutdown(kernel):
+            my_uploader.flush()
+    """
 
 
 @hookspec
 def helios_background_jobs(kernel: Kernel) -> Sequence[BackgroundJob]:
-    """Periodic jobs (flush, compaction, tiering, archiving...)."""
+    """Periodic jobs (flush, compaction, tiering, archiving...).
+
+    ``run(kernel)`` may be a coroutine function (runs on the event loop) or a plain
+    function (runs in a worker thread, so it may block). A failing run is logged and
+    the job runs again at its next interval. Jobs are cancelled at shutdown once the
+    protocol servers have stopped.
+
+    Example::
+
+        @hookimpl
+        def helios_background_jobs(kernel):
+            return [BackgroundJob(name="checkpoint", interval=60.0, run=lambda k: k.engine.checkpoint())]
+    """
 
 
 @hookspec
 def helios_register_metrics(registry: Any) -> None:
-    """Register prometheus_client collectors on the kernel's CollectorRegistry."""
+    """Register prometheus_client collectors on the kernel's CollectorRegistry.
+
+    They are served at ``GET /metrics`` when ``[metrics] enabled = true``.
+
+    Example::
+
+        @hookimpl
+        def helios_register_metrics(registry):
+            global QUERIES
+            QUERIES = prometheus_client.Counter("myproto_queries", "Queries served", registry=registry)
+    """
