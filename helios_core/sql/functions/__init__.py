@@ -25,7 +25,20 @@ from helios_core.sql.functions.text_out import to_text
 from helios_core.sql.functions.vec import Vec
 
 __all__ = [
-    "Vec", "binary_op", "unary_op", "cast", "can_cast", "call_function", "common_type", "register_function",
-    "has_function", "is_volatile", "implicitly_castable", "literal", "number_literal", "string_literal",
-    "to_text", "runtime",
+    "Vec",
+    "binary_op",
+    "call_function",
+    "can_cast",
+    "cast",
+    "common_type",
+    "has_function",
+    "implicitly_castable",
+    "is_volatile",
+    "literal",
+    "number_literal",
+    "register_function",
+    "runtime",
+    "string_literal",
+    "to_text",
+    "unary_op",
 ]

@@ -239,8 +239,9 @@ def ts_to_tstz(arr: pa.Array) -> pa.Array:
     tz = runtime.timezone()
     if tz.upper() in ("UTC", "GMT", "ETC/UTC", "Z"):
         return arr.cast(pa.timestamp("us", tz="UTC"))
-    from helios_core.sql.functions.text_out import tz_info
     import datetime as dt
+
+    from helios_core.sql.functions.text_out import tz_info
 
     zone = tz_info(tz)
     if isinstance(zone, dt.timezone):
@@ -255,8 +256,9 @@ def tstz_to_ts(arr: pa.Array) -> pa.Array:
     tz = runtime.timezone()
     if tz.upper() in ("UTC", "GMT", "ETC/UTC", "Z"):
         return arr.cast(pa.timestamp("us"))
-    from helios_core.sql.functions.text_out import tz_info
     import datetime as dt
+
+    from helios_core.sql.functions.text_out import tz_info
 
     zone = tz_info(tz)
     if isinstance(zone, dt.timezone):

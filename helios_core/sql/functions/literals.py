@@ -19,11 +19,11 @@ from helios_core.sql.functions.vec import Vec
 def number_literal(text: str) -> Vec:
     """The Vec of a numeric literal as written in SQL ('42', '3.14', '1e10')."""
     s = text.strip()
-    if s.isdigit():
+    if s.lstrip("+-").isdigit():
         v = int(s)
-        if v <= 2**31 - 1:
+        if -(2**31) <= v <= 2**31 - 1:
             return Vec.const(v, T.INT4)
-        if v <= 2**63 - 1:
+        if -(2**63) <= v <= 2**63 - 1:
             return Vec.const(v, T.INT8)
     from helios_core.sql.functions.text_in import parse_numeric
 

@@ -80,8 +80,7 @@ def is_volatile(name: str) -> bool:
 
 def _canon(name: str) -> str:
     n = name.lower()
-    if n.startswith("pg_catalog."):
-        n = n[len("pg_catalog."):]
+    n = n.removeprefix("pg_catalog.")
     return n
 
 

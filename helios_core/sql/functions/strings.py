@@ -1,1 +1,747 @@
-"""placeholder: filled in below."""
+"""String functions (lower, substring, trim, split_part, lpad, regexp_*, format, md5, ...).
+
+Each runs as Arrow kernels when its pattern/length arguments are constants (the usual SQL);
+when such an argument varies per row, or no kernel exists (format, initcap, md5, to_hex,
+regexp_match), a per-row Python fallback is used and marked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.errors import HeliosError, InvalidParameterValue
+from helios_core.sql import types as T
+from helios_core.sql.functions.cast import cast
+from helios_core.sql.functions.registry import no_function, scalar
+from helios_core.sql.functions.vec import Vec, full, length_of
+
+_INTS = ("int2", "int4", "int8")
+
+
+def text_arg(v: Vec, fname: str, args: list[Vec]) -> Vec:
+    """A string-typed argument as text (char(n) loses its padding); other types: 42883."""
+    if v.type.name == "bpchar":
+        return Vec(pc.utf8_rtrim(v.array, characters=" "), T.TEXT, v.scalar)
+    if v.type.name in ("text", "varchar", "name", "char"):
+        return v if v.type.name == "text" else Vec(v.array, T.TEXT, v.scalar)
+    if v.type.name == "unknown":
+        return Vec(v.array, T.TEXT, v.scalar)
+    raise no_function(fname, args)
+
+
+def int_arg(v: Vec, fname: str, args: list[Vec]) -> Vec:
+    if v.type.name in _INTS:
+        return v if v.type.name != "int2" else cast(v, T.INT4)
+    if v.type.name == "unknown":
+        return cast(v, T.INT4)
+    raise no_function(fname, args)
+
+
+def _out(arr, t: T.SqlType, args: list[Vec]) -> Vec:
+    scalar = all(a.scalar for a in args)
+    if isinstance(arr, pa.Scalar):
+        arr = pa.array([arr.as_py()], t.arrow_type)
+    return Vec(arr, t, scalar)
+
+
+def _per_row(fn, arrays: list[pa.Array], out_type: pa.DataType) -> pa.Array:
+    """Per-row Python over full-length arrays; NULL in any argument gives NULL (strict)."""
+    cols = [a.to_pylist() for a in arrays]
+    res = []
+    for row in zip(*cols, strict=True):
+        res.append(None if any(x is None for x in row) else fn(*row))
+    return pa.array(res, out_type)
+
+
+def _unary_text(name: str, kernel, out_t: T.SqlType = T.TEXT):
+    @scalar(name)
+    def impl(args: list[Vec]) -> Vec:
+        s = text_arg(args[0], name, args)
+        return Vec(kernel(s.array), out_t, s.scalar)
+
+    return impl
+
+
+_unary_text("lower", pc.utf8_lower)
+_unary_text("upper", pc.utf8_upper)
+_unary_text("reverse", pc.utf8_reverse)
+
+
+@scalar("length", "char_length", "character_length")
+def _length(args: list[Vec]) -> Vec:
+    v = args[0]
+    if v.type.name == "bytea":
+        return Vec(pc.binary_length(v.array).cast(pa.int32()), T.INT4, v.scalar)
+    s = text_arg(v, "length", args)
+    return Vec(pc.utf8_length(s.array).cast(pa.int32()), T.INT4, s.scalar)
+
+
+@scalar("octet_length")
+def _octet_length(args: list[Vec]) -> Vec:
+    v = args[0]
+    if v.type.name != "bytea":
+        v = text_arg(v, "octet_length", args) if v.type.name != "bpchar" else v
+    return Vec(pc.binary_length(v.array).cast(pa.int32()), T.INT4, v.scalar)
+
+
+@scalar("bit_length")
+def _bit_length(args: list[Vec]) -> Vec:
+    v = _octet_length(args)
+    return Vec(pc.multiply(v.array, 8), T.INT4, v.scalar)
+
+
+@scalar("initcap")
+def _initcap(args: list[Vec]) -> Vec:
+    s = text_arg(args[0], "initcap", args)
+
+    # Per-row Python: PostgreSQL's word rule (letters/digits form words) has no Arrow kernel
+    def one(x: str) -> str:
+        out = []
+        prev_alnum = False
+        for ch in x:
+            out.append(ch.lower() if prev_alnum else ch.upper())
+            prev_alnum = ch.isalnum()
+        return "".join(out)
+
+    return Vec(_per_row(one, [s.array], pa.string()), T.TEXT, s.scalar)
+
+
+# ---------------------------------------------------------------------------------- substring
+
+def _substr_py(s: str, start: int, count: int | None) -> str:
+    if count is not None and count < 0:
+        raise HeliosError("negative substring length not allowed", sqlstate="22011")
+    begin = start - 1
+    end = None if count is None else begin + count
+    b = max(begin, 0)
+    if end is not None:
+        if end <= 0:
+            return ""
+        return s[b:end]
+    return s[b:]
+
+
+@scalar("substring", "substr", nargs=(2, 3))
+def _substring(args: list[Vec]) -> Vec:
+    if args[0].type.name == "bytea":
+        return _bytea_substring(args)
+    s = text_arg(args[0], "substring", args)
+    if args[1].type.is_string_family and args[1].type.name != "unknown" or (
+            args[1].type.name == "unknown" and len(args) == 2 and not _looks_int(args[1])):
+        return _substring_regex(s, args)
+    start = int_arg(args[1], "substring", args)
+    count = int_arg(args[2], "substring", args) if len(args) == 3 else None
+    if start.scalar and (count is None or count.scalar):
+        st = start.value()
+        cnt = count.value() if count is not None else None
+        if st is None or (count is not None and cnt is None):
+            return Vec(pa.nulls(len(s.array), pa.string()), T.TEXT, s.scalar)
+        if cnt is not None and cnt < 0:
+            raise HeliosError("negative substring length not allowed", sqlstate="22011")
+        begin = st - 1
+        if cnt is None:
+            out = pc.utf8_slice_codeunits(s.array, max(begin, 0))
+        else:
+            end = begin + cnt
+            out = pc.utf8_slice_codeunits(s.array, max(begin, 0), max(end, 0)) if end > 0 else \
+                pc.if_else(pc.is_valid(s.array), "", pa.scalar(None, pa.string()))
+        return Vec(out, T.TEXT, s.scalar)
+    vs = [s, start] + ([count] if count is not None else [])
+    arrays, all_scalar = full(vs)
+    return Vec(_per_row(lambda x, a, b=None: _substr_py(x, a, b), arrays, pa.string()), T.TEXT, all_scalar)
+
+
+def _looks_int(v: Vec) -> bool:
+    x = v.value() if v.scalar else None
+    return isinstance(x, str) and x.strip().lstrip("+-").isdigit()
+
+
+def _substring_regex(s: Vec, args: list[Vec]) -> Vec:
+    pat = text_arg(args[1], "substring", args)
+    if len(args) == 3:  # SQL-standard substring(s similar pattern escape e)
+        from helios_core.sql.functions.patterns import similar_to_regex
+
+        esc = text_arg(args[2], "substring", args)
+        arrays, all_scalar = full([s, pat, esc])
+
+        def sim(x, p, e):
+            rx = similar_to_regex(p.replace(e + '"', "\x00"), e).replace("\x00", "")
+            m = re.match(rx[1:-1] if False else rx, x, re.S)
+            return m.group(0) if m else None
+
+        return Vec(_per_row(sim, arrays, pa.string()), T.TEXT, all_scalar)
+    arrays, all_scalar = full([s, pat])
+
+    # Per-row Python: the result is the first parenthesized group (or the whole match)
+    def one(x: str, p: str):
+        m = _compile(p, "").search(x)
+        if not m:
+            return None
+        return m.group(1) if m.re.groups else m.group(0)
+
+    return Vec(_per_row(one, arrays, pa.string()), T.TEXT, all_scalar)
+
+
+def _bytea_substring(args: list[Vec]) -> Vec:
+    start = int_arg(args[1], "substring", args)
+    count = int_arg(args[2], "substring", args) if len(args) == 3 else None
+    vs = [args[0], start] + ([count] if count is not None else [])
+    arrays, all_scalar = full(vs)
+    return Vec(_per_row(lambda x, a, b=None: _substr_py(x, a, b), arrays, pa.binary()), T.BYTEA, all_scalar)
+
+
+@scalar("overlay", nargs=(3, 4))
+def _overlay(args: list[Vec]) -> Vec:
+    s = text_arg(args[0], "overlay", args)
+    r = text_arg(args[1], "overlay", args)
+    start = int_arg(args[2], "overlay", args)
+    vs = [s, r, start]
+    if len(args) == 4:
+        vs.append(int_arg(args[3], "overlay", args))
+    arrays, all_scalar = full(vs)
+
+    def one(x, y, st, n=None):
+        n = len(y) if n is None else n
+        return x[: max(st - 1, 0)] + y + x[st - 1 + n:]
+
+    return Vec(_per_row(one, arrays, pa.string()), T.TEXT, all_scalar)
+
+
+@scalar("left", "right", nargs=2)
+def _left_right_dispatch(args: list[Vec]) -> Vec:
+    raise AssertionError("replaced below")
+
+
+def _make_left_right(name: str):
+    @scalar(name, nargs=2)
+    def impl(args: list[Vec]) -> Vec:
+        s = text_arg(args[0], name, args)
+        n = int_arg(args[1], name, args)
+        if n.scalar:
+            k = n.value()
+            if k is None:
+                return Vec(pa.nulls(len(s.array), pa.string()), T.TEXT, s.scalar)
+            if name == "left":
+                out = pc.utf8_slice_codeunits(s.array, 0, k) if k >= 0 else \
+                    pc.utf8_slice_codeunits(s.array, 0, k)
+            else:
+                if k == 0:
+                    out = pc.if_else(pc.is_valid(s.array), "", pa.scalar(None, pa.string()))
+                elif k > 0:
+                    out = pc.utf8_slice_codeunits(s.array, -k)
+                else:
+                    out = pc.utf8_slice_codeunits(s.array, -k, 2**31 - 1)
+            return Vec(out, T.TEXT, s.scalar)
+        arrays, all_scalar = full([s, n])
+
+        def one(x, k):
+            if name == "left":
+                return x[:k] if k >= 0 else x[:k]
+            return (x[-k:] if k > 0 else "") if k >= 0 else x[-k:]
+
+        return Vec(_per_row(one, arrays, pa.string()), T.TEXT, all_scalar)
+
+    return impl
+
+
+from helios_core.sql.functions import registry as _registry  # noqa: E402
+
+_registry._REGISTRY.pop("left", None)
+_registry._REGISTRY.pop("right", None)
+_make_left_right("left")
+_make_left_right("right")
+
+
+# ------------------------------------------------------------------------------ search/replace
+
+@scalar("strpos", nargs=2)
+def _strpos(args: list[Vec]) -> Vec:
+    s = text_arg(args[0], "strpos", args)
+    sub = text_arg(args[1], "strpos", args)
+    if sub.scalar and sub.value() is not None and pc.all(pc.string_is_ascii(s.array)).as_py() is not False:
+        idx = pc.find_substring(s.array, sub.value())
+        return Vec(pc.add(idx, 1).cast(pa.int32()), T.INT4, s.scalar)
+    arrays, all_scalar = full([s, sub])
+    return Vec(_per_row(lambda x, y: x.find(y) + 1, arrays, pa.int32()), T.INT4, all_scalar)
+
+
+@scalar("position", nargs=2)
+def _position(args: list[Vec]) -> Vec:
+    # position(sub IN s) arrives as (sub, s) from sqlglot's StrPosition? callers pass (s, sub)
+    return _strpos(args)
+
+
+@scalar("replace", nargs=3)
+def _replace(args: list[Vec]) -> Vec:
+    s, a, b = (text_arg(x, "replace", args) for x in args)
+    if a.scalar and b.scalar:
+        av, bv = a.value(), b.value()
+        if av is None or bv is None:
+            return Vec(pa.nulls(len(s.array), pa.string()), T.TEXT, s.scalar)
+        if av == "":
+            return s
+        return Vec(pc.replace_substring(s.array, av, bv), T.TEXT, s.scalar)
+    arrays, all_scalar = full([s, a, b])
+    return Vec(_per_row(lambda x, y, z: x.replace(y, z) if y else x, arrays, pa.string()), T.TEXT, all_scalar)
+
+
+@scalar("starts_with", nargs=2)
+def _starts_with(args: list[Vec]) -> Vec:
+    s, p = (text_arg(x, "starts_with", args) for x in args)
+    if p.scalar:
+        if p.value() is None:
+            return Vec(pa.nulls(len(s.array), pa.bool_()), T.BOOL, s.scalar)
+        return Vec(pc.starts_with(s.array, p.value()), T.BOOL, s.scalar)
+    arrays, all_scalar = full([s, p])
+    return Vec(_per_row(lambda x, y: x.startswith(y), arrays, pa.bool_()), T.BOOL, all_scalar)
+
+
+def _trim(name: str, kernel_name: str, pyfn):
+    @scalar(name, nargs=(1, 2))
+    def impl(args: list[Vec]) -> Vec:
+        s = text_arg(args[0], name, args)
+        chars = text_arg(args[1], name, args) if len(args) == 2 else Vec.const(" ", T.TEXT)
+        if chars.scalar:
+            c = chars.value()
+            if c is None:
+                return Vec(pa.nulls(len(s.array), pa.string()), T.TEXT, s.scalar)
+            if c == "":
+                return s
+            return Vec(getattr(pc, kernel_name)(s.array, characters=c), T.TEXT, s.scalar)
+        arrays, all_scalar = full([s, chars])
+        return Vec(_per_row(pyfn, arrays, pa.string()), T.TEXT, all_scalar)
+
+    return impl
+
+
+_trim("btrim", "utf8_trim", lambda x, c: x.strip(c))
+_trim("trim", "utf8_trim", lambda x, c: x.strip(c))
+_trim("ltrim", "utf8_ltrim", lambda x, c: x.lstrip(c))
+_trim("rtrim", "utf8_rtrim", lambda x, c: x.rstrip(c))
+
+
+@scalar("split_part", nargs=3)
+def _split_part(args: list[Vec]) -> Vec:
+    s = text_arg(args[0], "split_part", args)
+    d = text_arg(args[1], "split_part", args)
+    n = int_arg(args[2], "split_part", args)
+    if n.scalar and n.value() == 0:
+        raise InvalidParameterValue("field position must not be zero")
+    if d.scalar and n.scalar and d.value() and n.value() is not None and n.value() > 0:
+        k = n.value()
+        parts = pc.split_pattern(pc.fill_null(s.array, ""), d.value())
+        sl = pc.list_slice(parts, k - 1, k, return_fixed_size_list=True)
+        el = pc.list_flatten(sl)
+        out = pc.if_else(pc.is_valid(s.array), pc.fill_null(el, ""), pa.scalar(None, pa.string()))
+        return Vec(out, T.TEXT, s.scalar)
+    arrays, all_scalar = full([s, d, n])
+
+    def one(x, sep, k):
+        if k == 0:
+            raise InvalidParameterValue("field position must not be zero")
+        parts = x.split(sep) if sep else [x]
+        if x == "":
+            return ""
+        idx = k - 1 if k > 0 else len(parts) + k
+        return parts[idx] if 0 <= idx < len(parts) else ""
+
+    return Vec(_per_row(one, arrays, pa.string()), T.TEXT, all_scalar)
+
+
+# ------------------------------------------------------------------------------------- padding
+
+def _pad(name: str):
+    @scalar(name, nargs=(2, 3))
+    def impl(args: list[Vec]) -> Vec:
+        s = text_arg(args[0], name, args)
+        n = int_arg(args[1], name, args)
+        fill = text_arg(args[2], name, args) if len(args) == 3 else Vec.const(" ", T.TEXT)
+        if n.scalar and fill.scalar and fill.value() is not None and len(fill.value()) == 1 \
+                and n.value() is not None:
+            k = max(n.value(), 0)
+            kern = pc.utf8_lpad if name == "lpad" else pc.utf8_rpad
+            padded = kern(s.array, width=k, padding=fill.value())
+            return Vec(pc.utf8_slice_codeunits(padded, 0, k), T.TEXT, s.scalar)
+        arrays, all_scalar = full([s, n, fill])
+
+        def one(x, k, f):
+            if k <= len(x) or not f:
+                return x[: max(k, 0)]
+            need = k - len(x)
+            pad = (f * (need // len(f) + 1))[:need]
+            return pad + x if name == "lpad" else x + pad
+
+        return Vec(_per_row(one, arrays, pa.string()), T.TEXT, all_scalar)
+
+    return impl
+
+
+_pad("lpad")
+_pad("rpad")
+
+
+@scalar("repeat", nargs=2)
+def _repeat(args: list[Vec]) -> Vec:
+    s = text_arg(args[0], "repeat", args)
+    n = int_arg(args[1], "repeat", args)
+    (a, b), all_scalar = full([s, n])
+    b = pc.max_element_wise(b, 0)
+    return Vec(pc.binary_repeat(a, b), T.TEXT, all_scalar)
+
+
+# ------------------------------------------------------------------------------------- concat
+
+@scalar("concat", nargs=(1, None))
+def _concat(args: list[Vec]) -> Vec:
+    texts = [cast(a, T.TEXT, context="explicit") for a in args]
+    arrays, all_scalar = full(texts)
+    out = pc.binary_join_element_wise(*arrays, "", null_handling="replace", null_replacement="")
+    return Vec(out, T.TEXT, all_scalar)
+
+
+@scalar("concat_ws", nargs=(2, None))
+def _concat_ws(args: list[Vec]) -> Vec:
+    sep = text_arg(args[0], "concat_ws", args)
+    texts = [cast(a, T.TEXT, context="explicit") for a in args[1:]]
+    arrays, all_scalar = full([sep, *texts])
+    out = pc.binary_join_element_wise(*arrays[1:], arrays[0], null_handling="skip")
+    out = pc.if_else(pc.is_valid(arrays[0]), out, pa.scalar(None, pa.string()))
+    return Vec(out, T.TEXT, all_scalar)
+
+
+# -------------------------------------------------------------------------------------- regex
+
+_FLAG_MAP = {"i": re.I, "s": 0, "n": re.M, "m": re.M, "x": re.X, "g": 0, "c": 0, "p": 0, "w": 0, "t": 0}
+_RE_CACHE: dict[tuple[str, str], re.Pattern] = {}
+
+
+def _compile(pattern: str, flags: str) -> re.Pattern:
+    key = (pattern, flags)
+    rx = _RE_CACHE.get(key)
+    if rx is None:
+        f = 0
+        for ch in flags:
+            if ch not in _FLAG_MAP:
+                raise InvalidParameterValue(f"invalid regular expression option: \"{ch}\"")
+            f |= _FLAG_MAP[ch]
+        try:
+            rx = re.compile(_pg_regex_to_python(pattern), f)
+        except re.error as e:
+            raise HeliosError(f"invalid regular expression: {e}", sqlstate="2201B") from None
+        _RE_CACHE[key] = rx
+    return rx
+
+
+def _pg_regex_to_python(p: str) -> str:
+    # PostgreSQL ARE shorthands that Python spells differently
+    return p.replace("[[:alpha:]]", "[^\\W\\d_]").replace("[[:digit:]]", "\\d").replace(
+        "[[:space:]]", "\\s").replace("[[:alnum:]]", "[^\\W_]").replace("\\y", "\\b").replace(
+        "[[:upper:]]", "[A-Z]").replace("[[:lower:]]", "[a-z]").replace("[[:punct:]]", "[!-/:-@\\[-`{-~]")
+
+
+def _pg_replacement(r: str) -> str:
+    # PostgreSQL: \1..\9 groups, \& whole match; Python: \g<1>, \g<0>
+    out = []
+    i = 0
+    while i < len(r):
+        c = r[i]
+        if c == "\\" and i + 1 < len(r):
+            nxt = r[i + 1]
+            if nxt.isdigit():
+                out.append(f"\\g<{nxt}>")
+            elif nxt == "&":
+                out.append("\\g<0>")
+            elif nxt == "\\":
+                out.append("\\\\")
+            else:
+                out.append(re.escape(nxt) if nxt != "\\" else "\\\\")
+            i += 2
+            continue
+        out.append("\\\\" if c == "\\" else c)
+        i += 1
+    return "".join(out)
+
+
+@scalar("regexp_replace", nargs=(3, 4))
+def _regexp_replace(args: list[Vec]) -> Vec:
+    s, p, r = (text_arg(x, "regexp_replace", args) for x in args[:3])
+    flags = text_arg(args[3], "regexp_replace", args) if len(args) == 4 else Vec.const("", T.TEXT)
+    arrays, all_scalar = full([s, p, r, flags])
+
+    # Per-row Python (compiled patterns cached): PostgreSQL ARE semantics are closer to Python's
+    # re than to RE2 for backreferences and flags
+    def one(x, pat, rep, fl):
+        rx = _compile(pat, fl)
+        return rx.sub(_pg_replacement(rep), x, count=0 if "g" in fl else 1)
+
+    return Vec(_per_row(one, arrays, pa.string()), T.TEXT, all_scalar)
+
+
+@scalar("regexp_match", nargs=(2, 3))
+def _regexp_match(args: list[Vec]) -> Vec:
+    s, p = (text_arg(x, "regexp_match", args) for x in args[:2])
+    flags = text_arg(args[2], "regexp_match", args) if len(args) == 3 else Vec.const("", T.TEXT)
+    arrays, all_scalar = full([s, p, flags])
+
+    # Per-row Python: capture groups into text[]
+    def one(x, pat, fl):
+        if "g" in fl:
+            raise InvalidParameterValue("regexp_match() does not support the \"global\" option")
+        m = _compile(pat, fl).search(x)
+        if not m:
+            return None
+        return list(m.groups()) if m.re.groups else [m.group(0)]
+
+    return Vec(_per_row(one, arrays, pa.list_(pa.string())), T.array_of(T.TEXT), all_scalar)
+
+
+@scalar("regexp_matches", nargs=(2, 3))
+def _regexp_matches_first(args: list[Vec]) -> Vec:
+    """Scalar form used when the planner has no set-returning context: the first match."""
+    return _regexp_match(args)
+
+
+@scalar("regexp_like", nargs=(2, 3))
+def _regexp_like(args: list[Vec]) -> Vec:
+    s, p = (text_arg(x, "regexp_like", args) for x in args[:2])
+    flags = text_arg(args[2], "regexp_like", args) if len(args) == 3 else Vec.const("", T.TEXT)
+    arrays, all_scalar = full([s, p, flags])
+    return Vec(_per_row(lambda x, pat, fl: _compile(pat, fl).search(x) is not None, arrays, pa.bool_()),
+               T.BOOL, all_scalar)
+
+
+@scalar("regexp_split_to_array", nargs=(2, 3))
+def _regexp_split_to_array(args: list[Vec]) -> Vec:
+    s, p = (text_arg(x, "regexp_split_to_array", args) for x in args[:2])
+    flags = text_arg(args[2], "regexp_split_to_array", args) if len(args) == 3 else Vec.const("", T.TEXT)
+    arrays, all_scalar = full([s, p, flags])
+
+    def one(x, pat, fl):
+        rx = _compile(pat, fl)
+        if pat == "":
+            return list(x)
+        parts = []
+        pos = 0
+        for m in rx.finditer(x):
+            if m.end() == m.start():
+                if m.start() == 0 or m.start() >= len(x):
+                    continue
+            parts.append(x[pos:m.start()])
+            pos = m.end()
+        parts.append(x[pos:])
+        return parts
+
+    return Vec(_per_row(one, arrays, pa.list_(pa.string())), T.array_of(T.TEXT), all_scalar)
+
+
+@scalar("regexp_count", nargs=(2, 4))
+def _regexp_count(args: list[Vec]) -> Vec:
+    s, p = (text_arg(x, "regexp_count", args) for x in args[:2])
+    arrays, all_scalar = full([s, p])
+    return Vec(_per_row(lambda x, pat: len(_compile(pat, "").findall(x)), arrays, pa.int32()), T.INT4,
+               all_scalar)
+
+
+# ------------------------------------------------------------------------------------- format
+
+def quote_ident(s: str) -> str:
+    if re.fullmatch(r"[a-z_][a-z0-9_$]*", s) and s not in _RESERVED:
+        return s
+    return '"' + s.replace('"', '""') + '"'
+
+
+_RESERVED = {"select", "from", "where", "table", "user", "order", "group", "by", "and", "or", "not", "null",
+             "true", "false", "limit", "offset", "join", "on", "as", "in", "is", "case", "when", "then",
+             "else", "end", "union", "all", "distinct", "having", "into", "create", "insert", "update",
+             "delete", "default", "check", "primary", "references", "unique", "column", "constraint",
+             "grant", "to", "with", "desc", "asc", "array", "both", "leading", "trailing", "cast", "do",
+             "for", "only", "some", "any", "analyse", "analyze", "current_date", "current_user"}
+
+
+def quote_literal(s: str) -> str:
+    if "\\" in s:
+        return "E'" + s.replace("\\", "\\\\").replace("'", "''") + "'"
+    return "'" + s.replace("'", "''") + "'"
+
+
+@scalar("quote_ident")
+def _quote_ident(args: list[Vec]) -> Vec:
+    s = text_arg(args[0], "quote_ident", args)
+    return Vec(_per_row(quote_ident, [s.array], pa.string()), T.TEXT, s.scalar)
+
+
+@scalar("quote_literal")
+def _quote_literal(args: list[Vec]) -> Vec:
+    s = cast(args[0], T.TEXT, context="explicit")
+    return Vec(_per_row(quote_literal, [s.array], pa.string()), T.TEXT, s.scalar)
+
+
+@scalar("quote_nullable")
+def _quote_nullable(args: list[Vec]) -> Vec:
+    s = cast(args[0], T.TEXT, context="explicit")
+    vals = [("NULL" if x is None else quote_literal(x)) for x in s.array.to_pylist()]
+    return Vec(pa.array(vals, pa.string()), T.TEXT, s.scalar)
+
+
+_FMT_RE = re.compile(r"%(?:(\d+)\$)?(-)?(\d+|\*)?([sIL%])")
+
+
+@scalar("format", nargs=(1, None))
+def _format(args: list[Vec]) -> Vec:
+    fmt = text_arg(args[0], "format", args)
+    rest = [cast(a, T.TEXT, context="explicit") for a in args[1:]]
+    arrays, all_scalar = full([fmt, *rest])
+    cols = [a.to_pylist() for a in arrays]
+
+    # Per-row Python: format() is a small template language
+    def one(f: str, vals: list) -> str:
+        out = []
+        pos = 0
+        nxt = 0
+        for m in _FMT_RE.finditer(f):
+            out.append(f[pos:m.start()])
+            pos = m.end()
+            argn, minus, width, kind = m.groups()
+            if kind == "%":
+                out.append("%")
+                continue
+            if argn is not None:
+                idx = int(argn) - 1
+            else:
+                idx = nxt
+            nxt = idx + 1
+            if idx >= len(vals):
+                raise HeliosError("too few arguments for format()", sqlstate="22023")
+            v = vals[idx]
+            if kind == "s":
+                txt = "" if v is None else v
+            elif kind == "I":
+                if v is None:
+                    raise HeliosError("null values cannot be formatted as an SQL identifier",
+                                      sqlstate="22004")
+                txt = quote_ident(v)
+            else:
+                txt = "NULL" if v is None else quote_literal(v)
+            if width and width != "*":
+                w = int(width)
+                txt = txt.ljust(w) if minus else txt.rjust(w)
+            out.append(txt)
+        tail = f[pos:]
+        if "%" in tail:
+            raise HeliosError("unterminated format() type specifier", sqlstate="22023")
+        out.append(tail)
+        return "".join(out)
+
+    res = []
+    for i in range(len(cols[0])):
+        f = cols[0][i]
+        res.append(None if f is None else one(f, [c[i] for c in cols[1:]]))
+    return Vec(pa.array(res, pa.string()), T.TEXT, all_scalar)
+
+
+# ------------------------------------------------------------------------------- misc strings
+
+@scalar("md5")
+def _md5(args: list[Vec]) -> Vec:
+    v = args[0]
+    # Per-row Python: hashlib
+    if v.type.name == "bytea":
+        return Vec(_per_row(lambda b: hashlib.md5(b).hexdigest(), [v.array], pa.string()), T.TEXT, v.scalar)
+    s = text_arg(v, "md5", args)
+    return Vec(_per_row(lambda x: hashlib.md5(x.encode()).hexdigest(), [s.array], pa.string()), T.TEXT,
+               s.scalar)
+
+
+@scalar("sha256", "sha224", "sha384", "sha512")
+def _sha(args: list[Vec]) -> Vec:
+    raise AssertionError
+
+
+for _alg in ("sha224", "sha256", "sha384", "sha512"):
+    def _mk(alg: str):
+        def impl(args: list[Vec]) -> Vec:
+            v = args[0]
+            if v.type.name not in ("bytea", "unknown"):
+                raise no_function(alg, args)
+            b = cast(v, T.BYTEA)
+            return Vec(_per_row(lambda x: hashlib.new(alg, x).digest(), [b.array], pa.binary()), T.BYTEA,
+                       v.scalar)
+
+        return impl
+
+    _registry._REGISTRY[_alg] = [_registry.FunctionDef(_alg, _mk(_alg), 1, 1)]
+
+
+@scalar("to_hex")
+def _to_hex(args: list[Vec]) -> Vec:
+    v = args[0]
+    if v.type.name not in _INTS:
+        raise no_function("to_hex", args)
+    bits = 64 if v.type.name == "int8" else 32
+    return Vec(_per_row(lambda x: format(x & ((1 << bits) - 1), "x"), [v.array], pa.string()), T.TEXT,
+               v.scalar)
+
+
+@scalar("ascii")
+def _ascii(args: list[Vec]) -> Vec:
+    s = text_arg(args[0], "ascii", args)
+    return Vec(_per_row(lambda x: ord(x[0]) if x else 0, [s.array], pa.int32()), T.INT4, s.scalar)
+
+
+@scalar("chr")
+def _chr(args: list[Vec]) -> Vec:
+    n = int_arg(args[0], "chr", args)
+
+    def one(k):
+        if k == 0:
+            raise HeliosError("null character not permitted", sqlstate="54000")
+        if k < 0 or k > 0x10FFFF:
+            raise HeliosError("requested character too large for encoding", sqlstate="54000")
+        return chr(k)
+
+    return Vec(_per_row(one, [n.array], pa.string()), T.TEXT, n.scalar)
+
+
+@scalar("translate", nargs=3)
+def _translate(args: list[Vec]) -> Vec:
+    s, a, b = (text_arg(x, "translate", args) for x in args)
+    arrays, all_scalar = full([s, a, b])
+
+    def one(x, frm, to):
+        table = {}
+        for i, ch in enumerate(frm):
+            if ch not in table:
+                table[ch] = to[i] if i < len(to) else None
+        return "".join(table.get(ch, ch) or "" if ch in table else ch for ch in x)
+
+    return Vec(_per_row(one, arrays, pa.string()), T.TEXT, all_scalar)
+
+
+@scalar("string_to_array", nargs=(2, 3))
+def _string_to_array(args: list[Vec]) -> Vec:
+    s = text_arg(args[0], "string_to_array", args)
+    d = text_arg(args[1], "string_to_array", args) if args[1].type.name != "unknown" or args[1].value() \
+        is not None else Vec.null(T.TEXT)
+    null_str = text_arg(args[2], "string_to_array", args) if len(args) == 3 else Vec.null(T.TEXT)
+    n = length_of([s, d, null_str])
+    sl, dl, nl = (x.broadcast(n).array.to_pylist() for x in (s, d, null_str))
+    out = []
+    for x, sep, ns in zip(sl, dl, nl, strict=True):
+        if x is None:
+            out.append(None)
+            continue
+        if x == "":
+            out.append([])
+            continue
+        parts = list(x) if sep is None else ([x] if sep == "" else x.split(sep))
+        out.append([None if ns is not None and p == ns else p for p in parts])
+    return Vec(pa.array(out, pa.list_(pa.string())), T.array_of(T.TEXT), all(v.scalar for v in (s, d)))
+
+
+_registry._REGISTRY.pop("sha256", None)
+for _alg in ("sha224", "sha256", "sha384", "sha512"):
+    _registry._REGISTRY[_alg] = [_registry.FunctionDef(_alg, _mk(_alg), 1, 1)]

@@ -197,7 +197,7 @@ _DT_RE = re.compile(
     r"^\s*(?P<date>\d{4,}-\d{1,2}-\d{1,2}|\d{8})?"
     r"(?:(?:\s+|T)?(?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?P<ampm>[ap]m)?)?"
     r"\s*(?P<tz>z|utc|gmt|[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?|[a-z]+/[a-z_]+(?:/[a-z_]+)?)?"
-    r"\s*(?P<bc>bc|ad)?\s*$", re.I)
+    r"\s*(?P<bc>bc|ad)?\s*$", re.IGNORECASE)
 
 
 class _DateTimeSyntax(Exception):
@@ -290,7 +290,7 @@ def _parse_one_timestamp(txt: str, want_tz: bool) -> int:
     if m is None or (m.group("date") is None):
         # "Jan 2 2024 10:00" style: split off a trailing time
         mt = re.fullmatch(r"(.*?)\s+(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*([ap]m)?\s*"
-                          r"(z|utc|gmt|[+-]\d{1,2}(?::?\d{2})?)?", txt.strip(), re.I)
+                          r"(z|utc|gmt|[+-]\d{1,2}(?::?\d{2})?)?", txt.strip(), re.IGNORECASE)
         if mt:
             d = _parse_date_words(mt.group(1))
             t_us = _parse_time_part(mt.group(2), mt.group(3))
