@@ -66,7 +66,7 @@ _PLAIN.tokenizer_class = _PlainTokenizer  # type: ignore[misc]
 _UTILITY_WORDS = {
     "SAVEPOINT", "RELEASE", "ROLLBACK", "ABORT", "BEGIN", "START", "COMMIT", "END",
     "SHOW", "RESET", "SET", "DISCARD", "PREPARE", "EXECUTE", "DEALLOCATE", "VACUUM",
-    "ANALYZE", "CHECKPOINT", "GRANT", "REVOKE", "LISTEN", "UNLISTEN", "NOTIFY",
+    "ANALYZE", "CHECKPOINT", "GRANT", "REVOKE", "LISTEN", "UNLISTEN", "NOTIFY", "COPY",
 }
 _BRANCHY = {"CREATE", "DROP", "ALTER", "MERGE"}
 _ROLE_WORDS = {"ROLE", "USER", "GROUP"}
@@ -453,11 +453,116 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
             c.fail()
         return Utility(kind="explain", args={"analyze": analyze, "verbose": verbose, "body": body,
                                              "body_offset": body_offset})
+    if w == "COPY":
+        return _parse_copy(c)
     if w in _BRANCHY and c.peek_word() == "BRANCH":
         return _parse_branch(c)
     if w in ("CREATE", "ALTER", "DROP") and c.peek_word() in _ROLE_WORDS:
         return _parse_role(c)
     return None
+
+
+def _parse_copy(c: _Cursor) -> Utility:
+    """COPY table [(cols)] | (query)  FROM STDIN|'file' / TO STDOUT|'file'  [[WITH] options]."""
+    c.expect("COPY")
+    args: dict[str, Any] = {"table": None, "columns": [], "query": None, "options": {}}
+    t = c.cur
+    if t is not None and t.token_type == TokenType.L_PAREN:
+        depth, start = 0, t.start + 1
+        while c.cur is not None:
+            tt = c.cur.token_type
+            if tt == TokenType.L_PAREN:
+                depth += 1
+            elif tt == TokenType.R_PAREN:
+                depth -= 1
+                if depth == 0:
+                    args["query"] = c.text[start:c.cur.start]
+                    args["query_offset"] = c.offset + start
+                    c.i += 1
+                    break
+            c.i += 1
+        else:
+            c.fail()
+    else:
+        args["table"] = c.dotted_name()
+        if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
+            c.i += 1
+            while True:
+                args["columns"].append(c.name())
+                if c.cur is not None and c.cur.token_type == TokenType.COMMA:
+                    c.i += 1
+                    continue
+                break
+            if c.cur is None or c.cur.token_type != TokenType.R_PAREN:
+                c.fail()
+            c.i += 1
+    if c.accept("FROM"):
+        args["direction"] = "in"
+    elif c.accept("TO"):
+        args["direction"] = "out"
+    else:
+        c.fail()
+    if c.accept("STDIN") or c.accept("STDOUT"):
+        args["target"] = None
+    elif c.accept("PROGRAM"):
+        args["program"] = c.string()
+        args["target"] = None
+    else:
+        args["target"] = c.string()
+    opts = args["options"]
+    c.accept("WITH")
+    if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
+        c.i += 1
+        while c.cur is not None and c.cur.token_type != TokenType.R_PAREN:
+            key = c.word().lower() or c.name()
+            c.i += 1
+            if key == "force_not_null" or key == "force_null" or key == "force_quote":
+                if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
+                    while c.cur is not None and c.cur.token_type != TokenType.R_PAREN:
+                        c.i += 1
+                    c.i += 1
+                else:
+                    c.value()
+                opts[key] = True
+            elif c.cur is not None and c.cur.token_type not in (TokenType.COMMA, TokenType.R_PAREN):
+                opts[key] = c.value()
+            else:
+                opts[key] = "true"
+            if c.cur is not None and c.cur.token_type == TokenType.COMMA:
+                c.i += 1
+        c.i += 1
+    else:
+        while not c.at_end():
+            w = c.word()
+            c.i += 1
+            if w == "BINARY":
+                opts["format"] = "binary"
+            elif w == "CSV":
+                opts["format"] = "csv"
+            elif w == "HEADER":
+                opts["header"] = "true"
+            elif w in ("DELIMITER", "NULL", "QUOTE", "ESCAPE", "ENCODING"):
+                c.accept("AS")
+                opts[w.lower()] = c.string()
+            elif w == "FREEZE":
+                opts["freeze"] = "true"
+            elif w == "FORCE":
+                c.accept("NOT")
+                c.accept("NULL") or c.accept("QUOTE")
+                if c.cur is not None and c.cur.token_type == TokenType.STAR:
+                    c.i += 1
+                else:
+                    c.name()
+                    while c.cur is not None and c.cur.token_type == TokenType.COMMA:
+                        c.i += 1
+                        c.name()
+            elif w == "OIDS":
+                pass
+            else:
+                c.i -= 1
+                c.fail()
+    c.end()
+    return Utility(kind="copy", args=args)
 
 
 def _chain(c: _Cursor) -> bool:

@@ -152,12 +152,25 @@ class SqlSession(Session):
         self.tx.check_not_failed()
         self._begin_statement()
         try:
-            if isinstance(ast, Utility):
-                return self._utility(st)
-            self.tx.statement_start()
-            return self._dispatch(st, params, prepared)
+            with self._runtime():
+                if isinstance(ast, Utility):
+                    return self._utility(st)
+                self.tx.statement_start()
+                return self._dispatch(st, params, prepared)
         finally:
             self._end_statement()
+
+    def _runtime(self) -> Any:
+        """TimeZone and the transaction clock for the scalar functions (now(), timestamptz I/O)."""
+        import datetime as dt
+
+        from helios_core.sql.functions import runtime
+
+        now = dt.datetime.now(dt.UTC)
+        if self.tx.started_at is None:
+            self.tx.started_at = now
+        return runtime.use(timezone=self.settings_obj.get("timezone"), now=self.tx.started_at,
+                           statement_now=now)
 
     def _begin_statement(self) -> None:
         with self._lock:
@@ -220,16 +233,17 @@ class SqlSession(Session):
     # ------------------------------------------------------------------ queries
     def run_query(self, ast: Any, params: Sequence[Any] = (), prepared: Any = None) -> Result:
         ctx = self.context(params=params, param_types=prepared.param_types if prepared is not None else ())
+        locks = ast.args.get("locks") if isinstance(ast, exp.Select) else None
+        if locks:
+            from helios_core.sql import dml
+
+            if dml.lock_selected_rows(self, ast, ctx, locks):
+                ctx.txn.new_statement()  # READ COMMITTED: return the newest versions of locked rows
         if prepared is not None and prepared.plan is not None:
             plan = prepared.plan
         else:
             plan = self.plan_query(ast, ctx)
         batches = list(plan.execute(ctx))
-        locks = ast.args.get("locks") if isinstance(ast, exp.Select) else None
-        if locks:
-            from helios_core.sql import dml
-
-            dml.lock_selected_rows(self, ast, ctx, locks)
         rows = sum(b.num_rows for b in batches)
         cols = [result_column(n, t) for n, t in plan.columns]
         return Result(command_tag=f"SELECT {rows}", columns=cols, batches=batches)
@@ -308,6 +322,11 @@ class SqlSession(Session):
             return Result(command_tag="DISCARD " + a["what"].upper().replace("TEMPORARY", "TEMP"))
         if k == "noop":
             return Result(command_tag=a["tag"])
+        if k == "copy":
+            from helios_core.sql import copy
+
+            self.tx.statement_start()
+            return copy.start(self, u)
         if k == "prepare":
             from helios_core.sql import prepared
 

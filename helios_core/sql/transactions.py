@@ -40,6 +40,7 @@ class TransactionState:
         self.read_only: bool | None = None
         self.savepoints: list[tuple[str, Any, Any]] = []  # (name, storage token, settings snapshot)
         self.wrote_ddl = False
+        self.started_at: Any = None  # datetime of the transaction's first statement (now())
 
     # ------------------------------------------------------------------ status
     @property
@@ -149,6 +150,7 @@ class TransactionState:
         self.read_only = None
         self.savepoints = []
         ddl, self.wrote_ddl = self.wrote_ddl, False
+        self.started_at = None
         try:
             if txn is not None:
                 if commit:

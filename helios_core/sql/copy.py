@@ -1,0 +1,278 @@
+"""COPY: bulk load and unload.
+
+``COPY t [(cols)] FROM STDIN`` returns a Result whose ``copy`` (CopySpec) tells the protocol
+which columns and Arrow schema to decode the client's data into; the protocol then calls
+``session.copy_in(spec, batches)`` and the batches go straight into storage (defaults for
+absent columns, constraints checked per batch). ``COPY t|(query) TO STDOUT`` returns the
+rows as batches with the CopySpec for the encoder. Server-side files (``FROM '/path'`` /
+``TO '/path'``) are read and written here in text or CSV format (superuser only in
+PostgreSQL; here any role, as the server runs with the user's own rights).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
+from helios_core.session import CopySpec, Result
+from helios_core.sql import dialect
+
+
+def _bool_opt(v: Any) -> bool:
+    return str(v).lower() in ("true", "on", "1", "yes", "")
+
+
+def _spec_options(opts: dict) -> dict:
+    fmt = str(opts.get("format", "text")).lower()
+    if fmt not in ("text", "csv", "binary"):
+        raise HeliosError(f'COPY format "{fmt}" not recognized', sqlstate="22023")
+    delimiter = opts.get("delimiter")
+    if delimiter is None:
+        delimiter = "," if fmt == "csv" else "\t"
+    null = opts.get("null")
+    if null is None:
+        null = "" if fmt == "csv" else "\\N"
+    quote = opts.get("quote", '"')
+    escape = opts.get("escape")
+    if fmt == "csv" and escape is None:
+        escape = quote
+    if fmt == "binary" and ("delimiter" in opts or "null" in opts):
+        raise HeliosError("cannot specify DELIMITER in BINARY mode", sqlstate="42601")
+    if len(delimiter) != 1:
+        raise HeliosError("COPY delimiter must be a single one-byte character", sqlstate="0A000")
+    return {"format": fmt, "delimiter": delimiter, "null": null, "header": _bool_opt(opts["header"])
+            if "header" in opts else False, "quote": quote, "escape": escape}
+
+
+def start(session: Any, u: Any) -> Result:
+    """Run a COPY statement up to the data transfer."""
+    from helios_core.sql.dml import column_types
+    from helios_core.sql.session_impl import result_column
+
+    a = u.args
+    o = _spec_options(a["options"])
+    txn = session.tx.current()
+    if a.get("program"):
+        raise FeatureNotSupported("COPY ... PROGRAM is not supported")
+    if a["query"] is not None:
+        if a["direction"] == "in":
+            raise HeliosError("COPY (query) FROM is not supported", sqlstate="42601")
+        stmts = dialect.parse(a["query"])
+        ctx = session.context(txn)
+        plan = session.plan_query(stmts[0].ast, ctx)
+        batches = list(plan.execute(ctx))
+        cols = [result_column(n, t) for n, t in plan.columns]
+        spec = CopySpec(table="", columns=[n for n, _ in plan.columns], direction="out",
+                        arrow_schema=plan.schema, column_types=cols, **o)
+        return _out(session, spec, batches, a.get("target"))
+    parts = a["table"].split(".")
+    schema, name = (parts[0], parts[1]) if len(parts) == 2 else (None, parts[0])
+    if schema is None:
+        for s in session.search_path():
+            if txn.get_table(s, name) is not None:
+                schema = s
+                break
+    tdef = txn.get_table(schema, name) if schema else None
+    if tdef is None:
+        if schema and txn.catalog_get("view", f"{schema}.{name}") is not None and a["direction"] == "out":
+            raise HeliosError(f'cannot copy from view "{name}"', sqlstate="42809",
+                              hint="Try the COPY (SELECT ...) TO variant.")
+        raise UndefinedTable(f'relation "{name}" does not exist')
+    ctypes = dict(column_types(tdef))
+    names = a["columns"] or [c.name for c in tdef.columns]
+    for n in names:
+        if n not in ctypes:
+            raise UndefinedColumn(f'column "{n}" of relation "{name}" does not exist')
+    fields = [pa.field(n, ctypes[n].arrow_type) for n in names]
+    spec = CopySpec(table=f"{tdef.schema}.{tdef.name}", columns=list(names), direction=a["direction"],
+                    arrow_schema=pa.schema(fields), column_types=[result_column(n, ctypes[n]) for n in names],
+                    **o)
+    if a["direction"] == "in":
+        if a.get("target"):
+            return _copy_from_file(session, spec, a["target"])
+        return Result(command_tag="COPY", copy=spec)
+    batches = [b.select(names) if b.num_columns != len(names) or b.schema.names != names else b
+               for b in txn.scan(tdef.schema, tdef.name, columns=names) if b.num_rows]
+    return _out(session, spec, batches, a.get("target"))
+
+
+def _out(session: Any, spec: CopySpec, batches: list[pa.RecordBatch], target: str | None) -> Result:
+    rows = sum(b.num_rows for b in batches)
+    if target:
+        _write_file(spec, batches, target)
+        return Result(command_tag=f"COPY {rows}")
+    return Result(command_tag=f"COPY {rows}", columns=spec.column_types, batches=batches, copy=spec)
+
+
+def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
+    """Insert the decoded batches (Arrow, columns as ``spec.arrow_schema``) into the table."""
+    from helios_core.sql import constraints
+    from helios_core.sql.dml import _arrow_schema, assign, column_types, default_array
+    from helios_core.sql.functions.vec import Vec
+
+    txn = session.tx.current()
+    schema, name = spec.table.split(".", 1)
+    tdef = txn.get_table(schema, name)
+    if tdef is None:
+        raise UndefinedTable(f'relation "{name}" does not exist')
+    ctypes = column_types(tdef)
+    index = {n: i for i, (n, _) in enumerate(ctypes)}
+    ctx = session.context(txn)
+    check = bool(tdef.options.get("checks") or tdef.options.get("unique") or tdef.options.get("foreign_keys")
+                 or tdef.options.get("column_overrides"))
+    table_schema = _arrow_schema(tdef)
+    total = 0
+    for batch in batches:
+        session.check_cancel()
+        if isinstance(batch, pa.Table):
+            batch = batch.combine_chunks().to_batches()[0] if batch.num_rows else None
+        if batch is None or batch.num_rows == 0:
+            continue
+        n = batch.num_rows
+        full: list[Any] = [None] * len(ctypes)
+        for j, cname in enumerate(spec.columns):
+            ci = index[cname]
+            arr = batch.column(j)
+            t = ctypes[ci][1]
+            if arr.type != t.arrow_type:
+                src = __import__("helios_core.sql.types", fromlist=["TEXT"]).TEXT if pa.types.is_string(
+                    arr.type) else None
+                arr = assign(Vec(arr, src) if src is not None else Vec.of(arr), t, n, cname)
+            full[ci] = arr
+        for ci in range(len(ctypes)):
+            if full[ci] is None:
+                full[ci] = default_array(session, txn, tdef, ci, n, ctx)
+        rb = pa.RecordBatch.from_arrays(full, schema=table_schema)
+        if check:
+            constraints.check_new_rows(session, txn, ctx, tdef, rb)
+        txn.insert(tdef.schema, tdef.name, rb)
+        total += n
+    return Result(command_tag=f"COPY {total}")
+
+
+# ------------------------------------------------------------------------------------ server files
+def _unescape_text(s: str) -> str:
+    out = []
+    i = 0
+    simple = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
+    while i < len(s):
+        ch = s[i]
+        if ch != "\\" or i + 1 >= len(s):
+            out.append(ch)
+            i += 1
+            continue
+        nxt = s[i + 1]
+        if nxt in simple:
+            out.append(simple[nxt])
+            i += 2
+        elif nxt in "01234567":
+            j = i + 1
+            while j < len(s) and j < i + 4 and s[j] in "01234567":
+                j += 1
+            out.append(chr(int(s[i + 1:j], 8)))
+            i = j
+        elif nxt == "x" and i + 2 < len(s):
+            j = i + 2
+            while j < len(s) and j < i + 4 and s[j] in "0123456789abcdefABCDEF":
+                j += 1
+            out.append(chr(int(s[i + 2:j], 16)) if j > i + 2 else "x")
+            i = j
+        else:
+            out.append(nxt)
+            i += 2
+    return "".join(out)
+
+
+def parse_text_rows(data: str, spec: CopySpec) -> list[list[str | None]]:
+    """PostgreSQL text format: one row per line, delimiter-separated, NULL marker, backslash escapes."""
+    rows = []
+    lines = data.split("\n")
+    if spec.header and lines:
+        lines = lines[1:]
+    for line in lines:
+        if line.endswith("\r"):
+            line = line[:-1]
+        if line == "\\.":
+            break
+        if line == "" and len(spec.columns) != 1:
+            continue
+        fields = line.split(spec.delimiter or "\t")
+        rows.append([None if f == spec.null else _unescape_text(f) for f in fields])
+    return rows
+
+
+def _copy_from_file(session: Any, spec: CopySpec, path: str) -> Result:
+    from helios_core.sql import types
+
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise HeliosError(f'could not open file "{path}" for reading: {e.strerror}', sqlstate="58P01") from None
+    ncols = len(spec.columns)
+    if spec.format == "csv":
+        names = [f"c{i}" for i in range(ncols)]
+        table = pacsv.read_csv(
+            io.BytesIO(raw),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 if spec.header else 0),
+            parse_options=pacsv.ParseOptions(delimiter=spec.delimiter or ",", quote_char=spec.quote or '"'),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 null_values=[spec.null or ""], strings_can_be_null=True,
+                                                 quoted_strings_can_be_null=False))
+        columns = [table.column(i).combine_chunks() for i in range(ncols)]
+    elif spec.format == "text":
+        rows = parse_text_rows(raw.decode("utf-8"), spec)
+        for r in rows:
+            if len(r) > ncols:
+                raise HeliosError("extra data after last expected column", sqlstate="22P04")
+            if len(r) < ncols:
+                raise HeliosError(f'missing data for column "{spec.columns[len(r)]}"', sqlstate="22P04")
+        columns = [pa.array([r[i] for r in rows], pa.string()) for i in range(ncols)]
+    else:
+        raise FeatureNotSupported("COPY FROM a file in binary format is not supported")
+    from helios_core.sql.dml import assign
+    from helios_core.sql.functions.vec import Vec
+
+    n = len(columns[0]) if columns else 0
+    arrays = [assign(Vec(c, types.TEXT), t_of(spec, i), n, spec.columns[i]) for i, c in enumerate(columns)]
+    batch = pa.RecordBatch.from_arrays(arrays, schema=spec.arrow_schema)
+    return copy_in(session, spec, iter([batch]))
+
+
+def t_of(spec: CopySpec, i: int) -> Any:
+    from helios_core.sql import types
+
+    c = spec.column_types[i]
+    t = types.type_by_oid(c.type_oid)
+    return types.type_from_name(c.type_name) if c.typmod != -1 else t
+
+
+def _write_file(spec: CopySpec, batches: list[pa.RecordBatch], path: str) -> None:
+    from helios_core.sql import functions as F
+    from helios_core.sql.functions.vec import Vec
+
+    lines = []
+    if spec.header:
+        lines.append((spec.delimiter or "\t").join(spec.columns))
+    for b in batches:
+        texts = []
+        for i in range(b.num_columns):
+            t = t_of(spec, i)
+            texts.append(F.cast(Vec(b.column(i), t), __import__("helios_core.sql.types", fromlist=["TEXT"]).TEXT,
+                                context="explicit").array.to_pylist())
+        for row in zip(*texts, strict=True):
+            lines.append((spec.delimiter or "\t").join(spec.null if v is None else _escape_text(v) for v in row))
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + ("\n" if lines else ""))
+    except OSError as e:
+        raise HeliosError(f'could not open file "{path}" for writing: {e.strerror}', sqlstate="58P01") from None
+
+
+def _escape_text(v: str) -> str:
+    return v.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")

@@ -1,0 +1,1013 @@
+"""DDL: tables, schemas, indexes, views, sequences, databases, branches and roles.
+
+How SQL objects map onto the storage catalog of the session's branch:
+
+- table: storage TableDef. ``ColumnDef.metadata``: ``sql_type`` (format_type spelling),
+  ``default`` (expression SQL text), ``identity`` ("always" | "by default"),
+  ``sequence`` (key of the sequence a SERIAL/IDENTITY column draws from).
+  ``TableDef.options``: ``pk_name``, ``unique`` [{name, columns}], ``checks`` [{name, expr}],
+  ``foreign_keys`` [{name, columns, ref_schema, ref_table, ref_columns, on_delete, on_update}].
+- schema: kind "schema", key name.  view: kind "view", key "schema.name", {"sql", "columns"}.
+- index: kind "index", key "schema.name", {"schema", "name", "table", "columns", "unique",
+  "constraint"}; unique indexes are enforced (constraints.py) through the table's "unique" list.
+- sequence: kind "sequence" (see sequences.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlglot import exp
+
+from helios_core.errors import (
+    DuplicateObject,
+    DuplicateTable,
+    FeatureNotSupported,
+    HeliosError,
+    UndefinedColumn,
+    UndefinedObject,
+    UndefinedTable,
+)
+from helios_core.session import Result
+from helios_core.sql import sequences
+from helios_core.sql.dialect import Utility, to_sql
+
+
+class DependentObjectsStillExist(HeliosError):
+    sqlstate = "2BP01"
+
+
+class InvalidTableDefinition(HeliosError):
+    sqlstate = "42P16"
+
+
+class InvalidSchemaName(HeliosError):
+    sqlstate = "3F000"
+
+
+class ActiveSqlTransaction(HeliosError):
+    sqlstate = "25001"
+
+
+_SERIALS = {"SERIAL": ("integer", "int4"), "SMALLSERIAL": ("smallint", "int2"), "BIGSERIAL": ("bigint", "int8")}
+
+
+def ident(node: Any) -> str:
+    """An identifier's name: unquoted names fold to lower case."""
+    if node is None:
+        return ""
+    if isinstance(node, exp.Identifier):
+        return node.this if node.quoted else node.this.lower()
+    if isinstance(node, exp.Column):
+        return ident(node.this)
+    if isinstance(node, str):
+        return node.lower()
+    return ident(node.this) if hasattr(node, "this") and not isinstance(node.this, str) else str(
+        node.name).lower()
+
+
+def table_name(session: Any, table: exp.Table, txn: Any = None, *, for_create: bool = False) -> tuple[str, str]:
+    """(schema, name) of a table reference; unqualified: the current schema (create) or search."""
+    name = ident(table.this)
+    if table.args.get("db") is not None:
+        return ident(table.args["db"]), name
+    if for_create:
+        return session.current_schema(txn), name
+    txn = txn or session.tx.current()
+    for schema in session.search_path():
+        if txn.get_table(schema, name) is not None:
+            return schema, name
+    return session.current_schema(txn), name
+
+
+def relation_kind(txn: Any, schema: str, name: str) -> str | None:
+    if txn.get_table(schema, name) is not None:
+        return "table"
+    if txn.catalog_get("view", f"{schema}.{name}") is not None:
+        return "view"
+    if txn.catalog_get("sequence", f"{schema}.{name}") is not None:
+        return "sequence"
+    if txn.catalog_get("index", f"{schema}.{name}") is not None:
+        return "index"
+    return None
+
+
+def execute(session: Any, ast: Any, text: str) -> Result:
+    if isinstance(ast, exp.Create):
+        return _create(session, ast, text)
+    if isinstance(ast, exp.Drop):
+        return _drop(session, ast)
+    if isinstance(ast, exp.Alter):
+        return _alter(session, ast)
+    if isinstance(ast, exp.TruncateTable):
+        return _truncate(session, ast)
+    raise FeatureNotSupported("statement not supported")
+
+
+# ---------------------------------------------------------------------------------------- CREATE
+def _create(session: Any, ast: exp.Create, text: str) -> Result:
+    kind = (ast.args.get("kind") or "").upper()
+    if kind == "TABLE":
+        return create_table(session, ast)
+    if kind == "SCHEMA":
+        return _create_schema(session, ast)
+    if kind == "VIEW":
+        return _create_view(session, ast, text)
+    if kind == "INDEX":
+        return _create_index(session, ast)
+    if kind == "SEQUENCE":
+        return _create_sequence(session, ast)
+    if kind == "DATABASE":
+        if session.tx.in_block:
+            raise ActiveSqlTransaction("CREATE DATABASE cannot run inside a transaction block")
+        name = ident(ast.this.this)
+        if name in session.engine.store.list_databases():
+            raise HeliosError(f'database "{name}" already exists', sqlstate="42P04")
+        session.engine.store.create_database(name)
+        session.engine._ensure_public_schema(name)
+        return Result(command_tag="CREATE DATABASE")
+    raise FeatureNotSupported(f"CREATE {kind} is not supported")
+
+
+def _column_type(dt: exp.DataType) -> tuple[Any, str | None]:
+    """(SqlType, serial kind or None) of a column's declared type."""
+    from helios_core.sql import types
+
+    name = dt.this.name if hasattr(dt.this, "name") else str(dt.this)
+    if name.upper() in _SERIALS:
+        return types.type_from_name(_SERIALS[name.upper()][0]), name.upper()
+    return types.type_from_sqlglot(dt), None
+
+
+def _constraint_name(table: str, cols: list[str], suffix: str) -> str:
+    return f"{table}_{'_'.join(cols)}_{suffix}" if cols else f"{table}_{suffix}"
+
+
+def _fk_action(options: list[Any], which: str) -> str:
+    for o in options or []:
+        text = (o.sql() if hasattr(o, "sql") else str(o)).upper()
+        if text.startswith(f"ON {which.upper()} "):
+            return text[len(which) + 4:].strip().lower()
+    return "no action"
+
+
+def _reference(session: Any, txn: Any, ref: exp.Reference, cols: list[str], name: str,
+               self_table: tuple[str, str] | None = None, self_pk: list[str] | None = None) -> dict:
+    target = ref.this
+    tbl = target.this if isinstance(target, exp.Schema) else target
+    ref_cols = [ident(c) for c in target.expressions] if isinstance(target, exp.Schema) else []
+    schema, rname = table_name(session, tbl, txn)
+    if self_table is not None and (schema, rname) == self_table:
+        ref_pk = self_pk or []
+    else:
+        tdef = txn.get_table(schema, rname)
+        if tdef is None:
+            raise UndefinedTable(f'relation "{rname}" does not exist')
+        ref_pk = list(tdef.primary_key)
+        if ref_cols:
+            uniques = [u["columns"] for u in tdef.options.get("unique", [])]
+            if sorted(ref_cols) != sorted(ref_pk) and sorted(ref_cols) not in [sorted(u) for u in uniques]:
+                raise HeliosError(f'there is no unique constraint matching given keys for referenced table '
+                                  f'"{rname}"', sqlstate="42830")
+    if not ref_cols:
+        if not ref_pk:
+            raise HeliosError(f'there is no primary key for referenced table "{rname}"', sqlstate="42830")
+        ref_cols = list(ref_pk)
+    if len(ref_cols) != len(cols):
+        raise HeliosError("number of referencing and referenced columns for foreign key disagree",
+                          sqlstate="42830")
+    opts = ref.args.get("options") or []
+    return {"name": name, "columns": cols, "ref_schema": schema, "ref_table": rname, "ref_columns": ref_cols,
+            "on_delete": _fk_action(opts, "delete"), "on_update": _fk_action(opts, "update")}
+
+
+def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: list[Any]) -> dict[str, Any]:
+    """ColumnDefs, primary key and constraint options from CREATE TABLE's element list."""
+    from helios_core.storage import ColumnDef
+
+    cols: list[Any] = []
+    pk: list[str] = []
+    pk_name = f"{tname}_pkey"
+    uniques: list[dict] = []
+    checks: list[dict] = []
+    fks: list[dict] = []
+    seqs: list[dict] = []
+    pending_refs: list[tuple[exp.Reference, list[str], str]] = []
+
+    def add_unique(names: list[str], cname: str | None) -> None:
+        uniques.append({"name": cname or _constraint_name(tname, names, "key"), "columns": names})
+
+    for el in elements:
+        if isinstance(el, exp.ColumnDef):
+            cname = ident(el.this)
+            kind = el.args.get("kind")
+            if kind is None:
+                raise HeliosError(f'column "{cname}" has no type', sqlstate="42601")
+            sql_type, serial = _column_type(kind)
+            md: dict[str, str] = {"sql_type": sql_type.sql_name()}
+            nullable = True
+            if serial:
+                seq_name = f"{tname}_{cname}_seq"
+                seqs.append(sequences.make_definition(schema, seq_name, data_type=_SERIALS[serial][0],
+                                                      owned_by=f"{schema}.{tname}.{cname}"))
+                md["default"] = f"nextval('{seq_name}'::regclass)"
+                md["sequence"] = f"{schema}.{seq_name}"
+                nullable = False
+            for c in el.args.get("constraints") or []:
+                k = c.args.get("kind")
+                con_name = ident(c.this) if c.this is not None else None
+                if isinstance(k, exp.NotNullColumnConstraint):
+                    nullable = bool(k.args.get("allow_null"))
+                elif isinstance(k, exp.PrimaryKeyColumnConstraint):
+                    if pk:
+                        raise InvalidTableDefinition(
+                            f'multiple primary keys for table "{tname}" are not allowed')
+                    pk = [cname]
+                    if con_name:
+                        pk_name = con_name
+                    nullable = False
+                elif isinstance(k, exp.UniqueColumnConstraint):
+                    add_unique([cname], con_name)
+                elif isinstance(k, exp.DefaultColumnConstraint):
+                    md["default"] = to_sql(k.this)
+                elif isinstance(k, exp.CheckColumnConstraint):
+                    checks.append({"name": con_name or f"{tname}_{cname}_check", "expr": to_sql(k.this)})
+                elif isinstance(k, exp.Reference):
+                    pending_refs.append((k, [cname], con_name or f"{tname}_{cname}_fkey"))
+                elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
+                    seq_name = f"{tname}_{cname}_seq"
+                    start = k.args.get("start")
+                    inc = k.args.get("increment")
+                    seqs.append(sequences.make_definition(
+                        schema, seq_name, data_type=_seq_type(sql_type),
+                        start=sequences._int_of(start) if start is not None else None,
+                        increment=sequences._int_of(inc) if inc is not None else 1,
+                        owned_by=f"{schema}.{tname}.{cname}"))
+                    md["identity"] = "always" if k.this else "by default"
+                    md["default"] = f"nextval('{seq_name}'::regclass)"
+                    md["sequence"] = f"{schema}.{seq_name}"
+                    nullable = False
+                elif isinstance(k, (exp.CollateColumnConstraint, exp.CommentColumnConstraint)):
+                    pass
+                elif k is None:
+                    pass
+                else:
+                    raise FeatureNotSupported(f"column constraint {k.key} is not supported")
+            cols.append(ColumnDef(cname, sql_type.arrow_type, nullable, md))
+        else:
+            con_name = None
+            items = [el]
+            if isinstance(el, exp.Constraint):
+                con_name = ident(el.this)
+                items = list(el.expressions)
+            for item in items:
+                if isinstance(item, exp.PrimaryKey):
+                    if pk:
+                        raise InvalidTableDefinition(f'multiple primary keys for table "{tname}" are not allowed')
+                    pk = [ident(c.this if isinstance(c, exp.Ordered) else c) for c in item.expressions]
+                    if con_name:
+                        pk_name = con_name
+                elif isinstance(item, exp.UniqueColumnConstraint):
+                    sch = item.this
+                    names = [ident(c) for c in (sch.expressions if sch is not None else [])]
+                    add_unique(names, con_name)
+                elif isinstance(item, exp.CheckColumnConstraint):
+                    refs = sorted({ident(c) for c in item.this.find_all(exp.Column)})
+                    default = f"{tname}_{refs[0]}_check" if len(refs) == 1 else f"{tname}_check"
+                    checks.append({"name": con_name or default, "expr": to_sql(item.this)})
+                elif isinstance(item, exp.ForeignKey):
+                    names = [ident(c) for c in item.expressions]
+                    pending_refs.append((item.args["reference"], names,
+                                         con_name or _constraint_name(tname, names, "fkey")))
+                elif isinstance(item, exp.LikeProperty):
+                    src_schema, src_name = table_name(session, item.this, txn)
+                    src = txn.get_table(src_schema, src_name)
+                    if src is None:
+                        raise UndefinedTable(f'relation "{src_name}" does not exist')
+                    for c in src.columns:
+                        md = {k: v for k, v in c.metadata.items() if k == "sql_type"}
+                        cols.append(ColumnDef(c.name, c.type, c.nullable, md))
+                else:
+                    raise FeatureNotSupported(f"table constraint {item.key} is not supported")
+    names = [c.name for c in cols]
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            raise HeliosError(f'column "{n}" specified more than once', sqlstate="42701")
+        seen.add(n)
+    for k in pk + [c for u in uniques for c in u["columns"]]:
+        if k not in names:
+            raise UndefinedColumn(f'column "{k}" named in key does not exist')
+    for ref, fk_cols, fk_name in pending_refs:
+        for c in fk_cols:
+            if c not in names:
+                raise UndefinedColumn(f'column "{c}" referenced in foreign key constraint does not exist')
+        fks.append(_reference(session, txn, ref, fk_cols, fk_name, (schema, tname), pk))
+    # each unique constraint is also an index record
+    uniq_out = [u for u in uniques if sorted(u["columns"]) != sorted(pk)]
+    options: dict[str, Any] = {"pk_name": pk_name}
+    if uniq_out:
+        options["unique"] = uniq_out
+    if checks:
+        options["checks"] = checks
+    if fks:
+        options["foreign_keys"] = fks
+    return {"columns": cols, "primary_key": pk, "options": options, "sequences": seqs}
+
+
+def _seq_type(sql_type: Any) -> str:
+    return {"int2": "smallint", "int4": "integer"}.get(sql_type.name, "bigint")
+
+
+def create_table(session: Any, ast: exp.Create) -> Result:
+    txn = session.tx.current()
+    exists_ok = bool(ast.args.get("exists"))
+    target = ast.this
+    if isinstance(target, exp.Schema):
+        table = target.this
+        elements = list(target.expressions)
+    else:
+        table = target
+        elements = []
+    schema, name = table_name(session, table, txn, for_create=True)
+    _check_schema(txn, schema)
+    if txn.get_table(schema, name) is not None or relation_kind(txn, schema, name) is not None:
+        if exists_ok:
+            return Result(command_tag="CREATE TABLE", notices=[
+                f'relation "{name}" already exists, skipping'])
+        raise DuplicateTable(f'relation "{name}" already exists')
+    query = ast.args.get("expression")
+    if query is not None:
+        return _create_table_as(session, txn, schema, name, query, elements)
+    spec = build_columns(session, txn, schema, name, elements)
+    for d in spec["sequences"]:
+        txn.catalog_put("sequence", f"{schema}.{d['name']}", d)
+    txn.create_table(schema, name, spec["columns"], primary_key=spec["primary_key"] or None,
+                     options=spec["options"])
+    _record_constraint_indexes(txn, schema, name, spec["primary_key"], spec["options"])
+    return Result(command_tag="CREATE TABLE")
+
+
+def _record_constraint_indexes(txn: Any, schema: str, name: str, pk: list[str], options: dict) -> None:
+    if pk:
+        iname = options.get("pk_name") or f"{name}_pkey"
+        txn.catalog_put("index", f"{schema}.{iname}", {"schema": schema, "name": iname, "table": name,
+                                                       "columns": pk, "unique": True, "primary": True,
+                                                       "constraint": True})
+    for u in options.get("unique", []):
+        txn.catalog_put("index", f"{schema}.{u['name']}", {"schema": schema, "name": u["name"], "table": name,
+                                                          "columns": u["columns"], "unique": True,
+                                                          "primary": False, "constraint": True})
+
+
+def _create_table_as(session: Any, txn: Any, schema: str, name: str, query: Any, elements: list) -> Result:
+    from helios_core.storage import ColumnDef
+
+    ctx = session.context(txn)
+    plan = session.plan_query(query, ctx)
+    names = [ident(e) for e in elements] if elements else [n for n, _ in plan.columns]
+    cols = []
+    for n, (_, t) in zip(names, plan.columns, strict=False):
+        from helios_core.sql import types
+
+        if t.name == "unknown":
+            t = types.TEXT
+        cols.append(ColumnDef(n, t.arrow_type, True, {"sql_type": t.sql_name()}))
+    txn.create_table(schema, name, cols, options={"pk_name": f"{name}_pkey"})
+    count = 0
+    import pyarrow as pa
+
+    for batch in plan.execute(ctx):
+        arrays = [batch.column(i) for i in range(len(cols))]
+        rb = pa.RecordBatch.from_arrays(
+            [a.cast(c.type) if a.type != c.type else a for a, c in zip(arrays, cols, strict=True)],
+            names=[c.name for c in cols])
+        txn.insert(schema, name, rb)
+        count += rb.num_rows
+    return Result(command_tag=f"SELECT {count}")
+
+
+def _check_schema(txn: Any, schema: str) -> None:
+    if schema not in ("public", "pg_catalog") and txn.catalog_get("schema", schema) is None:
+        raise InvalidSchemaName(f'schema "{schema}" does not exist')
+
+
+def _create_schema(session: Any, ast: exp.Create) -> Result:
+    txn = session.tx.current()
+    t = ast.this
+    name = ident(t.args.get("db") or t.this)
+    if txn.catalog_get("schema", name) is not None or name in ("pg_catalog", "information_schema"):
+        if ast.args.get("exists"):
+            return Result(command_tag="CREATE SCHEMA", notices=[f'schema "{name}" already exists, skipping'])
+        raise DuplicateObject(f'schema "{name}" already exists', sqlstate="42P06")
+    txn.catalog_put("schema", name, {"name": name, "owner": session.user})
+    return Result(command_tag="CREATE SCHEMA")
+
+
+def _create_view(session: Any, ast: exp.Create, text: str) -> Result:
+    txn = session.tx.current()
+    target = ast.this
+    cols: list[str] = []
+    if isinstance(target, exp.Schema):
+        cols = [ident(c) for c in target.expressions]
+        target = target.this
+    schema, name = table_name(session, target, txn, for_create=True)
+    _check_schema(txn, schema)
+    key = f"{schema}.{name}"
+    query = ast.args.get("expression")
+    existing = txn.catalog_get("view", key)
+    if existing is not None and not ast.args.get("replace"):
+        if ast.args.get("exists"):
+            return Result(command_tag="CREATE VIEW")
+        raise DuplicateTable(f'relation "{name}" already exists')
+    if existing is None and relation_kind(txn, schema, name) is not None:
+        raise DuplicateTable(f'relation "{name}" already exists')
+    # validate now (unknown tables/columns are errors at CREATE VIEW time, as in PostgreSQL)
+    plan = session.plan_query(query, session.context(txn))
+    out_names = cols or [n for n, _ in plan.columns]
+    if cols and len(cols) > len(plan.columns):
+        raise HeliosError("CREATE VIEW specifies more column names than columns", sqlstate="42601")
+    txn.catalog_put("view", key, {"schema": schema, "name": name, "sql": to_sql(query),
+                                  "columns": out_names})
+    return Result(command_tag="CREATE VIEW")
+
+
+def _create_index(session: Any, ast: exp.Create) -> Result:
+    txn = session.tx.current()
+    idx = ast.this
+    table = idx.args.get("table")
+    schema, tname = table_name(session, table, txn)
+    tdef = txn.get_table(schema, tname)
+    if tdef is None:
+        raise UndefinedTable(f'relation "{tname}" does not exist')
+    params = idx.args.get("params")
+    cols: list[str] = []
+    for c in (params.args.get("columns") if params is not None else []) or []:
+        node = c.this if isinstance(c, exp.Ordered) else c
+        if isinstance(node, exp.Column):
+            cname = ident(node)
+            if tdef.column(cname) is None:
+                raise UndefinedColumn(f'column "{cname}" does not exist')
+            cols.append(cname)
+        else:
+            cols.append(to_sql(node))
+    iname = ident(idx.this) if idx.this is not None else _constraint_name(tname, cols, "idx")
+    key = f"{schema}.{iname}"
+    if txn.catalog_get("index", key) is not None or relation_kind(txn, schema, iname) is not None:
+        if ast.args.get("exists"):
+            return Result(command_tag="CREATE INDEX", notices=[f'relation "{iname}" already exists, skipping'])
+        raise DuplicateTable(f'relation "{iname}" already exists')
+    unique = bool(ast.args.get("unique"))
+    if unique:
+        from helios_core.sql import constraints
+
+        constraints.check_existing_unique(session, txn, tdef, cols, iname)
+        uniq = list(tdef.options.get("unique", [])) + [{"name": iname, "columns": cols, "index_only": True}]
+        txn.alter_table(schema, tname, options={"unique": uniq})
+    txn.catalog_put("index", key, {"schema": schema, "name": iname, "table": tname, "columns": cols,
+                                   "unique": unique, "primary": False, "constraint": False})
+    return Result(command_tag="CREATE INDEX")
+
+
+def _create_sequence(session: Any, ast: exp.Create) -> Result:
+    txn = session.tx.current()
+    schema, name = table_name(session, ast.this, txn, for_create=True)
+    _check_schema(txn, schema)
+    key = f"{schema}.{name}"
+    if relation_kind(txn, schema, name) is not None:
+        if ast.args.get("exists"):
+            return Result(command_tag="CREATE SEQUENCE", notices=[f'relation "{name}" already exists, skipping'])
+        raise DuplicateTable(f'relation "{name}" already exists')
+    props = None
+    for p in (ast.args.get("properties").expressions if ast.args.get("properties") else []):
+        if isinstance(p, exp.SequenceProperties):
+            props = p
+    d = sequences.definition_from_options(schema, name, props, ast.args.get("expression"))
+    txn.catalog_put("sequence", key, d)
+    return Result(command_tag="CREATE SEQUENCE")
+
+
+# ---------------------------------------------------------------------------------------- DROP
+def _drop(session: Any, ast: exp.Drop) -> Result:
+    kind = (ast.args.get("kind") or "").upper()
+    txn = session.tx.current()
+    if_exists = bool(ast.args.get("exists"))
+    cascade = bool(ast.args.get("cascade"))
+    notices: list[str] = []
+    tag = f"DROP {kind}"
+    if kind == "DATABASE":
+        if session.tx.in_block:
+            raise ActiveSqlTransaction("DROP DATABASE cannot run inside a transaction block")
+        for t in ast.args.get("tables") or [ast.this]:
+            name = ident(t.this)
+            if name not in session.engine.list_databases():
+                if if_exists:
+                    notices.append(f'database "{name}" does not exist, skipping')
+                    continue
+                raise HeliosError(f'database "{name}" does not exist', sqlstate="3D000")
+            if name == session.database:
+                raise HeliosError("cannot drop the currently open database", sqlstate="55006")
+            if any(s.database == name for s in list(session.engine.sessions.values())):
+                raise HeliosError(f'database "{name}" is being accessed by other users', sqlstate="55006")
+            session.engine.store.drop_database(name)
+        return Result(command_tag=tag, notices=notices)
+    if kind == "SCHEMA":
+        for t in ast.args.get("tables") or []:
+            name = ident(t.args.get("db") or t.this)
+            if txn.catalog_get("schema", name) is None:
+                if if_exists:
+                    notices.append(f'schema "{name}" does not exist, skipping')
+                    continue
+                raise UndefinedObject(f'schema "{name}" does not exist', sqlstate="3F000")
+            contents = [t for t in txn.list_tables(name)]
+            views = [k for k in txn.catalog_list("view") if k.startswith(name + ".")]
+            if (contents or views) and not cascade:
+                raise DependentObjectsStillExist(f"cannot drop schema {name} because other objects depend on it",
+                                                 hint="Use DROP ... CASCADE to drop the dependent objects too.")
+            for tdef in contents:
+                drop_table_objects(session, txn, tdef.schema, tdef.name, cascade=True)
+            for k in views:
+                txn.catalog_delete("view", k)
+            for kk in ("sequence", "index"):
+                for k in list(txn.catalog_list(kk)):
+                    if k.startswith(name + "."):
+                        txn.catalog_delete(kk, k)
+            txn.catalog_delete("schema", name)
+        return Result(command_tag=tag, notices=notices)
+    for t in ast.args.get("tables") or []:
+        schema, name = _resolve_for_drop(session, txn, t, kind)
+        kind_found = relation_kind(txn, schema, name) if schema else None
+        want = {"TABLE": "table", "VIEW": "view", "INDEX": "index", "SEQUENCE": "sequence"}.get(kind)
+        if want is None:
+            raise FeatureNotSupported(f"DROP {kind} is not supported")
+        if kind_found != want:
+            if kind_found is not None:
+                raise HeliosError(f'"{name}" is not a {want}', sqlstate="42809",
+                                  hint=f"Use DROP {kind_found.upper()} to remove a {kind_found}.")
+            if if_exists:
+                noun = {"table": "table", "view": "view", "index": "index", "sequence": "sequence"}[want]
+                notices.append(f'{noun} "{name}" does not exist, skipping')
+                continue
+            noun = "index" if want == "index" else ("sequence" if want == "sequence" else want)
+            if want in ("table", "view", "sequence", "index"):
+                raise UndefinedTable(f'{noun} "{name}" does not exist')
+        if want == "table":
+            drop_table_objects(session, txn, schema, name, cascade=cascade)
+        elif want == "view":
+            _check_view_dependents(txn, schema, name, cascade)
+            txn.catalog_delete("view", f"{schema}.{name}")
+        elif want == "index":
+            _drop_index(txn, schema, name)
+        elif want == "sequence":
+            txn.catalog_delete("sequence", f"{schema}.{name}")
+            sequences.forget(session, f"{schema}.{name}")
+    return Result(command_tag=tag, notices=notices)
+
+
+def _resolve_for_drop(session: Any, txn: Any, t: exp.Table, kind: str) -> tuple[str, str]:
+    name = ident(t.this)
+    if t.args.get("db") is not None:
+        return ident(t.args["db"]), name
+    for schema in session.search_path():
+        if relation_kind(txn, schema, name) is not None:
+            return schema, name
+    return (session.search_path() or ["public"])[0], name
+
+
+def _check_view_dependents(txn: Any, schema: str, name: str, cascade: bool) -> None:
+    import re
+
+    pat = re.compile(rf"\b{re.escape(name)}\b", re.I)
+    for key, v in txn.catalog_list("view").items():
+        if key == f"{schema}.{name}":
+            continue
+        if pat.search(v.get("sql", "")):
+            if cascade:
+                txn.catalog_delete("view", key)
+            else:
+                raise DependentObjectsStillExist(
+                    f"cannot drop view {name} because other objects depend on it",
+                    detail=f"view {v.get('name', key)} depends on view {name}",
+                    hint="Use DROP ... CASCADE to drop the dependent objects too.")
+
+
+def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascade: bool) -> None:
+    """Drop a table with its indexes, owned sequences and (CASCADE) dependent FKs and views."""
+    import re
+
+    for other in txn.list_tables():
+        if (other.schema, other.name) == (schema, name):
+            continue
+        fks = other.options.get("foreign_keys", [])
+        deps = [f for f in fks if (f["ref_schema"], f["ref_table"]) == (schema, name)]
+        if deps:
+            if not cascade:
+                raise DependentObjectsStillExist(
+                    f"cannot drop table {name} because other objects depend on it",
+                    detail=f"constraint {deps[0]['name']} on table {other.name} depends on table {name}",
+                    hint="Use DROP ... CASCADE to drop the dependent objects too.")
+            txn.alter_table(other.schema, other.name,
+                            options={"foreign_keys": [f for f in fks if f not in deps]})
+    pat = re.compile(rf"\b{re.escape(name)}\b", re.I)
+    for key, v in txn.catalog_list("view").items():
+        if pat.search(v.get("sql", "")):
+            if not cascade:
+                raise DependentObjectsStillExist(
+                    f"cannot drop table {name} because other objects depend on it",
+                    detail=f"view {v.get('name', key)} depends on table {name}",
+                    hint="Use DROP ... CASCADE to drop the dependent objects too.")
+            txn.catalog_delete("view", key)
+    tdef = txn.get_table(schema, name)
+    txn.drop_table(schema, name)
+    for key, idx in list(txn.catalog_list("index").items()):
+        if idx.get("schema") == schema and idx.get("table") == name:
+            txn.catalog_delete("index", key)
+    if tdef is not None:
+        for c in tdef.columns:
+            seq = c.metadata.get("sequence")
+            if seq:
+                txn.catalog_delete("sequence", seq)
+                sequences.forget(session, seq)
+
+
+def _drop_index(txn: Any, schema: str, name: str) -> None:
+    key = f"{schema}.{name}"
+    idx = txn.catalog_get("index", key)
+    if idx.get("constraint"):
+        raise HeliosError(f"cannot drop index {name} because constraint {name} on table {idx['table']} "
+                          "requires it", sqlstate="2BP01",
+                          hint=f"You can drop constraint {name} on table {idx['table']} instead.")
+    if idx.get("unique"):
+        tdef = txn.get_table(schema, idx["table"])
+        if tdef is not None:
+            uniq = [u for u in tdef.options.get("unique", []) if u["name"] != name]
+            txn.alter_table(schema, idx["table"], options={"unique": uniq})
+    txn.catalog_delete("index", key)
+
+
+# ---------------------------------------------------------------------------------------- ALTER
+def _alter(session: Any, ast: exp.Alter) -> Result:
+    kind = (ast.args.get("kind") or "").upper()
+    txn = session.tx.current()
+    if kind == "VIEW":
+        schema, name = table_name(session, ast.this, txn)
+        for action in ast.args.get("actions") or []:
+            if isinstance(action, exp.AlterRename):
+                new = ident(action.this.this)
+                v = txn.catalog_get("view", f"{schema}.{name}")
+                if v is None:
+                    raise UndefinedTable(f'relation "{name}" does not exist')
+                txn.catalog_delete("view", f"{schema}.{name}")
+                v["name"] = new
+                txn.catalog_put("view", f"{schema}.{new}", v)
+        return Result(command_tag="ALTER VIEW")
+    if kind != "TABLE":
+        raise FeatureNotSupported(f"ALTER {kind} is not supported")
+    schema, name = table_name(session, ast.this, txn)
+    tdef = txn.get_table(schema, name)
+    if tdef is None:
+        if ast.args.get("exists"):
+            return Result(command_tag="ALTER TABLE", notices=[f'relation "{name}" does not exist, skipping'])
+        raise UndefinedTable(f'relation "{name}" does not exist')
+    for action in ast.args.get("actions") or []:
+        tdef = _alter_action(session, txn, tdef, action)
+    return Result(command_tag="ALTER TABLE")
+
+
+def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
+    from helios_core.sql import constraints
+    from helios_core.storage import ColumnDef
+
+    schema, name = tdef.schema, tdef.name
+    if isinstance(action, exp.ColumnDef):
+        spec = build_columns(session, txn, schema, name, [action])
+        col = spec["columns"][0]
+        for d in spec["sequences"]:
+            txn.catalog_put("sequence", f"{schema}.{d['name']}", d)
+        fill = None
+        default = col.metadata.get("default")
+        if default is not None:
+            if "nextval(" in default:
+                raise FeatureNotSupported("ADD COLUMN with a sequence default on a table with rows is not "
+                                          "supported yet")
+            fill = constraints.constant_default(session, txn, col)
+        if spec["primary_key"]:
+            raise FeatureNotSupported("ADD COLUMN ... PRIMARY KEY is not supported")
+        tdef = txn.alter_table(schema, name, add_column=col, fill_value=fill)
+        opts = dict(tdef.options)
+        changed = False
+        for key in ("unique", "checks", "foreign_keys"):
+            if spec["options"].get(key):
+                opts[key] = list(opts.get(key, [])) + spec["options"][key]
+                changed = True
+        if changed:
+            tdef = txn.alter_table(schema, name, options=opts)
+            constraints.validate_table(session, txn, tdef)
+        return tdef
+    if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
+        for c in action.args.get("tables") or []:
+            cname = ident(c)
+            if tdef.column(cname) is None:
+                if action.args.get("exists"):
+                    continue
+                raise UndefinedColumn(f'column "{cname}" of relation "{name}" does not exist')
+            col = tdef.column(cname)
+            opts = dict(tdef.options)
+            for key in ("unique", "foreign_keys"):
+                opts[key] = [u for u in opts.get(key, []) if cname not in u["columns"]]
+            opts["checks"] = [ck for ck in opts.get("checks", []) if cname not in _expr_columns(ck["expr"])]
+            tdef = txn.alter_table(schema, name, drop_column=cname, options=opts)
+            if col.metadata.get("sequence"):
+                txn.catalog_delete("sequence", col.metadata["sequence"])
+        return tdef
+    if isinstance(action, exp.RenameColumn):
+        old, new = ident(action.this), ident(action.args["to"])
+        tdef = txn.alter_table(schema, name, rename_column=(old, new))
+        opts = _rename_in_options(tdef.options, old, new)
+        return txn.alter_table(schema, name, options=opts)
+    if isinstance(action, exp.AlterRename):
+        new = ident(action.this.this)
+        if relation_kind(txn, schema, new) is not None:
+            raise DuplicateTable(f'relation "{new}" already exists')
+        tdef = txn.alter_table(schema, name, rename_to=new)
+        for key, idx in list(txn.catalog_list("index").items()):
+            if idx.get("schema") == schema and idx.get("table") == name:
+                idx["table"] = new
+                txn.catalog_put("index", key, idx)
+        for other in txn.list_tables():
+            fks = other.options.get("foreign_keys", [])
+            if any((f["ref_schema"], f["ref_table"]) == (schema, name) for f in fks):
+                nf = [{**f, "ref_table": new} if (f["ref_schema"], f["ref_table"]) == (schema, name) else f
+                      for f in fks]
+                txn.alter_table(other.schema, other.name, options={"foreign_keys": nf})
+        return tdef
+    if isinstance(action, exp.AlterColumn):
+        cname = ident(action.this)
+        col = tdef.column(cname)
+        if col is None:
+            raise UndefinedColumn(f'column "{cname}" of relation "{name}" does not exist')
+        md = dict(col.metadata)
+        nullable = col.nullable
+        if action.args.get("default") is not None:
+            md["default"] = to_sql(action.args["default"])
+        elif action.args.get("drop") and action.args.get("allow_null") is None:
+            md.pop("default", None)
+        elif action.args.get("allow_null") is not None:
+            if action.args.get("drop"):
+                if cname in tdef.primary_key:
+                    raise InvalidTableDefinition(f'column "{cname}" is in a primary key')
+                nullable = True
+            else:
+                constraints.check_no_nulls(session, txn, tdef, cname)
+                nullable = False
+        elif action.args.get("dtype") is not None:
+            raise FeatureNotSupported("ALTER COLUMN ... TYPE is not supported yet")
+        else:
+            raise FeatureNotSupported("this ALTER COLUMN form is not supported")
+        return _replace_column(txn, tdef, ColumnDef(col.name, col.type, nullable, md, col.col_id))
+    if isinstance(action, exp.AddConstraint):
+        return _add_constraints(session, txn, tdef, action)
+    if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "CONSTRAINT":
+        for c in action.args.get("tables") or []:
+            cname = ident(c)
+            tdef = _drop_constraint(txn, tdef, cname, bool(action.args.get("exists")))
+        return tdef
+    raise FeatureNotSupported(f"ALTER TABLE action {action.key} is not supported")
+
+
+def _replace_column(txn: Any, tdef: Any, col: Any) -> Any:
+    """Change nullability/metadata of a column (through the storage's options channel)."""
+    if hasattr(txn, "replace_column"):
+        return txn.replace_column(tdef.schema, tdef.name, col)
+    overrides = dict(tdef.options.get("column_overrides", {}))
+    overrides[col.name] = {"nullable": col.nullable, "metadata": col.metadata}
+    return txn.alter_table(tdef.schema, tdef.name, options={"column_overrides": overrides})
+
+
+def _expr_columns(expr_sql: str) -> set[str]:
+    from helios_core.sql.dialect import parse
+
+    tree = parse(f"select {expr_sql}")[0].ast
+    return {ident(c) for c in tree.find_all(exp.Column)}
+
+
+def _rename_in_options(options: dict, old: str, new: str) -> dict:
+    opts = dict(options)
+    for key in ("unique", "foreign_keys"):
+        opts[key] = [{**u, "columns": [new if c == old else c for c in u["columns"]]}
+                     for u in opts.get(key, [])]
+    checks = []
+    for ck in opts.get("checks", []):
+        from helios_core.sql.dialect import parse
+
+        tree = parse(f"select {ck['expr']}")[0].ast.expressions[0]
+        for col in tree.find_all(exp.Column):
+            if ident(col) == old:
+                col.set("this", exp.to_identifier(new))
+        checks.append({**ck, "expr": to_sql(tree)})
+    opts["checks"] = checks
+    return opts
+
+
+def _add_constraints(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
+    from helios_core.sql import constraints
+
+    schema, name = tdef.schema, tdef.name
+    spec = build_columns(session, txn, schema, name, list(action.expressions))
+    opts = dict(tdef.options)
+    if spec["primary_key"]:
+        if tdef.primary_key:
+            raise InvalidTableDefinition(f'multiple primary keys for table "{name}" are not allowed')
+        tdef = constraints.add_primary_key(session, txn, tdef, spec["primary_key"],
+                                           spec["options"].get("pk_name"))
+        opts = dict(tdef.options)
+    for key in ("unique", "checks", "foreign_keys"):
+        if spec["options"].get(key):
+            opts[key] = list(opts.get(key, [])) + spec["options"][key]
+    tdef = txn.alter_table(schema, name, options=opts)
+    constraints.validate_table(session, txn, tdef)
+    _record_constraint_indexes(txn, schema, name, [], {"unique": spec["options"].get("unique", [])})
+    return tdef
+
+
+def _drop_constraint(txn: Any, tdef: Any, cname: str, if_exists: bool) -> Any:
+    opts = dict(tdef.options)
+    found = False
+    for key in ("unique", "checks", "foreign_keys"):
+        before = opts.get(key, [])
+        after = [c for c in before if c["name"] != cname]
+        if len(after) != len(before):
+            found = True
+            opts[key] = after
+    if not found:
+        if if_exists:
+            return tdef
+        raise UndefinedObject(f'constraint "{cname}" of relation "{tdef.name}" does not exist')
+    txn.catalog_delete("index", f"{tdef.schema}.{cname}") if txn.catalog_get(
+        "index", f"{tdef.schema}.{cname}") else None
+    return txn.alter_table(tdef.schema, tdef.name, options=opts)
+
+
+# ---------------------------------------------------------------------------------------- TRUNCATE
+def _truncate(session: Any, ast: exp.TruncateTable) -> Result:
+    txn = session.tx.current()
+    targets = []
+    for t in ast.expressions:
+        schema, name = table_name(session, t, txn)
+        tdef = txn.get_table(schema, name)
+        if tdef is None:
+            raise UndefinedTable(f'relation "{name}" does not exist')
+        targets.append(tdef)
+    names = {(t.schema, t.name) for t in targets}
+    cascade = bool(ast.args.get("cascade"))
+    for other in txn.list_tables():
+        if (other.schema, other.name) in names:
+            continue
+        for f in other.options.get("foreign_keys", []):
+            if (f["ref_schema"], f["ref_table"]) in names:
+                if not cascade:
+                    raise HeliosError("cannot truncate a table referenced in a foreign key constraint",
+                                      sqlstate="0A000",
+                                      detail=f'Table "{other.name}" references "{f["ref_table"]}".',
+                                      hint=f'Truncate table "{other.name}" at the same time, or use TRUNCATE '
+                                           '... CASCADE.')
+                targets.append(other)
+                names.add((other.schema, other.name))
+    restart = (ast.args.get("identity") or "").upper() == "RESTART"
+    for t in targets:
+        txn.truncate(t.schema, t.name)
+        if restart:
+            for c in t.columns:
+                seq = c.metadata.get("sequence")
+                if seq:
+                    d = txn.catalog_get("sequence", seq)
+                    if d is not None:
+                        sequences.restart(session, seq, d)
+    return Result(command_tag="TRUNCATE TABLE")
+
+
+# ---------------------------------------------------------------------------------------- branches
+def _parse_ts(session: Any, text: str) -> int:
+    """A timestamp literal -> storage commit timestamp (microseconds since the epoch, UTC)."""
+    from helios_core.sql import types
+    from helios_core.sql.functions import cast
+    from helios_core.sql.functions.vec import Vec
+    import pyarrow as pa
+
+    v = cast(Vec(pa.array([text], pa.string()), types.TEXT), types.TIMESTAMPTZ)
+    arr = v.array if hasattr(v, "array") else v
+    value = arr[0]
+    return int(value.cast(pa.int64()).as_py()) if hasattr(value, "cast") else int(value.value)
+
+
+def branch_statement(session: Any, u: Utility) -> Result:
+    store = session.engine.store
+    a = u.args
+    db = session.database
+    if session.tx.in_block:
+        raise ActiveSqlTransaction(f"{u.kind.replace('_', ' ').upper()} cannot run inside a transaction block")
+    if u.kind == "create_branch":
+        if store.get_branch(db, a["name"]) is not None:
+            if a["if_not_exists"]:
+                return Result(command_tag="CREATE BRANCH", notices=[f'branch "{a["name"]}" already exists, '
+                                                                    'skipping'])
+            raise DuplicateObject(f'branch "{a["name"]}" already exists')
+        parent = a["parent"] or session.branch
+        if store.get_branch(db, parent) is None:
+            raise UndefinedObject(f'branch "{parent}" does not exist')
+        at = _parse_ts(session, a["at"]) if a["at"] else None
+        store.create_branch(db, a["name"], parent=parent, at_ts=at)
+        return Result(command_tag="CREATE BRANCH")
+    if u.kind == "drop_branch":
+        if store.get_branch(db, a["name"]) is None:
+            if a["if_exists"]:
+                return Result(command_tag="DROP BRANCH", notices=[f'branch "{a["name"]}" does not exist, skipping'])
+            raise UndefinedObject(f'branch "{a["name"]}" does not exist')
+        if a["name"] == "main":
+            raise HeliosError('cannot drop branch "main"', sqlstate="42501")
+        if a["name"] == session.branch:
+            raise HeliosError("cannot drop the branch this session is using", sqlstate="55006")
+        store.drop_branch(db, a["name"])
+        return Result(command_tag="DROP BRANCH")
+    if u.kind == "rename_branch":
+        if store.get_branch(db, a["name"]) is None:
+            raise UndefinedObject(f'branch "{a["name"]}" does not exist')
+        if store.get_branch(db, a["new"]) is not None:
+            raise DuplicateObject(f'branch "{a["new"]}" already exists')
+        if a["name"] == "main":
+            raise HeliosError('cannot rename branch "main"', sqlstate="42501")
+        store.rename_branch(db, a["name"], a["new"])
+        for s in list(session.engine.sessions.values()):
+            if s.database == db and s.branch == a["name"]:
+                s.settings_obj.values["heliosdb.branch"] = a["new"]
+        return Result(command_tag="ALTER BRANCH")
+    raise FeatureNotSupported(f"{u.kind.replace('_', ' ').upper()} is not supported yet")
+
+
+# ---------------------------------------------------------------------------------------- roles
+def role_statement(session: Any, u: Utility) -> Result:
+    engine = session.engine
+    a = u.args
+    if u.kind in ("grant", "revoke"):
+        return Result(command_tag=u.kind.upper())
+    if u.kind == "create_role":
+        name = a["name"]
+        if engine.get_role(name) is not None:
+            raise DuplicateObject(f'role "{name}" already exists')
+        opts = a["options"]
+        role = {"name": name, "superuser": bool(opts.get("superuser", False)), "login": bool(opts.get("login", False)),
+                "password": _verifier(opts.get("password")), "createdb": bool(opts.get("createdb", False)),
+                "createrole": bool(opts.get("createrole", False)), "inherit": bool(opts.get("inherit", True)),
+                "replication": bool(opts.get("replication", False)), "bypassrls": bool(opts.get("bypassrls", False)),
+                "connection_limit": int(opts.get("connection_limit", -1)), "valid_until": opts.get("valid_until"),
+                "member_of": list(opts.get("member_of", []))}
+        engine.put_role(role)
+        return Result(command_tag="CREATE ROLE")
+    if u.kind == "alter_role":
+        role = engine.get_role(a["name"])
+        if role is None:
+            raise UndefinedObject(f'role "{a["name"]}" does not exist')
+        for k, v in a["options"].items():
+            role[k] = _verifier(v) if k == "password" else v
+        engine.put_role(role)
+        return Result(command_tag="ALTER ROLE")
+    if u.kind == "rename_role":
+        role = engine.get_role(a["name"])
+        if role is None:
+            raise UndefinedObject(f'role "{a["name"]}" does not exist')
+        if engine.get_role(a["new"]) is not None:
+            raise DuplicateObject(f'role "{a["new"]}" already exists')
+        engine.delete_role(a["name"])
+        role["name"] = a["new"]
+        role["password"] = None  # PostgreSQL clears an MD5/SCRAM password on rename (salted by name)
+        engine.put_role(role)
+        return Result(command_tag="ALTER ROLE")
+    if u.kind == "drop_role":
+        notices = []
+        for name in a["names"]:
+            if engine.get_role(name) is None:
+                if a["if_exists"]:
+                    notices.append(f'role "{name}" does not exist, skipping')
+                    continue
+                raise UndefinedObject(f'role "{name}" does not exist')
+            if name == session.user:
+                raise HeliosError("current user cannot be dropped", sqlstate="55006")
+            if name == "helios":
+                raise HeliosError('cannot drop role "helios": it is required by the database system',
+                                  sqlstate="55006")
+            engine.delete_role(name)
+        return Result(command_tag="DROP ROLE", notices=notices)
+    raise FeatureNotSupported(f"{u.kind} is not supported")
+
+
+def _verifier(password: str | None) -> str | None:
+    """Store a SCRAM-SHA-256 verifier (helios_core.auth), never the password itself."""
+    if password is None:
+        return None
+    if password.startswith("SCRAM-SHA-256$") or (password.startswith("md5") and len(password) == 35):
+        return password
+    try:
+        from helios_core.auth import scram_verifier
+    except ImportError:  # pragma: no cover - auth module absent
+        return password
+    return scram_verifier(password)

@@ -1,0 +1,954 @@
+"""DML: INSERT (VALUES, SELECT, DEFAULT, ON CONFLICT, RETURNING), UPDATE, DELETE, MERGE, FOR UPDATE.
+
+Rows to change are found by the query planner: UPDATE and DELETE become
+``SELECT a._rowid, a.<every column>, <SET expressions> FROM t AS a [FROM/USING ...] WHERE ...``
+(the planner uses the primary-key index when WHERE pins the key), then the storage
+transaction writes the new versions. Values are converted to the column types with
+PostgreSQL's assignment casts; constraints (CHECK, UNIQUE, FOREIGN KEY) are checked in
+constraints.py, NOT NULL and the primary key by storage.
+
+READ COMMITTED re-check: when storage reports rows changed by a transaction that committed
+after our snapshot (``WriteOutcome.changed``), the statement takes a new snapshot
+(``txn.new_statement()``), re-runs its row query restricted to those rows
+(``a._rowid IN (...)``) so WHERE and SET see the newest committed versions, and writes again
+the rows that still qualify; rows deleted meanwhile (``gone``) are skipped, as in PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlglot import exp
+
+from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
+from helios_core.session import Result
+from helios_core.sql.ddl import ident, table_name
+
+_NEXTVAL_RE = re.compile(r"^\s*nextval\s*\(\s*'([^']+)'(?:\s*::\s*regclass)?\s*\)\s*$", re.I)
+_VOLATILE = {"random", "gen_random_uuid", "clock_timestamp", "nextval", "uuid_generate_v4", "timeofday"}
+_MAX_RECHECK = 50
+
+
+class GeneratedAlways(HeliosError):
+    sqlstate = "428C9"
+
+
+# ------------------------------------------------------------------------------------ helpers
+def _types():
+    from helios_core.sql import types
+
+    return types
+
+
+def _fn():
+    from helios_core.sql import functions
+
+    return functions
+
+
+def column_types(tdef: Any) -> list[tuple[str, Any]]:
+    from helios_core.sql.context import table_sql_columns
+
+    return table_sql_columns(tdef)
+
+
+def assign(vec: Any, sql_type: Any, n: int, column: str = "") -> pa.Array:
+    """A Vec converted to a column's type with assignment-cast rules, as a length-n array."""
+    from helios_core.sql.functions.vec import Vec
+
+    if not isinstance(vec, Vec):
+        vec = Vec.of(vec)
+    if vec.type.name == sql_type.name and vec.type.typmod == sql_type.typmod:
+        out = vec
+    elif vec.type.name == "unknown" and pa.types.is_null(vec.array.type):
+        out = Vec(pa.nulls(len(vec.array), sql_type.arrow_type), sql_type, vec.scalar)
+    else:
+        try:
+            out = _fn().cast(vec, sql_type, context="assignment")
+        except HeliosError as e:
+            if e.sqlstate == "42846" and column:
+                raise HeliosError(
+                    f'column "{column}" is of type {sql_type.sql_name()} but expression is of type '
+                    f"{vec.type.sql_name()}", sqlstate="42804",
+                    hint="You will need to rewrite or cast the expression.") from None
+            raise
+    arr = out.broadcast(n).array if out.scalar else out.array
+    if arr.type != sql_type.arrow_type:
+        arr = arr.cast(sql_type.arrow_type)
+    return arr
+
+
+def _scope(tdef: Any, alias: str | None = None) -> Any:
+    from helios_core.sql.expr import Scope
+
+    return Scope.of_table(tdef.name, column_types(tdef), alias=alias)
+
+
+def evaluate_exprs(session: Any, ctx: Any, exprs: list[Any], scope: Any, batch: pa.RecordBatch) -> list[Any]:
+    """Compile and evaluate expressions over a batch laid out like ``scope``; returns Vecs."""
+    from helios_core.sql.expr import compile_scalar
+
+    return [compile_scalar(e, scope, ctx).evaluate(batch, ctx) for e in exprs]
+
+
+def returning_result(session: Any, ctx: Any, tag: str, tdef: Any, alias: str | None, returning: Any,
+                     batches: list[pa.RecordBatch]) -> Result:
+    """RETURNING expressions evaluated over rows shaped like the table (new rows; old for DELETE)."""
+    from helios_core.sql.expr import compile_scalar
+    from helios_core.sql.session_impl import result_column
+
+    scope = _scope(tdef, alias)
+    items: list[tuple[str, Any]] = []
+    ctypes = column_types(tdef)
+    for e in returning.expressions:
+        if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
+            for i, (n, _) in enumerate(ctypes):
+                items.append((n, exp.column(n, quoted=True) if i >= 0 else None))
+            continue
+        name = e.alias_or_name if isinstance(e, exp.Alias) else (
+            ident(e) if isinstance(e, exp.Column) else _label(e))
+        node = e.this if isinstance(e, exp.Alias) else e
+        items.append((name, node))
+    compiled = [(n, compile_scalar(node, scope, ctx)) for n, node in items]
+    out_batches = []
+    for b in batches:
+        if b.num_rows == 0:
+            continue
+        arrays = []
+        for _, c in compiled:
+            v = c.evaluate(b, ctx)
+            arr = v.broadcast(b.num_rows).array if v.scalar else v.array
+            arrays.append(arr)
+        out_batches.append(pa.record_batch(arrays, names=[n for n, _ in compiled]))
+    cols = [result_column(n, c.type) for n, c in compiled]
+    return Result(command_tag=tag, columns=cols, batches=out_batches)
+
+
+def _label(e: Any) -> str:
+    if isinstance(e, exp.Func):
+        name = e.sql_name() if hasattr(e, "sql_name") else e.key
+        return name.lower()
+    if isinstance(e, exp.Cast):
+        return _label(e.this) if not isinstance(e.this, exp.Literal) else e.to.sql().lower()
+    return "?column?"
+
+
+def _target(session: Any, txn: Any, table: exp.Table) -> tuple[Any, str | None]:
+    schema, name = table_name(session, table, txn)
+    tdef = txn.get_table(schema, name)
+    if tdef is None:
+        if txn.catalog_get("view", f"{schema}.{name}") is not None:
+            raise FeatureNotSupported(f'cannot change view "{name}"',
+                                      detail="Views are not automatically updatable yet.")
+        raise UndefinedTable(f'relation "{name}" does not exist')
+    alias = table.args.get("alias")
+    return tdef, ident(alias.this) if alias is not None else None
+
+
+def _cells_literal(node: Any, params: list[Any], ptypes: list[Any]) -> tuple[str, Any] | None:
+    """(kind, python value) of a simple VALUES cell, or None when it needs the planner."""
+    if isinstance(node, exp.Literal):
+        if node.is_string:
+            return "str", node.this
+        text = node.this
+        if re.fullmatch(r"\d+", text):
+            return "int", int(text)
+        return "num", Decimal(text)
+    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and not node.this.is_string:
+        k, v = _cells_literal(node.this, params, ptypes)  # type: ignore[misc]
+        return k, -v
+    if isinstance(node, exp.Null):
+        return "null", None
+    if isinstance(node, exp.Boolean):
+        return "bool", bool(node.this)
+    if isinstance(node, exp.Var) and node.name.upper() == "DEFAULT":
+        return "default", None
+    if isinstance(node, (exp.Parameter, exp.Placeholder)):
+        idx = _param_index(node)
+        if idx is None or idx >= len(params):
+            raise HeliosError(f"there is no parameter ${(idx or 0) + 1}", sqlstate="42P02")
+        return f"param{idx}", params[idx]
+    return None
+
+
+def _param_index(node: Any) -> int | None:
+    if isinstance(node, exp.Parameter):
+        inner = node.this
+        text = inner.this if isinstance(inner, exp.Literal) else str(inner.name if hasattr(inner, "name") else inner)
+        return int(text) - 1 if str(text).isdigit() else None
+    return None
+
+
+def _column_vec(kinds: list[str], values: list[Any], ptypes: list[Any]) -> Any:
+    """A Vec for one column of literal cells when they are homogeneous, else None."""
+    from helios_core.sql.functions.vec import Vec
+
+    T = _types()
+    real = {k for k in kinds if k not in ("null", "default")}
+    vals = [None if k == "default" else v for k, v in zip(kinds, values, strict=True)]
+    if not real or real == {"str"}:
+        return Vec(pa.array(vals, pa.string()), T.UNKNOWN)
+    if real == {"int"}:
+        if all(v is None or -2**31 <= v < 2**31 for v in vals):
+            return Vec(pa.array(vals, pa.int32()), T.INT4)
+        if all(v is None or -2**63 <= v < 2**63 for v in vals):
+            return Vec(pa.array(vals, pa.int64()), T.INT8)
+        return Vec(pa.array([None if v is None else Decimal(v) for v in vals]), T.NUMERIC)
+    if real <= {"int", "num"}:
+        dec = [None if v is None else Decimal(v) for v in vals]
+        try:
+            return Vec(pa.array(dec), T.NUMERIC)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None
+    if real == {"bool"}:
+        return Vec(pa.array(vals, pa.bool_()), T.BOOL)
+    if len(real) == 1 and next(iter(real)).startswith("param"):
+        idx = int(next(iter(real))[5:])
+        t = ptypes[idx] if idx < len(ptypes) and ptypes[idx] is not None else T.UNKNOWN
+        return _param_vec(vals, t)
+    if all(k.startswith("param") for k in real):
+        ts = {ptypes[int(k[5:])].name if int(k[5:]) < len(ptypes) and ptypes[int(k[5:])] is not None else
+              "unknown" for k in real}
+        if len(ts) == 1:
+            idx = int(next(iter(real))[5:])
+            t = ptypes[idx] if idx < len(ptypes) and ptypes[idx] is not None else T.UNKNOWN
+            return _param_vec(vals, t)
+    return None
+
+
+def _param_vec(vals: list[Any], t: Any) -> Any:
+    from helios_core.sql.functions.vec import Vec
+
+    T = _types()
+    items = [v.as_py() if isinstance(v, pa.Scalar) else v for v in vals]
+    if t.name == "unknown":
+        return Vec(pa.array([None if v is None else str(v) for v in items], pa.string()), T.UNKNOWN)
+    try:
+        return Vec(pa.array(items, t.arrow_type), t)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return Vec(pa.array([None if v is None else str(v) for v in items], pa.string()), T.UNKNOWN)
+
+
+# ------------------------------------------------------------------------------------ defaults
+def default_array(session: Any, txn: Any, tdef: Any, col_index: int, n: int, ctx: Any) -> pa.Array:
+    """n values of a column's DEFAULT (NULL when it has none); nextval draws n sequence values."""
+    col = tdef.columns[col_index]
+    sql_type = column_types(tdef)[col_index][1]
+    text = (col.metadata or {}).get("default")
+    if text is None or n == 0:
+        return pa.nulls(n, sql_type.arrow_type)
+    m = _NEXTVAL_RE.match(text)
+    if m:
+        from helios_core.sql import sequences
+
+        vals = sequences.nextvals(session, m.group(1), n)
+        from helios_core.sql.functions.vec import Vec
+
+        return assign(Vec(pa.array(vals, pa.int64()), _types().INT8), sql_type, n, col.name)
+    from helios_core.sql.dialect import parse
+
+    tree = parse(f"select {text}")[0].ast
+    volatile = any(isinstance(f, exp.Anonymous) and f.name.lower() in _VOLATILE or
+                   type(f).__name__.lower() in ("rand", "random") for f in tree.find_all(exp.Func))
+    if volatile and n > 1:
+        tree = parse(f"select {text} from generate_series(1, {n})")[0].ast
+    plan = session.plan_query(tree, ctx)
+    batches = list(plan.execute(ctx))
+    t = plan.columns[0][1]
+    arr = pa.concat_arrays([b.column(0) for b in batches]) if batches else pa.nulls(0, t.arrow_type)
+    from helios_core.sql.functions.vec import Vec
+
+    if not volatile or n == 1:
+        return assign(Vec(arr, t, True), sql_type, n, col.name)
+    return assign(Vec(arr, t), sql_type, n, col.name)
+
+
+# ------------------------------------------------------------------------------------ INSERT
+def execute(session: Any, ast: Any, params: Any = (), prepared: Any = None) -> Result:
+    if isinstance(ast, exp.Insert):
+        return insert(session, ast, params, prepared)
+    if isinstance(ast, exp.Update):
+        return update(session, ast, params, prepared)
+    if isinstance(ast, exp.Delete):
+        return delete(session, ast, params, prepared)
+    if isinstance(ast, exp.Merge):
+        return merge(session, ast, params, prepared)
+    raise FeatureNotSupported("statement not supported")
+
+
+def _insert_columns(tdef: Any, target: Any) -> list[int]:
+    names = [c.name for c in tdef.columns]
+    if isinstance(target, exp.Schema) and target.expressions:
+        out = []
+        for e in target.expressions:
+            n = ident(e)
+            if n not in names:
+                raise UndefinedColumn(f'column "{n}" of relation "{tdef.name}" does not exist')
+            if names.index(n) in out:
+                raise HeliosError(f'column "{n}" specified more than once', sqlstate="42701")
+            out.append(names.index(n))
+        return out
+    return list(range(len(names)))
+
+
+def source_rows(session: Any, ctx: Any, tdef: Any, cols: list[int], source: Any) -> tuple[list[pa.Array], list[
+        list[bool]] | None, int]:
+    """The INSERT source as arrays for the target columns (typed), default masks, row count."""
+    ctypes = column_types(tdef)
+    targets = [ctypes[i] for i in cols]
+    if isinstance(source, exp.Values) and not isinstance(source.parent, exp.Subquery):
+        rows = source.expressions
+        width = len(rows[0].expressions) if rows else 0
+        for r in rows:
+            if len(r.expressions) != width:
+                raise HeliosError("VALUES lists must all be the same length", sqlstate="42601")
+        if width > len(cols):
+            raise HeliosError("INSERT has more expressions than target columns", sqlstate="42601")
+        # fast path: literals and parameters only
+        cells = [[_cells_literal(c, ctx.params, ctx.param_types) for c in r.expressions] for r in rows]
+        n = len(rows)
+        if all(c is not None for row in cells for c in row):
+            arrays = []
+            masks = []
+            for j in range(width):
+                kinds = [row[j][0] for row in cells]  # type: ignore[index]
+                vals = [row[j][1] for row in cells]  # type: ignore[index]
+                vec = _column_vec(kinds, vals, list(ctx.param_types))
+                if vec is None:
+                    break
+                arrays.append(assign(vec, targets[j][1], n, targets[j][0]))
+                masks.append([k == "default" for k in kinds])
+            else:
+                return arrays, masks, n
+        # general path: the planner evaluates the VALUES list; DEFAULT cells become NULL + mask
+        masks = [[False] * n for _ in range(width)]
+        new_rows = []
+        for i, r in enumerate(rows):
+            items = []
+            for j, c in enumerate(r.expressions):
+                if isinstance(c, exp.Var) and c.name.upper() == "DEFAULT":
+                    masks[j][i] = True
+                    items.append(exp.Null())
+                elif isinstance(c, exp.Literal) and c.is_string:
+                    items.append(exp.Cast(this=c.copy(), to=exp.DataType.build(targets[j][1].sql_name(),
+                                                                                 dialect="postgres")))
+                else:
+                    items.append(c.copy())
+            new_rows.append(exp.Tuple(expressions=items))
+        query = exp.Values(expressions=new_rows)
+        arrays, _ = _plan_source(session, ctx, query, targets[:width])
+        return arrays, masks, n
+    arrays, n = _plan_source(session, ctx, source, targets)
+    return arrays, None, n
+
+
+def _plan_source(session: Any, ctx: Any, query: Any, targets: list[tuple[str, Any]]) -> tuple[list[pa.Array], int]:
+    from helios_core.sql.functions.vec import Vec
+
+    plan = session.plan_query(query, ctx)
+    if len(plan.columns) > len(targets):
+        raise HeliosError("INSERT has more expressions than target columns", sqlstate="42601")
+    batches = list(plan.execute(ctx))
+    n = sum(b.num_rows for b in batches)
+    arrays = []
+    for j, (name, t) in enumerate(plan.columns):
+        chunks = [b.column(j) for b in batches]
+        arr = pa.concat_arrays(chunks) if chunks else pa.nulls(0, t.arrow_type)
+        arrays.append(assign(Vec(arr, t), targets[j][1], n, targets[j][0]))
+    return arrays, n
+
+
+def insert(session: Any, ast: exp.Insert, params: Any = (), prepared: Any = None) -> Result:
+    from helios_core.sql import constraints
+
+    txn = session.tx.current()
+    target = ast.this
+    table = target.this if isinstance(target, exp.Schema) else target
+    tdef, alias = _target(session, txn, table)
+    ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
+    cols = _insert_columns(tdef, target)
+    ctypes = column_types(tdef)
+    overriding = bool(ast.args.get("overriding"))
+    if ast.args.get("default") or ast.args.get("expression") is None:
+        arrays, masks, n = [], None, 1
+        cols_given: list[int] = []
+    else:
+        arrays, masks, n = source_rows(session, ctx, tdef, cols, ast.args["expression"])
+        cols_given = cols[:len(arrays)]
+    full: list[pa.Array | None] = [None] * len(tdef.columns)
+    for j, ci in enumerate(cols_given):
+        col = tdef.columns[ci]
+        arr = arrays[j]
+        mask = masks[j] if masks is not None else None
+        if (col.metadata or {}).get("identity") == "always" and not overriding:
+            if mask is None or not all(mask):
+                raise GeneratedAlways(f'cannot insert a non-DEFAULT value into column "{col.name}"',
+                                      detail=f'Column "{col.name}" is an identity column defined as GENERATED '
+                                             'ALWAYS.', hint="Use OVERRIDING SYSTEM VALUE to override.")
+        if mask is not None and any(mask):
+            idx = [i for i, m in enumerate(mask) if m]
+            dflt = default_array(session, txn, tdef, ci, len(idx), ctx)
+            pylist = arr.to_pylist()
+            for k, i in enumerate(idx):
+                pylist[i] = dflt[k].as_py()
+            arr = pa.array(pylist, ctypes[ci][1].arrow_type)
+        full[ci] = arr
+    for ci in range(len(tdef.columns)):
+        if full[ci] is None:
+            full[ci] = default_array(session, txn, tdef, ci, n, ctx)
+    batch = pa.RecordBatch.from_arrays(full, schema=_arrow_schema(tdef))  # type: ignore[arg-type]
+    conflict = ast.args.get("conflict")
+    returning = ast.args.get("returning")
+    inserted: list[pa.RecordBatch] = []
+    count = 0
+    if conflict is not None:
+        count, inserted = insert_on_conflict(session, txn, ctx, tdef, alias, batch, conflict)
+    elif n:
+        constraints.check_new_rows(session, txn, ctx, tdef, batch)
+        txn.insert(tdef.schema, tdef.name, batch)
+        count = n
+        inserted = [batch]
+    tag = f"INSERT 0 {count}"
+    if returning is not None:
+        return returning_result(session, ctx, tag, tdef, alias, returning, inserted)
+    return Result(command_tag=tag)
+
+
+def _arrow_schema(tdef: Any) -> pa.Schema:
+    return pa.schema([pa.field(c.name, c.type) for c in tdef.columns])
+
+
+# ------------------------------------------------------------------------------------ row queries
+def _qcol(alias: str, name: str) -> exp.Column:
+    return exp.Column(this=exp.to_identifier(name, quoted=True), table=exp.to_identifier(alias, quoted=True))
+
+
+def _row_query(tdef: Any, alias: str, table: exp.Table, extra_from: list[Any], where: Any,
+               extra_exprs: list[Any], rowids: list[int] | None = None) -> exp.Select:
+    """SELECT a._rowid, a.<cols>, <extra> FROM t AS a [, extra] WHERE where [AND a._rowid IN (...)]."""
+    tbl = exp.Table(this=exp.to_identifier(tdef.name, quoted=True),
+                    db=exp.to_identifier(tdef.schema, quoted=True),
+                    alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)))
+    projections: list[Any] = [_qcol(alias, "_rowid")]
+    projections += [_qcol(alias, c.name) for c in tdef.columns]
+    projections += [exp.alias_(e.copy(), f"__x{i}", quoted=True) for i, e in enumerate(extra_exprs)]
+    q = exp.Select(expressions=projections).from_(tbl, copy=False)
+    for f in extra_from:
+        q = q.join(f.copy(), copy=False)  # comma join = cross join filtered by WHERE
+    cond = where.copy() if where is not None else None
+    if rowids is not None:
+        in_list = exp.In(this=_qcol(alias, "_rowid"),
+                         expressions=[exp.Literal.number(r) for r in rowids] or [exp.Null()])
+        cond = in_list if cond is None else exp.and_(exp.Paren(this=cond), in_list)
+    if cond is not None:
+        q = q.where(cond, copy=False)
+    return q
+
+
+def _run_rows(session: Any, ctx: Any, query: Any) -> tuple[pa.Table, Any]:
+    plan = session.plan_query(query, ctx)
+    batches = list(plan.execute(ctx))
+    table = pa.Table.from_batches(batches, schema=plan.schema) if batches else plan.schema.empty_table()
+    return table, plan
+
+
+def _dedupe_rowids(t: pa.Table) -> pa.Table:
+    if t.num_rows <= 1:
+        return t
+    rid = t.column(0)
+    if pc.count_distinct(rid).as_py() == t.num_rows:
+        return t
+    idx = pa.table({"r": rid, "i": pa.array(range(t.num_rows), pa.int64())}).group_by("r").aggregate(
+        [("i", "min")]).column("i_min")
+    return t.take(pc.sort_indices(idx))
+
+
+# ------------------------------------------------------------------------------------ UPDATE
+def _set_items(tdef: Any, expressions: list[Any]) -> list[tuple[int, Any]]:
+    names = [c.name for c in tdef.columns]
+    out: list[tuple[int, Any]] = []
+    for e in expressions:
+        if not isinstance(e, exp.EQ):
+            raise FeatureNotSupported("unsupported SET clause")
+        lhs, rhs = e.this, e.expression
+        if isinstance(lhs, exp.Tuple):
+            targets = [ident(c) for c in lhs.expressions]
+            if isinstance(rhs, exp.Tuple):
+                values = list(rhs.expressions)
+            elif isinstance(rhs, exp.Paren) and isinstance(rhs.this, exp.Tuple):
+                values = list(rhs.this.expressions)
+            else:
+                raise FeatureNotSupported("SET (a, b) = (subquery) is not supported yet")
+            if len(values) != len(targets):
+                raise HeliosError("number of columns does not match number of values", sqlstate="42601")
+        else:
+            targets = [ident(lhs)]
+            values = [rhs]
+        for tname, v in zip(targets, values, strict=True):
+            if tname not in names:
+                raise UndefinedColumn(f'column "{tname}" of relation "{tdef.name}" does not exist')
+            ci = names.index(tname)
+            if any(ci == x for x, _ in out):
+                raise HeliosError(f'multiple assignments to same column "{tname}"', sqlstate="42601")
+            out.append((ci, v))
+    return out
+
+
+def _new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, rows: pa.Table, sets: list[tuple[int, Any]],
+              plan: Any) -> pa.RecordBatch:
+    """Old row columns with SET results (columns 1+len(cols)+i of ``rows``) cast into place."""
+    from helios_core.sql.functions.vec import Vec
+
+    ctypes = column_types(tdef)
+    ncols = len(tdef.columns)
+    n = rows.num_rows
+    arrays = [rows.column(1 + i).combine_chunks() for i in range(ncols)]
+    for k, (ci, node) in enumerate(sets):
+        if isinstance(node, exp.Var) and node.name.upper() == "DEFAULT":
+            arrays[ci] = default_array(session, txn, tdef, ci, n, ctx)
+            continue
+        t = plan.columns[1 + ncols + k][1]
+        arr = rows.column(1 + ncols + k).combine_chunks()
+        if (tdef.columns[ci].metadata or {}).get("identity") == "always":
+            raise GeneratedAlways(f'column "{tdef.columns[ci].name}" can only be updated to DEFAULT',
+                                  detail=f'Column "{tdef.columns[ci].name}" is an identity column defined as '
+                                         'GENERATED ALWAYS.')
+        arrays[ci] = assign(Vec(arr, t), ctypes[ci][1], n, tdef.columns[ci].name)
+    return pa.RecordBatch.from_arrays(arrays, schema=_arrow_schema(tdef))
+
+
+def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None) -> Result:
+    from helios_core.sql import constraints
+
+    txn = session.tx.current()
+    tdef, alias = _target(session, txn, ast.this)
+    alias = alias or tdef.name
+    ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
+    sets = _set_items(tdef, list(ast.expressions))
+    where = ast.args.get("where")
+    where = where.this if where is not None else None
+    from_ = ast.args.get("from_") or ast.args.get("from")
+    extra_from = []
+    if from_ is not None:
+        extra_from = [from_.this] + list(from_.args.get("joins") or [])
+    set_exprs = [exp.Null() if isinstance(v, exp.Var) and v.name.upper() == "DEFAULT" else v for _, v in sets]
+    total = 0
+    written: list[pa.RecordBatch] = []
+    rowid_filter: list[int] | None = None
+    for _ in range(_MAX_RECHECK):
+        q = _row_query(tdef, alias, ast.this, extra_from, where, set_exprs, rowid_filter)
+        rows, plan = _run_rows(session, ctx, q)
+        rows = _dedupe_rowids(rows)
+        if rows.num_rows == 0:
+            break
+        new = _new_rows(session, txn, ctx, tdef, rows, sets, plan)
+        rowids = rows.column(0).combine_chunks()
+        old = pa.RecordBatch.from_arrays([rows.column(1 + i).combine_chunks() for i in range(len(tdef.columns))],
+                                         schema=_arrow_schema(tdef))
+        constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
+                                       changed_cols={ci for ci, _ in sets})
+        out = txn.update(tdef.schema, tdef.name, rowids, new)
+        changed = out.changed.to_pylist() if out.changed is not None else []
+        done_mask = _not_in(rowids, changed + (out.gone.to_pylist() if out.gone is not None else []))
+        total += out.count
+        written.append(new.filter(done_mask) if len(changed) or (out.gone is not None and len(out.gone)) else new)
+        if not changed:
+            break
+        txn.new_statement()
+        rowid_filter = changed
+    tag = f"UPDATE {total}"
+    if ast.args.get("returning") is not None:
+        return returning_result(session, ctx, tag, tdef, alias, ast.args["returning"], written)
+    return Result(command_tag=tag)
+
+
+def _not_in(rowids: pa.Array, exclude: list[int]) -> pa.Array:
+    if not exclude:
+        return pa.array([True] * len(rowids))
+    return pc.invert(pc.is_in(rowids, value_set=pa.array(exclude, rowids.type)))
+
+
+# ------------------------------------------------------------------------------------ DELETE
+def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None) -> Result:
+    from helios_core.sql import constraints
+
+    txn = session.tx.current()
+    tdef, alias = _target(session, txn, ast.this)
+    alias = alias or tdef.name
+    ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
+    where = ast.args.get("where")
+    where = where.this if where is not None else None
+    extra_from = list(ast.args.get("using") or [])
+    total = 0
+    deleted: list[pa.RecordBatch] = []
+    rowid_filter: list[int] | None = None
+    for _ in range(_MAX_RECHECK):
+        q = _row_query(tdef, alias, ast.this, extra_from, where, [], rowid_filter)
+        rows, _plan = _run_rows(session, ctx, q)
+        rows = _dedupe_rowids(rows)
+        if rows.num_rows == 0:
+            break
+        rowids = rows.column(0).combine_chunks()
+        old = pa.RecordBatch.from_arrays([rows.column(1 + i).combine_chunks() for i in range(len(tdef.columns))],
+                                         schema=_arrow_schema(tdef))
+        constraints.on_parent_delete(session, txn, ctx, tdef, old)
+        out = txn.delete(tdef.schema, tdef.name, rowids)
+        changed = out.changed.to_pylist() if out.changed is not None else []
+        gone = out.gone.to_pylist() if out.gone is not None else []
+        total += out.count
+        deleted.append(old.filter(_not_in(rowids, changed + gone)) if changed or gone else old)
+        if not changed:
+            break
+        txn.new_statement()
+        rowid_filter = changed
+    tag = f"DELETE {total}"
+    if ast.args.get("returning") is not None:
+        return returning_result(session, ctx, tag, tdef, alias, ast.args["returning"], deleted)
+    return Result(command_tag=tag)
+
+
+# ------------------------------------------------------------------------------------ FOR UPDATE
+def lock_selected_rows(session: Any, ast: exp.Select, ctx: Any, locks: list[Any]) -> bool:
+    """SELECT ... FOR UPDATE/SHARE: lock the rows of the FROM tables that the query returns.
+
+    Returns True when some rows had been changed by a concurrent commit (READ COMMITTED: the
+    caller re-runs the query on a fresh snapshot to return the newest versions).
+    """
+    txn = ctx.txn
+    from_ = ast.args.get("from_") or ast.args.get("from")
+    if from_ is None:
+        return False
+    tables = [from_.this] + [j.this for j in (ast.args.get("joins") or [])]
+    mode = "update"
+    nowait = False
+    for lk in locks:
+        if not lk.args.get("update"):
+            mode = "share"
+        if lk.args.get("wait") is False or (lk.args.get("wait") is not None and not lk.args.get("wait")):
+            nowait = True
+    changed_any = False
+    for t in tables:
+        if not isinstance(t, exp.Table):
+            continue
+        schema, name = table_name(session, t, txn)
+        tdef = txn.get_table(schema, name)
+        if tdef is None:
+            continue
+        alias = ident(t.args["alias"].this) if t.args.get("alias") is not None else tdef.name
+        q = ast.copy()
+        q.set("locks", None)
+        q.set("order", None)
+        q.set("limit", q.args.get("limit"))
+        q.set("expressions", [_qcol(alias, "_rowid")])
+        q.set("distinct", None)
+        if q.args.get("group"):
+            raise FeatureNotSupported("FOR UPDATE is not allowed with GROUP BY clause", sqlstate="0A000")
+        plan = session.plan_query(q, ctx)
+        rowids = [v for b in plan.execute(ctx) for v in b.column(0).to_pylist() if v is not None]
+        if not rowids:
+            continue
+        out = txn.lock_rows(schema, name, pa.array(rowids, pa.int64()), mode, nowait=nowait)
+        if out is not None and out.changed is not None and len(out.changed):
+            changed_any = True
+    return changed_any
+
+
+# ------------------------------------------------------------------------------------ ON CONFLICT
+def _arbiters(tdef: Any, conflict: Any) -> list[list[str]]:
+    """Key column lists that decide a conflict (PK and/or matching unique constraints)."""
+    keys = conflict.args.get("conflict_keys") or []
+    uniques = [list(tdef.primary_key)] if tdef.primary_key else []
+    uniques += [list(u["columns"]) for u in (tdef.options or {}).get("unique", [])]
+    constraint = conflict.args.get("constraint")
+    if constraint is not None:
+        cname = ident(constraint)
+        if cname == (tdef.options or {}).get("pk_name", f"{tdef.name}_pkey") and tdef.primary_key:
+            return [list(tdef.primary_key)]
+        for u in (tdef.options or {}).get("unique", []):
+            if u["name"] == cname:
+                return [list(u["columns"])]
+        raise HeliosError(f'constraint "{cname}" for table "{tdef.name}" does not exist', sqlstate="42704")
+    if not keys:
+        return uniques
+    cols = []
+    for k in keys:
+        node = k.this if isinstance(k, exp.Ordered) else k
+        cols.append(ident(node))
+    for u in uniques:
+        if sorted(u) == sorted(cols):
+            return [u]
+    raise HeliosError("there is no unique or exclusion constraint matching the ON CONFLICT specification",
+                      sqlstate="42P10")
+
+
+def _existing_rows(txn: Any, tdef: Any, cols: list[str], keys: list[tuple]) -> dict[tuple, dict]:
+    """key -> {"_rowid": id, col: value ...} of visible rows whose key is among ``keys``."""
+    from helios_core.sql.constraints import _norm
+
+    out: dict[tuple, dict] = {}
+    if not keys:
+        return out
+    if cols == list(tdef.primary_key) and len(keys) <= 64:
+        for k in keys:
+            b = txn.lookup(tdef.schema, tdef.name, tuple(k), with_rowid=True)
+            if b.num_rows:
+                out[_norm(k)] = b.to_pylist()[0]
+        return out
+    flt = None
+    if len(cols) == 1:
+        try:
+            flt = pc.field(cols[0]).isin(pa.array([k[0] for k in keys], tdef.column(cols[0]).type))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            flt = None
+    want = {_norm(k) for k in keys}
+    for b in txn.scan(tdef.schema, tdef.name, with_rowid=True, filter=flt):
+        for row in b.to_pylist():
+            k = _norm(tuple(row[c] for c in cols))
+            if k in want:
+                out[k] = row
+    return out
+
+
+def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str | None, batch: pa.RecordBatch,
+                       conflict: Any) -> tuple[int, list[pa.RecordBatch]]:
+    from helios_core.sql import constraints
+    from helios_core.sql.constraints import _norm
+    from helios_core.sql.expr import Field, Scope, compile_scalar
+
+    action = str(conflict.args.get("action").this if conflict.args.get("action") is not None else "").upper()
+    do_update = "UPDATE" in action
+    if do_update and not conflict.args.get("conflict_keys") and conflict.args.get("constraint") is None:
+        raise HeliosError("ON CONFLICT DO UPDATE requires inference specification or constraint name",
+                          sqlstate="42601", hint="For example, ON CONFLICT (column_name).")
+    arbiters = _arbiters(tdef, conflict)
+    rows = batch.to_pylist()
+    existing = [_existing_rows(txn, tdef, cols, [tuple(r[c] for c in cols) for r in rows]) for cols in arbiters]
+    insert_idx: list[int] = []
+    update_pairs: list[tuple[int, dict]] = []
+    seen: list[set] = [set() for _ in arbiters]
+    touched: set[int] = set()
+    for i, r in enumerate(rows):
+        hit = None
+        for a, cols in enumerate(arbiters):
+            k = tuple(r[c] for c in cols)
+            if any(v is None for v in k):
+                continue
+            nk = _norm(k)
+            if nk in seen[a]:
+                if do_update:
+                    raise HeliosError("ON CONFLICT DO UPDATE command cannot affect row a second time",
+                                      sqlstate="21000",
+                                      hint="Ensure that no rows proposed for insertion within the same command "
+                                           "have duplicate constrained values.")
+                hit = "dup"
+                break
+            if nk in existing[a]:
+                hit = existing[a][nk]
+                break
+        for a, cols in enumerate(arbiters):
+            k = tuple(r[c] for c in cols)
+            if not any(v is None for v in k):
+                seen[a].add(_norm(k))
+        if hit is None:
+            insert_idx.append(i)
+        elif hit != "dup" and do_update:
+            if hit["_rowid"] in touched:
+                raise HeliosError("ON CONFLICT DO UPDATE command cannot affect row a second time", sqlstate="21000")
+            touched.add(hit["_rowid"])
+            update_pairs.append((i, hit))
+    out_batches: list[pa.RecordBatch] = []
+    count = 0
+    if insert_idx:
+        ins = batch.take(pa.array(insert_idx, pa.int64()))
+        constraints.check_new_rows(session, txn, ctx, tdef, ins)
+        txn.insert(tdef.schema, tdef.name, ins)
+        out_batches.append(ins)
+        count += ins.num_rows
+    if update_pairs:
+        schema = _arrow_schema(tdef)
+        ctypes = column_types(tdef)
+        old = pa.RecordBatch.from_pylist([{c.name: h[c.name] for c in tdef.columns} for _, h in update_pairs],
+                                         schema=schema)
+        exc = batch.take(pa.array([i for i, _ in update_pairs], pa.int64()))
+        combined = pa.RecordBatch.from_arrays(list(old.columns) + list(exc.columns),
+                                              names=[f"o{i}" for i in range(len(ctypes))] +
+                                              [f"e{i}" for i in range(len(ctypes))])
+        q = alias or tdef.name
+        scope = Scope([Field(n, t, q) for n, t in ctypes] + [Field(n, t, "excluded") for n, t in ctypes])
+        sets = _set_items(tdef, list(conflict.expressions))
+        arrays = list(old.columns)
+        n = old.num_rows
+        for ci, node in sets:
+            if isinstance(node, exp.Var) and node.name.upper() == "DEFAULT":
+                arrays[ci] = default_array(session, txn, tdef, ci, n, ctx)
+                continue
+            v = compile_scalar(node, scope, ctx).evaluate(combined, ctx)
+            arrays[ci] = assign(v, ctypes[ci][1], n, tdef.columns[ci].name)
+        new = pa.RecordBatch.from_arrays(arrays, schema=schema)
+        rowids = pa.array([h["_rowid"] for _, h in update_pairs], pa.int64())
+        where = conflict.args.get("where")
+        if where is not None:
+            mask = compile_scalar(where.this, scope, ctx).evaluate(combined, ctx)
+            m = mask.broadcast(n).array if mask.scalar else mask.array
+            m = pc.fill_null(m, False)
+            new, old, rowids = new.filter(m), old.filter(m), rowids.filter(m)
+        if new.num_rows:
+            constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
+                                           changed_cols={ci for ci, _ in sets})
+            res = txn.update(tdef.schema, tdef.name, rowids, new)
+            if res.changed is not None and len(res.changed):
+                from helios_core.errors import SerializationFailure
+
+                raise SerializationFailure("could not serialize access due to concurrent update")
+            count += res.count
+            out_batches.append(new)
+    return count, out_batches
+
+
+# ------------------------------------------------------------------------------------ MERGE
+def merge(session: Any, ast: exp.Merge, params: Any = (), prepared: Any = None) -> Result:
+    """MERGE INTO t USING s ON cond WHEN [NOT] MATCHED [AND c] THEN UPDATE/DELETE/INSERT/DO NOTHING."""
+    from helios_core.sql import constraints
+    from helios_core.sql.functions.vec import Vec
+
+    txn = session.tx.current()
+    tdef, alias = _target(session, txn, ast.this)
+    alias = alias or tdef.name
+    ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
+    ctypes = column_types(tdef)
+    ncols = len(ctypes)
+    source = ast.args["using"]
+    on = ast.args["on"]
+    whens = ast.args.get("whens")
+    clauses = list(whens.expressions) if whens is not None else []
+    # one projection per clause part: condition, SET values / INSERT values
+    extra: list[Any] = []
+    plan_parts: list[dict] = []
+    for w in clauses:
+        part: dict[str, Any] = {"matched": bool(w.args.get("matched")), "cond": None, "kind": None}
+        if w.args.get("source"):
+            raise FeatureNotSupported("WHEN NOT MATCHED BY SOURCE is not supported yet")
+        cond = w.args.get("condition")
+        if cond is not None:
+            part["cond"] = len(extra)
+            extra.append(cond)
+        then = w.args.get("then")
+        if isinstance(then, exp.Update):
+            part["kind"] = "update"
+            part["sets"] = []
+            for ci, node in _set_items(tdef, list(then.expressions)):
+                part["sets"].append((ci, len(extra)))
+                extra.append(exp.Null() if isinstance(node, exp.Var) else node)
+        elif isinstance(then, exp.Insert):
+            part["kind"] = "insert"
+            target_cols = [ident(c) for c in (then.this.expressions if isinstance(then.this, exp.Tuple) else
+                                              (then.this.expressions if isinstance(then.this, exp.Schema) else []))]
+            vals = then.expression
+            values = list(vals.expressions[0].expressions if isinstance(vals, exp.Values) else
+                          (vals.expressions if isinstance(vals, exp.Tuple) else []))
+            names = [c.name for c in tdef.columns]
+            if not target_cols:
+                target_cols = names[:len(values)]
+            part["inserts"] = []
+            for cn, v in zip(target_cols, values, strict=True):
+                if cn not in names:
+                    raise UndefinedColumn(f'column "{cn}" of relation "{tdef.name}" does not exist')
+                part["inserts"].append((names.index(cn), len(extra)))
+                extra.append(v)
+        elif isinstance(then, exp.Var) and then.name.upper() == "DELETE":
+            part["kind"] = "delete"
+        else:
+            text = then.sql().upper() if then is not None else ""
+            part["kind"] = "nothing" if "NOTHING" in text else None
+            if part["kind"] is None:
+                raise FeatureNotSupported(f"MERGE action {text} is not supported")
+        plan_parts.append(part)
+    tbl = exp.Table(this=exp.to_identifier(tdef.name, quoted=True), db=exp.to_identifier(tdef.schema, quoted=True),
+                    alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)))
+    projections: list[Any] = [_qcol(alias, "_rowid")] + [_qcol(alias, c.name) for c in tdef.columns]
+    projections += [exp.alias_(e.copy(), f"__x{i}", quoted=True) for i, e in enumerate(extra)]
+    q = exp.Select(expressions=projections).from_(source.copy(), copy=False)
+    q = q.join(tbl, on=on.copy(), join_type="left", copy=False)
+    rows, plan = _run_rows(session, ctx, q)
+    n = rows.num_rows
+    rid = rows.column(0).to_pylist()
+    decided = [False] * n
+    upd_rows: dict[int, tuple[int, dict]] = {}
+    del_rows: list[int] = []
+    ins_rows: list[tuple[int, dict]] = []
+    cond_vals = {}
+    for p in plan_parts:
+        if p["cond"] is not None:
+            cond_vals[p["cond"]] = rows.column(1 + ncols + p["cond"]).to_pylist()
+    seen_targets: set[int] = set()
+    for i in range(n):
+        matched = rid[i] is not None
+        for k, p in enumerate(plan_parts):
+            if p["matched"] != matched:
+                continue
+            if p["cond"] is not None and not cond_vals[p["cond"]][i]:
+                continue
+            decided[i] = True
+            if matched:
+                if rid[i] in seen_targets and p["kind"] != "nothing":
+                    raise HeliosError("MERGE command cannot affect row a second time", sqlstate="21000",
+                                      hint="Ensure that not more than one source row matches any one target row.")
+                seen_targets.add(rid[i])
+            if p["kind"] == "update":
+                upd_rows[i] = (k, p)
+            elif p["kind"] == "delete":
+                del_rows.append(i)
+            elif p["kind"] == "insert":
+                ins_rows.append((i, p))
+            break
+    count = 0
+    schema = _arrow_schema(tdef)
+
+    def col_vec(j: int, idx: list[int]) -> Any:
+        t = plan.columns[1 + ncols + j][1]
+        arr = rows.column(1 + ncols + j).combine_chunks().take(pa.array(idx, pa.int64()))
+        return Vec(arr, t)
+
+    if upd_rows:
+        by_clause: dict[int, list[int]] = {}
+        for i, (k, _p) in upd_rows.items():
+            by_clause.setdefault(k, []).append(i)
+        for k, idx in by_clause.items():
+            p = plan_parts[k]
+            take = pa.array(idx, pa.int64())
+            arrays = [rows.column(1 + c).combine_chunks().take(take) for c in range(ncols)]
+            old = pa.RecordBatch.from_arrays(list(arrays), schema=schema)
+            for ci, j in p["sets"]:
+                arrays[ci] = assign(col_vec(j, idx), ctypes[ci][1], len(idx), tdef.columns[ci].name)
+            new = pa.RecordBatch.from_arrays(arrays, schema=schema)
+            rowids = pa.array([rid[i] for i in idx], pa.int64())
+            constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
+                                           changed_cols={ci for ci, _ in p["sets"]})
+            count += txn.update(tdef.schema, tdef.name, rowids, new).count
+    if del_rows:
+        take = pa.array(del_rows, pa.int64())
+        old = pa.RecordBatch.from_arrays([rows.column(1 + c).combine_chunks().take(take) for c in range(ncols)],
+                                         schema=schema)
+        constraints.on_parent_delete(session, txn, ctx, tdef, old)
+        count += txn.delete(tdef.schema, tdef.name, pa.array([rid[i] for i in del_rows], pa.int64())).count
+    if ins_rows:
+        by_clause2: dict[int, list[int]] = {}
+        for i, p in ins_rows:
+            by_clause2.setdefault(id(p), []).append(i)
+        for pid, idx in by_clause2.items():
+            p = next(pp for pp in plan_parts if id(pp) == pid)
+            full: list[Any] = [None] * ncols
+            for ci, j in p["inserts"]:
+                full[ci] = assign(col_vec(j, idx), ctypes[ci][1], len(idx), tdef.columns[ci].name)
+            for ci in range(ncols):
+                if full[ci] is None:
+                    full[ci] = default_array(session, txn, tdef, ci, len(idx), ctx)
+            batch = pa.RecordBatch.from_arrays(full, schema=schema)
+            constraints.check_new_rows(session, txn, ctx, tdef, batch)
+            txn.insert(tdef.schema, tdef.name, batch)
+            count += batch.num_rows
+    return Result(command_tag=f"MERGE {count}")

@@ -1,0 +1,289 @@
+"""Prepared statements: parse and plan once, bind parameters, execute many times.
+
+``prepare`` parses the statement, infers the types of ``$1..$n`` (given OIDs win; a
+parameter compared with or assigned to a column takes the column's type; otherwise the
+planner's inference, defaulting to text as PostgreSQL does) and, for queries, keeps the
+plan. ``execute`` converts the bound values (text from the wire is parsed with the type's
+input function; Python values are taken as they are) and runs the statement. A plan is
+re-made when any DDL committed since (``engine.plan_generation``), or when the session's
+branch or search_path changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import pyarrow as pa
+from sqlglot import exp
+
+from helios_core.errors import HeliosError
+from helios_core.session import PreparedStatement, Result, ResultColumn
+from helios_core.sql import dialect
+from helios_core.sql.dialect import Statement, Utility
+
+
+@attrs.define
+class PreparedPlan:
+    """Engine-private part of a PreparedStatement."""
+
+    statement: Statement | None
+    param_types: list[Any]  # SqlType per $n
+    given_oids: list[int]
+    plan: Any = None  # planner Plan for queries
+    generation: int = -1
+    branch: str = ""
+    search_path: tuple = ()
+
+
+def _types():
+    from helios_core.sql import types
+
+    return types
+
+
+def _max_param(ast: Any) -> int:
+    n = 0
+    if isinstance(ast, Utility) or ast is None:
+        return 0
+    for p in ast.find_all(exp.Parameter):
+        inner = p.this
+        text = inner.this if isinstance(inner, exp.Literal) else getattr(inner, "name", "")
+        if str(text).isdigit():
+            n = max(n, int(text))
+    return n
+
+
+def prepare(session: Any, sql: str, param_type_oids: Sequence[int] = ()) -> PreparedStatement:
+    stmts = dialect.parse(sql)
+    if len(stmts) > 1:
+        raise HeliosError("cannot insert multiple commands into a prepared statement", sqlstate="42601")
+    st = stmts[0] if stmts else None
+    pp = PreparedPlan(statement=st, param_types=[], given_oids=list(param_type_oids))
+    columns = _plan(session, pp)
+    return PreparedStatement(sql=sql, param_type_oids=[t.oid for t in pp.param_types], columns=columns, plan=pp)
+
+
+def _plan(session: Any, pp: PreparedPlan) -> list[ResultColumn] | None:
+    """(Re)plan: fills pp.param_types and pp.plan; returns the result columns (None: no rows)."""
+    T = _types()
+    st = pp.statement
+    n = max(_max_param(st.ast) if st is not None else 0, len(pp.given_oids))
+    given: list[Any] = [None] * n
+    for i, oid in enumerate(pp.given_oids):
+        if oid:
+            given[i] = T.type_by_oid(oid)
+    pp.generation = session.engine.plan_generation
+    pp.branch = session.branch
+    pp.search_path = tuple(session.search_path())
+    pp.plan = None
+    if st is None or isinstance(st.ast, Utility):
+        pp.param_types = [t or T.TEXT for t in given]
+        if st is not None and st.ast.kind == "show":
+            return [ResultColumn(name=_show_label(st.ast.args["name"]), type_oid=25, type_name="text")]
+        if st is not None and st.ast.kind == "explain":
+            return [ResultColumn(name="QUERY PLAN", type_oid=25, type_name="text")]
+        return None
+    ast = st.ast
+    own_txn = session.tx.txn is None
+    try:
+        ctx = session.context(params=[None] * n, param_types=list(given))
+        if isinstance(ast, (exp.Query, exp.Values, exp.Subquery)):
+            plan = session.plan_query(ast, ctx)
+            inferred = list(getattr(plan, "param_types", []) or [])
+            pp.param_types = [_pick(given, inferred, i) for i in range(n)]
+            pp.plan = plan
+            from helios_core.sql.session_impl import result_column
+
+            return [result_column(name, t) for name, t in plan.columns]
+        if isinstance(ast, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
+            inferred_dml, cols = _dml_param_types(session, ctx, ast, given, n)
+            pp.param_types = [_pick(given, inferred_dml, i) for i in range(n)]
+            return cols
+        pp.param_types = [t or T.TEXT for t in given]
+        return None
+    finally:
+        if own_txn and not session.tx.in_block:
+            session.tx.rollback()
+
+
+def _show_label(name: str) -> str:
+    from helios_core.sql.settings import display_name
+
+    return display_name(name)
+
+
+def _pick(given: list[Any], inferred: list[Any], i: int) -> Any:
+    T = _types()
+    if given[i] is not None:
+        return given[i]
+    t = inferred[i] if i < len(inferred) else None
+    if t is None or t.name == "unknown":
+        return T.TEXT
+    return t
+
+
+def _dml_param_types(session: Any, ctx: Any, ast: Any, given: list[Any], n: int) -> tuple[list[Any], list | None]:
+    """$n types of INSERT/UPDATE/DELETE: from target columns, else from planning the row query."""
+    from helios_core.sql import dml
+    from helios_core.sql.ddl import ident
+
+    inferred: list[Any] = list(given)
+    txn = ctx.txn
+    table = ast.this.this if isinstance(ast, exp.Insert) and isinstance(ast.this, exp.Schema) else ast.this
+    tdef, alias = dml._target(session, txn, table)
+    ctypes = dml.column_types(tdef)
+    names = [c for c, _ in ctypes]
+
+    def note(node: Any, t: Any) -> None:
+        idx = dml._param_index(node)
+        if idx is not None and idx < n and inferred[idx] is None:
+            inferred[idx] = t
+
+    if isinstance(ast, exp.Insert):
+        cols = dml._insert_columns(tdef, ast.this)
+        src = ast.args.get("expression")
+        if isinstance(src, exp.Values):
+            for row in src.expressions:
+                for j, cell in enumerate(row.expressions):
+                    if j < len(cols):
+                        note(cell, ctypes[cols[j]][1])
+        elif src is not None:
+            plan = session.plan_query(src, ctx)
+            for i, t in enumerate(getattr(plan, "param_types", []) or []):
+                if i < n and inferred[i] is None and t is not None:
+                    inferred[i] = t
+        conflict = ast.args.get("conflict")
+        if conflict is not None:
+            for e in conflict.expressions:
+                if isinstance(e, exp.EQ) and not isinstance(e.this, exp.Tuple) and ident(e.this) in names:
+                    note(e.expression, ctypes[names.index(ident(e.this))][1])
+    elif isinstance(ast, (exp.Update, exp.Delete)):
+        sets = []
+        if isinstance(ast, exp.Update):
+            sets = dml._set_items(tdef, list(ast.expressions))
+            for ci, node in sets:
+                note(node, ctypes[ci][1])
+        where = ast.args.get("where")
+        extra_from: list[Any] = []
+        if isinstance(ast, exp.Update):
+            f = ast.args.get("from_") or ast.args.get("from")
+            if f is not None:
+                extra_from = [f.this] + list(f.args.get("joins") or [])
+        else:
+            extra_from = list(ast.args.get("using") or [])
+        q = dml._row_query(tdef, alias or tdef.name, ast.this, extra_from, where.this if where is not None else None,
+                           [v for _, v in sets if not isinstance(v, exp.Var)])
+        ctx.param_types = list(inferred)
+        plan = session.plan_query(q, ctx)
+        for i, t in enumerate(getattr(plan, "param_types", []) or []):
+            if i < n and inferred[i] is None and t is not None:
+                inferred[i] = t
+    cols_out = None
+    returning = ast.args.get("returning")
+    if returning is not None:
+        res = dml.returning_result(session, ctx, "", tdef, alias, returning, [])
+        cols_out = res.columns
+    return inferred, cols_out
+
+
+# ------------------------------------------------------------------------------------ binding
+def bind_params(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:
+    """Wire values -> values of the parameter types (text is parsed with the type's input rules)."""
+    from helios_core.sql import functions as F
+    from helios_core.sql.functions.vec import Vec
+
+    T = _types()
+    if len(params) != len(stmt_types):
+        raise HeliosError(f"bind message supplies {len(params)} parameters, but prepared statement requires "
+                          f"{len(stmt_types)}", sqlstate="08P01")
+    out: list[Any] = []
+    for v, t in zip(params, stmt_types, strict=True):
+        if v is None:
+            out.append(None)
+            continue
+        if isinstance(v, (bytes, bytearray, memoryview)):
+            if t.name == "bytea":
+                out.append(bytes(v))
+                continue
+            v = bytes(v).decode("utf-8")
+        if isinstance(v, str):
+            if t.name in ("text", "varchar", "unknown", "name", "bpchar"):
+                out.append(v)
+                continue
+            arr = F.cast(Vec(pa.array([v], pa.string()), T.TEXT), t, context="explicit").array
+            out.append(arr[0])
+            continue
+        out.append(v)
+    return out
+
+
+def execute(session: Any, stmt: PreparedStatement, params: Sequence[Any]) -> Result:
+    """Run a prepared statement in its own implicit transaction (or the open block)."""
+    def run() -> Result:
+        return run_prepared(session, stmt, params)
+
+    return session.run_in_implicit(run)
+
+
+def run_prepared(session: Any, stmt: PreparedStatement, params: Sequence[Any]) -> Result:
+    pp: PreparedPlan = stmt.plan
+    st = pp.statement
+    if st is None:
+        return Result(command_tag="EMPTY")
+    if isinstance(st.ast, Utility):
+        if params:
+            raise HeliosError("utility statements take no parameters", sqlstate="08P01")
+        return session._run_statement(st)
+    if (pp.generation != session.engine.plan_generation or pp.branch != session.branch
+            or pp.search_path != tuple(session.search_path())):
+        session.tx.check_not_failed()
+        _plan(session, pp)
+    values = bind_params(pp.param_types, params)
+    return session._run_statement(st, values, pp)
+
+
+# ------------------------------------------------------------------------------------ SQL PREPARE/EXECUTE
+def sql_prepare(session: Any, args: dict) -> Result:
+    T = _types()
+    name = args["name"]
+    if name in session.sql_prepared:
+        raise HeliosError(f'prepared statement "{name}" already exists', sqlstate="42P05")
+    oids = [T.type_from_name(t).oid for t in args["types"]]
+    session.sql_prepared[name] = prepare(session, args["body"], oids)
+    return Result(command_tag="PREPARE")
+
+
+def sql_execute(session: Any, args: dict) -> Result:
+    stmt = session.sql_prepared.get(args["name"])
+    if stmt is None:
+        raise HeliosError(f'prepared statement "{args["name"]}" does not exist', sqlstate="26000")
+    text = args["params"].strip()
+    values: list[Any] = []
+    pp: PreparedPlan = stmt.plan
+    if text:
+        if not (text.startswith("(") and text.endswith(")")):
+            raise HeliosError(f'syntax error at or near "{text[:10]}"', sqlstate="42601")
+        q = dialect.parse(f"select {text[1:-1]}")[0].ast
+        casted = []
+        for e, t in zip(q.expressions, pp.param_types, strict=False):
+            casted.append(exp.Cast(this=e, to=exp.DataType.build(t.sql_name(), dialect="postgres")))
+        q.set("expressions", casted)
+        plan = session.plan_query(q, session.context())
+        batches = list(plan.execute(session.context()))
+        if batches:
+            values = [batches[0].column(i)[0] for i in range(batches[0].num_columns)]
+    if len(values) != len(pp.param_types):
+        raise HeliosError(f"wrong number of parameters for prepared statement \"{args['name']}\"",
+                          sqlstate="42601",
+                          detail=f"Expected {len(pp.param_types)} parameters but got {len(values)}.")
+    st = pp.statement
+    if st is None:
+        return Result(command_tag="EMPTY")
+    if (pp.generation != session.engine.plan_generation or pp.branch != session.branch):
+        _plan(session, pp)
+    if isinstance(st.ast, Utility):
+        return session._utility(st)
+    session.tx.statement_start()
+    return session._dispatch(st, values, pp)
