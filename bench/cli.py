@@ -40,6 +40,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, help="measured runs per workload (default 3, --quick 1)")
     parser.add_argument("--workload", nargs="+", choices=ORDER, metavar="NAME",
                         help=f"only these workloads, of: {', '.join(ORDER)}")
+    parser.add_argument("--helios-at", metavar="HOST:PORT[:USER[:DB]]",
+                        help="measure a HeliosDB server already running there instead of starting one")
     parser.add_argument("--readme", action="store_true", help="put this run's table into bench/README.md")
     return parser.parse_args(argv)
 
@@ -47,6 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = Settings.make(quick=args.quick, scale=args.scale, runs=args.runs)
+    settings.helios_at = args.helios_at
     chosen = [w for w in ORDER if not args.workload or w in args.workload]
     started = time.perf_counter()
     say(f"bench: {'quick' if settings.quick else 'full'} run, scale {settings.scale:g}, "

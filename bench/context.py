@@ -36,20 +36,22 @@ class Settings:
     kernel_rows: int
     point_reads: int
     branch_sizes: list[int]
+    many_branches: int
     slow_seconds: float
+    helios_at: str | None = None  # "host:port[:user[:database]]" of a server already running
 
     @classmethod
     def make(cls, *, quick: bool, scale: float | None, runs: int | None) -> Settings:
         if quick:
             return cls(scale=scale or 0.01, runs=runs or 1, quick=True, pgbench_scale=1, pgbench_seconds=2,
                        pgbench_warmup_seconds=1, query_timeout=15, load_timeout=60, kernel_rows=200_000,
-                       point_reads=2_000, branch_sizes=[1_000, 10_000], slow_seconds=5)
+                       point_reads=2_000, branch_sizes=[1_000, 10_000], many_branches=200, slow_seconds=5)
         scale = scale or 1.0
         return cls(scale=scale, runs=runs or 3, quick=False, pgbench_scale=10, pgbench_seconds=10,
                    pgbench_warmup_seconds=3, query_timeout=300, load_timeout=1800,
                    kernel_rows=max(100_000, int(10_000_000 * min(scale, 1.0))), point_reads=10_000,
                    branch_sizes=[n for n in (10_000, 100_000, 1_000_000, 10_000_000) if n <= 10_000_000 * scale]
-                   or [10_000], slow_seconds=60)
+                   or [10_000], many_branches=5_000, slow_seconds=60)
 
 
 @attrs.define
@@ -78,6 +80,24 @@ class BenchContext:
         except Exception as exc:
             self.errors["postgres"] = describe_error(exc)
             say(f"postgres: unavailable: {self.errors['postgres']}")
+        if self.settings.helios_at:
+            host, port, user, database = (self.settings.helios_at.split(":") + ["helios", "helios"])[:4]
+            self.helios = PgWireSystem("helios", host, int(port), user, database)
+            say(f"helios: using the server already running at {host}:{port} (--helios-at)")
+            try:
+                self.helios.run("SELECT 1", timeout=30)
+            except Exception as exc:
+                self.errors["helios"] = f"SELECT 1 failed: {describe_error(exc)}"
+        else:
+            self._start_helios()
+        try:
+            self.duck = DuckSystem.start()
+            self.duck.execute("CHECKPOINT")
+            self.baseline_bytes["duckdb"] = self.duck.bytes_on_disk()
+        except Exception as exc:
+            self.errors["duckdb"] = describe_error(exc)
+
+    def _start_helios(self) -> None:
         self.helios_server = HeliosServer.start(timeout=60)
         if self.helios_server.error:
             self.errors["helios"] = self.helios_server.error
@@ -90,12 +110,6 @@ class BenchContext:
                 self.errors["helios"] = f"SELECT 1 failed: {describe_error(exc)}"
                 say(f"helios: {self.errors['helios']}")
             self.baseline_bytes["helios"] = dir_bytes(s.data_dir)
-        try:
-            self.duck = DuckSystem.start()
-            self.duck.execute("CHECKPOINT")
-            self.baseline_bytes["duckdb"] = self.duck.bytes_on_disk()
-        except Exception as exc:
-            self.errors["duckdb"] = describe_error(exc)
 
     def wire_systems(self) -> dict[str, PgWireSystem | None]:
         return {"helios": self.helios, "postgres": self.postgres}

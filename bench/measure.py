@@ -55,7 +55,7 @@ def describe_error(exc: BaseException) -> str:
     """One line a reader can act on: exception type and message, clipped."""
     sqlstate = getattr(exc, "sqlstate", None)  # psycopg errors: the server's SQLSTATE says more
     label = f"SQLSTATE {sqlstate}" if sqlstate else type(exc).__name__
-    text = f"{label}: {exc}".strip().replace("\n", " ")
+    text = " ".join(f"{label}: {exc}".split())
     return text[:300]
 
 

@@ -3,6 +3,8 @@
 A table grows by COPY to each size; at each size, each run times `CREATE BRANCH`, then
 `CREATE BRANCH` plus the first query on the new branch (SET heliosdb.branch, a primary
 key read), and drops the branch. The design promises O(1) creation, flat in data size.
+Then many empty branches are created (5,000; 200 quick) to measure the disk and server
+memory (RSS) each one costs and how long listing them through heliosdb.branches takes.
 PostgreSQL and DuckDB have no branches; Neon-style comparisons are not made here.
 """
 
@@ -15,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from bench.context import BenchContext
+from bench.context import BenchContext, dir_bytes
 from bench.measure import Plan, Row, alternate, describe_error
 
 TABLE = "branch_grow"
@@ -30,6 +32,11 @@ def _chunk(start: int, stop: int) -> bytes:
 
 
 def run(ctx: BenchContext) -> None:
+    run_sizes(ctx)
+    run_many(ctx)
+
+
+def run_sizes(ctx: BenchContext) -> None:
     sizes = ctx.settings.branch_sizes
     rows = {size: (Row("branch", f"CREATE BRANCH at {size:,} rows", "ms", False),
                    Row("branch", f"CREATE BRANCH + first query at {size:,} rows", "ms", False)) for size in sizes}
@@ -81,3 +88,65 @@ def run(ctx: BenchContext) -> None:
 
         alternate(create_row, {"helios": lambda: create(False)}, plan)
         alternate(query_row, {"helios": lambda: create(True)}, plan)
+
+
+def _rss_bytes(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def run_many(ctx: BenchContext) -> None:
+    """Disk and memory per empty branch, and listing time, with many branches."""
+    count = ctx.settings.many_branches
+    disk = Row("branch", f"disk per empty branch ({count:,} branches)", "KB", False)
+    memory = Row("branch", f"server RSS per empty branch ({count:,} branches)", "KB", False)
+    listing = Row("branch", f"SELECT from heliosdb.branches with {count:,} branches", "ms", False)
+    ctx.rows.extend([disk, memory, listing])
+    why = ctx.unavailable("helios")
+    system, server = ctx.helios, ctx.helios_server
+    if why or system is None:
+        for row in (disk, memory, listing):
+            row.cell("helios").error = why or "not started"
+        return
+    if server is None or server.process is None:
+        for row in (disk, memory):
+            row.cell("helios").error = "data dir and pid unknown: server not started by the bench (--helios-at)"
+    try:
+        system.run("CHECKPOINT", timeout=120)
+    except Exception:
+        pass
+    local = server is not None and server.process is not None
+    disk_before = dir_bytes(server.data_dir) if local else 0
+    rss_before = _rss_bytes(server.process.pid) if local else 0
+    try:
+        for i in range(count):
+            system.run(f"CREATE BRANCH bench_many_{i} FROM main", timeout=60)
+        try:
+            system.run("CHECKPOINT", timeout=120)
+        except Exception:
+            pass
+        if local:
+            disk.cell("helios").samples.append((dir_bytes(server.data_dir) - disk_before) / count / 1024)
+            memory.cell("helios").samples.append((_rss_bytes(server.process.pid) - rss_before) / count / 1024)
+    except Exception as exc:
+        for row in (disk, memory, listing):
+            row.cell("helios").error = f"creating branch {i}: {describe_error(exc)}"
+        return
+
+    def list_all() -> float:
+        started = time.perf_counter()
+        got = system.run("SELECT count(*) FROM heliosdb.branches", timeout=120)
+        seconds = time.perf_counter() - started
+        if not got or got[0][0] < count:
+            raise RuntimeError(f"heliosdb.branches counted {got!r}, expected at least {count}")
+        return seconds * 1000.0
+
+    alternate(listing, {"helios": list_all}, Plan(runs=ctx.settings.runs, slow_seconds=ctx.settings.slow_seconds))
+    for i in range(count):
+        try:
+            system.run(f"DROP BRANCH bench_many_{i}", timeout=60)
+        except Exception:
+            break

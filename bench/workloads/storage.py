@@ -30,6 +30,8 @@ def run(ctx: BenchContext) -> None:
                 row.cell(name).samples.append(ctx.postgres.run(sql, timeout=60)[0][0] / mb)
             elif name == "duckdb":
                 row.cell(name).samples.append((ctx.duck.bytes_on_disk() - ctx.baseline_bytes["duckdb"]) / mb)
+            elif ctx.helios_server is None:
+                row.cell(name).error = "data dir unknown: server not started by the bench (--helios-at)"
             else:
                 try:
                     ctx.helios.run("CHECKPOINT", timeout=ctx.settings.load_timeout)
