@@ -104,6 +104,7 @@ class Child:
     session: Any = None
     store: Any = None
     kernel_rows: int = 0
+    kernel_source: list = attrs.Factory(list)
     kernel_tables: list[str] = attrs.Factory(list)
     branches: int = 0
 
@@ -140,6 +141,15 @@ class Child:
             self.session.copy_in(result.copy, batches)
         return time.perf_counter() - started
 
+    def sql_close(self) -> None:
+        """Let the embedded engine and its data go before the kernel benchmarks."""
+        import gc
+
+        session, self.session = self.session, None
+        if session is not None:
+            session.close()
+        gc.collect()
+
     def sql_query(self, sql: str) -> dict:
         started = time.perf_counter()
         rows = self._sql(sql)
@@ -159,7 +169,9 @@ class Child:
 
         from bench.kernel_data import kernel_batches
 
-        batches = kernel_batches(self.kernel_rows)
+        if not self.kernel_source:
+            self.kernel_source = kernel_batches(self.kernel_rows)
+        batches = self.kernel_source
         columns = [ColumnDef(f.name, f.type, nullable=f.name != "id") for f in batches[0].schema]
         for old in self.kernel_tables:  # keep memory flat: only the newest table stays
             txn = self.store.begin("bench")
@@ -211,7 +223,7 @@ class Child:
         return {"seconds": seconds, "rows": [[total, count]]}
 
     def kernel_close(self) -> None:
-        store, self.store, self.kernel_tables = self.store, None, []
+        store, self.store, self.kernel_tables, self.kernel_source = self.store, None, [], []
         if store is not None:
             store.close()
 

@@ -105,3 +105,8 @@ def run_inprocess(ctx: BenchContext) -> None:
         if ctx.duck is not None and not ctx.unavailable("duckdb", needs_data=True):
             actions["duckdb"] = _checked(lambda sql=sql: ctx.duck.timed(sql, timeout), expected)
         ctx.rows.append(alternate(row, actions, plan))
+    if not setup_error:
+        try:
+            embedded.call("sql_close", timeout=60)
+        except Exception:
+            pass
