@@ -9,6 +9,7 @@ a full buffer), which keeps a pgbench round trip to one write.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import struct
 from collections.abc import Callable, Iterator
@@ -91,6 +92,7 @@ class PgConnection:
         self.tls = False
         self.idle_scope: anyio.CancelScope | None = None
         self.timezone = "UTC"
+        self.terminating = False
 
     # -- output ---------------------------------------------------------------
 
@@ -117,12 +119,13 @@ class PgConnection:
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run a session call in a worker thread (the session enforces statement_timeout itself)."""
-        return await anyio.to_thread.run_sync(fn, *args, limiter=self.server.limiter)
+        return await anyio.to_thread.run_sync(_in_session, self.session, None, fn, args,
+                                              limiter=self.server.limiter)
 
     async def run_encoding(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Encode result values in a worker thread, in the session's TimeZone."""
-        tz = self.timezone
-        return await anyio.to_thread.run_sync(_with_timezone, tz, fn, args, limiter=self.server.limiter)
+        return await anyio.to_thread.run_sync(_in_session, self.session, self.timezone, fn, args,
+                                              limiter=self.server.limiter)
 
     def statement_timeout_ms(self) -> int:
         try:
@@ -329,6 +332,12 @@ class PgConnection:
 
     # -- the message loop ------------------------------------------------------------------
 
+    def terminate(self) -> None:
+        """pg_terminate_backend: stop the running statement and close the connection (57P01)."""
+        self.terminating = True
+        self.cancel()
+        self.terminate_idle()
+
     def terminate_idle(self) -> None:
         """Server shutdown: an idle connection is told so and closed (57P01)."""
         if self.idle_scope is not None:
@@ -340,7 +349,7 @@ class PgConnection:
     async def loop(self) -> None:
         while True:
             stopping = self.server.stopping
-            if stopping is not None and stopping.is_set() and self.tx_status() == "I":
+            if self.terminating or (stopping is not None and stopping.is_set() and self.tx_status() == "I"):
                 await self._shutdown_close()
             self.idle_scope = anyio.CancelScope()
             with self.idle_scope:
@@ -699,13 +708,24 @@ def _iter_rows(result: Any, cols: list[Any], fmts: list[int]) -> Iterator[list[b
             yield from batch_rows(batch, cols, fmts)
 
 
-def _with_timezone(tz: str, fn: Callable[..., Any], args: tuple) -> Any:
-    try:
-        from helios_core.sql.functions import runtime
-    except ImportError:
+def _in_session(session: Any, tz: str | None, fn: Callable[..., Any], args: tuple) -> Any:
+    """Worker thread: run fn with the session visible to catalog functions (and its TimeZone)."""
+    with contextlib.ExitStack() as stack:
+        if _using_session is not None:
+            stack.enter_context(_using_session(session))
+        if tz is not None and _runtime is not None:
+            stack.enter_context(_runtime.use(timezone=tz))
         return fn(*args)
-    with runtime.use(timezone=tz):
-        return fn(*args)
+
+
+try:
+    from helios_core.sql.catalog_views.functions import using_session as _using_session
+except ImportError:  # the SQL layer is incomplete: no catalog functions to feed
+    _using_session = None
+try:
+    from helios_core.sql.functions import runtime as _runtime
+except ImportError:
+    _runtime = None
 
 
 def _encode_rows(rows: Iterator[list[bytes | None]], want: int) -> tuple[bytes, int]:

@@ -24,6 +24,14 @@ from helios_protocol_pg.startup import AuthPolicy, auth_policy_from_kernel, is_l
 SERVERS: list[PgServer] = []
 
 
+def _backend_signallers() -> list | None:
+    try:
+        from helios_core.sql.catalog_views.functions import BACKEND_SIGNALLERS
+    except ImportError:
+        return None
+    return BACKEND_SIGNALLERS
+
+
 class PgServer:
     def __init__(self, kernel: Any, config: Any, listener: anyio.abc.Listener | None, log: logging.Logger,
                  auth: AuthPolicy | None = None, settings: Any = None) -> None:
@@ -113,14 +121,42 @@ class PgServer:
         await conn.handle()
 
     async def serve(self, stopping: Any = None) -> None:
+        """Serve until the listener stops (the kernel's listener returns once stopping and drained)."""
         assert self.listener is not None
+        self.stopping = stopping
         SERVERS.append(self)
+        signallers = _backend_signallers()
+        if signallers is not None:
+            signallers.append(self.signal_backend)
         try:
-            async with anyio.create_task_group() as conns, anyio.create_task_group() as accept:
-                accept.start_soon(self.listener.serve, self.handle, conns)
+            async with anyio.create_task_group() as tg:
                 if stopping is not None:
-                    await stopping.wait()
-                    self.log.info("postgres: no longer accepting connections")
-                    accept.cancel_scope.cancel()
+                    tg.start_soon(self._close_idle_when_stopping, stopping)
+                await self.listener.serve(self.handle)
+                tg.cancel_scope.cancel()
         finally:
             SERVERS.remove(self)
+            if signallers is not None:
+                signallers.remove(self.signal_backend)
+
+    async def _close_idle_when_stopping(self, stopping: Any) -> None:
+        await stopping.wait()
+        idle = [c for c in self.connections.values() if c.idle_scope is not None]
+        self.log.info("postgres: shutting down; closing %d idle connections", len(idle))
+        for conn in idle:
+            conn.terminate_idle()
+
+    def signal_backend(self, pid: int, terminate: bool) -> bool:
+        """pg_cancel_backend / pg_terminate_backend for one of our connections (called from a worker)."""
+        conn = self.connections.get(pid)
+        if conn is None:
+            return False
+        if not terminate:
+            conn.cancel()
+            return True
+        try:
+            anyio.from_thread.run_sync(conn.terminate)
+        except RuntimeError:  # not in an anyio worker thread: best effort
+            conn.terminating = True
+            conn.cancel()
+        return True

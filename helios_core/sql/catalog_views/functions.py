@@ -1,0 +1,391 @@
+"""Catalog and session functions that PostgreSQL clients call (format_type, pg_table_is_visible, ...).
+
+They are registered with the scalar function registry (helios_core.sql.functions) unless a
+built-in of that name exists already. Functions that need the calling session
+(pg_backend_pid, pg_table_is_visible, pg_get_userbyid...) read it from ``ACTIVE_SESSION``,
+a context variable the caller of ``Session`` methods sets with ``using_session`` (the
+PostgreSQL protocol does this around every statement it runs).
+
+``BACKEND_SIGNALLERS`` lets a protocol plugin offer pg_cancel_backend/pg_terminate_backend
+for its connections without the core importing the plugin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import attrs
+import pyarrow as pa
+
+import helios_core
+from helios_core.hookspecs import SqlFunction
+from helios_core.sql import functions as F
+from helios_core.sql import types as T
+from helios_core.sql.catalog_views.model import CatalogModel, namespace_oid, role_oid
+
+ACTIVE_SESSION: contextvars.ContextVar[Any] = contextvars.ContextVar("helios_active_session", default=None)
+SERVER_VERSION = "16.4"
+_STARTED = time.time()
+
+# callables (pid, terminate: bool) -> bool: True when the pid was theirs and got signalled
+BACKEND_SIGNALLERS: list[Callable[[int, bool], bool]] = []
+
+
+@contextlib.contextmanager
+def using_session(session: Any) -> Iterator[None]:
+    token = ACTIVE_SESSION.set(session)
+    try:
+        yield
+    finally:
+        ACTIVE_SESSION.reset(token)
+
+
+def version_string() -> str:
+    return f"PostgreSQL {SERVER_VERSION} (HeliosDB {helios_core.__version__}) on x86_64-pc-linux-gnu, " \
+           f"compiled by CPython, 64-bit"
+
+
+def _session() -> Any:
+    return ACTIVE_SESSION.get()
+
+
+def _model() -> CatalogModel | None:
+    s = _session()
+    return CatalogModel(s) if s is not None else None
+
+
+def _const(n: int, value: Any, arrow_type: pa.DataType) -> pa.Array:
+    return pa.array([value] * n, type=arrow_type)
+
+
+def _len(args: list[pa.Array]) -> int:
+    return len(args[0]) if args else 1
+
+
+def _map(args: list[pa.Array], fn: Callable[..., Any], arrow_type: pa.DataType) -> pa.Array:
+    cols = [a.to_pylist() for a in args]
+    return pa.array([fn(*row) for row in zip(*cols, strict=True)], type=arrow_type)
+
+
+# ---------------------------------------------------------------------------
+# implementations
+# ---------------------------------------------------------------------------
+
+
+def _format_type(args: list[pa.Array]) -> pa.Array:
+    def one(oid: Any, typmod: Any = None) -> str | None:
+        if oid is None:
+            return None
+        try:
+            t = T.type_by_oid(int(oid))
+        except Exception:  # noqa: BLE001 - PostgreSQL prints ??? for unknown OIDs
+            return "???"
+        if typmod is not None and int(typmod) >= 0 and t.element is None:
+            t = attrs.evolve(t, typmod=int(typmod))
+        elif typmod is not None and int(typmod) >= 0 and t.element is not None:
+            t = T.array_of(attrs.evolve(t.element, typmod=int(typmod)))
+        return t.sql_name()
+
+    return _map(args, one, pa.string())
+
+
+def _search_path_schemas() -> list[str]:
+    s = _session()
+    try:
+        return list(s.search_path()) if s is not None else ["public"]
+    except Exception:  # noqa: BLE001 - a session without search_path
+        return ["public"]
+
+
+def _table_is_visible(args: list[pa.Array]) -> pa.Array:
+    model = _model()
+    if model is None:
+        return _const(_len(args), True, pa.bool_())
+    path = ["pg_catalog", *_search_path_schemas()]
+    first: dict[str, str] = {}
+    for r in model.relations:
+        if r.schema in path:
+            cur = first.get(r.name)
+            if cur is None or path.index(r.schema) < path.index(cur):
+                first[r.name] = r.schema
+    by_oid = {r.oid: r for r in model.relations}
+
+    def one(oid: Any) -> bool | None:
+        if oid is None:
+            return None
+        r = by_oid.get(int(oid))
+        if r is None:
+            return True  # pg_catalog's own relations are always visible
+        return first.get(r.name) == r.schema
+
+    return _map(args, one, pa.bool_())
+
+
+def _userbyid(args: list[pa.Array]) -> pa.Array:
+    names: dict[int, str] = {}
+    s = _session()
+    engine = getattr(s, "engine", None)
+    try:
+        for name in (engine.list_roles() if engine is not None else {}):
+            names[role_oid(name)] = name
+    except Exception:  # noqa: BLE001 - show unknown ids like PostgreSQL does
+        names = {}
+    names.setdefault(10, "helios")
+    return _map(args, lambda oid: None if oid is None else names.get(int(oid), f"unknown (OID={oid})"), pa.string())
+
+
+def _get_expr(args: list[pa.Array]) -> pa.Array:
+    return _map(args[:1], lambda e: e, pa.string())
+
+
+def _constraintdef(args: list[pa.Array]) -> pa.Array:
+    model = _model()
+    defs = {c.oid: c.definition() for c in model.constraints} if model else {}
+    return _map(args[:1], lambda oid: None if oid is None else defs.get(int(oid)), pa.string())
+
+
+def _indexdef(args: list[pa.Array]) -> pa.Array:
+    model = _model()
+    idx = {i.relation.oid: i for i in model.indexes} if model else {}
+
+    def one(oid: Any, col: Any = 0, _pretty: Any = None) -> str | None:
+        i = idx.get(int(oid)) if oid is not None else None
+        if i is None or model is None:
+            return None
+        if col:
+            return i.columns[int(col) - 1] if 0 < int(col) <= len(i.columns) else ""
+        return model.index_def(i)
+
+    return _map(args, one, pa.string())
+
+
+def _viewdef(args: list[pa.Array]) -> pa.Array:
+    model = _model()
+    views = {r.oid: r.view_sql for r in model.relations if r.kind in "vm"} if model else {}
+    return _map(args[:1], lambda oid: None if oid is None else views.get(int(oid)), pa.string())
+
+
+def _to_regtype(args: list[pa.Array]) -> pa.Array:
+    def one(name: Any) -> int | None:
+        if name is None:
+            return None
+        try:
+            return T.type_from_name(str(name)).oid
+        except Exception:  # noqa: BLE001 - to_regtype returns NULL for unknown names
+            return None
+
+    return _map(args, one, pa.int64())
+
+
+def _to_regclass(args: list[pa.Array]) -> pa.Array:
+    model = _model()
+    path = _search_path_schemas()
+
+    def one(name: Any) -> int | None:
+        if name is None or model is None:
+            return None
+        text = str(name).strip()
+        parts = [p.strip('"') if p.startswith('"') else p.lower() for p in text.split(".", 1)]
+        schemas = [parts[0]] if len(parts) == 2 else ["pg_catalog", *path]
+        rel_name = parts[-1]
+        for sch in schemas:
+            r = model.by_name.get((sch, rel_name))
+            if r is not None:
+                return r.oid
+        return None
+
+    return _map(args, one, pa.int64())
+
+
+def _serial_sequence(args: list[pa.Array]) -> pa.Array:
+    model = _model()
+
+    def one(table: Any, column: Any) -> str | None:
+        if table is None or column is None or model is None:
+            return None
+        parts = str(table).split(".", 1)
+        key = (parts[0], parts[1]) if len(parts) == 2 else ("public", parts[0])
+        r = model.by_name.get(key)
+        if r is None:
+            return None
+        for c in r.columns:
+            if c.name == column and c.default:
+                m = re.search(r"nextval\('([^']+)'", c.default)
+                if m:
+                    name = m.group(1)
+                    return name if "." in name else f"{r.schema}.{name}"
+        return None
+
+    return _map(args, one, pa.string())
+
+
+def _true(args: list[pa.Array]) -> pa.Array:
+    return _const(_len(args), True, pa.bool_())
+
+
+def _size_zero(args: list[pa.Array]) -> pa.Array:
+    return _const(_len(args), 0, pa.int64())
+
+
+def _size_pretty(args: list[pa.Array]) -> pa.Array:
+    def one(n: Any) -> str | None:
+        if n is None:
+            return None
+        n = int(n)
+        for unit in ("bytes", "kB", "MB", "GB", "TB"):
+            if abs(n) < 10 * 1024 or unit == "TB":
+                return f"{n} {unit}"
+            n = (n + 512) // 1024 if n >= 0 else -((-n + 512) // 1024)
+        return f"{n} PB"
+
+    return _map(args, one, pa.string())
+
+
+def _encoding_to_char(args: list[pa.Array]) -> pa.Array:
+    return _map(args, lambda e: None if e is None else ("UTF8" if int(e) == 6 else "SQL_ASCII" if int(e) == 0
+                                                        else ""), pa.string())
+
+
+def _backend_pid(args: list[pa.Array]) -> pa.Array:
+    s = _session()
+    return _const(_len(args), int(getattr(s, "pid", 0) or os.getpid()), pa.int32())
+
+
+def _version(args: list[pa.Array]) -> pa.Array:
+    return _const(_len(args), version_string(), pa.string())
+
+
+def _signal(terminate: bool) -> Callable[[list[pa.Array]], pa.Array]:
+    def impl(args: list[pa.Array]) -> pa.Array:
+        def one(pid: Any) -> bool | None:
+            if pid is None:
+                return None
+            pid = int(pid)
+            for signaller in BACKEND_SIGNALLERS:
+                if signaller(pid, terminate):
+                    return True
+            s = _session()
+            engine = getattr(s, "engine", None)
+            target = (getattr(engine, "sessions", {}) or {}).get(pid) if engine is not None else None
+            if target is not None and not terminate:
+                target.cancel()
+                return True
+            return False
+
+        return _map(args, one, pa.bool_())
+
+    return impl
+
+
+def _current_schemas(args: list[pa.Array]) -> pa.Array:
+    def one(implicit: Any) -> list[str]:
+        path = _search_path_schemas()
+        return (["pg_catalog", *path] if implicit else path)
+
+    return _map(args, one, pa.list_(pa.string()))
+
+
+def _pg_sleep(args: list[pa.Array]) -> pa.Array:
+    seconds = args[0].to_pylist()[0] if args and len(args[0]) else 0
+    deadline = time.monotonic() + float(seconds or 0)
+    s = _session()
+    check = getattr(s, "check_cancel", None)
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        time.sleep(min(0.02, left))
+        if check is not None:
+            check()
+    return pa.nulls(_len(args), pa.null())
+
+
+def _namespace_oid_of(args: list[pa.Array]) -> pa.Array:
+    return _map(args, lambda n: None if n is None else namespace_oid(str(n)), pa.int64())
+
+
+def _start_time(args: list[pa.Array]) -> pa.Array:
+    return _const(_len(args), int(_STARTED * 1_000_000), pa.timestamp("us", tz="UTC"))
+
+
+def _empty_text(args: list[pa.Array]) -> pa.Array:
+    return _const(_len(args), "", pa.string())
+
+
+def _null_text(args: list[pa.Array]) -> pa.Array:
+    return pa.nulls(_len(args), pa.string())
+
+
+def _false(args: list[pa.Array]) -> pa.Array:
+    return _const(_len(args), False, pa.bool_())
+
+
+_FUNCTIONS: list[SqlFunction] = [
+    SqlFunction(name="format_type", impl=_format_type, return_type="text", strict=False),
+    SqlFunction(name="pg_table_is_visible", impl=_table_is_visible, return_type="boolean"),
+    SqlFunction(name="pg_type_is_visible", impl=_true, return_type="boolean"),
+    SqlFunction(name="pg_function_is_visible", impl=_true, return_type="boolean"),
+    SqlFunction(name="pg_collation_is_visible", impl=_true, return_type="boolean"),
+    SqlFunction(name="pg_opclass_is_visible", impl=_true, return_type="boolean"),
+    SqlFunction(name="pg_get_userbyid", impl=_userbyid, return_type="name"),
+    SqlFunction(name="pg_get_expr", impl=_get_expr, return_type="text"),
+    SqlFunction(name="pg_get_constraintdef", impl=_constraintdef, return_type="text"),
+    SqlFunction(name="pg_get_indexdef", impl=_indexdef, return_type="text"),
+    SqlFunction(name="pg_get_viewdef", impl=_viewdef, return_type="text"),
+    SqlFunction(name="pg_get_serial_sequence", impl=_serial_sequence, return_type="text"),
+    SqlFunction(name="pg_get_function_identity_arguments", impl=_empty_text, return_type="text"),
+    SqlFunction(name="pg_get_function_arguments", impl=_empty_text, return_type="text"),
+    SqlFunction(name="pg_get_function_result", impl=_empty_text, return_type="text"),
+    SqlFunction(name="pg_get_statisticsobjdef_columns", impl=_null_text, return_type="text"),
+    SqlFunction(name="obj_description", impl=_null_text, return_type="text", strict=False),
+    SqlFunction(name="col_description", impl=_null_text, return_type="text", strict=False),
+    SqlFunction(name="shobj_description", impl=_null_text, return_type="text", strict=False),
+    SqlFunction(name="pg_encoding_to_char", impl=_encoding_to_char, return_type="name"),
+    SqlFunction(name="to_regtype", impl=_to_regtype, return_type="regtype"),
+    SqlFunction(name="to_regclass", impl=_to_regclass, return_type="regclass"),
+    SqlFunction(name="has_table_privilege", impl=_true, return_type="boolean"),
+    SqlFunction(name="has_schema_privilege", impl=_true, return_type="boolean"),
+    SqlFunction(name="has_database_privilege", impl=_true, return_type="boolean"),
+    SqlFunction(name="has_column_privilege", impl=_true, return_type="boolean"),
+    SqlFunction(name="has_sequence_privilege", impl=_true, return_type="boolean"),
+    SqlFunction(name="has_function_privilege", impl=_true, return_type="boolean"),
+    SqlFunction(name="has_any_column_privilege", impl=_true, return_type="boolean"),
+    SqlFunction(name="pg_has_role", impl=_true, return_type="boolean"),
+    SqlFunction(name="pg_relation_size", impl=_size_zero, return_type="bigint"),
+    SqlFunction(name="pg_total_relation_size", impl=_size_zero, return_type="bigint"),
+    SqlFunction(name="pg_table_size", impl=_size_zero, return_type="bigint"),
+    SqlFunction(name="pg_indexes_size", impl=_size_zero, return_type="bigint"),
+    SqlFunction(name="pg_database_size", impl=_size_zero, return_type="bigint"),
+    SqlFunction(name="pg_size_pretty", impl=_size_pretty, return_type="text"),
+    SqlFunction(name="pg_backend_pid", impl=_backend_pid, return_type="integer"),
+    SqlFunction(name="version", impl=_version, return_type="text"),
+    SqlFunction(name="pg_is_in_recovery", impl=_false, return_type="boolean"),
+    SqlFunction(name="pg_postmaster_start_time", impl=_start_time, return_type="timestamptz"),
+    SqlFunction(name="pg_cancel_backend", impl=_signal(False), return_type="boolean"),
+    SqlFunction(name="pg_terminate_backend", impl=_signal(True), return_type="boolean"),
+    SqlFunction(name="current_schemas", impl=_current_schemas, return_type="text[]"),
+    SqlFunction(name="pg_sleep", impl=_pg_sleep, return_type="void"),
+    SqlFunction(name="pg_my_temp_schema", impl=lambda a: _const(_len(a), 0, pa.int64()), return_type="oid"),
+    SqlFunction(name="pg_is_other_temp_schema", impl=_false, return_type="boolean"),
+    SqlFunction(name="helios_namespace_oid", impl=_namespace_oid_of, return_type="oid"),
+]
+
+
+def register_all() -> list[str]:
+    """Register every function above that the registry doesn't have yet; returns their names."""
+    added = []
+    for fn in _FUNCTIONS:
+        if F.has_function(fn.name):
+            continue
+        F.register_function(fn)
+        added.append(fn.name)
+    return added
+
+
+REGISTERED = register_all()
