@@ -93,6 +93,7 @@ class Transaction:
         self.waiting_for: Transaction | None = None
         self.commit_ts: int | None = None
         self._snapshot: int | None = None
+        self._recheck_snap: int | None = None  # RC: snapshot of the last latest=True re-read
         self.writes: dict[tuple[int, int], LayerWrites] = {}
         self.row_locks: list[tuple[tuple[int, int], int]] = []
         self.ddl = False
@@ -113,6 +114,7 @@ class Transaction:
         """READ COMMITTED: the next statement sees everything committed before it starts."""
         if self.isolation == READ_COMMITTED:
             self._snapshot = None
+            self._recheck_snap = None
 
     def _check_active(self) -> None:
         if self.state != "active":
@@ -432,6 +434,8 @@ class Transaction:
             ts, txid = as_of, 0
         elif latest:
             ts, txid = self._latest_ts(), self.txid
+            if self.isolation == READ_COMMITTED:
+                self._recheck_snap = ts  # writes after a re-check apply to the versions it saw
         else:
             ts, txid = self.snapshot_ts, self.txid
         if columns is not None:
@@ -454,7 +458,7 @@ class Transaction:
             produced = True
             yield b
         if not produced:
-            yield schema.empty_table().to_batches()[0] if schema else pa.record_batch([], schema=schema)
+            yield _empty_batch(schema)
 
     def lookup(
         self, schema: str, name: str, key: tuple, *, columns: list[str] | None = None, with_rowid: bool = False
@@ -469,8 +473,7 @@ class Transaction:
         row = self._lookup_phys(self._branch, t, key, self.snapshot_ts, self.txid, with_rowid=True)
         schema_out = self.store._present_schema(t, columns, with_rowid)
         if row is None:
-            return schema_out.empty_table().to_batches()[0] if len(schema_out) else pa.record_batch(
-                [], schema=schema_out)
+            return _empty_batch(schema_out)
         b = self.store._present(t, row)
         return b.select(schema_out.names)
 
@@ -760,6 +763,8 @@ class Transaction:
         layer, w = self._layer_for_write(t)
         rids = pa.array(rowids, pa.int64()).to_pylist()
         snap = self.snapshot_ts
+        if self._recheck_snap is not None and self._recheck_snap > snap:
+            snap = self._recheck_snap
         rr = self.isolation == REPEATABLE_READ
         ok: list[int] = []
         own_locs: list[int] = []
@@ -886,3 +891,7 @@ class Transaction:
         _layer, _w, ok, _own, changed, gone = self._claim(t, rowids, mode, nowait)
         return WriteOutcome(len(ok), pa.array(changed, pa.int64()), pa.array(gone, pa.int64()))
 
+
+
+def _empty_batch(schema: pa.Schema) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays([pa.array([], f.type) for f in schema], schema=schema)
