@@ -417,7 +417,27 @@ def build_config(
             "storage.tier", f"no installed storage tier {config.storage.tier!r} (installed: {known})"
         )
     _check_port_clashes(config)
+    _check_protocols(config, servers)
     return config
+
+
+def _check_protocols(config: HeliosConfig, servers: Mapping[str, Any]) -> None:
+    """Run each enabled protocol's own cross-section rules (ProtocolServer.check_config)."""
+    for name, proto in sorted(config.protocols.items()):
+        check = getattr(servers.get(name), "check_config", None)
+        if check is None or not proto.enabled:
+            continue
+        section = proto.options if proto.options is not None else proto
+        try:
+            check(section, config)
+        except ConfigError:
+            raise
+        except ValueError as exc:
+            message = str(exc)
+            path, sep, rest = message.partition(": ")
+            if sep and path.startswith(f"protocols.{name}") and " " not in path:
+                raise ConfigError(path, rest) from None
+            raise ConfigError(f"protocols.{name}", message) from None
 
 
 def load_config(

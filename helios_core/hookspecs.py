@@ -85,7 +85,11 @@ class ProtocolServer:
     ``serve(ctx)`` runs until cancelled; the kernel cancels it after the grace
     period of a shutdown. ``config_class`` is an attrs class for the section's
     protocol-specific keys; the common keys (enabled, host, port,
-    max_connections) are always accepted.
+    max_connections) are always accepted. ``check_config(section, config)``
+    (optional) runs at start-up for an enabled protocol with its section (as
+    ``ProtocolContext.config``) and the whole configuration, for rules that span
+    sections; a ``ValueError`` it raises ends start-up with exit status 2 and its
+    message (start it with the key path, e.g. "protocols.postgres.host: ...").
     """
 
     name: str
@@ -93,6 +97,7 @@ class ProtocolServer:
     serve: Callable[[ProtocolContext], Awaitable[None]]
     config_class: type | None = None
     package: str = ""
+    check_config: Callable[[Any, Any], None] | None = None
 
 
 @hookspec

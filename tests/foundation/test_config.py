@@ -134,6 +134,12 @@ BAD_CONFIGS = [
     ({"auth": {"users": {"alice": 1}}}, "auth.users.alice", "expected a string"),
     ({"auth": {"users": "alice"}}, "auth.users", "expected a table"),
     ({"shutdown_grace_period": True}, "shutdown_grace_period", "expected a duration"),
+    # the example plugin's own cross-section rule (ProtocolServer.check_config)
+    (
+        {"protocols": {"line": {"host": "0.0.0.0"}}},
+        "protocols.line.host",
+        "beyond loopback but [auth] has no users",
+    ),
     (
         {"protocols": {"line": {"port": 7000}}, "metrics": {"enabled": True, "port": 7000}},
         "metrics.port",
@@ -175,6 +181,15 @@ def test_section_of_missing_plugin_names_the_package(raw, path, package, servers
     assert package in str(info.value)
 
 
+def test_plugin_cross_section_rule_passes_when_satisfied(servers):
+    config = build_config(
+        {"protocols": {"line": {"host": "0.0.0.0"}}, "auth": {"users": {"a": "b"}}}, servers
+    )
+    assert config.protocols["line"].host == "0.0.0.0"
+    # a disabled protocol's rules do not apply
+    build_config({"protocols": {"line": {"host": "0.0.0.0", "enabled": False}}}, servers)
+
+
 def test_invalid_toml_is_one_error(tmp_path, servers):
     path = tmp_path / "helios.toml"
     path.write_text("[storage\nretention = 1\n")
@@ -202,6 +217,7 @@ CLI_CASES = [
     ('[storage]\nretention = "forever"\n', "storage.retention: expected a duration"),
     ('[search]\nanalyzer = "english"\n', "search: plugin not installed; pip install helios-search"),
     ("[storage\n", "not valid TOML"),
+    ('[protocols.line]\nhost = "0.0.0.0"\n', "protocols.line.host: '0.0.0.0' is beyond loopback"),
 ]
 
 

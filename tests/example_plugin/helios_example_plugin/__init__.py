@@ -6,7 +6,7 @@ module and calls the ``@hookimpl`` functions below.
 
 from helios_core.hookspecs import ProtocolServer, SqlFunction, hookimpl
 from helios_example_plugin.functions import reverse_text, sleep_seconds
-from helios_example_plugin.line_protocol import LineConfig, serve_lines
+from helios_example_plugin.line_protocol import LineConfig, check_config, serve_lines
 
 __version__ = "0.1.0"
 
@@ -32,6 +32,7 @@ def helios_protocol_servers() -> list[ProtocolServer]:
             default_port=7878,
             serve=serve_lines,
             config_class=LineConfig,
+            check_config=check_config,
             package="helios-example-plugin",
         )
     ]

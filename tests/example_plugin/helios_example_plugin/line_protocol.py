@@ -11,6 +11,8 @@ connection is closed at once and a busy one after its statement finished.
 
 from __future__ import annotations
 
+from typing import Any
+
 import anyio
 import anyio.abc
 import attrs
@@ -26,6 +28,13 @@ class LineConfig:
     """Keys of ``[protocols.line]`` beyond the common ones."""
 
     null_text: str = "\\N"
+
+
+def check_config(section: LineConfig, config: Any) -> None:
+    """Cross-section rule: no authentication here, so listen on loopback only unless [auth] has users."""
+    host = config.protocols["line"].host
+    if host not in ("127.0.0.1", "::1", "localhost") and not config.auth.users:
+        raise ValueError(f"protocols.line.host: {host!r} is beyond loopback but [auth] has no users")
 
 
 def _clean(text: str) -> str:
