@@ -69,8 +69,10 @@ class Scope:
     # canonical expression key -> field index: group keys and aggregates after GROUP BY,
     # window results, so compiled expressions reuse already computed columns
     substitutions: dict[str, int] = attrs.Factory(dict)
-    # after GROUP BY: the pre-aggregation scope (for canonical keys / 42803 checks)
-    grouped_from: Scope | None = None
+    # the scope substitution keys are computed against (the pre-aggregation / pre-window scope)
+    key_scope: Scope | None = None
+    # after GROUP BY: a column of key_scope that is not grouped is an error (42803)
+    strict_grouping: bool = False
     # correlated-subquery bookkeeping: indexes of this scope referenced from inner queries
     # (None = an inner query refers to a scope further out, so evaluate per row anyway)
     captured: set = attrs.Factory(set)
@@ -245,13 +247,13 @@ def pc_filter_mask(mask: pa.Array) -> pa.Array:
 
 
 __all__ = [
-    "Field",
-    "Scope",
-    "Compiled",
-    "compile_scalar",
     "AmbiguousColumn",
-    "GroupingError",
     "CardinalityViolation",
-    "const_vec",
+    "Compiled",
+    "Field",
+    "GroupingError",
+    "Scope",
     "canonical_key",
+    "compile_scalar",
+    "const_vec",
 ]

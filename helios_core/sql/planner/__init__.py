@@ -54,7 +54,13 @@ class Plan:
 
     def to_table(self, ctx: QueryContext) -> pa.Table:
         """All result rows as one table (convenience for tests and small results)."""
-        return pa.Table.from_batches(list(self.execute(ctx)), schema=self.schema)
+        from helios_core.sql.operators.base import unify_batches
+
+        batches = list(self.execute(ctx))
+        if not batches:
+            return self.schema.empty_table()
+        batches = unify_batches(batches, [])
+        return pa.Table.from_batches(batches)
 
     def explain(self, ctx: QueryContext | None = None, analyze: bool = False) -> list[str]:
         """EXPLAIN [ANALYZE] text; with analyze the plan is run (rows and time per operator)."""

@@ -1,0 +1,413 @@
+"""Aggregate functions: PostgreSQL result types and their vectorized implementations.
+
+Two ways to compute an aggregate, chosen per call:
+
+* direct: one of Arrow's hash aggregates on the argument column (count, sum, avg, min, max,
+  bool_and/or, stddev/variance) — the fast path of analytic queries;
+* list: Arrow's ``list`` hash aggregate gathers each group's values (in ORDER BY order when
+  the call has one); ``finish_from_lists`` then drops filtered rows / NULLs, de-duplicates for
+  DISTINCT and reduces (parent group, value) pairs to one value per group. Used for DISTINCT,
+  ORDER BY inside the call, string_agg, array_agg, json[b]_agg, percentiles, mode.
+
+PostgreSQL result types: count -> bigint; sum(smallint|integer) -> bigint, sum(bigint|numeric)
+-> numeric, sum(real) -> real, sum(double) -> double; avg(integer types|numeric) -> numeric,
+avg(float) -> double; stddev/variance(integer types|numeric) -> numeric, (float) -> double.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import attrs
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.errors import HeliosError, UndefinedFunction
+from helios_core.sql import types as T
+from helios_core.sql.expr import Compiled
+from helios_core.sql.functions.vec import Vec
+
+INTS = ("int2", "int4", "int8")
+FLOATS = ("float4", "float8")
+
+# aliases -> canonical
+CANONICAL = {
+    "every": "bool_and",
+    "stddev": "stddev_samp",
+    "variance": "var_samp",
+    "json_agg": "json_agg",
+    "group_concat": "string_agg",
+    "logicaland": "bool_and",
+    "logicalor": "bool_or",
+    "arrayagg": "array_agg",
+}
+
+DIRECT = {"count", "count_star", "sum", "avg", "min", "max", "bool_and", "bool_or", "stddev_samp",
+          "stddev_pop", "var_samp", "var_pop"}
+
+# aggregates over lists that keep NULL inputs
+KEEPS_NULLS = {"array_agg", "json_agg", "jsonb_agg"}
+
+
+@attrs.define(eq=False)
+class AggSpec:
+    """One aggregate call of a query."""
+
+    name: str
+    args: list[Compiled]
+    result_type: T.SqlType
+    distinct: bool = False
+    filter: Compiled | None = None
+    order: list[tuple[Compiled, bool, bool | None]] = attrs.Factory(list)  # (expr, desc, nulls_first)
+    direct_args: list[Any] = attrs.Factory(list)  # constant extra args (separator, fraction)
+    label: str = ""
+
+    @property
+    def uses_lists(self) -> bool:
+        if self.name not in DIRECT or self.distinct or self.order:
+            return True
+        if self.name in ("sum", "avg") and self.args and self.args[0].type.name == "interval":
+            return True
+        return False
+
+
+def result_type(name: str, arg_types: list[T.SqlType]) -> T.SqlType:
+    """PostgreSQL's result type of aggregate ``name`` over arguments of these types."""
+    a = arg_types[0] if arg_types else None
+    if name in ("count", "count_star"):
+        return T.INT8
+    if a is not None and a.name == "unknown" and name not in ("count",):
+        a = T.TEXT
+    if name == "sum":
+        _need_numeric(name, a)
+        if a.name in ("int2", "int4"):
+            return T.INT8
+        if a.name in ("int8", "numeric"):
+            return T.NUMERIC
+        return a
+    if name == "avg":
+        _need_numeric(name, a)
+        if a.name in INTS or a.name == "numeric":
+            return T.NUMERIC
+        if a.name == "interval":
+            return T.INTERVAL
+        return T.FLOAT8
+    if name in ("stddev_samp", "stddev_pop", "var_samp", "var_pop"):
+        _need_numeric(name, a)
+        return T.FLOAT8 if a.name in FLOATS else T.NUMERIC
+    if name in ("min", "max"):
+        if a.is_array or a.name in ("json", "xml", "point"):
+            raise UndefinedFunction(f"function {name}({a.sql_name()}) does not exist")
+        return a
+    if name in ("bool_and", "bool_or"):
+        if a.name != "bool":
+            raise UndefinedFunction(f"function {name}({a.sql_name()}) does not exist")
+        return T.BOOL
+    if name == "string_agg":
+        return T.BYTEA if a.name == "bytea" else T.TEXT
+    if name == "array_agg":
+        return a if a.is_array else T.array_of(a)
+    if name in ("json_agg", "json_object_agg"):
+        return T.JSON
+    if name in ("jsonb_agg", "jsonb_object_agg"):
+        return T.JSONB
+    if name == "percentile_cont":
+        return T.INTERVAL if a is not None and a.name == "interval" else T.FLOAT8
+    if name in ("percentile_disc", "mode", "any_value"):
+        return a
+    if name in ("bit_and", "bit_or"):
+        return a
+    if name in ("corr", "covar_pop", "covar_samp"):
+        return T.FLOAT8
+    raise UndefinedFunction(f"function {name} does not exist")
+
+
+def _need_numeric(name: str, a: T.SqlType | None) -> None:
+    if a is None or not (a.name in INTS or a.name in FLOATS or a.name in ("numeric", "interval", "money")):
+        shown = a.sql_name() if a is not None else ""
+        raise UndefinedFunction(f"function {name}({shown}) does not exist",
+                                hint="No function matches the given name and argument types. "
+                                     "You might need to add explicit type casts.")
+
+
+# ------------------------------------------------------------------------------- direct path
+def prepare_direct_arg(spec: AggSpec, arr: pa.Array) -> pa.Array:
+    """Cast an argument column so Arrow's aggregate yields PostgreSQL's result type."""
+    t = spec.args[0].type if spec.args else None
+    if spec.name == "sum" and t is not None:
+        if t.name in ("int2", "int4"):
+            return arr.cast(pa.int64())
+        if t.name == "int8":
+            return arr.cast(pa.decimal128(38, 0))
+    if spec.name in ("avg",) and t is not None and t.name in INTS:
+        return arr.cast(pa.decimal128(38, 0))
+    if spec.name in ("avg", "stddev_samp", "stddev_pop", "var_samp", "var_pop") and t is not None:
+        if t.name in FLOATS:
+            return arr.cast(pa.float64())
+        if spec.name != "avg":
+            return arr.cast(pa.float64())
+    return arr
+
+
+def direct_aggregations(spec: AggSpec, col: str, out: str) -> list[tuple]:
+    """Arrow hash aggregations (column, function, options) implementing a direct aggregate."""
+    n = spec.name
+    if n in ("count", "count_star"):
+        return [(col, "count", pc.CountOptions(mode="only_valid"))]
+    if n == "sum":
+        return [(col, "sum", pc.ScalarAggregateOptions(min_count=1))]
+    if n == "avg":
+        return [(col, "sum", pc.ScalarAggregateOptions(min_count=1)),
+                (col, "count", pc.CountOptions(mode="only_valid"))]
+    if n in ("min", "max"):
+        return [(col, n, pc.ScalarAggregateOptions(min_count=1))]
+    if n == "bool_and":
+        return [(col, "all", pc.ScalarAggregateOptions(min_count=1))]
+    if n == "bool_or":
+        return [(col, "any", pc.ScalarAggregateOptions(min_count=1))]
+    if n in ("stddev_samp", "var_samp"):
+        return [(col, "stddev" if n.startswith("stddev") else "variance", pc.VarianceOptions(ddof=1, min_count=1))]
+    if n in ("stddev_pop", "var_pop"):
+        return [(col, "stddev" if n.startswith("stddev") else "variance", pc.VarianceOptions(ddof=0, min_count=1))]
+    raise AssertionError(n)
+
+
+def finish_direct(spec: AggSpec, cols: list[pa.Array], F: Any) -> pa.Array:
+    """Turn Arrow's aggregate output column(s) into the PostgreSQL-typed result."""
+    n = spec.name
+    if n in ("count", "count_star"):
+        return cols[0].cast(pa.int64())
+    if n == "sum":
+        r = cols[0]
+        if spec.result_type.name == "float4":
+            r = r.cast(pa.float32())
+        return r
+    if n == "avg":
+        s, c = cols
+        if spec.result_type.name == "float8":
+            return pc.divide(s.cast(pa.float64()), pc.if_else(pc.equal(c, 0), None, c).cast(pa.float64()))
+        cnt = pc.if_else(pc.equal(c, 0), pa.scalar(None, pa.int64()), c)
+        num = Vec(s, T.NUMERIC, False)
+        den = Vec(cnt.cast(pa.decimal128(19, 0)), T.NUMERIC, False)
+        return F.binary_op("/", num, den).broadcast(len(s)).array
+    if n in ("stddev_samp", "stddev_pop", "var_samp", "var_pop"):
+        r = cols[0]
+        if spec.result_type.name == "numeric":
+            return float_to_numeric(r)
+        return r
+    return cols[0]
+
+
+def float_to_numeric(r: pa.Array) -> pa.Array:
+    """float8 -> numeric with 16 decimals (PostgreSQL's scale for these results)."""
+    vals = r.to_pylist()
+    import decimal
+
+    q = decimal.Decimal(1).scaleb(-16)
+    out = []
+    for v in vals:
+        if v is None:
+            out.append(None)
+        else:
+            d = decimal.Decimal(repr(v))
+            out.append(d.quantize(q) if abs(d) < decimal.Decimal(10) ** 50 else d)
+    return pa.array(out, pa.decimal256(76, 16))
+
+
+# --------------------------------------------------------------------------------- list path
+def rebuild_lists(parents: np.ndarray, values: pa.Array, ngroups: int) -> pa.Array:
+    """ListArray of ngroups lists from values sorted by parent (empty groups -> NULL)."""
+    counts = np.bincount(parents, minlength=ngroups) if len(parents) else np.zeros(ngroups, np.int64)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    mask = pa.array(counts == 0)
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values, mask=mask)
+
+
+def place(parent_ids: pa.Array, values: pa.Array, ngroups: int) -> pa.Array:
+    """An array of ngroups entries: values[i] at parent_ids[i], NULL elsewhere."""
+    idx = np.full(ngroups, -1, np.int64)
+    idx[parent_ids.to_numpy(zero_copy_only=False)] = np.arange(len(parent_ids))
+    m = idx < 0
+    return values.take(pa.array(np.where(m, 0, idx), mask=m)) if len(values) else pa.nulls(ngroups, values.type)
+
+
+def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array | None, ngroups: int,
+                      F: Any) -> pa.Array:
+    """Compute the aggregate from per-group lists of its argument(s) (see module docstring)."""
+    first = lists[0]
+    parents = pc.list_parent_indices(first)
+    flat = [pc.list_flatten(lst) for lst in lists]
+    keep = None
+    if mask_list is not None:
+        keep = pc.fill_null(pc.list_flatten(mask_list), False)
+    if spec.name not in KEEPS_NULLS:
+        valid = pc.is_valid(flat[0])
+        if spec.name in ("jsonb_object_agg", "json_object_agg"):
+            valid = pa.array(np.ones(len(flat[0]), bool))
+        keep = valid if keep is None else pc.and_(keep, valid)
+    if keep is not None:
+        parents = parents.filter(keep)
+        flat = [f.filter(keep) for f in flat]
+    if spec.distinct:
+        from helios_core.sql.operators.sort import sortable
+
+        tbl = pa.table({"p": parents, **{f"v{i}": sortable(f) for i, f in enumerate(flat)},
+                        "r": pa.array(np.arange(len(parents), dtype=np.int64))})
+        g = tbl.group_by(["p"] + [f"v{i}" for i in range(len(flat))], use_threads=False).aggregate([("r", "min")])
+        g = g.sort_by([("p", "ascending")] + [(f"v{i}", "ascending") for i in range(len(flat))])
+        rows = g.column("r_min").combine_chunks()
+        parents = parents.take(rows)
+        flat = [f.take(rows) for f in flat]
+    p_np = parents.to_numpy(zero_copy_only=False).astype(np.int64) if len(parents) else np.zeros(0, np.int64)
+    vals = flat[0]
+    name = spec.name
+    if name in ("count", "count_star"):
+        return pa.array(np.bincount(p_np, minlength=ngroups).astype(np.int64))
+    if name in DIRECT:
+        inner = AggSpec(name=name, args=spec.args, result_type=spec.result_type)
+        if name in ("sum", "avg") and spec.args[0].type.name == "interval":
+            return _interval_reduce(name, p_np, vals, ngroups, F)
+        arr = prepare_direct_arg(inner, vals)
+        tbl = pa.table({"p": parents, "v": arr})
+        aggs = direct_aggregations(inner, "v", "o")
+        g = tbl.group_by("p", use_threads=False).aggregate(aggs)
+        out_cols = [g.column(i).combine_chunks() for i in range(len(aggs))]
+        res = finish_direct(inner, out_cols, F)
+        placed = place(g.column("p").combine_chunks(), res, ngroups)
+        return placed
+    if name == "string_agg":
+        sep = spec.direct_args[0] if spec.direct_args else ""
+        lists_ = rebuild_lists(p_np, vals.cast(pa.string()) if vals.type != pa.string() else vals, ngroups)
+        if sep is None:
+            return pa.nulls(ngroups, pa.string())
+        return pc.binary_join(lists_, sep)
+    if name == "array_agg":
+        return rebuild_lists(p_np, vals, ngroups)
+    if name in ("json_agg", "jsonb_agg"):
+        fname = "to_json" if name == "json_agg" else "to_jsonb"
+        et = spec.args[0].type
+        js = F.call_function(fname, [Vec(vals, et, False)]).broadcast(len(vals)).array if len(vals) else pa.array(
+            [], pa.string())
+        js = pc.fill_null(js, "null")
+        lists_ = rebuild_lists(p_np, js, ngroups)
+        body = pc.binary_join(lists_, ", ")
+        return pc.binary_join_element_wise("[", body, "]", "")
+    if name in ("json_object_agg", "jsonb_object_agg"):
+        fname = "to_json" if name == "json_object_agg" else "to_jsonb"
+        keys = flat[0].cast(pa.string()) if flat[0].type != pa.string() else flat[0]
+        if keys.null_count:
+            raise HeliosError("field name must not be null", sqlstate="22004")
+        vt = spec.args[1].type
+        vj = F.call_function(fname, [Vec(flat[1], vt, False)]).broadcast(len(flat[1])).array if len(
+            flat[1]) else pa.array([], pa.string())
+        vj = pc.fill_null(vj, "null")
+        out: list[str | None] = [None] * ngroups
+        groups: dict[int, dict[str, str] | list[tuple[str, str]]] = {}
+        for p, k, v in zip(p_np.tolist(), keys.to_pylist(), vj.to_pylist(), strict=True):
+            if name == "jsonb_object_agg":
+                groups.setdefault(p, {})[k] = v  # type: ignore[index]
+            else:
+                groups.setdefault(p, []).append((k, v))  # type: ignore[union-attr]
+        for p, d in groups.items():
+            items = sorted(d.items(), key=lambda kv: (len(kv[0].encode()), kv[0].encode())) if isinstance(
+                d, dict) else d
+            sep = ", " if name == "jsonb_object_agg" else ", "
+            kv = ' : ' if name == "json_object_agg" else ": "
+            out[p] = "{" + sep.join(json.dumps(k, ensure_ascii=False) + kv + v for k, v in items) + "}"
+        return pa.array(out, pa.string())
+    if name in ("percentile_cont", "percentile_disc"):
+        return _percentile(spec, p_np, vals, ngroups, F)
+    if name == "mode":
+        out_v: list[Any] = [None] * ngroups
+        from collections import Counter
+
+        per: dict[int, list] = {}
+        for p, v in zip(p_np.tolist(), vals.to_pylist(), strict=True):
+            per.setdefault(p, []).append(v)
+        for p, vs in per.items():
+            c = Counter(vs)
+            best = max(c.values())
+            out_v[p] = next(v for v in vs if c[v] == best) if False else sorted(
+                (v for v in c if c[v] == best), key=lambda x: (x is None, x))[0]
+        return pa.array(out_v, type=vals.type)
+    if name == "any_value":
+        tbl = pa.table({"p": parents, "v": vals})
+        g = tbl.group_by("p", use_threads=False).aggregate([("v", "first")])
+        return place(g.column("p").combine_chunks(), g.column("v_first").combine_chunks(), ngroups)
+    if name in ("bit_and", "bit_or"):
+        out_b: list[Any] = [None] * ngroups
+        for p, v in zip(p_np.tolist(), vals.to_pylist(), strict=True):
+            cur = out_b[p]
+            out_b[p] = v if cur is None else ((cur & v) if name == "bit_and" else (cur | v))
+        return pa.array(out_b, type=vals.type)
+    if name in ("corr", "covar_pop", "covar_samp"):
+        ys = vals.to_pylist()
+        xs = flat[1].to_pylist()
+        per2: dict[int, list] = {}
+        for p, y, x in zip(p_np.tolist(), ys, xs, strict=True):
+            if y is not None and x is not None:
+                per2.setdefault(p, []).append((float(y), float(x)))
+        out_f: list[float | None] = [None] * ngroups
+        for p, pts in per2.items():
+            n = len(pts)
+            my = sum(y for y, _ in pts) / n
+            mx = sum(x for _, x in pts) / n
+            sxy = sum((y - my) * (x - mx) for y, x in pts)
+            if name == "covar_pop":
+                out_f[p] = sxy / n
+            elif name == "covar_samp":
+                out_f[p] = sxy / (n - 1) if n > 1 else None
+            else:
+                sxx = sum((x - mx) ** 2 for _, x in pts)
+                syy = sum((y - my) ** 2 for y, _ in pts)
+                out_f[p] = sxy / (sxx * syy) ** 0.5 if sxx and syy else None
+        return pa.array(out_f, pa.float64())
+    raise UndefinedFunction(f"aggregate {name} is not supported")
+
+
+def _percentile(spec: AggSpec, p_np: np.ndarray, vals: pa.Array, ngroups: int, F: Any) -> pa.Array:
+    frac = spec.direct_args[0] if spec.direct_args else None
+    if frac is None:
+        return pa.nulls(ngroups, spec.result_type.arrow_type)
+    if isinstance(frac, list):
+        raise HeliosError("percentile with an array of fractions is not supported", sqlstate="0A000")
+    frac = float(frac)
+    if not 0.0 <= frac <= 1.0:
+        raise HeliosError(f"percentile value {frac:g} is not between 0 and 1", sqlstate="22003")
+    # values arrive sorted by the WITHIN GROUP order inside each group
+    counts = np.bincount(p_np, minlength=ngroups) if len(p_np) else np.zeros(ngroups, np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    has = counts > 0
+    if spec.name == "percentile_disc":
+        k = np.maximum(np.ceil(frac * counts).astype(np.int64) - 1, 0)
+        pos = np.where(has, starts + k, 0)
+        taken = vals.take(pa.array(pos, mask=~has)) if len(vals) else pa.nulls(ngroups, vals.type)
+        return taken
+    fv = vals.cast(pa.float64()).to_numpy(zero_copy_only=False) if len(vals) else np.zeros(0)
+    rown = frac * (counts - 1)
+    lo = np.floor(rown).astype(np.int64)
+    hi = np.ceil(rown).astype(np.int64)
+    lo_v = np.where(has, fv[np.where(has, starts + lo, 0)] if len(fv) else 0.0, 0.0)
+    hi_v = np.where(has, fv[np.where(has, starts + hi, 0)] if len(fv) else 0.0, 0.0)
+    res = lo_v + (rown - lo) * (hi_v - lo_v)
+    return pa.array(res, pa.float64(), mask=~has)
+
+
+def _interval_reduce(name: str, p_np: np.ndarray, vals: pa.Array, ngroups: int, F: Any) -> pa.Array:
+    sums: list[Any] = [None] * ngroups
+    counts = [0] * ngroups
+    for p, v in zip(p_np.tolist(), vals.to_pylist(), strict=True):
+        if v is None:
+            continue
+        cur = sums[p]
+        sums[p] = (v.months, v.days, v.nanoseconds) if cur is None else (
+            cur[0] + v.months, cur[1] + v.days, cur[2] + v.nanoseconds)
+        counts[p] += 1
+    out = pa.array([None if s is None else pa.MonthDayNano(list(s)) for s in sums],
+                   pa.month_day_nano_interval())
+    if name == "sum":
+        return out
+    cnt = pa.array([c if c else None for c in counts], pa.int64())
+    return F.binary_op("/", Vec(out, T.INTERVAL, False), Vec(cnt.cast(pa.float64()), T.FLOAT8, False)).array

@@ -1,0 +1,173 @@
+"""GROUP BY (with GROUPING SETS / ROLLUP / CUBE) and aggregates, on Arrow's hash aggregation.
+
+The input is evaluated into one work table (key columns, one argument column per aggregate,
+FILTER masks, ORDER BY keys, and the input row number ``__row``). Each grouping set is one
+``Table.group_by``; every group is identified by its first input row (``__row`` min), which
+lines up the direct pass and the per-aggregate list passes, and gives the output a stable
+order (first appearance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.sql.aggregates import (
+    AggSpec,
+    direct_aggregations,
+    finish_direct,
+    finish_from_lists,
+    prepare_direct_arg,
+)
+from helios_core.sql.expr import Compiled, Field
+from helios_core.sql.operators.base import Operator, collect, names
+from helios_core.sql.operators.join import eval_on_table
+from helios_core.sql.operators.sort import sortable
+
+
+def _groupable(a: pa.Array) -> pa.Array:
+    t = a.type
+    if pa.types.is_interval(t) or pa.types.is_list(t) or pa.types.is_struct(t) or pa.types.is_null(t):
+        return sortable(a) if not pa.types.is_null(t) else pa.nulls(len(a), pa.int8())
+    if pa.types.is_dictionary(t):
+        return a.dictionary_decode()
+    return a
+
+
+class HashAggregate(Operator):
+    def __init__(self, fields: list[Field], child: Operator, keys: list[Compiled], aggs: list[AggSpec],
+                 grouping_sets: list[list[int]] | None, grouping_calls: list[list[int]]) -> None:
+        super().__init__(fields, [child])
+        self.keys = keys
+        self.aggs = aggs
+        self.grouping_sets = grouping_sets
+        self.grouping_calls = grouping_calls
+
+    def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
+        F = ctx.fn
+        t = collect(self.children[0], ctx)
+        ctx.check_cancel()
+        n = t.num_rows
+        cols: dict[str, Any] = {}
+        key_arrays = []
+        for i, k in enumerate(self.keys):
+            arr = eval_on_table(k, t, ctx)
+            key_arrays.append(arr)
+            cols[f"g{i}"] = _groupable(arr)
+        cols["__row"] = pa.array(np.arange(n, dtype=np.int64))
+        cols["__one"] = pa.array(np.zeros(n, np.int8))
+        for j, spec in enumerate(self.aggs):
+            mask = None
+            if spec.filter is not None:
+                mask = pc.fill_null(eval_on_table(spec.filter, t, ctx), False)
+            if spec.uses_lists:
+                for i, a in enumerate(spec.args):
+                    cols[f"a{j}_{i}"] = eval_on_table(a, t, ctx)
+                if not spec.args:
+                    cols[f"a{j}_0"] = pa.array(np.ones(n, np.int8))
+                if mask is not None:
+                    cols[f"m{j}"] = mask
+                for i, (o, _, _) in enumerate(spec.order):
+                    cols[f"o{j}_{i}"] = sortable(eval_on_table(o, t, ctx))
+            else:
+                if spec.name == "count_star":
+                    arr = pa.array(np.ones(n, np.int8))
+                else:
+                    arr = eval_on_table(spec.args[0], t, ctx)
+                arr = prepare_direct_arg(spec, arr)
+                if mask is not None:
+                    arr = pc.if_else(mask, arr, pa.nulls(n, arr.type))
+                cols[f"a{j}"] = arr
+        work = pa.table(cols)
+        sets = self.grouping_sets if self.grouping_sets is not None else [list(range(len(self.keys)))]
+        for s in sets:
+            ctx.check_cancel()
+            yield self._one_set(work, s, key_arrays, F, n)
+
+    def _one_set(self, work: pa.Table, s: list[int], key_arrays: list[pa.Array], F: Any, n: int) -> pa.RecordBatch:
+        ks = [f"g{i}" for i in s] or ["__one"]
+        direct = [(j, spec) for j, spec in enumerate(self.aggs) if not spec.uses_lists]
+        aggs: list[tuple] = [("__row", "min")]
+        for j, spec in direct:
+            aggs.extend(direct_aggregations(spec, f"a{j}", ""))
+        if n == 0:
+            if s:
+                return pa.RecordBatch.from_arrays(
+                    [pa.array([], type=f.type.arrow_type) for f in self.fields], names=names(len(self.fields)))
+            main = None
+            ngroups = 1
+            first = pa.array([], pa.int64())
+        else:
+            main = work.group_by(ks, use_threads=True).aggregate(aggs)
+            order = pc.sort_indices(main.column("__row_min"))
+            main = main.take(order)
+            ngroups = main.num_rows
+            first = main.column("__row_min").combine_chunks()
+        results: dict[int, pa.Array] = {}
+        for j, spec in direct:
+            if main is None:
+                fns = direct_aggregations(spec, f"a{j}", "")
+                empty_cols = []
+                for col, fn, _ in fns:
+                    empty_cols.append(pa.array([0], pa.int64()) if fn == "count" else pa.nulls(1, work.column(col).type))
+                results[j] = finish_direct(spec, empty_cols, F)
+                continue
+            fns = direct_aggregations(spec, f"a{j}", "")
+            out_cols = [main.column(f"{col}_{fn}").combine_chunks() for col, fn, _ in fns]
+            results[j] = finish_direct(spec, out_cols, F)
+        for j, spec in enumerate(self.aggs):
+            if not spec.uses_lists:
+                continue
+            nargs = max(1, len(spec.args))
+            arg_cols = [f"a{j}_{i}" for i in range(nargs)]
+            has_mask = f"m{j}" in work.column_names
+            if main is None:
+                lists = [pa.ListArray.from_arrays(pa.array([0, 0], pa.int32()), pa.array([], work.column(c).type))
+                         for c in arg_cols]
+                mask_list = None
+            else:
+                w = work
+                if spec.order:
+                    spec_keys = [(f"o{j}_{i}", "descending" if desc else "ascending",
+                                  "at_start" if (desc if nf is None else nf) else "at_end")
+                                 for i, (_, desc, nf) in enumerate(spec.order)]
+                    w = work.take(pc.sort_indices(work, sort_keys=spec_keys))
+                lst_aggs = [(c, "list") for c in arg_cols] + ([(f"m{j}", "list")] if has_mask else []) + [
+                    ("__row", "min")]
+                g = w.group_by(ks, use_threads=False).aggregate(lst_aggs)
+                g = g.take(pc.sort_indices(g.column("__row_min")))
+                lists = [g.column(f"{c}_list").combine_chunks() for c in arg_cols]
+                mask_list = g.column(f"m{j}_list").combine_chunks() if has_mask else None
+            results[j] = finish_from_lists(spec, lists, mask_list, ngroups, F)
+        out = []
+        for i, arr in enumerate(key_arrays):
+            if i in s and main is not None:
+                out.append(arr.take(first))
+            else:
+                out.append(pa.nulls(ngroups, arr.type))
+        for j in range(len(self.aggs)):
+            out.append(results[j])
+        for call in self.grouping_calls:
+            v = 0
+            for i in call:
+                v = (v << 1) | (0 if i in s else 1)
+            out.append(pa.array(np.full(ngroups, v, np.int32)))
+        out = [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in out]
+        if not out:
+            return pa.RecordBatch.from_arrays([pa.nulls(ngroups)], names=["_"]).select([])
+        return pa.RecordBatch.from_arrays(out, names=names(len(out)))
+
+    def label(self) -> str:
+        if self.grouping_sets is not None:
+            return "MixedAggregate"
+        return "HashAggregate" if self.keys else "Aggregate"
+
+    def details(self) -> list[str]:
+        out = []
+        if self.keys:
+            out.append("Group Key: " + ", ".join(k.label for k in self.keys))
+        return out

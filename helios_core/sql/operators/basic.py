@@ -1,0 +1,207 @@
+"""Row-shaping operators: one row, VALUES, filter, projection, limit, shared CTE results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.errors import HeliosError
+from helios_core.sql.expr import Compiled, Field
+from helios_core.sql.operators.base import Operator, batch_of, collect, table_batches, unify_batches
+
+
+class OneRow(Operator):
+    """A single row with no columns: the input of SELECT without FROM."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+
+    def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
+        yield batch_of([], 1)
+
+    def label(self) -> str:
+        return "Result"
+
+
+class Values(Operator):
+    """VALUES (...), (...): each cell an expression evaluated against one empty row."""
+
+    def __init__(self, fields: list[Field], rows: list[list[Compiled]]) -> None:
+        super().__init__(fields)
+        self.rows = rows
+
+    def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
+        one = batch_of([], 1)
+        batches = []
+        for row in self.rows:
+            cols = [c.array(one, ctx) for c in row]
+            batches.append(batch_of(cols))
+        if not batches:
+            return
+        batches = unify_batches(batches, self.fields)
+        yield from table_batches(pa.Table.from_batches(batches))
+
+    def label(self) -> str:
+        return f"Values Scan ({len(self.rows)} rows)"
+
+
+class Filter(Operator):
+    """Keeps rows where the predicate is true (NULL and false are dropped)."""
+
+    def __init__(self, child: Operator, pred: Compiled, text: str = "") -> None:
+        super().__init__(child.fields, [child])
+        self.pred = pred
+        self.text = text or pred.label
+
+    def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
+        for b in self.children[0].execute(ctx):
+            ctx.check_cancel()
+            if b.num_rows == 0:
+                continue
+            v = self.pred.evaluate(b, ctx)
+            if v.scalar:
+                if v.value() is True:
+                    yield b
+                continue
+            out = b.filter(v.array)
+            if out.num_rows:
+                yield out
+
+    def label(self) -> str:
+        return "Filter"
+
+    def details(self) -> list[str]:
+        return [f"Filter: {self.text}"]
+
+
+class Project(Operator):
+    """Computes one output column per expression."""
+
+    def __init__(self, child: Operator, exprs: list[Compiled], fields: list[Field]) -> None:
+        super().__init__(fields, [child])
+        self.exprs = exprs
+
+    def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
+        for b in self.children[0].execute(ctx):
+            ctx.check_cancel()
+            n = b.num_rows
+            if n == 0:
+                continue
+            cols = [e.array(b, ctx) for e in self.exprs]
+            yield batch_of(cols, n)
+
+    def label(self) -> str:
+        return "Project"
+
+    def details(self) -> list[str]:
+        return ["Output: " + ", ".join(e.label or f.name for e, f in zip(self.exprs, self.fields, strict=False))]
+
+
+class Limit(Operator):
+    """LIMIT/OFFSET (expressions evaluated once per execution; NULL limit = no limit)."""
+
+    def __init__(self, child: Operator, limit: Compiled | None, offset: Compiled | None) -> None:
+        super().__init__(child.fields, [child])
+        self.limit = limit
+        self.offset = offset
+
+    def _value(self, c: Compiled | None, ctx: Any, what: str) -> int | None:
+        if c is None:
+            return None
+        v = c.evaluate(batch_of([], 1), ctx).value()
+        if v is None:
+            return None
+        v = int(v)
+        if v < 0:
+            raise HeliosError(f"{what} must not be negative", sqlstate="2201W" if what == "LIMIT" else "2201X")
+        return v
+
+    def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
+        limit = self._value(self.limit, ctx, "LIMIT")
+        skip = self._value(self.offset, ctx, "OFFSET") or 0
+        if limit == 0:
+            return
+        it = self.children[0].execute(ctx)
+        try:
+            for b in it:
+                ctx.check_cancel()
+                if skip:
+                    if b.num_rows <= skip:
+                        skip -= b.num_rows
+                        continue
+                    b = b.slice(skip)
+                    skip = 0
+                if limit is not None:
+                    if b.num_rows >= limit:
+                        yield b.slice(0, limit)
+                        return
+                    limit -= b.num_rows
+                yield b
+        finally:
+            close = getattr(it, "close", None)
+            if close is not None:
+                close()
+
+    def label(self) -> str:
+        return "Limit"
+
+
+class Shared(Operator):
+    """A CTE result computed once per execution and read by every reference."""
+
+    def __init__(self, child: Operator, name: str) -> None:
+        super().__init__(child.fields, [child])
+        self.name = name
+
+    def table(self, ctx: Any) -> pa.Table:
+        key = ("cte", id(self))
+        t = ctx.subquery_cache.get(key)
+        if t is None:
+            t = collect(self.children[0], ctx)
+            ctx.subquery_cache[key] = t
+        return t
+
+    def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
+        yield from table_batches(self.table(ctx))
+
+    def label(self) -> str:
+        return f"CTE {self.name}"
+
+
+class SharedRef(Operator):
+    """A reference to a CTE (keeps EXPLAIN honest: the CTE body is shown once)."""
+
+    def __init__(self, shared: Shared, fields: list[Field]) -> None:
+        super().__init__(fields, [])
+        self.shared = shared
+
+    def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
+        yield from table_batches(self.shared.table(ctx))
+
+    def label(self) -> str:
+        return f"CTE Scan on {self.shared.name}"
+
+
+class TableSource(Operator):
+    """Rows produced by a callable per execution (virtual tables, worktables)."""
+
+    def __init__(self, fields: list[Field], produce: Any, text: str) -> None:
+        super().__init__(fields)
+        self.produce = produce
+        self.text = text
+
+    def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
+        t = self.produce(ctx)
+        if isinstance(t, pa.RecordBatch):
+            t = pa.Table.from_batches([t])
+        yield from table_batches(t)
+
+    def label(self) -> str:
+        return self.text
+
+
+def filter_mask(arr: pa.Array) -> pa.Array:
+    return pc.fill_null(arr, False) if arr.null_count else arr

@@ -1,0 +1,160 @@
+"""Reading stored tables: a scan with projection and filter pushdown, or a primary-key lookup.
+
+Pushed predicates are ``column <op> value`` terms whose value is known per execution
+(literals, parameters, constant expressions); they become one pyarrow compute Expression
+handed to ``txn.scan(filter=...)`` (storage prunes segments with it and returns exact
+results).  Everything else is the residual predicate, applied to each batch right here.
+When equality terms pin the whole primary key, ``txn.lookup`` replaces the scan (the O(1)
+OLTP path of prepared point queries).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.sql.expr import Compiled, Field
+from helios_core.sql.operators.base import Operator, batch_of, names
+
+_PC_OPS = {
+    "=": lambda f, v: f == v,
+    "<>": lambda f, v: f != v,
+    "<": lambda f, v: f < v,
+    "<=": lambda f, v: f <= v,
+    ">": lambda f, v: f > v,
+    ">=": lambda f, v: f >= v,
+}
+
+
+@attrs.define
+class PushedTerm:
+    """``column op value`` (op "in" takes a list of values, "isnull"/"notnull" none)."""
+
+    column: str
+    op: str
+    values: list[Compiled]
+    arrow_type: Any
+    text: str = ""
+
+
+class TableScan(Operator):
+    def __init__(self, fields: list[Field], schema: str, table: str, columns: list[str], *,
+                 with_rowid: bool = False, pushed: list[PushedTerm] | None = None,
+                 residual: Compiled | None = None, residual_text: str = "", as_of: Compiled | None = None,
+                 pk_lookup: list[tuple[str, Compiled]] | None = None, alias: str | None = None) -> None:
+        super().__init__(fields)
+        self.schema_name = schema
+        self.table = table
+        self.columns = columns
+        self.with_rowid = with_rowid
+        self.pushed = pushed or []
+        self.residual = residual
+        self.residual_text = residual_text
+        self.as_of = as_of
+        self.pk_lookup = pk_lookup
+        self.alias = alias
+
+    def _as_of(self, ctx: Any) -> int | None:
+        if self.as_of is None:
+            return ctx.as_of
+        v = self.as_of.evaluate(batch_of([], 1), ctx)
+        val = v.array[0]
+        if pa.types.is_timestamp(val.type):
+            return int(pc.cast(v.array, pa.timestamp("us", tz=val.type.tz)).cast(pa.int64())[0].as_py())
+        return int(val.as_py())
+
+    def _filter(self, ctx: Any) -> pc.Expression | None:
+        expr = None
+        one = batch_of([], 1)
+        for t in self.pushed:
+            f = pc.field(t.column)
+            if t.op == "isnull":
+                e = f.is_null()
+            elif t.op == "notnull":
+                e = f.is_valid()
+            else:
+                vals = []
+                for c in t.values:
+                    arr = c.evaluate(one, ctx).array
+                    if arr.type != t.arrow_type:
+                        try:
+                            arr = arr.cast(t.arrow_type)
+                        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                            return False  # type: ignore[return-value]
+                    vals.append(arr[0])
+                if t.op == "in":
+                    non_null = [v for v in vals if v.is_valid]
+                    e = f.isin(pa.array([v.as_py() for v in non_null], type=t.arrow_type))
+                else:
+                    if not vals[0].is_valid:
+                        return False  # type: ignore[return-value]  # comparison with NULL: no rows
+                    e = _PC_OPS[t.op](f, vals[0])
+            expr = e if expr is None else (expr & e)
+        return expr
+
+    def _raw(self, ctx: Any) -> Iterator[pa.RecordBatch]:
+        txn = ctx.txn
+        as_of = self._as_of(ctx)
+        if self.pk_lookup is not None and as_of is None:
+            one = batch_of([], 1)
+            key = []
+            for _, c in self.pk_lookup:
+                v = c.evaluate(one, ctx).array[0].as_py()
+                if v is None:
+                    return
+                key.append(v)
+            b = txn.lookup(self.schema_name, self.table, tuple(key), columns=self.columns,
+                           with_rowid=self.with_rowid)
+            if b is not None and b.num_rows:
+                yield b
+            return
+        flt = self._filter(ctx)
+        if flt is False:
+            return
+        kwargs: dict[str, Any] = {"columns": self.columns, "filter": flt}
+        if as_of is not None:
+            kwargs["as_of"] = as_of
+        if self.with_rowid:
+            kwargs["with_rowid"] = True
+        yield from txn.scan(self.schema_name, self.table, **kwargs)
+
+    def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
+        n = len(self.fields)
+        wanted = list(self.columns) + (["_rowid"] if self.with_rowid else [])
+        for b in self._raw(ctx):
+            ctx.check_cancel()
+            if b.num_rows == 0:
+                continue
+            if b.schema.names != wanted:
+                b = b.select(wanted) if wanted else b.select([])
+            b = pa.RecordBatch.from_arrays(list(b.columns), names=names(n)) if n else b
+            if self.residual is not None:
+                v = self.residual.evaluate(b, ctx)
+                if v.scalar:
+                    if v.value() is not True:
+                        continue
+                else:
+                    b = b.filter(v.array)
+                    if b.num_rows == 0:
+                        continue
+            yield b
+
+    def label(self) -> str:
+        kind = "Index Scan using primary key on" if self.pk_lookup is not None else "Seq Scan on"
+        alias = f" {self.alias}" if self.alias and self.alias != self.table else ""
+        return f"{kind} {self.table}{alias}"
+
+    def details(self) -> list[str]:
+        out = []
+        if self.pk_lookup is not None:
+            out.append("Index Cond: " + " AND ".join(f"({k} = {c.label})" for k, c in self.pk_lookup))
+        terms = [t.text for t in self.pushed if t.text]
+        if terms:
+            out.append("Pushed Filter: " + " AND ".join(terms))
+        if self.residual is not None:
+            out.append(f"Filter: {self.residual_text or self.residual.label}")
+        return out

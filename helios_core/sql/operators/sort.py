@@ -1,0 +1,121 @@
+"""ORDER BY, DISTINCT and DISTINCT ON: operators that need all their input first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.sql.operators.base import Operator, collect, names, table_batches
+
+
+@attrs.define
+class SortKey:
+    """Sort on input column ``index``; PG default: NULLS LAST for ASC, FIRST for DESC."""
+
+    index: int
+    descending: bool = False
+    nulls_first: bool | None = None
+    text: str = ""
+
+    @property
+    def null_first(self) -> bool:
+        return self.descending if self.nulls_first is None else self.nulls_first
+
+
+def sortable(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """A column arrow can sort: intervals/lists/dicts are compared through a surrogate."""
+    t = col.type
+    if pa.types.is_interval(t):
+        # PostgreSQL compares intervals by months*30 days + days, then time
+        vals = col.to_pylist()
+        keys = [None if v is None else (v.months * 30 + v.days) * 86_400_000_000_000 + v.nanoseconds
+                for v in vals]
+        return pa.array(keys, pa.decimal128(38, 0)) if keys else pa.array([], pa.int64())
+    if pa.types.is_list(t) or pa.types.is_struct(t) or pa.types.is_large_list(t):
+        import json
+
+        vals = col.to_pylist()
+        return pa.array([None if v is None else json.dumps(v, default=str, sort_keys=True) for v in vals],
+                        pa.string())
+    return col
+
+
+def sort_table(t: pa.Table, keys: list[SortKey]) -> pa.Table:
+    if t.num_rows <= 1 or not keys:
+        return t
+    cols = {}
+    spec = []
+    for i, k in enumerate(keys):
+        name = f"k{i}"
+        cols[name] = sortable(t.column(k.index))
+        spec.append((name, "descending" if k.descending else "ascending",
+                     "at_start" if k.null_first else "at_end"))
+    idx = pc.sort_indices(pa.table(cols), sort_keys=spec)
+    return t.take(idx)
+
+
+class Sort(Operator):
+    def __init__(self, child: Operator, keys: list[SortKey], limit_hint: Any = None) -> None:
+        super().__init__(child.fields, [child])
+        self.keys = keys
+
+    def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
+        t = collect(self.children[0], ctx)
+        ctx.check_cancel()
+        yield from table_batches(sort_table(t, self.keys))
+
+    def label(self) -> str:
+        return "Sort"
+
+    def details(self) -> list[str]:
+        parts = []
+        for k in self.keys:
+            s = k.text or f"#{k.index}"
+            if k.descending:
+                s += " DESC"
+            if k.nulls_first is not None:
+                s += " NULLS FIRST" if k.nulls_first else " NULLS LAST"
+            parts.append(s)
+        return ["Sort Key: " + ", ".join(parts)]
+
+
+def distinct_table(t: pa.Table, key_idx: list[int] | None = None) -> pa.Table:
+    """Rows with duplicates removed (NULLs equal), keeping the first of each in input order."""
+    if t.num_rows <= 1:
+        return t
+    n = t.num_columns
+    idx_cols = list(range(n)) if key_idx is None else key_idx
+    data = {f"k{j}": sortable(t.column(i)) for j, i in enumerate(idx_cols)}
+    data["__row"] = pa.array(range(t.num_rows), pa.int64())
+    work = pa.table(data)
+    keys = [f"k{j}" for j in range(len(idx_cols))]
+    if not keys:
+        return t.slice(0, 1)
+    g = work.group_by(keys, use_threads=False).aggregate([("__row", "min")])
+    rows = pc.sort_indices(g.column("__row_min"))
+    return t.take(g.column("__row_min").take(rows))
+
+
+class Distinct(Operator):
+    def __init__(self, child: Operator, on: list[int] | None = None, visible: int | None = None) -> None:
+        super().__init__(child.fields, [child])
+        self.on = on
+        self.visible = visible
+
+    def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
+        t = collect(self.children[0], ctx)
+        if self.on is None:
+            key = list(range(self.visible if self.visible is not None else t.num_columns))
+        else:
+            key = self.on
+        yield from table_batches(distinct_table(t, key))
+
+    def label(self) -> str:
+        return "Unique" if self.on is None else "Unique (DISTINCT ON)"
+
+
+_ = names

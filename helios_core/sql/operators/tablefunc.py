@@ -1,0 +1,172 @@
+"""Set-returning functions in FROM: generate_series, unnest (WITH ORDINALITY), scalar calls.
+
+Arguments are evaluated once per execution (per outer row when used LATERALly), so they
+may refer to columns of earlier FROM items.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from helios_core.errors import HeliosError
+from helios_core.sql import types as T
+from helios_core.sql.expr import Compiled, Field
+from helios_core.sql.functions.vec import Vec
+from helios_core.sql.operators.base import Operator, batch_of
+
+
+class FunctionScan(Operator):
+    def __init__(self, fields: list[Field], name: str, args: list[Compiled], produce: Any) -> None:
+        super().__init__(fields)
+        self.name = name
+        self.args = args
+        self.produce = produce
+
+    @classmethod
+    def make(cls, builder: Any, name: str, args: list[Compiled], qual: str, col_aliases: list[str],
+             ordinality: bool = False) -> FunctionScan:
+        if name == "generate_series":
+            if len(args) not in (2, 3):
+                raise HeliosError("function generate_series needs 2 or 3 arguments", sqlstate="42883")
+            types = [a.type for a in args[:2]]
+            t = builder.result_type(types, "generate_series")
+            if t.name == "unknown" or t.name in ("text", "varchar"):
+                t = T.INT4
+            if t.name in ("timestamp", "timestamptz", "date"):
+                if t.name == "date":
+                    t = T.TIMESTAMP
+                args = [builder.coerce(a, t) for a in args[:2]] + [builder.coerce(a, T.INTERVAL) for a in args[2:]]
+            else:
+                args = [builder.coerce(a, t) for a in args]
+            out_types = [t]
+            produce = _series
+        elif name == "unnest":
+            out_types = []
+            for a in args:
+                if a.type.name == "unknown":
+                    raise HeliosError("function unnest(unknown) is not unique", sqlstate="42725")
+                if not a.type.is_array:
+                    raise HeliosError(f"function unnest({a.type.sql_name()}) does not exist", sqlstate="42883")
+                out_types.append(a.type.element)
+            produce = _unnest
+        else:
+            probe = builder.call(name, args)
+            out_types = [probe.type]
+            args = [probe]
+            produce = _scalar
+        default_names = [name] if len(out_types) == 1 else [name] * len(out_types)
+        if len(out_types) == 1 and qual != name and not col_aliases:
+            default_names = [qual]
+        names = list(col_aliases[: len(out_types)]) + default_names[len(col_aliases):]
+        fields = [Field(n, t, qual) for n, t in zip(names, out_types, strict=False)]
+        if ordinality:
+            oname = col_aliases[len(out_types)] if len(col_aliases) > len(out_types) else "ordinality"
+            fields.append(Field(oname, T.INT8, qual))
+        op = cls(fields, name, args, produce)
+        op.ordinality = ordinality  # type: ignore[attr-defined]
+        return op
+
+    def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
+        one = batch_of([], 1)
+        vals = [a.evaluate(one, ctx) for a in self.args]
+        cols = self.produce(vals, self.fields)
+        if getattr(self, "ordinality", False):
+            n = len(cols[0]) if cols else 0
+            cols.append(pa.array(np.arange(1, n + 1, dtype=np.int64)))
+        if cols and len(cols[0]):
+            yield batch_of(cols)
+
+    def label(self) -> str:
+        return f"Function Scan on {self.name}"
+
+
+def _series(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
+    start, stop = vals[0].value(), vals[1].value()
+    step = vals[2].value() if len(vals) > 2 else 1
+    t = fields[0].type
+    if start is None or stop is None or step is None:
+        return [pa.array([], type=t.arrow_type)]
+    if t.name in ("int2", "int4", "int8"):
+        if step == 0:
+            raise HeliosError("step size cannot equal zero", sqlstate="22023")
+        end = stop + (1 if step > 0 else -1)
+        arr = np.arange(start, end, step, dtype=np.int64)
+        return [pa.array(arr).cast(t.arrow_type)]
+    if t.name == "numeric":
+        s, e, st = decimal.Decimal(start), decimal.Decimal(stop), decimal.Decimal(step)
+        if st == 0:
+            raise HeliosError("step size cannot equal zero", sqlstate="22023")
+        out = []
+        v = s
+        while (v <= e) if st > 0 else (v >= e):
+            out.append(v)
+            v += st
+        scale = max(-(x.as_tuple().exponent) for x in (s, st)) if out else 0
+        return [pa.array(out, pa.decimal128(38, max(scale, 0)))]
+    if t.name in ("float4", "float8"):
+        out_f = []
+        v = start
+        if step == 0:
+            raise HeliosError("step size cannot equal zero", sqlstate="22023")
+        while (v <= stop) if step > 0 else (v >= stop):
+            out_f.append(v)
+            v += step
+        return [pa.array(out_f, t.arrow_type)]
+    if t.name in ("timestamp", "timestamptz"):
+        iv = vals[2].array[0].as_py() if len(vals) > 2 else None
+        if iv is None:
+            raise HeliosError("generate_series(timestamp) needs an interval step", sqlstate="42883")
+        months, days, nanos = iv.months, iv.days, iv.nanoseconds
+        if months == 0 and days == 0 and nanos == 0:
+            raise HeliosError("step size cannot equal zero", sqlstate="22023")
+        out_t = []
+        v = start
+        forward = (months, days, nanos) > (0, 0, 0)
+        while (v <= stop) if forward else (v >= stop):
+            out_t.append(v)
+            v = _add_interval(v, months, days, nanos)
+            if len(out_t) > 10_000_000:
+                break
+        return [pa.array(out_t, t.arrow_type)]
+    raise HeliosError(f"function generate_series({t.sql_name()}) does not exist", sqlstate="42883")
+
+
+def _add_interval(v: dt.datetime, months: int, days: int, nanos: int) -> dt.datetime:
+    if months:
+        m = v.month - 1 + months
+        y = v.year + m // 12
+        m = m % 12 + 1
+        import calendar
+
+        d = min(v.day, calendar.monthrange(y, m)[1])
+        v = v.replace(year=y, month=m, day=d)
+    return v + dt.timedelta(days=days, microseconds=nanos // 1000)
+
+
+def _unnest(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
+    lists = []
+    for v in vals:
+        arr = v.array
+        item = arr[0]
+        if not item.is_valid:
+            lists.append(pa.array([], type=arr.type.value_type))
+        else:
+            lists.append(item.values if hasattr(item, "values") and item.values is not None
+                         else pa.array([], type=arr.type.value_type))
+    n = max((len(x) for x in lists), default=0)
+    out = []
+    for x in lists:
+        if len(x) < n:
+            x = pa.concat_arrays([x, pa.nulls(n - len(x), x.type)])
+        out.append(x)
+    return out
+
+
+def _scalar(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
+    return [vals[0].array.slice(0, 1)]

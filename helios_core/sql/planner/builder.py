@@ -1,0 +1,1256 @@
+"""The Builder: binds a sqlglot query against the catalog and builds the operator tree.
+
+One pass per query block, in SQL's logical order: FROM (tables, views, subqueries, joins,
+table functions) -> WHERE (single-relation terms pushed into scans, equi-join terms turned
+into hash joins) -> GROUP BY / aggregates -> HAVING -> window functions -> SELECT list ->
+DISTINCT -> ORDER BY -> LIMIT/OFFSET.  Set operations and CTEs (also recursive) wrap blocks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import pyarrow as pa
+from sqlglot import exp
+
+from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedTable
+from helios_core.sql import types as T
+from helios_core.sql.aggregates import CANONICAL, AggSpec, result_type
+from helios_core.sql.expr import Compiled, Field, GroupingError, Scope, canonical_key, column_ref
+from helios_core.sql.operators.aggregate import HashAggregate
+from helios_core.sql.operators.base import Operator
+from helios_core.sql.operators.basic import (
+    Filter,
+    Limit,
+    OneRow,
+    Project,
+    Shared,
+    SharedRef,
+    TableSource,
+    Values,
+)
+from helios_core.sql.operators.join import HashJoin, LateralJoin, NestedLoopJoin
+from helios_core.sql.operators.scan import PushedTerm, TableScan
+from helios_core.sql.operators.setop import Append, SetOp
+from helios_core.sql.operators.sort import Distinct, Sort, SortKey
+from helios_core.sql.planner import Plan
+from helios_core.sql.planner.scalar import (
+    ScalarCompiler,
+    contains_aggregate,
+    is_aggregate_node,
+    pg_function_call,
+    walk_same_level,
+)
+
+QUERY_TYPES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values, exp.Subquery)
+
+
+def arg(node: exp.Expression, name: str) -> Any:
+    """node.args[name], tolerating sqlglot's trailing-underscore spellings (from_, with_)."""
+    v = node.args.get(name)
+    if v is None:
+        v = node.args.get(name + "_")
+    return v
+
+
+@attrs.define(eq=False)
+class CteDef:
+    name: str
+    ast: exp.Expression
+    columns: list[str]
+    recursive: bool
+    op: Operator | None = None
+    planning: bool = False
+    worktable: Operator | None = None
+
+
+@attrs.define(eq=False)
+class Item:
+    """One FROM item while planning joins."""
+
+    op: Operator
+    aliases: set[str]
+
+
+class Builder(ScalarCompiler):
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+        self.param_types: list[Any] = list(ctx.param_types or [])
+        self.ctes: list[dict[str, CteDef]] = []
+        self.refs: set[tuple[str | None, str]] = set()
+        self.star_all = False
+        self.star_quals: set[str] = set()
+
+    # =================================================================== entry points
+    def plan_top(self, ast: exp.Expression) -> Plan:
+        self.note_refs(ast)
+        op = self.plan_query(ast, None)
+        op = drop_hidden(op)
+        cols = [(f.name, f.type) for f in op.fields]
+        return Plan(root=op, columns=cols, param_types=self.param_types)
+
+    def compile(self, node: exp.Expression, scope: Scope) -> Compiled:  # type: ignore[override]
+        if not self.refs:
+            self.note_refs(node)
+        return super().compile(node, scope)
+
+    def note_refs(self, ast: exp.Expression) -> None:
+        for col in ast.find_all(exp.Column):
+            if isinstance(col.this, exp.Star):
+                self.star_quals.add(col.table)
+            else:
+                self.refs.add((col.table or None, col.name))
+                self.refs.add((None, col.name))
+        for st in ast.find_all(exp.Star):
+            if not isinstance(st.parent, exp.Column) and not isinstance(st.parent, exp.Count):
+                self.star_all = True
+        for j in ast.find_all(exp.Join):
+            if j.args.get("method") and str(j.args.get("method")).upper() == "NATURAL":
+                self.star_all = True
+            for u in j.args.get("using") or []:
+                self.refs.add((None, u.name))
+        for v in ast.find_all(exp.Var):
+            self.refs.add((None, v.name))
+
+    def plan_subquery(self, ast: exp.Expression, scope: Scope) -> tuple[Operator, set]:
+        if isinstance(ast, exp.Subquery) and not ast.args.get("alias"):
+            pass
+        old = scope.captured
+        scope.captured = set()
+        try:
+            op = self.plan_query(ast, scope)
+            captured = scope.captured
+        finally:
+            scope.captured = old | {None} if (scope.captured and old) else old
+        op = drop_hidden(op)
+        return op, captured
+
+    # =================================================================== queries
+    def plan_query(self, ast: exp.Expression, outer: Scope | None) -> Operator:
+        with_ = arg(ast, "with")
+        pushed = False
+        if with_ is not None:
+            frame: dict[str, CteDef] = {}
+            for cte in with_.expressions:
+                alias = cte.args.get("alias")
+                name = cte.alias_or_name
+                cols = [c.name for c in (alias.columns if alias is not None else [])]
+                frame[name] = CteDef(name=name, ast=cte.this, columns=cols, recursive=bool(with_.args.get("recursive")))
+            self.ctes.append(frame)
+            pushed = True
+        try:
+            if isinstance(ast, exp.Subquery):
+                op = self.plan_query(ast.this, outer)
+                return self.finish_order_limit(ast, op, outer)
+            if isinstance(ast, exp.Select):
+                return self.plan_select(ast, outer)
+            if isinstance(ast, (exp.Union, exp.Intersect, exp.Except)):
+                op = self.plan_setop(ast, outer)
+                return self.finish_order_limit(ast, op, outer)
+            if isinstance(ast, exp.Values):
+                return self.plan_values(ast, outer)
+            if isinstance(ast, exp.Paren):
+                return self.plan_query(ast.this, outer)
+            raise FeatureNotSupported(f"not a query: {type(ast).__name__}")
+        finally:
+            if pushed:
+                self.ctes.pop()
+
+    def plan_values(self, ast: exp.Values, outer: Scope | None, names: list[str] | None = None) -> Operator:
+        rows = ast.expressions
+        scope = Scope([], outer=outer)
+        compiled = []
+        for r in rows:
+            items = r.expressions if isinstance(r, exp.Tuple) else [r]
+            compiled.append([self.compile(i, scope) for i in items])
+        width = len(compiled[0])
+        for r in compiled:
+            if len(r) != width:
+                raise HeliosError("VALUES lists must all be the same length", sqlstate="42601")
+        types = []
+        for i in range(width):
+            ts = [r[i].type for r in compiled]
+            types.append(self.result_type(ts, "VALUES"))
+        compiled = [[self.coerce(c, t) for c, t in zip(r, types, strict=True)] for r in compiled]
+        names = names or [f"column{i + 1}" for i in range(width)]
+        fields = [Field(n, t) for n, t in zip(names, types, strict=False)]
+        return Values(fields, compiled)
+
+    def plan_setop(self, ast: exp.Expression, outer: Scope | None) -> Operator:
+        kind = {exp.Union: "union", exp.Intersect: "intersect", exp.Except: "except"}[type(ast)]
+        distinct = ast.args.get("distinct")
+        all_ = distinct is False
+        # flatten left-deep UNION ALL chains into one Append
+        left = drop_hidden(self.plan_query(ast.this, outer))
+        right = drop_hidden(self.plan_query(ast.expression, outer))
+        if len(left.fields) != len(right.fields):
+            raise HeliosError(f"each {kind.upper()} query must have the same number of columns", sqlstate="42601")
+        types = []
+        for lf, rf in zip(left.fields, right.fields, strict=True):
+            types.append(self.result_type([lf.type, rf.type], kind.upper()))
+        left = self.cast_op(left, types)
+        right = self.cast_op(right, types)
+        fields = [Field(f.name, t) for f, t in zip(left.fields, types, strict=True)]
+        if kind == "union" and all_:
+            kids = (left.children if isinstance(left, Append) else [left]) + [right]
+            return Append(fields, kids)
+        return SetOp(fields, left, right, kind, all_)
+
+    def cast_op(self, op: Operator, types: list[T.SqlType]) -> Operator:
+        if all(f.type == t and f.type.arrow_type == t.arrow_type for f, t in zip(op.fields, types, strict=True)):
+            return op
+        scope = Scope(op.fields)
+        exprs = [self.coerce(column_ref(i, f), t) for i, (f, t) in enumerate(zip(op.fields, types, strict=True))]
+        return Project(op, exprs, [Field(f.name, t) for f, t in zip(op.fields, types, strict=True)]) if scope else op
+
+    # =================================================================== SELECT
+    def plan_select(self, sel: exp.Select, outer: Scope | None) -> Operator:
+        op, scope = self.plan_from_where(sel, outer)
+        exprs = list(sel.expressions)
+        order = arg(sel, "order")
+        order_items = list(order.expressions) if order is not None else []
+        having = arg(sel, "having")
+        group = arg(sel, "group")
+        select_aliases = {e.alias: e.this for e in exprs if isinstance(e, exp.Alias)}
+        agg_sources = exprs + ([having.this] if having is not None else []) + [o.this for o in order_items]
+        has_agg = group is not None or any(contains_aggregate(e) for e in agg_sources)
+        if has_agg:
+            op, scope = self.plan_aggregate(op, scope, sel, group, agg_sources, select_aliases, outer)
+            if having is not None:
+                pred = self.as_bool(self.compile(having.this, scope), "HAVING")
+                op = Filter(op, pred, having.this.sql(dialect="postgres"))
+        elif having is not None:
+            raise GroupingError("HAVING without GROUP BY or aggregates is not supported")
+        windows = [w for e in exprs + [o.this for o in order_items] for w in walk_same_level(e)
+                   if isinstance(w, exp.Window)]
+        if windows:
+            op, scope = self.plan_windows(op, scope, windows, sel)
+        # select list
+        out_exprs: list[Compiled] = []
+        out_fields: list[Field] = []
+        for e in exprs:
+            for c, f in self.expand_select_item(e, scope):
+                out_exprs.append(c)
+                out_fields.append(f)
+        nvis = len(out_fields)
+        # ORDER BY keys: output columns, or extra hidden columns
+        distinct = sel.args.get("distinct")
+        keys: list[SortKey] = []
+        out_names = [f.name for f in out_fields]
+        for o in order_items:
+            idx = self.order_target(o.this, exprs, out_names, out_exprs, scope)
+            if idx is None:
+                if distinct is not None and distinct.args.get("on") is None:
+                    raise HeliosError("for SELECT DISTINCT, ORDER BY expressions must appear in select list",
+                                      sqlstate="42P10")
+                c = self.compile(o.this, scope)
+                out_exprs.append(c)
+                out_fields.append(Field(f"?sort{len(out_fields)}", c.type, hidden=True))
+                idx = len(out_fields) - 1
+            keys.append(SortKey(idx, bool(o.args.get("desc")), _nulls_first(o), o.this.sql(dialect="postgres")))
+        on_idx: list[int] | None = None
+        if distinct is not None and distinct.args.get("on") is not None:
+            on = distinct.args["on"]
+            on_items = on.expressions if isinstance(on, exp.Tuple) else [on]
+            on_idx = []
+            for item in on_items:
+                idx = self.order_target(item, exprs, out_names, out_exprs, scope)
+                if idx is None:
+                    c = self.compile(item, scope)
+                    out_exprs.append(c)
+                    out_fields.append(Field(f"?on{len(out_fields)}", c.type, hidden=True))
+                    idx = len(out_fields) - 1
+                on_idx.append(idx)
+        op = Project(op, out_exprs, out_fields)
+        if distinct is not None:
+            if on_idx is not None:
+                if keys:
+                    op = Sort(op, keys)
+                else:
+                    op = Sort(op, [SortKey(i) for i in on_idx])
+                op = Distinct(op, on=on_idx)
+                keys = []  # already in order
+            else:
+                op = Distinct(op, visible=nvis)
+        if keys:
+            op = Sort(op, keys)
+        op = self.apply_limit(sel, op, Scope([], outer=outer))
+        if len(out_fields) != nvis:
+            op = drop_hidden(op)
+        return op
+
+    def finish_order_limit(self, ast: exp.Expression, op: Operator, outer: Scope | None) -> Operator:
+        order = arg(ast, "order")
+        if order is not None:
+            names = [f.name for f in op.fields]
+            scope = Scope([Field(f.name, f.type) for f in op.fields], outer=outer)
+            keys = []
+            for o in order.expressions:
+                t = o.this
+                idx = None
+                if isinstance(t, exp.Literal) and not t.is_string:
+                    idx = int(t.this) - 1
+                    if not 0 <= idx < len(names):
+                        raise HeliosError(f"ORDER BY position {idx + 1} is not in select list", sqlstate="42P10")
+                elif isinstance(t, exp.Column) and not t.table and t.name in names:
+                    idx = names.index(t.name)
+                else:
+                    c = self.compile(t, scope)
+                    if c.column is None:
+                        raise FeatureNotSupported("ORDER BY on a UNION result must name an output column")
+                    idx = c.column
+                keys.append(SortKey(idx, bool(o.args.get("desc")), _nulls_first(o), t.sql(dialect="postgres")))
+            op = Sort(op, keys)
+        return self.apply_limit(ast, op, Scope([], outer=outer))
+
+    def apply_limit(self, ast: exp.Expression, op: Operator, scope: Scope) -> Operator:
+        lim = arg(ast, "limit")
+        off = arg(ast, "offset")
+        if lim is None and off is None:
+            return op
+        lc = None
+        if lim is not None:
+            if isinstance(lim, exp.Fetch):
+                cnt = lim.args.get("count")
+                lc = self.coerce(self.compile(cnt, scope), T.INT8) if cnt is not None else None
+                if cnt is None:
+                    lc = self.compile(exp.Literal.number(1), scope)
+            else:
+                e = lim.expression
+                if isinstance(e, exp.Var) and e.name.upper() == "ALL":
+                    lc = None
+                else:
+                    lc = self.coerce(self.compile(e, scope), T.INT8)
+        oc = self.coerce(self.compile(off.expression, scope), T.INT8) if off is not None else None
+        if lc is None and oc is None:
+            return op
+        return Limit(op, lc, oc)
+
+    def order_target(self, t: exp.Expression, exprs: list[exp.Expression], out_names: list[str],
+                     out_exprs: list[Compiled], scope: Scope) -> int | None:
+        if isinstance(t, exp.Literal) and not t.is_string:
+            idx = int(t.this) - 1
+            if not 0 <= idx < len(out_names):
+                raise HeliosError(f"ORDER BY position {idx + 1} is not in select list", sqlstate="42P10")
+            return idx
+        if isinstance(t, exp.Column) and not t.table and not isinstance(t.this, exp.Star):
+            hits = [i for i, n in enumerate(out_names) if n == t.name]
+            alias_hits = [i for i, e in enumerate(exprs) if isinstance(e, exp.Alias) and e.alias == t.name]
+            if alias_hits and len(exprs) == len(out_names):
+                return alias_hits[0]
+            if len(hits) >= 1 and len(exprs) == len(out_names):
+                same = {canonical_key(exprs[i], scope) for i in hits}
+                if len(hits) == 1 or len(same) == 1:
+                    return hits[0]
+                raise HeliosError(f'ORDER BY "{t.name}" is ambiguous', sqlstate="42702")
+        key = canonical_key(t, scope)
+        if key is not None and len(exprs) == len(out_names):
+            for i, e in enumerate(exprs):
+                inner = e.this if isinstance(e, exp.Alias) else e
+                if canonical_key(inner, scope) == key:
+                    return i
+        return None
+
+    def expand_select_item(self, e: exp.Expression, scope: Scope) -> list[tuple[Compiled, Field]]:
+        if isinstance(e, exp.Star):
+            out = [(column_ref(i, f), Field(f.name, f.type)) for i, f in enumerate(scope.fields) if not f.hidden]
+            if not scope.fields and not out:
+                raise HeliosError("SELECT * with no tables specified is not valid", sqlstate="42601")
+            return out
+        if isinstance(e, exp.Column) and isinstance(e.this, exp.Star):
+            q = e.table
+            out = [(column_ref(i, f), Field(f.name, f.type)) for i, f in enumerate(scope.fields)
+                   if f.qualifier == q and f.name != "_rowid" and not f.name.startswith("?")]
+            if not out and not scope.has_qualifier(q):
+                raise UndefinedTable(f'missing FROM-clause entry for table "{q}"')
+            return out
+        inner = e.this if isinstance(e, exp.Alias) else e
+        c = self.compile(inner, scope)
+        name = e.alias if isinstance(e, exp.Alias) else output_name(inner)
+        return [(c, Field(name, c.type))]
+
+    # =================================================================== FROM / WHERE
+    def plan_from_where(self, sel: exp.Select, outer: Scope | None) -> tuple[Operator, Scope]:
+        from_ = arg(sel, "from")
+        joins = list(sel.args.get("joins") or [])
+        where = arg(sel, "where")
+        conjuncts = split_and(where.this) if where is not None else []
+        for c in conjuncts:
+            if contains_aggregate(c):
+                raise GroupingError("aggregate functions are not allowed in WHERE")
+        if from_ is None:
+            op: Operator = OneRow()
+            scope = Scope([], outer=outer)
+            if conjuncts:
+                op = Filter(op, self.as_bool(self.compile(exp.and_(*conjuncts), scope), "WHERE"))
+            return op, scope
+        simple = all(_is_inner(j) and not j.args.get("using") and not _is_lateral(j)
+                     and not (j.args.get("method") and str(j.args.get("method")).upper() == "NATURAL")
+                     for j in joins)
+        if simple:
+            items = [self.plan_from_item(from_.this, outer, None)]
+            for j in joins:
+                items.append(self.plan_from_item(j.this, outer, None))
+                on = j.args.get("on")
+                if on is not None:
+                    conjuncts.extend(split_and(on))
+            return self.join_graph(items, conjuncts, outer)
+        # general: fold joins left to right, WHERE on top
+        left = self.plan_from_item(from_.this, outer, None)
+        op, scope = left.op, Scope(list(left.op.fields), outer=outer)
+        for j in joins:
+            op, scope = self.plan_join(op, scope, j, outer)
+        if conjuncts:
+            pred = self.as_bool(self.compile(exp.and_(*conjuncts), scope), "WHERE")
+            op = Filter(op, pred, where.this.sql(dialect="postgres"))
+        return op, scope
+
+    def join_graph(self, items: list[Item], conjuncts: list[exp.Expression], outer: Scope | None
+                   ) -> tuple[Operator, Scope]:
+        """Inner joins and comma joins: push single-relation terms down, hash-join on equalities."""
+        pending: list[tuple[exp.Expression, set[int]]] = []
+        for c in conjuncts:
+            pending.append((c, self.items_of(c, items, outer)))
+        # push single-item terms into their item
+        for k, it in enumerate(items):
+            mine = [c for c, s in pending if s == {k}]
+            if mine:
+                it.op = self.push_filter(it.op, mine, outer)
+        pending = [(c, s) for c, s in pending if len(s) != 1]
+        # constant / outer-only terms: filter the first item
+        consts = [c for c, s in pending if not s]
+        if consts:
+            items[0].op = self.push_filter(items[0].op, consts, outer)
+        pending = [(c, s) for c, s in pending if s]
+        joined = {0}
+        op = items[0].op
+        remaining = list(range(1, len(items)))
+        while remaining:
+            pick = None
+            for k in remaining:
+                if any(k in s and (s - {k}) <= joined and (s - {k}) for c, s in pending if _is_equi(c)):
+                    pick = k
+                    break
+            if pick is None:
+                pick = remaining[0]
+            remaining.remove(pick)
+            right = items[pick].op
+            now = joined | {pick}
+            usable = [(c, s) for c, s in pending if s <= now]
+            pending = [(c, s) for c, s in pending if not s <= now]
+            op = self.make_join(op, right, "inner", [c for c, _ in usable], outer)
+            joined = now
+        scope = Scope(list(op.fields), outer=outer)
+        return op, scope
+
+    def items_of(self, c: exp.Expression, items: list[Item], outer: Scope | None) -> set[int]:
+        """Which FROM items an expression's columns refer to (including inside subqueries)."""
+        out: set[int] = set()
+        for col in c.find_all(exp.Column):
+            if isinstance(col.this, exp.Star):
+                continue
+            name, qual = col.name, col.table or None
+            hits = [k for k, it in enumerate(items) if _has_col(it.op.fields, name, qual)]
+            if len(hits) > 1 and qual is None:
+                # ambiguous unless a subquery's own FROM defines it; be conservative
+                out.update(hits)
+            elif hits:
+                out.add(hits[0])
+        return out
+
+    def push_filter(self, op: Operator, conjuncts: list[exp.Expression], outer: Scope | None) -> Operator:
+        scope = Scope(list(op.fields), outer=outer)
+        if isinstance(op, TableScan) and op.residual is None and not op.pushed:
+            return self.scan_with_filter(op, conjuncts, scope)
+        pred = self.as_bool(self.compile(exp.and_(*conjuncts) if len(conjuncts) > 1 else conjuncts[0], scope),
+                            "WHERE")
+        return Filter(op, pred, " AND ".join(c.sql(dialect="postgres") for c in conjuncts))
+
+    def scan_with_filter(self, op: TableScan, conjuncts: list[exp.Expression], scope: Scope) -> Operator:
+        pushed: list[PushedTerm] = []
+        residual: list[exp.Expression] = []
+        eq_terms: dict[str, Compiled] = {}
+        for c in conjuncts:
+            term = self.pushable(c, scope, op)
+            if term is None:
+                residual.append(c)
+            else:
+                pushed.append(term)
+                if term.op == "=":
+                    eq_terms[term.column] = term.values[0]
+        op.pushed = pushed
+        if residual:
+            op.residual = self.as_bool(self.compile(exp.and_(*residual) if len(residual) > 1 else residual[0],
+                                                    scope), "WHERE")
+            op.residual_text = " AND ".join(r.sql(dialect="postgres") for r in residual)
+        pk = getattr(op, "primary_key", None)
+        if pk and all(k in eq_terms for k in pk) and op.as_of is None:
+            op.pk_lookup = [(k, eq_terms[k]) for k in pk]
+            op.pushed = [t for t in pushed if not (t.op == "=" and t.column in pk)]
+            if op.pushed:
+                extra = [c for c in conjuncts if self.pushable(c, scope, op) is not None
+                         and not (self.pushable(c, scope, op).op == "=" and self.pushable(c, scope, op).column in pk)]
+                op.pushed = []
+                residual = residual + extra
+                op.residual = self.as_bool(self.compile(exp.and_(*residual) if len(residual) > 1 else residual[0],
+                                                        scope), "WHERE")
+                op.residual_text = " AND ".join(r.sql(dialect="postgres") for r in residual)
+        return op
+
+    def pushable(self, c: exp.Expression, scope: Scope, op: TableScan) -> PushedTerm | None:
+        """``col op value`` with a per-execution constant value, in a pushable type."""
+        ops = {exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">="}
+        flip = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+        if isinstance(c, exp.Paren):
+            return self.pushable(c.this, scope, op)
+        if isinstance(c, exp.Is) and isinstance(c.expression, exp.Null) and isinstance(c.this, exp.Column):
+            col = self.compile(c.this, scope)
+            if col.column is None or col.column >= len(op.columns):
+                return None
+            return PushedTerm(op.columns[col.column], "notnull" if c.args.get("negate") else "isnull", [],
+                              col.type.arrow_type, c.sql(dialect="postgres"))
+        if type(c) in ops:
+            o = ops[type(c)]
+            left, right = c.this, c.expression
+            if not isinstance(left, exp.Column) and isinstance(right, exp.Column):
+                left, right = right, left
+                o = flip[o]
+            if not isinstance(left, exp.Column) or right.find(exp.Column) is not None:
+                return None
+            if right.find(exp.Subquery, exp.Select, exp.Window) is not None or contains_aggregate(right):
+                return None
+            if any(isinstance(n, exp.Func) and pg_function_call(n)[0] in ("random", "nextval") for n in right.walk()):
+                return None
+            col = self.compile(left, scope)
+            if col.column is None or col.column >= len(op.columns):
+                return None
+            if not _pushable_type(col.type):
+                return None
+            val = self.compile(right, scope)
+            if val.type.name == "unknown" or val.param is not None:
+                val = self.coerce(val, col.type)
+            if not _same_family(col.type, val.type):
+                return None
+            if val.type != col.type:
+                if col.type.name == "numeric" or val.type.name in ("numeric", "float4", "float8"):
+                    return None
+                try:
+                    val = self.coerce(val, col.type)
+                except HeliosError:
+                    return None
+            return PushedTerm(op.columns[col.column], o, [val], col.type.arrow_type, c.sql(dialect="postgres"))
+        return None
+
+    def make_join(self, left: Operator, right: Operator, kind: str, conds: list[exp.Expression],
+                  outer: Scope | None) -> Operator:
+        fields = list(left.fields) + list(right.fields)
+        if kind in ("semi", "anti"):
+            out_fields = list(left.fields)
+        else:
+            out_fields = [attrs.evolve(f) for f in fields]
+        if kind in ("left", "full"):
+            pass
+        lscope = Scope(list(left.fields), outer=outer)
+        rscope = Scope(list(right.fields), outer=outer)
+        both = Scope(fields, outer=outer)
+        lkeys, rkeys, rest, texts = [], [], [], []
+        nl = len(left.fields)
+        for c in conds:
+            pair = self.equi_sides(c, lscope, rscope, nl)
+            if pair is None:
+                rest.append(c)
+                continue
+            lc, rc = pair
+            common = self.result_type([lc.type, rc.type], "JOIN")
+            lkeys.append(self.coerce(lc, common))
+            rkeys.append(self.coerce(rc, common))
+            texts.append(c.sql(dialect="postgres"))
+        residual = None
+        if rest:
+            residual = self.as_bool(self.compile(exp.and_(*rest) if len(rest) > 1 else rest[0], both), "JOIN")
+        if lkeys:
+            return HashJoin(out_fields, left, right, lkeys, rkeys, kind, residual, " AND ".join(texts))
+        return NestedLoopJoin(out_fields, left, right, kind, residual)
+
+    def equi_sides(self, c: exp.Expression, lscope: Scope, rscope: Scope, nl: int
+                   ) -> tuple[Compiled, Compiled] | None:
+        while isinstance(c, exp.Paren):
+            c = c.this
+        if not isinstance(c, exp.EQ):
+            return None
+        a, b = c.this, c.expression
+        if a.find(exp.Subquery, exp.Select) is not None or b.find(exp.Subquery, exp.Select) is not None:
+            return None
+        sa, sb = _side(a, lscope, rscope), _side(b, lscope, rscope)
+        if sa == "l" and sb == "r":
+            return self.compile(a, lscope), self.compile(b, rscope)
+        if sa == "r" and sb == "l":
+            return self.compile(b, lscope), self.compile(a, rscope)
+        return None
+
+    def plan_join(self, op: Operator, scope: Scope, j: exp.Join, outer: Scope | None) -> tuple[Operator, Scope]:
+        side = str(j.args.get("side") or "").upper()
+        kind = {"LEFT": "left", "RIGHT": "right", "FULL": "full"}.get(side, "inner")
+        lateral = _is_lateral(j)
+        target = j.this
+        if lateral or _is_function_item(target):
+            lat_scope = Scope(list(scope.fields), outer=outer, merged=dict(scope.merged))
+            lat_scope.captured = set()
+            item = self.plan_from_item(target.this if isinstance(target, exp.Lateral) else target, lat_scope, target)
+            captured = lat_scope.captured
+            if captured:
+                fields = list(op.fields) + list(item.op.fields)
+                on = j.args.get("on")
+                residual = None
+                if on is not None:
+                    residual = self.as_bool(self.compile(on, Scope(fields, outer=outer)), "JOIN")
+                if kind not in ("inner", "left"):
+                    raise HeliosError("invalid reference to FROM-clause entry in a RIGHT/FULL JOIN with LATERAL",
+                                      sqlstate="42P10")
+                new = LateralJoin(fields, op, item.op, kind, residual, captured)
+                return new, Scope(fields, outer=outer, merged=dict(scope.merged))
+        else:
+            item = self.plan_from_item(target, outer, None)
+        right = item.op
+        using = j.args.get("using")
+        natural = j.args.get("method") and str(j.args.get("method")).upper() == "NATURAL"
+        if natural:
+            lnames = [f.name for f in op.fields if not f.hidden]
+            using_names = [f.name for f in right.fields if not f.hidden and f.name in lnames]
+        elif using:
+            using_names = [u.name for u in using]
+        else:
+            using_names = []
+        conds: list[exp.Expression] = []
+        on = j.args.get("on")
+        if on is not None:
+            conds = split_and(on)
+        nl = len(op.fields)
+        if using_names:
+            # equality terms on the USING columns, by position
+            lscope = Scope(list(op.fields), merged=dict(scope.merged))
+            rscope = Scope(list(right.fields))
+            lkeys, rkeys = [], []
+            for name in using_names:
+                li = lscope.find_local(name, None)
+                ri = rscope.find_local(name, None)
+                if li is None:
+                    raise HeliosError(f'column "{name}" specified in USING clause does not exist in left table',
+                                      sqlstate="42703")
+                if ri is None:
+                    raise HeliosError(f'column "{name}" specified in USING clause does not exist in right table',
+                                      sqlstate="42703")
+                lkeys.append(li)
+                rkeys.append(ri)
+            lc = [column_ref(i, op.fields[i]) for i in lkeys]
+            rc = [column_ref(i, right.fields[i]) for i in rkeys]
+            commons = [self.result_type([a.type, b.type], "USING") for a, b in zip(lc, rc, strict=True)]
+            joined = HashJoin([attrs.evolve(f) for f in list(op.fields) + list(right.fields)], op, right,
+                              [self.coerce(a, t) for a, t in zip(lc, commons, strict=True)],
+                              [self.coerce(b, t) for b, t in zip(rc, commons, strict=True)], kind,
+                              None, ", ".join(using_names))
+            if conds:
+                raise FeatureNotSupported("USING together with ON")
+            # merged columns first (COALESCE for FULL, right side for RIGHT), then the rest
+            exprs: list[Compiled] = []
+            fields: list[Field] = []
+            merged: dict[str, int] = {}
+            for name, li, ri, t in zip(using_names, lkeys, rkeys, commons, strict=True):
+                lref = self.coerce(column_ref(li, joined.fields[li]), t)
+                rref = self.coerce(column_ref(nl + ri, joined.fields[nl + ri]), t)
+                if kind == "full":
+                    c = self.coalesce_compiled([lref, rref], t)
+                elif kind == "right":
+                    c = rref
+                else:
+                    c = lref
+                merged[name] = len(exprs)
+                exprs.append(c)
+                fields.append(Field(name, t, None))
+            for i, f in enumerate(joined.fields):
+                hide = f.hidden or (i < nl and i in lkeys) or (i >= nl and (i - nl) in rkeys)
+                exprs.append(column_ref(i, f))
+                fields.append(Field(f.name, f.type, f.qualifier, hidden=hide))
+            for name, idx in scope.merged.items():
+                if name not in merged:
+                    merged[name] = len(using_names) + idx
+            proj = Project(joined, exprs, fields)
+            return proj, Scope(fields, outer=outer, merged=merged)
+        new = self.make_join(op, right, kind, conds, outer) if conds or kind != "inner" else NestedLoopJoin(
+            list(op.fields) + list(right.fields), op, right, "inner", None)
+        if kind != "inner" and not conds:
+            new = NestedLoopJoin(list(op.fields) + list(right.fields), op, right, kind, None)
+        return new, Scope(list(new.fields), outer=outer, merged=dict(scope.merged))
+
+    def coalesce_compiled(self, cs: list[Compiled], t: T.SqlType) -> Compiled:
+        import pyarrow.compute as pc
+
+        from helios_core.sql.functions.vec import Vec
+
+        def compute(v: list[Any]) -> Any:
+            n = max(len(x.array) for x in v)
+            return Vec(pc.coalesce(*[x.broadcast(n).array for x in v]), t, False)
+
+        return self.lift(cs, False, compute, t)
+
+    # ------------------------------------------------------------------ FROM items
+    def plan_from_item(self, node: exp.Expression, outer: Scope | None, wrapper: Any) -> Item:
+        alias_node = node.args.get("alias") if isinstance(node, exp.Expression) else None
+        if isinstance(node, exp.Lateral):
+            alias_node = node.args.get("alias")
+            inner = node.this
+            if isinstance(inner, exp.Subquery) and alias_node is not None and inner.args.get("alias") is None:
+                inner = inner.copy()
+                inner.set("alias", alias_node)
+            return self.plan_from_item(inner, outer, node)
+        alias = alias_node.name if alias_node is not None and alias_node.name else None
+        col_aliases = [c.name for c in (alias_node.columns if alias_node is not None else [])]
+        if isinstance(node, exp.Table):
+            if isinstance(node.this, exp.Func) or isinstance(node.this, exp.Anonymous):
+                return self.plan_table_function(node.this, alias, col_aliases, outer)
+            return self.plan_table(node, alias, col_aliases, outer)
+        if isinstance(node, exp.Subquery):
+            inner_ast = node.this
+            op = drop_hidden(self.plan_query(inner_ast, outer))
+            op = self.finish_order_limit(node, op, outer) if (arg(node, "order") or arg(node, "limit")) else op
+            return Item(rename(op, alias or "?subquery", col_aliases), {alias or "?subquery"})
+        if isinstance(node, exp.Values):
+            names = col_aliases or None
+            op = self.plan_values(node, outer, names)
+            return Item(rename(op, alias or "*VALUES*", col_aliases), {alias or "*VALUES*"})
+        if isinstance(node, exp.Unnest):
+            return self.plan_unnest(node, alias, col_aliases, outer)
+        if isinstance(node, (exp.Func, exp.Anonymous)):
+            return self.plan_table_function(node, alias, col_aliases, outer)
+        if isinstance(node, (exp.Select, exp.Union)):
+            op = drop_hidden(self.plan_query(node, outer))
+            return Item(rename(op, alias or "?subquery", col_aliases), {alias or "?subquery"})
+        raise FeatureNotSupported(f"FROM item not supported: {node.sql(dialect='postgres')[:100]}")
+
+    def find_cte(self, name: str) -> CteDef | None:
+        for frame in reversed(self.ctes):
+            if name in frame:
+                return frame[name]
+        return None
+
+    def plan_table(self, node: exp.Table, alias: str | None, col_aliases: list[str], outer: Scope | None) -> Item:
+        name = node.name
+        schema = node.db or None
+        qual = alias or name
+        if schema is None:
+            cte = self.find_cte(name)
+            if cte is not None:
+                return Item(rename(self.cte_ref(cte), qual, col_aliases), {qual})
+        src = self.ctx.resolve_relation(schema, name)
+        if src is None:
+            shown = f"{schema}.{name}" if schema else name
+            raise UndefinedTable(f'relation "{shown}" does not exist')
+        if src.kind == "view":
+            from helios_core.sql.dialect import parse
+
+            stmts = parse(src.view_sql)
+            view_ast = stmts[0]
+            view_ast = getattr(view_ast, "tree", None) or getattr(view_ast, "ast", None) or getattr(
+                view_ast, "expression", None) or view_ast
+            self.note_refs(view_ast)
+            saved = self.ctes
+            self.ctes = []
+            try:
+                op = drop_hidden(self.plan_query(view_ast, None))
+            finally:
+                self.ctes = saved
+            return Item(rename(op, qual, col_aliases), {qual})
+        if src.kind == "virtual":
+            virt = src.virtual
+            fields = [Field(n, t, qual) for n, t in src.columns]
+
+            def produce(ctx: Any, _v: Any = virt) -> pa.Table:
+                return _v.produce(ctx.session)
+
+            op = TableSource(fields, produce, f"Function Scan on {name}")
+            return Item(rename(op, qual, col_aliases), {qual})
+        table = src.table
+        all_cols = src.columns
+        needed = [(n, t) for n, t in all_cols if self.needs(qual, n)]
+        with_rowid = (qual, "_rowid") in self.refs or (None, "_rowid") in self.refs
+        if not needed and all_cols and not with_rowid:
+            needed = [all_cols[0]]
+        fields = [Field(n, t, qual) for n, t in needed]
+        if with_rowid:
+            fields.append(Field("_rowid", T.INT8, qual, hidden=True))
+        as_of = None
+        version = node.args.get("version")
+        if version is not None:
+            as_of = self.compile(version.args.get("expression"), Scope([], outer=None))
+        op = TableScan(fields, src.schema, name, [n for n, _ in needed], with_rowid=with_rowid, alias=qual,
+                       as_of=as_of)
+        op.primary_key = list(getattr(table, "primary_key", []) or [])  # type: ignore[attr-defined]
+        if col_aliases:
+            return Item(rename(op, qual, col_aliases, all_names=[n for n, _ in all_cols]), {qual})
+        return Item(op, {qual})
+
+    def needs(self, qual: str, col: str) -> bool:
+        return (self.star_all or qual in self.star_quals or (qual, col) in self.refs or (None, col) in self.refs)
+
+    def cte_ref(self, cte: CteDef) -> Operator:
+        if cte.worktable is not None and cte.planning:
+            return cte.worktable
+        if cte.op is None:
+            if cte.planning:
+                raise HeliosError(f'recursive reference to query "{cte.name}" must not appear here',
+                                  sqlstate="42P19")
+            cte.planning = True
+            try:
+                if cte.recursive and _references(cte.ast, cte.name) and isinstance(cte.ast, exp.Union):
+                    body = self.plan_recursive(cte)
+                else:
+                    body = drop_hidden(self.plan_query(cte.ast, None))
+            finally:
+                cte.planning = False
+            if cte.columns:
+                body = rename(body, cte.name, cte.columns)
+            cte.op = Shared(body, cte.name)
+        return SharedRef(cte.op, [Field(f.name, f.type, cte.name) for f in cte.op.fields])
+
+    def plan_recursive(self, cte: CteDef) -> Operator:
+        from helios_core.sql.operators.recursive import RecursiveUnion, WorkTable
+
+        union = cte.ast
+        anchor = drop_hidden(self.plan_query(union.this, None))
+        names = cte.columns or [f.name for f in anchor.fields]
+        wt = WorkTable([Field(n, f.type, cte.name) for n, f in zip(names, anchor.fields, strict=False)], cte.name)
+        cte.worktable = wt
+        try:
+            rec = drop_hidden(self.plan_query(union.expression, None))
+        finally:
+            cte.worktable = None
+        if len(rec.fields) != len(anchor.fields):
+            raise HeliosError("each UNION query must have the same number of columns", sqlstate="42601")
+        rec = self.cast_op(rec, [f.type for f in anchor.fields])
+        distinct = union.args.get("distinct") is not False
+        fields = [Field(n, f.type) for n, f in zip(names, anchor.fields, strict=False)]
+        return RecursiveUnion(fields, anchor, rec, wt, distinct)
+
+    # ------------------------------------------------------------------ table functions
+    def plan_table_function(self, node: exp.Expression, alias: str | None, col_aliases: list[str],
+                            outer: Scope | None) -> Item:
+        from helios_core.sql.operators.tablefunc import FunctionScan
+
+        if type(node).__name__ in ("ExplodingGenerateSeries", "GenerateSeries"):
+            name = "generate_series"
+            args = [a for a in (node.args.get("start"), node.args.get("end"), node.args.get("step")) if a is not None]
+        elif isinstance(node, exp.Anonymous):
+            name = str(node.this).lower()
+            args = list(node.expressions)
+        elif isinstance(node, exp.Explode):
+            name = "unnest"
+            args = [node.this] + list(node.expressions or [])
+        else:
+            name, args = pg_function_call(node)
+        scope = outer if outer is not None else Scope([])
+        compiled = [self.compile(a, scope) for a in args]
+        qual = alias or name
+        op = FunctionScan.make(self, name, compiled, qual, col_aliases)
+        return Item(op, {qual})
+
+    def plan_unnest(self, node: exp.Unnest, alias: str | None, col_aliases: list[str], outer: Scope | None) -> Item:
+        from helios_core.sql.operators.tablefunc import FunctionScan
+
+        scope = outer if outer is not None else Scope([])
+        compiled = [self.compile(a, scope) for a in node.expressions]
+        qual = alias or "unnest"
+        ordinality = node.args.get("offset") is not None
+        names = list(col_aliases)
+        if ordinality and isinstance(node.args.get("offset"), exp.Identifier):
+            if len(names) == len(compiled):
+                names.append(node.args["offset"].name)
+        op = FunctionScan.make(self, "unnest", compiled, qual, names, ordinality=ordinality)
+        return Item(op, {qual})
+
+    # =================================================================== GROUP BY
+    def plan_aggregate(self, op: Operator, scope: Scope, sel: exp.Select, group: exp.Group | None,
+                       sources: list[exp.Expression], aliases: dict[str, exp.Expression], outer: Scope | None
+                       ) -> tuple[Operator, Scope]:
+        key_asts: list[exp.Expression] = []
+        key_index: dict[str, int] = {}
+        sets: list[list[int]] | None = None
+        exprs = list(sel.expressions)
+
+        def key_of(e: exp.Expression) -> int:
+            while isinstance(e, exp.Paren):
+                e = e.this
+            if isinstance(e, exp.Literal) and not e.is_string:
+                pos = int(e.this) - 1
+                if not 0 <= pos < len(exprs):
+                    raise HeliosError(f"GROUP BY position {pos + 1} is not in select list", sqlstate="42P10")
+                e = exprs[pos].this if isinstance(exprs[pos], exp.Alias) else exprs[pos]
+            elif isinstance(e, exp.Column) and not e.table and e.name in aliases:
+                try:
+                    scope.find_local(e.name, None)
+                    found = scope.find_local(e.name, None) is not None
+                except HeliosError:
+                    found = True
+                if not found:
+                    e = aliases[e.name]
+            if contains_aggregate(e):
+                raise GroupingError("aggregate functions are not allowed in GROUP BY")
+            k = canonical_key(e, scope) or e.sql()
+            if k not in key_index:
+                key_index[k] = len(key_asts)
+                key_asts.append(e)
+            return key_index[k]
+
+        if group is not None:
+            plain: list[int] = []
+            set_lists: list[list[list[int]]] = []
+            for g in group.expressions:
+                if isinstance(g, exp.Rollup):
+                    cols = [self.set_item(x, key_of) for x in g.expressions]
+                    set_lists.append([sum(cols[:i], []) for i in range(len(cols), -1, -1)])
+                elif isinstance(g, exp.Cube):
+                    cols = [self.set_item(x, key_of) for x in g.expressions]
+                    combos = []
+                    n = len(cols)
+                    for mask in range((1 << n) - 1, -1, -1):
+                        combos.append(sum((cols[i] for i in range(n) if mask & (1 << (n - 1 - i))), []))
+                    set_lists.append(combos)
+                elif isinstance(g, exp.GroupingSets):
+                    set_lists.append([self.set_item(x, key_of) for x in g.expressions])
+                else:
+                    plain.append(key_of(g))
+            for key in ("rollup", "cube", "grouping_sets"):
+                extra = group.args.get(key)
+                if extra:
+                    for g in extra if isinstance(extra, list) else [extra]:
+                        if isinstance(g, exp.Rollup) or key == "rollup":
+                            exps = g.expressions if hasattr(g, "expressions") else []
+                            cols = [self.set_item(x, key_of) for x in exps]
+                            set_lists.append([sum(cols[:i], []) for i in range(len(cols), -1, -1)])
+                        elif isinstance(g, exp.Cube) or key == "cube":
+                            cols = [self.set_item(x, key_of) for x in g.expressions]
+                            n = len(cols)
+                            set_lists.append([sum((cols[i] for i in range(n) if m & (1 << (n - 1 - i))), [])
+                                              for m in range((1 << n) - 1, -1, -1)])
+                        else:
+                            set_lists.append([self.set_item(x, key_of) for x in g.expressions])
+            if set_lists:
+                combos = [list(plain)]
+                for sl in set_lists:
+                    combos = [c + s for c in combos for s in sl]
+                sets = [sorted(set(c), key=c.index) for c in combos]
+        keys = [self.compile(k, scope) for k in key_asts]
+        # aggregate calls (unique) and GROUPING() calls
+        agg_nodes: list[exp.Expression] = []
+        agg_keys: dict[str, int] = {}
+        grouping_nodes: list[exp.Expression] = []
+        grouping_keys: dict[str, int] = {}
+        for src in sources:
+            for n in walk_same_level(src):
+                if isinstance(n, exp.Grouping):
+                    k = canonical_key(n, scope) or n.sql()
+                    if k not in grouping_keys:
+                        grouping_keys[k] = len(grouping_nodes)
+                        grouping_nodes.append(n)
+                elif is_aggregate_node(n) and not _inside_agg(n):
+                    k = canonical_key(n, scope) or n.sql()
+                    if k not in agg_keys:
+                        agg_keys[k] = len(agg_nodes)
+                        agg_nodes.append(n)
+        specs = [self.agg_spec(n, scope) for n in agg_nodes]
+        grouping_calls = []
+        for g in grouping_nodes:
+            idxs = []
+            for e in g.expressions:
+                k = canonical_key(e, scope) or e.sql()
+                if k not in key_index:
+                    raise GroupingError("arguments to GROUPING must be grouping expressions of the associated query level")
+                idxs.append(key_index[k])
+            grouping_calls.append(idxs)
+        fields = [Field(output_name(k), c.type) for k, c in zip(key_asts, keys, strict=True)]
+        fields += [Field(s.label or s.name, s.result_type) for s in specs]
+        fields += [Field("grouping", T.INT4) for _ in grouping_calls]
+        agg_op = HashAggregate(fields, op, keys, specs, sets, grouping_calls)
+        subs = {}
+        for k, i in key_index.items():
+            subs[k] = i
+        for k, j in agg_keys.items():
+            subs[k] = len(keys) + j
+        for k, j in grouping_keys.items():
+            subs[k] = len(keys) + len(specs) + j
+        # keys that are plain columns also resolve qualified/unqualified spellings of that column
+        new_scope = Scope(fields, outer=outer, substitutions=subs, key_scope=scope, strict_grouping=True)
+        return agg_op, new_scope
+
+    def set_item(self, x: exp.Expression, key_of: Any) -> list[int]:
+        if isinstance(x, exp.Tuple):
+            return [key_of(e) for e in x.expressions]
+        if isinstance(x, exp.Paren) and isinstance(x.this, exp.Tuple):
+            return [key_of(e) for e in x.this.expressions]
+        return [key_of(x)]
+
+    def agg_spec(self, node: exp.Expression, scope: Scope) -> AggSpec:
+        filt = None
+        label = None
+        if isinstance(node, exp.Filter):
+            w = node.expression
+            filt = self.as_bool(self.compile(w.this if isinstance(w, exp.Where) else w, scope), "FILTER")
+            node = node.this
+        order: list[tuple[Compiled, bool, bool | None]] = []
+        direct: list[Any] = []
+        distinct = False
+        if isinstance(node, exp.WithinGroup):
+            fn = node.this
+            name = _agg_name(fn)
+            ord_node = node.expression
+            items = ord_node.expressions if isinstance(ord_node, exp.Order) else [ord_node]
+            args_ast = [items[0].this] if items else []
+            for it in items:
+                order.append((self.compile(it.this, scope), bool(it.args.get("desc")), _nulls_first(it)))
+            if fn.this is not None:
+                d = self.compile(fn.this, scope)
+                if d.const is None:
+                    raise FeatureNotSupported("percentile fraction must be a constant")
+                direct.append(d.const.value())
+            label = name
+        else:
+            name = _agg_name(node)
+            label = name
+            if isinstance(node, exp.Anonymous):
+                args_ast = list(node.expressions)
+            elif isinstance(node, exp.Count) and isinstance(node.this, exp.Star):
+                name = "count_star"
+                args_ast = []
+            else:
+                args_ast = [v for k in ("this", "expression") if (v := node.args.get(k)) is not None]
+                if isinstance(node, exp.GroupConcat):
+                    args_ast = [node.this]
+                    sep = node.args.get("separator")
+                    if sep is not None:
+                        s = self.compile(sep, scope)
+                        direct.append(s.const.value() if s.const is not None else ",")
+            if args_ast and isinstance(args_ast[0], exp.Order):
+                o = args_ast[0]
+                args_ast = [o.this] + args_ast[1:]
+                for it in o.expressions:
+                    order.append((self.compile(it.this, scope), bool(it.args.get("desc")), _nulls_first(it)))
+            if args_ast and isinstance(args_ast[0], exp.Distinct):
+                distinct = True
+                args_ast = list(args_ast[0].expressions) + args_ast[1:]
+            if name == "string_agg" and isinstance(node, exp.Anonymous) and len(args_ast) == 2:
+                s = self.compile(args_ast[1], scope)
+                direct.append(s.const.value() if s.const is not None else ",")
+                args_ast = args_ast[:1]
+        args = [self.compile(a, scope) for a in args_ast]
+        if name == "string_agg" and args:
+            args = [self.coerce(args[0], T.TEXT) if args[0].type.name in ("unknown",) else args[0]]
+        if name in ("sum", "avg", "min", "max") and args and args[0].type.name == "unknown":
+            args = [self.coerce(args[0], T.NUMERIC if name in ("sum", "avg") else T.TEXT)]
+        if name == "count" and distinct and len(args) > 1:
+            raise FeatureNotSupported("count(DISTINCT a, b)")
+        rt = result_type(name, [a.type for a in args])
+        return AggSpec(name=name, args=args, result_type=rt, distinct=distinct, filter=filt, order=order,
+                       direct_args=direct, label=label or name)
+
+    # =================================================================== windows
+    def plan_windows(self, op: Operator, scope: Scope, windows: list[exp.Window], sel: exp.Select
+                     ) -> tuple[Operator, Scope]:
+        from helios_core.sql.windows import plan_window_operator
+
+        return plan_window_operator(self, op, scope, windows, sel)
+
+
+# ======================================================================= helpers
+def drop_hidden(op: Operator) -> Operator:
+    if not any(f.hidden for f in op.fields):
+        return op
+    keep = [(i, f) for i, f in enumerate(op.fields) if not f.hidden]
+    return Project(op, [column_ref(i, f) for i, f in keep], [Field(f.name, f.type, f.qualifier) for _, f in keep])
+
+
+def rename(op: Operator, qual: str, col_aliases: list[str], all_names: list[str] | None = None) -> Operator:
+    """Requalify an operator's fields under a new alias (and column aliases)."""
+    visible = [f for f in op.fields if not f.hidden]
+    if len(col_aliases) > len(visible):
+        raise HeliosError(f'table "{qual}" has {len(visible)} columns available but {len(col_aliases)} columns '
+                          "specified", sqlstate="42P10")
+    new_names: dict[int, str] = {}
+    if all_names is not None:
+        mapping = dict(zip(all_names, col_aliases, strict=False))
+        for i, f in enumerate(op.fields):
+            if f.name in mapping:
+                new_names[i] = mapping[f.name]
+    else:
+        vi = 0
+        for i, f in enumerate(op.fields):
+            if f.hidden:
+                continue
+            if vi < len(col_aliases):
+                new_names[i] = col_aliases[vi]
+            vi += 1
+    op.fields = [Field(new_names.get(i, f.name), f.type, qual, f.hidden) for i, f in enumerate(op.fields)]
+    return op
+
+
+def split_and(e: exp.Expression) -> list[exp.Expression]:
+    while isinstance(e, exp.Paren) and isinstance(e.this, exp.And):
+        e = e.this
+    if isinstance(e, exp.And):
+        return split_and(e.this) + split_and(e.expression)
+    return [e]
+
+
+def _is_inner(j: exp.Join) -> bool:
+    side = str(j.args.get("side") or "").upper()
+    kind = str(j.args.get("kind") or "").upper()
+    return side == "" and kind in ("", "INNER", "CROSS")
+
+
+def _is_lateral(j: exp.Join) -> bool:
+    return isinstance(j.this, exp.Lateral)
+
+
+def _is_function_item(node: exp.Expression) -> bool:
+    if isinstance(node, exp.Table) and isinstance(node.this, (exp.Func, exp.Anonymous)):
+        return True
+    return isinstance(node, (exp.Unnest, exp.Func, exp.Anonymous))
+
+
+def _is_equi(c: exp.Expression) -> bool:
+    while isinstance(c, exp.Paren):
+        c = c.this
+    return isinstance(c, exp.EQ)
+
+
+def _has_col(fields: list[Field], name: str, qual: str | None) -> bool:
+    return any(f.name == name and (qual is None or f.qualifier == qual) for f in fields)
+
+
+def _side(e: exp.Expression, lscope: Scope, rscope: Scope) -> str | None:
+    sides = set()
+    for col in e.find_all(exp.Column):
+        name, qual = col.name, col.table or None
+        in_l = _has_col(lscope.fields, name, qual)
+        in_r = _has_col(rscope.fields, name, qual)
+        if in_l and in_r:
+            return None
+        if in_l:
+            sides.add("l")
+        elif in_r:
+            sides.add("r")
+    if len(sides) != 1:
+        return None
+    return sides.pop()
+
+
+def _nulls_first(o: exp.Ordered) -> bool | None:
+    nf = o.args.get("nulls_first")
+    if nf is None:
+        return None
+    return bool(nf)
+
+
+def _references(ast: exp.Expression, name: str) -> bool:
+    return any(t.name == name and not t.db for t in ast.find_all(exp.Table))
+
+
+def _inside_agg(n: exp.Expression) -> bool:
+    p = n.parent
+    while p is not None:
+        if is_aggregate_node(p):
+            return True
+        if isinstance(p, (exp.Select, exp.Subquery)):
+            return False
+        p = p.parent
+    return False
+
+
+def _pushable_type(t: T.SqlType) -> bool:
+    return t.name in ("int2", "int4", "int8", "float4", "float8", "text", "varchar", "date", "timestamp",
+                      "timestamptz", "bool", "numeric", "uuid", "name")
+
+
+def _same_family(a: T.SqlType, b: T.SqlType) -> bool:
+    ints = {"int2", "int4", "int8"}
+    texts = {"text", "varchar", "name"}
+    if a.name in ints and b.name in ints:
+        return True
+    if a.name in texts and b.name in texts:
+        return True
+    return a.name == b.name
+
+
+def _agg_name(node: exp.Expression) -> str:
+    if isinstance(node, exp.Anonymous):
+        n = str(node.this).lower()
+    else:
+        n = {"Count": "count", "Sum": "sum", "Avg": "avg", "Min": "min", "Max": "max",
+             "LogicalAnd": "bool_and", "LogicalOr": "bool_or", "GroupConcat": "string_agg",
+             "ArrayAgg": "array_agg", "JSONArrayAgg": "json_agg", "JSONBObjectAgg": "jsonb_object_agg",
+             "JSONObjectAgg": "json_object_agg", "Stddev": "stddev_samp", "StddevSamp": "stddev_samp",
+             "StddevPop": "stddev_pop", "Variance": "var_samp", "VariancePop": "var_pop",
+             "PercentileCont": "percentile_cont", "PercentileDisc": "percentile_disc", "Mode": "mode",
+             "AnyValue": "any_value", "BitwiseAndAgg": "bit_and", "BitwiseOrAgg": "bit_or",
+             "Corr": "corr", "CovarPop": "covar_pop", "CovarSamp": "covar_samp"}.get(type(node).__name__)
+        if n is None:
+            n = type(node).__name__.lower()
+    return CANONICAL.get(n, n)
+
+
+_NAME_OF = {
+    "Count": "count", "Sum": "sum", "Avg": "avg", "Min": "min", "Max": "max", "Coalesce": "coalesce",
+    "Case": "case", "Nullif": "nullif", "Greatest": "greatest", "Least": "least", "Exists": "exists",
+    "Array": "array", "CurrentTimestamp": "now", "CurrentDate": "current_date", "CurrentTime": "current_time",
+    "Localtimestamp": "localtimestamp", "Extract": "extract", "Interval": "interval", "GroupConcat": "string_agg",
+    "ArrayAgg": "array_agg", "LogicalAnd": "bool_and", "LogicalOr": "bool_or", "If": "case",
+    "JSONArrayAgg": "json_agg", "RowNumber": "row_number", "CurrentUser": "current_user",
+}
+
+
+def output_name(e: exp.Expression) -> str:
+    """The column name PostgreSQL gives an unaliased select expression."""
+    while isinstance(e, exp.Paren):
+        e = e.this
+    if isinstance(e, exp.Column):
+        return e.name
+    if isinstance(e, exp.Cast):
+        inner = e.this
+        while isinstance(inner, exp.Paren):
+            inner = inner.this
+        n = output_name(inner)
+        if n != "?column?":
+            return n
+        try:
+            t = T.type_from_sqlglot(e.args["to"])
+            return t.name if not t.is_array else t.name
+        except HeliosError:
+            return "?column?"
+    if isinstance(e, exp.Window):
+        return output_name(e.this)
+    if isinstance(e, exp.Filter):
+        return output_name(e.this)
+    if isinstance(e, exp.WithinGroup):
+        return output_name(e.this)
+    if isinstance(e, (exp.Subquery,)):
+        q = e.this
+        if isinstance(q, exp.Select) and len(q.expressions) == 1:
+            x = q.expressions[0]
+            return x.alias if isinstance(x, exp.Alias) else output_name(x)
+        return "?column?"
+    if isinstance(e, exp.Bracket):
+        return output_name(e.this)
+    if isinstance(e, exp.Boolean):
+        return "bool"
+    if isinstance(e, exp.Anonymous):
+        return str(e.this).lower()
+    k = type(e).__name__
+    if k in _NAME_OF:
+        return _NAME_OF[k]
+    if isinstance(e, exp.AggFunc):
+        return _agg_name(e)
+    if isinstance(e, exp.Func) and not isinstance(e, (exp.Binary, exp.Unary, exp.Connector)):
+        try:
+            return pg_function_call(e)[0]
+        except Exception:  # noqa: BLE001
+            return "?column?"
+    return "?column?"

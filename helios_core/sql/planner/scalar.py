@@ -1,0 +1,1572 @@
+"""Binding and compiling scalar expressions (the expression half of the Builder).
+
+Every sqlglot node becomes a ``Compiled`` whose ``fn(batch, ctx)`` returns a Vec. Operators,
+functions and casts are delegated to helios_core.sql.functions (PostgreSQL semantics live
+there); this module owns what needs plan knowledge: names, three-valued logic, CASE and
+friends, IN lists, subqueries, parameters and constant folding.
+"""
+
+from __future__ import annotations
+
+import decimal
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlglot import exp
+
+from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn
+from helios_core.sql import types as T
+from helios_core.sql.expr import (
+    CardinalityViolation,
+    Compiled,
+    Field,
+    GroupingError,
+    Scope,
+    canonical_key,
+    column_ref,
+    const_vec,
+    make_const,
+    numeric_literal_vec,
+    outer_ref,
+)
+from helios_core.sql.functions.vec import Vec
+
+BINARY_OPS: dict[type, str] = {
+    exp.Add: "+",
+    exp.Sub: "-",
+    exp.Mul: "*",
+    exp.Div: "/",
+    exp.Mod: "%",
+    exp.Pow: "^",
+    exp.EQ: "=",
+    exp.NEQ: "<>",
+    exp.LT: "<",
+    exp.LTE: "<=",
+    exp.GT: ">",
+    exp.GTE: ">=",
+    exp.DPipe: "||",
+    exp.BitwiseAnd: "&",
+    exp.BitwiseOr: "|",
+    exp.BitwiseXor: "#",
+    exp.BitwiseLeftShift: "<<",
+    exp.BitwiseRightShift: ">>",
+    exp.RegexpLike: "~",
+    exp.RegexpILike: "~*",
+    exp.ArrayContainsAll: "@>",
+    exp.ArrayContainedBy: "<@",
+    exp.ArrayOverlaps: "&&",
+    exp.JSONBContainsTopKey: "?",
+    exp.JSONBContainsAnyTopKeys: "?|",
+    exp.JSONBContainsAllTopKeys: "?&",
+    exp.JSONBExtract: "#>",
+    exp.JSONBExtractScalar: "#>>",
+}
+for _name, _op in (("JSONBContains", "@>"), ("IntDiv", "/")):
+    if hasattr(exp, _name):
+        BINARY_OPS.setdefault(getattr(exp, _name), _op)
+
+COMPARISONS = {"=", "<>", "<", "<=", ">", ">="}
+
+# functions whose value changes per call or per statement: never folded at plan time
+NOT_FOLDABLE = {
+    "now", "current_timestamp", "current_date", "current_time", "localtimestamp", "localtime",
+    "random", "nextval", "currval", "setval", "lastval", "clock_timestamp", "statement_timestamp",
+    "transaction_timestamp", "timeofday", "gen_random_uuid", "uuid_generate_v4", "txid_current",
+    "pg_backend_pid", "current_setting", "set_config", "current_user", "session_user", "user",
+    "current_schema", "current_database", "version", "pg_sleep", "random_normal", "setseed",
+    "current_catalog", "current_role", "inet_server_port", "pg_current_xact_id",
+}
+
+AGGREGATE_NAMES = {
+    "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "string_agg", "array_agg",
+    "jsonb_agg", "json_agg", "jsonb_object_agg", "json_object_agg", "stddev", "stddev_samp",
+    "stddev_pop", "variance", "var_samp", "var_pop", "percentile_cont", "percentile_disc", "mode",
+    "bit_and", "bit_or", "corr", "covar_pop", "covar_samp", "regr_count", "any_value",
+}
+
+AGG_NODE_TYPES: tuple[type, ...] = tuple(
+    getattr(exp, n)
+    for n in (
+        "Count", "Sum", "Avg", "Min", "Max", "LogicalAnd", "LogicalOr", "GroupConcat", "ArrayAgg",
+        "JSONArrayAgg", "JSONBObjectAgg", "JSONObjectAgg", "Stddev", "StddevSamp", "StddevPop",
+        "Variance", "VariancePop", "PercentileCont", "PercentileDisc", "Mode", "AnyValue",
+        "BitwiseAndAgg", "BitwiseOrAgg", "Corr", "CovarPop", "CovarSamp", "WithinGroup",
+    )
+    if hasattr(exp, n)
+)
+
+
+def is_aggregate_node(node: exp.Expression) -> bool:
+    """True for an aggregate call (not an OVER window call)."""
+    if isinstance(node, exp.Window):
+        return False
+    if isinstance(node, exp.Filter):
+        return is_aggregate_node(node.this)
+    if isinstance(node, AGG_NODE_TYPES):
+        # a min/max with several args is LEAST/GREATEST in some dialects: not here
+        return not (isinstance(node.parent, exp.Window) and node.parent.this is node)
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() in AGGREGATE_NAMES:
+        return not (isinstance(node.parent, exp.Window) and node.parent.this is node)
+    return False
+
+
+def contains_aggregate(node: exp.Expression) -> bool:
+    """An aggregate call at this query level (not inside subqueries or OVER)."""
+    for n in walk_same_level(node):
+        if is_aggregate_node(n):
+            return True
+    return False
+
+
+def walk_same_level(node: exp.Expression):
+    """Nodes of an expression without descending into subqueries."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        if isinstance(n, (exp.Subquery, exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Exists)) and n is not node:
+            continue
+        if isinstance(n, exp.Expression):
+            for child in n.iter_expressions():
+                if isinstance(child, (exp.Select, exp.Union, exp.Intersect, exp.Except)):
+                    continue
+                stack.append(child)
+
+
+def _fn(ctx_fn: Any, name: str) -> Any:
+    f = getattr(ctx_fn, name, None)
+    if f is None:
+        raise FeatureNotSupported(f"scalar function layer has no {name}()")
+    return f
+
+
+class ScalarCompiler:
+    """Mixin for the Builder: ``self.ctx`` (QueryContext) and ``self.plan_subquery`` exist."""
+
+    ctx: Any
+    param_types: list[Any]
+
+    # ------------------------------------------------------------------ function layer
+    @property
+    def F(self) -> Any:
+        return self.ctx.fn
+
+    def binop(self, op: str, left: Vec, right: Vec) -> Vec:
+        return self.F.binary_op(op, left, right)
+
+    def cast_vec(self, v: Vec, t: T.SqlType, context: str = "explicit") -> Vec:
+        if v.type == t and v.type.name not in ("numeric", "bpchar", "varchar"):
+            return v
+        return self.F.cast(v, t, context=context)
+
+    def common_type(self, types: list[T.SqlType]) -> T.SqlType:
+        return self.F.common_type(types)
+
+    # ------------------------------------------------------------------ entry point
+    def compile(self, node: exp.Expression, scope: Scope) -> Compiled:
+        if scope.substitutions and not isinstance(node, (exp.Literal, exp.Null, exp.Boolean)):
+            key = canonical_key(node, scope.key_scope or scope)
+            if key is not None and key in scope.substitutions:
+                idx = scope.substitutions[key]
+                return column_ref(idx, scope.fields[idx])
+        handler = getattr(self, "c_" + type(node).__name__, None)
+        if handler is not None:
+            return handler(node, scope)
+        if type(node) in BINARY_OPS:
+            return self.compile_binary(BINARY_OPS[type(node)], node.this, node.expression, scope)
+        if isinstance(node, exp.Window) or is_aggregate_node(node):
+            if isinstance(node, exp.Window):
+                raise GroupingError("window functions are not allowed here")
+            raise GroupingError("aggregate functions are not allowed here")
+        if isinstance(node, exp.Func):
+            return self.compile_func_node(node, scope)
+        raise FeatureNotSupported(f"expression not supported: {node.sql(dialect='postgres')[:200]}")
+
+    # ------------------------------------------------------------------ leaves
+    def c_Column(self, node: exp.Column, scope: Scope) -> Compiled:
+        if isinstance(node.this, exp.Star):
+            raise FeatureNotSupported("* is not allowed here")
+        name = node.name
+        qual = node.table or None
+        if scope.key_scope is not None and scope.strict_grouping:
+            try:
+                idx = scope.key_scope.find_local(name, qual)
+            except HeliosError:
+                idx = None
+            if idx is not None:
+                f = scope.key_scope.fields[idx]
+                shown = f"{f.qualifier}.{f.name}" if f.qualifier else f.name
+                raise GroupingError(
+                    f'column "{shown}" must appear in the GROUP BY clause or be used in an aggregate function'
+                )
+        s: Scope | None = scope
+        depth = 0
+        chain: list[Scope] = []
+        while s is not None:
+            idx = s.find_local(name, qual)
+            if idx is not None:
+                if depth == 0:
+                    return column_ref(idx, s.fields[idx])
+                for mid in chain[1:]:
+                    mid.captured.add(None)
+                s.captured.add(idx)
+                return outer_ref(depth, idx, s.fields[idx])
+            chain.append(s)
+            s = s.outer
+            depth += 1
+        if qual is None and name in ("current_user", "session_user", "user", "current_role",
+                                     "current_catalog", "current_schema"):
+            return self.compile_call(name, [], scope)
+        shown = f"{qual}.{name}" if qual else name
+        if qual is not None and not _any_qualifier(scope, qual):
+            raise HeliosError(f'missing FROM-clause entry for table "{qual}"', sqlstate="42P01")
+        raise UndefinedColumn(f'column "{shown}" does not exist')
+
+    def c_Literal(self, node: exp.Literal, scope: Scope) -> Compiled:
+        if node.is_string:
+            return make_const(const_vec(node.this, T.UNKNOWN), "'" + node.this + "'")
+        return make_const(numeric_literal_vec(node), str(node.this))
+
+    def c_Null(self, node: exp.Null, scope: Scope) -> Compiled:
+        return make_const(const_vec(None, T.UNKNOWN), "NULL")
+
+    def c_Boolean(self, node: exp.Boolean, scope: Scope) -> Compiled:
+        return make_const(const_vec(bool(node.this), T.BOOL), str(node.this).lower())
+
+    def c_Paren(self, node: exp.Paren, scope: Scope) -> Compiled:
+        return self.compile(node.this, scope)
+
+    def c_Alias(self, node: exp.Alias, scope: Scope) -> Compiled:
+        return self.compile(node.this, scope)
+
+    def c_Collate(self, node: exp.Collate, scope: Scope) -> Compiled:
+        return self.compile(node.this, scope)
+
+    def c_RawString(self, node: exp.Expression, scope: Scope) -> Compiled:
+        return make_const(const_vec(node.this, T.UNKNOWN))
+
+    c_UnicodeString = c_RawString
+    c_National = c_RawString
+
+    def c_ByteString(self, node: exp.Expression, scope: Scope) -> Compiled:
+        s = node.this
+        try:
+            s = s.encode("latin-1", "backslashreplace").decode("unicode_escape")
+        except Exception:  # noqa: BLE001 - keep text as written
+            pass
+        return make_const(const_vec(s, T.UNKNOWN))
+
+    def c_HexString(self, node: exp.Expression, scope: Scope) -> Compiled:
+        bits = bin(int(node.this, 16))[2:].zfill(len(node.this) * 4)
+        return make_const(const_vec(bits, T.UNKNOWN))
+
+    def c_BitString(self, node: exp.Expression, scope: Scope) -> Compiled:
+        return make_const(const_vec(node.this, T.UNKNOWN))
+
+    def c_Parameter(self, node: exp.Expression, scope: Scope) -> Compiled:
+        return self.param_ref(int(node.name) - 1)
+
+    def c_Placeholder(self, node: exp.Expression, scope: Scope) -> Compiled:
+        name = node.name
+        if name and name.isdigit():
+            return self.param_ref(int(name) - 1)
+        raise FeatureNotSupported(f"placeholder {node.sql()} is not supported")
+
+    def param_ref(self, i: int, t: T.SqlType | None = None) -> Compiled:
+        while len(self.param_types) <= i:
+            self.param_types.append(None)
+        if t is not None and self.param_types[i] is None:
+            self.param_types[i] = t
+        pt = self.param_types[i] or T.UNKNOWN
+
+        def fn(b: pa.RecordBatch, ctx: Any, _i: int = i, _t: T.SqlType = pt) -> Vec:
+            if _i >= len(ctx.params):
+                raise HeliosError(f"there is no parameter ${_i + 1}", sqlstate="42P02")
+            v = ctx.params[_i]
+            if isinstance(v, Vec):
+                return v if v.type == _t or _t.name == "unknown" else self.cast_vec(v, _t)
+            if isinstance(v, pa.Scalar):
+                arr = pa.array([v.as_py()], type=v.type)
+                vec = Vec(arr, T.sql_type_of_arrow(v.type), True)
+                return self.cast_vec(vec, _t) if _t.name != "unknown" else vec
+            if _t.name == "unknown":
+                return const_vec(None if v is None else str(v), T.UNKNOWN)
+            if isinstance(v, str) and _t.name not in ("text", "varchar", "bpchar", "name", "unknown"):
+                return self.cast_vec(const_vec(v, T.UNKNOWN), _t)
+            try:
+                return const_vec(v, _t)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+                return self.cast_vec(const_vec(str(v), T.UNKNOWN), _t)
+
+        return Compiled(pt, fn, param=i, label=f"${i + 1}")
+
+    def retype_param(self, c: Compiled, t: T.SqlType) -> Compiled:
+        """Give an untyped parameter the type its context asks for (PG's inference)."""
+        if c.param is not None and c.type.name == "unknown" and t.name != "unknown":
+            if self.param_types[c.param] is None:
+                self.param_types[c.param] = t
+            return self.param_ref(c.param)
+        return c
+
+    # ------------------------------------------------------------------ casts
+    def c_Cast(self, node: exp.Cast, scope: Scope) -> Compiled:
+        to = node.args["to"]
+        if isinstance(to, exp.DataType) and to.this == exp.DataType.Type.USERDEFINED:
+            t = T.type_from_name(to.sql(dialect="postgres"))
+        else:
+            t = T.type_from_sqlglot(to)
+        inner = self.compile(node.this, scope)
+        if inner.param is not None and inner.type.name == "unknown":
+            inner = self.retype_param(inner, t)
+        return self.cast_compiled(inner, t)
+
+    c_TryCast = c_Cast
+
+    def cast_compiled(self, c: Compiled, t: T.SqlType, context: str = "explicit") -> Compiled:
+        if c.type == t and t.typmod == -1 and t.name != "numeric":
+            return c
+        if c.const is not None:
+            return make_const(self.cast_vec(c.const, t, context), c.label)
+        inner = c.fn
+
+        def fn(b: pa.RecordBatch, ctx: Any) -> Vec:
+            return self.cast_vec(inner(b, ctx), t, context)
+
+        return Compiled(t, fn, label=c.label)
+
+    def coerce(self, c: Compiled, t: T.SqlType) -> Compiled:
+        """Implicit coercion to a common type (unknown literals and params resolve here)."""
+        if c.param is not None and c.type.name == "unknown":
+            c = self.retype_param(c, t)
+        if c.type == t:
+            return c
+        if t.name == "unknown":
+            return c
+        if c.type.name == t.name and t.typmod == -1 and not t.is_array and t.name != "numeric":
+            return c
+        if c.type.name == "numeric" and t.name == "numeric" and t.typmod == -1:
+            return Compiled(t, c.fn, const=c.const, column=c.column, param=c.param, label=c.label)
+        return self.cast_compiled(c, t, "implicit")
+
+    # ------------------------------------------------------------------ generic builders
+    def lift(self, args: list[Compiled], fold: bool, compute, out_type: T.SqlType | None = None,
+             label: str = "") -> Compiled:
+        """Compiled of ``compute(list[Vec]) -> Vec`` over args; folded when all are constant."""
+        if fold and all(a.const is not None for a in args):
+            v = compute([a.const for a in args])
+            return make_const(v, label)
+        if out_type is None:
+            out_type = self.probe_type(args, compute)
+        fns = [a.fn for a in args]
+
+        def fn(b: pa.RecordBatch, ctx: Any) -> Vec:
+            return compute([f(b, ctx) for f in fns])
+
+        return Compiled(out_type, fn, label=label)
+
+    def probe_type(self, args: list[Compiled], compute) -> T.SqlType:
+        """Result type of ``compute`` found by running it on empty columns of the arg types."""
+        vecs = [Vec(pa.array([], type=_arrow_for(a)), a.type, False) for a in args]
+        if not vecs:
+            return compute([]).type
+        return compute(vecs).type
+
+    def compile_binary(self, op: str, left_ast: exp.Expression, right_ast: exp.Expression,
+                       scope: Scope) -> Compiled:
+        if isinstance(right_ast, (exp.Any, exp.All)):
+            return self.compile_quantified(op, left_ast, right_ast, scope)
+        left = self.compile(left_ast, scope)
+        right = self.compile(right_ast, scope)
+        return self.binary(op, left, right)
+
+    def binary(self, op: str, left: Compiled, right: Compiled) -> Compiled:
+        lu, ru = left.type.name == "unknown", right.type.name == "unknown"
+        if lu and not ru and op not in ("||",):
+            left = self.coerce(left, right.type)
+        elif ru and not lu and op not in ("||",):
+            right = self.coerce(right, left.type)
+        elif lu and ru and (left.param is not None or right.param is not None):
+            left = self.coerce(left, T.TEXT)
+            right = self.coerce(right, T.TEXT)
+        return self.lift([left, right], True, lambda v, _op=op: self.binop(_op, v[0], v[1]),
+                         label=f"({left.label} {op} {right.label})")
+
+    # ------------------------------------------------------------------ logic
+    def c_And(self, node: exp.And, scope: Scope) -> Compiled:
+        return self.logic(node, scope, pc.and_kleene, "AND")
+
+    def c_Or(self, node: exp.Or, scope: Scope) -> Compiled:
+        return self.logic(node, scope, pc.or_kleene, "OR")
+
+    def logic(self, node: exp.Expression, scope: Scope, kernel, name: str) -> Compiled:
+        parts = [self.as_bool(self.compile(x, scope), name) for x in _flatten(node, type(node))]
+
+        def compute(vs: list[Vec]) -> Vec:
+            scalar = all(v.scalar for v in vs)
+            n = max(len(v.array) for v in vs)
+            acc = vs[0].array if scalar or not vs[0].scalar else vs[0].broadcast(n).array
+            for v in vs[1:]:
+                arr = v.array if scalar or not v.scalar else v.broadcast(n).array
+                acc = kernel(acc, arr)
+            return Vec(acc, T.BOOL, scalar)
+
+        return self.lift(parts, True, compute, T.BOOL, label=f" {name} ".join(p.label for p in parts))
+
+    def as_bool(self, c: Compiled, where: str) -> Compiled:
+        if c.type.name == "bool":
+            return c
+        if c.type.name == "unknown":
+            return self.coerce(c, T.BOOL)
+        raise HeliosError(f"argument of {where} must be type boolean, not type {c.type.sql_name()}",
+                          sqlstate="42804")
+
+    def c_Not(self, node: exp.Not, scope: Scope) -> Compiled:
+        inner = self.as_bool(self.compile(node.this, scope), "NOT")
+        return self.lift([inner], True, lambda v: Vec(pc.invert(v[0].array), T.BOOL, v[0].scalar), T.BOOL,
+                         label=f"NOT {inner.label}")
+
+    def c_Neg(self, node: exp.Neg, scope: Scope) -> Compiled:
+        if isinstance(node.this, exp.Literal) and not node.this.is_string:
+            return make_const(numeric_literal_vec(exp.Literal.number("-" + str(node.this.this))))
+        inner = self.compile(node.this, scope)
+        return self.lift([inner], True, lambda v: self.F.unary_op("-", v[0]), label=f"-{inner.label}")
+
+    def c_BitwiseNot(self, node: exp.Expression, scope: Scope) -> Compiled:
+        inner = self.compile(node.this, scope)
+        return self.lift([inner], True, lambda v: self.F.unary_op("~", v[0]))
+
+    def c_Is(self, node: exp.Is, scope: Scope) -> Compiled:
+        inner = self.compile(node.this, scope)
+        target = node.expression
+        negate = bool(node.args.get("negate"))
+        if isinstance(target, exp.Null):
+            if inner.type.name == "bool" or True:
+                kernel = pc.is_valid if negate else pc.is_null
+            return self.lift([inner], True, lambda v: Vec(kernel(v[0].array), T.BOOL, v[0].scalar), T.BOOL,
+                             label=f"{inner.label} IS {'NOT ' if negate else ''}NULL")
+        if isinstance(target, exp.Boolean):
+            inner = self.as_bool(inner, "IS")
+            want = bool(target.this)
+
+            def compute(v: list[Vec]) -> Vec:
+                a = v[0].array
+                r = pc.fill_null(a if want else pc.invert(a), False)
+                if negate:
+                    r = pc.invert(r)
+                return Vec(r, T.BOOL, v[0].scalar)
+
+            return self.lift([inner], True, compute, T.BOOL)
+        raise FeatureNotSupported(f"IS {target.sql()} is not supported")
+
+    def c_NullSafeEQ(self, node: exp.Expression, scope: Scope) -> Compiled:
+        return self.distinct_from(node, scope, negate=False)
+
+    def c_NullSafeNEQ(self, node: exp.Expression, scope: Scope) -> Compiled:
+        return self.distinct_from(node, scope, negate=True)
+
+    def distinct_from(self, node: exp.Expression, scope: Scope, negate: bool) -> Compiled:
+        eq = self.compile_binary("=", node.this, node.expression, scope)
+        left = self.compile(node.this, scope)
+        right = self.compile(node.expression, scope)
+
+        def compute(v: list[Vec]) -> Vec:
+            e, lv, rv = v
+            scalar = all(x.scalar for x in v)
+            n = max(len(x.array) for x in v)
+            ea, la, ra = (x.array if scalar else x.broadcast(n).array for x in (e, lv, rv))
+            ln, rn = pc.is_null(la), pc.is_null(ra)
+            same = pc.if_else(pc.or_(ln, rn), pc.and_(ln, rn), pc.fill_null(ea, False))
+            return Vec(pc.invert(same) if negate else same, T.BOOL, scalar)
+
+        return self.lift([eq, left, right], True, compute, T.BOOL)
+
+    def c_Between(self, node: exp.Between, scope: Scope) -> Compiled:
+        x = node.this
+        lo = self.compile_binary(">=", x, node.args["low"], scope)
+        hi = self.compile_binary("<=", x, node.args["high"], scope)
+        if node.args.get("symmetric"):
+            lo2 = self.compile_binary(">=", x, node.args["high"], scope)
+            hi2 = self.compile_binary("<=", x, node.args["low"], scope)
+            parts = [lo, hi, lo2, hi2]
+
+            def compute_sym(v: list[Vec]) -> Vec:
+                n = max(len(p.array) for p in v)
+                a = [p.broadcast(n).array for p in v]
+                r = pc.or_kleene(pc.and_kleene(a[0], a[1]), pc.and_kleene(a[2], a[3]))
+                return Vec(r, T.BOOL, all(p.scalar for p in v))
+
+            return self.lift(parts, True, compute_sym, T.BOOL)
+
+        def compute(v: list[Vec]) -> Vec:
+            scalar = v[0].scalar and v[1].scalar
+            n = max(len(p.array) for p in v)
+            a = [p.array if scalar else p.broadcast(n).array for p in v]
+            return Vec(pc.and_kleene(a[0], a[1]), T.BOOL, scalar)
+
+        return self.lift([lo, hi], True, compute, T.BOOL, label=f"{lo.label} AND {hi.label}")
+
+    # ------------------------------------------------------------------ LIKE family
+    def c_Like(self, node: exp.Expression, scope: Scope) -> Compiled:
+        return self.like(node, scope, escape=None, ignore_case=False)
+
+    def c_ILike(self, node: exp.Expression, scope: Scope) -> Compiled:
+        return self.like(node, scope, escape=None, ignore_case=True)
+
+    def c_Escape(self, node: exp.Escape, scope: Scope) -> Compiled:
+        inner = node.this
+        esc = self.compile(node.expression, scope)
+        if esc.const is None:
+            raise FeatureNotSupported("ESCAPE must be a constant")
+        e = esc.const.value()
+        if isinstance(inner, exp.Not):
+            return self.negate(self.like(inner.this, scope, escape=e, ignore_case=isinstance(inner.this, exp.ILike)))
+        if isinstance(inner, exp.SimilarTo):
+            return self.similar(inner, scope, escape=e)
+        return self.like(inner, scope, escape=e, ignore_case=isinstance(inner, exp.ILike))
+
+    def negate(self, c: Compiled) -> Compiled:
+        return self.lift([c], True, lambda v: Vec(pc.invert(v[0].array), T.BOOL, v[0].scalar), T.BOOL)
+
+    def like(self, node: exp.Expression, scope: Scope, escape: str | None, ignore_case: bool) -> Compiled:
+        subject = self.compile(node.this, scope)
+        pattern = self.compile(node.expression, scope)
+        negate = bool(node.args.get("negate"))
+        subject = self.coerce(subject, T.TEXT) if subject.type.name == "unknown" else subject
+        if subject.type.name not in ("text", "varchar", "bpchar", "name", "char", "unknown"):
+            if subject.type.name in ("bytea",):
+                pass
+            else:
+                raise HeliosError(
+                    f"operator does not exist: {subject.type.sql_name()} {'~~*' if ignore_case else '~~'} unknown",
+                    sqlstate="42883",
+                )
+        pattern = self.coerce(pattern, T.TEXT)
+        if subject.type.name == "bpchar":
+            subject = self.cast_compiled(subject, T.TEXT)
+
+        def compute(v: list[Vec]) -> Vec:
+            s, p = v
+            if p.scalar:
+                pat = p.value()
+                if pat is None:
+                    n = len(s.array)
+                    return Vec(pa.nulls(n, pa.bool_()), T.BOOL, s.scalar)
+                pat = _translate_escape(pat, escape)
+                r = pc.match_like(s.array, pat, ignore_case=ignore_case)
+            else:
+                n = len(p.array)
+                sa = s.broadcast(n).array.to_pylist()
+                pats = p.array.to_pylist()
+                out = []
+                for sv, pv in zip(sa, pats, strict=True):
+                    if sv is None or pv is None:
+                        out.append(None)
+                    else:
+                        out.append(pc.match_like(pa.array([sv]), _translate_escape(pv, escape),
+                                                 ignore_case=ignore_case)[0].as_py())
+                r = pa.array(out, pa.bool_())
+            if negate:
+                r = pc.invert(r)
+            return Vec(r, T.BOOL, s.scalar and p.scalar)
+
+        return self.lift([subject, pattern], True, compute, T.BOOL,
+                         label=f"{subject.label} {'NOT ' if negate else ''}{'ILIKE' if ignore_case else 'LIKE'} "
+                               f"{pattern.label}")
+
+    def c_SimilarTo(self, node: exp.Expression, scope: Scope) -> Compiled:
+        return self.similar(node, scope, escape="\\")
+
+    def similar(self, node: exp.Expression, scope: Scope, escape: str | None) -> Compiled:
+        subject = self.coerce(self.compile(node.this, scope), T.TEXT)
+        pattern = self.compile(node.expression, scope)
+        if pattern.const is None:
+            raise FeatureNotSupported("SIMILAR TO needs a constant pattern")
+        pat = pattern.const.value()
+        negate = bool(node.args.get("negate"))
+        if pat is None:
+            return make_const(const_vec(None, T.BOOL))
+        regex = "^(?:" + _similar_to_regex(pat, escape) + ")$"
+
+        def compute(v: list[Vec]) -> Vec:
+            r = pc.match_substring_regex(v[0].array, regex)
+            return Vec(pc.invert(r) if negate else r, T.BOOL, v[0].scalar)
+
+        return self.lift([subject], True, compute, T.BOOL)
+
+    # ------------------------------------------------------------------ conditionals
+    def c_Case(self, node: exp.Case, scope: Scope) -> Compiled:
+        operand = node.this
+        whens: list[tuple[Compiled, Compiled]] = []
+        for w in node.args.get("ifs") or []:
+            cond_ast = w.this
+            if operand is not None:
+                cond = self.compile_binary("=", operand, cond_ast, scope)
+            else:
+                cond = self.as_bool(self.compile(cond_ast, scope), "CASE")
+            whens.append((cond, self.compile(w.args["true"], scope)))
+        default_ast = node.args.get("default")
+        default = self.compile(default_ast, scope) if default_ast is not None else None
+        return self.case(whens, default)
+
+    def c_If(self, node: exp.Expression, scope: Scope) -> Compiled:
+        cond = self.as_bool(self.compile(node.this, scope), "CASE")
+        tv = self.compile(node.args["true"], scope)
+        fv = node.args.get("false")
+        return self.case([(cond, tv)], self.compile(fv, scope) if fv is not None else None)
+
+    def case(self, whens: list[tuple[Compiled, Compiled]], default: Compiled | None) -> Compiled:
+        values = [v for _, v in whens] + ([default] if default is not None else [])
+        rt = self.result_type([v.type for v in values], "CASE")
+        values = [self.coerce(v, rt) for v in values]
+        conds = [c for c, _ in whens]
+        nw = len(whens)
+        # constant conditions: trim
+        if all(c.const is not None for c in conds) and (default is None or default.const is not None) and all(
+            v.const is not None for v in values
+        ):
+            for c, v in zip(conds, values, strict=False):
+                if c.const.value() is True:
+                    return v
+            return values[nw] if default is not None else make_const(const_vec(None, rt))
+        cond_fns = [c.fn for c in conds]
+        val_fns = [v.fn for v in values]
+        has_default = default is not None
+
+        def eager(b: pa.RecordBatch, ctx: Any) -> Vec:
+            n = b.num_rows
+            cs = [pc.fill_null(f(b, ctx).broadcast(n).array, False) for f in cond_fns]
+            vs = [f(b, ctx).broadcast(n).array for f in val_fns]
+            vs = _unify_arrays(vs)
+            if not has_default:
+                vs.append(pa.nulls(n, vs[0].type if vs else rt.arrow_type))
+            cond_struct = pa.StructArray.from_arrays(cs, names=[f"c{i}" for i in range(len(cs))])
+            return Vec(pc.case_when(cond_struct, *vs), rt, False)
+
+        def lazy(b: pa.RecordBatch, ctx: Any) -> Vec:
+            n = b.num_rows
+            remaining = pa.array(range(n), pa.int64())
+            pieces_idx: list[pa.Array] = []
+            pieces_val: list[pa.Array] = []
+            sub = b
+            for cf, vf in zip(cond_fns, val_fns, strict=False):
+                if len(remaining) == 0:
+                    break
+                m = pc.fill_null(cf(sub, ctx).broadcast(sub.num_rows).array, False)
+                hit = sub.filter(m)
+                if hit.num_rows:
+                    pieces_idx.append(remaining.filter(m))
+                    pieces_val.append(vf(hit, ctx).broadcast(hit.num_rows).array)
+                notm = pc.invert(m)
+                remaining = remaining.filter(notm)
+                sub = sub.filter(notm)
+            if len(remaining):
+                pieces_idx.append(remaining)
+                if has_default:
+                    pieces_val.append(val_fns[-1](sub, ctx).broadcast(sub.num_rows).array)
+                else:
+                    pieces_val.append(pa.nulls(len(remaining), pieces_val[0].type if pieces_val else rt.arrow_type))
+            pieces_val = _unify_arrays(pieces_val)
+            idx = pa.concat_arrays(pieces_idx)
+            vals = pa.concat_arrays(pieces_val)
+            order = pc.sort_indices(idx)
+            return Vec(vals.take(order), rt, False)
+
+        def fn(b: pa.RecordBatch, ctx: Any) -> Vec:
+            try:
+                return eager(b, ctx)
+            except HeliosError:
+                return lazy(b, ctx)
+
+        return Compiled(rt, fn, label="CASE")
+
+    def result_type(self, types: list[T.SqlType], what: str) -> T.SqlType:
+        known = [t for t in types if t.name != "unknown"]
+        if not known:
+            return T.TEXT
+        return self.common_type(types)
+
+    def c_Coalesce(self, node: exp.Coalesce, scope: Scope) -> Compiled:
+        args = [node.this] + list(node.expressions)
+        cs = [self.compile(a, scope) for a in args]
+        rt = self.result_type([c.type for c in cs], "COALESCE")
+        cs = [self.coerce(c, rt) for c in cs]
+
+        def compute(v: list[Vec]) -> Vec:
+            scalar = all(x.scalar for x in v)
+            n = max(len(x.array) for x in v)
+            arrs = _unify_arrays([x.array if scalar else x.broadcast(n).array for x in v])
+            return Vec(pc.coalesce(*arrs), rt, scalar)
+
+        return self.lift(cs, True, compute, rt, label="COALESCE")
+
+    def c_Nullif(self, node: exp.Nullif, scope: Scope) -> Compiled:
+        a = self.compile(node.this, scope)
+        b = self.compile(node.expression, scope)
+        eq = self.binary("=", a, b)
+        rt = a.type if a.type.name != "unknown" else (b.type if b.type.name != "unknown" else T.TEXT)
+        a = self.coerce(a, rt)
+
+        def compute(v: list[Vec]) -> Vec:
+            x, e = v
+            scalar = x.scalar and e.scalar
+            n = max(len(x.array), len(e.array))
+            xa = x.array if scalar else x.broadcast(n).array
+            ea = e.array if scalar else e.broadcast(n).array
+            return Vec(pc.if_else(pc.fill_null(ea, False), pa.nulls(len(xa), xa.type), xa), rt, scalar)
+
+        return self.lift([a, eq], True, compute, rt, label="NULLIF")
+
+    def c_Greatest(self, node: exp.Expression, scope: Scope) -> Compiled:
+        return self.extreme(node, scope, greatest=True)
+
+    def c_Least(self, node: exp.Expression, scope: Scope) -> Compiled:
+        return self.extreme(node, scope, greatest=False)
+
+    def extreme(self, node: exp.Expression, scope: Scope, greatest: bool) -> Compiled:
+        args = [node.this] + list(node.expressions)
+        cs = [self.compile(a, scope) for a in args]
+        rt = self.result_type([c.type for c in cs], "GREATEST")
+        cs = [self.coerce(c, rt) for c in cs]
+        op = ">" if greatest else "<"
+
+        def compute(v: list[Vec]) -> Vec:
+            acc = v[0]
+            for x in v[1:]:
+                # NULLs are ignored (PG): take x where acc is null or x beats acc
+                gt = self.binop(op, x, acc)
+                scalar = acc.scalar and x.scalar and gt.scalar
+                n = max(len(acc.array), len(x.array), len(gt.array))
+                aa = acc.array if scalar else acc.broadcast(n).array
+                xa = x.array if scalar else x.broadcast(n).array
+                ga = gt.array if scalar else gt.broadcast(n).array
+                aa, xa = _unify_arrays([aa, xa])
+                take_x = pc.or_(pc.is_null(aa), pc.fill_null(ga, False))
+                acc = Vec(pc.if_else(take_x, xa, aa), rt, scalar)
+            return acc
+
+        return self.lift(cs, True, compute, rt)
+
+    # ------------------------------------------------------------------ IN / ANY / ALL
+    def c_In(self, node: exp.In, scope: Scope) -> Compiled:
+        negate = False
+        query = node.args.get("query")
+        if query is not None:
+            res = self.in_subquery(node.this, query, scope)
+        elif node.args.get("unnest") is not None:
+            raise FeatureNotSupported("IN UNNEST is not supported")
+        else:
+            res = self.in_list(node.this, node.expressions, scope)
+        return self.negate(res) if negate else res
+
+    def in_list(self, left_ast: exp.Expression, items: list[exp.Expression], scope: Scope) -> Compiled:
+        left = self.compile(left_ast, scope)
+        vals = [self.compile(i, scope) for i in items]
+        if isinstance(left_ast, exp.Tuple):
+            raise FeatureNotSupported("row IN list is not supported")
+        rt = self.result_type([left.type] + [v.type for v in vals], "IN")
+        left = self.coerce(left, rt)
+        vals = [self.coerce(v, rt) for v in vals]
+        if all(v.const is not None for v in vals) and len(vals) > 1:
+            consts = [v.const for v in vals]
+            has_null = any(c.array.null_count for c in consts)
+            value_set = _unify_arrays([c.array for c in consts if not c.array.null_count])
+            if not value_set:
+                value_set_arr = pa.array([], type=left.type.arrow_type)
+            else:
+                value_set_arr = pa.concat_arrays(value_set)
+
+            def compute(v: list[Vec]) -> Vec:
+                x = v[0]
+                arr = x.array
+                vs = value_set_arr
+                if vs.type != arr.type:
+                    try:
+                        vs = vs.cast(arr.type)
+                    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                        arr = arr.cast(vs.type)
+                found = pc.is_in(arr, value_set=vs, skip_nulls=True)
+                if has_null:
+                    found = pc.if_else(found, True, pa.scalar(None, pa.bool_()))
+                found = pc.if_else(pc.is_null(arr), pa.scalar(None, pa.bool_()), found)
+                return Vec(found, T.BOOL, x.scalar)
+
+            return self.lift([left], True, compute, T.BOOL, label=f"{left.label} IN (...)")
+        eqs = [self.binary("=", left, v) for v in vals]
+
+        def compute_or(v: list[Vec]) -> Vec:
+            scalar = all(x.scalar for x in v)
+            n = max(len(x.array) for x in v)
+            acc = v[0].array if scalar else v[0].broadcast(n).array
+            for x in v[1:]:
+                acc = pc.or_kleene(acc, x.array if scalar else x.broadcast(n).array)
+            return Vec(acc, T.BOOL, scalar)
+
+        return self.lift(eqs, True, compute_or, T.BOOL)
+
+    def compile_quantified(self, op: str, left_ast: exp.Expression, q: exp.Expression, scope: Scope) -> Compiled:
+        is_all = isinstance(q, exp.All)
+        target = q.this
+        if isinstance(target, exp.Paren) and isinstance(target.this, (exp.Select, exp.Union, exp.Subquery)):
+            target = target.this
+        if isinstance(target, (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery)):
+            return self.quantified_subquery(op, left_ast, target, scope, is_all)
+        left = self.compile(left_ast, scope)
+        arr = self.compile(target, scope)
+        if arr.type.name == "unknown":
+            arr = self.coerce(arr, T.array_of(left.type if left.type.name != "unknown" else T.TEXT))
+        if not arr.type.is_array:
+            raise HeliosError("op ANY/ALL (array) requires array on right side", sqlstate="42809")
+        elem_t = arr.type.element
+        left = self.coerce(left, elem_t) if left.type.name == "unknown" else left
+
+        def compute(v: list[Vec]) -> Vec:
+            lv, av = v
+            scalar = lv.scalar and av.scalar
+            n = max(len(lv.array), len(av.array))
+            la = lv.broadcast(n).array
+            aa = av.broadcast(n).array
+            return Vec(self.quantify(op, la, left.type, aa, elem_t, is_all), T.BOOL, scalar)
+
+        return self.lift([left, arr], True, compute, T.BOOL)
+
+    def quantify(self, op: str, la: pa.Array, lt: T.SqlType, lists: pa.Array, et: T.SqlType,
+                 is_all: bool) -> pa.Array:
+        """x op ANY/ALL(list per row), three-valued, vectorized over flattened lists."""
+        n = len(la)
+        lens = pc.list_value_length(lists)
+        flat = pc.list_flatten(lists)
+        parents = pc.list_parent_indices(lists)
+        cmp = self.binop(op, Vec(la.take(parents), lt, False), Vec(flat, et, False)).broadcast(len(flat)).array
+        t = pa.table({"g": parents, "t": pc.cast(pc.fill_null(cmp, False), pa.int64()),
+                      "f": pc.cast(pc.fill_null(pc.invert(cmp), False), pa.int64()),
+                      "u": pc.cast(pc.is_null(cmp), pa.int64())})
+        agg = t.group_by("g").aggregate([("t", "sum"), ("f", "sum"), ("u", "sum")])
+        idx = agg.column("g").combine_chunks()
+        zeros = pa.array([0] * n, pa.int64()) if n < 1024 else pc.cast(pa.nulls(n, pa.int64()).fill_null(0), pa.int64())
+        t_cnt = _scatter(zeros, idx, agg.column("t_sum").combine_chunks())
+        f_cnt = _scatter(zeros, idx, agg.column("f_sum").combine_chunks())
+        u_cnt = _scatter(zeros, idx, agg.column("u_sum").combine_chunks())
+        null_b = pa.scalar(None, pa.bool_())
+        if is_all:
+            res = pc.if_else(pc.greater(f_cnt, 0), False, pc.if_else(pc.greater(u_cnt, 0), null_b, True))
+        else:
+            res = pc.if_else(pc.greater(t_cnt, 0), True, pc.if_else(pc.greater(u_cnt, 0), null_b, False))
+        res = pc.if_else(pc.is_null(lens), null_b, res)
+        return res
+
+    # ------------------------------------------------------------------ subqueries
+    def c_Subquery(self, node: exp.Subquery, scope: Scope) -> Compiled:
+        return self.scalar_subquery(node.this, scope)
+
+    def c_Select(self, node: exp.Select, scope: Scope) -> Compiled:
+        return self.scalar_subquery(node, scope)
+
+    def c_Exists(self, node: exp.Exists, scope: Scope) -> Compiled:
+        q = node.this
+        op, captured = self.plan_subquery(q, scope)
+
+        def run(ctx: Any) -> Vec:
+            it = op.execute(ctx)
+            found = False
+            for b in it:
+                if b.num_rows:
+                    found = True
+                    break
+            if hasattr(it, "close"):
+                it.close()
+            return const_vec(found, T.BOOL)
+
+        return self.subquery_compiled(run, captured, T.BOOL, "EXISTS")
+
+    def scalar_subquery(self, q: exp.Expression, scope: Scope) -> Compiled:
+        op, captured = self.plan_subquery(q, scope)
+        visible = [f for f in op.fields if not f.hidden]
+        if len(visible) != 1:
+            raise HeliosError("subquery must return only one column", sqlstate="42601")
+        rt = visible[0].type
+
+        def run(ctx: Any) -> Vec:
+            got = None
+            for b in op.execute(ctx):
+                if b.num_rows == 0:
+                    continue
+                if got is not None or b.num_rows > 1:
+                    raise CardinalityViolation("more than one row returned by a subquery used as an expression")
+                got = b.column(0)
+            if got is None:
+                return Vec(pa.nulls(1, rt.arrow_type), rt, True)
+            return Vec(got, rt, True)
+
+        return self.subquery_compiled(run, captured, rt, "SubPlan")
+
+    def subquery_values(self, op: Any, ctx: Any) -> pa.Array:
+        chunks = [b.column(0) for b in op.execute(ctx) if b.num_rows]
+        t = op.fields[0].type.arrow_type
+        if not chunks:
+            return pa.array([], type=t)
+        chunks = _unify_arrays(chunks)
+        return pa.concat_arrays(chunks)
+
+    def in_subquery(self, left_ast: exp.Expression, q: exp.Expression, scope: Scope) -> Compiled:
+        return self.quantified_subquery("=", left_ast, q, scope, is_all=False)
+
+    def quantified_subquery(self, op_name: str, left_ast: exp.Expression, q: exp.Expression, scope: Scope,
+                            is_all: bool) -> Compiled:
+        if isinstance(q, exp.Subquery):
+            q = q.this
+        if isinstance(left_ast, exp.Tuple):
+            return self.row_in_subquery(left_ast, q, scope, is_all, op_name)
+        left = self.compile(left_ast, scope)
+        plan, captured = self.plan_subquery(q, scope)
+        visible = [f for f in plan.fields if not f.hidden]
+        if len(visible) != 1:
+            raise HeliosError("subquery has too many columns", sqlstate="42601")
+        st = visible[0].type
+        if left.type.name == "unknown":
+            left = self.coerce(left, st)
+        common = self.result_type([left.type, st], "IN")
+        left = self.coerce(left, common)
+        cache_key = id(plan)
+
+        def values(ctx: Any) -> Vec:
+            return Vec(self.subquery_values(plan, ctx), st, False)
+
+        def compute_for(lv: Vec, vals: Vec, n: int) -> pa.Array:
+            la = lv.broadcast(n).array
+            if op_name == "=" and not is_all:
+                va = vals.array
+                if st != common:
+                    va = self.cast_vec(Vec(va, st, False), common).array
+                has_null = va.null_count > 0
+                vs = va.drop_null() if has_null else va
+                if vs.type != la.type:
+                    try:
+                        vs = vs.cast(la.type)
+                    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                        la = la.cast(vs.type)
+                found = pc.is_in(la, value_set=vs, skip_nulls=True)
+                if has_null:
+                    found = pc.if_else(found, True, pa.scalar(None, pa.bool_()))
+                if len(va):
+                    found = pc.if_else(pc.is_null(la), pa.scalar(None, pa.bool_()), found)
+                return found
+            lists = pa.ListArray.from_arrays(pa.array([0] * n + [len(vals.array)], pa.int32())
+                                             if n else pa.array([0], pa.int32()), vals.array) if n == 1 else None
+            if lists is None:
+                # one list (all subquery values) per row
+                m = len(vals.array)
+                offsets = pa.array([i * m for i in range(n + 1)], pa.int32())
+                rep = vals.array.take(pa.array([j for _ in range(n) for j in range(m)], pa.int64()))
+                lists = pa.ListArray.from_arrays(offsets, rep)
+            return self.quantify(op_name, la, left.type, lists, st, is_all)
+
+        if not captured:
+            lf = left.fn
+
+            def fn(b: pa.RecordBatch, ctx: Any) -> Vec:
+                vals = ctx.subquery_cache.get(cache_key)
+                if vals is None:
+                    vals = values(ctx)
+                    ctx.subquery_cache[cache_key] = vals
+                lv = lf(b, ctx)
+                n = len(lv.array)
+                return Vec(compute_for(lv, vals, n), T.BOOL, lv.scalar)
+
+            return Compiled(T.BOOL, fn, label="IN (SubPlan)")
+
+        lf = left.fn
+
+        def run_per_row(ctx: Any, lv: Vec) -> Vec:
+            vals = values(ctx)
+            return Vec(compute_for(lv, vals, 1), T.BOOL, True)
+
+        return self.correlated(captured, T.BOOL, lambda ctx, row_batch, b: run_per_row(ctx, left.fn(row_batch, ctx)),
+                               pass_row_batch=True)
+
+    def row_in_subquery(self, left_ast: exp.Tuple, q: exp.Expression, scope: Scope, is_all: bool,
+                        op_name: str) -> Compiled:
+        if op_name != "=" or is_all:
+            raise FeatureNotSupported("row comparison with ANY/ALL is not supported")
+        lefts = [self.compile(x, scope) for x in left_ast.expressions]
+        plan, captured = self.plan_subquery(q, scope)
+        if captured:
+            raise FeatureNotSupported("correlated row IN subquery is not supported")
+        visible = [f for f in plan.fields if not f.hidden]
+        if len(visible) != len(lefts):
+            raise HeliosError("subquery has too many columns" if len(visible) > len(lefts)
+                              else "subquery has too few columns", sqlstate="42601")
+        cache_key = id(plan)
+
+        def fn(b: pa.RecordBatch, ctx: Any) -> Vec:
+            tab = ctx.subquery_cache.get(cache_key)
+            if tab is None:
+                from helios_core.sql.operators.base import collect
+
+                tab = collect(plan, ctx)
+                ctx.subquery_cache[cache_key] = tab
+            n = b.num_rows
+            acc = None
+            for i, lc in enumerate(lefts):
+                la = lc.fn(b, ctx).broadcast(n).array
+                acc = la if acc is None else acc
+            # compare row tuples: key strings per row (vectorized join would be nicer)
+            left_rows = list(zip(*[lc.fn(b, ctx).broadcast(n).array.to_pylist() for lc in lefts], strict=True))
+            right_rows = list(zip(*[tab.column(i).to_pylist() for i in range(len(lefts))], strict=True))
+            full = {r for r in right_rows if None not in r}
+            partial = [r for r in right_rows if None in r]
+            out = []
+            for r in left_rows:
+                if r in full and None not in r:
+                    out.append(True)
+                elif None in r or partial:
+                    out.append(None if (None in r and right_rows) or partial else False)
+                else:
+                    out.append(False)
+            return Vec(pa.array(out, pa.bool_()), T.BOOL, False)
+
+        return Compiled(T.BOOL, fn, label="IN (SubPlan)")
+
+    def subquery_compiled(self, run, captured: set, rt: T.SqlType, label: str) -> Compiled:
+        """An expression over a subquery: once per execution, or per outer row when correlated."""
+        if not captured:
+            key = id(run)
+
+            def fn(b: pa.RecordBatch, ctx: Any) -> Vec:
+                v = ctx.subquery_cache.get(key)
+                if v is None:
+                    v = run(ctx)
+                    ctx.subquery_cache[key] = v
+                return v
+
+            return Compiled(rt, fn, label=label)
+        return self.correlated(captured, rt, lambda ctx, row_batch, b: run(ctx))
+
+    def correlated(self, captured: set, rt: T.SqlType, run_row, pass_row_batch: bool = False) -> Compiled:
+        """Evaluate ``run_row(ctx, row_batch, batch)`` once per distinct combination of outer values."""
+        cols = sorted(i for i in captured if i is not None)
+
+        def fn(b: pa.RecordBatch, ctx: Any) -> Vec:
+            n = b.num_rows
+            if n == 0:
+                return Vec(pa.array([], type=rt.arrow_type), rt, False)
+            keys_cols = [b.column(i) for i in cols]
+            py = [c.to_pylist() for c in keys_cols]
+            key_index: dict[Any, int] = {}
+            firsts: list[int] = []
+            row_to_key: list[int] = []
+            for r in range(n):
+                k = tuple(_hashable(col[r]) for col in py)
+                ki = key_index.get(k)
+                if ki is None:
+                    ki = len(firsts)
+                    key_index[k] = ki
+                    firsts.append(r)
+                row_to_key.append(ki)
+            results = []
+            for r in firsts:
+                row = {i: b.column(i).slice(r, 1) for i in cols}
+                ctx.outer_rows.append(row)
+                try:
+                    row_batch = b.slice(r, 1)
+                    v = run_row(ctx, row_batch, b)
+                finally:
+                    ctx.outer_rows.pop()
+                results.append(v.broadcast(1).array if v.scalar else v.array)
+            results = _unify_arrays(results)
+            allv = pa.concat_arrays(results)
+            return Vec(allv.take(pa.array(row_to_key, pa.int64())), rt, False)
+
+        return Compiled(rt, fn, label="SubPlan (correlated)")
+
+    # ------------------------------------------------------------------ arrays, rows
+    def c_Array(self, node: exp.Array, scope: Scope) -> Compiled:
+        items = node.expressions
+        if len(items) == 1 and isinstance(items[0], (exp.Select, exp.Subquery, exp.Union)):
+            return self.array_subquery(items[0], scope)
+        cs = [self.compile(i, scope) for i in items]
+        if not cs:
+            return make_const(Vec(pa.array([[]], pa.list_(pa.string())), T.array_of(T.TEXT), True))
+        et = self.result_type([c.type for c in cs], "ARRAY")
+        if et.is_array:
+            et = et.element
+        cs = [self.coerce(c, et) if not c.type.is_array else c for c in cs]
+        nested = any(c.type.is_array for c in cs)
+        at = T.array_of(et)
+
+        def compute(v: list[Vec]) -> Vec:
+            scalar = all(x.scalar for x in v)
+            n = max(len(x.array) for x in v)
+            arrs = _unify_arrays([x.broadcast(n).array if not scalar else x.array for x in v])
+            k = len(arrs)
+            if nested:
+                # multidimensional arrays are flattened into one list (PG prints them nested; rare)
+                parts = [pc.list_flatten(a) for a in arrs]
+                vals = pa.concat_arrays(_unify_arrays(parts))
+                return Vec(pa.ListArray.from_arrays(pa.array([0, len(vals)], pa.int32()), vals), at, scalar)
+            values = pa.concat_arrays(arrs)
+            order = pa.array([j * n + i for i in range(n) for j in range(k)], pa.int64())
+            values = values.take(order)
+            offsets = pa.array(range(0, n * k + 1, k), pa.int32())
+            return Vec(pa.ListArray.from_arrays(offsets, values), at, scalar)
+
+        return self.lift(cs, True, compute, at, label="ARRAY[...]")
+
+    def array_subquery(self, q: exp.Expression, scope: Scope) -> Compiled:
+        if isinstance(q, exp.Subquery):
+            q = q.this
+        op, captured = self.plan_subquery(q, scope)
+        et = op.fields[0].type
+        at = T.array_of(et)
+
+        def run(ctx: Any) -> Vec:
+            vals = self.subquery_values(op, ctx)
+            return Vec(pa.ListArray.from_arrays(pa.array([0, len(vals)], pa.int32()), vals), at, True)
+
+        return self.subquery_compiled(run, captured, at, "ARRAY(SubPlan)")
+
+    def c_Bracket(self, node: exp.Bracket, scope: Scope) -> Compiled:
+        base = self.compile(node.this, scope)
+        if len(node.expressions) != 1 or isinstance(node.expressions[0], exp.Slice):
+            raise FeatureNotSupported("array slices are not supported")
+        idx_ast = node.expressions[0]
+        offset = node.args.get("offset") or 0
+        idx = self.compile(idx_ast, scope)
+        # sqlglot's postgres reader shifts literal subscripts to 0-based; undo that
+        shift = 1 if isinstance(idx_ast, exp.Literal) and offset == 0 and _was_shifted(node) else 0
+        if base.type.name in ("json", "jsonb"):
+            return self.lift([base, idx], True, lambda v: self.binop("->", v[0], v[1]))
+        if not base.type.is_array:
+            raise HeliosError(f"cannot subscript type {base.type.sql_name()} because it does not support subscripting",
+                              sqlstate="42804")
+        et = base.type.element
+
+        def compute(v: list[Vec]) -> Vec:
+            bv, iv = v
+            scalar = bv.scalar and iv.scalar
+            n = max(len(bv.array), len(iv.array))
+            lists = bv.broadcast(n).array
+            ia = pc.cast(iv.broadcast(n).array, pa.int64())
+            if shift:
+                ia = pc.add(ia, 1)
+            lens = pc.list_value_length(lists)
+            valid = pc.and_(pc.and_(pc.greater_equal(ia, 1), pc.less_equal(ia, pc.cast(lens, pa.int64()))),
+                            pc.is_valid(lists))
+            valid = pc.fill_null(valid, False)
+            offs = pc.cast(lists.offsets.slice(0, n), pa.int64())
+            pos = pc.if_else(valid, pc.subtract(pc.add(offs, ia), 1), 0)
+            values = lists.values
+            if len(values) == 0:
+                return Vec(pa.nulls(n, et.arrow_type), et, scalar)
+            taken = values.take(pos)
+            res = pc.if_else(valid, taken, pa.nulls(n, taken.type))
+            return Vec(res, et, scalar)
+
+        return self.lift([base, idx], True, compute, et)
+
+    def c_Tuple(self, node: exp.Tuple, scope: Scope) -> Compiled:
+        raise FeatureNotSupported("row values are not supported here")
+
+    def c_JSONExtract(self, node: exp.Expression, scope: Scope) -> Compiled:
+        return self.json_extract(node, scope, "->")
+
+    def c_JSONExtractScalar(self, node: exp.Expression, scope: Scope) -> Compiled:
+        return self.json_extract(node, scope, "->>")
+
+    def json_extract(self, node: exp.Expression, scope: Scope, op: str) -> Compiled:
+        left = self.compile(node.this, scope)
+        path = node.expression
+        if isinstance(path, exp.JSONPath):
+            parts = [p for p in path.expressions if not isinstance(p, exp.JSONPathRoot)]
+            if len(parts) == 1 and isinstance(parts[0], exp.JSONPathKey):
+                key = parts[0].this
+                right = make_const(const_vec(key if isinstance(key, str) else str(key), T.TEXT))
+            elif len(parts) == 1 and isinstance(parts[0], exp.JSONPathSubscript):
+                right = make_const(const_vec(int(parts[0].this), T.INT4))
+            else:
+                raise FeatureNotSupported(f"JSON path {path.sql()} is not supported")
+        else:
+            right = self.compile(path, scope)
+        return self.binary(op, left, right)
+
+    # ------------------------------------------------------------------ special forms
+    def c_Interval(self, node: exp.Interval, scope: Scope) -> Compiled:
+        this = node.this
+        unit = node.args.get("unit")
+        if isinstance(this, exp.Literal):
+            text = str(this.this)
+            if unit is not None:
+                text = f"{text} {unit.name if hasattr(unit, 'name') else unit}"
+            return make_const(self.cast_vec(const_vec(text, T.UNKNOWN), T.INTERVAL), f"'{text}'::interval")
+        inner = self.compile(this, scope)
+        if unit is not None:
+            u = self.cast_compiled(make_const(const_vec(f"1 {unit.name}", T.UNKNOWN)), T.INTERVAL)
+            return self.binary("*", inner, u)
+        return self.cast_compiled(inner, T.INTERVAL)
+
+    def c_Extract(self, node: exp.Extract, scope: Scope) -> Compiled:
+        part = node.this
+        name = part.name if isinstance(part, (exp.Var, exp.Identifier, exp.Column)) else None
+        if name is None and isinstance(part, exp.Literal):
+            name = part.this
+        args = [make_const(const_vec(str(name).lower(), T.TEXT)), self.compile(node.expression, scope)]
+        fname = "extract" if isinstance(node, exp.Extract) and node.meta.get("extract", True) else "date_part"
+        return self.call(_extract_name(node, fname), args)
+
+    def c_CurrentTimestamp(self, node: exp.Expression, scope: Scope) -> Compiled:
+        return self.compile_call("now", [], scope)
+
+    def c_CurrentDate(self, node: exp.Expression, scope: Scope) -> Compiled:
+        return self.compile_call("current_date", [], scope)
+
+    def c_CurrentTime(self, node: exp.Expression, scope: Scope) -> Compiled:
+        return self.compile_call("current_time", [], scope)
+
+    def c_Localtimestamp(self, node: exp.Expression, scope: Scope) -> Compiled:
+        return self.compile_call("localtimestamp", [], scope)
+
+    def c_CurrentUser(self, node: exp.Expression, scope: Scope) -> Compiled:
+        return self.compile_call("current_user", [], scope)
+
+    def c_CurrentSchema(self, node: exp.Expression, scope: Scope) -> Compiled:
+        return self.compile_call("current_schema", [], scope)
+
+    def c_Var(self, node: exp.Var, scope: Scope) -> Compiled:
+        return self.c_Column(exp.column(node.name), scope)
+
+    def c_Identifier(self, node: exp.Identifier, scope: Scope) -> Compiled:
+        return self.c_Column(exp.Column(this=node), scope)
+
+    # ------------------------------------------------------------------ function calls
+    def c_Anonymous(self, node: exp.Anonymous, scope: Scope) -> Compiled:
+        name = str(node.this).lower()
+        if is_aggregate_node(node):
+            raise GroupingError(f"aggregate function {name}() is not allowed here")
+        return self.compile_call(name, list(node.expressions), scope)
+
+    def compile_func_node(self, node: exp.Func, scope: Scope) -> Compiled:
+        name, args = pg_function_call(node)
+        return self.compile_call(name, args, scope)
+
+    def compile_call(self, name: str, arg_asts: list[exp.Expression], scope: Scope) -> Compiled:
+        if name in ("current_user", "session_user", "user", "current_role"):
+            user = getattr(self.ctx.session, "user", None) or "helios"
+            return Compiled(T.NAME, lambda b, c: const_vec(getattr(c.session, "user", None) or user, T.NAME),
+                            label=name)
+        if name in ("current_database", "current_catalog"):
+            return Compiled(T.NAME, lambda b, c: const_vec(getattr(c.session, "database", None) or "helios",
+                                                           T.NAME), label=name)
+        if name == "current_schema":
+            return Compiled(T.NAME, lambda b, c: const_vec((c.search_path or ["public"])[0], T.NAME), label=name)
+        if name == "current_setting" and arg_asts:
+            key_c = self.compile(arg_asts[0], scope)
+            missing_ok = len(arg_asts) > 1
+
+            def fn(b: pa.RecordBatch, c: Any) -> Vec:
+                k = key_c.fn(b, c).value()
+                val = c.settings.get(str(k).lower()) if k is not None else None
+                if val is None and not missing_ok:
+                    raise HeliosError(f'unrecognized configuration parameter "{k}"', sqlstate="42704")
+                return const_vec(val, T.TEXT)
+
+            return Compiled(T.TEXT, fn, label=name)
+        args = [self.compile(a, scope) for a in arg_asts]
+        return self.call(name, args)
+
+    def call(self, name: str, args: list[Compiled]) -> Compiled:
+        fold = name not in NOT_FOLDABLE
+        F = self.F
+
+        def compute(v: list[Vec], _n: str = name) -> Vec:
+            return F.call_function(_n, v)
+
+        label = f"{name}({', '.join(a.label for a in args)})"
+        if not fold or any(a.const is None for a in args):
+            try:
+                out_t = self.probe_type(args, compute)
+            except HeliosError as e:
+                if e.sqlstate in ("42883", "42725", "42804", "42P18", "0A000"):
+                    raise
+                out_t = None
+            if out_t is None:
+                sample = [a.const if a.const is not None else Vec(pa.nulls(1, a.type.arrow_type), a.type, True)
+                          for a in args]
+                out_t = compute(sample).type
+            return self.lift(args, fold, compute, out_t, label=label)
+        return self.lift(args, True, compute, label=label)
+
+
+# ------------------------------------------------------------------------------------ helpers
+def _any_qualifier(scope: Scope, qual: str) -> bool:
+    s: Scope | None = scope
+    while s is not None:
+        if s.has_qualifier(qual):
+            return True
+        s = s.outer
+    return False
+
+
+def _arrow_for(c: Compiled) -> pa.DataType:
+    if c.const is not None:
+        return c.const.array.type
+    return c.type.arrow_type
+
+
+def _flatten(node: exp.Expression, kind: type) -> list[exp.Expression]:
+    out = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, kind):
+            stack.append(n.expression)
+            stack.append(n.this)
+        else:
+            out.append(n)
+    return out
+
+
+def _unify_arrays(arrs: list[pa.Array]) -> list[pa.Array]:
+    """Cast arrays to one Arrow type (decimals of different scale, null-typed NULLs)."""
+    if len(arrs) <= 1:
+        return list(arrs)
+    types = {a.type for a in arrs}
+    if len(types) == 1:
+        return list(arrs)
+    non_null = [t for t in types if t != pa.null()]
+    if not non_null:
+        return list(arrs)
+    if all(pa.types.is_decimal(t) for t in non_null):
+        scale = max(t.scale for t in non_null)
+        ints = max(t.precision - t.scale for t in non_null)
+        p = ints + scale
+        target = pa.decimal128(p, scale) if p <= 38 else pa.decimal256(min(p, 76), scale)
+    else:
+        target = non_null[0]
+        for t in non_null[1:]:
+            if t != target:
+                if pa.types.is_integer(t) and pa.types.is_integer(target):
+                    target = t if t.bit_width > target.bit_width else target
+                elif pa.types.is_floating(t) and not pa.types.is_floating(target):
+                    target = t
+    return [a if a.type == target else a.cast(target) for a in arrs]
+
+
+def _scatter(base: pa.Array, idx: pa.Array, values: pa.Array) -> pa.Array:
+    """base with base[idx[i]] = values[i] (vectorized)."""
+    n = len(base)
+    if len(idx) == 0:
+        return base
+    mask_arr = pa.array([False] * n) if n < 64 else None
+
+    out = base.to_numpy(zero_copy_only=False).copy()
+    out[idx.to_numpy(zero_copy_only=False)] = values.to_numpy(zero_copy_only=False)
+    del mask_arr
+    return pa.array(out, type=base.type)
+
+
+def _hashable(v: Any) -> Any:
+    if isinstance(v, list):
+        return tuple(_hashable(x) for x in v)
+    if isinstance(v, dict):
+        return tuple(sorted((k, _hashable(x)) for k, x in v.items()))
+    return v
+
+
+def _translate_escape(pattern: str, escape: str | None) -> str:
+    """LIKE pattern with a custom ESCAPE character -> Arrow's backslash-escaped pattern."""
+    if escape is None or escape == "\\":
+        return pattern
+    out = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if escape == "":
+            out.append("\\" + ch if ch == "\\" else ch)
+        elif ch == escape and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            out.append("\\" + nxt)
+            i += 1
+        elif ch == "\\":
+            out.append("\\\\")
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _similar_to_regex(pat: str, escape: str | None) -> str:
+    out = []
+    i = 0
+    special = set(".^$+?*{}[]()|\\")
+    while i < len(pat):
+        ch = pat[i]
+        if escape and ch == escape and i + 1 < len(pat):
+            out.append("\\" + pat[i + 1] if pat[i + 1] in special or pat[i + 1] in "%_" else pat[i + 1])
+            i += 2
+            continue
+        if ch == "%":
+            out.append(".*")
+        elif ch == "_":
+            out.append(".")
+        elif ch in ".^$\\":
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _was_shifted(node: exp.Bracket) -> bool:
+    return True
+
+
+def _extract_name(node: exp.Expression, default: str) -> str:
+    return "date_part" if default == "date_part" else "extract"
+
+
+# ------------------------------------------------------------------------------------ name mapping
+def _a(node: exp.Expression, *keys: str) -> list[exp.Expression]:
+    out = []
+    for k in keys:
+        v = node.args.get(k)
+        if v is None:
+            continue
+        if isinstance(v, list):
+            out.extend(v)
+        else:
+            out.append(v)
+    return out
+
+
+def _lit(s: str) -> exp.Expression:
+    return exp.Literal.string(s)
+
+
+def pg_function_call(node: exp.Func) -> tuple[str, list[exp.Expression]]:
+    """PostgreSQL function name and arguments (PG order) of a typed sqlglot function node."""
+    k = type(node).__name__
+    if k == "StrPosition":
+        return "strpos", _a(node, "this", "substr")
+    if k == "Substring":
+        return "substr", _a(node, "this", "start", "length")
+    if k == "Trim":
+        pos = str(node.args.get("position") or "BOTH").upper()
+        name = {"LEADING": "ltrim", "TRAILING": "rtrim"}.get(pos, "btrim")
+        return name, _a(node, "this", "expression")
+    if k == "Pad":
+        return ("lpad" if node.args.get("is_left") else "rpad"), _a(node, "this", "expression", "fill_pattern")
+    if k == "Round":
+        return "round", _a(node, "this", "decimals")
+    if k == "Log":
+        if node.args.get("expression") is not None:
+            return "log", _a(node, "this", "expression")
+        return "log", _a(node, "this")
+    if k == "Ln":
+        return "ln", _a(node, "this")
+    if k == "Rand":
+        return "random", []
+    if k == "Pi":
+        return "pi", []
+    if k == "Sqrt":
+        return "sqrt", _a(node, "this")
+    if k == "Cbrt":
+        return "cbrt", _a(node, "this")
+    if k == "Initcap":
+        return "initcap", _a(node, "this")
+    if k == "Chr":
+        return "chr", _a(node, "expressions")
+    if k == "MD5":
+        return "md5", _a(node, "this")
+    if k == "Concat":
+        return "concat", _a(node, "expressions")
+    if k == "ConcatWs":
+        return "concat_ws", _a(node, "expressions")
+    if k == "Length":
+        return "length", _a(node, "this")
+    if k == "TimeToStr":
+        fmt = node.args.get("format")
+        return "to_char", [node.this, _pg_format(fmt)]
+    if k in ("TimestampTrunc", "DateTrunc"):
+        unit = node.args.get("unit")
+        uname = unit.name if isinstance(unit, (exp.Var, exp.Identifier, exp.Literal)) else str(unit)
+        return "date_trunc", [_lit(uname.lower()), node.this] + _a(node, "zone")
+    if k == "SplitPart":
+        return "split_part", _a(node, "this", "delimiter", "part_index")
+    if k == "Replace":
+        return "replace", _a(node, "this", "expression", "replacement")
+    if k == "Repeat":
+        return "repeat", _a(node, "this", "times")
+    if k == "RegexpReplace":
+        args = _a(node, "this", "expression", "replacement")
+        mods = node.args.get("modifiers")
+        if mods is not None:
+            args.append(mods)
+        return "regexp_replace", args
+    if k == "Format":
+        return "format", _a(node, "this", "expressions")
+    if k == "UnixToTime":
+        return "to_timestamp", _a(node, "this")
+    if k == "StrToTime":
+        return "to_timestamp", [node.this, _pg_format(node.args.get("format"))]
+    if k == "StrToDate":
+        return "to_date", [node.this, _pg_format(node.args.get("format"))]
+    if k == "ArraySize":
+        return "array_length", _a(node, "this", "expression")
+    if k == "ArrayToString":
+        return "array_to_string", _a(node, "this", "expression", "null")
+    if k == "StringToArray":
+        return "string_to_array", _a(node, "this", "expression", "null")
+    if k == "Explode":
+        return "unnest", _a(node, "this")
+    if k == "Left":
+        return "left", _a(node, "this", "expression")
+    if k == "Right":
+        return "right", _a(node, "this", "expression")
+    if k == "Pow":
+        return "power", _a(node, "this", "expression")
+    if k == "Mod":
+        return "mod", _a(node, "this", "expression")
+    if k == "Ceil":
+        return "ceil", _a(node, "this")
+    if k == "Floor":
+        return "floor", _a(node, "this")
+    if k == "Trunc":
+        return "trunc", _a(node, "this", "decimals")
+    if k == "GenerateSeries":
+        return "generate_series", _a(node, "start", "end", "step")
+    if k == "Lower":
+        return "lower", _a(node, "this")
+    if k == "Upper":
+        return "upper", _a(node, "this")
+    if k == "ArrayConcat":
+        return "array_cat", _a(node, "this", "expressions")
+    if k == "JSONExtract":
+        return "->", []
+    # generic: the node's SQL name and its args in declaration order
+    name = node.sql_name().lower() if hasattr(node, "sql_name") else k.lower()
+    args = []
+    for key in node.arg_types:
+        v = node.args.get(key)
+        if v is None or isinstance(v, bool) or (isinstance(v, str)):
+            continue
+        if isinstance(v, list):
+            args.extend(v)
+        elif isinstance(v, exp.Expression):
+            args.append(v)
+    return name, args
+
+
+def _pg_format(fmt: exp.Expression | None) -> exp.Expression:
+    """sqlglot rewrote a to_char/to_timestamp format into strftime; map it back to PG's."""
+    if fmt is None or not isinstance(fmt, exp.Literal):
+        return fmt
+    s = fmt.this
+    back = [("%Y", "YYYY"), ("%m", "MM"), ("%d", "DD"), ("%H", "HH24"), ("%I", "HH12"), ("%M", "MI"),
+            ("%S", "SS"), ("%f", "US"), ("%j", "DDD"), ("%y", "YY"), ("%B", "Month"), ("%b", "Mon"),
+            ("%A", "Day"), ("%a", "Dy"), ("%p", "AM"), ("%W", "WW"), ("%Z", "TZ"), ("%z", "OF")]
+    for a, b in back:
+        s = s.replace(a, b)
+    return exp.Literal.string(s)
+
+
+_ = (decimal, Field)
