@@ -246,6 +246,11 @@ class PgConnection:
             if k not in _STARTUP_IGNORED:
                 options[k] = v
         options.update(parse_options(params.get("options", "")))
+        for k, v in list(options.items()):
+            if len(v) >= 2 and v[0] == v[-1] == "'":  # asyncpg sends client_encoding='utf-8'
+                options[k] = v[1:-1]
+        if "client_encoding" in options:
+            options["client_encoding"] = _client_encoding(options["client_encoding"])
         if self.server.default_statement_timeout_ms and "statement_timeout" not in options:
             options["statement_timeout"] = str(self.server.default_statement_timeout_ms)
         options.setdefault("pg.backend_pid", str(self.pid))
@@ -762,7 +767,7 @@ def _tag_with_count(tag: str, count: int) -> str:
 def _client_encoding(value: str | None) -> str:
     if not value:
         return "UTF8"
-    v = value.upper().replace("-", "").replace("_", "")
+    v = value.strip("'").upper().replace("-", "").replace("_", "")
     if v in ("UTF8", "UNICODE", "AUTO"):
         return "UTF8"
     if v == "SQLASCII":

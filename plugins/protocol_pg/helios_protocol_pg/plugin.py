@@ -29,6 +29,22 @@ def _load_catalog_views(log: logging.Logger) -> None:
 
 
 @hookimpl
+def helios_startup(kernel: Any) -> None:
+    """Refuse to start when postgres listens beyond loopback and no [auth] is configured."""
+    from helios_protocol_pg.startup import auth_policy_from_kernel, is_loopback
+
+    protocols = getattr(getattr(kernel, "config", None), "protocols", None) or {}
+    settings = protocols.get("postgres") if isinstance(protocols, dict) else None
+    if settings is None or not getattr(settings, "enabled", True):
+        return
+    host = getattr(settings, "host", None)
+    if host and not is_loopback(host) and not auth_policy_from_kernel(kernel).configured:
+        raise ValueError(
+            f"protocols.postgres.host = {host!r} listens beyond loopback but no [auth] section is configured; "
+            "add [auth] users (or bind 127.0.0.1)")
+
+
+@hookimpl
 def helios_protocol_servers() -> list[ProtocolServer]:
     return [ProtocolServer(name="postgres", default_port=5432, serve=serve, config_class=PostgresConfig,
                            package="helios-protocol-pg")]
