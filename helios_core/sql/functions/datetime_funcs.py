@@ -1,1 +1,908 @@
-"""placeholder: filled in below."""
+"""Date/time functions: now(), date_trunc, extract/date_part, age, to_char, to_timestamp,
+make_*, justify_*, AT TIME ZONE.
+
+Field extraction and truncation are Arrow temporal kernels (on local wall time for
+timestamptz, in the session TimeZone). age(), to_char(), to_timestamp(text, fmt) and
+justify_* are per-row Python (calendar borrow rules and template languages have no kernel).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.errors import HeliosError, InvalidParameterValue
+from helios_core.sql import types as T
+from helios_core.sql.functions import runtime
+from helios_core.sql.functions.cast import cast, ts_to_tstz, tstz_to_ts
+from helios_core.sql.functions.intervals import interval_fields, make_intervals
+from helios_core.sql.functions.registry import no_function, scalar
+from helios_core.sql.functions.vec import Vec, full
+
+US_PER_DAY = 86_400_000_000
+EPOCH = dt.datetime(1970, 1, 1)
+
+
+def _now_us() -> int:
+    now = runtime.transaction_now()
+    return int((now - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) / dt.timedelta(microseconds=1))
+
+
+@scalar("now", "current_timestamp", "transaction_timestamp", nargs=(0, 1))
+def _now(args: list[Vec]) -> Vec:
+    us = _now_us()
+    if args and args[0].value() is not None:
+        p = int(args[0].value())
+        unit = 10 ** (6 - min(p, 6))
+        us = round(us / unit) * unit
+    return Vec(pa.array([us], pa.int64()).cast(pa.timestamp("us", tz="UTC")), T.TIMESTAMPTZ, True)
+
+
+@scalar("statement_timestamp", "clock_timestamp", nargs=0, volatile=True)
+def _stmt_now(args: list[Vec]) -> Vec:
+    now = runtime.statement_now()
+    us = int((now - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) / dt.timedelta(microseconds=1))
+    return Vec(pa.array([us], pa.int64()).cast(pa.timestamp("us", tz="UTC")), T.TIMESTAMPTZ, True)
+
+
+@scalar("current_date", nargs=0)
+def _current_date(args: list[Vec]) -> Vec:
+    return cast(_now([]), T.DATE)
+
+
+@scalar("localtimestamp", nargs=(0, 1))
+def _localtimestamp(args: list[Vec]) -> Vec:
+    return cast(_now(args), T.TIMESTAMP)
+
+
+@scalar("current_time", "localtime", nargs=(0, 1))
+def _current_time(args: list[Vec]) -> Vec:
+    return cast(_now(args), T.TIME)
+
+
+@scalar("timeofday", nargs=0, volatile=True)
+def _timeofday(args: list[Vec]) -> Vec:
+    return Vec.const(dt.datetime.now(dt.UTC).strftime("%a %b %d %H:%M:%S.%f %Y UTC"), T.TEXT)
+
+
+# ---------------------------------------------------------------------------------- sources
+
+def _temporal_source(v: Vec, fname: str, args: list[Vec]) -> Vec:
+    if v.type.name == "unknown":
+        return cast(v, T.TIMESTAMPTZ)
+    if v.type.name in ("date", "timestamp", "timestamptz", "time", "interval", "timetz"):
+        return v
+    raise no_function(fname, args)
+
+
+def _field_name(v: Vec, fname: str) -> str:
+    if not v.scalar:
+        raise HeliosError(f"{fname}() field must be a constant in HeliosDB", sqlstate="0A000")
+    f = v.value()
+    if f is None:
+        return ""
+    return str(f).strip().lower()
+
+
+_FIELD_ALIASES = {
+    "years": "year", "y": "year", "yr": "year", "yrs": "year", "months": "month", "mon": "month",
+    "mons": "month", "days": "day", "d": "day", "hours": "hour", "h": "hour", "hr": "hour", "hrs": "hour",
+    "minutes": "minute", "m": "minute", "min": "minute", "mins": "minute", "seconds": "second",
+    "s": "second", "sec": "second", "secs": "second", "milliseconds": "milliseconds", "millisecond":
+    "milliseconds", "ms": "milliseconds", "msec": "milliseconds", "microseconds": "microseconds",
+    "microsecond": "microseconds", "us": "microseconds", "usec": "microseconds", "weeks": "week",
+    "w": "week", "quarters": "quarter", "qtr": "quarter", "decades": "decade", "centuries": "century",
+    "millennia": "millennium", "millenniums": "millennium",
+}
+
+
+def _canon_field(f: str) -> str:
+    return _FIELD_ALIASES.get(f, f)
+
+
+def _local_ts(v: Vec) -> pa.Array:
+    """Wall-clock timestamp[us] of a date/timestamp/timestamptz Vec (session TimeZone)."""
+    if v.type.name == "timestamptz":
+        return tstz_to_ts(v.array)
+    if v.type.name == "date":
+        return cast(Vec(v.array, T.DATE), T.TIMESTAMP).array
+    return v.array.cast(pa.timestamp("us"))
+
+
+def _dec_from_scaled(ints: pa.Array, scale: int) -> pa.Array:
+    """Exact decimal of ints / 10**scale (reinterpreting the unscaled integer)."""
+    d = ints.cast(pa.int64()).cast(pa.decimal128(19, 0))
+    if scale == 0:
+        return d
+    return d.view(pa.decimal128(19, scale))
+
+
+def _extract_fields(field: str, v: Vec) -> tuple[pa.Array, int]:
+    """(scaled integer values, scale) of one field: value = ints / 10**scale."""
+    f = _canon_field(field)
+    t = v.type.name
+    if t == "interval":
+        return _extract_interval(f, v.array)
+    if t in ("time", "timetz"):
+        us = v.array.cast(pa.int64())
+        ts = us.cast(pa.timestamp("us"))
+        if f in ("year", "month", "day", "dow", "doy", "week", "quarter", "epoch", "decade", "century",
+                 "millennium", "isodow", "isoyear", "julian"):
+            if f == "epoch":
+                return us, 6
+            raise InvalidParameterValue(f'unit "{field}" not supported for type time without time zone')
+    elif t == "date" and f in ("hour", "minute", "second", "milliseconds", "microseconds", "timezone",
+                               "timezone_hour", "timezone_minute"):
+        raise InvalidParameterValue(f'unit "{field}" not supported for type date')
+    else:
+        ts = _local_ts(v)
+    if f == "epoch":
+        if t == "timestamptz":
+            return v.array.cast(pa.int64()), 6
+        if t == "date":
+            return pc.divide(ts.cast(pa.int64()), 1_000_000), 0
+        return ts.cast(pa.int64()), 6
+    if f == "second":
+        us = pc.add(pc.multiply(pc.second(ts).cast(pa.int64()), 1_000_000),
+                    pc.add(pc.multiply(pc.millisecond(ts).cast(pa.int64()), 1000), pc.microsecond(ts)))
+        return us, 6
+    if f == "milliseconds":
+        us = pc.add(pc.multiply(pc.second(ts).cast(pa.int64()), 1_000_000),
+                    pc.add(pc.multiply(pc.millisecond(ts).cast(pa.int64()), 1000), pc.microsecond(ts)))
+        return us, 3
+    if f == "microseconds":
+        us = pc.add(pc.multiply(pc.second(ts).cast(pa.int64()), 1_000_000),
+                    pc.add(pc.multiply(pc.millisecond(ts).cast(pa.int64()), 1000), pc.microsecond(ts)))
+        return us, 0
+    simple = {
+        "year": pc.year, "month": pc.month, "day": pc.day, "hour": pc.hour, "minute": pc.minute,
+        "quarter": pc.quarter, "doy": pc.day_of_year, "week": pc.iso_week, "isoyear": pc.iso_year,
+        "dow": lambda a: pc.day_of_week(a, count_from_zero=True, week_start=7),
+        "isodow": lambda a: pc.day_of_week(a, count_from_zero=False, week_start=1),
+    }
+    if f in simple:
+        return simple[f](ts).cast(pa.int64()), 0
+    if f in ("decade", "century", "millennium"):
+        y = pc.year(ts).cast(pa.int64())
+        if f == "decade":
+            return pc.floor(pc.divide(y.cast(pa.float64()), 10.0)).cast(pa.int64()), 0
+        div = 100 if f == "century" else 1000
+        return pc.add(pc.divide(pc.subtract(y, 1), div), 1), 0
+    if f == "julian":
+        days = pc.divide(ts.cast(pa.int64()), US_PER_DAY)
+        return pc.add(days, 2440588), 0
+    if f in ("timezone", "timezone_hour", "timezone_minute"):
+        if t != "timestamptz":
+            raise InvalidParameterValue(f'unit "{field}" not supported for type {v.type}')
+        off = pc.divide(pc.subtract(ts.cast(pa.int64()), v.array.cast(pa.int64())), 1_000_000)
+        if f == "timezone":
+            return off, 0
+        return (pc.divide(off, 3600) if f == "timezone_hour" else pc.divide(pc.remainder(off, 3600), 60)
+                if hasattr(pc, "remainder") else pc.divide(off, 60)), 0
+    raise InvalidParameterValue(f'unit "{field}" not recognized for type {v.type}')
+
+
+def _extract_interval(f: str, arr: pa.Array) -> tuple[pa.Array, int]:
+    months, days, nanos = interval_fields(arr)
+    months = months.cast(pa.int64())
+    days = days.cast(pa.int64())
+    us = pc.divide(nanos, 1000)
+    if f == "epoch":
+        # PostgreSQL: 365.25 days per year, 30 days per month
+        years = pc.divide(months, 12)
+        rest_m = pc.subtract(months, pc.multiply(years, 12))
+        total = pc.add(pc.add(pc.multiply(years, 31_557_600_000_000), pc.multiply(rest_m, 30 * US_PER_DAY)),
+                       pc.add(pc.multiply(days, US_PER_DAY), us))
+        return total, 6
+    if f == "year":
+        return pc.divide(months, 12), 0
+    if f == "month":
+        return pc.subtract(months, pc.multiply(pc.divide(months, 12), 12)), 0
+    if f == "day":
+        return days, 0
+    if f == "hour":
+        return pc.divide(us, 3_600_000_000), 0
+    if f == "minute":
+        return pc.divide(pc.subtract(us, pc.multiply(pc.divide(us, 3_600_000_000), 3_600_000_000)), 60_000_000), 0
+    if f in ("second", "milliseconds", "microseconds"):
+        s = pc.subtract(us, pc.multiply(pc.divide(us, 60_000_000), 60_000_000))
+        return s, {"second": 6, "milliseconds": 3, "microseconds": 0}[f]
+    if f == "quarter":
+        return pc.add(pc.divide(pc.subtract(months, pc.multiply(pc.divide(months, 12), 12)), 3), 1), 0
+    if f in ("decade", "century", "millennium"):
+        return pc.divide(pc.divide(months, 12), {"decade": 10, "century": 100, "millennium": 1000}[f]), 0
+    raise InvalidParameterValue(f'unit "{f}" not supported for type interval')
+
+
+@scalar("extract", nargs=2)
+def _extract(args: list[Vec]) -> Vec:
+    field = _field_name(args[0], "extract")
+    src = _temporal_source(args[1], "extract", args)
+    ints, scale = _extract_fields(field, src)
+    return Vec(_dec_from_scaled(ints, scale), T.NUMERIC, src.scalar)
+
+
+@scalar("date_part", nargs=2)
+def _date_part(args: list[Vec]) -> Vec:
+    field = _field_name(args[0], "date_part")
+    src = _temporal_source(args[1], "date_part", args)
+    if src.type.name == "date":
+        src = cast(src, T.TIMESTAMP)
+    ints, scale = _extract_fields(field, src)
+    out = pc.divide(ints.cast(pa.float64()), float(10 ** scale)) if scale else ints.cast(pa.float64())
+    return Vec(out, T.FLOAT8, src.scalar)
+
+
+# ---------------------------------------------------------------------------------- date_trunc
+
+_TRUNC_UNITS = {"microseconds": "microsecond", "milliseconds": "millisecond", "second": "second",
+                "minute": "minute", "hour": "hour", "day": "day", "week": "week", "month": "month",
+                "quarter": "quarter", "year": "year"}
+
+
+@scalar("date_trunc", nargs=(2, 3))
+def _date_trunc(args: list[Vec]) -> Vec:
+    field = _canon_field(_field_name(args[0], "date_trunc"))
+    src = _temporal_source(args[1], "date_trunc", args)
+    if src.type.name == "date":
+        src = cast(src, T.TIMESTAMPTZ)
+    if src.type.name == "interval":
+        return _trunc_interval(field, src)
+    if src.type.name not in ("timestamp", "timestamptz"):
+        raise no_function("date_trunc", args)
+    tz_ctx = None
+    if len(args) == 3:
+        tz_ctx = args[2].value()
+    with runtime.use(timezone=tz_ctx) if tz_ctx else _nullctx():
+        local = _local_ts(src)
+        out = _trunc_local(field, local)
+        if src.type.name == "timestamptz":
+            out = ts_to_tstz(out)
+    return Vec(out, src.type.base, src.scalar)
+
+
+class _nullctx:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *a):
+        return False
+
+
+def _trunc_local(field: str, ts: pa.Array) -> pa.Array:
+    if field in _TRUNC_UNITS:
+        unit = _TRUNC_UNITS[field]
+        if unit == "microsecond":
+            return ts
+        return pc.floor_temporal(ts, unit=unit, week_starts_monday=True)
+    if field in ("decade", "century", "millennium"):
+        from helios_core.sql.functions.datetime_ops import days_from_civil
+
+        y = pc.year(ts).cast(pa.int64())
+        if field == "decade":
+            ny = pc.multiply(pc.floor(pc.divide(y.cast(pa.float64()), 10.0)).cast(pa.int64()), 10)
+        else:
+            size = 100 if field == "century" else 1000
+            ny = pc.add(pc.multiply(pc.divide(pc.subtract(y, 1), size), size), 1)
+        days = days_from_civil(ny, pa.repeat(pa.scalar(1, pa.int64()), len(ts)),
+                               pa.repeat(pa.scalar(1, pa.int64()), len(ts)))
+        return pc.multiply(days, US_PER_DAY).cast(pa.timestamp("us"))
+    raise InvalidParameterValue(f'unit "{field}" not recognized for type timestamp without time zone')
+
+
+def _trunc_interval(field: str, v: Vec) -> Vec:
+    m, d, ns = interval_fields(v.array)
+    us = pc.divide(ns, 1000)
+    order = ["microseconds", "milliseconds", "second", "minute", "hour", "day", "month", "year", "decade",
+             "century", "millennium"]
+    if field not in order:
+        raise InvalidParameterValue(f'unit "{field}" not supported for type interval')
+    lvl = order.index(field)
+    unit_us = {"milliseconds": 1000, "second": 1_000_000, "minute": 60_000_000, "hour": 3_600_000_000}
+    if field in unit_us:
+        us = pc.multiply(pc.divide(us, unit_us[field]), unit_us[field])
+    elif lvl >= order.index("day"):
+        us = pc.multiply(us, 0)
+    if lvl >= order.index("month"):
+        d = pc.multiply(d, 0)
+    if lvl >= order.index("year"):
+        size = {"year": 12, "decade": 120, "century": 1200, "millennium": 12000}[field]
+        m = pc.multiply(pc.divide(m, size), size)
+    return Vec(make_intervals(m, d, pc.multiply(us, 1000)), T.INTERVAL, v.scalar)
+
+
+# ------------------------------------------------------------------------------------- age
+
+_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+
+def _dim(y: int, m: int) -> int:
+    leap = (y % 4 == 0 and y % 100 != 0) or y % 400 == 0
+    return 29 if m == 2 and leap else _DAYS[m - 1]
+
+
+def age_parts(a: dt.datetime, b: dt.datetime) -> tuple[int, int, int]:
+    """PostgreSQL's timestamp_age(a, b) as (months, days, micros)."""
+    neg = a < b
+    f = [a.microsecond - b.microsecond, a.second - b.second, a.minute - b.minute, a.hour - b.hour,
+         a.day - b.day, a.month - b.month, a.year - b.year]
+    if neg:
+        f = [-x for x in f]
+    us, sec, mi, hr, mday, mon, yr = f
+    while us < 0:
+        us += 1_000_000
+        sec -= 1
+    while sec < 0:
+        sec += 60
+        mi -= 1
+    while mi < 0:
+        mi += 60
+        hr -= 1
+    while hr < 0:
+        hr += 24
+        mday -= 1
+    while mday < 0:
+        ref = a if neg else b
+        mday += _dim(ref.year, ref.month)
+        mon -= 1
+    while mon < 0:
+        mon += 12
+        yr -= 1
+    if neg:
+        us, sec, mi, hr, mday, mon, yr = (-x for x in (us, sec, mi, hr, mday, mon, yr))
+    return yr * 12 + mon, mday, ((hr * 60 + mi) * 60 + sec) * 1_000_000 + us
+
+
+@scalar("age", nargs=(1, 2))
+def _age(args: list[Vec]) -> Vec:
+    vs = [_temporal_source(a, "age", args) for a in args]
+    if any(v.type.name not in ("date", "timestamp", "timestamptz") for v in vs):
+        raise no_function("age", args)
+    if len(vs) == 1:
+        today = cast(_now([]), T.DATE)
+        first = cast(today, T.TIMESTAMP if vs[0].type.name != "timestamptz" else T.TIMESTAMPTZ)
+        vs = [first, vs[0]]
+    tz = any(v.type.name == "timestamptz" for v in vs)
+    locs = [Vec(_local_ts(v), T.TIMESTAMP, v.scalar) for v in vs]
+    del tz
+    (a, b), all_scalar = full(locs)
+    # Per-row Python: PostgreSQL's field-wise borrow rules
+    out = []
+    for x, y in zip(a.to_pylist(), b.to_pylist(), strict=True):
+        if x is None or y is None:
+            out.append(None)
+            continue
+        mo, d, us = age_parts(x, y)
+        out.append((mo, d, us * 1000))
+    return Vec(pa.array(out, pa.month_day_nano_interval()), T.INTERVAL, all_scalar)
+
+
+# -------------------------------------------------------------------------------- make_*
+
+def _ints(args: list[Vec], fname: str) -> list[Vec]:
+    return [cast(a, T.INT4) if a.type.name in ("int2", "int8", "unknown", "numeric") else a for a in args]
+
+
+@scalar("make_date", nargs=3)
+def _make_date(args: list[Vec]) -> Vec:
+    arrays, s = full(_ints(args, "make_date"))
+    out = []
+    for y, m, d in zip(*(a.to_pylist() for a in arrays), strict=True):
+        if None in (y, m, d):
+            out.append(None)
+            continue
+        try:
+            out.append(dt.date(y if y > 0 else y + 1, m, d))
+        except ValueError:
+            raise HeliosError(f"date field value out of range: {y}-{m:02d}-{d:02d}", sqlstate="22008") from None
+    return Vec(pa.array(out, pa.date32()), T.DATE, s)
+
+
+def _make_ts_py(y, mo, d, h, mi, sec) -> int:
+    try:
+        base = dt.datetime(y, mo, d, h, mi)
+    except ValueError:
+        raise HeliosError(f"date field value out of range: {y}-{mo:02d}-{d:02d}", sqlstate="22008") from None
+    if not 0 <= sec <= 60:
+        raise HeliosError("date/time field value out of range", sqlstate="22008")
+    return int((base - EPOCH) / dt.timedelta(microseconds=1)) + round(sec * 1_000_000)
+
+
+@scalar("make_timestamp", nargs=6)
+def _make_timestamp(args: list[Vec]) -> Vec:
+    ints = _ints(args[:5], "make_timestamp") + [cast(args[5], T.FLOAT8)]
+    arrays, s = full(ints)
+    out = []
+    for row in zip(*(a.to_pylist() for a in arrays), strict=True):
+        out.append(None if None in row else _make_ts_py(*row))
+    return Vec(pa.array(out, pa.int64()).cast(pa.timestamp("us")), T.TIMESTAMP, s)
+
+
+@scalar("make_timestamptz", nargs=(6, 7))
+def _make_timestamptz(args: list[Vec]) -> Vec:
+    ts = _make_timestamp(args[:6])
+    if len(args) == 7:
+        with runtime.use(timezone=args[6].value()):
+            return Vec(ts_to_tstz(ts.array), T.TIMESTAMPTZ, ts.scalar)
+    return Vec(ts_to_tstz(ts.array), T.TIMESTAMPTZ, ts.scalar)
+
+
+@scalar("make_time", nargs=3)
+def _make_time(args: list[Vec]) -> Vec:
+    ints = _ints(args[:2], "make_time") + [cast(args[2], T.FLOAT8)]
+    arrays, s = full(ints)
+    out = []
+    for h, m, sec in zip(*(a.to_pylist() for a in arrays), strict=True):
+        if None in (h, m, sec):
+            out.append(None)
+            continue
+        if not (0 <= h <= 24 and 0 <= m < 60 and 0 <= sec <= 60):
+            raise HeliosError("time field value out of range", sqlstate="22008")
+        out.append((h * 3600 + m * 60) * 1_000_000 + round(sec * 1_000_000))
+    return Vec(pa.array(out, pa.int64()).cast(pa.time64("us")), T.TIME, s)
+
+
+@scalar("make_interval", nargs=(0, 7))
+def _make_interval(args: list[Vec]) -> Vec:
+    """make_interval(years, months, weeks, days, hours, mins, secs) (positional)."""
+    vals = list(args) + [Vec.const(0, T.INT4)] * (7 - len(args))
+    vals = _ints(vals[:6], "make_interval") + [cast(vals[6], T.FLOAT8)]
+    arrays, s = full(vals)
+    out = []
+    for y, mo, w, d, h, mi, sec in zip(*(a.to_pylist() for a in arrays), strict=True):
+        if None in (y, mo, w, d, h, mi, sec):
+            out.append(None)
+            continue
+        us = (h * 3600 + mi * 60) * 1_000_000 + round(sec * 1_000_000)
+        out.append((y * 12 + mo, w * 7 + d, us * 1000))
+    return Vec(pa.array(out, pa.month_day_nano_interval()), T.INTERVAL, s)
+
+
+# ------------------------------------------------------------------------------- justify
+
+def _justify(kind: str, months: int, days: int, us: int) -> tuple[int, int, int]:
+    if kind in ("hours", "interval"):
+        whole = int(us / US_PER_DAY)
+        us -= whole * US_PER_DAY
+        days += whole
+    if kind in ("days", "interval"):
+        whole = int(days / 30)
+        days -= whole * 30
+        months += whole
+    if kind in ("days", "interval"):
+        if months > 0 and (days < 0 or (kind == "interval" and days == 0 and us < 0)):
+            days += 30
+            months -= 1
+        elif months < 0 and (days > 0 or (kind == "interval" and days == 0 and us > 0)):
+            days -= 30
+            months += 1
+    if kind in ("hours", "interval"):
+        if days > 0 and us < 0:
+            us += US_PER_DAY
+            days -= 1
+        elif days < 0 and us > 0:
+            us -= US_PER_DAY
+            days += 1
+    return months, days, us
+
+
+def _make_justify(kind: str):
+    @scalar("justify_" + kind)
+    def impl(args: list[Vec]) -> Vec:
+        v = cast(args[0], T.INTERVAL) if args[0].type.name == "unknown" else args[0]
+        if v.type.name != "interval":
+            raise no_function("justify_" + kind, args)
+        # Per-row Python: sign fix-ups between fields
+        out = []
+        for x in v.array.to_pylist():
+            if x is None:
+                out.append(None)
+                continue
+            mo, d, us = _justify(kind, x.months, x.days, x.nanoseconds // 1000)
+            out.append((mo, d, us * 1000))
+        return Vec(pa.array(out, pa.month_day_nano_interval()), T.INTERVAL, v.scalar)
+
+    return impl
+
+
+for _k in ("hours", "days", "interval"):
+    _make_justify(_k)
+
+
+@scalar("isfinite")
+def _isfinite(args: list[Vec]) -> Vec:
+    v = args[0]
+    return Vec(pc.is_valid(v.array), T.BOOL, v.scalar)  # no infinite dates/timestamps in HeliosDB
+
+
+# ---------------------------------------------------------------------------- AT TIME ZONE
+
+@scalar("timezone", nargs=2)
+def _timezone(args: list[Vec]) -> Vec:
+    """timezone(zone, ts) = ts AT TIME ZONE zone."""
+    zone = args[0]
+    src = args[1]
+    if src.type.name == "unknown":
+        src = cast(src, T.TIMESTAMPTZ)
+    if src.type.name == "date":
+        src = cast(src, T.TIMESTAMPTZ)
+    if not zone.scalar:
+        raise HeliosError("AT TIME ZONE with a per-row zone is not supported by HeliosDB", sqlstate="0A000")
+    z = zone.value()
+    if z is None:
+        return Vec.null(T.TIMESTAMP)
+    if zone.type.name == "interval":
+        z = _interval_zone(zone)
+    with runtime.use(timezone=str(z)):
+        if src.type.name == "timestamptz":
+            return Vec(tstz_to_ts(src.array), T.TIMESTAMP, src.scalar)
+        if src.type.name == "timestamp":
+            return Vec(ts_to_tstz(src.array), T.TIMESTAMPTZ, src.scalar)
+    raise no_function("timezone", args)
+
+
+def _interval_zone(zone: Vec) -> str:
+    v = zone.value()
+    secs = v.days * 86400 + v.nanoseconds // 1_000_000_000
+    sign = "-" if secs < 0 else "+"
+    secs = abs(secs)
+    return f"{sign}{secs // 3600:02d}:{(secs % 3600) // 60:02d}"
+
+
+# --------------------------------------------------------------------------------- to_char
+
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"]
+_DAYS_N = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+_TOKENS = sorted(["YYYY", "YYY", "YY", "Y", "IYYY", "MM", "DD", "DDD", "D", "ID", "HH24", "HH12", "HH", "MI",
+                  "SS", "MS", "US", "AM", "PM", "am", "pm", "A.M.", "P.M.", "Mon", "MON", "mon", "Month",
+                  "MONTH", "month", "Dy", "DY", "dy", "Day", "DAY", "day", "Q", "WW", "IW", "W", "TZ", "tz",
+                  "CC", "J", "SSSS", "SSSSS", "FF1", "FF2", "FF3", "FF4", "FF5", "FF6", "OF", "TZH", "TZM", "RM",
+                  "rm"], key=len, reverse=True)
+
+
+def _fmt_ts(ts: dt.datetime, fmt: str, tzname: str = "UTC", offset_s: int = 0) -> str:
+    out = []
+    i = 0
+    while i < len(fmt):
+        if fmt[i] == '"':
+            j = fmt.find('"', i + 1)
+            j = len(fmt) if j < 0 else j
+            out.append(fmt[i + 1:j])
+            i = j + 1
+            continue
+        if fmt[i] == "\\" and i + 1 < len(fmt):
+            out.append(fmt[i + 1])
+            i += 2
+            continue
+        fm = False
+        if fmt.startswith("FM", i) or fmt.startswith("fm", i):
+            fm = True
+            i += 2
+        tok = next((t for t in _TOKENS if fmt.startswith(t, i)), None)
+        if tok is None:
+            # case-insensitive tokens like 'yyyy', 'hh24', 'mi', 'ss'
+            up = fmt[i:].upper()
+            tok_u = next((t for t in _TOKENS if t.isupper() and up.startswith(t) and t not in
+                          ("MON", "MONTH", "DY", "DAY", "AM", "PM", "TZ", "RM")), None)
+            if tok_u is None:
+                out.append(fmt[i])
+                i += 1
+                continue
+            tok = tok_u
+            i += len(tok)
+        else:
+            i += len(tok)
+        out.append(_tok_value(tok, ts, fm, tzname, offset_s))
+    return "".join(out)
+
+
+def _pad(n: int, width: int, fm: bool) -> str:
+    return str(n) if fm else f"{n:0{width}d}" if n >= 0 else "-" + f"{-n:0{width}d}"
+
+
+def _tok_value(tok: str, ts: dt.datetime, fm: bool, tzname: str, offset_s: int) -> str:
+    h12 = ts.hour % 12 or 12
+    pm = ts.hour >= 12
+    wd = ts.weekday()
+    iso = ts.isocalendar()
+    v = {
+        "YYYY": lambda: _pad(ts.year, 4, fm), "YYY": lambda: _pad(ts.year % 1000, 3, fm),
+        "YY": lambda: _pad(ts.year % 100, 2, fm), "Y": lambda: str(ts.year % 10),
+        "IYYY": lambda: _pad(iso[0], 4, fm), "MM": lambda: _pad(ts.month, 2, fm),
+        "DD": lambda: _pad(ts.day, 2, fm), "DDD": lambda: _pad(ts.timetuple().tm_yday, 3, fm),
+        "D": lambda: str((wd + 1) % 7 + 1), "ID": lambda: str(wd + 1),
+        "HH24": lambda: _pad(ts.hour, 2, fm), "HH12": lambda: _pad(h12, 2, fm), "HH": lambda: _pad(h12, 2, fm),
+        "MI": lambda: _pad(ts.minute, 2, fm), "SS": lambda: _pad(ts.second, 2, fm),
+        "MS": lambda: _pad(ts.microsecond // 1000, 3, fm), "US": lambda: _pad(ts.microsecond, 6, fm),
+        "FF1": lambda: str(ts.microsecond // 100000), "FF2": lambda: f"{ts.microsecond // 10000:02d}",
+        "FF3": lambda: f"{ts.microsecond // 1000:03d}", "FF4": lambda: f"{ts.microsecond // 100:04d}",
+        "FF5": lambda: f"{ts.microsecond // 10:05d}", "FF6": lambda: f"{ts.microsecond:06d}",
+        "SSSS": lambda: str(ts.hour * 3600 + ts.minute * 60 + ts.second),
+        "SSSSS": lambda: str(ts.hour * 3600 + ts.minute * 60 + ts.second),
+        "AM": lambda: "PM" if pm else "AM", "PM": lambda: "PM" if pm else "AM",
+        "am": lambda: "pm" if pm else "am", "pm": lambda: "pm" if pm else "am",
+        "A.M.": lambda: "P.M." if pm else "A.M.", "P.M.": lambda: "P.M." if pm else "A.M.",
+        "Mon": lambda: _MONTHS[ts.month - 1][:3], "MON": lambda: _MONTHS[ts.month - 1][:3].upper(),
+        "mon": lambda: _MONTHS[ts.month - 1][:3].lower(),
+        "Month": lambda: _MONTHS[ts.month - 1] if fm else _MONTHS[ts.month - 1].ljust(9),
+        "MONTH": lambda: (_MONTHS[ts.month - 1] if fm else _MONTHS[ts.month - 1].ljust(9)).upper(),
+        "month": lambda: (_MONTHS[ts.month - 1] if fm else _MONTHS[ts.month - 1].ljust(9)).lower(),
+        "Dy": lambda: _DAYS_N[wd][:3], "DY": lambda: _DAYS_N[wd][:3].upper(), "dy": lambda: _DAYS_N[wd][:3].lower(),
+        "Day": lambda: _DAYS_N[wd] if fm else _DAYS_N[wd].ljust(9),
+        "DAY": lambda: (_DAYS_N[wd] if fm else _DAYS_N[wd].ljust(9)).upper(),
+        "day": lambda: (_DAYS_N[wd] if fm else _DAYS_N[wd].ljust(9)).lower(),
+        "Q": lambda: str((ts.month - 1) // 3 + 1), "WW": lambda: _pad((ts.timetuple().tm_yday - 1) // 7 + 1, 2, fm),
+        "IW": lambda: _pad(iso[1], 2, fm), "W": lambda: str((ts.day - 1) // 7 + 1),
+        "CC": lambda: _pad((ts.year - 1) // 100 + 1, 2, fm),
+        "J": lambda: str((ts.date() - dt.date(1970, 1, 1)).days + 2440588),
+        "TZ": lambda: tzname.upper() if tzname.upper() in ("UTC", "GMT") else _offset_abbrev(offset_s),
+        "tz": lambda: tzname.lower() if tzname.upper() in ("UTC", "GMT") else _offset_abbrev(offset_s).lower(),
+        "OF": lambda: _offset_abbrev(offset_s), "TZH": lambda: f"{'-' if offset_s < 0 else '+'}{abs(offset_s) // 3600:02d}",
+        "TZM": lambda: f"{(abs(offset_s) % 3600) // 60:02d}",
+        "RM": lambda: _roman(ts.month).ljust(4 if not fm else 0), "rm": lambda: _roman(ts.month).lower(),
+    }[tok]
+    return v()
+
+
+def _roman(n: int) -> str:
+    return ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"][n - 1]
+
+
+def _offset_abbrev(off: int) -> str:
+    sign = "-" if off < 0 else "+"
+    off = abs(off)
+    s = f"{sign}{off // 3600:02d}"
+    if off % 3600:
+        s += f":{(off % 3600) // 60:02d}"
+    return s
+
+
+def _fmt_number(x: decimal.Decimal, fmt: str) -> str:
+    """to_char(number, fmt) for the common template characters 9 0 . , D G S MI PR FM."""
+    fm = "FM" in fmt.upper()
+    f = re.sub("(?i)fm", "", fmt)
+    sign_mode = "S" if "S" in f.upper() else ("MI" if "MI" in f.upper() else ("PR" if "PR" in f.upper() else ""))
+    core = re.sub("(?i)(mi|pr|s)", "", f).replace("D", ".").replace("G", ",")
+    if "." in core:
+        ip, fp = core.split(".", 1)
+    else:
+        ip, fp = core, ""
+    nfrac = sum(1 for c in fp if c in "90")
+    q = decimal.Decimal(1).scaleb(-nfrac)
+    val = abs(x).quantize(q, rounding=decimal.ROUND_HALF_UP)
+    neg = x < 0
+    digits_int, _, digits_frac = f"{val:f}".partition(".")
+    nint = sum(1 for c in ip if c in "90")
+    if len(digits_int.lstrip("0") or "") > nint:
+        return ("#" * len(ip)) + ("." + "#" * len(fp) if fp else "")
+    di = digits_int.lstrip("0")
+    # integer part: fill from the right
+    out = []
+    k = len(di) - 1
+    first_zero = next((i for i, c in enumerate(ip) if c == "0"), len(ip))
+    for idx in range(len(ip) - 1, -1, -1):
+        c = ip[idx]
+        if c in "90":
+            if k >= 0:
+                out.append(di[k])
+                k -= 1
+            elif idx >= first_zero:
+                out.append("0")
+            else:
+                out.append(" ")
+        elif c == ",":
+            out.append("," if k >= 0 or idx > first_zero else " ")
+        else:
+            out.append(c)
+    int_txt = "".join(reversed(out))
+    if nint and not di and first_zero >= len(ip) and not fp:
+        int_txt = int_txt[:-1] + "0"
+    if nint and not di and first_zero >= len(ip) and fp:
+        int_txt = int_txt[:-1] + ("0" if not fm else "0")
+    frac_txt = ""
+    if "." in core:
+        frac_txt = "." + digits_frac[:nfrac].ljust(nfrac, "0")
+        if fm:
+            # FM drops trailing zeros that came from 9 positions
+            keep = len(fp.rstrip("9"))
+            frac_digits = frac_txt[1:]
+            trimmed = frac_digits[:keep] + frac_digits[keep:].rstrip("0")
+            frac_txt = "." + trimmed if (trimmed or True) else ""
+    body = int_txt + frac_txt
+    if sign_mode == "PR":
+        body = f"<{body.strip()}>" if neg else f" {body} "
+    elif sign_mode == "MI":
+        body = body + ("-" if neg else " ")
+    elif sign_mode == "S":
+        stripped = body.lstrip()
+        body = body[: len(body) - len(stripped)] + ("-" if neg else "+") + stripped
+    else:
+        stripped = body.lstrip()
+        pad = body[: len(body) - len(stripped)]
+        body = pad + ("-" if neg else " ") + stripped
+    if fm:
+        body = body.strip()
+    return body
+
+
+@scalar("to_char", nargs=2)
+def _to_char(args: list[Vec]) -> Vec:
+    src, fmt = args
+    fmt = cast(fmt, T.TEXT)
+    if src.type.name == "unknown":
+        src = cast(src, T.TIMESTAMPTZ)
+    tname = src.type.name
+    if tname in ("timestamp", "timestamptz", "date"):
+        local = Vec(_local_ts(src), T.TIMESTAMP, src.scalar)
+        (a, f), all_scalar = full([local, fmt])
+        offsets = None
+        if tname == "timestamptz":
+            offsets = pc.divide(pc.subtract(local.broadcast(len(a)).array.cast(pa.int64()),
+                                            src.broadcast(len(a)).array.cast(pa.int64())), 1_000_000).to_pylist()
+        tzname = runtime.timezone()
+        out = []
+        for i, (x, ff) in enumerate(zip(a.to_pylist(), f.to_pylist(), strict=True)):
+            out.append(None if x is None or ff is None else
+                       _fmt_ts(x, ff, tzname, offsets[i] if offsets else 0))
+        return Vec(pa.array(out, pa.string()), T.TEXT, all_scalar)
+    if tname == "interval":
+        (a, f), all_scalar = full([src, fmt])
+        out = []
+        for x, ff in zip(a.to_pylist(), f.to_pylist(), strict=True):
+            if x is None or ff is None:
+                out.append(None)
+                continue
+            us = x.nanoseconds // 1000
+            base = dt.datetime(1, 1, 1) + dt.timedelta(microseconds=us % US_PER_DAY)
+            txt = _fmt_ts(base, ff)
+            out.append(txt)
+        return Vec(pa.array(out, pa.string()), T.TEXT, all_scalar)
+    if src.type.is_numeric_family:
+        num = cast(src, T.NUMERIC) if tname not in ("float4", "float8") else src
+        (a, f), all_scalar = full([num, fmt])
+        out = []
+        for x, ff in zip(a.to_pylist(), f.to_pylist(), strict=True):
+            out.append(None if x is None or ff is None else _fmt_number(decimal.Decimal(str(x)), ff))
+        return Vec(pa.array(out, pa.string()), T.TEXT, all_scalar)
+    raise no_function("to_char", args)
+
+
+# ------------------------------------------------------------------------- to_timestamp
+
+_PARSE_TOKENS = {
+    "YYYY": r"(?P<Y>\d{4})", "YY": r"(?P<y2>\d{2})", "MM": r"(?P<M>\d{1,2})", "DD": r"(?P<D>\d{1,2})",
+    "HH24": r"(?P<H>\d{1,2})", "HH12": r"(?P<h>\d{1,2})", "HH": r"(?P<h>\d{1,2})", "MI": r"(?P<mi>\d{1,2})",
+    "SS": r"(?P<S>\d{1,2})", "MS": r"(?P<ms>\d{1,3})", "US": r"(?P<us>\d{1,6})",
+    "AM": r"(?P<ap>[AaPp]\.?[Mm]\.?)", "PM": r"(?P<ap>[AaPp]\.?[Mm]\.?)",
+    "MONTH": r"(?P<mon>[A-Za-z]+)", "MON": r"(?P<mon>[A-Za-z]{3})", "DAY": r"[A-Za-z]+", "DY": r"[A-Za-z]{3}",
+    "DDD": r"(?P<doy>\d{1,3})", "TZ": r"(?P<tz>[A-Za-z]+)", "OF": r"(?P<of>[+-]\d{1,2}(?::?\d{2})?)",
+}
+
+
+def _format_regex(fmt: str) -> re.Pattern:
+    out = []
+    i = 0
+    up = fmt.upper()
+    keys = sorted(_PARSE_TOKENS, key=len, reverse=True)
+    while i < len(fmt):
+        if up.startswith("FM", i):
+            i += 2
+            continue
+        k = next((k for k in keys if up.startswith(k, i)), None)
+        if k:
+            out.append(_PARSE_TOKENS[k])
+            i += len(k)
+        elif fmt[i] == '"':
+            j = fmt.find('"', i + 1)
+            out.append(re.escape(fmt[i + 1:j]))
+            i = j + 1
+        elif fmt[i].isspace():
+            out.append(r"\s*")
+            i += 1
+        else:
+            out.append(r"\s*" + re.escape(fmt[i]) + r"?\s*" if not fmt[i].isalnum() else re.escape(fmt[i]))
+            i += 1
+    return re.compile(r"^\s*" + "".join(out), re.I)
+
+
+def _parse_with_format(txt: str, fmt: str) -> tuple[dt.datetime, int | None]:
+    m = _format_regex(fmt).match(txt)
+    if not m:
+        raise HeliosError(f'invalid value "{txt}" for "{fmt}"', sqlstate="22007")
+    g = {k: v for k, v in m.groupdict().items() if v is not None}
+    y = int(g["Y"]) if "Y" in g else (2000 + int(g["y2"]) if int(g["y2"]) < 70 else 1900 + int(g["y2"])) \
+        if "y2" in g else 1
+    if "mon" in g:
+        name = g["mon"][:3].lower()
+        mo = next((i + 1 for i, n in enumerate(_MONTHS) if n[:3].lower() == name), None)
+        if mo is None:
+            raise HeliosError(f'invalid value "{g["mon"]}" for "Mon"', sqlstate="22007")
+    else:
+        mo = int(g.get("M", 1))
+    d = int(g.get("D", 1))
+    h = int(g.get("H", g.get("h", 0)))
+    if "ap" in g and "h" in g:
+        h = h % 12 + (12 if g["ap"].lower().startswith("p") else 0)
+    us = int(g.get("us", "0").ljust(6, "0")) if "us" in g else int(g.get("ms", "0").ljust(3, "0")) * 1000
+    try:
+        res = dt.datetime(y, mo, d, h, int(g.get("mi", 0)), int(g.get("S", 0)), us)
+    except ValueError as e:
+        raise HeliosError(f"date/time field value out of range: {e}", sqlstate="22008") from None
+    if "doy" in g:
+        res = dt.datetime(y, 1, 1) + dt.timedelta(days=int(g["doy"]) - 1)
+    off = None
+    if "of" in g:
+        o = g["of"]
+        sign = -1 if o[0] == "-" else 1
+        parts = o[1:].replace(":", "")
+        off = sign * (int(parts[:2]) * 3600 + (int(parts[2:4]) * 60 if len(parts) > 2 else 0))
+    return res, off
+
+
+@scalar("to_timestamp", nargs=(1, 2))
+def _to_timestamp(args: list[Vec]) -> Vec:
+    if len(args) == 1:
+        v = cast(args[0], T.FLOAT8)
+        a = v.array
+        bad = pc.invert(pc.is_finite(a))
+        if pc.any(pc.fill_null(bad, False)).as_py():
+            raise HeliosError("timestamp out of range", sqlstate="22008")
+        us = pc.round(pc.multiply(a, 1e6)).cast(pa.int64())
+        return Vec(us.cast(pa.timestamp("us", tz="UTC")), T.TIMESTAMPTZ, v.scalar)
+    s, f = (cast(a, T.TEXT) for a in args)
+    (a, b), all_scalar = full([s, f])
+    out = []
+    # Per-row Python: template-driven parsing
+    for x, ff in zip(a.to_pylist(), b.to_pylist(), strict=True):
+        if x is None or ff is None:
+            out.append(None)
+            continue
+        local, off = _parse_with_format(x, ff)
+        us = int((local - EPOCH) / dt.timedelta(microseconds=1))
+        if off is not None:
+            out.append(us - off * 1_000_000)
+        else:
+            out.append(("local", us))
+    local_idx = [i for i, v in enumerate(out) if isinstance(v, tuple)]
+    if local_idx:
+        loc = pa.array([out[i][1] for i in local_idx], pa.int64()).cast(pa.timestamp("us"))
+        conv = ts_to_tstz(loc).cast(pa.int64()).to_pylist()
+        for i, c in zip(local_idx, conv, strict=True):
+            out[i] = c
+    return Vec(pa.array(out, pa.int64()).cast(pa.timestamp("us", tz="UTC")), T.TIMESTAMPTZ, all_scalar)
+
+
+@scalar("to_date", nargs=2)
+def _to_date(args: list[Vec]) -> Vec:
+    s, f = (cast(a, T.TEXT) for a in args)
+    (a, b), all_scalar = full([s, f])
+    out = []
+    for x, ff in zip(a.to_pylist(), b.to_pylist(), strict=True):
+        out.append(None if x is None or ff is None else _parse_with_format(x, ff)[0].date())
+    return Vec(pa.array(out, pa.date32()), T.DATE, all_scalar)
+
+
+@scalar("date_bin", nargs=3)
+def _date_bin(args: list[Vec]) -> Vec:
+    stride, src, origin = args
+    stride = cast(stride, T.INTERVAL)
+    m, d, ns = (x[0].as_py() for x in interval_fields(stride.array))
+    if m:
+        raise HeliosError("timestamps cannot be binned into intervals containing months or years",
+                          sqlstate="22023")
+    step = d * US_PER_DAY + ns // 1000
+    if step <= 0:
+        raise HeliosError("stride must be greater than zero", sqlstate="22023")
+    src = _temporal_source(src, "date_bin", args)
+    origin = cast(origin, src.type)
+    (a, o), all_scalar = full([src, origin])
+    ai, oi = a.cast(pa.int64()), o.cast(pa.int64())
+    diff = pc.subtract(ai, oi)
+    k = pc.floor(pc.divide(diff.cast(pa.float64()), float(step))).cast(pa.int64())
+    out = pc.add(oi, pc.multiply(k, step)).cast(a.type)
+    return Vec(out, src.type, all_scalar)
