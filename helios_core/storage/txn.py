@@ -570,8 +570,7 @@ class Transaction:
                         raise HeliosError(f'column "{c.name}" is of type {c.type} but value is {arr.type}: {e}',
                                           sqlstate="42804") from None
             elif base is not None:
-                i = base.schema.get_field_index(pn)
-                arr = base.column(i) if i >= 0 else pa.nulls(n, c.type)
+                arr = base.column(c.name)
             else:
                 arr = pa.nulls(n, c.type)
             if not c.nullable and arr.null_count:
@@ -767,7 +766,7 @@ class Transaction:
             snap = self._recheck_snap
         rr = self.isolation == REPEATABLE_READ
         ok: list[int] = []
-        own_locs: list[int] = []
+        own_locs: list[int | None] = []  # for writes: location of the version replaced (None: inherited)
         changed: list[int] = []
         gone: list[int] = []
         i = 0
@@ -796,6 +795,7 @@ class Transaction:
                         ok.append(r)
                         own_locs.append(info)
                     elif mode == "write":
+                        own_locs.append(info)
                         if kind == _COMMITTED:
                             cid, pos = unpack_loc(info)
                             layer.chunks[cid].ended[pos] = -self.txid
@@ -831,7 +831,7 @@ class Transaction:
             raise HeliosError("update: rowids and new_rows differ in length", sqlstate="XX000")
         if ROWID in new_rows.schema.names:
             new_rows = new_rows.drop_columns([ROWID])
-        layer, w, ok, _own, changed, gone = self._claim(t, rowids, "write")
+        layer, w, ok, bases, changed, gone = self._claim(t, rowids, "write")
         if ok:
             if len(ok) != len(rowids):
                 mask = pc.is_in(rowids, pa.array(ok, pa.int64()))
@@ -841,7 +841,7 @@ class Transaction:
                 ok_arr = rowids
             base = None
             if set(new_rows.schema.names) != {c.name for c in t.columns}:
-                base = self._current_versions(t, ok_arr)
+                base = self._current_versions(t, layer, ok_arr, bases)
             phys = self._physical(t, new_rows, base)
             keys = layer.keys_of(phys) if layer.pk_cols else None
             if keys is not None:
@@ -862,15 +862,34 @@ class Transaction:
                     self._append_chunk(layer, w, phys, ok_arr)
         return WriteOutcome(len(ok), pa.array(changed, pa.int64()), pa.array(gone, pa.int64()))
 
-    def _current_versions(self, t: TableDef, rowids: pa.Array) -> pa.RecordBatch:
-        """Physical rows of our newest versions of `rowids`, in that order (for partial updates)."""
-        parts = list(self.store._visible(self._branch, t, self._latest_ts(), self.txid, None,
-                                         rowids.to_numpy()))
-        if not parts:
-            raise HeliosError("update: rows vanished", sqlstate="XX000")
+    def _current_versions(self, t: TableDef, layer: Layer, rowids: pa.Array, locs: list[int | None]
+                          ) -> pa.RecordBatch:
+        """User-named rows of the versions a write replaces, in `rowids` order (partial updates)."""
+        parts: list[pa.RecordBatch] = []
+        direct = [(i, loc) for i, loc in enumerate(locs) if loc is not None]
+        by_chunk: dict[int, list[tuple[int, int]]] = {}
+        for i, loc in direct:
+            cid, pos = unpack_loc(loc)
+            by_chunk.setdefault(cid, []).append((i, pos))
+        order: list[int] = []
+        for cid, items in by_chunk.items():
+            ch = layer.chunks[cid]
+            parts.append(self.store._present(t, ch.data.take(pa.array([p for _, p in items], pa.int64()))))
+            order.extend(i for i, _ in items)
+        inherited = [i for i, loc in enumerate(locs) if loc is None]
+        if inherited:
+            b = layer.branch
+            want = rowids.take(pa.array(inherited, pa.int64()))
+            got = [self.store._present(t, x) for x in self.store._visible(
+                b.parent, t, b.fork_ts, 0, None, want.to_numpy())]
+            tbl = pa.Table.from_batches(got, schema=self.store._full_schema(t)).combine_chunks()
+            idx = pc.index_in(want, tbl.column(ROWID))
+            parts.append(tbl.take(idx).to_batches()[0])
+            order.extend(inherited)
         tbl = pa.Table.from_batches(parts).combine_chunks()
-        idx = pc.index_in(rowids, tbl.column(ROWID))
-        return tbl.take(idx).to_batches()[0]
+        inv = np.empty(len(order), dtype=np.int64)
+        inv[np.array(order, dtype=np.int64)] = np.arange(len(order))
+        return tbl.take(pa.array(inv)).to_batches()[0]
 
     def delete(self, schema: str, name: str, rowids: pa.Array) -> WriteOutcome:
         self._check_write()

@@ -1,0 +1,329 @@
+"""In-memory kernel: CRUD, constraints, row locks, DDL, catalog."""
+
+from __future__ import annotations
+
+import threading
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from helios_core.errors import (
+    DeadlockDetected,
+    DuplicateTable,
+    LockNotAvailable,
+    NotNullViolation,
+    SerializationFailure,
+    UndefinedColumn,
+    UndefinedTable,
+    UniqueViolation,
+)
+from helios_core.storage import ColumnDef, Store
+from helios_core.storage.errors import ReadOnlyTransaction
+from tests.storage.sqlish import Sess, make_store, where_id
+
+COLS = [ColumnDef("id", pa.int64()), ColumnDef("name", pa.string(), nullable=False), ColumnDef("n", pa.int32())]
+
+
+def rows(txn, table="t", **kw):
+    return pa.Table.from_batches(list(txn.scan("public", table, **kw))).to_pylist()
+
+
+@pytest.fixture
+def store():
+    s = Store.open()
+    s.create_database("db")
+    with s.begin("db") as t:
+        t.create_table("public", "t", COLS, primary_key=["id"])
+    return s
+
+
+def test_insert_scan_lookup_update_delete(store):
+    with store.begin("db") as t:
+        ids = t.insert("public", "t", pa.table({"id": [1, 2, 3], "name": ["a", "b", "c"]}))
+        assert len(ids) == 3 and len(set(ids.to_pylist())) == 3
+        assert rows(t) == [{"id": 1, "name": "a", "n": None}, {"id": 2, "name": "b", "n": None},
+                           {"id": 3, "name": "c", "n": None}]
+    with store.begin("db") as t:
+        got = t.lookup("public", "t", (2,), with_rowid=True)
+        assert got.column("name").to_pylist() == ["b"]
+        rid = got.column("_rowid")
+        out = t.update("public", "t", rid, pa.record_batch({"id": [2], "name": ["bb"], "n": [7]}))
+        assert out.count == 1
+        assert t.lookup("public", "t", (2,), columns=["n"]).to_pylist() == [{"n": 7}]
+        # rowid stable across updates
+        assert t.lookup("public", "t", (2,), with_rowid=True).column("_rowid") == rid
+        t.delete("public", "t", t.lookup("public", "t", (3,), with_rowid=True).column("_rowid"))
+        assert t.lookup("public", "t", (3,)).num_rows == 0
+    with store.begin("db") as t:
+        assert rows(t, columns=["id", "name"], filter=pc.field("id") > 1) == [{"id": 2, "name": "bb"}]
+        assert t.lookup("public", "t", (3,)).num_rows == 0
+
+
+def test_partial_update_keeps_other_columns(store):
+    with store.begin("db") as t:
+        t.insert("public", "t", pa.table({"id": [1], "name": ["a"], "n": pa.array([5], pa.int32())}))
+    with store.begin("db") as t:
+        rid = t.lookup("public", "t", (1,), with_rowid=True).column("_rowid")
+        t.update("public", "t", rid, pa.record_batch({"n": pa.array([6], pa.int32())}))
+        assert rows(t) == [{"id": 1, "name": "a", "n": 6}]
+
+
+def test_not_null_and_unknown_column(store):
+    with store.begin("db") as t:
+        with pytest.raises(NotNullViolation):
+            t.insert("public", "t", pa.table({"id": [1]}))
+        with pytest.raises(NotNullViolation):  # primary key columns are NOT NULL
+            t.insert("public", "t", pa.table({"id": pa.array([None], pa.int64()), "name": ["x"]}))
+        with pytest.raises(UndefinedColumn):
+            t.insert("public", "t", pa.table({"id": [1], "name": ["x"], "zzz": [1]}))
+
+
+def test_unique_violation_batch_existing_and_after_delete(store):
+    with store.begin("db") as t:
+        with pytest.raises(UniqueViolation):
+            t.insert("public", "t", pa.table({"id": [1, 1], "name": ["a", "b"]}))
+        t.insert("public", "t", pa.table({"id": [1], "name": ["a"]}))
+        with pytest.raises(UniqueViolation) as ei:
+            t.insert("public", "t", pa.table({"id": [5, 1], "name": ["a", "b"]}))
+        assert ei.value.sqlstate == "23505" and "(id)=(1)" in ei.value.detail
+    with store.begin("db") as t:
+        t.delete("public", "t", t.lookup("public", "t", (1,), with_rowid=True).column("_rowid"))
+        t.insert("public", "t", pa.table({"id": [1], "name": ["again"]}))  # key free again
+    with store.begin("db") as t:
+        assert t.lookup("public", "t", (1,)).column("name").to_pylist() == ["again"]
+
+
+def test_update_changing_key_checks_uniqueness(store):
+    with store.begin("db") as t:
+        t.insert("public", "t", pa.table({"id": [1, 2], "name": ["a", "b"]}))
+    with store.begin("db") as t:
+        rid = t.lookup("public", "t", (1,), with_rowid=True).column("_rowid")
+        with pytest.raises(UniqueViolation):
+            t.update("public", "t", rid, pa.record_batch({"id": [2], "name": ["a"]}))
+        t.rollback()
+    with store.begin("db") as t:
+        rid = t.lookup("public", "t", (1,), with_rowid=True).column("_rowid")
+        t.update("public", "t", rid, pa.record_batch({"id": [10], "name": ["a"]}))
+        assert t.lookup("public", "t", (1,)).num_rows == 0
+        assert t.lookup("public", "t", (10,)).column("name").to_pylist() == ["a"]
+    with store.begin("db") as t:
+        t.insert("public", "t", pa.table({"id": [1], "name": ["new one"]}))
+        assert sorted(r["id"] for r in rows(t)) == [1, 2, 10]
+
+
+def test_concurrent_insert_same_key_waits_for_first(store):
+    t1 = store.begin("db")
+    t2 = store.begin("db")
+    t1.insert("public", "t", pa.table({"id": [7], "name": ["first"]}))
+    result: dict = {}
+
+    def second():
+        try:
+            t2.insert("public", "t", pa.table({"id": [7], "name": ["second"]}))
+            result["ok"] = True
+        except UniqueViolation as e:
+            result["err"] = e
+
+    th = threading.Thread(target=second)
+    th.start()
+    _wait_blocked(t2, th)
+    t1.commit()
+    th.join(10)
+    assert "err" in result
+    # and if the first rolls back, the second goes through
+    t3, t4 = store.begin("db"), store.begin("db")
+    t3.insert("public", "t", pa.table({"id": [8], "name": ["x"]}))
+    th = threading.Thread(target=lambda: t4.insert("public", "t", pa.table({"id": [8], "name": ["y"]})))
+    th.start()
+    _wait_blocked(t4, th)
+    t3.rollback()
+    th.join(10)
+    t4.commit()
+    with store.begin("db") as t:
+        assert t.lookup("public", "t", (8,)).column("name").to_pylist() == ["y"]
+
+
+def _wait_blocked(txn, thread):
+    import time
+
+    deadline = time.monotonic() + 10
+    while txn.waiting_for is None:
+        assert thread.is_alive(), "did not block"
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+
+
+def test_deadlock_detected():
+    store = make_store()
+    a, b = Sess(store, "read committed"), Sess(store, "read committed")
+    try:
+        a.update(where_id(1), 11)
+        b.update(where_id(2), 21)
+        fut = a.submit(a.update, where_id(2), 12)
+        a.wait_blocked(fut)
+        with pytest.raises(DeadlockDetected) as ei:
+            b.update(where_id(1), 22)
+        assert ei.value.sqlstate == "40P01"
+        b.txn.rollback()
+        assert fut.result() == 1
+        a.txn.commit()
+        assert a.select() == {1: 11, 2: 12}
+    finally:
+        a.close()
+        b.close()
+
+
+def test_lock_timeout_and_nowait():
+    store = make_store()
+    a = Sess(store, "read committed")
+    b = store.begin("db", lock_timeout=0.05)
+    try:
+        a.update(where_id(1), 11)
+        rid = b.lookup("public", "test", (1,), with_rowid=True).column("_rowid")
+        with pytest.raises(LockNotAvailable) as ei:
+            b.update("public", "test", rid, pa.record_batch({"id": [1], "value": [5]}))
+        assert ei.value.sqlstate == "55P03"
+        c = store.begin("db")
+        with pytest.raises(LockNotAvailable):
+            c.lock_rows("public", "test", rid, "update", nowait=True)
+        c.rollback()
+    finally:
+        a.close()
+        b.rollback()
+
+
+def test_select_for_update_and_share():
+    store = make_store()
+    t1, t2, t3 = store.begin("db"), store.begin("db"), store.begin("db", lock_timeout=0.05)
+    rid = t1.lookup("public", "test", (1,), with_rowid=True).column("_rowid")
+    assert t1.lock_rows("public", "test", rid, "share").count == 1
+    assert t2.lock_rows("public", "test", rid, "share").count == 1  # shares are compatible
+    with pytest.raises(LockNotAvailable):
+        t3.update("public", "test", rid, pa.record_batch({"id": [1], "value": [0]}))
+    with pytest.raises(LockNotAvailable):
+        t3.lock_rows("public", "test", rid, "update")
+    t1.commit()
+    t2.commit()
+    t3.rollback()
+    # FOR UPDATE then commit without change: RR waiter proceeds (no 40001: the row was not changed)
+    t4 = store.begin("db")
+    t5 = store.begin("db", isolation="repeatable read")
+    t5.snapshot_ts  # noqa: B018 - take the snapshot now
+    t4.lock_rows("public", "test", rid, "update")
+    done: dict = {}
+    th = threading.Thread(target=lambda: done.setdefault(
+        "out", t5.update("public", "test", rid, pa.record_batch({"id": [1], "value": [99]}))))
+    th.start()
+    _wait_blocked(t5, th)
+    t4.commit()
+    th.join(10)
+    assert done["out"].count == 1
+    t5.commit()
+
+
+def test_rr_update_of_row_changed_after_snapshot_fails():
+    store = make_store()
+    rr = store.begin("db", isolation="repeatable read")
+    assert rr.lookup("public", "test", (1,)).column("value").to_pylist() == [10]
+    with store.begin("db") as t:
+        rid = t.lookup("public", "test", (1,), with_rowid=True).column("_rowid")
+        t.update("public", "test", rid, pa.record_batch({"id": [1], "value": [11]}))
+    with pytest.raises(SerializationFailure):
+        rr.update("public", "test", rid, pa.record_batch({"id": [1], "value": [12]}))
+    rc = store.begin("db")
+    rc.snapshot_ts  # noqa: B018
+    with store.begin("db") as t:
+        t.delete("public", "test", rid)
+    out = rc.update("public", "test", rid, pa.record_batch({"id": [1], "value": [12]}))
+    assert out.count == 0 and out.gone.to_pylist() == rid.to_pylist()
+
+
+def test_rollback_undoes_everything(store):
+    with store.begin("db") as t:
+        t.insert("public", "t", pa.table({"id": [1, 2], "name": ["a", "b"]}))
+    t = store.begin("db")
+    t.insert("public", "t", pa.table({"id": [3], "name": ["c"]}))
+    t.delete("public", "t", t.lookup("public", "t", (1,), with_rowid=True).column("_rowid"))
+    rid = t.lookup("public", "t", (2,), with_rowid=True).column("_rowid")
+    t.update("public", "t", rid, pa.record_batch({"id": [20], "name": ["b"]}))
+    t.create_table("public", "other", COLS)
+    t.rollback()
+    with store.begin("db") as t:
+        assert sorted(r["id"] for r in rows(t)) == [1, 2]
+        assert t.lookup("public", "t", (2,)).num_rows == 1 and t.lookup("public", "t", (20,)).num_rows == 0
+        assert t.get_table("public", "other") is None
+        t.insert("public", "t", pa.table({"id": [3, 20], "name": ["c", "x"]}))
+
+
+def test_ddl_is_transactional_and_catalog(store):
+    t1 = store.begin("db")
+    t1.create_table("public", "u", [ColumnDef("a", pa.int64())])
+    other = store.begin("db")
+    assert other.get_table("public", "u") is None
+    with pytest.raises(DuplicateTable):
+        t1.create_table("public", "u", [ColumnDef("a", pa.int64())])
+    assert t1.create_table("public", "u", [ColumnDef("a", pa.int64())], if_not_exists=True).name == "u"
+    t1.commit()
+    other.new_statement()
+    assert other.get_table("public", "u").columns[0].name == "a"
+    assert [x.name for x in other.list_tables("public")] == ["t", "u"]
+    with store.begin("db") as t:
+        t.catalog_put("view", "public.v", {"sql": "select 1"})
+        t.catalog_put("view", "public.v", {"sql": "select 2"})
+        assert t.catalog_get("view", "public.v") == {"sql": "select 2"}
+        t.catalog_put("view", "public.w", {"sql": "select 3"})
+    with store.begin("db") as t:
+        assert t.catalog_list("view") == {"public.v": {"sql": "select 2"}, "public.w": {"sql": "select 3"}}
+        t.catalog_delete("view", "public.v")
+        assert t.catalog_get("view", "public.v") is None
+        t.drop_table("public", "u")
+        with pytest.raises(UndefinedTable):
+            t.drop_table("public", "u")
+        assert not t.drop_table("public", "u", if_exists=True)
+
+
+def test_alter_table_and_truncate(store):
+    with store.begin("db") as t:
+        t.insert("public", "t", pa.table({"id": [1], "name": ["a"]}))
+        t.alter_table("public", "t", add_column=ColumnDef("flag", pa.bool_()), fill_value=True)
+        t.alter_table("public", "t", rename_column=("name", "label"))
+        t.alter_table("public", "t", drop_column="n")
+        t.insert("public", "t", pa.table({"id": [2], "label": ["b"], "flag": [False]}))
+        assert rows(t) == [{"id": 1, "label": "a", "flag": True}, {"id": 2, "label": "b", "flag": False}]
+        t.alter_table("public", "t", rename_to="t2")
+        assert t.get_table("public", "t") is None
+        assert t.lookup("public", "t2", (1,)).to_pylist() == [{"id": 1, "label": "a", "flag": True}]
+    before = store.now()
+    reader = store.begin("db", isolation="repeatable read")
+    assert len(rows(reader, "t2")) == 2
+    with store.begin("db") as t:
+        t.truncate("public", "t2")
+        assert rows(t, "t2") == []
+        t.insert("public", "t2", pa.table({"id": [1], "label": ["z"], "flag": [True]}))
+    assert len(rows(reader, "t2")) == 2  # the old snapshot still sees the old data
+    with store.begin("db") as t:
+        assert [r["label"] for r in rows(t, "t2")] == ["z"]
+        assert len(rows(t, "t2", as_of=before)) == 2
+
+
+def test_read_only_transaction(store):
+    t = store.begin("db", read_only=True)
+    with pytest.raises(ReadOnlyTransaction):
+        t.insert("public", "t", pa.table({"id": [1], "name": ["a"]}))
+
+
+def test_own_writes_update_twice_and_delete(store):
+    with store.begin("db") as t:
+        t.insert("public", "t", pa.table({"id": [1], "name": ["a"]}))
+        rid = t.lookup("public", "t", (1,), with_rowid=True).column("_rowid")
+        t.update("public", "t", rid, pa.record_batch({"id": [1], "name": ["b"]}))
+        t.update("public", "t", rid, pa.record_batch({"id": [1], "name": ["c"]}))
+        assert rows(t) == [{"id": 1, "name": "c", "n": None}]
+        other = store.begin("db")
+        assert rows(other) == []
+        t.delete("public", "t", rid)
+        assert rows(t) == []
+        t.insert("public", "t", pa.table({"id": [1], "name": ["d"]}))
+    with store.begin("db") as t:
+        assert rows(t) == [{"id": 1, "name": "d", "n": None}]
