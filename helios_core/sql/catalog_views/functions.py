@@ -306,6 +306,18 @@ def _pg_sleep(args: list[pa.Array]) -> pa.Array:
     return pa.nulls(_len(args), pa.null())
 
 
+def _array_to_string(args: list[pa.Array]) -> pa.Array:
+    """Fallback for psql's \\d and \\l when the function library has no array_to_string."""
+
+    def one(arr: Any, sep: Any, null_as: Any = None) -> str | None:
+        if arr is None or sep is None:
+            return None
+        items = [str(x) if x is not None else null_as for x in arr]
+        return str(sep).join(x for x in items if x is not None)
+
+    return _map(args, one, pa.string())
+
+
 def _namespace_oid_of(args: list[pa.Array]) -> pa.Array:
     return _map(args, lambda n: None if n is None else namespace_oid(str(n)), pa.int64())
 
@@ -365,6 +377,7 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="pg_size_pretty", impl=_size_pretty, return_type="text"),
     SqlFunction(name="pg_backend_pid", impl=_backend_pid, return_type="integer"),
     SqlFunction(name="version", impl=_version, return_type="text"),
+    SqlFunction(name="current_version", impl=_version, return_type="text"),  # sqlglot's name for version()
     SqlFunction(name="pg_is_in_recovery", impl=_false, return_type="boolean"),
     SqlFunction(name="pg_postmaster_start_time", impl=_start_time, return_type="timestamptz"),
     SqlFunction(name="pg_cancel_backend", impl=_signal(False), return_type="boolean"),
@@ -373,6 +386,7 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="pg_sleep", impl=_pg_sleep, return_type="void"),
     SqlFunction(name="pg_my_temp_schema", impl=lambda a: _const(_len(a), 0, pa.int64()), return_type="oid"),
     SqlFunction(name="pg_is_other_temp_schema", impl=_false, return_type="boolean"),
+    SqlFunction(name="array_to_string", impl=_array_to_string, return_type="text"),
     SqlFunction(name="helios_namespace_oid", impl=_namespace_oid_of, return_type="oid"),
 ]
 

@@ -21,6 +21,7 @@ import attrs
 from anyio.streams.buffered import BufferedByteReceiveStream
 
 from helios_core.errors import HeliosError
+from helios_protocol_pg import catalog_sql
 from helios_protocol_pg import messages as m
 from helios_protocol_pg.config import parse_duration_ms
 from helios_protocol_pg.copy_codec import RowEncoder, make_decoder
@@ -429,7 +430,7 @@ class PgConnection:
             await self.flush()
             return
         try:
-            results = await self.run(self.session.execute, sql)
+            results = await self.run(self.session.execute, catalog_sql.normalize(sql))
         except HeliosError as exc:
             # statements before the failing one still report their results, as in PostgreSQL
             for result in getattr(exc, "partial_results", None) or ():
@@ -504,7 +505,7 @@ class PgConnection:
         if not p.query.strip().strip(";").strip():
             stmt = Statement(p.query, None, list(p.param_oids))
         else:
-            prepared = await self.run(self.session.prepare, p.query, list(p.param_oids))
+            prepared = await self.run(self.session.prepare, catalog_sql.normalize(p.query), list(p.param_oids))
             oids = list(prepared.param_type_oids)
             for i, o in enumerate(p.param_oids):
                 if i < len(oids) and o:
