@@ -267,9 +267,14 @@ class Kernel:
 
     def _close_engine(self) -> None:
         if self.engine is not None:
-            self.engine.checkpoint()
-            self.engine.close()
-            self.engine = None
+            engine, self.engine = self.engine, None
+            try:
+                engine.checkpoint()
+            except Exception:
+                log.exception("checkpoint at shutdown failed; the WAL still holds every commit")
+                self.exit_status = 1
+            finally:
+                engine.close()  # flush + fsync
             log.info("engine checkpointed and closed")
         if self._lock_fd is not None:
             os.close(self._lock_fd)
