@@ -38,9 +38,10 @@ Keyword arguments of ``start``:
 
 The handle (``HeliosServer``) offers ``.host``, ``.port(name)``, ``.ports``,
 ``.data_dir``, ``.config_path``, ``.process`` (a ``subprocess.Popen``),
-``.output()`` (the log so far), ``.wait_for_log(text)``, ``.pg_dsn(...)`` and
-``.stop(sig=SIGTERM, timeout=30) -> exit status``. Every server started by the
-fixture is stopped at teardown even when the test fails (SIGTERM, then SIGKILL).
+``.output()`` (the log so far), ``.wait_for_log(text)``, ``.pg_dsn(...)``,
+``.wait(timeout)`` (exit on its own) and ``.stop(sig=SIGTERM, timeout=30) -> exit status``.
+Every server started by the fixture is stopped at teardown even when the test fails
+(SIGTERM, then SIGKILL).
 If the server exits before it is ready, ``start`` raises ``ServerStartError``
 carrying ``.returncode`` and ``.output``.
 """
@@ -167,6 +168,13 @@ class HeliosServer:
     @property
     def running(self) -> bool:
         return self.process.poll() is None
+
+    def wait(self, timeout: float = 30.0) -> int:
+        """Wait for the process to exit on its own (e.g. after a signal sent earlier); its exit status."""
+        self.process.wait(timeout)
+        if self._reader is not None:
+            self._reader.join(5)
+        return self.process.returncode
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
         """Send ``sig``, wait for exit (SIGKILL after ``timeout``) and return the exit status."""

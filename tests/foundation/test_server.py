@@ -105,7 +105,7 @@ def test_sigterm_lets_the_running_statement_finish(helios_server, line_client):
         socket.create_connection(("127.0.0.1", server.port("line")), timeout=5).close()
     # the statement completes and its answer reaches the client despite the shutdown
     assert client.read_reply() == ([["3.0"]], "OK SELECT 1")
-    assert server.stop(timeout=60) == 0
+    assert server.wait(timeout=60) == 0  # exits on its own once the connection is done
     assert "grace period over" not in server.output()
 
 
@@ -171,3 +171,16 @@ def test_second_server_on_the_same_data_dir_is_refused(helios_server, tmp_path):
         info.value.output.splitlines()[-1]
         == f"helios: data_dir: {data_dir} is in use by another helios server"
     )
+
+
+def test_lifecycle_hooks_and_background_jobs(helios_server):
+    server = helios_server({"protocols": {"line": {"heartbeat_seconds": "50ms"}}}, only=["line"])
+    server.wait_for_log("example heartbeat n=3")  # the job runs again and again
+    assert server.stop() == 0
+    lines = server.output().splitlines()
+
+    def first(text: str) -> int:
+        return next(i for i, line in enumerate(lines) if text in line)
+
+    assert first("engine open") < first("example startup") < first("helios ready")
+    assert first("received SIGTERM") < first("example shutdown") < first("engine checkpointed and closed")

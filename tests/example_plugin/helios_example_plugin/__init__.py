@@ -4,7 +4,9 @@ Registered under the entry-point group ``helios`` (see pyproject.toml); HeliosDB
 module and calls the ``@hookimpl`` functions below.
 """
 
-from helios_core.hookspecs import ProtocolServer, SqlFunction, hookimpl
+import logging
+
+from helios_core.hookspecs import BackgroundJob, ProtocolServer, SqlFunction, hookimpl
 from helios_example_plugin.functions import reverse_text, sleep_seconds
 from helios_example_plugin.line_protocol import LineConfig, check_config, serve_lines
 
@@ -36,3 +38,33 @@ def helios_protocol_servers() -> list[ProtocolServer]:
             package="helios-example-plugin",
         )
     ]
+
+
+log = logging.getLogger("helios.example")
+
+
+@hookimpl
+def helios_startup(kernel) -> None:
+    log.info("example startup")
+
+
+@hookimpl
+def helios_shutdown(kernel) -> None:
+    log.info("example shutdown")
+
+
+@hookimpl
+def helios_background_jobs(kernel) -> list[BackgroundJob]:
+    """A heartbeat every ``[protocols.line] heartbeat_seconds`` (0: none)."""
+    line = kernel.config.protocols.get("line")
+    interval = line.options.heartbeat_seconds if line is not None and line.enabled else 0
+    if not interval:
+        return []
+    beats = 0
+
+    def beat(kernel) -> None:  # a plain function: the kernel runs it in a worker thread
+        nonlocal beats
+        beats += 1
+        log.info("example heartbeat n=%d", beats)
+
+    return [BackgroundJob(name="example_heartbeat", interval=interval, run=beat)]

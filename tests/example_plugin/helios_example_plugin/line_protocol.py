@@ -28,6 +28,7 @@ class LineConfig:
     """Keys of ``[protocols.line]`` beyond the common ones."""
 
     null_text: str = "\\N"
+    heartbeat_seconds: float = attrs.field(default=0.0, metadata={"duration": True})
 
 
 def check_config(section: LineConfig, config: Any) -> None:
