@@ -243,7 +243,8 @@ def test_serve_missing_protocol_plugin_names_pip_package(tmp_path, run_helios, s
     proc = run_helios("serve", "--config", str(config), cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [
-        f"helios: config error in {config}: protocols.mongodb: plugin not installed; pip install helios-protocol-mongo"
+        f"helios: config error in {config}: "
+        "protocols.mongodb: plugin not installed; pip install helios-protocol-mongo"
     ]
 
 
