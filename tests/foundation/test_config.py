@@ -242,10 +242,8 @@ def test_serve_missing_protocol_plugin_names_pip_package(tmp_path, run_helios, s
     config.write_text("[protocols.mongodb]\nport = 27017\n")
     proc = run_helios("serve", "--config", str(config), cwd=tmp_path)
     assert proc.returncode == 2
-    assert proc.stderr.splitlines() == [
-        f"helios: config error in {config}: "
-        "protocols.mongodb: plugin not installed; pip install helios-protocol-mongo"
-    ]
+    expected = f"helios: config error in {config}: protocols.mongodb: plugin not installed; "
+    assert proc.stderr.splitlines() == [expected + "pip install helios-protocol-mongo"]
 
 
 def test_serve_missing_config_file(tmp_path, run_helios):
