@@ -246,7 +246,7 @@ _ALIASES = {
 }
 
 _NAME_RE = re.compile(r"^\s*(.*?)\s*(?:\(\s*([0-9]+)\s*(?:,\s*(-?[0-9]+)\s*)?\))?\s*((?:\[\s*[0-9]*\s*\])*)\s*$",
-                      re.S)
+                      re.DOTALL)
 
 
 def type_from_name(text: str) -> SqlType:
@@ -268,8 +268,7 @@ def type_from_name(text: str) -> SqlType:
     key = " ".join(word.split()).lower() if not word.startswith('"') else word
     if key.startswith('"') and key.endswith('"') and key != '"char"':
         key = key[1:-1]
-    if key.startswith("pg_catalog."):
-        key = key[len("pg_catalog."):]
+    key = key.removeprefix("pg_catalog.")
     if key.startswith("_") and key[1:] in _ALIASES and not arr:
         return array_of(type_from_name(key[1:]))
     canon = _ALIASES.get(key)

@@ -807,7 +807,7 @@ def _format_regex(fmt: str) -> re.Pattern:
         else:
             out.append(r"\s*" + re.escape(fmt[i]) + r"?\s*" if not fmt[i].isalnum() else re.escape(fmt[i]))
             i += 1
-    return re.compile(r"^\s*" + "".join(out), re.I)
+    return re.compile(r"^\s*" + "".join(out), re.IGNORECASE)
 
 
 def _parse_with_format(txt: str, fmt: str) -> tuple[dt.datetime, int | None]:

@@ -355,7 +355,7 @@ def _gcd_lcm(name: str):
     return impl
 
 
-from helios_core.sql.functions import registry as _registry  # noqa: E402
+from helios_core.sql.functions import registry as _registry
 
 for _n in ("gcd", "lcm"):
     _registry._REGISTRY[_n] = [_registry.FunctionDef(_n, _gcd_lcm(_n), 2, 2)]

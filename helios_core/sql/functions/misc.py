@@ -1,1 +1,184 @@
-"""placeholder: filled in below."""
+"""Miscellaneous functions: pg_typeof, gen_random_uuid, encode/decode, coalesce/nullif,
+num_nulls, convert_to/from."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.errors import HeliosError, InvalidParameterValue
+from helios_core.sql import types as T
+from helios_core.sql.functions.cast import cast
+from helios_core.sql.functions.registry import no_function, scalar
+from helios_core.sql.functions.resolve import common_type
+from helios_core.sql.functions.vec import Vec, align, full
+
+
+@scalar("pg_typeof")
+def _pg_typeof(args: list[Vec]) -> Vec:
+    """The argument's type name (regtype shown as text, as psql prints it)."""
+    return Vec.const(args[0].type.sql_name(), T.TEXT)
+
+
+@scalar("gen_random_uuid", "uuid_generate_v4", nargs=0, volatile=True)
+def _gen_random_uuid(args: list[Vec]) -> Vec:
+    return Vec.const(str(uuid.uuid4()), T.UUID)
+
+
+def random_uuids(n: int) -> pa.Array:
+    """n fresh uuids (the planner calls this to fill a column for a volatile call)."""
+    return pa.array([str(uuid.uuid4()) for _ in range(n)], pa.string())
+
+
+@scalar("coalesce", nargs=(1, None))
+def coalesce(args: list[Vec]) -> Vec:
+    t = common_type([a.type for a in args], "COALESCE")
+    vs = [cast(a, t, context="implicit") for a in args]
+    if t.name == "numeric":
+        from helios_core.sql.functions.decimals import dec_type, to_decimal
+
+        arrs = [to_decimal(v.array) for v in vs]
+        sc = max(a.type.scale for a in arrs)
+        ip = max(a.type.precision - a.type.scale for a in arrs)
+        vs = [Vec(a.cast(dec_type(ip + sc, sc)), t, v.scalar) for a, v in zip(arrs, vs, strict=True)]
+    arrays, s = align(vs)
+    if len(arrays) == 1:
+        return vs[0]
+    out = pc.coalesce(*arrays)
+    if isinstance(out, pa.Scalar):
+        out = pa.array([out.as_py()], out.type)
+    return Vec(out, t, s)
+
+
+@scalar("nullif", nargs=2)
+def nullif(args: list[Vec]) -> Vec:
+    from helios_core.sql.functions.operators import binary_op
+
+    a, b = args
+    if a.type.name == "unknown" and b.type.name != "unknown":
+        a = cast(a, b.type)
+    eq = binary_op("=", a, b)
+    (x, e), s = full([a, eq])
+    out = pc.if_else(pc.fill_null(e, False), pa.scalar(None, x.type), x)
+    return Vec(out, a.type if a.type.name != "unknown" else T.TEXT, s)
+
+
+@scalar("num_nulls", "num_nonnulls", nargs=(1, None))
+def _num_nulls_placeholder(args: list[Vec]) -> Vec:
+    raise AssertionError
+
+
+def _make_count_nulls(nonnull: bool):
+    def impl(args: list[Vec]) -> Vec:
+        arrays, s = full(args)
+        total = None
+        for a in arrays:
+            c = pc.cast(pc.is_valid(a) if nonnull else pc.is_null(a), pa.int32())
+            total = c if total is None else pc.add(total, c)
+        return Vec(total, T.INT4, s)
+
+    return impl
+
+
+from helios_core.sql.functions import registry as _registry
+
+_registry._REGISTRY["num_nulls"] = [_registry.FunctionDef("num_nulls", _make_count_nulls(False), 1, None)]
+_registry._REGISTRY["num_nonnulls"] = [_registry.FunctionDef("num_nonnulls", _make_count_nulls(True), 1, None)]
+
+
+def _escape_bytes(b: bytes) -> str:
+    out = []
+    for c in b:
+        if c == 0x5C:
+            out.append("\\\\")
+        elif c < 0x20 or c > 0x7E:
+            out.append(f"\\{c:03o}")
+        else:
+            out.append(chr(c))
+    return "".join(out)
+
+
+@scalar("encode", nargs=2)
+def _encode(args: list[Vec]) -> Vec:
+    data = args[0]
+    if data.type.name not in ("bytea", "unknown"):
+        raise no_function("encode", args)
+    data = cast(data, T.BYTEA)
+    fmt = cast(args[1], T.TEXT)
+    (d, f), s = full([data, fmt])
+    out = []
+    # Per-row Python: binary-to-text encodings
+    for b, ff in zip(d.to_pylist(), f.to_pylist(), strict=True):
+        if b is None or ff is None:
+            out.append(None)
+            continue
+        ff = ff.lower()
+        if ff == "hex":
+            out.append(b.hex())
+        elif ff == "base64":
+            enc = base64.b64encode(b).decode()
+            out.append("\n".join(enc[i:i + 76] for i in range(0, len(enc), 76)))
+        elif ff == "escape":
+            out.append(_escape_bytes(b))
+        else:
+            raise InvalidParameterValue(f'unrecognized encoding: "{ff}"')
+    return Vec(pa.array(out, pa.string()), T.TEXT, s)
+
+
+@scalar("decode", nargs=2)
+def _decode(args: list[Vec]) -> Vec:
+    txt = cast(args[0], T.TEXT)
+    fmt = cast(args[1], T.TEXT)
+    (d, f), s = full([txt, fmt])
+    out = []
+    for x, ff in zip(d.to_pylist(), f.to_pylist(), strict=True):
+        if x is None or ff is None:
+            out.append(None)
+            continue
+        ff = ff.lower()
+        try:
+            if ff == "hex":
+                out.append(bytes.fromhex(x))
+            elif ff == "base64":
+                out.append(base64.b64decode("".join(x.split()), validate=True))
+            elif ff == "escape":
+                out.append(cast(Vec.const(x, T.TEXT), T.BYTEA).value())
+            else:
+                raise InvalidParameterValue(f'unrecognized encoding: "{ff}"')
+        except ValueError:
+            raise HeliosError(f"invalid {ff} data", sqlstate="22023") from None
+    return Vec(pa.array(out, pa.binary()), T.BYTEA, s)
+
+
+@scalar("convert_to", nargs=2)
+def _convert_to(args: list[Vec]) -> Vec:
+    s = cast(args[0], T.TEXT)
+    return Vec(s.array.cast(pa.binary()), T.BYTEA, s.scalar)
+
+
+@scalar("convert_from", nargs=2)
+def _convert_from(args: list[Vec]) -> Vec:
+    b = cast(args[0], T.BYTEA)
+    try:
+        return Vec(b.array.cast(pa.string()), T.TEXT, b.scalar)
+    except pa.ArrowInvalid:
+        raise HeliosError("invalid byte sequence for encoding \"UTF8\"", sqlstate="22021") from None
+
+
+@scalar("get_byte", nargs=2)
+def _get_byte(args: list[Vec]) -> Vec:
+    b = cast(args[0], T.BYTEA)
+    n = cast(args[1], T.INT4)
+    (x, k), s = full([b, n])
+    out = []
+    for v, i in zip(x.to_pylist(), k.to_pylist(), strict=True):
+        if v is None or i is None:
+            out.append(None)
+        elif not 0 <= i < len(v):
+            raise HeliosError(f"index {i} out of valid range, 0..{len(v) - 1}", sqlstate="2202E")
+        else:
+            out.append(v[i])
+    return Vec(pa.array(out, pa.int32()), T.INT4, s)

@@ -170,7 +170,7 @@ def _substring_regex(s: Vec, args: list[Vec]) -> Vec:
 
         def sim(x, p, e):
             rx = similar_to_regex(p.replace(e + '"', "\x00"), e).replace("\x00", "")
-            m = re.match(rx[1:-1] if False else rx, x, re.S)
+            m = re.match(rx[1:-1] if False else rx, x, re.DOTALL)
             return m.group(0) if m else None
 
         return Vec(_per_row(sim, arrays, pa.string()), T.TEXT, all_scalar)
@@ -248,7 +248,7 @@ def _make_left_right(name: str):
     return impl
 
 
-from helios_core.sql.functions import registry as _registry  # noqa: E402
+from helios_core.sql.functions import registry as _registry
 
 _registry._REGISTRY.pop("left", None)
 _registry._REGISTRY.pop("right", None)
@@ -415,7 +415,7 @@ def _concat_ws(args: list[Vec]) -> Vec:
 
 # -------------------------------------------------------------------------------------- regex
 
-_FLAG_MAP = {"i": re.I, "s": 0, "n": re.M, "m": re.M, "x": re.X, "g": 0, "c": 0, "p": 0, "w": 0, "t": 0}
+_FLAG_MAP = {"i": re.IGNORECASE, "s": 0, "n": re.MULTILINE, "m": re.MULTILINE, "x": re.VERBOSE, "g": 0, "c": 0, "p": 0, "w": 0, "t": 0}
 _RE_CACHE: dict[tuple[str, str], re.Pattern] = {}
 
 
