@@ -21,7 +21,7 @@ import attrs
 from anyio.streams.buffered import BufferedByteReceiveStream
 
 from helios_core.errors import HeliosError
-from helios_protocol_pg import catalog_sql
+from helios_protocol_pg import catalog_sql, cursors
 from helios_protocol_pg import messages as m
 from helios_protocol_pg.config import parse_duration_ms
 from helios_protocol_pg.copy_codec import RowEncoder, make_decoder
@@ -58,6 +58,38 @@ class Statement:
     sql: str
     prepared: Any  # helios_core.session.PreparedStatement, None for an empty query
     param_oids: list[int]
+    cursor_cmd: Any = None  # cursors.Declare | Fetch | Close for SQL cursor statements
+
+
+@attrs.define
+class Cursor:
+    """A DECLAREd cursor: the result of its query, read forward by FETCH/MOVE."""
+
+    name: str
+    columns: list[Any]
+    batches: list[Any]
+    hold: bool
+    binary: bool
+    batch_index: int = 0
+    offset: int = 0
+
+    def take(self, n: int) -> list[Any]:
+        """Up to n rows (n < 0: all) as RecordBatch slices; advances the position."""
+        out = []
+        want = n
+        while self.batch_index < len(self.batches) and want != 0:
+            b = self.batches[self.batch_index]
+            left = b.num_rows - self.offset
+            k = left if want < 0 else min(left, want)
+            if k > 0:
+                out.append(b.slice(self.offset, k))
+                self.offset += k
+                if want > 0:
+                    want -= k
+            if self.offset >= b.num_rows:
+                self.batch_index += 1
+                self.offset = 0
+        return out
 
 
 @attrs.define
@@ -86,6 +118,7 @@ class PgConnection:
         self.database = ""
         self.statements: dict[str, Statement] = {}
         self.portals: dict[str, Portal] = {}
+        self.cursors: dict[str, Cursor] = {}
         self.reported: dict[str, str] = {}
         self.skip_until_sync = False
         self.timeout_fired = False
@@ -327,7 +360,10 @@ class PgConnection:
 
     def ready(self) -> None:
         self.report_settings()
-        self.write(m.ready_for_query(self.tx_status()))
+        status = self.tx_status()
+        if status == "I" and self.cursors:
+            self.cursors = {k: c for k, c in self.cursors.items() if c.hold}
+        self.write(m.ready_for_query(status))
 
     def cancel(self) -> None:
         if self.session is not None:
@@ -429,6 +465,12 @@ class PgConnection:
             self.ready()
             await self.flush()
             return
+        cmd = cursors.parse(sql)
+        if cmd is not None:
+            await self.run_cursor_command(cmd, [], [], describe=True, inner=None)
+            self.ready()
+            await self.flush()
+            return
         try:
             results = await self.run(self.session.execute, catalog_sql.normalize(sql))
         except HeliosError as exc:
@@ -502,7 +544,16 @@ class PgConnection:
     async def on_parse(self, p: m.Parse) -> None:
         if p.name and p.name in self.statements:
             raise HeliosError(f'prepared statement "{p.name}" already exists', sqlstate="42P05")
-        if not p.query.strip().strip(";").strip():
+        cmd = cursors.parse(p.query)
+        if cmd is not None:
+            inner = None
+            oids = list(p.param_oids)
+            if isinstance(cmd, cursors.Declare):
+                inner = await self.run(self.session.prepare, catalog_sql.normalize(cmd.query), list(p.param_oids))
+                oids = [o or inner.param_type_oids[i] for i, o in enumerate(p.param_oids)] + list(
+                    inner.param_type_oids[len(p.param_oids):])
+            stmt = Statement(p.query, inner, oids, cursor_cmd=cmd)
+        elif not p.query.strip().strip(";").strip():
             stmt = Statement(p.query, None, list(p.param_oids))
         else:
             prepared = await self.run(self.session.prepare, catalog_sql.normalize(p.query), list(p.param_oids))
@@ -549,18 +600,38 @@ class PgConnection:
         if kind == "S":
             stmt = self._statement(name)
             self.write(m.parameter_description(stmt.param_oids))
-            cols = stmt.prepared.columns if stmt.prepared is not None else None
+            cols = self._statement_columns(stmt)
             self.write(m.row_description(cols) if cols else m.NO_DATA)
         else:
+            if name not in self.portals and name in self.cursors:
+                cur = self.cursors[name]
+                self.write(m.row_description(cur.columns, [1 if cur.binary else 0]))
+                return
             portal = self._portal(name)
-            cols = portal.statement.prepared.columns if portal.statement.prepared is not None else None
+            cols = self._statement_columns(portal.statement)
             if cols:
                 self.write(m.row_description(cols, result_format_list(portal.result_formats, len(cols))))
             else:
                 self.write(m.NO_DATA)
 
+    def _statement_columns(self, stmt: Statement) -> list[Any] | None:
+        cmd = stmt.cursor_cmd
+        if cmd is not None:
+            if isinstance(cmd, cursors.Fetch) and not cmd.move and cmd.name in self.cursors:
+                return self.cursors[cmd.name].columns
+            return None
+        return stmt.prepared.columns if stmt.prepared is not None else None
+
     async def on_execute(self, name: str, limit: int) -> None:
         portal = self._portal(name)
+        if portal.statement.cursor_cmd is not None:
+            if portal.done:
+                raise HeliosError(f'portal "{name}" cannot be run again', sqlstate="55000")
+            await self.run_cursor_command(portal.statement.cursor_cmd, portal.params, portal.result_formats,
+                                          describe=False, inner=portal.statement.prepared)
+            portal.done = True
+            await self.maybe_flush()
+            return
         if portal.statement.prepared is None:
             self.write(m.EMPTY_QUERY)
             return
@@ -602,6 +673,50 @@ class PgConnection:
         else:
             self.portals.pop(name, None)
         self.write(m.CLOSE_COMPLETE)
+
+    # -- SQL cursors -----------------------------------------------------------------------
+
+    async def run_cursor_command(self, cmd: Any, params: list[Any], formats: list[int], *, describe: bool,
+                                 inner: Any) -> None:
+        if isinstance(cmd, cursors.Declare):
+            if cmd.name in self.cursors:
+                raise HeliosError(f'cursor "{cmd.name}" already exists', sqlstate="42P03")
+            if not cmd.hold and self.tx_status() == "I":
+                raise HeliosError("DECLARE CURSOR can only be used in transaction blocks", sqlstate="25P01")
+            if inner is None:
+                inner = await self.run(self.session.prepare, catalog_sql.normalize(cmd.query), [])
+            result = await self.run(self.session.execute_prepared, inner, params)
+            if result.columns is None:
+                raise HeliosError("DECLARE CURSOR must be a SELECT query", sqlstate="42P11")
+            batches = await self.run(lambda: [b for b in result.batches if b.num_rows])
+            self.cursors[cmd.name] = Cursor(cmd.name, list(result.columns), batches, cmd.hold, cmd.binary)
+            self.write(m.command_complete("DECLARE CURSOR"))
+        elif isinstance(cmd, cursors.Close):
+            if cmd.name is None:
+                self.cursors.clear()
+            elif self.cursors.pop(cmd.name, None) is None:
+                raise HeliosError(f'cursor "{cmd.name}" does not exist', sqlstate="34000")
+            self.write(m.command_complete("CLOSE CURSOR"))
+        else:
+            cur = self.cursors.get(cmd.name)
+            if cur is None:
+                raise HeliosError(f'cursor "{cmd.name}" does not exist', sqlstate="34000")
+            fmts = result_format_list(formats, len(cur.columns)) if formats else [1 if cur.binary else 0] * len(
+                cur.columns)
+
+            def fetch() -> tuple[bytes, int]:
+                out, n = [], 0
+                for b in cur.take(cmd.count):
+                    n += b.num_rows
+                    if not cmd.move:
+                        out.extend(m.data_row(r) for r in batch_rows(b, cur.columns, fmts))
+                return b"".join(out), n
+
+            data, n = await self.run_encoding(fetch)
+            if not cmd.move and describe:
+                self.write(m.row_description(cur.columns, fmts))
+            self.write(data)
+            self.write(m.command_complete(f"{'MOVE' if cmd.move else 'FETCH'} {n}"))
 
     # -- COPY ------------------------------------------------------------------------------
 
@@ -671,25 +786,35 @@ class PgConnection:
         cols = result.columns or spec.column_types
         encoder = RowEncoder(spec, cols)
         self.write(m.copy_response(b"H", spec.format == "binary", len(cols)))
-        head = encoder.header()
-        if head:
-            self.write(m.copy_data(head))
+        pending_head = encoder.header()
+        binary = spec.format == "binary"
+        if pending_head and not binary:
+            self.write(m.copy_data(pending_head))  # the CSV/text header line is a row of its own
+            pending_head = b""
         it = iter(result.batches)
 
-        def next_data() -> bytes | None:
+        def next_rows() -> bytes | None:
             batch = next(it, None)
-            return None if batch is None else encoder.encode(batch)
+            if batch is None:
+                return None
+            return b"".join(m.copy_data(r) for r in encoder.encode_rows(batch))
 
         while True:
-            data = await self.run_encoding(next_data)
+            data = await self.run_encoding(next_rows)
             if data is None:
                 break
+            if data and pending_head:
+                # binary: the file header travels with the first row, as PostgreSQL sends it
+                (length,) = struct.unpack_from("!i", data, 1)
+                first = data[5 : 1 + length]
+                data = m.copy_data(pending_head + first) + data[1 + length :]
+                pending_head = b""
             if data:
-                self.write(m.copy_data(data))
+                self.write(data)
                 await self.maybe_flush()
         tail = encoder.trailer()
-        if tail:
-            self.write(m.copy_data(tail))
+        if pending_head or tail:
+            self.write(m.copy_data(pending_head + tail))
         self.write(m.COPY_DONE)
         self.write(m.command_complete(f"COPY {encoder.rows}"))
 

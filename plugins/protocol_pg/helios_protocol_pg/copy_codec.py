@@ -19,7 +19,7 @@ import pyarrow.csv as pacsv
 
 from helios_core.errors import HeliosError
 from helios_protocol_pg import binary_codec as bc
-from helios_protocol_pg.formats import fallback_text, text_values
+from helios_protocol_pg.formats import encode_column, fallback_text, text_values
 
 BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 BATCH_ROWS = 65536
@@ -406,30 +406,33 @@ class RowEncoder:
         return s
 
     def encode(self, batch: pa.RecordBatch) -> bytes:
+        return b"".join(self.encode_rows(batch))
+
+    def encode_rows(self, batch: pa.RecordBatch) -> list[bytes]:
+        """One bytes per row: PostgreSQL sends each row as its own CopyData, and clients parse it so."""
         n = batch.num_rows
         self.rows += n
         if self.fmt == "binary":
             encs = []
             for i, c in enumerate(self.columns):
-                enc = bc.encoder_for(c.type_oid)
-                vals = batch.column(i).to_pylist()
-                if enc is None:
+                if bc.encoder_for(c.type_oid) is None:
                     strs = text_values(batch.column(i), c.type_oid, c.type_name)
                     encs.append([None if s is None else s.encode() for s in strs])
                 else:
-                    encs.append([None if v is None else enc(v) for v in vals])
-            out = []
+                    encs.append(encode_column(batch.column(i), c.type_oid, c.type_name, True))
             head = struct.pack("!h", len(self.columns))
+            out = []
             for r in range(n):
-                out.append(head)
+                parts = [head]
                 for col in encs:
                     v = col[r]
                     if v is None:
-                        out.append(b"\xff\xff\xff\xff")
+                        parts.append(b"\xff\xff\xff\xff")
                     else:
-                        out.append(struct.pack("!i", len(v)))
-                        out.append(v)
-            return b"".join(out)
+                        parts.append(struct.pack("!i", len(v)))
+                        parts.append(v)
+                out.append(b"".join(parts))
+            return out
         cols = [text_values(batch.column(i), c.type_oid, c.type_name) for i, c in enumerate(self.columns)]
         if self.fmt == "csv":
             cols = [[self.null if v is None else self._csv_quote(v, False) for v in col] for col in cols]
@@ -439,6 +442,5 @@ class RowEncoder:
                                                   if extra else v.translate(_TEXT_ESCAPES)) for v in col]
                     for col in cols]
         if not cols:
-            return b"\n" * n
-        lines = [self.delim.join(row) for row in zip(*cols, strict=True)]
-        return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+            return [b"\n"] * n
+        return [(self.delim.join(row) + "\n").encode("utf-8") for row in zip(*cols, strict=True)]
