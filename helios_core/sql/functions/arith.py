@@ -317,11 +317,11 @@ def _div(a, b):
 def _mod(a, b):
     s = max(a.type.scale, b.type.scale)
     a, b = _fit(a), _fit(b)
-    q = pc.divide(a if a.type.precision < 38 else a, b)
+    q = pc.divide(a, b)
     q = _to_array(q, q.type)
     qi = pc.trunc(q)
     qi = D.round_to_scale(qi, 0) if isinstance(qi, pa.Array) else qi
-    prod = _mul(qi, b if isinstance(b, pa.Scalar) else b)
+    prod = _mul(qi, b)
     out = _add_sub("-", a, prod)
     out = _to_array(out, out.type)
     return D.round_to_scale(out, s) if out.type.scale != s else out
@@ -354,7 +354,7 @@ def _numeric_power(l: Vec, r: Vec) -> Vec:
             if v == 0:
                 rs = 16
             else:
-                rs = 16 - int(math.floor(v.copy_abs().log10()))
+                rs = 16 - math.floor(v.copy_abs().log10())
             rs = max(rs, s1, s2, 0)
             scale = max(scale, rs)
             out.append(v)

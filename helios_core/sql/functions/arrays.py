@@ -315,7 +315,7 @@ def _array_fill(args: list[Vec]) -> Vec:
 def _contains_rows(a: list | None, b: list | None) -> bool | None:
     if a is None or b is None:
         return None
-    sa = set(x for x in a if x is not None)
+    sa = {x for x in a if x is not None}
     return all(y is not None and y in sa for y in b)
 
 
@@ -340,7 +340,7 @@ def array_operator(op: str, l: Vec, r: Vec) -> Vec:
             out.append(_contains_rows(y, x))
         else:
             out.append(None if x is None or y is None else
-                       bool(set(v for v in x if v is not None) & set(v for v in y if v is not None)))
+                       bool({v for v in x if v is not None} & {v for v in y if v is not None}))
     return Vec(pa.array(out, pa.bool_()), T.BOOL, s)
 
 

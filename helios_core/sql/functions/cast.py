@@ -205,13 +205,14 @@ def _cast_number(arr: pa.Array, s: str, d: str) -> pa.Array:
 def _float_to_numeric(arr: pa.Array, digits: int) -> pa.Array:
     # Per-row Python: PostgreSQL converts through the %.15g text of the float (no Arrow kernel)
     import decimal
+    import math
 
     vals = []
     for x in arr.to_pylist():
         if x is None:
             vals.append(None)
             continue
-        if x != x:
+        if math.isnan(x):
             raise HeliosError("cannot convert NaN to numeric in HeliosDB (exact numeric has no NaN)",
                               sqlstate="0A000")
         if x in (float("inf"), float("-inf")):

@@ -703,7 +703,7 @@ def _fmt_number(x: decimal.Decimal, fmt: str) -> str:
     if nint and not di and first_zero >= len(ip) and not fp:
         int_txt = int_txt[:-1] + "0"
     if nint and not di and first_zero >= len(ip) and fp:
-        int_txt = int_txt[:-1] + ("0" if not fm else "0")
+        int_txt = int_txt[:-1] + "0"
     frac_txt = ""
     if "." in core:
         frac_txt = "." + digits_frac[:nfrac].ljust(nfrac, "0")
@@ -712,7 +712,7 @@ def _fmt_number(x: decimal.Decimal, fmt: str) -> str:
             keep = len(fp.rstrip("9"))
             frac_digits = frac_txt[1:]
             trimmed = frac_digits[:keep] + frac_digits[keep:].rstrip("0")
-            frac_txt = "." + trimmed if (trimmed or True) else ""
+            frac_txt = "." + trimmed
     body = int_txt + frac_txt
     if sign_mode == "PR":
         body = f"<{body.strip()}>" if neg else f" {body} "

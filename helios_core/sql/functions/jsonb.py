@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import math
 from typing import Any
 
 import pyarrow as pa
@@ -47,7 +48,7 @@ def _num_text(x: decimal.Decimal | float) -> str:
     if isinstance(x, float):
         from helios_core.sql.functions.text_out import _float_layout
 
-        if x != x or x in (float("inf"), float("-inf")):
+        if math.isnan(x) or math.isinf(x):
             return json.dumps(_float_layout(repr(x).lower().replace("infinity", "inf"), 15))
         x = decimal.Decimal(repr(x))
     return format(x, "f")
@@ -695,6 +696,3 @@ def jsonb_to_scalar_text(arr: pa.Array, dst: T.SqlType) -> pa.Array:
 def _unsupported_path(args: list[Vec]) -> Vec:
     raise HeliosError("SQL/JSON path functions are not supported by HeliosDB yet", sqlstate="0A000")
 
-
-def _unused() -> None:  # keep pc imported for future vectorized paths
-    del pc

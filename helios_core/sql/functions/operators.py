@@ -241,10 +241,9 @@ def unary_op(op: str, v: Vec) -> Vec:
     'is not null', 'is true', 'is not true', 'is false', 'is not false', 'is unknown',
     'is not unknown'."""
     op = op.lower().strip()
-    if op in ("is null", "is unknown", "is not null", "is not unknown"):
-        if v.type.name == "bool" or "null" in op:
-            out = pc.is_null(v.array) if "not" not in op else pc.is_valid(v.array)
-            return Vec(out, T.BOOL, v.scalar)
+    if op in ("is null", "is not null") or (op in ("is unknown", "is not unknown") and v.type.name == "bool"):
+        out = pc.is_null(v.array) if "not" not in op else pc.is_valid(v.array)
+        return Vec(out, T.BOOL, v.scalar)
     if op.startswith("is "):
         b = _as_bool(v, op)
         truth = {"is true": (True, False), "is not true": (True, True), "is false": (False, False),

@@ -226,8 +226,7 @@ def _make_left_right(name: str):
             if k is None:
                 return Vec(pa.nulls(len(s.array), pa.string()), T.TEXT, s.scalar)
             if name == "left":
-                out = pc.utf8_slice_codeunits(s.array, 0, k) if k >= 0 else \
-                    pc.utf8_slice_codeunits(s.array, 0, k)
+                out = pc.utf8_slice_codeunits(s.array, 0, k)  # negative k: all but the last |k|
             else:
                 if k == 0:
                     out = pc.if_else(pc.is_valid(s.array), "", pa.scalar(None, pa.string()))
@@ -240,8 +239,10 @@ def _make_left_right(name: str):
 
         def one(x, k):
             if name == "left":
-                return x[:k] if k >= 0 else x[:k]
-            return (x[-k:] if k > 0 else "") if k >= 0 else x[-k:]
+                return x[:k]
+            if k == 0:
+                return ""
+            return x[-k:]
 
         return Vec(_per_row(one, arrays, pa.string()), T.TEXT, all_scalar)
 
@@ -527,9 +528,8 @@ def _regexp_split_to_array(args: list[Vec]) -> Vec:
         parts = []
         pos = 0
         for m in rx.finditer(x):
-            if m.end() == m.start():
-                if m.start() == 0 or m.start() >= len(x):
-                    continue
+            if m.end() == m.start() and (m.start() == 0 or m.start() >= len(x)):
+                continue
             parts.append(x[pos:m.start()])
             pos = m.end()
         parts.append(x[pos:])

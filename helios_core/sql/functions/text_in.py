@@ -161,10 +161,9 @@ def decimals_to_array(vals: list[decimal.Decimal | None]) -> pa.Array:
     for d in vals:
         if d is None:
             continue
-        sign, digits, exp = d.as_tuple()
-        sc = max(-exp, 0)
-        scale = max(scale, sc)
-        ip = max(ip, len(digits) + exp if exp < 0 else len(digits) + exp)
+        _, digits, exp = d.as_tuple()
+        scale = max(scale, -exp)
+        ip = max(ip, len(digits) + exp)
     prec = ip + scale
     if prec > 76:
         raise NumericValueOutOfRange("value overflows numeric format (HeliosDB numeric holds at most 76 digits)")
@@ -568,7 +567,7 @@ def parse_bytea(arr: pa.Array) -> pa.Array:
         if x is None:
             out.append(None)
             continue
-        if x.startswith("\\x") or x.startswith("\\X"):
+        if x.startswith(("\\x", "\\X")):
             h = re.sub(r"\s", "", x[2:])
             try:
                 out.append(bytes.fromhex(h))

@@ -196,15 +196,12 @@ def tz_info(name: str) -> dt.tzinfo:
     if m:
         secs = int(m.group(2)) * 3600 + int(m.group(3) or 0) * 60 + int(m.group(4) or 0)
         return dt.timezone(dt.timedelta(seconds=-secs if m.group(1) == "-" else secs))
-    try:
-        return ZoneInfo(n)
-    except Exception:
-        for cand in (n.upper(), n.title(), n.capitalize()):
-            try:
-                return ZoneInfo(cand)
-            except Exception:
-                continue
-        raise InvalidParameterValue(f'time zone "{name}" not recognized') from None
+    for cand in (n, n.upper(), n.title(), n.capitalize()):
+        try:
+            return ZoneInfo(cand)
+        except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+            continue
+    raise InvalidParameterValue(f'time zone "{name}" not recognized')
 
 
 def interval_parts_text(months: int, days: int, micros: int) -> str:
