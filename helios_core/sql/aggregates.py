@@ -147,8 +147,24 @@ def prepare_direct_arg(spec: AggSpec, arr: pa.Array) -> pa.Array:
         if t.name in FLOATS:
             return arr.cast(pa.float64())
         if spec.name != "avg":
-            return arr.cast(pa.float64())
+            # exact: sums of x and x*x in decimal256 (PostgreSQL computes these in numeric)
+            if pa.types.is_decimal(arr.type):
+                return arr.cast(pa.decimal256(min(76, arr.type.precision), arr.type.scale))
+            return arr.cast(pa.decimal256(19, 0))
     return arr
+
+
+def is_exact_moment(spec: AggSpec) -> bool:
+    """stddev/variance over integers or numeric: computed exactly from sum(x), sum(x*x), count."""
+    return spec.name in ("stddev_samp", "stddev_pop", "var_samp", "var_pop") and bool(spec.args) and \
+        spec.args[0].type.name not in FLOATS
+
+
+def extra_columns(spec: AggSpec, col: str, arr: pa.Array) -> dict[str, pa.Array]:
+    """Additional work-table columns a direct aggregate reads (x*x for exact variance)."""
+    if is_exact_moment(spec):
+        return {col + "sq": pc.multiply(arr, arr)}
+    return {}
 
 
 def direct_aggregations(spec: AggSpec, col: str, out: str) -> list[tuple]:
@@ -167,6 +183,10 @@ def direct_aggregations(spec: AggSpec, col: str, out: str) -> list[tuple]:
         return [(col, "all", pc.ScalarAggregateOptions(min_count=1))]
     if n == "bool_or":
         return [(col, "any", pc.ScalarAggregateOptions(min_count=1))]
+    if is_exact_moment(spec):
+        return [(col, "sum", pc.ScalarAggregateOptions(min_count=1)),
+                (col + "sq", "sum", pc.ScalarAggregateOptions(min_count=1)),
+                (col, "count", pc.CountOptions(mode="only_valid"))]
     if n in ("stddev_samp", "var_samp"):
         return [(col, "stddev" if n.startswith("stddev") else "variance", pc.VarianceOptions(ddof=1, min_count=1))]
     if n in ("stddev_pop", "var_pop"):
@@ -192,11 +212,26 @@ def finish_direct(spec: AggSpec, cols: list[pa.Array], F: Any) -> pa.Array:
         num = Vec(s, T.NUMERIC, False)
         den = Vec(cnt.cast(pa.decimal128(19, 0)), T.NUMERIC, False)
         return F.binary_op("/", num, den).broadcast(len(s)).array
+    if is_exact_moment(spec):
+        sx, sxx, c = cols
+        cnt = c.to_numpy(zero_copy_only=False).astype(np.int64)
+        if n.endswith("samp"):
+            den_np = cnt * (cnt - 1)
+        else:
+            den_np = cnt * cnt
+        ok = den_np > 0
+        nv = Vec(pa.array(cnt).cast(pa.decimal128(19, 0)), T.NUMERIC, False)
+        num = F.binary_op("-", F.binary_op("*", nv, Vec(pc.fill_null(sxx, 0), T.NUMERIC, False)),
+                          F.binary_op("*", Vec(pc.fill_null(sx, 0), T.NUMERIC, False),
+                                      Vec(pc.fill_null(sx, 0), T.NUMERIC, False)))
+        den = Vec(pa.array(np.where(ok, den_np, 1)).cast(pa.decimal128(38, 0)), T.NUMERIC, False)
+        var = F.binary_op("/", num, den)
+        if n.startswith("stddev"):
+            var = F.call_function("sqrt", [var])
+        arr = var.broadcast(len(cnt)).array
+        return pc.if_else(pa.array(ok), arr, pa.nulls(len(arr), arr.type))
     if n in ("stddev_samp", "stddev_pop", "var_samp", "var_pop"):
-        r = cols[0]
-        if spec.result_type.name == "numeric":
-            return float_to_numeric(r)
-        return r
+        return cols[0]
     return cols[0]
 
 
@@ -273,7 +308,7 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
         tbl = pa.table({"p": parents, "v": arr})
         aggs = direct_aggregations(inner, "v", "o")
         g = tbl.group_by("p", use_threads=False).aggregate(aggs)
-        out_cols = [g.column(i).combine_chunks() for i in range(len(aggs))]
+        out_cols = [g.column(f"{col}_{fn}").combine_chunks() for col, fn, _ in aggs]
         res = finish_direct(inner, out_cols, F)
         placed = place(g.column("p").combine_chunks(), res, ngroups)
         return placed

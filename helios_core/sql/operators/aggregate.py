@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from helios_core.sql.aggregates import (
     AggSpec,
     direct_aggregations,
+    extra_columns,
     finish_direct,
     finish_from_lists,
     prepare_direct_arg,
@@ -82,6 +83,7 @@ class HashAggregate(Operator):
                 if mask is not None:
                     arr = pc.if_else(mask, arr, pa.nulls(n, arr.type))
                 cols[f"a{j}"] = arr
+                cols.update(extra_columns(spec, f"a{j}", arr))
         work = pa.table(cols)
         sets = self.grouping_sets if self.grouping_sets is not None else [list(range(len(self.keys)))]
         for s in sets:

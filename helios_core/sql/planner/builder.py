@@ -336,11 +336,9 @@ class Builder(ScalarCompiler):
             return idx
         if isinstance(t, exp.Column) and not t.table and not isinstance(t.this, exp.Star):
             hits = [i for i, n in enumerate(out_names) if n == t.name]
-            alias_hits = [i for i, e in enumerate(exprs) if isinstance(e, exp.Alias) and e.alias == t.name]
-            if alias_hits and len(exprs) == len(out_names):
-                return alias_hits[0]
             if len(hits) >= 1 and len(exprs) == len(out_names):
-                same = {canonical_key(exprs[i], scope) for i in hits}
+                same = {canonical_key(exprs[i].this if isinstance(exprs[i], exp.Alias) else exprs[i], scope)
+                        for i in hits}
                 if len(hits) == 1 or len(same) == 1:
                     return hits[0]
                 raise HeliosError(f'ORDER BY "{t.name}" is ambiguous', sqlstate="42702")
@@ -386,6 +384,7 @@ class Builder(ScalarCompiler):
                 op = Filter(op, self.as_bool(self.compile(exp.and_(*conjuncts), scope), "WHERE"))
             return op, scope
         simple = all(_is_inner(j) and not j.args.get("using") and not _is_lateral(j)
+                     and not _is_function_item(j.this)
                      and not (j.args.get("method") and str(j.args.get("method")).upper() == "NATURAL")
                      for j in joins)
         if simple:
@@ -517,6 +516,8 @@ class Builder(ScalarCompiler):
                 left, right = right, left
                 o = flip[o]
             if not isinstance(left, exp.Column) or right.find(exp.Column) is not None:
+                return None
+            if isinstance(right, (exp.Any, exp.All)) or isinstance(left, (exp.Any, exp.All)):
                 return None
             if right.find(exp.Subquery, exp.Select, exp.Window) is not None or contains_aggregate(right):
                 return None
@@ -848,7 +849,7 @@ class Builder(ScalarCompiler):
             args = [node.this] + list(node.expressions or [])
         else:
             name, args = pg_function_call(node)
-        scope = outer if outer is not None else Scope([])
+        scope = Scope([], outer=outer)
         compiled = [self.compile(a, scope) for a in args]
         qual = alias or name
         op = FunctionScan.make(self, name, compiled, qual, col_aliases)
@@ -857,7 +858,7 @@ class Builder(ScalarCompiler):
     def plan_unnest(self, node: exp.Unnest, alias: str | None, col_aliases: list[str], outer: Scope | None) -> Item:
         from helios_core.sql.operators.tablefunc import FunctionScan
 
-        scope = outer if outer is not None else Scope([])
+        scope = Scope([], outer=outer)
         compiled = [self.compile(a, scope) for a in node.expressions]
         qual = alias or "unnest"
         ordinality = node.args.get("offset") is not None
@@ -1204,6 +1205,13 @@ _NAME_OF = {
     "Localtimestamp": "localtimestamp", "Extract": "extract", "Interval": "interval", "GroupConcat": "string_agg",
     "ArrayAgg": "array_agg", "LogicalAnd": "bool_and", "LogicalOr": "bool_or", "If": "case",
     "JSONArrayAgg": "json_agg", "RowNumber": "row_number", "CurrentUser": "current_user",
+    "Rank": "rank", "DenseRank": "dense_rank", "PercentRank": "percent_rank", "CumeDist": "cume_dist",
+    "Ntile": "ntile", "Lag": "lag", "Lead": "lead", "FirstValue": "first_value", "LastValue": "last_value",
+    "NthValue": "nth_value", "Stddev": "stddev", "StddevSamp": "stddev_samp", "StddevPop": "stddev_pop",
+    "Variance": "variance", "VariancePop": "var_pop", "PercentileCont": "percentile_cont",
+    "PercentileDisc": "percentile_disc", "Mode": "mode", "JSONBObjectAgg": "jsonb_object_agg",
+    "Grouping": "grouping", "Abs": "abs", "Upper": "upper", "Lower": "lower", "Length": "length",
+    "Round": "round", "Substring": "substring", "Trim": "btrim", "StrPosition": "position",
 }
 
 

@@ -367,7 +367,10 @@ class ScalarCompiler:
 
     def probe_type(self, args: list[Compiled], compute) -> T.SqlType:
         """Result type of ``compute`` found by running it on empty columns of the arg types."""
-        vecs = [Vec(pa.array([], type=_arrow_for(a)), a.type, False) for a in args]
+        vecs = [a.const if a.const is not None else Vec(pa.array([], type=_arrow_for(a)), a.type, False)
+                for a in args]
+        if vecs and all(a.const is not None for a in args):
+            vecs = [Vec(v.array.slice(0, 0), v.type, False) for v in vecs]
         if not vecs:
             return compute([]).type
         return compute(vecs).type
@@ -428,7 +431,8 @@ class ScalarCompiler:
 
     def c_Neg(self, node: exp.Neg, scope: Scope) -> Compiled:
         if isinstance(node.this, exp.Literal) and not node.this.is_string:
-            return make_const(numeric_literal_vec(exp.Literal.number("-" + str(node.this.this))))
+            lit = exp.Literal(this="-" + str(node.this.this), is_string=False)
+            return make_const(numeric_literal_vec(lit), "-" + str(node.this.this))
         inner = self.compile(node.this, scope)
         return self.lift([inner], True, lambda v: self.F.unary_op("-", v[0]), label=f"-{inner.label}")
 
@@ -807,6 +811,8 @@ class ScalarCompiler:
     def compile_quantified(self, op: str, left_ast: exp.Expression, q: exp.Expression, scope: Scope) -> Compiled:
         is_all = isinstance(q, exp.All)
         target = q.this
+        while isinstance(target, exp.Paren):
+            target = target.this
         if isinstance(target, exp.Paren) and isinstance(target.this, (exp.Select, exp.Union, exp.Subquery)):
             target = target.this
         if isinstance(target, (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Subquery)):
