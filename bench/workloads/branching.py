@@ -129,8 +129,11 @@ def run_many(ctx: BenchContext) -> None:
         except Exception:
             pass
         if local:
-            disk.cell("helios").samples.append((dir_bytes(server.data_dir) - disk_before) / count / 1024)
             memory.cell("helios").samples.append((_rss_bytes(server.process.pid) - rss_before) / count / 1024)
+            if any("no persistent storage tier" in w for w in server.warnings()):
+                disk.cell("helios").error = "no persistent storage tier installed: the server keeps data in memory"
+            else:
+                disk.cell("helios").samples.append((dir_bytes(server.data_dir) - disk_before) / count / 1024)
     except Exception as exc:
         for row in (disk, memory, listing):
             row.cell("helios").error = f"creating branch {i}: {describe_error(exc)}"

@@ -38,10 +38,10 @@ def run(ctx: BenchContext) -> None:
                     note = "data dir growth after CHECKPOINT (incl. WAL)"
                 except Exception as exc:
                     note = f"data dir growth incl. WAL; CHECKPOINT failed: {describe_error(exc)[:80]}"
+                if any("no persistent storage tier" in w for w in ctx.helios_server.warnings()):
+                    raise RuntimeError("no persistent storage tier installed: the server keeps data in memory")
                 grown = dir_bytes(ctx.helios_server.data_dir) - ctx.baseline_bytes.get("helios", 0)
                 row.cell(name).samples.append(grown / mb)
-                if any("no persistent storage tier" in w for w in ctx.helios_server.warnings()):
-                    note += "; NO persistent tier installed (server keeps data in memory)"
                 row.cell(name).note = note
         except Exception as exc:
             row.cell(name).error = describe_error(exc)
