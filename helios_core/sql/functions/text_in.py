@@ -449,7 +449,7 @@ def parse_interval_text(txt: str) -> tuple[int, int, int]:
         ago, s = True, s[:-4].strip()
     if s.startswith("@"):
         s = s[1:].strip()
-    toks = re.findall(r"[+-]?\d+(?:\.\d*)?(?:e[+-]?\d+)?|[+-]?\.\d+|[+-]?\d+:\d+(?::\d+(?:\.\d*)?)?|[a-z]+|\S",
+    toks = re.findall(r"[+-]?\d+:\d+(?::\d+(?:\.\d*)?)?|[+-]?\d+(?:\.\d*)?(?:e[+-]?\d+)?|[+-]?\.\d+|[a-z]+|\S",
                       s)
     i = 0
     saw = False
