@@ -45,6 +45,12 @@ from helios_core.sql.planner.scalar import (
 
 QUERY_TYPES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values, exp.Subquery)
 
+# Hand range/equality terms to txn.scan(filter=...)? The in-memory storage applies the filter
+# to whole physical batches before projecting, which costs more than filtering the projected
+# columns here (TPC-H Q6: 2x), so terms are evaluated by the scan operator itself for now;
+# primary-key point lookups always go to txn.lookup.
+PUSH_FILTERS_TO_STORAGE = False
+
 
 def arg(node: exp.Expression, name: str) -> Any:
     """node.args[name], tolerating sqlglot's trailing-underscore spellings (from_, with_)."""
@@ -479,6 +485,11 @@ class Builder(ScalarCompiler):
                 if term.op == "=":
                     eq_terms[term.column] = term.values[0]
         op.pushed = pushed
+        pk = getattr(op, "primary_key", None)
+        pk_pinned = bool(pk) and all(k in eq_terms for k in pk) and op.as_of is None
+        if not PUSH_FILTERS_TO_STORAGE and not pk_pinned:
+            op.pushed = []
+            residual = list(conjuncts)
         if residual:
             op.residual = self.as_bool(self.compile(exp.and_(*residual) if len(residual) > 1 else residual[0],
                                                     scope), "WHERE")

@@ -772,6 +772,7 @@ class ScalarCompiler:
         left = self.coerce(left, rt)
         vals = [self.coerce(v, rt) for v in vals]
         if all(v.const is not None for v in vals) and len(vals) > 1:
+            bpchar = rt.name == "bpchar"
             consts = [v.const for v in vals]
             has_null = any(c.array.null_count for c in consts)
             value_set = _unify_arrays([c.array for c in consts if not c.array.null_count])
@@ -789,6 +790,9 @@ class ScalarCompiler:
                         vs = vs.cast(arr.type)
                     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                         arr = arr.cast(vs.type)
+                if bpchar:
+                    arr = pc.utf8_rtrim(arr, characters=" ")
+                    vs = pc.utf8_rtrim(vs, characters=" ")
                 found = pc.is_in(arr, value_set=vs, skip_nulls=True)
                 if has_null:
                     found = pc.if_else(found, True, pa.scalar(None, pa.bool_()))
