@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -12,14 +13,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helios_core.errors import HeliosError, InvalidCatalogName, InvalidParameterValue
+from helios_core.errors import DiskFull, HeliosError, InvalidCatalogName, InvalidParameterValue
 from helios_core.hookspecs import StorageTier
+from helios_core.storage import persist, records
 from helios_core.storage.clock import Clock
 from helios_core.storage.errors import DependentObjectsStillExist, InvalidBranch
 from helios_core.storage.layer import Branch
 from helios_core.storage.schema import BranchInfo, TableDef
+from helios_core.storage.segments import may_match, prune_terms
 from helios_core.storage.txn import READ_COMMITTED, Transaction
 from helios_core.storage.versions import ROWID
+from helios_core.storage.wal import Wal
 
 
 class DuplicateDatabase(HeliosError):
@@ -47,19 +51,104 @@ class Store:
         self._def_cache: dict[str, TableDef] = {}
         self._schema_cache: dict[tuple[int, Any, bool], tuple[TableDef, pa.Schema]] = {}
         self.closed = False
+        self.wal: Wal | None = None
+        self.checkpoint_no = 0
+        self._apply_cv = threading.Condition(self.mu)
+        self._ticket = 0  # commit pipeline: log order = apply order
+        self._applied_ticket = 0
+        self._inflight: dict[int, tuple[int, int]] = {}  # ticket -> (commit ts, WAL start offset)
+        self._meta_lock = threading.Lock()  # serializes database/branch changes
+        self._ckpt_lock = threading.Lock()
+        self.checkpoint_wal_bytes = 64 << 20  # auto-checkpoint when the WAL grows past this
+        self._auto_ckpt: threading.Thread | None = None
 
     # ------------------------------------------------------------------ open/close
     @classmethod
     def open(cls, data_dir: str | None = None, *, tier: StorageTier | None = None,
              retention_seconds: int = 7 * 86400) -> Store:
+        """Open (recovering if needed) a store; `data_dir` None keeps everything in memory."""
+        if data_dir is not None and tier is None:
+            tier = _installed_disk_tier(data_dir)
         store = cls(data_dir, tier, retention_seconds)
+        if data_dir is not None:
+            wal_dir = os.path.join(data_dir, "wal")
+            os.makedirs(wal_dir, exist_ok=True)
+            seq, off = persist.load(store)
+            seq, off = persist.replay_wal(store, wal_dir, seq, off)
+            store.wal = Wal(wal_dir, seq, off)
         return store
 
     def close(self) -> None:
+        """Checkpoint (flush memtables to segments), then close the WAL."""
+        if self.closed:
+            return
+        if self.wal is not None:
+            try:
+                self.checkpoint()
+            finally:
+                self.wal.close()
         self.closed = True
 
     def checkpoint(self) -> None:
-        """In memory there is nothing to make durable."""
+        """Flush committed memtable chunks to segments and write a manifest atomically."""
+        if self.data_dir is None or self.wal is None:
+            return
+        with self._ckpt_lock:
+            for _ in range(3):
+                todo = self._unflushed()
+                if not todo:
+                    break
+                for layer, ch in todo:
+                    persist.flush_chunk(self, layer, ch)
+            with self.mu:
+                for layer, ch in self._unflushed():
+                    persist.flush_chunk(self, layer, ch)
+                if self._inflight:
+                    seq, off = self.wal.file_seq, min(o for _, o in self._inflight.values())
+                else:
+                    seq, off = self.wal.rotate(), 0
+                meta, state = persist.manifest_state(self)
+                self.checkpoint_no += 1
+                meta["checkpoint"] = self.checkpoint_no
+                meta["wal"] = {"seq": seq, "offset": off}
+                referenced = {ch.segment for b in self.branches.values() for lay in b.layers.values()
+                              for ch in lay.chunks.values() if ch.segment is not None}
+            persist.write_checkpoint(self, meta, state)
+            self._cleanup(seq, referenced)
+
+    def _unflushed(self) -> list[tuple[Any, Any]]:
+        with self.mu:
+            return [(lay, ch) for b in self.branches.values() for lay in b.layers.values()
+                    for ch in list(lay.chunks.values())
+                    if ch.segment is None and not (isinstance(ch.created, int) and ch.created < 0)]
+
+    def _cleanup(self, wal_seq: int, referenced: set[str]) -> None:
+        wal_dir = os.path.join(self.data_dir, "wal")
+        for name in os.listdir(wal_dir):
+            if name.endswith(".wal") and int(name.split(".")[0]) < wal_seq:
+                os.unlink(os.path.join(wal_dir, name))
+        for name in os.listdir(self.data_dir):
+            if name.startswith("state-") and name != f"state-{self.checkpoint_no}.arrow":
+                os.unlink(os.path.join(self.data_dir, name))
+        for name in list(self.tier.list("")):
+            if name not in referenced:
+                self.tier.delete(name)
+
+    def _maybe_checkpoint(self) -> None:
+        """Start a background checkpoint when the WAL has grown large."""
+        if self.wal is None or self.wal.offset < self.checkpoint_wal_bytes:
+            return
+        if self._auto_ckpt is not None and self._auto_ckpt.is_alive():
+            return
+
+        def run() -> None:
+            try:
+                self.checkpoint()
+            except HeliosError:
+                pass  # disk full: retried at the next trigger; the WAL still has everything
+
+        self._auto_ckpt = threading.Thread(target=run, name="helios-checkpoint", daemon=True)
+        self._auto_ckpt.start()
 
     def now(self) -> int:
         return self.clock.tick()
@@ -71,6 +160,15 @@ class Store:
     def _next_chunk_id(self) -> int:
         return next(self._chunk_ids)
 
+    def _peek_chunk_id(self) -> int:
+        with self.mu:
+            n = next(self._chunk_ids)
+            self._chunk_ids = itertools.count(n)
+            return n
+
+    def _reset_chunk_ids(self, start: int) -> None:
+        self._chunk_ids = itertools.count(start)
+
     def _alloc_id(self) -> int:
         with self.mu:
             oid = self._next_oid
@@ -80,15 +178,87 @@ class Store:
     def _snapshot_ts(self) -> int:
         """A timestamp that every finished commit is at or below and no running commit is."""
         with self.mu:
+            if self._inflight:
+                return min(ts for ts, _ in self._inflight.values()) - 1
             return self.clock.tick()
+
+    # ------------------------------------------------------------------ commit pipeline
+    def _run_logged(self, payload: bytes | None, apply: Any, fail: Any = None) -> None:
+        """Log a record, wait until it is durable (group commit), then apply it in log order.
+
+        Caller holds self.mu exactly once; it is released while waiting for the fsync.
+        """
+        if self.wal is None or payload is None:
+            apply()
+            return
+        try:
+            seq, start = self.wal.append(payload)
+        except DiskFull:
+            if fail is not None:
+                fail()
+            raise
+        self._ticket += 1
+        ticket = self._ticket
+        self._inflight[ticket] = (self.clock.last, start)
+        self.mu.release()
+        err: DiskFull | None = None
+        try:
+            self.wal.sync(seq)
+        except DiskFull as e:
+            err = e
+        finally:
+            self.mu.acquire()
+        while self._applied_ticket != ticket - 1:
+            self._apply_cv.wait()
+        try:
+            if err is None:
+                apply()
+            elif fail is not None:
+                fail()
+        finally:
+            self._applied_ticket = ticket
+            del self._inflight[ticket]
+            self._apply_cv.notify_all()
+        if err is not None:
+            raise err
+
+    def _apply_meta(self, h: dict[str, Any]) -> None:
+        k = h["k"]
+        if k == "db+":
+            self._add_branch(h["name"], "main", None, None, h["ts"], h["id"])
+        elif k == "db-":
+            for b in self.dbs.pop(h["name"], {}).values():
+                b.dropped = True
+                b.layers = {}
+                self.branches.pop(b.branch_id, None)
+        elif k == "br+":
+            parent = self.branches[h["parent"]]
+            self._add_branch(parent.db, h["name"], parent, h["fork_ts"], h["ts"], h["id"])
+        elif k == "br-":
+            b = self.branches.pop(h["id"], None)
+            if b is not None:
+                self.dbs[b.db].pop(b.name, None)
+                b.dropped = True
+                b.layers = {}
+        elif k == "br~":
+            b = self.branches[h["id"]]
+            del self.dbs[b.db][b.name]
+            b.name = h["new"]
+            self.dbs[b.db][b.name] = b
+        if "ts" in h:
+            self.clock.advance_to(h["ts"])
+
+    def _meta(self, header: dict[str, Any]) -> None:
+        """Log + apply a database/branch change (caller holds _meta_lock and self.mu)."""
+        self._run_logged(records.encode(header) if self.wal is not None else None,
+                         lambda: self._apply_meta(header))
 
     # ------------------------------------------------------------------ databases, branches
     def create_database(self, name: str) -> None:
-        with self.mu:
+        with self._meta_lock, self.mu:
             if name in self.dbs:
                 raise DuplicateDatabase(f'database "{name}" already exists')
-            ts = self.clock.tick()
-            self._add_branch(name, "main", None, None, ts)
+            self._meta({"k": "db+", "name": name, "id": self._next_branch_id, "ts": self.clock.tick()})
 
     def _add_branch(self, db: str, name: str, parent: Branch | None, fork_ts: int | None, created_ts: int,
                     branch_id: int | None = None) -> Branch:
@@ -101,14 +271,10 @@ class Store:
         return b
 
     def drop_database(self, name: str) -> None:
-        with self.mu:
-            branches = self.dbs.pop(name, None)
-            if branches is None:
+        with self._meta_lock, self.mu:
+            if name not in self.dbs:
                 raise InvalidCatalogName(f'database "{name}" does not exist')
-            for b in branches.values():
-                b.dropped = True
-                b.layers.clear()
-                self.branches.pop(b.branch_id, None)
+            self._meta({"k": "db-", "name": name})
 
     def list_databases(self) -> list[str]:
         return sorted(self.dbs)
@@ -131,7 +297,7 @@ class Store:
 
     def create_branch(self, db: str, name: str, *, parent: str = "main", at_ts: int | None = None) -> BranchInfo:
         """O(1): records (parent, fork_ts); no data is copied."""
-        with self.mu:
+        with self._meta_lock, self.mu:
             branches = self._db(db)
             if name in branches:
                 raise InvalidBranch(f'branch "{name}" already exists', sqlstate="42710")
@@ -147,12 +313,13 @@ class Store:
                     raise InvalidParameterValue("timestamp is older than the retention window")
                 if fork < p.created_ts:
                     raise InvalidParameterValue(f'branch "{parent}" did not exist at that timestamp')
-            b = self._add_branch(db, name, p, fork, now)
-            return self._info(b)
+            bid = self._next_branch_id
+            self._meta({"k": "br+", "name": name, "id": bid, "parent": p.branch_id, "fork_ts": fork, "ts": now})
+            return self._info(self.branches[bid])
 
     def drop_branch(self, db: str, name: str) -> None:
         """Frees only what the branch alone owns: its layers. Refused while it has child branches."""
-        with self.mu:
+        with self._meta_lock, self.mu:
             b = self._branch(db, name)
             if b.parent is None:
                 raise HeliosError(f'cannot drop the root branch "{name}"', sqlstate="0A000")
@@ -161,20 +328,15 @@ class Store:
                 raise DependentObjectsStillExist(
                     f'cannot drop branch "{name}" because other branches depend on it',
                     detail="branches " + ", ".join(sorted(kids)) + " were forked from it")
-            del self.dbs[db][name]
-            self.branches.pop(b.branch_id, None)
-            b.dropped = True
-            b.layers = {}
+            self._meta({"k": "br-", "id": b.branch_id})
 
     def rename_branch(self, db: str, old: str, new: str) -> None:
-        with self.mu:
+        with self._meta_lock, self.mu:
             branches = self._db(db)
             b = self._branch(db, old)
             if new in branches:
                 raise InvalidBranch(f'branch "{new}" already exists', sqlstate="42710")
-            del branches[old]
-            b.name = new
-            branches[new] = b
+            self._meta({"k": "br~", "id": b.branch_id, "new": new})
 
     def list_branches(self, db: str) -> list[BranchInfo]:
         with self.mu:
@@ -195,20 +357,38 @@ class Store:
             return txn
 
     def _commit(self, txn: Transaction) -> int:
+        if not txn.writes:
+            with self.mu:
+                txn._finish("committed")
+                return self.clock.tick()
+        ipc = persist.chunk_blobs(txn) if self.wal is not None else {}
         with self.mu:
             ts = self.clock.tick()
-            txn._apply(ts)
-            txn.commit_ts = ts
-            txn._finish("committed")
-            return ts
+            payload = persist.encode_commit(txn, ts, self._next_oid, ipc) if self.wal is not None else None
+
+            def apply() -> None:
+                txn._apply(ts)
+                txn.commit_ts = ts
+                txn._finish("committed")
+
+            def fail() -> None:
+                txn._undo()
+                txn._finish("aborted")
+
+            self._run_logged(payload, apply, fail)
+        self._maybe_checkpoint()
+        return ts
 
     # ------------------------------------------------------------------ read path
     def _visible(self, branch: Branch, t: TableDef, ts: int, txid: int, filter: pc.Expression | None,
                  rid_np: np.ndarray | None) -> Iterator[pa.RecordBatch]:
         """Physical batches of `t` on `branch` visible to snapshot (ts, txid)."""
         layer = branch.layers.get(t.data_id)
+        terms = self._prune_terms(t, filter) if filter is not None else None
         if layer is not None:
             for ch in list(layer.chunks.values()):
+                if terms and ch.stats is not None and not may_match(ch.stats, terms):
+                    continue
                 m = ch.visible_mask(ts, txid)
                 if m is None:
                     continue
@@ -234,6 +414,15 @@ class Store:
                         if b.num_rows == 0:
                             continue
                 yield b
+
+    @staticmethod
+    def _prune_terms(t: TableDef, filter: pc.Expression) -> list[tuple[str, str, Any]]:
+        out = []
+        for name, op, val in prune_terms(filter):
+            c = t.column(name)
+            if c is not None:
+                out.append((f"c{c.col_id}", op, val))
+        return out
 
     def _full_schema(self, t: TableDef) -> pa.Schema:
         key = (id(t), None, True)
@@ -293,6 +482,22 @@ class Store:
                 self._def_cache.clear()
             t = self._def_cache[text] = TableDef.from_record(json.loads(text))
         return t
+
+
+def _installed_disk_tier(data_dir: str) -> StorageTier:
+    """The tier of an installed plugin (helios_storage_tiers hook; "nvme" preferred)."""
+    import pluggy
+
+    from helios_core import hookspecs
+
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    pm.load_setuptools_entrypoints(hookspecs.PROJECT)
+    factories = [f for group in pm.hook.helios_storage_tiers() for f in (group or [])]
+    if not factories:
+        raise HeliosError("a data_dir needs a storage tier: pip install helios-storage-nvme", sqlstate="58000")
+    factories.sort(key=lambda f: f.name != "nvme")
+    return factories[0].create(data_dir, None)
 
 
 def _copy(v: dict) -> dict:
