@@ -198,9 +198,16 @@ def _to_regclass(args: list[pa.Array]) -> pa.Array:
             r = model.by_name.get((sch, rel_name))
             if r is not None:
                 return r.oid
+            if sch == "pg_catalog" and rel_name in SYSTEM_RELATION_OIDS:
+                return SYSTEM_RELATION_OIDS[rel_name]
         return None
 
     return _map(args, one, pa.int64())
+
+
+SYSTEM_RELATION_OIDS = {"pg_type": 1247, "pg_attribute": 1249, "pg_proc": 1255, "pg_class": 1259,
+                        "pg_database": 1262, "pg_am": 2601, "pg_constraint": 2606, "pg_description": 2609,
+                        "pg_index": 2610, "pg_namespace": 2615, "pg_attrdef": 2604, "pg_roles": 1260}
 
 
 def _serial_sequence(args: list[pa.Array]) -> pa.Array:
@@ -359,8 +366,8 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="col_description", impl=_null_text, return_type="text", strict=False),
     SqlFunction(name="shobj_description", impl=_null_text, return_type="text", strict=False),
     SqlFunction(name="pg_encoding_to_char", impl=_encoding_to_char, return_type="name"),
-    SqlFunction(name="to_regtype", impl=_to_regtype, return_type="regtype"),
-    SqlFunction(name="to_regclass", impl=_to_regclass, return_type="regclass"),
+    SqlFunction(name="to_regtype", impl=_to_regtype, return_type="oid"),
+    SqlFunction(name="to_regclass", impl=_to_regclass, return_type="oid"),
     SqlFunction(name="has_table_privilege", impl=_true, return_type="boolean"),
     SqlFunction(name="has_schema_privilege", impl=_true, return_type="boolean"),
     SqlFunction(name="has_database_privilege", impl=_true, return_type="boolean"),

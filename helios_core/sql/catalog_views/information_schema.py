@@ -210,7 +210,8 @@ def sequences(model: CatalogModel) -> list[tuple]:
             continue
         o = r.options
         out.append((model.database, r.schema, r.name, str(o.get("data_type") or "bigint"), 64, 2, 0,
-                    str(o.get("start", 1)), str(o.get("min", 1)), str(o.get("max", 9223372036854775807)),
+                    str(o.get("start", 1)), str(o.get("minvalue", o.get("min", 1))),
+                    str(o.get("maxvalue", o.get("max", 9223372036854775807))),
                     str(o.get("increment", 1)), "YES" if o.get("cycle") else "NO"))
     return out
 

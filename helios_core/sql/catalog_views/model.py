@@ -235,37 +235,49 @@ class CatalogModel:
             self._add(rel)
 
     def _read_constraints(self) -> None:
+        """Constraints from the table options the SQL layer keeps (see helios_core.sql.ddl).
+
+        ``pk_name``; ``unique``: [{name, columns}]; ``checks``: [{name, expr}];
+        ``foreign_keys``: [{name, columns, ref_schema, ref_table, ref_columns, on_update, on_delete}].
+        A generic ``constraints`` list ({type: p/u/f/c, ...}) is read too.
+        """
         for rel in [r for r in self.relations if r.kind == "r"]:
             table = self._table_def(rel)
             pk = list(getattr(table, "primary_key", None) or []) if table is not None else []
+            o = rel.options
             if pk:
-                name = str(rel.options.get("primary_key_name") or f"{rel.name}_pkey")
+                name = str(o.get("pk_name") or o.get("primary_key_name") or f"{rel.name}_pkey")
                 self.constraints.append(Constraint(oid=stable_oid("constraint", f"{rel.schema}.{name}"),
                                                    name=name, kind="p", table=rel, columns=pk))
-            for c in rel.options.get("constraints") or []:
-                if not isinstance(c, dict):
-                    continue
-                kind = str(c.get("type") or c.get("kind") or "").lower()
-                kind = {"primary key": "p", "primary": "p", "unique": "u", "foreign key": "f", "foreign": "f",
-                        "fk": "f", "check": "c"}.get(kind, kind[:1])
-                if kind not in "pufc" or (kind == "p" and pk):
-                    continue
-                name = str(c.get("name") or f"{rel.name}_{'_'.join(c.get('columns') or [])}_"
-                           f"{ {'u': 'key', 'f': 'fkey', 'c': 'check', 'p': 'pkey'}[kind] }")
+            specs: list[tuple[str, dict]] = []
+            specs += [("u", c) for c in o.get("unique") or [] if isinstance(c, dict)]
+            specs += [("c", c) for c in o.get("checks") or [] if isinstance(c, dict)]
+            specs += [("f", c) for c in o.get("foreign_keys") or [] if isinstance(c, dict)]
+            for c in o.get("constraints") or []:
+                if isinstance(c, dict):
+                    kind = str(c.get("type") or c.get("kind") or "").lower()
+                    kind = {"primary key": "p", "unique": "u", "foreign key": "f", "check": "c"}.get(kind, kind[:1])
+                    if kind in ("u", "f", "c"):
+                        specs.append((kind, c))
+            for kind, c in specs:
+                cols = [str(x) for x in c.get("columns") or []]
+                suffix = {"u": "key", "f": "fkey", "c": "check"}[kind]
+                name = str(c.get("name") or f"{rel.name}_{'_'.join(cols)}_{suffix}")
                 con = Constraint(oid=stable_oid("constraint", f"{rel.schema}.{rel.name}.{name}"), name=name,
-                                 kind=kind, table=rel, columns=list(c.get("columns") or []),
-                                 check=c.get("check") or c.get("expr") or c.get("expression"))
+                                 kind=kind, table=rel, columns=cols,
+                                 check=c.get("expr") or c.get("check") or c.get("expression"))
                 if kind == "f":
-                    ref_schema = c.get("ref_schema") or rel.schema
+                    ref_schema = str(c.get("ref_schema") or rel.schema)
                     ref_name = c.get("ref_table") or c.get("references")
                     if isinstance(ref_name, str) and "." in ref_name and (ref_schema, ref_name) not in self.by_name:
                         ref_schema, ref_name = ref_name.split(".", 1)
-                    con.ref_table = self.by_name.get((ref_schema, ref_name))
-                    con.ref_columns = list(c.get("ref_columns") or [])
-                    con.on_update = _action(c.get("on_update"))
-                    con.on_delete = _action(c.get("on_delete"))
+                    con.ref_table = self.by_name.get((ref_schema, str(ref_name)))
                     if con.ref_table is None:
                         continue
+                    con.ref_columns = [str(x) for x in c.get("ref_columns") or []] or [
+                        k.name for k in con.ref_table.columns if k.not_null][:len(cols)]
+                    con.on_update = _action(c.get("on_update"))
+                    con.on_delete = _action(c.get("on_delete"))
                 self.constraints.append(con)
 
     def _read_indexes(self, txn: Any) -> None:
@@ -284,8 +296,8 @@ class CatalogModel:
                 by_cols[(con.table.oid, tuple(con.columns))] = idx
         for key, v in _catalog_list(txn, "index").items():
             schema, name = _split_key(key, v)
-            if (schema, name) in self.by_name:
-                continue
+            if (schema, name) in self.by_name or v.get("constraint"):
+                continue  # constraint indexes come from their constraint above
             tname = v.get("table")
             tschema = v.get("table_schema") or schema
             if isinstance(tname, str) and "." in tname and (tschema, tname) not in self.by_name:

@@ -356,9 +356,15 @@ def pg_indexes(model: CatalogModel) -> list[tuple]:
     return [(i.table.schema, i.table.name, i.relation.name, None, model.index_def(i)) for i in model.indexes]
 
 
+_SEQ_KEYS = {"min": ("min", "minvalue", "min_value"), "max": ("max", "maxvalue", "max_value")}
+
+
 def _seq_value(r: Any, key: str, default: Any) -> Any:
-    v = r.options.get(key)
-    return default if v is None else v
+    for k in _SEQ_KEYS.get(key, (key,)):
+        v = r.options.get(k)
+        if v is not None:
+            return v
+    return default
 
 
 @catalog_table(PG, "pg_sequences", """schemaname name, sequencename name, sequenceowner name, data_type text,

@@ -1,9 +1,10 @@
 """Spelling normalization for the catalog queries psql and drivers send.
 
 psql writes ``pg_catalog.pg_table_is_visible(c.oid)``, ``OPERATOR(pg_catalog.~)`` and
-``COLLATE pg_catalog.default``; the SQL layer resolves unqualified names in pg_catalog
+``COLLATE pg_catalog.default``, and SQLAlchemy ``CAST('name' AS REGCLASS)``; the SQL layer resolves unqualified names in pg_catalog
 first anyway, so dropping the ``pg_catalog.`` qualifier from function calls, operators
-and casts, and the no-op default collation, keeps the meaning. Only text outside string
+and casts, and the no-op default collation, keeps the meaning; a name cast to regclass becomes
+``to_regclass(name)`` (an OID from the catalog views). Only text outside string
 literals and quoted identifiers is touched, and only statements that mention
 ``pg_catalog.`` or ``OPERATOR(`` are looked at, so ordinary queries pay nothing.
 This is a shim for the SQL layer: once its parser accepts these spellings it can go.
@@ -22,15 +23,25 @@ _RULES = [
 ]
 
 
+# name -> OID casts need the catalog: route them through to_regclass (a catalog function)
+_REGCLASS_RULES = [
+    (re.compile(r"CAST\s*\(\s*('(?:[^']|'')*'|\$\d+)\s+AS\s+(?:pg_catalog\.)?REGCLASS\s*\)", re.IGNORECASE),
+     r"to_regclass(\1::text)"),
+    (re.compile(r"('(?:[^']|'')*')\s*::\s*(?:pg_catalog\.)?regclass\b", re.IGNORECASE), r"to_regclass(\1)"),
+]
+
+
 def needs_normalizing(sql: str) -> bool:
     low = sql.lower()
-    return "pg_catalog." in low or "operator(" in low or "collate pg_catalog" in low
+    return "pg_catalog." in low or "operator(" in low or "collate pg_catalog" in low or "regclass" in low
 
 
 def normalize(sql: str) -> str:
     """Rewrite psql's qualified catalog spellings outside literals (see module doc)."""
     if not needs_normalizing(sql):
         return sql
+    for rx, repl in _REGCLASS_RULES:
+        sql = rx.sub(repl, sql)
     parts = _LITERALS.split(sql)
     for i in range(0, len(parts), 2):  # even indexes are outside literals
         seg = parts[i]
