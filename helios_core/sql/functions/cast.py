@@ -123,6 +123,8 @@ def _arrow_for(t: T.SqlType) -> pa.DataType:
 def _text_of(arr: pa.Array, src: T.SqlType) -> pa.Array:
     if src.name == "bpchar":
         return pc.utf8_rtrim(arr, characters=" ")
+    if src.name == "bool":  # the bool -> text cast spells words; the output function says t/f
+        return pc.if_else(arr, "true", "false")
     return to_text(arr, src)
 
 
@@ -176,7 +178,7 @@ def _cast_number(arr: pa.Array, s: str, d: str) -> pa.Array:
             _check_int_range(r, d)
             return pc.cast(r, _INTS[d], safe=False)
         if pa.types.is_decimal(at):
-            r = pc.round(arr, round_mode="half_towards_infinity") if at.scale else arr
+            r = D.round_to_scale(arr, 0) if at.scale else arr
             _check_int_range(r, d)
             return pc.cast(r, _INTS[d], safe=False)
         if pa.types.is_integer(at):

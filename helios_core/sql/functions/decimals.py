@@ -92,6 +92,8 @@ def round_to_scale(arr: pa.Array, scale: int) -> pa.Array:
     t = arr.type
     if t.scale <= scale:
         return rescale(arr, scale)
+    # one spare digit first: rounding can carry (99.995 -> 100.00)
+    arr = arr.cast(dec_type(t.precision + 1, t.scale)) if t.precision < MAX256 else arr
     rounded = pc.round(arr, ndigits=scale, round_mode="half_towards_infinity")
     # rounding can carry into one more integer digit (9.99 -> 10.0)
     p = t.precision - t.scale + scale + 1

@@ -101,6 +101,8 @@ def _round_numeric(v: Vec, n: Vec, mode: str) -> Vec:
     if k >= scale:
         out = D.rescale(arr, k)
         return Vec(out, T.NUMERIC, v.scalar)
+    if arr.type.precision < D.MAX256:  # spare digit for a carry (9.99 -> 10.0)
+        arr = arr.cast(D.dec_type(arr.type.precision + 1, scale))
     r = pc.round(arr, ndigits=k, round_mode=mode)
     target = max(k, 0)
     p = arr.type.precision - scale + target + 1

@@ -396,9 +396,16 @@ def _repeat(args: list[Vec]) -> Vec:
 
 # ------------------------------------------------------------------------------------- concat
 
+def output_text(v: Vec) -> Vec:
+    """A value as its type's output function spells it (concat/format use this, not casts)."""
+    from helios_core.sql.functions.text_out import to_text
+
+    return Vec(to_text(v.array, v.type), T.TEXT, v.scalar)
+
+
 @scalar("concat", nargs=(1, None))
 def _concat(args: list[Vec]) -> Vec:
-    texts = [cast(a, T.TEXT, context="explicit") for a in args]
+    texts = [output_text(a) for a in args]
     arrays, all_scalar = full(texts)
     out = pc.binary_join_element_wise(*arrays, "", null_handling="replace", null_replacement="")
     return Vec(out, T.TEXT, all_scalar)
@@ -407,7 +414,7 @@ def _concat(args: list[Vec]) -> Vec:
 @scalar("concat_ws", nargs=(2, None))
 def _concat_ws(args: list[Vec]) -> Vec:
     sep = text_arg(args[0], "concat_ws", args)
-    texts = [cast(a, T.TEXT, context="explicit") for a in args[1:]]
+    texts = [output_text(a) for a in args[1:]]
     arrays, all_scalar = full([sep, *texts])
     out = pc.binary_join_element_wise(*arrays[1:], arrays[0], null_handling="skip")
     out = pc.if_else(pc.is_valid(arrays[0]), out, pa.scalar(None, pa.string()))
@@ -593,7 +600,7 @@ _FMT_RE = re.compile(r"%(?:(\d+)\$)?(-)?(\d+|\*)?([sIL%])")
 @scalar("format", nargs=(1, None))
 def _format(args: list[Vec]) -> Vec:
     fmt = text_arg(args[0], "format", args)
-    rest = [cast(a, T.TEXT, context="explicit") for a in args[1:]]
+    rest = [output_text(a) for a in args[1:]]
     arrays, all_scalar = full([fmt, *rest])
     cols = [a.to_pylist() for a in arrays]
 
