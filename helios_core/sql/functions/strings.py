@@ -67,7 +67,7 @@ def _unary_text(name: str, kernel, out_t: T.SqlType = T.TEXT):
 
 
 _unary_text("lower", pc.utf8_lower)
-_unary_text("upper", pc.utf8_upper)
+_unary_text("upper", lambda a: pc.replace_substring(pc.utf8_upper(a), "\u1e9e", "\u00df"))  # PG keeps ß
 _unary_text("reverse", pc.utf8_reverse)
 
 
