@@ -640,13 +640,26 @@ def _tok_value(tok: str, ts: dt.datetime, fm: bool, tzname: str, offset_s: int) 
         "IW": lambda: _pad(iso[1], 2, fm), "W": lambda: str((ts.day - 1) // 7 + 1),
         "CC": lambda: _pad((ts.year - 1) // 100 + 1, 2, fm),
         "J": lambda: str((ts.date() - dt.date(1970, 1, 1)).days + 2440588),
-        "TZ": lambda: tzname.upper() if tzname.upper() in ("UTC", "GMT") else _offset_abbrev(offset_s),
-        "tz": lambda: tzname.lower() if tzname.upper() in ("UTC", "GMT") else _offset_abbrev(offset_s).lower(),
+        "TZ": lambda: _zone_abbrev(tzname, ts, offset_s),
+        "tz": lambda: _zone_abbrev(tzname, ts, offset_s).lower(),
         "OF": lambda: _offset_abbrev(offset_s), "TZH": lambda: f"{'-' if offset_s < 0 else '+'}{abs(offset_s) // 3600:02d}",
         "TZM": lambda: f"{(abs(offset_s) % 3600) // 60:02d}",
         "RM": lambda: _roman(ts.month).ljust(4 if not fm else 0), "rm": lambda: _roman(ts.month).lower(),
     }[tok]
     return v()
+
+
+def _zone_abbrev(tzname: str, local: dt.datetime, offset_s: int) -> str:
+    """The zone abbreviation PostgreSQL prints for TZ ('UTC', 'EST', or '+05' for bare offsets)."""
+    from helios_core.sql.functions.text_out import tz_info
+
+    if tzname.upper() in ("UTC", "GMT", "Z", "ETC/UTC"):
+        return tzname.upper() if tzname.upper() != "ETC/UTC" else "UTC"
+    zone = tz_info(tzname)
+    if isinstance(zone, dt.timezone):
+        return _offset_abbrev(offset_s)
+    name = zone.tzname(local) or _offset_abbrev(offset_s)
+    return name if name[0] not in "+-" else _offset_abbrev(offset_s)
 
 
 def _roman(n: int) -> str:
