@@ -530,6 +530,8 @@ class Builder(ScalarCompiler):
                 return None
             if isinstance(right, (exp.Any, exp.All)) or isinstance(left, (exp.Any, exp.All)):
                 return None
+            if isinstance(right, exp.Anonymous) and str(right.this).lower() in ("all", "any", "some"):
+                return None
             if right.find(exp.Subquery, exp.Select, exp.Window) is not None or contains_aggregate(right):
                 return None
             if any(isinstance(n, exp.Func) and pg_function_call(n)[0] in ("random", "nextval") for n in right.walk()):
@@ -872,7 +874,7 @@ class Builder(ScalarCompiler):
         scope = Scope([], outer=outer)
         compiled = [self.compile(a, scope) for a in node.expressions]
         qual = alias or "unnest"
-        ordinality = node.args.get("offset") is not None
+        ordinality = bool(node.args.get("offset"))
         names = list(col_aliases)
         if ordinality and isinstance(node.args.get("offset"), exp.Identifier):
             if len(names) == len(compiled):
@@ -927,6 +929,8 @@ class Builder(ScalarCompiler):
                     for mask in range((1 << n) - 1, -1, -1):
                         combos.append(sum((cols[i] for i in range(n) if mask & (1 << (n - 1 - i))), []))
                     set_lists.append(combos)
+                elif isinstance(g, exp.Tuple) and not g.expressions:
+                    continue
                 elif isinstance(g, exp.GroupingSets):
                     set_lists.append([self.set_item(x, key_of) for x in g.expressions])
                 else:

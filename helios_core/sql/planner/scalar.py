@@ -102,13 +102,19 @@ def is_aggregate_node(node: exp.Expression) -> bool:
     if isinstance(node, exp.Window):
         return False
     if isinstance(node, exp.Filter):
-        return is_aggregate_node(node.this)
-    if isinstance(node, AGG_NODE_TYPES):
-        # a min/max with several args is LEAST/GREATEST in some dialects: not here
-        return not (isinstance(node.parent, exp.Window) and node.parent.this is node)
-    if isinstance(node, exp.Anonymous) and str(node.this).lower() in AGGREGATE_NAMES:
-        return not (isinstance(node.parent, exp.Window) and node.parent.this is node)
+        return not _is_window_fn(node) and is_aggregate_node(node.this)
+    if isinstance(node, AGG_NODE_TYPES) or (
+            isinstance(node, exp.Anonymous) and str(node.this).lower() in AGGREGATE_NAMES):
+        return not _is_window_fn(node)
     return False
+
+
+def _is_window_fn(node: exp.Expression) -> bool:
+    """node is the function of an OVER clause (possibly under FILTER)."""
+    p = node.parent
+    if isinstance(p, exp.Filter) and p.this is node:
+        node, p = p, p.parent
+    return isinstance(p, exp.Window) and p.this is node
 
 
 def contains_aggregate(node: exp.Expression) -> bool:
@@ -377,6 +383,10 @@ class ScalarCompiler:
 
     def compile_binary(self, op: str, left_ast: exp.Expression, right_ast: exp.Expression,
                        scope: Scope) -> Compiled:
+        if isinstance(right_ast, exp.Anonymous) and str(right_ast.this).lower() in ("all", "any", "some") \
+                and len(right_ast.expressions) == 1:
+            kind = exp.All if str(right_ast.this).lower() == "all" else exp.Any
+            right_ast = kind(this=right_ast.expressions[0])
         if isinstance(right_ast, (exp.Any, exp.All)):
             return self.compile_quantified(op, left_ast, right_ast, scope)
         left = self.compile(left_ast, scope)
