@@ -191,6 +191,8 @@ def _to_regclass(args: list[pa.Array]) -> pa.Array:
         if name is None or model is None:
             return None
         text = str(name).strip()
+        if text.isdigit():  # regclass input also takes a numeric OID (the casts routed here need it)
+            return int(text)
         parts = [p.strip('"') if p.startswith('"') else p.lower() for p in text.split(".", 1)]
         schemas = [parts[0]] if len(parts) == 2 else ["pg_catalog", *path]
         rel_name = parts[-1]
@@ -208,6 +210,23 @@ def _to_regclass(args: list[pa.Array]) -> pa.Array:
 SYSTEM_RELATION_OIDS = {"pg_type": 1247, "pg_attribute": 1249, "pg_proc": 1255, "pg_class": 1259,
                         "pg_database": 1262, "pg_am": 2601, "pg_constraint": 2606, "pg_description": 2609,
                         "pg_index": 2610, "pg_namespace": 2615, "pg_attrdef": 2604, "pg_roles": 1260}
+
+
+def regclass_name(oid: int) -> str | None:
+    """regclass text output for the SQL layer: the relation's name (schema-qualified when not visible)."""
+    model = _model()
+    if model is None:
+        return None
+    rel = model.relation_by_oid(int(oid))
+    if rel is None:
+        names = {v: k for k, v in SYSTEM_RELATION_OIDS.items()}
+        return names.get(int(oid))
+    return rel.name if rel.schema in _search_path_schemas() else f"{rel.schema}.{rel.name}"
+
+
+def regclass_oid(name: str) -> int | None:
+    """regclass text input for the SQL layer: a relation name (or numeric OID) -> OID, None if unknown."""
+    return _to_regclass([pa.array([name], pa.string())]).to_pylist()[0]
 
 
 def _serial_sequence(args: list[pa.Array]) -> pa.Array:
@@ -393,6 +412,14 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="pg_sleep", impl=_pg_sleep, return_type="void"),
     SqlFunction(name="pg_my_temp_schema", impl=lambda a: _const(_len(a), 0, pa.int64()), return_type="oid"),
     SqlFunction(name="pg_is_other_temp_schema", impl=_false, return_type="boolean"),
+    SqlFunction(name="pg_relation_is_publishable", impl=_false, return_type="boolean"),
+    # no partitioning: a relation's only "ancestor" is itself (one row when used as a table function)
+    SqlFunction(name="pg_partition_ancestors", impl=lambda a: a[0].cast(pa.int64()), return_type="oid"),
+    SqlFunction(name="pg_get_partkeydef", impl=_null_text, return_type="text"),
+    SqlFunction(name="pg_get_triggerdef", impl=_null_text, return_type="text", strict=False),
+    SqlFunction(name="pg_get_ruledef", impl=_null_text, return_type="text", strict=False),
+    SqlFunction(name="pg_get_statisticsobjdef", impl=_null_text, return_type="text"),
+    SqlFunction(name="pg_tablespace_location", impl=_empty_text, return_type="text"),
     SqlFunction(name="array_to_string", impl=_array_to_string, return_type="text"),
     SqlFunction(name="helios_namespace_oid", impl=_namespace_oid_of, return_type="oid"),
 ]

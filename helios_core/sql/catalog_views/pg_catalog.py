@@ -114,14 +114,19 @@ def _relam(kind: str) -> int:
 def pg_class(model: CatalogModel) -> list[tuple]:
     indexed = {i.table.oid for i in model.indexes}
     checks: dict[int, int] = {}
+    with_fk: set[int] = set()  # PostgreSQL implements foreign keys with triggers on both tables
     for c in model.constraints:
         if c.kind == "c":
             checks[c.table.oid] = checks.get(c.table.oid, 0) + 1
+        if c.kind == "f":
+            with_fk.add(c.table.oid)
+            if c.ref_table is not None:
+                with_fk.add(c.ref_table.oid)
     rows = []
     for r in model.relations:
         rows.append((
             r.oid, r.name, r.namespace_oid, 0, 0, role_oid(r.owner), _relam(r.kind), r.oid, 0, 0, -1.0, 0, 0,
-            r.oid in indexed, False, "p", r.kind, len(r.columns), checks.get(r.oid, 0), r.kind == "v", False,
+            r.oid in indexed, False, "p", r.kind, len(r.columns), checks.get(r.oid, 0), r.kind == "v", r.oid in with_fk,
             False, False, False, True, "d" if r.kind == "r" else "n", False, 0, 0, 0, None, None, None,
         ))
     return rows

@@ -20,8 +20,22 @@ _RULES = [
     (re.compile(r"\s+COLLATE\s+pg_catalog\s*\.\s*(?:default|\"default\")", re.IGNORECASE), ""),
     (re.compile(r"\bpg_catalog\s*\.\s*(\w+)(\s*\()", re.IGNORECASE), r"\1\2"),
     (re.compile(r"::\s*pg_catalog\s*\.\s*", re.IGNORECASE), "::"),
+    # OID alias types the SQL layer lacks; psql only applies them to columns of empty catalogs
+    (re.compile(r"::\s*(?:regnamespace|regrole|regoper|regoperator|regprocedure|regconfig)\b", re.IGNORECASE),
+     "::oid"),
 ]
 
+
+# psql's \\d compares an oid[] column with an array literal; pg_policy is always empty here (no row
+# security), so the comparison is false either way and the SQL layer need not compare arrays.
+_POLICY_RULE = (re.compile(r"\b(\w+\.)?polroles\s*=\s*'\{0\}'", re.IGNORECASE), "false")
+# no table partitioning: a relation's partition ancestors are just itself (depth 1)
+_ANCESTORS_FROM_RULE = (
+    re.compile(r"\b(?:pg_catalog\.)?pg_partition_ancestors\s*\(\s*([\w.]+)\s*\)\s+WITH\s+ORDINALITY\s+AS\s+"
+               r"(\w+)\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)", re.IGNORECASE),
+    r"(SELECT \1 AS \3, 1::int8 AS \4) AS \2")
+_ANCESTORS_RULE = (re.compile(r"\b(?:pg_catalog\.)?pg_partition_ancestors\s*\(\s*('\d+')\s*\)", re.IGNORECASE),
+                   r"\1::oid")
 
 # name -> OID casts need the catalog: route them through to_regclass (a catalog function)
 _REGCLASS_RULES = [
@@ -33,14 +47,15 @@ _REGCLASS_RULES = [
 
 def needs_normalizing(sql: str) -> bool:
     low = sql.lower()
-    return "pg_catalog." in low or "operator(" in low or "collate pg_catalog" in low or "regclass" in low
+    return ("pg_catalog." in low or "operator(" in low or "collate pg_catalog" in low or "regclass" in low
+            or "pg_partition_ancestors" in low)
 
 
 def normalize(sql: str) -> str:
     """Rewrite psql's qualified catalog spellings outside literals (see module doc)."""
     if not needs_normalizing(sql):
         return sql
-    for rx, repl in _REGCLASS_RULES:
+    for rx, repl in (*_REGCLASS_RULES, _POLICY_RULE, _ANCESTORS_FROM_RULE, _ANCESTORS_RULE):
         sql = rx.sub(repl, sql)
     parts = _LITERALS.split(sql)
     for i in range(0, len(parts), 2):  # even indexes are outside literals
