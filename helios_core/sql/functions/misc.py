@@ -20,7 +20,9 @@ from helios_core.sql.functions.vec import Vec, align, full
 @scalar("pg_typeof")
 def _pg_typeof(args: list[Vec]) -> Vec:
     """The argument's type name (regtype shown as text, as psql prints it)."""
-    return Vec.const(args[0].type.sql_name(), T.TEXT)
+    t = args[0].type
+    t = T.array_of(t.element.base) if t.element is not None else t.base  # regtype has no typmod
+    return Vec.const(t.sql_name(), T.TEXT)
 
 
 @scalar("gen_random_uuid", "uuid_generate_v4", nargs=0, volatile=True)
