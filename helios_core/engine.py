@@ -21,12 +21,13 @@ transaction (see helios_core.sql.sequences).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 from collections.abc import Sequence
 from typing import Any
 
-from helios_core.errors import HeliosError, InvalidCatalogName
+from helios_core.errors import HeliosError, InvalidCatalogName, TooManyConnections
 
 SYSTEM_DB = "_system"
 DEFAULT_DATABASES = ("helios", "postgres")
@@ -105,10 +106,8 @@ class Engine:
         if self.closed:
             return
         for session in list(self.sessions.values()):
-            try:
+            with contextlib.suppress(Exception):  # closing must go on for the others
                 session.close()
-            except Exception:  # noqa: BLE001 - closing must go on for the others
-                pass
         from helios_core.sql import sequences
 
         sequences.persist_all(self)
@@ -134,11 +133,23 @@ class Engine:
         branch = opts.pop("heliosdb.branch", branch)
         if self.store.get_branch(database, branch) is None:
             raise HeliosError(f'branch "{branch}" does not exist', sqlstate="42704")
+        limit = self._branch_connection_limit(database, branch)
         with self.lock:
+            if limit is not None:
+                used = sum(1 for s in self.sessions.values() if s.database == database and s.branch == branch)
+                if used >= limit:
+                    raise TooManyConnections(f'too many connections for branch "{branch}"')
             pid = next(self._pids)
             session = SqlSession(self, user=user, database=database, branch=branch, options=opts, pid=pid)
             self.sessions[pid] = session
         return session
+
+    def _branch_connection_limit(self, database: str, branch: str) -> int | None:
+        from helios_core.sql.ddl import branch_meta
+
+        limits = branch_meta(self, database, branch).get("limits") or {}
+        v = limits.get("max_connections")
+        return int(v) if v is not None else None
 
     def forget_session(self, pid: int) -> None:
         with self.lock:

@@ -14,6 +14,7 @@ Known limit: FOREIGN KEY checks read the snapshot, they do not lock the referenc
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
@@ -161,15 +162,9 @@ def _norm(k: tuple) -> tuple:
             out.append(v)
         elif isinstance(v, (int, float)):
             out.append(float(v) if isinstance(v, float) and not v.is_integer() else int(v))
+        elif isinstance(v, Decimal) and v.is_finite() and v == v.to_integral_value():
+            out.append(int(v))
         else:
-            try:
-                from decimal import Decimal
-
-                if isinstance(v, Decimal) and v == v.to_integral_value():
-                    out.append(int(v))
-                    continue
-            except Exception:  # noqa: BLE001 - keep the value as is
-                pass
             out.append(v)
     return tuple(out)
 
@@ -216,12 +211,11 @@ def on_parent_delete(session: Any, txn: Any, ctx: Any, tdef: Any, old: pa.Record
 
 
 def _referencing(txn: Any, tdef: Any) -> list[tuple[Any, dict]]:
-    out = []
-    for other in txn.list_tables():
-        for fk in (other.options or {}).get("foreign_keys", []):
-            if (fk["ref_schema"], fk["ref_table"]) == (tdef.schema, tdef.name):
-                out.append((other, fk))
-    return out
+    if not (tdef.options or {}).get("referenced_by"):
+        return []
+    from helios_core.sql.ddl import referencing
+
+    return referencing(txn, tdef)
 
 
 def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk: dict, keys: set[tuple],
@@ -290,9 +284,8 @@ def _find(remap: dict, k: tuple) -> tuple:
 # ------------------------------------------------------------------------------------ DDL helpers
 def constant_default(session: Any, txn: Any, col: Any) -> Any:
     """The Python value of a column default for filling existing rows (ALTER TABLE ADD COLUMN)."""
-    from helios_core.storage import TableDef
-
     from helios_core.sql import dml
+    from helios_core.storage import TableDef
 
     tmp = TableDef("pg_temp", "_default", [col], [], {}, 0)
     ctx = session.context(txn)

@@ -195,8 +195,7 @@ def parse_text_rows(data: str, spec: CopySpec) -> list[list[str | None]]:
     if spec.header and lines:
         lines = lines[1:]
     for line in lines:
-        if line.endswith("\r"):
-            line = line[:-1]
+        line = line.removesuffix("\r")
         if line == "\\.":
             break
         if line == "" and len(spec.columns) != 1:

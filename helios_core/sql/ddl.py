@@ -104,6 +104,89 @@ def execute(session: Any, ast: Any, text: str) -> Result:
     raise FeatureNotSupported("statement not supported")
 
 
+# ---------------------------------------------------------------------------------------- dependencies
+# Kept as data so DML and DROP never scan the whole catalog:
+# - table option "referenced_by": [{"schema", "table", "name"}] foreign keys of other tables that point here
+# - table option "indexes": names of the table's indexes (in its schema)
+# - catalog kind "depend", key "schema.relation": {"views": ["schema.view", ...]} views that read it
+
+
+def _add_ref(txn: Any, fk: dict, child_schema: str, child: str) -> None:
+    parent = txn.get_table(fk["ref_schema"], fk["ref_table"])
+    if parent is None:
+        return
+    refs = [r for r in parent.options.get("referenced_by", []) if r["name"] != fk["name"] or
+            (r["schema"], r["table"]) != (child_schema, child)]
+    refs.append({"schema": child_schema, "table": child, "name": fk["name"]})
+    txn.alter_table(parent.schema, parent.name, options={"referenced_by": refs})
+
+
+def _remove_ref(txn: Any, fk: dict, child_schema: str, child: str) -> None:
+    parent = txn.get_table(fk["ref_schema"], fk["ref_table"])
+    if parent is None:
+        return
+    refs = [r for r in parent.options.get("referenced_by", []) if not (
+        r["name"] == fk["name"] and (r["schema"], r["table"]) == (child_schema, child))]
+    txn.alter_table(parent.schema, parent.name, options={"referenced_by": refs})
+
+
+def referencing(txn: Any, tdef: Any) -> list[tuple[Any, dict]]:
+    """(child TableDef, fk) for every foreign key that references ``tdef``."""
+    out = []
+    for r in (tdef.options or {}).get("referenced_by", []):
+        child = txn.get_table(r["schema"], r["table"])
+        if child is None:
+            continue
+        for fk in (child.options or {}).get("foreign_keys", []):
+            if fk["name"] == r["name"] and (fk["ref_schema"], fk["ref_table"]) == (tdef.schema, tdef.name):
+                out.append((child, fk))
+    return out
+
+
+def _add_index_name(txn: Any, schema: str, table: str, iname: str) -> None:
+    t = txn.get_table(schema, table)
+    if t is not None and iname not in t.options.get("indexes", []):
+        txn.alter_table(schema, table, options={"indexes": list(t.options.get("indexes", [])) + [iname]})
+
+
+def _view_sources(session: Any, txn: Any, query: Any) -> set[str]:
+    """schema.name of the tables and views a view's query reads (CTE names excluded)."""
+    ctes = {ident(c.args["alias"].this) for c in query.find_all(exp.CTE) if c.args.get("alias")}
+    out: set[str] = set()
+    for t in query.find_all(exp.Table):
+        name = ident(t.this)
+        if not name or (t.args.get("db") is None and name in ctes):
+            continue
+        if t.args.get("db") is not None:
+            out.add(f"{ident(t.args['db'])}.{name}")
+            continue
+        for schema in session.search_path():
+            if relation_kind(txn, schema, name) in ("table", "view"):
+                out.add(f"{schema}.{name}")
+                break
+    return out
+
+
+def _dependent_views(txn: Any, key: str) -> list[str]:
+    dep = txn.catalog_get("depend", key) or {}
+    return [v for v in dep.get("views", []) if txn.catalog_get("view", v) is not None]
+
+
+def _drop_dependent_views(session: Any, txn: Any, key: str, what: str, cascade: bool) -> None:
+    views = _dependent_views(txn, key)
+    if views and not cascade:
+        name = key.split(".", 1)[1]
+        raise DependentObjectsStillExist(
+            f"cannot drop {what} {name} because other objects depend on it",
+            detail=f"view {views[0].split('.', 1)[1]} depends on {what} {name}",
+            hint="Use DROP ... CASCADE to drop the dependent objects too.")
+    for v in views:
+        _drop_dependent_views(session, txn, v, "view", cascade)
+        txn.catalog_delete("view", v)
+    if txn.catalog_get("depend", key) is not None:
+        txn.catalog_delete("depend", key)
+
+
 # ---------------------------------------------------------------------------------------- CREATE
 def _create(session: Any, ast: exp.Create, text: str) -> Result:
     kind = (ast.args.get("kind") or "").upper()
@@ -247,9 +330,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                     md["default"] = f"nextval('{seq_name}'::regclass)"
                     md["sequence"] = f"{schema}.{seq_name}"
                     nullable = False
-                elif isinstance(k, (exp.CollateColumnConstraint, exp.CommentColumnConstraint)):
-                    pass
-                elif k is None:
+                elif isinstance(k, (exp.CollateColumnConstraint, exp.CommentColumnConstraint)) or k is None:
                     pass
                 else:
                     raise FeatureNotSupported(f"column constraint {k.key} is not supported")
@@ -345,10 +426,17 @@ def create_table(session: Any, ast: exp.Create) -> Result:
     txn.create_table(schema, name, spec["columns"], primary_key=spec["primary_key"] or None,
                      options=spec["options"])
     _record_constraint_indexes(txn, schema, name, spec["primary_key"], spec["options"])
+    for fk in spec["options"].get("foreign_keys", []):
+        _add_ref(txn, fk, schema, name)
     return Result(command_tag="CREATE TABLE")
 
 
 def _record_constraint_indexes(txn: Any, schema: str, name: str, pk: list[str], options: dict) -> None:
+    names = ([options.get("pk_name") or f"{name}_pkey"] if pk else []) + [u["name"] for u in options.get("unique", [])]
+    if names:
+        t = txn.get_table(schema, name)
+        have = list(t.options.get("indexes", [])) if t is not None else []
+        txn.alter_table(schema, name, options={"indexes": have + [n for n in names if n not in have]})
     if pk:
         iname = options.get("pk_name") or f"{name}_pkey"
         txn.catalog_put("index", f"{schema}.{iname}", {"schema": schema, "name": iname, "table": name,
@@ -429,6 +517,11 @@ def _create_view(session: Any, ast: exp.Create, text: str) -> Result:
         raise HeliosError("CREATE VIEW specifies more column names than columns", sqlstate="42601")
     txn.catalog_put("view", key, {"schema": schema, "name": name, "sql": to_sql(query),
                                   "columns": out_names})
+    for src in _view_sources(session, txn, query):
+        dep = txn.catalog_get("depend", src) or {"views": []}
+        if key not in dep["views"]:
+            dep["views"].append(key)
+            txn.catalog_put("depend", src, dep)
     return Result(command_tag="CREATE VIEW")
 
 
@@ -466,6 +559,7 @@ def _create_index(session: Any, ast: exp.Create) -> Result:
         txn.alter_table(schema, tname, options={"unique": uniq})
     txn.catalog_put("index", key, {"schema": schema, "name": iname, "table": tname, "columns": cols,
                                    "unique": unique, "primary": False, "constraint": False})
+    _add_index_name(txn, schema, tname, iname)
     return Result(command_tag="CREATE INDEX")
 
 
@@ -554,7 +648,7 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
         if want == "table":
             drop_table_objects(session, txn, schema, name, cascade=cascade)
         elif want == "view":
-            _check_view_dependents(txn, schema, name, cascade)
+            _drop_dependent_views(session, txn, f"{schema}.{name}", "view", cascade)
             txn.catalog_delete("view", f"{schema}.{name}")
         elif want == "index":
             _drop_index(txn, schema, name)
@@ -574,60 +668,34 @@ def _resolve_for_drop(session: Any, txn: Any, t: exp.Table, kind: str) -> tuple[
     return (session.search_path() or ["public"])[0], name
 
 
-def _check_view_dependents(txn: Any, schema: str, name: str, cascade: bool) -> None:
-    import re
-
-    pat = re.compile(rf"\b{re.escape(name)}\b", re.I)
-    for key, v in txn.catalog_list("view").items():
-        if key == f"{schema}.{name}":
-            continue
-        if pat.search(v.get("sql", "")):
-            if cascade:
-                txn.catalog_delete("view", key)
-            else:
-                raise DependentObjectsStillExist(
-                    f"cannot drop view {name} because other objects depend on it",
-                    detail=f"view {v.get('name', key)} depends on view {name}",
-                    hint="Use DROP ... CASCADE to drop the dependent objects too.")
-
-
 def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascade: bool) -> None:
     """Drop a table with its indexes, owned sequences and (CASCADE) dependent FKs and views."""
-    import re
-
-    for other in txn.list_tables():
-        if (other.schema, other.name) == (schema, name):
-            continue
-        fks = other.options.get("foreign_keys", [])
-        deps = [f for f in fks if (f["ref_schema"], f["ref_table"]) == (schema, name)]
-        if deps:
-            if not cascade:
-                raise DependentObjectsStillExist(
-                    f"cannot drop table {name} because other objects depend on it",
-                    detail=f"constraint {deps[0]['name']} on table {other.name} depends on table {name}",
-                    hint="Use DROP ... CASCADE to drop the dependent objects too.")
-            txn.alter_table(other.schema, other.name,
-                            options={"foreign_keys": [f for f in fks if f not in deps]})
-    pat = re.compile(rf"\b{re.escape(name)}\b", re.I)
-    for key, v in txn.catalog_list("view").items():
-        if pat.search(v.get("sql", "")):
-            if not cascade:
-                raise DependentObjectsStillExist(
-                    f"cannot drop table {name} because other objects depend on it",
-                    detail=f"view {v.get('name', key)} depends on table {name}",
-                    hint="Use DROP ... CASCADE to drop the dependent objects too.")
-            txn.catalog_delete("view", key)
     tdef = txn.get_table(schema, name)
+    if tdef is None:
+        raise UndefinedTable(f'table "{name}" does not exist')
+    for child, fk in referencing(txn, tdef):
+        if (child.schema, child.name) == (schema, name):
+            continue
+        if not cascade:
+            raise DependentObjectsStillExist(
+                f"cannot drop table {name} because other objects depend on it",
+                detail=f"constraint {fk['name']} on table {child.name} depends on table {name}",
+                hint="Use DROP ... CASCADE to drop the dependent objects too.")
+        txn.alter_table(child.schema, child.name, options={"foreign_keys": [
+            f for f in child.options.get("foreign_keys", []) if f["name"] != fk["name"]]})
+    _drop_dependent_views(session, txn, f"{schema}.{name}", "table", cascade)
+    for fk in tdef.options.get("foreign_keys", []):
+        if (fk["ref_schema"], fk["ref_table"]) != (schema, name):
+            _remove_ref(txn, fk, schema, name)
     txn.drop_table(schema, name)
-    for key, idx in list(txn.catalog_list("index").items()):
-        if idx.get("schema") == schema and idx.get("table") == name:
-            txn.catalog_delete("index", key)
-    if tdef is not None:
-        for c in tdef.columns:
-            seq = c.metadata.get("sequence")
-            if seq:
-                txn.catalog_delete("sequence", seq)
-                sequences.forget(session, seq)
+    for iname in tdef.options.get("indexes", []):
+        if txn.catalog_get("index", f"{schema}.{iname}") is not None:
+            txn.catalog_delete("index", f"{schema}.{iname}")
+    for c in tdef.columns:
+        seq = c.metadata.get("sequence")
+        if seq:
+            txn.catalog_delete("sequence", seq)
+            sequences.forget(session, seq)
 
 
 def _drop_index(txn: Any, schema: str, name: str) -> None:
@@ -637,11 +705,12 @@ def _drop_index(txn: Any, schema: str, name: str) -> None:
         raise HeliosError(f"cannot drop index {name} because constraint {name} on table {idx['table']} "
                           "requires it", sqlstate="2BP01",
                           hint=f"You can drop constraint {name} on table {idx['table']} instead.")
-    if idx.get("unique"):
-        tdef = txn.get_table(schema, idx["table"])
-        if tdef is not None:
-            uniq = [u for u in tdef.options.get("unique", []) if u["name"] != name]
-            txn.alter_table(schema, idx["table"], options={"unique": uniq})
+    tdef = txn.get_table(schema, idx["table"])
+    if tdef is not None:
+        opts: dict[str, Any] = {"indexes": [i for i in tdef.options.get("indexes", []) if i != name]}
+        if idx.get("unique"):
+            opts["unique"] = [u for u in tdef.options.get("unique", []) if u["name"] != name]
+        txn.alter_table(schema, idx["table"], options=opts)
     txn.catalog_delete("index", key)
 
 
@@ -703,6 +772,9 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
         if changed:
             tdef = txn.alter_table(schema, name, options=opts)
             constraints.validate_table(session, txn, tdef)
+            for fk in spec["options"].get("foreign_keys", []):
+                _add_ref(txn, fk, schema, name)
+            tdef = txn.get_table(schema, name)
         return tdef
     if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
         for c in action.args.get("tables") or []:
@@ -729,17 +801,30 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
         new = ident(action.this.this)
         if relation_kind(txn, schema, new) is not None:
             raise DuplicateTable(f'relation "{new}" already exists')
+        children = referencing(txn, tdef)
         tdef = txn.alter_table(schema, name, rename_to=new)
-        for key, idx in list(txn.catalog_list("index").items()):
-            if idx.get("schema") == schema and idx.get("table") == name:
+        for iname in tdef.options.get("indexes", []):
+            idx = txn.catalog_get("index", f"{schema}.{iname}")
+            if idx is not None:
                 idx["table"] = new
-                txn.catalog_put("index", key, idx)
-        for other in txn.list_tables():
-            fks = other.options.get("foreign_keys", [])
-            if any((f["ref_schema"], f["ref_table"]) == (schema, name) for f in fks):
-                nf = [{**f, "ref_table": new} if (f["ref_schema"], f["ref_table"]) == (schema, name) else f
-                      for f in fks]
-                txn.alter_table(other.schema, other.name, options={"foreign_keys": nf})
+                txn.catalog_put("index", f"{schema}.{iname}", idx)
+        for child, fk in children:
+            cn = new if (child.schema, child.name) == (schema, name) else child.name
+            c = txn.get_table(child.schema, cn)
+            nf = [{**f, "ref_table": new} if f["name"] == fk["name"] else f for f in c.options.get("foreign_keys", [])]
+            txn.alter_table(child.schema, cn, options={"foreign_keys": nf})
+        for fk in tdef.options.get("foreign_keys", []):
+            if (fk["ref_schema"], fk["ref_table"]) != (schema, new):
+                _remove_ref(txn, fk, schema, name)
+                _add_ref(txn, fk, schema, new)
+        tdef = txn.get_table(schema, new)
+        refs = [{**r, "table": new} if (r["schema"], r["table"]) == (schema, name) else r
+                for r in tdef.options.get("referenced_by", [])]
+        tdef = txn.alter_table(schema, new, options={"referenced_by": refs})
+        dep = txn.catalog_get("depend", f"{schema}.{name}")
+        if dep is not None:
+            txn.catalog_delete("depend", f"{schema}.{name}")
+            txn.catalog_put("depend", f"{schema}.{new}", dep)
         return tdef
     if isinstance(action, exp.AlterColumn):
         cname = ident(action.this)
@@ -827,7 +912,9 @@ def _add_constraints(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     tdef = txn.alter_table(schema, name, options=opts)
     constraints.validate_table(session, txn, tdef)
     _record_constraint_indexes(txn, schema, name, [], {"unique": spec["options"].get("unique", [])})
-    return tdef
+    for fk in spec["options"].get("foreign_keys", []):
+        _add_ref(txn, fk, schema, name)
+    return txn.get_table(schema, name)
 
 
 def _drop_constraint(txn: Any, tdef: Any, cname: str, if_exists: bool) -> Any:
@@ -839,6 +926,12 @@ def _drop_constraint(txn: Any, tdef: Any, cname: str, if_exists: bool) -> Any:
         if len(after) != len(before):
             found = True
             opts[key] = after
+            if key == "foreign_keys":
+                for fk in before:
+                    if fk["name"] == cname:
+                        _remove_ref(txn, fk, tdef.schema, tdef.name)
+                tdef = txn.get_table(tdef.schema, tdef.name)
+                opts["referenced_by"] = tdef.options.get("referenced_by", [])
     if not found:
         if if_exists:
             return tdef
@@ -860,19 +953,21 @@ def _truncate(session: Any, ast: exp.TruncateTable) -> Result:
         targets.append(tdef)
     names = {(t.schema, t.name) for t in targets}
     cascade = bool(ast.args.get("cascade"))
-    for other in txn.list_tables():
-        if (other.schema, other.name) in names:
-            continue
-        for f in other.options.get("foreign_keys", []):
-            if (f["ref_schema"], f["ref_table"]) in names:
-                if not cascade:
-                    raise HeliosError("cannot truncate a table referenced in a foreign key constraint",
-                                      sqlstate="0A000",
-                                      detail=f'Table "{other.name}" references "{f["ref_table"]}".',
-                                      hint=f'Truncate table "{other.name}" at the same time, or use TRUNCATE '
-                                           '... CASCADE.')
-                targets.append(other)
-                names.add((other.schema, other.name))
+    i = 0
+    while i < len(targets):
+        parent = targets[i]
+        i += 1
+        for other, f in referencing(txn, parent):
+            if (other.schema, other.name) in names:
+                continue
+            if not cascade:
+                raise HeliosError("cannot truncate a table referenced in a foreign key constraint",
+                                  sqlstate="0A000",
+                                  detail=f'Table "{other.name}" references "{f["ref_table"]}".',
+                                  hint=f'Truncate table "{other.name}" at the same time, or use TRUNCATE '
+                                       '... CASCADE.')
+            targets.append(other)
+            names.add((other.schema, other.name))
     restart = (ast.args.get("identity") or "").upper() == "RESTART"
     for t in targets:
         txn.truncate(t.schema, t.name)
@@ -889,10 +984,11 @@ def _truncate(session: Any, ast: exp.TruncateTable) -> Result:
 # ---------------------------------------------------------------------------------------- branches
 def _parse_ts(session: Any, text: str) -> int:
     """A timestamp literal -> storage commit timestamp (microseconds since the epoch, UTC)."""
+    import pyarrow as pa
+
     from helios_core.sql import types
     from helios_core.sql.functions import cast
     from helios_core.sql.functions.vec import Vec
-    import pyarrow as pa
 
     v = cast(Vec(pa.array([text], pa.string()), types.TEXT), types.TIMESTAMPTZ)
     arr = v.array if hasattr(v, "array") else v
@@ -909,14 +1005,15 @@ def branch_statement(session: Any, u: Utility) -> Result:
     if u.kind == "create_branch":
         if store.get_branch(db, a["name"]) is not None:
             if a["if_not_exists"]:
-                return Result(command_tag="CREATE BRANCH", notices=[f'branch "{a["name"]}" already exists, '
-                                                                    'skipping'])
+                return Result(command_tag="CREATE BRANCH", notices=[
+                    f'branch "{a["name"]}" already exists, skipping'])
             raise DuplicateObject(f'branch "{a["name"]}" already exists')
         parent = a["parent"] or session.branch
         if store.get_branch(db, parent) is None:
             raise UndefinedObject(f'branch "{parent}" does not exist')
         at = _parse_ts(session, a["at"]) if a["at"] else None
         store.create_branch(db, a["name"], parent=parent, at_ts=at)
+        set_branch_meta(session, a["name"], owner=session.user)
         return Result(command_tag="CREATE BRANCH")
     if u.kind == "drop_branch":
         if store.get_branch(db, a["name"]) is None:
@@ -941,7 +1038,42 @@ def branch_statement(session: Any, u: Utility) -> Result:
             if s.database == db and s.branch == a["name"]:
                 s.settings_obj.values["heliosdb.branch"] = a["new"]
         return Result(command_tag="ALTER BRANCH")
+    if u.kind == "alter_branch_set":
+        if store.get_branch(db, a["name"]) is None:
+            raise UndefinedObject(f'branch "{a["name"]}" does not exist')
+        limits = {}
+        for k, v in a["options"].items():
+            if k not in ("max_connections", "max_memory", "max_cpu_percent"):
+                raise HeliosError(f'unrecognized branch option "{k}"', sqlstate="22023")
+            limits[k] = v
+        set_branch_meta(session, a["name"], limits=limits)
+        return Result(command_tag="ALTER BRANCH")
     raise FeatureNotSupported(f"{u.kind.replace('_', ' ').upper()} is not supported yet")
+
+
+def branch_meta(engine: Any, db: str, name: str) -> dict:
+    """Per-branch metadata (owner, limits) kept on branch main of the database (kind "branch_meta")."""
+    txn = engine.store.begin(db, "main")
+    try:
+        return txn.catalog_get("branch_meta", name) or {}
+    finally:
+        txn.rollback()
+
+
+def set_branch_meta(session: Any, name: str, **changes: Any) -> None:
+    txn = session.engine.store.begin(session.database, "main")
+    try:
+        meta = txn.catalog_get("branch_meta", name) or {"owner": session.user}
+        for k, v in changes.items():
+            if isinstance(v, dict) and isinstance(meta.get(k), dict):
+                meta[k] = {**meta[k], **v}
+            else:
+                meta[k] = v
+        txn.catalog_put("branch_meta", name, meta)
+        txn.commit()
+    except BaseException:
+        txn.rollback()
+        raise
 
 
 # ---------------------------------------------------------------------------------------- roles

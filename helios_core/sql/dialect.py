@@ -16,7 +16,7 @@ expression=<expr>)`` (the alias comes after the time-travel clause).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 from sqlglot import exp
@@ -38,24 +38,24 @@ class Helios(Postgres):
         pass
 
     class Parser(Postgres.Parser):
-        VERSION_PHRASES = {
+        VERSION_PHRASES: ClassVar[dict] = {
             **Postgres.Parser.VERSION_PHRASES,
             ("AS", "OF", "TIMESTAMP"): "TIMESTAMP",
         }
 
         def _parse_table_alias(self, alias_tokens=None):  # type: ignore[override]
             # "t AS OF TIMESTAMP ..." is time travel, not an alias named "of"
-            if self._curr and self._curr.token_type == TokenType.ALIAS and self._next:
-                if self._next.text.upper() == "OF":
-                    return None
+            if (self._curr and self._curr.token_type == TokenType.ALIAS and self._next
+                    and self._next.text.upper() == "OF"):
+                return None
             return super()._parse_table_alias(alias_tokens=alias_tokens)
 
 
 class _PlainTokenizer(Postgres.Tokenizer):
     """Tokenizes utility statements word by word (no COMMAND swallowing the rest)."""
 
-    COMMANDS: set = set()
-    KEYWORDS = {k: v for k, v in Postgres.Tokenizer.KEYWORDS.items() if v != TokenType.COMMAND}
+    COMMANDS: ClassVar[set] = set()
+    KEYWORDS: ClassVar[dict] = {k: v for k, v in Postgres.Tokenizer.KEYWORDS.items() if v != TokenType.COMMAND}
 
 
 DIALECT = Helios()
@@ -286,9 +286,9 @@ def _txn_modes(c: _Cursor) -> dict[str, Any]:
     modes: dict[str, Any] = {}
     while not c.at_end():
         if c.accept("ISOLATION", "LEVEL"):
-            for phrase in _ISOLATION:
+            for phrase, level in _ISOLATION.items():
                 if c.accept(*phrase.split()):
-                    modes["isolation"] = _ISOLATION[phrase]
+                    modes["isolation"] = level
                     break
             else:
                 c.fail()

@@ -28,7 +28,7 @@ from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn
 from helios_core.session import Result
 from helios_core.sql.ddl import ident, table_name
 
-_NEXTVAL_RE = re.compile(r"^\s*nextval\s*\(\s*'([^']+)'(?:\s*::\s*regclass)?\s*\)\s*$", re.I)
+_NEXTVAL_RE = re.compile(r"^\s*nextval\s*\(\s*'([^']+)'(?:\s*::\s*regclass)?\s*\)\s*$", re.IGNORECASE)
 _VOLATILE = {"random", "gen_random_uuid", "clock_timestamp", "nextval", "uuid_generate_v4", "timeofday"}
 _MAX_RECHECK = 50
 
@@ -384,11 +384,11 @@ def insert(session: Any, ast: exp.Insert, params: Any = (), prepared: Any = None
         col = tdef.columns[ci]
         arr = arrays[j]
         mask = masks[j] if masks is not None else None
-        if (col.metadata or {}).get("identity") == "always" and not overriding:
-            if mask is None or not all(mask):
-                raise GeneratedAlways(f'cannot insert a non-DEFAULT value into column "{col.name}"',
-                                      detail=f'Column "{col.name}" is an identity column defined as GENERATED '
-                                             'ALWAYS.', hint="Use OVERRIDING SYSTEM VALUE to override.")
+        if (col.metadata or {}).get("identity") == "always" and not overriding and (
+                mask is None or not all(mask)):
+            raise GeneratedAlways(f'cannot insert a non-DEFAULT value into column "{col.name}"',
+                                  detail=f'Column "{col.name}" is an identity column defined as GENERATED ALWAYS.',
+                                  hint="Use OVERRIDING SYSTEM VALUE to override.")
         if mask is not None and any(mask):
             idx = [i for i, m in enumerate(mask) if m]
             dflt = default_array(session, txn, tdef, ci, len(idx), ctx)

@@ -263,4 +263,4 @@ def forget(session: Any, key: str) -> None:
 
 def persist_all(engine: Any) -> None:
     """Nothing to do: values are persisted ahead when handed out (kept for symmetry at close)."""
-    return None
+    return

@@ -23,7 +23,6 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import attrs
 import pyarrow as pa
 from sqlglot import exp
 
@@ -233,6 +232,9 @@ class SqlSession(Session):
     # ------------------------------------------------------------------ queries
     def run_query(self, ast: Any, params: Sequence[Any] = (), prepared: Any = None) -> Result:
         ctx = self.context(params=params, param_types=prepared.param_types if prepared is not None else ())
+        if any(t.args.get("version") is not None for t in ast.find_all(exp.Table)):
+            ast = self._resolve_as_of(ast, ctx)
+            prepared = None
         locks = ast.args.get("locks") if isinstance(ast, exp.Select) else None
         if locks:
             from helios_core.sql import dml
@@ -248,13 +250,49 @@ class SqlSession(Session):
         cols = [result_column(n, t) for n, t in plan.columns]
         return Result(command_tag=f"SELECT {rows}", columns=cols, batches=batches)
 
+    def _resolve_as_of(self, ast: Any, ctx: Any) -> Any:
+        """``t AS OF TIMESTAMP x``: x becomes a literal commit timestamp (µs since the epoch, UTC).
+
+        The planner reads each table's ``version`` (exp.Version with an integer literal); when every
+        table of the query reads at the same timestamp, ``ctx.as_of`` is set too.
+        """
+        from helios_core.sql import ddl
+
+        ast = ast.copy()
+        stamps = set()
+        plain = False
+        store = self.engine.store
+        for t in ast.find_all(exp.Table):
+            v = t.args.get("version")
+            if v is None:
+                plain = True
+                continue
+            node = v.expression
+            if isinstance(node, exp.Literal) and not node.is_string:
+                ts = int(node.this)
+            elif isinstance(node, exp.Literal):
+                ts = ddl._parse_ts(self, node.this)
+            else:
+                q = exp.Select(expressions=[exp.Cast(this=node.copy(), to=exp.DataType.build("timestamptz"))])
+                plan = self.plan_query(q, ctx)
+                rows = [b.column(0)[0] for b in plan.execute(ctx)]
+                ts = int(rows[0].cast(pa.int64()).as_py())
+            horizon = store.now() - getattr(store, "retention_us", 7 * 86400 * 10**6)
+            if ts < horizon:
+                raise HeliosError("AS OF timestamp is older than the retention window", sqlstate="22023",
+                                  hint="Time travel reaches back as far as the configured retention.")
+            if ts > store.now():
+                raise HeliosError("AS OF timestamp is in the future", sqlstate="22023")
+            v.set("expression", exp.Literal.number(ts))
+            stamps.add(ts)
+        if len(stamps) == 1 and not plain:
+            ctx.as_of = next(iter(stamps))
+        return ast
+
     def plan_query(self, ast: Any, ctx: Any) -> Any:
         from helios_core.sql.planner import plan_query
 
-        try:
-            return plan_query(ast, ctx)
-        except ImportError:  # TEMPORARY until the planner's builder lands: constant SELECTs only
-            return _constant_plan(ast)
+        return plan_query(ast, ctx)
 
     # ------------------------------------------------------------------ utility statements
     def _utility(self, st: Statement) -> Result:
@@ -506,41 +544,3 @@ class SqlSession(Session):
     def _check_open(self) -> None:
         if self.closed:
             raise HeliosError("session is closed", sqlstate="08003")
-
-
-# TEMPORARY (delete when helios_core.sql.planner.builder exists): SELECT of literals only
-@attrs.define
-class _ConstPlan:
-    columns: list
-    values: list
-    param_types: list = attrs.Factory(list)
-
-    def execute(self, ctx: Any) -> Iterator[pa.RecordBatch]:
-        arrays = [pa.array([v], t.arrow_type) for v, (_, t) in zip(self.values, self.columns, strict=True)]
-        yield pa.record_batch(arrays, names=[n for n, _ in self.columns])
-
-
-def _constant_plan(ast: Any) -> _ConstPlan:
-    from helios_core.sql import types
-
-    if not isinstance(ast, exp.Select) or ast.args.get("from_"):
-        raise FeatureNotSupported("the query planner is not available yet")
-    cols, vals = [], []
-    for e in ast.expressions:
-        name = e.alias_or_name if isinstance(e, exp.Alias) else "?column?"
-        node = e.this if isinstance(e, exp.Alias) else e
-        if isinstance(node, exp.Literal) and not node.is_string:
-            v = int(node.this) if node.is_int else float(node.this)
-            t = types.INT4 if isinstance(v, int) and abs(v) < 2**31 else (
-                types.INT8 if isinstance(v, int) else types.FLOAT8)
-        elif isinstance(node, exp.Literal):
-            v, t = node.this, types.TEXT
-        elif isinstance(node, exp.Boolean):
-            v, t = bool(node.this), types.BOOL
-        elif isinstance(node, exp.Null):
-            v, t = None, types.TEXT
-        else:
-            raise FeatureNotSupported("the query planner is not available yet")
-        cols.append((name, t))
-        vals.append(v)
-    return _ConstPlan(cols, vals)

@@ -84,3 +84,45 @@ def _ensure_builtin() -> None:
             importlib.import_module(mod)
         except ImportError:
             pass
+
+
+# ------------------------------------------------------------------------------------ heliosdb.branches
+def _branches(session: Any) -> pa.Table:
+    """heliosdb.branches: the branches of the session's database."""
+    store = session.engine.store
+    infos = store.list_branches(session.database)
+    meta = {}
+    try:
+        txn = store.begin(session.database, "main")
+        try:
+            meta = txn.catalog_list("branch_meta")
+        finally:
+            txn.rollback()
+    except Exception:  # noqa: BLE001 - metadata is optional decoration
+        meta = {}
+    ts = pa.timestamp("us", tz="UTC")
+    return pa.table({
+        "name": pa.array([b.name for b in infos], pa.string()),
+        "parent": pa.array([b.parent for b in infos], pa.string()),
+        "fork_timestamp": pa.array([b.fork_ts for b in infos], pa.int64()).cast(ts),
+        "created": pa.array([b.created_ts for b in infos], pa.int64()).cast(ts),
+        "owner": pa.array([meta.get(b.name, {}).get("owner", "helios") for b in infos], pa.string()),
+        "limits": pa.array([_limits_text(meta.get(b.name, {}).get("limits")) for b in infos], pa.string()),
+    })
+
+
+def _limits_text(limits: dict | None) -> str | None:
+    if not limits:
+        return None
+    return ", ".join(f"{k} = {v}" for k, v in sorted(limits.items()))
+
+
+def _register_builtin() -> None:
+    from helios_core.sql import types
+
+    register_virtual_table("heliosdb", "branches", [
+        ("name", types.TEXT), ("parent", types.TEXT), ("fork_timestamp", types.TIMESTAMPTZ),
+        ("created", types.TIMESTAMPTZ), ("owner", types.TEXT), ("limits", types.TEXT)], _branches)
+
+
+_register_builtin()
