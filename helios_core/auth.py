@@ -56,6 +56,11 @@ def make_scram_verifier(password: str, *, salt: bytes | None = None, iterations:
     return f"{SCRAM_PREFIX}{iterations}:{_b64(salt)}${_b64(stored)}:{_b64(server)}"
 
 
+def scram_verifier(password: str) -> str:
+    """The SCRAM-SHA-256 verifier stored for ``CREATE ROLE ... PASSWORD`` (name used by the SQL layer)."""
+    return make_scram_verifier(password)
+
+
 def make_md5_verifier(password: str, user: str) -> str:
     return "md5" + hashlib.md5((password + user).encode("utf-8")).hexdigest()
 
