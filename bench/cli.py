@@ -82,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         ctx.stop()
         lifecycle.stop_all()
+    if ctx.helios_server is not None and ctx.helios_server.kept_log is not None:
+        meta["helios_log"] = str(ctx.helios_server.kept_log)
+        say(f"bench: helios serve log kept at {ctx.helios_server.kept_log}")
     path = report.write(ctx.rows, meta, quick=settings.quick)
     m = meta["machine"]
     print(f"\nHeliosDB bench, {'quick' if settings.quick else 'full'} run, TPC-H scale {settings.scale:g}, "

@@ -31,6 +31,7 @@ class Settings:
     pgbench_scale: int
     pgbench_seconds: int
     pgbench_warmup_seconds: int
+    pgbench_init_timeout: float
     query_timeout: float
     load_timeout: float
     kernel_rows: int
@@ -44,11 +45,11 @@ class Settings:
     def make(cls, *, quick: bool, scale: float | None, runs: int | None) -> Settings:
         if quick:
             return cls(scale=scale or 0.01, runs=runs or 1, quick=True, pgbench_scale=1, pgbench_seconds=2,
-                       pgbench_warmup_seconds=1, query_timeout=10, load_timeout=40, kernel_rows=200_000,
+                       pgbench_warmup_seconds=1, pgbench_init_timeout=30, query_timeout=10, load_timeout=40, kernel_rows=200_000,
                        point_reads=2_000, branch_sizes=[1_000, 10_000], many_branches=200, slow_seconds=5)
         scale = scale or 1.0
         return cls(scale=scale, runs=runs or 3, quick=False, pgbench_scale=10, pgbench_seconds=10,
-                   pgbench_warmup_seconds=3, query_timeout=120, load_timeout=1200,
+                   pgbench_warmup_seconds=3, pgbench_init_timeout=300, query_timeout=120, load_timeout=1200,
                    kernel_rows=max(100_000, int(10_000_000 * min(scale, 1.0))), point_reads=10_000,
                    branch_sizes=[n for n in (10_000, 100_000, 1_000_000, 10_000_000) if n <= 10_000_000 * scale]
                    or [10_000], many_branches=5_000, slow_seconds=60)
@@ -206,6 +207,11 @@ class BenchContext:
 
     def unavailable(self, system: str, *, needs_data: bool = False) -> str | None:
         """Why `system` cannot run a workload (None when it can)."""
+        if system == "helios" and self.helios_server is not None and "helios" not in self.errors:
+            death = self.helios_server.death()
+            if death:
+                self.errors["helios"] = death
+                say(f"helios: {death}")
         if system in self.errors:
             return self.errors[system]
         if needs_data and system in self.load_errors:

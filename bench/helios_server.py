@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 import attrs
 
@@ -27,6 +28,7 @@ from bench.progress import say
 
 LISTENING_RE = re.compile(r"\blistening protocol=postgres host=(?P<host>\S+) port=(?P<port>\d+)")
 READY_TEXT = "helios ready"
+LOG_DIR = pathlib.Path(__file__).resolve().parent / ".cache" / "logs"
 USER = "helios"
 DATABASE = "helios"
 
@@ -83,6 +85,7 @@ class HeliosServer:
     database: str = DATABASE
     error: str | None = None
     ready_seen: bool = False
+    kept_log: pathlib.Path | None = None
     lines: list[str] = attrs.Factory(list)
 
     @property
@@ -161,7 +164,22 @@ class HeliosServer:
             except ProcessLookupError:
                 pass
         if self.root.exists():
+            self._keep_log()
             shutil.rmtree(self.root, ignore_errors=True)
+
+    def _keep_log(self) -> None:
+        """Save the server log under bench/.cache/logs/ (gitignored) for a post-mortem."""
+        log = self.root / "server.log"
+        if log.exists():
+            LOG_DIR.mkdir(parents=True, exist_ok=True)
+            self.kept_log = LOG_DIR / f"{time.strftime('%Y%m%d-%H%M%S')}-helios-{self.root.name}.log"
+            shutil.copyfile(log, self.kept_log)
+
+    def death(self) -> str | None:
+        """Why the server is gone (exit code and last error line), or None while it runs."""
+        if self.process is None or self.process.poll() is None:
+            return None
+        return f"helios serve exited with code {self.process.returncode}: {_last_error(self.lines)}"
 
     def version(self) -> str:
         try:

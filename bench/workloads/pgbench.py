@@ -91,7 +91,7 @@ def run(ctx: BenchContext) -> None:
             init_row.cell(name).error = why or "not started"
             continue
         try:
-            init_row.cell(name).samples.append(initialise(system, settings.pgbench_scale, settings.load_timeout))
+            init_row.cell(name).samples.append(initialise(system, settings.pgbench_scale, settings.pgbench_init_timeout))
             ready[name] = system
         except Exception as exc:
             init_row.cell(name).error = describe_error(exc)
