@@ -239,7 +239,10 @@ def run_prepared(session: Any, stmt: PreparedStatement, params: Sequence[Any]) -
     if (pp.generation != session.engine.plan_generation or pp.branch != session.branch
             or pp.search_path != tuple(session.search_path())):
         session.tx.check_not_failed()
-        _plan(session, pp)
+        cols = _plan(session, pp)
+        if stmt.columns is not None and cols is not None and [
+                (c.name, c.type_oid) for c in cols] != [(c.name, c.type_oid) for c in stmt.columns]:
+            raise HeliosError("cached plan must not change result type", sqlstate="0A000")
     values = bind_params(pp.param_types, params)
     return session._run_statement(st, values, pp)
 

@@ -264,3 +264,77 @@ def forget(session: Any, key: str) -> None:
 def persist_all(engine: Any) -> None:
     """Nothing to do: values are persisted ahead when handed out (kept for symmetry at close)."""
     return
+
+
+# ------------------------------------------------------------------------------------ SQL functions
+def _active_session() -> Any:
+    from helios_core.sql.catalog_views.functions import ACTIVE_SESSION
+
+    s = ACTIVE_SESSION.get()
+    if s is None:
+        raise HeliosError("sequence functions need a session", sqlstate="55000")
+    return s
+
+
+def _seq_name(v: Any) -> str:
+    return str(v)
+
+
+def _nextval(args: list) -> Any:
+    import pyarrow as pa
+
+    s = _active_session()
+    names = args[0].to_pylist()
+    return pa.array([nextval(s, _seq_name(n)) for n in names], pa.int64())
+
+
+def _currval(args: list) -> Any:
+    import pyarrow as pa
+
+    s = _active_session()
+    return pa.array([currval(s, _seq_name(n)) for n in args[0].to_pylist()], pa.int64())
+
+
+def _setval(args: list) -> Any:
+    import pyarrow as pa
+
+    s = _active_session()
+    cols = [a.to_pylist() for a in args]
+    out = []
+    for i in range(len(cols[0])):
+        called = bool(cols[2][i]) if len(cols) > 2 else True
+        out.append(setval(s, _seq_name(cols[0][i]), int(cols[1][i]), called))
+    return pa.array(out, pa.int64())
+
+
+def _lastval(args: list) -> Any:
+    import pyarrow as pa
+
+    s = _active_session()
+    n = len(args[0]) if args else 1
+    return pa.array([lastval(s)] * n, pa.int64())
+
+
+def _set_config(args: list) -> Any:
+    import pyarrow as pa
+
+    s = _active_session()
+    cols = [a.to_pylist() for a in args]
+    out = [s.set_config(cols[0][i], cols[1][i], bool(cols[2][i])) for i in range(len(cols[0]))]
+    return pa.array(out, pa.string())
+
+
+def register_sql_functions() -> None:
+    """nextval/currval/setval/lastval/set_config: functions that act on the calling session."""
+    from helios_core.hookspecs import SqlFunction
+    from helios_core.sql import functions as F
+
+    for fn in (
+        SqlFunction(name="nextval", impl=_nextval, return_type="bigint", arg_types=["text"]),
+        SqlFunction(name="currval", impl=_currval, return_type="bigint", arg_types=["text"]),
+        SqlFunction(name="setval", impl=_setval, return_type="bigint", arg_types=None),
+        SqlFunction(name="lastval", impl=_lastval, return_type="bigint", arg_types=[]),
+        SqlFunction(name="set_config", impl=_set_config, return_type="text",
+                    arg_types=["text", "text", "boolean"], strict=False),
+    ):
+        F.register_function(fn)

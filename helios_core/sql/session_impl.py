@@ -18,6 +18,7 @@ is_local)``, plus the attributes ``user``, ``database``, ``branch``, ``pid``.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -55,6 +56,24 @@ def result_column(name: str, sql_type: Any, *, table_oid: int = 0, column_number
         table_oid=table_oid,
         column_number=column_number,
     )
+
+
+def _using_session(session: Any) -> Any:
+    """Make ``session`` the ACTIVE_SESSION that session-aware SQL functions read."""
+    try:
+        from helios_core.sql.catalog_views.functions import using_session
+    except ImportError:  # pragma: no cover - catalog views absent
+        return contextlib.nullcontext()
+    return using_session(session)
+
+
+def _register_functions() -> None:
+    from helios_core.sql import sequences
+
+    sequences.register_sql_functions()
+
+
+_register_functions()
 
 
 class SqlSession(Session):
@@ -168,8 +187,11 @@ class SqlSession(Session):
         now = dt.datetime.now(dt.UTC)
         if self.tx.started_at is None:
             self.tx.started_at = now
-        return runtime.use(timezone=self.settings_obj.get("timezone"), now=self.tx.started_at,
-                           statement_now=now)
+        stack = contextlib.ExitStack()
+        stack.enter_context(runtime.use(timezone=self.settings_obj.get("timezone"), now=self.tx.started_at,
+                                        statement_now=now))
+        stack.enter_context(_using_session(self))
+        return stack
 
     def _begin_statement(self) -> None:
         with self._lock:
@@ -421,6 +443,8 @@ class SqlSession(Session):
                 raise HeliosError("cannot change heliosdb.branch inside a transaction that has already run "
                                   "a statement", sqlstate="25001")
             self._check_branch(target)
+            if not self.tx.in_block and self.tx.txn is not None and target != previous:
+                self.tx.end_implicit()  # what ran so far in this query string belongs to the old branch
         self.settings_obj.set(lname, value, local=local, in_block=self.tx.in_block)
         if lname == "transaction_isolation" and value is not None:
             self.tx.set_transaction({"isolation": self.settings_obj.get("transaction_isolation")})
