@@ -209,8 +209,9 @@ def finish_direct(spec: AggSpec, cols: list[pa.Array], F: Any) -> pa.Array:
         if spec.result_type.name == "float8":
             return pc.divide(s.cast(pa.float64()), pc.if_else(pc.equal(c, 0), None, c).cast(pa.float64()))
         cnt = pc.if_else(pc.equal(c, 0), pa.scalar(None, pa.int64()), c)
+        s = _narrow_decimal(s)
         num = Vec(s, T.NUMERIC, False)
-        den = Vec(cnt.cast(pa.decimal128(19, 0)), T.NUMERIC, False)
+        den = Vec(_narrow_decimal(cnt.cast(pa.decimal128(38, 0))), T.NUMERIC, False)
         return F.binary_op("/", num, den).broadcast(len(s)).array
     if is_exact_moment(spec):
         sx, sxx, c = cols
@@ -233,6 +234,22 @@ def finish_direct(spec: AggSpec, cols: list[pa.Array], F: Any) -> pa.Array:
     if n in ("stddev_samp", "stddev_pop", "var_samp", "var_pop"):
         return cols[0]
     return cols[0]
+
+
+def _narrow_decimal(a: pa.Array) -> pa.Array:
+    """A decimal array cast to the smallest precision its values need (keeps later arithmetic
+    inside decimal128)."""
+    if not pa.types.is_decimal(a.type) or a.type.precision <= 20:
+        return a
+    mm = pc.min_max(a)
+    lo, hi = mm["min"].as_py(), mm["max"].as_py()
+    if lo is None:
+        return a
+    digits = max(len(str(abs(int(v)))) for v in (lo, hi)) + a.type.scale
+    p = max(digits + 1, a.type.scale + 1, 1)
+    if p >= a.type.precision:
+        return a
+    return a.cast(pa.decimal128(p, a.type.scale) if p <= 38 else pa.decimal256(p, a.type.scale))
 
 
 def float_to_numeric(r: pa.Array) -> pa.Array:

@@ -175,6 +175,9 @@ def canonical_key(node: exp.Expression, scope: Scope) -> str | None:
     if isinstance(node, exp.Column) and isinstance(node.this, exp.Star):
         return None
     try:
+        if isinstance(node, exp.Column):
+            depth, idx = resolve_position(scope, node)
+            return f"#{depth}.{idx}"
         node = node.copy()
         for col in list(node.find_all(exp.Column)):
             if isinstance(col.this, exp.Star):

@@ -357,6 +357,16 @@ class Builder(ScalarCompiler):
         return None
 
     def expand_select_item(self, e: exp.Expression, scope: Scope) -> list[tuple[Compiled, Field]]:
+        if isinstance(e, exp.Star) and scope.strict_grouping and scope.key_scope is not None:
+            # SELECT * with GROUP BY: the input columns, each of which must be grouped
+            out = []
+            for f in scope.key_scope.fields:
+                if f.hidden:
+                    continue
+                col = exp.column(f.name, table=f.qualifier) if f.qualifier else exp.column(f.name)
+                c = self.compile(col, scope)
+                out.append((c, Field(f.name, c.type)))
+            return out
         if isinstance(e, exp.Star):
             out = [(column_ref(i, f), Field(f.name, f.type)) for i, f in enumerate(scope.fields) if not f.hidden]
             if not scope.fields and not out:
@@ -724,6 +734,16 @@ class Builder(ScalarCompiler):
             if isinstance(node.this, exp.Func) or isinstance(node.this, exp.Anonymous):
                 return self.plan_table_function(node.this, alias, col_aliases, outer)
             return self.plan_table(node, alias, col_aliases, outer)
+        if isinstance(node, exp.Subquery) and isinstance(node.this, (exp.Table, exp.Subquery)) and not alias:
+            # a parenthesized join tree: FROM (a CROSS JOIN b)
+            inner = node.this.copy()
+            joins = inner.args.pop("joins", None) or []
+            if isinstance(inner, exp.Table) or joins:
+                first = self.plan_from_item(inner, outer, None)
+                op, scope = first.op, Scope(list(first.op.fields), outer=outer)
+                for j in joins:
+                    op, scope = self.plan_join(op, scope, j, outer)
+                return Item(op, {f.qualifier for f in op.fields if f.qualifier})
         if isinstance(node, exp.Subquery):
             inner_ast = node.this
             op = drop_hidden(self.plan_query(inner_ast, outer))

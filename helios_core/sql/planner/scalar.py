@@ -359,7 +359,7 @@ class ScalarCompiler:
     def lift(self, args: list[Compiled], fold: bool, compute, out_type: T.SqlType | None = None,
              label: str = "") -> Compiled:
         """Compiled of ``compute(list[Vec]) -> Vec`` over args; folded when all are constant."""
-        if fold and all(a.const is not None for a in args):
+        if fold and all(a.const is not None for a in args) and not getattr(self, "no_fold", False):
             v = compute([a.const for a in args])
             return make_const(v, label)
         if out_type is None:
@@ -612,16 +612,28 @@ class ScalarCompiler:
     def c_Case(self, node: exp.Case, scope: Scope) -> Compiled:
         operand = node.this
         whens: list[tuple[Compiled, Compiled]] = []
+        default_ast = node.args.get("default")
+        dead_types: list[T.SqlType] = []
         for w in node.args.get("ifs") or []:
             cond_ast = w.this
             if operand is not None:
                 cond = self.compile_binary("=", operand, cond_ast, scope)
             else:
                 cond = self.as_bool(self.compile(cond_ast, scope), "CASE")
+            if cond.const is not None and cond.const.value() is not True:
+                # never taken: typed but not evaluated (PostgreSQL folds it away)
+                dead_types.append(self.compile_unfolded(w.args["true"], scope).type)
+                continue
             whens.append((cond, self.compile(w.args["true"], scope)))
-        default_ast = node.args.get("default")
+            if cond.const is not None:
+                if default_ast is not None:
+                    dead_types.append(self.compile_unfolded(default_ast, scope).type)
+                default_ast = None
+                for rest in (node.args.get("ifs") or [])[(node.args.get("ifs") or []).index(w) + 1:]:
+                    dead_types.append(self.compile_unfolded(rest.args["true"], scope).type)
+                break
         default = self.compile(default_ast, scope) if default_ast is not None else None
-        return self.case(whens, default)
+        return self.case(whens, default, dead_types)
 
     def c_If(self, node: exp.Expression, scope: Scope) -> Compiled:
         cond = self.as_bool(self.compile(node.this, scope), "CASE")
@@ -629,9 +641,23 @@ class ScalarCompiler:
         fv = node.args.get("false")
         return self.case([(cond, tv)], self.compile(fv, scope) if fv is not None else None)
 
-    def case(self, whens: list[tuple[Compiled, Compiled]], default: Compiled | None) -> Compiled:
+    def compile_unfolded(self, node: exp.Expression, scope: Scope) -> Compiled:
+        """Compile without evaluating constant parts (for branches that never run)."""
+        saved = getattr(self, "no_fold", False)
+        self.no_fold = True
+        try:
+            return self.compile(node, scope)
+        finally:
+            self.no_fold = saved
+
+    def case(self, whens: list[tuple[Compiled, Compiled]], default: Compiled | None,
+             dead_types: list[T.SqlType] | None = None) -> Compiled:
         values = [v for _, v in whens] + ([default] if default is not None else [])
-        rt = self.result_type([v.type for v in values], "CASE")
+        rt = self.result_type([v.type for v in values] + list(dead_types or []), "CASE")
+        if not whens:
+            return self.coerce(default, rt) if default is not None else make_const(const_vec(None, rt))
+        if len(whens) == 1 and whens[0][0].const is not None:
+            return self.coerce(whens[0][1], rt)
         values = [self.coerce(v, rt) for v in values]
         conds = [c for c, _ in whens]
         nw = len(whens)
@@ -689,7 +715,7 @@ class ScalarCompiler:
         def fn(b: pa.RecordBatch, ctx: Any) -> Vec:
             try:
                 return eager(b, ctx)
-            except HeliosError:
+            except (HeliosError, pa.ArrowInvalid):
                 return lazy(b, ctx)
 
         return Compiled(rt, fn, label="CASE")
@@ -702,9 +728,17 @@ class ScalarCompiler:
 
     def c_Coalesce(self, node: exp.Coalesce, scope: Scope) -> Compiled:
         args = [node.this] + list(node.expressions)
-        cs = [self.compile(a, scope) for a in args]
-        rt = self.result_type([c.type for c in cs], "COALESCE")
+        cs = []
+        dead: list[T.SqlType] = []
+        for a in args:
+            if cs and cs[-1].const is not None and cs[-1].const.array.null_count == 0:
+                dead.append(self.compile_unfolded(a, scope).type)  # never evaluated (folded away)
+                continue
+            cs.append(self.compile(a, scope))
+        rt = self.result_type([c.type for c in cs] + dead, "COALESCE")
         cs = [self.coerce(c, rt) for c in cs]
+        if len(cs) == 1:
+            return cs[0]
 
         def compute(v: list[Vec]) -> Vec:
             scalar = all(x.scalar for x in v)
