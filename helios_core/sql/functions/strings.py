@@ -67,7 +67,14 @@ def _unary_text(name: str, kernel, out_t: T.SqlType = T.TEXT):
 
 
 _unary_text("lower", pc.utf8_lower)
-_unary_text("upper", lambda a: pc.replace_substring(pc.utf8_upper(a), "\u1e9e", "\u00df"))  # PG keeps ß
+def _upper(a: pa.Array) -> pa.Array:
+    out = pc.utf8_upper(a)
+    if not pc.all(pc.string_is_ascii(a)).as_py() and pc.any(pc.match_substring(out, "\u1e9e")).as_py():
+        out = pc.replace_substring(out, "\u1e9e", "\u00df")  # PostgreSQL keeps ß in upper()
+    return out
+
+
+_unary_text("upper", _upper)
 _unary_text("reverse", pc.utf8_reverse)
 
 

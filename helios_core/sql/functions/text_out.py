@@ -87,10 +87,27 @@ def _float_layout(s: str, fixed_below: int) -> str:
 
 
 def float_text(arr: pa.Array, fixed_below: int) -> pa.Array:
-    # Per-row Python: no Arrow kernel lays out digits PostgreSQL's way; Arrow gives the
-    # shortest round-trip digits (float32 digits for real), we only move the decimal point.
-    strs = pc.cast(arr, pa.string()).to_pylist()
-    return pa.array([None if s is None else _float_layout(s, fixed_below) for s in strs], pa.string())
+    """Arrow's shortest round-trip digits, laid out like PostgreSQL.
+
+    Arrow prints fixed notation for decimal exponents -6..9 and d.ddde+X otherwise;
+    PostgreSQL uses fixed for -4..14 (float8) / -4..5 (float4) and two-digit exponents.
+    Rows whose layout differs are found with a regex kernel and re-laid out per row in
+    Python; all others only get their exponent padded (a kernel).
+    """
+    s = pc.cast(arr, pa.string())
+    if fixed_below == 15:
+        differs = r"^-?0\.0000|e\+1[0-4]$|^-?inf$|^nan$"
+    else:
+        differs = r"^-?0\.0000|^-?[0-9]{7,}|^-?inf$|^nan$"
+    mask = pc.fill_null(pc.match_substring_regex(s, differs), False)
+    if pc.any(pc.match_substring(s, "e")).as_py():
+        s = pc.replace_substring_regex(s, r"e([+-])([0-9])$", r"e\10\2")  # RE2: \1 then a literal 0
+    if pc.any(mask).as_py():
+        idx = pc.indices_nonzero(mask)
+        # Per-row Python only for the rows whose layout differs
+        fixed = [_float_layout(x, fixed_below) for x in pc.take(pc.cast(arr, pa.string()), idx).to_pylist()]
+        s = pc.replace_with_mask(s, mask, pa.array(fixed, pa.string()))
+    return s
 
 
 def numeric_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
