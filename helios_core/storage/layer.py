@@ -48,8 +48,12 @@ class Layer:
         return list(zip(*cols, strict=True))
 
     def key_at(self, chunk: Chunk, pos: int) -> Any:
-        vals = tuple(chunk.data.column(c)[pos].as_py() for c in self.pk_cols)
-        return vals[0] if len(vals) == 1 else vals
+        arrs = chunk.key_arrays
+        if arrs is None:
+            arrs = chunk.key_arrays = [chunk.data.column(c) for c in self.pk_cols]
+        if len(arrs) == 1:
+            return arrs[0][pos].as_py()
+        return tuple(a[pos].as_py() for a in arrs)
 
     def pending_owner(self, rowid: int) -> Transaction | None:
         for lo, hi, txn in self.pending_new:

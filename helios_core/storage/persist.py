@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from helios_core.errors import DiskFull
 from helios_core.storage import records
+from helios_core.storage.compaction import rebuild_indexes
 from helios_core.storage.layer import Branch, Layer
 from helios_core.storage.segments import decode_segment, encode_segment
 from helios_core.storage.versions import MAX_TS, ROWID, Chunk, unpack_loc
@@ -278,22 +279,8 @@ def load(store: Store) -> tuple[int, int]:
             layer.tomb[x] = e
     for branch in by_id.values():
         for layer in branch.layers.values():
-            for ch in sorted(layer.chunks.values(), key=lambda c: c.chunk_id):
-                index_chunk(layer, ch)
-            _prefer_live_keys(layer)
+            rebuild_indexes(layer)
     return meta["wal"]["seq"], meta["wal"]["offset"]
-
-
-def _prefer_live_keys(layer: Layer) -> None:
-    """After a rebuild, a key must point at its live row when it has one."""
-    if not layer.pk_cols:
-        return
-    for ch in layer.chunks.values():
-        live = np.nonzero(ch.ended == MAX_TS)[0]
-        if len(live) == 0:
-            continue
-        sub = ch.data.take(pa.array(live))
-        layer.pk.update(zip(layer.keys_of(sub), sub.column(ROWID).to_pylist(), strict=True))
 
 
 def replay_wal(store: Store, wal_dir: str, seq: int, offset: int) -> tuple[int, int]:

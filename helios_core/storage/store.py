@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from helios_core.errors import DiskFull, HeliosError, InvalidCatalogName, InvalidParameterValue
 from helios_core.hookspecs import StorageTier
-from helios_core.storage import persist, records
+from helios_core.storage import compaction, persist, records
 from helios_core.storage.clock import Clock
 from helios_core.storage.errors import DependentObjectsStillExist, InvalidBranch
 from helios_core.storage.layer import Branch
@@ -50,6 +50,10 @@ class Store:
         self._json_cache: dict[str, Any] = {}
         self._def_cache: dict[str, TableDef] = {}
         self._schema_cache: dict[tuple[int, Any, bool], tuple[TableDef, pa.Schema]] = {}
+        self._present_plans: dict[tuple[int, tuple[str, ...]], tuple[TableDef, str, Any]] = {}
+        self.catalog_version = 0  # bumped by every commit that changed some catalog
+        self.catalog_ts = 0
+        self._table_cache: dict[tuple[int, str, str], tuple[int, TableDef | None]] = {}
         self.closed = False
         self.wal: Wal | None = None
         self.checkpoint_no = 0
@@ -89,17 +93,20 @@ class Store:
                 self.wal.close()
         self.closed = True
 
-    def checkpoint(self) -> None:
-        """Flush committed memtable chunks to segments and write a manifest atomically."""
+    def checkpoint(self, *, vacuum: bool = False) -> None:
+        """Flush committed memtable chunks to segments (merging small ones), write a manifest atomically.
+
+        `vacuum`: also drop versions older than the retention window that no branch or snapshot needs.
+        """
         if self.data_dir is None or self.wal is None:
+            if vacuum:
+                self.vacuum()
             return
         with self._ckpt_lock:
-            for _ in range(3):
-                todo = self._unflushed()
-                if not todo:
-                    break
-                for layer, ch in todo:
-                    persist.flush_chunk(self, layer, ch)
+            for layer in self._layers():
+                compaction.compact_layer(self, layer, to_tier=True, gc=vacuum, min_count=1)
+            for layer, ch in self._unflushed():  # chunks an open transaction has stamped
+                persist.flush_chunk(self, layer, ch)
             with self.mu:
                 for layer, ch in self._unflushed():
                     persist.flush_chunk(self, layer, ch)
@@ -115,6 +122,30 @@ class Store:
                               for ch in lay.chunks.values() if ch.segment is not None}
             persist.write_checkpoint(self, meta, state)
             self._cleanup(seq, referenced)
+
+    def vacuum(self) -> int:
+        """Garbage-collect old versions in every layer (the in-memory path; checkpoint(vacuum=True) on disk)."""
+        if self.wal is not None:
+            self.checkpoint(vacuum=True)
+            return 0
+        return sum(compaction.compact_layer(self, lay, to_tier=False, gc=True, min_count=1)
+                   for lay in self._layers())
+
+    def _layers(self) -> list[Any]:
+        with self.mu:
+            return [lay for b in self.branches.values() for lay in b.layers.values()]
+
+    def _compact_memtables(self, txn: Transaction) -> None:
+        """Keep per-statement memtable chunks few, so scans do not pay per-chunk overhead."""
+        for w in txn.writes.values():
+            layer = w.layer
+            n = sum(1 for c in layer.chunks.values() if c.segment is None)
+            if n > 16:
+                compaction.compact_layer(self, layer, to_tier=False, gc=False, small_rows=4096,
+                                         memtable_only=True)
+            if n > 64:
+                compaction.compact_layer(self, layer, to_tier=False, gc=False, small_rows=1 << 62,
+                                         memtable_only=True)
 
     def _unflushed(self) -> list[tuple[Any, Any]]:
         with self.mu:
@@ -376,6 +407,7 @@ class Store:
                 txn._finish("aborted")
 
             self._run_logged(payload, apply, fail)
+        self._compact_memtables(txn)
         self._maybe_checkpoint()
         return ts
 
@@ -450,10 +482,28 @@ class Store:
 
     def _present(self, t: TableDef, phys: pa.RecordBatch) -> pa.RecordBatch:
         """Physical batch (c<col_id> columns) -> the table's current user-named columns + _rowid."""
+        names = phys.schema.names
+        key = (id(t), tuple(names))
+        plan = self._present_plans.get(key)
+        if plan is None or plan[0] is not t:
+            want = [f"c{c.col_id}" for c in t.columns] + [ROWID]
+            if names == want:
+                plan = (t, "rename", None)
+            elif all(w in names for w in want):
+                plan = (t, "select", [names.index(w) for w in want])
+            else:
+                plan = (t, "build", None)
+            if len(self._present_plans) > 4096:
+                self._present_plans.clear()
+            self._present_plans[key] = plan
+        full = self._full_schema(t)
+        if plan[1] == "rename":
+            return phys.rename_columns(full.names)
+        if plan[1] == "select":
+            return phys.select(plan[2]).rename_columns(full.names)
         n = phys.num_rows
         fills = t.options.get("__fill__")
         arrays = []
-        names = phys.schema.names
         for c in t.columns:
             pn = f"c{c.col_id}"
             if pn in names:
@@ -465,7 +515,7 @@ class Store:
                 else:
                     arrays.append(pa.array([fill], c.type).take(pa.array(np.zeros(n, dtype=np.int64))))
         arrays.append(phys.column(ROWID))
-        return pa.RecordBatch.from_arrays(arrays, schema=self._full_schema(t))
+        return pa.RecordBatch.from_arrays(arrays, schema=full)
 
     def _parse_json(self, text: str) -> Any:
         v = self._json_cache.get(text)

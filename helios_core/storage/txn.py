@@ -152,6 +152,9 @@ class Transaction:
     def _apply(self, ts: int) -> None:
         """Stamp the commit timestamp on everything this transaction wrote (under store.mu)."""
         mark = -self.txid
+        if self.ddl:
+            self.store.catalog_ts = ts
+            self.store.catalog_version += 1
         for w in self.writes.values():
             layer = w.layer
             for ch in w.chunks:
@@ -281,11 +284,22 @@ class Transaction:
 
     def get_table(self, schema: str, name: str) -> TableDef | None:
         self._check_active()
-        row = self._lookup_phys(self._branch, CATALOG, ("table", f"{schema}.{name}"), self.snapshot_ts,
-                                self.txid)
-        if row is None:
-            return None
-        return self.store._parse_tabledef(row.column(2)[0].as_py())
+        store = self.store
+        snap = self.snapshot_ts
+        version = store.catalog_version  # read before catalog_ts (_apply writes them in the other order)
+        cacheable = not self.ddl and snap >= store.catalog_ts
+        key = (self._branch.branch_id, schema, name)
+        if cacheable:
+            hit = store._table_cache.get(key)
+            if hit is not None and hit[0] == version:
+                return hit[1]
+        row = self._lookup_phys(self._branch, CATALOG, ("table", f"{schema}.{name}"), snap, self.txid)
+        t = None if row is None else store._parse_tabledef(row.column(2)[0].as_py())
+        if cacheable:
+            if len(store._table_cache) > 10000:
+                store._table_cache.clear()
+            store._table_cache[key] = (version, t)
+        return t
 
     def get_table_as_of(self, schema: str, name: str, ts: int) -> TableDef | None:
         """The table's definition as it was at `ts` (time travel sees the schema of its time)."""

@@ -32,7 +32,8 @@ LOC_MASK = (1 << LOC_SHIFT) - 1
 class Chunk:
     """Immutable row data (physical columns ``c<col_id>`` + ``_rowid``) with MVCC stamps."""
 
-    __slots__ = ("bloom", "chunk_id", "created", "data", "ended", "owner", "rowids_np", "segment", "stats")
+    __slots__ = ("bloom", "chunk_id", "created", "data", "ended", "key_arrays", "owner", "rowids_np", "segment",
+                 "stats")
 
     def __init__(
         self, chunk_id: int, data: pa.RecordBatch, created: int | np.ndarray, ended: np.ndarray | None = None,
@@ -47,6 +48,7 @@ class Chunk:
         self.stats: dict[str, tuple[Any, Any]] | None = None
         self.bloom: Any = None
         self.rowids_np: np.ndarray | None = None
+        self.key_arrays: list[pa.Array] | None = None  # primary-key columns, for point reads
 
     @property
     def num_rows(self) -> int:

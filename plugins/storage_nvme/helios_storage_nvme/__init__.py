@@ -6,9 +6,8 @@ Registered under the entry-point group ``helios``; the kernel picks it up throug
 
 from __future__ import annotations
 
-from helios_storage_nvme.tier import DiskTier, NvmeConfig
-
 from helios_core.hookspecs import StorageTierFactory, hookimpl
+from helios_storage_nvme.tier import DiskTier, NvmeConfig
 
 __all__ = ["DiskTier", "NvmeConfig", "helios_storage_tiers"]
 

@@ -1,0 +1,173 @@
+"""Merging chunks (memtable -> segment, small segments -> one) and version garbage collection.
+
+A merge concatenates chunks with the same physical schema, drops versions no snapshot
+can see any more (ended before the retention horizon and not visible at any pinned
+timestamp: running snapshots, forks of descendant branches), writes one segment
+through the tier and swaps it in under the store lock. Chunks carrying an open
+transaction's stamp (``ended < 0``) are left alone: that transaction holds their
+locations.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+
+from helios_core.errors import DiskFull
+from helios_core.storage.layer import Branch, Layer
+from helios_core.storage.segments import decode_segment, encode_segment
+from helios_core.storage.versions import MAX_TS, Chunk
+
+if TYPE_CHECKING:  # pragma: no cover
+    from helios_core.storage.store import Store
+
+
+def pins_for(store: Store, branch: Branch) -> list[int]:
+    """Timestamps at which descendants read this branch (min of forks along their chain)."""
+    pins = []
+    for b in store.branches.values():
+        ts, cur = None, b
+        while cur.parent is not None:
+            ts = cur.fork_ts if ts is None else min(ts, cur.fork_ts)
+            if cur.parent is branch:
+                pins.append(ts)
+                break
+            cur = cur.parent
+    return pins
+
+
+def horizon(store: Store) -> int:
+    """Versions ended at or before this are invisible to every snapshot but pinned ones."""
+    h = store.clock.last - store.retention_us
+    for t in list(store.active.values()):
+        snap = t._snapshot
+        if snap is not None:
+            h = min(h, snap)
+    return h
+
+
+def garbage_mask(created: np.ndarray, ended: np.ndarray, hz: int, pins: list[int]) -> np.ndarray:
+    dead = (ended > 0) & (ended != MAX_TS) & (ended <= hz)
+    for p in pins:
+        dead &= ~((created <= p) & (ended > p))
+    return dead
+
+
+def _created_array(ch: Chunk) -> np.ndarray:
+    c = ch.created
+    return np.full(ch.num_rows, c, dtype=np.int64) if isinstance(c, int) else np.asarray(c, dtype=np.int64)
+
+
+def merge(store: Store, layer: Layer, sources: list[Chunk], *, gc: bool, to_tier: bool) -> Chunk | None:
+    """Replace `sources` (same schema, all committed) by one chunk; returns it, or None if skipped."""
+    if not sources:
+        return None
+    with store.mu:
+        hz = horizon(store) if gc else -1
+        pins = pins_for(store, layer.branch) if gc else []
+    data = pa.Table.from_batches([c.data for c in sources]).combine_chunks()
+    data = data.to_batches()[0] if data.num_rows else sources[0].data.slice(0, 0)
+    created = np.concatenate([_created_array(c) for c in sources])
+    ended_snap = np.concatenate([c.ended.copy() for c in sources])
+    keep = ~garbage_mask(created, ended_snap, hz, pins) if gc else np.ones(len(created), dtype=bool)
+    if not keep.all():
+        data = data.filter(pa.array(keep))
+        created = created[keep]
+    new = Chunk(store._next_chunk_id(), data, int(created[0]) if len(created) and
+                created.min() == created.max() else created)
+    name = None
+    if to_tier and new.num_rows:
+        from helios_core.storage.persist import segment_name
+
+        name = segment_name(layer, new)
+        buf, _s, _b = encode_segment(new, layer.pk_cols)
+        try:
+            store.tier.put(name, buf)
+        except OSError as e:
+            raise DiskFull(f"could not write segment {name}: {e.strerror or e}") from None
+        seg_data, seg_created, stats, bloom = decode_segment(store.tier.open(name))
+        new.data, new.stats, new.bloom, new.segment = seg_data, stats, bloom, name
+        new.created = seg_created
+    with store.mu:
+        if any(layer.chunks.get(c.chunk_id) is not c or (c.ended < 0).any() for c in sources):
+            if name is not None:
+                store.tier.delete(name)
+            return None
+        ended_now = np.concatenate([c.ended for c in sources])
+        new.ended = ended_now[keep].copy()
+        _swap(layer, sources, new, keep)
+        return new
+
+
+def _swap(layer: Layer, sources: list[Chunk], new: Chunk, keep: np.ndarray) -> None:
+    """Point the rowid and key indexes at the merged chunk; forget fully collected rows."""
+    old_locs = np.concatenate([(np.int64(c.chunk_id) << 32) + np.arange(c.num_rows, dtype=np.int64)
+                               for c in sources])
+    rowids = np.concatenate([c.rowids() for c in sources])
+    new_locs = np.full(len(old_locs), -1, dtype=np.int64)
+    new_locs[keep] = (np.int64(new.chunk_id) << 32) + np.arange(int(keep.sum()), dtype=np.int64)
+    rl = layer.rowloc
+    cur = np.fromiter((rl.get(r, -2) for r in rowids.tolist()), dtype=np.int64, count=len(rowids))
+    hit = cur == old_locs
+    moved = hit & keep
+    rl.update(zip(rowids[moved].tolist(), new_locs[moved].tolist(), strict=True))
+    gone = hit & ~keep
+    if gone.any():
+        gone_rowids = set(rowids[gone].tolist())
+        for r in gone_rowids:
+            rl.pop(r, None)
+        if layer.pk_cols:
+            for k in [k for k, r in layer.pk.items() if r in gone_rowids]:
+                del layer.pk[k]
+    for c in sources:
+        del layer.chunks[c.chunk_id]
+        layer.dirty_ended.discard(c.chunk_id)
+    layer.chunks[new.chunk_id] = new
+
+
+def compact_layer(store: Store, layer: Layer, *, to_tier: bool, gc: bool, small_rows: int = 1 << 20,
+                  min_count: int = 2, memtable_only: bool = False) -> int:
+    """Merge committed chunks of `layer` that are memtable chunks or small segments. Returns merges."""
+    with store.mu:
+        cands = [c for c in layer.chunks.values()
+                 if not (isinstance(c.created, int) and c.created < 0) and not (c.ended < 0).any()
+                 and (c.segment is None or (not memtable_only and (c.num_rows < small_rows or gc)))
+                 and (not memtable_only or c.num_rows < small_rows)]
+    groups: dict[pa.Schema, list[Chunk]] = {}
+    for c in cands:
+        groups.setdefault(c.data.schema, []).append(c)
+    merges = 0
+    for group in groups.values():
+        wanted = len(group) >= min_count or gc or (to_tier and any(c.segment is None for c in group))
+        if wanted and merge(store, layer, group, gc=gc, to_tier=to_tier) is not None:
+            merges += 1
+    return merges
+
+
+def rebuild_indexes(layer: Layer) -> None:
+    """Recovery: rowid -> newest version (largest ended), key -> row that took it last (vectorized)."""
+    chunks = list(layer.chunks.values())
+    if not chunks:
+        return
+    rowids = np.concatenate([c.rowids() for c in chunks])
+    ended = np.concatenate([c.ended for c in chunks])
+    created = np.concatenate([_created_array(c) for c in chunks])
+    locs = np.concatenate([(np.int64(c.chunk_id) << 32) + np.arange(c.num_rows, dtype=np.int64) for c in chunks])
+    order = np.lexsort((ended, rowids))
+    last = np.ones(len(order), dtype=bool)
+    r_sorted = rowids[order]
+    last[:-1] = r_sorted[1:] != r_sorted[:-1]
+    sel = order[last]
+    layer.rowloc = dict(zip(rowids[sel].tolist(), locs[sel].tolist(), strict=True))
+    own = rowids[(rowids >> 40) == layer.branch.branch_id]
+    if len(own):
+        layer.branch.note_rowid(int(own.max()))
+    if layer.pk_cols:
+        keys: list = []
+        for c in chunks:
+            keys.extend(layer.keys_of(c.data))
+        order = np.lexsort((created, ended == MAX_TS))  # live versions last, then newest: they win
+        kr = rowids.tolist()
+        layer.pk = dict(zip([keys[i] for i in order.tolist()], [kr[i] for i in order.tolist()], strict=True))
