@@ -70,11 +70,6 @@ def check_new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, batch: pa.Record
                    exclude_rowids: Any = None, changed_cols: set[int] | None = None) -> None:
     """Everything a new row version must satisfy beyond storage's NOT NULL and primary key."""
     opts = tdef.options or {}
-    overrides = opts.get("column_overrides") or {}
-    for cname, o in overrides.items():
-        if not o.get("nullable", True) and cname in batch.schema.names and batch.column(cname).null_count:
-            raise NotNullViolation(
-                f'null value in column "{cname}" of relation "{tdef.name}" violates not-null constraint')
     if opts.get("checks"):
         _check_checks(session, ctx, tdef, batch)
     names = [c.name for c in tdef.columns]
@@ -329,6 +324,48 @@ def validate_table(session: Any, txn: Any, tdef: Any) -> None:
         _check_fk_child(txn, tdef, batch, fk)
 
 
+def column_metadata(tdef: Any, cname: str) -> dict:
+    """A column's SQL metadata, with later ALTER COLUMN SET/DROP DEFAULT applied."""
+    over = (tdef.options or {}).get("column_metadata", {})
+    if cname in over:
+        return over[cname]
+    col = tdef.column(cname)
+    return dict(col.metadata or {}) if col is not None else {}
+
+
+def rebuild_table(session: Any, txn: Any, tdef: Any, cols: list[Any], pk: list[str], *,
+                  convert: str | None = None, options: dict | None = None) -> Any:
+    """Re-create a table with new column definitions or key and copy its rows (PostgreSQL rewrites too).
+
+    Used where the storage keeps a property fixed at creation: the primary key, NOT NULL, a
+    column's type (``convert`` names the column whose values are cast with assignment rules).
+    """
+    from helios_core.sql import dml
+
+    batches = [b for b in txn.scan(tdef.schema, tdef.name) if b.num_rows]
+    opts = dict(options if options is not None else tdef.options)
+    opts.pop("column_metadata", None)
+    txn.drop_table(tdef.schema, tdef.name)
+    new = txn.create_table(tdef.schema, tdef.name, cols, primary_key=pk or None, options=opts)
+    if convert is not None:
+        from helios_core.sql.context import table_sql_columns
+        from helios_core.sql.functions.vec import Vec
+
+        old_types = dict(table_sql_columns(tdef))
+        new_types = dict(table_sql_columns(new))
+    for b in batches:
+        if convert is not None:
+            arrays = []
+            for c in cols:
+                arr = b.column(c.name)
+                if c.name == convert:
+                    arr = dml.assign(Vec(arr, old_types[c.name]), new_types[c.name], b.num_rows, c.name)
+                arrays.append(arr)
+            b = pa.RecordBatch.from_arrays(arrays, schema=dml._arrow_schema(new))
+        txn.insert(tdef.schema, tdef.name, b)
+    return new
+
+
 def add_primary_key(session: Any, txn: Any, tdef: Any, pk: list[str], pk_name: str | None) -> Any:
     """ALTER TABLE ADD PRIMARY KEY: rebuild the table with the key (storage keys are fixed at creation)."""
     from helios_core.storage import ColumnDef
@@ -341,15 +378,13 @@ def add_primary_key(session: Any, txn: Any, tdef: Any, pk: list[str], pk_name: s
     check_existing_unique(session, txn, tdef, pk, pk_name or f"{tdef.name}_pkey")
     for c in pk:
         check_no_nulls(session, txn, tdef, c)
-    batches = [b for b in txn.scan(tdef.schema, tdef.name) if b.num_rows]
-    cols = [ColumnDef(c.name, c.type, c.nullable and c.name not in pk, dict(c.metadata)) for c in tdef.columns]
+    cols = [ColumnDef(c.name, c.type, c.nullable and c.name not in pk, column_metadata(tdef, c.name))
+            for c in tdef.columns]
     opts = dict(tdef.options)
     opts["pk_name"] = pk_name or f"{tdef.name}_pkey"
-    txn.drop_table(tdef.schema, tdef.name)
-    new = txn.create_table(tdef.schema, tdef.name, cols, primary_key=pk, options=opts)
-    for b in batches:
-        txn.insert(tdef.schema, tdef.name, b)
     iname = opts["pk_name"]
+    opts["indexes"] = list(opts.get("indexes", [])) + [iname]
+    new = rebuild_table(session, txn, tdef, cols, pk, options=opts)
     txn.catalog_put("index", f"{tdef.schema}.{iname}", {"schema": tdef.schema, "name": iname, "table": tdef.name,
                                                        "columns": pk, "unique": True, "primary": True,
                                                        "constraint": True})

@@ -123,8 +123,7 @@ def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
     ctypes = column_types(tdef)
     index = {n: i for i, (n, _) in enumerate(ctypes)}
     ctx = session.context(txn)
-    check = bool(tdef.options.get("checks") or tdef.options.get("unique") or tdef.options.get("foreign_keys")
-                 or tdef.options.get("column_overrides"))
+    check = bool(tdef.options.get("checks") or tdef.options.get("unique") or tdef.options.get("foreign_keys"))
     table_schema = _arrow_schema(tdef)
     total = 0
     for batch in batches:

@@ -264,7 +264,8 @@ def _reference(session: Any, txn: Any, ref: exp.Reference, cols: list[str], name
             "on_delete": _fk_action(opts, "delete"), "on_update": _fk_action(opts, "update")}
 
 
-def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: list[Any]) -> dict[str, Any]:
+def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: list[Any],
+                  known: list[str] | None = None) -> dict[str, Any]:
     """ColumnDefs, primary key and constraint options from CREATE TABLE's element list."""
     from helios_core.storage import ColumnDef
 
@@ -370,7 +371,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                         cols.append(ColumnDef(c.name, c.type, c.nullable, md))
                 else:
                     raise FeatureNotSupported(f"table constraint {item.key} is not supported")
-    names = [c.name for c in cols]
+    names = [c.name for c in cols] + list(known or [])
     seen: set[str] = set()
     for n in names:
         if n in seen:
@@ -515,8 +516,12 @@ def _create_view(session: Any, ast: exp.Create, text: str) -> Result:
     out_names = cols or [n for n, _ in plan.columns]
     if cols and len(cols) > len(plan.columns):
         raise HeliosError("CREATE VIEW specifies more column names than columns", sqlstate="42601")
-    txn.catalog_put("view", key, {"schema": schema, "name": name, "sql": to_sql(query),
-                                  "columns": out_names})
+    sql = to_sql(query)
+    if cols:
+        out_names = cols + [n for n, _ in plan.columns][len(cols):]
+        alias_list = ", ".join(exp.to_identifier(n, quoted=True).sql(dialect="postgres") for n in out_names)
+        sql = f"SELECT * FROM ({sql}) AS {exp.to_identifier(name, quoted=True).sql(dialect='postgres')}({alias_list})"
+    txn.catalog_put("view", key, {"schema": schema, "name": name, "sql": sql, "columns": out_names})
     for src in _view_sources(session, txn, query):
         dep = txn.catalog_get("depend", src) or {"views": []}
         if key not in dep["views"]:
@@ -750,6 +755,9 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     schema, name = tdef.schema, tdef.name
     if isinstance(action, exp.ColumnDef):
         spec = build_columns(session, txn, schema, name, [action])
+        if tdef.column(spec["columns"][0].name) is not None:
+            raise HeliosError(f'column "{spec["columns"][0].name}" of relation "{name}" already exists',
+                              sqlstate="42701")
         col = spec["columns"][0]
         for d in spec["sequences"]:
             txn.catalog_put("sequence", f"{schema}.{d['name']}", d)
@@ -831,13 +839,14 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
         col = tdef.column(cname)
         if col is None:
             raise UndefinedColumn(f'column "{cname}" of relation "{name}" does not exist')
-        md = dict(col.metadata)
-        nullable = col.nullable
+        md = dict(constraints.column_metadata(tdef, cname))
         if action.args.get("default") is not None:
             md["default"] = to_sql(action.args["default"])
-        elif action.args.get("drop") and action.args.get("allow_null") is None:
+            return _set_column_metadata(txn, tdef, cname, md)
+        if action.args.get("drop") and action.args.get("allow_null") is None:
             md.pop("default", None)
-        elif action.args.get("allow_null") is not None:
+            return _set_column_metadata(txn, tdef, cname, md)
+        if action.args.get("allow_null") is not None:
             if action.args.get("drop"):
                 if cname in tdef.primary_key:
                     raise InvalidTableDefinition(f'column "{cname}" is in a primary key')
@@ -845,11 +854,19 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
             else:
                 constraints.check_no_nulls(session, txn, tdef, cname)
                 nullable = False
-        elif action.args.get("dtype") is not None:
-            raise FeatureNotSupported("ALTER COLUMN ... TYPE is not supported yet")
-        else:
-            raise FeatureNotSupported("this ALTER COLUMN form is not supported")
-        return _replace_column(txn, tdef, ColumnDef(col.name, col.type, nullable, md, col.col_id))
+            cols = [ColumnDef(c.name, c.type, nullable if c.name == cname else c.nullable,
+                              dict(constraints.column_metadata(tdef, c.name))) for c in tdef.columns]
+            return constraints.rebuild_table(session, txn, tdef, cols, list(tdef.primary_key))
+        if action.args.get("dtype") is not None:
+            from helios_core.sql import types
+
+            new_type = types.type_from_sqlglot(action.args["dtype"])
+            md["sql_type"] = new_type.sql_name()
+            cols = [ColumnDef(c.name, new_type.arrow_type if c.name == cname else c.type, c.nullable,
+                              md if c.name == cname else dict(constraints.column_metadata(tdef, c.name)))
+                    for c in tdef.columns]
+            return constraints.rebuild_table(session, txn, tdef, cols, list(tdef.primary_key), convert=cname)
+        raise FeatureNotSupported("this ALTER COLUMN form is not supported")
     if isinstance(action, exp.AddConstraint):
         return _add_constraints(session, txn, tdef, action)
     if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "CONSTRAINT":
@@ -860,13 +877,17 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     raise FeatureNotSupported(f"ALTER TABLE action {action.key} is not supported")
 
 
-def _replace_column(txn: Any, tdef: Any, col: Any) -> Any:
-    """Change nullability/metadata of a column (through the storage's options channel)."""
+def _set_column_metadata(txn: Any, tdef: Any, cname: str, md: dict) -> Any:
+    """Column metadata changes (DEFAULT) without rewriting data: kept in options["column_metadata"]."""
     if hasattr(txn, "replace_column"):
-        return txn.replace_column(tdef.schema, tdef.name, col)
-    overrides = dict(tdef.options.get("column_overrides", {}))
-    overrides[col.name] = {"nullable": col.nullable, "metadata": col.metadata}
-    return txn.alter_table(tdef.schema, tdef.name, options={"column_overrides": overrides})
+        col = tdef.column(cname)
+        from helios_core.storage import ColumnDef
+
+        return txn.replace_column(tdef.schema, tdef.name, ColumnDef(col.name, col.type, col.nullable, md,
+                                                                    col.col_id))
+    overrides = dict(tdef.options.get("column_metadata", {}))
+    overrides[cname] = md
+    return txn.alter_table(tdef.schema, tdef.name, options={"column_metadata": overrides})
 
 
 def _expr_columns(expr_sql: str) -> set[str]:
@@ -878,6 +899,10 @@ def _expr_columns(expr_sql: str) -> set[str]:
 
 def _rename_in_options(options: dict, old: str, new: str) -> dict:
     opts = dict(options)
+    if old in opts.get("column_metadata", {}):
+        cm = dict(opts["column_metadata"])
+        cm[new] = cm.pop(old)
+        opts["column_metadata"] = cm
     for key in ("unique", "foreign_keys"):
         opts[key] = [{**u, "columns": [new if c == old else c for c in u["columns"]]}
                      for u in opts.get(key, [])]
@@ -898,7 +923,7 @@ def _add_constraints(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     from helios_core.sql import constraints
 
     schema, name = tdef.schema, tdef.name
-    spec = build_columns(session, txn, schema, name, list(action.expressions))
+    spec = build_columns(session, txn, schema, name, list(action.expressions), known=[c.name for c in tdef.columns])
     opts = dict(tdef.options)
     if spec["primary_key"]:
         if tdef.primary_key:

@@ -236,9 +236,11 @@ def _param_vec(vals: list[Any], t: Any) -> Any:
 # ------------------------------------------------------------------------------------ defaults
 def default_array(session: Any, txn: Any, tdef: Any, col_index: int, n: int, ctx: Any) -> pa.Array:
     """n values of a column's DEFAULT (NULL when it has none); nextval draws n sequence values."""
+    from helios_core.sql.constraints import column_metadata
+
     col = tdef.columns[col_index]
     sql_type = column_types(tdef)[col_index][1]
-    text = (col.metadata or {}).get("default")
+    text = column_metadata(tdef, col.name).get("default")
     if text is None or n == 0:
         return pa.nulls(n, sql_type.arrow_type)
     m = _NEXTVAL_RE.match(text)

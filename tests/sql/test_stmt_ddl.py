@@ -1,0 +1,244 @@
+"""DDL as PostgreSQL does it: tables, columns, schemas, views, indexes, sequences, databases, roles."""
+
+from __future__ import annotations
+
+import pytest
+
+import helios_core
+from helios_core.errors import HeliosError
+
+
+@pytest.fixture
+def s():
+    session = helios_core.connect()
+    yield session
+    session.close()
+
+
+def err(s, sql: str) -> HeliosError:
+    with pytest.raises(HeliosError) as ei:
+        s.execute(sql)
+    return ei.value
+
+
+def rows(s, sql: str) -> list[tuple]:
+    return s.execute(sql)[-1].rows()
+
+
+def test_create_table_tags_and_duplicates(s):
+    assert s.execute("create table t (a int, b text)")[0].command_tag == "CREATE TABLE"
+    assert err(s, "create table t (x int)").sqlstate == "42P07"
+    r = s.execute("create table if not exists t (x int)")[0]
+    assert r.command_tag == "CREATE TABLE" and "already exists" in r.notices[0]
+    assert err(s, "create table u (a int, a text)").sqlstate == "42701"
+    assert err(s, "create table u (a int primary key, b int primary key)").sqlstate == "42P16"
+
+
+def test_column_types_are_kept(s):
+    s.execute("create table t (a numeric(10,2), b varchar(5), c timestamptz, d bigint, e boolean)")
+    r = s.execute("select * from t")[0]
+    assert [(c.name, c.type_oid, c.type_name) for c in r.columns] == [
+        ("a", 1700, "numeric(10,2)"), ("b", 1043, "character varying(5)"), ("c", 1184, "timestamp with time zone"),
+        ("d", 20, "bigint"), ("e", 16, "boolean")]
+    assert err(s, "insert into t (b) values ('toolong')").sqlstate == "22001"
+
+
+def test_drop_table(s):
+    s.execute("create table t (a int)")
+    assert s.execute("drop table t")[0].command_tag == "DROP TABLE"
+    assert err(s, "drop table t").sqlstate == "42P01"
+    r = s.execute("drop table if exists t")[0]
+    assert r.notices == ['table "t" does not exist, skipping']
+    assert err(s, "select * from t").sqlstate == "42P01"
+
+
+def test_create_table_as(s):
+    s.execute("create table src (a int, b text)")
+    s.execute("insert into src values (1, 'x'), (2, 'y')")
+    assert s.execute("create table dst as select a * 10 as a10, b from src")[0].command_tag == "SELECT 2"
+    assert rows(s, "select a10, b from dst order by a10") == [(10, "x"), (20, "y")]
+
+
+def test_alter_table_columns(s):
+    s.execute("create table t (a int, b text)")
+    s.execute("insert into t values (1, 'x')")
+    assert s.execute("alter table t add column c int default 5")[0].command_tag == "ALTER TABLE"
+    assert rows(s, "select a, b, c from t") == [(1, "x", 5)]
+    s.execute("alter table t rename column b to bb")
+    assert rows(s, "select bb from t") == [("x",)]
+    assert err(s, "select b from t").sqlstate == "42703"
+    s.execute("alter table t drop column bb")
+    assert [c.name for c in s.execute("select * from t")[0].columns] == ["a", "c"]
+    s.execute("alter table t rename to t2")
+    assert rows(s, "select a from t2") == [(1,)]
+    assert err(s, "alter table nope add column x int").sqlstate == "42P01"
+    assert err(s, "alter table t2 drop column nope").sqlstate == "42703"
+
+
+def test_alter_column_default_and_not_null(s):
+    s.execute("create table t (a int, b int)")
+    s.execute("alter table t alter column b set default 42")
+    s.execute("insert into t (a) values (1)")
+    assert rows(s, "select b from t") == [(42,)]
+    s.execute("alter table t alter column b drop default")
+    s.execute("insert into t (a) values (2)")
+    assert rows(s, "select b from t where a = 2") == [(None,)]
+    assert err(s, "alter table t alter column b set not null").sqlstate == "23502"
+    s.execute("alter table t alter column a set not null")
+    assert err(s, "insert into t (a) values (null)").sqlstate == "23502"
+
+
+def test_add_primary_key_later(s):
+    s.execute("create table t (id int, v text)")
+    s.execute("insert into t values (1, 'a'), (2, 'b')")
+    s.execute("alter table t add primary key (id)")
+    assert err(s, "insert into t values (1, 'c')").sqlstate == "23505"
+    assert rows(s, "select v from t where id = 2") == [("b",)]
+
+
+def test_schemas(s):
+    assert s.execute("create schema app")[0].command_tag == "CREATE SCHEMA"
+    assert err(s, "create schema app").sqlstate == "42P06"
+    s.execute("create table app.t (a int)")
+    s.execute("insert into app.t values (7)")
+    assert rows(s, "select a from app.t") == [(7,)]
+    assert err(s, "select a from t").sqlstate == "42P01"
+    s.execute("set search_path = app, public")
+    assert rows(s, "select a from t") == [(7,)]
+    s.execute("create table t2 (b int)")  # goes to the first schema of search_path
+    s.execute("reset search_path")
+    assert rows(s, "select count(*) from app.t2") == [(0,)]
+    assert err(s, "drop schema app").sqlstate == "2BP01"
+    s.execute("drop schema app cascade")
+    assert err(s, "select * from app.t").sqlstate == "42P01"
+    assert err(s, "create table nosuch.t (a int)").sqlstate == "3F000"
+
+
+def test_views(s):
+    s.execute("create table t (a int, b text)")
+    s.execute("insert into t values (1, 'x'), (2, 'y')")
+    assert s.execute("create view v as select a, b from t where a > 1")[0].command_tag == "CREATE VIEW"
+    assert rows(s, "select * from v") == [(2, "y")]
+    assert err(s, "create view v as select 1").sqlstate == "42P07"
+    s.execute("create or replace view v as select a from t")
+    assert rows(s, "select count(*) from v") == [(2,)]
+    assert err(s, "create view bad as select nope from t").sqlstate == "42703"
+    assert err(s, "drop table t").sqlstate == "2BP01"
+    s.execute("create view v2 (x) as select a from v")
+    assert rows(s, "select x from v2 order by x") == [(1,), (2,)]
+    assert err(s, "drop view v").sqlstate == "2BP01"
+    s.execute("drop view v cascade")
+    assert err(s, "select * from v2").sqlstate == "42P01"
+    assert err(s, "drop view t").sqlstate == "42809"
+
+
+def test_indexes(s):
+    s.execute("create table t (a int, b int)")
+    s.execute("insert into t values (1, 1), (2, 1)")
+    assert s.execute("create index t_b on t (b)")[0].command_tag == "CREATE INDEX"
+    assert err(s, "create unique index t_bu on t (b)").sqlstate == "23505"
+    s.execute("create unique index t_au on t (a)")
+    assert err(s, "insert into t values (1, 5)").sqlstate == "23505"
+    s.execute("insert into t values (null, 5), (null, 6)")  # NULLs never conflict
+    assert s.execute("drop index t_au")[0].command_tag == "DROP INDEX"
+    s.execute("insert into t values (1, 7)")
+    assert err(s, "drop index nope").sqlstate == "42P01"
+    assert err(s, "create index on nope (a)").sqlstate == "42P01"
+
+
+def test_sequences(s):
+    assert s.execute("create sequence sq")[0].command_tag == "CREATE SEQUENCE"
+    assert rows(s, "select nextval('sq'), nextval('sq')") == [(1, 2)]
+    assert rows(s, "select currval('sq')") == [(2,)]
+    s.execute("create sequence sq2 start with 10 increment by -2 minvalue 5 maxvalue 10")
+    assert rows(s, "select nextval('sq2'), nextval('sq2'), nextval('sq2')") == [(10, 8, 6)]
+    assert err(s, "select nextval('sq2')").sqlstate == "2200H"
+    assert rows(s, "select setval('sq', 100)") == [(100,)]
+    assert rows(s, "select nextval('sq')") == [(101,)]
+    s.execute("create sequence fresh")
+    assert err(s, "select currval('fresh')").sqlstate == "55000"
+    assert err(s, "select nextval('nope')").sqlstate == "42P01"
+    s.execute("drop sequence sq")
+    assert err(s, "select nextval('sq')").sqlstate == "42P01"
+
+
+def test_sequences_are_not_transactional(s):
+    s.execute("create sequence sq")
+    s.execute("begin; select nextval('sq'); rollback")
+    assert rows(s, "select nextval('sq')") == [(2,)]
+
+
+def test_serial_and_identity(s):
+    s.execute("create table t (id serial primary key, v text)")
+    s.execute("insert into t (v) values ('a'), ('b')")
+    assert rows(s, "select id, v from t order by id") == [(1, "a"), (2, "b")]
+    assert rows(s, "select nextval('t_id_seq')") == [(3,)]
+    s.execute("create table g (id bigint generated always as identity, v int)")
+    s.execute("insert into g (v) values (1), (2)")
+    assert rows(s, "select id from g order by id") == [(1,), (2,)]
+    assert err(s, "insert into g (id, v) values (9, 9)").sqlstate == "428C9"
+    s.execute("create table d (id int generated by default as identity (start with 50), v int)")
+    s.execute("insert into d (v) values (1); insert into d (id, v) values (7, 2)")
+    assert rows(s, "select id from d order by v") == [(50,), (7,)]
+    s.execute("drop table t")
+    assert err(s, "select nextval('t_id_seq')").sqlstate == "42P01"
+
+
+def test_truncate(s):
+    s.execute("create table t (id serial, v int)")
+    s.execute("insert into t (v) values (1), (2)")
+    assert s.execute("truncate t")[0].command_tag == "TRUNCATE TABLE"
+    assert rows(s, "select count(*) from t") == [(0,)]
+    s.execute("insert into t (v) values (3)")
+    assert rows(s, "select id from t") == [(3,)]
+    s.execute("truncate table t restart identity")
+    s.execute("insert into t (v) values (4)")
+    assert rows(s, "select id from t") == [(1,)]
+
+
+def test_truncate_rolls_back(s):
+    s.execute("create table t (v int)")
+    s.execute("insert into t values (1)")
+    s.execute("begin; truncate t; rollback")
+    assert rows(s, "select count(*) from t") == [(1,)]
+
+
+def test_ddl_is_transactional(s):
+    s.execute("begin; create table t (a int); insert into t values (1); rollback")
+    assert err(s, "select * from t").sqlstate == "42P01"
+
+
+def test_databases(s):
+    assert s.execute("create database d2")[0].command_tag == "CREATE DATABASE"
+    assert err(s, "create database d2").sqlstate == "42P04"
+    other = s.engine.connect(database="d2")
+    other.execute("create table x (a int)")
+    assert err(s, "drop database d2").sqlstate == "55006"
+    other.close()
+    assert s.execute("drop database d2")[0].command_tag == "DROP DATABASE"
+    assert err(s, "drop database d2").sqlstate == "3D000"
+    s.execute("begin")
+    assert err(s, "create database d3").sqlstate == "25001"
+    s.execute("rollback")
+    assert {"helios", "postgres"} <= set(s.engine.list_databases())
+    with pytest.raises(HeliosError) as ei:
+        s.engine.connect(database="nope")
+    assert ei.value.sqlstate == "3D000"
+
+
+def test_roles(s):
+    assert s.execute("create role bob with login password 'pw'")[0].command_tag == "CREATE ROLE"
+    role = s.engine.get_role("bob")
+    assert role["login"] is True and role["superuser"] is False
+    assert role["password"].startswith("SCRAM-SHA-256$") and "pw" not in role["password"]
+    assert s.engine.get_role("helios")["superuser"] is True
+    assert err(s, "create user bob").sqlstate == "42710"
+    s.execute("alter role bob superuser")
+    assert s.engine.get_role("bob")["superuser"] is True
+    bob = s.engine.connect(user="bob")
+    assert bob.execute("select current_user")[0].rows() == [("bob",)]
+    bob.close()
+    assert s.execute("drop role bob")[0].command_tag == "DROP ROLE"
+    assert s.engine.get_role("bob") is None
+    assert err(s, "drop role bob").sqlstate == "42704"
+    assert s.execute("drop role if exists bob")[0].notices
