@@ -72,6 +72,8 @@ def merge(store: Store, layer: Layer, sources: list[Chunk], *, gc: bool, to_tier
     created = np.concatenate([_created_array(c) for c in sources])
     ended_snap = np.concatenate([c.ended.copy() for c in sources])
     keep = ~garbage_mask(created, ended_snap, hz, pins) if gc else np.ones(len(created), dtype=bool)
+    if len(sources) == 1 and keep.all() and (sources[0].segment is not None or not to_tier):
+        return None  # nothing to merge, nothing to collect
     if not keep.all():
         data = data.filter(pa.array(keep))
         created = created[keep]
@@ -140,7 +142,10 @@ def compact_layer(store: Store, layer: Layer, *, to_tier: bool, gc: bool, small_
         groups.setdefault(c.data.schema, []).append(c)
     merges = 0
     for group in groups.values():
-        wanted = len(group) >= min_count or gc or (to_tier and any(c.segment is None for c in group))
+        if to_tier:
+            wanted = gc or any(c.segment is None for c in group) or len(group) >= 2
+        else:
+            wanted = gc or len(group) >= min_count
         if wanted and merge(store, layer, group, gc=gc, to_tier=to_tier) is not None:
             merges += 1
     return merges

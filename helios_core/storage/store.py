@@ -64,6 +64,8 @@ class Store:
         self._meta_lock = threading.Lock()  # serializes database/branch changes
         self._ckpt_lock = threading.Lock()
         self.checkpoint_wal_bytes = 64 << 20  # auto-checkpoint when the WAL grows past this
+        self.small_segment_rows = 1 << 20  # checkpoints merge segments smaller than this
+        self.segments_pruned = 0  # scans that skipped a chunk by its min/max statistics
         self._auto_ckpt: threading.Thread | None = None
 
     # ------------------------------------------------------------------ open/close
@@ -104,7 +106,8 @@ class Store:
             return
         with self._ckpt_lock:
             for layer in self._layers():
-                compaction.compact_layer(self, layer, to_tier=True, gc=vacuum, min_count=1)
+                compaction.compact_layer(self, layer, to_tier=True, gc=vacuum, min_count=1,
+                                         small_rows=self.small_segment_rows)
             for layer, ch in self._unflushed():  # chunks an open transaction has stamped
                 persist.flush_chunk(self, layer, ch)
             with self.mu:
@@ -420,6 +423,7 @@ class Store:
         if layer is not None:
             for ch in list(layer.chunks.values()):
                 if terms and ch.stats is not None and not may_match(ch.stats, terms):
+                    self.segments_pruned += 1
                     continue
                 m = ch.visible_mask(ts, txid)
                 if m is None:
