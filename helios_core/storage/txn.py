@@ -10,7 +10,6 @@ in ``WriteOutcome.changed``/``gone``. New versions go into a pending chunk whose
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Self
@@ -21,7 +20,6 @@ import pyarrow.compute as pc
 
 from helios_core.errors import (
     DeadlockDetected,
-    DuplicateTable,
     HeliosError,
     LockNotAvailable,
     NotNullViolation,
@@ -30,9 +28,10 @@ from helios_core.errors import (
     UndefinedTable,
     UniqueViolation,
 )
+from helios_core.storage.catalog import CatalogOps
 from helios_core.storage.errors import InvalidTransactionState, ReadOnlyTransaction
 from helios_core.storage.layer import Branch, Layer
-from helios_core.storage.schema import ColumnDef, TableDef, WriteOutcome
+from helios_core.storage.schema import TableDef, WriteOutcome
 from helios_core.storage.versions import MAX_TS, ROWID, Chunk, unpack_loc
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,12 +40,6 @@ if TYPE_CHECKING:  # pragma: no cover
 READ_COMMITTED = "read committed"
 REPEATABLE_READ = "repeatable read"
 
-CATALOG = TableDef(
-    "pg_internal", "catalog",
-    [ColumnDef("kind", pa.string(), False, {}, 0), ColumnDef("key", pa.string(), False, {}, 1),
-     ColumnDef("value", pa.string(), False, {}, 2)],
-    ["kind", "key"], {}, 0, 0, 3,
-)
 _EMPTY = pa.array([], pa.int64())
 
 # classification of a row a writer wants to touch
@@ -56,7 +49,8 @@ _OWN, _COMMITTED, _INHERITED, _CHANGED, _GONE, _WAIT = range(6)
 class LayerWrites:
     """What one transaction did to one layer: needed to commit, roll back and log it."""
 
-    __slots__ = ("chunks", "ended_locs", "ended_rowids", "layer", "own", "pk_undo", "tombs")
+    __slots__ = ("chunks", "ended_locs", "ended_rowids", "layer", "own", "own_ended", "own_undo", "pk_undo",
+                 "ranges", "tombs")
 
     def __init__(self, layer: Layer) -> None:
         self.layer = layer
@@ -66,9 +60,16 @@ class LayerWrites:
         self.ended_rowids: list[int] = []  # their rowids (for the WAL)
         self.tombs: list[int] = []  # inherited rowids this txn ended
         self.pk_undo: list[tuple[Any, int | None]] = []
+        self.own_undo: list[tuple[int, int | None]] = []  # for ROLLBACK TO SAVEPOINT
+        self.own_ended: list[int] = []  # own versions this txn replaced/deleted again
+        self.ranges: list[tuple[int, int, Any]] = []  # pending_new entries it added
+
+    def marks(self) -> tuple[int, ...]:
+        return (len(self.chunks), len(self.ended_locs), len(self.tombs), len(self.pk_undo), len(self.own_undo),
+                len(self.own_ended), len(self.ranges))
 
 
-class Transaction:
+class Transaction(CatalogOps):
     """One transaction on one branch. Used by one session thread at a time."""
 
     def __init__(
@@ -209,6 +210,61 @@ class Transaction:
         self.store.active.pop(self.txid, None)
         self.done.set()
 
+    # ------------------------------------------------------------- savepoints
+    def savepoint(self, name: str | None = None) -> Any:
+        """A token for rollback_to: how far each layer's write log had grown."""
+        self._check_active()
+        return ({k: w.marks() for k, w in self.writes.items()}, len(self.row_locks))
+
+    def release_savepoint(self, token: Any) -> None:
+        """Nothing to do: the writes simply stay part of the transaction."""
+
+    def rollback_to(self, token: Any) -> None:
+        """Undo everything written (and row locks taken) since the savepoint."""
+        self._check_active()
+        layer_marks, nlocks = token
+        zero = (0, 0, 0, 0, 0, 0, 0)
+        me = -self.txid
+        with self.store.mu:
+            for key, w in self.writes.items():
+                nch, nend, ntomb, npk, nown, nownend, nrng = layer_marks.get(key, zero)
+                layer = w.layer
+                for ch in w.chunks[nch:]:
+                    layer.chunks.pop(ch.chunk_id, None)
+                for r, old in reversed(w.own_undo[nown:]):
+                    if old is None:
+                        w.own.pop(r, None)
+                    else:
+                        w.own[r] = old
+                for loc in w.own_ended[nownend:] + w.ended_locs[nend:]:
+                    cid, pos = unpack_loc(loc)
+                    ch = layer.chunks.get(cid)
+                    if ch is not None and ch.ended[pos] == me:
+                        ch.ended[pos] = MAX_TS
+                for r in w.tombs[ntomb:]:
+                    if layer.tomb.get(r) == me:
+                        del layer.tomb[r]
+                for k, old in reversed(w.pk_undo[npk:]):
+                    if old is None:
+                        layer.pk.pop(k, None)
+                    else:
+                        layer.pk[k] = old
+                dropped = set(map(id, w.ranges[nrng:]))
+                if dropped:
+                    layer.pending_new = [p for p in layer.pending_new if id(p) not in dropped]
+                del w.chunks[nch:], w.ended_locs[nend:], w.ended_rowids[nend:], w.tombs[ntomb:]
+                del w.pk_undo[npk:], w.own_undo[nown:], w.own_ended[nownend:], w.ranges[nrng:]
+            locks = self.store.row_locks
+            for key in self.row_locks[nlocks:]:
+                holders = locks.get(key)
+                if holders is not None:
+                    holders.pop(self.txid, None)
+                    if not holders:
+                        del locks[key]
+            del self.row_locks[nlocks:]
+
+    rollback_to_savepoint = rollback_to
+
     # ------------------------------------------------------------- waiting
     def _wait_for(self, other: Transaction, nowait: bool) -> None:
         """Block until `other` ends, as a row-lock waiter (deadlock check + lock_timeout)."""
@@ -230,197 +286,6 @@ class Transaction:
                 raise LockNotAvailable("canceling statement due to lock timeout")
         finally:
             self.waiting_for = None
-
-    # ------------------------------------------------------------- catalog
-    def _def(self, schema: str, name: str) -> TableDef:
-        t = self.get_table(schema, name)
-        if t is None:
-            raise UndefinedTable(f'relation "{name}" does not exist' if schema in ("public", "") else
-                                 f'relation "{schema}.{name}" does not exist')
-        return t
-
-    def catalog_get(self, kind: str, key: str) -> dict | None:
-        self._check_active()
-        row = self._lookup_phys(self._branch, CATALOG, (kind, key), self.snapshot_ts, self.txid)
-        if row is None:
-            return None
-        return self.store._parse_json(row.column(2)[0].as_py())
-
-    def catalog_list(self, kind: str) -> dict[str, dict]:
-        self._check_active()
-        out: dict[str, dict] = {}
-        for b in self.scan_def(CATALOG, filter=pc.field("kind") == kind):
-            for k, v in zip(b.column(1).to_pylist(), b.column(2).to_pylist(), strict=True):
-                out[k] = self.store._parse_json(v)
-        return out
-
-    def catalog_put(self, kind: str, key: str, value: dict) -> None:
-        self._check_write()
-        self.ddl = True
-        text = json.dumps(value, sort_keys=True, default=str)
-        row = pa.record_batch({"kind": [kind], "key": [key], "value": [text]})
-        while True:
-            found = self._lookup_phys(self._branch, CATALOG, (kind, key), self._latest_ts(), self.txid,
-                                      with_rowid=True)
-            if found is None:
-                self.insert_def(CATALOG, row)
-                return
-            rid = pa.array([found.column(ROWID)[0].as_py()], pa.int64())
-            out = self.update_def(CATALOG, rid, row)
-            if out.count:
-                return
-
-    def catalog_delete(self, kind: str, key: str) -> bool:
-        self._check_write()
-        self.ddl = True
-        while True:
-            found = self._lookup_phys(self._branch, CATALOG, (kind, key), self._latest_ts(), self.txid,
-                                      with_rowid=True)
-            if found is None:
-                return False
-            out = self.delete_def(CATALOG, pa.array([found.column(ROWID)[0].as_py()], pa.int64()))
-            if out.count:
-                return True
-
-    def get_table(self, schema: str, name: str) -> TableDef | None:
-        self._check_active()
-        store = self.store
-        snap = self.snapshot_ts
-        version = store.catalog_version  # read before catalog_ts (_apply writes them in the other order)
-        cacheable = not self.ddl and snap >= store.catalog_ts
-        key = (self._branch.branch_id, schema, name)
-        if cacheable:
-            hit = store._table_cache.get(key)
-            if hit is not None and hit[0] == version:
-                return hit[1]
-        row = self._lookup_phys(self._branch, CATALOG, ("table", f"{schema}.{name}"), snap, self.txid)
-        t = None if row is None else store._parse_tabledef(row.column(2)[0].as_py())
-        if cacheable:
-            if len(store._table_cache) > 10000:
-                store._table_cache.clear()
-            store._table_cache[key] = (version, t)
-        return t
-
-    def get_table_as_of(self, schema: str, name: str, ts: int) -> TableDef | None:
-        """The table's definition as it was at `ts` (time travel sees the schema of its time)."""
-        row = self._lookup_phys(self._branch, CATALOG, ("table", f"{schema}.{name}"), ts, 0)
-        return None if row is None else self.store._parse_tabledef(row.column(2)[0].as_py())
-
-    def list_tables(self, schema: str | None = None) -> list[TableDef]:
-        return sorted(
-            (TableDef.from_record(v) for v in self.catalog_list("table").values()
-             if schema is None or v["schema"] == schema),
-            key=lambda t: (t.schema, t.name),
-        )
-
-    def create_table(
-        self, schema: str, name: str, columns: list[ColumnDef], primary_key: list[str] | None = None,
-        options: dict[str, Any] | None = None, if_not_exists: bool = False,
-    ) -> TableDef:
-        self._check_write()
-        existing = self.get_table(schema, name)
-        if existing is not None:
-            if if_not_exists:
-                return existing
-            raise DuplicateTable(f'relation "{name}" already exists')
-        pk = list(primary_key or [])
-        names = [c.name for c in columns]
-        if len(set(names)) != len(names):
-            raise HeliosError("column specified more than once", sqlstate="42701")
-        for k in pk:
-            if k not in names:
-                raise UndefinedColumn(f'column "{k}" named in key does not exist')
-        cols = [
-            ColumnDef(c.name, c.type, c.nullable and c.name not in pk, dict(c.metadata), i)
-            for i, c in enumerate(columns)
-        ]
-        oid = self.store._alloc_id()
-        t = TableDef(schema, name, cols, pk, dict(options or {}), oid, oid, len(cols))
-        try:
-            self.catalog_put_new("table", f"{schema}.{name}", t.to_record())
-        except UniqueViolation:
-            raise DuplicateTable(f'relation "{name}" already exists') from None
-        return t
-
-    def catalog_put_new(self, kind: str, key: str, value: dict) -> None:
-        """Insert a catalog entry that must not exist yet (UniqueViolation if a concurrent one won)."""
-        self._check_write()
-        self.ddl = True
-        text = json.dumps(value, sort_keys=True, default=str)
-        self.insert_def(CATALOG, pa.record_batch({"kind": [kind], "key": [key], "value": [text]}))
-
-    def drop_table(self, schema: str, name: str, if_exists: bool = False) -> bool:
-        self._check_write()
-        if not self.catalog_delete("table", f"{schema}.{name}"):
-            if if_exists:
-                return False
-            raise UndefinedTable(f'table "{name}" does not exist')
-        return True
-
-    def alter_table(
-        self, schema: str, name: str, *, add_column: ColumnDef | None = None, drop_column: str | None = None,
-        rename_column: tuple[str, str] | None = None, rename_to: str | None = None,
-        options: dict | None = None, fill_value: Any = None,
-    ) -> TableDef:
-        """Change a table's definition. `fill_value`: value existing rows get for `add_column`."""
-        self._check_write()
-        t = self._def(schema, name)
-        rec = t.to_record()
-        cols = list(t.columns)
-        if add_column is not None:
-            if t.column(add_column.name) is not None:
-                raise HeliosError(f'column "{add_column.name}" of relation "{name}" already exists',
-                                  sqlstate="42701")
-            if not add_column.nullable and fill_value is None and self._has_rows(t):
-                raise NotNullViolation(f'column "{add_column.name}" of relation "{name}" contains null values')
-            md = dict(add_column.metadata)
-            cols.append(ColumnDef(add_column.name, add_column.type, add_column.nullable, md, t.next_col_id))
-            rec["next_col_id"] = t.next_col_id + 1
-            if fill_value is not None:
-                fills = dict(t.options.get("__fill__", {}))
-                fills[str(t.next_col_id)] = fill_value
-                rec["options"] = {**t.options, "__fill__": fills}
-        if drop_column is not None:
-            if t.column(drop_column) is None:
-                raise UndefinedColumn(f'column "{drop_column}" of relation "{name}" does not exist')
-            if drop_column in t.primary_key:
-                raise HeliosError(f'cannot drop column "{drop_column}": it is part of the primary key',
-                                  sqlstate="2BP01")
-            cols = [c for c in cols if c.name != drop_column]
-        if rename_column is not None:
-            old, new = rename_column
-            if t.column(old) is None:
-                raise UndefinedColumn(f'column "{old}" does not exist')
-            if t.column(new) is not None:
-                raise HeliosError(f'column "{new}" of relation "{name}" already exists', sqlstate="42701")
-            cols = [ColumnDef(new, c.type, c.nullable, c.metadata, c.col_id) if c.name == old else c
-                    for c in cols]
-            rec["primary_key"] = [new if k == old else k for k in t.primary_key]
-        if options is not None:
-            rec["options"] = {**rec["options"], **options}
-        tmp = TableDef(t.schema, t.name, cols, rec["primary_key"], rec["options"], t.table_id, t.data_id,
-                       rec["next_col_id"])
-        rec = tmp.to_record()
-        if rename_to is not None and rename_to != name:
-            if self.get_table(schema, rename_to) is not None:
-                raise DuplicateTable(f'relation "{rename_to}" already exists')
-            rec["name"] = rename_to
-            self.catalog_delete("table", f"{schema}.{name}")
-            self.catalog_put_new("table", f"{schema}.{rename_to}", rec)
-        else:
-            self.catalog_put("table", f"{schema}.{name}", rec)
-        return TableDef.from_record(rec)
-
-    def truncate(self, schema: str, name: str) -> None:
-        """Empty the table by pointing it at a fresh data set (old snapshots still see the old one)."""
-        self._check_write()
-        t = self._def(schema, name)
-        rec = t.to_record()
-        rec["data_id"] = self.store._alloc_id()
-        self.catalog_put("table", f"{schema}.{name}", rec)
-
-    def _has_rows(self, t: TableDef) -> bool:
-        return any(b.num_rows for b in self.scan_def(t))
 
     # ------------------------------------------------------------- reading
     def _latest_ts(self) -> int:
@@ -629,6 +494,7 @@ class Transaction:
                     rowids = pa.array(np.arange(start, start + n, dtype=np.int64))
                     self._append_chunk(layer, w, phys, rowids)
                     layer.pending_new.append((start, start + n, self))
+                    w.ranges.append(layer.pending_new[-1])
                     if keys is not None:
                         self._pk_set(layer, w, keys, rowids.to_pylist())
                     return rowids
@@ -640,7 +506,9 @@ class Transaction:
         layer.chunks[ch.chunk_id] = ch
         w.chunks.append(ch)
         base = ch.chunk_id << 32
-        w.own.update(zip(rowids.to_pylist(), range(base, base + data.num_rows), strict=True))
+        rl = rowids.to_pylist()
+        w.own_undo.extend(zip(rl, map(w.own.get, rl), strict=True))
+        w.own.update(zip(rl, range(base, base + data.num_rows), strict=True))
         return ch
 
     def _pk_set(self, layer: Layer, w: LayerWrites, keys: list, rowids: list[int]) -> None:
@@ -806,6 +674,7 @@ class Transaction:
                         if mode == "write":
                             cid, pos = unpack_loc(info)
                             layer.chunks[cid].ended[pos] = -self.txid
+                            w.own_ended.append(info)
                         ok.append(r)
                         own_locs.append(info)
                     elif mode == "write":

@@ -327,3 +327,72 @@ def test_own_writes_update_twice_and_delete(store):
         t.insert("public", "t", pa.table({"id": [1], "name": ["d"]}))
     with store.begin("db") as t:
         assert rows(t) == [{"id": 1, "name": "d", "n": None}]
+
+
+def test_savepoints(store):
+    with store.begin("db") as t:
+        t.insert("public", "t", pa.table({"id": [1, 2], "name": ["a", "b"]}))
+    t = store.begin("db")
+    t.insert("public", "t", pa.table({"id": [3], "name": ["c"]}))
+    sp = t.savepoint("s1")
+    t.insert("public", "t", pa.table({"id": [4], "name": ["d"]}))
+    rid1 = t.lookup("public", "t", (1,), with_rowid=True).column("_rowid")
+    t.update("public", "t", rid1, pa.record_batch({"id": [1], "name": ["A"]}))
+    t.delete("public", "t", t.lookup("public", "t", (3,), with_rowid=True).column("_rowid"))
+    t.lock_rows("public", "t", t.lookup("public", "t", (2,), with_rowid=True).column("_rowid"))
+    t.create_table("public", "tmp", COLS)
+    t.rollback_to(sp)
+    assert sorted((r["id"], r["name"]) for r in rows(t)) == [(1, "a"), (2, "b"), (3, "c")]
+    assert t.get_table("public", "tmp") is None
+    assert not store.row_locks
+    # the rows are free for others again, and the key 4 can be reused
+    other = store.begin("db", lock_timeout=0.05)
+    other.update("public", "t", rid1, pa.record_batch({"id": [1], "name": ["other"]}))
+    other.commit()
+    t.insert("public", "t", pa.table({"id": [4], "name": ["d2"]}))
+    t.commit()
+    with store.begin("db") as t:
+        assert sorted((r["id"], r["name"]) for r in rows(t)) == [(1, "other"), (2, "b"), (3, "c"), (4, "d2")]
+
+
+def test_set_primary_key_and_replace_column():
+    s = Store.open()
+    s.create_database("db")
+    with s.begin("db") as t:
+        t.create_table("public", "k", [ColumnDef("a", pa.int64()), ColumnDef("b", pa.string())])
+        t.insert("public", "k", pa.table({"a": [1, 1, None], "b": ["x", "y", "z"]}))
+    with s.begin("db") as t:
+        with pytest.raises(NotNullViolation):
+            t.set_primary_key("public", "k", ["a"])
+        t.rollback()
+    with s.begin("db") as t:
+        t.delete("public", "k", pa.concat_arrays([b.column("_rowid") for b in t.scan(
+            "public", "k", with_rowid=True, filter=pc.field("a").is_null())]))
+        with pytest.raises(UniqueViolation):
+            t.set_primary_key("public", "k", ["a"])
+        t.rollback()
+    with s.begin("db") as t:
+        t.delete("public", "k", pa.concat_arrays([b.column("_rowid") for b in t.scan(
+            "public", "k", with_rowid=True, filter=(pc.field("b") == "y") | pc.field("a").is_null())]))
+        td = t.set_primary_key("public", "k", ["a"])
+        assert td.primary_key == ["a"] and not td.column("a").nullable
+        assert t.lookup("public", "k", (1,)).column("b").to_pylist() == ["x"]
+        with pytest.raises(UniqueViolation):
+            t.insert("public", "k", pa.table({"a": [1], "b": ["again"]}))
+        t.rollback()
+    with s.begin("db") as t:
+        t.delete("public", "k", pa.concat_arrays([b.column("_rowid") for b in t.scan(
+            "public", "k", with_rowid=True, filter=(pc.field("b") == "y") | pc.field("a").is_null())]))
+        t.set_primary_key("public", "k", ["a"])
+        b = t.get_table("public", "k").column("b")
+        t.replace_column("public", "k", ColumnDef("label", pa.string(), False, {"default": "'?'"}, b.col_id))
+        a = t.get_table("public", "k").column("a")
+        t.replace_column("public", "k", ColumnDef("a", pa.int32(), False, {}, a.col_id))
+    with s.begin("db") as t:
+        td = t.get_table("public", "k")
+        assert [(c.name, c.type, c.nullable) for c in td.columns] == [("a", pa.int32(), False),
+                                                                      ("label", pa.string(), False)]
+        assert td.column("label").metadata == {"default": "'?'"}
+        assert t.lookup("public", "k", (1,)).to_pylist() == [{"a": 1, "label": "x"}]
+        with pytest.raises(NotNullViolation):
+            t.insert("public", "k", pa.table({"a": pa.array([2], pa.int32())}))
