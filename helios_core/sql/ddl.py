@@ -1037,8 +1037,9 @@ def branch_statement(session: Any, u: Utility) -> Result:
         if store.get_branch(db, parent) is None:
             raise UndefinedObject(f'branch "{parent}" does not exist')
         at = _parse_ts(session, a["at"]) if a["at"] else None
-        store.create_branch(db, a["name"], parent=parent, at_ts=at)
-        set_branch_meta(session, a["name"], owner=session.user)
+        from helios_core.branching import lifecycle
+
+        lifecycle.create_branch(session, a["name"], parent, at)  # owner, privileges, history
         return Result(command_tag="CREATE BRANCH")
     if u.kind == "drop_branch":
         if store.get_branch(db, a["name"]) is None:
@@ -1049,7 +1050,9 @@ def branch_statement(session: Any, u: Utility) -> Result:
             raise HeliosError('cannot drop branch "main"', sqlstate="42501")
         if a["name"] == session.branch:
             raise HeliosError("cannot drop the branch this session is using", sqlstate="55006")
-        store.drop_branch(db, a["name"])
+        from helios_core.branching import lifecycle
+
+        lifecycle.drop_branch(session, a["name"])
         return Result(command_tag="DROP BRANCH")
     if u.kind == "rename_branch":
         if store.get_branch(db, a["name"]) is None:
@@ -1058,7 +1061,9 @@ def branch_statement(session: Any, u: Utility) -> Result:
             raise DuplicateObject(f'branch "{a["new"]}" already exists')
         if a["name"] == "main":
             raise HeliosError('cannot rename branch "main"', sqlstate="42501")
-        store.rename_branch(db, a["name"], a["new"])
+        from helios_core.branching import lifecycle
+
+        lifecycle.rename_branch(session, a["name"], a["new"])
         for s in list(session.engine.sessions.values()):
             if s.database == db and s.branch == a["name"]:
                 s.settings_obj.values["heliosdb.branch"] = a["new"]
@@ -1071,8 +1076,14 @@ def branch_statement(session: Any, u: Utility) -> Result:
             if k not in ("max_connections", "max_memory", "max_cpu_percent"):
                 raise HeliosError(f'unrecognized branch option "{k}"', sqlstate="22023")
             limits[k] = v
-        set_branch_meta(session, a["name"], limits=limits)
+        from helios_core.branching import lifecycle
+
+        lifecycle.set_limits(session, a["name"], limits)
         return Result(command_tag="ALTER BRANCH")
+    if u.kind == "merge_branch":
+        from helios_core.branching import merge
+
+        return merge.merge_branch(session, a["source"], a["target"], a["options"])
     raise FeatureNotSupported(f"{u.kind.replace('_', ' ').upper()} is not supported yet")
 
 
@@ -1106,6 +1117,10 @@ def role_statement(session: Any, u: Utility) -> Result:
     engine = session.engine
     a = u.args
     if u.kind in ("grant", "revoke"):
+        if a.get("on") == "BRANCH":
+            from helios_core.branching import privileges
+
+            return privileges.grant_statement(session, u.kind, a)
         return Result(command_tag=u.kind.upper())
     if u.kind == "create_role":
         name = a["name"]

@@ -97,6 +97,9 @@ class SqlSession(Session):
         self.closed = False
         self.last_sequence: str | None = None
         self.currvals: dict[str, int] = {}
+        from helios_core import branching
+
+        branching.session_started(self)  # 42501 without usage on the branch (helios_core.branching)
 
     # ------------------------------------------------------------------ Session properties
     @property
@@ -200,10 +203,16 @@ class SqlSession(Session):
         timeout = self.settings_obj.get("statement_timeout")
         ms = parse_duration_ms(timeout) if timeout else 0
         self._deadline = time.monotonic() + ms / 1000.0 if ms else None
+        from helios_core.branching import limits
+
+        limits.before_statement(self)  # max_cpu_percent: may queue (helios_core.branching.limits)
 
     def _end_statement(self) -> None:
         with self._lock:
             self._running = False
+        from helios_core.branching import limits
+
+        limits.after_statement(self)
 
     def check_cancel(self) -> None:
         if self._cancel.is_set():
@@ -214,8 +223,9 @@ class SqlSession(Session):
     def context(self, txn: Any = None, params: Sequence[Any] = (), param_types: Sequence[Any] = (),
                 as_of: int | None = None) -> Any:
         """A QueryContext (C1's contract) for running a query in this session."""
-        from helios_core.sql.context import QueryContext
+        from helios_core.branching import limits
 
+        QueryContext = limits.context_class(self)  # noqa: N806 - max_memory bounded under a branch limit
         return QueryContext(
             txn=txn if txn is not None else self.tx.current(),
             session=self,
@@ -455,6 +465,9 @@ class SqlSession(Session):
     def _check_branch(self, name: str) -> None:
         if self.engine.store.get_branch(self.database, name) is None:
             raise HeliosError(f'branch "{name}" does not exist', sqlstate="42704")
+        from helios_core import branching
+
+        branching.check_switch(self, name)  # 42501 / 53300 (helios_core.branching)
 
     def _switch_branch_checked(self, name: str, previous: str) -> None:
         if name != previous:

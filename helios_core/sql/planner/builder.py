@@ -732,6 +732,11 @@ class Builder(ScalarCompiler):
         col_aliases = [c.name for c in (alias_node.columns if alias_node is not None else [])]
         if isinstance(node, exp.Table):
             if isinstance(node.this, exp.Func) or isinstance(node.this, exp.Anonymous):
+                from helios_core.branching.table_functions import plan_registered  # heliosdb.branch_diff ...
+
+                item = plan_registered(self, node, alias, col_aliases, outer)
+                if item is not None:
+                    return item
                 return self.plan_table_function(node.this, alias, col_aliases, outer)
             return self.plan_table(node, alias, col_aliases, outer)
         if isinstance(node, exp.Subquery) and isinstance(node.this, (exp.Table, exp.Subquery)) and not alias:

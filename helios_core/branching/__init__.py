@@ -1,0 +1,40 @@
+"""Branches in SQL: privileges, limits, catalog views, diff, merge and cross-branch queries.
+
+The SQL layer (helios_core.sql.session_impl and helios_core.sql.ddl) calls in here:
+
+* ``session_started(session)``  at connect: 42501 without usage on the start branch, last-used.
+* ``check_switch(session, b)``  at ``SET heliosdb.branch``: privilege (42501), max_connections (53300).
+* ``lifecycle.create_branch / drop_branch / rename_branch / set_limits``  CREATE/DROP/ALTER BRANCH.
+* ``merge.merge_branch``        MERGE BRANCH a INTO b [WITH (on_conflict = ...)].
+* ``privileges.grant_statement``  GRANT/REVOKE ... ON BRANCH.
+* ``limits.context_class / before_statement / after_statement``  max_memory and max_cpu_percent.
+
+Modules: policy (the [branching] config), records (branch records on main's catalog),
+privileges, lifecycle, limits, usage (rows/bytes a branch owns), catalog_views
+(heliosdb.branches, heliosdb.branch_history), ancestry (common point), diff, merge,
+table_functions + sql_functions (heliosdb.branch_diff, heliosdb.cross_branch_query),
+plugin (hands the server config to the engine).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helios_core.branching import catalog_views, limits, privileges
+
+catalog_views.register()
+
+
+def session_started(session: Any) -> None:
+    """A new session on ``session.branch``: refuse it without usage (42501), note the use."""
+    privileges.check_use(session, session.branch)
+    limits.touch(session.engine, session.database, session.branch)
+
+
+def check_switch(session: Any, branch: str) -> None:
+    """Before ``SET heliosdb.branch = branch``."""
+    if branch == session.branch:
+        return
+    privileges.check_use(session, branch)
+    limits.check_switch(session, branch)
+    limits.touch(session.engine, session.database, branch)

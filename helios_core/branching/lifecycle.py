@@ -1,0 +1,125 @@
+"""CREATE / DROP / ALTER BRANCH as the SQL layer runs them (helios_core.sql.ddl dispatches here).
+
+Each statement changes the storage branch (O(1) metadata) and then, in one transaction
+on main, the branch's records: owner, limits, grants and a line of history. Privileges:
+forking needs ``usage`` on the parent (under strict isolation); dropping, renaming and
+setting limits need ownership (or a superuser).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from helios_core.branching import limits, privileges, records
+from helios_core.branching.policy import policy
+from helios_core.errors import HeliosError, InvalidParameterValue
+
+
+def create_branch(session: Any, name: str, parent: str, at_ts: int | None) -> None:
+    engine, db = session.engine, session.database
+    privileges.check_use(session, parent)
+    cap = policy(engine).max_branches
+    if len(engine.store.list_branches(db)) >= cap:
+        raise HeliosError(f'cannot create branch "{name}": database "{db}" already has {cap} branches',
+                          sqlstate="54000", hint="Raise [branching] max_branches or drop unused branches.")
+    info = engine.store.create_branch(db, name, parent=parent, at_ts=at_ts)
+    with records.writing(engine, db) as txn:
+        txn.catalog_put(records.META, name, {"owner": session.user})
+        txn.catalog_delete(records.ACL, name)  # a dropped namesake's grants never carry over
+        records.log_event(txn, info.created_ts, "create", name, session.user,
+                          f"from {parent} at {info.fork_ts}")
+    limits.forget(engine, db, name)
+
+
+def drop_branch(session: Any, name: str) -> None:
+    engine, db = session.engine, session.database
+    privileges.check_owner(session, name, "drop")
+    engine.store.drop_branch(db, name)
+    with records.writing(engine, db) as txn:
+        txn.catalog_delete(records.META, name)
+        txn.catalog_delete(records.ACL, name)
+        records.log_event(txn, engine.store.now(), "drop", name, session.user)
+    limits.forget(engine, db, name)
+
+
+def rename_branch(session: Any, old: str, new: str) -> None:
+    engine, db = session.engine, session.database
+    privileges.check_owner(session, old, "rename")
+    engine.store.rename_branch(db, old, new)
+    with records.writing(engine, db) as txn:
+        for kind in (records.META, records.ACL):
+            rec = txn.catalog_get(kind, old)
+            txn.catalog_delete(kind, new)
+            if rec is not None:
+                txn.catalog_delete(kind, old)
+                txn.catalog_put(kind, new, rec)
+        records.log_event(txn, engine.store.now(), "rename", new, session.user, f"renamed from {old}")
+    limits.forget(engine, db, old)
+    limits.forget(engine, db, new)
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|k|m|g|t)?\s*$", re.IGNORECASE)
+_UNITS = {None: 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3,
+          "t": 1024**4, "tb": 1024**4}
+
+
+def parse_size(text: str) -> int:
+    """'2GB', '512MB', '1048576' -> bytes (PostgreSQL's memory units are powers of 1024)."""
+    m = _SIZE.match(str(text))
+    if not m:
+        raise InvalidParameterValue(f'invalid value for parameter "max_memory": "{text}"',
+                                    hint='Valid units are "B", "kB", "MB", "GB" and "TB".')
+    return int(float(m.group(1)) * _UNITS[m.group(2).lower() if m.group(2) else None])
+
+
+def _positive_int(key: str, value: Any, high: int | None = None) -> int:
+    try:
+        n = int(str(value))
+    except ValueError:
+        raise InvalidParameterValue(f'invalid value for parameter "{key}": "{value}"') from None
+    if n < 1 or (high is not None and n > high):
+        bound = f"between 1 and {high}" if high else "at least 1"
+        raise InvalidParameterValue(f'{n} is outside the valid range for parameter "{key}" ({bound})')
+    return n
+
+
+def normalize_limits(options: dict[str, Any]) -> dict[str, Any]:
+    """Validate ALTER BRANCH ... SET options; 'none'/'default' removes a limit (stored as None)."""
+    out: dict[str, Any] = {}
+    for key, value in options.items():
+        k = key.lower()
+        if str(value).lower() in ("none", "default", "unlimited"):
+            out[k] = None
+            continue
+        if k == "max_connections":
+            out[k] = _positive_int(k, value)
+        elif k == "max_cpu_percent":
+            out[k] = _positive_int(k, value, 100)
+        elif k == "max_memory":
+            n = parse_size(value)
+            if n < 1:
+                raise InvalidParameterValue('"max_memory" must be positive')
+            out[k] = str(value).strip()
+        else:
+            raise HeliosError(f'unrecognized branch option "{key}"', sqlstate="22023",
+                              hint="Branch options are max_connections, max_memory and max_cpu_percent.")
+    return out
+
+
+def set_limits(session: Any, name: str, options: dict[str, Any]) -> None:
+    engine, db = session.engine, session.database
+    privileges.check_owner(session, name, "alter")
+    new = normalize_limits(options)
+
+    def change(meta: dict) -> dict:
+        lim = {k: v for k, v in {**(meta.get("limits") or {}), **new}.items() if v is not None}
+        meta.setdefault("owner", session.user)
+        meta["limits"] = lim
+        return meta
+
+    with records.writing(engine, db) as txn:
+        records.update(txn, records.META, name, change)
+        records.log_event(txn, engine.store.now(), "alter", name, session.user,
+                          ", ".join(f"{k} = {v}" for k, v in sorted(new.items())))
+    limits.forget(engine, db, name)

@@ -1,0 +1,181 @@
+"""MERGE BRANCH a INTO b [WITH (on_conflict = 'ours' | 'theirs')]: a's changes since the common point.
+
+One REPEATABLE READ transaction on b reads b's rows, applies every non-conflicting change
+a made since the base (diff.py) and commits once: the merge is atomic, and a concurrent
+writer on b makes it fail with 40001 rather than lose an update.
+
+Conflicts (a key both sides changed to different outcomes) abort the merge with SQLSTATE
+40001 and a detail listing them, unless a policy says who wins: ``ours`` keeps b's rows
+(b is the branch merged into, as in ``git merge``), ``theirs`` takes a's.
+
+Tables: rows of tables present on both sides are merged; a table a created since the base
+is created on b; a table a dropped since the base is dropped on b when b did not change it.
+Known limits: both sides must have the same columns; sequences and SQL-level constraints
+other than the primary key are not re-checked on b.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.branching import ancestry, diff, privileges, records
+from helios_core.errors import HeliosError, SerializationFailure
+
+POLICIES = ("ours", "theirs")
+MAX_REPORTED = 50
+
+
+def _key_text(d: diff.TableDiff, i: int) -> str:
+    keys = d.a_changes.keys
+    cols = ", ".join(d.key_cols)
+    vals = ", ".join(str(keys.column(k)[i].as_py()) for k in d.key_cols)
+    return f"({cols})=({vals})"
+
+
+def _user_tables(txn: Any) -> set[tuple[str, str]]:
+    return {(t.schema, t.name) for t in txn.list_tables() if t.schema not in ("pg_internal", "pg_catalog")}
+
+
+def merge_branch(session: Any, source: str, target: str, options: dict[str, Any]) -> Any:
+    from helios_core.session import Result
+
+    engine, db = session.engine, session.database
+    store = engine.store
+    policy = None
+    for k, v in options.items():
+        if k.lower() != "on_conflict":
+            raise HeliosError(f'unrecognized MERGE BRANCH option "{k}"', sqlstate="22023")
+        policy = str(v).lower()
+        if policy not in POLICIES:
+            raise HeliosError(f'invalid value for on_conflict: "{v}"', sqlstate="22023",
+                              hint="on_conflict is 'ours' (keep the target's rows) or 'theirs' (take the source's).")
+    for name in (source, target):
+        if store.get_branch(db, name) is None:
+            raise HeliosError(f'branch "{name}" does not exist', sqlstate="42704")
+    privileges.check_read(session, source)
+    privileges.check_use(session, target)
+    base = ancestry.common_point(engine, db, source, target)
+    src_txn = store.begin(db, source, read_only=True, isolation="repeatable read")
+    txn = store.begin(db, target, isolation="repeatable read")
+    base_txn = store.begin(db, base.branch, read_only=True)
+    try:
+        names = _user_tables(src_txn) | _user_tables(txn)
+        names |= {(t.schema, t.name) for t in _tables_at(base_txn, base.ts)}
+        source_ts = src_txn.snapshot_ts
+        plans = []
+        conflicts: list[str] = []
+        for schema, name in sorted(names):
+            d = diff.table_diff(engine, db, source, target, base, schema, name, b_txn=txn)
+            if d is None:
+                continue
+            in_a = src_txn.get_table(schema, name) is not None
+            in_b = txn.get_table(schema, name) is not None
+            plans.append((d, in_a, in_b))
+            for i in np.nonzero(d.conflict_a)[0][:MAX_REPORTED]:
+                bi = _b_kind(d, i)
+                conflicts.append(f"{schema}.{name} {_key_text(d, int(i))}: {d.a_changes.kind[i]} on {source}, "
+                                 f"{bi} on {target}")
+        total_conflicts = sum(d.conflicts for d, _, _ in plans)
+        if total_conflicts and policy is None:
+            shown = "\n".join(conflicts[:MAX_REPORTED])
+            more = total_conflicts - min(len(conflicts), MAX_REPORTED)
+            raise SerializationFailure(
+                f'MERGE BRANCH {source} INTO {target}: {total_conflicts} conflicting change'
+                f'{"s" if total_conflicts != 1 else ""}; nothing was merged',
+                detail=shown + (f"\n... and {more} more" if more > 0 else ""),
+                hint="Resolve the rows by hand, or merge WITH (on_conflict = 'ours') to keep the target's rows "
+                     "or 'theirs' to take the source's.")
+        counts = {"inserted": 0, "updated": 0, "deleted": 0, "tables_created": 0, "tables_dropped": 0}
+        for d, in_a, in_b in plans:
+            _apply(txn, d, in_a, in_b, policy, counts)
+        commit_ts = txn.commit()
+    except BaseException:
+        txn.rollback()
+        raise
+    finally:
+        src_txn.rollback()
+        base_txn.rollback()
+    with records.writing(engine, db) as rtxn:
+        ancestry.record_merge(rtxn, source, target, source_ts, commit_ts)
+        detail = (f"from {source}: {counts['inserted']} inserted, {counts['updated']} updated, "
+                  f"{counts['deleted']} deleted; {total_conflicts} conflicts"
+                  + (f" resolved by {policy}" if total_conflicts else ""))
+        records.log_event(rtxn, commit_ts, "merge", target, session.user, detail)
+    engine.bump_plan_generation()
+    return Result(command_tag="MERGE BRANCH", notices=[f"merged {source} into {target}: {detail}"])
+
+
+def _tables_at(txn: Any, ts: int) -> list[Any]:
+    out = []
+    for t in txn.list_tables():
+        if t.schema not in ("pg_internal", "pg_catalog") and txn.get_table_as_of(t.schema, t.name, ts) is not None:
+            out.append(t)
+    return out
+
+
+def _b_kind(d: diff.TableDiff, i: int) -> str:
+    """The kind of b's change to the key of a-change ``i``."""
+    key = {k: d.a_changes.keys.column(k)[i] for k in d.key_cols}
+    mask = None
+    for k, v in key.items():
+        m = pc.equal(d.b_changes.keys.column(k), v)
+        mask = m if mask is None else pc.and_(mask, m)
+    hits = np.nonzero(np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False)))[0]
+    return d.b_changes.kind[int(hits[0])] if len(hits) else "changed"
+
+
+def _apply(txn: Any, d: diff.TableDiff, in_a: bool, in_b: bool, policy: str | None, counts: dict) -> None:
+    ch = d.a_changes
+    n = len(ch.kind)
+    take = ~d.conflict_a if policy != "theirs" else np.ones(n, dtype=bool)
+    if not in_a and in_b:
+        # a dropped the table: drop it on b unless b changed rows (then b's rows are a conflict: keep them)
+        if len(d.b_changes.kind) == 0 or policy == "theirs":
+            txn.drop_table(d.schema, d.name)
+            counts["tables_dropped"] += 1
+        return
+    if in_a and not in_b:
+        if d.b.num_rows or len(d.b_changes.kind):
+            return  # b dropped a table a changed: keep b's decision (a conflict resolved as ours)
+        tdef = d.tdef
+        txn.create_table(d.schema, d.name, tdef.columns, primary_key=tdef.primary_key or None,
+                         options=tdef.options)
+        counts["tables_created"] += 1
+    if n == 0 or not take.any():
+        return
+    sel = np.nonzero(take)[0]
+    kinds = np.array(ch.kind, dtype=object)[sel]
+    bpos = pc.take(d.b_pos_of_a, pa.array(sel))
+    has_b = np.asarray(pc.is_valid(bpos).to_numpy(zero_copy_only=False), dtype=bool)
+    removed = kinds == diff.REMOVED
+    src = d.a
+    head_pos = pc.take(ch.head_pos, pa.array(sel))
+    b_rowids = d.b.column(diff.ROWID)
+    # deletions of rows b still has
+    dele = np.nonzero(removed & has_b)[0]
+    if len(dele):
+        rid = b_rowids.take(pc.take(bpos, pa.array(dele)))
+        _checked(txn.delete(d.schema, d.name, rid.combine_chunks() if hasattr(rid, "combine_chunks") else rid))
+        counts["deleted"] += len(dele)
+    upd = np.nonzero(~removed & has_b)[0]
+    if len(upd):
+        rid = b_rowids.take(pc.take(bpos, pa.array(upd)))
+        rows = src.select(d.columns).take(pc.take(head_pos, pa.array(upd)))
+        _checked(txn.update(d.schema, d.name, rid.combine_chunks() if hasattr(rid, "combine_chunks") else rid,
+                            rows.combine_chunks().to_batches()[0] if rows.num_rows else rows))
+        counts["updated"] += len(upd)
+    ins = np.nonzero(~removed & ~has_b)[0]
+    if len(ins):
+        rows = src.select(d.columns).take(pc.take(head_pos, pa.array(ins)))
+        txn.insert(d.schema, d.name, rows)
+        counts["inserted"] += len(ins)
+
+
+def _checked(outcome: Any) -> None:
+    if len(getattr(outcome, "changed", ())) or len(getattr(outcome, "gone", ())):
+        raise SerializationFailure("could not serialize access due to concurrent update of the target branch")
+
