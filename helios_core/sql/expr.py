@@ -172,21 +172,33 @@ def outer_ref(depth: int, idx: int, f: Field) -> Compiled:
 
 def canonical_key(node: exp.Expression, scope: Scope) -> str | None:
     """A string identifying an expression up to how its columns are spelled (t.a vs a)."""
-    if isinstance(node, exp.Column) and isinstance(node.this, exp.Star):
-        return None
     try:
-        if isinstance(node, exp.Column):
-            depth, idx = resolve_position(scope, node)
-            return f"#{depth}.{idx}"
-        node = node.copy()
-        for col in list(node.find_all(exp.Column)):
-            if isinstance(col.this, exp.Star):
-                continue
-            depth, idx = resolve_position(scope, col)
-            col.replace(exp.Var(this=f"#{depth}.{idx}"))
-        return node.sql(dialect="postgres")
+        return _key(node, scope)
     except HeliosError:
         return None
+
+
+def _key(n: Any, scope: Scope) -> str:
+    if isinstance(n, exp.Column):
+        if isinstance(n.this, exp.Star):
+            raise HeliosError("star")
+        depth, idx = resolve_position(scope, n)
+        return f"#{depth}.{idx}"
+    if isinstance(n, exp.Paren):
+        return _key(n.this, scope)
+    if isinstance(n, exp.Expression):
+        parts = [type(n).__name__]
+        for k, v in n.args.items():
+            if v is None or v is False or k == "_type":
+                continue
+            if isinstance(v, list):
+                parts.append(k + "[" + ",".join(_key(x, scope) for x in v) + "]")
+            elif isinstance(v, exp.Expression):
+                parts.append(k + "=" + _key(v, scope))
+            else:
+                parts.append(f"{k}={v!r}")
+        return "(" + " ".join(parts) + ")"
+    return repr(n)
 
 
 def resolve_position(scope: Scope, col: exp.Column) -> tuple[int, int]:

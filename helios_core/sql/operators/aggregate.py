@@ -39,6 +39,21 @@ def _groupable(a: pa.Array) -> pa.Array:
     return a
 
 
+class _Batched:
+    """A table whose batches are materialized once, so per-batch expression caches hit."""
+
+    def __init__(self, t: pa.Table) -> None:
+        self._t = t
+        self._batches = t.to_batches()
+        self.num_rows = t.num_rows
+
+    def to_batches(self) -> list[pa.RecordBatch]:
+        return self._batches
+
+    def column(self, i: int) -> pa.ChunkedArray:
+        return self._t.column(i)
+
+
 class HashAggregate(Operator):
     def __init__(self, fields: list[Field], child: Operator, keys: list[Compiled], aggs: list[AggSpec],
                  grouping_sets: list[list[int]] | None, grouping_calls: list[list[int]]) -> None:
@@ -53,6 +68,7 @@ class HashAggregate(Operator):
         t = collect(self.children[0], ctx)
         ctx.check_cancel()
         n = t.num_rows
+        t = _Batched(t)
         cols: dict[str, Any] = {}
         key_arrays = []
         for i, k in enumerate(self.keys):

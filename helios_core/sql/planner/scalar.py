@@ -153,6 +153,13 @@ class ScalarCompiler:
     ctx: Any
     param_types: list[Any]
 
+    @property
+    def cse_memo(self) -> dict:
+        memo = self.__dict__.get("_cse_memo")
+        if memo is None:
+            memo = self.__dict__["_cse_memo"] = {}
+        return memo
+
     # ------------------------------------------------------------------ function layer
     @property
     def F(self) -> Any:
@@ -176,6 +183,23 @@ class ScalarCompiler:
             if key is not None and key in scope.substitutions:
                 idx = scope.substitutions[key]
                 return column_ref(idx, scope.fields[idx])
+        # common subexpressions (top-level query blocks): compile once, evaluate once per batch
+        memo_key = None
+        if scope.outer is None and isinstance(node, (exp.Binary, exp.Func, exp.Cast)) and not isinstance(
+                node, (exp.And, exp.Or)) and _pure(node):
+            ck = canonical_key(node, scope)
+            if ck is not None:
+                memo_key = (id(scope), ck)
+                hit = self.cse_memo.get(memo_key)
+                if hit is not None:
+                    return hit
+        out = self.compile_node(node, scope)
+        if memo_key is not None and out.const is None and out.column is None and out.param is None:
+            out = _batch_cached(out)
+            self.cse_memo[memo_key] = out
+        return out
+
+    def compile_node(self, node: exp.Expression, scope: Scope) -> Compiled:
         handler = getattr(self, "c_" + type(node).__name__, None)
         if handler is not None:
             return handler(node, scope)
@@ -817,6 +841,7 @@ class ScalarCompiler:
         vals = [self.coerce(v, rt) for v in vals]
         if all(v.const is not None for v in vals) and len(vals) > 1:
             bpchar = rt.name == "bpchar"
+            width = left.type.typmod - 4 if left.type.name == "bpchar" and left.type.typmod > 4 else None
             consts = [v.const for v in vals]
             has_null = any(c.array.null_count for c in consts)
             value_set = _unify_arrays([c.array for c in consts if not c.array.null_count])
@@ -835,8 +860,11 @@ class ScalarCompiler:
                     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                         arr = arr.cast(vs.type)
                 if bpchar:
-                    arr = pc.utf8_rtrim(arr, characters=" ")
-                    vs = pc.utf8_rtrim(vs, characters=" ")
+                    if width is not None:
+                        vs = _padded_variants(vs, width)
+                    else:
+                        arr = pc.utf8_rtrim(arr, characters=" ")
+                        vs = pc.utf8_rtrim(vs, characters=" ")
                 found = pc.is_in(arr, value_set=vs, skip_nulls=True)
                 if has_null:
                     found = pc.if_else(found, True, pa.scalar(None, pa.bool_()))
@@ -1351,6 +1379,43 @@ class ScalarCompiler:
 
 
 # ------------------------------------------------------------------------------------ helpers
+def _pure(node: exp.Expression) -> bool:
+    """No subquery, aggregate, window or volatile call inside: safe to share between uses."""
+    for n in node.walk():
+        if isinstance(n, (exp.Select, exp.Subquery, exp.Exists, exp.Window, exp.Parameter, exp.Placeholder)):
+            return False
+        if is_aggregate_node(n):
+            return False
+        if isinstance(n, exp.Func):
+            name = str(n.this).lower() if isinstance(n, exp.Anonymous) else type(n).__name__.lower()
+            if name in NOT_FOLDABLE or name in ("rand", "currenttimestamp", "currentdate", "currenttime"):
+                return False
+    return True
+
+
+def _padded_variants(vs: pa.Array, width: int) -> pa.Array:
+    """char(n) values as stored (blank-padded to n) and as written (trailing blanks trimmed)."""
+    trimmed = pc.utf8_rtrim(vs, characters=" ")
+    padded = pc.utf8_rpad(trimmed, width=width, padding=" ")
+    return pa.concat_arrays([trimmed, padded])
+
+
+def _batch_cached(c: Compiled) -> Compiled:
+    """The same expression, remembering its value for the last batch it saw."""
+    inner = c.fn
+    last: list[Any] = [None, None]
+
+    def fn(b: pa.RecordBatch, ctx: Any) -> Vec:
+        if last[0] is b:
+            return last[1]
+        v = inner(b, ctx)
+        last[0] = b
+        last[1] = v
+        return v
+
+    return Compiled(c.type, fn, label=c.label)
+
+
 def _any_qualifier(scope: Scope, qual: str) -> bool:
     s: Scope | None = scope
     while s is not None:
