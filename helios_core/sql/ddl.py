@@ -977,7 +977,7 @@ def _truncate(session: Any, ast: exp.TruncateTable) -> Result:
             raise UndefinedTable(f'relation "{name}" does not exist')
         targets.append(tdef)
     names = {(t.schema, t.name) for t in targets}
-    cascade = bool(ast.args.get("cascade"))
+    cascade = str(ast.args.get("option") or "").upper() == "CASCADE" or bool(ast.args.get("cascade"))
     i = 0
     while i < len(targets):
         parent = targets[i]

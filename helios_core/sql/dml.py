@@ -453,9 +453,13 @@ def _row_query(tdef: Any, alias: str, table: exp.Table, extra_from: list[Any], w
 
 def _run_rows(session: Any, ctx: Any, query: Any) -> tuple[pa.Table, Any]:
     plan = session.plan_query(query, ctx)
-    batches = list(plan.execute(ctx))
-    table = pa.Table.from_batches(batches, schema=plan.schema) if batches else plan.schema.empty_table()
-    return table, plan
+    batches = [b for b in plan.execute(ctx) if b.num_rows]
+    if not batches:
+        return plan.schema.empty_table(), plan
+    if all(b.schema.equals(batches[0].schema) for b in batches):
+        return pa.Table.from_batches(batches), plan
+    # computed numerics carry their display scale in the Arrow type: widen to one type per column
+    return pa.concat_tables([pa.Table.from_batches([b]) for b in batches], promote_options="permissive"), plan
 
 
 def _dedupe_rowids(t: pa.Table) -> pa.Table:
@@ -491,6 +495,9 @@ def _set_items(tdef: Any, expressions: list[Any]) -> list[tuple[int, Any]]:
             targets = [ident(lhs)]
             values = [rhs]
         for tname, v in zip(targets, values, strict=True):
+            if isinstance(v, exp.Column) and not v.table and isinstance(v.this, exp.Identifier) and \
+                    not v.this.quoted and v.name.upper() == "DEFAULT":
+                v = exp.Var(this="DEFAULT")
             if tname not in names:
                 raise UndefinedColumn(f'column "{tname}" of relation "{tdef.name}" does not exist')
             ci = names.index(tname)

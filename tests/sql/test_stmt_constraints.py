@@ -1,0 +1,118 @@
+"""Constraints with PostgreSQL's SQLSTATEs: PRIMARY KEY, UNIQUE, NOT NULL, CHECK, FOREIGN KEY actions."""
+
+from __future__ import annotations
+
+import pytest
+
+import helios_core
+from helios_core.errors import HeliosError
+
+
+@pytest.fixture
+def s():
+    session = helios_core.connect()
+    yield session
+    session.close()
+
+
+def err(s, sql: str) -> HeliosError:
+    with pytest.raises(HeliosError) as ei:
+        s.execute(sql)
+    return ei.value
+
+
+def rows(s, sql: str) -> list[tuple]:
+    return s.execute(sql)[-1].rows()
+
+
+def test_unique_constraint_with_nulls_and_updates(s):
+    s.execute("create table u (id int primary key, email text unique, a int, b int, unique (a, b))")
+    s.execute("insert into u values (1, 'x@y', 1, 1), (2, null, 1, 2), (3, null, null, 2)")
+    e = err(s, "insert into u values (4, 'x@y', 9, 9)")
+    assert e.sqlstate == "23505" and 'u_email_key' in e.message and e.detail == "Key (email)=(x@y) already exists."
+    assert err(s, "insert into u values (5, 'q', 1, 1)").sqlstate == "23505"
+    s.execute("insert into u values (6, 'z', null, 2)")  # NULL in a unique column never conflicts
+    assert err(s, "update u set email = 'x@y' where id = 2").sqlstate == "23505"
+    s.execute("update u set email = 'x@y' where id = 1")  # same row keeps its own value
+    s.execute("update u set a = 5, b = 5 where id = 1")
+    s.execute("insert into u values (7, 'w', 1, 1)")  # (1,1) is free again
+
+
+def test_check_constraints(s):
+    s.execute("create table c (a int check (a > 0), b int, constraint b_small check (b < 10))")
+    e = err(s, "insert into c values (0, 1)")
+    assert (e.sqlstate, e.message) == ("23514", 'new row for relation "c" violates check constraint "c_a_check"')
+    assert e.detail == "Failing row contains (0, 1)."
+    assert "b_small" in err(s, "insert into c values (1, 10)").message
+    s.execute("insert into c values (null, null)")  # NULL passes a CHECK
+    s.execute("insert into c values (1, 1)")
+    assert err(s, "update c set a = -1").sqlstate == "23514"
+    s.execute("alter table c add constraint pos_b check (b >= 0)")
+    assert err(s, "insert into c values (1, -1)").sqlstate == "23514"
+    assert err(s, "alter table c add constraint never check (a > 100)").sqlstate == "23514"
+    s.execute("alter table c drop constraint b_small")
+    s.execute("insert into c values (1, 50)")
+
+
+def test_not_null(s):
+    s.execute("create table n (a int not null, b text)")
+    e = err(s, "insert into n (b) values ('x')")
+    assert e.sqlstate == "23502" and 'column "a"' in e.message
+
+
+def test_foreign_key_insert_and_update(s):
+    s.execute("create table p (id int primary key, code text unique)")
+    s.execute("create table ch (id int primary key, pid int references p, pcode text references p (code))")
+    s.execute("insert into p values (1, 'a'), (2, 'b')")
+    s.execute("insert into ch values (10, 1, 'a'), (11, null, null)")
+    e = err(s, "insert into ch values (12, 3, null)")
+    assert e.sqlstate == "23503" and e.detail == 'Key (pid)=(3) is not present in table "p".'
+    assert err(s, "insert into ch values (13, null, 'zz')").sqlstate == "23503"
+    assert err(s, "update ch set pid = 5 where id = 10").sqlstate == "23503"
+    e = err(s, "delete from p where id = 1")
+    assert e.sqlstate == "23503" and "still referenced" in e.detail
+    assert err(s, "update p set id = 100 where id = 1").sqlstate == "23503"
+    s.execute("delete from p where id = 2")  # not referenced
+    assert err(s, "create table bad (x int references p (nope_col))").sqlstate in ("42703", "42830")
+    assert err(s, "create table bad (x int references nope)").sqlstate == "42P01"
+
+
+def test_foreign_key_actions(s):
+    s.execute("create table p (id int primary key)")
+    s.execute("create table casc (id int, pid int references p on delete cascade on update cascade)")
+    s.execute("create table setn (id int, pid int references p on delete set null)")
+    s.execute("insert into p values (1), (2)")
+    s.execute("insert into casc values (1, 1), (2, 2); insert into setn values (1, 1), (2, 2)")
+    s.execute("delete from p where id = 1")
+    assert rows(s, "select id from casc order by id") == [(2,)]
+    assert rows(s, "select id, pid from setn order by id") == [(1, None), (2, 2)]
+    s.execute("create table p2 (id int primary key)")
+    s.execute("create table c2 (pid int references p2 on update cascade)")
+    s.execute("insert into p2 values (5); insert into c2 values (5)")
+    s.execute("update p2 set id = 6 where id = 5")
+    assert rows(s, "select pid from c2") == [(6,)]
+
+
+def test_self_referencing_foreign_key(s):
+    s.execute("create table tree (id int primary key, parent int references tree (id))")
+    s.execute("insert into tree values (1, null), (2, 1), (3, 2)")
+    s.execute("insert into tree values (4, 4)")  # refers to itself in the same statement
+    assert err(s, "insert into tree values (5, 99)").sqlstate == "23503"
+
+
+def test_foreign_keys_and_drop_truncate(s):
+    s.execute("create table p (id int primary key)")
+    s.execute("create table c (pid int references p)")
+    assert err(s, "drop table p").sqlstate == "2BP01"
+    assert err(s, "truncate p").sqlstate == "0A000"
+    s.execute("truncate p cascade")
+    s.execute("drop table p cascade")
+    s.execute("insert into c values (42)")  # the constraint went with the parent
+
+
+def test_primary_key_composite(s):
+    s.execute("create table k (a int, b text, v int, primary key (a, b))")
+    s.execute("insert into k values (1, 'x', 1), (1, 'y', 2)")
+    e = err(s, "insert into k values (1, 'x', 3)")
+    assert e.sqlstate == "23505"
+    assert err(s, "insert into k values (null, 'x', 3)").sqlstate == "23502"

@@ -1,0 +1,87 @@
+"""COPY FROM STDIN / TO STDOUT through the session API, and server-side files."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+import helios_core
+from helios_core.errors import HeliosError
+
+
+@pytest.fixture
+def s():
+    session = helios_core.connect()
+    session.execute("create table t (id serial primary key, a int not null, b text, c int check (c > 0))")
+    yield session
+    session.close()
+
+
+def test_copy_from_stdin_spec_and_load(s):
+    (r,) = s.execute("copy t (a, b) from stdin with (format csv, header true, delimiter ';', null 'NA')")
+    spec = r.copy
+    assert r.command_tag == "COPY" and r.columns is None
+    assert (spec.direction, spec.format, spec.delimiter, spec.null, spec.header) == ("in", "csv", ";", "NA", True)
+    assert spec.columns == ["a", "b"] and spec.arrow_schema.names == ["a", "b"]
+    assert [c.type_oid for c in spec.column_types] == [23, 25]
+    batches = [pa.record_batch([pa.array([1, 2], pa.int32()), pa.array(["x", None])], schema=spec.arrow_schema),
+               pa.record_batch([pa.array([3], pa.int32()), pa.array(["z"])], schema=spec.arrow_schema)]
+    assert s.copy_in(spec, iter(batches)).command_tag == "COPY 3"
+    assert s.execute("select id, a, b from t order by id")[0].rows() == [(1, 1, "x"), (2, 2, None), (3, 3, "z")]
+
+
+def test_copy_in_checks_constraints_and_rolls_back(s):
+    spec = s.execute("copy t (a, c) from stdin")[0].copy
+    assert (spec.format, spec.delimiter, spec.null) == ("text", "\t", "\\N")
+    bad = pa.record_batch([pa.array([1, 2], pa.int32()), pa.array([5, -1], pa.int32())], schema=spec.arrow_schema)
+    with pytest.raises(HeliosError) as ei:
+        s.copy_in(spec, iter([bad]))
+    assert ei.value.sqlstate == "23514"
+    assert s.execute("select count(*) from t")[0].rows() == [(0,)]
+    nulls = pa.record_batch([pa.array([None], pa.int32()), pa.array([1], pa.int32())], schema=spec.arrow_schema)
+    with pytest.raises(HeliosError) as ei:
+        s.copy_in(spec, iter([nulls]))
+    assert ei.value.sqlstate == "23502"
+
+
+def test_copy_in_accepts_text_columns(s):
+    spec = s.execute("copy t (a, b) from stdin")[0].copy
+    batch = pa.record_batch([pa.array(["7", "8"]), pa.array(["p", "q"])], names=["a", "b"])
+    assert s.copy_in(spec, iter([batch])).command_tag == "COPY 2"
+    assert s.execute("select sum(a) from t")[0].rows() == [(15,)]
+
+
+def test_copy_to_stdout(s):
+    s.execute("insert into t (a, b) values (1, 'x'), (2, 'y')")
+    (r,) = s.execute("copy t (a, b) to stdout with csv header")
+    assert r.command_tag == "COPY 2"
+    assert (r.copy.direction, r.copy.format, r.copy.header) == ("out", "csv", True)
+    assert sorted(r.rows()) == [(1, "x"), (2, "y")]
+    (r,) = s.execute("copy (select a * 10 as ten from t order by a) to stdout")
+    assert r.command_tag == "COPY 2" and r.rows() == [(10,), (20,)] and r.copy.columns == ["ten"]
+
+
+def test_copy_errors(s):
+    with pytest.raises(HeliosError) as ei:
+        s.execute("copy nope from stdin")
+    assert ei.value.sqlstate == "42P01"
+    with pytest.raises(HeliosError) as ei:
+        s.execute("copy t (nope) from stdin")
+    assert ei.value.sqlstate == "42703"
+    with pytest.raises(HeliosError) as ei:
+        s.execute("copy t from stdin with (format xml)")
+    assert ei.value.sqlstate == "22023"
+
+
+def test_copy_server_file_roundtrip(s, tmp_path):
+    s.execute("insert into t (a, b) values (1, 'tab\there'), (2, null)")
+    path = tmp_path / "t.data"
+    assert s.execute(f"copy t (a, b) to '{path}'")[0].command_tag == "COPY 2"
+    assert path.read_text() == "1\ttab\\there\n2\t\\N\n"
+    s.execute("create table t2 (a int, b text)")
+    assert s.execute(f"copy t2 from '{path}'")[0].command_tag == "COPY 2"
+    assert s.execute("select a, b from t2 order by a")[0].rows() == [(1, "tab\there"), (2, None)]
+    csv = tmp_path / "t.csv"
+    csv.write_text('a,b\n3,"x,y"\n4,\n')
+    assert s.execute(f"copy t2 from '{csv}' with (format csv, header)")[0].command_tag == "COPY 2"
+    assert s.execute("select b from t2 where a >= 3 order by a")[0].rows() == [("x,y",), (None,)]
