@@ -49,8 +49,8 @@ _OWN, _COMMITTED, _INHERITED, _CHANGED, _GONE, _WAIT = range(6)
 class LayerWrites:
     """What one transaction did to one layer: needed to commit, roll back and log it."""
 
-    __slots__ = ("chunks", "ended_locs", "ended_rowids", "layer", "own", "own_ended", "own_undo", "pk_undo",
-                 "ranges", "tombs")
+    __slots__ = ("chunks", "ended_locs", "ended_rowids", "layer", "own", "own_ended", "own_undo_old",
+                 "own_undo_r", "pk_undo_key", "pk_undo_old", "ranges", "tombs")
 
     def __init__(self, layer: Layer) -> None:
         self.layer = layer
@@ -59,13 +59,15 @@ class LayerWrites:
         self.ended_locs: list[int] = []  # committed versions this txn ended (own layer)
         self.ended_rowids: list[int] = []  # their rowids (for the WAL)
         self.tombs: list[int] = []  # inherited rowids this txn ended
-        self.pk_undo: list[tuple[Any, int | None]] = []
-        self.own_undo: list[tuple[int, int | None]] = []  # for ROLLBACK TO SAVEPOINT
+        self.pk_undo_key: list[Any] = []  # key index entries replaced (parallel lists: no tuples)
+        self.pk_undo_old: list[int | None] = []
+        self.own_undo_r: list[int] = []  # for ROLLBACK TO SAVEPOINT
+        self.own_undo_old: list[int | None] = []
         self.own_ended: list[int] = []  # own versions this txn replaced/deleted again
         self.ranges: list[tuple[int, int, Any]] = []  # pending_new entries it added
 
     def marks(self) -> tuple[int, ...]:
-        return (len(self.chunks), len(self.ended_locs), len(self.tombs), len(self.pk_undo), len(self.own_undo),
+        return (len(self.chunks), len(self.ended_locs), len(self.tombs), len(self.pk_undo_key), len(self.own_undo_r),
                 len(self.own_ended), len(self.ranges))
 
 
@@ -163,13 +165,15 @@ class Transaction(CatalogOps):
                 ch.owner = None
                 e = ch.ended
                 e[e == mark] = ts
-            for loc in w.ended_locs:
-                cid, pos = unpack_loc(loc)
-                ch = layer.chunks.get(cid)
-                if ch is not None:
-                    ch.ended[pos] = ts
-                    if ch.segment is not None:
-                        layer.dirty_ended.add(cid)
+            if w.ended_locs:
+                locs = np.asarray(w.ended_locs, dtype=np.int64)
+                cids = locs >> 32
+                for cid in np.unique(cids).tolist():
+                    ch = layer.chunks.get(cid)
+                    if ch is not None:
+                        ch.ended[locs[cids == cid] & 0xFFFFFFFF] = ts
+                        if ch.segment is not None:
+                            layer.dirty_ended.add(cid)
             for r in w.tombs:
                 layer.tomb[r] = ts
             layer.rowloc.update(w.own)
@@ -189,7 +193,7 @@ class Transaction(CatalogOps):
             for r in w.tombs:
                 if layer.tomb.get(r) == -self.txid:
                     del layer.tomb[r]
-            for key, old in reversed(w.pk_undo):
+            for key, old in zip(reversed(w.pk_undo_key), reversed(w.pk_undo_old), strict=True):
                 if old is None:
                     layer.pk.pop(key, None)
                 else:
@@ -231,7 +235,7 @@ class Transaction(CatalogOps):
                 layer = w.layer
                 for ch in w.chunks[nch:]:
                     layer.chunks.pop(ch.chunk_id, None)
-                for r, old in reversed(w.own_undo[nown:]):
+                for r, old in zip(reversed(w.own_undo_r[nown:]), reversed(w.own_undo_old[nown:]), strict=True):
                     if old is None:
                         w.own.pop(r, None)
                     else:
@@ -244,7 +248,7 @@ class Transaction(CatalogOps):
                 for r in w.tombs[ntomb:]:
                     if layer.tomb.get(r) == me:
                         del layer.tomb[r]
-                for k, old in reversed(w.pk_undo[npk:]):
+                for k, old in zip(reversed(w.pk_undo_key[npk:]), reversed(w.pk_undo_old[npk:]), strict=True):
                     if old is None:
                         layer.pk.pop(k, None)
                     else:
@@ -253,7 +257,8 @@ class Transaction(CatalogOps):
                 if dropped:
                     layer.pending_new = [p for p in layer.pending_new if id(p) not in dropped]
                 del w.chunks[nch:], w.ended_locs[nend:], w.ended_rowids[nend:], w.tombs[ntomb:]
-                del w.pk_undo[npk:], w.own_undo[nown:], w.own_ended[nownend:], w.ranges[nrng:]
+                del w.pk_undo_key[npk:], w.pk_undo_old[npk:], w.own_undo_r[nown:], w.own_undo_old[nown:]
+                del w.own_ended[nownend:], w.ranges[nrng:]
             locks = self.store.row_locks
             for key in self.row_locks[nlocks:]:
                 holders = locks.get(key)
@@ -507,14 +512,20 @@ class Transaction(CatalogOps):
         w.chunks.append(ch)
         base = ch.chunk_id << 32
         rl = rowids.to_pylist()
-        w.own_undo.extend(zip(rl, map(w.own.get, rl), strict=True))
+        if w.own:
+            w.own_undo_r.extend(rl)
+            w.own_undo_old.extend(map(w.own.get, rl))
+        else:
+            w.own_undo_r.extend(rl)
+            w.own_undo_old.extend([None] * len(rl))
         w.own.update(zip(rl, range(base, base + data.num_rows), strict=True))
         return ch
 
     def _pk_set(self, layer: Layer, w: LayerWrites, keys: list, rowids: list[int]) -> None:
         pk = layer.pk
         old = list(map(pk.get, keys))
-        w.pk_undo.extend(zip(keys, old, strict=True))
+        w.pk_undo_key.extend(keys)
+        w.pk_undo_old.extend(old)
         pk.update(zip(keys, rowids, strict=True))
 
     def _unique_error(self, t: TableDef, key: Any) -> UniqueViolation:
@@ -647,16 +658,23 @@ class Transaction(CatalogOps):
         if self._recheck_snap is not None and self._recheck_snap > snap:
             snap = self._recheck_snap
         rr = self.isolation == REPEATABLE_READ
-        ok: list[int] = []
-        own_locs: list[int | None] = []  # for writes: location of the version replaced (None: inherited)
+        n = len(rids)
+        done = np.zeros(n, dtype=bool)
+        bases = np.full(n, -1, dtype=np.int64)  # for writes: location of the version replaced (-1: inherited)
         changed: list[int] = []
         gone: list[int] = []
         i = 0
         store = self.store
-        while i < len(rids):
+        if mode == "write" and n >= 32:
+            with store.mu:
+                self._claim_bulk(layer, w, rids, snap, done, bases)
+        while i < n:
             other = None
             with store.mu:
-                while i < len(rids):
+                while i < n:
+                    if done[i]:
+                        i += 1
+                        continue
                     r = rids[i]
                     kind, info = self._classify(layer, r, snap, mode)
                     if kind == _WAIT:
@@ -675,10 +693,11 @@ class Transaction(CatalogOps):
                             cid, pos = unpack_loc(info)
                             layer.chunks[cid].ended[pos] = -self.txid
                             w.own_ended.append(info)
-                        ok.append(r)
-                        own_locs.append(info)
+                        done[i] = True
+                        bases[i] = info
                     elif mode == "write":
-                        own_locs.append(info)
+                        bases[i] = -1 if info is None else info
+                        done[i] = True
                         if kind == _COMMITTED:
                             cid, pos = unpack_loc(info)
                             layer.chunks[cid].ended[pos] = -self.txid
@@ -687,18 +706,65 @@ class Transaction(CatalogOps):
                         else:
                             layer.tomb[r] = -self.txid
                             w.tombs.append(r)
-                        ok.append(r)
                     else:
                         key = (layer.key, r)
                         holders = store.row_locks.setdefault(key, {})
                         if holders.get(self.txid) != "update":
                             holders[self.txid] = mode
                             self.row_locks.append(key)
-                        ok.append(r)
+                        done[i] = True
                     i += 1
             if other is not None:
                 self._wait_for(other, nowait)
-        return layer, w, ok, own_locs, changed, gone
+        sel = np.nonzero(done)[0]
+        return layer, w, [rids[j] for j in sel.tolist()], bases[sel], changed, gone
+
+    def _claim_bulk(self, layer: Layer, w: LayerWrites, rids: list[int], snap: int, done: np.ndarray,
+                    bases: np.ndarray) -> None:
+        """Vectorized claim of the common case: live committed versions nobody else touches.
+
+        Everything else (own versions, waits, conflicts, inherited rows) is left to the per-row path.
+        """
+        if len(set(rids)) != len(rids):
+            return
+        locks = self.store.row_locks
+        if locks and any(k[0] == layer.key for k in locks):
+            return
+        own = w.own
+        rl = layer.rowloc
+        if own:
+            it = (-1 if (r in own) else rl.get(r, -1) for r in rids)
+        else:
+            it = (-1 if x is None else x for x in map(rl.get, rids))
+        locs = np.fromiter(it, dtype=np.int64, count=len(rids))
+        valid = locs >= 0
+        if not valid.any():
+            return
+        cids = locs >> 32
+        pos_all = locs & 0xFFFFFFFF
+        me = -self.txid
+        rid_np = np.asarray(rids, dtype=np.int64)
+        for cid in np.unique(cids[valid]).tolist():
+            ch = layer.chunks.get(cid)
+            if ch is None:
+                continue
+            sel = np.nonzero(valid & (cids == cid))[0]
+            pos = pos_all[sel]
+            good = ch.ended[pos] == MAX_TS
+            c = ch.created
+            if isinstance(c, int):
+                if c < 0 or c > snap:
+                    continue
+            else:
+                good &= c[pos] <= snap
+            if not good.any():
+                continue
+            gsel = sel[good]
+            ch.ended[pos[good]] = me
+            done[gsel] = True
+            bases[gsel] = locs[gsel]
+            w.ended_locs.extend(locs[gsel].tolist())
+            w.ended_rowids.extend(rid_np[gsel].tolist())
 
     def update(self, schema: str, name: str, rowids: pa.Array, new_rows: pa.RecordBatch) -> WriteOutcome:
         self._check_write()
@@ -731,13 +797,19 @@ class Transaction(CatalogOps):
                 if len(set(keys)) != len(keys):
                     seen: set = set()
                     raise self._unique_error(t, next(k for k in keys if k in seen or seen.add(k)))
-                replacing = set(ok_arr.to_pylist())
+                ok_list = ok_arr.to_pylist()
+                # keys that already belong to the row being updated need neither a check nor an index write
+                moved = [i for i, (c, r) in enumerate(zip(map(layer.pk.get, keys), ok_list, strict=True)) if c != r]
+                mkeys = [keys[i] for i in moved]
+                mrows = [ok_list[i] for i in moved]
+                replacing = set(ok_list) if moved else set()
                 while True:
                     with self.store.mu:
-                        other = self._check_unique(t, layer, keys, replacing)
+                        other = self._check_unique(t, layer, mkeys, replacing) if mkeys else None
                         if other is None:
                             self._append_chunk(layer, w, phys, ok_arr)
-                            self._pk_set(layer, w, keys, ok_arr.to_pylist())
+                            if mkeys:
+                                self._pk_set(layer, w, mkeys, mrows)
                             break
                     self._wait_for(other, False)
             else:
@@ -745,10 +817,11 @@ class Transaction(CatalogOps):
                     self._append_chunk(layer, w, phys, ok_arr)
         return WriteOutcome(len(ok), pa.array(changed, pa.int64()), pa.array(gone, pa.int64()))
 
-    def _current_versions(self, t: TableDef, layer: Layer, rowids: pa.Array, locs: list[int | None]
+    def _current_versions(self, t: TableDef, layer: Layer, rowids: pa.Array, locs_np: np.ndarray
                           ) -> pa.RecordBatch:
         """User-named rows of the versions a write replaces, in `rowids` order (partial updates)."""
         parts: list[pa.RecordBatch] = []
+        locs = [None if x < 0 else x for x in locs_np.tolist()]
         direct = [(i, loc) for i, loc in enumerate(locs) if loc is not None]
         by_chunk: dict[int, list[tuple[int, int]]] = {}
         for i, loc in direct:
