@@ -23,6 +23,10 @@ API (what the SQL engine and everything above it uses; nothing below it)::
     txn.alter_table(schema, name, add_column=, drop_column=, rename_column=(old, new), rename_to=,
                     options=, fill_value=)   # fill_value: what pre-existing rows show for add_column
     txn.truncate(schema, name)               # fresh data set; older snapshots keep the old one
+    txn.set_primary_key(schema, name, [cols])   # ALTER TABLE ADD PRIMARY KEY (checks, rewrites)
+    txn.replace_column(schema, name, ColumnDef(..., col_id=<existing col_id>))  # ALTER COLUMN
+                                             # (rename/nullability/metadata; a new type casts + rewrites)
+    txn.get_table_as_of(schema, name, ts)    # the definition a time-travel read uses
     txn.catalog_put(kind, key, dict); txn.catalog_get(kind, key); txn.catalog_delete(kind, key)
     txn.catalog_list(kind) -> {key: dict}; txn.catalog_put_new(kind, key, dict)  # 23505 if exists
 
@@ -35,6 +39,10 @@ API (what the SQL engine and everything above it uses; nothing below it)::
     txn.delete(schema, name, rowids) -> WriteOutcome                 #   they keep their values
     txn.lock_rows(schema, name, rowids, mode="update" | "share", nowait=False) -> WriteOutcome
     WriteOutcome(count, changed, gone)
+    sp = txn.savepoint(name); txn.rollback_to(sp); txn.release_savepoint(sp)
+
+    store.checkpoint(vacuum=False)   # flush + merge small segments + manifest; vacuum: also GC old versions
+    store.vacuum()                   # GC of versions older than retention that no branch/snapshot needs
 
 Errors (helios_core.errors, SQLSTATE): 23505 UniqueViolation, 23502 NotNullViolation,
 40001 SerializationFailure, 40P01 DeadlockDetected, 55P03 LockNotAvailable, 42P01 UndefinedTable,
@@ -75,10 +83,27 @@ Branches: metadata (parent, fork_ts) and their own layers. Reading branch B at t
     dev @ 37 = main @ min(37, 25) [k1 v1]  + dev's own [k2]              = {k1 v1, k2}
     dev @ 50 = main @ 25 [k1 v1] - tombstones <= 50 [k1] + own [k2]     = {k2}
 
-Storage: writes go to per-(branch, table) memtable chunks (numpy ``ended`` stamps + Arrow data),
-logged in the WAL (checksummed, length-framed, group-committed fsync) when there is a data_dir;
-checkpoints flush chunks to immutable Arrow IPC segments through the StorageTier (min/max stats +
-mmh3 key bloom filter per segment for pruning) and write a manifest atomically.
+Indexes per (branch, table) layer: ``pk`` key -> rowid (the row that last took the key; verified
+on use), ``rowloc`` rowid -> location of its newest committed version. A point read is two dict
+lookups plus one row slice; anything the index cannot answer for an old snapshot falls back to a
+vectorized scan with the key as filter (still exact).
+
+Durability (with a data_dir; modules wal, records, persist, segments, compaction)::
+
+    commit:  encode versions (Arrow IPC) -> append framed record [len|crc32|payload] under the
+             store lock (log order = timestamp order) -> group fsync (leader/follower) ->
+             apply in log order -> commit returns
+    data_dir/MANIFEST          atomically replaced: branches, segments per layer, WAL start
+    data_dir/state-<n>.arrow   ended stamps of segment rows + branch tombstones
+    data_dir/wal/<seq>.wal     records since the checkpoint; a torn/corrupt tail is cut at open
+    tier: "<branch_id>/<data_id>/<chunk_id>.arrow"   immutable segments (created stamps, min/max
+             stats + mmh3 key bloom in the schema metadata), opened zero-copy (mmap on disk)
+
+Writes go to per-(branch, table) memtable chunks (Arrow data + numpy ``ended`` stamps, merged
+every few commits); a checkpoint merges them (and small segments) into segments through the tier.
+Disk full (ENOSPC/EFBIG/any OSError) while logging fails that transaction with DiskFull (53100)
+and cuts the log back; while flushing it fails the checkpoint; the store stays open either way.
+A data_dir without a tier uses the installed tier plugin (helios_storage_tiers hook, "nvme").
 '''
 
 from helios_core.storage.memory_tier import MemoryTier
