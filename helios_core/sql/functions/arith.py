@@ -112,7 +112,9 @@ def float_arith(op: str, l: Vec, r: Vec, rt: T.SqlType) -> Vec:
     elif op == "*":
         out = pc.multiply(a, b)
     elif op == "/":
-        _check_div_zero(a, b)
+        _check_div_zero(pc.if_else(pc.is_nan(a), pa.scalar(None, a.type), a)
+                        if not isinstance(a, pa.Scalar) else (a if a.as_py() == a.as_py() else
+                                                              pa.scalar(None, a.type)), b)  # NaN / 0 = NaN
         out = pc.divide(a, b)
     elif op == "^":
         zero_neg = pc.and_(pc.equal(a, 0), pc.less(b, 0))
@@ -131,8 +133,8 @@ def float_arith(op: str, l: Vec, r: Vec, rt: T.SqlType) -> Vec:
 
 
 def _to_float(x, typ):
-    if pa.types.is_decimal(x.type):
-        return x.cast(pa.float64()).cast(typ, safe=False) if isinstance(x, pa.Array) else \
+    if pa.types.is_decimal(x.type):  # via text: correctly rounded like PostgreSQL
+        return x.cast(pa.string()).cast(pa.float64()).cast(typ, safe=False) if isinstance(x, pa.Array) else \
             pa.scalar(None if x.as_py() is None else float(x.as_py()), typ)
     return x.cast(typ, safe=False)
 

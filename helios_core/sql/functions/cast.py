@@ -187,7 +187,9 @@ def _cast_number(arr: pa.Array, s: str, d: str) -> pa.Array:
     if d in ("float4", "float8"):
         target = pa.float32() if d == "float4" else pa.float64()
         if pa.types.is_decimal(at):
-            return pc.cast(pc.cast(arr, pa.float64(), safe=False), target, safe=False)
+            # through text: Arrow's decimal->double division is not correctly rounded
+            # (3.14159 -> 3.1415900000000003); parsing the digits is, like PostgreSQL's strtod
+            return pc.cast(pc.cast(pc.cast(arr, pa.string()), pa.float64()), target, safe=False)
         out = pc.cast(arr, target, safe=False)
         if d == "float4" and pa.types.is_floating(at):
             over = pc.and_(pc.is_inf(out), pc.is_finite(arr))

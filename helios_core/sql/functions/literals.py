@@ -25,9 +25,14 @@ def number_literal(text: str) -> Vec:
             return Vec.const(v, T.INT4)
         if -(2**63) <= v <= 2**63 - 1:
             return Vec.const(v, T.INT8)
+    from helios_core.errors import NumericValueOutOfRange
     from helios_core.sql.functions.text_in import parse_numeric
 
-    return Vec(parse_numeric(pa.array([s])), T.NUMERIC, True)
+    try:
+        return Vec(parse_numeric(pa.array([s])), T.NUMERIC, True)
+    except (NumericValueOutOfRange, decimal.InvalidOperation):
+        # beyond decimal256's 76 digits (1e300, 1e-300): HeliosDB types it double precision
+        return Vec.const(float(s), T.FLOAT8)
 
 
 def string_literal(text: str | None) -> Vec:

@@ -101,8 +101,8 @@ def _round_numeric(v: Vec, n: Vec, mode: str) -> Vec:
     if k >= scale:
         out = D.rescale(arr, k)
         return Vec(out, T.NUMERIC, v.scalar)
-    if arr.type.precision < D.MAX256:  # spare digit for a carry (9.99 -> 10.0)
-        arr = arr.cast(D.dec_type(arr.type.precision + 1, scale))
+    if arr.type.precision < D.MAX256:  # spare digits for a carry (9.99 -> 10.0, 0.5 -> 10 at k=-1)
+        arr = arr.cast(D.dec_type(min(arr.type.precision + 1 + max(-k, 0), D.MAX256), scale))
     r = pc.round(arr, ndigits=k, round_mode=mode)
     target = max(k, 0)
     p = arr.type.precision - scale + target + 1

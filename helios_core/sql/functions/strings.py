@@ -423,6 +423,12 @@ def _concat_ws(args: list[Vec]) -> Vec:
     sep = text_arg(args[0], "concat_ws", args)
     texts = [output_text(a) for a in args[1:]]
     arrays, all_scalar = full([sep, *texts])
+    # Arrow drops rows whose arguments are all NULL under "skip" (PostgreSQL gives ''), so
+    # make the first argument '' on those rows
+    all_null = pc.is_null(arrays[1])
+    for a in arrays[2:]:
+        all_null = pc.and_(all_null, pc.is_null(a))
+    arrays[1] = pc.if_else(all_null, "", arrays[1])
     out = pc.binary_join_element_wise(*arrays[1:], arrays[0], null_handling="skip")
     out = pc.if_else(pc.is_valid(arrays[0]), out, pa.scalar(None, pa.string()))
     return Vec(out, T.TEXT, all_scalar)

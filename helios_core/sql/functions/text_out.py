@@ -116,6 +116,12 @@ def numeric_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
     if pa.types.is_floating(arr.type):
         return float_text(arr, 15)
     s = pc.cast(arr, pa.string())
+    sci = pc.fill_null(pc.match_substring(s, "E"), False)
+    if pc.any(sci).as_py():
+        # Arrow prints tiny/zero values with many decimals as 1.5E-9 / 0E-20; PostgreSQL never
+        # uses exponents for numeric. Per-row Python only for those rows.
+        fixed = [format(decimal.Decimal(x), "f") for x in pc.filter(s, sci).to_pylist()]
+        s = pc.replace_with_mask(s, sci, pa.array(fixed, pa.string()))
     if t.typmod == -1 and arr.type == T.NUMERIC_STORAGE_ARROW:
         # values of an unconstrained numeric column: storage scale is not the value's scale
         s = pc.replace_substring_regex(s, _STRIP_FRACTION, r"\1")
