@@ -68,9 +68,7 @@ class AggSpec:
     def uses_lists(self) -> bool:
         if self.name not in DIRECT or self.distinct or self.order:
             return True
-        if self.name in ("sum", "avg") and self.args and self.args[0].type.name == "interval":
-            return True
-        return False
+        return self.name in ("sum", "avg") and bool(self.args) and self.args[0].type.name == "interval"
 
 
 def result_type(name: str, arg_types: list[T.SqlType]) -> T.SqlType:
@@ -365,9 +363,8 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
         for p, d in groups.items():
             items = sorted(d.items(), key=lambda kv: (len(kv[0].encode()), kv[0].encode())) if isinstance(
                 d, dict) else d
-            sep = ", " if name == "jsonb_object_agg" else ", "
             kv = ' : ' if name == "json_object_agg" else ": "
-            out[p] = "{" + sep.join(json.dumps(k, ensure_ascii=False) + kv + v for k, v in items) + "}"
+            out[p] = "{" + ", ".join(json.dumps(k, ensure_ascii=False) + kv + v for k, v in items) + "}"
         return pa.array(out, pa.string())
     if name in ("percentile_cont", "percentile_disc"):
         return _percentile(spec, p_np, vals, ngroups, F)
@@ -381,8 +378,7 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
         for p, vs in per.items():
             c = Counter(vs)
             best = max(c.values())
-            out_v[p] = next(v for v in vs if c[v] == best) if False else sorted(
-                (v for v in c if c[v] == best), key=lambda x: (x is None, x))[0]
+            out_v[p] = min((v for v in c if c[v] == best), key=lambda x: (x is None, x))
         return pa.array(out_v, type=vals.type)
     if name == "any_value":
         tbl = pa.table({"p": parents, "v": vals})

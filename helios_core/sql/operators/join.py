@@ -144,7 +144,11 @@ class HashJoin(JoinBase):
             ids = pc.sort_indices(j.column("__l"))
             yield from table_batches(lt.take(j.column("__l").take(ids)))
             return
-        j = L.join(R, keys=keys, join_type="inner", use_threads=True, coalesce_keys=True)
+        if R.num_rows > L.num_rows:
+            # Arrow builds its hash table on the right input: make that the smaller side
+            j = R.join(L, keys=keys, join_type="inner", use_threads=True, coalesce_keys=True)
+        else:
+            j = L.join(R, keys=keys, join_type="inner", use_threads=True, coalesce_keys=True)
         lids = j.column("__l").combine_chunks()
         rids = j.column("__r").combine_chunks()
         lids, rids = self.filter_pairs(lt, rt, lids, rids, ctx)

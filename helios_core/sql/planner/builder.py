@@ -102,22 +102,32 @@ class Builder(ScalarCompiler):
         return super().compile(node, scope)
 
     def note_refs(self, ast: exp.Expression) -> None:
-        for col in ast.find_all(exp.Column):
-            if isinstance(col.this, exp.Star):
-                self.star_quals.add(col.table)
-            else:
-                self.refs.add((col.table or None, col.name))
-                self.refs.add((None, col.name))
-        for st in ast.find_all(exp.Star):
-            if not isinstance(st.parent, exp.Column) and not isinstance(st.parent, exp.Count):
-                self.star_all = True
-        for j in ast.find_all(exp.Join):
-            if j.args.get("method") and str(j.args.get("method")).upper() == "NATURAL":
-                self.star_all = True
-            for u in j.args.get("using") or []:
-                self.refs.add((None, u.name))
-        for v in ast.find_all(exp.Var):
-            self.refs.add((None, v.name))
+        """Remember every column name the statement mentions (scans read only those)."""
+        stack = [ast]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, exp.Column):
+                if isinstance(n.this, exp.Star):
+                    self.star_quals.add(n.table)
+                else:
+                    self.refs.add((n.table or None, n.name))
+                    self.refs.add((None, n.name))
+                continue
+            if isinstance(n, exp.Star):
+                if not isinstance(n.parent, exp.Count):
+                    self.star_all = True
+            elif isinstance(n, exp.Join):
+                if n.args.get("method") and str(n.args.get("method")).upper() == "NATURAL":
+                    self.star_all = True
+                for u in n.args.get("using") or []:
+                    self.refs.add((None, u.name))
+            elif isinstance(n, exp.Var):
+                self.refs.add((None, n.name))
+            for v in n.args.values():
+                if isinstance(v, exp.Expression):
+                    stack.append(v)
+                elif isinstance(v, list):
+                    stack.extend(x for x in v if isinstance(x, exp.Expression))
 
     def plan_subquery(self, ast: exp.Expression, scope: Scope) -> tuple[Operator, set]:
         if isinstance(ast, exp.Subquery) and not ast.args.get("alias"):
@@ -410,7 +420,19 @@ class Builder(ScalarCompiler):
                 on = j.args.get("on")
                 if on is not None:
                     conjuncts.extend(split_and(on))
-            return self.join_graph(items, conjuncts, outer)
+            semis = []
+            kept = []
+            all_fields = [f for it in items for f in it.op.fields]
+            for c in conjuncts:
+                d = self.decorrelate(c, all_fields, outer)
+                if d is None:
+                    kept.append(c)
+                else:
+                    semis.append(d)
+            op, scope = self.join_graph(items, kept, outer)
+            for kind, sub_item, conds in semis:
+                op = self.make_join(op, sub_item.op, kind, conds, outer)
+            return op, Scope(list(op.fields), outer=outer)
         # general: fold joins left to right, WHERE on top
         left = self.plan_from_item(from_.this, outer, None)
         op, scope = left.op, Scope(list(left.op.fields), outer=outer)
@@ -458,6 +480,129 @@ class Builder(ScalarCompiler):
             joined = now
         scope = Scope(list(op.fields), outer=outer)
         return op, scope
+
+    def decorrelate(self, c: exp.Expression, outer_fields: list[Field], outer: Scope | None
+                    ) -> tuple[str, Item, list[exp.Expression]] | None:
+        """[NOT] EXISTS / IN (correlated subquery) -> a semi/anti join on the correlation terms.
+
+        The subquery keeps its own terms; the terms that mention outer columns become the join
+        condition (equalities -> hash keys). Returns None when the shape does not fit.
+        """
+        kind = "semi"
+        node = c
+        while isinstance(node, exp.Paren):
+            node = node.this
+        in_left = None
+        if isinstance(node, exp.Not):
+            inner = node.this
+            while isinstance(inner, exp.Paren):
+                inner = inner.this
+            if not isinstance(inner, exp.Exists):
+                return None
+            kind, node = "anti", inner
+        if isinstance(node, exp.Exists):
+            q = node.this
+        elif isinstance(node, exp.In) and node.args.get("query") is not None:
+            q = node.args["query"]
+            in_left = node.this
+            if isinstance(in_left, exp.Tuple):
+                return None
+        else:
+            return None
+        while isinstance(q, exp.Subquery):
+            q = q.this
+        if not isinstance(q, exp.Select) or arg(q, "with") is not None:
+            return None
+        for k in ("group", "having", "limit", "offset", "order", "distinct", "windows"):
+            if arg(q, k):
+                return None
+        if any(contains_aggregate(e) for e in q.expressions):
+            return None
+        if in_left is not None and len(q.expressions) != 1:
+            return None
+        from_ = arg(q, "from")
+        if from_ is None:
+            return None
+        inner_items = [from_.this] + [j.this for j in q.args.get("joins") or []]
+        inner_aliases: set[str] = set()
+        inner_cols: set[str] = set()
+        for it in inner_items:
+            if not isinstance(it, exp.Table) or not isinstance(it.this, exp.Identifier):
+                return None
+            inner_aliases.add(it.alias_or_name)
+            src = None if it.db else self.find_cte(it.name)
+            if src is not None:
+                return None
+            rel = self.ctx.resolve_relation(it.db or None, it.name)
+            if rel is None or rel.kind != "table":
+                return None
+            inner_cols.update(n for n, _ in rel.columns)
+        outer_names = {(f.qualifier, f.name) for f in outer_fields}
+
+        def side(col: exp.Column) -> str | None:
+            q_ = col.table or None
+            if q_ is not None:
+                if q_ in inner_aliases:
+                    return "inner"
+                return "outer" if (q_, col.name) in outer_names else None
+            if col.name in inner_cols:
+                return "inner"
+            return "outer" if any(n == col.name for _, n in outer_names) else None
+
+        where = arg(q, "where")
+        terms = split_and(where.this) if where is not None else []
+        local, corr = [], []
+        for t in terms:
+            sides = set()
+            for col in t.find_all(exp.Column):
+                sd = side(col)
+                if sd is None:
+                    return None
+                sides.add(sd)
+            if "outer" in sides:
+                if t.find(exp.Subquery, exp.Select, exp.Exists) is not None:
+                    return None
+                corr.append(t)
+            else:
+                local.append(t)
+        if in_left is not None:
+            for col in in_left.find_all(exp.Column):
+                if side(col) != "outer" and (col.table or col.name not in {n for _, n in outer_names}):
+                    return None
+        if not corr and in_left is None:
+            return None
+        self.decorrelated = getattr(self, "decorrelated", 0) + 1
+        alias = f"__sq{self.decorrelated}"
+        select_cols: list[exp.Expression] = []
+        mapping: dict[tuple[str | None, str], str] = {}
+        conds: list[exp.Expression] = []
+        for t in corr:
+            t2 = t.copy()
+            for col in list(t2.find_all(exp.Column)):
+                if side(col) == "inner":
+                    key = (col.table or None, col.name)
+                    if key not in mapping:
+                        mapping[key] = f"__c{len(mapping)}"
+                        select_cols.append(exp.alias_(col.copy(), mapping[key]))
+                    col.replace(exp.column(mapping[key], table=alias))
+            conds.append(t2)
+        if in_left is not None:
+            select_cols.append(exp.alias_(q.expressions[0].copy(), "__in"))
+            conds.append(exp.EQ(this=in_left.copy(), expression=exp.column("__in", table=alias)))
+        if not select_cols:
+            select_cols = [exp.alias_(exp.Literal.number(1), "__one")]
+        sub = q.copy()
+        sub.set("expressions", select_cols)
+        sub.set("where", exp.Where(this=exp.and_(*local)) if local else None)
+        if "where_" in sub.args:
+            sub.args.pop("where_", None)
+        try:
+            self.note_refs(sub)
+            op = drop_hidden(self.plan_query(sub, outer))
+        except HeliosError:
+            return None
+        item = Item(rename(op, alias, []), {alias})
+        return kind, item, conds
 
     def items_of(self, c: exp.Expression, items: list[Item], outer: Scope | None) -> set[int]:
         """Which FROM items an expression's columns refer to (including inside subqueries)."""
@@ -731,7 +876,7 @@ class Builder(ScalarCompiler):
         alias = alias_node.name if alias_node is not None and alias_node.name else None
         col_aliases = [c.name for c in (alias_node.columns if alias_node is not None else [])]
         if isinstance(node, exp.Table):
-            if isinstance(node.this, exp.Func) or isinstance(node.this, exp.Anonymous):
+            if isinstance(node.this, (exp.Func, exp.Anonymous)):
                 from helios_core.branching.table_functions import plan_registered  # heliosdb.branch_diff ...
 
                 item = plan_registered(self, node, alias, col_aliases, outer)
@@ -901,9 +1046,8 @@ class Builder(ScalarCompiler):
         qual = alias or "unnest"
         ordinality = bool(node.args.get("offset"))
         names = list(col_aliases)
-        if ordinality and isinstance(node.args.get("offset"), exp.Identifier):
-            if len(names) == len(compiled):
-                names.append(node.args["offset"].name)
+        if ordinality and isinstance(node.args.get("offset"), exp.Identifier) and len(names) == len(compiled):
+            names.append(node.args["offset"].name)
         op = FunctionScan.make(self, "unnest", compiled, qual, names, ordinality=ordinality)
         return Item(op, {qual})
 
@@ -946,13 +1090,13 @@ class Builder(ScalarCompiler):
             for g in group.expressions:
                 if isinstance(g, exp.Rollup):
                     cols = [self.set_item(x, key_of) for x in g.expressions]
-                    set_lists.append([sum(cols[:i], []) for i in range(len(cols), -1, -1)])
+                    set_lists.append([_concat(cols[:i]) for i in range(len(cols), -1, -1)])
                 elif isinstance(g, exp.Cube):
                     cols = [self.set_item(x, key_of) for x in g.expressions]
                     combos = []
                     n = len(cols)
                     for mask in range((1 << n) - 1, -1, -1):
-                        combos.append(sum((cols[i] for i in range(n) if mask & (1 << (n - 1 - i))), []))
+                        combos.append(_concat(cols[i] for i in range(n) if mask & (1 << (n - 1 - i))))
                     set_lists.append(combos)
                 elif isinstance(g, exp.Tuple) and not g.expressions:
                     continue
@@ -967,11 +1111,11 @@ class Builder(ScalarCompiler):
                         if isinstance(g, exp.Rollup) or key == "rollup":
                             exps = g.expressions if hasattr(g, "expressions") else []
                             cols = [self.set_item(x, key_of) for x in exps]
-                            set_lists.append([sum(cols[:i], []) for i in range(len(cols), -1, -1)])
+                            set_lists.append([_concat(cols[:i]) for i in range(len(cols), -1, -1)])
                         elif isinstance(g, exp.Cube) or key == "cube":
                             cols = [self.set_item(x, key_of) for x in g.expressions]
                             n = len(cols)
-                            set_lists.append([sum((cols[i] for i in range(n) if m & (1 << (n - 1 - i))), [])
+                            set_lists.append([_concat(cols[i] for i in range(n) if m & (1 << (n - 1 - i)))
                                               for m in range((1 << n) - 1, -1, -1)])
                         else:
                             set_lists.append([self.set_item(x, key_of) for x in g.expressions])
@@ -1133,6 +1277,13 @@ def rename(op: Operator, qual: str, col_aliases: list[str], all_names: list[str]
     return op
 
 
+def _concat(lists: Any) -> list[int]:
+    out: list[int] = []
+    for x in lists:
+        out.extend(x)
+    return out
+
+
 def split_and(e: exp.Expression) -> list[exp.Expression]:
     while isinstance(e, exp.Paren) and isinstance(e.this, exp.And):
         e = e.this
@@ -1270,7 +1421,7 @@ def output_name(e: exp.Expression) -> str:
             return n
         try:
             t = T.type_from_sqlglot(e.args["to"])
-            return t.name if not t.is_array else t.name
+            return t.name
         except HeliosError:
             return "?column?"
     if isinstance(e, exp.Window):

@@ -283,8 +283,8 @@ class ScalarCompiler:
         s = node.this
         try:
             s = s.encode("latin-1", "backslashreplace").decode("unicode_escape")
-        except Exception:  # noqa: BLE001 - keep text as written
-            pass
+        except (UnicodeError, ValueError):
+            s = node.this  # keep the text as written
         return make_const(const_vec(s, T.UNKNOWN))
 
     def c_HexString(self, node: exp.Expression, scope: Scope) -> Compiled:
@@ -479,8 +479,7 @@ class ScalarCompiler:
         target = node.expression
         negate = bool(node.args.get("negate"))
         if isinstance(target, exp.Null):
-            if inner.type.name == "bool" or True:
-                kernel = pc.is_valid if negate else pc.is_null
+            kernel = pc.is_valid if negate else pc.is_null
             return self.lift([inner], True, lambda v: Vec(kernel(v[0].array), T.BOOL, v[0].scalar), T.BOOL,
                              label=f"{inner.label} IS {'NOT ' if negate else ''}NULL")
         if isinstance(target, exp.Boolean):
@@ -1666,7 +1665,7 @@ def pg_function_call(node: exp.Func) -> tuple[str, list[exp.Expression]]:
     args = []
     for key in node.arg_types:
         v = node.args.get(key)
-        if v is None or isinstance(v, bool) or (isinstance(v, str)):
+        if v is None or isinstance(v, (bool, str)):
             continue
         if isinstance(v, list):
             args.extend(v)
