@@ -728,18 +728,16 @@ class PgConnection:
         state = {"finished": False}
 
         async def next_chunk() -> bytes | None:
-            """Gather CopyData until ~1 MiB or CopyDone; None at the end."""
+            """Gather CopyData until ~1 MiB or CopyDone (batches stay large); None at the end."""
             if state["finished"]:
                 return None
             parts: list[bytes] = []
             size = 0
             while size < (1 << 20):
                 kind, payload = await m.read_message(self.reader)
-                if kind == b"d":
+                if kind == b"d":  # clients send anything from one row (pgbench) to megabytes per message
                     parts.append(payload)
                     size += len(payload)
-                    if self.reader.buffer[:1] != b"d":
-                        break
                 elif kind == b"c":
                     state["finished"] = True
                     break
