@@ -305,7 +305,9 @@ def launch(
         process.wait(10)
         server._reader.join(5)  # type: ignore[union-attr]
         raise ServerStartError(
-            "helios serve exited during start-up", returncode=process.returncode, output=server.output()
+            f"helios serve exited during start-up with status {process.returncode}",
+            returncode=process.returncode,
+            output=server.output(),
         ) from None
     except TimeoutError:
         server.stop(signal.SIGKILL)
@@ -327,4 +329,6 @@ def helios_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     yield start
     for server in started:
-        server.stop()
+        status = server.stop()
+        # pytest shows this only for failing tests ("Captured stdout teardown")
+        print(f"--- helios serve (pid {server.process.pid}, exit status {status}) ---\n{server.output()}")

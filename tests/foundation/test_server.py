@@ -184,3 +184,16 @@ def test_lifecycle_hooks_and_background_jobs(helios_server):
 
     assert first("engine open") < first("example startup") < first("helios ready")
     assert first("received SIGTERM") < first("example shutdown") < first("engine checkpointed and closed")
+
+
+def test_statement_outliving_the_grace_period_is_cut_off(helios_server, line_client):
+    server = helios_server({"shutdown_grace_period": "200ms"}, only=["line"])
+    client = line_client(server.port("line"))
+    client.send("select example_sleep(6)")
+    server.wait_for_log("executing select example_sleep(6)")
+    server.process.send_signal(signal.SIGTERM)
+    server.wait_for_log("grace period over: cancelling 1 sessions")
+    # a Python function cannot be interrupted: the kernel waits for it, then closes the connection
+    assert client.file.readline() == b""  # no answer: the connection was closed
+    assert server.wait(timeout=60) == 0
+    assert "shutdown complete exit_status=0" in server.output()
