@@ -150,6 +150,26 @@ def test_savepoint_outside_block_is_an_error(s):
     assert err(s, "savepoint a").sqlstate == "25P01"
 
 
+def test_savepoints(s):
+    s.execute("create table t (a int primary key)")
+    tags = [r.command_tag for r in s.execute(
+        "begin; insert into t values (1); savepoint a; insert into t values (2); rollback to a; "
+        "insert into t values (3); release savepoint a; commit")]
+    assert tags == ["BEGIN", "INSERT 0 1", "SAVEPOINT", "INSERT 0 1", "ROLLBACK", "INSERT 0 1", "RELEASE",
+                    "COMMIT"]
+    assert s.execute("select a from t order by a")[0].rows() == [(1,), (3,)]
+    s.execute("begin; insert into t values (10); savepoint x; set application_name = 'sp'")
+    assert err(s, "insert into t values (10)").sqlstate == "23505"
+    assert s.transaction_status == "E"
+    s.execute("rollback to savepoint x")  # leaves the failed state; settings since x are undone
+    assert s.transaction_status == "T"
+    assert s.execute("show application_name")[0].rows() == [("",)]
+    assert err(s, "release nope").sqlstate == "3B001"
+    s.execute("rollback")
+    s.execute("begin; insert into t values (11); commit")
+    assert s.execute("select a from t order by a")[0].rows() == [(1,), (3,), (11,)]
+
+
 def test_statement_timeout_cancels(s):
     s.execute("set statement_timeout = '100ms'")
     assert err(s, "select pg_sleep(3)").sqlstate == "57014"
