@@ -63,5 +63,5 @@ def postgres_dsn() -> Iterator[str]:
         yield f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
     finally:
         subprocess.run([*prefix, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                       capture_output=True)
+                       check=False, capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)

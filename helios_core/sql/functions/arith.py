@@ -242,62 +242,43 @@ def _mul(a, b):
     return pc.multiply(a, b)
 
 
-def _div_scale(a, b) -> int:
-    """PostgreSQL's select_div_scale, evaluated per row; the widest row wins."""
+def _abs_float(x) -> pa.Array:
+    if isinstance(x, pa.Scalar):
+        x = pa.array([x.as_py()], x.type)
+    return pc.abs(x.cast(pa.string()).cast(pa.float64()))
+
+
+def _weight_and_first(x: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Base-10000 weight and leading base-10000 digit of |x| (0, 0 for zero/NULL)."""
+    x = pc.fill_null(x, 0.0)
+    pos = pc.greater(x, 0.0)
+    w = pc.floor(pc.divide(pc.log10(pc.if_else(pos, x, 1.0)), 4.0))
+    f = pc.floor(pc.divide(x, pc.power(10000.0, w)))
+    return pc.if_else(pos, w, 0.0), pc.if_else(pos, f, 0.0)
+
+
+def _div_scales(a, b) -> pa.Array:
+    """PostgreSQL's select_div_scale for each row (int64): the quotient's display scale."""
     s1, s2 = a.type.scale, b.type.scale
-    af = pc.abs(a.cast(pa.float64()) if isinstance(a, pa.Array) else pa.scalar(
-        None if a.as_py() is None else float(a.as_py())))
-    bf = pc.abs(b.cast(pa.float64()) if isinstance(b, pa.Array) else pa.scalar(
-        None if b.as_py() is None else float(b.as_py())))
-    best = max(s1, s2, 0)
-
-    def wf(x):
-        if x is None or x == 0:
-            return 0, 0
-        w = math.floor(math.log10(x) / 4)
-        f = math.floor(x / (10000.0 ** w))
-        return w, f
-
-    # per distinct (|a|, |b|) magnitude class; Python over the distinct weights only
-    if isinstance(af, pa.Scalar) and isinstance(bf, pa.Scalar):
-        pairs = [(af.as_py(), bf.as_py())]
-    else:
-        la = af if isinstance(af, pa.Array) else None
-        lb = bf if isinstance(bf, pa.Array) else None
-        if la is not None and lb is not None:
-            pairs = list(zip(la.to_pylist(), lb.to_pylist(), strict=True)) if len(la) <= 4096 else \
-                _extreme_pairs(la, lb)
-        elif la is not None:
-            pairs = [(x, bf.as_py()) for x in _extremes(la)]
-        else:
-            pairs = [(af.as_py(), y) for y in _extremes(lb)]
-    for x, y in pairs:
-        if x is None or y is None or y == 0:
-            continue
-        w1, f1 = wf(x)
-        w2, f2 = wf(y)
-        q = w1 - w2 - (1 if f1 <= f2 else 0)
-        best = max(best, 16 - q * 4)
-    return min(best, 1000)
-
-
-def _extremes(arr: pa.Array) -> list:
-    nz = pc.filter(arr, pc.greater(arr, 0))
-    if len(nz) == 0:
-        return [0.0]
-    mm = pc.min_max(nz)
-    return [mm["min"].as_py(), mm["max"].as_py(), 0.0]
-
-
-def _extreme_pairs(a: pa.Array, b: pa.Array) -> list:
-    ea, eb = _extremes(a), _extremes(b)
-    return [(x, y) for x in ea for y in eb]
+    af, bf = _abs_float(a), _abs_float(b)
+    if len(af) != len(bf):
+        n = max(len(af), len(bf))
+        af = af if len(af) == n else pa.repeat(af[0], n)
+        bf = bf if len(bf) == n else pa.repeat(bf[0], n)
+    w1, f1 = _weight_and_first(af)
+    w2, f2 = _weight_and_first(bf)
+    q = pc.subtract(pc.subtract(w1, w2), pc.cast(pc.less_equal(f1, f2), pa.float64()))
+    rs = pc.subtract(16.0, pc.multiply(q, 4.0))
+    rs = pc.max_element_wise(rs, float(max(s1, s2, 0)))
+    return pc.min_element_wise(rs, 1000.0).cast(pa.int64())
 
 
 def _div(a, b):
-    rs = _div_scale(a, b)
+    scales = _div_scales(a, b)
+    mm = pc.min_max(scales)
+    lo, rs = mm["min"].as_py(), mm["max"].as_py()
     # Arrow's decimal division truncates at scale max(4, s1 + p2 - s2 + 1); give it one
-    # digit more than PostgreSQL's scale, then round half away from zero.
+    # digit more than the widest PostgreSQL scale, then round half away from zero.
     a, b = _fit(a), _fit(b)
     want = rs + 1
     natural = a.type.scale + b.type.precision - b.type.scale + 1
@@ -313,7 +294,18 @@ def _div(a, b):
         b = b.cast(pa.decimal256(b.type.precision, b.type.scale))
     q = pc.divide(a, b)
     q = _to_array(q, q.type)
-    return D.round_to_scale(q, rs)
+    out = D.round_to_scale(q, rs)
+    if lo != rs:
+        # PostgreSQL picks the scale per value; rows that want fewer digits are rounded at
+        # their own scale (one array keeps one scale, so they print with trailing zeros)
+        for r in pc.unique(scales).to_pylist():
+            if r == rs:
+                continue
+            mask = pc.equal(scales, r)
+            if len(mask) != len(out):
+                mask = pa.repeat(mask[0], len(out))
+            out = pc.if_else(mask, D.rescale(D.round_to_scale(q, r), rs).cast(out.type), out)
+    return out
 
 
 def _mod(a, b):
