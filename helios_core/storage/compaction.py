@@ -10,6 +10,7 @@ locations.
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -111,7 +112,7 @@ def _swap(layer: Layer, sources: list[Chunk], new: Chunk, keep: np.ndarray) -> N
     new_locs = np.full(len(old_locs), -1, dtype=np.int64)
     new_locs[keep] = (np.int64(new.chunk_id) << 32) + np.arange(int(keep.sum()), dtype=np.int64)
     rl = layer.rowloc
-    cur = np.fromiter((rl.get(r, -2) for r in rowids.tolist()), dtype=np.int64, count=len(rowids))
+    cur = np.fromiter(map(rl.get, rowids.tolist(), itertools.repeat(-2)), dtype=np.int64, count=len(rowids))
     hit = cur == old_locs
     moved = hit & keep
     rl.update(zip(rowids[moved].tolist(), new_locs[moved].tolist(), strict=True))

@@ -9,6 +9,7 @@ mmh3 bloom filter of the primary keys, so a scan can skip the file without readi
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import math
 from typing import Any
@@ -21,29 +22,48 @@ import pyarrow.compute as pc
 from helios_core.storage.versions import ROWID, Chunk
 
 CREATED = "_created"
+_U64 = (1 << 64) - 1
 _STAT_TYPES = (pa.types.is_integer, pa.types.is_floating, pa.types.is_string, pa.types.is_large_string)
 
 
 class Bloom:
-    """A plain bloom filter over mmh3 (two 64-bit halves, double hashing)."""
+    """A plain bloom filter over mmh3 (two 64-bit halves, double hashing), little-endian bit order."""
 
     def __init__(self, nbits: int, k: int, bits: bytearray | None = None) -> None:
         self.nbits = nbits
         self.k = k
         self.bits = bits if bits is not None else bytearray((nbits + 7) // 8)
 
+    @staticmethod
+    def _hash(key: Any) -> tuple[int, int]:
+        h1, h2 = mmh3.hash64(repr(key))
+        return h1 & _U64, h2 & _U64
+
     @classmethod
     def for_keys(cls, keys: list[Any]) -> Bloom:
+        """Build from many keys: one mmh3 call per key, the bit arithmetic on numpy arrays."""
         n = max(1, len(keys))
         nbits = max(64, int(-n * math.log(0.01) / (math.log(2) ** 2)))
         b = cls(nbits, 7)
-        for key in keys:
-            b.add(key)
+        if keys:
+            flat = np.fromiter(itertools.chain.from_iterable(map(mmh3.hash64, map(repr, keys))),
+                               dtype=np.int64, count=2 * len(keys)).view(np.uint64)
+            h1, h2 = flat[0::2], flat[1::2]
+            m = np.uint64(nbits)
+            a = (h1 % m).astype(np.int64)
+            step = (h2 % m).astype(np.int64)
+            flags = np.zeros(nbits, dtype=bool)
+            for _ in range(b.k):  # position i = (h1 + i * h2) mod nbits, as in _positions
+                flags[a] = True
+                a += step
+                a %= nbits
+            b.bits = bytearray(np.packbits(flags, bitorder="little").tobytes())
         return b
 
     def _positions(self, key: Any) -> list[int]:
-        h1, h2 = mmh3.hash64(repr(key).encode(), signed=False)
-        return [(h1 + i * h2) % self.nbits for i in range(self.k)]
+        h1, h2 = self._hash(key)
+        m = self.nbits
+        return [(h1 % m + (i * (h2 % m)) % m) % m for i in range(self.k)]
 
     def add(self, key: Any) -> None:
         for p in self._positions(key):

@@ -416,13 +416,20 @@ class Store:
 
     # ------------------------------------------------------------------ read path
     def _visible(self, branch: Branch, t: TableDef, ts: int, txid: int, filter: pc.Expression | None,
-                 rid_np: np.ndarray | None) -> Iterator[pa.RecordBatch]:
-        """Physical batches of `t` on `branch` visible to snapshot (ts, txid)."""
+                 rid_np: np.ndarray | None, key_probe: Any = None) -> Iterator[pa.RecordBatch]:
+        """Physical batches of `t` on `branch` visible to snapshot (ts, txid).
+
+        `filter` prunes chunks by min/max statistics, `key_probe` (a primary key) by bloom filter;
+        the caller still applies its filter: pruning only skips chunks that cannot match.
+        """
         layer = branch.layers.get(t.data_id)
         terms = self._prune_terms(t, filter) if filter is not None else None
         if layer is not None:
             for ch in list(layer.chunks.values()):
                 if terms and ch.stats is not None and not may_match(ch.stats, terms):
+                    self.segments_pruned += 1
+                    continue
+                if key_probe is not None and ch.bloom is not None and not ch.bloom.might_contain(key_probe):
                     self.segments_pruned += 1
                     continue
                 m = ch.visible_mask(ts, txid)
@@ -442,7 +449,7 @@ class Store:
                     yield data.filter(pa.array(m))
         if branch.parent is not None:
             dead = layer.dead_tombs(ts, txid) if layer is not None else None
-            for b in self._visible(branch.parent, t, min(ts, branch.fork_ts), 0, filter, rid_np):
+            for b in self._visible(branch.parent, t, min(ts, branch.fork_ts), 0, filter, rid_np, key_probe):
                 if dead is not None and len(dead):
                     keep = ~np.isin(b.column(ROWID).to_numpy(), dead)
                     if not keep.all():

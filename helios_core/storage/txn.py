@@ -372,7 +372,7 @@ class Transaction(CatalogOps):
             for name, v in zip(t.primary_key, key, strict=True):
                 e = pc.field(f"c{t.column(name).col_id}") == v
                 expr = e if expr is None else expr & e
-            for b in self.store._visible(branch, t, ts, txid, None, None):
+            for b in self.store._visible(branch, t, ts, txid, None, None, key_probe=k):
                 b = b.filter(expr)
                 if b.num_rows:
                     return b.slice(0, 1)
