@@ -453,13 +453,29 @@ def _row_query(tdef: Any, alias: str, table: exp.Table, extra_from: list[Any], w
 
 def _run_rows(session: Any, ctx: Any, query: Any) -> tuple[pa.Table, Any]:
     plan = session.plan_query(query, ctx)
+    return _collect(plan, ctx), plan
+
+
+def _collect(plan: Any, ctx: Any) -> pa.Table:
     batches = [b for b in plan.execute(ctx) if b.num_rows]
     if not batches:
-        return plan.schema.empty_table(), plan
+        return plan.schema.empty_table()
     if all(b.schema.equals(batches[0].schema) for b in batches):
-        return pa.Table.from_batches(batches), plan
+        return pa.Table.from_batches(batches)
     # computed numerics carry their display scale in the Arrow type: widen to one type per column
-    return pa.concat_tables([pa.Table.from_batches([b]) for b in batches], promote_options="permissive"), plan
+    return pa.concat_tables([pa.Table.from_batches([b]) for b in batches], promote_options="permissive")
+
+
+def _cached_rows(session: Any, ctx: Any, prepared: Any, rowid_filter: list[int] | None, build: Any
+                 ) -> tuple[pa.Table, Any]:
+    """Run the row query; a prepared statement plans it once (re-checks are planned each time)."""
+    cache = getattr(prepared, "cache", None)
+    if rowid_filter is None and cache is not None:
+        plan = cache.get("rows")
+        if plan is None:
+            plan = cache["rows"] = session.plan_query(build(None), ctx)
+        return _collect(plan, ctx), plan
+    return _run_rows(session, ctx, build(rowid_filter))
 
 
 def _dedupe_rowids(t: pa.Table) -> pa.Table:
@@ -549,8 +565,8 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
     written: list[pa.RecordBatch] = []
     rowid_filter: list[int] | None = None
     for _ in range(_MAX_RECHECK):
-        q = _row_query(tdef, alias, ast.this, extra_from, where, set_exprs, rowid_filter)
-        rows, plan = _run_rows(session, ctx, q)
+        rows, plan = _cached_rows(session, ctx, prepared, rowid_filter,
+                                  lambda f: _row_query(tdef, alias, ast.this, extra_from, where, set_exprs, f))
         rows = _dedupe_rowids(rows)
         if rows.num_rows == 0:
             break
@@ -596,8 +612,8 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
     deleted: list[pa.RecordBatch] = []
     rowid_filter: list[int] | None = None
     for _ in range(_MAX_RECHECK):
-        q = _row_query(tdef, alias, ast.this, extra_from, where, [], rowid_filter)
-        rows, _plan = _run_rows(session, ctx, q)
+        rows, _plan = _cached_rows(session, ctx, prepared, rowid_filter,
+                                   lambda f: _row_query(tdef, alias, ast.this, extra_from, where, [], f))
         rows = _dedupe_rowids(rows)
         if rows.num_rows == 0:
             break

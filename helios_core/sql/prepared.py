@@ -11,6 +11,7 @@ branch or search_path changed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +33,7 @@ class PreparedPlan:
     param_types: list[Any]  # SqlType per $n
     given_oids: list[int]
     plan: Any = None  # planner Plan for queries
+    cache: dict = attrs.Factory(dict)  # DML: the planned row query, reused while the catalog is unchanged
     generation: int = -1
     branch: str = ""
     search_path: tuple = ()
@@ -78,6 +80,7 @@ def _plan(session: Any, pp: PreparedPlan) -> list[ResultColumn] | None:
     pp.branch = session.branch
     pp.search_path = tuple(session.search_path())
     pp.plan = None
+    pp.cache = {}
     if st is None or isinstance(st.ast, Utility):
         pp.param_types = [t or T.TEXT for t in given]
         if st is not None and st.ast.kind == "show":
@@ -189,6 +192,9 @@ def _dml_param_types(session: Any, ctx: Any, ast: Any, given: list[Any], n: int)
 
 
 # ------------------------------------------------------------------------------------ binding
+_INT_RE = re.compile(r"^\s*[+-]?\d{1,19}\s*$")
+_INT_RANGE = {"int2": (-(2**15), 2**15 - 1), "int4": (-(2**31), 2**31 - 1), "int8": (-(2**63), 2**63 - 1)}
+
 def bind_params(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:
     """Wire values -> values of the parameter types (text is parsed with the type's input rules)."""
     from helios_core.sql import functions as F
@@ -212,6 +218,12 @@ def bind_params(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:
             if t.name in ("text", "varchar", "unknown", "name", "bpchar"):
                 out.append(v)
                 continue
+            if t.name in _INT_RANGE and _INT_RE.match(v):
+                n = int(v)
+                lo, hi = _INT_RANGE[t.name]
+                if lo <= n <= hi:
+                    out.append(n)
+                    continue
             arr = F.cast(Vec(pa.array([v], pa.string()), T.TEXT), t, context="explicit").array
             out.append(arr[0])
             continue

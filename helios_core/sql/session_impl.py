@@ -264,7 +264,13 @@ class SqlSession(Session):
     # ------------------------------------------------------------------ queries
     def run_query(self, ast: Any, params: Sequence[Any] = (), prepared: Any = None) -> Result:
         ctx = self.context(params=params, param_types=prepared.param_types if prepared is not None else ())
-        if any(t.args.get("version") is not None for t in ast.find_all(exp.Table)):
+        cache = getattr(prepared, "cache", None)
+        time_travel = cache.get("as_of") if cache is not None else None
+        if time_travel is None:
+            time_travel = any(t.args.get("version") is not None for t in ast.find_all(exp.Table))
+            if cache is not None:
+                cache["as_of"] = time_travel
+        if time_travel:
             ast = self._resolve_as_of(ast, ctx)
             prepared = None
         locks = ast.args.get("locks") if isinstance(ast, exp.Select) else None
