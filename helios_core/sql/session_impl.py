@@ -225,7 +225,7 @@ class SqlSession(Session):
         """A QueryContext (C1's contract) for running a query in this session."""
         from helios_core.branching import limits
 
-        QueryContext = limits.context_class(self)  # noqa: N806 - max_memory bounded under a branch limit
+        QueryContext = limits.context_class(self)
         return QueryContext(
             txn=txn if txn is not None else self.tx.current(),
             session=self,
