@@ -241,3 +241,19 @@ def test_password_verifiers() -> None:
     assert auth.md5_challenge_response("s3cret", "alice", b"salt") == auth.md5_challenge_response(md5, "alice",
                                                                                                    b"salt")
     assert auth.md5_challenge_response(scram, "alice", b"salt") is None
+
+
+# ---------------------------------------------------------------------------
+# the regression-suite runner's statement alignment
+# ---------------------------------------------------------------------------
+
+
+def test_regress_alignment_of_expected_output_with_itself() -> None:
+    from helios_protocol_pg.regress import blocks_of, statements_of
+
+    sql = "-- a comment\nselect 1;\n\nselect 'x;\ny'; -- trailing\ninsert into t values (1);\n\\d t\n"
+    out = ("-- a comment\nselect 1;\n ?column? \n----------\n        1\n(1 row)\n\nselect 'x;\ny'; -- trailing\n"
+           "ERROR:  boom\ninsert into t values (1);\n\\d t\nTable stuff\n")
+    stmts = statements_of(sql.splitlines())
+    assert [s[-1] for s in stmts] == ["select 1;", "y'; -- trailing", "insert into t values (1);", "\\d t"]
+    assert blocks_of(out, stmts) == [" ?column?\n----------\n        1\n(1 row)", "ERROR:  boom", "", "Table stuff"]

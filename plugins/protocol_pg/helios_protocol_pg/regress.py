@@ -1,0 +1,216 @@
+"""Run PostgreSQL's own regression scripts through ``psql -a`` and score them per statement.
+
+    python -m helios_protocol_pg.regress --port 5432 boolean int4 select   # or --all
+    python -m helios_protocol_pg.regress --port 5432 --markdown report.md --all
+
+Each file of ``src/test/regress/sql`` runs as pg_regress would run it (``psql -X -a -q``,
+stderr merged, PGTZ/PGDATESTYLE as pg_regress sets them) after ``test_setup.sql``
+(whose server-side ``COPY ... FROM :'filename'`` becomes psql's ``\\copy``). The output
+is cut into one block per statement by following the echoed input lines; a statement
+matches when its block equals the block of ``expected/<file>.out``. The score of a file is
+the share of matching statements: a measure of progress, not a pass/fail gate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import attrs
+
+DEFAULT_CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpora" / "postgres-regress"
+REGRESS_SUBDIR = Path("src/test/regress")
+
+# a sensible default selection: core types, queries and DML that the engine aims at first
+DEFAULT_FILES = ["boolean", "char", "varchar", "text", "int2", "int4", "int8", "float8", "numeric", "strings",
+                 "date", "time", "timestamp", "interval", "uuid", "select", "select_distinct", "select_having",
+                 "case", "union", "limit", "aggregates", "join", "subselect", "insert", "update", "delete",
+                 "create_table", "create_view", "transactions", "arrays", "json", "jsonb", "copy2", "sequence"]
+
+
+@attrs.define
+class FileScore:
+    name: str
+    statements: int
+    matching: int
+    error: str = ""
+
+    @property
+    def share(self) -> float:
+        return self.matching / self.statements if self.statements else 0.0
+
+
+def _scan(line: str, in_quote: bool, in_dollar: bool) -> tuple[bool, bool, bool]:
+    """Track quotes/dollar-quotes through one line; returns (in_quote, in_dollar, ends_with_semicolon)."""
+    last = ""
+    i = 0
+    while i < len(line):
+        c = line[i]
+        if in_dollar:
+            if line.startswith("$$", i):
+                in_dollar = False
+                i += 2
+                last = "$"
+                continue
+        elif in_quote:
+            if c == "'":
+                in_quote = False
+            last = c
+        elif c == "'":
+            in_quote = True
+            last = c
+        elif line.startswith("$$", i):
+            in_dollar = True
+            i += 2
+            continue
+        elif line.startswith("--", i):
+            break
+        elif not c.isspace():
+            last = c
+        i += 1
+    return in_quote, in_dollar, last == ";" and not in_quote and not in_dollar
+
+
+def statements_of(sql_lines: Sequence[str]) -> list[list[str]]:
+    """Group input lines into statements (a line ending in ';' or a backslash command ends one).
+
+    Comment and blank lines before a statement belong to it (psql echoes them just the same).
+    """
+    out: list[list[str]] = []
+    cur: list[str] = []
+    in_quote = in_dollar = False
+    for line in sql_lines:
+        stripped = line.strip()
+        cur.append(line)
+        code_so_far = any(x.strip() and not x.strip().startswith("--") for x in cur[:-1])
+        if not in_quote and not in_dollar and not code_so_far and stripped.startswith("\\"):
+            out.append(cur)
+            cur = []
+            continue
+        in_quote, in_dollar, ends = _scan(line, in_quote, in_dollar)
+        if ends:
+            out.append(cur)
+            cur = []
+    if cur and any(x.strip() and not x.strip().startswith("--") for x in cur):
+        out.append(cur)
+    return out
+
+
+def blocks_of(output: str, statements: list[list[str]]) -> list[str]:
+    """The output that follows each statement's echo, in statement order."""
+    lines = output.splitlines()
+    statements = [[x for x in st if x.strip()] for st in statements]  # psql -a does not echo blank lines
+    blocks: list[list[str]] = [[] for _ in statements]
+    si = 0  # next statement whose echo we expect
+    li = 0
+    current = -1
+    while li < len(lines):
+        if si < len(statements):
+            stmt = statements[si]
+            # the echo of the statement: its lines in order, comments/blank lines may sit between
+            first = stmt[0].rstrip()
+            if lines[li].rstrip() == first:
+                k, j = li, 0
+                while k < len(lines) and j < len(stmt) and lines[k].rstrip() == stmt[j].rstrip():
+                    k += 1
+                    j += 1
+                if j == len(stmt):
+                    current = si
+                    si += 1
+                    li = k
+                    continue
+        if current >= 0:
+            line = lines[li]
+            if line.strip():  # result tables have "----" rulers: only blank lines are dropped
+                blocks[current].append(line.rstrip())
+        li += 1
+    return ["\n".join(b) for b in blocks]
+
+
+def psql_env(host: str, port: int, user: str, database: str, srcdir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(PGHOST=host, PGPORT=str(port), PGUSER=user, PGDATABASE=database, PGTZ="PST8PDT",
+               PGDATESTYLE="Postgres, MDY", PG_ABS_SRCDIR=str(srcdir), PG_LIBDIR=str(srcdir), PG_DLSUFFIX=".so",
+               PSQLRC="/dev/null", PGAPPNAME="pg_regress")
+    return env
+
+
+def run_psql(script: str, env: dict[str, str], timeout: float) -> str:
+    try:
+        proc = subprocess.run(["psql", "-X", "-a", "-q"], input=script, text=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, env=env, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout or ""
+        return (out.decode() if isinstance(out, bytes) else out) + "\n-- helios regress: timed out\n"
+    return proc.stdout
+
+
+def setup_script(srcdir: Path) -> str:
+    text = (srcdir / "sql" / "test_setup.sql").read_text()
+    # server-side COPY reads the server's files; psql's \copy sends the same file from the client
+    return re.sub(r"^COPY (\w+) FROM :'filename';", r"\\copy \1 FROM :'filename'", text, flags=re.MULTILINE)
+
+
+def score_file(name: str, srcdir: Path, env: dict[str, str], timeout: float) -> FileScore:
+    sql_path = srcdir / "sql" / f"{name}.sql"
+    expected_path = srcdir / "expected" / f"{name}.out"
+    if not sql_path.exists() or not expected_path.exists():
+        return FileScore(name, 0, 0, error="no such test file")
+    sql = sql_path.read_text()
+    stmts = statements_of(sql.splitlines())
+    actual = run_psql(sql, env, timeout)
+    want = blocks_of(expected_path.read_text(), stmts)
+    got = blocks_of(actual, stmts)
+    matching = sum(1 for a, b in zip(want, got, strict=True) if a == b)
+    return FileScore(name, len(stmts), matching)
+
+
+def markdown(scores: list[FileScore]) -> str:
+    total = sum(s.statements for s in scores)
+    good = sum(s.matching for s in scores)
+    lines = ["| file | statements | matching | share |", "|---|---:|---:|---:|"]
+    for s in scores:
+        lines.append(f"| {s.name} | {s.statements} | {s.matching} | {s.share:.0%}{' ' + s.error if s.error else ''} |")
+    lines.append(f"| **all** | {total} | {good} | {good / total if total else 0:.0%} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("files", nargs="*", help="test names (sql/<name>.sql); default: a core selection")
+    ap.add_argument("--all", action="store_true", help="every file of the corpus")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=5432)
+    ap.add_argument("--user", default="helios")
+    ap.add_argument("--database", default="helios")
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--timeout", type=float, default=120.0, help="seconds per file")
+    ap.add_argument("--no-setup", action="store_true", help="skip test_setup.sql (already loaded)")
+    ap.add_argument("--markdown", type=Path, help="also write the table to this file")
+    args = ap.parse_args(argv)
+    srcdir = args.corpus / REGRESS_SUBDIR
+    env = psql_env(args.host, args.port, args.user, args.database, srcdir)
+    if not args.no_setup:
+        run_psql(setup_script(srcdir), env, args.timeout * 5)
+    names = sorted(p.stem for p in (srcdir / "sql").glob("*.sql")) if args.all else (args.files or DEFAULT_FILES)
+    scores = []
+    for name in names:
+        if name == "test_setup":
+            continue
+        score = score_file(name, srcdir, env, args.timeout)
+        scores.append(score)
+        print(f"{name:28s} {score.matching:5d}/{score.statements:<5d} {score.share:6.1%} {score.error}", flush=True)
+    table = markdown(scores)
+    print(table)
+    if args.markdown:
+        args.markdown.write_text(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
