@@ -41,8 +41,12 @@ def _any(x) -> bool:
     return bool(pc.any(x).as_py())
 
 
+def _zero_like(b):
+    return pa.scalar(decimal.Decimal(0), b.type) if pa.types.is_decimal(b.type) else pa.scalar(0, b.type)
+
+
 def _check_div_zero(a, b) -> None:
-    zero = pc.and_(pc.equal(b, 0), _both_valid(a, b))
+    zero = pc.and_(pc.equal(b, _zero_like(b)), _both_valid(a, b))
     if _any(pc.fill_null(zero, False)):
         raise DivisionByZero("division by zero")
 
@@ -261,10 +265,10 @@ def _div_scales(a, b) -> pa.Array:
     """PostgreSQL's select_div_scale for each row (int64): the quotient's display scale."""
     s1, s2 = a.type.scale, b.type.scale
     af, bf = _abs_float(a), _abs_float(b)
-    if len(af) != len(bf):
-        n = max(len(af), len(bf))
-        af = af if len(af) == n else pa.repeat(af[0], n)
-        bf = bf if len(bf) == n else pa.repeat(bf[0], n)
+    if isinstance(a, pa.Scalar) and not isinstance(b, pa.Scalar):
+        af = pa.repeat(af[0], len(bf))
+    elif isinstance(b, pa.Scalar) and not isinstance(a, pa.Scalar):
+        bf = pa.repeat(bf[0], len(af))
     w1, f1 = _weight_and_first(af)
     w2, f2 = _weight_and_first(bf)
     q = pc.subtract(pc.subtract(w1, w2), pc.cast(pc.less_equal(f1, f2), pa.float64()))
@@ -277,6 +281,8 @@ def _div(a, b):
     scales = _div_scales(a, b)
     mm = pc.min_max(scales)
     lo, rs = mm["min"].as_py(), mm["max"].as_py()
+    if rs is None:  # no rows
+        lo = rs = max(a.type.scale, b.type.scale, 16)
     # Arrow's decimal division truncates at scale max(4, s1 + p2 - s2 + 1); give it one
     # digit more than the widest PostgreSQL scale, then round half away from zero.
     a, b = _fit(a), _fit(b)
@@ -309,16 +315,34 @@ def _div(a, b):
 
 
 def _mod(a, b):
+    """a - trunc(a / b) * b with the larger scale, computed on unscaled integers."""
     s = max(a.type.scale, b.type.scale)
-    a, b = _fit(a), _fit(b)
-    q = pc.divide(a, b)
-    q = _to_array(q, q.type)
-    qi = pc.trunc(q)
-    qi = D.round_to_scale(qi, 0) if isinstance(qi, pa.Array) else qi
-    prod = _mul(qi, b)
-    out = _add_sub("-", a, prod)
-    out = _to_array(out, out.type)
-    return D.round_to_scale(out, s) if out.type.scale != s else out
+    n = max(len(a) if isinstance(a, pa.Array) else 1, len(b) if isinstance(b, pa.Array) else 1)
+    a = a if isinstance(a, pa.Array) else pa.array([a.as_py()] * n, a.type)
+    b = b if isinstance(b, pa.Array) else pa.array([b.as_py()] * n, b.type)
+    a, b = D.rescale(_fit(a), s), D.rescale(_fit(b), s)
+    if a.type.precision <= 18 and b.type.precision <= 18:
+        ai = _unscaled_int64(a)
+        bi = _unscaled_int64(b)
+        safe_b = pc.if_else(pc.equal(bi, 0), 1, bi)
+        r = pc.subtract(ai, pc.multiply(pc.divide(ai, safe_b), safe_b))  # C-style truncation
+        out = r.cast(pa.decimal128(19, 0)).view(pa.decimal128(19, s))
+        return D.narrow(out)
+    # Per-row Python Decimal beyond 18 digits (no 128-bit integer kernels in Arrow)
+    vals = []
+    with decimal.localcontext() as ctx:
+        ctx.prec = 100
+        for x, y in zip(a.to_pylist(), b.to_pylist(), strict=True):
+            vals.append(None if x is None or y is None or y == 0 else x % y)  # Decimal % truncates
+    return D.py_to_decimal_array(vals, s)
+
+
+def _unscaled_int64(x: pa.Array) -> pa.Array:
+    """The integer of a decimal array's digits (1.50 at scale 2 -> 150)."""
+    t = x.type
+    scaled = pc.multiply(x.cast(pa.decimal128(min(t.precision + t.scale, 38), t.scale)),
+                         pa.scalar(decimal.Decimal(10) ** t.scale, pa.decimal128(t.scale + 1, 0)))
+    return scaled.cast(pa.int64())
 
 
 def _numeric_power(l: Vec, r: Vec) -> Vec:

@@ -48,10 +48,14 @@ def _key_pair(a, b, t: T.SqlType):
     if t.name == "interval":
         return interval_key(a), interval_key(b)
     if pa.types.is_decimal(a.type) and pa.types.is_decimal(b.type) and a.type != b.type:
+        from helios_core.sql.functions.decimals import MAX128, dec_type, narrow
+
         s = max(a.type.scale, b.type.scale)
         ip = max(a.type.precision - a.type.scale, b.type.precision - b.type.scale)
-        from helios_core.sql.functions.decimals import dec_type
-
+        if ip + s > MAX128:  # declared precisions are pessimistic: size by the actual values
+            a = narrow(a) if isinstance(a, pa.Array) else a
+            b = narrow(b) if isinstance(b, pa.Array) else b
+            ip = max(a.type.precision - a.type.scale, b.type.precision - b.type.scale)
         typ = dec_type(ip + s, s)
         return a.cast(typ), b.cast(typ)
     return a, b

@@ -81,7 +81,11 @@ def _temporal_source(v: Vec, fname: str, args: list[Vec]) -> Vec:
 
 def _field_name(v: Vec, fname: str) -> str:
     if not v.scalar:
-        raise HeliosError(f"{fname}() field must be a constant in HeliosDB", sqlstate="0A000")
+        distinct = pc.unique(v.array).to_pylist()
+        if len(distinct) != 1:
+            raise HeliosError(f"{fname}() with a per-row field name is not supported by HeliosDB",
+                              sqlstate="0A000")
+        v = Vec(pa.array(distinct, v.array.type), v.type, True)
     f = v.value()
     if f is None:
         return ""
