@@ -421,6 +421,10 @@ def create_table(session: Any, ast: exp.Create) -> Result:
     query = ast.args.get("expression")
     if query is not None:
         return _create_table_as(session, txn, schema, name, query, elements)
+    props = ast.args.get("properties")
+    temporary = props is not None and any(isinstance(p, exp.TemporaryProperty) for p in props.expressions)
+    if temporary:
+        session.temp_tables.add((schema, name))  # dropped when the session closes
     spec = build_columns(session, txn, schema, name, elements)
     for d in spec["sequences"]:
         txn.catalog_put("sequence", f"{schema}.{d['name']}", d)

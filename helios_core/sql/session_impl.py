@@ -97,6 +97,7 @@ class SqlSession(Session):
         self.closed = False
         self.last_sequence: str | None = None
         self.currvals: dict[str, int] = {}
+        self.temp_tables: set[tuple[str, str]] = set()  # CREATE TEMP TABLE: dropped at close
         from helios_core import branching
 
         branching.session_started(self)  # 42501 without usage on the branch (helios_core.branching)
@@ -581,8 +582,24 @@ class SqlSession(Session):
         self.closed = True
         try:
             self.tx.rollback()
+            self._drop_temp_tables()
         finally:
             self.engine.forget_session(self.pid)
+
+    def _drop_temp_tables(self) -> None:
+        if not self.temp_tables:
+            return
+        from helios_core.sql import ddl
+
+        txn = self.engine.store.begin(self.database, self.branch)
+        try:
+            for schema, name in self.temp_tables:
+                if txn.get_table(schema, name) is not None:
+                    ddl.drop_table_objects(self, txn, schema, name, cascade=True)
+            txn.commit()
+        except Exception:  # noqa: BLE001 - a session must always close
+            txn.rollback()
+        self.temp_tables.clear()
 
     def _check_open(self) -> None:
         if self.closed:

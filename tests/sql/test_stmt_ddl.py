@@ -242,3 +242,15 @@ def test_roles(s):
     assert s.engine.get_role("bob") is None
     assert err(s, "drop role bob").sqlstate == "42704"
     assert s.execute("drop role if exists bob")[0].notices
+
+
+def test_temp_table_goes_away_with_its_session(s):
+    s.execute("create temp table tt (a int)")
+    s.execute("insert into tt values (1)")
+    assert rows(s, "select a from tt") == [(1,)]
+    engine = s.engine
+    s.close()
+    other = engine.connect()
+    with pytest.raises(HeliosError) as ei:
+        other.execute("select * from tt")
+    assert ei.value.sqlstate == "42P01"
