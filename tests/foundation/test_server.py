@@ -197,3 +197,11 @@ def test_statement_outliving_the_grace_period_is_cut_off(helios_server, line_cli
     assert client.file.readline() == b""  # no answer: the connection was closed
     assert server.wait(timeout=60) == 0
     assert "shutdown complete exit_status=0" in server.output()
+
+
+@pytest.mark.skipif(not _has_persistent_tier(), reason="needs the nvme storage tier (plugins/storage_nvme)")
+def test_data_dir_option_overrides_the_config(helios_server, tmp_path):
+    other = tmp_path / "elsewhere"
+    server = helios_server(only=["line"], args=["--data-dir", str(other)])
+    assert f"engine open data_dir={other} tier=nvme" in server.output()
+    assert other.is_dir()
