@@ -262,8 +262,27 @@ def forget(session: Any, key: str) -> None:
 
 
 def persist_all(engine: Any) -> None:
-    """Nothing to do: values are persisted ahead when handed out (kept for symmetry at close)."""
-    return
+    """At checkpoint/close: write each cached sequence's exact position, so a clean restart skips nothing."""
+    with engine.lock:
+        items = list(engine.sequence_cache.items())
+        for (db, branch, key), st in items:
+            try:
+                if engine.store.get_branch(db, branch) is None:
+                    continue
+                txn = engine.store.begin(db, branch)
+            except Exception:  # noqa: BLE001, S112 - database or branch dropped meanwhile
+                continue
+            try:
+                d = txn.catalog_get("sequence", key)
+                if d is None or d.get("seq_id") != st.seq_id:
+                    txn.rollback()
+                    continue
+                txn.catalog_put("sequence_state", key, {"seq_id": st.seq_id, "persisted": st.persisted,
+                                                        "last_value": st.last_value, "is_called": st.is_called,
+                                                        "exact": True})
+                txn.commit()
+            except Exception:  # noqa: BLE001 - best effort: the persisted-ahead block stays valid
+                txn.rollback()
 
 
 # ------------------------------------------------------------------------------------ SQL functions

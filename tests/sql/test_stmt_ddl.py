@@ -254,3 +254,20 @@ def test_temp_table_goes_away_with_its_session(s):
     with pytest.raises(HeliosError) as ei:
         other.execute("select * from tt")
     assert ei.value.sqlstate == "42P01"
+
+
+def test_catalog_sequences_and_roles_survive_a_restart(tmp_path):
+    from helios_core.engine import Engine
+
+    e = Engine.open(str(tmp_path))
+    s = e.connect()
+    s.execute("create table t (id serial primary key, v text); insert into t (v) values ('a'), ('b')")
+    s.execute("create view v as select v from t; create role keeper login")
+    e.close()
+    e = Engine.open(str(tmp_path))
+    s = e.connect()
+    s.execute("insert into t (v) values ('c')")
+    assert rows(s, "select id, v from t order by id") == [(1, "a"), (2, "b"), (3, "c")]
+    assert rows(s, "select count(*) from v") == [(3,)]
+    assert e.get_role("keeper")["login"] is True
+    e.close()
