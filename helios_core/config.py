@@ -210,8 +210,8 @@ def structure(cls: type, raw: Mapping[str, Any], path: str, *, extra: Mapping[st
         kwargs[key] = value
     try:
         return cls(**kwargs)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(path, str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - a plugin class's validator: reported as a config error
+        raise ConfigError(path, str(exc) or type(exc).__name__) from None
 
 
 # ---------------------------------------------------------------------------
