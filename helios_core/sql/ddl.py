@@ -739,6 +739,28 @@ def _alter(session: Any, ast: exp.Alter) -> Result:
                 v["name"] = new
                 txn.catalog_put("view", f"{schema}.{new}", v)
         return Result(command_tag="ALTER VIEW")
+    if kind == "INDEX":
+        schema, name = _resolve_for_drop(session, txn, ast.this, "INDEX")
+        idx = txn.catalog_get("index", f"{schema}.{name}")
+        if idx is None:
+            raise UndefinedTable(f'relation "{name}" does not exist')
+        for action in ast.args.get("actions") or []:
+            if isinstance(action, exp.AlterRename):
+                new = ident(action.this.this)
+                if relation_kind(txn, schema, new) is not None:
+                    raise DuplicateTable(f'relation "{new}" already exists')
+                txn.catalog_delete("index", f"{schema}.{name}")
+                txn.catalog_put("index", f"{schema}.{new}", {**idx, "name": new})
+                t = txn.get_table(schema, idx["table"])
+                if t is not None:
+                    opts = {"indexes": [new if i == name else i for i in t.options.get("indexes", [])]}
+                    if idx.get("unique"):
+                        opts["unique"] = [{**u, "name": new} if u["name"] == name else u
+                                          for u in t.options.get("unique", [])]
+                    if t.options.get("pk_name") == name:
+                        opts["pk_name"] = new
+                    txn.alter_table(schema, idx["table"], options=opts)
+        return Result(command_tag="ALTER INDEX")
     if kind != "TABLE":
         raise FeatureNotSupported(f"ALTER {kind} is not supported")
     schema, name = table_name(session, ast.this, txn)
@@ -1008,6 +1030,95 @@ def _truncate(session: Any, ast: exp.TruncateTable) -> Result:
                     if d is not None:
                         sequences.restart(session, seq, d)
     return Result(command_tag="TRUNCATE TABLE")
+
+
+# ---------------------------------------------------------------------------------------- misc
+_KNOWN_EXTENSIONS = {"plpgsql", "pgcrypto", "uuid-ossp", "pg_trgm", "citext", "hstore", "btree_gin", "btree_gist",
+                     "pg_stat_statements", "unaccent", "fuzzystrmatch"}
+
+
+def misc_statement(session: Any, u: Utility) -> Result:
+    """CREATE/DROP EXTENSION (recorded; functions come from plugins), ALTER SEQUENCE."""
+    txn = session.tx.current()
+    a = u.args
+    if u.kind == "create_extension":
+        name = a["name"]
+        if txn.catalog_get("extension", name) is not None:
+            if a["if"]:
+                return Result(command_tag="CREATE EXTENSION",
+                              notices=[f'extension "{name}" already exists, skipping'])
+            raise DuplicateObject(f'extension "{name}" already exists')
+        if name not in _KNOWN_EXTENSIONS:
+            raise UndefinedObject(f'extension "{name}" is not available', sqlstate="0A000",
+                                  hint="HeliosDB provides extension features through plugins.")
+        txn.catalog_put("extension", name, {"name": name, "version": "1.0"})
+        return Result(command_tag="CREATE EXTENSION")
+    if u.kind == "drop_extension":
+        if txn.catalog_get("extension", a["name"]) is None:
+            if a["if"]:
+                return Result(command_tag="DROP EXTENSION")
+            raise UndefinedObject(f'extension "{a["name"]}" does not exist')
+        txn.catalog_delete("extension", a["name"])
+        return Result(command_tag="DROP EXTENSION")
+    if u.kind == "alter_sequence":
+        try:
+            key, d = sequences.resolve(session, a["name"], txn)
+        except UndefinedTable:
+            if a["if_exists"]:
+                return Result(command_tag="ALTER SEQUENCE")
+            raise
+        opts = dict(a["options"])
+        restart = opts.pop("restart", "absent")
+        rename = opts.pop("rename", None)
+        opts.pop("owner", None)
+        if opts:
+            base = {k: d[k] for k in ("data_type", "start", "increment", "minvalue", "maxvalue", "cycle", "cache",
+                                      "owned_by")}
+            base.update(opts)
+            nd = sequences.make_definition(d["schema"], d["name"], **base)
+            nd["seq_id"] = d["seq_id"]
+            txn.catalog_put("sequence", key, nd)
+            d = nd
+        if restart != "absent":
+            sequences.restart(session, key, d, restart)
+        if rename:
+            txn.catalog_delete("sequence", key)
+            sequences.forget(session, key)
+            d = {**d, "name": rename}
+            txn.catalog_put("sequence", f"{d['schema']}.{rename}", d)
+        return Result(command_tag="ALTER SEQUENCE")
+    raise FeatureNotSupported(f"{u.kind} is not supported")
+
+
+def comment(session: Any, ast: exp.Comment) -> Result:
+    """COMMENT ON ... IS '...': kept in catalog kind "comment" (key "<kind>:<schema.object[.column]>")."""
+    txn = session.tx.current()
+    kind = str(ast.args.get("kind") or "").lower()
+    target = ast.this
+    if kind == "column" and isinstance(target, exp.Column):
+        schema, tname = table_name(session, exp.Table(this=target.args["table"]), txn) if target.args.get(
+            "table") else (session.current_schema(txn), "")
+        tdef = txn.get_table(schema, tname)
+        if tdef is None:
+            raise UndefinedTable(f'relation "{tname}" does not exist')
+        if tdef.column(ident(target)) is None:
+            raise UndefinedColumn(f'column "{ident(target)}" of relation "{tname}" does not exist')
+        key = f"column:{schema}.{tname}.{ident(target)}"
+    elif kind in ("table", "view", "sequence", "index") and isinstance(target, exp.Table):
+        schema, name = table_name(session, target, txn)
+        if relation_kind(txn, schema, name) is None:
+            raise UndefinedTable(f'relation "{name}" does not exist')
+        key = f"{kind}:{schema}.{name}"
+    else:
+        key = f"{kind}:{target.sql(dialect='postgres') if hasattr(target, 'sql') else target}"
+    text = ast.args.get("expression")
+    value = None if text is None or isinstance(text, exp.Null) else text.this
+    if value is None:
+        if txn.catalog_get("comment", key) is not None:
+            txn.catalog_delete("comment", key)
+    else:
+        txn.catalog_put("comment", key, {"text": value})
+    return Result(command_tag="COMMENT")
 
 
 # ---------------------------------------------------------------------------------------- branches

@@ -66,10 +66,11 @@ _PLAIN.tokenizer_class = _PlainTokenizer  # type: ignore[misc]
 _UTILITY_WORDS = {
     "SAVEPOINT", "RELEASE", "ROLLBACK", "ABORT", "BEGIN", "START", "COMMIT", "END",
     "SHOW", "RESET", "SET", "DISCARD", "PREPARE", "EXECUTE", "DEALLOCATE", "VACUUM",
-    "ANALYZE", "CHECKPOINT", "GRANT", "REVOKE", "LISTEN", "UNLISTEN", "NOTIFY", "COPY",
+    "ANALYZE", "CHECKPOINT", "GRANT", "REVOKE", "LISTEN", "UNLISTEN", "NOTIFY", "COPY", "LOCK", "REINDEX",
 }
 _BRANCHY = {"CREATE", "DROP", "ALTER", "MERGE"}
 _ROLE_WORDS = {"ROLE", "USER", "GROUP"}
+_OTHER_SECOND = {"EXTENSION", "SEQUENCE"}
 
 
 @attrs.define(kw_only=True)
@@ -128,7 +129,7 @@ def parse(sql: str) -> list[Statement]:
         first = chunk[0].text.upper()
         second = chunk[1].text.upper() if len(chunk) > 1 else ""
         util = None
-        if first in _UTILITY_WORDS or (first in _BRANCHY and second in {"BRANCH"} | _ROLE_WORDS) or (
+        if first in _UTILITY_WORDS or (first in _BRANCHY and second in {"BRANCH"} | _ROLE_WORDS | _OTHER_SECOND) or (
             first == "EXPLAIN"
         ):
             util = parse_utility(text, start)
@@ -425,8 +426,54 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         name = c.name()
         c.end()
         return Utility(kind="deallocate", args={"name": name})
-    if w in ("VACUUM", "ANALYZE", "CHECKPOINT", "LISTEN", "UNLISTEN", "NOTIFY"):
+    if w in ("VACUUM", "ANALYZE", "CHECKPOINT", "LISTEN", "UNLISTEN", "NOTIFY", "REINDEX"):
         return Utility(kind="noop", args={"tag": "ANALYZE" if w == "ANALYZE" else w})
+    if w == "LOCK":
+        return Utility(kind="lock", args={})
+    if w in ("CREATE", "DROP") and c.peek_word() == "EXTENSION":
+        c.i += 2
+        flag = c.accept("IF", "NOT", "EXISTS") if w == "CREATE" else c.accept("IF", "EXISTS")
+        name = c.name()
+        return Utility(kind="create_extension" if w == "CREATE" else "drop_extension",
+                       args={"name": name, "if": flag})
+    if w == "ALTER" and c.peek_word() == "SEQUENCE":
+        c.i += 2
+        if_exists = c.accept("IF", "EXISTS")
+        name = c.dotted_name()
+        opts: dict[str, Any] = {}
+        while not c.at_end():
+            if c.accept("RESTART"):
+                c.accept("WITH")
+                opts["restart"] = int(c.value()) if not c.at_end() else None
+            elif c.accept("INCREMENT"):
+                c.accept("BY")
+                opts["increment"] = int(c.value())
+            elif c.accept("START"):
+                c.accept("WITH")
+                opts["start"] = int(c.value())
+            elif c.accept("MINVALUE"):
+                opts["minvalue"] = int(c.value())
+            elif c.accept("MAXVALUE"):
+                opts["maxvalue"] = int(c.value())
+            elif c.accept("NO", "MINVALUE"):
+                opts["minvalue"] = None
+            elif c.accept("NO", "MAXVALUE"):
+                opts["maxvalue"] = None
+            elif c.accept("NO", "CYCLE"):
+                opts["cycle"] = False
+            elif c.accept("CYCLE"):
+                opts["cycle"] = True
+            elif c.accept("CACHE"):
+                opts["cache"] = int(c.value())
+            elif c.accept("OWNED", "BY"):
+                opts["owned_by"] = c.dotted_name() if not c.accept("NONE") else None
+            elif c.accept("OWNER", "TO") or c.accept("RENAME", "TO"):
+                opts["rename" if c.toks[c.i - 2].text.upper() == "RENAME" else "owner"] = c.name()
+            elif c.accept("AS"):
+                opts["data_type"] = c.name()
+            else:
+                c.fail()
+        return Utility(kind="alter_sequence", args={"name": name, "if_exists": if_exists, "options": opts})
     if w in ("GRANT", "REVOKE"):
         return _parse_grant(c)
     if w == "EXPLAIN":
@@ -598,6 +645,8 @@ def _parse_set(c: _Cursor) -> Utility:
         value = c.value()
         c.end()
         return Utility(kind="set", args={"name": "client_encoding", "value": value, "local": local})
+    if c.accept("CONSTRAINTS"):
+        return Utility(kind="noop", args={"tag": "SET CONSTRAINTS"})
     if c.accept("ROLE") or c.accept("SESSION", "AUTHORIZATION"):
         value = c.value()
         c.end()

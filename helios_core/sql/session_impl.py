@@ -253,12 +253,15 @@ class SqlSession(Session):
             self.tx.wrote_ddl = True
             self.engine.bump_plan_generation()
             return ddl.execute(self, ast, st.text)
-        if isinstance(ast, exp.Copy):
-            from helios_core.sql import copy
+        if isinstance(ast, exp.Comment):
+            from helios_core.sql import ddl
 
-            return copy.start(self, ast)
+            return ddl.comment(self, ast)
         if isinstance(ast, exp.Command):
             word = str(ast.this).upper()
+            rest = str(ast.expression.this if isinstance(ast.expression, exp.Literal) else ast.expression or "")
+            if word == "ALTER" and " owner to " in f" {rest.lower()} ":
+                return Result(command_tag=f"ALTER {rest.split()[0].upper()}")
             raise FeatureNotSupported(f"{word} is not supported", position=st.offset + 1)
         raise FeatureNotSupported(f"statement not supported: {st.text[:60]}", position=st.offset + 1)
 
@@ -399,6 +402,15 @@ class SqlSession(Session):
             return Result(command_tag="DISCARD " + a["what"].upper().replace("TEMPORARY", "TEMP"))
         if k == "noop":
             return Result(command_tag=a["tag"])
+        if k == "lock":
+            if not self.tx.in_block:
+                raise HeliosError("LOCK TABLE can only be used in transaction blocks", sqlstate="25P01")
+            return Result(command_tag="LOCK TABLE")
+        if k in ("create_extension", "drop_extension", "alter_sequence"):
+            from helios_core.sql import ddl
+
+            self.tx.statement_start()
+            return ddl.misc_statement(self, u)
         if k == "copy":
             from helios_core.sql import copy
 

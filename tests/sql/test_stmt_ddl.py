@@ -271,3 +271,31 @@ def test_catalog_sequences_and_roles_survive_a_restart(tmp_path):
     assert rows(s, "select count(*) from v") == [(3,)]
     assert e.get_role("keeper")["login"] is True
     e.close()
+
+
+def test_misc_ddl_clients_send(s):
+    s.execute("create table t (a int)")
+    assert s.execute("comment on table t is 'hello'")[0].command_tag == "COMMENT"
+    assert s.execute("comment on column t.a is 'col'")[0].command_tag == "COMMENT"
+    assert err(s, "comment on column t.nope is 'x'").sqlstate == "42703"
+    assert s.execute("create extension if not exists pgcrypto")[0].command_tag == "CREATE EXTENSION"
+    assert err(s, "create extension pgcrypto").sqlstate == "42710"
+    assert err(s, "create extension no_such_thing").sqlstate == "0A000"
+    assert s.execute("alter table t owner to helios")[0].command_tag == "ALTER TABLE"
+    assert err(s, "lock table t").sqlstate == "25P01"
+    assert [r.command_tag for r in s.execute("begin; lock table t in exclusive mode; commit")] == [
+        "BEGIN", "LOCK TABLE", "COMMIT"]
+    assert s.execute("set constraints all deferred")[0].command_tag == "SET CONSTRAINTS"
+    s.execute("create index i on t (a)")
+    assert s.execute("alter index i rename to j")[0].command_tag == "ALTER INDEX"
+    s.execute("drop index j")
+
+
+def test_alter_sequence(s):
+    s.execute("create sequence sq")
+    assert s.execute("alter sequence sq restart with 50")[0].command_tag == "ALTER SEQUENCE"
+    assert rows(s, "select nextval('sq')") == [(50,)]
+    s.execute("alter sequence sq increment by 10")
+    assert rows(s, "select nextval('sq')") == [(60,)]
+    assert err(s, "alter sequence nope restart").sqlstate == "42P01"
+    s.execute("alter sequence if exists nope restart")
