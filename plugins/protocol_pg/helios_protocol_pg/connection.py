@@ -127,6 +127,7 @@ class PgConnection:
         self.idle_scope: anyio.CancelScope | None = None
         self.timezone = "UTC"
         self.terminating = False
+        self.settings_dirty = True  # re-read session settings (ParameterStatus, TimeZone) at next ready
 
     # -- output ---------------------------------------------------------------
 
@@ -348,6 +349,9 @@ class PgConnection:
             return "I"
 
     def report_settings(self) -> None:
+        if not self.settings_dirty:
+            return
+        self.settings_dirty = False
         settings = self._settings()
         self.timezone = str(settings.get("timezone") or "UTC")
         for key, name in REPORTED_SETTINGS.items():
@@ -471,8 +475,18 @@ class PgConnection:
             self.ready()
             await self.flush()
             return
+        session = self.session
+        text = catalog_sql.normalize(sql)
+        if "set_config" in text.lower():
+            self.settings_dirty = True
+
+        def work() -> tuple[list[Any], list[Any]]:
+            results = session.execute(text)
+            return results, [_pre_encode(r, [0] * len(r.columns), ROWS_PER_HOP)
+                             if r.copy is None and r.columns is not None else None for r in results]
+
         try:
-            results = await self.run(self.session.execute, catalog_sql.normalize(sql))
+            results, pre = await self.run_encoding(work)  # one worker hop for the statement and its rows
         except HeliosError as exc:
             # statements before the failing one still report their results, as in PostgreSQL
             for result in getattr(exc, "partial_results", None) or ():
@@ -480,18 +494,31 @@ class PgConnection:
             raise
         if not results:
             self.write(m.EMPTY_QUERY)
-        for result in results:
-            await self._send_simple_result(result)
+        for result, encoded in zip(results, pre, strict=True):
+            await self._send_simple_result(result, encoded)
         self.ready()
         await self.flush()
 
-    async def _send_simple_result(self, result: Any) -> None:
+    async def _send_simple_result(self, result: Any, encoded: Any = None) -> None:
         for notice in getattr(result, "notices", ()) or ():
             self.write(m.notice_response(m.error_fields("NOTICE", "00000", notice)))
+        self._note_settings_change(result.command_tag)
         if result.command_tag == "EMPTY" and result.columns is None and result.copy is None:
             self.write(m.EMPTY_QUERY)
             return
+        if encoded is not None:
+            rows, chunk, n = encoded
+            self.write(m.row_description(result.columns, [0] * len(result.columns)))
+            self.write(chunk)
+            if n >= ROWS_PER_HOP:
+                n += await self.stream_rows(rows, 0)
+            self.write(m.command_complete(_tag_with_count(result.command_tag, n)))
+            return
         await self.send_result(result, formats=None, limit=0, describe=True)
+
+    def _note_settings_change(self, tag: str) -> None:
+        if tag.startswith(("SET", "RESET", "DISCARD", "ROLLBACK", "COMMIT")):
+            self.settings_dirty = True
 
     async def send_result(self, result: Any, formats: list[int] | None, limit: int, describe: bool,
                           portal: Portal | None = None) -> None:
@@ -640,20 +667,43 @@ class PgConnection:
             tag = portal.result.command_tag if portal.result is not None else "SELECT 0"
             self.write(m.command_complete(_tag_with_count(tag, 0) if portal.result.columns else tag))
             return
+        pre_sent = 0
         if portal.result is None:
-            portal.result = await self.run(self.session.execute_prepared, portal.statement.prepared,
-                                           portal.params)
+            if "set_config" in portal.statement.sql.lower():
+                self.settings_dirty = True
+            session, stmt, params, rformats = self.session, portal.statement.prepared, portal.params, \
+                portal.result_formats
+            want = ROWS_PER_HOP if limit <= 0 else min(limit, ROWS_PER_HOP)
+
+            def work() -> tuple[Any, Any]:
+                result = session.execute_prepared(stmt, params)
+                if result.copy is not None or result.columns is None:
+                    return result, None
+                fmts = result_format_list(rformats, len(result.columns))
+                return result, (fmts, _pre_encode(result, fmts, want))
+
+            portal.result, encoded = await self.run_encoding(work)  # statement + first rows: one hop
             result = portal.result
-            if result.copy is not None or result.columns is None:
+            self._note_settings_change(result.command_tag)
+            if encoded is None:
                 await self.send_result(result, None, 0, describe=False, portal=portal)
                 portal.done = True
                 await self.maybe_flush()
                 return
-            portal.formats = result_format_list(portal.result_formats, len(result.columns))
-            portal.rows = _iter_rows(result, result.columns, portal.formats)
+            portal.formats, (portal.rows, chunk, pre_sent) = encoded
+            self.write(chunk)
+            if pre_sent < want:  # everything is out already
+                portal.sent += pre_sent
+                portal.done = True
+                self.write(m.command_complete(_tag_with_count(result.command_tag, portal.sent)))
+                await self.maybe_flush()
+                return
         result = portal.result
         assert portal.rows is not None
-        sent = await self.stream_rows(portal.rows, limit)
+        if limit > 0 and pre_sent >= limit:
+            sent = pre_sent
+        else:
+            sent = pre_sent + await self.stream_rows(portal.rows, limit - pre_sent if limit > 0 else 0)
         if limit > 0 and sent == limit:
             more = await self.run_encoding(_peek, portal.rows)
             if more is not None:
@@ -855,6 +905,13 @@ try:
     from helios_core.sql.functions import runtime as _runtime
 except ImportError:
     _runtime = None
+
+
+def _pre_encode(result: Any, fmts: list[int], want: int) -> tuple[Iterator[Any], bytes, int]:
+    """Worker thread: the row iterator of a result and its first ``want`` rows, encoded."""
+    rows = _iter_rows(result, result.columns, fmts)
+    chunk, n = _encode_rows(rows, want)
+    return rows, chunk, n
 
 
 def _encode_rows(rows: Iterator[list[bytes | None]], want: int) -> tuple[bytes, int]:
