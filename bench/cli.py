@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             "settings": attrs.asdict(settings),
             "workloads": chosen,
             "unavailable": ctx.errors,
+            "helios_restarts": ctx.restarts,
             "helios_warnings": ctx.helios_server.warnings() if ctx.helios_server else [],
             "seconds": round(time.perf_counter() - started, 1),
         }
@@ -91,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{settings.runs} run(s); {m['cpu_model']}, {m['nproc']} cores, {m['memory_gib']} GiB; "
           f"git {m['git_sha']}; {meta['seconds']}s\n")
     print(report.render_text(ctx.rows))
+    for i, why in enumerate(ctx.restarts, 1):
+        print(f"helios serve restart {i}: {why}")
     if args.readme:
         report.update_readme(ctx.rows, meta, quick=settings.quick, json_path=path)
         say("bench: table written to bench/README.md")

@@ -22,6 +22,8 @@ from bench.pg_cluster import PgCluster
 from bench.pgwire import PgWireSystem, copy_text_chunks, create_table_sql
 from bench.progress import Progress, say
 
+MAX_RESTARTS = 3
+
 
 @attrs.define
 class Settings:
@@ -69,7 +71,9 @@ class BenchContext:
     rows: list[Row] = attrs.Factory(list)
     _tables: dict[str, pa.Table] | None = None
     _chunks: dict[str, list[bytes]] | None = None
-    _loaded: bool = False
+    _loaded: set[str] = attrs.Factory(set)
+    _load_row: Row | None = None
+    restarts: list[str] = attrs.Factory(list)  # why helios serve had to be restarted
     _embedded: EmbeddedHelios | None = None
 
     # ---- systems
@@ -161,62 +165,100 @@ class BenchContext:
         return self._chunks
 
     def ensure_loaded(self) -> None:
-        """Load the TPC-H tables into every available system once; records a `load` row."""
-        if self._loaded:
-            return
-        self._loaded = True
-        tables = self.tables()
-        total = sum(t.num_rows for t in tables.values())
-        row = Row("load", "TPC-H tables (COPY; DuckDB: Arrow)", "rows/s", True)
-        self.rows.append(row)
+        """Load the TPC-H tables into every available system once; fills the `load` row."""
+        if self._load_row is None:
+            self._load_row = Row("load", "TPC-H tables (COPY; DuckDB: Arrow)", "rows/s", True)
+            self.rows.append(self._load_row)
+        row = self._load_row
         for name, system in self.wire_systems().items():
+            if name in self._loaded:
+                continue
+            self._loaded.add(name)
             if system is None or name in self.errors:
                 row.cell(name).error = self.errors.get(name, "not started")
                 self.load_errors[name] = row.cell(name).error
                 continue
-            chunks = self.copy_chunks()
-            progress = Progress(f"loading {name} via COPY", total)
-            try:
+            self._load_wire(name, system, row)
+        if "duckdb" not in self._loaded:
+            self._loaded.add("duckdb")
+            if self.duck is None:
+                row.cell("duckdb").error = self.errors.get("duckdb", "not started")
+                self.load_errors["duckdb"] = row.cell("duckdb").error
+            else:
+                tables = self.tables()
+                progress = Progress("loading duckdb from Arrow", sum(t.num_rows for t in tables.values()))
                 seconds = 0.0
-                for table in tables:
-                    system.run(f"DROP TABLE IF EXISTS {table}", timeout=60)
-                    system.run(create_table_sql(table), timeout=60)
-                    seconds += system.copy_in(table, chunks[table], self.settings.load_timeout, progress)
+                for table_name, table in tables.items():
+                    seconds += self.duck.load(table_name, table)
+                    progress.advance(table.num_rows)
                 progress.finish()
-                row.cell(name).samples.append(total / seconds)
-                try:
-                    system.run("ANALYZE", timeout=self.settings.load_timeout)
-                except Exception as exc:
-                    row.cell(name).note = f"ANALYZE failed: {describe_error(exc)[:80]}"
-            except Exception as exc:
-                progress.finish()
-                row.cell(name).error = describe_error(exc)
-                self.load_errors[name] = f"load failed: {row.cell(name).error}"
-                say(f"{name}: load failed: {row.cell(name).error}")
-        if self.duck is None:
-            row.cell("duckdb").error = self.errors.get("duckdb", "not started")
-            self.load_errors["duckdb"] = row.cell("duckdb").error
-        else:
-            progress = Progress("loading duckdb from Arrow", total)
+                row.cell("duckdb").samples.append(progress.total / seconds)
+
+    def _load_wire(self, name: str, system: PgWireSystem, row: Row) -> None:
+        tables = self.tables()
+        chunks = self.copy_chunks()
+        total = sum(t.num_rows for t in tables.values())
+        progress = Progress(f"loading {name} via COPY", total)
+        cell = row.cell(name)
+        try:
             seconds = 0.0
-            for table_name, table in tables.items():
-                seconds += self.duck.load(table_name, table)
-                progress.advance(table.num_rows)
+            for table in tables:
+                system.run(f"DROP TABLE IF EXISTS {table}", timeout=60)
+                system.run(create_table_sql(table), timeout=60)
+                seconds += system.copy_in(table, chunks[table], self.settings.load_timeout, progress)
             progress.finish()
-            row.cell("duckdb").samples.append(total / seconds)
+            cell.samples.append(total / seconds)
+            cell.error = None
+            self.load_errors.pop(name, None)
+            try:
+                system.run("ANALYZE", timeout=self.settings.load_timeout)
+            except Exception as exc:
+                cell.note = f"ANALYZE failed: {describe_error(exc)[:80]}"
+        except Exception as exc:
+            progress.finish()
+            if not cell.samples:
+                cell.error = describe_error(exc)
+            self.load_errors[name] = f"load failed: {describe_error(exc)}"
+            say(f"{name}: load failed: {describe_error(exc)}")
 
     def unavailable(self, system: str, *, needs_data: bool = False) -> str | None:
-        """Why `system` cannot run a workload (None when it can)."""
-        if system == "helios" and self.helios_server is not None and "helios" not in self.errors:
-            death = self.helios_server.death()
-            if death:
-                self.errors["helios"] = death
-                say(f"helios: {death}")
+        """Why `system` cannot run a workload (None when it can).
+
+        A `helios serve` found dead is restarted (at most MAX_RESTARTS times, each noted
+        in the results) and, when the workload needs the TPC-H data, reloaded.
+        """
+        if system == "helios":
+            self._revive_helios()
+            if needs_data and "helios" not in self.errors:
+                self.ensure_loaded()
         if system in self.errors:
             return self.errors[system]
         if needs_data and system in self.load_errors:
             return self.load_errors[system]
         return None
+
+    def _revive_helios(self) -> None:
+        server = self.helios_server
+        if server is None or not server.ready_seen:  # never started: its error stands
+            return
+        death = server.death()
+        if not death:
+            return
+        server.stop()  # keeps its log
+        if server.kept_log is not None:
+            death += f" (log: {server.kept_log})"
+        if len(self.restarts) >= MAX_RESTARTS:
+            self.errors["helios"] = death
+            return
+        self.restarts.append(death)
+        say(f"helios: {death}; restarting it (restart {len(self.restarts)} of at most {MAX_RESTARTS})")
+        if self.helios is not None:
+            self.helios.close()
+        self.helios = None
+        self.errors.pop("helios", None)
+        self._loaded.discard("helios")
+        self.load_errors.pop("helios", None)
+        self._start_helios()
 
 
 def dir_bytes(path: pathlib.Path) -> int:

@@ -179,6 +179,11 @@ class HeliosServer:
         """Why the server is gone (exit code and last error line), or None while it runs."""
         if self.process is None or self.process.poll() is None:
             return None
+        signalled = next((line.split("received ", 1)[1].split(":")[0] for line in self.lines
+                          if "received SIG" in line), None)
+        if signalled:
+            return (f"helios serve exited with code {self.process.returncode} after it received {signalled}"
+                    " from a process outside the bench")
         return f"helios serve exited with code {self.process.returncode}: {_last_error(self.lines)}"
 
     def version(self) -> str:

@@ -146,6 +146,8 @@ def update_readme(rows: list[Row], meta: dict, *, quick: bool, json_path: pathli
         + ", ".join(f"{v}" for v in meta["versions"].values()) + ". Shared machine: other jobs ran at the same time.",
         "",
         render_markdown(rows),
+        *[f"helios serve was restarted during the run ({i}): {why}  " for i, why in
+          enumerate(meta.get("helios_restarts", []), 1)],
         END,
     ])
     text = README.read_text() if README.exists() else f"{START}\n{END}\n"

@@ -129,7 +129,10 @@ def run_many(ctx: BenchContext) -> None:
         except Exception:
             pass
         if local:
-            memory.cell("helios").samples.append((_rss_bytes(server.process.pid) - rss_before) / count / 1024)
+            grown = (_rss_bytes(server.process.pid) - rss_before) / count / 1024
+            memory.cell("helios").samples.append(grown)
+            if grown < 0:
+                memory.cell("helios").note = "RSS fell meanwhile: allocator/GC noise exceeds the branches' cost"
             if any("no persistent storage tier" in w for w in server.warnings()):
                 disk.cell("helios").error = "no persistent storage tier installed: the server keeps data in memory"
             else:

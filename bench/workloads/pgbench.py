@@ -85,8 +85,9 @@ def run(ctx: BenchContext) -> None:
     init_row = Row("pgbench", f"pgbench -i -s {settings.pgbench_scale}", "s", False)
     ctx.rows.append(init_row)
     ready: dict[str, PgWireSystem] = {}
-    for name, system in ctx.wire_systems().items():
+    for name in ("helios", "postgres"):
         why = ctx.unavailable(name)
+        system = ctx.wire_systems()[name]  # after unavailable(): a restart replaces it
         if why or system is None:
             init_row.cell(name).error = why or "not started"
             continue
