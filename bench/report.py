@@ -127,16 +127,21 @@ def write(rows: list[Row], meta: dict, *, quick: bool) -> pathlib.Path:
 
 
 README = pathlib.Path(__file__).resolve().parent / "README.md"
-START, END = "<!-- bench:latest:start -->", "<!-- bench:latest:end -->"
+
+
+def _markers(quick: bool) -> tuple[str, str]:
+    kind = "quick" if quick else "full"
+    return f"<!-- bench:{kind}:start -->", f"<!-- bench:{kind}:end -->"
 
 
 def update_readme(rows: list[Row], meta: dict, *, quick: bool, json_path: pathlib.Path) -> None:
-    """Replace the latest-results section of bench/README.md with this run's table."""
+    """Replace the README's section for this kind of run (full or quick) with this run's table."""
+    start, end = _markers(quick)
     m = meta["machine"]
     s = meta["settings"]
     kind = "QUICK run (--quick: small data, 1 run; not the full benchmark)" if quick else "full run"
     block = "\n".join([
-        START,
+        start,
         (f"**{kind}**, {meta['date']}, git `{m['git_sha']}`, TPC-H scale {s['scale']:g}, "
         f"{s['runs']} measured run(s) after a warm-up, {meta['seconds']}s in all. "
         f"Results file: `bench/results/{json_path.name}`."),
@@ -148,11 +153,11 @@ def update_readme(rows: list[Row], meta: dict, *, quick: bool, json_path: pathli
         render_markdown(rows),
         *[f"helios serve was restarted during the run ({i}): {why}  " for i, why in
           enumerate(meta.get("helios_restarts", []), 1)],
-        END,
+        end,
     ])
-    text = README.read_text() if README.exists() else f"{START}\n{END}\n"
-    if START not in text or END not in text:
-        text += f"\n{START}\n{END}\n"
-    head, rest = text.split(START, 1)
-    tail = rest.split(END, 1)[1]
+    text = README.read_text() if README.exists() else f"{start}\n{end}\n"
+    if start not in text or end not in text:
+        text += f"\n{start}\n{end}\n"
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1]
     README.write_text(head + block + tail)
