@@ -86,10 +86,7 @@ SETUP = [
     'create view tv as select a, b from t where a is not null',
 ]
 
-KNOWN_DIFFERENCES = {'select avg(x), sum(x::numeric / 3) from generate_series(1, 10) x': 'numeric division gives one display '
-                                                                     'scale per column, PostgreSQL one per '
-                                                                     'value',
- 'select c * 2, c + a, c / 3, round(c, 1), c::int, -c from t order by 1, 2': 'numeric division gives one '
+KNOWN_DIFFERENCES = {'select c * 2, c + a, c / 3, round(c, 1), c::int, -c from t order by 1, 2': 'numeric division gives one '
                                                                              'display scale per column, '
                                                                              'PostgreSQL one per value',
  'select stddev(a), variance(a), stddev_pop(f), var_pop(a), stddev_samp(c), var_samp(c) from t': 'sqlglot '

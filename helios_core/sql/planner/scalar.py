@@ -67,6 +67,14 @@ for _name, _op in (("JSONBContains", "@>"), ("IntDiv", "/")):
         BINARY_OPS.setdefault(getattr(exp, _name), _op)
 
 COMPARISONS = {"=", "<>", "<", "<=", ">", ">="}
+# operators that return NULL for a NULL operand (folded at plan time when one is a NULL literal)
+STRICT_OPS = COMPARISONS | {"+", "-", "*", "/", "%", "^", "&", "|", "#", "<<", ">>", "~", "~*"}
+STRICT_FUNCTIONS = {
+    "abs", "round", "trunc", "ceil", "ceiling", "floor", "sqrt", "cbrt", "power", "mod", "exp", "ln", "log",
+    "sign", "length", "char_length", "octet_length", "upper", "lower", "substr", "substring", "strpos",
+    "replace", "left", "right", "lpad", "rpad", "btrim", "ltrim", "rtrim", "repeat", "reverse", "initcap",
+    "md5", "date_trunc", "date_part", "extract", "to_char", "split_part", "chr", "ascii", "make_date",
+}
 
 # functions whose value changes per call or per statement: never folded at plan time
 NOT_FOLDABLE = {
@@ -381,11 +389,15 @@ class ScalarCompiler:
 
     # ------------------------------------------------------------------ generic builders
     def lift(self, args: list[Compiled], fold: bool, compute, out_type: T.SqlType | None = None,
-             label: str = "") -> Compiled:
+             label: str = "", strict: bool = False) -> Compiled:
         """Compiled of ``compute(list[Vec]) -> Vec`` over args; folded when all are constant."""
         if fold and all(a.const is not None for a in args) and not getattr(self, "no_fold", False):
             v = compute([a.const for a in args])
             return make_const(v, label)
+        if strict and any(a.const is not None and a.const.array.null_count for a in args):
+            # a strict operator with a NULL constant argument is NULL (PostgreSQL folds it so)
+            t = out_type or self.probe_type(args, compute)
+            return make_const(const_vec(None, t), label)
         if out_type is None:
             out_type = self.probe_type(args, compute)
         fns = [a.fn for a in args]
@@ -427,7 +439,7 @@ class ScalarCompiler:
             left = self.coerce(left, T.TEXT)
             right = self.coerce(right, T.TEXT)
         return self.lift([left, right], True, lambda v, _op=op: self.binop(_op, v[0], v[1]),
-                         label=f"({left.label} {op} {right.label})")
+                         label=f"({left.label} {op} {right.label})", strict=op in STRICT_OPS)
 
     # ------------------------------------------------------------------ logic
     def c_And(self, node: exp.And, scope: Scope) -> Compiled:
@@ -769,7 +781,32 @@ class ScalarCompiler:
             arrs = _unify_arrays([x.array if scalar else x.broadcast(n).array for x in v])
             return Vec(pc.coalesce(*arrs), rt, scalar)
 
-        return self.lift(cs, True, compute, rt, label="COALESCE")
+        eager = self.lift(cs, True, compute, rt, label="COALESCE")
+        if eager.const is not None:
+            return eager
+        fns = [c.fn for c in cs]
+
+        def lazy(b: pa.RecordBatch, ctx: Any) -> Vec:
+            # later arguments only for the rows still NULL (PostgreSQL evaluates lazily)
+            n = b.num_rows
+            out = fns[0](b, ctx).broadcast(n).array
+            for f in fns[1:]:
+                missing = pc.is_null(out)
+                if not pc.any(missing).as_py():
+                    break
+                idx = pc.indices_nonzero(missing)
+                sub = f(b.take(idx), ctx).broadcast(len(idx)).array
+                out, sub = _unify_arrays([out, sub])
+                out = _put(out, idx, sub)
+            return Vec(out, rt, False)
+
+        def fn(b: pa.RecordBatch, ctx: Any) -> Vec:
+            try:
+                return eager.fn(b, ctx)
+            except (HeliosError, pa.ArrowInvalid):
+                return lazy(b, ctx)
+
+        return Compiled(rt, fn, label="COALESCE")
 
     def c_Nullif(self, node: exp.Nullif, scope: Scope) -> Compiled:
         a = self.compile(node.this, scope)
@@ -1362,6 +1399,9 @@ class ScalarCompiler:
             return F.call_function(_n, v)
 
         label = f"{name}({', '.join(a.label for a in args)})"
+        strict = name in STRICT_FUNCTIONS
+        if strict and any(a.const is not None and a.const.array.null_count for a in args):
+            return self.lift(args, fold, compute, label=label, strict=True)
         if not fold or any(a.const is None for a in args):
             try:
                 out_t = self.probe_type(args, compute)
@@ -1390,6 +1430,15 @@ def _pure(node: exp.Expression) -> bool:
             if name in NOT_FOLDABLE or name in ("rand", "currenttimestamp", "currentdate", "currenttime"):
                 return False
     return True
+
+
+def _put(base: pa.Array, idx: pa.Array, values: pa.Array) -> pa.Array:
+    """base with base[idx[i]] = values[i]."""
+    n = len(base)
+    pos = pa.array(range(n), pa.int64())
+    mask = pc.is_in(pos, value_set=idx)
+    # values in row order of idx (ascending) line up with the masked positions
+    return pc.replace_with_mask(base, mask, values)
 
 
 def _padded_variants(vs: pa.Array, width: int) -> pa.Array:
@@ -1678,13 +1727,12 @@ def _pg_format(fmt: exp.Expression | None) -> exp.Expression:
     """sqlglot rewrote a to_char/to_timestamp format into strftime; map it back to PG's."""
     if fmt is None or not isinstance(fmt, exp.Literal):
         return fmt
-    s = fmt.this
-    back = [("%Y", "YYYY"), ("%m", "MM"), ("%d", "DD"), ("%H", "HH24"), ("%I", "HH12"), ("%M", "MI"),
-            ("%S", "SS"), ("%f", "US"), ("%j", "DDD"), ("%y", "YY"), ("%B", "Month"), ("%b", "Mon"),
-            ("%A", "Day"), ("%a", "Dy"), ("%p", "AM"), ("%W", "WW"), ("%Z", "TZ"), ("%z", "OF")]
-    for a, b in back:
-        s = s.replace(a, b)
-    return exp.Literal.string(s)
+    from sqlglot.dialects.postgres import Postgres
+    from sqlglot.time import format_time
+
+    d = Postgres()
+    back = format_time(fmt.this, d.INVERSE_TIME_MAPPING, d.INVERSE_TIME_TRIE)
+    return exp.Literal.string(back if back is not None else fmt.this)
 
 
 _ = (decimal, Field)
