@@ -317,7 +317,7 @@ def _div(a, b):
 def _mod(a, b):
     """a - trunc(a / b) * b with the larger scale, computed on unscaled integers."""
     s = max(a.type.scale, b.type.scale)
-    n = max(len(a) if isinstance(a, pa.Array) else 1, len(b) if isinstance(b, pa.Array) else 1)
+    n = len(a) if isinstance(a, pa.Array) else len(b) if isinstance(b, pa.Array) else 1
     a = a if isinstance(a, pa.Array) else pa.array([a.as_py()] * n, a.type)
     b = b if isinstance(b, pa.Array) else pa.array([b.as_py()] * n, b.type)
     a, b = D.rescale(_fit(a), s), D.rescale(_fit(b), s)
@@ -338,11 +338,16 @@ def _mod(a, b):
 
 
 def _unscaled_int64(x: pa.Array) -> pa.Array:
-    """The integer of a decimal array's digits (1.50 at scale 2 -> 150)."""
-    t = x.type
-    scaled = pc.multiply(x.cast(pa.decimal128(min(t.precision + t.scale, 38), t.scale)),
-                         pa.scalar(decimal.Decimal(10) ** t.scale, pa.decimal128(t.scale + 1, 0)))
-    return scaled.cast(pa.int64())
+    """The integer of a decimal128 array's digits (1.50 at scale 2 -> 150); precision <= 18.
+
+    Zero-copy: the low 64-bit word of each little-endian 128-bit value (values fit int64).
+    """
+    import numpy as np
+
+    x = x.cast(pa.decimal128(x.type.precision, x.type.scale)) if pa.types.is_decimal256(x.type) else x
+    words = np.frombuffer(x.buffers()[1], dtype="<i8")[2 * x.offset: 2 * (x.offset + len(x))]
+    mask = np.asarray(x.is_null()) if x.null_count else None
+    return pa.array(words[0::2], pa.int64(), mask=mask)
 
 
 def _numeric_power(l: Vec, r: Vec) -> Vec:

@@ -80,8 +80,12 @@ def _temporal_source(v: Vec, fname: str, args: list[Vec]) -> Vec:
 
 
 def _field_name(v: Vec, fname: str) -> str:
+    if not v.type.is_string_family:
+        raise no_function(fname, [v])
     if not v.scalar:
         distinct = pc.unique(v.array).to_pylist()
+        if not distinct:  # no rows (e.g. a planner's type probe): any valid field will do
+            return "day"
         if len(distinct) != 1:
             raise HeliosError(f"{fname}() with a per-row field name is not supported by HeliosDB",
                               sqlstate="0A000")
@@ -908,10 +912,12 @@ def _to_date(args: list[Vec]) -> Vec:
 def _date_bin(args: list[Vec]) -> Vec:
     stride, src, origin = args
     stride = cast(stride, T.INTERVAL)
-    m, d, ns = (x[0].as_py() for x in interval_fields(stride.array))
+    m, d, ns = (x[0].as_py() if len(x) else None for x in interval_fields(stride.array))
     if m:
         raise HeliosError("timestamps cannot be binned into intervals containing months or years",
                           sqlstate="22023")
+    if d is None or ns is None:
+        return Vec.null(T.TIMESTAMP if args[1].type.name != "timestamptz" else T.TIMESTAMPTZ)
     step = d * US_PER_DAY + ns // 1000
     if step <= 0:
         raise HeliosError("stride must be greater than zero", sqlstate="22023")

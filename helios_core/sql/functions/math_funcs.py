@@ -124,7 +124,9 @@ def _sign(args: list[Vec]) -> Vec:
     v = _float_or_numeric(args[0], "sign", args)
     if v.type.name == "numeric":
         s = pc.sign(v.array)
-        return Vec(pc.cast(s, pa.decimal128(1, 0)), T.NUMERIC, v.scalar)
+        if pa.types.is_decimal(s.type):
+            s = pc.cast(s, pa.float64())
+        return Vec(pc.cast(pc.cast(s, pa.int8()), pa.decimal128(3, 0)), T.NUMERIC, v.scalar)
     return Vec(pc.sign(v.array).cast(pa.float64()), T.FLOAT8, v.scalar)
 
 
@@ -400,6 +402,13 @@ def _extreme(name: str, pick_greatest: bool):
             return _extreme_py(vs, pick_greatest, t)
         del sort_key
         kern = pc.max_element_wise if pick_greatest else pc.min_element_wise
+        if t.name in ("timestamptz", "timestamp", "date", "time"):  # compare the integer encoding
+            via = pa.int32() if t.name == "date" else pa.int64()
+            ints = [a.cast(via) if isinstance(a, pa.Array) else a.cast(via) for a in arrays]
+            out = kern(*ints, skip_nulls=True)
+            target = t.arrow_type
+            out = out.cast(target)
+            return _wrap(out, t, s)
         out = kern(*arrays, skip_nulls=True)
         return _wrap(out, t, s)
 

@@ -57,8 +57,8 @@ class Vec:
                    self.type, False)
 
     def value(self) -> Any:
-        """The Python value of a scalar Vec (None for NULL)."""
-        return self.array[0].as_py()
+        """The Python value of a scalar Vec (None for NULL, and for an empty column)."""
+        return self.array[0].as_py() if len(self.array) else None
 
     def to_pylist(self) -> list[Any]:
         return self.array.to_pylist()
