@@ -13,8 +13,7 @@ import pytest
 
 from helios_core.errors import HeliosError
 from helios_core.sql import types as T
-from helios_core.sql.functions import Vec, binary_op, call_function, unary_op
-from helios_core.sql.functions import registry
+from helios_core.sql.functions import Vec, binary_op, call_function, registry, unary_op
 
 TYPES = [T.INT4, T.INT8, T.NUMERIC, T.FLOAT8, T.TEXT, T.BOOL, T.DATE, T.TIMESTAMP, T.TIMESTAMPTZ, T.INTERVAL,
          T.JSONB, T.array_of(T.INT4), T.UNKNOWN, T.BYTEA, T.UUID]

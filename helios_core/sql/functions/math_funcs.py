@@ -404,7 +404,7 @@ def _extreme(name: str, pick_greatest: bool):
         kern = pc.max_element_wise if pick_greatest else pc.min_element_wise
         if t.name in ("timestamptz", "timestamp", "date", "time"):  # compare the integer encoding
             via = pa.int32() if t.name == "date" else pa.int64()
-            ints = [a.cast(via) if isinstance(a, pa.Array) else a.cast(via) for a in arrays]
+            ints = [a.cast(via) for a in arrays]
             out = kern(*ints, skip_nulls=True)
             target = t.arrow_type
             out = out.cast(target)
