@@ -34,6 +34,7 @@ class Settings:
     pgbench_seconds: int
     pgbench_warmup_seconds: int
     pgbench_init_timeout: float
+    pgbench_runs: int
     query_timeout: float
     load_timeout: float
     kernel_rows: int
@@ -46,11 +47,13 @@ class Settings:
     @classmethod
     def make(cls, *, quick: bool, scale: float | None, runs: int | None) -> Settings:
         if quick:
-            return cls(scale=scale or 0.01, runs=runs or 1, quick=True, pgbench_scale=1, pgbench_seconds=2,
+            return cls(scale=scale or 0.01, runs=runs or 3, quick=True, pgbench_scale=1, pgbench_seconds=2,
+                       pgbench_runs=runs or 1,
                        pgbench_warmup_seconds=1, pgbench_init_timeout=30, query_timeout=10, load_timeout=40, kernel_rows=200_000,
                        point_reads=2_000, branch_sizes=[1_000, 10_000], many_branches=200, slow_seconds=5)
         scale = scale or 1.0
         return cls(scale=scale, runs=runs or 3, quick=False, pgbench_scale=10, pgbench_seconds=10,
+                   pgbench_runs=runs or 3,
                    pgbench_warmup_seconds=3, pgbench_init_timeout=300, query_timeout=120, load_timeout=1200,
                    kernel_rows=max(100_000, int(10_000_000 * min(scale, 1.0))), point_reads=10_000,
                    branch_sizes=[n for n in (10_000, 100_000, 1_000_000, 10_000_000) if n <= 10_000_000 * scale]

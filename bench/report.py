@@ -139,7 +139,7 @@ def update_readme(rows: list[Row], meta: dict, *, quick: bool, json_path: pathli
     start, end = _markers(quick)
     m = meta["machine"]
     s = meta["settings"]
-    kind = "QUICK run (--quick: small data, 1 run; not the full benchmark)" if quick else "full run"
+    kind = "QUICK run (--quick: small data, short runs; not the full benchmark)" if quick else "full run"
     block = "\n".join([
         start,
         (f"**{kind}**, {meta['date']}, git `{m['git_sha']}`, TPC-H scale {s['scale']:g}, "

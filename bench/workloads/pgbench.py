@@ -105,7 +105,7 @@ def run(ctx: BenchContext) -> None:
             name: (lambda s=system, v=variant: bench_once(s, v, settings.pgbench_seconds))
             for name, system in ready.items()
         }
-        plan = Plan(runs=settings.runs, warmup=False)
+        plan = Plan(runs=settings.pgbench_runs, warmup=False)
         for name, system in ready.items():  # short warm-up at the same settings
             try:
                 bench_once(system, variant, settings.pgbench_warmup_seconds)
