@@ -419,11 +419,14 @@ class Store:
                  rid_np: np.ndarray | None, key_probe: Any = None) -> Iterator[pa.RecordBatch]:
         """Physical batches of `t` on `branch` visible to snapshot (ts, txid).
 
+        Visibility of the branch's own versions (and its tombstones) is decided at call time, so
+        writes the same transaction makes while the result is consumed do not leak into it.
         `filter` prunes chunks by min/max statistics, `key_probe` (a primary key) by bloom filter;
         the caller still applies its filter: pruning only skips chunks that cannot match.
         """
         layer = branch.layers.get(t.data_id)
         terms = self._prune_terms(t, filter) if filter is not None else None
+        plan: list[tuple[pa.RecordBatch, Any]] = []
         if layer is not None:
             for ch in list(layer.chunks.values()):
                 if terms and ch.stats is not None and not may_match(ch.stats, terms):
@@ -438,25 +441,32 @@ class Store:
                 if rid_np is not None:
                     sel = np.isin(ch.rowids(), rid_np)
                     m = sel if m is True else (m & sel)
-                data = ch.data
-                if m is True:
-                    yield data
-                    continue
-                cnt = int(np.count_nonzero(m))
-                if cnt == len(m):
-                    yield data
-                elif cnt:
-                    yield data.filter(pa.array(m))
-        if branch.parent is not None:
-            dead = layer.dead_tombs(ts, txid) if layer is not None else None
-            for b in self._visible(branch.parent, t, min(ts, branch.fork_ts), 0, filter, rid_np, key_probe):
-                if dead is not None and len(dead):
-                    keep = ~np.isin(b.column(ROWID).to_numpy(), dead)
-                    if not keep.all():
-                        b = b.filter(pa.array(keep))
-                        if b.num_rows == 0:
-                            continue
-                yield b
+                if m is not True:
+                    cnt = int(np.count_nonzero(m))
+                    if cnt == 0:
+                        continue
+                    if cnt == len(m):
+                        m = True
+                plan.append((ch.data, m))
+        dead = layer.dead_tombs(ts, txid) if (layer is not None and branch.parent is not None) else None
+        parent = branch.parent
+        return self._produce(plan, parent, branch.fork_ts, t, ts, filter, rid_np, key_probe, dead)
+
+    def _produce(self, plan: list[tuple[pa.RecordBatch, Any]], parent: Branch | None, fork_ts: int | None,
+                 t: TableDef, ts: int, filter: pc.Expression | None, rid_np: np.ndarray | None, key_probe: Any,
+                 dead: np.ndarray | None) -> Iterator[pa.RecordBatch]:
+        for data, m in plan:
+            yield data if m is True else data.filter(pa.array(m))
+        if parent is None:
+            return
+        for b in self._visible(parent, t, min(ts, fork_ts), 0, filter, rid_np, key_probe):
+            if dead is not None and len(dead):
+                keep = ~np.isin(b.column(ROWID).to_numpy(), dead)
+                if not keep.all():
+                    b = b.filter(pa.array(keep))
+                    if b.num_rows == 0:
+                        continue
+            yield b
 
     @staticmethod
     def _prune_terms(t: TableDef, filter: pc.Expression) -> list[tuple[str, str, Any]]:

@@ -302,6 +302,7 @@ class Transaction(CatalogOps):
     ) -> Iterator[pa.RecordBatch]:
         self._check_active()
         if as_of is not None:
+            self._check_as_of(as_of)
             t = self.get_table_as_of(schema, name, as_of)
             if t is None:
                 raise UndefinedTable(f'relation "{name}" does not exist at that time')
@@ -329,9 +330,21 @@ class Transaction(CatalogOps):
         rid_np = None
         if rowids is not None:
             rid_np = np.asarray(pa.array(rowids, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+        if as_of is not None:
+            self._check_as_of(as_of)
         schema = self.store._present_schema(t, columns, with_rowid)
+        return self._emit(t, self.store._visible(self._branch, t, ts, txid, filter, rid_np), filter, columns,
+                          with_rowid, schema)
+
+    def _check_as_of(self, as_of: int) -> None:
+        if as_of < self.store.clock.last - self.store.retention_us:
+            raise HeliosError("AS OF timestamp is older than the retention window", sqlstate="22023",
+                              hint="time travel reaches back as far as the retention setting")
+
+    def _emit(self, t: TableDef, phys_batches: Iterator[pa.RecordBatch], filter: pc.Expression | None,
+              columns: list[str] | None, with_rowid: bool, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
         produced = False
-        for phys in self.store._visible(self._branch, t, ts, txid, filter, rid_np):
+        for phys in phys_batches:
             b = self.store._present(t, phys)
             if filter is not None:
                 b = b.filter(filter)

@@ -319,3 +319,26 @@ def test_memory_tier_roundtrip(tmp_path):
     assert isinstance(tier.open(next(iter(tier.list("")))), pa.Buffer)
     s2 = Store.open(str(tmp_path), tier=tier)
     assert ids(s2) == [1, 2, 3]
+
+
+def test_drop_branch_frees_only_its_segments(tmp_path):
+    s = open_store(tmp_path)
+    setup_table(s)
+    put(s, 1, 2)
+    s.create_branch("db", "dev")
+    with s.begin("db", "dev") as t:
+        t.insert("public", "t", pa.table({"id": [10], "v": ["dev"]}))
+        t.delete("public", "t", t.lookup("public", "t", (1,), with_rowid=True).column("_rowid"))
+    s.checkpoint()
+    dev_id = s.dbs["db"]["dev"].branch_id
+    main_segs = set(s.tier.list("1/"))
+    dev_segs = set(s.tier.list(f"{dev_id}/"))
+    assert main_segs and dev_segs
+    s.drop_branch("db", "dev")
+    s.checkpoint()
+    assert set(s.tier.list(f"{dev_id}/")) == set()
+    assert set(s.tier.list("1/")) == main_segs
+    s.close()
+    s2 = open_store(tmp_path)
+    assert ids(s2) == [1, 2]
+    assert s2.get_branch("db", "dev") is None

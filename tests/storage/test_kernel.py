@@ -11,6 +11,7 @@ import pytest
 from helios_core.errors import (
     DeadlockDetected,
     DuplicateTable,
+    HeliosError,
     LockNotAvailable,
     NotNullViolation,
     SerializationFailure,
@@ -396,3 +397,27 @@ def test_set_primary_key_and_replace_column():
         assert t.lookup("public", "k", (1,)).to_pylist() == [{"a": 1, "label": "x"}]
         with pytest.raises(NotNullViolation):
             t.insert("public", "k", pa.table({"a": pa.array([2], pa.int32())}))
+
+
+def test_scan_result_is_fixed_when_called(store):
+    """Writes made while a scan is consumed (INSERT ... SELECT, UPDATE) do not leak into it."""
+    with store.begin("db") as t:
+        t.insert("public", "t", pa.table({"id": [1, 2], "name": ["a", "b"]}))
+    with store.begin("db") as t:
+        it = t.scan("public", "t", with_rowid=True)
+        t.insert("public", "t", pa.table({"id": [3], "name": ["c"]}))
+        rid = t.lookup("public", "t", (1,), with_rowid=True).column("_rowid")
+        t.update("public", "t", rid, pa.record_batch({"id": [1], "name": ["A"]}))
+        got = pa.Table.from_batches(list(it)).sort_by("id")
+        assert got.column("name").to_pylist() == ["a", "b"]
+
+
+def test_as_of_outside_retention_is_refused():
+    s = Store.open(retention_seconds=1)
+    s.create_database("db")
+    with s.begin("db") as t:
+        t.create_table("public", "t", COLS)
+    with s.begin("db") as t:
+        with pytest.raises(HeliosError) as ei:
+            list(t.scan("public", "t", as_of=s.now() - 5_000_000))
+        assert ei.value.sqlstate == "22023"
