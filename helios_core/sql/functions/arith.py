@@ -177,16 +177,12 @@ def _dec(x):
     return D.to_decimal(x)
 
 
-def _widen(x, precision: int, scale: int):
-    return x.cast(D.dec_type(precision, scale))
-
-
 def _fit(x):
     """Narrow an array (or scalar) to the precision its values need."""
     if isinstance(x, pa.Scalar):
         v = x.as_py()
         if v is None:
-            return x
+            return pa.scalar(None, pa.decimal128(1, 0))
         s = x.type.scale
         ip = len(str(abs(int(v)))) if int(v) else 1
         if ip + s < x.type.precision:
@@ -225,10 +221,10 @@ def _add_sub(op, a, b):
         a, b = _fit(a), _fit(b)
         need = max(a.type.precision - a.type.scale, b.type.precision - b.type.scale) + s + 1
         if need > D.MAX128:
-            a = _widen(a, min(need, D.MAX256), a.type.scale) if need <= D.MAX256 else a
-            b = _widen(b, min(need, D.MAX256), b.type.scale) if need <= D.MAX256 else b
             if need > D.MAX256:
                 raise NumericValueOutOfRange("value overflows numeric format")
+            a = a.cast(pa.decimal256(a.type.precision, a.type.scale))
+            b = b.cast(pa.decimal256(b.type.precision, b.type.scale))
     f = pc.add if op == "+" else pc.subtract
     return f(a, b)
 
