@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from helios_core.branching import limits, privileges, records, usage
 from helios_core.branching.policy import is_strict
+from helios_core.engine import BOOTSTRAP_ROLE
 from helios_core.sql import types
 from helios_core.sql.virtual_tables import register_virtual_table
 
@@ -74,7 +75,7 @@ def branches_table(session: Any) -> pa.Table:
         "parent": pa.array([b.parent for b in infos], pa.string()),
         "fork_timestamp": pa.array([b.fork_ts for b in infos], pa.int64()).cast(_TS),
         "created": pa.array([b.created_ts for b in infos], pa.int64()).cast(_TS),
-        "owner": pa.array([(meta.get(b.name) or {}).get("owner") for b in infos], pa.string()),
+        "owner": pa.array([(meta.get(b.name) or {}).get("owner") or BOOTSTRAP_ROLE for b in infos], pa.string()),
         "rows": pa.array(rows, pa.int64()),
         "bytes": pa.array(nbytes, pa.int64()),
         "limits": pa.array(lim_text, pa.string()),

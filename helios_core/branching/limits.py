@@ -8,7 +8,7 @@
   The pool is process-wide, so concurrent queries of other sessions count too: the limit
   is a guard against runaway queries, not exact accounting.
 * ``max_cpu_percent``: a token bucket per branch. Statements spend the CPU time of their
-  thread; the bucket refills at ``percent`` of one core per second (burst: 1 s). A
+  thread; the bucket refills at ``percent`` of one core per second (burst: 0.1 s). A
   statement that finds the bucket in debt waits (queued) until it is paid off: throttled,
   never failed.
 
@@ -29,7 +29,7 @@ import pyarrow as pa
 from helios_core.errors import OutOfMemory, TooManyConnections
 from helios_core.sql.context import QueryContext
 
-BURST_SECONDS = 1.0
+BURST_SECONDS = 0.1
 MAX_WAIT_SECONDS = 30.0
 
 

@@ -92,7 +92,7 @@ def bind_arguments(builder: Any, tf: TableFunction, args: list[exp.Expression], 
             out[key] = compiled.evaluate(batch_of([], 1), builder.ctx).value()
         except HeliosError:
             raise
-        except Exception as e:  # noqa: BLE001 - e.g. a parameter not bound yet
+        except Exception as e:
             raise FeatureNotSupported(
                 f"the arguments of {tf.schema}.{tf.name} must be constants or bound parameters ({e})") from e
     return out
