@@ -48,12 +48,29 @@ class Values(Operator):
         return f"Values Scan ({len(self.rows)} rows)"
 
 
+def apply_conjuncts(b: pa.RecordBatch, parts: list[Compiled], ctx: Any) -> pa.RecordBatch | None:
+    """The rows of b for which every predicate is true, filtering after each one (so later,
+    costlier terms see fewer rows); None when no row is left."""
+    for part in parts:
+        v = part.evaluate(b, ctx)
+        if v.scalar:
+            if v.value() is not True:
+                return None
+            continue
+        b = b.filter(v.array)
+        if b.num_rows == 0:
+            return None
+    return b
+
+
 class Filter(Operator):
     """Keeps rows where the predicate is true (NULL and false are dropped)."""
 
-    def __init__(self, child: Operator, pred: Compiled, text: str = "") -> None:
+    def __init__(self, child: Operator, pred: Compiled, text: str = "", parts: list[Compiled] | None = None
+                 ) -> None:
         super().__init__(child.fields, [child])
         self.pred = pred
+        self.parts = parts or [pred]
         self.text = text or pred.label
 
     def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
@@ -61,13 +78,8 @@ class Filter(Operator):
             ctx.check_cancel()
             if b.num_rows == 0:
                 continue
-            v = self.pred.evaluate(b, ctx)
-            if v.scalar:
-                if v.value() is True:
-                    yield b
-                continue
-            out = b.filter(v.array)
-            if out.num_rows:
+            out = apply_conjuncts(b, self.parts, ctx)
+            if out is not None and out.num_rows:
                 yield out
 
     def label(self) -> str:

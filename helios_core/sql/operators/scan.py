@@ -57,6 +57,7 @@ class TableScan(Operator):
         self.as_of = as_of
         self.pk_lookup = pk_lookup
         self.alias = alias
+        self.residual_parts: list[Compiled] | None = None
 
     def _as_of(self, ctx: Any) -> int | None:
         if self.as_of is None:
@@ -133,14 +134,11 @@ class TableScan(Operator):
                 b = b.select(wanted) if wanted else b.select([])
             b = pa.RecordBatch.from_arrays(list(b.columns), names=names(n)) if n else b
             if self.residual is not None:
-                v = self.residual.evaluate(b, ctx)
-                if v.scalar:
-                    if v.value() is not True:
-                        continue
-                else:
-                    b = b.filter(v.array)
-                    if b.num_rows == 0:
-                        continue
+                from helios_core.sql.operators.basic import apply_conjuncts
+
+                b = apply_conjuncts(b, self.residual_parts or [self.residual], ctx)
+                if b is None:
+                    continue
             yield b
 
     def label(self) -> str:

@@ -439,8 +439,9 @@ class Builder(ScalarCompiler):
         for j in joins:
             op, scope = self.plan_join(op, scope, j, outer)
         if conjuncts:
-            pred = self.as_bool(self.compile(exp.and_(*conjuncts), scope), "WHERE")
-            op = Filter(op, pred, where.this.sql(dialect="postgres"))
+            conjuncts = order_conjuncts(conjuncts)
+            parts = [self.as_bool(self.compile(c, scope), "WHERE") for c in conjuncts]
+            op = Filter(op, parts[0], where.this.sql(dialect="postgres"), parts=parts)
         return op, scope
 
     def join_graph(self, items: list[Item], conjuncts: list[exp.Expression], outer: Scope | None
@@ -623,9 +624,9 @@ class Builder(ScalarCompiler):
         scope = Scope(list(op.fields), outer=outer)
         if isinstance(op, TableScan) and op.residual is None and not op.pushed:
             return self.scan_with_filter(op, conjuncts, scope)
-        pred = self.as_bool(self.compile(exp.and_(*conjuncts) if len(conjuncts) > 1 else conjuncts[0], scope),
-                            "WHERE")
-        return Filter(op, pred, " AND ".join(c.sql(dialect="postgres") for c in conjuncts))
+        conjuncts = order_conjuncts(conjuncts)
+        parts = [self.as_bool(self.compile(c, scope), "WHERE") for c in conjuncts]
+        return Filter(op, parts[0], " AND ".join(c.sql(dialect="postgres") for c in conjuncts), parts=parts)
 
     def scan_with_filter(self, op: TableScan, conjuncts: list[exp.Expression], scope: Scope) -> Operator:
         pushed: list[PushedTerm] = []
@@ -646,8 +647,9 @@ class Builder(ScalarCompiler):
             op.pushed = []
             residual = list(conjuncts)
         if residual:
-            op.residual = self.as_bool(self.compile(exp.and_(*residual) if len(residual) > 1 else residual[0],
-                                                    scope), "WHERE")
+            residual = order_conjuncts(residual)
+            op.residual_parts = [self.as_bool(self.compile(r, scope), "WHERE") for r in residual]
+            op.residual = op.residual_parts[0]
             op.residual_text = " AND ".join(r.sql(dialect="postgres") for r in residual)
         pk = getattr(op, "primary_key", None)
         if pk and all(k in eq_terms for k in pk) and op.as_of is None:
@@ -657,9 +659,9 @@ class Builder(ScalarCompiler):
                 extra = [c for c in conjuncts if self.pushable(c, scope, op) is not None
                          and not (self.pushable(c, scope, op).op == "=" and self.pushable(c, scope, op).column in pk)]
                 op.pushed = []
-                residual = residual + extra
-                op.residual = self.as_bool(self.compile(exp.and_(*residual) if len(residual) > 1 else residual[0],
-                                                        scope), "WHERE")
+                residual = order_conjuncts(residual + extra)
+                op.residual_parts = [self.as_bool(self.compile(r, scope), "WHERE") for r in residual]
+                op.residual = op.residual_parts[0]
                 op.residual_text = " AND ".join(r.sql(dialect="postgres") for r in residual)
         return op
 
@@ -1275,6 +1277,22 @@ def rename(op: Operator, qual: str, col_aliases: list[str], all_names: list[str]
             vi += 1
     op.fields = [Field(new_names.get(i, f.name), f.type, qual, f.hidden) for i, f in enumerate(op.fields)]
     return op
+
+
+def order_conjuncts(terms: list[exp.Expression]) -> list[exp.Expression]:
+    """Cheap, usually selective terms first (column vs constant), subqueries last."""
+    def rank(t: exp.Expression) -> int:
+        if t.find(exp.Subquery, exp.Select, exp.Exists) is not None:
+            return 3
+        inner = t.this if isinstance(t, exp.Paren) else t
+        if isinstance(inner, (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE, exp.Between, exp.Is)):
+            cols = list(inner.find_all(exp.Column))
+            if len(cols) == 1 and inner.find(exp.Func) is None:
+                return 0
+            return 1
+        return 2
+
+    return sorted(terms, key=rank)
 
 
 def _concat(lists: Any) -> list[int]:

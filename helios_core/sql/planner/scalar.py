@@ -161,6 +161,16 @@ class ScalarCompiler:
     ctx: Any
     param_types: list[Any]
 
+    def pure(self, node: exp.Expression) -> bool:
+        memo = self.__dict__.setdefault("_pure_memo", {})
+        key = id(node)
+        hit = memo.get(key)
+        if hit is None or hit[0] is not node:
+            ok = _pure_here(node) and all(self.pure(c) for c in node.iter_expressions())
+            hit = (node, ok)
+            memo[key] = hit
+        return hit[1]
+
     @property
     def cse_memo(self) -> dict:
         memo = self.__dict__.get("_cse_memo")
@@ -194,7 +204,7 @@ class ScalarCompiler:
         # common subexpressions (top-level query blocks): compile once, evaluate once per batch
         memo_key = None
         if scope.outer is None and isinstance(node, (exp.Binary, exp.Func, exp.Cast)) and not isinstance(
-                node, (exp.And, exp.Or)) and _pure(node):
+                node, (exp.And, exp.Or)) and self.pure(node):
             ck = canonical_key(node, scope)
             if ck is not None:
                 memo_key = (id(scope), ck)
@@ -1418,17 +1428,16 @@ class ScalarCompiler:
 
 
 # ------------------------------------------------------------------------------------ helpers
-def _pure(node: exp.Expression) -> bool:
-    """No subquery, aggregate, window or volatile call inside: safe to share between uses."""
-    for n in node.walk():
-        if isinstance(n, (exp.Select, exp.Subquery, exp.Exists, exp.Window, exp.Parameter, exp.Placeholder)):
+def _pure_here(n: exp.Expression) -> bool:
+    """This node (not its children) is no subquery, aggregate, window or volatile call."""
+    if isinstance(n, (exp.Select, exp.Subquery, exp.Exists, exp.Window, exp.Parameter, exp.Placeholder)):
+        return False
+    if is_aggregate_node(n):
+        return False
+    if isinstance(n, exp.Func):
+        name = str(n.this).lower() if isinstance(n, exp.Anonymous) else type(n).__name__.lower()
+        if name in NOT_FOLDABLE or name in ("rand", "currenttimestamp", "currentdate", "currenttime"):
             return False
-        if is_aggregate_node(n):
-            return False
-        if isinstance(n, exp.Func):
-            name = str(n.this).lower() if isinstance(n, exp.Anonymous) else type(n).__name__.lower()
-            if name in NOT_FOLDABLE or name in ("rand", "currenttimestamp", "currentdate", "currenttime"):
-                return False
     return True
 
 
