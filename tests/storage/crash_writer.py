@@ -44,12 +44,12 @@ def add(t, acc: int, delta: int) -> None:
             return
 
 
-def transfer(store: Store, rng: random.Random) -> None:
+def transfer(store: Store, rng: random.Random, branch: str = "main") -> None:
     a, b = rng.sample(range(ACCOUNTS), 2)
     amount = rng.randint(1, 50)
     iso = rng.choice(["read committed", "repeatable read"])
     while True:
-        t = store.begin("bank", isolation=iso)
+        t = store.begin("bank", branch, isolation=iso)
         try:
             add(t, a, -amount)
             add(t, b, amount)
@@ -75,11 +75,24 @@ def worker(store: Store, wid: int, start_grp: int, out_lock: threading.Lock) -> 
         r = rng.random()
         if r < 0.5:
             transfer(store, rng)
-        elif r < 0.97:
+        elif r < 0.95:
             insert_group(store, grp, out_lock)
             grp += 3
-        else:
+        elif r < 0.97:
             store.checkpoint()
+        else:
+            branch_work(store, rng, wid)
+
+
+def branch_work(store: Store, rng: random.Random, wid: int) -> None:
+    """Branches: fork main (a consistent snapshot), move money on the fork, drop old forks."""
+    names = [b.name for b in store.list_branches("bank") if b.name.startswith(f"w{wid}_")]
+    if len(names) >= 2 or (names and rng.random() < 0.3):
+        store.drop_branch("bank", names[0])
+        return
+    name = f"w{wid}_{rng.randrange(1 << 30)}"
+    store.create_branch("bank", name)
+    transfer(store, rng, name)
 
 
 def main() -> None:

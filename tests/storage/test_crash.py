@@ -1,6 +1,7 @@
 """Crash safety: SIGKILL a writer process at random moments, reopen, check invariants.
 
-Invariants after every kill: the bank total is unchanged (transfers are atomic), every
+Invariants after every kill: the bank total is unchanged (transfers are atomic) on main and
+on every branch the writer forked (and moved money on), every
 acknowledged insert group is present, and every group is either complete or absent.
 """
 
@@ -26,7 +27,7 @@ WRITER = os.path.join(os.path.dirname(__file__), "crash_writer.py")
 KILLS = 50
 
 
-def check(data_dir: str, acked: set[int]) -> int:
+def check(data_dir: str, acked: set[int], seen_branches: set[str]) -> int:
     store = Store.open(data_dir, tier=DiskTier(data_dir))
     try:
         if "bank" not in store.list_databases():
@@ -39,6 +40,12 @@ def check(data_dir: str, acked: set[int]) -> int:
             acc = pa.Table.from_batches(list(t.scan("public", "accounts")))
             assert acc.num_rows == 10
             assert sum(acc.column("bal").to_pylist()) == 10 * 1000
+        seen_branches.update(b.name for b in store.list_branches("bank"))
+        for b in store.list_branches("bank"):  # every fork is a consistent snapshot plus whole transfers
+            with store.begin("bank", b.name) as t:
+                acc = pa.Table.from_batches(list(t.scan("public", "accounts")))
+                assert sum(acc.column("bal").to_pylist()) == 10 * 1000, b.name
+        with store.begin("bank") as t:
             log = pa.Table.from_batches(list(t.scan("public", "log")))
             groups: dict[int, int] = {}
             for g in log.column("grp").to_pylist():
@@ -61,6 +68,7 @@ def test_sigkill_writer_50_times(tmp_path):
     rng = random.Random(1234)
     next_grp = 0
     acked_all: set[int] = set()
+    branches: set[str] = set()
     for _ in range(KILLS):
         proc = subprocess.Popen([sys.executable, WRITER, data_dir, str(next_grp)], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
@@ -73,6 +81,7 @@ def test_sigkill_writer_50_times(tmp_path):
         out, err = proc.communicate()
         assert proc.returncode == -signal.SIGKILL, err[-3000:]
         acked_all |= {int(line.split()[1]) for line in out.splitlines() if line.startswith("ack ")}
-        top = check(data_dir, acked_all)
+        top = check(data_dir, acked_all, branches)
         next_grp = max(next_grp, top) + 3 * 1000  # fresh group ids for the next writer
     assert acked_all, "the writers never acknowledged anything"
+    assert len(branches) > 1, "no branch survived a crash: the branch invariant was never exercised"
