@@ -637,25 +637,42 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
 
 
 # ------------------------------------------------------------------------------------ FOR UPDATE
-def lock_selected_rows(session: Any, ast: exp.Select, ctx: Any, locks: list[Any]) -> bool:
-    """SELECT ... FOR UPDATE/SHARE: lock the rows of the FROM tables that the query returns.
+def _limit_value(node: Any) -> int | None:
+    if node is None:
+        return None
+    expr = node.args.get("expression") if isinstance(node, (exp.Limit, exp.Offset)) else node
+    if isinstance(expr, exp.Literal) and not expr.is_string:
+        return int(expr.this)
+    return None
 
-    Returns True when some rows had been changed by a concurrent commit (READ COMMITTED: the
-    caller re-runs the query on a fresh snapshot to return the newest versions).
+
+def lock_selected_rows(session: Any, ast: exp.Select, ctx: Any, locks: list[Any]) -> tuple[bool, Any]:
+    """SELECT ... FOR UPDATE/SHARE [NOWAIT | SKIP LOCKED]: lock the rows the query returns.
+
+    Returns (changed, restrict): ``changed`` when some rows had been changed by a concurrent
+    commit (READ COMMITTED: the caller re-runs the query on a fresh snapshot, returning the
+    newest versions and re-checking WHERE); ``restrict`` = (alias, rowids) for a one-table
+    query: the rows locked (SKIP LOCKED leaves out rows others hold), to which the caller
+    restricts the query.
     """
     txn = ctx.txn
     from_ = ast.args.get("from_") or ast.args.get("from")
     if from_ is None:
-        return False
+        return False, None
+    if ast.args.get("group") or ast.args.get("distinct"):
+        raise FeatureNotSupported("FOR UPDATE is not allowed with GROUP BY clause")
     tables = [from_.this] + [j.this for j in (ast.args.get("joins") or [])]
-    mode = "update"
-    nowait = False
+    mode, nowait, skip = "update", False, False
     for lk in locks:
         if not lk.args.get("update"):
             mode = "share"
-        if lk.args.get("wait") is False or (lk.args.get("wait") is not None and not lk.args.get("wait")):
+        if lk.args.get("wait") is True:
             nowait = True
+        elif lk.args.get("wait") is False:
+            skip = True
+    single = len(tables) == 1 and isinstance(tables[0], exp.Table)
     changed_any = False
+    restrict = None
     for t in tables:
         if not isinstance(t, exp.Table):
             continue
@@ -666,20 +683,52 @@ def lock_selected_rows(session: Any, ast: exp.Select, ctx: Any, locks: list[Any]
         alias = ident(t.args["alias"].this) if t.args.get("alias") is not None else tdef.name
         q = ast.copy()
         q.set("locks", None)
-        q.set("order", None)
-        q.set("limit", q.args.get("limit"))
         q.set("expressions", [_qcol(alias, "_rowid")])
-        q.set("distinct", None)
-        if q.args.get("group"):
-            raise FeatureNotSupported("FOR UPDATE is not allowed with GROUP BY clause", sqlstate="0A000")
+        limit, offset = q.args.get("limit"), q.args.get("offset")
+        if single:
+            q.set("limit", None)
+            q.set("offset", None)
         plan = session.plan_query(q, ctx)
         rowids = [v for b in plan.execute(ctx) for v in b.column(0).to_pylist() if v is not None]
-        if not rowids:
-            continue
-        out = txn.lock_rows(schema, name, pa.array(rowids, pa.int64()), mode, nowait=nowait)
-        if out is not None and out.changed is not None and len(out.changed):
-            changed_any = True
-    return changed_any
+        want = None
+        if single:
+            off = _limit_value(offset) or 0
+            lim = _limit_value(limit)
+            want = None if lim is None else off + lim
+        locked: list[int] = []
+        if skip:
+            for rid in rowids:
+                if want is not None and len(locked) >= want:
+                    break
+                try:
+                    out = txn.lock_rows(schema, name, pa.array([rid], pa.int64()), mode, nowait=True)
+                except HeliosError as e:
+                    if e.sqlstate == "55P03":
+                        continue
+                    raise
+                if out is not None and out.gone is not None and len(out.gone):
+                    continue
+                if out is not None and out.changed is not None and len(out.changed):
+                    changed_any = True
+                locked.append(rid)
+        else:
+            locked = rowids if want is None else rowids[:want]
+            if locked:
+                out = txn.lock_rows(schema, name, pa.array(locked, pa.int64()), mode, nowait=nowait)
+                if out is not None and out.changed is not None and len(out.changed):
+                    changed_any = True
+        if single:
+            restrict = (alias, locked)
+    return changed_any, restrict
+
+
+def restrict_to_rowids(ast: exp.Select, alias: str, rowids: list[int]) -> exp.Select:
+    """The query with ``alias._rowid IN (rowids)`` added to its WHERE (no rows when the list is empty)."""
+    q = ast.copy()
+    q.set("locks", None)
+    cond = exp.In(this=_qcol(alias, "_rowid"), expressions=[exp.Literal.number(r) for r in rowids]) if rowids \
+        else exp.false()
+    return q.where(cond, copy=False)
 
 
 # ------------------------------------------------------------------------------------ ON CONFLICT

@@ -281,8 +281,12 @@ class SqlSession(Session):
         if locks:
             from helios_core.sql import dml
 
-            if dml.lock_selected_rows(self, ast, ctx, locks):
+            changed, restrict = dml.lock_selected_rows(self, ast, ctx, locks)
+            if changed:
                 ctx.txn.new_statement()  # READ COMMITTED: return the newest versions of locked rows
+            if restrict is not None:
+                ast = dml.restrict_to_rowids(ast, *restrict)
+                prepared = None
         if prepared is not None and prepared.plan is not None:
             plan = prepared.plan
         else:

@@ -151,3 +151,16 @@ def test_lock_timeout(pair):
         t2.execute("update test set value = 2 where id = 1")
     assert ei.value.sqlstate == "55P03"
     t1.execute("rollback")
+
+
+def test_skip_locked_and_nowait(pair):
+    t1, t2 = pair
+    t1.execute("begin")
+    assert t1.execute("select id from test order by id limit 1 for update skip locked")[0].rows() == [(1,)]
+    t2.execute("begin")
+    assert t2.execute("select id from test order by id limit 1 for update skip locked")[0].rows() == [(2,)]
+    with pytest.raises(HeliosError) as ei:
+        t2.execute("select id from test where id = 1 for update nowait")
+    assert ei.value.sqlstate == "55P03"
+    t2.execute("rollback")
+    t1.execute("commit")
