@@ -235,10 +235,10 @@ class Store:
         ticket = self._ticket
         self._inflight[ticket] = (self.clock.last, start)
         self.mu.release()
-        err: DiskFull | None = None
+        err: BaseException | None = None
         try:
             self.wal.sync(seq)
-        except DiskFull as e:
+        except BaseException as e:  # noqa: BLE001 - any failure must still advance the apply order
             err = e
         finally:
             self.mu.acquire()
