@@ -47,9 +47,8 @@ def branches_table(session: Any) -> pa.Table:
     engine, db = session.engine, session.database
     store = engine.store
     infos = store.list_branches(db)
-    with records.reading(engine, db) as txn:
-        meta = txn.catalog_list(records.META)
-        acl = txn.catalog_list(records.ACL)
+    meta = records.cached_list(engine, db, records.META)
+    acl = records.cached_list(engine, db, records.ACL)
     names = [b.name for b in infos]
     keep = _visible_filter(session, names, meta, acl)
     infos = [b for b, k in zip(infos, keep, strict=True) if k]
@@ -57,17 +56,33 @@ def branches_table(session: Any) -> pa.Table:
     for s in list(engine.sessions.values()):
         if s.database == db:
             conns[s.branch] = conns.get(s.branch, 0) + 1
+    usage_of = usage.owned_many(store, db)
+    owner = []
     rows, nbytes, lim_text, max_conn, max_mem, max_cpu, last, queued = [], [], [], [], [], [], [], []
+    activity = limits._ACTIVITY
+    eid = id(engine)
     for b in infos:
-        r, n = usage.owned(store, db, b.name)
+        m = meta.get(b.name)
+        r, n = usage_of(b.name)
         rows.append(r)
         nbytes.append(n)
-        lim = (meta.get(b.name) or {}).get("limits") or {}
-        lim_text.append(", ".join(f"{k} = {v}" for k, v in sorted(lim.items())) or None)
-        max_conn.append(lim.get("max_connections"))
-        max_mem.append(lim.get("max_memory"))
-        max_cpu.append(lim.get("max_cpu_percent"))
-        act = limits._ACTIVITY.get((id(engine), db, b.name))
+        if m:
+            owner.append(m.get("owner") or BOOTSTRAP_ROLE)
+            lim = m.get("limits") or {}
+        else:
+            owner.append(BOOTSTRAP_ROLE)
+            lim = {}
+        if lim:
+            lim_text.append(", ".join(f"{k} = {v}" for k, v in sorted(lim.items())))
+            max_conn.append(lim.get("max_connections"))
+            max_mem.append(lim.get("max_memory"))
+            max_cpu.append(lim.get("max_cpu_percent"))
+        else:
+            lim_text.append(None)
+            max_conn.append(None)
+            max_mem.append(None)
+            max_cpu.append(None)
+        act = activity.get((eid, db, b.name))
         last.append(act.last_used if act is not None else None)
         queued.append(act.queued_statements if act is not None else 0)
     return pa.table({
@@ -75,7 +90,7 @@ def branches_table(session: Any) -> pa.Table:
         "parent": pa.array([b.parent for b in infos], pa.string()),
         "fork_timestamp": pa.array([b.fork_ts for b in infos], pa.int64()).cast(_TS),
         "created": pa.array([b.created_ts for b in infos], pa.int64()).cast(_TS),
-        "owner": pa.array([(meta.get(b.name) or {}).get("owner") or BOOTSTRAP_ROLE for b in infos], pa.string()),
+        "owner": pa.array(owner, pa.string()),
         "rows": pa.array(rows, pa.int64()),
         "bytes": pa.array(nbytes, pa.int64()),
         "limits": pa.array(lim_text, pa.string()),

@@ -15,6 +15,7 @@ records of several branches (a merge writes to the target's record).
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,6 +25,9 @@ ACL = "branch_acl"
 HISTORY = "branch_history"
 
 _SEQ = itertools.count()
+_CACHE_LOCK = threading.Lock()
+_GENERATION: dict[tuple[int, str], int] = {}
+_CACHE: dict[tuple[int, str, str], tuple[int, dict[str, dict]]] = {}
 
 
 @contextmanager
@@ -46,6 +50,9 @@ def writing(engine: Any, db: str) -> Iterator[Any]:
     except BaseException:
         txn.rollback()
         raise
+    finally:
+        with _CACHE_LOCK:
+            _GENERATION[(id(engine), db)] = _GENERATION.get((id(engine), db), 0) + 1
 
 
 def get(engine: Any, db: str, kind: str, name: str) -> dict:
@@ -56,6 +63,22 @@ def get(engine: Any, db: str, kind: str, name: str) -> dict:
 def list_kind(engine: Any, db: str, kind: str) -> dict[str, dict]:
     with reading(engine, db) as txn:
         return txn.catalog_list(kind)
+
+
+def cached_list(engine: Any, db: str, kind: str) -> dict[str, dict]:
+    """``list_kind`` served from memory until the next ``writing`` on ``db`` (only this module writes
+    these kinds), so listing 5,000 branches does not re-parse 5,000 records. Treat the result as
+    read-only."""
+    gen = _GENERATION.get((id(engine), db), 0)
+    key = (id(engine), db, kind)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] == gen:
+        return hit[1]
+    value = list_kind(engine, db, kind)
+    with _CACHE_LOCK:
+        if _GENERATION.get((id(engine), db), 0) == gen:
+            _CACHE[key] = (gen, value)
+    return value
 
 
 def update(txn: Any, kind: str, name: str, change: Callable[[dict], dict | None]) -> dict | None:

@@ -15,6 +15,21 @@ import numpy as np
 _CATALOG_DATA_ID = 0  # storage's internal catalog table (pg_internal.catalog)
 
 
+def owned_many(store: Any, db: str) -> Any:
+    """A fast ``name -> owned(store, db, name)`` for listing every branch of ``db``."""
+    branches = getattr(store, "dbs", {}).get(db) if getattr(store, "branch_usage", None) is None else None
+    if not isinstance(branches, dict):
+        return lambda name: owned(store, db, name)
+
+    def one(name: str) -> tuple[int | None, int | None]:
+        b = branches.get(name)
+        if b is not None and not b.layers:
+            return 0, 0
+        return owned(store, db, name)
+
+    return one
+
+
 def owned(store: Any, db: str, name: str) -> tuple[int | None, int | None]:
     """(live row versions the branch wrote, bytes of all versions it holds); (None, None) if unknown."""
     api = getattr(store, "branch_usage", None)
