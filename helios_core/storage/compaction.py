@@ -132,22 +132,36 @@ def _swap(layer: Layer, sources: list[Chunk], new: Chunk, keep: np.ndarray) -> N
 
 def compact_layer(store: Store, layer: Layer, *, to_tier: bool, gc: bool, small_rows: int = 1 << 20,
                   min_count: int = 2, memtable_only: bool = False) -> int:
-    """Merge committed chunks of `layer` that are memtable chunks or small segments. Returns merges."""
-    with store.mu:
-        cands = [c for c in layer.chunks.values()
-                 if not (isinstance(c.created, int) and c.created < 0) and not (c.ended < 0).any()
-                 and (c.segment is None or (not memtable_only and (c.num_rows < small_rows or gc)))
-                 and (not memtable_only or c.num_rows < small_rows)]
+    """Collect garbage (gc: only chunks that hold some), then merge memtable chunks / small segments.
+
+    Returns the number of merges done.
+    """
+    merges = 0
+
+    def candidates() -> list[Chunk]:
+        with store.mu:
+            return [c for c in layer.chunks.values()
+                    if not (isinstance(c.created, int) and c.created < 0) and not (c.ended < 0).any()]
+
+    if gc:
+        with store.mu:
+            hz, pins = horizon(store), pins_for(store, layer.branch)
+        for c in candidates():
+            if garbage_mask(_created_array(c), c.ended, hz, pins).any() and \
+                    merge(store, layer, [c], gc=True, to_tier=to_tier) is not None:
+                merges += 1
+    cands = [c for c in candidates()
+             if (c.segment is None or (not memtable_only and c.num_rows < small_rows))
+             and (not memtable_only or c.num_rows < small_rows)]
     groups: dict[pa.Schema, list[Chunk]] = {}
     for c in cands:
         groups.setdefault(c.data.schema, []).append(c)
-    merges = 0
     for group in groups.values():
         if to_tier:
-            wanted = gc or any(c.segment is None for c in group) or len(group) >= 2
+            wanted = any(c.segment is None for c in group) or len(group) >= 2
         else:
-            wanted = gc or len(group) >= min_count
-        if wanted and merge(store, layer, group, gc=gc, to_tier=to_tier) is not None:
+            wanted = len(group) >= min_count
+        if wanted and merge(store, layer, group, gc=False, to_tier=to_tier) is not None:
             merges += 1
     return merges
 

@@ -177,7 +177,7 @@ class Store:
 
         def run() -> None:
             try:
-                self.checkpoint()
+                self.checkpoint(vacuum=True)
             except HeliosError:
                 pass  # disk full: retried at the next trigger; the WAL still has everything
 

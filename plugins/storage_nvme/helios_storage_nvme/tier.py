@@ -27,7 +27,7 @@ class DiskTier(StorageTier):
     name = "nvme"
 
     def __init__(self, data_dir: str, config: Any = None) -> None:
-        path = getattr(config, "path", None) if config is not None else None
+        path = config.get("path") if isinstance(config, dict) else getattr(config, "path", None)
         self.root = os.path.abspath(path or os.path.join(data_dir, "segments"))
         os.makedirs(self.root, exist_ok=True)
         self._dirs_synced: set[str] = set()
