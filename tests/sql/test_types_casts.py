@@ -122,3 +122,20 @@ def test_json_jsonb_casts():
 def test_null_casts_stay_null():
     for t in ("int", "numeric(5,2)", "text", "date", "interval", "jsonb", "int[]", "bool", "uuid"):
         assert shown(c(Vec.null(T.UNKNOWN), t)) is None
+
+
+def test_to_storage_gives_the_column_arrow_type():
+    from helios_core.sql.functions import binary_op, to_storage
+
+    third = binary_op("/", N("1.0"), N("3"))
+    arr = to_storage(third, T.NUMERIC, 2)
+    assert arr.type == T.NUMERIC.arrow_type
+    assert [str(x) for x in arr.to_pylist()] == ["0.3333333333333333"] * 2
+    assert to_storage(N("1.555"), T.type_from_name("numeric(5,2)"), 1).type == T.type_from_name("numeric(5,2)").arrow_type
+    assert to_storage(L("2024-01-02"), T.DATE, 3).to_pylist()[2].isoformat() == "2024-01-02"
+    with pytest.raises(HeliosError) as e:
+        to_storage(L("abcd"), T.type_from_name("varchar(3)"), 1)
+    assert e.value.sqlstate == "22001"
+    with pytest.raises(HeliosError) as e:
+        to_storage(c(L("1" * 70), "numeric"), T.NUMERIC, 1)
+    assert e.value.sqlstate == "22003"

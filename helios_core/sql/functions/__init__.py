@@ -9,6 +9,7 @@ Public API (used by the planner, DML, and protocol plugins):
 - ``call_function(name, args)``: scalar functions (42883 when unknown).
 - ``common_type(types)``: the type of UNION/CASE/COALESCE branches.
 - ``register_function(SqlFunction)``: plugin functions.
+- ``to_storage(v, column_type, n)``: the exact Arrow array a column stores (INSERT/UPDATE/COPY).
 - ``literal(value)``: the Vec of a SQL literal typed like PostgreSQL types literals.
 - ``runtime.use(timezone=..., now=...)``: session TimeZone and transaction clock.
 """
@@ -16,7 +17,7 @@ Public API (used by the planner, DML, and protocol plugins):
 from __future__ import annotations
 
 from helios_core.sql.functions import runtime
-from helios_core.sql.functions.cast import can_cast, cast
+from helios_core.sql.functions.cast import can_cast, cast, to_storage
 from helios_core.sql.functions.literals import literal, number_literal, string_literal
 from helios_core.sql.functions.operators import binary_op, unary_op
 from helios_core.sql.functions.registry import call_function, has_function, is_volatile, register_function
@@ -39,6 +40,7 @@ __all__ = [
     "register_function",
     "runtime",
     "string_literal",
+    "to_storage",
     "to_text",
     "unary_op",
 ]

@@ -38,6 +38,32 @@ def cast(v: Vec, target: T.SqlType, *, context: str = "assignment") -> Vec:
     return Vec(arr, target, v.scalar)
 
 
+def to_storage(v: Vec, column_type: T.SqlType, n: int | None = None) -> pa.Array:
+    """A Vec as the exact Arrow array a column of ``column_type`` stores (assignment rules).
+
+    Unconstrained numeric columns store decimal256(76, 16): values are rounded (half away
+    from zero) to 16 fractional digits, and more than 60 integer digits is 22003. ``n``
+    broadcasts a scalar Vec to n rows.
+    """
+    out = v if v.type == column_type and v.array.type == column_type.arrow_type else \
+        cast(v, column_type, context="assignment")
+    arr = out.broadcast(n).array if (out.scalar and n is not None) else out.array
+    target = column_type.arrow_type
+    if column_type.name == "numeric" and column_type.typmod == -1 and column_type.element is None \
+            and arr.type != target:
+        dec = D.to_decimal(arr) if not pa.types.is_floating(arr.type) else _float_to_numeric(arr, 15)
+        if dec.type.scale > target.scale:
+            dec = D.round_to_scale(dec, target.scale)
+        if D.int_digits_needed(dec) > target.precision - target.scale:
+            raise NumericValueOutOfRange("value overflows numeric format",
+                                         detail="HeliosDB stores unconstrained numeric with at most 60 integer "
+                                                "digits and 16 fractional digits")
+        return dec.cast(target)
+    if arr.type != target:
+        arr = arr.cast(target)
+    return arr
+
+
 def can_cast(src: T.SqlType, dst: T.SqlType) -> bool:
     """Whether some cast (of any context) exists from src to dst."""
     if src.name == dst.name or src.name == "unknown" or dst.is_string_family:
