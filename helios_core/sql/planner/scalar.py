@@ -1008,6 +1008,9 @@ class ScalarCompiler:
         return self.subquery_compiled(run, captured, T.BOOL, "EXISTS")
 
     def scalar_subquery(self, q: exp.Expression, scope: Scope) -> Compiled:
+        fast = self.grouped_scalar_subquery(q, scope)
+        if fast is not None:
+            return fast
         op, captured = self.plan_subquery(q, scope)
         visible = [f for f in op.fields if not f.hidden]
         if len(visible) != 1:
@@ -1027,6 +1030,152 @@ class ScalarCompiler:
             return Vec(got, rt, True)
 
         return self.subquery_compiled(run, captured, rt, "SubPlan")
+
+    def grouped_scalar_subquery(self, q: exp.Expression, scope: Scope) -> Compiled | None:
+        """(SELECT f(agg) FROM t WHERE t.k = outer.x AND ...) -> one GROUP BY k per execution plus
+        a hash lookup per batch; keys without a group get f over an empty input (count -> 0)."""
+        while isinstance(q, exp.Subquery):
+            q = q.this
+        if not isinstance(q, exp.Select) or len(q.expressions) != 1:
+            return None
+        for k in ("group", "having", "limit", "offset", "order", "distinct", "windows", "with"):
+            if q.args.get(k) or q.args.get(k + "_"):
+                return None
+        if not contains_aggregate(q.expressions[0]) or q.find(exp.Window) is not None:
+            return None
+        classify = self.inner_classifier(q, scope)
+        if classify is None:
+            return None
+        where = q.args.get("where") or q.args.get("where_")
+        terms = _split_and(where.this) if where is not None else []
+        local, pairs = [], []
+        for t in terms:
+            sides = {classify(c) for c in t.find_all(exp.Column)}
+            if None in sides:
+                return None
+            if "outer" not in sides:
+                local.append(t)
+                continue
+            if t.find(exp.Subquery, exp.Select, exp.Exists) is not None or not isinstance(t, exp.EQ):
+                return None
+            a, b = t.this, t.expression
+            sa = {classify(c) for c in a.find_all(exp.Column)}
+            sb = {classify(c) for c in b.find_all(exp.Column)}
+            if sa == {"inner"} and sb == {"outer"}:
+                pairs.append((a, b))
+            elif sa == {"outer"} and sb == {"inner"}:
+                pairs.append((b, a))
+            else:
+                return None
+        if not pairs:
+            return None
+        for c in q.expressions[0].find_all(exp.Column):
+            if classify(c) != "inner":
+                return None
+        value = q.expressions[0].this if isinstance(q.expressions[0], exp.Alias) else q.expressions[0]
+        grouped = q.copy()
+        grouped.set("expressions", [exp.alias_(p[0].copy(), f"__k{i}") for i, p in enumerate(pairs)]
+                    + [exp.alias_(value.copy(), "__v")])
+        grouped.set("where", exp.Where(this=exp.and_(*local)) if local else None)
+        grouped.set("group", exp.Group(expressions=[p[0].copy() for p in pairs]))
+        empty = q.copy()
+        empty.set("expressions", [exp.alias_(value.copy(), "__v")])
+        empty.set("where", exp.Where(this=exp.false()))
+        try:
+            self.note_refs(grouped)
+            gop = self.plan_query(grouped, None)
+            eop = self.plan_query(empty, None)
+            outer_keys = [self.compile(p[1], scope) for p in pairs]
+        except HeliosError:
+            return None
+        from helios_core.sql.planner.builder import drop_hidden
+
+        gop, eop = drop_hidden(gop), drop_hidden(eop)
+        nk = len(pairs)
+        commons = [self.result_type([gop.fields[i].type, outer_keys[i].type], "=") for i in range(nk)]
+        outer_keys = [self.coerce(k, t) for k, t in zip(outer_keys, commons, strict=True)]
+        rt = gop.fields[nk].type
+        cache_key = ("grouped", id(gop))
+
+        def table(ctx: Any) -> tuple[pa.Table, pa.Array]:
+            hit = ctx.subquery_cache.get(cache_key)
+            if hit is None:
+                from helios_core.sql.operators.base import collect
+
+                g = collect(gop, ctx)
+                cols = []
+                for i in range(nk):
+                    arr = g.column(i).combine_chunks()
+                    v = self.cast_vec(Vec(arr, gop.fields[i].type, False), commons[i], "implicit")
+                    cols.append(v.array)
+                keys = {f"k{i}": c for i, c in enumerate(cols)}
+                keys["__v"] = g.column(nk).combine_chunks()
+                e = collect(eop, ctx)
+                default = e.column(0).combine_chunks() if e.num_rows else pa.nulls(1, rt.arrow_type)
+                hit = (pa.table(keys), default)
+                ctx.subquery_cache[cache_key] = hit
+            return hit
+
+        def fn(b: pa.RecordBatch, ctx: Any) -> Vec:
+            g, default = table(ctx)
+            n = b.num_rows
+            left = {f"k{i}": k.fn(b, ctx).broadcast(n).array for i, k in enumerate(outer_keys)}
+            from helios_core.sql.operators.join import _joinable
+
+            right_cols = {}
+            for i in range(nk):
+                la, ra = _unify_arrays([left[f"k{i}"], g.column(f"k{i}").combine_chunks()])
+                left[f"k{i}"], right_cols[f"k{i}"] = _joinable(la), _joinable(ra)
+            left["__row"] = pa.array(range(n), pa.int64())
+            right_cols["__v"] = g.column("__v")
+            j = pa.table(left).join(pa.table(right_cols), keys=[f"k{i}" for i in range(nk)], join_type="left outer",
+                                    use_threads=False)
+            j = j.sort_by("__row")
+            vals = j.column("__v").combine_chunks()
+            vals, dflt = _unify_arrays([vals, default])
+            if dflt.null_count == 0:
+                vals = pc.coalesce(vals, dflt[0])
+            return Vec(vals, rt, False)
+
+        return Compiled(rt, fn, label="SubPlan (grouped)")
+
+    def inner_classifier(self, q: exp.Select, scope: Scope) -> Any:
+        """A function Column -> "inner" | "outer" | None for a subquery's FROM tables."""
+        from_ = q.args.get("from") or q.args.get("from_")
+        if from_ is None:
+            return None
+        items = [from_.this] + [j.this for j in q.args.get("joins") or []]
+        aliases: set[str] = set()
+        cols: set[str] = set()
+        for it in items:
+            if not isinstance(it, exp.Table) or not isinstance(it.this, exp.Identifier):
+                return None
+            if not it.db and hasattr(self, "find_cte") and self.find_cte(it.name) is not None:
+                return None
+            rel = self.ctx.resolve_relation(it.db or None, it.name)
+            if rel is None or rel.kind != "table":
+                return None
+            aliases.add(it.alias_or_name)
+            cols.update(n for n, _ in rel.columns)
+
+        def classify(col: exp.Column) -> str | None:
+            qual = col.table or None
+            if qual is not None:
+                if qual in aliases:
+                    return "inner"
+            elif col.name in cols:
+                return "inner"
+            try:
+                s_: Scope | None = scope
+                while s_ is not None:
+                    if s_.find_local(col.name, qual) is not None:
+                        return "outer"
+                    s_ = s_.outer
+            except HeliosError:
+                return None
+            return None
+
+        return classify
 
     def subquery_values(self, op: Any, ctx: Any) -> pa.Array:
         chunks = [b.column(0) for b in op.execute(ctx) if b.num_rows]
@@ -1448,6 +1597,14 @@ def _put(base: pa.Array, idx: pa.Array, values: pa.Array) -> pa.Array:
     mask = pc.is_in(pos, value_set=idx)
     # values in row order of idx (ascending) line up with the masked positions
     return pc.replace_with_mask(base, mask, values)
+
+
+def _split_and(e: exp.Expression) -> list[exp.Expression]:
+    while isinstance(e, exp.Paren) and isinstance(e.this, exp.And):
+        e = e.this
+    if isinstance(e, exp.And):
+        return _split_and(e.this) + _split_and(e.expression)
+    return [e]
 
 
 def _padded_variants(vs: pa.Array, width: int) -> pa.Array:
