@@ -1,0 +1,172 @@
+"""Branch semantics in-process (engine + sessions, no server): merge bases, tables without keys,
+schema-level merges, the shared isolation mode, option parsing."""
+
+from __future__ import annotations
+
+import pytest
+
+from helios_core.branching import ancestry, lifecycle, policy
+from helios_core.engine import Engine
+from helios_core.errors import HeliosError
+
+
+@pytest.fixture
+def engine():
+    e = Engine.open(None)
+    yield e
+    e.close()
+
+
+def q(session, sql):
+    r = session.execute(sql)[-1]
+    out = []
+    for b in r.batches:
+        out += [tuple(row.values()) for row in b.to_pylist()]
+    return out
+
+
+def test_common_point_of_cousins_and_after_merge(engine):
+    s = engine.connect()
+    q(s, "create table t (id int primary key, v text)")
+    q(s, "insert into t values (1, 'a')")
+    q(s, "create branch dev from main")
+    dev = engine.connect(branch="dev")
+    q(dev, "create branch fix from dev")
+    q(s, "create branch feature from main")
+    store = engine.store
+    fix_fork = store.get_branch("helios", "fix").fork_ts
+    dev_fork = store.get_branch("helios", "dev").fork_ts
+    assert [n for n, _ in ancestry.lineage(store, "helios", "fix")] == ["fix", "dev", "main"]
+    assert ancestry.common_point(engine, "helios", "fix", "dev") == ancestry.BasePoint("dev", fix_fork)
+    assert ancestry.common_point(engine, "helios", "fix", "feature") == ancestry.BasePoint("main", dev_fork)
+    fix = engine.connect(branch="fix")
+    q(fix, "update t set v = 'fixed' where id = 1")
+    q(s, "merge branch fix into main")
+    assert q(s, "select v from t") == [("fixed",)]
+    # the grandchild's change reached main; the base between them moved to the merge
+    base = ancestry.common_point(engine, "helios", "fix", "main")
+    assert base.branch == "fix" and base.ts > fix_fork
+
+
+def test_table_without_primary_key_is_keyed_by_row_identity(engine):
+    s = engine.connect()
+    q(s, "create table log (msg text, n int)")
+    q(s, "insert into log values ('keep', 1), ('change', 2), ('drop', 3)")
+    q(s, "create branch nopk from main")
+    b = engine.connect(branch="nopk")
+    q(b, "update log set n = 20 where msg = 'change'")
+    q(b, "delete from log where msg = 'drop'")
+    q(b, "insert into log values ('new', 4), ('new', 4)")  # duplicates are distinct rows
+    kinds = q(s, "select diff_type, msg, n from heliosdb.branch_diff('nopk', 'main', 'log') order by msg, n")
+    assert kinds == [("modified", "change", 20), ("removed", "drop", 3), ("added", "new", 4), ("added", "new", 4)]
+    q(s, "merge branch nopk into main")
+    assert q(s, "select msg, n from log order by msg, n") == [("change", 20), ("keep", 1), ("new", 4), ("new", 4)]
+
+
+def test_merge_carries_new_and_dropped_tables(engine):
+    s = engine.connect()
+    q(s, "create table old_stuff (id int primary key)")
+    q(s, "insert into old_stuff values (1)")
+    q(s, "create branch schema_dev from main")
+    d = engine.connect(branch="schema_dev")
+    q(d, "create table new_stuff (id int primary key, label text not null)")
+    q(d, "insert into new_stuff values (1, 'one'), (2, 'two')")
+    q(d, "drop table old_stuff")
+    q(s, "merge branch schema_dev into main")
+    assert q(s, "select id, label from new_stuff order by id") == [(1, "one"), (2, "two")]
+    with pytest.raises(HeliosError) as ei:
+        q(s, "select * from old_stuff")
+    assert ei.value.sqlstate == "42P01"
+    # constraints of the carried table hold on the target
+    with pytest.raises(HeliosError) as ei:
+        q(s, "insert into new_stuff values (3, null)")
+    assert ei.value.sqlstate == "23502"
+
+
+def test_identical_changes_on_both_sides_are_no_conflict(engine):
+    s = engine.connect()
+    q(s, "create table kv (k text primary key, v float8)")
+    q(s, "insert into kv values ('a', 1.0), ('b', 'NaN'), ('c', null)")
+    q(s, "create branch same from main")
+    b = engine.connect(branch="same")
+    for sess in (s, b):
+        q(sess, "update kv set v = 2.5 where k = 'a'")
+        q(sess, "delete from kv where k = 'c'")
+    rows = q(s, "select branch_name, diff_type, conflict, k from heliosdb.branch_diff('same', 'main', 'kv')")
+    assert rows == [("same", "modified", False, "a"), ("main", "modified", False, "a"),
+                    ("same", "removed", False, "c"), ("main", "removed", False, "c")]
+    q(s, "merge branch same into main")  # nothing conflicts: NaN = NaN, NULL = NULL, equal updates
+    assert q(s, "select k, v from kv order by k") == [("a", 2.5), ("b", pytest.approx(float("nan"), nan_ok=True))]
+
+
+def test_merge_into_a_child_and_history(engine):
+    s = engine.connect()
+    q(s, "create table cfg (k text primary key, v text)")
+    q(s, "insert into cfg values ('x', '1')")
+    q(s, "create branch child from main")
+    q(s, "update cfg set v = '2' where k = 'x'")
+    q(s, "merge branch main into child")
+    child = engine.connect(branch="child")
+    assert q(child, "select v from cfg") == [("2",)]
+    events = q(s, "select branch, event from heliosdb.branch_history order by event_time")
+    assert events == [("child", "create"), ("child", "merge")]
+
+
+def test_shared_isolation_opens_branches_but_not_cross_branch_reads(engine):
+    admin = engine.connect()
+    q(admin, "create role guest login")
+    q(admin, "create table t (id int primary key)")
+    q(admin, "create branch private from main")
+    with pytest.raises(HeliosError) as ei:
+        engine.connect(user="guest", branch="private")
+    assert ei.value.sqlstate == "42501"
+    policy.configure(engine, {"branch_isolation": "shared"})
+    guest = engine.connect(user="guest", branch="private")
+    assert q(guest, "show heliosdb.branch") == [("private",)]
+    with pytest.raises(HeliosError) as ei:
+        q(guest, "select * from heliosdb.cross_branch_query(query := 'select 1', branches := ARRAY['main'])")
+    assert ei.value.sqlstate == "42501"
+    with pytest.raises(ValueError):
+        policy.configure(engine, {"branch_isolation": "loose"})
+
+
+def test_branch_cap_from_policy(engine):
+    s = engine.connect()
+    policy.configure(engine, {"max_branches": 3})
+    q(s, "create branch one")
+    q(s, "create branch two")
+    with pytest.raises(HeliosError) as ei:
+        q(s, "create branch three")
+    assert ei.value.sqlstate == "54000"
+
+
+def test_limit_options_are_validated():
+    assert lifecycle.parse_size("2GB") == 2 * 1024**3
+    assert lifecycle.parse_size("512kB") == 512 * 1024
+    assert lifecycle.normalize_limits({"max_connections": "20", "max_cpu_percent": "25", "max_memory": "2GB"}) == {
+        "max_connections": 20, "max_cpu_percent": 25, "max_memory": "2GB"}
+    assert lifecycle.normalize_limits({"max_memory": "none"}) == {"max_memory": None}
+    for bad in ({"max_memory": "lots"}, {"max_connections": "0"}, {"max_cpu_percent": "101"}, {"max_disk": "1"}):
+        with pytest.raises(HeliosError) as ei:
+            lifecycle.normalize_limits(bad)
+        assert ei.value.sqlstate == "22023"
+
+
+def test_grant_validation(engine):
+    s = engine.connect()
+    q(s, "create branch g1")
+    with pytest.raises(HeliosError) as ei:
+        q(s, "grant usage on branch g1 to nobody")
+    assert ei.value.sqlstate == "42704"
+    q(s, "create role someone login")
+    with pytest.raises(HeliosError) as ei:
+        q(s, "grant truncate on branch g1 to someone")
+    assert ei.value.sqlstate == "0LP01"
+    q(s, "grant all privileges on branch g1 to someone")
+    other = engine.connect(user="someone", branch="g1")
+    assert q(other, "select name from heliosdb.branches where name = 'g1'") == [("g1",)]
+    # membership: a role granted to another passes its branch privileges on
+    q(s, "create role team")
+    q(s, "create role member login in role team")
+    q(s, "grant usage on branch g1 to team")
+    assert q(engine.connect(user="member", branch="g1"), "show heliosdb.branch") == [("g1",)]
