@@ -421,3 +421,56 @@ def test_as_of_outside_retention_is_refused():
         with pytest.raises(HeliosError) as ei:
             list(t.scan("public", "t", as_of=s.now() - 5_000_000))
         assert ei.value.sqlstate == "22023"
+
+
+@pytest.mark.parametrize("iso", ["read committed", "repeatable read"])
+def test_concurrent_transfers_keep_the_total(iso):
+    """Threads moving money with row locks, deadlock detection and retries: nothing is lost."""
+    import random
+
+    s = Store.open()
+    s.create_database("db")
+    with s.begin("db") as t:
+        t.create_table("public", "acc", [ColumnDef("id", pa.int64()), ColumnDef("bal", pa.int64())],
+                       primary_key=["id"])
+        t.insert("public", "acc", pa.table({"id": list(range(5)), "bal": [100] * 5}))
+    retries = {"n": 0}
+    errors: list[BaseException] = []
+
+    def add(t, acc, delta):
+        while True:
+            t.new_statement()
+            row = t.lookup("public", "acc", (acc,), with_rowid=True)
+            out = t.update("public", "acc", row.column("_rowid"),
+                           pa.record_batch({"id": [acc], "bal": [row.column("bal")[0].as_py() + delta]}))
+            if out.count == 1:
+                return
+
+    def worker(seed):
+        rng = random.Random(seed)
+        try:
+            for _ in range(60):
+                a, b = rng.sample(range(5), 2)
+                while True:
+                    t = s.begin("db", isolation=iso)
+                    try:
+                        add(t, a, -7)
+                        add(t, b, 7)
+                        t.commit()
+                        break
+                    except (SerializationFailure, DeadlockDetected):
+                        t.rollback()
+                        retries["n"] += 1
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    assert not errors
+    assert not any(th.is_alive() for th in threads)
+    with s.begin("db") as t:
+        assert sum(pa.Table.from_batches(list(t.scan("public", "acc"))).column("bal").to_pylist()) == 500
+    assert not s.active and not s.row_locks
