@@ -4,6 +4,7 @@ The SQL layer (helios_core.sql.session_impl and helios_core.sql.ddl) calls in he
 
 * ``session_started(session)``  at connect: 42501 without usage on the start branch, last-used.
 * ``check_switch(session, b)``  at ``SET heliosdb.branch``: privilege (42501), max_connections (53300).
+* ``check_as_of(session, ts)``  at ``AS OF``: time travel before the fork needs usage on the ancestor.
 * ``lifecycle.create_branch / drop_branch / rename_branch / set_limits``  CREATE/DROP/ALTER BRANCH.
 * ``merge.merge_branch``        MERGE BRANCH a INTO b [WITH (on_conflict = ...)].
 * ``privileges.grant_statement``  GRANT/REVOKE ... ON BRANCH.
@@ -38,3 +39,13 @@ def check_switch(session: Any, branch: str) -> None:
     privileges.check_use(session, branch)
     limits.check_switch(session, branch)
     limits.touch(session.engine, session.database, branch)
+
+
+def check_as_of(session: Any, ts: int) -> None:
+    """``AS OF ts`` on a branch before its fork reads its ancestors' past, beyond what the branch
+    inherited: under strict isolation that needs usage on each ancestor read that way (42501)."""
+    store = session.engine.store
+    info = store.get_branch(session.database, session.branch)
+    while info is not None and info.parent is not None and ts < info.fork_ts:
+        privileges.check_use(session, info.parent)
+        info = store.get_branch(session.database, info.parent)

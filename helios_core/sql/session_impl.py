@@ -329,6 +329,9 @@ class SqlSession(Session):
                                   hint="Time travel reaches back as far as the configured retention.")
             if ts > store.now():
                 raise HeliosError("AS OF timestamp is in the future", sqlstate="22023")
+            from helios_core import branching
+
+            branching.check_as_of(self, ts)  # before the fork: the parent's past (helios_core.branching)
             v.set("expression", exp.Literal.number(ts))
             stamps.add(ts)
         if len(stamps) == 1 and not plain:

@@ -170,3 +170,28 @@ def test_grant_validation(engine):
     q(s, "create role member login in role team")
     q(s, "grant usage on branch g1 to team")
     assert q(engine.connect(user="member", branch="g1"), "show heliosdb.branch") == [("g1",)]
+
+
+def test_as_of_before_the_fork_needs_the_parent(engine):
+    import time
+
+    admin = engine.connect()
+    q(admin, "create table t (id int primary key, owner text)")
+    q(admin, "insert into t values (1, 'other-tenant')")
+    before = q(admin, "select now()::text")[0][0]
+    time.sleep(0.01)
+    q(admin, "delete from t")
+    q(admin, "create branch tenant_t from main")
+    q(admin, "create role tenant login")
+    q(admin, "grant usage on branch tenant_t to tenant")
+    q(admin, "revoke usage on branch main from public")
+    tenant = engine.connect(user="tenant", branch="tenant_t")
+    after = q(tenant, "select now()::text")[0][0]
+    assert q(tenant, f"select count(*) from t as of timestamp '{after}'") == [(0,)]
+    with pytest.raises(HeliosError) as ei:
+        q(tenant, f"select * from t as of timestamp '{before}'")
+    assert ei.value.sqlstate == "42501"
+    with pytest.raises(HeliosError) as ei:
+        engine.connect(user="tenant", branch="main")
+    assert ei.value.sqlstate == "42501"
+    assert q(admin, f"select owner from t as of timestamp '{before}'") == [("other-tenant",)]
