@@ -503,8 +503,18 @@ def _set_items(tdef: Any, expressions: list[Any]) -> list[tuple[int, Any]]:
                 values = list(rhs.expressions)
             elif isinstance(rhs, exp.Paren) and isinstance(rhs.this, exp.Tuple):
                 values = list(rhs.this.expressions)
+            elif isinstance(rhs, (exp.Subquery, exp.Paren)) and isinstance(rhs.this, exp.Select):
+                # SET (a, b) = (SELECT x, y ...): one scalar subquery per target column
+                sel = rhs.this
+                if len(sel.expressions) != len(targets):
+                    raise HeliosError("number of columns does not match number of values", sqlstate="42601")
+                values = []
+                for item in sel.expressions:
+                    one = sel.copy()
+                    one.set("expressions", [item.copy()])
+                    values.append(exp.Subquery(this=one))
             else:
-                raise FeatureNotSupported("SET (a, b) = (subquery) is not supported yet")
+                raise FeatureNotSupported("this form of SET (a, b) = ... is not supported")
             if len(values) != len(targets):
                 raise HeliosError("number of columns does not match number of values", sqlstate="42601")
         else:

@@ -151,3 +151,11 @@ def test_select_for_update_returns_rows(s):
     s.execute("begin")
     assert rows(s, "select v from t where id = 2 for update") == [("b",)]
     s.execute("commit")
+
+
+def test_update_set_row_from_subquery(s):
+    s.execute("insert into t values (1, 'a'), (2, 'b')")
+    s.execute("create table src (id int, nv text, nn numeric)")
+    s.execute("insert into src values (1, 'A', 9.5)")
+    assert s.execute("update t set (v, n) = (select nv, nn from src where src.id = t.id)")[0].command_tag == "UPDATE 2"
+    assert rows(s, "select id, v, n from t order by id") == [(1, "A", Decimal("9.50")), (2, None, None)]
