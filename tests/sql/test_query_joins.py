@@ -99,7 +99,13 @@ KNOWN_DIFFERENCES = {'select c * 2, c + a, c / 3, round(c, 1), c::int, -c from t
                                                                                                  'named '
                                                                                                  'variance, '
                                                                                                  'not '
-                                                                                                 'var_samp'}
+                                                                                                 'var_samp',
+ 'select u.a, (select coalesce(max(c), -1) from t where t.a = u.a) from u order by u.a': 'a numeric column '
+                                                                                         'has one display '
+                                                                                         'scale (here 2); '
+                                                                                         'PostgreSQL keeps '
+                                                                                         "each value's own "
+                                                                                         'scale (-1)'}
 
 CASES = [
     ('select * from t join u on t.a = u.a order by t.a, t.b',

@@ -99,7 +99,13 @@ KNOWN_DIFFERENCES = {'select c * 2, c + a, c / 3, round(c, 1), c::int, -c from t
                                                                                                  'named '
                                                                                                  'variance, '
                                                                                                  'not '
-                                                                                                 'var_samp'}
+                                                                                                 'var_samp',
+ 'select u.a, (select coalesce(max(c), -1) from t where t.a = u.a) from u order by u.a': 'a numeric column '
+                                                                                         'has one display '
+                                                                                         'scale (here 2); '
+                                                                                         'PostgreSQL keeps '
+                                                                                         "each value's own "
+                                                                                         'scale (-1)'}
 
 CASES = [
     ('select a, (select d from u where u.a = t.a) from t order by a',
@@ -193,6 +199,30 @@ CASES = [
     ("select a, (select d from u where u.a = t.a and u.d like 't%') from t order by a",
      ['a', 'd'],
      [(1, None), (2, 'two'), (2, 'two'), (3, None), (None, None)],
+     None),
+    ('select a, b from t t1 where not exists (select 1 from t t2 where t2.b = t1.b and t2.a > t1.a) order by a, b',
+     ['a', 'b'],
+     [(1, 'x'), (2, 'y'), (2, 'y'), (3, None), (None, 'x')],
+     None),
+    ('select a, b from t t1 where exists (select 1 from t t2 where t2.b = t1.b and t2.a <> t1.a) order by a, b',
+     ['a', 'b'],
+     [],
+     None),
+    ('select a, (select count(*) from t t2 where t2.b = t1.b), (select sum(c) from t t2 where t2.b = t1.b and t2.a = t1.a) from t t1 order by a, b',
+     ['a', 'count', 'sum'],
+     [(1, 2, ('num', '1.50')), (2, 2, ('num', '7.77')), (2, 2, ('num', '7.77')), (3, 0, None), (None, 2, None)],
+     None),
+    ('select u.a, (select coalesce(max(c), -1) from t where t.a = u.a) from u order by u.a',
+     ['a', 'coalesce'],
+     [(1, ('num', '1.50')), (2, ('num', '7.77')), (5, ('num', '-1'))],
+     None),
+    ('select a from t t1 where a in (select a from t t2 where t2.b = t1.b and t2.c > 2) order by a',
+     ['a'],
+     [(2,), (2,)],
+     None),
+    ('select count(*) from u where exists (select 1 from t where t.a = u.a) and not exists (select 1 from t where t.a = u.a and t.b is null)',
+     ['count'],
+     [(2,)],
      None),
 ]
 
