@@ -11,7 +11,7 @@ locations.
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -131,7 +131,7 @@ def _swap(layer: Layer, sources: list[Chunk], new: Chunk, keep: np.ndarray) -> N
 
 
 def compact_layer(store: Store, layer: Layer, *, to_tier: bool, gc: bool, small_rows: int = 1 << 20,
-                  min_count: int = 2, memtable_only: bool = False) -> int:
+                  min_count: int = 2, memtable_only: bool = False, select: Any = None) -> int:
     """Collect garbage (gc: only chunks that hold some), then merge memtable chunks / small segments.
 
     Returns the number of merges done.
@@ -152,7 +152,7 @@ def compact_layer(store: Store, layer: Layer, *, to_tier: bool, gc: bool, small_
                 merges += 1
     cands = [c for c in candidates()
              if (c.segment is None or (not memtable_only and c.num_rows < small_rows))
-             and (not memtable_only or c.num_rows < small_rows)]
+             and (not memtable_only or c.num_rows < small_rows) and (select is None or select(c))]
     groups: dict[pa.Schema, list[Chunk]] = {}
     for c in cands:
         groups.setdefault(c.data.schema, []).append(c)

@@ -142,13 +142,17 @@ class Store:
         """Keep per-statement memtable chunks few, so scans do not pay per-chunk overhead."""
         for w in txn.writes.values():
             layer = w.layer
-            n = sum(1 for c in layer.chunks.values() if c.segment is None)
-            if n > 16:
-                compaction.compact_layer(self, layer, to_tier=False, gc=False, small_rows=4096,
-                                         memtable_only=True)
-            if n > 64:
-                compaction.compact_layer(self, layer, to_tier=False, gc=False, small_rows=1 << 62,
-                                         memtable_only=True)
+            if len(layer.chunks) < 16:
+                continue
+            classes: dict[int, int] = {}
+            for c in list(layer.chunks.values()):
+                if c.segment is None:
+                    k = _size_class(c.num_rows)
+                    classes[k] = classes.get(k, 0) + 1
+            for k, n in classes.items():
+                if n >= 16:  # size-tiered: each row is copied O(log16 N) times
+                    compaction.compact_layer(self, layer, to_tier=False, gc=False, small_rows=1 << 62,
+                                             memtable_only=True, select=lambda c, k=k: _size_class(c.num_rows) == k)
 
     def _unflushed(self) -> list[tuple[Any, Any]]:
         with self.mu:
@@ -553,6 +557,10 @@ class Store:
                 self._def_cache.clear()
             t = self._def_cache[text] = TableDef.from_record(json.loads(text))
         return t
+
+
+def _size_class(rows: int) -> int:
+    return max(rows, 1).bit_length() // 4
 
 
 def _installed_disk_tier(data_dir: str) -> StorageTier:
