@@ -67,6 +67,7 @@ _UTILITY_WORDS = {
     "SAVEPOINT", "RELEASE", "ROLLBACK", "ABORT", "BEGIN", "START", "COMMIT", "END",
     "SHOW", "RESET", "SET", "DISCARD", "PREPARE", "EXECUTE", "DEALLOCATE", "VACUUM",
     "ANALYZE", "CHECKPOINT", "GRANT", "REVOKE", "LISTEN", "UNLISTEN", "NOTIFY", "COPY", "LOCK", "REINDEX",
+    "DECLARE", "FETCH", "MOVE", "CLOSE",
 }
 _BRANCHY = {"CREATE", "DROP", "ALTER", "MERGE"}
 _ROLE_WORDS = {"ROLE", "USER", "GROUP"}
@@ -502,6 +503,18 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
                                              "body_offset": body_offset})
     if w == "COPY":
         return _parse_copy(c)
+    if w == "DECLARE":
+        return _parse_declare(c)
+    if w in ("FETCH", "MOVE"):
+        return _parse_fetch(c)
+    if w == "CLOSE":
+        c.i += 1
+        if c.accept("ALL"):
+            c.end()
+            return Utility(kind="close_cursor", args={"name": None})
+        name = c.name()
+        c.end()
+        return Utility(kind="close_cursor", args={"name": name})
     if w in _BRANCHY and c.peek_word() == "BRANCH":
         return _parse_branch(c)
     if w in ("CREATE", "ALTER", "DROP") and c.peek_word() in _ROLE_WORDS:
@@ -610,6 +623,67 @@ def _parse_copy(c: _Cursor) -> Utility:
                 c.fail()
     c.end()
     return Utility(kind="copy", args=args)
+
+
+def _parse_declare(c: _Cursor) -> Utility:
+    """DECLARE name [BINARY] [ASENSITIVE|INSENSITIVE] [[NO] SCROLL] CURSOR [WITH[OUT] HOLD] FOR query."""
+    c.expect("DECLARE")
+    name = c.name()
+    hold = False
+    binary = False
+    while not c.accept("CURSOR"):
+        w = c.word()
+        if w in ("BINARY",):
+            binary = True
+        elif w not in ("ASENSITIVE", "INSENSITIVE", "SCROLL", "NO"):
+            c.fail()
+        c.i += 1
+    if c.accept("WITH", "HOLD"):
+        hold = True
+    else:
+        c.accept("WITHOUT", "HOLD")
+    c.expect("FOR")
+    body_offset = c.rest_offset()
+    body = c.rest_text()
+    if not body:
+        c.fail()
+    return Utility(kind="declare_cursor", args={"name": name, "hold": hold, "binary": binary, "body": body,
+                                                "body_offset": body_offset})
+
+
+def _parse_fetch(c: _Cursor) -> Utility:
+    """FETCH/MOVE [NEXT | FORWARD [n|ALL] | n | ALL | ABSOLUTE n | RELATIVE n ...] [FROM|IN] name."""
+    move = c.word() == "MOVE"
+    c.i += 1
+    count: int | None = 1  # None = ALL
+    direction = "forward"
+    if c.accept("NEXT"):
+        count = 1
+    elif c.accept("PRIOR"):
+        direction, count = "backward", 1
+    elif c.accept("FIRST"):
+        direction, count = "absolute", 1
+    elif c.accept("LAST"):
+        direction, count = "absolute", -1
+    elif c.accept("ABSOLUTE"):
+        direction, count = "absolute", int(c.value())
+    elif c.accept("RELATIVE"):
+        direction, count = "relative", int(c.value())
+    elif c.accept("FORWARD") or c.accept("BACKWARD"):
+        if c.toks[c.i - 1].text.upper() == "BACKWARD":
+            direction = "backward"
+        if c.accept("ALL"):
+            count = None
+        elif c.cur is not None and c.cur.token_type in (TokenType.NUMBER, TokenType.DASH):
+            count = int(c.value())
+    elif c.accept("ALL"):
+        count = None
+    elif c.cur is not None and c.cur.token_type in (TokenType.NUMBER, TokenType.DASH):
+        count = int(c.value())
+    c.accept("FROM") or c.accept("IN")
+    name = c.name()
+    c.end()
+    return Utility(kind="fetch", args={"name": name, "count": count, "direction": direction, "move": move})
 
 
 def _chain(c: _Cursor) -> bool:

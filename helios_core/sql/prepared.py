@@ -302,3 +302,116 @@ def sql_execute(session: Any, args: dict) -> Result:
         return session._utility(st)
     session.tx.statement_start()
     return session._dispatch(st, values, pp)
+
+
+# ------------------------------------------------------------------------------------ SQL cursors
+@attrs.define(eq=False)
+class SqlCursor:
+    """DECLARE ... CURSOR: rows produced lazily by the plan, kept once fetched (for MOVE/ABSOLUTE)."""
+
+    name: str
+    columns: list[ResultColumn]
+    hold: bool
+    source: Any  # iterator of RecordBatches (None once drained)
+    fetched: list = attrs.Factory(list)  # batches produced so far
+    produced: int = 0  # rows produced so far
+    position: int = 0  # rows before the cursor (0 = before the first row)
+
+    def _fill(self, upto: int | None) -> None:
+        """Produce rows until ``upto`` are available (None: all)."""
+        while self.source is not None and (upto is None or self.produced < upto):
+            batch = next(self.source, None)
+            if batch is None:
+                self.source = None
+                break
+            if batch.num_rows:
+                self.fetched.append(batch)
+                self.produced += batch.num_rows
+
+    def _slice(self, start: int, stop: int) -> list:
+        if stop <= start:
+            return []
+        table = pa.Table.from_batches(self.fetched) if self.fetched else None
+        if table is None:
+            return []
+        return table.slice(start, stop - start).to_batches()
+
+    def fetch(self, count: int | None, direction: str) -> tuple[int, list]:
+        """Move and return (rows, batches) as FETCH does."""
+        if direction == "forward":
+            want = None if count is None else self.position + count
+            self._fill(want)
+            stop = self.produced if want is None else min(want, self.produced)
+            out = self._slice(self.position, stop)
+            n = stop - self.position
+            self.position = stop if n > 0 else (self.produced + 1 if self.source is None else self.position)
+            self.position = min(self.position, self.produced + 1)
+            return max(n, 0), out
+        if direction == "backward":
+            start = 0 if count is None else max(0, self.position - 1 - count)
+            end = max(self.position - 1, 0)
+            out = self._slice(start, end)
+            rows = end - start
+            self.position = start + 1 if rows else 0
+            return rows, list(reversed([b.take(pa.array(range(b.num_rows - 1, -1, -1))) for b in out]))
+        if direction in ("absolute", "relative"):
+            target = count if direction == "absolute" else self.position + (count or 0)
+            if target is not None and target < 0:
+                self._fill(None)
+                target = self.produced + 1 + target
+            self._fill(target)
+            if target is None or target < 1 or target > self.produced:
+                self.position = 0 if (target or 0) < 1 else self.produced + 1
+                return 0, []
+            self.position = target
+            return 1, self._slice(target - 1, target)
+        raise HeliosError(f"unsupported FETCH direction {direction}", sqlstate="0A000")
+
+    def materialize(self) -> None:
+        self._fill(None)
+
+
+def declare_cursor(session: Any, args: dict) -> Result:
+    name = args["name"]
+    if not args["hold"] and not session.tx.in_block:
+        raise HeliosError("DECLARE CURSOR can only be used in transaction blocks", sqlstate="25P01")
+    if name in session.cursors:
+        raise HeliosError(f'cursor "{name}" already exists', sqlstate="42P03")
+    stmts = dialect.parse(args["body"])
+    if len(stmts) != 1 or not isinstance(stmts[0].ast, (exp.Query, exp.Values)):
+        raise HeliosError("DECLARE CURSOR needs a SELECT or VALUES query", sqlstate="42601")
+    from helios_core.sql.session_impl import result_column
+
+    ctx = session.context()
+    plan = session.plan_query(stmts[0].ast, ctx)
+    cols = [result_column(n, t) for n, t in plan.columns]
+    session.cursors[name] = SqlCursor(name=name, columns=cols, hold=args["hold"], source=iter(plan.execute(ctx)))
+    return Result(command_tag="DECLARE CURSOR")
+
+
+def fetch_cursor(session: Any, args: dict) -> Result:
+    cur = session.cursors.get(args["name"])
+    if cur is None:
+        raise HeliosError(f'cursor "{args["name"]}" does not exist', sqlstate="34000")
+    n, batches = cur.fetch(args["count"], args["direction"])
+    if args["move"]:
+        return Result(command_tag=f"MOVE {n}")
+    return Result(command_tag=f"FETCH {n}", columns=cur.columns, batches=batches)
+
+
+def close_cursor(session: Any, args: dict) -> Result:
+    if args["name"] is None:
+        session.cursors.clear()
+    elif session.cursors.pop(args["name"], None) is None:
+        raise HeliosError(f'cursor "{args["name"]}" does not exist', sqlstate="34000")
+    return Result(command_tag="CLOSE CURSOR" if args["name"] is not None else "CLOSE CURSOR ALL")
+
+
+def cursors_at_transaction_end(session: Any, committed: bool) -> None:
+    """Cursors without HOLD end with their transaction; WITH HOLD ones are materialized at commit."""
+    for name, cur in list(session.cursors.items()):
+        if not cur.hold or not committed:
+            if not cur.hold or cur.source is not None:
+                session.cursors.pop(name, None)
+            continue
+        cur.materialize()

@@ -98,6 +98,7 @@ class SqlSession(Session):
         self.last_sequence: str | None = None
         self.currvals: dict[str, int] = {}
         self.temp_tables: set[tuple[str, str]] = set()  # CREATE TEMP TABLE: dropped at close
+        self.cursors: dict[str, Any] = {}  # DECLARE ... CURSOR (helios_core.sql.prepared.SqlCursor)
         from helios_core import branching
 
         branching.session_started(self)  # 42501 without usage on the branch (helios_core.branching)
@@ -401,6 +402,8 @@ class SqlSession(Session):
                 self.sql_prepared.clear()
                 self.currvals.clear()
                 self.last_sequence = None
+                self.cursors.clear()
+                self._drop_temp_tables()
             elif a["what"] == "plans":
                 pass
             elif a["what"] == "sequences":
@@ -431,6 +434,13 @@ class SqlSession(Session):
             from helios_core.sql import prepared
 
             return prepared.sql_execute(self, a)
+        if k in ("declare_cursor", "fetch", "close_cursor"):
+            from helios_core.sql import prepared
+
+            if k == "declare_cursor":
+                self.tx.statement_start()
+                return prepared.declare_cursor(self, a)
+            return prepared.fetch_cursor(self, a) if k == "fetch" else prepared.close_cursor(self, a)
         if k == "deallocate":
             if a["name"] is None:
                 self.sql_prepared.clear()
@@ -467,6 +477,11 @@ class SqlSession(Session):
         batch = pa.record_batch([pa.array(lines, pa.string())], names=["QUERY PLAN"])
         return Result(command_tag="EXPLAIN", columns=[result_column("QUERY PLAN", types.TEXT)],
                       batches=[batch])
+
+    def cursor_columns(self, name: str) -> list[ResultColumn] | None:
+        """Row description of an open SQL cursor (for a protocol's Describe of that portal name)."""
+        cur = self.cursors.get(name)
+        return cur.columns if cur is not None else None
 
     # ------------------------------------------------------------------ settings
     def set_setting(self, name: str, value: str | None, *, local: bool = False) -> str:

@@ -151,6 +151,19 @@ class TransactionState:
         self.savepoints = []
         ddl, self.wrote_ddl = self.wrote_ddl, False
         self.started_at = None
+        if self.session.cursors:
+            from helios_core.sql.prepared import cursors_at_transaction_end
+
+            try:
+                cursors_at_transaction_end(self.session, commit)
+            except BaseException:
+                commit = False  # a WITH HOLD cursor failed to materialize: the commit fails
+                if txn is not None:
+                    txn.rollback()
+                if was_block:
+                    self.session.settings_obj.end_block(committed=False)
+                self._sync_isolation_settings()
+                raise
         try:
             if txn is not None:
                 if commit:
