@@ -118,12 +118,11 @@ def _swap(layer: Layer, sources: list[Chunk], new: Chunk, keep: np.ndarray) -> N
     rl.update(zip(rowids[moved].tolist(), new_locs[moved].tolist(), strict=True))
     gone = hit & ~keep
     if gone.any():
-        gone_rowids = set(rowids[gone].tolist())
-        for r in gone_rowids:
+        # a row whose versions are all collected has no location any more. Its keys stay in the key
+        # index as a hint: a point read finding no location falls back to the exact scan (an older
+        # row with that key may still be pinned by a branch), and inserts treat the key as free.
+        for r in set(rowids[gone].tolist()):
             rl.pop(r, None)
-        if layer.pk_cols:
-            for k in [k for k, r in layer.pk.items() if r in gone_rowids]:
-                del layer.pk[k]
     for c in sources:
         del layer.chunks[c.chunk_id]
         layer.dirty_ended.discard(c.chunk_id)

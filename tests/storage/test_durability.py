@@ -342,3 +342,25 @@ def test_drop_branch_frees_only_its_segments(tmp_path):
     s2 = open_store(tmp_path)
     assert ids(s2) == [1, 2]
     assert s2.get_branch("db", "dev") is None
+
+
+def test_gc_of_a_reused_key_keeps_the_version_a_branch_pins():
+    s = Store.open(retention_seconds=0)
+    setup_table(s)
+    put(s, 1)
+    s.create_branch("db", "dev")
+
+    def delete_1():
+        with s.begin("db") as t:
+            t.delete("public", "t", t.lookup("public", "t", (1,), with_rowid=True).column("_rowid"))
+
+    delete_1()
+    put(s, 1)  # a new row takes key 1, then goes too
+    delete_1()
+    s.vacuum()
+    with s.begin("db", "dev") as t:
+        assert t.lookup("public", "t", (1,)).column("v").to_pylist() == ["v1"]
+    with s.begin("db") as t:
+        assert t.lookup("public", "t", (1,)).num_rows == 0
+    put(s, 1)
+    assert ids(s) == [1] and ids(s, "dev") == [1]
