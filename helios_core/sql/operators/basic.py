@@ -131,10 +131,15 @@ class Limit(Operator):
             raise HeliosError(f"{what} must not be negative", sqlstate="2201W" if what == "LIMIT" else "2201X")
         return v
 
+    ties: list[int] | None = None
+
     def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
         limit = self._value(self.limit, ctx, "LIMIT")
         skip = self._value(self.offset, ctx, "OFFSET") or 0
         if limit == 0:
+            return
+        if self.ties is not None and limit is not None:
+            yield from self._with_ties(ctx, limit, skip)
             return
         it = self.children[0].execute(ctx)
         try:
@@ -156,6 +161,19 @@ class Limit(Operator):
             close = getattr(it, "close", None)
             if close is not None:
                 close()
+
+    def _with_ties(self, ctx: Any, limit: int, skip: int) -> Iterator[pa.RecordBatch]:
+        """FETCH FIRST n ROWS WITH TIES: also the rows equal to the n-th on the ORDER BY keys."""
+        t = collect(self.children[0], ctx).slice(skip)
+        if t.num_rows <= limit:
+            yield from table_batches(t)
+            return
+        last = [t.column(i)[limit - 1] for i in self.ties or []]
+        end = limit
+        while end < t.num_rows and all(
+                (t.column(i)[end].as_py() == v.as_py()) for i, v in zip(self.ties or [], last, strict=True)):
+            end += 1
+        yield from table_batches(t.slice(0, end))
 
     def label(self) -> str:
         return "Limit"

@@ -341,6 +341,15 @@ class Builder(ScalarCompiler):
         oc = self.coerce(self.compile(off.expression, scope), T.INT8) if off is not None else None
         if lc is None and oc is None:
             return op
+        opts = lim.args.get("limit_options") if isinstance(lim, exp.Fetch) else None
+        if opts is not None and opts.args.get("percent"):
+            raise FeatureNotSupported("FETCH FIRST ... PERCENT is not supported")
+        if opts is not None and opts.args.get("with_ties"):
+            if not isinstance(op, Sort):
+                raise HeliosError("WITH TIES cannot be specified without ORDER BY clause", sqlstate="42601")
+            limited = Limit(op, lc, oc)
+            limited.ties = [k.index for k in op.keys]  # type: ignore[attr-defined]
+            return limited
         return Limit(op, lc, oc)
 
     def order_target(self, t: exp.Expression, exprs: list[exp.Expression], out_names: list[str],
@@ -931,7 +940,9 @@ class Builder(ScalarCompiler):
         src = self.ctx.resolve_relation(schema, name)
         if src is None:
             shown = f"{schema}.{name}" if schema else name
-            raise UndefinedTable(f'relation "{shown}" does not exist')
+            from helios_core.sql.planner.scalar import node_position
+
+            raise UndefinedTable(f'relation "{shown}" does not exist', position=node_position(node))
         if src.kind == "view":
             from helios_core.sql.dialect import parse
 

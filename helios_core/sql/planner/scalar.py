@@ -267,9 +267,10 @@ class ScalarCompiler:
                                      "current_catalog", "current_schema"):
             return self.compile_call(name, [], scope)
         shown = f"{qual}.{name}" if qual else name
+        pos = node_position(node)
         if qual is not None and not _any_qualifier(scope, qual):
-            raise HeliosError(f'missing FROM-clause entry for table "{qual}"', sqlstate="42P01")
-        raise UndefinedColumn(f'column "{shown}" does not exist')
+            raise HeliosError(f'missing FROM-clause entry for table "{qual}"', sqlstate="42P01", position=pos)
+        raise UndefinedColumn(f'column "{shown}" does not exist', position=pos)
 
     def c_Literal(self, node: exp.Literal, scope: Scope) -> Compiled:
         if node.is_string:
@@ -1597,6 +1598,16 @@ def _put(base: pa.Array, idx: pa.Array, values: pa.Array) -> pa.Array:
     mask = pc.is_in(pos, value_set=idx)
     # values in row order of idx (ascending) line up with the masked positions
     return pc.replace_with_mask(base, mask, values)
+
+
+def node_position(node: exp.Expression) -> int | None:
+    """1-based character position of a node in the statement text (from the tokenizer), if known."""
+    starts = []
+    for ident in node.find_all(exp.Identifier):
+        st = ident.meta.get("start") if ident.meta else None
+        if isinstance(st, int):
+            starts.append(st)
+    return min(starts) + 1 if starts else None
 
 
 def _split_and(e: exp.Expression) -> list[exp.Expression]:
