@@ -304,11 +304,11 @@ def corpus_files() -> list[Path]:
 # (checked against the corpus notes in ../shared/corpora/README.md), so they stay failures.
 KNOWN_REASONS = [
     (r"^22P02 invalid input syntax for type integer",
-     "PostgreSQL raises the same error: the untyped literal takes the integer type of the subquery column "
-     "(SQLite compares it as text). evidence/in1 loses these records on PostgreSQL too."),
+     ("PostgreSQL raises the same error: the untyped literal takes the integer type of the subquery column "
+     "(SQLite compares it as text). evidence/in1 loses these records on PostgreSQL too.")),
     (r"^22003 value .* is out of range for type integer",
-     "x'303132' is a bit-string literal in PostgreSQL; comparing it with an integer column overflows, as on "
-     "PostgreSQL 15 (SQLite reads it as a blob)."),
+     ("x'303132' is a bit-string literal in PostgreSQL; comparing it with an integer column overflows, as on "
+     "PostgreSQL 15 (SQLite reads it as a blob).")),
     (r"^22012 division by zero",
      "PostgreSQL evaluates the division inside the CASE/NULLIF and fails the same way; SQLite yields NULL."),
     (r"^22003 integer out of range",
