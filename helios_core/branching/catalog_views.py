@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from helios_core.branching import limits, privileges, records, usage
+from helios_core.branching import lifecycle, limits, privileges, records, usage
 from helios_core.branching.policy import is_strict
 from helios_core.engine import BOOTSTRAP_ROLE
 from helios_core.sql import types
@@ -109,9 +109,16 @@ def history_table(session: Any) -> pa.Table:
         events = txn.catalog_list(records.HISTORY)
         meta = txn.catalog_list(records.META)
         acl = txn.catalog_list(records.ACL)
-    rows = [events[k] for k in sorted(events)]
+    infos = engine.store.list_branches(db)
+    live = {b.name for b in infos}
+    rows = list(events.values())
+    for b in infos:  # live branches' creation is derived from the branch itself (lifecycle.create_branch)
+        if b.parent is not None:
+            rows.append({"ts": b.created_ts, "event": "create", "branch": b.name,
+                         "user": (meta.get(b.name) or {}).get("owner") or BOOTSTRAP_ROLE,
+                         "detail": lifecycle.creation_detail(b.parent, b.fork_ts)})
+    rows.sort(key=lambda r: (r["ts"], r["event"] != "create"))
     names = sorted({r["branch"] for r in rows})
-    live = {b.name for b in engine.store.list_branches(db)}
     roles, superuser = privileges.effective_roles(engine, session.user)
     if not superuser:
         # a dropped branch's history is visible to whoever acted on it; live branches by privilege

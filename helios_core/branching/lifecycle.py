@@ -13,23 +13,37 @@ from typing import Any
 
 from helios_core.branching import limits, privileges, records
 from helios_core.branching.policy import policy
+from helios_core.engine import BOOTSTRAP_ROLE
 from helios_core.errors import HeliosError, InvalidParameterValue
 
 
 def create_branch(session: Any, name: str, parent: str, at_ts: int | None) -> None:
+    """Fork ``name``; its "create" history line is derived from the branch itself (catalog_views).
+
+    A branch created by the bootstrap superuser needs no record at all (it is the default owner),
+    so the common path costs the storage's one durable metadata write and nothing more.
+    """
     engine, db = session.engine, session.database
     privileges.check_use(session, parent)
     cap = policy(engine).max_branches
     if branch_count(engine.store, db) >= cap:
         raise HeliosError(f'cannot create branch "{name}": database "{db}" already has {cap} branches',
                           sqlstate="54000", hint="Raise [branching] max_branches or drop unused branches.")
-    info = engine.store.create_branch(db, name, parent=parent, at_ts=at_ts)
-    with records.writing(engine, db) as txn:
-        txn.catalog_put(records.META, name, {"owner": session.user})
-        txn.catalog_delete(records.ACL, name)  # a dropped namesake's grants never carry over
-        records.log_event(txn, info.created_ts, "create", name, session.user,
-                          f"from {parent} at {info.fork_ts}")
+    with records.reading(engine, db) as txn:
+        stale = txn.catalog_get(records.META, name) is not None or txn.catalog_get(records.ACL, name) is not None
+    engine.store.create_branch(db, name, parent=parent, at_ts=at_ts)
+    if stale or session.user != BOOTSTRAP_ROLE:
+        with records.writing(engine, db) as txn:
+            txn.catalog_delete(records.ACL, name)  # a dropped namesake's grants never carry over
+            if session.user != BOOTSTRAP_ROLE:
+                txn.catalog_put(records.META, name, {"owner": session.user})
+            else:
+                txn.catalog_delete(records.META, name)
     limits.forget(engine, db, name)
+
+
+def creation_detail(parent: str | None, fork_ts: int | None) -> str:
+    return f"from {parent} at {fork_ts}"
 
 
 def branch_count(store: Any, db: str) -> int:
@@ -43,10 +57,15 @@ def branch_count(store: Any, db: str) -> int:
 def drop_branch(session: Any, name: str) -> None:
     engine, db = session.engine, session.database
     privileges.check_owner(session, name, "drop")
+    info = engine.store.get_branch(db, name)
+    owner = records.get(engine, db, records.META, name).get("owner") or BOOTSTRAP_ROLE
     engine.store.drop_branch(db, name)
     with records.writing(engine, db) as txn:
         txn.catalog_delete(records.META, name)
         txn.catalog_delete(records.ACL, name)
+        if info is not None:  # the derived "create" line goes with the branch: keep it as a record
+            records.log_event(txn, info.created_ts, "create", name, owner,
+                              creation_detail(info.parent, info.fork_ts))
         records.log_event(txn, engine.store.now(), "drop", name, session.user)
     limits.forget(engine, db, name)
 
