@@ -63,6 +63,19 @@ _PADS = ["'*'", "'ab'"]
 _SEPS = ["' '", "'b'"]
 _LIKES = ["'a%'", "'%b%'", "'_'", "'A%'", "'%'"]
 _REGEXES = ["'^a'", "'b$'", "'[0-9]'", "'^$'"]
+_RX_PATTERNS = ["'[aeiou]'", "'l+'", "'^.'", "'(.)(.)'"]
+_RX_REPLS = ["'X'", "''", "'[\\1]'"]
+_RX_FLAGS = ["", ", 'g'"]
+_JSON_A7 = "'{\"a\": 7}'"
+_TS_FORMATS = ["YYYY-MM-DD HH24:MI:SS", "DD Mon YYYY HH12:MI AM", "FMMonth FMDD, YYYY", "YYYY-Q-WW-DDD",
+               "HH24:MI:SS.MS", "Dy, DD Mon YYYY"]
+_TIME_LITS = ["time '10:30'", "time '23:59:59.5'", "time '00:00'"]
+_INTERVAL_LITS = ["interval '1 day'", "interval '2 hours 30 minutes'", "interval '1 mon 2 days'", "interval '-3 days'",
+                  "interval '1 year'", "interval '36 hours'", "interval '0'", "NULL::interval"]
+_TS_LITS = ["timestamp '2024-01-31 10:00'", "timestamp '2000-02-29 23:59:59.123456'", "timestamp '1970-01-01'",
+            "NULL::timestamp"]
+_TEXTNUM_LITS = ["'12'", "' 42 '", "'1.50'", "'-0.5'", "'abc'", "'1e3'", "'2147483648'", "'99999'", "'yes'",
+                 "'2024-02-30'", "'2024-02-29'", "'1 day 2 hours'", "''", "'0x10'", "'t'", "'123.456'"]
 _DATE_LITS = ["date '2024-01-31'", "date '2000-02-29'", "date '1970-01-01'", "NULL::date"]
 
 
@@ -79,7 +92,16 @@ class Gen:
 
     def lit(self, typ: str) -> str:
         return self.r.choice({"int": _INT_LITS, "bigint": _BIGINT_LITS, "numeric": _NUM_LITS, "float": _FLOAT_LITS,
-                              "text": _TEXT_LITS, "date": _DATE_LITS, "bool": ["true", "false", "NULL::bool"]}[typ])
+                              "text": _TEXT_LITS, "date": _DATE_LITS, "bool": ["true", "false", "NULL::bool"],
+                              "time": _TIME_LITS, "interval": _INTERVAL_LITS, "timestamp": _TS_LITS,
+                              "textnum": _TEXTNUM_LITS}[typ])
+
+    def leaf_of(self, typ: str) -> str:
+        if typ == "timestamp" and self.tables and self.r.random() < 0.5:
+            return f"({self.col('date')})::timestamp"
+        if typ in ("timestamp", "interval"):
+            return self.lit(typ)
+        return self.leaf(typ)
 
     def leaf(self, typ: str) -> str:
         if self.tables and self.r.random() < 0.65:
@@ -88,7 +110,7 @@ class Gen:
 
     def expr(self, typ: str, depth: int = 0) -> str:
         if depth >= 3 or self.r.random() < 0.3:
-            return self.leaf(typ)
+            return self.leaf_of(typ)
         d = depth + 1
         r = self.r
         e = self.expr
@@ -149,6 +171,19 @@ class Gen:
                 lambda: f"CASE WHEN {e('bool', d)} THEN {e('text', d)} ELSE {self.lit('text')} END",
                 lambda: f"md5({e('text', d)})",
                 lambda: f"to_char({e('date', d)}, 'YYYY-MM-DD Dy')",
+                lambda: f"to_char({e('timestamp', d)}, '{r.choice(_TS_FORMATS)}')",
+                lambda: f"({e(r.choice(['timestamp', 'interval']), d)})::text",
+                lambda: f"regexp_replace({e('text', d)}, {r.choice(_RX_PATTERNS)}, {r.choice(_RX_REPLS)}{r.choice(_RX_FLAGS)})",
+                lambda: f"translate({e('text', d)}, 'abc', 'xy')",
+                lambda: f"format('%s|%s|%L', {e('text', d)}, {e(r.choice(['int', 'numeric', 'date']), d)}, {e('text', d)})",
+                lambda: f"(jsonb_build_object('k', {e(r.choice(['int', 'text', 'numeric', 'bool', 'float']), d)}, 'n', {e('text', d)}))::text",
+                lambda: f"(jsonb_build_object('k', {e(r.choice(['int', 'text', 'numeric']), d)}) ->> 'k')",
+                lambda: f"to_jsonb({e(r.choice(['text', 'int', 'numeric', 'date', 'bool']), d)})::text",
+                lambda: f"(ARRAY[{e('int', d)}, {e('int', d)}, NULL])::text",
+                lambda: f"array_to_string(ARRAY[{e('text', d)}, {e('text', d)}], ',', '*')",
+                lambda: f"({self.lit('textnum')})::{r.choice(['int', 'numeric', 'float8', 'bool', 'date', 'interval', 'numeric(5,2)', 'varchar(2)', 'char(3)', 'bigint', 'smallint'])}::text",
+                lambda: f"initcap({e('text', d)})",
+                lambda: f"quote_literal({e('text', d)})",
             ]
         elif typ == "bool":
             cmp_t = r.choice(["int", "bigint", "numeric", "float", "text", "date", "int"])
@@ -163,6 +198,34 @@ class Gen:
                 lambda: f"({e(cmp_t, d)} IS DISTINCT FROM {e(cmp_t, d)})",
                 lambda: f"({e('bool', d)} IS {r.choice(['TRUE', 'FALSE', 'NOT TRUE', 'UNKNOWN'])})",
                 lambda: f"({e('text', d)} ~ {r.choice(_REGEXES)})",
+                lambda: f"({e('int', d)} = ANY(ARRAY[{self.lit('int')}, {self.lit('int')}, {e('int', d)}]))",
+                lambda: f"({e('int', d)} > ALL(ARRAY[{self.lit('int')}, {e('int', d)}]))",
+                lambda: f"({e('text', d)} SIMILAR TO '{r.choice(['(a|b)%', '%b%', '_+', 'a%'])}')",
+                lambda: f"({e('interval', d)} {r.choice(['<', '=', '>'])} {e('interval', d)})",
+                lambda: f"({e('timestamp', d)} {r.choice(['<', '=', '>='])} {e(r.choice(['timestamp', 'date']), d)})",
+                lambda: f"(jsonb_build_object('a', {e('int', d)}) @> {_JSON_A7})",
+                lambda: f"starts_with({e('text', d)}, 'a')",
+            ]
+        elif typ == "timestamp":
+            choices = [
+                lambda: f"({e('date', d)})::timestamp",
+                lambda: f"({e('timestamp', d)} + {e('interval', d)})",
+                lambda: f"({e('timestamp', d)} - {e('interval', d)})",
+                lambda: f"date_trunc('{r.choice(['hour', 'day', 'month', 'quarter', 'year', 'week'])}', {e('timestamp', d)})",
+                lambda: f"make_timestamp({r.choice(['2024', '1999'])}, {r.choice(['1', '2', '12'])}, {r.choice(['1', '28', '29'])}, 13, 45, 30.5)",
+                lambda: f"({e('date', d)} + {self.lit('time')})",
+                lambda: f"to_timestamp('{r.choice(['2024-03-01 10:20', '1999-12-31 23:59'])}', 'YYYY-MM-DD HH24:MI')::timestamp",
+            ]
+        elif typ == "interval":
+            choices = [
+                lambda: f"({e('timestamp', d)} - {e('timestamp', d)})",
+                lambda: f"({e('interval', d)} + {e('interval', d)})",
+                lambda: f"({e('interval', d)} * {r.choice(['2', '0.5', '-1', '1.5'])})",
+                lambda: f"({e('interval', d)} / {r.choice(['2', '3', '0.5'])})",
+                lambda: f"{r.choice(['justify_hours', 'justify_days', 'justify_interval'])}({e('interval', d)})",
+                lambda: f"age({e('timestamp', d)}, {e('timestamp', d)})",
+                lambda: f"(- {e('interval', d)})",
+                lambda: f"make_interval(0, {r.choice(['0', '1', '14'])}, 0, {r.choice(['0', '3', '40'])}, {r.choice(['0', '25'])})",
             ]
         elif typ == "date":
             choices = [
@@ -177,7 +240,7 @@ class Gen:
         return r.choice(choices)()
 
 
-_TYPES = ["int", "bigint", "numeric", "float", "text", "bool", "date"]
+_TYPES = ["int", "bigint", "numeric", "float", "text", "bool", "date", "timestamp", "interval", "text"]
 
 
 def generate(seed: int) -> str:

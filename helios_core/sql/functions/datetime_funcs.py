@@ -395,7 +395,7 @@ def _ints(args: list[Vec], fname: str) -> list[Vec]:
     return [cast(a, T.INT4) if a.type.name in ("int2", "int8", "unknown", "numeric") else a for a in args]
 
 
-@scalar("make_date", nargs=3)
+@scalar("make_date", "date_from_parts", nargs=3)
 def _make_date(args: list[Vec]) -> Vec:
     arrays, s = full(_ints(args, "make_date"))
     out = []
@@ -420,7 +420,7 @@ def _make_ts_py(y, mo, d, h, mi, sec) -> int:
     return int((base - EPOCH) / dt.timedelta(microseconds=1)) + round(sec * 1_000_000)
 
 
-@scalar("make_timestamp", nargs=6)
+@scalar("make_timestamp", "timestamp_from_parts", nargs=6)
 def _make_timestamp(args: list[Vec]) -> Vec:
     ints = _ints(args[:5], "make_timestamp") + [cast(args[5], T.FLOAT8)]
     arrays, s = full(ints)

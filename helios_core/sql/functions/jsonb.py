@@ -387,9 +387,10 @@ def _as_jsonb_vec(v: Vec) -> Vec:
 def _to_jsonb(args: list[Vec]) -> Vec:
     v = args[0]
     if v.type.name == "unknown":
-        v = cast(v, T.TEXT)
-    out = _as_jsonb_vec(v)
-    return out
+        from helios_core.errors import DatatypeMismatch
+
+        raise DatatypeMismatch("could not determine polymorphic type because input has type unknown")
+    return _as_jsonb_vec(v)
 
 
 def _build_object(args: list[Vec], fname: str, out_t: T.SqlType) -> Vec:

@@ -464,6 +464,28 @@ def _pg_regex_to_python(p: str) -> str:
         "[[:upper:]]", "[A-Z]").replace("[[:lower:]]", "[a-z]").replace("[[:punct:]]", "[!-/:-@\\[-`{-~]")
 
 
+def _expand_replacement(m: re.Match, r: str) -> str:
+    """PostgreSQL's replacement text: \\1..\\9 groups (empty when absent), \\& the match, \\\\ a backslash."""
+    out = []
+    i = 0
+    while i < len(r):
+        c = r[i]
+        if c == "\\" and i + 1 < len(r):
+            nxt = r[i + 1]
+            if nxt.isdigit():
+                k = int(nxt)
+                out.append((m.group(k) or "") if k <= (m.re.groups or 0) else "")
+            elif nxt == "&":
+                out.append(m.group(0))
+            else:
+                out.append(nxt)
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
 def _pg_replacement(r: str) -> str:
     # PostgreSQL: \1..\9 groups, \& whole match; Python: \g<1>, \g<0>
     out = []
@@ -497,7 +519,7 @@ def _regexp_replace(args: list[Vec]) -> Vec:
     # re than to RE2 for backreferences and flags
     def one(x, pat, rep, fl):
         rx = _compile(pat, fl)
-        return rx.sub(_pg_replacement(rep), x, count=0 if "g" in fl else 1)
+        return rx.sub(lambda m: _expand_replacement(m, rep), x, count=0 if "g" in fl else 1)
 
     return Vec(_per_row(one, arrays, pa.string()), T.TEXT, all_scalar)
 

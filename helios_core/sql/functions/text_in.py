@@ -101,7 +101,7 @@ def parse_int(arr: pa.Array, name: str) -> pa.Array:
     return pc.cast(v, T._BASE_BY_NAME[name].arrow_type)
 
 
-_FLOAT_RE = r"(?i)^[+-]?(([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?|inf|infinity|nan)$"
+_FLOAT_RE = r"(?i)^[+-]?(([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?|inf|infinity|nan|0x[0-9a-f]*\.?[0-9a-f]*(p[+-]?[0-9]+)?)$"
 
 
 def parse_float(arr: pa.Array, name: str) -> pa.Array:
@@ -112,6 +112,11 @@ def parse_float(arr: pa.Array, name: str) -> pa.Array:
         raise InvalidTextRepresentation(f'invalid input syntax for type {display}: "{_first_bad(arr, ok)}"')
     s = pc.replace_substring_regex(pc.utf8_lower(s), r"infinity", "inf")
     s = pc.replace_substring_regex(s, r"^\+", "")
+    hexes = pc.fill_null(pc.match_substring(s, "0x"), False)
+    if pc.any(hexes).as_py():
+        # Per-row Python for C99 hex floats ('0x10', '0x1p3'), which strtod accepts
+        fixed = [repr(float.fromhex(x)) for x in pc.filter(s, hexes).to_pylist()]
+        s = pc.replace_with_mask(s, hexes, pa.array(fixed, pa.string()))
     v = pc.cast(s, pa.float64())
     if name == "float4":
         v = pc.cast(v, pa.float32(), safe=False)
@@ -449,8 +454,12 @@ def parse_interval_text(txt: str) -> tuple[int, int, int]:
         ago, s = True, s[:-4].strip()
     if s.startswith("@"):
         s = s[1:].strip()
-    toks = re.findall(r"[+-]?\d+:\d+(?::\d+(?:\.\d*)?)?|[+-]?\d+(?:\.\d*)?(?:e[+-]?\d+)?|[+-]?\.\d+|[a-z]+|\S",
-                      s)
+    ym = re.fullmatch(r"([+-]?)(\d+)-(\d+)", s)  # SQL-standard year-month '1-2'
+    if ym:
+        months = int(ym.group(2)) * 12 + int(ym.group(3))
+        months = -months if ym.group(1) == "-" else months
+        return (-months if ago else months), 0, 0
+    toks = re.findall(r"[+-]?\d+:\d+(?::\d+(?:\.\d*)?)?|[+-]?\d+(?:\.\d*)?|[+-]?\.\d+|[a-z]+|\S", s)
     i = 0
     saw = False
     while i < len(toks):
@@ -465,7 +474,7 @@ def parse_interval_text(txt: str) -> tuple[int, int, int]:
             i += 1
             saw = True
             continue
-        if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?", tok):
+        if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", tok):
             num = decimal.Decimal(tok)
             unit = toks[i + 1] if i + 1 < len(toks) and toks[i + 1].isalpha() else None
             if unit is None:
@@ -481,6 +490,8 @@ def parse_interval_text(txt: str) -> tuple[int, int, int]:
                     i += 1
                     saw = True
                     continue
+                if i + 1 < len(toks):  # a bare number (seconds) must end the literal
+                    raise _DateTimeSyntax
                 acc[2] += int((num * 1_000_000).to_integral_value())
                 i += 1
                 saw = True
