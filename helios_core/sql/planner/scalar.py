@@ -1628,14 +1628,16 @@ def _padded_variants(vs: pa.Array, width: int) -> pa.Array:
 def _batch_cached(c: Compiled) -> Compiled:
     """The same expression, remembering its value for the last batch it saw."""
     inner = c.fn
-    last: list[Any] = [None, None]
+    key = ("cse", object())  # unique per compiled expression
 
     def fn(b: pa.RecordBatch, ctx: Any) -> Vec:
-        if last[0] is b:
-            return last[1]
+        # kept in the execution's context: a plan may run in several threads at once
+        cache = ctx.subquery_cache
+        hit = cache.get(key)
+        if hit is not None and hit[0] is b:
+            return hit[1]
         v = inner(b, ctx)
-        last[0] = b
-        last[1] = v
+        cache[key] = (b, v)
         return v
 
     return Compiled(c.type, fn, label=c.label)
