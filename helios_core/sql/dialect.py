@@ -139,8 +139,23 @@ def parse(sql: str) -> list[Statement]:
             continue
         if chunk[0].token_type in (TokenType.VAR, TokenType.NUMBER, TokenType.STRING, TokenType.IDENTIFIER):
             raise _syntax_error(f'syntax error at or near "{chunk[0].text}"', start + 1)
-        out.append(Statement(ast=_parse_chunk(sql, chunk), text=text, offset=start))
+        overriding = None
+        if first == "INSERT":
+            chunk, overriding = _strip_overriding(chunk)
+        tree = _parse_chunk(sql, chunk)
+        if overriding:
+            tree.set("overriding", overriding)
+        out.append(Statement(ast=tree, text=text, offset=start))
     return out
+
+
+def _strip_overriding(chunk: list[Token]) -> tuple[list[Token], str | None]:
+    """INSERT ... OVERRIDING {SYSTEM|USER} VALUE: sqlglot does not know it; take it out, remember it."""
+    for i in range(len(chunk) - 2):
+        if (chunk[i].text.upper() == "OVERRIDING" and chunk[i + 1].text.upper() in ("SYSTEM", "USER")
+                and chunk[i + 2].text.upper() == "VALUE"):
+            return chunk[:i] + chunk[i + 3:], chunk[i + 1].text.lower()
+    return chunk, None
 
 
 def _parse_chunk(sql: str, chunk: list[Token]) -> exp.Expr:

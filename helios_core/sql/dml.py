@@ -374,7 +374,8 @@ def insert(session: Any, ast: exp.Insert, params: Any = (), prepared: Any = None
     ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
     cols = _insert_columns(tdef, target)
     ctypes = column_types(tdef)
-    overriding = bool(ast.args.get("overriding"))
+    overriding = ast.args.get("overriding") == "system"
+    user_override = ast.args.get("overriding") == "user"  # identity columns take their defaults
     if ast.args.get("default") or ast.args.get("expression") is None:
         arrays, masks, n = [], None, 1
         cols_given: list[int] = []
@@ -386,6 +387,8 @@ def insert(session: Any, ast: exp.Insert, params: Any = (), prepared: Any = None
         col = tdef.columns[ci]
         arr = arrays[j]
         mask = masks[j] if masks is not None else None
+        if user_override and (col.metadata or {}).get("identity"):
+            continue  # OVERRIDING USER VALUE: the supplied values are ignored
         if (col.metadata or {}).get("identity") == "always" and not overriding and (
                 mask is None or not all(mask)):
             raise GeneratedAlways(f'cannot insert a non-DEFAULT value into column "{col.name}"',
@@ -644,6 +647,46 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
     if ast.args.get("returning") is not None:
         return returning_result(session, ctx, tag, tdef, alias, ast.args["returning"], deleted)
     return Result(command_tag=tag)
+
+
+# ------------------------------------------------------------------------------------ EXPLAIN
+def explain(session: Any, ast: Any, ctx: Any) -> list[str]:
+    """EXPLAIN of a data-changing statement: the write node over the plan of the rows it reads."""
+    txn = ctx.txn
+    if isinstance(ast, exp.Insert):
+        target = ast.this
+        table = target.this if isinstance(target, exp.Schema) else target
+        tdef, _ = _target(session, txn, table)
+        lines = [f"Insert on {tdef.name}"]
+        src = ast.args.get("expression")
+        if src is not None and not isinstance(src, exp.Values):
+            lines += ["  ->  " + ln if i == 0 else "      " + ln
+                      for i, ln in enumerate(session.plan_query(src, ctx).explain(ctx))]
+        else:
+            n = len(src.expressions) if isinstance(src, exp.Values) else 1
+            lines.append(f"  ->  Values Scan on \"*VALUES*\"  (rows={n})")
+        if ast.args.get("conflict") is not None:
+            lines.insert(1, "  Conflict Resolution: " + ("UPDATE" if "UPDATE" in str(
+                ast.args["conflict"].args.get("action")).upper() else "NOTHING"))
+        return lines
+    if isinstance(ast, exp.Merge):
+        tdef, _ = _target(session, txn, ast.this)
+        return [f"Merge on {tdef.name}"]
+    tdef, alias = _target(session, txn, ast.this)
+    alias = alias or tdef.name
+    where = ast.args.get("where")
+    where = where.this if where is not None else None
+    if isinstance(ast, exp.Update):
+        sets = _set_items(tdef, list(ast.expressions))
+        f = ast.args.get("from_") or ast.args.get("from")
+        extra = [f.this] + list(f.args.get("joins") or []) if f is not None else []
+        q = _row_query(tdef, alias, ast.this, extra, where, [v for _, v in sets if not isinstance(v, exp.Var)])
+        head = f"Update on {tdef.name}"
+    else:
+        q = _row_query(tdef, alias, ast.this, list(ast.args.get("using") or []), where, [])
+        head = f"Delete on {tdef.name}"
+    body = session.plan_query(q, ctx).explain(ctx)
+    return [head] + ["  ->  " + ln if i == 0 else "      " + ln for i, ln in enumerate(body)]
 
 
 # ------------------------------------------------------------------------------------ FOR UPDATE

@@ -470,10 +470,17 @@ class SqlSession(Session):
         ast = stmts[0].ast
         self.tx.statement_start()
         ctx = self.context()
-        if not isinstance(ast, (exp.Query, exp.Values)):
-            raise FeatureNotSupported("EXPLAIN of this statement is not supported yet")
-        plan = self.plan_query(ast, ctx)
-        lines = plan.explain(ctx, analyze=a["analyze"])
+        if isinstance(ast, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
+            from helios_core.sql import dml
+
+            if a["analyze"]:
+                raise FeatureNotSupported("EXPLAIN ANALYZE of INSERT/UPDATE/DELETE/MERGE is not supported yet")
+            lines = dml.explain(self, ast, ctx)
+        elif isinstance(ast, (exp.Query, exp.Values)):
+            plan = self.plan_query(ast, ctx)
+            lines = plan.explain(ctx, analyze=a["analyze"])
+        else:
+            raise FeatureNotSupported("EXPLAIN of this statement is not supported")
         batch = pa.record_batch([pa.array(lines, pa.string())], names=["QUERY PLAN"])
         return Result(command_tag="EXPLAIN", columns=[result_column("QUERY PLAN", types.TEXT)],
                       batches=[batch])

@@ -159,3 +159,19 @@ def test_update_set_row_from_subquery(s):
     s.execute("insert into src values (1, 'A', 9.5)")
     assert s.execute("update t set (v, n) = (select nv, nn from src where src.id = t.id)")[0].command_tag == "UPDATE 2"
     assert rows(s, "select id, v, n from t order by id") == [(1, "A", Decimal("9.50")), (2, None, None)]
+
+
+def test_overriding_identity_values(s):
+    s.execute("create table g (id int generated always as identity primary key, v int)")
+    assert s.execute("insert into g overriding system value values (10, 1)")[0].command_tag == "INSERT 0 1"
+    r = s.execute("insert into g (id, v) overriding user value values (99, 2) returning id")[0]
+    assert r.rows() == [(1,)]
+
+
+def test_explain_of_dml(s):
+    lines = [r[0] for r in s.execute("explain update t set v = 'x' where id = 1")[0].rows()]
+    assert lines[0] == "Update on t" and any("Index" in ln or "Scan" in ln for ln in lines[1:])
+    lines = [r[0] for r in s.execute("explain delete from t where v = 'a'")[0].rows()]
+    assert lines[0] == "Delete on t"
+    assert s.execute("explain insert into t values (1)")[0].rows()[0] == ("Insert on t",)
+    assert s.execute("select count(*) from t")[0].rows() == [(0,)]  # EXPLAIN changed nothing
