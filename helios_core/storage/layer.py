@@ -25,6 +25,20 @@ if TYPE_CHECKING:  # pragma: no cover
 ROWID_BRANCH_SHIFT = 40
 
 
+class Tombstones(dict):
+    """rowid -> ended stamp, with a generation counter so readers can cache its arrays."""
+
+    gen = 0
+
+    def __setitem__(self, key: int, value: int) -> None:
+        self.gen += 1
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: int) -> None:
+        self.gen += 1
+        super().__delitem__(key)
+
+
 class Layer:
     """Versions of one table (data_id) written on one branch."""
 
@@ -36,7 +50,8 @@ class Layer:
         self.chunks: dict[int, Chunk] = {}
         self.rowloc: dict[int, int] = {}  # rowid -> packed location of its newest committed version
         self.pk: dict[Any, int] = {}  # key -> rowid that last took this key (may be stale; verified)
-        self.tomb: dict[int, int] = {}  # inherited rowid -> ended stamp (commit ts or -txid)
+        self.tomb: Tombstones = Tombstones()  # inherited rowid -> ended stamp (commit ts or -txid)
+        self._tomb_arrays: tuple[int, np.ndarray, np.ndarray] | None = None
         self.pending_new: list[tuple[int, int, Transaction]] = []  # rowid ranges of open inserts
         self.dirty_ended: set[int] = set()  # segment chunk ids whose ended stamps changed since flush
 
@@ -65,9 +80,15 @@ class Layer:
         """Inherited rowids this branch deleted as seen by snapshot (ts, txid)."""
         if not self.tomb:
             return None
-        tomb = dict(self.tomb)
-        keys = np.fromiter(tomb.keys(), dtype=np.int64, count=len(tomb))
-        vals = np.fromiter(tomb.values(), dtype=np.int64, count=len(tomb))
+        cached = self._tomb_arrays
+        gen = self.tomb.gen
+        if cached is not None and cached[0] == gen:
+            keys, vals = cached[1], cached[2]
+        else:
+            tomb = dict(self.tomb)
+            keys = np.fromiter(tomb.keys(), dtype=np.int64, count=len(tomb))
+            vals = np.fromiter(tomb.values(), dtype=np.int64, count=len(tomb))
+            self._tomb_arrays = (gen, keys, vals)
         dead = (vals > 0) & (vals <= ts)
         if txid:
             dead |= vals == -txid

@@ -751,6 +751,18 @@ class Transaction(CatalogOps):
             it = (-1 if x is None else x for x in map(rl.get, rids))
         locs = np.fromiter(it, dtype=np.int64, count=len(rids))
         valid = locs >= 0
+        if layer.branch.parent is not None and not valid.all():
+            # rows inherited from the parent that nobody on this branch has touched: tombstone them
+            bid = layer.branch.branch_id
+            tomb = layer.tomb
+            me_ = -self.txid
+            for j in np.nonzero(~valid)[0].tolist():
+                r = rids[j]
+                if r in own or r >> 40 == bid or r in tomb:
+                    continue
+                tomb[r] = me_
+                w.tombs.append(r)
+                done[j] = True
         if not valid.any():
             return
         cids = locs >> 32
@@ -811,18 +823,26 @@ class Transaction(CatalogOps):
                     seen: set = set()
                     raise self._unique_error(t, next(k for k in keys if k in seen or seen.add(k)))
                 ok_list = ok_arr.to_pylist()
-                # keys that already belong to the row being updated need neither a check nor an index write
-                moved = [i for i, (c, r) in enumerate(zip(map(layer.pk.get, keys), ok_list, strict=True)) if c != r]
+                # keys that already belong to the row being updated need no uniqueness check, and no
+                # index write when this branch's index has them already
+                unindexed = [i for i, (c, r) in enumerate(zip(map(layer.pk.get, keys), ok_list, strict=True))
+                             if c != r]
+                moved = unindexed
+                if unindexed and layer.branch.parent is not None:
+                    ancestors = [a.layers[t.data_id] for a in _ancestors(layer.branch) if t.data_id in a.layers]
+                    moved = [i for i in unindexed
+                             if not any(a.pk.get(keys[i]) == ok_list[i] for a in ancestors)]
                 mkeys = [keys[i] for i in moved]
-                mrows = [ok_list[i] for i in moved]
                 replacing = set(ok_list) if moved else set()
+                ikeys = [keys[i] for i in unindexed]
+                irows = [ok_list[i] for i in unindexed]
                 while True:
                     with self.store.mu:
                         other = self._check_unique(t, layer, mkeys, replacing) if mkeys else None
                         if other is None:
                             self._append_chunk(layer, w, phys, ok_arr)
-                            if mkeys:
-                                self._pk_set(layer, w, mkeys, mrows)
+                            if ikeys:
+                                self._pk_set(layer, w, ikeys, irows)
                             break
                     self._wait_for(other, False)
             else:
@@ -879,6 +899,14 @@ class Transaction(CatalogOps):
         _layer, _w, ok, _own, changed, gone = self._claim(t, rowids, mode, nowait)
         return WriteOutcome(len(ok), pa.array(changed, pa.int64()), pa.array(gone, pa.int64()))
 
+
+
+def _ancestors(b: Branch) -> list[Branch]:
+    out = []
+    while b.parent is not None:
+        b = b.parent
+        out.append(b)
+    return out
 
 
 def _empty_batch(schema: pa.Schema) -> pa.RecordBatch:
