@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from helios_core.branching import ancestry, diff, privileges
-from helios_core.branching.table_functions import register_table_function
+from helios_core.branching.table_functions import register_table_function, resolve
 from helios_core.errors import HeliosError, UndefinedTable
 from helios_core.sql import types
 
@@ -117,10 +117,10 @@ def bind_cross_branch_query(session: Any, args: dict[str, Any]) -> tuple[list[tu
     if len(stmts) != 1 or not isinstance(stmts[0].ast, (exp.Query, exp.Values)):
         raise HeliosError("cross_branch_query runs exactly one SELECT", sqlstate="42601")
     ast = stmts[0].ast
-    raw = _params(session, args.get("params"))
+    late_params = args.get("params")
     store, db = session.engine.store, session.database
 
-    def plan_on(branch: str) -> tuple[Any, Any, Any]:
+    def plan_on(branch: str, raw: list[Any]) -> tuple[Any, Any, Any]:
         txn = store.begin(db, branch, read_only=True, isolation="repeatable read")
         try:
             ctx = session.context(txn=txn, params=raw, param_types=[None] * len(raw))
@@ -133,16 +133,17 @@ def bind_cross_branch_query(session: Any, args: dict[str, Any]) -> tuple[list[tu
             txn.rollback()
             raise
 
-    txn0, plan0, _ = plan_on(names[0])
+    txn0, plan0, _ = plan_on(names[0], [None] * _count_params(ast))
     txn0.rollback()
     out_cols = [("branch_name", types.TEXT), *[(n, t) for n, t in plan0.columns]]
     arrow = pa.schema([pa.field(f"c{i}", t.arrow_type) for i, (_, t) in enumerate(out_cols)])
 
     def produce(ctx: Any) -> pa.Table:
+        raw = _params(session, resolve(late_params, ctx))
         parts = []
         for br in names:
             privileges.check_cross_read(session, br)
-            txn, plan, bctx = plan_on(br)
+            txn, plan, bctx = plan_on(br, raw)
             try:
                 batches = list(plan.execute(bctx))
             finally:
@@ -158,6 +159,17 @@ def bind_cross_branch_query(session: Any, args: dict[str, Any]) -> tuple[list[tu
         return whole.rename_columns([n for n, _ in out_cols])
 
     return out_cols, produce
+
+
+def _count_params(ast: Any) -> int:
+    from sqlglot import exp
+
+    n = 0
+    for p in ast.find_all(exp.Parameter):
+        text = p.this.this if isinstance(p.this, exp.Literal) else getattr(p.this, "name", "")
+        if str(text).isdigit():
+            n = max(n, int(text))
+    return n
 
 
 def _convert(values: list[Any], ptypes: list[Any]) -> list[Any]:
@@ -183,4 +195,5 @@ def _convert(values: list[Any], ptypes: list[Any]) -> list[Any]:
 
 
 register_table_function("heliosdb", "branch_diff", ["a", "b", "table"], bind_branch_diff)
-register_table_function("heliosdb", "cross_branch_query", ["query", "branches", "params"], bind_cross_branch_query)
+register_table_function("heliosdb", "cross_branch_query", ["query", "branches", "params"], bind_cross_branch_query,
+                        late={"params"})

@@ -31,14 +31,33 @@ class TableFunction:
     name: str
     params: list[str]
     bind: Callable[[Any, dict[str, Any]], tuple[list[tuple[str, Any]], Callable[[Any], pa.Table]]]
+    late: frozenset[str] = frozenset()  # arguments evaluated per execution (may be $n of a prepared stmt)
+
+
+@attrs.define(frozen=True)
+class Late:
+    """An argument evaluated when the function runs: ``value(ctx)``."""
+
+    compiled: Any
+
+    def value(self, ctx: Any) -> Any:
+        from helios_core.sql.operators.base import batch_of
+
+        return self.compiled.evaluate(batch_of([], 1), ctx).value()
+
+
+def resolve(value: Any, ctx: Any) -> Any:
+    """An argument's value at execution (Late ones evaluated against ``ctx``)."""
+    return value.value(ctx) if isinstance(value, Late) else value
 
 
 _LOCK = threading.Lock()
 REGISTRY: dict[tuple[str, str], TableFunction] = {}
 
 
-def register_table_function(schema: str, name: str, params: list[str], bind: Callable) -> TableFunction:
-    fn = TableFunction(schema, name, list(params), bind)
+def register_table_function(schema: str, name: str, params: list[str], bind: Callable,
+                            late: frozenset[str] | set[str] = frozenset()) -> TableFunction:
+    fn = TableFunction(schema, name, list(params), bind, frozenset(late))
     with _LOCK:
         REGISTRY[(schema, name)] = fn
     return fn
@@ -89,6 +108,13 @@ def bind_arguments(builder: Any, tf: TableFunction, args: list[exp.Expression], 
             raise HeliosError(f'function {tf.schema}.{tf.name} has no parameter named "{key}"', sqlstate="42883")
         try:
             compiled = builder.compile(node, Scope([], outer=None))
+            if key in tf.late:
+                out[key] = Late(compiled)
+                continue
+            if any(True for _ in node.find_all(exp.Parameter, exp.Placeholder)):
+                raise FeatureNotSupported(
+                    f'argument "{key}" of {tf.schema}.{tf.name} must be a literal, not a statement parameter',
+                    hint="It decides the result's columns, which a prepared statement must know in advance.")
             out[key] = compiled.evaluate(batch_of([], 1), builder.ctx).value()
         except HeliosError:
             raise

@@ -273,6 +273,16 @@ def test_cross_branch_query(connect):
     assert rows(analyst, q) == [("cb_x1", 2, 2), ("cb_x1", 3, 30), ("cb_x2", 2, 20)]
     cur = analyst.execute(q)
     assert [d.name for d in cur.description] == ["branch_name", "id", "v"]
+    # params may be bound by the client (a prepared statement runs again with new values)
+    bound = ("select * from heliosdb.cross_branch_query(query := 'select id from metrics where v >= $1', "
+             "branches := ARRAY['cb_x1', 'cb_x2'], params := %s) order by 1, 2")
+    assert rows(analyst, bound, [[20]]) == [("cb_x1", 3), ("cb_x2", 2)]
+    assert analyst.execute(bound, [[30]], prepare=True).fetchall() == [("cb_x1", 3)]
+    assert analyst.execute(bound, [[21]], prepare=True).fetchall() == [("cb_x1", 3)]
+    # the query itself decides the columns: it must be literal
+    with pytest.raises(errors.FeatureNotSupported):
+        analyst.execute("select * from heliosdb.cross_branch_query(query := %s, branches := ARRAY['cb_x1'])",
+                        ["select 1"])
     # the grant is for reading across, not for switching there
     with pytest.raises(errors.InsufficientPrivilege):
         analyst.execute("set heliosdb.branch = 'cb_x1'")
