@@ -16,6 +16,8 @@ expression=<expr>)`` (the alias comes after the time-travel clause).
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from typing import Any, ClassVar
 
 import attrs
@@ -121,8 +123,33 @@ def _split(sql: str) -> list[list[Token]]:
     return [c for c in chunks if c]
 
 
+_CACHE: OrderedDict[str, list[Statement]] = OrderedDict()
+_CACHE_SIZE = 512
+_CACHE_LOCK = threading.Lock()
+
+
 def parse(sql: str) -> list[Statement]:
-    """Parse every statement of ``sql``; raises SyntaxError_ (42601) with a position."""
+    """Parse every statement of ``sql``; raises SyntaxError_ (42601) with a position.
+
+    Recently parsed strings are remembered (health checks, BEGIN/COMMIT, ORMs repeat them);
+    callers get their own copy of each tree, so they may change it.
+    """
+    with _CACHE_LOCK:
+        hit = _CACHE.get(sql)
+        if hit is not None:
+            _CACHE.move_to_end(sql)
+    if hit is None:
+        hit = _parse_uncached(sql)
+        if len(sql) < 8192:
+            with _CACHE_LOCK:
+                _CACHE[sql] = hit
+                if len(_CACHE) > _CACHE_SIZE:
+                    _CACHE.popitem(last=False)
+    return [Statement(ast=st.ast if isinstance(st.ast, Utility) else st.ast.copy(), text=st.text, offset=st.offset)
+            for st in hit]
+
+
+def _parse_uncached(sql: str) -> list[Statement]:
     out: list[Statement] = []
     for chunk in _split(sql):
         start, end = chunk[0].start, chunk[-1].end
