@@ -2,8 +2,9 @@
 
 Each statement changes the storage branch (O(1) metadata) and then, in one transaction
 on main, the branch's records: owner, limits, grants and a line of history. Privileges:
-forking needs ``usage`` on the parent (under strict isolation); dropping, renaming and
-setting limits need ownership (or a superuser).
+forking needs ``usage`` on the parent (under strict isolation); dropping and renaming need
+ownership (or a superuser); setting limits needs a superuser, and a fork inherits its
+parent's limits.
 """
 
 from __future__ import annotations
@@ -31,12 +32,18 @@ def create_branch(session: Any, name: str, parent: str, at_ts: int | None) -> No
                           sqlstate="54000", hint="Raise [branching] max_branches or drop unused branches.")
     with records.reading(engine, db) as txn:
         stale = txn.catalog_get(records.META, name) is not None or txn.catalog_get(records.ACL, name) is not None
+    inherited = dict(limits.limits_of(engine, db, parent))  # a fork is no way around its parent's limits
     engine.store.create_branch(db, name, parent=parent, at_ts=at_ts)
-    if stale or session.user != BOOTSTRAP_ROLE:
+    if stale or inherited or session.user != BOOTSTRAP_ROLE:
         with records.writing(engine, db) as txn:
             txn.catalog_delete(records.ACL, name)  # a dropped namesake's grants never carry over
+            meta: dict[str, Any] = {}
             if session.user != BOOTSTRAP_ROLE:
-                txn.catalog_put(records.META, name, {"owner": session.user})
+                meta["owner"] = session.user
+            if inherited:
+                meta["limits"] = inherited
+            if meta:
+                txn.catalog_put(records.META, name, meta)
             else:
                 txn.catalog_delete(records.META, name)
     limits.forget(engine, db, name)
@@ -135,8 +142,10 @@ def normalize_limits(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def set_limits(session: Any, name: str, options: dict[str, Any]) -> None:
+    """Resource limits are the operator's: only a superuser sets them (a tenant owning a branch
+    must not lift its own caps)."""
     engine, db = session.engine, session.database
-    privileges.check_owner(session, name, "alter")
+    privileges.check_superuser(session, f'set limits of branch "{name}"')
     new = normalize_limits(options)
 
     def change(meta: dict) -> dict:

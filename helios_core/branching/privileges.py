@@ -134,6 +134,11 @@ def check_owner(session: Any, branch: str, action: str) -> None:
         raise InsufficientPrivilege(f'must be owner of branch "{branch}" to {action} it')
 
 
+def check_superuser(session: Any, action: str) -> None:
+    if not effective_roles(session.engine, session.user)[1]:
+        raise InsufficientPrivilege(f"must be superuser to {action}")
+
+
 def grant_statement(session: Any, kind: str, args: dict) -> Any:
     """GRANT/REVOKE privileges ON BRANCH b [, ...] TO/FROM role [, ...]."""
     from helios_core.session import Result

@@ -195,3 +195,20 @@ def test_as_of_before_the_fork_needs_the_parent(engine):
         engine.connect(user="tenant", branch="main")
     assert ei.value.sqlstate == "42501"
     assert q(admin, f"select owner from t as of timestamp '{before}'") == [("other-tenant",)]
+
+
+def test_limits_are_the_operators_and_forks_inherit_them(engine):
+    admin = engine.connect()
+    q(admin, "create role owner_t login")
+    q(admin, "create branch capped")
+    q(admin, "grant usage on branch capped to owner_t")
+    q(admin, "alter branch capped set max_connections = 3, max_cpu_percent = 10")
+    t = engine.connect(user="owner_t", branch="capped")
+    q(t, "create branch capped_child from capped")  # owner_t owns the fork ...
+    with pytest.raises(HeliosError) as ei:  # ... but cannot lift the caps it inherited
+        q(t, "alter branch capped_child set max_connections = 100")
+    assert ei.value.sqlstate == "42501"
+    got = q(admin, "select owner, max_connections, max_cpu_percent from heliosdb.branches "
+                   "where name = 'capped_child'")
+    assert got == [("owner_t", 3, 10)]
+    q(t, "drop branch capped_child")  # owners may drop their own forks
