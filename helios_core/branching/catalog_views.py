@@ -60,7 +60,7 @@ def branches_table(session: Any) -> pa.Table:
     owner = []
     rows, nbytes, lim_text, max_conn, max_mem, max_cpu, last, queued = [], [], [], [], [], [], [], []
     activity = limits._ACTIVITY
-    eid = id(engine)
+    dk = records.db_key(engine, db)
     for b in infos:
         m = meta.get(b.name)
         r, n = usage_of(b.name)
@@ -82,7 +82,7 @@ def branches_table(session: Any) -> pa.Table:
             max_conn.append(None)
             max_mem.append(None)
             max_cpu.append(None)
-        act = activity.get((eid, db, b.name))
+        act = activity.get((dk, b.name))
         last.append(act.last_used if act is not None else None)
         queued.append(act.queued_statements if act is not None else 0)
     return pa.table({

@@ -26,6 +26,7 @@ from typing import Any
 import attrs
 import pyarrow as pa
 
+from helios_core.branching import records
 from helios_core.errors import OutOfMemory, TooManyConnections
 from helios_core.sql.context import QueryContext
 
@@ -48,21 +49,19 @@ class BranchActivity:
 
 
 _LOCK = threading.Lock()
-_LIMITS: dict[tuple[int, str, str], dict] = {}
-_ACTIVITY: dict[tuple[int, str, str], BranchActivity] = {}
+_LIMITS: dict[tuple, dict] = {}
+_ACTIVITY: dict[tuple, BranchActivity] = {}
 
 
 def forget(engine: Any, db: str, branch: str) -> None:
     with _LOCK:
-        _LIMITS.pop((id(engine), db, branch), None)
+        _LIMITS.pop((records.db_key(engine, db), branch), None)
 
 
 def limits_of(engine: Any, db: str, branch: str) -> dict:
-    key = (id(engine), db, branch)
+    key = (records.db_key(engine, db), branch)
     got = _LIMITS.get(key)
     if got is None:
-        from helios_core.branching import records
-
         got = dict(records.get(engine, db, records.META, branch).get("limits") or {})
         with _LOCK:
             _LIMITS[key] = got
@@ -70,7 +69,7 @@ def limits_of(engine: Any, db: str, branch: str) -> dict:
 
 
 def activity(engine: Any, db: str, branch: str) -> BranchActivity:
-    key = (id(engine), db, branch)
+    key = (records.db_key(engine, db), branch)
     a = _ACTIVITY.get(key)
     if a is None:
         with _LOCK:

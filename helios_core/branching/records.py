@@ -26,8 +26,15 @@ HISTORY = "branch_history"
 
 _SEQ = itertools.count()
 _CACHE_LOCK = threading.Lock()
-_GENERATION: dict[tuple[int, str], int] = {}
-_CACHE: dict[tuple[int, str, str], tuple[int, dict[str, dict]]] = {}
+_GENERATION: dict[tuple, int] = {}
+_CACHE: dict[tuple, tuple[int, dict[str, dict]]] = {}
+
+
+def db_key(engine: Any, db: str) -> tuple:
+    """Identifies one incarnation of a database of one engine (for in-memory caches): a dropped and
+    re-created database, or a new engine at a recycled address, never hits an old entry."""
+    main = engine.store.get_branch(db, "main")
+    return (id(engine), db, main.created_ts if main is not None else None)
 
 
 @contextmanager
@@ -51,8 +58,9 @@ def writing(engine: Any, db: str) -> Iterator[Any]:
         txn.rollback()
         raise
     finally:
+        k = db_key(engine, db)
         with _CACHE_LOCK:
-            _GENERATION[(id(engine), db)] = _GENERATION.get((id(engine), db), 0) + 1
+            _GENERATION[k] = _GENERATION.get(k, 0) + 1
 
 
 def get(engine: Any, db: str, kind: str, name: str) -> dict:
@@ -69,14 +77,15 @@ def cached_list(engine: Any, db: str, kind: str) -> dict[str, dict]:
     """``list_kind`` served from memory until the next ``writing`` on ``db`` (only this module writes
     these kinds), so listing 5,000 branches does not re-parse 5,000 records. Treat the result as
     read-only."""
-    gen = _GENERATION.get((id(engine), db), 0)
-    key = (id(engine), db, kind)
+    dk = db_key(engine, db)
+    gen = _GENERATION.get(dk, 0)
+    key = (dk, kind)
     hit = _CACHE.get(key)
     if hit is not None and hit[0] == gen:
         return hit[1]
     value = list_kind(engine, db, kind)
     with _CACHE_LOCK:
-        if _GENERATION.get((id(engine), db), 0) == gen:
+        if _GENERATION.get(dk, 0) == gen:
             _CACHE[key] = (gen, value)
     return value
 
