@@ -158,10 +158,17 @@ def is_exact_moment(spec: AggSpec) -> bool:
         spec.args[0].type.name not in FLOATS
 
 
+def is_float_extreme(spec: AggSpec) -> bool:
+    """min/max over floats: PostgreSQL orders NaN above every number."""
+    return spec.name in ("min", "max") and bool(spec.args) and spec.args[0].type.name in FLOATS
+
+
 def extra_columns(spec: AggSpec, col: str, arr: pa.Array) -> dict[str, pa.Array]:
     """Additional work-table columns a direct aggregate reads (x*x for exact variance)."""
     if is_exact_moment(spec):
         return {col + "sq": pc.multiply(arr, arr)}
+    if is_float_extreme(spec):
+        return {col + "nan": pc.cast(pc.is_nan(arr), pa.int64())}
     return {}
 
 
@@ -174,6 +181,10 @@ def direct_aggregations(spec: AggSpec, col: str, out: str) -> list[tuple]:
         return [(col, "sum", pc.ScalarAggregateOptions(min_count=1))]
     if n == "avg":
         return [(col, "sum", pc.ScalarAggregateOptions(min_count=1)),
+                (col, "count", pc.CountOptions(mode="only_valid"))]
+    if is_float_extreme(spec):
+        return [(col, n, pc.ScalarAggregateOptions(min_count=1)),
+                (col + "nan", "sum", pc.ScalarAggregateOptions(min_count=1)),
                 (col, "count", pc.CountOptions(mode="only_valid"))]
     if n in ("min", "max"):
         return [(col, n, pc.ScalarAggregateOptions(min_count=1))]
@@ -211,6 +222,12 @@ def finish_direct(spec: AggSpec, cols: list[pa.Array], F: Any) -> pa.Array:
         num = Vec(s, T.NUMERIC, False)
         den = Vec(_narrow_decimal(cnt.cast(pa.decimal128(38, 0))), T.NUMERIC, False)
         return F.binary_op("/", num, den).broadcast(len(s)).array
+    if is_float_extreme(spec):
+        r, nans, cnt = cols
+        nans = pc.fill_null(nans, 0)
+        has_nan = pc.greater(nans, 0) if n == "max" else pc.and_(pc.greater(nans, 0), pc.equal(nans, cnt))
+        nan = pa.scalar(float("nan"), r.type if pa.types.is_floating(r.type) else pa.float64())
+        return pc.if_else(has_nan, nan, r)
     if is_exact_moment(spec):
         sx, sxx, c = cols
         cnt = c.to_numpy(zero_copy_only=False).astype(np.int64)

@@ -375,7 +375,7 @@ class ScalarCompiler:
     def cast_compiled(self, c: Compiled, t: T.SqlType, context: str = "explicit") -> Compiled:
         if c.type == t and t.typmod == -1 and t.name != "numeric":
             return c
-        if c.const is not None:
+        if c.const is not None and not getattr(self, "no_fold", False):
             return make_const(self.cast_vec(c.const, t, context), c.label)
         inner = c.fn
 
