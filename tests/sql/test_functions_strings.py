@@ -110,3 +110,13 @@ def test_errors():
     with pytest.raises(HeliosError) as e:
         call_function("no_such_function", [N("1")])
     assert e.value.sqlstate == "42883"
+
+
+def test_bytea_concatenation_and_length():
+    from helios_core.sql.functions import binary_op
+
+    v = binary_op("||", cast(L("\\x0102"), T.BYTEA), L("\\x03"))
+    assert v.type == T.BYTEA
+    assert shown(v) == "\\x010203"
+    assert f("length", v) == "3"
+    assert f("md5", v) == "5289df737df57326fcdd22597afb1fac"

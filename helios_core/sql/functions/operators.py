@@ -189,6 +189,12 @@ def concat_op(l: Vec, r: Vec) -> Vec:
         from helios_core.sql.functions.jsonb import jsonb_concat
 
         return jsonb_concat(cast(l, T.JSONB), r)
+    if a.name == "bytea" and b.name in ("bytea", "unknown") or a.name == "unknown" and b.name == "bytea":
+        (x, y), scalar = align([cast(l, T.BYTEA), cast(r, T.BYTEA)])
+        out = pc.binary_join_element_wise(x, y, pa.scalar(b"", pa.binary()), null_handling="emit_null")
+        if isinstance(out, pa.Scalar):
+            out = pa.array([out.as_py()], pa.binary())
+        return Vec(out, T.BYTEA, scalar)
     if not (a.is_string_family or b.is_string_family):
         raise no_operator("||", a, b)
     lt = cast(l, T.TEXT)
