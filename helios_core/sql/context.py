@@ -64,6 +64,7 @@ class RelationSource:
     columns: list[tuple[str, SqlType]]
     table: Any = None  # storage TableDef for kind "table"
     view_sql: str | None = None  # for kind "view"
+    view_columns: list[str] = attrs.Factory(list)  # CREATE VIEW v (a, b) AS ...: output names
     virtual: Any = None  # virtual table entry for kind "virtual"
 
 
@@ -129,7 +130,8 @@ class QueryContext:
             view = self.txn.catalog_get("view", f"{sch}.{name}") if self.txn is not None else None
             if view is not None:
                 return RelationSource(
-                    kind="view", schema=sch, name=name, columns=[], view_sql=view["sql"]
+                    kind="view", schema=sch, name=name, columns=[], view_sql=view["sql"],
+                    view_columns=list(view.get("columns") or []),
                 )
             virt = lookup_virtual_table(sch, name)
             if virt is not None:

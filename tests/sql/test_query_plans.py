@@ -133,3 +133,23 @@ def test_rowid_is_selectable_for_dml(session):
     assert len({r[0] for r in rows}) == 2
     # but * does not show it
     assert "_rowid" not in [c.name for c in session.execute("select * from items limit 1")[-1].columns]
+
+
+def test_time_travel_reads_the_table_as_of_a_timestamp():
+    s = helios_core.connect()
+    s.execute("create table hist (a int)")
+    s.execute("insert into hist values (1)")
+    before = s.execute("select clock_timestamp()::text")[-1].rows()[0][0]
+    s.execute("insert into hist values (2)")
+    assert s.execute(f"select a from hist as of timestamp '{before}' h order by a")[-1].rows() == [(1,)]
+    assert s.execute("select a from hist order by a")[-1].rows() == [(1,), (2,)]
+
+
+def test_view_column_names():
+    s = helios_core.connect()
+    s.execute("create table base (a int, b text)")
+    s.execute("insert into base values (1, 'x')")
+    s.execute("create view v2 (p, q) as select a, b from base")
+    result = s.execute("select * from v2")[-1]
+    assert [c.name for c in result.columns] == ["p", "q"]
+    assert result.rows() == [(1, "x")]

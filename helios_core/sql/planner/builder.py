@@ -957,6 +957,8 @@ class Builder(ScalarCompiler):
                 op = drop_hidden(self.plan_query(view_ast, None))
             finally:
                 self.ctes = saved
+            if src.view_columns and not col_aliases:
+                col_aliases = src.view_columns[: len(op.fields)]
             return Item(rename(op, qual, col_aliases), {qual})
         if src.kind == "virtual":
             virt = src.virtual
