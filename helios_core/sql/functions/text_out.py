@@ -115,6 +115,23 @@ def numeric_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return pc.cast(arr, pa.string())
     if pa.types.is_floating(arr.type):
         return float_text(arr, 15)
+    s = _plain_decimal_text(arr)
+    if t.typmod == -1 and arr.type == T.NUMERIC_STORAGE_ARROW:
+        # Values of an unconstrained numeric column: the storage scale (16) is not the values'
+        # scale. Print them at the smallest scale that shows every value of the batch exactly
+        # (10.00, 12.50, 7.99 stay so; 1, 2 print as integers).
+        from helios_core.sql.functions.decimals import int_digits_needed
+
+        frac = pc.utf8_length(pc.replace_substring_regex(pc.replace_substring_regex(s, r"^[^.]*\.?", ""),
+                                                         r"0+$", ""))
+        k = pc.max(frac).as_py() or 0
+        digits = int_digits_needed(arr)
+        s = _plain_decimal_text(arr.cast(pa.decimal256(digits + k, k) if digits + k > 38 else
+                                         pa.decimal128(digits + k, k)))
+    return s
+
+
+def _plain_decimal_text(arr: pa.Array) -> pa.Array:
     s = pc.cast(arr, pa.string())
     sci = pc.fill_null(pc.match_substring(s, "E"), False)
     if pc.any(sci).as_py():
@@ -122,9 +139,6 @@ def numeric_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         # uses exponents for numeric. Per-row Python only for those rows.
         fixed = [format(decimal.Decimal(x), "f") for x in pc.filter(s, sci).to_pylist()]
         s = pc.replace_with_mask(s, sci, pa.array(fixed, pa.string()))
-    if t.typmod == -1 and arr.type == T.NUMERIC_STORAGE_ARROW:
-        # values of an unconstrained numeric column: storage scale is not the value's scale
-        s = pc.replace_substring_regex(s, _STRIP_FRACTION, r"\1")
     return s
 
 
