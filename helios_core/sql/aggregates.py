@@ -203,9 +203,49 @@ def direct_aggregations(spec: AggSpec, col: str, out: str) -> list[tuple]:
     raise AssertionError(n)
 
 
-def finish_direct(spec: AggSpec, cols: list[pa.Array], F: Any) -> pa.Array:
-    """Turn Arrow's aggregate output column(s) into the PostgreSQL-typed result."""
+def unscaled_int64(arr: pa.Array, rows: int) -> pa.Array | None:
+    """decimal128(p<=18, s) values as their unscaled int64 (a strided view, no decimal math), when
+    summing ``rows`` of them cannot overflow int64; None otherwise."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    t = arr.type
+    if not pa.types.is_decimal128(t) or t.precision > 18 or len(arr) == 0:
+        return None
+    words = np.frombuffer(arr.buffers()[1], dtype=np.int64)
+    data = np.ascontiguousarray(words[2 * arr.offset: 2 * (arr.offset + len(arr)): 2])
+    if arr.null_count:
+        valid = pc.is_valid(arr).to_numpy(zero_copy_only=False)
+        data = np.where(valid, data, 0)
+        out = pa.array(data, mask=~valid)
+    else:
+        out = pa.array(data)
+    peak = int(np.abs(data).max()) if len(data) else 0
+    if peak * max(rows, 1) >= 2**62:
+        return None
+    return out
+
+
+def int64_to_decimal(sums: pa.Array, scale: int) -> pa.Array:
+    """int64 unscaled sums -> decimal128(38, scale) (two's complement words, no per-value work)."""
+    if isinstance(sums, pa.ChunkedArray):
+        sums = sums.combine_chunks()
+    valid = pc.is_valid(sums).to_numpy(zero_copy_only=False)
+    lo = pc.fill_null(sums, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    words = np.empty(2 * len(lo), np.int64)
+    words[0::2] = lo
+    words[1::2] = lo >> 63
+    out = pa.Array.from_buffers(pa.decimal128(38, scale), len(lo), [None, pa.py_buffer(words.tobytes())])
+    if not valid.all():
+        out = pc.if_else(pa.array(valid), out, pa.nulls(len(lo), out.type))
+    return out
+
+
+def finish_direct(spec: AggSpec, cols: list[pa.Array], F: Any, int_scale: int | None = None) -> pa.Array:
+    """Turn Arrow's aggregate output column(s) into the PostgreSQL-typed result (``int_scale``:
+    the sums are unscaled int64 of decimals with that scale)."""
     n = spec.name
+    if int_scale is not None and n in ("sum", "avg"):
+        cols = [int64_to_decimal(cols[0], int_scale)] + list(cols[1:])
     if n in ("count", "count_star"):
         return cols[0].cast(pa.int64())
     if n == "sum":

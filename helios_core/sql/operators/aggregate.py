@@ -21,6 +21,7 @@ from helios_core.sql.aggregates import (
     direct_aggregations,
     extra_columns,
     finish_direct,
+    unscaled_int64,
     finish_from_lists,
     prepare_direct_arg,
 )
@@ -77,6 +78,7 @@ class HashAggregate(Operator):
             cols[f"g{i}"] = _groupable(arr)
         cols["__row"] = pa.array(np.arange(n, dtype=np.int64))
         cols["__one"] = pa.array(np.zeros(n, np.int8))
+        int_scales: dict[int, int] = {}
         for j, spec in enumerate(self.aggs):
             mask = None
             if spec.filter is not None:
@@ -98,15 +100,21 @@ class HashAggregate(Operator):
                 arr = prepare_direct_arg(spec, arr)
                 if mask is not None:
                     arr = pc.if_else(mask, arr, pa.nulls(n, arr.type))
+                if spec.name in ("sum", "avg") and spec.result_type.name == "numeric":
+                    fast = unscaled_int64(arr, n)
+                    if fast is not None:
+                        int_scales[j] = arr.type.scale
+                        arr = fast
                 cols[f"a{j}"] = arr
                 cols.update(extra_columns(spec, f"a{j}", arr))
         work = pa.table(cols)
         sets = self.grouping_sets if self.grouping_sets is not None else [list(range(len(self.keys)))]
         for s in sets:
             ctx.check_cancel()
-            yield self._one_set(work, s, key_arrays, F, n)
+            yield self._one_set(work, s, key_arrays, F, n, int_scales)
 
-    def _one_set(self, work: pa.Table, s: list[int], key_arrays: list[pa.Array], F: Any, n: int) -> pa.RecordBatch:
+    def _one_set(self, work: pa.Table, s: list[int], key_arrays: list[pa.Array], F: Any, n: int,
+                 int_scales: dict[int, int]) -> pa.RecordBatch:
         ks = [f"g{i}" for i in s] or ["__one"]
         direct = [(j, spec) for j, spec in enumerate(self.aggs) if not spec.uses_lists]
         aggs: list[tuple] = [("__row", "min")]
@@ -136,7 +144,7 @@ class HashAggregate(Operator):
                 continue
             fns = direct_aggregations(spec, f"a{j}", "")
             out_cols = [main.column(f"{col}_{fn}").combine_chunks() for col, fn, _ in fns]
-            results[j] = finish_direct(spec, out_cols, F)
+            results[j] = finish_direct(spec, out_cols, F, int_scales.get(j))
         for j, spec in enumerate(self.aggs):
             if not spec.uses_lists:
                 continue
