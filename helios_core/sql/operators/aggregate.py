@@ -21,9 +21,9 @@ from helios_core.sql.aggregates import (
     direct_aggregations,
     extra_columns,
     finish_direct,
-    unscaled_int64,
     finish_from_lists,
     prepare_direct_arg,
+    unscaled_int64,
 )
 from helios_core.sql.expr import Compiled, Field
 from helios_core.sql.operators.base import Operator, collect, names
