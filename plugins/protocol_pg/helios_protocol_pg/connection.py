@@ -419,6 +419,7 @@ class PgConnection:
                     await self.flush()
                 else:
                     self.skip_until_sync = True
+                    await self.flush()  # errors go out at once, as PostgreSQL does (a client may await it)
             except anyio.get_cancelled_exc_class():
                 raise
             except Exception as exc:
@@ -429,6 +430,7 @@ class PgConnection:
                     await self.flush()
                 else:
                     self.skip_until_sync = True
+                    await self.flush()  # errors go out at once, as PostgreSQL does (a client may await it)
 
     async def dispatch(self, kind: bytes, payload: bytes) -> None:
         if kind == b"Q":

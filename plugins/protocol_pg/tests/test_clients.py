@@ -181,6 +181,13 @@ def test_asyncpg_prepared_binary_executemany_copy(pg_server) -> None:
             with pytest.raises(asyncpg.UniqueViolationError):
                 await conn.execute("insert into ap_items (id) values (1)")
             assert await conn.fetchval("select $1::int + 1", 41) == 42
+            # a failing Parse answered at once (asyncpg waits after Flush, not Sync)
+            with pytest.raises(asyncpg.UndefinedTableError):
+                await asyncio.wait_for(conn.fetch("select * from no_such_table_ap where x = $1", 1), 10)
+            assert await asyncio.wait_for(conn.fetchval("select $1::text[]", ["a", None]), 10) == ["a", None]
+            assert await conn.fetchval("select $1::interval", dt.timedelta(days=1, seconds=5)) == dt.timedelta(
+                days=1, seconds=5)
+            assert await conn.fetchval("select $1::bytea", b"\x00\x01") == b"\x00\x01"
         finally:
             await conn.close()
 
