@@ -256,3 +256,27 @@ def test_non_loopback_host_without_auth_refuses_to_start(helios_server) -> None:
     with pytest.raises(ServerStartError) as e:
         helios_server({"protocols": {"postgres": {"host": "0.0.0.0"}}}, only=["postgres"])
     assert "auth" in e.value.output
+
+
+def test_pg_cancel_backend_and_pg_terminate_backend(dsn) -> None:
+    with psycopg.connect(dsn, autocommit=True) as victim, psycopg.connect(dsn, autocommit=True) as admin:
+        pid = victim.info.backend_pid
+        timer = threading.Timer(0.3, lambda: admin.execute("select pg_cancel_backend(%s)", (pid,)))
+        timer.start()
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            victim.execute("select pg_sleep(30)")
+        timer.join()
+        assert victim.execute("select 1").fetchone() == (1,)
+        assert admin.execute("select pg_terminate_backend(%s)", (pid,)).fetchone() == (True,)
+        with pytest.raises(psycopg.OperationalError):
+            victim.execute("select 1")
+        assert admin.execute("select pg_cancel_backend(999999)").fetchone() == (False,)
+
+
+def test_statement_timeout_from_config(helios_server) -> None:
+    server = helios_server({"protocols": {"postgres": {"statement_timeout": "300ms"}}}, only=["postgres"])
+    with psycopg.connect(server.pg_dsn(), autocommit=True) as conn:
+        assert conn.execute("show statement_timeout").fetchone()[0] in ("300ms", "300")
+        with pytest.raises(psycopg.errors.QueryCanceled, match="statement timeout"):
+            conn.execute("select pg_sleep(30)")
+        assert conn.execute("select 1").fetchone() == (1,)
