@@ -1211,22 +1211,6 @@ def branch_meta(engine: Any, db: str, name: str) -> dict:
         txn.rollback()
 
 
-def set_branch_meta(session: Any, name: str, **changes: Any) -> None:
-    txn = session.engine.store.begin(session.database, "main")
-    try:
-        meta = txn.catalog_get("branch_meta", name) or {"owner": session.user}
-        for k, v in changes.items():
-            if isinstance(v, dict) and isinstance(meta.get(k), dict):
-                meta[k] = {**meta[k], **v}
-            else:
-                meta[k] = v
-        txn.catalog_put("branch_meta", name, meta)
-        txn.commit()
-    except BaseException:
-        txn.rollback()
-        raise
-
-
 # ---------------------------------------------------------------------------------------- roles
 def role_statement(session: Any, u: Utility) -> Result:
     engine = session.engine

@@ -77,11 +77,6 @@ def make_definition(
 def definition_from_options(schema: str, name: str, props: Any, data_type: Any = None,
                             base: dict | None = None) -> dict:
     """Build a definition from sqlglot's SequenceProperties (CREATE or ALTER SEQUENCE)."""
-    def num(node: Any) -> int | None:
-        if node is None:
-            return None
-        return int(node.sql()) if not hasattr(node, "this") or node.is_int else int(str(node.this))
-
     kw: dict[str, Any] = {}
     if base:
         kw = {k: base[k] for k in ("data_type", "start", "increment", "minvalue", "maxvalue", "cycle", "cache",
