@@ -91,7 +91,7 @@ def merge_branch(session: Any, source: str, target: str, options: dict[str, Any]
                      "or 'theirs' to take the source's.")
         counts = {"inserted": 0, "updated": 0, "deleted": 0, "tables_created": 0, "tables_dropped": 0}
         for d, in_a, in_b in plans:
-            _apply(txn, d, in_a, in_b, policy, counts)
+            _apply(txn, d, in_a, in_b, policy, counts, src_txn)
         commit_ts = txn.commit()
     except BaseException:
         txn.rollback()
@@ -106,6 +106,8 @@ def merge_branch(session: Any, source: str, target: str, options: dict[str, Any]
                   + (f" resolved by {policy}" if total_conflicts else ""))
         records.log_event(rtxn, commit_ts, "merge", target, session.user, detail)
     engine.bump_plan_generation()
+    if counts["inserted"] or counts["updated"]:
+        _advance_sequences(session, target, [d for d, in_a, _ in plans if in_a])
     return Result(command_tag="MERGE BRANCH", notices=[f"merged {source} into {target}: {detail}"])
 
 
@@ -128,7 +130,47 @@ def _b_kind(d: diff.TableDiff, i: int) -> str:
     return d.b_changes.kind[int(hits[0])] if len(hits) else "changed"
 
 
-def _apply(txn: Any, d: diff.TableDiff, in_a: bool, in_b: bool, policy: str | None, counts: dict) -> None:
+def _sequence_columns(d: diff.TableDiff) -> list[tuple[str, str]]:
+    """(sequence key, column) of the table's SERIAL/IDENTITY columns (ColumnDef.metadata["sequence"])."""
+    if d.tdef is None:
+        return []
+    return [(c.metadata["sequence"], c.name) for c in d.tdef.columns if (c.metadata or {}).get("sequence")]
+
+
+def _advance_sequences(session: Any, target: str, diffs: list[diff.TableDiff]) -> None:
+    """Rows merged in carry ids the target's sequences never handed out: move each sequence past the
+    column's maximum so the target's next nextval() does not collide (sequences are not transactional,
+    so this follows the commit)."""
+    import pyarrow.compute as pc
+
+    from helios_core.sql import sequences
+    from helios_core.sql.session_impl import SqlSession
+
+    work = [(d, key, col) for d in diffs for key, col in _sequence_columns(d)]
+    if not work:
+        return
+    tmp = SqlSession(session.engine, user=session.user, database=session.database, branch=target,
+                     options={}, pid=0)
+    try:
+        for d, key, col in work:
+            txn = tmp.tx.current()
+            if txn.get_table(d.schema, d.name) is None or txn.catalog_get("sequence", key) is None:
+                continue
+            top = None
+            for b in txn.scan(d.schema, d.name, columns=[col]):
+                m = pc.max(b.column(0)).as_py()
+                top = m if top is None or (m is not None and m > top) else top
+            defn = txn.catalog_get("sequence", key)
+            if top is None or defn.get("increment", 1) < 0:
+                continue
+            if sequences.nextval(tmp, key) <= top:
+                sequences.setval(tmp, key, int(top))
+    finally:
+        tmp.close()
+
+
+def _apply(txn: Any, d: diff.TableDiff, in_a: bool, in_b: bool, policy: str | None, counts: dict,
+           src_txn: Any) -> None:
     ch = d.a_changes
     n = len(ch.kind)
     take = ~d.conflict_a if policy != "theirs" else np.ones(n, dtype=bool)
@@ -142,6 +184,9 @@ def _apply(txn: Any, d: diff.TableDiff, in_a: bool, in_b: bool, policy: str | No
         if d.b.num_rows or len(d.b_changes.kind):
             return  # b dropped a table a changed: keep b's decision (a conflict resolved as ours)
         tdef = d.tdef
+        for key, _ in _sequence_columns(d):  # the SERIAL columns' sequences come along
+            if txn.catalog_get("sequence", key) is None and src_txn.catalog_get("sequence", key) is not None:
+                txn.catalog_put("sequence", key, src_txn.catalog_get("sequence", key))
         txn.create_table(d.schema, d.name, tdef.columns, primary_key=tdef.primary_key or None,
                          options=tdef.options)
         counts["tables_created"] += 1

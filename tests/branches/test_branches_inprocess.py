@@ -212,3 +212,23 @@ def test_limits_are_the_operators_and_forks_inherit_them(engine):
                    "where name = 'capped_child'")
     assert got == [("owner_t", 3, 10)]
     q(t, "drop branch capped_child")  # owners may drop their own forks
+
+
+def test_merge_moves_serial_sequences_past_merged_ids(engine):
+    s = engine.connect()
+    q(s, "create table tickets (id serial primary key, title text)")
+    q(s, "insert into tickets (title) values ('main-1')")
+    q(s, "create branch support from main")
+    sup = engine.connect(branch="support")
+    q(sup, "insert into tickets (title) values ('sup-2'), ('sup-3')")
+    q(sup, "create table notes (id serial primary key, body text)")
+    q(sup, "insert into notes (body) values ('n1')")
+    q(s, "merge branch support into main")
+    merged_top = q(s, "select max(id) from tickets")[0][0]
+    for _ in range(40):  # well past any block the sequence had persisted ahead: no 23505
+        q(s, "insert into tickets (title) values ('main-next')")
+    got = q(s, "select title from tickets order by id")
+    assert got[:3] == [("main-1",), ("sup-2",), ("sup-3",)] and len(got) == 43
+    assert q(s, "select min(id) from tickets where title = 'main-next'")[0][0] > merged_top
+    q(s, "insert into notes (body) values ('n2')")  # the carried table's sequence came along
+    assert [b for _, b in q(s, "select id, body from notes order by id")] == ["n1", "n2"]
