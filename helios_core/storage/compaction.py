@@ -10,7 +10,6 @@ locations.
 
 from __future__ import annotations
 
-import itertools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,6 +17,7 @@ import pyarrow as pa
 
 from helios_core.errors import DiskFull
 from helios_core.storage.layer import Branch, Layer
+from helios_core.storage.locmap import LocMap
 from helios_core.storage.segments import decode_segment, encode_segment
 from helios_core.storage.versions import MAX_TS, Chunk
 
@@ -105,19 +105,37 @@ def merge(store: Store, layer: Layer, sources: list[Chunk], *, gc: bool, to_tier
 
 
 def _swap(layer: Layer, sources: list[Chunk], new: Chunk, keep: np.ndarray) -> None:
-    """Point the rowid and key indexes at the merged chunk; forget fully collected rows."""
+    """Point the rowid index at the merged chunk; forget fully collected rows."""
+    rl = layer.rowloc
+    new_index = np.cumsum(keep) - 1  # position in the merged chunk of every kept source row
+    new_base = np.int64(new.chunk_id) << 32
+    handled = np.zeros(len(keep), dtype=bool)
+    offset = 0
+    for c in sources:
+        for i in rl.runs_into(c.chunk_id):
+            lo, hi, base = rl.runs[i]
+            p0 = (base & 0xFFFFFFFF) + offset
+            p1 = p0 + (hi - lo)
+            if keep[p0:p1].all():  # whole run survives, contiguous and in order: move it
+                rl.set_run_base(i, int(new_base + new_index[p0]))
+                handled[p0:p1] = True
+        offset += c.num_rows
+    for c in sources:  # runs that lose rows become single entries first
+        for i in reversed(rl.runs_into(c.chunk_id)):
+            rl.run_to_singles(i)
     old_locs = np.concatenate([(np.int64(c.chunk_id) << 32) + np.arange(c.num_rows, dtype=np.int64)
                                for c in sources])
     rowids = np.concatenate([c.rowids() for c in sources])
-    new_locs = np.full(len(old_locs), -1, dtype=np.int64)
-    new_locs[keep] = (np.int64(new.chunk_id) << 32) + np.arange(int(keep.sum()), dtype=np.int64)
-    rl = layer.rowloc
-    cur = np.fromiter(map(rl.get, rowids.tolist(), itertools.repeat(-2)), dtype=np.int64, count=len(rowids))
-    hit = cur == old_locs
-    moved = hit & keep
-    rl.update(zip(rowids[moved].tolist(), new_locs[moved].tolist(), strict=True))
-    gone = hit & ~keep
-    if gone.any():
+    todo = np.nonzero(~handled)[0]
+    if len(todo):
+        new_locs = np.full(len(old_locs), -1, dtype=np.int64)
+        new_locs[keep] = new_base + np.arange(int(keep.sum()), dtype=np.int64)
+        sub = rowids[todo]
+        cur = rl.get_many(sub.tolist(), missing=-2)
+        hit = cur == old_locs[todo]
+        moved = todo[hit & keep[todo]]
+        rl.update(zip(rowids[moved].tolist(), new_locs[moved].tolist(), strict=True))
+        gone = todo[hit & ~keep[todo]]
         # a row whose versions are all collected has no location any more. Its keys stay in the key
         # index as a hint: a point read finding no location falls back to the exact scan (an older
         # row with that key may still be pinned by a branch), and inserts treat the key as free.
@@ -179,7 +197,7 @@ def rebuild_indexes(layer: Layer) -> None:
     r_sorted = rowids[order]
     last[:-1] = r_sorted[1:] != r_sorted[:-1]
     sel = order[last]
-    layer.rowloc = dict(zip(rowids[sel].tolist(), locs[sel].tolist(), strict=True))
+    layer.rowloc = LocMap(zip(rowids[sel].tolist(), locs[sel].tolist(), strict=True))
     own = rowids[(rowids >> 40) == layer.branch.branch_id]
     if len(own):
         layer.branch.note_rowid(int(own.max()))

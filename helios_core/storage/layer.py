@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from helios_core.storage.locmap import LocMap
 from helios_core.storage.versions import Chunk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,7 +49,7 @@ class Layer:
         self.key = (branch.branch_id, data_id)
         self.pk_cols = pk_cols
         self.chunks: dict[int, Chunk] = {}
-        self.rowloc: dict[int, int] = {}  # rowid -> packed location of its newest committed version
+        self.rowloc = LocMap()  # rowid -> packed location of its newest committed version
         self.pk: dict[Any, int] = {}  # key -> rowid that last took this key (may be stale; verified)
         self.tomb: Tombstones = Tombstones()  # inherited rowid -> ended stamp (commit ts or -txid)
         self._tomb_arrays: tuple[int, np.ndarray, np.ndarray] | None = None

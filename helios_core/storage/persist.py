@@ -82,7 +82,11 @@ def index_chunk(layer: Layer, ch: Chunk) -> None:
     """Make `ch` the newest version holder for its rowids and keys (bulk dict updates)."""
     rowids = ch.data.column(ROWID).to_pylist()
     base = ch.chunk_id << 32
-    layer.rowloc.update(zip(rowids, range(base, base + len(rowids)), strict=True))
+    if rowids and rowids[-1] - rowids[0] == len(rowids) - 1 and rowids == list(range(rowids[0], rowids[-1] + 1)) \
+            and not any(map(layer.rowloc.__contains__, rowids)):
+        layer.rowloc.add_run(rowids[0], rowids[-1] + 1, base)  # a fresh insert
+    else:
+        layer.rowloc.update(zip(rowids, range(base, base + len(rowids)), strict=True))
     if layer.pk_cols:
         layer.pk.update(zip(layer.keys_of(ch.data), rowids, strict=True))
     if rowids:

@@ -10,6 +10,7 @@ in ``WriteOutcome.changed``/``gone``. New versions go into a pending chunk whose
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Self
@@ -31,6 +32,7 @@ from helios_core.errors import (
 from helios_core.storage.catalog import CatalogOps
 from helios_core.storage.errors import InvalidTransactionState, ReadOnlyTransaction
 from helios_core.storage.layer import Branch, Layer
+from helios_core.storage.locmap import LocMap
 from helios_core.storage.schema import TableDef, WriteOutcome
 from helios_core.storage.versions import MAX_TS, ROWID, Chunk, unpack_loc
 
@@ -55,7 +57,7 @@ class LayerWrites:
     def __init__(self, layer: Layer) -> None:
         self.layer = layer
         self.chunks: list[Chunk] = []
-        self.own: dict[int, int] = {}  # rowid -> loc of this txn's newest version
+        self.own = LocMap()  # rowid -> loc of this txn's newest version
         self.ended_locs: list[int] = []  # committed versions this txn ended (own layer)
         self.ended_rowids: list[int] = []  # their rowids (for the WAL)
         self.tombs: list[int] = []  # inherited rowids this txn ended
@@ -176,7 +178,7 @@ class Transaction(CatalogOps):
                             layer.dirty_ended.add(cid)
             for r in w.tombs:
                 layer.tomb[r] = ts
-            layer.rowloc.update(w.own)
+            layer.rowloc.absorb(w.own)
             if layer.pending_new:
                 layer.pending_new = [p for p in layer.pending_new if p[2] is not self]
 
@@ -233,8 +235,11 @@ class Transaction(CatalogOps):
             for key, w in self.writes.items():
                 nch, nend, ntomb, npk, nown, nownend, nrng = layer_marks.get(key, zero)
                 layer = w.layer
+                gone_chunks = {ch.chunk_id for ch in w.chunks[nch:]}
                 for ch in w.chunks[nch:]:
                     layer.chunks.pop(ch.chunk_id, None)
+                if gone_chunks:
+                    w.own.drop_runs(lambda base, g=gone_chunks: (base >> 32) in g)
                 for r, old in zip(reversed(w.own_undo_r[nown:]), reversed(w.own_undo_old[nown:]), strict=True):
                     if old is None:
                         w.own.pop(r, None)
@@ -510,7 +515,7 @@ class Transaction(CatalogOps):
                 if other is None:
                     start = self._branch.alloc_rowids(n)
                     rowids = pa.array(np.arange(start, start + n, dtype=np.int64))
-                    self._append_chunk(layer, w, phys, rowids)
+                    self._append_chunk(layer, w, phys, rowids, fresh=True)
                     layer.pending_new.append((start, start + n, self))
                     w.ranges.append(layer.pending_new[-1])
                     if keys is not None:
@@ -518,19 +523,19 @@ class Transaction(CatalogOps):
                     return rowids
             self._wait_for(other, False)
 
-    def _append_chunk(self, layer: Layer, w: LayerWrites, phys: pa.RecordBatch, rowids: pa.Array) -> Chunk:
+    def _append_chunk(self, layer: Layer, w: LayerWrites, phys: pa.RecordBatch, rowids: pa.Array,
+                      fresh: bool = False) -> Chunk:
         data = phys.append_column(ROWID, rowids)
         ch = Chunk(self.store._next_chunk_id(), data, -self.txid, owner=self)
         layer.chunks[ch.chunk_id] = ch
         w.chunks.append(ch)
         base = ch.chunk_id << 32
         rl = rowids.to_pylist()
-        if w.own:
-            w.own_undo_r.extend(rl)
-            w.own_undo_old.extend(map(w.own.get, rl))
-        else:
-            w.own_undo_r.extend(rl)
-            w.own_undo_old.extend([None] * len(rl))
+        if fresh:  # new contiguous rowids: one run instead of a dict entry per row
+            w.own.add_run(rl[0], rl[0] + len(rl), base)
+            return ch
+        w.own_undo_r.extend(rl)
+        w.own_undo_old.extend(map(w.own.get, rl) if w.own else itertools.repeat(None, len(rl)))
         w.own.update(zip(rl, range(base, base + data.num_rows), strict=True))
         return ch
 
@@ -745,11 +750,9 @@ class Transaction(CatalogOps):
             return
         own = w.own
         rl = layer.rowloc
+        locs = rl.get_many(rids)
         if own:
-            it = (-1 if (r in own) else rl.get(r, -1) for r in rids)
-        else:
-            it = (-1 if x is None else x for x in map(rl.get, rids))
-        locs = np.fromiter(it, dtype=np.int64, count=len(rids))
+            locs[own.get_many(rids) >= 0] = -1  # our own versions: the per-row path
         valid = locs >= 0
         if layer.branch.parent is not None and not valid.all():
             # rows inherited from the parent that nobody on this branch has touched: tombstone them
@@ -825,8 +828,9 @@ class Transaction(CatalogOps):
                 ok_list = ok_arr.to_pylist()
                 # keys that already belong to the row being updated need no uniqueness check, and no
                 # index write when this branch's index has them already
-                unindexed = [i for i, (c, r) in enumerate(zip(map(layer.pk.get, keys), ok_list, strict=True))
-                             if c != r]
+                cur = np.fromiter(map(layer.pk.get, keys, itertools.repeat(-1)), dtype=np.int64,
+                                  count=len(keys))
+                unindexed = np.nonzero(cur != ok_arr.to_numpy())[0].tolist()
                 moved = unindexed
                 if unindexed and layer.branch.parent is not None:
                     ancestors = [a.layers[t.data_id] for a in _ancestors(layer.branch) if t.data_id in a.layers]
