@@ -84,7 +84,8 @@ Branches: metadata (parent, fork_ts) and their own layers. Reading branch B at t
     dev @ 50 = main @ 25 [k1 v1] - tombstones <= 50 [k1] + own [k2]     = {k2}
 
 Indexes per (branch, table) layer: ``pk`` key -> rowid (the row that last took the key; verified
-on use), ``rowloc`` rowid -> location of its newest committed version. A point read is two dict
+on use), ``rowloc`` rowid -> location of its newest committed version (a LocMap: single entries
+plus one run per bulk insert, so tables without a primary key insert with no per-row work). A point read is two dict
 lookups plus one row slice; anything the index cannot answer for an old snapshot falls back to a
 vectorized scan with the key as filter (still exact).
 
