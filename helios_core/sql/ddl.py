@@ -15,6 +15,7 @@ How SQL objects map onto the storage catalog of the session's branch:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlglot import exp
@@ -222,6 +223,13 @@ def _column_type(dt: exp.DataType) -> tuple[Any, str | None]:
     return types.type_from_sqlglot(dt), None
 
 
+def _regclass_text(name: str) -> str:
+    """A relation name as regclass text: quoted when it is not a plain lower-case identifier."""
+    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _constraint_name(table: str, cols: list[str], suffix: str) -> str:
     return f"{table}_{'_'.join(cols)}_{suffix}" if cols else f"{table}_{suffix}"
 
@@ -294,7 +302,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                 seq_name = f"{tname}_{cname}_seq"
                 seqs.append(sequences.make_definition(schema, seq_name, data_type=_SERIALS[serial][0],
                                                       owned_by=f"{schema}.{tname}.{cname}"))
-                md["default"] = f"nextval('{seq_name}'::regclass)"
+                md["default"] = f"nextval('{_regclass_text(seq_name)}'::regclass)"
                 md["sequence"] = f"{schema}.{seq_name}"
                 nullable = False
             for c in el.args.get("constraints") or []:
@@ -328,7 +336,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                         increment=sequences._int_of(inc) if inc is not None else 1,
                         owned_by=f"{schema}.{tname}.{cname}"))
                     md["identity"] = "always" if k.this else "by default"
-                    md["default"] = f"nextval('{seq_name}'::regclass)"
+                    md["default"] = f"nextval('{_regclass_text(seq_name)}'::regclass)"
                     md["sequence"] = f"{schema}.{seq_name}"
                     nullable = False
                 elif isinstance(k, (exp.CollateColumnConstraint, exp.CommentColumnConstraint)) or k is None:

@@ -299,3 +299,11 @@ def test_alter_sequence(s):
     assert rows(s, "select nextval('sq')") == [(60,)]
     assert err(s, "alter sequence nope restart").sqlstate == "42P01"
     s.execute("alter sequence if exists nope restart")
+
+
+def test_quoted_names_with_serial(s):
+    s.execute('create table "Users" ("Id" serial not null, "Name" varchar(50), primary key ("Id"))')
+    r = s.execute('insert into "Users" ("Name") values (\'x\'), (\'y\') returning "Users"."Id"')[0]
+    assert r.rows() == [(1,), (2,)]
+    assert rows(s, "select nextval('\"Users_Id_seq\"')") == [(3,)]
+    assert err(s, "select * from users").sqlstate == "42P01"
