@@ -211,15 +211,12 @@ def unscaled_int64(arr: pa.Array, rows: int) -> pa.Array | None:
     t = arr.type
     if not pa.types.is_decimal128(t) or t.precision > 18 or len(arr) == 0:
         return None
-    words = np.frombuffer(arr.buffers()[1], dtype=np.int64)
-    data = np.ascontiguousarray(words[2 * arr.offset: 2 * (arr.offset + len(arr)): 2])
     if arr.null_count:
-        valid = pc.is_valid(arr).to_numpy(zero_copy_only=False)
-        data = np.where(valid, data, 0)
-        out = pa.array(data, mask=~valid)
-    else:
-        out = pa.array(data)
-    peak = int(np.abs(data).max()) if len(data) else 0
+        return None
+    words = np.frombuffer(arr.buffers()[1], dtype=np.int64)
+    out = pa.array(np.ascontiguousarray(words[2 * arr.offset: 2 * (arr.offset + len(arr)): 2]))
+    mm = pc.min_max(out)
+    peak = max(abs(mm["min"].as_py() or 0), abs(mm["max"].as_py() or 0))
     if peak * max(rows, 1) >= 2**62:
         return None
     return out
