@@ -130,6 +130,8 @@ class Gen:
                 lambda: f"strpos({e('text', d)}, {e('text', d)})" if typ == "int" else f"sign({e('bigint', d)})::bigint",
             ]
         elif typ == "numeric":
+            if r.random() < 0.25:
+                return r.choice(self._numeric_zoo(d))()
             choices = [
                 lambda: f"({e('numeric', d)} {r.choice(['+', '-', '*'])} {e(r.choice(['numeric', 'int']), d)})",
                 lambda: f"({e('numeric', d)} / {e(r.choice(['numeric', 'int']), d)})",
@@ -144,6 +146,8 @@ class Gen:
                 lambda: f"extract({r.choice(['year', 'month', 'day', 'dow', 'doy', 'quarter'])} from {e('date', d)})",
             ]
         elif typ == "float":
+            if r.random() < 0.3:
+                return r.choice(self._float_zoo(d))()
             choices = [
                 lambda: f"({e('float', d)} {r.choice(['+', '-', '*'])} {e(r.choice(['float', 'int']), d)})",
                 lambda: f"({e('float', d)} / {e('float', d)})",
@@ -155,6 +159,8 @@ class Gen:
                 lambda: f"power({e('float', d)}, 2)",
             ]
         elif typ == "text":
+            if r.random() < 0.25:
+                return r.choice(self._text_zoo(d))()
             choices = [
                 lambda: f"({e('text', d)} || {e(r.choice(['text', 'int', 'numeric']), d)})",
                 lambda: f"{r.choice(['upper', 'lower', 'reverse', 'initcap', 'btrim', 'ltrim', 'rtrim'])}({e('text', d)})",
@@ -239,6 +245,69 @@ class Gen:
             raise ValueError(typ)
         return r.choice(choices)()
 
+
+def _zoo_methods():
+    """Extra function coverage, mixed into Gen (kept apart to keep expr() readable)."""
+
+    def _float_zoo(self, d):
+        e, r = self.expr, self.r
+        return [
+            lambda: f"{r.choice(['ln', 'log', 'exp', 'sqrt', 'cbrt'])}(abs({e('float', d)}) + 1)",
+            lambda: f"{r.choice(['sin', 'cos', 'atan', 'degrees', 'radians'])}({e('float', d)})",
+            lambda: f"power({e('float', d)}, {r.choice(['0.5', '3', '-1', '0'])})",
+            lambda: f"atan2({e('float', d)}, {e('float', d)})",
+            lambda: f"({e('text', d)} || '')::float8" if r.random() < 0.1 else f"({self.lit('textnum')})::float8",
+            lambda: f"date_part('{r.choice(['year', 'epoch', 'dow', 'week', 'day'])}', {e('timestamp', d)})",
+            lambda: f"({e('numeric', d)})::float4::float8",
+            lambda: "pi()",
+        ]
+
+    def _numeric_zoo(self, d):
+        e, r = self.expr, self.r
+        return [
+            lambda: f"{r.choice(['ln', 'exp', 'sqrt'])}(abs({e('numeric', d)}) + 1)",
+            lambda: f"log(10, abs({e('numeric', d)}) + 1)",
+            lambda: f"mod({e('numeric', d)}, {r.choice(['3', '0.7', '-2'])})",
+            lambda: f"div({e('numeric', d)}, {r.choice(['3', '0.7', '-2'])})",
+            lambda: f"power({e('numeric', d)}, {r.choice(['2', '0', '3'])})",
+            lambda: f"sign({e('numeric', d)})",
+            lambda: f"width_bucket({e('numeric', d)}, 0, 100, 5)::numeric",
+            lambda: f"extract({r.choice(['epoch', 'second', 'minute', 'isodow', 'week', 'julian', 'century'])} from {e('timestamp', d)})",
+            lambda: f"extract({r.choice(['epoch', 'hour', 'day', 'month', 'year'])} from {e('interval', d)})",
+            lambda: f"greatest({e('numeric', d)}, {e('int', d)}, {self.lit('numeric')})",
+            lambda: f"({e('float', d)})::numeric",
+            lambda: f"round({e('numeric', d)}, {r.choice(['3', '5'])})",
+        ]
+
+    def _text_zoo(self, d):
+        e, r = self.expr, self.r
+        return [
+            lambda: f"overlay({e('text', d)} placing 'XY' from {r.choice(['1', '2', '5'])} for {r.choice(['0', '1', '3'])})",
+            lambda: f"position({self.lit('text')} in {e('text', d)})::text",
+            lambda: f"lpad({e('text', d)}, {r.choice(['2', '7'])}, 'xyz')",
+            lambda: f"to_char({e(r.choice(['numeric', 'int']), d)}, '{r.choice(_NUM_FORMATS)}')",
+            lambda: f"to_char({e('interval', d)}, 'HH24:MI:SS')",
+            lambda: f"({e('float', d)})::text",
+            lambda: f"({e(r.choice(['int', 'bigint']), d)})::bool::text",
+            lambda: f"to_hex({e(r.choice(['int', 'bigint']), d)})",
+            lambda: f"chr(65 + abs({e('int', d)} % 26))",
+            lambda: f"ascii({e('text', d)})::text",
+            lambda: f"split_part({e('text', d)}, ' ', -1)",
+            lambda: f"regexp_match({e('text', d)}, '(l+)(o)')::text",
+            lambda: f"encode(convert_to({e('text', d)}, 'UTF8'), '{r.choice(['hex', 'base64', 'escape'])}')",
+            lambda: f"length({e('text', d)}::bytea)::text",
+            lambda: f"({e('text', d)} || ' ')::char(4)::text",
+            lambda: f"string_to_array({e('text', d)}, ' ')::text",
+            lambda: f"upper(left({e('text', d)}, 1)) || substr({e('text', d)}, 2)",
+            lambda: f"pg_typeof({e(r.choice(['int', 'numeric', 'text', 'float', 'interval']), d)})::text",
+        ]
+
+    return _float_zoo, _numeric_zoo, _text_zoo
+
+
+Gen._float_zoo, Gen._numeric_zoo, Gen._text_zoo = _zoo_methods()
+
+_NUM_FORMATS = ["9999.99", "FM9999.00", "999,999", "S999", "0000", "FM999.999", "99.9"]
 
 _TYPES = ["int", "bigint", "numeric", "float", "text", "bool", "date", "timestamp", "interval", "text"]
 

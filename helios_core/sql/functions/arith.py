@@ -17,7 +17,7 @@ from helios_core.errors import DivisionByZero, HeliosError, NumericValueOutOfRan
 from helios_core.sql import types as T
 from helios_core.sql.functions import decimals as D
 from helios_core.sql.functions.resolve import arithmetic_type
-from helios_core.sql.functions.vec import Vec, align
+from helios_core.sql.functions.vec import Vec, align, length_of
 
 _INT_NAME = {"int2": "smallint", "int4": "integer", "int8": "bigint"}
 _CHECKED = {"+": pc.add_checked, "-": pc.subtract_checked, "*": pc.multiply_checked}
@@ -259,6 +259,8 @@ def _int64_fast(op: str, a, b) -> pa.Array | None:
             out = pc.multiply_checked(ua, ub)
         else:
             scale = max(sa, sb)
+            if scale > 18:
+                return None
             if sa < scale:
                 ua = pc.multiply_checked(ua, _POW10[scale - sa]) if not isinstance(ua, int) else ua * _POW10[scale - sa]
             if sb < scale:
@@ -424,7 +426,7 @@ def _numeric_power(l: Vec, r: Vec) -> Vec:
     # Per-row Python: Arrow has no exact decimal power
     from helios_core.sql.functions.cast import cast_array_values
 
-    n = max(len(l.array), len(r.array))
+    n = length_of([l, r])
     la = cast_array_values(l.broadcast(n).array, l.type, T.NUMERIC)
     ra = cast_array_values(r.broadcast(n).array, r.type, T.NUMERIC)
     s1 = la.type.scale if pa.types.is_decimal(la.type) else 0

@@ -74,7 +74,7 @@ def can_cast(src: T.SqlType, dst: T.SqlType) -> bool:
     num = ("int2", "int4", "int8", "float4", "float8", "numeric", "oid", "regclass", "regtype", "regproc")
     if s in num and d in num:
         return True
-    if {s, d} <= {"int4", "bool"} or {s, d} <= {"int8", "bool"} or {s, d} <= {"int2", "bool"}:
+    if {s, d} <= {"int4", "bool"}:
         return True
     dts = ("date", "timestamp", "timestamptz")
     if s in dts and d in dts:
@@ -117,9 +117,9 @@ def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context:
     # ---- numeric family
     if s in _NUMBERISH and d in _NUMBERISH:
         return _apply_typmod(_cast_number(arr, s, d), dst, context)
-    if s == "bool" and d in ("int4", "int8", "int2"):
+    if s == "bool" and d == "int4":  # PostgreSQL casts boolean only to and from integer
         return pc.cast(arr, _INTS[d])
-    if d == "bool" and s in ("int4", "int8", "int2"):
+    if d == "bool" and s == "int4":
         return pc.not_equal(arr, 0)
     # ---- date/time
     if (s, d) in _DT_CASTS:

@@ -230,8 +230,22 @@ def _extract_interval(f: str, arr: pa.Array) -> tuple[pa.Array, int]:
 def _extract(args: list[Vec]) -> Vec:
     field = _field_name(args[0], "extract")
     src = _temporal_source(args[1], "extract", args)
+    if _canon_field(field) == "julian" and src.type.name in ("timestamp", "timestamptz"):
+        return _julian_of_timestamp(src)
     ints, scale = _extract_fields(field, src)
     return Vec(_dec_from_scaled(ints, scale), T.NUMERIC, src.scalar)
+
+
+def _julian_of_timestamp(src: Vec) -> Vec:
+    """Julian day with the time of day as a fraction (numeric division, PostgreSQL's scale)."""
+    from helios_core.sql.functions.operators import binary_op
+
+    us = _local_ts(src).cast(pa.int64())
+    days = pc.floor(pc.divide(us.cast(pa.float64()), float(US_PER_DAY))).cast(pa.int64())
+    tod = pc.subtract(us, pc.multiply(days, US_PER_DAY))
+    frac = binary_op("/", Vec(_dec_from_scaled(tod, 6), T.NUMERIC, src.scalar), Vec.const(86400, T.INT4))
+    whole = Vec(pc.add(days, 2440588), T.INT8, src.scalar)
+    return binary_op("+", whole, frac)
 
 
 @scalar("date_part", nargs=2)
@@ -684,71 +698,79 @@ def _offset_abbrev(off: int) -> str:
 
 
 def _fmt_number(x: decimal.Decimal, fmt: str) -> str:
-    """to_char(number, fmt) for the common template characters 9 0 . , D G S MI PR FM."""
-    fm = "FM" in fmt.upper()
-    f = re.sub("(?i)fm", "", fmt)
-    sign_mode = "S" if "S" in f.upper() else ("MI" if "MI" in f.upper() else ("PR" if "PR" in f.upper() else ""))
-    core = re.sub("(?i)(mi|pr|s)", "", f).replace("D", ".").replace("G", ",")
-    if "." in core:
-        ip, fp = core.split(".", 1)
+    """to_char(number, fmt) for the template characters 9 0 . D , G S MI PR FM (PostgreSQL's layout)."""
+    up = fmt.upper()
+    fm = "FM" in up
+    body = re.sub("(?i)fm", "", fmt)
+    ubody = body.upper()
+    sign_mode = ""
+    sign_at_end = False
+    if ubody.startswith("S"):
+        sign_mode, body = "S", body[1:]
+    elif ubody.endswith("S"):
+        sign_mode, sign_at_end, body = "S", True, body[:-1]
+    elif ubody.endswith("MI"):
+        sign_mode, sign_at_end, body = "MI", True, body[:-2]
+    elif ubody.endswith("PR"):
+        sign_mode, body = "PR", body[:-2]
+    body = body.replace("D", ".").replace("d", ".").replace("G", ",").replace("g", ",")
+    if "." in body:
+        ip, fp = body.split(".", 1)
+        has_point = True
     else:
-        ip, fp = core, ""
+        ip, fp, has_point = body, "", False
     nfrac = sum(1 for c in fp if c in "90")
-    q = decimal.Decimal(1).scaleb(-nfrac)
-    val = abs(x).quantize(q, rounding=decimal.ROUND_HALF_UP)
-    neg = x < 0
-    digits_int, _, digits_frac = f"{val:f}".partition(".")
     nint = sum(1 for c in ip if c in "90")
-    if len(digits_int.lstrip("0") or "") > nint:
-        return ("#" * len(ip)) + ("." + "#" * len(fp) if fp else "")
+    val = x.quantize(decimal.Decimal(1).scaleb(-nfrac), rounding=decimal.ROUND_HALF_UP)
+    neg = val < 0
+    digits_int, _, digits_frac = f"{abs(val):f}".partition(".")
     di = digits_int.lstrip("0")
-    # integer part: fill from the right
+    if len(di) > nint:  # overflow: every digit position shows '#'
+        int_txt = "".join("#" if c in "90" else c for c in ip)
+        frac_txt = ("." + "".join("#" if c in "90" else c for c in fp)) if has_point else ""
+        core = int_txt + frac_txt
+        lead = "-" if neg and sign_mode == "" else ("+" if sign_mode == "S" and not neg else
+                                                    "-" if sign_mode == "S" else " ")
+        return core if fm and not neg else lead + core if not sign_at_end else core + lead
+    if not di and not has_point and nint:
+        di = "0"  # an integer format always shows the units digit
+    first_zero = next((i for i, c in enumerate(ip) if c == "0"), len(ip))
     out = []
     k = len(di) - 1
-    first_zero = next((i for i, c in enumerate(ip) if c == "0"), len(ip))
     for idx in range(len(ip) - 1, -1, -1):
         c = ip[idx]
         if c in "90":
             if k >= 0:
                 out.append(di[k])
                 k -= 1
-            elif idx >= first_zero:
-                out.append("0")
             else:
-                out.append(" ")
+                out.append("0" if idx >= first_zero else " ")
         elif c == ",":
-            out.append("," if k >= 0 or idx > first_zero else " ")
+            out.append("," if (k >= 0 or idx > first_zero) else " ")
         else:
             out.append(c)
     int_txt = "".join(reversed(out))
-    if nint and not di and first_zero >= len(ip) and not fp:
-        int_txt = int_txt[:-1] + "0"
-    if nint and not di and first_zero >= len(ip) and fp:
-        int_txt = int_txt[:-1] + "0"
     frac_txt = ""
-    if "." in core:
-        frac_txt = "." + digits_frac[:nfrac].ljust(nfrac, "0")
+    if has_point:
+        fd = digits_frac[:nfrac].ljust(nfrac, "0")
         if fm:
-            # FM drops trailing zeros that came from 9 positions
             keep = len(fp.rstrip("9"))
-            frac_digits = frac_txt[1:]
-            trimmed = frac_digits[:keep] + frac_digits[keep:].rstrip("0")
-            frac_txt = "." + trimmed
-    body = int_txt + frac_txt
+            fd = fd[:keep] + fd[keep:].rstrip("0")
+        frac_txt = "." + fd
+    core = int_txt + frac_txt
     if sign_mode == "PR":
-        body = f"<{body.strip()}>" if neg else f" {body} "
-    elif sign_mode == "MI":
-        body = body + ("-" if neg else " ")
-    elif sign_mode == "S":
-        stripped = body.lstrip()
-        body = body[: len(body) - len(stripped)] + ("-" if neg else "+") + stripped
-    else:
-        stripped = body.lstrip()
-        pad = body[: len(body) - len(stripped)]
-        body = pad + ("-" if neg else " ") + stripped
-    if fm:
-        body = body.strip()
-    return body
+        return (f"<{core.strip()}>".rjust(len(core) + 2) if neg else " " + core + " ") if not fm else \
+            (f"<{core.strip()}>" if neg else core.strip())
+    if sign_at_end:
+        mark = ("-" if neg else "+") if sign_mode == "S" else ("-" if neg else " ")
+        res = core + mark
+        return res.strip() if fm else res
+    mark = ("-" if neg else "+") if sign_mode == "S" else ("-" if neg else "")
+    # the sign sits immediately left of the first digit/point, in a one-character sign slot
+    stripped = core.lstrip(" ")
+    pad = len(core) - len(stripped)
+    res = " " * (pad + 1 - len(mark)) + mark + stripped if mark else " " * (pad + 1) + stripped
+    return res.strip() if fm else res
 
 
 @scalar("to_char", nargs=2)

@@ -138,7 +138,11 @@ def py_to_decimal_array(vals: list, scale: int | None = None) -> pa.Array:
             if d is None:
                 out.append(None)
                 continue
-            dd = decimal.Decimal(d).quantize(q)
+            try:
+                dd = decimal.Decimal(d).quantize(q)
+            except decimal.InvalidOperation:
+                raise NumericValueOutOfRange("value overflows numeric format",
+                                             detail=f"HeliosDB numeric holds at most {MAX256} digits") from None
             out.append(dd)
             ip = max(ip, len(str(abs(int(dd)))))
     return pa.array(out, dec_type(ip + scale, scale))

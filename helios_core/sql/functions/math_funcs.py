@@ -230,11 +230,20 @@ def _log(args: list[Vec]) -> Vec:
             if bb == 1:
                 raise DivisionByZero("division by zero")
             r = xx.ln() / bb.ln()
-            rs = 16 - (math.floor(math.log10(abs(r))) if r != 0 else 0)
+            rs = 16 - (_ln_dweight(xx) - _ln_dweight(bb))
             rs = max(rs, -bb.as_tuple().exponent, -xx.as_tuple().exponent, 0)
             scale = max(scale, rs)
-            vals.append(r)
+            vals.append(r.quantize(decimal.Decimal(1).scaleb(-rs), rounding=decimal.ROUND_HALF_UP))
     return Vec(D.py_to_decimal_array(vals, scale), T.NUMERIC, all_scalar)
+
+
+def _ln_dweight(x: decimal.Decimal) -> int:
+    """PostgreSQL's estimate_ln_dweight: the decimal weight of ln(x), which fixes result scales."""
+    if decimal.Decimal("0.9") <= x <= decimal.Decimal("1.1"):
+        d = x - 1
+        return d.adjusted() if d != 0 else 0
+    lnx = math.log(float(x)) if float(x) > 0 else 0.0
+    return int(math.log10(abs(lnx))) if lnx != 0 else 0
 
 
 def _numeric_transcendental(name: str, v: Vec) -> Vec:
@@ -245,6 +254,7 @@ def _numeric_transcendental(name: str, v: Vec) -> Vec:
     scale = 0
     with decimal.localcontext() as ctx:
         ctx.prec = 60
+        ctx.traps[decimal.Overflow] = False
         for x in arr.to_pylist():
             if x is None:
                 vals.append(None)
@@ -258,6 +268,8 @@ def _numeric_transcendental(name: str, v: Vec) -> Vec:
                 r = x.sqrt()
             elif name == "exp":
                 val = float(x) * 0.434294481903252
+                if val > 60:  # HeliosDB numeric holds 76 digits; PostgreSQL's limit is higher
+                    raise NumericValueOutOfRange("value overflows numeric format")
                 rs = 16 - int(val)
                 r = x.exp()
             else:
@@ -267,17 +279,12 @@ def _numeric_transcendental(name: str, v: Vec) -> Vec:
                     raise HeliosError("cannot take logarithm of a negative number", sqlstate="2201E")
                 r = x.ln() if name == "ln" else x.log10()
                 if name == "ln":
-                    if decimal.Decimal("0.9") <= x <= decimal.Decimal("1.1"):
-                        d = x - 1
-                        dw = d.adjusted() if d != 0 else 0
-                    else:
-                        dw = int(math.log10(abs(float(r)))) if r != 0 else 0
-                    rs = 16 - dw
-                else:
-                    rs = 16 - (math.floor(math.log10(abs(r))) if r != 0 else 0)
+                    rs = 16 - _ln_dweight(x)
+                else:  # log10(x) = log(10, x)
+                    rs = 16 - (_ln_dweight(x) - _ln_dweight(decimal.Decimal(10)))
             rs = max(rs, dscale, 0)
             scale = max(scale, rs)
-            vals.append(r)
+            vals.append(r.quantize(decimal.Decimal(1).scaleb(-rs), rounding=decimal.ROUND_HALF_UP))
     return Vec(D.py_to_decimal_array(vals, scale), T.NUMERIC, v.scalar)
 
 
@@ -320,7 +327,17 @@ def _trig(name: str, fn):
     return impl
 
 
-for _n, _f in (("sin", pc.sin), ("cos", pc.cos), ("tan", pc.tan), ("asin", pc.asin_checked),
+def _finite_only(kernel):
+    def f(a):
+        if pc.any(pc.fill_null(pc.is_inf(a), False)).as_py():
+            raise HeliosError("input is out of range", sqlstate="22003")
+        return kernel(a)
+
+    return f
+
+
+for _n, _f in (("sin", _finite_only(pc.sin)), ("cos", _finite_only(pc.cos)), ("tan", _finite_only(pc.tan)),
+               ("asin", pc.asin_checked),
                ("acos", pc.acos_checked), ("atan", pc.atan),
                ("degrees", lambda a: pc.multiply(a, 180.0 / math.pi)),
                ("radians", lambda a: pc.multiply(a, math.pi / 180.0)),

@@ -718,7 +718,7 @@ for _alg in ("sha224", "sha256", "sha384", "sha512"):
     _registry._REGISTRY[_alg] = [_registry.FunctionDef(_alg, _mk(_alg), 1, 1)]
 
 
-@scalar("to_hex")
+@scalar("to_hex", "hex")
 def _to_hex(args: list[Vec]) -> Vec:
     v = args[0]
     if v.type.name not in _INTS:
