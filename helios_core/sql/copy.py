@@ -138,7 +138,7 @@ def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
             ci = index[cname]
             arr = batch.column(j)
             t = ctypes[ci][1]
-            if arr.type != t.arrow_type:
+            if arr.type != t.arrow_type or (t.typmod != -1 and t.name in ("bpchar", "varchar")):
                 src = __import__("helios_core.sql.types", fromlist=["TEXT"]).TEXT if pa.types.is_string(
                     arr.type) else None
                 arr = assign(Vec(arr, src) if src is not None else Vec.of(arr), t, n, cname)

@@ -85,3 +85,15 @@ def test_copy_server_file_roundtrip(s, tmp_path):
     csv.write_text('a,b\n3,"x,y"\n4,\n')
     assert s.execute(f"copy t2 from '{csv}' with (format csv, header)")[0].command_tag == "COPY 2"
     assert s.execute("select b from t2 where a >= 3 order by a")[0].rows() == [("x,y",), (None,)]
+
+
+def test_copy_in_applies_character_lengths(s):
+    s.execute("create table ch (a char(5), b varchar(3))")
+    spec = s.execute("copy ch from stdin")[0].copy
+    ok = pa.record_batch([pa.array(["x"]), pa.array(["ab"])], schema=spec.arrow_schema)
+    assert s.copy_in(spec, iter([ok])).command_tag == "COPY 1"
+    assert s.execute("select octet_length(a) from ch")[0].rows() == [(5,)]  # char(n) is blank-padded
+    long = pa.record_batch([pa.array(["x"]), pa.array(["abcd"])], schema=spec.arrow_schema)
+    with pytest.raises(HeliosError) as ei:
+        s.copy_in(spec, iter([long]))
+    assert ei.value.sqlstate == "22001"
