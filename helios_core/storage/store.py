@@ -108,6 +108,8 @@ class Store:
             for layer in self._layers():
                 compaction.compact_layer(self, layer, to_tier=True, gc=vacuum, min_count=1,
                                          small_rows=self.small_segment_rows)
+            if vacuum:
+                self._drop_unreferenced_layers()
             for layer, ch in self._unflushed():  # chunks an open transaction has stamped
                 persist.flush_chunk(self, layer, ch)
             with self.mu:
@@ -131,8 +133,35 @@ class Store:
         if self.wal is not None:
             self.checkpoint(vacuum=True)
             return 0
-        return sum(compaction.compact_layer(self, lay, to_tier=False, gc=True, min_count=1)
-                   for lay in self._layers())
+        n = sum(compaction.compact_layer(self, lay, to_tier=False, gc=True, min_count=1)
+                for lay in self._layers())
+        return n + self._drop_unreferenced_layers()
+
+    def _drop_unreferenced_layers(self) -> int:
+        """Free data sets (dropped or truncated tables) that no retained catalog version points to.
+
+        Catalog versions are collected like any other, so once none that mentions a data set is
+        left, no snapshot, branch or time-travel read can reach it any more.
+        """
+        dropped = 0
+        with self.mu:
+            referenced: set[int] = set()
+            for b in self.branches.values():
+                cat = b.layers.get(0)
+                if cat is None:
+                    continue
+                for ch in cat.chunks.values():
+                    for kind, value in zip(ch.data.column("c0").to_pylist(), ch.data.column("c2").to_pylist(),
+                                           strict=True):
+                        if kind == "table":
+                            referenced.add(json.loads(value)["data_id"])
+            busy = {key for t in self.active.values() for key in t.writes}
+            for b in self.branches.values():
+                for did in list(b.layers):
+                    if did != 0 and did not in referenced and (b.branch_id, did) not in busy:
+                        del b.layers[did]
+                        dropped += 1
+        return dropped
 
     def _layers(self) -> list[Any]:
         with self.mu:

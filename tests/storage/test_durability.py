@@ -364,3 +364,29 @@ def test_gc_of_a_reused_key_keeps_the_version_a_branch_pins():
         assert t.lookup("public", "t", (1,)).num_rows == 0
     put(s, 1)
     assert ids(s) == [1] and ids(s, "dev") == [1]
+
+
+@pytest.mark.parametrize("durable", [False, True])
+def test_vacuum_frees_dropped_and_truncated_tables(tmp_path, durable):
+    s = open_store(tmp_path, retention_seconds=0) if durable else Store.open(retention_seconds=0)
+    setup_table(s)
+    put(s, 1, 2)
+    with s.begin("db") as t:
+        t.create_table("public", "gone", [ColumnDef("a", pa.int64())])
+        t.insert("public", "gone", pa.table({"a": [1, 2, 3]}))
+    with s.begin("db") as t:
+        old_data = t.get_table("public", "t").data_id
+        gone_data = t.get_table("public", "gone").data_id
+    with s.begin("db") as t:
+        t.drop_table("public", "gone")
+        t.truncate("public", "t")
+        t.insert("public", "t", pa.table({"id": [5], "v": ["new"]}))
+    main = s.branches[1]
+    assert old_data in main.layers and gone_data in main.layers
+    s.vacuum()
+    assert old_data not in main.layers and gone_data not in main.layers
+    assert ids(s) == [5]
+    if durable:
+        assert not any(n.startswith((f"1/{gone_data}/", f"1/{old_data}/")) for n in s.tier.list(""))
+        s.close()
+        assert ids(open_store(tmp_path)) == [5]
