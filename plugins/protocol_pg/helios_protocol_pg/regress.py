@@ -23,7 +23,21 @@ from pathlib import Path
 
 import attrs
 
-DEFAULT_CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpora" / "postgres-regress"
+
+def _default_corpus() -> Path:
+    """$HELIOS_REGRESS_CORPUS, else shared/corpora/postgres-regress beside the repository or the cwd."""
+    env = os.environ.get("HELIOS_REGRESS_CORPUS")
+    candidates = [Path(env)] if env else []
+    here = Path(__file__).resolve()
+    candidates += [p / "shared" / "corpora" / "postgres-regress" for p in (*here.parents, *Path.cwd().parents,
+                                                                          Path.cwd())]
+    for c in candidates:
+        if (c / "src" / "test" / "regress").is_dir():
+            return c
+    return candidates[0] if candidates else Path("postgres-regress")
+
+
+DEFAULT_CORPUS = _default_corpus()
 REGRESS_SUBDIR = Path("src/test/regress")
 
 # a sensible default selection: core types, queries and DML that the engine aims at first
