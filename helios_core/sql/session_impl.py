@@ -340,8 +340,10 @@ class SqlSession(Session):
         return ast
 
     def plan_query(self, ast: Any, ctx: Any) -> Any:
+        from helios_core import branching
         from helios_core.sql.planner import plan_query
 
+        branching.check_plan_as_of(self, ast)  # AS OF in prepared/DML paths too (helios_core.branching)
         return plan_query(ast, ctx)
 
     # ------------------------------------------------------------------ utility statements
@@ -352,14 +354,20 @@ class SqlSession(Session):
         if k == "begin":
             notices = self.tx.begin_block(a)
             return Result(command_tag="BEGIN", notices=notices)
-        if k == "commit":
-            notices = [] if self.tx.in_block else ["there is no transaction in progress"]
-            tag = self.tx.commit()
+        if k in ("commit", "rollback"):
+            in_block = self.tx.in_block
+            if a.get("chain") and not in_block:
+                raise HeliosError(f"{k.upper()} AND CHAIN can only be used in transaction blocks", sqlstate="25P01")
+            modes = {"isolation": self.tx.isolation, "read_only": self.tx.read_only}
+            notices = [] if in_block else ["there is no transaction in progress"]
+            if k == "commit":
+                tag = self.tx.commit()
+            else:
+                self.tx.rollback()
+                tag = "ROLLBACK"
+            if a.get("chain"):
+                self.tx.begin_block({m: v for m, v in modes.items() if v is not None})
             return Result(command_tag=tag, notices=notices)
-        if k == "rollback":
-            notices = [] if self.tx.in_block else ["there is no transaction in progress"]
-            self.tx.rollback()
-            return Result(command_tag="ROLLBACK", notices=notices)
         if k == "savepoint":
             self.tx.savepoint(a["name"])
             return Result(command_tag="SAVEPOINT")

@@ -204,3 +204,16 @@ def test_discard_all_resets_session(s):
     assert err(s, "execute p").sqlstate == "26000"
     s.execute("begin")
     assert err(s, "discard all").sqlstate == "25001"
+
+
+def test_commit_and_chain_keeps_a_block_open(s):
+    s.execute("create table t (a int)")
+    s.execute("begin isolation level repeatable read; insert into t values (1)")
+    assert s.execute("commit and chain")[0].command_tag == "COMMIT"
+    assert s.transaction_status == "T"
+    assert s.execute("show transaction_isolation")[0].rows() == [("repeatable read",)]
+    s.execute("insert into t values (2); rollback and chain")
+    assert s.transaction_status == "T"
+    s.execute("commit")
+    assert s.execute("select a from t")[0].rows() == [(1,)]
+    assert err(s, "commit and chain").sqlstate == "25P01"
