@@ -264,6 +264,18 @@ CASES = [
      ['a', 'b'],
      [(1, 'x'), (2, 'y'), (3, None), (None, 'x')],
      None),
+    ('select u.a, u.d, count(t.a) from u left join t on t.a = u.a group by u.a order by u.a',
+     ['a', 'd', 'count'],
+     [(1, 'one', 1), (2, 'two', 2), (5, 'five', 0)],
+     None),
+    ('select u.*, count(*) from u group by u.a order by 1',
+     ['a', 'd', 'count'],
+     [(1, 'one', 1), (2, 'two', 1), (5, 'five', 1)],
+     None),
+    ('select t.b, count(*) from t group by t.a',
+     None,
+     None,
+     '42803'),
 ]
 
 

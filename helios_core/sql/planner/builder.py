@@ -391,6 +391,17 @@ class Builder(ScalarCompiler):
             if not scope.fields and not out:
                 raise HeliosError("SELECT * with no tables specified is not valid", sqlstate="42601")
             return out
+        if isinstance(e, exp.Column) and isinstance(e.this, exp.Star) and scope.strict_grouping \
+                and scope.key_scope is not None:
+            q = e.table
+            out = []
+            for f in scope.key_scope.fields:
+                if f.qualifier == q and not f.hidden:
+                    c = self.compile(exp.column(f.name, table=q), scope)
+                    out.append((c, Field(f.name, c.type)))
+            if not out:
+                raise UndefinedTable(f'missing FROM-clause entry for table "{q}"')
+            return out
         if isinstance(e, exp.Column) and isinstance(e.this, exp.Star):
             q = e.table
             out = [(column_ref(i, f), Field(f.name, f.type)) for i, f in enumerate(scope.fields)
@@ -985,6 +996,8 @@ class Builder(ScalarCompiler):
         op = TableScan(fields, src.schema, name, [n for n, _ in needed], with_rowid=with_rowid, alias=qual,
                        as_of=as_of)
         op.primary_key = list(getattr(table, "primary_key", []) or [])  # type: ignore[attr-defined]
+        if op.primary_key and not col_aliases:
+            self.__dict__.setdefault("pk_of", {})[qual] = list(op.primary_key)
         if col_aliases:
             return Item(rename(op, qual, col_aliases, all_names=[n for n, _ in all_cols]), {qual})
         return Item(op, {qual})
@@ -1139,6 +1152,7 @@ class Builder(ScalarCompiler):
                 for sl in set_lists:
                     combos = [c + s for c in combos for s in sl]
                 sets = [sorted(set(c), key=c.index) for c in combos]
+        self.add_dependent_keys(key_asts, key_index, scope)
         keys = [self.compile(k, scope) for k in key_asts]
         # aggregate calls (unique) and GROUPING() calls
         agg_nodes: list[exp.Expression] = []
@@ -1181,6 +1195,34 @@ class Builder(ScalarCompiler):
         # keys that are plain columns also resolve qualified/unqualified spellings of that column
         new_scope = Scope(fields, outer=outer, substitutions=subs, key_scope=scope, strict_grouping=True)
         return agg_op, new_scope
+
+    def add_dependent_keys(self, key_asts: list[exp.Expression], key_index: dict[str, int], scope: Scope) -> None:
+        """GROUP BY a table's whole primary key makes its other columns functionally dependent
+        (PostgreSQL accepts them in the select list): add them as extra keys."""
+        pk_of = self.__dict__.get("pk_of") or {}
+        if not pk_of:
+            return
+        grouped: set[tuple[str | None, str]] = set()
+        for k in key_asts:
+            if isinstance(k, exp.Column) and not isinstance(k.this, exp.Star):
+                try:
+                    idx = scope.find_local(k.name, k.table or None)
+                except HeliosError:
+                    continue
+                if idx is not None:
+                    f = scope.fields[idx]
+                    grouped.add((f.qualifier, f.name))
+        for qual, pk in pk_of.items():
+            if not all((qual, c) in grouped for c in pk):
+                continue
+            for i, f in enumerate(scope.fields):
+                if f.qualifier != qual or f.hidden or (qual, f.name) in grouped:
+                    continue
+                col = exp.column(f.name, table=qual)
+                key = canonical_key(col, scope)
+                if key is not None and key not in key_index:
+                    key_index[key] = len(key_asts)
+                    key_asts.append(col)
 
     def set_item(self, x: exp.Expression, key_of: Any) -> list[int]:
         if isinstance(x, exp.Tuple):
