@@ -559,6 +559,64 @@ def _new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, rows: pa.Table, sets:
     return pa.RecordBatch.from_arrays(arrays, schema=_arrow_schema(tdef))
 
 
+
+def _returning_needs_join(returning: Any, tdef: Any, alias: str, extra_from: list[Any]) -> bool:
+    """True when RETURNING names a table of FROM/USING (then it is evaluated in the row query)."""
+    if returning is None or not extra_from:
+        return False
+    own = {alias, tdef.name}
+    for col in returning.find_all(exp.Column):
+        if col.table and col.table not in own:
+            return True
+    names = {c.name for c in tdef.columns}
+    return any(col.name not in names and not col.table for col in returning.find_all(exp.Column))
+
+
+def _joined_returning(returning: Any, tdef: Any, alias: str, sets: list[tuple[int, Any]]) -> list[tuple[str, Any]]:
+    """RETURNING items rewritten for the row query: target columns become their new values."""
+    from helios_core.sql.context import table_sql_columns
+
+    names = [c.name for c in tdef.columns]
+    types_ = dict(table_sql_columns(tdef))
+    new_value = {names[ci]: v for ci, v in sets}
+    items: list[tuple[str, Any]] = []
+    for e in returning.expressions:
+        if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
+            if isinstance(e, exp.Column) and e.table not in ("", alias, tdef.name):
+                raise FeatureNotSupported("RETURNING other_table.* is not supported yet")
+            items += [(n, exp.column(n, table=alias, quoted=True)) for n in names]
+            continue
+        name = e.alias_or_name if isinstance(e, exp.Alias) else (ident(e) if isinstance(e, exp.Column) else
+                                                                  _label(e))
+        node = (e.this if isinstance(e, exp.Alias) else e).copy()
+
+        def swap(n: Any) -> Any:
+            if isinstance(n, exp.Column) and n.name in new_value and (n.table in ("", alias, tdef.name)):
+                v = new_value[n.name]
+                if isinstance(v, exp.Var):
+                    return n
+                return exp.Cast(this=exp.Paren(this=v.copy()),
+                                to=exp.DataType.build(types_[n.name].sql_name(), dialect="postgres"))
+            return n
+
+        items.append((name, node.transform(swap)))
+    return items
+
+
+def _result_from_rows(tag: str, items: list[tuple[str, Any]], plan: Any, rows_list: list[tuple[pa.Table, Any]],
+                      first: int) -> Result:
+    from helios_core.sql.session_impl import result_column
+
+    cols = [result_column(n, plan.columns[first + i][1]) for i, (n, _) in enumerate(items)]
+    batches = []
+    for rows, mask in rows_list:
+        t = rows.filter(mask) if mask is not None else rows
+        if t.num_rows:
+            arrays = [t.column(first + i).combine_chunks() for i in range(len(items))]
+            batches.append(pa.record_batch(arrays, names=[n for n, _ in items]))
+    return Result(command_tag=tag, columns=cols, batches=batches)
+
+
 def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None) -> Result:
     from helios_core.sql import constraints
 
@@ -574,12 +632,18 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
     if from_ is not None:
         extra_from = [from_.this] + list(from_.args.get("joins") or [])
     set_exprs = [exp.Null() if isinstance(v, exp.Var) and v.name.upper() == "DEFAULT" else v for _, v in sets]
+    returning = ast.args.get("returning")
+    joined = _returning_needs_join(returning, tdef, alias, extra_from)
+    ret_items = _joined_returning(returning, tdef, alias, sets) if joined else []
+    extra_exprs = set_exprs + [node for _, node in ret_items]
     total = 0
     written: list[pa.RecordBatch] = []
+    joined_rows: list[tuple[pa.Table, Any]] = []
     rowid_filter: list[int] | None = None
+    plan = None
     for _ in range(_MAX_RECHECK):
         rows, plan = _cached_rows(session, ctx, prepared, rowid_filter,
-                                  lambda f: _row_query(tdef, alias, ast.this, extra_from, where, set_exprs, f))
+                                  lambda f: _row_query(tdef, alias, ast.this, extra_from, where, extra_exprs, f))
         rows = _dedupe_rowids(rows)
         if rows.num_rows == 0:
             break
@@ -593,14 +657,18 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
         changed = out.changed.to_pylist() if out.changed is not None else []
         done_mask = _not_in(rowids, changed + (out.gone.to_pylist() if out.gone is not None else []))
         total += out.count
-        written.append(new.filter(done_mask) if len(changed) or (out.gone is not None and len(out.gone)) else new)
+        partial = bool(len(changed) or (out.gone is not None and len(out.gone)))
+        written.append(new.filter(done_mask) if partial else new)
+        joined_rows.append((rows, done_mask if partial else None))
         if not changed:
             break
         txn.new_statement()
         rowid_filter = changed
     tag = f"UPDATE {total}"
-    if ast.args.get("returning") is not None:
-        return returning_result(session, ctx, tag, tdef, alias, ast.args["returning"], written)
+    if joined and plan is not None:
+        return _result_from_rows(tag, ret_items, plan, joined_rows, 1 + len(tdef.columns) + len(set_exprs))
+    if returning is not None:
+        return returning_result(session, ctx, tag, tdef, alias, returning, written)
     return Result(command_tag=tag)
 
 
@@ -621,12 +689,18 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
     where = ast.args.get("where")
     where = where.this if where is not None else None
     extra_from = list(ast.args.get("using") or [])
+    returning = ast.args.get("returning")
+    joined = _returning_needs_join(returning, tdef, alias, extra_from)
+    ret_items = _joined_returning(returning, tdef, alias, []) if joined else []
+    extra_exprs = [node for _, node in ret_items]
     total = 0
     deleted: list[pa.RecordBatch] = []
+    joined_rows: list[tuple[pa.Table, Any]] = []
     rowid_filter: list[int] | None = None
+    _plan = None
     for _ in range(_MAX_RECHECK):
         rows, _plan = _cached_rows(session, ctx, prepared, rowid_filter,
-                                   lambda f: _row_query(tdef, alias, ast.this, extra_from, where, [], f))
+                                   lambda f: _row_query(tdef, alias, ast.this, extra_from, where, extra_exprs, f))
         rows = _dedupe_rowids(rows)
         if rows.num_rows == 0:
             break
@@ -638,14 +712,18 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
         changed = out.changed.to_pylist() if out.changed is not None else []
         gone = out.gone.to_pylist() if out.gone is not None else []
         total += out.count
-        deleted.append(old.filter(_not_in(rowids, changed + gone)) if changed or gone else old)
+        mask = _not_in(rowids, changed + gone) if changed or gone else None
+        deleted.append(old.filter(mask) if mask is not None else old)
+        joined_rows.append((rows, mask))
         if not changed:
             break
         txn.new_statement()
         rowid_filter = changed
     tag = f"DELETE {total}"
-    if ast.args.get("returning") is not None:
-        return returning_result(session, ctx, tag, tdef, alias, ast.args["returning"], deleted)
+    if joined and _plan is not None:
+        return _result_from_rows(tag, ret_items, _plan, joined_rows, 1 + len(tdef.columns))
+    if returning is not None:
+        return returning_result(session, ctx, tag, tdef, alias, returning, deleted)
     return Result(command_tag=tag)
 
 

@@ -175,3 +175,15 @@ def test_explain_of_dml(s):
     assert lines[0] == "Delete on t"
     assert s.execute("explain insert into t values (1)")[0].rows()[0] == ("Insert on t",)
     assert s.execute("select count(*) from t")[0].rows() == [(0,)]  # EXPLAIN changed nothing
+
+
+def test_returning_can_name_from_and_using_tables(s):
+    s.execute("insert into t values (1, 'a', 1), (2, 'b', 2)")
+    s.execute("create table m (id int, nv text)")
+    s.execute("insert into m values (1, 'A'), (2, 'B')")
+    r = s.execute("update t set v = m.nv, n = 5 from m where m.id = t.id and m.nv = 'A' "
+                  "returning t.id, m.nv as src, v, n")[0]
+    assert [c.name for c in r.columns] == ["id", "src", "v", "n"]
+    assert r.rows() == [(1, "A", "A", Decimal("5.00"))]
+    r = s.execute("delete from t using m where m.id = t.id and m.nv = 'B' returning t.id, m.nv")[0]
+    assert (r.command_tag, r.rows()) == ("DELETE 1", [(2, "B")])
