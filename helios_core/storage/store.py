@@ -417,6 +417,8 @@ class Store:
     # ------------------------------------------------------------------ transactions
     def begin(self, db: str, branch: str = "main", *, isolation: str = READ_COMMITTED, read_only: bool = False,
               lock_timeout: float | None = None) -> Transaction:
+        if self.closed:
+            raise HeliosError("the storage is closed", sqlstate="57P01")
         with self.mu:
             b = self._branch(db, branch)
             txn = Transaction(self, b, isolation, read_only, lock_timeout)
