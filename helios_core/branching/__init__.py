@@ -49,3 +49,24 @@ def check_as_of(session: Any, ts: int) -> None:
     while info is not None and info.parent is not None and ts < info.fork_ts:
         privileges.check_use(session, info.parent)
         info = store.get_branch(session.database, info.parent)
+
+
+def check_plan_as_of(session: Any, ast: Any) -> None:
+    """Every plan's ``AS OF`` clauses, whichever path planned them (simple query, prepared, DML):
+    literal timestamps get ``check_as_of``; a timestamp only known later (a parameter) on a forked
+    branch needs usage on every ancestor up front, since it may reach before the fork."""
+    from sqlglot import exp
+
+    versions = [t.args["version"] for t in ast.find_all(exp.Table) if t.args.get("version") is not None]
+    if not versions:
+        return
+    from helios_core.sql import ddl
+
+    for v in versions:
+        node = v.expression
+        if isinstance(node, exp.Literal) and not node.is_string:
+            check_as_of(session, int(node.this))
+        elif isinstance(node, exp.Literal):
+            check_as_of(session, ddl._parse_ts(session, node.this))
+        else:
+            check_as_of(session, -1)

@@ -232,3 +232,24 @@ def test_merge_moves_serial_sequences_past_merged_ids(engine):
     assert q(s, "select min(id) from tickets where title = 'main-next'")[0][0] > merged_top
     q(s, "insert into notes (body) values ('n2')")  # the carried table's sequence came along
     assert [b for _, b in q(s, "select id, body from notes order by id")] == ["n1", "n2"]
+
+
+def test_as_of_before_the_fork_is_checked_in_prepared_statements_too(engine):
+    import time
+
+    admin = engine.connect()
+    q(admin, "create table p (id int primary key)")
+    q(admin, "insert into p values (1)")
+    before = q(admin, "select now()::text")[0][0]
+    time.sleep(0.01)
+    q(admin, "delete from p")
+    q(admin, "create branch tp from main")
+    q(admin, "create role tp_user login")
+    q(admin, "grant usage on branch tp to tp_user")
+    q(admin, "revoke usage on branch main from public")
+    t = engine.connect(user="tp_user", branch="tp")
+    for sql, oids in ((f"select * from p as of timestamp '{before}'", ()),
+                      ("select * from p as of timestamp $1", (1184,))):
+        with pytest.raises(HeliosError) as ei:
+            t.prepare(sql, oids)
+        assert ei.value.sqlstate == "42501"
