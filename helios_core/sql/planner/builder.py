@@ -222,6 +222,9 @@ class Builder(ScalarCompiler):
 
     # =================================================================== SELECT
     def plan_select(self, sel: exp.Select, outer: Scope | None) -> Operator:
+        rewritten = rewrite_select_list_srfs(sel)
+        if rewritten is not None:
+            sel = rewritten
         op, scope = self.plan_from_where(sel, outer)
         exprs = list(sel.expressions)
         order = arg(sel, "order")
@@ -1332,6 +1335,66 @@ def rename(op: Operator, qual: str, col_aliases: list[str], all_names: list[str]
             vi += 1
     op.fields = [Field(new_names.get(i, f.name), f.type, qual, f.hidden) for i, f in enumerate(op.fields)]
     return op
+
+
+def _srf_kind(node: exp.Expression) -> str | None:
+    if isinstance(node, exp.Explode) or (isinstance(node, exp.Anonymous) and str(node.this).lower() == "unnest"):
+        return "unnest"
+    if type(node).__name__ in ("ExplodingGenerateSeries", "GenerateSeries") or (
+            isinstance(node, exp.Anonymous) and str(node.this).lower() == "generate_series"):
+        return "generate_series"
+    return None
+
+
+def rewrite_select_list_srfs(sel: exp.Select) -> exp.Select | None:
+    """SELECT unnest(a), generate_series(1, n) ... -> the same set-returning calls as LATERAL
+    FROM items (PostgreSQL runs select-list SRFs per input row; several unnests go in lockstep)."""
+    found = []
+    for i, e in enumerate(sel.expressions):
+        inner = e.this if isinstance(e, exp.Alias) else e
+        kind = _srf_kind(inner)
+        if kind is not None:
+            found.append((i, kind, inner))
+    if not found or arg(sel, "group") is not None or any(contains_aggregate(e) for e in sel.expressions):
+        return None
+    if len(found) > 1 and any(k != "unnest" for _, k, _ in found):
+        return None
+    sel = sel.copy()
+    name = "__srf"
+    if found[0][1] == "unnest":
+        args: list[exp.Expression] = []
+        for _, _, node in found:
+            args.extend([node.this] + list(node.expressions or []) if isinstance(node, exp.Explode)
+                        else list(node.expressions))
+        cols = [f"{name}{k}" for k in range(len(args))]
+        item: exp.Expression = exp.Unnest(
+            expressions=[a.copy() for a in args],
+            alias=exp.TableAlias(this=exp.to_identifier(name), columns=[exp.to_identifier(c) for c in cols]))
+        targets = []
+        pos = 0
+        for _, _, node in found:
+            n_args = 1 + len(node.expressions or []) if isinstance(node, exp.Explode) else len(node.expressions)
+            targets.append(cols[pos])
+            pos += n_args
+    else:
+        node = found[0][2]
+        item = exp.Table(this=node.copy(), alias=exp.TableAlias(this=exp.to_identifier(name),
+                                                                 columns=[exp.to_identifier(f"{name}0")]))
+        targets = [f"{name}0"]
+    exprs = list(sel.expressions)
+    for (i, kind, _node), col in zip(found, targets, strict=True):
+        original = exprs[i]
+        out_name = original.alias if isinstance(original, exp.Alias) else kind
+        exprs[i] = exp.alias_(exp.column(col, table=name), out_name)
+    sel.set("expressions", exprs)
+    from_ = arg(sel, "from")
+    if from_ is None:
+        sel.set("from_" if "from_" in exp.Select.arg_types else "from", exp.From(this=item))
+    else:
+        joins = list(sel.args.get("joins") or [])
+        joins.append(exp.Join(this=item))
+        sel.set("joins", joins)
+    return sel
 
 
 def order_conjuncts(terms: list[exp.Expression]) -> list[exp.Expression]:
