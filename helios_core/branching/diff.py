@@ -133,13 +133,13 @@ def side_changes(base: pa.Table, head: pa.Table, keys: list[str], columns: list[
 
 
 def _outcome_rows(ch: SideChanges, head: pa.Table, columns: list[str]) -> tuple[np.ndarray, pa.Table]:
-    """(removed?, the row each change leads to: head row, or nulls for removals)."""
+    """(removed?, the row each change leads to: the head row; NULLs for removals), one per change."""
+    n = len(ch.kind)
     removed = np.array([k == REMOVED for k in ch.kind], dtype=bool)
-    pos = pc.fill_null(ch.head_pos, 0)
-    rows = head.select(columns).take(pos) if head.num_rows else head.select(columns).slice(0, 0)
-    if not head.num_rows and len(ch.kind):
-        rows = _conform(None, head.select(columns).schema)
-    return removed, rows
+    shape = head.select(columns).schema
+    if head.num_rows == 0:  # every change is a removal
+        return removed, pa.Table.from_arrays([pa.nulls(n, f.type) for f in shape], schema=shape)
+    return removed, head.select(columns).take(pc.fill_null(ch.head_pos, 0))
 
 
 def three_way(schema: str, name: str, tdef: Any, base: pa.Table | None, a: pa.Table | None,

@@ -253,3 +253,25 @@ def test_as_of_before_the_fork_is_checked_in_prepared_statements_too(engine):
         with pytest.raises(HeliosError) as ei:
             t.prepare(sql, oids)
         assert ei.value.sqlstate == "42501"
+
+
+def test_a_side_that_emptied_the_table(engine):
+    s = engine.connect()
+    q(s, "create table t (id int primary key, v text)")
+    q(s, "insert into t values (1, 'a'), (2, 'b')")
+    q(s, "create branch wipe")
+    q(engine.connect(branch="wipe"), "delete from t")
+    q(s, "update t set v = 'B' where id = 2")
+    assert q(s, "select branch_name, diff_type, conflict, id from heliosdb.branch_diff('wipe', 'main', 't')") == [
+        ("wipe", "removed", False, 1), ("wipe", "removed", True, 2), ("main", "modified", True, 2)]
+    with pytest.raises(HeliosError) as ei:
+        q(s, "merge branch wipe into main")
+    assert ei.value.sqlstate == "40001" and "(id)=(2): removed on wipe, modified on main" in ei.value.detail
+    q(s, "merge branch wipe into main with (on_conflict = 'ours')")
+    assert q(s, "select id, v from t") == [(2, "B")]
+    # a row inserted and deleted again on a branch is no change at all
+    q(s, "create branch flicker")
+    f = engine.connect(branch="flicker")
+    q(f, "insert into t values (7, 'z')")
+    q(f, "delete from t where id = 7")
+    assert q(s, "select count(*) from heliosdb.branch_diff('flicker', 'main', 't')") == [(0,)]
