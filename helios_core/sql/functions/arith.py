@@ -444,8 +444,12 @@ def _numeric_power(l: Vec, r: Vec) -> Vec:
             if x < 0 and y != int(y):
                 raise HeliosError("a negative number raised to a non-integer power yields a complex result",
                                   sqlstate="2201F")
-            v = x ** y if y == int(y) and abs(y) < 10000 else decimal.Decimal(x).ln().__mul__(y).exp() \
-                if x > 0 else decimal.Decimal(0)
+            if y == 0:
+                v = decimal.Decimal(1)
+            elif y == int(y) and abs(y) < 10000:
+                v = x ** y
+            else:
+                v = (decimal.Decimal(x).ln() * y).exp() if x > 0 else decimal.Decimal(0)
             if v == 0:
                 rs = 16
             else:

@@ -671,6 +671,40 @@ def _tok_value(tok: str, ts: dt.datetime, fm: bool, tzname: str, offset_s: int) 
     return v()
 
 
+def _fmt_interval(months: int, days: int, us: int, fmt: str) -> str:
+    """to_char(interval): HH24 counts all hours of the time part (36:00:00), fields keep signs."""
+    neg = us < 0
+    a = -us if neg else us
+    hours, rem = divmod(a, 3_600_000_000)
+    mins, rem = divmod(rem, 60_000_000)
+    secs, micros = divmod(rem, 1_000_000)
+    def signed(v: int) -> str:  # each field carries the interval's sign, as PostgreSQL's tm fields do
+        return f"-{v:02d}" if neg and v else f"{v:02d}"
+
+    years, mons = int(months / 12), months - int(months / 12) * 12
+    values = {"HH24": signed(hours), "HH12": signed((hours % 12) or 12), "HH": signed((hours % 12) or 12),
+              "MI": signed(mins), "SS": signed(secs), "MS": f"{micros // 1000:03d}", "US": f"{micros:06d}",
+              "DD": f"{days:02d}", "D": str(days), "MM": f"{mons:02d}", "YYYY": f"{years:04d}", "Y": str(years)}
+    out = []
+    i = 0
+    keys = sorted(values, key=len, reverse=True)
+    while i < len(fmt):
+        if fmt[i] == '"':
+            j = fmt.find('"', i + 1)
+            j = len(fmt) if j < 0 else j
+            out.append(fmt[i + 1:j])
+            i = j + 1
+            continue
+        k = next((k for k in keys if fmt.upper().startswith(k, i)), None)
+        if k:
+            out.append(values[k])
+            i += len(k)
+        else:
+            out.append(fmt[i])
+            i += 1
+    return "".join(out)
+
+
 def _zone_abbrev(tzname: str, local: dt.datetime, offset_s: int) -> str:
     """The zone abbreviation PostgreSQL prints for TZ ('UTC', 'EST', or '+05' for bare offsets)."""
     from helios_core.sql.functions.text_out import tz_info
@@ -767,6 +801,8 @@ def _fmt_number(x: decimal.Decimal, fmt: str) -> str:
         return res.strip() if fm else res
     mark = ("-" if neg else "+") if sign_mode == "S" else ("-" if neg else "")
     # the sign sits immediately left of the first digit/point, in a one-character sign slot
+    if fm and not any(ch.isdigit() for ch in core):
+        core = core.replace(".", "0.", 1) if "." in core else "0"  # FM never prints an empty number
     stripped = core.lstrip(" ")
     pad = len(core) - len(stripped)
     res = " " * (pad + 1 - len(mark)) + mark + stripped if mark else " " * (pad + 1) + stripped
@@ -800,10 +836,7 @@ def _to_char(args: list[Vec]) -> Vec:
             if x is None or ff is None:
                 out.append(None)
                 continue
-            us = x.nanoseconds // 1000
-            base = dt.datetime(1, 1, 1) + dt.timedelta(microseconds=us % US_PER_DAY)
-            txt = _fmt_ts(base, ff)
-            out.append(txt)
+            out.append(_fmt_interval(x.months, x.days, x.nanoseconds // 1000, ff))
         return Vec(pa.array(out, pa.string()), T.TEXT, all_scalar)
     if src.type.is_numeric_family:
         num = cast(src, T.NUMERIC) if tname not in ("float4", "float8") else src

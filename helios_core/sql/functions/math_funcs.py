@@ -200,8 +200,8 @@ _float_fn("log10", pc.log10, _check_log)
 @scalar("cbrt")
 def _cbrt(args: list[Vec]) -> Vec:
     v = cast(_num(args[0], "cbrt", args), T.FLOAT8)
-    a = v.array
-    out = pc.multiply(pc.sign(a), pc.power(pc.abs(a), 1.0 / 3.0))
+    # Per-row Python: libm's cbrt (math.cbrt) rounds like PostgreSQL; pow(x, 1/3) does not
+    out = pa.array([None if x is None else math.cbrt(x) for x in v.array.to_pylist()], pa.float64())
     return _wrap(out, T.FLOAT8, v.scalar)
 
 
@@ -339,7 +339,7 @@ def _finite_only(kernel):
 for _n, _f in (("sin", _finite_only(pc.sin)), ("cos", _finite_only(pc.cos)), ("tan", _finite_only(pc.tan)),
                ("asin", pc.asin_checked),
                ("acos", pc.acos_checked), ("atan", pc.atan),
-               ("degrees", lambda a: pc.multiply(a, 180.0 / math.pi)),
+               ("degrees", lambda a: pc.divide(a, math.pi / 180.0)),  # PostgreSQL divides
                ("radians", lambda a: pc.multiply(a, math.pi / 180.0)),
                ("cot", lambda a: pc.divide(1.0, pc.tan(a)))):
     _trig(_n, _f)
