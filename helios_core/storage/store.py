@@ -475,9 +475,12 @@ class Store:
                     continue
                 if rid_np is not None:
                     sel = np.isin(ch.rowids(), rid_np)
-                    m = sel if m is True else (m & sel)
+                    if m is True:
+                        m = sel
+                    else:
+                        m = (m.to_numpy(zero_copy_only=False) if isinstance(m, pa.Array) else m) & sel
                 if m is not True:
-                    cnt = int(np.count_nonzero(m))
+                    cnt = m.true_count if isinstance(m, pa.Array) else int(np.count_nonzero(m))
                     if cnt == 0:
                         continue
                     if cnt == len(m):
@@ -491,7 +494,7 @@ class Store:
                  t: TableDef, ts: int, filter: pc.Expression | None, rid_np: np.ndarray | None, key_probe: Any,
                  dead: np.ndarray | None) -> Iterator[pa.RecordBatch]:
         for data, m in plan:
-            yield data if m is True else data.filter(pa.array(m))
+            yield data if m is True else data.filter(m if isinstance(m, pa.Array) else pa.array(m))
         if parent is None:
             return
         for b in self._visible(parent, t, min(ts, fork_ts), 0, filter, rid_np, key_probe):

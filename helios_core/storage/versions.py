@@ -22,11 +22,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 MAX_TS = np.iinfo(np.int64).max
 ROWID = "_rowid"
 LOC_SHIFT = 32
 LOC_MASK = (1 << LOC_SHIFT) - 1
+ARROW_MASK_ROWS = 4096  # chunks at least this long get their visibility from pyarrow.compute
 
 
 class Chunk:
@@ -63,10 +65,13 @@ class Chunk:
             self.rowids_np = self.data.column(ROWID).to_numpy()
         return self.rowids_np
 
-    def visible_mask(self, ts: int, txid: int) -> np.ndarray | bool | None:
-        """Which versions snapshot (ts, txid) sees: None (none), True (all) or a bool array.
+    def visible_mask(self, ts: int, txid: int) -> np.ndarray | pa.BooleanArray | bool | None:
+        """Which versions snapshot (ts, txid) sees: None (none), True (all) or a boolean array.
 
-        ``txid`` 0 means "no own writes" (time travel, another branch's view).
+        ``txid`` 0 means "no own writes" (time travel, another branch's view). Large chunks are
+        evaluated with pyarrow.compute over a zero-copy Arrow view of the stamp columns (the
+        result feeds ``filter`` directly); small memtable chunks with numpy, whose per-call
+        overhead is lower.
         """
         c = self.created
         if isinstance(c, int):
@@ -77,13 +82,21 @@ class Chunk:
                 return None
             created_ok: np.ndarray | bool = True
         else:
-            created_ok = c <= ts
+            created_ok = False
         e = self.ended
+        if len(e) >= ARROW_MASK_ROWS:
+            ea = pa.array(e)
+            alive = pc.or_(pc.greater(ea, ts), pc.less(ea, 0))
+            if txid:
+                alive = pc.and_(alive, pc.not_equal(ea, -txid))
+            if created_ok is not True:
+                alive = pc.and_(alive, pc.less_equal(pa.array(c), ts))
+            return alive
         alive = (e > ts) | (e < 0)
         if txid:
             alive &= e != -txid
         if created_ok is not True:
-            alive &= created_ok
+            alive &= c <= ts
         return alive
 
 
