@@ -147,3 +147,25 @@ def test_datetime_errors():
     with pytest.raises(HeliosError) as e:
         call_function("date_trunc", [L("fortnight"), typed("2024-01-01", TS)])
     assert e.value.sqlstate == "22023"
+
+
+@pytest.mark.parametrize(("value", "fmt", "want"), [
+    ("0", "9999", "    0"), ("0.5", "99.9", "   .5"), ("0", "99.9", "   .0"), ("0", "FM9999.00", ".00"),
+    ("-0.01", "S999", "  +0"), ("123456", "99.9", " ##.#"), ("-123456", "99.9", "-##.#"), ("0.5", "0.99", " 0.50"),
+    ("-0.5", "9.99", " -.50"), ("5", "FM999", "5"), ("1234.5", "9,999.99", " 1,234.50"), ("12", "0000", " 0012"),
+    ("-12", "FM9999", "-12"), ("3.14159", "FM999.999", "3.142"), ("3", "FM999.999", "3."), ("0", "FM999.999", "0."),
+    ("-7", "S999", "  -7"), ("7", "999S", "  7+"), ("-7", "999MI", "  7-"), ("-7", "999PR", "  <7>"),
+    ("99999", "999,999", "  99,999"), ("5", "999,999", "       5"),
+])
+def test_to_char_number_layout(value, fmt, want):
+    assert f("to_char", N(value), L(fmt)) == want
+
+
+@pytest.mark.parametrize(("iv", "want"), [("36 hours", "36:00:00"), ("2 days 3 hours", "03:00:00"),
+                                          ("-1 hour -30 minutes", "-01:-30:00"), ("-25 hours", "-25:00:00")])
+def test_to_char_interval(iv, want):
+    assert f("to_char", typed(iv, IV), L("HH24:MI:SS")) == want
+
+
+def test_julian_of_timestamp_is_fractional():
+    assert f("extract", L("julian"), typed("1999-12-28 13:45:30.5", TS)) == "2451541.57326967592592592593"

@@ -111,3 +111,30 @@ def test_misc_functions():
     assert shown(f("nullif", N("1"), N("2"))) == "1"
     assert shown(f("num_nulls", Vec.null(), N("1"), Vec.null())) == "2"
     assert shown(f("md5", cast(L("\\x616263"), T.BYTEA))) == "900150983cd24fb0d6963f7d28e17f72"
+
+
+def test_numeric_transcendentals_round_each_value_at_postgres_scale():
+    col = Vec.of(pa.array([0, 3.33, -7.5, 0.05, 99999999.99]).cast(pa.decimal128(10, 2)), T.type_from_name("numeric(10,2)"))
+    x = call_function("abs", [col])
+    from helios_core.sql.functions import binary_op
+
+    x = binary_op("+", x, N("1"))
+    import decimal
+
+    got = [decimal.Decimal(v) for v in to_text(f("ln", x).array, T.NUMERIC).to_pylist()]
+    want = ["0.0000000000000000", "1.4655675420143985", "2.1400661634962708", "0.048790164169432003",
+            "18.420680753852365"]
+    assert got == [decimal.Decimal(w) for w in want]
+    got = [decimal.Decimal(v) for v in to_text(f("log", N("10"), x).array, T.NUMERIC).to_pylist()]
+    want = ["0", "0.6364878963533654", "0.9294189257142927", "0.021189299069938073", "8.000000004299515"]
+    assert got == [decimal.Decimal(w) for w in want]
+
+
+def test_float_edge_functions():
+    assert shown(f("cbrt", N("27"))) == "3.0000000000000004"
+    assert shown(f("cbrt", N("2"))) == "1.2599210498948734"
+    assert shown(f("degrees", cast(N("1.0"), T.FLOAT8))) == "57.29577951308232"
+    with pytest.raises(HeliosError) as e:
+        f("sin", cast(L("Infinity"), T.FLOAT8))
+    assert e.value.sqlstate == "22003"
+    assert shown(f("power", N("0"), cast(N("0"), T.NUMERIC))) == "1.0000000000000000"

@@ -120,3 +120,9 @@ def test_bytea_concatenation_and_length():
     assert shown(v) == "\\x010203"
     assert f("length", v) == "3"
     assert f("md5", v) == "5289df737df57326fcdd22597afb1fac"
+
+
+def test_regexp_replace_references():
+    assert f("regexp_replace", L("hello"), L("[aeiou]"), L("[\\1]"), L("g")) == "h[]ll[]"
+    assert f("regexp_replace", L("hello"), L("(l)"), L("<\\2>")) == "he<>lo"
+    assert f("regexp_replace", L("abc"), L("(b)"), L("[\\1\\&]")) == "a[bb]c"

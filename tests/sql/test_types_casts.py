@@ -139,3 +139,17 @@ def test_to_storage_gives_the_column_arrow_type():
     with pytest.raises(HeliosError) as e:
         to_storage(c(L("1" * 70), "numeric"), T.NUMERIC, 1)
     assert e.value.sqlstate == "22003"
+
+
+def test_boolean_casts_only_with_integer():
+    assert state_of(lambda: c(c(N("5"), "bigint"), "bool")) == "42846"
+    assert state_of(lambda: c(Vec.const(True, T.BOOL), "bigint")) == "42846"
+
+
+def test_hex_floats_and_interval_syntax_like_postgres():
+    assert shown(c(L("0x10"), "float8")) == "16"
+    assert shown(c(L("0x1p3"), "float8")) == "8"
+    assert shown(c(L("1-2"), "interval")) == "1 year 2 mons"
+    assert shown(c(L("10 1:00"), "interval")) == "10 days 01:00:00"
+    for bad in ("1 2", "1e3", "2024-02-29"):
+        assert state_of(lambda bad=bad: c(L(bad), "interval")) == "22007"
