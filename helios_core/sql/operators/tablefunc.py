@@ -55,6 +55,20 @@ class FunctionScan(Operator):
                     raise HeliosError(f"function unnest({a.type.sql_name()}) does not exist", sqlstate="42883")
                 out_types.append(a.type.element)
             produce = _unnest
+        elif name in JSON_SRFS:
+            cols_spec = JSON_SRFS[name]
+            out_types = [t for _, t in cols_spec]
+            args = [builder.coerce(a, T.JSONB if name.startswith("jsonb") else T.JSON)
+                    if a.type.name == "unknown" else a for a in args]
+            produce = _json_producer(name)
+            if not col_aliases and len(out_types) > 1:
+                col_aliases = [n for n, _ in cols_spec]
+            elif not col_aliases and qual == name:
+                col_aliases = [cols_spec[0][0]] if cols_spec[0][0] != name else []
+        elif name in ("regexp_split_to_table", "string_to_table"):
+            args = [builder.coerce(a, T.TEXT) for a in args]
+            out_types = [T.TEXT]
+            produce = _split_producer(name)
         else:
             probe = builder.call(name, args)
             out_types = [probe.type]
@@ -166,6 +180,93 @@ def _unnest(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
             x = pa.concat_arrays([x, pa.nulls(n - len(x), x.type)])
         out.append(x)
     return out
+
+
+JSON_SRFS: dict[str, list[tuple[str, T.SqlType]]] = {
+    "jsonb_array_elements": [("value", T.JSONB)],
+    "json_array_elements": [("value", T.JSON)],
+    "jsonb_array_elements_text": [("value", T.TEXT)],
+    "json_array_elements_text": [("value", T.TEXT)],
+    "jsonb_each": [("key", T.TEXT), ("value", T.JSONB)],
+    "json_each": [("key", T.TEXT), ("value", T.JSON)],
+    "jsonb_each_text": [("key", T.TEXT), ("value", T.TEXT)],
+    "json_each_text": [("key", T.TEXT), ("value", T.TEXT)],
+    "jsonb_object_keys": [("jsonb_object_keys", T.TEXT)],
+    "json_object_keys": [("json_object_keys", T.TEXT)],
+}
+
+
+def _json_text(v: Any) -> str:
+    """JSON text of a parsed value, numbers kept as written (Decimal), PostgreSQL's spacing."""
+    import json
+
+    if isinstance(v, decimal.Decimal):
+        return str(v)
+    if isinstance(v, dict):
+        return "{" + ", ".join(json.dumps(k, ensure_ascii=False) + ": " + _json_text(x) for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "[" + ", ".join(_json_text(x) for x in v) + "]"
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _json_producer(name: str) -> Any:
+    import json
+
+    as_text = name.endswith("_text") or name.endswith("object_keys")
+
+    def produce(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
+        from helios_core.sql.functions import cast
+
+        doc = vals[0].value()
+        rows: list[tuple] = []
+        if doc is not None:
+            value = json.loads(doc, parse_float=decimal.Decimal) if isinstance(doc, str) else doc
+            if "array_elements" in name:
+                if not isinstance(value, list):
+                    raise HeliosError(f"cannot extract elements from {'an object' if isinstance(value, dict) else 'a scalar'}",
+                                      sqlstate="22023")
+                rows = [(x,) for x in value]
+            else:
+                if not isinstance(value, dict):
+                    raise HeliosError(f"cannot call {name} on a{'n array' if isinstance(value, list) else ' scalar'}",
+                                      sqlstate="22023")
+                rows = [(k,) for k in value] if name.endswith("object_keys") else list(value.items())
+        out = []
+        for ci, f in enumerate(fields[: len(rows[0]) if rows else len(fields)]):
+            col = [r[ci] for r in rows]
+            is_key = name.endswith(("each", "each_text")) and ci == 0
+            if is_key or name.endswith("object_keys"):
+                out.append(pa.array(col, pa.string()))
+            elif as_text:
+                out.append(pa.array([None if x is None else (x if isinstance(x, str) else _json_text(x))
+                                     for x in col], pa.string()))
+            else:
+                text = pa.array([_json_text(x) for x in col], pa.string())
+                out.append(cast(Vec(text, T.TEXT, False), f.type).array if f.type.name == "jsonb" else text)
+        if not rows:
+            out = [pa.array([], type=f.type.arrow_type) for f in fields]
+        return out
+
+    return produce
+
+
+def _split_producer(name: str) -> Any:
+    def produce(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
+        import re
+
+        s = vals[0].value()
+        sep = vals[1].value() if len(vals) > 1 else None
+        if s is None:
+            return [pa.array([], pa.string())]
+        if name == "string_to_table":
+            parts = list(s) if sep is None else ([s] if sep == "" else s.split(sep))
+            if len(vals) > 2 and vals[2].value() is not None:
+                parts = [None if p == vals[2].value() else p for p in parts]
+        else:
+            parts = re.split(sep, s) if sep is not None else [s]
+        return [pa.array(parts, pa.string())]
+
+    return produce
 
 
 def _scalar(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
