@@ -212,7 +212,7 @@ def _json_text(v: Any) -> str:
 def _json_producer(name: str) -> Any:
     import json
 
-    as_text = name.endswith("_text") or name.endswith("object_keys")
+    as_text = name.endswith(("_text", "object_keys"))
 
     def produce(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
         from helios_core.sql.functions import cast
