@@ -184,6 +184,12 @@ class ScalarCompiler:
         return self.ctx.fn
 
     def binop(self, op: str, left: Vec, right: Vec) -> Vec:
+        if op in ("+", "-", "*") and self.ctx.functions is None:
+            from helios_core.sql.planner.decimal_fast import fast_decimal_op
+
+            fast = fast_decimal_op(op, left, right)
+            if fast is not None:
+                return fast
         return self.F.binary_op(op, left, right)
 
     def cast_vec(self, v: Vec, t: T.SqlType, context: str = "explicit") -> Vec:

@@ -1,0 +1,110 @@
+"""Exact numeric + - * on small decimals in unscaled int64 (a fast path of the executor).
+
+PostgreSQL's numeric arithmetic is exact: a*b has scale s1+s2, a±b has scale max(s1, s2).
+When both operands are decimal128 with precision <= 18 (or integers) and the result provably
+fits in int64, the unscaled integers are combined with numpy and the result is rebuilt as a
+decimal128 without per-value work. Anything else (NULL-free or not, bigger values, division)
+returns None and the general implementation in helios_core.sql.functions runs instead.
+"""
+
+from __future__ import annotations
+
+import decimal
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.sql import types as T
+from helios_core.sql.functions.vec import Vec
+
+LIMIT = 2**62
+INT_TYPES = ("int2", "int4", "int8")
+
+
+def _parts(v: Vec) -> tuple[Any, int, np.ndarray | None] | None:
+    """(unscaled values: numpy int64 array or Python int, scale, valid mask or None)."""
+    arr = v.array
+    t = arr.type
+    if v.type.name == "numeric" and pa.types.is_decimal128(t) and t.precision <= 18:
+        if v.scalar:
+            val = arr[0].as_py()
+            if val is None:
+                return None
+            return int(val.scaleb(t.scale).to_integral_value()), t.scale, None
+        words = np.frombuffer(arr.buffers()[1], dtype=np.int64)
+        data = words[2 * arr.offset: 2 * (arr.offset + len(arr)): 2]
+        valid = None
+        if arr.null_count:
+            valid = pc.is_valid(arr).to_numpy(zero_copy_only=False)
+            data = np.where(valid, data, 0)
+        return data, t.scale, valid
+    if v.type.name in INT_TYPES and pa.types.is_integer(t):
+        if v.scalar:
+            val = arr[0].as_py()
+            return (None if val is None else int(val)), 0, None
+        valid = None
+        data = arr.to_numpy(zero_copy_only=False) if not arr.null_count else None
+        if data is None:
+            valid = pc.is_valid(arr).to_numpy(zero_copy_only=False)
+            data = pc.fill_null(arr, 0).to_numpy(zero_copy_only=False)
+        return data.astype(np.int64, copy=False), 0, valid
+    return None
+
+
+def _peak(x: Any) -> int:
+    if isinstance(x, int):
+        return abs(x)
+    if len(x) == 0:
+        return 0
+    return max(abs(int(x.max())), abs(int(x.min())))
+
+
+def _rebuild(values: Any, scale: int, valid: np.ndarray | None, n: int, scalar: bool) -> Vec:
+    if isinstance(values, int):
+        arr = pa.array([decimal.Decimal(values).scaleb(-scale)], pa.decimal128(18, scale))
+        return Vec(arr, T.NUMERIC, True)
+    lo = np.ascontiguousarray(values, dtype=np.int64)
+    words = np.empty(2 * len(lo), np.int64)
+    words[0::2] = lo
+    words[1::2] = lo >> 63
+    out = pa.Array.from_buffers(pa.decimal128(18, scale), len(lo), [None, pa.py_buffer(words)])
+    if valid is not None and not valid.all():
+        out = pc.if_else(pa.array(valid), out, pa.nulls(len(lo), out.type))
+    return Vec(out, T.NUMERIC, scalar)
+
+
+def fast_decimal_op(op: str, left: Vec, right: Vec) -> Vec | None:
+    """left op right for op in + - * when exact in int64; None when the general path must run."""
+    if op not in ("+", "-", "*"):
+        return None
+    if "numeric" not in (left.type.name, right.type.name):
+        return None
+    if left.scalar and right.scalar:
+        return None
+    a = _parts(left)
+    b = _parts(right)
+    if a is None or b is None or a[0] is None or b[0] is None:
+        return None
+    (av, sa, ma), (bv, sb, mb) = a, b
+    if op == "*":
+        scale = sa + sb
+        if scale > 18 or _peak(av) * _peak(bv) >= LIMIT:
+            return None
+        res = av * bv
+    else:
+        scale = max(sa, sb)
+        if scale > 18:
+            return None
+        fa, fb = 10 ** (scale - sa), 10 ** (scale - sb)
+        if _peak(av) * fa + _peak(bv) * fb >= LIMIT:
+            return None
+        av = av * fa if fa != 1 else av
+        bv = bv * fb if fb != 1 else bv
+        res = av + bv if op == "+" else av - bv
+    if _peak(res) >= 10**18:
+        return None
+    valid = ma if mb is None else (mb if ma is None else (ma & mb))
+    n = len(res) if not isinstance(res, int) else 1
+    return _rebuild(res, scale, valid, n, False)
