@@ -143,7 +143,6 @@ def _swap(layer: Layer, sources: list[Chunk], new: Chunk, keep: np.ndarray) -> N
             rl.pop(r, None)
     for c in sources:
         del layer.chunks[c.chunk_id]
-        layer.dirty_ended.discard(c.chunk_id)
     layer.chunks[new.chunk_id] = new
 
 

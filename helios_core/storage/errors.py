@@ -17,10 +17,6 @@ class InvalidTransactionState(HeliosError):
     sqlstate = "25000"
 
 
-class DataCorrupted(HeliosError):
-    sqlstate = "XX001"
-
-
 class InvalidBranch(HeliosError):
     """Unknown branch, or a branch name already taken."""
 

@@ -132,8 +132,6 @@ def _end_rows(layer: Layer, rowids: np.ndarray, ts: int) -> None:
             continue
         if ch.ended[pos] == MAX_TS:
             ch.ended[pos] = ts
-            if ch.segment is not None:
-                layer.dirty_ended.add(cid)
 
 
 # ---------------------------------------------------------------------------- atomic files

@@ -164,7 +164,6 @@ class Transaction(CatalogOps):
             layer = w.layer
             for ch in w.chunks:
                 ch.created = ts
-                ch.owner = None
                 e = ch.ended
                 e[e == mark] = ts
             if w.ended_locs:
@@ -174,8 +173,6 @@ class Transaction(CatalogOps):
                     ch = layer.chunks.get(cid)
                     if ch is not None:
                         ch.ended[locs[cids == cid] & 0xFFFFFFFF] = ts
-                        if ch.segment is not None:
-                            layer.dirty_ended.add(cid)
             for r in w.tombs:
                 layer.tomb[r] = ts
             layer.rowloc.absorb(w.own)
@@ -526,7 +523,7 @@ class Transaction(CatalogOps):
     def _append_chunk(self, layer: Layer, w: LayerWrites, phys: pa.RecordBatch, rowids: pa.Array,
                       fresh: bool = False) -> Chunk:
         data = phys.append_column(ROWID, rowids)
-        ch = Chunk(self.store._next_chunk_id(), data, -self.txid, owner=self)
+        ch = Chunk(self.store._next_chunk_id(), data, -self.txid)
         layer.chunks[ch.chunk_id] = ch
         w.chunks.append(ch)
         base = ch.chunk_id << 32

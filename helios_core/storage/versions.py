@@ -34,18 +34,15 @@ ARROW_MASK_ROWS = 4096  # chunks at least this long get their visibility from py
 class Chunk:
     """Immutable row data (physical columns ``c<col_id>`` + ``_rowid``) with MVCC stamps."""
 
-    __slots__ = ("bloom", "chunk_id", "created", "data", "ended", "key_arrays", "owner", "rowids_np", "segment",
-                 "stats")
+    __slots__ = ("bloom", "chunk_id", "created", "data", "ended", "key_arrays", "rowids_np", "segment", "stats")
 
     def __init__(
         self, chunk_id: int, data: pa.RecordBatch, created: int | np.ndarray, ended: np.ndarray | None = None,
-        owner: Any = None,
     ) -> None:
         self.chunk_id = chunk_id
         self.data = data
         self.created = created
         self.ended = np.full(data.num_rows, MAX_TS, dtype=np.int64) if ended is None else ended
-        self.owner = owner  # the open Transaction while created is pending
         self.segment: str | None = None  # tier name once flushed
         self.stats: dict[str, tuple[Any, Any]] | None = None
         self.bloom: Any = None
