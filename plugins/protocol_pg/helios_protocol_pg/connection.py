@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.abc
 import attrs
-from anyio.streams.buffered import BufferedByteReceiveStream
 
 from helios_core.errors import HeliosError
 from helios_protocol_pg import catalog_sql, cursors
@@ -108,7 +107,7 @@ class PgConnection:
     def __init__(self, server: PgServer, stream: anyio.abc.ByteStream) -> None:
         self.server = server
         self.stream = stream
-        self.reader = BufferedByteReceiveStream(stream)
+        self.reader = m.WireReader(stream)
         self.out = bytearray()
         self.log: logging.Logger = server.log
         self.pid = 0
@@ -233,14 +232,14 @@ class PgConnection:
             if code == m.SSL_REQUEST:
                 if self.server.ssl_context is not None and not self.tls:
                     await self.stream.send(b"S")
-                    if self.reader.buffer:
+                    if self.reader.buffered():
                         raise m.ProtocolViolation("received unencrypted data after SSL request")
                     from anyio.streams.tls import TLSStream
 
                     self.stream = await TLSStream.wrap(self.stream, server_side=True,
                                                        ssl_context=self.server.ssl_context,
                                                        standard_compatible=False)
-                    self.reader = BufferedByteReceiveStream(self.stream)
+                    self.reader = m.WireReader(self.stream)
                     self.tls = True
                 else:
                     await self.stream.send(b"N")
@@ -786,7 +785,8 @@ class PgConnection:
             parts: list[bytes] = []
             size = 0
             while size < (1 << 20):
-                kind, payload = await m.read_message(self.reader)
+                ready = self.reader.try_message()  # buffered rows without an await each
+                kind, payload = ready if ready is not None else await m.read_message(self.reader)
                 if kind == b"d":  # clients send anything from one row (pgbench) to megabytes per message
                     parts.append(payload)
                     size += len(payload)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
-from anyio.streams.buffered import BufferedByteReceiveStream
 
 MAX_MESSAGE = 1 << 30  # PostgreSQL's own limit for a message
 MAX_STARTUP = 10_000
@@ -44,17 +44,67 @@ class ClientGone(Exception):
 # ---------------------------------------------------------------------------
 
 
-async def read_exactly(reader: BufferedByteReceiveStream, n: int) -> bytes:
-    import anyio
+class WireReader:
+    """Buffered reads from a byte stream, with a synchronous path for messages already buffered.
 
-    try:
-        return await reader.receive_exactly(n)
-    except (anyio.IncompleteRead, anyio.EndOfStream, anyio.BrokenResourceError,
-            anyio.ClosedResourceError, ConnectionError) as exc:
-        raise ClientGone(str(exc)) from exc
+    COPY clients such as pgbench send one small CopyData per row: taking every complete
+    message straight out of the buffer (``try_message``) instead of awaiting each one keeps a
+    million-row COPY from costing a million event-loop round trips.
+    """
+
+    __slots__ = ("buf", "pos", "stream")
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.buf = bytearray()
+        self.pos = 0
+
+    def buffered(self) -> int:
+        return len(self.buf) - self.pos
+
+    async def _fill(self, n: int) -> None:
+        import anyio
+
+        while len(self.buf) - self.pos < n:
+            if self.pos:
+                del self.buf[: self.pos]
+                self.pos = 0
+            try:
+                data = await self.stream.receive(max(65536, n - len(self.buf)))
+            except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError,
+                    ConnectionError) as exc:
+                raise ClientGone(str(exc) or type(exc).__name__) from exc
+            self.buf += data
+
+    async def receive_exactly(self, n: int) -> bytes:
+        if len(self.buf) - self.pos < n:
+            await self._fill(n)
+        with memoryview(self.buf) as view:
+            out = bytes(view[self.pos : self.pos + n])
+        self.pos += n
+        return out
+
+    def try_message(self) -> tuple[bytes, bytes] | None:
+        """The next typed message if it is entirely buffered, else None (no I/O)."""
+        avail = len(self.buf) - self.pos
+        if avail < 5:
+            return None
+        kind, length = _HDR.unpack_from(self.buf, self.pos)
+        if length < 4 or length > MAX_MESSAGE:
+            raise ProtocolViolation(f"invalid message length {length} for message type {kind!r}")
+        if avail < 1 + length:
+            return None
+        start = self.pos + 5
+        self.pos += 1 + length
+        with memoryview(self.buf) as view:
+            return kind, bytes(view[start : self.pos])
 
 
-async def read_startup_packet(reader: BufferedByteReceiveStream) -> tuple[int, bytes]:
+async def read_exactly(reader: WireReader, n: int) -> bytes:
+    return await reader.receive_exactly(n)
+
+
+async def read_startup_packet(reader: WireReader) -> tuple[int, bytes]:
     """Read a length-prefixed packet without type byte: returns (code, rest)."""
     (length,) = _I32.unpack(await read_exactly(reader, 4))
     if length < 8 or length > MAX_STARTUP:
@@ -64,8 +114,11 @@ async def read_startup_packet(reader: BufferedByteReceiveStream) -> tuple[int, b
     return code, body[4:]
 
 
-async def read_message(reader: BufferedByteReceiveStream) -> tuple[bytes, bytes]:
+async def read_message(reader: WireReader) -> tuple[bytes, bytes]:
     """Read one typed message: returns (type byte, payload)."""
+    ready = reader.try_message()
+    if ready is not None:
+        return ready
     hdr = await read_exactly(reader, 5)
     kind, length = _HDR.unpack(hdr)
     if length < 4 or length > MAX_MESSAGE:
