@@ -11,12 +11,19 @@ boolean             bool
 smallint/int/bigint int16 / int32 / int64
 real / double       float32 / float64
 numeric(p,s)        decimal128(p, s); decimal256(p, s) when p > 38
-numeric (no typmod) storage: decimal256(76, 16).  Computed values carry the
+numeric (no typmod) storage: decimal256(76, 16) (values rounded to 16
+                    fractional digits on the way in, at most 60 integer digits:
+                    see functions.to_storage).  Computed values carry the
                     PostgreSQL *display scale* in the Arrow type instead: an
                     unconstrained NUMERIC Vec may hold any decimal128/256(p, s)
-                    and prints with that scale ('1.50' * 2 -> '3.00').  Values
-                    read from an unconstrained column print with trailing zeros
-                    stripped (the storage scale is not the value's scale).
+                    and prints with that scale ('1.50' * 2 -> '3.00').  One
+                    array has one scale where PostgreSQL keeps one per value:
+                    after a division (rounded per row at PostgreSQL's scale) or
+                    a mixed-scale COALESCE/CASE, values are equal but may print
+                    with extra trailing zeros.  Values read from an
+                    unconstrained column print at the smallest scale that shows
+                    every value of the batch exactly.  NaN/Infinity numerics
+                    are not supported (0A000).
 text/varchar/char   string (char(n) values are stored blank-padded to n)
 bytea               binary
 date                date32
