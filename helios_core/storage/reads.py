@@ -1,0 +1,177 @@
+"""Reads of a transaction: snapshot scans (vectorized) and primary-key point reads (O(1)).
+
+A scan decides visibility when it is called (so the transaction's later writes do not leak
+into it) and streams RecordBatches with the table's current column names. A point read goes
+key -> rowid -> newest version through two dict lookups and answers from the index whenever
+the found version settles the question for the snapshot; otherwise it falls back to an exact
+vectorized scan with the key as filter (pruned by the segments' bloom filters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.errors import HeliosError, UndefinedColumn, UndefinedTable
+from helios_core.storage.layer import Branch
+from helios_core.storage.schema import TableDef
+from helios_core.storage.versions import ROWID, unpack_loc
+
+if TYPE_CHECKING:  # pragma: no cover
+    from helios_core.storage.txn import Transaction as _Txn
+else:
+    _Txn = object
+
+READ_COMMITTED = "read committed"
+
+
+class ReadOps(_Txn):
+    """Mixed into Transaction."""
+    def _latest_ts(self) -> int:
+        return self.store._snapshot_ts()
+
+    def scan(
+        self, schema: str, name: str, *, columns: list[str] | None = None, filter: pc.Expression | None = None,
+        as_of: int | None = None, with_rowid: bool = False, rowids: pa.Array | None = None, latest: bool = False,
+    ) -> Iterator[pa.RecordBatch]:
+        self._check_active()
+        if as_of is not None:
+            self._check_as_of(as_of)
+            t = self.get_table_as_of(schema, name, as_of)
+            if t is None:
+                raise UndefinedTable(f'relation "{name}" does not exist at that time')
+        else:
+            t = self._def(schema, name)
+        return self.scan_def(t, columns=columns, filter=filter, as_of=as_of, with_rowid=with_rowid,
+                             rowids=rowids, latest=latest)
+
+    def scan_def(
+        self, t: TableDef, *, columns: list[str] | None = None, filter: pc.Expression | None = None,
+        as_of: int | None = None, with_rowid: bool = False, rowids: pa.Array | None = None, latest: bool = False,
+    ) -> Iterator[pa.RecordBatch]:
+        if as_of is not None:
+            ts, txid = as_of, 0
+        elif latest:
+            ts, txid = self._latest_ts(), self.txid
+            if self.isolation == READ_COMMITTED:
+                self._recheck_snap = ts  # writes after a re-check apply to the versions it saw
+        else:
+            ts, txid = self.snapshot_ts, self.txid
+        if columns is not None:
+            for c in columns:
+                if t.column(c) is None:
+                    raise UndefinedColumn(f'column "{c}" does not exist')
+        rid_np = None
+        if rowids is not None:
+            rid_np = np.asarray(pa.array(rowids, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+        if as_of is not None:
+            self._check_as_of(as_of)
+        schema = self.store._present_schema(t, columns, with_rowid)
+        return self._emit(t, self.store._visible(self._branch, t, ts, txid, filter, rid_np), filter, columns,
+                          with_rowid, schema)
+
+    def _check_as_of(self, as_of: int) -> None:
+        if as_of < self.store.clock.last - self.store.retention_us:
+            raise HeliosError("AS OF timestamp is older than the retention window", sqlstate="22023",
+                              hint="time travel reaches back as far as the retention setting")
+
+    def _emit(self, t: TableDef, phys_batches: Iterator[pa.RecordBatch], filter: pc.Expression | None,
+              columns: list[str] | None, with_rowid: bool, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+        produced = False
+        for phys in phys_batches:
+            b = self.store._present(t, phys)
+            if filter is not None:
+                b = b.filter(filter)
+                if b.num_rows == 0:
+                    continue
+            if columns is not None or not with_rowid:
+                b = b.select(schema.names)
+            produced = True
+            yield b
+        if not produced:
+            yield _empty_batch(schema)
+
+    def lookup(
+        self, schema: str, name: str, key: tuple, *, columns: list[str] | None = None, with_rowid: bool = False
+    ) -> pa.RecordBatch:
+        """Primary-key point read: 0 or 1 rows, O(1) through the key index."""
+        self._check_active()
+        t = self._def(schema, name)
+        if not t.primary_key:
+            raise HeliosError(f'table "{name}" has no primary key', sqlstate="42P10")
+        if not isinstance(key, tuple):
+            key = (key,)
+        row = self._lookup_phys(self._branch, t, key, self.snapshot_ts, self.txid, with_rowid=True)
+        schema_out = self.store._present_schema(t, columns, with_rowid)
+        if row is None:
+            return _empty_batch(schema_out)
+        b = self.store._present(t, row)
+        return b.select(schema_out.names)
+
+    def _lookup_phys(
+        self, branch: Branch, t: TableDef, key: tuple, ts: int, txid: int, with_rowid: bool = False
+    ) -> pa.RecordBatch | None:
+        """Physical row (incl. _rowid) with this key visible at (ts, txid), or None."""
+        k = key[0] if len(key) == 1 else tuple(key)
+        res = self._lookup_fast(branch, t, k, ts, txid)
+        if res is False:  # the index cannot answer for this snapshot: exact vectorized scan
+            expr = None
+            for name, v in zip(t.primary_key, key, strict=True):
+                e = pc.field(f"c{t.column(name).col_id}") == v
+                expr = e if expr is None else expr & e
+            for b in self.store._visible(branch, t, ts, txid, None, None, key_probe=k):
+                b = b.filter(expr)
+                if b.num_rows:
+                    return b.slice(0, 1)
+            return None
+        return res
+
+    def _lookup_fast(self, branch: Branch, t: TableDef, k: Any, ts: int, txid: int) -> Any:
+        """Index path. Returns a 1-row physical batch, None (no row), or False (ask the scan)."""
+        layer = branch.layers.get(t.data_id)
+        if layer is not None:
+            rowid = layer.pk.get(k)
+            if rowid is not None:
+                w = self.writes.get(layer.key) if txid == self.txid else None
+                loc = w.own.get(rowid) if w is not None else None
+                if loc is None:
+                    loc = layer.rowloc.get(rowid)
+                if loc is None:
+                    return False
+                cid, pos = unpack_loc(loc)
+                ch = layer.chunks.get(cid)
+                if ch is None:
+                    return False
+                c = ch.created_at(pos)
+                if c < 0:
+                    if c != -txid:
+                        return False
+                elif c > ts:
+                    return False
+                if layer.key_at(ch, pos) != k:
+                    return False
+                e = int(ch.ended[pos])
+                if (0 < e <= ts) or (txid and e == -txid):
+                    return None
+                return ch.data.slice(pos, 1)
+        if branch.parent is None:
+            return None
+        res = self._lookup_fast(branch.parent, t, k, min(ts, branch.fork_ts), 0)
+        if res is None or res is False:
+            return res
+        if layer is not None and layer.tomb:
+            e = layer.tomb.get(res.column(ROWID)[0].as_py())
+            if e is not None and ((0 < e <= ts) or (txid and e == -txid)):
+                # deleted here; if it was updated here the own index would have answered: so gone,
+                # unless the key moved to another row of ours (then the index had it too).
+                return None
+        return res
+
+
+
+def _empty_batch(schema: pa.Schema) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays([pa.array([], f.type) for f in schema], schema=schema)
