@@ -300,6 +300,26 @@ def _zoo_methods():
             lambda: f"string_to_array({e('text', d)}, ' ')::text",
             lambda: f"upper(left({e('text', d)}, 1)) || substr({e('text', d)}, 2)",
             lambda: f"pg_typeof({e(r.choice(['int', 'numeric', 'text', 'float', 'interval']), d)})::text",
+            lambda: f"(to_jsonb({e(r.choice(['int', 'text', 'numeric', 'bool']), d)}) || jsonb_build_array({e('int', d)}))::text",
+            lambda: f"jsonb_set(jsonb_build_object('a', {e('int', d)}, 'b', {e('text', d)}), '{{a}}', to_jsonb({e('text', d)}))::text",
+            lambda: f"(jsonb_build_object('x', jsonb_build_array({e('int', d)}, {e('text', d)})) #>> '{{x,1}}')",
+            lambda: f"jsonb_typeof(to_jsonb({e(r.choice(['int', 'text', 'numeric', 'bool', 'date']), d)}))",
+            lambda: f"(jsonb_build_object('a', {e('int', d)}) - 'a')::text",
+            lambda: f"jsonb_pretty(jsonb_build_object('k', {e('text', d)}))",
+            lambda: f"array_to_string(array_append(ARRAY[{e('int', d)}], {e('int', d)}), '-')",
+            lambda: f"array_position(ARRAY[{self.lit('text')}, {e('text', d)}], {e('text', d)})::text",
+            lambda: f"cardinality(ARRAY[{e('numeric', d)}, {e('numeric', d)}])::text",
+            lambda: f"(ARRAY[{e('int', d)}, 2] || ARRAY[{e('int', d)}])::text",
+            lambda: f"array_remove(ARRAY[{e('int', d)}, 1, {e('int', d)}], 1)::text",
+            lambda: f"concat_ws(',', VARIADIC ARRAY[{e('text', d)}, {e('text', d)}])" if False else
+                    f"quote_nullable({e(r.choice(['text', 'int', 'date']), d)})",
+            lambda: f"({e('timestamp', d)})::date::text",
+            lambda: f"to_char({e('timestamp', d)} + {e('interval', d)}, 'YYYY-MM-DD HH24:MI:SS.US')",
+            lambda: f"({e('interval', d)})::text || '|' || justify_interval({e('interval', d)})::text",
+            lambda: f"substring({e('text', d)} from '{r.choice(['[a-z]+', 'l(.)', '^.'])}')",
+            lambda: f"reverse(lower({e('text', d)})) || length({e('text', d)})",
+            lambda: f"md5({e(r.choice(['text', 'int']), d)}::text)",
+            lambda: f"trim(both 'x' from {e('text', d)})",
         ]
 
     return _float_zoo, _numeric_zoo, _text_zoo

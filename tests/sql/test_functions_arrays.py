@@ -99,3 +99,10 @@ def test_array_of_text_quoting_and_common_type():
     with pytest.raises(HeliosError) as e:
         arr(N("1"), cast(L("x"), T.TEXT))
     assert e.value.sqlstate == "42804"
+
+
+def test_scalar_arrays_broadcast_against_columns():
+    col = Vec.of(pa.array(["abc", "x", None]), T.TEXT)
+    out = call_function("array_position", [arr(L("abc"), call_function("lpad", [L("x"), N("0"), L("*")])), col])
+    assert out.to_pylist() == [1, None, None]
+    assert Vec(ints("{1,2}").array, T.array_of(T.INT4), True).broadcast(3).to_pylist() == [[1, 2]] * 3

@@ -53,8 +53,13 @@ class Vec:
             return self
         if n == 1:
             return Vec(self.array, self.type, False)
-        return Vec(pa.repeat(self.array[0], n) if self.array.type != pa.null() else pa.nulls(n),
-                   self.type, False)
+        t = self.array.type
+        if t == pa.null():
+            return Vec(pa.nulls(n), self.type, False)
+        if pa.types.is_nested(t) or pa.types.is_decimal(t):  # pa.repeat trips on some of these
+            return Vec(self.array.take(pa.array([0] * n, pa.int32()) if n < 1024 else
+                                       pa.repeat(pa.scalar(0, pa.int32()), n)), self.type, False)
+        return Vec(pa.repeat(self.array[0], n), self.type, False)
 
     def value(self) -> Any:
         """The Python value of a scalar Vec (None for NULL, and for an empty column)."""
