@@ -113,3 +113,21 @@ def test_like_over_column_and_per_row_patterns():
 
 def test_like_on_non_text_is_42883():
     assert state_of(lambda: binary_op("like", N("1"), L("1"))) == "42883"
+
+
+def test_operand_types_for_untyped_literals():
+    from helios_core.sql.functions import operand_types
+
+    text_array = T.array_of(T.TEXT)
+    assert operand_types("#>>", T.JSONB, T.UNKNOWN) == (T.JSONB, text_array)
+    assert operand_types("->>", T.JSONB, T.UNKNOWN) == (T.JSONB, T.TEXT)
+    assert operand_types("@>", T.UNKNOWN, T.JSONB) == (T.JSONB, T.JSONB)
+    assert operand_types("+", T.TIMESTAMP, T.UNKNOWN) == (T.TIMESTAMP, T.INTERVAL)
+    assert operand_types("*", T.INTERVAL, T.UNKNOWN) == (T.INTERVAL, T.FLOAT8)
+    assert operand_types("+", T.DATE, T.UNKNOWN) == (T.DATE, T.UNKNOWN)  # ambiguous: binary_op decides
+    assert operand_types("=", T.INT4, T.UNKNOWN) == (T.INT4, T.INT4)
+    assert operand_types("like", T.UNKNOWN, T.TEXT) == (T.TEXT, T.TEXT)
+    assert operand_types("=", T.UNKNOWN, T.UNKNOWN) == (T.UNKNOWN, T.UNKNOWN)
+    # what binary_op itself does with the same literals
+    doc = cast(L('{"x": [1, "a"]}'), T.JSONB)
+    assert shown(binary_op("#>>", doc, L("{x,1}"))) == "a"

@@ -4,6 +4,7 @@ Public API (used by the planner, DML, and protocol plugins):
 
 - ``Vec``: an Arrow array + its SqlType; ``Vec.const(v, type)`` makes a broadcast constant.
 - ``binary_op(op, l, r)`` / ``unary_op(op, v)``: operators ('+', '=', '||', 'like', '->>', ...).
+- ``operand_types(op, lt, rt)``: the types PostgreSQL gives untyped literal operands of op.
 - ``cast(v, type, context="assignment"|"explicit"|"implicit")``: conversions; to TEXT gives
   PostgreSQL's text output, from TEXT/UNKNOWN parses PostgreSQL's input syntax.
 - ``call_function(name, args)``: scalar functions (42883 when unknown).
@@ -19,7 +20,7 @@ from __future__ import annotations
 from helios_core.sql.functions import runtime
 from helios_core.sql.functions.cast import can_cast, cast, to_storage
 from helios_core.sql.functions.literals import literal, number_literal, string_literal
-from helios_core.sql.functions.operators import binary_op, unary_op
+from helios_core.sql.functions.operators import binary_op, operand_types, unary_op
 from helios_core.sql.functions.registry import call_function, has_function, is_volatile, register_function
 from helios_core.sql.functions.resolve import common_type, implicitly_castable
 from helios_core.sql.functions.text_out import to_text
@@ -37,6 +38,7 @@ __all__ = [
     "is_volatile",
     "literal",
     "number_literal",
+    "operand_types",
     "register_function",
     "runtime",
     "string_literal",

@@ -43,6 +43,54 @@ def _resolve_unknown(l: Vec, r: Vec) -> tuple[Vec, Vec]:
     return l, r
 
 
+_TEXT_ARRAY = T.array_of(T.TEXT)
+
+
+def operand_types(op: str, left: T.SqlType, right: T.SqlType) -> tuple[T.SqlType, T.SqlType]:
+    """The types PostgreSQL gives untyped (unknown) operands of ``op``; known types are kept.
+
+    A planner that coerces literals before calling binary_op should use this rather than
+    "unknown takes the other side's type", which is wrong for e.g. jsonb #>> '{a,b}' (text[]),
+    jsonb ->> 'k' (text), timestamp + '1 day' (interval), interval * '2' (float8).
+    Both unknown, or an ambiguous case (date + unknown), is left unknown for binary_op to
+    resolve or reject like PostgreSQL.
+    """
+    op = op.lower().strip()
+    lu, ru = left.name == "unknown", right.name == "unknown"
+    if lu == ru:
+        return left, right
+    known = right if lu else left
+
+    def for_unknown() -> T.SqlType | None:
+        if known.name in ("json", "jsonb") and not lu:
+            if op in ("->", "->>", "?", "-"):
+                return T.TEXT
+            if op in ("#>", "#>>", "#-", "?|", "?&"):
+                return _TEXT_ARRAY
+        if known.name in ("json", "jsonb") and op in ("@>", "<@", "||"):
+            return T.JSONB
+        if op in _PATTERN_KIND:
+            return T.TEXT
+        if op in ("+", "-") and known.name in ("timestamp", "timestamptz", "time"):
+            return T.INTERVAL if (ru or op == "+") else known.base
+        if op in ("+", "-") and known.name == "date":
+            return None  # ambiguous in PostgreSQL (date +/- integer or interval)
+        if op in ("*", "/") and known.name == "interval":
+            return T.FLOAT8
+        if op in ("<<", ">>") and ru:
+            return T.INT4
+        if op == "||":
+            return known if known.element is not None else T.TEXT
+        if known.name in ("bpchar", "varchar"):
+            return T.TEXT
+        return known.base if known.element is None else known
+
+    t = for_unknown()
+    if t is None:
+        return left, right
+    return (t, right) if lu else (left, t)
+
+
 def comparison_type(a: T.SqlType, b: T.SqlType, op: str) -> T.SqlType:
     """The one type both sides of a comparison are brought to."""
     if a.name in NUMERIC_RANK and b.name in NUMERIC_RANK:
