@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import struct
+import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +33,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from helios_protocol_pg.server import PgServer
 
 FLUSH_AT = 64 * 1024
+INLINE_BUDGET = 0.001  # seconds: a plain read this quick runs on the event loop (see run_statement)
+_NOT_PLAIN_READ = re.compile(r"\b(for\s+(update|share|no\s+key|key)|pg_sleep|nextval|setval|set_config|"
+                             r"insert|update|delete|merge|copy|lock|into|pg_cancel_backend|"
+                             r"pg_terminate_backend|heliosdb)\b", re.IGNORECASE)
 ROWS_PER_HOP = 8192  # rows encoded per worker-thread hop when streaming a result
 
 REPORTED_SETTINGS = {
@@ -127,6 +133,7 @@ class PgConnection:
         self.timezone = "UTC"
         self.terminating = False
         self.settings_dirty = True  # re-read session settings (ParameterStatus, TimeZone) at next ready
+        self.fast_reads = False  # this connection's plain reads finish within INLINE_BUDGET
 
     # -- output ---------------------------------------------------------------
 
@@ -160,6 +167,27 @@ class PgConnection:
         """Encode result values in a worker thread, in the session's TimeZone."""
         return await anyio.to_thread.run_sync(_in_session, self.session, self.timezone, fn, args,
                                               limiter=self.server.limiter)
+
+    async def run_statement(self, sql: str, fn: Callable[..., Any]) -> Any:
+        """Run a statement (and encode its first rows), inline when it is a read known to be quick.
+
+        A worker-thread hop costs two thread switches, more than a primary-key read itself. A
+        plain read (no locks, so it can't wait on another connection) runs on the event loop
+        while this connection's reads keep finishing within INLINE_BUDGET; anything else, or a
+        read that turned slow, goes to a worker thread so other connections keep going.
+        """
+        plain = self.server.inline_reads and _is_plain_read(sql)
+        if plain and self.fast_reads:
+            started = time.perf_counter()
+            try:
+                return _in_session(self.session, self.timezone, fn, ())
+            finally:
+                self.fast_reads = time.perf_counter() - started < INLINE_BUDGET
+        started = time.perf_counter()
+        out = await self.run_encoding(fn)
+        if plain:
+            self.fast_reads = time.perf_counter() - started < INLINE_BUDGET
+        return out
 
     def statement_timeout_ms(self) -> int:
         try:
@@ -487,7 +515,7 @@ class PgConnection:
                              if r.copy is None and r.columns is not None else None for r in results]
 
         try:
-            results, pre = await self.run_encoding(work)  # one worker hop for the statement and its rows
+            results, pre = await self.run_statement(text, work)  # one hop for the statement and its rows
         except HeliosError as exc:
             # statements before the failing one still report their results, as in PostgreSQL
             for result in getattr(exc, "partial_results", None) or ():
@@ -683,7 +711,7 @@ class PgConnection:
                 fmts = result_format_list(rformats, len(result.columns))
                 return result, (fmts, _pre_encode(result, fmts, want))
 
-            portal.result, encoded = await self.run_encoding(work)  # statement + first rows: one hop
+            portal.result, encoded = await self.run_statement(portal.statement.sql, work)  # one hop at most
             result = portal.result
             self._note_settings_change(result.command_tag)
             if encoded is None:
@@ -907,6 +935,14 @@ try:
     from helios_core.sql.functions import runtime as _runtime
 except ImportError:
     _runtime = None
+
+
+def _is_plain_read(sql: str) -> bool:
+    """A single SELECT that takes no locks and changes nothing (conservative: any doubt is False)."""
+    head = sql.lstrip()[:6].lower()
+    if head not in ("select", "values") or ";" in sql.rstrip().rstrip(";"):
+        return False
+    return _NOT_PLAIN_READ.search(sql) is None
 
 
 def _pre_encode(result: Any, fmts: list[int], want: int) -> tuple[Iterator[Any], bytes, int]:
