@@ -6,8 +6,9 @@ For branches a and b with base point P (helios_core.branching.ancestry)::
     A    = table at a's head,  B = table at b's head
     changes(X) = full outer join of base and X on the key (row positions only, so any
                  column type can ride along) -> added | modified | removed per key
-    conflict   = a key changed on both sides to different outcomes
-                 (both removed, or both set to equal rows, is no conflict)
+    conflict   = a key changed on both sides to different outcomes; a row both sides
+                 modified is merged cell by cell and conflicts only where both changed
+                 the same cell differently (both removed, or equal rows, is no conflict)
 
 The key is the primary key; a table without one is keyed by ``_rowid``, which storage
 keeps stable for inherited rows across branches (new rows get new ids on each side).
@@ -40,6 +41,16 @@ class SideChanges:
 
 
 @attrs.define
+class CellMerge:
+    """Keys both sides modified: positions in a's change list, whether a cell clashes, merged rows."""
+
+    ia: np.ndarray
+    clash: np.ndarray
+    theirs: pa.Table  # a's cells where a changed them (a wins clashes), b's elsewhere
+    ours: pa.Table  # the same, but b wins clashes
+
+
+@attrs.define
 class TableDiff:
     schema: str
     name: str
@@ -54,6 +65,7 @@ class TableDiff:
     conflict_b: np.ndarray  # bool per b-change
     b_pos_of_a: pa.Array  # per a-change: position of the same key in B (null when B lacks it)
     tdef: Any = None  # the table's definition (a's when a has it)
+    cell_merge: CellMerge | None = None  # keys both modified (conflicting or not): merged cell by cell
 
     @property
     def conflicts(self) -> int:
@@ -159,14 +171,24 @@ def three_way(schema: str, name: str, tdef: Any, base: pa.Table | None, a: pa.Ta
     j = la.join(lb, keys, join_type="inner")
     conflict_a = np.zeros(len(ca.kind), dtype=bool)
     conflict_b = np.zeros(len(cb.kind), dtype=bool)
+    cell_merge = None
     if j.num_rows:
         ia = j.column("_ia").to_numpy()
         ib = j.column("_ib").to_numpy()
         rem_a, rows_a = _outcome_rows(ca, a_t, columns)
         rem_b, rows_b = _outcome_rows(cb, b_t, columns)
         ra, rb = rem_a[ia], rem_b[ib]
+        data_cols = [c for c in columns if c not in keys] or columns
         same = (ra & rb) | (~ra & ~rb & rows_equal(rows_a.take(pa.array(ia)), rows_b.take(pa.array(ib)),
-                                                    [c for c in columns if c not in keys] or columns))
+                                                    data_cols))
+        # both modified a row of the base: merge cell by cell, a conflict only where both changed one cell
+        kinds_a = np.array(ca.kind, dtype=object)[ia]
+        kinds_b = np.array(cb.kind, dtype=object)[ib]
+        both_mod = ~same & (kinds_a == MODIFIED) & (kinds_b == MODIFIED)
+        if both_mod.any():
+            cells = _cell_merge(base_t, a_t, b_t, ca, cb, ia[both_mod], ib[both_mod], data_cols, columns)
+            same[np.nonzero(both_mod)[0][~cells.clash]] = True
+            cell_merge = cells
         conflict_a[ia[~same]] = True
         conflict_b[ib[~same]] = True
     # where each a-changed key sits in B (for applying a merge)
@@ -174,7 +196,30 @@ def three_way(schema: str, name: str, tdef: Any, base: pa.Table | None, a: pa.Ta
     m = la.join(bpos, keys, join_type="left outer").sort_by("_ia")
     b_pos_of_a = m.column("_bpos").combine_chunks()
     return TableDiff(schema, name, keys, columns, base_t, a_t, b_t, ca, cb, conflict_a, conflict_b, b_pos_of_a,
-                     tdef)
+                     tdef, cell_merge)
+
+
+def _cell_merge(base_t: pa.Table, a_t: pa.Table, b_t: pa.Table, ca: SideChanges, cb: SideChanges,
+                ia: np.ndarray, ib: np.ndarray, data_cols: list[str], columns: list[str]) -> CellMerge:
+    """Rows both sides modified: per cell, who changed it; the merged rows under each policy."""
+    take = pa.array
+    base_r = base_t.take(pc.take(ca.base_pos, take(ia)))
+    a_r = a_t.take(pc.take(ca.head_pos, take(ia)))
+    b_r = b_t.take(pc.take(cb.head_pos, take(ib)))
+    n = len(ia)
+    clash = np.zeros(n, dtype=bool)
+    theirs, ours = {}, {}
+    for c in columns:
+        if c not in data_cols:
+            theirs[c] = ours[c] = a_r.column(c)
+            continue
+        a_ch = ~rows_equal(a_r.select([c]), base_r.select([c]), [c])
+        b_ch = ~rows_equal(b_r.select([c]), base_r.select([c]), [c])
+        clash_c = a_ch & b_ch & ~rows_equal(a_r.select([c]), b_r.select([c]), [c])
+        clash |= clash_c
+        theirs[c] = pc.if_else(pa.array(a_ch), a_r.column(c), b_r.column(c))
+        ours[c] = pc.if_else(pa.array(a_ch & ~clash_c), a_r.column(c), b_r.column(c))
+    return CellMerge(ia=ia, clash=clash, theirs=pa.table(theirs), ours=pa.table(ours))
 
 
 def _side_rows(d: TableDiff, ch: SideChanges, head: pa.Table, branch: str, conflict: np.ndarray) -> pa.Table:

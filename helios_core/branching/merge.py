@@ -209,7 +209,7 @@ def _apply(txn: Any, d: diff.TableDiff, in_a: bool, in_b: bool, policy: str | No
     upd = np.nonzero(~removed & has_b)[0]
     if len(upd):
         rid = b_rowids.take(pc.take(bpos, pa.array(upd)))
-        rows = src.select(d.columns).take(pc.take(head_pos, pa.array(upd)))
+        rows = _update_rows(d, src, sel[upd], pc.take(head_pos, pa.array(upd)), policy)
         _checked(txn.update(d.schema, d.name, rid.combine_chunks() if hasattr(rid, "combine_chunks") else rid,
                             rows.combine_chunks().to_batches()[0] if rows.num_rows else rows))
         counts["updated"] += len(upd)
@@ -218,6 +218,25 @@ def _apply(txn: Any, d: diff.TableDiff, in_a: bool, in_b: bool, policy: str | No
         rows = src.select(d.columns).take(pc.take(head_pos, pa.array(ins)))
         txn.insert(d.schema, d.name, rows)
         counts["inserted"] += len(ins)
+
+
+def _update_rows(d: diff.TableDiff, src: pa.Table, change_idx: np.ndarray, head_pos: Any,
+                 policy: str | None) -> pa.Table:
+    """The new rows for a-changes ``change_idx``: a's row, or the cell-by-cell merge where b modified the
+    same row too (b's clashing cells kept under 'ours')."""
+    rows = src.select(d.columns)
+    cm = d.cell_merge
+    if cm is None:
+        return rows.take(head_pos)
+    merged = cm.ours if policy == "ours" else cm.theirs
+    where = {int(i): j for j, i in enumerate(cm.ia)}
+    idx = np.asarray(head_pos.to_numpy(zero_copy_only=False), dtype=np.int64).copy()
+    for k, ci in enumerate(change_idx):
+        j = where.get(int(ci))
+        if j is not None:
+            idx[k] = rows.num_rows + j
+    both = pa.concat_tables([rows, merged.select(d.columns).cast(rows.schema)])
+    return both.take(pa.array(idx))
 
 
 def _checked(outcome: Any) -> None:

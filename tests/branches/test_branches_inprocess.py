@@ -275,3 +275,22 @@ def test_a_side_that_emptied_the_table(engine):
     q(f, "insert into t values (7, 'z')")
     q(f, "delete from t where id = 7")
     assert q(s, "select count(*) from heliosdb.branch_diff('flicker', 'main', 't')") == [(0,)]
+
+
+def test_rows_both_sides_modified_merge_cell_by_cell(engine):
+    s = engine.connect()
+    q(s, "create table acct (id int primary key, email text, plan text, seats int)")
+    q(s, "insert into acct values (1, 'a@x', 'free', 1), (2, 'b@x', 'free', 1)")
+    q(s, "create branch billing")
+    bill = engine.connect(branch="billing")
+    q(bill, "update acct set plan = 'pro', seats = 5 where id = 1")
+    q(bill, "update acct set seats = 3 where id = 2")
+    q(s, "update acct set email = 'a@new' where id = 1")  # another cell of the same row: no conflict
+    q(s, "update acct set seats = 4 where id = 2")  # the same cell: a conflict
+    got = q(s, "select branch_name, id, conflict from heliosdb.branch_diff('billing', 'main', 'acct')")
+    assert got == [("billing", 1, False), ("main", 1, False), ("billing", 2, True), ("main", 2, True)]
+    with pytest.raises(HeliosError):
+        q(s, "merge branch billing into main")
+    q(s, "merge branch billing into main with (on_conflict = 'ours')")
+    assert q(s, "select id, email, plan, seats from acct order by id") == [(1, "a@new", "pro", 5),
+                                                                          (2, "b@x", "free", 4)]
