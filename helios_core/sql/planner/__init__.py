@@ -15,7 +15,22 @@ and raises HeliosError with PostgreSQL SQLSTATEs (42P01 unknown table, 42703 unk
 transaction, so it can be executed again with a new context (prepared statements).
 
 The planner itself lives in ``builder.py`` (binding + plan construction, one pass over the
-tree); operators are in ``helios_core.sql.operators``.
+tree; ``scalar.py`` compiles expressions); operators are in ``helios_core.sql.operators``.
+
+What the planner does beyond the literal tree:
+
+- scans read only the columns the statement mentions; WHERE terms on one table are applied by
+  its scan, one term after another (cheap column terms first, subqueries last); a WHERE that
+  pins a whole primary key becomes ``txn.lookup`` (shown as "Index Scan using primary key");
+- comma/INNER joins form a join graph: equalities between two sides become hash joins (the
+  hash table is built on the smaller side), other terms filter the matching pairs;
+- correlated ``[NOT] EXISTS`` / ``IN`` become hash semi/anti joins; a correlated scalar
+  subquery with an aggregate becomes one GROUP BY per execution plus a hash lookup; other
+  correlated subqueries run once per distinct combination of the outer values they use;
+- identical pure subexpressions are evaluated once per batch; constants are folded at plan
+  time (never-taken CASE/COALESCE branches are typed but not evaluated, as PostgreSQL does);
+- GROUP BY a table's primary key admits its other columns (functional dependency);
+- set-returning functions in the select list are planned as LATERAL FROM items.
 """
 
 from __future__ import annotations
