@@ -122,7 +122,12 @@ class BenchContext:
     def wire_systems(self) -> dict[str, PgWireSystem | None]:
         return {"helios": self.helios, "postgres": self.postgres}
 
-    def embedded(self) -> EmbeddedHelios:
+    def embedded(self, *, fresh: bool = False) -> EmbeddedHelios:
+        """The child process running HeliosDB in-process; `fresh` replaces it with a new one
+        (so one workload's memory does not weigh on the next)."""
+        if fresh and self._embedded is not None:
+            self._embedded.stop()
+            self._embedded = None
         if self._embedded is None:
             self._embedded = EmbeddedHelios.start()
         return self._embedded

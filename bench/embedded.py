@@ -173,11 +173,9 @@ class Child:
             self.kernel_source = kernel_batches(self.kernel_rows)
         batches = self.kernel_source
         columns = [ColumnDef(f.name, f.type, nullable=f.name != "id") for f in batches[0].schema]
-        for old in self.kernel_tables:  # keep memory flat: only the newest table stays
-            txn = self.store.begin("bench")
-            txn.drop_table("public", old)
-            txn.commit()
-        self.kernel_tables = []
+        if self.kernel_tables:  # a fresh in-memory store per run keeps memory flat
+            self.kernel_close()
+            self.kernel_open(self.kernel_rows)
         name = f"k{run}"
         txn = self.store.begin("bench")
         txn.create_table("public", name, columns, primary_key=["id"])
@@ -222,10 +220,19 @@ class Child:
         txn.rollback()
         return {"seconds": seconds, "rows": [[total, count]]}
 
+    def peak_rss_mb(self) -> float:
+        """Peak resident memory of this child so far (Linux reports ru_maxrss in KB)."""
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
     def kernel_close(self) -> None:
-        store, self.store, self.kernel_tables, self.kernel_source = self.store, None, [], []
+        store, self.store, self.kernel_tables = self.store, None, []
         if store is not None:
             store.close()
+        import gc
+
+        gc.collect()
 
     def kernel_branch(self) -> float:
         self.branches += 1

@@ -77,7 +77,7 @@ def run_inprocess(ctx: BenchContext) -> None:
     ctx.ensure_loaded()
     plan = Plan(runs=ctx.settings.runs, slow_seconds=ctx.settings.slow_seconds)
     timeout = ctx.settings.query_timeout
-    embedded = ctx.embedded()
+    embedded = ctx.embedded(fresh=True)
     setup_error = None
     try:
         embedded.call("sql_open", timeout=60)

@@ -28,7 +28,7 @@ def run(ctx: BenchContext) -> None:
     branch = Row("kernel", f"branch creation on {n:,} rows (Store.create_branch)", "ms", False)
     ctx.rows.extend([insert, point, scan, branch])
     timeout = max(60.0, s.load_timeout)
-    embedded = ctx.embedded()
+    embedded = ctx.embedded(fresh=True)
     helios_error = None
     try:
         embedded.call("kernel_open", timeout=60, rows=n)
@@ -69,8 +69,10 @@ def run(ctx: BenchContext) -> None:
 
     both(scan, helios_scan, (lambda: duck.kernel_scan_agg()["seconds"] * 1000.0) if duck else None)
     both(branch, lambda: embedded.call("kernel_branch", timeout=60) * 1000.0, None)
-    if not helios_error:
-        try:
-            embedded.call("kernel_close", timeout=60)  # free the child's memory for what follows
-        except Exception:
-            pass
+    peak = Row("kernel", "peak RSS of the in-process HeliosDB child", "MB", False)
+    ctx.rows.append(peak)
+    try:
+        peak.cell("helios").samples.append(embedded.call("peak_rss_mb", timeout=30))
+    except Exception as exc:
+        peak.cell("helios").error = describe_error(exc)
+    embedded.stop()  # free the child's memory for what follows
