@@ -17,6 +17,9 @@ import attrs
 
 MAX_MESSAGE = 1 << 30  # PostgreSQL's own limit for a message
 MAX_STARTUP = 10_000
+# messages that carry SQL, parameters or COPY data may be large; the others never are (as in PostgreSQL)
+LARGE_MESSAGE_TYPES = frozenset((b"Q", b"P", b"B", b"d", b"p", b"F", b"f"))
+MAX_SMALL_MESSAGE = 10_000
 
 SSL_REQUEST = 80877103
 GSSENC_REQUEST = 80877104
@@ -42,6 +45,12 @@ class ClientGone(Exception):
 # ---------------------------------------------------------------------------
 # Reading frames
 # ---------------------------------------------------------------------------
+
+
+def _check_length(kind: bytes, length: int) -> None:
+    limit = MAX_MESSAGE if kind in LARGE_MESSAGE_TYPES else MAX_SMALL_MESSAGE
+    if length < 4 or length > limit:
+        raise ProtocolViolation(f"invalid message length {length} for message type {kind!r}")
 
 
 class WireReader:
@@ -90,8 +99,7 @@ class WireReader:
         if avail < 5:
             return None
         kind, length = _HDR.unpack_from(self.buf, self.pos)
-        if length < 4 or length > MAX_MESSAGE:
-            raise ProtocolViolation(f"invalid message length {length} for message type {kind!r}")
+        _check_length(kind, length)
         if avail < 1 + length:
             return None
         start = self.pos + 5
@@ -121,8 +129,7 @@ async def read_message(reader: WireReader) -> tuple[bytes, bytes]:
         return ready
     hdr = await read_exactly(reader, 5)
     kind, length = _HDR.unpack(hdr)
-    if length < 4 or length > MAX_MESSAGE:
-        raise ProtocolViolation(f"invalid message length {length} for message type {kind!r}")
+    _check_length(kind, length)
     payload = await read_exactly(reader, length - 4) if length > 4 else b""
     return kind, payload
 

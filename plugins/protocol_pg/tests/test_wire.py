@@ -99,6 +99,7 @@ def test_ssl_and_gss_requests_are_declined_without_tls(pg_server, dsn) -> None:
         (b"Q" + struct.pack("!i", 2), "08P01"),  # length below 4
         (b"Y" + struct.pack("!i", 4), "08P01"),  # unknown message type
         (b"B" + struct.pack("!i", 6) + b"\0\0", "08P01"),  # truncated Bind
+        (b"S" + struct.pack("!i", 1_000_000), "08P01"),  # a small message claiming to be huge
     ],
 )
 def test_malformed_messages_get_fatal_error_and_server_goes_on(pg_server, dsn, payload, sqlstate) -> None:
