@@ -89,11 +89,8 @@ class Helios:
         self.session = helios_core.connect()
 
     def run(self, sql: str) -> Outcome:
-        import pyarrow as pa
-
         from helios_core.errors import HeliosError
-        from helios_core.sql import types as T
-        from helios_core.sql.functions import to_text
+        from helios_core.sql.functions import runtime
 
         try:
             results = self.session.execute(sql)
@@ -104,6 +101,23 @@ class Helios:
         r = results[-1]
         if not r.columns:
             return Outcome()
+        settings = self.session.settings
+        zone = settings.get("timezone") or settings.get("TimeZone") or "UTC"
+        try:
+            with runtime.use(timezone=zone):  # text output in the session's TimeZone, like the PG wire
+                return self._render(r)
+        except HeliosError as e:
+            return Outcome(sqlstate=e.sqlstate, detail=e.message)
+        except Exception as e:  # noqa: BLE001
+            return Outcome(sqlstate="CRASH", detail=f"{type(e).__name__}: {e}")
+
+    def _render(self, r) -> Outcome:
+        import pyarrow as pa
+
+        from helios_core.errors import HeliosError
+        from helios_core.sql import types as T
+        from helios_core.sql.functions import to_text
+
         try:
             batches = list(r.batches)
             oids = tuple(c.type_oid for c in r.columns)

@@ -714,8 +714,7 @@ def _zone_abbrev(tzname: str, local: dt.datetime, offset_s: int) -> str:
     zone = tz_info(tzname)
     if isinstance(zone, dt.timezone):
         return _offset_abbrev(offset_s)
-    name = zone.tzname(local) or _offset_abbrev(offset_s)
-    return name if name[0] not in "+-" else _offset_abbrev(offset_s)
+    return zone.tzname(local) or _offset_abbrev(offset_s)  # tzdata's own abbreviation ('EST', '+1030')
 
 
 def _roman(n: int) -> str:

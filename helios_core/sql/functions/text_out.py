@@ -40,7 +40,13 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
     if name == "date":
         return date_text(arr)
     if name in ("time", "timetz"):
+        us = arr.cast(pa.int64())
+        midnight = pc.fill_null(pc.greater_equal(us, 86_400_000_000), False)
+        if pc.any(midnight).as_py():  # PostgreSQL's time includes 24:00:00 (Arrow cannot print it)
+            arr = pc.if_else(midnight, pa.scalar(0, pa.int64()), us).cast(arr.type)
         s = pc.replace_substring_regex(pc.cast(arr, pa.string()), _STRIP_FRACTION, r"\1")
+        if pc.any(midnight).as_py():
+            s = pc.if_else(midnight, "24:00:00", s)
         return s if name == "time" else pc.binary_join_element_wise(s, "+00", "")
     if name == "timestamp":
         return timestamp_text(arr)

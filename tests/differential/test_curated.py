@@ -1,0 +1,104 @@
+"""Curated expressions (types, text I/O, time zones, edge values) compared with PostgreSQL 15.
+
+Where the generated queries explore broadly, these pin down what clients print most: every
+type's text output, input syntax, and timestamptz arithmetic under several session TimeZones.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
+_mod = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_mod)
+Postgres, Helios, agree, describe = _mod.Postgres, _mod.Helios, _mod.agree, _mod.describe
+
+ZONE_EXPRESSIONS = [
+    "timestamptz '2024-03-10 01:30:00'",
+    "timestamptz '2024-03-10 12:00:00' + interval '1 day'",
+    "timestamptz '2024-03-10 12:00:00' + interval '24 hours'",
+    "timestamptz '2024-11-03 01:30:00-04' + interval '1 hour'",
+    "timestamptz '2024-07-01 12:00:00+05:30'",
+    "'2024-01-01 00:00:00'::timestamptz::timestamp",
+    "'2024-06-01 12:00:00'::timestamp::timestamptz",
+    "'2024-06-01'::date::timestamptz",
+    "timestamptz '2024-06-01 23:30:00+00'::date",
+    "date_trunc('day', timestamptz '2024-03-10 15:00:00+00')",
+    "date_trunc('month', timestamptz '2024-03-31 23:30:00+00')",
+    "extract(hour from timestamptz '2024-06-01 03:00:00+00')",
+    "extract(epoch from timestamptz '2024-06-01 03:00:00+00')",
+    "extract(timezone from timestamptz '2024-06-01 03:00:00+00')",
+    "to_char(timestamptz '2024-06-01 03:00:00+00', 'YYYY-MM-DD HH24:MI TZ')",
+    "timestamptz '2024-06-01 03:00:00+00' AT TIME ZONE 'Asia/Tokyo'",
+    "timestamp '2024-06-01 03:00:00' AT TIME ZONE 'Asia/Tokyo'",
+    "timestamptz '2024-12-31 23:59:59.999999+00' - timestamptz '2024-01-01 00:00:00+00'",
+    "age(timestamptz '2024-06-01 00:00:00+00', timestamptz '2023-01-15 12:00:00+00')",
+]
+
+VALUE_EXPRESSIONS = [
+    "1.5::float4", "0.1::float4 * 3", "1e-7::float8", "123456789012345678::float8", "-0.0::float8",
+    "'Infinity'::float8 - 'Infinity'::float8", "2^62", "9007199254740993::float8",
+    "1.0::numeric(20,10)", "0.00001::numeric", "-0.5::numeric(3,0)", "12345.678::numeric(8,2)",
+    "round(2.5::float8)", "round(-2.5)", "trunc(-0.5)", "(-7) / 2", "(-7) % 2", "7 % (-2)",
+    "'  yes '::bool", "'f'::bool::text", "'\\x00ff'::bytea", "'a\\\\b'::text", "E'\\\\001'::bytea",
+    "'{1,NULL,\"a b\"}'::text[]", "'{}'::int[]", "array[1,2]::text",
+    "'{\"b\": 1, \"a\": [true, null, 1.50]}'::jsonb", "'[1, 2.0, \"x\"]'::json", "'\"\\u00e9\"'::jsonb",
+    "'P1Y2M3DT4H5M6.5S'::interval", "'-1 day -2 hours'::interval", "'1 mon -1 day'::interval",
+    "interval '1 day' / 3", "interval '1 month' * 1.5", "'100 years'::interval",
+    "'2024-02-29'::date + 365", "'0001-01-01'::date", "'2024-01-01 24:00:00'::timestamp",
+    "'10:30:00.123456'::time", "'23:59:59.9999995'::time", "'allballs'::time",
+    "'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'::uuid", "md5('')::uuid",
+    "length('héllo'::varchar(10))", "'ab'::char(5) || 'c'", "'ab'::char(5)", "'ab  '::varchar(3)",
+    "substring('hello' from 2 for 10)", "position('' in 'abc')", "split_part('a,b', ',', 0)",
+    "repeat('x', -1)", "lpad('', 3, '')", "concat_ws(NULL, 'a')", "format('%3s|%-3s|', 'a', 'b')",
+    "to_char(1234567.891, 'FM9G999G999D99')", "to_char(-0.001, '0.99')", "to_char(1e-10, '9.9999')",
+    "width_bucket(5, 10, 0, 5)", "gcd(0, 0)", "lcm(-4, 6)", "mod(-7, 3)", "div(-7, 2)",
+    "abs(-0.0::float8)", "sign(-0.0::float8)", "sqrt(0.0)", "exp(0.0)", "ln(1.0)", "power(2.0, -2)",
+    "power(-8.0, 1.0/3)", "log(2.0, 1024.0)", "cbrt(-8)", "pi()::numeric(10,8)",
+]
+
+
+_PLANNER_GAPS = {
+    "AT TIME ZONE": "planner (C1) does not compile AT TIME ZONE yet (functions.timezone() implements it)",
+    "+00'::date": "planner (C1) applies ::date to the string before the typed literal timestamptz '...'",
+}
+
+
+def _param(expr: str):
+    for needle, reason in _PLANNER_GAPS.items():
+        if needle in expr:
+            return pytest.param(expr, marks=pytest.mark.xfail(reason=reason, strict=False))
+    return expr
+
+
+@pytest.fixture(scope="module")
+def systems(postgres_dsn):
+    pg = Postgres(postgres_dsn)
+    hx = Helios()
+    yield pg, hx
+    pg.close()
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"])
+@pytest.mark.parametrize("expr", [_param(e) for e in ZONE_EXPRESSIONS])
+def test_timezone_expression_agrees(systems, zone, expr):
+    pg, hx = systems
+    for system in (pg, hx):
+        out = system.run(f"SET TIME ZONE '{zone}'")
+        assert out.sqlstate is None, out.detail
+    sql = f"SELECT {expr}"
+    p, h = pg.run(sql), hx.run(sql)
+    assert agree(sql, p, h), f"TimeZone {zone}: " + describe(0, sql, p, h)
+
+
+@pytest.mark.parametrize("expr", [_param(e) for e in VALUE_EXPRESSIONS])
+def test_value_expression_agrees(systems, expr):
+    pg, hx = systems
+    for system in (pg, hx):
+        system.run("SET TIME ZONE 'UTC'")
+    sql = f"SELECT {expr}"
+    p, h = pg.run(sql), hx.run(sql)
+    assert agree(sql, p, h), describe(0, sql, p, h)
