@@ -208,7 +208,7 @@ class CatalogModel:
             rel = Relation(oid=int(v.get("oid") or stable_oid("view", f"{schema}.{name}")), schema=schema,
                            name=name, kind="m" if v.get("materialized") else "v", view_sql=v.get("sql"),
                            owner=str(v.get("owner", "helios")))
-            cols = self._view_columns(v)
+            cols = self._view_columns(v) if v.get("column_types") else self._planned_view_columns(v)
             rel.columns = [Column(name=n, type=t, number=i) for i, (n, t) in enumerate(cols, 1)]
             self._add(rel)
 
@@ -224,6 +224,22 @@ class CatalogModel:
                     t = T.TEXT
             out.append((str(n), t))
         return out
+
+    def _planned_view_columns(self, v: dict) -> list[tuple[str, Any]]:
+        """Column names and types of a view by planning its query (text when that fails)."""
+        names = [str(n) for n in v.get("columns") or []]
+        try:
+            from helios_core.sql import dialect
+            from helios_core.sql.planner import plan_query
+
+            stmts = dialect.parse(str(v.get("sql") or ""))
+            plan = plan_query(stmts[0].ast, self.session.context(self.txn))
+            planned = list(plan.columns)
+        except Exception:  # noqa: BLE001 - a view the planner can't take shows text columns
+            return [(n, T.TEXT) for n in names]
+        if names and len(names) == len(planned):
+            return [(n, t) for n, (_, t) in zip(names, planned, strict=True)]
+        return [(str(n), t) for n, t in planned]
 
     def _read_sequences(self, txn: Any) -> None:
         for key, v in _catalog_list(txn, "sequence").items():

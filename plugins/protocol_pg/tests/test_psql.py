@@ -68,6 +68,7 @@ def test_describe_table(pg_server, schema) -> None:
 def test_describe_view_roles_databases_functions(pg_server, schema) -> None:
     out = psql(pg_server, "\\d ps_view\n\\du\n\\l\n\\df\n").stdout
     assert 'View "public.ps_view"' in out
+    assert " id     | integer |" in out  # view column types come from planning the view
     assert "helios" in out and "Superuser" in out
     assert "List of databases" in out and " postgres " in out
     assert "List of functions" in out
