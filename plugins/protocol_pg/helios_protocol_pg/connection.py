@@ -693,8 +693,9 @@ class PgConnection:
             return
         if portal.done:
             # PostgreSQL answers a re-executed finished portal with an empty completion
-            tag = portal.result.command_tag if portal.result is not None else "SELECT 0"
-            self.write(m.command_complete(_tag_with_count(tag, 0) if portal.result.columns else tag))
+            result = portal.result
+            tag = result.command_tag if result is not None else "SELECT 0"
+            self.write(m.command_complete(_tag_with_count(tag, 0) if result is None or result.columns else tag))
             return
         pre_sent = 0
         if portal.result is None:
