@@ -41,12 +41,12 @@ def _walk(op: Any, depth: int, lines: list[str], stats: dict | None) -> None:
         else:
             rows, secs, loops = s
             head += f" (actual time={secs * 1000:.3f} ms rows={rows} loops={loops})"
+    # PostgreSQL's layout: a child's arrow under its parent's details, 6 columns deeper per level
     if depth == 0:
         prefix = ""
-        detail_prefix = "  "
     else:
-        prefix = "  " * (depth - 1) + "  ->  "
-        detail_prefix = "  " * (depth - 1) + "        "
+        prefix = " " * (2 + 6 * (depth - 1)) + "->  "
+    detail_prefix = " " * (2 + 6 * depth)
     lines.append(prefix + head)
     for d in op.details():
         lines.append(detail_prefix + d)

@@ -77,7 +77,7 @@ class Sort(Operator):
             s = k.text or f"#{k.index}"
             if k.descending:
                 s += " DESC"
-            if k.nulls_first is not None:
+            if k.nulls_first is not None and k.nulls_first != k.descending:
                 s += " NULLS FIRST" if k.nulls_first else " NULLS LAST"
             parts.append(s)
         return ["Sort Key: " + ", ".join(parts)]

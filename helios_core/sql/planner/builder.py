@@ -459,6 +459,23 @@ class Builder(ScalarCompiler):
         # general: fold joins left to right, WHERE on top
         left = self.plan_from_item(from_.this, outer, None)
         op, scope = left.op, Scope(list(left.op.fields), outer=outer)
+        # terms on the first FROM item alone go into its scan when no RIGHT/FULL join can make
+        # it NULL-extended (a primary-key lookup stays a lookup under LEFT JOINs)
+        preserved = all(str(j.args.get("side") or "").upper() in ("", "LEFT") for j in joins)
+        first_alias = from_.this.alias_or_name if isinstance(from_.this, exp.Table) else None
+        if preserved and first_alias and conjuncts:
+            mine, rest = [], []
+            for c in conjuncts:
+                cols = list(c.find_all(exp.Column))
+                if cols and all(col.table == first_alias for col in cols) and c.find(
+                        exp.Subquery, exp.Select, exp.Exists) is None and not contains_aggregate(c):
+                    mine.append(c)
+                else:
+                    rest.append(c)
+            if mine:
+                op = self.push_filter(op, mine, outer)
+                scope = Scope(list(op.fields), outer=outer)
+                conjuncts = rest
         for j in joins:
             op, scope = self.plan_join(op, scope, j, outer)
         if conjuncts:
