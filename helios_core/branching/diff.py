@@ -16,6 +16,7 @@ keeps stable for inherited rows across branches (new rows get new ids on each si
 
 from __future__ import annotations
 
+import collections
 from typing import Any
 
 import attrs
@@ -64,7 +65,9 @@ class TableDiff:
     conflict_a: np.ndarray  # bool per a-change
     conflict_b: np.ndarray  # bool per b-change
     b_pos_of_a: pa.Array  # per a-change: position of the same key in B (null when B lacks it)
-    tdef: Any = None  # the table's definition (a's when a has it)
+    tdef: Any = None  # the table's definition (a's when a has it; the wider one when a side added columns)
+    widen_b: list[Any] = attrs.Factory(list)  # ColumnDefs a added that b lacks (a merge adds them to b)
+    fills: dict[str, Any] = attrs.Factory(dict)  # the value pre-existing rows have in those columns
     cell_merge: CellMerge | None = None  # keys both modified (conflicting or not): merged cell by cell
 
     @property
@@ -86,8 +89,9 @@ def key_columns(tdef: Any) -> list[str]:
     return list(tdef.primary_key) if tdef.primary_key else [ROWID]
 
 
-def _conform(t: pa.Table | None, like: pa.Schema) -> pa.Table:
-    """``t`` with exactly ``like``'s columns (missing ones NULL, types cast); empty when t is None."""
+def _conform(t: pa.Table | None, like: pa.Schema, fills: dict[str, Any] | None = None) -> pa.Table:
+    """``t`` with exactly ``like``'s columns (types cast; a missing one holds its ``fills`` value, else
+    NULL); empty when t is None."""
     if t is None:
         return like.empty_table()
     cols = []
@@ -95,9 +99,35 @@ def _conform(t: pa.Table | None, like: pa.Schema) -> pa.Table:
         if f.name in t.column_names:
             c = t.column(f.name)
             cols.append(c if c.type == f.type else c.cast(f.type))
+        elif fills and fills.get(f.name) is not None:
+            cols.append(pa.array([fills[f.name]] * t.num_rows, f.type))
         else:
             cols.append(pa.nulls(t.num_rows, f.type))
     return pa.Table.from_arrays(cols, schema=like)
+
+
+def infer_fills(wide: pa.Table, base: pa.Table | None, names: list[str]) -> dict[str, Any]:
+    """The value ``ALTER TABLE ... ADD COLUMN`` gave rows that existed before it: the most common value
+    of each new column among the wide side's rows inherited from the base (None when it has none)."""
+    if base is None or not base.num_rows or not wide.num_rows:
+        return {n: None for n in names}
+    inherited = wide.filter(pc.is_in(wide.column(ROWID), value_set=base.column(ROWID).combine_chunks()))
+    out: dict[str, Any] = {}
+    for n in names:
+        col = inherited.column(n).drop_null() if inherited.num_rows else None
+        if col is None or len(col) == 0:
+            out[n] = None
+            continue
+        try:
+            modes = pc.mode(col)
+            out[n] = modes[0]["mode"].as_py() if len(modes) else None
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
+            vals = col.to_pylist()
+            try:
+                out[n] = collections.Counter(vals).most_common(1)[0][0]
+            except TypeError:  # unhashable values (lists, dicts): the first one
+                out[n] = vals[0]
+    return out
 
 
 def rows_equal(x: pa.Table, y: pa.Table, columns: list[str]) -> np.ndarray:
@@ -155,13 +185,12 @@ def _outcome_rows(ch: SideChanges, head: pa.Table, columns: list[str]) -> tuple[
 
 
 def three_way(schema: str, name: str, tdef: Any, base: pa.Table | None, a: pa.Table | None,
-              b: pa.Table | None) -> TableDiff:
-    """The diff of one table; a/b/base are None where the table does not exist."""
+              b: pa.Table | None, fills: dict[str, Any] | None = None) -> TableDiff:
+    """The diff of one table; a/b/base are None where the table does not exist. ``tdef`` is the wider
+    side's definition; columns only it has read as ``fills`` on the other side and the base."""
     keys = key_columns(tdef)
-    like = pa.schema([f for f in (a if a is not None else b).schema])
-    if ROWID not in like.names:
-        raise FeatureNotSupported("diff needs the row ids of the table")
-    base_t, a_t, b_t = _conform(base, like), _conform(a, like), _conform(b, like)
+    like = pa.schema([pa.field(c.name, c.type) for c in tdef.columns] + [pa.field(ROWID, pa.int64())])
+    base_t, a_t, b_t = _conform(base, like, fills), _conform(a, like, fills), _conform(b, like, fills)
     columns = [c for c in like.names if c != ROWID]
     ca = side_changes(base_t, a_t, keys, columns)
     cb = side_changes(base_t, b_t, keys, columns)
@@ -196,7 +225,7 @@ def three_way(schema: str, name: str, tdef: Any, base: pa.Table | None, a: pa.Ta
     m = la.join(bpos, keys, join_type="left outer").sort_by("_ia")
     b_pos_of_a = m.column("_bpos").combine_chunks()
     return TableDiff(schema, name, keys, columns, base_t, a_t, b_t, ca, cb, conflict_a, conflict_b, b_pos_of_a,
-                     tdef, cell_merge)
+                     tdef, cell_merge=cell_merge)
 
 
 def _cell_merge(base_t: pa.Table, a_t: pa.Table, b_t: pa.Table, ca: SideChanges, cb: SideChanges,
@@ -266,11 +295,26 @@ def table_diff(engine: Any, db: str, a: str, b: str, base: BasePoint, schema: st
             return None
         _, rbase = read_table(tbase, schema, name, as_of=base.ts)
         tdef = da if da is not None else db_
-        if da is not None and db_ is not None and [c.name for c in da.columns] != [c.name for c in db_.columns]:
-            raise FeatureNotSupported(
-                f'table "{name}" has different columns on branches "{a}" and "{b}"',
-                hint="Diff and merge compare tables of the same shape; align them with ALTER TABLE first.")
-        return three_way(schema, name, tdef, rbase, ra, rb)
+        widen_b: list[Any] = []
+        fills: dict[str, Any] = {}
+        if da is not None and db_ is not None:
+            ca, cb = [(c.name, c.type) for c in da.columns], [(c.name, c.type) for c in db_.columns]
+            if ca != cb:
+                if ca[: len(cb)] == cb:  # a added columns (ALTER TABLE ... ADD COLUMN): b gets them
+                    widen_b = list(da.columns[len(cb):])
+                    fills = infer_fills(ra, rbase, [c.name for c in widen_b])
+                elif cb[: len(ca)] == ca:  # b added columns: a's rows read them as their fill
+                    tdef = db_
+                    fills = infer_fills(rb, rbase, [c.name for c in db_.columns[len(ca):]])
+                else:
+                    raise FeatureNotSupported(
+                        f'table "{name}" has different columns on branches "{a}" and "{b}"',
+                        hint="Diff and merge follow columns added at the end (ALTER TABLE ... ADD COLUMN); "
+                             "align other changes with ALTER TABLE first.")
+        d = three_way(schema, name, tdef, rbase, ra, rb, fills)
+        d.widen_b = widen_b
+        d.fills = fills
+        return d
     finally:
         ta.rollback()
         tbase.rollback()

@@ -190,6 +190,9 @@ def _apply(txn: Any, d: diff.TableDiff, in_a: bool, in_b: bool, policy: str | No
         txn.create_table(d.schema, d.name, tdef.columns, primary_key=tdef.primary_key or None,
                          options=tdef.options)
         counts["tables_created"] += 1
+    for col in d.widen_b:  # a added columns since the base: b gets them, pre-existing rows the same value
+        txn.alter_table(d.schema, d.name, add_column=col, fill_value=d.fills.get(col.name))
+        counts["columns_added"] = counts.get("columns_added", 0) + 1
     if n == 0 or not take.any():
         return
     sel = np.nonzero(take)[0]

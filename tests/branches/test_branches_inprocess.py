@@ -294,3 +294,31 @@ def test_rows_both_sides_modified_merge_cell_by_cell(engine):
     q(s, "merge branch billing into main with (on_conflict = 'ours')")
     assert q(s, "select id, email, plan, seats from acct order by id") == [(1, "a@new", "pro", 5),
                                                                           (2, "b@x", "free", 4)]
+
+
+def test_merge_carries_added_columns(engine):
+    s = engine.connect()
+    q(s, "create table users (id int primary key, name text)")
+    q(s, "insert into users values (1, 'ann'), (2, 'bob'), (3, 'cy')")
+    q(s, "create branch migr")
+    m = engine.connect(branch="migr")
+    q(m, "alter table users add column tier text not null default 'basic'")
+    q(m, "update users set tier = 'gold' where id = 2")
+    q(m, "insert into users values (4, 'dee', 'silver')")
+    q(s, "update users set name = 'ann2' where id = 1")  # main's own change, other column
+    q(s, "insert into users values (5, 'eve')")  # main's new row: gets the column's value for old rows
+    diff = q(s, "select branch_name, diff_type, conflict, id from heliosdb.branch_diff('migr', 'main', 'users')")
+    assert diff == [("main", "modified", False, 1), ("migr", "modified", False, 2), ("migr", "added", False, 4),
+                    ("main", "added", False, 5)]
+    q(s, "merge branch migr into main")
+    assert q(s, "select id, name, tier from users order by id") == [
+        (1, "ann2", "basic"), (2, "bob", "gold"), (3, "cy", "basic"), (4, "dee", "silver"), (5, "eve", "basic")]
+    q(s, "insert into users (id, name) values (6, 'fay')")  # the default came along with the column
+    assert q(s, "select tier from users where id = 6") == [("basic",)]
+    # the other way round: the target added a column, the source only changed rows
+    q(s, "create branch plain")
+    p = engine.connect(branch="plain")
+    q(s, "alter table users add column score int default 0")
+    q(p, "update users set name = 'cy2' where id = 3")
+    q(s, "merge branch plain into main")
+    assert q(s, "select name, score from users where id = 3") == [("cy2", 0)]
