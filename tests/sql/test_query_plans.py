@@ -153,3 +153,22 @@ def test_view_column_names():
     result = s.execute("select * from v2")[-1]
     assert [c.name for c in result.columns] == ["p", "q"]
     assert result.rows() == [(1, "x")]
+
+
+def test_primary_key_lookup_survives_left_joins(session):
+    sql = ("select i.name, t.tag from items i left join tags t on t.item_id = i.id "
+           "where i.id = 1 order by t.tag")
+    assert any("Index Scan using primary key on items i" in line for line in explain(session, sql))
+    assert session.execute(sql)[-1].rows() == [("item1", "a"), ("item1", "b")]
+
+
+def test_correlated_subqueries_become_joins(session):
+    text = "\n".join(explain(session, "select id from items i where exists "
+                                      "(select 1 from tags t where t.item_id = i.id) order by id"))
+    assert "Hash Semi Join" in text
+    assert session.execute("select id from items i where exists (select 1 from tags t where t.item_id = i.id) "
+                           "order by id")[-1].rows() == [(1,), (2,), (3,)]
+    assert session.execute("select count(*) from items i where not exists "
+                           "(select 1 from tags t where t.item_id = i.id)")[-1].rows() == [(197,)]
+    assert session.execute("select i.id, (select count(*) from tags t where t.item_id = i.id) from items i "
+                           "where i.id <= 4 order by 1")[-1].rows() == [(1, 2), (2, 1), (3, 1), (4, 0)]
