@@ -4,14 +4,17 @@ One REPEATABLE READ transaction on b reads b's rows, applies every non-conflicti
 a made since the base (diff.py) and commits once: the merge is atomic, and a concurrent
 writer on b makes it fail with 40001 rather than lose an update.
 
-Conflicts (a key both sides changed to different outcomes) abort the merge with SQLSTATE
-40001 and a detail listing them, unless a policy says who wins: ``ours`` keeps b's rows
-(b is the branch merged into, as in ``git merge``), ``theirs`` takes a's.
+Conflicts (a key both sides changed to different outcomes; a row both modified is merged
+cell by cell and conflicts only where both changed the same cell differently) abort the
+merge with SQLSTATE 40001 and a detail listing them, unless a policy says who wins: ``ours``
+keeps b's cells/rows (b is the branch merged into, as in ``git merge``), ``theirs`` takes a's.
 
-Tables: rows of tables present on both sides are merged; a table a created since the base
-is created on b; a table a dropped since the base is dropped on b when b did not change it.
-Known limits: both sides must have the same columns; sequences and SQL-level constraints
-other than the primary key are not re-checked on b.
+Schema: a table a created since the base is created on b (with its SERIAL sequences); a
+table a dropped is dropped on b when b did not change it; columns a added at the end
+(ALTER TABLE ... ADD COLUMN) are added on b, its old rows getting the value a's old rows got.
+After the commit, b's sequences move past the ids merged in. Known limits: other column
+changes (drop, rename, retype) must be aligned by hand first; SQL-level constraints other
+than the primary key and NOT NULL (CHECK, FOREIGN KEY, UNIQUE) are not re-checked on b.
 """
 
 from __future__ import annotations

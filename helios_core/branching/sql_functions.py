@@ -2,7 +2,8 @@
 
 ``SELECT * FROM heliosdb.branch_diff('a', 'b', 'table')``: one row per key that a or b
 changed since their common point (diff.py): ``branch_name`` (the side), ``diff_type``
-(added | modified | removed), ``conflict`` (both sides changed it differently), then the
+(added | modified | removed), ``conflict`` (both sides changed it differently; for a row both
+modified: the same cell), then the
 table's columns (the new row; for removed rows, the row as it was at the base).
 
 ``SELECT * FROM heliosdb.cross_branch_query(query := 'select ... where x = $1',
