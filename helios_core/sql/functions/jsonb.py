@@ -152,6 +152,8 @@ def _get(doc: Any, key: Any) -> Any:
         if key < 0:
             key += len(doc)
         return doc[key] if 0 <= key < len(doc) else _MISSING
+    if isinstance(key, int) and not isinstance(doc, dict) and key == 0:
+        return doc  # PostgreSQL stores a scalar document as a one-element array
     return _MISSING
 
 
@@ -691,6 +693,12 @@ def jsonb_to_scalar_text(arr: pa.Array, dst: T.SqlType) -> pa.Array:
             raise HeliosError(f"cannot cast jsonb {_typeof(d)} to type {dst}", sqlstate="22023")
         out.append(dump_jsonb(d))
     return pa.array(out, pa.string())
+
+
+@scalar("jsonb_delete_path", "j_s_o_n_b_delete_at_path", nargs=2)  # the second: sqlglot's JSONBDeleteAtPath
+def _jsonb_delete_path(args: list[Vec]) -> Vec:
+    """jsonb #- text[] as a function."""
+    return json_operator("#-", args[0], args[1])
 
 
 @scalar("jsonb_path_exists", nargs=(2, 4))
