@@ -20,7 +20,7 @@ import pyarrow as pa
 from helios_core.errors import HeliosError, InvalidParameterValue, InvalidTextRepresentation
 from helios_core.sql import types as T
 from helios_core.sql.functions.cast import cast
-from helios_core.sql.functions.registry import no_function, scalar
+from helios_core.sql.functions.registry import define, no_function, scalar
 from helios_core.sql.functions.vec import Vec, full
 
 _MISSING = object()
@@ -519,12 +519,6 @@ def _jsonb_strip_nulls(args: list[Vec]) -> Vec:
     return _result([_MISSING if d is _MISSING else _strip_nulls(d) for d in _docs(v)], v.type.base, v.scalar)
 
 
-@scalar("jsonb_extract_path", "json_extract_path", "jsonb_extract_path_text", "json_extract_path_text",
-        nargs=(1, None))
-def _extract_path_any(args: list[Vec]) -> Vec:
-    raise AssertionError
-
-
 def _make_extract_path(name: str):
     def impl(args: list[Vec]) -> Vec:
         v = _json_arg(args[0], name, args)
@@ -538,10 +532,8 @@ def _make_extract_path(name: str):
     return impl
 
 
-from helios_core.sql.functions import registry as _registry
-
 for _n in ("jsonb_extract_path", "json_extract_path", "jsonb_extract_path_text", "json_extract_path_text"):
-    _registry._REGISTRY[_n] = [_registry.FunctionDef(_n, _make_extract_path(_n), 1, None)]
+    define(_n, _make_extract_path(_n), nargs=(1, None))
 
 
 def _set_path(doc: Any, path: list, new: Any, create: bool, insert: bool = False, after: bool = False) -> Any:

@@ -17,7 +17,7 @@ from helios_core.errors import DivisionByZero, HeliosError, NumericValueOutOfRan
 from helios_core.sql import types as T
 from helios_core.sql.functions import decimals as D
 from helios_core.sql.functions.cast import cast
-from helios_core.sql.functions.registry import no_function, scalar
+from helios_core.sql.functions.registry import define, no_function, scalar
 from helios_core.sql.functions.resolve import common_type
 from helios_core.sql.functions.vec import Vec, align, full
 
@@ -352,11 +352,6 @@ def _atan2(args: list[Vec]) -> Vec:
     return _wrap(pc.atan2(x, y), T.FLOAT8, s)
 
 
-@scalar("gcd", "lcm", nargs=2)
-def _gcd_placeholder(args: list[Vec]) -> Vec:
-    raise AssertionError
-
-
 def _gcd_lcm(name: str):
     def impl(args: list[Vec]) -> Vec:
         t = common_type([a.type for a in args])
@@ -376,10 +371,8 @@ def _gcd_lcm(name: str):
     return impl
 
 
-from helios_core.sql.functions import registry as _registry
-
 for _n in ("gcd", "lcm"):
-    _registry._REGISTRY[_n] = [_registry.FunctionDef(_n, _gcd_lcm(_n), 2, 2)]
+    define(_n, _gcd_lcm(_n), nargs=2)
 
 
 @scalar("width_bucket", nargs=4)

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 from helios_core.errors import HeliosError, InvalidParameterValue
 from helios_core.sql import types as T
 from helios_core.sql.functions.cast import cast
-from helios_core.sql.functions.registry import no_function, scalar
+from helios_core.sql.functions.registry import define, no_function, scalar
 from helios_core.sql.functions.resolve import common_type
 from helios_core.sql.functions.vec import Vec, align, full
 
@@ -68,11 +68,6 @@ def nullif(args: list[Vec]) -> Vec:
     return Vec(out, a.type if a.type.name != "unknown" else T.TEXT, s)
 
 
-@scalar("num_nulls", "num_nonnulls", nargs=(1, None))
-def _num_nulls_placeholder(args: list[Vec]) -> Vec:
-    raise AssertionError
-
-
 def _make_count_nulls(nonnull: bool):
     def impl(args: list[Vec]) -> Vec:
         arrays, s = full(args)
@@ -85,10 +80,8 @@ def _make_count_nulls(nonnull: bool):
     return impl
 
 
-from helios_core.sql.functions import registry as _registry
-
-_registry._REGISTRY["num_nulls"] = [_registry.FunctionDef("num_nulls", _make_count_nulls(False), 1, None)]
-_registry._REGISTRY["num_nonnulls"] = [_registry.FunctionDef("num_nonnulls", _make_count_nulls(True), 1, None)]
+define("num_nulls", _make_count_nulls(False), nargs=(1, None))
+define("num_nonnulls", _make_count_nulls(True), nargs=(1, None))
 
 
 def _escape_bytes(b: bytes) -> str:

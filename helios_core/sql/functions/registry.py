@@ -45,6 +45,11 @@ def scalar(*names: str, nargs: int | tuple[int, int | None] = 1, volatile: bool 
     return deco
 
 
+def define(name: str, impl: Impl, nargs: int | tuple[int, int | None] = 1, volatile: bool = False) -> None:
+    """Register ``impl`` under ``name`` (for implementations built by factories)."""
+    scalar(name, nargs=nargs, volatile=volatile)(impl)
+
+
 def _load_builtins() -> None:
     global _LOADED
     if _LOADED:

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from helios_core.errors import HeliosError, InvalidParameterValue
 from helios_core.sql import types as T
 from helios_core.sql.functions.cast import cast
-from helios_core.sql.functions.registry import no_function, scalar
+from helios_core.sql.functions.registry import define, no_function, scalar
 from helios_core.sql.functions.vec import Vec, full, length_of
 
 _INTS = ("int2", "int4", "int8")
@@ -218,11 +218,6 @@ def _overlay(args: list[Vec]) -> Vec:
     return Vec(_per_row(one, arrays, pa.string()), T.TEXT, all_scalar)
 
 
-@scalar("left", "right", nargs=2)
-def _left_right_dispatch(args: list[Vec]) -> Vec:
-    raise AssertionError("replaced below")
-
-
 def _make_left_right(name: str):
     @scalar(name, nargs=2)
     def impl(args: list[Vec]) -> Vec:
@@ -256,10 +251,6 @@ def _make_left_right(name: str):
     return impl
 
 
-from helios_core.sql.functions import registry as _registry
-
-_registry._REGISTRY.pop("left", None)
-_registry._REGISTRY.pop("right", None)
 _make_left_right("left")
 _make_left_right("right")
 
@@ -698,26 +689,6 @@ def _md5(args: list[Vec]) -> Vec:
                s.scalar)
 
 
-@scalar("sha256", "sha224", "sha384", "sha512")
-def _sha(args: list[Vec]) -> Vec:
-    raise AssertionError
-
-
-for _alg in ("sha224", "sha256", "sha384", "sha512"):
-    def _mk(alg: str):
-        def impl(args: list[Vec]) -> Vec:
-            v = args[0]
-            if v.type.name not in ("bytea", "unknown"):
-                raise no_function(alg, args)
-            b = cast(v, T.BYTEA)
-            return Vec(_per_row(lambda x: hashlib.new(alg, x).digest(), [b.array], pa.binary()), T.BYTEA,
-                       v.scalar)
-
-        return impl
-
-    _registry._REGISTRY[_alg] = [_registry.FunctionDef(_alg, _mk(_alg), 1, 1)]
-
-
 @scalar("to_hex", "hex")
 def _to_hex(args: list[Vec]) -> Vec:
     v = args[0]
@@ -784,6 +755,18 @@ def _string_to_array(args: list[Vec]) -> Vec:
     return Vec(pa.array(out, pa.list_(pa.string())), T.array_of(T.TEXT), all(v.scalar for v in (s, d)))
 
 
-_registry._REGISTRY.pop("sha256", None)
+
+def _make_sha(alg: str):
+    def impl(args: list[Vec]) -> Vec:
+        v = args[0]
+        if v.type.name not in ("bytea", "unknown"):
+            raise no_function(alg, args)
+        b = cast(v, T.BYTEA)
+        # Per-row Python: hashlib
+        return Vec(_per_row(lambda x: hashlib.new(alg, x).digest(), [b.array], pa.binary()), T.BYTEA, v.scalar)
+
+    return impl
+
+
 for _alg in ("sha224", "sha256", "sha384", "sha512"):
-    _registry._REGISTRY[_alg] = [_registry.FunctionDef(_alg, _mk(_alg), 1, 1)]
+    define(_alg, _make_sha(_alg))
