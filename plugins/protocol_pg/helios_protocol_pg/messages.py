@@ -374,6 +374,11 @@ def parameter_description(oids: Sequence[int]) -> bytes:
     return msg(b"t", _I16.pack(len(oids)) + b"".join(_U32.pack(o & 0xFFFFFFFF) for o in oids))
 
 
+# pg_type.typlen of fixed-size types, for RowDescription when the SQL layer leaves it at -1
+TYPE_SIZES = {16: 1, 18: 1, 19: 64, 20: 8, 21: 2, 23: 4, 26: 4, 700: 4, 701: 8, 1082: 4, 1083: 8, 1114: 8,
+              1184: 8, 1186: 16, 2950: 16, 705: -2}
+
+
 def row_description(columns: Sequence, formats: Sequence[int] = ()) -> bytes:
     """``columns`` are ResultColumn-like; ``formats`` one per column (or one for all, or none)."""
     parts = [_I16.pack(len(columns))]
@@ -386,7 +391,7 @@ def row_description(columns: Sequence, formats: Sequence[int] = ()) -> bytes:
                 c.table_oid & 0xFFFFFFFF,
                 c.column_number,
                 c.type_oid & 0xFFFFFFFF,
-                c.type_size,
+                c.type_size if c.type_size != -1 else TYPE_SIZES.get(c.type_oid, -1),
                 c.typmod,
                 fmt,
             )
