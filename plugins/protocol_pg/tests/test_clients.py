@@ -213,3 +213,19 @@ def test_pg8000(pg_server) -> None:
         assert con.run("select count(*) from p8_items") == [[1]]
     finally:
         con.close()
+
+
+def test_branch_chosen_by_startup_options(pg_server, dsn) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        _table(conn, "pc_branchy", "a int")
+        conn.execute("insert into pc_branchy values (1)")
+        conn.execute("drop branch if exists pc_dev")
+        conn.execute("create branch pc_dev from main")
+    with psycopg.connect(dsn + " options='-c heliosdb.branch=pc_dev'", autocommit=True) as dev:
+        dev.execute("insert into pc_branchy values (2)")
+        assert dev.execute("select count(*), current_setting('heliosdb.branch') from pc_branchy").fetchone() == (
+            2, "pc_dev")
+    with psycopg.connect(dsn) as main:
+        assert main.execute("select count(*) from pc_branchy").fetchone() == (1,)
+    with pytest.raises(psycopg.OperationalError, match='branch "nope" does not exist'):
+        psycopg.connect(dsn + " options='-c heliosdb.branch=nope'")
