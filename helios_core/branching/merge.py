@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helios_core.branching import ancestry, diff, privileges, records
+from helios_core.branching import ancestry, changes, diff, privileges, records
 from helios_core.errors import HeliosError, SerializationFailure
 
 POLICIES = ("ours", "theirs")
@@ -72,6 +72,10 @@ def merge_branch(session: Any, source: str, target: str, options: dict[str, Any]
         plans = []
         conflicts: list[str] = []
         for schema, name in sorted(names):
+            src_def = src_txn.get_table(schema, name)
+            defs = (src_def, src_def, base_txn.get_table_as_of(schema, name, base.ts))
+            if not changes.may_differ(store, db, (source,), base, defs):
+                continue  # the source did not touch it since the base: nothing to apply, nothing to clash
             d = diff.table_diff(engine, db, source, target, base, schema, name, b_txn=txn)
             if d is None:
                 continue
