@@ -512,6 +512,14 @@ static_table(PG, "pg_stat_user_tables", """relid oid, schemaname name, relname n
 static_table(PG, "pg_locks", """locktype text, database oid, relation oid, page int4, tuple int2,
     virtualxid text, transactionid int8, classid oid, objid oid, objsubid int2, virtualtransaction text,
     pid int4, mode text, granted bool, fastpath bool, waitstart timestamptz""")
+static_table(PG, "pg_largeobject_metadata", "oid oid, lomowner oid, lomacl text[]")
+static_table(PG, "pg_db_role_setting", "setdatabase oid, setrole oid, setconfig text[]")
+static_table(PG, "pg_ts_parser", "oid oid, prsname name, prsnamespace oid")
+static_table(PG, "pg_ts_dict", "oid oid, dictname name, dictnamespace oid, dictowner oid, dicttemplate oid")
+static_table(PG, "pg_ts_template", "oid oid, tmplname name, tmplnamespace oid")
+static_table(PG, "pg_opfamily", "oid oid, opfmethod oid, opfname name, opfnamespace oid, opfowner oid")
+static_table(PG, "pg_aggregate", "aggfnoid oid, aggkind \"char\", aggnumdirectargs int2, aggtransfn oid")
+static_table(PG, "pg_statistic_ext_data", "stxoid oid, stxdinherit bool")
 static_table(PG, "pg_prepared_xacts", """transaction int8, gid text, prepared timestamptz, owner name,
     database name""")
 static_table(PG, "pg_replication_slots", """slot_name name, plugin name, slot_type text, datoid oid,
