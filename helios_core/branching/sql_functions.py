@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from helios_core.branching import ancestry, diff, privileges
+from helios_core.branching import ancestry, changes, diff, privileges
 from helios_core.branching.table_functions import register_table_function, resolve
 from helios_core.errors import HeliosError, UndefinedTable
 from helios_core.sql import types
@@ -81,10 +81,24 @@ def bind_branch_diff(session: Any, args: dict[str, Any]) -> tuple[list[tuple[str
         _check_branch(session, a)
         _check_branch(session, b)
         base = ancestry.common_point(session.engine, db, a, b)
+        empty = pa.table({n: pa.array([], t.arrow_type) for n, t in columns})
+        if not _touched(base):
+            return empty
         d = diff.table_diff(session.engine, db, a, b, base, schema, name)
         if d is None:
-            return pa.table({n: pa.array([], t.arrow_type) for n, t in columns})
+            return empty
         return diff.diff_rows(d, a, b)
+
+    def _touched(base: ancestry.BasePoint) -> bool:
+        """Cheap pre-check: did either side change the table since the base (changes.py)?"""
+        txns = [store.begin(db, x, read_only=True) for x in (a, b, base.branch)]
+        try:
+            defs = (txns[0].get_table(schema, name), txns[1].get_table(schema, name),
+                    txns[2].get_table_as_of(schema, name, base.ts))
+        finally:
+            for t in txns:
+                t.rollback()
+        return changes.may_differ(store, db, (a, b), base, defs)
 
     return columns, produce
 
