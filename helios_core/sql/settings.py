@@ -124,7 +124,7 @@ def _format_ms(ms: int) -> str:
     return f"{ms}ms"
 
 
-def normalize(name: str, value: str) -> str:
+def normalize(name: str, value: str, current: str | None = None) -> str:
     """Check and canonicalize a value the way PostgreSQL stores it (raises 22023/42704)."""
     if name in _BOOLS:
         return _bool_text(value, name)
@@ -137,7 +137,10 @@ def normalize(name: str, value: str) -> str:
         return v
     if name == "datestyle":
         parts = [p.strip().upper() for p in value.replace(",", " ").split() if p.strip()]
-        style, order = "ISO", "MDY"
+        cur_style, _, cur_order = (current or "ISO, MDY").partition(", ")
+        style, order = cur_style or "ISO", cur_order or "MDY"
+        have_order = any(p in ("MDY", "DMY", "YMD", "US", "NONEURO", "NONEUROPEAN", "EURO", "EUROPEAN")
+                         for p in parts)
         for p in parts:
             if p in ("ISO", "SQL", "POSTGRES", "GERMAN"):
                 style = {"POSTGRES": "Postgres", "GERMAN": "German"}.get(p, p)
@@ -151,6 +154,8 @@ def normalize(name: str, value: str) -> str:
                 pass
             else:
                 raise InvalidParameterValue(f'invalid value for parameter "DateStyle": "{value}"')
+        if style == "German" and not have_order:
+            order = "DMY"  # as PostgreSQL: German alone implies day-month-year
         return f"{style}, {order}"
     if name == "client_encoding":
         v = value.upper().replace("-", "").replace("_", "")
@@ -227,7 +232,7 @@ class Settings:
         name = self.check_name(name)
         if name in _READ_ONLY:
             raise HeliosError(f'parameter "{name}" cannot be changed', sqlstate="55P02")
-        new = self.session_defaults.get(name, "") if value is None else normalize(name, value)
+        new = self.session_defaults.get(name, "") if value is None else normalize(name, value, self.values.get(name))
         if in_block and self._undo is not None and name not in self._undo:
             self._undo[name] = self.values.get(name)
         if local:
