@@ -142,8 +142,8 @@ SCRIPTS: dict[str, list[str]] = {
         "delete from a using j where j.id = a.id and j.w = 'J1' returning a.id",
         "select id, s from a order by id",
         "insert into a (id, s) values (6, 'q') on conflict (id) do update set s = 'never' where a.s = 'zzz'",
-        "insert into a (id, s) values (6, 'r') on conflict (id) do update set s = excluded.s where a.s = 'q' "
-        "returning id, s",
+        ("insert into a (id, s) values (6, 'r') on conflict (id) do update set s = excluded.s where a.s = 'q' "
+        "returning id, s"),
         "insert into a (id, s) values (7, 'x'), (7, 'y') on conflict (id) do update set s = excluded.s",
         "insert into a (id, s) values (7, 'x') on conflict (s) do nothing",
     ],
@@ -176,8 +176,8 @@ SCRIPTS: dict[str, list[str]] = {
     "merge_and_cursors": [
         "create table m (id int primary key, v text)",
         "insert into m values (1, 'a'), (2, 'b')",
-        "merge into m using (values (2, 'B'), (3, 'C')) as s(id, v) on m.id = s.id "
-        "when matched then update set v = s.v when not matched then insert values (s.id, s.v)",
+        ("merge into m using (values (2, 'B'), (3, 'C')) as s(id, v) on m.id = s.id "
+        "when matched then update set v = s.v when not matched then insert values (s.id, s.v)"),
         "select id, v from m order by id",
         "begin",
         "declare cur cursor for select id from m order by id",
