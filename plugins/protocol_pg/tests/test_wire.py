@@ -281,3 +281,19 @@ def test_statement_timeout_from_config(helios_server) -> None:
         with pytest.raises(psycopg.errors.QueryCanceled, match="statement timeout"):
             conn.execute("select pg_sleep(30)")
         assert conn.execute("select 1").fetchone() == (1,)
+
+
+def test_client_vanishing_mid_copy(pg_server, dsn) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("drop table if exists wire_copy")
+        conn.execute("create table wire_copy (a int, b text)")
+    sock = _connect(pg_server)
+    query = b"copy wire_copy from stdin\0"
+    sock.sendall(b"Q" + struct.pack("!i", 4 + len(query)) + query)
+    assert _read_messages(sock, until=b"G")[-1][0] == b"G"
+    row = b"1\tx\n"
+    sock.sendall((b"d" + struct.pack("!i", 4 + len(row)) + row) * 100 + b"d" + struct.pack("!i", 1000) + b"2\t")
+    sock.close()  # gone in the middle of a CopyData
+    _server_still_works(dsn)
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("select count(*) from wire_copy").fetchone() == (0,)  # nothing half-copied
