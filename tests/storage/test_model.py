@@ -22,13 +22,14 @@ def rows_of(txn, **kw) -> dict[int, str]:
     return dict(zip(tbl.column("k").to_pylist(), tbl.column("v").to_pylist(), strict=True))
 
 
-def run(seed: int, data_dir: str | None, steps: int = 250) -> None:
+def run(seed: int, data_dir: str | None, steps: int = 250, retention: int = 3600) -> None:
+    """retention 0: vacuum really collects (no time travel then; readers and forks pin versions)."""
     rng = random.Random(seed)
     tier = None
     if data_dir is not None:
         nvme = pytest.importorskip("helios_storage_nvme", reason="durable variant needs storage_nvme")
         tier = nvme.DiskTier(data_dir)
-    store = Store.open(data_dir, tier=tier, retention_seconds=3600)
+    store = Store.open(data_dir, tier=tier, retention_seconds=retention)
     store.create_database("db")
     with store.begin("db") as t:
         t.create_table("public", "t", [ColumnDef("k", pa.int64()), ColumnDef("v", pa.string())],
@@ -71,7 +72,7 @@ def run(seed: int, data_dir: str | None, steps: int = 250) -> None:
         elif op < 0.72 and len(model) < 6:  # branch (maybe from the past, maybe of a branch)
             name = f"b{step}"
             past = [h for h in history if h[0] == branch]
-            if past and rng.random() < 0.4:
+            if past and retention and rng.random() < 0.4:
                 _, ts, st = rng.choice(past)
                 store.create_branch("db", name, parent=branch, at_ts=ts)
                 model[name] = dict(st)
@@ -99,10 +100,10 @@ def run(seed: int, data_dir: str | None, steps: int = 250) -> None:
             readers = []
             if rng.random() < 0.5:
                 store.close()
-            store = Store.open(data_dir, tier=tier, retention_seconds=3600)
+            store = Store.open(data_dir, tier=tier, retention_seconds=retention)
         else:  # time travel to a random past commit of this branch
             past = [h for h in history if h[0] == branch]
-            if past:
+            if past and retention:
                 _, ts, st = rng.choice(past)
                 with store.begin("db", branch) as t:
                     assert rows_of(t, as_of=ts) == st
@@ -128,3 +129,9 @@ def test_model_in_memory(seed):
 @pytest.mark.parametrize("seed", SEEDS[:2])
 def test_model_durable(seed, tmp_path):
     run(seed, str(tmp_path))
+
+
+@pytest.mark.parametrize("seed", SEEDS[:2])
+def test_model_with_garbage_collection(seed, tmp_path):
+    run(seed, None, retention=0)
+    run(seed + 100, str(tmp_path), retention=0)
