@@ -64,3 +64,56 @@ def _side_changed(store: Any, db: str, side: str, base: BasePoint, data_id: int)
             return True
     tombs = list(layer.tomb.values())
     return bool(tombs) and seen(np.asarray(tombs, dtype=np.int64))
+
+
+def candidate_rowids(store: Any, db: str, sides: tuple[str, ...], base: BasePoint, defs: tuple[Any, Any, Any]
+                     ) -> np.ndarray | None:
+    """Row ids that may differ between the base and any side: every row a layer on the way wrote,
+    replaced or tombstoned after the base. Rows outside it read the same everywhere, so a diff may
+    look at these alone. None when unknown (then read everything)."""
+    d0, d1, dbase = defs
+    if dbase is None or _shape(d0) != _shape(dbase) or _shape(d1) != _shape(dbase):
+        return None
+    try:
+        parts = [_side_rowids(store, db, side, base, dbase.data_id) for side in sides]
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+    if any(p is None for p in parts):
+        return None
+    return np.unique(np.concatenate([np.asarray(p, dtype=np.int64) for p in parts] or [np.empty(0, np.int64)]))
+
+
+def _side_rowids(store: Any, db: str, side: str, base: BasePoint, data_id: int) -> np.ndarray | None:
+    out: list[np.ndarray] = []
+    b = store.dbs[db][side]
+    cap = None
+    while b is not None and b.name != base.branch:
+        layer = b.layers.get(data_id)
+        if layer is not None:  # everything this branch wrote itself
+            out.extend(np.asarray(ch.rowids(), dtype=np.int64) for ch in list(layer.chunks.values()))
+            out.append(np.fromiter(list(layer.tomb.keys()), dtype=np.int64))
+        cap = b.fork_ts if cap is None else min(cap, b.fork_ts)
+        b = b.parent
+    if b is None:
+        return None
+    layer = b.layers.get(data_id)
+    if layer is not None:  # the base branch's own changes after the base point that the side sees
+        hi = _MAX_TS if cap is None else cap
+
+        def newer(stamps: np.ndarray) -> np.ndarray:
+            m = (stamps > base.ts) & (stamps <= hi) & (stamps != _MAX_TS)
+            return m | (stamps < 0) if cap is None else m
+
+        for ch in list(layer.chunks.values()):
+            rid = np.asarray(ch.rowids(), dtype=np.int64)
+            created = np.asarray(ch.created, dtype=np.int64)
+            created = np.full(len(rid), int(created)) if created.ndim == 0 else created
+            m = newer(created) | newer(np.asarray(ch.ended, dtype=np.int64))
+            if m.any():
+                out.append(rid[m])
+        tomb = dict(layer.tomb)
+        if tomb:
+            keys = np.fromiter(tomb.keys(), dtype=np.int64, count=len(tomb))
+            vals = np.fromiter(tomb.values(), dtype=np.int64, count=len(tomb))
+            out.append(keys[newer(vals)])
+    return np.concatenate(out) if out else np.empty(0, np.int64)

@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helios_core.branching import changes
 from helios_core.branching.ancestry import BasePoint
 from helios_core.errors import FeatureNotSupported
 
@@ -75,13 +76,15 @@ class TableDiff:
         return int(self.conflict_a.sum())
 
 
-def read_table(txn: Any, schema: str, name: str, *, as_of: int | None = None, with_rowid: bool = True
-               ) -> tuple[Any, pa.Table | None]:
-    """(TableDef, rows) of a table as ``txn``'s branch sees it (at ``as_of``); (None, None) if absent."""
+def read_table(txn: Any, schema: str, name: str, *, as_of: int | None = None, with_rowid: bool = True,
+               rowids: Any = None) -> tuple[Any, pa.Table | None]:
+    """(TableDef, rows) of a table as ``txn``'s branch sees it (at ``as_of``; only ``rowids`` when
+    given); (None, None) if absent."""
     tdef = txn.get_table_as_of(schema, name, as_of) if as_of is not None else txn.get_table(schema, name)
     if tdef is None:
         return None, None
-    batches = list(txn.scan(schema, name, as_of=as_of, with_rowid=with_rowid))
+    kw = {} if rowids is None else {"rowids": pa.array(rowids, pa.int64())}
+    batches = list(txn.scan(schema, name, as_of=as_of, with_rowid=with_rowid, **kw))
     return tdef, pa.Table.from_batches(batches).combine_chunks()
 
 
@@ -289,11 +292,15 @@ def table_diff(engine: Any, db: str, a: str, b: str, base: BasePoint, schema: st
     tb = b_txn or store.begin(db, b, read_only=True, isolation="repeatable read")
     tbase = store.begin(db, base.branch, read_only=True)
     try:
-        da, ra = read_table(ta, schema, name)
-        db_, rb = read_table(tb, schema, name)
+        da, db_ = ta.get_table(schema, name), tb.get_table(schema, name)
         if da is None and db_ is None:
             return None
-        _, rbase = read_table(tbase, schema, name, as_of=base.ts)
+        # only rows some layer touched since the base can differ (changes.py); None: read them all
+        cand = changes.candidate_rowids(store, db, (a, b), base,
+                                        (da, db_, tbase.get_table_as_of(schema, name, base.ts)))
+        da, ra = read_table(ta, schema, name, rowids=cand)
+        db_, rb = read_table(tb, schema, name, rowids=cand)
+        _, rbase = read_table(tbase, schema, name, as_of=base.ts, rowids=cand)
         tdef = da if da is not None else db_
         widen_b: list[Any] = []
         fills: dict[str, Any] = {}

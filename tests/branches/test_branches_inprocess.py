@@ -322,3 +322,37 @@ def test_merge_carries_added_columns(engine):
     q(p, "update users set name = 'cy2' where id = 3")
     q(s, "merge branch plain into main")
     assert q(s, "select name, score from users where id = 3") == [("cy2", 0)]
+
+
+def test_diff_of_touched_rows_equals_full_diff_on_flushed_segments(tmp_path, monkeypatch):
+    """branch_diff/merge read only rows some layer touched since the base (changes.candidate_rowids);
+    after checkpoints (segments on disk) that must give what reading every row gives."""
+    nvme = pytest.importorskip("helios_storage_nvme", reason="the storage_nvme plugin is not installed")
+    from helios_core.branching import changes
+
+    def run(where, full: bool):
+        if full:
+            monkeypatch.setattr(changes, "candidate_rowids", lambda *a, **k: None)
+        e = Engine.open(str(where), tier=nvme.DiskTier(str(where)))
+        s = e.connect()
+        q(s, "create table t (id int primary key, v int)")
+        q(s, "insert into t select g, g from generate_series(1, 3000) g")
+        e.checkpoint()
+        q(s, "create branch x")
+        x = e.connect(branch="x")
+        q(x, "update t set v = -v where id % 97 = 0")
+        q(x, "delete from t where id % 101 = 0")
+        q(s, "update t set v = 0 where id % 89 = 0")
+        e.checkpoint()
+        q(x, "insert into t select g, g from generate_series(6000, 6100) g")
+        q(s, "delete from t where id % 83 = 0")
+        rows = q(s, "select branch_name, diff_type, conflict, id, v from heliosdb.branch_diff('x', 'main', 't')")
+        q(s, "merge branch x into main with (on_conflict = 'ours')")
+        final = q(s, "select id, v from t order by id")
+        e.close()
+        monkeypatch.undo()
+        return rows, final
+
+    touched = run(tmp_path / "touched", full=False)
+    full = run(tmp_path / "full", full=True)
+    assert len(touched[0]) > 100 and touched == full
