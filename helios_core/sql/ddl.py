@@ -826,6 +826,7 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
                     continue
                 raise UndefinedColumn(f'column "{cname}" of relation "{name}" does not exist')
             col = tdef.column(cname)
+            _drop_views_using_column(session, txn, tdef, cname, bool(action.args.get("cascade")))
             opts = dict(tdef.options)
             for key in ("unique", "foreign_keys"):
                 opts[key] = [u for u in opts.get(key, []) if cname not in u["columns"]]
@@ -837,6 +838,7 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     if isinstance(action, exp.RenameColumn):
         old, new = ident(action.this), ident(action.args["to"])
         tdef = txn.alter_table(schema, name, rename_column=(old, new))
+        _rewrite_dependent_views(session, txn, schema, name, old_col=old, new_col=new)
         opts = _rename_in_options(tdef.options, old, new)
         return txn.alter_table(schema, name, options=opts)
     if isinstance(action, exp.AlterRename):
@@ -844,6 +846,7 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
         if relation_kind(txn, schema, new) is not None:
             raise DuplicateTable(f'relation "{new}" already exists')
         children = referencing(txn, tdef)
+        _rewrite_dependent_views(session, txn, schema, name, new_table=new)
         tdef = txn.alter_table(schema, name, rename_to=new)
         for iname in tdef.options.get("indexes", []):
             idx = txn.catalog_get("index", f"{schema}.{iname}")
@@ -894,6 +897,12 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
         if action.args.get("dtype") is not None:
             from helios_core.sql import types
 
+            pat = re.compile(rf'(?<![\w"]){re.escape(cname)}(?![\w"])|"{re.escape(cname)}"')
+            for view in _dependent_views(txn, f"{schema}.{name}"):
+                if pat.search((txn.catalog_get("view", view) or {}).get("sql", "")):
+                    raise FeatureNotSupported("cannot alter type of a column used by a view or rule",
+                                              detail=f"rule _RETURN on view {view.split('.', 1)[1]} depends on "
+                                                     f'column "{cname}"')
             new_type = types.type_from_sqlglot(action.args["dtype"])
             md["sql_type"] = new_type.sql_name()
             cols = [ColumnDef(c.name, new_type.arrow_type if c.name == cname else c.type, c.nullable,
@@ -909,6 +918,58 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
             tdef = _drop_constraint(txn, tdef, cname, bool(action.args.get("exists")))
         return tdef
     raise FeatureNotSupported(f"ALTER TABLE action {action.key} is not supported")
+
+
+def _rewrite_dependent_views(session: Any, txn: Any, schema: str, table: str, *, old_col: str | None = None,
+                             new_col: str | None = None, new_table: str | None = None) -> None:
+    """Views name columns and tables in their SQL text: follow a RENAME as PostgreSQL's views do."""
+    from helios_core.sql.dialect import parse
+
+    for view in _dependent_views(txn, f"{schema}.{table}"):
+        v = txn.catalog_get("view", view)
+        if v is None:
+            continue
+        tree = parse(v["sql"])[0].ast
+        aliases = {table}
+        for t in tree.find_all(exp.Table):
+            if ident(t.this) == table and (t.args.get("db") is None or ident(t.args["db"]) == schema):
+                if t.args.get("alias") is not None:
+                    aliases.add(ident(t.args["alias"].this))
+                if new_table is not None:
+                    t.set("this", exp.to_identifier(new_table, quoted=True))
+        if old_col is not None:
+            for sel in tree.find_all(exp.Select):
+                items = []
+                for item in sel.expressions:
+                    if isinstance(item, exp.Column) and ident(item) == old_col and (
+                            not item.table or item.table in aliases):
+                        item = exp.alias_(item.copy(), old_col, quoted=True)  # the view keeps its column name
+                    items.append(item)
+                sel.set("expressions", items)
+            for col in tree.find_all(exp.Column):
+                if ident(col) == old_col and (not col.table or col.table in aliases):
+                    col.set("this", exp.to_identifier(new_col, quoted=True))
+        if new_table is not None:
+            for col in tree.find_all(exp.Column):
+                if col.table == table:
+                    col.set("table", exp.to_identifier(new_table, quoted=True))
+        txn.catalog_put("view", view, {**v, "sql": to_sql(tree)})
+
+
+def _drop_views_using_column(session: Any, txn: Any, tdef: Any, cname: str, cascade: bool) -> None:
+    """DROP COLUMN: views that read the column block it (2BP01) or go with it (CASCADE)."""
+    pat = re.compile(rf'(?<![\w"]){re.escape(cname)}(?![\w"])|"{re.escape(cname)}"')
+    for view in _dependent_views(txn, f"{tdef.schema}.{tdef.name}"):
+        v = txn.catalog_get("view", view) or {}
+        if not pat.search(v.get("sql", "")):
+            continue
+        if not cascade:
+            raise DependentObjectsStillExist(
+                f"cannot drop column {cname} of table {tdef.name} because other objects depend on it",
+                detail=f"view {view.split('.', 1)[1]} depends on column {cname} of table {tdef.name}",
+                hint="Use DROP ... CASCADE to drop the dependent objects too.")
+        _drop_dependent_views(session, txn, view, "view", True)
+        txn.catalog_delete("view", view)
 
 
 def _set_column_metadata(txn: Any, tdef: Any, cname: str, md: dict) -> Any:
