@@ -43,7 +43,7 @@ def chunk_blobs(txn: Transaction) -> dict[int, pa.Buffer]:
     return {ch.chunk_id: records.batch_to_ipc(ch.data) for w in txn.writes.values() for ch in w.chunks}
 
 
-def encode_commit(txn: Transaction, ts: int, next_oid: int, ipc: dict[int, pa.Buffer]) -> bytes:
+def encode_commit(txn: Transaction, ts: int, next_oid: int, ipc: dict[int, pa.Buffer]) -> list[Any]:
     blobs: list[Any] = []
     layers = []
     mark = -txn.txid

@@ -16,13 +16,14 @@ import pyarrow as pa
 _U32 = struct.Struct("<I")
 
 
-def encode(header: dict[str, Any], blobs: list[bytes | pa.Buffer] = ()) -> bytes:
+def encode(header: dict[str, Any], blobs: list[bytes | pa.Buffer] = ()) -> list[bytes | memoryview]:
+    """The payload as a list of parts (big Arrow blobs are not copied into one bytes object)."""
     header = dict(header)
     header["blobs"] = [len(b) if isinstance(b, bytes) else b.size for b in blobs]
     h = json.dumps(header, separators=(",", ":")).encode()
-    parts = [_U32.pack(len(h)), h]
-    parts.extend(b if isinstance(b, bytes) else b.to_pybytes() for b in blobs)
-    return b"".join(parts)
+    parts: list[bytes | memoryview] = [_U32.pack(len(h)), h]
+    parts.extend(b if isinstance(b, bytes) else memoryview(b) for b in blobs)
+    return parts
 
 
 def decode(payload: bytes) -> tuple[dict[str, Any], list[memoryview]]:

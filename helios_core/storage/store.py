@@ -250,7 +250,7 @@ class Store:
             return self.clock.tick()
 
     # ------------------------------------------------------------------ commit pipeline
-    def _run_logged(self, payload: bytes | None, apply: Any, fail: Any = None) -> None:
+    def _run_logged(self, payload: list[Any] | None, apply: Any, fail: Any = None) -> None:
         """Log a record, wait until it is durable (group commit), then apply it in log order.
 
         Caller holds self.mu exactly once; it is released while waiting for the fsync.

@@ -25,9 +25,14 @@ _HDR = struct.Struct("<II")
 _LEN = struct.Struct("<I")
 
 
-def frame(payload: bytes) -> bytes:
-    n = _LEN.pack(len(payload))
-    return _HDR.pack(len(payload), zlib.crc32(payload, zlib.crc32(n))) + payload
+def frame(payload: bytes | list[bytes | memoryview]) -> list[bytes | memoryview]:
+    """[header, *payload parts]: the checksum is computed over the parts without joining them."""
+    parts = [payload] if isinstance(payload, bytes) else payload
+    length = sum(len(p) if isinstance(p, bytes) else p.nbytes for p in parts)
+    crc = zlib.crc32(_LEN.pack(length))
+    for p in parts:
+        crc = zlib.crc32(p, crc)
+    return [_HDR.pack(length, crc), *parts]
 
 
 def read_frames(data: bytes | memoryview, start: int = 0) -> Iterator[tuple[int, int, bytes]]:
@@ -82,20 +87,23 @@ class Wal:
         self.syncing = False
         self.fsyncs = 0
 
-    def append(self, payload: bytes) -> tuple[int, int]:
+    def append(self, payload: bytes | list[bytes | memoryview]) -> tuple[int, int]:
         """Write one record (no fsync). Returns (seq, start offset). DiskFull leaves the log as before."""
-        data = frame(payload)
+        parts = frame(payload)
         with self.alock:
             start = self.offset
+            written = 0
             try:
-                view = memoryview(data)
-                while view:
-                    k = os.write(self.fd, view)
-                    view = view[k:]
+                for part in parts:
+                    view = memoryview(part).cast("B")
+                    while view:
+                        k = os.write(self.fd, view)
+                        view = view[k:]
+                        written += k
             except OSError as e:
                 self._cut(start)
                 raise _disk_full(e) from None
-            self.offset = start + len(data)
+            self.offset = start + written
             self.seq += 1
             return self.seq, start
 
