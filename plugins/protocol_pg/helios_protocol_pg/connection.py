@@ -134,6 +134,10 @@ class PgConnection:
         self.terminating = False
         self.settings_dirty = True  # re-read session settings (ParameterStatus, TimeZone) at next ready
         self.fast_reads = False  # this connection's plain reads finish within INLINE_BUDGET
+        # Executes pipelined before one Sync share a transaction, as in PostgreSQL (asyncpg's
+        # executemany is atomic); we open it only when a second one is already buffered, so a
+        # lone Execute + Sync stays a plain autocommit statement.
+        self.implicit_tx = False
 
     # -- output ---------------------------------------------------------------
 
@@ -474,6 +478,8 @@ class PgConnection:
             self.on_close(*m.parse_describe_or_close(payload))
         elif kind == b"S":
             self.skip_until_sync = False
+            if self.implicit_tx:
+                await self.end_implicit_transaction()
             if self.tx_status() == "I":
                 self.portals.clear()
             self.ready()
@@ -705,7 +711,15 @@ class PgConnection:
                 portal.result_formats
             want = ROWS_PER_HOP if limit <= 0 else min(limit, ROWS_PER_HOP)
 
+            if self.implicit_tx and re.match(r"\s*(begin|start)\b", portal.statement.sql, re.IGNORECASE):
+                self.implicit_tx = False  # BEGIN inside a pipeline makes its transaction the client's block
+            begin = self.tx_status() == "I" and self._pipelined() and _can_run_in_block(portal.statement.sql)
+            if begin:
+                self.implicit_tx = True
+
             def work() -> tuple[Any, Any]:
+                if begin:
+                    session.execute("BEGIN")
                 result = session.execute_prepared(stmt, params)
                 if result.copy is not None or result.columns is None:
                     return result, None
@@ -746,6 +760,22 @@ class PgConnection:
         portal.done = True
         self.write(m.command_complete(_tag_with_count(result.command_tag, portal.sent)))
         await self.maybe_flush()
+
+    def _pipelined(self) -> bool:
+        """Is another Bind/Execute already waiting before the Sync? (a pipeline: one transaction)"""
+        ready = self.reader.peek_kind()
+        return ready is not None and ready not in (b"S", b"H", b"C", b"X")
+
+    async def end_implicit_transaction(self) -> None:
+        """Sync after a pipeline: commit its implicit transaction, or roll it back after an error."""
+        self.implicit_tx = False
+        status = self.tx_status()
+        if status == "I":
+            return
+        try:
+            await self.run(self.session.execute, "COMMIT" if status == "T" else "ROLLBACK")
+        except HeliosError as exc:
+            self.send_error(exc)
 
     def on_close(self, kind: str, name: str) -> None:
         if kind == "S":
@@ -936,6 +966,16 @@ try:
     from helios_core.sql.functions import runtime as _runtime
 except ImportError:
     _runtime = None
+
+
+_TX_CONTROL = re.compile(r"^\s*(begin|start|commit|end|rollback|abort|savepoint|release|prepare\s+transaction|"
+                         r"vacuum|create\s+database|drop\s+database|create\s+branch|drop\s+branch|"
+                         r"alter\s+system|checkpoint|set\s+transaction)\b", re.IGNORECASE)
+
+
+def _can_run_in_block(sql: str) -> bool:
+    """Not a transaction-control statement nor one PostgreSQL refuses inside a transaction block."""
+    return _TX_CONTROL.match(sql) is None
 
 
 def _is_plain_read(sql: str) -> bool:

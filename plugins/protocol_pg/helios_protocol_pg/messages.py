@@ -93,6 +93,10 @@ class WireReader:
         self.pos += n
         return out
 
+    def peek_kind(self) -> bytes | None:
+        """Type byte of the next buffered message (None when nothing is buffered)."""
+        return bytes(self.buf[self.pos : self.pos + 1]) if len(self.buf) > self.pos else None
+
     def try_message(self) -> tuple[bytes, bytes] | None:
         """The next typed message if it is entirely buffered, else None (no I/O)."""
         avail = len(self.buf) - self.pos

@@ -172,6 +172,11 @@ def test_asyncpg_prepared_binary_executemany_copy(pg_server) -> None:
             row = await stmt.fetchrow(1)
             assert tuple(row) == (1, "a", decimal.Decimal("1.500"), when, ["x", "y"], True, 0.25)
             assert (await stmt.fetchrow(2))["price"] is None
+            # executemany is one pipeline: all rows or none
+            with pytest.raises(asyncpg.UniqueViolationError):
+                await conn.executemany("insert into ap_items (id, name) values ($1, $2)",
+                                       [(3, "c"), (4, "d"), (1, "dup"), (5, "e")])
+            assert await conn.fetchval("select count(*) from ap_items") == 2
             await conn.copy_records_to_table("ap_items", records=[(10, "c1"), (11, "c2")], columns=["id", "name"])
             assert await conn.fetchval("select count(*) from ap_items") == 4
             async with conn.transaction():
