@@ -670,8 +670,7 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
         elif want == "index":
             _drop_index(txn, schema, name)
         elif want == "sequence":
-            txn.catalog_delete("sequence", f"{schema}.{name}")
-            sequences.forget(session, f"{schema}.{name}")
+            txn.catalog_delete("sequence", f"{schema}.{name}")  # its cached counter stays: DROP may roll back
     return Result(command_tag=tag, notices=notices)
 
 
@@ -711,8 +710,7 @@ def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascad
     for c in tdef.columns:
         seq = c.metadata.get("sequence")
         if seq:
-            txn.catalog_delete("sequence", seq)
-            sequences.forget(session, seq)
+            txn.catalog_delete("sequence", seq)  # the cached counter stays: the DROP may roll back
 
 
 def _drop_index(txn: Any, schema: str, name: str) -> None:
