@@ -269,6 +269,11 @@ class SqlSession(Session):
     # ------------------------------------------------------------------ queries
     def run_query(self, ast: Any, params: Sequence[Any] = (), prepared: Any = None) -> Result:
         ctx = self.context(params=params, param_types=prepared.param_types if prepared is not None else ())
+        with_ = ast.args.get("with_") or ast.args.get("with")
+        if with_ is not None and any(isinstance(c.this, (exp.Insert, exp.Update, exp.Delete, exp.Merge))
+                                     for c in with_.expressions):
+            ast = self._run_writable_ctes(ast, with_, params, prepared)
+            prepared = None
         cache = getattr(prepared, "cache", None)
         time_travel = cache.get("as_of") if cache is not None else None
         if time_travel is None:
@@ -296,6 +301,52 @@ class SqlSession(Session):
         rows = sum(b.num_rows for b in batches)
         cols = [result_column(n, t) for n, t in plan.columns]
         return Result(command_tag=f"SELECT {rows}", columns=cols, batches=batches)
+
+    def _run_writable_ctes(self, ast: Any, with_: Any, params: Sequence[Any], prepared: Any) -> Any:
+        """WITH x AS (INSERT/UPDATE/DELETE ... RETURNING ...) SELECT ...: run each data-modifying CTE
+        once, in order, and let the query read its RETURNING rows as a VALUES list.
+
+        Known difference: the main query sees the CTEs' changes (PostgreSQL's reads the snapshot
+        from before them).
+        """
+        from helios_core.sql import dml, types
+        from helios_core.sql import functions as F
+
+        ast = ast.copy()
+        with_ = ast.args.get("with_") or ast.args.get("with")
+        for cte in with_.expressions:
+            body = cte.this
+            if not isinstance(body, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
+                continue
+            result = dml.execute(self, body, params, None)
+            if result.columns is None:
+                cte.set("this", exp.select(exp.Null().as_("_")).where(exp.false()))
+                continue
+            col_types = [types.type_from_name(c.type_name) if c.type_oid != 25 else types.TEXT
+                         for c in result.columns]
+            texts: list[list[Any]] = [[] for _ in result.columns]
+            for batch in result.batches:
+                for j, t in enumerate(col_types):
+                    texts[j].extend(F.to_text(batch.column(j), t).to_pylist())
+            names = [c.name for c in result.columns]
+            n = len(texts[0]) if texts else 0
+
+            def cell(v: Any, t: Any) -> Any:
+                lit = exp.Null() if v is None else exp.Literal.string(v)
+                return exp.Cast(this=lit, to=exp.DataType.build(t.sql_name(), dialect="postgres"))
+
+            if n == 0:
+                sel = exp.select(*[cell(None, t).as_(nm, quoted=True) for nm, t in zip(names, col_types,
+                                                                                        strict=True)])
+                sel = sel.where(exp.false())
+            else:
+                rows = [exp.Tuple(expressions=[cell(texts[j][i], col_types[j]) for j in range(len(names))])
+                        for i in range(n)]
+                alias = exp.TableAlias(this=exp.to_identifier("_w"),
+                                       columns=[exp.to_identifier(nm, quoted=True) for nm in names])
+                sel = exp.select("*").from_(exp.Values(expressions=rows, alias=alias))
+            cte.set("this", sel)
+        return ast
 
     def _resolve_as_of(self, ast: Any, ctx: Any) -> Any:
         """``t AS OF TIMESTAMP x``: x becomes a literal commit timestamp (µs since the epoch, UTC).

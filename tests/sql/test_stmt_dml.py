@@ -187,3 +187,13 @@ def test_returning_can_name_from_and_using_tables(s):
     assert r.rows() == [(1, "A", "A", Decimal("5.00"))]
     r = s.execute("delete from t using m where m.id = t.id and m.nv = 'B' returning t.id, m.nv")[0]
     assert (r.command_tag, r.rows()) == ("DELETE 1", [(2, "B")])
+
+
+def test_data_modifying_cte(s):
+    s.execute("insert into t values (1, 'a', 1), (2, 'b', 2), (3, 'c', 3)")
+    r = s.execute("with moved as (delete from t where id >= 2 returning id, n) select count(*), sum(n) from moved")[0]
+    assert r.rows() == [(2, Decimal("5.00"))]
+    r = s.execute("with ins as (insert into t (id, v) values (9, 'z') returning id, v) select v || '!' from ins")[0]
+    assert r.rows() == [("z!",)]
+    assert s.execute("with d as (delete from t where id = 12345 returning id) select count(*) from d")[0].rows() == [
+        (0,)]
