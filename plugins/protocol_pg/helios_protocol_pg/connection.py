@@ -10,6 +10,7 @@ a full buffer), which keeps a pgbench round trip to one write.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import re
 import struct
@@ -26,7 +27,7 @@ from helios_protocol_pg import catalog_sql, cursors
 from helios_protocol_pg import messages as m
 from helios_protocol_pg.config import parse_duration_ms
 from helios_protocol_pg.copy_codec import RowEncoder, make_decoder
-from helios_protocol_pg.formats import batch_rows, decode_param, result_format_list
+from helios_protocol_pg.formats import data_rows, decode_param, result_format_list
 from helios_protocol_pg.startup import AuthError, authenticate, is_loopback, new_secret, parse_options
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -819,7 +820,7 @@ class PgConnection:
                 for b in cur.take(cmd.count):
                     n += b.num_rows
                     if not cmd.move:
-                        out.extend(m.data_row(r) for r in batch_rows(b, cur.columns, fmts))
+                        out.extend(data_rows(b, cur.columns, fmts))
                 return b"".join(out), n
 
             data, n = await self.run_encoding(fetch)
@@ -942,10 +943,11 @@ def error_fields_for(exc: BaseException, severity: str | None = None) -> dict[by
     return m.error_fields(severity or "ERROR", "XX000", f"internal error: {exc}")
 
 
-def _iter_rows(result: Any, cols: list[Any], fmts: list[int]) -> Iterator[list[bytes | None]]:
+def _iter_rows(result: Any, cols: list[Any], fmts: list[int]) -> Iterator[bytes]:
+    """DataRow messages of a result, encoded a batch at a time."""
     for batch in result.batches:
         if batch.num_rows:
-            yield from batch_rows(batch, cols, fmts)
+            yield from data_rows(batch, cols, fmts)
 
 
 def _in_session(session: Any, tz: str | None, fn: Callable[..., Any], args: tuple) -> Any:
@@ -993,16 +995,10 @@ def _pre_encode(result: Any, fmts: list[int], want: int) -> tuple[Iterator[Any],
     return rows, chunk, n
 
 
-def _encode_rows(rows: Iterator[list[bytes | None]], want: int) -> tuple[bytes, int]:
-    """Worker thread: encode up to ``want`` DataRows."""
-    out = []
-    n = 0
-    for row in rows:
-        out.append(m.data_row(row))
-        n += 1
-        if n >= want:
-            break
-    return b"".join(out), n
+def _encode_rows(rows: Iterator[bytes], want: int) -> tuple[bytes, int]:
+    """Worker thread: up to ``want`` DataRow messages, joined."""
+    out = list(itertools.islice(rows, want))
+    return b"".join(out), len(out)
 
 
 _END = object()

@@ -14,6 +14,7 @@ import datetime as dt
 import decimal
 import json
 import math
+import struct
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -200,6 +201,28 @@ def result_format_list(formats: Sequence[int], ncols: int) -> list[int]:
         raise HeliosError(f"bind message has {len(formats)} result formats but query has {ncols} columns",
                           sqlstate="08P01")
     return list(formats)
+
+
+_NULL_FIELD = b"\xff\xff\xff\xff"
+_pack_i32 = struct.Struct("!i").pack
+_pack_i16 = struct.Struct("!h").pack
+
+
+def data_rows(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[int]) -> list[bytes]:
+    """A RecordBatch as complete DataRow messages (column-at-a-time: each value is
+    length-prefixed in one pass over its column, then rows are joined)."""
+    cols = []
+    for i, c in enumerate(columns):
+        values = encode_column(batch.column(i), c.type_oid, c.type_name, formats[i] == 1)
+        cols.append([_NULL_FIELD if v is None else _pack_i32(len(v)) + v for v in values])
+    head = _pack_i16(len(columns))
+    if not cols:
+        return [b"D\x00\x00\x00\x06" + head] * batch.num_rows
+    out = []
+    for fields in zip(*cols, strict=True):
+        body = b"".join(fields)
+        out.append(b"D" + _pack_i32(len(body) + 6) + head + body)
+    return out
 
 
 def batch_rows(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[int]) -> list[list[bytes | None]]:
