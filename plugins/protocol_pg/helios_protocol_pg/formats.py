@@ -225,17 +225,6 @@ def data_rows(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[int]) 
     return out
 
 
-def batch_rows(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[int]) -> list[list[bytes | None]]:
-    """Encode a RecordBatch into per-row field lists."""
-    cols = [
-        encode_column(batch.column(i), c.type_oid, c.type_name, formats[i] == 1)
-        for i, c in enumerate(columns)
-    ]
-    if not cols:
-        return [[] for _ in range(batch.num_rows)]
-    return [list(r) for r in zip(*cols, strict=True)]
-
-
 def decode_param(raw: bytes | None, oid: int, binary: bool) -> Any:
     """A Bind parameter as the value handed to the session.
 
