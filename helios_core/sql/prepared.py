@@ -93,7 +93,7 @@ def _plan(session: Any, pp: PreparedPlan) -> list[ResultColumn] | None:
     try:
         ctx = session.context(params=[None] * n, param_types=list(given))
         if isinstance(ast, (exp.Query, exp.Values, exp.Subquery)):
-            plan = session.plan_query(ast, ctx)
+            plan = session.plan_query(_describable(ast), ctx)
             inferred = list(getattr(plan, "param_types", []) or [])
             pp.param_types = [_pick(given, inferred, i) for i in range(n)]
             pp.plan = plan
@@ -109,6 +109,32 @@ def _plan(session: Any, pp: PreparedPlan) -> list[ResultColumn] | None:
     finally:
         if own_txn and not session.tx.in_block:
             session.tx.rollback()
+
+
+def _describable(ast: Any) -> Any:
+    """A query whose data-modifying CTEs are replaced by SELECTs of the same shape (for describing).
+
+    ``WITH x AS (DELETE FROM t ... RETURNING a, b) SELECT ...`` is described (and its parameters
+    typed) as ``WITH x AS (SELECT a, b FROM t WHERE false) SELECT ...``; the real statement runs the
+    DELETE at execution (the plan made here is then not used).
+    """
+    with_ = ast.args.get("with_") or ast.args.get("with")
+    if with_ is None or not any(isinstance(c.this, (exp.Insert, exp.Update, exp.Delete, exp.Merge))
+                                for c in with_.expressions):
+        return ast
+    ast = ast.copy()
+    with_ = ast.args.get("with_") or ast.args.get("with")
+    for cte in with_.expressions:
+        body = cte.this
+        if not isinstance(body, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
+            continue
+        target = body.this.this if isinstance(body.this, exp.Schema) else body.this
+        returning = body.args.get("returning")
+        items = [e.copy() for e in returning.expressions] if returning is not None else [exp.Null().as_("_")]
+        where = body.args.get("where")
+        cond = exp.false() if where is None else exp.and_(exp.Paren(this=where.this.copy()), exp.false())
+        cte.set("this", exp.select(*items).from_(target.copy()).where(cond))
+    return ast
 
 
 def _show_label(name: str) -> str:

@@ -111,3 +111,11 @@ def test_prepared_in_failed_block_is_25p02(s):
     assert ei.value.sqlstate == "25P02"
     s.execute("rollback")
     assert s.execute_prepared(st, []).rows() == [(1,)]
+
+
+def test_prepared_data_modifying_cte(s):
+    st = s.prepare("with d as (delete from acc where id = $1 returning id, name) select name from d")
+    assert st.param_type_oids == [23]
+    assert [(c.name, c.type_oid) for c in st.columns] == [("name", 25)]
+    assert s.execute_prepared(st, ["2"]).rows() == [("n2",)]
+    assert s.execute("select count(*) from acc where id = 2")[0].rows() == [(0,)]
