@@ -58,8 +58,8 @@ def forget(engine: Any, db: str, branch: str) -> None:
         _LIMITS.pop((records.db_key(engine, db), branch), None)
 
 
-def limits_of(engine: Any, db: str, branch: str) -> dict:
-    key = (records.db_key(engine, db), branch)
+def limits_of(engine: Any, db: str, branch: str, dk: tuple | None = None) -> dict:
+    key = (dk or records.db_key(engine, db), branch)
     got = _LIMITS.get(key)
     if got is None:
         got = dict(records.get(engine, db, records.META, branch).get("limits") or {})
@@ -68,8 +68,8 @@ def limits_of(engine: Any, db: str, branch: str) -> dict:
     return got
 
 
-def activity(engine: Any, db: str, branch: str) -> BranchActivity:
-    key = (records.db_key(engine, db), branch)
+def activity(engine: Any, db: str, branch: str, dk: tuple | None = None) -> BranchActivity:
+    key = (dk or records.db_key(engine, db), branch)
     a = _ACTIVITY.get(key)
     if a is None:
         with _LOCK:
@@ -95,7 +95,8 @@ def check_switch(session: Any, branch: str) -> None:
 
 # ------------------------------------------------------------------------------ memory
 def memory_limit(session: Any) -> int | None:
-    text = limits_of(session.engine, session.database, session.branch).get("max_memory")
+    text = limits_of(session.engine, session.database, session.branch,
+                     getattr(session, "_branching_db_key", None)).get("max_memory")
     if text is None:
         return None
     from helios_core.branching.lifecycle import parse_size
@@ -139,10 +140,13 @@ class MemoryBoundedContext(QueryContext):
 def before_statement(session: Any) -> None:
     """Count the statement; under max_cpu_percent wait while the branch's CPU bucket is in debt."""
     engine, db, branch = session.engine, session.database, session.branch
-    act = activity(engine, db, branch)
+    dk = getattr(session, "_branching_db_key", None)  # a session's database stays the same incarnation
+    if dk is None:
+        dk = session._branching_db_key = records.db_key(engine, db)
+    act = activity(engine, db, branch, dk)
     act.statements += 1
     act.last_used = time.time_ns() // 1000
-    pct = limits_of(engine, db, branch).get("max_cpu_percent")
+    pct = limits_of(engine, db, branch, dk).get("max_cpu_percent")
     session._branch_cpu_start = None
     if pct is None:
         return
