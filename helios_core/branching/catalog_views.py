@@ -1,5 +1,14 @@
 """heliosdb.branches and heliosdb.branch_history: the branches of the session's database.
 
+heliosdb.branches: name, parent, fork_timestamp (the parent's state it reads), created, owner,
+rows / bytes (live row versions and bytes of the versions the branch wrote itself: what
+DROP BRANCH frees), limits (text) and max_connections / max_memory / max_cpu_percent,
+connections (sessions on it now), last_used (last statement or connect since the server
+started), queued_statements (statements max_cpu_percent made wait).
+
+heliosdb.branch_history: event_time, branch, event (create | drop | rename | alter | grant |
+revoke | merge), role, detail.
+
 Under strict isolation a role sees only the branches it may read (usage or
 cross-branch read, ownership, superuser), and only their history: the existence of
 another tenant's branch is not something to learn from a catalog view.
