@@ -97,6 +97,10 @@ def _check_checks(session: Any, ctx: Any, tdef: Any, batch: pa.RecordBatch) -> N
         bad = pc.equal(arr, False)
         if pc.any(bad).as_py():
             i = pc.index(bad, True).as_py()
+            if ck.get("enum"):
+                col = ck["expr"].split('"')[1]
+                raise HeliosError(f'invalid input value for enum {ck["enum"]}: "{batch.column(col)[i].as_py()}"',
+                                  sqlstate="22P02")
             row = ", ".join(_fmt(batch.column(j)[i].as_py()) for j in range(batch.num_columns))
             raise CheckViolation(
                 f'new row for relation "{tdef.name}" violates check constraint "{ck["name"]}"',

@@ -201,6 +201,8 @@ def _create(session: Any, ast: exp.Create, text: str) -> Result:
         return _create_index(session, ast)
     if kind == "SEQUENCE":
         return _create_sequence(session, ast)
+    if kind == "TYPE":
+        return _create_type(session, ast)
     if kind == "DATABASE":
         if session.tx.in_block:
             raise ActiveSqlTransaction("CREATE DATABASE cannot run inside a transaction block")
@@ -213,14 +215,48 @@ def _create(session: Any, ast: exp.Create, text: str) -> Result:
     raise FeatureNotSupported(f"CREATE {kind} is not supported")
 
 
-def _column_type(dt: exp.DataType) -> tuple[Any, str | None]:
+def _column_type(dt: exp.DataType, session: Any = None, txn: Any = None) -> tuple[Any, str | None]:
     """(SqlType, serial kind or None) of a column's declared type."""
     from helios_core.sql import types
 
     name = dt.this.name if hasattr(dt.this, "name") else str(dt.this)
     if name.upper() in _SERIALS:
         return types.type_from_name(_SERIALS[name.upper()][0]), name.upper()
+    if dt.this == exp.DataType.Type.USERDEFINED and session is not None:
+        enum = _find_enum(session, txn, dt)
+        if enum is not None:
+            return types.TEXT, None
     return types.type_from_sqlglot(dt), None
+
+
+def _find_enum(session: Any, txn: Any, dt: exp.DataType) -> dict | None:
+    """The catalog record of a user-defined (enum) type named by ``dt``, or None."""
+    kind = dt.args.get("kind")
+    text = kind.sql(dialect="postgres") if isinstance(kind, exp.Expression) else str(kind or "")
+    parts = [p.strip('"') if p.startswith('"') else p.lower() for p in text.split(".")]
+    schemas = [parts[0]] if len(parts) == 2 else session.search_path()
+    for schema in schemas:
+        rec = txn.catalog_get("type", f"{schema}.{parts[-1]}")
+        if rec is not None:
+            return rec
+    return None
+
+
+def _create_type(session: Any, ast: exp.Create) -> Result:
+    """CREATE TYPE name AS ENUM (...): kept in the catalog; its columns hold text checked against the labels."""
+    txn = session.tx.current()
+    schema, name = table_name(session, ast.this, txn, for_create=True)
+    body = ast.args.get("expression")
+    if not (isinstance(body, exp.DataType) and body.this == exp.DataType.Type.ENUM):
+        raise FeatureNotSupported("only CREATE TYPE ... AS ENUM is supported")
+    key = f"{schema}.{name}"
+    if txn.catalog_get("type", key) is not None:
+        raise DuplicateObject(f'type "{name}" already exists')
+    labels = [e.this for e in body.expressions]
+    if len(set(labels)) != len(labels):
+        raise HeliosError(f'enum label "{labels[0]}" used more than once', sqlstate="42710")
+    txn.catalog_put("type", key, {"schema": schema, "name": name, "kind": "enum", "labels": labels})
+    return Result(command_tag="CREATE TYPE")
 
 
 def _regclass_text(name: str) -> str:
@@ -295,8 +331,14 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
             kind = el.args.get("kind")
             if kind is None:
                 raise HeliosError(f'column "{cname}" has no type', sqlstate="42601")
-            sql_type, serial = _column_type(kind)
+            sql_type, serial = _column_type(kind, session, txn)
             md: dict[str, str] = {"sql_type": sql_type.sql_name()}
+            enum = _find_enum(session, txn, kind) if kind.this == exp.DataType.Type.USERDEFINED else None
+            if enum is not None:
+                md["enum"] = f"{enum['schema']}.{enum['name']}"
+                labels = ", ".join("'" + lab.replace("'", "''") + "'" for lab in enum["labels"])
+                checks.append({"name": f"{tname}_{cname}_enum", "expr": f'"{cname}" IN ({labels})',
+                               "enum": enum["name"]})
             nullable = True
             if serial:
                 seq_name = f"{tname}_{cname}_seq"
@@ -648,6 +690,31 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
     for t in ast.args.get("tables") or []:
         schema, name = _resolve_for_drop(session, txn, t, kind)
         kind_found = relation_kind(txn, schema, name) if schema else None
+        if kind == "TYPE":
+            schema_t, tname_t = (ident(t.args["db"]), ident(t.this)) if t.args.get("db") is not None else (
+                None, ident(t.this))
+            found = None
+            for sch in ([schema_t] if schema_t else session.search_path()):
+                if txn.catalog_get("type", f"{sch}.{tname_t}") is not None:
+                    found = f"{sch}.{tname_t}"
+                    break
+            if found is None:
+                if if_exists:
+                    notices.append(f'type "{tname_t}" does not exist, skipping')
+                    continue
+                raise UndefinedObject(f'type "{tname_t}" does not exist')
+            users = [tb for tb in txn.list_tables() for c in tb.columns if c.metadata.get("enum") == found]
+            if users and not cascade:
+                raise DependentObjectsStillExist(
+                    f"cannot drop type {tname_t} because other objects depend on it",
+                    detail=f"column of table {users[0].name} depends on type {tname_t}",
+                    hint="Use DROP ... CASCADE to drop the dependent objects too.")
+            for tb in users:
+                for c in tb.columns:
+                    if c.metadata.get("enum") == found:
+                        txn.alter_table(tb.schema, tb.name, drop_column=c.name)
+            txn.catalog_delete("type", found)
+            continue
         want = {"TABLE": "table", "VIEW": "view", "INDEX": "index", "SEQUENCE": "sequence"}.get(kind)
         if want is None:
             raise FeatureNotSupported(f"DROP {kind} is not supported")

@@ -307,3 +307,17 @@ def test_quoted_names_with_serial(s):
     assert r.rows() == [(1,), (2,)]
     assert rows(s, "select nextval('\"Users_Id_seq\"')") == [(3,)]
     assert err(s, "select * from users").sqlstate == "42P01"
+
+
+def test_enum_types(s):
+    assert s.execute("create type mood as enum ('sad', 'ok', 'happy')")[0].command_tag == "CREATE TYPE"
+    assert err(s, "create type mood as enum ('x')").sqlstate == "42710"
+    s.execute("create table p (name text, m mood default 'ok')")
+    s.execute("insert into p values ('a', 'happy'), ('b', default)")
+    assert rows(s, "select name, m from p order by name") == [("a", "happy"), ("b", "ok")]
+    e = err(s, "insert into p values ('c', 'angry')")
+    assert (e.sqlstate, e.message) == ("22P02", 'invalid input value for enum mood: "angry"')
+    assert err(s, "drop type mood").sqlstate == "2BP01"
+    assert s.execute("drop type mood cascade")[0].command_tag == "DROP TYPE"
+    assert [c.name for c in s.execute("select * from p")[0].columns] == ["name"]
+    assert s.execute("drop type if exists mood")[0].notices == ['type "mood" does not exist, skipping']
