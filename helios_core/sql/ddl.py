@@ -862,14 +862,21 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
             txn.catalog_put("sequence", f"{schema}.{d['name']}", d)
         fill = None
         default = col.metadata.get("default")
-        if default is not None:
-            if "nextval(" in default:
-                raise FeatureNotSupported("ADD COLUMN with a sequence default on a table with rows is not "
-                                          "supported yet")
+        per_row = default is not None and "nextval(" in default
+        if default is not None and not per_row:
             fill = constraints.constant_default(session, txn, col)
         if spec["primary_key"]:
             raise FeatureNotSupported("ADD COLUMN ... PRIMARY KEY is not supported")
-        tdef = txn.alter_table(schema, name, add_column=col, fill_value=fill)
+        if per_row:
+            # a sequence default gives every existing row its own value: add NULL, fill, then NOT NULL
+            tdef = txn.alter_table(schema, name, add_column=ColumnDef(col.name, col.type, True, col.metadata))
+            tdef = _fill_from_default(session, txn, tdef, col.name)
+            if not col.nullable:
+                cols = [ColumnDef(c.name, c.type, False if c.name == col.name else c.nullable,
+                                  dict(constraints.column_metadata(tdef, c.name))) for c in tdef.columns]
+                tdef = constraints.rebuild_table(session, txn, tdef, cols, list(tdef.primary_key))
+        else:
+            tdef = txn.alter_table(schema, name, add_column=col, fill_value=fill)
         opts = dict(tdef.options)
         changed = False
         for key in ("unique", "checks", "foreign_keys"):
@@ -1035,6 +1042,24 @@ def _drop_views_using_column(session: Any, txn: Any, tdef: Any, cname: str, casc
                 hint="Use DROP ... CASCADE to drop the dependent objects too.")
         _drop_dependent_views(session, txn, view, "view", True)
         txn.catalog_delete("view", view)
+
+
+def _fill_from_default(session: Any, txn: Any, tdef: Any, cname: str) -> Any:
+    """Set a new column of every existing row to its own DEFAULT value (e.g. nextval)."""
+    import pyarrow as pa
+
+    from helios_core.sql import dml
+
+    batches = [b for b in txn.scan(tdef.schema, tdef.name, with_rowid=True) if b.num_rows]
+    if not batches:
+        return tdef
+    table = pa.Table.from_batches(batches).combine_chunks()
+    ci = [c.name for c in tdef.columns].index(cname)
+    values = dml.default_array(session, txn, tdef, ci, table.num_rows, session.context(txn))
+    arrays = [values if c.name == cname else table.column(c.name).combine_chunks() for c in tdef.columns]
+    new = pa.RecordBatch.from_arrays(arrays, schema=dml._arrow_schema(tdef))
+    txn.update(tdef.schema, tdef.name, table.column("_rowid").combine_chunks(), new)
+    return txn.get_table(tdef.schema, tdef.name)
 
 
 def _set_column_metadata(txn: Any, tdef: Any, cname: str, md: dict) -> Any:

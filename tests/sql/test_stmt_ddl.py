@@ -321,3 +321,12 @@ def test_enum_types(s):
     assert s.execute("drop type mood cascade")[0].command_tag == "DROP TYPE"
     assert [c.name for c in s.execute("select * from p")[0].columns] == ["name"]
     assert s.execute("drop type if exists mood")[0].notices == ['type "mood" does not exist, skipping']
+
+
+def test_add_serial_column_numbers_existing_rows(s):
+    s.execute("create table t (v text); insert into t values ('a'), ('b'), ('c')")
+    assert s.execute("alter table t add column id serial")[0].command_tag == "ALTER TABLE"
+    assert sorted(rows(s, "select id from t")) == [(1,), (2,), (3,)]
+    s.execute("insert into t (v) values ('d')")
+    assert rows(s, "select id from t where v = 'd'") == [(4,)]
+    assert err(s, "insert into t (v, id) values ('e', null)").sqlstate == "23502"
