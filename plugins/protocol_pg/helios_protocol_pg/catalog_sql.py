@@ -45,6 +45,14 @@ _REGCLASS_RULES = [
 ]
 
 
+# regclass text output is a relation name: a column cast to regclass in a select list (psql's
+# "Referenced by" / "Inherits" lines) is shown through the catalog's name lookup
+_REGCLASS_DISPLAY_RULE = (
+    re.compile(r"\b((?:\w+\.)?\w+)\s*::\s*(?:pg_catalog\.)?regclass(?=\s+AS\s|\s*,|\s+FROM\s|\s*$)",
+               re.IGNORECASE),
+    r"helios_regclass_name(\1)")
+
+
 def needs_normalizing(sql: str) -> bool:
     low = sql.lower()
     return ("pg_catalog." in low or "operator(" in low or "collate pg_catalog" in low or "regclass" in low
@@ -55,7 +63,8 @@ def normalize(sql: str) -> str:
     """Rewrite psql's qualified catalog spellings outside literals (see module doc)."""
     if not needs_normalizing(sql):
         return sql
-    for rx, repl in (*_REGCLASS_RULES, _POLICY_RULE, _ANCESTORS_FROM_RULE, _ANCESTORS_RULE):
+    for rx, repl in (*_REGCLASS_RULES, _REGCLASS_DISPLAY_RULE, _POLICY_RULE, _ANCESTORS_FROM_RULE,
+                     _ANCESTORS_RULE):
         sql = rx.sub(repl, sql)
     parts = _LITERALS.split(sql)
     for i in range(0, len(parts), 2):  # even indexes are outside literals

@@ -58,7 +58,7 @@ def test_describe_table(pg_server, schema) -> None:
     assert '"ps_parent_pkey" PRIMARY KEY, btree (id)' in out
     assert '"ps_parent_price_key" UNIQUE CONSTRAINT, btree (price)' in out
     assert "CHECK (price > " in out
-    assert "Referenced by:" in out and "ps_child_parent_id_fkey" in out
+    assert "Referenced by:" in out and 'TABLE "ps_child" CONSTRAINT "ps_child_parent_id_fkey"' in out
     child = psql(pg_server, "\\d ps_child\n\\d+ ps_child\n").stdout
     assert "nextval('ps_child_id_seq'::regclass)" in child
     assert "Foreign-key constraints:" in child and "REFERENCES ps_parent(id)" in child
