@@ -59,6 +59,7 @@ class MemoryTierPlugin:
 DEFAULT_PLUGINS: tuple[tuple[str, str | object], ...] = (
     ("helios_core.memory_tier", MemoryTierPlugin()),
     ("helios_core.metrics", "helios_core.metrics"),
+    ("helios_core.branching.plugin", "helios_core.branching.plugin"),
 )
 
 
