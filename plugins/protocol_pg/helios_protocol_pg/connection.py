@@ -25,7 +25,6 @@ import attrs
 from helios_core.errors import HeliosError
 from helios_protocol_pg import catalog_sql, cursors
 from helios_protocol_pg import messages as m
-from helios_protocol_pg.config import parse_duration_ms
 from helios_protocol_pg.copy_codec import RowEncoder, make_decoder
 from helios_protocol_pg.formats import data_rows, decode_param, result_format_list
 from helios_protocol_pg.startup import AuthError, authenticate, is_loopback, new_secret, parse_options
@@ -127,7 +126,6 @@ class PgConnection:
         self.cursors: dict[str, Cursor] = {}
         self.reported: dict[str, str] = {}
         self.skip_until_sync = False
-        self.timeout_fired = False
         self.peer = "?"
         self.tls = False
         self.idle_scope: anyio.CancelScope | None = None
@@ -193,18 +191,6 @@ class PgConnection:
         if plain:
             self.fast_reads = time.perf_counter() - started < INLINE_BUDGET
         return out
-
-    def statement_timeout_ms(self) -> int:
-        try:
-            value = self.session.settings.get("statement_timeout")
-        except Exception:  # noqa: BLE001 - robustness at the protocol edge
-            value = None
-        if value is None:
-            return self.server.default_statement_timeout_ms
-        try:
-            return parse_duration_ms(value)
-        except ValueError:
-            return 0
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -999,9 +985,6 @@ def _encode_rows(rows: Iterator[bytes], want: int) -> tuple[bytes, int]:
     """Worker thread: up to ``want`` DataRow messages, joined."""
     out = list(itertools.islice(rows, want))
     return b"".join(out), len(out)
-
-
-_END = object()
 
 
 def _peek(rows: Iterator[Any]) -> Any:
