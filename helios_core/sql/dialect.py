@@ -15,6 +15,7 @@ expression=<expr>)`` (the alias comes after the time-travel clause).
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections import OrderedDict
@@ -145,7 +146,8 @@ def parse(sql: str) -> list[Statement]:
                 _CACHE[sql] = hit
                 if len(_CACHE) > _CACHE_SIZE:
                     _CACHE.popitem(last=False)
-    return [Statement(ast=st.ast if isinstance(st.ast, Utility) else st.ast.copy(), text=st.text, offset=st.offset)
+    return [Statement(ast=Utility(kind=st.ast.kind, args=copy.deepcopy(st.ast.args)) if isinstance(st.ast, Utility)
+                      else st.ast.copy(), text=st.text, offset=st.offset)
             for st in hit]
 
 
