@@ -2,7 +2,9 @@
 
 A connection is one anyio task; while it waits for the client it holds no thread.
 Statements run in worker threads (``anyio.to_thread.run_sync`` under the server's
-limiter) because the engine is synchronous and CPU-bound. Output messages are
+limiter) because the engine is synchronous and CPU-bound; the statement and the
+encoding of its first rows share one hop, and plain reads that stay under a millisecond
+run on the event loop (``run_statement``). Output messages are
 buffered and written when the protocol says the client waits (ReadyForQuery, Flush,
 a full buffer), which keeps a pgbench round trip to one write.
 """
