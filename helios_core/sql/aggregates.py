@@ -163,8 +163,21 @@ def is_float_extreme(spec: AggSpec) -> bool:
     return spec.name in ("min", "max") and bool(spec.args) and spec.args[0].type.name in FLOATS
 
 
+def is_float_sum(spec: AggSpec) -> bool:
+    """sum/avg over floats: PostgreSQL raises 22003 when finite inputs overflow to infinity."""
+    return spec.name in ("sum", "avg") and bool(spec.args) and spec.args[0].type.name in FLOATS
+
+
+def _check_float_overflow(r: pa.Array, nonfinite_inputs: pa.Array) -> None:
+    bad = pc.and_(pc.invert(pc.is_finite(r)), pc.equal(pc.fill_null(nonfinite_inputs, 0), 0))
+    if pc.any(pc.fill_null(bad, False)).as_py():
+        raise HeliosError("value out of range: overflow", sqlstate="22003")
+
+
 def extra_columns(spec: AggSpec, col: str, arr: pa.Array) -> dict[str, pa.Array]:
     """Additional work-table columns a direct aggregate reads (x*x for exact variance)."""
+    if is_float_sum(spec):
+        return {col + "inf": pc.cast(pc.invert(pc.is_finite(arr)), pa.int64())}
     if is_exact_moment(spec):
         return {col + "sq": pc.multiply(arr, arr)}
     if is_float_extreme(spec):
@@ -177,11 +190,12 @@ def direct_aggregations(spec: AggSpec, col: str, out: str) -> list[tuple]:
     n = spec.name
     if n in ("count", "count_star"):
         return [(col, "count", pc.CountOptions(mode="only_valid"))]
+    extra = [(col + "inf", "sum", pc.ScalarAggregateOptions(min_count=1))] if is_float_sum(spec) else []
     if n == "sum":
-        return [(col, "sum", pc.ScalarAggregateOptions(min_count=1))]
+        return [(col, "sum", pc.ScalarAggregateOptions(min_count=1))] + extra
     if n == "avg":
         return [(col, "sum", pc.ScalarAggregateOptions(min_count=1)),
-                (col, "count", pc.CountOptions(mode="only_valid"))]
+                (col, "count", pc.CountOptions(mode="only_valid"))] + extra
     if is_float_extreme(spec):
         return [(col, n, pc.ScalarAggregateOptions(min_count=1)),
                 (col + "nan", "sum", pc.ScalarAggregateOptions(min_count=1)),
@@ -245,6 +259,9 @@ def finish_direct(spec: AggSpec, cols: list[pa.Array], F: Any, int_scale: int | 
         cols = [int64_to_decimal(cols[0], int_scale)] + list(cols[1:])
     if n in ("count", "count_star"):
         return cols[0].cast(pa.int64())
+    if is_float_sum(spec) and len(cols) == (2 if n == "sum" else 3):
+        _check_float_overflow(cols[0], cols[-1])
+        cols = cols[:-1]
     if n == "sum":
         r = cols[0]
         if spec.result_type.name == "float4":

@@ -237,7 +237,9 @@ def literal_type_and_value(node: exp.Literal) -> tuple[T.SqlType, Any]:
     if "e" in s.lower():
         d = d.normalize() if scale == 0 else d
         scale = max(0, -d.as_tuple().exponent)
-        d = d.quantize(decimal.Decimal(1).scaleb(-scale))
+        with decimal.localcontext() as dc:
+            dc.prec = max(dc.prec, 2 * abs(d.adjusted()) + scale + 2)
+            d = d.quantize(decimal.Decimal(1).scaleb(-scale))
     digits = len(d.as_tuple().digits)
     prec = max(digits, scale, 1)
     if prec > 76:

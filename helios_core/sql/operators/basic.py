@@ -51,7 +51,25 @@ class Values(Operator):
 def apply_conjuncts(b: pa.RecordBatch, parts: list[Compiled], ctx: Any) -> pa.RecordBatch | None:
     """The rows of b for which every predicate is true, filtering after each one (so later,
     costlier terms see fewer rows); None when no row is left."""
-    for part in parts:
+    deferred: list[Compiled] = []
+    for part in sorted(parts, key=lambda p: p.const is None):  # constants first, as PostgreSQL folds
+        try:
+            v = part.evaluate(b, ctx)
+        except (HeliosError, pa.ArrowInvalid):
+            if len(parts) == 1:
+                raise
+            # PostgreSQL orders quals by cost and stops at the first false one: a term that
+            # fails may never run on the rows another term removes, so try it last
+            deferred.append(part)
+            continue
+        if v.scalar:
+            if v.value() is not True:
+                return None
+            continue
+        b = b.filter(v.array)
+        if b.num_rows == 0:
+            return None
+    for part in deferred:
         v = part.evaluate(b, ctx)
         if v.scalar:
             if v.value() is not True:

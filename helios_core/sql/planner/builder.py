@@ -222,7 +222,9 @@ class Builder(ScalarCompiler):
 
     # =================================================================== SELECT
     def plan_select(self, sel: exp.Select, outer: Scope | None) -> Operator:
-        rewritten = rewrite_select_list_srfs(sel)
+        from helios_core.sql.planner import set_returning  # select-list SRFs -> LATERAL ROWS FROM
+
+        rewritten = set_returning.rewrite(sel, output_name, contains_aggregate)
         if rewritten is not None:
             sel = rewritten
         op, scope = self.plan_from_where(sel, outer)
@@ -418,6 +420,23 @@ class Builder(ScalarCompiler):
         return [(c, Field(name, c.type))]
 
     # =================================================================== FROM / WHERE
+    def fold_false_where(self, conjuncts: list[exp.Expression], outer: Scope | None) -> list[exp.Expression]:
+        """A constant false/NULL term makes the whole WHERE false: PostgreSQL folds it, and never
+        evaluates the other terms (which may fail). Not with parameters: their types are inferred
+        from the terms."""
+        if any(c.find(exp.Placeholder, exp.Parameter) is not None for c in conjuncts):
+            return conjuncts
+        for c in conjuncts:
+            if c.find(exp.Column, exp.Select, exp.Placeholder, exp.Parameter) is not None or not self.pure(c):
+                continue
+            try:
+                v = self.compile(c, Scope([], outer=outer))
+            except HeliosError:
+                continue
+            if v.const is not None and v.type.name == "bool" and v.const.value() is not True:
+                return [c]
+        return conjuncts
+
     def plan_from_where(self, sel: exp.Select, outer: Scope | None) -> tuple[Operator, Scope]:
         from_ = arg(sel, "from")
         joins = list(sel.args.get("joins") or [])
@@ -426,6 +445,7 @@ class Builder(ScalarCompiler):
         for c in conjuncts:
             if contains_aggregate(c):
                 raise GroupingError("aggregate functions are not allowed in WHERE")
+        conjuncts = self.fold_false_where(conjuncts, outer)
         if from_ is None:
             op: Operator = OneRow()
             scope = Scope([], outer=outer)
@@ -907,6 +927,10 @@ class Builder(ScalarCompiler):
 
     # ------------------------------------------------------------------ FROM items
     def plan_from_item(self, node: exp.Expression, outer: Scope | None, wrapper: Any) -> Item:
+        from helios_core.sql.planner.set_returning import RowsFrom, plan_rows_from
+
+        if isinstance(node, RowsFrom):
+            return plan_rows_from(self, node, outer)
         alias_node = node.args.get("alias") if isinstance(node, exp.Expression) else None
         if isinstance(node, exp.Lateral):
             alias_node = node.args.get("alias")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import decimal
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
@@ -209,7 +210,8 @@ class ScalarCompiler:
                 return column_ref(idx, scope.fields[idx])
         # common subexpressions (top-level query blocks): compile once, evaluate once per batch
         memo_key = None
-        if scope.outer is None and isinstance(node, (exp.Binary, exp.Func, exp.Cast)) and not isinstance(
+        if scope.outer is None and not getattr(self, "no_fold", False) and isinstance(
+                node, (exp.Binary, exp.Func, exp.Cast)) and not isinstance(
                 node, (exp.And, exp.Or)) and self.pure(node):
             ck = canonical_key(node, scope)
             if ck is not None:
@@ -365,6 +367,13 @@ class ScalarCompiler:
         return c
 
     # ------------------------------------------------------------------ casts
+    def c_IntDiv(self, node: exp.Expression, scope: Scope) -> Compiled:
+        """sqlglot parses PostgreSQL's div(a, b) as IntDiv (under a cast to numeric)."""
+        return self.compile_call("div", [node.this, node.expression], scope)
+
+    def c_AtTimeZone(self, node: exp.Expression, scope: Scope) -> Compiled:
+        return self.compile_call("timezone", [node.args["zone"], node.this], scope)
+
     def c_Cast(self, node: exp.Cast, scope: Scope) -> Compiled:
         to = node.args["to"]
         if isinstance(to, exp.DataType) and to.this == exp.DataType.Type.USERDEFINED:
@@ -381,8 +390,17 @@ class ScalarCompiler:
     def cast_compiled(self, c: Compiled, t: T.SqlType, context: str = "explicit") -> Compiled:
         if c.type == t and t.typmod == -1 and t.name != "numeric":
             return c
-        if c.const is not None and not getattr(self, "no_fold", False):
+        if c.const is not None and (not getattr(self, "no_fold", False) or c.type.name == "unknown"):
+            # an untyped literal gets its type while parsing in PostgreSQL: its input errors
+            # are raised even in a CASE branch that never runs
             return make_const(self.cast_vec(c.const, t, context), c.label)
+        try:  # PostgreSQL rejects a cast that does not exist while planning, even over no rows
+            self.cast_vec(Vec(pa.array([], type=_arrow_for(c)), c.type, False), t, context)
+        except HeliosError as e:
+            if e.sqlstate in ("42846", "42804"):
+                raise
+        except (pa.ArrowException, ValueError, TypeError):
+            pass
         inner = c.fn
 
         def fn(b: pa.RecordBatch, ctx: Any) -> Vec:
@@ -448,10 +466,15 @@ class ScalarCompiler:
 
     def binary(self, op: str, left: Compiled, right: Compiled) -> Compiled:
         lu, ru = left.type.name == "unknown", right.type.name == "unknown"
-        if lu and not ru and op not in ("||",):
-            left = self.coerce(left, right.type)
-        elif ru and not lu and op not in ("||",):
-            right = self.coerce(right, left.type)
+        if lu != ru and op not in ("||",):
+            # PostgreSQL's operator resolution decides an untyped literal's type (jsonb #>> '{a,b}'
+            # takes text[], jsonb - 'k' text, timestamp + '1 day' interval); else the other side's
+            lt, rt = self.F.operand_types(op, left.type, right.type) if hasattr(self.F, "operand_types") \
+                else (left.type, right.type)
+            if lu:
+                left = self.coerce(left, right.type if lt.name == "unknown" else lt)
+            else:
+                right = self.coerce(right, left.type if rt.name == "unknown" else rt)
         elif lu and ru and (left.param is not None or right.param is not None):
             left = self.coerce(left, T.TEXT)
             right = self.coerce(right, T.TEXT)
@@ -467,6 +490,14 @@ class ScalarCompiler:
 
     def logic(self, node: exp.Expression, scope: Scope, kernel, name: str) -> Compiled:
         parts = [self.as_bool(self.compile(x, scope), name) for x in _flatten(node, type(node))]
+        return self.logic_parts(parts, kernel, name)
+
+    def logic_parts(self, parts: list[Compiled], kernel, name: str) -> Compiled:
+        decided = name == "OR"  # the value that settles the result: true for OR, false for AND
+        label = f" {name} ".join(p.label for p in parts)
+        if any(p.const is not None and p.const.value() is decided for p in parts) and \
+                not getattr(self, "no_fold", False):
+            return make_const(const_vec(decided, T.BOOL), label)  # PostgreSQL folds x AND false
 
         def compute(vs: list[Vec]) -> Vec:
             scalar = all(v.scalar for v in vs)
@@ -477,7 +508,41 @@ class ScalarCompiler:
                 acc = kernel(acc, arr)
             return Vec(acc, T.BOOL, scalar)
 
-        return self.lift(parts, True, compute, T.BOOL, label=f" {name} ".join(p.label for p in parts))
+        eager = self.lift(parts, True, compute, T.BOOL, label=label)
+        if eager.const is not None:
+            return eager
+        fns = [p.fn for p in parts]
+
+        def lazy(b: pa.RecordBatch, ctx: Any) -> Vec:
+            # An operand that fails is put off: PostgreSQL stops at the first operand that
+            # settles a row and orders operands by cost, so a failing one may never run on it.
+            n = b.num_rows
+            acc = pa.array(np.full(n, not decided), pa.bool_())
+            open_idx = pa.array(np.arange(n, dtype=np.int64))
+            deferred = []
+            for last_pass, todo in ((False, fns), (True, None)):
+                for f in (todo if todo is not None else deferred):
+                    if len(open_idx) == 0:
+                        break
+                    try:
+                        part = f(b.take(open_idx), ctx).broadcast(len(open_idx)).array
+                    except (HeliosError, pa.ArrowInvalid):
+                        if last_pass:
+                            raise
+                        deferred.append(f)
+                        continue
+                    acc = _put(acc, open_idx, kernel(acc.take(open_idx), part))
+                    settled = pc.fill_null(pc.equal(acc, decided), False)
+                    open_idx = pc.indices_nonzero(pc.invert(settled))
+            return Vec(acc, T.BOOL, False)
+
+        def fn(b: pa.RecordBatch, ctx: Any) -> Vec:
+            try:
+                return eager.fn(b, ctx)
+            except (HeliosError, pa.ArrowInvalid):
+                return lazy(b, ctx)
+
+        return Compiled(T.BOOL, fn, label=label)
 
     def as_bool(self, c: Compiled, where: str) -> Compiled:
         if c.type.name == "bool":
@@ -493,9 +558,16 @@ class ScalarCompiler:
                          label=f"NOT {inner.label}")
 
     def c_Neg(self, node: exp.Neg, scope: Scope) -> Compiled:
-        if isinstance(node.this, exp.Literal) and not node.this.is_string:
-            lit = exp.Literal(this="-" + str(node.this.this), is_string=False)
-            return make_const(numeric_literal_vec(lit), "-" + str(node.this.this))
+        # PostgreSQL's grammar folds minus signs into a numeric literal (through parentheses)
+        # and types the resulting text: -2147483648 is integer, -(-2147483648) bigint
+        signs, inner_ast = 1, node.this
+        while isinstance(inner_ast, (exp.Neg, exp.Paren)):
+            if isinstance(inner_ast, exp.Neg):
+                signs += 1
+            inner_ast = inner_ast.this
+        if isinstance(inner_ast, exp.Literal) and not inner_ast.is_string:
+            text = ("-" if signs % 2 else "") + str(inner_ast.this)
+            return make_const(numeric_literal_vec(exp.Literal(this=text, is_string=False)), text)
         inner = self.compile(node.this, scope)
         return self.lift([inner], True, lambda v: self.F.unary_op("-", v[0]), label=f"-{inner.label}")
 
@@ -564,13 +636,7 @@ class ScalarCompiler:
 
             return self.lift(parts, True, compute_sym, T.BOOL)
 
-        def compute(v: list[Vec]) -> Vec:
-            scalar = v[0].scalar and v[1].scalar
-            n = max(len(p.array) for p in v)
-            a = [p.array if scalar else p.broadcast(n).array for p in v]
-            return Vec(pc.and_kleene(a[0], a[1]), T.BOOL, scalar)
-
-        return self.lift([lo, hi], True, compute, T.BOOL, label=f"{lo.label} AND {hi.label}")
+        return self.logic_parts([lo, hi], pc.and_kleene, "AND")
 
     # ------------------------------------------------------------------ LIKE family
     def c_Like(self, node: exp.Expression, scope: Scope) -> Compiled:
