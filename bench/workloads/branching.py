@@ -18,7 +18,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from bench.context import BenchContext, dir_bytes
+from bench.helios_server import HeliosServer
 from bench.measure import Plan, Row, alternate, describe_error
+from bench.pgwire import PgWireSystem
 
 TABLE = "branch_grow"
 
@@ -99,29 +101,53 @@ def _rss_bytes(pid: int) -> int:
 
 
 def run_many(ctx: BenchContext) -> None:
-    """Disk and memory per empty branch, and listing time, with many branches."""
+    """Disk and memory per empty branch, and listing time, with many branches.
+
+    Measured on a second, empty `helios serve` of its own, so the memory and files of the
+    other workloads (and their freeing) do not blur a cost of a few KB per branch.
+    """
     total = ctx.settings.many_branches
     count = total - 1  # `main` is one of them
     disk = Row("branch", f"disk per empty branch ({total:,} branches incl. main)", "KB", False)
     memory = Row("branch", f"server RSS per empty branch ({total:,} branches incl. main)", "KB", False)
     listing = Row("branch", f"SELECT from heliosdb.branches with {total:,} branches", "ms", False)
     ctx.rows.extend([disk, memory, listing])
+    rows = (disk, memory, listing)
     why = ctx.unavailable("helios")
-    system, server = ctx.helios, ctx.helios_server
-    if why or system is None:
-        for row in (disk, memory, listing):
+    if why or ctx.helios is None:
+        for row in rows:
             row.cell("helios").error = why or "not started"
         return
-    if server is None or server.process is None:
+    if ctx.helios_server is None:  # --helios-at: no pid or data dir of ours; list on that server
         for row in (disk, memory):
             row.cell("helios").error = "data dir and pid unknown: server not started by the bench (--helios-at)"
+        _many(ctx, ctx.helios, None, count, total, rows)
+        return
+    server = HeliosServer.start(timeout=60)
+    try:
+        if server.error:
+            for row in rows:
+                row.cell("helios").error = f"second server for this test: {server.error}"
+            return
+        system = PgWireSystem("helios", server.host, server.port, server.user, server.database)
+        try:
+            _many(ctx, system, server, count, total, rows)
+        finally:
+            system.close()
+    finally:
+        server.stop()
+
+
+def _many(ctx: BenchContext, system: PgWireSystem, server: HeliosServer | None, count: int, total: int,
+          rows: tuple[Row, Row, Row]) -> None:
+    disk, memory, listing = rows
     try:
         system.run("CHECKPOINT", timeout=120)
     except Exception:
         pass
-    local = server is not None and server.process is not None
-    disk_before = dir_bytes(server.data_dir) if local else 0
-    rss_before = _rss_bytes(server.process.pid) if local else 0
+    disk_before = dir_bytes(server.data_dir) if server else 0
+    rss_before = _rss_bytes(server.process.pid) if server else 0
+    i = 0
     try:
         for i in range(count):
             system.run(f"CREATE BRANCH bench_many_{i} FROM main", timeout=60)
@@ -129,7 +155,7 @@ def run_many(ctx: BenchContext) -> None:
             system.run("CHECKPOINT", timeout=120)
         except Exception:
             pass
-        if local:
+        if server is not None:
             grown = (_rss_bytes(server.process.pid) - rss_before) / count / 1024
             memory.cell("helios").samples.append(grown)
             if grown < 0:
@@ -139,7 +165,7 @@ def run_many(ctx: BenchContext) -> None:
             else:
                 disk.cell("helios").samples.append((dir_bytes(server.data_dir) - disk_before) / count / 1024)
     except Exception as exc:
-        for row in (disk, memory, listing):
+        for row in rows:
             row.cell("helios").error = f"creating branch {i}: {describe_error(exc)}"
         return
 
@@ -152,8 +178,9 @@ def run_many(ctx: BenchContext) -> None:
         return seconds * 1000.0
 
     alternate(listing, {"helios": list_all}, Plan(runs=ctx.settings.runs, slow_seconds=ctx.settings.slow_seconds))
-    for i in range(count):
-        try:
-            system.run(f"DROP BRANCH bench_many_{i}", timeout=60)
-        except Exception:
-            break
+    if server is None:  # someone else's server: leave it as we found it
+        for i in range(count):
+            try:
+                system.run(f"DROP BRANCH bench_many_{i}", timeout=60)
+            except Exception:
+                break
