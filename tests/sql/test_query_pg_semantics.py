@@ -91,3 +91,8 @@ def test_errors_postgresql_raises_while_planning(db):
     # constant folding evaluates x % 0 before the strict * NULL folds to NULL
     assert sqlstate(db, "SELECT (CASE WHEN NULL::bool THEN 0::bigint ELSE 5::bigint END % 0::bigint) "
                         "* NULL::bigint") == "22012"
+
+
+def test_patterns_match_across_newlines(db):
+    _, rows = run(db, "SELECT E'a\\nb' SIMILAR TO '_+', E'a\\nb' ~ 'a.b', E'a\\nb' ~ '^b', E'a\\nb' LIKE 'a_b'")
+    assert rows == [(True, True, False, True)]

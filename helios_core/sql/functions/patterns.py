@@ -97,7 +97,8 @@ def match(kind: str, l: Vec, r: Vec, negate: bool = False, escape: str | None = 
             return _regex_array(strings, "(?s)" + like_to_regex(pattern, escape), ignore_case)
         if kind == "similar":
             return _regex_array(strings, "(?s)" + similar_to_regex(pattern, escape), False)
-        return _regex_array(strings, pattern, ignore_case)
+        # PostgreSQL's regexes are not newline-sensitive by default: "." matches a newline
+        return _regex_array(strings, "(?s)" + pattern, ignore_case)
 
     if r.scalar:
         pat = p[0].as_py()

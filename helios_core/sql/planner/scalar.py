@@ -718,7 +718,7 @@ class ScalarCompiler:
         negate = bool(node.args.get("negate"))
         if pat is None:
             return make_const(const_vec(None, T.BOOL))
-        regex = "^(?:" + _similar_to_regex(pat, escape) + ")$"
+        regex = "(?s)^(?:" + _similar_to_regex(pat, escape) + ")$"  # "_" matches a newline too
 
         def compute(v: list[Vec]) -> Vec:
             r = pc.match_substring_regex(v[0].array, regex)
