@@ -75,3 +75,18 @@ def test_operators_never_crash(n):
             except Exception as e:  # noqa: BLE001
                 crashes.append(f"{op} {a}: {type(e).__name__}: {e}")
     assert not crashes, "\n".join(crashes[:20])
+
+
+def test_untyped_plugin_function_rejects_arguments_it_cannot_take():
+    """A plugin function without arg_types whose code fails on the argument types it got is
+    42883 (no such function for those types), not an internal crash."""
+    from helios_core.hookspecs import SqlFunction
+    from helios_core.sql.functions import register_function
+
+    register_function(SqlFunction(name="helios_test_as_oid", impl=lambda a: a[0].cast(pa.int64()),
+                                  return_type="bigint"))
+    assert call_function("helios_test_as_oid", [Vec(pa.array([7], pa.int32()), T.INT4, False)]).array.to_pylist() == [7]
+    for args in ([], [Vec(pa.array([1], pa.date32()), T.DATE, False)]):
+        with pytest.raises(HeliosError) as ei:
+            call_function("helios_test_as_oid", args)
+        assert ei.value.sqlstate == "42883"

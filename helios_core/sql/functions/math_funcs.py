@@ -170,13 +170,23 @@ def _float_fn(name: str, fn, check=None):
         if check is not None:
             check(v.array)
         out = fn(v.array)
-        fin_in = pc.is_finite(v.array)
-        over = pc.and_(pc.is_inf(out), fin_in)
-        if pc.any(pc.fill_null(over, False)).as_py():
-            raise NumericValueOutOfRange("value out of range: overflow")
+        _check_float_range(v.array, out, zero_ok=name != "exp")
         return _wrap(out, T.FLOAT8, v.scalar)
 
     return impl
+
+
+def _check_float_range(arg: pa.Array, out: pa.Array, *, zero_ok: bool) -> None:
+    """PostgreSQL's check of a float8 result: inf from a finite argument is an overflow, 0 from
+    a nonzero finite argument an underflow (unless zero_ok), both 22003."""
+    fin_in = pc.is_finite(arg)
+    if pc.any(pc.fill_null(pc.and_(pc.is_inf(out), fin_in), False)).as_py():
+        raise NumericValueOutOfRange("value out of range: overflow")
+    if zero_ok:
+        return
+    under = pc.and_(pc.and_(pc.equal(out, 0.0), fin_in), pc.not_equal(arg, 0.0))
+    if pc.any(pc.fill_null(under, False)).as_py():
+        raise NumericValueOutOfRange("value out of range: underflow")
 
 
 def _check_sqrt(a: pa.Array) -> None:
@@ -322,6 +332,8 @@ def _trig(name: str, fn):
             out = fn(v.array)
         except pa.ArrowInvalid:
             raise HeliosError("input is out of range", sqlstate="22003") from None
+        if name in ("degrees", "radians"):
+            _check_float_range(v.array, out, zero_ok=False)
         return _wrap(out, T.FLOAT8, v.scalar)
 
     return impl
@@ -444,3 +456,60 @@ def _extreme_py(vs: list[Vec], greatest: bool, t: T.SqlType) -> Vec:
 
 _extreme("greatest", True)
 _extreme("least", False)
+
+
+# ------------------------------------------------------------------- numeric scale inspection
+def _as_numeric(v: Vec, fname: str, args: list[Vec]) -> Vec:
+    if v.type.name in _FLOATS:  # no implicit cast from double precision to numeric
+        raise no_function(fname, args)
+    v = _num(v, fname, args) if v.type.name != "unknown" else v
+    return v if v.type.name == "numeric" else cast(v, T.NUMERIC)
+
+
+def _min_scale_of(d: decimal.Decimal) -> int:
+    e = d.normalize().as_tuple().exponent if d != 0 else 0
+    return max(0, -e) if isinstance(e, int) else 0
+
+
+@scalar("scale")
+def _scale(args: list[Vec]) -> Vec:
+    """The display scale: one per array here (PostgreSQL keeps one per value)."""
+    v = _as_numeric(args[0], "scale", args)
+    s = v.array.type.scale if pa.types.is_decimal(v.array.type) else 0
+    out = pc.if_else(pc.is_null(v.array), pa.scalar(None, pa.int32()), pa.scalar(s, pa.int32()))
+    return _wrap(out, T.INT4, v.scalar)
+
+
+@scalar("min_scale")
+def _min_scale(args: list[Vec]) -> Vec:
+    v = _as_numeric(args[0], "min_scale", args)
+    out = [None if d is None else _min_scale_of(d) for d in v.array.to_pylist()]
+    return _wrap(pa.array(out, pa.int32()), T.INT4, v.scalar)
+
+
+@scalar("trim_scale")
+def _trim_scale(args: list[Vec]) -> Vec:
+    v = _as_numeric(args[0], "trim_scale", args)
+    vals = v.array.to_pylist()
+    scale = max((_min_scale_of(d) for d in vals if d is not None), default=0)
+    return _wrap(D.py_to_decimal_array(vals, scale), T.NUMERIC, v.scalar)
+
+
+@scalar("factorial")
+def _factorial(args: list[Vec]) -> Vec:
+    v = args[0]
+    if v.type.name not in _INTS + ("unknown",):
+        raise no_function("factorial", args)
+    v = cast(v, T.INT8)
+    out = []
+    for n in v.array.to_pylist():
+        if n is None:
+            out.append(None)
+            continue
+        if n < 0:
+            raise NumericValueOutOfRange("factorial of a negative number is undefined")
+        if n > 56:  # 57! has 77 digits: past HeliosDB's numeric (PostgreSQL goes to 32177!)
+            raise NumericValueOutOfRange("value overflows numeric format",
+                                         detail=f"HeliosDB numeric holds at most {D.MAX256} digits")
+        out.append(math.factorial(n))
+    return _wrap(D.py_to_decimal_array(out, 0), T.NUMERIC, v.scalar)

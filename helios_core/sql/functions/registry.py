@@ -13,7 +13,7 @@ import attrs
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helios_core.errors import UndefinedFunction
+from helios_core.errors import HeliosError, UndefinedFunction
 from helios_core.sql import types as T
 from helios_core.sql.functions.vec import Vec, full
 
@@ -62,6 +62,7 @@ def _load_builtins() -> None:
         math_funcs,
         misc,
         strings,
+        trig,
     )
 
 
@@ -109,6 +110,18 @@ def register_function(fn) -> None:
     ret = T.type_from_name(fn.return_type)
     arg_types = [T.type_from_name(a) for a in fn.arg_types] if fn.arg_types is not None else None
 
+    def call_impl(arrays: list[pa.Array], args: list[Vec]) -> pa.Array:
+        # a plugin without arg_types takes any arguments; when its code cannot handle the
+        # types it got, the client sees "function does not exist" (42883), not a crash
+        try:
+            return _as_array(fn.impl(arrays), ret)
+        except HeliosError:
+            raise
+        except (TypeError, IndexError, pa.ArrowNotImplementedError, pa.ArrowTypeError) as e:
+            if arg_types is not None:
+                raise HeliosError(f"function {fn.name} failed: {type(e).__name__}: {e}", sqlstate="XX000") from e
+            raise no_function(fn.name, args) from e
+
     def impl(args: list[Vec]) -> Vec:
         if arg_types is not None:
             if len(args) != len(arg_types):
@@ -123,7 +136,7 @@ def register_function(fn) -> None:
             if not pc.all(valid).as_py():
                 idx = pc.indices_nonzero(valid)
                 sub = [pc.take(a, idx) for a in arrays]
-                res = _as_array(fn.impl(sub), ret)
+                res = call_impl(sub, args)
                 out = pa.nulls(n, ret.arrow_type)
                 # scatter results back into the full-length array
                 py = [None] * n
@@ -131,7 +144,7 @@ def register_function(fn) -> None:
                     py[i] = v
                 out = pa.array(py, res.type)
                 return Vec(out, ret, scalar_only)
-        res = _as_array(fn.impl(arrays), ret)
+        res = call_impl(arrays, args)
         return Vec(res, ret, scalar_only)
 
     name = fn.name.lower()
