@@ -202,6 +202,10 @@ def _parse_chunk(sql: str, chunk: list[Token]) -> exp.Expr:
     tree = trees[0] if trees else None
     if tree is None:
         raise _syntax_error("syntax error at end of input", len(sql))
+    from helios_core.sql.planner import qualified_names  # pg_catalog.fn(), OPERATOR(), ::regclass ...
+
+    if qualified_names.needs_normalizing(sql):
+        tree = qualified_names.normalize(tree)
     return tree
 
 

@@ -1594,8 +1594,8 @@ def output_name(e: exp.Expression) -> str:
         while isinstance(inner, exp.Paren):
             inner = inner.this
         n = output_name(inner)
-        if n != "?column?":
-            return n
+        if n != "?column?" and not (isinstance(inner, exp.Cast) and _cast_named_by_type(inner)):
+            return n  # PG: a cast of a cast labelled by its type takes the outer type ('1'::text::int -> int4)
         try:
             t = T.type_from_sqlglot(e.args["to"])
             return t.name
@@ -1630,3 +1630,11 @@ def output_name(e: exp.Expression) -> str:
         except Exception:  # noqa: BLE001
             return "?column?"
     return "?column?"
+
+
+def _cast_named_by_type(e: exp.Cast) -> bool:
+    """True when a cast's label comes from its type (its operand names nothing), as PG's FigureColname."""
+    inner = e.this
+    while isinstance(inner, (exp.Paren, exp.Cast)):
+        inner = inner.this
+    return output_name(inner) == "?column?"

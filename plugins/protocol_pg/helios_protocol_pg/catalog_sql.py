@@ -1,30 +1,16 @@
-"""Spelling normalization for the catalog queries psql and drivers send.
+"""Rewrites for the catalog queries psql sends that the SQL layer cannot answer by itself.
 
-psql writes ``pg_catalog.pg_table_is_visible(c.oid)``, ``OPERATOR(pg_catalog.~)`` and
-``COLLATE pg_catalog.default``, and SQLAlchemy ``CAST('name' AS REGCLASS)``; the SQL layer resolves unqualified names in pg_catalog
-first anyway, so dropping the ``pg_catalog.`` qualifier from function calls, operators
-and casts, and the no-op default collation, keeps the meaning; a name cast to regclass becomes
-``to_regclass(name)`` (an OID from the catalog views). Only text outside string
-literals and quoted identifiers is touched, and only statements that mention
-``pg_catalog.`` or ``OPERATOR(`` are looked at, so ordinary queries pay nothing.
-This is a shim for the SQL layer: once its parser accepts these spellings it can go.
+The SQL layer itself accepts ``pg_catalog.fn(...)``, ``OPERATOR(pg_catalog.~)``, ``COLLATE``,
+``'name'::regclass`` and the other OID-alias casts (helios_core.sql.planner.qualified_names).
+What is left here needs knowledge the SQL layer lacks: regclass *text output* (a relation's name
+for ``c.oid::regclass`` in a select list), psql's array comparison on the always-empty pg_policy,
+and pg_partition_ancestors (no partitioning). Only statements that mention ``regclass``,
+``polroles`` or ``pg_partition_ancestors`` are looked at, so ordinary queries pay nothing.
 """
 
 from __future__ import annotations
 
 import re
-
-_LITERALS = re.compile(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$\$.*?\$\$)", re.DOTALL)
-_RULES = [
-    (re.compile(r"OPERATOR\s*\(\s*pg_catalog\s*\.\s*([^)\s]+)\s*\)", re.IGNORECASE), r"\1"),
-    (re.compile(r"\s+COLLATE\s+pg_catalog\s*\.\s*(?:default|\"default\")", re.IGNORECASE), ""),
-    (re.compile(r"\bpg_catalog\s*\.\s*(\w+)(\s*\()", re.IGNORECASE), r"\1\2"),
-    (re.compile(r"::\s*pg_catalog\s*\.\s*", re.IGNORECASE), "::"),
-    # OID alias types the SQL layer lacks; psql only applies them to columns of empty catalogs
-    (re.compile(r"::\s*(?:regnamespace|regrole|regoper|regoperator|regprocedure|regconfig)\b", re.IGNORECASE),
-     "::oid"),
-]
-
 
 # psql's \\d compares an oid[] column with an array literal; pg_policy is always empty here (no row
 # security), so the comparison is false either way and the SQL layer need not compare arrays.
@@ -37,14 +23,6 @@ _ANCESTORS_FROM_RULE = (
 _ANCESTORS_RULE = (re.compile(r"\b(?:pg_catalog\.)?pg_partition_ancestors\s*\(\s*('\d+')\s*\)", re.IGNORECASE),
                    r"\1::oid")
 
-# name -> OID casts need the catalog: route them through to_regclass (a catalog function)
-_REGCLASS_RULES = [
-    (re.compile(r"CAST\s*\(\s*('(?:[^']|'')*'|\$\d+)\s+AS\s+(?:pg_catalog\.)?REGCLASS\s*\)", re.IGNORECASE),
-     r"to_regclass(\1::text)"),
-    (re.compile(r"('(?:[^']|'')*')\s*::\s*(?:pg_catalog\.)?regclass\b", re.IGNORECASE), r"to_regclass(\1)"),
-]
-
-
 # regclass text output is a relation name: a column cast to regclass in a select list (psql's
 # "Referenced by" / "Inherits" lines) is shown through the catalog's name lookup
 _REGCLASS_DISPLAY_RULE = (
@@ -55,21 +33,14 @@ _REGCLASS_DISPLAY_RULE = (
 
 def needs_normalizing(sql: str) -> bool:
     low = sql.lower()
-    return ("pg_catalog." in low or "operator(" in low or "collate pg_catalog" in low or "regclass" in low
-            or "pg_partition_ancestors" in low)
+    return "regclass" in low or "polroles" in low or "pg_partition_ancestors" in low
 
 
 def normalize(sql: str) -> str:
-    """Rewrite psql's qualified catalog spellings outside literals (see module doc)."""
+    """Apply the rewrites of the module doc (only these spellings; literals untouched by design of
+    the patterns: each needs an identifier or a digit-only literal)."""
     if not needs_normalizing(sql):
         return sql
-    for rx, repl in (*_REGCLASS_RULES, _REGCLASS_DISPLAY_RULE, _POLICY_RULE, _ANCESTORS_FROM_RULE,
-                     _ANCESTORS_RULE):
+    for rx, repl in (_REGCLASS_DISPLAY_RULE, _POLICY_RULE, _ANCESTORS_FROM_RULE, _ANCESTORS_RULE):
         sql = rx.sub(repl, sql)
-    parts = _LITERALS.split(sql)
-    for i in range(0, len(parts), 2):  # even indexes are outside literals
-        seg = parts[i]
-        for rx, repl in _RULES:
-            seg = rx.sub(repl, seg)
-        parts[i] = seg
-    return "".join(parts)
+    return sql
