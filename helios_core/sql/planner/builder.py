@@ -1040,6 +1040,10 @@ class Builder(ScalarCompiler):
         op = TableScan(fields, src.schema, name, [n for n, _ in needed], with_rowid=with_rowid, alias=qual,
                        as_of=as_of)
         op.primary_key = list(getattr(table, "primary_key", []) or [])  # type: ignore[attr-defined]
+        if (qual, "tableoid") in self.refs or (None, "tableoid") in self.refs:  # system column
+            from helios_core.sql.planner.system_columns import table_oid, with_tableoid
+
+            op = with_tableoid(op, qual, table_oid(table, src.schema, name))
         if op.primary_key and not col_aliases:
             self.__dict__.setdefault("pk_of", {})[qual] = list(op.primary_key)
         if col_aliases:

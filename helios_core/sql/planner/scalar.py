@@ -1607,7 +1607,9 @@ class ScalarCompiler:
             return Compiled(T.NAME, lambda b, c: const_vec(getattr(c.session, "database", None) or "helios",
                                                            T.NAME), label=name)
         if name == "current_schema":
-            return Compiled(T.NAME, lambda b, c: const_vec((c.search_path or ["public"])[0], T.NAME), label=name)
+            from helios_core.sql.planner.system_columns import current_schema  # first *existing* schema
+
+            return Compiled(T.NAME, lambda b, c: const_vec(current_schema(c), T.NAME), label=name)
         if name == "current_setting" and arg_asts:
             key_c = self.compile(arg_asts[0], scope)
             missing_ok = len(arg_asts) > 1

@@ -1,0 +1,57 @@
+"""System columns and session values that PostgreSQL derives rather than stores.
+
+- ``tableoid``: every row of a table carries the OID of the table it came from (ORMs and psql use
+  it with ``::regclass``). It is one constant per scan, so a scan that the query references it on
+  gets a hidden constant column (hidden: ``SELECT *`` does not show it, as in PostgreSQL). The
+  OID is the one pg_class shows for the table (helios_core.sql.catalog_views.model).
+- ``current_schema()``: the first schema of search_path that exists, so ``"$user"`` expanded to a
+  role with no schema of that name is skipped (PostgreSQL answers "public", not "helios").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helios_core.sql import types as T
+from helios_core.sql.expr import Compiled, Field
+from helios_core.sql.functions.vec import Vec
+
+_ALWAYS_THERE = {"public", "pg_catalog", "information_schema"}
+
+
+def table_oid(table: Any, schema: str, name: str) -> int:
+    """The OID pg_class gives a table (same rule as the catalog model)."""
+    from helios_core.sql.catalog_views.model import FIRST_USER_OID, stable_oid
+
+    table_id = getattr(table, "table_id", None)
+    return FIRST_USER_OID + int(table_id) if isinstance(table_id, int) else stable_oid("table", f"{schema}.{name}")
+
+
+def with_tableoid(op: Any, qual: str, oid: int) -> Any:
+    """The scan plus a hidden ``tableoid`` column holding ``oid``."""
+    from helios_core.sql.operators.basic import Project
+
+    exprs = [Compiled(f.type, _column(i, f.type), column=i) for i, f in enumerate(op.fields)]
+    exprs.append(Compiled(T.OID, lambda b, c: Vec.const(oid, T.OID), const=Vec.const(oid, T.OID), label="tableoid"))
+    fields = list(op.fields) + [Field("tableoid", T.OID, qual, hidden=True)]
+    out = Project(op, exprs, fields)
+    out.primary_key = getattr(op, "primary_key", [])  # type: ignore[attr-defined]
+    return out
+
+
+def _column(i: int, t: T.SqlType) -> Any:
+    def fn(b: Any, c: Any) -> Vec:
+        return Vec(b.column(i), t, False)
+
+    return fn
+
+
+def current_schema(ctx: Any) -> str | None:
+    """First schema of the context's search_path that exists (None when none does, as in PG)."""
+    txn = getattr(ctx, "txn", None)
+    for s in getattr(ctx, "search_path", None) or []:
+        if s in _ALWAYS_THERE:
+            return s
+        if txn is not None and txn.catalog_get("schema", s) is not None:
+            return s
+    return None
