@@ -113,6 +113,9 @@ class Compiled:
     column: int | None = None  # input column index when the expression is a bare column ref
     param: int | None = None  # $n index (0-based) when the expression is a bare parameter
     label: str = ""
+    # (op, left, right) when this is exact + - * of numeric/integer operands: lets an aggregate
+    # compute it in unscaled int64 (planner/decimal_fast.py) without building decimals
+    arith: tuple | None = None
 
     def evaluate(self, batch: pa.RecordBatch, ctx: Any) -> Vec:
         return self.fn(batch, ctx)

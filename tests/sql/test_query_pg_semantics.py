@@ -96,3 +96,24 @@ def test_errors_postgresql_raises_while_planning(db):
 def test_patterns_match_across_newlines(db):
     _, rows = run(db, "SELECT E'a\\nb' SIMILAR TO '_+', E'a\\nb' ~ 'a.b', E'a\\nb' ~ '^b', E'a\\nb' LIKE 'a_b'")
     assert rows == [(True, True, False, True)]
+
+
+def test_decimal_sum_of_products_is_exact_on_every_path(db):
+    """(Decimals compare by value: PostgreSQL keeps a display scale per value.)
+    sum/avg of + - * over numeric(15,2) run in unscaled int64 when that provably cannot
+    overflow, and the general decimal path otherwise (NULLs, huge values); same answers."""
+    db.execute("CREATE TABLE li (g text, p numeric(15,2), d numeric(15,2), t numeric(15,2))")
+    db.execute("INSERT INTO li VALUES ('a', 1000.10, 0.05, 0.08), ('a', 2.50, 0.10, 0.00), "
+               "('b', 99999.99, 0.00, 0.07)")
+    sql = ("SELECT g, sum(p * (1 - d) * (1 + t)), avg(p * (1 - d)), sum(p - d) FROM li GROUP BY g ORDER BY g")
+    types, rows = run(db, sql)
+    assert types == ["text", "numeric", "numeric", "numeric"]
+    D = decimal.Decimal
+    assert rows == [("a", D("1028.352600"), D("476.1725000000000000"), D("1002.45")),
+                    ("b", D("106999.989300"), D("99999.990000000000"), D("99999.99"))]
+    db.execute("INSERT INTO li VALUES ('b', NULL, 0.5, 0.5), ('c', 9999999999999.99, 0.5, 0.5), "
+               "('c', 9999999999999.99, 0.5, 0.5)")
+    _, rows = run(db, sql)
+    assert rows[1] == ("b", D("106999.989300"), D("99999.990000000000"), D("99999.99"))
+    assert rows[2] == ("c", D("14999999999999.985000"), D("4999999999999.9950"),
+                       D("19999999999998.98"))

@@ -29,6 +29,7 @@ from helios_core.sql.expr import Compiled, Field
 from helios_core.sql.operators.base import Operator, collect, names
 from helios_core.sql.operators.join import eval_on_table
 from helios_core.sql.operators.sort import sortable
+from helios_core.sql.planner.decimal_fast import sum_fits_int64, unscaled_of
 
 
 def _groupable(a: pa.Array) -> pa.Array:
@@ -79,6 +80,7 @@ class HashAggregate(Operator):
         cols["__row"] = pa.array(np.arange(n, dtype=np.int64))
         cols["__one"] = pa.array(np.zeros(n, np.int8))
         int_scales: dict[int, int] = {}
+        unscaled_memo: dict = {}
         for j, spec in enumerate(self.aggs):
             mask = None
             if spec.filter is not None:
@@ -93,6 +95,14 @@ class HashAggregate(Operator):
                 for i, (o, _, _) in enumerate(spec.order):
                     cols[f"o{j}_{i}"] = sortable(eval_on_table(o, t, ctx))
             else:
+                if mask is None and spec.name in ("sum", "avg") and spec.result_type.name == "numeric" \
+                        and spec.args[0].arith is not None:
+                    # sum(a * (1 - b)) over small decimals: the int64 unscaled values directly
+                    u = unscaled_of(spec.args[0], t, unscaled_memo)
+                    if u is not None and not isinstance(u[0], int) and sum_fits_int64(u[0], n):
+                        cols[f"a{j}"] = pa.array(u[0])
+                        int_scales[j] = u[1]
+                        continue
                 if spec.name == "count_star":
                     arr = pa.array(np.ones(n, np.int8))
                 else:

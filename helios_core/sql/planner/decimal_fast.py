@@ -108,3 +108,64 @@ def fast_decimal_op(op: str, left: Vec, right: Vec) -> Vec | None:
     valid = ma if mb is None else (mb if ma is None else (ma & mb))
     n = len(res) if not isinstance(res, int) else 1
     return _rebuild(res, scale, valid, n, False)
+
+
+def unscaled_of(c: Any, t: pa.Table, memo: dict) -> tuple[np.ndarray, int] | None:
+    """A numeric expression over every row of ``t`` as (unscaled int64 values, scale), computed
+    in int64 from its + - * tree (``Compiled.arith``) without building decimals in between;
+    None when some operand is not a NULL-free small decimal, integer or constant, or a value
+    could leave int64 (the caller then evaluates it the general way)."""
+    key = id(c)
+    if key in memo:
+        return memo[key]
+    out = _unscaled_of(c, t, memo)
+    memo[key] = out
+    return out
+
+
+def _unscaled_of(c: Any, t: pa.Table, memo: dict) -> tuple[Any, int] | None:
+    if c.const is not None:
+        parts = _parts(c.const)
+        return None if parts is None or parts[0] is None else (parts[0], parts[1])
+    if c.column is not None:
+        col = t.column(c.column)
+        arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+        if arr.null_count:
+            return None
+        parts = _parts(Vec(arr, c.type, False))
+        return None if parts is None else (parts[0], parts[1])
+    if c.arith is None:
+        return None
+    op, left, right = c.arith
+    a = unscaled_of(left, t, memo)
+    if a is None:
+        return None
+    b = unscaled_of(right, t, memo)
+    if b is None:
+        return None
+    (av, sa), (bv, sb) = a, b
+    if isinstance(av, int) and isinstance(bv, int):
+        return None
+    if op == "*":
+        scale = sa + sb
+        if scale > 18 or _peak(av) * _peak(bv) >= LIMIT:
+            return None
+        res = av * bv
+    else:
+        scale = max(sa, sb)
+        if scale > 18:
+            return None
+        fa, fb = 10 ** (scale - sa), 10 ** (scale - sb)
+        if _peak(av) * fa + _peak(bv) * fb >= LIMIT:
+            return None
+        av = av * fa if fa != 1 else av
+        bv = bv * fb if fb != 1 else bv
+        res = av + bv if op == "+" else av - bv
+    if _peak(res) >= 10**18:
+        return None
+    return res, scale
+
+
+def sum_fits_int64(values: np.ndarray, rows: int) -> bool:
+    """Summing ``rows`` of these unscaled values cannot overflow int64."""
+    return _peak(values) * max(rows, 1) < 2**62

@@ -478,8 +478,11 @@ class ScalarCompiler:
         elif lu and ru and (left.param is not None or right.param is not None):
             left = self.coerce(left, T.TEXT)
             right = self.coerce(right, T.TEXT)
-        return self.lift([left, right], True, lambda v, _op=op: self.binop(_op, v[0], v[1]),
-                         label=f"({left.label} {op} {right.label})", strict=op in STRICT_OPS)
+        out = self.lift([left, right], True, lambda v, _op=op: self.binop(_op, v[0], v[1]),
+                        label=f"({left.label} {op} {right.label})", strict=op in STRICT_OPS)
+        if op in ("+", "-", "*") and out.const is None and out.type.name == "numeric":
+            out.arith = (op, left, right)
+        return out
 
     # ------------------------------------------------------------------ logic
     def c_And(self, node: exp.And, scope: Scope) -> Compiled:
@@ -1714,7 +1717,7 @@ def _batch_cached(c: Compiled) -> Compiled:
         cache[key] = (b, v)
         return v
 
-    return Compiled(c.type, fn, label=c.label)
+    return Compiled(c.type, fn, label=c.label, arith=c.arith)
 
 
 def _any_qualifier(scope: Scope, qual: str) -> bool:
