@@ -63,3 +63,24 @@ CASES = [
 @pytest.mark.parametrize(("sql", "names", "rows"), CASES, ids=[c[0][:60] for c in CASES])
 def test_select_list_srf(db, sql, names, rows) -> None:
     assert q(db, sql) == (names, rows)
+
+
+@pytest.mark.parametrize(("sql", "message"), [
+    ("select id from t where unnest(arr) > 1", "set-returning functions are not allowed in WHERE"),
+    ("select id from t having unnest(arr) > 0", "set-returning functions are not allowed in HAVING"),
+    ("select id from t join t t2 on unnest(t.arr) = 1", "set-returning functions are not allowed in JOIN conditions"),
+    ("select case when id > 1 then unnest(arr) end from t", "set-returning functions are not allowed in CASE"),
+    ("select coalesce(unnest(arr), 0) from t", "set-returning functions are not allowed in COALESCE"),
+    ("select sum(unnest(arr)) from t", "aggregate function calls cannot contain set-returning function calls"),
+])
+def test_srf_placement_errors(db, sql, message) -> None:
+    from helios_core.errors import HeliosError
+
+    with pytest.raises(HeliosError) as ei:
+        db.execute(sql)
+    assert (ei.value.sqlstate, str(ei.value)) == ("0A000", message)
+
+
+def test_srf_inside_subqueries_is_fine(db) -> None:
+    assert q(db, "select id, (select unnest(arr) limit 1) from t where id in (select unnest(arr) from t) "
+                 "order by id") == (["id", "unnest"], [(1, 1), (2, 3), (3, None)])

@@ -79,8 +79,44 @@ def has_select_list_srf(sel: exp.Select) -> bool:
     return any(_srfs_in(e) for e in sel.expressions)
 
 
+_HINT = "You might be able to move the set-returning function into a LATERAL FROM item."
+_NOT_INSIDE = ((exp.Case, "CASE"), (exp.If, "CASE"), (exp.Coalesce, "COALESCE"))
+
+
+def _placement_error(call: exp.Expression, where: str, hint: bool = False) -> HeliosError:
+    from helios_core.sql.planner.scalar import node_position
+
+    return HeliosError(f"set-returning functions are not allowed in {where}", sqlstate="0A000",
+                       hint=_HINT if hint else None, position=node_position(call))
+
+
+def check_placement(sel: exp.Select) -> None:
+    """PostgreSQL's placement errors (0A000) for SRFs where no row set can come from."""
+    for key, where in (("where", "WHERE"), ("having", "HAVING")):
+        clause = sel.args.get(key)
+        if clause is not None:
+            for call in _srfs_in(clause):
+                raise _placement_error(call, where)
+    for j in sel.args.get("joins") or []:
+        on = j.args.get("on")
+        for call in _srfs_in(on) if on is not None else []:
+            raise _placement_error(call, "JOIN conditions")
+    for e in sel.expressions:
+        for call in _srfs_in(e):
+            p = call.parent
+            while p is not None and p is not e.parent:
+                if isinstance(p, exp.AggFunc):
+                    raise HeliosError("aggregate function calls cannot contain set-returning function calls",
+                                      sqlstate="0A000", hint=_HINT)
+                for kind, name in _NOT_INSIDE:
+                    if isinstance(p, kind):
+                        raise _placement_error(call, name, hint=True)
+                p = p.parent
+
+
 def rewrite(sel: exp.Select, output_name: Any, contains_aggregate: Any) -> exp.Select | None:
     """The select with its select-list SRFs moved to LATERAL items (None: nothing to do)."""
+    check_placement(sel)
     if not has_select_list_srf(sel):
         return None
     exprs = list(sel.expressions)
