@@ -8,7 +8,6 @@ PostgreSQL's result scales (add: max scale, mul: sum of scales, div: select_div_
 from __future__ import annotations
 
 import decimal
-import math
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -450,11 +449,17 @@ def _numeric_power(l: Vec, r: Vec) -> Vec:
                 v = x ** y
             else:
                 v = (decimal.Decimal(x).ln() * y).exp() if x > 0 else decimal.Decimal(0)
-            if v == 0:
-                rs = 16
+            if y == int(y) and -2**31 <= y < 2**31:
+                # PostgreSQL's power_var_int: 16 significant digits after the point at least
+                rs = max(16, s1)
+            elif x == 0:
+                rs = max(16, s1, s2)
             else:
-                rs = 16 - math.floor(v.copy_abs().log10())
-            rs = max(rs, s1, s2, 0)
+                # the scale follows PostgreSQL's estimate of the result's decimal weight,
+                # y * log10(x) truncated toward zero
+                est = float(decimal.Decimal(x).ln() * y) * 0.434294481903252
+                rs = max(16 - int(est), s1, s2, 0)
+            rs = min(rs, 1000)
             scale = max(scale, rs)
             out.append(v)
     arr = D.py_to_decimal_array([None if v is None else v for v in out], scale)

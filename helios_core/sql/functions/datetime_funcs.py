@@ -243,7 +243,9 @@ def _julian_of_timestamp(src: Vec) -> Vec:
     us = _local_ts(src).cast(pa.int64())
     days = pc.floor(pc.divide(us.cast(pa.float64()), float(US_PER_DAY))).cast(pa.int64())
     tod = pc.subtract(us, pc.multiply(days, US_PER_DAY))
-    frac = binary_op("/", Vec(_dec_from_scaled(tod, 6), T.NUMERIC, src.scalar), Vec.const(86400, T.INT4))
+    # PostgreSQL divides the microseconds of the day by those of a whole day, both scale 0
+    frac = binary_op("/", Vec(_dec_from_scaled(tod, 0), T.NUMERIC, src.scalar),
+                     Vec(_dec_from_scaled(pa.array([US_PER_DAY], pa.int64()), 0), T.NUMERIC, True))
     whole = Vec(pc.add(days, 2440588), T.INT8, src.scalar)
     return binary_op("+", whole, frac)
 

@@ -689,7 +689,7 @@ def _md5(args: list[Vec]) -> Vec:
                s.scalar)
 
 
-@scalar("to_hex", "hex")
+@scalar("to_hex", "hex", "lower_hex")  # sqlglot parses lower(to_hex(x)) as LowerHex; to_hex is lower case
 def _to_hex(args: list[Vec]) -> Vec:
     v = args[0]
     if v.type.name not in _INTS:
