@@ -361,7 +361,9 @@ def _subscripts(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
     arr = vals[0].value()
     dim = vals[1].value()
     rev = bool(vals[2].value()) if len(vals) > 2 else False
-    if arr is None or dim != 1 or not len(arr):
+    for _ in range((dim or 0) - 1):  # a multidimensional array is nested lists: descend to dimension dim
+        arr = arr[0] if isinstance(arr, list) and arr else None
+    if arr is None or dim is None or dim < 1 or not isinstance(arr, list) or not arr:
         return [pa.array([], pa.int32())]
     idx = np.arange(1, len(arr) + 1, dtype=np.int32)
     return [pa.array(idx[::-1] if rev else idx)]
