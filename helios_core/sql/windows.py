@@ -8,7 +8,7 @@ functions from the frame bounds. Results are scattered back to input order.
 
 Frames follow PostgreSQL: default with ORDER BY is RANGE UNBOUNDED PRECEDING .. CURRENT ROW
 (the current row's peers included), without ORDER BY the whole partition; ROWS/GROUPS/RANGE
-with offsets (RANGE offsets on numeric/date order keys); EXCLUDE is not supported.
+with offsets (RANGE offsets on numeric/date order keys) and EXCLUDE (per-row frames).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class Frame:
     end: str = "current"
     end_off: Compiled | None = None
     explicit: bool = False
+    exclude: str = "no others"  # current row | group | ties | no others
 
 
 @attrs.define(eq=False)
@@ -172,8 +173,11 @@ def _fn_name_args(fn: exp.Expression) -> tuple[str, list[exp.Expression], bool]:
 def _frame(builder: Any, spec: Any, scope: Scope, has_order: bool) -> Frame:
     if spec is None:
         return Frame(mode="range", start="unbounded", end="current" if has_order else "unbounded_following")
-    if spec.args.get("exclude") is not None:
-        raise FeatureNotSupported("window frame EXCLUDE is not supported")
+    exclude = spec.args.get("exclude")
+    exclude = " ".join(str(exclude.name if isinstance(exclude, exp.Expression) else exclude).lower().split()) \
+        if exclude is not None else "no others"
+    if exclude not in ("current row", "group", "ties", "no others"):
+        raise HeliosError(f'syntax error at or near "{exclude}"', sqlstate="42601")
     mode = str(spec.args.get("kind") or "range").lower()
 
     def bound(v: Any, side: Any, is_start: bool) -> tuple[str, Compiled | None]:
@@ -198,7 +202,7 @@ def _frame(builder: Any, spec: Any, scope: Scope, has_order: bool) -> Frame:
         raise HeliosError("frame start cannot be UNBOUNDED FOLLOWING", sqlstate="42P20")
     if e == "unbounded":
         raise HeliosError("frame end cannot be UNBOUNDED PRECEDING", sqlstate="42P20")
-    return Frame(mode=mode, start=s, start_off=so, end=e, end_off=eo, explicit=True)
+    return Frame(mode=mode, start=s, start_off=so, end=e, end_off=eo, explicit=True, exclude=exclude)
 
 
 # ------------------------------------------------------------------------------ evaluation
@@ -312,7 +316,11 @@ def compute_window(spec: WindowSpec, t: pa.Table, ctx: Any, eval_on_table: Any) 
             res = taken
     else:
         fs, fe = frame_bounds(spec.frame, ctx, n, pos, pstart, pend, gstart, gend, peer_starts, so, spec)
-        res = frame_aggregate(spec, args_sorted, fs, fe, n, F, t, perm_arr, ctx, eval_on_table)
+        if spec.frame.exclude != "no others":
+            res = frame_aggregate_excluding(spec, args_sorted, fs, fe, gstart, gend, n, F, t, perm_arr, ctx,
+                                            eval_on_table)
+        else:
+            res = frame_aggregate(spec, args_sorted, fs, fe, n, F, t, perm_arr, ctx, eval_on_table)
     inv = np.empty(n, np.int64)
     inv[perm] = np.arange(n)
     if isinstance(res, pa.ChunkedArray):
@@ -485,6 +493,54 @@ def frame_aggregate(spec: WindowSpec, args: list[pa.Array], fs: np.ndarray, fe: 
     from helios_core.sql.planner.scalar import _unify_arrays
 
     arrs = _unify_arrays([pa.array([v]) if not isinstance(v, pa.Array) else v for v in out]) if out else []
+    if not arrs:
+        return pa.array([], type=spec.result_type.arrow_type)
+    return pa.concat_arrays(arrs)
+
+
+def _frame_rows(exclude: str, i: int, fs: np.ndarray, fe: np.ndarray, gstart: np.ndarray,
+                gend: np.ndarray) -> np.ndarray:
+    """Positions in row i's frame after its EXCLUDE clause (peers: gstart[i]..gend[i])."""
+    idx = np.arange(fs[i], fe[i])
+    if exclude == "current row":
+        return idx[idx != i]
+    outside = (idx < gstart[i]) | (idx >= gend[i])
+    if exclude == "group":
+        return idx[outside]
+    return idx[outside | (idx == i)]  # ties
+
+
+def frame_aggregate_excluding(spec: WindowSpec, args: list[pa.Array], fs: np.ndarray, fe: np.ndarray,
+                              gstart: np.ndarray, gend: np.ndarray, n: int, F: Any, t: pa.Table,
+                              perm: pa.Array, ctx: Any, eval_on_table: Any) -> pa.Array:
+    """Frame aggregates and value functions with EXCLUDE CURRENT ROW / GROUP / TIES: the frame
+    of each row is no longer a contiguous range, so each row aggregates its own rows."""
+    name = spec.name
+    vals = args[0] if args else None
+    if spec.filter is not None:
+        m = pc.fill_null(eval_on_table(spec.filter, t, ctx).take(perm), False)
+        if vals is not None:
+            vals = pc.if_else(m, vals, pa.nulls(len(vals), vals.type))
+        else:
+            vals = pc.if_else(m, pa.scalar(1, pa.int8()), pa.scalar(None, pa.int8()))
+            name = "count" if name == "count_star" else name
+    rows = [_frame_rows(spec.frame.exclude, i, fs, fe, gstart, gend) for i in range(n)]
+    if name == "count_star":
+        return pa.array([len(r) for r in rows], pa.int64())
+    if name in ("first_value", "last_value", "nth_value"):
+        if name == "nth_value":
+            k = np.asarray(args[1].to_numpy(zero_copy_only=False), dtype=np.int64)
+            if np.any(k <= 0):
+                raise HeliosError("argument of nth_value must be greater than zero", sqlstate="22016")
+        picks = []
+        for i, r in enumerate(rows):
+            j = 0 if name == "first_value" else (len(r) - 1 if name == "last_value" else int(k[i]) - 1)
+            picks.append(int(r[j]) if 0 <= j < len(r) else None)
+        return vals.take(pa.array(picks, pa.int64()))
+    out = [_agg_slice(name, vals.take(pa.array(r, pa.int64())), spec, F) for r in rows]
+    from helios_core.sql.planner.scalar import _unify_arrays
+
+    arrs = _unify_arrays(out) if out else []
     if not arrs:
         return pa.array([], type=spec.result_type.arrow_type)
     return pa.concat_arrays(arrs)

@@ -117,3 +117,25 @@ def test_decimal_sum_of_products_is_exact_on_every_path(db):
     assert rows[1] == ("b", D("106999.989300"), D("99999.990000000000"), D("99999.99"))
     assert rows[2] == ("c", D("14999999999999.985000"), D("4999999999999.9950"),
                        D("19999999999998.98"))
+
+
+def test_window_frame_exclude(db):
+    _, rows = run(db, "SELECT x, sum(x) OVER (ORDER BY x ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING "
+                      "EXCLUDE CURRENT ROW) FROM (VALUES (1), (2), (2), (4)) v(x) ORDER BY x")
+    assert rows == [(1, 2), (2, 3), (2, 6), (4, 2)]
+    _, rows = run(db, "SELECT x, sum(x) OVER w, count(*) OVER w, first_value(x) OVER w, last_value(x) OVER w, "
+                      "string_agg(x::text, ',') OVER w FROM (VALUES (1), (2), (2), (4), (4), (5)) v(x) "
+                      "WINDOW w AS (ORDER BY x RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING "
+                      "EXCLUDE GROUP) ORDER BY x")
+    assert rows == [(1, 17, 5, 2, 5, "2,2,4,4,5"), (2, 14, 4, 1, 5, "1,4,4,5"), (2, 14, 4, 1, 5, "1,4,4,5"),
+                    (4, 10, 4, 1, 5, "1,2,2,5"), (4, 10, 4, 1, 5, "1,2,2,5"), (5, 13, 5, 1, 4, "1,2,2,4,4")]
+    _, rows = run(db, "SELECT x, sum(x) OVER w, count(*) OVER w, first_value(x) OVER w, "
+                      "string_agg(x::text, ',') OVER w FROM (VALUES (1), (2), (2), (4), (4), (5)) v(x) "
+                      "WINDOW w AS (ORDER BY x ROWS BETWEEN 1 PRECEDING AND 2 FOLLOWING EXCLUDE TIES) ORDER BY x")
+    assert rows == [(1, 5, 3, 1, "1,2,2"), (2, 7, 3, 1, "1,2,4"), (2, 10, 3, 2, "2,4,4"),
+                    (4, 11, 3, 2, "2,4,5"), (4, 9, 2, 4, "4,5"), (5, 9, 2, 4, "4,5")]
+
+
+def test_fetch_percent_is_a_syntax_error_as_in_postgresql(db):
+    assert sqlstate(db, "SELECT x FROM generate_series(1, 20) x ORDER BY x "
+                        "FETCH FIRST 10 PERCENT ROWS ONLY") == "42601"

@@ -348,7 +348,8 @@ class Builder(ScalarCompiler):
             return op
         opts = lim.args.get("limit_options") if isinstance(lim, exp.Fetch) else None
         if opts is not None and opts.args.get("percent"):
-            raise FeatureNotSupported("FETCH FIRST ... PERCENT is not supported")
+            # not SQL that PostgreSQL accepts (its grammar has no FETCH ... PERCENT)
+            raise HeliosError('syntax error at or near "PERCENT"', sqlstate="42601")
         if opts is not None and opts.args.get("with_ties"):
             if not isinstance(op, Sort):
                 raise HeliosError("WITH TIES cannot be specified without ORDER BY clause", sqlstate="42601")
