@@ -42,6 +42,11 @@ CASES = [
     ("select nspname from pg_namespace where oid = 'public'::regnamespace", ["nspname"], [("public",)]),
     ("select rolname from pg_roles where oid = 'helios'::regrole", ["rolname"], [("helios",)]),
     ("select 'x'::pg_catalog.text || 'y'", ["?column?"], [("xy",)]),
+    # regclass shows the relation's name
+    ("select 'pg_class'::regclass, 't'::regclass as r", ["regclass", "r"], [("pg_class", "t")]),
+    ("select tableoid::regclass, id from t order by id", ["tableoid", "id"], [("t", 1), ("t", 2)]),
+    ("select conrelid::pg_catalog.regclass as ontable from pg_constraint where conrelid = 't'::regclass",
+     ["ontable"], [("t",)]),
 ]
 
 

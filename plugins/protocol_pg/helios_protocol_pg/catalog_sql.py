@@ -1,10 +1,9 @@
 """Rewrites for the catalog queries psql sends that the SQL layer cannot answer by itself.
 
 The SQL layer itself accepts ``pg_catalog.fn(...)``, ``OPERATOR(pg_catalog.~)``, ``COLLATE``,
-``'name'::regclass`` and the other OID-alias casts (helios_core.sql.planner.qualified_names).
-What is left here needs knowledge the SQL layer lacks: regclass *text output* (a relation's name
-for ``c.oid::regclass`` in a select list), psql's array comparison on the always-empty pg_policy,
-and pg_partition_ancestors (no partitioning). Only statements that mention ``regclass``,
+``'name'::regclass``, the other OID-alias casts and regclass names in select lists
+(helios_core.sql.planner.qualified_names). What is left here: psql's array comparison on the
+always-empty pg_policy, and pg_partition_ancestors (no partitioning). Only statements that mention
 ``polroles`` or ``pg_partition_ancestors`` are looked at, so ordinary queries pay nothing.
 """
 
@@ -23,17 +22,9 @@ _ANCESTORS_FROM_RULE = (
 _ANCESTORS_RULE = (re.compile(r"\b(?:pg_catalog\.)?pg_partition_ancestors\s*\(\s*('\d+')\s*\)", re.IGNORECASE),
                    r"\1::oid")
 
-# regclass text output is a relation name: a column cast to regclass in a select list (psql's
-# "Referenced by" / "Inherits" lines) is shown through the catalog's name lookup
-_REGCLASS_DISPLAY_RULE = (
-    re.compile(r"\b((?:\w+\.)?\w+)\s*::\s*(?:pg_catalog\.)?regclass(?=\s+AS\s|\s*,|\s+FROM\s|\s*$)",
-               re.IGNORECASE),
-    r"helios_regclass_name(\1)")
-
-
 def needs_normalizing(sql: str) -> bool:
     low = sql.lower()
-    return "regclass" in low or "polroles" in low or "pg_partition_ancestors" in low
+    return "polroles" in low or "pg_partition_ancestors" in low
 
 
 def normalize(sql: str) -> str:
@@ -41,6 +32,6 @@ def normalize(sql: str) -> str:
     the patterns: each needs an identifier or a digit-only literal)."""
     if not needs_normalizing(sql):
         return sql
-    for rx, repl in (_REGCLASS_DISPLAY_RULE, _POLICY_RULE, _ANCESTORS_FROM_RULE, _ANCESTORS_RULE):
+    for rx, repl in (_POLICY_RULE, _ANCESTORS_FROM_RULE, _ANCESTORS_RULE):
         sql = rx.sub(repl, sql)
     return sql
