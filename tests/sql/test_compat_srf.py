@@ -84,3 +84,8 @@ def test_srf_placement_errors(db, sql, message) -> None:
 def test_srf_inside_subqueries_is_fine(db) -> None:
     assert q(db, "select id, (select unnest(arr) limit 1) from t where id in (select unnest(arr) from t) "
                  "order by id") == (["id", "unnest"], [(1, 1), (2, 3), (3, None)])
+
+
+def test_several_column_srf_in_select_list_is_a_record(db) -> None:
+    r = db.execute("select jsonb_each('{\"a\":1}')")[-1]
+    assert (r.columns[0].type_oid, r.columns[0].type_name, r.rows()) == (2249, "record", [("(a,1)",)])

@@ -309,7 +309,7 @@ def plan_rows_from(builder: Any, node: RowsFrom, outer: Any) -> Any:
 
 def _one_type(scan: Operator) -> T.SqlType:
     vis = [f for f in scan.fields if not f.hidden]
-    return vis[0].type if len(vis) == 1 else T.TEXT  # several columns: a record, shown as its text
+    return vis[0].type if len(vis) == 1 else T.RECORD  # several columns: a record (its text form)
 
 
 class ZipScan(Operator):
