@@ -139,3 +139,22 @@ def test_window_frame_exclude(db):
 def test_fetch_percent_is_a_syntax_error_as_in_postgresql(db):
     assert sqlstate(db, "SELECT x FROM generate_series(1, 20) x ORDER BY x "
                         "FETCH FIRST 10 PERCENT ROWS ONLY") == "42601"
+
+
+def test_row_valued_any_all_and_correlated_row_in(db):
+    _, rows = run(db, "SELECT (1,NULL::int) IN (SELECT a, b FROM (VALUES (2,2),(3,4)) v(a,b)), "
+                      "(1,NULL::int) IN (SELECT a, b FROM (VALUES (1,2)) v(a,b)), "
+                      "(2,3) > ALL(SELECT a, b FROM (VALUES (1,9),(2,2)) v(a,b)), "
+                      "(2,3) < ANY(SELECT a, b FROM (VALUES (1,9),(2,2)) v(a,b)), "
+                      "(1,2) = ALL(SELECT 1, 2 WHERE false), "
+                      "(1,2) <> ALL(SELECT a, b FROM (VALUES (1,2),(3,4)) v(a,b))")
+    assert rows == [(False, None, True, False, True, False)]
+    _, rows = run(db, "SELECT x FROM (VALUES (1,2),(3,5)) t(x,y) WHERE (x, y) IN "
+                      "(SELECT a, b FROM (VALUES (1,2),(3,4)) v(a,b) WHERE v.a = t.x)")
+    assert rows == [(1,)]
+    _, rows = run(db, "SELECT x FROM (VALUES (1,2),(3,5)) t(x,y) WHERE (x, y) NOT IN "
+                      "(SELECT a, b FROM (VALUES (1,2),(3,4)) v(a,b) WHERE v.a = t.x)")
+    assert rows == [(3,)]
+    _, rows = run(db, "SELECT x, (x, y) >= ALL(SELECT a, b FROM (VALUES (1,2),(3,4)) v(a,b) WHERE v.a <= t.x) "
+                      "FROM (VALUES (1,2),(3,5),(3,3)) t(x,y) ORDER BY 1, 2")
+    assert rows == [(1, True), (3, False), (3, True)]

@@ -1339,46 +1339,53 @@ class ScalarCompiler:
 
     def row_in_subquery(self, left_ast: exp.Tuple, q: exp.Expression, scope: Scope, is_all: bool,
                         op_name: str) -> Compiled:
-        if op_name != "=" or is_all:
-            raise FeatureNotSupported("row comparison with ANY/ALL is not supported")
+        """(a, b) op ANY/ALL (SELECT x, y ...) and (a, b) [NOT] IN (...), correlated or not, with
+        PostgreSQL's row comparison rules (pairwise, NULL when undecided)."""
         lefts = [self.compile(x, scope) for x in left_ast.expressions]
         plan, captured = self.plan_subquery(q, scope)
-        if captured:
-            raise FeatureNotSupported("correlated row IN subquery is not supported")
         visible = [f for f in plan.fields if not f.hidden]
         if len(visible) != len(lefts):
             raise HeliosError("subquery has too many columns" if len(visible) > len(lefts)
                               else "subquery has too few columns", sqlstate="42601")
+        if op_name not in ("=", "<>", "<", "<=", ">", ">="):
+            raise HeliosError(f"operator {op_name} is not supported for row comparison", sqlstate="42883")
         cache_key = id(plan)
 
-        def fn(b: pa.RecordBatch, ctx: Any) -> Vec:
-            tab = ctx.subquery_cache.get(cache_key)
-            if tab is None:
+        def right_rows(ctx: Any, cached: bool) -> list[tuple]:
+            rows = ctx.subquery_cache.get(cache_key) if cached else None
+            if rows is None:
                 from helios_core.sql.operators.base import collect
 
                 tab = collect(plan, ctx)
-                ctx.subquery_cache[cache_key] = tab
-            n = b.num_rows
-            acc = None
-            for i, lc in enumerate(lefts):
-                la = lc.fn(b, ctx).broadcast(n).array
-                acc = la if acc is None else acc
-            # compare row tuples: key strings per row (vectorized join would be nicer)
-            left_rows = list(zip(*[lc.fn(b, ctx).broadcast(n).array.to_pylist() for lc in lefts], strict=True))
-            right_rows = list(zip(*[tab.column(i).to_pylist() for i in range(len(lefts))], strict=True))
-            full = {r for r in right_rows if None not in r}
-            partial = [r for r in right_rows if None in r]
-            out = []
-            for r in left_rows:
-                if r in full and None not in r:
-                    out.append(True)
-                elif None in r or partial:
-                    out.append(None if (None in r and right_rows) or partial else False)
-                else:
-                    out.append(False)
-            return Vec(pa.array(out, pa.bool_()), T.BOOL, False)
+                rows = list(zip(*[tab.column(i).to_pylist() for i in range(len(lefts))], strict=True))
+                if cached:
+                    ctx.subquery_cache[cache_key] = rows
+            return rows
 
-        return Compiled(T.BOOL, fn, label="IN (SubPlan)")
+        def decide(row: tuple, rows: list[tuple]) -> bool | None:
+            seen_null = False
+            for r in rows:
+                v = _row_compare(op_name, row, r)
+                if v is None:
+                    seen_null = True
+                elif v is not is_all:  # ANY: a true settles it; ALL: a false does
+                    return v
+            return None if seen_null else is_all
+
+        def per_batch(b: pa.RecordBatch, ctx: Any, rows: list[tuple]) -> pa.Array:
+            n = b.num_rows
+            cols = [lc.fn(b, ctx).broadcast(n).array.to_pylist() for lc in lefts]
+            return pa.array([decide(row, rows) for row in zip(*cols, strict=True)], pa.bool_())
+
+        if not captured:
+            def fn(b: pa.RecordBatch, ctx: Any) -> Vec:
+                return Vec(per_batch(b, ctx, right_rows(ctx, True)), T.BOOL, False)
+
+            return Compiled(T.BOOL, fn, label="IN (SubPlan)")
+        return self.correlated(
+            captured, T.BOOL,
+            lambda ctx, row_batch, b: Vec(per_batch(row_batch, ctx, right_rows(ctx, False)), T.BOOL, False),
+            pass_row_batch=True)
 
     def subquery_compiled(self, run, captured: set, rt: T.SqlType, label: str) -> Compiled:
         """An expression over a subquery: once per execution, or per outer row when correlated."""
@@ -1666,6 +1673,25 @@ def _pure_here(n: exp.Expression) -> bool:
         if name in NOT_FOLDABLE or name in ("rand", "currenttimestamp", "currentdate", "currenttime"):
             return False
     return True
+
+
+def _row_compare(op: str, left: tuple, right: tuple) -> bool | None:
+    """PostgreSQL's row constructor comparison: = and <> pairwise, the others lexicographic;
+    None when NULLs leave it undecided."""
+    if op in ("=", "<>"):
+        undecided = False
+        for a, b in zip(left, right, strict=True):
+            if a is None or b is None:
+                undecided = True
+            elif a != b:
+                return op == "<>"
+        return None if undecided else op == "="
+    for a, b in zip(left, right, strict=True):
+        if a is None or b is None:
+            return None
+        if a != b:
+            return {"<": a < b, "<=": a < b, ">": a > b, ">=": a > b}[op]
+    return op in ("<=", ">=")
 
 
 def _put(base: pa.Array, idx: pa.Array, values: pa.Array) -> pa.Array:
