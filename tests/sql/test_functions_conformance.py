@@ -40,6 +40,38 @@ def values(session, sql: str) -> list[str | None]:
     ("select extract(julian from timestamp '2024-01-01'), extract(julian from timestamp '2024-01-01 10:30')",
      ["2460311.0000000000000000000000000000", "2460311.43750000000000000000"]),
     ("select extract(julian from timestamp '2024-01-01 00:00:01')", ["2460311.000011574074074074074074"]),
+    # PostgreSQL 15's regexp_instr/regexp_substr and regexp_count's start and flags
+    (("select regexp_instr('abcabc', 'c'), regexp_instr('abcabc', 'c', 4), regexp_instr('abcabc', 'c', 1, 3), "
+     "regexp_instr('abcabc', 'b(c)', 1, 1, 1), regexp_instr('ABCabc', 'b(c)', 1, 2, 0, 'i', 1), "
+     "regexp_instr('abc', 'b(x)?', 1, 1, 0, '', 1), regexp_instr('abc', 'b', 1, 1, 0, '', 5)"),
+     ["3", "6", "0", "4", "6", "0", "0"]),
+    (("select regexp_substr('abc', 'b.'), regexp_substr('abcabc', 'b(c)', 1, 2, '', 1), "
+     "regexp_substr('ABCabc', 'b', 1, 1, 'i'), regexp_substr('abc', 'x'), regexp_substr('abc', '(b)', 1, 1, '', 2)"),
+     ["bc", "c", "B", None, None]),
+    ("select regexp_count('abcabc', 'b', 3), regexp_count('ABCabc', 'b', 1, 'i')", ["1", "2"]),
+    ("select sha256('abc'), sha224('a'::bytea)",
+     ["\\xba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+      "\\xabd37534c7d9a2efb9465de931cd7055ffdb8879563ae98078d6d6d5"]),
+    ("select get_bit('abc'::bytea, 3), set_bit('abc'::bytea, 3, 1), set_byte('abc'::bytea, 0, 321)",
+     ["0", "\\x696263", "\\x416263"]),
+    ("select make_time(8, 15, 23.5)", ["08:15:23.5"]),
 ])
 def test_values_match_postgresql(session, sql, want):
     assert values(session, sql) == want
+
+
+@pytest.mark.parametrize(("sql", "state", "message"), [
+    ("select regexp_instr('abc', 'b', 0)", "22023", 'invalid value for parameter "start": 0'),
+    ("select regexp_substr('abc', 'b', 1, 0)", "22023", 'invalid value for parameter "n": 0'),
+    ("select regexp_instr('abc', 'b', 1, 1, 2)", "22023", 'invalid value for parameter "endoption": 2'),
+    ("select regexp_count('abc', 'b', 1, 'g')", "22023", 'regexp_count() does not support the "global" option'),
+    ("select get_bit('abc'::bytea, 24)", "2202E", "index 24 out of valid range, 0..23"),
+    ("select set_bit('abc'::bytea, 0, 2)", "22023", "new bit must be 0 or 1"),
+])
+def test_errors_match_postgresql(session, sql, state, message):
+    from helios_core.errors import HeliosError
+
+    with pytest.raises(HeliosError) as ei:
+        values(session, sql)
+    assert ei.value.sqlstate == state
+    assert message in str(ei.value)

@@ -455,7 +455,7 @@ def _make_timestamptz(args: list[Vec]) -> Vec:
     return Vec(ts_to_tstz(ts.array), T.TIMESTAMPTZ, ts.scalar)
 
 
-@scalar("make_time", nargs=3)
+@scalar("make_time", "time_from_parts", nargs=3)  # sqlglot: make_time -> TimeFromParts
 def _make_time(args: list[Vec]) -> Vec:
     ints = _ints(args[:2], "make_time") + [cast(args[2], T.FLOAT8)]
     arrays, s = full(ints)

@@ -4,6 +4,7 @@ num_nulls, convert_to/from."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import uuid
 
 import pyarrow as pa
@@ -177,3 +178,86 @@ def _get_byte(args: list[Vec]) -> Vec:
         else:
             out.append(v[i])
     return Vec(pa.array(out, pa.int32()), T.INT4, s)
+
+
+# ----------------------------------------------------------------------------- bytea digests, bits
+def _bytea_rows(fname: str, args: list[Vec]) -> tuple[list[list], bool]:
+    vs = [cast(args[0], T.BYTEA), *(cast(a, T.INT4) for a in args[1:])]
+    arrays, s = full(vs)
+    return [a.to_pylist() for a in arrays], s
+
+
+def _sha(bits: int):
+    def impl(args: list[Vec]) -> Vec:
+        if args[0].type.name not in ("bytea", "unknown"):
+            raise no_function(f"sha{bits}", args)
+        (data, *_), s = _bytea_rows(f"sha{bits}", args[:1])
+        algo = f"sha{bits}"
+        out = [None if v is None else hashlib.new(algo, v).digest() for v in data]
+        return Vec(pa.array(out, pa.binary()), T.BYTEA, s)
+
+    return impl
+
+
+for _bits in (224, 256, 384, 512):
+    define(f"sha{_bits}", _sha(_bits))
+
+
+@scalar("s_h_a2_digest", nargs=2)
+def _sha2_digest(args: list[Vec]) -> Vec:
+    """sqlglot parses sha256/sha384/sha512(x) as SHA2Digest(x, bits)."""
+    bits = cast(args[1], T.INT4).value()
+    if bits not in (224, 256, 384, 512):
+        raise no_function("sha2", args)
+    return _sha(bits)(args[:1])
+
+
+def _bit_index(v: bytes, i: int) -> None:
+    if not 0 <= i < len(v) * 8:
+        raise HeliosError(f"index {i} out of valid range, 0..{len(v) * 8 - 1}", sqlstate="2202E")
+
+
+@scalar("get_bit", "getbit", nargs=2)
+def _get_bit(args: list[Vec]) -> Vec:
+    (data, idx), s = _bytea_rows("get_bit", args)
+    out = []
+    for v, i in zip(data, idx, strict=True):
+        if v is None or i is None:
+            out.append(None)
+            continue
+        _bit_index(v, i)
+        out.append((v[i // 8] >> (i % 8)) & 1)
+    return Vec(pa.array(out, pa.int32()), T.INT4, s)
+
+
+@scalar("set_bit", nargs=3)
+def _set_bit(args: list[Vec]) -> Vec:
+    (data, idx, bit), s = _bytea_rows("set_bit", args)
+    out = []
+    for v, i, b in zip(data, idx, bit, strict=True):
+        if v is None or i is None or b is None:
+            out.append(None)
+            continue
+        _bit_index(v, i)
+        if b not in (0, 1):
+            raise InvalidParameterValue("new bit must be 0 or 1")
+        w = bytearray(v)
+        w[i // 8] = (w[i // 8] & ~(1 << (i % 8))) | (b << (i % 8))
+        out.append(bytes(w))
+    return Vec(pa.array(out, pa.binary()), T.BYTEA, s)
+
+
+@scalar("set_byte", nargs=3)
+def _set_byte(args: list[Vec]) -> Vec:
+    (data, idx, val), s = _bytea_rows("set_byte", args)
+    out = []
+    for v, i, b in zip(data, idx, val, strict=True):
+        if v is None or i is None or b is None:
+            out.append(None)
+            continue
+        if not 0 <= i < len(v):
+            raise HeliosError(f"index {i} out of valid range, 0..{len(v) - 1}", sqlstate="2202E")
+        w = bytearray(v)
+        w[i] = b & 0xFF
+        out.append(bytes(w))
+    return Vec(pa.array(out, pa.binary()), T.BYTEA, s)

@@ -571,12 +571,77 @@ def _regexp_split_to_array(args: list[Vec]) -> Vec:
     return Vec(_per_row(one, arrays, pa.list_(pa.string())), T.array_of(T.TEXT), all_scalar)
 
 
+def _regexp_search_args(fname: str, args: list[Vec], ints: dict[str, int], flags_at: int) -> tuple[list, bool]:
+    """(arrays, all_scalar) of (string, pattern, *ints, flags): each int parameter from its
+    argument position, else PostgreSQL's default."""
+    s, p = (text_arg(x, fname, args) for x in args[:2])
+    defaults = {"start": 1, "n": 1, "endoption": 0, "subexpr": 0}
+    vals = [s, p]
+    for name, k in ints.items():
+        vals.append(int_arg(args[k], fname, args) if k < len(args) else Vec.const(defaults[name], T.INT4))
+    flags = text_arg(args[flags_at], fname, args) if len(args) > flags_at else Vec.const("", T.TEXT)
+    return full([*vals, flags])
+
+
+def _check_regexp_params(fname: str, fl: str, **params: int) -> None:
+    if "g" in fl:
+        raise InvalidParameterValue(f'{fname}() does not support the "global" option')
+    for name, v in params.items():
+        if v is None:
+            continue
+        if (name in ("start", "n") and v <= 0) or (name == "endoption" and v not in (0, 1)) or (
+                name == "subexpr" and v < 0):
+            raise InvalidParameterValue(f'invalid value for parameter "{name}": {v}')
+
+
+def _nth_match(x: str, pat: str, fl: str, start: int, n: int) -> re.Match | None:
+    for i, m in enumerate(_compile(pat, fl).finditer(x, start - 1), 1):
+        if i == n:
+            return m
+    return None
+
+
 @scalar("regexp_count", nargs=(2, 4))
 def _regexp_count(args: list[Vec]) -> Vec:
-    s, p = (text_arg(x, "regexp_count", args) for x in args[:2])
-    arrays, all_scalar = full([s, p])
-    return Vec(_per_row(lambda x, pat: len(_compile(pat, "").findall(x)), arrays, pa.int32()), T.INT4,
-               all_scalar)
+    """regexp_count(string, pattern [, start [, flags]])."""
+    arrays, all_scalar = _regexp_search_args("regexp_count", args, {"start": 2}, 3)
+
+    def one(x, pat, start, fl):
+        _check_regexp_params("regexp_count", fl, start=start)
+        return sum(1 for _ in _compile(pat, fl).finditer(x, start - 1))
+
+    return Vec(_per_row(one, arrays, pa.int32()), T.INT4, all_scalar)
+
+
+@scalar("regexp_substr", nargs=(2, 6))
+def _regexp_substr(args: list[Vec]) -> Vec:
+    """regexp_substr(string, pattern [, start [, N [, flags [, subexpr]]]]): NULL without a match."""
+    arrays, all_scalar = _regexp_search_args("regexp_substr", args, {"start": 2, "n": 3, "subexpr": 5}, 4)
+
+    def one(x, pat, start, n, sub, fl):
+        _check_regexp_params("regexp_substr", fl, start=start, n=n, subexpr=sub)
+        m = _nth_match(x, pat, fl, start, n)
+        if m is None or sub > (m.re.groups or 0):
+            return None
+        return m.group(sub)
+
+    return Vec(_per_row(one, arrays, pa.string()), T.TEXT, all_scalar)
+
+
+@scalar("regexp_instr", nargs=(2, 7))
+def _regexp_instr(args: list[Vec]) -> Vec:
+    """regexp_instr(string, pattern [, start [, N [, endoption [, flags [, subexpr]]]]]): 0 without a match."""
+    arrays, all_scalar = _regexp_search_args("regexp_instr", args,
+                                             {"start": 2, "n": 3, "endoption": 4, "subexpr": 6}, 5)
+
+    def one(x, pat, start, n, endopt, sub, fl):
+        _check_regexp_params("regexp_instr", fl, start=start, n=n, endoption=endopt, subexpr=sub)
+        m = _nth_match(x, pat, fl, start, n)
+        if m is None or sub > (m.re.groups or 0) or m.start(sub) < 0:
+            return 0
+        return (m.end(sub) if endopt else m.start(sub)) + 1
+
+    return Vec(_per_row(one, arrays, pa.int32()), T.INT4, all_scalar)
 
 
 # ------------------------------------------------------------------------------------- format
