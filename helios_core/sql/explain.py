@@ -27,6 +27,12 @@ def explain_lines(plan: Any, ctx: Any = None, analyze: bool = False) -> list[str
         total_ms = (time.perf_counter() - t0) * 1000
     lines: list[str] = []
     _walk(plan.root, 0, lines, stats)
+    for i, sub in enumerate(getattr(plan, "subplans", None) or [], start=1):
+        # PostgreSQL lists each expression subquery as "SubPlan n" under the plan it serves
+        lines.append(f"  SubPlan {i}")
+        sub_lines: list[str] = []
+        _walk(sub, 1, sub_lines, stats)
+        lines.extend("  " + ln for ln in sub_lines)
     if analyze:
         lines.append(f"Execution Time: {total_ms:.3f} ms")
     return lines

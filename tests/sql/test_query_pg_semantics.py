@@ -158,3 +158,12 @@ def test_row_valued_any_all_and_correlated_row_in(db):
     _, rows = run(db, "SELECT x, (x, y) >= ALL(SELECT a, b FROM (VALUES (1,2),(3,4)) v(a,b) WHERE v.a <= t.x) "
                       "FROM (VALUES (1,2),(3,5),(3,3)) t(x,y) ORDER BY 1, 2")
     assert rows == [(1, True), (3, False), (3, True)]
+
+
+def test_explain_shows_subquery_plans(db):
+    db.execute("CREATE TABLE ex (a int, b int)")
+    _, rows = run(db, "EXPLAIN SELECT a, (SELECT max(b) FROM ex e2 WHERE e2.b > ex.a) FROM ex")
+    text = [r[0] for r in rows]
+    assert "  SubPlan 1" in text
+    sub = text[text.index("  SubPlan 1") + 1:]
+    assert sub[0].startswith("    ->  ") and any("Seq Scan on ex e2" in ln for ln in sub)

@@ -51,6 +51,7 @@ class Plan:
     root: Any  # operators.base.Operator
     columns: list[tuple[str, Any]]
     param_types: list[Any] = attrs.Factory(list)
+    subplans: list[Any] = attrs.Factory(list)  # operators of expression subqueries (EXPLAIN shows them)
 
     @property
     def schema(self) -> pa.Schema:

@@ -87,6 +87,7 @@ class Builder(ScalarCompiler):
         self.refs: set[tuple[str | None, str]] = set()
         self.star_all = False
         self.star_quals: set[str] = set()
+        self.subplans: list[Operator] = []  # expression subqueries, for EXPLAIN's "SubPlan n"
 
     # =================================================================== entry points
     def plan_top(self, ast: exp.Expression) -> Plan:
@@ -94,7 +95,7 @@ class Builder(ScalarCompiler):
         op = self.plan_query(ast, None)
         op = drop_hidden(op)
         cols = [(f.name, f.type) for f in op.fields]
-        return Plan(root=op, columns=cols, param_types=self.param_types)
+        return Plan(root=op, columns=cols, param_types=self.param_types, subplans=list(self.subplans))
 
     def compile(self, node: exp.Expression, scope: Scope) -> Compiled:  # type: ignore[override]
         if not self.refs:
@@ -140,6 +141,7 @@ class Builder(ScalarCompiler):
         finally:
             scope.captured = old | {None} if (scope.captured and old) else old
         op = drop_hidden(op)
+        self.subplans.append(op)
         return op, captured
 
     # =================================================================== queries
