@@ -55,6 +55,8 @@ def values(session, sql: str) -> list[str | None]:
     ("select get_bit('abc'::bytea, 3), set_bit('abc'::bytea, 3, 1), set_byte('abc'::bytea, 0, 321)",
      ["0", "\\x696263", "\\x416263"]),
     ("select make_time(8, 15, 23.5)", ["08:15:23.5"]),
+    (("select width_bucket(5, array[1,3,6]), width_bucket(0, array[1,3,6]), width_bucket(6, array[1,3,6]), "
+     "width_bucket(2.5, array[1,3,6])"), ["2", "0", "3", "1"]),
 ])
 def test_values_match_postgresql(session, sql, want):
     assert values(session, sql) == want
@@ -67,6 +69,7 @@ def test_values_match_postgresql(session, sql, want):
     ("select regexp_count('abc', 'b', 1, 'g')", "22023", 'regexp_count() does not support the "global" option'),
     ("select get_bit('abc'::bytea, 24)", "2202E", "index 24 out of valid range, 0..23"),
     ("select set_bit('abc'::bytea, 0, 2)", "22023", "new bit must be 0 or 1"),
+    ("select width_bucket(5, array[1,null,6])", "22004", "thresholds array must not contain NULLs"),
 ])
 def test_errors_match_postgresql(session, sql, state, message):
     from helios_core.errors import HeliosError

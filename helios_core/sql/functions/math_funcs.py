@@ -513,3 +513,26 @@ def _factorial(args: list[Vec]) -> Vec:
                                          detail=f"HeliosDB numeric holds at most {D.MAX256} digits")
         out.append(math.factorial(n))
     return _wrap(D.py_to_decimal_array(out, 0), T.NUMERIC, v.scalar)
+
+
+@scalar("width_bucket", nargs=2)
+def _width_bucket_array(args: list[Vec]) -> Vec:
+    """width_bucket(operand, thresholds): how many of the ascending thresholds are <= operand."""
+    import bisect
+
+    op, arr = args
+    if arr.type.element is None:
+        raise no_function("width_bucket", args)
+    t = common_type([op.type, arr.type.element], "width_bucket")
+    op = cast(op, t)
+    arr = cast(arr, T.array_of(t))
+    (xs, ths), s = full([op, arr])
+    out = []
+    for x, th in zip(xs.to_pylist(), ths.to_pylist(), strict=True):
+        if x is None or th is None:
+            out.append(None)
+            continue
+        if any(v is None for v in th):
+            raise HeliosError("thresholds array must not contain NULLs", sqlstate="22004")
+        out.append(bisect.bisect_right(th, x))
+    return _wrap(pa.array(out, pa.int32()), T.INT4, s)
