@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 import attrs
 from sqlglot import exp
+from sqlglot.helper import seq_get
 from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
@@ -41,6 +42,18 @@ class Helios(Postgres):
         pass
 
     class Parser(Postgres.Parser):
+        # sqlglot normalises a few PostgreSQL calls into generic nodes that lose what
+        # PostgreSQL means: date_part() returns double precision (unlike EXTRACT's
+        # numeric), and upper(to_hex(x)) would fold into one lowercase Hex node.
+        FUNCTIONS: ClassVar[dict] = {
+            **Postgres.Parser.FUNCTIONS,
+            "TO_HEX": lambda args: exp.Anonymous(this="to_hex", expressions=args),
+            "UPPER": lambda args: exp.Upper(this=seq_get(args, 0)),
+        }
+        FUNCTION_PARSERS: ClassVar[dict] = {
+            **Postgres.Parser.FUNCTION_PARSERS,
+            "DATE_PART": lambda self: _date_part(self._parse_csv(self._parse_bitwise)),
+        }
         VERSION_PHRASES: ClassVar[dict] = {
             **Postgres.Parser.VERSION_PHRASES,
             ("AS", "OF", "TIMESTAMP"): "TIMESTAMP",
@@ -52,6 +65,18 @@ class Helios(Postgres):
                     and self._next.text.upper() == "OF"):
                 return None
             return super()._parse_table_alias(alias_tokens=alias_tokens)
+
+
+def _date_part(args: list) -> exp.Expression:
+    """date_part(field, source) as an Extract node marked to type its result double precision."""
+    if len(args) != 2:
+        return exp.Anonymous(this="date_part", expressions=args)
+    field = args[0]
+    if isinstance(field, exp.Literal) and field.is_string:
+        field = exp.var(field.this)
+    node = exp.Extract(this=field, expression=args[1])
+    node.meta["extract"] = False
+    return node
 
 
 class _PlainTokenizer(Postgres.Tokenizer):

@@ -1626,6 +1626,8 @@ def output_name(e: exp.Expression) -> str:
         return "bool"
     if isinstance(e, exp.Anonymous):
         return str(e.this).lower()
+    if isinstance(e, exp.Extract) and e.meta.get("extract") is False:
+        return "date_part"
     k = type(e).__name__
     if k in _NAME_OF:
         return _NAME_OF[k]

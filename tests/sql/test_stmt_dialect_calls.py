@@ -1,0 +1,25 @@
+"""Calls that sqlglot would normalise away from PostgreSQL's meaning (answers from PostgreSQL 15)."""
+
+import helios_core
+
+
+def one(sql):
+    res = helios_core.connect().execute(sql)[-1]
+    return res.rows(), [(c.name, c.type_name) for c in res.columns]
+
+
+def test_date_part_is_double_precision_and_labelled_date_part():
+    rows, cols = one("select date_part('dow', timestamp '2024-01-01')")
+    assert rows == [(1.0,)]
+    assert cols == [("date_part", "double precision")]
+
+
+def test_extract_stays_numeric():
+    rows, cols = one("select extract(epoch from timestamp '2024-01-01')")
+    assert str(rows[0][0]) == "1704067200.000000"
+    assert cols == [("extract", "numeric")]
+
+
+def test_upper_of_to_hex_is_not_folded_away():
+    rows, _ = one("select upper(to_hex(255)), lower(to_hex(255)), to_hex(255)")
+    assert rows == [("FF", "ff", "ff")]
