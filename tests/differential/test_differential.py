@@ -15,15 +15,14 @@ with HELIOS_DIFF_STRICT=1.
 Known remaining gap classes (2026-11-25, 98.5-98.6% agreement over 10-15k queries), by cause:
 - date_part() typed numeric: sqlglot parses date_part(...) as exp.Extract, so the planner calls
   extract (numeric); date_part itself returns double precision (needs the dialect to mark it).
-- float avg()/variance over huge values: PostgreSQL's float8_accum raises 22003 when the
-  running sums overflow; the aggregate here yields Infinity/NaN.
+- float variance over huge values: PostgreSQL's float8_accum raises 22003 when the running
+  sums overflow (sum/avg do that here too since 20:45).
 - numeric NaN/Infinity (0A000 here) and numerics beyond 76 digits ('1e308'::float8::numeric).
 - per-value numeric display scale (one scale per array here): ln/log/sqrt results of mixed
   magnitude, division, CASE/COALESCE/GREATEST mixing scales print extra trailing zeros.
-- evaluation order and laziness: PostgreSQL folds constants and short-circuits AND/OR/CASE/
-  BETWEEN, so it never evaluates some failing subexpressions a vectorized engine computes;
-  casts that do not exist (bigint::bool) are reported before operands are evaluated there.
-- x = ANY(ARRAY[..., other_table.col]) where the array refers to another join input (0A000 here).
+- evaluation order: PostgreSQL orders WHERE terms by cost; here AND/OR/BETWEEN/CASE/COALESCE
+  and WHERE terms are lazy (a failing term is put off until other terms settled the rows), so a
+  few queries still fail on one side only.
 """
 
 from __future__ import annotations

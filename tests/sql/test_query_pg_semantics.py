@@ -167,3 +167,9 @@ def test_explain_shows_subquery_plans(db):
     assert "  SubPlan 1" in text
     sub = text[text.index("  SubPlan 1") + 1:]
     assert sub[0].startswith("    ->  ") and any("Seq Scan on ex e2" in ln for ln in sub)
+
+
+def test_any_over_an_array_of_both_join_sides_is_a_filter_not_a_join_key(db):
+    _, rows = run(db, "SELECT x FROM (VALUES (1,2),(2,5)) t(x,y) JOIN (VALUES (4, 1), (4, 2)) u(z, w) "
+                      "ON t.x = u.w WHERE (x + x) = ANY(ARRAY[0, u.z])")
+    assert rows == [(2,)]

@@ -816,6 +816,8 @@ class Builder(ScalarCompiler):
         a, b = c.this, c.expression
         if a.find(exp.Subquery, exp.Select) is not None or b.find(exp.Subquery, exp.Select) is not None:
             return None
+        if _is_quantified(a) or _is_quantified(b):  # x = ANY(array) is no equi-join key
+            return None
         sa, sb = _side(a, lscope, rscope), _side(b, lscope, rscope)
         if sa == "l" and sb == "r":
             return self.compile(a, lscope), self.compile(b, rscope)
@@ -1492,10 +1494,15 @@ def _is_function_item(node: exp.Expression) -> bool:
     return isinstance(node, (exp.Unnest, exp.Func, exp.Anonymous))
 
 
+def _is_quantified(e: exp.Expression) -> bool:
+    return isinstance(e, (exp.Any, exp.All)) or (
+        isinstance(e, exp.Anonymous) and str(e.this).lower() in ("any", "all", "some"))
+
+
 def _is_equi(c: exp.Expression) -> bool:
     while isinstance(c, exp.Paren):
         c = c.this
-    return isinstance(c, exp.EQ)
+    return isinstance(c, exp.EQ) and not _is_quantified(c.expression) and not _is_quantified(c.this)
 
 
 def _has_col(fields: list[Field], name: str, qual: str | None) -> bool:
