@@ -96,11 +96,9 @@ VALUE_EXPRESSIONS = [
 
 
 _PLANNER_GAPS = {
-    "#> '{a,b}'": "planner (C1) coerces the untyped path to jsonb (functions.operand_types gives text[])",
-    "date_part(": "planner (C1) compiles date_part as extract (numeric, not double precision)",
+    "date_part(": "the dialect parses date_part(...) as EXTRACT (numeric, not double precision)",
     "ARRAY[1.5, 2.25]": "HeliosDB keeps one numeric scale per array, PostgreSQL one per value",
-    "AT TIME ZONE": "planner (C1) does not compile AT TIME ZONE yet (functions.timezone() implements it)",
-    "+00'::date": "planner (C1) applies ::date to the string before the typed literal timestamptz '...'",
+    "+00'::date": "the dialect applies ::date to the string before the typed literal timestamptz '...'",
 }
 
 
