@@ -49,6 +49,7 @@ class Helios(Postgres):
             **Postgres.Parser.FUNCTIONS,
             "TO_HEX": lambda args: exp.Anonymous(this="to_hex", expressions=args),
             "UPPER": lambda args: exp.Upper(this=seq_get(args, 0)),
+            "GEN_RANDOM_UUID": lambda args: exp.Anonymous(this="gen_random_uuid", expressions=args),
         }
         FUNCTION_PARSERS: ClassVar[dict] = {
             **Postgres.Parser.FUNCTION_PARSERS,

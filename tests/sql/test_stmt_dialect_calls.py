@@ -23,3 +23,15 @@ def test_extract_stays_numeric():
 def test_upper_of_to_hex_is_not_folded_away():
     rows, _ = one("select upper(to_hex(255)), lower(to_hex(255)), to_hex(255)")
     assert rows == [("FF", "ff", "ff")]
+
+
+def test_gen_random_uuid_is_a_fresh_uuid_per_row():
+    rows, cols = one("select count(distinct g), pg_typeof(min(g::text)::uuid)::text "
+                     "from (select gen_random_uuid() g from generate_series(1, 5)) x")
+    assert rows == [(5, "uuid")]
+
+
+def test_random_is_drawn_per_row():
+    rows, _ = one("select count(distinct r), min(r) >= 0, max(r) < 1 "
+                  "from (select random() r from generate_series(1, 50)) x")
+    assert rows == [(50, True, True)]

@@ -87,6 +87,25 @@ NOT_FOLDABLE = {
     "current_catalog", "current_role", "inet_server_port", "pg_current_xact_id",
 }
 
+# volatile functions that give a new value for every row they are evaluated on
+PER_ROW_VOLATILE = {"random", "gen_random_uuid", "uuid_generate_v4", "random_normal", "clock_timestamp",
+                    "timeofday"}
+
+
+def _per_row(name: str, fns: list, compute, b: pa.RecordBatch, ctx: Any) -> Vec:
+    """Evaluate a volatile call once per row of ``b``: random() draws a whole column with numpy;
+    the rarer others (uuids, clock readings) are called row by row, as PostgreSQL calls them."""
+    n = b.num_rows
+    if name == "random" and not fns:
+        import numpy as np
+
+        return Vec(pa.array(np.random.default_rng().random(n)), T.FLOAT8, False)
+    if n == 0:
+        return compute([f(b, ctx) for f in fns])
+    parts = [compute([f(b.slice(i, 1), ctx) for f in fns]).broadcast(1) for i in range(n)]
+    return Vec(pa.concat_arrays([p.array for p in parts]), parts[0].type, False)
+
+
 AGGREGATE_NAMES = {
     "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "string_agg", "array_agg",
     "jsonb_agg", "json_agg", "jsonb_object_agg", "json_object_agg", "stddev", "stddev_samp",
@@ -1641,6 +1660,13 @@ class ScalarCompiler:
 
         def compute(v: list[Vec], _n: str = name) -> Vec:
             return F.call_function(_n, v)
+
+        if name in PER_ROW_VOLATILE:
+            out_t = compute([a.const if a.const is not None else Vec(pa.nulls(1, a.type.arrow_type), a.type, True)
+                             for a in args]).type
+            fns = [a.fn for a in args]
+            return Compiled(out_t, lambda b, c, _n=name: _per_row(_n, fns, compute, b, c),
+                            label=f"{name}({', '.join(a.label for a in args)})")
 
         label = f"{name}({', '.join(a.label for a in args)})"
         strict = name in STRICT_FUNCTIONS
