@@ -23,9 +23,9 @@ from typing import Any, ClassVar
 
 import attrs
 from sqlglot import exp
-from sqlglot.helper import seq_get
 from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.helper import seq_get
 from sqlglot.tokens import Token, TokenType
 
 from helios_core.errors import SyntaxError_

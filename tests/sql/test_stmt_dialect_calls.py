@@ -26,7 +26,7 @@ def test_upper_of_to_hex_is_not_folded_away():
 
 
 def test_gen_random_uuid_is_a_fresh_uuid_per_row():
-    rows, cols = one("select count(distinct g), pg_typeof(min(g::text)::uuid)::text "
+    rows, _cols = one("select count(distinct g), pg_typeof(min(g::text)::uuid)::text "
                      "from (select gen_random_uuid() g from generate_series(1, 5)) x")
     assert rows == [(5, "uuid")]
 
