@@ -252,16 +252,16 @@ SCRIPTS: dict[str, list[str]] = {
     "dml_edges": [
         "create table e (id int primary key, grp int, amt numeric(10,2))",
         "insert into e select g, g % 3, g * 1.5 from generate_series(1, 9) g",
-        "update e set amt = (select max(amt) from e e2 where e2.grp = e.grp) where id in (select id from e where "
-        "grp = 1)",
+        ("update e set amt = (select max(amt) from e e2 where e2.grp = e.grp) where id in (select id from e where "
+        "grp = 1)"),
         "select id, amt from e where grp = 1 order by id",
         "delete from e where amt > (select avg(amt) from e) returning id",
         "select count(*), sum(amt) from e",
         "update e set grp = grp + 10, amt = amt + grp returning id, grp, amt",
-        "insert into e (id, grp) values (1, 0) on conflict (id) do update set amt = e.amt * 2 "
-        "returning id, grp, amt",
-        "merge into e using (select g as id from generate_series(1, 3) g) s on e.id = s.id "
-        "when matched and e.grp > 10 then delete when not matched then insert (id, grp, amt) values (s.id, 0, 0)",
+        ("insert into e (id, grp) values (1, 0) on conflict (id) do update set amt = e.amt * 2 "
+        "returning id, grp, amt"),
+        ("merge into e using (select g as id from generate_series(1, 3) g) s on e.id = s.id "
+        "when matched and e.grp > 10 then delete when not matched then insert (id, grp, amt) values (s.id, 0, 0)"),
         "select id, grp, amt from e order by id",
         "merge into e using (values (1), (1)) s(id) on e.id = s.id when matched then update set grp = 99",
         "with moved as (delete from e where grp = 0 returning *) select count(*) from moved",
