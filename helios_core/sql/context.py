@@ -109,7 +109,9 @@ class QueryContext:
     def schemas_for(self, schema: str | None) -> list[str]:
         """Schemas to search for a (possibly unqualified) relation name, in order."""
         if schema:
-            return [schema]
+            from helios_core.sql.temp_tables import map_schema
+
+            return [map_schema(self.session, schema)]
         out = ["pg_catalog"]
         for s in self.search_path:
             s = s.strip().strip('"')

@@ -71,7 +71,9 @@ def table_name(session: Any, table: exp.Table, txn: Any = None, *, for_create: b
     """(schema, name) of a table reference; unqualified: the current schema (create) or search."""
     name = ident(table.this)
     if table.args.get("db") is not None:
-        return ident(table.args["db"]), name
+        from helios_core.sql.temp_tables import map_schema
+
+        return map_schema(session, ident(table.args["db"])), name
     if for_create:
         return session.current_schema(txn), name
     txn = txn or session.tx.current()
@@ -461,20 +463,36 @@ def create_table(session: Any, ast: exp.Create) -> Result:
     else:
         table = target
         elements = []
+    from helios_core.sql import temp_tables
+
+    props = ast.args.get("properties")
+    temporary = props is not None and any(isinstance(p, exp.TemporaryProperty) for p in props.expressions)
+    on_commit = None
+    for p in (props.expressions if props is not None else []):
+        if isinstance(p, exp.OnCommitProperty):
+            on_commit = "delete" if p.args.get("delete") else "preserve"
+    if ast.args.get("on_commit_drop"):
+        on_commit = "drop"
+    if on_commit is not None and not temporary and table.args.get("db") is None:
+        raise HeliosError("ON COMMIT can only be used on temporary tables", sqlstate="42P16")
+    if temporary and table.args.get("db") is not None and ident(table.args["db"]) != "pg_temp":
+        raise HeliosError("cannot create temporary relation in non-temporary schema", sqlstate="42P16")
     schema, name = table_name(session, table, txn, for_create=True)
-    _check_schema(txn, schema)
+    if temporary:
+        schema = temp_tables.own_schema(session)
+    temporary = temporary or schema == temp_tables.own_schema(session)
+    if not temporary:
+        _check_schema(txn, schema)
     if txn.get_table(schema, name) is not None or relation_kind(txn, schema, name) is not None:
         if exists_ok:
             return Result(command_tag="CREATE TABLE", notices=[
                 f'relation "{name}" already exists, skipping'])
         raise DuplicateTable(f'relation "{name}" already exists')
+    if temporary:
+        temp_tables.register(session, schema, name, on_commit)  # dropped when the session closes
     query = ast.args.get("expression")
     if query is not None:
         return _create_table_as(session, txn, schema, name, query, elements)
-    props = ast.args.get("properties")
-    temporary = props is not None and any(isinstance(p, exp.TemporaryProperty) for p in props.expressions)
-    if temporary:
-        session.temp_tables.add((schema, name))  # dropped when the session closes
     spec = build_columns(session, txn, schema, name, elements)
     for d in spec["sequences"]:
         txn.catalog_put("sequence", f"{schema}.{d['name']}", d)

@@ -195,13 +195,27 @@ def _parse_uncached(sql: str) -> list[Statement]:
         if chunk[0].token_type in (TokenType.VAR, TokenType.NUMBER, TokenType.STRING, TokenType.IDENTIFIER):
             raise _syntax_error(f'syntax error at or near "{chunk[0].text}"', start + 1)
         overriding = None
+        on_commit_drop = False
         if first == "INSERT":
             chunk, overriding = _strip_overriding(chunk)
+        elif first == "CREATE":
+            chunk, on_commit_drop = _strip_on_commit_drop(chunk)
         tree = _parse_chunk(sql, chunk)
         if overriding:
             tree.set("overriding", overriding)
+        if on_commit_drop:
+            tree.set("on_commit_drop", True)
         out.append(Statement(ast=tree, text=text, offset=start))
     return out
+
+
+def _strip_on_commit_drop(chunk: list[Token]) -> tuple[list[Token], bool]:
+    """CREATE TEMP TABLE ... ON COMMIT DROP: sqlglot does not know it; take it out, remember it."""
+    for i in range(len(chunk) - 2):
+        if (chunk[i].text.upper() == "ON" and chunk[i + 1].text.upper() == "COMMIT"
+                and chunk[i + 2].text.upper() == "DROP"):
+            return chunk[:i] + chunk[i + 3:], True
+    return chunk, False
 
 
 def _strip_overriding(chunk: list[Token]) -> tuple[list[Token], str | None]:

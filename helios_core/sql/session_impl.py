@@ -98,6 +98,7 @@ class SqlSession(Session):
         self.last_sequence: str | None = None
         self.currvals: dict[str, int] = {}
         self.temp_tables: set[tuple[str, str]] = set()  # CREATE TEMP TABLE: dropped at close
+        self.temp_on_commit: dict[tuple[str, str], str] = {}  # ON COMMIT drop|delete (sql.temp_tables)
         self.cursors: dict[str, Any] = {}  # DECLARE ... CURSOR (helios_core.sql.prepared.SqlCursor)
         from helios_core import branching
 
@@ -117,13 +118,16 @@ class SqlSession(Session):
         return self.settings_obj.as_dict()
 
     def search_path(self) -> list[str]:
-        out = []
+        """search_path as a list; the session's temp schema comes first while it has temp tables."""
+        out = [f"pg_temp_{self.pid}"] if self.temp_tables else []
         for part in self.settings_obj.get("search_path").split(","):
             p = part.strip()
             if p.startswith('"') and p.endswith('"'):
                 p = p[1:-1]
             if p == "$user":
                 p = self.user
+            if p == "pg_temp":
+                continue  # searched first anyway (see above)
             if p:
                 out.append(p)
         return out
@@ -132,6 +136,8 @@ class SqlSession(Session):
         """The schema new objects go to: the first schema of search_path that exists."""
         txn = txn or self.tx.current()
         for s in self.search_path():
+            if s.startswith("pg_temp_"):
+                continue
             if s == "public" or txn.catalog_get("schema", s) is not None:
                 return s
         raise HeliosError("no schema has been selected to create in", sqlstate="3F000")
@@ -700,6 +706,7 @@ class SqlSession(Session):
         except Exception:  # noqa: BLE001 - a session must always close
             txn.rollback()
         self.temp_tables.clear()
+        self.temp_on_commit.clear()
 
     def _check_open(self) -> None:
         if self.closed:

@@ -166,6 +166,10 @@ class TransactionState:
                 raise
         try:
             if txn is not None:
+                if commit and getattr(self.session, "temp_on_commit", None):
+                    from helios_core.sql.temp_tables import at_commit
+
+                    at_commit(self.session, txn)  # ON COMMIT DROP / DELETE ROWS
                 if commit:
                     txn.commit()
                 else:

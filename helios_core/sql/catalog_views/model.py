@@ -177,7 +177,13 @@ class CatalogModel:
             tables = txn.list_tables()
         except Exception:  # noqa: BLE001 - a catalog view must not break a query
             tables = []
+        from helios_core.sql.temp_tables import hidden_from, is_temp_schema
+
         for t in tables:
+            if hidden_from(self.session, t.schema):
+                continue  # another session's temporary table
+            if is_temp_schema(t.schema):
+                self.schemas.setdefault(t.schema, {})
             table_id = getattr(t, "table_id", None)
             oid = FIRST_USER_OID + int(table_id) if isinstance(table_id, int) else stable_oid("table",
                                                                                                f"{t.schema}.{t.name}")
@@ -244,6 +250,10 @@ class CatalogModel:
     def _read_sequences(self, txn: Any) -> None:
         for key, v in _catalog_list(txn, "sequence").items():
             schema, name = _split_key(key, v)
+            from helios_core.sql.temp_tables import hidden_from
+
+            if hidden_from(self.session, schema):
+                continue
             rel = Relation(oid=int(v.get("oid") or stable_oid("sequence", f"{schema}.{name}")), schema=schema,
                            name=name, kind="S", options=dict(v), owner=str(v.get("owner", "helios")))
             rel.columns = [Column("last_value", T.INT8, 1, True), Column("log_cnt", T.INT8, 2, True),

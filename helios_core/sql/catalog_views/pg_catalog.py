@@ -126,7 +126,7 @@ def pg_class(model: CatalogModel) -> list[tuple]:
     for r in model.relations:
         rows.append((
             r.oid, r.name, r.namespace_oid, 0, 0, role_oid(r.owner), _relam(r.kind), r.oid, 0, 0, -1.0, 0, 0,
-            r.oid in indexed, False, "p", r.kind, len(r.columns), checks.get(r.oid, 0), r.kind == "v", r.oid in with_fk,
+            r.oid in indexed, False, "t" if r.schema.startswith("pg_temp_") else "p", r.kind, len(r.columns), checks.get(r.oid, 0), r.kind == "v", r.oid in with_fk,
             False, False, False, True, "d" if r.kind == "r" else "n", False, 0, 0, 0, None, None, None,
         ))
     return rows
