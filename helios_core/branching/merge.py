@@ -181,6 +181,9 @@ def _apply(txn: Any, d: diff.TableDiff, in_a: bool, in_b: bool, policy: str | No
     ch = d.a_changes
     n = len(ch.kind)
     take = ~d.conflict_a if policy != "theirs" else np.ones(n, dtype=bool)
+    if policy == "ours" and d.cell_merge is not None:
+        # a row both sides modified with clashing cells still takes a's other cells (b's clashing ones stay)
+        take[d.cell_merge.ia] = True
     if not in_a and in_b:
         # a dropped the table: drop it on b unless b changed rows (then b's rows are a conflict: keep them)
         if len(d.b_changes.kind) == 0 or policy == "theirs":

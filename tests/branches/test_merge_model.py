@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from helios_core.engine import Engine
@@ -92,6 +92,9 @@ def _expected(base: dict, a: dict, b: dict, policy: str | None) -> tuple[set, se
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(base=st.dictionaries(st.sampled_from(KEYS), st.tuples(st.integers(0, 2), st.integers(0, 2))), a_ops=ops,
        b_ops=ops, policy=st.sampled_from([None, "ours", "theirs"]))
+# both sides changed v, only a changed w: under 'ours' b keeps its v and still takes a's w
+@example(base={0: (0, 0), 3: (0, 1)}, a_ops=[("put", 3, "v", 1), ("put", 3, "w", 0)], b_ops=[("put", 3, "v", 2)],
+         policy="ours")
 def test_merge_matches_the_model(engine, base, a_ops, b_ops, policy):
     i = next(_n)
     table, src = f"m{i}", f"src{i}"
