@@ -44,6 +44,16 @@ API (what the SQL engine and everything above it uses; nothing below it)::
     store.checkpoint(vacuum=False)   # flush + merge small segments + manifest; vacuum: also GC old versions
     store.vacuum()                   # GC of versions older than retention that no branch/snapshot needs
 
+Table locks (module table_locks; PostgreSQL's ROW EXCLUSIVE / ACCESS EXCLUSIVE): insert, update,
+delete and lock_rows take a "write" lock on the table; drop_table, truncate, alter_table,
+set_primary_key and replace_column take "exclusive". Writers share; "exclusive" conflicts with
+both; readers take none. Held until commit/rollback (ROLLBACK TO SAVEPOINT drops those taken
+after it); waiters queue in order; lock_timeout -> 55P03, nowait -> 55P03, a cycle across row
+and table waits -> 40P01. After waiting, a writer whose table was dropped gets 42P01; one whose
+table was truncated/rewritten continues on the new data set under READ COMMITTED (fresh
+snapshot) and gets 40001 under REPEATABLE READ. An exclusive lock under READ COMMITTED takes a
+fresh snapshot, so a rewrite copies rows committed while it waited.
+
 Errors (helios_core.errors, SQLSTATE): 23505 UniqueViolation, 23502 NotNullViolation,
 40001 SerializationFailure, 40P01 DeadlockDetected, 55P03 LockNotAvailable, 42P01 UndefinedTable,
 42P07 DuplicateTable, 42703 UndefinedColumn, 53100 DiskFull; storage.errors adds 25006

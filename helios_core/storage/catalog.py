@@ -157,6 +157,14 @@ class CatalogOps(_Txn):
 
     def drop_table(self, schema: str, name: str, if_exists: bool = False) -> bool:
         self._check_write()
+        t = self.get_table(schema, name)
+        if t is not None:  # wait for the table's open writers (ACCESS EXCLUSIVE)
+            try:
+                self._lock_table(t, "exclusive")
+            except UndefinedTable:
+                if if_exists:
+                    return False
+                raise
         if not self.catalog_delete("table", f"{schema}.{name}"):
             if if_exists:
                 return False
@@ -170,7 +178,7 @@ class CatalogOps(_Txn):
     ) -> TableDef:
         """Change a table's definition. `fill_value`: value existing rows get for `add_column`."""
         self._check_write()
-        t = self._def(schema, name)
+        t = self._lock_table(self._def(schema, name), "exclusive")
         rec = t.to_record()
         cols = list(t.columns)
         if add_column is not None:
@@ -220,7 +228,7 @@ class CatalogOps(_Txn):
     def truncate(self, schema: str, name: str) -> None:
         """Empty the table by pointing it at a fresh data set (old snapshots still see the old one)."""
         self._check_write()
-        t = self._def(schema, name)
+        t = self._lock_table(self._def(schema, name), "exclusive")
         rec = t.to_record()
         rec["data_id"] = self.store._alloc_id()
         self.catalog_put("table", f"{schema}.{name}", rec)
@@ -231,7 +239,7 @@ class CatalogOps(_Txn):
     def set_primary_key(self, schema: str, name: str, pk: list[str]) -> TableDef:
         """ALTER TABLE ADD PRIMARY KEY: checks NOT NULL + uniqueness, then rewrites into a keyed data set."""
         self._check_write()
-        t = self._def(schema, name)
+        t = self._lock_table(self._def(schema, name), "exclusive")
         for k in pk:
             if t.column(k) is None:
                 raise UndefinedColumn(f'column "{k}" of relation "{name}" does not exist')
@@ -257,7 +265,7 @@ class CatalogOps(_Txn):
         The column is found by ``col.col_id`` (as returned in TableDef.columns).
         """
         self._check_write()
-        t = self._def(schema, name)
+        t = self._lock_table(self._def(schema, name), "exclusive")
         old = next((c for c in t.columns if c.col_id == col.col_id), None)
         if old is None:
             raise UndefinedColumn(f'column "{col.name}" of relation "{name}" does not exist')

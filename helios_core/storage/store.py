@@ -21,6 +21,7 @@ from helios_core.storage.errors import DependentObjectsStillExist, InvalidBranch
 from helios_core.storage.layer import Branch
 from helios_core.storage.schema import BranchInfo, TableDef
 from helios_core.storage.segments import may_match, prune_terms
+from helios_core.storage.table_locks import TableLocks
 from helios_core.storage.txn import READ_COMMITTED, Transaction
 from helios_core.storage.versions import ROWID
 from helios_core.storage.wal import Wal
@@ -43,6 +44,7 @@ class Store:
         self.branches: dict[int, Branch] = {}
         self.active: dict[int, Transaction] = {}
         self.row_locks: dict[tuple[tuple[int, int], int], dict[int, str]] = {}
+        self.table_locks = TableLocks(self.mu)  # table-level write/exclusive locks
         self._txids = itertools.count(1)
         self._chunk_ids = itertools.count(1)
         self._next_oid = 1

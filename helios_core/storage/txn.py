@@ -25,14 +25,16 @@ from helios_core.errors import (
     NotNullViolation,
     SerializationFailure,
     UndefinedColumn,
+    UndefinedTable,
     UniqueViolation,
 )
-from helios_core.storage.catalog import CatalogOps
+from helios_core.storage.catalog import CATALOG, CatalogOps
 from helios_core.storage.errors import InvalidTransactionState, ReadOnlyTransaction
 from helios_core.storage.layer import Branch, Layer
 from helios_core.storage.locmap import LocMap
 from helios_core.storage.reads import READ_COMMITTED, ReadOps
 from helios_core.storage.schema import TableDef, WriteOutcome
+from helios_core.storage.table_locks import TableKey, reaches
 from helios_core.storage.versions import MAX_TS, ROWID, Chunk, unpack_loc
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -99,6 +101,8 @@ class Transaction(ReadOps, CatalogOps):
         self._recheck_snap: int | None = None  # RC: snapshot of the last latest=True re-read
         self.writes: dict[tuple[int, int], LayerWrites] = {}
         self.row_locks: list[tuple[tuple[int, int], int]] = []
+        self.table_locks: list[tuple[TableKey, str]] = []  # table locks taken, in order
+        self.table_waits: list[Transaction] = []  # whom a table-lock wait is blocked by
         self.ddl = False
 
     # ------------------------------------------------------------------ basics
@@ -207,6 +211,7 @@ class Transaction(ReadOps, CatalogOps):
                 if not holders:
                     del locks[key]
         self.row_locks = []
+        self.store.table_locks.release_all(self)
         self.state = state
         self.store.active.pop(self.txid, None)
         self.done.set()
@@ -215,7 +220,7 @@ class Transaction(ReadOps, CatalogOps):
     def savepoint(self, name: str | None = None) -> Any:
         """A token for rollback_to: how far each layer's write log had grown."""
         self._check_active()
-        return ({k: w.marks() for k, w in self.writes.items()}, len(self.row_locks))
+        return ({k: w.marks() for k, w in self.writes.items()}, len(self.row_locks), len(self.table_locks))
 
     def release_savepoint(self, token: Any) -> None:
         """Nothing to do: the writes simply stay part of the transaction."""
@@ -223,7 +228,7 @@ class Transaction(ReadOps, CatalogOps):
     def rollback_to(self, token: Any) -> None:
         """Undo everything written (and row locks taken) since the savepoint."""
         self._check_active()
-        layer_marks, nlocks = token
+        layer_marks, nlocks, ntable_locks = token
         zero = (0, 0, 0, 0, 0, 0, 0)
         me = -self.txid
         with self.store.mu:
@@ -267,6 +272,7 @@ class Transaction(ReadOps, CatalogOps):
                     if not holders:
                         del locks[key]
             del self.row_locks[nlocks:]
+            self.store.table_locks.release_since(self, ntable_locks)
 
     rollback_to_savepoint = rollback_to
 
@@ -276,21 +282,55 @@ class Transaction(ReadOps, CatalogOps):
         if nowait:
             raise LockNotAvailable("could not obtain lock on row")
         with self.store.mu:
-            t: Transaction | None = other
-            while t is not None:
-                if t is self:
-                    raise DeadlockDetected(
-                        "deadlock detected",
-                        detail=f"Transaction {self.txid} waits for transaction {other.txid}, "
-                        "which waits for this transaction.",
-                    )
-                t = t.waiting_for
+            if reaches(other, self):
+                raise DeadlockDetected(
+                    "deadlock detected",
+                    detail=f"Transaction {self.txid} waits for transaction {other.txid}, "
+                    "which waits for this transaction.",
+                )
             self.waiting_for = other
         try:
             if not other.done.wait(self.lock_timeout if self.lock_timeout else None):
                 raise LockNotAvailable("canceling statement due to lock timeout")
         finally:
             self.waiting_for = None
+
+    def _lock_table(self, t: TableDef, mode: str, nowait: bool = False) -> TableDef:
+        """Take a table lock ("write" or "exclusive"); returns the definition to go on with.
+
+        After a wait the table may have been dropped (42P01) or truncated/rewritten: READ COMMITTED
+        then continues with the new definition and a fresh snapshot (PostgreSQL resolves the table
+        after locking it); REPEATABLE READ cannot see the new data set and fails with 40001.
+        An exclusive lock under READ COMMITTED always takes a fresh snapshot, so a rewrite copies
+        the rows writers committed while it waited.
+        """
+        if t.table_id == 0:  # the catalog itself: row locks suffice
+            return t
+        key = (self._branch.branch_id, t.table_id)
+        waited = self.store.table_locks.acquire(self, key, mode, nowait, t.name)
+        if waited is None:
+            return t
+        rr = self.isolation == REPEATABLE_READ
+        if mode == "exclusive":
+            if not rr:
+                self._snapshot = None
+                self._recheck_snap = None
+            elif any(b.state == "committed" for b in waited):
+                raise SerializationFailure("could not serialize access due to concurrent update",
+                                           detail=f'relation "{t.name}" was written by a concurrent transaction')
+        row = self._lookup_phys(self._branch, CATALOG, ("table", f"{t.schema}.{t.name}"), self._latest_ts(),
+                                self.txid)
+        cur = None if row is None else self.store._parse_tabledef(row.column(2)[0].as_py())
+        if cur is None or cur.table_id != t.table_id:
+            raise UndefinedTable(f'relation "{t.name}" does not exist')
+        if cur.data_id == t.data_id and (mode != "exclusive" or cur.to_record() == t.to_record()):
+            return t
+        if rr:
+            raise SerializationFailure("could not serialize access due to concurrent update",
+                                       detail=f'relation "{t.name}" was changed by a concurrent transaction')
+        self._snapshot = None
+        self._recheck_snap = None
+        return cur
 
     # ------------------------------------------------------------- writing
     def _layer_for_write(self, t: TableDef) -> tuple[Layer, LayerWrites]:
@@ -349,6 +389,8 @@ class Transaction(ReadOps, CatalogOps):
 
     def insert_def(self, t: TableDef, data: pa.RecordBatch | pa.Table) -> pa.Array:
         self._check_write()
+        if t.table_id:
+            t = self._lock_table(t, "write")
         phys = self._physical(t, data)
         n = phys.num_rows
         if n == 0:
@@ -662,6 +704,7 @@ class Transaction(ReadOps, CatalogOps):
             raise HeliosError("update: rowids and new_rows differ in length", sqlstate="XX000")
         if ROWID in new_rows.schema.names:
             new_rows = new_rows.drop_columns([ROWID])
+        t = self._lock_table(t, "write")
         layer, w, ok, bases, changed, gone = self._claim(t, rowids, "write")
         if ok:
             if len(ok) != len(rowids):
@@ -744,6 +787,7 @@ class Transaction(ReadOps, CatalogOps):
 
     def delete_def(self, t: TableDef, rowids: pa.Array) -> WriteOutcome:
         self._check_write()
+        t = self._lock_table(t, "write")
         _layer, _w, ok, _own, changed, gone = self._claim(t, rowids, "write")
         return WriteOutcome(len(ok), pa.array(changed, pa.int64()), pa.array(gone, pa.int64()))
 
@@ -753,7 +797,7 @@ class Transaction(ReadOps, CatalogOps):
         self._check_active()
         if mode not in ("update", "share"):
             raise HeliosError(f"unknown lock mode {mode!r}", sqlstate="22023")
-        t = self._def(schema, name)
+        t = self._lock_table(self._def(schema, name), "write", nowait)
         _layer, _w, ok, _own, changed, gone = self._claim(t, rowids, mode, nowait)
         return WriteOutcome(len(ok), pa.array(changed, pa.int64()), pa.array(gone, pa.int64()))
 
