@@ -58,5 +58,5 @@ def serve(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks side by side with PostgreSQL and DuckDB (bench/)."""
-    session.install("./", *plugin_dirs(), "duckdb", "psycopg[binary]")
+    session.install("./", *plugin_dirs(), "-r", "bench/requirements.txt")
     session.run("python", "-m", "bench", *session.posargs)
