@@ -195,6 +195,9 @@ class WalArchiverFactory:
 def helios_wal_archivers() -> Sequence[WalArchiverFactory]:
     """WAL archivers this plugin provides (selected by ``[storage.wal_archiving] primary_backend``).
 
+    Not called yet: ``helios plugins`` lists implementations, but the kernel does not ship
+    closed WAL segments until WAL archiving is built (with the storage_object plugin).
+
     Example::
 
         @hookimpl
