@@ -55,6 +55,7 @@ class Helios(Postgres):
             **Postgres.Parser.FUNCTION_PARSERS,
             "DATE_PART": lambda self: _date_part(self._parse_csv(self._parse_bitwise)),
         }
+        TYPE_LITERAL_PARSERS: ClassVar[dict] = None  # set below: _TypedLiteralParsers
         VERSION_PHRASES: ClassVar[dict] = {
             **Postgres.Parser.VERSION_PHRASES,
             ("AS", "OF", "TIMESTAMP"): "TIMESTAMP",
@@ -66,6 +67,32 @@ class Helios(Postgres):
                     and self._next.text.upper() == "OF"):
                 return None
             return super()._parse_table_alias(alias_tokens=alias_tokens)
+
+
+class _TypedLiteralParsers(dict):
+    """``type 'text'::other`` is ``('text'::type)::other`` in PostgreSQL; sqlglot applies the
+    trailing casts to the string first. Every typed literal passes through here (the parser
+    asks this mapping for each type), so the casts can be put back in PostgreSQL's order."""
+
+    def get(self, key, default=None):  # type: ignore[override]
+        return _typed_literal
+
+
+def _typed_literal(parser: Any, this: exp.Expression, data_type: exp.DataType) -> exp.Expression:
+    # a plain cast for every type: sqlglot's own json parser here (ParseJSON) names no
+    # PostgreSQL function, while json 'text' is simply 'text'::json
+    outer: list[exp.Cast] = []
+    node = this
+    while isinstance(node, exp.Cast) and not isinstance(node, exp.TryCast):
+        outer.append(node)
+        node = node.this
+    typed = parser.expression(exp.Cast(this=node, to=data_type))
+    for cast in reversed(outer):
+        typed = exp.Cast(this=typed, to=cast.args["to"])
+    return typed
+
+
+Helios.Parser.TYPE_LITERAL_PARSERS = _TypedLiteralParsers()
 
 
 def _date_part(args: list) -> exp.Expression:

@@ -96,9 +96,7 @@ VALUE_EXPRESSIONS = [
 
 
 _PLANNER_GAPS = {
-    "date_part(": "the dialect parses date_part(...) as EXTRACT (numeric, not double precision)",
     "ARRAY[1.5, 2.25]": "HeliosDB keeps one numeric scale per array, PostgreSQL one per value",
-    "+00'::date": "the dialect applies ::date to the string before the typed literal timestamptz '...'",
 }
 
 

@@ -35,3 +35,17 @@ def test_random_is_drawn_per_row():
     rows, _ = one("select count(distinct r), min(r) >= 0, max(r) < 1 "
                   "from (select random() r from generate_series(1, 50)) x")
     assert rows == [(50, True, True)]
+
+
+def test_typed_literal_is_cast_before_a_trailing_cast():
+    s = helios_core.connect()
+    s.execute("set timezone = 'Asia/Kolkata'")
+    res = s.execute("select timestamptz '2024-06-01 23:30:00+00'::date, timestamp '2024-01-01 10:00'::date")[0]
+    assert [str(v) for v in res.rows()[0]] == ["2024-06-02", "2024-01-01"]
+    assert [c.name for c in res.columns] == ["date", "date"]
+
+
+def test_json_typed_literal():
+    rows, cols = one("""select json '{"a":1}', json '[1]'::jsonb""")
+    assert rows == [('{"a":1}', "[1]")]
+    assert cols == [("json", "json"), ("jsonb", "jsonb")]
