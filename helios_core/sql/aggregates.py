@@ -391,7 +391,7 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
         if name in ("sum", "avg") and spec.args[0].type.name == "interval":
             return _interval_reduce(name, p_np, vals, ngroups, F)
         arr = prepare_direct_arg(inner, vals)
-        tbl = pa.table({"p": parents, "v": arr})
+        tbl = pa.table({"p": parents, "v": arr, **extra_columns(inner, "v", arr)})
         aggs = direct_aggregations(inner, "v", "o")
         g = tbl.group_by("p", use_threads=False).aggregate(aggs)
         out_cols = [g.column(f"{col}_{fn}").combine_chunks() for col, fn, _ in aggs]

@@ -49,3 +49,20 @@ def test_json_typed_literal():
     rows, cols = one("""select json '{"a":1}', json '[1]'::jsonb""")
     assert rows == [('{"a":1}', "[1]")]
     assert cols == [("json", "json"), ("jsonb", "jsonb")]
+
+
+def test_var_samp_and_stddev_samp_keep_their_names():
+    rows, cols = one("select var_samp(a), stddev_samp(a), variance(a) from (values (1), (2), (4)) v(a)")
+    assert [c[0] for c in cols] == ["var_samp", "stddev_samp", "variance"]
+    assert str(rows[0][0]) == "2.3333333333333333"
+
+
+def test_variance_as_a_window_aggregate():
+    rows, cols = one("select a, var_samp(a) over () from (values (1), (2), (4)) v(a) order by a")
+    assert [str(r[1]) for r in rows] == ["2.3333333333333333"] * 3
+    assert cols[1][0] == "var_samp"
+
+
+def test_distinct_float_aggregates_over_nulls_are_null():
+    rows, _ = one("select min(distinct -cast(null as real)), avg(distinct cast(null as real))")
+    assert rows == [(None, None)]
