@@ -209,7 +209,9 @@ def _to_regclass(args: list[pa.Array]) -> pa.Array:
 
 SYSTEM_RELATION_OIDS = {"pg_type": 1247, "pg_attribute": 1249, "pg_proc": 1255, "pg_class": 1259,
                         "pg_database": 1262, "pg_am": 2601, "pg_constraint": 2606, "pg_description": 2609,
-                        "pg_index": 2610, "pg_namespace": 2615, "pg_attrdef": 2604, "pg_roles": 1260}
+                        "pg_index": 2610, "pg_namespace": 2615, "pg_attrdef": 2604, "pg_roles": 1260,
+                        "pg_extension": 3079, "pg_language": 2612, "pg_operator": 2617, "pg_collation": 3456,
+                        "pg_trigger": 2620, "pg_rewrite": 2618, "pg_inherits": 2611, "pg_policy": 3256}
 
 
 def regclass_name(oid: int) -> str | None:

@@ -74,6 +74,11 @@ def test_describe_view_roles_databases_functions(pg_server, schema) -> None:
     assert "List of functions" in out
 
 
+def test_list_extensions(pg_server) -> None:
+    out = psql(pg_server, "\\dx\n").stdout
+    assert "List of installed extensions" in out and " plpgsql " in out
+
+
 def test_copy_from_and_to_files(pg_server, schema, tmp_path: Path) -> None:
     src = tmp_path / "in.csv"
     src.write_text("".join(f"{i},name {i},{i}.50\n" for i in range(1, 201)))
