@@ -29,6 +29,7 @@ from sqlglot.helper import seq_get
 from sqlglot.tokens import Token, TokenType
 
 from helios_core.errors import SyntaxError_
+from helios_core.sql.time_travel_targets import refuse_time_travel_writes
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
@@ -231,6 +232,7 @@ def _parse_uncached(sql: str) -> list[Statement]:
         elif first == "CREATE":
             chunk, on_commit_drop = _strip_on_commit_drop(chunk)
         tree = _parse_chunk(sql, chunk)
+        refuse_time_travel_writes(tree, chunk)
         if overriding:
             tree.set("overriding", overriding)
         if on_commit_drop:

@@ -76,6 +76,19 @@ def _register_functions() -> None:
 _register_functions()
 
 
+@contextlib.contextmanager
+def _positions_from(offset: int) -> Iterator[None]:
+    """Errors in a statement nested in another (PREPARE ... AS body, EXPLAIN body) point into the
+    whole query string, as PostgreSQL's do, not into the nested text."""
+    try:
+        yield
+    except HeliosError as e:
+        if e.position is not None and not getattr(e, "position_shifted", False):
+            e.position += offset
+            e.position_shifted = True  # type: ignore[attr-defined]
+        raise
+
+
 class SqlSession(Session):
     """A client's session on one database and branch (see module docstring)."""
 
@@ -494,7 +507,8 @@ class SqlSession(Session):
         if k == "prepare":
             from helios_core.sql import prepared
 
-            return prepared.sql_prepare(self, a)
+            with _positions_from(a["body_offset"]):
+                return prepared.sql_prepare(self, a)
         if k == "execute":
             from helios_core.sql import prepared
 
@@ -513,7 +527,8 @@ class SqlSession(Session):
                 raise HeliosError(f'prepared statement "{a["name"]}" does not exist', sqlstate="26000")
             return Result(command_tag="DEALLOCATE" + (" ALL" if a["name"] is None else ""))
         if k == "explain":
-            return self._explain(a)
+            with _positions_from(a["body_offset"]):
+                return self._explain(a)
         if k in ("create_branch", "drop_branch", "rename_branch", "alter_branch_set", "merge_branch"):
             from helios_core.sql import ddl
 

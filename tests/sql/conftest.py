@@ -13,3 +13,15 @@ def answers_session():
     s = connect_with(SETUP)
     yield s
     s.close()
+
+
+@pytest.fixture(scope="module")
+def pg_server(tmp_path_factory: pytest.TempPathFactory):
+    """A real ``helios serve`` (postgres protocol only) shared by the tests of a module."""
+    from helios_core.testing import start_server
+
+    server = start_server(tmp_path_factory.mktemp("sql-server"), only=["postgres"])
+    try:
+        yield server
+    finally:
+        server.stop()
