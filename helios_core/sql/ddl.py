@@ -383,7 +383,13 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                     md["default"] = f"nextval('{_regclass_text(seq_name)}'::regclass)"
                     md["sequence"] = f"{schema}.{seq_name}"
                     nullable = False
-                elif isinstance(k, (exp.CollateColumnConstraint, exp.CommentColumnConstraint)) or k is None:
+                elif isinstance(k, exp.CollateColumnConstraint):
+                    from helios_core.sql.collations import check_collatable, check_collation
+
+                    check_collation(k.this)
+                    el = sql_type.element
+                    check_collatable(sql_type.name, el.name if el is not None else None, sql_type.sql_name())
+                elif isinstance(k, exp.CommentColumnConstraint) or k is None:
                     pass
                 else:
                     raise FeatureNotSupported(f"column constraint {k.key} is not supported")

@@ -448,6 +448,8 @@ static_table(PG, "pg_collation", """oid oid, collname name, collnamespace oid, c
     (DEFAULT_COLLATION_OID, "default", PG_CATALOG_OID, 10, "d", True, -1, None, None, None, None),
     (950, "C", PG_CATALOG_OID, 10, "c", True, -1, "C", "C", None, None),
     (951, "POSIX", PG_CATALOG_OID, 10, "c", True, -1, "POSIX", "POSIX", None, None),
+    (12340, "ucs_basic", PG_CATALOG_OID, 10, "c", True, 6, "C", "C", None, None),
+    (12341, "C.utf8", PG_CATALOG_OID, 10, "c", True, 6, "C.utf8", "C.utf8", None, None),
 ])
 static_table(PG, "pg_tablespace", "oid oid, spcname name, spcowner oid, spcacl text[], spcoptions text[]",
              [(1663, "pg_default", 10, None, None), (1664, "pg_global", 10, None, None)])

@@ -103,7 +103,7 @@ def _nan_fixup(op: str, a, b, out):
 def _compare_lists(op: str, a, b, t: T.SqlType) -> pa.Array:
     # Per-row Python: Arrow has no ordering kernel for list values; PostgreSQL compares
     # arrays element by element, NULL elements sort last, then by length.
-    n = max(len(a) if isinstance(a, pa.Array) else 1, len(b) if isinstance(b, pa.Array) else 1)
+    n = len(a) if isinstance(a, pa.Array) else len(b) if isinstance(b, pa.Array) else 1  # may be 0
     la = a.to_pylist() if isinstance(a, pa.Array) else [a.as_py()] * n
     lb = b.to_pylist() if isinstance(b, pa.Array) else [b.as_py()] * n
     out = []

@@ -153,6 +153,8 @@ class Builder(ScalarCompiler):
             for cte in with_.expressions:
                 alias = cte.args.get("alias")
                 name = cte.alias_or_name
+                if name in frame:
+                    raise HeliosError(f'WITH query name "{name}" specified more than once', sqlstate="42712")
                 cols = [c.name for c in (alias.columns if alias is not None else [])]
                 frame[name] = CteDef(name=name, ast=cte.this, columns=cols, recursive=bool(with_.args.get("recursive")))
             self.ctes.append(frame)
@@ -237,14 +239,13 @@ class Builder(ScalarCompiler):
         group = arg(sel, "group")
         select_aliases = {e.alias: e.this for e in exprs if isinstance(e, exp.Alias)}
         agg_sources = exprs + ([having.this] if having is not None else []) + [o.this for o in order_items]
-        has_agg = group is not None or any(contains_aggregate(e) for e in agg_sources)
+        # HAVING alone makes the query grouped: one group of all rows, as in PostgreSQL
+        has_agg = group is not None or having is not None or any(contains_aggregate(e) for e in agg_sources)
         if has_agg:
             op, scope = self.plan_aggregate(op, scope, sel, group, agg_sources, select_aliases, outer)
             if having is not None:
                 pred = self.as_bool(self.compile(having.this, scope), "HAVING")
                 op = Filter(op, pred, having.this.sql(dialect="postgres"))
-        elif having is not None:
-            raise GroupingError("HAVING without GROUP BY or aggregates is not supported")
         windows = [w for e in exprs + [o.this for o in order_items] for w in walk_same_level(e)
                    if isinstance(w, exp.Window)]
         if windows:

@@ -17,9 +17,9 @@ Catalog queries from psql, SQLAlchemy and asyncpg spell things the long way::
 
 Functions and operators all live in pg_catalog here (there are no user-defined functions),
 so dropping a ``pg_catalog.``/``public.``/``information_schema.`` qualifier keeps the meaning.
-COLLATE is accepted and ignored by the expression compiler: text compares by code point, which is
-the "C"/"POSIX" collation, and HeliosDB has that one collation, so ``COLLATE "C"`` and
-``COLLATE pg_catalog.default`` (psql's spelling of "the database default") change nothing.
+COLLATE is checked by the expression compiler (helios_core.sql.collations): text compares by
+code point, the "C"/"POSIX" order, so ``COLLATE "C"`` and ``COLLATE pg_catalog.default`` (psql's
+spelling of "the database default") change nothing and unknown names are PostgreSQL's 42704.
 
 The name -> OID casts need the catalog, so they become calls of the lookup functions defined
 here (registered as SQL functions on import), which raise PostgreSQL's errors for unknown names.

@@ -32,6 +32,7 @@ from helios_core.sql.expr import (
     outer_ref,
 )
 from helios_core.sql.functions.vec import Vec
+from helios_core.sql.planner import row_compare
 
 BINARY_OPS: dict[type, str] = {
     exp.Add: "+",
@@ -317,7 +318,13 @@ class ScalarCompiler:
         return self.compile(node.this, scope)
 
     def c_Collate(self, node: exp.Collate, scope: Scope) -> Compiled:
-        return self.compile(node.this, scope)
+        from helios_core.sql.collations import check_collatable, check_collation
+
+        check_collation(node.expression)
+        c = self.compile(node.this, scope)
+        el = c.type.element
+        check_collatable(c.type.name, el.name if el is not None else None, c.type.sql_name())
+        return c
 
     def c_RawString(self, node: exp.Expression, scope: Scope) -> Compiled:
         return make_const(const_vec(node.this, T.UNKNOWN))
@@ -479,6 +486,10 @@ class ScalarCompiler:
             right_ast = kind(this=right_ast.expressions[0])
         if isinstance(right_ast, (exp.Any, exp.All)):
             return self.compile_quantified(op, left_ast, right_ast, scope)
+        if op in row_compare.ROW_OPS:
+            rows = row_compare.row_items(left_ast), row_compare.row_items(right_ast)
+            if rows[0] is not None and rows[1] is not None:
+                return self.compile(row_compare.expand(op, rows[0], rows[1]), scope)
         left = self.compile(left_ast, scope)
         right = self.compile(right_ast, scope)
         return self.binary(op, left, right)
@@ -626,6 +637,10 @@ class ScalarCompiler:
         return self.distinct_from(node, scope, negate=True)
 
     def distinct_from(self, node: exp.Expression, scope: Scope, negate: bool) -> Compiled:
+        rows = row_compare.row_items(node.this), row_compare.row_items(node.expression)
+        if rows[0] is not None and rows[1] is not None:
+            op = "IS DISTINCT FROM" if negate else "IS NOT DISTINCT FROM"
+            return self.compile(row_compare.expand(op, rows[0], rows[1]), scope)
         eq = self.compile_binary("=", node.this, node.expression, scope)
         left = self.compile(node.this, scope)
         right = self.compile(node.expression, scope)
