@@ -3,7 +3,8 @@
 An operator reads one line and knows what to fix::
 
     helios: config error: protocols.postgres.port: must be between 0 and 65535, got 70000
-    helios: config error: protocols.mongodb: plugin not installed; pip install helios-protocol-mongo
+    helios: config error: protocols.postgres: plugin not installed; install helios-protocol-pg from a
+            HeliosDB checkout: pip install ./plugins/protocol_pg
 
 Rules: an unknown key, a value of the wrong type, an impossible value, or a section for a
 plugin that is not installed is a ``ConfigError``. No file at all means the embedded
@@ -33,6 +34,7 @@ from typing import Any
 import attrs
 
 from helios_core.logs import LEVELS
+from helios_core.plugin_hints import FIRST_PARTY_TIERS, disabled_entry_points, missing_plugin_hint
 
 # Config sections of first-party plugins -> the pip package that provides them.
 FIRST_PARTY_SECTIONS: dict[str, str] = {
@@ -321,8 +323,9 @@ def _package_installed(package: str) -> bool:
 
 def _require_plugin(section: str) -> None:
     package = FIRST_PARTY_SECTIONS[section]
-    if not _package_installed(package):
-        raise ConfigError(section, f"plugin not installed; pip install {package}")
+    hint = missing_plugin_hint(package)
+    if not _package_installed(package) or "disabled" in hint:
+        raise ConfigError(section, hint)
 
 
 def _protocols(raw: Any, servers: Mapping[str, Any]) -> dict[str, ProtocolSettings]:
@@ -336,9 +339,13 @@ def _protocols(raw: Any, servers: Mapping[str, Any]) -> dict[str, ProtocolSettin
         if server is None:
             package = FIRST_PARTY_SECTIONS.get(path)
             if package:
-                raise ConfigError(path, f"plugin not installed; pip install {package}")
+                raise ConfigError(path, missing_plugin_hint(package))
             known = ", ".join(sorted(servers)) or "none"
-            raise ConfigError(path, f"no installed plugin provides protocol {name!r} (installed: {known})")
+            disabled = ", ".join(sorted(disabled_entry_points()))
+            off = f"; HELIOS_DISABLE_PLUGINS switches off: {disabled}" if disabled else ""
+            raise ConfigError(
+                path, f"no installed plugin provides protocol {name!r} (protocols served: {known}){off}"
+            )
         if not isinstance(section, Mapping):
             raise ConfigError(path, f"expected a table, got {_describe(section)}")
         out[name] = _protocol_section(name, server, section, path, common)
@@ -413,8 +420,10 @@ def build_config(
             raise ConfigError(f"protocols.{name}.host", "must not be empty")
     if tiers is not None and config.storage.tier is not None and config.storage.tier not in tiers:
         known = ", ".join(sorted(tiers)) or "none"
+        package = FIRST_PARTY_TIERS.get(config.storage.tier)
+        hint = f"; {missing_plugin_hint(package)}" if package else ""
         raise ConfigError(
-            "storage.tier", f"no installed storage tier {config.storage.tier!r} (installed: {known})"
+            "storage.tier", f"no installed storage tier {config.storage.tier!r} (installed: {known}){hint}"
         )
     _check_port_clashes(config)
     _check_protocols(config, servers)
@@ -475,8 +484,8 @@ shutdown_grace_period = "10s"
 retention = "7d"                # history kept for time travel and branching from the past
 compression = "zstd"            # zstd | lz4 | none
 
-# [storage.tiers.cold]          # pip install helios-storage-object
-# [storage.wal_archiving]       # pip install helios-storage-object
+# [storage.tiers.cold]          # helios-storage-object: not part of this release yet
+# [storage.wal_archiving]       # helios-storage-object: not part of this release yet
 
 [logging]
 level = "info"                  # debug | info | warning | error | critical
@@ -511,5 +520,5 @@ def example_config(servers: Mapping[str, Any]) -> str:
     for section, package in FIRST_PARTY_SECTIONS.items():
         name = section.removeprefix("protocols.")
         if section.startswith("protocols.") and name not in servers:
-            sections.append(f"# [{section}]  # not installed: pip install {package}\n")
+            sections.append(f"# [{section}]  # {missing_plugin_hint(package)}\n")
     return _EXAMPLE_TEMPLATE.replace("{protocols}", "\n".join(sections))

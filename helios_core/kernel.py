@@ -1,7 +1,8 @@
 """The server kernel: one anyio task group that owns the engine, the listeners and the jobs.
 
-Start-up, in order: bind every enabled protocol's listener (a port in use ends start-up
-with one clear line, before any data is touched), open the engine in a worker thread
+Start-up, in order: create, check and lock ``data_dir`` (a file, a read-only or full
+disk ends start-up with one line naming data_dir), bind every enabled protocol's
+listener (a port in use ends start-up with one clear line, before any data is read), open the engine in a worker thread
 (recovery may take a while), call ``helios_startup``, then run each protocol's serve loop,
 the background jobs and the metrics endpoint in the task group and log ``helios ready``.
 
@@ -16,7 +17,6 @@ period.
 from __future__ import annotations
 
 import errno
-import fcntl
 import inspect
 import logging
 import os
@@ -33,9 +33,11 @@ from prometheus_client import CollectorRegistry
 
 import helios_core
 from helios_core.config import HeliosConfig, ProtocolSettings
+from helios_core.data_dir import OPERATOR_ERRNOS, DataDirError, describe, lock_data_dir
 from helios_core.errors import HeliosError
 from helios_core.hookspecs import BackgroundJob, ProtocolContext, ProtocolServer
 from helios_core.metrics import KernelMetrics, serve_metrics
+from helios_core.plugin_hints import missing_plugin_hint
 from helios_core.plugins import background_jobs, protocol_servers, sql_functions, storage_tier_factories
 
 log = logging.getLogger("helios.kernel")
@@ -217,17 +219,18 @@ class Kernel:
             pass
         return session
 
-    def _lock_data_dir(self, data_dir: Path) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(data_dir / ".helios-serve.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    def _tier_name(self) -> str | None:
+        """The storage tier segments go to: ``[storage] tier``, else nvme when installed, else memory."""
+        return self.config.storage.tier or ("nvme" if "nvme" in storage_tier_factories(self.pm) else None)
+
+    def _lock_data_dir(self) -> None:
+        """Create, check and lock data_dir before any port is bound (exit 2 with one line if unusable)."""
+        if self._tier_name() in (None, "memory"):
+            return
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise StartupError(f"data_dir: {data_dir} is in use by another helios server") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self._lock_fd = fd
+            self._lock_fd = lock_data_dir(Path(self.config.data_dir))
+        except DataDirError as exc:
+            raise StartupError(str(exc)) from None
 
     def _open_engine(self) -> None:
         try:
@@ -236,28 +239,36 @@ class Kernel:
             raise StartupError(f"the SQL engine is not available in this installation: {exc}") from None
         cfg = self.config
         tiers = storage_tier_factories(self.pm)
-        tier_name = cfg.storage.tier or ("nvme" if "nvme" in tiers else None)
+        tier_name = self._tier_name()
         data_dir: str | None = cfg.data_dir
         tier = None
         if tier_name is None or tier_name == "memory":
             log.warning(
-                "no persistent storage tier installed (pip install ./plugins/storage_nvme): "
-                "data is kept in memory"
+                "no persistent storage tier (%s): data is kept in memory",
+                missing_plugin_hint("helios-storage-nvme"),
             )
             data_dir = None
             if "memory" in tiers:
                 tier = tiers["memory"].create("", None)
         else:
-            self._lock_data_dir(Path(cfg.data_dir))
             factory = tiers[tier_name]
             try:
                 tier = factory.create(cfg.data_dir, cfg.storage.tiers.get(tier_name))
+            except OSError as exc:
+                if exc.errno in OPERATOR_ERRNOS:
+                    raise StartupError(describe(exc, Path(cfg.data_dir))) from None
+                raise StartupError(f"storage.tier: cannot open tier {tier_name!r}: {exc}") from exc
             except Exception as exc:
                 raise StartupError(f"storage.tier: cannot open tier {tier_name!r}: {exc}") from exc
         functions = sql_functions(self.pm)
-        self.engine = Engine.open(
-            data_dir, tier=tier, sql_functions=functions, retention_seconds=cfg.storage.retention_seconds
-        )
+        try:
+            self.engine = Engine.open(
+                data_dir, tier=tier, sql_functions=functions, retention_seconds=cfg.storage.retention_seconds
+            )
+        except OSError as exc:  # a full or read-only disk found while recovering or bootstrapping
+            if data_dir is None or exc.errno not in OPERATOR_ERRNOS:
+                raise
+            raise StartupError(describe(exc, Path(data_dir))) from None
         log.info(
             "engine open data_dir=%s tier=%s sql_functions=%d",
             data_dir or ":memory:",
@@ -403,6 +414,7 @@ class Kernel:
         log.info("starting helios %s pid=%d", helios_core.__version__, os.getpid())
         metrics_listener = None
         try:
+            self._lock_data_dir()
             metrics_listener = await self._bind_all()
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._watch_signals)

@@ -30,6 +30,7 @@ from helios_core.hookspecs import (
     WalArchiverFactory,
     hookimpl,
 )
+from helios_core.plugin_hints import disabled_entry_points
 
 ENTRY_POINT_GROUP = "helios"
 log = logging.getLogger("helios.plugins")
@@ -115,7 +116,7 @@ def make_plugin_manager(*, load_entry_points: bool = True) -> HeliosPluginManage
 
 
 def _load_entry_points(pm: HeliosPluginManager) -> None:
-    disabled = {n.strip() for n in os.environ.get("HELIOS_DISABLE_PLUGINS", "").split(",") if n.strip()}
+    disabled = disabled_entry_points()
     seen: set[str] = set()
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         if ep.name in seen or pm.get_plugin(ep.name) is not None:

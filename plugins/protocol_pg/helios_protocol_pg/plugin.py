@@ -28,23 +28,32 @@ def _load_catalog_views(log: logging.Logger) -> None:
         log.warning("postgres: pg_catalog views unavailable: %s", exc)
 
 
-@hookimpl
-def helios_startup(kernel: Any) -> None:
-    """Refuse to start when postgres listens beyond loopback and no [auth] is configured."""
+def check_config(section: Any, config: Any) -> None:
+    """Refuse, before any port is bound, to listen beyond loopback without an ``[auth]`` section.
+
+    Without ``[auth]`` every role logs in without a password, which is only safe when
+    nobody but local users can reach the port.
+    """
     from helios_protocol_pg.startup import auth_policy_from_kernel, is_loopback
 
-    protocols = getattr(getattr(kernel, "config", None), "protocols", None) or {}
-    settings = protocols.get("postgres") if isinstance(protocols, dict) else None
-    if settings is None or not getattr(settings, "enabled", True):
+    host = config.protocols["postgres"].host
+    if is_loopback(host) or auth_policy_from_kernel(_ConfigHolder(config)).configured:
         return
-    host = getattr(settings, "host", None)
-    if host and not is_loopback(host) and not auth_policy_from_kernel(kernel).configured:
-        raise ValueError(
-            f"protocols.postgres.host = {host!r} listens beyond loopback but no [auth] section is configured; "
-            "add [auth] users (or bind 127.0.0.1)")
+    raise ValueError(
+        f"protocols.postgres.host: {host!r} listens beyond loopback but no [auth] section is configured "
+        '(anyone could log in without a password); add [auth.users] with a user and password, '
+        'e.g. helios = "change-me", or set host = "127.0.0.1"'
+    )
+
+
+class _ConfigHolder:
+    """What ``auth_policy_from_kernel`` reads: an object with the whole configuration."""
+
+    def __init__(self, config: Any) -> None:
+        self.config = config
 
 
 @hookimpl
 def helios_protocol_servers() -> list[ProtocolServer]:
     return [ProtocolServer(name="postgres", default_port=5432, serve=serve, config_class=PostgresConfig,
-                           package="helios-protocol-pg")]
+                           check_config=check_config, package="helios-protocol-pg")]
