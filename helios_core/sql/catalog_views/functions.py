@@ -27,6 +27,7 @@ import helios_core
 from helios_core.hookspecs import SqlFunction
 from helios_core.sql import functions as F
 from helios_core.sql import types as T
+from helios_core.sql.catalog_views import relation_sizes
 from helios_core.sql.catalog_views.model import CatalogModel, namespace_oid, role_oid
 
 ACTIVE_SESSION: contextvars.ContextVar[Any] = contextvars.ContextVar("helios_active_session", default=None)
@@ -257,10 +258,6 @@ def _true(args: list[pa.Array]) -> pa.Array:
     return _const(_len(args), True, pa.bool_())
 
 
-def _size_zero(args: list[pa.Array]) -> pa.Array:
-    return _const(_len(args), 0, pa.int64())
-
-
 def _size_pretty(args: list[pa.Array]) -> pa.Array:
     def one(n: Any) -> str | None:
         if n is None:
@@ -405,11 +402,7 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="has_function_privilege", impl=_true, return_type="boolean"),
     SqlFunction(name="has_any_column_privilege", impl=_true, return_type="boolean"),
     SqlFunction(name="pg_has_role", impl=_true, return_type="boolean"),
-    SqlFunction(name="pg_relation_size", impl=_size_zero, return_type="bigint"),
-    SqlFunction(name="pg_total_relation_size", impl=_size_zero, return_type="bigint"),
-    SqlFunction(name="pg_table_size", impl=_size_zero, return_type="bigint"),
-    SqlFunction(name="pg_indexes_size", impl=_size_zero, return_type="bigint"),
-    SqlFunction(name="pg_database_size", impl=_size_zero, return_type="bigint"),
+    *relation_sizes.FUNCTIONS,  # pg_relation_size, pg_total_relation_size, ..., pg_database_size
     SqlFunction(name="pg_size_pretty", impl=_size_pretty, return_type="text"),
     SqlFunction(name="pg_backend_pid", impl=_backend_pid, return_type="integer"),
     SqlFunction(name="version", impl=_version, return_type="text"),
