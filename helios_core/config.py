@@ -201,6 +201,10 @@ def structure(cls: type, raw: Mapping[str, Any], path: str, *, extra: Mapping[st
         meta = field.metadata or {}
         if isinstance(meta.get("section"), type):
             value = structure(meta["section"], value, where)
+        elif isinstance(meta.get("section_list"), type):  # [[a.b]] arrays of tables
+            if not isinstance(value, list):
+                raise ConfigError(where, f"expected an array of tables, got {_describe(value)}")
+            value = [structure(meta["section_list"], item, f"{where}[{i}]") for i, item in enumerate(value)]
         elif meta.get("duration"):
             try:
                 value = parse_duration(value)
@@ -213,7 +217,11 @@ def structure(cls: type, raw: Mapping[str, Any], path: str, *, extra: Mapping[st
     try:
         return cls(**kwargs)
     except Exception as exc:  # noqa: BLE001 - a plugin class's validator: reported as a config error
-        raise ConfigError(path, str(exc) or type(exc).__name__) from None
+        message = str(exc) or type(exc).__name__
+        key, sep, rest = message.partition(": ")
+        if sep and key in fields:  # "key: why" from a validator names the key itself
+            raise ConfigError(f"{path}.{key}" if path else key, rest) from None
+        raise ConfigError(path, message) from None
 
 
 # ---------------------------------------------------------------------------
@@ -274,18 +282,65 @@ class BranchingConfig:
     branch_isolation: str = attrs.field(default="strict", metadata={"choices": ("strict", "shared")})
 
 
+AUTH_METHODS = ("trust", "reject", "password", "md5", "scram-sha-256")
+
+
+@attrs.frozen(kw_only=True)
+class AuthRule:
+    """One ``[[auth.rules]]`` entry, the equivalent of a pg_hba.conf line.
+
+    Rules are read in order and the first whose connection type, database, user and client
+    address all match decides the method; a connection no rule matches is refused (28000).
+    ``user`` / ``database``: a name, a list of names, or "all". ``address``: a CIDR
+    ("10.0.0.0/8", "::1/128") or "all". ``type``: "host" (TLS or not), "hostssl" (TLS only),
+    "hostnossl" (plain TCP only).
+    """
+
+    method: str | None = attrs.field(default=None, metadata={"choices": AUTH_METHODS})
+    type: str = attrs.field(default="host", metadata={"choices": ("host", "hostssl", "hostnossl")})
+    user: str | list[str] = "all"
+    database: str | list[str] = "all"
+    address: str = "all"
+
+    def __attrs_post_init__(self) -> None:
+        import ipaddress
+
+        if self.method is None:
+            raise ValueError(f"method: missing; one of {', '.join(AUTH_METHODS)}")
+        if self.address != "all":
+            try:
+                ipaddress.ip_network(self.address, strict=False)
+            except ValueError:
+                raise ValueError(f"address: expected a CIDR such as '10.0.0.0/8' or 'all', got {self.address!r}")
+        for key in ("user", "database"):
+            names = self.names(key)
+            if not names:
+                raise ValueError(f"{key}: must name at least one {key} (or 'all')")
+            bad = [n for n in names if n.startswith(("+", "@"))]
+            if bad:
+                raise ValueError(f"{key}: group (+role) and file (@file) entries are not supported, got {bad[0]!r}")
+
+    def names(self, key: str) -> list[str]:
+        value = getattr(self, key)
+        return [value] if isinstance(value, str) else list(value)
+
+
 @attrs.frozen(kw_only=True)
 class AuthConfig:
     """``[auth]``: passed on to protocol plugins (``kernel.config.auth``), validated here.
 
     ``users`` maps a user name to its password (``[auth.users] alice = "secret"``);
     ``method`` is how passwords are checked; None lets each protocol choose.
+    ``require_tls``: connections that did not negotiate TLS are refused (28000).
+    ``rules``: ``[[auth.rules]]``, per user/database/address methods (see AuthRule).
     """
 
     users: dict[str, str] = attrs.field(factory=dict)
     method: str | None = attrs.field(
         default=None, metadata={"choices": (None, "trust", "password", "md5", "scram-sha-256")}
     )
+    require_tls: bool = False
+    rules: list[AuthRule] = attrs.field(factory=list, metadata={"section_list": AuthRule})
 
 
 @attrs.frozen(kw_only=True)
@@ -501,8 +556,15 @@ branch_isolation = "strict"     # strict | shared
 
 [auth]
 # method = "scram-sha-256"      # trust | password | md5 | scram-sha-256
+# require_tls = false           # true: logins without TLS are refused (28000)
 [auth.users]
 # alice = "change-me"
+# [[auth.rules]]                # first match decides, as pg_hba.conf; none matching: refused (28000)
+# type = "host"                 # host | hostssl | hostnossl
+# user = "all"                  # a name, a list of names, or "all"
+# database = "all"
+# address = "10.0.0.0/8"        # a CIDR or "all"
+# method = "scram-sha-256"      # trust | reject | password | md5 | scram-sha-256
 """
 
 

@@ -36,6 +36,15 @@ class PostgresConfig:
     statements may run at once in worker threads (the rest wait; idle connections cost no
     thread). inline_reads: plain SELECTs that keep finishing within a millisecond run on the
     event loop instead of a worker thread (saves two thread switches per point read).
+
+    Connection hardening (PostgreSQL's settings of the same names): authentication_timeout
+    bounds the whole start-up and login exchange, after which the socket is closed;
+    superuser_reserved_connections of the max_connections slots are kept for superusers
+    (others get 53300 when only those remain); idle_in_transaction_session_timeout is the
+    default for new sessions ('0' = off; past it the session is closed with 25P03).
+    Sockets that have not logged in yet are bounded too: at most max_connections plus
+    ``login_margin`` sockets are open at once, and when that is reached the oldest socket
+    still logging in is closed to make room (a legitimate login takes milliseconds).
     """
 
     tls_cert: str | None = None
@@ -44,6 +53,10 @@ class PostgresConfig:
     worker_threads: int = 16
     server_version: str = "16.4"
     inline_reads: bool = True
+    authentication_timeout: str = attrs.field(default="60s", converter=str)
+    superuser_reserved_connections: int = attrs.field(default=3, metadata={"min": 0})
+    idle_in_transaction_session_timeout: str = attrs.field(default="0", converter=str)
+    login_margin: int = attrs.field(default=32, metadata={"min": 1})
     # common keys repeated so the section validates whether or not the kernel strips them
     enabled: bool = True
     host: str = "127.0.0.1"
@@ -51,6 +64,12 @@ class PostgresConfig:
     max_connections: int = 500
 
     def __attrs_post_init__(self) -> None:
-        parse_duration_ms(self.statement_timeout)
+        for key in ("statement_timeout", "authentication_timeout", "idle_in_transaction_session_timeout"):
+            try:
+                parse_duration_ms(getattr(self, key))
+            except ValueError as exc:
+                raise ValueError(f"{key}: {exc}") from None
+        if not 1_000 <= parse_duration_ms(self.authentication_timeout) <= 600_000:
+            raise ValueError("authentication_timeout: must be between 1s and 600s (PostgreSQL's range)")
         if self.worker_threads < 1:
             raise ValueError("worker_threads must be at least 1")

@@ -135,10 +135,13 @@ class PgConnection:
         self.terminating = False
         self.settings_dirty = True  # re-read session settings (ParameterStatus, TimeZone) at next ready
         self.fast_reads = False  # this connection's plain reads finish within INLINE_BUDGET
+        self.idle_tx_timeout = 0.0  # idle_in_transaction_session_timeout in seconds (0 = off)
         # Executes pipelined before one Sync share a transaction, as in PostgreSQL (asyncpg's
         # executemany is atomic); we open it only when a second one is already buffered, so a
         # lone Execute + Sync stays a plain autocommit statement.
         self.implicit_tx = False
+        self.login_scope: anyio.CancelScope | None = None  # start-up + login; cancelled at timeout or eviction
+        self.accepted_at = time.monotonic()
 
     # -- output ---------------------------------------------------------------
 
@@ -196,13 +199,29 @@ class PgConnection:
 
     # -- lifecycle -----------------------------------------------------------------
 
+    def login_age(self) -> float:
+        return time.monotonic() - self.accepted_at
+
+    def abort_login(self) -> None:
+        """Close a socket that is still logging in (timeout or too many of them): no message, as PostgreSQL."""
+        if self.login_scope is not None:
+            self.login_scope.cancel()
+
     async def handle(self) -> None:
         try:
             self.peer = _peer_of(self.stream)
-            params = await self.startup()
+            with anyio.CancelScope(deadline=self.accepted_at + self.server.authentication_timeout) as scope:
+                self.login_scope = scope
+                params = await self.startup()
+                if params is not None:
+                    await self.start_session(params)
+            self.login_scope = None
+            if scope.cancelled_caught:
+                self.log.info("postgres connection %s: closed while logging in after %.1fs "
+                              "(authentication_timeout or too many sockets logging in)", self.peer, self.login_age())
+                return
             if params is None:
                 return
-            await self.start_session(params)
             await self.loop()
         except (m.ClientGone, Terminate):
             pass
@@ -308,25 +327,31 @@ class PgConnection:
             options["client_encoding"] = _client_encoding(options["client_encoding"])
         if self.server.default_statement_timeout_ms and "statement_timeout" not in options:
             options["statement_timeout"] = str(self.server.default_statement_timeout_ms)
+        if self.server.idle_in_transaction_timeout_ms and "idle_in_transaction_session_timeout" not in options:
+            options["idle_in_transaction_session_timeout"] = str(self.server.idle_in_transaction_timeout_ms)
         options.setdefault("pg.backend_pid", str(self.pid))
 
         role = await anyio.to_thread.run_sync(self.server.get_role, user, limiter=self.server.limiter)
-        await authenticate(self, self.server.auth, user, role, is_loopback(self.peer))
+        await authenticate(self, self.server.auth, user, role, is_loopback(self.peer), database=self.database,
+                           host=self.peer, tls=self.tls)
+        self.server.logged_in(self)
 
-        if not self.server.try_register(self):
-            self.log.warning("postgres: max_connections (%d) reached; refusing %s",
-                             self.server.max_connections, self.peer)
-            raise HeliosError("sorry, too many clients already", sqlstate="53300")
+        superuser = bool(role and role.get("superuser"))
+        refused = self.server.try_register(self, superuser)
+        if refused is not None:
+            self.log.warning("postgres: max_connections (%d, %d reserved for superusers) reached; refusing %s",
+                             self.server.max_connections, self.server.superuser_reserved, self.peer)
+            raise HeliosError(refused, sqlstate="53300")
 
         def open_session() -> Any:
             return self.server.open_session(user=user, database=self.database, options=options)
 
-        self.session = await anyio.to_thread.run_sync(open_session, limiter=self.server.limiter)
+        with anyio.CancelScope(shield=True):  # a session opened must be kept, so close() closes it
+            self.session = await anyio.to_thread.run_sync(open_session, limiter=self.server.limiter)
         engine_pid = getattr(self.session, "pid", None)
         if isinstance(engine_pid, int) and engine_pid > 0:
             self.server.rekey(self, engine_pid)  # pg_backend_pid() and BackendKeyData agree
         self.write(m.AUTH_OK)
-        superuser = bool(role and role.get("superuser"))
         initial = {
             "server_version": self.server.server_version,
             "server_encoding": "UTF8",
@@ -374,6 +399,7 @@ class PgConnection:
         self.settings_dirty = False
         settings = self._settings()
         self.timezone = str(settings.get("timezone") or "UTC")
+        self.idle_tx_timeout = _duration_seconds(settings.get("idle_in_transaction_session_timeout"))
         for key, name in REPORTED_SETTINGS.items():
             if not name or key not in settings or name == "client_encoding":
                 continue
@@ -418,11 +444,16 @@ class PgConnection:
             if self.terminating or (stopping is not None and stopping.is_set() and self.tx_status() == "I"):
                 await self._shutdown_close()
             self.idle_scope = anyio.CancelScope()
-            with self.idle_scope:
+            idle_limit = self.idle_tx_timeout if self.idle_tx_timeout and self.tx_status() != "I" else None
+            with anyio.move_on_after(idle_limit) as idle_timer, self.idle_scope:
                 kind, payload = await m.read_message(self.reader)
             scope, self.idle_scope = self.idle_scope, None
             if scope.cancelled_caught:
                 await self._shutdown_close()
+            if idle_timer.cancelled_caught:
+                err = HeliosError("terminating connection due to idle-in-transaction timeout", sqlstate="25P03")
+                err.severity = "FATAL"
+                raise err
             if self.skip_until_sync and kind not in (b"S", b"X"):
                 continue
             try:
@@ -1014,6 +1045,18 @@ def _client_encoding(value: str | None) -> str:
     if v == "SQLASCII":
         return "SQL_ASCII"
     return "UTF8"
+
+
+def _duration_seconds(value: Any) -> float:
+    """A time setting as the session reports it ('5s', '250ms', '0') -> seconds; unreadable = off."""
+    if not value:
+        return 0.0
+    from helios_protocol_pg.config import parse_duration_ms
+
+    try:
+        return max(0.0, parse_duration_ms(str(value)) / 1000.0)
+    except ValueError:
+        return 0.0
 
 
 def _peer_of(stream: Any) -> str:

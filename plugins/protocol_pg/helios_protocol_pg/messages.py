@@ -47,10 +47,15 @@ class ClientGone(Exception):
 # ---------------------------------------------------------------------------
 
 
-def _check_length(kind: bytes, length: int) -> None:
+MAX_RECEIVE = 1 << 20  # bytes asked of the socket at once, whatever length a header claims
+
+
+def _check_length(kind: bytes, length: int, max_length: int | None = None) -> None:
     limit = MAX_MESSAGE if kind in LARGE_MESSAGE_TYPES else MAX_SMALL_MESSAGE
+    if max_length is not None:
+        limit = min(limit, max_length)
     if length < 4 or length > limit:
-        raise ProtocolViolation(f"invalid message length {length} for message type {kind!r}")
+        raise ProtocolViolation("invalid message length")
 
 
 class WireReader:
@@ -79,7 +84,8 @@ class WireReader:
                 del self.buf[: self.pos]
                 self.pos = 0
             try:
-                data = await self.stream.receive(max(65536, n - len(self.buf)))
+                # bounded: a TLS stream allocates what is asked, and a header may claim 1 GB
+                data = await self.stream.receive(min(MAX_RECEIVE, max(65536, n - len(self.buf))))
             except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError,
                     ConnectionError) as exc:
                 raise ClientGone(str(exc) or type(exc).__name__) from exc
@@ -97,13 +103,13 @@ class WireReader:
         """Type byte of the next buffered message (None when nothing is buffered)."""
         return bytes(self.buf[self.pos : self.pos + 1]) if len(self.buf) > self.pos else None
 
-    def try_message(self) -> tuple[bytes, bytes] | None:
+    def try_message(self, max_length: int | None = None) -> tuple[bytes, bytes] | None:
         """The next typed message if it is entirely buffered, else None (no I/O)."""
         avail = len(self.buf) - self.pos
         if avail < 5:
             return None
         kind, length = _HDR.unpack_from(self.buf, self.pos)
-        _check_length(kind, length)
+        _check_length(kind, length, max_length)
         if avail < 1 + length:
             return None
         start = self.pos + 5
@@ -126,14 +132,14 @@ async def read_startup_packet(reader: WireReader) -> tuple[int, bytes]:
     return code, body[4:]
 
 
-async def read_message(reader: WireReader) -> tuple[bytes, bytes]:
-    """Read one typed message: returns (type byte, payload)."""
-    ready = reader.try_message()
+async def read_message(reader: WireReader, max_length: int | None = None) -> tuple[bytes, bytes]:
+    """Read one typed message: returns (type byte, payload); ``max_length`` caps it below the usual."""
+    ready = reader.try_message(max_length)
     if ready is not None:
         return ready
     hdr = await read_exactly(reader, 5)
     kind, length = _HDR.unpack(hdr)
-    _check_length(kind, length)
+    _check_length(kind, length, max_length)
     payload = await read_exactly(reader, length - 4) if length > 4 else b""
     return kind, payload
 

@@ -2,6 +2,12 @@
 
 One anyio task per connection; the registry maps backend pids to connections so a
 CancelRequest (which arrives on a fresh socket) can reach the running statement.
+
+Sockets that have not logged in yet are kept apart (``logging_in``, oldest first): at most
+max_connections + login_margin sockets are open at once, and a new one past that closes the
+oldest socket still logging in, so a peer that opens sockets and never finishes its login
+cannot exhaust file descriptors nor keep legitimate clients out; each of those sockets is
+closed anyway after authentication_timeout.
 """
 
 from __future__ import annotations
@@ -50,6 +56,14 @@ class PgServer:
         self.inline_reads = bool(getattr(self.config, "inline_reads", True)) and \
             os.environ.get("HELIOS_PG_INLINE_READS", "1") != "0"
         self.connections: dict[int, PgConnection] = {}
+        self.logging_in: dict[int, PgConnection] = {}  # accepted, not logged in yet; oldest first
+        self.authentication_timeout = parse_duration_ms(getattr(self.config, "authentication_timeout", "60s")) / 1000
+        self.login_margin = int(getattr(self.config, "login_margin", 32) or 32)
+        # PostgreSQL requires reserved < max_connections; a small max_connections keeps one ordinary slot
+        self.superuser_reserved = max(0, min(int(getattr(self.config, "superuser_reserved_connections", 3)),
+                                             self.max_connections - 1))
+        self.idle_in_transaction_timeout_ms = parse_duration_ms(
+            getattr(self.config, "idle_in_transaction_session_timeout", "0"))
         self._pids = itertools.count(1_000_000 + (os.getpid() % 1000) * 10_000)
         self.ssl_context = self._make_ssl_context()
 
@@ -90,11 +104,29 @@ class PgServer:
 
     # -- registry ----------------------------------------------------------------
 
-    def try_register(self, conn: PgConnection) -> bool:
-        if len(self.connections) >= self.max_connections:
-            return False
+    def try_register(self, conn: PgConnection, superuser: bool) -> str | None:
+        """Take a session slot; None when done, else why not (53300 message, as PostgreSQL)."""
+        used = len(self.connections)
+        if used >= self.max_connections:
+            return "sorry, too many clients already"
+        if not superuser and used >= self.max_connections - self.superuser_reserved:
+            return "remaining connection slots are reserved for non-replication superuser connections"
         self.connections[conn.pid] = conn
-        return True
+        return None
+
+    def admit(self, conn: PgConnection) -> None:
+        """Count a new socket as logging in; past the cap, close the oldest socket still logging in."""
+        cap = self.max_connections + self.login_margin
+        while self.logging_in and len(self.connections) + len(self.logging_in) >= cap:
+            oldest = next(iter(self.logging_in.values()))
+            self.logging_in.pop(oldest.pid, None)
+            self.log.warning("postgres: %d sockets open; closing %s, still logging in after %.1fs",
+                             cap, oldest.peer, oldest.login_age())
+            oldest.abort_login()
+        self.logging_in[conn.pid] = conn
+
+    def logged_in(self, conn: PgConnection) -> None:
+        self.logging_in.pop(conn.pid, None)
 
     def rekey(self, conn: PgConnection, pid: int) -> None:
         if self.connections.get(conn.pid) is conn:
@@ -105,6 +137,8 @@ class PgServer:
     def unregister(self, conn: PgConnection) -> None:
         if self.connections.get(conn.pid) is conn:
             del self.connections[conn.pid]
+        if self.logging_in.get(conn.pid) is conn:
+            del self.logging_in[conn.pid]
 
     def cancel(self, pid: int, secret: int) -> bool:
         conn = self.connections.get(pid)
@@ -120,6 +154,7 @@ class PgServer:
     async def handle(self, stream: anyio.abc.ByteStream) -> None:
         conn = PgConnection(self, stream)
         conn.pid = next(self._pids)
+        self.admit(conn)
         await conn.handle()
 
     async def serve(self, stopping: Any = None) -> None:

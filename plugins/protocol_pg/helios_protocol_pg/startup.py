@@ -3,11 +3,23 @@
 Authentication policy (issue 5):
 * no ``[auth]`` section: a loopback client may connect as any existing role, no password;
 * ``[auth]`` present: the role's password (from ``[auth] users`` or ``CREATE ROLE ... PASSWORD``)
-  is checked with ``[auth] method``: scram-sha-256 (default), md5, password or trust.
+  is checked with ``[auth] method``: scram-sha-256 (default), md5, password or trust;
+  ``require_tls`` and ``[[auth.rules]]`` (our pg_hba.conf, see hba.py) may refuse the login
+  or choose another method per user, database and client address.
+
+No user enumeration: a role that does not exist gets the same challenge as one that does
+(SCRAM: a salt derived from a per-process secret and the user name, the real iteration
+count; md5: a random salt; password: the cleartext request), then the same 28P01 message.
+Plaintext passwords from ``[auth.users]`` are turned into SCRAM verifiers once, with a
+salt derived the same way, so no login pays PBKDF2 and the salt a client sees never
+tells known from unknown users.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
 import ipaddress
 import secrets
 from typing import Any
@@ -17,6 +29,10 @@ import attrs
 from helios_core import auth as pwauth
 from helios_core.errors import HeliosError
 from helios_protocol_pg import messages as m
+from helios_protocol_pg.hba import choose_method
+
+MAX_AUTH_MESSAGE = 8192  # a password or SASL message before login: far more than any real one needs
+_MOCK_SECRET = secrets.token_bytes(32)  # per process: mock SCRAM salts and derived salts
 
 
 class AuthError(HeliosError):
@@ -31,6 +47,8 @@ class AuthPolicy:
     configured: bool  # an [auth] section exists
     method: str = "scram-sha-256"
     users: dict[str, str] = attrs.Factory(dict)  # name -> password or verifier
+    require_tls: bool = False
+    rules: list[Any] = attrs.Factory(list)  # helios_core.config.AuthRule
 
 
 def auth_policy_from_kernel(kernel: Any) -> AuthPolicy:
@@ -51,12 +69,15 @@ def auth_policy_from_kernel(kernel: Any) -> AuthPolicy:
     if not isinstance(users, dict):
         users = dict(users)
     method_raw = get("method", None)
-    if not users and method_raw is None:
+    require_tls = bool(get("require_tls", False))
+    rules = list(get("rules", None) or ())
+    if not users and method_raw is None and not require_tls and not rules:
         return AuthPolicy(configured=False)  # an empty [auth] is the same as none
     method = str(method_raw or "scram-sha-256").lower()
     if method not in ("scram-sha-256", "md5", "password", "trust"):
         raise ValueError(f"auth.method: unknown method {method!r} (scram-sha-256, md5, password, trust)")
-    return AuthPolicy(configured=True, method=method, users={str(k): str(v) for k, v in users.items()})
+    return AuthPolicy(configured=True, method=method, users={str(k): str(v) for k, v in users.items()},
+                      require_tls=require_tls, rules=rules)
 
 
 def is_loopback(address: Any) -> bool:
@@ -118,8 +139,40 @@ def stored_password(policy: AuthPolicy, role: dict | None, user: str) -> str | N
     return None
 
 
-async def authenticate(conn: Any, policy: AuthPolicy, user: str, role: dict | None, loopback: bool) -> None:
-    """Run the chosen authentication exchange; raises AuthError on failure."""
+def _derived_salt(user: str) -> bytes:
+    """A salt that is the same for every login of ``user`` in this process and unknown outside it."""
+    return hmac.new(_MOCK_SECRET, b"salt:" + user.encode("utf-8", "replace"), hashlib.sha256).digest()[:16]
+
+
+@functools.lru_cache(maxsize=1024)
+def _plaintext_verifier(user: str, password: str) -> pwauth.ScramVerifier:
+    stored_key, server_key = pwauth.scram_keys(password, _derived_salt(user), pwauth.SCRAM_ITERATIONS)
+    return pwauth.ScramVerifier(pwauth.SCRAM_ITERATIONS, _derived_salt(user), stored_key, server_key)
+
+
+def _mock_verifier(user: str) -> pwauth.ScramVerifier:
+    """What an unknown user's SCRAM exchange runs on: the shape of a real one, matching nothing."""
+    return pwauth.ScramVerifier(pwauth.SCRAM_ITERATIONS, _derived_salt(user), secrets.token_bytes(32),
+                                secrets.token_bytes(32))
+
+
+def _scram_verifier(stored: str | None, user: str) -> pwauth.ScramVerifier | None:
+    if stored is None:
+        return None
+    if pwauth.is_scram_verifier(stored):
+        return pwauth.parse_scram_verifier(stored)
+    if pwauth.is_md5_verifier(stored):
+        return None  # an md5 hash cannot answer SCRAM: the login fails as a wrong password does
+    return _plaintext_verifier(user, stored)
+
+
+def _failed(user: str) -> AuthError:
+    return AuthError(f'password authentication failed for user "{user}"')
+
+
+async def authenticate(conn: Any, policy: AuthPolicy, user: str, role: dict | None, loopback: bool,
+                       *, database: str = "", host: str = "", tls: bool = False) -> None:
+    """Run the chosen authentication exchange; raises AuthError (or 28000 HbaRefused) on failure."""
     if not policy.configured:
         if not loopback:
             raise AuthError(f'no [auth] configured: connections from non-loopback hosts are refused '
@@ -127,27 +180,20 @@ async def authenticate(conn: Any, policy: AuthPolicy, user: str, role: dict | No
         if role is None:
             raise AuthError(f'role "{user}" does not exist', sqlstate="28000")
         return
-    if role is None and user not in policy.users:
-        if policy.method == "scram-sha-256":
-            # run a fake exchange so a client can't tell unknown roles from bad passwords
-            await _scram(conn, None, user)
-        raise AuthError(f'password authentication failed for user "{user}"')
-    if policy.method == "trust":
+    method = choose_method(policy, user=user, database=database, host=host, tls=tls)
+    known = role is not None or user in policy.users
+    if method == "trust":
+        if not known:
+            raise AuthError(f'role "{user}" does not exist', sqlstate="28000")
         return
-    stored = stored_password(policy, role, user)
-    method = policy.method
+    stored = stored_password(policy, role, user) if known else None
     if method == "md5" and stored is not None and pwauth.is_scram_verifier(stored):
         method = "scram-sha-256"  # as PostgreSQL does when the stored password is SCRAM
     if method == "scram-sha-256":
-        verifier = None
-        if stored is not None:
-            try:
-                verifier = pwauth.scram_verifier_for(stored)
-            except pwauth.AuthFailed:
-                verifier = None
-        await _scram(conn, verifier, user)
+        verifier = _scram_verifier(stored, user)
+        await _scram(conn, verifier if verifier is not None else _mock_verifier(user), user)
         if verifier is None:
-            raise AuthError(f'password authentication failed for user "{user}"')
+            raise _failed(user)
         return
     if method == "md5":
         salt = secrets.token_bytes(4)
@@ -155,28 +201,44 @@ async def authenticate(conn: Any, policy: AuthPolicy, user: str, role: dict | No
         await conn.flush()
         answer = await _password_message(conn)
         expected = pwauth.md5_challenge_response(stored, user, salt) if stored is not None else None
-        if expected is None or not secrets.compare_digest(answer.encode("utf-8", "replace"), expected.encode()):
-            raise AuthError(f'password authentication failed for user "{user}"')
+        if expected is None:
+            expected = "md5" + secrets.token_hex(16)  # compared all the same: no shortcut for unknown users
+            secrets.compare_digest(answer.encode("utf-8", "replace"), expected.encode())
+            raise _failed(user)
+        if not secrets.compare_digest(answer.encode("utf-8", "replace"), expected.encode()):
+            raise _failed(user)
         return
     conn.write(m.auth_cleartext())
     await conn.flush()
     answer = await _password_message(conn)
-    if stored is None or not pwauth.check_password(stored, answer, user):
-        raise AuthError(f'password authentication failed for user "{user}"')
+    if stored is not None and pwauth.is_md5_verifier(stored):
+        if not pwauth.check_password(stored, answer, user):
+            raise _failed(user)
+        return
+    # one PBKDF2 whatever the role: known (SCRAM or plaintext stored) and unknown users cost the same
+    verifier = _scram_verifier(stored, user) or _mock_verifier(user)
+    stored_key, _ = pwauth.scram_keys(answer, verifier.salt, verifier.iterations)
+    if not hmac.compare_digest(stored_key, verifier.stored_key) or stored is None:
+        raise _failed(user)
+
+
+async def _auth_message(conn: Any) -> tuple[bytes, bytes]:
+    """A message of the login exchange, at most MAX_AUTH_MESSAGE bytes (08P01 beyond)."""
+    return await m.read_message(conn.reader, max_length=MAX_AUTH_MESSAGE)
 
 
 async def _password_message(conn: Any) -> str:
-    kind, payload = await m.read_message(conn.reader)
+    kind, payload = await _auth_message(conn)
     if kind != b"p":
         raise m.ProtocolViolation(f"expected password response, got message type {kind!r}")
     r = m.PayloadReader(payload)
     return r.cstring()
 
 
-async def _scram(conn: Any, verifier: pwauth.ScramVerifier | None, user: str) -> None:
+async def _scram(conn: Any, verifier: pwauth.ScramVerifier, user: str) -> None:
     conn.write(m.auth_sasl(["SCRAM-SHA-256"]))
     await conn.flush()
-    kind, payload = await m.read_message(conn.reader)
+    kind, payload = await _auth_message(conn)
     if kind != b"p":
         raise m.ProtocolViolation(f"expected SASL response, got message type {kind!r}")
     r = m.PayloadReader(payload)
@@ -192,7 +254,7 @@ async def _scram(conn: Any, verifier: pwauth.ScramVerifier | None, user: str) ->
         raise AuthError(f"malformed SCRAM message: {exc}", sqlstate="08P01") from exc
     conn.write(m.auth_sasl_continue(server_first))
     await conn.flush()
-    kind, payload = await m.read_message(conn.reader)
+    kind, payload = await _auth_message(conn)
     if kind != b"p":
         raise m.ProtocolViolation(f"expected SASL response, got message type {kind!r}")
     try:
