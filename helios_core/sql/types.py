@@ -33,6 +33,7 @@ timestamptz         timestamp[us, tz=UTC] (UTC instants; shown in session TimeZo
 interval            month_day_nano_interval
 uuid                string, canonical lower-case 36-char form (sorts like bytes)
 json / jsonb        string (jsonb: normalized text, keys sorted like PostgreSQL)
+record              struct<f1, f2, ...> (anonymous ROW(...) values; field types in SqlType.fields)
 T[]                 list<T's arrow type>
 unknown             string (an untyped quoted literal, resolved from context)
 oid, reg*           int64
@@ -65,6 +66,9 @@ class SqlType:
     arrow_type: Any = attrs.field(eq=False, repr=False)
     typmod: int = -1
     element: SqlType | None = None  # element type of an array type
+    # field types of an anonymous record (ROW(...)); records are all one type "record" to
+    # PostgreSQL, so the fields do not take part in type equality
+    fields: tuple[SqlType, ...] = attrs.field(default=(), eq=False, repr=False)
 
     # -- classification -------------------------------------------------------------------------
     @property
@@ -197,6 +201,13 @@ def array_of(element: SqlType) -> SqlType:
     oid = _ARRAY_OIDS.get(element.name, 0)
     el = TEXT if element.name == "unknown" else element
     return SqlType(name="_" + el.name, oid=oid, arrow_type=pa.list_(el.arrow_type), element=el)
+
+
+def record_of(fields: list[SqlType]) -> SqlType:
+    """The anonymous record type of ROW(...) with these field types (an Arrow struct f1, f2, ...)."""
+    fields = [TEXT if f.name == "unknown" else f for f in fields]
+    arrow = pa.struct([pa.field(f"f{i + 1}", f.arrow_type) for i, f in enumerate(fields)])
+    return SqlType(name="record", oid=2249, arrow_type=arrow, fields=tuple(fields))
 
 
 def numeric(precision: int | None = None, scale: int = 0) -> SqlType:
@@ -408,6 +419,8 @@ def sql_type_of_arrow(t: pa.DataType) -> SqlType:
         return array_of(sql_type_of_arrow(t.value_type))
     if pa.types.is_null(t):
         return UNKNOWN
+    if pa.types.is_struct(t):
+        return record_of([sql_type_of_arrow(f.type) for f in t])
     if pa.types.is_dictionary(t):
         return sql_type_of_arrow(t.value_type)
     return TEXT

@@ -101,6 +101,12 @@ def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context:
         raise _cannot(src, dst)
     if src.element is not None and d not in _STRINGS:
         raise _cannot(src, dst)
+    if s == "record" and d == "record" and pa.types.is_struct(arr.type):
+        return _cast_record(arr, src, dst, context)
+    if d == "record" and s in _STRINGS:
+        if arr.null_count == len(arr):  # a NULL literal where a record is expected
+            return pa.nulls(len(arr), dst.arrow_type)
+        raise HeliosError("input of anonymous composite types is not implemented", sqlstate="0A000")
     # ---- to the same type (maybe applying a typmod)
     if s == d and s not in _STRINGS:
         return _apply_typmod(arr, dst, context)
@@ -133,6 +139,26 @@ def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context:
 
         return _apply_typmod(from_text(jsonb_to_scalar_text(arr, dst), dst), dst, context)
     raise _cannot(src, dst)
+
+
+def _cast_record(arr: pa.Array, src: T.SqlType, dst: T.SqlType, context: str) -> pa.Array:
+    """record -> record: field by field to dst's field types (a bare ``record`` keeps the fields)."""
+    if not dst.fields or arr.type == dst.arrow_type:
+        return arr
+    if len(dst.fields) != arr.type.num_fields:
+        raise HeliosError("cannot combine records of different lengths", sqlstate="0A000",
+                          detail=f"one has {arr.type.num_fields} fields and the other {len(dst.fields)}")
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    children = []
+    for i, ft in enumerate(dst.fields):
+        st = src.fields[i] if i < len(src.fields) else T.sql_type_of_arrow(arr.type.field(i).type)
+        child = cast_array_values(arr.field(i), st, ft, context=context)
+        if child.type != ft.arrow_type and not pa.types.is_decimal(child.type):  # numerics keep their scale
+            child = child.cast(ft.arrow_type)
+        children.append(child)
+    names = [f"f{i + 1}" for i in range(len(children))]
+    return pa.StructArray.from_arrays(children, names=names, mask=arr.is_null())
 
 
 _NUMBERISH = ("int2", "int4", "int8", "float4", "float8", "numeric", "oid", "regclass", "regtype", "regproc")

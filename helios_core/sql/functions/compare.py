@@ -65,7 +65,7 @@ def compare_same(op: str, l: Vec, r: Vec, t: T.SqlType) -> Vec:
     """l op r where both sides already hold values of type t."""
     (a, b), scalar = align([l, r])
     a, b = _key_pair(a, b, t)
-    if t.element is not None:
+    if t.element is not None or t.name == "record":
         return Vec(_compare_lists(op, a, b, t), T.BOOL, scalar)
     out = _CMP[op](a, b)
     if t.name in ("float4", "float8"):
@@ -102,7 +102,8 @@ def _nan_fixup(op: str, a, b, out):
 
 def _compare_lists(op: str, a, b, t: T.SqlType) -> pa.Array:
     # Per-row Python: Arrow has no ordering kernel for list values; PostgreSQL compares
-    # arrays element by element, NULL elements sort last, then by length.
+    # arrays element by element, NULL elements sort last, then by length. Records (structs)
+    # compare field by field the same way (two NULL fields are equal, NULL sorts last).
     n = len(a) if isinstance(a, pa.Array) else len(b) if isinstance(b, pa.Array) else 1  # may be 0
     la = a.to_pylist() if isinstance(a, pa.Array) else [a.as_py()] * n
     lb = b.to_pylist() if isinstance(b, pa.Array) else [b.as_py()] * n
@@ -111,6 +112,8 @@ def _compare_lists(op: str, a, b, t: T.SqlType) -> pa.Array:
         if x is None or y is None:
             out.append(None)
             continue
+        if isinstance(x, dict):
+            x, y = list(x.values()), list(y.values())
         c = _cmp_py_list(x, y)
         out.append({"=": c == 0, "<>": c != 0, "!=": c != 0, "<": c < 0, "<=": c <= 0, ">": c > 0,
                     ">=": c >= 0}[op])
@@ -133,7 +136,7 @@ def distinct_from(l: Vec, r: Vec, t: T.SqlType, negate: bool) -> Vec:
     """IS [NOT] DISTINCT FROM: NULL-safe comparison (never NULL)."""
     (a, b), scalar = align([l, r])
     a, b = _key_pair(a, b, t)
-    if t.element is not None:
+    if t.element is not None or t.name == "record":
         eq = _compare_lists("=", a, b, t)
     else:
         eq = pc.equal(a, b)

@@ -20,6 +20,18 @@ def arithmetic_type(a: T.SqlType, b: T.SqlType) -> T.SqlType:
     return _RANKED[max(ra, rb)]
 
 
+def _common_record(records: list[T.SqlType], context: str) -> T.SqlType:
+    """Anonymous records unify field by field (Arrow holds one struct type per column)."""
+    width = {len(t.fields) for t in records if t.fields}
+    if len(width) != 1:
+        from helios_core.errors import FeatureNotSupported
+
+        raise FeatureNotSupported(f"{context}: records with different numbers of fields in one result column "
+                                  "are not supported")
+    n = width.pop()
+    return T.record_of([common_type([t.fields[i] for t in records if t.fields], context) for i in range(n)])
+
+
 def common_type(types: Iterable[T.SqlType], context: str = "UNION") -> T.SqlType:
     """The type PostgreSQL picks for UNION/CASE/COALESCE/VALUES/ARRAY[] over these types.
 
@@ -31,6 +43,8 @@ def common_type(types: Iterable[T.SqlType], context: str = "UNION") -> T.SqlType
     if not known:
         return T.TEXT
     first = known[0]
+    if first.name == "record" and all(t.name == "record" for t in known) and any(t.fields for t in known):
+        return _common_record(known, context)
     if all(t == first for t in known):
         return first
     if all(t.name == first.name for t in known):

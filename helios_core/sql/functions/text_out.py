@@ -25,6 +25,8 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
     if t.element is not None:
         return _array_text(arr, t)
     name = t.name
+    if name == "record" and pa.types.is_struct(arr.type):
+        return record_text(arr, t)
     if pa.types.is_null(arr.type):
         return pa.nulls(len(arr), pa.string())
     if name == "bool":
@@ -306,3 +308,29 @@ def _array_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         items = el_text[offsets[i]: offsets[i + 1]]
         out.append("{" + ",".join("NULL" if x is None else _quote_element(x) for x in items) + "}")
     return pa.array(out, pa.string())
+
+
+def record_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
+    """PostgreSQL's record output: (1,"a b",) with NULL fields empty and quoting as record_out does."""
+    # Field text is vectorized per field; joining a row's fields is Python.
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    fields = []
+    for i in range(arr.type.num_fields):
+        child = arr.field(i)
+        ft = t.fields[i] if i < len(t.fields) else T.sql_type_of_arrow(child.type)
+        fields.append(to_text(child, ft).to_pylist())
+    valid = arr.is_valid().to_pylist()
+    out = []
+    for r in range(len(arr)):
+        if not valid[r]:
+            out.append(None)
+            continue
+        out.append("(" + ",".join("" if f[r] is None else _quote_record_field(f[r]) for f in fields) + ")")
+    return pa.array(out, pa.string())
+
+
+def _quote_record_field(s: str) -> str:
+    if s == "" or any(c in '"\\(),' or c.isspace() for c in s):
+        return '"' + s.replace('"', '""').replace("\\", "\\\\") + '"'
+    return s

@@ -31,7 +31,7 @@ from helios_core.sql.expr import (
     numeric_literal_vec,
     outer_ref,
 )
-from helios_core.sql.functions.vec import Vec
+from helios_core.sql.functions.vec import Vec, length_of
 from helios_core.sql.planner import row_compare
 
 BINARY_OPS: dict[type, str] = {
@@ -414,7 +414,7 @@ class ScalarCompiler:
     c_TryCast = c_Cast
 
     def cast_compiled(self, c: Compiled, t: T.SqlType, context: str = "explicit") -> Compiled:
-        if c.type == t and t.typmod == -1 and t.name != "numeric":
+        if c.type == t and t.typmod == -1 and t.name != "numeric" and not _record_change(c.type, t):
             return c
         if c.const is not None and (not getattr(self, "no_fold", False) or c.type.name == "unknown"):
             # an untyped literal gets its type while parsing in PostgreSQL: its input errors
@@ -438,7 +438,7 @@ class ScalarCompiler:
         """Implicit coercion to a common type (unknown literals and params resolve here)."""
         if c.param is not None and c.type.name == "unknown":
             c = self.retype_param(c, t)
-        if c.type == t:
+        if c.type == t and not _record_change(c.type, t):
             return c
         if t.name == "unknown":
             return c
@@ -1559,7 +1559,23 @@ class ScalarCompiler:
         return self.lift([base, idx], True, compute, et)
 
     def c_Tuple(self, node: exp.Tuple, scope: Scope) -> Compiled:
-        raise FeatureNotSupported("row values are not supported here")
+        return self.row_constructor(list(node.expressions), scope)
+
+    def row_constructor(self, items: list[exp.Expression], scope: Scope) -> Compiled:
+        """ROW(a, b, ...) / (a, b, ...): an anonymous record (untyped literals become text)."""
+        fields = [self.compile(i, scope) for i in items]
+        fields = [self.coerce(f, T.TEXT) if f.type.name == "unknown" else f for f in fields]
+        rt = T.record_of([f.type for f in fields])
+
+        def compute(v: list[Vec]) -> Vec:
+            n = length_of(v)
+            children = [x.broadcast(n).array for x in v]
+            names = [f"f{i + 1}" for i in range(len(children))]  # numeric fields keep their own scale
+            return Vec(pa.StructArray.from_arrays(children, names=names), rt, all(x.scalar for x in v))
+
+        if not fields:
+            return make_const(Vec(pa.array([{}], pa.struct([])), rt, True), "ROW()")
+        return self.lift(fields, True, compute, rt, label="ROW")
 
     def c_JSONExtract(self, node: exp.Expression, scope: Scope) -> Compiled:
         return self.json_extract(node, scope, "->")
@@ -1636,6 +1652,8 @@ class ScalarCompiler:
         name = str(node.this).lower()
         if is_aggregate_node(node):
             raise GroupingError(f"aggregate function {name}() is not allowed here")
+        if name == "row":
+            return self.row_constructor(list(node.expressions), scope)
         return self.compile_call(name, list(node.expressions), scope)
 
     def compile_func_node(self, node: exp.Func, scope: Scope) -> Compiled:
@@ -1815,6 +1833,11 @@ def _flatten(node: exp.Expression, kind: type) -> list[exp.Expression]:
     return out
 
 
+def _record_change(src: T.SqlType, dst: T.SqlType) -> bool:
+    """Whether a record must be converted field by field to reach dst's field types."""
+    return src.name == dst.name == "record" and bool(dst.fields) and src.arrow_type != dst.arrow_type
+
+
 def _unify_arrays(arrs: list[pa.Array]) -> list[pa.Array]:
     """Cast arrays to one Arrow type (decimals of different scale, null-typed NULLs)."""
     if len(arrs) <= 1:
@@ -1825,9 +1848,22 @@ def _unify_arrays(arrs: list[pa.Array]) -> list[pa.Array]:
     non_null = [t for t in types if t != pa.null()]
     if not non_null:
         return list(arrs)
+    if all(pa.types.is_struct(t) for t in non_null) and len({t.num_fields for t in non_null}) == 1:
+        return _unify_structs(arrs, non_null[0])
+    if any(pa.types.is_decimal(t) for t in non_null) and all(
+            pa.types.is_decimal(t) or pa.types.is_integer(t) for t in non_null):
+        from helios_core.sql.functions.decimals import to_decimal
+
+        arrs = [to_decimal(a) if pa.types.is_integer(a.type) else a for a in arrs]
+        non_null = [a.type for a in arrs if a.type != pa.null()]
     if all(pa.types.is_decimal(t) for t in non_null):
         scale = max(t.scale for t in non_null)
         ints = max(t.precision - t.scale for t in non_null)
+        if ints + scale > 76:  # declared precisions are pessimistic: size by the actual values
+            from helios_core.sql.functions.decimals import narrow
+
+            arrs = [narrow(a) if pa.types.is_decimal(a.type) else a for a in arrs]
+            ints = max(a.type.precision - a.type.scale for a in arrs if pa.types.is_decimal(a.type))
         p = ints + scale
         target = pa.decimal128(p, scale) if p <= 38 else pa.decimal256(min(p, 76), scale)
     else:
@@ -1839,6 +1875,19 @@ def _unify_arrays(arrs: list[pa.Array]) -> list[pa.Array]:
                 elif pa.types.is_floating(t) and not pa.types.is_floating(target):
                     target = t
     return [a if a.type == target else a.cast(target) for a in arrs]
+
+
+def _unify_structs(arrs: list[pa.Array], like: pa.DataType) -> list[pa.Array]:
+    """Records from different branches: unify field by field (numeric scales differ per branch)."""
+    arrs = [a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in arrs]
+    arrs = [pa.nulls(len(a), like) if pa.types.is_null(a.type) else a for a in arrs]
+    per_field = [_unify_arrays([a.field(i) for a in arrs]) for i in range(like.num_fields)]
+    out = []
+    for k, a in enumerate(arrs):
+        children = [per_field[i][k] for i in range(like.num_fields)]
+        names = [like.field(i).name for i in range(like.num_fields)]
+        out.append(pa.StructArray.from_arrays(children, names=names, mask=a.is_null()))
+    return out
 
 
 def _scatter(base: pa.Array, idx: pa.Array, values: pa.Array) -> pa.Array:

@@ -177,6 +177,8 @@ def encode_column(array: pa.Array, oid: int, type_name: str, binary: bool) -> li
         if oid == bc.NUMERIC:  # the value's display scale is PG's dscale: take it from the text form
             return [None if t is None else bc.ENCODERS[bc.NUMERIC](decimal.Decimal(t))
                     for t in text_values(array, oid, type_name)]
+        if oid == RECORD_OID and pa.types.is_struct(array.type):
+            return _record_binary(array)
         enc = bc.encoder_for(oid)
         if enc is None:
             from helios_core.errors import HeliosError
@@ -187,6 +189,35 @@ def encode_column(array: pa.Array, oid: int, type_name: str, binary: bool) -> li
             array = array.combine_chunks()
         return [None if v is None else enc(v) for v in array.to_pylist()]
     return [None if s is None else s.encode("utf-8") for s in text_values(array, oid, type_name)]
+
+
+RECORD_OID = 2249
+
+
+def _record_binary(array: pa.Array) -> list[bytes | None]:
+    """Anonymous records as record_send writes them: field count, then (type OID, length, bytes)
+    per field; each field's type is the one its Arrow type maps to."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    from helios_core.sql import types as T
+
+    fields = []
+    for i in range(array.type.num_fields):
+        child = array.field(i)
+        st = T.sql_type_of_arrow(child.type)
+        fields.append((st.oid, encode_column(child, st.oid, st.sql_name(), True)))
+    head = _pack_i32(len(fields))
+    out: list[bytes | None] = []
+    for r, valid in enumerate(array.is_valid().to_pylist()):
+        if not valid:
+            out.append(None)
+            continue
+        parts = [head]
+        for oid, values in fields:
+            v = values[r]
+            parts.append(struct.pack("!I", oid) + (_NULL_FIELD if v is None else _pack_i32(len(v)) + v))
+        out.append(b"".join(parts))
+    return out
 
 
 def result_format_list(formats: Sequence[int], ncols: int) -> list[int]:
