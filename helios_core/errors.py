@@ -22,6 +22,11 @@ class HeliosError(Exception):
         detail: str | None = None,
         hint: str | None = None,
         position: int | None = None,
+        context: str | None = None,
+        schema_name: str | None = None,
+        table_name: str | None = None,
+        column_name: str | None = None,
+        constraint_name: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -30,6 +35,12 @@ class HeliosError(Exception):
         self.detail = detail
         self.hint = hint
         self.position = position  # 1-based character offset into the statement text
+        self.context = context  # where it happened, e.g. "COPY t, line 3, column a: \"x\""
+        # the object an integrity error is about (PostgreSQL's schema/table/column/constraint fields)
+        self.schema_name = schema_name
+        self.table_name = table_name
+        self.column_name = column_name
+        self.constraint_name = constraint_name
 
 
 class SyntaxError_(HeliosError):

@@ -33,6 +33,39 @@ def _fmt(v: Any) -> str:
     return "NULL" if v is None else str(v)
 
 
+def failing_row(tdef: Any, batch: pa.RecordBatch, i: int) -> str:
+    """PostgreSQL's ``Failing row contains (...).`` detail: row i in each column's text output."""
+    from helios_core.sql.dml import column_types
+    from helios_core.sql.functions.text_out import to_text
+
+    parts = []
+    for j, (_, t) in enumerate(column_types(tdef)[:batch.num_columns]):
+        try:
+            v = to_text(batch.column(j).slice(i, 1), t)[0].as_py()
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError, ValueError):
+            v = batch.column(j)[i].as_py()
+        parts.append("null" if v is None else str(v))
+    return f"Failing row contains ({', '.join(parts)})."
+
+
+def _check_not_null(tdef: Any, batch: pa.RecordBatch) -> None:
+    """23502 for the first row (and its first column) holding NULL in a NOT NULL column."""
+    first: tuple[int, str] | None = None
+    for c in tdef.columns:
+        if c.nullable or c.name not in batch.schema.names:
+            continue
+        arr = batch.column(c.name)
+        if arr.null_count:
+            i = pc.index(arr.is_null(), True).as_py()
+            if first is None or i < first[0]:
+                first = (i, c.name)
+    if first is not None:
+        i, name = first
+        raise NotNullViolation(f'null value in column "{name}" of relation "{tdef.name}" violates not-null '
+                               "constraint", detail=failing_row(tdef, batch, i), schema_name=tdef.schema,
+                               table_name=tdef.name, column_name=name)
+
+
 def _key_tuples(batch: Any, cols: list[str]) -> list[tuple]:
     arrays = [batch.column(c).to_pylist() for c in cols]
     return list(zip(*arrays, strict=True)) if arrays else []
@@ -68,8 +101,11 @@ def _scan_keys(txn: Any, schema: str, name: str, cols: list[str], exclude_rowids
 # ------------------------------------------------------------------------------------ new rows
 def check_new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, batch: pa.RecordBatch,
                    exclude_rowids: Any = None, changed_cols: set[int] | None = None) -> None:
-    """Everything a new row version must satisfy beyond storage's NOT NULL and primary key."""
+    """Everything a new row version must satisfy beyond storage's primary key, in PostgreSQL's order:
+    NOT NULL, CHECK, UNIQUE, FOREIGN KEY."""
     opts = tdef.options or {}
+    if batch.num_columns == len(tdef.columns):
+        _check_not_null(tdef, batch)
     if opts.get("checks"):
         _check_checks(session, ctx, tdef, batch)
     names = [c.name for c in tdef.columns]
@@ -81,6 +117,11 @@ def check_new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, batch: pa.Record
         if changed_cols is not None and not any(names.index(c) in changed_cols for c in fk["columns"]):
             continue
         _check_fk_child(txn, tdef, batch, fk)
+    if opts.get("expression_unique"):
+        from helios_core.sql import index_definitions
+
+        index_definitions.check_new_rows(session, txn, ctx, tdef, batch, exclude_rowids,
+                                         None if changed_cols is None else {names[i] for i in changed_cols})
 
 
 def _check_checks(session: Any, ctx: Any, tdef: Any, batch: pa.RecordBatch) -> None:
@@ -101,10 +142,10 @@ def _check_checks(session: Any, ctx: Any, tdef: Any, batch: pa.RecordBatch) -> N
                 col = ck["expr"].split('"')[1]
                 raise HeliosError(f'invalid input value for enum {ck["enum"]}: "{batch.column(col)[i].as_py()}"',
                                   sqlstate="22P02")
-            row = ", ".join(_fmt(batch.column(j)[i].as_py()) for j in range(batch.num_columns))
             raise CheckViolation(
                 f'new row for relation "{tdef.name}" violates check constraint "{ck["name"]}"',
-                detail=f"Failing row contains ({row}).")
+                detail=failing_row(tdef, batch, i), schema_name=tdef.schema, table_name=tdef.name,
+                constraint_name=ck["name"])
 
 
 def _check_unique(txn: Any, tdef: Any, batch: pa.RecordBatch, u: dict, exclude_rowids: Any) -> None:
@@ -128,7 +169,8 @@ def _check_unique(txn: Any, tdef: Any, batch: pa.RecordBatch, u: dict, exclude_r
 def _unique_error(tdef: Any, u: dict, k: tuple) -> None:
     raise UniqueViolation(f'duplicate key value violates unique constraint "{u["name"]}"',
                           detail=f"Key ({', '.join(u['columns'])})=({', '.join(_fmt(v) for v in k)}) "
-                                 "already exists.")
+                                 "already exists.", schema_name=tdef.schema, table_name=tdef.name,
+                          constraint_name=u["name"])
 
 
 def _check_fk_child(txn: Any, tdef: Any, batch: pa.RecordBatch, fk: dict) -> None:
@@ -150,7 +192,8 @@ def _check_fk_child(txn: Any, tdef: Any, batch: pa.RecordBatch, fk: dict) -> Non
             raise ForeignKeyViolation(
                 f'insert or update on table "{tdef.name}" violates foreign key constraint "{fk["name"]}"',
                 detail=f"Key ({', '.join(fk['columns'])})=({', '.join(_fmt(v) for v in k)}) is not present in "
-                       f'table "{fk["ref_table"]}".')
+                       f'table "{fk["ref_table"]}".', schema_name=tdef.schema, table_name=tdef.name,
+                constraint_name=fk["name"])
 
 
 def _norm(k: tuple) -> tuple:
@@ -240,7 +283,8 @@ def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk:
             f'update or delete on table "{parent.name}" violates foreign key constraint "{fk["name"]}" on table '
             f'"{child.name}"',
             detail=f"Key ({', '.join(fk['ref_columns'])})=({', '.join(_fmt(v) for v in k)}) is still referenced "
-                   f'from table "{child.name}".')
+                   f'from table "{child.name}".', schema_name=child.schema, table_name=child.name,
+            constraint_name=fk["name"])
     rowids = pa.array(hits, pa.int64())
     rows = pa.Table.from_batches(list(txn.scan(child.schema, child.name, rowids=rowids, with_rowid=True)))
     if action == "cascade" and op == "delete":
@@ -307,7 +351,8 @@ def check_existing_unique(session: Any, txn: Any, tdef: Any, cols: list[str], na
             if k in seen:
                 raise UniqueViolation(f'could not create unique index "{name}"',
                                       detail=f"Key ({', '.join(cols)})=({', '.join(_fmt(v) for v in k)}) is "
-                                             "duplicated.")
+                                             "duplicated.", schema_name=tdef.schema, table_name=tdef.name,
+                                      constraint_name=name)
             seen.add(k)
 
 

@@ -123,7 +123,8 @@ def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
     ctypes = column_types(tdef)
     index = {n: i for i, (n, _) in enumerate(ctypes)}
     ctx = session.context(txn)
-    check = bool(tdef.options.get("checks") or tdef.options.get("unique") or tdef.options.get("foreign_keys"))
+    check = bool(tdef.options.get("checks") or tdef.options.get("unique") or tdef.options.get("foreign_keys")
+                 or tdef.options.get("expression_unique"))
     table_schema = _arrow_schema(tdef)
     total = 0
     for batch in batches:

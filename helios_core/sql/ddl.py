@@ -609,6 +609,8 @@ def _create_view(session: Any, ast: exp.Create, text: str) -> Result:
 
 
 def _create_index(session: Any, ast: exp.Create) -> Result:
+    from helios_core.sql import constraints, index_definitions
+
     txn = session.tx.current()
     idx = ast.this
     table = idx.args.get("table")
@@ -616,34 +618,44 @@ def _create_index(session: Any, ast: exp.Create) -> Result:
     tdef = txn.get_table(schema, tname)
     if tdef is None:
         raise UndefinedTable(f'relation "{tname}" does not exist')
+    unique = bool(ast.args.get("unique"))
     params = idx.args.get("params")
-    cols: list[str] = []
-    for c in (params.args.get("columns") if params is not None else []) or []:
-        node = c.this if isinstance(c, exp.Ordered) else c
-        if isinstance(node, exp.Column):
-            cname = ident(node)
-            if tdef.column(cname) is None:
-                raise UndefinedColumn(f'column "{cname}" does not exist')
-            cols.append(cname)
-        else:
-            cols.append(to_sql(node))
-    iname = ident(idx.this) if idx.this is not None else _constraint_name(tname, cols, "idx")
+    spec = index_definitions.parse_index(session, tdef, params, unique) if params is not None else {
+        "keys": [], "method": "btree", "include": [], "where": None}
+    cols = [index_definitions.key_sql(k, in_definition=False) for k in spec["keys"]]
+    name_parts = [k.get("column") or _expr_index_name(k["expr"]) for k in spec["keys"]] + spec["include"]
+    if idx.this is not None:
+        iname = ident(idx.this)
+    else:  # an unnamed index takes the first free name, as in PostgreSQL: t_a_idx, t_a_idx1, ...
+        base = iname = _constraint_name(tname, name_parts, "idx")
+        n = 0
+        while txn.catalog_get("index", f"{schema}.{iname}") is not None or relation_kind(txn, schema, iname):
+            n += 1
+            iname = f"{base}{n}"
     key = f"{schema}.{iname}"
     if txn.catalog_get("index", key) is not None or relation_kind(txn, schema, iname) is not None:
         if ast.args.get("exists"):
             return Result(command_tag="CREATE INDEX", notices=[f'relation "{iname}" already exists, skipping'])
         raise DuplicateTable(f'relation "{iname}" already exists')
-    unique = bool(ast.args.get("unique"))
-    if unique:
-        from helios_core.sql import constraints
-
+    if unique and index_definitions.needs_expression_unique(spec):
+        entry = {"name": iname, "keys": spec["keys"], "where": spec["where"]}
+        index_definitions.check_existing(session, txn, tdef, entry)
+        txn.alter_table(schema, tname, options={
+            "expression_unique": list(tdef.options.get("expression_unique", [])) + [entry]})
+    elif unique:
         constraints.check_existing_unique(session, txn, tdef, cols, iname)
         uniq = list(tdef.options.get("unique", [])) + [{"name": iname, "columns": cols, "index_only": True}]
         txn.alter_table(schema, tname, options={"unique": uniq})
     txn.catalog_put("index", key, {"schema": schema, "name": iname, "table": tname, "columns": cols,
-                                   "unique": unique, "primary": False, "constraint": False})
+                                   "unique": unique, "primary": False, "constraint": False, **spec})
     _add_index_name(txn, schema, tname, iname)
     return Result(command_tag="CREATE INDEX")
+
+
+def _expr_index_name(text: str) -> str:
+    """PostgreSQL names an expression key after its function (``lower``), else ``expr``."""
+    head = text.split("(", 1)[0]
+    return head if "(" in text and head.isidentifier() else "expr"
 
 
 def _create_sequence(session: Any, ast: exp.Create) -> Result:
@@ -804,6 +816,20 @@ def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascad
             txn.catalog_delete("sequence", seq)  # the cached counter stays: the DROP may roll back
 
 
+def _drop_indexes_reading(txn: Any, tdef: Any, column: str) -> None:
+    """ALTER TABLE DROP COLUMN drops the (non-constraint) indexes that read the column."""
+    from helios_core.sql import index_definitions
+
+    for iname in list(tdef.options.get("indexes", [])):
+        idx = txn.catalog_get("index", f"{tdef.schema}.{iname}")
+        if idx is None or idx.get("constraint") or "keys" not in idx:
+            if idx is not None and not idx.get("constraint") and column in (idx.get("columns") or []):
+                _drop_index(txn, tdef.schema, iname)
+            continue
+        if column in index_definitions.referenced_columns(idx):
+            _drop_index(txn, tdef.schema, iname)
+
+
 def _drop_index(txn: Any, schema: str, name: str) -> None:
     key = f"{schema}.{name}"
     idx = txn.catalog_get("index", key)
@@ -816,6 +842,7 @@ def _drop_index(txn: Any, schema: str, name: str) -> None:
         opts: dict[str, Any] = {"indexes": [i for i in tdef.options.get("indexes", []) if i != name]}
         if idx.get("unique"):
             opts["unique"] = [u for u in tdef.options.get("unique", []) if u["name"] != name]
+            opts["expression_unique"] = [u for u in tdef.options.get("expression_unique", []) if u["name"] != name]
         txn.alter_table(schema, idx["table"], options=opts)
     txn.catalog_delete("index", key)
 
@@ -852,8 +879,8 @@ def _alter(session: Any, ast: exp.Alter) -> Result:
                 if t is not None:
                     opts = {"indexes": [new if i == name else i for i in t.options.get("indexes", [])]}
                     if idx.get("unique"):
-                        opts["unique"] = [{**u, "name": new} if u["name"] == name else u
-                                          for u in t.options.get("unique", [])]
+                        for k in ("unique", "expression_unique"):
+                            opts[k] = [{**u, "name": new} if u["name"] == name else u for u in t.options.get(k, [])]
                     if t.options.get("pk_name") == name:
                         opts["pk_name"] = new
                     txn.alter_table(schema, idx["table"], options=opts)
@@ -923,6 +950,8 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
                 raise UndefinedColumn(f'column "{cname}" of relation "{name}" does not exist')
             col = tdef.column(cname)
             _drop_views_using_column(session, txn, tdef, cname, bool(action.args.get("cascade")))
+            _drop_indexes_reading(txn, tdef, cname)
+            tdef = txn.get_table(schema, name)
             opts = dict(tdef.options)
             for key in ("unique", "foreign_keys"):
                 opts[key] = [u for u in opts.get(key, []) if cname not in u["columns"]]
@@ -935,6 +964,7 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
         old, new = ident(action.this), ident(action.args["to"])
         tdef = txn.alter_table(schema, name, rename_column=(old, new))
         _rewrite_dependent_views(session, txn, schema, name, old_col=old, new_col=new)
+        _rename_in_indexes(txn, tdef, old, new)
         opts = _rename_in_options(tdef.options, old, new)
         return txn.alter_table(schema, name, options=opts)
     if isinstance(action, exp.AlterRename):
@@ -1106,6 +1136,20 @@ def _expr_columns(expr_sql: str) -> set[str]:
     return {ident(c) for c in tree.find_all(exp.Column)}
 
 
+def _rename_in_indexes(txn: Any, tdef: Any, old: str, new: str) -> None:
+    from helios_core.sql import index_definitions
+
+    for iname in tdef.options.get("indexes", []):
+        idx = txn.catalog_get("index", f"{tdef.schema}.{iname}")
+        if idx is None:
+            continue
+        if "keys" in idx:
+            idx = index_definitions.rename_column(idx, old, new)
+        else:
+            idx = {**idx, "columns": [new if c == old else c for c in idx.get("columns") or []]}
+        txn.catalog_put("index", f"{tdef.schema}.{iname}", idx)
+
+
 def _rename_in_options(options: dict, old: str, new: str) -> dict:
     opts = dict(options)
     if old in opts.get("column_metadata", {}):
@@ -1115,6 +1159,11 @@ def _rename_in_options(options: dict, old: str, new: str) -> dict:
     for key in ("unique", "foreign_keys"):
         opts[key] = [{**u, "columns": [new if c == old else c for c in u["columns"]]}
                      for u in opts.get(key, [])]
+    if opts.get("expression_unique"):
+        from helios_core.sql import index_definitions
+
+        opts["expression_unique"] = [index_definitions.rename_column(u, old, new)
+                                     for u in opts["expression_unique"]]
     checks = []
     for ck in opts.get("checks", []):
         from helios_core.sql.dialect import parse

@@ -115,6 +115,8 @@ class SqlType:
 
     def sql_name(self) -> str:
         """PostgreSQL's format_type() spelling: 'numeric(15,2)', 'character varying(10)', 'integer[]'."""
+        if self.name in VECTOR_TYPE_NAMES:
+            return self.name
         if self.element is not None:
             return self.element.sql_name() + "[]"
         display = _DISPLAY_NAME.get(self.name, self.name)
@@ -166,11 +168,16 @@ RECORD = _t("record", 2249, pa.string())
 VOID = _t("void", 2278, pa.null())
 UUID = _t("uuid", 2950, pa.string())
 JSONB = _t("jsonb", 3802, pa.string())
+# the catalogs' one-dimensional, zero-based vectors (pg_index.indkey, indclass): arrays whose
+# text form is the elements separated by spaces ("1 2") and whose first subscript is 0
+INT2VECTOR = SqlType(name="int2vector", oid=22, arrow_type=pa.list_(pa.int16()), element=INT2)
+OIDVECTOR = SqlType(name="oidvector", oid=30, arrow_type=pa.list_(pa.int64()), element=OID)
+VECTOR_TYPE_NAMES = frozenset({"int2vector", "oidvector"})
 NULLTYPE = UNKNOWN  # the type of a bare NULL literal is unknown, as in PostgreSQL
 
 _BASE_TYPES = [BOOL, BYTEA, CHAR, NAME, INT8, INT2, INT4, REGPROC, TEXT, OID, JSON, FLOAT4, FLOAT8, UNKNOWN,
                BPCHAR, VARCHAR, DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, TIMETZ, NUMERIC, REGCLASS,
-               REGTYPE, RECORD, VOID, UUID, JSONB]
+               REGTYPE, RECORD, VOID, UUID, JSONB, INT2VECTOR, OIDVECTOR]
 _BASE_BY_NAME = {t.name: t for t in _BASE_TYPES}
 
 _ARRAY_OIDS = {"bool": 1000, "bytea": 1001, "char": 1002, "name": 1003, "int2": 1005, "int4": 1007,
@@ -261,6 +268,7 @@ _ALIASES = {
     "interval": "interval", "uuid": "uuid", "json": "json", "jsonb": "jsonb",
     "oid": "oid", "regclass": "regclass", "regtype": "regtype", "regproc": "regproc",
     "unknown": "unknown", "record": "record", "void": "void",
+    "int2vector": "int2vector", "oidvector": "oidvector",
 }
 
 _NAME_RE = re.compile(r"^\s*(.*?)\s*(?:\(\s*([0-9]+)\s*(?:,\s*(-?[0-9]+)\s*)?\))?\s*((?:\[\s*[0-9]*\s*\])*)\s*$",

@@ -371,7 +371,8 @@ class Transaction(ReadOps, CatalogOps):
                 arr = pa.nulls(n, c.type)
             if not c.nullable and arr.null_count:
                 raise NotNullViolation(
-                    f'null value in column "{c.name}" of relation "{t.name}" violates not-null constraint')
+                    f'null value in column "{c.name}" of relation "{t.name}" violates not-null constraint',
+                    schema_name=t.schema, table_name=t.name, column_name=c.name)
             arrays.append(arr)
             fields.append(pa.field(pn, c.type))
         return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
@@ -444,9 +445,11 @@ class Transaction(ReadOps, CatalogOps):
 
     def _unique_error(self, t: TableDef, key: Any) -> UniqueViolation:
         vals = key if isinstance(key, tuple) else (key,)
+        name = str((t.options or {}).get("pk_name") or f"{t.name}_pkey")
         return UniqueViolation(
-            f'duplicate key value violates unique constraint "{t.name}_pkey"',
+            f'duplicate key value violates unique constraint "{name}"',
             detail=f"Key ({', '.join(t.primary_key)})=({', '.join(map(str, vals))}) already exists.",
+            schema_name=t.schema, table_name=t.name, constraint_name=name,
         )
 
     def _check_unique(self, t: TableDef, layer: Layer, keys: list, replacing: Any) -> Transaction | None:

@@ -160,10 +160,25 @@ def _indexdef(args: list[pa.Array]) -> pa.Array:
         if i is None or model is None:
             return None
         if col:
-            return i.columns[int(col) - 1] if 0 < int(col) <= len(i.columns) else ""
+            return model.index_column_def(i, int(col), bool(_pretty))
         return model.index_def(i)
 
     return _map(args, one, pa.string())
+
+
+def _obj_description(args: list[pa.Array]) -> pa.Array:
+    """obj_description(oid [, catalog]): the COMMENT ON text of a relation."""
+    model = _model()
+    texts = {oid: text for oid, _, sub, text in model.descriptions() if sub == 0} if model else {}
+    return _map(args[:1], lambda oid: None if oid is None else texts.get(int(oid)), pa.string())
+
+
+def _col_description(args: list[pa.Array]) -> pa.Array:
+    """col_description(table oid, attnum): the COMMENT ON COLUMN text."""
+    model = _model()
+    texts = {(oid, sub): text for oid, _, sub, text in model.descriptions() if sub} if model else {}
+    return _map(args[:2], lambda oid, num: None if oid is None or num is None else texts.get((int(oid), int(num))),
+                pa.string())
 
 
 def _viewdef(args: list[pa.Array]) -> pa.Array:
@@ -388,8 +403,8 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="pg_get_function_arguments", impl=_empty_text, return_type="text"),
     SqlFunction(name="pg_get_function_result", impl=_empty_text, return_type="text"),
     SqlFunction(name="pg_get_statisticsobjdef_columns", impl=_null_text, return_type="text"),
-    SqlFunction(name="obj_description", impl=_null_text, return_type="text", strict=False),
-    SqlFunction(name="col_description", impl=_null_text, return_type="text", strict=False),
+    SqlFunction(name="obj_description", impl=_obj_description, return_type="text", strict=False),
+    SqlFunction(name="col_description", impl=_col_description, return_type="text", strict=False),
     SqlFunction(name="shobj_description", impl=_null_text, return_type="text", strict=False),
     SqlFunction(name="pg_encoding_to_char", impl=_encoding_to_char, return_type="name"),
     SqlFunction(name="to_regtype", impl=_to_regtype, return_type="oid"),

@@ -84,6 +84,14 @@ class Index:
     unique: bool
     primary: bool
     method: str = "btree"
+    # CREATE INDEX's description (helios_core.sql.index_definitions): keys with their options,
+    # INCLUDE columns, partial-index predicate; constraint indexes have plain ascending keys
+    keys: list[dict] = attrs.Factory(list)
+    include: list[str] = attrs.Factory(list)
+    where: str | None = None
+
+    def key_list(self) -> list[dict]:
+        return self.keys or [{"column": c} for c in self.columns]
 
 
 @attrs.define
@@ -154,8 +162,10 @@ class CatalogModel:
         self.by_name: dict[tuple[str, str], Relation] = {}
         self.indexes: list[Index] = []
         self.constraints: list[Constraint] = []
+        self.comments: dict[str, str] = {}  # COMMENT ON: "<kind>:<schema.object[.column]>" -> text
         if txn is None:
             return
+        self.comments = {k: str(v["text"]) for k, v in _catalog_list(txn, "comment").items() if "text" in v}
         for name, value in _catalog_list(txn, "schema").items():
             self.schemas[str(value.get("name", name)) if isinstance(value, dict) else name] = \
                 value if isinstance(value, dict) else {}
@@ -276,7 +286,8 @@ class CatalogModel:
                 self.constraints.append(Constraint(oid=stable_oid("constraint", f"{rel.schema}.{name}"),
                                                    name=name, kind="p", table=rel, columns=pk))
             specs: list[tuple[str, dict]] = []
-            specs += [("u", c) for c in o.get("unique") or [] if isinstance(c, dict)]
+            # a unique index (CREATE UNIQUE INDEX) is enforced like a constraint but is none
+            specs += [("u", c) for c in o.get("unique") or [] if isinstance(c, dict) and not c.get("index_only")]
             specs += [("c", c) for c in o.get("checks") or [] if isinstance(c, dict)]
             specs += [("f", c) for c in o.get("foreign_keys") or [] if isinstance(c, dict)]
             for c in o.get("constraints") or []:
@@ -336,7 +347,9 @@ class CatalogModel:
                                          schema=schema, name=name, kind="i", owner=table.owner))
             idx_rel.columns = [Column(n, self._col_type(table, n), i) for i, n in enumerate(cols, 1)]
             self.indexes.append(Index(relation=idx_rel, table=table, columns=cols, unique=bool(v.get("unique")),
-                                      primary=False, method=str(v.get("method") or v.get("using") or "btree")))
+                                      primary=False, method=str(v.get("method") or v.get("using") or "btree"),
+                                      keys=list(v.get("keys") or []), include=list(v.get("include") or []),
+                                      where=v.get("where")))
 
     def _table_def(self, rel: Relation) -> Any:
         try:
@@ -359,14 +372,49 @@ class CatalogModel:
                 return r
         return None
 
+    def descriptions(self) -> list[tuple[int, int, int, str]]:
+        """pg_description rows (objoid, classoid, objsubid, text) of the relations' COMMENT ONs."""
+        kinds = {"r": "table", "v": "view", "m": "view", "S": "sequence", "i": "index"}
+        rows = []
+        for r in self.relations:
+            text = self.comments.get(f"{kinds.get(r.kind, 'table')}:{r.schema}.{r.name}") or (
+                r.options.get("comment") if r.kind == "r" else None)
+            if text:
+                rows.append((r.oid, PG_CLASS_OID, 0, str(text)))
+            for c in r.columns if r.kind in "rvm" else ():
+                text = self.comments.get(f"column:{r.schema}.{r.name}.{c.name}")
+                if text:
+                    rows.append((r.oid, PG_CLASS_OID, c.number, text))
+        return rows
+
     def schema_oids(self) -> dict[str, int]:
         return {name: namespace_oid(name) for name in self.schemas}
 
     def index_def(self, idx: Index) -> str:
+        """pg_get_indexdef / pg_indexes.indexdef: CREATE [UNIQUE] INDEX ... USING m (keys) [INCLUDE] [WHERE]."""
+        from helios_core.sql.index_definitions import key_sql
+
         unique = "UNIQUE " if idx.unique else ""
-        cols = ", ".join(_ident(c) for c in idx.columns)
-        return (f"CREATE {unique}INDEX {_ident(idx.relation.name)} ON {idx.table.schema}.{_ident(idx.table.name)} "
-                f"USING {idx.method} ({cols})")
+        cols = ", ".join(key_sql(k, in_definition=True) for k in idx.key_list())
+        out = (f"CREATE {unique}INDEX {_ident(idx.relation.name)} ON {idx.table.schema}.{_ident(idx.table.name)} "
+               f"USING {idx.method} ({cols})")
+        if idx.include:
+            out += f" INCLUDE ({', '.join(_ident(c) for c in idx.include)})"
+        if idx.where:
+            out += f" WHERE ({idx.where})"
+        return out
+
+    def index_column_def(self, idx: Index, number: int, pretty: bool = False) -> str:
+        """pg_get_indexdef(index, n, pretty): the n-th column of the index (keys, then INCLUDE)."""
+        from helios_core.sql.index_definitions import key_sql
+
+        keys = idx.key_list()
+        if 0 < number <= len(keys):
+            text = key_sql(keys[number - 1], in_definition=False)
+            return text if pretty or "column" in keys[number - 1] or not text.startswith("(") else f"({text})"
+        if len(keys) < number <= len(keys) + len(idx.include):
+            return _ident(idx.include[number - len(keys) - 1])
+        return ""
 
 
 def _txn_of(session: Any) -> Any:

@@ -16,7 +16,6 @@ from helios_core.sql.catalog_views.model import (
     DEFAULT_COLLATION_OID,
     HEAP_AM_OID,
     PG_CATALOG_OID,
-    PG_CLASS_OID,
     CatalogModel,
     namespace_oid,
     role_oid,
@@ -35,7 +34,7 @@ _LEN = {"bool": 1, "char": 1, "int2": 2, "int4": 4, "int8": 8, "float4": 4, "flo
         "regclass": 4, "regtype": 4, "timetz": 12, "void": 4, "unknown": -2}
 _ALIGN = {"bool": "c", "char": "c", "name": "c", "uuid": "c", "int2": "s", "int8": "d", "float8": "d",
           "timestamp": "d", "timestamptz": "d", "time": "d", "timetz": "d", "interval": "d", "record": "d"}
-_IO = {"bpchar": "bpchar", "varchar": "varchar", "regproc": "regproc", "void": "void", "record": "record"}
+_IO = {"int2vector": "int2vector", "oidvector": "oidvector", "bpchar": "bpchar", "varchar": "varchar", "regproc": "regproc", "void": "void", "record": "record"}
 
 
 def all_types() -> list[Any]:
@@ -62,7 +61,7 @@ def type_row(t: Any) -> tuple:
     typtype = "p" if name in ("record", "void", "unknown") and name != "unknown" else "b"
     category = t.category
     align = ("d" if _ALIGN.get(el.name) == "d" else "i") if is_array else _ALIGN.get(name, "i")
-    io = "array" if is_array else _IO.get(name, name)
+    io = _IO[name] if name in T.VECTOR_TYPE_NAMES else "array" if is_array else _IO.get(name, name)
     collation = DEFAULT_COLLATION_OID if (el or t).name in ("text", "varchar", "bpchar") else (
         950 if (el or t).name == "name" else 0)
     array_oid = 0 if is_array else (T.array_of(t).oid if name not in ("unknown", "void") else 0)
@@ -70,8 +69,8 @@ def type_row(t: Any) -> tuple:
     return (
         t.oid, name, PG_CATALOG_OID, BOOTSTRAP_SUPERUSER_OID, length, byval, typtype, category, preferred,
         True, ",", 0, "array_subscript_handler" if is_array else "-", el.oid if el is not None else 0, array_oid,
-        f"{io}_in" if is_array else f"{io}in", f"{io}_out" if is_array else f"{io}out",
-        f"{io}_recv" if is_array else f"{io}recv", f"{io}_send" if is_array else f"{io}send",
+        f"{io}_in" if io == "array" else f"{io}in", f"{io}_out" if io == "array" else f"{io}out",
+        f"{io}_recv" if io == "array" else f"{io}recv", f"{io}_send" if io == "array" else f"{io}send",
         "-", "-", "-", align, "x" if length == -1 else "p", False, 0, -1, 0, collation,
         None, None, None,
     )
@@ -101,8 +100,11 @@ def pg_namespace(model: CatalogModel) -> list[tuple]:
     return rows
 
 
-def _relam(kind: str) -> int:
-    return HEAP_AM_OID if kind in ("r", "m") else (BTREE_AM_OID if kind == "i" else 0)
+_AM_OIDS = {"btree": BTREE_AM_OID, "hash": 405}
+
+
+def _relam(kind: str, method: str | None = None) -> int:
+    return HEAP_AM_OID if kind in ("r", "m") else (_AM_OIDS.get(method or "btree", 0) if kind == "i" else 0)
 
 
 @catalog_table(PG, "pg_class", """oid oid, relname name, relnamespace oid, reltype oid, reloftype oid,
@@ -122,10 +124,11 @@ def pg_class(model: CatalogModel) -> list[tuple]:
             with_fk.add(c.table.oid)
             if c.ref_table is not None:
                 with_fk.add(c.ref_table.oid)
+    methods = {i.relation.oid: i.method for i in model.indexes}
     rows = []
     for r in model.relations:
         rows.append((
-            r.oid, r.name, r.namespace_oid, 0, 0, role_oid(r.owner), _relam(r.kind), r.oid, 0, 0, -1.0, 0, 0,
+            r.oid, r.name, r.namespace_oid, 0, 0, role_oid(r.owner), _relam(r.kind, methods.get(r.oid)), r.oid, 0, 0, -1.0, 0, 0,
             r.oid in indexed, False, "t" if r.schema.startswith("pg_temp_") else "p", r.kind, len(r.columns), checks.get(r.oid, 0), r.kind == "v", r.oid in with_fk,
             False, False, False, True, "d" if r.kind == "r" else "n", False, 0, 0, 0, None, None, None,
         ))
@@ -163,16 +166,24 @@ def pg_attrdef(model: CatalogModel) -> list[tuple]:
 @catalog_table(PG, "pg_index", """indexrelid oid, indrelid oid, indnatts int2, indnkeyatts int2,
     indisunique bool, indnullsnotdistinct bool, indisprimary bool, indisexclusion bool, indimmediate bool,
     indisclustered bool, indisvalid bool, indcheckxmin bool, indisready bool, indislive bool,
-    indisreplident bool, indkey int2[], indcollation oid[], indclass oid[], indoption int2[], indexprs text,
+    indisreplident bool, indkey int2vector, indcollation oidvector, indclass oidvector, indoption int2vector,
+    indexprs text,
     indpred text""")
 def pg_index(model: CatalogModel) -> list[tuple]:
+    from helios_core.sql.index_definitions import key_option
+
     rows = []
     for i in model.indexes:
         nums = {c.name: c.number for c in i.table.columns}
-        keys = [nums.get(c, 0) for c in i.columns]
+        keys = i.key_list()
+        attnums = [nums.get(k["column"], 0) if "column" in k else 0 for k in keys]
+        attnums += [nums.get(c, 0) for c in i.include]
+        exprs = [k["expr"] for k in keys if "expr" in k]
         rows.append((
-            i.relation.oid, i.table.oid, len(keys), len(keys), i.unique, False, i.primary, False, True, False,
-            True, False, True, True, False, keys, [0] * len(keys), [0] * len(keys), [0] * len(keys), None, None,
+            i.relation.oid, i.table.oid, len(attnums), len(keys), i.unique, False, i.primary, False, True, False,
+            True, False, True, True, False, attnums, [0] * len(attnums), [0] * len(attnums),
+            [key_option(k) for k in keys], ", ".join(exprs) if exprs else None,
+            f"({i.where})" if i.where else None,  # what pg_get_expr(indpred, indrelid) prints
         ))
     return rows
 
@@ -205,12 +216,7 @@ def pg_constraint(model: CatalogModel) -> list[tuple]:
 
 @catalog_table(PG, "pg_description", "objoid oid, classoid oid, objsubid int4, description text")
 def pg_description(model: CatalogModel) -> list[tuple]:
-    rows = []
-    for r in model.relations:
-        comment = r.options.get("comment")
-        if comment:
-            rows.append((r.oid, PG_CLASS_OID, 0, str(comment)))
-    return rows
+    return model.descriptions()
 
 
 # ---------------------------------------------------------------------------

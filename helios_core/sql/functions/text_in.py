@@ -39,6 +39,14 @@ def _any_bad(orig: pa.Array, ok: pa.Array) -> bool:
 
 def from_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
     """Parse strings as values of ``t`` (typmod is applied by cast(), not here)."""
+    if t.name in T.VECTOR_TYPE_NAMES:  # int2vector/oidvector: "1 2" (a rare catalog type: row by row)
+        words = [None if v is None else v.split() for v in arr.to_pylist()]
+        flat = from_text(pa.array([w for ws in words if ws for w in ws], pa.string()), t.element)
+        out, k = [], 0
+        for ws in words:
+            out.append(None if ws is None else flat.slice(k, len(ws)).to_pylist())
+            k += len(ws or ())
+        return pa.array(out, t.arrow_type)
     if t.element is not None:
         return parse_array(arr, t)
     name = t.name

@@ -22,6 +22,8 @@ _STRIP_FRACTION = r"(\.\d*?[1-9])0+$|\.0+$"
 
 def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
     """A string array holding PostgreSQL's text output of each value (NULL stays NULL)."""
+    if t.name in T.VECTOR_TYPE_NAMES:  # int2vector/oidvector: "1 2"
+        return pc.binary_join(pc.cast(arr, pa.list_(pa.string())), " ")
     if t.element is not None:
         return _array_text(arr, t)
     name = t.name

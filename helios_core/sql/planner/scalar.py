@@ -1527,7 +1527,11 @@ class ScalarCompiler:
         offset = node.args.get("offset") or 0
         idx = self.compile(idx_ast, scope)
         # sqlglot's postgres reader shifts literal subscripts to 0-based; undo that
-        shift = 1 if isinstance(idx_ast, exp.Literal) and offset == 0 and _was_shifted(node) else 0
+        literal = isinstance(idx_ast, exp.Literal) or (isinstance(idx_ast, exp.Neg)
+                                                       and isinstance(idx_ast.this, exp.Literal))
+        shift = 1 if literal and offset == 0 and _was_shifted(node) else 0
+        if base.type.name in T.VECTOR_TYPE_NAMES:  # int2vector/oidvector subscripts start at 0
+            shift += 1
         if base.type.name in ("json", "jsonb"):
             return self.lift([base, idx], True, lambda v: self.binop("->", v[0], v[1]))
         if not base.type.is_array:
@@ -1542,7 +1546,7 @@ class ScalarCompiler:
             lists = bv.broadcast(n).array
             ia = pc.cast(iv.broadcast(n).array, pa.int64())
             if shift:
-                ia = pc.add(ia, 1)
+                ia = pc.add(ia, shift)
             lens = pc.list_value_length(lists)
             valid = pc.and_(pc.and_(pc.greater_equal(ia, 1), pc.less_equal(ia, pc.cast(lens, pa.int64()))),
                             pc.is_valid(lists))
@@ -1956,7 +1960,10 @@ def _similar_to_regex(pat: str, escape: str | None) -> str:
 
 
 def _was_shifted(node: exp.Bracket) -> bool:
-    return True
+    """sqlglot's reader shifts a literal subscript only when it types the base as an array or unknown
+    (a cast to int2vector, say, is typed as user-defined and keeps its subscript)."""
+    t = node.this.type
+    return t is None or t.this in (exp.DataType.Type.UNKNOWN, exp.DataType.Type.ARRAY)
 
 
 def _extract_name(node: exp.Expression, default: str) -> str:

@@ -365,7 +365,8 @@ def _subscripts(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
         arr = arr[0] if isinstance(arr, list) and arr else None
     if arr is None or dim is None or dim < 1 or not isinstance(arr, list) or not arr:
         return [pa.array([], pa.int32())]
-    idx = np.arange(1, len(arr) + 1, dtype=np.int32)
+    first = 0 if vals[0].type.name in T.VECTOR_TYPE_NAMES else 1  # int2vector/oidvector start at 0
+    idx = np.arange(first, len(arr) + first, dtype=np.int32)
     return [pa.array(idx[::-1] if rev else idx)]
 
 

@@ -956,7 +956,11 @@ class PgConnection:
 def error_fields_for(exc: BaseException, severity: str | None = None) -> dict[bytes, str]:
     if isinstance(exc, HeliosError):
         return m.error_fields(severity or exc.severity, exc.sqlstate, exc.message, detail=exc.detail,
-                              hint=exc.hint, position=exc.position)
+                              hint=exc.hint, position=exc.position, context=getattr(exc, "context", None),
+                              schema_name=getattr(exc, "schema_name", None),
+                              table_name=getattr(exc, "table_name", None),
+                              column_name=getattr(exc, "column_name", None),
+                              constraint_name=getattr(exc, "constraint_name", None))
     if isinstance(exc, m.ProtocolViolation):
         return m.error_fields(severity or "FATAL", "08P01", str(exc))
     return m.error_fields(severity or "ERROR", "XX000", f"internal error: {exc}")

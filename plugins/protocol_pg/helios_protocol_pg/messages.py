@@ -441,6 +441,11 @@ def error_fields(
     detail: str | None = None,
     hint: str | None = None,
     position: int | None = None,
+    context: str | None = None,
+    schema_name: str | None = None,
+    table_name: str | None = None,
+    column_name: str | None = None,
+    constraint_name: str | None = None,
 ) -> dict[bytes, str]:
     f: dict[bytes, str] = {b"S": severity, b"V": severity, b"C": sqlstate, b"M": message}
     if detail:
@@ -449,6 +454,11 @@ def error_fields(
         f[b"H"] = hint
     if position:
         f[b"P"] = str(position)
+    if context:
+        f[b"W"] = context
+    for code, value in ((b"s", schema_name), (b"t", table_name), (b"c", column_name), (b"n", constraint_name)):
+        if value:
+            f[code] = value
     return f
 
 

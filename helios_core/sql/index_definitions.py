@@ -1,0 +1,340 @@
+"""What an index is built on, as PostgreSQL describes it: key columns or expressions, order
+options, INCLUDE columns and a partial-index predicate.
+
+``CREATE [UNIQUE] INDEX`` becomes a catalog record (kind "index") holding ``keys`` (each
+``{"column": name}`` or ``{"expr": sql}``, with ``desc``/``nulls_first``/``opclass``),
+``method``, ``include`` and ``where``. Indexes are not used to find rows yet; what
+PostgreSQL shows of them is (pg_index.indkey with 0 for an expression, indexprs, indpred,
+indoption, pg_get_indexdef, pg_indexes), and a unique index is enforced:
+
+- on plain columns without a predicate, through the table's ``unique`` option list that
+  constraints.py checks for every constraint (ON CONFLICT can name it);
+- on expressions or with a WHERE predicate, through the table's ``expression_unique``
+  list checked here: the key is computed for the new rows and for the visible rows of
+  the table (one scan per statement), rows outside the predicate and keys with a NULL
+  never conflict, and the error names the key as PostgreSQL does
+  (``Key (lower(sku))=(abc) already exists.``).
+
+Access methods: btree, and hash (one column, not unique, no ASC/DESC: PostgreSQL's own
+limits); gin, gist, spgist and brin are refused with 0A000 until a plugin provides them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlglot import exp
+
+from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UniqueViolation
+
+SUPPORTED_METHODS = ("btree", "hash")
+KNOWN_METHODS = ("btree", "hash", "gist", "gin", "spgist", "brin")
+PATTERN_OPCLASSES = ("text_pattern_ops", "varchar_pattern_ops", "bpchar_pattern_ops")
+INDEX_COLLATIONS = ("C", "POSIX", "default")
+# functions whose result can change for the same arguments: PostgreSQL wants IMMUTABLE ones
+_NOT_IMMUTABLE = {"now", "random", "clock_timestamp", "statement_timestamp", "transaction_timestamp",
+                  "timeofday", "nextval", "currval", "lastval", "setval", "gen_random_uuid", "current_setting",
+                  "txid_current", "pg_backend_pid", "to_char", "age", "current_timestamp", "current_date",
+                  "current_time", "localtime", "localtimestamp", "currenttimestamp", "currentdate",
+                  "currenttime"}
+# sqlglot spells these as syntax; PostgreSQL's deparser keeps them upper case
+_UPPER_CALLS = ("COALESCE", "GREATEST", "LEAST", "NULLIF")
+
+
+def parse_index(session: Any, tdef: Any, params: Any, unique: bool) -> dict[str, Any]:
+    """The catalog description of CREATE INDEX's key list, method, INCLUDE and WHERE (validated)."""
+    method = str(params.args.get("using").name if params.args.get("using") is not None else "btree").lower()
+    if method not in KNOWN_METHODS:
+        raise HeliosError(f'access method "{method}" does not exist', sqlstate="42704")
+    if method not in SUPPORTED_METHODS:
+        raise FeatureNotSupported(f'index access method "{method}" is not supported',
+                                  hint="HeliosDB builds btree and hash indexes.")
+    if params.args.get("with_storage"):
+        raise FeatureNotSupported("index storage parameters (WITH ...) are not supported")
+    if params.args.get("tablespace") is not None:
+        raise FeatureNotSupported("tablespaces are not supported")
+    keys = [_parse_key(session, tdef, k, method) for k in params.args.get("columns") or []]
+    if method == "hash":
+        if unique:
+            raise FeatureNotSupported('access method "hash" does not support unique indexes')
+        if len(keys) > 1:
+            raise FeatureNotSupported('access method "hash" does not support multicolumn indexes')
+    include = []
+    for node in params.args.get("include") or []:
+        name = node.name
+        if tdef.column(name) is None:
+            raise UndefinedColumn(f'column "{name}" does not exist')
+        include.append(name)
+    where = params.args.get("where")
+    predicate = None
+    if where is not None:
+        predicate = _check_expression(session, tdef, where.this, "index predicate", boolean=True)
+    return {"keys": keys, "method": method, "include": include, "where": predicate}
+
+
+def _parse_key(session: Any, tdef: Any, item: Any, method: str) -> dict[str, Any]:
+    node = item.this if isinstance(item, exp.Ordered) else item
+    desc = bool(isinstance(item, exp.Ordered) and item.args.get("desc"))
+    nulls_first = bool(isinstance(item, exp.Ordered) and item.args.get("nulls_first"))
+    explicit_order = isinstance(item, exp.Ordered) and (desc or _explicit_nulls(item))
+    if method == "hash" and explicit_order:
+        raise FeatureNotSupported('access method "hash" does not support ASC/DESC options')
+    key: dict[str, Any] = {"desc": desc, "nulls_first": nulls_first}
+    if isinstance(node, exp.Opclass):
+        opclass = node.expression.name.lower()
+        if opclass not in PATTERN_OPCLASSES or method != "btree":
+            raise HeliosError(f'operator class "{opclass}" does not exist for access method "{method}"',
+                              sqlstate="42704")
+        key["opclass"] = opclass
+        node = node.this
+    if isinstance(node, exp.Collate):
+        coll = node.expression.name
+        if coll not in INDEX_COLLATIONS:
+            raise FeatureNotSupported(f'collation "{coll}" in an index key is not supported')
+        key["collation"] = coll
+        node = node.this
+    while isinstance(node, exp.Paren) and isinstance(node.this, exp.Column):
+        node = node.this
+    if isinstance(node, exp.Column) and not node.table:
+        name = node.name
+        if tdef.column(name) is None:
+            raise UndefinedColumn(f'column "{name}" does not exist')
+        key["column"] = name
+    else:
+        key["expr"] = _check_expression(session, tdef, node.this if isinstance(node, exp.Paren) else node,
+                                        "index expression")
+    return key
+
+
+def _explicit_nulls(item: exp.Ordered) -> bool:
+    # sqlglot marks nulls_first on DESC by default (PostgreSQL's default too): only NULLS FIRST on ASC
+    # and NULLS LAST on DESC are not the defaults
+    return bool(item.args.get("nulls_first")) != bool(item.args.get("desc"))
+
+
+def _check_expression(session: Any, tdef: Any, node: exp.Expression, what: str, boolean: bool = False) -> str:
+    """Compile an index expression against the table (names and types checked); its SQL text."""
+    from helios_core.sql.dml import _scope
+    from helios_core.sql.expr import compile_scalar
+
+    if any(isinstance(n, (exp.Subquery, exp.Select)) for n in node.walk()):
+        raise FeatureNotSupported(f"cannot use subquery in {what}")
+    for call in node.find_all(exp.Func):
+        name = (call.name if isinstance(call, exp.Anonymous) else call.key).lower()
+        if name in _NOT_IMMUTABLE or isinstance(call, (exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime,
+                                                        exp.Rand)):
+            raise HeliosError(f"functions in {what} must be marked IMMUTABLE", sqlstate="42P17")
+    if any(isinstance(n, exp.AggFunc) for n in node.walk()):
+        raise HeliosError(f"aggregate functions are not allowed in {what}s", sqlstate="42803")
+    compiled = compile_scalar(node.copy(), _scope(tdef), session.context())
+    if boolean and compiled.type.name not in ("bool", "unknown"):
+        raise HeliosError(f"argument of WHERE must be type boolean, not type {compiled.type.sql_name()}",
+                          sqlstate="42804")
+    return expression_sql(node)
+
+
+def expression_sql(node: exp.Expression) -> str:
+    """PostgreSQL's spelling of an expression, near enough: lower-case function names."""
+    from helios_core.sql.dialect import DIALECT
+
+    text = DIALECT.generate(node, normalize_functions="lower")
+    for word in _UPPER_CALLS:
+        text = text.replace(f"{word.lower()}(", f"{word}(")
+    return text
+
+
+# ------------------------------------------------------------------------------------ display
+def key_sql(key: dict[str, Any], *, in_definition: bool) -> str:
+    """One key as pg_get_indexdef shows it: ``name``, ``lower(sku)``, ``(a + b)``; with its options
+    (opclass, DESC, NULLS) in a definition."""
+    if "column" in key:
+        text = _ident(key["column"])
+    else:
+        text = key["expr"] if _is_call(key["expr"]) else f"({key['expr']})"
+    if not in_definition:
+        return text
+    if key.get("collation"):
+        text += f' COLLATE "{key["collation"]}"'
+    if key.get("opclass"):
+        text += f" {key['opclass']}"
+    if key.get("desc"):
+        text += " DESC" if key.get("nulls_first") else " DESC NULLS LAST"
+    elif key.get("nulls_first"):
+        text += " NULLS FIRST"
+    return text
+
+
+def key_option(key: dict[str, Any]) -> int:
+    """pg_index.indoption of a key: 1 = DESC, 2 = NULLS FIRST."""
+    return (1 if key.get("desc") else 0) | (2 if key.get("nulls_first") else 0)
+
+
+def _is_call(text: str) -> bool:
+    """A bare function call (``lower(sku)``) is shown without the extra parentheses."""
+    head, paren, _ = text.partition("(")
+    return bool(paren) and text.endswith(")") and head.replace("_", "").replace(".", "").isalnum() and \
+        _balanced_to_end(text, len(head))
+
+
+def _balanced_to_end(text: str, start: int) -> bool:
+    depth = 0
+    quoted = False
+    for i in range(start, len(text)):
+        ch = text[i]
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted and ch == "(":
+            depth += 1
+        elif not quoted and ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i == len(text) - 1
+    return False
+
+
+def _ident(name: str) -> str:
+    plain = name and (name[0].isalpha() or name[0] == "_") and all(c.isalnum() or c == "_" for c in name)
+    return name if plain and name == name.lower() else '"' + name.replace('"', '""') + '"'
+
+
+def needs_expression_unique(spec: dict[str, Any]) -> bool:
+    """Whether a unique index must be checked here (expression keys or a predicate)."""
+    return bool(spec.get("where")) or any("expr" in k for k in spec["keys"])
+
+
+def referenced_columns(spec: dict[str, Any]) -> set[str]:
+    """Table columns an index reads (keys, expressions, INCLUDE, predicate)."""
+    from helios_core.sql.dialect import parse
+
+    cols = {k["column"] for k in spec.get("keys", []) if "column" in k} | set(spec.get("include") or [])
+    texts = [k["expr"] for k in spec.get("keys", []) if "expr" in k] + ([spec["where"]] if spec.get("where") else [])
+    for text in texts:
+        tree = parse(f"select {text}")[0].ast
+        cols |= {c.name for c in tree.find_all(exp.Column)}
+    return cols
+
+
+def rename_column(spec: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    """The same index description after ALTER TABLE ... RENAME COLUMN old TO new."""
+    from helios_core.sql.dialect import parse
+
+    def rewrite(text: str) -> str:
+        tree = parse(f"select {text}")[0].ast.expressions[0]
+        for col in tree.find_all(exp.Column):
+            if col.name == old:
+                col.set("this", exp.to_identifier(new))
+        return expression_sql(tree)
+
+    keys = []
+    for k in spec.get("keys", []):
+        if k.get("column") == old:
+            k = {**k, "column": new}
+        elif "expr" in k:
+            k = {**k, "expr": rewrite(k["expr"])}
+        keys.append(k)
+    out = {**spec, "keys": keys, "include": [new if c == old else c for c in spec.get("include") or []]}
+    if spec.get("where"):
+        out["where"] = rewrite(spec["where"])
+    if "columns" in spec:
+        out["columns"] = [key_sql(k, in_definition=False) for k in keys]
+    return out
+
+
+# ------------------------------------------------------------------------------------ enforcement
+def _keys_of(session: Any, ctx: Any, tdef: Any, spec: dict[str, Any], batch: pa.RecordBatch) -> list[tuple]:
+    """The key of each row of a full-width batch, None for rows outside the predicate or with a NULL."""
+    from helios_core.sql.dialect import parse
+    from helios_core.sql.dml import _scope
+    from helios_core.sql.expr import compile_scalar
+
+    scope = _scope(tdef)
+    n = batch.num_rows
+    arrays = []
+    for k in spec["keys"]:
+        if "column" in k:
+            arrays.append(batch.column(k["column"]))
+            continue
+        tree = parse(f"select {k['expr']}")[0].ast.expressions[0]
+        v = compile_scalar(tree, scope, ctx).evaluate(batch, ctx)
+        arrays.append(v.broadcast(n).array if v.scalar else v.array)
+    keep = None
+    if spec.get("where"):
+        tree = parse(f"select {spec['where']}")[0].ast.expressions[0]
+        v = compile_scalar(tree, scope, ctx).evaluate(batch, ctx)
+        keep = pc.fill_null(v.broadcast(n).array if v.scalar else v.array, False).to_pylist()
+    values = [a.to_pylist() for a in arrays]
+    out: list[tuple | None] = []
+    for i in range(n):
+        key = tuple(col[i] for col in values)
+        out.append(None if (keep is not None and not keep[i]) or any(v is None for v in key) else key)
+    return out
+
+
+def _key_text(spec: dict[str, Any]) -> str:
+    return ", ".join(key_sql(k, in_definition=False) for k in spec["keys"])
+
+
+def _value_text(key: tuple) -> str:
+    return ", ".join(_text_of(v) for v in key)
+
+
+def _text_of(v: Any) -> str:
+    if isinstance(v, bool):
+        return "t" if v else "f"
+    return str(v)
+
+
+def check_new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, batch: pa.RecordBatch,
+                   exclude_rowids: Any = None, changed_cols: set[str] | None = None) -> None:
+    """23505 when new rows clash with each other or with visible rows on an expression/partial unique index."""
+    specs = (tdef.options or {}).get("expression_unique") or []
+    if not specs or batch.num_rows == 0:
+        return
+    for spec in specs:
+        if changed_cols is not None and not (referenced_columns(spec) & changed_cols):
+            continue
+        new_keys = _keys_of(session, ctx, tdef, spec, batch)
+        seen: set[tuple] = set()
+        for k in new_keys:
+            if k is None:
+                continue
+            if k in seen:
+                _raise_duplicate(session, tdef, spec, k)
+            seen.add(k)
+        if not seen:
+            continue
+        excluded = set(exclude_rowids.to_pylist()) if exclude_rowids is not None else set()
+        for b in txn.scan(tdef.schema, tdef.name, with_rowid=True):
+            if b.num_rows == 0:
+                continue
+            rowids = b.column(b.num_columns - 1).to_pylist()
+            rows = pa.RecordBatch.from_arrays(b.columns[:-1], names=b.schema.names[:-1])
+            for k, rid in zip(_keys_of(session, ctx, tdef, spec, rows), rowids, strict=True):
+                if k is not None and k in seen and rid not in excluded:
+                    _raise_duplicate(session, tdef, spec, k)
+
+
+def _raise_duplicate(session: Any, tdef: Any, spec: dict[str, Any], key: tuple) -> None:
+    raise UniqueViolation(f'duplicate key value violates unique constraint "{spec["name"]}"',
+                          detail=f"Key ({_key_text(spec)})=({_value_text(key)}) already exists.",
+                          schema_name=tdef.schema, table_name=tdef.name, constraint_name=spec["name"])
+
+
+def check_existing(session: Any, txn: Any, tdef: Any, spec: dict[str, Any]) -> None:
+    """CREATE UNIQUE INDEX on rows already there: 23505 ``could not create unique index``."""
+    ctx = session.context(txn)
+    seen: set[tuple] = set()
+    for b in txn.scan(tdef.schema, tdef.name):
+        if b.num_rows == 0:
+            continue
+        for k in _keys_of(session, ctx, tdef, spec, b):
+            if k is None:
+                continue
+            if k in seen:
+                raise UniqueViolation(f'could not create unique index "{spec["name"]}"',
+                                      detail=f"Key ({_key_text(spec)})=({_value_text(k)}) "
+                                             "is duplicated.", schema_name=tdef.schema, table_name=tdef.name,
+                                      constraint_name=spec["name"])
+            seen.add(k)
