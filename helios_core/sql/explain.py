@@ -56,5 +56,7 @@ def _walk(op: Any, depth: int, lines: list[str], stats: dict | None) -> None:
     lines.append(prefix + head)
     for d in op.details():
         lines.append(detail_prefix + d)
+    if stats is not None and hasattr(op, "analyze_details"):
+        lines.extend(detail_prefix + d for d in op.analyze_details(stats))
     for c in op.children:
         _walk(c, depth + 1, lines, stats)

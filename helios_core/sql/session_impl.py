@@ -557,6 +557,8 @@ class SqlSession(Session):
                 raise FeatureNotSupported("EXPLAIN ANALYZE of INSERT/UPDATE/DELETE/MERGE is not supported yet")
             lines = dml.explain(self, ast, ctx)
         elif isinstance(ast, (exp.Query, exp.Values)):
+            if any(t.args.get("version") is not None for t in ast.find_all(exp.Table)):
+                ast = self._resolve_as_of(ast, ctx)  # AS OF '...' -> the commit timestamp it reads
             plan = self.plan_query(ast, ctx)
             lines = plan.explain(ctx, analyze=a["analyze"])
         else:

@@ -172,7 +172,8 @@ def compact_layer(store: Store, layer: Layer, *, to_tier: bool, gc: bool, small_
     groups: dict[pa.Schema, list[Chunk]] = {}
     for c in cands:
         groups.setdefault(c.data.schema, []).append(c)
-    for group in groups.values():
+    packs = [pack for group in groups.values() for pack in _packs(group, small_rows)]
+    for group in packs:
         if to_tier:
             wanted = any(c.segment is None for c in group) or len(group) >= 2
         else:
@@ -180,6 +181,22 @@ def compact_layer(store: Store, layer: Layer, *, to_tier: bool, gc: bool, small_
         if wanted and merge(store, layer, group, gc=False, to_tier=to_tier) is not None:
             merges += 1
     return merges
+
+
+def _packs(group: list[Chunk], small_rows: int) -> list[list[Chunk]]:
+    """Consecutive runs of chunks of at most ``small_rows`` rows together (a chunk larger than that
+    is a run of its own): merged segments stay near that size, so a large table keeps many
+    segments whose min/max statistics let a selective scan skip most of them."""
+    packs: list[list[Chunk]] = []
+    rows = 0
+    for c in sorted(group, key=lambda c: c.chunk_id):
+        if packs and rows + c.num_rows <= small_rows:
+            packs[-1].append(c)
+            rows += c.num_rows
+        else:
+            packs.append([c])
+            rows = c.num_rows
+    return packs
 
 
 def rebuild_indexes(layer: Layer) -> None:

@@ -37,7 +37,15 @@ class ReadOps(_Txn):
     def scan(
         self, schema: str, name: str, *, columns: list[str] | None = None, filter: pc.Expression | None = None,
         as_of: int | None = None, with_rowid: bool = False, rowids: pa.Array | None = None, latest: bool = False,
+        prune: pc.Expression | None = None, key_probe: Any = None, counts: list[int] | None = None,
     ) -> Iterator[pa.RecordBatch]:
+        """Visible rows of a table as RecordBatches, produced lazily chunk by chunk.
+
+        ``filter`` is exact (rows that fail it are dropped here); ``prune`` only skips whole
+        segments whose min/max statistics prove no row can match, and ``key_probe`` (a primary
+        key value) those whose bloom filter rules the key out: the caller then applies its own
+        predicate. ``counts`` (``[read, skipped]``) is increased per segment, for EXPLAIN ANALYZE.
+        """
         self._check_active()
         if as_of is not None:
             self._check_as_of(as_of)
@@ -47,11 +55,12 @@ class ReadOps(_Txn):
         else:
             t = self._def(schema, name)
         return self.scan_def(t, columns=columns, filter=filter, as_of=as_of, with_rowid=with_rowid,
-                             rowids=rowids, latest=latest)
+                             rowids=rowids, latest=latest, prune=prune, key_probe=key_probe, counts=counts)
 
     def scan_def(
         self, t: TableDef, *, columns: list[str] | None = None, filter: pc.Expression | None = None,
         as_of: int | None = None, with_rowid: bool = False, rowids: pa.Array | None = None, latest: bool = False,
+        prune: pc.Expression | None = None, key_probe: Any = None, counts: list[int] | None = None,
     ) -> Iterator[pa.RecordBatch]:
         if as_of is not None:
             ts, txid = as_of, 0
@@ -71,8 +80,9 @@ class ReadOps(_Txn):
         if as_of is not None:
             self._check_as_of(as_of)
         schema = self.store._present_schema(t, columns, with_rowid)
-        return self._emit(t, self.store._visible(self._branch, t, ts, txid, filter, rid_np), filter, columns,
-                          with_rowid, schema)
+        pruning = filter if prune is None else (prune if filter is None else filter & prune)
+        visible = self.store._visible(self._branch, t, ts, txid, pruning, rid_np, key_probe, counts)
+        return self._emit(t, visible, filter, columns, with_rowid, schema)
 
     def _check_as_of(self, as_of: int) -> None:
         if as_of < self.store.clock.last - self.store.retention_us:

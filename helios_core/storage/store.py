@@ -453,25 +453,29 @@ class Store:
 
     # ------------------------------------------------------------------ read path
     def _visible(self, branch: Branch, t: TableDef, ts: int, txid: int, filter: pc.Expression | None,
-                 rid_np: np.ndarray | None, key_probe: Any = None) -> Iterator[pa.RecordBatch]:
+                 rid_np: np.ndarray | None, key_probe: Any = None,
+                 counts: list[int] | None = None) -> Iterator[pa.RecordBatch]:
         """Physical batches of `t` on `branch` visible to snapshot (ts, txid).
 
         Visibility of the branch's own versions (and its tombstones) is decided at call time, so
         writes the same transaction makes while the result is consumed do not leak into it.
         `filter` prunes chunks by min/max statistics, `key_probe` (a primary key) by bloom filter;
         the caller still applies its filter: pruning only skips chunks that cannot match.
+        ``counts`` (optional, ``[read, skipped]``) is increased per chunk, for EXPLAIN ANALYZE.
         """
         layer = branch.layers.get(t.data_id)
         terms = self._prune_terms(t, filter) if filter is not None else None
         plan: list[tuple[pa.RecordBatch, Any]] = []
         if layer is not None:
             for ch in list(layer.chunks.values()):
-                if terms and ch.stats is not None and not may_match(ch.stats, terms):
+                if (terms and ch.stats is not None and not may_match(ch.stats, terms)) or (
+                        key_probe is not None and ch.bloom is not None and not ch.bloom.might_contain(key_probe)):
                     self.segments_pruned += 1
+                    if counts is not None:
+                        counts[1] += 1
                     continue
-                if key_probe is not None and ch.bloom is not None and not ch.bloom.might_contain(key_probe):
-                    self.segments_pruned += 1
-                    continue
+                if counts is not None:
+                    counts[0] += 1
                 m = ch.visible_mask(ts, txid)
                 if m is None:
                     continue
@@ -490,16 +494,16 @@ class Store:
                 plan.append((ch.data, m))
         dead = layer.dead_tombs(ts, txid) if (layer is not None and branch.parent is not None) else None
         parent = branch.parent
-        return self._produce(plan, parent, branch.fork_ts, t, ts, filter, rid_np, key_probe, dead)
+        return self._produce(plan, parent, branch.fork_ts, t, ts, filter, rid_np, key_probe, dead, counts)
 
     def _produce(self, plan: list[tuple[pa.RecordBatch, Any]], parent: Branch | None, fork_ts: int | None,
                  t: TableDef, ts: int, filter: pc.Expression | None, rid_np: np.ndarray | None, key_probe: Any,
-                 dead: np.ndarray | None) -> Iterator[pa.RecordBatch]:
+                 dead: np.ndarray | None, counts: list[int] | None = None) -> Iterator[pa.RecordBatch]:
         for data, m in plan:
             yield data if m is True else data.filter(m if isinstance(m, pa.Array) else pa.array(m))
         if parent is None:
             return
-        for b in self._visible(parent, t, min(ts, fork_ts), 0, filter, rid_np, key_probe):
+        for b in self._visible(parent, t, min(ts, fork_ts), 0, filter, rid_np, key_probe, counts):
             if dead is not None and len(dead):
                 keep = ~np.isin(b.column(ROWID).to_numpy(), dead)
                 if not keep.all():

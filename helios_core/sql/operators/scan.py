@@ -4,6 +4,10 @@ Pushed predicates are ``column <op> value`` terms whose value is known per execu
 (literals, parameters, constant expressions); they become one pyarrow compute Expression
 handed to ``txn.scan(filter=...)`` (storage prunes segments with it and returns exact
 results).  Everything else is the residual predicate, applied to each batch right here.
+Terms the planner keeps in the residual for speed still go to storage as ``prune_terms``
+(``txn.scan(prune=...)``): a segment whose min/max statistics (or, for an equality on the
+whole primary key, bloom filter) rule them out is never read; EXPLAIN ANALYZE shows how many
+segments were read and skipped.
 When equality terms pin the whole primary key, ``txn.lookup`` replaces the scan (the O(1)
 OLTP path of prepared point queries).
 """
@@ -58,6 +62,8 @@ class TableScan(Operator):
         self.pk_lookup = pk_lookup
         self.alias = alias
         self.residual_parts: list[Compiled] | None = None
+        self.prune_terms: list[PushedTerm] = []  # checked by the residual too: only skip segments
+        self.primary_key: list[str] = []
 
     def _as_of(self, ctx: Any) -> int | None:
         if self.as_of is None:
@@ -68,10 +74,10 @@ class TableScan(Operator):
             return int(pc.cast(v.array, pa.timestamp("us", tz=val.type.tz)).cast(pa.int64())[0].as_py())
         return int(val.as_py())
 
-    def _filter(self, ctx: Any) -> pc.Expression | None:
+    def _filter(self, ctx: Any, terms: list[PushedTerm] | None = None) -> pc.Expression | None:
         expr = None
         one = batch_of([], 1)
-        for t in self.pushed:
+        for t in self.pushed if terms is None else terms:
             f = pc.field(t.column)
             if t.op == "isnull":
                 e = f.is_null()
@@ -117,11 +123,44 @@ class TableScan(Operator):
         if flt is False:
             return
         kwargs: dict[str, Any] = {"columns": self.columns, "filter": flt}
+        if self.prune_terms:
+            prune = self._filter(ctx, self.prune_terms)
+            if prune is False:
+                return
+            kwargs["prune"] = prune
+            probe = self._key_probe(ctx)
+            if probe is not None:
+                kwargs["key_probe"] = probe
+        if ctx.op_stats is not None:
+            kwargs["counts"] = ctx.op_stats.setdefault(("segments", id(self)), [0, 0])
         if as_of is not None:
             kwargs["as_of"] = as_of
         if self.with_rowid:
             kwargs["with_rowid"] = True
         yield from txn.scan(self.schema_name, self.table, **kwargs)
+
+    def _key_probe(self, ctx: Any) -> Any:
+        """The primary key value when equality terms pin all of it (for bloom pruning), else None."""
+        if not self.primary_key:
+            return None
+        eq = {t.column: t for t in self.prune_terms if t.op == "="}
+        if not all(k in eq for k in self.primary_key):
+            return None
+        one = batch_of([], 1)
+        key = []
+        for k in self.primary_key:
+            t = eq[k]
+            arr = t.values[0].evaluate(one, ctx).array
+            if arr.type != t.arrow_type:
+                try:
+                    arr = arr.cast(t.arrow_type)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                    return None
+            v = arr[0].as_py()
+            if v is None:
+                return None
+            key.append(v)
+        return key[0] if len(key) == 1 else tuple(key)
 
     def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
         n = len(self.fields)
@@ -156,3 +195,10 @@ class TableScan(Operator):
         if self.residual is not None:
             out.append(f"Filter: {self.residual_text or self.residual.label}")
         return out
+
+    def analyze_details(self, stats: dict) -> list[str]:
+        """EXPLAIN ANALYZE: segments (and memtable chunks) read and skipped by pruning."""
+        counts = stats.get(("segments", id(self)))
+        if counts is None:
+            return []
+        return [f"Segments: {counts[0]} read, {counts[1]} skipped"]

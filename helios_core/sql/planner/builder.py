@@ -48,7 +48,8 @@ QUERY_TYPES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values, exp
 # Hand range/equality terms to txn.scan(filter=...)? The in-memory storage applies the filter
 # to whole physical batches before projecting, which costs more than filtering the projected
 # columns here (TPC-H Q6: 2x), so terms are evaluated by the scan operator itself for now;
-# primary-key point lookups always go to txn.lookup.
+# primary-key point lookups always go to txn.lookup. The pushable terms still reach storage
+# as a pruning filter (``TableScan.prune_terms``): segments that cannot match are never read.
 PUSH_FILTERS_TO_STORAGE = False
 
 
@@ -697,6 +698,14 @@ class Builder(ScalarCompiler):
         residual: list[exp.Expression] = []
         eq_terms: dict[str, Compiled] = {}
         for c in conjuncts:
+            if isinstance(c, exp.Between) and not c.args.get("symmetric"):
+                halves = [self.pushable(exp.GTE(this=c.this.copy(), expression=c.args["low"].copy()), scope, op),
+                          self.pushable(exp.LTE(this=c.this.copy(), expression=c.args["high"].copy()), scope, op)]
+                if all(h is not None for h in halves):
+                    pushed.extend(halves)  # type: ignore[arg-type]
+                else:
+                    residual.append(c)
+                continue
             term = self.pushable(c, scope, op)
             if term is None:
                 residual.append(c)
@@ -708,6 +717,8 @@ class Builder(ScalarCompiler):
         pk = getattr(op, "primary_key", None)
         pk_pinned = bool(pk) and all(k in eq_terms for k in pk) and op.as_of is None
         if not PUSH_FILTERS_TO_STORAGE and not pk_pinned:
+            # the terms still prune segments by min/max and bloom; the scan evaluates them all
+            op.prune_terms = pushed
             op.pushed = []
             residual = list(conjuncts)
         if residual:
