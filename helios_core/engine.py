@@ -31,6 +31,9 @@ from helios_core.errors import HeliosError, InvalidCatalogName, TooManyConnectio
 
 SYSTEM_DB = "_system"
 DEFAULT_DATABASES = ("helios", "postgres")
+# Listed in pg_database as PostgreSQL has them (psql's \l, tools that look for template1), but
+# not connectable (datallowconn false): CREATE DATABASE makes an empty database, copying nothing.
+TEMPLATE_DATABASES = ("template0", "template1")
 BOOTSTRAP_ROLE = "helios"
 
 
@@ -125,6 +128,13 @@ class Engine:
         """A new Session (helios_core.sql.session_impl.SqlSession) for user on database/branch."""
         from helios_core.sql.session_impl import SqlSession
 
+        if database in TEMPLATE_DATABASES:
+            raise HeliosError(
+                f'database "{database}" is not currently accepting connections',
+                sqlstate="55000",
+                hint='HeliosDB lists template0 and template1 but serves no data in them: '
+                'connect to "helios" (the default) or another database of \\l.',
+            )
         if database == SYSTEM_DB or database not in self.store.list_databases():
             raise InvalidCatalogName(f'database "{database}" does not exist')
         if self.get_role(user) is None:

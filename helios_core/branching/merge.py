@@ -115,7 +115,10 @@ def merge_branch(session: Any, source: str, target: str, options: dict[str, Any]
     engine.bump_plan_generation()
     if counts["inserted"] or counts["updated"]:
         _advance_sequences(session, target, [d for d, in_a, _ in plans if in_a])
-    return Result(command_tag="MERGE BRANCH", notices=[f"merged {source} into {target}: {detail}"])
+    # PostgreSQL's MERGE tag: the rows inserted, updated or deleted on the target. libpq reads a
+    # count after "MERGE ", so the statement's name may not follow it (psql would complain).
+    changed = counts["inserted"] + counts["updated"] + counts["deleted"]
+    return Result(command_tag=f"MERGE {changed}", notices=[f"merged {source} into {target}: {detail}"])
 
 
 def _tables_at(txn: Any, ts: int) -> list[Any]:

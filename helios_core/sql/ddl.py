@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from helios_core.engine import TEMPLATE_DATABASES
 from helios_core.errors import (
     DuplicateObject,
     DuplicateTable,
@@ -209,7 +210,7 @@ def _create(session: Any, ast: exp.Create, text: str) -> Result:
         if session.tx.in_block:
             raise ActiveSqlTransaction("CREATE DATABASE cannot run inside a transaction block")
         name = ident(ast.this.this)
-        if name in session.engine.store.list_databases():
+        if name in session.engine.store.list_databases() or name in TEMPLATE_DATABASES:
             raise HeliosError(f'database "{name}" already exists', sqlstate="42P04")
         session.engine.store.create_database(name)
         session.engine._ensure_public_schema(name)
@@ -689,6 +690,8 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
             raise ActiveSqlTransaction("DROP DATABASE cannot run inside a transaction block")
         for t in ast.args.get("tables") or [ast.this]:
             name = ident(t.this)
+            if name in TEMPLATE_DATABASES:
+                raise HeliosError("cannot drop a template database", sqlstate="42809")
             if name not in session.engine.list_databases():
                 if if_exists:
                     notices.append(f'database "{name}" does not exist, skipping')
@@ -1368,6 +1371,17 @@ def _parse_ts(session: Any, text: str) -> int:
     return int(value.cast(pa.int64()).as_py()) if hasattr(value, "cast") else int(value.value)
 
 
+def _evaluate_ts(session: Any, expression: str) -> int:
+    """``AT TIMESTAMP <expression>`` (e.g. now() - interval '1 hour') -> storage commit timestamp."""
+    import pyarrow as pa
+
+    (result,) = session.execute(f"SELECT ({expression})::timestamptz")
+    value = result.rows()[0][0]
+    if value is None:
+        raise HeliosError("AT TIMESTAMP needs a timestamp, got NULL", sqlstate="22004")
+    return int(pa.scalar(value, pa.timestamp("us", tz="UTC")).cast(pa.int64()).as_py())
+
+
 def branch_statement(session: Any, u: Utility) -> Result:
     store = session.engine.store
     a = u.args
@@ -1384,6 +1398,8 @@ def branch_statement(session: Any, u: Utility) -> Result:
         if store.get_branch(db, parent) is None:
             raise UndefinedObject(f'branch "{parent}" does not exist')
         at = _parse_ts(session, a["at"]) if a["at"] else None
+        if a.get("at_expr"):
+            at = _evaluate_ts(session, a["at_expr"])
         from helios_core.branching import lifecycle
 
         lifecycle.create_branch(session, a["name"], parent, at)  # owner, privileges, history

@@ -873,10 +873,17 @@ def _parse_branch(c: _Cursor) -> Utility:
         at = None
         if c.accept("FROM"):
             parent = c.name()
+        at_expr = None
         if c.accept("AT", "TIMESTAMP") or c.accept("AS", "OF", "TIMESTAMP") or c.accept("AT"):
-            at = c.string()
+            if c.cur is not None and c.cur.token_type == TokenType.STRING and c.i + 1 == len(c.toks):
+                at = c.string()
+            elif c.at_end():
+                c.fail()
+            else:  # an expression: AT TIMESTAMP now() - interval '1 hour'
+                at_expr = c.rest_text()
+                c.i = len(c.toks)
         c.end()
-        return Utility(kind="create_branch", args={"name": name, "parent": parent, "at": at,
+        return Utility(kind="create_branch", args={"name": name, "parent": parent, "at": at, "at_expr": at_expr,
                                                    "if_not_exists": if_not_exists})
     if w == "DROP":
         if_exists = c.accept("IF", "EXISTS")

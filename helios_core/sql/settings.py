@@ -13,11 +13,12 @@ import re
 from typing import Any
 
 from helios_core.errors import HeliosError, InvalidParameterValue, UndefinedObject
+from helios_core.sql.server_version import PG_VERSION, PG_VERSION_NUM
 
 # name -> (PostgreSQL's display name, default value, short description)
 _KNOWN: dict[str, tuple[str, str, str]] = {
-    "server_version": ("server_version", "16.0 (HeliosDB)", "Shows the server version."),
-    "server_version_num": ("server_version_num", "160000", "Shows the server version as an integer."),
+    "server_version": ("server_version", PG_VERSION, "Shows the server version."),
+    "server_version_num": ("server_version_num", str(PG_VERSION_NUM), "Shows the server version as an integer."),
     "server_encoding": ("server_encoding", "UTF8", "Shows the server (database) character set encoding."),
     "client_encoding": ("client_encoding", "UTF8", "Sets the client's character set encoding."),
     "datestyle": ("DateStyle", "ISO, MDY", "Sets the display format for date and time values."),
@@ -71,6 +72,8 @@ _KNOWN: dict[str, tuple[str, str, str]] = {
     "random_page_cost": ("random_page_cost", "4", "Sets the planner's estimate of a random page fetch."),
     "default_table_access_method": ("default_table_access_method", "heap", "Default table access method."),
     "password_encryption": ("password_encryption", "scram-sha-256", "Chooses the password encryption algorithm."),
+    # pg_dump sets it off; HeliosDB's scans always start at the beginning, as with off
+    "synchronize_seqscans": ("synchronize_seqscans", "on", "Enable synchronized sequential scans."),
     "heliosdb.branch": ("heliosdb.branch", "main", "The branch this session reads and writes."),
 }
 # read-only: SET is 55P02 in PostgreSQL ("cannot be changed")
@@ -78,7 +81,8 @@ _READ_ONLY = {"server_version", "server_version_num", "server_encoding", "intege
               "lc_ctype", "max_identifier_length", "is_superuser", "max_connections"}
 _BOOLS = {"standard_conforming_strings", "transaction_read_only", "default_transaction_read_only",
           "enable_seqscan", "enable_indexscan", "enable_hashjoin", "enable_mergejoin", "enable_nestloop",
-          "jit", "row_security", "check_function_bodies", "escape_string_warning", "geqo"}
+          "jit", "row_security", "check_function_bodies", "escape_string_warning", "geqo",
+          "synchronize_seqscans"}
 _TIME_SETTINGS = {"statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"}
 _ISOLATIONS = {"read uncommitted": "read committed", "read committed": "read committed",
                "repeatable read": "repeatable read", "serializable": "serializable"}

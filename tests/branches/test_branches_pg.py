@@ -136,7 +136,8 @@ def test_merge_without_conflicts(connect):
     f.execute("insert into orders values (4, 'new')")
     c.execute("update orders set status = 'paid' where id = 3")  # main's own change, untouched by the merge
     cur = c.execute("merge branch merge_ok into main")
-    assert cur.statusmessage == "MERGE BRANCH"
+    assert cur.statusmessage == "MERGE 3"  # PostgreSQL's MERGE tag: rows inserted, updated or deleted
+    assert cur.rowcount == 3
     assert rows(c, "select id, status from orders order by id") == [(1, "shipped"), (3, "paid"), (4, "new")]
     # the merge moved the common point: merging again finds nothing of merge_ok's left to apply
     c.execute("merge branch merge_ok into main")

@@ -72,7 +72,7 @@ def test_show_defaults_like_postgresql(s):
         r = s.execute(f"show {name}")[0]
         return r.columns[0].name, r.rows()[0][0]
 
-    assert show("server_version") == ("server_version", "16.0 (HeliosDB)")
+    assert show("server_version") == ("server_version", "15.18")
     assert show("datestyle") == ("DateStyle", "ISO, MDY")
     assert show("TimeZone") == ("TimeZone", "UTC")
     assert show("client_encoding") == ("client_encoding", "UTF8")

@@ -23,15 +23,14 @@ from typing import Any
 import attrs
 import pyarrow as pa
 
-import helios_core
 from helios_core.hookspecs import SqlFunction
 from helios_core.sql import functions as F
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views import relation_sizes
 from helios_core.sql.catalog_views.model import CatalogModel, namespace_oid, role_oid
+from helios_core.sql.server_version import version_string
 
 ACTIVE_SESSION: contextvars.ContextVar[Any] = contextvars.ContextVar("helios_active_session", default=None)
-SERVER_VERSION = "16.4"
 _STARTED = time.time()
 
 # callables (pid, terminate: bool) -> bool: True when the pid was theirs and got signalled
@@ -45,11 +44,6 @@ def using_session(session: Any) -> Iterator[None]:
         yield
     finally:
         ACTIVE_SESSION.reset(token)
-
-
-def version_string() -> str:
-    return f"PostgreSQL {SERVER_VERSION} (HeliosDB {helios_core.__version__}) on x86_64-pc-linux-gnu, " \
-           f"compiled by CPython, 64-bit"
 
 
 def _session() -> Any:
@@ -145,6 +139,25 @@ def _get_expr(args: list[pa.Array]) -> pa.Array:
     return _map(args[:1], lambda e: e, pa.string())
 
 
+# acldefault(kind, owner): the privileges an object has before any GRANT (PostgreSQL's table):
+# PUBLIC's part (empty: none) and the owner's.
+_DEFAULT_ACL = {"c": ("", "arwdDxt"), "r": ("", "arwdDxt"), "s": ("", "rwU"), "d": ("Tc", "CTc"),
+                "f": ("X", "X"), "l": ("U", "U"), "L": ("", "rw"), "n": ("", "UC"), "N": ("", "UC"),
+                "t": ("", "C"), "F": ("", "U"), "S": ("", "U"), "T": ("U", "U"), "p": ("", "sA")}
+
+
+def _acldefault(args: list[pa.Array]) -> pa.Array:
+    owners = _userbyid(args[1:2]).to_pylist()
+
+    def one(kind: str | None, owner: str | None) -> list[str] | None:
+        if kind is None or owner is None or kind not in _DEFAULT_ACL:
+            return None
+        public, own = _DEFAULT_ACL[kind]
+        return ([f"={public}/{owner}"] if public else []) + [f"{owner}={own}/{owner}"]
+
+    return pa.array([one(k, o) for k, o in zip(args[0].to_pylist(), owners, strict=True)], pa.list_(pa.string()))
+
+
 def _constraintdef(args: list[pa.Array]) -> pa.Array:
     model = _model()
     defs = {c.oid: c.definition() for c in model.constraints} if model else {}
@@ -227,7 +240,17 @@ SYSTEM_RELATION_OIDS = {"pg_type": 1247, "pg_attribute": 1249, "pg_proc": 1255, 
                         "pg_database": 1262, "pg_am": 2601, "pg_constraint": 2606, "pg_description": 2609,
                         "pg_index": 2610, "pg_namespace": 2615, "pg_attrdef": 2604, "pg_roles": 1260,
                         "pg_extension": 3079, "pg_language": 2612, "pg_operator": 2617, "pg_collation": 3456,
-                        "pg_trigger": 2620, "pg_rewrite": 2618, "pg_inherits": 2611, "pg_policy": 3256}
+                        "pg_trigger": 2620, "pg_rewrite": 2618, "pg_inherits": 2611, "pg_policy": 3256,
+                        "pg_authid": 1260, "pg_auth_members": 1261, "pg_tablespace": 1213, "pg_aggregate": 2600,
+                        "pg_amop": 2602, "pg_amproc": 2603, "pg_cast": 2605, "pg_conversion": 2607,
+                        "pg_depend": 2608, "pg_opclass": 2616, "pg_opfamily": 2753, "pg_sequence": 2224,
+                        "pg_enum": 3501, "pg_range": 3541, "pg_event_trigger": 3466, "pg_default_acl": 826,
+                        "pg_init_privs": 3394, "pg_seclabel": 3596, "pg_transform": 3576,
+                        "pg_statistic_ext": 3381, "pg_largeobject_metadata": 2995, "pg_shdescription": 2396,
+                        "pg_ts_config": 3602, "pg_ts_dict": 3600, "pg_ts_parser": 3601, "pg_ts_template": 3764,
+                        "pg_foreign_data_wrapper": 2328, "pg_foreign_server": 1417, "pg_user_mapping": 1418,
+                        "pg_foreign_table": 3118, "pg_partitioned_table": 3350, "pg_publication": 6104,
+                        "pg_publication_rel": 6106, "pg_publication_namespace": 6237, "pg_subscription": 6100}
 
 
 def regclass_name(oid: int) -> str | None:
@@ -394,6 +417,7 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="pg_ts_parser_is_visible", impl=_true, return_type="boolean"),
     SqlFunction(name="pg_ts_template_is_visible", impl=_true, return_type="boolean"),
     SqlFunction(name="pg_get_userbyid", impl=_userbyid, return_type="name"),
+    SqlFunction(name="acldefault", impl=_acldefault, return_type="text[]", arg_types=["char", "oid"]),
     SqlFunction(name="pg_get_expr", impl=_get_expr, return_type="text"),
     SqlFunction(name="pg_get_constraintdef", impl=_constraintdef, return_type="text"),
     SqlFunction(name="pg_get_indexdef", impl=_indexdef, return_type="text"),

@@ -244,8 +244,13 @@ def database_oid(name: str) -> int:
     datistemplate bool, datallowconn bool, datconnlimit int4, datfrozenxid int8, datminmxid int8,
     dattablespace oid, datcollate text, datctype text, daticulocale text, datcollversion text, datacl text[]""")
 def pg_database(model: CatalogModel) -> list[tuple]:
-    return [(database_oid(d), d, BOOTSTRAP_SUPERUSER_OID, 6, "c", False, True, -1, 0, 1, 1663, "C", "C", None,
-             None, None) for d in sorted(_databases(model))]
+    """The databases, and template0/template1 as PostgreSQL lists them (templates, not connectable here)."""
+    from helios_core.engine import TEMPLATE_DATABASES
+
+    names = sorted(set(_databases(model)) | set(TEMPLATE_DATABASES))
+    return [(database_oid(d), d, BOOTSTRAP_SUPERUSER_OID, 6, "c", d in TEMPLATE_DATABASES,
+             d not in TEMPLATE_DATABASES, -1, 0, 1, 1663, "C", "C", None, None,
+             ["=c/helios", "helios=CTc/helios"] if d in TEMPLATE_DATABASES else None) for d in names]
 
 
 def _roles(model: CatalogModel) -> list[dict]:
@@ -503,6 +508,7 @@ static_table(PG, "pg_depend", """classid oid, objid oid, objsubid int4, refclass
 static_table(PG, "pg_shdescription", "objoid oid, classoid oid, description text")
 static_table(PG, "pg_cast", """oid oid, castsource oid, casttarget oid, castfunc oid, castcontext "char",
     castmethod "char\"""")
+static_table(PG, "pg_transform", "oid oid, trftype oid, trflang oid, trffromsql oid, trftosql oid")
 static_table(PG, "pg_conversion", """oid oid, conname name, connamespace oid, conowner oid, conforencoding int4,
     contoencoding int4, conproc text, condefault bool""")
 static_table(PG, "pg_opclass", """oid oid, opcmethod oid, opcname name, opcnamespace oid, opcowner oid,

@@ -1040,6 +1040,10 @@ class Builder(ScalarCompiler):
                 return _v.produce(ctx.session)
 
             op = TableSource(fields, produce, f"Function Scan on {name}")
+            if (qual, "tableoid") in self.refs or (None, "tableoid") in self.refs:  # pg_dump reads it
+                from helios_core.sql.planner.system_columns import virtual_table_oid, with_tableoid
+
+                op = with_tableoid(op, qual, virtual_table_oid(virt.schema, virt.name))
             return Item(rename(op, qual, col_aliases), {qual})
         table = src.table
         all_cols = src.columns

@@ -1534,6 +1534,9 @@ class ScalarCompiler:
             shift += 1
         if base.type.name in ("json", "jsonb"):
             return self.lift([base, idx], True, lambda v: self.binop("->", v[0], v[1]))
+        if base.type.name == "name":  # a name is a char array from 0: typname[0] = '_' (pg_dump)
+            literal = isinstance(idx_ast, exp.Literal | exp.Neg) and offset == 0  # [0] arrives as -1
+            return self.lift([base, idx], True, lambda v: _name_char(v[0], v[1], int(literal)), T.CHAR)
         if not base.type.is_array:
             raise HeliosError(f"cannot subscript type {base.type.sql_name()} because it does not support subscripting",
                               sqlstate="42804")
@@ -2115,3 +2118,11 @@ def _pg_format(fmt: exp.Expression | None) -> exp.Expression:
 
 
 _ = (decimal, Field)
+
+
+def _name_char(names: Vec, index: Vec, shift: int) -> Vec:
+    """``name[i]``: the i-th character (from 0) as "char"; NULL past the end."""
+    n = max(len(names.array), len(index.array))
+    out = [None if s is None or i is None or not 0 <= i + shift < len(s) else s[i + shift]
+           for s, i in zip(names.broadcast(n).array.to_pylist(), index.broadcast(n).array.to_pylist(), strict=True)]
+    return Vec(pa.array(out, pa.string()), T.CHAR, names.scalar and index.scalar)

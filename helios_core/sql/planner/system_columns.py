@@ -27,6 +27,16 @@ def table_oid(table: Any, schema: str, name: str) -> int:
     return FIRST_USER_OID + int(table_id) if isinstance(table_id, int) else stable_oid("table", f"{schema}.{name}")
 
 
+def virtual_table_oid(schema: str, name: str) -> int:
+    """The OID of a catalog relation (PostgreSQL's own for pg_catalog tables: pg_dump compares them)."""
+    from helios_core.sql.catalog_views.functions import SYSTEM_RELATION_OIDS
+    from helios_core.sql.catalog_views.model import stable_oid
+
+    if schema == "pg_catalog" and name in SYSTEM_RELATION_OIDS:
+        return SYSTEM_RELATION_OIDS[name]
+    return stable_oid("table", f"{schema}.{name}")
+
+
 def with_tableoid(op: Any, qual: str, oid: int) -> Any:
     """The scan plus a hidden ``tableoid`` column holding ``oid``."""
     from helios_core.sql.operators.basic import Project

@@ -51,7 +51,6 @@ class PostgresConfig:
     tls_key: str | None = None
     statement_timeout: str = attrs.field(default="0", converter=str)
     worker_threads: int = 16
-    server_version: str = "16.4"
     inline_reads: bool = True
     authentication_timeout: str = attrs.field(default="60s", converter=str)
     superuser_reserved_connections: int = attrs.field(default=3, metadata={"min": 0})

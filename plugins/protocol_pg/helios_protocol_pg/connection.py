@@ -42,6 +42,7 @@ _NOT_PLAIN_READ = re.compile(r"\b(for\s+(update|share|no\s+key|key)|pg_sleep|nex
 ROWS_PER_HOP = 8192  # rows encoded per worker-thread hop when streaming a result
 
 REPORTED_SETTINGS = {
+    "server_version": "server_version",  # the engine's (PostgreSQL 15.x), as SHOW and version() say
     "application_name": "application_name",
     "client_encoding": "client_encoding",
     "datestyle": "DateStyle",
@@ -353,7 +354,6 @@ class PgConnection:
             self.server.rekey(self, engine_pid)  # pg_backend_pid() and BackendKeyData agree
         self.write(m.AUTH_OK)
         initial = {
-            "server_version": self.server.server_version,
             "server_encoding": "UTF8",
             "client_encoding": _client_encoding(options.get("client_encoding")),
             "DateStyle": "ISO, MDY",

@@ -52,7 +52,6 @@ class PgServer:
         self.stopping: Any = None
         self.default_statement_timeout_ms = parse_duration_ms(getattr(self.config, "statement_timeout", "0"))
         self.limiter = anyio.CapacityLimiter(int(getattr(self.config, "worker_threads", 16) or 16))
-        self.server_version = str(getattr(self.config, "server_version", "16.4") or "16.4")
         self.inline_reads = bool(getattr(self.config, "inline_reads", True)) and \
             os.environ.get("HELIOS_PG_INLINE_READS", "1") != "0"
         self.connections: dict[int, PgConnection] = {}

@@ -80,6 +80,25 @@ def auth_policy_from_kernel(kernel: Any) -> AuthPolicy:
                       require_tls=require_tls, rules=rules)
 
 
+BOOTSTRAP_ROLE = "helios"  # the superuser every new HeliosDB server has
+
+
+def unknown_role(user: str) -> AuthError:
+    """PostgreSQL's 28000 for a role that does not exist, with a hint for psql's default user.
+
+    psql and libpq log in as the operating-system user (``root``, ``postgres``...) when no
+    ``-U`` is given; HeliosDB's one role on a fresh install is ``helios``.
+    """
+    quoted = user.replace('"', '""')
+    return AuthError(
+        f'role "{user}" does not exist',
+        sqlstate="28000",
+        hint=f'The role created with a new HeliosDB server is "{BOOTSTRAP_ROLE}": connect with -U {BOOTSTRAP_ROLE} '
+        f'(psql -h 127.0.0.1 -U {BOOTSTRAP_ROLE} helios), or, connected as {BOOTSTRAP_ROLE}, create this role: '
+        f'CREATE ROLE "{quoted}" LOGIN;',
+    )
+
+
 def is_loopback(address: Any) -> bool:
     """True for 127.0.0.0/8, ::1 and Unix sockets (address is a str path or empty)."""
     if isinstance(address, tuple):
@@ -178,7 +197,7 @@ async def authenticate(conn: Any, policy: AuthPolicy, user: str, role: dict | No
             raise AuthError(f'no [auth] configured: connections from non-loopback hosts are refused '
                             f'(user "{user}")', sqlstate="28000")
         if role is None:
-            raise AuthError(f'role "{user}" does not exist', sqlstate="28000")
+            raise unknown_role(user)
         return
     method = choose_method(policy, user=user, database=database, host=host, tls=tls)
     known = role is not None or user in policy.users

@@ -75,7 +75,7 @@ def test_startup_reports_parameters_and_key(pg_server, dsn) -> None:
     kinds = [k for k, _ in msgs]
     assert kinds[0] == b"R" and kinds[-1] == b"Z" and b"K" in kinds
     params = dict(tuple(p.split(b"\0")[:2]) for k, p in msgs if k == b"S")
-    assert params[b"server_version"].startswith(b"16")
+    assert params[b"server_version"] == b"15.18"
     for name in (b"server_encoding", b"client_encoding", b"DateStyle", b"TimeZone", b"integer_datetimes",
                  b"standard_conforming_strings", b"application_name"):
         assert name in params
