@@ -164,8 +164,7 @@ def test_pg_dump_15_accepts_the_server_version(server):
 def test_list_databases_shows_the_templates(server):
     proc = psql(
         server,
-        "\\l\n"
-        "select datname, datistemplate, datallowconn from pg_database order by datname;\n",
+        "\\l\nselect datname, datistemplate, datallowconn from pg_database order by datname;\n",
         "-A",
     )
     assert proc.returncode == 0, proc.stderr
