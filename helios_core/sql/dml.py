@@ -137,6 +137,13 @@ def _label(e: Any) -> str:
     return "?column?"
 
 
+def _position(node: Any) -> int | None:
+    """1-based position of a node in the statement (for errors), if the parser recorded it."""
+    from helios_core.sql.planner.scalar import node_position
+
+    return node_position(node) if node is not None else None
+
+
 def _target(session: Any, txn: Any, table: exp.Table) -> tuple[Any, str | None]:
     schema, name = table_name(session, table, txn)
     tdef = txn.get_table(schema, name)
@@ -144,7 +151,7 @@ def _target(session: Any, txn: Any, table: exp.Table) -> tuple[Any, str | None]:
         if txn.catalog_get("view", f"{schema}.{name}") is not None:
             raise FeatureNotSupported(f'cannot change view "{name}"',
                                       detail="Views are not automatically updatable yet.")
-        raise UndefinedTable(f'relation "{name}" does not exist')
+        raise UndefinedTable(f'relation "{name}" does not exist', position=_position(table))
     alias = table.args.get("alias")
     return tdef, ident(alias.this) if alias is not None else None
 
@@ -289,7 +296,8 @@ def _insert_columns(tdef: Any, target: Any) -> list[int]:
         for e in target.expressions:
             n = ident(e)
             if n not in names:
-                raise UndefinedColumn(f'column "{n}" of relation "{tdef.name}" does not exist')
+                raise UndefinedColumn(f'column "{n}" of relation "{tdef.name}" does not exist',
+                                      position=_position(e))
             if names.index(n) in out:
                 raise HeliosError(f'column "{n}" specified more than once', sqlstate="42701")
             out.append(names.index(n))
@@ -322,7 +330,11 @@ def source_rows(session: Any, ctx: Any, tdef: Any, cols: list[int], source: Any)
                 vec = _column_vec(kinds, vals, list(ctx.param_types))
                 if vec is None:
                     break
-                arrays.append(assign(vec, targets[j][1], n, targets[j][0]))
+                try:
+                    arrays.append(assign(vec, targets[j][1], n, targets[j][0]))
+                except HeliosError as e:
+                    _point_at_bad_literal(e, [r.expressions[j] for r in rows], targets[j][1])
+                    raise
                 masks.append([k == "default" for k in kinds])
             else:
                 return arrays, masks, n
@@ -523,12 +535,14 @@ def _set_items(tdef: Any, expressions: list[Any]) -> list[tuple[int, Any]]:
         else:
             targets = [ident(lhs)]
             values = [rhs]
+        where = {ident(c): c for c in (lhs.expressions if isinstance(lhs, exp.Tuple) else [lhs])}
         for tname, v in zip(targets, values, strict=True):
             if isinstance(v, exp.Column) and not v.table and isinstance(v.this, exp.Identifier) and \
                     not v.this.quoted and v.name.upper() == "DEFAULT":
                 v = exp.Var(this="DEFAULT")
             if tname not in names:
-                raise UndefinedColumn(f'column "{tname}" of relation "{tdef.name}" does not exist')
+                raise UndefinedColumn(f'column "{tname}" of relation "{tdef.name}" does not exist',
+                                      position=_position(where.get(tname)))
             ci = names.index(tname)
             if any(ci == x for x, _ in out):
                 raise HeliosError(f'multiple assignments to same column "{tname}"', sqlstate="42601")
@@ -555,8 +569,27 @@ def _new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, rows: pa.Table, sets:
             raise GeneratedAlways(f'column "{tdef.columns[ci].name}" can only be updated to DEFAULT',
                                   detail=f'Column "{tdef.columns[ci].name}" is an identity column defined as '
                                          'GENERATED ALWAYS.')
-        arrays[ci] = assign(Vec(arr, t), ctypes[ci][1], n, tdef.columns[ci].name)
+        try:
+            arrays[ci] = assign(Vec(arr, t), ctypes[ci][1], n, tdef.columns[ci].name)
+        except HeliosError as e:
+            _point_at_bad_literal(e, [node], ctypes[ci][1])
+            raise
     return pa.RecordBatch.from_arrays(arrays, schema=_arrow_schema(tdef))
+
+
+def _point_at_bad_literal(error: HeliosError, nodes: list[Any], sql_type: Any) -> None:
+    """An input error of a quoted literal points at that literal, as PostgreSQL's do."""
+    from helios_core.sql.functions.vec import Vec
+
+    if error.position is not None or not error.sqlstate.startswith("22"):
+        return
+    for node in nodes:
+        if isinstance(node, exp.Literal) and node.is_string and node.meta and "start" in node.meta:
+            try:
+                assign(Vec(pa.array([node.this], pa.string()), _types().UNKNOWN), sql_type, 1)
+            except HeliosError:
+                error.position = node.meta["start"] + 1
+                return
 
 
 

@@ -21,6 +21,7 @@ correlated subqueries loop, once per distinct combination of the outer values th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from helios_core.errors import HeliosError, UndefinedColumn
+from helios_core.errors import HeliosError, NumericValueOutOfRange, UndefinedColumn
 from helios_core.sql import types as T
 from helios_core.sql.functions.vec import Vec
 
@@ -116,6 +117,8 @@ class Compiled:
     # (op, left, right) when this is exact + - * of numeric/integer operands: lets an aggregate
     # compute it in unscaled int64 (planner/decimal_fast.py) without building decimals
     arith: tuple | None = None
+    # 1-based position of an untyped literal in the statement: its input errors point there
+    position: int | None = None
 
     def evaluate(self, batch: pa.RecordBatch, ctx: Any) -> Vec:
         return self.fn(batch, ctx)
@@ -245,8 +248,11 @@ def literal_type_and_value(node: exp.Literal) -> tuple[T.SqlType, Any]:
             d = d.quantize(decimal.Decimal(1).scaleb(-scale))
     digits = len(d.as_tuple().digits)
     prec = max(digits, scale, 1)
-    if prec > 76:
-        return T.FLOAT8, float(d)
+    if prec > 76:  # beyond the exact numeric's 76 digits: a double, when one can hold it
+        f = float(d)
+        if math.isinf(f) or (f == 0 and d != 0):
+            raise NumericValueOutOfRange(f'"{format(d, "f")}" is out of range for type double precision')
+        return T.FLOAT8, f
     at = pa.decimal128(prec, scale) if prec <= 38 else pa.decimal256(prec, scale)
     return attrs.evolve(T.NUMERIC, arrow_type=at), d
 

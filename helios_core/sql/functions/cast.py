@@ -241,12 +241,23 @@ def _cast_number(arr: pa.Array, s: str, d: str) -> pa.Array:
         if pa.types.is_decimal(at):
             # through text: Arrow's decimal->double division is not correctly rounded
             # (3.14159 -> 3.1415900000000003); parsing the digits is, like PostgreSQL's strtod
-            return pc.cast(pc.cast(pc.cast(arr, pa.string()), pa.float64()), target, safe=False)
+            text = pc.cast(arr, pa.string())
+            out = pc.cast(pc.cast(text, pa.float64()), target, safe=False)
+            if d == "float4":  # a numeric beyond real's range, as float4(numeric) reports it
+                lost = pc.fill_null(pc.or_(pc.is_inf(out), pc.and_(pc.equal(out, 0),
+                                                                   pc.not_equal(arr, pa.scalar(0, at)))), False)
+                if pc.any(lost).as_py():
+                    value = pc.filter(arr, lost)[0].as_py()
+                    raise NumericValueOutOfRange(f'"{format(value, "f")}" is out of range for type real')
+            return out
         out = pc.cast(arr, target, safe=False)
         if d == "float4" and pa.types.is_floating(at):
             over = pc.and_(pc.is_inf(out), pc.is_finite(arr))
             if pc.any(over).as_py():
                 raise NumericValueOutOfRange("value out of range: overflow")
+            under = pc.and_(pc.equal(out, 0), pc.not_equal(arr, 0))
+            if pc.any(pc.fill_null(under, False)).as_py():
+                raise NumericValueOutOfRange("value out of range: underflow")
         return out
     if d == "numeric":
         if pa.types.is_integer(at):

@@ -130,7 +130,10 @@ def parse_float(arr: pa.Array, name: str) -> pa.Array:
         v = pc.cast(v, pa.float32(), safe=False)
     said_inf = pc.match_substring(s, "inf")
     bad = pc.and_(pc.is_inf(v), pc.invert(said_inf))
-    if pc.any(bad).as_py():
+    # underflow: a value with a nonzero digit that became 0 (strtod's ERANGE; denormals are kept)
+    nonzero = pc.match_substring_regex(s, r"^-?(0x[0-9a-f.]*[1-9a-f]|[0-9.]*[1-9])")
+    bad = pc.or_(bad, pc.and_(pc.equal(v, 0), nonzero))
+    if pc.any(pc.fill_null(bad, False)).as_py():
         raise NumericValueOutOfRange(f'"{_first_bad(arr, pc.invert(bad))}" is out of range for type {display}')
     return v
 

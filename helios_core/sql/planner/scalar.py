@@ -246,6 +246,17 @@ class ScalarCompiler:
         return out
 
     def compile_node(self, node: exp.Expression, scope: Scope) -> Compiled:
+        try:
+            return self._compile_node(node, scope)
+        except HeliosError as e:
+            # "function f(...) does not exist" points at the call, as in PostgreSQL
+            if e.sqlstate == "42883" and e.position is None and node.meta and isinstance(node, exp.Func) and \
+                    e.message.startswith(f"function {_call_name(node)}("):
+                start = node.meta.get("start")
+                e.position = start + 1 if isinstance(start, int) else None
+            raise
+
+    def _compile_node(self, node: exp.Expression, scope: Scope) -> Compiled:
         handler = getattr(self, "c_" + type(node).__name__, None)
         if handler is not None:
             return handler(node, scope)
@@ -298,11 +309,16 @@ class ScalarCompiler:
         pos = node_position(node)
         if qual is not None and not _any_qualifier(scope, qual):
             raise HeliosError(f'missing FROM-clause entry for table "{qual}"', sqlstate="42P01", position=pos)
-        raise UndefinedColumn(f'column "{shown}" does not exist', position=pos)
+        # PostgreSQL quotes a bare name but not a qualified one: column "x" / column t.x
+        raise UndefinedColumn(f'column {shown} does not exist' if qual else f'column "{name}" does not exist',
+                              position=pos)
 
     def c_Literal(self, node: exp.Literal, scope: Scope) -> Compiled:
         if node.is_string:
-            return make_const(const_vec(node.this, T.UNKNOWN), "'" + node.this + "'")
+            c = make_const(const_vec(node.this, T.UNKNOWN), "'" + node.this + "'")
+            start = node.meta.get("start") if node.meta else None
+            c.position = start + 1 if isinstance(start, int) else None
+            return c
         return make_const(numeric_literal_vec(node), str(node.this))
 
     def c_Null(self, node: exp.Null, scope: Scope) -> Compiled:
@@ -418,8 +434,13 @@ class ScalarCompiler:
             return c
         if c.const is not None and (not getattr(self, "no_fold", False) or c.type.name == "unknown"):
             # an untyped literal gets its type while parsing in PostgreSQL: its input errors
-            # are raised even in a CASE branch that never runs
-            return make_const(self.cast_vec(c.const, t, context), c.label)
+            # are raised even in a CASE branch that never runs, and point at the literal
+            try:
+                return make_const(self.cast_vec(c.const, t, context), c.label)
+            except HeliosError as e:
+                if c.position is not None and e.position is None and e.sqlstate.startswith("22"):
+                    e.position = c.position
+                raise
         try:  # PostgreSQL rejects a cast that does not exist while planning, even over no rows
             self.cast_vec(Vec(pa.array([], type=_arrow_for(c)), c.type, False), t, context)
         except HeliosError as e:
@@ -1960,6 +1981,10 @@ def _similar_to_regex(pat: str, escape: str | None) -> str:
             out.append(ch)
         i += 1
     return "".join(out)
+
+
+def _call_name(node: exp.Func) -> str:
+    return (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
 
 
 def _was_shifted(node: exp.Bracket) -> bool:
