@@ -400,7 +400,7 @@ class _Cursor:
         return self.offset + len(self.text) if t is None else self.offset + t.start
 
 
-_ISOLATION = {"READ UNCOMMITTED": "read committed", "READ COMMITTED": "read committed",
+_ISOLATION = {"READ UNCOMMITTED": "read uncommitted", "READ COMMITTED": "read committed",
               "REPEATABLE READ": "repeatable read", "SERIALIZABLE": "serializable"}
 
 
@@ -418,8 +418,10 @@ def _txn_modes(c: _Cursor) -> dict[str, Any]:
             modes["read_only"] = True
         elif c.accept("READ", "WRITE"):
             modes["read_only"] = False
-        elif c.accept("NOT", "DEFERRABLE") or c.accept("DEFERRABLE"):
-            pass
+        elif c.accept("NOT", "DEFERRABLE"):
+            modes["deferrable"] = False
+        elif c.accept("DEFERRABLE"):
+            modes["deferrable"] = True
         else:
             c.fail()
         if c.cur is not None and c.cur.token_type == TokenType.COMMA:

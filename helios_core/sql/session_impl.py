@@ -456,6 +456,10 @@ class SqlSession(Session):
             if "read_only" in a:
                 self.settings_obj.set("default_transaction_read_only", "on" if a["read_only"] else "off",
                                       in_block=self.tx.in_block)
+            if "deferrable" in a:
+                self.settings_obj.set("default_transaction_deferrable", "on" if a["deferrable"] else "off",
+                                      in_block=self.tx.in_block)
+            self.tx.set_transaction({})
             return Result(command_tag="SET")
         if k == "set":
             self.set_setting(a["name"], a["value"], local=a.get("local", False))
@@ -588,6 +592,11 @@ class SqlSession(Session):
         self.settings_obj.set(lname, value, local=local, in_block=self.tx.in_block)
         if lname == "transaction_isolation" and value is not None:
             self.tx.set_transaction({"isolation": self.settings_obj.get("transaction_isolation")})
+        elif lname in ("transaction_read_only", "transaction_deferrable") and value is not None:
+            mode = lname.removeprefix("transaction_")
+            self.tx.set_transaction({mode: self.settings_obj.get(lname) == "on"})
+        elif lname.startswith("default_transaction_"):
+            self.tx.set_transaction({})  # the transaction_* settings follow the new default
         if lname == "heliosdb.branch":
             self.engine.bump_plan_generation()
         return lname
@@ -606,7 +615,7 @@ class SqlSession(Session):
 
     def current_setting(self, name: str, missing_ok: bool = False) -> str | None:
         if name.lower() == "transaction_isolation":
-            return self.tx.effective_isolation() if self.tx.isolation is None else self.tx.isolation
+            return self.tx.isolation or self.settings_obj.get("default_transaction_isolation")
         return self.settings_obj.get(name, missing_ok=missing_ok)
 
     def set_config(self, name: str, value: str | None, is_local: bool = False) -> str:

@@ -35,6 +35,12 @@ _KNOWN: dict[str, tuple[str, str, str]] = {
     "transaction_read_only": ("transaction_read_only", "off", "Sets the current transaction's read-only status."),
     "default_transaction_read_only": ("default_transaction_read_only", "off",
                                       "Sets the default read-only status of new transactions."),
+    "transaction_deferrable": ("transaction_deferrable", "off",
+                               "Whether to defer a read-only serializable transaction until it can run."),
+    "default_transaction_deferrable": ("default_transaction_deferrable", "off",
+                                       "Sets the default deferrable status of new transactions."),
+    "max_prepared_transactions": ("max_prepared_transactions", "0",
+                                  "Sets the maximum number of simultaneously prepared transactions."),
     "statement_timeout": ("statement_timeout", "0", "Sets the maximum allowed duration of any statement."),
     "lock_timeout": ("lock_timeout", "0", "Sets the maximum allowed duration of any wait for a lock."),
     "idle_in_transaction_session_timeout": ("idle_in_transaction_session_timeout", "0",
@@ -78,13 +84,14 @@ _KNOWN: dict[str, tuple[str, str, str]] = {
 }
 # read-only: SET is 55P02 in PostgreSQL ("cannot be changed")
 _READ_ONLY = {"server_version", "server_version_num", "server_encoding", "integer_datetimes", "lc_collate",
-              "lc_ctype", "max_identifier_length", "is_superuser", "max_connections"}
+              "lc_ctype", "max_identifier_length", "is_superuser", "max_connections", "max_prepared_transactions"}
 _BOOLS = {"standard_conforming_strings", "transaction_read_only", "default_transaction_read_only",
+          "transaction_deferrable", "default_transaction_deferrable",
           "enable_seqscan", "enable_indexscan", "enable_hashjoin", "enable_mergejoin", "enable_nestloop",
           "jit", "row_security", "check_function_bodies", "escape_string_warning", "geqo",
           "synchronize_seqscans"}
 _TIME_SETTINGS = {"statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"}
-_ISOLATIONS = {"read uncommitted": "read committed", "read committed": "read committed",
+_ISOLATIONS = {"read uncommitted": "read uncommitted", "read committed": "read committed",
                "repeatable read": "repeatable read", "serializable": "serializable"}
 
 

@@ -38,6 +38,7 @@ class TransactionState:
         self.failed = False
         self.isolation: str | None = None  # for the block (None: the default setting)
         self.read_only: bool | None = None
+        self.deferrable: bool | None = None
         self.savepoints: list[tuple[str, Any, Any]] = []  # (name, storage token, settings snapshot)
         self.wrote_ddl = False
         self.started_at: Any = None  # datetime of the transaction's first statement (now())
@@ -93,6 +94,7 @@ class TransactionState:
         self.in_block = True
         self.isolation = modes.get("isolation")
         self.read_only = modes.get("read_only")
+        self.deferrable = modes.get("deferrable")
         self.session.settings_obj.begin_block()
         self._sync_isolation_settings()
         return notices
@@ -106,6 +108,8 @@ class TransactionState:
             self.isolation = modes["isolation"]
         if "read_only" in modes:
             self.read_only = modes["read_only"]
+        if "deferrable" in modes:
+            self.deferrable = modes["deferrable"]
         self._sync_isolation_settings()
 
     def _sync_isolation_settings(self) -> None:
@@ -114,6 +118,10 @@ class TransactionState:
                                                                    "read committed")
         ro = self.effective_read_only()
         vals["transaction_read_only"] = "on" if ro else "off"
+        deferrable = self.deferrable
+        if deferrable is None:
+            deferrable = vals.get("default_transaction_deferrable", "off") == "on"
+        vals["transaction_deferrable"] = "on" if deferrable else "off"
 
     def commit(self) -> str:
         """COMMIT: returns the command tag ("COMMIT", or "ROLLBACK" for a failed block)."""
@@ -148,6 +156,7 @@ class TransactionState:
         self.failed = False
         self.isolation = None
         self.read_only = None
+        self.deferrable = None
         self.savepoints = []
         ddl, self.wrote_ddl = self.wrote_ddl, False
         self.started_at = None

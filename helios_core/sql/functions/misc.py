@@ -20,10 +20,10 @@ from helios_core.sql.functions.vec import Vec, align, full
 
 @scalar("pg_typeof")
 def _pg_typeof(args: list[Vec]) -> Vec:
-    """The argument's type name (regtype shown as text, as psql prints it)."""
+    """The argument's type as a regtype (its OID, shown as the type's name)."""
     t = args[0].type
     t = T.array_of(t.element.base) if t.element is not None else t.base  # regtype has no typmod
-    return Vec.const(t.sql_name(), T.TEXT)
+    return Vec.const(t.oid, T.REGTYPE)
 
 
 @scalar("gen_random_uuid", "uuid_generate_v4", nargs=0, volatile=True)

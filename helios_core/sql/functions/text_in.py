@@ -33,6 +33,21 @@ def _first_bad(orig: pa.Array, ok: pa.Array) -> str:
     return orig[idx].as_py()
 
 
+def parse_regtype(arr: pa.Array) -> pa.Array:
+    """regtype input: a type name as PostgreSQL spells it ('integer', 'int4[]') or a numeric OID."""
+    def one(text: str | None) -> int | None:
+        if text is None:
+            return None
+        if text.strip().isdigit():
+            return int(text)
+        try:
+            return T.type_from_name(text).oid
+        except HeliosError:
+            raise HeliosError(f'type "{text.strip()}" does not exist', sqlstate="42704") from None
+
+    return pa.array([one(v) for v in arr.cast(pa.string()).to_pylist()], pa.int64())
+
+
 def _any_bad(orig: pa.Array, ok: pa.Array) -> bool:
     return pc.any(pc.and_(pc.is_valid(orig), pc.invert(pc.fill_null(ok, False)))).as_py() or False
 
@@ -52,7 +67,9 @@ def from_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
     name = t.name
     if name in ("text", "varchar", "bpchar", "name", "char", "unknown"):
         return arr
-    if name in _INT_LIMITS or name in ("regclass", "regtype", "regproc"):
+    if name == "regtype":
+        return parse_regtype(arr)
+    if name in _INT_LIMITS or name in ("regclass", "regproc"):
         return parse_int(arr, name if name in _INT_LIMITS else "oid")
     if name in ("float4", "float8"):
         return parse_float(arr, name)
@@ -572,7 +589,8 @@ def parse_interval(arr: pa.Array) -> pa.Array:
 
 def parse_uuid(arr: pa.Array) -> pa.Array:
     s = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
-    shape = r"^\{?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\}?$"
+    # PostgreSQL's uuid_in: 32 hex digits, an optional hyphen after any group of four, optional braces
+    shape = r"^\{?[0-9a-f]{4}(-?[0-9a-f]{4}){7}\}?$"
     ok = pc.and_(pc.match_substring_regex(s, shape),
                  pc.equal(pc.starts_with(s, "{"), pc.ends_with(s, "}")))
     if _any_bad(arr, ok):
@@ -650,6 +668,10 @@ def parse_jsonb(arr: pa.Array) -> pa.Array:
 
 # ------------------------------------------------------------------------------------------ arrays
 
+# array_in's notion of white space (not Python's, which also counts \x1c-\x1f, \x85, \xa0...)
+_ARRAY_SPACE = " \t\n\r\v\f"
+
+
 def split_array_literal(txt: str) -> list[str | None] | None:
     """Elements of a one-dimensional PostgreSQL array literal '{a,"b c",NULL}' (None = NULL)."""
     s = txt.strip()
@@ -663,7 +685,7 @@ def split_array_literal(txt: str) -> list[str | None] | None:
         return out
     i, n = 0, len(body)
     while i <= n:
-        while i < n and body[i].isspace():
+        while i < n and body[i] in _ARRAY_SPACE:
             i += 1
         if i < n and body[i] == '"':
             i += 1
@@ -676,7 +698,7 @@ def split_array_literal(txt: str) -> list[str | None] | None:
             if i >= n:
                 return None
             i += 1
-            while i < n and body[i].isspace():
+            while i < n and body[i] in _ARRAY_SPACE:
                 i += 1
             out.append("".join(buf))
         elif i < n and body[i] == "{":
@@ -691,7 +713,7 @@ def split_array_literal(txt: str) -> list[str | None] | None:
                 j += 1
             out.append(body[i: j + 1])
             i = j + 1
-            while i < n and body[i].isspace():
+            while i < n and body[i] in _ARRAY_SPACE:
                 i += 1
         else:
             j = i
@@ -703,7 +725,7 @@ def split_array_literal(txt: str) -> list[str | None] | None:
                     return None
                 buf.append(body[j])
                 j += 1
-            raw = "".join(buf).strip()
+            raw = "".join(buf).strip(_ARRAY_SPACE)
             if raw == "":
                 return None
             out.append(None if raw.upper() == "NULL" else raw)

@@ -33,7 +33,9 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return pa.nulls(len(arr), pa.string())
     if name == "bool":
         return pc.if_else(arr, "t", "f")
-    if name in ("int2", "int4", "int8", "oid", "regclass", "regtype", "regproc"):
+    if name == "regtype":
+        return regtype_text(arr)
+    if name in ("int2", "int4", "int8", "oid", "regclass", "regproc"):
         return pc.cast(arr, pa.string())
     if name in ("float4", "float8"):
         return float_text(arr, 6 if name == "float4" else 15)
@@ -61,6 +63,19 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
     if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
         return arr
     return pc.cast(arr, pa.string())
+
+
+def regtype_text(arr: pa.Array) -> pa.Array:
+    """regtype prints the type's name ('integer', 'text[]'); an OID we do not know prints as a number."""
+    def one(oid: int | None) -> str | None:
+        if oid is None:
+            return None
+        try:
+            return T.type_by_oid(oid).sql_name()
+        except T.UndefinedObject:
+            return str(oid)
+
+    return pa.array([one(v) for v in arr.cast(pa.int64()).to_pylist()], pa.string())
 
 
 def scalar_text(value: object, t: T.SqlType) -> str | None:
