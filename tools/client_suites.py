@@ -158,8 +158,8 @@ def compare(reference: dict, target: dict, top: int) -> str:
     share = 100.0 * len(passed) / len(ref_passed) if ref_passed else 0.0
     lines = [f"{reference['suite']}: reference {reference['counts']}",
              f"{target['suite']}: target {target['counts']}",
-             f"passing in the reference: {len(ref_passed)}; also passing in the target: "
-             f"{len(passed)} ({share:.1f}%)", "", "failure causes (most first):"]
+             (f"passing in the reference: {len(ref_passed)}; also passing in the target: "
+              f"{len(passed)} ({share:.1f}%)"), "", "failure causes (most first):"]
     lines += [f"  {n:5d}  {cause}" for cause, n in causes.most_common(top)]
     lines += ["", "by module:"] + [f"  {n:5d}  {name}" for name, n in files.most_common(top)]
     return "\n".join(lines)
