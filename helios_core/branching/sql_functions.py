@@ -155,7 +155,7 @@ def bind_cross_branch_query(session: Any, args: dict[str, Any]) -> tuple[list[tu
 
     def produce(ctx: Any) -> pa.Table:
         raw = _params(session, resolve(late_params, ctx))
-        parts = []
+        parts: list[list[Any]] = []
         for br in names:
             privileges.check_cross_read(session, br)
             txn, plan, bctx = plan_on(br, raw)
@@ -167,13 +167,25 @@ def bind_cross_branch_query(session: Any, args: dict[str, Any]) -> tuple[list[tu
             n = t.num_rows if t is not None else 0
             cols = [pa.array([br] * n, pa.string())]
             for i, (_, ty) in enumerate(plan0.columns):
-                c = t.column(i) if t is not None and i < t.num_columns else pa.nulls(n, ty.arrow_type)
-                cols.append(c if c.type == ty.arrow_type else c.cast(ty.arrow_type))
-            parts.append(pa.Table.from_arrays(cols, schema=arrow))
-        whole = pa.concat_tables(parts)
-        return whole.rename_columns([n for n, _ in out_cols])
+                cols.append(t.column(i) if t is not None and i < t.num_columns else pa.nulls(n, ty.arrow_type))
+            parts.append(cols)
+        targets = [_common_type([p[i].type for p in parts], f.type) for i, f in enumerate(arrow)]
+        schema = pa.schema([pa.field(f.name, t) for f, t in zip(arrow, targets, strict=True)])
+        tables = [pa.Table.from_arrays([c if c.type == t else c.cast(t) for c, t in zip(p, targets, strict=True)],
+                                       schema=schema) for p in parts]
+        return pa.concat_tables(tables).rename_columns([n for n, _ in out_cols])
 
     return out_cols, produce
+
+
+def _common_type(found: list[pa.DataType], declared: pa.DataType) -> pa.DataType:
+    """The declared Arrow type, except for numerics: keep the branches' scale (sum of numeric(10,2)
+    prints 250.00 as on one branch, not 250)."""
+    decimals = [t for t in found if pa.types.is_decimal(t)]
+    if not decimals or len(decimals) != len(found) or not pa.types.is_decimal(declared):
+        return declared
+    scale = max(t.scale for t in decimals)
+    return pa.decimal256(declared.precision, scale) if scale <= declared.precision else declared
 
 
 def _count_params(ast: Any) -> int:

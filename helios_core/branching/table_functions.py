@@ -153,7 +153,9 @@ def plan_registered(builder: Any, node: exp.Table, alias: str | None, col_aliase
                 c = t.column(i)
             else:
                 c = t.column(cname) if cname in t.column_names else pa.nulls(t.num_rows, f.type)
-            cols.append(c if c.type == f.type else c.cast(f.type))
-        return pa.Table.from_arrays(cols, schema=arrow)
+            # a numeric keeps its scale (numeric values carry theirs: 250.00 stays 250.00)
+            keep = c.type == f.type or (pa.types.is_decimal(c.type) and pa.types.is_decimal(f.type))
+            cols.append(c if keep else c.cast(f.type))
+        return pa.Table.from_arrays(cols, names=arrow.names)
 
     return Item(TableSource(fields, run, f"Function Scan on {tf.schema}.{tf.name}"), {qual})

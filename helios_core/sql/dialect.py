@@ -911,6 +911,13 @@ def _parse_branch(c: _Cursor) -> Utility:
                 break
             c.end()
             return Utility(kind="alter_branch_set", args={"name": name, "options": opts})
+        if c.accept("RESET"):  # ALTER BRANCH b RESET max_memory [, ...]: back to no limit
+            opts = {c.name(): "default"}
+            while c.cur is not None and c.cur.token_type == TokenType.COMMA:
+                c.i += 1
+                opts[c.name()] = "default"
+            c.end()
+            return Utility(kind="alter_branch_set", args={"name": name, "options": opts})
         c.fail()
     # MERGE BRANCH a INTO b [WITH (on_conflict = 'ours')]
     src = c.name()
