@@ -23,6 +23,7 @@ from helios_core.errors import HeliosError
 from helios_core.session import PreparedStatement, Result, ResultColumn
 from helios_core.sql import dialect
 from helios_core.sql.dialect import Statement, Utility
+from helios_core.sql.functions import runtime
 
 
 @attrs.define
@@ -37,12 +38,18 @@ class PreparedPlan:
     generation: int = -1
     branch: str = ""
     search_path: tuple = ()
+    value_styles: tuple = ()  # TimeZone and DateStyle: constants folded at plan time depend on them
 
 
 def _types():
     from helios_core.sql import types
 
     return types
+
+
+def _value_styles(session: Any) -> tuple:
+    """The settings that change a folded constant's value (timestamptz input, date output)."""
+    return session.settings_obj.get("timezone"), session.settings_obj.get("datestyle")
 
 
 def _max_param(ast: Any) -> int:
@@ -79,6 +86,7 @@ def _plan(session: Any, pp: PreparedPlan) -> list[ResultColumn] | None:
     pp.generation = session.engine.plan_generation
     pp.branch = session.branch
     pp.search_path = tuple(session.search_path())
+    pp.value_styles = _value_styles(session)
     pp.plan = None
     pp.cache = {}
     if st is None or isinstance(st.ast, Utility):
@@ -90,25 +98,32 @@ def _plan(session: Any, pp: PreparedPlan) -> list[ResultColumn] | None:
         return None
     ast = st.ast
     own_txn = session.tx.txn is None
+    timezone, datestyle = pp.value_styles
     try:
-        ctx = session.context(params=[None] * n, param_types=list(given))
-        if isinstance(ast, (exp.Query, exp.Values, exp.Subquery)):
-            plan = session.plan_query(_describable(ast), ctx)
-            inferred = list(getattr(plan, "param_types", []) or [])
-            pp.param_types = [_pick(given, inferred, i) for i in range(n)]
-            pp.plan = plan
-            from helios_core.sql.session_impl import result_column
-
-            return [result_column(name, t) for name, t in plan.columns]
-        if isinstance(ast, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
-            inferred_dml, cols = _dml_param_types(session, ctx, ast, given, n)
-            pp.param_types = [_pick(given, inferred_dml, i) for i in range(n)]
-            return cols
-        pp.param_types = [t or T.TEXT for t in given]
-        return None
+        # constants folded now depend on the session's TimeZone and DateStyle
+        with runtime.use(timezone=timezone, datestyle=datestyle):
+            return _plan_statement(session, pp, ast, given, n)
     finally:
         if own_txn and not session.tx.in_block:
             session.tx.rollback()
+
+
+def _plan_statement(session: Any, pp: PreparedPlan, ast: Any, given: list, n: int) -> list[ResultColumn] | None:
+    ctx = session.context(params=[None] * n, param_types=list(given))
+    if isinstance(ast, (exp.Query, exp.Values, exp.Subquery)):
+        plan = session.plan_query(_describable(ast), ctx)
+        inferred = list(getattr(plan, "param_types", []) or [])
+        pp.param_types = [_pick(given, inferred, i) for i in range(n)]
+        pp.plan = plan
+        from helios_core.sql.session_impl import result_column
+
+        return [result_column(name, t) for name, t in plan.columns]
+    if isinstance(ast, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
+        inferred_dml, cols = _dml_param_types(session, ctx, ast, given, n)
+        pp.param_types = [_pick(given, inferred_dml, i) for i in range(n)]
+        return cols
+    pp.param_types = [t or _types().TEXT for t in given]
+    return None
 
 
 def _describable(ast: Any) -> Any:
@@ -275,7 +290,7 @@ def run_prepared(session: Any, stmt: PreparedStatement, params: Sequence[Any]) -
             raise HeliosError("utility statements take no parameters", sqlstate="08P01")
         return session._run_statement(st)
     if (pp.generation != session.engine.plan_generation or pp.branch != session.branch
-            or pp.search_path != tuple(session.search_path())):
+            or pp.search_path != tuple(session.search_path()) or pp.value_styles != _value_styles(session)):
         session.tx.check_not_failed()
         cols = _plan(session, pp)
         if stmt.columns is not None and cols is not None and [
@@ -322,7 +337,8 @@ def sql_execute(session: Any, args: dict) -> Result:
     st = pp.statement
     if st is None:
         return Result(command_tag="EMPTY")
-    if (pp.generation != session.engine.plan_generation or pp.branch != session.branch):
+    if (pp.generation != session.engine.plan_generation or pp.branch != session.branch
+            or pp.value_styles != _value_styles(session)):
         _plan(session, pp)
     if isinstance(st.ast, Utility):
         return session._utility(st)

@@ -213,7 +213,7 @@ class SqlSession(Session):
             self.tx.started_at = now
         stack = contextlib.ExitStack()
         stack.enter_context(runtime.use(timezone=self.settings_obj.get("timezone"), now=self.tx.started_at,
-                                        statement_now=now))
+                                        statement_now=now, datestyle=self.settings_obj.get("datestyle")))
         stack.enter_context(_using_session(self))
         return stack
 

@@ -6,6 +6,7 @@ psycopg's suite was run against ``helios serve`` (see CLIENT_SUITES.md).
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterator
 
@@ -90,3 +91,30 @@ def test_deferrable_transaction_settings(conn: psycopg.Connection) -> None:
     assert conn.execute("show transaction_deferrable").fetchone() == ("on",)
     conn.rollback()
     assert conn.execute("show max_prepared_transactions").fetchone() == ("0",)
+
+
+@pytest.mark.parametrize(("datestyle", "expected"), [
+    ("ISO, MDY", ("2024-03-05", "2024-03-05 14:07:09.25", "2024-07-01 10:00:00+02")),
+    ("SQL, MDY", ("03/05/2024", "03/05/2024 14:07:09.25", "07/01/2024 10:00:00 CEST")),
+    ("SQL, DMY", ("05/03/2024", "05/03/2024 14:07:09.25", "01/07/2024 10:00:00 CEST")),
+    ("Postgres, MDY", ("03-05-2024", "Tue Mar 05 14:07:09.25 2024", "Mon Jul 01 10:00:00 2024 CEST")),
+    ("Postgres, DMY", ("05-03-2024", "Tue 05 Mar 14:07:09.25 2024", "Mon 01 Jul 10:00:00 2024 CEST")),
+    ("German", ("05.03.2024", "05.03.2024 14:07:09.25", "01.07.2024 10:00:00 CEST")),
+])
+def test_datestyle_shapes_date_output(conn: psycopg.Connection, datestyle: str, expected: tuple) -> None:
+    conn.execute("set timezone = 'Europe/Berlin'")
+    conn.execute(f"set datestyle = '{datestyle}'")
+    query = ("select '2024-03-05'::date::text, '2024-03-05 14:07:09.25'::timestamp::text, "
+             "'2024-07-01 08:00:00+00'::timestamptz::text")
+    assert conn.execute(query).fetchone() == expected
+    # psycopg reads the DateStyle the server reports and parses the values it sends in that style
+    got = conn.execute("select '2024-03-05'::date, '2024-03-05 14:07:09.25'::timestamp").fetchone()
+    assert got == (dt.date(2024, 3, 5), dt.datetime(2024, 3, 5, 14, 7, 9, 250000))
+
+
+def test_prepared_query_follows_a_later_datestyle(conn: psycopg.Connection) -> None:
+    query = "select '2024-03-05'::date::text"
+    for _ in range(3):
+        assert conn.execute(query, prepare=True).fetchone() == ("2024-03-05",)
+    conn.execute("set datestyle = 'German'")
+    assert conn.execute(query, prepare=True).fetchone() == ("05.03.2024",)

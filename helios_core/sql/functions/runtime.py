@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 _TZ: contextvars.ContextVar[str] = contextvars.ContextVar("helios_timezone", default="UTC")
+_DATESTYLE: contextvars.ContextVar[str] = contextvars.ContextVar("helios_datestyle", default="ISO, MDY")
 _NOW: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("helios_txn_now", default=None)
 _STMT_NOW: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("helios_stmt_now", default=None)
 
@@ -20,6 +21,11 @@ _STMT_NOW: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("
 def timezone() -> str:
     """The session TimeZone ('UTC' unless the session set another)."""
     return _TZ.get()
+
+
+def datestyle() -> str:
+    """The session DateStyle ('ISO, MDY' unless the session set another): date/time output."""
+    return _DATESTYLE.get()
 
 
 def transaction_now() -> dt.datetime:
@@ -36,11 +42,13 @@ def statement_now() -> dt.datetime:
 
 @contextlib.contextmanager
 def use(*, timezone: str | None = None, now: dt.datetime | None = None,
-        statement_now: dt.datetime | None = None) -> Iterator[None]:
+        statement_now: dt.datetime | None = None, datestyle: str | None = None) -> Iterator[None]:
     """Run a block with these settings (None leaves a setting as it is)."""
     tokens = []
     if timezone is not None:
         tokens.append((_TZ, _TZ.set(timezone)))
+    if datestyle is not None:
+        tokens.append((_DATESTYLE, _DATESTYLE.set(datestyle)))
     if now is not None:
         tokens.append((_NOW, _NOW.set(now if now.tzinfo else now.replace(tzinfo=dt.UTC))))
     if statement_now is not None:

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.sql import types as T
-from helios_core.sql.functions import runtime
+from helios_core.sql.functions import datestyle, runtime
 
 _STRIP_FRACTION = r"(\.\d*?[1-9])0+$|\.0+$"
 
@@ -44,7 +44,7 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
     if name == "bytea":
         return bytea_text(arr)
     if name == "date":
-        return date_text(arr)
+        return datestyle.restyle(date_text(arr), runtime.datestyle())
     if name in ("time", "timetz"):
         us = arr.cast(pa.int64())
         midnight = pc.fill_null(pc.greater_equal(us, 86_400_000_000), False)
@@ -55,7 +55,7 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
             s = pc.if_else(midnight, "24:00:00", s)
         return s if name == "time" else pc.binary_join_element_wise(s, "+00", "")
     if name == "timestamp":
-        return timestamp_text(arr)
+        return datestyle.restyle(timestamp_text(arr), runtime.datestyle())
     if name == "timestamptz":
         return timestamptz_text(arr, runtime.timezone())
     if name == "interval":
@@ -229,6 +229,9 @@ def _offset_text(seconds: int) -> str:
 
 def timestamptz_text(arr: pa.Array, tz: str) -> pa.Array:
     utc = arr.cast(pa.timestamp("us", tz="UTC")) if arr.type != pa.timestamp("us", tz="UTC") else arr
+    style = runtime.datestyle()
+    if datestyle.split(style)[0] != "ISO":
+        return _styled_timestamptz(utc, tz, style)
     if tz.upper() in ("UTC", "GMT", "Z", "ETC/UTC", "UCT", "ZULU"):
         return pc.binary_join_element_wise(timestamp_text(utc), "+00", "")
     zone = tz_info(tz)
@@ -243,6 +246,20 @@ def timestamptz_text(arr: pa.Array, tz: str) -> pa.Array:
     labels = pa.array([None if o is None else _offset_text(o) for o in uniq], pa.string())
     off_txt = pc.take(labels, pc.index_in(offs, value_set=pa.array(uniq, offs.type)))
     return pc.binary_join_element_wise(timestamp_text(local.cast(pa.timestamp("us"))), off_txt, "")
+
+
+def _styled_timestamptz(utc: pa.Array, tz: str, style: str) -> pa.Array:
+    """SQL/Postgres/German: local time in the session zone followed by the zone's abbreviation."""
+    zone = tz_info(tz)
+    if zone is dt.UTC:
+        local = utc.cast(pa.timestamp("us"))
+    elif isinstance(zone, dt.timezone):
+        off = int(zone.utcoffset(None).total_seconds())
+        local = pc.add(utc.cast(pa.int64()), off * 1_000_000).cast(pa.timestamp("us"))
+    else:
+        local = pc.local_timestamp(utc.cast(pa.timestamp("us", tz=tz))).cast(pa.timestamp("us"))
+    zones = datestyle.zone_abbreviations(utc.cast(pa.int64()), zone)
+    return datestyle.restyle(timestamp_text(local), style, zones)
 
 
 def tz_info(name: str) -> dt.tzinfo:

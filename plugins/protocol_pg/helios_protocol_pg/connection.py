@@ -133,6 +133,7 @@ class PgConnection:
         self.tls = False
         self.idle_scope: anyio.CancelScope | None = None
         self.timezone = "UTC"
+        self.datestyle = "ISO, MDY"  # DateStyle: how dates and timestamps are encoded as text
         self.terminating = False
         self.settings_dirty = True  # re-read session settings (ParameterStatus, TimeZone) at next ready
         self.fast_reads = False  # this connection's plain reads finish within INLINE_BUDGET
@@ -172,9 +173,13 @@ class PgConnection:
         return await anyio.to_thread.run_sync(_in_session, self.session, None, fn, args,
                                               limiter=self.server.limiter)
 
+    def output_settings(self) -> dict[str, str]:
+        """The settings that shape encoded values (text output of timestamptz and dates)."""
+        return {"timezone": self.timezone, "datestyle": self.datestyle}
+
     async def run_encoding(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Encode result values in a worker thread, in the session's TimeZone."""
-        return await anyio.to_thread.run_sync(_in_session, self.session, self.timezone, fn, args,
+        return await anyio.to_thread.run_sync(_in_session, self.session, self.output_settings(), fn, args,
                                               limiter=self.server.limiter)
 
     async def run_statement(self, sql: str, fn: Callable[..., Any]) -> Any:
@@ -189,7 +194,7 @@ class PgConnection:
         if plain and self.fast_reads:
             started = time.perf_counter()
             try:
-                return _in_session(self.session, self.timezone, fn, ())
+                return _in_session(self.session, self.output_settings(), fn, ())
             finally:
                 self.fast_reads = time.perf_counter() - started < INLINE_BUDGET
         started = time.perf_counter()
@@ -399,6 +404,7 @@ class PgConnection:
         self.settings_dirty = False
         settings = self._settings()
         self.timezone = str(settings.get("timezone") or "UTC")
+        self.datestyle = str(settings.get("datestyle") or "ISO, MDY")
         self.idle_tx_timeout = _duration_seconds(settings.get("idle_in_transaction_session_timeout"))
         for key, name in REPORTED_SETTINGS.items():
             if not name or key not in settings or name == "client_encoding":
@@ -973,13 +979,14 @@ def _iter_rows(result: Any, cols: list[Any], fmts: list[int]) -> Iterator[bytes]
             yield from data_rows(batch, cols, fmts)
 
 
-def _in_session(session: Any, tz: str | None, fn: Callable[..., Any], args: tuple) -> Any:
-    """Worker thread: run fn with the session visible to catalog functions (and its TimeZone)."""
+def _in_session(session: Any, output: dict[str, str] | None, fn: Callable[..., Any], args: tuple) -> Any:
+    """Worker thread: run fn with the session visible to catalog functions (and its TimeZone and
+    DateStyle when ``output`` gives them, for encoding values)."""
     with contextlib.ExitStack() as stack:
         if _using_session is not None:
             stack.enter_context(_using_session(session))
-        if tz is not None and _runtime is not None:
-            stack.enter_context(_runtime.use(timezone=tz))
+        if output is not None and _runtime is not None:
+            stack.enter_context(_runtime.use(**output))
         return fn(*args)
 
 
