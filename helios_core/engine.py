@@ -105,7 +105,9 @@ class Engine:
         sequences.persist_all(self)
         self.store.checkpoint()
 
-    def close(self) -> None:
+    def close(self, *, checkpoint: bool = True) -> None:
+        """Close sessions, persist sequences and checkpoint; ``checkpoint=False`` after a failed one
+        (a full disk): the WAL is closed as it is and replayed at the next start."""
         if self.closed:
             return
         for session in list(self.sessions.values()):
@@ -113,8 +115,9 @@ class Engine:
                 session.close()
         from helios_core.sql import sequences
 
-        sequences.persist_all(self)
-        self.store.close()
+        if checkpoint:
+            sequences.persist_all(self)
+        self.store.close(checkpoint=checkpoint)
         self.closed = True
 
     # ------------------------------------------------------------------ sessions

@@ -34,7 +34,7 @@ from prometheus_client import CollectorRegistry
 import helios_core
 from helios_core.config import HeliosConfig, ProtocolSettings
 from helios_core.data_dir import OPERATOR_ERRNOS, DataDirError, describe, lock_data_dir
-from helios_core.errors import HeliosError
+from helios_core.errors import DiskFull, HeliosError
 from helios_core.hookspecs import BackgroundJob, ProtocolContext, ProtocolServer
 from helios_core.metrics import KernelMetrics, serve_metrics
 from helios_core.plugin_hints import missing_plugin_hint
@@ -279,14 +279,20 @@ class Kernel:
     def _close_engine(self) -> None:
         if self.engine is not None:
             engine, self.engine = self.engine, None
+            checkpointed = False
             try:
                 engine.checkpoint()
+                checkpointed = True
+            except (DiskFull, OSError) as exc:  # a full or read-only disk: one line, no traceback
+                log.error("checkpoint at shutdown failed: %s; the WAL still holds every commit and is "
+                          "replayed at the next start", getattr(exc, "message", None) or exc)
+                self.exit_status = 1
             except Exception:
                 log.exception("checkpoint at shutdown failed; the WAL still holds every commit")
                 self.exit_status = 1
             finally:
-                engine.close()  # flush + fsync
-            log.info("engine checkpointed and closed")
+                engine.close(checkpoint=checkpointed)  # never a second attempt on a disk that just failed
+            log.info("engine %s and closed", "checkpointed" if checkpointed else "not checkpointed")
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from helios_core import time_budget
 from helios_core.errors import QueryCanceled
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -90,6 +91,7 @@ class QueryContext:
     # ----------------------------------------------------------------- cancellation
     def check_cancel(self) -> None:
         """Raise QueryCanceled (57014) when the statement was cancelled or timed out."""
+        time_budget.check()  # a protocol trying the statement inline (helios_core.time_budget)
         if self.cancel_event is not None and self.cancel_event.is_set():
             raise QueryCanceled("canceling statement due to user request")
         if self.deadline is not None and time.monotonic() > self.deadline:

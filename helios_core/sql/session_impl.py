@@ -27,6 +27,7 @@ from typing import Any
 import pyarrow as pa
 from sqlglot import exp
 
+from helios_core import time_budget
 from helios_core.errors import FeatureNotSupported, HeliosError, QueryCanceled
 from helios_core.session import CopySpec, PreparedStatement, Result, ResultColumn, Session
 from helios_core.sql import dialect
@@ -236,6 +237,7 @@ class SqlSession(Session):
         limits.after_statement(self)
 
     def check_cancel(self) -> None:
+        time_budget.check()  # a protocol trying the statement inline (helios_core.time_budget)
         if self._cancel.is_set():
             raise QueryCanceled("canceling statement due to user request")
         if self._deadline is not None and time.monotonic() > self._deadline:

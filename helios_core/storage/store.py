@@ -86,13 +86,14 @@ class Store:
             store.wal = Wal(wal_dir, seq, off)
         return store
 
-    def close(self) -> None:
+    def close(self, *, checkpoint: bool = True) -> None:
         """Checkpoint (flush memtables to segments), then close the WAL."""
         if self.closed:
             return
         if self.wal is not None:
             try:
-                self.checkpoint()
+                if checkpoint:
+                    self.checkpoint()
             finally:
                 self.wal.close()
         self.closed = True

@@ -30,10 +30,28 @@ _MISSING = object()
 
 def loads(text: str) -> Any:
     try:
-        return json.loads(text, parse_float=decimal.Decimal, parse_int=int, parse_constant=_bad_const)
+        value = json.loads(text, parse_float=decimal.Decimal, parse_int=int, parse_constant=_bad_const)
     except (ValueError, TypeError):
         raise InvalidTextRepresentation("invalid input syntax for type json",
                                         detail=f"Token in {text!r} is invalid.") from None
+    if "\\u0000" in text:
+        refuse_nul(value)
+    return value
+
+
+def refuse_nul(value: Any) -> None:
+    """PostgreSQL text cannot hold NUL, so a JSON \\u0000 cannot become text (22P05)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise HeliosError("unsupported Unicode escape sequence", sqlstate="22P05",
+                              detail="\\u0000 cannot be converted to text.")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            refuse_nul(k)
+            refuse_nul(v)
+    elif isinstance(value, list):
+        for v in value:
+            refuse_nul(v)
 
 
 def _bad_const(name: str) -> Any:

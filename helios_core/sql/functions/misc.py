@@ -159,9 +159,12 @@ def _convert_to(args: list[Vec]) -> Vec:
 def _convert_from(args: list[Vec]) -> Vec:
     b = cast(args[0], T.BYTEA)
     try:
-        return Vec(b.array.cast(pa.string()), T.TEXT, b.scalar)
+        out = b.array.cast(pa.string())
     except pa.ArrowInvalid:
         raise HeliosError("invalid byte sequence for encoding \"UTF8\"", sqlstate="22021") from None
+    if pc.any(pc.match_substring(out, "\x00")).as_py():  # valid UTF-8, but text never holds NUL
+        raise HeliosError('invalid byte sequence for encoding "UTF8": 0x00', sqlstate="22021")
+    return Vec(out, T.TEXT, b.scalar)
 
 
 @scalar("get_byte", nargs=2)

@@ -654,6 +654,16 @@ def _json_loads(x: str, tname: str) -> object:
                                         detail=f"Token in {x!r} is invalid.") from None
 
 
+def _jsonb_loads(x: str) -> object:
+    """jsonb keeps decoded strings, so a \\u0000 is refused at input (22P05) as in PostgreSQL."""
+    value = _json_loads(x, "json")
+    if "\\u0000" in x:
+        from helios_core.sql.functions.jsonb import refuse_nul
+
+        refuse_nul(value)
+    return value
+
+
 def _reject_constant(name: str) -> object:
     raise ValueError(name)
 
@@ -662,7 +672,7 @@ def parse_jsonb(arr: pa.Array) -> pa.Array:
     from helios_core.sql.functions.jsonb import dump_jsonb
 
     # Per-row Python: jsonb normalization (sorted keys, last duplicate wins)
-    return pa.array([None if x is None else dump_jsonb(_json_loads(x, "json")) for x in arr.to_pylist()],
+    return pa.array([None if x is None else dump_jsonb(_jsonb_loads(x)) for x in arr.to_pylist()],
                     pa.string())
 
 

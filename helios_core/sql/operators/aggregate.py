@@ -82,6 +82,7 @@ class HashAggregate(Operator):
         int_scales: dict[int, int] = {}
         unscaled_memo: dict = {}
         for j, spec in enumerate(self.aggs):
+            ctx.check_cancel()  # each argument is a pass over the whole input: timeouts act in between
             mask = None
             if spec.filter is not None:
                 mask = pc.fill_null(eval_on_table(spec.filter, t, ctx), False)
@@ -117,6 +118,7 @@ class HashAggregate(Operator):
                         arr = fast
                 cols[f"a{j}"] = arr
                 cols.update(extra_columns(spec, f"a{j}", arr))
+        ctx.check_cancel()
         work = pa.table(cols)
         sets = self.grouping_sets if self.grouping_sets is not None else [list(range(len(self.keys)))]
         for s in sets:

@@ -89,49 +89,59 @@ class FunctionScan(Operator):
     def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
         one = batch_of([], 1)
         vals = [a.evaluate(one, ctx) for a in self.args]
-        cols = self.produce(vals, self.fields)
-        if getattr(self, "ordinality", False):
-            n = len(cols[0]) if cols else 0
-            cols.append(pa.array(np.arange(1, n + 1, dtype=np.int64)))
-        if cols and len(cols[0]):
-            yield batch_of(cols)
+        produced = self.produce(vals, self.fields)
+        # a list of columns is the whole result; an iterator yields it in chunks (constant memory)
+        chunks = [produced] if isinstance(produced, list) else produced
+        done = 0
+        for cols in chunks:
+            if getattr(self, "ordinality", False):
+                n = len(cols[0]) if cols else 0
+                cols.append(pa.array(np.arange(done + 1, done + n + 1, dtype=np.int64)))
+            if cols and len(cols[0]):
+                done += len(cols[0])
+                yield batch_of(cols)
+            check = getattr(ctx, "check_cancel", None)
+            if check is not None:
+                check()  # statement_timeout, cancel and max_memory between chunks
 
     def label(self) -> str:
         return f"Function Scan on {self.name}"
 
 
-def _series(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
+SERIES_CHUNK = 65_536  # rows per batch of generate_series: memory stays flat whatever the count
+
+
+def _series(vals: list[Vec], fields: list[Field]) -> Iterator[list[pa.Array]]:
+    """generate_series, a chunk at a time (a LIMIT above stops it after the first chunks)."""
     start, stop = vals[0].value(), vals[1].value()
     step = vals[2].value() if len(vals) > 2 else 1
     t = fields[0].type
     if start is None or stop is None or step is None:
-        return [pa.array([], type=t.arrow_type)]
+        return
     if t.name in ("int2", "int4", "int8"):
         if step == 0:
             raise HeliosError("step size cannot equal zero", sqlstate="22023")
         end = stop + (1 if step > 0 else -1)
-        arr = np.arange(start, end, step, dtype=np.int64)
-        return [pa.array(arr).cast(t.arrow_type)]
+        span = step * SERIES_CHUNK
+        dtype = {"int2": np.int16, "int4": np.int32, "int8": np.int64}[t.name]  # the values fit: typed args
+        lo = start
+        while (lo < end) if step > 0 else (lo > end):
+            hi = min(lo + span, end) if step > 0 else max(lo + span, end)
+            yield [pa.array(np.arange(lo, hi, step, dtype=dtype))]
+            lo += span
+        return
     if t.name == "numeric":
         s, e, st = decimal.Decimal(start), decimal.Decimal(stop), decimal.Decimal(step)
         if st == 0:
             raise HeliosError("step size cannot equal zero", sqlstate="22023")
-        out = []
-        v = s
-        while (v <= e) if st > 0 else (v >= e):
-            out.append(v)
-            v += st
-        scale = max(-(x.as_tuple().exponent) for x in (s, st)) if out else 0
-        return [pa.array(out, pa.decimal128(38, max(scale, 0)))]
+        scale = max(max(-(x.as_tuple().exponent) for x in (s, st)), 0)
+        yield from _chunked(_walk(s, e, st, lambda v, k: v + k), lambda out: pa.array(out, pa.decimal128(38, scale)))
+        return
     if t.name in ("float4", "float8"):
-        out_f = []
-        v = start
         if step == 0:
             raise HeliosError("step size cannot equal zero", sqlstate="22023")
-        while (v <= stop) if step > 0 else (v >= stop):
-            out_f.append(v)
-            v += step
-        return [pa.array(out_f, t.arrow_type)]
+        yield from _chunked(_walk(start, stop, step, lambda v, k: v + k), lambda out: pa.array(out, t.arrow_type))
+        return
     if t.name in ("timestamp", "timestamptz"):
         iv = vals[2].array[0].as_py() if len(vals) > 2 else None
         if iv is None:
@@ -139,16 +149,32 @@ def _series(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
         months, days, nanos = iv.months, iv.days, iv.nanoseconds
         if months == 0 and days == 0 and nanos == 0:
             raise HeliosError("step size cannot equal zero", sqlstate="22023")
-        out_t = []
-        v = start
         forward = (months, days, nanos) > (0, 0, 0)
-        while (v <= stop) if forward else (v >= stop):
-            out_t.append(v)
-            v = _add_interval(v, months, days, nanos)
-            if len(out_t) > 10_000_000:
-                break
-        return [pa.array(out_t, t.arrow_type)]
+        values = _walk(start, stop, 1 if forward else -1,
+                       lambda v, _k: _add_interval(v, months, days, nanos))
+        yield from _chunked(values, lambda out: pa.array(out, t.arrow_type))
+        return
     raise HeliosError(f"function generate_series({t.sql_name()}) does not exist", sqlstate="42883")
+
+
+def _walk(start: Any, stop: Any, step: Any, advance: Any) -> Iterator[Any]:
+    """start, advance(start, step), ... while not past stop (the direction is step's sign)."""
+    v = start
+    forward = step > 0
+    while (v <= stop) if forward else (v >= stop):
+        yield v
+        v = advance(v, step)
+
+
+def _chunked(values: Iterator[Any], to_array: Any) -> Iterator[list[pa.Array]]:
+    out: list[Any] = []
+    for v in values:
+        out.append(v)
+        if len(out) >= SERIES_CHUNK:
+            yield [to_array(out)]
+            out = []
+    if out:
+        yield [to_array(out)]
 
 
 def _add_interval(v: dt.datetime, months: int, days: int, nanos: int) -> dt.datetime:

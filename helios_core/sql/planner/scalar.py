@@ -349,11 +349,9 @@ class ScalarCompiler:
     c_National = c_RawString
 
     def c_ByteString(self, node: exp.Expression, scope: Scope) -> Compiled:
-        s = node.this
-        try:
-            s = s.encode("latin-1", "backslashreplace").decode("unicode_escape")
-        except (UnicodeError, ValueError):
-            s = node.this  # keep the text as written
+        s = node.this  # E'...': the dialect's tokenizer has already resolved the backslash escapes
+        if "\x00" in s:  # E'\000': text never holds NUL in PostgreSQL
+            raise HeliosError('invalid byte sequence for encoding "UTF8": 0x00', sqlstate="22021")
         return make_const(const_vec(s, T.UNKNOWN))
 
     def c_HexString(self, node: exp.Expression, scope: Scope) -> Compiled:

@@ -31,7 +31,7 @@ from helios_core.errors import HeliosError
 from helios_core.sql import types as T
 from helios_core.sql.expr import Field
 from helios_core.sql.functions.vec import Vec
-from helios_core.sql.operators.base import Operator, batch_of, collect
+from helios_core.sql.operators.base import Operator, batch_of
 
 _JSON_SRFS = {"jsonb_array_elements", "json_array_elements", "jsonb_array_elements_text",
               "json_array_elements_text", "jsonb_each", "json_each", "jsonb_each_text", "json_each_text",
@@ -316,19 +316,38 @@ class ZipScan(Operator):
     """Runs each function scan and zips their rows: as many as the longest, others NULL-padded."""
 
     def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
-        tables = [collect(c, ctx) for c in self.children]
-        n = max((t.num_rows for t in tables), default=0)
-        if n == 0:
-            return
-        cols = []
-        for t, f in zip(tables, self.fields, strict=True):
-            col = t.column(0).combine_chunks() if t.num_columns == 1 else _records(t)
-            if t.num_columns == 1 and col.type != f.type.arrow_type and len(col) == 0:
-                col = pa.array([], f.type.arrow_type)
-            if len(col) < n:
-                col = pa.concat_arrays([col, pa.nulls(n - len(col), col.type)])
-            cols.append(col)
-        yield batch_of(cols)
+        """In lockstep, a batch at a time: ``generate_series(1, 10^8)`` in a select list streams too."""
+        its: list[Iterator[pa.RecordBatch] | None] = [c.execute(ctx) for c in self.children]
+        bufs: list[pa.Array | None] = [None] * len(self.children)
+        while True:
+            for k, it in enumerate(its):
+                while it is not None and (bufs[k] is None or len(bufs[k]) == 0):
+                    b = next(it, None)
+                    if b is None:
+                        its[k] = it = None
+                    elif b.num_rows:
+                        col = self._column(b, self.fields[k])
+                        bufs[k] = col if bufs[k] is None else pa.concat_arrays([bufs[k], col])
+            live = [len(bufs[k]) for k, it in enumerate(its) if it is not None]
+            n = min(live) if live else max((len(b) for b in bufs if b is not None), default=0)
+            if n == 0:
+                return
+            cols = []
+            for k, f in enumerate(self.fields):
+                buf = bufs[k]
+                if buf is None:
+                    buf = pa.array([], f.type.arrow_type if len(self.children[k].fields) == 1 else pa.string())
+                col, bufs[k] = buf.slice(0, n), buf.slice(n)
+                if len(col) < n:
+                    col = pa.concat_arrays([col, pa.nulls(n - len(col), col.type)])
+                cols.append(col)
+            yield batch_of(cols)
+
+    @staticmethod
+    def _column(b: pa.RecordBatch, f: Any) -> pa.Array:
+        if b.num_columns == 1:
+            return b.column(0)
+        return _records(pa.Table.from_batches([b]))
 
     def label(self) -> str:
         return "ProjectSet"

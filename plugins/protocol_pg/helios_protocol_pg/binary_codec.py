@@ -251,6 +251,8 @@ def encoder_for(oid: int) -> Callable[[Any], bytes] | None:
 
 def _fixed(s: struct.Struct, name: str) -> Callable[[bytes], Any]:
     def dec(b: bytes) -> Any:
+        if len(b) < s.size:  # PostgreSQL's recv function reads past the value's end
+            raise HeliosError("insufficient data left in message", sqlstate="08P01")
         if len(b) != s.size:
             raise _bad(name)
         return s.unpack(b)[0]
@@ -266,10 +268,13 @@ def _dec_bool(b: bytes) -> bool:
 
 def _dec_text(b: bytes) -> str:
     try:
-        return b.decode("utf-8")
+        text = b.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise HeliosError(f'invalid byte sequence for encoding "UTF8": 0x{b[exc.start]:02x}',
                           sqlstate="22021") from exc
+    if "\x00" in text:  # PostgreSQL text never holds NUL
+        raise HeliosError('invalid byte sequence for encoding "UTF8": 0x00', sqlstate="22021")
+    return text
 
 
 def _dec_jsonb(b: bytes) -> str:

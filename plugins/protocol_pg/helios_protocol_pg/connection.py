@@ -25,6 +25,7 @@ import anyio.abc
 import attrs
 
 from helios_core.errors import HeliosError
+from helios_core.time_budget import BudgetExceeded, time_budget
 from helios_protocol_pg import catalog_sql, cursors
 from helios_protocol_pg import messages as m
 from helios_protocol_pg.copy_codec import RowEncoder, make_decoder
@@ -182,21 +183,28 @@ class PgConnection:
         return await anyio.to_thread.run_sync(_in_session, self.session, self.output_settings(), fn, args,
                                               limiter=self.server.limiter)
 
-    async def run_statement(self, sql: str, fn: Callable[..., Any]) -> Any:
+    async def run_statement(self, sql: str, fn: Callable[..., Any], *, may_inline: bool = True) -> Any:
         """Run a statement (and encode its first rows), inline when it is a read known to be quick.
 
         A worker-thread hop costs two thread switches, more than a primary-key read itself. A
-        plain read (no locks, so it can't wait on another connection) runs on the event loop
-        while this connection's reads keep finishing within INLINE_BUDGET; anything else, or a
-        read that turned slow, goes to a worker thread so other connections keep going.
+        plain read (no locks, no side effects, so it can be run again) runs on the event loop
+        while this connection's reads keep finishing within INLINE_BUDGET, under a time budget
+        (helios_core.time_budget): past it the engine stops the read at its next cancellation
+        check and it runs again in a worker thread, so an expensive read never holds the loop
+        (and with it every other client, cancel requests and timeouts) for longer than that.
         """
-        plain = self.server.inline_reads and _is_plain_read(sql)
+        plain = may_inline and self.server.inline_reads and _is_plain_read(sql)
         if plain and self.fast_reads:
             started = time.perf_counter()
             try:
-                return _in_session(self.session, self.output_settings(), fn, ())
-            finally:
+                with time_budget(INLINE_BUDGET * 2):
+                    out = _in_session(self.session, self.output_settings(), fn, ())
+            except BudgetExceeded:
+                self.fast_reads = False
+                self.log.debug("postgres pid %d: read over its inline budget; running it in a worker", self.pid)
+            else:
                 self.fast_reads = time.perf_counter() - started < INLINE_BUDGET
+                return out
         started = time.perf_counter()
         out = await self.run_encoding(fn)
         if plain:
@@ -464,6 +472,14 @@ class PgConnection:
                 continue
             try:
                 await self.dispatch(kind, payload)
+            except m.MalformedMessage as exc:  # framing is intact: an ERROR, as PostgreSQL answers it
+                self.log.info("postgres pid %d: malformed %r message: %s", self.pid, kind, exc)
+                self.send_error(HeliosError(str(exc), sqlstate="08P01"))
+                if kind == b"Q":
+                    self.ready()
+                else:
+                    self.skip_until_sync = True
+                await self.flush()
             except (m.ClientGone, Terminate, m.ProtocolViolation):
                 raise
             except HeliosError as exc:
@@ -752,7 +768,8 @@ class PgConnection:
                 fmts = result_format_list(rformats, len(result.columns))
                 return result, (fmts, _pre_encode(result, fmts, want))
 
-            portal.result, encoded = await self.run_statement(portal.statement.sql, work)  # one hop at most
+            portal.result, encoded = await self.run_statement(portal.statement.sql, work,  # one hop at most
+                                                              may_inline=not begin)
             result = portal.result
             self._note_settings_change(result.command_tag)
             if encoded is None:
@@ -886,7 +903,8 @@ class PgConnection:
                     continue
                 else:
                     state["finished"] = True
-                    raise m.ProtocolViolation(f"unexpected message type 0x{kind[0]:02x} during COPY from stdin")
+                    state["violation"] = kind
+                    raise m.ProtocolViolation(f"unexpected message type 0x{kind[0]:02X} during COPY from stdin")
             if not parts and state["finished"]:
                 return None
             return b"".join(parts)
@@ -902,16 +920,25 @@ class PgConnection:
 
         try:
             done = await self.run(self.session.copy_in, spec, batches())
-        except (m.ClientGone, m.ProtocolViolation):
-            raise
-        except BaseException:
-            # drain the rest of the client's data so the error lands after it
-            while not state["finished"]:
-                kind, _ = await m.read_message(self.reader)
-                if kind in (b"c", b"f"):
-                    state["finished"] = True
-                elif kind not in (b"d", b"H", b"S"):
-                    raise m.ProtocolViolation(f"unexpected message type 0x{kind[0]:02x} during COPY from stdin")
+        except BaseException as exc:
+            if "violation" in state:
+                # as PostgreSQL: the COPY fails with 08P01, then the connection ends (the client's next
+                # messages can no longer be told from its COPY data)
+                kind = state["violation"]
+                self.send_error(HeliosError(f"unexpected message type 0x{kind[0]:02X} during COPY from stdin",
+                                            sqlstate="08P01"))
+                await self.flush()
+                raise m.ProtocolViolation("terminating connection because protocol synchronization was lost") \
+                    from exc
+            if not isinstance(exc, m.ClientGone | m.ProtocolViolation):
+                # drain the rest of the client's data so the error lands after it
+                while not state["finished"]:
+                    kind, _ = await m.read_message(self.reader)
+                    if kind in (b"c", b"f"):
+                        state["finished"] = True
+                    elif kind not in (b"d", b"H", b"S"):
+                        raise m.ProtocolViolation(
+                            f"unexpected message type 0x{kind[0]:02X} during COPY from stdin") from exc
             raise
         tag = done.command_tag if done is not None else "COPY"
         self.write(m.command_complete(tag))

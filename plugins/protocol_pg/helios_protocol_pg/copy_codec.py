@@ -23,6 +23,7 @@ from helios_protocol_pg.formats import encode_column, fallback_text, text_values
 
 BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 BATCH_ROWS = 65536
+MAX_FIELD = (1 << 30) - 1  # PostgreSQL's MaxAllocSize: no field of binary COPY may be larger
 
 
 def _bad_copy(message: str, sqlstate: str = "22P04") -> HeliosError:
@@ -189,6 +190,8 @@ class TextDecoder(RowDecoder):
 
     def _decode(self, chunk: bytes) -> Iterator[pa.RecordBatch]:
         chunk = self._strip_end_marker(chunk)
+        if b"\0" in chunk:  # PostgreSQL checks the encoding of every line; text never holds NUL
+            raise HeliosError('invalid byte sequence for encoding "UTF8": 0x00', sqlstate="22021")
         if self.skip_header and chunk:
             nl = chunk.find(b"\n")
             chunk = chunk[nl + 1:]
@@ -273,7 +276,7 @@ class BinaryDecoder(RowDecoder):
 
     def __init__(self, schema: pa.Schema, type_names: Sequence[str], type_oids: Sequence[int]) -> None:
         super().__init__(schema, type_names)
-        self.buf = b""
+        self.buf = bytearray()  # grows in place: a large field arriving in many CopyData stays linear
         self.header_done = False
         self.ended = False
         self.decoders = []
@@ -286,18 +289,40 @@ class BinaryDecoder(RowDecoder):
         self.pending: list[list[Any]] = [[] for _ in range(self.ncols)]
 
     def feed(self, data: bytes) -> Iterator[pa.RecordBatch]:
+        if self.ended:
+            if data:
+                raise _bad_copy("received copy data after EOF marker", "22P04")
+            return
         self.buf += data
         yield from self._parse()
+
+    def _decode_field(self, i: int, raw: bytes) -> Any:
+        try:
+            return self.decoders[i](raw)
+        except HeliosError:
+            raise
+        except Exception as exc:  # any garbage a client sends is its data's fault
+            raise _bad_copy(f"incorrect binary data format in field {i + 1}", "22P03") from exc
 
     def _parse(self) -> Iterator[pa.RecordBatch]:
         buf = self.buf
         pos = 0
         if not self.header_done:
-            if len(buf) < 19:
+            if len(buf) < 11:
+                if buf != BINARY_SIGNATURE[: len(buf)]:
+                    raise _bad_copy("COPY file signature not recognized", "22P04")
                 return
             if buf[:11] != BINARY_SIGNATURE:
                 raise _bad_copy("COPY file signature not recognized", "22P04")
-            (ext_len,) = struct.unpack_from("!i", buf, 15)
+            if len(buf) < 19:
+                return
+            (flags, ext_len) = struct.unpack_from("!ii", buf, 11)
+            if flags & (1 << 16):
+                raise _bad_copy("invalid COPY file header (WITH OIDS)", "22P04")
+            if flags & ~0xFFFF & ~(1 << 16):
+                raise _bad_copy("unrecognized critical flags in COPY file header", "22P04")
+            if ext_len < 0:
+                raise _bad_copy("invalid COPY file header (missing length)", "22P04")
             if len(buf) < 19 + ext_len:
                 return
             pos = 19 + ext_len
@@ -327,10 +352,13 @@ class BinaryDecoder(RowDecoder):
                     continue
                 if ln < 0:
                     raise _bad_copy("invalid field size", "22P04")
+                if ln >= MAX_FIELD:  # PostgreSQL cannot allocate it either
+                    raise HeliosError("out of memory", sqlstate="54000",
+                                      detail=f"Cannot enlarge string buffer containing 0 bytes by {ln} more bytes.")
                 if p + ln > n:
                     complete = False
                     break
-                values.append(self.decoders[i](buf[p : p + ln]))
+                values.append(self._decode_field(i, bytes(buf[p : p + ln])))
                 p += ln
             if not complete:
                 break
@@ -339,7 +367,9 @@ class BinaryDecoder(RowDecoder):
             pos = p
             if len(self.pending[0]) >= BATCH_ROWS:
                 yield self._flush_pending()
-        self.buf = buf[pos:]
+        del buf[:pos]
+        if self.ended and buf:
+            raise _bad_copy("received copy data after EOF marker", "22P04")
 
     def _flush_pending(self) -> pa.RecordBatch:
         arrays = [values_to_arrow(col, self.schema.field(i), self.type_names[i])

@@ -38,6 +38,11 @@ class ProtocolViolation(Exception):
     sqlstate = "08P01"
 
 
+class MalformedMessage(ProtocolViolation):
+    """A message framed right whose contents do not parse: after login an ERROR, the connection
+    goes on (PostgreSQL's "invalid message format" and friends); before login still fatal."""
+
+
 class ClientGone(Exception):
     """The client closed the socket (EOF mid-message or between messages)."""
 
@@ -160,7 +165,7 @@ class PayloadReader:
 
     def _need(self, n: int) -> None:
         if n < 0 or self.pos + n > len(self.data):
-            raise ProtocolViolation("message is shorter than its contents say (truncated field)")
+            raise MalformedMessage("insufficient data left in message")
 
     def int16(self) -> int:
         self._need(2)
@@ -200,25 +205,31 @@ class PayloadReader:
     def cstring(self) -> str:
         end = self.data.find(b"\0", self.pos)
         if end < 0:
-            raise ProtocolViolation("unterminated string in message")
+            raise MalformedMessage("invalid string in message")
         raw = self.data[self.pos : end]
         self.pos = end + 1
         return decode_text(raw)
 
     def done(self) -> None:
         if self.pos != len(self.data):
-            raise ProtocolViolation("message has trailing bytes beyond its contents")
+            raise MalformedMessage("invalid message format")
 
 
 def decode_text(raw: bytes) -> str:
+    """Client text (a string field or a text-format parameter): UTF-8 without NUL, else 22021."""
     try:
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         from helios_core.errors import HeliosError
 
         raise HeliosError(
             f'invalid byte sequence for encoding "UTF8": 0x{raw[exc.start]:02x}', sqlstate="22021"
         ) from exc
+    if "\x00" in text:
+        from helios_core.errors import HeliosError
+
+        raise HeliosError('invalid byte sequence for encoding "UTF8": 0x00', sqlstate="22021")
+    return text
 
 
 def parse_startup_params(body: bytes) -> dict[str, str]:
@@ -259,7 +270,7 @@ def parse_parse(payload: bytes) -> Parse:
     query = r.cstring()
     n = r.int16()
     if n < 0:
-        raise ProtocolViolation("negative parameter count in Parse")
+        raise MalformedMessage("negative parameter count in Parse")
     oids = [r.uint32() for _ in range(n)]
     r.done()
     return Parse(name, query, oids)
@@ -271,28 +282,28 @@ def parse_bind(payload: bytes) -> Bind:
     stmt = r.cstring()
     nf = r.int16()
     if nf < 0:
-        raise ProtocolViolation("negative format count in Bind")
+        raise MalformedMessage("negative format count in Bind")
     formats = [r.int16() for _ in range(nf)]
     np_ = r.int16()
     if np_ < 0:
-        raise ProtocolViolation("negative parameter count in Bind")
+        raise MalformedMessage("negative parameter count in Bind")
     params: list[bytes | None] = []
     for _ in range(np_):
         ln = r.int32()
         if ln == -1:
             params.append(None)
         elif ln < 0:
-            raise ProtocolViolation(f"invalid parameter length {ln} in Bind")
+            raise MalformedMessage(f"invalid parameter length {ln} in Bind")
         else:
             params.append(r.raw(ln))
     nr = r.int16()
     if nr < 0:
-        raise ProtocolViolation("negative result format count in Bind")
+        raise MalformedMessage("negative result format count in Bind")
     rformats = [r.int16() for _ in range(nr)]
     r.done()
     for f in formats + rformats:
         if f not in (0, 1):
-            raise ProtocolViolation(f"unsupported format code: {f}")
+            raise MalformedMessage(f"unsupported format code: {f}")
     return Bind(portal, stmt, formats, params, rformats)
 
 
@@ -302,7 +313,7 @@ def parse_describe_or_close(payload: bytes) -> tuple[str, str]:
     name = r.cstring()
     r.done()
     if kind not in (b"S", b"P"):
-        raise ProtocolViolation(f"invalid DESCRIBE/CLOSE message subtype {kind!r}")
+        raise MalformedMessage(f"invalid DESCRIBE/CLOSE message subtype {kind!r}")
     return kind.decode(), name
 
 
@@ -331,7 +342,12 @@ def msg(kind: bytes, payload: bytes = b"") -> bytes:
 
 
 def cstr(s: str) -> bytes:
-    return s.encode("utf-8") + b"\0"
+    """A string field of a backend message. A NUL inside would end the field early and let the rest
+    be read as further fields (a value forging an SQLSTATE, say), so it is shown as \\0 instead."""
+    data = s.encode("utf-8", "replace")
+    if b"\0" in data:
+        data = data.replace(b"\0", b"\\0")
+    return data + b"\0"
 
 
 AUTH_OK = msg(b"R", _I32.pack(0))

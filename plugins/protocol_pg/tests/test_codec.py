@@ -92,8 +92,11 @@ def test_array_binary_roundtrip_with_nulls_and_two_dims() -> None:
 
 
 def test_binary_decoders_reject_wrong_lengths() -> None:
-    with pytest.raises(HeliosError) as e:
+    with pytest.raises(HeliosError) as e:  # too short: PostgreSQL's int4recv reads past the end
         bc.decoder_for(bc.INT4)(b"\x00\x01")
+    assert (e.value.sqlstate, e.value.message) == ("08P01", "insufficient data left in message")
+    with pytest.raises(HeliosError) as e:  # too long: bytes left over
+        bc.decoder_for(bc.INT4)(b"\x00\x01\x02\x03\x04")
     assert e.value.sqlstate == "22P03"
     with pytest.raises(HeliosError):
         bc.decoder_for(1007)(b"\x00\x00\x00\x01")

@@ -1,0 +1,49 @@
+"""A strict time budget for engine work: how a protocol server tries a cheap statement inline.
+
+A protocol may run a read that it expects to be quick on its event loop rather than pay for a
+worker-thread hop; it must never keep the loop busy with an expensive one. Inside
+``time_budget(seconds)`` every cancellation check of the executor (the ones that enforce
+statement_timeout, between batches) also raises ``BudgetExceeded`` once the budget is spent;
+the caller then runs the statement again in a worker thread::
+
+    try:
+        with time_budget(0.002):
+            results = session.execute(sql)      # a plain read: nothing to undo
+    except BudgetExceeded:
+        results = await to_thread.run_sync(session.execute, sql)
+
+``BudgetExceeded`` derives from BaseException so that no ``except Exception`` on the way turns
+it into an SQL error or fails the client's transaction; use it only around statements that can
+simply be run again (reads without locks or side effects).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+__all__ = ["BudgetExceeded", "check", "time_budget"]
+
+_DEADLINE: ContextVar[float | None] = ContextVar("helios_time_budget", default=None)
+
+
+class BudgetExceeded(BaseException):
+    """The work inside ``time_budget`` ran past its budget (at a cancellation check)."""
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    token = _DEADLINE.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def check() -> None:
+    """Called by the executor's cancellation checks: raise BudgetExceeded past the budget."""
+    deadline = _DEADLINE.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise BudgetExceeded()
