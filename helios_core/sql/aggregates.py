@@ -405,7 +405,10 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
             return pa.nulls(ngroups, pa.string())
         return pc.binary_join(lists_, sep)
     if name == "array_agg":
-        return rebuild_lists(p_np, vals, ngroups)
+        out = rebuild_lists(p_np, vals, ngroups)
+        if pa.types.is_list(vals.type):
+            _check_accumulated_arrays(out)
+        return out
     if name in ("json_agg", "jsonb_agg"):
         fname = "to_json" if name == "json_agg" else "to_jsonb"
         et = spec.args[0].type
@@ -530,3 +533,22 @@ def _interval_reduce(name: str, p_np: np.ndarray, vals: pa.Array, ngroups: int, 
         return out
     cnt = pa.array([c if c else None for c in counts], pa.int64())
     return F.binary_op("/", Vec(out, T.INTERVAL, False), Vec(cnt.cast(pa.float64()), T.FLOAT8, False)).array
+
+
+def _check_accumulated_arrays(groups: pa.Array) -> None:
+    """array_agg over arrays makes one more dimension: PostgreSQL's checks on the inputs.
+
+    Per-group Python over the collected sub-arrays (array_agg of arrays only)."""
+    from helios_core.errors import HeliosError
+    from helios_core.sql.functions.array_dims import dims_of
+
+    for group in groups.to_pylist():
+        shapes = set()
+        for sub in group or []:
+            if sub is None:
+                raise HeliosError("cannot accumulate null arrays", sqlstate="22004")
+            if not sub:
+                raise HeliosError("cannot accumulate empty arrays", sqlstate="2202E")
+            shapes.add(tuple(dims_of(sub)))
+        if len(shapes) > 1:
+            raise HeliosError("cannot accumulate arrays of different dimensionality", sqlstate="2202E")

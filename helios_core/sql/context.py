@@ -47,6 +47,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import pyarrow as pa
 
 from helios_core import time_budget
 from helios_core.errors import QueryCanceled
@@ -154,6 +155,8 @@ def table_sql_columns(table: Any) -> list[tuple[str, SqlType]]:
         sql_name = (col.metadata or {}).get("sql_type")
         if sql_name:
             t = types.type_from_name(sql_name)
+            if t.element is not None and col.type != t.arrow_type and pa.types.is_list(col.type):
+                t = attrs.evolve(t, arrow_type=col.type)  # an N-dimensional array column (integer[][])
         else:
             t = types.sql_type_of_arrow(col.type)
         out.append((col.name, t))

@@ -38,9 +38,17 @@ class Helios(Postgres):
     """PostgreSQL plus ``AS OF TIMESTAMP`` on table references."""
 
     ALIAS_POST_VERSION = True
+    # Subscripts stay as written (1-based): sqlglot's postgres reader shifts literal subscripts
+    # to 0-based only where it guesses the base is an array, which it cannot know for a[2][1].
+    # Parsed brackets are marked offset=1 so a postgres-dialect rendering prints them unchanged.
+    INDEX_OFFSET = 0
 
     class Tokenizer(Postgres.Tokenizer):
         pass
+
+    class Generator(Postgres.Generator):
+        def bracket_offset_expressions(self, expression, index_offset=None):  # type: ignore[override]
+            return expression.expressions
 
     class Parser(Postgres.Parser):
         # sqlglot normalises a few PostgreSQL calls into generic nodes that lose what
@@ -64,6 +72,14 @@ class Helios(Postgres):
             **Postgres.Parser.VERSION_PHRASES,
             ("AS", "OF", "TIMESTAMP"): "TIMESTAMP",
         }
+
+        def _parse_bracket(self, this=None):  # type: ignore[override]
+            out = super()._parse_bracket(this)
+            node = out
+            while isinstance(node, exp.Bracket) and node.args.get("offset") is None:
+                node.set("offset", 1)
+                node = node.this
+            return out
 
         def _parse_table_alias(self, alias_tokens=None):  # type: ignore[override]
             # "t AS OF TIMESTAMP ..." is time travel, not an alias named "of"

@@ -78,6 +78,10 @@ def assign(vec: Any, sql_type: Any, n: int, column: str = "") -> pa.Array:
             raise
     arr = out.broadcast(n).array if out.scalar else out.array
     if arr.type != sql_type.arrow_type:
+        if sql_type.element is not None:
+            from helios_core.sql.functions.cast import array_to_storage
+
+            arr = array_to_storage(arr, sql_type)
         arr = arr.cast(sql_type.arrow_type)
     return arr
 
@@ -234,6 +238,14 @@ def _param_vec(vals: list[Any], t: Any) -> Any:
     items = [v.as_py() if isinstance(v, pa.Scalar) else v for v in vals]
     if t.name == "unknown":
         return Vec(pa.array([None if v is None else str(v) for v in items], pa.string()), T.UNKNOWN)
+    if t.element is not None and any(isinstance(v, list) and any(isinstance(x, list) for x in v) for v in items):
+        from helios_core.sql.functions.array_dims import check_rectangular, from_rows
+
+        for v in items:  # N-dimensional arrays from binary parameters
+            if v:
+                check_rectangular(v)
+        arr, at = from_rows(items, t)
+        return Vec(arr, at)
     try:
         return Vec(pa.array(items, t.arrow_type), t)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):

@@ -210,6 +210,20 @@ def array_of(element: SqlType) -> SqlType:
     return SqlType(name="_" + el.name, oid=oid, arrow_type=pa.list_(el.arrow_type), element=el)
 
 
+def array_with_dims(element: SqlType, ndims: int) -> SqlType:
+    """element[] stored as ``ndims`` nested Arrow lists (a column declared integer[][]: 2).
+
+    PostgreSQL has one array type whatever the dimensions; only the Arrow layout differs
+    (see functions.array_dims), so the result equals array_of(element)."""
+    base = array_of(element)
+    if ndims <= 1:
+        return base
+    arrow = base.arrow_type
+    for _ in range(ndims - 1):
+        arrow = pa.list_(arrow)
+    return attrs.evolve(base, arrow_type=arrow)
+
+
 def record_of(fields: list[SqlType]) -> SqlType:
     """The anonymous record type of ROW(...) with these field types (an Arrow struct f1, f2, ...)."""
     fields = [TEXT if f.name == "unknown" else f for f in fields]
@@ -286,7 +300,7 @@ def type_from_name(text: str) -> SqlType:
     if m_ts:
         base = type_from_name(f"{m_ts.group(1)} {m_ts.group(3) or ''}".strip())
         t = with_precision(base, int(m_ts.group(2)))
-        return array_of(t) if m_ts.group(4) else t
+        return array_with_dims(t, m_ts.group(4).count("[")) if m_ts.group(4) else t
     m = _NAME_RE.match(s)
     if not m:
         raise UndefinedObject(f'type "{text}" does not exist')
@@ -313,7 +327,7 @@ def type_from_name(text: str) -> SqlType:
     else:
         t = _BASE_BY_NAME[canon]
     if arr:
-        t = array_of(t)
+        t = array_with_dims(t, arr.count("["))
     return t
 
 
@@ -345,7 +359,15 @@ def type_from_sqlglot(dt: Any) -> SqlType:
         inner = dt.expressions[0] if dt.expressions else None
         if inner is None:
             raise SyntaxError_("array type without element type")
-        return array_of(type_from_sqlglot(inner))
+        el = type_from_sqlglot(inner)
+        if el.element is not None:  # int[][]: one array type, stored two lists deep
+            depth = 1
+            arrow = el.arrow_type
+            while pa.types.is_list(arrow):
+                depth += 1
+                arrow = arrow.value_type
+            return array_with_dims(el.element, depth)
+        return array_of(el)
     params = []
     for e in dt.expressions:
         v = e.this if isinstance(e, exp.DataTypeParam) else e
@@ -424,7 +446,10 @@ def sql_type_of_arrow(t: pa.DataType) -> SqlType:
     if pa.types.is_interval(t) or pa.types.is_duration(t):
         return INTERVAL
     if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
-        return array_of(sql_type_of_arrow(t.value_type))
+        inner = sql_type_of_arrow(t.value_type)
+        if inner.element is not None:  # list<list<...>>: an N-dimensional array
+            return attrs.evolve(inner, arrow_type=pa.list_(inner.arrow_type))
+        return array_of(inner)
     if pa.types.is_null(t):
         return UNKNOWN
     if pa.types.is_struct(t):

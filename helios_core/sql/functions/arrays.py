@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from helios_core.errors import HeliosError
 from helios_core.sql import types as T
+from helios_core.sql.functions import array_dims as dims
 from helios_core.sql.functions.cast import cast
 from helios_core.sql.functions.registry import no_function, scalar
 from helios_core.sql.functions.resolve import common_type
@@ -44,7 +45,10 @@ def _elements(v: Vec) -> tuple[pa.Array, pa.Array]:
 
 
 def _from_py(rows: list, t: T.SqlType, scalar_: bool) -> Vec:
-    return Vec(pa.array(rows, pa.list_(_el_arrow(t.element, rows))), t, scalar_)
+    if any(r and isinstance(r[0], list) for r in rows):  # N-dimensional values
+        arr, out_t = dims.from_rows(rows, t, _el_arrow(t.element, [dims.flat_leaves(r) for r in rows if r]))
+        return Vec(arr, out_t, scalar_)
+    return Vec(pa.array(rows, pa.list_(_el_arrow(t.element, rows))), T.array_of(t.element), scalar_)
 
 
 def _el_arrow(el: T.SqlType, rows: list) -> pa.DataType:
@@ -65,7 +69,9 @@ def array_constructor(args: list[Vec]) -> Vec:
         return Vec(pa.array([[]], pa.list_(pa.string())), T.array_of(T.TEXT), True)
     el = common_type([a.type for a in args], "ARRAY")
     if el.element is not None:
-        raise HeliosError("multidimensional arrays are not supported by HeliosDB", sqlstate="0A000")
+        vs = [cast(a, T.array_of(el.element), context="implicit") for a in args]
+        n = length_of(vs)
+        return stack_subarrays([v.broadcast(n) for v in vs], all(v.scalar for v in vs))
     vs = [cast(a, el, context="implicit") for a in args]
     n = length_of(vs)
     all_scalar = all(v.scalar for v in vs)
@@ -87,50 +93,88 @@ def array_constructor(args: list[Vec]) -> Vec:
     return Vec(pa.ListArray.from_arrays(offsets, values), T.array_of(el), all_scalar)
 
 
+def stack_subarrays(vs: list[Vec], scalar: bool) -> Vec:
+    """ARRAY[a1, a2, ...] over arrays: an array of one more dimension (rows of matching dims).
+
+    Per-row Python checks that the sub-arrays match (2202E otherwise) and builds the nested
+    values; all-empty sub-arrays give an empty array, as in PostgreSQL."""
+    t = vs[0].type
+    cols = [_unify_leaf(v) for v in vs]
+    leaf = dims.leaf_type(cols[0].type)
+    rows = []
+    for parts in zip(*[c.to_pylist() for c in cols], strict=True):
+        parts = tuple(p or [] for p in parts)  # a NULL sub-array counts as empty
+        shapes = {tuple(dims.check_rectangular(p)) for p in parts}
+        if len(shapes) != 1:
+            raise HeliosError("multidimensional arrays must have array expressions with matching dimensions",
+                              sqlstate="2202E")
+        rows.append([] if shapes == {()} else list(parts))
+    arr, out_t = dims.from_rows(rows, dims.with_dims(t, max(dims.depth(cols[0].type), 1) + 1, leaf), leaf)
+    return Vec(arr, out_t, scalar)
+
+
+def _unify_leaf(v: Vec) -> pa.Array:
+    a = v.array.combine_chunks() if isinstance(v.array, pa.ChunkedArray) else v.array
+    if pa.types.is_decimal(dims.leaf_type(a.type)):
+        a = a.cast(dims.nested_type(pa.decimal256(76, dims.leaf_type(a.type).scale), dims.depth(a.type)))
+    return a
+
+
 # ------------------------------------------------------------------------------ size functions
 
 @scalar("cardinality")
 def _cardinality(args: list[Vec]) -> Vec:
     v = _array_arg(args[0], "cardinality", args)
-    return Vec(pc.list_value_length(list_array(v.array)).cast(pa.int32()), T.INT4, v.scalar)
+    return Vec(pc.list_value_length(dims.flatten_rows(v.array)).cast(pa.int32()), T.INT4, v.scalar)
+
+
+def _dim_lengths(v: Vec) -> list[list[int] | None]:
+    """Per row: the length of each dimension ([] for an empty array, None for NULL)."""
+    a = list_array(v.array)
+    if dims.depth(a.type) <= 1:
+        return [None if n is None else ([n] if n else []) for n in pc.list_value_length(a).to_pylist()]
+    # Per-row Python over the nested values (multi-dimensional arrays only)
+    return [None if x is None else dims.dims_of(x) for x in a.to_pylist()]
+
+
+def _per_dim(args: list[Vec], fname: str, pick) -> Vec:
+    v = _array_arg(args[0], fname, args)
+    dim = cast(args[1], T.INT4)
+    n = length_of([v, dim])
+    lens = _dim_lengths(v.broadcast(n))
+    ds = dim.broadcast(n).array.to_pylist()
+    out = [None if dl is None or d is None or not 1 <= d <= len(dl) else pick(dl[d - 1])
+           for dl, d in zip(lens, ds, strict=True)]
+    return Vec(pa.array(out, pa.int32()), T.INT4, v.scalar and dim.scalar)
 
 
 @scalar("array_length", nargs=2)
 def _array_length(args: list[Vec]) -> Vec:
-    v = _array_arg(args[0], "array_length", args)
-    dim = cast(args[1], T.INT4)
-    (a, d), s = full([v, dim])
-    lens = pc.list_value_length(list_array(a)).cast(pa.int32())
-    ok = pc.and_(pc.equal(d, 1), pc.greater(lens, 0))
-    return Vec(pc.if_else(ok, lens, pa.scalar(None, pa.int32())), T.INT4, s)
+    return _per_dim(args, "array_length", lambda k: k)
 
 
 @scalar("array_upper", nargs=2)
 def _array_upper(args: list[Vec]) -> Vec:
-    return _array_length(args)
+    return _per_dim(args, "array_upper", lambda k: k)
 
 
 @scalar("array_lower", nargs=2)
 def _array_lower(args: list[Vec]) -> Vec:
-    v = _array_length(args)
-    return Vec(pc.if_else(pc.is_valid(v.array), pa.scalar(1, pa.int32()), pa.scalar(None, pa.int32())),
-               T.INT4, v.scalar)
+    return _per_dim(args, "array_lower", lambda k: 1)
 
 
 @scalar("array_ndims")
 def _array_ndims(args: list[Vec]) -> Vec:
     v = _array_arg(args[0], "array_ndims", args)
-    lens = pc.list_value_length(list_array(v.array))
-    return Vec(pc.if_else(pc.greater(lens, 0), pa.scalar(1, pa.int32()), pa.scalar(None, pa.int32())), T.INT4,
-               v.scalar)
+    out = [None if d is None or not d else len(d) for d in _dim_lengths(v)]
+    return Vec(pa.array(out, pa.int32()), T.INT4, v.scalar)
 
 
 @scalar("array_dims")
 def _array_dims(args: list[Vec]) -> Vec:
     v = _array_arg(args[0], "array_dims", args)
-    lens = pc.list_value_length(list_array(v.array)).to_pylist()
-    return Vec(pa.array([None if n is None or n == 0 else f"[1:{n}]" for n in lens], pa.string()), T.TEXT,
-               v.scalar)
+    out = [None if d is None or not d else "".join(f"[1:{k}]" for k in d) for d in _dim_lengths(v)]
+    return Vec(pa.array(out, pa.string()), T.TEXT, v.scalar)
 
 
 # ------------------------------------------------------------------------------ search
@@ -145,6 +189,7 @@ def _el_arg(arr_v: Vec, el: Vec) -> Vec:
 @scalar("array_position", nargs=(2, 3))
 def _array_position(args: list[Vec]) -> Vec:
     v = _array_arg(args[0], "array_position", args)
+    _one_dim_search(v)
     el = _el_arg(v, args[1])
     start = cast(args[2], T.INT4) if len(args) == 3 else Vec.const(1, T.INT4)
     arrays, s = full([v, el, start])
@@ -166,11 +211,23 @@ def _array_position(args: list[Vec]) -> Vec:
 @scalar("array_positions", nargs=2)
 def _array_positions(args: list[Vec]) -> Vec:
     v = _array_arg(args[0], "array_positions", args)
+    _one_dim_search(v)
     el = _el_arg(v, args[1])
     (a, b), s = full([v, el])
     out = [None if lst is None else [i + 1 for i, y in enumerate(lst) if y == x]
            for lst, x in zip(a.to_pylist(), b.to_pylist(), strict=True)]
     return Vec(pa.array(out, pa.list_(pa.int32())), T.array_of(T.INT4), s)
+
+
+def _one_dim_search(v: Vec) -> None:
+    _one_dim_only(v, "searching for elements in multidimensional arrays is not supported", "0A000")
+
+
+def _one_dim_only(v: Vec, message: str, sqlstate: str) -> None:
+    """PostgreSQL's error when a one-dimensional-only function meets a non-empty N-dim array."""
+    a = list_array(v.array)
+    if dims.depth(a.type) > 1 and pc.any(pc.greater(pc.fill_null(pc.list_value_length(a), 0), 0)).as_py():
+        raise HeliosError(message, sqlstate=sqlstate)
 
 
 # ------------------------------------------------------------------------------ building
@@ -180,7 +237,7 @@ def _concat_lists(a: Vec, b: Vec) -> Vec:
     a, b = cast(a, t, context="implicit"), cast(b, t, context="implicit")
     (x, y), s = full([a, b])
     x, y = list_array(x), list_array(y)
-    if x.type != y.type:
+    if x.type != y.type and dims.depth(x.type) == dims.depth(y.type) == 1:
         y = y.cast(x.type) if not pa.types.is_decimal(x.type.value_type) else y
     rows = []
     # Per-row Python: list concatenation keeping NULL-array rules (NULL || arr = arr)
@@ -188,8 +245,35 @@ def _concat_lists(a: Vec, b: Vec) -> Vec:
         if p is None and q is None:
             rows.append(None)
         else:
-            rows.append((p or []) + (q or []))
+            rows.append(_concat_values(p or [], q or []))
     return _from_py(rows, t, s)
+
+
+def _incompatible(detail: str) -> HeliosError:
+    return HeliosError("cannot concatenate incompatible arrays", sqlstate="2202E", detail=detail)
+
+
+def _concat_values(p: list, q: list) -> list:
+    """PostgreSQL's array_cat: N-dim || N-dim along the first dimension, (N-1)-dim || N-dim
+    adds an element at either end; empty arrays vanish."""
+    if not p:
+        return q
+    if not q:
+        return p
+    dp, dq = dims.dims_of(p), dims.dims_of(q)
+    if len(dp) == len(dq):
+        if dp[1:] != dq[1:]:
+            raise _incompatible("Arrays with differing element dimensions are not compatible for concatenation.")
+        return p + q
+    if len(dp) + 1 == len(dq):
+        if dp != dq[1:]:
+            raise _incompatible("Arrays with differing dimensions are not compatible for concatenation.")
+        return [p, *q]
+    if len(dq) + 1 == len(dp):
+        if dq != dp[1:]:
+            raise _incompatible("Arrays with differing dimensions are not compatible for concatenation.")
+        return [*p, q]
+    raise _incompatible(f"Arrays of {len(dp)} and {len(dq)} dimensions are not compatible for concatenation.")
 
 
 def array_concat_op(l: Vec, r: Vec) -> Vec:
@@ -212,6 +296,7 @@ def array_concat_op(l: Vec, r: Vec) -> Vec:
 
 
 def _append(arr_v: Vec, el: Vec, prepend: bool) -> Vec:
+    _one_dim_only(arr_v, "argument must be empty or one-dimensional array", "22000")
     (a, e), s = full([arr_v, el])
     rows = []
     for lst, x in zip(a.to_pylist(), e.to_pylist(), strict=True):
@@ -242,6 +327,7 @@ def _array_cat(args: list[Vec]) -> Vec:
 @scalar("array_remove", nargs=2)
 def _array_remove(args: list[Vec]) -> Vec:
     v = _array_arg(args[0], "array_remove", args)
+    _one_dim_only(v, "removing elements from multidimensional arrays is not supported", "0A000")
     el = _el_arg(v, args[1])
     (a, e), s = full([v, el])
     rows = [None if lst is None else [y for y in lst if y != x] for lst, x in
@@ -254,7 +340,11 @@ def _array_replace(args: list[Vec]) -> Vec:
     v = _array_arg(args[0], "array_replace", args)
     old, new = _el_arg(v, args[1]), _el_arg(v, args[2])
     (a, o, n), s = full([v, old, new])
-    rows = [None if lst is None else [nw if y == x else y for y in lst] for lst, x, nw in
+
+    def replace(lst: list, x, nw) -> list:  # keeps every dimension
+        return [replace(y, x, nw) if isinstance(y, list) else (nw if y == x else y) for y in lst]
+
+    rows = [None if lst is None else replace(lst, x, nw) for lst, x, nw in
             zip(a.to_pylist(), o.to_pylist(), n.to_pylist(), strict=True)]
     return _from_py(rows, v.type, s)
 
@@ -281,7 +371,7 @@ def _array_to_string(args: list[Vec]) -> Vec:
     v = _array_arg(args[0], "array_to_string", args)
     sep = cast(args[1], T.TEXT)
     null_s = cast(args[2], T.TEXT) if len(args) == 3 else Vec.null(T.TEXT)
-    la = list_array(v.array)
+    la = list_array(dims.flatten_rows(v.array))
     el_text = cast(Vec(la.values, v.type.element), T.TEXT).array
     txt_lists = pa.ListArray.from_arrays(la.offsets, el_text, mask=la.is_null())
     (a, sp, ns), s = full([Vec(txt_lists, T.array_of(T.TEXT), v.scalar), sep, null_s])
@@ -297,17 +387,31 @@ def _array_to_string(args: list[Vec]) -> Vec:
 
 @scalar("array_fill", nargs=(2, 3))
 def _array_fill(args: list[Vec]) -> Vec:
-    val, dims = args[0], cast(args[1], T.array_of(T.INT4))
+    val, dim_lengths = args[0], cast(args[1], T.array_of(T.INT4))
     if val.type.name == "unknown":
         val = cast(val, T.TEXT)
-    (a, d), s = full([val, dims])
+    (a, d), s = full([val, dim_lengths])
     rows = []
+    if len(args) == 3:
+        lower = cast(args[2], T.array_of(T.INT4)).array.to_pylist()
+        if any(lb is not None and any(x != 1 for x in lb if x is not None) for lb in lower):
+            raise HeliosError("arrays with lower bounds other than 1 are not supported by HeliosDB",
+                              sqlstate="0A000")
     for x, dd in zip(a.to_pylist(), d.to_pylist(), strict=True):
-        if dd is None or len(dd) != 1:
-            raise HeliosError("HeliosDB supports one-dimensional arrays only", sqlstate="0A000")
-        rows.append([x] * dd[0])
-    return Vec(pa.array(rows, pa.list_(val.type.arrow_type if val.type.name != "numeric" else a.type)),
-               T.array_of(val.type), s)
+        if dd is None:
+            raise HeliosError("dimension array or low bound array cannot be null", sqlstate="22004")
+        if any(k is None for k in dd):
+            raise HeliosError("dimension values cannot be null", sqlstate="22004")
+        if len(dd) > 6:
+            raise HeliosError(f"number of array dimensions ({len(dd)}) exceeds the maximum allowed (6)",
+                              sqlstate="54000")
+        value: object = x
+        for k in reversed(dd):
+            value = [value] * k if not isinstance(value, list) else [list(value) for _ in range(k)]
+        rows.append([] if not dd or any(k <= 0 for k in dd) else value)
+    leaf = val.type.arrow_type if val.type.name != "numeric" else a.type
+    arr, t = dims.from_rows(rows, T.array_of(val.type), leaf)
+    return Vec(arr, t, s)
 
 
 # ------------------------------------------------------------------------------ operators
@@ -332,8 +436,8 @@ def array_operator(op: str, l: Vec, r: Vec) -> Vec:
     l, r = cast(l, t, context="implicit"), cast(r, t, context="implicit")
     (a, b), s = full([l, r])
     out = []
-    # Per-row Python: set semantics over list values
-    for x, y in zip(a.to_pylist(), b.to_pylist(), strict=True):
+    # Per-row Python: set semantics over the elements (dimensions do not matter)
+    for x, y in zip(dims.flatten_rows(a).to_pylist(), dims.flatten_rows(b).to_pylist(), strict=True):
         if op == "@>":
             out.append(_contains_rows(x, y))
         elif op == "<@":
@@ -362,7 +466,7 @@ def any_all(op: str, left: Vec, arr: Vec, is_all: bool) -> Vec:
     all_scalar = left.scalar and arr.scalar
     av = arr.broadcast(n)
     lv = left.broadcast(n)
-    la = list_array(av.array)
+    la = list_array(dims.flatten_rows(av.array))
     parents = pc.list_parent_indices(la)
     flat = pc.list_flatten(la)
     lefts = pc.take(lv.array, parents)
@@ -394,8 +498,8 @@ def any_all(op: str, left: Vec, arr: Vec, is_all: bool) -> Vec:
 def unnest(v: Vec) -> tuple[pa.Array, Vec]:
     """unnest(array): (parent row index int64, element Vec), vectorized."""
     v = _array_arg(v, "unnest", [v])
-    la = list_array(v.array)
-    return pc.list_parent_indices(la).cast(pa.int64()), Vec(pc.list_flatten(la), v.type.element)
+    parents, values = dims.leaves(list_array(v.array))  # N dimensions unnest in storage order
+    return parents, Vec(values, v.type.element)
 
 
 def string_to_text_array(v: Vec) -> Vec:

@@ -35,6 +35,11 @@ class CannotCoerce(HeliosError):
 def cast(v: Vec, target: T.SqlType, *, context: str = "assignment") -> Vec:
     """Convert ``v`` to ``target`` as PostgreSQL does (errors 22P02, 22003, 22001, 42846...)."""
     arr = cast_array_values(v.array, v.type, target, context=context)
+    if target.element is not None and not pa.types.is_null(arr.type) and arr.type != target.arrow_type:
+        from helios_core.sql.functions.array_dims import depth, leaf_type, with_dims
+
+        if depth(arr.type) != depth(target.arrow_type):  # an N-dimensional value: say so in its type
+            target = with_dims(target, depth(arr.type), leaf_type(arr.type))
     return Vec(arr, target, v.scalar)
 
 
@@ -60,8 +65,26 @@ def to_storage(v: Vec, column_type: T.SqlType, n: int | None = None) -> pa.Array
                                                 "digits and 16 fractional digits")
         return dec.cast(target)
     if arr.type != target:
+        if column_type.element is not None:
+            arr = array_to_storage(arr, column_type)
         arr = arr.cast(target)
     return arr
+
+
+def array_to_storage(arr: pa.Array, column_type: T.SqlType) -> pa.Array:
+    """Arrays are stored at the column's declared dimensionality (integer[][]: two); other
+    dimensionalities are refused, except NULL and empty arrays, which fit any."""
+    from helios_core.sql.functions.array_dims import depth
+
+    have, want = depth(arr.type), depth(column_type.arrow_type)
+    if have == want:
+        return arr
+    if all(not x for x in arr.to_pylist()):
+        return pa.array([None if x is None else [] for x in arr.to_pylist()], column_type.arrow_type)
+    raise HeliosError(f"a {have}-dimensional array cannot be stored in a column declared with {want} "
+                      f"dimension{'s' if want > 1 else ''}: HeliosDB keeps one dimensionality per column",
+                      sqlstate="0A000", hint=f"Declare the column as {column_type.element.sql_name()}"
+                                              f"{'[]' * have}.")
 
 
 def can_cast(src: T.SqlType, dst: T.SqlType) -> bool:
@@ -183,7 +206,11 @@ def _text_of(arr: pa.Array, src: T.SqlType) -> pa.Array:
 def _cast_list(arr: pa.Array, se: T.SqlType, de: T.SqlType, context: str) -> pa.Array:
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    values = cast_array_values(arr.values, se, de, context=context)
+    inner = arr.values
+    if pa.types.is_list(inner.type) or pa.types.is_large_list(inner.type):  # N dimensions
+        values = _cast_list(inner, se, de, context)
+    else:
+        values = cast_array_values(inner, se, de, context=context)
     return pa.ListArray.from_arrays(arr.offsets, values, mask=arr.is_null())
 
 

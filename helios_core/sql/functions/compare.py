@@ -114,7 +114,12 @@ def _compare_lists(op: str, a, b, t: T.SqlType) -> pa.Array:
             continue
         if isinstance(x, dict):
             x, y = list(x.values()), list(y.values())
-        c = _cmp_py_list(x, y)
+        if any(isinstance(e, list) for e in x) or any(isinstance(e, list) for e in y):
+            from helios_core.sql.functions.array_dims import compare_values
+
+            c = compare_values(x, y)  # N-dimensional arrays: elements, then count, then dims
+        else:
+            c = _cmp_py_list(x, y)
         out.append({"=": c == 0, "<>": c != 0, "!=": c != 0, "<": c < 0, "<=": c <= 0, ">": c > 0,
                     ">=": c >= 0}[op])
     return pa.array(out, pa.bool_())

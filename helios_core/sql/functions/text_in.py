@@ -678,96 +678,61 @@ def parse_jsonb(arr: pa.Array) -> pa.Array:
 
 # ------------------------------------------------------------------------------------------ arrays
 
-# array_in's notion of white space (not Python's, which also counts \x1c-\x1f, \x85, \xa0...)
-_ARRAY_SPACE = " \t\n\r\v\f"
+def parse_array(arr: pa.Array, t: T.SqlType) -> pa.Array:
+    """Array literals to a (nested, for N dimensions) list array of t's element type.
 
+    Per-row Python parses each literal; the elements are converted vectorized afterwards.
+    """
+    from helios_core.sql.functions.array_dims import depth, nested_type
+    from helios_core.sql.functions.array_literal import parse_literal
+    from helios_core.sql.functions.cast import cast_array_values
 
-def split_array_literal(txt: str) -> list[str | None] | None:
-    """Elements of a one-dimensional PostgreSQL array literal '{a,"b c",NULL}' (None = NULL)."""
-    s = txt.strip()
-    if s.startswith("[") and "=" in s:  # '[1:3]={1,2,3}' dimension decoration
-        s = s[s.index("=") + 1:].strip()
-    if not (s.startswith("{") and s.endswith("}")):
-        return None
-    body = s[1:-1]
-    out: list[str | None] = []
-    if body.strip() == "":
-        return out
-    i, n = 0, len(body)
-    while i <= n:
-        while i < n and body[i] in _ARRAY_SPACE:
-            i += 1
-        if i < n and body[i] == '"':
-            i += 1
-            buf = []
-            while i < n and body[i] != '"':
-                if body[i] == "\\" and i + 1 < n:
-                    i += 1
-                buf.append(body[i])
-                i += 1
-            if i >= n:
-                return None
-            i += 1
-            while i < n and body[i] in _ARRAY_SPACE:
-                i += 1
-            out.append("".join(buf))
-        elif i < n and body[i] == "{":
-            depth, j = 0, i
-            while j < n:
-                if body[j] == "{":
-                    depth += 1
-                elif body[j] == "}":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                j += 1
-            out.append(body[i: j + 1])
-            i = j + 1
-            while i < n and body[i] in _ARRAY_SPACE:
-                i += 1
-        else:
-            j = i
-            buf = []
-            while j < n and body[j] != ",":
-                if body[j] == "\\" and j + 1 < n:
-                    j += 1
-                elif body[j] in '{}"':
-                    return None
-                buf.append(body[j])
-                j += 1
-            raw = "".join(buf).strip(_ARRAY_SPACE)
-            if raw == "":
-                return None
-            out.append(None if raw.upper() == "NULL" else raw)
-            i = j
-        if i >= n:
-            break
-        if body[i] != ",":
-            return None
-        i += 1
-        if i >= n:
-            return None
+    parsed = [None if x is None else parse_literal(x) for x in arr.to_pylist()]
+    shapes = [None if v is None else _shape(v) for v in parsed]
+    nds = {len(d) for d in shapes if d}
+    if len(nds) > 1:
+        from helios_core.errors import FeatureNotSupported
+
+        raise FeatureNotSupported("arrays of different dimensionality in one column are not supported")
+    nd = nds.pop() if nds else max(depth(t.arrow_type), 1)
+    flat: list[str | None] = []
+    for v in parsed:
+        if v:
+            _flatten_into(v, flat)
+    values = cast_array_values(pa.array(flat, pa.string()), T.UNKNOWN, t.element)
+    # offsets level by level: each row contributes d1 lists at level 1, d1*d2 at level 2, ...
+    level_lens: list[list[int]] = [[] for _ in range(nd)]
+    for d in shapes:
+        if not d:
+            level_lens[0].append(0)
+            continue
+        count = 1
+        for k in range(nd):
+            level_lens[k].extend([d[k]] * count)
+            count *= d[k]
+    out = values
+    for k in range(nd - 1, -1, -1):
+        offsets = [0]
+        for n in level_lens[k]:
+            offsets.append(offsets[-1] + n)
+        mask = pa.array([v is None for v in parsed], pa.bool_()) if k == 0 else None
+        out = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), out, mask=mask)
+    if nd > 1 and out.type != nested_type(values.type, nd):
+        out = out.cast(nested_type(values.type, nd))
     return out
 
 
-def parse_array(arr: pa.Array, t: T.SqlType) -> pa.Array:
-    # Per-row Python splits the literal; the elements are parsed vectorized afterwards
-    offsets = [0]
-    flat: list[str | None] = []
-    valid = []
-    for x in arr.to_pylist():
-        if x is None:
-            valid.append(False)
-            offsets.append(offsets[-1])
-            continue
-        items = split_array_literal(x)
-        if items is None:
-            raise InvalidTextRepresentation(f'malformed array literal: "{x}"')
-        flat.extend(items)
-        valid.append(True)
-        offsets.append(len(flat))
-    from helios_core.sql.functions.cast import cast_array_values
+def _shape(v: list) -> list[int]:
+    dims = []
+    while isinstance(v, list) and v:
+        dims.append(len(v))
+        v = v[0]
+    return dims
 
-    values = cast_array_values(pa.array(flat, pa.string()), T.UNKNOWN, t.element)
-    mask = pa.array([not v for v in valid], pa.bool_())
-    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values, mask=mask)
+
+def _flatten_into(v: list, out: list) -> None:
+    for x in v:
+        if isinstance(x, list):
+            _flatten_into(x, out)
+        else:
+            out.append(x)

@@ -331,7 +331,11 @@ def _array_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     # offsets of a sliced ListArray index into the full child array, so .values is right
-    el_text = to_text(arr.values, t.element).to_pylist()
+    inner_nested = pa.types.is_list(arr.type.value_type) or pa.types.is_large_list(arr.type.value_type)
+    if inner_nested:  # a multi-dimensional array: the sub-arrays print as '{...}' unquoted
+        el_text = _array_text(arr.values, t).to_pylist()
+    else:
+        el_text = [None if x is None else _quote_element(x) for x in to_text(arr.values, t.element).to_pylist()]
     offsets = arr.offsets.to_pylist()
     valid = arr.is_valid().to_pylist()
     out = []
@@ -340,7 +344,10 @@ def _array_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
             out.append(None)
             continue
         items = el_text[offsets[i]: offsets[i + 1]]
-        out.append("{" + ",".join("NULL" if x is None else _quote_element(x) for x in items) + "}")
+        if inner_nested and items and all(x == "{}" for x in items):
+            out.append("{}")  # sub-arrays of length 0: PostgreSQL has no such value, it is empty
+            continue
+        out.append("{" + ",".join("NULL" if x is None else x for x in items) + "}")
     return pa.array(out, pa.string())
 
 

@@ -174,11 +174,20 @@ class HashAggregate(Operator):
                                   "at_start" if (desc if nf is None else nf) else "at_end")
                                  for i, (_, desc, nf) in enumerate(spec.order)]
                     w = work.take(pc.sort_indices(work, sort_keys=spec_keys))
+                # Acero cannot collect list values (arrays of arrays): collect their positions
+                nested = {c: w.column(c).combine_chunks() for c in arg_cols if pa.types.is_list(w.column(c).type)}
+                for c in nested:
+                    w = w.set_column(w.column_names.index(c), c, pa.array(np.arange(w.num_rows), pa.int64()))
                 lst_aggs = [(c, "list") for c in arg_cols] + ([(f"m{j}", "list")] if has_mask else []) + [
                     ("__row", "min")]
                 g = w.group_by(ks, use_threads=False).aggregate(lst_aggs)
                 g = g.take(pc.sort_indices(g.column("__row_min")))
                 lists = [g.column(f"{c}_list").combine_chunks() for c in arg_cols]
+                for i, c in enumerate(arg_cols):
+                    if c in nested:
+                        pos = lists[i]
+                        lists[i] = pa.ListArray.from_arrays(pos.offsets, nested[c].take(pos.values),
+                                                            mask=pos.is_null())
                 mask_list = g.column(f"m{j}_list").combine_chunks() if has_mask else None
             results[j] = finish_from_lists(spec, lists, mask_list, ngroups, F)
         out = []

@@ -190,15 +190,15 @@ def _add_interval(v: dt.datetime, months: int, days: int, nanos: int) -> dt.date
 
 
 def _unnest(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
+    from helios_core.sql.functions.array_dims import leaf_type, leaves
+
     lists = []
     for v in vals:
         arr = v.array
-        item = arr[0]
-        if not item.is_valid:
-            lists.append(pa.array([], type=arr.type.value_type))
-        else:
-            lists.append(item.values if hasattr(item, "values") and item.values is not None
-                         else pa.array([], type=arr.type.value_type))
+        if not arr[0].is_valid:
+            lists.append(pa.array([], type=leaf_type(arr.type)))
+        else:  # an N-dimensional array unnests all its elements in storage order
+            lists.append(leaves(arr.slice(0, 1))[1])
     n = max((len(x) for x in lists), default=0)
     out = []
     for x in lists:

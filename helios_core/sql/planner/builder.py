@@ -1628,7 +1628,7 @@ def output_name(e: exp.Expression) -> str:
             return n  # PG: a cast of a cast labelled by its type takes the outer type ('1'::text::int -> int4)
         try:
             t = T.type_from_sqlglot(e.args["to"])
-            return t.name
+            return t.element.name if t.element is not None else t.name  # '{1}'::int[] -> int4
         except HeliosError:
             return "?column?"
     if isinstance(e, exp.Window):

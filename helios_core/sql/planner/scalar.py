@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn
+from helios_core.errors import FeatureNotSupported, HeliosError, SyntaxError_, UndefinedColumn
 from helios_core.sql import types as T
 from helios_core.sql.expr import (
     CardinalityViolation,
@@ -391,6 +391,12 @@ class ScalarCompiler:
                 return const_vec(None if v is None else str(v), T.UNKNOWN)
             if isinstance(v, str) and _t.name not in ("text", "varchar", "bpchar", "name", "unknown"):
                 return self.cast_vec(const_vec(v, T.UNKNOWN), _t)
+            if isinstance(v, list) and _t.element is not None and any(isinstance(x, list) for x in v):
+                from helios_core.sql.functions.array_dims import check_rectangular, from_rows
+
+                check_rectangular(v)  # an N-dimensional array from a binary parameter
+                arr, at = from_rows([v], _t)
+                return Vec(arr, at, True)
             try:
                 return const_vec(v, _t)
             except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
@@ -1090,7 +1096,10 @@ class ScalarCompiler:
     def quantify(self, op: str, la: pa.Array, lt: T.SqlType, lists: pa.Array, et: T.SqlType,
                  is_all: bool) -> pa.Array:
         """x op ANY/ALL(list per row), three-valued, vectorized over flattened lists."""
+        from helios_core.sql.functions.array_dims import flatten_rows
+
         n = len(la)
+        lists = flatten_rows(lists)  # the elements of N-dimensional arrays, whatever the shape
         lens = pc.list_value_length(lists)
         flat = pc.list_flatten(lists)
         parents = pc.list_parent_indices(lists)
@@ -1501,22 +1510,23 @@ class ScalarCompiler:
         if not cs:
             return make_const(Vec(pa.array([[]], pa.list_(pa.string())), T.array_of(T.TEXT), True))
         et = self.result_type([c.type for c in cs], "ARRAY")
-        if et.is_array:
+        nested = et.is_array
+        if nested:  # ARRAY[ARRAY[1,2], '{3,4}']: sub-arrays of one type make a dimension more
+            cs = [self.coerce(c, T.array_of(et.element)) for c in cs]
             et = et.element
-        cs = [self.coerce(c, et) if not c.type.is_array else c for c in cs]
-        nested = any(c.type.is_array for c in cs)
+        else:
+            cs = [self.coerce(c, et) for c in cs]
         at = T.array_of(et)
 
         def compute(v: list[Vec]) -> Vec:
             scalar = all(x.scalar for x in v)
             n = max(len(x.array) for x in v)
+            if nested:
+                from helios_core.sql.functions.arrays import stack_subarrays
+
+                return stack_subarrays([x.broadcast(n) for x in v], scalar)
             arrs = _unify_arrays([x.broadcast(n).array if not scalar else x.array for x in v])
             k = len(arrs)
-            if nested:
-                # multidimensional arrays are flattened into one list (PG prints them nested; rare)
-                parts = [pc.list_flatten(a) for a in arrs]
-                vals = pa.concat_arrays(_unify_arrays(parts))
-                return Vec(pa.ListArray.from_arrays(pa.array([0, len(vals)], pa.int32()), vals), at, scalar)
             values = pa.concat_arrays(arrs)
             order = pa.array([j * n + i for i in range(n) for j in range(k)], pa.int64())
             values = values.take(order)
@@ -1539,50 +1549,80 @@ class ScalarCompiler:
         return self.subquery_compiled(run, captured, at, "ARRAY(SubPlan)")
 
     def c_Bracket(self, node: exp.Bracket, scope: Scope) -> Compiled:
-        base = self.compile(node.this, scope)
-        if len(node.expressions) != 1 or isinstance(node.expressions[0], exp.Slice):
-            raise FeatureNotSupported("array slices are not supported")
-        idx_ast = node.expressions[0]
-        offset = node.args.get("offset") or 0
-        idx = self.compile(idx_ast, scope)
-        # sqlglot's postgres reader shifts literal subscripts to 0-based; undo that
-        literal = isinstance(idx_ast, exp.Literal) or (isinstance(idx_ast, exp.Neg)
-                                                       and isinstance(idx_ast.this, exp.Literal))
-        shift = 1 if literal and offset == 0 and _was_shifted(node) else 0
-        if base.type.name in T.VECTOR_TYPE_NAMES:  # int2vector/oidvector subscripts start at 0
-            shift += 1
+        # a[i][j][k:l]: the whole chain of subscripts applies to one array (PostgreSQL's rule)
+        chain: list[list[exp.Expression]] = []
+        inner: exp.Expression = node
+        while isinstance(inner, exp.Bracket):
+            chain.insert(0, list(inner.expressions))
+            inner = inner.this
+        base = self.compile(inner, scope)
         if base.type.name in ("json", "jsonb"):
-            return self.lift([base, idx], True, lambda v: self.binop("->", v[0], v[1]))
-        if base.type.name == "name":  # a name is a char array from 0: typname[0] = '_' (pg_dump)
-            literal = isinstance(idx_ast, exp.Literal | exp.Neg) and offset == 0  # [0] arrives as -1
-            return self.lift([base, idx], True, lambda v: _name_char(v[0], v[1], int(literal)), T.CHAR)
+            for exprs in chain:
+                if len(exprs) != 1 or isinstance(exprs[0], exp.Slice):
+                    raise HeliosError("jsonb subscript does not support slices", sqlstate="42804")
+                idx = self.compile(exprs[0], scope)
+                base = self.lift([base, idx], True, lambda v: self.binop("->", v[0], v[1]))
+            return base
+        if base.type.name == "name" and len(chain) == 1 and not isinstance(chain[0][0], exp.Slice):
+            idx = self.compile(chain[0][0], scope)  # a name is a char array from 0: typname[0] = '_' (pg_dump)
+            return self.lift([base, idx], True, lambda v: _name_char(v[0], v[1], 0), T.CHAR)
+        zero_based = base.type.name in T.VECTOR_TYPE_NAMES  # int2vector/oidvector subscripts start at 0
         if not base.type.is_array:
             raise HeliosError(f"cannot subscript type {base.type.sql_name()} because it does not support subscripting",
                               sqlstate="42804")
+        if any(len(e) != 1 for e in chain):
+            raise SyntaxError_("syntax error at or near \",\"")
+        if len(chain) > 6:
+            raise HeliosError(f"number of array dimensions ({len(chain)}) exceeds the maximum allowed (6)",
+                              sqlstate="54000")
+        is_slice = any(isinstance(e[0], exp.Slice) for e in chain)
+        parts: list[Compiled] = []
+        shape: list[tuple[bool, bool]] = []  # per subscript: (has lower, has upper) of a slice
+        for (e,) in chain:
+            if isinstance(e, exp.Slice):
+                lo, hi = e.args.get("this"), e.args.get("expression")
+                shape.append((lo is not None, hi is not None))
+                parts.extend(self.coerce(self.compile(x, scope), T.INT4) for x in (lo, hi) if x is not None)
+            else:
+                shape.append((False, True))
+                parts.append(self.coerce(self.compile(e, scope), T.INT4))
         et = base.type.element
+        out_t = base.type if is_slice else et
 
         def compute(v: list[Vec]) -> Vec:
-            bv, iv = v
-            scalar = bv.scalar and iv.scalar
-            n = max(len(bv.array), len(iv.array))
-            lists = bv.broadcast(n).array
-            ia = pc.cast(iv.broadcast(n).array, pa.int64())
-            if shift:
-                ia = pc.add(ia, shift)
-            lens = pc.list_value_length(lists)
-            valid = pc.and_(pc.and_(pc.greater_equal(ia, 1), pc.less_equal(ia, pc.cast(lens, pa.int64()))),
-                            pc.is_valid(lists))
-            valid = pc.fill_null(valid, False)
-            offs = pc.cast(lists.offsets.slice(0, n), pa.int64())
-            pos = pc.if_else(valid, pc.subtract(pc.add(offs, ia), 1), 0)
-            values = lists.values
-            if len(values) == 0:
-                return Vec(pa.nulls(n, et.arrow_type), et, scalar)
-            taken = values.take(pos)
-            res = pc.if_else(valid, taken, pa.nulls(n, taken.type))
-            return Vec(res, et, scalar)
+            from helios_core.sql.functions import array_subscripts as subs
 
-        return self.lift([base, idx], True, compute, et)
+            scalar = all(x.scalar for x in v)
+            n = max(len(x.array) for x in v)
+            lists = v[0].broadcast(n).array
+            if isinstance(lists, pa.ChunkedArray):
+                lists = lists.combine_chunks()
+            if not is_slice and len(shape) == 1 and not pa.types.is_list(lists.type.value_type):
+                idx = v[1].broadcast(n).array
+                if zero_based:
+                    idx = pc.add(pc.cast(idx, pa.int64()), 1)
+                return Vec(subs.element_1d(lists, idx, et), et, scalar)
+            cols = [x.broadcast(n).array.to_pylist() for x in v[1:]]
+            null = subs.null_bound()
+            rows_bounds = []
+            for r in range(n):
+                it = iter(c[r] for c in cols)
+                bounds: list = []
+                for has_lo, has_hi in shape:
+                    if not is_slice:
+                        bounds.append(next(it))
+                        continue
+                    # a lone i inside a slice means 1:i, the same as :i
+                    lo = next(it) if has_lo else None
+                    hi = next(it) if has_hi else None
+                    if (has_lo and lo is None) or (has_hi and hi is None):
+                        lo = null
+                    bounds.append((lo, hi))
+                rows_bounds.append(bounds)
+            rows = subs.subscript_rows(lists.to_pylist(), rows_bounds, is_slice)
+            return subs.result_vec(rows, Vec(lists, v[0].type, scalar), is_slice, scalar)
+
+        return self.lift([base, *parts], True, compute, out_t)
 
     def c_Tuple(self, node: exp.Tuple, scope: Scope) -> Compiled:
         return self.row_constructor(list(node.expressions), scope)
@@ -1983,13 +2023,6 @@ def _similar_to_regex(pat: str, escape: str | None) -> str:
 
 def _call_name(node: exp.Func) -> str:
     return (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
-
-
-def _was_shifted(node: exp.Bracket) -> bool:
-    """sqlglot's reader shifts a literal subscript only when it types the base as an array or unknown
-    (a cast to int2vector, say, is typed as user-defined and keeps its subscript)."""
-    t = node.this.type
-    return t is None or t.this in (exp.DataType.Type.UNKNOWN, exp.DataType.Type.ARRAY)
 
 
 def _extract_name(node: exp.Expression, default: str) -> str:
