@@ -200,6 +200,8 @@ def test_missing_postgres_plugin_says_how_to_install_it_from_a_checkout():
         ({"storage": {"tiers": {"cold": {}}}}, "storage.tiers", "helios-storage-object"),
         ({"storage": {"wal_archiving": {}}}, "storage.wal_archiving", "helios-storage-object"),
         ({"search": {}}, "search", "helios-search"),
+        ({"storage": {"s3": {"region": "us-east-1"}}}, "storage.s3", "helios-storage-object"),
+        ({"storage": {"tiering": {"inactive_threshold": "90d"}}}, "storage.tiering", "helios-storage-object"),
     ],
 )
 def test_planned_plugins_are_not_offered_as_a_pip_install(raw, path, package):
@@ -239,3 +241,19 @@ def test_unknown_protocol_section_names_what_is_served(tmp_path, run_helios):
     line = _one_line(proc)
     assert "protocols.nosuch: no installed plugin provides protocol 'nosuch' (protocols served: " in line
     assert "postgres" in line
+
+
+def test_design_sections_not_built_yet_are_named():
+    with pytest.raises(ConfigError) as info:
+        build_config({"timeseries": {"enabled": True}}, _servers())
+    assert str(info.value) == (
+        "timeseries: time-series tables (CREATE TIMESERIES TABLE) are not part of this HeliosDB release yet"
+    )
+
+
+def test_misspelt_protocol_gets_a_suggestion():
+    with pytest.raises(ConfigError) as info:
+        build_config({"protocols": {"mongo": {}}}, _servers())
+    assert "protocols.mongo: no installed plugin provides protocol 'mongo' (did you mean 'mongodb'?)" in str(
+        info.value
+    )
