@@ -11,6 +11,7 @@ branch or search_path changed.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -39,6 +40,9 @@ class PreparedPlan:
     branch: str = ""
     search_path: tuple = ()
     value_styles: tuple = ()  # TimeZone and DateStyle: constants folded at plan time depend on them
+    prepared_at: dt.datetime = attrs.Factory(lambda: dt.datetime.now(dt.UTC))
+    executions: int = 0  # pg_prepared_statements.generic_plans: every execution reuses this plan
+    statement_text: str = ""  # SQL PREPARE: the statement as pg_prepared_statements shows it
 
 
 def _types():
@@ -95,6 +99,8 @@ def _plan(session: Any, pp: PreparedPlan) -> list[ResultColumn] | None:
             return [ResultColumn(name=_show_label(st.ast.args["name"]), type_oid=25, type_name="text")]
         if st is not None and st.ast.kind == "explain":
             return [ResultColumn(name="QUERY PLAN", type_oid=25, type_name="text")]
+        if st is not None and st.ast.kind == "execute" and st.ast.args["name"] in session.sql_prepared:
+            return session.sql_prepared[st.ast.args["name"]].columns  # EXECUTE describes as its statement
         return None
     ast = st.ast
     own_txn = session.tx.txn is None
@@ -282,6 +288,7 @@ def execute(session: Any, stmt: PreparedStatement, params: Sequence[Any]) -> Res
 
 def run_prepared(session: Any, stmt: PreparedStatement, params: Sequence[Any]) -> Result:
     pp: PreparedPlan = stmt.plan
+    pp.executions += 1
     st = pp.statement
     if st is None:
         return Result(command_tag="EMPTY")
@@ -308,6 +315,7 @@ def sql_prepare(session: Any, args: dict) -> Result:
         raise HeliosError(f'prepared statement "{name}" already exists', sqlstate="42P05")
     oids = [T.type_from_name(t).oid for t in args["types"]]
     session.sql_prepared[name] = prepare(session, args["body"], oids)
+    session.sql_prepared[name].plan.statement_text = args.get("text") or f"PREPARE {name} AS {args['body']}"
     return Result(command_tag="PREPARE")
 
 
@@ -318,6 +326,7 @@ def sql_execute(session: Any, args: dict) -> Result:
     text = args["params"].strip()
     values: list[Any] = []
     pp: PreparedPlan = stmt.plan
+    pp.executions += 1
     if text:
         if not (text.startswith("(") and text.endswith(")")):
             raise HeliosError(f'syntax error at or near "{text[:10]}"', sqlstate="42601")
@@ -358,6 +367,8 @@ class SqlCursor:
     fetched: list = attrs.Factory(list)  # batches produced so far
     produced: int = 0  # rows produced so far
     position: int = 0  # rows before the cursor (0 = before the first row)
+    statement: str = ""  # as pg_cursors shows it
+    created_at: dt.datetime = attrs.Factory(lambda: dt.datetime.now(dt.UTC))
 
     def _fill(self, upto: int | None) -> None:
         """Produce rows until ``upto`` are available (None: all)."""
@@ -427,7 +438,8 @@ def declare_cursor(session: Any, args: dict) -> Result:
     ctx = session.context()
     plan = session.plan_query(stmts[0].ast, ctx)
     cols = [result_column(n, t) for n, t in plan.columns]
-    session.cursors[name] = SqlCursor(name=name, columns=cols, hold=args["hold"], source=iter(plan.execute(ctx)))
+    session.cursors[name] = SqlCursor(name=name, columns=cols, hold=args["hold"], source=iter(plan.execute(ctx)),
+                                      statement=args.get("text") or f"DECLARE {name} CURSOR FOR {args['body']}")
     return Result(command_tag="DECLARE CURSOR")
 
 

@@ -514,7 +514,7 @@ class SqlSession(Session):
             from helios_core.sql import prepared
 
             with _positions_from(a["body_offset"]):
-                return prepared.sql_prepare(self, a)
+                return prepared.sql_prepare(self, {**a, "text": st.text.strip().rstrip(";").rstrip()})
         if k == "execute":
             from helios_core.sql import prepared
 
@@ -524,7 +524,7 @@ class SqlSession(Session):
 
             if k == "declare_cursor":
                 self.tx.statement_start()
-                return prepared.declare_cursor(self, a)
+                return prepared.declare_cursor(self, {**a, "text": st.text.strip().rstrip(";").rstrip()})
             return prepared.fetch_cursor(self, a) if k == "fetch" else prepared.close_cursor(self, a)
         if k == "deallocate":
             if a["name"] is None:

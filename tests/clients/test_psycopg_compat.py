@@ -118,3 +118,57 @@ def test_prepared_query_follows_a_later_datestyle(conn: psycopg.Connection) -> N
         assert conn.execute(query, prepare=True).fetchone() == ("2024-03-05",)
     conn.execute("set datestyle = 'German'")
     assert conn.execute(query, prepare=True).fetchone() == ("05.03.2024",)
+
+
+def test_scrollable_server_cursor_moves_both_ways(server: HeliosServer) -> None:
+    with psycopg.connect(server.pg_dsn()) as c:
+        cur = c.cursor("walker", scrollable=True)
+        cur.execute("select g * 10 from generate_series(1, 8) g")
+        cur.scroll(6)
+        assert cur.fetchone() == (70,)
+        cur.scroll(-3)
+        assert cur.fetchone() == (50,)
+        cur.scroll(0, "absolute")
+        assert [r[0] for r in cur.fetchmany(2)] == [10, 20]
+        cur.scroll(-1, "relative")
+        assert cur.fetchone() == (20,)
+        assert c.execute("fetch last from walker").fetchone() == (80,)
+        assert c.execute("fetch prior from walker").fetchone() == (70,)
+        assert c.execute("fetch backward all from walker").fetchall() == [(60,), (50,), (40,), (30,), (20,), (10,)]
+        assert c.execute("fetch absolute -2 from walker").fetchone() == (70,)
+        assert c.execute("move forward all in walker").rowcount == 1
+
+
+def test_no_scroll_cursor_refuses_to_go_back(server: HeliosServer) -> None:
+    with psycopg.connect(server.pg_dsn()) as c:
+        cur = c.cursor("ahead", scrollable=False)
+        cur.execute("select generate_series(1, 5)")
+        cur.scroll(3)
+        with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="only scan forward"):
+            cur.scroll(-1)
+
+
+def test_pg_cursors_lists_declared_cursors(server: HeliosServer) -> None:
+    with psycopg.connect(server.pg_dsn()) as c:
+        cur = c.cursor("listed", scrollable=True, withhold=True)
+        cur.execute("select 1")
+        row = c.execute("select statement, is_holdable, is_binary, is_scrollable, creation_time is not null "
+                        "from pg_cursors where name = 'listed'").fetchone()
+        assert row == ('DECLARE "listed" SCROLL CURSOR WITH HOLD FOR select 1', True, False, True, True)
+        cur.close()  # psycopg asks pg_cursors whether the cursor is still there before closing it
+        assert c.execute("select count(*) from pg_cursors where name = 'listed'").fetchone() == (0,)
+
+
+def test_pg_prepared_statements_lists_protocol_and_sql_statements(conn: psycopg.Connection) -> None:
+    conn.prepare_threshold = 0
+    conn.execute("select %s::int * 2", [21])
+    conn.execute("prepare doubled(int8) as select $1 * 2")
+    conn.execute("execute doubled(4)")
+    conn.execute("execute doubled(5)")
+    rows = conn.execute("select statement, parameter_types::text, from_sql, generic_plans "
+                        "from pg_prepared_statements where name != ''", prepare=False).fetchall()
+    assert ("select $1::int * 2", "{smallint}", False, 1) in rows
+    assert ("prepare doubled(int8) as select $1 * 2", "{bigint}", True, 2) in rows
+    conn.execute("deallocate all")
+    assert conn.execute("select count(*) from pg_prepared_statements where from_sql",
+                        prepare=False).fetchone() == (0,)

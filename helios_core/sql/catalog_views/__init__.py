@@ -6,7 +6,7 @@ the catalog functions clients call (format_type, pg_table_is_visible, ...).
 See ``model.py`` for how OIDs are assigned.
 """
 
-from helios_core.sql.catalog_views import information_schema, pg_catalog  # noqa: F401
+from helios_core.sql.catalog_views import information_schema, pg_catalog, session_objects  # noqa: F401
 
 try:
     from helios_core.sql.catalog_views import functions

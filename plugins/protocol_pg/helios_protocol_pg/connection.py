@@ -12,6 +12,7 @@ a full buffer), which keeps a pgbench round trip to one write.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import itertools
 import logging
 import re
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import anyio.abc
 import attrs
+import pyarrow as pa
 
 from helios_core.errors import HeliosError
 from helios_core.time_budget import BudgetExceeded, time_budget
@@ -68,37 +70,7 @@ class Statement:
     prepared: Any  # helios_core.session.PreparedStatement, None for an empty query
     param_oids: list[int]
     cursor_cmd: Any = None  # cursors.Declare | Fetch | Close for SQL cursor statements
-
-
-@attrs.define
-class Cursor:
-    """A DECLAREd cursor: the result of its query, read forward by FETCH/MOVE."""
-
-    name: str
-    columns: list[Any]
-    batches: list[Any]
-    hold: bool
-    binary: bool
-    batch_index: int = 0
-    offset: int = 0
-
-    def take(self, n: int) -> list[Any]:
-        """Up to n rows (n < 0: all) as RecordBatch slices; advances the position."""
-        out = []
-        want = n
-        while self.batch_index < len(self.batches) and want != 0:
-            b = self.batches[self.batch_index]
-            left = b.num_rows - self.offset
-            k = left if want < 0 else min(left, want)
-            if k > 0:
-                out.append(b.slice(self.offset, k))
-                self.offset += k
-                if want > 0:
-                    want -= k
-            if self.offset >= b.num_rows:
-                self.batch_index += 1
-                self.offset = 0
-        return out
+    prepared_at: dt.datetime = attrs.Factory(lambda: dt.datetime.now(dt.UTC))
 
 
 @attrs.define
@@ -127,7 +99,7 @@ class PgConnection:
         self.database = ""
         self.statements: dict[str, Statement] = {}
         self.portals: dict[str, Portal] = {}
-        self.cursors: dict[str, Cursor] = {}
+        self.cursors: dict[str, cursors.Cursor] = {}
         self.reported: dict[str, str] = {}
         self.skip_until_sync = False
         self.peer = "?"
@@ -173,6 +145,16 @@ class PgConnection:
         """Run a session call in a worker thread (the session enforces statement_timeout itself)."""
         return await anyio.to_thread.run_sync(_in_session, self.session, None, fn, args,
                                               limiter=self.server.limiter)
+
+    def prepared_statement_rows(self) -> list[tuple]:
+        """Named statements prepared with Parse, as pg_prepared_statements shows them."""
+        return [(name, st.sql, st.prepared_at, list(st.param_oids), False,
+                 getattr(getattr(st.prepared, "plan", None), "executions", 0), 0)
+                for name, st in list(self.statements.items()) if name]
+
+    def cursor_rows(self) -> list[tuple]:
+        """DECLAREd cursors, as pg_cursors shows them."""
+        return [(c.name, c.statement, c.hold, c.binary, c.scroll, c.created_at) for c in list(self.cursors.values())]
 
     def output_settings(self) -> dict[str, str]:
         """The settings that shape encoded values (text output of timestamptz and dates)."""
@@ -362,6 +344,7 @@ class PgConnection:
 
         with anyio.CancelScope(shield=True):  # a session opened must be kept, so close() closes it
             self.session = await anyio.to_thread.run_sync(open_session, limiter=self.server.limiter)
+            self.session.protocol_listing = self  # pg_prepared_statements / pg_cursors list ours too
         engine_pid = getattr(self.session, "pid", None)
         if isinstance(engine_pid, int) and engine_pid > 0:
             self.server.rekey(self, engine_pid)  # pg_backend_pid() and BackendKeyData agree
@@ -841,8 +824,9 @@ class PgConnection:
             result = await self.run(self.session.execute_prepared, inner, params)
             if result.columns is None:
                 raise HeliosError("DECLARE CURSOR must be a SELECT query", sqlstate="42P11")
-            batches = await self.run(lambda: [b for b in result.batches if b.num_rows])
-            self.cursors[cmd.name] = Cursor(cmd.name, list(result.columns), batches, cmd.hold, cmd.binary)
+            table = await self.run(lambda: _result_table(result))
+            self.cursors[cmd.name] = cursors.Cursor(cmd.name, cmd.text, list(result.columns), table, cmd.hold,
+                                                    cmd.binary, cmd.scroll)
             self.write(m.command_complete("DECLARE CURSOR"))
         elif isinstance(cmd, cursors.Close):
             if cmd.name is None:
@@ -858,10 +842,10 @@ class PgConnection:
                 cur.columns)
 
             def fetch() -> tuple[bytes, int]:
-                out, n = [], 0
-                for b in cur.take(cmd.count):
-                    n += b.num_rows
-                    if not cmd.move:
+                out = []
+                n, batches = cur.fetch(cmd.direction, cmd.count)
+                if not cmd.move:
+                    for b in batches:
                         out.extend(data_rows(b, cur.columns, fmts))
                 return b"".join(out), n
 
@@ -997,6 +981,15 @@ def error_fields_for(exc: BaseException, severity: str | None = None) -> dict[by
     if isinstance(exc, m.ProtocolViolation):
         return m.error_fields(severity or "FATAL", "08P01", str(exc))
     return m.error_fields(severity or "ERROR", "XX000", f"internal error: {exc}")
+
+
+def _result_table(result: Any) -> pa.Table:
+    """Every row of a cursor's query, kept so that the cursor can move both ways."""
+    batches = [b for b in result.batches if b.num_rows]
+    if batches:
+        return pa.Table.from_batches(batches)
+    names = [c.name for c in result.columns]
+    return pa.table({f"c{i}": pa.array([], pa.null()) for i in range(len(names))})
 
 
 def _iter_rows(result: Any, cols: list[Any], fmts: list[int]) -> Iterator[bytes]:
