@@ -144,7 +144,7 @@ def test_psycopg_settings_and_session_functions(dsn: str) -> None:
         assert conn.info.parameter_status("application_name") == "renamed"
         assert conn.execute("select current_database()").fetchone() == ("helios",)
         assert conn.execute("select pg_backend_pid()").fetchone() == (conn.info.backend_pid,)
-        assert conn.execute("select version()").fetchone()[0].startswith("PostgreSQL 16")
+        assert conn.execute("select version()").fetchone()[0].startswith("PostgreSQL 15")
         conn.execute("reset all")
         conn.execute("discard all")
 
