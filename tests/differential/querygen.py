@@ -128,6 +128,12 @@ class Gen:
                 lambda: f"nullif({e(typ, d)}, {e(typ, d)})",
                 lambda: f"({e('date', d)} - {e('date', d)})" if typ == "int" else f"({e('int', d)} * {e('bigint', d)})",
                 lambda: f"strpos({e('text', d)}, {e('text', d)})" if typ == "int" else f"sign({e('bigint', d)})::bigint",
+                # multi-dimensional arrays: subscripts, slices' sizes, dimensions
+                lambda: f"(ARRAY[[{e('int', d)}, {self.lit('int')}], [{e('int', d)}, {e('int', d)}]])"
+                        f"[{r.choice(['1', '2', '3'])}][{r.choice(['0', '1', '2'])}]" if typ == "int"
+                        else f"cardinality(ARRAY[[{e('bigint', d)}], [{e('bigint', d)}]])::bigint",
+                lambda: f"array_length(ARRAY[[{e(typ, d)}, {e(typ, d)}, NULL]], {r.choice(['1', '2', '3'])})"
+                        if typ == "int" else f"array_upper('{{{{1,2,3}},{{4,5,6}}}}'::bigint[], 2)::bigint",
             ]
         elif typ == "numeric":
             if r.random() < 0.25:
@@ -187,6 +193,14 @@ class Gen:
                 lambda: f"to_jsonb({e(r.choice(['text', 'int', 'numeric', 'date', 'bool']), d)})::text",
                 lambda: f"(ARRAY[{e('int', d)}, {e('int', d)}, NULL])::text",
                 lambda: f"array_to_string(ARRAY[{e('text', d)}, {e('text', d)}], ',', '*')",
+                lambda: f"(ARRAY[[{e('int', d)}, {e('int', d)}], [{self.lit('int')}, NULL]])::text",
+                lambda: f"(ARRAY[ARRAY[{e('text', d)}], ARRAY[{e('text', d)}]] || ARRAY[[{self.lit('text')}]])::text",
+                lambda: f"array_dims((ARRAY[[{e('int', d)}, {e('int', d)}]]){r.choice(['', '[1:1][2:2]', '[:1]'])})",
+                lambda: f"(ARRAY[[{e('text', d)}, 'x'], ['y', {e('text', d)}]])[{r.choice(['1:2', '2:2', ':1'])}]"
+                        f"[{r.choice(['1', '2:', '1:1'])}]::text",
+                lambda: f"(ROW({e('int', d)}, {e('text', d)}))::text",
+                lambda: f"(CASE WHEN {e('bool', d)} THEN ROW({e('int', d)}, {e('text', d)}) "
+                        f"ELSE ROW({self.lit('int')}, {self.lit('text')}) END)::text",
                 lambda: f"({self.lit('textnum')})::{r.choice(['int', 'numeric', 'float8', 'bool', 'date', 'interval', 'numeric(5,2)', 'varchar(2)', 'char(3)', 'bigint', 'smallint'])}::text",
                 lambda: f"initcap({e('text', d)})",
                 lambda: f"quote_literal({e('text', d)})",
@@ -211,6 +225,14 @@ class Gen:
                 lambda: f"({e('timestamp', d)} {r.choice(['<', '=', '>='])} {e(r.choice(['timestamp', 'date']), d)})",
                 lambda: f"(jsonb_build_object('a', {e('int', d)}) @> {_JSON_A7})",
                 lambda: f"starts_with({e('text', d)}, 'a')",
+                # row values, compared field by field with SQL's NULL rules
+                lambda: f"(({e(cmp_t, d)}, {e('int', d)}) {r.choice(['=', '<>', '<', '<=', '>', '>='])} "
+                        f"({e(cmp_t, d)}, {e('int', d)}))",
+                lambda: f"(ROW({e('int', d)}, {e('text', d)}, {e('int', d)}) "
+                        f"{r.choice(['<', '>=', 'IS DISTINCT FROM', 'IS NOT DISTINCT FROM'])} "
+                        f"ROW({self.lit('int')}, {self.lit('text')}, {e('int', d)}))",
+                lambda: f"({e('int', d)} = ANY('{{{{1,2}},{{7,NULL}}}}'::int[]))",
+                lambda: f"(ARRAY[[{e('int', d)}]] {r.choice(['=', '<', '@>', '<@'])} ARRAY[[({e('int', d)})::int]])",
             ]
         elif typ == "timestamp":
             choices = [
@@ -356,6 +378,11 @@ def generate(seed: int) -> str:
         val_t = r.choice(["int", "bigint", "numeric", "float"])
         val = g.expr(val_t, 1)
         agg = r.choice(["count(*)", f"count({val})", f"sum({val})", f"min({val})", f"max({val})", f"avg({val})"])
+        if r.random() < 0.15:  # no GROUP BY: one group, with or without HAVING
+            sql = f"SELECT {agg} FROM t1"
+            if r.random() < 0.6:
+                sql += f" HAVING {r.choice(['count(*) > 0', 'count(*) > 100', 'true', 'false'])}"
+            return sql
         sql = f"SELECT {key}, {agg} FROM t1 GROUP BY 1"
         if r.random() < 0.3:
             sql += f" HAVING count(*) > {r.choice(['0', '1'])}"
