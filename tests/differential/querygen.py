@@ -133,7 +133,7 @@ class Gen:
                         f"[{r.choice(['1', '2', '3'])}][{r.choice(['0', '1', '2'])}]" if typ == "int"
                         else f"cardinality(ARRAY[[{e('bigint', d)}], [{e('bigint', d)}]])::bigint",
                 lambda: f"array_length(ARRAY[[{e(typ, d)}, {e(typ, d)}, NULL]], {r.choice(['1', '2', '3'])})"
-                        if typ == "int" else f"array_upper('{{{{1,2,3}},{{4,5,6}}}}'::bigint[], 2)::bigint",
+                        if typ == "int" else "array_upper('{{1,2,3},{4,5,6}}'::bigint[], 2)::bigint",
             ]
         elif typ == "numeric":
             if r.random() < 0.25:

@@ -100,8 +100,8 @@ _EV = ("(VALUES (timestamp '2024-01-01 00:00', 1), (timestamp '2024-01-01 00:00'
        "(timestamp '2024-01-01 01:00', 3), (timestamp '2024-01-01 01:00', NULL), (NULL, 5)) AS ev(created_at, id)")
 STATEMENTS = [
     f"SELECT id FROM {_EV} WHERE (created_at, id) > ('2024-01-01 00:00', 1) ORDER BY created_at, id LIMIT 3",
-    f"SELECT id, (created_at, id) < ('2024-01-01 01:00', 4), (created_at, id) IS DISTINCT FROM (NULL, 5) "
-    f"FROM {_EV} ORDER BY 1",
+    (f"SELECT id, (created_at, id) < ('2024-01-01 01:00', 4), (created_at, id) IS DISTINCT FROM (NULL, 5) "
+    f"FROM {_EV} ORDER BY 1"),
     f"SELECT id, ROW(created_at, id) = ROW(timestamp '2024-01-01 01:00', 3), (1, id) <> (1, 2) FROM {_EV} ORDER BY 1",
     "SELECT (1,2,3) > (1,2,2), (1,NULL) = (1,2), (1,2) IS DISTINCT FROM (1,NULL), (NULL,1) < (1,0), (2,NULL) < (1,5)",
     "SELECT (1,2) = (1,2,3)",
@@ -109,8 +109,8 @@ STATEMENTS = [
     "SELECT CASE WHEN x THEN ROW(1,'a') ELSE ROW(2,'b') END FROM (VALUES (true), (false), (NULL)) v(x)",
     "SELECT row(1, array[1,2], row(2, 'x y'))::text",
     "SELECT array[array[1,2]] || array[array[3,4]], ARRAY[[1,2],[3,4]], '{{1,2},{3,4}}'::int[]",
-    "SELECT array_dims(a), array_ndims(a), array_length(a, 2), cardinality(a), array_upper(a, 1), array_to_string(a, '/') "
-    "FROM (VALUES ('{{1,2,3},{4,5,6}}'::int[]), ('{}'), (NULL)) v(a)",
+    ("SELECT array_dims(a), array_ndims(a), array_length(a, 2), cardinality(a), array_upper(a, 1), array_to_string(a, '/') "
+    "FROM (VALUES ('{{1,2,3},{4,5,6}}'::int[]), ('{}'), (NULL)) v(a)"),
     "SELECT a[2][1], a[2], a[1:1], a[:1][2:], a[2:][:1], a[1][2:3] FROM (VALUES ('{{1,2,3},{4,5,6}}'::int[])) v(a)",
     "SELECT unnest('{{1,2},{3,4}}'::int[])",
     "SELECT x FROM unnest('{{a,b},{c,NULL}}'::text[]) WITH ORDINALITY AS u(x, n) ORDER BY n",
@@ -122,14 +122,14 @@ STATEMENTS = [
     "SELECT array[[1,2]] || array[[1,2,3]]",
     "SELECT array_append('{{1,2}}'::int[], 3)",
     "SELECT array_fill(7, array[2,3]), array_replace('{{1,2},{1,3}}'::int[], 1, 9), trim_array('{{1,2},{3,4}}'::int[], 1)",
-    "SELECT 3 = ANY('{{1,2},{3,4}}'::int[]), '{{1,2},{3,4}}'::int[] @> array[4], "
-    "'{{1,2},{3,4}}'::int[] = '{1,2,3,4}'::int[], '{{1,2},{3,4}}'::int[] > '{1,2,3,4}'::int[]",
+    ("SELECT 3 = ANY('{{1,2},{3,4}}'::int[]), '{{1,2},{3,4}}'::int[] @> array[4], "
+    "'{{1,2},{3,4}}'::int[] = '{1,2,3,4}'::int[], '{{1,2},{3,4}}'::int[] > '{1,2,3,4}'::int[]"),
     "SELECT '{{\"a b\",NULL},{\"\",c}}'::text[], '{{{1},{2}},{{3},{4}}}'::int[]",
     "SELECT 1 HAVING false", "SELECT 1 HAVING true", "SELECT count(*) FROM (VALUES (1), (2)) v(x) HAVING count(*) > 0",
     "SELECT 1 FROM (VALUES (1), (2)) v(x) HAVING true", "SELECT x FROM (VALUES (1), (2)) v(x) HAVING true",
     "WITH x AS (SELECT 1), x AS (SELECT 2) SELECT * FROM x",
-    "SELECT 'a' < 'B' COLLATE \"C\", 'a' < 'B' COLLATE \"POSIX\", 'a' < 'B' COLLATE \"default\", "
-    "'a' < 'B' COLLATE \"C.utf8\", 'a' < 'B' COLLATE \"ucs_basic\"",
+    ("SELECT 'a' < 'B' COLLATE \"C\", 'a' < 'B' COLLATE \"POSIX\", 'a' < 'B' COLLATE \"default\", "
+    "'a' < 'B' COLLATE \"C.utf8\", 'a' < 'B' COLLATE \"ucs_basic\""),
     "SELECT 'a' < 'b' COLLATE \"no_such\"", "SELECT 'a' < 'b' COLLATE \"en_US\"", "SELECT 1 COLLATE \"C\"",
     "SELECT nullif(a, array[3]) FROM (VALUES (array[1,2]), (array[3]), (NULL)) v(a)",
 ]
