@@ -48,6 +48,7 @@ class Engine:
         self._pids = itertools.count(10001)
         self.sequence_cache: dict[tuple[str, str, str], Any] = {}
         self.plan_generation = 0  # bumped by every DDL commit: prepared plans re-plan
+        self.roles_version = 0  # bumped by every role change: helios_core.roles rebuilds its graph
         self.closed = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -81,11 +82,14 @@ class Engine:
         for db in (SYSTEM_DB, *DEFAULT_DATABASES):
             if db not in existing:
                 self.store.create_database(db)
+        from helios_core import roles
+
         if self.get_role(BOOTSTRAP_ROLE) is None:
-            self.put_role({"name": BOOTSTRAP_ROLE, "superuser": True, "login": True, "password": None,
-                           "createdb": True, "createrole": True, "inherit": True, "replication": True,
-                           "bypassrls": True, "connection_limit": -1, "valid_until": None,
-                           "member_of": []})
+            self.put_role(roles.new_role(BOOTSTRAP_ROLE, superuser=True, login=True, createdb=True,
+                                         createrole=True, replication=True, bypassrls=True))
+        for rec in roles.predefined_role_records():
+            if self.get_role(rec["name"]) is None:
+                self.put_role(rec)
         for db in (*DEFAULT_DATABASES,):
             self._ensure_public_schema(db)
 
@@ -93,7 +97,7 @@ class Engine:
         txn = self.store.begin(db, "main")
         try:
             if txn.catalog_get("schema", "public") is None:
-                txn.catalog_put("schema", "public", {"name": "public", "owner": BOOTSTRAP_ROLE})
+                txn.catalog_put("schema", "public", {"name": "public", "owner": "pg_database_owner"})
             txn.commit()
         except BaseException:
             txn.rollback()
@@ -140,8 +144,11 @@ class Engine:
             )
         if database == SYSTEM_DB or database not in self.store.list_databases():
             raise InvalidCatalogName(f'database "{database}" does not exist')
-        if self.get_role(user) is None:
+        role = self.get_role(user)
+        if role is None:
             raise HeliosError(f'role "{user}" does not exist', sqlstate="28000")
+        if not role.get("login", True):
+            raise HeliosError(f'role "{user}" is not permitted to log in', sqlstate="28000")
         opts = dict(options or {})
         branch = opts.pop("heliosdb.branch", branch)
         if self.store.get_branch(database, branch) is None:
@@ -152,6 +159,10 @@ class Engine:
                 used = sum(1 for s in self.sessions.values() if s.database == database and s.branch == branch)
                 if used >= limit:
                     raise TooManyConnections(f'too many connections for branch "{branch}"')
+            role_limit = int(role.get("connection_limit", -1) or -1)
+            if role_limit >= 0 and not role.get("superuser") and role_limit <= sum(
+                    1 for s in self.sessions.values() if getattr(s, "authenticated_user", None) == user):
+                raise TooManyConnections(f'too many connections for role "{user}"')
             pid = next(self._pids)
             session = SqlSession(self, user=user, database=database, branch=branch, options=opts, pid=pid)
             self.sessions[pid] = session
@@ -198,6 +209,8 @@ class Engine:
         except BaseException:
             txn.rollback()
             raise
+        finally:
+            self.roles_version += 1
 
     def delete_role(self, name: str) -> None:
         txn = self._system_txn()
@@ -207,6 +220,17 @@ class Engine:
         except BaseException:
             txn.rollback()
             raise
+        finally:
+            self.roles_version += 1
+
+    def ensure_login_roles(self, names: Sequence[str]) -> None:
+        """Users of ``[auth.users]`` that have no role yet become LOGIN roles (no superuser; the
+        password stays in the configuration, so none is stored here)."""
+        from helios_core import roles
+
+        for name in names:
+            if self.get_role(name) is None:
+                self.put_role(roles.new_role(name, login=True))
 
     def bump_plan_generation(self) -> None:
         with self.lock:

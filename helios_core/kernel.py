@@ -269,6 +269,9 @@ class Kernel:
             if data_dir is None or exc.errno not in OPERATOR_ERRNOS:
                 raise
             raise StartupError(describe(exc, Path(data_dir))) from None
+        self.engine.ensure_login_roles(list(cfg.auth.users))  # [auth.users] can log in as plain roles
+        if cfg.source:  # it may hold passwords: no COPY reads or writes it (helios_core.sql.server_files)
+            self.engine.protected_paths = [str(cfg.source)]
         log.info(
             "engine open data_dir=%s tier=%s sql_functions=%d",
             data_dir or ":memory:",

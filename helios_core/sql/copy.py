@@ -5,8 +5,9 @@ which columns and Arrow schema to decode the client's data into; the protocol th
 ``session.copy_in(spec, batches)`` and the batches go straight into storage (defaults for
 absent columns, constraints checked per batch). ``COPY t|(query) TO STDOUT`` returns the
 rows as batches with the CopySpec for the encoder. Server-side files (``FROM '/path'`` /
-``TO '/path'``) are read and written here in text or CSV format (superuser only in
-PostgreSQL; here any role, as the server runs with the user's own rights).
+``TO '/path'``) are read and written here in text or CSV format, for superusers and the
+pg_read_server_files / pg_write_server_files roles only, and never inside the data
+directory or the Python installation (helios_core.sql.server_files).
 """
 
 from __future__ import annotations
@@ -51,14 +52,17 @@ def _spec_options(opts: dict) -> dict:
 
 def start(session: Any, u: Any) -> Result:
     """Run a COPY statement up to the data transfer."""
+    from helios_core.sql import object_privileges, server_files
     from helios_core.sql.dml import column_types
     from helios_core.sql.session_impl import result_column
 
     a = u.args
+    if a.get("program"):
+        server_files.check_role(session, writing=a["direction"] == "out", program=True)
+    if a.get("target"):
+        server_files.check_role(session, writing=a["direction"] == "out")  # 42501 before anything else
     o = _spec_options(a["options"])
     txn = session.tx.current()
-    if a.get("program"):
-        raise FeatureNotSupported("COPY ... PROGRAM is not supported")
     if a["query"] is not None:
         if a["direction"] == "in":
             raise HeliosError("COPY (query) FROM is not supported", sqlstate="42601")
@@ -88,6 +92,10 @@ def start(session: Any, u: Any) -> Result:
     for n in names:
         if n not in ctypes:
             raise UndefinedColumn(f'column "{n}" of relation "{name}" does not exist')
+    if a["direction"] == "in":
+        object_privileges.check_write(session, tdef.schema, tdef.name, "a", columns=list(names))
+    else:
+        object_privileges.check_relation_read(session, "table", tdef.schema, tdef.name, list(names))
     fields = [pa.field(n, ctypes[n].arrow_type) for n in names]
     spec = CopySpec(table=f"{tdef.schema}.{tdef.name}", columns=list(names), direction=a["direction"],
                     arrow_schema=pa.schema(fields), column_types=[result_column(n, ctypes[n]) for n in names],
@@ -104,7 +112,7 @@ def start(session: Any, u: Any) -> Result:
 def _out(session: Any, spec: CopySpec, batches: list[pa.RecordBatch], target: str | None) -> Result:
     rows = sum(b.num_rows for b in batches)
     if target:
-        _write_file(spec, batches, target)
+        _write_file(session, spec, batches, target)
         return Result(command_tag=f"COPY {rows}")
     return Result(command_tag=f"COPY {rows}", columns=spec.column_types, batches=batches, copy=spec)
 
@@ -192,6 +200,8 @@ def parse_text_rows(data: str, spec: CopySpec) -> list[list[str | None]]:
     """PostgreSQL text format: one row per line, delimiter-separated, NULL marker, backslash escapes."""
     rows = []
     lines = data.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the newline that ends the last row starts no row of its own
     if spec.header and lines:
         lines = lines[1:]
     for line in lines:
@@ -206,13 +216,10 @@ def parse_text_rows(data: str, spec: CopySpec) -> list[list[str | None]]:
 
 
 def _copy_from_file(session: Any, spec: CopySpec, path: str) -> Result:
-    from helios_core.sql import types
+    from helios_core.sql import server_files, types
 
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as e:
-        raise HeliosError(f'could not open file "{path}" for reading: {e.strerror}', sqlstate="58P01") from None
+    with server_files.open_for_copy(session, path, writing=False) as f:
+        raw = f.read()
     ncols = len(spec.columns)
     if spec.format == "csv":
         names = [f"c{i}" for i in range(ncols)]
@@ -251,7 +258,7 @@ def t_of(spec: CopySpec, i: int) -> Any:
     return types.type_from_name(c.type_name) if c.typmod != -1 else t
 
 
-def _write_file(spec: CopySpec, batches: list[pa.RecordBatch], path: str) -> None:
+def _write_file(session: Any, spec: CopySpec, batches: list[pa.RecordBatch], path: str) -> None:
     from helios_core.sql import functions as F
     from helios_core.sql.functions.vec import Vec
 
@@ -266,11 +273,10 @@ def _write_file(spec: CopySpec, batches: list[pa.RecordBatch], path: str) -> Non
                                 context="explicit").array.to_pylist())
         for row in zip(*texts, strict=True):
             lines.append((spec.delimiter or "\t").join(spec.null if v is None else _escape_text(v) for v in row))
-    try:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write("\n".join(lines) + ("\n" if lines else ""))
-    except OSError as e:
-        raise HeliosError(f'could not open file "{path}" for writing: {e.strerror}', sqlstate="58P01") from None
+    from helios_core.sql import server_files
+
+    with server_files.open_for_copy(session, path, writing=True) as f:
+        f.write(("\n".join(lines) + ("\n" if lines else "")).encode("utf-8"))
 
 
 def _escape_text(v: str) -> str:

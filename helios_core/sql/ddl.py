@@ -97,8 +97,13 @@ def relation_kind(txn: Any, schema: str, name: str) -> str | None:
 
 
 def execute(session: Any, ast: Any, text: str) -> Result:
+    from helios_core.sql import ddl_privileges
+
+    state = ddl_privileges.before(session, ast)  # 42501 unless allowed (owner, CREATE on the schema ...)
     if isinstance(ast, exp.Create):
-        return _create(session, ast, text)
+        result = _create(session, ast, text)
+        ddl_privileges.after(session, ast, state)  # the creator owns it
+        return result
     if isinstance(ast, exp.Drop):
         return _drop(session, ast)
     if isinstance(ast, exp.Alter):
@@ -1302,16 +1307,24 @@ def misc_statement(session: Any, u: Utility) -> Result:
             if a["if_exists"]:
                 return Result(command_tag="ALTER SEQUENCE")
             raise
+        from helios_core.sql import object_privileges
+
+        seq_ref = object_privileges.ObjectRef("sequence", d["name"], d["schema"])
+        object_privileges.check_owner(session, seq_ref)
         opts = dict(a["options"])
         restart = opts.pop("restart", "absent")
         rename = opts.pop("rename", None)
-        opts.pop("owner", None)
+        new_owner = opts.pop("owner", None)
+        if new_owner is not None:
+            object_privileges.alter_owner(session, seq_ref, new_owner)
+            d = txn.catalog_get("sequence", key) or d
         if opts:
             base = {k: d[k] for k in ("data_type", "start", "increment", "minvalue", "maxvalue", "cycle", "cache",
                                       "owned_by")}
             base.update(opts)
             nd = sequences.make_definition(d["schema"], d["name"], **base)
             nd["seq_id"] = d["seq_id"]
+            nd.update({k: d[k] for k in ("owner", "acl") if k in d})
             txn.catalog_put("sequence", key, nd)
             d = nd
         if restart != "absent":
@@ -1461,72 +1474,18 @@ def branch_meta(engine: Any, db: str, name: str) -> dict:
 
 # ---------------------------------------------------------------------------------------- roles
 def role_statement(session: Any, u: Utility) -> Result:
-    engine = session.engine
     a = u.args
     if u.kind in ("grant", "revoke"):
         if a.get("on") == "BRANCH":
             from helios_core.branching import privileges
 
             return privileges.grant_statement(session, u.kind, a)
-        return Result(command_tag=u.kind.upper())
-    if u.kind == "create_role":
-        name = a["name"]
-        if engine.get_role(name) is not None:
-            raise DuplicateObject(f'role "{name}" already exists')
-        opts = a["options"]
-        role = {"name": name, "superuser": bool(opts.get("superuser", False)), "login": bool(opts.get("login", False)),
-                "password": _verifier(opts.get("password")), "createdb": bool(opts.get("createdb", False)),
-                "createrole": bool(opts.get("createrole", False)), "inherit": bool(opts.get("inherit", True)),
-                "replication": bool(opts.get("replication", False)), "bypassrls": bool(opts.get("bypassrls", False)),
-                "connection_limit": int(opts.get("connection_limit", -1)), "valid_until": opts.get("valid_until"),
-                "member_of": list(opts.get("member_of", []))}
-        engine.put_role(role)
-        return Result(command_tag="CREATE ROLE")
-    if u.kind == "alter_role":
-        role = engine.get_role(a["name"])
-        if role is None:
-            raise UndefinedObject(f'role "{a["name"]}" does not exist')
-        for k, v in a["options"].items():
-            role[k] = _verifier(v) if k == "password" else v
-        engine.put_role(role)
-        return Result(command_tag="ALTER ROLE")
-    if u.kind == "rename_role":
-        role = engine.get_role(a["name"])
-        if role is None:
-            raise UndefinedObject(f'role "{a["name"]}" does not exist')
-        if engine.get_role(a["new"]) is not None:
-            raise DuplicateObject(f'role "{a["new"]}" already exists')
-        engine.delete_role(a["name"])
-        role["name"] = a["new"]
-        role["password"] = None  # PostgreSQL clears an MD5/SCRAM password on rename (salted by name)
-        engine.put_role(role)
-        return Result(command_tag="ALTER ROLE")
-    if u.kind == "drop_role":
-        notices = []
-        for name in a["names"]:
-            if engine.get_role(name) is None:
-                if a["if_exists"]:
-                    notices.append(f'role "{name}" does not exist, skipping')
-                    continue
-                raise UndefinedObject(f'role "{name}" does not exist')
-            if name == session.user:
-                raise HeliosError("current user cannot be dropped", sqlstate="55006")
-            if name == "helios":
-                raise HeliosError('cannot drop role "helios": it is required by the database system',
-                                  sqlstate="55006")
-            engine.delete_role(name)
-        return Result(command_tag="DROP ROLE", notices=notices)
-    raise FeatureNotSupported(f"{u.kind} is not supported")
+        from helios_core.sql import object_privileges, role_ddl
 
+        if a["on"] is None:
+            return role_ddl.grant_membership(session, a["spec"])
+        return object_privileges.grant_statement(session, a["spec"])
+    from helios_core.sql import role_ddl
 
-def _verifier(password: str | None) -> str | None:
-    """Store a SCRAM-SHA-256 verifier (helios_core.auth), never the password itself."""
-    if password is None:
-        return None
-    if password.startswith("SCRAM-SHA-256$") or (password.startswith("md5") and len(password) == 35):
-        return password
-    try:
-        from helios_core.auth import scram_verifier
-    except ImportError:  # pragma: no cover - auth module absent
-        return password
-    return scram_verifier(password)
+    return role_ddl.role_statement(session, u)
+

@@ -509,6 +509,9 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         if c.accept("TIME", "ZONE"):
             c.end()
             return Utility(kind="reset", args={"name": "timezone"})
+        if c.accept("SESSION", "AUTHORIZATION"):
+            c.end()
+            return Utility(kind="reset", args={"name": "session_authorization"})
         name = c.dotted_name()
         c.end()
         return Utility(kind="reset", args={"name": name})
@@ -655,6 +658,8 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         return Utility(kind="close_cursor", args={"name": name})
     if w in _BRANCHY and c.peek_word() == "BRANCH":
         return _parse_branch(c)
+    if w == "ALTER" and c.peek_word() == "DEFAULT" and c.peek_word(2) == "PRIVILEGES":
+        return _parse_default_privileges(c)
     if w in ("CREATE", "ALTER", "DROP") and c.peek_word() in _ROLE_WORDS:
         return _parse_role(c)
     return None
@@ -859,10 +864,11 @@ def _parse_set(c: _Cursor) -> Utility:
         return Utility(kind="set", args={"name": "client_encoding", "value": value, "local": local})
     if c.accept("CONSTRAINTS"):
         return Utility(kind="noop", args={"tag": "SET CONSTRAINTS"})
-    if c.accept("ROLE") or c.accept("SESSION", "AUTHORIZATION"):
-        value = c.value()
+    if c.accept("ROLE") or c.accept("AUTHORIZATION") or c.accept("SESSION", "AUTHORIZATION"):
+        what = "role" if c.toks[c.i - 1].text.upper() == "ROLE" else "session_authorization"
+        value = None if c.accept("DEFAULT") else c.value()
         c.end()
-        return Utility(kind="set_role", args={"value": value})
+        return Utility(kind="set_role", args={"what": what, "value": value, "local": local})
     name = c.dotted_name()
     if not (c.accept("TO") or (c.cur is not None and c.cur.token_type == TokenType.EQ and c.accept("="))):
         if c.cur is not None and c.cur.token_type == TokenType.EQ:
@@ -1002,7 +1008,9 @@ def _parse_role(c: _Cursor) -> Utility:
             while c.cur is not None and c.cur.token_type == TokenType.COMMA:
                 c.i += 1
                 names.append(c.name())
-            opts.setdefault("member_of" if word == "IN" else "members", []).extend(names)
+            opts.setdefault({"IN": "member_of", "ADMIN": "admins"}.get(word, "members"), []).extend(names)
+        elif word == "SYSID":
+            c.value()  # accepted and ignored by PostgreSQL too
         else:
             c.i -= 1
             c.fail()
@@ -1014,42 +1022,21 @@ def _parse_role(c: _Cursor) -> Utility:
 
 
 def _parse_grant(c: _Cursor) -> Utility:
-    """GRANT/REVOKE: privileges ON [TABLE|SCHEMA|BRANCH|DATABASE|...] objects TO/FROM roles."""
-    w = c.word()
-    c.i += 1
-    privs: list[str] = []
-    while not c.at_end() and c.word() not in ("ON", "TO", "FROM"):
-        t = c.cur
-        assert t is not None
-        if t.token_type != TokenType.COMMA:
-            privs.append(t.text.upper())
-        c.i += 1
-    on_kind = None
-    objects: list[str] = []
-    if c.accept("ON"):
-        if c.word() in ("TABLE", "SCHEMA", "BRANCH", "DATABASE", "SEQUENCE", "FUNCTION", "ALL"):
-            on_kind = c.word()
-            c.i += 1
-            if on_kind == "ALL":
-                on_kind = "ALL " + c.word()
-                c.i += 1
-                c.expect("IN", "SCHEMA")
-        else:
-            on_kind = "TABLE"
-        objects.append(c.dotted_name())
-        while c.cur is not None and c.cur.token_type == TokenType.COMMA:
-            c.i += 1
-            objects.append(c.dotted_name())
-    if not (c.accept("TO") or c.accept("FROM")):
-        c.fail()
-    roles = [c.name()]
-    while c.cur is not None and c.cur.token_type == TokenType.COMMA:
-        c.i += 1
-        roles.append(c.name())
-    while not c.at_end():
-        c.i += 1
-    return Utility(kind="grant" if w == "GRANT" else "revoke",
-                   args={"privileges": privs, "on": on_kind, "objects": objects, "roles": roles})
+    """GRANT/REVOKE (helios_core.sql.grant_syntax); the flat keys serve GRANT ... ON BRANCH."""
+    from helios_core.sql import grant_syntax
+
+    spec = grant_syntax.parse(c)
+    return Utility(kind="grant" if spec.is_grant else "revoke",
+                   args={"privileges": [w for p, _ in spec.privileges for w in p.split()],
+                         "on": spec.object_kind, "objects": spec.objects, "roles": spec.grantees,
+                         "spec": spec})
+
+
+def _parse_default_privileges(c: _Cursor) -> Utility:
+    from helios_core.sql import grant_syntax
+
+    spec = grant_syntax.parse_default_privileges(c)
+    return Utility(kind="alter_default_privileges", args={"spec": spec})
 
 
 def to_sql(tree: exp.Expr) -> str:

@@ -290,14 +290,17 @@ def default_array(session: Any, txn: Any, tdef: Any, col_index: int, n: int, ctx
 
 # ------------------------------------------------------------------------------------ INSERT
 def execute(session: Any, ast: Any, params: Any = (), prepared: Any = None) -> Result:
-    if isinstance(ast, exp.Insert):
-        return insert(session, ast, params, prepared)
-    if isinstance(ast, exp.Update):
-        return update(session, ast, params, prepared)
-    if isinstance(ast, exp.Delete):
-        return delete(session, ast, params, prepared)
-    if isinstance(ast, exp.Merge):
-        return merge(session, ast, params, prepared)
+    from helios_core.sql import dml_privileges
+
+    with dml_privileges.checked(session, ast):  # 42501 without INSERT/UPDATE/DELETE (and SELECT to read)
+        if isinstance(ast, exp.Insert):
+            return insert(session, ast, params, prepared)
+        if isinstance(ast, exp.Update):
+            return update(session, ast, params, prepared)
+        if isinstance(ast, exp.Delete):
+            return delete(session, ast, params, prepared)
+        if isinstance(ast, exp.Merge):
+            return merge(session, ast, params, prepared)
     raise FeatureNotSupported("statement not supported")
 
 

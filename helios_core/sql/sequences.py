@@ -180,6 +180,7 @@ def _persist(session: Any, key: str, st: _State, *, exact: bool = False) -> None
 def nextvals(session: Any, name: str, n: int) -> list[int]:
     """n successive values of the sequence (one lock, one persist at most)."""
     key, d = resolve(session, name)
+    _check(session, d, "UW")
     inc, lo, hi = d["increment"], d["minvalue"], d["maxvalue"]
     out: list[int] = []
     with session.engine.lock:
@@ -212,8 +213,18 @@ def nextval(session: Any, name: str) -> int:
     return nextvals(session, name, 1)[0]
 
 
+def _check(session: Any, d: dict, any_of: str) -> None:
+    """nextval needs USAGE or UPDATE, currval USAGE or SELECT, setval UPDATE (42501 otherwise)."""
+    from helios_core.sql import object_privileges as P
+
+    ref = P.ObjectRef("sequence", d["name"], d["schema"])
+    if not any(P.has_privilege(session, ref, letter) for letter in any_of):
+        raise P.denied(ref)
+
+
 def currval(session: Any, name: str) -> int:
     key, d = resolve(session, name)
+    _check(session, d, "Ur")
     if key not in session.currvals:
         raise ObjectNotInPrerequisiteState(f'currval of sequence "{d["name"]}" is not yet defined in this session')
     return session.currvals[key]
@@ -227,6 +238,7 @@ def lastval(session: Any) -> int:
 
 def setval(session: Any, name: str, value: int, is_called: bool = True) -> int:
     key, d = resolve(session, name)
+    _check(session, d, "w")
     if not d["minvalue"] <= value <= d["maxvalue"]:
         raise HeliosError(f'setval: value {value} is out of bounds for sequence "{d["name"]}" '
                           f'({d["minvalue"]}..{d["maxvalue"]})', sqlstate="22003")

@@ -30,7 +30,7 @@ from sqlglot import exp
 from helios_core import time_budget
 from helios_core.errors import FeatureNotSupported, HeliosError, QueryCanceled
 from helios_core.session import CopySpec, PreparedStatement, Result, ResultColumn, Session
-from helios_core.sql import dialect
+from helios_core.sql import dialect, session_identity
 from helios_core.sql.dialect import Statement, Utility
 from helios_core.sql.settings import Settings, display_name, parse_duration_ms
 from helios_core.sql.transactions import TransactionState
@@ -97,10 +97,11 @@ class SqlSession(Session):
         self, engine: Any, *, user: str, database: str, branch: str, options: dict[str, str], pid: int
     ) -> None:
         self.engine = engine
-        self.user = user
+        self.authenticated_user = user  # fixed for the session's life (helios_core.sql.session_identity)
         self.database = database
         self.pid = pid
         self.settings_obj = Settings(options, user=user)
+        session_identity.apply_startup(self, user, options)
         self.settings_obj.values["heliosdb.branch"] = branch
         self.settings_obj.session_defaults["heliosdb.branch"] = branch
         self.tx = TransactionState(self)
@@ -120,6 +121,15 @@ class SqlSession(Session):
 
     # ------------------------------------------------------------------ Session properties
     @property
+    def user(self) -> str:
+        """The current user (after SET ROLE): whose privileges every check uses."""
+        return session_identity.current_user(self)
+
+    @property
+    def session_user(self) -> str:
+        return self.settings_obj.values["session_authorization"]
+
+    @property
     def branch(self) -> str:
         return self.settings_obj.values["heliosdb.branch"]
 
@@ -129,6 +139,7 @@ class SqlSession(Session):
 
     @property
     def settings(self) -> dict[str, str]:
+        session_identity.refresh(self)
         return self.settings_obj.as_dict()
 
     def search_path(self) -> list[str]:
@@ -283,7 +294,10 @@ class SqlSession(Session):
             word = str(ast.this).upper()
             rest = str(ast.expression.this if isinstance(ast.expression, exp.Literal) else ast.expression or "")
             if word == "ALTER" and " owner to " in f" {rest.lower()} ":
-                return Result(command_tag=f"ALTER {rest.split()[0].upper()}")
+                from helios_core.sql import ddl_privileges
+
+                self.tx.wrote_ddl = True
+                return ddl_privileges.alter_owner_command(self, rest)
             raise FeatureNotSupported(f"{word} is not supported", position=st.offset + 1)
         raise FeatureNotSupported(f"statement not supported: {st.text[:60]}", position=st.offset + 1)
 
@@ -467,6 +481,7 @@ class SqlSession(Session):
             self.set_setting(a["name"], a["value"], local=a.get("local", False))
             return Result(command_tag="SET")
         if k == "set_role":
+            self.set_setting(a["what"], a["value"], local=a.get("local", False))
             return Result(command_tag="SET")
         if k == "reset":
             if a["name"] == "all":
@@ -542,7 +557,14 @@ class SqlSession(Session):
         if k in ("create_role", "alter_role", "drop_role", "rename_role", "grant", "revoke"):
             from helios_core.sql import ddl
 
+            self.tx.statement_start()
+            self.engine.bump_plan_generation()  # cached plans were checked against the old privileges
             return ddl.role_statement(self, u)
+        if k == "alter_default_privileges":
+            from helios_core.sql import object_privileges
+
+            self.tx.statement_start()
+            return object_privileges.alter_default_privileges(self, a["spec"])
         if k == "unsupported":
             raise FeatureNotSupported(f"{a['what']} is not supported")
         raise FeatureNotSupported(f"{k} is not supported")
@@ -582,6 +604,8 @@ class SqlSession(Session):
     def set_setting(self, name: str, value: str | None, *, local: bool = False) -> str:
         """SET name = value (None = DEFAULT); heliosdb.branch switches the branch."""
         lname = name.lower()
+        if lname in session_identity.IDENTITY_SETTINGS:
+            value = session_identity.check_set(self, lname, value)  # 42501 unless allowed
         if lname == "heliosdb.branch":
             previous = self.branch
             target = value if value is not None else self.settings_obj.session_defaults["heliosdb.branch"]
@@ -599,8 +623,8 @@ class SqlSession(Session):
             self.tx.set_transaction({mode: self.settings_obj.get(lname) == "on"})
         elif lname.startswith("default_transaction_"):
             self.tx.set_transaction({})  # the transaction_* settings follow the new default
-        if lname == "heliosdb.branch":
-            self.engine.bump_plan_generation()
+        if lname == "heliosdb.branch" or lname in session_identity.IDENTITY_SETTINGS:
+            self.engine.bump_plan_generation()  # plans were checked for the previous user/branch
         return lname
 
     def _check_branch(self, name: str) -> None:
@@ -616,6 +640,7 @@ class SqlSession(Session):
             self.engine.bump_plan_generation()
 
     def current_setting(self, name: str, missing_ok: bool = False) -> str | None:
+        session_identity.refresh(self)
         if name.lower() == "transaction_isolation":
             return self.tx.isolation or self.settings_obj.get("default_transaction_isolation")
         return self.settings_obj.get(name, missing_ok=missing_ok)

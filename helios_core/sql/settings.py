@@ -51,6 +51,7 @@ _KNOWN: dict[str, tuple[str, str, str]] = {
     "client_min_messages": ("client_min_messages", "notice", "Sets the message levels sent to the client."),
     "is_superuser": ("is_superuser", "on", "Shows whether the current user is a superuser."),
     "session_authorization": ("session_authorization", "helios", "Sets the session user name."),
+    "role": ("role", "none", "Sets the current role."),
     "max_connections": ("max_connections", "500", "Sets the maximum number of concurrent connections."),
     "max_identifier_length": ("max_identifier_length", "63", "Shows the maximum identifier length."),
     "lc_collate": ("lc_collate", "C", "Shows the collation order locale."),
@@ -257,7 +258,8 @@ class Settings:
     def reset(self, name: str, *, in_block: bool = False) -> None:
         if name.lower() == "all":
             for k in list(self.values):
-                if k not in _READ_ONLY and k not in ("transaction_isolation", "transaction_read_only"):
+                if k not in _READ_ONLY and k not in ("transaction_isolation", "transaction_read_only", "role",
+                                                     "session_authorization"):
                     self.set(k, None, in_block=in_block)
             return
         self.set(name, None, in_block=in_block)

@@ -177,12 +177,13 @@ def test_as_of_before_the_fork_needs_the_parent(engine):
 
     admin = engine.connect()
     q(admin, "create table t (id int primary key, owner text)")
+    q(admin, "create role tenant login")
+    q(admin, "grant select on t to tenant")  # object privileges travel with the fork
     q(admin, "insert into t values (1, 'other-tenant')")
     before = q(admin, "select now()::text")[0][0]
     time.sleep(0.01)
     q(admin, "delete from t")
     q(admin, "create branch tenant_t from main")
-    q(admin, "create role tenant login")
     q(admin, "grant usage on branch tenant_t to tenant")
     q(admin, "revoke usage on branch main from public")
     tenant = engine.connect(user="tenant", branch="tenant_t")

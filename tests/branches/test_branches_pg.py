@@ -45,6 +45,8 @@ def test_per_tenant_provisioning_isolated_reads_and_writes(connect):
         admin.execute(f"create role tenant_{t} login")
         admin.execute(f"create branch customer_{t} from main")
         admin.execute(f"grant usage on branch customer_{t} to tenant_{t}")
+        # table privileges are catalog data of the branch: granted on the tenant's branch only
+        connect(branch=f"customer_{t}").execute(f"grant select, insert, update on accounts to tenant_{t}")
     acme = connect("tenant_acme", branch="customer_acme")
     globex = connect("tenant_globex", branch="customer_globex")
     acme.execute("insert into accounts values (2, 'acme-only')")
@@ -68,6 +70,8 @@ def test_denied_access_every_path(connect, refused):
     admin.execute("create branch tenant_b_br from main")
     admin.execute("grant usage on branch tenant_a_br to tenant_a")
     admin.execute("grant usage on branch tenant_b_br to tenant_b")
+    for t in ("a", "b"):
+        connect(branch=f"tenant_{t}_br").execute(f"grant select, insert on secrets to tenant_{t}")
     a = connect("tenant_a", branch="tenant_a_br")
     a.execute("insert into secrets values (1, 'a-secret')")
     # connecting straight onto someone else's branch
@@ -271,6 +275,10 @@ def test_cross_branch_query(connect):
     with pytest.raises(errors.InsufficientPrivilege):
         analyst.execute(q)
     c.execute("grant cross_branch_read on branch cb_x1, cb_x2 to analyst")
+    with pytest.raises(errors.InsufficientPrivilege):  # the branch grant does not open its tables
+        analyst.execute(q)
+    for t in ("x1", "x2"):  # each branch's own catalog decides (not the session's branch)
+        connect(branch=f"cb_{t}").execute("grant select on metrics to analyst")
     assert rows(analyst, q) == [("cb_x1", 2, 2), ("cb_x1", 3, 30), ("cb_x2", 2, 20)]
     cur = analyst.execute(q)
     assert [d.name for d in cur.description] == ["branch_name", "id", "v"]

@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from helios_core.hookspecs import SqlFunction
 from helios_core.sql import functions as F
+from helios_core.sql import privilege_functions
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views import relation_sizes
 from helios_core.sql.catalog_views.model import CatalogModel, namespace_oid, role_oid
@@ -330,6 +331,12 @@ def _signal(terminate: bool) -> Callable[[list[pa.Array]], pa.Array]:
             if pid is None:
                 return None
             pid = int(pid)
+            s = _session()
+            engine = getattr(s, "engine", None)
+            if engine is not None:
+                from helios_core.sql.privilege_functions import check_signal
+
+                check_signal(s, (getattr(engine, "sessions", {}) or {}).get(pid), terminate)  # 42501
             for signaller in BACKEND_SIGNALLERS:
                 if signaller(pid, terminate):
                     return True
@@ -433,14 +440,22 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="pg_encoding_to_char", impl=_encoding_to_char, return_type="name"),
     SqlFunction(name="to_regtype", impl=_to_regtype, return_type="oid"),
     SqlFunction(name="to_regclass", impl=_to_regclass, return_type="oid"),
-    SqlFunction(name="has_table_privilege", impl=_true, return_type="boolean"),
-    SqlFunction(name="has_schema_privilege", impl=_true, return_type="boolean"),
-    SqlFunction(name="has_database_privilege", impl=_true, return_type="boolean"),
-    SqlFunction(name="has_column_privilege", impl=_true, return_type="boolean"),
-    SqlFunction(name="has_sequence_privilege", impl=_true, return_type="boolean"),
-    SqlFunction(name="has_function_privilege", impl=_true, return_type="boolean"),
-    SqlFunction(name="has_any_column_privilege", impl=_true, return_type="boolean"),
-    SqlFunction(name="pg_has_role", impl=_true, return_type="boolean"),
+    SqlFunction(name="has_table_privilege", impl=privilege_functions.FUNCTIONS["has_table_privilege"],
+                return_type="boolean"),
+    SqlFunction(name="has_schema_privilege", impl=privilege_functions.FUNCTIONS["has_schema_privilege"],
+                return_type="boolean"),
+    SqlFunction(name="has_database_privilege", impl=privilege_functions.FUNCTIONS["has_database_privilege"],
+                return_type="boolean"),
+    SqlFunction(name="has_column_privilege", impl=privilege_functions.FUNCTIONS["has_column_privilege"],
+                return_type="boolean"),
+    SqlFunction(name="has_sequence_privilege", impl=privilege_functions.FUNCTIONS["has_sequence_privilege"],
+                return_type="boolean"),
+    SqlFunction(name="has_function_privilege", impl=privilege_functions.FUNCTIONS["has_function_privilege"],
+                return_type="boolean"),
+    SqlFunction(name="has_any_column_privilege", impl=privilege_functions.FUNCTIONS["has_any_column_privilege"],
+                return_type="boolean"),
+    SqlFunction(name="pg_has_role", impl=privilege_functions.FUNCTIONS["pg_has_role"],
+                return_type="boolean"),
     *relation_sizes.FUNCTIONS,  # pg_relation_size, pg_total_relation_size, ..., pg_database_size
     SqlFunction(name="pg_size_pretty", impl=_size_pretty, return_type="text"),
     SqlFunction(name="pg_backend_pid", impl=_backend_pid, return_type="integer"),

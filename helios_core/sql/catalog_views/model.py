@@ -41,6 +41,10 @@ def stable_oid(kind: str, key: str) -> int:
 
 
 def role_oid(name: str) -> int:
+    from helios_core.roles import PREDEFINED_ROLES
+
+    if name in PREDEFINED_ROLES:
+        return PREDEFINED_ROLES[name][0]
     return BOOTSTRAP_SUPERUSER_OID if name == "helios" else stable_oid("role", name)
 
 
@@ -223,7 +227,7 @@ class CatalogModel:
             schema, name = _split_key(key, v)
             rel = Relation(oid=int(v.get("oid") or stable_oid("view", f"{schema}.{name}")), schema=schema,
                            name=name, kind="m" if v.get("materialized") else "v", view_sql=v.get("sql"),
-                           owner=str(v.get("owner", "helios")))
+                           owner=str(v.get("owner", "helios")), options={"acl": v.get("acl")})
             cols = self._view_columns(v) if v.get("column_types") else self._planned_view_columns(v)
             rel.columns = [Column(name=n, type=t, number=i) for i, (n, t) in enumerate(cols, 1)]
             self._add(rel)

@@ -93,10 +93,13 @@ def pg_type(model: CatalogModel) -> list[tuple]:
 
 @catalog_table(PG, "pg_namespace", "oid oid, nspname name, nspowner oid, nspacl text[]")
 def pg_namespace(model: CatalogModel) -> list[tuple]:
+    from helios_core.sql import acl as A
+    from helios_core.sql import object_privileges
+
     rows = []
     for name, info in sorted(model.schemas.items()):
-        owner = str(info.get("owner") or "helios")
-        rows.append((namespace_oid(name), name, role_oid(owner), None))
+        owner, acl = object_privileges.schema_owner_and_acl(name, info)
+        rows.append((namespace_oid(name), name, role_oid(owner), A.items_text(acl)))
     return rows
 
 
@@ -114,6 +117,8 @@ def _relam(kind: str, method: str | None = None) -> int:
     relrowsecurity bool, relforcerowsecurity bool, relispopulated bool, relreplident "char", relispartition bool,
     relrewrite oid, relfrozenxid int8, relminmxid int8, relacl text[], reloptions text[], relpartbound text""")
 def pg_class(model: CatalogModel) -> list[tuple]:
+    from helios_core.sql import acl as A
+
     indexed = {i.table.oid for i in model.indexes}
     checks: dict[int, int] = {}
     with_fk: set[int] = set()  # PostgreSQL implements foreign keys with triggers on both tables
@@ -130,7 +135,8 @@ def pg_class(model: CatalogModel) -> list[tuple]:
         rows.append((
             r.oid, r.name, r.namespace_oid, 0, 0, role_oid(r.owner), _relam(r.kind, methods.get(r.oid)), r.oid, 0, 0, -1.0, 0, 0,
             r.oid in indexed, False, "t" if r.schema.startswith("pg_temp_") else "p", r.kind, len(r.columns), checks.get(r.oid, 0), r.kind == "v", r.oid in with_fk,
-            False, False, False, True, "d" if r.kind == "r" else "n", False, 0, 0, 0, None, None, None,
+            False, False, False, True, "d" if r.kind == "r" else "n", False, 0, 0, 0,
+            A.items_text(r.options.get("acl")), None, None,
         ))
     return rows
 
@@ -141,8 +147,11 @@ def pg_class(model: CatalogModel) -> list[tuple]:
     attidentity "char", attgenerated "char", attisdropped bool, attislocal bool, attinhcount int4,
     attcollation oid, attacl text[], attoptions text[], attfdwoptions text[], attmissingval text""")
 def pg_attribute(model: CatalogModel) -> list[tuple]:
+    from helios_core.sql import acl as A
+
     rows = []
     for r in model.relations:
+        column_acl = r.options.get("column_acl") or {}
         for c in r.columns:
             t = c.type
             base = t.element or t
@@ -152,7 +161,7 @@ def pg_attribute(model: CatalogModel) -> list[tuple]:
                 r.oid, c.name, t.oid, -1, length, c.number, 1 if t.element is not None else 0, -1, t.typmod,
                 length in (1, 2, 4, 8) and t.element is None, _ALIGN.get(t.name, "i"),
                 "x" if length == -1 else "p", "", c.not_null, c.default is not None, False, c.identity,
-                c.generated, False, True, 0, collation, None, None, None, None,
+                c.generated, False, True, 0, collation, A.items_text(column_acl.get(c.name)), None, None, None,
             ))
     return rows
 
@@ -246,11 +255,20 @@ def database_oid(name: str) -> int:
 def pg_database(model: CatalogModel) -> list[tuple]:
     """The databases, and template0/template1 as PostgreSQL lists them (templates, not connectable here)."""
     from helios_core.engine import TEMPLATE_DATABASES
+    from helios_core.sql import acl as A
+    from helios_core.sql import object_privileges
 
-    names = sorted(set(_databases(model)) | set(TEMPLATE_DATABASES))
-    return [(database_oid(d), d, BOOTSTRAP_SUPERUSER_OID, 6, "c", d in TEMPLATE_DATABASES,
-             d not in TEMPLATE_DATABASES, -1, 0, 1, 1663, "C", "C", None, None,
-             ["=c/helios", "helios=CTc/helios"] if d in TEMPLATE_DATABASES else None) for d in names]
+    eng = _engine(model)
+    rows = []
+    for d in sorted(set(_databases(model)) | set(TEMPLATE_DATABASES)):
+        if d in TEMPLATE_DATABASES:
+            rows.append((database_oid(d), d, BOOTSTRAP_SUPERUSER_OID, 6, "c", True, False, -1, 0, 1, 1663, "C", "C",
+                         None, None, ["=c/helios", "helios=CTc/helios"]))
+            continue
+        rec = object_privileges.database_record(eng, d) if eng is not None else {}
+        rows.append((database_oid(d), d, role_oid(rec.get("owner") or "helios"), 6, "c", False, True, -1, 0, 1,
+                     1663, "C", "C", None, None, A.items_text(rec.get("acl"))))
+    return rows
 
 
 def _roles(model: CatalogModel) -> list[dict]:
@@ -271,10 +289,26 @@ _ROLE_COLS = """rolname name, rolsuper bool, rolinherit bool, rolcreaterole bool
 
 def _role_row(r: dict, show_password: bool) -> tuple:
     sup = bool(r.get("superuser"))
-    return (r["name"], sup, True, bool(r.get("createrole", sup)), bool(r.get("createdb", sup)),
-            bool(r.get("login", True)), False, int(r.get("connection_limit", -1) or -1),
-            (r.get("password") if show_password else ("********" if r.get("password") else None)), None,
-            sup, None, role_oid(r["name"]))
+    until = r.get("valid_until")
+    return (r["name"], sup, bool(r.get("inherit", True)), bool(r.get("createrole", sup)),
+            bool(r.get("createdb", sup)), bool(r.get("login", True)), bool(r.get("replication", False)),
+            int(r.get("connection_limit", -1) or -1),
+            (r.get("password") if show_password else ("********" if r.get("password") else None)),
+            _timestamp(until), bool(r.get("bypassrls", sup)), None, role_oid(r["name"]))
+
+
+def _timestamp(value: Any) -> Any:
+    """A stored VALID UNTIL (ISO text or 'infinity') as the timestamptz column holds it."""
+    import datetime as dt
+
+    if not value:
+        return None
+    if value == "infinity":
+        return dt.datetime.max.replace(tzinfo=dt.UTC)
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 @catalog_table(PG, "pg_roles", _ROLE_COLS)
@@ -285,6 +319,14 @@ def pg_roles(model: CatalogModel) -> list[tuple]:
 @catalog_table(PG, "pg_authid", _ROLE_COLS)
 def pg_authid(model: CatalogModel) -> list[tuple]:
     return [_role_row(r, True) for r in _roles(model)]
+
+
+@catalog_table(PG, "pg_shadow", """usename name, usesysid oid, usecreatedb bool, usesuper bool, userepl bool,
+    usebypassrls bool, passwd text, valuntil timestamptz, useconfig text[]""")
+def pg_shadow(model: CatalogModel) -> list[tuple]:
+    return [(r["name"], role_oid(r["name"]), bool(r.get("createdb")), bool(r.get("superuser")),
+             bool(r.get("replication")), bool(r.get("bypassrls")), r.get("password"), _timestamp(r.get("valid_until")),
+             None) for r in _roles(model) if r.get("login", True)]
 
 
 @catalog_table(PG, "pg_user", """usename name, usesysid oid, usecreatedb bool, usesuper bool, userepl bool,
@@ -300,7 +342,7 @@ def pg_auth_members(model: CatalogModel) -> list[tuple]:
     for r in _roles(model):
         for parent in r.get("member_of") or []:
             rows.append((stable_oid("member", f"{parent}.{r['name']}"), role_oid(parent), role_oid(r["name"]),
-                         BOOTSTRAP_SUPERUSER_OID, False))
+                         BOOTSTRAP_SUPERUSER_OID, parent in (r.get("admin_of") or [])))
     return rows
 
 

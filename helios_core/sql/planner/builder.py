@@ -1015,6 +1015,12 @@ class Builder(ScalarCompiler):
             from helios_core.sql.planner.scalar import node_position
 
             raise UndefinedTable(f'relation "{shown}" does not exist', position=node_position(node))
+        from helios_core.sql import object_privileges
+
+        all_cols = src.columns
+        view_owner = object_privileges.check_relation_read(  # 42501 without SELECT (and schema USAGE)
+            self.ctx.session, src.kind, src.schema, name,
+            [n for n, _ in all_cols if self.needs(qual, n)] or [n for n, _ in all_cols[:1]], self.ctx.txn)
         if src.kind == "view":
             from helios_core.sql.dialect import parse
 
@@ -1026,7 +1032,8 @@ class Builder(ScalarCompiler):
             saved = self.ctes
             self.ctes = []
             try:
-                op = drop_hidden(self.plan_query(view_ast, None))
+                with object_privileges.acting_as(view_owner or "helios"):  # a view reads as its owner
+                    op = drop_hidden(self.plan_query(view_ast, None))
             finally:
                 self.ctes = saved
             if src.view_columns and not col_aliases:

@@ -1728,8 +1728,9 @@ class ScalarCompiler:
 
     def compile_call(self, name: str, arg_asts: list[exp.Expression], scope: Scope) -> Compiled:
         if name in ("current_user", "session_user", "user", "current_role"):
-            user = getattr(self.ctx.session, "user", None) or "helios"
-            return Compiled(T.NAME, lambda b, c: const_vec(getattr(c.session, "user", None) or user, T.NAME),
+            attr = "session_user" if name == "session_user" else "user"  # SET ROLE changes only current_user
+            user = getattr(self.ctx.session, attr, None) or getattr(self.ctx.session, "user", None) or "helios"
+            return Compiled(T.NAME, lambda b, c: const_vec(getattr(c.session, attr, None) or user, T.NAME),
                             label=name)
         if name in ("current_database", "current_catalog"):
             return Compiled(T.NAME, lambda b, c: const_vec(getattr(c.session, "database", None) or "helios",

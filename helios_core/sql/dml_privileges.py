@@ -1,0 +1,114 @@
+"""The privileges an INSERT, UPDATE, DELETE or MERGE needs on its target table.
+
+INSERT needs INSERT (on the table or on every listed column), plus UPDATE for ON CONFLICT
+DO UPDATE; UPDATE needs UPDATE on the assigned columns; DELETE needs DELETE; MERGE what
+its WHEN clauses do. A statement that reads the target's rows (WHERE, RETURNING, SET
+expressions, MERGE's join) needs SELECT too, as in PostgreSQL. Other tables the statement
+reads are checked by the planner like any query.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from sqlglot import exp
+
+from helios_core import roles
+from helios_core.sql import object_privileges as P
+
+
+def _ident(node: Any) -> str:
+    if isinstance(node, exp.Identifier):
+        return node.this if node.quoted else node.this.lower()
+    return str(node.name if hasattr(node, "name") else node)
+
+
+def _target(session: Any, ast: Any) -> tuple[str, str] | None:
+    node = ast.this
+    if isinstance(node, exp.Schema):
+        node = node.this
+    if not isinstance(node, exp.Table):
+        return None
+    from helios_core.sql.ddl import table_name
+
+    schema, name = table_name(session, node, session.tx.current())
+    return schema, name
+
+
+def _needs(ast: Any) -> tuple[str, list[str] | None, bool]:
+    """(privilege letters, the columns written or None, whether the target's rows are read)."""
+    returning = ast.args.get("returning") is not None
+    if isinstance(ast, exp.Insert):
+        letters = "a"
+        cols = None
+        if isinstance(ast.this, exp.Schema) and ast.this.expressions:
+            cols = [_ident(e) for e in ast.this.expressions]
+        conflict = ast.args.get("conflict")
+        if conflict is not None and conflict.args.get("action") is not None and "UPDATE" in str(
+                conflict.args.get("action")).upper():
+            letters += "w"
+        return letters, cols, returning
+    if isinstance(ast, exp.Update):
+        cols = []
+        reads = returning or ast.args.get("where") is not None or ast.args.get("from") is not None or \
+            ast.args.get("from_") is not None
+        for e in ast.expressions:
+            if isinstance(e, exp.EQ):
+                target = e.this
+                cols.append(_ident(target.this if isinstance(target, exp.Column) else target))
+                if e.expression.find(exp.Column) is not None:
+                    reads = True
+        return "w", cols or None, reads
+    if isinstance(ast, exp.Delete):
+        reads = returning or ast.args.get("where") is not None or bool(ast.args.get("using"))
+        return "d", None, reads
+    if isinstance(ast, exp.Merge):
+        letters = ""
+        whens = ast.args.get("whens")
+        for when in (whens.expressions if whens is not None else []):
+            then = when.args.get("then")
+            if isinstance(then, exp.Insert):
+                letters += "a"
+            elif isinstance(then, exp.Update):
+                letters += "w"
+            elif then is not None and "DELETE" in str(then).upper():
+                letters += "d"
+        return letters or "r", None, True
+    return "", None, False
+
+
+@contextlib.contextmanager
+def checked(session: Any, ast: Any) -> Iterator[None]:
+    """42501 unless the current user may run this DML; the target's own scan is then not rechecked."""
+    if roles.role_graph(session.engine).is_superuser(P.checking_user(session)):
+        yield
+        return
+    target = _target(session, ast)
+    txn = session.tx.current()
+    if target is None or txn.get_table(*target) is None:
+        yield  # a view or a missing table: the DML itself reports it
+        return
+    letters, cols, reads = _needs(ast)
+    P.check_write(session, target[0], target[1], letters, columns=cols, reads=False)
+    if reads:
+        P.check(session, P.ObjectRef("table", target[1], target[0]), "r",
+                columns=_read_columns(session, target, ast))
+    with P.dml_target(*target):
+        yield
+
+
+def _read_columns(session: Any, target: tuple[str, str], ast: Any) -> list[str]:
+    """Columns of the target the statement mentions (column SELECT privileges may cover just those)."""
+    tdef = session.tx.current().get_table(*target)
+    names = {c.name for c in tdef.columns} if tdef is not None else set()
+    used = set()
+    for col in ast.find_all(exp.Column):
+        n = _ident(col.this)
+        if n in names:
+            used.add(n)
+    returning = ast.args.get("returning")
+    if returning is not None and returning.find(exp.Star) is not None:
+        used |= names
+    return sorted(used) or sorted(names)
