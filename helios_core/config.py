@@ -286,6 +286,8 @@ class MetricsConfig:
 class BranchingConfig:
     max_branches: int = attrs.field(default=5000, metadata={"min": 1, "max": 10_000_000})
     branch_isolation: str = attrs.field(default="strict", metadata={"choices": ("strict", "shared")})
+    # branches one (non-superuser) role may own, so no tenant fills max_branches; None: no limit
+    max_branches_per_role: int | None = attrs.field(default=None, metadata={"min": 1, "max": 10_000_000})
 
 
 AUTH_METHODS = ("trust", "reject", "password", "md5", "scram-sha-256")
@@ -566,6 +568,7 @@ port = 9464
 [branching]
 max_branches = 5000
 branch_isolation = "strict"     # strict | shared
+# max_branches_per_role = 50    # branches one non-superuser role may own (53400 past it)
 
 [auth]
 # method = "scram-sha-256"      # trust | password | md5 | scram-sha-256

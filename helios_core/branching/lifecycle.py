@@ -30,6 +30,7 @@ def create_branch(session: Any, name: str, parent: str, at_ts: int | None) -> No
     if branch_count(engine.store, db) >= cap:
         raise HeliosError(f'cannot create branch "{name}": database "{db}" already has {cap} branches',
                           sqlstate="54000", hint="Raise [branching] max_branches or drop unused branches.")
+    _check_role_cap(session)
     with records.reading(engine, db) as txn:
         stale = txn.catalog_get(records.META, name) is not None or txn.catalog_get(records.ACL, name) is not None
     inherited = dict(limits.limits_of(engine, db, parent))  # a fork is no way around its parent's limits
@@ -47,6 +48,22 @@ def create_branch(session: Any, name: str, parent: str, at_ts: int | None) -> No
             else:
                 txn.catalog_delete(records.META, name)
     limits.forget(engine, db, name)
+
+
+def _check_role_cap(session: Any) -> None:
+    """``[branching] max_branches_per_role``: 53400 once the role owns that many branches (superusers
+    are not counted: the operator provisions tenants)."""
+    from helios_core import roles
+
+    engine, db = session.engine, session.database
+    cap = policy(engine).max_branches_per_role
+    if cap is None or roles.is_superuser(engine, session.user):
+        return
+    with records.reading(engine, db) as txn:
+        owned = sum(1 for meta in txn.catalog_list(records.META).values() if meta.get("owner") == session.user)
+    if owned >= cap:
+        raise HeliosError(f'cannot create branch: role "{session.user}" already owns {owned} branches',
+                          sqlstate="53400", detail=f"[branching] max_branches_per_role is {cap}.")
 
 
 def creation_detail(parent: str | None, fork_ts: int | None) -> str:

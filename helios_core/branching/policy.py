@@ -22,6 +22,7 @@ class BranchingPolicy:
 
     isolation: str = "strict"
     max_branches: int = 5000
+    max_branches_per_role: int | None = None  # branches one non-superuser role may own
 
 
 DEFAULT_POLICY = BranchingPolicy()
@@ -37,7 +38,9 @@ def configure(engine: Any, section: Any) -> BranchingPolicy:
     isolation = str(get("branch_isolation", DEFAULT_POLICY.isolation)).lower()
     if isolation not in ISOLATION_MODES:
         raise ValueError(f"branching.branch_isolation must be one of {ISOLATION_MODES}, not {isolation!r}")
-    p = BranchingPolicy(isolation=isolation, max_branches=int(get("max_branches", DEFAULT_POLICY.max_branches)))
+    per_role = get("max_branches_per_role", None)
+    p = BranchingPolicy(isolation=isolation, max_branches=int(get("max_branches", DEFAULT_POLICY.max_branches)),
+                        max_branches_per_role=int(per_role) if per_role is not None else None)
     engine.branching_policy = p
     return p
 

@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from helios_core import roles
-from helios_core.errors import HeliosError, InsufficientPrivilege, UndefinedObject
+from helios_core.errors import HeliosError, InsufficientPrivilege, UndefinedFunction, UndefinedObject
 from helios_core.sql import acl as A
 from helios_core.sql import object_privileges as P
 
@@ -88,9 +88,22 @@ def _answer(session: Any, user: str, ref: P.ObjectRef, privs: list[tuple[str, bo
                for letter, option in privs)
 
 
+def _arity(name: str, args: list[pa.Array], counts: tuple[int, ...]) -> Any:
+    """The calling session, after checking the argument count (42883 as PostgreSQL's overloads)."""
+    if len(args) not in counts:
+        raise UndefinedFunction(f"function {name}({', '.join(['unknown'] * len(args))}) does not exist")
+    session = _session()
+    if session is None or not hasattr(session, "engine"):
+        raise HeliosError(f"{name}() needs a session", sqlstate="0A000")
+    return session
+
+
 def _make(kind: str) -> Callable[[list[pa.Array]], pa.Array]:
+    name = "has_any_column_privilege" if kind == "any_column" else f"has_{kind}_privilege"
+    counts = (3, 4) if kind == "column" else (2, 3)
+
     def impl(args: list[pa.Array]) -> pa.Array:
-        session = _session()
+        session = _arity(name, args, counts)
         cols = [a.to_pylist() for a in args]
         n = len(cols[0]) if cols else 1
         out: list[bool | None] = []
@@ -148,7 +161,7 @@ def _one(session: Any, kind: str, user: str, rest: list[Any]) -> bool:
 
 def _pg_has_role(args: list[pa.Array]) -> pa.Array:
     """pg_has_role([user,] role, 'MEMBER' | 'USAGE' [WITH ADMIN OPTION])."""
-    session = _session()
+    session = _arity("pg_has_role", args, (2, 3))
     cols = [a.to_pylist() for a in args]
     graph = roles.role_graph(session.engine)
     out: list[bool | None] = []

@@ -115,6 +115,7 @@ class SqlSession(Session):
         self.temp_tables: set[tuple[str, str]] = set()  # CREATE TEMP TABLE: dropped at close
         self.temp_on_commit: dict[tuple[str, str], str] = {}  # ON COMMIT drop|delete (sql.temp_tables)
         self.cursors: dict[str, Any] = {}  # DECLARE ... CURSOR (helios_core.sql.prepared.SqlCursor)
+        self.last_query = ""
         from helios_core import branching
 
         branching.session_started(self)  # 42501 without usage on the branch (helios_core.branching)
@@ -171,6 +172,7 @@ class SqlSession(Session):
     def execute(self, sql: str) -> list[Result]:
         """Run every statement of ``sql``; raises at the first error (with ``partial_results``)."""
         self._check_open()
+        self.last_query = sql  # pg_stat_activity.query (shown to privileged roles only)
         results: list[Result] = []
         try:
             stmts = dialect.parse(sql)
@@ -697,6 +699,7 @@ class SqlSession(Session):
         from helios_core.sql import prepared
 
         self._check_open()
+        self.last_query = stmt.sql
         return prepared.execute(self, stmt, params)
 
     def run_in_implicit(self, fn: Any) -> Any:

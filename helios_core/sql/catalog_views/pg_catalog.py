@@ -369,19 +369,31 @@ def pg_settings(model: CatalogModel) -> list[tuple]:
     wait_event_type text, wait_event text, state text, backend_xid int8, backend_xmin int8, query_id int8,
     query text, backend_type text""")
 def pg_stat_activity(model: CatalogModel) -> list[tuple]:
+    from helios_core import roles
+
     eng = _engine(model)
     sessions = dict(getattr(eng, "sessions", {}) or {}) if eng is not None else {}
+    graph = roles.role_graph(eng) if eng is not None else None
+    me = getattr(model.session, "user", "helios")
     rows = []
     for pid, s in sorted(sessions.items()):
+        user = getattr(s, "authenticated_user", None) or s.user
+        # as PostgreSQL: another role's session shows its details only to superusers, members of
+        # pg_read_all_stats (pg_monitor) and roles with that role's privileges
+        if graph is not None and not (graph.has_privs_of(me, user) or graph.has_privs_of(me, "pg_read_all_stats")):
+            rows.append((database_oid(s.database), s.database, pid, None, role_oid(user), user, None, None,
+                         None, None, None, None, None, None, None, None, None, None, None, None,
+                         "<insufficient privilege>", "client backend"))
+            continue
         try:
             app = dict(s.settings).get("application_name", "")
         except Exception:  # noqa: BLE001 - a session closing right now
             app = ""
         state = "active" if s is model.session else ("idle in transaction"
                                                     if getattr(s, "transaction_status", "I") != "I" else "idle")
-        rows.append((database_oid(s.database), s.database, pid, None, role_oid(s.user), s.user, app, "127.0.0.1",
-                     None, None, None, None, None, None, None, None, state, None, None, None, "",
-                     "client backend"))
+        rows.append((database_oid(s.database), s.database, pid, None, role_oid(user), user, app, "127.0.0.1",
+                     None, None, None, None, None, None, None, None, state, None, None, None,
+                     getattr(s, "last_query", ""), "client backend"))
     return rows
 
 
