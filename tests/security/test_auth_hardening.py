@@ -40,8 +40,9 @@ def hardened(tmp_path_factory):
 
 def _create_roles(server, *names: str) -> None:
     with psycopg.connect(server.pg_dsn(password=USERS["helios"]), autocommit=True) as conn:
-        for name in names:
-            conn.execute(f"create role {name} login")
+        for name in names:  # [auth.users] are login roles from the start; others are created here
+            if conn.execute("select 1 from pg_roles where rolname = %s", [name]).fetchone() is None:
+                conn.execute(f"create role {name} login")
 
 
 def _dsn(server, user: str = "helios", password: str | None = None) -> str:
