@@ -29,6 +29,8 @@ from sqlglot.helper import seq_get
 from sqlglot.tokens import Token, TokenType
 
 from helios_core.errors import SyntaxError_
+from helios_core.sql.identifier_case import fold_identifiers
+from helios_core.sql.placeholders import tokenize_with_parameters
 from helios_core.sql.time_travel_targets import refuse_time_travel_writes
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -44,7 +46,9 @@ class Helios(Postgres):
     INDEX_OFFSET = 0
 
     class Tokenizer(Postgres.Tokenizer):
-        pass
+        def tokenize(self, sql: str) -> list[Token]:
+            # "$1,$2" is two parameters, not the start of a dollar-quoted string
+            return tokenize_with_parameters(sql, super().tokenize)
 
     class Generator(Postgres.Generator):
         def bracket_offset_expressions(self, expression, index_offset=None):  # type: ignore[override]
@@ -80,6 +84,16 @@ class Helios(Postgres):
                 node.set("offset", 1)
                 node = node.this
             return out
+
+        def _parse_types(self, *args: Any, **kwargs: Any) -> exp.Expression | None:  # type: ignore[override]
+            # sqlglot returns oid, regclass, regtype ... before looking for "[]": oid[] is their array
+            this = super()._parse_types(*args, **kwargs)
+            if isinstance(this, exp.ObjectIdentifier):
+                while self._curr and self._curr.token_type == TokenType.L_BRACKET and self._next and (
+                        self._next.token_type == TokenType.R_BRACKET):
+                    self._advance(2)
+                    this = exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[this], nested=True)
+            return this
 
         def _parse_table_alias(self, alias_tokens=None):  # type: ignore[override]
             # "t AS OF TIMESTAMP ..." is time travel, not an alias named "of"
@@ -127,7 +141,7 @@ def _date_part(args: list) -> exp.Expression:
     return node
 
 
-class _PlainTokenizer(Postgres.Tokenizer):
+class _PlainTokenizer(Helios.Tokenizer):
     """Tokenizes utility statements word by word (no COMMAND swallowing the rest)."""
 
     COMMANDS: ClassVar[set] = set()
@@ -292,6 +306,7 @@ def _parse_chunk(sql: str, chunk: list[Token]) -> exp.Expr:
         raise _syntax_error("syntax error at end of input", len(sql))
     from helios_core.sql.planner import qualified_names  # pg_catalog.fn(), OPERATOR(), ::regclass ...
 
+    fold_identifiers(tree)
     if qualified_names.needs_normalizing(sql):
         tree = qualified_names.normalize(tree)
     return tree

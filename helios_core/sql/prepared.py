@@ -274,8 +274,36 @@ def bind_params(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:
             arr = F.cast(Vec(pa.array([v], pa.string()), T.TEXT), t, context="explicit").array
             out.append(arr[0])
             continue
+        if isinstance(v, list) and t.element is not None:
+            out.append(_array_value(v, t))
+            continue
         out.append(v)
     return out
+
+
+def _array_value(v: list, t: Any) -> Any:
+    """A decoded array parameter in the array type's Arrow form. Elements Arrow cannot take as
+    they are (uuid.UUID, interval text) go through the type's text input, as PostgreSQL's
+    array_in would read them."""
+    from helios_core.sql import functions as F
+    from helios_core.sql.functions.vec import Vec
+
+    try:
+        return pa.array([v], type=t.arrow_type)[0]
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+        pass
+    text = _array_text(v)
+    return F.cast(Vec(pa.array([text], pa.string()), _types().TEXT), t, context="explicit").array[0]
+
+
+def _array_text(v: Any) -> str:
+    """PostgreSQL array text of a (nested) Python list: every element quoted, NULL as NULL."""
+    if v is None:
+        return "NULL"
+    if isinstance(v, list):
+        return "{" + ",".join(_array_text(x) for x in v) + "}"
+    s = str(v).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{s}"'
 
 
 def execute(session: Any, stmt: PreparedStatement, params: Sequence[Any]) -> Result:

@@ -198,13 +198,20 @@ class Limit(Operator):
 
 
 class Shared(Operator):
-    """A CTE result computed once per execution and read by every reference."""
+    """A CTE result computed once per execution and read by every reference.
 
-    def __init__(self, child: Operator, name: str) -> None:
+    A CTE whose body reads columns of an outer query (``per_outer_row``) is computed again
+    each time it is read: its rows depend on the outer row being evaluated.
+    """
+
+    def __init__(self, child: Operator, name: str, *, per_outer_row: bool = False) -> None:
         super().__init__(child.fields, [child])
         self.name = name
+        self.per_outer_row = per_outer_row
 
     def table(self, ctx: Any) -> pa.Table:
+        if self.per_outer_row:
+            return collect(self.children[0], ctx)
         key = ("cte", id(self))
         t = ctx.subquery_cache.get(key)
         if t is None:

@@ -70,6 +70,8 @@ class CteDef:
     op: Operator | None = None
     planning: bool = False
     worktable: Operator | None = None
+    outer: Scope | None = None  # the scope around the WITH: a CTE body may read its columns
+    correlated: bool = False  # it does: computed again for each outer row, never shared
 
 
 @attrs.define(eq=False)
@@ -157,7 +159,8 @@ class Builder(ScalarCompiler):
                 if name in frame:
                     raise HeliosError(f'WITH query name "{name}" specified more than once', sqlstate="42712")
                 cols = [c.name for c in (alias.columns if alias is not None else [])]
-                frame[name] = CteDef(name=name, ast=cte.this, columns=cols, recursive=bool(with_.args.get("recursive")))
+                frame[name] = CteDef(name=name, ast=cte.this, columns=cols, recursive=bool(with_.args.get("recursive")),
+                                     outer=outer)
             self.ctes.append(frame)
             pushed = True
         try:
@@ -254,17 +257,21 @@ class Builder(ScalarCompiler):
         # select list
         out_exprs: list[Compiled] = []
         out_fields: list[Field] = []
+        sources: list[exp.Expression] = []  # per output column, what it was written as (* expanded)
         for e in exprs:
-            for c, f in self.expand_select_item(e, scope):
+            expanded = self.expand_select_item(e, scope)
+            star = isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
+            for c, f in expanded:
                 out_exprs.append(c)
                 out_fields.append(f)
+                sources.append(_star_column(scope, f.name, e) if star else e)
         nvis = len(out_fields)
         # ORDER BY keys: output columns, or extra hidden columns
         distinct = sel.args.get("distinct")
         keys: list[SortKey] = []
         out_names = [f.name for f in out_fields]
         for o in order_items:
-            idx = self.order_target(o.this, exprs, out_names, out_exprs, scope)
+            idx = self.order_target(o.this, sources, out_names, out_exprs, scope)
             if idx is None:
                 if distinct is not None and distinct.args.get("on") is None:
                     raise HeliosError("for SELECT DISTINCT, ORDER BY expressions must appear in select list",
@@ -280,7 +287,7 @@ class Builder(ScalarCompiler):
             on_items = on.expressions if isinstance(on, exp.Tuple) else [on]
             on_idx = []
             for item in on_items:
-                idx = self.order_target(item, exprs, out_names, out_exprs, scope)
+                idx = self.order_target(item, sources, out_names, out_exprs, scope)
                 if idx is None:
                     c = self.compile(item, scope)
                     out_exprs.append(c)
@@ -1008,7 +1015,12 @@ class Builder(ScalarCompiler):
         if schema is None:
             cte = self.find_cte(name)
             if cte is not None:
-                return Item(rename(self.cte_ref(cte), qual, col_aliases), {qual})
+                ref = self.cte_ref(cte)
+                if cte.correlated and outer is not cte.outer:
+                    raise FeatureNotSupported(
+                        f'reading WITH query "{cte.name}", which refers to an outer query, from a nested '
+                        "subquery is not supported")
+                return Item(rename(ref, qual, col_aliases), {qual})
         src = self.ctx.resolve_relation(schema, name)
         if src is None:
             shown = f"{schema}.{name}" if schema else name
@@ -1089,28 +1101,34 @@ class Builder(ScalarCompiler):
                 raise HeliosError(f'recursive reference to query "{cte.name}" must not appear here',
                                   sqlstate="42P19")
             cte.planning = True
+            captured_before = cte.outer.captured if cte.outer is not None else None
+            if cte.outer is not None:
+                cte.outer.captured = set()
             try:
                 if cte.recursive and _references(cte.ast, cte.name) and isinstance(cte.ast, exp.Union):
                     body = self.plan_recursive(cte)
                 else:
-                    body = drop_hidden(self.plan_query(cte.ast, None))
+                    body = drop_hidden(self.plan_query(cte.ast, cte.outer))
             finally:
                 cte.planning = False
+                if cte.outer is not None:
+                    cte.correlated = bool(cte.outer.captured)
+                    cte.outer.captured = (captured_before or set()) | cte.outer.captured
             if cte.columns:
                 body = rename(body, cte.name, cte.columns)
-            cte.op = Shared(body, cte.name)
+            cte.op = Shared(body, cte.name, per_outer_row=cte.correlated)
         return SharedRef(cte.op, [Field(f.name, f.type, cte.name) for f in cte.op.fields])
 
     def plan_recursive(self, cte: CteDef) -> Operator:
         from helios_core.sql.operators.recursive import RecursiveUnion, WorkTable
 
         union = cte.ast
-        anchor = drop_hidden(self.plan_query(union.this, None))
+        anchor = drop_hidden(self.plan_query(union.this, cte.outer))
         names = cte.columns or [f.name for f in anchor.fields]
         wt = WorkTable([Field(n, f.type, cte.name) for n, f in zip(names, anchor.fields, strict=False)], cte.name)
         cte.worktable = wt
         try:
-            rec = drop_hidden(self.plan_query(union.expression, None))
+            rec = drop_hidden(self.plan_query(union.expression, cte.outer))
         finally:
             cte.worktable = None
         if len(rec.fields) != len(anchor.fields):
@@ -1468,6 +1486,15 @@ def rewrite_select_list_srfs(sel: exp.Select) -> exp.Select | None:
         joins.append(exp.Join(this=item))
         sel.set("joins", joins)
     return sel
+
+
+def _star_column(scope: Scope, name: str, star: exp.Expression) -> exp.Expression:
+    """The column a ``*`` or ``t.*`` expanded to, as a reference ORDER BY and DISTINCT ON can match."""
+    qual = star.table if isinstance(star, exp.Column) else None
+    if qual is None:
+        hits = [f.qualifier for f in scope.fields if f.name == name and not f.hidden]
+        qual = hits[0] if len(hits) == 1 else None
+    return exp.column(name, table=qual, quoted=True) if qual else exp.column(name, quoted=True)
 
 
 def order_conjuncts(terms: list[exp.Expression]) -> list[exp.Expression]:

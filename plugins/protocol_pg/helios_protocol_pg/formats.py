@@ -179,6 +179,8 @@ def encode_column(array: pa.Array, oid: int, type_name: str, binary: bool) -> li
                     for t in text_values(array, oid, type_name)]
         if oid == RECORD_OID and pa.types.is_struct(array.type):
             return _record_binary(array)
+        if bc.ARRAY_ELEMENT.get(oid) == bc.NUMERIC:  # the same for the elements of numeric[]
+            return _numeric_arrays(array)
         enc = bc.encoder_for(oid)
         if enc is None:
             from helios_core.errors import HeliosError
@@ -218,6 +220,24 @@ def _record_binary(array: pa.Array) -> list[bytes | None]:
             parts.append(struct.pack("!I", oid) + (_NULL_FIELD if v is None else _pack_i32(len(v)) + v))
         out.append(b"".join(parts))
     return out
+
+
+def _numeric_arrays(array: pa.Array) -> list[bytes | None]:
+    """numeric[] values in binary, each element with the display scale of its text form."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    leaves = array
+    while pa.types.is_list(leaves.type) or pa.types.is_large_list(leaves.type):
+        leaves = leaves.flatten()
+    texts = iter(text_values(leaves, bc.NUMERIC, "numeric"))
+
+    def scaled(x: Any) -> Any:
+        if isinstance(x, list):
+            return [scaled(y) for y in x]
+        t = next(texts)
+        return None if t is None else decimal.Decimal(t)
+
+    return [None if v is None else bc.encode_array(scaled(v), bc.NUMERIC) for v in array.to_pylist()]
 
 
 def result_format_list(formats: Sequence[int], ncols: int) -> list[int]:
