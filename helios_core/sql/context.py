@@ -138,6 +138,12 @@ class QueryContext:
                     kind="view", schema=sch, name=name, columns=[], view_sql=view["sql"],
                     view_columns=list(view.get("columns") or []),
                 )
+            seq = self.txn.catalog_get("sequence", f"{sch}.{name}") if self.txn is not None else None
+            if seq is not None:  # SELECT last_value, is_called FROM a_sequence
+                from helios_core.sql.sequences import relation
+
+                virt = relation(sch, name, f"{sch}.{name}", seq)
+                return RelationSource(kind="virtual", schema=sch, name=name, columns=list(virt.columns), virtual=virt)
             virt = lookup_virtual_table(sch, name)
             if virt is not None:
                 return RelationSource(

@@ -139,6 +139,23 @@ def resolve(session: Any, name: str, txn: Any = None) -> tuple[str, dict]:
     raise UndefinedTable(f'relation "{text}" does not exist')
 
 
+def relation(schema: str, name: str, key: str, d: dict) -> Any:
+    """``SELECT last_value, log_cnt, is_called FROM seq``: a sequence read as a one-row relation
+    (pg_dump reads its state this way), without taking a value."""
+    import pyarrow as pa
+
+    from helios_core.sql import types
+    from helios_core.sql.virtual_tables import VirtualTable
+
+    def produce(session: Any) -> pa.Table:
+        st = _load(session, key, d)
+        return pa.table({"last_value": pa.array([st.last_value], pa.int64()), "log_cnt": pa.array([0], pa.int64()),
+                         "is_called": pa.array([st.is_called], pa.bool_())})
+
+    columns = [("last_value", types.INT8), ("log_cnt", types.INT8), ("is_called", types.BOOL)]
+    return VirtualTable(schema=schema, name=name, columns=columns, produce=produce)
+
+
 def _cache_key(session: Any, key: str) -> tuple[str, str, str]:
     return (session.database, session.branch, key)
 

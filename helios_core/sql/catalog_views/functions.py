@@ -198,7 +198,11 @@ def _col_description(args: list[pa.Array]) -> pa.Array:
 def _viewdef(args: list[pa.Array]) -> pa.Array:
     model = _model()
     views = {r.oid: r.view_sql for r in model.relations if r.kind in "vm"} if model else {}
-    return _map(args[:1], lambda oid: None if oid is None else views.get(int(oid)), pa.string())
+    def one(oid: int | None) -> str | None:  # PostgreSQL's text ends with ';' (pg_dump strips it)
+        text = None if oid is None else views.get(int(oid))
+        return text if text is None or text.rstrip().endswith(";") else text.rstrip() + ";"
+
+    return _map(args[:1], one, pa.string())
 
 
 def _to_regtype(args: list[pa.Array]) -> pa.Array:

@@ -103,6 +103,19 @@ def pg_namespace(model: CatalogModel) -> list[tuple]:
     return rows
 
 
+@catalog_table(PG, "pg_init_privs", "objoid oid, classoid oid, objsubid int4, privtype \"char\", initprivs text[]")
+def pg_init_privs(model: CatalogModel) -> list[tuple]:
+    """What the objects created with the database started with: the public schema's ACL, so pg_dump
+    dumps only what changed since (GRANT/REVOKE on public)."""
+    from helios_core.sql import acl as A
+    from helios_core.sql import object_privileges
+
+    if "public" not in model.schemas:
+        return []
+    _, initial = object_privileges.schema_owner_and_acl("public", {"name": "public"})
+    return [(namespace_oid("public"), 2615, 0, "i", A.items_text(initial))]
+
+
 _AM_OIDS = {"btree": BTREE_AM_OID, "hash": 405}
 
 
@@ -225,7 +238,11 @@ def pg_constraint(model: CatalogModel) -> list[tuple]:
 
 @catalog_table(PG, "pg_description", "objoid oid, classoid oid, objsubid int4, description text")
 def pg_description(model: CatalogModel) -> list[tuple]:
-    return model.descriptions()
+    rows = model.descriptions()
+    public = namespace_oid("public")
+    if "public" in model.schemas and not any(r[0] == public and r[1] == 2615 for r in rows):
+        rows.append((public, 2615, 0, "standard public schema"))  # PostgreSQL's comment of a new database
+    return rows
 
 
 # ---------------------------------------------------------------------------
@@ -502,10 +519,11 @@ def pg_proc(model: CatalogModel) -> list[tuple]:
              None, None) for n in _function_names()]
 
 
-static_table(PG, "pg_am", "oid oid, amname name, amhandler text, amtype \"char\"", [
-    (HEAP_AM_OID, "heap", "heap_tableam_handler", "t"), (BTREE_AM_OID, "btree", "bthandler", "i"),
-    (405, "hash", "hashhandler", "i"), (783, "gist", "gisthandler", "i"), (2742, "gin", "ginhandler", "i"),
-    (3580, "brin", "brinhandler", "i"),
+# amhandler is a regproc: the handler function's OID (PostgreSQL's own), as pg_dump casts it
+static_table(PG, "pg_am", "oid oid, amname name, amhandler regproc, amtype \"char\"", [
+    (HEAP_AM_OID, "heap", 3, "t"), (BTREE_AM_OID, "btree", 330, "i"),
+    (405, "hash", 331, "i"), (783, "gist", 332, "i"), (2742, "gin", 333, "i"),
+    (3580, "brin", 335, "i"),
 ])
 static_table(PG, "pg_collation", """oid oid, collname name, collnamespace oid, collowner oid,
     collprovider "char", collisdeterministic bool, collencoding int4, collcollate text, collctype text,
@@ -551,7 +569,9 @@ static_table(PG, "pg_publication", """oid oid, pubname name, pubowner oid, pubal
     pubupdate bool, pubdelete bool, pubtruncate bool, pubviaroot bool""")
 static_table(PG, "pg_publication_rel", "oid oid, prpubid oid, prrelid oid, prqual text, prattrs int2[]")
 static_table(PG, "pg_publication_namespace", "oid oid, pnpubid oid, pnnspid oid")
-static_table(PG, "pg_subscription", "oid oid, subdbid oid, subname name, subowner oid, subenabled bool")
+static_table(PG, "pg_subscription", """oid oid, subdbid oid, subskiplsn text, subname name, subowner oid,
+    subenabled bool, subbinary bool, substream bool, subtwophasestate "char", subdisableonerr bool,
+    subconninfo text, subslotname name, subsynccommit text, subpublications text[]""")
 static_table(PG, "pg_event_trigger", """oid oid, evtname name, evtevent name, evtowner oid, evtfoid oid,
     evtenabled "char", evttags text[]""")
 static_table(PG, "pg_enum", "oid oid, enumtypid oid, enumsortorder float4, enumlabel name")
@@ -572,8 +592,9 @@ static_table(PG, "pg_operator", """oid oid, oprname name, oprnamespace oid, opro
     oprcode text, oprrest text, oprjoin text""")
 static_table(PG, "pg_default_acl", """oid oid, defaclrole oid, defaclnamespace oid, defaclobjtype "char",
     defaclacl text[]""")
-static_table(PG, "pg_init_privs", "objoid oid, classoid oid, objsubid int4, privtype \"char\", initprivs text[]")
 static_table(PG, "pg_seclabel", "objoid oid, classoid oid, objsubid int4, provider text, label text")
+static_table(PG, "pg_seclabels", """objoid oid, classoid oid, objsubid int4, objtype text, objnamespace oid,
+    objname text, provider text, label text""")
 static_table(PG, "pg_ts_config", "oid oid, cfgname name, cfgnamespace oid, cfgowner oid, cfgparser oid")
 static_table(PG, "pg_stat_user_tables", """relid oid, schemaname name, relname name, seq_scan int8,
     n_live_tup int8, n_dead_tup int8""")
@@ -582,9 +603,15 @@ static_table(PG, "pg_locks", """locktype text, database oid, relation oid, page 
     pid int4, mode text, granted bool, fastpath bool, waitstart timestamptz""")
 static_table(PG, "pg_largeobject_metadata", "oid oid, lomowner oid, lomacl text[]")
 static_table(PG, "pg_db_role_setting", "setdatabase oid, setrole oid, setconfig text[]")
-static_table(PG, "pg_ts_parser", "oid oid, prsname name, prsnamespace oid")
-static_table(PG, "pg_ts_dict", "oid oid, dictname name, dictnamespace oid, dictowner oid, dicttemplate oid")
-static_table(PG, "pg_ts_template", "oid oid, tmplname name, tmplnamespace oid")
+static_table(PG, "pg_ts_parser", """oid oid, prsname name, prsnamespace oid, prsstart regproc, prstoken regproc,
+    prsend regproc, prsheadline regproc, prslextype regproc""")
+static_table(PG, "pg_ts_dict", """oid oid, dictname name, dictnamespace oid, dictowner oid, dicttemplate oid,
+    dictinitoption text""")
+static_table(PG, "pg_ts_template", "oid oid, tmplname name, tmplnamespace oid, tmplinit regproc, tmpllexize regproc")
+static_table(PG, "pg_amop", """oid oid, amopfamily oid, amoplefttype oid, amoprighttype oid, amopstrategy int2,
+    amoppurpose "char", amopopr oid, amopmethod oid, amopsortfamily oid""")
+static_table(PG, "pg_amproc", """oid oid, amprocfamily oid, amproclefttype oid, amprocrighttype oid,
+    amprocnum int2, amproc regproc""")
 static_table(PG, "pg_opfamily", "oid oid, opfmethod oid, opfname name, opfnamespace oid, opfowner oid")
 static_table(PG, "pg_aggregate", "aggfnoid oid, aggkind \"char\", aggnumdirectargs int2, aggtransfn oid")
 static_table(PG, "pg_statistic_ext_data", "stxoid oid, stxdinherit bool")

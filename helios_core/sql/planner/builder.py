@@ -967,6 +967,10 @@ class Builder(ScalarCompiler):
         col_aliases = [c.name for c in (alias_node.columns if alias_node is not None else [])]
         if isinstance(node, exp.Table):
             if isinstance(node.this, (exp.Func, exp.Anonymous)):
+                from helios_core.sql.planner import option_tables
+
+                if option_tables.is_options_call(node.this):
+                    return self.plan_from_item(option_tables.as_subquery(node.this, alias, col_aliases), outer, None)
                 from helios_core.branching.table_functions import plan_registered  # heliosdb.branch_diff ...
 
                 item = plan_registered(self, node, alias, col_aliases, outer)
