@@ -47,6 +47,7 @@ class SuiteRun:
     args: list[str]
     env: dict[str, str]
     cleanup: Callable[[], None] = lambda: None
+    setup_sql: tuple[str, ...] = ()  # run on the server first (objects the suite expects to exist)
 
 
 def parse_dsn(dsn: str) -> dict[str, str]:
@@ -87,9 +88,11 @@ def sqlalchemy_run(checkout: Path, dsn: str, cache: Path) -> SuiteRun:
     parts = parse_dsn(dsn)
     auth = parts["user"] + (f":{parts['password']}" if parts["password"] else "")
     uri = f"postgresql+psycopg://{auth}@{parts['host']}:{parts['port']}/{parts['dbname']}"
-    args = ["test/dialect/test_suite.py", "-p", "no:randomly", "-p", "no:asyncio",
+    args = ["test/dialect/test_suite.py", "-p", "no:randomly", "-p", "no:asyncio", "--maxfail=1000000",
             "-o", f"cache_dir={cache}", "--dburi", uri]
-    return SuiteRun(cwd=checkout, args=args, env={})
+    # README.unittests: the PostgreSQL run expects these schemas in the test database
+    setup = ("CREATE SCHEMA IF NOT EXISTS test_schema", "CREATE SCHEMA IF NOT EXISTS test_schema_2")
+    return SuiteRun(cwd=checkout, args=args, env={}, setup_sql=setup)
 
 
 SUITES: dict[str, Callable[[Path, str, Path], SuiteRun]] = {
@@ -124,6 +127,12 @@ def run_suite(suite: str, checkout: Path, dsn: str, python: str, timeout: int,
     work = Path(tempfile.mkdtemp(prefix=f"{suite}-run-"))
     spec = SUITES[suite](checkout.resolve(), dsn, work / "cache")
     junit = work / "junit.xml"
+    if spec.setup_sql:
+        import psycopg
+
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            for statement in spec.setup_sql:
+                conn.execute(statement)
     command = [python, "-m", "pytest", *spec.args, f"--timeout={timeout}", "-q",
                f"--junitxml={junit}", *extra]
     try:

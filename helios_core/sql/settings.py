@@ -96,6 +96,32 @@ _ISOLATIONS = {"read uncommitted": "read uncommitted", "read committed": "read c
                "repeatable read": "repeatable read", "serializable": "serializable"}
 
 
+# PostgreSQL's client encodings and the other spellings it accepts for them (compared lower case,
+# without '-' and '_', as pg_char_to_encoding does)
+_ENCODINGS = ["SQL_ASCII", "UTF8", "EUC_JP", "EUC_CN", "EUC_KR", "EUC_TW", "EUC_JIS_2004", "MULE_INTERNAL",
+              *[f"LATIN{i}" for i in range(1, 11)], "WIN866", "WIN874", "KOI8R", "KOI8U",
+              *[f"WIN{i}" for i in range(1250, 1259)], "ISO_8859_5", "ISO_8859_6", "ISO_8859_7", "ISO_8859_8",
+              "SJIS", "BIG5", "GBK", "UHC", "GB18030", "JOHAB", "SHIFT_JIS_2004"]
+_ENCODING_ALIASES = {
+    "unicode": "UTF8", "iso88591": "LATIN1", "iso88592": "LATIN2", "iso88593": "LATIN3", "iso88594": "LATIN4",
+    "iso88599": "LATIN5", "iso885910": "LATIN6", "iso885913": "LATIN7", "iso885914": "LATIN8",
+    "iso885915": "LATIN9", "iso885916": "LATIN10", "iso88595": "ISO_8859_5", "iso88596": "ISO_8859_6",
+    "iso88597": "ISO_8859_7", "iso88598": "ISO_8859_8", "alt": "WIN866", "win": "WIN1251", "tcvn": "WIN1258",
+    "tcvn5712": "WIN1258", "vscii": "WIN1258", "koi8": "KOI8R", "mskanji": "SJIS", "shiftjis": "SJIS",
+    "windows932": "SJIS", "windows936": "GBK", "windows949": "UHC", "windows950": "BIG5", "abc": "WIN1258",
+    **{f"windows{i}": f"WIN{i}" for i in (866, 874, *range(1250, 1259))},
+}
+
+
+def encoding_name(value: str) -> str | None:
+    """PostgreSQL's canonical name of a client encoding ('latin-9' -> 'LATIN9'), None when unknown."""
+    key = re.sub(r"[^a-z0-9]", "", value.strip().lower())
+    for name in _ENCODINGS:
+        if re.sub(r"[^a-z0-9]", "", name.lower()) == key:
+            return name
+    return _ENCODING_ALIASES.get(key)
+
+
 def display_name(name: str) -> str:
     """PostgreSQL's spelling of a setting name (the column label of SHOW)."""
     known = _KNOWN.get(name.lower())
@@ -170,12 +196,13 @@ def normalize(name: str, value: str, current: str | None = None) -> str:
             order = "DMY"  # as PostgreSQL: German alone implies day-month-year
         return f"{style}, {order}"
     if name == "client_encoding":
-        v = value.upper().replace("-", "").replace("_", "")
-        if v in ("UTF8", "UNICODE"):
-            return "UTF8"
-        if v in ("SQLASCII", "LATIN1", "WIN1252"):
-            return {"SQLASCII": "SQL_ASCII"}.get(v, v)
-        raise InvalidParameterValue(f'invalid value for parameter "client_encoding": "{value}"')
+        canonical = encoding_name(value)
+        if canonical is None:
+            raise InvalidParameterValue(f'invalid value for parameter "client_encoding": "{value}"')
+        if canonical in ("EUC_TW", "MULE_INTERNAL"):
+            raise HeliosError(f"client_encoding {canonical} is not supported: HeliosDB has no conversion "
+                              "between it and UTF8", sqlstate="0A000")
+        return canonical
     if name == "timezone":
         return _check_timezone(value)
     if name == "extra_float_digits":

@@ -172,3 +172,33 @@ def test_pg_prepared_statements_lists_protocol_and_sql_statements(conn: psycopg.
     conn.execute("deallocate all")
     assert conn.execute("select count(*) from pg_prepared_statements where from_sql",
                         prepare=False).fetchone() == (0,)
+
+
+def test_client_encoding_converts_text_both_ways(server: HeliosServer) -> None:
+    with psycopg.connect(server.pg_dsn(), autocommit=True) as c:
+        c.execute("create table latin_notes (note text)")
+        c.execute("set client_encoding to 'iso-8859-15'")
+        assert c.info.encoding == "iso8859-15"  # reported to the client as LATIN9
+        c.execute("insert into latin_notes values (%s)", ["10 € le café"])
+        with c.cursor().copy("copy latin_notes from stdin") as copy:
+            copy.write("Größe Œ\n")
+        rows = c.execute("select note, length(note), octet_length(note) from latin_notes order by note").fetchall()
+        assert rows == [("10 € le café", 12, 15), ("Größe Œ", 7, 10)]  # stored as UTF-8
+        c.execute("set client_encoding to latin1")
+        with pytest.raises(psycopg.errors.UntranslatableCharacter, match='no equivalent in encoding "LATIN1"'):
+            c.execute("select note from latin_notes where note like '10%'").fetchall()
+        c.execute("set client_encoding to 'EUC_JP'")
+        assert c.execute("select '東京' || %s", ["駅"]).fetchone() == ("東京駅",)
+
+
+def test_client_encoding_from_the_startup_packet(server: HeliosServer) -> None:
+    with psycopg.connect(server.pg_dsn() + " client_encoding=win1252") as c:
+        assert c.execute("show client_encoding").fetchone() == ("WIN1252",)
+        assert c.execute("select chr(8364) || 'é'").fetchone() == ("€é",)
+
+
+def test_client_encoding_without_conversion_is_refused(conn: psycopg.Connection) -> None:
+    with pytest.raises(psycopg.errors.FeatureNotSupported, match="EUC_TW"):
+        conn.execute("set client_encoding to euc_tw")
+    with pytest.raises(psycopg.errors.InvalidParameterValue):
+        conn.execute("set client_encoding to klingon")

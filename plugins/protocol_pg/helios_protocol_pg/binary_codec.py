@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from helios_core.errors import HeliosError
+from helios_protocol_pg import client_encoding
 
 PG_EPOCH_DATE = dt.date(2000, 1, 1)
 PG_EPOCH = dt.datetime(2000, 1, 1)
@@ -65,7 +66,7 @@ def _enc_text(v: Any) -> bytes:
         return v
     if not isinstance(v, str):
         v = json.dumps(v) if isinstance(v, dict | list) else str(v)
-    return v.encode("utf-8")
+    return v.encode("utf-8") if client_encoding.is_utf8() else client_encoding.encode(v)
 
 
 def _enc_jsonb(v: Any) -> bytes:
@@ -267,11 +268,14 @@ def _dec_bool(b: bytes) -> bool:
 
 
 def _dec_text(b: bytes) -> str:
-    try:
-        text = b.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise HeliosError(f'invalid byte sequence for encoding "UTF8": 0x{b[exc.start]:02x}',
-                          sqlstate="22021") from exc
+    if not client_encoding.is_utf8():
+        text = client_encoding.decode(b)
+    else:
+        try:
+            text = b.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise HeliosError(f'invalid byte sequence for encoding "UTF8": 0x{b[exc.start]:02x}',
+                              sqlstate="22021") from exc
     if "\x00" in text:  # PostgreSQL text never holds NUL
         raise HeliosError('invalid byte sequence for encoding "UTF8": 0x00', sqlstate="22021")
     return text

@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from helios_core.errors import HeliosError
 from helios_core.time_budget import BudgetExceeded, time_budget
-from helios_protocol_pg import catalog_sql, cursors
+from helios_protocol_pg import catalog_sql, client_encoding, cursors
 from helios_protocol_pg import messages as m
 from helios_protocol_pg.copy_codec import RowEncoder, make_decoder
 from helios_protocol_pg.formats import data_rows, decode_param, result_format_list
@@ -107,6 +107,7 @@ class PgConnection:
         self.idle_scope: anyio.CancelScope | None = None
         self.timezone = "UTC"
         self.datestyle = "ISO, MDY"  # DateStyle: how dates and timestamps are encoded as text
+        self.client_encoding = "UTF8"
         self.terminating = False
         self.settings_dirty = True  # re-read session settings (ParameterStatus, TimeZone) at next ready
         self.fast_reads = False  # this connection's plain reads finish within INLINE_BUDGET
@@ -364,8 +365,9 @@ class PgConnection:
             "default_transaction_read_only": "off",
         }
         settings = self._settings()
+        self.use_client_encoding(str(settings.get("client_encoding") or "UTF8"))
         for key, name in REPORTED_SETTINGS.items():
-            if name and key in settings and name != "client_encoding":
+            if name and key in settings:
                 initial[name] = str(settings[key])
         for name, value in initial.items():
             self.write(m.parameter_status(name, value))
@@ -397,13 +399,20 @@ class PgConnection:
         self.timezone = str(settings.get("timezone") or "UTC")
         self.datestyle = str(settings.get("datestyle") or "ISO, MDY")
         self.idle_tx_timeout = _duration_seconds(settings.get("idle_in_transaction_session_timeout"))
+        self.use_client_encoding(str(settings.get("client_encoding") or "UTF8"))
         for key, name in REPORTED_SETTINGS.items():
-            if not name or key not in settings or name == "client_encoding":
+            if not name or key not in settings:
                 continue
             value = str(settings[key])
             if self.reported.get(name) != value:
                 self.reported[name] = value
                 self.write(m.parameter_status(name, value))
+
+    def use_client_encoding(self, name: str) -> None:
+        """Convert this connection's text from now on (see client_encoding)."""
+        if name != self.client_encoding:
+            client_encoding.use(name)
+            self.client_encoding = name
 
     def ready(self) -> None:
         self.report_settings()
@@ -893,14 +902,18 @@ class PgConnection:
                 return None
             return b"".join(parts)
 
+        to_utf8 = client_encoding.to_utf8() if spec.format != "binary" else None
+
         def batches() -> Iterator[Any]:
             decoder = make_decoder(spec)
             while True:
                 chunk = anyio.from_thread.run(next_chunk)
                 if chunk is None:
+                    if to_utf8 is not None:
+                        yield from decoder.feed(to_utf8(b"", True))
                     yield from decoder.finish()
                     return
-                yield from decoder.feed(chunk)
+                yield from decoder.feed(chunk if to_utf8 is None else to_utf8(chunk, False))
 
         try:
             done = await self.run(self.session.copy_in, spec, batches())
@@ -934,6 +947,8 @@ class PgConnection:
         self.write(m.copy_response(b"H", spec.format == "binary", len(cols)))
         pending_head = encoder.header()
         binary = spec.format == "binary"
+        recode = (lambda r: r) if binary or client_encoding.is_utf8() else client_encoding.from_utf8
+        pending_head = recode(pending_head) if pending_head else pending_head
         if pending_head and not binary:
             self.write(m.copy_data(pending_head))  # the CSV/text header line is a row of its own
             pending_head = b""
@@ -943,7 +958,7 @@ class PgConnection:
             batch = next(it, None)
             if batch is None:
                 return None
-            return b"".join(m.copy_data(r) for r in encoder.encode_rows(batch))
+            return b"".join(m.copy_data(recode(r)) for r in encoder.encode_rows(batch))
 
         while True:
             data = await self.run_encoding(next_rows)
@@ -1068,14 +1083,10 @@ def _tag_with_count(tag: str, count: int) -> str:
 
 
 def _client_encoding(value: str | None) -> str:
-    if not value:
-        return "UTF8"
-    v = value.strip("'").upper().replace("-", "").replace("_", "")
-    if v in ("UTF8", "UNICODE", "AUTO"):
-        return "UTF8"
-    if v == "SQLASCII":
-        return "SQL_ASCII"
-    return "UTF8"
+    """The startup packet's client_encoding for the session ('auto' is libpq's: the client's locale,
+    which for us means UTF-8); the session checks and canonicalizes the others."""
+    v = (value or "").strip("'")
+    return "UTF8" if not v or v.lower() == "auto" else v
 
 
 def _duration_seconds(value: Any) -> float:

@@ -22,6 +22,7 @@ from typing import Any
 import pyarrow as pa
 
 from helios_protocol_pg import binary_codec as bc
+from helios_protocol_pg import client_encoding
 
 _INT_OIDS = {bc.INT2, bc.INT4, bc.INT8, bc.OID, bc.XID, bc.CID}
 _STR_OIDS = {bc.TEXT, bc.VARCHAR, bc.BPCHAR, bc.NAME, bc.CHAR, bc.UNKNOWN, bc.JSON, bc.JSONB}
@@ -190,6 +191,8 @@ def encode_column(array: pa.Array, oid: int, type_name: str, binary: bool) -> li
         if isinstance(array, pa.ChunkedArray):
             array = array.combine_chunks()
         return [None if v is None else enc(v) for v in array.to_pylist()]
+    if not client_encoding.is_utf8():
+        return [None if s is None else client_encoding.encode(s) for s in text_values(array, oid, type_name)]
     return [None if s is None else s.encode("utf-8") for s in text_values(array, oid, type_name)]
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import attrs
 
+from helios_protocol_pg import client_encoding
+
 MAX_MESSAGE = 1 << 30  # PostgreSQL's own limit for a message
 MAX_STARTUP = 10_000
 # messages that carry SQL, parameters or COPY data may be large; the others never are (as in PostgreSQL)
@@ -217,14 +219,17 @@ class PayloadReader:
 
 def decode_text(raw: bytes) -> str:
     """Client text (a string field or a text-format parameter): UTF-8 without NUL, else 22021."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        from helios_core.errors import HeliosError
+    if not client_encoding.is_utf8():
+        text = client_encoding.decode(raw)
+    else:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            from helios_core.errors import HeliosError
 
-        raise HeliosError(
-            f'invalid byte sequence for encoding "UTF8": 0x{raw[exc.start]:02x}', sqlstate="22021"
-        ) from exc
+            raise HeliosError(
+                f'invalid byte sequence for encoding "UTF8": 0x{raw[exc.start]:02x}', sqlstate="22021"
+            ) from exc
     if "\x00" in text:
         from helios_core.errors import HeliosError
 
@@ -344,7 +349,7 @@ def msg(kind: bytes, payload: bytes = b"") -> bytes:
 def cstr(s: str) -> bytes:
     """A string field of a backend message. A NUL inside would end the field early and let the rest
     be read as further fields (a value forging an SQLSTATE, say), so it is shown as \\0 instead."""
-    data = s.encode("utf-8", "replace")
+    data = client_encoding.encode_message(s)
     if b"\0" in data:
         data = data.replace(b"\0", b"\\0")
     return data + b"\0"
