@@ -693,7 +693,11 @@ class SqlSession(Session):
         from helios_core.sql import prepared
 
         self._check_open()
-        return prepared.prepare(self, sql, param_type_oids)
+        try:
+            return prepared.prepare(self, sql, param_type_oids)
+        except HeliosError:
+            self.tx.on_error()  # as any error: a transaction block is aborted (25P02 until it ends)
+            raise
 
     def execute_prepared(self, stmt: PreparedStatement, params: Sequence[Any]) -> Result:
         from helios_core.sql import prepared

@@ -202,3 +202,14 @@ def test_client_encoding_without_conversion_is_refused(conn: psycopg.Connection)
         conn.execute("set client_encoding to euc_tw")
     with pytest.raises(psycopg.errors.InvalidParameterValue):
         conn.execute("set client_encoding to klingon")
+
+
+def test_a_statement_that_fails_to_prepare_aborts_the_transaction(server: HeliosServer) -> None:
+    with psycopg.connect(server.pg_dsn()) as c:
+        c.execute("select 1")
+        with pytest.raises(psycopg.errors.SyntaxError):
+            for _ in c.cursor().stream("selec 1"):  # single-row mode: Parse fails first
+                pass
+        assert c.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+        with pytest.raises(psycopg.errors.InFailedSqlTransaction):
+            c.execute("select 1")
