@@ -6,7 +6,12 @@ the catalog functions clients call (format_type, pg_table_is_visible, ...).
 See ``model.py`` for how OIDs are assigned.
 """
 
-from helios_core.sql.catalog_views import information_schema, pg_catalog, session_objects  # noqa: F401
+from helios_core.sql.catalog_views import (  # noqa: F401
+    dependencies,
+    information_schema,
+    pg_catalog,
+    session_objects,
+)
 
 try:
     from helios_core.sql.catalog_views import functions

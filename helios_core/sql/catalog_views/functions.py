@@ -137,7 +137,20 @@ def _userbyid(args: list[pa.Array]) -> pa.Array:
 
 
 def _get_expr(args: list[pa.Array]) -> pa.Array:
-    return _map(args[:1], lambda e: e, pa.string())
+    """pg_get_expr(expr, relation): the expression, with nextval's sequence qualified when not visible."""
+    from helios_core.sql.catalog_views.dependencies import qualified_nextval
+
+    model = _model()
+    if model is None or len(args) < 2:
+        return _map(args[:1], lambda e: e, pa.string())
+    schemas = {r.oid: r.schema for r in model.relations}
+    visible = ["pg_catalog", *_search_path_schemas()]
+
+    def one(e: str | None, rel: int | None) -> str | None:
+        home = schemas.get(int(rel)) if rel is not None else None
+        return e if e is None or home is None or "nextval" not in e else qualified_nextval(e, home, visible)
+
+    return _map(args[:2], one, pa.string())
 
 
 # acldefault(kind, owner): the privileges an object has before any GRANT (PostgreSQL's table):
@@ -196,10 +209,15 @@ def _col_description(args: list[pa.Array]) -> pa.Array:
 
 
 def _viewdef(args: list[pa.Array]) -> pa.Array:
+    from helios_core.sql.catalog_views.dependencies import qualified_view_sql
+
     model = _model()
-    views = {r.oid: r.view_sql for r in model.relations if r.kind in "vm"} if model else {}
+    views = {r.oid: r for r in model.relations if r.kind in "vm"} if model else {}
+    visible = ["pg_catalog", *_search_path_schemas()]
+
     def one(oid: int | None) -> str | None:  # PostgreSQL's text ends with ';' (pg_dump strips it)
-        text = None if oid is None else views.get(int(oid))
+        view = None if oid is None else views.get(int(oid))
+        text = None if view is None or model is None else qualified_view_sql(model, view, visible)
         return text if text is None or text.rstrip().endswith(";") else text.rstrip() + ";"
 
     return _map(args[:1], one, pa.string())

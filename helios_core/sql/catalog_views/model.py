@@ -139,7 +139,12 @@ def _ident(name: str) -> str:
 
 
 def _qualified(rel: Relation) -> str:
-    return _ident(rel.name) if rel.schema == "public" else f"{_ident(rel.schema)}.{_ident(rel.name)}"
+    """The relation's name, schema-qualified when its schema is not on the session's search_path
+    (pg_dump empties it, and its output must restore anywhere)."""
+    from helios_core.sql.catalog_views.functions import _search_path_schemas
+
+    visible = rel.schema in _search_path_schemas()
+    return _ident(rel.name) if visible else f"{_ident(rel.schema)}.{_ident(rel.name)}"
 
 
 _ACTION = {"no action": "a", "restrict": "r", "cascade": "c", "set null": "n", "set default": "d"}

@@ -105,15 +105,17 @@ def pg_namespace(model: CatalogModel) -> list[tuple]:
 
 @catalog_table(PG, "pg_init_privs", "objoid oid, classoid oid, objsubid int4, privtype \"char\", initprivs text[]")
 def pg_init_privs(model: CatalogModel) -> list[tuple]:
-    """What the objects created with the database started with: the public schema's ACL, so pg_dump
-    dumps only what changed since (GRANT/REVOKE on public)."""
+    """What the schemas created with the database started with (public, pg_catalog,
+    information_schema), so pg_dump dumps only what changed since (GRANT/REVOKE on them)."""
     from helios_core.sql import acl as A
     from helios_core.sql import object_privileges
 
-    if "public" not in model.schemas:
-        return []
-    _, initial = object_privileges.schema_owner_and_acl("public", {"name": "public"})
-    return [(namespace_oid("public"), 2615, 0, "i", A.items_text(initial))]
+    rows = []
+    for name in ("public", *sorted(object_privileges.SYSTEM_SCHEMAS)):
+        if name in model.schemas:
+            _, initial = object_privileges.schema_owner_and_acl(name, {"name": name})
+            rows.append((namespace_oid(name), 2615, 0, "i", A.items_text(initial)))
+    return rows
 
 
 _AM_OIDS = {"btree": BTREE_AM_OID, "hash": 405}
@@ -549,8 +551,6 @@ static_table(PG, "pg_trigger", """oid oid, tgrelid oid, tgparentid oid, tgname n
     tgenabled "char", tgisinternal bool, tgconstrrelid oid, tgconstrindid oid, tgconstraint oid,
     tgdeferrable bool, tginitdeferred bool, tgnargs int2, tgattr int2[], tgargs bytea, tgqual text,
     tgoldtable name, tgnewtable name""")
-static_table(PG, "pg_rewrite", """oid oid, rulename name, ev_class oid, ev_type "char", ev_enabled "char",
-    is_instead bool, ev_qual text, ev_action text""")
 static_table(PG, "pg_rules", "schemaname name, tablename name, rulename name, definition text")
 static_table(PG, "pg_policy", """oid oid, polname name, polrelid oid, polcmd "char", polpermissive bool,
     polroles oid[], polqual text, polwithcheck text""")
@@ -577,8 +577,6 @@ static_table(PG, "pg_event_trigger", """oid oid, evtname name, evtevent name, ev
 static_table(PG, "pg_enum", "oid oid, enumtypid oid, enumsortorder float4, enumlabel name")
 static_table(PG, "pg_range", """rngtypid oid, rngsubtype oid, rngmultitypid oid, rngcollation oid,
     rngsubopc oid, rngcanonical text, rngsubdiff text""")
-static_table(PG, "pg_depend", """classid oid, objid oid, objsubid int4, refclassid oid, refobjid oid,
-    refobjsubid int4, deptype "char\"""")
 static_table(PG, "pg_shdescription", "objoid oid, classoid oid, description text")
 static_table(PG, "pg_cast", """oid oid, castsource oid, casttarget oid, castfunc oid, castcontext "char",
     castmethod "char\"""")

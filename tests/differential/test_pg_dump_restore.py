@@ -1,0 +1,106 @@
+"""pg_dump 15 of a HeliosDB database restores into PostgreSQL 15 with no error and the same data.
+
+The dump must come out in an order PostgreSQL can replay (tables before the views on them,
+sequences before the defaults that call them) with every name qualified (pg_dump empties
+search_path), which is what pg_depend, pg_rewrite and the pg_get_* functions tell pg_dump.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from helios_core.testing import HeliosServer, start_server
+
+PG_DUMP = Path("/usr/lib/postgresql/15/bin/pg_dump")
+PSQL = Path("/usr/lib/postgresql/15/bin/psql")
+
+SCHEMA = """
+create table customers (id serial primary key, name text not null, email text unique,
+                        created timestamptz default now());
+create schema billing;
+create table billing.invoices (id bigint primary key, customer_id int references customers(id),
+                               total numeric(10,2) check (total >= 0), note varchar(20), tags text[]);
+create index invoices_customer on billing.invoices (customer_id);
+create view billing.big_invoices as select id, total from billing.invoices where total > 100;
+create view customer_totals as
+    select c.name, sum(i.total) as total from customers c join billing.invoices i on i.customer_id = c.id
+    group by c.name;
+insert into customers (name, email) values ('ann', 'ann@example.com'), ('bob', null), ('o''hara', 'x@y');
+insert into billing.invoices values (1, 1, 150.50, 'first', '{a,b}'), (2, 1, 20.00, null, null),
+                                    (3, 3, 999.99, 'tab	and "quote"', '{}');
+"""
+
+CHECKS = [
+    "select id, name, email from customers order by id",
+    "select id, customer_id, total, note, tags from billing.invoices order by id",
+    "select * from billing.big_invoices order by id",
+    "select * from customer_totals order by name",
+    "select nextval('customers_id_seq')",
+]
+
+pytestmark = pytest.mark.skipif(not PG_DUMP.exists(), reason="needs pg_dump 15 (postgresql-15)")
+
+
+@pytest.fixture(scope="module")
+def helios(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HeliosServer]:
+    srv = start_server(tmp_path_factory.mktemp("pgdump"), only=["postgres"])
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def _rows(dsn: str, query: str) -> list[tuple]:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return conn.execute(query).fetchall()
+
+
+def test_dump_restores_into_postgresql_with_the_same_data(helios, postgres_dsn):
+    with psycopg.connect(helios.pg_dsn(), autocommit=True) as conn:
+        conn.execute("create database dump_src")
+    src = helios.pg_dsn(database="dump_src")
+    with psycopg.connect(src, autocommit=True) as conn:
+        conn.execute(SCHEMA)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    dump = subprocess.run(
+        [
+            str(PG_DUMP),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(helios.port("postgres")),
+            "-U",
+            "helios",
+            "--no-owner",
+            "dump_src",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert dump.returncode == 0, dump.stderr
+    assert dump.stderr == ""
+    with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        conn.execute("drop database if exists helios_restored")
+        conn.execute("create database helios_restored")
+    target = postgres_dsn.replace("dbname=postgres", "dbname=helios_restored")
+    restore = subprocess.run(
+        [str(PSQL), "-X", "-v", "ON_ERROR_STOP=1", "-d", target],
+        input=dump.stdout,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert restore.returncode == 0, restore.stderr + "\n--- dump ---\n" + dump.stdout
+    for query in CHECKS:
+        assert _rows(target, query) == _rows(src, query), query
