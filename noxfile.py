@@ -2,7 +2,7 @@
 
 nox -s tests                  # fresh venv: core + every plugin + the example plugin, then pytest
 nox -s tests -- -x tests/foundation      # arguments after -- go to pytest
-nox -s lint                   # ruff
+nox -s lint                   # ruff and the import rules (tools/check_imports.py)
 nox -s serve -- --config helios.toml     # install and run `helios serve`
 nox -s bench -- <bench args>  # python -m bench (see bench/)
 """
@@ -44,8 +44,10 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    session.install(RUFF)
+    """ruff, then the architecture's import rules (tools/check_imports.py)."""
+    session.install(RUFF, "attrs")
     session.run("ruff", "check", *(session.posargs or ["."]))
+    session.run("python", "tools/check_imports.py")
 
 
 @nox.session

@@ -240,6 +240,39 @@ def helios_sql_functions() -> Sequence[SqlFunction]:
     """
 
 
+@attrs.define(kw_only=True)
+class SqlDialect:
+    """A SQL front end: text in another dialect run by the same kernel.
+
+    ``sqlglot_dialect`` (a ``sqlglot.Dialect`` subclass or a registered dialect name) parses
+    the text. ``functions`` maps the dialect's function names onto the shared function
+    library's (PostgreSQL) names, so one implementation serves every dialect that spells it
+    differently: ``{"strlen": "length"}``. ``statements`` maps the dialect's own statement
+    classes (sqlglot expressions its parser builds) to a rewrite into a tree the kernel runs.
+    Sessions pick the dialect per call: ``session.execute(sql, dialect="tiny")``.
+    """
+
+    name: str
+    sqlglot_dialect: Any
+    functions: dict[str, str] = attrs.Factory(dict)
+    statements: dict[type, Callable[[Any], Any]] = attrs.Factory(dict)
+
+
+@hookspec
+def helios_sql_dialects() -> Sequence[SqlDialect]:
+    """SQL dialects this plugin adds (``postgres`` is built in).
+
+    Example::
+
+        class Tiny(sqlglot.dialects.Postgres):
+            pass
+
+        @hookimpl
+        def helios_sql_dialects():
+            return [SqlDialect(name="tiny", sqlglot_dialect=Tiny, functions={"strlen": "length"})]
+    """
+
+
 # ---------------------------------------------------------------------------
 # Lifecycle, background jobs, metrics
 # ---------------------------------------------------------------------------

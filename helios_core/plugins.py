@@ -25,6 +25,7 @@ from helios_core.hookspecs import (
     PROJECT,
     BackgroundJob,
     ProtocolServer,
+    SqlDialect,
     SqlFunction,
     StorageTierFactory,
     WalArchiverFactory,
@@ -196,6 +197,10 @@ def wal_archiver_factories(pm: pluggy.PluginManager) -> dict[str, WalArchiverFac
 
 def sql_functions(pm: pluggy.PluginManager) -> list[SqlFunction]:
     return _flatten(pm.hook.helios_sql_functions())
+
+
+def sql_dialects(pm: pluggy.PluginManager) -> list[SqlDialect]:
+    return _flatten(pm.hook.helios_sql_dialects())
 
 
 def background_jobs(pm: pluggy.PluginManager, kernel: Any) -> list[BackgroundJob]:

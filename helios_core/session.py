@@ -10,17 +10,40 @@ Contract (stable; protocol plugins rely on it)::
     session = kernel.open_session(user="helios", database="helios",
                                   options={"heliosdb.branch": "main"})
     for result in session.execute("insert into t values (1); select * from t"):
-        result.command_tag      # "INSERT 0 1", "SELECT 1"
-        result.columns          # None for commands; else list[ResultColumn]
+        result.kind                 # "INSERT", "SELECT", "CREATE TABLE", ...
+        result.row_count            # rows inserted/returned/...; None for commands without one
+        result.columns              # None for commands; else list[ResultColumn]
         for batch in result.batches:   # pyarrow.RecordBatch, columns in order
             ...
-    stmt = session.prepare("select * from t where id = $1", param_type_oids=[0])
-    stmt.param_type_oids        # inferred PostgreSQL type OIDs of $1..$n
+    for result in session.stream("select * from big"):   # lazily: see "Streaming" below
+        for batch in result.batches: ...
+    stmt = session.prepare("select * from t where id = $1", param_types=["integer"])
+    stmt.param_types            # SQL type names of $1..$n (given or inferred)
     stmt.columns                # ResultColumn list, or None when no rows
     result = session.execute_prepared(stmt, [42])   # python values or str/bytes
-    session.transaction_status  # "I" idle, "T" in transaction, "E" failed
+    session.execute_tree(sqlglot_tree, params)      # a front end that builds trees (MongoDB)
+    session.transaction_state   # "idle", "in_transaction" or "failed"
     session.cancel()            # from another thread: running statement -> 57014
     session.close()
+
+Columns are described neutrally: a name, the SQL type's name as SQL spells it
+(``"integer"``, ``"numeric(15,2)"``, ``"text[]"``) and whether it may hold NULL. A
+protocol renders them in its own terms (``helios_protocol_pg.pg_types`` maps SQL types to
+PostgreSQL's OIDs, typmods and sizes; command tags are built there from ``kind`` and
+``row_count``). Values are Arrow arrays; ``helios_core.types`` turns them to and from the
+types' text forms.
+
+Streaming: ``stream(sql)`` runs the statements one at a time as the caller advances. A
+query's Result carries a ``ResultStream`` as its ``batches``: the plan runs as batches are
+read (a large SELECT's first batch leaves before the rest exists), ``row_count`` grows as
+they pass and is final once the stream is exhausted. Reading the next Result first finishes
+the previous one (its remaining batches are produced and dropped), and the implicit
+transaction of the query string ends after the last. ``execute_prepared(..., stream=True)``
+and ``execute_tree(..., stream=True)`` return such a Result directly; ``result.batches.close()``
+stops it early. Errors found while producing batches are raised from the iteration.
+
+Trying a cheap read inline: ``with time_budget(seconds): session.execute(sql)`` raises
+``BudgetExceeded`` once the executor has spent the budget (see ``helios_core.time_budget``).
 
 COPY: ``execute("copy t from stdin ...")`` returns a Result with ``copy`` set
 (a CopySpec) and no rows; the protocol decodes the client's data into Arrow
@@ -30,23 +53,50 @@ batches of ``copy.arrow_schema`` and calls ``session.copy_in(copy, batches)``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
 
+from helios_core.time_budget import BudgetExceeded, time_budget
+
+__all__ = [
+    "BudgetExceeded",
+    "CopySpec",
+    "PreparedStatement",
+    "Result",
+    "ResultColumn",
+    "ResultStream",
+    "Session",
+    "add_backend_signaller",
+    "remove_backend_signaller",
+    "time_budget",
+]
+
 
 @attrs.define(kw_only=True)
 class ResultColumn:
-    """A result column as clients see it (PostgreSQL's RowDescription fields)."""
+    """A result column: its name, SQL type (as SQL spells it) and nullability.
+
+    ``type_name`` is the neutral description every protocol renders in its own terms
+    (``sql_type`` is the same). ``type_oid``, ``typmod``, ``type_size``, ``table_oid`` and
+    ``column_number`` are PostgreSQL's rendering, still filled by the SQL layer for its own
+    callers; protocol plugins must derive wire types from ``type_name`` instead.
+    """
 
     name: str
-    type_oid: int  # PostgreSQL type OID (23 int4, 25 text, 1700 numeric, ...)
-    type_name: str  # SQL type name, e.g. "integer", "numeric(15,2)"
+    type_oid: int = 25
+    type_name: str = "text"  # SQL type name, e.g. "integer", "numeric(15,2)", "text[]"
     typmod: int = -1
     type_size: int = -1
     table_oid: int = 0
     column_number: int = 0
+    nullable: bool | None = None  # None: not known (a computed column)
+
+    @property
+    def sql_type(self) -> str:
+        return self.type_name
 
 
 @attrs.define(kw_only=True)
@@ -66,15 +116,44 @@ class CopySpec:
     column_types: list[ResultColumn] = attrs.Factory(list)
 
 
+def _split_tag(tag: str) -> tuple[str, int | None]:
+    """("INSERT", 3) from "INSERT 0 3", ("CREATE TABLE", None) from "CREATE TABLE"."""
+    words = tag.split()
+    count = None
+    while words and words[-1].isdigit():
+        n = int(words.pop())
+        if count is None:
+            count = n
+    return " ".join(words), count
+
+
 @attrs.define(kw_only=True)
 class Result:
-    """The outcome of one statement."""
+    """The outcome of one statement.
 
-    command_tag: str
+    ``kind`` names the statement ("SELECT", "INSERT", "CREATE TABLE", ...), ``row_count``
+    is the number of rows it returned or changed (None when that means nothing for it).
+    ``command_tag`` is PostgreSQL's rendering kept for the SQL layer's own use; protocols
+    build their own from ``kind`` and ``row_count``.
+    """
+
+    command_tag: str = ""
     columns: list[ResultColumn] | None = None
-    batches: Iterable[Any] = ()  # pyarrow.RecordBatch
+    batches: Iterable[Any] = ()  # pyarrow.RecordBatch (a ResultStream when streamed)
     copy: CopySpec | None = None
     notices: list[str] = attrs.Factory(list)
+    kind: str = ""
+    row_count: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.kind and self.command_tag:
+            self.kind, count = _split_tag(self.command_tag)
+            if self.row_count is None:
+                self.row_count = count
+
+    @property
+    def streaming(self) -> bool:
+        return isinstance(self.batches, ResultStream)
 
     def rows(self) -> list[tuple]:
         """All rows as Python tuples (convenience for tests and small results)."""
@@ -85,14 +164,84 @@ class Result:
         return out
 
 
+class ResultStream:
+    """The batches of a streamed query result, produced as they are read.
+
+    ``produce`` yields the batches; ``finish`` (called exactly once, with the exception that
+    ended production or None) releases what the statement held. ``result.row_count`` counts
+    the rows that passed; it is final once ``done``.
+    """
+
+    def __init__(self, produce: Iterator[Any], finish: Callable[[BaseException | None], None]) -> None:
+        self._produce = produce
+        self._finish = [finish]
+        self.result: Result | None = None
+        self.rows = 0
+        self.done = False
+
+    def __iter__(self) -> ResultStream:
+        return self
+
+    def __next__(self) -> Any:
+        if self.done:
+            raise StopIteration
+        try:
+            batch = next(self._produce)
+        except StopIteration:
+            self._end(None)
+            raise
+        except BaseException as e:
+            self._end(e)
+            raise
+        self.rows += batch.num_rows
+        if self.result is not None:
+            self.result.row_count = self.rows
+        return batch
+
+    def drain(self) -> None:
+        """Produce (and drop) what is left, so the statement completes."""
+        for _ in self:
+            pass
+
+    def close(self) -> None:
+        """Stop producing; the statement ends here (as a portal closed before its last row)."""
+        if self.done:
+            return
+        close = getattr(self._produce, "close", None)
+        try:
+            if close is not None:
+                close()
+        finally:
+            self._end(None)
+
+    def on_finish(self, finish: Callable[[BaseException | None], None]) -> None:
+        """Also call ``finish(error)`` when the stream ends (after the ones given before)."""
+        self._finish.append(finish)
+
+    def _end(self, error: BaseException | None) -> None:
+        if self.done:
+            return
+        self.done = True
+        if self.result is not None:
+            self.result.row_count = self.rows
+            self.result.command_tag = f"{self.result.kind} {self.rows}"
+        for finish in self._finish:
+            finish(error)
+
+
 @attrs.define(kw_only=True)
 class PreparedStatement:
-    """A statement parsed and planned once, executed many times."""
+    """A statement parsed and planned once, executed many times.
+
+    ``param_types`` are the SQL type names of ``$1..$n`` (given or inferred);
+    ``param_type_oids`` is PostgreSQL's rendering of them, kept for the SQL layer.
+    """
 
     sql: str
     param_type_oids: list[int]
     columns: list[ResultColumn] | None
     plan: Any = None  # engine-private
+    param_types: list[str] = attrs.Factory(list)
 
 
 class Session:
@@ -100,30 +249,58 @@ class Session:
 
     user: str
     database: str
+    pid: int
 
     @property
     def branch(self) -> str:  # pragma: no cover - interface
         raise NotImplementedError
 
     @property
+    def transaction_state(self) -> str:  # pragma: no cover - interface
+        """"idle", "in_transaction" (a transaction block is open) or "failed" (it must be rolled back)."""
+        raise NotImplementedError
+
+    @property
     def transaction_status(self) -> str:  # pragma: no cover - interface
+        """PostgreSQL's letter for ``transaction_state`` ("I", "T", "E"), kept for the SQL layer."""
         raise NotImplementedError
 
     @property
     def settings(self) -> dict[str, str]:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def execute(self, sql: str) -> list[Result]:  # pragma: no cover - interface
+    def execute(self, sql: str, dialect: str = "postgres") -> list[Result]:  # pragma: no cover - interface
         """Run every statement in ``sql`` (simple-query semantics); stops at the first error."""
         raise NotImplementedError
 
-    def prepare(self, sql: str, param_type_oids: Sequence[int] = ()) -> PreparedStatement:  # pragma: no cover
+    def stream(self, sql: str, dialect: str = "postgres") -> Iterator[Result]:  # pragma: no cover
+        """``execute``, lazily: see "Streaming" in the module docstring."""
         raise NotImplementedError
 
-    def execute_prepared(self, stmt: PreparedStatement, params: Sequence[Any]) -> Result:  # pragma: no cover
+    def execute_tree(self, tree: Any, params: Sequence[Any] = (), *,
+                     stream: bool = False) -> Result:  # pragma: no cover - interface
+        """Run one statement given as a sqlglot expression tree (``$n`` parameters bound to ``params``)."""
+        raise NotImplementedError
+
+    def prepare(self, sql: str, param_type_oids: Sequence[int] = (), *, dialect: str = "postgres",
+                param_types: Sequence[str | None] = ()) -> PreparedStatement:  # pragma: no cover
+        raise NotImplementedError
+
+    def prepare_tree(self, tree: Any, param_types: Sequence[str | None] = ()
+                     ) -> PreparedStatement:  # pragma: no cover - interface
+        """Prepare one statement given as a sqlglot expression tree."""
+        raise NotImplementedError
+
+    def execute_prepared(self, stmt: PreparedStatement, params: Sequence[Any], *,
+                         stream: bool = False) -> Result:  # pragma: no cover
         raise NotImplementedError
 
     def copy_in(self, copy: CopySpec, batches: Iterator[Any]) -> Result:  # pragma: no cover
+        raise NotImplementedError
+
+    def rendering(self) -> contextlib.AbstractContextManager[None]:  # pragma: no cover - interface
+        """A block in which values are rendered for this session (its TimeZone, its catalog functions):
+        wrap value encoding that runs outside ``execute`` (a protocol's worker thread) in it."""
         raise NotImplementedError
 
     def cancel(self) -> None:  # pragma: no cover - interface
@@ -131,3 +308,22 @@ class Session:
 
     def close(self) -> None:  # pragma: no cover - interface
         raise NotImplementedError
+
+
+def add_backend_signaller(signaller: Callable[[int, bool], bool]) -> None:
+    """Offer ``pg_cancel_backend``/``pg_terminate_backend`` for a protocol's connections.
+
+    ``signaller(pid, terminate)`` returns True when the pid was one of its connections and got
+    the signal; the SQL functions ask each registered signaller in turn.
+    """
+    from helios_core.sql.catalog_views.functions import BACKEND_SIGNALLERS
+
+    if signaller not in BACKEND_SIGNALLERS:
+        BACKEND_SIGNALLERS.append(signaller)
+
+
+def remove_backend_signaller(signaller: Callable[[int, bool], bool]) -> None:
+    from helios_core.sql.catalog_views.functions import BACKEND_SIGNALLERS
+
+    with contextlib.suppress(ValueError):
+        BACKEND_SIGNALLERS.remove(signaller)

@@ -67,6 +67,6 @@ def check_plan_as_of(session: Any, ast: Any) -> None:
         if isinstance(node, exp.Literal) and not node.is_string:
             check_as_of(session, int(node.this))
         elif isinstance(node, exp.Literal):
-            check_as_of(session, ddl._parse_ts(session, node.this))
+            check_as_of(session, ddl.parse_timestamp(session, node.this))
         else:
             check_as_of(session, -1)

@@ -1489,3 +1489,6 @@ def role_statement(session: Any, u: Utility) -> Result:
 
     return role_ddl.role_statement(session, u)
 
+def parse_timestamp(session: Any, text: str) -> int:
+    """A timestamp literal as the commit timestamp it names (AS OF checks outside this package)."""
+    return _parse_ts(session, text)

@@ -68,14 +68,28 @@ def _max_param(ast: Any) -> int:
     return n
 
 
-def prepare(session: Any, sql: str, param_type_oids: Sequence[int] = ()) -> PreparedStatement:
+def prepare(session: Any, sql: str, param_type_oids: Sequence[int] = (),
+            param_types: Sequence[str | None] = ()) -> PreparedStatement:
     stmts = dialect.parse(sql)
     if len(stmts) > 1:
         raise HeliosError("cannot insert multiple commands into a prepared statement", sqlstate="42601")
-    st = stmts[0] if stmts else None
-    pp = PreparedPlan(statement=st, param_types=[], given_oids=list(param_type_oids))
+    return prepare_statement(session, stmts[0] if stmts else None, sql, param_type_oids, param_types)
+
+
+def prepare_statement(session: Any, st: Statement | None, sql: str, param_type_oids: Sequence[int] = (),
+                      param_types: Sequence[str | None] = ()) -> PreparedStatement:
+    """Plan one parsed statement; ``param_types`` (SQL type names, None = infer) win over the OIDs."""
+    T = _types()
+    oids = list(param_type_oids)
+    for i, name in enumerate(param_types):
+        while len(oids) <= i:
+            oids.append(0)
+        if name:
+            oids[i] = T.type_from_name(name).oid
+    pp = PreparedPlan(statement=st, param_types=[], given_oids=oids)
     columns = _plan(session, pp)
-    return PreparedStatement(sql=sql, param_type_oids=[t.oid for t in pp.param_types], columns=columns, plan=pp)
+    return PreparedStatement(sql=sql, param_type_oids=[t.oid for t in pp.param_types], columns=columns, plan=pp,
+                             param_types=[t.sql_name() for t in pp.param_types])
 
 
 def _plan(session: Any, pp: PreparedPlan) -> list[ResultColumn] | None:
@@ -314,7 +328,7 @@ def execute(session: Any, stmt: PreparedStatement, params: Sequence[Any]) -> Res
     return session.run_in_implicit(run)
 
 
-def run_prepared(session: Any, stmt: PreparedStatement, params: Sequence[Any]) -> Result:
+def run_prepared(session: Any, stmt: PreparedStatement, params: Sequence[Any], lazy: bool = False) -> Result:
     pp: PreparedPlan = stmt.plan
     pp.executions += 1
     st = pp.statement
@@ -332,7 +346,7 @@ def run_prepared(session: Any, stmt: PreparedStatement, params: Sequence[Any]) -
                 (c.name, c.type_oid) for c in cols] != [(c.name, c.type_oid) for c in stmt.columns]:
             raise HeliosError("cached plan must not change result type", sqlstate="0A000")
     values = bind_params(pp.param_types, params)
-    return session._run_statement(st, values, pp)
+    return session._run_statement(st, values, pp, lazy=lazy)
 
 
 # ------------------------------------------------------------------------------------ SQL PREPARE/EXECUTE

@@ -29,7 +29,7 @@ from sqlglot import exp
 
 from helios_core import time_budget
 from helios_core.errors import FeatureNotSupported, HeliosError, QueryCanceled
-from helios_core.session import CopySpec, PreparedStatement, Result, ResultColumn, Session
+from helios_core.session import CopySpec, PreparedStatement, Result, ResultColumn, ResultStream, Session
 from helios_core.sql import dialect, session_identity
 from helios_core.sql.dialect import Statement, Utility
 from helios_core.sql.settings import Settings, display_name, parse_duration_ms
@@ -40,7 +40,8 @@ _TYPE_SIZE = {16: 1, 18: 1, 19: 64, 20: 8, 21: 2, 23: 4, 24: 4, 26: 4, 700: 4, 7
               1083: 8, 1114: 8, 1184: 8, 1186: 16, 1266: 12, 2205: 4, 2206: 4, 2950: 16}
 
 
-def result_column(name: str, sql_type: Any, *, table_oid: int = 0, column_number: int = 0) -> ResultColumn:
+def result_column(name: str, sql_type: Any, *, table_oid: int = 0, column_number: int = 0,
+                  nullable: bool | None = None) -> ResultColumn:
     """A ResultColumn for a SqlType (D's helios_core.sql.types.SqlType)."""
     oid = int(getattr(sql_type, "oid", 25))
     if oid == 705:  # unknown -> text, as PostgreSQL reports an untyped literal column
@@ -56,6 +57,7 @@ def result_column(name: str, sql_type: Any, *, table_oid: int = 0, column_number
         type_size=_TYPE_SIZE.get(oid, -1),
         table_oid=table_oid,
         column_number=column_number,
+        nullable=nullable,
     )
 
 
@@ -90,6 +92,13 @@ def _positions_from(offset: int) -> Iterator[None]:
         raise
 
 
+def _tree_statement(tree: Any) -> Statement:
+    """A Statement for a tree built by a front end (its text is for logs and error positions)."""
+    if not isinstance(tree, exp.Expression):
+        raise HeliosError(f"execute_tree needs a sqlglot expression, not {type(tree).__name__}", sqlstate="42601")
+    return Statement(ast=tree, text=dialect.to_sql(tree), offset=0)
+
+
 class SqlSession(Session):
     """A client's session on one database and branch (see module docstring)."""
 
@@ -116,6 +125,8 @@ class SqlSession(Session):
         self.temp_on_commit: dict[tuple[str, str], str] = {}  # ON COMMIT drop|delete (sql.temp_tables)
         self.cursors: dict[str, Any] = {}  # DECLARE ... CURSOR (helios_core.sql.prepared.SqlCursor)
         self.last_query = ""
+        self._open_stream: ResultStream | None = None  # a streamed query still producing rows
+        self._open_statements: Any = None  # the rest of a streamed query string
         from helios_core import branching
 
         branching.session_started(self)  # 42501 without usage on the branch (helios_core.branching)
@@ -137,6 +148,21 @@ class SqlSession(Session):
     @property
     def transaction_status(self) -> str:
         return self.tx.status
+
+    @property
+    def transaction_state(self) -> str:
+        return {"I": "idle", "T": "in_transaction", "E": "failed"}[self.tx.status]
+
+    def rendering(self) -> Any:
+        """Values rendered outside a statement (a protocol's encoder thread) see this session's
+        TimeZone and catalog functions."""
+        from helios_core.sql.functions import runtime
+
+        stack = contextlib.ExitStack()
+        stack.enter_context(runtime.use(timezone=self.settings_obj.get("timezone"),
+                                        datestyle=self.settings_obj.get("datestyle")))
+        stack.enter_context(_using_session(self))
+        return stack
 
     @property
     def settings(self) -> dict[str, str]:
@@ -169,22 +195,44 @@ class SqlSession(Session):
         raise HeliosError("no schema has been selected to create in", sqlstate="3F000")
 
     # ------------------------------------------------------------------ running statements
-    def execute(self, sql: str) -> list[Result]:
+    def execute(self, sql: str, dialect: str = "postgres") -> list[Result]:
         """Run every statement of ``sql``; raises at the first error (with ``partial_results``)."""
         self._check_open()
         self.last_query = sql  # pg_stat_activity.query (shown to privileged roles only)
-        results: list[Result] = []
+        self.settle_stream()
+        stmts = self._parse(sql, dialect, [])
+        if not stmts:
+            return [Result(command_tag="EMPTY")]
+        return list(self._run_statements(stmts, lazy=False))
+
+    def stream(self, sql: str, dialect: str = "postgres") -> Any:
+        """``execute`` lazily (helios_core.session, "Streaming"): Results as the caller advances."""
+        self._check_open()
+        self.last_query = sql
+        self.settle_stream()
+        stmts = self._parse(sql, dialect, [])
+        if not stmts:
+            return iter([Result(command_tag="EMPTY")])
+        gen = self._run_statements(stmts, lazy=True)
+        self._open_statements = gen
+        return gen
+
+    def _parse(self, sql: str, dialect_name: str, results: list[Result]) -> list[Statement]:
+        from helios_core.sql import dialects
+
         try:
-            stmts = dialect.parse(sql)
+            return dialects.parse(sql, dialect_name)
         except HeliosError as e:
             self.tx.on_error()
             e.partial_results = results  # type: ignore[attr-defined]
             raise
-        if not stmts:
-            return [Result(command_tag="EMPTY")]
+
+    def _run_statements(self, stmts: list[Statement], *, lazy: bool) -> Any:
+        """Results of ``stmts`` one by one; a streamed one is finished before the next runs."""
+        results: list[Result] = []
         for st in stmts:
             try:
-                results.append(self._run_statement(st))
+                result = self._run_statement(st, lazy=lazy)
             except HeliosError as e:
                 self.tx.on_error()
                 e.partial_results = results  # type: ignore[attr-defined]
@@ -194,27 +242,92 @@ class SqlSession(Session):
                 err = HeliosError(f"internal error: {type(e).__name__}: {e}", sqlstate="XX000")
                 err.partial_results = results  # type: ignore[attr-defined]
                 raise err from e
+            results.append(result)
+            try:
+                yield result
+            finally:
+                if isinstance(result.batches, ResultStream):
+                    try:
+                        result.batches.drain()
+                    except HeliosError as e:
+                        e.partial_results = results[:-1]  # type: ignore[attr-defined]
+                        raise
         try:
             self.tx.end_implicit()
         except HeliosError as e:
             e.partial_results = results  # type: ignore[attr-defined]
             raise
-        return results
+        finally:
+            self._open_statements = None
 
-    def _run_statement(self, st: Statement, params: Sequence[Any] = (), prepared: Any = None) -> Result:
+    def settle_stream(self) -> None:
+        """Before a new statement: end what a stream left open (its running statement, the rest of
+        its query string), as PostgreSQL finishes one query before reading the next."""
+        gen, self._open_statements = self._open_statements, None
+        if gen is not None:
+            gen.close()
+        running, self._open_stream = self._open_stream, None
+        if running is not None and not running.done:
+            running.close()
+
+    def _run_statement(self, st: Statement, params: Sequence[Any] = (), prepared: Any = None,
+                       lazy: bool = False) -> Result:
         ast = st.ast
         if isinstance(ast, Utility) and ast.kind in ("rollback", "commit", "rollback_to"):
             return self._utility(st)
         self.tx.check_not_failed()
         self._begin_statement()
+        streaming = False
         try:
             with self._runtime():
                 if isinstance(ast, Utility):
                     return self._utility(st)
                 self.tx.statement_start()
-                return self._dispatch(st, params, prepared)
+                result = self._dispatch(st, params, prepared, lazy=lazy)
+                streaming = isinstance(result.batches, ResultStream)
+                return result
         finally:
+            if not streaming:
+                self._end_statement()
+
+    def _lazy_result(self, plan: Any, ctx: Any, columns: list[ResultColumn]) -> Result:
+        """A query Result whose batches the plan produces as they are read (each step in this
+        statement's TimeZone, clock and session, whichever thread reads it)."""
+        from helios_core.sql.functions import runtime
+
+        tz, started, now = self.settings_obj.get("timezone"), self.tx.started_at, runtime.statement_now()
+        datestyle = self.settings_obj.get("datestyle")
+
+        def produce() -> Iterator[pa.RecordBatch]:
+            it = plan.execute(ctx)
+            try:
+                while True:
+                    with runtime.use(timezone=tz, now=started, statement_now=now, datestyle=datestyle), \
+                            _using_session(self):
+                        try:
+                            batch = next(it, None)
+                        except HeliosError:
+                            raise
+                        except Exception as e:  # an engine bug: report as internal error
+                            raise HeliosError(f"internal error: {type(e).__name__}: {e}", sqlstate="XX000") from e
+                    if batch is None:
+                        return
+                    yield batch
+            finally:
+                it.close()
+
+        def finish(error: BaseException | None) -> None:
+            if self._open_stream is stream:
+                self._open_stream = None
             self._end_statement()
+            if error is not None:
+                self.tx.on_error()
+
+        stream = ResultStream(produce(), finish)
+        result = Result(kind="SELECT", row_count=0, columns=columns, batches=stream, command_tag="SELECT 0")
+        stream.result = result
+        self._open_stream = stream
+        return result
 
     def _runtime(self) -> Any:
         """TimeZone and the transaction clock for the scalar functions (now(), timestamptz I/O)."""
@@ -274,10 +387,10 @@ class SqlSession(Session):
             deadline=getattr(self, "_deadline", None),
         )
 
-    def _dispatch(self, st: Statement, params: Sequence[Any], prepared: Any) -> Result:
+    def _dispatch(self, st: Statement, params: Sequence[Any], prepared: Any, lazy: bool = False) -> Result:
         ast = st.ast
         if isinstance(ast, (exp.Query, exp.Values, exp.Subquery)):
-            return self.run_query(ast, params, prepared)
+            return self.run_query(ast, params, prepared, lazy=lazy)
         if isinstance(ast, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
             from helios_core.sql import dml
 
@@ -304,7 +417,7 @@ class SqlSession(Session):
         raise FeatureNotSupported(f"statement not supported: {st.text[:60]}", position=st.offset + 1)
 
     # ------------------------------------------------------------------ queries
-    def run_query(self, ast: Any, params: Sequence[Any] = (), prepared: Any = None) -> Result:
+    def run_query(self, ast: Any, params: Sequence[Any] = (), prepared: Any = None, lazy: bool = False) -> Result:
         ctx = self.context(params=params, param_types=prepared.param_types if prepared is not None else ())
         with_ = ast.args.get("with_") or ast.args.get("with")
         if with_ is not None and any(isinstance(c.this, (exp.Insert, exp.Update, exp.Delete, exp.Merge))
@@ -334,9 +447,11 @@ class SqlSession(Session):
             plan = prepared.plan
         else:
             plan = self.plan_query(ast, ctx)
+        cols = [result_column(n, t) for n, t in plan.columns]
+        if lazy:
+            return self._lazy_result(plan, ctx, cols)
         batches = list(plan.execute(ctx))
         rows = sum(b.num_rows for b in batches)
-        cols = [result_column(n, t) for n, t in plan.columns]
         return Result(command_tag=f"SELECT {rows}", columns=cols, batches=batches)
 
     def _run_writable_ctes(self, ast: Any, with_: Any, params: Sequence[Any], prepared: Any) -> Any:
@@ -689,22 +804,64 @@ class SqlSession(Session):
         return sequences.setval(self, name, value, is_called)
 
     # ------------------------------------------------------------------ prepared statements
-    def prepare(self, sql: str, param_type_oids: Sequence[int] = ()) -> PreparedStatement:
-        from helios_core.sql import prepared
+    def prepare(self, sql: str, param_type_oids: Sequence[int] = (), *, dialect: str = "postgres",
+                param_types: Sequence[str | None] = ()) -> PreparedStatement:
+        from helios_core.sql import dialects, prepared
 
         self._check_open()
+        self.settle_stream()
         try:
-            return prepared.prepare(self, sql, param_type_oids)
+            if dialect != "postgres":
+                stmts = dialects.parse(sql, dialect)
+                if len(stmts) > 1:
+                    raise HeliosError("cannot insert multiple commands into a prepared statement",
+                                      sqlstate="42601")
+                return prepared.prepare_statement(self, stmts[0] if stmts else None, sql, param_type_oids,
+                                                  param_types)
+            return prepared.prepare(self, sql, param_type_oids, param_types=param_types)
         except HeliosError:
             self.tx.on_error()  # as any error: a transaction block is aborted (25P02 until it ends)
             raise
 
-    def execute_prepared(self, stmt: PreparedStatement, params: Sequence[Any]) -> Result:
+    def prepare_tree(self, tree: Any, param_types: Sequence[str | None] = ()) -> PreparedStatement:
+        """Prepare a statement given as a sqlglot tree (a front end that does not write SQL text)."""
+        from helios_core.sql import prepared
+
+        self._check_open()
+        self.settle_stream()
+        st = _tree_statement(tree)
+        try:
+            return prepared.prepare_statement(self, st, st.text, (), param_types)
+        except HeliosError:
+            self.tx.on_error()  # as any error: a transaction block is aborted (25P02 until it ends)
+            raise
+
+    def execute_tree(self, tree: Any, params: Sequence[Any] = (), *, stream: bool = False) -> Result:
+        """Run one statement given as a sqlglot tree; ``$n`` parameters take ``params``."""
+        stmt = self.prepare_tree(tree, [None] * len(params))
+        return self.execute_prepared(stmt, params, stream=stream)
+
+    def execute_prepared(self, stmt: PreparedStatement, params: Sequence[Any], *, stream: bool = False) -> Result:
         from helios_core.sql import prepared
 
         self._check_open()
         self.last_query = stmt.sql
-        return prepared.execute(self, stmt, params)
+        self.settle_stream()
+        if not stream:
+            return prepared.execute(self, stmt, params)
+        try:
+            result = prepared.run_prepared(self, stmt, params, lazy=True)
+        except HeliosError:
+            self.tx.on_error()
+            raise
+        except Exception as e:
+            self.tx.on_error()
+            raise HeliosError(f"internal error: {type(e).__name__}: {e}", sqlstate="XX000") from e
+        if isinstance(result.batches, ResultStream):
+            result.batches.on_finish(lambda error: None if error is not None else self.tx.end_implicit())
+        else:
+            self.tx.end_implicit()
+        return result
 
     def run_in_implicit(self, fn: Any) -> Any:
         """Run fn() as one statement outside/inside a block with PostgreSQL's error handling."""
@@ -724,6 +881,7 @@ class SqlSession(Session):
         from helios_core.sql import copy as copy_mod
 
         self._check_open()
+        self.settle_stream()
 
         def run() -> Result:
             self.tx.check_not_failed()
@@ -747,6 +905,8 @@ class SqlSession(Session):
             return
         self.closed = True
         try:
+            with contextlib.suppress(Exception):  # closing must go on
+                self.settle_stream()
             self.tx.rollback()
             self._drop_temp_tables()
         finally:

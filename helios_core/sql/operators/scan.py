@@ -34,6 +34,19 @@ _PC_OPS = {
 }
 
 
+# A stored chunk may hold millions of rows; handing it on in slices of this many (zero-copy)
+# lets the first rows of a large result leave before the scan has read the rest.
+SCAN_BATCH_ROWS = 1 << 17
+
+
+def _slices(b: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
+    if b.num_rows <= SCAN_BATCH_ROWS:
+        yield b
+        return
+    for start in range(0, b.num_rows, SCAN_BATCH_ROWS):
+        yield b.slice(start, SCAN_BATCH_ROWS)
+
+
 @attrs.define
 class PushedTerm:
     """``column op value`` (op "in" takes a list of values, "isnull"/"notnull" none)."""
@@ -172,13 +185,14 @@ class TableScan(Operator):
             if b.schema.names != wanted:
                 b = b.select(wanted) if wanted else b.select([])
             b = pa.RecordBatch.from_arrays(list(b.columns), names=names(n)) if n else b
-            if self.residual is not None:
-                from helios_core.sql.operators.basic import apply_conjuncts
+            for part in _slices(b):
+                if self.residual is not None:
+                    from helios_core.sql.operators.basic import apply_conjuncts
 
-                b = apply_conjuncts(b, self.residual_parts or [self.residual], ctx)
-                if b is None:
-                    continue
-            yield b
+                    part = apply_conjuncts(part, self.residual_parts or [self.residual], ctx)
+                    if part is None:
+                        continue
+                yield part
 
     def label(self) -> str:
         kind = "Index Scan using primary key on" if self.pk_lookup is not None else "Seq Scan on"

@@ -11,7 +11,6 @@ a full buffer), which keeps a pgbench round trip to one write.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import itertools
 import logging
@@ -27,9 +26,10 @@ import attrs
 import pyarrow as pa
 
 from helios_core.errors import HeliosError
-from helios_core.time_budget import BudgetExceeded, time_budget
+from helios_core.session import BudgetExceeded, time_budget
 from helios_protocol_pg import catalog_sql, client_encoding, cursors
 from helios_protocol_pg import messages as m
+from helios_protocol_pg.command_tags import command_tag
 from helios_protocol_pg.copy_codec import RowEncoder, make_decoder
 from helios_protocol_pg.formats import data_rows, decode_param, result_format_list
 from helios_protocol_pg.startup import AuthError, authenticate, is_loopback, new_secret, parse_options
@@ -387,7 +387,7 @@ class PgConnection:
 
     def tx_status(self) -> str:
         try:
-            return self.session.transaction_status or "I"
+            return _TX_STATUS.get(self.session.transaction_state, "I")
         except Exception:  # noqa: BLE001 - robustness at the protocol edge
             return "I"
 
@@ -571,8 +571,8 @@ class PgConnection:
     async def _send_simple_result(self, result: Any, encoded: Any = None) -> None:
         for notice in getattr(result, "notices", ()) or ():
             self.write(m.notice_response(m.error_fields("NOTICE", "00000", notice)))
-        self._note_settings_change(result.command_tag)
-        if result.command_tag == "EMPTY" and result.columns is None and result.copy is None:
+        self._note_settings_change(result.kind)
+        if result.kind == "EMPTY" and result.columns is None and result.copy is None:
             self.write(m.EMPTY_QUERY)
             return
         if encoded is not None:
@@ -581,7 +581,7 @@ class PgConnection:
             self.write(chunk)
             if n >= ROWS_PER_HOP:
                 n += await self.stream_rows(rows, 0)
-            self.write(m.command_complete(_tag_with_count(result.command_tag, n)))
+            self.write(m.command_complete(command_tag(result, n)))
             return
         await self.send_result(result, formats=None, limit=0, describe=True)
 
@@ -599,7 +599,7 @@ class PgConnection:
                 await self.copy_out(result)
             return
         if result.columns is None:
-            self.write(m.command_complete(result.command_tag))
+            self.write(m.command_complete(command_tag(result)))
             return
         cols = result.columns
         fmts = result_format_list(formats or [], len(cols))
@@ -616,7 +616,7 @@ class PgConnection:
                 self.write(m.PORTAL_SUSPENDED)
                 return
         total = sent + (portal.sent if portal else 0)
-        self.write(m.command_complete(_tag_with_count(result.command_tag, total)))
+        self.write(m.command_complete(command_tag(result, total)))
         if portal is not None:
             portal.done = True
 
@@ -734,8 +734,11 @@ class PgConnection:
         if portal.done:
             # PostgreSQL answers a re-executed finished portal with an empty completion
             result = portal.result
-            tag = result.command_tag if result is not None else "SELECT 0"
-            self.write(m.command_complete(_tag_with_count(tag, 0) if result is None or result.columns else tag))
+            if result is None:
+                tag = "SELECT 0"
+            else:
+                tag = command_tag(result, 0) if result.columns else command_tag(result)
+            self.write(m.command_complete(tag))
             return
         pre_sent = 0
         if portal.result is None:
@@ -763,7 +766,7 @@ class PgConnection:
             portal.result, encoded = await self.run_statement(portal.statement.sql, work,  # one hop at most
                                                               may_inline=not begin)
             result = portal.result
-            self._note_settings_change(result.command_tag)
+            self._note_settings_change(result.kind)
             if encoded is None:
                 await self.send_result(result, None, 0, describe=False, portal=portal)
                 portal.done = True
@@ -774,7 +777,7 @@ class PgConnection:
             if pre_sent < want:  # everything is out already
                 portal.sent += pre_sent
                 portal.done = True
-                self.write(m.command_complete(_tag_with_count(result.command_tag, portal.sent)))
+                self.write(m.command_complete(command_tag(result, portal.sent)))
                 await self.maybe_flush()
                 return
         result = portal.result
@@ -793,7 +796,7 @@ class PgConnection:
                 return
         portal.sent += sent
         portal.done = True
-        self.write(m.command_complete(_tag_with_count(result.command_tag, portal.sent)))
+        self.write(m.command_complete(command_tag(result, portal.sent)))
         await self.maybe_flush()
 
     def _pipelined(self) -> bool:
@@ -937,7 +940,7 @@ class PgConnection:
                         raise m.ProtocolViolation(
                             f"unexpected message type 0x{kind[0]:02X} during COPY from stdin") from exc
             raise
-        tag = done.command_tag if done is not None else "COPY"
+        tag = command_tag(done) if done is not None else "COPY"
         self.write(m.command_complete(tag))
 
     async def copy_out(self, result: Any) -> None:
@@ -1015,24 +1018,13 @@ def _iter_rows(result: Any, cols: list[Any], fmts: list[int]) -> Iterator[bytes]
 
 
 def _in_session(session: Any, output: dict[str, str] | None, fn: Callable[..., Any], args: tuple) -> Any:
-    """Worker thread: run fn with the session visible to catalog functions (and its TimeZone and
-    DateStyle when ``output`` gives them, for encoding values)."""
-    with contextlib.ExitStack() as stack:
-        if _using_session is not None:
-            stack.enter_context(_using_session(session))
-        if output is not None and _runtime is not None:
-            stack.enter_context(_runtime.use(**output))
+    """Worker thread: run fn with the session visible to catalog functions and, for encoding values,
+    in its TimeZone and DateStyle (``session.rendering()``; ``output`` is what the connection last
+    heard of them, kept for the callers)."""
+    if session is None:
         return fn(*args)
-
-
-try:
-    from helios_core.sql.catalog_views.functions import using_session as _using_session
-except ImportError:  # the SQL layer is incomplete: no catalog functions to feed
-    _using_session = None
-try:
-    from helios_core.sql.functions import runtime as _runtime
-except ImportError:
-    _runtime = None
+    with session.rendering():
+        return fn(*args)
 
 
 _TX_CONTROL = re.compile(r"^\s*(begin|start|commit|end|rollback|abort|savepoint|release|prepare\s+transaction|"
@@ -1075,11 +1067,7 @@ def _chain_one(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
     yield from rest
 
 
-def _tag_with_count(tag: str, count: int) -> str:
-    word = tag.split(" ", 1)[0].upper()
-    if word in ("SELECT", "FETCH", "MOVE") and (tag.upper() == word or tag.split()[-1].isdigit()):
-        return f"{word} {count}"
-    return tag
+_TX_STATUS = {"idle": "I", "in_transaction": "T", "failed": "E"}  # ReadyForQuery's status byte
 
 
 def _client_encoding(value: str | None) -> str:

@@ -17,9 +17,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from helios_core import types as sql_types
 from helios_core.errors import HeliosError
 from helios_protocol_pg import binary_codec as bc
 from helios_protocol_pg.formats import encode_column, fallback_text, text_values
+from helios_protocol_pg.pg_types import oid_of
 
 BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 BATCH_ROWS = 65536
@@ -31,25 +33,15 @@ def _bad_copy(message: str, sqlstate: str = "22P04") -> HeliosError:
 
 
 def strings_to_arrow(values: pa.Array, field: pa.Field, type_name: str) -> pa.Array:
-    """A string column in PG input syntax -> the field's Arrow type (PG semantics via D's cast)."""
+    """A string column in PG input syntax -> the field's Arrow type (the SQL layer's input rules)."""
     target = field.type
     if pa.types.is_string(target) or pa.types.is_large_string(target):
         return values.cast(target)
     try:
-        from helios_core.sql import functions as F
-        from helios_core.sql import types as T
-
-        st = T.type_from_name(type_name) if type_name else T.sql_type_of_arrow(target)
-        out = F.cast(F.Vec(array=values, type=T.TEXT), st)
-        arr = out.array
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        if arr.type != target:
-            arr = arr.cast(target)
-        return arr
+        return sql_types.parse_text(values, type_name or None, arrow=target)
     except HeliosError:
         raise
-    except ImportError:
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     try:
         if pa.types.is_boolean(target):
@@ -390,7 +382,7 @@ def make_decoder(spec: Any) -> RowDecoder:
     schema: pa.Schema = spec.arrow_schema
     names = [c.type_name for c in spec.column_types] or [""] * len(schema)
     if spec.format == "binary":
-        oids = [c.type_oid for c in spec.column_types] or [bc.TEXT] * len(schema)
+        oids = [oid_of(c) for c in spec.column_types] or [bc.TEXT] * len(schema)
         return BinaryDecoder(schema, names, oids)
     return TextDecoder(schema, names, csv=spec.format == "csv", delimiter=spec.delimiter, null=spec.null,
                        header=spec.header, quote=spec.quote, escape=spec.escape)
@@ -445,11 +437,12 @@ class RowEncoder:
         if self.fmt == "binary":
             encs = []
             for i, c in enumerate(self.columns):
-                if bc.encoder_for(c.type_oid) is None:
-                    strs = text_values(batch.column(i), c.type_oid, c.type_name)
+                oid = oid_of(c)
+                if bc.encoder_for(oid) is None:
+                    strs = text_values(batch.column(i), oid, c.type_name)
                     encs.append([None if s is None else s.encode() for s in strs])
                 else:
-                    encs.append(encode_column(batch.column(i), c.type_oid, c.type_name, True))
+                    encs.append(encode_column(batch.column(i), oid, c.type_name, True))
             head = struct.pack("!h", len(self.columns))
             out = []
             for r in range(n):
@@ -463,7 +456,7 @@ class RowEncoder:
                         parts.append(v)
                 out.append(b"".join(parts))
             return out
-        cols = [text_values(batch.column(i), c.type_oid, c.type_name) for i, c in enumerate(self.columns)]
+        cols = [text_values(batch.column(i), oid_of(c), c.type_name) for i, c in enumerate(self.columns)]
         if self.fmt == "csv":
             cols = [[self.null if v is None else self._csv_quote(v, False) for v in col] for col in cols]
         else:

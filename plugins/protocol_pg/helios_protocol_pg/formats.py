@@ -1,7 +1,7 @@
 """Arrow columns to PostgreSQL field values (text or binary) and client parameters back.
 
 Text output of a value is exactly PostgreSQL's: it comes from the SQL layer's
-``cast(v, TEXT)`` (helios_core.sql.functions), so every type prints one way whatever
+``cast(v, TEXT)`` (``helios_core.types.format_text``), so every type prints one way whatever
 the protocol. Integers and strings, the hot path of OLTP clients, are formatted here
 directly (their text form is unambiguous). A small fallback keeps the server usable
 when the function registry cannot format a type.
@@ -9,7 +9,6 @@ when the function registry cannot format a type.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import decimal
 import json
@@ -21,43 +20,24 @@ from typing import Any
 
 import pyarrow as pa
 
+from helios_core import types as sql_types
 from helios_protocol_pg import binary_codec as bc
 from helios_protocol_pg import client_encoding
+from helios_protocol_pg.pg_types import name_of_oid, oid_of, oid_of_name
 
 _INT_OIDS = {bc.INT2, bc.INT4, bc.INT8, bc.OID, bc.XID, bc.CID}
 _STR_OIDS = {bc.TEXT, bc.VARCHAR, bc.BPCHAR, bc.NAME, bc.CHAR, bc.UNKNOWN, bc.JSON, bc.JSONB}
 
 
-def sql_type_for(oid: int, type_name: str) -> Any:
-    """The SQL layer's SqlType for a result column (None when the SQL layer is absent)."""
-    try:
-        from helios_core.sql import types as T
-    except ImportError:
-        return None
-    if type_name:
-        with contextlib.suppress(Exception):  # fall back to the OID
-            return T.type_from_name(type_name)
-    try:
-        return T.type_by_oid(oid)
-    except Exception:  # noqa: BLE001 - unknown OID
-        return None
-
-
 def _sql_cast_to_text(array: pa.Array, oid: int, type_name: str) -> list[str | None] | None:
-    """PG text output through the SQL layer (helios_core.sql.functions.to_text); None when unavailable."""
-    try:
-        from helios_core.sql.functions import to_text
-    except ImportError:
-        return None
-    st = sql_type_for(oid, type_name)
-    if st is None:
+    """PG text output through the SQL layer (helios_core.types.format_text); None when it cannot."""
+    name = type_name or name_of_oid(oid)
+    if not name:
         return None
     try:
-        out = to_text(array, st)
+        out = sql_types.format_text(array, name)
     except Exception:  # noqa: BLE001 - a type the SQL layer can't print: use the fallback
         return None
-    if isinstance(out, pa.ChunkedArray):
-        out = out.combine_chunks()
     if len(out) != len(array):
         return None
     return out.to_pylist()
@@ -204,13 +184,12 @@ def _record_binary(array: pa.Array) -> list[bytes | None]:
     per field; each field's type is the one its Arrow type maps to."""
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
-    from helios_core.sql import types as T
-
     fields = []
     for i in range(array.type.num_fields):
         child = array.field(i)
-        st = T.sql_type_of_arrow(child.type)
-        fields.append((st.oid, encode_column(child, st.oid, st.sql_name(), True)))
+        name = sql_types.type_of_arrow(child.type)
+        oid = oid_of_name(name)
+        fields.append((oid, encode_column(child, oid, name, True)))
     head = _pack_i32(len(fields))
     out: list[bytes | None] = []
     for r, valid in enumerate(array.is_valid().to_pylist()):
@@ -267,7 +246,7 @@ def data_rows(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[int]) 
     length-prefixed in one pass over its column, then rows are joined)."""
     cols = []
     for i, c in enumerate(columns):
-        values = encode_column(batch.column(i), c.type_oid, c.type_name, formats[i] == 1)
+        values = encode_column(batch.column(i), oid_of(c), c.type_name, formats[i] == 1)
         cols.append([_NULL_FIELD if v is None else _pack_i32(len(v)) + v for v in values])
     head = _pack_i16(len(columns))
     if not cols:

@@ -406,24 +406,24 @@ def parameter_description(oids: Sequence[int]) -> bytes:
 
 
 # pg_type.typlen of fixed-size types, for RowDescription when the SQL layer leaves it at -1
-TYPE_SIZES = {16: 1, 18: 1, 19: 64, 20: 8, 21: 2, 23: 4, 26: 4, 700: 4, 701: 8, 1082: 4, 1083: 8, 1114: 8,
-              1184: 8, 1186: 16, 2950: 16, 705: -2}
-
 
 def row_description(columns: Sequence, formats: Sequence[int] = ()) -> bytes:
     """``columns`` are ResultColumn-like; ``formats`` one per column (or one for all, or none)."""
+    from helios_protocol_pg.pg_types import describe
+
     parts = [_I16.pack(len(columns))]
     for i, c in enumerate(columns):
         fmt = formats[i] if len(formats) > 1 else (formats[0] if formats else 0)
+        t = describe(c.type_name)
         parts.append(
             cstr(c.name)
             + struct.pack(
                 "!IhIhih",
-                c.table_oid & 0xFFFFFFFF,
-                c.column_number,
-                c.type_oid & 0xFFFFFFFF,
-                c.type_size if c.type_size != -1 else TYPE_SIZES.get(c.type_oid, -1),
-                c.typmod,
+                getattr(c, "table_oid", 0) & 0xFFFFFFFF,
+                getattr(c, "column_number", 0),
+                t.oid & 0xFFFFFFFF,
+                t.size,
+                t.typmod,
                 fmt,
             )
         )

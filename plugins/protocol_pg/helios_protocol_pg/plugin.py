@@ -17,15 +17,7 @@ async def serve(ctx: Any) -> None:
     settings = getattr(ctx, "settings", None)
     server = PgServer(ctx.kernel, ctx.config, ctx.listener, log, settings=settings)
     server.check_host(getattr(settings if settings is not None else ctx.config, "host", None))
-    _load_catalog_views(log)
     await server.serve(ctx.stopping)
-
-
-def _load_catalog_views(log: logging.Logger) -> None:
-    try:
-        import helios_core.sql.catalog_views  # noqa: F401  (registers pg_catalog/information_schema)
-    except ImportError as exc:
-        log.warning("postgres: pg_catalog views unavailable: %s", exc)
 
 
 def check_config(section: Any, config: Any) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import anyio
 import anyio.abc
 
+from helios_core.session import add_backend_signaller, remove_backend_signaller
 from helios_protocol_pg.config import PostgresConfig, parse_duration_ms
 from helios_protocol_pg.connection import PgConnection
 from helios_protocol_pg.startup import AuthPolicy, auth_policy_from_kernel, is_loopback
@@ -28,14 +29,6 @@ from helios_protocol_pg.startup import AuthPolicy, auth_policy_from_kernel, is_l
 # All servers in this process, so SQL functions (pg_cancel_backend, pg_stat_activity) can find
 # connections by pid.
 SERVERS: list[PgServer] = []
-
-
-def _backend_signallers() -> list | None:
-    try:
-        from helios_core.sql.catalog_views.functions import BACKEND_SIGNALLERS
-    except ImportError:
-        return None
-    return BACKEND_SIGNALLERS
 
 
 class PgServer:
@@ -161,9 +154,7 @@ class PgServer:
         assert self.listener is not None
         self.stopping = stopping
         SERVERS.append(self)
-        signallers = _backend_signallers()
-        if signallers is not None:
-            signallers.append(self.signal_backend)
+        add_backend_signaller(self.signal_backend)
         try:
             async with anyio.create_task_group() as tg:
                 if stopping is not None:
@@ -172,8 +163,7 @@ class PgServer:
                 tg.cancel_scope.cancel()
         finally:
             SERVERS.remove(self)
-            if signallers is not None:
-                signallers.remove(self.signal_backend)
+            remove_backend_signaller(self.signal_backend)
 
     async def _close_idle_when_stopping(self, stopping: Any) -> None:
         await stopping.wait()

@@ -1,0 +1,88 @@
+"""SQL types as plugins see them: names, Arrow representation, and the values' text forms.
+
+Public: a protocol plugin describes columns by SQL type name (``ResultColumn.sql_type``) and
+receives values as Arrow arrays; this module turns those arrays into the types' text
+forms and back, exactly as the SQL layer does for ``cast(x AS text)`` and ``'...'::type``,
+so every protocol prints a value one way.
+
+    canonical_name("int4")                       # "integer"
+    arrow_type("numeric(15,2)")                  # decimal128(15, 2)
+    format_text(pa.array([1.5]), "double precision")   # ["1.5"]
+    parse_text(pa.array(["t", None]), "boolean")        # [true, null]
+
+Errors are ``HeliosError``s with PostgreSQL's SQLSTATEs (42704 unknown type, 22P02 bad input).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+__all__ = ["arrow_type", "canonical_name", "format_text", "is_known", "parse_text", "type_of_arrow"]
+
+
+def _sql_type(type_name: str) -> Any:
+    from helios_core.sql import types
+
+    return types.type_from_name(type_name)
+
+
+def canonical_name(type_name: str) -> str:
+    """The SQL spelling of a type name ("int4" -> "integer", "_text" -> "text[]"); 42704 when unknown."""
+    return _sql_type(type_name).sql_name()
+
+
+def is_known(type_name: str) -> bool:
+    """Is ``type_name`` a type of the SQL layer?"""
+    from helios_core.errors import HeliosError
+
+    try:
+        _sql_type(type_name)
+    except HeliosError:
+        return False
+    return True
+
+
+def arrow_type(type_name: str) -> pa.DataType:
+    """The Arrow type values of this SQL type are stored in."""
+    return _sql_type(type_name).arrow_type
+
+
+def type_of_arrow(arrow: pa.DataType) -> str:
+    """The SQL type name values of this Arrow type are read as (the fields of an anonymous record)."""
+    from helios_core.sql import types
+
+    return types.sql_type_of_arrow(arrow).sql_name()
+
+
+def format_text(values: pa.Array, type_name: str) -> pa.Array:
+    """A string array holding each value's text form (NULL stays NULL)."""
+    from helios_core.sql.functions import to_text
+
+    out = to_text(values, _sql_type(type_name))
+    if isinstance(out, pa.ChunkedArray):
+        out = out.combine_chunks()
+    return out
+
+
+def parse_text(strings: pa.Array, type_name: str | None, *, arrow: pa.DataType | None = None) -> pa.Array:
+    """Values of ``type_name`` read from their text forms (input syntax errors raise 22P02...).
+
+    Without a type name, the SQL type is the one ``arrow`` (the target Arrow type) stands for;
+    the result is cast to ``arrow`` when given.
+    """
+    from helios_core.sql import functions, types
+
+    if type_name:
+        target = types.type_from_name(type_name)
+    elif arrow is not None:
+        target = types.sql_type_of_arrow(arrow)
+    else:
+        raise ValueError("parse_text needs a type name or an Arrow type")
+    out = functions.cast(functions.Vec(array=strings, type=types.TEXT), target).array
+    if isinstance(out, pa.ChunkedArray):
+        out = out.combine_chunks()
+    if arrow is not None and out.type != arrow:
+        out = out.cast(arrow)
+    return out

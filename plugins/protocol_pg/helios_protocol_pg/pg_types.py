@@ -1,0 +1,127 @@
+"""SQL types as PostgreSQL clients see them: OID, typmod and size, from a neutral type name.
+
+The session API describes a column by its SQL type's name (``"integer"``, ``"numeric(15,2)"``,
+``"character varying(10)"``, ``"timestamp(3) with time zone"``, ``"text[]"``); RowDescription,
+ParameterDescription and the binary codecs need PostgreSQL's pg_type OID, the typmod
+(numeric ``((p << 16) | s) + 4``, varchar/char ``n + 4``, time precision ``p``) and typlen.
+A type PostgreSQL does not know (a plugin's) travels as text.
+
+    describe("numeric(15,2)")   # PgType(oid=1700, typmod=983046, size=-1, name='numeric')
+    oid_of_name("integer[]")    # 1007
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import attrs
+
+__all__ = ["PgType", "describe", "name_of_oid", "oid_of", "oid_of_name"]
+
+
+@attrs.frozen
+class PgType:
+    oid: int
+    typmod: int = -1
+    size: int = -1  # typlen: -1 variable, -2 C string
+    name: str = "text"  # pg_type.typname
+
+
+# SQL spelling (and PostgreSQL's typname) -> (typname, oid, typlen)
+_BASE: dict[str, tuple[str, int, int]] = {}
+for _names, _typname, _oid, _len in (
+    (("boolean", "bool"), "bool", 16, 1),
+    (("bytea",), "bytea", 17, -1),
+    (('"char"', "char"), "char", 18, 1),
+    (("name",), "name", 19, 64),
+    (("bigint", "int8"), "int8", 20, 8),
+    (("smallint", "int2"), "int2", 21, 2),
+    (("int2vector",), "int2vector", 22, -1),
+    (("integer", "int4", "int"), "int4", 23, 4),
+    (("regproc",), "regproc", 24, 4),
+    (("text",), "text", 25, -1),
+    (("oid",), "oid", 26, 4),
+    (("oidvector",), "oidvector", 30, -1),
+    (("json",), "json", 114, -1),
+    (("real", "float4"), "float4", 700, 4),
+    (("double precision", "float8"), "float8", 701, 8),
+    (("unknown",), "text", 25, -1),  # an untyped literal's column is reported as text
+    (("character", "bpchar"), "bpchar", 1042, -1),
+    (("character varying", "varchar"), "varchar", 1043, -1),
+    (("date",), "date", 1082, 4),
+    (("time without time zone", "time"), "time", 1083, 8),
+    (("timestamp without time zone", "timestamp"), "timestamp", 1114, 8),
+    (("timestamp with time zone", "timestamptz"), "timestamptz", 1184, 8),
+    (("interval",), "interval", 1186, 16),
+    (("time with time zone", "timetz"), "timetz", 1266, 12),
+    (("numeric", "decimal"), "numeric", 1700, -1),
+    (("regclass",), "regclass", 2205, 4),
+    (("regtype",), "regtype", 2206, 4),
+    (("record",), "record", 2249, -1),
+    (("void",), "void", 2278, -1),
+    (("uuid",), "uuid", 2950, 16),
+    (("jsonb",), "jsonb", 3802, -1),
+):
+    for _n in _names:
+        _BASE[_n] = (_typname, _oid, _len)
+
+# element typname -> array type OID (pg_type.typarray)
+_ARRAY_OID = {"bool": 1000, "bytea": 1001, "char": 1002, "name": 1003, "int2": 1005, "int4": 1007,
+              "regproc": 1008, "text": 1009, "bpchar": 1014, "varchar": 1015, "int8": 1016,
+              "float4": 1021, "float8": 1022, "oid": 1028, "timestamp": 1115, "date": 1182, "time": 1183,
+              "timestamptz": 1185, "interval": 1187, "numeric": 1231, "timetz": 1270, "uuid": 2951,
+              "json": 199, "jsonb": 3807, "regclass": 2210, "regtype": 2211, "record": 2287}
+
+_BY_OID = {oid: typname for typname, oid, _ in _BASE.values()}
+_BY_OID.update({oid: "_" + el for el, oid in _ARRAY_OID.items()})
+
+_MODS = re.compile(r"^(?P<head>[a-z\" ]+?)\s*\((?P<a>\d+)(?:\s*,\s*(?P<b>-?\d+))?\)\s*(?P<tail>[a-z ]*)$")
+TEXT = PgType(oid=25, name="text")
+
+
+@functools.lru_cache(maxsize=4096)
+def describe(type_name: str) -> PgType:
+    """OID, typmod and size of a SQL type name (text for a type PostgreSQL does not have)."""
+    name = " ".join(type_name.strip().lower().split())
+    if name.endswith("[]"):
+        element = describe(name[:-2])
+        oid = _ARRAY_OID.get(element.name)
+        if oid is None:
+            return TEXT
+        return PgType(oid=oid, typmod=element.typmod, size=-1, name="_" + element.name)
+    base = _BASE.get(name)
+    if base is not None:
+        return PgType(oid=base[1], size=base[2], name=base[0])
+    m = _MODS.match(name)
+    if m is None:
+        return TEXT
+    head = " ".join((m["head"].strip() + " " + m["tail"].strip()).split())
+    base = _BASE.get(head)
+    if base is None:
+        return TEXT
+    typname, oid, size = base
+    a = int(m["a"])
+    if typname == "numeric":
+        typmod = ((a << 16) | int(m["b"] or 0)) + 4
+    elif typname in ("varchar", "bpchar"):
+        typmod = a + 4
+    elif typname in ("time", "timetz", "timestamp", "timestamptz", "interval"):
+        typmod = a
+    else:
+        typmod = -1
+    return PgType(oid=oid, typmod=typmod, size=size, name=typname)
+
+
+def oid_of_name(type_name: str) -> int:
+    return describe(type_name).oid
+
+
+def oid_of(column: object) -> int:
+    """The OID of a session ResultColumn (anything with ``type_name``)."""
+    return describe(getattr(column, "type_name", "text") or "text").oid
+
+
+def name_of_oid(oid: int) -> str | None:
+    """PostgreSQL's typname of an OID we know ("int4", "_text"), for a client's parameter types."""
+    return _BY_OID.get(oid)
