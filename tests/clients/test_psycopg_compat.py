@@ -213,3 +213,11 @@ def test_a_statement_that_fails_to_prepare_aborts_the_transaction(server: Helios
         assert c.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
         with pytest.raises(psycopg.errors.InFailedSqlTransaction):
             c.execute("select 1")
+
+
+def test_select_without_columns_returns_empty_rows(conn: psycopg.Connection) -> None:
+    conn.execute("create table five_rows as select generate_series(1, 5) as n")
+    assert conn.execute("select").fetchall() == [()]
+    assert conn.execute("select from five_rows where n > 2").fetchall() == [(), (), ()]
+    assert list(conn.cursor().stream("select from five_rows where n < 3")) == [(), ()]  # described: 0 fields
+    assert conn.execute("select from five_rows", prepare=True).rowcount == 5

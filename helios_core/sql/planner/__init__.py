@@ -66,6 +66,9 @@ class Plan:
             ctx.check_cancel()
             if batch.num_rows == 0:
                 continue
+            if not names:  # SELECT with no columns: rows of nothing (from_arrays would lose the count)
+                yield batch.select([])
+                continue
             yield pa.RecordBatch.from_arrays(list(batch.columns), schema=_with_names(batch, names, schema))
 
     def to_table(self, ctx: QueryContext) -> pa.Table:

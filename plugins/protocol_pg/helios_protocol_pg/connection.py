@@ -697,7 +697,7 @@ class PgConnection:
             stmt = self._statement(name)
             self.write(m.parameter_description(stmt.param_oids))
             cols = self._statement_columns(stmt)
-            self.write(m.row_description(cols) if cols else m.NO_DATA)
+            self.write(m.row_description(cols) if cols is not None else m.NO_DATA)  # [] = rows of no columns
         else:
             if name not in self.portals and name in self.cursors:
                 cur = self.cursors[name]
@@ -705,7 +705,7 @@ class PgConnection:
                 return
             portal = self._portal(name)
             cols = self._statement_columns(portal.statement)
-            if cols:
+            if cols is not None:
                 self.write(m.row_description(cols, result_format_list(portal.result_formats, len(cols))))
             else:
                 self.write(m.NO_DATA)
