@@ -149,6 +149,9 @@ class Engine:
             raise HeliosError(f'role "{user}" does not exist', sqlstate="28000")
         if not role.get("login", True):
             raise HeliosError(f'role "{user}" is not permitted to log in', sqlstate="28000")
+        from helios_core.sql import object_privileges
+
+        object_privileges.check_connect(self, user, database)  # 42501 without CONNECT
         opts = dict(options or {})
         branch = opts.pop("heliosdb.branch", branch)
         if self.store.get_branch(database, branch) is None:

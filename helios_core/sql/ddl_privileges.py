@@ -64,8 +64,20 @@ def before(session: Any, ast: Any) -> dict:
         if kind in ("TABLE", "VIEW", "SEQUENCE", "TYPE"):
             target = ast.this.this if isinstance(ast.this, exp.Schema) else ast.this
             schema = _target_schema(session, target, txn)
-            if not state["superuser"] and not (ast.args.get("properties") and _is_temporary(ast)):
-                P.check_create_in_schema(session, schema, txn)
+            if not state["superuser"]:
+                if ast.args.get("properties") and _is_temporary(ast):
+                    if not P.has_privilege(session, ObjectRef("database", session.database), "T"):
+                        raise InsufficientPrivilege(
+                            f'permission denied to create temporary tables in database "{session.database}"')
+                else:
+                    P.check_create_in_schema(session, schema, txn)
+                for ref_node in ast.find_all(exp.Reference):  # a foreign key needs REFERENCES
+                    target_table = ref_node.this.this if isinstance(ref_node.this, exp.Schema) else ref_node.this
+                    ref = _relation(session, target_table, txn) if isinstance(target_table, exp.Table) else None
+                    if ref is not None:
+                        cols = [_ident(c) for c in ref_node.this.expressions] \
+                            if isinstance(ref_node.this, exp.Schema) else None
+                        P.check(session, ref, "x", columns=cols or None)
             if isinstance(target, exp.Table):
                 existing = P.relation_ref(txn, schema, _ident(target.this))
                 state["existed"] = existing is not None

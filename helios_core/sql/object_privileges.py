@@ -646,3 +646,31 @@ def check_write(session: Any, schema: str, name: str, letters: str, *, columns: 
     check(session, ref, letters, columns=columns)
     if reads:
         check(session, ref, "r", columns=columns)
+
+
+def check_execute(session: Any, name: str) -> None:
+    """EXECUTE on a function: PUBLIC holds it until someone revokes it (only then is there a record)."""
+    if session is None or not hasattr(session, "engine"):
+        return
+    user = checking_user(session)
+    if roles.role_graph(session.engine).is_superuser(user):
+        return
+    txn = session.tx.current()
+    if txn.catalog_get("function_acl", name) is None:
+        return
+    if not has_privilege(session, ObjectRef("function", name), "X", user=user, txn=txn):
+        raise denied(ObjectRef("function", name))
+
+
+def check_connect(engine: Any, user: str, database: str) -> None:
+    """CONNECT on the database at log-in (PUBLIC holds it by default)."""
+    graph = roles.role_graph(engine)
+    if graph.is_superuser(user):
+        return
+    rec = database_record(engine, database)
+    owner = rec.get("owner") or BOOTSTRAP_OWNER
+    if rec.get("acl") is None or graph.has_privs_of(user, owner):
+        return
+    if not A.holds(rec["acl"], graph.privilege_holders(user), "c"):
+        raise InsufficientPrivilege(f'permission denied for database "{database}"',
+                                    detail="User does not have CONNECT privilege.")

@@ -330,3 +330,40 @@ def test_database_and_superuser_paths_still_work(connect) -> None:
     admin.execute("revoke create on database helios from alice")
     assert one(admin, "select datacl::text from pg_database where datname = 'helios'") == \
         "{helios=CTc/helios,=Tc/helios}"
+
+
+def test_execute_temp_references_connect_and_default_privileges(connect, server, tenant_schema) -> None:
+    admin, alice, bob = connect(), connect("alice"), connect("bob")
+    admin.execute("revoke execute on function md5(text) from public")
+    admin.execute("grant execute on function md5(text) to bob")
+    try:
+        denied(alice, "select md5('x')", "permission denied for function md5")
+        assert one(bob, "select md5('x')") == "9dd4e461268c8034f5c8564e155c67a6"
+        assert one(alice, "select has_function_privilege('md5(text)', 'execute')") is False
+    finally:
+        admin.execute("grant execute on function md5(text) to public")
+    assert one(alice, "select md5('x')") == "9dd4e461268c8034f5c8564e155c67a6"
+    # a foreign key onto another role's table needs REFERENCES
+    denied(bob, "create temp table fk_probe (o int references shop.orders (id))", None)
+    # CREATE TEMP needs TEMPORARY on the database (PUBLIC's by default)
+    admin.execute("revoke temporary on database helios from public")
+    try:
+        denied(bob, "create temp table scratch (a int)",
+               'permission denied to create temporary tables in database "helios"')
+    finally:
+        admin.execute("grant temporary on database helios to public")
+    bob.execute("create temp table scratch (a int)")
+    # ALTER DEFAULT PRIVILEGES: alice's future tables in shop are readable by bob
+    alice.execute("alter default privileges in schema shop grant select on tables to bob")
+    alice.execute("create table shop.later (a int)")
+    alice.execute("insert into shop.later values (7)")
+    assert one(bob, "select a from shop.later") == 7
+    # CONNECT: revoked from PUBLIC, a role without a grant cannot log in
+    admin.execute("revoke connect on database helios from public")
+    try:
+        with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+            connect("bob")
+        admin.execute("grant connect on database helios to bob")
+        assert one(connect("bob"), "select current_user") == "bob"
+    finally:
+        admin.execute("grant connect on database helios to public")
