@@ -586,7 +586,19 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
     if w in ("VACUUM", "ANALYZE", "CHECKPOINT", "LISTEN", "UNLISTEN", "NOTIFY", "REINDEX"):
         return Utility(kind="noop", args={"tag": "ANALYZE" if w == "ANALYZE" else w})
     if w == "LOCK":
-        return Utility(kind="lock", args={})
+        c.i += 1
+        c.accept("TABLE")
+        c.accept("ONLY")
+        tables = [c.dotted_name()]
+        while c.cur is not None and c.cur.token_type == TokenType.COMMA:
+            c.i += 1
+            tables.append(c.dotted_name())
+        words = []
+        while not c.at_end():
+            words.append(c.cur.text.upper())
+            c.i += 1
+        mode = " ".join(words).removeprefix("IN ").removesuffix(" NOWAIT").removesuffix(" MODE").strip()
+        return Utility(kind="lock", args={"tables": tables, "mode": mode or "ACCESS EXCLUSIVE"})
     if w in ("CREATE", "DROP") and c.peek_word() == "EXTENSION":
         c.i += 2
         flag = c.accept("IF", "NOT", "EXISTS") if w == "CREATE" else c.accept("IF", "EXISTS")

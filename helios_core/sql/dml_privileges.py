@@ -92,23 +92,84 @@ def checked(session: Any, ast: Any) -> Iterator[None]:
         return
     letters, cols, reads = _needs(ast)
     P.check_write(session, target[0], target[1], letters, columns=cols, reads=False)
-    if reads:
-        P.check(session, P.ObjectRef("table", target[1], target[0]), "r",
-                columns=_read_columns(session, target, ast))
+    read_cols = _read_columns(session, target, ast) if reads else []
+    if read_cols:
+        P.check(session, P.ObjectRef("table", target[1], target[0]), "r", columns=read_cols)
     with P.dml_target(*target):
         yield
 
 
 def _read_columns(session: Any, target: tuple[str, str], ast: Any) -> list[str]:
-    """Columns of the target the statement mentions (column SELECT privileges may cover just those)."""
+    """Columns of the target whose values the statement reads (SELECT on them is needed): those in
+    WHERE, SET expressions, RETURNING, ON CONFLICT and MERGE's join, not the assigned ones."""
     tdef = session.tx.current().get_table(*target)
     names = {c.name for c in tdef.columns} if tdef is not None else set()
-    used = set()
-    for col in ast.find_all(exp.Column):
-        n = _ident(col.this)
-        if n in names:
-            used.add(n)
+    node = ast.this.this if isinstance(ast.this, exp.Schema) else ast.this
+    qualifiers = {target[1], node.alias_or_name} if isinstance(node, exp.Table) else {target[1]}
+    assigned = {id(e.this) for e in ast.expressions if isinstance(e, exp.EQ)} if isinstance(ast, exp.Update) else set()
+    scopes: list[Any] = []
+    if isinstance(ast, exp.Insert):
+        scopes = [ast.args.get("conflict"), ast.args.get("returning")]
+    else:
+        scopes = [ast]
+    used: set[str] = set()
+    for scope in scopes:
+        if scope is None:
+            continue
+        for col in scope.find_all(exp.Column):
+            if id(col) in assigned or (col.table and col.table not in qualifiers):
+                continue
+            n = _ident(col.this)
+            if n in names:
+                used.add(n)
     returning = ast.args.get("returning")
     if returning is not None and returning.find(exp.Star) is not None:
         used |= names
-    return sorted(used) or sorted(names)
+    if isinstance(ast, exp.Merge) and not used:
+        used = set(names)
+    return sorted(used)
+
+
+def _tables_of(session: Any, ast: Any) -> list[tuple[str, str]]:
+    """(schema, name) of the stored tables a query's FROM clauses name (CTE names excluded)."""
+    from helios_core.sql.ddl import table_name
+
+    txn = session.tx.current()
+    ctes = {c.alias_or_name for c in ast.find_all(exp.CTE)}
+    out = []
+    for t in ast.find_all(exp.Table):
+        if not t.db and t.name in ctes:
+            continue
+        schema, name = table_name(session, t, txn)
+        if txn.get_table(schema, name) is not None:
+            out.append((schema, name))
+    return out
+
+
+def check_row_locks(session: Any, ast: Any, locks: list[Any]) -> None:
+    """SELECT ... FOR UPDATE/NO KEY UPDATE/SHARE/KEY SHARE: UPDATE on each locked table, as PostgreSQL."""
+    if roles.role_graph(session.engine).is_superuser(P.checking_user(session)):
+        return
+    named = {_ident(e.this if isinstance(e, exp.Column) else e).lower()
+             for lock in locks for e in (lock.args.get("expressions") or [])}
+    for schema, name in _tables_of(session, ast):
+        if named and name.lower() not in named:
+            continue
+        ref = P.ObjectRef("table", name, schema)
+        if not any(P.has_privilege(session, ref, letter) for letter in "wdD"):
+            raise P.denied(ref)
+
+
+def check_lock_table(session: Any, tables: list[str], mode: str) -> None:
+    """LOCK TABLE: ACCESS SHARE needs SELECT (or a write privilege), ROW EXCLUSIVE a write privilege,
+    stronger modes UPDATE, DELETE or TRUNCATE (PostgreSQL 15's rules)."""
+    txn = session.tx.current()
+    superuser = roles.role_graph(session.engine).is_superuser(P.checking_user(session))
+    mode = mode.upper()
+    needed = "rawdD" if mode == "ACCESS SHARE" else ("awdD" if mode == "ROW EXCLUSIVE" else "wdD")
+    for dotted in tables:
+        ref = P.find_relation(session, dotted, txn)
+        if superuser:
+            continue
+        if not any(P.has_privilege(session, ref, letter, txn=txn) for letter in needed):
+            raise P.denied(ref)

@@ -388,6 +388,11 @@ def _targets(session: Any, spec: Any) -> list[ObjectRef]:
 def grant_statement(session: Any, spec: Any) -> Result:
     """GRANT/REVOKE privileges ON objects TO/FROM roles (PostgreSQL's rules for grantor and options)."""
     grantees = [_resolve_grantee(session, g) for g in spec.grantees]
+    if spec.granted_by is not None:
+        from helios_core.sql.role_ddl import resolve_role_name
+
+        if resolve_role_name(session, spec.granted_by) != session.user:
+            raise HeliosError("grantor must be current user", sqlstate="0A000")
     notices: list[str] = []
     txn = session.tx.current()
     for ref in _targets(session, spec):

@@ -435,7 +435,9 @@ class SqlSession(Session):
             prepared = None
         locks = ast.args.get("locks") if isinstance(ast, exp.Select) else None
         if locks:
-            from helios_core.sql import dml
+            from helios_core.sql import dml, dml_privileges
+
+            dml_privileges.check_row_locks(self, ast, locks)  # FOR UPDATE/SHARE needs UPDATE too
 
             changed, restrict = dml.lock_selected_rows(self, ast, ctx, locks)
             if changed:
@@ -629,8 +631,11 @@ class SqlSession(Session):
         if k == "noop":
             return Result(command_tag=a["tag"])
         if k == "lock":
+            from helios_core.sql import dml_privileges
+
             if not self.tx.in_block:
                 raise HeliosError("LOCK TABLE can only be used in transaction blocks", sqlstate="25P01")
+            dml_privileges.check_lock_table(self, a.get("tables", []), a.get("mode", ""))  # 42P01 / 42501
             return Result(command_tag="LOCK TABLE")
         if k in ("create_extension", "drop_extension", "alter_sequence"):
             from helios_core.sql import ddl

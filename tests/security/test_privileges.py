@@ -367,3 +367,28 @@ def test_execute_temp_references_connect_and_default_privileges(connect, server,
         assert one(connect("bob"), "select current_user") == "bob"
     finally:
         admin.execute("grant connect on database helios to public")
+
+
+def test_row_locks_lock_table_and_what_dml_reads(connect, tenant_schema) -> None:
+    alice, bob = connect("alice"), connect("bob")
+    alice.execute("create table shop.stock (sku int primary key, qty int)")
+    alice.execute("insert into shop.stock values (1, 5)")
+    alice.execute("grant select on shop.stock to bob")
+    denied(bob, "select * from shop.stock for update", "permission denied for table stock")
+    bob.execute("begin")
+    denied(bob, "lock table shop.stock in access exclusive mode", "permission denied for table stock")
+    bob.execute("rollback")
+    bob.execute("begin")
+    bob.execute("lock table shop.stock in access share mode")  # SELECT is enough for ACCESS SHARE
+    bob.execute("rollback")
+    # UPDATE without SELECT: allowed while it reads none of the table's columns, as PostgreSQL
+    alice.execute("revoke select on shop.stock from bob")
+    alice.execute("grant update (qty) on shop.stock to bob")
+    bob.execute("update shop.stock set qty = 0")
+    denied(bob, "update shop.stock set qty = qty + 1", "permission denied for table stock")
+    denied(bob, "update shop.stock set qty = 1 where sku = 1", "permission denied for table stock")
+    denied(bob, "update shop.stock set sku = 2", "permission denied for table stock")
+    denied(bob, "update shop.stock set qty = 1 returning sku", "permission denied for table stock")
+    assert one(alice, "select qty from shop.stock") == 0
+    with pytest.raises(errors.FeatureNotSupported):
+        alice.execute("grant select on shop.stock to bob granted by bob")

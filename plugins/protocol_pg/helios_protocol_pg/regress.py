@@ -94,12 +94,18 @@ def statements_of(sql_lines: Sequence[str]) -> list[list[str]]:
     """Group input lines into statements (a line ending in ';' or a backslash command ends one).
 
     Comment and blank lines before a statement belong to it (psql echoes them just the same).
+    The data lines of ``COPY ... FROM stdin`` (up to ``\.``) are no statement: psql does not echo
+    them, so counting them would misalign every statement after the first such COPY.
     """
     out: list[list[str]] = []
     cur: list[str] = []
     in_quote = in_dollar = False
+    in_copy_data = False
     for line in sql_lines:
         stripped = line.strip()
+        if in_copy_data:
+            in_copy_data = stripped != "\\."
+            continue
         cur.append(line)
         code_so_far = any(x.strip() and not x.strip().startswith("--") for x in cur[:-1])
         if not in_quote and not in_dollar and not code_so_far and stripped.startswith("\\"):
@@ -108,6 +114,8 @@ def statements_of(sql_lines: Sequence[str]) -> list[list[str]]:
             continue
         in_quote, in_dollar, ends = _scan(line, in_quote, in_dollar)
         if ends:
+            text = " ".join(x.strip() for x in cur if not x.strip().startswith("--"))
+            in_copy_data = re.match(r"(?is)^\s*copy\b.*\bfrom\s+stdin\b", text) is not None
             out.append(cur)
             cur = []
     if cur and any(x.strip() and not x.strip().startswith("--") for x in cur):
