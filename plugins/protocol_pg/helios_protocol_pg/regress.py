@@ -94,7 +94,7 @@ def statements_of(sql_lines: Sequence[str]) -> list[list[str]]:
     """Group input lines into statements (a line ending in ';' or a backslash command ends one).
 
     Comment and blank lines before a statement belong to it (psql echoes them just the same).
-    The data lines of ``COPY ... FROM stdin`` (up to ``\.``) are no statement: psql does not echo
+    The data lines of ``COPY ... FROM stdin`` (up to the end-of-data line) are no statement: psql does not echo
     them, so counting them would misalign every statement after the first such COPY.
     """
     out: list[list[str]] = []
