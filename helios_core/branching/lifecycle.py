@@ -9,6 +9,7 @@ parent's limits.
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
@@ -67,7 +68,11 @@ def _check_role_cap(session: Any) -> None:
 
 
 def creation_detail(parent: str | None, fork_ts: int | None) -> str:
-    return f"from {parent} at {fork_ts}"
+    """"from main at 2024-11-30 23:59:59.000000+00": the fork point as a person reads it (UTC)."""
+    if fork_ts is None:
+        return f"from {parent}"
+    moment = datetime.datetime.fromtimestamp(fork_ts / 1_000_000, tz=datetime.UTC)
+    return f"from {parent} at {moment.strftime('%Y-%m-%d %H:%M:%S.%f')}+00"
 
 
 def branch_count(store: Any, db: str) -> int:
