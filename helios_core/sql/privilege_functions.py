@@ -150,7 +150,9 @@ def _one(session: Any, kind: str, user: str, rest: list[Any]) -> bool:
         return _answer(session, user, ref, _privileges(rest[1], "schema"))
     if kind == "database":
         name = str(rest[0])
-        if name not in session.engine.list_databases():
+        from helios_core.engine import TEMPLATE_DATABASES  # listed in pg_database too
+
+        if name not in session.engine.list_databases() and name not in TEMPLATE_DATABASES:
             raise HeliosError(f'database "{name}" does not exist', sqlstate="3D000")
         return _answer(session, user, P.ObjectRef("database", name), _privileges(rest[1], "database"))
     if kind == "function":

@@ -200,3 +200,25 @@ def test_template_databases_cannot_be_created_or_dropped(server):
     assert 'database "template1" already exists' in proc.stderr
     proc = psql(server, "drop database template0;\n")
     assert "cannot drop a template database" in proc.stderr
+
+
+def test_meta_commands_of_the_first_hour_answer_without_errors(server):
+    commands = [
+        "\\l+",
+        "\\dn+",
+        "\\du",
+        "\\dx",
+        "\\dT",
+        "\\df",
+        "\\dO",
+        "\\dp",
+        "\\dt+",
+        "\\dv+",
+        "\\di+",
+        "\\z",
+    ]
+    for command in commands:
+        proc = psql(server, command + "\n")
+        assert proc.returncode == 0 and proc.stderr == "", (command, proc.stderr)
+    listing = psql(server, "\\l+\n", "-A").stdout
+    assert "template0|helios|UTF8|" in listing and "|0 bytes|pg_default|" in listing

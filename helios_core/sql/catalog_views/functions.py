@@ -460,6 +460,9 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="col_description", impl=_col_description, return_type="text", strict=False),
     SqlFunction(name="shobj_description", impl=_null_text, return_type="text", strict=False),
     SqlFunction(name="pg_encoding_to_char", impl=_encoding_to_char, return_type="name"),
+    SqlFunction(name="getdatabaseencoding", impl=lambda a: _const(_len(a), "UTF8", pa.string()), return_type="name"),
+    SqlFunction(name="pg_char_to_encoding", return_type="integer", impl=lambda a: _map(
+        a, lambda e: None if e is None else {"UTF8": 6, "SQL_ASCII": 0}.get(str(e).upper(), -1), pa.int32())),
     SqlFunction(name="to_regtype", impl=_to_regtype, return_type="oid"),
     SqlFunction(name="to_regclass", impl=_to_regclass, return_type="oid"),
     SqlFunction(name="has_table_privilege", impl=privilege_functions.FUNCTIONS["has_table_privilege"],

@@ -282,7 +282,7 @@ def pg_database(model: CatalogModel) -> list[tuple]:
     for d in sorted(set(_databases(model)) | set(TEMPLATE_DATABASES)):
         if d in TEMPLATE_DATABASES:
             rows.append((database_oid(d), d, BOOTSTRAP_SUPERUSER_OID, 6, "c", True, False, -1, 0, 1, 1663, "C", "C",
-                         None, None, ["=c/helios", "helios=CTc/helios"]))
+                         None, None, None))  # the default privileges, as has_database_privilege answers
             continue
         rec = object_privileges.database_record(eng, d) if eng is not None else {}
         rows.append((database_oid(d), d, role_oid(rec.get("owner") or "helios"), 6, "c", False, True, -1, 0, 1,

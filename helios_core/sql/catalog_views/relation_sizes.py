@@ -155,6 +155,7 @@ def _per_oid(measure: Callable[[_Sizer, int], int | None]) -> Callable[[list[pa.
 
 
 def _database_size(args: list[pa.Array]) -> pa.Array:
+    from helios_core.engine import TEMPLATE_DATABASES
     from helios_core.sql.catalog_views.pg_catalog import database_oid
 
     session = _session()
@@ -166,13 +167,16 @@ def _database_size(args: list[pa.Array]) -> pa.Array:
             out.append(None)
             continue
         if isinstance(v, int):  # by OID
-            name = next((d for d in _databases(session) if database_oid(d) == v), None)
+            name = next((d for d in (*_databases(session), *TEMPLATE_DATABASES) if database_oid(d) == v), None)
             if name is None:
                 out.append(None)
                 continue
             v = name
         if v == current:
             out.append(sizer.database_size())
+            continue
+        if v in TEMPLATE_DATABASES:  # listed, never holding data here
+            out.append(0)
             continue
         out.append(_other_database_size(session, str(v)))
     return pa.array(out, pa.int64())
