@@ -50,6 +50,9 @@ class Engine:
         self.plan_generation = 0  # bumped by every DDL commit: prepared plans re-plan
         self.roles_version = 0  # bumped by every role change: helios_core.roles rebuilds its graph
         self.closed = False
+        from helios_core.branching.service import BranchService
+
+        self.branches = BranchService()  # all branching state in memory (helios_core.branching.service)
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod

@@ -14,7 +14,8 @@ Modules: policy (the [branching] config), records (branch records on main's cata
 privileges, lifecycle, limits, usage (rows/bytes a branch owns), catalog_views
 (heliosdb.branches, heliosdb.branch_history), ancestry (common point), diff, merge,
 table_functions + sql_functions (heliosdb.branch_diff, heliosdb.cross_branch_query),
-plugin (hands the server config to the engine).
+plugin (hands the server config to the engine), service (the branch service each engine holds:
+every piece of branching state kept in memory).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from helios_core.branching import lifecycle, limits, privileges, records, usage
+from helios_core.branching import lifecycle, privileges, records, usage
 from helios_core.branching.policy import is_strict
 from helios_core.engine import BOOTSTRAP_ROLE
 from helios_core.sql import types
@@ -68,7 +68,7 @@ def branches_table(session: Any) -> pa.Table:
     usage_of = usage.owned_many(store, db)
     owner = []
     rows, nbytes, lim_text, max_conn, max_mem, max_cpu, last, queued = [], [], [], [], [], [], [], []
-    activity = limits._ACTIVITY
+    activity = engine.branches.activity
     dk = records.db_key(engine, db)
     for b in infos:
         m = meta.get(b.name)

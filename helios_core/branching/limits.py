@@ -12,7 +12,8 @@
   statement that finds the bucket in debt waits (queued) until it is paid off: throttled,
   never failed.
 
-Limits are cached per (engine, database, branch) so the statement path costs a dict
+Limits are cached per (database, branch) in the engine's branch service
+(``engine.branches``, helios_core.branching.service) so the statement path costs a dict
 lookup; lifecycle.py calls ``forget`` whenever a branch's limits change.
 """
 
@@ -48,32 +49,30 @@ class BranchActivity:
     lock: threading.Lock = attrs.field(factory=threading.Lock)
 
 
-_LOCK = threading.Lock()
-_LIMITS: dict[tuple, dict] = {}
-_ACTIVITY: dict[tuple, BranchActivity] = {}
-
-
 def forget(engine: Any, db: str, branch: str) -> None:
-    with _LOCK:
-        _LIMITS.pop((records.db_key(engine, db), branch), None)
+    service = engine.branches
+    with service.lock:
+        service.limits.pop((records.db_key(engine, db), branch), None)
 
 
 def limits_of(engine: Any, db: str, branch: str, dk: tuple | None = None) -> dict:
+    service = engine.branches
     key = (dk or records.db_key(engine, db), branch)
-    got = _LIMITS.get(key)
+    got = service.limits.get(key)
     if got is None:
         got = dict(records.get(engine, db, records.META, branch).get("limits") or {})
-        with _LOCK:
-            _LIMITS[key] = got
+        with service.lock:
+            service.limits[key] = got
     return got
 
 
 def activity(engine: Any, db: str, branch: str, dk: tuple | None = None) -> BranchActivity:
+    service = engine.branches
     key = (dk or records.db_key(engine, db), branch)
-    a = _ACTIVITY.get(key)
+    a = service.activity.get(key)
     if a is None:
-        with _LOCK:
-            a = _ACTIVITY.setdefault(key, BranchActivity())
+        with service.lock:
+            a = service.activity.setdefault(key, BranchActivity())
     return a
 
 

@@ -29,11 +29,11 @@ DEFAULT_POLICY = BranchingPolicy()
 
 
 def policy(engine: Any) -> BranchingPolicy:
-    return getattr(engine, "branching_policy", None) or DEFAULT_POLICY
+    return engine.branches.policy or DEFAULT_POLICY
 
 
 def configure(engine: Any, section: Any) -> BranchingPolicy:
-    """Attach a ``[branching]`` section (attrs object or dict) to ``engine``."""
+    """Give ``engine``'s branch service a ``[branching]`` section (attrs object or dict)."""
     get = section.get if isinstance(section, dict) else lambda k, d: getattr(section, k, d)
     isolation = str(get("branch_isolation", DEFAULT_POLICY.isolation)).lower()
     if isolation not in ISOLATION_MODES:
@@ -41,7 +41,7 @@ def configure(engine: Any, section: Any) -> BranchingPolicy:
     per_role = get("max_branches_per_role", None)
     p = BranchingPolicy(isolation=isolation, max_branches=int(get("max_branches", DEFAULT_POLICY.max_branches)),
                         max_branches_per_role=int(per_role) if per_role is not None else None)
-    engine.branching_policy = p
+    engine.branches.policy = p
     return p
 
 

@@ -15,7 +15,6 @@ records of several branches (a merge writes to the target's record).
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,16 +24,13 @@ ACL = "branch_acl"
 HISTORY = "branch_history"
 
 _SEQ = itertools.count()
-_CACHE_LOCK = threading.Lock()
-_GENERATION: dict[tuple, int] = {}
-_CACHE: dict[tuple, tuple[int, dict[str, dict]]] = {}
 
 
 def db_key(engine: Any, db: str) -> tuple:
-    """Identifies one incarnation of a database of one engine (for in-memory caches): a dropped and
-    re-created database, or a new engine at a recycled address, never hits an old entry."""
+    """Identifies one incarnation of a database (for the branch service's caches): a dropped and
+    re-created database never hits an old entry."""
     main = engine.store.get_branch(db, "main")
-    return (id(engine), db, main.created_ts if main is not None else None)
+    return (db, main.created_ts if main is not None else None)
 
 
 @contextmanager
@@ -59,8 +55,9 @@ def writing(engine: Any, db: str) -> Iterator[Any]:
         raise
     finally:
         k = db_key(engine, db)
-        with _CACHE_LOCK:
-            _GENERATION[k] = _GENERATION.get(k, 0) + 1
+        service = engine.branches
+        with service.lock:
+            service.generations[k] = service.generations.get(k, 0) + 1
 
 
 def get(engine: Any, db: str, kind: str, name: str) -> dict:
@@ -77,16 +74,17 @@ def cached_list(engine: Any, db: str, kind: str) -> dict[str, dict]:
     """``list_kind`` served from memory until the next ``writing`` on ``db`` (only this module writes
     these kinds), so listing 5,000 branches does not re-parse 5,000 records. Treat the result as
     read-only."""
+    service = engine.branches
     dk = db_key(engine, db)
-    gen = _GENERATION.get(dk, 0)
+    gen = service.generations.get(dk, 0)
     key = (dk, kind)
-    hit = _CACHE.get(key)
+    hit = service.record_cache.get(key)
     if hit is not None and hit[0] == gen:
         return hit[1]
     value = list_kind(engine, db, kind)
-    with _CACHE_LOCK:
-        if _GENERATION.get(dk, 0) == gen:
-            _CACHE[key] = (gen, value)
+    with service.lock:
+        if service.generations.get(dk, 0) == gen:
+            service.record_cache[key] = (gen, value)
     return value
 
 

@@ -4,7 +4,7 @@ The engine holds one (``engine.branches``); everything the branching package rem
 between statements lives here, so two engines in one process (tests, embedded use) never
 share or collide, and an engine that is closed takes its state with it:
 
-* ``policy``       the ``[branching]`` section (isolation mode, max_branches);
+* ``policy``       the ``[branching]`` section (isolation mode, max_branches; branching.policy);
 * ``records``      the cache of branch records read from main's catalog, by database
                    incarnation and kind, invalidated by a generation counter per database;
 * ``limits``       per-branch limits (ALTER BRANCH ... SET), read once and kept until changed;
@@ -22,22 +22,11 @@ from typing import Any
 import attrs
 
 
-@attrs.frozen
-class BranchingPolicy:
-    """``strict``: a role sees only branches it was granted; ``shared``: every branch is open."""
-
-    isolation: str = "strict"
-    max_branches: int = 5000
-
-
-DEFAULT_POLICY = BranchingPolicy()
-
-
 @attrs.define(eq=False)
 class BranchService:
     """In-memory branching state of one engine (see the module docstring)."""
 
-    policy: BranchingPolicy = DEFAULT_POLICY
+    policy: Any = None  # branching.policy.BranchingPolicy; None: the defaults
     lock: threading.Lock = attrs.Factory(threading.Lock)
     generations: dict[tuple, int] = attrs.Factory(dict)  # database key -> records generation
     record_cache: dict[tuple, tuple[int, dict[str, dict]]] = attrs.Factory(dict)  # (db key, kind) ->

@@ -32,6 +32,7 @@ from helios_core.errors import FeatureNotSupported, HeliosError, QueryCanceled
 from helios_core.session import CopySpec, PreparedStatement, Result, ResultColumn, ResultStream, Session
 from helios_core.sql import dialect, session_identity
 from helios_core.sql.dialect import Statement, Utility
+from helios_core.sql.functions import runtime
 from helios_core.sql.settings import Settings, display_name, parse_duration_ms
 from helios_core.sql.transactions import TransactionState
 
@@ -156,8 +157,6 @@ class SqlSession(Session):
     def rendering(self) -> Any:
         """Values rendered outside a statement (a protocol's encoder thread) see this session's
         TimeZone and catalog functions."""
-        from helios_core.sql.functions import runtime
-
         stack = contextlib.ExitStack()
         stack.enter_context(runtime.use(timezone=self.settings_obj.get("timezone"),
                                         datestyle=self.settings_obj.get("datestyle")))
@@ -293,8 +292,6 @@ class SqlSession(Session):
     def _lazy_result(self, plan: Any, ctx: Any, columns: list[ResultColumn]) -> Result:
         """A query Result whose batches the plan produces as they are read (each step in this
         statement's TimeZone, clock and session, whichever thread reads it)."""
-        from helios_core.sql.functions import runtime
-
         tz, started, now = self.settings_obj.get("timezone"), self.tx.started_at, runtime.statement_now()
         datestyle = self.settings_obj.get("datestyle")
 
@@ -332,8 +329,6 @@ class SqlSession(Session):
     def _runtime(self) -> Any:
         """TimeZone and the transaction clock for the scalar functions (now(), timestamptz I/O)."""
         import datetime as dt
-
-        from helios_core.sql.functions import runtime
 
         now = dt.datetime.now(dt.UTC)
         if self.tx.started_at is None:
