@@ -1001,6 +1001,20 @@ def _parse_role(c: _Cursor) -> Utility:
         c.end()
         return Utility(kind="drop_role", args={"names": names, "if_exists": if_exists})
     name = c.name()
+    if w == "ALTER" and (c.word() in ("ADD", "DROP")) and c.peek_word() == "USER":
+        # ALTER GROUP g ADD|DROP USER u, ...: role membership, as GRANT/REVOKE g TO/FROM u
+        from helios_core.sql.grant_syntax import GrantSpec
+
+        adding = c.word() == "ADD"
+        c.i += 2
+        users = [c.name()]
+        while c.cur is not None and c.cur.token_type == TokenType.COMMA:
+            c.i += 1
+            users.append(c.name())
+        c.end()
+        spec = GrantSpec(is_grant=adding, privileges=[], object_kind=None, granted_roles=[name], grantees=users)
+        return Utility(kind="grant" if adding else "revoke",
+                       args={"privileges": [], "on": None, "objects": [], "roles": users, "spec": spec})
     if w == "ALTER" and c.accept("RENAME", "TO"):
         new = c.name()
         c.end()

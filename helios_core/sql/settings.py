@@ -52,6 +52,7 @@ _KNOWN: dict[str, tuple[str, str, str]] = {
     "is_superuser": ("is_superuser", "on", "Shows whether the current user is a superuser."),
     "session_authorization": ("session_authorization", "helios", "Sets the session user name."),
     "role": ("role", "none", "Sets the current role."),
+    "force_parallel_mode": ("force_parallel_mode", "off", "Forces use of parallel query facilities."),
     "max_connections": ("max_connections", "500", "Sets the maximum number of concurrent connections."),
     "max_identifier_length": ("max_identifier_length", "63", "Shows the maximum identifier length."),
     "lc_collate": ("lc_collate", "C", "Shows the collation order locale."),

@@ -120,6 +120,14 @@ def test_roles_membership_set_role_and_createrole(connect) -> None:
         mgr.close()
     with pytest.raises(errors.InvalidGrantOperation):  # 0LP01: no circular membership
         admin.execute("grant alice to r_staff")
+    admin.execute("alter group r_staff drop user alice")  # the old spelling of REVOKE r_staff FROM alice
+    denied(alice, "set role r_staff", 'permission denied to set role "r_staff"')
+    notices: list[str] = []
+    admin.add_notice_handler(lambda d: notices.append(d.message_primary))
+    admin.execute("drop role if exists r_never_there")
+    admin.execute("set client_min_messages = warning")
+    admin.execute("drop role if exists r_never_there_either")
+    assert notices == ['role "r_never_there" does not exist, skipping']
 
 
 def test_passwords_are_scram_verifiers_and_hidden(connect) -> None:

@@ -569,7 +569,11 @@ class PgConnection:
         await self.flush()
 
     async def _send_simple_result(self, result: Any, encoded: Any = None) -> None:
-        for notice in getattr(result, "notices", ()) or ():
+        notices = getattr(result, "notices", ()) or ()
+        if notices and str(self._settings().get("client_min_messages", "notice")).lower() in (
+                "warning", "error", "fatal", "panic"):
+            notices = ()  # SET client_min_messages = warning: NOTICEs are not sent, as PostgreSQL
+        for notice in notices:
             self.write(m.notice_response(m.error_fields("NOTICE", "00000", notice)))
         self._note_settings_change(result.kind)
         if result.kind == "EMPTY" and result.columns is None and result.copy is None:

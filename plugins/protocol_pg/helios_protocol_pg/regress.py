@@ -84,10 +84,25 @@ def _scan(line: str, in_quote: bool, in_dollar: bool) -> tuple[bool, bool, bool]
             continue
         elif line.startswith("--", i):
             break
+        elif line.startswith("/*", i) and "*/" in line[i + 2:]:  # a comment within the line: skip it
+            i = line.index("*/", i + 2) + 2
+            continue
         elif not c.isspace():
             last = c
         i += 1
     return in_quote, in_dollar, last == ";" and not in_quote and not in_dollar
+
+
+def _copy_data_end(lines: Sequence[str], start: int) -> int:
+    """Index of the end-of-data line of the COPY data starting at ``start``, or ``start - 1`` when what
+    follows is SQL (a COPY expected to fail has no data: its next lines are statements)."""
+    for k in range(start, len(lines)):
+        text = lines[k].strip()
+        if text == "\\.":
+            return k
+        if text.endswith(";") and not text.startswith("--"):
+            return start - 1
+    return start - 1
 
 
 def statements_of(sql_lines: Sequence[str]) -> list[list[str]]:
@@ -100,11 +115,10 @@ def statements_of(sql_lines: Sequence[str]) -> list[list[str]]:
     out: list[list[str]] = []
     cur: list[str] = []
     in_quote = in_dollar = False
-    in_copy_data = False
-    for line in sql_lines:
+    skip_until = -1
+    for n, line in enumerate(sql_lines):
         stripped = line.strip()
-        if in_copy_data:
-            in_copy_data = stripped != "\\."
+        if n <= skip_until:
             continue
         cur.append(line)
         code_so_far = any(x.strip() and not x.strip().startswith("--") for x in cur[:-1])
@@ -115,7 +129,8 @@ def statements_of(sql_lines: Sequence[str]) -> list[list[str]]:
         in_quote, in_dollar, ends = _scan(line, in_quote, in_dollar)
         if ends:
             text = " ".join(x.strip() for x in cur if not x.strip().startswith("--"))
-            in_copy_data = re.match(r"(?is)^\s*copy\b.*\bfrom\s+stdin\b", text) is not None
+            if re.match(r"(?is)^\s*copy\b.*\bfrom\s+stdin\b", text):
+                skip_until = _copy_data_end(sql_lines, n + 1)
             out.append(cur)
             cur = []
     if cur and any(x.strip() and not x.strip().startswith("--") for x in cur):
