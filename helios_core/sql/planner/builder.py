@@ -1060,7 +1060,12 @@ class Builder(ScalarCompiler):
             fields = [Field(n, t, qual) for n, t in src.columns]
 
             def produce(ctx: Any, _v: Any = virt) -> pa.Table:
-                return _v.produce(ctx.session)
+                # once per execution: a correlated subquery reading pg_type must not rebuild it per row
+                key = ("virtual", id(_v))
+                rows = ctx.subquery_cache.get(key)
+                if rows is None:
+                    rows = ctx.subquery_cache[key] = _v.produce(ctx.session)
+                return rows
 
             op = TableSource(fields, produce, f"Function Scan on {name}")
             if (qual, "tableoid") in self.refs or (None, "tableoid") in self.refs:  # pg_dump reads it

@@ -813,7 +813,11 @@ class ScalarCompiler:
                     dead_types.append(self.compile_unfolded(rest.args["true"], scope).type)
                 break
         default = self.compile(default_ast, scope) if default_ast is not None else None
-        return self.case(whens, default, dead_types)
+        # a subquery in a branch runs only for the rows that take it (asyncpg's type lookup has
+        # correlated WITH RECURSIVE subqueries under CASE WHEN t.typtype = 'd')
+        branches = [w.args["true"] for w in node.args.get("ifs") or []] + [node.args.get("default")]
+        selective = any(b is not None and b.find(exp.Select) is not None for b in branches)
+        return self.case(whens, default, dead_types, selective=selective)
 
     def c_If(self, node: exp.Expression, scope: Scope) -> Compiled:
         cond = self.as_bool(self.compile(node.this, scope), "CASE")
@@ -831,7 +835,7 @@ class ScalarCompiler:
             self.no_fold = saved
 
     def case(self, whens: list[tuple[Compiled, Compiled]], default: Compiled | None,
-             dead_types: list[T.SqlType] | None = None) -> Compiled:
+             dead_types: list[T.SqlType] | None = None, *, selective: bool = False) -> Compiled:
         values = [v for _, v in whens] + ([default] if default is not None else [])
         rt = self.result_type([v.type for v in values] + list(dead_types or []), "CASE")
         if not whens:
@@ -865,6 +869,8 @@ class ScalarCompiler:
 
         def lazy(b: pa.RecordBatch, ctx: Any) -> Vec:
             n = b.num_rows
+            if n == 0:
+                return Vec(pa.array([], type=rt.arrow_type), rt, False)
             remaining = pa.array(range(n), pa.int64())
             pieces_idx: list[pa.Array] = []
             pieces_val: list[pa.Array] = []
@@ -891,6 +897,9 @@ class ScalarCompiler:
             vals = pa.concat_arrays(pieces_val)
             order = pc.sort_indices(idx)
             return Vec(vals.take(order), rt, False)
+
+        if selective:
+            return Compiled(rt, lazy, label="CASE")
 
         def fn(b: pa.RecordBatch, ctx: Any) -> Vec:
             try:
