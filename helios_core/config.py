@@ -592,7 +592,8 @@ def example_config(servers: Mapping[str, Any]) -> str:
         sections.append(
             f"[protocols.{name}]"
             + (f"  # {package}" if package else "")
-            + f'\nenabled = true\nhost = "{DEFAULT_HOST}"\n'
+            + f'\nenabled = true\nhost = "{DEFAULT_HOST}"'
+            + "  # beyond loopback (\"0.0.0.0\") needs [auth] users with passwords\n"
             + f"# port = {server.default_port}\nmax_connections = 100\n"
         )
     for section, package in FIRST_PARTY_SECTIONS.items():
