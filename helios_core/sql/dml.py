@@ -77,6 +77,10 @@ def assign(vec: Any, sql_type: Any, n: int, column: str = "") -> pa.Array:
                     hint="You will need to rewrite or cast the expression.") from None
             raise
     arr = out.broadcast(n).array if out.scalar else out.array
+    if pa.types.is_struct(arr.type) and sql_type.name == "numeric":  # NaN / Infinity
+        from helios_core.sql.functions.cast import numeric_specials_to_storage
+
+        return numeric_specials_to_storage(arr, sql_type)
     if arr.type != sql_type.arrow_type:
         if sql_type.element is not None:
             from helios_core.sql.functions.cast import array_to_storage
@@ -119,9 +123,19 @@ def returning_result(session: Any, ctx: Any, tag: str, tdef: Any, alias: str | N
         items.append((name, node))
     compiled = [(n, compile_scalar(node, scope, ctx)) for n, node in items]
     out_batches = []
+    from helios_core.sql.functions import numeric_special as NS
+
+    stored_numeric = [i for i, (_, t) in enumerate(ctypes) if t.name == "numeric" and t.typmod == -1
+                      and t.element is None]
     for b in batches:
         if b.num_rows == 0:
             continue
+        if stored_numeric:  # rows in storage form: NaN/Infinity are reserved values there
+            cols = list(b.columns)
+            for i in stored_numeric:
+                if i < len(cols) and pa.types.is_decimal(cols[i].type):
+                    cols[i] = NS.decode_from_storage(cols[i])
+            b = pa.RecordBatch.from_arrays(cols, names=b.schema.names)
         arrays = []
         for _, c in compiled:
             v = c.evaluate(b, ctx)
@@ -229,6 +243,15 @@ def _column_vec(kinds: list[str], values: list[Any], ptypes: list[Any]) -> Any:
             t = ptypes[idx] if idx < len(ptypes) and ptypes[idx] is not None else T.UNKNOWN
             return _param_vec(vals, t)
     return None
+
+
+def _stored_form(arrays: list[pa.Array], tdef: Any) -> list[pa.Array]:
+    """Rows read back through a query, in the table's storage types (numeric NaN/Infinity are
+    reserved values there, see numeric_special)."""
+    from helios_core.sql.functions import numeric_special as NS
+
+    return [NS.encode_for_storage(a, c.type) if NS.is_special(a) else a for a, c in zip(arrays, tdef.columns,
+                                                                                       strict=True)]
 
 
 def _param_vec(vals: list[Any], t: Any) -> Any:
@@ -381,7 +404,9 @@ def _plan_source(session: Any, ctx: Any, query: Any, targets: list[tuple[str, An
     plan = session.plan_query(query, ctx)
     if len(plan.columns) > len(targets):
         raise HeliosError("INSERT has more expressions than target columns", sqlstate="42601")
-    batches = list(plan.execute(ctx))
+    from helios_core.sql.operators.base import unify_batches
+
+    batches = unify_batches(list(plan.execute(ctx)), [])  # e.g. numeric NaN in some batches only
     n = sum(b.num_rows for b in batches)
     arrays = []
     for j, (name, t) in enumerate(plan.columns):
@@ -573,7 +598,7 @@ def _new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, rows: pa.Table, sets:
     ctypes = column_types(tdef)
     ncols = len(tdef.columns)
     n = rows.num_rows
-    arrays = [rows.column(1 + i).combine_chunks() for i in range(ncols)]
+    arrays = _stored_form([rows.column(1 + i).combine_chunks() for i in range(ncols)], tdef)
     for k, (ci, node) in enumerate(sets):
         if isinstance(node, exp.Var) and node.name.upper() == "DEFAULT":
             arrays[ci] = default_array(session, txn, tdef, ci, n, ctx)
@@ -697,7 +722,8 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
             break
         new = _new_rows(session, txn, ctx, tdef, rows, sets, plan)
         rowids = rows.column(0).combine_chunks()
-        old = pa.RecordBatch.from_arrays([rows.column(1 + i).combine_chunks() for i in range(len(tdef.columns))],
+        old = pa.RecordBatch.from_arrays(_stored_form([rows.column(1 + i).combine_chunks()
+                                                       for i in range(len(tdef.columns))], tdef),
                                          schema=_arrow_schema(tdef))
         constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
                                        changed_cols={ci for ci, _ in sets})
@@ -753,7 +779,8 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
         if rows.num_rows == 0:
             break
         rowids = rows.column(0).combine_chunks()
-        old = pa.RecordBatch.from_arrays([rows.column(1 + i).combine_chunks() for i in range(len(tdef.columns))],
+        old = pa.RecordBatch.from_arrays(_stored_form([rows.column(1 + i).combine_chunks()
+                                                       for i in range(len(tdef.columns))], tdef),
                                          schema=_arrow_schema(tdef))
         constraints.on_parent_delete(session, txn, ctx, tdef, old)
         out = txn.delete(tdef.schema, tdef.name, rowids)

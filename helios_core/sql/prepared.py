@@ -286,6 +286,11 @@ def bind_params(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:
                     out.append(n)
                     continue
             arr = F.cast(Vec(pa.array([v], pa.string()), T.TEXT), t, context="explicit").array
+            if pa.types.is_struct(arr.type) and t.name == "numeric":  # NaN / Infinity as a Decimal
+                from helios_core.sql.functions import numeric_special as NS
+
+                out.append(NS.to_python(arr)[0])
+                continue
             out.append(arr[0])
             continue
         if isinstance(v, list) and t.element is not None:

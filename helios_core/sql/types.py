@@ -12,7 +12,7 @@ smallint/int/bigint int16 / int32 / int64
 real / double       float32 / float64
 numeric(p,s)        decimal128(p, s); decimal256(p, s) when p > 38
 numeric (no typmod) storage: decimal256(76, 16) (values rounded to 16
-                    fractional digits on the way in, at most 60 integer digits:
+                    fractional digits on the way in, at most 59 integer digits:
                     see functions.to_storage).  Computed values carry the
                     PostgreSQL *display scale* in the Arrow type instead: an
                     unconstrained NUMERIC Vec may hold any decimal128/256(p, s)
@@ -22,8 +22,9 @@ numeric (no typmod) storage: decimal256(76, 16) (values rounded to 16
                     a mixed-scale COALESCE/CASE, values are equal but may print
                     with extra trailing zeros.  Values read from an
                     unconstrained column print at the smallest scale that shows
-                    every value of the batch exactly.  NaN/Infinity numerics
-                    are not supported (0A000).
+                    every value of the batch exactly.  An array holding NaN or
+                    ±Infinity is a struct {v: decimal, k: int8} instead (see
+                    functions.numeric_special; stored as reserved 60-digit values).
 text/varchar/char   string (char(n) values are stored blank-padded to n)
 bytea               binary
 date                date32

@@ -17,7 +17,8 @@ Known remaining gap classes (2026-11-25, 98.5-98.6% agreement over 10-15k querie
   extract (numeric); date_part itself returns double precision (needs the dialect to mark it).
 - float variance over huge values: PostgreSQL's float8_accum raises 22003 when the running
   sums overflow (sum/avg do that here too since 20:45).
-- numeric NaN/Infinity (0A000 here) and numerics beyond 76 digits ('1e308'::float8::numeric).
+- numerics beyond 76 digits ('1e308'::float8::numeric); numeric NaN/Infinity are supported
+  since 2026-12-02 except in power() and in numeric(p,s) columns (0A000 here).
 - per-value numeric display scale (one scale per array here): ln/log/sqrt results of mixed
   magnitude, division, CASE/COALESCE/GREATEST mixing scales print extra trailing zeros.
 - evaluation order: PostgreSQL orders WHERE terms by cost; here AND/OR/BETWEEN/CASE/COALESCE

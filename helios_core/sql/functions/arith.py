@@ -52,6 +52,15 @@ def _check_div_zero(a, b) -> None:
 
 def numeric_arith(op: str, l: Vec, r: Vec) -> Vec:
     """l op r for two numeric-family Vecs (types already resolved by the caller)."""
+    if pa.types.is_struct(l.array.type) or pa.types.is_struct(r.array.type):  # numeric NaN/Infinity
+        from helios_core.sql.functions import numeric_special as NS
+
+        if op == "^":
+            raise HeliosError("numeric NaN or Infinity in ^ / power() is not supported by HeliosDB",
+                              sqlstate="0A000")
+        if arithmetic_type(l.type, r.type).name in ("float4", "float8"):
+            l, r = (Vec(NS.to_float(v.array, pa.float64()), T.FLOAT8, v.scalar) if NS.is_special(v.array) else v
+                    for v in (l, r))
     if op == "^":
         if "numeric" in (l.type.name, r.type.name) and "float" not in l.type.name + r.type.name:
             return _numeric_power(l, r)
@@ -191,6 +200,10 @@ def _fit(x):
 
 
 def decimal_arith(op: str, l: Vec, r: Vec) -> Vec:
+    if pa.types.is_struct(l.array.type) or pa.types.is_struct(r.array.type):
+        from helios_core.sql.functions import numeric_special as NS
+
+        return NS.arithmetic(op, l, r, decimal_arith)
     (a, b), scalar = align([l, r])
     a, b = _dec(a), _dec(b)
     if op in ("+", "-", "*"):

@@ -47,21 +47,24 @@ def to_storage(v: Vec, column_type: T.SqlType, n: int | None = None) -> pa.Array
     """A Vec as the exact Arrow array a column of ``column_type`` stores (assignment rules).
 
     Unconstrained numeric columns store decimal256(76, 16): values are rounded (half away
-    from zero) to 16 fractional digits, and more than 60 integer digits is 22003. ``n``
+    from zero) to 16 fractional digits, and more than 59 integer digits is 22003 (60-digit values stand
+    for NaN/Infinity, see numeric_special). ``n``
     broadcasts a scalar Vec to n rows.
     """
     out = v if v.type == column_type and v.array.type == column_type.arrow_type else \
         cast(v, column_type, context="assignment")
     arr = out.broadcast(n).array if (out.scalar and n is not None) else out.array
     target = column_type.arrow_type
+    if pa.types.is_struct(arr.type) and column_type.name == "numeric":
+        return numeric_specials_to_storage(arr, column_type)
     if column_type.name == "numeric" and column_type.typmod == -1 and column_type.element is None \
             and arr.type != target:
         dec = D.to_decimal(arr) if not pa.types.is_floating(arr.type) else _float_to_numeric(arr, 15)
         if dec.type.scale > target.scale:
             dec = D.round_to_scale(dec, target.scale)
-        if D.int_digits_needed(dec) > target.precision - target.scale:
+        if D.int_digits_needed(dec) > target.precision - target.scale - 1:
             raise NumericValueOutOfRange("value overflows numeric format",
-                                         detail="HeliosDB stores unconstrained numeric with at most 60 integer "
+                                         detail="HeliosDB stores unconstrained numeric with at most 59 integer "
                                                 "digits and 16 fractional digits")
         return dec.cast(target)
     if arr.type != target:
@@ -69,6 +72,22 @@ def to_storage(v: Vec, column_type: T.SqlType, n: int | None = None) -> pa.Array
             arr = array_to_storage(arr, column_type)
         arr = arr.cast(target)
     return arr
+
+
+def numeric_specials_to_storage(arr: pa.Array, column_type: T.SqlType) -> pa.Array:
+    """NaN/Infinity into a numeric column: reserved values in an unconstrained column (see
+    numeric_special); a numeric(p,s) column has no room for NaN here (Infinity never fits)."""
+    from helios_core.sql.functions import numeric_special as NS
+
+    if column_type.typmod != -1:
+        if pc.any(pc.fill_null(pc.and_(arr.is_valid(), pc.equal(arr.field(1), NS.NAN)), False)).as_py():
+            raise HeliosError(f"storing NaN in a {column_type.sql_name()} column is not supported by HeliosDB",
+                              sqlstate="0A000", hint="Unconstrained numeric columns hold NaN and Infinity.")
+        return to_storage(Vec(NS.finite_only(arr), T.NUMERIC, False), column_type)
+    finite = to_storage(Vec(NS.finite_only(arr), T.NUMERIC, False), column_type)
+    kinds = arr.field(1)
+    return NS.encode_for_storage(NS.make(pc.if_else(pc.is_valid(finite), finite, pa.scalar(0, finite.type)),
+                                         kinds, arr.is_valid()), column_type.arrow_type)
 
 
 def array_to_storage(arr: pa.Array, column_type: T.SqlType) -> pa.Array:
@@ -249,6 +268,16 @@ def _check_int_range(arr: pa.Array, d: str) -> None:
 
 def _cast_number(arr: pa.Array, s: str, d: str) -> pa.Array:
     at = arr.type
+    if pa.types.is_struct(at):  # numeric NaN / Infinity (numeric_special)
+        from helios_core.sql.functions import numeric_special as NS
+
+        if d in ("float4", "float8"):
+            return NS.to_float(arr, pa.float32() if d == "float4" else pa.float64())
+        if d == "numeric":
+            return arr
+        if d in _INTS:
+            NS.refuse_integer(arr)
+            return _cast_number(NS.finite_only(arr), s, d)
     if d in _INTS:
         if pa.types.is_floating(at):
             if pc.any(pc.invert(pc.is_finite(arr))).as_py():
@@ -302,16 +331,24 @@ def _float_to_numeric(arr: pa.Array, digits: int) -> pa.Array:
     import math
 
     vals = []
+    specials = False
     for x in arr.to_pylist():
         if x is None:
             vals.append(None)
             continue
-        if math.isnan(x):
-            raise HeliosError("cannot convert NaN to numeric in HeliosDB (exact numeric has no NaN)",
-                              sqlstate="0A000")
-        if x in (float("inf"), float("-inf")):
-            raise NumericValueOutOfRange("cannot convert infinity to numeric")
+        if math.isnan(x) or math.isinf(x):
+            specials = True
+            vals.append(decimal.Decimal(x))
+            continue
         vals.append(decimal.Decimal(format(x, f".{digits}g")))
+    if specials:  # NaN / Infinity are numerics too (numeric_special)
+        from helios_core.sql.functions import numeric_special as NS
+
+        finite = D.py_to_decimal_array([d if d is not None and d.is_finite() else None for d in vals])
+        return NS.make(pc.if_else(pc.is_valid(finite), finite, pa.scalar(decimal.Decimal(0), finite.type)),
+                       pa.array([0 if d is None or d.is_finite() else NS.NAN if d.is_nan() else
+                                 NS.POS_INF if d > 0 else NS.NEG_INF for d in vals], pa.int8()),
+                       pa.array([d is not None for d in vals], pa.bool_()))
     return D.py_to_decimal_array(vals)
 
 
@@ -411,6 +448,18 @@ def _apply_typmod(arr: pa.Array, dst: T.SqlType, context: str) -> pa.Array:
         return arr
     if dst.name == "numeric":
         p, s = dst.precision_scale
+        if pa.types.is_struct(arr.type):  # NaN fits numeric(p,s), Infinity does not (numeric_special)
+            from helios_core.sql.functions import numeric_special as NS
+
+            k = arr.field(1)
+            if pc.any(pc.fill_null(pc.and_(arr.is_valid(), pc.is_in(k, value_set=pa.array(
+                    [NS.POS_INF, NS.NEG_INF], pa.int8()))), False)).as_py():
+                raise NumericValueOutOfRange(
+                    "numeric field overflow",
+                    detail=f"A field with precision {p}, scale {s} cannot hold an infinite value.")
+            v = D.apply_typmod(pc.if_else(pc.equal(k, NS.FINITE), arr.field(0),
+                                          pa.scalar(0, arr.field(0).type)), p, s)
+            return NS.make(v, k, arr.is_valid())
         return D.apply_typmod(arr, p, s)
     if dst.name in _STRINGS:
         return _string_typmod(arr, dst, context)

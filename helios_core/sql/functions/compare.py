@@ -43,6 +43,8 @@ def interval_key(arr):
 
 
 def _key_pair(a, b, t: T.SqlType):
+    if t.name == "numeric" and (pa.types.is_struct(a.type) or pa.types.is_struct(b.type)):
+        return _special_keys(a, b)
     if t.name == "bpchar":
         return pc.utf8_rtrim(a, characters=" "), pc.utf8_rtrim(b, characters=" ")
     if t.name == "interval":
@@ -59,6 +61,17 @@ def _key_pair(a, b, t: T.SqlType):
         typ = dec_type(ip + s, s)
         return a.cast(typ), b.cast(typ)
     return a, b
+
+
+def _special_keys(a, b):
+    """numeric NaN/Infinity: compare through keys that order -Infinity < finite < Infinity < NaN."""
+    from helios_core.sql.functions import numeric_special as NS
+
+    n = len(a) if isinstance(a, pa.Array) else len(b) if isinstance(b, pa.Array) else 1
+    arrs = [x if isinstance(x, pa.Array) else pa.array([x.as_py()] * n, x.type) for x in (a, b)]
+    ka, kb = NS.unify(arrs)
+    both = NS.sort_key(pa.concat_arrays([ka, kb]))
+    return both.slice(0, len(ka)), both.slice(len(ka))
 
 
 def compare_same(op: str, l: Vec, r: Vec, t: T.SqlType) -> Vec:

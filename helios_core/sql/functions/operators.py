@@ -328,6 +328,10 @@ def unary_op(op: str, v: Vec) -> Vec:
 
                 raise NumericValueOutOfRange(f"{ {'int2': 'smallint', 'int4': 'integer', 'int8': 'bigint'}[v.type.name]}"
                                              " out of range") from None
+        if v.type.name == "numeric" and pa.types.is_struct(v.array.type):  # NaN / Infinity
+            from helios_core.sql.functions import numeric_special as NS
+
+            return Vec(NS.negate(v.array), T.NUMERIC, v.scalar)
         if v.type.name in ("float4", "float8", "numeric"):
             return Vec(pc.negate(v.array), v.type.base if v.type.name != "numeric" else T.NUMERIC, v.scalar)
         if v.type.name == "interval":

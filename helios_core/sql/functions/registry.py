@@ -97,6 +97,10 @@ def call_function(name: str, args: list[Vec]) -> Vec:
     if not defs:
         raise no_function(name, args)
     n = len(args)
+    if any(pa.types.is_struct(a.array.type) and a.type.name == "numeric" for a in args):
+        from helios_core.sql.functions import numeric_special as NS
+
+        return NS.call(_canon(name), args, lambda a: call_function(name, a))
     for d in defs:
         if n >= d.min_args and (d.max_args is None or n <= d.max_args):
             return d.impl(list(args))

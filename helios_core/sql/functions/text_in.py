@@ -163,11 +163,16 @@ def parse_numeric(arr: pa.Array) -> pa.Array:
     s = pc.utf8_trim_whitespace(arr)
     ok = pc.match_substring_regex(s, _NUMERIC_RE)
     if _any_bad(arr, ok):
-        bad = _first_bad(arr, ok)
-        if bad.strip().lower() in ("nan", "infinity", "-infinity", "inf", "-inf", "+infinity"):
-            raise HeliosError(f'numeric value "{bad}" is not supported by HeliosDB (no NaN/Infinity in exact '
-                              "numeric)", sqlstate="0A000")
-        raise InvalidTextRepresentation(f'invalid input syntax for type numeric: "{bad}"')
+        from helios_core.sql.functions import numeric_special as NS
+
+        words = pc.is_in(pc.utf8_lower(s), value_set=pa.array(sorted(NS._WORDS)))
+        if _any_bad(arr, pc.or_(ok, words)):
+            bad = _first_bad(arr, pc.or_(ok, words))
+            raise InvalidTextRepresentation(f'invalid input syntax for type numeric: "{bad}"')
+        # NaN / Infinity / -Infinity: a special-bearing array (see numeric_special)
+        finite = parse_numeric(pc.if_else(pc.fill_null(words, False), pa.scalar("0"), arr))
+        kinds = pa.array([0 if x is None else NS.word_kind(x) or 0 for x in s.to_pylist()], pa.int8())
+        return NS.make(finite, kinds, arr.is_valid())
     if pc.any(pc.match_substring_regex(s, "[eE]")).as_py():
         # Per-row Python: values with exponents need Decimal to find their scale
         vals = [None if x is None else decimal.Decimal(x) for x in s.to_pylist()]

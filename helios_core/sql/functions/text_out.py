@@ -136,6 +136,10 @@ def float_text(arr: pa.Array, fixed_below: int) -> pa.Array:
 
 
 def numeric_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
+    if pa.types.is_struct(arr.type):  # NaN / Infinity beside finite values (numeric_special)
+        from helios_core.sql.functions import numeric_special as NS
+
+        return NS.text(arr, lambda v: numeric_text(v, t))
     if pa.types.is_integer(arr.type):
         return pc.cast(arr, pa.string())
     if pa.types.is_floating(arr.type):

@@ -26,6 +26,7 @@ from helios_core.sql.aggregates import (
     unscaled_int64,
 )
 from helios_core.sql.expr import Compiled, Field
+from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.operators.base import Operator, collect, names
 from helios_core.sql.operators.join import eval_on_table
 from helios_core.sql.operators.sort import sortable
@@ -81,6 +82,7 @@ class HashAggregate(Operator):
         cols["__one"] = pa.array(np.zeros(n, np.int8))
         int_scales: dict[int, int] = {}
         unscaled_memo: dict = {}
+        special_aggs: set[int] = set()
         for j, spec in enumerate(self.aggs):
             ctx.check_cancel()  # each argument is a pass over the whole input: timeouts act in between
             mask = None
@@ -108,6 +110,20 @@ class HashAggregate(Operator):
                     arr = pa.array(np.ones(n, np.int8))
                 else:
                     arr = eval_on_table(spec.args[0], t, ctx)
+                if NS.is_special(arr):  # numeric NaN/Infinity: finite part here, specials counted aside
+                    if spec.name not in ("sum", "avg", "min", "max", "count"):
+                        from helios_core.errors import FeatureNotSupported
+
+                        raise FeatureNotSupported(f"{spec.name}() over numeric NaN/Infinity is not supported")
+                    kinds = arr.field(1)
+                    for kind, tag in ((NS.NAN, "nan"), (NS.POS_INF, "pinf"), (NS.NEG_INF, "ninf")):
+                        hit = pc.fill_null(pc.and_(arr.is_valid(), pc.equal(kinds, kind)), False)
+                        if mask is not None:
+                            hit = pc.and_(hit, mask)
+                        cols[f"{tag}{j}"] = pc.cast(hit, pa.int64())
+                    special_aggs.add(j)
+                    arr = pc.if_else(arr.is_valid(), pa.scalar(1, pa.int8()), pa.scalar(None, pa.int8())) \
+                        if spec.name == "count" else NS.finite_only(arr)
                 arr = prepare_direct_arg(spec, arr)
                 if mask is not None:
                     arr = pc.if_else(mask, arr, pa.nulls(n, arr.type))
@@ -123,15 +139,17 @@ class HashAggregate(Operator):
         sets = self.grouping_sets if self.grouping_sets is not None else [list(range(len(self.keys)))]
         for s in sets:
             ctx.check_cancel()
-            yield self._one_set(work, s, key_arrays, F, n, int_scales)
+            yield self._one_set(work, s, key_arrays, F, n, int_scales, special_aggs)
 
     def _one_set(self, work: pa.Table, s: list[int], key_arrays: list[pa.Array], F: Any, n: int,
-                 int_scales: dict[int, int]) -> pa.RecordBatch:
+                 int_scales: dict[int, int], special_aggs: set[int] = frozenset()) -> pa.RecordBatch:
         ks = [f"g{i}" for i in s] or ["__one"]
         direct = [(j, spec) for j, spec in enumerate(self.aggs) if not spec.uses_lists]
         aggs: list[tuple] = [("__row", "min")]
         for j, spec in direct:
             aggs.extend(direct_aggregations(spec, f"a{j}", ""))
+            if j in special_aggs:
+                aggs.extend((f"{tag}{j}", "sum") for tag in ("nan", "pinf", "ninf"))
         if n == 0:
             if s:
                 return pa.RecordBatch.from_arrays(
@@ -157,6 +175,9 @@ class HashAggregate(Operator):
             fns = direct_aggregations(spec, f"a{j}", "")
             out_cols = [main.column(f"{col}_{fn}").combine_chunks() for col, fn, _ in fns]
             results[j] = finish_direct(spec, out_cols, F, int_scales.get(j))
+            if j in special_aggs and spec.name != "count":
+                counts = [main.column(f"{tag}{j}_sum").combine_chunks() for tag in ("nan", "pinf", "ninf")]
+                results[j] = NS.aggregate_result(spec.name, results[j], *counts)
         for j, spec in enumerate(self.aggs):
             if not spec.uses_lists:
                 continue

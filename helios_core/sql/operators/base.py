@@ -87,6 +87,18 @@ def unify_batches(batches: list[pa.RecordBatch], fields: list[Field]) -> list[pa
     if len(batches) == 1 or all(b.schema.equals(batches[0].schema) for b in batches[1:]):
         return batches
     ncols = batches[0].num_columns
+    from helios_core.sql.functions import numeric_special as NS
+
+    special = [i for i in range(ncols) if any(NS.is_special(b.column(i)) for b in batches)]
+    if special:  # numeric NaN/Infinity in some batches: one struct type for the column
+        cols_by_batch = [list(b.columns) for b in batches]
+        for i in special:
+            for k, arr in enumerate(NS.unify([b.column(i) for b in batches])):
+                cols_by_batch[k][i] = arr
+        batches = [pa.RecordBatch.from_arrays(cols, names=b.schema.names) for cols, b in zip(cols_by_batch, batches,
+                                                                                           strict=True)]
+        if all(b.schema.equals(batches[0].schema) for b in batches[1:]):
+            return batches
     target = []
     for i in range(ncols):
         ts = {b.column(i).type for b in batches}

@@ -22,7 +22,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.sql.expr import Compiled, Field
+from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.operators.base import Operator, batch_of, names
+from helios_core.sql.types import NUMERIC_STORAGE_ARROW as NUMERIC_STORAGE
 
 _PC_OPS = {
     "=": lambda f, v: f == v,
@@ -100,6 +102,10 @@ class TableScan(Operator):
                 vals = []
                 for c in t.values:
                     arr = c.evaluate(one, ctx).array
+                    if NS.is_special(arr) and pa.types.is_decimal(t.arrow_type):
+                        if t.arrow_type != NUMERIC_STORAGE:
+                            return False  # type: ignore[return-value]  # no NaN in numeric(p,s) columns
+                        arr = NS.encode_for_storage(arr, t.arrow_type)  # compare with the stored form
                     if arr.type != t.arrow_type:
                         try:
                             arr = arr.cast(t.arrow_type)
@@ -175,6 +181,11 @@ class TableScan(Operator):
             key.append(v)
         return key[0] if len(key) == 1 else tuple(key)
 
+    @property
+    def unconstrained_numeric(self) -> list[int]:
+        return [i for i, f in enumerate(self.fields[:len(self.columns)])
+                if f.type.name == "numeric" and f.type.typmod == -1 and f.type.element is None]
+
     def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
         n = len(self.fields)
         wanted = list(self.columns) + (["_rowid"] if self.with_rowid else [])
@@ -185,6 +196,11 @@ class TableScan(Operator):
             if b.schema.names != wanted:
                 b = b.select(wanted) if wanted else b.select([])
             b = pa.RecordBatch.from_arrays(list(b.columns), names=names(n)) if n else b
+            if self.unconstrained_numeric:  # NaN/Infinity stored as reserved values (numeric_special)
+                cols = list(b.columns)
+                for i in self.unconstrained_numeric:
+                    cols[i] = NS.decode_from_storage(cols[i])
+                b = pa.RecordBatch.from_arrays(cols, names=names(n))
             for part in _slices(b):
                 if self.residual is not None:
                     from helios_core.sql.operators.basic import apply_conjuncts

@@ -29,6 +29,10 @@ class SortKey:
 def sortable(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     """A column arrow can sort: intervals/lists/dicts are compared through a surrogate."""
     t = col.type
+    from helios_core.sql.functions import numeric_special as NS
+
+    if NS.is_special(col if not isinstance(col, pa.ChunkedArray) else col.combine_chunks()):
+        return NS.sort_key(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
     if pa.types.is_interval(t):
         # PostgreSQL compares intervals by months*30 days + days, then time
         vals = col.to_pylist()

@@ -1927,6 +1927,10 @@ def _unify_arrays(arrs: list[pa.Array]) -> list[pa.Array]:
     non_null = [t for t in types if t != pa.null()]
     if not non_null:
         return list(arrs)
+    from helios_core.sql.functions import numeric_special as NS
+
+    if any(NS.is_special(a) for a in arrs):  # numeric NaN/Infinity beside plain decimals
+        return NS.unify([a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in arrs], _unify_arrays)
     if all(pa.types.is_struct(t) for t in non_null) and len({t.num_fields for t in non_null}) == 1:
         return _unify_structs(arrs, non_null[0])
     if any(pa.types.is_decimal(t) for t in non_null) and all(
