@@ -215,3 +215,19 @@ class ScramExchange:
             raise AuthFailed("password authentication failed")
         server_sig = _hmac(self.verifier.server_key, auth_message)
         return f"v={_b64(server_sig)}".encode("ascii")
+
+
+def password_expired(role: dict) -> bool:
+    """A role's VALID UNTIL is past: its password no longer logs in (``valid_until`` is ISO text)."""
+    import datetime as dt
+
+    value = role.get("valid_until")
+    if not value or value == "infinity":
+        return False
+    try:
+        until = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=dt.UTC)
+    return until < dt.datetime.now(dt.UTC)

@@ -45,6 +45,7 @@ def _user_tables(txn: Any) -> set[tuple[str, str]]:
 
 def merge_branch(session: Any, source: str, target: str, options: dict[str, Any]) -> Any:
     from helios_core.session import Result
+    from helios_core.sql import object_privileges
 
     engine, db = session.engine, session.database
     store = engine.store
@@ -81,6 +82,8 @@ def merge_branch(session: Any, source: str, target: str, options: dict[str, Any]
                 continue
             in_a = src_txn.get_table(schema, name) is not None
             in_b = txn.get_table(schema, name) is not None
+            object_privileges.check_branch_table_read(session, src_txn, schema, name)  # each branch's
+            object_privileges.check_merge_into(session, txn, schema, name, in_source=in_a, in_target=in_b)
             plans.append((d, in_a, in_b))
             for i in np.nonzero(d.conflict_a)[0][:MAX_REPORTED]:
                 bi = _b_kind(d, i)

@@ -67,6 +67,10 @@ def bind_branch_diff(session: Any, args: dict[str, Any]) -> tuple[list[tuple[str
     ta, tb = store.begin(db, a, read_only=True), store.begin(db, b, read_only=True)
     try:
         schema, name, tdef = _resolve_table(session, [ta, tb], args["table"])
+        from helios_core.sql import object_privileges
+
+        for txn in (ta, tb):  # SELECT on the table in each branch's own catalog
+            object_privileges.check_branch_table_read(session, txn, schema, name)
     finally:
         ta.rollback()
         tb.rollback()

@@ -679,3 +679,29 @@ def check_connect(engine: Any, user: str, database: str) -> None:
     if not A.holds(rec["acl"], graph.privilege_holders(user), "c"):
         raise InsufficientPrivilege(f'permission denied for database "{database}"',
                                     detail="User does not have CONNECT privilege.")
+
+
+def check_branch_table_read(session: Any, txn: Any, schema: str, name: str) -> None:
+    """branch_diff and MERGE BRANCH read a table of another branch: SELECT in that branch's catalog."""
+    if roles.role_graph(session.engine).is_superuser(checking_user(session)):
+        return
+    if txn.get_table(schema, name) is None:
+        return
+    check_schema_usage(session, schema, txn)
+    check(session, ObjectRef("table", name, schema), "r", txn=txn)
+
+
+def check_merge_into(session: Any, txn: Any, schema: str, name: str, *, in_source: bool, in_target: bool) -> None:
+    """MERGE BRANCH writes the target branch's table as INSERT/UPDATE/DELETE would (those privileges in
+    the target's catalog), creates it (CREATE on the schema) or drops it (its owner)."""
+    if roles.role_graph(session.engine).is_superuser(checking_user(session)):
+        return
+    if not in_target:
+        check_create_in_schema(session, schema, txn)
+        return
+    ref = ObjectRef("table", name, schema)
+    if not in_source:
+        check_owner(session, ref, txn)
+        return
+    check_schema_usage(session, schema, txn)
+    check(session, ref, "awd", txn=txn)

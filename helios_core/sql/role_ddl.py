@@ -75,17 +75,6 @@ def _valid_until(value: Any) -> str | None:
     return parsed.isoformat()
 
 
-def valid_until_passed(role: dict) -> bool:
-    """VALID UNTIL in the past: the role's password no longer logs in."""
-    value = role.get("valid_until")
-    if not value or value == "infinity":
-        return False
-    try:
-        return dt.datetime.fromisoformat(value) < dt.datetime.now(dt.UTC)
-    except ValueError:
-        return False
-
-
 _PRIVILEGED_ATTRS = {"superuser": "must be superuser to create superusers",
                      "replication": "must be superuser to create replication users",
                      "bypassrls": "must be superuser to create bypassrls users"}

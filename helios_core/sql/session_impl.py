@@ -612,6 +612,10 @@ class SqlSession(Session):
                 if self.tx.in_block:
                     raise HeliosError("DISCARD ALL cannot run inside a transaction block", sqlstate="25001")
                 self.settings_obj.reset("all")
+                # DISCARD ALL includes SET SESSION AUTHORIZATION DEFAULT (a pooler's reset must not leak a role)
+                self.settings_obj.values["session_authorization"] = self.authenticated_user
+                self.settings_obj.values["role"] = "none"
+                self.engine.bump_plan_generation()
                 self.sql_prepared.clear()
                 self.currvals.clear()
                 self.last_sequence = None

@@ -110,3 +110,27 @@ def test_config_key_is_validated(tmp_path) -> None:
     path.write_text("[branching]\nmax_branches_per_role = 0\n")
     with pytest.raises(ConfigError, match="branching.max_branches_per_role"):
         load_config(path, {})
+
+
+def test_diff_and_merge_respect_each_branchs_table_privileges(connect) -> None:
+    admin = connect()
+    admin.execute("create table payroll (id int primary key, salary int)")
+    admin.execute("insert into payroll values (1, 100)")
+    admin.execute("create branch tenant_y_br")
+    admin.execute("grant usage on branch tenant_y_br to tenant_y")
+    # on its own branch tenant_y may read and write payroll; on main it holds nothing
+    connect(branch="tenant_y_br").execute("grant select, insert, update, delete on payroll to tenant_y")
+    y = connect("tenant_y", branch="tenant_y_br")
+    y.execute("insert into payroll values (2, 999)")
+    with pytest.raises(errors.InsufficientPrivilege) as ei:  # main's rows are not y's to read through a diff
+        y.execute("select * from heliosdb.branch_diff('main', 'tenant_y_br', 'payroll')")
+    assert ei.value.diag.message_primary == "permission denied for table payroll"
+    with pytest.raises(errors.InsufficientPrivilege):  # nor to write by merging into main
+        y.execute("merge branch tenant_y_br into main")
+    assert admin.execute("select count(*) from payroll").fetchone()[0] == 1
+    admin.execute("grant select, insert, update, delete on payroll to tenant_y")
+    try:
+        y.execute("merge branch tenant_y_br into main")
+        assert admin.execute("select count(*) from payroll").fetchone()[0] == 2
+    finally:
+        admin.execute("revoke all on payroll from tenant_y")

@@ -400,3 +400,26 @@ def test_row_locks_lock_table_and_what_dml_reads(connect, tenant_schema) -> None
     assert one(alice, "select qty from shop.stock") == 0
     with pytest.raises(errors.FeatureNotSupported):
         alice.execute("grant select on shop.stock to bob granted by bob")
+
+
+def test_valid_until_connection_limit_and_discard_all(connect, server) -> None:
+    admin = connect()
+    admin.execute("drop role if exists r_expired, r_limited")
+    admin.execute("create role r_expired login password 'exp-pw' valid until '2000-01-01'")
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(server.pg_dsn(user="r_expired", password="exp-pw"))
+    admin.execute("alter role r_expired valid until 'infinity'")
+    psycopg.connect(server.pg_dsn(user="r_expired", password="exp-pw")).close()
+    admin.execute("create role r_limited login password 'lim-pw' connection limit 1")
+    first = psycopg.connect(server.pg_dsn(user="r_limited", password="lim-pw"))
+    try:
+        with pytest.raises(psycopg.OperationalError, match='too many connections for role "r_limited"'):
+            psycopg.connect(server.pg_dsn(user="r_limited", password="lim-pw"))
+    finally:
+        first.close()
+    # a pooler's DISCARD ALL must not hand the next client a SET ROLE of the previous one
+    admin.execute("create role r_pooled")
+    admin.execute("set role r_pooled")
+    assert one(admin, "select current_user") == "r_pooled"
+    admin.execute("discard all")
+    assert admin.execute("select current_user, session_user").fetchone() == ("helios", "helios")

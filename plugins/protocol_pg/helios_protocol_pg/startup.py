@@ -151,6 +151,8 @@ def new_secret() -> int:
 
 
 def stored_password(policy: AuthPolicy, role: dict | None, user: str) -> str | None:
+    if role and pwauth.password_expired(role):
+        return None  # VALID UNTIL is over: the password no longer logs in (28P01, as PostgreSQL)
     if user in policy.users:
         return policy.users[user]
     if role and role.get("password"):
