@@ -84,5 +84,10 @@ def parse_text(strings: pa.Array, type_name: str | None, *, arrow: pa.DataType |
     if isinstance(out, pa.ChunkedArray):
         out = out.combine_chunks()
     if arrow is not None and out.type != arrow:
+        if target.name == "numeric" and pa.types.is_struct(out.type):  # NaN / Infinity into storage form
+            from helios_core.sql.functions.cast import numeric_specials_to_storage
+
+            column_type = target if arrow == target.arrow_type else types.NUMERIC
+            return numeric_specials_to_storage(out, column_type)
         out = out.cast(arrow)
     return out

@@ -106,7 +106,24 @@ def start(session: Any, u: Any) -> Result:
         return Result(command_tag="COPY", copy=spec)
     batches = [b.select(names) if b.num_columns != len(names) or b.schema.names != names else b
                for b in txn.scan(tdef.schema, tdef.name, columns=names) if b.num_rows]
+    batches = _decode_numeric_specials(batches, [ctypes[n] for n in names])
     return _out(session, spec, batches, a.get("target"))
+
+
+def _decode_numeric_specials(batches: list[pa.RecordBatch], types: list[Any]) -> list[pa.RecordBatch]:
+    """Stored rows of unconstrained numeric columns: reserved values back to NaN/Infinity."""
+    from helios_core.sql.functions import numeric_special as NS
+
+    idx = [i for i, t in enumerate(types) if t.name == "numeric" and t.typmod == -1 and t.element is None]
+    if not idx:
+        return batches
+    out = []
+    for b in batches:
+        cols = list(b.columns)
+        for i in idx:
+            cols[i] = NS.decode_from_storage(cols[i])
+        out.append(pa.RecordBatch.from_arrays(cols, names=b.schema.names))
+    return out
 
 
 def _out(session: Any, spec: CopySpec, batches: list[pa.RecordBatch], target: str | None) -> Result:

@@ -140,3 +140,27 @@ def test_psycopg_round_trips(pg_server):
         # the raw text on the wire
         res = c.pgconn.exec_(b"select a, t from md where id = 1")
         assert (res.get_value(0, 0), res.get_value(0, 1)) == (b"{{1,2},{3,4}}", b'{{"a b",NULL},{"",c}}')
+
+
+def test_asyncpg_round_trips(pg_server):
+    import asyncio
+
+    asyncpg = pytest.importorskip("asyncpg")
+    parts = dict(p.split("=", 1) for p in pg_server.pg_dsn().split())
+
+    async def run():
+        conn = await asyncpg.connect(host=parts["host"], port=int(parts["port"]), user=parts.get("user", "helios"),
+                                     database=parts.get("dbname", "helios"))
+        try:
+            await conn.execute("create table ma (id int, a int[][], t text[][])")
+            await conn.execute("insert into ma values ($1, $2, $3)", 1, [[1, 2], [3, 4]], [["a b", None]])
+            await conn.copy_records_to_table("ma", records=[(2, [[5, 6]], [["x"], ["y"]])])
+            rows = await conn.fetch("select id, a, t, array_dims(a) from ma order by id")
+            param = await conn.fetchval("select $1::int[] || array[[0, 0]]", [[7, 8]])
+            return [tuple(r.values()) for r in rows], param
+        finally:
+            await conn.close()
+
+    rows, param = asyncio.run(run())
+    assert rows == [(1, [[1, 2], [3, 4]], [["a b", None]], "[1:2][1:2]"), (2, [[5, 6]], [["x"], ["y"]], "[1:1][1:2]")]
+    assert param == [[7, 8], [0, 0]]

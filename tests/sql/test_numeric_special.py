@@ -124,3 +124,35 @@ def test_psycopg_round_trips(pg_server):
             "NaN", "NaN", "-Infinity"]
         res = c.pgconn.exec_(b"select 'NaN'::numeric, '-inf'::numeric, 'Infinity'::numeric + 1")
         assert [res.get_value(0, i) for i in range(3)] == [b"NaN", b"-Infinity", b"Infinity"]
+
+
+def test_copy_and_asyncpg(pg_server):
+    import asyncio
+
+    import psycopg
+
+    asyncpg = pytest.importorskip("asyncpg")
+    with psycopg.connect(pg_server.pg_dsn(), autocommit=True) as c:
+        c.execute("create table cn (x numeric, y int)")
+        with c.cursor().copy("copy cn from stdin") as cp:
+            cp.write("NaN\t1\n-Infinity\t2\n1.5\t3\n")
+        with c.cursor().copy("copy cn to stdout") as cp:
+            assert b"".join(cp) == b"NaN\t1\n-Infinity\t2\n1.5\t3\n"
+        with c.cursor().copy("copy cn to stdout (format binary)") as cp:
+            cp.set_types(["numeric", "int4"])
+            assert [str(r[0]) for r in cp.rows()] == ["NaN", "-Infinity", "1.5"]
+    parts = dict(p.split("=", 1) for p in pg_server.pg_dsn().split())
+
+    async def run():
+        conn = await asyncpg.connect(host=parts["host"], port=int(parts["port"]), user=parts.get("user", "helios"),
+                                     database=parts.get("dbname", "helios"))
+        try:
+            await conn.copy_records_to_table("cn", records=[(decimal.Decimal("Infinity"), 4)])
+            await conn.execute("insert into cn values ($1, 5)", decimal.Decimal("NaN"))
+            rows = await conn.fetch("select x, y from cn where y > 3 order by y")
+            plus = await conn.fetchval("select $1::numeric + 1", decimal.Decimal("-Infinity"))
+            return [str(r["x"]) for r in rows], str(plus)
+        finally:
+            await conn.close()
+
+    assert asyncio.run(run()) == (["Infinity", "NaN"], "-Infinity")
