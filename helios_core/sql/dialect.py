@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 import threading
 from collections import OrderedDict
 from typing import Any, ClassVar
@@ -433,6 +434,25 @@ class _Cursor:
 
 _ISOLATION = {"READ UNCOMMITTED": "read uncommitted", "READ COMMITTED": "read committed",
               "REPEATABLE READ": "repeatable read", "SERIALIZABLE": "serializable"}
+
+
+def _hours_east_zone(offset: str) -> str:
+    """An offset east of UTC ('3', '+05:30', '-2.5' hours) as the POSIX zone PostgreSQL stores for
+    SET TIME ZONE <number|interval>: '<+05:30>-05:30' (POSIX counts hours west)."""
+    text = offset.strip()
+    m = re.fullmatch(r"([+-]?)(\d{1,2})(?::(\d{2}))?", text)
+    if m:
+        secs = int(m.group(2)) * 3600 + int(m.group(3) or 0) * 60
+        secs = -secs if m.group(1) == "-" else secs
+    else:
+        try:
+            secs = round(float(text) * 3600)
+        except ValueError:
+            return text  # not an offset: the setting's check reports it
+    east = ("-" if secs < 0 else "+") + f"{abs(secs) // 3600:02d}" + (
+        f":{abs(secs) % 3600 // 60:02d}" if abs(secs) % 3600 else "")
+    west = ("+" if secs < 0 else "-") + east[1:]
+    return f"<{east}>{west}"
 
 
 def _txn_modes(c: _Cursor) -> dict[str, Any]:
@@ -880,9 +900,12 @@ def _parse_set(c: _Cursor) -> Utility:
             c.end()
             return Utility(kind="set", args={"name": "timezone", "value": None, "local": local})
         if c.accept("INTERVAL"):
-            value = c.string()
+            value = _hours_east_zone(c.string())
         else:
+            is_number = c.cur is not None and c.cur.token_type == TokenType.NUMBER
             value = c.value()
+            if is_number:  # SET TIME ZONE 3: hours east of UTC, as PostgreSQL stores it: <+03>-03
+                value = _hours_east_zone(value)
         c.end()
         return Utility(kind="set", args={"name": "timezone", "value": value, "local": local})
     if c.accept("NAMES"):

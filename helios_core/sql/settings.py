@@ -222,8 +222,8 @@ def _check_timezone(value: str) -> str:
     v = value.strip()
     if v.upper() in ("UTC", "GMT", "Z", "ZULU"):
         return "UTC" if v.upper() != "GMT" else "GMT"
-    if re.fullmatch(r"[+-]?\d{1,2}(:\d{2})?", v):
-        return v
+    if re.fullmatch(r"(?:<[^<>]*>|[A-Za-z]{3,})?[+-]?\d{1,2}(:\d{2}){0,2}", v):
+        return v  # a POSIX offset: '+05', 'UTC+3', '<+03>-03' (read by text_out.session_tz_info)
     try:
         import zoneinfo
 

@@ -221,3 +221,26 @@ def test_select_without_columns_returns_empty_rows(conn: psycopg.Connection) -> 
     assert conn.execute("select from five_rows where n > 2").fetchall() == [(), (), ()]
     assert list(conn.cursor().stream("select from five_rows where n < 3")) == [(), ()]  # described: 0 fields
     assert conn.execute("select from five_rows", prepare=True).rowcount == 5
+
+
+def test_numeric_timezone_settings_are_posix_as_in_postgresql(conn: psycopg.Connection) -> None:
+    instant = "'2024-01-01 00:00+00'::timestamptz"
+    conn.execute("set timezone to '-02:00'")  # POSIX: two hours EAST of Greenwich
+    assert conn.execute(f"select {instant}::text, '2024-01-01 00:00'::timestamptz::text").fetchone() == (
+        "2024-01-01 02:00:00+02", "2024-01-01 00:00:00+02")
+    conn.execute("set timezone = 'UTC+3'")
+    assert conn.execute(f"select {instant}::text").fetchone() == ("2023-12-31 21:00:00-03",)
+    conn.execute("set time zone 4")  # a number is hours east, stored in POSIX form
+    assert conn.execute(f"select {instant}::text, current_setting('timezone')").fetchone() == (
+        "2024-01-01 04:00:00+04", "<+04>-04")
+    conn.execute("set time zone interval '+05:30'")
+    assert conn.execute(f"select {instant}::text").fetchone() == ("2024-01-01 05:30:00+05:30",)
+    conn.execute("set timezone = 'UTC'")
+    row = conn.execute(f"select ({instant} at time zone '+05')::text, "
+                       f"({instant} at time zone interval '+05:00')::text, "
+                       "make_timestamptz(2024, 1, 1, 0, 0, 0, '+05')::text").fetchone()
+    assert row == ("2023-12-31 19:00:00", "2024-01-01 05:00:00", "2023-12-31 19:00:00+00")
+    # psycopg reads timestamptz values sent in such a zone to the right instant
+    conn.execute("set timezone to '-02:00'")
+    got = conn.execute("select '2024-01-01 00:00'::timestamptz").fetchone()[0]
+    assert got == dt.datetime(2023, 12, 31, 22, 0, tzinfo=dt.UTC)

@@ -373,9 +373,9 @@ def ts_to_tstz(arr: pa.Array) -> pa.Array:
         return arr.cast(pa.timestamp("us", tz="UTC"))
     import datetime as dt
 
-    from helios_core.sql.functions.text_out import tz_info
+    from helios_core.sql.functions.text_out import session_tz_info
 
-    zone = tz_info(tz)
+    zone = session_tz_info(tz)
     if isinstance(zone, dt.timezone):
         off = int(zone.utcoffset(None).total_seconds()) * 1_000_000
         return pc.subtract(arr.cast(pa.int64()), off).cast(pa.timestamp("us", tz="UTC"))
@@ -390,9 +390,9 @@ def tstz_to_ts(arr: pa.Array) -> pa.Array:
         return arr.cast(pa.timestamp("us"))
     import datetime as dt
 
-    from helios_core.sql.functions.text_out import tz_info
+    from helios_core.sql.functions.text_out import session_tz_info
 
-    zone = tz_info(tz)
+    zone = session_tz_info(tz)
     if isinstance(zone, dt.timezone):
         off = int(zone.utcoffset(None).total_seconds()) * 1_000_000
         return pc.add(arr.cast(pa.int64()), off).cast(pa.timestamp("us"))

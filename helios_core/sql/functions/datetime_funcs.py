@@ -450,7 +450,11 @@ def _make_timestamp(args: list[Vec]) -> Vec:
 def _make_timestamptz(args: list[Vec]) -> Vec:
     ts = _make_timestamp(args[:6])
     if len(args) == 7:
-        with runtime.use(timezone=args[6].value()):
+        # the zone argument reads like a timestamp literal's: a bare offset is ISO (east of UTC)
+        zone = str(args[6].value())
+        if re.fullmatch(r"[+-]\d{1,2}(?::\d{2}){0,2}", zone.strip()):
+            zone = f"<{zone.strip()}>{'-' if zone.strip()[0] == '+' else '+'}{zone.strip()[1:]}"
+        with runtime.use(timezone=zone):
             return Vec(ts_to_tstz(ts.array), T.TIMESTAMPTZ, ts.scalar)
     return Vec(ts_to_tstz(ts.array), T.TIMESTAMPTZ, ts.scalar)
 
@@ -570,11 +574,13 @@ def _timezone(args: list[Vec]) -> Vec:
 
 
 def _interval_zone(zone: Vec) -> str:
+    """An interval zone (hours east of UTC) as a POSIX zone string ('<+05:00>-05:00')."""
     v = zone.value()
     secs = v.days * 86400 + v.nanoseconds // 1_000_000_000
     sign = "-" if secs < 0 else "+"
     secs = abs(secs)
-    return f"{sign}{secs // 3600:02d}:{(secs % 3600) // 60:02d}"
+    hhmm = f"{secs // 3600:02d}:{(secs % 3600) // 60:02d}"
+    return f"<{sign}{hhmm}>{'+' if sign == '-' else '-'}{hhmm}"
 
 
 # --------------------------------------------------------------------------------- to_char
@@ -709,11 +715,11 @@ def _fmt_interval(months: int, days: int, us: int, fmt: str) -> str:
 
 def _zone_abbrev(tzname: str, local: dt.datetime, offset_s: int) -> str:
     """The zone abbreviation PostgreSQL prints for TZ ('UTC', 'EST', or '+05' for bare offsets)."""
-    from helios_core.sql.functions.text_out import tz_info
+    from helios_core.sql.functions.text_out import session_tz_info
 
     if tzname.upper() in ("UTC", "GMT", "Z", "ETC/UTC"):
         return tzname.upper() if tzname.upper() != "ETC/UTC" else "UTC"
-    zone = tz_info(tzname)
+    zone = session_tz_info(tzname)
     if isinstance(zone, dt.timezone):
         return _offset_abbrev(offset_s)
     return zone.tzname(local) or _offset_abbrev(offset_s)  # tzdata's own abbreviation ('EST', '+1030')

@@ -258,10 +258,15 @@ def _parse_time_part(txt: str, ampm: str | None) -> int:
     return h * 3_600_000_000 + m * 60_000_000 + int((sec * 1_000_000).to_integral_value(decimal.ROUND_HALF_EVEN))
 
 
-def _tz_offset_seconds(tz: str, naive_local: dt.datetime) -> int:
-    from helios_core.sql.functions.text_out import tz_info
+def _tz_offset_seconds(tz: str, naive_local: dt.datetime, *, session: bool = False) -> int:
+    """UTC offset of ``tz`` at a local time: a zone written in the literal (ISO offsets), or the
+    session's TimeZone (``session``: POSIX offsets, see text_out.session_tz_info)."""
+    from helios_core.sql.functions.text_out import session_tz_info, tz_info
 
-    zone = tz_info(tz if not re.fullmatch(r"[+-]\d{4}", tz) else f"{tz[:3]}:{tz[3:]}")
+    if session:
+        zone = session_tz_info(tz)
+    else:
+        zone = tz_info(tz if not re.fullmatch(r"[+-]\d{4}", tz) else f"{tz[:3]}:{tz[3:]}")
     off = zone.utcoffset(naive_local.replace(tzinfo=None)) if not isinstance(zone, dt.timezone) else \
         zone.utcoffset(None)
     if off is None:
@@ -303,9 +308,9 @@ def _parse_date_words(txt: str) -> dt.date:
 
 
 def _zone() -> dt.tzinfo:
-    from helios_core.sql.functions.text_out import tz_info
+    from helios_core.sql.functions.text_out import session_tz_info
 
-    return tz_info(runtime.timezone())
+    return session_tz_info(runtime.timezone())
 
 
 def _parse_one_timestamp(txt: str, want_tz: bool) -> int:
@@ -321,7 +326,8 @@ def _parse_one_timestamp(txt: str, want_tz: bool) -> int:
         d = _parse_date_words(low)
         micros = (d - EPOCH_DATE).days * 86_400_000_000
         if want_tz and low != "epoch":
-            micros -= _tz_offset_seconds(runtime.timezone(), dt.datetime.combine(d, dt.time())) * 1_000_000
+            micros -= _tz_offset_seconds(runtime.timezone(), dt.datetime.combine(d, dt.time()),
+                                         session=True) * 1_000_000
         return micros
     m = _DT_RE.match(txt)
     if m is None or (m.group("date") is None):
@@ -357,7 +363,7 @@ def _parse_one_timestamp(txt: str, want_tz: bool) -> int:
     micros = (d - EPOCH_DATE).days * 86_400_000_000 + t_us
     if want_tz:
         local = EPOCH + dt.timedelta(microseconds=micros)
-        off = _tz_offset_seconds(tz if tz else runtime.timezone(), local)
+        off = _tz_offset_seconds(tz if tz else runtime.timezone(), local, session=not tz)
         micros -= off * 1_000_000
     return micros
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -238,7 +239,7 @@ def timestamptz_text(arr: pa.Array, tz: str) -> pa.Array:
         return _styled_timestamptz(utc, tz, style)
     if tz.upper() in ("UTC", "GMT", "Z", "ETC/UTC", "UCT", "ZULU"):
         return pc.binary_join_element_wise(timestamp_text(utc), "+00", "")
-    zone = tz_info(tz)
+    zone = session_tz_info(tz)
     if isinstance(zone, dt.timezone):
         off = int(zone.utcoffset(None).total_seconds())
         local = pc.add(utc.cast(pa.int64()), off * 1_000_000).cast(pa.timestamp("us"))
@@ -254,7 +255,7 @@ def timestamptz_text(arr: pa.Array, tz: str) -> pa.Array:
 
 def _styled_timestamptz(utc: pa.Array, tz: str, style: str) -> pa.Array:
     """SQL/Postgres/German: local time in the session zone followed by the zone's abbreviation."""
-    zone = tz_info(tz)
+    zone = session_tz_info(tz)
     if zone is dt.UTC:
         local = utc.cast(pa.timestamp("us"))
     elif isinstance(zone, dt.timezone):
@@ -264,6 +265,22 @@ def _styled_timestamptz(utc: pa.Array, tz: str, style: str) -> pa.Array:
         local = pc.local_timestamp(utc.cast(pa.timestamp("us", tz=tz))).cast(pa.timestamp("us"))
     zones = datestyle.zone_abbreviations(utc.cast(pa.int64()), zone)
     return datestyle.restyle(timestamp_text(local), style, zones)
+
+
+_POSIX_ZONE = re.compile(r"(?:<[^<>]*>|[A-Za-z]{3,})?([+-]?)(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?")
+
+
+def session_tz_info(name: str) -> dt.tzinfo:
+    """The tzinfo of a TimeZone *setting* (or an AT TIME ZONE string). A bare offset there is
+    POSIX, as PostgreSQL reads it: '+05' or 'UTC+5' is five hours WEST of Greenwich, and
+    '<+03>-03' (what SET TIME ZONE 3 stores) three hours east. Offsets written inside a
+    timestamp literal ('... 10:00+05') are ISO instead (tz_info)."""
+    n = name.strip()
+    m = _POSIX_ZONE.fullmatch(n)
+    if m and n.upper() not in ("UTC", "GMT", "UCT", "ZULU"):
+        secs = int(m.group(2)) * 3600 + int(m.group(3) or 0) * 60 + int(m.group(4) or 0)
+        return dt.timezone(dt.timedelta(seconds=secs if m.group(1) == "-" else -secs))
+    return tz_info(n)
 
 
 def tz_info(name: str) -> dt.tzinfo:
