@@ -132,6 +132,19 @@ STATEMENTS = [
     "'a' < 'B' COLLATE \"C.utf8\", 'a' < 'B' COLLATE \"ucs_basic\""),
     "SELECT 'a' < 'b' COLLATE \"no_such\"", "SELECT 'a' < 'b' COLLATE \"en_US\"", "SELECT 1 COLLATE \"C\"",
     "SELECT nullif(a, array[3]) FROM (VALUES (array[1,2]), (array[3]), (NULL)) v(a)",
+    "SELECT 'NaN'::numeric, 'Infinity'::numeric, '-inf'::numeric, 'NaN'::numeric + 1, 'inf'::numeric * -2",
+    "SELECT x FROM (VALUES ('NaN'::numeric), (1.5), ('-inf'), ('inf'), (NULL), (-2)) v(x) ORDER BY x",
+    "SELECT x FROM (VALUES ('NaN'::numeric), (1.5), ('-inf'), ('inf'), (-2)) v(x) ORDER BY x DESC",
+    "SELECT sum(x), avg(x), min(x), max(x), count(x) FROM (VALUES ('NaN'::numeric), (1.5)) v(x)",
+    "SELECT sum(x), min(x), max(x) FROM (VALUES ('inf'::numeric), ('-inf'::numeric)) v(x)",
+    "SELECT x, count(*) FROM (VALUES ('NaN'::numeric), ('NaN'), (1)) v(x) GROUP BY x ORDER BY x",
+    ("SELECT 'NaN'::numeric = 'NaN'::numeric, 'NaN'::numeric > 'inf'::numeric, greatest('NaN'::numeric, 1), "
+    "least('-inf'::numeric, 1), coalesce(NULL, 'NaN'::numeric)"),
+    ("SELECT 'NaN'::numeric::float8, 'inf'::numeric::float4, 'NaN'::float8::numeric, 'inf'::numeric::text, "
+    "'x' || 'NaN'::numeric, to_jsonb('NaN'::numeric)"),
+    "SELECT 'NaN'::numeric::int", "SELECT 'inf'::numeric(10,2)", "SELECT 'Infinity'::numeric / 0",
+    "SELECT abs('-inf'::numeric), sign('-inf'::numeric), round('NaN'::numeric, 2), ceil('inf'::numeric)",
+    "SELECT CASE WHEN x > 1 THEN 'NaN'::numeric ELSE x END FROM (VALUES (1.5), (0.5)) v(x)",
 ]
 
 

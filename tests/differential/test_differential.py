@@ -153,6 +153,8 @@ def _norm_value(v: str | None, oid: int, loose_float: bool) -> object:
     if oid == 1700:
         try:
             d = decimal.Decimal(v)
+            if not d.is_finite():
+                return ("n", v)  # NaN/Infinity compare by their text (Decimal NaN != NaN)
             return ("n", d.normalize() if d != 0 else decimal.Decimal(0))
         except decimal.InvalidOperation:
             return v

@@ -318,6 +318,12 @@ def call(name: str, args: list[Any], call_finite: Any) -> Any:
     from helios_core.sql.functions.vec import Vec, length_of
 
     first = args[0]
+    if name in ("to_json", "to_jsonb") and len(args) == 1:  # PostgreSQL writes them as JSON strings
+        vals = to_python(first.array)
+        out = pa.array([None if d is None else f'"{d}"' if not d.is_finite() else None for d in vals], pa.string())
+        finite = call_finite([Vec(finite_only(first.array), first.type, first.scalar)])
+        fa = finite.broadcast(len(vals)).array if not finite.scalar or len(vals) == 1 else finite.array
+        return Vec(pc.if_else(pc.is_valid(out), out, fa), finite.type, first.scalar)
     if name not in _UNARY and name != "sign" or not is_special(first.array) or any(
             is_special(a.array) for a in args[1:]):
         raise FeatureNotSupported(f"{name}() of numeric NaN or Infinity is not supported by HeliosDB")
