@@ -12,6 +12,17 @@ import traceback
 from datetime import UTC, datetime
 
 LEVELS = ("debug", "info", "warning", "error", "critical")
+# one event stays readable and cheap to ship: a huge statement or a deep traceback is cut in the middle
+MAX_MESSAGE_CHARS = 4096
+MAX_TRACEBACK_CHARS = 8192
+
+
+def bounded(text: str, limit: int) -> str:
+    """``text`` cut to about ``limit`` characters, keeping its start and end."""
+    if len(text) <= limit:
+        return text
+    keep = limit // 2
+    return f"{text[:keep]} ...[{len(text) - 2 * keep} characters omitted]... {text[-keep:]}"
 
 
 class OneLineFormatter(logging.Formatter):
@@ -20,10 +31,10 @@ class OneLineFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         ts = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
         ts = ts.replace("+00:00", "Z")
-        message = record.getMessage()
+        message = bounded(record.getMessage(), MAX_MESSAGE_CHARS)
         if record.exc_info and record.exc_info[0] is not None:
             tb = "".join(traceback.format_exception(*record.exc_info)).rstrip()
-            message = f"{message} | {tb}"
+            message = f"{message} | {bounded(tb, MAX_TRACEBACK_CHARS)}"
         message = message.replace("\r", "\\r").replace("\n", "\\n")
         return f"{ts} {record.levelname} {record.name}: {message}"
 

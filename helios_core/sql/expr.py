@@ -176,31 +176,45 @@ def outer_ref(depth: int, idx: int, f: Field) -> Compiled:
     return Compiled(t, fn, label=f.name)
 
 
-def canonical_key(node: exp.Expression, scope: Scope) -> str | None:
-    """A string identifying an expression up to how its columns are spelled (t.a vs a)."""
+def canonical_key(node: exp.Expression, scope: Scope, memo: dict | None = None) -> str | None:
+    """A string identifying an expression up to how its columns are spelled (t.a vs a).
+
+    ``memo`` (id(node), id(scope)) -> key lets a caller that asks for every node of a tree
+    (the compiler) pay once per node instead of once per node and ancestor.
+    """
     try:
-        return _key(node, scope)
+        return _key(node, scope, memo)
     except HeliosError:
         return None
 
 
-def _key(n: Any, scope: Scope) -> str:
+def _key(n: Any, scope: Scope, memo: dict | None = None) -> str:
+    if memo is not None and isinstance(n, exp.Expression):
+        mk = (id(n), id(scope))
+        hit = memo.get(mk)
+        if hit is None:
+            hit = memo[mk] = _key_of(n, scope, memo)
+        return hit
+    return _key_of(n, scope, memo)
+
+
+def _key_of(n: Any, scope: Scope, memo: dict | None) -> str:
     if isinstance(n, exp.Column):
         if isinstance(n.this, exp.Star):
             raise HeliosError("star")
         depth, idx = resolve_position(scope, n)
         return f"#{depth}.{idx}"
     if isinstance(n, exp.Paren):
-        return _key(n.this, scope)
+        return _key(n.this, scope, memo)
     if isinstance(n, exp.Expression):
         parts = [type(n).__name__]
         for k, v in n.args.items():
             if v is None or v is False or k == "_type":
                 continue
             if isinstance(v, list):
-                parts.append(k + "[" + ",".join(_key(x, scope) for x in v) + "]")
+                parts.append(k + "[" + ",".join(_key(x, scope, memo) for x in v) + "]")
             elif isinstance(v, exp.Expression):
-                parts.append(k + "=" + _key(v, scope))
+                parts.append(k + "=" + _key(v, scope, memo))
             else:
                 parts.append(f"{k}={v!r}")
         return "(" + " ".join(parts) + ")"

@@ -22,7 +22,7 @@ from sqlglot import exp
 
 from helios_core.errors import HeliosError
 from helios_core.session import PreparedStatement, Result, ResultColumn
-from helios_core.sql import dialect
+from helios_core.sql import deep_nesting, dialect
 from helios_core.sql.dialect import Statement, Utility
 from helios_core.sql.functions import runtime
 
@@ -43,6 +43,7 @@ class PreparedPlan:
     prepared_at: dt.datetime = attrs.Factory(lambda: dt.datetime.now(dt.UTC))
     executions: int = 0  # pg_prepared_statements.generic_plans: every execution reuses this plan
     statement_text: str = ""  # SQL PREPARE: the statement as pg_prepared_statements shows it
+    nests_deeply: bool = False  # planned and run on the deep stack (helios_core.sql.deep_nesting)
 
 
 def _types():
@@ -70,7 +71,7 @@ def _max_param(ast: Any) -> int:
 
 def prepare(session: Any, sql: str, param_type_oids: Sequence[int] = (),
             param_types: Sequence[str | None] = ()) -> PreparedStatement:
-    stmts = dialect.parse(sql)
+    stmts = deep_nesting.retry_deep(dialect.parse, sql)
     if len(stmts) > 1:
         raise HeliosError("cannot insert multiple commands into a prepared statement", sqlstate="42601")
     return prepare_statement(session, stmts[0] if stmts else None, sql, param_type_oids, param_types)
@@ -87,7 +88,12 @@ def prepare_statement(session: Any, st: Statement | None, sql: str, param_type_o
         if name:
             oids[i] = T.type_from_name(name).oid
     pp = PreparedPlan(statement=st, param_types=[], given_oids=oids)
-    columns = _plan(session, pp)
+    pp.nests_deeply = st is not None and not isinstance(st.ast, Utility) and deep_nesting.is_deep(st.ast)
+    if pp.nests_deeply:
+        deep_nesting.check_depth(st.ast)
+        columns = deep_nesting.run_deep(_plan, session, pp)
+    else:
+        columns = _plan(session, pp)
     return PreparedStatement(sql=sql, param_type_oids=[t.oid for t in pp.param_types], columns=columns, plan=pp,
                              param_types=[t.sql_name() for t in pp.param_types])
 
@@ -334,6 +340,12 @@ def execute(session: Any, stmt: PreparedStatement, params: Sequence[Any]) -> Res
 
 
 def run_prepared(session: Any, stmt: PreparedStatement, params: Sequence[Any], lazy: bool = False) -> Result:
+    if stmt.plan.nests_deeply:  # re-planned and run, not streamed, on the deep stack
+        return deep_nesting.run_deep(_run_prepared, session, stmt, params, False)
+    return _run_prepared(session, stmt, params, lazy)
+
+
+def _run_prepared(session: Any, stmt: PreparedStatement, params: Sequence[Any], lazy: bool) -> Result:
     pp: PreparedPlan = stmt.plan
     pp.executions += 1
     st = pp.statement

@@ -30,7 +30,7 @@ from sqlglot import exp
 from helios_core import time_budget
 from helios_core.errors import FeatureNotSupported, HeliosError, QueryCanceled
 from helios_core.session import CopySpec, PreparedStatement, Result, ResultColumn, ResultStream, Session
-from helios_core.sql import dialect, session_identity
+from helios_core.sql import deep_nesting, dialect, session_identity
 from helios_core.sql.dialect import Statement, Utility
 from helios_core.sql.functions import runtime
 from helios_core.sql.settings import Settings, display_name, parse_duration_ms
@@ -220,7 +220,12 @@ class SqlSession(Session):
         from helios_core.sql import dialects
 
         try:
-            return dialects.parse(sql, dialect_name)
+            return deep_nesting.retry_deep(dialects.parse, sql, dialect_name)
+        except RecursionError:
+            self.tx.on_error()
+            err = deep_nesting.stack_depth_error()
+            err.partial_results = results  # type: ignore[attr-defined]
+            raise err from None
         except HeliosError as e:
             self.tx.on_error()
             e.partial_results = results  # type: ignore[attr-defined]
@@ -231,11 +236,21 @@ class SqlSession(Session):
         results: list[Result] = []
         for st in stmts:
             try:
-                result = self._run_statement(st, lazy=lazy)
+                if not isinstance(st.ast, Utility) and deep_nesting.is_deep(st.ast):
+                    # planned and run (not streamed) on the deep stack: its evaluation recurses too
+                    deep_nesting.check_depth(st.ast)
+                    result = deep_nesting.run_deep(self._run_statement, st)
+                else:
+                    result = self._run_statement(st, lazy=lazy)
             except HeliosError as e:
                 self.tx.on_error()
                 e.partial_results = results  # type: ignore[attr-defined]
                 raise
+            except RecursionError:
+                self.tx.on_error()
+                err = deep_nesting.stack_depth_error()
+                err.partial_results = results  # type: ignore[attr-defined]
+                raise err from None
             except Exception as e:  # an engine bug: report as internal error, keep the session
                 self.tx.on_error()
                 err = HeliosError(f"internal error: {type(e).__name__}: {e}", sqlstate="XX000")
@@ -826,6 +841,9 @@ class SqlSession(Session):
         except HeliosError:
             self.tx.on_error()  # as any error: a transaction block is aborted (25P02 until it ends)
             raise
+        except RecursionError:
+            self.tx.on_error()
+            raise deep_nesting.stack_depth_error() from None
 
     def prepare_tree(self, tree: Any, param_types: Sequence[str | None] = ()) -> PreparedStatement:
         """Prepare a statement given as a sqlglot tree (a front end that does not write SQL text)."""
@@ -858,6 +876,9 @@ class SqlSession(Session):
         except HeliosError:
             self.tx.on_error()
             raise
+        except RecursionError:
+            self.tx.on_error()
+            raise deep_nesting.stack_depth_error() from None
         except Exception as e:
             self.tx.on_error()
             raise HeliosError(f"internal error: {type(e).__name__}: {e}", sqlstate="XX000") from e
@@ -874,6 +895,9 @@ class SqlSession(Session):
         except HeliosError:
             self.tx.on_error()
             raise
+        except RecursionError:
+            self.tx.on_error()
+            raise deep_nesting.stack_depth_error() from None
         except Exception as e:
             self.tx.on_error()
             raise HeliosError(f"internal error: {type(e).__name__}: {e}", sqlstate="XX000") from e

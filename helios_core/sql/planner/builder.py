@@ -101,12 +101,13 @@ class Builder(ScalarCompiler):
         return Plan(root=op, columns=cols, param_types=self.param_types, subplans=list(self.subplans))
 
     def compile(self, node: exp.Expression, scope: Scope) -> Compiled:  # type: ignore[override]
-        if not self.refs:
-            self.note_refs(node)
+        if not self.refs and not getattr(self, "_refs_noted", False):
+            self.note_refs(node)  # once: a statement without column references would walk again per node
         return super().compile(node, scope)
 
     def note_refs(self, ast: exp.Expression) -> None:
         """Remember every column name the statement mentions (scans read only those)."""
+        self._refs_noted = True
         stack = [ast]
         while stack:
             n = stack.pop()

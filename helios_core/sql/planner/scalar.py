@@ -224,7 +224,7 @@ class ScalarCompiler:
     # ------------------------------------------------------------------ entry point
     def compile(self, node: exp.Expression, scope: Scope) -> Compiled:
         if scope.substitutions and not isinstance(node, (exp.Literal, exp.Null, exp.Boolean)):
-            key = canonical_key(node, scope.key_scope or scope)
+            key = canonical_key(node, scope.key_scope or scope, self.key_memo())
             if key is not None and key in scope.substitutions:
                 idx = scope.substitutions[key]
                 return column_ref(idx, scope.fields[idx])
@@ -233,7 +233,7 @@ class ScalarCompiler:
         if scope.outer is None and not getattr(self, "no_fold", False) and isinstance(
                 node, (exp.Binary, exp.Func, exp.Cast)) and not isinstance(
                 node, (exp.And, exp.Or)) and self.pure(node):
-            ck = canonical_key(node, scope)
+            ck = canonical_key(node, scope, self.key_memo())
             if ck is not None:
                 memo_key = (id(scope), ck)
                 hit = self.cse_memo.get(memo_key)
@@ -244,6 +244,13 @@ class ScalarCompiler:
             out = _batch_cached(out)
             self.cse_memo[memo_key] = out
         return out
+
+    def key_memo(self) -> dict:
+        """canonical_key's memo for this compiler's trees (keys of a deep tree are built once per node)."""
+        memo = getattr(self, "_key_memo", None)
+        if memo is None:
+            memo = self._key_memo = {}
+        return memo
 
     def compile_node(self, node: exp.Expression, scope: Scope) -> Compiled:
         try:
