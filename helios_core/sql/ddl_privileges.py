@@ -217,3 +217,62 @@ def _unquote(name: str) -> str:
     if len(name) >= 2 and name[0] == name[-1] == '"':
         return name[1:-1].replace('""', '"')
     return name.lower()
+
+
+def check_comment(session: Any, ast: Any) -> None:
+    """COMMENT ON an object: only its owner (or a superuser), as PostgreSQL."""
+    if roles.role_graph(session.engine).is_superuser(session.user):
+        return
+    kind = str(ast.args.get("kind") or "").upper()
+    target = ast.this
+    txn = session.tx.current()
+    if kind == "SCHEMA" and isinstance(target, exp.Table):
+        name = _ident(target.this)
+        if txn.catalog_get("schema", name) is not None or name == "public":
+            P.check_owner(session, ObjectRef("schema", name))
+        return
+    if kind == "COLUMN" and isinstance(target, exp.Column):
+        target = exp.Table(this=target.args.get("table"), db=target.args.get("db"))
+    if kind == "DATABASE":
+        name = _ident(target.this) if isinstance(target, exp.Table) else _ident(target)
+        if name in session.engine.list_databases():
+            P.check_owner(session, ObjectRef("database", name))
+        return
+    if isinstance(target, exp.Table) and target.this is not None:
+        ref = _relation(session, target, txn)
+        if ref is not None:
+            P.check_owner(session, ref)
+
+
+_SCHEMA_AUTH = re.compile(r"^\s*schema\s+(if\s+not\s+exists\s+)?(?:(\S+)\s+)?authorization\s+(\S+)\s*;?\s*$",
+                          re.IGNORECASE | re.DOTALL)
+
+
+def create_schema_authorization(session: Any, rest: str) -> Result | None:
+    """CREATE SCHEMA [name] AUTHORIZATION role: owned by ``role`` (named after it when no name is given);
+    the creator needs CREATE on the database and membership in ``role``. None: not this statement."""
+    m = _SCHEMA_AUTH.match(rest)
+    if m is None:
+        return None
+    from helios_core.sql.role_ddl import resolve_role_name
+
+    role = resolve_role_name(session, _unquote(m.group(3)))
+    name = _unquote(m.group(2)) if m.group(2) else role
+    graph = roles.role_graph(session.engine)
+    if graph.get(role) is None:
+        raise HeliosError(f'role "{role}" does not exist', sqlstate="42704")
+    if not graph.is_superuser(session.user):
+        if not P.has_privilege(session, ObjectRef("database", session.database), "C"):
+            raise InsufficientPrivilege(f"permission denied for database {session.database}")
+        if not graph.is_member_of(session.user, role):
+            raise InsufficientPrivilege(f'must be able to SET ROLE "{role}"')
+    txn = session.tx.current()
+    if txn.catalog_get("schema", name) is not None or name in ("public", "pg_catalog", "information_schema"):
+        if m.group(1):
+            return Result(command_tag="CREATE SCHEMA", notices=[f'schema "{name}" already exists, skipping'])
+        raise HeliosError(f'schema "{name}" already exists', sqlstate="42P06")
+    if roles.is_reserved_name(name):
+        raise HeliosError(f'unacceptable schema name "{name}"', sqlstate="42939",
+                          detail='The prefix "pg_" is reserved for system schemas.')
+    txn.catalog_put("schema", name, {"name": name, "owner": role})
+    return Result(command_tag="CREATE SCHEMA")

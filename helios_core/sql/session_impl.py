@@ -412,12 +412,20 @@ class SqlSession(Session):
             self.engine.bump_plan_generation()
             return ddl.execute(self, ast, st.text)
         if isinstance(ast, exp.Comment):
-            from helios_core.sql import ddl
+            from helios_core.sql import ddl, ddl_privileges
 
+            ddl_privileges.check_comment(self, ast)  # only the owner comments on an object
             return ddl.comment(self, ast)
         if isinstance(ast, exp.Command):
             word = str(ast.this).upper()
             rest = str(ast.expression.this if isinstance(ast.expression, exp.Literal) else ast.expression or "")
+            if word == "CREATE" and " authorization " in f" {rest.lower()} ":
+                from helios_core.sql import ddl_privileges
+
+                self.tx.wrote_ddl = True
+                done = ddl_privileges.create_schema_authorization(self, rest)
+                if done is not None:
+                    return done
             if word == "ALTER" and " owner to " in f" {rest.lower()} ":
                 from helios_core.sql import ddl_privileges
 

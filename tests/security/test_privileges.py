@@ -423,3 +423,29 @@ def test_valid_until_connection_limit_and_discard_all(connect, server) -> None:
     assert one(admin, "select current_user") == "r_pooled"
     admin.execute("discard all")
     assert admin.execute("select current_user, session_user").fetchone() == ("helios", "helios")
+
+
+def test_schema_authorization_and_comments(connect) -> None:
+    admin, alice, bob = connect(), connect("alice"), connect("bob")
+    admin.execute("create schema authorization alice")  # named after its owner
+    admin.execute("create schema alice_extra authorization alice")
+    owners = admin.execute("select nspname, pg_get_userbyid(nspowner) from pg_namespace "
+                           "where nspname in ('alice', 'alice_extra') order by 1").fetchall()
+    assert owners == [("alice", "alice"), ("alice_extra", "alice")]
+    alice.execute("create table alice.notes (a int)")  # the owner creates in it without a grant
+    alice.execute("comment on table alice.notes is 'mine'")
+    denied(bob, "comment on table alice.notes is 'defaced'", "must be owner of table notes")
+    denied(bob, "comment on schema alice is 'defaced'", "must be owner of schema alice")
+    denied(bob, "create schema authorization alice", "permission denied for database helios")
+    admin.execute("drop schema alice cascade")
+    admin.execute("drop schema alice_extra cascade")
+
+
+def test_information_schema_shows_grants_truthfully(connect, tenant_schema) -> None:
+    alice, bob = connect("alice"), connect("bob")
+    alice.execute("create table shop.catalogue (a int)")
+    alice.execute("grant select on shop.catalogue to bob with grant option")
+    rows = bob.execute("select grantor, grantee, privilege_type, is_grantable from information_schema.table_privileges "
+                       "where table_name = 'catalogue'").fetchall()
+    assert rows == [("alice", "bob", "SELECT", "YES")]  # bob sees what he holds, not alice's own rows
+    assert ("bob",) in bob.execute("select role_name from information_schema.enabled_roles").fetchall()

@@ -218,17 +218,39 @@ def sequences(model: CatalogModel) -> list[tuple]:
 
 @catalog_table(IS, "enabled_roles", "role_name name")
 def enabled_roles(model: CatalogModel) -> list[tuple]:
-    return [(model.user,)]
+    from helios_core import roles
+
+    engine = getattr(model.session, "engine", None)
+    if engine is None:
+        return [(model.user,)]
+    return [(r,) for r in sorted(roles.role_graph(engine).memberships(model.user, inheriting=True))]
 
 
 @catalog_table(IS, "table_privileges", """grantor name, grantee name, table_catalog name, table_schema name,
     table_name name, privilege_type text, is_grantable text, with_hierarchy text""")
 def table_privileges(model: CatalogModel) -> list[tuple]:
+    """One row per privilege in each table's or view's ACL that the current user granted or holds."""
+    from helios_core import roles
+    from helios_core.sql import acl as A
+
+    engine = getattr(model.session, "engine", None)
+    graph = roles.role_graph(engine) if engine is not None else None
+
+    def visible(grantor: str, grantee: str) -> bool:
+        return graph is None or grantee == A.PUBLIC or graph.has_privs_of(model.user, grantee) or \
+            graph.has_privs_of(model.user, grantor)
+
     out = []
     for r in _user_relations(model, "rv"):
-        for p in ("INSERT", "SELECT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"):
-            out.append((r.owner, r.owner, model.database, r.schema, r.name, p, "YES", "YES" if p == "SELECT"
-                        else "NO"))
+        for item in A.effective(r.options.get("acl"), "table", r.owner):
+            grantee = "PUBLIC" if item["grantee"] == A.PUBLIC else item["grantee"]
+            if not visible(item["grantor"], item["grantee"]):
+                continue
+            for letter in A.ordered(item["privs"]):
+                owner_grant = item["grantee"] == r.owner
+                out.append((item["grantor"], grantee, model.database, r.schema, r.name, A.LETTER_TO_WORD[letter],
+                            "YES" if owner_grant or letter in item.get("options", "") else "NO",
+                            "YES" if letter == "r" else "NO"))
     return out
 
 
