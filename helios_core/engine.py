@@ -72,6 +72,9 @@ class Engine:
             kwargs["tier"] = tier
         store = Store.open(data_dir, **kwargs)
         engine = cls(store, data_dir=data_dir)
+        from helios_core.sql import extension_types
+
+        extension_types.load_installed()  # SQL types of the installed plugins (helios_sql_types)
         if sql_functions:
             from helios_core.sql import functions
 

@@ -241,6 +241,35 @@ def helios_sql_functions() -> Sequence[SqlFunction]:
 
 
 @attrs.define(kw_only=True)
+class SqlDataType:
+    """A SQL type a plugin adds: its values are stored as ``arrow_type``.
+
+    ``parse(strings)`` turns a string array into values (input syntax: literals, casts from
+    text, COPY); raise ``HeliosError(..., sqlstate="22P02")`` for bad input. ``format(values)``
+    turns values into their text form (output); by default the values cast to string. The
+    type is usable in CREATE TABLE, casts (``'x'::name``) and as text on every protocol
+    (a PostgreSQL client sees it as ``text``).
+    """
+
+    name: str
+    arrow_type: Any
+    parse: Callable[[pa.Array], pa.Array]
+    format: Callable[[pa.Array], pa.Array] | None = None
+
+
+@hookspec
+def helios_sql_types() -> Sequence[SqlDataType]:
+    """SQL types this plugin adds.
+
+    Example::
+
+        @hookimpl
+        def helios_sql_types():
+            return [SqlDataType(name="rgb", arrow_type=pa.string(), parse=parse_rgb)]
+    """
+
+
+@attrs.define(kw_only=True)
 class SqlDialect:
     """A SQL front end: text in another dialect run by the same kernel.
 

@@ -25,6 +25,7 @@ from helios_core.hookspecs import (
     PROJECT,
     BackgroundJob,
     ProtocolServer,
+    SqlDataType,
     SqlDialect,
     SqlFunction,
     StorageTierFactory,
@@ -197,6 +198,10 @@ def wal_archiver_factories(pm: pluggy.PluginManager) -> dict[str, WalArchiverFac
 
 def sql_functions(pm: pluggy.PluginManager) -> list[SqlFunction]:
     return _flatten(pm.hook.helios_sql_functions())
+
+
+def sql_types(pm: pluggy.PluginManager) -> list[SqlDataType]:
+    return _flatten(pm.hook.helios_sql_types())
 
 
 def sql_dialects(pm: pluggy.PluginManager) -> list[SqlDialect]:

@@ -95,6 +95,13 @@ def translate(tree: exp.Expression, d: Any) -> exp.Expression:
     if not d.functions:
         return tree
     mapping = {k.lower(): v for k, v in d.functions.items()}
+    for select in tree.find_all(exp.Select):  # a renamed call keeps the name the user wrote
+        items = []
+        for item in select.expressions:
+            if isinstance(item, exp.Func) and _call(item)[0] in mapping:
+                item = exp.alias_(item, _call(item)[0])
+            items.append(item)
+        select.set("expressions", items)
 
     def rename(node: exp.Expression) -> exp.Expression:
         if not isinstance(node, exp.Func):

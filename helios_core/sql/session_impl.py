@@ -30,7 +30,7 @@ from sqlglot import exp
 from helios_core import time_budget
 from helios_core.errors import FeatureNotSupported, HeliosError, QueryCanceled
 from helios_core.session import CopySpec, PreparedStatement, Result, ResultColumn, ResultStream, Session
-from helios_core.sql import deep_nesting, dialect, session_identity
+from helios_core.sql import deep_nesting, dialect, dialects, prepared, session_identity
 from helios_core.sql.dialect import Statement, Utility
 from helios_core.sql.functions import runtime
 from helios_core.sql.settings import Settings, display_name, parse_duration_ms
@@ -217,8 +217,6 @@ class SqlSession(Session):
         return gen
 
     def _parse(self, sql: str, dialect_name: str, results: list[Result]) -> list[Statement]:
-        from helios_core.sql import dialects
-
         try:
             return deep_nesting.retry_deep(dialects.parse, sql, dialect_name)
         except RecursionError:
@@ -670,17 +668,11 @@ class SqlSession(Session):
             self.tx.statement_start()
             return copy.start(self, u)
         if k == "prepare":
-            from helios_core.sql import prepared
-
             with _positions_from(a["body_offset"]):
                 return prepared.sql_prepare(self, {**a, "text": st.text.strip().rstrip(";").rstrip()})
         if k == "execute":
-            from helios_core.sql import prepared
-
             return prepared.sql_execute(self, a)
         if k in ("declare_cursor", "fetch", "close_cursor"):
-            from helios_core.sql import prepared
-
             if k == "declare_cursor":
                 self.tx.statement_start()
                 return prepared.declare_cursor(self, {**a, "text": st.text.strip().rstrip(";").rstrip()})
@@ -833,8 +825,6 @@ class SqlSession(Session):
     # ------------------------------------------------------------------ prepared statements
     def prepare(self, sql: str, param_type_oids: Sequence[int] = (), *, dialect: str = "postgres",
                 param_types: Sequence[str | None] = ()) -> PreparedStatement:
-        from helios_core.sql import dialects, prepared
-
         self._check_open()
         self.settle_stream()
         try:
@@ -855,8 +845,6 @@ class SqlSession(Session):
 
     def prepare_tree(self, tree: Any, param_types: Sequence[str | None] = ()) -> PreparedStatement:
         """Prepare a statement given as a sqlglot tree (a front end that does not write SQL text)."""
-        from helios_core.sql import prepared
-
         self._check_open()
         self.settle_stream()
         st = _tree_statement(tree)
@@ -872,8 +860,6 @@ class SqlSession(Session):
         return self.execute_prepared(stmt, params, stream=stream)
 
     def execute_prepared(self, stmt: PreparedStatement, params: Sequence[Any], *, stream: bool = False) -> Result:
-        from helios_core.sql import prepared
-
         self._check_open()
         self.last_query = stmt.sql
         self.settle_stream()

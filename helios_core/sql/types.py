@@ -290,6 +290,10 @@ _NAME_RE = re.compile(r"^\s*(.*?)\s*(?:\(\s*([0-9]+)\s*(?:,\s*(-?[0-9]+)\s*)?\))
                       re.DOTALL)
 
 
+# SQL types added by plugins (helios_core.sql.extension_types fills it): name -> (SqlType, definition)
+EXTENSION_TYPES: dict[str, tuple[SqlType, Any]] = {}
+
+
 def type_from_name(text: str) -> SqlType:
     """Parse a type name as PostgreSQL spells it: 'numeric(15,2)', 'varchar(10)', 'int[]', '_int4'."""
     s = text.strip()
@@ -314,6 +318,9 @@ def type_from_name(text: str) -> SqlType:
         return array_of(type_from_name(key[1:]))
     canon = _ALIASES.get(key)
     if canon is None:
+        ext = EXTENSION_TYPES.get(key)
+        if ext is not None:
+            return array_with_dims(ext[0], arr.count("[")) if arr else ext[0]
         raise UndefinedObject(f'type "{text.strip()}" does not exist')
     if canon == "numeric":
         t = numeric(int(a), int(b or 0)) if a is not None else NUMERIC

@@ -27,7 +27,7 @@ def test_example_plugin_function_through_line_protocol(helios_server, line_clien
     assert rows == [] and status.startswith("ERROR 42883 ")
     # the connection survives an error and keeps its session
     assert client.query("create table t (id int, name text)") == ([], "OK CREATE TABLE")
-    assert client.query("insert into t values (1, 'ab'), (2, 'cd')") == ([], "OK INSERT 0 2")
+    assert client.query("insert into t values (1, 'ab'), (2, 'cd')") == ([], "OK INSERT 2")
     rows, status = client.query("select id, example_reverse(name) from t order by id")
     assert (rows, status) == ([["1", "ba"], ["2", "dc"]], "OK SELECT 2")
 
@@ -152,7 +152,7 @@ def test_data_survives_a_graceful_restart(helios_server, line_client, tmp_path):
     first = helios_server(only=["line"], data_dir=data_dir)
     client = line_client(first.port("line"))
     assert client.query("create table kept (id int primary key, v text)")[1] == "OK CREATE TABLE"
-    assert client.query("insert into kept values (1, 'one'), (2, 'two')")[1] == "OK INSERT 0 2"
+    assert client.query("insert into kept values (1, 'one'), (2, 'two')")[1] == "OK INSERT 2"
     client.close()
     assert first.stop() == 0
     second = helios_server(only=["line"], data_dir=data_dir)

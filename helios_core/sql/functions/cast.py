@@ -135,6 +135,8 @@ def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context:
     s, d = src.name, dst.name
     if pa.types.is_null(arr.type):
         return pa.nulls(len(arr), _arrow_for(dst))
+    if s in T.EXTENSION_TYPES or d in T.EXTENSION_TYPES:
+        return _cast_extension(arr, src, dst, context)
     if dst.element is not None:
         if src.element is not None:
             return _cast_list(arr, src.element, dst.element, context)
@@ -180,6 +182,20 @@ def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context:
         from helios_core.sql.functions.jsonb import jsonb_to_scalar_text
 
         return _apply_typmod(from_text(jsonb_to_scalar_text(arr, dst), dst), dst, context)
+    raise _cannot(src, dst)
+
+
+def _cast_extension(arr: pa.Array, src: T.SqlType, dst: T.SqlType, context: str) -> pa.Array:
+    """Casts of a plugin's type (hookspecs.SqlDataType): from text with its ``parse``, to text
+    with its output function; nothing else."""
+    if src.name == dst.name:
+        return arr
+    if dst.name in T.EXTENSION_TYPES and src.name in _STRINGS:
+        parse = T.EXTENSION_TYPES[dst.name][1].parse
+        out = parse(_text_of(arr, src))
+        return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+    if src.name in T.EXTENSION_TYPES and dst.name in _STRINGS:
+        return _string_typmod(to_text(arr, src), dst, context)
     raise _cannot(src, dst)
 
 

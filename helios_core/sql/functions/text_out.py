@@ -23,6 +23,10 @@ _STRIP_FRACTION = r"(\.\d*?[1-9])0+$|\.0+$"
 
 def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
     """A string array holding PostgreSQL's text output of each value (NULL stays NULL)."""
+    ext = T.EXTENSION_TYPES.get(t.name)
+    if ext is not None:  # a plugin's type: its output function, else its values as strings
+        out = ext[1].format(arr) if ext[1].format is not None else arr.cast(pa.string())
+        return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
     if t.name in T.VECTOR_TYPE_NAMES:  # int2vector/oidvector: "1 2"
         return pc.binary_join(pc.cast(arr, pa.list_(pa.string())), " ")
     if t.element is not None:

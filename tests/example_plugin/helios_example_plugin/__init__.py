@@ -6,9 +6,18 @@ module and calls the ``@hookimpl`` functions below.
 
 import logging
 
-from helios_core.hookspecs import BackgroundJob, ProtocolServer, SqlFunction, hookimpl
+from helios_core.hookspecs import (
+    BackgroundJob,
+    ProtocolServer,
+    SqlDataType,
+    SqlDialect,
+    SqlFunction,
+    hookimpl,
+)
+from helios_example_plugin.dialect import TINY
 from helios_example_plugin.functions import reverse_text, sleep_seconds
 from helios_example_plugin.line_protocol import LineConfig, check_config, serve_lines
+from helios_example_plugin.rgb import RGB
 
 __version__ = "0.1.0"
 
@@ -24,6 +33,16 @@ def helios_sql_functions() -> list[SqlFunction]:
             arg_types=["double precision"],
         ),
     ]
+
+
+@hookimpl
+def helios_sql_dialects() -> list[SqlDialect]:
+    return [TINY]
+
+
+@hookimpl
+def helios_sql_types() -> list[SqlDataType]:
+    return [RGB]
 
 
 @hookimpl

@@ -1,10 +1,12 @@
 """The ``line`` protocol: one SQL statement per line in, tab-separated rows out.
 
 Request:  ``select 1, 'a'\n``
-Response: ``1\ta\n`` per row, then ``OK SELECT 1\n`` (or ``ERROR <SQLSTATE> <message>\n``).
+Response: ``1\ta\n`` per row, then ``OK SELECT 1\n`` (the statement's kind and row count) or
+``ERROR <SQLSTATE> <message>\n``. ``[protocols.line] dialect`` picks the SQL dialect (``tiny``,
+this plugin's own, or the built-in ``postgres``).
 
 It uses only what a protocol server gets from the kernel (``ProtocolContext``) and the
-Session API: ``kernel.open_session`` and ``session.execute`` run in worker threads so one
+Session API: ``kernel.open_session`` and ``session.stream`` run in worker threads so one
 slow statement never blocks other connections. On shutdown (``ctx.stopping``), an idle
 connection is closed at once and a busy one after its statement finished.
 """
@@ -28,6 +30,7 @@ class LineConfig:
     """Keys of ``[protocols.line]`` beyond the common ones."""
 
     null_text: str = "\\N"
+    dialect: str = "postgres"  # the SQL dialect of the statements (the plugin's own: "tiny")
     heartbeat_seconds: float = attrs.field(default=0.0, metadata={"duration": True})
 
 
@@ -75,13 +78,18 @@ def _error_line(exc: Exception) -> str:
     return f"ERROR {sqlstate} {_clean(message)}"
 
 
-def _run(session, sql: str, null_text: str) -> str:
+def _status(result) -> str:
+    return f"OK {result.kind}" if result.row_count is None else f"OK {result.kind} {result.row_count}"
+
+
+def _run(session, sql: str, null_text: str, dialect: str) -> str:
     out: list[str] = []
     try:
-        for result in session.execute(sql):
-            for row in result.rows():
-                out.append("\t".join(_format(v, null_text) for v in row))
-            out.append(f"OK {result.command_tag}")
+        for result in session.stream(sql, dialect=dialect):
+            for batch in result.batches:  # produced as they are read
+                columns = [c.to_pylist() for c in batch.columns]
+                out.extend("\t".join(_format(v, null_text) for v in row) for row in zip(*columns, strict=True))
+            out.append(_status(result))
     except Exception as exc:  # noqa: BLE001 - reported to this client; the connection goes on
         out.append(_error_line(exc))
     return "".join(line + "\n" for line in out)
@@ -90,6 +98,7 @@ def _run(session, sql: str, null_text: str) -> str:
 async def serve_lines(ctx: ProtocolContext) -> None:
     """Serve until the kernel stops: one session per connection."""
     null_text = ctx.config.null_text
+    dialect = ctx.config.dialect
 
     async def handle(stream: anyio.abc.ByteStream) -> None:
         try:
@@ -104,7 +113,7 @@ async def serve_lines(ctx: ProtocolContext) -> None:
                 if not sql:
                     continue
                 ctx.log.info("executing %s", sql)
-                reply = await anyio.to_thread.run_sync(_run, session, sql, null_text)
+                reply = await anyio.to_thread.run_sync(_run, session, sql, null_text, dialect)
                 await stream.send(reply.encode())
         except (anyio.BrokenResourceError, anyio.ClosedResourceError):
             pass  # the client went away

@@ -1,0 +1,38 @@
+"""The example plugin's SQL dialect (``tiny``) and SQL type (``rgb``) through a real server."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+
+@pytest.fixture
+def server(helios_server):
+    return helios_server({"protocols": {"line": {"dialect": "tiny"}, "postgres": {}}}, only=["line", "postgres"])
+
+
+def test_tiny_dialect_and_rgb_type(server, line_client):
+    tiny = line_client(server.port("line"))
+    assert tiny.query("create table paint (id int, name text, colour rgb)") == ([], "OK CREATE TABLE")
+    assert tiny.query("insert into paint values (1, 'fire', '#F00'), (2, 'sea', 'blue')") == ([], "OK INSERT 2")
+    # renamed functions map onto the shared library (strlen = length, shout = upper, mirror = the
+    # plugin's own example_reverse) and keep the names written
+    rows, status = tiny.query("select id, strlen(name), shout(name), mirror(name), colour from paint order by id")
+    assert (rows, status) == ([["1", "4", "FIRE", "erif", "#ff0000"], ["2", "3", "SEA", "aes", "#0000ff"]],
+                              "OK SELECT 2")
+    # the dialect's own statement
+    assert tiny.query("list tables") == ([["paint"]], "OK SELECT 1")
+    assert tiny.query("list tables like 'x%'") == ([], "OK SELECT 0")
+    rows, status = tiny.query("select 'mauve'::rgb")
+    assert rows == [] and status.startswith("ERROR 22P02 ") and "rgb" in status
+    # the same data through PostgreSQL's protocol: the built-in dialect, the type as text
+    with psycopg.connect(server.pg_dsn(), autocommit=True) as conn:
+        cur = conn.execute("select colour, colour::text = '#ff0000' from paint order by id")
+        assert cur.fetchall() == [("#ff0000", True), ("#0000ff", False)]
+        assert cur.description[0].type_code == 25  # a type PostgreSQL does not have travels as text
+        conn.execute("insert into paint values (3, 'snow', 'WHITE')")
+        with pytest.raises(psycopg.errors.UndefinedFunction):
+            conn.execute("select strlen(name) from paint")  # tiny's names are not PostgreSQL's
+        with pytest.raises((psycopg.errors.SyntaxError, psycopg.errors.FeatureNotSupported)):
+            conn.execute("list tables")
+    assert tiny.query("select colour from paint where id = 3") == ([["#ffffff"]], "OK SELECT 1")
