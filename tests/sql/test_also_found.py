@@ -130,3 +130,15 @@ def test_array_equality_against_constant(s):
         (False, True), (True, False), (None, None), (False, True)]
     assert rows(s, "select case when a = array[3] then 'three' else 'other' end from v") == [
         ("other",), ("three",), ("other",), ("other",)]
+
+
+def test_row_against_subquery_and_in_list(s):
+    got = rows(s, "select (1,2) = (select 1, 2), (1,2) in (select 1, 2), (1, 3) > (select 1, 2), "
+                  "(1,2) = (select 1, 2 where false)")
+    assert got == [(True, True, True, None)]
+    assert rows(s, "select a, b from (values (1,2),(3,4),(5,null)) v(a,b) where (a,b) in ((1,2),(5,6))") == [(1, 2)]
+    assert rows(s, "select a, b from (values (1,2),(3,4),(5,null)) v(a,b) where (a,b) not in ((1,2),(5,6))") == [
+        (3, 4)]
+    assert sqlstate(s, "select (1,2) = (select 1, 2 from generate_series(1,2))")[0] == "21000"
+    assert sqlstate(s, "select (1,2) = (select 1)") == ("42601", "subquery has too few columns")
+    assert [c.name for c in s.execute("select (1,2), (1,2)::text, row(1)")[0].columns] == ["row", "row", "row"]

@@ -1689,6 +1689,8 @@ def output_name(e: exp.Expression) -> str:
         return "?column?"
     if isinstance(e, exp.Bracket):
         return output_name(e.this)
+    if isinstance(e, exp.Tuple):
+        return "row"  # (1, 'a') is ROW(1, 'a')
     if isinstance(e, exp.Boolean):
         return "bool"
     if isinstance(e, exp.Anonymous):

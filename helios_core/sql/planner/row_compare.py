@@ -58,3 +58,24 @@ def expand(op: str, left: list[exp.Expression], right: list[exp.Expression]) -> 
     for a, b in zip(reversed(left[:-1]), reversed(right[:-1]), strict=True):
         out = exp.Paren(this=exp.or_(_pair(strict, a, b), exp.Paren(this=exp.and_(_pair("=", a, b), out))))
     return out
+
+
+def subquery_fields(node: exp.Expression, width: int) -> list[exp.Expression] | None:
+    """``(SELECT x, y ...)`` compared with a row: one scalar subquery per column, each reading
+    the same query (``(SELECT _r.c2 FROM (SELECT x, y ...) AS _r(c1, c2))``), so a subquery of
+    more than one row is still PostgreSQL's 21000 and an empty one NULL."""
+    q = node.this if isinstance(node, exp.Subquery) else node
+    while isinstance(q, exp.Paren):
+        q = q.this
+    if isinstance(q, exp.Subquery):
+        q = q.this
+    if not isinstance(q, (exp.Select, exp.Union, exp.Intersect, exp.Except)) or not isinstance(
+            node, (exp.Subquery, exp.Paren)):
+        return None
+    if isinstance(q, exp.Select) and len(q.expressions) != width:
+        raise SyntaxError_("subquery has too many columns" if len(q.expressions) > width
+                           else "subquery has too few columns")
+    names = [f"c{i + 1}" for i in range(width)]
+    alias = exp.TableAlias(this=exp.to_identifier("_r"), columns=[exp.to_identifier(n) for n in names])
+    return [exp.Subquery(this=exp.select(exp.column(n, table="_r")).from_(
+        exp.Subquery(this=q.copy(), alias=alias))) for n in names]

@@ -520,6 +520,10 @@ class ScalarCompiler:
             return self.compile_quantified(op, left_ast, right_ast, scope)
         if op in row_compare.ROW_OPS:
             rows = row_compare.row_items(left_ast), row_compare.row_items(right_ast)
+            if rows[0] is not None and rows[1] is None:
+                rows = rows[0], row_compare.subquery_fields(right_ast, len(rows[0]))
+            elif rows[1] is not None and rows[0] is None:
+                rows = row_compare.subquery_fields(left_ast, len(rows[1])), rows[1]
             if rows[0] is not None and rows[1] is not None:
                 return self.compile(row_compare.expand(op, rows[0], rows[1]), scope)
         left = self.compile(left_ast, scope)
@@ -1029,10 +1033,15 @@ class ScalarCompiler:
         return self.negate(res) if negate else res
 
     def in_list(self, left_ast: exp.Expression, items: list[exp.Expression], scope: Scope) -> Compiled:
+        row = row_compare.row_items(left_ast)
+        if row is not None:  # (a, b) IN ((1, 2), (3, 4)): one row comparison per item, OR'ed
+            rights = [row_compare.row_items(i) for i in items]
+            if any(r is None for r in rights):
+                raise HeliosError("row IN list needs row constructors on both sides", sqlstate="42601")
+            return self.compile(exp.or_(*[exp.Paren(this=row_compare.expand("=", row, r)) for r in rights]),
+                                scope)
         left = self.compile(left_ast, scope)
         vals = [self.compile(i, scope) for i in items]
-        if isinstance(left_ast, exp.Tuple):
-            raise FeatureNotSupported("row IN list is not supported")
         rt = self.result_type([left.type] + [v.type for v in vals], "IN")
         left = self.coerce(left, rt)
         vals = [self.coerce(v, rt) for v in vals]
