@@ -931,6 +931,9 @@ class SqlSession(Session):
                 self.settle_stream()
             self.tx.rollback()
             self._drop_temp_tables()
+            from helios_core.sql import advisory_locks
+
+            advisory_locks.release_session_locks(self)
         finally:
             self.engine.forget_session(self.pid)
 

@@ -55,6 +55,7 @@ def _load_builtins() -> None:
     if _LOADED:
         return
     _LOADED = True
+    from helios_core.sql import advisory_locks  # noqa: F401
     from helios_core.sql.functions import (  # noqa: F401  (modules register on import)
         arrays,
         datetime_funcs,

@@ -86,6 +86,8 @@ NOT_FOLDABLE = {
     "pg_backend_pid", "current_setting", "set_config", "current_user", "session_user", "user",
     "current_schema", "current_database", "version", "pg_sleep", "random_normal", "setseed",
     "current_catalog", "current_role", "inet_server_port", "pg_current_xact_id",
+    "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
+    "pg_advisory_unlock", "pg_advisory_unlock_shared", "pg_advisory_unlock_all",
 }
 
 # volatile functions that give a new value for every row they are evaluated on

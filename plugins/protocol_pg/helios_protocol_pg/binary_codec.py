@@ -38,6 +38,7 @@ BOOL, BYTEA, CHAR, NAME, INT8, INT2, INT4, TEXT, OID = 16, 17, 18, 19, 20, 21, 2
 JSON, FLOAT4, FLOAT8, UNKNOWN, BPCHAR, VARCHAR = 114, 700, 701, 705, 1042, 1043
 DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, NUMERIC, UUID, JSONB = 1082, 1083, 1114, 1184, 1186, 1700, 2950, 3802
 REGPROC, REGCLASS, REGTYPE, XID, CID, TID = 24, 2205, 2206, 28, 29, 27
+VOID = 2278
 
 ARRAY_ELEMENT: dict[int, int] = {
     1000: BOOL, 1001: BYTEA, 1002: CHAR, 1003: NAME, 1016: INT8, 1005: INT2, 1007: INT4, 1009: TEXT,
@@ -185,6 +186,7 @@ ENCODERS: dict[int, Callable[[Any], bytes]] = {
     JSON: _enc_text,
     JSONB: _enc_jsonb,
     BYTEA: _enc_bytea,
+    VOID: lambda v: b"",  # void_send: no bytes
     NUMERIC: _enc_numeric,
     DATE: _enc_date,
     TIME: _enc_time,

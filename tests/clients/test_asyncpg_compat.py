@@ -1,0 +1,108 @@
+"""What asyncpg's own test suite showed missing, checked through asyncpg against a real server.
+
+asyncpg's pool resets every connection it takes back with ``pg_advisory_unlock_all()`` (and
+CLOSE ALL, UNLISTEN *, RESET ALL); without advisory locks every release failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import anyio
+import asyncpg
+import pytest
+
+from helios_core.testing import HeliosServer, start_server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HeliosServer]:
+    srv = start_server(tmp_path_factory.mktemp("asyncpg-compat"), only=["postgres"])
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def _dsn(server: HeliosServer) -> str:
+    return f"postgresql://helios@127.0.0.1:{server.port('postgres')}/helios"
+
+
+def test_pool_reuses_connections_after_reset(server: HeliosServer) -> None:
+    async def main() -> list[int]:
+        async with asyncpg.create_pool(_dsn(server), min_size=1, max_size=1) as pool:
+            pids = []
+            for _ in range(3):
+                async with pool.acquire() as conn:
+                    await conn.execute("select pg_advisory_lock(7)")  # released by the pool's reset
+                    pids.append(await conn.fetchval("select pg_backend_pid()"))
+            async with pool.acquire() as conn:
+                assert await conn.fetchval("select pg_try_advisory_lock(7)") is True
+            return pids
+
+    pids = anyio.run(main)
+    assert len(set(pids)) == 1  # the one connection survived every reset
+
+
+def test_advisory_locks_between_sessions(server: HeliosServer) -> None:
+    async def main() -> None:
+        a = await asyncpg.connect(_dsn(server))
+        b = await asyncpg.connect(_dsn(server))
+        try:
+            await a.execute("select pg_advisory_lock(1001), pg_advisory_lock(1001)")  # re-entrant
+            assert await b.fetchval("select pg_try_advisory_lock(1001)") is False
+            assert await b.fetchval("select pg_try_advisory_lock_shared(1001)") is False
+            assert await b.fetchval("select pg_try_advisory_lock(10, 1)") is True  # two-int keys apart
+            assert await a.fetchval("select pg_advisory_unlock(1001)") is True
+            assert await b.fetchval("select pg_try_advisory_lock(1001)") is False  # still held once
+            assert await a.fetchval("select pg_advisory_unlock(1001)") is True
+            assert await a.fetchval("select pg_advisory_unlock(1001)") is False  # not held any more
+
+            await a.execute("select pg_advisory_lock_shared(5)")
+            assert await b.fetchval("select pg_try_advisory_lock_shared(5)") is True
+            assert await b.fetchval("select pg_try_advisory_lock(5)") is False
+
+            await b.execute("set lock_timeout = '150ms'")
+            await a.execute("select pg_advisory_lock(6)")
+            with pytest.raises(asyncpg.exceptions.LockNotAvailableError):
+                await b.execute("select pg_advisory_lock(6)")
+        finally:
+            await a.close()  # a session's locks end with it
+        assert await b.fetchval("select pg_try_advisory_lock(6)") is True
+        await b.close()
+
+    anyio.run(main)
+
+
+def test_waiting_for_an_advisory_lock_ends_when_it_is_released(server: HeliosServer) -> None:
+    async def main() -> float:
+        a = await asyncpg.connect(_dsn(server))
+        b = await asyncpg.connect(_dsn(server))
+        await a.execute("select pg_advisory_lock(77)")
+
+        async def release_later() -> None:
+            await anyio.sleep(0.3)
+            await a.execute("select pg_advisory_unlock(77)")
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(release_later)
+            started = anyio.current_time()
+            await b.execute("select pg_advisory_lock(77)")
+            waited = anyio.current_time() - started
+        await a.close()
+        await b.close()
+        return waited
+
+    assert anyio.run(main) >= 0.25
+
+
+def test_void_results_in_binary_format(server: HeliosServer) -> None:
+    async def main() -> None:
+        conn = await asyncpg.connect(_dsn(server))
+        try:
+            assert await conn.fetchval("select pg_sleep(0)") is None
+            assert await conn.fetchval("select pg_advisory_unlock_all()") is None
+        finally:
+            await conn.close()
+
+    anyio.run(main)
