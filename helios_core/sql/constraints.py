@@ -61,9 +61,11 @@ def _check_not_null(tdef: Any, batch: pa.RecordBatch) -> None:
                 first = (i, c.name)
     if first is not None:
         i, name = first
-        raise NotNullViolation(f'null value in column "{name}" of relation "{tdef.name}" violates not-null '
+        err = NotNullViolation(f'null value in column "{name}" of relation "{tdef.name}" violates not-null '
                                "constraint", detail=failing_row(tdef, batch, i), schema_name=tdef.schema,
                                table_name=tdef.name, column_name=name)
+        err.row_index = i  # type: ignore[attr-defined]  # which new row (COPY's CONTEXT line)
+        raise err
 
 
 def _key_tuples(batch: Any, cols: list[str]) -> list[tuple]:
@@ -142,35 +144,42 @@ def _check_checks(session: Any, ctx: Any, tdef: Any, batch: pa.RecordBatch) -> N
                 col = ck["expr"].split('"')[1]
                 raise HeliosError(f'invalid input value for enum {ck["enum"]}: "{batch.column(col)[i].as_py()}"',
                                   sqlstate="22P02")
-            raise CheckViolation(
+            err = CheckViolation(
                 f'new row for relation "{tdef.name}" violates check constraint "{ck["name"]}"',
                 detail=failing_row(tdef, batch, i), schema_name=tdef.schema, table_name=tdef.name,
                 constraint_name=ck["name"])
+            err.row_index = i  # type: ignore[attr-defined]
+            raise err
 
 
 def _check_unique(txn: Any, tdef: Any, batch: pa.RecordBatch, u: dict, exclude_rowids: Any) -> None:
     cols = u["columns"]
     keys = _key_tuples(batch, cols)
-    seen: set[tuple] = set()
-    for k in keys:
+    seen: dict[tuple, int] = {}
+    first_clash: tuple[int, tuple] | None = None
+    for i, k in enumerate(keys):
         if any(v is None for v in k):
             continue
         if k in seen:
-            _unique_error(tdef, u, k)
-        seen.add(k)
-    if not seen:
-        return
-    existing = _scan_keys(txn, tdef.schema, tdef.name, cols, exclude_rowids, list(seen))
-    for k in seen:
-        if k in existing:
-            _unique_error(tdef, u, k)
+            first_clash = (i, k)
+            break
+        seen[k] = i
+    existing = _scan_keys(txn, tdef.schema, tdef.name, cols, exclude_rowids, list(seen)) if seen else {}
+    for k, i in seen.items():  # in row order: the first new row whose key is taken
+        if k in existing and (first_clash is None or i < first_clash[0]):
+            first_clash = (i, k)
+            break
+    if first_clash is not None:
+        _unique_error(tdef, u, first_clash[1], first_clash[0])
 
 
-def _unique_error(tdef: Any, u: dict, k: tuple) -> None:
-    raise UniqueViolation(f'duplicate key value violates unique constraint "{u["name"]}"',
+def _unique_error(tdef: Any, u: dict, k: tuple, row_index: int | None = None) -> None:
+    err = UniqueViolation(f'duplicate key value violates unique constraint "{u["name"]}"',
                           detail=f"Key ({', '.join(u['columns'])})=({', '.join(_fmt(v) for v in k)}) "
                                  "already exists.", schema_name=tdef.schema, table_name=tdef.name,
                           constraint_name=u["name"])
+    err.row_index = row_index  # type: ignore[attr-defined]
+    raise err
 
 
 def _check_fk_child(txn: Any, tdef: Any, batch: pa.RecordBatch, fk: dict) -> None:
@@ -187,7 +196,8 @@ def _check_fk_child(txn: Any, tdef: Any, batch: pa.RecordBatch, fk: dict) -> Non
     if parent is None:
         raise ForeignKeyViolation(f'referenced table "{fk["ref_table"]}" does not exist')
     present = _parent_keys(txn, parent, fk["ref_columns"], list(keys))
-    for k in keys:
+    in_order = [k for k in dict.fromkeys(_key_tuples(batch, fk["columns"])) if k in keys]
+    for k in in_order:  # the first row's missing key, as PostgreSQL reports it
         if _norm(k) not in present:
             raise ForeignKeyViolation(
                 f'insert or update on table "{tdef.name}" violates foreign key constraint "{fk["name"]}"',

@@ -149,9 +149,10 @@ def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
     index = {n: i for i, (n, _) in enumerate(ctypes)}
     ctx = session.context(txn)
     check = bool(tdef.options.get("checks") or tdef.options.get("unique") or tdef.options.get("foreign_keys")
-                 or tdef.options.get("expression_unique"))
+                 or tdef.options.get("expression_unique") or any(not c.nullable for c in tdef.columns))
     table_schema = _arrow_schema(tdef)
     total = 0
+    first_line = 2 if spec.header else 1  # the line number of the first data row, as PostgreSQL counts
     for batch in batches:
         session.check_cancel()
         if isinstance(batch, pa.Table):
@@ -160,24 +161,107 @@ def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
             continue
         n = batch.num_rows
         full: list[Any] = [None] * len(ctypes)
-        for j, cname in enumerate(spec.columns):
-            ci = index[cname]
-            arr = batch.column(j)
-            t = ctypes[ci][1]
-            if arr.type != t.arrow_type or (t.typmod != -1 and t.name in ("bpchar", "varchar")):
-                src = __import__("helios_core.sql.types", fromlist=["TEXT"]).TEXT if pa.types.is_string(
-                    arr.type) else None
-                arr = assign(Vec(arr, src) if src is not None else Vec.of(arr), t, n, cname)
-            full[ci] = arr
-        for ci in range(len(ctypes)):
-            if full[ci] is None:
-                full[ci] = default_array(session, txn, tdef, ci, n, ctx)
-        rb = pa.RecordBatch.from_arrays(full, schema=table_schema)
-        if check:
-            constraints.check_new_rows(session, txn, ctx, tdef, rb)
-        txn.insert(tdef.schema, tdef.name, rb)
+        rb = None
+        try:
+            for j, cname in enumerate(spec.columns):
+                ci = index[cname]
+                arr = batch.column(j)
+                t = ctypes[ci][1]
+                if arr.type != t.arrow_type or (t.typmod != -1 and t.name in ("bpchar", "varchar")):
+                    src = __import__("helios_core.sql.types", fromlist=["TEXT"]).TEXT if pa.types.is_string(
+                        arr.type) else None
+                    try:
+                        arr = assign(Vec(arr, src) if src is not None else Vec.of(arr), t, n, cname)
+                    except HeliosError as e:
+                        _locate_bad_value(e, arr, src, t, cname)
+                        raise
+                full[ci] = arr
+            for ci in range(len(ctypes)):
+                if full[ci] is None:
+                    full[ci] = default_array(session, txn, tdef, ci, n, ctx)
+            rb = pa.RecordBatch.from_arrays(full, schema=table_schema)
+            if check:
+                constraints.check_new_rows(session, txn, ctx, tdef, rb)
+            txn.insert(tdef.schema, tdef.name, rb)
+        except HeliosError as e:
+            copy_context(e, spec, txn, tdef, rb, first_line + total)
+            raise
         total += n
     return Result(command_tag=f"COPY {total}")
+
+
+def _locate_bad_value(error: HeliosError, arr: pa.Array, src: Any, t: Any, column: str) -> None:
+    """Which row of a column failed to convert (error path only: one value at a time)."""
+    from helios_core.sql.dml import assign
+    from helios_core.sql.functions.vec import Vec
+
+    for i in range(len(arr)):
+        one = arr.slice(i, 1)
+        try:
+            assign(Vec(one, src) if src is not None else Vec.of(one), t, 1, column)
+        except HeliosError:
+            error.row_index = i  # type: ignore[attr-defined]
+            error.copy_column = (column, one[0].as_py())  # type: ignore[attr-defined]
+            return
+
+
+def copy_context(error: HeliosError, spec: CopySpec, txn: Any, tdef: Any, rows: pa.RecordBatch | None,
+                 line_of_first_row: int) -> None:
+    """PostgreSQL's ``COPY t, line N[, column c: "v"][: "line"]`` CONTEXT for an error in COPY FROM.
+
+    Foreign keys are checked at the end of the statement in PostgreSQL, so they get no line.
+    """
+    if getattr(error, "context", None) or error.sqlstate == "23503":
+        return
+    i = getattr(error, "row_index", None)
+    if i is None and error.sqlstate == "23505" and rows is not None:
+        i = _row_of_key_clash(txn, tdef, rows)
+    if i is None:
+        return
+    where = f"COPY {tdef.name}, line {line_of_first_row + i}"
+    column = getattr(error, "copy_column", None)
+    if column is not None:
+        error.context = f'{where}, column {column[0]}: "{column[1]}"'
+    elif error.sqlstate in ("23502", "23514") and rows is not None:
+        error.context = f'{where}: "{_line_text(spec, tdef, rows, i)}"'
+    else:
+        error.context = where
+
+
+def _row_of_key_clash(txn: Any, tdef: Any, rows: pa.RecordBatch) -> int | None:
+    """The first row whose primary key repeats an earlier row's or a stored one (error path only)."""
+    pk = list(tdef.primary_key or ())
+    if not pk:
+        return None
+    keys = list(zip(*(rows.column(c).to_pylist() for c in pk), strict=True))
+    seen: set[tuple] = set()
+    for i, k in enumerate(keys):
+        if k in seen:
+            return i
+        seen.add(k)
+        try:
+            hit = txn.lookup(tdef.schema, tdef.name, tuple(k), columns=pk)
+        except Exception:  # noqa: BLE001 - a best-effort pointer for the error message
+            return None
+        if hit is not None and hit.num_rows:
+            return i
+    return None
+
+
+def _line_text(spec: CopySpec, tdef: Any, rows: pa.RecordBatch, i: int) -> str:
+    """Row i as a COPY line (the copied columns, the COPY's delimiter and NULL marker)."""
+    from helios_core.sql.dml import column_types
+    from helios_core.sql.functions.text_out import to_text
+
+    types = dict(column_types(tdef))
+    csv = spec.format == "csv"
+    null = spec.null if spec.null is not None else ("" if csv else "\\N")
+    delimiter = spec.delimiter or ("," if csv else "\t")
+    parts = []
+    for c in spec.columns:
+        v = to_text(rows.column(c).slice(i, 1), types[c])[0].as_py()
+        parts.append(null if v is None else v)
+    return delimiter.join(parts)
 
 
 # ------------------------------------------------------------------------------------ server files

@@ -142,3 +142,54 @@ def test_constraint_error_details(conn):
                                 'on table "ce"'
     assert d.message_detail == 'Key (id)=(1) is still referenced from table "ce".'
     assert (d.schema_name, d.table_name, d.constraint_name) == ("public", "ce", "ce_p_fkey")
+
+
+# COPY FROM STDIN: (data, COPY options, SQLSTATE, message, DETAIL, CONTEXT) as PostgreSQL 15 reports them
+COPY_ERRORS = [
+    ("1\tx\t5\nzz\ty\t6\n", "", "22P02", 'invalid input syntax for type integer: "zz"', None,
+     'COPY ct, line 2, column id: "zz"'),
+    ("1\tx\\ty\t5\nzz\ty\t6\n", "", "22P02", 'invalid input syntax for type integer: "zz"', None,
+     'COPY ct, line 2, column id: "zz"'),
+    ("1\tx\t5\n2\t\\N\t6\n", "", "23502", 'null value in column "v" of relation "ct" violates not-null constraint',
+     "Failing row contains (2, null, 6).", 'COPY ct, line 2: "2\t\\N\t6"'),
+    ("1\tx\t5\n1\ty\t6\n", "", "23505", 'duplicate key value violates unique constraint "ct_pkey"',
+     "Key (id)=(1) already exists.", "COPY ct, line 2"),
+    ("1\tx\t5\n2\ty\t-6\n", "", "23514", 'new row for relation "ct" violates check constraint "ct_n_check"',
+     "Failing row contains (2, y, -6).", 'COPY ct, line 2: "2\ty\t-6"'),
+    ("1,x,5\n2,y\n", "(format csv)", "22P04", 'missing data for column "n"', None, 'COPY ct, line 2: "2,y"'),
+    ("id,v,n\n1,x,5\n2,y,99999999999\n", "(format csv, header)", "22003",
+     'value "99999999999" is out of range for type integer', None, 'COPY ct, line 3, column n: "99999999999"'),
+    ("1\tx\t5\n2\ty\t6\t7\n", "", "22P04", "extra data after last expected column", None,
+     'COPY ct, line 2: "2\ty\t6\t7"'),
+    # foreign keys are checked at the end of the statement: no line
+    ("1\tx\t5\n2\ty\t50\n", "", "23503", 'insert or update on table "ct" violates foreign key constraint "ct_n_fkey"',
+     'Key (n)=(50) is not present in table "cp2".', None),
+]
+
+
+@pytest.fixture
+def copy_table(conn):
+    conn.execute("DROP TABLE IF EXISTS ct")
+    conn.execute("DROP TABLE IF EXISTS cp2")
+    conn.execute("CREATE TABLE cp2 (id int PRIMARY KEY)")
+    conn.execute("INSERT INTO cp2 SELECT generate_series(1, 10)")
+    conn.execute("CREATE TABLE ct (id int PRIMARY KEY, v text NOT NULL, n int CHECK (n > 0) REFERENCES cp2 (id))")
+    return conn
+
+
+@pytest.mark.parametrize(("data", "options", "sqlstate", "message", "detail", "context"), COPY_ERRORS)
+def test_copy_errors_say_where(copy_table, data, options, sqlstate, message, detail, context):
+    with pytest.raises(psycopg.Error) as ei, copy_table.cursor().copy(f"COPY ct FROM STDIN {options}") as cp:
+        cp.write(data)
+    d = ei.value.diag
+    assert (d.sqlstate, d.message_primary, d.message_detail, d.context) == (sqlstate, message, detail, context)
+    assert copy_table.execute("SELECT count(*) FROM ct").fetchone() == (0,)
+
+
+def test_copy_error_line_counts_across_chunks(copy_table):
+    good = "".join(f"{i}\tv{i}\t{1 + i % 9}\n" for i in range(1, 5001))
+    with pytest.raises(psycopg.errors.CheckViolation) as ei, copy_table.cursor().copy("COPY ct FROM STDIN") as cp:
+        for k in range(0, len(good), 4096):
+            cp.write(good[k:k + 4096])
+        cp.write("5001\tlast\t-1\n")
+    assert ei.value.diag.context == 'COPY ct, line 5001: "5001\tlast\t-1"'

@@ -10,6 +10,7 @@ through the SQL layer's cast from TEXT (PostgreSQL input syntax).
 from __future__ import annotations
 
 import io
+import re
 import struct
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -74,6 +75,12 @@ class RowDecoder:
         self.type_names = list(type_names)
         self.ncols = len(schema)
         self.rows = 0
+        self.table = ""  # the table's name, for PostgreSQL's "COPY t, line N" error context
+        self.lines_before_rows = 0  # a header line
+
+    def context(self, row_in_batch: int, suffix: str = "") -> str:
+        """``COPY t, line N`` of a row of the batch being decoded (rows are lines)."""
+        return f"COPY {self.table}, line {self.lines_before_rows + self.rows + row_in_batch + 1}{suffix}"
 
     def feed(self, data: bytes) -> Iterator[pa.RecordBatch]:  # pragma: no cover - interface
         raise NotImplementedError
@@ -82,10 +89,31 @@ class RowDecoder:
         raise NotImplementedError
 
     def _batch_from_strings(self, columns: list[pa.Array]) -> pa.RecordBatch:
-        arrays = [strings_to_arrow(col, self.schema.field(i), self.type_names[i]) for i, col in enumerate(columns)]
+        arrays = []
+        for i, col in enumerate(columns):
+            field = self.schema.field(i)
+            try:
+                arrays.append(strings_to_arrow(col, field, self.type_names[i]))
+            except HeliosError as exc:
+                if exc.context is None:
+                    row = self._first_bad(col, field, self.type_names[i])
+                    if row is not None:
+                        exc.context = self.context(row, f', column {field.name}: "{col[row].as_py()}"')
+                raise
         batch = pa.RecordBatch.from_arrays(arrays, schema=self.schema)
         self.rows += batch.num_rows
         return batch
+
+
+    @staticmethod
+    def _first_bad(col: pa.Array, field: pa.Field, type_name: str) -> int | None:
+        """The row whose value does not convert (error path only: one value at a time)."""
+        for j in range(len(col)):
+            try:
+                strings_to_arrow(col.slice(j, 1), field, type_name)
+            except HeliosError:
+                return j
+        return None
 
 
 def _unescape_text_field(f: bytes) -> str:
@@ -134,6 +162,7 @@ class TextDecoder(RowDecoder):
         self.quote = quote or '"'
         self.escape = escape or self.quote
         self.skip_header = header
+        self.lines_before_rows = 1 if header else 0
         self.buf = b""
         self.ended = False
         if len(self.delimiter) != 1:
@@ -221,19 +250,23 @@ class TextDecoder(RowDecoder):
                                    convert_options=convert)
         except pa.ArrowInvalid as exc:
             msg = str(exc)
-            if "Expected" in msg and "columns" in msg:
-                got = msg.split("got")[-1].strip().split()[0] if "got" in msg else "?"
-                try:
-                    if int(got) > self.ncols:
-                        raise _bad_copy("extra data after last expected column") from exc
-                except ValueError:
-                    pass
-                raise _bad_copy(f"missing data for column: {msg}") from exc
+            m = re.search(r"Row #(\d+): Expected \d+ columns, got (\d+): (.*)$", msg, re.DOTALL)
+            if m:
+                raise self._field_count_error(int(m.group(2)), int(m.group(1)) - 1, m.group(3)) from exc
             raise _bad_copy(f"invalid COPY data: {msg}") from exc
         if not self.csv and self.ncols == 1:
             pass
         for b in table.to_batches(max_chunksize=BATCH_ROWS):
             yield self._batch_from_strings(list(b.columns))
+
+    def _field_count_error(self, got: int, row_in_batch: int, line: str) -> HeliosError:
+        """PostgreSQL's 22P04 for a line with too few or too many fields, with its CONTEXT."""
+        if got > self.ncols:
+            err = _bad_copy("extra data after last expected column")
+        else:
+            err = _bad_copy(f'missing data for column "{self.schema.field(got).name}"')
+        err.context = self.context(row_in_batch, f': "{line.rstrip(chr(13))}"')
+        return err
 
     def _decode_python(self, chunk: bytes) -> Iterator[pa.RecordBatch]:
         lines = chunk.split(b"\n")
@@ -246,10 +279,7 @@ class TextDecoder(RowDecoder):
                 line = line[:-1]
             fields = line.split(self.delimiter)
             if len(fields) != self.ncols:
-                if len(fields) > self.ncols:
-                    raise _bad_copy(f"extra data after last expected column (line {self.rows + ln_no})")
-                raise _bad_copy(f"missing data for column {self.schema.field(len(fields)).name!r}"
-                                f" (line {self.rows + ln_no})")
+                raise self._field_count_error(len(fields), len(cols[0]), line.decode("utf-8", "replace"))
             for i, f in enumerate(fields):
                 try:
                     cols[i].append(None if f == null else _unescape_text_field(f))
@@ -381,11 +411,15 @@ class BinaryDecoder(RowDecoder):
 def make_decoder(spec: Any) -> RowDecoder:
     schema: pa.Schema = spec.arrow_schema
     names = [c.type_name for c in spec.column_types] or [""] * len(schema)
+    decoder: RowDecoder
     if spec.format == "binary":
         oids = [oid_of(c) for c in spec.column_types] or [bc.TEXT] * len(schema)
-        return BinaryDecoder(schema, names, oids)
-    return TextDecoder(schema, names, csv=spec.format == "csv", delimiter=spec.delimiter, null=spec.null,
-                       header=spec.header, quote=spec.quote, escape=spec.escape)
+        decoder = BinaryDecoder(schema, names, oids)
+    else:
+        decoder = TextDecoder(schema, names, csv=spec.format == "csv", delimiter=spec.delimiter, null=spec.null,
+                              header=spec.header, quote=spec.quote, escape=spec.escape)
+    decoder.table = str(spec.table).split(".", 1)[-1]
+    return decoder
 
 
 # ---------------------------------------------------------------------------
