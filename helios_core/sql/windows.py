@@ -274,6 +274,13 @@ def compute_window(spec: WindowSpec, t: pa.Table, ctx: Any, eval_on_table: Any) 
     pos = np.arange(n)
     name = spec.name
     args_sorted = [eval_on_table(a, t, ctx).take(perm_arr) for a in spec.args]
+    from helios_core.sql.functions import numeric_special as NS
+
+    if any(NS.is_special(a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a) for a in args_sorted) \
+            and name not in ("first_value", "last_value", "nth_value", "lag", "lead", "count"):
+        from helios_core.errors import FeatureNotSupported
+
+        raise FeatureNotSupported(f"window function {name}() over numeric NaN/Infinity is not supported by HeliosDB")
     if name == "row_number":
         res = pa.array(pos - pstart + 1, pa.int64())
     elif name == "rank":

@@ -156,3 +156,14 @@ def test_copy_and_asyncpg(pg_server):
             await conn.close()
 
     assert asyncio.run(run()) == (["Infinity", "NaN"], "-Infinity")
+
+
+def test_windows_and_ordered_aggregates(s):
+    got = texts(s, "select x, rank() over (order by x), count(x) over (), first_value(x) over (order by id) "
+                   "from (values (1, 'NaN'::numeric), (2, 1.5), (3, '-inf')) v(id, x) order by id")
+    assert got == [("NaN", "3", "3", "NaN"), ("1.5", "2", "3", "NaN"), ("-Infinity", "1", "3", "NaN")]
+    assert texts(s, "select array_agg(x order by x) from (values ('NaN'::numeric), (1), ('-inf')) v(x)") == [
+        ("{-Infinity,1,NaN}",)]
+    # what is not built is refused, naming it
+    assert error(s, "select sum(x) over () from (values ('NaN'::numeric)) v(x)")[0] == "0A000"
+    assert error(s, "select power('NaN'::numeric, 2)")[0] == "0A000"

@@ -91,6 +91,10 @@ class HashAggregate(Operator):
             if spec.uses_lists:
                 for i, a in enumerate(spec.args):
                     cols[f"a{j}_{i}"] = eval_on_table(a, t, ctx)
+                    if NS.is_special(cols[f"a{j}_{i}"]) and spec.name != "array_agg":
+                        from helios_core.errors import FeatureNotSupported
+
+                        raise FeatureNotSupported(f"{spec.name}() over numeric NaN/Infinity is not supported")
                 if not spec.args:
                     cols[f"a{j}_0"] = pa.array(np.ones(n, np.int8))
                 if mask is not None:
@@ -196,7 +200,8 @@ class HashAggregate(Operator):
                                  for i, (_, desc, nf) in enumerate(spec.order)]
                     w = work.take(pc.sort_indices(work, sort_keys=spec_keys))
                 # Acero cannot collect list values (arrays of arrays): collect their positions
-                nested = {c: w.column(c).combine_chunks() for c in arg_cols if pa.types.is_list(w.column(c).type)}
+                nested = {c: w.column(c).combine_chunks() for c in arg_cols
+                          if pa.types.is_list(w.column(c).type) or pa.types.is_struct(w.column(c).type)}
                 for c in nested:
                     w = w.set_column(w.column_names.index(c), c, pa.array(np.arange(w.num_rows), pa.int64()))
                 lst_aggs = [(c, "list") for c in arg_cols] + ([(f"m{j}", "list")] if has_mask else []) + [
