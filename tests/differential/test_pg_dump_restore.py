@@ -31,6 +31,14 @@ create view billing.big_invoices as select id, total from billing.invoices where
 create view customer_totals as
     select c.name, sum(i.total) as total from customers c join billing.invoices i on i.customer_id = c.id
     group by c.name;
+create table people (id int generated always as identity primary key, name text not null, sku text);
+comment on table people is 'who is who';
+comment on column people.name is 'full name';
+create unique index people_lower_sku on people (lower(sku));
+create index people_named on people (name) where name <> '';
+create role dump_reader login;
+grant select on people to dump_reader;
+insert into people (name, sku) values ('ann', 'A1'), ('bob', 'b2');
 insert into customers (name, email) values ('ann', 'ann@example.com'), ('bob', null), ('o''hara', 'x@y');
 insert into billing.invoices values (1, 1, 150.50, 'first', '{a,b}'), (2, 1, 20.00, null, null),
                                     (3, 3, 999.99, 'tab	and "quote"', '{}');
@@ -42,6 +50,11 @@ CHECKS = [
     "select * from billing.big_invoices order by id",
     "select * from customer_totals order by name",
     "select nextval('customers_id_seq')",
+    "select id, name, sku from people order by id",
+    "select obj_description('people'::regclass), col_description('people'::regclass, 2)",
+    "select indexname from pg_indexes where tablename = 'people' order by 1",
+    "select has_table_privilege('dump_reader', 'people', 'SELECT'), has_table_privilege('dump_reader', 'people', 'INSERT')",
+    "select attname, attidentity from pg_attribute where attrelid = 'people'::regclass and attnum > 0 order by attnum",
 ]
 
 pytestmark = pytest.mark.skipif(not PG_DUMP.exists(), reason="needs pg_dump 15 (postgresql-15)")
@@ -89,6 +102,8 @@ def test_dump_restores_into_postgresql_with_the_same_data(helios, postgres_dsn):
     assert dump.returncode == 0, dump.stderr
     assert dump.stderr == ""
     with psycopg.connect(postgres_dsn, autocommit=True) as conn:
+        if not conn.execute("select 1 from pg_roles where rolname = 'dump_reader'").fetchone():
+            conn.execute("create role dump_reader login")
         conn.execute("drop database if exists helios_restored")
         conn.execute("create database helios_restored")
     target = postgres_dsn.replace("dbname=postgres", "dbname=helios_restored")

@@ -4,9 +4,10 @@ PostgreSQL records, and pg_dump sorts by, these dependencies; the ones HeliosDB 
 
 - a view's ``_RETURN`` rule (a pg_rewrite row) depends on the relations its query reads
   (``n``) and belongs to the view (``i``): the view is dumped after its tables;
-- a sequence owned by a column (SERIAL, IDENTITY, ``OWNED BY``) depends on that column
-  (``a``), and a default calling ``nextval('seq')`` on the sequence (``n``): pg_dump creates
-  the sequence first and writes ``ALTER SEQUENCE ... OWNED BY``.
+- a sequence owned by a column (SERIAL, ``OWNED BY``) depends on that column (``a``), and a
+  default calling ``nextval('seq')`` on the sequence (``n``): pg_dump creates the sequence
+  first and writes ``ALTER SEQUENCE ... OWNED BY``; an identity column's sequence is internal
+  to it (``i``), and pg_dump writes ``ADD GENERATED ... AS IDENTITY``.
 
 A view's names are resolved as when it was created: its own schema, then ``public``.
 """
@@ -107,10 +108,13 @@ def pg_depend(model: CatalogModel) -> list[tuple]:
         elif rel.kind == "S":
             owner = owned_sequence_column(model, rel, by_name)
             if owner is not None:
-                rows.append((PG_CLASS, rel.oid, 0, PG_CLASS, owner[0].oid, owner[1], "a"))
+                # an identity column's sequence is internal to it ("i"), a SERIAL's is owned ("a")
+                column = next(c for c in owner[0].columns if c.number == owner[1])
+                kind = "i" if column.identity else "a"
+                rows.append((PG_CLASS, rel.oid, 0, PG_CLASS, owner[0].oid, owner[1], kind))
         elif rel.kind == "r":
             for c in rel.columns:
-                for name in NEXTVAL.findall(c.default or ""):
+                for name in NEXTVAL.findall("" if c.identity else c.default or ""):
                     seq = _sequence(by_name, name.replace("''", "'"), rel.schema)
                     if seq is not None:
                         attrdef = stable_oid("attrdef", f"{rel.oid}.{c.number}")

@@ -175,7 +175,7 @@ def pg_attribute(model: CatalogModel) -> list[tuple]:
             rows.append((
                 r.oid, c.name, t.oid, -1, length, c.number, 1 if t.element is not None else 0, -1, t.typmod,
                 length in (1, 2, 4, 8) and t.element is None, _ALIGN.get(t.name, "i"),
-                "x" if length == -1 else "p", "", c.not_null, c.default is not None, False, c.identity,
+                "x" if length == -1 else "p", "", c.not_null, _has_default(c), False, c.identity,
                 c.generated, False, True, 0, collation, A.items_text(column_acl.get(c.name)), None, None, None,
             ))
     return rows
@@ -184,7 +184,12 @@ def pg_attribute(model: CatalogModel) -> list[tuple]:
 @catalog_table(PG, "pg_attrdef", "oid oid, adrelid oid, adnum int2, adbin text")
 def pg_attrdef(model: CatalogModel) -> list[tuple]:
     return [(stable_oid("attrdef", f"{r.oid}.{c.number}"), r.oid, c.number, c.default)
-            for r in model.relations for c in r.columns if c.default is not None]
+            for r in model.relations for c in r.columns if _has_default(c)]
+
+
+def _has_default(c: Any) -> bool:
+    """An identity column has no default in PostgreSQL's catalogs (its sequence is internal to it)."""
+    return c.default is not None and not c.identity
 
 
 @catalog_table(PG, "pg_index", """indexrelid oid, indrelid oid, indnatts int2, indnkeyatts int2,
