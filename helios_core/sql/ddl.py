@@ -1369,6 +1369,31 @@ def comment(session: Any, ast: exp.Comment) -> Result:
     return Result(command_tag="COMMENT")
 
 
+def comment_on_constraint(session: Any, args: dict) -> Result:
+    """COMMENT ON CONSTRAINT c ON t IS '...' (NULL drops it): shown in pg_description for the
+    constraint's pg_constraint row. Only the table's owner may comment, as PostgreSQL."""
+    from helios_core.sql import ddl_privileges
+    from helios_core.sql.catalog_views.model import CatalogModel
+
+    txn = session.tx.current()
+    parts = args["table"].split(".")
+    target = exp.Table(this=exp.to_identifier(parts[-1]), db=exp.to_identifier(parts[0]) if len(parts) > 1 else None)
+    schema, tname = table_name(session, target, txn)
+    if txn.get_table(schema, tname) is None:
+        raise UndefinedTable(f'relation "{tname}" does not exist')
+    ddl_privileges.check_comment(session, exp.Comment(this=target, kind="TABLE"))
+    names = {c.name for c in CatalogModel(session).constraints if c.table.schema == schema and c.table.name == tname}
+    if args["constraint"] not in names:
+        raise HeliosError(f'constraint "{args["constraint"]}" for table "{tname}" does not exist', sqlstate="42704")
+    key = f"constraint:{schema}.{tname}.{args['constraint']}"
+    if args["text"] is None:
+        if txn.catalog_get("comment", key) is not None:
+            txn.catalog_delete("comment", key)
+    else:
+        txn.catalog_put("comment", key, {"text": args["text"]})
+    return Result(command_tag="COMMENT")
+
+
 # ---------------------------------------------------------------------------------------- branches
 def _parse_ts(session: Any, text: str) -> int:
     """A timestamp literal -> storage commit timestamp (microseconds since the epoch, UTC)."""

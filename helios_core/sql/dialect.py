@@ -247,9 +247,10 @@ def _parse_uncached(sql: str) -> list[Statement]:
         first = chunk[0].text.upper()
         second = chunk[1].text.upper() if len(chunk) > 1 else ""
         util = None
+        third = chunk[2].text.upper() if len(chunk) > 2 else ""
         if first in _UTILITY_WORDS or (first in _BRANCHY and second in {"BRANCH"} | _ROLE_WORDS | _OTHER_SECOND) or (
             first == "EXPLAIN"
-        ):
+        ) or (first == "COMMENT" and third == "CONSTRAINT"):
             util = parse_utility(text, start)
         if util is not None:
             out.append(Statement(ast=util, text=text, offset=start))
@@ -703,6 +704,16 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         name = c.name()
         c.end()
         return Utility(kind="close_cursor", args={"name": name})
+    if w == "COMMENT" and c.peek_word() == "ON" and c.peek_word(2) == "CONSTRAINT":
+        c.i += 1
+        c.expect("ON", "CONSTRAINT")
+        constraint = c.name()
+        c.expect("ON")
+        table = c.dotted_name()
+        c.expect("IS")
+        text = None if c.accept("NULL") else c.string()
+        c.end()
+        return Utility(kind="comment_constraint", args={"constraint": constraint, "table": table, "text": text})
     if w in _BRANCHY and c.peek_word() == "BRANCH":
         return _parse_branch(c)
     if w == "ALTER" and c.peek_word() == "DEFAULT" and c.peek_word(2) == "PRIVILEGES":

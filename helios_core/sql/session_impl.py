@@ -650,6 +650,10 @@ class SqlSession(Session):
             return Result(command_tag="DISCARD " + a["what"].upper().replace("TEMPORARY", "TEMP"))
         if k == "noop":
             return Result(command_tag=a["tag"])
+        if k == "comment_constraint":
+            from helios_core.sql import ddl
+
+            return ddl.comment_on_constraint(self, a)
         if k == "lock":
             from helios_core.sql import dml_privileges
 

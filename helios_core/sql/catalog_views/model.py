@@ -23,6 +23,7 @@ PUBLIC_OID = 2200
 INFORMATION_SCHEMA_OID = 13_000
 HELIOSDB_SCHEMA_OID = 13_100
 PG_CLASS_OID = 1259
+PG_CONSTRAINT_OID = 2606
 PG_TYPE_OID = 1247
 PG_CONSTRAINT_OID = 2606
 PG_NAMESPACE_OID = 2615
@@ -394,6 +395,10 @@ class CatalogModel:
                 text = self.comments.get(f"column:{r.schema}.{r.name}.{c.name}")
                 if text:
                     rows.append((r.oid, PG_CLASS_OID, c.number, text))
+        for con in self.constraints:
+            text = self.comments.get(f"constraint:{con.table.schema}.{con.table.name}.{con.name}")
+            if text:
+                rows.append((con.oid, PG_CONSTRAINT_OID, 0, text))
         return rows
 
     def schema_oids(self) -> dict[str, int]:
