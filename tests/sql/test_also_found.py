@@ -46,6 +46,13 @@ def test_having_without_group_by(s, sql, want):
     assert rows(s, sql) == want
 
 
+def test_having_false_computes_no_aggregate(s):
+    # a one-time filter in PostgreSQL: the overflowing aggregate is never evaluated
+    assert rows(s, "select max(x * 1e308) from (values (1e300::float8)) v(x) having false") == []
+    assert rows(s, "select count(*) from t having null") == []
+    assert sqlstate(s, "select max(x * 1e308) from (values (1e300::float8)) v(x) having true")[0] == "22003"
+
+
 def test_having_without_group_by_keeps_grouping_rule(s):
     assert sqlstate(s, "select a from t having true") == (
         "42803", 'column "t.a" must appear in the GROUP BY clause or be used in an aggregate function')

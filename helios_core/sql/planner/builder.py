@@ -17,7 +17,16 @@ from sqlglot import exp
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedTable
 from helios_core.sql import types as T
 from helios_core.sql.aggregates import CANONICAL, AggSpec, result_type
-from helios_core.sql.expr import Compiled, Field, GroupingError, Scope, canonical_key, column_ref
+from helios_core.sql.expr import (
+    Compiled,
+    Field,
+    GroupingError,
+    Scope,
+    canonical_key,
+    column_ref,
+    const_vec,
+    make_const,
+)
 from helios_core.sql.operators.aggregate import HashAggregate
 from helios_core.sql.operators.base import Operator
 from helios_core.sql.operators.basic import (
@@ -247,6 +256,10 @@ class Builder(ScalarCompiler):
         # HAVING alone makes the query grouped: one group of all rows, as in PostgreSQL
         has_agg = group is not None or having is not None or any(contains_aggregate(e) for e in agg_sources)
         if has_agg:
+            if having is not None and group is None and isinstance(having.this, (exp.Null, exp.Boolean)) \
+                    and having.this.this is not True:
+                # HAVING false/NULL: a one-time filter in PostgreSQL, so no aggregate is ever computed
+                op = Filter(op, make_const(const_vec(False, T.BOOL)), "false")
             op, scope = self.plan_aggregate(op, scope, sel, group, agg_sources, select_aliases, outer)
             if having is not None:
                 pred = self.as_bool(self.compile(having.this, scope), "HAVING")
