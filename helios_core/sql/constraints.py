@@ -30,6 +30,8 @@ from helios_core.errors import (
 
 
 def _fmt(v: Any) -> str:
+    if isinstance(v, bool):  # key values in DETAIL lines use the type's text output
+        return "t" if v else "f"
     return "NULL" if v is None else str(v)
 
 

@@ -938,10 +938,13 @@ def restrict_to_rowids(ast: exp.Select, alias: str, rowids: list[int]) -> exp.Se
 
 
 # ------------------------------------------------------------------------------------ ON CONFLICT
-def _arbiters(tdef: Any, conflict: Any) -> list[list[str]]:
-    """Key column lists that decide a conflict (PK and/or matching unique constraints)."""
+def _arbiters(tdef: Any, conflict: Any) -> list[Any]:
+    """What decides a conflict: key column lists (PK, unique constraints and indexes on columns) and
+    expression/partial unique index descriptions (dicts, see helios_core.sql.index_definitions)."""
+    from helios_core.sql import index_definitions
+
     keys = conflict.args.get("conflict_keys") or []
-    uniques = [list(tdef.primary_key)] if tdef.primary_key else []
+    uniques: list[Any] = [list(tdef.primary_key)] if tdef.primary_key else []
     uniques += [list(u["columns"]) for u in (tdef.options or {}).get("unique", [])]
     constraint = conflict.args.get("constraint")
     if constraint is not None:
@@ -953,10 +956,17 @@ def _arbiters(tdef: Any, conflict: Any) -> list[list[str]]:
                 return [list(u["columns"])]
         raise HeliosError(f'constraint "{cname}" for table "{tdef.name}" does not exist', sqlstate="42704")
     if not keys:
-        return uniques
+        return uniques + list((tdef.options or {}).get("expression_unique") or [])
+    nodes = [k.this if isinstance(k, exp.Ordered) else k for k in keys]
+    nodes = [n.this if isinstance(n, exp.Paren) else n for n in nodes]
+    if not all(isinstance(n, exp.Column) for n in nodes):
+        spec = index_definitions.matching_spec(tdef, nodes)
+        if spec is not None:
+            return [spec]
+        raise HeliosError("there is no unique or exclusion constraint matching the ON CONFLICT specification",
+                          sqlstate="42P10")
     cols = []
-    for k in keys:
-        node = k.this if isinstance(k, exp.Ordered) else k
+    for node in nodes:
         cols.append(ident(node))
     for u in uniques:
         if sorted(u) == sorted(cols):
@@ -1004,20 +1014,33 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
     if do_update and not conflict.args.get("conflict_keys") and conflict.args.get("constraint") is None:
         raise HeliosError("ON CONFLICT DO UPDATE requires inference specification or constraint name",
                           sqlstate="42601", hint="For example, ON CONFLICT (column_name).")
+    from helios_core.sql import index_definitions
+
     arbiters = _arbiters(tdef, conflict)
     rows = batch.to_pylist()
-    existing = [_existing_rows(txn, tdef, cols, [tuple(r[c] for c in cols) for r in rows]) for cols in arbiters]
+    # each arbiter's key of every new row (None: cannot conflict), and the stored rows holding those keys
+    new_keys: list[list[tuple | None]] = []
+    existing: list[dict] = []
+    for arb in arbiters:
+        if isinstance(arb, dict):  # an expression or partial unique index (helios_core.sql.index_definitions)
+            keys = index_definitions.row_keys(session, ctx, tdef, arb, batch)
+            new_keys.append(keys)
+            existing.append(index_definitions.stored_rows_by_key(session, ctx, txn, tdef, arb,
+                                                                 {k for k in keys if k is not None}))
+        else:
+            keys = [tuple(r[c] for c in arb) for r in rows]
+            new_keys.append([None if any(v is None for v in k) else _norm(k) for k in keys])
+            existing.append(_existing_rows(txn, tdef, arb, keys))
     insert_idx: list[int] = []
     update_pairs: list[tuple[int, dict]] = []
     seen: list[set] = [set() for _ in arbiters]
     touched: set[int] = set()
-    for i, r in enumerate(rows):
+    for i, _r in enumerate(rows):
         hit = None
-        for a, cols in enumerate(arbiters):
-            k = tuple(r[c] for c in cols)
-            if any(v is None for v in k):
+        for a in range(len(arbiters)):
+            nk = new_keys[a][i]
+            if nk is None:
                 continue
-            nk = _norm(k)
             if nk in seen[a]:
                 if do_update:
                     raise HeliosError("ON CONFLICT DO UPDATE command cannot affect row a second time",
@@ -1029,10 +1052,9 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
             if nk in existing[a]:
                 hit = existing[a][nk]
                 break
-        for a, cols in enumerate(arbiters):
-            k = tuple(r[c] for c in cols)
-            if not any(v is None for v in k):
-                seen[a].add(_norm(k))
+        for a in range(len(arbiters)):
+            if new_keys[a][i] is not None:
+                seen[a].add(new_keys[a][i])
         if hit is None:
             insert_idx.append(i)
         elif hit != "dup" and do_update:

@@ -272,6 +272,42 @@ def _keys_of(session: Any, ctx: Any, tdef: Any, spec: dict[str, Any], batch: pa.
     return out
 
 
+def row_keys(session: Any, ctx: Any, tdef: Any, spec: dict[str, Any], batch: pa.RecordBatch) -> list[tuple | None]:
+    """Each row's key on an expression/partial unique index (None: the row cannot conflict)."""
+    return _keys_of(session, ctx, tdef, spec, batch)
+
+
+def stored_rows_by_key(session: Any, ctx: Any, txn: Any, tdef: Any, spec: dict[str, Any],
+                       wanted: set[tuple]) -> dict[tuple, dict]:
+    """key -> visible row (``_rowid`` and columns) for the wanted keys (ON CONFLICT's arbiter lookup)."""
+    out: dict[tuple, dict] = {}
+    if not wanted:
+        return out
+    for b in txn.scan(tdef.schema, tdef.name, with_rowid=True):
+        if b.num_rows == 0:
+            continue
+        rows = pa.RecordBatch.from_arrays(b.columns[:-1], names=b.schema.names[:-1])
+        keys = _keys_of(session, ctx, tdef, spec, rows)
+        hits = [i for i, k in enumerate(keys) if k is not None and k in wanted]
+        if hits:
+            found = b.take(pa.array(hits, pa.int64())).to_pylist()
+            for i, row in zip(hits, found, strict=True):
+                out[keys[i]] = row
+    return out
+
+
+def matching_spec(tdef: Any, key_nodes: list[exp.Expression]) -> dict[str, Any] | None:
+    """The expression unique index an ON CONFLICT (expr, ...) target names (keys in any order)."""
+    wanted = sorted(expression_sql(n) if not isinstance(n, exp.Column) else _ident(n.name) for n in key_nodes)
+    for spec in (tdef.options or {}).get("expression_unique") or []:
+        if spec.get("where"):
+            continue  # a partial index needs the target's own WHERE, which is not taken here
+        have = sorted(k["expr"] if "expr" in k else _ident(k["column"]) for k in spec["keys"])
+        if have == wanted:
+            return spec
+    return None
+
+
 def _key_text(spec: dict[str, Any]) -> str:
     return ", ".join(key_sql(k, in_definition=False) for k in spec["keys"])
 

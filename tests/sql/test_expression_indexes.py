@@ -217,3 +217,17 @@ def test_sqlalchemy_reflection(pg_server):
     assert insp.get_multi_check_constraints()[(None, "r_products")] == insp.get_check_constraints("r_products")
     assert insp.get_multi_unique_constraints()[(None, "r_parent")] == insp.get_unique_constraints("r_parent")
     engine.dispose()
+
+
+def test_on_conflict_with_expression_unique_index(fresh):
+    fresh.execute("CREATE UNIQUE INDEX ON products (lower(sku))")
+    fresh.execute("INSERT INTO products VALUES (1, 'ABC', 'x', 0, 0)")
+    # the same statements and outcomes as PostgreSQL 15
+    assert fresh.execute("INSERT INTO products VALUES (2, 'abc') ON CONFLICT DO NOTHING").rowcount == 0
+    assert fresh.execute("INSERT INTO products VALUES (3, 'abc') ON CONFLICT (lower(sku)) DO NOTHING").rowcount == 0
+    assert fresh.execute("INSERT INTO products VALUES (4, 'abc', 'y', 5) ON CONFLICT (lower(sku)) "
+                         "DO UPDATE SET a = products.a + excluded.a").rowcount == 1
+    assert fresh.execute("INSERT INTO products VALUES (5, 'q'), (6, 'Q') ON CONFLICT DO NOTHING").rowcount == 1
+    with pytest.raises(psycopg.errors.InvalidColumnReference):
+        fresh.execute("INSERT INTO products VALUES (7, 'zz') ON CONFLICT (upper(sku)) DO NOTHING")
+    assert fresh.execute("SELECT id, sku, a FROM products ORDER BY id").fetchall() == [(1, "ABC", 5), (5, "q", None)]
