@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from helios_core.testing import HeliosServer, start_server
+from helios_core.testing import start_server
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def test_constraint_comments_are_created_and_reflected(engine: sa.Engine) -> Non
     assert uniques == {"one_balance_each": "odd but allowed"}
     with engine.begin() as conn:
         conn.execute(sa.text("comment on constraint no_overdraft on accounts is null"))
-    with pytest.raises(sa.exc.ProgrammingError, match='constraint "nope" for table "accounts" does not exist'):
-        with engine.begin() as conn:
-            conn.execute(sa.text("comment on constraint nope on accounts is 'x'"))
+    missing = 'constraint "nope" for table "accounts" does not exist'
+    with pytest.raises(sa.exc.ProgrammingError, match=missing), engine.begin() as conn:
+        conn.execute(sa.text("comment on constraint nope on accounts is 'x'"))
     assert sa.inspect(engine).get_check_constraints("accounts")[0].get("comment") is None
