@@ -151,3 +151,18 @@ class InvalidCatalogName(HeliosError):
     """Unknown database."""
 
     sqlstate = "3D000"
+
+
+def from_engine_failure(exc: BaseException) -> HeliosError:
+    """The error a client sees for an exception that escaped the engine.
+
+    Running out of Python stack (a deeply nested expression or a recursion at run time) is
+    PostgreSQL's 54001 and running out of memory its 53200; anything else is an engine bug (XX000).
+    """
+    if isinstance(exc, RecursionError):
+        return HeliosError("stack depth limit exceeded", sqlstate="54001",
+                           hint="The statement nests expressions or calls too deeply; simplify it.")
+    if isinstance(exc, MemoryError):
+        return HeliosError("out of memory", sqlstate="53200",
+                           detail="The server could not allocate the memory the statement needs.")
+    return HeliosError(f"internal error: {type(exc).__name__}: {exc}", sqlstate="XX000")

@@ -2,15 +2,18 @@
 
 * ``max_connections``: the engine refuses a session over the limit at connect (53300);
   ``SET heliosdb.branch`` onto a full branch is refused the same way (``check_switch``).
-* ``max_memory``: a query on the branch runs with a QueryContext whose ``check_cancel``
-  (called by every operator between batches) also checks the bytes the Arrow memory pool
-  gained since the query started; over the limit the query is cancelled with 53200.
-  The pool is process-wide, so concurrent queries of other sessions count too: the limit
-  is a guard against runaway queries, not exact accounting.
+* ``max_memory``: a query on the branch counts the bytes it holds in materialized tables
+  (what operators ``collect``: sort, join and aggregate inputs, recursive work tables) in its
+  own account and in the branch's total; its QueryContext's ``check_cancel`` (called by every
+  operator between batches) cancels it with 53200 when it alone is over the limit, or when the
+  branch's queries together are and it holds the most. Other branches' queries never count:
+  one tenant's big query cannot make another's small one fail. Not counted: transient
+  buffers inside one Arrow kernel call, and a result set the protocol has not sent yet.
 * ``max_cpu_percent``: a token bucket per branch. Statements spend the CPU time of their
   thread; the bucket refills at ``percent`` of one core per second (burst: 0.1 s). A
-  statement that finds the bucket in debt waits (queued) until it is paid off: throttled,
-  never failed.
+  statement that finds the bucket in debt waits (queued) until it is paid off, and a running
+  one pays as it goes: at each cancellation check between batches it spends what it used
+  and sleeps while the bucket is in debt. Throttled, never failed.
 
 Limits are cached per (database, branch) in the engine's branch service
 (``engine.branches``, helios_core.branching.service) so the statement path costs a dict
@@ -22,10 +25,10 @@ from __future__ import annotations
 import functools
 import threading
 import time
+import weakref
 from typing import Any
 
 import attrs
-import pyarrow as pa
 
 from helios_core.branching import records
 from helios_core.errors import OutOfMemory, TooManyConnections
@@ -44,9 +47,11 @@ class BranchActivity:
     queued_statements: int = 0
     queued_seconds: float = 0.0
     memory_cancels: int = 0
+    memory_held: int = 0  # bytes the branch's running queries hold in materialized tables
+    holders: dict = attrs.Factory(dict)  # id -> MemoryAccount of each query under max_memory
     tokens: float = BURST_SECONDS
     refilled_at: float = attrs.field(factory=time.monotonic)
-    lock: threading.Lock = attrs.field(factory=threading.Lock)
+    lock: threading.RLock = attrs.field(factory=threading.RLock)  # re-entered by weakref finalizers
 
 
 def forget(engine: Any, db: str, branch: str) -> None:
@@ -104,35 +109,125 @@ def memory_limit(session: Any) -> int | None:
 
 
 def context_class(session: Any) -> Any:
-    """What to call instead of QueryContext(...) for the session's next query (memory-bounded under
-    max_memory)."""
+    """What to call instead of QueryContext(...) for the session's next query: bounded under
+    max_memory, throttled while it runs under max_cpu_percent."""
     limit = memory_limit(session)
-    if limit is None:
+    cpu = session._branch_cpu_start if getattr(session, "_branch_cpu_start", None) is not None else None
+    if limit is None and cpu is None:
         return QueryContext
-    return functools.partial(
-        MemoryBoundedContext, mem_limit=limit, mem_start=pa.total_allocated_bytes(),
-        mem_branch=session.branch, mem_activity=activity(session.engine, session.database, session.branch))
+    act = activity(session.engine, session.database, session.branch)
+    return functools.partial(MemoryBoundedContext, mem_limit=limit or 0, mem_branch=session.branch,
+                             mem_activity=act, memory=MemoryAccount(act) if limit is not None else None,
+                             cpu_rate=cpu[2] if cpu is not None else 0.0)
+
+
+class MemoryAccount:
+    """The bytes one query holds in materialized tables, counted in its branch's total too.
+
+    Only queries of the branch count against its max_memory: what other tenants' queries
+    allocate never does (the process-wide Arrow pool is not looked at).
+    """
+
+    def __init__(self, act: BranchActivity) -> None:
+        self.act = act
+        self.held = 0
+        with act.lock:
+            act.holders[id(self)] = self
+        weakref.finalize(self, _forget_holder, act, id(self))
+
+    def add(self, n: int) -> None:
+        with self.act.lock:
+            self.held += n
+            self.act.memory_held += n
+
+    def release(self, n: int) -> None:
+        if n:
+            self.add(-n)
+
+    def release_with(self, obj: Any, n: int) -> None:
+        """Release ``n`` bytes once ``obj`` (the table holding them) is garbage."""
+        if n:
+            weakref.finalize(obj, self.release, n)
+
+
+def _forget_holder(act: BranchActivity, key: int) -> None:
+    with act.lock:
+        gone = act.holders.pop(key, None)
+        if gone is not None:
+            act.memory_held -= gone.held
+            gone.held = 0
 
 
 @attrs.define(kw_only=True)
 class MemoryBoundedContext(QueryContext):
-    """A QueryContext whose cancellation check also enforces the branch's max_memory."""
+    """A QueryContext whose cancellation check also enforces the branch's max_memory.
+
+    The offender is cancelled: a query over the limit on its own, or, when the branch's
+    queries together are over it, the one holding the most.
+    """
 
     mem_limit: int = 0
-    mem_start: int = 0
     mem_branch: str = ""
     mem_activity: Any = None
+    cpu_rate: float = 0.0  # max_cpu_percent / 100, or 0 when the branch has no CPU limit
+    cpu_throttled: bool = False
 
     def check_cancel(self) -> None:
         super().check_cancel()
-        used = pa.total_allocated_bytes() - self.mem_start
-        if used > self.mem_limit:
-            if self.mem_activity is not None:
-                self.mem_activity.memory_cancels += 1
-            raise OutOfMemory(
-                f'canceling statement: it needs more memory than branch "{self.mem_branch}" allows',
-                detail=f"The query holds {used} bytes; max_memory is {self.mem_limit} bytes.",
-                hint="Raise the limit with ALTER BRANCH ... SET max_memory, or make the query smaller.")
+        if self.cpu_rate:
+            self._throttle()
+        mine = self.memory.held if self.memory is not None else 0
+        act = self.mem_activity
+        if mine <= 0 or act is None:
+            return
+        total = act.memory_held
+        if mine <= self.mem_limit and total <= self.mem_limit:
+            return
+        if mine <= self.mem_limit:
+            with act.lock:
+                largest = max((h.held for h in act.holders.values()), default=0)
+            if mine < largest:
+                return  # another query of the branch holds more: it is the one to stop
+        act.memory_cancels += 1
+        raise OutOfMemory(
+            f'canceling statement: it needs more memory than branch "{self.mem_branch}" allows',
+            detail=f"The query holds {mine} bytes (the branch's queries {total}); max_memory is "
+                   f"{self.mem_limit} bytes.",
+            hint="Raise the limit with ALTER BRANCH ... SET max_memory, or make the query smaller.")
+
+    def _throttle(self) -> None:
+        """max_cpu_percent while the statement runs: spend the CPU time used since the last check
+        from the branch's bucket and, in debt, sleep until it is paid (a cancel still wakes it)."""
+        session = self.session
+        start = getattr(session, "_branch_cpu_start", None)
+        if start is None:
+            return
+        t0, branch, rate, thread = (*start, None)[:4]
+        now = time.thread_time()
+        session._branch_cpu_start = (now, branch, rate, threading.get_ident())
+        if thread not in (None, threading.get_ident()):
+            return  # thread_time of another thread: nothing to compare with
+        act = self.mem_activity
+        with act.lock:
+            _refill(act, rate)
+            act.tokens -= max(0.0, now - t0)
+            debt = -act.tokens
+        if debt <= 0:
+            return
+        wait = min(debt / rate, MAX_WAIT_SECONDS)
+        if not self.cpu_throttled:
+            self.cpu_throttled = True
+            act.queued_statements += 1
+        act.queued_seconds += wait
+        cancel = self.cancel_event
+        if cancel is not None:
+            cancel.wait(wait)
+        else:  # pragma: no cover - sessions always have a cancel event
+            time.sleep(wait)
+        with act.lock:
+            _refill(act, rate)
+        session._branch_cpu_start = (time.thread_time(), branch, rate, threading.get_ident())
+        super().check_cancel()  # cancelled or timed out while waiting
 
 
 # ------------------------------------------------------------------------------ CPU
@@ -172,7 +267,9 @@ def after_statement(session: Any) -> None:
     if start is None:
         return
     session._branch_cpu_start = None
-    t0, branch, rate = start
+    t0, branch, rate = start[:3]
+    if len(start) > 3 and start[3] != threading.get_ident():
+        return  # the last check ran in another thread: its time was spent there
     used = max(0.0, time.thread_time() - t0)
     act = activity(session.engine, session.database, branch)
     with act.lock:

@@ -88,6 +88,9 @@ class QueryContext:
     outer_rows: list[Any] = attrs.Factory(list)  # correlated subqueries: stack of outer rows
     subquery_cache: dict[int, Any] = attrs.Factory(dict)  # uncorrelated subquery results, CTEs
     op_stats: dict[int, list] | None = None  # EXPLAIN ANALYZE: id(operator) -> [rows, seconds, loops]
+    # bytes this execution holds in materialized tables (operators' ``collect``), when a limit
+    # applies: an object with add(n), release(n) and release_with(obj, n) (helios_core.branching.limits)
+    memory: Any = None
 
     # ----------------------------------------------------------------- cancellation
     def check_cancel(self) -> None:

@@ -28,7 +28,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from helios_core import time_budget
-from helios_core.errors import FeatureNotSupported, HeliosError, QueryCanceled
+from helios_core.errors import FeatureNotSupported, HeliosError, QueryCanceled, from_engine_failure
 from helios_core.session import CopySpec, PreparedStatement, Result, ResultColumn, ResultStream, Session
 from helios_core.sql import deep_nesting, dialect, dialects, prepared, session_identity
 from helios_core.sql.dialect import Statement, Utility
@@ -249,9 +249,9 @@ class SqlSession(Session):
                 err = deep_nesting.stack_depth_error()
                 err.partial_results = results  # type: ignore[attr-defined]
                 raise err from None
-            except Exception as e:  # an engine bug: report as internal error, keep the session
+            except Exception as e:  # an engine bug (XX000) or out of memory (53200): keep the session
                 self.tx.on_error()
-                err = HeliosError(f"internal error: {type(e).__name__}: {e}", sqlstate="XX000")
+                err = from_engine_failure(e)
                 err.partial_results = results  # type: ignore[attr-defined]
                 raise err from e
             results.append(result)
@@ -898,7 +898,7 @@ class SqlSession(Session):
             raise deep_nesting.stack_depth_error() from None
         except Exception as e:
             self.tx.on_error()
-            raise HeliosError(f"internal error: {type(e).__name__}: {e}", sqlstate="XX000") from e
+            raise from_engine_failure(e) from e
         self.tx.end_implicit()
         return out
 

@@ -140,12 +140,31 @@ def to_table(batches: list[pa.RecordBatch], fields: list[Field], schema: pa.Sche
 
 
 def collect(op: Operator, ctx: Any) -> pa.Table:
-    """Run an operator to completion and return its rows as one Table."""
+    """Run an operator to completion and return its rows as one Table.
+
+    Under a memory limit (``ctx.memory``) the bytes gathered count as held by this execution
+    until the table is garbage, and the cancellation check between batches enforces the limit.
+    """
+    memory = getattr(ctx, "memory", None)
     batches = []
-    for b in op.execute(ctx):
-        ctx.check_cancel()
-        batches.append(b)
-    return to_table(batches, op.fields)
+    if memory is None:
+        for b in op.execute(ctx):
+            ctx.check_cancel()
+            batches.append(b)
+        return to_table(batches, op.fields)
+    held = 0
+    try:
+        for b in op.execute(ctx):
+            memory.add(b.nbytes)
+            held += b.nbytes
+            ctx.check_cancel()
+            batches.append(b)
+        table = to_table(batches, op.fields)
+    except BaseException:
+        memory.release(held)
+        raise
+    memory.release_with(table, held)
+    return table
 
 
 def table_batches(t: pa.Table, max_rows: int = 1 << 17) -> Iterator[pa.RecordBatch]:

@@ -198,7 +198,11 @@ class Limit(Operator):
 
 
 class Shared(Operator):
-    """A CTE result computed once per execution and read by every reference.
+    """A CTE result computed at most once per execution and read by every reference.
+
+    Computed lazily, as PostgreSQL's CTE scan does: batches are produced when a reference first
+    needs them and kept for the other references, so ``WITH RECURSIVE r AS (... no end ...)
+    SELECT * FROM r LIMIT 3`` stops after three rows.
 
     A CTE whose body reads columns of an outer query (``per_outer_row``) is computed again
     each time it is read: its rows depend on the outer row being evaluated.
@@ -209,21 +213,44 @@ class Shared(Operator):
         self.name = name
         self.per_outer_row = per_outer_row
 
-    def table(self, ctx: Any) -> pa.Table:
+    def batches(self, ctx: Any) -> Iterator[pa.RecordBatch]:
         if self.per_outer_row:
-            return collect(self.children[0], ctx)
+            yield from self.children[0].execute(ctx)
+            return
         key = ("cte", id(self))
-        t = ctx.subquery_cache.get(key)
-        if t is None:
-            t = collect(self.children[0], ctx)
-            ctx.subquery_cache[key] = t
-        return t
+        state = ctx.subquery_cache.get(key)
+        if state is None:
+            state = ctx.subquery_cache[key] = _SharedState(self.children[0].execute(ctx))
+        i = 0
+        while True:
+            if i < len(state.produced):
+                yield state.produced[i]
+                i += 1
+                continue
+            if state.source is None:
+                return
+            b = next(state.source, None)
+            if b is None:
+                state.source = None
+                return
+            if b.num_rows:
+                state.produced.append(b)
 
     def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
-        yield from table_batches(self.table(ctx))
+        yield from self.batches(ctx)
 
     def label(self) -> str:
         return f"CTE {self.name}"
+
+
+class _SharedState:
+    """A CTE's batches so far and what produces the rest (None once exhausted)."""
+
+    __slots__ = ("produced", "source")
+
+    def __init__(self, source: Iterator[pa.RecordBatch]) -> None:
+        self.source: Iterator[pa.RecordBatch] | None = source
+        self.produced: list[pa.RecordBatch] = []
 
 
 class SharedRef(Operator):
@@ -234,7 +261,7 @@ class SharedRef(Operator):
         self.shared = shared
 
     def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
-        yield from table_batches(self.shared.table(ctx))
+        yield from self.shared.batches(ctx)
 
     def label(self) -> str:
         return f"CTE Scan on {self.shared.name}"

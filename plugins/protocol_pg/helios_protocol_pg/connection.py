@@ -25,7 +25,7 @@ import anyio.abc
 import attrs
 import pyarrow as pa
 
-from helios_core.errors import HeliosError
+from helios_core.errors import HeliosError, from_engine_failure
 from helios_core.session import BudgetExceeded, time_budget
 from helios_protocol_pg import catalog_sql, client_encoding, cursors
 from helios_protocol_pg import messages as m
@@ -488,8 +488,10 @@ class PgConnection:
             except anyio.get_cancelled_exc_class():
                 raise
             except Exception as exc:
-                self.log.exception("postgres pid %d: internal error handling %r", self.pid, kind)
-                self.send_error(HeliosError(f"internal error: {type(exc).__name__}: {exc}", sqlstate="XX000"))
+                err = from_engine_failure(exc)
+                if err.sqlstate == "XX000":
+                    self.log.exception("postgres pid %d: internal error handling %r", self.pid, kind)
+                self.send_error(err)
                 if kind == b"Q":
                     self.ready()
                     await self.flush()
