@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import importlib.metadata
+import ipaddress
 import re
 import tomllib
 import types
@@ -311,8 +312,6 @@ class AuthRule:
     address: str = "all"
 
     def __attrs_post_init__(self) -> None:
-        import ipaddress
-
         if self.method is None:
             raise ValueError(f"method: missing; one of {', '.join(AUTH_METHODS)}")
         if self.address != "all":

@@ -30,6 +30,7 @@ from helios_core.session import BudgetExceeded, time_budget
 from helios_protocol_pg import catalog_sql, client_encoding, cursors
 from helios_protocol_pg import messages as m
 from helios_protocol_pg.command_tags import command_tag
+from helios_protocol_pg.config import parse_duration_ms
 from helios_protocol_pg.copy_codec import RowEncoder, make_decoder
 from helios_protocol_pg.formats import data_rows, decode_param, result_format_list
 from helios_protocol_pg.startup import AuthError, authenticate, is_loopback, new_secret, parse_options
@@ -1087,8 +1088,6 @@ def _duration_seconds(value: Any) -> float:
     """A time setting as the session reports it ('5s', '250ms', '0') -> seconds; unreadable = off."""
     if not value:
         return 0.0
-    from helios_protocol_pg.config import parse_duration_ms
-
     try:
         return max(0.0, parse_duration_ms(str(value)) / 1000.0)
     except ValueError:

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from helios_core.errors import HeliosError
 from helios_protocol_pg import client_encoding
 
 MAX_MESSAGE = 1 << 30  # PostgreSQL's own limit for a message
@@ -225,14 +226,10 @@ def decode_text(raw: bytes) -> str:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            from helios_core.errors import HeliosError
-
             raise HeliosError(
                 f'invalid byte sequence for encoding "UTF8": 0x{raw[exc.start]:02x}', sqlstate="22021"
             ) from exc
     if "\x00" in text:
-        from helios_core.errors import HeliosError
-
         raise HeliosError('invalid byte sequence for encoding "UTF8": 0x00', sqlstate="22021")
     return text
 
