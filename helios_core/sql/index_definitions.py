@@ -32,7 +32,7 @@ from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn
 SUPPORTED_METHODS = ("btree", "hash")
 KNOWN_METHODS = ("btree", "hash", "gist", "gin", "spgist", "brin")
 PATTERN_OPCLASSES = ("text_pattern_ops", "varchar_pattern_ops", "bpchar_pattern_ops")
-INDEX_COLLATIONS = ("C", "POSIX", "default")
+INDEX_COLLATIONS = ("C", "POSIX", "default", "C.utf8", "ucs_basic")  # all order text by code point
 # functions whose result can change for the same arguments: PostgreSQL wants IMMUTABLE ones
 _NOT_IMMUTABLE = {"now", "random", "clock_timestamp", "statement_timestamp", "transaction_timestamp",
                   "timeofday", "nextval", "currval", "lastval", "setval", "gen_random_uuid", "current_setting",
@@ -90,7 +90,9 @@ def _parse_key(session: Any, tdef: Any, item: Any, method: str) -> dict[str, Any
         key["opclass"] = opclass
         node = node.this
     if isinstance(node, exp.Collate):
-        coll = node.expression.name
+        from helios_core.sql.collations import check_collation
+
+        coll = check_collation(node.expression)  # unknown names: PostgreSQL's 42704
         if coll not in INDEX_COLLATIONS:
             raise FeatureNotSupported(f'collation "{coll}" in an index key is not supported')
         key["collation"] = coll

@@ -149,3 +149,11 @@ def test_row_against_subquery_and_in_list(s):
     assert sqlstate(s, "select (1,2) = (select 1, 2 from generate_series(1,2))")[0] == "21000"
     assert sqlstate(s, "select (1,2) = (select 1)") == ("42601", "subquery has too few columns")
     assert [c.name for c in s.execute("select (1,2), (1,2)::text, row(1)")[0].columns] == ["row", "row", "row"]
+
+
+def test_collation_in_index_keys(s):
+    s.execute("create table ck (name text)")
+    for name in ('"C"', '"POSIX"', '"C.utf8"', '"ucs_basic"'):
+        s.execute(f"create index on ck (name collate {name})")
+    assert sqlstate(s, 'create index on ck (name collate "xx")') == (
+        "42704", 'collation "xx" for encoding "UTF8" does not exist')
