@@ -70,7 +70,7 @@ def parse_index(session: Any, tdef: Any, params: Any, unique: bool) -> dict[str,
     where = params.args.get("where")
     predicate = None
     if where is not None:
-        predicate = _check_expression(session, tdef, where.this, "index predicate", boolean=True)
+        predicate, _ = _check_expression(session, tdef, where.this, "index predicate", boolean=True)
     return {"keys": keys, "method": method, "include": include, "where": predicate}
 
 
@@ -105,8 +105,8 @@ def _parse_key(session: Any, tdef: Any, item: Any, method: str) -> dict[str, Any
             raise UndefinedColumn(f'column "{name}" does not exist')
         key["column"] = name
     else:
-        key["expr"] = _check_expression(session, tdef, node.this if isinstance(node, exp.Paren) else node,
-                                        "index expression")
+        key["expr"], key["type"] = _check_expression(session, tdef, node.this if isinstance(node, exp.Paren)
+                                                     else node, "index expression")
     return key
 
 
@@ -116,8 +116,9 @@ def _explicit_nulls(item: exp.Ordered) -> bool:
     return bool(item.args.get("nulls_first")) != bool(item.args.get("desc"))
 
 
-def _check_expression(session: Any, tdef: Any, node: exp.Expression, what: str, boolean: bool = False) -> str:
-    """Compile an index expression against the table (names and types checked); its SQL text."""
+def _check_expression(session: Any, tdef: Any, node: exp.Expression, what: str,
+                      boolean: bool = False) -> tuple[str, str]:
+    """Compile an index expression against the table (names and types checked); its SQL text and type."""
     from helios_core.sql.dml import _scope
     from helios_core.sql.expr import compile_scalar
 
@@ -134,7 +135,7 @@ def _check_expression(session: Any, tdef: Any, node: exp.Expression, what: str, 
     if boolean and compiled.type.name not in ("bool", "unknown"):
         raise HeliosError(f"argument of WHERE must be type boolean, not type {compiled.type.sql_name()}",
                           sqlstate="42804")
-    return expression_sql(node)
+    return expression_sql(node), compiled.type.sql_name()
 
 
 def expression_sql(node: exp.Expression) -> str:
@@ -199,6 +200,24 @@ def _balanced_to_end(text: str, start: int) -> bool:
 def _ident(name: str) -> str:
     plain = name and (name[0].isalpha() or name[0] == "_") and all(c.isalnum() or c == "_" for c in name)
     return name if plain and name == name.lower() else '"' + name.replace('"', '""') + '"'
+
+
+def column_names(keys: list[dict[str, Any]], include: list[str]) -> list[str]:
+    """The index's own column names (pg_attribute): the table column, else the function's name or
+    ``expr``, made unique with a number as PostgreSQL does (``lower``, ``lower1``)."""
+    out: list[str] = []
+    for k in keys:
+        if "column" in k:
+            name = k["column"]
+        else:
+            head = k["expr"].split("(", 1)[0]
+            name = head if _is_call(k["expr"]) and head.isidentifier() else "expr"
+            base, n = name, 0
+            while name in out:
+                n += 1
+                name = f"{base}{n}"
+        out.append(name)
+    return out + list(include)
 
 
 def needs_expression_unique(spec: dict[str, Any]) -> bool:

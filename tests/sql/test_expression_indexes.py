@@ -231,3 +231,17 @@ def test_on_conflict_with_expression_unique_index(fresh):
     with pytest.raises(psycopg.errors.InvalidColumnReference):
         fresh.execute("INSERT INTO products VALUES (7, 'zz') ON CONFLICT (upper(sku)) DO NOTHING")
     assert fresh.execute("SELECT id, sku, a FROM products ORDER BY id").fetchall() == [(1, "ABC", 5), (5, "q", None)]
+
+
+def test_index_columns_as_psql_describes_them(fresh):
+    fresh.execute("CREATE INDEX px_e ON products ((a + 1), lower(sku), upper(sku), lower(sku || 'x'))")
+    fresh.execute("CREATE INDEX px_p ON products (a DESC) WHERE a > 0")
+    # PostgreSQL 15: expression columns are named after their function (or "expr"), numbered when repeated
+    assert fresh.execute("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                         "WHERE attrelid = 'px_e'::regclass ORDER BY attnum").fetchall() == [
+        ("expr", "integer"), ("lower", "text"), ("upper", "text"), ("lower1", "text")]
+    # psql's \d reads the pretty form: the predicate without its outer parentheses
+    assert fresh.execute("SELECT pg_get_indexdef('px_p'::regclass, 0, true), "
+                         "pg_get_indexdef('px_p'::regclass)").fetchone() == (
+        "CREATE INDEX px_p ON products USING btree (a DESC) WHERE a > 0",
+        "CREATE INDEX px_p ON public.products USING btree (a DESC) WHERE (a > 0)")

@@ -188,7 +188,7 @@ def _indexdef(args: list[pa.Array]) -> pa.Array:
             return None
         if col:
             return model.index_column_def(i, int(col), bool(_pretty))
-        return model.index_def(i)
+        return model.index_def(i, bool(_pretty))
 
     return _map(args, one, pa.string())
 

@@ -355,7 +355,17 @@ class CatalogModel:
             cols = [str(c) for c in (v.get("columns") or [])]
             idx_rel = self._add(Relation(oid=int(v.get("oid") or stable_oid("index", f"{schema}.{name}")),
                                          schema=schema, name=name, kind="i", owner=table.owner))
-            idx_rel.columns = [Column(n, self._col_type(table, n), i) for i, n in enumerate(cols, 1)]
+            keys = list(v.get("keys") or [])
+            if keys:  # CREATE INDEX's description (helios_core.sql.index_definitions)
+                from helios_core.sql.index_definitions import column_names
+
+                kinds = [(k.get("column"), k.get("type")) for k in keys] + [(c, None) for c in v.get("include") or []]
+                idx_rel.columns = [
+                    Column(n, self._col_type(table, col) if col else _type_named(typ), i)
+                    for i, (n, (col, typ)) in enumerate(zip(column_names(keys, v.get("include") or []), kinds,
+                                                            strict=True), 1)]
+            else:
+                idx_rel.columns = [Column(n, self._col_type(table, n), i) for i, n in enumerate(cols, 1)]
             self.indexes.append(Index(relation=idx_rel, table=table, columns=cols, unique=bool(v.get("unique")),
                                       primary=False, method=str(v.get("method") or v.get("using") or "btree"),
                                       keys=list(v.get("keys") or []), include=list(v.get("include") or []),
@@ -404,19 +414,28 @@ class CatalogModel:
     def schema_oids(self) -> dict[str, int]:
         return {name: namespace_oid(name) for name in self.schemas}
 
-    def index_def(self, idx: Index) -> str:
-        """pg_get_indexdef / pg_indexes.indexdef: CREATE [UNIQUE] INDEX ... USING m (keys) [INCLUDE] [WHERE]."""
+    def index_def(self, idx: Index, pretty: bool = False) -> str:
+        """pg_get_indexdef / pg_indexes.indexdef: CREATE [UNIQUE] INDEX ... USING m (keys) [INCLUDE] [WHERE]
+        (pretty: the predicate without its outer parentheses, as psql's \\d shows it)."""
         from helios_core.sql.index_definitions import key_sql
 
         unique = "UNIQUE " if idx.unique else ""
         cols = ", ".join(key_sql(k, in_definition=True) for k in idx.key_list())
-        out = (f"CREATE {unique}INDEX {_ident(idx.relation.name)} ON {idx.table.schema}.{_ident(idx.table.name)} "
-               f"USING {idx.method} ({cols})")
+        table = f"{idx.table.schema}.{_ident(idx.table.name)}"
+        if pretty and idx.table.schema in self._visible_schemas():  # pretty names visible tables bare
+            table = _ident(idx.table.name)
+        out = f"CREATE {unique}INDEX {_ident(idx.relation.name)} ON {table} USING {idx.method} ({cols})"
         if idx.include:
             out += f" INCLUDE ({', '.join(_ident(c) for c in idx.include)})"
         if idx.where:
-            out += f" WHERE ({idx.where})"
+            out += f" WHERE {idx.where}" if pretty else f" WHERE ({idx.where})"
         return out
+
+    def _visible_schemas(self) -> list[str]:
+        try:
+            return list(self.session.search_path())
+        except Exception:  # noqa: BLE001 - no session: only the default schema is visible
+            return ["public"]
 
     def index_column_def(self, idx: Index, number: int, pretty: bool = False) -> str:
         """pg_get_indexdef(index, n, pretty): the n-th column of the index (keys, then INCLUDE)."""
@@ -429,6 +448,13 @@ class CatalogModel:
         if len(keys) < number <= len(keys) + len(idx.include):
             return _ident(idx.include[number - len(keys) - 1])
         return ""
+
+
+def _type_named(name: str | None) -> Any:
+    try:
+        return T.type_from_name(name) if name else T.TEXT
+    except Exception:  # noqa: BLE001 - an index column of an unknown type shows as text
+        return T.TEXT
 
 
 def _txn_of(session: Any) -> Any:
