@@ -86,7 +86,9 @@ def definition_from_options(schema: str, name: str, props: Any, data_type: Any =
     if props is not None:
         for key in ("increment", "minvalue", "maxvalue", "start", "cache"):
             v = props.args.get(key)
-            if v is not None:
+            if v is not None and v.sql().upper() == "NO" and key in ("minvalue", "maxvalue"):
+                kw[key] = None  # sqlglot reads "NO MINVALUE NO MAXVALUE" as MINVALUE = NO: the default
+            elif v is not None:
                 kw[key] = _int_of(v)
         owned = props.args.get("owned")
         if owned is not None:

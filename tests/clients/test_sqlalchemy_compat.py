@@ -41,3 +41,16 @@ def test_constraint_comments_are_created_and_reflected(engine: sa.Engine) -> Non
     with pytest.raises(sa.exc.ProgrammingError, match=missing), engine.begin() as conn:
         conn.execute(sa.text("comment on constraint nope on accounts is 'x'"))
     assert sa.inspect(engine).get_check_constraints("accounts")[0].get("comment") is None
+
+
+def test_sequence_with_no_minvalue_no_maxvalue(engine: sa.Engine) -> None:
+    meta = sa.MetaData()
+    sa.Sequence("ticket_numbers", minvalue=None, nominvalue=True, nomaxvalue=True, metadata=meta)
+    sa.Sequence("countdown", increment=-1, nominvalue=True, nomaxvalue=True, metadata=meta)
+    meta.create_all(engine)  # CREATE SEQUENCE ... NO MINVALUE NO MAXVALUE
+    assert sa.inspect(engine).has_sequence("ticket_numbers")
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("select sequencename, min_value, max_value, start_value from pg_sequences "
+                                    "where sequencename in ('ticket_numbers', 'countdown') order by 1")).all()
+        assert [tuple(r) for r in rows] == [("countdown", -(2**63), -1, -1), ("ticket_numbers", 1, 2**63 - 1, 1)]
+        assert conn.execute(sa.text("select nextval('countdown'), nextval('countdown')")).one() == (-1, -2)
