@@ -4,6 +4,8 @@ off in bounded time with PostgreSQL's SQLSTATE while other clients keep being se
 
 from __future__ import annotations
 
+import socket
+import struct
 import threading
 import time
 from typing import Self
@@ -220,3 +222,40 @@ def test_branch_cpu_limit_throttles_a_running_statement(server) -> None:
     with _connect(server) as admin:
         queued, = admin.execute("select queued_statements from heliosdb.branches where name = 'tenant_cpu'").fetchone()
         assert queued >= 1
+
+
+# --- results stream with back-pressure --------------------------------------------------------------------
+
+HUGE = b"select g, repeat('x', 100) from generate_series(1, 100000000) g"  # ~11 GB if it were held
+
+
+def _extended_query(raw, sql: bytes) -> None:
+    raw.message(b"P", b"\0" + sql + b"\0" + struct.pack("!h", 0))
+    raw.message(b"B", b"\0\0" + struct.pack("!hhh", 0, 0, 0))
+    raw.message(b"E", b"\0" + struct.pack("!i", 0))
+    raw.message(b"S")
+
+
+@pytest.mark.parametrize("protocol", ["simple", "extended"])
+def test_a_client_that_does_not_read_holds_a_bounded_buffer(server, raw_client, wire, protocol) -> None:
+    before = wire.rss_bytes(server)
+    reader = raw_client(server)
+    reader.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    reader.login_trust()
+    if protocol == "simple":
+        reader.query(HUGE)
+    else:
+        _extended_query(reader, HUGE)
+    time.sleep(2.0)  # the server fills the socket, then waits: it must not keep producing rows
+    assert wire.rss_bytes(server) - before < 64 * 2**20
+    got = 0
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:  # a slow reader gets rows as it asks for them
+        got += len(reader.sock.recv(65536))
+    assert got > 1 * 2**20
+    assert wire.rss_bytes(server) - before < 64 * 2**20
+    with _connect(server) as conn:  # everyone else is served meanwhile
+        assert conn.execute("select count(*) from generate_series(1, 1000)").fetchone() == (1000,)
+    reader.close()  # the query ends with its client, and its memory goes back
+    time.sleep(0.5)
+    assert wire.rss_bytes(server) - before < 64 * 2**20

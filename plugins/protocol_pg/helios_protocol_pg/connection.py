@@ -178,7 +178,7 @@ class PgConnection:
         (and with it every other client, cancel requests and timeouts) for longer than that.
         """
         plain = may_inline and self.server.inline_reads and _is_plain_read(sql)
-        if plain and self.fast_reads:
+        if plain and self.fast_reads and self.tx_status() == "I":
             started = time.perf_counter()
             try:
                 with time_budget(INLINE_BUDGET * 2):
@@ -552,6 +552,10 @@ class PgConnection:
         if "set_config" in text.lower():
             self.settings_dirty = True
 
+        if _streamable(text):
+            await self._stream_simple(text)
+            return
+
         def work() -> tuple[list[Any], list[Any]]:
             results = session.execute(text)
             return results, [_pre_encode(r, [0] * len(r.columns), ROWS_PER_HOP)
@@ -568,6 +572,24 @@ class PgConnection:
             self.write(m.EMPTY_QUERY)
         for result, encoded in zip(results, pre, strict=True):
             await self._send_simple_result(result, encoded)
+        self.ready()
+        await self.flush()
+
+    async def _stream_simple(self, text: str) -> None:
+        """One query: its rows go out as they are produced, ROWS_PER_HOP at a time, each hop only
+        once the previous rows were handed to the socket. A client that stops reading stops the
+        query (the socket's buffers fill, ``flush`` waits), so the server holds a bounded buffer
+        whatever the result's size, and the memory goes back as the rows leave."""
+        session = self.session
+
+        def work() -> tuple[Any, Any]:
+            result = next(iter(session.stream(text)))
+            if result.copy is not None or result.columns is None:
+                return result, None
+            return result, _pre_encode(result, [0] * len(result.columns), ROWS_PER_HOP)
+
+        result, encoded = await self.run_statement(text, work)
+        await self._send_simple_result(result, encoded)
         self.ready()
         await self.flush()
 
@@ -764,7 +786,8 @@ class PgConnection:
             def work() -> tuple[Any, Any]:
                 if begin:
                     session.execute("BEGIN")
-                result = session.execute_prepared(stmt, params)
+                # all of its rows are wanted now: stream them (a suspended portal keeps its rows instead)
+                result = session.execute_prepared(stmt, params, stream=limit <= 0 and stmt.columns is not None)
                 if result.copy is not None or result.columns is None:
                     return result, None
                 fmts = result_format_list(rformats, len(result.columns))
@@ -1042,6 +1065,12 @@ _TX_CONTROL = re.compile(r"^\s*(begin|start|commit|end|rollback|abort|savepoint|
 def _can_run_in_block(sql: str) -> bool:
     """Not a transaction-control statement nor one PostgreSQL refuses inside a transaction block."""
     return _TX_CONTROL.match(sql) is None
+
+
+def _streamable(sql: str) -> bool:
+    """A single plain read, whose rows can stream (several statements, COPY, SELECT INTO, locking
+    reads and the rest run to the end first, as before)."""
+    return _is_plain_read(sql)
 
 
 def _is_plain_read(sql: str) -> bool:
