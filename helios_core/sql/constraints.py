@@ -256,12 +256,20 @@ def check_updated_rows(session: Any, txn: Any, ctx: Any, tdef: Any, old: pa.Reco
                           dict(zip(old_keys, new_keys, strict=True)))
 
 
-def on_parent_delete(session: Any, txn: Any, ctx: Any, tdef: Any, old: pa.RecordBatch) -> None:
-    """Rows of ``tdef`` are being deleted: enforce/act on the foreign keys that reference it."""
+def on_parent_delete(session: Any, txn: Any, ctx: Any, tdef: Any, old: pa.RecordBatch,
+                     deleting: Any = None) -> None:
+    """Rows of ``tdef`` are being deleted: enforce/act on the foreign keys that reference it.
+
+    ``deleting`` (rowids of ``tdef``) are the rows the same statement deletes: a row that refers
+    to another row of its own table does not hold that one back when both go (PostgreSQL checks
+    at the end of the statement)."""
+    gone = set(deleting.to_pylist()) if deleting is not None else set()
     for child, fk in _referencing(txn, tdef):
         keys = {k for k in _key_tuples(old, fk["ref_columns"]) if not any(v is None for v in k)}
         if keys:
-            _apply_action(session, txn, ctx, tdef, child, fk, keys, fk.get("on_delete", "no action"), "delete", {})
+            same_table = (child.schema, child.name) == (tdef.schema, tdef.name)
+            _apply_action(session, txn, ctx, tdef, child, fk, keys, fk.get("on_delete", "no action"), "delete", {},
+                          skip_rowids=gone if same_table else None)
 
 
 def _referencing(txn: Any, tdef: Any) -> list[tuple[Any, dict]]:
@@ -273,7 +281,7 @@ def _referencing(txn: Any, tdef: Any) -> list[tuple[Any, dict]]:
 
 
 def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk: dict, keys: set[tuple],
-                  action: str, op: str, remap: dict) -> None:
+                  action: str, op: str, remap: dict, skip_rowids: set | None = None) -> None:
     from helios_core.sql import dml
 
     normalized = {_norm(k) for k in keys}
@@ -284,7 +292,7 @@ def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk:
             continue
         rid = b.column(b.num_columns - 1).to_pylist()
         for k, r in zip(_key_tuples(b, cols), rid, strict=True):
-            if _norm(k) in normalized:
+            if _norm(k) in normalized and not (skip_rowids and r in skip_rowids):
                 hits.append(r)
     if not hits:
         return
@@ -302,8 +310,9 @@ def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk:
     if action == "cascade" and op == "delete":
         old = pa.RecordBatch.from_arrays([rows.column(c.name).combine_chunks() for c in child.columns],
                                          schema=dml._arrow_schema(child))
-        on_parent_delete(session, txn, ctx, child, old)
-        txn.delete(child.schema, child.name, pa.array(rows.column("_rowid").to_pylist(), pa.int64()))
+        child_rowids = pa.array(rows.column("_rowid").to_pylist(), pa.int64())
+        on_parent_delete(session, txn, ctx, child, old, child_rowids)
+        txn.delete(child.schema, child.name, child_rowids)
         return
     arrays = {c.name: rows.column(c.name).combine_chunks() for c in child.columns}
     n = rows.num_rows

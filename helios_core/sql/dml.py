@@ -782,7 +782,7 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
         old = pa.RecordBatch.from_arrays(_stored_form([rows.column(1 + i).combine_chunks()
                                                        for i in range(len(tdef.columns))], tdef),
                                          schema=_arrow_schema(tdef))
-        constraints.on_parent_delete(session, txn, ctx, tdef, old)
+        constraints.on_parent_delete(session, txn, ctx, tdef, old, rowids)
         out = txn.delete(tdef.schema, tdef.name, rowids)
         changed = out.changed.to_pylist() if out.changed is not None else []
         gone = out.gone.to_pylist() if out.gone is not None else []
@@ -1235,8 +1235,9 @@ def merge(session: Any, ast: exp.Merge, params: Any = (), prepared: Any = None) 
         take = pa.array(del_rows, pa.int64())
         old = pa.RecordBatch.from_arrays([rows.column(1 + c).combine_chunks().take(take) for c in range(ncols)],
                                          schema=schema)
-        constraints.on_parent_delete(session, txn, ctx, tdef, old)
-        count += txn.delete(tdef.schema, tdef.name, pa.array([rid[i] for i in del_rows], pa.int64())).count
+        merged_away = pa.array([rid[i] for i in del_rows], pa.int64())
+        constraints.on_parent_delete(session, txn, ctx, tdef, old, merged_away)
+        count += txn.delete(tdef.schema, tdef.name, merged_away).count
     if ins_rows:
         by_clause2: dict[int, list[int]] = {}
         for i, p in ins_rows:

@@ -244,3 +244,12 @@ def test_numeric_timezone_settings_are_posix_as_in_postgresql(conn: psycopg.Conn
     conn.execute("set timezone to '-02:00'")
     got = conn.execute("select '2024-01-01 00:00'::timestamptz").fetchone()[0]
     assert got == dt.datetime(2023, 12, 31, 22, 0, tzinfo=dt.UTC)
+
+
+def test_deleting_a_whole_self_referencing_chain_at_once(conn: psycopg.Connection) -> None:
+    conn.execute("create table org (id int primary key, boss int references org(id))")
+    conn.execute("insert into org values (1, null), (2, 1), (3, 2), (4, 1)")
+    with pytest.raises(psycopg.errors.ForeignKeyViolation, match=r"Key \(id\)=\(2\) is still referenced"):
+        conn.execute("delete from org where id = 2")  # 3 still points at 2
+    assert conn.execute("delete from org where id in (2, 3)").rowcount == 2  # both go together
+    assert conn.execute("delete from org").rowcount == 2  # 4 points at 1, and both go
