@@ -201,6 +201,11 @@ def _split(sql: str) -> list[list[Token]]:
     except TokenError as e:
         msg = str(e)
         if "Missing '" in msg or "unterminated" in msg.lower() or "Error tokenizing" in msg:
+            from helios_core.sql.unterminated import find_unterminated
+
+            found = find_unterminated(sql)
+            if found is not None:  # PostgreSQL names the construct and points at its start
+                raise _syntax_error(*found) from None
             raise _syntax_error("unterminated quoted string or comment", len(sql)) from None
         raise _syntax_error(f"syntax error: {msg}", None) from None
     chunks: list[list[Token]] = [[]]

@@ -53,6 +53,13 @@ POSITIONS = [
     ("select 1 + nosuchfn(1, 'a')", "42883", "function nosuchfn(integer, unknown) does not exist", 12),
     ("select lower(1)", "42883", "function lower(integer) does not exist", 8),
     ("selec 1", "42601", 'syntax error at or near "selec"', 1),
+    ("select 'abc", "42601", 'unterminated quoted string at or near "\'abc"', 8),
+    ('select "abc', "42601", 'unterminated quoted identifier at or near ""abc"', 8),
+    ("select 1 /* a /* b */ c", "42601", 'unterminated /* comment at or near "/* a /* b */ c"', 10),
+    ("select $q$abc$$", "42601", 'unterminated dollar-quoted string at or near "$q$abc$$"', 8),
+    ("select E'ab\\'c", "42601", 'unterminated quoted string at or near "E\'ab\\\'c"', 8),
+    ("select B'101", "42601", 'unterminated bit string literal at or near "B\'101"', 8),
+    ("select 1; select 'x", "42601", 'unterminated quoted string at or near "\'x"', 18),
     ("PREPARE p AS select nosuchcol from t2", "42703", 'column "nosuchcol" does not exist', 21),
     ("EXPLAIN select nosuchcol from t2", "42703", 'column "nosuchcol" does not exist', 16),
 ]
