@@ -1344,8 +1344,9 @@ def comment(session: Any, ast: exp.Comment) -> Result:
     kind = str(ast.args.get("kind") or "").lower()
     target = ast.this
     if kind == "column" and isinstance(target, exp.Column):
-        schema, tname = table_name(session, exp.Table(this=target.args["table"]), txn) if target.args.get(
-            "table") else (session.current_schema(txn), "")
+        table = exp.Table(this=target.args.get("table"), db=target.args.get("db"))  # [schema.]table.column
+        schema, tname = table_name(session, table, txn) if target.args.get("table") else (
+            session.current_schema(txn), "")
         tdef = txn.get_table(schema, tname)
         if tdef is None:
             raise UndefinedTable(f'relation "{tname}" does not exist')

@@ -255,7 +255,7 @@ def _parse_uncached(sql: str) -> list[Statement]:
         third = chunk[2].text.upper() if len(chunk) > 2 else ""
         if first in _UTILITY_WORDS or (first in _BRANCHY and second in {"BRANCH"} | _ROLE_WORDS | _OTHER_SECOND) or (
             first == "EXPLAIN"
-        ) or (first == "COMMENT" and third == "CONSTRAINT"):
+        ) or (first == "COMMENT" and third == "CONSTRAINT") or (first == "CREATE" and second == "DATABASE"):
             util = parse_utility(text, start)
         if util is not None:
             out.append(Statement(ast=util, text=text, offset=start))
@@ -721,11 +721,26 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         return Utility(kind="comment_constraint", args={"constraint": constraint, "table": table, "text": text})
     if w in _BRANCHY and c.peek_word() == "BRANCH":
         return _parse_branch(c)
+    if w == "CREATE" and c.peek_word() == "DATABASE":
+        return _parse_create_database(c)
     if w == "ALTER" and c.peek_word() == "DEFAULT" and c.peek_word(2) == "PRIVILEGES":
         return _parse_default_privileges(c)
     if w in ("CREATE", "ALTER", "DROP") and c.peek_word() in _ROLE_WORDS:
         return _parse_role(c)
     return None
+
+
+def _parse_create_database(c: _Cursor) -> Utility:
+    """CREATE DATABASE name [WITH] [option [=] value] ... (helios_core.sql.databases decides)."""
+    c.i += 2
+    name = c.name()
+    c.accept("WITH")
+    options: dict[str, str] = {}
+    while not c.at_end():
+        key = "connection_limit" if c.accept("CONNECTION", "LIMIT") else c.name()
+        c.accept("=")
+        options[key] = c.value()
+    return Utility(kind="create_database", args={"name": name, "options": options})
 
 
 def _parse_copy(c: _Cursor) -> Utility:

@@ -694,6 +694,10 @@ class SqlSession(Session):
             from helios_core.sql import ddl
 
             return ddl.branch_statement(self, u)
+        if k == "create_database":
+            from helios_core.sql import databases
+
+            return databases.create_database(self, a["name"], a["options"])
         if k in ("create_role", "alter_role", "drop_role", "rename_role", "grant", "revoke"):
             from helios_core.sql import ddl
 

@@ -80,6 +80,8 @@ _KNOWN: dict[str, tuple[str, str, str]] = {
     "random_page_cost": ("random_page_cost", "4", "Sets the planner's estimate of a random page fetch."),
     "default_table_access_method": ("default_table_access_method", "heap", "Default table access method."),
     "password_encryption": ("password_encryption", "scram-sha-256", "Chooses the password encryption algorithm."),
+    # pg_dump/pg_dumpall scripts set it; HeliosDB has one tablespace, pg_default ('' means it)
+    "default_tablespace": ("default_tablespace", "", "Sets the default tablespace to create tables in."),
     # pg_dump sets it off; HeliosDB's scans always start at the beginning, as with off
     "synchronize_seqscans": ("synchronize_seqscans", "on", "Enable synchronized sequential scans."),
     "heliosdb.branch": ("heliosdb.branch", "main", "The branch this session reads and writes."),
@@ -174,6 +176,13 @@ def normalize(name: str, value: str, current: str | None = None) -> str:
         if v not in _ISOLATIONS:
             raise InvalidParameterValue(f'invalid value for parameter "{name}": "{value}"')
         return v
+    if name == "default_tablespace":
+        if value not in ("", "pg_default"):
+            raise InvalidParameterValue(
+                f'invalid value for parameter "default_tablespace": "{value}"',
+                detail=f'Tablespace "{value}" does not exist.',
+            )
+        return value
     if name == "datestyle":
         parts = [p.strip().upper() for p in value.replace(",", " ").split() if p.strip()]
         cur_style, _, cur_order = (current or "ISO, MDY").partition(", ")

@@ -119,3 +119,105 @@ def test_dump_restores_into_postgresql_with_the_same_data(helios, postgres_dsn):
     assert restore.returncode == 0, restore.stderr + "\n--- dump ---\n" + dump.stdout
     for query in CHECKS:
         assert _rows(target, query) == _rows(src, query), query
+
+
+PG_DUMPALL = PG_DUMP.parent / "pg_dumpall"
+CREATEDB = PG_DUMP.parent / "createdb"
+
+
+def _client_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+
+
+def test_createdb_with_template0_and_encoding(helios):
+    port = str(helios.port("postgres"))
+    ok = subprocess.run(
+        [
+            str(CREATEDB),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            port,
+            "-U",
+            "helios",
+            "-T",
+            "template0",
+            "-E",
+            "UTF8",
+            "made_by_createdb",
+        ],
+        capture_output=True,
+        text=True,
+        env=_client_env(),
+        timeout=60,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr
+    refused = subprocess.run(
+        [str(CREATEDB), "-h", "127.0.0.1", "-p", port, "-U", "helios", "-E", "LATIN1", "latin_db"],
+        capture_output=True,
+        text=True,
+        env=_client_env(),
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode == 1
+    assert "CREATE DATABASE with ENCODING LATIN1 is not supported" in refused.stderr
+    names = [r[0] for r in _rows(helios.pg_dsn(), "select datname from pg_database")]
+    assert "made_by_createdb" in names and "latin_db" not in names
+
+
+def test_pg_dumpall_restores_into_a_fresh_heliosdb(tmp_path):
+    source = start_server(tmp_path / "source", only=["postgres"])
+    fresh = start_server(tmp_path / "fresh", only=["postgres"])
+    try:
+        with psycopg.connect(source.pg_dsn(), autocommit=True) as conn:
+            conn.execute('create database "Shop"')
+            conn.execute("create role dumpall_clerk login password 'pw'")
+        with psycopg.connect(source.pg_dsn(database="Shop"), autocommit=True) as conn:
+            conn.execute("create table items (id serial primary key, name text)")
+            conn.execute("comment on column items.name is 'what it is'")
+            conn.execute("insert into items (name) values ('bolt'), ('nut')")
+        dump = subprocess.run(
+            [str(PG_DUMPALL), "-h", "127.0.0.1", "-p", str(source.port("postgres")), "-U", "helios"],
+            capture_output=True,
+            text=True,
+            env=_client_env(),
+            timeout=120,
+            check=False,
+        )
+        assert dump.returncode == 0, dump.stderr
+        restore = subprocess.run(
+            [
+                str(PSQL),
+                "-X",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(fresh.port("postgres")),
+                "-U",
+                "helios",
+                "-d",
+                "postgres",
+            ],
+            input=dump.stdout,
+            capture_output=True,
+            text=True,
+            env=_client_env(),
+            timeout=120,
+            check=False,
+        )
+        errors = [line for line in restore.stderr.splitlines() if "ERROR" in line]
+        # what a fresh server already has, as restoring into a fresh PostgreSQL cluster reports too
+        expected = ('role "helios" already exists', 'database "helios" already exists')
+        assert all(any(e in line for e in expected) for line in errors), restore.stderr
+        shop = fresh.pg_dsn(database="Shop")
+        assert _rows(shop, "select id, name from items order by id") == [(1, "bolt"), (2, "nut")]
+        assert _rows(shop, "select nextval('items_id_seq')") == [(3,)]
+        assert _rows(shop, "select col_description('items'::regclass, 2)") == [("what it is",)]
+        assert _rows(fresh.pg_dsn(), "select rolcanlogin from pg_roles where rolname = 'dumpall_clerk'") == [
+            (True,)
+        ]
+    finally:
+        source.stop()
+        fresh.stop()

@@ -596,6 +596,8 @@ static_table(PG, "pg_operator", """oid oid, oprname name, oprnamespace oid, opro
 static_table(PG, "pg_default_acl", """oid oid, defaclrole oid, defaclnamespace oid, defaclobjtype "char",
     defaclacl text[]""")
 static_table(PG, "pg_seclabel", "objoid oid, classoid oid, objsubid int4, provider text, label text")
+static_table(PG, "pg_parameter_acl", "oid oid, parname text, paracl text[]")
+static_table(PG, "pg_shseclabel", "objoid oid, classoid oid, provider text, label text")
 static_table(PG, "pg_seclabels", """objoid oid, classoid oid, objsubid int4, objtype text, objnamespace oid,
     objname text, provider text, label text""")
 static_table(PG, "pg_ts_config", "oid oid, cfgname name, cfgnamespace oid, cfgowner oid, cfgparser oid")
