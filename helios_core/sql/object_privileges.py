@@ -554,15 +554,58 @@ def alter_owner(session: Any, ref: ObjectRef, new_owner: str) -> None:
 
 
 def objects_owned_by(session: Any, role: str) -> list[str]:
-    """What ``role`` owns in the session's database and branch (DROP ROLE refuses while any remain)."""
-    txn = session.tx.current()
-    out = [f"table {t.schema}.{t.name}" for t in txn.list_tables() if (t.options or {}).get("owner") == role]
-    for kind in ("view", "sequence"):
-        out += [f"{kind} {k}" for k, v in txn.catalog_list(kind).items() if v.get("owner") == role]
-    out += [f"schema {k}" for k, v in txn.catalog_list("schema").items() if v.get("owner") == role]
-    out += [f"database {d}" for d in session.engine.list_databases()
-            if database_record(session.engine, d).get("owner") == role]
+    """What keeps DROP ROLE from going ahead: objects ``role`` owns on any branch of any database, and
+    privileges granted to or by it outside the session's branch (those of the session's branch are
+    revoked by DROP ROLE itself). A recreated role of the same name must inherit nothing."""
+    from helios_core.engine import SYSTEM_DB
+
+    engine = session.engine
+    out = [f"owner of database {d}" for d in engine.list_databases()
+           if database_record(engine, d).get("owner") == role]
+    here = (session.database, session.branch)
+    for db in engine.store.list_databases():
+        if db == SYSTEM_DB:
+            continue
+        out += _branch_records_of(engine, db, role)
+        for info in engine.store.list_branches(db):
+            where = "" if (db, info.name) == here else f" (database {db}, branch {info.name})"
+            txn = session.tx.current() if (db, info.name) == here else engine.store.begin(db, info.name,
+                                                                                          read_only=True)
+            try:
+                for ref, rec in _each_acl_holder(txn):
+                    label = f"{ref.kind} {ref.schema + '.' if ref.schema else ''}{ref.name}{where}"
+                    if rec.get("owner") == role:
+                        out.append(f"owner of {label}")
+                    elif where and _mentions(rec, role):
+                        out.append(f"privileges for {label}")
+            finally:
+                if (db, info.name) != here:
+                    txn.rollback()
+            if len(out) >= 100:
+                return out
     return out
+
+
+def _branch_records_of(engine: Any, db: str, role: str) -> list[str]:
+    """Branches ``role`` owns or holds branch privileges on (helios_core.branching records)."""
+    from helios_core.branching import records
+
+    out = []
+    with records.reading(engine, db) as txn:
+        for name, meta in txn.catalog_list(records.META).items():
+            if meta.get("owner") == role:
+                out.append(f"owner of branch {name} (database {db})")
+        for name, acl_rec in txn.catalog_list(records.ACL).items():
+            if role in (acl_rec.get("grants") or {}):
+                out.append(f"privileges for branch {name} (database {db})")
+    return out
+
+
+def _mentions(rec: dict, role: str) -> bool:
+    items = list(rec.get("acl") or [])
+    for col_items in (rec.get("column_acl") or {}).values():
+        items += col_items
+    return any(role in (i["grantee"], i["grantor"]) for i in items)
 
 
 def _each_acl_holder(txn: Any) -> Iterator[tuple[ObjectRef, dict]]:

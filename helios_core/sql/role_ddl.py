@@ -217,7 +217,7 @@ def drop_role(session: Any, a: dict) -> Result:
         owned = object_privileges.objects_owned_by(session, name)
         if owned:
             raise HeliosError(f'role "{name}" cannot be dropped because some objects depend on it',
-                              sqlstate="2BP01", detail="\n".join(f"owner of {o}" for o in owned[:20]))
+                              sqlstate="2BP01", detail="\n".join(owned[:20]))
         object_privileges.forget_role_grants(session, name)
         engine.delete_role(name)
         for other in roles.role_graph(engine).roles.values():

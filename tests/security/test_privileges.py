@@ -449,3 +449,19 @@ def test_information_schema_shows_grants_truthfully(connect, tenant_schema) -> N
                        "where table_name = 'catalogue'").fetchall()
     assert rows == [("alice", "bob", "SELECT", "YES")]  # bob sees what he holds, not alice's own rows
     assert ("bob",) in bob.execute("select role_name from information_schema.enabled_roles").fetchall()
+
+
+def test_a_dropped_and_recreated_role_inherits_nothing(connect) -> None:
+    admin = connect()
+    admin.execute("create role r_gone login")
+    admin.execute("create table keepsake (a int)")
+    admin.execute("create branch keepsake_br")  # forked before the grant: main alone holds it
+    admin.execute("grant select on keepsake to r_gone")
+    admin.execute("grant usage on branch keepsake_br to r_gone")
+    with pytest.raises(errors.DependentObjectsStillExist) as ei:  # its branch privilege holds it
+        admin.execute("drop role r_gone")
+    assert "privileges for branch keepsake_br" in ei.value.diag.message_detail
+    admin.execute("revoke usage on branch keepsake_br from r_gone")
+    admin.execute("drop role r_gone")  # the grant on this branch's table goes with it
+    admin.execute("create role r_gone login")
+    assert one(admin, "select has_table_privilege('r_gone', 'keepsake', 'select')") is False
