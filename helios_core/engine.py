@@ -27,6 +27,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from helios_core import roles
 from helios_core.errors import HeliosError, InvalidCatalogName, TooManyConnections
 
 SYSTEM_DB = "_system"
@@ -88,8 +89,6 @@ class Engine:
         for db in (SYSTEM_DB, *DEFAULT_DATABASES):
             if db not in existing:
                 self.store.create_database(db)
-        from helios_core import roles
-
         if self.get_role(BOOTSTRAP_ROLE) is None:
             self.put_role(roles.new_role(BOOTSTRAP_ROLE, superuser=True, login=True, createdb=True,
                                          createrole=True, replication=True, bypassrls=True))
@@ -235,8 +234,6 @@ class Engine:
     def ensure_login_roles(self, names: Sequence[str]) -> None:
         """Users of ``[auth.users]`` that have no role yet become LOGIN roles (no superuser; the
         password stays in the configuration, so none is stored here)."""
-        from helios_core import roles
-
         for name in names:
             if self.get_role(name) is None:
                 self.put_role(roles.new_role(name, login=True))

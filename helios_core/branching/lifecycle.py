@@ -13,6 +13,7 @@ import datetime
 import re
 from typing import Any
 
+from helios_core import roles
 from helios_core.branching import limits, privileges, records
 from helios_core.branching.policy import policy
 from helios_core.engine import BOOTSTRAP_ROLE
@@ -54,8 +55,6 @@ def create_branch(session: Any, name: str, parent: str, at_ts: int | None) -> No
 def _check_role_cap(session: Any) -> None:
     """``[branching] max_branches_per_role``: 53400 once the role owns that many branches (superusers
     are not counted: the operator provisions tenants)."""
-    from helios_core import roles
-
     engine, db = session.engine, session.database
     cap = policy(engine).max_branches_per_role
     if cap is None or roles.is_superuser(engine, session.user):

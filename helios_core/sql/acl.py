@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from helios_core.errors import HeliosError
+
 PUBLIC = "public"
 
 # letter order of PostgreSQL's aclitem output (the bit order of AclMode)
@@ -79,8 +81,6 @@ def items_text(acl: list[dict] | None) -> list[str] | None:
 
 def letters_for(words: list[str], kind: str, *, object_label: str) -> str:
     """Privilege words of a GRANT (``ALL [PRIVILEGES]``, ``SELECT`` ...) -> letters; 0LP01 when invalid."""
-    from helios_core.errors import HeliosError
-
     out = ""
     for word in words:
         w = word.upper().replace(" PRIVILEGES", "")

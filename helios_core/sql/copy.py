@@ -21,7 +21,7 @@ import pyarrow.csv as pacsv
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
 from helios_core.session import CopySpec, Result
-from helios_core.sql import dialect
+from helios_core.sql import dialect, object_privileges, server_files
 
 
 def _bool_opt(v: Any) -> bool:
@@ -52,7 +52,6 @@ def _spec_options(opts: dict) -> dict:
 
 def start(session: Any, u: Any) -> Result:
     """Run a COPY statement up to the data transfer."""
-    from helios_core.sql import object_privileges, server_files
     from helios_core.sql.dml import column_types
     from helios_core.sql.session_impl import result_column
 
@@ -374,8 +373,6 @@ def _write_file(session: Any, spec: CopySpec, batches: list[pa.RecordBatch], pat
                                 context="explicit").array.to_pylist())
         for row in zip(*texts, strict=True):
             lines.append((spec.delimiter or "\t").join(spec.null if v is None else _escape_text(v) for v in row))
-    from helios_core.sql import server_files
-
     with server_files.open_for_copy(session, path, writing=True) as f:
         f.write(("\n".join(lines) + ("\n" if lines else "")).encode("utf-8"))
 

@@ -19,6 +19,7 @@ from helios_core.errors import FeatureNotSupported, HeliosError, InsufficientPri
 from helios_core.session import Result
 from helios_core.sql import object_privileges as P
 from helios_core.sql.object_privileges import ObjectRef
+from helios_core.sql.session_identity import resolve_role_name
 
 
 def _ident(node: Any) -> str:
@@ -254,8 +255,6 @@ def create_schema_authorization(session: Any, rest: str) -> Result | None:
     m = _SCHEMA_AUTH.match(rest)
     if m is None:
         return None
-    from helios_core.sql.role_ddl import resolve_role_name
-
     role = resolve_role_name(session, _unquote(m.group(3)))
     name = _unquote(m.group(2)) if m.group(2) else role
     graph = roles.role_graph(session.engine)

@@ -17,6 +17,7 @@ from sqlglot import exp
 
 from helios_core import roles
 from helios_core.sql import object_privileges as P
+from helios_core.sql.ddl import table_name
 
 
 def _ident(node: Any) -> str:
@@ -31,8 +32,6 @@ def _target(session: Any, ast: Any) -> tuple[str, str] | None:
         node = node.this
     if not isinstance(node, exp.Table):
         return None
-    from helios_core.sql.ddl import table_name
-
     schema, name = table_name(session, node, session.tx.current())
     return schema, name
 
@@ -132,8 +131,6 @@ def _read_columns(session: Any, target: tuple[str, str], ast: Any) -> list[str]:
 
 def _tables_of(session: Any, ast: Any) -> list[tuple[str, str]]:
     """(schema, name) of the stored tables a query's FROM clauses name (CTE names excluded)."""
-    from helios_core.sql.ddl import table_name
-
     txn = session.tx.current()
     ctes = {c.alias_or_name for c in ast.find_all(exp.CTE)}
     out = []

@@ -30,9 +30,11 @@ from typing import Any
 import attrs
 
 from helios_core import roles
+from helios_core.engine import SYSTEM_DB
 from helios_core.errors import HeliosError, InsufficientPrivilege, UndefinedObject, UndefinedTable
 from helios_core.session import Result
 from helios_core.sql import acl as A
+from helios_core.sql.session_identity import resolve_role_name
 
 BOOTSTRAP_OWNER = "helios"
 DATABASE_OWNER_ROLE = "pg_database_owner"
@@ -76,8 +78,6 @@ def checking_user(session: Any) -> str:
 
 # ---------------------------------------------------------------------------------------- storage
 def _system_txn(engine: Any) -> Any:
-    from helios_core.engine import SYSTEM_DB
-
     return engine.store.begin(SYSTEM_DB, "main")
 
 
@@ -332,8 +332,6 @@ def check_create_in_schema(session: Any, schema: str, txn: Any = None) -> None:
 
 # ---------------------------------------------------------------------------------------- GRANT/REVOKE
 def _resolve_grantee(session: Any, name: str) -> str:
-    from helios_core.sql.role_ddl import resolve_role_name
-
     name = resolve_role_name(session, name)
     if name != A.PUBLIC and roles.role_graph(session.engine).get(name) is None:
         raise UndefinedObject(f'role "{name}" does not exist')
@@ -388,11 +386,8 @@ def _targets(session: Any, spec: Any) -> list[ObjectRef]:
 def grant_statement(session: Any, spec: Any) -> Result:
     """GRANT/REVOKE privileges ON objects TO/FROM roles (PostgreSQL's rules for grantor and options)."""
     grantees = [_resolve_grantee(session, g) for g in spec.grantees]
-    if spec.granted_by is not None:
-        from helios_core.sql.role_ddl import resolve_role_name
-
-        if resolve_role_name(session, spec.granted_by) != session.user:
-            raise HeliosError("grantor must be current user", sqlstate="0A000")
+    if spec.granted_by is not None and resolve_role_name(session, spec.granted_by) != session.user:
+        raise HeliosError("grantor must be current user", sqlstate="0A000")
     notices: list[str] = []
     txn = session.tx.current()
     for ref in _targets(session, spec):
@@ -534,8 +529,6 @@ def alter_default_privileges(session: Any, spec: Any) -> Result:
 
 def alter_owner(session: Any, ref: ObjectRef, new_owner: str) -> None:
     """ALTER ... OWNER TO: the owner (who must be able to SET ROLE to the new owner) or a superuser."""
-    from helios_core.sql.role_ddl import resolve_role_name
-
     new_owner = resolve_role_name(session, new_owner)
     graph = roles.role_graph(session.engine)
     if graph.get(new_owner) is None:
@@ -557,8 +550,6 @@ def objects_owned_by(session: Any, role: str) -> list[str]:
     """What keeps DROP ROLE from going ahead: objects ``role`` owns on any branch of any database, and
     privileges granted to or by it outside the session's branch (those of the session's branch are
     revoked by DROP ROLE itself). A recreated role of the same name must inherit nothing."""
-    from helios_core.engine import SYSTEM_DB
-
     engine = session.engine
     out = [f"owner of database {d}" for d in engine.list_databases()
            if database_record(engine, d).get("owner") == role]

@@ -15,9 +15,11 @@ from typing import Any
 import pyarrow as pa
 
 from helios_core import roles
+from helios_core.engine import TEMPLATE_DATABASES
 from helios_core.errors import HeliosError, InsufficientPrivilege, UndefinedFunction, UndefinedObject
 from helios_core.sql import acl as A
 from helios_core.sql import object_privileges as P
+from helios_core.sql.virtual_tables import lookup_virtual_table
 
 
 def _session() -> Any:
@@ -27,7 +29,7 @@ def _session() -> Any:
 
 
 def _role_name(session: Any, value: Any) -> str:
-    from helios_core.sql.catalog_views.model import role_oid
+    from helios_core.sql.catalog_views.model import role_oid  # the package imports this module
 
     graph = roles.role_graph(session.engine)
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
@@ -76,7 +78,6 @@ def _table_ref(session: Any, value: Any) -> P.ObjectRef:
 def _system_relation(value: Any) -> bool:
     name = str(value).split(".")[-1].strip('"')
     from helios_core.sql.catalog_views.functions import SYSTEM_RELATION_OIDS
-    from helios_core.sql.virtual_tables import lookup_virtual_table
 
     return name in SYSTEM_RELATION_OIDS or lookup_virtual_table("pg_catalog", name) is not None or \
         lookup_virtual_table("information_schema", name) is not None
@@ -150,7 +151,6 @@ def _one(session: Any, kind: str, user: str, rest: list[Any]) -> bool:
         return _answer(session, user, ref, _privileges(rest[1], "schema"))
     if kind == "database":
         name = str(rest[0])
-        from helios_core.engine import TEMPLATE_DATABASES  # listed in pg_database too
 
         if name not in session.engine.list_databases() and name not in TEMPLATE_DATABASES:
             raise HeliosError(f'database "{name}" does not exist', sqlstate="3D000")

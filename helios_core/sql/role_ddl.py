@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from helios_core import roles
+from helios_core import auth, roles
 from helios_core.errors import (
     DuplicateObject,
     FeatureNotSupported,
@@ -26,21 +26,14 @@ from helios_core.errors import (
     UndefinedObject,
 )
 from helios_core.session import Result
+from helios_core.sql import object_privileges
+from helios_core.sql.session_identity import resolve_role_name
 
 BOOTSTRAP_ROLE = "helios"
 
 
 def _graph(session: Any) -> roles.RoleGraph:
     return roles.role_graph(session.engine)
-
-
-def resolve_role_name(session: Any, name: str) -> str:
-    """CURRENT_USER / CURRENT_ROLE / SESSION_USER as the names they stand for."""
-    if name in ("current_user", "current_role"):
-        return session.user
-    if name == "session_user":
-        return session.session_user
-    return name
 
 
 def _check_reserved(name: str, detail: str) -> None:
@@ -52,8 +45,6 @@ def _password(value: str | None, name: str) -> str | None:
     """A SCRAM-SHA-256 verifier (or a pre-hashed verifier as given): never the password itself."""
     if value is None:
         return None
-    from helios_core import auth
-
     if value == "":
         return None  # PostgreSQL: an empty password is no password
     return auth.make_password_verifier(value, name)
@@ -181,8 +172,6 @@ def rename_role(session: Any, a: dict) -> Result:
         if old in (other.get("member_of") or []) or old in (other.get("admin_of") or []):
             engine.put_role(dict(other, member_of=[new if r == old else r for r in other.get("member_of") or []],
                                  admin_of=[new if r == old else r for r in other.get("admin_of") or []]))
-    from helios_core.sql import object_privileges
-
     object_privileges.rename_role_everywhere(session, old, new)
     return Result(command_tag="ALTER ROLE", notices=["MD5 password cleared because of role rename"]
                   if role.get("password") else [])
@@ -212,8 +201,6 @@ def drop_role(session: Any, a: dict) -> Result:
         if name == BOOTSTRAP_ROLE or name in roles.PREDEFINED_ROLES:
             raise HeliosError(f"cannot drop role {name} because it is required by the database system",
                               sqlstate="2BP01")
-        from helios_core.sql import object_privileges
-
         owned = object_privileges.objects_owned_by(session, name)
         if owned:
             raise HeliosError(f'role "{name}" cannot be dropped because some objects depend on it',

@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from helios_core.errors import HeliosError, UndefinedTable
+from helios_core.sql import object_privileges as P
 
 _PERSIST_AHEAD = 32
 _LIMITS = {"smallint": (-32768, 32767), "integer": (-2147483648, 2147483647),
@@ -234,8 +235,6 @@ def nextval(session: Any, name: str) -> int:
 
 def _check(session: Any, d: dict, any_of: str) -> None:
     """nextval needs USAGE or UPDATE, currval USAGE or SELECT, setval UPDATE (42501 otherwise)."""
-    from helios_core.sql import object_privileges as P
-
     ref = P.ObjectRef("sequence", d["name"], d["schema"])
     if not any(P.has_privilege(session, ref, letter) for letter in any_of):
         raise P.denied(ref)

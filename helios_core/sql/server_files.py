@@ -19,6 +19,7 @@ import sys
 import sysconfig
 from typing import Any, BinaryIO
 
+import helios_core
 from helios_core import roles
 from helios_core.errors import FeatureNotSupported, HeliosError, InsufficientPrivilege
 
@@ -57,8 +58,6 @@ def protected_roots(engine: Any) -> list[str]:
         roots.append(user_site)
     # editable installs put their source on sys.path (the first entry is the script's own directory)
     roots += [p for p in sys.path[1:] if p and os.path.isdir(p) and os.path.realpath(p) != os.sep]
-    import helios_core
-
     roots.append(os.path.dirname(os.path.dirname(os.path.abspath(helios_core.__file__))))
     if getattr(engine, "data_dir", None):
         roots.append(str(engine.data_dir))

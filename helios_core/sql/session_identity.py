@@ -18,6 +18,15 @@ from helios_core.errors import HeliosError, InsufficientPrivilege
 IDENTITY_SETTINGS = ("role", "session_authorization")
 
 
+def resolve_role_name(session: Any, name: str) -> str:
+    """CURRENT_USER / CURRENT_ROLE / SESSION_USER as the names they stand for (GRANT, OWNER TO ...)."""
+    if name in ("current_user", "current_role"):
+        return session.user
+    if name == "session_user":
+        return session.session_user
+    return name
+
+
 def current_user(session: Any) -> str:
     values = session.settings_obj.values
     role = values.get("role", "none")

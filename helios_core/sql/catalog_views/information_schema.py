@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from helios_core import roles
+from helios_core.sql import acl as A
 from helios_core.sql.catalog_views.model import CatalogModel, Column
 from helios_core.sql.catalog_views.registry import catalog_table, static_table
 
@@ -218,8 +220,6 @@ def sequences(model: CatalogModel) -> list[tuple]:
 
 @catalog_table(IS, "enabled_roles", "role_name name")
 def enabled_roles(model: CatalogModel) -> list[tuple]:
-    from helios_core import roles
-
     engine = getattr(model.session, "engine", None)
     if engine is None:
         return [(model.user,)]
@@ -230,9 +230,6 @@ def enabled_roles(model: CatalogModel) -> list[tuple]:
     table_name name, privilege_type text, is_grantable text, with_hierarchy text""")
 def table_privileges(model: CatalogModel) -> list[tuple]:
     """One row per privilege in each table's or view's ACL that the current user granted or holds."""
-    from helios_core import roles
-    from helios_core.sql import acl as A
-
     engine = getattr(model.session, "engine", None)
     graph = roles.role_graph(engine) if engine is not None else None
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from helios_core.roles import PREDEFINED_ROLES
 from helios_core.sql import types as T
 
 FIRST_USER_OID = 16384
@@ -42,8 +43,6 @@ def stable_oid(kind: str, key: str) -> int:
 
 
 def role_oid(name: str) -> int:
-    from helios_core.roles import PREDEFINED_ROLES
-
     if name in PREDEFINED_ROLES:
         return PREDEFINED_ROLES[name][0]
     return BOOTSTRAP_SUPERUSER_OID if name == "helios" else stable_oid("role", name)

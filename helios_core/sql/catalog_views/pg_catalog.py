@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from helios_core import roles
+from helios_core.sql import acl as A
+from helios_core.sql import object_privileges
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.model import (
     BOOTSTRAP_SUPERUSER_OID,
@@ -93,9 +96,6 @@ def pg_type(model: CatalogModel) -> list[tuple]:
 
 @catalog_table(PG, "pg_namespace", "oid oid, nspname name, nspowner oid, nspacl text[]")
 def pg_namespace(model: CatalogModel) -> list[tuple]:
-    from helios_core.sql import acl as A
-    from helios_core.sql import object_privileges
-
     rows = []
     for name, info in sorted(model.schemas.items()):
         owner, acl = object_privileges.schema_owner_and_acl(name, info)
@@ -107,9 +107,6 @@ def pg_namespace(model: CatalogModel) -> list[tuple]:
 def pg_init_privs(model: CatalogModel) -> list[tuple]:
     """What the schemas created with the database started with (public, pg_catalog,
     information_schema), so pg_dump dumps only what changed since (GRANT/REVOKE on them)."""
-    from helios_core.sql import acl as A
-    from helios_core.sql import object_privileges
-
     rows = []
     for name in ("public", *sorted(object_privileges.SYSTEM_SCHEMAS)):
         if name in model.schemas:
@@ -132,8 +129,6 @@ def _relam(kind: str, method: str | None = None) -> int:
     relrowsecurity bool, relforcerowsecurity bool, relispopulated bool, relreplident "char", relispartition bool,
     relrewrite oid, relfrozenxid int8, relminmxid int8, relacl text[], reloptions text[], relpartbound text""")
 def pg_class(model: CatalogModel) -> list[tuple]:
-    from helios_core.sql import acl as A
-
     indexed = {i.table.oid for i in model.indexes}
     checks: dict[int, int] = {}
     with_fk: set[int] = set()  # PostgreSQL implements foreign keys with triggers on both tables
@@ -162,8 +157,6 @@ def pg_class(model: CatalogModel) -> list[tuple]:
     attidentity "char", attgenerated "char", attisdropped bool, attislocal bool, attinhcount int4,
     attcollation oid, attacl text[], attoptions text[], attfdwoptions text[], attmissingval text""")
 def pg_attribute(model: CatalogModel) -> list[tuple]:
-    from helios_core.sql import acl as A
-
     rows = []
     for r in model.relations:
         column_acl = r.options.get("column_acl") or {}
@@ -279,9 +272,6 @@ def database_oid(name: str) -> int:
 def pg_database(model: CatalogModel) -> list[tuple]:
     """The databases, and template0/template1 as PostgreSQL lists them (templates, not connectable here)."""
     from helios_core.engine import TEMPLATE_DATABASES
-    from helios_core.sql import acl as A
-    from helios_core.sql import object_privileges
-
     eng = _engine(model)
     rows = []
     for d in sorted(set(_databases(model)) | set(TEMPLATE_DATABASES)):
@@ -393,8 +383,6 @@ def pg_settings(model: CatalogModel) -> list[tuple]:
     wait_event_type text, wait_event text, state text, backend_xid int8, backend_xmin int8, query_id int8,
     query text, backend_type text""")
 def pg_stat_activity(model: CatalogModel) -> list[tuple]:
-    from helios_core import roles
-
     eng = _engine(model)
     sessions = dict(getattr(eng, "sessions", {}) or {}) if eng is not None else {}
     graph = roles.role_graph(eng) if eng is not None else None

@@ -15,6 +15,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedTable
+from helios_core.sql import object_privileges
 from helios_core.sql import types as T
 from helios_core.sql.aggregates import CANONICAL, AggSpec, result_type
 from helios_core.sql.expr import (
@@ -1045,8 +1046,6 @@ class Builder(ScalarCompiler):
             from helios_core.sql.planner.scalar import node_position
 
             raise UndefinedTable(f'relation "{shown}" does not exist', position=node_position(node))
-        from helios_core.sql import object_privileges
-
         all_cols = src.columns
         view_owner = object_privileges.check_relation_read(  # 42501 without SELECT (and schema USAGE)
             self.ctx.session, src.kind, src.schema, name,

@@ -32,6 +32,7 @@ from helios_core.sql.expr import (
     outer_ref,
 )
 from helios_core.sql.functions.vec import Vec, length_of
+from helios_core.sql.object_privileges import check_execute
 from helios_core.sql.planner import row_compare
 
 BINARY_OPS: dict[type, str] = {
@@ -1754,8 +1755,6 @@ class ScalarCompiler:
         return self.compile_call(name, args, scope)
 
     def compile_call(self, name: str, arg_asts: list[exp.Expression], scope: Scope) -> Compiled:
-        from helios_core.sql.object_privileges import check_execute
-
         check_execute(self.ctx.session, name)  # 42501 once EXECUTE was revoked from the caller
         if name in ("current_user", "session_user", "user", "current_role"):
             attr = "session_user" if name == "session_user" else "user"  # SET ROLE changes only current_user
