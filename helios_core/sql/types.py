@@ -297,6 +297,11 @@ EXTENSION_TYPES: dict[str, tuple[SqlType, Any]] = {}
 def type_from_name(text: str) -> SqlType:
     """Parse a type name as PostgreSQL spells it: 'numeric(15,2)', 'varchar(10)', 'int[]', '_int4'."""
     s = text.strip()
+    # a schema-qualified built-in, quoted or not: "pg_catalog"."int4" (as asyncpg writes casts)
+    qualified = re.match(r'^(?:pg_catalog|"pg_catalog")\s*\.\s*("[^"]+"|\w+)(.*)$', s, re.IGNORECASE)
+    if qualified:
+        name, rest = qualified.groups()
+        s = (name[1:-1] if name.startswith('"') and name[1:-1] != "char" else name) + rest
     low = s.lower()
     if low.endswith(" array"):
         return array_of(type_from_name(s[: -len(" array")]))

@@ -106,3 +106,26 @@ def test_void_results_in_binary_format(server: HeliosServer) -> None:
             await conn.close()
 
     anyio.run(main)
+
+
+def test_quoted_schema_qualified_builtin_type_names(server: HeliosServer) -> None:
+    async def main() -> None:
+        conn = await asyncpg.connect(_dsn(server))
+        try:
+            # asyncpg writes casts as $1::"pg_catalog"."int4" (copy_from_query, mogrify)
+            assert await conn.fetchval('select $1::"pg_catalog"."int4" + 1', 41) == 42
+            assert await conn.fetchval('select $1::"pg_catalog"."int4"[]', [1, 2]) == [1, 2]
+            assert await conn.fetchval("select 'x'::pg_catalog.\"varchar\"(3)") == "x"
+            await conn.execute("create table picks (n int, label text)")
+            await conn.execute("insert into picks values (1, 'one'), (2, 'two'), (3, 'three')")
+            sink: list[bytes] = []
+
+            async def collect(chunk: bytes) -> None:
+                sink.append(bytes(chunk))
+
+            await conn.copy_from_query("select label from picks where n > $1 order by n", 1, output=collect)
+            assert b"".join(sink) == b"two\nthree\n"
+        finally:
+            await conn.close()
+
+    anyio.run(main)
