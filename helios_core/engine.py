@@ -29,6 +29,7 @@ from typing import Any
 
 from helios_core import roles
 from helios_core.errors import HeliosError, InvalidCatalogName, TooManyConnections
+from helios_core.plugins import get_plugin_manager, statement_hook
 
 SYSTEM_DB = "_system"
 DEFAULT_DATABASES = ("helios", "postgres")
@@ -51,6 +52,8 @@ class Engine:
         self.plan_generation = 0  # bumped by every DDL commit: prepared plans re-plan
         self.roles_version = 0  # bumped by every role change: helios_core.roles rebuilds its graph
         self.closed = False
+        self.plugin_manager: Any = None  # the kernel's; None: the process-wide one (embedded use)
+        self._statement_hook: Any = None  # helios_run_statement when a plugin wraps statements
         from helios_core.branching.service import BranchService
 
         self.branches = BranchService()  # all branching state in memory (helios_core.branching.service)
@@ -64,6 +67,7 @@ class Engine:
         tier: Any = None,
         sql_functions: Sequence[Any] = (),
         retention_seconds: int = 7 * 86400,
+        plugin_manager: Any = None,
     ) -> Engine:
         """Open (or create) the store in ``data_dir`` (None = in memory) and bootstrap it."""
         from helios_core.storage import Store
@@ -73,6 +77,7 @@ class Engine:
             kwargs["tier"] = tier
         store = Store.open(data_dir, **kwargs)
         engine = cls(store, data_dir=data_dir)
+        engine.plugin_manager = plugin_manager
         from helios_core.sql import extension_types
 
         extension_types.load_installed()  # SQL types of the installed plugins (helios_sql_types)
@@ -237,6 +242,14 @@ class Engine:
         for name in names:
             if self.get_role(name) is None:
                 self.put_role(roles.new_role(name, login=True))
+
+    def statement_hook(self) -> Any:
+        """The ``helios_run_statement`` hook caller when some plugin wraps statements, else None."""
+        hook = self._statement_hook
+        if hook is None:
+            hook = statement_hook(self.plugin_manager or get_plugin_manager()) or False
+            self._statement_hook = hook
+        return hook or None
 
     def bump_plan_generation(self) -> None:
         with self.lock:

@@ -302,6 +302,28 @@ def helios_sql_dialects() -> Sequence[SqlDialect]:
     """
 
 
+@hookspec(firstresult=True)
+def helios_run_statement(session: Any, statement: str, run: Callable[[], Any]) -> Any:
+    """Runs one statement of a session (whichever protocol or dialect it came through).
+
+    Implement it as a wrapper to act around every statement (tenant limits, metrics,
+    tracing, auditing): the kernel's own implementation calls ``run()`` and returns the
+    ``helios_core.session.Result``; a wrapper may refuse the statement by raising a
+    ``HeliosError`` (the client gets its SQLSTATE). A streamed result's rows are produced after
+    the wrapper returned. With no wrapper installed the kernel skips the hook call entirely.
+
+    Example::
+
+        @hookimpl(wrapper=True)
+        def helios_run_statement(session, statement, run):
+            started = time.perf_counter()
+            try:
+                return (yield)
+            finally:
+                STATEMENT_SECONDS.observe(time.perf_counter() - started)
+    """
+
+
 # ---------------------------------------------------------------------------
 # Lifecycle, background jobs, metrics
 # ---------------------------------------------------------------------------

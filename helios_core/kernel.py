@@ -263,7 +263,8 @@ class Kernel:
         functions = sql_functions(self.pm)
         try:
             self.engine = Engine.open(
-                data_dir, tier=tier, sql_functions=functions, retention_seconds=cfg.storage.retention_seconds
+                data_dir, tier=tier, sql_functions=functions, retention_seconds=cfg.storage.retention_seconds,
+                plugin_manager=self.pm,
             )
         except OSError as exc:  # a full or read-only disk found while recovering or bootstrapping
             if data_dir is None or exc.errno not in OPERATOR_ERRNOS:

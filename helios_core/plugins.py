@@ -58,9 +58,20 @@ class MemoryTierPlugin:
         ]
 
 
+class StatementRunner:
+    """Built-in: runs each statement (``helios_run_statement``); plugins wrap it."""
+
+    @hookimpl
+    def helios_run_statement(self, session: Any, statement: str, run: Any) -> Any:
+        return run()
+
+
+STATEMENT_RUNNER = "helios_core.statement_runner"
+
 # Modules (or objects) registered before any entry point; they are plugins like any other.
 DEFAULT_PLUGINS: tuple[tuple[str, str | object], ...] = (
     ("helios_core.memory_tier", MemoryTierPlugin()),
+    (STATEMENT_RUNNER, StatementRunner()),
     ("helios_core.metrics", "helios_core.metrics"),
     ("helios_core.branching.plugin", "helios_core.branching.plugin"),
 )
@@ -206,6 +217,14 @@ def sql_types(pm: pluggy.PluginManager) -> list[SqlDataType]:
 
 def sql_dialects(pm: pluggy.PluginManager) -> list[SqlDialect]:
     return _flatten(pm.hook.helios_sql_dialects())
+
+
+def statement_hook(pm: pluggy.PluginManager) -> Any:
+    """``pm.hook.helios_run_statement`` when a plugin wraps statements, else None (nothing to call)."""
+    caller = pm.hook.helios_run_statement
+    if any(impl.plugin_name != STATEMENT_RUNNER for impl in caller.get_hookimpls()):
+        return caller
+    return None
 
 
 def background_jobs(pm: pluggy.PluginManager, kernel: Any) -> list[BackgroundJob]:

@@ -284,6 +284,13 @@ class SqlSession(Session):
 
     def _run_statement(self, st: Statement, params: Sequence[Any] = (), prepared: Any = None,
                        lazy: bool = False) -> Result:
+        """One statement, through the plugins that wrap statements (``helios_run_statement``)."""
+        hook = self.engine.statement_hook()
+        if hook is None:
+            return self._run_one(st, params, prepared, lazy)
+        return hook(session=self, statement=st.text, run=lambda: self._run_one(st, params, prepared, lazy))
+
+    def _run_one(self, st: Statement, params: Sequence[Any], prepared: Any, lazy: bool) -> Result:
         ast = st.ast
         if isinstance(ast, Utility) and ast.kind in ("rollback", "commit", "rollback_to"):
             return self._utility(st)

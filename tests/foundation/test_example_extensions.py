@@ -36,3 +36,14 @@ def test_tiny_dialect_and_rgb_type(server, line_client):
         with pytest.raises((psycopg.errors.SyntaxError, psycopg.errors.FeatureNotSupported)):
             conn.execute("list tables")
     assert tiny.query("select colour from paint where id = 3") == ([["#ffffff"]], "OK SELECT 1")
+
+
+def test_statement_wrapper_acts_on_every_protocol(server, line_client):
+    tiny = line_client(server.port("line"))
+    rows, status = tiny.query("select 'example_denied'")
+    assert rows == [] and status == "ERROR 42501 statement denied by helios_example_plugin"
+    assert tiny.query("select 2") == ([["2"]], "OK SELECT 1")
+    with psycopg.connect(server.pg_dsn(), autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("select 'example_denied'")
+        assert conn.execute("select 4").fetchone() == (4,)

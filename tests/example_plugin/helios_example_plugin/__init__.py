@@ -14,6 +14,7 @@ from helios_core.hookspecs import (
     SqlFunction,
     hookimpl,
 )
+from helios_example_plugin.audit import helios_run_statement  # noqa: F401  (a statement wrapper)
 from helios_example_plugin.dialect import TINY
 from helios_example_plugin.functions import reverse_text, sleep_seconds
 from helios_example_plugin.line_protocol import LineConfig, check_config, serve_lines
