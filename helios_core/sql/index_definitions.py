@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UniqueViolation
+from helios_core.sql.collations import check_collation
 
 SUPPORTED_METHODS = ("btree", "hash")
 KNOWN_METHODS = ("btree", "hash", "gist", "gin", "spgist", "brin")
@@ -90,8 +91,6 @@ def _parse_key(session: Any, tdef: Any, item: Any, method: str) -> dict[str, Any
         key["opclass"] = opclass
         node = node.this
     if isinstance(node, exp.Collate):
-        from helios_core.sql.collations import check_collation
-
         coll = check_collation(node.expression)  # unknown names: PostgreSQL's 42704
         if coll not in INDEX_COLLATIONS:
             raise FeatureNotSupported(f'collation "{coll}" in an index key is not supported')

@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError, SyntaxError_, UndefinedColumn
 from helios_core.sql import types as T
+from helios_core.sql.collations import check_collatable, check_collation
 from helios_core.sql.expr import (
     CardinalityViolation,
     Compiled,
@@ -31,6 +32,9 @@ from helios_core.sql.expr import (
     numeric_literal_vec,
     outer_ref,
 )
+from helios_core.sql.functions import array_subscripts as subs
+from helios_core.sql.functions.array_dims import check_rectangular, flatten_rows, from_rows
+from helios_core.sql.functions.arrays import stack_subarrays
 from helios_core.sql.functions.vec import Vec, length_of
 from helios_core.sql.object_privileges import check_execute
 from helios_core.sql.planner import row_compare
@@ -344,8 +348,6 @@ class ScalarCompiler:
         return self.compile(node.this, scope)
 
     def c_Collate(self, node: exp.Collate, scope: Scope) -> Compiled:
-        from helios_core.sql.collations import check_collatable, check_collation
-
         check_collation(node.expression)
         c = self.compile(node.this, scope)
         el = c.type.element
@@ -402,8 +404,6 @@ class ScalarCompiler:
             if isinstance(v, str) and _t.name not in ("text", "varchar", "bpchar", "name", "unknown"):
                 return self.cast_vec(const_vec(v, T.UNKNOWN), _t)
             if isinstance(v, list) and _t.element is not None and any(isinstance(x, list) for x in v):
-                from helios_core.sql.functions.array_dims import check_rectangular, from_rows
-
                 check_rectangular(v)  # an N-dimensional array from a binary parameter
                 arr, at = from_rows([v], _t)
                 return Vec(arr, at, True)
@@ -1124,8 +1124,6 @@ class ScalarCompiler:
     def quantify(self, op: str, la: pa.Array, lt: T.SqlType, lists: pa.Array, et: T.SqlType,
                  is_all: bool) -> pa.Array:
         """x op ANY/ALL(list per row), three-valued, vectorized over flattened lists."""
-        from helios_core.sql.functions.array_dims import flatten_rows
-
         n = len(la)
         lists = flatten_rows(lists)  # the elements of N-dimensional arrays, whatever the shape
         lens = pc.list_value_length(lists)
@@ -1550,8 +1548,6 @@ class ScalarCompiler:
             scalar = all(x.scalar for x in v)
             n = max(len(x.array) for x in v)
             if nested:
-                from helios_core.sql.functions.arrays import stack_subarrays
-
                 return stack_subarrays([x.broadcast(n) for x in v], scalar)
             arrs = _unify_arrays([x.broadcast(n).array if not scalar else x.array for x in v])
             k = len(arrs)
@@ -1618,8 +1614,6 @@ class ScalarCompiler:
         out_t = base.type if is_slice else et
 
         def compute(v: list[Vec]) -> Vec:
-            from helios_core.sql.functions import array_subscripts as subs
-
             scalar = all(x.scalar for x in v)
             n = max(len(x.array) for x in v)
             lists = v[0].broadcast(n).array
