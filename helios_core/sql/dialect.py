@@ -255,7 +255,9 @@ def _parse_uncached(sql: str) -> list[Statement]:
         third = chunk[2].text.upper() if len(chunk) > 2 else ""
         if first in _UTILITY_WORDS or (first in _BRANCHY and second in {"BRANCH"} | _ROLE_WORDS | _OTHER_SECOND) or (
             first == "EXPLAIN"
-        ) or (first == "COMMENT" and third == "CONSTRAINT") or (first == "CREATE" and second == "DATABASE"):
+        ) or (first == "COMMENT" and third == "CONSTRAINT") or (first == "CREATE" and second == "DATABASE") or (
+            first == "ALTER" and second == "TABLE" and any(t.text.upper() == "GENERATED" for t in chunk)
+        ):
             util = parse_utility(text, start)
         if util is not None:
             out.append(Statement(ast=util, text=text, offset=start))
@@ -723,6 +725,8 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         return _parse_branch(c)
     if w == "CREATE" and c.peek_word() == "DATABASE":
         return _parse_create_database(c)
+    if w == "ALTER" and c.peek_word() == "TABLE" and "GENERATED" in {t.text.upper() for t in c.toks}:
+        return _parse_add_identity(c)
     if w == "ALTER" and c.peek_word() == "DEFAULT" and c.peek_word(2) == "PRIVILEGES":
         return _parse_default_privileges(c)
     if w in ("CREATE", "ALTER", "DROP") and c.peek_word() in _ROLE_WORDS:
@@ -741,6 +745,57 @@ def _parse_create_database(c: _Cursor) -> Utility:
         c.accept("=")
         options[key] = c.value()
     return Utility(kind="create_database", args={"name": name, "options": options})
+
+
+def _parse_add_identity(c: _Cursor) -> Utility | None:
+    """ALTER TABLE [IF EXISTS] [ONLY] t ALTER [COLUMN] c ADD GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY
+    [(sequence options)], as pg_dump writes identity columns; None (left to sqlglot) otherwise."""
+    c.i += 2
+    if_exists = c.accept("IF", "EXISTS")
+    c.accept("ONLY")
+    table = c.dotted_name()
+    if not c.accept("ALTER"):
+        return None
+    c.accept("COLUMN")
+    column = c.name()
+    if not c.accept("ADD", "GENERATED"):
+        return None
+    always = c.accept("ALWAYS")
+    if not always:
+        c.expect("BY", "DEFAULT")
+    c.expect("AS", "IDENTITY")
+    opts: dict[str, Any] = {}
+    if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
+        c.i += 1
+        while c.cur is not None and c.cur.token_type != TokenType.R_PAREN:
+            if c.accept("SEQUENCE", "NAME"):
+                opts["sequence_name"] = c.dotted_name()
+            elif c.accept("START"):
+                c.accept("WITH")
+                opts["start"] = int(c.value())
+            elif c.accept("INCREMENT"):
+                c.accept("BY")
+                opts["increment"] = int(c.value())
+            elif c.accept("NO", "MINVALUE") or c.accept("NO", "MAXVALUE") or c.accept("NO", "CYCLE"):
+                continue
+            elif c.accept("MINVALUE"):
+                opts["minvalue"] = int(c.value())
+            elif c.accept("MAXVALUE"):
+                opts["maxvalue"] = int(c.value())
+            elif c.accept("CACHE"):
+                opts["cache"] = int(c.value())
+            elif c.accept("CYCLE"):
+                opts["cycle"] = True
+            elif c.accept("AS"):
+                opts["data_type"] = c.name()
+            else:
+                c.fail()
+        if c.cur is None:
+            c.fail()
+        c.i += 1
+    c.end()
+    return Utility(kind="add_identity", args={"table": table, "column": column, "always": always,
+                                              "if_exists": if_exists, "options": opts})
 
 
 def _parse_copy(c: _Cursor) -> Utility:

@@ -701,6 +701,11 @@ class SqlSession(Session):
             from helios_core.sql import ddl
 
             return ddl.branch_statement(self, u)
+        if k == "add_identity":
+            from helios_core.sql import identity_columns
+
+            self.tx.statement_start()
+            return identity_columns.add_identity(self, a)
         if k == "create_database":
             from helios_core.sql import databases
 

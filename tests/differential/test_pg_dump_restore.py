@@ -178,6 +178,8 @@ def test_pg_dumpall_restores_into_a_fresh_heliosdb(tmp_path):
             conn.execute("create table items (id serial primary key, name text)")
             conn.execute("comment on column items.name is 'what it is'")
             conn.execute("insert into items (name) values ('bolt'), ('nut')")
+            conn.execute("create table tickets (id int generated always as identity primary key, title text)")
+            conn.execute("insert into tickets (title) values ('first'), ('second')")
         dump = subprocess.run(
             [str(PG_DUMPALL), "-h", "127.0.0.1", "-p", str(source.port("postgres")), "-U", "helios"],
             capture_output=True,
@@ -215,6 +217,12 @@ def test_pg_dumpall_restores_into_a_fresh_heliosdb(tmp_path):
         assert _rows(shop, "select id, name from items order by id") == [(1, "bolt"), (2, "nut")]
         assert _rows(shop, "select nextval('items_id_seq')") == [(3,)]
         assert _rows(shop, "select col_description('items'::regclass, 2)") == [("what it is",)]
+        with psycopg.connect(shop, autocommit=True) as conn:  # still an identity column, continuing after 2
+            assert conn.execute("insert into tickets (title) values ('third') returning id").fetchone() == (
+                3,
+            )
+            with pytest.raises(psycopg.errors.GeneratedAlways):
+                conn.execute("insert into tickets (id, title) values (9, 'forced')")
         assert _rows(fresh.pg_dsn(), "select rolcanlogin from pg_roles where rolname = 'dumpall_clerk'") == [
             (True,)
         ]
