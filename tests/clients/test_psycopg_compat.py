@@ -253,3 +253,12 @@ def test_deleting_a_whole_self_referencing_chain_at_once(conn: psycopg.Connectio
         conn.execute("delete from org where id = 2")  # 3 still points at 2
     assert conn.execute("delete from org where id in (2, 3)").rowcount == 2  # both go together
     assert conn.execute("delete from org").rowcount == 2  # 4 points at 1, and both go
+
+
+def test_comparing_intervals_beyond_64_bit_microseconds(conn: psycopg.Connection) -> None:
+    longest = dt.timedelta(days=999999999, hours=23, minutes=59, seconds=59, microseconds=999999)
+    assert conn.execute("select %s = '999999999 days 23:59:59.999999'::interval, %s > '1 day'::interval",
+                        [longest, longest]).fetchone() == (True, True)
+    rows = conn.execute("select i from (values (%s::interval), ('1 day'), (%s)) v(i) order by i",
+                        [longest, -dt.timedelta(days=999999999)]).fetchall()
+    assert [r[0] for r in rows] == [-dt.timedelta(days=999999999), dt.timedelta(days=1), longest]

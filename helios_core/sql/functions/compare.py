@@ -29,17 +29,28 @@ def sort_key(arr: pa.Array, t: T.SqlType):
 
 
 def interval_key(arr):
-    """Interval span in microseconds with 30-day months, as PostgreSQL compares intervals."""
+    """Interval span in microseconds with 30-day months, as PostgreSQL compares intervals.
+
+    int64 while the spans fit (they nearly always do); decimal128 when one does not (PostgreSQL
+    compares in 128 bits: 999999999 days is about 8.6e19 microseconds)."""
     from helios_core.sql.functions.intervals import interval_fields
 
+    wide = pa.decimal128(38, 0)
     if isinstance(arr, pa.Scalar):
         v = arr.as_py()
         if v is None:
             return pa.scalar(None, pa.int64())
-        return pa.scalar(v.months * 30 * 86_400_000_000 + v.days * 86_400_000_000 + v.nanoseconds // 1000)
+        key = v.months * 30 * 86_400_000_000 + v.days * 86_400_000_000 + v.nanoseconds // 1000
+        return pa.scalar(key, pa.int64() if -(2**63) <= key < 2**63 else wide)
     m, d, ns = interval_fields(arr)
-    return pc.add(pc.add(pc.multiply(m.cast(pa.int64()), 30 * 86_400_000_000),
-                         pc.multiply(d.cast(pa.int64()), 86_400_000_000)), pc.divide(ns, 1000))
+    try:
+        return pc.add_checked(pc.add_checked(pc.multiply_checked(m.cast(pa.int64()), 30 * 86_400_000_000),
+                                             pc.multiply_checked(d.cast(pa.int64()), 86_400_000_000)),
+                              pc.divide(ns, 1000))
+    except pa.ArrowInvalid:  # overflow: per-row Python in 128 bits, rare
+        keys = [None if mm is None else mm * 30 * 86_400_000_000 + dd * 86_400_000_000 + nn // 1000
+                for mm, dd, nn in zip(m.to_pylist(), d.to_pylist(), ns.to_pylist(), strict=True)]
+        return pa.array(keys, wide)
 
 
 def _key_pair(a, b, t: T.SqlType):
@@ -48,7 +59,10 @@ def _key_pair(a, b, t: T.SqlType):
     if t.name == "bpchar":
         return pc.utf8_rtrim(a, characters=" "), pc.utf8_rtrim(b, characters=" ")
     if t.name == "interval":
-        return interval_key(a), interval_key(b)
+        ka, kb = interval_key(a), interval_key(b)
+        if ka.type != kb.type:  # one side needed 128 bits
+            ka, kb = ka.cast(pa.decimal128(38, 0)), kb.cast(pa.decimal128(38, 0))
+        return ka, kb
     if pa.types.is_decimal(a.type) and pa.types.is_decimal(b.type) and a.type != b.type:
         from helios_core.sql.functions.decimals import MAX128, dec_type, narrow
 
