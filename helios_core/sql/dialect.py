@@ -32,7 +32,7 @@ from sqlglot.tokens import Token, TokenType
 from helios_core.errors import SyntaxError_
 from helios_core.sql.identifier_case import fold_identifiers
 from helios_core.sql.placeholders import tokenize_with_parameters
-from helios_core.sql.time_travel_targets import refuse_time_travel_writes
+from helios_core.sql.time_travel_targets import refuse_time_travel_in_commands, refuse_time_travel_writes
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
@@ -251,6 +251,7 @@ def _parse_uncached(sql: str) -> list[Statement]:
         text = sql[start:end + 1]
         first = chunk[0].text.upper()
         second = chunk[1].text.upper() if len(chunk) > 1 else ""
+        refuse_time_travel_in_commands(_words(sql, chunk))
         util = None
         third = chunk[2].text.upper() if len(chunk) > 2 else ""
         if first in _UTILITY_WORDS or (first in _BRANCHY and second in {"BRANCH"} | _ROLE_WORDS | _OTHER_SECOND) or (
@@ -272,12 +273,41 @@ def _parse_uncached(sql: str) -> list[Statement]:
             chunk, on_commit_drop = _strip_on_commit_drop(chunk)
         tree = _parse_chunk(sql, chunk)
         refuse_time_travel_writes(tree, chunk)
+        tree = select_into_as_create(tree)
         if overriding:
             tree.set("overriding", overriding)
         if on_commit_drop:
             tree.set("on_commit_drop", True)
         out.append(Statement(ast=tree, text=text, offset=start))
     return out
+
+
+def _words(sql: str, chunk: list[Token]) -> list[tuple[str, int]]:
+    """(text, start) of a statement's words; a command sqlglot swallows whole (LOCK, VACUUM) is split."""
+    if len(chunk) == 2 and chunk[1].token_type == TokenType.STRING and chunk[0].token_type != TokenType.STRING:
+        at = sql.find(chunk[1].text, chunk[0].end + 1)  # the swallowed text's own start/end are not kept
+        if at < 0:
+            return [(t.text, t.start) for t in chunk]
+        try:
+            inner = _PLAIN.tokenize(chunk[1].text)
+        except TokenError:
+            inner = []
+        return [(chunk[0].text, chunk[0].start)] + [(t.text, at + t.start) for t in inner]
+    return [(t.text, t.start) for t in chunk]
+
+
+def select_into_as_create(tree: exp.Expr) -> exp.Expr:
+    """``SELECT ... INTO [TEMP] t FROM ...`` is PostgreSQL's older spelling of CREATE TABLE t AS SELECT."""
+    into = tree.args.get("into") if isinstance(tree, exp.Select) else None
+    if into is None:
+        return tree
+    query = tree.copy()
+    query.set("into", None)
+    props = [exp.TemporaryProperty()] if into.args.get("temporary") else []
+    if into.args.get("unlogged"):
+        props.append(exp.UnloggedProperty())
+    return exp.Create(this=into.this.copy(), kind="TABLE", expression=query,
+                      properties=exp.Properties(expressions=props) if props else None)
 
 
 def _strip_on_commit_drop(chunk: list[Token]) -> tuple[list[Token], bool]:

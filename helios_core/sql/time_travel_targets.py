@@ -19,6 +19,27 @@ from sqlglot.tokens import Token
 from helios_core.errors import FeatureNotSupported, SyntaxError_
 
 _WRITES = (exp.Update, exp.Delete, exp.Insert, exp.Merge)
+# statements that name a table only to change or lock it: a time-travel clause there is not grammar
+_TABLE_COMMANDS = {"TRUNCATE", "LOCK", "COMMENT", "ALTER", "DROP", "VACUUM", "ANALYZE", "REINDEX", "CLUSTER",
+                   "GRANT", "REVOKE"}
+
+
+def refuse_time_travel_in_commands(words: list[tuple[str, int]]) -> None:
+    """42601 at ``AS`` for ``t AS OF TIMESTAMP`` in TRUNCATE, LOCK, ALTER, CREATE INDEX and the like.
+
+    ``words``: the statement's tokens as (text, 0-based start in the query string).
+    """
+    if not words:
+        return
+    first = words[0][0].upper()
+    second = words[1][0].upper() if len(words) > 1 else ""
+    third = words[2][0].upper() if len(words) > 2 else ""
+    if first not in _TABLE_COMMANDS and not (first == "CREATE" and "INDEX" in (second, third)):
+        return
+    for i in range(len(words) - 2):
+        if (words[i][0].upper() == "AS" and words[i + 1][0].upper() == "OF"
+                and words[i + 2][0].upper() == "TIMESTAMP"):
+            raise SyntaxError_(f'syntax error at or near "{words[i][0]}"', position=words[i][1] + 1)
 
 
 def refuse_time_travel_writes(tree: exp.Expression, tokens: list[Token]) -> None:

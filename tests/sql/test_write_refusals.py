@@ -86,3 +86,37 @@ def test_reading_the_past_inside_a_write_is_allowed(conn):
     conn.execute("INSERT INTO restored SELECT id, v FROM tt AS OF TIMESTAMP now()")
     conn.execute("UPDATE restored SET v = p.v || '!' FROM tt AS OF TIMESTAMP now() p WHERE p.id = restored.id")
     assert conn.execute("SELECT id, v FROM restored ORDER BY id").fetchall() == [(1, "a!"), (2, "b!")]
+
+
+# statements that name a table to change or lock it: PostgreSQL 15 stops at "as" (position as there)
+COMMANDS = [
+    ("TRUNCATE tt AS OF TIMESTAMP now()", 13),
+    ("LOCK TABLE tt AS OF TIMESTAMP now()", 15),
+    ("ALTER TABLE tt AS OF TIMESTAMP now() ADD COLUMN z int", 16),
+    ("CREATE INDEX ON tt AS OF TIMESTAMP now() (v)", 20),
+    ("COMMENT ON TABLE tt AS OF TIMESTAMP now() IS 'x'", 21),
+    ("VACUUM tt AS OF TIMESTAMP now()", 11),
+    ("GRANT SELECT ON tt AS OF TIMESTAMP now() TO PUBLIC", 20),
+    ("DROP TABLE tt AS OF TIMESTAMP now()", 15),
+]
+
+
+@pytest.mark.parametrize(("sql", "position"), COMMANDS)
+def test_table_commands_through_as_of_are_syntax_errors(conn, sql, position):
+    before = _rows(conn)
+    with pytest.raises(psycopg.errors.SyntaxError) as ei:
+        conn.execute(sql)
+    assert ei.value.diag.message_primary == 'syntax error at or near "AS"'
+    assert int(ei.value.diag.statement_position) == position
+    assert _rows(conn) == before
+
+
+def test_select_into_creates_the_table(conn):
+    """SELECT ... INTO t is CREATE TABLE t AS SELECT (it was accepted and created nothing)."""
+    cur = conn.execute("SELECT id, v INTO copied FROM tt WHERE id > 1")
+    assert cur.statusmessage == "SELECT 1"
+    assert conn.execute("SELECT id, v FROM copied").fetchall() == [(2, "b")]
+    conn.execute("SELECT * INTO past FROM tt AS OF TIMESTAMP now()")
+    assert conn.execute("SELECT count(*) FROM past").fetchone() == (2,)
+    with pytest.raises(psycopg.errors.DuplicateTable):
+        conn.execute("SELECT 1 AS x INTO copied")
