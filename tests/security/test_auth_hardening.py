@@ -225,9 +225,10 @@ def test_unknown_user_is_not_told_apart_by_timing(hardened, raw_client) -> None:
     for _ in range(12):
         known.append(attempt("alice"))
         unknown.append(attempt("nobody_here"))
-    k, u = statistics.median(known), statistics.median(unknown)
-    # both sides do the same work (no PBKDF2 at login for anyone): only scheduling noise separates them
-    assert abs(k - u) < max(0.02, 0.5 * max(k, u)), (k, u)
+    # the fastest attempts carry the least scheduling noise: equal work shows as equal minimums,
+    # where extra work on one side only (a lookup, a key derivation) would stand out
+    k, u = min(known), min(unknown)
+    assert abs(k - u) < max(0.002, 0.2 * max(k, u)), (k, u, statistics.median(known), statistics.median(unknown))
 
 
 @pytest.mark.parametrize("method", ["md5", "password"])
