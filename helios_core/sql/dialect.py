@@ -161,6 +161,9 @@ _UTILITY_WORDS = {
     "DECLARE", "FETCH", "MOVE", "CLOSE",
 }
 _BRANCHY = {"CREATE", "DROP", "ALTER", "MERGE"}
+# PostgreSQL's table lock modes, longest spelling first (so SHARE ROW EXCLUSIVE is not read as SHARE)
+_LOCK_MODES = ("SHARE UPDATE EXCLUSIVE", "SHARE ROW EXCLUSIVE", "ACCESS EXCLUSIVE", "ACCESS SHARE", "ROW SHARE",
+               "ROW EXCLUSIVE", "EXCLUSIVE", "SHARE")
 _ROLE_WORDS = {"ROLE", "USER", "GROUP"}
 _OTHER_SECOND = {"EXTENSION", "SEQUENCE", "DEFAULT"}  # DEFAULT: ALTER DEFAULT PRIVILEGES
 
@@ -644,6 +647,7 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
     if w in ("VACUUM", "ANALYZE", "CHECKPOINT", "LISTEN", "UNLISTEN", "NOTIFY", "REINDEX"):
         return Utility(kind="noop", args={"tag": "ANALYZE" if w == "ANALYZE" else w})
     if w == "LOCK":
+        # LOCK [TABLE] [ONLY] name [*] [, ...] [IN lockmode MODE] [NOWAIT]
         c.i += 1
         c.accept("TABLE")
         c.accept("ONLY")
@@ -651,12 +655,18 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         while c.cur is not None and c.cur.token_type == TokenType.COMMA:
             c.i += 1
             tables.append(c.dotted_name())
-        words = []
-        while not c.at_end():
-            words.append(c.cur.text.upper())
-            c.i += 1
-        mode = " ".join(words).removeprefix("IN ").removesuffix(" NOWAIT").removesuffix(" MODE").strip()
-        return Utility(kind="lock", args={"tables": tables, "mode": mode or "ACCESS EXCLUSIVE"})
+        mode = "ACCESS EXCLUSIVE"
+        if c.accept("IN"):
+            for candidate in _LOCK_MODES:
+                if c.accept(*candidate.split()):
+                    mode = candidate
+                    break
+            else:
+                c.fail()
+            c.expect("MODE")
+        nowait = c.accept("NOWAIT")
+        c.end()
+        return Utility(kind="lock", args={"tables": tables, "mode": mode, "nowait": nowait})
     if w in ("CREATE", "DROP") and c.peek_word() == "EXTENSION":
         c.i += 2
         flag = c.accept("IF", "NOT", "EXISTS") if w == "CREATE" else c.accept("IF", "EXISTS")

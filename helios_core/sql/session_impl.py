@@ -22,7 +22,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import pyarrow as pa
 from sqlglot import exp
@@ -667,6 +667,7 @@ class SqlSession(Session):
             if not self.tx.in_block:
                 raise HeliosError("LOCK TABLE can only be used in transaction blocks", sqlstate="25P01")
             dml_privileges.check_lock_table(self, a.get("tables", []), a.get("mode", ""))  # 42P01 / 42501
+            self._lock_tables(a.get("tables", []), a.get("mode", "ACCESS EXCLUSIVE"), bool(a.get("nowait")))
             return Result(command_tag="LOCK TABLE")
         if k in ("create_extension", "drop_extension", "alter_sequence"):
             from helios_core.sql import ddl
@@ -724,6 +725,27 @@ class SqlSession(Session):
         if k == "unsupported":
             raise FeatureNotSupported(f"{a['what']} is not supported")
         raise FeatureNotSupported(f"{k} is not supported")
+
+    # the storage's two table lock modes: "write" conflicts only with "exclusive", as ACCESS SHARE,
+    # ROW SHARE and ROW EXCLUSIVE conflict (among these) only with EXCLUSIVE and ACCESS EXCLUSIVE
+    _LOCK_MODE_OF: ClassVar[dict[str, str]] = {"ACCESS SHARE": "write", "ROW SHARE": "write", "ROW EXCLUSIVE": "write",
+                     "EXCLUSIVE": "exclusive", "ACCESS EXCLUSIVE": "exclusive"}
+
+    def _lock_tables(self, tables: list[str], mode: str, nowait: bool) -> None:
+        """LOCK TABLE ... IN mode MODE: held until the transaction ends. Readers take no lock here
+        (MVCC), so ACCESS EXCLUSIVE does not block plain SELECTs as in PostgreSQL."""
+        from helios_core.sql.object_privileges import find_relation
+
+        kind = self._LOCK_MODE_OF.get(mode)
+        if kind is None:
+            raise FeatureNotSupported(f"LOCK TABLE ... IN {mode} MODE is not supported",
+                                      hint="ACCESS SHARE, ROW SHARE, ROW EXCLUSIVE, EXCLUSIVE and ACCESS "
+                                           "EXCLUSIVE are.")
+        txn = self.tx.current()
+        for dotted in tables:
+            ref = find_relation(self, dotted, txn)
+            if ref.kind == "table":
+                txn.lock_table(ref.schema, ref.name, kind, nowait)
 
     def _explain(self, a: dict) -> Result:
         from helios_core.sql import types

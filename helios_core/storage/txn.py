@@ -295,6 +295,14 @@ class Transaction(ReadOps, CatalogOps):
         finally:
             self.waiting_for = None
 
+    def lock_table(self, schema: str, name: str, mode: str, nowait: bool = False) -> None:
+        """LOCK TABLE: take the table lock ``mode`` ("write" or "exclusive") until the transaction ends;
+        NOWAIT fails at once (55P03) instead of waiting."""
+        t = self.get_table(schema, name)
+        if t is None:
+            raise UndefinedTable(f'relation "{name}" does not exist')
+        self._lock_table(t, mode, nowait)
+
     def _lock_table(self, t: TableDef, mode: str, nowait: bool = False) -> TableDef:
         """Take a table lock ("write" or "exclusive"); returns the definition to go on with.
 
