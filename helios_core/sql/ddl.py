@@ -31,7 +31,7 @@ from helios_core.errors import (
     UndefinedTable,
 )
 from helios_core.session import Result
-from helios_core.sql import sequences
+from helios_core.sql import ddl_privileges, object_privileges, role_ddl, sequences
 from helios_core.sql.dialect import Utility, to_sql
 
 
@@ -97,8 +97,6 @@ def relation_kind(txn: Any, schema: str, name: str) -> str | None:
 
 
 def execute(session: Any, ast: Any, text: str) -> Result:
-    from helios_core.sql import ddl_privileges
-
     state = ddl_privileges.before(session, ast)  # 42501 unless allowed (owner, CREATE on the schema ...)
     if isinstance(ast, exp.Create):
         result = _create(session, ast, text)
@@ -1307,8 +1305,6 @@ def misc_statement(session: Any, u: Utility) -> Result:
             if a["if_exists"]:
                 return Result(command_tag="ALTER SEQUENCE")
             raise
-        from helios_core.sql import object_privileges
-
         seq_ref = object_privileges.ObjectRef("sequence", d["name"], d["schema"])
         object_privileges.check_owner(session, seq_ref)
         opts = dict(a["options"])
@@ -1373,7 +1369,6 @@ def comment(session: Any, ast: exp.Comment) -> Result:
 def comment_on_constraint(session: Any, args: dict) -> Result:
     """COMMENT ON CONSTRAINT c ON t IS '...' (NULL drops it): shown in pg_description for the
     constraint's pg_constraint row. Only the table's owner may comment, as PostgreSQL."""
-    from helios_core.sql import ddl_privileges
     from helios_core.sql.catalog_views.model import CatalogModel
 
     txn = session.tx.current()
@@ -1506,13 +1501,9 @@ def role_statement(session: Any, u: Utility) -> Result:
             from helios_core.branching import privileges
 
             return privileges.grant_statement(session, u.kind, a)
-        from helios_core.sql import object_privileges, role_ddl
-
         if a["on"] is None:
             return role_ddl.grant_membership(session, a["spec"])
         return object_privileges.grant_statement(session, a["spec"])
-    from helios_core.sql import role_ddl
-
     return role_ddl.role_statement(session, u)
 
 def parse_timestamp(session: Any, text: str) -> int:

@@ -30,7 +30,16 @@ from sqlglot import exp
 from helios_core import time_budget
 from helios_core.errors import FeatureNotSupported, HeliosError, QueryCanceled, from_engine_failure
 from helios_core.session import CopySpec, PreparedStatement, Result, ResultColumn, ResultStream, Session
-from helios_core.sql import deep_nesting, dialect, dialects, prepared, session_identity
+from helios_core.sql import (
+    ddl_privileges,
+    deep_nesting,
+    dialect,
+    dialects,
+    dml_privileges,
+    object_privileges,
+    prepared,
+    session_identity,
+)
 from helios_core.sql.dialect import Statement, Utility
 from helios_core.sql.functions import runtime
 from helios_core.sql.settings import Settings, display_name, parse_duration_ms
@@ -417,7 +426,7 @@ class SqlSession(Session):
             self.engine.bump_plan_generation()
             return ddl.execute(self, ast, st.text)
         if isinstance(ast, exp.Comment):
-            from helios_core.sql import ddl, ddl_privileges
+            from helios_core.sql import ddl
 
             ddl_privileges.check_comment(self, ast)  # only the owner comments on an object
             return ddl.comment(self, ast)
@@ -425,15 +434,11 @@ class SqlSession(Session):
             word = str(ast.this).upper()
             rest = str(ast.expression.this if isinstance(ast.expression, exp.Literal) else ast.expression or "")
             if word == "CREATE" and " authorization " in f" {rest.lower()} ":
-                from helios_core.sql import ddl_privileges
-
                 self.tx.wrote_ddl = True
                 done = ddl_privileges.create_schema_authorization(self, rest)
                 if done is not None:
                     return done
             if word == "ALTER" and " owner to " in f" {rest.lower()} ":
-                from helios_core.sql import ddl_privileges
-
                 self.tx.wrote_ddl = True
                 return ddl_privileges.alter_owner_command(self, rest)
             raise FeatureNotSupported(f"{word} is not supported", position=st.offset + 1)
@@ -458,7 +463,7 @@ class SqlSession(Session):
             prepared = None
         locks = ast.args.get("locks") if isinstance(ast, exp.Select) else None
         if locks:
-            from helios_core.sql import dml, dml_privileges
+            from helios_core.sql import dml
 
             dml_privileges.check_row_locks(self, ast, locks)  # FOR UPDATE/SHARE needs UPDATE too
 
@@ -662,8 +667,6 @@ class SqlSession(Session):
 
             return ddl.comment_on_constraint(self, a)
         if k == "lock":
-            from helios_core.sql import dml_privileges
-
             if not self.tx.in_block:
                 raise HeliosError("LOCK TABLE can only be used in transaction blocks", sqlstate="25P01")
             dml_privileges.check_lock_table(self, a.get("tables", []), a.get("mode", ""))  # 42P01 / 42501
@@ -718,8 +721,6 @@ class SqlSession(Session):
             self.engine.bump_plan_generation()  # cached plans were checked against the old privileges
             return ddl.role_statement(self, u)
         if k == "alter_default_privileges":
-            from helios_core.sql import object_privileges
-
             self.tx.statement_start()
             return object_privileges.alter_default_privileges(self, a["spec"])
         if k == "unsupported":
