@@ -270,6 +270,34 @@ def helios_sql_types() -> Sequence[SqlDataType]:
 
 
 @attrs.define(kw_only=True)
+class VirtualTable:
+    """A relation computed when a query reads it (a catalog view, a plugin's status table).
+
+    ``columns`` are (name, SQL type name) pairs; ``produce(session)`` returns a
+    ``pyarrow.Table`` with those columns (missing ones read as NULL). It is found after the
+    real tables of ``schema`` (and by its bare name when ``schema`` is on the search_path).
+    """
+
+    schema: str
+    name: str
+    columns: Sequence[tuple[str, str]]
+    produce: Callable[[Any], pa.Table]
+
+
+@hookspec
+def helios_virtual_tables() -> Sequence[VirtualTable]:
+    """Virtual tables this plugin adds.
+
+    Example::
+
+        @hookimpl
+        def helios_virtual_tables():
+            return [VirtualTable(schema="myplugin", name="status", columns=[("up", "boolean")],
+                                 produce=lambda session: pa.table({"up": [True]}))]
+    """
+
+
+@attrs.define(kw_only=True)
 class SqlDialect:
     """A SQL front end: text in another dialect run by the same kernel.
 

@@ -29,6 +29,7 @@ from helios_core.hookspecs import (
     SqlDialect,
     SqlFunction,
     StorageTierFactory,
+    VirtualTable,
     WalArchiverFactory,
     hookimpl,
 )
@@ -213,6 +214,10 @@ def sql_functions(pm: pluggy.PluginManager) -> list[SqlFunction]:
 
 def sql_types(pm: pluggy.PluginManager) -> list[SqlDataType]:
     return _flatten(pm.hook.helios_sql_types())
+
+
+def virtual_tables(pm: pluggy.PluginManager) -> list[VirtualTable]:
+    return _flatten(pm.hook.helios_virtual_tables())
 
 
 def sql_dialects(pm: pluggy.PluginManager) -> list[SqlDialect]:

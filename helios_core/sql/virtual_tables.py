@@ -1,6 +1,7 @@
 """Virtual tables: relations computed on demand from the session (pg_catalog, heliosdb.branches ...).
 
-Whoever provides one registers it once at import time::
+The core's own register once at import time; plugins return ``hookspecs.VirtualTable``s from
+the ``helios_virtual_tables`` hook (loaded with the built-ins, on first lookup)::
 
     register_virtual_table("heliosdb", "branches", [("name", types.TEXT), ...],
                            lambda session: pa.table({...}))
@@ -18,6 +19,9 @@ from typing import Any
 
 import attrs
 import pyarrow as pa
+
+from helios_core import plugins
+from helios_core.sql import types
 
 
 @attrs.define(kw_only=True)
@@ -84,3 +88,6 @@ def _ensure_builtin() -> None:
             importlib.import_module(mod)
         except ImportError:
             pass
+    for vt in plugins.virtual_tables(plugins.get_plugin_manager()):  # helios_virtual_tables hook
+        columns = [(name, types.type_from_name(type_name)) for name, type_name in vt.columns]
+        register_virtual_table(vt.schema, vt.name, columns, vt.produce)

@@ -36,6 +36,9 @@ def test_tiny_dialect_and_rgb_type(server, line_client):
         with pytest.raises((psycopg.errors.SyntaxError, psycopg.errors.FeatureNotSupported)):
             conn.execute("list tables")
     assert tiny.query("select colour from paint where id = 3") == ([["#ffffff"]], "OK SELECT 1")
+    # the plugin's virtual table, its rgb column printed by the type's output
+    assert tiny.query("select name, colour from example.colours where name < 'c' order by name") == (
+        [["black", "#000000"], ["blue", "#0000ff"]], "OK SELECT 2")
 
 
 def test_statement_wrapper_acts_on_every_protocol(server, line_client):

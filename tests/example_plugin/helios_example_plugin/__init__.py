@@ -12,13 +12,14 @@ from helios_core.hookspecs import (
     SqlDataType,
     SqlDialect,
     SqlFunction,
+    VirtualTable,
     hookimpl,
 )
 from helios_example_plugin.audit import helios_run_statement  # noqa: F401  (a statement wrapper)
 from helios_example_plugin.dialect import TINY
 from helios_example_plugin.functions import reverse_text, sleep_seconds
 from helios_example_plugin.line_protocol import LineConfig, check_config, serve_lines
-from helios_example_plugin.rgb import RGB
+from helios_example_plugin.rgb import COLOURS, RGB
 
 __version__ = "0.1.0"
 
@@ -44,6 +45,11 @@ def helios_sql_dialects() -> list[SqlDialect]:
 @hookimpl
 def helios_sql_types() -> list[SqlDataType]:
     return [RGB]
+
+
+@hookimpl
+def helios_virtual_tables() -> list[VirtualTable]:
+    return [COLOURS]
 
 
 @hookimpl

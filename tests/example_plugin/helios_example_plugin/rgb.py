@@ -11,7 +11,7 @@ import re
 import pyarrow as pa
 
 from helios_core.errors import HeliosError
-from helios_core.hookspecs import SqlDataType
+from helios_core.hookspecs import SqlDataType, VirtualTable
 
 NAMES = {"red": "#ff0000", "green": "#008000", "blue": "#0000ff", "black": "#000000", "white": "#ffffff"}
 _HEX = re.compile(r"^#([0-9a-f]{3}|[0-9a-f]{6})$")
@@ -33,3 +33,13 @@ def parse_rgb(strings: pa.Array) -> pa.Array:
 
 
 RGB = SqlDataType(name="rgb", arrow_type=pa.string(), parse=parse_rgb)
+
+
+def _colour_names(session) -> pa.Table:
+    names = sorted(NAMES)
+    return pa.table({"name": names, "colour": [NAMES[n] for n in names]})
+
+
+# a virtual table of the colour names the type accepts: example.colours (name text, colour rgb)
+COLOURS = VirtualTable(schema="example", name="colours", columns=[("name", "text"), ("colour", "rgb")],
+                       produce=_colour_names)
