@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 
 from helios_core.branching import ancestry, changes, diff, privileges, records
 from helios_core.errors import HeliosError, SerializationFailure
+from helios_core.sql import object_privileges
 
 POLICIES = ("ours", "theirs")
 MAX_REPORTED = 50
@@ -45,8 +46,6 @@ def _user_tables(txn: Any) -> set[tuple[str, str]]:
 
 def merge_branch(session: Any, source: str, target: str, options: dict[str, Any]) -> Any:
     from helios_core.session import Result
-    from helios_core.sql import object_privileges
-
     engine, db = session.engine, session.database
     store = engine.store
     policy = None
