@@ -334,8 +334,8 @@ class SqlSession(Session):
                             batch = next(it, None)
                         except HeliosError:
                             raise
-                        except Exception as e:  # an engine bug: report as internal error
-                            raise HeliosError(f"internal error: {type(e).__name__}: {e}", sqlstate="XX000") from e
+                        except Exception as e:  # an engine bug (XX000), or out of stack or memory
+                            raise from_engine_failure(e) from e
                     if batch is None:
                         return
                     yield batch
@@ -918,7 +918,7 @@ class SqlSession(Session):
             raise deep_nesting.stack_depth_error() from None
         except Exception as e:
             self.tx.on_error()
-            raise HeliosError(f"internal error: {type(e).__name__}: {e}", sqlstate="XX000") from e
+            raise from_engine_failure(e) from e
         if isinstance(result.batches, ResultStream):
             result.batches.on_finish(lambda error: None if error is not None else self.tx.end_implicit())
         else:

@@ -331,3 +331,13 @@ def test_server_refuses_to_start_on_a_bad_rule(tmp_path_factory) -> None:
         start_server(tmp_path_factory.mktemp("bad-timeout"),
                      {"protocols": {"postgres": {"authentication_timeout": "forever"}}}, only=["postgres"])
     assert "protocols.postgres.authentication_timeout" in e.value.output
+
+
+def test_require_tls_without_a_certificate_is_a_config_error(tmp_path_factory) -> None:
+    from helios_core.testing import ServerStartError
+
+    with pytest.raises(ServerStartError) as e:
+        start_server(tmp_path_factory.mktemp("tls-no-cert"), {"auth": {"users": USERS, "require_tls": True}},
+                     only=["postgres"])
+    assert e.value.returncode == 2
+    assert "protocols.postgres.tls_cert" in e.value.output and "require_tls" in e.value.output

@@ -21,15 +21,20 @@ async def serve(ctx: Any) -> None:
 
 
 def check_config(section: Any, config: Any) -> None:
-    """Refuse, before any port is bound, to listen beyond loopback without an ``[auth]`` section.
+    """Refuse, before any port is bound, to listen beyond loopback without an ``[auth]`` section,
+    or to require TLS ([auth] require_tls) without a certificate to offer it.
 
     Without ``[auth]`` every role logs in without a password, which is only safe when
     nobody but local users can reach the port.
     """
     from helios_protocol_pg.startup import auth_policy_from_kernel, is_loopback
 
+    policy = auth_policy_from_kernel(_ConfigHolder(config))
+    if policy.require_tls and not (getattr(section, "tls_cert", None) and getattr(section, "tls_key", None)):
+        raise ValueError("protocols.postgres.tls_cert: [auth] require_tls = true needs tls_cert and tls_key "
+                         "(PEM files), or no login could ever succeed")
     host = config.protocols["postgres"].host
-    if is_loopback(host) or auth_policy_from_kernel(_ConfigHolder(config)).configured:
+    if is_loopback(host) or policy.configured:
         return
     raise ValueError(
         f"protocols.postgres.host: {host!r} listens beyond loopback but no [auth] section is configured "

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import resource
 import ssl
 from typing import Any
 
@@ -54,6 +55,7 @@ class PgServer:
         # PostgreSQL requires reserved < max_connections; a small max_connections keeps one ordinary slot
         self.superuser_reserved = max(0, min(int(getattr(self.config, "superuser_reserved_connections", 3)),
                                              self.max_connections - 1))
+        _ensure_file_descriptors(self.max_connections + self.login_margin + 64, log)
         self.idle_in_transaction_timeout_ms = parse_duration_ms(
             getattr(self.config, "idle_in_transaction_session_timeout", "0"))
         self._pids = itertools.count(1_000_000 + (os.getpid() % 1000) * 10_000)
@@ -186,3 +188,19 @@ class PgServer:
             conn.terminating = True
             conn.cancel()
         return True
+
+
+def _ensure_file_descriptors(needed: int, log: logging.Logger) -> None:
+    """Raise the soft RLIMIT_NOFILE towards what max_connections + login_margin sockets need; say so
+    when the hard limit is lower (accepting then fails with EMFILE, which the listener survives)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        log.warning("postgres: the process may open %d files but max_connections + login_margin sockets need "
+                    "about %d; raise the limit (ulimit -n) or lower max_connections", soft, needed)
