@@ -96,6 +96,26 @@ class Helios(Postgres):
                     this = exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[this], nested=True)
             return this
 
+        def _parse_interval(self, *args: Any, **kwargs: Any) -> exp.Expression | None:  # type: ignore[override]
+            # sqlglot splits INTERVAL '2 hours' into '2' HOURS and drops what its pattern does not
+            # know ('P0002-10-15T10:30:20' would lose its P): keep the text as written, because
+            # PostgreSQL's interval input (not a unit keyword) reads a unit inside the string.
+            token = None
+            if (self._curr and self._curr.token_type == TokenType.INTERVAL and self._next
+                    and self._next.token_type == TokenType.STRING):
+                token = self._next
+            node = super()._parse_interval(*args, **kwargs)
+            if (token is not None and isinstance(node, exp.Interval) and isinstance(node.this, exp.Literal)
+                    and node.this.name != token.text
+                    and not isinstance(node.args.get("unit"), exp.IntervalSpan)):
+                node.set("this", exp.Literal.string(token.text))
+                node.set("unit", None)
+                node.set("fraction_in_string", None)
+            if token is not None and isinstance(node, exp.Interval) and isinstance(node.this, exp.Literal):
+                # errors in the text point at the quoted literal, as PostgreSQL's do
+                node.this.meta.update(line=token.line, col=token.col, start=token.start, end=token.end)
+            return node
+
         def _parse_table_alias(self, alias_tokens=None):  # type: ignore[override]
             # "t AS OF TIMESTAMP ..." is time travel, not an alias named "of"
             if (self._curr and self._curr.token_type == TokenType.ALIAS and self._next

@@ -19,7 +19,7 @@ from helios_core.errors import HeliosError, InvalidParameterValue
 from helios_core.sql import types as T
 from helios_core.sql.functions import runtime
 from helios_core.sql.functions.cast import cast, ts_to_tstz, tstz_to_ts
-from helios_core.sql.functions.intervals import interval_fields, make_intervals
+from helios_core.sql.functions.intervals import interval_fields, intervals_from_rows, make_intervals
 from helios_core.sql.functions.registry import no_function, scalar
 from helios_core.sql.functions.vec import Vec, full
 
@@ -530,9 +530,8 @@ def _make_justify(kind: str):
             if x is None:
                 out.append(None)
                 continue
-            mo, d, us = _justify(kind, x.months, x.days, x.nanoseconds // 1000)
-            out.append((mo, d, us * 1000))
-        return Vec(pa.array(out, pa.month_day_nano_interval()), T.INTERVAL, v.scalar)
+            out.append(_justify(kind, x.months, x.days, x.nanoseconds // 1000))
+        return Vec(intervals_from_rows(out), T.INTERVAL, v.scalar)
 
     return impl
 

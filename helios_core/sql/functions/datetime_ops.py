@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from helios_core.errors import DivisionByZero, HeliosError
 from helios_core.sql import types as T
 from helios_core.sql.functions.cast import ts_to_tstz, tstz_to_ts
-from helios_core.sql.functions.intervals import interval_fields, make_intervals
+from helios_core.sql.functions.intervals import interval_fields, intervals_from_rows, make_intervals
 from helios_core.sql.functions.vec import Vec, full
 
 US_PER_DAY = 86_400_000_000
@@ -120,8 +120,8 @@ def interval_scale(iv: pa.Array, factor: pa.Array, divide: bool) -> pa.Array:
             res = _interval_div(v.months, v.days, v.nanoseconds // 1000, f)
         else:
             res = _interval_mul(v.months, v.days, v.nanoseconds // 1000, f)
-        out.append((res[0], res[1], res[2] * 1000))
-    return pa.array(out, pa.month_day_nano_interval())
+        out.append(res)
+    return intervals_from_rows(out)
 
 
 def _tsround(x: float) -> float:
@@ -130,7 +130,7 @@ def _tsround(x: float) -> float:
 
 def _interval_mul(months: int, days: int, us: int, factor: float) -> tuple[int, int, int]:
     rm = months * factor
-    if math.isnan(rm) or abs(rm) > 2**31:
+    if math.isnan(rm) or math.isinf(rm) or abs(rm) > 2**31 or not math.isfinite(us * factor):
         raise HeliosError("interval out of range", sqlstate="22008")
     r_month = int(rm)
     r_day = int(days * factor)
@@ -145,6 +145,8 @@ def _interval_mul(months: int, days: int, us: int, factor: float) -> tuple[int, 
 
 
 def _interval_div(months: int, days: int, us: int, factor: float) -> tuple[int, int, int]:
+    if not all(math.isfinite(x / factor) for x in (months, days, us)):
+        raise HeliosError("interval out of range", sqlstate="22008")
     r_month = int(months / factor)
     r_day = int(days / factor)
     month_remainder_days = _tsround((months / factor - r_month) * 30)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from helios_core.errors import HeliosError
+
 _MDN = np.dtype([("months", "<i4"), ("days", "<i4"), ("nanos", "<i8")])
 
 
@@ -49,3 +51,19 @@ def make_intervals(months, days, nanos, n: int | None = None) -> pa.Array:
         validity = pa.array(~null).buffers()[1]
     return pa.Array.from_buffers(pa.month_day_nano_interval(), n, [validity, pa.py_buffer(out.tobytes())],
                                  null_count=int(null.sum()))
+
+
+def intervals_from_rows(rows: list[tuple[int, int, int] | None]) -> pa.Array:
+    """month_day_nano array from per-row (months, days, microseconds), or 22008 when a field
+    leaves its range (32-bit months and days, 64-bit nanoseconds) rather than an Arrow error."""
+    lo32, hi32, lo64, hi64 = -(2**31), 2**31 - 1, -(2**63), 2**63 - 1
+    out = []
+    for row in rows:
+        if row is None:
+            out.append(None)
+            continue
+        months, days, usec = row
+        if not (lo32 <= months <= hi32 and lo32 <= days <= hi32 and lo64 <= usec * 1000 <= hi64):
+            raise HeliosError("interval out of range", sqlstate="22008")
+        out.append((months, days, usec * 1000))
+    return pa.array(out, pa.month_day_nano_interval())

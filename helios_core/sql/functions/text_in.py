@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from helios_core.errors import HeliosError, InvalidTextRepresentation, NumericValueOutOfRange
 from helios_core.sql import types as T
 from helios_core.sql.functions import runtime
+from helios_core.sql.functions.interval_input import parse_interval_value
 
 EPOCH = dt.datetime(1970, 1, 1)
 EPOCH_DATE = dt.date(1970, 1, 1)
@@ -448,150 +449,14 @@ def parse_time(arr: pa.Array) -> pa.Array:
 
 # ---------------------------------------------------------------------------------------- interval
 
-_UNIT_US = {"microsecond": 1, "millisecond": 1000, "second": 1_000_000, "minute": 60_000_000,
-            "hour": 3_600_000_000}
-_UNIT_ALIASES = {
-    "us": "microsecond", "usec": "microsecond", "usecs": "microsecond", "microseconds": "microsecond",
-    "microsecond": "microsecond", "microsecon": "microsecond",
-    "ms": "millisecond", "msec": "millisecond", "msecs": "millisecond", "milliseconds": "millisecond",
-    "millisecond": "millisecond", "millisecon": "millisecond",
-    "s": "second", "sec": "second", "secs": "second", "second": "second", "seconds": "second",
-    "m": "minute", "min": "minute", "mins": "minute", "minute": "minute", "minutes": "minute",
-    "h": "hour", "hr": "hour", "hrs": "hour", "hour": "hour", "hours": "hour",
-    "d": "day", "day": "day", "days": "day",
-    "w": "week", "week": "week", "weeks": "week",
-    "mon": "month", "mons": "month", "month": "month", "months": "month",
-    "y": "year", "yr": "year", "yrs": "year", "year": "year", "years": "year",
-    "decade": "decade", "decades": "decade", "dec": "decade", "decs": "decade",
-    "century": "century", "centuries": "century", "c": "century", "cent": "century",
-    "millennium": "millennium", "millennia": "millennium", "mil": "millennium", "mils": "millennium",
-}
-
-
-def _add_months_frac(acc: list, months: decimal.Decimal) -> None:
-    whole = int(months)
-    acc[0] += whole
-    _add_days_frac(acc, (months - whole) * 30)
-
-
-def _add_days_frac(acc: list, days: decimal.Decimal) -> None:
-    whole = int(days)
-    acc[1] += whole
-    acc[2] += int(((days - whole) * 86_400_000_000).to_integral_value(decimal.ROUND_HALF_EVEN))
-
-
-def parse_interval_text(txt: str) -> tuple[int, int, int]:
-    """(months, days, micros) of one PostgreSQL interval literal."""
-    s = txt.strip().lower()
-    if not s:
-        raise _DateTimeSyntax
-    if s.startswith("p"):
-        return _parse_iso_interval(s)
-    acc = [0, 0, 0]
-    ago = False
-    if s.endswith(" ago"):
-        ago, s = True, s[:-4].strip()
-    if s.startswith("@"):
-        s = s[1:].strip()
-    ym = re.fullmatch(r"([+-]?)(\d+)-(\d+)", s)  # SQL-standard year-month '1-2'
-    if ym:
-        months = int(ym.group(2)) * 12 + int(ym.group(3))
-        months = -months if ym.group(1) == "-" else months
-        return (-months if ago else months), 0, 0
-    toks = re.findall(r"[+-]?\d+:\d+(?::\d+(?:\.\d*)?)?|[+-]?\d+(?:\.\d*)?|[+-]?\.\d+|[a-z]+|\S", s)
-    i = 0
-    saw = False
-    while i < len(toks):
-        tok = toks[i]
-        if re.fullmatch(r"[+-]?\d+:\d+(?::\d+(?:\.\d*)?)?", tok):
-            neg = tok.startswith("-")
-            parts = tok.lstrip("+-").split(":")
-            h, m = int(parts[0]), int(parts[1])
-            sec = decimal.Decimal(parts[2]) if len(parts) > 2 else decimal.Decimal(0)
-            us = h * 3_600_000_000 + m * 60_000_000 + int((sec * 1_000_000).to_integral_value())
-            acc[2] += -us if neg else us
-            i += 1
-            saw = True
-            continue
-        if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", tok):
-            num = decimal.Decimal(tok)
-            unit = toks[i + 1] if i + 1 < len(toks) and toks[i + 1].isalpha() else None
-            if unit is None:
-                # 'YYYY-MM' sql-standard year-month or a bare number of seconds
-                if i + 2 < len(toks) and toks[i + 1] == "-" and toks[i + 2].isdigit():
-                    acc[0] += int(num) * 12 + (int(toks[i + 2]) if num >= 0 else -int(toks[i + 2]))
-                    i += 3
-                    saw = True
-                    continue
-                if (i + 1 < len(toks) and re.fullmatch(r"\d+:\d+(?::\d+(?:\.\d*)?)?", toks[i + 1])
-                        and num == int(num)):
-                    acc[1] += int(num)  # '3 04:05:06' = 3 days
-                    i += 1
-                    saw = True
-                    continue
-                if i + 1 < len(toks):  # a bare number (seconds) must end the literal
-                    raise _DateTimeSyntax
-                acc[2] += int((num * 1_000_000).to_integral_value())
-                i += 1
-                saw = True
-                continue
-            canon = _UNIT_ALIASES.get(unit)
-            if canon is None:
-                raise _DateTimeSyntax
-            if canon in _UNIT_US:
-                acc[2] += int((num * _UNIT_US[canon]).to_integral_value(decimal.ROUND_HALF_EVEN))
-            elif canon == "day":
-                _add_days_frac(acc, num)
-            elif canon == "week":
-                _add_days_frac(acc, num * 7)
-            elif canon == "month":
-                _add_months_frac(acc, num)
-            else:
-                mult = {"year": 12, "decade": 120, "century": 1200, "millennium": 12000}[canon]
-                _add_months_frac(acc, num * mult)
-            i += 2
-            saw = True
-            continue
-        raise _DateTimeSyntax
-    if not saw:
-        raise _DateTimeSyntax
-    if ago:
-        acc = [-x for x in acc]
-    return acc[0], acc[1], acc[2]
-
-
-def _parse_iso_interval(s: str) -> tuple[int, int, int]:
-    m = re.fullmatch(r"p(?:([-\d.]+)y)?(?:([-\d.]+)m)?(?:([-\d.]+)w)?(?:([-\d.]+)d)?"
-                     r"(?:t(?:([-\d.]+)h)?(?:([-\d.]+)m)?(?:([-\d.]+)s)?)?", s)
-    if not m or s == "p":
-        raise _DateTimeSyntax
-    acc = [0, 0, 0]
-    y, mo, w, d, h, mi, sec = (decimal.Decimal(g) if g else None for g in m.groups())
-    if y:
-        _add_months_frac(acc, y * 12)
-    if mo:
-        _add_months_frac(acc, mo)
-    if w:
-        _add_days_frac(acc, w * 7)
-    if d:
-        _add_days_frac(acc, d)
-    for v, mult in ((h, 3_600_000_000), (mi, 60_000_000), (sec, 1_000_000)):
-        if v:
-            acc[2] += int((v * mult).to_integral_value())
-    return acc[0], acc[1], acc[2]
-
-
 def parse_interval(arr: pa.Array) -> pa.Array:
-    # Per-row Python: interval syntax has no Arrow parser
+    # Per-row Python: interval syntax has no Arrow parser (the grammar lives in interval_input)
     out = []
     for x in arr.to_pylist():
         if x is None:
             out.append(None)
             continue
-        try:
-            mo, d, us = parse_interval_text(x)
-        except (_DateTimeSyntax, decimal.InvalidOperation, IndexError):
-            raise HeliosError(f'invalid input syntax for type interval: "{x}"', sqlstate="22007") from None
+        mo, d, us = parse_interval_value(x)
         out.append(pa.scalar((mo, d, us * 1000), pa.month_day_nano_interval()).as_py())
     return pa.array(out, pa.month_day_nano_interval())
 

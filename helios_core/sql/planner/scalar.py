@@ -35,6 +35,7 @@ from helios_core.sql.expr import (
 from helios_core.sql.functions import array_subscripts as subs
 from helios_core.sql.functions.array_dims import check_rectangular, flatten_rows, from_rows
 from helios_core.sql.functions.arrays import stack_subarrays
+from helios_core.sql.functions.interval_input import interval_qualifier, parse_interval_value
 from helios_core.sql.functions.vec import Vec, length_of
 from helios_core.sql.object_privileges import check_execute
 from helios_core.sql.planner import row_compare
@@ -1693,9 +1694,23 @@ class ScalarCompiler:
         unit = node.args.get("unit")
         if isinstance(this, exp.Literal):
             text = str(this.this)
-            if unit is not None:
-                text = f"{text} {unit.name if hasattr(unit, 'name') else unit}"
-            return make_const(self.cast_vec(const_vec(text, T.UNKNOWN), T.INTERVAL), f"'{text}'::interval")
+            # sqlglot lifts a unit out of the string ('2 hours' -> '2' HOURS) into a literal it
+            # made itself (no source position): that unit is text, not a typmod qualifier.
+            written_outside = "start" in this.meta or unit is None
+            qualifier = interval_qualifier(unit) if written_outside else None
+            start = this.meta.get("start")
+            try:
+                if qualifier is not None:  # INTERVAL '1 2' DAY TO HOUR: the range decides the fields
+                    months, days, usec = parse_interval_value(text, *qualifier)
+                    value = pa.scalar((months, days, usec * 1000), pa.month_day_nano_interval()).as_py()
+                    return make_const(const_vec(value, T.INTERVAL), f"'{text}'::interval")
+                if unit is not None:
+                    text = f"{text} {unit.name.lower() if hasattr(unit, 'name') else unit}"
+                return make_const(self.cast_vec(const_vec(text, T.UNKNOWN), T.INTERVAL), f"'{text}'::interval")
+            except HeliosError as e:
+                if e.position is None and isinstance(start, int) and e.sqlstate.startswith("22"):
+                    e.position = start + 1
+                raise
         inner = self.compile(this, scope)
         if unit is not None:
             u = self.cast_compiled(make_const(const_vec(f"1 {unit.name}", T.UNKNOWN)), T.INTERVAL)
