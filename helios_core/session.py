@@ -60,6 +60,7 @@ from typing import Any
 import attrs
 
 from helios_core.time_budget import BudgetExceeded, time_budget
+from helios_core.types import python_values
 
 __all__ = [
     "BudgetExceeded",
@@ -159,7 +160,7 @@ class Result:
         """All rows as Python tuples (convenience for tests and small results)."""
         out: list[tuple] = []
         for batch in self.batches:
-            cols = [c.to_pylist() for c in batch.columns]
+            cols = [python_values(c) for c in batch.columns]  # NaN numerics, ROW values as tuples
             out.extend(zip(*cols, strict=True))
         return out
 

@@ -15,11 +15,13 @@ Errors are ``HeliosError``s with PostgreSQL's SQLSTATEs (42704 unknown type, 22P
 
 from __future__ import annotations
 
+import decimal
 from typing import Any
 
 import pyarrow as pa
 
-__all__ = ["arrow_type", "canonical_name", "format_text", "is_known", "parse_text", "type_of_arrow"]
+__all__ = ["arrow_type", "canonical_name", "format_text", "is_known", "parse_text", "python_values",
+           "type_of_arrow"]
 
 
 def _sql_type(type_name: str) -> Any:
@@ -91,3 +93,23 @@ def parse_text(strings: pa.Array, type_name: str | None, *, arrow: pa.DataType |
             return numeric_specials_to_storage(out, column_type)
         out = out.cast(arrow)
     return out
+
+
+_SPECIAL_NUMERIC = {1: decimal.Decimal("NaN"), 2: decimal.Decimal("Infinity"), 3: decimal.Decimal("-Infinity")}
+
+
+def python_values(values: pa.Array) -> list[Any]:
+    """The values as Python objects: like ``to_pylist()``, except that a numeric column holding
+    NaN/Infinity (a struct {v, k}) gives Decimals and an anonymous record (ROW(...)) a tuple."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    t = values.type
+    if not pa.types.is_struct(t):
+        return values.to_pylist()
+    names = [f.name for f in t]
+    valid = values.is_valid().to_pylist()
+    if names == ["v", "k"]:
+        return [None if not ok else _SPECIAL_NUMERIC.get(k, v) for ok, v, k in
+                zip(valid, values.field(0).to_pylist(), values.field(1).to_pylist(), strict=True)]
+    fields = [python_values(values.field(i)) for i in range(t.num_fields)]
+    return [tuple(f[r] for f in fields) if ok else None for r, ok in enumerate(valid)]

@@ -167,3 +167,8 @@ def test_windows_and_ordered_aggregates(s):
     # what is not built is refused, naming it
     assert error(s, "select sum(x) over () from (values ('NaN'::numeric)) v(x)")[0] == "0A000"
     assert error(s, "select power('NaN'::numeric, 2)")[0] == "0A000"
+
+
+def test_in_process_rows_give_decimals(s):
+    got = s.execute("select 'NaN'::numeric, '-inf'::numeric, x from (values (1.5), ('inf')) v(x)")[0].rows()
+    assert [tuple(str(v) for v in r) for r in got] == [("NaN", "-Infinity", "1.5"), ("NaN", "-Infinity", "Infinity")]

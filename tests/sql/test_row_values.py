@@ -105,3 +105,8 @@ def _asyncpg_kwargs(server):
     parts = dict(p.split("=", 1) for p in server.pg_dsn().split())
     return {"host": parts["host"], "port": int(parts["port"]), "user": parts.get("user", "helios"),
             "database": parts.get("dbname", "helios")}
+
+
+def test_in_process_rows_give_tuples(s):
+    assert s.execute("select row(1, 'a'), (2, null), case when false then row(1, 'x') end")[0].rows() == [
+        ((1, "a"), (2, None), None)]
