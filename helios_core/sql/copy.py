@@ -22,6 +22,7 @@ import pyarrow.csv as pacsv
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
 from helios_core.session import CopySpec, Result
 from helios_core.sql import dialect, object_privileges, server_files
+from helios_core.sql.functions import numeric_special as NS
 
 
 def _bool_opt(v: Any) -> bool:
@@ -111,8 +112,6 @@ def start(session: Any, u: Any) -> Result:
 
 def _decode_numeric_specials(batches: list[pa.RecordBatch], types: list[Any]) -> list[pa.RecordBatch]:
     """Stored rows of unconstrained numeric columns: reserved values back to NaN/Infinity."""
-    from helios_core.sql.functions import numeric_special as NS
-
     idx = [i for i, t in enumerate(types) if t.name == "numeric" and t.typmod == -1 and t.element is None]
     if not idx:
         return batches

@@ -27,6 +27,7 @@ from sqlglot import exp
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
 from helios_core.session import Result
 from helios_core.sql.ddl import ident, table_name
+from helios_core.sql.functions import numeric_special as NS
 
 _NEXTVAL_RE = re.compile(r"^\s*nextval\s*\(\s*'([^']+)'(?:\s*::\s*regclass)?\s*\)\s*$", re.IGNORECASE)
 _VOLATILE = {"random", "gen_random_uuid", "clock_timestamp", "nextval", "uuid_generate_v4", "timeofday"}
@@ -123,8 +124,6 @@ def returning_result(session: Any, ctx: Any, tag: str, tdef: Any, alias: str | N
         items.append((name, node))
     compiled = [(n, compile_scalar(node, scope, ctx)) for n, node in items]
     out_batches = []
-    from helios_core.sql.functions import numeric_special as NS
-
     stored_numeric = [i for i, (_, t) in enumerate(ctypes) if t.name == "numeric" and t.typmod == -1
                       and t.element is None]
     for b in batches:
@@ -248,8 +247,6 @@ def _column_vec(kinds: list[str], values: list[Any], ptypes: list[Any]) -> Any:
 def _stored_form(arrays: list[pa.Array], tdef: Any) -> list[pa.Array]:
     """Rows read back through a query, in the table's storage types (numeric NaN/Infinity are
     reserved values there, see numeric_special)."""
-    from helios_core.sql.functions import numeric_special as NS
-
     return [NS.encode_for_storage(a, c.type) if NS.is_special(a) else a for a, c in zip(arrays, tdef.columns,
                                                                                        strict=True)]
 

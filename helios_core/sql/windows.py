@@ -26,6 +26,7 @@ from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.sql import types as T
 from helios_core.sql.aggregates import CANONICAL, result_type
 from helios_core.sql.expr import Compiled, Field, Scope, canonical_key
+from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions.vec import Vec
 
 RANKING = {"row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile"}
@@ -274,12 +275,8 @@ def compute_window(spec: WindowSpec, t: pa.Table, ctx: Any, eval_on_table: Any) 
     pos = np.arange(n)
     name = spec.name
     args_sorted = [eval_on_table(a, t, ctx).take(perm_arr) for a in spec.args]
-    from helios_core.sql.functions import numeric_special as NS
-
     if any(NS.is_special(a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a) for a in args_sorted) \
             and name not in ("first_value", "last_value", "nth_value", "lag", "lead", "count"):
-        from helios_core.errors import FeatureNotSupported
-
         raise FeatureNotSupported(f"window function {name}() over numeric NaN/Infinity is not supported by HeliosDB")
     if name == "row_number":
         res = pa.array(pos - pstart + 1, pa.int64())
