@@ -22,9 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from helios_core.branching import catalog_views, limits, privileges
-
-catalog_views.register()
+from helios_core.branching import limits, privileges
 
 
 def session_started(session: Any) -> None:

@@ -26,8 +26,8 @@ import pyarrow as pa
 from helios_core.branching import lifecycle, privileges, records, usage
 from helios_core.branching.policy import is_strict
 from helios_core.engine import BOOTSTRAP_ROLE
+from helios_core.hookspecs import VirtualTable
 from helios_core.sql import types
-from helios_core.sql.virtual_tables import register_virtual_table
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -155,6 +155,12 @@ HISTORY_COLUMNS = [
 ]
 
 
-def register() -> None:
-    register_virtual_table("heliosdb", "branches", BRANCH_COLUMNS, branches_table)
-    register_virtual_table("heliosdb", "branch_history", HISTORY_COLUMNS, history_table)
+def virtual_tables() -> list[VirtualTable]:
+    """heliosdb.branches and heliosdb.branch_history, as the built-in branching plugin offers them
+    (``helios_virtual_tables``, helios_core.branching.plugin)."""
+    return [
+        VirtualTable(schema="heliosdb", name="branches", columns=[(n, t.sql_name()) for n, t in BRANCH_COLUMNS],
+                     produce=branches_table),
+        VirtualTable(schema="heliosdb", name="branch_history",
+                     columns=[(n, t.sql_name()) for n, t in HISTORY_COLUMNS], produce=history_table),
+    ]
