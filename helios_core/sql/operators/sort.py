@@ -9,6 +9,7 @@ import attrs
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.operators.base import Operator, collect, names, table_batches
 
 
@@ -29,9 +30,7 @@ class SortKey:
 def sortable(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     """A column arrow can sort: intervals/lists/dicts are compared through a surrogate."""
     t = col.type
-    from helios_core.sql.functions import numeric_special as NS
-
-    if NS.is_special(col if not isinstance(col, pa.ChunkedArray) else col.combine_chunks()):
+    if NS.is_special(col):  # numeric NaN/Infinity (the type alone tells)
         return NS.sort_key(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
     if pa.types.is_interval(t):
         # PostgreSQL compares intervals by months*30 days + days, then time
