@@ -13,8 +13,11 @@ from typing import Any
 
 from sqlglot import exp
 
+from helios_core import roles
 from helios_core.engine import TEMPLATE_DATABASES
 from helios_core.errors import FeatureNotSupported, HeliosError, InsufficientPrivilege, UndefinedObject
+from helios_core.sql import ddl
+from helios_core.sql import object_privileges as P
 
 _UTF8 = {"utf8", "utf-8", "unicode"}
 _C_LOCALES = {"c", "posix", "c.utf-8", "c.utf8"}
@@ -41,8 +44,6 @@ _WHY = {
 
 def create_database(session: Any, name: str, options: dict[str, str]) -> Any:
     """Check the options, create the database (privileges as for any CREATE), then apply OWNER."""
-    from helios_core.sql import ddl
-
     owner = None
     for key, raw in options.items():
         value = str(raw).lower()
@@ -75,9 +76,6 @@ def create_database(session: Any, name: str, options: dict[str, str]) -> Any:
 
 def _set_owner(session: Any, name: str, owner: str) -> None:
     """OWNER: a role the creator may act as (PostgreSQL's rule), recorded like ALTER DATABASE ... OWNER TO."""
-    from helios_core import roles
-    from helios_core.sql import object_privileges as P
-
     graph = roles.role_graph(session.engine)
     if not graph.is_superuser(session.user) and not graph.is_member_of(session.user, owner):
         raise InsufficientPrivilege(f'must be able to SET ROLE "{owner}"')

@@ -14,13 +14,12 @@ from sqlglot import exp
 
 from helios_core.errors import HeliosError, UndefinedColumn, UndefinedTable
 from helios_core.session import Result
+from helios_core.sql import constraints, ddl, sequences
+from helios_core.sql import object_privileges as P
+from helios_core.sql.context import table_sql_columns
 
 
 def add_identity(session: Any, args: dict[str, Any]) -> Result:
-    from helios_core.sql import constraints, ddl, sequences
-    from helios_core.sql import object_privileges as P
-    from helios_core.sql.context import table_sql_columns
-
     txn = session.tx.current()
     schema, tname = ddl.table_name(session, exp.to_table(args["table"]), txn)
     tdef = txn.get_table(schema, tname)
