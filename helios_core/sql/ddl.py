@@ -576,6 +576,10 @@ def _create_schema(session: Any, ast: exp.Create) -> Result:
 
 
 def _create_view(session: Any, ast: exp.Create, text: str) -> Result:
+    props = ast.args.get("properties")
+    if props is not None and any(isinstance(p, exp.MaterializedProperty) for p in props.expressions):
+        # a plain view in its place would answer stale-free rows and ignore REFRESH: refuse instead
+        raise FeatureNotSupported("CREATE MATERIALIZED VIEW is not supported")
     txn = session.tx.current()
     target = ast.this
     cols: list[str] = []
