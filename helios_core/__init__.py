@@ -7,6 +7,8 @@ Embedded use (no server)::
     session.execute("select 1")
 """
 
+__all__ = ["__version__", "connect"]
+
 __version__ = "0.1.0"
 
 

@@ -20,6 +20,27 @@ import secrets
 
 import attrs
 
+__all__ = [
+    "SCRAM_ITERATIONS",
+    "SCRAM_PREFIX",
+    "AuthFailed",
+    "ScramExchange",
+    "ScramVerifier",
+    "check_password",
+    "is_md5_verifier",
+    "is_scram_verifier",
+    "make_md5_verifier",
+    "make_password_verifier",
+    "make_scram_verifier",
+    "md5_challenge_response",
+    "parse_scram_verifier",
+    "password_expired",
+    "scram_keys",
+    "scram_verifier",
+    "scram_verifier_for",
+]
+
+
 SCRAM_ITERATIONS = 4096
 SCRAM_PREFIX = "SCRAM-SHA-256$"
 

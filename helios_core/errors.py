@@ -7,6 +7,38 @@ is the most detailed taxonomy of the three.
 
 from __future__ import annotations
 
+__all__ = [
+    "CheckViolation",
+    "DatatypeMismatch",
+    "DeadlockDetected",
+    "DiskFull",
+    "DivisionByZero",
+    "DuplicateObject",
+    "DuplicateTable",
+    "FeatureNotSupported",
+    "ForeignKeyViolation",
+    "HeliosError",
+    "InFailedTransaction",
+    "InsufficientPrivilege",
+    "InvalidCatalogName",
+    "InvalidParameterValue",
+    "InvalidTextRepresentation",
+    "LockNotAvailable",
+    "NotNullViolation",
+    "NumericValueOutOfRange",
+    "OutOfMemory",
+    "QueryCanceled",
+    "SerializationFailure",
+    "SyntaxError_",
+    "TooManyConnections",
+    "UndefinedColumn",
+    "UndefinedFunction",
+    "UndefinedObject",
+    "UndefinedTable",
+    "UniqueViolation",
+    "from_engine_failure",
+]
+
 
 class HeliosError(Exception):
     """Base class: an error reported to one client; the server goes on."""

@@ -39,6 +39,24 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from helios_core.kernel import Kernel
 
+__all__ = [
+    "PROJECT",
+    "BackgroundJob",
+    "ProtocolContext",
+    "ProtocolServer",
+    "SqlDataType",
+    "SqlDialect",
+    "SqlFunction",
+    "StorageTier",
+    "StorageTierFactory",
+    "VirtualTable",
+    "WalArchiver",
+    "WalArchiverFactory",
+    "hookimpl",
+    "hookspec",
+]
+
+
 PROJECT = "helios"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)

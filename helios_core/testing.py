@@ -63,6 +63,20 @@ from typing import Any, Self
 import attrs
 import pytest
 
+__all__ = [
+    "LISTENING_RE",
+    "READY_TEXT",
+    "HeliosServer",
+    "ServerStartError",
+    "helios_command",
+    "helios_server",
+    "installed_protocols",
+    "launch",
+    "start_server",
+    "toml_dumps",
+]
+
+
 LISTENING_RE = re.compile(r"\blistening protocol=(?P<name>\S+) host=(?P<host>\S+) port=(?P<port>\d+)")
 READY_TEXT = "helios ready"
 
