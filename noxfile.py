@@ -5,13 +5,16 @@ nox -s tests -- -x tests/foundation      # arguments after -- go to pytest
 nox -s lint                   # ruff and the import rules (tools/check_imports.py)
 nox -s serve -- --config helios.toml     # install and run `helios serve`
 nox -s bench -- <bench args>  # python -m bench (see bench/)
+nox -s deps_bounds            # every runtime dependency at its lowest, then its highest allowed version
 """
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import nox
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).parent
 nox.options.sessions = ["tests"]
@@ -29,10 +32,64 @@ TEST_DEPS = [
 ]
 RUFF = "ruff>=0.17,<0.18"
 
+# A quick cross-section for deps_bounds: parsing (sqlglot), the executor and storage (pyarrow,
+# numpy), a real server with psycopg and asyncpg, and PostgreSQL side by side where installed.
+BOUNDS_TESTS = [
+    "tests/frontdoor",
+    "tests/sql/test_query_select.py",
+    "tests/sql/test_query_aggregates.py",
+    "tests/sql/test_functions_arrays.py",
+    "tests/sql/test_stmt_dml.py",
+    "tests/sql/test_stmt_copy.py",
+    "tests/storage",
+    "plugins/protocol_pg/tests/test_clients.py",
+]
+
 
 def plugin_dirs() -> list[str]:
     """Every plugin distribution under plugins/ (a folder with a pyproject.toml)."""
     return [f"./{p.parent.relative_to(ROOT)}/" for p in sorted(ROOT.glob("plugins/*/pyproject.toml"))]
+
+
+def runtime_requirements() -> list[Requirement]:
+    """The declared dependencies of core and every plugin (our own distributions left out)."""
+    files = [ROOT / "pyproject.toml", *sorted(ROOT.glob("plugins/*/pyproject.toml")),
+             ROOT / "tests/example_plugin/pyproject.toml"]
+    reqs: dict[str, Requirement] = {}
+    for f in files:
+        for text in tomllib.loads(f.read_text())["project"].get("dependencies", []):
+            req = Requirement(text)
+            if not req.name.startswith("helios-"):
+                reqs.setdefault(req.name, req)
+    return list(reqs.values())
+
+
+def lowest_pins() -> list[str]:
+    """``name==lower bound`` for every runtime dependency; each must declare both bounds."""
+    pins = []
+    for req in runtime_requirements():
+        lows = [s.version for s in req.specifier if s.operator == ">="]
+        if not lows or not any(s.operator == "<" for s in req.specifier):
+            raise ValueError(f"{req}: every runtime dependency needs a tested range 'name>=low,<high'")
+        pins.append(f"{req.name}=={lows[0]}")
+    return pins
+
+
+@nox.session
+@nox.parametrize("bound", ["lowest", "highest"])
+def deps_bounds(session: nox.Session, bound: str) -> None:
+    """The declared ranges at both ends: ``lowest`` pins every runtime dependency to its lower
+    bound, ``highest`` lets pip pick the newest each range allows; then a quick cross-section."""
+    extra: list[str] = []
+    if bound == "lowest":
+        constraints = Path(session.create_tmp()) / "lowest-constraints.txt"
+        constraints.write_text("\n".join(lowest_pins()) + "\n")
+        extra = ["-c", str(constraints)]
+    session.install("./", *plugin_dirs(), "./tests/example_plugin/", *TEST_DEPS, *extra)
+    names = " ".join(r.name for r in runtime_requirements())
+    session.run("python", "-c", "import importlib.metadata as m, sys; "
+                "print(' '.join(f'{n}=={m.version(n)}' for n in sys.argv[1:]))", *names.split())
+    session.run("pytest", "--timeout=300", "-q", *(session.posargs or BOUNDS_TESTS))
 
 
 @nox.session

@@ -33,10 +33,15 @@ def _plugin_manager():
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from helios_core.config import ConfigError, load_config
+    from helios_core.dependencies import DependencyError, check_dependencies
     from helios_core.kernel import StartupError, run_kernel
     from helios_core.logs import configure_logging
     from helios_core.plugins import PluginLoadError, protocol_servers, storage_tier_factories
 
+    try:
+        check_dependencies()
+    except DependencyError as exc:
+        return _fail(str(exc))
     try:
         pm = _plugin_manager()
         servers = {s.name: s for s in protocol_servers(pm)}
