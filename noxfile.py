@@ -82,7 +82,9 @@ def deps_bounds(session: nox.Session, bound: str) -> None:
     bound, ``highest`` lets pip pick the newest each range allows; then a quick cross-section."""
     extra: list[str] = []
     if bound == "lowest":
-        constraints = Path(session.create_tmp()) / "lowest-constraints.txt"
+        # next to the venv: session.create_tmp() would point TMPDIR into the venv, where the
+        # server refuses COPY files (it never touches its own Python installation)
+        constraints = Path(session.virtualenv.location).with_suffix(".constraints.txt")
         constraints.write_text("\n".join(lowest_pins()) + "\n")
         extra = ["-c", str(constraints)]
     session.install("./", *plugin_dirs(), "./tests/example_plugin/", *TEST_DEPS, *extra)
