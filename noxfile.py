@@ -41,7 +41,9 @@ BOUNDS_TESTS = [
     "tests/sql/test_functions_arrays.py",
     "tests/sql/test_stmt_dml.py",
     "tests/sql/test_stmt_copy.py",
-    "tests/storage",
+    "tests/storage/test_kernel.py",
+    "tests/storage/test_durability.py",
+    "tests/storage/test_model.py",
     "plugins/protocol_pg/tests/test_clients.py",
 ]
 
