@@ -16,6 +16,7 @@ from pathlib import Path
 import attrs
 
 import helios_core
+from helios_core.dependencies import DependencyError, check_dependencies
 
 EXIT_USAGE = 2
 
@@ -33,7 +34,6 @@ def _plugin_manager():
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from helios_core.config import ConfigError, load_config
-    from helios_core.dependencies import DependencyError, check_dependencies
     from helios_core.kernel import StartupError, run_kernel
     from helios_core.logs import configure_logging
     from helios_core.plugins import PluginLoadError, protocol_servers, storage_tier_factories

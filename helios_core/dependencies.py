@@ -9,10 +9,13 @@ declares, then runs one small statement through the whole SQL path in memory.
 
 from __future__ import annotations
 
+import logging
 from importlib import metadata
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
+
+import helios_core
 
 CORE = "helios-core"
 PROBE = "select x, $$a$$ || 'b' from (values (2), (1), (null)) as v(X) order by x desc nulls last"
@@ -72,9 +75,8 @@ def _out_of_range(dist: str) -> list[str]:
 
 def _probe_sql() -> None:
     """Parse, plan and run one statement in memory: whatever a library breaks shows here."""
+    logging.disable(logging.INFO)  # the probe is no client's statement: plugins' wrappers stay quiet
     try:
-        import helios_core
-
         session = helios_core.connect()
         try:
             rows = session.execute(PROBE)[-1].rows()
@@ -83,6 +85,8 @@ def _probe_sql() -> None:
     except Exception as exc:
         raise DependencyError(f"the SQL engine fails a start-up check ({type(exc).__name__}: {exc}); "
                               f"installed: {_versions()}") from exc
+    finally:
+        logging.disable(logging.NOTSET)
     if rows != [(2, "ab"), (1, "ab"), (None, "ab")]:
         raise DependencyError(f"the SQL engine answers a start-up check wrongly ({rows!r}); installed: {_versions()}")
 
