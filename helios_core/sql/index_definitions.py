@@ -29,6 +29,8 @@ from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UniqueViolation
 from helios_core.sql.collations import check_collation
+from helios_core.sql.dialect import DIALECT, parse
+from helios_core.sql.expr import compile_scalar
 
 SUPPORTED_METHODS = ("btree", "hash")
 KNOWN_METHODS = ("btree", "hash", "gist", "gin", "spgist", "brin")
@@ -119,7 +121,6 @@ def _check_expression(session: Any, tdef: Any, node: exp.Expression, what: str,
                       boolean: bool = False) -> tuple[str, str]:
     """Compile an index expression against the table (names and types checked); its SQL text and type."""
     from helios_core.sql.dml import _scope
-    from helios_core.sql.expr import compile_scalar
 
     if any(isinstance(n, (exp.Subquery, exp.Select)) for n in node.walk()):
         raise FeatureNotSupported(f"cannot use subquery in {what}")
@@ -139,8 +140,6 @@ def _check_expression(session: Any, tdef: Any, node: exp.Expression, what: str,
 
 def expression_sql(node: exp.Expression) -> str:
     """PostgreSQL's spelling of an expression, near enough: lower-case function names."""
-    from helios_core.sql.dialect import DIALECT
-
     text = DIALECT.generate(node, normalize_functions="lower")
     for word in _UPPER_CALLS:
         text = text.replace(f"{word.lower()}(", f"{word}(")
@@ -226,8 +225,6 @@ def needs_expression_unique(spec: dict[str, Any]) -> bool:
 
 def referenced_columns(spec: dict[str, Any]) -> set[str]:
     """Table columns an index reads (keys, expressions, INCLUDE, predicate)."""
-    from helios_core.sql.dialect import parse
-
     cols = {k["column"] for k in spec.get("keys", []) if "column" in k} | set(spec.get("include") or [])
     texts = [k["expr"] for k in spec.get("keys", []) if "expr" in k] + ([spec["where"]] if spec.get("where") else [])
     for text in texts:
@@ -238,8 +235,6 @@ def referenced_columns(spec: dict[str, Any]) -> set[str]:
 
 def rename_column(spec: dict[str, Any], old: str, new: str) -> dict[str, Any]:
     """The same index description after ALTER TABLE ... RENAME COLUMN old TO new."""
-    from helios_core.sql.dialect import parse
-
     def rewrite(text: str) -> str:
         tree = parse(f"select {text}")[0].ast.expressions[0]
         for col in tree.find_all(exp.Column):
@@ -265,9 +260,7 @@ def rename_column(spec: dict[str, Any], old: str, new: str) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------ enforcement
 def _keys_of(session: Any, ctx: Any, tdef: Any, spec: dict[str, Any], batch: pa.RecordBatch) -> list[tuple]:
     """The key of each row of a full-width batch, None for rows outside the predicate or with a NULL."""
-    from helios_core.sql.dialect import parse
     from helios_core.sql.dml import _scope
-    from helios_core.sql.expr import compile_scalar
 
     scope = _scope(tdef)
     n = batch.num_rows
