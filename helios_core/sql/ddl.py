@@ -272,6 +272,13 @@ def _regclass_text(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _sequence_default(schema: str, seq_name: str) -> str:
+    """nextval() of an owned sequence; qualified outside public, so the default finds the
+    sequence whatever the inserting session's search_path is."""
+    name = _regclass_text(seq_name) if schema == "public" else f"{_regclass_text(schema)}.{_regclass_text(seq_name)}"
+    return "nextval('" + name.replace("'", "''") + "'::regclass)"
+
+
 def _constraint_name(table: str, cols: list[str], suffix: str) -> str:
     return f"{table}_{'_'.join(cols)}_{suffix}" if cols else f"{table}_{suffix}"
 
@@ -350,7 +357,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                 seq_name = f"{tname}_{cname}_seq"
                 seqs.append(sequences.make_definition(schema, seq_name, data_type=_SERIALS[serial][0],
                                                       owned_by=f"{schema}.{tname}.{cname}"))
-                md["default"] = f"nextval('{_regclass_text(seq_name)}'::regclass)"
+                md["default"] = _sequence_default(schema, seq_name)
                 md["sequence"] = f"{schema}.{seq_name}"
                 nullable = False
             for c in el.args.get("constraints") or []:
@@ -384,7 +391,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                         increment=sequences._int_of(inc) if inc is not None else 1,
                         owned_by=f"{schema}.{tname}.{cname}"))
                     md["identity"] = "always" if k.this else "by default"
-                    md["default"] = f"nextval('{_regclass_text(seq_name)}'::regclass)"
+                    md["default"] = _sequence_default(schema, seq_name)
                     md["sequence"] = f"{schema}.{seq_name}"
                     nullable = False
                 elif isinstance(k, exp.CollateColumnConstraint):

@@ -57,7 +57,7 @@ def add_identity(session: Any, args: dict[str, Any]) -> Result:
         raise HeliosError(f'relation "{seq_name}" already exists', sqlstate="42P07")
     txn.catalog_put("sequence", f"{seq_schema}.{seq_name}", definition)
     md["identity"] = "always" if args["always"] else "by default"
-    md["default"] = f"nextval('{ddl._regclass_text(seq_name)}'::regclass)"
+    md["default"] = ddl._sequence_default(seq_schema, seq_name)
     md["sequence"] = f"{seq_schema}.{seq_name}"
     ddl._set_column_metadata(txn, tdef, cname, md)
     session.engine.bump_plan_generation()

@@ -35,3 +35,4 @@ def test_refused_materialized_view_leaves_nothing_behind(session) -> None:
     with pytest.raises(HeliosError) as err:
         session.execute("select * from mv2")
     assert err.value.sqlstate == "42P01"
+
