@@ -18,6 +18,8 @@ from collections.abc import Callable
 
 from sqlglot.tokens import Token, TokenType
 
+from helios_core.sql.unterminated import comment_end, quote_end
+
 _MAYBE = re.compile(r"\$\d")
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\x80-\U0010ffff]*)?\$")
 _IDENT_CHAR = re.compile(r"[A-Za-z0-9_$\x80-\U0010ffff]")
@@ -65,35 +67,14 @@ def parameter_spans(sql: str) -> list[tuple[int, int]]:
 
 
 def _skip_quoted(sql: str, i: int, quote: str, *, backslash: bool) -> int:
-    n = len(sql)
-    while i < n:
-        ch = sql[i]
-        if backslash and ch == "\\":
-            i += 2
-        elif ch == quote:
-            if i + 1 < n and sql[i + 1] == quote:
-                i += 2
-            else:
-                return i + 1
-        else:
-            i += 1
-    return n
+    """Index after the quoted text whose body starts at i (the end of sql when it is unterminated)."""
+    end = quote_end(sql, i, quote, backslash)
+    return len(sql) if end < 0 else end
 
 
 def _skip_block_comment(sql: str, i: int) -> int:
-    depth, n = 0, len(sql)
-    while i < n:
-        if sql.startswith("/*", i):
-            depth += 1
-            i += 2
-        elif sql.startswith("*/", i):
-            depth -= 1
-            i += 2
-            if depth == 0:
-                return i
-        else:
-            i += 1
-    return n
+    end = comment_end(sql, i)
+    return len(sql) if end < 0 else end
 
 
 def tokenize_with_parameters(sql: str, tokenize: Callable[[str], list[Token]]) -> list[Token]:

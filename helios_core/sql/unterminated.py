@@ -26,7 +26,7 @@ def find_unterminated(sql: str) -> tuple[str, int] | None:
                 return None
             i = nl + 1
         elif ch == "/" and sql.startswith("/*", i):
-            end = _comment_end(sql, i)
+            end = comment_end(sql, i)
             if end < 0:
                 return _message("/* comment", sql, i)
             i = end
@@ -35,12 +35,12 @@ def find_unterminated(sql: str) -> tuple[str, int] | None:
             kind = _PREFIXED.get(ch.lower(), "quoted string") if ch != "'" else "quoted string"
             backslashes = ch.lower() == "e"
             i = i + 1 if ch == "'" else i + 2
-            end = _quote_end(sql, i, "'", backslashes)
+            end = quote_end(sql, i, "'", backslashes)
             if end < 0:
                 return _message(kind, sql, start)
             i = end
         elif ch == '"':
-            end = _quote_end(sql, i + 1, '"', False)
+            end = quote_end(sql, i + 1, '"', False)
             if end < 0:
                 return _message("quoted identifier", sql, i)
             i = end
@@ -67,7 +67,7 @@ def _word_start(sql: str, i: int) -> bool:
     return i == 0 or not (sql[i - 1].isalnum() or sql[i - 1] in "_$")
 
 
-def _quote_end(sql: str, i: int, quote: str, backslashes: bool) -> int:
+def quote_end(sql: str, i: int, quote: str, backslashes: bool) -> int:
     """Index just after the closing quote (a doubled quote is part of the text), or -1."""
     n = len(sql)
     while i < n:
@@ -84,7 +84,7 @@ def _quote_end(sql: str, i: int, quote: str, backslashes: bool) -> int:
     return -1
 
 
-def _comment_end(sql: str, i: int) -> int:
+def comment_end(sql: str, i: int) -> int:
     """Index just after the (nested) comment opened at i, or -1."""
     depth, n = 0, len(sql)
     while i < n:
