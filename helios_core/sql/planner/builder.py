@@ -988,10 +988,13 @@ class Builder(ScalarCompiler):
                     return self.plan_from_item(option_tables.as_subquery(node.this, alias, col_aliases), outer, None)
                 from helios_core.branching.table_functions import plan_registered  # heliosdb.branch_diff ...
 
+                ordinality = bool(node.args.get("ordinality"))
                 item = plan_registered(self, node, alias, col_aliases, outer)
                 if item is not None:
+                    if ordinality:
+                        raise FeatureNotSupported("WITH ORDINALITY is not supported for this function")
                     return item
-                return self.plan_table_function(node.this, alias, col_aliases, outer)
+                return self.plan_table_function(node.this, alias, col_aliases, outer, ordinality=ordinality)
             return self.plan_table(node, alias, col_aliases, outer)
         if isinstance(node, exp.Subquery) and isinstance(node.this, (exp.Table, exp.Subquery)) and not alias:
             # a parenthesized join tree: FROM (a CROSS JOIN b)
@@ -1162,7 +1165,7 @@ class Builder(ScalarCompiler):
 
     # ------------------------------------------------------------------ table functions
     def plan_table_function(self, node: exp.Expression, alias: str | None, col_aliases: list[str],
-                            outer: Scope | None) -> Item:
+                            outer: Scope | None, ordinality: bool = False) -> Item:
         from helios_core.sql.operators.tablefunc import FunctionScan
 
         if type(node).__name__ in ("ExplodingGenerateSeries", "GenerateSeries"):
@@ -1179,7 +1182,7 @@ class Builder(ScalarCompiler):
         scope = Scope([], outer=outer)
         compiled = [self.compile(a, scope) for a in args]
         qual = alias or name
-        op = FunctionScan.make(self, name, compiled, qual, col_aliases)
+        op = FunctionScan.make(self, name, compiled, qual, col_aliases, ordinality=ordinality)
         return Item(op, {qual})
 
     def plan_unnest(self, node: exp.Unnest, alias: str | None, col_aliases: list[str], outer: Scope | None) -> Item:
