@@ -49,24 +49,25 @@ def refuse_time_travel_writes(tree: exp.Expression, tokens: list[Token]) -> None
         if isinstance(target, exp.Schema):
             target = target.this
         if isinstance(target, exp.Table) and target.args.get("version") is not None:
-            raise SyntaxError_('syntax error at or near "TIMESTAMP"', position=_timestamp_position(target, tokens))
+            word, position = _timestamp_token(target, tokens)
+            raise SyntaxError_(f'syntax error at or near "{word}"', position=position)
     for select in tree.find_all(exp.Select):
         locks = select.args.get("locks")
         if locks:
             _refuse_locked_past(select, locks)
 
 
-def _timestamp_position(table: exp.Table, tokens: list[Token]) -> int | None:
-    """1-based position of the TIMESTAMP word of the table's ``AS OF TIMESTAMP``."""
+def _timestamp_token(table: exp.Table, tokens: list[Token]) -> tuple[str, int | None]:
+    """The TIMESTAMP word of the table's ``AS OF TIMESTAMP`` as written, and its 1-based position."""
     ident = table.this
     start = ident.meta.get("start") if isinstance(ident, exp.Identifier) and ident.meta else None
     if not isinstance(start, int):
-        return None
+        return "TIMESTAMP", None
     for i in range(len(tokens) - 2):
         if (tokens[i].start > start and tokens[i].text.upper() == "AS" and tokens[i + 1].text.upper() == "OF"
                 and tokens[i + 2].text.upper() == "TIMESTAMP"):
-            return tokens[i + 2].start + 1
-    return start + 1
+            return tokens[i + 2].text, tokens[i + 2].start + 1
+    return "TIMESTAMP", start + 1
 
 
 def _refuse_locked_past(select: exp.Select, locks: list[exp.Expression]) -> None:

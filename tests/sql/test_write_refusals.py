@@ -120,3 +120,10 @@ def test_select_into_creates_the_table(conn):
     assert conn.execute("SELECT count(*) FROM past").fetchone() == (2,)
     with pytest.raises(psycopg.errors.DuplicateTable):
         conn.execute("SELECT 1 AS x INTO copied")
+
+
+def test_syntax_error_echoes_the_word_as_written(conn):
+    with pytest.raises(psycopg.errors.SyntaxError) as ei:
+        conn.execute("update tt as of timestamp '2000-01-01' set v = 'x'")
+    assert ei.value.diag.message_primary == 'syntax error at or near "timestamp"'
+    assert int(ei.value.diag.statement_position) == len("update tt as of ") + 1
