@@ -92,10 +92,13 @@ class Item:
     aliases: set[str]
 
 
-class Builder(ScalarCompiler):
+class Builder:
+    """Plans one statement's queries; expressions go to its compiler, ``self.exprs``."""
+
     def __init__(self, ctx: Any) -> None:
         self.ctx = ctx
         self.param_types: list[Any] = list(ctx.param_types or [])
+        self.exprs = ScalarCompiler(ctx, self)
         self.ctes: list[dict[str, CteDef]] = []
         self.refs: set[tuple[str | None, str]] = set()
         self.star_all = False
@@ -110,10 +113,24 @@ class Builder(ScalarCompiler):
         cols = [(f.name, f.type) for f in op.fields]
         return Plan(root=op, columns=cols, param_types=self.param_types, subplans=list(self.subplans))
 
-    def compile(self, node: exp.Expression, scope: Scope) -> Compiled:  # type: ignore[override]
+    def compile(self, node: exp.Expression, scope: Scope) -> Compiled:
+        """Bind and compile an expression of this statement (see ScalarCompiler)."""
         if not self.refs and not getattr(self, "_refs_noted", False):
             self.note_refs(node)  # once: a statement without column references would walk again per node
-        return super().compile(node, scope)
+        return self.exprs.compile(node, scope)
+
+    # the expression compiler's entry points that table functions and window planning use
+    def coerce(self, c: Compiled, t: T.SqlType) -> Compiled:
+        return self.exprs.coerce(c, t)
+
+    def as_bool(self, c: Compiled, context: str) -> Compiled:
+        return self.exprs.as_bool(c, context)
+
+    def result_type(self, types: list[T.SqlType], context: str) -> T.SqlType:
+        return self.exprs.result_type(types, context)
+
+    def call(self, name: str, args: list[Compiled]) -> Compiled:
+        return self.exprs.call(name, args)
 
     def note_refs(self, ast: exp.Expression) -> None:
         """Remember every column name the statement mentions (scans read only those)."""
@@ -206,8 +223,8 @@ class Builder(ScalarCompiler):
         types = []
         for i in range(width):
             ts = [r[i].type for r in compiled]
-            types.append(self.result_type(ts, "VALUES"))
-        compiled = [[self.coerce(c, t) for c, t in zip(r, types, strict=True)] for r in compiled]
+            types.append(self.exprs.result_type(ts, "VALUES"))
+        compiled = [[self.exprs.coerce(c, t) for c, t in zip(r, types, strict=True)] for r in compiled]
         names = names or [f"column{i + 1}" for i in range(width)]
         fields = [Field(n, t) for n, t in zip(names, types, strict=False)]
         return Values(fields, compiled)
@@ -223,7 +240,7 @@ class Builder(ScalarCompiler):
             raise HeliosError(f"each {kind.upper()} query must have the same number of columns", sqlstate="42601")
         types = []
         for lf, rf in zip(left.fields, right.fields, strict=True):
-            types.append(self.result_type([lf.type, rf.type], kind.upper()))
+            types.append(self.exprs.result_type([lf.type, rf.type], kind.upper()))
         left = self.cast_op(left, types)
         right = self.cast_op(right, types)
         fields = [Field(f.name, t) for f, t in zip(left.fields, types, strict=True)]
@@ -236,7 +253,7 @@ class Builder(ScalarCompiler):
         if all(f.type == t and f.type.arrow_type == t.arrow_type for f, t in zip(op.fields, types, strict=True)):
             return op
         scope = Scope(op.fields)
-        exprs = [self.coerce(column_ref(i, f), t) for i, (f, t) in enumerate(zip(op.fields, types, strict=True))]
+        exprs = [self.exprs.coerce(column_ref(i, f), t) for i, (f, t) in enumerate(zip(op.fields, types, strict=True))]
         return Project(op, exprs, [Field(f.name, t) for f, t in zip(op.fields, types, strict=True)]) if scope else op
 
     # =================================================================== SELECT
@@ -263,7 +280,7 @@ class Builder(ScalarCompiler):
                 op = Filter(op, make_const(const_vec(False, T.BOOL)), "false")
             op, scope = self.plan_aggregate(op, scope, sel, group, agg_sources, select_aliases, outer)
             if having is not None:
-                pred = self.as_bool(self.compile(having.this, scope), "HAVING")
+                pred = self.exprs.as_bool(self.compile(having.this, scope), "HAVING")
                 op = Filter(op, pred, having.this.sql(dialect="postgres"))
         windows = [w for e in exprs + [o.this for o in order_items] for w in walk_same_level(e)
                    if isinstance(w, exp.Window)]
@@ -360,7 +377,7 @@ class Builder(ScalarCompiler):
         if lim is not None:
             if isinstance(lim, exp.Fetch):
                 cnt = lim.args.get("count")
-                lc = self.coerce(self.compile(cnt, scope), T.INT8) if cnt is not None else None
+                lc = self.exprs.coerce(self.compile(cnt, scope), T.INT8) if cnt is not None else None
                 if cnt is None:
                     lc = self.compile(exp.Literal.number(1), scope)
             else:
@@ -368,8 +385,8 @@ class Builder(ScalarCompiler):
                 if isinstance(e, exp.Var) and e.name.upper() == "ALL":
                     lc = None
                 else:
-                    lc = self.coerce(self.compile(e, scope), T.INT8)
-        oc = self.coerce(self.compile(off.expression, scope), T.INT8) if off is not None else None
+                    lc = self.exprs.coerce(self.compile(e, scope), T.INT8)
+        oc = self.exprs.coerce(self.compile(off.expression, scope), T.INT8) if off is not None else None
         if lc is None and oc is None:
             return op
         opts = lim.args.get("limit_options") if isinstance(lim, exp.Fetch) else None
@@ -454,7 +471,7 @@ class Builder(ScalarCompiler):
         if any(c.find(exp.Placeholder, exp.Parameter) is not None for c in conjuncts):
             return conjuncts
         for c in conjuncts:
-            if c.find(exp.Column, exp.Select, exp.Placeholder, exp.Parameter) is not None or not self.pure(c):
+            if c.find(exp.Column, exp.Select, exp.Placeholder, exp.Parameter) is not None or not self.exprs.pure(c):
                 continue
             try:
                 v = self.compile(c, Scope([], outer=outer))
@@ -477,7 +494,7 @@ class Builder(ScalarCompiler):
             op: Operator = OneRow()
             scope = Scope([], outer=outer)
             if conjuncts:
-                op = Filter(op, self.as_bool(self.compile(exp.and_(*conjuncts), scope), "WHERE"))
+                op = Filter(op, self.exprs.as_bool(self.compile(exp.and_(*conjuncts), scope), "WHERE"))
             return op, scope
         simple = all(_is_inner(j) and not j.args.get("using") and not _is_lateral(j)
                      and not _is_function_item(j.this)
@@ -527,7 +544,7 @@ class Builder(ScalarCompiler):
             op, scope = self.plan_join(op, scope, j, outer)
         if conjuncts:
             conjuncts = order_conjuncts(conjuncts)
-            parts = [self.as_bool(self.compile(c, scope), "WHERE") for c in conjuncts]
+            parts = [self.exprs.as_bool(self.compile(c, scope), "WHERE") for c in conjuncts]
             op = Filter(op, parts[0], where.this.sql(dialect="postgres"), parts=parts)
         return op, scope
 
@@ -712,7 +729,7 @@ class Builder(ScalarCompiler):
         if isinstance(op, TableScan) and op.residual is None and not op.pushed:
             return self.scan_with_filter(op, conjuncts, scope)
         conjuncts = order_conjuncts(conjuncts)
-        parts = [self.as_bool(self.compile(c, scope), "WHERE") for c in conjuncts]
+        parts = [self.exprs.as_bool(self.compile(c, scope), "WHERE") for c in conjuncts]
         return Filter(op, parts[0], " AND ".join(c.sql(dialect="postgres") for c in conjuncts), parts=parts)
 
     def scan_with_filter(self, op: TableScan, conjuncts: list[exp.Expression], scope: Scope) -> Operator:
@@ -745,7 +762,7 @@ class Builder(ScalarCompiler):
             residual = list(conjuncts)
         if residual:
             residual = order_conjuncts(residual)
-            op.residual_parts = [self.as_bool(self.compile(r, scope), "WHERE") for r in residual]
+            op.residual_parts = [self.exprs.as_bool(self.compile(r, scope), "WHERE") for r in residual]
             op.residual = op.residual_parts[0]
             op.residual_text = " AND ".join(r.sql(dialect="postgres") for r in residual)
         pk = getattr(op, "primary_key", None)
@@ -757,7 +774,7 @@ class Builder(ScalarCompiler):
                          and not (self.pushable(c, scope, op).op == "=" and self.pushable(c, scope, op).column in pk)]
                 op.pushed = []
                 residual = order_conjuncts(residual + extra)
-                op.residual_parts = [self.as_bool(self.compile(r, scope), "WHERE") for r in residual]
+                op.residual_parts = [self.exprs.as_bool(self.compile(r, scope), "WHERE") for r in residual]
                 op.residual = op.residual_parts[0]
                 op.residual_text = " AND ".join(r.sql(dialect="postgres") for r in residual)
         return op
@@ -797,14 +814,14 @@ class Builder(ScalarCompiler):
                 return None
             val = self.compile(right, scope)
             if val.type.name == "unknown" or val.param is not None:
-                val = self.coerce(val, col.type)
+                val = self.exprs.coerce(val, col.type)
             if not _same_family(col.type, val.type):
                 return None
             if val.type != col.type:
                 if col.type.name == "numeric" or val.type.name in ("numeric", "float4", "float8"):
                     return None
                 try:
-                    val = self.coerce(val, col.type)
+                    val = self.exprs.coerce(val, col.type)
                 except HeliosError:
                     return None
             return PushedTerm(op.columns[col.column], o, [val], col.type.arrow_type, c.sql(dialect="postgres"))
@@ -830,13 +847,13 @@ class Builder(ScalarCompiler):
                 rest.append(c)
                 continue
             lc, rc = pair
-            common = self.result_type([lc.type, rc.type], "JOIN")
-            lkeys.append(self.coerce(lc, common))
-            rkeys.append(self.coerce(rc, common))
+            common = self.exprs.result_type([lc.type, rc.type], "JOIN")
+            lkeys.append(self.exprs.coerce(lc, common))
+            rkeys.append(self.exprs.coerce(rc, common))
             texts.append(c.sql(dialect="postgres"))
         residual = None
         if rest:
-            residual = self.as_bool(self.compile(exp.and_(*rest) if len(rest) > 1 else rest[0], both), "JOIN")
+            residual = self.exprs.as_bool(self.compile(exp.and_(*rest) if len(rest) > 1 else rest[0], both), "JOIN")
         if lkeys:
             return HashJoin(out_fields, left, right, lkeys, rkeys, kind, residual, " AND ".join(texts))
         return NestedLoopJoin(out_fields, left, right, kind, residual)
@@ -874,7 +891,7 @@ class Builder(ScalarCompiler):
                 on = j.args.get("on")
                 residual = None
                 if on is not None:
-                    residual = self.as_bool(self.compile(on, Scope(fields, outer=outer)), "JOIN")
+                    residual = self.exprs.as_bool(self.compile(on, Scope(fields, outer=outer)), "JOIN")
                 if kind not in ("inner", "left"):
                     raise HeliosError("invalid reference to FROM-clause entry in a RIGHT/FULL JOIN with LATERAL",
                                       sqlstate="42P10")
@@ -915,10 +932,10 @@ class Builder(ScalarCompiler):
                 rkeys.append(ri)
             lc = [column_ref(i, op.fields[i]) for i in lkeys]
             rc = [column_ref(i, right.fields[i]) for i in rkeys]
-            commons = [self.result_type([a.type, b.type], "USING") for a, b in zip(lc, rc, strict=True)]
+            commons = [self.exprs.result_type([a.type, b.type], "USING") for a, b in zip(lc, rc, strict=True)]
             joined = HashJoin([attrs.evolve(f) for f in list(op.fields) + list(right.fields)], op, right,
-                              [self.coerce(a, t) for a, t in zip(lc, commons, strict=True)],
-                              [self.coerce(b, t) for b, t in zip(rc, commons, strict=True)], kind,
+                              [self.exprs.coerce(a, t) for a, t in zip(lc, commons, strict=True)],
+                              [self.exprs.coerce(b, t) for b, t in zip(rc, commons, strict=True)], kind,
                               None, ", ".join(using_names))
             if conds:
                 raise FeatureNotSupported("USING together with ON")
@@ -927,8 +944,8 @@ class Builder(ScalarCompiler):
             fields: list[Field] = []
             merged: dict[str, int] = {}
             for name, li, ri, t in zip(using_names, lkeys, rkeys, commons, strict=True):
-                lref = self.coerce(column_ref(li, joined.fields[li]), t)
-                rref = self.coerce(column_ref(nl + ri, joined.fields[nl + ri]), t)
+                lref = self.exprs.coerce(column_ref(li, joined.fields[li]), t)
+                rref = self.exprs.coerce(column_ref(nl + ri, joined.fields[nl + ri]), t)
                 if kind == "full":
                     c = self.coalesce_compiled([lref, rref], t)
                 elif kind == "right":
@@ -962,7 +979,7 @@ class Builder(ScalarCompiler):
             n = max(len(x.array) for x in v)
             return Vec(pc.coalesce(*[x.broadcast(n).array for x in v]), t, False)
 
-        return self.lift(cs, False, compute, t)
+        return self.exprs.lift(cs, False, compute, t)
 
     # ------------------------------------------------------------------ FROM items
     def plan_from_item(self, node: exp.Expression, outer: Scope | None, wrapper: Any) -> Item:
@@ -1355,7 +1372,7 @@ class Builder(ScalarCompiler):
         label = None
         if isinstance(node, exp.Filter):
             w = node.expression
-            filt = self.as_bool(self.compile(w.this if isinstance(w, exp.Where) else w, scope), "FILTER")
+            filt = self.exprs.as_bool(self.compile(w.this if isinstance(w, exp.Where) else w, scope), "FILTER")
             node = node.this
         order: list[tuple[Compiled, bool, bool | None]] = []
         direct: list[Any] = []
@@ -1404,9 +1421,9 @@ class Builder(ScalarCompiler):
                 args_ast = args_ast[:1]
         args = [self.compile(a, scope) for a in args_ast]
         if name == "string_agg" and args:
-            args = [self.coerce(args[0], T.TEXT) if args[0].type.name in ("unknown",) else args[0]]
+            args = [self.exprs.coerce(args[0], T.TEXT) if args[0].type.name in ("unknown",) else args[0]]
         if name in ("sum", "avg", "min", "max") and args and args[0].type.name == "unknown":
-            args = [self.coerce(args[0], T.NUMERIC if name in ("sum", "avg") else T.TEXT)]
+            args = [self.exprs.coerce(args[0], T.NUMERIC if name in ("sum", "avg") else T.TEXT)]
         if name == "count" and distinct and len(args) > 1:
             raise FeatureNotSupported("count(DISTINCT a, b)")
         rt = result_type(name, [a.type for a in args])

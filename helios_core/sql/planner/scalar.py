@@ -185,10 +185,17 @@ def _fn(ctx_fn: Any, name: str) -> Any:
 
 
 class ScalarCompiler:
-    """Mixin for the Builder: ``self.ctx`` (QueryContext) and ``self.plan_subquery`` exist."""
+    """Binds and compiles expressions for one statement.
 
-    ctx: Any
-    param_types: list[Any]
+    It is held by the planner (``planner.exprs``), not inherited from: the planner plans the
+    queries an expression contains (``planner.plan_subquery``) and the compiler shares its
+    list of parameter types, so ``$n`` gets one type across the statement.
+    """
+
+    def __init__(self, ctx: Any, planner: Any) -> None:
+        self.ctx = ctx
+        self.planner = planner
+        self.param_types: list[Any] = planner.param_types
 
     def pure(self, node: exp.Expression) -> bool:
         memo = self.__dict__.setdefault("_pure_memo", {})
@@ -1157,7 +1164,7 @@ class ScalarCompiler:
 
     def c_Exists(self, node: exp.Exists, scope: Scope) -> Compiled:
         q = node.this
-        op, captured = self.plan_subquery(q, scope)
+        op, captured = self.planner.plan_subquery(q, scope)
 
         def run(ctx: Any) -> Vec:
             it = op.execute(ctx)
@@ -1176,7 +1183,7 @@ class ScalarCompiler:
         fast = self.grouped_scalar_subquery(q, scope)
         if fast is not None:
             return fast
-        op, captured = self.plan_subquery(q, scope)
+        op, captured = self.planner.plan_subquery(q, scope)
         visible = [f for f in op.fields if not f.hidden]
         if len(visible) != 1:
             raise HeliosError("subquery must return only one column", sqlstate="42601")
@@ -1247,9 +1254,9 @@ class ScalarCompiler:
         empty.set("expressions", [exp.alias_(value.copy(), "__v")])
         empty.set("where", exp.Where(this=exp.false()))
         try:
-            self.note_refs(grouped)
-            gop = self.plan_query(grouped, None)
-            eop = self.plan_query(empty, None)
+            self.planner.note_refs(grouped)
+            gop = self.planner.plan_query(grouped, None)
+            eop = self.planner.plan_query(empty, None)
             outer_keys = [self.compile(p[1], scope) for p in pairs]
         except HeliosError:
             return None
@@ -1315,7 +1322,7 @@ class ScalarCompiler:
         for it in items:
             if not isinstance(it, exp.Table) or not isinstance(it.this, exp.Identifier):
                 return None
-            if not it.db and hasattr(self, "find_cte") and self.find_cte(it.name) is not None:
+            if not it.db and self.planner.find_cte(it.name) is not None:
                 return None
             rel = self.ctx.resolve_relation(it.db or None, it.name)
             if rel is None or rel.kind != "table":
@@ -1360,7 +1367,7 @@ class ScalarCompiler:
         if isinstance(left_ast, exp.Tuple):
             return self.row_in_subquery(left_ast, q, scope, is_all, op_name)
         left = self.compile(left_ast, scope)
-        plan, captured = self.plan_subquery(q, scope)
+        plan, captured = self.planner.plan_subquery(q, scope)
         visible = [f for f in plan.fields if not f.hidden]
         if len(visible) != 1:
             raise HeliosError("subquery has too many columns", sqlstate="42601")
@@ -1431,7 +1438,7 @@ class ScalarCompiler:
         """(a, b) op ANY/ALL (SELECT x, y ...) and (a, b) [NOT] IN (...), correlated or not, with
         PostgreSQL's row comparison rules (pairwise, NULL when undecided)."""
         lefts = [self.compile(x, scope) for x in left_ast.expressions]
-        plan, captured = self.plan_subquery(q, scope)
+        plan, captured = self.planner.plan_subquery(q, scope)
         visible = [f for f in plan.fields if not f.hidden]
         if len(visible) != len(lefts):
             raise HeliosError("subquery has too many columns" if len(visible) > len(lefts)
@@ -1563,7 +1570,7 @@ class ScalarCompiler:
     def array_subquery(self, q: exp.Expression, scope: Scope) -> Compiled:
         if isinstance(q, exp.Subquery):
             q = q.this
-        op, captured = self.plan_subquery(q, scope)
+        op, captured = self.planner.plan_subquery(q, scope)
         et = op.fields[0].type
         at = T.array_of(et)
 
