@@ -50,7 +50,7 @@ import attrs
 import pyarrow as pa
 
 from helios_core import time_budget
-from helios_core.errors import QueryCanceled
+from helios_core.errors import HeliosError, QueryCanceled
 
 if TYPE_CHECKING:  # pragma: no cover
     from helios_core.sql.types import SqlType
@@ -132,6 +132,9 @@ class QueryContext:
         for sch in self.schemas_for(schema):
             table = self.txn.get_table(sch, name) if self.txn is not None else None
             if table is not None:
+                if not table.options.get("matview", {"populated": True}).get("populated"):
+                    raise HeliosError(f'materialized view "{name}" has not been populated', sqlstate="55000",
+                                      hint="Use the REFRESH MATERIALIZED VIEW command.")  # helios_core.sql.matviews
                 return RelationSource(
                     kind="table", schema=sch, name=name, columns=table_sql_columns(table), table=table
                 )

@@ -87,6 +87,11 @@ def start(session: Any, u: Any) -> Result:
             raise HeliosError(f'cannot copy from view "{name}"', sqlstate="42809",
                               hint="Try the COPY (SELECT ...) TO variant.")
         raise UndefinedTable(f'relation "{name}" does not exist')
+    if tdef.options.get("matview") is not None:  # only REFRESH fills it; reading it needs a query
+        if a["direction"] == "in":
+            raise HeliosError(f'cannot copy to materialized view "{name}"', sqlstate="42809")
+        raise HeliosError(f'cannot copy from materialized view "{name}"', sqlstate="42809",
+                          hint="Try the COPY (SELECT ...) TO variant.")
     ctypes = dict(column_types(tdef))
     names = a["columns"] or [c.name for c in tdef.columns]
     for n in names:

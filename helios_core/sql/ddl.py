@@ -31,8 +31,9 @@ from helios_core.errors import (
     UndefinedTable,
 )
 from helios_core.session import Result
-from helios_core.sql import ddl_privileges, object_privileges, role_ddl, sequences
+from helios_core.sql import ddl_privileges, matviews, object_privileges, role_ddl, sequences
 from helios_core.sql.dialect import Utility, to_sql
+from helios_core.storage import ColumnDef
 
 
 class DependentObjectsStillExist(HeliosError):
@@ -85,8 +86,9 @@ def table_name(session: Any, table: exp.Table, txn: Any = None, *, for_create: b
 
 
 def relation_kind(txn: Any, schema: str, name: str) -> str | None:
-    if txn.get_table(schema, name) is not None:
-        return "table"
+    tdef = txn.get_table(schema, name)
+    if tdef is not None:
+        return "materialized view" if matviews.definition(tdef) is not None else "table"
     if txn.catalog_get("view", f"{schema}.{name}") is not None:
         return "view"
     if txn.catalog_get("sequence", f"{schema}.{name}") is not None:
@@ -168,7 +170,7 @@ def _view_sources(session: Any, txn: Any, query: Any) -> set[str]:
             out.add(f"{ident(t.args['db'])}.{name}")
             continue
         for schema in session.search_path():
-            if relation_kind(txn, schema, name) in ("table", "view"):
+            if relation_kind(txn, schema, name) in ("table", "view", "materialized view"):
                 out.add(f"{schema}.{name}")
                 break
     return out
@@ -179,17 +181,32 @@ def _dependent_views(txn: Any, key: str) -> list[str]:
     return [v for v in dep.get("views", []) if txn.catalog_get("view", v) is not None]
 
 
+def _dependent_matviews(txn: Any, key: str) -> list[str]:
+    dep = txn.catalog_get("depend", key) or {}
+    out = []
+    for v in dep.get("matviews", []):
+        schema, name = v.split(".", 1)
+        if matviews.definition(txn.get_table(schema, name)) is not None:
+            out.append(v)
+    return out
+
+
 def _drop_dependent_views(session: Any, txn: Any, key: str, what: str, cascade: bool) -> None:
     views = _dependent_views(txn, key)
-    if views and not cascade:
+    mvs = _dependent_matviews(txn, key)
+    if (views or mvs) and not cascade:
         name = key.split(".", 1)[1]
+        first = f"view {views[0].split('.', 1)[1]}" if views else f"materialized view {mvs[0].split('.', 1)[1]}"
         raise DependentObjectsStillExist(
             f"cannot drop {what} {name} because other objects depend on it",
-            detail=f"view {views[0].split('.', 1)[1]} depends on {what} {name}",
+            detail=f"{first} depends on {what} {name}",
             hint="Use DROP ... CASCADE to drop the dependent objects too.")
     for v in views:
         _drop_dependent_views(session, txn, v, "view", cascade)
         txn.catalog_delete("view", v)
+    for v in mvs:
+        schema, name = v.split(".", 1)
+        drop_table_objects(session, txn, schema, name, cascade=cascade)
     if txn.catalog_get("depend", key) is not None:
         txn.catalog_delete("depend", key)
 
@@ -324,8 +341,6 @@ def _reference(session: Any, txn: Any, ref: exp.Reference, cols: list[str], name
 def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: list[Any],
                   known: list[str] | None = None) -> dict[str, Any]:
     """ColumnDefs, primary key and constraint options from CREATE TABLE's element list."""
-    from helios_core.storage import ColumnDef
-
     cols: list[Any] = []
     pk: list[str] = []
     pk_name = f"{tname}_pkey"
@@ -539,8 +554,6 @@ def _record_constraint_indexes(txn: Any, schema: str, name: str, pk: list[str], 
 
 
 def _create_table_as(session: Any, txn: Any, schema: str, name: str, query: Any, elements: list) -> Result:
-    from helios_core.storage import ColumnDef
-
     ctx = session.context(txn)
     plan = session.plan_query(query, ctx)
     names = [ident(e) for e in elements] if elements else [n for n, _ in plan.columns]
@@ -769,6 +782,8 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
             txn.catalog_delete("type", found)
             continue
         want = {"TABLE": "table", "VIEW": "view", "INDEX": "index", "SEQUENCE": "sequence"}.get(kind)
+        if kind == "VIEW" and ast.args.get("materialized"):
+            want, tag = "materialized view", "DROP MATERIALIZED VIEW"
         if want is None:
             raise FeatureNotSupported(f"DROP {kind} is not supported")
         if kind_found != want:
@@ -776,13 +791,10 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
                 raise HeliosError(f'"{name}" is not a {want}', sqlstate="42809",
                                   hint=f"Use DROP {kind_found.upper()} to remove a {kind_found}.")
             if if_exists:
-                noun = {"table": "table", "view": "view", "index": "index", "sequence": "sequence"}[want]
-                notices.append(f'{noun} "{name}" does not exist, skipping')
+                notices.append(f'{want} "{name}" does not exist, skipping')
                 continue
-            noun = "index" if want == "index" else ("sequence" if want == "sequence" else want)
-            if want in ("table", "view", "sequence", "index"):
-                raise UndefinedTable(f'{noun} "{name}" does not exist')
-        if want == "table":
+            raise UndefinedTable(f'{want} "{name}" does not exist')
+        if want in ("table", "materialized view"):
             drop_table_objects(session, txn, schema, name, cascade=cascade)
         elif want == "view":
             _drop_dependent_views(session, txn, f"{schema}.{name}", "view", cascade)
@@ -917,8 +929,6 @@ def _alter(session: Any, ast: exp.Alter) -> Result:
 
 def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     from helios_core.sql import constraints
-    from helios_core.storage import ColumnDef
-
     schema, name = tdef.schema, tdef.name
     if isinstance(action, exp.ColumnDef):
         spec = build_columns(session, txn, schema, name, [action])
@@ -1137,8 +1147,6 @@ def _set_column_metadata(txn: Any, tdef: Any, cname: str, md: dict) -> Any:
     """Column metadata changes (DEFAULT) without rewriting data: kept in options["column_metadata"]."""
     if hasattr(txn, "replace_column"):
         col = tdef.column(cname)
-        from helios_core.storage import ColumnDef
-
         return txn.replace_column(tdef.schema, tdef.name, ColumnDef(col.name, col.type, col.nullable, md,
                                                                     col.col_id))
     overrides = dict(tdef.options.get("column_metadata", {}))
@@ -1250,6 +1258,8 @@ def _truncate(session: Any, ast: exp.TruncateTable) -> Result:
         tdef = txn.get_table(schema, name)
         if tdef is None:
             raise UndefinedTable(f'relation "{name}" does not exist')
+        if matviews.definition(tdef) is not None:
+            raise HeliosError(f'"{name}" is not a table', sqlstate="42809")
         targets.append(tdef)
     names = {(t.schema, t.name) for t in targets}
     cascade = str(ast.args.get("option") or "").upper() == "CASCADE" or bool(ast.args.get("cascade"))

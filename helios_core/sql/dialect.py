@@ -281,6 +281,8 @@ def _parse_uncached(sql: str) -> list[Statement]:
             first == "EXPLAIN"
         ) or (first == "COMMENT" and third == "CONSTRAINT") or (first == "CREATE" and second == "DATABASE") or (
             first == "ALTER" and second == "TABLE" and any(t.text.upper() == "GENERATED" for t in chunk)
+        ) or (first == "CREATE" and second == "MATERIALIZED") or (
+            first == "REFRESH" and second.split()[:1] == ["MATERIALIZED"]  # sqlglot keeps REFRESH's rest as text
         ):
             util = parse_utility(text, start)
         if util is not None:
@@ -781,6 +783,10 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         text = None if c.accept("NULL") else c.string()
         c.end()
         return Utility(kind="comment_constraint", args={"constraint": constraint, "table": table, "text": text})
+    if w in ("CREATE", "REFRESH") and c.peek_word() == "MATERIALIZED":
+        from helios_core.sql import matviews
+
+        return matviews.parse_create(c) if w == "CREATE" else matviews.parse_refresh(c)
     if w in _BRANCHY and c.peek_word() == "BRANCH":
         return _parse_branch(c)
     if w == "CREATE" and c.peek_word() == "DATABASE":

@@ -26,6 +26,7 @@ from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
 from helios_core.session import Result
+from helios_core.sql import matviews
 from helios_core.sql.ddl import ident, table_name
 from helios_core.sql.functions import numeric_special as NS
 
@@ -169,6 +170,7 @@ def _target(session: Any, txn: Any, table: exp.Table) -> tuple[Any, str | None]:
             raise FeatureNotSupported(f'cannot change view "{name}"',
                                       detail="Views are not automatically updatable yet.")
         raise UndefinedTable(f'relation "{name}" does not exist', position=_position(table))
+    matviews.check_writable(tdef)  # 42809: only REFRESH changes a materialized view
     alias = table.args.get("alias")
     return tdef, ident(alias.this) if alias is not None else None
 

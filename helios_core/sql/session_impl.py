@@ -36,6 +36,7 @@ from helios_core.sql import (
     dialect,
     dialects,
     dml_privileges,
+    matviews,
     object_privileges,
     prepared,
     session_identity,
@@ -710,6 +711,14 @@ class SqlSession(Session):
 
             self.tx.statement_start()
             return identity_columns.add_identity(self, a)
+        if k in ("create_matview", "refresh_matview"):
+            self.tx.statement_start()
+            self.tx.wrote_ddl = True
+            self.engine.bump_plan_generation()
+            if k == "refresh_matview":
+                return matviews.refresh(self, a)
+            with _positions_from(a["body_offset"]):
+                return matviews.create(self, a)
         if k == "create_database":
             from helios_core.sql import databases
 

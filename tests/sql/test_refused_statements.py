@@ -17,7 +17,6 @@ def session():
 
 
 @pytest.mark.parametrize(("sql", "names"), [
-    ("create materialized view mv as select * from src", "CREATE MATERIALIZED VIEW"),
     ("create timeseries table m (ts timestamptz not null, v float8)", "CREATE TIMESERIES TABLE"),
     ("create continuous aggregate c with (timeseries = 'm', interval = '1h') as select 1",
      "CREATE CONTINUOUS AGGREGATE"),
@@ -27,12 +26,4 @@ def test_refused_with_the_feature_named(session, sql: str, names: str) -> None:
         session.execute(sql)
     assert err.value.sqlstate == "0A000"
     assert names in str(err.value)
-
-
-def test_refused_materialized_view_leaves_nothing_behind(session) -> None:
-    with pytest.raises(HeliosError):
-        session.execute("create materialized view mv2 as select * from src")
-    with pytest.raises(HeliosError) as err:
-        session.execute("select * from mv2")
-    assert err.value.sqlstate == "42P01"
 

@@ -207,8 +207,10 @@ class CatalogModel:
             oid = FIRST_USER_OID + int(table_id) if isinstance(table_id, int) else stable_oid("table",
                                                                                                f"{t.schema}.{t.name}")
             opts = dict(getattr(t, "options", None) or {})
-            rel = Relation(oid=oid, schema=t.schema, name=t.name, kind="r", table_id=table_id, options=opts,
-                           owner=str(opts.get("owner", "helios")))
+            matview = opts.get("matview") if isinstance(opts.get("matview"), dict) else None
+            rel = Relation(oid=oid, schema=t.schema, name=t.name, kind="m" if matview else "r", table_id=table_id,
+                           options=opts, owner=str(opts.get("owner", "helios")),
+                           view_sql=matview.get("sql") if matview else None)
             pk = set(getattr(t, "primary_key", None) or [])
             for i, c in enumerate(t.columns, 1):
                 md = dict(getattr(c, "metadata", None) or {})

@@ -145,7 +145,7 @@ def pg_class(model: CatalogModel) -> list[tuple]:
         rows.append((
             r.oid, r.name, r.namespace_oid, 0, 0, role_oid(r.owner), _relam(r.kind, methods.get(r.oid)), r.oid, 0, 0, -1.0, 0, 0,
             r.oid in indexed, False, "t" if r.schema.startswith("pg_temp_") else "p", r.kind, len(r.columns), checks.get(r.oid, 0), r.kind == "v", r.oid in with_fk,
-            False, False, False, True, "d" if r.kind == "r" else "n", False, 0, 0, 0,
+            False, False, False, _populated(r), "d" if r.kind in ("r", "m") else "n", False, 0, 0, 0,
             A.items_text(r.options.get("acl")), None, None,
         ))
     return rows
@@ -430,7 +430,15 @@ def pg_views(model: CatalogModel) -> list[tuple]:
 @catalog_table(PG, "pg_matviews", """schemaname name, matviewname name, matviewowner name, tablespace name,
     hasindexes bool, ispopulated bool, definition text""")
 def pg_matviews(model: CatalogModel) -> list[tuple]:
-    return [(r.schema, r.name, r.owner, None, False, True, r.view_sql) for r in model.relations if r.kind == "m"]
+    indexed = {i.table.oid for i in model.indexes}
+    return [(r.schema, r.name, r.owner, None, r.oid in indexed, _populated(r), r.view_sql)
+            for r in model.relations if r.kind == "m"]
+
+
+def _populated(r: Any) -> bool:
+    """relispopulated: false only for a materialized view created or refreshed WITH NO DATA."""
+    mv = r.options.get("matview")
+    return not isinstance(mv, dict) or bool(mv.get("populated"))
 
 
 @catalog_table(PG, "pg_indexes", "schemaname name, tablename name, indexname name, tablespace name, indexdef text")

@@ -1,0 +1,88 @@
+"""Schema features applications bring from PostgreSQL, statement by statement against PostgreSQL 15.
+
+Each script runs in order on a fresh schema of both systems (psycopg, autocommit); every
+statement must end the same way on both: the same command tag and rows, or the same
+SQLSTATE and message.
+"""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+MATVIEWS = [
+    "CREATE TABLE src (id int, grp text, amount numeric(10,2))",
+    "INSERT INTO src VALUES (1, 'a', 10.25), (2, 'a', 5.5), (3, 'b', 7)",
+    "CREATE MATERIALIZED VIEW totals AS SELECT grp, sum(amount) AS total, count(*) AS n FROM src GROUP BY grp",
+    "SELECT * FROM totals ORDER BY grp",
+    "CREATE MATERIALIZED VIEW IF NOT EXISTS totals AS SELECT 1",
+    "CREATE MATERIALIZED VIEW totals AS SELECT 1",
+    "CREATE MATERIALIZED VIEW later (g, t) AS SELECT grp, amount FROM src WITH NO DATA",
+    "SELECT * FROM later",
+    "SELECT relkind, relispopulated FROM pg_class WHERE relname = 'later'",
+    "SELECT matviewname, hasindexes, ispopulated FROM pg_matviews WHERE schemaname = current_schema() ORDER BY 1",
+    "REFRESH MATERIALIZED VIEW CONCURRENTLY later",
+    "REFRESH MATERIALIZED VIEW later",
+    "SELECT * FROM later ORDER BY g, t",
+    "INSERT INTO src VALUES (4, 'c', 1)",
+    "SELECT * FROM totals ORDER BY grp",
+    "REFRESH MATERIALIZED VIEW CONCURRENTLY totals",
+    "CREATE UNIQUE INDEX totals_grp ON totals (grp)",
+    "REFRESH MATERIALIZED VIEW CONCURRENTLY totals",
+    "SELECT * FROM totals ORDER BY grp",
+    "SELECT hasindexes FROM pg_matviews WHERE matviewname = 'totals'",
+    "REFRESH MATERIALIZED VIEW CONCURRENTLY totals WITH NO DATA",
+    "REFRESH MATERIALIZED VIEW totals WITH NO DATA",
+    "SELECT * FROM totals",
+    "REFRESH MATERIALIZED VIEW totals WITH DATA",
+    "SELECT count(*) FROM totals",
+    "INSERT INTO totals VALUES ('z', 1, 1)",
+    "UPDATE totals SET n = 0",
+    "DELETE FROM totals",
+    "TRUNCATE totals",
+    "DROP TABLE totals",
+    "DROP VIEW totals",
+    "REFRESH MATERIALIZED VIEW src",
+    "REFRESH MATERIALIZED VIEW nosuch",
+    "CREATE MATERIALIZED VIEW too_many (a, b, c) AS SELECT 1, 2",
+    "DROP TABLE src",
+    "DROP MATERIALIZED VIEW later",
+    "DROP MATERIALIZED VIEW IF EXISTS later",
+    "DROP MATERIALIZED VIEW later",
+    "DROP TABLE src CASCADE",
+    "SELECT count(*) FROM pg_matviews WHERE schemaname = current_schema()",
+]
+
+SCRIPTS = {"matviews": MATVIEWS}
+
+
+def _outcome(conn: psycopg.Connection, sql: str) -> tuple:
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            rows = [tuple(str(v) for v in r) for r in cur.fetchall()] if cur.description else []
+            return ("ok", cur.statusmessage, rows)
+    except psycopg.Error as e:
+        return ("error", e.sqlstate, e.diag.message_primary)
+
+
+@pytest.fixture(scope="module")
+def helios_dsn(tmp_path_factory):
+    from helios_core.testing import start_server
+
+    server = start_server(tmp_path_factory.mktemp("features"), only=["postgres"])
+    try:
+        yield server.pg_dsn()
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("name", sorted(SCRIPTS))
+def test_script_matches_postgres(name, postgres_dsn, helios_dsn):
+    with psycopg.connect(postgres_dsn, autocommit=True) as pg, psycopg.connect(helios_dsn, autocommit=True) as hx:
+        for conn in (pg, hx):
+            conn.execute(f"DROP SCHEMA IF EXISTS f_{name} CASCADE")
+            conn.execute(f"CREATE SCHEMA f_{name}")
+            conn.execute(f"SET search_path = f_{name}")
+        for sql in SCRIPTS[name]:
+            assert _outcome(hx, sql) == _outcome(pg, sql), sql
