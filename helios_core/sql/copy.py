@@ -21,7 +21,7 @@ import pyarrow.csv as pacsv
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
 from helios_core.session import CopySpec, Result
-from helios_core.sql import dialect, object_privileges, server_files
+from helios_core.sql import dialect, generated_columns, object_privileges, server_files
 from helios_core.sql.functions import numeric_special as NS
 
 
@@ -93,7 +93,7 @@ def start(session: Any, u: Any) -> Result:
         raise HeliosError(f'cannot copy from materialized view "{name}"', sqlstate="42809",
                           hint="Try the COPY (SELECT ...) TO variant.")
     ctypes = dict(column_types(tdef))
-    names = a["columns"] or [c.name for c in tdef.columns]
+    names = generated_columns.copy_columns(tdef, a["columns"])
     for n in names:
         if n not in ctypes:
             raise UndefinedColumn(f'column "{n}" of relation "{name}" does not exist')
@@ -182,7 +182,7 @@ def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
             for ci in range(len(ctypes)):
                 if full[ci] is None:
                     full[ci] = default_array(session, txn, tdef, ci, n, ctx)
-            rb = pa.RecordBatch.from_arrays(full, schema=table_schema)
+            rb = generated_columns.compute(session, ctx, tdef, pa.RecordBatch.from_arrays(full, schema=table_schema))
             if check:
                 constraints.check_new_rows(session, txn, ctx, tdef, rb)
             txn.insert(tdef.schema, tdef.name, rb)

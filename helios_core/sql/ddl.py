@@ -31,7 +31,15 @@ from helios_core.errors import (
     UndefinedTable,
 )
 from helios_core.session import Result
-from helios_core.sql import ddl_privileges, matviews, object_privileges, role_ddl, sequences
+from helios_core.sql import (
+    ddl_privileges,
+    generated_columns,
+    matviews,
+    object_privileges,
+    role_ddl,
+    sequences,
+    types,
+)
 from helios_core.sql.dialect import Utility, to_sql
 from helios_core.storage import ColumnDef
 
@@ -240,8 +248,6 @@ def _create(session: Any, ast: exp.Create, text: str) -> Result:
 
 def _column_type(dt: exp.DataType, session: Any = None, txn: Any = None) -> tuple[Any, str | None]:
     """(SqlType, serial kind or None) of a column's declared type."""
-    from helios_core.sql import types
-
     name = dt.this.name if hasattr(dt.this, "name") else str(dt.this)
     if name.upper() in _SERIALS:
         return types.type_from_name(_SERIALS[name.upper()][0]), name.upper()
@@ -391,7 +397,12 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                 elif isinstance(k, exp.UniqueColumnConstraint):
                     add_unique([cname], con_name)
                 elif isinstance(k, exp.DefaultColumnConstraint):
+                    if generated_columns.KEY in md:
+                        raise HeliosError(f'both default and generation expression specified for column "{cname}" '
+                                          f'of table "{tname}"', sqlstate="42601")
                     md["default"] = to_sql(k.this)
+                elif isinstance(k, exp.ComputedColumnConstraint):
+                    md[generated_columns.KEY] = generated_columns.definition(k, cname, md, tname)
                 elif isinstance(k, exp.CheckColumnConstraint):
                     checks.append({"name": con_name or f"{tname}_{cname}_check", "expr": to_sql(k.this)})
                 elif isinstance(k, exp.Reference):
@@ -456,6 +467,10 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                 else:
                     raise FeatureNotSupported(f"table constraint {item.key} is not supported")
     names = [c.name for c in cols] + list(known or [])
+    if txn.get_table(schema, tname) is None:
+        generated_columns.validate_table(session, txn, tname, cols)
+    elif any(generated_columns.is_generated(c) for c in cols):
+        raise FeatureNotSupported("ALTER TABLE ... ADD COLUMN ... GENERATED ALWAYS AS ... STORED is not supported")
     seen: set[str] = set()
     for n in names:
         if n in seen:
@@ -559,8 +574,6 @@ def _create_table_as(session: Any, txn: Any, schema: str, name: str, query: Any,
     names = [ident(e) for e in elements] if elements else [n for n, _ in plan.columns]
     cols = []
     for n, (_, t) in zip(names, plan.columns, strict=False):
-        from helios_core.sql import types
-
         if t.name == "unknown":
             t = types.TEXT
         cols.append(ColumnDef(n, t.arrow_type, True, {"sql_type": t.sql_name()}))
@@ -976,6 +989,14 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
                     continue
                 raise UndefinedColumn(f'column "{cname}" of relation "{name}" does not exist')
             col = tdef.column(cname)
+            for dependent in generated_columns.reading(tdef, cname):
+                if not action.args.get("cascade"):
+                    raise DependentObjectsStillExist(
+                        f"cannot drop column {cname} of table {name} because other objects depend on it",
+                        detail=f"column {dependent} of table {name} depends on column {cname} of table {name}",
+                        hint="Use DROP ... CASCADE to drop the dependent objects too.")
+                tdef = _alter_action(session, txn, tdef, exp.Drop(kind="COLUMN", tables=[exp.to_identifier(
+                    dependent, quoted=True)], cascade=True))
             _drop_views_using_column(session, txn, tdef, cname, bool(action.args.get("cascade")))
             _drop_indexes_reading(txn, tdef, cname)
             tdef = txn.get_table(schema, name)
@@ -1048,8 +1069,6 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
                               dict(constraints.column_metadata(tdef, c.name))) for c in tdef.columns]
             return constraints.rebuild_table(session, txn, tdef, cols, list(tdef.primary_key))
         if action.args.get("dtype") is not None:
-            from helios_core.sql import types
-
             pat = re.compile(rf'(?<![\w"]){re.escape(cname)}(?![\w"])|"{re.escape(cname)}"')
             for view in _dependent_views(txn, f"{schema}.{name}"):
                 if pat.search((txn.catalog_get("view", view) or {}).get("sql", "")):
@@ -1416,7 +1435,6 @@ def _parse_ts(session: Any, text: str) -> int:
     """A timestamp literal -> storage commit timestamp (microseconds since the epoch, UTC)."""
     import pyarrow as pa
 
-    from helios_core.sql import types
     from helios_core.sql.functions import cast
     from helios_core.sql.functions.vec import Vec
 

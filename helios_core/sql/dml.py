@@ -26,7 +26,7 @@ from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
 from helios_core.session import Result
-from helios_core.sql import matviews
+from helios_core.sql import generated_columns, matviews
 from helios_core.sql.ddl import ident, table_name
 from helios_core.sql.functions import numeric_special as NS
 
@@ -440,6 +440,10 @@ def insert(session: Any, ast: exp.Insert, params: Any = (), prepared: Any = None
         mask = masks[j] if masks is not None else None
         if user_override and (col.metadata or {}).get("identity"):
             continue  # OVERRIDING USER VALUE: the supplied values are ignored
+        if generated_columns.is_generated(col):
+            if mask is None or not all(mask):
+                generated_columns.refuse_insert(col)
+            continue  # computed below from the rest of the row
         if (col.metadata or {}).get("identity") == "always" and not overriding and (
                 mask is None or not all(mask)):
             raise GeneratedAlways(f'cannot insert a non-DEFAULT value into column "{col.name}"',
@@ -457,6 +461,7 @@ def insert(session: Any, ast: exp.Insert, params: Any = (), prepared: Any = None
         if full[ci] is None:
             full[ci] = default_array(session, txn, tdef, ci, n, ctx)
     batch = pa.RecordBatch.from_arrays(full, schema=_arrow_schema(tdef))  # type: ignore[arg-type]
+    batch = generated_columns.compute(session, ctx, tdef, batch)
     conflict = ast.args.get("conflict")
     returning = ast.args.get("returning")
     inserted: list[pa.RecordBatch] = []
@@ -602,6 +607,8 @@ def _new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, rows: pa.Table, sets:
         if isinstance(node, exp.Var) and node.name.upper() == "DEFAULT":
             arrays[ci] = default_array(session, txn, tdef, ci, n, ctx)
             continue
+        if generated_columns.is_generated(tdef.columns[ci]):
+            generated_columns.refuse_update(tdef.columns[ci])
         t = plan.columns[1 + ncols + k][1]
         arr = rows.column(1 + ncols + k).combine_chunks()
         if (tdef.columns[ci].metadata or {}).get("identity") == "always":
@@ -613,7 +620,7 @@ def _new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, rows: pa.Table, sets:
         except HeliosError as e:
             _point_at_bad_literal(e, [node], ctypes[ci][1])
             raise
-    return pa.RecordBatch.from_arrays(arrays, schema=_arrow_schema(tdef))
+    return generated_columns.compute(session, ctx, tdef, pa.RecordBatch.from_arrays(arrays, schema=_arrow_schema(tdef)))
 
 
 def _point_at_bad_literal(error: HeliosError, nodes: list[Any], sql_type: Any) -> None:
@@ -725,7 +732,7 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
                                                        for i in range(len(tdef.columns))], tdef),
                                          schema=_arrow_schema(tdef))
         constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
-                                       changed_cols={ci for ci, _ in sets})
+                                       changed_cols=_changed_columns(tdef, sets))
         out = txn.update(tdef.schema, tdef.name, rowids, new)
         changed = out.changed.to_pylist() if out.changed is not None else []
         done_mask = _not_in(rowids, changed + (out.gone.to_pylist() if out.gone is not None else []))
@@ -743,6 +750,11 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
     if returning is not None:
         return returning_result(session, ctx, tag, tdef, alias, returning, written)
     return Result(command_tag=tag)
+
+
+def _changed_columns(tdef: Any, sets: list[tuple[int, Any]]) -> set[int]:
+    """Columns an UPDATE may change: its SET targets and every generated column."""
+    return {ci for ci, _ in sets} | {i for i, c in enumerate(tdef.columns) if generated_columns.is_generated(c)}
 
 
 def _not_in(rowids: pa.Array, exclude: list[int]) -> pa.Array:
@@ -1087,9 +1099,11 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
             if isinstance(node, exp.Var) and node.name.upper() == "DEFAULT":
                 arrays[ci] = default_array(session, txn, tdef, ci, n, ctx)
                 continue
+            if generated_columns.is_generated(tdef.columns[ci]):
+                generated_columns.refuse_update(tdef.columns[ci])
             v = compile_scalar(node, scope, ctx).evaluate(combined, ctx)
             arrays[ci] = assign(v, ctypes[ci][1], n, tdef.columns[ci].name)
-        new = pa.RecordBatch.from_arrays(arrays, schema=schema)
+        new = generated_columns.compute(session, ctx, tdef, pa.RecordBatch.from_arrays(arrays, schema=schema))
         rowids = pa.array([h["_rowid"] for _, h in update_pairs], pa.int64())
         where = conflict.args.get("where")
         if where is not None:
@@ -1099,7 +1113,7 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
             new, old, rowids = new.filter(m), old.filter(m), rowids.filter(m)
         if new.num_rows:
             constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
-                                           changed_cols={ci for ci, _ in sets})
+                                           changed_cols=_changed_columns(tdef, sets))
             res = txn.update(tdef.schema, tdef.name, rowids, new)
             if res.changed is not None and len(res.changed):
                 from helios_core.errors import SerializationFailure
@@ -1224,11 +1238,13 @@ def merge(session: Any, ast: exp.Merge, params: Any = (), prepared: Any = None) 
             arrays = [rows.column(1 + c).combine_chunks().take(take) for c in range(ncols)]
             old = pa.RecordBatch.from_arrays(list(arrays), schema=schema)
             for ci, j in p["sets"]:
+                if generated_columns.is_generated(tdef.columns[ci]):
+                    generated_columns.refuse_update(tdef.columns[ci])
                 arrays[ci] = assign(col_vec(j, idx), ctypes[ci][1], len(idx), tdef.columns[ci].name)
-            new = pa.RecordBatch.from_arrays(arrays, schema=schema)
+            new = generated_columns.compute(session, ctx, tdef, pa.RecordBatch.from_arrays(arrays, schema=schema))
             rowids = pa.array([rid[i] for i in idx], pa.int64())
             constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
-                                           changed_cols={ci for ci, _ in p["sets"]})
+                                           changed_cols=_changed_columns(tdef, p["sets"]))
             count += txn.update(tdef.schema, tdef.name, rowids, new).count
     if del_rows:
         take = pa.array(del_rows, pa.int64())
@@ -1245,11 +1261,13 @@ def merge(session: Any, ast: exp.Merge, params: Any = (), prepared: Any = None) 
             p = next(pp for pp in plan_parts if id(pp) == pid)
             full: list[Any] = [None] * ncols
             for ci, j in p["inserts"]:
+                if generated_columns.is_generated(tdef.columns[ci]):
+                    generated_columns.refuse_insert(tdef.columns[ci])
                 full[ci] = assign(col_vec(j, idx), ctypes[ci][1], len(idx), tdef.columns[ci].name)
             for ci in range(ncols):
                 if full[ci] is None:
                     full[ci] = default_array(session, txn, tdef, ci, len(idx), ctx)
-            batch = pa.RecordBatch.from_arrays(full, schema=schema)
+            batch = generated_columns.compute(session, ctx, tdef, pa.RecordBatch.from_arrays(full, schema=schema))
             constraints.check_new_rows(session, txn, ctx, tdef, batch)
             txn.insert(tdef.schema, tdef.name, batch)
             count += batch.num_rows

@@ -53,7 +53,41 @@ MATVIEWS = [
     "SELECT count(*) FROM pg_matviews WHERE schemaname = current_schema()",
 ]
 
-SCRIPTS = {"matviews": MATVIEWS}
+GENERATED = [
+    ("CREATE TABLE items (id int PRIMARY KEY, price int, qty int, total int GENERATED ALWAYS AS (price * qty) "
+     "STORED, doc jsonb, title text GENERATED ALWAYS AS (doc ->> 'title') STORED, "
+     "upper_title text GENERATED ALWAYS AS (upper(doc ->> 'title') || '!') STORED)"),
+    "INSERT INTO items (id, price, qty, doc) VALUES (1, 3, 4, '{\"title\": \"pen\"}') RETURNING *",
+    "INSERT INTO items VALUES (2, 1, 1, 5)",
+    "INSERT INTO items (id, price, qty, total) VALUES (3, 2, 2, DEFAULT) RETURNING total",
+    "INSERT INTO items (id, total) VALUES (4, 7)",
+    "UPDATE items SET total = 1",
+    "UPDATE items SET total = DEFAULT RETURNING id, total",
+    "UPDATE items SET qty = 10 WHERE id = 1 RETURNING total, title, upper_title",
+    "UPDATE items SET doc = '{\"title\": \"ink\"}' WHERE id = 3 RETURNING title",
+    "INSERT INTO items (id, price, qty) VALUES (3, 5, 5) ON CONFLICT (id) DO UPDATE SET price = 9 RETURNING total",
+    "INSERT INTO items (id, price, qty) VALUES (3, 5, 5) ON CONFLICT (id) DO UPDATE SET total = 9",
+    "SELECT * FROM items ORDER BY id",
+    "SELECT attname, attgenerated FROM pg_attribute WHERE attrelid = 'items'::regclass AND attnum > 0 ORDER BY attnum",
+    ("SELECT column_name, is_generated, generation_expression IS NOT NULL, column_default "
+     "FROM information_schema.columns WHERE table_name = 'items' AND table_schema = current_schema() "
+     "ORDER BY ordinal_position"),
+    "CREATE UNIQUE INDEX items_title ON items (title)",
+    "INSERT INTO items (id, price, qty, doc) VALUES (5, 1, 1, '{\"title\": \"pen\"}')",
+    "CREATE TABLE bad1 (a int, b int GENERATED ALWAYS AS (b * 2) STORED)",
+    "CREATE TABLE bad2 (a int, b int GENERATED ALWAYS AS (a * 2) STORED DEFAULT 5)",
+    "CREATE TABLE bad3 (a int, b float8 GENERATED ALWAYS AS (random()) STORED)",
+    "CREATE TABLE bad4 (a int, b int GENERATED ALWAYS AS (a) STORED, c int GENERATED ALWAYS AS (b) STORED)",
+    "CREATE TABLE bad5 (a int GENERATED ALWAYS AS (nosuch + 1) STORED)",
+    "CREATE TABLE bad6 (a int, b int GENERATED ALWAYS AS ((SELECT 1)) STORED)",
+    "CREATE TABLE divs (a int, b int GENERATED ALWAYS AS (a / 0) STORED)",
+    "INSERT INTO divs VALUES (1)",
+    "ALTER TABLE items DROP COLUMN price",
+    "ALTER TABLE items DROP COLUMN price CASCADE",
+    "SELECT * FROM items ORDER BY id",
+]
+
+SCRIPTS = {"matviews": MATVIEWS, "generated": GENERATED}
 
 
 def _outcome(conn: psycopg.Connection, sql: str) -> tuple:

@@ -86,13 +86,15 @@ def _column_row(model: CatalogModel, r: Any, c: Column) -> tuple:
     udt = t.name
     identity = c.identity != ""
     return (
-        model.database, r.schema, r.name, c.name, c.number, c.default, "NO" if c.not_null else "YES",
+        model.database, r.schema, r.name, c.name, c.number, None if c.generated or identity else c.default,
+        "NO" if c.not_null else "YES",
         data_type(t), n, (n * 4 if n is not None else (1073741824 if t.name in ("text", "varchar", "bpchar")
                                                         else None)),
         prec, radix, scale, dt_prec, None, None, None, None, None, None, None, None, None, None, None,
-        model.database, "pg_catalog", udt, None, None, None, None, None, None, None, str(c.number), "NO",
+        model.database, "pg_catalog", udt, None, None, None, None, str(c.number), "NO",
         "YES" if identity else "NO", ("ALWAYS" if c.identity == "a" else "BY DEFAULT") if identity else None,
-        None, None, None, None, "NO" if identity else None, "ALWAYS" if c.generated else "NEVER", None,
+        None, None, None, None, "NO", "ALWAYS" if c.generated else "NEVER",
+        c.default if c.generated else None,
         "YES" if r.kind == "r" else "NO",
     )
 

@@ -223,7 +223,8 @@ class CatalogModel:
                 rel.columns.append(Column(
                     name=c.name, type=st, number=i,
                     not_null=(not getattr(c, "nullable", True)) or c.name in pk,
-                    default=md.get("default") or md.get("default_sql") or None,
+                    # a generation expression lives in pg_attrdef like a default (attgenerated tells them apart)
+                    default=md.get("generated") or md.get("default") or md.get("default_sql") or None,
                     identity="a" if identity.startswith("a") else ("d" if identity.startswith(("d", "b")) else ""),
                     generated="s" if md.get("generated") else "",
                 ))
