@@ -29,6 +29,8 @@ TEST_DEPS = [
     "sqlalchemy",
     "duckdb",
     "hypothesis",
+    "clickhouse-driver",
+    "clickhouse-connect",
 ]
 RUFF = "ruff>=0.17,<0.18"
 

@@ -86,6 +86,8 @@ class ProtocolContext:
     kernel cancels what is left after the grace period. ``max_connections`` is the
     plugin's to enforce, with its protocol's own error (``listener.active_connections``
     counts the open ones when the plugin serves through ``listener.serve``).
+    ``extra_listeners`` holds the listeners of the server's ``extra_ports``, by config key
+    (e.g. ``{"http_port": <listener>}``), bound and stopped like ``listener``.
     """
 
     kernel: Kernel
@@ -94,6 +96,7 @@ class ProtocolContext:
     stopping: Any  # anyio.Event
     log: Any  # logging.Logger
     settings: Any = None  # helios_core.config.ProtocolSettings
+    extra_listeners: dict[str, Any] = attrs.Factory(dict)
 
 
 @attrs.define(kw_only=True)
@@ -108,6 +111,11 @@ class ProtocolServer:
     ``ProtocolContext.config``) and the whole configuration, for rules that span
     sections; a ``ValueError`` it raises ends start-up with exit status 2 and its
     message (start it with the key path, e.g. "protocols.postgres.host: ...").
+    ``extra_ports`` names further ports the protocol listens on, as config keys of its
+    ``config_class`` with their standard ports (``{"http_port": 8123}``): the kernel binds
+    each on the section's host like ``port`` (unset: the standard port or the next free
+    one; 0: any free port), logs it as protocol ``<name>_http`` and hands it over in
+    ``ProtocolContext.extra_listeners``.
     """
 
     name: str
@@ -116,6 +124,7 @@ class ProtocolServer:
     config_class: type | None = None
     package: str = ""
     check_config: Callable[[Any, Any], None] | None = None
+    extra_ports: dict[str, int] = attrs.Factory(dict)
 
 
 @hookspec

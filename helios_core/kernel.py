@@ -146,8 +146,12 @@ def _bound_address(listener: Any) -> tuple[str, int]:
     )
 
 
-async def bind_listener(host: str, port: int | None, default_port: int, what: str) -> anyio.abc.Listener:
-    """Bind ``host:port``; with ``port`` None try ``default_port`` and the next free ones."""
+async def bind_listener(
+    host: str, port: int | None, default_port: int, what: str, key: str = "port"
+) -> anyio.abc.Listener:
+    """Bind ``host:port``; with ``port`` None try ``default_port`` and the next free ones.
+
+    Errors name the config key: ``{what}.{key}`` (e.g. "protocols.clickhouse.http_port")."""
     candidates = [port] if port is not None else list(range(default_port, default_port + PORT_SEARCH_SPAN))
     for candidate in candidates:
         try:
@@ -155,11 +159,11 @@ async def bind_listener(host: str, port: int | None, default_port: int, what: st
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 if port is not None:
-                    raise StartupError(f"{what}.port: port {port} on {host} is already in use") from None
+                    raise StartupError(f"{what}.{key}: port {port} on {host} is already in use") from None
                 continue
             if exc.errno == errno.EACCES:
                 raise StartupError(
-                    f"{what}.port: permission denied to listen on {host}:{candidate}"
+                    f"{what}.{key}: permission denied to listen on {host}:{candidate}"
                 ) from None
             raise StartupError(
                 f"{what}: cannot listen on {host}:{candidate}: {exc.strerror or exc}"
@@ -174,7 +178,7 @@ async def bind_listener(host: str, port: int | None, default_port: int, what: st
             )
         return listener
     raise StartupError(
-        f"{what}.port: ports {default_port}-{default_port + PORT_SEARCH_SPAN - 1} on {host} are all in use"
+        f"{what}.{key}: ports {default_port}-{default_port + PORT_SEARCH_SPAN - 1} on {host} are all in use"
     )
 
 
@@ -193,6 +197,7 @@ class Kernel:
         self.registry = CollectorRegistry()
         self.metrics = KernelMetrics(self.registry)
         self.listeners: dict[str, KernelListener] = {}
+        self.extra_listeners: dict[str, dict[str, KernelListener]] = {}  # protocol -> config key -> listener
         self.exit_status = 0
         self._servers = {s.name: s for s in protocol_servers(pm)}
         self._sessions: weakref.WeakSet[Any] = weakref.WeakSet()
@@ -314,6 +319,14 @@ class Kernel:
             listener = KernelListener(inner, self, name)
             self.listeners[name] = listener
             log.info("listening protocol=%s host=%s port=%d", name, listener.host, listener.port)
+            for key, default_port in server.extra_ports.items():
+                extra_name = f"{name}_{key.removesuffix('_port')}"
+                inner = await bind_listener(
+                    settings.host, getattr(settings.options, key, None), default_port, f"protocols.{name}", key
+                )
+                extra = KernelListener(inner, self, extra_name)
+                self.extra_listeners.setdefault(name, {})[key] = extra
+                log.info("listening protocol=%s host=%s port=%d", extra_name, extra.host, extra.port)
         metrics = self.config.metrics
         if not metrics.enabled:
             return None
@@ -359,6 +372,7 @@ class Kernel:
             config=config,
             settings=settings,
             listener=self.listeners[server.name],
+            extra_listeners=dict(self.extra_listeners.get(server.name, {})),
             stopping=self.stopping,
             log=logging.getLogger(f"helios.protocol.{server.name}"),
         )
@@ -443,6 +457,9 @@ class Kernel:
             with anyio.CancelScope(shield=True):
                 for listener in self.listeners.values():
                     await listener.aclose()
+                for extras in self.extra_listeners.values():
+                    for listener in extras.values():
+                        await listener.aclose()
                 if metrics_listener is not None:
                     await metrics_listener.aclose()
                 await anyio.to_thread.run_sync(self._close_engine)

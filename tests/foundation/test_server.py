@@ -135,7 +135,11 @@ def test_embedded_defaults_without_config(tmp_path):
     """No config file: every installed protocol on 127.0.0.1, standard port or the next free one."""
     server = launch(["serve"], cwd=tmp_path)
     try:
-        expected = {p.name: p.default_port for p in protocol_servers(get_plugin_manager())}
+        expected = {}
+        for p in protocol_servers(get_plugin_manager()):
+            expected[p.name] = p.default_port
+            for key, port in p.extra_ports.items():  # further ports of a protocol (ClickHouse's HTTP)
+                expected[f"{p.name}_{key.removesuffix('_port')}"] = port
         assert set(server.ports) == set(expected)
         assert server.host == "127.0.0.1"
         for name, port in server.ports.items():

@@ -1,0 +1,39 @@
+"""The ``clickhouse`` SQL dialect: ClickHouse's SQL, parsed by sqlglot, run by the shared kernel.
+
+``translate(tree)`` rewrites a statement parsed by sqlglot's clickhouse dialect into the tree
+the kernel runs (PostgreSQL's shapes over the shared function library); it is registered as
+the dialect's statement rewrite, so ``session.execute(sql, dialect="clickhouse")`` runs
+ClickHouse SQL from any caller. The rewrites, one concern each, live in ``rewrites/``:
+table functions and system tables (``system.numbers``, ``numbers(N)``, ``system.one``),
+functions onto the shared library, ARRAY JOIN, LIMIT BY.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlglot import exp
+from sqlglot.dialects.clickhouse import ClickHouse
+
+from helios_core.hookspecs import SqlDialect
+from helios_protocol_clickhouse.rewrites import apply_all
+
+
+class HeliosClickHouse(ClickHouse):
+    """sqlglot's ClickHouse dialect; the name under which HeliosDB parses ClickHouse SQL."""
+
+
+def translate(tree: exp.Expression) -> exp.Expression:
+    """A ClickHouse statement tree -> the tree the kernel runs."""
+    return apply_all(tree)
+
+
+def _translate_any(tree: Any) -> Any:
+    return translate(tree)
+
+
+CLICKHOUSE = SqlDialect(
+    name="clickhouse",
+    sqlglot_dialect=HeliosClickHouse,
+    statements={exp.Expression: _translate_any},
+)

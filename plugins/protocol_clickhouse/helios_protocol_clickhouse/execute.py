@@ -1,0 +1,161 @@
+"""Run ClickHouse statements through a HeliosDB session; results as Arrow + ClickHouse types.
+
+This is the one place both ClickHouse protocols (HTTP and native) run statements::
+
+    ch = ClickHouseSession(session, timezone="UTC")       # session: kernel.open_session(...)
+    for result in ch.run("SELECT number FROM numbers(3) FORMAT JSON"):
+        result.columns      # [ChColumn(name="number", type="UInt64")]
+        result.batches      # list[pyarrow.RecordBatch], columns in order
+        result.format       # "JSON" (the FORMAT clause) or None
+        result.totals       # a one-row RecordBatch for WITH TOTALS, else None
+
+``run`` takes one statement (ClickHouse's HTTP interface refuses several in one request);
+``split_statements`` cuts a script into statements for callers that take scripts.
+Settings (``SET x = 1``, a query's ``SETTINGS`` clause, URL parameters) live in
+``ch.settings``; ``ch.database`` is the current ClickHouse database (``default`` is the
+HeliosDB schema ``public``). Errors are ``ClickHouseError``s with ClickHouse's codes.
+
+INSERT data in a format (``INSERT INTO t FORMAT CSV`` followed by the rows, in the query
+text or passed as ``data``) is decoded with ``helios_protocol_clickhouse.formats``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+import pyarrow as pa
+import sqlglot
+from sqlglot import exp, tokens
+from sqlglot.errors import ParseError, TokenError
+
+from helios_protocol_clickhouse import catalog, statements
+from helios_protocol_clickhouse.dialect import HeliosClickHouse, translate
+from helios_protocol_clickhouse.errors import ClickHouseError, from_error
+from helios_protocol_clickhouse.results import ChColumn, ChResult
+from helios_protocol_clickhouse.types import clickhouse_type
+
+DEFAULT_DATABASE = "default"
+
+
+_INSERT_FORMAT = re.compile(
+    r"^\s*INSERT\s+INTO\s+(?:TABLE\s+)?(?P<table>(?:`[^`]+`|\"[^\"]+\"|[\w.]+))\s*"
+    r"(?:\((?P<cols>[^)]*)\)\s*)?(?:SETTINGS\s+(?P<settings>.*?)\s+)?FORMAT\s+(?P<fmt>\w+)[ \t]*\r?\n?",
+    re.IGNORECASE | re.DOTALL,
+)
+_INSERT_VALUES = re.compile(r"^\s*INSERT\s+INTO\s+.*?\bVALUES\b", re.IGNORECASE | re.DOTALL)
+
+
+def split_statements(script: str) -> list[str]:
+    """The statements of a script, cut at top-level semicolons (strings and comments respected)."""
+    try:
+        toks = HeliosClickHouse().tokenize(script)
+    except TokenError:
+        return [script.strip()] if script.strip() else []
+    out: list[str] = []
+    start = 0
+    for tok in toks:
+        if tok.token_type == tokens.TokenType.SEMICOLON:
+            piece = script[start:tok.start].strip()
+            if piece:
+                out.append(piece)
+            start = tok.end + 1
+    rest = script[start:].strip()
+    if rest:
+        out.append(rest)
+    return out
+
+
+@attrs.define
+class ClickHouseSession:
+    """A ClickHouse client's state over one HeliosDB session: settings and current database."""
+
+    session: Any
+    timezone: str = "UTC"
+    database: str = DEFAULT_DATABASE
+    settings: dict[str, str] = attrs.Factory(dict)
+
+    def run(self, sql: str, data: bytes | None = None, params: dict[str, str] | None = None) -> list[ChResult]:
+        """Run one ClickHouse statement; ``data`` is the INSERT's payload when it is sent apart."""
+        try:
+            return self._run(sql, data, params or {})
+        except ClickHouseError:
+            raise
+        except Exception as exc:
+            raise from_error(exc) from exc
+
+    def _run(self, sql: str, data: bytes | None, params: dict[str, str]) -> list[ChResult]:
+        m = _INSERT_FORMAT.match(sql)
+        if m:
+            payload = sql[m.end():].encode()
+            if data:
+                payload = payload + data if payload.strip() else data
+            return [statements.insert_formatted(self, m.group("table"), m.group("cols"), m.group("fmt"), payload)]
+        if data and _INSERT_VALUES.match(sql):
+            sql = sql + " " + data.decode()
+            data = None
+        sql = sql.strip().rstrip(";").strip()
+        if not sql:
+            raise ClickHouseError(62, "Empty query")
+        special = statements.try_special(self, sql)
+        if special is not None:
+            return special
+        try:
+            trees = [t for t in sqlglot.parse(sql, read=HeliosClickHouse) if t is not None]
+        except (ParseError, TokenError) as exc:
+            raise ClickHouseError(62, f"Syntax error: {_parse_message(exc)}") from None
+        if len(trees) != 1:
+            raise ClickHouseError(62, "Syntax error (Multi-statements are not allowed)")
+        tree = trees[0]
+        if data and isinstance(tree, exp.Insert):
+            raise ClickHouseError(62, "Syntax error: INSERT data sent with a query that has no FORMAT")
+        return statements.run_tree(self, tree)
+
+    # -- running translated trees --------------------------------------------------------
+
+    def execute_tree(self, tree: exp.Expression, *, format: str | None = None,
+                     names: list[str] | None = None, types: list[str | None] | None = None) -> ChResult:
+        """Translate a ClickHouse tree, run it, and describe the result in ClickHouse's terms.
+
+        ``names``/``types`` override the kernel's column names and ClickHouse types where given
+        (ClickHouse names unaliased columns after their expression text)."""
+        translated = translate(tree)
+        sql = catalog.to_postgres(translated)
+        return self.execute_sql(sql, format=format, names=names, types=types)
+
+    def execute_sql(self, sql: str, *, format: str | None = None, names: list[str] | None = None,
+                    types: list[str | None] | None = None) -> ChResult:
+        """Run PostgreSQL-dialect SQL of the kernel and describe its result in ClickHouse's terms."""
+        results = self.session.execute(sql)
+        result = results[-1]
+        if result.columns is None:
+            return ChResult(kind=result.kind, row_count=result.row_count or 0,
+                            written_rows=result.row_count or 0 if result.kind in ("INSERT",) else 0)
+        batches = [b for b in result.batches if True]
+        columns = []
+        for i, col in enumerate(result.columns):
+            name = names[i] if names and i < len(names) and names[i] else col.name
+            ch_type = types[i] if types and i < len(types) and types[i] else None
+            if ch_type is None:
+                ch_type = clickhouse_type(col.type_name, nullable=_has_nulls(batches, i))
+            columns.append(ChColumn(name=name, type=ch_type))
+        return ChResult(kind=result.kind, columns=columns, batches=batches,
+                        row_count=sum(b.num_rows for b in batches), format=format)
+
+    def iter_results(self, sql: str) -> Iterator[ChResult]:
+        for statement in split_statements(sql):
+            yield from self.run(statement)
+
+
+def _has_nulls(batches: list[pa.RecordBatch], i: int) -> bool:
+    return any(b.column(i).null_count for b in batches)
+
+
+def _parse_message(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if errors:
+        first = errors[0]
+        return f"{first.get('description', 'invalid syntax')} (line {first.get('line')}, col {first.get('col')})"
+    return str(exc).splitlines()[0] if str(exc) else "invalid syntax"

@@ -1,0 +1,157 @@
+"""TabSeparated and CSV, as ClickHouse writes and reads them.
+
+TabSeparated: a tab between values, ``\\n`` after each row, NULL as ``\\N``, strings with
+backslash escapes (``\\t``, ``\\n``, ``\\\\``, ``\\'``...); arrays and tuples in their quoted text
+form (``['a','b']``). WITH TOTALS adds an empty line and the totals row; ``extremes = 1``
+an empty line and the min and max rows. CSV: strings in double quotes (``"`` doubled),
+numbers bare, NULL as ``\\N``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import pyarrow as pa
+
+from helios_protocol_clickhouse.formats.values import TextRenderer
+
+_TSV_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\b": "\\b", "\f": "\\f", "\0": "\\0",
+                "'": "\\'"}
+_TSV_TABLE = str.maketrans(_TSV_ESCAPES)
+
+
+def tsv_escape(s: str) -> str:
+    return s.translate(_TSV_TABLE)
+
+
+def rows_of(batches: list[pa.RecordBatch]) -> Iterator[tuple]:
+    for batch in batches:
+        columns = [c.to_pylist() for c in batch.columns]
+        yield from zip(*columns, strict=True)
+
+
+def _renderers(result: Any, settings: dict[str, str]) -> list[TextRenderer]:
+    return [TextRenderer(c.type, settings) for c in result.columns]
+
+
+def _tsv_value(r: TextRenderer, v: Any, raw: bool) -> str:
+    text = r.text(v)
+    if text is None:
+        return "\\N"
+    if raw or r.kind in ("Array", "Tuple", "Map"):
+        return text
+    return tsv_escape(text)
+
+
+def _tsv(result: Any, settings: dict[str, str], *, names: bool = False, types: bool = False,
+         raw: bool = False) -> tuple[bytes, str]:
+    out: list[str] = []
+    if result.columns is None:
+        return b"", "text/tab-separated-values; charset=UTF-8"
+    if names:
+        out.append("\t".join(tsv_escape(c.name) for c in result.columns) + "\n")
+    if types:
+        out.append("\t".join(c.type for c in result.columns) + "\n")
+    renderers = _renderers(result, settings)
+
+    def line(row: tuple) -> str:
+        return "\t".join(_tsv_value(r, v, raw) for r, v in zip(renderers, row, strict=True)) + "\n"
+
+    out.extend(line(row) for row in rows_of(result.batches))
+    if result.totals is not None:
+        out.append("\n")
+        out.extend(line(row) for row in rows_of([result.totals]))
+    extremes = getattr(result, "extremes", None)
+    if extremes is not None:
+        out.append("\n")
+        out.extend(line(row) for row in rows_of([extremes]))
+    return "".join(out).encode(), "text/tab-separated-values; charset=UTF-8"
+
+
+def _csv_value(r: TextRenderer, v: Any) -> str:
+    text = r.text(v)
+    if text is None:
+        return "\\N"
+    if isinstance(v, bool | int | float) or r.kind in ("Decimal", "Decimal32", "Decimal64", "Decimal128"):
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _csv(result: Any, settings: dict[str, str], *, names: bool = False, types: bool = False) -> tuple[bytes, str]:
+    if result.columns is None:
+        return b"", "text/csv; charset=UTF-8; header=absent"
+    out: list[str] = []
+    if names:
+        out.append(",".join('"' + c.name.replace('"', '""') + '"' for c in result.columns) + "\n")
+    if types:
+        out.append(",".join('"' + c.type + '"' for c in result.columns) + "\n")
+    renderers = _renderers(result, settings)
+    for row in rows_of(result.batches):
+        out.append(",".join(_csv_value(r, v) for r, v in zip(renderers, row, strict=True)) + "\n")
+    header = "present" if names else "absent"
+    return "".join(out).encode(), f"text/csv; charset=UTF-8; header={header}"
+
+
+WRITERS = {
+    "TabSeparated": lambda r, s: _tsv(r, s),
+    "TabSeparatedRaw": lambda r, s: _tsv(r, s, raw=True),
+    "TabSeparatedWithNames": lambda r, s: _tsv(r, s, names=True),
+    "TabSeparatedWithNamesAndTypes": lambda r, s: _tsv(r, s, names=True, types=True),
+    "CSV": lambda r, s: _csv(r, s),
+    "CSVWithNames": lambda r, s: _csv(r, s, names=True),
+    "CSVWithNamesAndTypes": lambda r, s: _csv(r, s, names=True, types=True),
+}
+
+
+# -- input ---------------------------------------------------------------------------------
+
+_UNESCAPES = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", "0": "\0", "\\": "\\", "'": "'",
+              "\"": "\"", "a": "\a", "v": "\v", "N": None}
+
+
+def tsv_unescape(field: str) -> str | None:
+    if field == "\\N":
+        return None
+    if "\\" not in field:
+        return field
+    out = []
+    i = 0
+    while i < len(field):
+        c = field[i]
+        if c == "\\" and i + 1 < len(field):
+            nxt = field[i + 1]
+            out.append(_UNESCAPES.get(nxt, "\\" + nxt) or "")
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _read_tsv(payload: bytes, columns: list[tuple[str, str]], settings: dict[str, str], *,
+              skip: int = 0) -> list[list[str | None]]:
+    lines = payload.decode().split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    rows = [[tsv_unescape(f) for f in line.split("\t")] for line in lines[skip:]]
+    return rows
+
+
+def _read_csv(payload: bytes, columns: list[tuple[str, str]], settings: dict[str, str], *,
+              skip: int = 0) -> list[list[str | None]]:
+    reader = csv.reader(io.StringIO(payload.decode()), delimiter=settings.get("format_csv_delimiter", ","))
+    rows = [[None if f == "\\N" else f for f in row] for row in reader if row]
+    return rows[skip:]
+
+
+READERS = {
+    "TabSeparated": lambda p, c, s: _read_tsv(p, c, s),
+    "TabSeparatedWithNames": lambda p, c, s: _read_tsv(p, c, s, skip=1),
+    "TabSeparatedWithNamesAndTypes": lambda p, c, s: _read_tsv(p, c, s, skip=2),
+    "CSV": lambda p, c, s: _read_csv(p, c, s),
+    "CSVWithNames": lambda p, c, s: _read_csv(p, c, s, skip=1),
+    "CSVWithNamesAndTypes": lambda p, c, s: _read_csv(p, c, s, skip=2),
+}

@@ -1,0 +1,78 @@
+"""ClickHouse's built-in row sources as relations the kernel has.
+
+    FROM system.numbers      -> FROM (SELECT generate_series(0, 2^63-2)::bigint AS number) AS numbers
+    FROM numbers(10)         -> FROM (SELECT generate_series(0, 9)::bigint AS number) AS numbers
+    FROM numbers(5, 10)      -> numbers 5..14
+    FROM system.one          -> FROM (SELECT 0::smallint AS dummy) AS one
+    SELECT dummy             -> SELECT dummy FROM system.one   (a SELECT without FROM reads system.one)
+    FROM t FINAL             -> FROM t   (every read sees merged data: FINAL changes nothing)
+
+``generate_series`` streams, so a LIMIT stops an unbounded ``system.numbers``.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+_BIG = 9223372036854775806
+
+
+def _numbers(start: exp.Expression, stop: exp.Expression, alias: str) -> exp.Expression:
+    series = exp.Anonymous(this="generate_series", expressions=[start, stop])
+    select = exp.select(exp.alias_(exp.cast(series, "bigint"), "number"))
+    return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
+
+def _one(alias: str) -> exp.Expression:
+    select = exp.select(exp.alias_(exp.cast(exp.Literal.number(0), "smallint"), "dummy"))
+    return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(alias)))
+
+
+def _alias_of(table: exp.Table, default: str) -> str:
+    alias = table.args.get("alias")
+    return alias.name if alias is not None and alias.name else default
+
+
+def _table_source(node: exp.Expression) -> exp.Expression | None:
+    """The replacement for a ClickHouse row source, or None when ``node`` is an ordinary table."""
+    if isinstance(node, exp.Final):
+        return node.this
+    if not isinstance(node, exp.Table):
+        return None
+    fn = node.this
+    if isinstance(fn, exp.Anonymous) and str(fn.this).lower() in ("numbers", "numbers_mt"):
+        args = list(fn.expressions)
+        if len(args) == 1:
+            stop = exp.Sub(this=exp.Paren(this=args[0].copy()), expression=exp.Literal.number(1))
+            return _numbers(exp.Literal.number(0), stop, _alias_of(node, "numbers"))
+        if len(args) >= 2:
+            start = exp.Paren(this=args[0].copy())
+            stop = exp.Sub(this=exp.Add(this=start.copy(), expression=exp.Paren(this=args[1].copy())),
+                           expression=exp.Literal.number(1))
+            return _numbers(start, stop, _alias_of(node, "numbers"))
+    if isinstance(fn, exp.Identifier) and node.db and node.db.lower() == "system":
+        name = fn.name.lower()
+        if name in ("numbers", "numbers_mt"):
+            return _numbers(exp.Literal.number(0), exp.Literal.number(_BIG), _alias_of(node, "numbers"))
+        if name == "one":
+            return _one(_alias_of(node, "one"))
+    return None
+
+
+def rewrite(tree: exp.Expression) -> exp.Expression:
+    def swap(node: exp.Expression) -> exp.Expression:
+        replacement = _table_source(node)
+        return replacement if replacement is not None else node
+
+    tree = tree.transform(swap)
+    for select in list(tree.find_all(exp.Select)):
+        if select.args.get("from_") is None and _reads_dummy(select):
+            select.set("from_", exp.From(this=_one("one")))
+    return tree
+
+
+def _reads_dummy(select: exp.Select) -> bool:
+    for column in select.find_all(exp.Column):
+        if column.name.lower() == "dummy" and not column.table and column.parent_select is select:
+            return True
+    return False
