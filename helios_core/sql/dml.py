@@ -24,7 +24,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
+from helios_core.errors import (
+    FeatureNotSupported,
+    HeliosError,
+    SerializationFailure,
+    UndefinedColumn,
+    UndefinedTable,
+    UniqueViolation,
+)
 from helios_core.session import Result
 from helios_core.sql import generated_columns, matviews
 from helios_core.sql.ddl import ident, table_name
@@ -1015,7 +1022,7 @@ def _existing_rows(txn: Any, tdef: Any, cols: list[str], keys: list[tuple]) -> d
 
 
 def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str | None, batch: pa.RecordBatch,
-                       conflict: Any) -> tuple[int, list[pa.RecordBatch]]:
+                       conflict: Any, _retry: int = 0) -> tuple[int, list[pa.RecordBatch]]:
     from helios_core.sql import constraints
     from helios_core.sql.constraints import _norm
     from helios_core.sql.expr import Field, Scope, compile_scalar
@@ -1078,7 +1085,18 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
     if insert_idx:
         ins = batch.take(pa.array(insert_idx, pa.int64()))
         constraints.check_new_rows(session, txn, ctx, tdef, ins)
-        txn.insert(tdef.schema, tdef.name, ins)
+        try:
+            txn.insert(tdef.schema, tdef.name, ins)
+        except UniqueViolation:
+            if not any(list(arb) == list(tdef.primary_key) for arb in arbiters if not isinstance(arb, dict)):
+                raise
+            # a concurrent transaction committed one of the keys after our snapshot: PostgreSQL's
+            # speculative insertion then updates that row under READ COMMITTED, and cannot under
+            # REPEATABLE READ / SERIALIZABLE, where the row is invisible to the snapshot
+            if txn.isolation != "read committed" or _retry >= 8:
+                raise SerializationFailure("could not serialize access due to concurrent update") from None
+            txn.new_statement()
+            return insert_on_conflict(session, txn, ctx, tdef, alias, batch, conflict, _retry + 1)
         out_batches.append(ins)
         count += ins.num_rows
     if update_pairs:
@@ -1116,8 +1134,6 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
                                            changed_cols=_changed_columns(tdef, sets))
             res = txn.update(tdef.schema, tdef.name, rowids, new)
             if res.changed is not None and len(res.changed):
-                from helios_core.errors import SerializationFailure
-
                 raise SerializationFailure("could not serialize access due to concurrent update")
             count += res.count
             out_batches.append(new)

@@ -59,7 +59,12 @@ class TransactionState:
     # ------------------------------------------------------------------ storage txn
     def effective_isolation(self) -> str:
         iso = self.isolation or self.session.settings_obj.get("default_transaction_isolation")
-        return "repeatable read" if iso in ("repeatable read", "serializable") else "read committed"
+        return iso if iso in ("repeatable read", "serializable") else "read committed"
+
+    def effective_deferrable(self) -> bool:
+        if self.deferrable is not None:
+            return self.deferrable
+        return self.session.settings_obj.get("default_transaction_deferrable") == "on"
 
     def effective_read_only(self) -> bool:
         if self.read_only is not None:
@@ -78,6 +83,9 @@ class TransactionState:
                 read_only=self.effective_read_only(),
                 lock_timeout=(lock_ms / 1000.0) if lock_ms else None,
             )
+            if self.txn.isolation != "read committed" and self.effective_deferrable() \
+                    and self.effective_read_only() and getattr(self.txn, "sx", None) is not None:
+                self.txn.wait_for_safe_snapshot()  # SERIALIZABLE READ ONLY DEFERRABLE
         return self.txn
 
     def statement_start(self) -> None:

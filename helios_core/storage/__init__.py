@@ -13,7 +13,7 @@ API (what the SQL engine and everything above it uses; nothing below it)::
     store.list_branches(db); store.get_branch(db, name)                       # BranchInfo | None
 
     txn = store.begin(db, branch="main", isolation="read committed" | "repeatable read",
-                      read_only=False, lock_timeout=None)          # "serializable" -> repeatable read
+                      read_only=False, lock_timeout=None)          # "serializable": SSI (ssi.py)
     txn.snapshot_ts; txn.new_statement(); txn.commit() -> commit ts; txn.rollback()
     with store.begin(db) as txn: ...                               # commits, or rolls back on error
 

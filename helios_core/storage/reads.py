@@ -79,6 +79,8 @@ class ReadOps(_Txn):
             rid_np = np.asarray(pa.array(rowids, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
         if as_of is not None:
             self._check_as_of(as_of)
+        if self.sx is not None and as_of is None:
+            self.ssi_read(t, None if key_probe is None else (key_probe,))
         schema = self.store._present_schema(t, columns, with_rowid)
         pruning = filter if prune is None else (prune if filter is None else filter & prune)
         visible = self.store._visible(self._branch, t, ts, txid, pruning, rid_np, key_probe, counts)
@@ -115,6 +117,8 @@ class ReadOps(_Txn):
             raise HeliosError(f'table "{name}" has no primary key', sqlstate="42P10")
         if not isinstance(key, tuple):
             key = (key,)
+        if self.sx is not None:
+            self.ssi_read(t, (key[0] if len(key) == 1 else key,))
         row = self._lookup_phys(self._branch, t, key, self.snapshot_ts, self.txid, with_rowid=True)
         schema_out = self.store._present_schema(t, columns, with_rowid)
         if row is None:

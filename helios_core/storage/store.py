@@ -21,6 +21,7 @@ from helios_core.storage.errors import DependentObjectsStillExist, InvalidBranch
 from helios_core.storage.layer import Branch
 from helios_core.storage.schema import BranchInfo, TableDef
 from helios_core.storage.segments import may_match, prune_terms
+from helios_core.storage.ssi import SsiManager
 from helios_core.storage.table_locks import TableLocks
 from helios_core.storage.txn import READ_COMMITTED, Transaction
 from helios_core.storage.versions import ROWID
@@ -45,6 +46,7 @@ class Store:
         self.active: dict[int, Transaction] = {}
         self.row_locks: dict[tuple[tuple[int, int], int], dict[int, str]] = {}
         self.table_locks = TableLocks(self.mu)  # table-level write/exclusive locks
+        self.ssi = SsiManager()  # SERIALIZABLE transactions' read/write dependencies
         self._txids = itertools.count(1)
         self._chunk_ids = itertools.count(1)
         self._next_oid = 1
@@ -431,8 +433,9 @@ class Store:
     def _commit(self, txn: Transaction) -> int:
         if not txn.writes:
             with self.mu:
+                ts = txn.commit_ts = self.clock.tick()
                 txn._finish("committed")
-                return self.clock.tick()
+                return ts
         ipc = persist.chunk_blobs(txn) if self.wal is not None else {}
         with self.mu:
             ts = self.clock.tick()

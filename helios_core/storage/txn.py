@@ -34,6 +34,7 @@ from helios_core.storage.layer import Branch, Layer
 from helios_core.storage.locmap import LocMap
 from helios_core.storage.reads import READ_COMMITTED, ReadOps
 from helios_core.storage.schema import TableDef, WriteOutcome
+from helios_core.storage.ssi import ALL, SerializableXact
 from helios_core.storage.table_locks import TableKey, reaches
 from helios_core.storage.versions import MAX_TS, ROWID, Chunk, unpack_loc
 
@@ -80,8 +81,9 @@ class Transaction(ReadOps, CatalogOps):
         self, store: Store, branch: Branch, isolation: str, read_only: bool, lock_timeout: float | None
     ) -> None:
         iso = isolation.lower().replace("_", " ")
-        if iso == "serializable":
-            iso = REPEATABLE_READ  # snapshot isolation is our strongest level
+        serializable = iso == "serializable"
+        if serializable:
+            iso = REPEATABLE_READ  # a REPEATABLE READ snapshot plus SSI's read/write tracking
         elif iso == "read uncommitted":
             iso = READ_COMMITTED
         if iso not in (READ_COMMITTED, REPEATABLE_READ):
@@ -104,6 +106,9 @@ class Transaction(ReadOps, CatalogOps):
         self.table_locks: list[tuple[TableKey, str]] = []  # table locks taken, in order
         self.table_waits: list[Transaction] = []  # whom a table-lock wait is blocked by
         self.ddl = False
+        # SERIALIZABLE: the SSI state (ssi.py); None at the other levels and once a READ ONLY
+        # DEFERRABLE transaction has its safe snapshot
+        self.sx: SerializableXact | None = store.ssi.register(self.txid, read_only) if serializable else None
 
     # ------------------------------------------------------------------ basics
     @property
@@ -114,8 +119,46 @@ class Transaction(ReadOps, CatalogOps):
     def snapshot_ts(self) -> int:
         """Taken at the first statement (as PostgreSQL does), fixed under REPEATABLE READ."""
         if self._snapshot is None:
-            self._snapshot = self.store._snapshot_ts()
+            if self.sx is None:
+                self._snapshot = self.store._snapshot_ts()
+            else:
+                with self.store.mu:  # SSI's clean-up must see the snapshot the moment it exists
+                    self._snapshot = self.sx.snapshot_ts = self.store._snapshot_ts()
         return self._snapshot
+
+    def wait_for_safe_snapshot(self) -> None:
+        """READ ONLY DEFERRABLE: block until a snapshot no serializable writer can make unsafe."""
+        sx = self.sx
+        if sx is None or not self.read_only or self._snapshot is not None:
+            return
+        ssi = self.store.ssi
+        while True:
+            with self.store.mu:
+                snap = self.store._snapshot_ts()
+                others = ssi.running_writers(sx)
+            if ssi.snapshot_is_safe(sx, others, snap):
+                self._snapshot = snap
+                self.sx = None
+                return
+
+    # ------------------------------------------------------------- SSI hooks
+    # Every read and write of a user table passes here (scans, key lookups, inserts, updates,
+    # deletes), whatever path a statement takes: a new read or write path must call them too.
+    def ssi_read(self, t: TableDef, keys: Any = None) -> None:
+        """Record a read of table ``t``: the given primary-key values, or (None) the whole relation."""
+        sx = self.sx
+        if sx is None or t.table_id == 0:
+            return
+        snap = self.snapshot_ts
+        self.store.ssi.on_read(sx, (self._branch.branch_id, t.table_id), ALL if keys is None else keys, snap)
+
+    def ssi_write(self, t: TableDef, keys: Any = None) -> None:
+        """Record a write of table ``t``: the primary-key values touched, or (None) unknown rows."""
+        sx = self.sx
+        if sx is None or t.table_id == 0:
+            return
+        snap = self.snapshot_ts
+        self.store.ssi.on_write(sx, (self._branch.branch_id, t.table_id), ALL if keys is None else keys, snap)
 
     def new_statement(self) -> None:
         """READ COMMITTED: the next statement sees everything committed before it starts."""
@@ -136,6 +179,12 @@ class Transaction(ReadOps, CatalogOps):
 
     def commit(self) -> int:
         self._check_active()
+        if self.sx is not None:
+            try:
+                self.store.ssi.pre_commit(self.sx)
+            except SerializationFailure:
+                self.rollback()
+                raise
         return self.store._commit(self)
 
     def rollback(self) -> None:
@@ -214,6 +263,8 @@ class Transaction(ReadOps, CatalogOps):
         self.store.table_locks.release_all(self)
         self.state = state
         self.store.active.pop(self.txid, None)
+        if self.sx is not None:
+            self.store.ssi.finish(self.sx, state == "committed", self.commit_ts)
         self.done.set()
 
     # ------------------------------------------------------------- savepoints
@@ -410,6 +461,8 @@ class Transaction(ReadOps, CatalogOps):
             seen: set = set()
             dup = next(k for k in keys if k in seen or seen.add(k))
             raise self._unique_error(t, dup)
+        if self.sx is not None:
+            self.ssi_write(t, keys)
         store = self.store
         while True:
             with store.mu:
@@ -717,6 +770,13 @@ class Transaction(ReadOps, CatalogOps):
             new_rows = new_rows.drop_columns([ROWID])
         t = self._lock_table(t, "write")
         layer, w, ok, bases, changed, gone = self._claim(t, rowids, "write")
+        if ok and self.sx is not None:
+            keys_touched = self._keys_replaced(layer, bases)
+            names = new_rows.schema.names
+            if keys_touched is not None and all(k in names for k in t.primary_key):  # the key may move
+                cols = [new_rows.column(k).to_pylist() for k in t.primary_key]
+                keys_touched.update(cols[0] if len(cols) == 1 else zip(*cols, strict=True))
+            self.ssi_write(t, keys_touched)
         if ok:
             if len(ok) != len(rowids):
                 mask = pc.is_in(rowids, pa.array(ok, pa.int64()))
@@ -799,8 +859,23 @@ class Transaction(ReadOps, CatalogOps):
     def delete_def(self, t: TableDef, rowids: pa.Array) -> WriteOutcome:
         self._check_write()
         t = self._lock_table(t, "write")
-        _layer, _w, ok, _own, changed, gone = self._claim(t, rowids, "write")
+        layer, _w, ok, bases, changed, gone = self._claim(t, rowids, "write")
+        if ok and self.sx is not None:
+            self.ssi_write(t, self._keys_replaced(layer, bases))
         return WriteOutcome(len(ok), pa.array(changed, pa.int64()), pa.array(gone, pa.int64()))
+
+    def _keys_replaced(self, layer: Layer, bases: np.ndarray) -> set | None:
+        """Primary keys of the row versions a write replaces (SSI); None when not all are known."""
+        if not layer.pk_cols or len(bases) > 512 or (bases < 0).any():
+            return None
+        out = set()
+        for loc in bases.tolist():
+            cid, pos = unpack_loc(loc)
+            ch = layer.chunks.get(cid)
+            if ch is None:
+                return None
+            out.add(layer.key_at(ch, pos))
+        return out
 
     def lock_rows(self, schema: str, name: str, rowids: pa.Array, mode: str = "update", nowait: bool = False
                   ) -> WriteOutcome:
