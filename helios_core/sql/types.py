@@ -88,6 +88,14 @@ class SqlType:
         return self.name in ("int2", "int4", "int8", "float4", "float8", "numeric", "oid")
 
     @property
+    def is_range(self) -> bool:
+        return self.name in RANGE_SUBTYPES
+
+    @property
+    def is_multirange(self) -> bool:
+        return self.name in MULTIRANGE_OF
+
+    @property
     def is_string_family(self) -> bool:
         return self.name in ("text", "varchar", "bpchar", "name", "char", "unknown")
 
@@ -174,11 +182,38 @@ JSONB = _t("jsonb", 3802, pa.string())
 INT2VECTOR = SqlType(name="int2vector", oid=22, arrow_type=pa.list_(pa.int16()), element=INT2)
 OIDVECTOR = SqlType(name="oidvector", oid=30, arrow_type=pa.list_(pa.int64()), element=OID)
 VECTOR_TYPE_NAMES = frozenset({"int2vector", "oidvector"})
+# range types: a struct of the two bounds (NULL when infinite or empty) and PostgreSQL's flag
+# byte (RANGE_EMPTY 0x01, LB_INC 0x02, UB_INC 0x04, LB_INF 0x08, UB_INF 0x10), kept canonical
+# (discrete ranges as [a,b), empty ranges with NULL bounds) so that equal ranges are equal structs;
+# multiranges: a list of such structs, sorted and merged (see functions.ranges)
+RANGE_SUBTYPES = {"int4range": INT4, "int8range": INT8, "numrange": NUMERIC, "daterange": DATE,
+                  "tsrange": TIMESTAMP, "tstzrange": TIMESTAMPTZ}
+_RANGE_OIDS = {"int4range": (3904, 3905), "numrange": (3906, 3907), "tsrange": (3908, 3909),
+               "tstzrange": (3910, 3911), "daterange": (3912, 3913), "int8range": (3926, 3927)}
+_MULTIRANGE_OIDS = {"int4multirange": (4451, 6150, "int4range"), "nummultirange": (4532, 6151, "numrange"),
+                    "tsmultirange": (4533, 6152, "tsrange"), "tstzmultirange": (4534, 6153, "tstzrange"),
+                    "datemultirange": (4535, 6155, "daterange"), "int8multirange": (4536, 6157, "int8range")}
+
+
+def range_arrow(subtype: SqlType) -> pa.DataType:
+    """The Arrow struct that holds values of the range type over ``subtype``."""
+    return pa.struct([pa.field("lower", subtype.arrow_type), pa.field("upper", subtype.arrow_type),
+                      pa.field("flags", pa.int8())])
+
+
+RANGE_TYPES = {name: _t(name, oid, range_arrow(sub)) for name, sub in RANGE_SUBTYPES.items()
+               for oid in (_RANGE_OIDS[name][0],)}
+# the list's field is named "ranges": that tells a multirange from an array of ranges by Arrow type
+MULTIRANGE_TYPES = {name: _t(name, oid, pa.list_(pa.field("ranges", RANGE_TYPES[rng].arrow_type)))
+                    for name, (oid, _arr, rng) in _MULTIRANGE_OIDS.items()}
+MULTIRANGE_OF = {name: rng for name, (_oid, _arr, rng) in _MULTIRANGE_OIDS.items()}
+RANGE_MULTIRANGE = {rng: name for name, rng in MULTIRANGE_OF.items()}
 NULLTYPE = UNKNOWN  # the type of a bare NULL literal is unknown, as in PostgreSQL
 
 _BASE_TYPES = [BOOL, BYTEA, CHAR, NAME, INT8, INT2, INT4, REGPROC, TEXT, OID, JSON, FLOAT4, FLOAT8, UNKNOWN,
                BPCHAR, VARCHAR, DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, TIMETZ, NUMERIC, REGCLASS,
-               REGTYPE, RECORD, VOID, UUID, JSONB, INT2VECTOR, OIDVECTOR]
+               REGTYPE, RECORD, VOID, UUID, JSONB, INT2VECTOR, OIDVECTOR, *RANGE_TYPES.values(),
+               *MULTIRANGE_TYPES.values()]
 _BASE_BY_NAME = {t.name: t for t in _BASE_TYPES}
 
 _ARRAY_OIDS = {"bool": 1000, "bytea": 1001, "char": 1002, "name": 1003, "int2": 1005, "int4": 1007,
@@ -186,14 +221,16 @@ _ARRAY_OIDS = {"bool": 1000, "bytea": 1001, "char": 1002, "name": 1003, "int2": 
                "float4": 1021, "float8": 1022, "oid": 1028, "timestamp": 1115, "date": 1182, "time": 1183,
                "timestamptz": 1185, "interval": 1187, "numeric": 1231, "timetz": 1270, "uuid": 2951,
                "json": 199, "jsonb": 3807, "regclass": 2210, "regtype": 2211, "record": 2287,
-               "unknown": 1009}
+               "unknown": 1009, **{n: oids[1] for n, oids in _RANGE_OIDS.items()},
+               **{n: oids[1] for n, oids in _MULTIRANGE_OIDS.items()}}
 
 _CATEGORY = {"bool": "B", "int2": "N", "int4": "N", "int8": "N", "float4": "N", "float8": "N",
              "numeric": "N", "oid": "N", "regproc": "N", "regclass": "N", "regtype": "N",
              "text": "S", "varchar": "S", "bpchar": "S", "name": "S", "char": "Z",
              "date": "D", "time": "D", "timestamp": "D", "timestamptz": "D", "timetz": "D",
              "interval": "T", "bytea": "U", "uuid": "U", "json": "U", "jsonb": "U", "unknown": "X",
-             "record": "P", "void": "P"}
+             "record": "P", "void": "P", **dict.fromkeys(RANGE_SUBTYPES, "R"),
+             **dict.fromkeys(_MULTIRANGE_OIDS, "R")}
 
 _DISPLAY_NAME = {"bool": "boolean", "int2": "smallint", "int4": "integer", "int8": "bigint",
                  "float4": "real", "float8": "double precision", "varchar": "character varying",
@@ -284,6 +321,7 @@ _ALIASES = {
     "oid": "oid", "regclass": "regclass", "regtype": "regtype", "regproc": "regproc",
     "unknown": "unknown", "record": "record", "void": "void",
     "int2vector": "int2vector", "oidvector": "oidvector",
+    **{n: n for n in RANGE_SUBTYPES}, **{n: n for n in _MULTIRANGE_OIDS},
 }
 
 _NAME_RE = re.compile(r"^\s*(.*?)\s*(?:\(\s*([0-9]+)\s*(?:,\s*(-?[0-9]+)\s*)?\))?\s*((?:\[\s*[0-9]*\s*\])*)\s*$",
@@ -458,6 +496,10 @@ def sql_type_of_arrow(t: pa.DataType) -> SqlType:
         return TIMESTAMPTZ if t.tz is not None else TIMESTAMP
     if pa.types.is_interval(t) or pa.types.is_duration(t):
         return INTERVAL
+    if _is_range_struct(t):
+        return _range_of_arrow(t)
+    if pa.types.is_list(t) and t.value_field.name == "ranges" and _is_range_struct(t.value_type):
+        return MULTIRANGE_TYPES[RANGE_MULTIRANGE[_range_of_arrow(t.value_type).name]]
     if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
         inner = sql_type_of_arrow(t.value_type)
         if inner.element is not None:  # list<list<...>>: an N-dimensional array
@@ -470,6 +512,19 @@ def sql_type_of_arrow(t: pa.DataType) -> SqlType:
     if pa.types.is_dictionary(t):
         return sql_type_of_arrow(t.value_type)
     return TEXT
+
+
+def _is_range_struct(t: pa.DataType) -> bool:
+    return pa.types.is_struct(t) and [f.name for f in t] == ["lower", "upper", "flags"]
+
+
+def _range_of_arrow(t: pa.DataType) -> SqlType:
+    """The range type whose values this struct holds: its bound type tells (see range_arrow)."""
+    sub = sql_type_of_arrow(t.field("lower").type)
+    for name, subtype in RANGE_SUBTYPES.items():
+        if subtype.name == sub.name:
+            return RANGE_TYPES[name]
+    return record_of([sub, sub, INT2])
 
 
 ALL_BASE_TYPES: tuple[SqlType, ...] = tuple(_BASE_TYPES)

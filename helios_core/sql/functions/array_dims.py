@@ -26,10 +26,17 @@ from helios_core.sql import types as T
 def depth(t: pa.DataType) -> int:
     """How many list levels an Arrow type has (0 for a scalar type)."""
     n = 0
-    while pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+    while _is_level(t):
         t = t.value_type
         n += 1
     return n
+
+
+def _is_level(t: pa.DataType) -> bool:
+    """A list level of an array (a multirange is a list of range structs: an element, not a level)."""
+    if not (pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)):
+        return False
+    return t.value_field.name != "ranges"
 
 
 def nested_type(leaf: pa.DataType, ndims: int) -> pa.DataType:
@@ -39,7 +46,7 @@ def nested_type(leaf: pa.DataType, ndims: int) -> pa.DataType:
 
 
 def leaf_type(t: pa.DataType) -> pa.DataType:
-    while pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+    while _is_level(t):
         t = t.value_type
     return t
 

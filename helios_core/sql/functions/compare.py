@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.sql import types as T
+from helios_core.sql.functions import range_io
 from helios_core.sql.functions.vec import Vec, align
 
 _CMP = {"=": pc.equal, "<>": pc.not_equal, "!=": pc.not_equal, "<": pc.less, "<=": pc.less_equal,
@@ -91,6 +92,8 @@ def _special_keys(a, b):
 def compare_same(op: str, l: Vec, r: Vec, t: T.SqlType) -> Vec:
     """l op r where both sides already hold values of type t."""
     (a, b), scalar = align([l, r])
+    if t.is_range or t.is_multirange:
+        return Vec(range_io.compare(op, a, b, t), T.BOOL, scalar)
     a, b = _key_pair(a, b, t)
     if t.element is not None or t.name == "record":
         return Vec(_compare_lists(op, a, b, t), T.BOOL, scalar)
@@ -167,6 +170,9 @@ def _cmp_py_list(x: list, y: list) -> int:
 def distinct_from(l: Vec, r: Vec, t: T.SqlType, negate: bool) -> Vec:
     """IS [NOT] DISTINCT FROM: NULL-safe comparison (never NULL)."""
     (a, b), scalar = align([l, r])
+    if t.is_range or t.is_multirange:
+        same = range_io.compare("=", a, b, t, null_safe=True)
+        return Vec(same if negate else pc.invert(same), T.BOOL, scalar)
     a, b = _key_pair(a, b, t)
     if t.element is not None or t.name == "record":
         eq = _compare_lists("=", a, b, t)

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 from helios_core.errors import DatatypeMismatch, HeliosError, UndefinedFunction
 from helios_core.sql import types as T
 from helios_core.sql.functions.cast import cast
+from helios_core.sql.functions.ranges import range_operator
 from helios_core.sql.functions.resolve import NUMERIC_RANK, common_type
 from helios_core.sql.functions.vec import Vec, align
 
@@ -147,6 +148,9 @@ def binary_op(op: str, l: Vec, r: Vec) -> Vec:
         from helios_core.sql.functions.jsonb import json_operator
 
         return json_operator(op, l, r)
+    if op in ("@>", "<@", "&&", "-|-", "<<", ">>") and any(
+            v.type.is_range or v.type.is_multirange for v in (l, r)):
+        return range_operator(op, l, r)
     if op in ("@>", "<@", "&&"):
         if "json" in (l.type.name, r.type.name) or "jsonb" in (l.type.name, r.type.name):
             from helios_core.sql.functions.jsonb import json_operator

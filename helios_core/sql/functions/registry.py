@@ -62,6 +62,7 @@ def _load_builtins() -> None:
         jsonb,
         math_funcs,
         misc,
+        ranges,
         strings,
         trig,
     )

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from helios_core.errors import HeliosError, InvalidParameterValue
 from helios_core.sql import types as T
 from helios_core.sql.functions.cast import cast
+from helios_core.sql.functions.ranges import RANGE_FUNCTIONS
 from helios_core.sql.functions.registry import define, no_function, scalar
 from helios_core.sql.functions.vec import Vec, full, length_of
 
@@ -60,6 +61,8 @@ def _per_row(fn, arrays: list[pa.Array], out_type: pa.DataType) -> pa.Array:
 def _unary_text(name: str, kernel, out_t: T.SqlType = T.TEXT):
     @scalar(name)
     def impl(args: list[Vec]) -> Vec:
+        if name in RANGE_FUNCTIONS and (args[0].type.is_range or args[0].type.is_multirange):
+            return RANGE_FUNCTIONS[name](args)  # lower(anyrange), upper(anyrange)
         s = text_arg(args[0], name, args)
         return Vec(kernel(s.array), out_t, s.scalar)
 

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from helios_core.errors import HeliosError, InvalidTextRepresentation, NumericValueOutOfRange
 from helios_core.sql import types as T
-from helios_core.sql.functions import runtime
+from helios_core.sql.functions import range_io, runtime
 from helios_core.sql.functions.interval_input import parse_interval_value
 
 EPOCH = dt.datetime(1970, 1, 1)
@@ -63,6 +63,10 @@ def from_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
             out.append(None if ws is None else flat.slice(k, len(ws)).to_pylist())
             k += len(ws or ())
         return pa.array(out, t.arrow_type)
+    if t.is_range:
+        return range_io.parse_ranges(arr, t)
+    if t.is_multirange:
+        return range_io.parse_multiranges(arr, t)
     if t.element is not None:
         return parse_array(arr, t)
     name = t.name

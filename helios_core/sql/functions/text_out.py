@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.sql import types as T
-from helios_core.sql.functions import datestyle, runtime
+from helios_core.sql.functions import datestyle, range_io, runtime
 
 _STRIP_FRACTION = r"(\.\d*?[1-9])0+$|\.0+$"
 
@@ -29,6 +29,10 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
     if t.name in T.VECTOR_TYPE_NAMES:  # int2vector/oidvector: "1 2"
         return pc.binary_join(pc.cast(arr, pa.list_(pa.string())), " ")
+    if t.is_range:
+        return range_io.range_text(arr, t)
+    if t.is_multirange:
+        return range_io.multirange_text(arr, t)
     if t.element is not None:
         return _array_text(arr, t)
     name = t.name
@@ -356,7 +360,8 @@ def _array_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     # offsets of a sliced ListArray index into the full child array, so .values is right
-    inner_nested = pa.types.is_list(arr.type.value_type) or pa.types.is_large_list(arr.type.value_type)
+    inner_nested = (pa.types.is_list(arr.type.value_type) or pa.types.is_large_list(arr.type.value_type)) \
+        and not t.element.is_multirange
     if inner_nested:  # a multi-dimensional array: the sub-arrays print as '{...}' unquoted
         el_text = _array_text(arr.values, t).to_pylist()
     else:

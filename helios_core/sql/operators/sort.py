@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.sql.functions import numeric_special as NS
+from helios_core.sql.functions import range_io
 from helios_core.sql.operators.base import Operator, collect, names, table_batches
 
 
@@ -38,6 +39,8 @@ def sortable(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
         keys = [None if v is None else (v.months * 30 + v.days) * 86_400_000_000_000 + v.nanoseconds
                 for v in vals]
         return pa.array(keys, pa.decimal128(38, 0)) if keys else pa.array([], pa.int64())
+    if range_io.is_range_struct(t) or (pa.types.is_list(t) and range_io.is_range_struct(t.value_type)):
+        return range_io.sortable_key(col)  # ranges and multiranges in range_cmp order
     if pa.types.is_list(t) or pa.types.is_struct(t) or pa.types.is_large_list(t):
         import json
 

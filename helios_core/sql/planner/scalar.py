@@ -70,7 +70,7 @@ BINARY_OPS: dict[type, str] = {
     exp.JSONBExtract: "#>",
     exp.JSONBExtractScalar: "#>>",
 }
-for _name, _op in (("JSONBContains", "@>"), ("IntDiv", "/")):
+for _name, _op in (("JSONBContains", "@>"), ("IntDiv", "/"), ("Adjacent", "-|-")):
     if hasattr(exp, _name):
         BINARY_OPS.setdefault(getattr(exp, _name), _op)
 

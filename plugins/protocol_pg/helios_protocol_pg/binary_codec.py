@@ -197,9 +197,14 @@ ENCODERS: dict[int, Callable[[Any], bytes]] = {
 }
 
 
-def _array_dims(v: list) -> list[int]:
+# element types whose values are themselves Python lists (multiranges: see range_codec)
+LIST_VALUED: set[int] = set()
+
+
+def _array_dims(v: list, elem_oid: int) -> list[int]:
     dims = [len(v)]
-    while v and isinstance(v[0], list):
+    leaf_list = elem_oid in LIST_VALUED
+    while v and isinstance(v[0], list) and not (leaf_list and not any(isinstance(x, list) for x in v[0])):
         v = v[0]
         dims.append(len(v))
     return dims
@@ -207,7 +212,7 @@ def _array_dims(v: list) -> list[int]:
 
 def encode_array(v: list, elem_oid: int) -> bytes:
     enc = ENCODERS[elem_oid]
-    dims = _array_dims(v) if v else []
+    dims = _array_dims(v, elem_oid) if v else []
     flat: list[Any] = []
 
     def walk(x: Any, depth: int) -> None:
