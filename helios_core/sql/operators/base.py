@@ -64,12 +64,39 @@ class Operator:
             [pa.array([], type=f.type.arrow_type) for f in self.fields], names=names(len(self.fields))
         )
 
+    # --------------------------------------------------------------- ordering
+    def ordering(self) -> list[Any]:
+        """The order of the rows this operator yields, as sort keys over its output columns
+        (``sort.SortKey``); [] when it promises none. Most operators keep none."""
+        return []
+
+    def required_ordering(self) -> list[list[int]]:
+        """Per input, the columns it must arrive sorted on (leading keys, either direction);
+        [] for an input with no requirement."""
+        return []
+
     # --------------------------------------------------------------- explain
     def label(self) -> str:
         return type(self).__name__
 
     def details(self) -> list[str]:
         return []
+
+
+def satisfies(provided: list[Any], needed: list[Any]) -> bool:
+    """True when rows in the ``provided`` order are also in the ``needed`` one.
+
+    ``needed`` is either sort keys (the same leading keys: column, direction, NULLs placement)
+    or column indexes (the leading provided keys are on exactly those columns).
+    """
+    if not needed:
+        return True
+    if len(provided) < len(needed):
+        return False
+    if isinstance(needed[0], int):
+        return {k.index for k in provided[: len(needed)]} == set(needed)
+    return all((p.index, p.descending, p.null_first) == (n.index, n.descending, n.null_first)
+               for p, n in zip(provided, needed, strict=False))
 
 
 def batch_of(arrays: list[pa.Array], n: int | None = None) -> pa.RecordBatch:

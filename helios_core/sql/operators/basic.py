@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -100,6 +101,9 @@ class Filter(Operator):
             if out is not None and out.num_rows:
                 yield out
 
+    def ordering(self) -> list[Any]:
+        return self.children[0].ordering()  # drops rows, keeps their order
+
     def label(self) -> str:
         return "Filter"
 
@@ -122,6 +126,17 @@ class Project(Operator):
                 continue
             cols = [e.array(b, ctx) for e in self.exprs]
             yield batch_of(cols, n)
+
+    def ordering(self) -> list[Any]:
+        """The input's order, as far as its sort columns are passed through unchanged."""
+        out_of = {e.column: i for i, e in enumerate(reversed(self.exprs)) if e.column is not None}
+        last = len(self.exprs) - 1
+        kept = []
+        for k in self.children[0].ordering():
+            if k.index not in out_of:
+                break
+            kept.append(attrs.evolve(k, index=last - out_of[k.index]))
+        return kept
 
     def label(self) -> str:
         return "Project"
@@ -192,6 +207,12 @@ class Limit(Operator):
                 (t.column(i)[end].as_py() == v.as_py()) for i, v in zip(self.ties or [], last, strict=True)):
             end += 1
         yield from table_batches(t.slice(0, end))
+
+    def ordering(self) -> list[Any]:
+        return self.children[0].ordering()
+
+    def required_ordering(self) -> list[list[int]]:
+        return [list(self.ties)] if self.ties else []  # WITH TIES compares neighbours in sort order
 
     def label(self) -> str:
         return "Limit"

@@ -74,6 +74,9 @@ class Sort(Operator):
         ctx.check_cancel()
         yield from table_batches(sort_table(t, self.keys))
 
+    def ordering(self) -> list[Any]:
+        return list(self.keys)
+
     def label(self) -> str:
         return "Sort"
 
@@ -119,6 +122,9 @@ class Distinct(Operator):
         else:
             key = self.on
         yield from table_batches(distinct_table(t, key))
+
+    def ordering(self) -> list[Any]:
+        return self.children[0].ordering()  # keeps the first row of each group, in input order
 
     def label(self) -> str:
         return "Unique" if self.on is None else "Unique (DISTINCT ON)"

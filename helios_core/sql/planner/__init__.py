@@ -14,8 +14,10 @@ and raises HeliosError with PostgreSQL SQLSTATEs (42P01 unknown table, 42703 unk
 42702 ambiguous column, 42803 grouping error, 42883 unknown function ...).  A Plan keeps no
 transaction, so it can be executed again with a new context (prepared statements).
 
-The planner itself lives in ``builder.py`` (binding + plan construction, one pass over the
-tree; ``scalar.py`` compiles expressions); operators are in ``helios_core.sql.operators``.
+The planner binds in ``builder.py`` (names, types, one pass over the tree into logical nodes;
+``scalar.py`` compiles expressions), rewrites the logical plan with the rules of
+``helios_core.logical.rules`` and lowers it to the operators of ``helios_core.sql.operators``
+(``helios_core.logical.physical``).
 
 What the planner does beyond the literal tree:
 
@@ -52,6 +54,7 @@ class Plan:
     columns: list[tuple[str, Any]]
     param_types: list[Any] = attrs.Factory(list)
     subplans: list[Any] = attrs.Factory(list)  # operators of expression subqueries (EXPLAIN shows them)
+    logical: Any = None  # the logical plan after the rules (helios_core.logical), ``root`` lowered from it
 
     @property
     def schema(self) -> pa.Schema:

@@ -15,6 +15,9 @@ import pyarrow as pa
 from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedTable
+from helios_core.logical import nodes as L
+from helios_core.logical.physical import lower
+from helios_core.logical.rules import optimize
 from helios_core.sql import object_privileges
 from helios_core.sql import types as T
 from helios_core.sql.aggregates import CANONICAL, AggSpec, result_type
@@ -28,22 +31,11 @@ from helios_core.sql.expr import (
     const_vec,
     make_const,
 )
-from helios_core.sql.operators.aggregate import HashAggregate
+from helios_core.sql.operators import basic
 from helios_core.sql.operators.base import Operator
-from helios_core.sql.operators.basic import (
-    Filter,
-    Limit,
-    OneRow,
-    Project,
-    Shared,
-    SharedRef,
-    TableSource,
-    Values,
-)
-from helios_core.sql.operators.join import HashJoin, LateralJoin, NestedLoopJoin
-from helios_core.sql.operators.scan import PushedTerm, TableScan
-from helios_core.sql.operators.setop import Append, SetOp
-from helios_core.sql.operators.sort import Distinct, Sort, SortKey
+from helios_core.sql.operators.basic import OneRow, TableSource
+from helios_core.sql.operators.scan import PushedTerm
+from helios_core.sql.operators.sort import SortKey
 from helios_core.sql.planner import Plan
 from helios_core.sql.planner.scalar import (
     ScalarCompiler,
@@ -54,13 +46,6 @@ from helios_core.sql.planner.scalar import (
 )
 
 QUERY_TYPES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values, exp.Subquery)
-
-# Hand range/equality terms to txn.scan(filter=...)? The in-memory storage applies the filter
-# to whole physical batches before projecting, which costs more than filtering the projected
-# columns here (TPC-H Q6: 2x), so terms are evaluated by the scan operator itself for now;
-# primary-key point lookups always go to txn.lookup. The pushable terms still reach storage
-# as a pruning filter (``TableScan.prune_terms``): segments that cannot match are never read.
-PUSH_FILTERS_TO_STORAGE = False
 
 
 def arg(node: exp.Expression, name: str) -> Any:
@@ -108,10 +93,20 @@ class Builder:
     # =================================================================== entry points
     def plan_top(self, ast: exp.Expression) -> Plan:
         self.note_refs(ast)
-        op = self.plan_query(ast, None)
-        op = drop_hidden(op)
+        logical = optimize(drop_hidden(self.bind_query(ast, None)))
+        op = lower(logical)
         cols = [(f.name, f.type) for f in op.fields]
-        return Plan(root=op, columns=cols, param_types=self.param_types, subplans=list(self.subplans))
+        return Plan(root=op, columns=cols, param_types=self.param_types, subplans=list(self.subplans),
+                    logical=logical)
+
+    def bind_top(self, ast: exp.Expression) -> Any:
+        """The logical plan of a query as bound, before the rules (tests show rules on it)."""
+        self.note_refs(ast)
+        return drop_hidden(self.bind_query(ast, None))
+
+    def plan_query(self, ast: exp.Expression, outer: Scope | None) -> Operator:
+        """Bind, apply the rules and lower: the operators of a query an expression runs."""
+        return lower(optimize(self.bind_query(ast, outer)))
 
     def compile(self, node: exp.Expression, scope: Scope) -> Compiled:
         """Bind and compile an expression of this statement (see ScalarCompiler)."""
@@ -167,16 +162,17 @@ class Builder:
         old = scope.captured
         scope.captured = set()
         try:
-            op = self.plan_query(ast, scope)
+            op = self.bind_query(ast, scope)
             captured = scope.captured
         finally:
             scope.captured = old | {None} if (scope.captured and old) else old
-        op = drop_hidden(op)
+        op = lower(optimize(drop_hidden(op)))
         self.subplans.append(op)
         return op, captured
 
     # =================================================================== queries
-    def plan_query(self, ast: exp.Expression, outer: Scope | None) -> Operator:
+    def bind_query(self, ast: exp.Expression, outer: Scope | None) -> Any:
+        """A query expression as logical nodes (see helios_core.logical)."""
         with_ = arg(ast, "with")
         pushed = False
         if with_ is not None:
@@ -193,7 +189,7 @@ class Builder:
             pushed = True
         try:
             if isinstance(ast, exp.Subquery):
-                op = self.plan_query(ast.this, outer)
+                op = self.bind_query(ast.this, outer)
                 return self.finish_order_limit(ast, op, outer)
             if isinstance(ast, exp.Select):
                 return self.plan_select(ast, outer)
@@ -203,7 +199,7 @@ class Builder:
             if isinstance(ast, exp.Values):
                 return self.plan_values(ast, outer)
             if isinstance(ast, exp.Paren):
-                return self.plan_query(ast.this, outer)
+                return self.bind_query(ast.this, outer)
             raise FeatureNotSupported(f"not a query: {type(ast).__name__}")
         finally:
             if pushed:
@@ -227,15 +223,14 @@ class Builder:
         compiled = [[self.exprs.coerce(c, t) for c, t in zip(r, types, strict=True)] for r in compiled]
         names = names or [f"column{i + 1}" for i in range(width)]
         fields = [Field(n, t) for n, t in zip(names, types, strict=False)]
-        return Values(fields, compiled)
+        return L.Values(fields, compiled)
 
     def plan_setop(self, ast: exp.Expression, outer: Scope | None) -> Operator:
         kind = {exp.Union: "union", exp.Intersect: "intersect", exp.Except: "except"}[type(ast)]
         distinct = ast.args.get("distinct")
         all_ = distinct is False
-        # flatten left-deep UNION ALL chains into one Append
-        left = drop_hidden(self.plan_query(ast.this, outer))
-        right = drop_hidden(self.plan_query(ast.expression, outer))
+        left = drop_hidden(self.bind_query(ast.this, outer))
+        right = drop_hidden(self.bind_query(ast.expression, outer))
         if len(left.fields) != len(right.fields):
             raise HeliosError(f"each {kind.upper()} query must have the same number of columns", sqlstate="42601")
         types = []
@@ -244,17 +239,14 @@ class Builder:
         left = self.cast_op(left, types)
         right = self.cast_op(right, types)
         fields = [Field(f.name, t) for f, t in zip(left.fields, types, strict=True)]
-        if kind == "union" and all_:
-            kids = (left.children if isinstance(left, Append) else [left]) + [right]
-            return Append(fields, kids)
-        return SetOp(fields, left, right, kind, all_)
+        return L.SetOperation(fields, kind, all_, [left, right])
 
     def cast_op(self, op: Operator, types: list[T.SqlType]) -> Operator:
         if all(f.type == t and f.type.arrow_type == t.arrow_type for f, t in zip(op.fields, types, strict=True)):
             return op
         scope = Scope(op.fields)
         exprs = [self.exprs.coerce(column_ref(i, f), t) for i, (f, t) in enumerate(zip(op.fields, types, strict=True))]
-        return Project(op, exprs, [Field(f.name, t) for f, t in zip(op.fields, types, strict=True)]) if scope else op
+        return L.Project(op, exprs, [Field(f.name, t) for f, t in zip(op.fields, types, strict=True)]) if scope else op
 
     # =================================================================== SELECT
     def plan_select(self, sel: exp.Select, outer: Scope | None) -> Operator:
@@ -277,11 +269,11 @@ class Builder:
             if having is not None and group is None and isinstance(having.this, (exp.Null, exp.Boolean)) \
                     and having.this.this is not True:
                 # HAVING false/NULL: a one-time filter in PostgreSQL, so no aggregate is ever computed
-                op = Filter(op, make_const(const_vec(False, T.BOOL)), "false")
+                op = L.Filter(op, [make_const(const_vec(False, T.BOOL))], "false")
             op, scope = self.plan_aggregate(op, scope, sel, group, agg_sources, select_aliases, outer)
             if having is not None:
                 pred = self.exprs.as_bool(self.compile(having.this, scope), "HAVING")
-                op = Filter(op, pred, having.this.sql(dialect="postgres"))
+                op = L.Filter(op, [pred], having.this.sql(dialect="postgres"))
         windows = [w for e in exprs + [o.this for o in order_items] for w in walk_same_level(e)
                    if isinstance(w, exp.Window)]
         if windows:
@@ -326,19 +318,19 @@ class Builder:
                     out_fields.append(Field(f"?on{len(out_fields)}", c.type, hidden=True))
                     idx = len(out_fields) - 1
                 on_idx.append(idx)
-        op = Project(op, out_exprs, out_fields)
+        op = L.Project(op, out_exprs, out_fields)
         if distinct is not None:
             if on_idx is not None:
                 if keys:
-                    op = Sort(op, keys)
+                    op = L.Sort(op, keys)
                 else:
-                    op = Sort(op, [SortKey(i) for i in on_idx])
-                op = Distinct(op, on=on_idx)
+                    op = L.Sort(op, [SortKey(i) for i in on_idx])
+                op = L.Distinct(op, on=on_idx)
                 keys = []  # already in order
             else:
-                op = Distinct(op, visible=nvis)
+                op = L.Distinct(op, visible=nvis)
         if keys:
-            op = Sort(op, keys)
+            op = L.Sort(op, keys)
         op = self.apply_limit(sel, op, Scope([], outer=outer))
         if len(out_fields) != nvis:
             op = drop_hidden(op)
@@ -365,7 +357,7 @@ class Builder:
                         raise FeatureNotSupported("ORDER BY on a UNION result must name an output column")
                     idx = c.column
                 keys.append(SortKey(idx, bool(o.args.get("desc")), _nulls_first(o), t.sql(dialect="postgres")))
-            op = Sort(op, keys)
+            op = L.Sort(op, keys)
         return self.apply_limit(ast, op, Scope([], outer=outer))
 
     def apply_limit(self, ast: exp.Expression, op: Operator, scope: Scope) -> Operator:
@@ -394,12 +386,10 @@ class Builder:
             # not SQL that PostgreSQL accepts (its grammar has no FETCH ... PERCENT)
             raise HeliosError('syntax error at or near "PERCENT"', sqlstate="42601")
         if opts is not None and opts.args.get("with_ties"):
-            if not isinstance(op, Sort):
+            if not isinstance(op, L.Sort):
                 raise HeliosError("WITH TIES cannot be specified without ORDER BY clause", sqlstate="42601")
-            limited = Limit(op, lc, oc)
-            limited.ties = [k.index for k in op.keys]  # type: ignore[attr-defined]
-            return limited
-        return Limit(op, lc, oc)
+            return L.Limit(op, lc, oc, ties=[k.index for k in op.keys])
+        return L.Limit(op, lc, oc)
 
     def order_target(self, t: exp.Expression, exprs: list[exp.Expression], out_names: list[str],
                      out_exprs: list[Compiled], scope: Scope) -> int | None:
@@ -491,10 +481,10 @@ class Builder:
                 raise GroupingError("aggregate functions are not allowed in WHERE")
         conjuncts = self.fold_false_where(conjuncts, outer)
         if from_ is None:
-            op: Operator = OneRow()
+            op: Any = OneRow()
             scope = Scope([], outer=outer)
             if conjuncts:
-                op = Filter(op, self.exprs.as_bool(self.compile(exp.and_(*conjuncts), scope), "WHERE"))
+                op = L.Filter(op, [self.exprs.as_bool(self.compile(exp.and_(*conjuncts), scope), "WHERE")])
             return op, scope
         simple = all(_is_inner(j) and not j.args.get("using") and not _is_lateral(j)
                      and not _is_function_item(j.this)
@@ -545,7 +535,7 @@ class Builder:
         if conjuncts:
             conjuncts = order_conjuncts(conjuncts)
             parts = [self.exprs.as_bool(self.compile(c, scope), "WHERE") for c in conjuncts]
-            op = Filter(op, parts[0], where.this.sql(dialect="postgres"), parts=parts)
+            op = L.Filter(op, parts, where.this.sql(dialect="postgres"))
         return op, scope
 
     def join_graph(self, items: list[Item], conjuncts: list[exp.Expression], outer: Scope | None
@@ -703,7 +693,7 @@ class Builder:
             sub.args.pop("where_", None)
         try:
             self.note_refs(sub)
-            op = drop_hidden(self.plan_query(sub, outer))
+            op = drop_hidden(self.bind_query(sub, outer))
         except HeliosError:
             return None
         item = Item(rename(op, alias, []), {alias})
@@ -724,62 +714,29 @@ class Builder:
                 out.add(hits[0])
         return out
 
-    def push_filter(self, op: Operator, conjuncts: list[exp.Expression], outer: Scope | None) -> Operator:
+    def push_filter(self, op: Any, conjuncts: list[exp.Expression], outer: Scope | None) -> Any:
+        """A filter of ``conjuncts`` over ``op``; over a table scan each term is also bound in
+        the form storage compares (rules.push_filters_into_scans decides what goes down)."""
         scope = Scope(list(op.fields), outer=outer)
-        if isinstance(op, TableScan) and op.residual is None and not op.pushed:
-            return self.scan_with_filter(op, conjuncts, scope)
-        conjuncts = order_conjuncts(conjuncts)
-        parts = [self.exprs.as_bool(self.compile(c, scope), "WHERE") for c in conjuncts]
-        return Filter(op, parts[0], " AND ".join(c.sql(dialect="postgres") for c in conjuncts), parts=parts)
+        scan_terms = None
+        if isinstance(op, L.Scan):
+            bound = {id(c): L.ScanTerm(c, self.pushable_terms(c, scope, op)) for c in conjuncts}
+        ordered = order_conjuncts(conjuncts)
+        if isinstance(op, L.Scan):
+            scan_terms = [bound[id(c)] for c in ordered]
+        parts = [self.exprs.as_bool(self.compile(c, scope), "WHERE") for c in ordered]
+        return L.Filter(op, parts, " AND ".join(c.sql(dialect="postgres") for c in ordered), scan_terms=scan_terms)
 
-    def scan_with_filter(self, op: TableScan, conjuncts: list[exp.Expression], scope: Scope) -> Operator:
-        pushed: list[PushedTerm] = []
-        residual: list[exp.Expression] = []
-        eq_terms: dict[str, Compiled] = {}
-        for c in conjuncts:
-            if isinstance(c, exp.Between) and not c.args.get("symmetric"):
-                halves = [self.pushable(exp.GTE(this=c.this.copy(), expression=c.args["low"].copy()), scope, op),
-                          self.pushable(exp.LTE(this=c.this.copy(), expression=c.args["high"].copy()), scope, op)]
-                if all(h is not None for h in halves):
-                    pushed.extend(halves)  # type: ignore[arg-type]
-                else:
-                    residual.append(c)
-                continue
-            term = self.pushable(c, scope, op)
-            if term is None:
-                residual.append(c)
-            else:
-                pushed.append(term)
-                if term.op == "=":
-                    eq_terms[term.column] = term.values[0]
-        op.pushed = pushed
-        pk = getattr(op, "primary_key", None)
-        pk_pinned = bool(pk) and all(k in eq_terms for k in pk) and op.as_of is None
-        if not PUSH_FILTERS_TO_STORAGE and not pk_pinned:
-            # the terms still prune segments by min/max and bloom; the scan evaluates them all
-            op.prune_terms = pushed
-            op.pushed = []
-            residual = list(conjuncts)
-        if residual:
-            residual = order_conjuncts(residual)
-            op.residual_parts = [self.exprs.as_bool(self.compile(r, scope), "WHERE") for r in residual]
-            op.residual = op.residual_parts[0]
-            op.residual_text = " AND ".join(r.sql(dialect="postgres") for r in residual)
-        pk = getattr(op, "primary_key", None)
-        if pk and all(k in eq_terms for k in pk) and op.as_of is None:
-            op.pk_lookup = [(k, eq_terms[k]) for k in pk]
-            op.pushed = [t for t in pushed if not (t.op == "=" and t.column in pk)]
-            if op.pushed:
-                extra = [c for c in conjuncts if self.pushable(c, scope, op) is not None
-                         and not (self.pushable(c, scope, op).op == "=" and self.pushable(c, scope, op).column in pk)]
-                op.pushed = []
-                residual = order_conjuncts(residual + extra)
-                op.residual_parts = [self.exprs.as_bool(self.compile(r, scope), "WHERE") for r in residual]
-                op.residual = op.residual_parts[0]
-                op.residual_text = " AND ".join(r.sql(dialect="postgres") for r in residual)
-        return op
+    def pushable_terms(self, c: exp.Expression, scope: Scope, op: Any) -> list[PushedTerm] | None:
+        """The storage form of a WHERE term over a scan (BETWEEN: both bounds), or None."""
+        if isinstance(c, exp.Between) and not c.args.get("symmetric"):
+            halves = [self.pushable(exp.GTE(this=c.this.copy(), expression=c.args["low"].copy()), scope, op),
+                      self.pushable(exp.LTE(this=c.this.copy(), expression=c.args["high"].copy()), scope, op)]
+            return halves if all(h is not None for h in halves) else None  # type: ignore[return-value]
+        term = self.pushable(c, scope, op)
+        return None if term is None else [term]
 
-    def pushable(self, c: exp.Expression, scope: Scope, op: TableScan) -> PushedTerm | None:
+    def pushable(self, c: exp.Expression, scope: Scope, op: Any) -> PushedTerm | None:
         """``col op value`` with a per-execution constant value, in a pushable type."""
         ops = {exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">="}
         flip = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
@@ -855,8 +812,8 @@ class Builder:
         if rest:
             residual = self.exprs.as_bool(self.compile(exp.and_(*rest) if len(rest) > 1 else rest[0], both), "JOIN")
         if lkeys:
-            return HashJoin(out_fields, left, right, lkeys, rkeys, kind, residual, " AND ".join(texts))
-        return NestedLoopJoin(out_fields, left, right, kind, residual)
+            return L.Join(out_fields, left, right, kind, lkeys, rkeys, residual, " AND ".join(texts))
+        return L.Join(out_fields, left, right, kind, [], [], residual)
 
     def equi_sides(self, c: exp.Expression, lscope: Scope, rscope: Scope, nl: int
                    ) -> tuple[Compiled, Compiled] | None:
@@ -895,7 +852,7 @@ class Builder:
                 if kind not in ("inner", "left"):
                     raise HeliosError("invalid reference to FROM-clause entry in a RIGHT/FULL JOIN with LATERAL",
                                       sqlstate="42P10")
-                new = LateralJoin(fields, op, item.op, kind, residual, captured)
+                new = L.Join(fields, op, item.op, kind, [], [], residual, lateral=captured)
                 return new, Scope(fields, outer=outer, merged=dict(scope.merged))
         else:
             item = self.plan_from_item(target, outer, None)
@@ -933,10 +890,10 @@ class Builder:
             lc = [column_ref(i, op.fields[i]) for i in lkeys]
             rc = [column_ref(i, right.fields[i]) for i in rkeys]
             commons = [self.exprs.result_type([a.type, b.type], "USING") for a, b in zip(lc, rc, strict=True)]
-            joined = HashJoin([attrs.evolve(f) for f in list(op.fields) + list(right.fields)], op, right,
-                              [self.exprs.coerce(a, t) for a, t in zip(lc, commons, strict=True)],
-                              [self.exprs.coerce(b, t) for b, t in zip(rc, commons, strict=True)], kind,
-                              None, ", ".join(using_names))
+            joined = L.Join([attrs.evolve(f) for f in list(op.fields) + list(right.fields)], op, right, kind,
+                            [self.exprs.coerce(a, t) for a, t in zip(lc, commons, strict=True)],
+                            [self.exprs.coerce(b, t) for b, t in zip(rc, commons, strict=True)],
+                            None, ", ".join(using_names))
             if conds:
                 raise FeatureNotSupported("USING together with ON")
             # merged columns first (COALESCE for FULL, right side for RIGHT), then the rest
@@ -962,12 +919,12 @@ class Builder:
             for name, idx in scope.merged.items():
                 if name not in merged:
                     merged[name] = len(using_names) + idx
-            proj = Project(joined, exprs, fields)
+            proj = L.Project(joined, exprs, fields)
             return proj, Scope(fields, outer=outer, merged=merged)
-        new = self.make_join(op, right, kind, conds, outer) if conds or kind != "inner" else NestedLoopJoin(
-            list(op.fields) + list(right.fields), op, right, "inner", None)
+        new = self.make_join(op, right, kind, conds, outer) if conds or kind != "inner" else L.Join(
+            list(op.fields) + list(right.fields), op, right, "inner", [], [], None)
         if kind != "inner" and not conds:
-            new = NestedLoopJoin(list(op.fields) + list(right.fields), op, right, kind, None)
+            new = L.Join(list(op.fields) + list(right.fields), op, right, kind, [], [], None)
         return new, Scope(list(new.fields), outer=outer, merged=dict(scope.merged))
 
     def coalesce_compiled(self, cs: list[Compiled], t: T.SqlType) -> Compiled:
@@ -1025,7 +982,7 @@ class Builder:
                 return Item(op, {f.qualifier for f in op.fields if f.qualifier})
         if isinstance(node, exp.Subquery):
             inner_ast = node.this
-            op = drop_hidden(self.plan_query(inner_ast, outer))
+            op = drop_hidden(self.bind_query(inner_ast, outer))
             op = self.finish_order_limit(node, op, outer) if (arg(node, "order") or arg(node, "limit")) else op
             return Item(rename(op, alias or "?subquery", col_aliases), {alias or "?subquery"})
         if isinstance(node, exp.Values):
@@ -1037,7 +994,7 @@ class Builder:
         if isinstance(node, (exp.Func, exp.Anonymous)):
             return self.plan_table_function(node, alias, col_aliases, outer)
         if isinstance(node, (exp.Select, exp.Union)):
-            op = drop_hidden(self.plan_query(node, outer))
+            op = drop_hidden(self.bind_query(node, outer))
             return Item(rename(op, alias or "?subquery", col_aliases), {alias or "?subquery"})
         raise FeatureNotSupported(f"FROM item not supported: {node.sql(dialect='postgres')[:100]}")
 
@@ -1082,7 +1039,7 @@ class Builder:
             self.ctes = []
             try:
                 with object_privileges.acting_as(view_owner or "helios"):  # a view reads as its owner
-                    op = drop_hidden(self.plan_query(view_ast, None))
+                    op = drop_hidden(self.bind_query(view_ast, None))
             finally:
                 self.ctes = saved
             if src.view_columns and not col_aliases:
@@ -1119,9 +1076,8 @@ class Builder:
         version = node.args.get("version")
         if version is not None:
             as_of = self.compile(version.args.get("expression"), Scope([], outer=None))
-        op = TableScan(fields, src.schema, name, [n for n, _ in needed], with_rowid=with_rowid, alias=qual,
-                       as_of=as_of)
-        op.primary_key = list(getattr(table, "primary_key", []) or [])  # type: ignore[attr-defined]
+        op = L.Scan(fields, src.schema, name, [n for n, _ in needed], with_rowid=with_rowid, alias=qual,
+                    as_of=as_of, primary_key=list(getattr(table, "primary_key", []) or []))
         if (qual, "tableoid") in self.refs or (None, "tableoid") in self.refs:  # system column
             from helios_core.sql.planner.system_columns import table_oid, with_tableoid
 
@@ -1150,7 +1106,7 @@ class Builder:
                 if cte.recursive and _references(cte.ast, cte.name) and isinstance(cte.ast, exp.Union):
                     body = self.plan_recursive(cte)
                 else:
-                    body = drop_hidden(self.plan_query(cte.ast, cte.outer))
+                    body = drop_hidden(self.bind_query(cte.ast, cte.outer))
             finally:
                 cte.planning = False
                 if cte.outer is not None:
@@ -1158,19 +1114,19 @@ class Builder:
                     cte.outer.captured = (captured_before or set()) | cte.outer.captured
             if cte.columns:
                 body = rename(body, cte.name, cte.columns)
-            cte.op = Shared(body, cte.name, per_outer_row=cte.correlated)
-        return SharedRef(cte.op, [Field(f.name, f.type, cte.name) for f in cte.op.fields])
+            cte.op = L.CommonTable(body, cte.name, per_outer_row=cte.correlated)
+        return L.CteScan(cte.op, [Field(f.name, f.type, cte.name) for f in cte.op.fields])
 
     def plan_recursive(self, cte: CteDef) -> Operator:
         from helios_core.sql.operators.recursive import RecursiveUnion, WorkTable
 
         union = cte.ast
-        anchor = drop_hidden(self.plan_query(union.this, cte.outer))
+        anchor = drop_hidden(self.bind_query(union.this, cte.outer))
         names = cte.columns or [f.name for f in anchor.fields]
         wt = WorkTable([Field(n, f.type, cte.name) for n, f in zip(names, anchor.fields, strict=False)], cte.name)
         cte.worktable = wt
         try:
-            rec = drop_hidden(self.plan_query(union.expression, cte.outer))
+            rec = drop_hidden(self.bind_query(union.expression, cte.outer))
         finally:
             cte.worktable = None
         if len(rec.fields) != len(anchor.fields):
@@ -1320,7 +1276,7 @@ class Builder:
         fields = [Field(output_name(k), c.type) for k, c in zip(key_asts, keys, strict=True)]
         fields += [Field(s.label or s.name, s.result_type) for s in specs]
         fields += [Field("grouping", T.INT4) for _ in grouping_calls]
-        agg_op = HashAggregate(fields, op, keys, specs, sets, grouping_calls)
+        agg_op = L.Aggregate(fields, op, keys, specs, sets, grouping_calls)
         subs = {}
         for k, i in key_index.items():
             subs[k] = i
@@ -1435,7 +1391,8 @@ class Builder:
                      ) -> tuple[Operator, Scope]:
         from helios_core.sql.windows import plan_window_operator
 
-        return plan_window_operator(self, op, scope, windows, sel)
+        window, scope = plan_window_operator(self, op, scope, windows, sel)
+        return L.Window(window.fields, op, window.specs), scope
 
 
 # ======================================================================= helpers
@@ -1443,7 +1400,8 @@ def drop_hidden(op: Operator) -> Operator:
     if not any(f.hidden for f in op.fields):
         return op
     keep = [(i, f) for i, f in enumerate(op.fields) if not f.hidden]
-    return Project(op, [column_ref(i, f) for i, f in keep], [Field(f.name, f.type, f.qualifier) for _, f in keep])
+    project = basic.Project if isinstance(op, Operator) else L.Project  # a lowered subquery, or a logical node
+    return project(op, [column_ref(i, f) for i, f in keep], [Field(f.name, f.type, f.qualifier) for _, f in keep])
 
 
 def rename(op: Operator, qual: str, col_aliases: list[str], all_names: list[str] | None = None) -> Operator:

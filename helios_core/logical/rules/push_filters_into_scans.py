@@ -1,0 +1,66 @@
+"""Predicate pushdown: a filter right above a table scan becomes part of the scan.
+
+Before::
+
+    Filter id >= 42000 AND id <= 42004 AND label LIKE 'row%'
+      Scan big [id, label]
+
+After::
+
+    Scan big [id, label] prune: id >= 42000, id <= 42004 filter: id >= 42000 AND id <= 42004 AND label LIKE 'row%'
+
+The terms that compare a column with a per-execution constant (``prune``) reach storage:
+a segment whose min/max statistics or bloom filter of keys rule a term out is never read
+(EXPLAIN ANALYZE: "Segments: n read, m skipped"). The scan then evaluates every term on
+the rows it reads (``filter``), column terms first. When equalities pin the whole primary
+key (and the scan is not AS OF a past timestamp) the scan is a point read through the key
+index instead, and evaluates only the other terms::
+
+    Filter id = 7 AND grp = 3            ->   Scan big [id, grp] key: id filter: grp = 3
+      Scan big [id, grp]
+
+Why the terms are not handed to storage as a row filter: the in-memory tier would apply
+it to whole stored batches before projecting, which costs more than filtering the
+projected columns in the scan (TPC-H Q6: 2x); ``PUSH_ROW_FILTERS`` switches that on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helios_core.logical import nodes as L
+
+PUSH_ROW_FILTERS = False
+
+
+def push_filters_into_scans(node: Any) -> Any:
+    if not isinstance(node, L.Filter) or node.scan_terms is None:
+        return node
+    scan = node.child
+    if not isinstance(scan, L.Scan) or scan.residual or scan.pk_lookup or scan.pushed:
+        return node
+    pushed = [t for term in node.scan_terms if term.pushable for t in term.pushable]
+    equal = {t.column: t.values[0] for t in pushed if t.op == "="}
+    pk = scan.primary_key
+    if pk and all(k in equal for k in pk) and scan.as_of is None:
+        scan.pk_lookup = [(k, equal[k]) for k in pk]
+        keep = [i for i, term in enumerate(node.scan_terms) if not _pins_key(term, pk)]
+        scan.residual = [node.parts[i] for i in keep]
+        scan.residual_text = " AND ".join(node.scan_terms[i].text for i in keep)
+        return scan
+    if PUSH_ROW_FILTERS:
+        scan.pushed = pushed
+        keep = [i for i, term in enumerate(node.scan_terms) if not term.pushable]
+        scan.residual = [node.parts[i] for i in keep]
+        scan.residual_text = " AND ".join(node.scan_terms[i].text for i in keep)
+        return scan
+    scan.prune_terms = pushed
+    scan.residual = list(node.parts)
+    scan.residual_text = node.text
+    return scan
+
+
+def _pins_key(term: L.ScanTerm, pk: list[str]) -> bool:
+    """``key_column = value``: answered by the point read itself."""
+    return term.pushable is not None and len(term.pushable) == 1 and term.pushable[0].op == "=" \
+        and term.pushable[0].column in pk
