@@ -11,7 +11,7 @@ A query goes through three stages here::
 - **rules** (``rules/``, one per module, applied in ``rules.RULES`` order): each is a plain
   function ``LogicalNode -> LogicalNode`` whose docstring shows a plan before and after;
   ``tests/logical`` runs a fixture file of cases per rule.
-- **lower** (``physical.py``): each logical node becomes its operator of
+- **lower** (``helios_core.sql.planner.lowering``, next to the operators): each logical node becomes its operator of
   ``helios_core.sql.operators`` (a join with equality keys becomes a hash join, one
   without a nested loop; UNION ALL an append). Operators declare the ordering they need
   from their inputs and the ordering they keep (``Operator.ordering``), and lowering
@@ -27,7 +27,6 @@ SELECT``, ``UPDATE ... FROM``) through the same path; the writes themselves are
 from __future__ import annotations
 
 from helios_core.logical.display import display
-from helios_core.logical.physical import lower
 from helios_core.logical.rules import RULES, optimize
 
-__all__ = ["RULES", "display", "lower", "optimize"]
+__all__ = ["RULES", "display", "optimize"]

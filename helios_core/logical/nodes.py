@@ -11,11 +11,12 @@ a rule that moves an expression keeps the column layout it was compiled against.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from helios_core.sql.expr import Compiled, Field
+if TYPE_CHECKING:  # pragma: no cover - the logical layer does not depend on the SQL package
+    from helios_core.sql.expr import Compiled, Field
 
 
 class LogicalNode:

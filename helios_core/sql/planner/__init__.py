@@ -17,7 +17,7 @@ transaction, so it can be executed again with a new context (prepared statements
 The planner binds in ``builder.py`` (names, types, one pass over the tree into logical nodes;
 ``scalar.py`` compiles expressions), rewrites the logical plan with the rules of
 ``helios_core.logical.rules`` and lowers it to the operators of ``helios_core.sql.operators``
-(``helios_core.logical.physical``).
+(``helios_core.sql.planner.lowering``).
 
 What the planner does beyond the literal tree:
 

@@ -16,7 +16,6 @@ from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedTable
 from helios_core.logical import nodes as L
-from helios_core.logical.physical import lower
 from helios_core.logical.rules import optimize
 from helios_core.sql import object_privileges
 from helios_core.sql import types as T
@@ -37,6 +36,7 @@ from helios_core.sql.operators.basic import OneRow, TableSource
 from helios_core.sql.operators.scan import PushedTerm
 from helios_core.sql.operators.sort import SortKey
 from helios_core.sql.planner import Plan
+from helios_core.sql.planner.lowering import lower
 from helios_core.sql.planner.scalar import (
     ScalarCompiler,
     contains_aggregate,

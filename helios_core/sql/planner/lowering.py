@@ -21,6 +21,8 @@ from typing import Any
 
 from helios_core.errors import HeliosError
 from helios_core.logical import nodes as L
+from helios_core.logical.rules import optimize
+from helios_core.sql.expr import column_ref
 from helios_core.sql.operators import basic, join, sort
 from helios_core.sql.operators.aggregate import HashAggregate
 from helios_core.sql.operators.base import Operator, satisfies
@@ -49,13 +51,7 @@ def lower(node: Any, memo: dict[int, Operator] | None = None) -> Operator:
 
 
 def _renamed(op: Operator, node: Any) -> Operator:
-    return basic.Project(op, [_column(i, f) for i, f in enumerate(op.fields)], node.fields)
-
-
-def _column(i: int, f: Any) -> Any:
-    from helios_core.sql.expr import column_ref
-
-    return column_ref(i, f)
+    return basic.Project(op, [column_ref(i, f) for i, f in enumerate(op.fields)], node.fields)
 
 
 def _check_required(op: Operator) -> None:
@@ -129,8 +125,6 @@ def _values(n: L.Values, memo: dict) -> Operator:
 
 
 def _common_table(n: L.CommonTable, memo: dict) -> Operator:
-    from helios_core.logical.rules import optimize
-
     return basic.Shared(lower(optimize(n.child), memo), n.name, per_outer_row=n.per_outer_row)
 
 
