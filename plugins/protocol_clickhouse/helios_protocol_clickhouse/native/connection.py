@@ -1,0 +1,733 @@
+"""One native-protocol connection: Hello, then Query/Ping/Cancel packets until the client leaves.
+
+Small packets are parsed in the event loop (``Reader`` raises ``NeedMore`` and the parse starts
+over once more bytes came); data blocks are decoded in a worker thread whose reader pulls from
+the socket as it goes, so a block's size need not be known in advance. While a statement runs,
+a watcher task reads the socket: a Cancel packet or a vanished client cancels the statement.
+
+Errors of a statement reach the client as ClickHouse exceptions and the connection goes on;
+bytes that are not the protocol (or a broken compressed frame) get an exception and a close.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import anyio
+import anyio.abc
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_protocol_clickhouse.errors import ClickHouseError, from_error
+from helios_protocol_clickhouse.native import packets as p
+from helios_protocol_clickhouse.native.blocks import Block, cached_type, read_block, write_block
+from helios_protocol_clickhouse.native.columns import ColumnError
+from helios_protocol_clickhouse.native.compression import (
+    METHODS,
+    ChecksumMismatch,
+    compress,
+    frame_reader,
+)
+from helios_protocol_clickhouse.native.types import TypeNameError
+from helios_protocol_clickhouse.native.wire import NeedMore, PeerGone, ProtocolError, Reader, Writer
+
+if TYPE_CHECKING:
+    from helios_protocol_clickhouse.native.server import NativeServer
+
+T = TypeVar("T")
+
+RECEIVE_SIZE = 1 << 16
+MAX_PACKET = 256 << 20  # a Query or Hello longer than this is not a client's
+DEFAULT_MAX_BLOCK_SIZE = 65409  # ClickHouse's default max_block_size (rows per Data packet)
+UNEXPECTED_PACKET = 102
+UNKNOWN_PACKET = 101
+CHECKSUM_DOESNT_MATCH = 40
+CANNOT_PARSE_INPUT = 27
+BLOCKS_HAVE_DIFFERENT_STRUCTURE = 171
+NOT_IMPLEMENTED = 48
+UNKNOWN_TYPE = 50
+HTTP_ON_NATIVE_PORT = (b"GET ", b"POST", b"PUT ", b"HEAD", b"OPTI", b"DELE")
+
+# INSERT whose data follows as blocks: the statement ends at VALUES or FORMAT <name>
+_INSERT_WITH_BLOCKS = re.compile(
+    r"^\s*INSERT\s+INTO\s+(?:TABLE\s+)?(?P<table>(?:`[^`]+`|\"[^\"]+\"|[\w$]+)(?:\.(?:`[^`]+`|\"[^\"]+\"|[\w$]+))?)"
+    r"\s*(?:\((?P<columns>[^()]*)\))?\s*(?:SETTINGS\s+(?P<settings>.*?)\s*)?"
+    r"(?:VALUES|FORMAT\s+\w+)\s*;?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+class StatementCancelled(Exception):  # noqa: N818 - a signal
+    """The client sent Cancel during an INSERT's data."""
+
+
+class NativeConnection:
+    """The state of one client connection (see module docstring)."""
+
+    def __init__(self, server: NativeServer, stream: anyio.abc.ByteStream) -> None:
+        self.server = server
+        self.stream = stream
+        self.reader = Reader()
+        self.revision = 0
+        self.session: Any = None  # the HeliosDB session
+        self.ch: Any = None  # helios_protocol_clickhouse.execute.ClickHouseSession
+        self.user = ""
+        self.idle_scope: anyio.CancelScope | None = None
+        self.cancel_requested = False
+        self.client_gone = False
+        self.watch_error: ProtocolError | None = None
+        self.peer = _peer(stream)
+
+    # -- socket ----------------------------------------------------------------------------
+
+    async def _receive(self, *, timeout: float | None) -> bytes:
+        try:
+            if timeout is None:
+                return await self.stream.receive(RECEIVE_SIZE)
+            with anyio.fail_after(timeout):
+                return await self.stream.receive(RECEIVE_SIZE)
+        except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError, ConnectionError):
+            return b""
+
+    async def _parse(self, parse: Callable[[Reader], T], *, idle: bool = False) -> T:
+        """Parse from the buffer, receiving more until the message is whole. ``idle``: nothing
+        of the message has arrived yet, so waiting has no time limit (the connection is idle)."""
+        r = self.reader
+        while True:
+            mark = r.pos
+            try:
+                return parse(r)
+            except NeedMore:
+                r.pos = mark
+            if r.available > MAX_PACKET:
+                raise ProtocolError(f"a packet longer than {MAX_PACKET} bytes")
+            waiting_idle = idle and r.available == 0
+            chunk = await self._receive(timeout=None if waiting_idle else self.server.receive_timeout)
+            if not chunk:
+                raise PeerGone("the client closed the connection")
+            r.feed(chunk)
+
+    def _blocking_fill(self) -> bytes:
+        """The reader's fill in a worker thread: the next bytes from the socket."""
+        return anyio.from_thread.run(self._receive_for_thread)
+
+    async def _receive_for_thread(self) -> bytes:
+        return await self._receive(timeout=self.server.receive_timeout)
+
+    async def _send(self, data: bytes | bytearray) -> None:
+        await self.stream.send(bytes(data))
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def handle(self) -> None:
+        try:
+            with anyio.fail_after(self.server.handshake_timeout):
+                ok = await self._handshake()
+            if ok:
+                await self._serve()
+        except (PeerGone, anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError,
+                ConnectionError, TimeoutError):
+            pass
+        except ChecksumMismatch as e:
+            await self._send_exception_quietly(ClickHouseError(CHECKSUM_DOESNT_MATCH, str(e)))
+        except ProtocolError as e:
+            await self._send_exception_quietly(ClickHouseError(e.code if isinstance(e, _PacketError) else
+                                                               CANNOT_PARSE_INPUT, str(e)))
+        finally:
+            await self._close()
+
+    async def _close(self) -> None:
+        session, self.session = self.session, None
+        if session is not None:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(session.close)
+        with anyio.CancelScope(shield=True):
+            await self.stream.aclose()
+
+    async def _send_exception_quietly(self, error: ClickHouseError) -> None:
+        try:
+            with anyio.move_on_after(5):
+                await self._send(self._exception_bytes(error))
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError, ConnectionError):
+            pass
+
+    def _exception_bytes(self, error: ClickHouseError) -> bytes:
+        w = Writer()
+        p.write_exception(w, error.code, "DB::Exception", f"{error.message}", "")
+        return w.getvalue()
+
+    # -- handshake ----------------------------------------------------------------------------
+
+    async def _handshake(self) -> bool:
+        await self._parse(lambda r: r.ensure(1), idle=True)
+        if bytes(self.reader.buf[self.reader.pos:self.reader.pos + 4]) in HTTP_ON_NATIVE_PORT:
+            await self._send(b"HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n"
+                             + f"Port {self.server.port} is for clickhouse-client program\r\n"
+                               f"You must use port {self.server.http_port} for HTTP.\r\n".encode())
+            return False
+        kind = await self._parse(Reader.read_varint)
+        if kind != p.ClientPacket.HELLO:
+            raise _PacketError(UNEXPECTED_PACKET, f"Unexpected packet from client (expected Hello, got {_name(kind)})")
+        hello = await self._parse(p.read_hello)
+        if hello.revision < p.MIN_CLIENT_REVISION:
+            await self._send(self._exception_bytes(ClickHouseError(
+                NOT_IMPLEMENTED, f"client revision {hello.revision} is older than {p.MIN_CLIENT_REVISION}, "
+                                 "the oldest this server speaks (settings sent as strings)")))
+            return False
+        self.revision = min(hello.revision, p.SERVER_REVISION)
+        try:
+            await self._open_session(hello)
+        except ClickHouseError as e:
+            await self._send(self._exception_bytes(e))
+            return False
+        w = Writer()
+        p.write_hello(w, self.server.identity, self.revision)
+        await self._send(w.buf)
+        if self.revision >= p.REVISION_WITH_ADDENDUM:
+            await self._parse(Reader.read_str)  # quota key
+        return True
+
+    async def _open_session(self, hello: p.Hello) -> None:
+        from helios_protocol_clickhouse.login import role_for
+
+        role = role_for(self.server.kernel_config, hello.user, hello.password)
+        self.user = hello.user or "default"
+
+        def open_session() -> Any:
+            from helios_protocol_clickhouse.catalog import schema_of
+            from helios_protocol_clickhouse.execute import ClickHouseSession
+
+            session = self.server.kernel.open_session(user=role, database="helios", options={})
+            ch = ClickHouseSession(session, timezone=self.server.timezone)
+            if hello.database:
+                schema = schema_of(hello.database).replace("'", "''")
+                found = session.execute(f"select 1 from pg_catalog.pg_namespace where nspname = '{schema}'")
+                if not found[-1].rows():
+                    session.close()
+                    raise ClickHouseError(81, f"Database {hello.database} does not exist")
+                ch.database = hello.database
+            return session, ch
+
+        try:
+            self.session, self.ch = await anyio.to_thread.run_sync(open_session)
+        except ClickHouseError:
+            raise
+        except Exception as e:  # noqa: BLE001 - the login's error goes to the client
+            error = from_error(e)
+            if getattr(e, "sqlstate", "").startswith("28"):
+                error = ClickHouseError(516, f"{self.user}: Authentication failed: {error.message}")
+            raise error from e
+
+    # -- packets ---------------------------------------------------------------------------------
+
+    async def _serve(self) -> None:
+        while True:
+            if self.server.stopping is not None and self.server.stopping.is_set():
+                return
+            with anyio.CancelScope() as scope:
+                self.idle_scope = scope
+                kind = await self._parse(Reader.read_varint, idle=True)
+            self.idle_scope = None
+            if scope.cancelled_caught:
+                return  # the server is shutting down: idle connections close
+            if kind == p.ClientPacket.PING:
+                w = Writer()
+                p.write_simple(w, p.ServerPacket.PONG)
+                await self._send(w.buf)
+            elif kind == p.ClientPacket.QUERY:
+                query = await self._parse(lambda r: p.read_query(r, self.revision))
+                await self._query(query)
+            elif kind == p.ClientPacket.CANCEL:
+                continue  # nothing runs: nothing to cancel
+            elif kind == p.ClientPacket.TABLES_STATUS_REQUEST:
+                await self._tables_status()
+            elif kind in (p.ClientPacket.DATA, p.ClientPacket.HELLO):
+                raise _PacketError(UNEXPECTED_PACKET, f"Unexpected packet {_name(kind)} received from client")
+            else:
+                raise _PacketError(UNKNOWN_PACKET, f"Unknown packet {kind} from client")
+
+    async def _tables_status(self) -> None:
+        def parse(r: Reader) -> list[tuple[str, str]]:
+            n = r.read_varint()
+            if n > 10_000:
+                raise ProtocolError(f"a tables status request for {n} tables")
+            return [(r.read_str(), r.read_str()) for _ in range(n)]
+
+        tables = await self._parse(parse)
+        w = Writer()
+        w.write_varint(p.ServerPacket.TABLES_STATUS_RESPONSE)
+        w.write_varint(len(tables))
+        for database, table in tables:
+            w.write_str(database)
+            w.write_str(table)
+            w.write_u8(0)  # not replicated
+        await self._send(w.buf)
+
+    async def _read_data_packet(self, compressed: bool) -> Block:
+        """The rest of a Data packet (its type already read): temporary table name and block."""
+        await self._parse(Reader.read_str)
+
+        def decode(r: Reader) -> Block:
+            src = frame_reader(r) if compressed else r
+            block = read_block(src, self.revision, timezone=self.server.timezone)
+            if compressed and src.available:
+                raise ProtocolError("bytes left over after a block in its compressed frame")
+            return block
+
+        mark = self.reader.pos
+        try:
+            return decode(self.reader)  # already buffered (small blocks): no thread needed
+        except NeedMore:
+            self.reader.pos = mark
+        return await anyio.to_thread.run_sync(self._decode_in_thread, decode)
+
+    def _decode_in_thread(self, decode: Callable[[Reader], T]) -> T:
+        self.reader.fill = self._blocking_fill
+        try:
+            return decode(self.reader)
+        finally:
+            self.reader.fill = None
+
+    # -- queries ---------------------------------------------------------------------------------
+
+    async def _query(self, query: p.Query) -> None:
+        started = time.monotonic()
+        cancelled_early = False
+        external_tables = False
+        while True:  # external tables' data, ended by an empty block
+            kind = await self._parse(Reader.read_varint)
+            if kind == p.ClientPacket.DATA:
+                block = await self._read_data_packet(query.compression)
+                if not block.names:
+                    break
+                external_tables = True
+            elif kind == p.ClientPacket.CANCEL:
+                cancelled_early = True
+                break
+            else:
+                raise _PacketError(UNEXPECTED_PACKET, f"Unexpected packet {_name(kind)} received from client "
+                                                      "(expected Data after Query)")
+        out = _Output(self, query)
+        if cancelled_early:
+            await out.end_of_stream()
+            return
+        try:
+            if external_tables:
+                raise ClickHouseError(NOT_IMPLEMENTED, "External tables are not supported by this server")
+            if query.stage != p.QueryStage.COMPLETE:
+                raise ClickHouseError(NOT_IMPLEMENTED, f"Query processing stage {query.stage} is not supported "
+                                                       "(only Complete)")
+            out.configure()
+            insert = _INSERT_WITH_BLOCKS.match(query.text)
+            with self._query_settings(query.settings):
+                await self._switch_branch()
+                if insert:
+                    await self._insert(query, insert, out)
+                else:
+                    await self._statement(query, out, started)
+        except ClickHouseError as e:
+            await self._send(self._exception_bytes(e))
+        except (ProtocolError, PeerGone):
+            raise
+        except Exception as e:  # noqa: BLE001 - any statement error goes to this client only
+            await self._send(self._exception_bytes(from_error(e)))
+
+    @contextlib.contextmanager
+    def _query_settings(self, settings: dict[str, str]) -> Iterator[None]:
+        """Apply a Query packet's settings for the statement (a ``SET`` inside it still sticks)."""
+        before = dict(self.ch.settings)
+        self.ch.settings.update(settings)
+        try:
+            yield
+        finally:
+            for key, value in settings.items():
+                if self.ch.settings.get(key) == value:  # untouched by the statement: back to what it was
+                    if key in before:
+                        self.ch.settings[key] = before[key]
+                    else:
+                        self.ch.settings.pop(key, None)
+
+    async def _switch_branch(self) -> None:
+        """Run on the branch of the ``heliosdb_branch`` setting (else the session's own)."""
+        wanted = self.ch.settings.get("heliosdb_branch") or self.server_default_branch
+        if wanted == self.session.branch:
+            return
+        literal = "'" + wanted.replace("'", "''") + "'"
+        await anyio.to_thread.run_sync(self.session.execute, f"SET heliosdb.branch = {literal}")
+
+    @property
+    def server_default_branch(self) -> str:
+        return "main"
+
+    async def _run_watched(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` in a worker thread while a watcher reads the socket for Cancel."""
+        result: list[T] = []
+        error: list[Exception] = []
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self._watch)
+
+            async def run() -> None:
+                try:
+                    result.append(await anyio.to_thread.run_sync(fn))
+                except Exception as e:  # noqa: BLE001 - re-raised below, outside the task group
+                    error.append(e)
+                finally:
+                    tg.cancel_scope.cancel()
+
+            tg.start_soon(run)
+        if self.watch_error is not None:
+            raise self.watch_error
+        if error:
+            raise error[0]
+        return result[0]
+
+    async def _watch(self) -> None:
+        """While a statement runs: Cancel (or the client vanishing) cancels it."""
+        try:
+            kind = await self._parse(Reader.read_varint, idle=True)
+        except PeerGone:
+            self.client_gone = True
+            self.session.cancel()
+            return
+        except ProtocolError as e:
+            self.watch_error = e
+            self.session.cancel()
+            return
+        if kind == p.ClientPacket.CANCEL:
+            self.cancel_requested = True
+        else:
+            self.watch_error = _PacketError(UNEXPECTED_PACKET,
+                                            f"Unexpected packet {_name(kind)} received while a query runs")
+        self.session.cancel()
+
+    async def _statement(self, query: p.Query, out: _Output, started: float) -> None:
+        self.cancel_requested = self.client_gone = False
+        self.watch_error = None
+        try:
+            results = await self._run_watched(lambda: self.ch.run(query.text))
+        except ClickHouseError as e:
+            if self.client_gone:
+                raise PeerGone("the client left during its query") from None
+            if self.cancel_requested:
+                await out.end_of_stream()
+                return
+            raise e from None
+        for result in results:
+            if result.columns is None:
+                out.progress.written_rows += result.written_rows or 0
+                continue
+            await out.result(result)
+            if self.cancel_requested or self.client_gone:
+                break
+        if self.client_gone:
+            raise PeerGone("the client left during its query")
+        out.progress.elapsed_ns = int((time.monotonic() - started) * 1e9)
+        await out.finish()
+
+    # -- INSERT with data blocks -----------------------------------------------------------------
+
+    async def _insert(self, query: p.Query, match: re.Match, out: _Output) -> None:
+        from helios_protocol_clickhouse.types import clickhouse_type
+
+        target = await anyio.to_thread.run_sync(self._copy_target, match.group("table"), match.group("columns"))
+        names = list(target.columns)
+        types = [clickhouse_type(c.type_name, nullable=c.nullable is not False) for c in target.column_types]
+        await out.header(names, types)
+        schema = target.arrow_schema
+        state = {"rows": 0, "bytes": 0}
+
+        def blocks() -> Iterator[pa.RecordBatch]:
+            mismatch: ClickHouseError | None = None
+            while True:
+                kind = self.reader.read_varint()
+                if kind == p.ClientPacket.CANCEL:
+                    raise StatementCancelled
+                if kind != p.ClientPacket.DATA:
+                    raise _PacketError(UNEXPECTED_PACKET, f"Unexpected packet {_name(kind)} received from client "
+                                                          "(expected Data of the INSERT)")
+                self.reader.read_str()
+                src = frame_reader(self.reader) if query.compression else self.reader
+                block = read_block(src, self.revision, timezone=self.server.timezone)
+                if query.compression and src.available:
+                    raise ProtocolError("bytes left over after a block in its compressed frame")
+                if not block.names:
+                    if mismatch is not None:
+                        raise mismatch
+                    return
+                if mismatch is not None or block.num_rows == 0:
+                    continue
+                try:
+                    batch = _conform(block, names, schema)
+                except ClickHouseError as e:
+                    mismatch = e  # read on to the end of the data, then report it
+                    continue
+                state["rows"] += batch.num_rows
+                state["bytes"] += batch.nbytes
+                yield batch
+
+        def run() -> Any:
+            self.reader.fill = self._blocking_fill
+            try:
+                return self.session.copy_in(target, blocks())
+            finally:
+                self.reader.fill = None
+
+        try:
+            await anyio.to_thread.run_sync(run)
+        except StatementCancelled:
+            await out.end_of_stream()
+            return
+        except (ChecksumMismatch, TypeNameError, ColumnError) as e:
+            code = CHECKSUM_DOESNT_MATCH if isinstance(e, ChecksumMismatch) else \
+                UNKNOWN_TYPE if isinstance(e, TypeNameError) else CANNOT_PARSE_INPUT
+            await self._send(self._exception_bytes(ClickHouseError(code, str(e))))
+            raise PeerGone("the INSERT's data cannot be read on") from None  # the stream is out of step
+        out.progress.written_rows = state["rows"]
+        out.progress.written_bytes = state["bytes"]
+        await out.finish()
+
+    def _copy_target(self, table: str, columns: str | None) -> Any:
+        """The CopySpec of ``table`` (ClickHouse names: ``db.t`` with ``default`` as ``public``)."""
+        from helios_protocol_clickhouse.catalog import schema_of
+
+        parts = [_unquote(x) for x in _split_dotted(table)]
+        schema = schema_of(parts[0] if len(parts) == 2 else self.ch.database)
+        column_list = ""
+        if columns and columns.strip():
+            column_list = " (" + ", ".join(_quote_ident(_unquote(c.strip())) for c in columns.split(",")) + ")"
+        sql = f"COPY {_quote_ident(schema)}.{_quote_ident(parts[-1])}{column_list} FROM STDIN"
+        try:
+            results = self.session.execute(sql)
+        except Exception as e:
+            raise from_error(e) from e
+        return results[-1].copy
+
+
+class _PacketError(ProtocolError):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Output:
+    """What goes back for one query: header and data blocks, progress, profile, end of stream."""
+
+    def __init__(self, conn: NativeConnection, query: p.Query) -> None:
+        self.conn = conn
+        self.query = query
+        self.compressed = query.compression
+        self.method = METHODS["lz4"]
+        self.zstd_level = 1
+        self.max_block_size = DEFAULT_MAX_BLOCK_SIZE
+        self.extremes = False
+        self.progress = p.Progress()
+        self.rows = 0
+        self.blocks = 0
+        self.bytes = 0
+
+    def configure(self) -> None:
+        settings = self.query.settings
+        method = settings.get("network_compression_method", "lz4").lower()
+        if method not in METHODS:
+            raise ClickHouseError(432, f"Unknown compression method {method!r} (lz4, zstd, none)")
+        self.method = METHODS[method]
+        self.zstd_level = _int_setting(settings, "network_zstd_compression_level", 1, 1, 22)
+        self.max_block_size = _int_setting(settings, "max_block_size", DEFAULT_MAX_BLOCK_SIZE, 1, 1 << 30)
+        self.extremes = settings.get("extremes", "0").lower() in ("1", "true")
+
+    def _packet(self, kind: p.ServerPacket, names: list[str], types: list[str], arrays: list[pa.Array] | None,
+                rows: int) -> bytes:
+        w = Writer()
+        w.write_varint(kind)
+        w.write_str("")
+        body = Writer()
+        write_block(body, names, types, arrays, rows, self.conn.revision, timezone=self.conn.server.timezone)
+        w.write(compress(body.buf, self.method, self.zstd_level) if self.compressed else body.buf)
+        return w.getvalue()
+
+    async def header(self, names: list[str], types: list[str]) -> None:
+        await self.conn._send(self._packet(p.ServerPacket.DATA, names, types, None, 0))
+
+    async def result(self, result: Any) -> None:
+        """Stream one result: a header block, then its batches as Data packets."""
+        names = [c.name for c in result.columns]
+        base_types = [c.type for c in result.columns]
+        batches = iter(result.batches)
+        nullable = [_is_nullable(t) for t in base_types]
+        extremes: list[tuple[Any, Any]] = [(None, None)] * len(names)
+
+        def next_packets() -> tuple[list[bytes], int, int] | None:
+            batch = next(batches, None)
+            if batch is None:
+                return None
+            out = []
+            rows = 0
+            for start in range(0, max(batch.num_rows, 1), self.max_block_size):
+                piece = batch.slice(start, self.max_block_size)
+                if piece.num_rows == 0:
+                    continue
+                arrays = [piece.column(i) for i in range(piece.num_columns)]
+                for i, arr in enumerate(arrays):
+                    if arr.null_count and not nullable[i]:
+                        nullable[i] = True
+                types = [_with_null(t) if nullable[i] and not _is_nullable(t) else t
+                         for i, t in enumerate(base_types)]
+                if self.extremes:
+                    _update_extremes(extremes, arrays)
+                out.append(self._packet(p.ServerPacket.DATA, names, types, arrays, piece.num_rows))
+                rows += piece.num_rows
+            return out, rows, batch.nbytes
+
+        first = await self.conn._run_watched(next_packets)
+        header_types = [_with_null(t) if nullable[i] and not _is_nullable(t) else t for i, t in enumerate(base_types)]
+        await self.header(names, header_types)
+        step = first
+        while step is not None:
+            data, rows, nbytes = step
+            for packet in data:
+                await self.conn._send(packet)
+            self.rows += rows
+            self.bytes += nbytes
+            self.blocks += len(data)
+            self.progress.rows += rows
+            self.progress.bytes += nbytes
+            progress = Writer()
+            p.write_progress(progress, p.Progress(rows=rows, bytes=nbytes), self.conn.revision)
+            await self.conn._send(progress.buf)
+            if self.conn.cancel_requested or self.conn.client_gone:
+                return
+            step = await self.conn._run_watched(next_packets)
+        types = [_with_null(t) if nullable[i] and not _is_nullable(t) else t for i, t in enumerate(base_types)]
+        totals = getattr(result, "totals", None)
+        if totals is not None and totals.num_rows:
+            await self.conn._send(self._packet(p.ServerPacket.TOTALS, names, types,
+                                               [totals.column(i) for i in range(len(names))], totals.num_rows))
+        if self.extremes and self.rows:
+            arrays = [_extreme_pair(lo_hi, result.columns[i].type) for i, lo_hi in enumerate(extremes)]
+            await self.conn._send(self._packet(p.ServerPacket.EXTREMES, names, types, arrays, 2))
+        rows_before_limit = getattr(result, "rows_before_limit", None)
+        w = Writer()
+        p.write_profile_info(w, self.rows, self.blocks, self.bytes, rows_before_limit is not None,
+                             rows_before_limit or 0)
+        await self.conn._send(w.buf)
+
+    async def finish(self) -> None:
+        w = Writer()
+        p.write_progress(w, p.Progress(written_rows=self.progress.written_rows,
+                                       written_bytes=self.progress.written_bytes,
+                                       elapsed_ns=self.progress.elapsed_ns), self.conn.revision)
+        p.write_simple(w, p.ServerPacket.END_OF_STREAM)
+        await self.conn._send(w.buf)
+
+    async def end_of_stream(self) -> None:
+        w = Writer()
+        p.write_simple(w, p.ServerPacket.END_OF_STREAM)
+        await self.conn._send(w.buf)
+
+
+def _int_setting(settings: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = settings.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ClickHouseError(CANNOT_PARSE_INPUT, f"Cannot parse setting {name} = {raw!r} as an integer") from None
+    return max(low, min(high, value)) if value else default
+
+
+def _is_nullable(type_name: str) -> bool:
+    t = cached_type(type_name)
+    if t.name == "LowCardinality":
+        t = t.types[0]
+    return t.name in ("Nullable", "Nothing", "Array", "Map", "Tuple")
+
+
+def _with_null(type_name: str) -> str:
+    t = cached_type(type_name)
+    if t.name == "LowCardinality":
+        return f"LowCardinality(Nullable({t.types[0]}))"
+    return f"Nullable({type_name})"
+
+
+def _update_extremes(extremes: list[tuple[Any, Any]], arrays: list[pa.Array]) -> None:
+    for i, arr in enumerate(arrays):
+        try:
+            mm = pc.min_max(arr)
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
+            continue
+        lo, hi = mm["min"], mm["max"]
+        cur_lo, cur_hi = extremes[i]
+        if lo.is_valid:
+            lo_arr = pa.array([lo.as_py()] + ([cur_lo.as_py()] if cur_lo is not None else []), type=arr.type)
+            hi_arr = pa.array([hi.as_py()] + ([cur_hi.as_py()] if cur_hi is not None else []), type=arr.type)
+            extremes[i] = (pc.min(lo_arr), pc.max(hi_arr))
+
+
+def _extreme_pair(lo_hi: tuple[Any, Any], type_name: str) -> pa.Array:
+    lo, hi = lo_hi
+    if lo is None:
+        from helios_protocol_clickhouse.native.columns import arrow_type
+
+        return pa.nulls(2, type=arrow_type(cached_type(type_name)))
+    return pa.array([lo.as_py(), hi.as_py()], type=lo.type)
+
+
+def _conform(block: Block, names: list[str], schema: pa.Schema) -> pa.RecordBatch:
+    """A client block as a batch of the table's columns (by name), cast to their Arrow types."""
+    if len(block.names) != len(names):
+        raise ClickHouseError(BLOCKS_HAVE_DIFFERENT_STRUCTURE,
+                              f"Block structure mismatch: the INSERT has {len(names)} columns, "
+                              f"a block has {len(block.names)}")
+    by_name = dict(zip(block.names, block.arrays, strict=True))
+    arrays = []
+    for name, field in zip(names, schema, strict=True):
+        arr = by_name.get(name)
+        if arr is None:
+            raise ClickHouseError(BLOCKS_HAVE_DIFFERENT_STRUCTURE,
+                                  f"Block structure mismatch: no column {name} in a block of the INSERT "
+                                  f"(it has {', '.join(block.names)})")
+        if arr.type != field.type:
+            if pa.types.is_fixed_size_binary(arr.type) and pa.types.is_string(field.type):
+                arr = arr.cast(pa.binary())
+            try:
+                arr = arr.cast(field.type)
+            except pa.ArrowInvalid as e:
+                raise ClickHouseError(69, f"Value out of range or not convertible for column {name}: {e}") from None
+            except pa.ArrowNotImplementedError:
+                pass  # the kernel's assignment cast decides (or refuses)
+        arrays.append(arr)
+    return pa.RecordBatch.from_arrays(arrays, names=list(names))
+
+
+def _split_dotted(name: str) -> list[str]:
+    return re.findall(r"`[^`]+`|\"[^\"]+\"|[^.]+", name)
+
+
+def _unquote(name: str) -> str:
+    if len(name) >= 2 and name[0] == name[-1] and name[0] in "`\"":
+        return name[1:-1]
+    return name
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _name(kind: int) -> str:
+    try:
+        return p.ClientPacket(kind).name.title().replace("_", "")
+    except ValueError:
+        return f"Unknown({kind})"
+
+
+def _peer(stream: Any) -> str:
+    try:
+        host, port = stream.extra(anyio.abc.SocketAttribute.remote_address)[:2]
+        return f"{host}:{port}"
+    except (anyio.TypedAttributeLookupError, TypeError, ValueError):
+        return "?"
