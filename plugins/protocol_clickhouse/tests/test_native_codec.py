@@ -13,7 +13,6 @@ import struct
 
 import pyarrow as pa
 import pytest
-
 from helios_protocol_clickhouse.native import columns as col
 from helios_protocol_clickhouse.native.blocks import encode_block, read_block
 from helios_protocol_clickhouse.native.compression import (

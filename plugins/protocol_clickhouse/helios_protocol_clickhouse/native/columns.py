@@ -17,7 +17,6 @@ from collections.abc import Callable
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from helios_protocol_clickhouse.native.types import ChType, TypeNameError
 from helios_protocol_clickhouse.native.wire import ProtocolError, Reader, Writer, encode_string_column
 
@@ -245,7 +244,7 @@ def _decimal_bytes(values: pa.Array, width: int) -> np.ndarray:
 
 
 def _encode_decimal(t: ChType, values: pa.Array, w: Writer, tz: str | None) -> None:
-    p, s = decimal_precision_scale(t)
+    p, _ = decimal_precision_scale(t)
     values = _cast(_zero_filled(values), arrow_type(t), t)
     w.write(_decimal_bytes(values, _decimal_width(p)).tobytes())
 

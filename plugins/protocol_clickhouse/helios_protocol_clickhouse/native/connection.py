@@ -21,7 +21,6 @@ import anyio
 import anyio.abc
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from helios_protocol_clickhouse.errors import ClickHouseError, from_error
 from helios_protocol_clickhouse.native import packets as p
 from helios_protocol_clickhouse.native.blocks import Block, cached_type, read_block, write_block
@@ -61,7 +60,7 @@ _INSERT_WITH_BLOCKS = re.compile(
 )
 
 
-class StatementCancelled(Exception):  # noqa: N818 - a signal
+class StatementCancelled(Exception):
     """The client sent Cancel during an INSERT's data."""
 
 
@@ -216,7 +215,7 @@ class NativeConnection:
             self.session, self.ch = await anyio.to_thread.run_sync(open_session)
         except ClickHouseError:
             raise
-        except Exception as e:  # noqa: BLE001 - the login's error goes to the client
+        except Exception as e:
             error = from_error(e)
             if getattr(e, "sqlstate", "").startswith("28"):
                 error = ClickHouseError(516, f"{self.user}: Authentication failed: {error.message}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import enum
 
 import attrs
-
 from helios_protocol_clickhouse.native.wire import ProtocolError, Reader, Writer
 
 SERVER_REVISION = 54460  # server-side query time in Progress; below password rules and nonces

@@ -20,11 +20,11 @@ class ProtocolError(Exception):
     """The peer sent bytes that are not a valid message: the connection cannot go on."""
 
 
-class NeedMore(Exception):  # noqa: N818 - a signal, not an error
+class NeedMore(Exception):
     """The buffer ends inside a message; parse again once more bytes arrived."""
 
 
-class PeerGone(Exception):  # noqa: N818 - a condition, not an error
+class PeerGone(Exception):
     """The peer closed the connection in the middle of a message."""
 
 
