@@ -29,7 +29,7 @@ TEST_DEPS = [
     "sqlalchemy",
     "duckdb",
     "hypothesis",
-    "clickhouse-driver",
+    "clickhouse-driver[lz4,zstd]",
     "clickhouse-connect",
 ]
 RUFF = "ruff>=0.17,<0.18"

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import attrs
 import pyarrow as pa
+
 from helios_protocol_clickhouse.native import columns as col
 from helios_protocol_clickhouse.native.types import ChType, TypeNameError, parse_type
 from helios_protocol_clickhouse.native.wire import ProtocolError, Reader, Writer

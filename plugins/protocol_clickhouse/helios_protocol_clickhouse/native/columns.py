@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
 from helios_protocol_clickhouse.native.types import ChType, TypeNameError
 from helios_protocol_clickhouse.native.wire import ProtocolError, Reader, Writer, encode_string_column
 

@@ -13,6 +13,7 @@ import struct
 import lz4.block
 import zstandard
 from clickhouse_cityhash.cityhash import CityHash128
+
 from helios_protocol_clickhouse.native.wire import ProtocolError, Reader
 
 METHOD_NONE = 0x02

@@ -21,6 +21,7 @@ import anyio
 import anyio.abc
 import pyarrow as pa
 import pyarrow.compute as pc
+
 from helios_protocol_clickhouse.errors import ClickHouseError, from_error
 from helios_protocol_clickhouse.native import packets as p
 from helios_protocol_clickhouse.native.blocks import Block, cached_type, read_block, write_block
@@ -453,6 +454,7 @@ class NativeConnection:
                 block = read_block(src, self.revision, timezone=self.server.timezone)
                 if query.compression and src.available:
                     raise ProtocolError("bytes left over after a block in its compressed frame")
+                self._acknowledge_block()
                 if not block.names:
                     if mismatch is not None:
                         raise mismatch
@@ -488,6 +490,14 @@ class NativeConnection:
         out.progress.written_rows = state["rows"]
         out.progress.written_bytes = state["bytes"]
         await out.finish()
+
+    def _acknowledge_block(self) -> None:
+        """From the INSERT's worker thread: the ProfileEvents a client awaits after each block."""
+        if self.revision < p.REVISION_WITH_PROFILE_EVENTS_IN_INSERT:
+            return
+        w = Writer()
+        p.write_profile_events(w, self.revision)
+        anyio.from_thread.run(self._send, w.buf)
 
     def _copy_target(self, table: str, columns: str | None) -> Any:
         """The CopySpec of ``table`` (ClickHouse names: ``db.t`` with ``default`` as ``public``)."""

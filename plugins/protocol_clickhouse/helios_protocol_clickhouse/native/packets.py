@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 
 import attrs
+
 from helios_protocol_clickhouse.native.wire import ProtocolError, Reader, Writer
 
 SERVER_REVISION = 54460  # server-side query time in Progress; below password rules and nonces
@@ -26,6 +27,7 @@ REVISION_WITH_DISTRIBUTED_DEPTH = 54448
 REVISION_WITH_INITIAL_QUERY_START_TIME = 54449
 REVISION_WITH_PARALLEL_REPLICAS = 54453
 REVISION_WITH_ADDENDUM = 54458  # the quota key the client sends after Hello
+REVISION_WITH_PROFILE_EVENTS_IN_INSERT = 54456  # a ProfileEvents packet answers each INSERT block
 REVISION_WITH_PARAMETERS = 54459
 REVISION_WITH_SERVER_QUERY_TIME_IN_PROGRESS = 54460
 REVISION_WITH_TOTAL_ROWS_IN_PROGRESS = 51554
@@ -54,6 +56,9 @@ class ServerPacket(enum.IntEnum):
     TABLES_STATUS_RESPONSE = 9
     LOG = 10
     TABLE_COLUMNS = 11
+    PART_UUIDS = 12
+    READ_TASK_REQUEST = 13
+    PROFILE_EVENTS = 14
 
 
 class QueryStage(enum.IntEnum):
@@ -249,6 +254,22 @@ def write_table_columns(w: Writer, table: str, description: str) -> None:
     w.write_varint(ServerPacket.TABLE_COLUMNS)
     w.write_str(table)
     w.write_str(description)
+
+
+PROFILE_EVENTS_COLUMNS = (("host_name", "String"), ("current_time", "DateTime"), ("thread_id", "UInt64"),
+                          ("type", "Int8"), ("name", "String"), ("value", "Int64"))
+
+
+def write_profile_events(w: Writer, revision: int) -> None:
+    """A ProfileEvents packet with no events (clients wait for one after each INSERT block);
+    its block is never compressed."""
+    from helios_protocol_clickhouse.native.blocks import write_block
+
+    w.write_varint(ServerPacket.PROFILE_EVENTS)
+    w.write_str("")
+    names = [n for n, _ in PROFILE_EVENTS_COLUMNS]
+    types = [t for _, t in PROFILE_EVENTS_COLUMNS]
+    write_block(w, names, types, None, 0, revision)
 
 
 def write_simple(w: Writer, packet: ServerPacket) -> None:

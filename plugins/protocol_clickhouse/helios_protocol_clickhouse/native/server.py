@@ -7,6 +7,7 @@ from typing import Any
 
 import anyio
 import anyio.abc
+
 from helios_protocol_clickhouse.errors import VERSION, ClickHouseError
 from helios_protocol_clickhouse.native.connection import NativeConnection
 from helios_protocol_clickhouse.native.packets import ServerIdentity
