@@ -10,11 +10,6 @@ messages, ``server`` and ``connection`` serve sockets; statements run through
 
 from __future__ import annotations
 
-from helios_core.hookspecs import ProtocolContext
+from helios_protocol_clickhouse.native.server import serve_native
 
-
-async def serve_native(ctx: ProtocolContext) -> None:
-    """Serve the native port until the kernel stops."""
-    from helios_protocol_clickhouse.native.server import NativeServer
-
-    await NativeServer(ctx).serve()
+__all__ = ["serve_native"]

@@ -12,6 +12,7 @@ array that casts to it (an ``int64`` column sent as ``Int32``, a ``timestamp[us]
 from __future__ import annotations
 
 import decimal
+import ipaddress
 from collections.abc import Callable
 
 import numpy as np
@@ -482,8 +483,6 @@ def _encode_simple_aggregate(t: ChType, values: pa.Array, w: Writer, tz: str | N
 
 
 def _encode_ipv4(t: ChType, values: pa.Array, w: Writer, tz: str | None) -> None:
-    import ipaddress
-
     if pa.types.is_integer(values.type):
         w.write(_numpy(_zero_filled(values), "<u4").tobytes())
         return
@@ -496,8 +495,6 @@ def _encode_ipv4(t: ChType, values: pa.Array, w: Writer, tz: str | None) -> None
 
 
 def _encode_ipv6(t: ChType, values: pa.Array, w: Writer, tz: str | None) -> None:
-    import ipaddress
-
     out = bytearray()
     try:
         for v in _cast(values, pa.string(), t).to_pylist():
@@ -754,15 +751,11 @@ def _decode_simple_aggregate(t: ChType, n: int, r: Reader, tz: str | None) -> pa
 
 
 def _decode_ipv4(t: ChType, n: int, r: Reader, tz: str | None) -> pa.Array:
-    import ipaddress
-
     numbers = r.read_array(n, "<u4")
     return pa.array([str(ipaddress.IPv4Address(int(v))) for v in numbers], type=pa.string())
 
 
 def _decode_ipv6(t: ChType, n: int, r: Reader, tz: str | None) -> pa.Array:
-    import ipaddress
-
     raw = r.read(n * 16)
     return pa.array([str(ipaddress.IPv6Address(raw[i * 16:(i + 1) * 16])) for i in range(n)], type=pa.string())
 

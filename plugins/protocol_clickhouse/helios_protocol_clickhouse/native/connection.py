@@ -22,10 +22,13 @@ import anyio.abc
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.errors import ClickHouseError, from_error
+from helios_protocol_clickhouse.execute import ClickHouseSession
+from helios_protocol_clickhouse.login import role_for
 from helios_protocol_clickhouse.native import packets as p
 from helios_protocol_clickhouse.native.blocks import Block, cached_type, read_block, write_block
-from helios_protocol_clickhouse.native.columns import ColumnError
+from helios_protocol_clickhouse.native.columns import ColumnError, arrow_type
 from helios_protocol_clickhouse.native.compression import (
     METHODS,
     ChecksumMismatch,
@@ -34,6 +37,7 @@ from helios_protocol_clickhouse.native.compression import (
 )
 from helios_protocol_clickhouse.native.types import TypeNameError
 from helios_protocol_clickhouse.native.wire import NeedMore, PeerGone, ProtocolError, Reader, Writer
+from helios_protocol_clickhouse.types import clickhouse_type
 
 if TYPE_CHECKING:
     from helios_protocol_clickhouse.native.server import NativeServer
@@ -192,15 +196,10 @@ class NativeConnection:
         return True
 
     async def _open_session(self, hello: p.Hello) -> None:
-        from helios_protocol_clickhouse.login import role_for
-
         role = role_for(self.server.kernel_config, hello.user, hello.password)
         self.user = hello.user or "default"
 
         def open_session() -> Any:
-            from helios_protocol_clickhouse.catalog import schema_of
-            from helios_protocol_clickhouse.execute import ClickHouseSession
-
             session = self.server.kernel.open_session(user=role, database="helios", options={})
             ch = ClickHouseSession(session, timezone=self.server.timezone)
             if hello.database:
@@ -431,8 +430,6 @@ class NativeConnection:
     # -- INSERT with data blocks -----------------------------------------------------------------
 
     async def _insert(self, query: p.Query, match: re.Match, out: _Output) -> None:
-        from helios_protocol_clickhouse.types import clickhouse_type
-
         target = await anyio.to_thread.run_sync(self._copy_target, match.group("table"), match.group("columns"))
         names = list(target.columns)
         types = [clickhouse_type(c.type_name, nullable=c.nullable is not False) for c in target.column_types]
@@ -501,7 +498,6 @@ class NativeConnection:
 
     def _copy_target(self, table: str, columns: str | None) -> Any:
         """The CopySpec of ``table`` (ClickHouse names: ``db.t`` with ``default`` as ``public``)."""
-        from helios_protocol_clickhouse.catalog import schema_of
 
         parts = [_unquote(x) for x in _split_dotted(table)]
         schema = schema_of(parts[0] if len(parts) == 2 else self.ch.database)
@@ -680,8 +676,6 @@ def _update_extremes(extremes: list[tuple[Any, Any]], arrays: list[pa.Array]) ->
 def _extreme_pair(lo_hi: tuple[Any, Any], type_name: str) -> pa.Array:
     lo, hi = lo_hi
     if lo is None:
-        from helios_protocol_clickhouse.native.columns import arrow_type
-
         return pa.nulls(2, type=arrow_type(cached_type(type_name)))
     return pa.array([lo.as_py(), hi.as_py()], type=lo.type)
 

@@ -10,6 +10,7 @@ import enum
 
 import attrs
 
+from helios_protocol_clickhouse.native.blocks import write_block
 from helios_protocol_clickhouse.native.wire import ProtocolError, Reader, Writer
 
 SERVER_REVISION = 54460  # server-side query time in Progress; below password rules and nonces
@@ -263,8 +264,6 @@ PROFILE_EVENTS_COLUMNS = (("host_name", "String"), ("current_time", "DateTime"),
 def write_profile_events(w: Writer, revision: int) -> None:
     """A ProfileEvents packet with no events (clients wait for one after each INSERT block);
     its block is never compressed."""
-    from helios_protocol_clickhouse.native.blocks import write_block
-
     w.write_varint(ServerPacket.PROFILE_EVENTS)
     w.write_str("")
     names = [n for n, _ in PROFILE_EVENTS_COLUMNS]

@@ -8,9 +8,10 @@ from typing import Any
 import anyio
 import anyio.abc
 
+from helios_core.hookspecs import ProtocolContext
 from helios_protocol_clickhouse.errors import VERSION, ClickHouseError
 from helios_protocol_clickhouse.native.connection import NativeConnection
-from helios_protocol_clickhouse.native.packets import ServerIdentity
+from helios_protocol_clickhouse.native.packets import ServerIdentity, write_exception
 from helios_protocol_clickhouse.native.wire import Writer
 
 TOO_MANY_CONNECTIONS = 202  # TOO_MANY_SIMULTANEOUS_QUERIES: what a full server answers
@@ -58,8 +59,6 @@ class NativeServer:
         error = ClickHouseError(TOO_MANY_CONNECTIONS,
                                 f"Too many simultaneous connections (max_connections = {self.max_connections})")
         w = Writer()
-        from helios_protocol_clickhouse.native.packets import write_exception
-
         write_exception(w, error.code, "DB::Exception", error.message)
         try:
             with anyio.move_on_after(5):
@@ -82,3 +81,8 @@ class NativeServer:
         for conn in list(self.connections):
             if conn.idle_scope is not None:
                 conn.idle_scope.cancel()
+
+
+async def serve_native(ctx: ProtocolContext) -> None:
+    """Serve the native port until the kernel stops."""
+    await NativeServer(ctx).serve()
