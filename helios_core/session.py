@@ -23,6 +23,7 @@ Contract (stable; protocol plugins rely on it)::
     result = session.execute_prepared(stmt, [42])   # python values or str/bytes
     session.execute_tree(sqlglot_tree, params)      # a front end that builds trees (MongoDB)
     session.transaction_state   # "idle", "in_transaction" or "failed"
+    session.take_notifications()   # LISTEN/NOTIFY messages received (helios_core.session.Notification)
     session.cancel()            # from another thread: running statement -> 57014
     session.close()
 
@@ -65,6 +66,7 @@ from helios_core.types import python_values
 __all__ = [
     "BudgetExceeded",
     "CopySpec",
+    "Notification",
     "PreparedStatement",
     "Result",
     "ResultColumn",
@@ -245,6 +247,15 @@ class PreparedStatement:
     param_types: list[str] = attrs.Factory(list)
 
 
+@attrs.frozen(kw_only=True)
+class Notification:
+    """A NOTIFY another session (or this one) committed on a channel this session listens on."""
+
+    sender_pid: int
+    channel: str
+    payload: str
+
+
 class Session:
     """Interface implemented by the SQL engine (helios_core.sql)."""
 
@@ -302,6 +313,17 @@ class Session:
     def rendering(self) -> contextlib.AbstractContextManager[None]:  # pragma: no cover - interface
         """A block in which values are rendered for this session (its TimeZone, its catalog functions):
         wrap value encoding that runs outside ``execute`` (a protocol's worker thread) in it."""
+        raise NotImplementedError
+
+    def take_notifications(self) -> list[Notification]:  # pragma: no cover - interface
+        """The notifications delivered since the last call, oldest first (LISTEN/NOTIFY). A protocol
+        passes them on when the client is outside a transaction block, as PostgreSQL does."""
+        raise NotImplementedError
+
+    @property
+    def listening(self) -> bool:  # pragma: no cover - interface
+        """True while the session listens on a channel: a protocol then watches for notifications
+        even while the client is idle."""
         raise NotImplementedError
 
     def cancel(self) -> None:  # pragma: no cover - interface

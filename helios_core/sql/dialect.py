@@ -414,6 +414,11 @@ class _Cursor:
             self.i += 1
         return True
 
+    def accept_token(self) -> bool:
+        """Step over the current token (a symbol the caller has looked at)."""
+        self.i += 1
+        return True
+
     def expect(self, *words: str) -> None:
         if not self.accept(*words):
             self.fail()
@@ -666,7 +671,22 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         name = c.name()
         c.end()
         return Utility(kind="deallocate", args={"name": name})
-    if w in ("VACUUM", "ANALYZE", "CHECKPOINT", "LISTEN", "UNLISTEN", "NOTIFY", "REINDEX"):
+    if w in ("LISTEN", "UNLISTEN"):
+        c.i += 1
+        channel = None if (w == "UNLISTEN" and c.cur is not None and c.cur.token_type == TokenType.STAR
+                           and c.accept_token()) else c.name()
+        c.end()
+        return Utility(kind=w.lower(), args={"channel": channel})
+    if w == "NOTIFY":
+        c.i += 1
+        channel = c.name()
+        payload = None
+        if c.cur is not None and c.cur.token_type == TokenType.COMMA:
+            c.i += 1
+            payload = c.string()
+        c.end()
+        return Utility(kind="notify", args={"channel": channel, "payload": payload})
+    if w in ("VACUUM", "ANALYZE", "CHECKPOINT", "REINDEX"):
         return Utility(kind="noop", args={"tag": "ANALYZE" if w == "ANALYZE" else w})
     if w == "LOCK":
         # LOCK [TABLE] [ONLY] name [*] [, ...] [IN lockmode MODE] [NOWAIT]

@@ -37,6 +37,7 @@ from helios_core.sql import (
     dialects,
     dml_privileges,
     matviews,
+    notifications,
     object_privileges,
     prepared,
     session_identity,
@@ -85,6 +86,7 @@ def _register_functions() -> None:
     from helios_core.sql import sequences
 
     sequences.register_sql_functions()
+    notifications.register_sql_functions()
 
 
 _register_functions()
@@ -281,6 +283,13 @@ class SqlSession(Session):
             raise
         finally:
             self._open_statements = None
+
+    def take_notifications(self) -> list[Any]:
+        return notifications.take(self)
+
+    @property
+    def listening(self) -> bool:
+        return bool(notifications.listening(self))
 
     def settle_stream(self) -> None:
         """Before a new statement: end what a stream left open (its running statement, the rest of
@@ -711,6 +720,8 @@ class SqlSession(Session):
 
             self.tx.statement_start()
             return identity_columns.add_identity(self, a)
+        if k in ("listen", "unlisten", "notify"):
+            return notifications.run(self, k, a)
         if k in ("create_matview", "refresh_matview"):
             self.tx.statement_start()
             self.tx.wrote_ddl = True

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from helios_core.errors import FeatureNotSupported, HeliosError, InFailedTransaction
+from helios_core.sql import notifications
 
 
 class NoActiveTransaction(HeliosError):
@@ -180,6 +181,7 @@ class TransactionState:
                 if was_block:
                     self.session.settings_obj.end_block(committed=False)
                 self._sync_isolation_settings()
+                notifications.at_transaction_end(self.session, False)
                 raise
         try:
             if txn is not None:
@@ -197,12 +199,14 @@ class TransactionState:
             self._sync_isolation_settings()
             if ddl:
                 self.session.engine.bump_plan_generation()
+            notifications.at_transaction_end(self.session, False)
             raise
         if was_block:
             self.session.settings_obj.end_block(committed=commit)
         self._sync_isolation_settings()
         if ddl:
             self.session.engine.bump_plan_generation()
+        notifications.at_transaction_end(self.session, commit)  # LISTEN/NOTIFY take effect at commit
 
     # ------------------------------------------------------------------ savepoints
     def savepoint(self, name: str) -> None:

@@ -87,7 +87,24 @@ GENERATED = [
     "SELECT * FROM items ORDER BY id",
 ]
 
-SCRIPTS = {"matviews": MATVIEWS, "generated": GENERATED}
+NOTIFY = [
+    "LISTEN jobs",
+    'LISTEN "Mixed Case"',
+    "NOTIFY jobs",
+    "NOTIFY jobs, 'payload'",
+    "SELECT pg_notify('jobs', 'x')",
+    "SELECT pg_notify('jobs', NULL)",
+    "SELECT pg_notify('', 'x')",
+    "SELECT pg_notify(repeat('c', 64), 'x')",
+    "SELECT pg_notify('c', repeat('x', 8000))",
+    "SELECT pg_notify('c', repeat('x', 7999))",
+    "UNLISTEN jobs",
+    "UNLISTEN nosuch",
+    "UNLISTEN *",
+    "NOTIFY jobs, 'a', 'b'",
+]
+
+SCRIPTS = {"matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY}
 
 
 def _outcome(conn: psycopg.Connection, sql: str) -> tuple:

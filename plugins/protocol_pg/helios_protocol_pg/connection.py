@@ -40,9 +40,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 FLUSH_AT = 64 * 1024
 INLINE_BUDGET = 0.001  # seconds: a plain read this quick runs on the event loop (see run_statement)
+NOTIFY_POLL_SECONDS = 0.02  # how often an idle listening connection looks for notifications
 _NOT_PLAIN_READ = re.compile(r"\b(for\s+(update|share|no\s+key|key)|pg_sleep|nextval|setval|set_config|"
                              r"insert|update|delete|merge|copy|lock|into|pg_cancel_backend|"
-                             r"pg_terminate_backend|heliosdb)\b", re.IGNORECASE)
+                             r"pg_terminate_backend|pg_notify|heliosdb)\b", re.IGNORECASE)
 ROWS_PER_HOP = 8192  # rows encoded per worker-thread hop when streaming a result
 
 REPORTED_SETTINGS = {
@@ -420,7 +421,42 @@ class PgConnection:
         status = self.tx_status()
         if status == "I" and self.cursors:
             self.cursors = {k: c for k, c in self.cursors.items() if c.hold}
+        if status == "I":
+            self.write_notifications()
         self.write(m.ready_for_query(status))
+
+    def write_notifications(self) -> None:
+        """NotificationResponses for what the session received (outside a transaction block only)."""
+        if self.session is None:
+            return
+        for n in self.session.take_notifications():
+            self.write(m.notification_response(n.sender_pid, n.channel, n.payload))
+
+    async def read_while_listening(self) -> tuple[bytes, bytes]:
+        """The next message; meanwhile notifications that arrive are sent at once, as PostgreSQL
+        sends them to an idle client (psycopg's notifies(), asyncpg's listeners wait for them)."""
+        received: list[tuple[bytes, bytes]] = []
+        failed: list[Exception] = []
+        async with anyio.create_task_group() as tg:
+            async def read() -> None:
+                try:
+                    received.append(await m.read_message(self.reader))
+                except Exception as exc:  # noqa: BLE001 - raised below, outside the task group
+                    failed.append(exc)
+                tg.cancel_scope.cancel()
+
+            async def pass_on() -> None:
+                while True:
+                    await anyio.sleep(NOTIFY_POLL_SECONDS)
+                    with anyio.CancelScope(shield=True):  # a message is never cut in half
+                        self.write_notifications()
+                        await self.flush()
+
+            tg.start_soon(read)
+            tg.start_soon(pass_on)
+        if failed:
+            raise failed[0]
+        return received[0]
 
     def cancel(self) -> None:
         if self.session is not None:
@@ -453,7 +489,10 @@ class PgConnection:
             self.idle_scope = anyio.CancelScope()
             idle_limit = self.idle_tx_timeout if self.idle_tx_timeout and self.tx_status() != "I" else None
             with anyio.move_on_after(idle_limit) as idle_timer, self.idle_scope:
-                kind, payload = await m.read_message(self.reader)
+                if self.session is not None and self.tx_status() == "I" and self.session.listening:
+                    kind, payload = await self.read_while_listening()
+                else:
+                    kind, payload = await m.read_message(self.reader)
             scope, self.idle_scope = self.idle_scope, None
             if scope.cancelled_caught:
                 await self._shutdown_close()

@@ -394,6 +394,11 @@ def ready_for_query(status: str) -> bytes:
     return msg(b"Z", status.encode())
 
 
+def notification_response(sender_pid: int, channel: str, payload: str) -> bytes:
+    """NotificationResponse ('A'): a NOTIFY on a channel the client LISTENs on."""
+    return msg(b"A", _I32.pack(sender_pid) + cstr(channel) + cstr(payload))
+
+
 def command_complete(tag: str) -> bytes:
     return msg(b"C", cstr(tag))
 
