@@ -31,6 +31,9 @@ TEST_DEPS = [
     "hypothesis",
     "clickhouse-driver[lz4,zstd]",
     "clickhouse-connect",
+    "pymongo",
+    "motor",
+    "backports.zstd; python_version < '3.14'",
 ]
 RUFF = "ruff>=0.17,<0.18"
 

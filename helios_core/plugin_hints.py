@@ -33,7 +33,7 @@ FIRST_PARTY_PLUGINS: dict[str, FirstPartyPlugin] = {
     for p in (
         FirstPartyPlugin("helios-protocol-pg", "protocol_pg", True, "the PostgreSQL protocol"),
         FirstPartyPlugin("helios-storage-nvme", "storage_nvme", True, "the local-disk storage tier"),
-        FirstPartyPlugin("helios-protocol-mongo", "protocol_mongo", False, "the MongoDB protocol"),
+        FirstPartyPlugin("helios-protocol-mongo", "protocol_mongo", True, "the MongoDB protocol"),
         FirstPartyPlugin(
             "helios-protocol-clickhouse", "protocol_clickhouse", False, "the ClickHouse protocol"
         ),

@@ -1,0 +1,392 @@
+"""Command dispatch for one connection, and the handshake and administrative commands.
+
+``CommandRunner.run`` turns one request into one reply document: it finds the command by
+its first key, picks the kernel session it runs on (the connection's, or the transaction's
+of its ``lsid``) and maps errors onto MongoDB's ``{ok: 0, code, codeName, errmsg}``. The
+collection commands live in ``crud`` and ``aggregation``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import platform
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import bson
+from bson import Int64, ObjectId
+
+from helios_core.errors import HeliosError
+from helios_protocol_mongo import crud
+from helios_protocol_mongo.aggregation import aggregate
+from helios_protocol_mongo.errors import MongoError, from_helios_error
+from helios_protocol_mongo.logical_sessions import LogicalSession
+from helios_protocol_mongo.store import CollectionStore
+from helios_protocol_mongo.wire import COMPRESSORS, MAX_BSON_SIZE, MAX_MESSAGE_SIZE, OP_QUERY, Message
+
+log = logging.getLogger("helios.mongodb")
+
+SERVER_VERSIONS = {17: "6.0.0", 21: "7.0.0"}
+REPLICA_SET = "helios"
+ELECTION_ID = ObjectId("7fffffff0000000000000001")
+# commands allowed before a handshake and that never touch a session's transaction
+NO_TRANSACTION = {"hello", "ismaster", "ping", "buildinfo", "endsessions", "committransaction",
+                  "aborttransaction", "killcursors", "getmore"}
+
+
+@attrs.define
+class CommandContext:
+    """What a command handler gets: the command, its database, the store it runs on."""
+
+    runner: CommandRunner
+    command: dict[str, Any]
+    db: str
+    store: CollectionStore
+    in_transaction: bool = False
+    lsid: bytes | None = None
+    txn_number: int | None = None
+
+    @property
+    def server(self) -> Any:
+        return self.runner.server
+
+    def collection_name(self) -> str:
+        name = next(iter(self.command.values()))
+        if not isinstance(name, str) or not name:
+            raise MongoError(73, f"collection name has invalid type {type(name).__name__}")
+        if "\x00" in name or name.startswith("system."):
+            raise MongoError(73, f"Invalid collection name: {name}")
+        return name
+
+
+Handler = Callable[[CommandContext], dict[str, Any]]
+
+
+class CommandRunner:
+    """Runs the commands of one connection (in worker threads, one at a time)."""
+
+    def __init__(self, server: Any, connection: Any) -> None:
+        self.server = server
+        self.connection = connection
+        self._session: Any = None
+        self._store: CollectionStore | None = None
+        self.compressors: list[str] = []
+
+    # -- sessions ---------------------------------------------------------------------
+
+    def store(self) -> CollectionStore:
+        if self._store is None:
+            self._session = self.server.open_session()
+            self._store = CollectionStore(self._session)
+        return self._store
+
+    def close(self) -> None:
+        if self._session is not None:
+            try:
+                self._session.close()
+            except HeliosError:
+                pass
+            self._session = None
+            self._store = None
+
+    # -- dispatch ---------------------------------------------------------------------
+
+    def run(self, message: Message) -> dict[str, Any]:
+        command = message.command
+        if not command:
+            return MongoError(59, "no such command: ''").reply()
+        name = next(iter(command))
+        db = command.get("$db")
+        if message.op_code == OP_QUERY:
+            db = message.legacy_collection.split(".", 1)[0]
+        if not isinstance(db, str) or not db:
+            return MongoError(40414, "BSON field 'OperationRequest.$db' is missing but a required field").reply()
+        handler = COMMANDS.get(name) or COMMANDS.get(name.lower())
+        if handler is None:
+            return MongoError(59, f"no such command: '{name}'").reply()
+        started = time.perf_counter()
+        try:
+            reply = self._run_in_session(handler, command, db, name)
+        except MongoError as exc:
+            reply = exc.reply()
+        except HeliosError as exc:
+            reply = from_helios_error(exc).reply()
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, bson.errors.BSONError) as exc:
+            log.warning("mongodb: %s failed", name, exc_info=True)
+            reply = MongoError(2, f"{name}: {type(exc).__name__}: {exc}").reply()
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("mongodb: %s on %s in %.1f ms", name, db, (time.perf_counter() - started) * 1000)
+        if "ok" not in reply:
+            reply["ok"] = 1.0
+        return reply
+
+    def _run_in_session(self, handler: Handler, command: dict[str, Any], db: str, name: str) -> dict[str, Any]:
+        lsid_doc = command.get("lsid")
+        lsid = bytes(lsid_doc["id"]) if isinstance(lsid_doc, dict) and "id" in lsid_doc else None
+        txn_number = command.get("txnNumber")
+        if lsid is None or txn_number is None or name.lower() in ("hello", "ismaster"):
+            return handler(CommandContext(self, command, db, self.store(), lsid=lsid))
+        session = self.server.sessions.get(lsid)
+        with session.lock:
+            if command.get("autocommit") is False:
+                return self._run_transactional(session, handler, command, db, name, int(txn_number))
+            return self._run_retryable(session, handler, command, db, int(txn_number))
+
+    def _run_transactional(self, session: LogicalSession, handler: Handler, command: dict[str, Any], db: str,
+                           name: str, txn_number: int) -> dict[str, Any]:
+        lowered = name.lower()
+        if lowered == "committransaction":
+            session.commit(txn_number)
+            return {"ok": 1.0}
+        if lowered == "aborttransaction":
+            session.abort(txn_number)
+            return {"ok": 1.0}
+        if command.get("startTransaction"):
+            session.start(self.server.open_session, txn_number, command.get("readConcern"))
+        store = session.check_active(txn_number)
+        if lowered == "count":
+            raise MongoError(263, "Cannot run 'count' in a multi-document transaction. Please see "
+                                  "http://dochub.mongodb.org/core/transaction-count for a recommended alternative.")
+        try:
+            reply = handler(CommandContext(self, command, db, store, in_transaction=True, lsid=session.lsid,
+                                           txn_number=txn_number))
+        except HeliosError as exc:
+            session.fail()
+            error = from_helios_error(exc)
+            if error.code != 112:
+                error.labels = ()
+            raise error from None
+        except MongoError:
+            session.fail()
+            raise
+        if reply.get("writeErrors"):
+            session.fail()
+        return reply
+
+    def _run_retryable(self, session: LogicalSession, handler: Handler, command: dict[str, Any], db: str,
+                       txn_number: int) -> dict[str, Any]:
+        if session.retry_txn_number == txn_number and session.retry_reply is not None:
+            return dict(session.retry_reply)
+        reply = handler(CommandContext(self, command, db, self.store(), lsid=session.lsid, txn_number=txn_number))
+        if not reply.get("writeErrors") and reply.get("ok", 1.0):
+            session.retry_txn_number = txn_number
+            session.retry_reply = reply
+        return reply
+
+
+# -- handshake and administration --------------------------------------------------------------
+
+
+def hello(ctx: CommandContext) -> dict[str, Any]:
+    runner = ctx.runner
+    config = ctx.server.config
+    address = runner.connection.address
+    requested = ctx.command.get("compression")
+    if isinstance(requested, list):
+        runner.compressors = [c for c in requested if c in COMPRESSORS]
+    reply: dict[str, Any] = {
+        "helloOk": True,
+        "isWritablePrimary": True,
+        "ismaster": True,
+        "secondary": False,
+        "setName": REPLICA_SET,
+        "setVersion": 1,
+        "hosts": [address],
+        "primary": address,
+        "me": address,
+        "electionId": ELECTION_ID,
+        "lastWrite": {"lastWriteDate": datetime.datetime.now(datetime.UTC).replace(microsecond=0)},
+        "maxBsonObjectSize": MAX_BSON_SIZE,
+        "maxMessageSizeBytes": MAX_MESSAGE_SIZE,
+        "maxWriteBatchSize": 100_000,
+        "localTime": datetime.datetime.now(datetime.UTC),
+        "logicalSessionTimeoutMinutes": 30,
+        "connectionId": runner.connection.connection_id,
+        "minWireVersion": 0,
+        "maxWireVersion": config.max_wire_version,
+        "readOnly": False,
+    }
+    if runner.compressors:
+        reply["compression"] = runner.compressors
+    if "saslSupportedMechs" in ctx.command:
+        reply["saslSupportedMechs"] = []
+    reply["ok"] = 1.0
+    return reply
+
+
+def ping(ctx: CommandContext) -> dict[str, Any]:
+    return {"ok": 1.0}
+
+
+def build_info(ctx: CommandContext) -> dict[str, Any]:
+    version = SERVER_VERSIONS[ctx.server.config.max_wire_version]
+    return {"version": version, "gitVersion": "heliosdb", "versionArray": [int(p) for p in version.split(".")] + [0],
+            "bits": 64, "debug": False, "maxBsonObjectSize": MAX_BSON_SIZE, "storageEngines": ["heliosdb"],
+            "javascriptEngine": "none", "modules": [], "sysInfo": "deprecated", "allocator": "system",
+            "openssl": {"running": "disabled"}, "buildEnvironment": {}, "ok": 1.0}
+
+
+def host_info(ctx: CommandContext) -> dict[str, Any]:
+    return {"system": {"currentTime": datetime.datetime.now(datetime.UTC), "hostname": socket.gethostname(),
+                       "cpuAddrSize": 64, "numCores": os.cpu_count() or 1, "cpuArch": platform.machine()},
+            "os": {"type": platform.system(), "name": platform.platform(), "version": platform.release()},
+            "extra": {}, "ok": 1.0}
+
+
+def _parameters(ctx: CommandContext) -> dict[str, Any]:
+    version = SERVER_VERSIONS[ctx.server.config.max_wire_version]
+    return {"featureCompatibilityVersion": {"version": version.rsplit(".", 1)[0]},
+            "authenticationMechanisms": ["SCRAM-SHA-1", "SCRAM-SHA-256"],
+            "enableTestCommands": False, "transactionLifetimeLimitSeconds": 60,
+            "maxTransactionLockRequestTimeoutMillis": 5, "cursorTimeoutMillis": Int64(600_000),
+            "logicalSessionRefreshMillis": 300_000, "requireApiVersion": False,
+            "internalQueryMaxBlockingSortMemoryUsageBytes": 100 * 1024 * 1024}
+
+
+def get_parameter(ctx: CommandContext) -> dict[str, Any]:
+    params = _parameters(ctx)
+    wanted = ctx.command.get("getParameter")
+    if wanted == "*" or (isinstance(wanted, dict) and wanted.get("allParameters")):
+        return {**params, "ok": 1.0}
+    out = {k: v for k, v in params.items() if k in ctx.command}
+    if not out:
+        raise MongoError(72, "no option found to get")
+    return {**out, "ok": 1.0}
+
+
+def get_cmd_line_opts(ctx: CommandContext) -> dict[str, Any]:
+    net = {"port": ctx.server.config.port, "bindIp": ctx.server.config.host}
+    return {"argv": ["helios", "serve"], "parsed": {"net": net, "replication": {"replSet": REPLICA_SET}}, "ok": 1.0}
+
+
+def server_status(ctx: CommandContext) -> dict[str, Any]:
+    server = ctx.server
+    uptime = time.time() - server.started
+    version = SERVER_VERSIONS[server.config.max_wire_version]
+    return {
+        "host": socket.gethostname(), "version": version, "process": "helios", "pid": Int64(os.getpid()),
+        "uptime": float(int(uptime)), "uptimeMillis": Int64(int(uptime * 1000)), "uptimeEstimate": Int64(int(uptime)),
+        "localTime": datetime.datetime.now(datetime.UTC),
+        "connections": {"current": server.open_connections, "available": server.max_connections -
+                        server.open_connections, "totalCreated": next(server.connection_ids) - 1},
+        "storageEngine": {"name": "heliosdb", "supportsCommittedReads": True, "persistent": True},
+        "repl": {"setName": REPLICA_SET, "isWritablePrimary": True, "hosts": [ctx.runner.connection.address]},
+        "metrics": {"cursor": {"open": {"total": Int64(len(server.cursors))}}},
+        "logicalSessionRecordCache": {"activeSessionsCount": len(server.sessions)},
+        "transactions": {}, "ok": 1.0,
+    }
+
+
+def connection_status(ctx: CommandContext) -> dict[str, Any]:
+    return {"authInfo": {"authenticatedUsers": [], "authenticatedUserRoles": []}, "ok": 1.0}
+
+
+def list_databases(ctx: CommandContext) -> dict[str, Any]:
+    names = ctx.store.list_databases()
+    only_names = bool(ctx.command.get("nameOnly"))
+    databases = []
+    total = 0
+    for name in names:
+        if only_names:
+            databases.append({"name": name})
+            continue
+        size = sum(ctx.store.size_bytes(name, c) for c in ctx.store.list_collections(name))
+        total += size
+        databases.append({"name": name, "sizeOnDisk": Int64(size), "empty": size == 0})
+    flt = ctx.command.get("filter")
+    if flt:
+        matcher = crud.compile_filter(flt)
+        databases = [d for d in databases if matcher(d)]
+    if only_names:
+        return {"databases": databases, "ok": 1.0}
+    return {"databases": databases, "totalSize": Int64(total), "totalSizeMb": Int64(total // 1_000_000), "ok": 1.0}
+
+
+def list_collections(ctx: CommandContext) -> dict[str, Any]:
+    names = ctx.store.list_collections(ctx.db)
+    infos = [{"name": n, "type": "collection", "options": {}, "info": {"readOnly": False},
+              "idIndex": {"v": 2, "key": {"_id": 1}, "name": "_id_"}} for n in names]
+    flt = ctx.command.get("filter")
+    if flt:
+        matcher = crud.compile_filter(flt)
+        infos = [i for i in infos if matcher(i)]
+    if ctx.command.get("nameOnly"):
+        infos = [{"name": i["name"], "type": i["type"]} for i in infos]
+    cursor = ctx.command.get("cursor") or {}
+    return {"cursor": ctx.server.cursors.open(f"{ctx.db}.$cmd.listCollections", iter(infos),
+                                              cursor.get("batchSize")), "ok": 1.0}
+
+
+def create(ctx: CommandContext) -> dict[str, Any]:
+    name = ctx.collection_name()
+    if ctx.store.collection_exists(ctx.db, name):
+        raise MongoError(48, f"Collection {ctx.db}.{name} already exists.")
+    ctx.store.create_collection(ctx.db, name)
+    return {"ok": 1.0}
+
+
+def drop(ctx: CommandContext) -> dict[str, Any]:
+    name = ctx.collection_name()
+    if not ctx.store.collection_exists(ctx.db, name):
+        return {"ok": 1.0}  # MongoDB 7.0: dropping a missing collection succeeds
+    count = ctx.store.count(ctx.db, name)
+    ctx.store.drop_collection(ctx.db, name)
+    return {"nIndexesWas": 1, "ns": f"{ctx.db}.{name}", "n": count, "ok": 1.0}
+
+
+def drop_database(ctx: CommandContext) -> dict[str, Any]:
+    ctx.store.drop_database(ctx.db)
+    return {"dropped": ctx.db, "ok": 1.0}
+
+
+def end_sessions(ctx: CommandContext) -> dict[str, Any]:
+    for lsid in ctx.command.get("endSessions") or []:
+        if isinstance(lsid, dict) and "id" in lsid:
+            ctx.server.sessions.end(bytes(lsid["id"]))
+    return {"ok": 1.0}
+
+
+def no_transaction(ctx: CommandContext) -> dict[str, Any]:
+    name = next(iter(ctx.command))
+    raise MongoError(251, f"{name} needs a transaction: no transaction is in progress on this session",
+                     labels=("TransientTransactionError",))
+
+
+def whats_my_uri(ctx: CommandContext) -> dict[str, Any]:
+    return {"you": ctx.runner.connection.peer, "ok": 1.0}
+
+
+def get_log(ctx: CommandContext) -> dict[str, Any]:
+    return {"names": ["global", "startupWarnings"], "log": [], "totalLinesWritten": 0, "ok": 1.0}
+
+
+COMMANDS: dict[str, Handler] = {
+    "hello": hello,
+    "isMaster": hello,
+    "ismaster": hello,
+    "ping": ping,
+    "buildInfo": build_info,
+    "buildinfo": build_info,
+    "hostInfo": host_info,
+    "getParameter": get_parameter,
+    "getCmdLineOpts": get_cmd_line_opts,
+    "serverStatus": server_status,
+    "connectionStatus": connection_status,
+    "listDatabases": list_databases,
+    "listCollections": list_collections,
+    "create": create,
+    "drop": drop,
+    "dropDatabase": drop_database,
+    "endSessions": end_sessions,
+    "commitTransaction": no_transaction,
+    "abortTransaction": no_transaction,
+    "whatsmyuri": whats_my_uri,
+    "getLog": get_log,
+    "aggregate": aggregate,
+    **crud.COMMANDS,
+}

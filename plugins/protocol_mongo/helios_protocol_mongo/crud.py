@@ -1,0 +1,463 @@
+"""insert, find, getMore, killCursors, update, delete, findAndModify, count, distinct.
+
+Reads narrow the rows with ``sql_filter`` (jsonb containment and ``_id`` lookups the kernel
+answers from the table and its primary key), then ``query`` decides each candidate
+document; sort, skip and limit then run over the matched documents. Writes go back by
+``_id`` (the primary key). Duplicate ``_id`` is error 11000 with MongoDB's E11000 wording.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from bson import Int64, ObjectId
+
+from helios_core.errors import HeliosError
+from helios_protocol_mongo import bson_json
+from helios_protocol_mongo.bson_order import MISSING, sort_key
+from helios_protocol_mongo.errors import MongoError, bad_value, from_helios_error
+from helios_protocol_mongo.expressions import is_number
+from helios_protocol_mongo.paths import candidates, set_path
+from helios_protocol_mongo.pipeline import run_update_pipeline
+from helios_protocol_mongo.projection import compile_projection
+from helios_protocol_mongo.query import compile_filter
+from helios_protocol_mongo.sql_filter import pushdown
+from helios_protocol_mongo.update import check_replacement, compile_update, is_operator_update
+from helios_protocol_mongo.wire import MAX_BSON_SIZE
+
+if TYPE_CHECKING:
+    from helios_protocol_mongo.commands import CommandContext
+
+__all__ = ["COMMANDS", "compile_filter", "find_documents", "sort_documents"]
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def find_documents(ctx: CommandContext, collection: str, spec: Any) -> Iterator[dict[str, Any]]:
+    """Documents of ``collection`` matching the filter ``spec``."""
+    matcher = compile_filter(spec)
+    where, params, types = pushdown(spec or {})
+    return (d for d in ctx.store.scan(ctx.db, collection, where, params, types) if matcher(d))
+
+
+def _sort_value(doc: dict[str, Any], path: str, descending: bool) -> tuple:
+    values = []
+    for v in candidates(doc, path):
+        if isinstance(v, list):
+            values.extend(v if v else [MISSING])
+        else:
+            values.append(v)
+    keys = [sort_key(None if v is MISSING else v) for v in values] or [sort_key(None)]
+    return max(keys) if descending else min(keys)
+
+
+def sort_documents(docs: list[dict[str, Any]], sort: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if not sort:
+        return docs
+    for path, direction in reversed(list(sort.items())):
+        if isinstance(direction, dict):  # {$meta: "textScore"}
+            raise bad_value(f"$meta sort on {path} is not supported")
+        if direction not in (1, -1, 1.0, -1.0):
+            raise bad_value(f"Invalid sort value for field {path}: sort values must be 1 or -1")
+        descending = direction < 0
+        docs.sort(key=lambda d, p=path, desc=descending: _sort_value(d, p, desc), reverse=descending)
+    return docs
+
+
+def _select(ctx: CommandContext, collection: str, spec: Any, sort: Any = None, skip: int = 0,
+            limit: int = 0) -> list[dict[str, Any]]:
+    docs = find_documents(ctx, collection, spec)
+    if sort:
+        ordered = sort_documents(list(docs), sort)
+        docs = iter(ordered)
+    if skip:
+        docs = itertools.islice(docs, skip, None)
+    if limit:
+        docs = itertools.islice(docs, limit)
+    return list(docs)
+
+
+def _int_arg(ctx: CommandContext, name: str, default: int = 0) -> int:
+    value = ctx.command.get(name, default)
+    if value is None:
+        return default
+    if not is_number(value) or isinstance(value, bool):
+        raise MongoError(14, f"BSON field '{name}' is the wrong type '{type(value).__name__}', expected types "
+                             "'[long, int, decimal, double]'")
+    return int(value)
+
+
+def find(ctx: CommandContext) -> dict[str, Any]:
+    collection = ctx.collection_name()
+    skip = _int_arg(ctx, "skip")
+    limit = _int_arg(ctx, "limit")
+    batch_size = ctx.command.get("batchSize")
+    if skip < 0:
+        raise bad_value(f"BSON field 'skip' value must be >= 0, actual value '{skip}'")
+    single_batch = bool(ctx.command.get("singleBatch"))
+    if limit < 0:
+        limit, single_batch = -limit, True
+    if batch_size is not None and int(batch_size) < 0:
+        raise bad_value(f"BSON field 'batchSize' value must be >= 0, actual value '{batch_size}'")
+    docs = _select(ctx, collection, ctx.command.get("filter"), ctx.command.get("sort"), skip, limit)
+    projector = compile_projection(ctx.command.get("projection"), ctx.command.get("filter"))
+    if projector is not None:
+        docs = [projector(d) for d in docs]
+    first = None if batch_size is None else int(batch_size)
+    if single_batch and first is None:
+        first = len(docs) or 1
+    cursor = ctx.server.cursors.open(f"{ctx.db}.{collection}", iter(docs), first, single_batch=single_batch,
+                                     lsid=ctx.lsid)
+    return {"cursor": cursor, "ok": 1.0}
+
+
+def get_more(ctx: CommandContext) -> dict[str, Any]:
+    cursor_id = ctx.command["getMore"]
+    collection = ctx.command.get("collection")
+    if not isinstance(cursor_id, int):
+        raise MongoError(14, "BSON field 'getMore.getMore' is the wrong type, expected type 'long'")
+    batch = ctx.command.get("batchSize")
+    return {"cursor": ctx.server.cursors.get_more(int(cursor_id), f"{ctx.db}.{collection}",
+                                                  int(batch) if batch else None), "ok": 1.0}
+
+
+def kill_cursors(ctx: CommandContext) -> dict[str, Any]:
+    killed, missing = [], []
+    for cursor_id in ctx.command.get("cursors") or []:
+        (killed if ctx.server.cursors.kill(int(cursor_id)) else missing).append(Int64(cursor_id))
+    return {"cursorsKilled": killed, "cursorsNotFound": missing, "cursorsAlive": [], "cursorsUnknown": [],
+            "ok": 1.0}
+
+
+def count(ctx: CommandContext) -> dict[str, Any]:
+    collection = ctx.collection_name()
+    query = ctx.command.get("query")
+    skip = _int_arg(ctx, "skip")
+    limit = abs(_int_arg(ctx, "limit"))
+    if not query and not skip and not limit:
+        return {"n": ctx.store.count(ctx.db, collection), "ok": 1.0}
+    n = sum(1 for _ in find_documents(ctx, collection, query))
+    n = max(0, n - skip)
+    if limit:
+        n = min(n, limit)
+    return {"n": n, "ok": 1.0}
+
+
+def distinct(ctx: CommandContext) -> dict[str, Any]:
+    collection = ctx.collection_name()
+    key = ctx.command.get("key")
+    if not isinstance(key, str):
+        raise MongoError(14, "BSON field 'distinct.key' is missing or is the wrong type, expected type 'string'")
+    seen: dict[tuple, Any] = {}
+    for doc in find_documents(ctx, collection, ctx.command.get("query")):
+        for value in candidates(doc, key):
+            if value is MISSING:
+                continue
+            for item in (value if isinstance(value, list) else [value]):
+                seen.setdefault(sort_key(item), item)
+    return {"values": [seen[k] for k in sorted(seen)], "ok": 1.0}
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+
+def _render(value: Any) -> str:
+    if isinstance(value, str):
+        return '"' + value + '"'
+    if isinstance(value, ObjectId):
+        return f"ObjectId('{value}')"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k}: {_render(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[ " + ", ".join(_render(v) for v in value) + " ]"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def duplicate_key_error(db: str, collection: str, key: dict[str, Any], index: str = "_id_") -> MongoError:
+    rendered = ", ".join(f"{k}: {_render(v)}" for k, v in key.items())
+    return MongoError(11000, f"E11000 duplicate key error collection: {db}.{collection} index: {index} "
+                             f"dup key: {{ {rendered} }}",
+                      extra={"keyPattern": {k: 1 for k in key}, "keyValue": key})
+
+
+def _write_error(index: int, error: MongoError) -> dict[str, Any]:
+    out = {"index": index, "code": error.code, "errmsg": error.message}
+    if error.code == 11000:
+        out.update(error.extra)
+    return out
+
+
+def _check_size(doc: dict[str, Any]) -> None:
+    if bson_json.bson_size(doc) > MAX_BSON_SIZE:
+        raise MongoError(10334, f"object to insert too large. size in bytes: {bson_json.bson_size(doc)}, "
+                                f"max size: {MAX_BSON_SIZE}")
+
+
+def _prepare_insert(doc: dict[str, Any]) -> dict[str, Any]:
+    if "_id" not in doc:
+        doc = {"_id": ObjectId(), **doc}
+    elif next(iter(doc)) != "_id":
+        doc = {"_id": doc["_id"], **{k: v for k, v in doc.items() if k != "_id"}}
+    if isinstance(doc["_id"], list):
+        raise MongoError(53, "The '_id' value cannot be of type array")
+    if isinstance(doc["_id"], dict) and any(k.startswith("$") for k in doc["_id"]):
+        raise MongoError(52, "_id fields may not contain '$'-prefixed fields")
+    _check_size(doc)
+    return doc
+
+
+def _insert_one(ctx: CommandContext, collection: str, doc: dict[str, Any]) -> None:
+    try:
+        ctx.store.insert(ctx.db, collection, [doc])
+    except HeliosError as exc:
+        if exc.sqlstate == "23505":
+            raise duplicate_key_error(ctx.db, collection, {"_id": doc["_id"]}) from None
+        raise
+
+
+def insert(ctx: CommandContext) -> dict[str, Any]:
+    collection = ctx.collection_name()
+    documents = ctx.command.get("documents") or []
+    ordered = ctx.command.get("ordered", True)
+    write_errors: list[dict[str, Any]] = []
+    prepared: list[tuple[int, dict[str, Any]]] = []
+    for index, doc in enumerate(documents):
+        try:
+            prepared.append((index, _prepare_insert(doc)))
+        except MongoError as exc:
+            write_errors.append(_write_error(index, exc))
+            if ordered:
+                break
+    if write_errors and ordered:
+        prepared = [(i, d) for i, d in prepared if i < write_errors[0]["index"]]
+    n = 0
+    docs = [d for _, d in prepared]
+    if docs and not ctx.in_transaction:
+        try:
+            n = ctx.store.insert(ctx.db, collection, docs)
+            prepared = []
+        except HeliosError as exc:
+            if exc.sqlstate != "23505":
+                raise
+    for index, doc in prepared:  # one by one: find the duplicate(s) and keep the others' order rules
+        try:
+            _insert_one(ctx, collection, doc)
+            n += 1
+        except MongoError as exc:
+            write_errors.append(_write_error(index, exc))
+            if ordered or ctx.in_transaction:
+                break
+    write_errors.sort(key=lambda e: e["index"])
+    reply: dict[str, Any] = {"n": n, "ok": 1.0}
+    if write_errors:
+        reply["writeErrors"] = write_errors
+    return reply
+
+
+def _upsert_seed(query: dict[str, Any]) -> dict[str, Any]:
+    """The fields an upsert's new document takes from the query's equality conditions."""
+    seed: dict[str, Any] = {}
+
+    def take(spec: dict[str, Any]) -> None:
+        for key, value in spec.items():
+            if key == "$and":
+                for part in value:
+                    take(part)
+            elif key.startswith("$"):
+                continue
+            elif isinstance(value, dict) and value and next(iter(value)).startswith("$"):
+                if "$eq" in value:
+                    set_path(seed, key, copy.deepcopy(value["$eq"]))
+            else:
+                set_path(seed, key, copy.deepcopy(value))
+    take(query)
+    return seed
+
+
+def _apply(doc: dict[str, Any] | None, spec: Any, query: dict[str, Any], array_filters: Any,
+           inserting: bool) -> dict[str, Any]:
+    if isinstance(spec, list):
+        new = run_update_pipeline(doc or {}, spec)
+    elif is_operator_update(spec):
+        new = compile_update(spec, query, array_filters)(doc or {}, inserting)
+    else:
+        if not isinstance(spec, dict):
+            raise MongoError(9, "Update argument must be either an object or an array")
+        check_replacement(spec)
+        new = copy.deepcopy(spec)
+        if doc is not None and "_id" in doc:
+            if "_id" in new and sort_key(new["_id"]) != sort_key(doc["_id"]):
+                raise _immutable_id(doc, new)
+            new = {"_id": doc["_id"], **{k: v for k, v in new.items() if k != "_id"}}
+    if doc is not None and "_id" in doc and ("_id" not in new or sort_key(new["_id"]) != sort_key(doc["_id"])):
+        raise _immutable_id(doc, new)
+    return new
+
+
+def _immutable_id(old: dict[str, Any], new: dict[str, Any]) -> MongoError:
+    return MongoError(66, f"After applying the update, the (immutable) field '_id' was found to have been "
+                          f"altered to _id: {_render(new.get('_id'))}")
+
+
+def _store_new(ctx: CommandContext, collection: str, old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Write ``new`` over ``old``; False when nothing changed (MongoDB's nModified ignores no-ops)."""
+    if bson_json.dumps(old) == bson_json.dumps(new):
+        return False
+    _check_size(new)
+    ctx.store.replace(ctx.db, collection, old["_id"], new)
+    return True
+
+
+def _upsert(ctx: CommandContext, collection: str, query: dict[str, Any], spec: Any,
+            array_filters: Any) -> dict[str, Any]:
+    if is_operator_update(spec) or isinstance(spec, list):
+        seed = _upsert_seed(query)
+        new = _apply(seed, spec, query, array_filters, inserting=True)
+    else:
+        check_replacement(spec)
+        new = copy.deepcopy(spec)
+        seed_id = _upsert_seed(query).get("_id", MISSING)
+        if "_id" not in new and seed_id is not MISSING:
+            new["_id"] = seed_id
+    new = _prepare_insert(new)
+    _insert_one(ctx, collection, new)
+    return new
+
+
+def update(ctx: CommandContext) -> dict[str, Any]:
+    collection = ctx.collection_name()
+    ordered = ctx.command.get("ordered", True)
+    n = modified = 0
+    upserted: list[dict[str, Any]] = []
+    write_errors: list[dict[str, Any]] = []
+    for index, statement in enumerate(ctx.command.get("updates") or []):
+        try:
+            query = statement.get("q") or {}
+            spec = statement.get("u")
+            multi = bool(statement.get("multi"))
+            if multi and not is_operator_update(spec) and not isinstance(spec, list):
+                raise MongoError(9, "multi update is not supported for replacement-style update")
+            array_filters = statement.get("arrayFilters")
+            docs = find_documents(ctx, collection, query)
+            matched = list(docs) if multi else list(itertools.islice(docs, 1))
+            if statement.get("sort") and not multi:
+                matched = sort_documents(list(find_documents(ctx, collection, query)), statement["sort"])[:1]
+            if not matched and statement.get("upsert"):
+                new = _upsert(ctx, collection, query, spec, array_filters)
+                n += 1
+                upserted.append({"index": index, "_id": new["_id"]})
+                continue
+            for doc in matched:
+                new = _apply(doc, spec, query, array_filters, inserting=False)
+                n += 1
+                if _store_new(ctx, collection, doc, new):
+                    modified += 1
+        except MongoError as exc:
+            write_errors.append(_write_error(index, exc))
+            if ordered or ctx.in_transaction:
+                break
+        except HeliosError as exc:
+            if exc.sqlstate == "23505":
+                error = duplicate_key_error(ctx.db, collection, {"_id": "?"})
+                write_errors.append(_write_error(index, error))
+                if ordered or ctx.in_transaction:
+                    break
+                continue
+            raise
+    reply: dict[str, Any] = {"n": n, "nModified": modified, "ok": 1.0}
+    if upserted:
+        reply["upserted"] = upserted
+    if write_errors:
+        reply["writeErrors"] = write_errors
+    return reply
+
+
+def delete(ctx: CommandContext) -> dict[str, Any]:
+    collection = ctx.collection_name()
+    ordered = ctx.command.get("ordered", True)
+    n = 0
+    write_errors: list[dict[str, Any]] = []
+    for index, statement in enumerate(ctx.command.get("deletes") or []):
+        try:
+            limit = statement.get("limit", 0)
+            if limit not in (0, 1):
+                raise MongoError(9, f"The limit field in delete objects must be 0 or 1. Got {limit}")
+            docs = find_documents(ctx, collection, statement.get("q") or {})
+            matched = list(itertools.islice(docs, 1)) if limit == 1 else list(docs)
+            n += ctx.store.delete_ids(ctx.db, collection, [d["_id"] for d in matched])
+        except MongoError as exc:
+            write_errors.append(_write_error(index, exc))
+            if ordered or ctx.in_transaction:
+                break
+    reply: dict[str, Any] = {"n": n, "ok": 1.0}
+    if write_errors:
+        reply["writeErrors"] = write_errors
+    return reply
+
+
+def find_and_modify(ctx: CommandContext) -> dict[str, Any]:
+    collection = ctx.collection_name()
+    command = ctx.command
+    query = command.get("query") or {}
+    remove = bool(command.get("remove"))
+    spec = command.get("update")
+    if remove and spec is not None:
+        raise MongoError(9, "Cannot specify both an update and remove=true")
+    if not remove and spec is None:
+        raise MongoError(9, "Either an update or remove=true must be specified")
+    if remove and command.get("upsert"):
+        raise MongoError(9, "Cannot specify both upsert=true and remove=true")
+    if remove and command.get("new"):
+        raise MongoError(9, "Cannot specify both new=true and remove=true; 'remove' always returns the deleted "
+                            "document")
+    matched = _select(ctx, collection, query, command.get("sort"), 0, 1)
+    projector = compile_projection(command.get("fields"), query)
+
+    def shaped(doc: dict[str, Any] | None) -> Any:
+        if doc is None:
+            return None
+        return projector(doc) if projector is not None else doc
+
+    if remove:
+        if matched:
+            ctx.store.delete_ids(ctx.db, collection, [matched[0]["_id"]])
+        return {"lastErrorObject": {"n": len(matched)}, "value": shaped(matched[0] if matched else None), "ok": 1.0}
+    array_filters = command.get("arrayFilters")
+    try:
+        if not matched:
+            if command.get("upsert"):
+                new = _upsert(ctx, collection, query, spec, array_filters)
+                return {"lastErrorObject": {"n": 1, "updatedExisting": False, "upserted": new["_id"]},
+                        "value": shaped(new) if command.get("new") else None, "ok": 1.0}
+            return {"lastErrorObject": {"n": 0, "updatedExisting": False}, "value": None, "ok": 1.0}
+        old = matched[0]
+        new = _apply(old, spec, query, array_filters, inserting=False)
+        _store_new(ctx, collection, old, new)
+    except HeliosError as exc:
+        if exc.sqlstate == "23505":
+            raise duplicate_key_error(ctx.db, collection, {"_id": "?"}) from None
+        raise from_helios_error(exc) from None
+    return {"lastErrorObject": {"n": 1, "updatedExisting": True},
+            "value": shaped(new if command.get("new") else old), "ok": 1.0}
+
+
+COMMANDS: dict[str, Callable[[CommandContext], dict[str, Any]]] = {
+    "insert": insert,
+    "find": find,
+    "getMore": get_more,
+    "killCursors": kill_cursors,
+    "update": update,
+    "delete": delete,
+    "findAndModify": find_and_modify,
+    "findandmodify": find_and_modify,
+    "count": count,
+    "distinct": distinct,
+}

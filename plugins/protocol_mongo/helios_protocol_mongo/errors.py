@@ -1,0 +1,69 @@
+"""MongoDB's error codes and names, and the mapping of the kernel's SQLSTATEs onto them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helios_core.errors import HeliosError
+
+CODE_NAMES = {
+    2: "BadValue", 9: "FailedToParse", 11: "UserNotFound", 13: "Unauthorized", 14: "TypeMismatch",
+    18: "AuthenticationFailed", 20: "IllegalOperation", 26: "NamespaceNotFound", 27: "IndexNotFound",
+    40: "ConflictingUpdateOperators", 43: "CursorNotFound", 48: "NamespaceExists", 50: "MaxTimeMSExpired",
+    51: "DollarPrefixedFieldName", 52: "DollarPrefixedFieldName", 59: "CommandNotFound",
+    66: "ImmutableField", 67: "CannotCreateIndex", 72: "InvalidOptions", 73: "InvalidNamespace",
+    85: "IndexOptionsConflict", 86: "IndexKeySpecsConflict", 112: "WriteConflict",
+    115: "CommandNotSupported", 121: "DocumentValidationFailure", 125: "CommandFailed",
+    251: "NoSuchTransaction", 256: "TransactionCommitted", 263: "OperationNotSupportedInTransaction",
+    10334: "BSONObjectTooLarge", 11000: "DuplicateKey", 11600: "InterruptedAtShutdown",
+    17124: "Location17124", 28667: "Location28667", 40324: "Location40324", 40352: "Location40352",
+    15998: "Location15998", 16410: "Location16410", 31249: "Location31249", 40353: "Location40353",
+    4822819: "Location4822819", 5107201: "Location5107201",
+}
+
+
+class MongoError(Exception):
+    """An error a MongoDB client sees: ``{ok: 0, errmsg, code, codeName}`` (and labels)."""
+
+    def __init__(self, code: int, message: str, *, labels: tuple[str, ...] = (),
+                 extra: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.labels = labels
+        self.extra = extra or {}
+
+    @property
+    def code_name(self) -> str:
+        return CODE_NAMES.get(self.code, f"Location{self.code}")
+
+    def reply(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"ok": 0.0, "errmsg": self.message, "code": self.code, "codeName": self.code_name}
+        if self.labels:
+            doc["errorLabels"] = list(self.labels)
+        doc.update(self.extra)
+        return doc
+
+
+def bad_value(message: str) -> MongoError:
+    return MongoError(2, message)
+
+
+# SQLSTATE -> (code, labels) for errors the kernel raises under a MongoDB command
+_SQLSTATE_CODES = {
+    "40001": (112, ("TransientTransactionError",)),  # serialization failure: first committer won
+    "40P01": (112, ("TransientTransactionError",)),
+    "55P03": (112, ("TransientTransactionError",)),
+    "57014": (11601, ()),  # query canceled -> Interrupted
+    "57P01": (11600, ()),
+    "57P03": (11600, ()),
+    "42501": (13, ()),
+}
+
+
+def from_helios_error(exc: HeliosError) -> MongoError:
+    code, labels = _SQLSTATE_CODES.get(getattr(exc, "sqlstate", ""), (125, ()))
+    message = str(exc)
+    if code == 112:
+        message = f"Write conflict during plan execution and yielding is disabled. :: {message}"
+    return MongoError(code, message, labels=labels)

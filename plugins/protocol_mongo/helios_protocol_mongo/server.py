@@ -1,0 +1,142 @@
+"""The MongoDB protocol server: accept loop, one task per connection, commands in worker threads.
+
+A connection reads whole messages (header, then body), decodes them (``wire``), runs the
+command in a worker thread (commands call the blocking session API) and writes the reply,
+compressed when the request was. Bytes that are not a MongoDB message close that
+connection only. Cursors and logical sessions belong to the server, not to a connection:
+drivers pool connections and may continue a cursor or a transaction on any of them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from typing import Any
+
+import anyio
+import anyio.abc
+from anyio.abc import SocketAttribute
+from anyio.streams.buffered import BufferedByteReceiveStream
+
+from helios_protocol_mongo.commands import CommandRunner
+from helios_protocol_mongo.config import MongoConfig
+from helios_protocol_mongo.cursors import CursorRegistry
+from helios_protocol_mongo.logical_sessions import LogicalSessions
+from helios_protocol_mongo.wire import (
+    HEADER,
+    MAX_MESSAGE_SIZE,
+    OP_QUERY,
+    ProtocolViolation,
+    encode_op_msg,
+    encode_op_reply,
+    parse_message,
+)
+
+
+class MongoServer:
+    """State shared by every connection: configuration, cursors, logical sessions, the kernel."""
+
+    def __init__(self, kernel: Any, config: MongoConfig, listener: anyio.abc.Listener | None,
+                 log: logging.Logger, settings: Any = None) -> None:
+        self.kernel = kernel
+        self.config = config
+        self.listener = listener
+        self.log = log
+        self.max_connections = int(getattr(settings, "max_connections", None) or config.max_connections)
+        self.limiter = anyio.CapacityLimiter(config.worker_threads)
+        self.cursors = CursorRegistry()
+        self.sessions = LogicalSessions(self)
+        self.connection_ids = itertools.count(1)
+        self.request_ids = itertools.count(1)
+        self.open_connections = 0
+        self.started = time.time()
+
+    def open_session(self, user: str = "helios") -> Any:
+        """A kernel session on the configured database (blocking)."""
+        return self.kernel.open_session(user=user, database=self.config.database, options={})
+
+    async def serve(self, stopping: Any = None) -> None:
+        assert self.listener is not None
+        await self.listener.serve(self.handle)
+
+    async def handle(self, stream: anyio.abc.SocketStream) -> None:
+        connection = MongoConnection(self, stream, next(self.connection_ids))
+        self.open_connections += 1
+        try:
+            await connection.run()
+        finally:
+            self.open_connections -= 1
+            await anyio.to_thread.run_sync(connection.commands.close, limiter=self.limiter)
+
+
+class MongoConnection:
+    """One client socket: reads messages, answers them in order."""
+
+    def __init__(self, server: MongoServer, stream: anyio.abc.SocketStream, connection_id: int) -> None:
+        self.server = server
+        self.stream = stream
+        self.reader = BufferedByteReceiveStream(stream)
+        self.connection_id = connection_id
+        self.address = _dialled_address(stream)
+        self.peer = _peer_address(stream)
+        self.commands = CommandRunner(server, self)
+
+    async def run(self) -> None:
+        if self.server.open_connections > self.server.max_connections:
+            self.server.log.warning("mongodb: %d connections open (max_connections); closing %s",
+                                    self.server.open_connections - 1, self.peer)
+            return
+        while True:
+            try:
+                head = await self.reader.receive_exactly(HEADER.size)
+            except (anyio.EndOfStream, anyio.IncompleteRead, anyio.BrokenResourceError, OSError):
+                return
+            header = HEADER.unpack(head)
+            length = header[0]
+            if length <= HEADER.size or length > MAX_MESSAGE_SIZE:
+                self.server.log.warning("mongodb: closing %s: message length %d out of bounds", self.peer, length)
+                return
+            try:
+                body = await self.reader.receive_exactly(length - HEADER.size)
+            except (anyio.EndOfStream, anyio.IncompleteRead, anyio.BrokenResourceError, OSError):
+                return
+            try:
+                message = parse_message(header, body)
+            except ProtocolViolation as exc:
+                self.server.log.warning("mongodb: closing %s: %s", self.peer, exc)
+                return
+            reply = await anyio.to_thread.run_sync(self.commands.run, message, limiter=self.server.limiter)
+            if message.more_to_come:
+                continue
+            request_id = next(self.server.request_ids)
+            if message.op_code == OP_QUERY:
+                data = encode_op_reply(request_id, message.request_id, reply, message.compressor)
+            else:
+                data = encode_op_msg(request_id, message.request_id, reply, message.compressor)
+            try:
+                await self.stream.send(data)
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+                return
+
+
+def _format_address(address: Any) -> str:
+    if isinstance(address, tuple) and len(address) >= 2:
+        host, port = address[0], address[1]
+        return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
+    return str(address)
+
+
+def _dialled_address(stream: anyio.abc.SocketStream) -> str:
+    """host:port of our end of the socket: the address the client reached us at."""
+    try:
+        return _format_address(stream.extra(SocketAttribute.local_address))
+    except (anyio.TypedAttributeLookupError, OSError):
+        return "localhost:27017"
+
+
+def _peer_address(stream: anyio.abc.SocketStream) -> str:
+    try:
+        return _format_address(stream.extra(SocketAttribute.remote_address))
+    except (anyio.TypedAttributeLookupError, OSError):
+        return "unknown"

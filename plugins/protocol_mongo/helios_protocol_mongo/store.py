@@ -1,0 +1,160 @@
+"""Collections as SQL tables: MongoDB database X is schema X, collection C is table X.C.
+
+Each table is ``(_id jsonb primary key, doc jsonb not null)``: ``doc`` holds the whole
+document (``_id`` included) as ``bson_json`` writes it, ``_id`` repeats its ``_id`` so the
+primary key enforces uniqueness and makes point reads and writes index lookups. Statements
+are prepared once per session and SQL text; every read and write goes through the kernel's
+session API, so MongoDB and SQL clients share one transaction manager and catalog.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from helios_core.errors import HeliosError
+from helios_protocol_mongo import bson_json
+
+SYSTEM_SCHEMAS = {"pg_catalog", "information_schema", "heliosdb", "pg_toast"}
+MISSING_TABLE = {"42P01", "3F000"}
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def table_name(db: str, collection: str) -> str:
+    return f"{quote_ident(db)}.{quote_ident(collection)}"
+
+
+class CollectionStore:
+    """SQL for one kernel session (a connection's, or a transaction's)."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self._prepared: dict[str, Any] = {}
+
+    # -- statements ---------------------------------------------------------------
+
+    def run(self, sql: str, params: Sequence[Any] = (), types: Sequence[str] = ()) -> Any:
+        """Run one prepared statement (prepared on first use) and return its Result."""
+        stmt = self._prepared.get(sql)
+        if stmt is None:
+            stmt = self.session.prepare(sql, param_types=list(types))
+            self._prepared[sql] = stmt
+        try:
+            return self.session.execute_prepared(stmt, list(params))
+        except HeliosError as exc:
+            if exc.sqlstate in MISSING_TABLE or exc.sqlstate.startswith("42"):
+                self._prepared.pop(sql, None)  # the table may have been dropped and created again
+            raise
+
+    def execute(self, sql: str) -> Any:
+        self._prepared.clear()  # DDL: plans prepared before may name what changed
+        return self.session.execute(sql)
+
+    def rows(self, sql: str, params: Sequence[Any] = (), types: Sequence[str] = ()) -> list[tuple]:
+        return self.run(sql, params, types).rows()
+
+    # -- namespaces -----------------------------------------------------------------
+
+    def list_databases(self) -> list[str]:
+        rows = self.rows("select distinct table_schema from information_schema.columns "
+                         "where column_name = 'doc' and data_type = 'jsonb'")
+        return sorted(r[0] for r in rows if r[0] not in SYSTEM_SCHEMAS)
+
+    def list_collections(self, db: str) -> list[str]:
+        rows = self.rows("select table_name from information_schema.columns where table_schema = $1 "
+                         "and column_name = 'doc' and data_type = 'jsonb'", [db], ["text"])
+        return sorted({r[0] for r in rows})
+
+    def schema_exists(self, db: str) -> bool:
+        rows = self.rows("select 1 from information_schema.schemata where schema_name = $1", [db], ["text"])
+        return bool(rows)
+
+    def collection_exists(self, db: str, collection: str) -> bool:
+        rows = self.rows("select 1 from information_schema.columns where table_schema = $1 and table_name = $2 "
+                         "and column_name = 'doc'", [db, collection], ["text", "text"])
+        return bool(rows)
+
+    def create_collection(self, db: str, collection: str) -> None:
+        self.execute(f"create schema if not exists {quote_ident(db)}; "
+                     f"create table if not exists {table_name(db, collection)} "
+                     "(_id jsonb primary key, doc jsonb not null)")
+
+    def drop_collection(self, db: str, collection: str) -> None:
+        self.execute(f"drop table if exists {table_name(db, collection)}")
+
+    def drop_database(self, db: str) -> None:
+        self.execute(f"drop schema if exists {quote_ident(db)} cascade")
+
+    def count(self, db: str, collection: str) -> int:
+        try:
+            return int(self.rows(f"select count(*) from {table_name(db, collection)}")[0][0])
+        except HeliosError as exc:
+            if exc.sqlstate in MISSING_TABLE:
+                return 0
+            raise
+
+    # -- documents ----------------------------------------------------------------
+
+    def scan(self, db: str, collection: str, where: str = "", params: Sequence[Any] = (),
+             types: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
+        """Documents of the collection (none when it does not exist), filtered by ``where`` if given."""
+        sql = f"select doc from {table_name(db, collection)}"
+        if where:
+            sql += f" where {where}"
+        try:
+            result = self.run(sql, params, types)
+        except HeliosError as exc:
+            if exc.sqlstate in MISSING_TABLE:
+                return iter(())
+            raise
+        texts: list[str] = []
+        for batch in result.batches:
+            texts.extend(batch.column(0).to_pylist())
+        return (bson_json.load_document(t) for t in texts)
+
+    def insert(self, db: str, collection: str, docs: Sequence[dict[str, Any]]) -> int:
+        """Insert documents (each has its ``_id``) in one statement; the table is created if missing."""
+        payload = "[" + ",".join(bson_json.dumps(d) for d in docs) + "]"
+        sql = (f"insert into {table_name(db, collection)} (_id, doc) "
+               "select e -> '_id', e from jsonb_array_elements($1) as e")
+        try:
+            return self.run(sql, [payload], ["jsonb"]).row_count or 0
+        except HeliosError as exc:
+            if exc.sqlstate not in MISSING_TABLE:
+                raise
+        self.create_collection(db, collection)
+        return self.run(sql, [payload], ["jsonb"]).row_count or 0
+
+    def replace(self, db: str, collection: str, old_id: Any, doc: dict[str, Any]) -> int:
+        sql = f"update {table_name(db, collection)} set _id = $2, doc = $3 where _id = $1"
+        params = [bson_json.dumps(old_id), bson_json.dumps(doc.get("_id")), bson_json.dumps(doc)]
+        return self.run(sql, params, ["jsonb", "jsonb", "jsonb"]).row_count or 0
+
+    def delete_ids(self, db: str, collection: str, ids: Sequence[Any]) -> int:
+        if not ids:
+            return 0
+        sql = f"delete from {table_name(db, collection)} where _id = any(select jsonb_array_elements($1))"
+        payload = "[" + ",".join(bson_json.dumps(i) for i in ids) + "]"
+        try:
+            return self.run(sql, [payload], ["jsonb"]).row_count or 0
+        except HeliosError as exc:
+            if exc.sqlstate in MISSING_TABLE:
+                return 0
+            raise
+
+    def size_bytes(self, db: str, collection: str) -> int:
+        try:
+            rows = self.rows(f"select coalesce(sum(length(doc::text)), 0) from {table_name(db, collection)}")
+        except HeliosError as exc:
+            if exc.sqlstate in MISSING_TABLE:
+                return 0
+            raise
+        return int(rows[0][0])
+
+
+def id_json(value: Any) -> str:
+    return json.dumps(bson_json.to_json_value(value))
