@@ -436,8 +436,16 @@ class NativeConnection:
         await out.header(names, types)
         schema = target.arrow_schema
         state = {"rows": 0, "bytes": 0}
+        own_error: list[BaseException] = []  # what the data stream raised (the session may wrap it)
 
         def blocks() -> Iterator[pa.RecordBatch]:
+            try:
+                yield from read_blocks()
+            except BaseException as e:
+                own_error.append(e)
+                raise
+
+        def read_blocks() -> Iterator[pa.RecordBatch]:
             mismatch: ClickHouseError | None = None
             while True:
                 kind = self.reader.read_varint()
@@ -475,7 +483,12 @@ class NativeConnection:
                 self.reader.fill = None
 
         try:
-            await anyio.to_thread.run_sync(run)
+            try:
+                await anyio.to_thread.run_sync(run)
+            except Exception as e:
+                if own_error and own_error[0] is not e:
+                    raise own_error[0] from None
+                raise
         except StatementCancelled:
             await out.end_of_stream()
             return

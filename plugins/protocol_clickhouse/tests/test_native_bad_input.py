@@ -1,0 +1,310 @@
+"""Bad input on the native port, sent byte by byte from raw sockets: the offending connection gets
+ClickHouse's exception (or is closed), and the server and every other session go on.
+
+``RawClient`` speaks just enough of the protocol to reach the state a test needs; what it sends
+after that is deliberately wrong.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import time
+from collections.abc import Iterator
+
+import psycopg
+import pyarrow as pa
+import pytest
+from clickhouse_driver import Client
+from helios_protocol_clickhouse.native.blocks import encode_block, read_block
+from helios_protocol_clickhouse.native.compression import METHOD_LZ4, compress, frame_reader
+from helios_protocol_clickhouse.native.wire import Reader, Writer
+
+from helios_core.testing import HeliosServer
+
+REVISION = 54460
+
+
+class RawClient:
+    """A hand-driven native-protocol client over a plain socket."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=20)
+        self.reader = Reader(fill=self._recv)
+        self.compression = False
+
+    def _recv(self) -> bytes:
+        try:
+            return self.sock.recv(65536)
+        except ConnectionResetError:
+            return b""
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def hello(self, user: str = "default", password: str = "") -> None:
+        w = Writer()
+        w.write_varint(0)
+        w.write_str("raw-test")
+        w.write_varint(24)
+        w.write_varint(8)
+        w.write_varint(REVISION)
+        w.write_str("")
+        w.write_str(user)
+        w.write_str(password)
+        self.send(w.getvalue())
+        assert self.reader.read_varint() == 0, "expected the server's Hello"
+        self.reader.read_str()  # name
+        self.reader.read_varint()
+        self.reader.read_varint()
+        assert self.reader.read_varint() >= REVISION
+        self.reader.read_str()  # timezone
+        self.reader.read_str()  # display name
+        self.reader.read_varint()  # patch
+        quota = Writer()
+        quota.write_str("")
+        self.send(quota.getvalue())
+
+    def query_bytes(self, sql: str, *, settings: dict[str, str] | None = None, compression: bool = False) -> bytes:
+        w = Writer()
+        w.write_varint(1)
+        w.write_str("")
+        w.write_u8(1)  # initial query
+        for text in ("", "", "127.0.0.1:0"):
+            w.write_str(text)
+        w.write_u64(0)  # start time
+        w.write_u8(1)  # TCP
+        for text in ("tester", "localhost", "raw-test"):
+            w.write_str(text)
+        for number in (24, 8, REVISION):
+            w.write_varint(number)
+        w.write_str("")  # quota key
+        w.write_varint(0)  # distributed depth
+        w.write_varint(0)  # patch
+        w.write_u8(0)  # no OpenTelemetry
+        for _ in range(3):
+            w.write_varint(0)  # parallel replicas
+        for name, value in (settings or {}).items():
+            w.write_str(name)
+            w.write_varint(0)
+            w.write_str(value)
+        w.write_str("")
+        w.write_str("")  # interserver secret
+        w.write_varint(2)  # stage Complete
+        w.write_varint(1 if compression else 0)
+        w.write_str(sql)
+        w.write_str("")  # no parameters
+        return w.getvalue()
+
+    def data_bytes(self, names: list[str], types: list[str], arrays: list[pa.Array] | None, rows: int) -> bytes:
+        w = Writer()
+        w.write_varint(2)
+        w.write_str("")
+        body = encode_block(names, types, arrays, rows, REVISION)
+        w.write(compress(body, METHOD_LZ4) if self.compression else body)
+        return w.getvalue()
+
+    def query(self, sql: str, **kw: object) -> None:
+        self.compression = bool(kw.get("compression", False))
+        self.send(self.query_bytes(sql, **kw) + self.data_bytes([], [], None, 0))  # type: ignore[arg-type]
+
+    def packet(self) -> tuple[str, object]:
+        kind = self.reader.read_varint()
+        if kind in (1, 7, 8, 14):  # Data, Totals, Extremes, ProfileEvents
+            self.reader.read_str()
+            src = frame_reader(self.reader) if self.compression and kind != 14 else self.reader
+            return {1: "data", 7: "totals", 8: "extremes", 14: "events"}[kind], read_block(src, REVISION)
+        if kind == 2:
+            code = struct.unpack("<i", self.reader.read(4))[0]
+            name, message = self.reader.read_str(), self.reader.read_str()
+            self.reader.read_str()
+            self.reader.read_u8()
+            return "exception", (code, name, message)
+        if kind == 3:
+            return "progress", [self.reader.read_varint() for _ in range(6)]
+        if kind == 6:
+            values = [self.reader.read_varint(), self.reader.read_varint(), self.reader.read_varint(),
+                      self.reader.read_u8(), self.reader.read_varint(), self.reader.read_u8()]
+            return "profile", values
+        if kind in (4, 5):
+            return {4: "pong", 5: "end"}[kind], None
+        raise AssertionError(f"unexpected packet {kind} from the server")
+
+    def until_end(self) -> list[tuple[str, object]]:
+        out = []
+        while True:
+            kind, body = self.packet()
+            out.append((kind, body))
+            if kind in ("end", "exception"):
+                return out
+
+    def ping(self) -> bool:
+        self.send(b"\x04")
+        return self.packet()[0] == "pong"
+
+    def closed(self) -> bool:
+        """The server closed the connection (after what it had to say)."""
+        try:
+            return self.sock.recv(1) == b""
+        except (ConnectionResetError, TimeoutError):
+            return True
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def raw(server: HeliosServer) -> Iterator[RawClient]:
+    c = RawClient(server.port("clickhouse"))
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def table(server: HeliosServer) -> str:
+    with psycopg.connect(server.pg_dsn(), autocommit=True) as pg:
+        pg.execute("create table landing (id int, v text)")
+    return "landing"
+
+
+def others_still_served(server: HeliosServer) -> None:
+    assert Client("127.0.0.1", port=server.port("clickhouse")).execute("SELECT 41 + 1") == [(42,)]
+
+
+def test_a_working_exchange_of_the_raw_client(raw: RawClient, table: str) -> None:
+    raw.hello()
+    assert raw.ping()
+    raw.query(f"SELECT count() FROM {table}", compression=True)
+    packets = raw.until_end()
+    kinds = [k for k, _ in packets]
+    assert kinds[0] == "data" and kinds[-1] == "end" and "profile" in kinds
+    data = [b for k, b in packets if k == "data" and b.num_rows]
+    assert data[0].arrays[0].to_pylist() == [0]
+
+
+def test_bytes_that_are_not_a_hello(raw: RawClient, server: HeliosServer) -> None:
+    raw.send(b"\x07\x00garbage")
+    kind, (code, name, message) = raw.packet()
+    assert (kind, code, name) == ("exception", 102, "DB::Exception") and "Hello" in message
+    assert raw.closed()
+    others_still_served(server)
+
+
+def test_http_on_the_native_port(raw: RawClient, server: HeliosServer) -> None:
+    raw.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    answer = raw.sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.0 400") and b"clickhouse-client" in answer
+    others_still_served(server)
+
+
+def test_a_hello_with_an_absurd_string_length(raw: RawClient, server: HeliosServer) -> None:
+    w = Writer()
+    w.write_varint(0)
+    w.write_varint(1 << 40)
+    raw.send(w.getvalue())
+    kind, (_, _, message) = raw.packet()
+    assert kind == "exception" and "longer than" in message
+    assert raw.closed()
+    others_still_served(server)
+
+
+def test_unknown_packet_type_after_login(raw: RawClient, server: HeliosServer) -> None:
+    raw.hello()
+    raw.send(b"\x63")
+    kind, (code, _, message) = raw.packet()
+    assert (kind, code) == ("exception", 101) and "Unknown packet 99" in message
+    assert raw.closed()
+    others_still_served(server)
+
+
+def test_half_sent_query_then_the_client_vanishes(server: HeliosServer) -> None:
+    clients = []
+    for _ in range(3):
+        c = RawClient(server.port("clickhouse"))
+        c.hello()
+        c.send(c.query_bytes("SELECT 1")[:25])
+        clients.append(c)
+    for c in clients:
+        c.close()
+    others_still_served(server)
+
+
+def test_statement_errors_keep_the_connection(raw: RawClient) -> None:
+    raw.hello()
+    raw.query("SELECT * FROM nowhere_at_all")
+    kind, (code, _, _) = raw.until_end()[-1]
+    assert (kind, code) == ("exception", 60)
+    assert raw.ping()
+    raw.query("SELECT 5")
+    assert raw.until_end()[-1][0] == "end"
+
+
+def test_block_columns_that_disagree_with_the_insert_header(raw: RawClient, server: HeliosServer, table: str) -> None:
+    raw.hello()
+    raw.query(f"INSERT INTO {table} (id, v) VALUES")
+    kind, header = raw.packet()
+    assert kind == "data" and header.names == ["id", "v"]
+    raw.send(raw.data_bytes(["id"], ["Int32"], [pa.array([1], pa.int32())], 1))  # one column short
+    assert raw.packet()[0] == "events"
+    raw.send(raw.data_bytes([], [], None, 0))
+    assert raw.packet()[0] == "events"
+    kind, (code, _, message) = raw.until_end()[-1]
+    assert (kind, code) == ("exception", 171) and "mismatch" in message
+    assert raw.ping()  # the stream stayed in step: the connection goes on
+    with psycopg.connect(server.pg_dsn()) as pg:
+        assert pg.execute(f"select count(*) from {table}").fetchone() == (0,)
+
+
+def test_broken_compressed_frame_in_an_insert(raw: RawClient, server: HeliosServer, table: str) -> None:
+    raw.hello()
+    raw.query(f"INSERT INTO {table} (id, v) VALUES", compression=True)
+    assert raw.packet()[0] == "data"
+    good = raw.data_bytes(["id", "v"], ["Int32", "String"], [pa.array([1, 2], pa.int32()), pa.array(["a", "b"])], 2)
+    broken = bytearray(good)
+    broken[-3] ^= 0x55  # inside the compressed payload: the checksum no longer matches
+    raw.send(bytes(broken))
+    kind, (code, _, message) = raw.until_end()[-1]
+    assert (kind, code) == ("exception", 40) and "checksum" in message.lower()
+    assert raw.closed()
+    with psycopg.connect(server.pg_dsn()) as pg:
+        assert pg.execute(f"select count(*) from {table}").fetchone() == (0,)
+    others_still_served(server)
+
+
+def test_unknown_type_in_a_client_block(raw: RawClient, server: HeliosServer, table: str) -> None:
+    raw.hello()
+    raw.query(f"INSERT INTO {table} (id, v) VALUES")
+    assert raw.packet()[0] == "data"
+    w = Writer()
+    w.write_varint(2)
+    w.write_str("")
+    w.write(b"\x00\x02\x01" + b"\x02id" + b"\x0bNoSuchType1" + b"\x00" + b"\x00" * 8)
+    raw.send(w.getvalue())
+    kind, (code, _, _) = raw.until_end()[-1]
+    assert (kind, code) == ("exception", 50)
+    assert raw.closed()
+    others_still_served(server)
+
+
+def test_cancel_stops_a_long_query_and_the_connection_goes_on(raw: RawClient, server: HeliosServer) -> None:
+    raw.hello()
+    raw.query("SELECT count() FROM numbers(100000000000)")
+    time.sleep(0.5)
+    started = time.monotonic()
+    raw.send(b"\x03")  # Cancel
+    packets = raw.until_end()
+    assert packets[-1][0] == "end" and time.monotonic() - started < 10
+    assert raw.ping()
+    raw.query("SELECT 1")
+    assert raw.until_end()[-1][0] == "end"
+
+
+def test_a_client_vanishing_mid_query_cancels_it(server: HeliosServer) -> None:
+    c = RawClient(server.port("clickhouse"))
+    c.hello()
+    c.query("SELECT count() FROM numbers(100000000000)")
+    time.sleep(0.3)
+    c.close()
+    started = time.monotonic()
+    others_still_served(server)
+    assert time.monotonic() - started < 10
