@@ -20,8 +20,10 @@ from typing import Any
 
 import pyarrow as pa
 
+from helios_core.errors import HeliosError
+
 __all__ = ["arrow_type", "canonical_name", "format_text", "is_known", "parse_text", "python_values",
-           "type_of_arrow"]
+           "type_of_arrow", "user_type_oid"]
 
 
 def _sql_type(type_name: str) -> Any:
@@ -37,13 +39,22 @@ def canonical_name(type_name: str) -> str:
 
 def is_known(type_name: str) -> bool:
     """Is ``type_name`` a type of the SQL layer?"""
-    from helios_core.errors import HeliosError
-
     try:
         _sql_type(type_name)
     except HeliosError:
         return False
     return True
+
+
+def user_type_oid(type_name: str) -> int | None:
+    """The OID of a type made with CREATE TYPE (an enum), or of an array of one, as the session
+    running the statement sees it; None for every other type. PostgreSQL clients tell such
+    values apart by this OID (psycopg's and asyncpg's enum adapters)."""
+    try:
+        t = _sql_type(type_name)
+    except HeliosError:
+        return None
+    return t.oid if (t.element or t).labels is not None else None
 
 
 def arrow_type(type_name: str) -> pa.DataType:

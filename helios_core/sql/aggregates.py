@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 from helios_core.errors import HeliosError, UndefinedFunction
 from helios_core.sql import types as T
 from helios_core.sql.expr import Compiled
+from helios_core.sql.functions.compare import interval_key
 from helios_core.sql.functions.vec import Vec
 
 INTS = ("int2", "int4", "int8")
@@ -68,7 +69,15 @@ class AggSpec:
     def uses_lists(self) -> bool:
         if self.name not in DIRECT or self.distinct or self.order:
             return True
+        if self.name in ("min", "max") and self.args and _ordered_by_key(self.args[0].type):
+            return True
         return self.name in ("sum", "avg") and bool(self.args) and self.args[0].type.name == "interval"
+
+
+def _ordered_by_key(t: T.SqlType) -> bool:
+    """Types whose Arrow values do not order as PostgreSQL orders them (enums by declaration,
+    intervals by their span): min/max compare their sort keys."""
+    return t.labels is not None or t.name == "interval"
 
 
 def result_type(name: str, arg_types: list[T.SqlType]) -> T.SqlType:
@@ -390,6 +399,8 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
         inner = AggSpec(name=name, args=spec.args, result_type=spec.result_type)
         if name in ("sum", "avg") and spec.args[0].type.name == "interval":
             return _interval_reduce(name, p_np, vals, ngroups, F)
+        if name in ("min", "max") and _ordered_by_key(spec.args[0].type):
+            return _keyed_extreme(name, p_np, vals, spec.args[0].type, ngroups)
         arr = prepare_direct_arg(inner, vals)
         tbl = pa.table({"p": parents, "v": arr, **extra_columns(inner, "v", arr)})
         aggs = direct_aggregations(inner, "v", "o")
@@ -515,6 +526,22 @@ def _percentile(spec: AggSpec, p_np: np.ndarray, vals: pa.Array, ngroups: int, F
     hi_v = np.where(has, fv[np.where(has, starts + hi, 0)] if len(fv) else 0.0, 0.0)
     res = lo_v + (rown - lo) * (hi_v - lo_v)
     return pa.array(res, pa.float64(), mask=~has)
+
+
+def _keyed_extreme(name: str, p_np: np.ndarray, vals: pa.Array, t: T.SqlType, ngroups: int) -> pa.Array:
+    """min/max per group by the values' sort keys (see _ordered_by_key); per-row Python."""
+    if t.labels is not None:
+        keys = pc.index_in(vals, value_set=pa.array(list(t.labels), pa.string())).to_pylist()
+    else:
+        keys = interval_key(vals).to_pylist()
+    best: list[int | None] = [None] * ngroups
+    for i, (g, k) in enumerate(zip(p_np.tolist(), keys, strict=True)):
+        if k is None:
+            continue
+        j = best[g]
+        if j is None or (k < keys[j] if name == "min" else k > keys[j]):
+            best[g] = i
+    return vals.take(pa.array(best, pa.int64()))
 
 
 def _interval_reduce(name: str, p_np: np.ndarray, vals: pa.Array, ngroups: int, F: Any) -> pa.Array:

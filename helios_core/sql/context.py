@@ -165,7 +165,13 @@ def table_sql_columns(table: Any) -> list[tuple[str, SqlType]]:
     out = []
     for col in table.columns:
         sql_name = (col.metadata or {}).get("sql_type")
-        if sql_name:
+        enum = (col.metadata or {}).get("enum")
+        if enum:  # an enum column holds its labels as text; typed as the enum when it still exists
+            try:
+                t = types.type_from_name(enum)
+            except HeliosError:
+                t = types.TEXT
+        elif sql_name:
             t = types.type_from_name(sql_name)
             if t.element is not None and col.type != t.arrow_type and pa.types.is_list(col.type):
                 t = attrs.evolve(t, arrow_type=col.type)  # an N-dimensional array column (integer[][])

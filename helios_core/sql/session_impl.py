@@ -41,6 +41,7 @@ from helios_core.sql import (
     object_privileges,
     prepared,
     session_identity,
+    user_types,  # noqa: F401  (installs the lookup of CREATE TYPE's types)
 )
 from helios_core.sql.dialect import Statement, Utility
 from helios_core.sql.functions import runtime

@@ -70,6 +70,10 @@ class SqlType:
     # field types of an anonymous record (ROW(...)); records are all one type "record" to
     # PostgreSQL, so the fields do not take part in type equality
     fields: tuple[SqlType, ...] = attrs.field(default=(), eq=False, repr=False)
+    # a user-defined enum type (CREATE TYPE ... AS ENUM): its labels in declaration order, and
+    # the OID of its array type; values are the label strings
+    labels: tuple[str, ...] | None = attrs.field(default=None, eq=False, repr=False)
+    array_oid: int = attrs.field(default=0, eq=False, repr=False)
 
     # -- classification -------------------------------------------------------------------------
     @property
@@ -77,6 +81,8 @@ class SqlType:
         """PostgreSQL's typcategory letter (B, N, S, D, T, U, A, X, ...)."""
         if self.element is not None:
             return "A"
+        if self.labels is not None:
+            return "E"
         return _CATEGORY.get(self.name, "U")
 
     @property
@@ -86,6 +92,10 @@ class SqlType:
     @property
     def is_numeric_family(self) -> bool:
         return self.name in ("int2", "int4", "int8", "float4", "float8", "numeric", "oid")
+
+    @property
+    def is_enum(self) -> bool:
+        return self.labels is not None
 
     @property
     def is_range(self) -> bool:
@@ -128,6 +138,8 @@ class SqlType:
             return self.name
         if self.element is not None:
             return self.element.sql_name() + "[]"
+        if self.labels is not None and not re.fullmatch(r"[a-z_][a-z0-9_$]*", self.name):
+            return '"' + self.name.replace('"', '""') + '"'  # a user-defined name that needs quotes
         display = _DISPLAY_NAME.get(self.name, self.name)
         ps = self.precision_scale
         if ps is not None:
@@ -243,7 +255,7 @@ def array_of(element: SqlType) -> SqlType:
     """The array type whose elements are ``element`` (typmod kept on the element)."""
     if element.element is not None:  # PostgreSQL arrays of arrays are the same type
         return element
-    oid = _ARRAY_OIDS.get(element.name, 0)
+    oid = element.array_oid or _ARRAY_OIDS.get(element.name, 0)
     el = TEXT if element.name == "unknown" else element
     return SqlType(name="_" + el.name, oid=oid, arrow_type=pa.list_(el.arrow_type), element=el)
 
@@ -332,6 +344,19 @@ _NAME_RE = re.compile(r"^\s*(.*?)\s*(?:\(\s*([0-9]+)\s*(?:,\s*(-?[0-9]+)\s*)?\))
 EXTENSION_TYPES: dict[str, tuple[SqlType, Any]] = {}
 
 
+class _UserTypes:
+    """Where user-defined types (CREATE TYPE) are looked up: the catalog of the session running
+    the statement. ``helios_core.sql.user_types`` installs the lookup; without it there are none."""
+
+    lookup: Any = None  # (name or OID) -> SqlType | None
+
+    def find(self, key: str | int) -> SqlType | None:
+        return self.lookup(key) if self.lookup is not None else None
+
+
+USER_TYPES = _UserTypes()
+
+
 def type_from_name(text: str) -> SqlType:
     """Parse a type name as PostgreSQL spells it: 'numeric(15,2)', 'varchar(10)', 'int[]', '_int4'."""
     s = text.strip()
@@ -364,6 +389,9 @@ def type_from_name(text: str) -> SqlType:
         ext = EXTENSION_TYPES.get(key)
         if ext is not None:
             return array_with_dims(ext[0], arr.count("[")) if arr else ext[0]
+        user = USER_TYPES.find(word)
+        if user is not None:
+            return array_with_dims(user, arr.count("[")) if arr else user
         raise UndefinedObject(f'type "{text.strip()}" does not exist')
     if canon == "numeric":
         t = numeric(int(a), int(b or 0)) if a is not None else NUMERIC
@@ -392,6 +420,8 @@ for _name, _oid in _ARRAY_OIDS.items():
 def type_by_oid(oid: int) -> SqlType:
     """The SqlType of a PostgreSQL type OID (42704 when we do not know it)."""
     t = _BY_OID.get(oid)
+    if t is None:
+        t = USER_TYPES.find(oid)
     if t is None:
         raise UndefinedObject(f"type with OID {oid} does not exist")
     return t

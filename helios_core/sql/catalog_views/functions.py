@@ -463,7 +463,7 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="getdatabaseencoding", impl=lambda a: _const(_len(a), "UTF8", pa.string()), return_type="name"),
     SqlFunction(name="pg_char_to_encoding", return_type="integer", impl=lambda a: _map(
         a, lambda e: None if e is None else {"UTF8": 6, "SQL_ASCII": 0}.get(str(e).upper(), -1), pa.int32())),
-    SqlFunction(name="to_regtype", impl=_to_regtype, return_type="oid"),
+    SqlFunction(name="to_regtype", impl=_to_regtype, return_type="regtype"),
     SqlFunction(name="to_regclass", impl=_to_regclass, return_type="oid"),
     SqlFunction(name="has_table_privilege", impl=privilege_functions.FUNCTIONS["has_table_privilege"],
                 return_type="boolean"),

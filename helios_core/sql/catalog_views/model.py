@@ -216,7 +216,8 @@ class CatalogModel:
                 md = dict(getattr(c, "metadata", None) or {})
                 sql_name = md.get("sql_type")
                 try:
-                    st = T.type_from_name(sql_name) if sql_name else T.sql_type_of_arrow(c.type)
+                    st = T.type_from_name(md["enum"]) if md.get("enum") else \
+                        T.type_from_name(sql_name) if sql_name else T.sql_type_of_arrow(c.type)
                 except Exception:  # noqa: BLE001 - unknown type names show as text
                     st = T.TEXT
                 identity = str(md.get("identity", "") or "").lower()

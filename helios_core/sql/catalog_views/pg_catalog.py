@@ -11,7 +11,7 @@ from typing import Any
 
 from helios_core import roles
 from helios_core.sql import acl as A
-from helios_core.sql import object_privileges
+from helios_core.sql import object_privileges, user_types
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.model import (
     BOOTSTRAP_SUPERUSER_OID,
@@ -20,6 +20,7 @@ from helios_core.sql.catalog_views.model import (
     HEAP_AM_OID,
     PG_CATALOG_OID,
     CatalogModel,
+    _catalog_list,
     namespace_oid,
     role_oid,
     stable_oid,
@@ -61,7 +62,8 @@ def type_row(t: Any) -> tuple:
     name = t.name
     length = -1 if is_array else _LEN.get(name, -1)
     byval = (not is_array) and length in (1, 2, 4, 8) and name not in ("name",)
-    typtype = "p" if name in ("record", "void", "unknown") and name != "unknown" else "b"
+    typtype = "p" if name in ("record", "void", "unknown") and name != "unknown" else \
+        "r" if t.is_range else "m" if t.is_multirange else "b"
     category = t.category
     align = ("d" if _ALIGN.get(el.name) == "d" else "i") if is_array else _ALIGN.get(name, "i")
     io = _IO[name] if name in T.VECTOR_TYPE_NAMES else "array" if is_array else _IO.get(name, name)
@@ -86,7 +88,48 @@ def type_row(t: Any) -> tuple:
     typnotnull bool, typbasetype oid, typtypmod int4, typndims int4, typcollation oid, typdefaultbin text,
     typdefault text, typacl text[]""")
 def pg_type(model: CatalogModel) -> list[tuple]:
-    return [type_row(t) for t in all_types()]
+    return [type_row(t) for t in all_types()] + enum_type_rows(model)
+
+
+def _enums(model: CatalogModel) -> list[tuple[str, dict]]:
+    return sorted((k, v) for k, v in _catalog_list(model.txn, "type").items() if v.get("kind") == "enum")
+
+
+def enum_type_rows(model: CatalogModel) -> list[tuple]:
+    """pg_type rows of the enums made with CREATE TYPE ... AS ENUM, and of their array types."""
+    rows = []
+    for _key, rec in _enums(model):
+        t = user_types.enum_type(rec)
+        nsp = namespace_oid(rec["schema"])
+        owner = role_oid(rec.get("owner") or "helios")
+        base = type_row(t)
+        rows.append((t.oid, t.name, nsp, owner, 4, True, "e", "E", False, *base[9:12], "-", 0, t.array_oid,
+                     "enum_in", "enum_out", "enum_recv", "enum_send", *base[19:]))
+        arr = type_row(T.array_of(t))
+        rows.append((t.array_oid, "_" + t.name, nsp, owner, *arr[4:]))
+    return rows
+
+
+@catalog_table(PG, "pg_enum", "oid oid, enumtypid oid, enumsortorder float4, enumlabel name")
+def pg_enum(model: CatalogModel) -> list[tuple]:
+    rows = []
+    for key, rec in _enums(model):
+        oid = user_types.type_oids(rec["schema"], rec["name"])[0]
+        for i, label in enumerate(rec["labels"]):
+            rows.append((stable_oid("enum", f"{key}.{label}"), oid, float(i + 1), label))
+    return rows
+
+
+@catalog_table(PG, "pg_range", """rngtypid oid, rngsubtype oid, rngmultitypid oid, rngcollation oid,
+    rngsubopc oid, rngcanonical text, rngsubdiff text""")
+def pg_range(model: CatalogModel) -> list[tuple]:
+    rows = []
+    for name, rt in T.RANGE_TYPES.items():
+        sub = T.RANGE_SUBTYPES[name]
+        multi = T.MULTIRANGE_TYPES[T.RANGE_MULTIRANGE[name]]
+        canonical = f"{name}_canonical" if sub.name in ("int4", "int8", "date") else "-"
+        rows.append((rt.oid, sub.oid, multi.oid, 0, 0, canonical, f"{name}_subdiff"))
+    return rows
 
 
 # ---------------------------------------------------------------------------
@@ -575,9 +618,6 @@ static_table(PG, "pg_subscription", """oid oid, subdbid oid, subskiplsn text, su
     subconninfo text, subslotname name, subsynccommit text, subpublications text[]""")
 static_table(PG, "pg_event_trigger", """oid oid, evtname name, evtevent name, evtowner oid, evtfoid oid,
     evtenabled "char", evttags text[]""")
-static_table(PG, "pg_enum", "oid oid, enumtypid oid, enumsortorder float4, enumlabel name")
-static_table(PG, "pg_range", """rngtypid oid, rngsubtype oid, rngmultitypid oid, rngcollation oid,
-    rngsubopc oid, rngcanonical text, rngsubdiff text""")
 static_table(PG, "pg_shdescription", "objoid oid, classoid oid, description text")
 static_table(PG, "pg_cast", """oid oid, castsource oid, casttarget oid, castfunc oid, castcontext "char",
     castmethod "char\"""")

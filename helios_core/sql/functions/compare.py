@@ -55,6 +55,9 @@ def interval_key(arr):
 
 
 def _key_pair(a, b, t: T.SqlType):
+    if t.labels is not None:  # enums order by declaration
+        labels = pa.array(list(t.labels), pa.string())
+        return pc.index_in(a, value_set=labels), pc.index_in(b, value_set=labels)
     if t.name == "numeric" and (pa.types.is_struct(a.type) or pa.types.is_struct(b.type)):
         return _special_keys(a, b)
     if t.name == "bpchar":

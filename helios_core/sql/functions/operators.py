@@ -92,8 +92,13 @@ def operand_types(op: str, left: T.SqlType, right: T.SqlType) -> tuple[T.SqlType
     return (t, right) if lu else (left, t)
 
 
+_OID_ALIASES = ("oid", "regclass", "regtype", "regproc")
+
+
 def comparison_type(a: T.SqlType, b: T.SqlType, op: str) -> T.SqlType:
     """The one type both sides of a comparison are brought to."""
+    if a.name in _OID_ALIASES and b.name in _OID_ALIASES and a.name != b.name:
+        return T.OID  # reg* types cast to oid implicitly (t.oid = to_regtype('x'))
     if a.name in NUMERIC_RANK and b.name in NUMERIC_RANK:
         if a.name == b.name:
             return a.base

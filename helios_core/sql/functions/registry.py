@@ -59,6 +59,7 @@ def _load_builtins() -> None:
     from helios_core.sql.functions import (  # noqa: F401  (modules register on import)
         arrays,
         datetime_funcs,
+        enums,
         jsonb,
         math_funcs,
         misc,

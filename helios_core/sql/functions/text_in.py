@@ -63,6 +63,8 @@ def from_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
             out.append(None if ws is None else flat.slice(k, len(ws)).to_pylist())
             k += len(ws or ())
         return pa.array(out, t.arrow_type)
+    if t.labels is not None:
+        return parse_enum(arr, t)
     if t.is_range:
         return range_io.parse_ranges(arr, t)
     if t.is_multirange:
@@ -104,6 +106,16 @@ def from_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
 
 
 # ---------------------------------------------------------------------------------------- numbers
+
+def parse_enum(arr: pa.Array, t: T.SqlType) -> pa.Array:
+    """An enum's labels are its only input (22P02 for anything else)."""
+    arr = arr.cast(pa.string())
+    labels = pa.array(list(t.labels), pa.string())
+    bad = arr.filter(pc.invert(pc.or_(pc.is_in(arr, value_set=labels), pc.is_null(arr))))
+    if len(bad):
+        raise InvalidTextRepresentation(f'invalid input value for enum {t.name}: "{bad[0].as_py()}"')
+    return arr
+
 
 def parse_int(arr: pa.Array, name: str) -> pa.Array:
     lo, hi, display = _INT_LIMITS[name]

@@ -199,9 +199,10 @@ class HashAggregate(Operator):
                                   "at_start" if (desc if nf is None else nf) else "at_end")
                                  for i, (_, desc, nf) in enumerate(spec.order)]
                     w = work.take(pc.sort_indices(work, sort_keys=spec_keys))
-                # Acero cannot collect list values (arrays of arrays): collect their positions
+                # Acero cannot collect list, struct or interval values: collect their positions
                 nested = {c: w.column(c).combine_chunks() for c in arg_cols
-                          if pa.types.is_list(w.column(c).type) or pa.types.is_struct(w.column(c).type)}
+                          if pa.types.is_list(w.column(c).type) or pa.types.is_struct(w.column(c).type)
+                          or pa.types.is_interval(w.column(c).type)}
                 for c in nested:
                     w = w.set_column(w.column_names.index(c), c, pa.array(np.arange(w.num_rows), pa.int64()))
                 lst_aggs = [(c, "list") for c in arg_cols] + ([(f"m{j}", "list")] if has_mask else []) + [

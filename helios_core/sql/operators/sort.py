@@ -50,14 +50,20 @@ def sortable(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     return col
 
 
-def sort_table(t: pa.Table, keys: list[SortKey]) -> pa.Table:
+def enum_order(col: pa.ChunkedArray | pa.Array, labels: tuple[str, ...]) -> pa.Array:
+    """An enum's values as their position in the type's declaration (how PostgreSQL orders them)."""
+    return pc.index_in(col, value_set=pa.array(list(labels), pa.string()))
+
+
+def sort_table(t: pa.Table, keys: list[SortKey], fields: list[Any] | None = None) -> pa.Table:
     if t.num_rows <= 1 or not keys:
         return t
     cols = {}
     spec = []
     for i, k in enumerate(keys):
         name = f"k{i}"
-        cols[name] = sortable(t.column(k.index))
+        labels = getattr(fields[k.index].type, "labels", None) if fields is not None else None
+        cols[name] = enum_order(t.column(k.index), labels) if labels is not None else sortable(t.column(k.index))
         spec.append((name, "descending" if k.descending else "ascending",
                      "at_start" if k.null_first else "at_end"))
     idx = pc.sort_indices(pa.table(cols), sort_keys=spec)
@@ -72,7 +78,7 @@ class Sort(Operator):
     def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
         t = collect(self.children[0], ctx)
         ctx.check_cancel()
-        yield from table_batches(sort_table(t, self.keys))
+        yield from table_batches(sort_table(t, self.keys, self.fields))
 
     def ordering(self) -> list[Any]:
         return list(self.keys)

@@ -210,8 +210,8 @@ def _array_dims(v: list, elem_oid: int) -> list[int]:
     return dims
 
 
-def encode_array(v: list, elem_oid: int) -> bytes:
-    enc = ENCODERS[elem_oid]
+def encode_array(v: list, elem_oid: int, enc: Callable[[Any], bytes] | None = None) -> bytes:
+    enc = enc or ENCODERS[elem_oid]
     dims = _array_dims(v, elem_oid) if v else []
     flat: list[Any] = []
 
@@ -423,7 +423,7 @@ def decode_array(b: bytes, elem_hint: int | None = None) -> list:
                 raise _bad("array")
             dims.append(size)
             pos += 8
-        dec = DECODERS.get(elem_oid) or DECODERS.get(elem_hint or 0)
+        dec = DECODERS.get(elem_oid) or DECODERS.get(elem_hint or 0)  # an enum's elements: text
         if dec is None:
             raise HeliosError(f"no binary input function available for type {elem_oid}", sqlstate="42883")
         total = 1

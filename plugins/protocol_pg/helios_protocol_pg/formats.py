@@ -162,7 +162,7 @@ def encode_column(array: pa.Array, oid: int, type_name: str, binary: bool) -> li
             return _record_binary(array)
         if bc.ARRAY_ELEMENT.get(oid) == bc.NUMERIC:  # the same for the elements of numeric[]
             return _numeric_arrays(array)
-        enc = bc.encoder_for(oid)
+        enc = bc.encoder_for(oid) or _user_type_encoder(oid, type_name, array)
         if enc is None:
             from helios_core.errors import HeliosError
 
@@ -177,6 +177,29 @@ def encode_column(array: pa.Array, oid: int, type_name: str, binary: bool) -> li
 
 
 RECORD_OID = 2249
+FIRST_USER_OID = 16384  # PostgreSQL's first OID for user-defined objects
+
+
+def _user_type_encoder(oid: int, type_name: str, array: pa.Array) -> Callable[[Any], bytes] | None:
+    """Enums (CREATE TYPE ... AS ENUM) send their label as text, as enum_send does; arrays of
+    them are arrays of such elements with the enum's OID."""
+    if oid < FIRST_USER_OID:
+        return None
+    t = array.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return bc.ENCODERS[bc.TEXT]
+    if type_name.endswith("[]") and (pa.types.is_list(t) and pa.types.is_string(t.value_type)):
+        element_oid = oid_of_name(type_name[:-2])
+        return lambda v: bc.encode_array(v, element_oid, bc.ENCODERS[bc.TEXT])
+    return None
+
+
+def _user_type_decoder(raw: bytes) -> Any:
+    """A binary value of a user-defined type: an enum label (text), or an array of them (its
+    header starts with a dimension count, three zero bytes no label can hold)."""
+    if len(raw) >= 12 and raw[:3] == b"\x00\x00\x00":
+        return bc.decode_array(raw, bc.TEXT)
+    return bc.DECODERS[bc.TEXT](raw)
 
 
 def _record_binary(array: pa.Array) -> list[bytes | None]:
@@ -271,6 +294,8 @@ def decode_param(raw: bytes | None, oid: int, binary: bool) -> Any:
 
         return decode_text(raw)
     dec: Callable[[bytes], Any] | None = bc.decoder_for(oid)
+    if dec is None and oid >= FIRST_USER_OID:
+        dec = _user_type_decoder
     if dec is None:
         from helios_core.errors import HeliosError
 

@@ -17,6 +17,8 @@ import re
 
 import attrs
 
+from helios_core import types as sql_types
+
 __all__ = ["PgType", "describe", "name_of_oid", "oid_of", "oid_of_name"]
 
 
@@ -95,12 +97,23 @@ _MODS = re.compile(r"^(?P<head>[a-z\" ]+?)\s*\((?P<a>\d+)(?:\s*,\s*(?P<b>-?\d+))
 TEXT = PgType(oid=25, name="text")
 
 
-@functools.lru_cache(maxsize=4096)
 def describe(type_name: str) -> PgType:
-    """OID, typmod and size of a SQL type name (text for a type PostgreSQL does not have)."""
+    """OID, typmod and size of a SQL type name (text for a type PostgreSQL does not have).
+
+    A type made with CREATE TYPE (an enum) has the OID the session's catalog gives it."""
+    described = _describe_builtin(type_name)
+    if described.name in ("text", "_text") and type_name.removesuffix("[]") not in ("text", "unknown"):
+        oid = sql_types.user_type_oid(type_name)
+        if oid is not None:
+            return PgType(oid=oid, name=type_name)
+    return described
+
+
+@functools.lru_cache(maxsize=4096)
+def _describe_builtin(type_name: str) -> PgType:
     name = " ".join(type_name.strip().lower().split())
     if name.endswith("[]"):
-        element = describe(name[:-2])
+        element = _describe_builtin(name[:-2])
         oid = _ARRAY_OID.get(element.name)
         if oid is None:
             return TEXT

@@ -1,0 +1,44 @@
+"""enum_first, enum_last and enum_range: an enum type's labels, read from the argument's type."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from helios_core.sql import types as T
+from helios_core.sql.functions.registry import define, no_function
+from helios_core.sql.functions.vec import Vec, full
+
+
+def _labels(name: str, args: list[Vec]) -> tuple[str, ...]:
+    labels = args[0].type.labels if args else None
+    if labels is None:
+        raise no_function(name, args)
+    return labels
+
+
+def _enum_first(args: list[Vec]) -> Vec:
+    return Vec(pa.array([_labels("enum_first", args)[0]], pa.string()), args[0].type, True)
+
+
+def _enum_last(args: list[Vec]) -> Vec:
+    return Vec(pa.array([_labels("enum_last", args)[-1]], pa.string()), args[0].type, True)
+
+
+def _enum_range(args: list[Vec]) -> Vec:
+    """enum_range(x): every label; enum_range(a, b): the labels from a to b (NULL: from the first/to the last)."""
+    labels = list(_labels("enum_range", args))
+    at = T.array_of(args[0].type)
+    if len(args) == 1:
+        return Vec(pa.array([labels], at.arrow_type), at, True)
+    arrays, scalar = full(args)
+    out = []
+    for lo, hi in zip(arrays[0].to_pylist(), arrays[1].to_pylist(), strict=True):
+        start = 0 if lo is None else labels.index(lo)
+        stop = len(labels) if hi is None else labels.index(hi) + 1
+        out.append(labels[start:stop])
+    return Vec(pa.array(out, at.arrow_type), at, scalar)
+
+
+define("enum_first", _enum_first, nargs=1)
+define("enum_last", _enum_last, nargs=1)
+define("enum_range", _enum_range, nargs=(1, 2))

@@ -1,0 +1,94 @@
+"""User-defined types (CREATE TYPE ... AS ENUM) as SqlTypes of their own, with OIDs.
+
+``types.type_from_name`` and ``types.type_by_oid`` find them through ``types.USER_TYPES``,
+which this module installs: by name on the search_path (or schema-qualified) and by OID, in
+the catalog of the session running the statement (``ACTIVE_SESSION``). An enum's OID and its
+array type's OID are stable functions of its schema-qualified name, like other catalog OIDs.
+Outside a transaction (a protocol rendering a result) the types the session last saw are used,
+and outside a session (a protocol writing a row description) the types any session last saw:
+the OIDs are the same in every database, only the search_path could tell two apart.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pyarrow as pa
+
+from helios_core.sql import types as T
+from helios_core.sql.catalog_views.functions import ACTIVE_SESSION
+from helios_core.sql.catalog_views.model import stable_oid
+
+# (database, "schema.name") and (database, oid) -> SqlType, refreshed by every catalog lookup
+_SEEN: dict[tuple[str, Any], T.SqlType] = {}
+_IDENT = re.compile(r'\s*("(?:[^"]|"")*"|[^."]+)\s*(?:\.|$)')
+
+
+def type_oids(schema: str, name: str) -> tuple[int, int]:
+    """(type OID, array type OID) of the user-defined type schema.name."""
+    return stable_oid("type", f"{schema}.{name}"), stable_oid("type", f"{schema}._{name}")
+
+
+def enum_type(record: dict) -> T.SqlType:
+    """The SqlType of an enum's catalog record ({"schema", "name", "labels", ...})."""
+    oid, array_oid = type_oids(record["schema"], record["name"])
+    return T.SqlType(name=record["name"], oid=oid, arrow_type=pa.string(), labels=tuple(record["labels"]),
+                     array_oid=array_oid)
+
+
+def split_name(spelling: str) -> list[str]:
+    """'public."Mood"' -> ['public', 'Mood']: unquoted parts fold to lower case."""
+    parts, pos = [], 0
+    text = spelling.strip()
+    while pos < len(text):
+        m = _IDENT.match(text, pos)
+        if m is None or m.end() == pos:
+            return []
+        part = m.group(1).strip()
+        parts.append(part[1:-1].replace('""', '"') if part.startswith('"') else part.lower())
+        pos = m.end()
+    return parts
+
+
+def _remember(database: str, t: T.SqlType, key: str) -> T.SqlType:
+    for db in (database, None):
+        _SEEN[(db, key)] = t
+        _SEEN[(db, t.name)] = t
+        _SEEN[(db, t.oid)] = t
+        _SEEN[(db, t.array_oid)] = T.array_of(t)
+    return t
+
+
+def lookup(key: str | int) -> T.SqlType | None:
+    """A user-defined type by its name as SQL spells it, or by its (or its array's) OID."""
+    session = ACTIVE_SESSION.get()
+    if session is None:
+        parts = [] if isinstance(key, int) else split_name(key)
+        return _SEEN.get((None, key if isinstance(key, int) else ".".join(parts)))
+    database = session.database
+    txn = session.tx.txn
+    if isinstance(key, int):
+        if txn is not None:
+            for rkey, rec in txn.catalog_list("type").items():
+                if rec.get("kind") == "enum" and key in type_oids(rec["schema"], rec["name"]):
+                    _remember(database, enum_type(rec), rkey)
+        return _SEEN.get((database, key))
+    parts = split_name(key)
+    if not parts or len(parts) > 2:
+        return None
+    schemas = [parts[0]] if len(parts) == 2 else session.search_path()
+    for schema in schemas:
+        rkey = f"{schema}.{parts[-1]}"
+        if txn is None:
+            found = _SEEN.get((database, rkey))
+            if found is not None:
+                return found
+            continue
+        rec = txn.catalog_get("type", rkey)
+        if rec is not None and rec.get("kind") == "enum":
+            return _remember(database, enum_type(rec), rkey)
+    return None
+
+
+T.USER_TYPES.lookup = lookup
