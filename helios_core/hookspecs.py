@@ -244,13 +244,15 @@ class SqlFunction:
 
     ``impl(args)`` receives one ``pyarrow.Array`` per argument (all the same
     length; constants are broadcast) and returns an Array of that length.
-    ``return_type`` is a SQL type name ("bigint", "text", "double precision"...).
+    ``return_type`` is a SQL type name ("bigint", "text", "double precision"...), or for a
+    function whose result type follows its arguments' a callable from their SQL type names
+    to it (``lambda types: types[0].removesuffix("[]")`` for an array's element).
     ``arg_types`` (optional) are SQL type names the arguments are cast to first.
     """
 
     name: str
     impl: Callable[[list[pa.Array]], pa.Array]
-    return_type: str
+    return_type: str | Callable[[list[str]], str]
     arg_types: Sequence[str] | None = None
     strict: bool = True  # NULL in, NULL out without calling impl
 

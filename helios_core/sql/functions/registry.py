@@ -114,14 +114,20 @@ def register_function(fn) -> None:
     """Add a plugin's ``helios_core.hookspecs.SqlFunction`` (replaces a plugin function of that name)."""
     from helios_core.sql.functions.cast import cast
 
-    ret = T.type_from_name(fn.return_type)
+    fixed_ret = None if callable(fn.return_type) else T.type_from_name(fn.return_type)
     arg_types = [T.type_from_name(a) for a in fn.arg_types] if fn.arg_types is not None else None
+
+    def return_type(args: list[Vec]) -> T.SqlType:
+        """The fixed return type, or the one a polymorphic function derives from its arguments' types."""
+        if fixed_ret is not None:
+            return fixed_ret
+        return T.type_from_name(fn.return_type([a.type.sql_name() for a in args]))
 
     def call_impl(arrays: list[pa.Array], args: list[Vec]) -> pa.Array:
         # a plugin without arg_types takes any arguments; when its code cannot handle the
         # types it got, the client sees "function does not exist" (42883), not a crash
         try:
-            return _as_array(fn.impl(arrays), ret)
+            return _as_array(fn.impl(arrays), return_type(args))
         except HeliosError:
             raise
         except (TypeError, IndexError, pa.ArrowNotImplementedError, pa.ArrowTypeError) as e:
@@ -134,6 +140,7 @@ def register_function(fn) -> None:
             if len(args) != len(arg_types):
                 raise no_function(fn.name, args)
             args = [cast(a, t, context="implicit") for a, t in zip(args, arg_types, strict=True)]
+        ret = return_type(args)
         arrays, scalar_only = full(args)
         n = len(arrays[0]) if arrays else 1
         if fn.strict and arrays:

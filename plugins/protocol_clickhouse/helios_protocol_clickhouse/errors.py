@@ -62,6 +62,8 @@ def from_error(exc: BaseException) -> ClickHouseError:
     if sqlstate is None:
         return ClickHouseError(1001, f"{type(exc).__name__}: {message}")
     code = _BY_SQLSTATE.get(sqlstate)
+    if sqlstate == "57014" and "timeout" in message:
+        code = 159
     if code is None:
         code = {"22": 36, "23": 117, "42": 36, "54": 36}.get(sqlstate[:2], 1002)
     return ClickHouseError(code, message)

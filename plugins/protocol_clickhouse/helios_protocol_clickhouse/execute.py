@@ -22,7 +22,6 @@ text or passed as ``data``) is decoded with ``helios_protocol_clickhouse.formats
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import attrs
@@ -32,9 +31,11 @@ from sqlglot import exp, tokens
 from sqlglot.errors import ParseError, TokenError
 
 from helios_protocol_clickhouse import catalog, statements
-from helios_protocol_clickhouse.dialect import HeliosClickHouse, translate
+from helios_protocol_clickhouse.catalog import schema_of
+from helios_protocol_clickhouse.dialect import HeliosClickHouse
 from helios_protocol_clickhouse.errors import ClickHouseError, from_error
 from helios_protocol_clickhouse.results import ChColumn, ChResult
+from helios_protocol_clickhouse.rewrites import RewriteContext, apply_all
 from helios_protocol_clickhouse.types import clickhouse_type
 
 DEFAULT_DATABASE = "default"
@@ -76,6 +77,9 @@ class ClickHouseSession:
     timezone: str = "UTC"
     database: str = DEFAULT_DATABASE
     settings: dict[str, str] = attrs.Factory(dict)
+    dialect: Any = HeliosClickHouse
+    _search_path: str | None = None
+    _timeout_ms: int = 0
 
     def run(self, sql: str, data: bytes | None = None, params: dict[str, str] | None = None) -> list[ChResult]:
         """Run one ClickHouse statement; ``data`` is the INSERT's payload when it is sent apart."""
@@ -87,6 +91,8 @@ class ClickHouseSession:
             raise from_error(exc) from exc
 
     def _run(self, sql: str, data: bytes | None, params: dict[str, str]) -> list[ChResult]:
+        if params:
+            sql = substitute_parameters(sql, params)
         m = _INSERT_FORMAT.match(sql)
         if m:
             payload = sql[m.end():].encode()
@@ -103,7 +109,7 @@ class ClickHouseSession:
         if special is not None:
             return special
         try:
-            trees = [t for t in sqlglot.parse(sql, read=HeliosClickHouse) if t is not None]
+            trees = [t for t in sqlglot.parse(sql, read=self.dialect) if t is not None]
         except (ParseError, TokenError) as exc:
             raise ClickHouseError(62, f"Syntax error: {_parse_message(exc)}") from None
         if len(trees) != 1:
@@ -113,40 +119,94 @@ class ClickHouseSession:
             raise ClickHouseError(62, "Syntax error: INSERT data sent with a query that has no FORMAT")
         return statements.run_tree(self, tree)
 
+    def use(self, database: str) -> None:
+        """USE db: unqualified names resolve in ``db`` (a schema) from now on."""
+        exists = self.run_query(f"SELECT count() FROM system.databases WHERE name = '{database}'")
+        if not exists.batches or not exists.batches[0].column(0)[0].as_py():
+            raise ClickHouseError(81, f"Database {database} does not exist")
+        self.database = database
+
+    def apply_limits(self, settings: dict[str, str]) -> None:
+        """``max_execution_time`` (seconds) bounds each statement, as the kernel's statement_timeout."""
+        seconds = settings.get("max_execution_time", "0") or "0"
+        try:
+            ms = int(float(seconds) * 1000)
+        except ValueError:
+            raise ClickHouseError(36, f"Cannot parse max_execution_time value {seconds!r}") from None
+        if ms != self._timeout_ms:
+            self.session.execute(f"SET statement_timeout = {max(ms, 0)}")
+            self._timeout_ms = ms
+
+    def ensure_database(self) -> None:
+        """Point the session's search_path at the current ClickHouse database."""
+        schema = schema_of(self.database)
+        if self._search_path != schema:
+            self.session.execute(f'SET search_path TO "{schema}"')
+            self._search_path = schema
+
+    def run_query(self, sql: str) -> ChResult:
+        """A ClickHouse-dialect query of this plugin's own (system tables...), run and described."""
+        return self.execute_tree(sqlglot.parse_one(sql, read=self.dialect))
+
     # -- running translated trees --------------------------------------------------------
 
+    def rewrite_context(self) -> RewriteContext:
+        return RewriteContext(timezone=self.settings.get("session_timezone") or self.timezone,
+                              database=self.database, settings=dict(self.settings))
+
     def execute_tree(self, tree: exp.Expression, *, format: str | None = None,
-                     names: list[str] | None = None, types: list[str | None] | None = None) -> ChResult:
+                     types: list[str | None] | None = None) -> ChResult:
         """Translate a ClickHouse tree, run it, and describe the result in ClickHouse's terms.
 
-        ``names``/``types`` override the kernel's column names and ClickHouse types where given
-        (ClickHouse names unaliased columns after their expression text)."""
-        translated = translate(tree)
+        ``types`` give ClickHouse types where the ClickHouse expression settles them
+        (``count()`` is UInt64 where the kernel says bigint)."""
+        translated = apply_all(tree, self.rewrite_context())
         sql = catalog.to_postgres(translated)
-        return self.execute_sql(sql, format=format, names=names, types=types)
+        return self.execute_sql(sql, format=format, types=types)
 
-    def execute_sql(self, sql: str, *, format: str | None = None, names: list[str] | None = None,
+    def execute_sql(self, sql: str, *, format: str | None = None,
                     types: list[str | None] | None = None) -> ChResult:
-        """Run PostgreSQL-dialect SQL of the kernel and describe its result in ClickHouse's terms."""
+        """Run the kernel's SQL and describe its result in ClickHouse's terms."""
+        self.ensure_database()
+        self.apply_limits(self.settings)
         results = self.session.execute(sql)
         result = results[-1]
         if result.columns is None:
-            return ChResult(kind=result.kind, row_count=result.row_count or 0,
-                            written_rows=result.row_count or 0 if result.kind in ("INSERT",) else 0)
-        batches = [b for b in result.batches if True]
+            count = result.row_count or 0
+            return ChResult(kind=result.kind, row_count=count, written_rows=count if result.kind == "INSERT" else 0)
+        batches = list(result.batches)
         columns = []
         for i, col in enumerate(result.columns):
-            name = names[i] if names and i < len(names) and names[i] else col.name
+            nullable = _has_nulls(batches, i)
             ch_type = types[i] if types and i < len(types) and types[i] else None
+            if ch_type is None and col.type_name == "boolean":  # comparisons are UInt8 in ClickHouse
+                ch_type = "Nullable(UInt8)" if nullable else "UInt8"
             if ch_type is None:
-                ch_type = clickhouse_type(col.type_name, nullable=_has_nulls(batches, i))
-            columns.append(ChColumn(name=name, type=ch_type))
+                ch_type = clickhouse_type(col.type_name, nullable=nullable)
+            elif nullable and not ch_type.startswith(("Nullable", "Array", "Tuple", "Map")):
+                ch_type = f"Nullable({ch_type})"
+            columns.append(ChColumn(name=col.name, type=ch_type))
         return ChResult(kind=result.kind, columns=columns, batches=batches,
                         row_count=sum(b.num_rows for b in batches), format=format)
 
-    def iter_results(self, sql: str) -> Iterator[ChResult]:
-        for statement in split_statements(sql):
-            yield from self.run(statement)
+
+_PARAM = re.compile(r"\{(?P<name>\w+)\s*:\s*(?P<type>[^}]+)\}")
+
+
+def substitute_parameters(sql: str, params: dict[str, str]) -> str:
+    """``{name:Type}`` placeholders filled from ``param_name`` values, as typed literals."""
+
+    def one(m: re.Match) -> str:
+        name, type_name = m.group("name"), m.group("type").strip()
+        if name not in params:
+            raise ClickHouseError(456, f"Substitution `{name}` is not set")
+        value = params[name]
+        if type_name == "Identifier":
+            return "`" + value.replace("`", "\\`") + "`"
+        literal = "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        return f"CAST({literal}, '{type_name}')"
+
+    return _PARAM.sub(one, sql)
 
 
 def _has_nulls(batches: list[pa.RecordBatch], i: int) -> bool:

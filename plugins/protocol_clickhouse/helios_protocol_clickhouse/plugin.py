@@ -6,11 +6,12 @@ from typing import Any
 
 import anyio
 
-from helios_core.hookspecs import ProtocolContext, ProtocolServer, SqlDialect, hookimpl
+from helios_core.hookspecs import ProtocolContext, ProtocolServer, SqlDialect, SqlFunction, hookimpl
 from helios_protocol_clickhouse.config import HTTP_PORT, NATIVE_PORT, ClickHouseConfig
 from helios_protocol_clickhouse.dialect import CLICKHOUSE
 from helios_protocol_clickhouse.http.server import serve_http
 from helios_protocol_clickhouse.native import serve_native
+from helios_protocol_clickhouse.sql_functions import FUNCTIONS
 
 
 async def serve(ctx: ProtocolContext) -> None:
@@ -43,3 +44,8 @@ def helios_protocol_servers() -> list[ProtocolServer]:
 @hookimpl
 def helios_sql_dialects() -> list[SqlDialect]:
     return [CLICKHOUSE]
+
+
+@hookimpl
+def helios_sql_functions() -> list[SqlFunction]:
+    return list(FUNCTIONS)

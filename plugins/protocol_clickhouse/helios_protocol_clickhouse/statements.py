@@ -1,17 +1,30 @@
 """Statements by kind: what ClickHouse does for each, on top of the kernel.
 
 Queries (SELECT, UNION) are translated and run, with ClickHouse's FORMAT and SETTINGS
-clauses taken off first. SET changes the session's ClickHouse settings; USE its database.
+clauses taken off first and WITH TOTALS computed as a second aggregate over all rows.
+SET changes the session's ClickHouse settings; USE its database. SHOW TABLES/DATABASES,
+DESCRIBE, EXISTS read the system tables. ALTER TABLE ... DELETE/UPDATE (mutations) are a
+DELETE/UPDATE. INSERT ... FORMAT decodes its data with ``formats`` and loads it through
+the session's COPY path.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+import sqlglot
 from sqlglot import exp
 
+from helios_core.types import parse_text
+from helios_protocol_clickhouse import formats
+from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.errors import ClickHouseError
-from helios_protocol_clickhouse.results import ChResult
+from helios_protocol_clickhouse.formats.literals import parse_array_text
+from helios_protocol_clickhouse.names import column_name, hint_type
+from helios_protocol_clickhouse.results import ChColumn, ChResult
+from helios_protocol_clickhouse.types import clickhouse_type
 
 if TYPE_CHECKING:
     from helios_protocol_clickhouse.execute import ClickHouseSession
@@ -22,7 +35,7 @@ def _setting_value(node: exp.Expression) -> str:
         return node.this
     if isinstance(node, exp.Boolean):
         return "1" if node.this else "0"
-    if isinstance(node, (exp.Column, exp.Identifier)):
+    if isinstance(node, exp.Column | exp.Identifier):
         return node.name
     return node.sql(dialect="clickhouse").strip("'")
 
@@ -40,29 +53,414 @@ def settings_of(items: list[exp.Expression]) -> dict[str, str]:
     return out
 
 
+# -- queries ------------------------------------------------------------------------------
+
+
 def run_tree(ch: ClickHouseSession, tree: exp.Expression) -> list[ChResult]:
     if isinstance(tree, exp.Set):
         ch.settings.update(settings_of(list(tree.expressions)))
         return [ChResult(kind="SET")]
     if isinstance(tree, exp.Use):
-        ch.database = tree.this.name
+        ch.use(tree.this.name)
         return [ChResult(kind="USE")]
     if isinstance(tree, exp.Query):
-        fmt = tree.args.get("format")
-        tree.set("format", None)
-        query_settings = settings_of(list(tree.args.get("settings") or []))
-        tree.set("settings", None)
-        result = ch.execute_tree(tree, format=fmt.name if fmt is not None else None)
-        result.settings = query_settings
+        return [_query(ch, tree)]
+    if isinstance(tree, exp.Describe):
+        return [describe(ch, tree.this)]
+    if isinstance(tree, exp.Command):
+        raise ClickHouseError(48, f"{tree.this} {str(tree.expression or '')[:60]} is not supported".strip())
+    if isinstance(tree, exp.Insert):
+        literal = _literal_rows(tree)
+        if literal is not None:
+            table, columns, rows = literal
+            return [insert_rows(ch, table, columns, rows)]
+        result = ch.execute_tree(tree)
+        result.written_rows = result.row_count
         return [result]
     return [ch.execute_tree(tree)]
 
 
-def try_special(ch: ClickHouseSession, sql: str) -> list[ChResult] | None:
-    """Statements sqlglot does not parse as ClickHouse runs them (None: not one of those)."""
+def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
+    fmt = tree.args.get("format")
+    tree.set("format", None)
+    query_settings = settings_of(list(tree.args.get("settings") or []))
+    tree.set("settings", None)
+    first = tree
+    while isinstance(first, exp.SetOperation):
+        first = first.this
+    names: list[str] = []
+    hints: list[str | None] = []
+    if isinstance(first, exp.Select):
+        names = [column_name(e) for e in first.expressions]
+        hints = [hint_type(e) for e in first.expressions]
+        if any(isinstance(e, exp.Star) or isinstance(e, exp.Column) and isinstance(e.this, exp.Star)
+               for e in first.expressions):
+            names, hints = [], []
+        else:  # ClickHouse's names on the kernel's columns
+            first.set("expressions", [e if isinstance(e, exp.Alias) else exp.alias_(e, n, quoted=True)
+                                      for e, n in zip(first.expressions, names, strict=True)])
+    outer_join = any(str(j.args.get("side") or "").upper() in ("LEFT", "RIGHT", "FULL")
+                     for j in tree.find_all(exp.Join))
+    totals_tree = _totals_query(tree) if isinstance(tree, exp.Select) else None
+    limited = _rows_before_limit_query(tree)
+    result = ch.execute_tree(tree, format=fmt.name if fmt is not None else None, types=hints)
+    result.settings = query_settings
+    if outer_join and {**ch.settings, **query_settings}.get("join_use_nulls", "0") not in ("1", "true"):
+        _fill_join_defaults(result)
+    if totals_tree is not None:
+        totals = ch.execute_tree(totals_tree)
+        result.totals = _fill_defaults(totals, result)
+    if limited is not None and fmt is not None and fmt.name.startswith("JSON"):
+        counted = ch.execute_tree(limited)
+        rows = counted.batches[0].column(0).to_pylist() if counted.batches else [0]
+        result.rows_before_limit = int(rows[0] or 0)
+    elif fmt is not None and fmt.name.startswith("JSON") and totals_tree is not None:
+        result.rows_before_limit = None
+    return result
+
+
+def _fill_join_defaults(result: ChResult) -> None:
+    """Outer joins fill missing rows with the columns' default values (join_use_nulls = 0)."""
+    if result.columns is None:
+        return
+    filled = []
+    for batch in result.batches:
+        arrays = []
+        for array in batch.columns:
+            default = _default_for_arrow(array.type)
+            arrays.append(array.fill_null(default) if array.null_count and default is not None else array)
+        filled.append(pa.RecordBatch.from_arrays(arrays, names=batch.schema.names))
+    result.batches = filled
+    for i, col in enumerate(result.columns):
+        if col.type.startswith("Nullable(") and not any(b.column(i).null_count for b in filled):
+            col.type = col.type[len("Nullable("):-1]
+
+
+def _default_for_arrow(t: pa.DataType) -> Any:
+    if pa.types.is_integer(t) or pa.types.is_floating(t):
+        return 0
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return ""
+    if pa.types.is_boolean(t):
+        return False
     return None
+
+
+def _totals_query(select: exp.Select) -> exp.Select | None:
+    group = select.args.get("group")
+    if group is None or not group.args.get("totals"):
+        return None
+    group.set("totals", None)
+    totals = select.copy()
+    totals.set("group", None)
+    totals.set("having", None)
+    totals.set("order", None)
+    totals.set("limit", None)
+    totals.set("offset", None)
+    items = []
+    for item in totals.expressions:
+        inner = item.this if isinstance(item, exp.Alias) else item
+        if not _is_aggregate(inner):
+            items.append(exp.alias_(exp.Null(), item.alias_or_name, quoted=True))
+        else:
+            items.append(item)
+    totals.set("expressions", items)
+    return totals
+
+
+_AGGREGATES = (exp.AggFunc,)
+_AGG_NAMES = {"count", "sum", "avg", "min", "max", "any", "anylast", "uniq", "uniqexact", "grouparray",
+              "groupuniqarray", "quantile", "quantiles", "median", "argmin", "argmax", "topk", "sumif", "countif",
+              "avgif", "minif", "maxif", "sumarray", "stddevpop", "stddevsamp", "varpop", "varsamp"}
+
+
+def _is_aggregate(node: exp.Expression) -> bool:
+    for sub in node.walk():
+        if isinstance(sub, _AGGREGATES):
+            return True
+        if isinstance(sub, exp.Anonymous) and str(sub.this).lower() in _AGG_NAMES:
+            return True
+    return False
+
+
+def _rows_before_limit_query(tree: exp.Query) -> exp.Expression | None:
+    """``SELECT count(*)`` of the rows a LIMIT saw (the outermost LIMIT, else one in a FROM subquery)."""
+    if not isinstance(tree, exp.Select):
+        return None
+    if tree.args.get("limit") is not None:
+        inner = tree.copy()
+        inner.set("limit", None)
+        inner.set("offset", None)
+        inner.set("order", None)
+        g = inner.args.get("group")
+        if g is not None:
+            g.set("totals", None)
+        return exp.select(exp.Count(this=exp.Star())).from_(exp.Subquery(
+            this=inner, alias=exp.TableAlias(this=exp.to_identifier("_limited"))))
+    source = tree.args.get("from_")
+    if source is not None and isinstance(source.this, exp.Subquery) and \
+            isinstance(source.this.this, exp.Select) and source.this.this.args.get("limit") is not None:
+        return exp.select(exp.Count(this=exp.Star())).from_(exp.Subquery(
+            this=source.this.this.copy(), alias=exp.TableAlias(this=exp.to_identifier("_limited"))))
+    return None
+
+
+def _fill_defaults(totals: ChResult, result: ChResult) -> pa.RecordBatch | None:
+    """The totals row with the grouping keys' default values (0, '', ...), as ClickHouse shows them."""
+    if not totals.batches or result.columns is None:
+        return None
+    batch = totals.batches[0].slice(0, 1)
+    arrays = []
+    for i, col in enumerate(result.columns):
+        value = batch.column(i)
+        if value.null_count == len(value) and result.batches:
+            target = result.batches[0].column(i).type
+            arrays.append(pa.array([_default(col.type)], target) if _default(col.type) is not None
+                          else pa.nulls(1, target))
+        else:
+            arrays.append(value)
+    return pa.RecordBatch.from_arrays(arrays, names=[c.name for c in result.columns])
+
+
+def _default(ch_type: str) -> Any:
+    if ch_type.startswith(("Nullable", "LowCardinality(Nullable")):
+        return None
+    if ch_type.startswith(("Int", "UInt", "Float", "Decimal", "Bool")):
+        return 0
+    if ch_type in ("String",) or ch_type.startswith("FixedString"):
+        return ""
+    if ch_type.startswith("Array"):
+        return []
+    return None
+
+
+# -- statements sqlglot does not parse as ClickHouse runs them ------------------------------
+
+_SHOW_TABLES = re.compile(r"^SHOW\s+(?:FULL\s+)?TABLES(?:\s+(?:FROM|IN)\s+(?P<db>[\w`\"]+))?"
+                          r"(?:\s+(?P<not>NOT\s+)?(?P<op>I?LIKE)\s+(?P<pattern>'(?:[^'\\]|\\.)*'))?\s*"
+                          r"(?:FORMAT\s+(?P<fmt>\w+))?$", re.IGNORECASE | re.DOTALL)
+_SHOW_DATABASES = re.compile(r"^SHOW\s+DATABASES(?:\s+(?P<not>NOT\s+)?(?P<op>I?LIKE)\s+"
+                             r"(?P<pattern>'(?:[^'\\]|\\.)*'))?\s*(?:FORMAT\s+(?P<fmt>\w+))?$",
+                             re.IGNORECASE | re.DOTALL)
+_EXISTS = re.compile(r"^EXISTS\s+(?:(?:TEMPORARY\s+)?TABLE\s+|DATABASE\s+|VIEW\s+|DICTIONARY\s+)?"
+                     r"(?P<name>[\w`\".]+)\s*(?:FORMAT\s+(?P<fmt>\w+))?$", re.IGNORECASE)
+_DESCRIBE = re.compile(r"^(?:DESCRIBE|DESC)\s+(?:TABLE\s+)?(?P<name>[\w`\".]+)\s*(?:FORMAT\s+(?P<fmt>\w+))?$",
+                       re.IGNORECASE)
+_ALTER_MUTATION = re.compile(r"^ALTER\s+TABLE\s+(?P<table>[\w`\".]+)\s+(?:ON\s+CLUSTER\s+\S+\s+)?"
+                             r"(?P<kind>UPDATE|DELETE)\s+(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+_OPTIMIZE = re.compile(r"^OPTIMIZE\s+TABLE\s+[\w`\".]+", re.IGNORECASE)
+
+
+def try_special(ch: ClickHouseSession, sql: str) -> list[ChResult] | None:
+    """Statements handled before sqlglot parses (None: not one of those)."""
+    m = _SHOW_TABLES.match(sql)
+    if m:
+        db = _unquote(m.group("db")) if m.group("db") else ch.database
+        where = f"database = '{_escape(db)}'"
+        if m.group("pattern"):
+            where += f" AND name {'NOT ' if m.group('not') else ''}{m.group('op')} {m.group('pattern')}"
+        return [_with_format(ch.run_query(f"SELECT name FROM system.tables WHERE {where} ORDER BY name"),
+                             m.group("fmt"))]
+    m = _SHOW_DATABASES.match(sql)
+    if m:
+        where = ""
+        if m.group("pattern"):
+            where = f" WHERE name {'NOT ' if m.group('not') else ''}{m.group('op')} {m.group('pattern')}"
+        return [_with_format(ch.run_query(f"SELECT name FROM system.databases{where} ORDER BY name"),
+                             m.group("fmt"))]
+    m = _EXISTS.match(sql)
+    if m:
+        db, table = _split_name(m.group("name"), ch.database)
+        result = ch.run_query(f"SELECT count() AS result FROM system.tables WHERE database = '{_escape(db)}' "
+                              f"AND name = '{_escape(table)}'")
+        result.columns = [ChColumn(name="result", type="UInt8")]
+        return [_with_format(result, m.group("fmt"))]
+    m = _DESCRIBE.match(sql)
+    if m:
+        return [_with_format(describe(ch, m.group("name")), m.group("fmt"))]
+    m = _ALTER_MUTATION.match(sql)
+    if m:
+        table = m.group("table")
+        if m.group("kind").upper() == "DELETE":
+            text = f"DELETE FROM {table} {m.group('rest')}"
+        else:
+            rest = m.group("rest")
+            text = f"UPDATE {table} SET {rest}"
+        try:
+            tree = sqlglot.parse_one(text, read=ch.dialect)
+        except sqlglot.errors.ParseError as exc:
+            raise ClickHouseError(62, f"Syntax error: {str(exc).splitlines()[0]}") from None
+        ch.execute_tree(tree)
+        return [ChResult(kind="ALTER")]
+    if _OPTIMIZE.match(sql):  # merges parts: nothing a query could see changes
+        return [ChResult(kind="OPTIMIZE")]
+    return None
+
+
+def _with_format(result: ChResult, fmt: str | None) -> ChResult:
+    if fmt:
+        result.format = fmt
+    return result
+
+
+def _unquote(name: str) -> str:
+    return name[1:-1] if name[:1] in ("`", '"') and name[-1:] == name[:1] else name
+
+
+def _split_name(name: str, database: str) -> tuple[str, str]:
+    parts = [_unquote(p) for p in name.split(".")]
+    return (parts[0], parts[1]) if len(parts) == 2 else (database, parts[-1])
+
+
+def _escape(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def describe(ch: ClickHouseSession, target: Any) -> ChResult:
+    """DESCRIBE TABLE: name, type, default_type, default_expression, comment, codec_expression, ttl_expression."""
+    if isinstance(target, exp.Table):
+        db, table = (target.db or ch.database), target.name
+    else:
+        db, table = _split_name(str(target), ch.database)
+    exists = ch.run_query(f"SELECT count() FROM system.tables WHERE database = '{_escape(db)}' "
+                          f"AND name = '{_escape(table)}'")
+    if not exists.batches or not exists.batches[0].column(0)[0].as_py():
+        raise ClickHouseError(60, f"Table {db}.{table} does not exist")
+    result = ch.run_query(
+        "SELECT name, type, default_kind AS default_type, default_expression, comment, "
+        "'' AS codec_expression, '' AS ttl_expression FROM system.columns "
+        f"WHERE database = '{_escape(db)}' AND table = '{_escape(table)}' ORDER BY position")
+    result.columns = [ChColumn(name=c.name, type="String") for c in result.columns or []]
+    return result
+
+
+# -- INSERT ... FORMAT --------------------------------------------------------------------
+
+
+class _NotLiteral(Exception):
+    pass
+
+
+def _python_literal(node: exp.Expression) -> Any:
+    if isinstance(node, exp.Literal):
+        if node.is_string:
+            return node.this
+        text = node.this
+        try:
+            return int(text, 0)
+        except ValueError:
+            return float(text)
+    if isinstance(node, exp.Neg):
+        return -_python_literal(node.this)
+    if isinstance(node, exp.Null):
+        return None
+    if isinstance(node, exp.Boolean):
+        return bool(node.this)
+    if isinstance(node, exp.Array):
+        return [_python_literal(e) for e in node.expressions]
+    if isinstance(node, exp.Tuple):
+        return tuple(_python_literal(e) for e in node.expressions)
+    if isinstance(node, exp.Paren):
+        return _python_literal(node.this)
+    raise _NotLiteral
+
+
+def _literal_rows(tree: exp.Insert) -> tuple[str, str | None, list[list[Any]]] | None:
+    """(table, column list, rows) of an INSERT ... VALUES of literals only, else None."""
+    values = tree.expression
+    if not isinstance(values, exp.Values):
+        return None
+    target = tree.this
+    columns = None
+    if isinstance(target, exp.Schema):
+        columns = ", ".join(c.name for c in target.expressions)
+        target = target.this
+    if not isinstance(target, exp.Table):
+        return None
+    table = f"{target.db}.{target.name}" if target.db else target.name
+    try:
+        rows = [[_python_literal(v) for v in row.expressions] for row in values.expressions]
+    except _NotLiteral:
+        return None
+    return table, columns, rows
+
+
+def _copy_target(ch: ClickHouseSession, table: str, columns: str | None) -> Any:
+    db, name = _split_name(table, ch.database)
+    target = f'"{schema_of(db)}"."{name}"'
+    cols = [_unquote(c.strip()) for c in columns.split(",")] if columns and columns.strip() else None
+    col_list = f" ({', '.join(chr(34) + c + chr(34) for c in cols)})" if cols else ""
+    ch.ensure_database()
+    copy = ch.session.execute(f"COPY {target}{col_list} FROM STDIN")[-1].copy
+    if copy is None:
+        raise ClickHouseError(48, f"INSERT into {table} is not supported")
+    return copy
+
+
+def insert_rows(ch: ClickHouseSession, table: str, columns: str | None, rows: list[list[Any]]) -> ChResult:
+    """INSERT ... VALUES of literals, loaded through the session's COPY (typed by the table)."""
+    copy = _copy_target(ch, table, columns)
+    return _load(ch, copy, _to_batch(rows, copy))
 
 
 def insert_formatted(ch: ClickHouseSession, table: str, columns: str | None, fmt: str,
                      payload: bytes) -> ChResult:
-    raise ClickHouseError(48, f"INSERT ... FORMAT {fmt} is not supported yet")
+    """Load ``payload`` (rows in format ``fmt``) into ``table`` through the session's COPY."""
+    copy = _copy_target(ch, table, columns)
+    ch_columns = [(c.name, _ch(c.type_name)) for c in copy.column_types]
+    decoded = formats.parse(fmt, payload, ch_columns, ch.settings)
+    return _load(ch, copy, _to_batch(decoded, copy))
+
+
+def _load(ch: ClickHouseSession, copy: Any, batch: pa.RecordBatch) -> ChResult:
+    result = ch.session.copy_in(copy, iter([batch]) if batch.num_rows else iter(()))
+    rows = batch.num_rows if result.row_count is None else result.row_count
+    return ChResult(kind="INSERT", row_count=rows, written_rows=rows)
+
+
+def _ch(sql_type: str) -> str:
+    return clickhouse_type(sql_type)
+
+
+def _to_batch(decoded: Any, copy: Any) -> pa.RecordBatch:
+    schema = copy.arrow_schema
+    if isinstance(decoded, pa.Table):
+        if decoded.num_columns != len(schema):
+            raise ClickHouseError(10, f"{decoded.num_columns} columns in the data, {len(schema)} in the INSERT")
+        arrays = [_coerce(decoded.column(i).combine_chunks(), schema.field(i).type, copy.column_types[i].type_name)
+                  for i in range(len(schema))]
+        return pa.RecordBatch.from_arrays(arrays, schema=schema)
+    rows = decoded
+    for n, row in enumerate(rows, 1):
+        if len(row) != len(schema):
+            raise ClickHouseError(117, f"Row {n} has {len(row)} values, the table has {len(schema)} columns")
+    arrays = []
+    for i, field in enumerate(schema):
+        values = [row[i] for row in rows]
+        arrays.append(_column(values, field.type, copy.column_types[i].type_name))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _column(values: list[Any], arrow: pa.DataType, sql_type: str) -> pa.Array:
+    if all(v is None or isinstance(v, str) for v in values) and not (
+            sql_type.endswith("[]") and any(isinstance(v, list) for v in values)):
+        if sql_type.endswith("[]"):
+            return pa.array([None if v is None else parse_array_text(v) for v in values], arrow)
+        if sql_type == "boolean":
+            values = [None if v is None else {"true": "t", "false": "f", "1": "t", "0": "f"}.get(v.lower(), v)
+                      for v in values]
+        return parse_text(pa.array(values, pa.string()), sql_type, arrow=arrow)
+    try:
+        return pa.array(values, arrow)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+        strings = pa.array([None if v is None else str(v) for v in values], pa.string())
+        return parse_text(strings, sql_type, arrow=arrow)
+
+
+def _coerce(array: pa.Array, arrow: pa.DataType, sql_type: str) -> pa.Array:
+    if array.type == arrow:
+        return array
+    try:
+        return array.cast(arrow)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return _column(array.to_pylist(), arrow, sql_type)

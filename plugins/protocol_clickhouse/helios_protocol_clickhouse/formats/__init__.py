@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from helios_protocol_clickhouse.errors import ClickHouseError
-from helios_protocol_clickhouse.formats import binary, jsonfmt, text
+from helios_protocol_clickhouse.formats import binary, jsonfmt, native_format, text
 
 ALIASES = {
     "TSV": "TabSeparated", "TSVWithNames": "TabSeparatedWithNames",
@@ -24,8 +24,10 @@ def canonical(name: str) -> str:
     return ALIASES.get(name, name)
 
 
-WRITERS: dict[str, Callable[..., tuple[bytes, str]]] = {**text.WRITERS, **jsonfmt.WRITERS, **binary.WRITERS}
-READERS: dict[str, Callable[..., Any]] = {**text.READERS, **jsonfmt.READERS, **binary.READERS}
+WRITERS: dict[str, Callable[..., tuple[bytes, str]]] = {**text.WRITERS, **jsonfmt.WRITERS, **binary.WRITERS,
+                                                     **native_format.WRITERS}
+READERS: dict[str, Callable[..., Any]] = {**text.READERS, **jsonfmt.READERS, **binary.READERS,
+                                            **native_format.READERS}
 
 
 def render(name: str, result: Any, settings: dict[str, str]) -> tuple[bytes, str]:

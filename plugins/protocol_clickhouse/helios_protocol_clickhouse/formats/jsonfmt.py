@@ -42,6 +42,8 @@ class _JsonValue:
         if v is None:
             return "null"
         if isinstance(v, bool):
+            if r.kind != "Bool":
+                return "1" if v else "0"
             return "true" if v else "false"
         if isinstance(v, int):
             return f'"{v}"' if self.quote_int and r is self.text else str(v)

@@ -132,13 +132,11 @@ def _run(ctx: HttpContext, request: Request, query_id: str, headers: list[tuple[
         if database:
             ch.database = database
         results = ch.run(query, data, params=query_params)
-        if named is None or not settings:
-            pass
-        else:
-            sets = {k: v for k, v in ch.settings.items() if saved.get(k) != v and k not in settings}
-            ch.settings = {**saved, **sets}
         result = results[-1]
         effective = {**ch.settings, **result.settings}
+        if named is not None and settings:  # URL settings hold for this request; SET ones stay
+            changed = {k: v for k, v in ch.settings.items() if saved.get(k) != v and k not in settings}
+            ch.settings = {**saved, **changed}
         fmt = result.format or request.param("default_format") or request.headers.get("x-clickhouse-format") \
             or "TabSeparated"
         if result.columns is None:

@@ -1,16 +1,36 @@
 """Rewrites of ClickHouse statement trees into trees the kernel runs, one concern per module.
 
-``apply_all`` runs them in order; each is a function ``Expression -> Expression``.
+``apply_all`` runs them in order; each is a function ``(Expression, RewriteContext) -> Expression``.
 """
 
 from __future__ import annotations
 
 from sqlglot import exp
 
-from helios_protocol_clickhouse.rewrites import functions, sources
+from helios_protocol_clickhouse.rewrites import (
+    aliases,
+    array_join,
+    ddl,
+    functions,
+    joins,
+    limit_by,
+    sources,
+    system_tables,
+)
+from helios_protocol_clickhouse.rewrites.context import RewriteContext
 
 
-def apply_all(tree: exp.Expression) -> exp.Expression:
+def apply_all(tree: exp.Expression, ctx: RewriteContext | None = None) -> exp.Expression:
+    ctx = ctx or RewriteContext()
+    tree = ddl.rewrite(tree, ctx)
+    tree = system_tables.rewrite(tree, ctx)
     tree = sources.rewrite(tree)
-    tree = functions.rewrite(tree)
+    tree = array_join.rewrite(tree)
+    tree = aliases.rewrite(tree)
+    tree = joins.rewrite(tree)
+    tree = limit_by.rewrite(tree)
+    tree = functions.rewrite(tree, ctx)
     return tree
+
+
+__all__ = ["RewriteContext", "apply_all"]

@@ -1,21 +1,421 @@
-"""ClickHouse functions onto the shared function library (PostgreSQL's names and shapes).
+"""ClickHouse functions and expressions onto the shared function library.
 
-    count()            -> count(*)
-    arrayJoin(a)       -> unnest(a)
+Each ClickHouse function becomes the PostgreSQL-shaped expression with its meaning, or one
+of this plugin's SQL functions (``sql_functions``) where the rules differ::
+
+    count()                 -> count(*)
+    a / b                   -> ch_divide(a, b)          (always Float64: 1/0 is inf)
+    1.5                     -> CAST(1.5 AS double precision)   (ClickHouse's float literals are Float64)
+    countIf(c)              -> count(*) FILTER (WHERE c);  sumIf(x, c) -> sum(x) FILTER (WHERE c)
+    uniq(x), uniqExact(x)   -> count(DISTINCT x)
+    quantile(p)(x)          -> percentile_cont(p) WITHIN GROUP (ORDER BY x)
+    groupArray(x)           -> array_agg(x) FILTER (WHERE x IS NOT NULL)
+    arrayMap(x -> f, a)     -> ARRAY(SELECT f FROM unnest(a) WITH ORDINALITY AS _l(x, _n) ORDER BY _n)
+    a[i]                    -> ch_array_element(a, i)   (negative from the end, default when out of range)
+    if(c, a, b), multiIf    -> CASE
+    toStartOfDay(t)         -> date_trunc('day', t)
+    today()                 -> the current date in the server's time zone
+
+Functions with no rewrite keep their name and reach the kernel's library as they are.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import sqlglot
 from sqlglot import exp
 
+from helios_protocol_clickhouse.errors import VERSION, ClickHouseError
+from helios_protocol_clickhouse.rewrites.context import RewriteContext
+from helios_protocol_clickhouse.types import sql_type
 
-def _rewrite_node(node: exp.Expression) -> exp.Expression:
-    if isinstance(node, exp.Count) and node.this is None and not node.expressions:
-        return exp.Count(this=exp.Star())
-    if isinstance(node, exp.Explode):
-        return exp.Anonymous(this="unnest", expressions=[node.this.copy()])
+Handler = Callable[[list[exp.Expression], RewriteContext], exp.Expression]
+
+
+def _fn(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _cast(node: exp.Expression, type_name: str) -> exp.Expression:
+    return exp.Cast(this=node, to=exp.DataType.build(type_name, dialect="postgres"))
+
+
+def _lit(value: str) -> exp.Expression:
+    return exp.Literal.string(value)
+
+
+def _pg(sql: str, **values: exp.Expression) -> exp.Expression:
+    """A PostgreSQL expression template with ``{name}`` holes filled by trees."""
+    tree = sqlglot.parse_one(sql.format(**{k: f"__hole_{k}" for k in values}), read="postgres")
+
+    def fill(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and node.name.startswith("__hole_") and not node.table:
+            return values[node.name[len("__hole_"):]].copy()
+        return node
+
+    return tree.transform(fill)
+
+
+def _now(ctx: RewriteContext) -> exp.Expression:
+    return _pg(f"CAST(date_trunc('second', now() AT TIME ZONE '{ctx.timezone}') AS timestamp)")
+
+
+def _today(ctx: RewriteContext) -> exp.Expression:
+    return _pg(f"CAST(now() AT TIME ZONE '{ctx.timezone}' AS date)")
+
+
+_TRUNC_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}
+
+
+def _interval_parts(node: exp.Expression) -> tuple[int, str]:
+    if isinstance(node, exp.Interval):
+        amount = node.this
+        unit = node.args.get("unit")
+        n = int(amount.this if isinstance(amount, exp.Literal) else amount.name)
+        u = (unit.name if unit is not None else "second").lower().rstrip("s")
+        return n, u
+    raise ClickHouseError(43, "toStartOfInterval needs an INTERVAL as its second argument")
+
+
+def _start_of_interval(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+    n, unit = _interval_parts(args[1])
+    t = _cast(args[0], "timestamp")
+    if unit in ("month", "quarter", "year"):
+        months = n * {"month": 1, "quarter": 3, "year": 12}[unit]
+        return _pg("CAST(make_date(1970, 1, 1) + make_interval(months => CAST(floor(((extract(year FROM {t}) - 1970) "
+                   f"* 12 + extract(month FROM {{t}}) - 1) / {months}) * {months} AS integer)) AS date)", t=t)
+    seconds = n * _TRUNC_UNITS.get(unit, 1)
+    return _pg(f"to_timestamp(floor(extract(epoch FROM {{t}}) / {seconds}) * {seconds}) AT TIME ZONE 'UTC'", t=t)
+
+
+def _date_diff(unit: str, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    unit = unit.lower().rstrip("s")
+    if unit in ("month", "quarter", "year"):
+        months = {"month": 1, "quarter": 3, "year": 12}[unit]
+        return _pg("CAST(floor(((extract(year FROM {b}) * 12 + extract(month FROM {b})) - (extract(year FROM {a}) "
+                   f"* 12 + extract(month FROM {{a}}))) / {months}) AS bigint)", a=_cast(a, "timestamp"),
+                   b=_cast(b, "timestamp"))
+    seconds = _TRUNC_UNITS.get(unit)
+    if seconds is None:
+        raise ClickHouseError(36, f"dateDiff: unknown unit {unit!r}")
+    trunc = "week" if unit == "week" else unit
+    return _pg(f"CAST((extract(epoch FROM date_trunc('{trunc}', {{b}})) - extract(epoch FROM date_trunc('{trunc}', "
+               f"{{a}}))) / {seconds} AS bigint)", a=_cast(a, "timestamp"), b=_cast(b, "timestamp"))
+
+
+def _multi_if(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+    case = exp.Case()
+    for i in range(0, len(args) - 1, 2):
+        case = case.when(condition(args[i]), args[i + 1])
+    return case.else_(args[-1]) if len(args) % 2 else case
+
+
+def _transform(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+    x, src, dst = args[0], args[1], args[2]
+    default = args[3] if len(args) > 3 else x
+    if not isinstance(src, exp.Array) or not isinstance(dst, exp.Array):
+        raise ClickHouseError(48, "transform() with arrays that are not literals is not supported")
+    case = exp.Case(this=x.copy())
+    for s, d in zip(src.expressions, dst.expressions, strict=False):
+        case = case.when(s.copy(), d.copy())
+    return case.else_(default.copy())
+
+
+def _conversion(target: str) -> Handler:
+    return lambda args, ctx: _fn(target, args[0])
+
+
+def _decimal(p: int) -> Handler:
+    def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+        scale = args[1].this if len(args) > 1 and isinstance(args[1], exp.Literal) else "0"
+        return _cast(args[0], f"numeric({p},{scale})")
+    return handler
+
+
+def _if_aggregate(name: str) -> Handler:
+    def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+        *values, cond = args
+        agg = exp.Count(this=exp.Star()) if name == "count" and not values else _aggregate(name, values, ctx)
+        return exp.Filter(this=agg, expression=exp.Where(this=condition(cond)))
+    return handler
+
+
+def _aggregate(name: str, args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+    handler = FUNCTIONS.get(name.lower())
+    if handler is not None:
+        return handler(args, ctx)
+    return _fn(name, *args)
+
+
+def _lambda_array(args: list[exp.Expression], *, filter_: bool) -> exp.Expression:
+    fn, arrays = args[0], args[1:]
+    if not isinstance(fn, exp.Lambda):
+        raise ClickHouseError(43, "the first argument of arrayMap/arrayFilter must be a lambda")
+    params = [p.name for p in fn.expressions]
+    body = fn.this.copy()
+    alias = exp.TableAlias(this=exp.to_identifier("_l"),
+                           columns=[exp.to_identifier(p) for p in params] + [exp.to_identifier("_n")])
+    unnest = exp.Unnest(expressions=[a.copy() for a in arrays], offset=False, alias=alias)
+    unnest.set("ordinality", True)
+    projected = exp.column(params[0]) if filter_ else body
+    body = body.transform(lambda n: exp.column(n.name) if isinstance(n, exp.Identifier) and
+                          isinstance(n.parent, exp.Expression) and not isinstance(n.parent, exp.Column) and
+                          n.name in params and not isinstance(n.parent, exp.TableAlias) else n)
+    select = exp.select(projected if not filter_ else exp.column(params[0])).from_(unnest)
+    if filter_:
+        select = select.where(condition(body))
+    else:
+        select.set("expressions", [body])
+    select = select.order_by("_n")
+    return exp.Array(expressions=[select])  # ARRAY(SELECT ...)
+
+
+FUNCTIONS: dict[str, Handler] = {
+    "version": lambda a, c: _lit(VERSION),
+    "timezone": lambda a, c: _lit(c.timezone),
+    "servertimezone": lambda a, c: _lit(c.timezone),
+    "currentdatabase": lambda a, c: _lit(c.database),
+    "currentuser": lambda a, c: _fn("current_user"),
+    "hostname": lambda a, c: _lit("heliosdb"),
+    "now": lambda a, c: _now(c),
+    "today": lambda a, c: _today(c),
+    "yesterday": lambda a, c: _pg("{t} - 1", t=_today(c)),
+    "todate": lambda a, c: _fn("ch_to_date", a[0]),
+    "todate32": lambda a, c: _fn("ch_to_date", a[0]),
+    "todatetime": lambda a, c: _fn("ch_to_datetime", a[0]),
+    "todatetime64": lambda a, c: _fn("ch_to_datetime", a[0]),
+    "tostartofinterval": _start_of_interval,
+    "tostartofminute": lambda a, c: _pg("date_trunc('minute', {t})", t=_cast(a[0], "timestamp")),
+    "tostartoffiveminutes": lambda a, c: _start_of_interval([a[0], sqlglot.parse_one("INTERVAL 5 MINUTE",
+                                                                                     read="clickhouse")], c),
+    "tostartofweek": lambda a, c: _pg("CAST(date_trunc('week', {t}) AS date)", t=_cast(a[0], "timestamp")),
+    "tostartofyear": lambda a, c: _pg("CAST(date_trunc('year', {t}) AS date)", t=_cast(a[0], "timestamp")),
+    "tostartofquarter": lambda a, c: _pg("CAST(date_trunc('quarter', {t}) AS date)", t=_cast(a[0], "timestamp")),
+    "tomonday": lambda a, c: _pg("CAST(date_trunc('week', {t}) AS date)", t=_cast(a[0], "timestamp")),
+    "toyyyymm": lambda a, c: _pg("CAST(extract(year FROM {t}) * 100 + extract(month FROM {t}) AS bigint)",
+                                 t=_cast(a[0], "timestamp")),
+    "toyyyymmdd": lambda a, c: _pg("CAST(extract(year FROM {t}) * 10000 + extract(month FROM {t}) * 100 + "
+                                   "extract(day FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "toyear": lambda a, c: _pg("CAST(extract(year FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "tomonth": lambda a, c: _pg("CAST(extract(month FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "todayofmonth": lambda a, c: _pg("CAST(extract(day FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "tohour": lambda a, c: _pg("CAST(extract(hour FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "tominute": lambda a, c: _pg("CAST(extract(minute FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "tosecond": lambda a, c: _pg("CAST(floor(extract(second FROM {t})) AS bigint)", t=_cast(a[0], "timestamp")),
+    "tounixtimestamp": lambda a, c: _pg("CAST(extract(epoch FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "tostring": lambda a, c: _fn("ch_to_string", a[0]),
+    "tofixedstring": lambda a, c: _fn("ch_to_fixed_string", a[0], a[1]),
+    "tofloat64": lambda a, c: _cast(a[0], "double precision"),
+    "tofloat32": lambda a, c: _cast(a[0], "real"),
+    "todecimal32": _decimal(9), "todecimal64": _decimal(18), "todecimal128": _decimal(38),
+    "touuid": lambda a, c: _cast(a[0], "uuid"),
+    "intdiv": lambda a, c: _fn("ch_int_div", a[0], a[1]),
+    "intdivorzero": lambda a, c: _pg("CASE WHEN {b} = 0 THEN 0 ELSE ch_int_div({a}, {b}) END", a=a[0], b=a[1]),
+    "divide": lambda a, c: _fn("ch_divide", a[0], a[1]),
+    "plus": lambda a, c: exp.Add(this=a[0], expression=a[1]),
+    "minus": lambda a, c: exp.Sub(this=a[0], expression=a[1]),
+    "multiply": lambda a, c: exp.Mul(this=a[0], expression=a[1]),
+    "modulo": lambda a, c: exp.Mod(this=a[0], expression=a[1]),
+    "negate": lambda a, c: exp.Neg(this=a[0]),
+    "equals": lambda a, c: exp.EQ(this=a[0], expression=a[1]),
+    "notequals": lambda a, c: exp.NEQ(this=a[0], expression=a[1]),
+    "less": lambda a, c: exp.LT(this=a[0], expression=a[1]),
+    "greater": lambda a, c: exp.GT(this=a[0], expression=a[1]),
+    "lessorequals": lambda a, c: exp.LTE(this=a[0], expression=a[1]),
+    "greaterorequals": lambda a, c: exp.GTE(this=a[0], expression=a[1]),
+    "multiif": _multi_if,
+    "transform": _transform,
+    "isnull": lambda a, c: exp.Is(this=a[0], expression=exp.Null()),
+    "isnotnull": lambda a, c: exp.Not(this=exp.Is(this=a[0], expression=exp.Null())),
+    "ifnull": lambda a, c: exp.Coalesce(this=a[0], expressions=[a[1]]),
+    "empty": lambda a, c: _fn("ch_empty", a[0]),
+    "notempty": lambda a, c: _fn("ch_not_empty", a[0]),
+    "arrayenumerate": lambda a, c: _fn("ch_array_enumerate", a[0]),
+    "arrayenumerateuniq": lambda a, c: _fn("ch_array_enumerate_uniq", a[0]),
+    "arrayuniq": lambda a, c: _fn("ch_array_uniq", a[0]),
+    "indexof": lambda a, c: _fn("ch_index_of", a[0], a[1]),
+    "countequal": lambda a, c: _fn("ch_count_equal", a[0], a[1]),
+    "range": lambda a, c: _fn("ch_range", *a),
+    "replicate": lambda a, c: _fn("ch_replicate", a[0], a[1]),
+    "reinterpretasstring": lambda a, c: _fn("ch_reinterpret_as_string", a[0]),
+    "arrayelement": lambda a, c: _fn("ch_array_element", a[0], a[1]),
+    "arraysort": lambda a, c: _pg("ARRAY(SELECT _v FROM unnest({a}) AS _s(_v) ORDER BY _v)", a=a[0]),
+    "replaceall": lambda a, c: _fn("replace", *a),
+    "lowerutf8": lambda a, c: _fn("lower", a[0]),
+    "upperutf8": lambda a, c: _fn("upper", a[0]),
+    "lengthutf8": lambda a, c: _fn("char_length", a[0]),
+    "generateuuidv4": lambda a, c: _fn("gen_random_uuid"),
+    "uniq": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
+    "uniqexact": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
+    "uniqcombined": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
+    "grouparray": lambda a, c: exp.Filter(this=_fn("array_agg", a[0]), expression=exp.Where(
+        this=exp.Not(this=exp.Is(this=a[0].copy(), expression=exp.Null())))),
+    "groupuniqarray": lambda a, c: _fn("array_agg", exp.Distinct(expressions=[a[0]])),
+    "any": lambda a, c: _fn("any_value", a[0]),
+    "anylast": lambda a, c: _fn("ch_array_last", exp.Filter(this=_fn("array_agg", a[0]), expression=exp.Where(
+        this=exp.Not(this=exp.Is(this=a[0].copy(), expression=exp.Null()))))),
+    "argmin": lambda a, c: _pg("ch_array_first(array_agg({x} ORDER BY {y}) FILTER (WHERE {y} IS NOT NULL))",
+                               x=a[0], y=a[1]),
+    "argmax": lambda a, c: _pg("ch_array_first(array_agg({x} ORDER BY {y} DESC) FILTER (WHERE {y} IS NOT NULL))",
+                               x=a[0], y=a[1]),
+    "median": lambda a, c: _pg("percentile_cont(0.5) WITHIN GROUP (ORDER BY {x})", x=a[0]),
+    "sumarray": lambda a, c: _fn("sum", _fn("ch_array_sum", a[0])),
+    "stddevpop": lambda a, c: _fn("stddev_pop", a[0]),
+    "stddevsamp": lambda a, c: _fn("stddev_samp", a[0]),
+    "varpop": lambda a, c: _fn("var_pop", a[0]),
+    "varsamp": lambda a, c: _fn("var_samp", a[0]),
+    "countif": _if_aggregate("count"),
+}
+for _name in ("sum", "avg", "min", "max", "uniq", "uniqexact", "any", "anylast", "grouparray", "argmin", "argmax",
+              "sumarray"):
+    FUNCTIONS.setdefault(f"{_name}if", _if_aggregate(_name))
+
+_PARAMETERIZED = {"quantile", "quantiles", "quantileexact", "quantilesexact", "topk", "quantiletiming",
+                  "quantiletdigest", "quantileexactlow", "quantileexacthigh"}
+
+
+def _parameterized(name: str, params: list[exp.Expression], args: list[exp.Expression]) -> exp.Expression:
+    x = args[0]
+    if name in ("quantile", "quantiletiming", "quantiletdigest"):
+        level = params[0] if params else exp.Literal.number("0.5")
+        return _pg("percentile_cont({p}) WITHIN GROUP (ORDER BY {x})", p=level, x=x)
+    if name == "quantiles":
+        return exp.Array(expressions=[_pg("percentile_cont({p}) WITHIN GROUP (ORDER BY {x})", p=p, x=x)
+                                      for p in params])
+    if name in ("quantileexact", "quantileexactlow", "quantileexacthigh"):
+        level = params[0] if params else exp.Literal.number("0.5")
+        return _pg("ch_quantile_exact(array_agg({x}), {p})", p=level, x=x)
+    if name == "quantilesexact":
+        return exp.Array(expressions=[_pg("ch_quantile_exact(array_agg({x}), {p})", p=p, x=x) for p in params])
+    if name == "topk":
+        k = params[0] if params else exp.Literal.number(10)
+        return _pg("ch_top_k(array_agg({x}), {k})", k=k, x=x)
+    raise ClickHouseError(46, f"Unknown aggregate function {name}")
+
+
+def _call(node: exp.Expression) -> tuple[str, list[exp.Expression]] | None:
+    """(ClickHouse name lower-cased, arguments) of a call sqlglot kept generic."""
+    if isinstance(node, exp.Anonymous):
+        return str(node.this).lower(), list(node.expressions)
+    if isinstance(node, exp.AnonymousAggFunc | exp.CombinedAggFunc):
+        return str(node.this).lower(), list(node.expressions)
+    return None
+
+
+def condition(node: exp.Expression) -> exp.Expression:
+    """A ClickHouse condition (any number: non-zero is true) as a boolean expression."""
+    if isinstance(node, exp.Literal) and not node.is_string:
+        return exp.Boolean(this=float(node.this) != 0)
+    if isinstance(node, exp.Paren):
+        return exp.Paren(this=condition(node.this))
     return node
 
 
-def rewrite(tree: exp.Expression) -> exp.Expression:
-    return tree.transform(_rewrite_node)
+def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
+    if isinstance(node, exp.Count) and node.this is None and not node.expressions:
+        return exp.Count(this=exp.Star())
+    if isinstance(node, exp.Literal) and not node.is_string and any(ch in node.this for ch in ".eE") and \
+            not node.this.lower().startswith("0x"):
+        return _cast(node, "double precision")
+    if isinstance(node, exp.Column) and not node.table and node.name.lower() in ("inf", "infinity", "nan") and \
+            not isinstance(node.parent, exp.Alias | exp.Lambda):
+        return _cast(_lit("Infinity" if node.name.lower() != "nan" else "NaN"), "double precision")
+    if isinstance(node, exp.Column) and isinstance(node.this, exp.Literal) and node.table:  # x.1
+        return exp.Dot(this=exp.Paren(this=exp.column(node.table)), expression=exp.to_identifier(f"f{node.this.this}"))
+    if isinstance(node, exp.Div):
+        return _fn("ch_divide", node.this, node.expression)
+    if isinstance(node, exp.Explode):
+        return _fn("unnest", node.this)
+    if isinstance(node, exp.CurrentVersion):
+        return _lit(VERSION)
+    if isinstance(node, exp.If):
+        case = exp.Case().when(condition(node.this), node.args["true"])
+        false = node.args.get("false")
+        return case.else_(false) if false is not None else case
+    if isinstance(node, exp.Where | exp.Having):
+        return type(node)(this=condition(node.this))
+    if isinstance(node, exp.TimestampTrunc):
+        unit = node.args.get("unit")
+        unit_name = (unit.name if unit is not None else "day").lower()
+        trunc = _pg(f"date_trunc('{unit_name}', {{t}})", t=_cast(node.this, "timestamp"))
+        return _cast(trunc, "date") if unit_name in ("month", "year", "quarter", "week") else trunc
+    if isinstance(node, exp.DateDiff):
+        unit = node.args.get("unit")
+        return _date_diff(unit.name if unit is not None else "day", node.expression, node.this)
+    if isinstance(node, exp.Length):
+        return _fn("ch_length", node.this)
+    if isinstance(node, exp.Split):
+        return _fn("string_to_array", node.this, node.expression)
+    if isinstance(node, exp.Struct):
+        return exp.Tuple(expressions=node.expressions) if len(node.expressions) > 1 else \
+            _pg("ROW({x})", x=node.expressions[0])
+    if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
+        return _fn("ch_array_element", node.this, _sql_index(node.expressions[0]))
+    if isinstance(node, exp.Transform):  # arrayMap
+        return _lambda_array([node.expression, node.this], filter_=False)
+    if isinstance(node, exp.ArrayFilter):
+        return _lambda_array([node.expression, node.this], filter_=True)
+    if isinstance(node, exp.Quantile):
+        return _parameterized("quantile", [node.args["quantile"]], [node.this])
+    if isinstance(node, exp.ParameterizedAgg):
+        return _parameterized(str(node.this).lower(), list(node.expressions), list(node.args.get("params") or []))
+    if isinstance(node, exp.ApproxDistinct):
+        return exp.Count(this=exp.Distinct(expressions=[node.this]))
+    if isinstance(node, exp.AnyValue):
+        return _fn("any_value", node.this)
+    if isinstance(node, exp.ArgMin | exp.ArgMax):
+        return FUNCTIONS["argmin" if isinstance(node, exp.ArgMin) else "argmax"]([node.this, node.expression], ctx)
+    if isinstance(node, exp.CountIf):
+        return exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=condition(node.this)))
+    if isinstance(node, exp.Lambda) and isinstance(node.parent, exp.Anonymous) and \
+            str(node.parent.this).lower() in ("arraymap", "arrayfilter"):
+        return node
+    call = _call(node)
+    if call is not None:
+        name, args = call
+        if name in ("arraymap", "arrayfilter"):
+            return _lambda_array(args, filter_=name == "arrayfilter")
+        handler = FUNCTIONS.get(name)
+        if handler is not None:
+            return handler([a.copy() for a in args], ctx)
+        conversion = _integer_conversion(name)
+        if conversion is not None:
+            return _fn(conversion, args[0])
+        if name.startswith("emptyarray"):
+            return _cast(_lit("{}"), sql_type(name[len("emptyarray"):] or "String") + "[]")
+    return node
+
+
+def _integer_conversion(name: str) -> str | None:
+    for prefix in ("touint", "toint"):
+        if name.startswith(prefix):
+            rest = name[len(prefix):]
+            bits = "".join(ch for ch in rest if ch.isdigit())
+            suffix = rest[len(bits):]
+            if bits in ("8", "16", "32", "64") and suffix in ("", "orzero", "ornull", "ordefault"):
+                return f"ch_to{'u' if prefix == 'touint' else ''}int{bits}"
+    return None
+
+
+def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
+    """Children first, so a handler sees its arguments already rewritten."""
+
+    def post(node: exp.Expression) -> exp.Expression:
+        for key, value in list(node.args.items()):
+            if isinstance(value, exp.Expression):
+                node.set(key, post(value))
+            elif isinstance(value, list):
+                node.set(key, [post(v) if isinstance(v, exp.Expression) else v for v in value])
+        return _rewrite_node(node, ctx)
+
+    return post(tree)
+
+
+def _sql_index(node: exp.Expression) -> exp.Expression:
+    """The index as written: sqlglot shifts literal ClickHouse indexes down by one."""
+    if isinstance(node, exp.Literal) and not node.is_string:
+        return exp.Literal.number(int(node.this) + 1)
+    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal):
+        return exp.Literal.number(-int(node.this.this) + 1)
+    return node

@@ -59,7 +59,43 @@ def _table_source(node: exp.Expression) -> exp.Expression | None:
     return None
 
 
+def _limit_bound(select: exp.Select) -> int | None:
+    """Rows a plain ``SELECT ... FROM system.numbers LIMIT n [OFFSET m]`` reads: n + m.
+
+    ClickHouse stops reading its sources once the LIMIT is served, so an expression of the
+    select list is never evaluated past it; bounding the series does the same here."""
+    if any(select.args.get(k) for k in ("where", "group", "having", "order", "distinct", "qualify")):
+        return None
+    for join in select.args.get("joins") or []:  # ANY LEFT JOIN gives exactly one row per left row
+        if not (str(join.args.get("kind") or "").upper() == "ANY" and
+                str(join.args.get("side") or "").upper() == "LEFT"):
+            return None
+    limit = select.args.get("limit")
+    if not isinstance(limit, exp.Limit) or limit.args.get("expressions"):
+        return None
+    if any(isinstance(n, exp.AggFunc | exp.Window | exp.Explode) for e in select.expressions for n in e.walk()):
+        return None
+    count = limit.expression
+    offset = select.args.get("offset")
+    try:
+        n = int(count.this) if isinstance(count, exp.Literal) else None
+        m = int(offset.expression.this) if offset is not None else 0
+    except (ValueError, AttributeError):
+        return None
+    return None if n is None else n + m
+
+
 def rewrite(tree: exp.Expression) -> exp.Expression:
+    for select in list(tree.find_all(exp.Select)):
+        source = select.args.get("from_")
+        table = source.this if source is not None else None
+        if isinstance(table, exp.Table) and isinstance(table.this, exp.Identifier) and table.db and \
+                table.db.lower() == "system" and table.name.lower() in ("numbers", "numbers_mt"):
+            bound = _limit_bound(select)
+            if bound is not None:
+                stop = exp.Literal.number(max(bound - 1, -1))
+                source.set("this", _numbers(exp.Literal.number(0), stop, _alias_of(table, "numbers")))
+
     def swap(node: exp.Expression) -> exp.Expression:
         replacement = _table_source(node)
         return replacement if replacement is not None else node

@@ -1,0 +1,136 @@
+"""Result column names and types as ClickHouse gives them to unaliased expressions.
+
+ClickHouse names a column after the expression's text in its function form:
+``count()``, ``plus(number, 1)``, ``'Hello, world'``, ``[1, 2]``, ``arrayJoin([1, 2])``;
+a column reference keeps its name. ``hint_type`` is the ClickHouse type an expression
+certainly has (``count()`` is UInt64, ``1`` is UInt8, ``toString(x)`` is String), or None
+when only the kernel's result type can tell.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+_BINARY = {
+    exp.Add: "plus", exp.Sub: "minus", exp.Mul: "multiply", exp.Div: "divide", exp.Mod: "modulo",
+    exp.EQ: "equals", exp.NEQ: "notEquals", exp.LT: "less", exp.LTE: "lessOrEquals", exp.GT: "greater",
+    exp.GTE: "greaterOrEquals", exp.And: "and", exp.Or: "or", exp.Like: "like", exp.ILike: "ilike",
+    exp.DPipe: "concat", exp.IntDiv: "intDiv",
+}
+
+
+def column_name(node: exp.Expression) -> str:
+    """ClickHouse's name for an unaliased select item."""
+    if isinstance(node, exp.Alias):
+        return node.alias
+    if isinstance(node, exp.Column):
+        if isinstance(node.this, exp.Literal):  # x.1: a tuple element
+            return f"tupleElement({node.table}, {node.this.this})"
+        return node.name
+    if isinstance(node, exp.Literal):
+        return "'" + node.this.replace("\\", "\\\\").replace("'", "\\'") + "'" if node.is_string else node.this
+    if isinstance(node, exp.Null):
+        return "NULL"
+    if isinstance(node, exp.Boolean):
+        return "true" if node.this else "false"
+    if isinstance(node, exp.Neg):
+        inner = node.this
+        if isinstance(inner, exp.Literal) and not inner.is_string:
+            return "-" + inner.this
+        return f"negate({column_name(inner)})"
+    if isinstance(node, exp.Not):
+        return f"not({column_name(node.this)})"
+    if isinstance(node, exp.Paren):
+        return column_name(node.this)
+    if isinstance(node, exp.Array):
+        return "[" + ", ".join(column_name(e) for e in node.expressions) + "]"
+    if isinstance(node, exp.Tuple):
+        return "(" + ", ".join(column_name(e) for e in node.expressions) + ")"
+    for kind, name in _BINARY.items():
+        if type(node) is kind:
+            return f"{name}({column_name(node.this)}, {column_name(node.expression)})"
+    if isinstance(node, exp.Bracket):
+        return f"arrayElement({column_name(node.this)}, {', '.join(column_name(e) for e in node.expressions)})"
+    if isinstance(node, exp.Count) and node.this is None:
+        return "count()"
+    if isinstance(node, exp.Anonymous):
+        return f"{node.this}({', '.join(column_name(e) for e in node.expressions)})"
+    text = node.sql(dialect="clickhouse")
+    return text
+
+
+_INT_TYPES = [("UInt8", 0, 255), ("UInt16", 0, 65535), ("UInt32", 0, 4294967295),
+              ("UInt64", 0, 18446744073709551615)]
+_SIGNED = [("Int8", -128, 127), ("Int16", -32768, 32767), ("Int32", -2147483648, 2147483647),
+           ("Int64", -9223372036854775808, 9223372036854775807)]
+_CONVERSIONS = {
+    "tostring": "String", "touint8": "UInt8", "touint16": "UInt16", "touint32": "UInt32", "touint64": "UInt64",
+    "toint8": "Int8", "toint16": "Int16", "toint32": "Int32", "toint64": "Int64", "tofloat32": "Float32",
+    "tofloat64": "Float64", "todate": "Date", "todate32": "Date32", "todatetime": "DateTime",
+    "touint8orzero": "UInt8", "toint32orzero": "Int32", "toint64orzero": "Int64", "tofloat64orzero": "Float64",
+    "intdiv": None, "length": "UInt64", "empty": "UInt8", "notempty": "UInt8", "has": "UInt8",
+    "today": "Date", "yesterday": "Date", "now": "DateTime", "version": "String", "timezone": "String",
+    "totypename": "String", "currentdatabase": "String", "uniqexact": "UInt64", "uniq": "UInt64",
+    "toyyyymm": "UInt32", "toyear": "UInt16", "tomonth": "UInt8", "todayofmonth": "UInt8", "tohour": "UInt8",
+    "tominute": "UInt8", "tosecond": "UInt8", "tounixtimestamp": "UInt32", "countif": "UInt64",
+    "lower": "String", "upper": "String", "concat": "String", "substring": "String", "formatdatetime": "String",
+    "tostartofday": "DateTime", "tostartofhour": "DateTime", "tostartofmonth": "Date", "median": "Float64",
+    "quantile": "Float64", "avg": "Float64", "avgif": "Float64",
+}
+
+
+def literal_type(value: int) -> str:
+    for name, lo, hi in (_INT_TYPES if value >= 0 else _SIGNED):
+        if lo <= value <= hi:
+            return name
+    return "Float64"
+
+
+def hint_type(node: exp.Expression) -> str | None:
+    """The ClickHouse type ``node`` certainly has, or None."""
+    if isinstance(node, exp.Alias):
+        return hint_type(node.this)
+    if isinstance(node, exp.Paren):
+        return hint_type(node.this)
+    if isinstance(node, exp.Literal):
+        if node.is_string:
+            return "String"
+        text = node.this
+        try:
+            return literal_type(int(text, 0))
+        except ValueError:
+            return "Float64"
+    if isinstance(node, exp.HexString) and node.args.get("is_integer"):
+        return literal_type(int(node.this, 16))
+    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and not node.this.is_string:
+        try:
+            return literal_type(-int(node.this.this, 0))
+        except ValueError:
+            return "Float64"
+    if isinstance(node, exp.Explode) and isinstance(node.this, exp.Array):
+        kinds = {hint_type(e) for e in node.this.expressions}
+        return _common_int(kinds)
+    if isinstance(node, exp.Count | exp.ApproxDistinct | exp.CountIf):
+        return "UInt64"
+    if isinstance(node, exp.Div):
+        return "Float64"
+    if isinstance(node, exp.Quantile | exp.Avg):
+        return "Float64"
+    if isinstance(node, exp.Length):
+        return "UInt64"
+    if isinstance(node, exp.Anonymous):
+        return _CONVERSIONS.get(str(node.this).lower())
+    if isinstance(node, exp.CurrentVersion):
+        return "String"
+    return None
+
+
+def _common_int(kinds: set[str | None]) -> str | None:
+    """The widest of literal integer types (UInt8 and UInt16 -> UInt16), None when mixed."""
+    if not kinds or None in kinds:
+        return None
+    if kinds <= {name for name, _, _ in _INT_TYPES}:
+        return max(kinds, key=lambda k: [n for n, _, _ in _INT_TYPES].index(k))
+    if len(kinds) == 1:
+        return next(iter(kinds))
+    return None

@@ -1,0 +1,63 @@
+"""ClickHouse's aliases hold in the whole query level: a name defined with ``AS`` in the
+select list may be used in other select items, WHERE, GROUP BY, HAVING and ORDER BY, and
+it wins over a column of the same name.
+
+    SELECT [1, 2, 3] AS arr, arr[id] FROM t     -> SELECT [1, 2, 3] AS arr, [1, 2, 3][id] FROM t
+    SELECT number * 2 AS number, number + 1 ... -> the second ``number`` is ``number * 2``
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+
+def rewrite(tree: exp.Expression) -> exp.Expression:
+    for select in list(tree.find_all(exp.Select)):
+        _substitute(select)
+    return tree
+
+
+def _substitute(select: exp.Select) -> None:
+    aliases: dict[str, exp.Expression] = {}
+    for item in select.expressions:
+        if isinstance(item, exp.Alias) and not _is_trivial(item):
+            aliases[item.alias] = item.this
+    if not aliases:
+        return
+    scopes: list[tuple[exp.Expression, str | None]] = []
+    for item in select.expressions:
+        scopes.append((item.this if isinstance(item, exp.Alias) else item,
+                       item.alias if isinstance(item, exp.Alias) else None))
+    for key in ("where", "group", "having", "order", "qualify"):
+        part = select.args.get(key)
+        if part is not None:
+            scopes.append((part, None))
+    for node, own in scopes:
+        for column in list(node.find_all(exp.Column)):
+            if column.table or column.name not in aliases or column.name == own:
+                continue
+            if _owner(column) is not select:
+                continue
+            if key_is_output_reference(column, select):
+                continue
+            column.replace(exp.Paren(this=aliases[column.name].copy()))
+
+
+def _is_trivial(item: exp.Alias) -> bool:
+    """``x AS x``: nothing to substitute."""
+    return isinstance(item.this, exp.Column) and item.this.name == item.alias and not item.this.table
+
+
+def key_is_output_reference(column: exp.Column, select: exp.Select) -> bool:
+    """A bare name in GROUP BY / ORDER BY already means the output column: leave it."""
+    parent = column.parent
+    if isinstance(parent, exp.Ordered) and parent.parent is select.args.get("order"):
+        return True
+    return isinstance(parent, exp.Group) and parent is select.args.get("group")
+
+
+def _owner(node: exp.Expression) -> exp.Expression | None:
+    parent = node.parent
+    while parent is not None and not isinstance(parent, exp.Select):
+        parent = parent.parent
+    return parent

@@ -1,0 +1,88 @@
+"""ARRAY JOIN and arrayJoin(): each row repeated once per element of an array, as a lateral unnest.
+
+    SELECT s, a FROM t ARRAY JOIN arr AS a
+    -> SELECT s, a FROM t CROSS JOIN LATERAL unnest(t.arr) AS _array_join0(a)
+    SELECT count(), arrayJoin([1, 2, 3]) AS n GROUP BY n
+    -> SELECT count(), _array_join_fn0.v AS n FROM unnest(ARRAY[1, 2, 3]) AS _array_join_fn0(v) GROUP BY ...
+
+An ARRAY JOIN without an alias keeps the array's name for the element (``ARRAY JOIN arr``:
+``arr`` is the element after it); several arrays are unnested side by side. LEFT ARRAY
+JOIN keeps rows with empty arrays. ``arrayJoin(x)`` in the select list multiplies rows
+before any aggregation, as in ClickHouse, so it becomes a lateral unnest of the FROM.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+
+def rewrite(tree: exp.Expression) -> exp.Expression:
+    for select in list(tree.find_all(exp.Select)):
+        _array_join_clauses(select)
+        _array_join_calls(select)
+    return tree
+
+
+def _array_join_clauses(select: exp.Select) -> None:
+    joins = select.args.get("joins") or []
+    if not any(_is_array_join(j) for j in joins):
+        return
+    new_joins = []
+    for n, join in enumerate(joins):
+        if not _is_array_join(join):
+            new_joins.append(join)
+            continue
+        items = [join.this, *(join.args.get("expressions") or [])]
+        arrays, names = [], []
+        for item in items:
+            if isinstance(item, exp.Alias):
+                arrays.append(item.this.copy())
+                names.append(item.alias)
+            else:
+                arrays.append(item.copy())
+                names.append(item.name if isinstance(item, exp.Column) else f"_aj{len(names)}")
+        alias = f"_array_join{n}"
+        unnest = exp.Unnest(expressions=arrays,
+                            alias=exp.TableAlias(this=exp.to_identifier(alias),
+                                                 columns=[exp.to_identifier(x) for x in names]))
+        lateral = exp.Lateral(this=unnest)
+        if str(join.args.get("side") or "").upper() == "LEFT":
+            new_joins.append(exp.Join(this=lateral, side="LEFT", on=exp.true()))
+        else:
+            new_joins.append(exp.Join(this=lateral, kind="CROSS"))
+        for item, name in zip(items, names, strict=True):
+            if not isinstance(item, exp.Alias) and isinstance(item, exp.Column):
+                _requalify(select, name, alias)
+    select.set("joins", new_joins)
+
+
+def _array_join_calls(select: exp.Select) -> None:
+    calls = [node for item in select.expressions for node in item.find_all(exp.Explode)
+             if _owner(node) is select]
+    for n, call in enumerate(calls):
+        alias = f"_array_join_fn{n}"
+        unnest = exp.Unnest(expressions=[call.this.copy()],
+                            alias=exp.TableAlias(this=exp.to_identifier(alias), columns=[exp.to_identifier("v")]))
+        call.replace(exp.column("v", table=alias))
+        source = select.args.get("from_")
+        if source is None:
+            select.set("from_", exp.From(this=unnest))
+        else:
+            select.append("joins", exp.Join(this=exp.Lateral(this=unnest), kind="CROSS"))
+
+
+def _owner(node: exp.Expression) -> exp.Expression | None:
+    parent = node.parent
+    while parent is not None and not isinstance(parent, exp.Select):
+        parent = parent.parent
+    return parent
+
+
+def _is_array_join(join: exp.Join) -> bool:
+    return str(join.args.get("kind") or "").upper() == "ARRAY"
+
+
+def _requalify(select: exp.Select, name: str, alias: str) -> None:
+    for column in select.find_all(exp.Column):
+        if column.name == name and not column.table and not isinstance(column.parent, exp.Unnest):
+            column.set("table", exp.to_identifier(alias))

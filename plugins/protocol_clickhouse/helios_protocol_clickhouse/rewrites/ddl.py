@@ -1,0 +1,122 @@
+"""ClickHouse DDL onto HeliosDB tables.
+
+    CREATE TABLE t (a UInt8, s Nullable(String)) ENGINE = MergeTree ORDER BY a
+    -> CREATE TABLE t (a smallint NOT NULL DEFAULT 0, s text)
+
+Columns take their nearest SQL type (``types.sql_type``). A column that is not Nullable is
+NOT NULL with the type's default value (0, '', 1970-01-01, []) when it names none, as
+ClickHouse fills omitted columns. Engines: MergeTree, Memory, Log, TinyLog, StripeLog
+(ORDER BY, PRIMARY KEY, PARTITION BY, SAMPLE BY and SETTINGS change how ClickHouse
+stores rows, not what a query returns). Engines whose merges change the data
+(Replacing/Summing/Aggregating/CollapsingMergeTree...), TTL and the others are refused
+with 48 NOT_IMPLEMENTED. CREATE/DROP DATABASE are schemas.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from helios_protocol_clickhouse.errors import ClickHouseError
+from helios_protocol_clickhouse.rewrites.context import RewriteContext
+from helios_protocol_clickhouse.types import parse_type, sql_type
+
+PLAIN_ENGINES = {"mergetree", "memory", "log", "tinylog", "stripelog", "replicatedmergetree"}
+
+_ZERO = {"smallint": "0", "integer": "0", "bigint": "0", "real": "0", "double precision": "0",
+         "text": "''", "boolean": "false", "date": "'1970-01-01'", "timestamp": "'1970-01-01 00:00:00'",
+         "uuid": "'00000000-0000-0000-0000-000000000000'", "jsonb": "'{}'"}
+
+
+def _zero(sql: str) -> str | None:
+    if sql.endswith("[]"):
+        return "'{}'"
+    if sql.startswith("numeric"):
+        return "0"
+    if sql.startswith("timestamp"):
+        return "'1970-01-01 00:00:00'"
+    return _ZERO.get(sql)
+
+
+def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
+    if isinstance(tree, exp.Create):
+        kind = str(tree.args.get("kind") or "").upper()
+        if kind == "TABLE":
+            return _create_table(tree)
+        if kind in ("DATABASE", "SCHEMA"):
+            tree.set("kind", "SCHEMA")
+            tree.set("properties", None)
+        return tree
+    if isinstance(tree, exp.Drop):
+        kind = str(tree.args.get("kind") or "").upper()
+        if kind in ("DATABASE", "SCHEMA"):
+            tree.set("kind", "SCHEMA")
+            tree.set("cascade", True)
+    return tree
+
+
+def _create_table(create: exp.Create) -> exp.Expression:
+    properties = create.args.get("properties")
+    if properties is not None:
+        for prop in properties.expressions:
+            if isinstance(prop, exp.EngineProperty):
+                engine = prop.this.name if isinstance(prop.this, exp.Identifier) else prop.this.sql()
+                base = engine.split("(")[0].strip().lower()
+                if isinstance(prop.this, exp.Anonymous):
+                    base = str(prop.this.this).lower()
+                if base not in PLAIN_ENGINES:
+                    raise ClickHouseError(48, f"Table engine {engine} is not supported (supported: MergeTree, "
+                                              "Memory, Log, TinyLog, StripeLog)")
+            elif type(prop).__name__ in ("MergeTreeTTL",):
+                raise ClickHouseError(48, "TTL is not supported yet")
+        create.set("properties", None)
+    schema = create.this
+    if isinstance(schema, exp.Schema):
+        for column in schema.expressions:
+            if isinstance(column, exp.ColumnDef):
+                _column(column)
+    return create
+
+
+def _column(column: exp.ColumnDef) -> None:
+    kind = column.args.get("kind")
+    if kind is None:
+        raise ClickHouseError(48, f"Column {column.name} needs a type")
+    ch = parse_type(kind.sql(dialect="clickhouse"))
+    sql = sql_type(ch)
+    column.set("kind", exp.DataType.build(sql, dialect="postgres"))
+    constraints = list(column.args.get("constraints") or [])
+    kept = []
+    has_default = False
+    for c in constraints:
+        k = c.kind
+        if isinstance(k, exp.DefaultColumnConstraint):
+            has_default = True
+            kept.append(c)
+        elif isinstance(k, exp.CommentColumnConstraint | exp.NotNullColumnConstraint):
+            kept.append(c)
+        elif type(k).__name__ in ("CompressColumnConstraint", "CodecColumnConstraint"):
+            continue  # a codec: storage only
+        else:
+            raise ClickHouseError(48, f"Column option {c.sql(dialect='clickhouse')} is not supported")
+    inner = ch.inner
+    if inner.name in ("Enum8", "Enum16") and inner.args:
+        labels = [exp.Literal.string(_enum_label(str(a))) for a in inner.args]
+        kept.append(exp.ColumnConstraint(kind=exp.CheckColumnConstraint(
+            this=exp.In(this=exp.column(column.name), expressions=labels))))
+        if not has_default and not ch.nullable:  # ClickHouse's default of an Enum is its first label
+            kept.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=labels[0].copy())))
+            has_default = True
+    if not ch.nullable:
+        if not has_default:
+            zero = _zero(sql)
+            if zero is not None:
+                kept.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(
+                    this=exp.maybe_parse(zero, dialect="postgres"))))
+        kept.append(exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
+    column.set("constraints", kept)
+
+
+def _enum_label(arg: str) -> str:
+    """``'a' = 1`` (or ``'a'``) -> ``a``."""
+    text = arg.split("=")[0].strip() if "=" in arg else arg.strip()
+    return text[1:-1].replace("\\'", "'") if text.startswith("'") else text

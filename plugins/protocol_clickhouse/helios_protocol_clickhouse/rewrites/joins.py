@@ -1,0 +1,69 @@
+"""ClickHouse's join strictness and ORDER BY ALL.
+
+    a ANY LEFT JOIN b USING k   -> a LEFT JOIN (SELECT DISTINCT ON (k) * FROM b) AS b USING k
+    a ALL INNER JOIN b USING k  -> a INNER JOIN b USING k
+    ORDER BY ALL                -> ORDER BY 1, 2, ... (every output column)
+
+ANY keeps one right row per key (the first); ALL is the SQL join.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from helios_protocol_clickhouse.errors import ClickHouseError
+
+
+def rewrite(tree: exp.Expression) -> exp.Expression:
+    for join in list(tree.find_all(exp.Join)):
+        strictness = str(join.args.get("kind") or "").upper()
+        if strictness in ("ANY", "ALL", "SEMI", "ANTI", "ASOF"):
+            if strictness in ("SEMI", "ANTI", "ASOF"):
+                raise ClickHouseError(48, f"{strictness} JOIN is not supported")
+            side = str(join.args.get("side") or "").upper()
+            join.set("kind", "INNER" if side in ("", "INNER") else None)
+            join.set("side", None if side in ("", "INNER") else side)
+            if strictness == "ANY":
+                _distinct_right(join)
+    for n, subquery in enumerate(list(tree.find_all(exp.Subquery))):
+        if subquery.args.get("alias") is None and isinstance(subquery.parent, exp.From | exp.Join):
+            subquery.set("alias", exp.TableAlias(this=exp.to_identifier(f"_subquery{n}")))
+    for select in list(tree.find_all(exp.Select)):
+        order = select.args.get("order")
+        if order is not None and len(order.expressions) == 1 and _is_all(order.expressions[0].this):
+            ordered = order.expressions[0]
+            count = _output_width(select)
+            order.set("expressions", [exp.Ordered(this=exp.Literal.number(i + 1), desc=ordered.args.get("desc"))
+                                      for i in range(count)])
+    return tree
+
+
+def _is_all(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Column) and node.name.upper() == "ALL" and not node.table and \
+        not node.this.args.get("quoted")
+
+
+def _output_width(select: exp.Select) -> int:
+    if not any(isinstance(e, exp.Star) for e in select.expressions):
+        return len(select.expressions)
+    source = select.args.get("from_")
+    if source is not None and isinstance(source.this, exp.Subquery) and isinstance(source.this.this, exp.Select) \
+            and len(select.expressions) == 1 and not select.args.get("joins"):
+        return _output_width(source.this.this)
+    raise ClickHouseError(48, "ORDER BY ALL over SELECT * of a table is not supported; list the columns")
+
+
+def _distinct_right(join: exp.Join) -> None:
+    using = join.args.get("using") or []
+    keys = [exp.column(u.name) for u in using]
+    if not keys:
+        return  # ANY with ON: every match is kept (a stricter rule needs the keys)
+    right = join.this
+    alias = right.args.get("alias")
+    name = alias.name if alias is not None else (right.name if isinstance(right, exp.Table) else "_any_right")
+    inner = right.this.copy() if isinstance(right, exp.Subquery) else exp.select("*").from_(right.copy())
+    if isinstance(right, exp.Table):
+        inner = exp.select("*").from_(exp.Table(this=right.this.copy(), db=right.args.get("db")))
+    wrapped = exp.select("*").from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("_any"))))
+    wrapped.set("distinct", exp.Distinct(on=exp.Tuple(expressions=keys)))
+    join.set("this", exp.Subquery(this=wrapped, alias=exp.TableAlias(this=exp.to_identifier(name))))

@@ -1,0 +1,61 @@
+"""LIMIT n [OFFSET m] BY cols: the first n rows of each group of ``cols``, in the query's order.
+
+    SELECT a, b FROM t ORDER BY b LIMIT 1 BY a
+    -> SELECT a, b FROM (SELECT a, b, row_number() OVER (PARTITION BY a ORDER BY b) AS _limit_by_rn
+                         FROM t ORDER BY b) AS _limit_by WHERE _limit_by_rn <= 1 ORDER BY ...
+
+The outer query lists the inner one's output names, so ``SELECT *`` with LIMIT BY is
+refused (48 NOT_IMPLEMENTED) rather than answered with an extra column.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from helios_protocol_clickhouse.errors import ClickHouseError
+
+RN = "_limit_by_rn"
+
+
+def rewrite(tree: exp.Expression) -> exp.Expression:
+    def swap(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, exp.Select):
+            return node
+        limit = node.args.get("limit")
+        if not isinstance(limit, exp.Limit) or not limit.args.get("expressions"):
+            return node
+        return _wrap(node, limit)
+
+    return tree.transform(swap)
+
+
+def _wrap(select: exp.Select, limit: exp.Limit) -> exp.Expression:
+    if any(isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
+           for e in select.expressions):
+        raise ClickHouseError(48, "LIMIT BY with SELECT * is not supported; list the columns")
+    by = [e.copy() for e in limit.args["expressions"]]
+    count = limit.expression.copy()
+    offset = limit.args.get("offset")
+    inner = select.copy()
+    inner.set("limit", None)
+    order = inner.args.get("order")
+    window = exp.Window(this=exp.Anonymous(this="row_number", expressions=[]), partition_by=by,
+                        order=order.copy() if order is not None else None)
+    names = [e.alias_or_name for e in inner.expressions]
+    inner.set("expressions", [*inner.expressions, exp.alias_(window, RN)])
+    rn = exp.column(RN)
+    if offset is not None:
+        cond = exp.and_(exp.GT(this=rn, expression=offset.copy()),
+                        exp.LTE(this=rn, expression=exp.Add(this=offset.copy(), expression=count)))
+    else:
+        cond = exp.LTE(this=rn, expression=count)
+    outer = exp.select(*[exp.column(n) for n in names]).from_(
+        exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("_limit_by")))).where(cond)
+    if order is not None:
+        outer.set("order", exp.Order(expressions=[exp.Ordered(this=exp.column(RN))]))
+        # the inner order holds: re-sort by the same keys when they are output columns
+        keys = [o for o in order.expressions if isinstance(o.this, exp.Column) and o.this.name in names]
+        if len(keys) == len(order.expressions):
+            outer.set("order", exp.Order(expressions=[
+                exp.Ordered(this=exp.column(o.this.name), desc=o.args.get("desc")) for o in keys]))
+    return outer

@@ -1,0 +1,353 @@
+"""SQL functions this plugin adds to the shared library (``helios_sql_functions``).
+
+ClickHouse functions whose rules PostgreSQL's library does not have, over Arrow arrays:
+array indexing from either end with a default out of range (``ch_array_element``),
+``length`` of strings (bytes) and arrays alike, the integer conversions with ClickHouse's
+wrap-around (``toUInt8(300)`` is 44), ``toDate``/``toDateTime`` of numbers, Float64
+division that gives inf/nan instead of an error, and aggregates built on ``array_agg``
+(``ch_top_k``, ``ch_quantile_exact``...). ``clickhouse_type_name(sql_type, not_null)``
+gives ClickHouse's name of a SQL type for ``system.columns``.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime
+import math
+import struct
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_core.errors import HeliosError
+from helios_core.hookspecs import SqlFunction
+from helios_protocol_clickhouse.formats.values import TextRenderer
+from helios_protocol_clickhouse.types import clickhouse_type
+
+
+def _type_names(args: list[pa.Array]) -> pa.Array:
+    names = args[0].to_pylist()
+    not_null = args[1].to_pylist()
+    return pa.array([None if n is None else clickhouse_type(n, nullable=not nn) for n, nn in
+                     zip(names, not_null, strict=True)], pa.string())
+
+
+def _element_type(types: list[str]) -> str:
+    return types[0][:-2] if types[0].endswith("[]") else "text"
+
+
+def _default_for(arrow: pa.DataType) -> Any:
+    if pa.types.is_integer(arrow) or pa.types.is_floating(arrow) or pa.types.is_decimal(arrow):
+        return 0
+    if pa.types.is_string(arrow) or pa.types.is_large_string(arrow):
+        return ""
+    if pa.types.is_boolean(arrow):
+        return False
+    if pa.types.is_list(arrow) or pa.types.is_large_list(arrow):
+        return []
+    if pa.types.is_date(arrow):
+        return datetime.date(1970, 1, 1)
+    if pa.types.is_timestamp(arrow):
+        return datetime.datetime(1970, 1, 1)
+    return None
+
+
+def _array_element(args: list[pa.Array]) -> pa.Array:
+    arrays, indexes = args[0], args[1].to_pylist()
+    value_type = arrays.type.value_type
+    default = _default_for(value_type)
+    out = []
+    for arr, i in zip(arrays.to_pylist(), indexes, strict=True):
+        if arr is None or i is None:
+            out.append(None)
+            continue
+        n = len(arr)
+        if 1 <= i <= n:
+            out.append(arr[i - 1])
+        elif -n <= i <= -1:
+            out.append(arr[n + i])
+        else:
+            out.append(default)
+    return pa.array(out, value_type)
+
+
+def _length(args: list[pa.Array]) -> pa.Array:
+    a = args[0]
+    if pa.types.is_list(a.type) or pa.types.is_large_list(a.type):
+        return pc.list_value_length(a).cast(pa.int64())
+    if pa.types.is_string(a.type) or pa.types.is_large_string(a.type) or pa.types.is_binary(a.type):
+        return pc.binary_length(a).cast(pa.int64())
+    raise TypeError("length of a scalar")
+
+
+def _empty(args: list[pa.Array]) -> pa.Array:
+    return pc.equal(_length(args), 0)
+
+
+def _not_empty(args: list[pa.Array]) -> pa.Array:
+    return pc.not_equal(_length(args), 0)
+
+
+def _per_array(fn: Callable[[list], Any], arrow: pa.DataType | None = None) -> Callable[[list[pa.Array]], pa.Array]:
+    def impl(args: list[pa.Array]) -> pa.Array:
+        values = [None if v is None else fn(v) for v in args[0].to_pylist()]
+        return pa.array(values, arrow)
+    return impl
+
+
+def _enumerate_uniq(values: list) -> list[int]:
+    seen: collections.Counter = collections.Counter()
+    out = []
+    for v in values:
+        key = repr(v)
+        seen[key] += 1
+        out.append(seen[key])
+    return out
+
+
+def _index_of(args: list[pa.Array]) -> pa.Array:
+    out = []
+    for arr, x in zip(args[0].to_pylist(), args[1].to_pylist(), strict=True):
+        out.append(0 if arr is None else next((i + 1 for i, v in enumerate(arr) if v == x), 0))
+    return pa.array(out, pa.int64())
+
+
+def _count_equal(args: list[pa.Array]) -> pa.Array:
+    return pa.array([0 if arr is None else sum(1 for v in arr if v == x)
+                     for arr, x in zip(args[0].to_pylist(), args[1].to_pylist(), strict=True)], pa.int64())
+
+
+def _range(args: list[pa.Array]) -> pa.Array:
+    if len(args) == 1:
+        return pa.array([None if n is None else list(range(n)) for n in args[0].to_pylist()], pa.list_(pa.int64()))
+    rows = zip(*[a.to_pylist() for a in args], strict=True)
+    return pa.array([list(range(*r)) for r in rows], pa.list_(pa.int64()))
+
+
+def _replicate(args: list[pa.Array]) -> pa.Array:
+    values, arrays = args[0].to_pylist(), args[1].to_pylist()
+    return pa.array([[v] * len(arr or []) for v, arr in zip(values, arrays, strict=True)], pa.list_(args[0].type))
+
+
+def _reinterpret_as_string(args: list[pa.Array]) -> pa.Array:
+    out = []
+    for v in args[0].to_pylist():
+        if v is None:
+            out.append(None)
+        elif isinstance(v, float):
+            out.append(struct.pack("<d", v).rstrip(b"\0").decode("utf-8", "replace"))
+        else:
+            n = int(v) & 0xFFFFFFFFFFFFFFFF
+            out.append(n.to_bytes(8, "little").rstrip(b"\0").decode("utf-8", "replace"))
+    return pa.array(out, pa.string())
+
+
+def _to_fixed_string(args: list[pa.Array]) -> pa.Array:
+    out = []
+    for s, n in zip(args[0].to_pylist(), args[1].to_pylist(), strict=True):
+        if s is None:
+            out.append(None)
+            continue
+        if len(s.encode()) > n:
+            raise HeliosError(f"String too long for type FixedString({n})", sqlstate="22001")
+        out.append(s + "\0" * (n - len(s.encode())))
+    return pa.array(out, pa.string())
+
+
+def _to_string(args: list[pa.Array]) -> pa.Array:
+    a = args[0]
+    if pa.types.is_string(a.type) or pa.types.is_large_string(a.type):
+        return a
+    kind = "Float32" if pa.types.is_float32(a.type) else "Float64" if pa.types.is_floating(a.type) else \
+        "UInt8" if pa.types.is_boolean(a.type) else "Int64"
+    renderer = TextRenderer(kind)
+    return pa.array([renderer.text(v) for v in a.to_pylist()], pa.string())
+
+
+def _integer(bits: int, signed: bool) -> Callable[[list[pa.Array]], pa.Array]:
+    dtype = np.dtype(f"{'i' if signed else 'u'}{bits // 8}")
+    out_arrow = pa.int64()
+
+    def impl(args: list[pa.Array]) -> pa.Array:
+        a = args[0]
+        if pa.types.is_string(a.type) or pa.types.is_large_string(a.type):
+            values = []
+            for s in a.to_pylist():
+                if s is None:
+                    values.append(None)
+                    continue
+                text = s.rstrip("\0").strip()
+                try:
+                    values.append(int(text))
+                except ValueError:
+                    raise HeliosError(f"Cannot parse string '{s}' as {'' if signed else 'U'}Int{bits}",
+                                      sqlstate="22P02") from None
+            a = pa.array(values, pa.int64())
+        if pa.types.is_floating(a.type) or pa.types.is_decimal(a.type):
+            a = pc.trunc(a.cast(pa.float64()))
+        if pa.types.is_boolean(a.type):
+            a = a.cast(pa.int64())
+        if pa.types.is_date(a.type):
+            a = a.cast(pa.int32())
+        if pa.types.is_timestamp(a.type):
+            a = pc.divide(a.cast(pa.timestamp("us")).cast(pa.int64()), 1_000_000)
+        mask = a.is_null().to_numpy(zero_copy_only=False)
+        raw = a.fill_null(0).to_numpy(zero_copy_only=False)
+        wrapped = raw.astype(np.float64).astype(np.int64) if raw.dtype.kind == "f" else raw.astype(np.int64)
+        wrapped = wrapped.astype(dtype).astype(np.int64) if bits < 64 or signed else wrapped
+        return pa.array(wrapped, out_arrow, mask=mask)
+
+    return impl
+
+
+def _divide(args: list[pa.Array]) -> pa.Array:
+    a = args[0].cast(pa.float64())
+    b = args[1].cast(pa.float64())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mask = pc.or_(a.is_null(), b.is_null()).to_numpy(zero_copy_only=False)
+        values = np.divide(a.fill_null(0).to_numpy(zero_copy_only=False), b.fill_null(1).to_numpy(zero_copy_only=False))
+    return pa.array(values, pa.float64(), mask=mask)
+
+
+def _int_div(args: list[pa.Array]) -> pa.Array:
+    out = []
+    for x, y in zip(args[0].to_pylist(), args[1].to_pylist(), strict=True):
+        if x is None or y is None:
+            out.append(None)
+        elif y == 0:
+            raise HeliosError("Division by zero", sqlstate="22012")
+        else:
+            # truncation toward zero, as ClickHouse's integer division
+            out.append(math.trunc(x / y) if isinstance(x, float) or isinstance(y, float) else
+                       (x // y if (x >= 0) == (y >= 0) or x % y == 0 else -(abs(x) // abs(y))))
+    return pa.array(out, pa.int64())
+
+
+_EPOCH_DATE = datetime.date(1970, 1, 1)
+_EPOCH = datetime.datetime(1970, 1, 1)
+
+
+def _to_date(args: list[pa.Array]) -> pa.Array:
+    a = args[0]
+    if pa.types.is_integer(a.type) or pa.types.is_floating(a.type):
+        out = []
+        for v in a.to_pylist():
+            if v is None:
+                out.append(None)
+            elif v < 65536:  # ClickHouse: small numbers are days, larger ones Unix time
+                out.append(_EPOCH_DATE + datetime.timedelta(days=int(v)))
+            else:
+                out.append((_EPOCH + datetime.timedelta(seconds=int(v))).date())
+        return pa.array(out, pa.date32())
+    if pa.types.is_timestamp(a.type):
+        return a.cast(pa.timestamp("us")).cast(pa.date32())
+    if pa.types.is_date(a.type):
+        return a.cast(pa.date32())
+    values = []
+    for s in a.cast(pa.string()).to_pylist():
+        try:
+            values.append(None if s is None else datetime.date.fromisoformat(s.strip()[:10]))
+        except ValueError:
+            raise HeliosError(f"Cannot parse date: value {s!r}", sqlstate="22007") from None
+    return pa.array(values, pa.date32())
+
+
+def _to_datetime(args: list[pa.Array]) -> pa.Array:
+    a = args[0]
+    if pa.types.is_integer(a.type) or pa.types.is_floating(a.type):
+        return pa.array([None if v is None else _EPOCH + datetime.timedelta(seconds=int(v)) for v in a.to_pylist()],
+                        pa.timestamp("us"))
+    if pa.types.is_timestamp(a.type):
+        return a.cast(pa.timestamp("us"))
+    if pa.types.is_date(a.type):
+        return a.cast(pa.timestamp("us"))
+    values = []
+    for s in a.cast(pa.string()).to_pylist():
+        try:
+            values.append(None if s is None else datetime.datetime.fromisoformat(s.strip()))
+        except ValueError:
+            raise HeliosError(f"Cannot parse DateTime: value {s!r}", sqlstate="22007") from None
+    return pa.array(values, pa.timestamp("us"))
+
+
+def _top_k(args: list[pa.Array]) -> pa.Array:
+    out = []
+    for values, k in zip(args[0].to_pylist(), args[1].to_pylist(), strict=True):
+        if values is None:
+            out.append([])
+            continue
+        counts = collections.Counter(v for v in values if v is not None)
+        out.append([v for v, _ in counts.most_common(int(k))])
+    return pa.array(out, args[0].type)
+
+
+def _quantile_exact(args: list[pa.Array]) -> pa.Array:
+    out = []
+    for values, level in zip(args[0].to_pylist(), args[1].to_pylist(), strict=True):
+        present = sorted(v for v in (values or []) if v is not None)
+        if not present:
+            out.append(None)
+            continue
+        index = min(int(level * len(present)), len(present) - 1)  # ClickHouse: the element at floor(level * n)
+        out.append(present[index])
+    return pa.array(out, args[0].type.value_type)
+
+
+def _array_first(args: list[pa.Array]) -> pa.Array:
+    return pa.array([None if not v else v[0] for v in args[0].to_pylist()], args[0].type.value_type)
+
+
+def _array_last(args: list[pa.Array]) -> pa.Array:
+    return pa.array([None if not v else v[-1] for v in args[0].to_pylist()], args[0].type.value_type)
+
+
+def _array_sum(args: list[pa.Array]) -> pa.Array:
+    value_type = args[0].type.value_type
+    out_type = pa.float64() if pa.types.is_floating(value_type) else pa.int64()
+    return pa.array([None if v is None else sum(x for x in v if x is not None) for v in args[0].to_pylist()],
+                    out_type)
+
+
+def _same(types: list[str]) -> str:
+    return types[0]
+
+
+def _sum_type(types: list[str]) -> str:
+    element = _element_type(types)
+    return "double precision" if element in ("real", "double precision") else "bigint"
+
+
+FUNCTIONS = [
+    SqlFunction(name="clickhouse_type_name", impl=_type_names, return_type="text", arg_types=["text", "boolean"]),
+    SqlFunction(name="ch_array_element", impl=_array_element, return_type=_element_type),
+    SqlFunction(name="ch_length", impl=_length, return_type="bigint"),
+    SqlFunction(name="ch_empty", impl=_empty, return_type="boolean"),
+    SqlFunction(name="ch_not_empty", impl=_not_empty, return_type="boolean"),
+    SqlFunction(name="ch_array_enumerate", impl=_per_array(lambda v: list(range(1, len(v) + 1)),
+                                                           pa.list_(pa.int64())), return_type="bigint[]"),
+    SqlFunction(name="ch_array_enumerate_uniq", impl=_per_array(_enumerate_uniq, pa.list_(pa.int64())),
+                return_type="bigint[]"),
+    SqlFunction(name="ch_array_uniq", impl=_per_array(lambda v: len({repr(x) for x in v}), pa.int64()),
+                return_type="bigint"),
+    SqlFunction(name="ch_index_of", impl=_index_of, return_type="bigint", strict=False),
+    SqlFunction(name="ch_count_equal", impl=_count_equal, return_type="bigint", strict=False),
+    SqlFunction(name="ch_range", impl=_range, return_type="bigint[]"),
+    SqlFunction(name="ch_replicate", impl=_replicate, return_type=lambda t: t[0] + "[]", strict=False),
+    SqlFunction(name="ch_reinterpret_as_string", impl=_reinterpret_as_string, return_type="text"),
+    SqlFunction(name="ch_to_fixed_string", impl=_to_fixed_string, return_type="text"),
+    SqlFunction(name="ch_to_string", impl=_to_string, return_type="text"),
+    SqlFunction(name="ch_divide", impl=_divide, return_type="double precision"),
+    SqlFunction(name="ch_int_div", impl=_int_div, return_type="bigint"),
+    SqlFunction(name="ch_to_date", impl=_to_date, return_type="date"),
+    SqlFunction(name="ch_to_datetime", impl=_to_datetime, return_type="timestamp"),
+    SqlFunction(name="ch_top_k", impl=_top_k, return_type=_same),
+    SqlFunction(name="ch_quantile_exact", impl=_quantile_exact, return_type=_element_type),
+    SqlFunction(name="ch_array_first", impl=_array_first, return_type=_element_type),
+    SqlFunction(name="ch_array_last", impl=_array_last, return_type=_element_type),
+    SqlFunction(name="ch_array_sum", impl=_array_sum, return_type=_sum_type),
+    *[SqlFunction(name=f"ch_to{'' if signed else 'u'}int{bits}", impl=_integer(bits, signed), return_type="bigint")
+      for bits in (8, 16, 32, 64) for signed in (True, False)],
+]
