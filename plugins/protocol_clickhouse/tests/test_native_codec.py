@@ -302,3 +302,19 @@ def test_checksum_mismatch_and_garbage_frames_are_errors() -> None:
     r.feed(b"\0" * 16 + b"\x42" + b"\0" * 8)
     with pytest.raises(ProtocolError, match="unknown compression method"):
         read_frame(r)
+
+
+def test_types_widen_to_nullable_where_a_block_holds_nulls() -> None:
+    def widen(type_name: str, values: pa.Array) -> str:
+        return str(col.with_nulls_allowed(parse_type(type_name), values))
+
+    assert widen("Int32", pa.array([1, 2])) == "Int32"
+    assert widen("Int32", pa.array([1, None])) == "Nullable(Int32)"
+    assert widen("Array(Int32)", pa.array([[1, None], None])) == "Array(Nullable(Int32))"
+    assert widen("LowCardinality(String)", pa.array(["a", None])) == "LowCardinality(Nullable(String))"
+    assert widen("Nullable(String)", pa.array([None])) == "Nullable(String)"
+
+
+def test_decimals_of_a_finer_scale_are_rounded_to_the_column_scale() -> None:
+    values = pa.array([decimal.Decimal("1.005"), decimal.Decimal("-2.334")], type=pa.decimal256(76, 16))
+    assert encode("Decimal(9, 2)", values) == struct.pack("<ii", 101, -233)

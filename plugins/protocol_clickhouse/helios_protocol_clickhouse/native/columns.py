@@ -142,6 +142,29 @@ def _fixed_size(t: ChType) -> int:
     return nums[0]
 
 
+def with_nulls_allowed(t: ChType, values: pa.Array) -> ChType:
+    """``t``, made ``Nullable`` wherever ``values`` hold NULLs it could not carry (the column's
+    type may differ from block to block: a block's own types are what clients decode it by)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    name = _name(t)
+    if name == "Nullable" or name == "Nothing":
+        return t
+    if name == "LowCardinality":
+        inner = t.types[0]
+        if values.null_count and _name(inner) != "Nullable":
+            return ChType("LowCardinality", (ChType("Nullable", (inner,)),), t.element_name)
+        return t
+    if name == "Array" and (pa.types.is_list(values.type) or pa.types.is_large_list(values.type)):
+        inner = with_nulls_allowed(t.types[0], values.flatten())
+        return t if inner == t.types[0] else ChType("Array", (inner,), t.element_name)
+    if name in ("Array", "Tuple", "Map"):
+        return t  # ClickHouse has no Nullable(Array/Tuple/Map): a NULL is sent as the empty value
+    if values.null_count:
+        return ChType("Nullable", (t,), t.element_name)
+    return t
+
+
 # --------------------------------------------------------------------------------------------
 # encoding
 # --------------------------------------------------------------------------------------------
@@ -246,8 +269,11 @@ def _decimal_bytes(values: pa.Array, width: int) -> np.ndarray:
 
 
 def _encode_decimal(t: ChType, values: pa.Array, w: Writer, tz: str | None) -> None:
-    p, _ = decimal_precision_scale(t)
-    values = _cast(_zero_filled(values), arrow_type(t), t)
+    p, s = decimal_precision_scale(t)
+    values = _zero_filled(values)
+    if pa.types.is_decimal(values.type) and values.type.scale > s:  # round half away, as a cast to the scale
+        values = pc.round(values, ndigits=s, round_mode="half_towards_infinity")
+    values = _cast(values, arrow_type(t), t)
     w.write(_decimal_bytes(values, _decimal_width(p)).tobytes())
 
 

@@ -28,7 +28,7 @@ from helios_protocol_clickhouse.execute import ClickHouseSession
 from helios_protocol_clickhouse.login import role_for
 from helios_protocol_clickhouse.native import packets as p
 from helios_protocol_clickhouse.native.blocks import Block, cached_type, read_block, write_block
-from helios_protocol_clickhouse.native.columns import ColumnError, arrow_type
+from helios_protocol_clickhouse.native.columns import ColumnError, arrow_type, with_nulls_allowed
 from helios_protocol_clickhouse.native.compression import (
     METHODS,
     ChecksumMismatch,
@@ -573,9 +573,8 @@ class _Output:
     async def result(self, result: Any) -> None:
         """Stream one result: a header block, then its batches as Data packets."""
         names = [c.name for c in result.columns]
-        base_types = [c.type for c in result.columns]
+        types = [cached_type(c.type) for c in result.columns]  # widened as NULLs show up, never narrowed
         batches = iter(result.batches)
-        nullable = [_is_nullable(t) for t in base_types]
         extremes: list[tuple[Any, Any]] = [(None, None)] * len(names)
 
         def next_packets() -> tuple[list[bytes], int, int] | None:
@@ -590,19 +589,16 @@ class _Output:
                     continue
                 arrays = [piece.column(i) for i in range(piece.num_columns)]
                 for i, arr in enumerate(arrays):
-                    if arr.null_count and not nullable[i]:
-                        nullable[i] = True
-                types = [_with_null(t) if nullable[i] and not _is_nullable(t) else t
-                         for i, t in enumerate(base_types)]
+                    types[i] = with_nulls_allowed(types[i], arr)
                 if self.extremes:
                     _update_extremes(extremes, arrays)
-                out.append(self._packet(p.ServerPacket.DATA, names, types, arrays, piece.num_rows))
+                out.append(self._packet(p.ServerPacket.DATA, names, [str(t) for t in types], arrays,
+                                        piece.num_rows))
                 rows += piece.num_rows
             return out, rows, batch.nbytes
 
         first = await self.conn._run_watched(next_packets)
-        header_types = [_with_null(t) if nullable[i] and not _is_nullable(t) else t for i, t in enumerate(base_types)]
-        await self.header(names, header_types)
+        await self.header(names, [str(t) for t in types])
         step = first
         while step is not None:
             data, rows, nbytes = step
@@ -619,14 +615,17 @@ class _Output:
             if self.conn.cancel_requested or self.conn.client_gone:
                 return
             step = await self.conn._run_watched(next_packets)
-        types = [_with_null(t) if nullable[i] and not _is_nullable(t) else t for i, t in enumerate(base_types)]
         totals = getattr(result, "totals", None)
         if totals is not None and totals.num_rows:
-            await self.conn._send(self._packet(p.ServerPacket.TOTALS, names, types,
+            for i in range(len(names)):
+                types[i] = with_nulls_allowed(types[i], totals.column(i))
+        final_types = [str(t) for t in types]
+        if totals is not None and totals.num_rows:
+            await self.conn._send(self._packet(p.ServerPacket.TOTALS, names, final_types,
                                                [totals.column(i) for i in range(len(names))], totals.num_rows))
         if self.extremes and self.rows:
             arrays = [_extreme_pair(lo_hi, result.columns[i].type) for i, lo_hi in enumerate(extremes)]
-            await self.conn._send(self._packet(p.ServerPacket.EXTREMES, names, types, arrays, 2))
+            await self.conn._send(self._packet(p.ServerPacket.EXTREMES, names, final_types, arrays, 2))
         rows_before_limit = getattr(result, "rows_before_limit", None)
         w = Writer()
         p.write_profile_info(w, self.rows, self.blocks, self.bytes, rows_before_limit is not None,
@@ -656,20 +655,6 @@ def _int_setting(settings: dict[str, str], name: str, default: int, low: int, hi
     except ValueError:
         raise ClickHouseError(CANNOT_PARSE_INPUT, f"Cannot parse setting {name} = {raw!r} as an integer") from None
     return max(low, min(high, value)) if value else default
-
-
-def _is_nullable(type_name: str) -> bool:
-    t = cached_type(type_name)
-    if t.name == "LowCardinality":
-        t = t.types[0]
-    return t.name in ("Nullable", "Nothing", "Array", "Map", "Tuple")
-
-
-def _with_null(type_name: str) -> str:
-    t = cached_type(type_name)
-    if t.name == "LowCardinality":
-        return f"LowCardinality(Nullable({t.types[0]}))"
-    return f"Nullable({type_name})"
 
 
 def _update_extremes(extremes: list[tuple[Any, Any]], arrays: list[pa.Array]) -> None:
