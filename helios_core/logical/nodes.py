@@ -11,6 +11,7 @@ a rule that moves an expression keeps the column layout it was compiled against.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
@@ -42,16 +43,19 @@ def _names(fields: list[Field]) -> str:
 
 
 class ScanTerm:
-    """One WHERE term bound over a scan: its text, its compiled predicate and, when it is
-    ``column op constant`` in a type storage can compare, the pushed form(s) of it
-    (``operators.scan.PushedTerm``; BETWEEN gives two)."""
+    """One WHERE term bound over a scan: its expression and, when it is ``column op constant``
+    in a type storage can compare, the pushed form(s) of it (``operators.scan.PushedTerm``;
+    BETWEEN gives two)."""
 
-    __slots__ = ("ast", "pushable", "text")
+    __slots__ = ("ast", "pushable")
 
     def __init__(self, ast: exp.Expression, pushable: list[Any] | None) -> None:
         self.ast = ast
-        self.text = ast.sql(dialect="postgres")
         self.pushable = pushable
+
+    @property
+    def text(self) -> str:
+        return self.ast.sql(dialect="postgres")  # printed only when shown: sqlglot's printer is slow
 
 
 class Scan(LogicalNode):
@@ -93,14 +97,37 @@ class Scan(LogicalNode):
 
 class Filter(LogicalNode):
     """Rows of the input where every term is true. ``scan_terms`` is set when the input is a
-    scan and the terms were bound for pushdown (see rules.push_filters_into_scans)."""
+    scan and the terms were bound for pushdown (see rules.push_filters_into_scans); then
+    ``parts[i]`` is the compiled ``scan_terms[i]``, and the text is theirs, printed on demand.
 
-    def __init__(self, child: Any, parts: list[Compiled], text: str = "",
-                 scan_terms: list[ScanTerm] | None = None) -> None:
+    A part may be compiled on first use (``deferred(i)``): a key equality that a point read
+    answers is never evaluated as a predicate, so it is not compiled unless it has to be.
+    """
+
+    def __init__(self, child: Any, parts: list[Compiled | None], text: str = "",
+                 scan_terms: list[ScanTerm] | None = None,
+                 deferred: Callable[[int], Compiled] | None = None) -> None:
         super().__init__(child.fields, [child])
-        self.parts = parts
-        self.text = text or parts[0].label
+        self.bound_parts = parts  # None: not compiled yet
+        self.deferred = deferred
+        self._text = text or (None if scan_terms is not None else parts[0].label)  # type: ignore[union-attr]
         self.scan_terms = scan_terms
+
+    def part(self, i: int) -> Compiled:
+        p = self.bound_parts[i]
+        if p is None:
+            p = self.bound_parts[i] = self.deferred(i)  # type: ignore[misc]
+        return p
+
+    @property
+    def parts(self) -> list[Compiled]:
+        return [self.part(i) for i in range(len(self.bound_parts))]
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = " AND ".join(t.text for t in self.scan_terms or [])
+        return self._text
 
     def describe(self) -> str:
         return f"Filter {self.text}"

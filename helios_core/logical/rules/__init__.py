@@ -22,19 +22,21 @@ RULES: list[Rule] = [simplify_filters, push_filters_into_scans, flatten_union_al
 
 
 def optimize(node: Any, rules: list[Rule] | None = None) -> Any:
-    """``node`` rewritten by each rule in turn, each over the whole tree."""
-    for rule in RULES if rules is None else rules:
-        node = apply(rule, node, {})
-    return node
+    """``node`` rewritten by the rules: one walk, inputs first, each rule in turn at each node
+    (a rule looks at a node and its inputs only, so one walk does what one per rule would)."""
+    return _walk(node, RULES if rules is None else rules, {})
 
 
-def apply(rule: Rule, node: Any, seen: dict[int, Any]) -> Any:
-    """One rule over a tree, inputs first. Common tables are rewritten when lowered (they are
-    reached through their scans, and a shared body is rewritten once)."""
+def _walk(node: Any, rules: list[Rule], seen: dict[int, Any]) -> Any:
+    """Common tables are rewritten when lowered: they are reached through their scans, and a
+    shared body is rewritten once."""
     done = seen.get(id(node))
     if done is not None:
         return done
-    node.children = [apply(rule, c, seen) for c in node.children]
-    out = rule(node)
+    if node.children:
+        node.children = [_walk(c, rules, seen) for c in node.children]
+    out = node
+    for rule in rules:
+        out = rule(out)
     seen[id(node)] = out
     return out

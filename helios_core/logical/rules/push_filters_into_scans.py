@@ -44,14 +44,14 @@ def push_filters_into_scans(node: Any) -> Any:
     pk = scan.primary_key
     if pk and all(k in equal for k in pk) and scan.as_of is None:
         scan.pk_lookup = [(k, equal[k]) for k in pk]
-        keep = [i for i, term in enumerate(node.scan_terms) if not _pins_key(term, pk)]
-        scan.residual = [node.parts[i] for i in keep]
+        keep = [i for i, term in enumerate(node.scan_terms) if not pins_key(term, pk)]
+        scan.residual = [node.part(i) for i in keep]
         scan.residual_text = " AND ".join(node.scan_terms[i].text for i in keep)
         return scan
     if PUSH_ROW_FILTERS:
         scan.pushed = pushed
         keep = [i for i, term in enumerate(node.scan_terms) if not term.pushable]
-        scan.residual = [node.parts[i] for i in keep]
+        scan.residual = [node.part(i) for i in keep]
         scan.residual_text = " AND ".join(node.scan_terms[i].text for i in keep)
         return scan
     scan.prune_terms = pushed
@@ -60,7 +60,7 @@ def push_filters_into_scans(node: Any) -> Any:
     return scan
 
 
-def _pins_key(term: L.ScanTerm, pk: list[str]) -> bool:
+def pins_key(term: L.ScanTerm, pk: list[str]) -> bool:
     """``key_column = value``: answered by the point read itself."""
     return term.pushable is not None and len(term.pushable) == 1 and term.pushable[0].op == "=" \
         and term.pushable[0].column in pk

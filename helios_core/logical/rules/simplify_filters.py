@@ -29,14 +29,14 @@ from helios_core.logical import nodes as L
 def simplify_filters(node: Any) -> Any:
     if not isinstance(node, L.Filter):
         return node
-    keep = [i for i, p in enumerate(node.parts) if not _always_true(p)]
+    parts = node.bound_parts  # a part not compiled yet is a key equality, never constant
+    keep = [i for i, p in enumerate(parts) if p is None or not _always_true(p)]
     if not keep:
         return node.child
-    if len(keep) == len(node.parts) or node.scan_terms is None:
+    if len(keep) == len(parts) or node.scan_terms is None:
         return node  # without the terms' texts the filter keeps its own text, so all of it
-    terms = [node.scan_terms[i] for i in keep]
-    return L.Filter(node.child, [node.parts[i] for i in keep], " AND ".join(t.text for t in terms),
-                    scan_terms=terms)
+    return L.Filter(node.child, [parts[i] for i in keep], scan_terms=[node.scan_terms[i] for i in keep],
+                    deferred=lambda j: node.part(keep[j]))
 
 
 def _always_true(part: Any) -> bool:

@@ -17,6 +17,7 @@ from sqlglot import exp
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedTable
 from helios_core.logical import nodes as L
 from helios_core.logical.rules import optimize
+from helios_core.logical.rules.push_filters_into_scans import pins_key
 from helios_core.sql import object_privileges
 from helios_core.sql import types as T
 from helios_core.sql.aggregates import CANONICAL, AggSpec, result_type
@@ -724,8 +725,17 @@ class Builder:
         ordered = order_conjuncts(conjuncts)
         if isinstance(op, L.Scan):
             scan_terms = [bound[id(c)] for c in ordered]
-        parts = [self.exprs.as_bool(self.compile(c, scope), "WHERE") for c in ordered]
-        return L.Filter(op, parts, " AND ".join(c.sql(dialect="postgres") for c in ordered), scan_terms=scan_terms)
+        if scan_terms is None:
+            parts = [self.exprs.as_bool(self.compile(c, scope), "WHERE") for c in ordered]
+            return L.Filter(op, parts, " AND ".join(c.sql(dialect="postgres") for c in ordered))
+
+        def bind(i: int) -> Compiled:
+            return self.exprs.as_bool(self.compile(ordered[i], scope), "WHERE")
+
+        # key equalities wait: a point read answers them (their constants were typed just above)
+        key = op.primary_key
+        parts = [None if key and pins_key(t, key) else bind(i) for i, t in enumerate(scan_terms)]
+        return L.Filter(op, parts, scan_terms=scan_terms, deferred=bind)
 
     def pushable_terms(self, c: exp.Expression, scope: Scope, op: Any) -> list[PushedTerm] | None:
         """The storage form of a WHERE term over a scan (BETWEEN: both bounds), or None."""
