@@ -53,7 +53,8 @@ def bad_value(message: str) -> MongoError:
 _SQLSTATE_CODES = {
     "40001": (112, ("TransientTransactionError",)),  # serialization failure: first committer won
     "40P01": (112, ("TransientTransactionError",)),
-    "55P03": (112, ("TransientTransactionError",)),
+    "55P03": (112, ("TransientTransactionError",)),  # a row lock held by another transaction
+    "25P02": (251, ("TransientTransactionError",)),  # the transaction already failed
     "57014": (11601, ()),  # query canceled -> Interrupted
     "57P01": (11600, ()),
     "57P03": (11600, ()),

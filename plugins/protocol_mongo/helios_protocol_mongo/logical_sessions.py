@@ -23,6 +23,7 @@ from helios_protocol_mongo.errors import MongoError, from_helios_error
 from helios_protocol_mongo.store import CollectionStore
 
 IDLE_TIMEOUT_MINUTES = 30
+LOCK_TIMEOUT_MS = 5
 
 
 @attrs.define(eq=False)
@@ -47,6 +48,9 @@ class LogicalSession:
         self._rollback_quietly()
         if self.kernel_session is None:
             self.kernel_session = open_session()
+            # MongoDB's maxTransactionLockRequestTimeoutMillis: a write that meets another
+            # transaction's write fails at once (112, retried by the driver), it does not wait
+            self.kernel_session.execute(f"set lock_timeout = '{LOCK_TIMEOUT_MS}ms'")
             self.store = CollectionStore(self.kernel_session)
         self.txn_number = txn_number
         self.state = "in_progress"

@@ -50,6 +50,8 @@ class MongoServer:
         self.connection_ids = itertools.count(1)
         self.request_ids = itertools.count(1)
         self.open_connections = 0
+        self.connections: set[MongoConnection] = set()
+        self.stopping = False
         self.started = time.time()
 
     def open_session(self, user: str = "helios") -> Any:
@@ -57,16 +59,30 @@ class MongoServer:
         return self.kernel.open_session(user=user, database=self.config.database, options={})
 
     async def serve(self, stopping: Any = None) -> None:
+        """Serve until the listener stops; once ``stopping`` is set, idle connections are closed at once."""
         assert self.listener is not None
-        await self.listener.serve(self.handle)
+        async with anyio.create_task_group() as tg:
+            if stopping is not None:
+                tg.start_soon(self._close_idle_when_stopping, stopping)
+            await self.listener.serve(self.handle)
+            tg.cancel_scope.cancel()
+
+    async def _close_idle_when_stopping(self, stopping: Any) -> None:
+        await stopping.wait()
+        self.stopping = True
+        for connection in list(self.connections):
+            if connection.idle_scope is not None:
+                connection.idle_scope.cancel()
 
     async def handle(self, stream: anyio.abc.SocketStream) -> None:
         connection = MongoConnection(self, stream, next(self.connection_ids))
         self.open_connections += 1
+        self.connections.add(connection)
         try:
             await connection.run()
         finally:
             self.open_connections -= 1
+            self.connections.discard(connection)
             await anyio.to_thread.run_sync(connection.commands.close, limiter=self.limiter)
 
 
@@ -81,16 +97,22 @@ class MongoConnection:
         self.address = _dialled_address(stream)
         self.peer = _peer_address(stream)
         self.commands = CommandRunner(server, self)
+        self.idle_scope: anyio.CancelScope | None = None  # set while waiting for the next request
 
     async def run(self) -> None:
         if self.server.open_connections > self.server.max_connections:
             self.server.log.warning("mongodb: %d connections open (max_connections); closing %s",
                                     self.server.open_connections - 1, self.peer)
             return
-        while True:
-            try:
-                head = await self.reader.receive_exactly(HEADER.size)
-            except (anyio.EndOfStream, anyio.IncompleteRead, anyio.BrokenResourceError, OSError):
+        while not self.server.stopping:
+            head = b""
+            with anyio.CancelScope() as self.idle_scope:
+                try:
+                    head = await self.reader.receive_exactly(HEADER.size)
+                except (anyio.EndOfStream, anyio.IncompleteRead, anyio.BrokenResourceError, OSError):
+                    return
+            self.idle_scope = None
+            if self.server.stopping or len(head) < HEADER.size:
                 return
             header = HEADER.unpack(head)
             length = header[0]

@@ -90,6 +90,8 @@ class CollectionStore:
         self.execute(f"drop schema if exists {quote_ident(db)} cascade")
 
     def count(self, db: str, collection: str) -> int:
+        if self._missing_in_transaction(db, collection):
+            return 0
         try:
             return int(self.rows(f"select count(*) from {table_name(db, collection)}")[0][0])
         except HeliosError as exc:
@@ -99,9 +101,15 @@ class CollectionStore:
 
     # -- documents ----------------------------------------------------------------
 
+    def _missing_in_transaction(self, db: str, collection: str) -> bool:
+        """Inside a transaction a failed statement would abort it: ask the catalog first instead."""
+        return self.session.transaction_state != "idle" and not self.collection_exists(db, collection)
+
     def scan(self, db: str, collection: str, where: str = "", params: Sequence[Any] = (),
              types: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
         """Documents of the collection (none when it does not exist), filtered by ``where`` if given."""
+        if self._missing_in_transaction(db, collection):
+            return iter(())
         sql = f"select doc from {table_name(db, collection)}"
         if where:
             sql += f" where {where}"
@@ -119,6 +127,8 @@ class CollectionStore:
     def insert(self, db: str, collection: str, docs: Sequence[dict[str, Any]]) -> int:
         """Insert documents (each has its ``_id``) in one statement; the table is created if missing."""
         payload = "[" + ",".join(bson_json.dumps(d) for d in docs) + "]"
+        if self._missing_in_transaction(db, collection):
+            self.create_collection(db, collection)
         sql = (f"insert into {table_name(db, collection)} (_id, doc) "
                "select e -> '_id', e from jsonb_array_elements($1) as e")
         try:
@@ -135,7 +145,7 @@ class CollectionStore:
         return self.run(sql, params, ["jsonb", "jsonb", "jsonb"]).row_count or 0
 
     def delete_ids(self, db: str, collection: str, ids: Sequence[Any]) -> int:
-        if not ids:
+        if not ids or self._missing_in_transaction(db, collection):
             return 0
         sql = f"delete from {table_name(db, collection)} where _id = any(select jsonb_array_elements($1))"
         payload = "[" + ",".join(bson_json.dumps(i) for i in ids) + "]"
@@ -147,6 +157,8 @@ class CollectionStore:
             raise
 
     def size_bytes(self, db: str, collection: str) -> int:
+        if self._missing_in_transaction(db, collection):
+            return 0
         try:
             rows = self.rows(f"select coalesce(sum(length(doc::text)), 0) from {table_name(db, collection)}")
         except HeliosError as exc:

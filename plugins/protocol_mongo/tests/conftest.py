@@ -1,4 +1,4 @@
-"""Fixtures for the MongoDB protocol tests: one real ``helios serve`` per test module.
+"""Fixtures for the MongoDB protocol tests: one real ``helios serve`` shared by all of them.
 
 The server runs the mongodb and postgres protocols side by side, so a test can write with
 pymongo and read with psycopg (collections are SQL tables).
@@ -14,7 +14,7 @@ import pytest
 from helios_core.testing import HeliosServer, start_server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def mongo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HeliosServer]:
     server = start_server(tmp_path_factory.mktemp("mongo-server"), only=["mongodb", "postgres"])
     try:
@@ -23,12 +23,12 @@ def mongo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HeliosSer
         server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def mongo_uri(mongo_server: HeliosServer) -> str:
     return f"mongodb://127.0.0.1:{mongo_server.port('mongodb')}/"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def client(mongo_uri: str) -> Iterator[pymongo.MongoClient]:
     with pymongo.MongoClient(mongo_uri, serverSelectionTimeoutMS=10_000) as c:
         yield c

@@ -1,0 +1,34 @@
+"""Collections are SQL tables: documents written with pymongo are rows for psycopg and back."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+from bson import Int64, ObjectId
+
+
+def test_pymongo_document_is_a_row(client, mongo_server):
+    coll = client.shop.customers
+    coll.drop()
+    oid = ObjectId()
+    coll.insert_one({"_id": oid, "name": "Ada", "tier": "gold", "visits": Int64(3), "tags": ["a", "b"]})
+    with psycopg.connect(mongo_server.pg_dsn(), autocommit=True) as conn:
+        row = conn.execute("select _id, doc from shop.customers").fetchone()
+        assert row[0] == {"$oid": str(oid)}
+        assert row[1] == {"_id": {"$oid": str(oid)}, "name": "Ada", "tier": "gold",
+                          "visits": {"$numberLong": "3"}, "tags": ["a", "b"]}
+        assert conn.execute("select doc->>'name' from shop.customers where doc @> '{\"tier\": \"gold\"}'"
+                            ).fetchone() == ("Ada",)
+
+
+def test_sql_row_is_a_document(client, mongo_server):
+    client.shop.products.drop()
+    client.shop.create_collection("products")
+    with psycopg.connect(mongo_server.pg_dsn(), autocommit=True) as conn:
+        doc = {"_id": "p1", "price": 9.5, "stock": 3, "dims": {"w": 1, "h": 2}}
+        conn.execute("insert into shop.products values (%s, %s)", (json.dumps("p1"), json.dumps(doc)))
+        conn.execute("update shop.products set doc = jsonb_set(doc, '{stock}', '4') where _id = '\"p1\"'")
+    assert client.shop.products.find_one({"dims.h": 2}) == {"_id": "p1", "price": 9.5, "stock": 4,
+                                                            "dims": {"w": 1, "h": 2}}
+    assert "products" in client.shop.list_collection_names() and "shop" in client.list_database_names()
