@@ -179,8 +179,6 @@ class ClickHouseSession:
         for i, col in enumerate(result.columns):
             nullable = _has_nulls(batches, i)
             ch_type = types[i] if types and i < len(types) and types[i] else None
-            if ch_type is None and col.type_name == "boolean":  # comparisons are UInt8 in ClickHouse
-                ch_type = "Nullable(UInt8)" if nullable else "UInt8"
             if ch_type is None:
                 ch_type = clickhouse_type(col.type_name, nullable=nullable)
             elif nullable and not ch_type.startswith(("Nullable", "Array", "Tuple", "Map")):

@@ -107,6 +107,8 @@ def hint_type(node: exp.Expression) -> str | None:
             return literal_type(-int(node.this.this, 0))
         except ValueError:
             return "Float64"
+    if isinstance(node, exp.Predicate | exp.Connector | exp.Not | exp.ArrayContains):
+        return "UInt8"  # comparisons and logic give UInt8 in ClickHouse (a Bool column stays Bool)
     if isinstance(node, exp.Explode) and isinstance(node.this, exp.Array):
         kinds = {hint_type(e) for e in node.this.expressions}
         return _common_int(kinds)
