@@ -281,7 +281,7 @@ def _parse_uncached(sql: str) -> list[Statement]:
             first == "EXPLAIN"
         ) or (first == "COMMENT" and third == "CONSTRAINT") or (first == "CREATE" and second == "DATABASE") or (
             first == "ALTER" and second == "TABLE" and any(t.text.upper() == "GENERATED" for t in chunk)
-        ) or (first == "CREATE" and second == "MATERIALIZED") or (
+        ) or (first == "CREATE" and second == "MATERIALIZED") or _is_routine_statement(chunk) or (
             first == "REFRESH" and second.split()[:1] == ["MATERIALIZED"]  # sqlglot keeps REFRESH's rest as text
         ):
             util = parse_utility(text, start)
@@ -305,6 +305,22 @@ def _parse_uncached(sql: str) -> list[Statement]:
             tree.set("on_commit_drop", True)
         out.append(Statement(ast=tree, text=text, offset=start))
     return out
+
+
+_ROUTINE_WORDS = {"FUNCTION", "PROCEDURE"}
+
+
+def _is_routine_statement(chunk: list[Token]) -> bool:
+    """CREATE [OR REPLACE] FUNCTION/PROCEDURE, DROP FUNCTION/PROCEDURE/ROUTINE, CALL, DO
+    (helios_core.sql.routines.syntax parses them; sqlglot keeps CALL's and DO's rest as text)."""
+    words = [t.text.upper() for t in chunk[:4]]
+    first = words[0]
+    if first in ("CALL", "DO"):
+        return True
+    if first == "CREATE":
+        rest = words[3:4] if words[1:3] == ["OR", "REPLACE"] else words[1:2]
+        return bool(rest) and rest[0] in _ROUTINE_WORDS
+    return first == "DROP" and len(words) > 1 and words[1] in (*_ROUTINE_WORDS, "ROUTINE")
 
 
 def _words(sql: str, chunk: list[Token]) -> list[tuple[str, int]]:
@@ -486,6 +502,16 @@ class _Cursor:
     def string(self) -> str:
         t = self.cur
         if t is None or t.token_type not in (TokenType.STRING, TokenType.BYTE_STRING):
+            self.fail()
+        assert t is not None
+        self.i += 1
+        return t.text
+
+    def string_any(self) -> str:
+        """A string constant in any quoting: '...', E'...', $$...$$, $tag$...$tag$."""
+        t = self.cur
+        if t is None or t.token_type not in (TokenType.STRING, TokenType.HEREDOC_STRING, TokenType.RAW_STRING,
+                                             TokenType.NATIONAL_STRING, TokenType.BYTE_STRING):
             self.fail()
         assert t is not None
         self.i += 1
@@ -803,6 +829,14 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         text = None if c.accept("NULL") else c.string()
         c.end()
         return Utility(kind="comment_constraint", args={"constraint": constraint, "table": table, "text": text})
+    if w in ("CREATE", "DROP", "CALL", "DO") and _is_routine_statement(c.toks):
+        from helios_core.sql.routines import syntax as routine_syntax
+
+        if w == "CREATE":
+            return routine_syntax.parse_create(c)
+        if w == "DROP":
+            return routine_syntax.parse_drop(c)
+        return routine_syntax.parse_call(c) if w == "CALL" else routine_syntax.parse_do(c)
     if w in ("CREATE", "REFRESH") and c.peek_word() == "MATERIALIZED":
         from helios_core.sql import matviews
 

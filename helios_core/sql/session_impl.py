@@ -31,20 +31,24 @@ from helios_core import time_budget
 from helios_core.errors import FeatureNotSupported, HeliosError, QueryCanceled, from_engine_failure
 from helios_core.session import CopySpec, PreparedStatement, Result, ResultColumn, ResultStream, Session
 from helios_core.sql import (
+    ddl,
     ddl_privileges,
     deep_nesting,
     dialect,
     dialects,
+    dml,
     dml_privileges,
     matviews,
     notifications,
     object_privileges,
     prepared,
+    sequences,
     session_identity,
     user_types,  # noqa: F401  (installs the lookup of CREATE TYPE's types)
 )
 from helios_core.sql.dialect import Statement, Utility
 from helios_core.sql.functions import runtime
+from helios_core.sql.routines import statements as routine_statements
 from helios_core.sql.settings import Settings, display_name, parse_duration_ms
 from helios_core.sql.transactions import TransactionState
 
@@ -84,8 +88,6 @@ def _using_session(session: Any) -> Any:
 
 
 def _register_functions() -> None:
-    from helios_core.sql import sequences
-
     sequences.register_sql_functions()
     notifications.register_sql_functions()
 
@@ -427,18 +429,12 @@ class SqlSession(Session):
         if isinstance(ast, (exp.Query, exp.Values, exp.Subquery)):
             return self.run_query(ast, params, prepared, lazy=lazy)
         if isinstance(ast, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
-            from helios_core.sql import dml
-
             return dml.execute(self, ast, params, prepared)
         if isinstance(ast, (exp.Create, exp.Drop, exp.Alter, exp.TruncateTable)):
-            from helios_core.sql import ddl
-
             self.tx.wrote_ddl = True
             self.engine.bump_plan_generation()
             return ddl.execute(self, ast, st.text)
         if isinstance(ast, exp.Comment):
-            from helios_core.sql import ddl
-
             ddl_privileges.check_comment(self, ast)  # only the owner comments on an object
             return ddl.comment(self, ast)
         if isinstance(ast, exp.Command):
@@ -474,8 +470,6 @@ class SqlSession(Session):
             prepared = None
         locks = ast.args.get("locks") if isinstance(ast, exp.Select) else None
         if locks:
-            from helios_core.sql import dml
-
             dml_privileges.check_row_locks(self, ast, locks)  # FOR UPDATE/SHARE needs UPDATE too
 
             changed, restrict = dml.lock_selected_rows(self, ast, ctx, locks)
@@ -547,8 +541,6 @@ class SqlSession(Session):
         The planner reads each table's ``version`` (exp.Version with an integer literal); when every
         table of the query reads at the same timestamp, ``ctx.as_of`` is set too.
         """
-        from helios_core.sql import ddl
-
         ast = ast.copy()
         stamps = set()
         plain = False
@@ -674,8 +666,6 @@ class SqlSession(Session):
         if k == "noop":
             return Result(command_tag=a["tag"])
         if k == "comment_constraint":
-            from helios_core.sql import ddl
-
             return ddl.comment_on_constraint(self, a)
         if k == "lock":
             if not self.tx.in_block:
@@ -684,8 +674,6 @@ class SqlSession(Session):
             self._lock_tables(a.get("tables", []), a.get("mode", "ACCESS EXCLUSIVE"), bool(a.get("nowait")))
             return Result(command_tag="LOCK TABLE")
         if k in ("create_extension", "drop_extension", "alter_sequence"):
-            from helios_core.sql import ddl
-
             self.tx.statement_start()
             return ddl.misc_statement(self, u)
         if k == "copy":
@@ -713,14 +701,20 @@ class SqlSession(Session):
             with _positions_from(a["body_offset"]):
                 return self._explain(a)
         if k in ("create_branch", "drop_branch", "rename_branch", "alter_branch_set", "merge_branch"):
-            from helios_core.sql import ddl
-
             return ddl.branch_statement(self, u)
         if k == "add_identity":
             from helios_core.sql import identity_columns
 
             self.tx.statement_start()
             return identity_columns.add_identity(self, a)
+        if k in ("create_routine", "drop_routine", "call", "do"):
+            self.tx.statement_start()
+            if k in ("create_routine", "drop_routine"):
+                self.tx.wrote_ddl = True
+                self.engine.bump_plan_generation()
+            run = {"create_routine": routine_statements.create, "drop_routine": routine_statements.drop,
+                   "call": routine_statements.call, "do": routine_statements.do}[k]
+            return run(self, a)
         if k in ("listen", "unlisten", "notify"):
             return notifications.run(self, k, a)
         if k in ("create_matview", "refresh_matview"):
@@ -736,8 +730,6 @@ class SqlSession(Session):
 
             return databases.create_database(self, a["name"], a["options"])
         if k in ("create_role", "alter_role", "drop_role", "rename_role", "grant", "revoke"):
-            from helios_core.sql import ddl
-
             self.tx.statement_start()
             self.engine.bump_plan_generation()  # cached plans were checked against the old privileges
             return ddl.role_statement(self, u)
@@ -779,8 +771,6 @@ class SqlSession(Session):
         self.tx.statement_start()
         ctx = self.context()
         if isinstance(ast, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
-            from helios_core.sql import dml
-
             if a["analyze"]:
                 raise FeatureNotSupported("EXPLAIN ANALYZE of INSERT/UPDATE/DELETE/MERGE is not supported yet")
             lines = dml.explain(self, ast, ctx)
@@ -867,23 +857,15 @@ class SqlSession(Session):
 
     # ------------------------------------------------------------------ sequences (session side)
     def nextval(self, name: str) -> int:
-        from helios_core.sql import sequences
-
         return sequences.nextval(self, name)
 
     def currval(self, name: str) -> int:
-        from helios_core.sql import sequences
-
         return sequences.currval(self, name)
 
     def lastval(self) -> int:
-        from helios_core.sql import sequences
-
         return sequences.lastval(self)
 
     def setval(self, name: str, value: int, is_called: bool = True) -> int:
-        from helios_core.sql import sequences
-
         return sequences.setval(self, name, value, is_called)
 
     # ------------------------------------------------------------------ prepared statements
@@ -1004,8 +986,6 @@ class SqlSession(Session):
     def _drop_temp_tables(self) -> None:
         if not self.temp_tables:
             return
-        from helios_core.sql import ddl
-
         txn = self.engine.store.begin(self.database, self.branch)
         try:
             for schema, name in self.temp_tables:

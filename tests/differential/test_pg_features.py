@@ -104,7 +104,54 @@ NOTIFY = [
     "NOTIFY jobs, 'a', 'b'",
 ]
 
-SCRIPTS = {"matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY}
+SQL_FUNCTIONS = [
+    "CREATE TABLE acct (id int PRIMARY KEY, owner text, balance int)",
+    "INSERT INTO acct VALUES (1, 'ann', 10), (2, 'bob', 20), (3, 'ann', 5)",
+    ("CREATE FUNCTION add_tax(amount int, rate numeric DEFAULT 0.5) RETURNS numeric LANGUAGE sql IMMUTABLE "
+    "AS 'SELECT amount * (1 + rate)'"),
+    "SELECT id, add_tax(balance), add_tax(balance, 0.1) FROM acct ORDER BY id",
+    ("CREATE FUNCTION total_of(who text) RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT sum(balance) FROM acct "
+    "WHERE owner = who $$"),
+    "SELECT owner, total_of(owner) FROM acct GROUP BY owner ORDER BY owner",
+    ("CREATE FUNCTION richer_than(int) RETURNS SETOF acct LANGUAGE sql AS 'SELECT * FROM acct WHERE balance > $1 "
+    "ORDER BY id'"),
+    "SELECT * FROM richer_than(6)",
+    "SELECT id FROM richer_than(6) AS r WHERE r.owner = 'bob'",
+    ("CREATE FUNCTION squares(n int) RETURNS TABLE (i int, sq int) LANGUAGE sql AS $$ SELECT g, g * g FROM "
+    "generate_series(1, n) AS g $$"),
+    "SELECT * FROM squares(3)",
+    "SELECT s.sq FROM squares(4) AS s WHERE s.i > 2",
+    "CREATE FUNCTION mul(int, int) RETURNS int LANGUAGE sql RETURN $1 * $2",
+    "SELECT mul(6, 7), mul(NULL, 1)",
+    "CREATE FUNCTION strict_mul(a int, b int) RETURNS int LANGUAGE sql STRICT AS 'SELECT coalesce(a, 1) * b'",
+    "SELECT strict_mul(NULL, 3), strict_mul(2, 3)",
+    "CREATE FUNCTION mul(int, int) RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    "CREATE OR REPLACE FUNCTION mul(int, int) RETURNS bigint LANGUAGE sql AS 'SELECT 1'",
+    "CREATE OR REPLACE FUNCTION mul(int, int) RETURNS int LANGUAGE sql AS 'SELECT $1 + $2'",
+    "SELECT mul(6, 7)",
+    "CREATE FUNCTION mul(text, text) RETURNS text LANGUAGE sql AS 'SELECT $1 || $2'",
+    "SELECT mul('a', 'b'), mul(2, 3)",
+    "DROP FUNCTION mul",
+    "DROP FUNCTION mul(text, text)",
+    "SELECT mul('a', 'b')",
+    ("CREATE PROCEDURE deposit(who int, amount int) LANGUAGE sql AS $$ UPDATE acct SET balance = balance + amount "
+    "WHERE id = who; INSERT INTO acct VALUES (100 + who, 'log', amount) $$"),
+    "CALL deposit(1, 5)",
+    "SELECT * FROM acct ORDER BY id",
+    "CALL mul(1, 2)",
+    "SELECT deposit(1, 5)",
+    "CALL nosuch(1)",
+    "SELECT nosuch_fn(1)",
+    "CREATE FUNCTION bad() RETURNS int LANGUAGE sql AS 'DELETE FROM acct WHERE false'",
+    "CREATE FUNCTION bad2() RETURNS int LANGUAGE nosuchlang AS 'x'",
+    "DROP PROCEDURE deposit(int, int)",
+    "DROP FUNCTION IF EXISTS deposit(int, int)",
+    "DROP FUNCTION squares(int)",
+    ("SELECT proname, prokind, provolatile, proretset, pronargs, pronargdefaults FROM pg_proc "
+    "WHERE pronamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) ORDER BY proname"),
+]
+
+SCRIPTS = {"matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS}
 
 
 def _outcome(conn: psycopg.Connection, sql: str) -> tuple:

@@ -560,9 +560,59 @@ def _function_names() -> list[str]:
     proargnames text[], proargdefaults text, protrftypes oid[], prosrc text, probin text, prosqlbody text,
     proconfig text[], proacl text[]""")
 def pg_proc(model: CatalogModel) -> list[tuple]:
-    return [(stable_oid("proc", n) % 16_000 + 1, n, PG_CATALOG_OID, BOOTSTRAP_SUPERUSER_OID, 12, 1.0, 0.0, 0, "-",
-             "f", False, False, True, False, "i", "s", 0, 0, 25, [], None, None, None, None, None, n, None, None,
-             None, None) for n in _function_names()]
+    builtin = [(stable_oid("proc", n) % 16_000 + 1, n, PG_CATALOG_OID, BOOTSTRAP_SUPERUSER_OID, 12, 1.0, 0.0, 0, "-",
+                "f", False, False, True, False, "i", "s", 0, 0, 25, [], None, None, None, None, None, n, None, None,
+                None, None) for n in _function_names()]
+    return builtin + _user_routines(model)
+
+
+_LANGUAGE_OIDS = {"sql": 14, "plpgsql": 13_600}
+
+
+def _user_routines(model: CatalogModel) -> list[tuple]:
+    """CREATE FUNCTION / PROCEDURE's routines (helios_core.sql.routines.definition)."""
+    from helios_core.sql.routines.definition import KIND, Routine
+
+    rows = []
+    for value in _catalog_list(model.txn, KIND).values() if model.txn is not None else ():
+        for record in value.get("overloads") or []:
+            r = Routine(record)
+            try:
+                in_oids = [t.oid for t in r.in_types]
+                all_args = record["args"]
+                ret = r.return_type
+                ret_oid = ret.oid if ret is not None else 2249  # record
+                if r.is_procedure:
+                    ret_oid = 0
+                all_oids = [_routine_type_oid(a["type"]) for a in all_args]
+            except Exception:  # noqa: BLE001 - a routine over a type that is gone shows text
+                in_oids, all_oids, ret_oid = [], [], 25
+            modes = [a["mode"] for a in record["args"]]
+            names = [a.get("name") or "" for a in record["args"]]
+            if record.get("out_columns") and not any(m in ("o", "b") for m in modes):  # RETURNS TABLE
+                modes += ["t"] * len(record["out_columns"])
+                names += [n for n, _ in record["out_columns"]]
+                all_oids += [_routine_type_oid(t) for _, t in record["out_columns"]]
+            has_out = any(m != "i" for m in modes)
+            defaults = [a["default"] for a in r.in_args if a.get("default") is not None]
+            rows.append((
+                int(record.get("oid") or stable_oid("function", f"{r.schema}.{r.signature()}")), r.name,
+                namespace_oid(r.schema), role_oid(record.get("owner", "helios")),
+                _LANGUAGE_OIDS.get(r.language, 14), 100.0, 1000.0 if r.returns_set else 0.0, 0, "-", record["kind"],
+                False, False, r.strict, r.returns_set, r.volatility, "u", len(in_oids), len(defaults), ret_oid,
+                in_oids, all_oids if has_out else None, modes if has_out else None,
+                names if any(names) else None, ", ".join(defaults) if defaults else None, None, r.body, None, None,
+                None, None))
+    return rows
+
+
+def _routine_type_oid(name: str) -> int:
+    from helios_core.sql.routines.definition import resolve_type
+
+    try:
+        return resolve_type(name).oid
+    except Exception:  # noqa: BLE001 - a type that is gone
+        return 25
 
 
 # amhandler is a regproc: the handler function's OID (PostgreSQL's own), as pg_dump casts it
@@ -585,7 +635,7 @@ static_table(PG, "pg_tablespace", "oid oid, spcname name, spcowner oid, spcacl t
 static_table(PG, "pg_language", """oid oid, lanname name, lanowner oid, lanispl bool, lanpltrusted bool,
     lanplcallfoid oid, laninline oid, lanvalidator oid, lanacl text[]""", [
     (12, "internal", 10, False, False, 0, 0, 0, None), (13, "c", 10, False, False, 0, 0, 0, None),
-    (14, "sql", 10, False, True, 0, 0, 0, None),
+    (14, "sql", 10, False, True, 0, 0, 0, None), (13_600, "plpgsql", 10, True, True, 0, 0, 0, None),
 ])
 static_table(PG, "pg_extension", """oid oid, extname name, extowner oid, extnamespace oid,
     extrelocatable bool, extversion text, extconfig oid[], extcondition text[]""",

@@ -45,6 +45,7 @@ from helios_core.sql.planner.scalar import (
     pg_function_call,
     walk_same_level,
 )
+from helios_core.sql.routines import planner_calls
 
 QUERY_TYPES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values, exp.Subquery)
 
@@ -1165,7 +1166,11 @@ class Builder:
         scope = Scope([], outer=outer)
         compiled = [self.compile(a, scope) for a in args]
         qual = alias or name
-        op = FunctionScan.make(self, name, compiled, qual, col_aliases, ordinality=ordinality)
+        routines = [] if self.ctx.fn.has_function(name) else planner_calls.lookup(self.ctx, name, len(args))
+        if routines:  # CREATE FUNCTION's, in FROM
+            op = planner_calls.table_function(self, routines, compiled, qual, col_aliases, ordinality)
+        else:
+            op = FunctionScan.make(self, name, compiled, qual, col_aliases, ordinality=ordinality)
         return Item(op, {qual})
 
     def plan_unnest(self, node: exp.Unnest, alias: str | None, col_aliases: list[str], outer: Scope | None) -> Item:

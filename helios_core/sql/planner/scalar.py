@@ -39,6 +39,7 @@ from helios_core.sql.functions.interval_input import interval_qualifier, parse_i
 from helios_core.sql.functions.vec import Vec, length_of
 from helios_core.sql.object_privileges import check_execute
 from helios_core.sql.planner import row_compare
+from helios_core.sql.routines import planner_calls
 
 BINARY_OPS: dict[type, str] = {
     exp.Add: "+",
@@ -1796,6 +1797,10 @@ class ScalarCompiler:
                 return const_vec(val, T.TEXT)
 
             return Compiled(T.TEXT, fn, label=name)
+        if not self.F.has_function(name):
+            routines = planner_calls.lookup(self.ctx, name, len(arg_asts))  # CREATE FUNCTION's
+            if routines:
+                return planner_calls.compile_call(self, routines, arg_asts, scope)
         args = [self.compile(a, scope) for a in arg_asts]
         return self.call(name, args)
 

@@ -1,0 +1,161 @@
+"""A routine as the catalog keeps it: catalog kind "function", key "schema.name", value
+``{"overloads": [record, ...]}`` (PostgreSQL allows one name with different argument types).
+
+A record is a plain dict (it is versioned catalog data of the branch)::
+
+    {"schema", "name", "kind": "f" | "p", "language": "sql" | "plpgsql", "body": text,
+     "args": [{"name", "type", "mode": "i" | "o" | "b" | "v", "default"}],
+     "returns": type name ("void" for none), "returns_set": bool,
+     "out_columns": [[name, type], ...]  (RETURNS TABLE or OUT parameters),
+     "volatility": "v" | "s" | "i", "strict": bool, "security_definer": bool, "owner": role}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from helios_core.errors import HeliosError
+from helios_core.sql import types as T
+
+KIND = "function"
+
+
+class UndefinedFunction(HeliosError):
+    sqlstate = "42883"
+
+
+@attrs.define
+class Routine:
+    """A routine record with its types resolved."""
+
+    record: dict
+
+    @property
+    def schema(self) -> str:
+        return self.record["schema"]
+
+    @property
+    def name(self) -> str:
+        return self.record["name"]
+
+    @property
+    def is_procedure(self) -> bool:
+        return self.record["kind"] == "p"
+
+    @property
+    def language(self) -> str:
+        return self.record["language"]
+
+    @property
+    def body(self) -> str:
+        return self.record["body"]
+
+    @property
+    def strict(self) -> bool:
+        return bool(self.record.get("strict"))
+
+    @property
+    def volatility(self) -> str:
+        return self.record.get("volatility", "v")
+
+    @property
+    def returns_set(self) -> bool:
+        return bool(self.record.get("returns_set"))
+
+    @property
+    def in_args(self) -> list[dict]:
+        """Arguments a call passes (IN, INOUT, VARIADIC)."""
+        return [a for a in self.record["args"] if a["mode"] in ("i", "b", "v")]
+
+    @property
+    def in_types(self) -> list[T.SqlType]:
+        return [resolve_type(a["type"]) for a in self.in_args]
+
+    @property
+    def return_type(self) -> T.SqlType | None:
+        """The scalar result type; None for a procedure or a routine returning rows of columns."""
+        if self.out_columns:
+            return None
+        name = self.record.get("returns") or "void"
+        return resolve_type(name)
+
+    @property
+    def out_columns(self) -> list[tuple[str, T.SqlType]]:
+        """Columns of the result rows (RETURNS TABLE, or OUT/INOUT parameters), [] otherwise."""
+        return [(n, resolve_type(t)) for n, t in self.record.get("out_columns") or []]
+
+    @property
+    def min_args(self) -> int:
+        return sum(1 for a in self.in_args if a.get("default") is None)
+
+    def signature(self) -> str:
+        """name(type, ...) as PostgreSQL's messages name a routine."""
+        return f"{self.name}({', '.join(a['type'] for a in self.in_args)})"
+
+
+def resolve_type(name: str) -> T.SqlType:
+    if name in ("void", "trigger", "event_trigger"):
+        return T.type_from_name("void") if name == "void" else T.TEXT
+    return T.type_from_name(name)
+
+
+def overloads(txn: Any, schema: str, name: str) -> list[dict]:
+    value = txn.catalog_get(KIND, f"{schema}.{name}") if txn is not None else None
+    return list((value or {}).get("overloads") or [])
+
+
+def same_arguments(a: dict, b: dict) -> bool:
+    """Two records have the same identity (PostgreSQL's: the IN argument types)."""
+    def key(r: dict) -> list[str]:
+        return [resolve_type(x["type"]).sql_name() for x in r["args"] if x["mode"] in ("i", "b", "v")]
+
+    return key(a) == key(b)
+
+
+def find(session: Any, txn: Any, dotted: str, arg_count: int | None = None, *,
+         procedure: bool | None = None) -> list[Routine]:
+    """Routines of that name (searched along search_path unless qualified) taking ``arg_count`` arguments."""
+    if "." in dotted:
+        schema, name = dotted.split(".", 1)
+        schemas = [schema]
+    else:
+        name = dotted
+        schemas = [s for s in session.search_path() if not s.startswith("pg_temp")]
+    for schema in schemas:
+        found = [Routine(r) for r in overloads(txn, schema, name)]
+        if procedure is not None:
+            found = [r for r in found if r.is_procedure == procedure]
+        if arg_count is not None:
+            found = [r for r in found if r.min_args <= arg_count <= len(r.in_args)]
+        if found:
+            return found
+    return []
+
+
+def choose(candidates: list[Routine], arg_types: list[T.SqlType]) -> Routine | None:
+    """The overload that fits the argument types best: exact type names first, then the first
+    whose parameters the arguments can be cast to (untyped literals fit anything)."""
+    if not candidates:
+        return None
+    if len(candidates) == 1:
+        return candidates[0]
+
+    def score(r: Routine) -> int:
+        out = 0
+        for have, want in zip(arg_types, r.in_types, strict=False):
+            if have.name == want.name or (have.name == "unknown" and want.name == "text"):
+                out += 2  # an untyped literal prefers text, PostgreSQL's preferred string type
+            elif have.name == "unknown" or (_numeric(have) and _numeric(want)):
+                out += 1
+            else:
+                return -1
+        return out
+
+    ranked = sorted(candidates, key=score, reverse=True)
+    return ranked[0] if score(ranked[0]) >= 0 else None
+
+
+def _numeric(t: T.SqlType) -> bool:
+    return t.name in ("int2", "int4", "int8", "numeric", "float4", "float8")

@@ -1,0 +1,85 @@
+"""Calling a routine with argument values, whatever its language.
+
+``call`` gives a function's result: a scalar value, or the rows of a set-returning or
+table function, converted to the declared types; procedures give nothing. STRICT routines
+return NULL (no rows) for a NULL argument without running.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from helios_core.errors import FeatureNotSupported, HeliosError
+from helios_core.sql import types as T
+from helios_core.sql.functions.cast import cast
+from helios_core.sql.functions.vec import Vec
+from helios_core.sql.routines import sql_language
+from helios_core.sql.routines.definition import Routine
+
+MAX_DEPTH = 100  # nested routine calls before 54001, as PostgreSQL's max_stack_depth protects it
+
+
+def call(session: Any, routine: Routine, values: list[Any], *, trigger: Any = None) -> Any:
+    """Run ``routine``; a scalar, a list of row tuples (sets, tables), or None (procedures, void)."""
+    if routine.strict and any(v is None for v in values):
+        return [] if (routine.returns_set or routine.out_columns) else None
+    depth = getattr(session, "routine_depth", 0)
+    if depth >= MAX_DEPTH:
+        raise HeliosError("stack depth limit exceeded", sqlstate="54001",
+                          hint="A routine calls itself (or others) too deeply.")
+    session.routine_depth = depth + 1
+    try:
+        if routine.language == "sql":
+            outcome = sql_language.run(session, routine, values)
+            return _result(routine, outcome.columns if outcome else [], outcome.rows if outcome else [])
+        if routine.language == "plpgsql":
+            from helios_core import plpgsql
+
+            return plpgsql.call(session, routine, values, trigger=trigger)
+        raise FeatureNotSupported(f'language "{routine.language}" is not supported')
+    finally:
+        session.routine_depth = depth
+
+
+def _result(routine: Routine, columns: list[tuple[str, T.SqlType]], rows: list[tuple]) -> Any:
+    if routine.is_procedure or (routine.return_type is not None and routine.return_type.name == "void"
+                                and not routine.returns_set):
+        return None
+    if routine.out_columns:
+        wanted = [t for _, t in routine.out_columns]
+        if columns and len(columns) != len(wanted):
+            raise HeliosError("return type mismatch in function declared to return record", sqlstate="42P13",
+                              detail=f"Final statement returns {len(columns)} columns.")
+        rows = rows if routine.returns_set else rows[:1]
+        return convert_rows(rows, [t for _, t in columns], wanted)
+    ret = routine.return_type
+    assert ret is not None
+    if routine.returns_set:
+        return convert_rows([r[:1] for r in rows], [columns[0][1]] if columns else [ret], [ret])
+    if not rows:
+        return None
+    return convert_rows(rows[:1], [columns[0][1]], [ret])[0][0]
+
+
+def convert_rows(rows: list[tuple], have: list[T.SqlType], want: list[T.SqlType]) -> list[tuple]:
+    """Rows of values typed ``have`` as values of the declared types ``want`` (assignment casts)."""
+    if not rows:
+        return []
+    out_cols = []
+    for j, (h, w) in enumerate(zip(have, want, strict=True)):
+        values = [r[j] for r in rows]
+        out_cols.append(convert_values(values, h, w))
+    return list(zip(*out_cols, strict=True))
+
+
+def convert_values(values: list[Any], have: T.SqlType, want: T.SqlType) -> list[Any]:
+    if have == want or want.name == "unknown":
+        return values
+    try:
+        arr = pa.array(values, type=have.arrow_type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        arr = pa.array([None if v is None else str(v) for v in values], pa.string())
+        have = T.TEXT
+    return cast(Vec(arr, have), want, context="assignment").array.to_pylist()

@@ -1,0 +1,172 @@
+"""CREATE [OR REPLACE] FUNCTION / PROCEDURE, DROP FUNCTION / PROCEDURE / ROUTINE, CALL, DO."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlglot import exp
+
+from helios_core.errors import FeatureNotSupported, HeliosError
+from helios_core.session import Result
+from helios_core.sql import dialect, embedded_sql, triggers_catalog
+from helios_core.sql.catalog_views.model import stable_oid
+from helios_core.sql.context import table_sql_columns
+from helios_core.sql.routines import definition, invoke, sql_language
+from helios_core.sql.routines.definition import KIND, Routine
+
+_LANGUAGES = ("sql", "plpgsql")
+_NOUN = {"f": "function", "p": "procedure"}
+
+
+def _split(session: Any, txn: Any, dotted: str) -> tuple[str, str]:
+    if "." in dotted:
+        schema, name = dotted.split(".", 1)
+        if schema != "public" and txn.catalog_get("schema", schema) is None:
+            raise HeliosError(f'schema "{schema}" does not exist', sqlstate="3F000")
+        return schema, name
+    return session.current_schema(txn), dotted
+
+
+def create(session: Any, a: dict) -> Result:
+    txn = session.tx.current()
+    schema, name = _split(session, txn, a["name"])
+    record = {**a["record"], "schema": schema, "name": name, "owner": session.user}
+    if record.get("returns_relation"):
+        _returns_table_row(session, txn, record)
+    language = record["language"]
+    if language not in _LANGUAGES:
+        if language in ("c", "internal", "plpython3u", "plperl", "pltcl", "plv8"):
+            raise FeatureNotSupported(f'language "{language}" is not supported')
+        raise HeliosError(f'language "{language}" does not exist', sqlstate="42704")
+    routine = Routine(record)
+    if language == "sql":
+        sql_language.check_body(routine)
+    else:
+        from helios_core import plpgsql
+
+        plpgsql.check(routine)
+    existing = definition.overloads(txn, schema, name)
+    same = [r for r in existing if definition.same_arguments(r, record)]
+    noun = _NOUN[record["kind"]]
+    if same:
+        old = same[0]
+        if not a["replace"]:
+            raise HeliosError(f'{noun} "{name}" already exists with same argument types', sqlstate="42723")
+        if old["kind"] != record["kind"]:
+            raise HeliosError('cannot change routine kind', sqlstate="42809",
+                              detail=f'"{name}" is a {_NOUN[old["kind"]]}.')
+        if (old.get("returns"), bool(old.get("returns_set")), old.get("out_columns")) != (
+                record["returns"], record["returns_set"], record["out_columns"]):
+            raise HeliosError("cannot change return type of existing function", sqlstate="42P13",
+                              hint=f"Use DROP FUNCTION {name}(...) first.")
+        record["oid"] = old.get("oid")
+        record["owner"] = old.get("owner", record["owner"])
+        existing = [r for r in existing if r is not old]
+    record.setdefault("oid", None)
+    if record["oid"] is None:
+        record["oid"] = stable_oid("function", f"{schema}.{name}({len(existing)},{routine.signature()})")
+    txn.catalog_put(KIND, f"{schema}.{name}", {"overloads": [*existing, record]})
+    return Result(command_tag=f"CREATE {noun.upper()}")
+
+
+def _returns_table_row(session: Any, txn: Any, record: dict) -> None:
+    """RETURNS [SETOF] table_name: rows with the table's columns."""
+    from helios_core.sql import ddl  # ddl reaches the planner, which calls routines
+
+    text = record.pop("returns_relation")
+    tree = dialect.parse(f"SELECT * FROM {text}")[0].ast.find(exp.Table)
+    schema, name = ddl.table_name(session, tree, txn)
+    tdef = txn.get_table(schema, name)
+    if tdef is None:
+        raise HeliosError(f'type "{text}" does not exist', sqlstate="42704")
+    record["out_columns"] = [[n, t.sql_name()] for n, t in table_sql_columns(tdef)]
+    record["returns"] = f"{schema}.{name}"
+
+
+def drop(session: Any, a: dict) -> Result:
+    txn = session.tx.current()
+    what = a["what"]
+    notices = []
+    for dotted, arg_types in a["targets"]:
+        name = _split(session, txn, dotted)[1] if "." in dotted else dotted
+        candidates = definition.find(session, txn, dotted, None if arg_types is None else len(arg_types),
+                                     procedure={"function": False, "procedure": True}.get(what))
+        if arg_types is not None:
+            wanted = [definition.resolve_type(t).sql_name() for t in arg_types]
+            candidates = [r for r in candidates if [t.sql_name() for t in r.in_types] == wanted]
+        label = f"{name}({', '.join(arg_types)})" if arg_types is not None else name
+        if not candidates:
+            if a["if_exists"]:
+                notices.append(f"{what} {label} does not exist, skipping")
+                continue
+            if arg_types is None:
+                raise definition.UndefinedFunction(f"could not find a {what} named \"{name}\"")
+            raise definition.UndefinedFunction(f"{what} {label} does not exist")
+        if len(candidates) > 1:
+            raise HeliosError(f'{what} name "{name}" is not unique', sqlstate="42725",
+                              hint="Specify the argument list to select the function unambiguously.")
+        target = candidates[0]
+        if what == "function" and target.is_procedure:
+            raise HeliosError(f"{target.signature()} is not a function", sqlstate="42809")
+        if what == "procedure" and not target.is_procedure:
+            raise HeliosError(f"{target.signature()} is not a procedure", sqlstate="42809")
+        users = triggers_catalog.using_function(txn, target)
+        if users and not a["cascade"]:
+            raise HeliosError(f"cannot drop function {target.signature()} because other objects depend on it",
+                              sqlstate="2BP01", detail=f"trigger {users[0][1]} on table {users[0][0]} depends on "
+                                                       f"function {target.signature()}",
+                              hint="Use DROP ... CASCADE to drop the dependent objects too.")
+        for table, trigger in users:
+            triggers_catalog.remove(txn, table, trigger)
+        key = f"{target.schema}.{target.name}"
+        rest = [r for r in definition.overloads(txn, target.schema, target.name) if r is not target.record
+                and not definition.same_arguments(r, target.record)]
+        if rest:
+            txn.catalog_put(KIND, key, {"overloads": rest})
+        else:
+            txn.catalog_delete(KIND, key)
+    return Result(command_tag=f"DROP {what.upper()}", notices=notices)
+
+
+def call(session: Any, a: dict) -> Result:
+    """CALL proc(args): the arguments are evaluated as a SELECT list, then the procedure runs."""
+    txn = session.tx.current()
+    text = a["args"].strip()
+    args_ast = dialect.parse(f"SELECT {text}")[0].ast.expressions if text else []
+    values: list[Any] = []
+    types = []
+    if args_ast:
+        outcome = embedded_sql.run(session, dialect.parse(f"SELECT {text}")[0].ast)
+        values = list(outcome.rows[0])
+        types = [t for _, t in outcome.columns]
+    candidates = definition.find(session, txn, a["name"], len(args_ast))
+    if not candidates:
+        sig = ", ".join(t.sql_name() for t in types)
+        raise definition.UndefinedFunction(f"procedure {a['name']}({sig}) does not exist",
+                                           hint="No procedure matches the given name and argument types. You "
+                                                "might need to add explicit type casts.")
+    routine = definition.choose(candidates, types)
+    if routine is None:
+        raise definition.UndefinedFunction(f"procedure {a['name']} does not exist")
+    if not routine.is_procedure:
+        raise HeliosError(f"{routine.signature()} is not a procedure", sqlstate="42809",
+                          hint="To call a function, use SELECT.")
+    values = [invoke.convert_values([v], t, want)[0] for v, t, want in zip(values, types, routine.in_types,
+                                                                         strict=False)]
+    for extra in routine.in_args[len(values):]:
+        outcome = embedded_sql.run(session, dialect.parse(f"SELECT {extra['default']}")[0].ast)
+        values.append(invoke.convert_values([outcome.rows[0][0]], outcome.columns[0][1],
+                                            definition.resolve_type(extra["type"]))[0])
+    invoke.call(session, routine, values)
+    return Result(command_tag="CALL")
+
+
+def do(session: Any, a: dict) -> Result:
+    if a["language"] != "plpgsql":
+        if a["language"] == "sql":
+            raise FeatureNotSupported('language "sql" does not support inline code execution')
+        raise FeatureNotSupported(f'language "{a["language"]}" is not supported')
+    from helios_core import plpgsql
+
+    plpgsql.run_block(session, a["code"])
+    return Result(command_tag="DO")

@@ -1,0 +1,247 @@
+"""The grammar of CREATE FUNCTION / PROCEDURE, DROP FUNCTION / PROCEDURE / ROUTINE, CALL and DO.
+
+Parsed over the utility parser's tokens (helios_core.sql.dialect's cursor); each returns a
+``Utility`` the session runs through ``helios_core.sql.routines.statements``. Options that
+would change what a routine does and are not built are refused here (0A000, named).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlglot.tokens import TokenType
+
+from helios_core.errors import FeatureNotSupported, HeliosError
+from helios_core.sql import dialect
+
+_MODES = {"IN": "i", "OUT": "o", "INOUT": "b", "VARIADIC": "v"}
+_STRINGS = (TokenType.STRING, TokenType.HEREDOC_STRING, TokenType.RAW_STRING, TokenType.NATIONAL_STRING)
+
+
+def _depth_step(tok: Any, depth: int) -> int:
+    if tok.token_type in (TokenType.L_PAREN, TokenType.L_BRACKET):
+        return depth + 1
+    if tok.token_type in (TokenType.R_PAREN, TokenType.R_BRACKET):
+        return depth - 1
+    return depth
+
+
+def _span(c: Any, stop_words: set[str], stop_tokens: tuple = (TokenType.COMMA, TokenType.R_PAREN)) -> str:
+    """Text from the cursor up to a stop (a word or token at parenthesis depth 0); the cursor moves there."""
+    start = c.i
+    depth = 0
+    while c.cur is not None:
+        t = c.cur
+        if depth == 0 and (t.token_type in stop_tokens or (
+                t.token_type not in _STRINGS and t.token_type != TokenType.IDENTIFIER
+                and t.text.upper() in stop_words)):
+            break
+        depth = _depth_step(t, depth)
+        if depth < 0:
+            break
+        c.i += 1
+    if c.i == start:
+        c.fail()
+    return c.text[c.toks[start].start:c.toks[c.i - 1].end + 1]
+
+
+def _type_name(text: str) -> str:
+    """A type as written, checked and spelled as format_type does (%TYPE is PL/pgSQL's only)."""
+    from helios_core.sql.routines.definition import resolve_type
+
+    if "%" in text:
+        raise FeatureNotSupported(f"type reference {text} is not supported in a routine signature")
+    return resolve_type(text.strip()).sql_name() if text.strip().lower() not in ("void", "trigger") \
+        else text.strip().lower()
+
+
+def _parameters(c: Any) -> list[dict]:
+    if c.cur is None or c.cur.token_type != TokenType.L_PAREN:
+        c.fail()
+    c.i += 1
+    out: list[dict] = []
+    if c.cur is not None and c.cur.token_type == TokenType.R_PAREN:
+        c.i += 1
+        return out
+    while True:
+        mode = "i"
+        if c.word() in _MODES and c.i + 1 < len(c.toks) and \
+                c.toks[c.i + 1].token_type not in (TokenType.COMMA, TokenType.R_PAREN):
+            mode = _MODES[c.word()]
+            c.i += 1
+        name = None
+        # "name type" or just "type": a name is followed by something that is not a stop
+        nxt = c.toks[c.i + 1] if c.i + 1 < len(c.toks) else None
+        if nxt is not None and nxt.token_type not in (TokenType.COMMA, TokenType.R_PAREN, TokenType.L_PAREN,
+                                                      TokenType.DOT, TokenType.L_BRACKET, TokenType.EQ) \
+                and nxt.text.upper() not in ("DEFAULT", "PRECISION", "VARYING", "WITH", "WITHOUT") \
+                and not (c.word() in ("DOUBLE", "CHARACTER", "BIT", "TIMESTAMP", "TIME", "INTERVAL")):
+            name = c.name()
+        type_text = _span(c, {"DEFAULT"}, (TokenType.COMMA, TokenType.R_PAREN, TokenType.EQ))
+        default = None
+        if c.accept("DEFAULT") or (c.cur is not None and c.cur.token_type == TokenType.EQ and c.accept_token()):
+            default = _span(c, set())
+        if mode == "v":
+            raise FeatureNotSupported("VARIADIC parameters are not supported")
+        out.append({"name": name, "type": _type_name(type_text), "mode": mode, "default": default})
+        if c.cur is not None and c.cur.token_type == TokenType.COMMA:
+            c.i += 1
+            continue
+        if c.cur is None or c.cur.token_type != TokenType.R_PAREN:
+            c.fail()
+        c.i += 1
+        return out
+
+
+def parse_create(c: Any) -> Any:
+    """CREATE [OR REPLACE] FUNCTION|PROCEDURE name (params) [RETURNS ...] options... AS 'body'."""
+    c.expect("CREATE")
+    replace = c.accept("OR", "REPLACE")
+    if c.accept("PROCEDURE"):
+        kind = "p"
+    else:
+        c.expect("FUNCTION")
+        kind = "f"
+    name = c.dotted_name()
+    args = _parameters(c)
+    record: dict[str, Any] = {"kind": kind, "args": args, "returns": "void", "returns_set": False,
+                              "out_columns": [], "volatility": "v", "strict": False, "security_definer": False,
+                              "language": None, "body": None}
+    if c.accept("RETURNS"):
+        if kind == "p":
+            c.i -= 1
+            c.fail()
+        if c.accept("TABLE"):
+            cols = _parameters(c)
+            record["out_columns"] = [[a["name"], a["type"]] for a in cols]
+            record["returns_set"] = True
+            record["returns"] = "record"
+        else:
+            record["returns_set"] = c.accept("SETOF")
+            text = _span(c, _OPTION_WORDS, ())
+            try:
+                record["returns"] = _type_name(text)
+            except HeliosError:  # maybe a table's row type: the catalog decides (statements.create)
+                record["returns"] = None
+                record["returns_relation"] = text.strip()
+    outs = [a for a in args if a["mode"] in ("o", "b")]
+    if outs and not record["out_columns"]:
+        if kind == "p":
+            raise FeatureNotSupported("OUT and INOUT parameters of procedures are not supported")
+        if len(outs) == 1 and not record["returns_set"]:
+            record["returns"] = outs[0]["type"]
+        else:
+            record["out_columns"] = [[a["name"] or f"column{i}", a["type"]] for i, a in enumerate(outs, 1)]
+            record["returns"] = "record"
+    _options(c, record)
+    if record["language"] is None:
+        raise HeliosError("no language specified", sqlstate="42P13")
+    if record["body"] is None:
+        raise HeliosError("no function body specified", sqlstate="42P13")
+    if record["returns"] == "record" and not record["out_columns"]:
+        raise FeatureNotSupported("functions returning an anonymous record are not supported")
+    return dialect.Utility(kind="create_routine", args={"name": name, "replace": replace, "record": record})
+
+
+_OPTION_WORDS = {"LANGUAGE", "IMMUTABLE", "STABLE", "VOLATILE", "STRICT", "CALLED", "RETURNS", "SECURITY",
+                 "EXTERNAL", "PARALLEL", "COST", "ROWS", "LEAKPROOF", "NOT", "AS", "SET", "WINDOW", "SUPPORT",
+                 "TRANSFORM", "RETURN", "BEGIN"}
+
+
+def _options(c: Any, record: dict) -> None:
+    while not c.at_end():
+        if c.accept("LANGUAGE"):
+            lang = c.string() if c.cur is not None and c.cur.token_type in _STRINGS else c.name()
+            record["language"] = lang.lower()
+        elif c.accept("IMMUTABLE"):
+            record["volatility"] = "i"
+        elif c.accept("STABLE"):
+            record["volatility"] = "s"
+        elif c.accept("VOLATILE"):
+            record["volatility"] = "v"
+        elif c.accept("STRICT") or c.accept("RETURNS", "NULL", "ON", "NULL", "INPUT"):
+            record["strict"] = True
+        elif c.accept("CALLED", "ON", "NULL", "INPUT"):
+            record["strict"] = False
+        elif c.accept("EXTERNAL", "SECURITY", "DEFINER") or c.accept("SECURITY", "DEFINER"):
+            raise FeatureNotSupported("SECURITY DEFINER routines are not supported")
+        elif c.accept("EXTERNAL", "SECURITY", "INVOKER") or c.accept("SECURITY", "INVOKER"):
+            record["security_definer"] = False
+        elif c.accept("PARALLEL"):
+            c.name()  # a planner hint: HeliosDB runs each call in its session's thread anyway
+        elif c.accept("COST") or c.accept("ROWS"):
+            c.value()  # planner estimates
+        elif c.accept("NOT", "LEAKPROOF") or c.accept("LEAKPROOF"):
+            pass
+        elif c.accept("AS"):
+            if c.cur is None or c.cur.token_type not in _STRINGS:
+                c.fail()
+            record["body"] = c.string_any()
+            if c.cur is not None and c.cur.token_type == TokenType.COMMA:
+                raise FeatureNotSupported("routines in object files (AS 'obj_file', 'symbol') are not supported")
+        elif c.accept("RETURN"):
+            record["body"] = "SELECT " + c.rest_text()
+            c.i = len(c.toks)
+        elif c.word() in ("SET", "WINDOW", "SUPPORT", "TRANSFORM", "BEGIN"):
+            what = {"SET": "SET configuration_parameter", "BEGIN": "BEGIN ATOMIC"}.get(c.word(), c.word())
+            raise FeatureNotSupported(f"{what} in CREATE FUNCTION is not supported")
+        else:
+            c.fail()
+
+
+def parse_drop(c: Any) -> Any:
+    """DROP FUNCTION|PROCEDURE|ROUTINE [IF EXISTS] name [(args)] [, ...] [CASCADE | RESTRICT]."""
+    c.expect("DROP")
+    what = c.word()
+    c.i += 1
+    if_exists = c.accept("IF", "EXISTS")
+    targets = []
+    while True:
+        name = c.dotted_name()
+        args = None
+        if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
+            args = [a["type"] for a in _parameters(c) if a["mode"] in ("i", "b", "v")]
+        targets.append((name, args))
+        if c.cur is not None and c.cur.token_type == TokenType.COMMA:
+            c.i += 1
+            continue
+        break
+    cascade = c.accept("CASCADE")
+    c.accept("RESTRICT")
+    c.end()
+    return dialect.Utility(kind="drop_routine", args={"what": what.lower(), "targets": targets,
+                                                      "if_exists": if_exists, "cascade": cascade})
+
+
+def parse_call(c: Any) -> Any:
+    """CALL name(args): the arguments are kept as text, parsed as a SELECT list when run."""
+    c.expect("CALL")
+    name = c.dotted_name()
+    if c.cur is None or c.cur.token_type != TokenType.L_PAREN:
+        c.fail()
+    start = c.cur.end + 1
+    depth = 0
+    while c.cur is not None:
+        depth = _depth_step(c.cur, depth)
+        if depth == 0:
+            break
+        c.i += 1
+    if c.cur is None:
+        c.fail()
+    args_text = c.text[start:c.cur.start]
+    c.i += 1
+    c.end()
+    return dialect.Utility(kind="call", args={"name": name, "args": args_text})
+
+
+def parse_do(c: Any) -> Any:
+    """DO [LANGUAGE name] code [LANGUAGE name]."""
+    c.expect("DO")
+    language = "plpgsql"
+    if c.accept("LANGUAGE"):
+        language = c.name()
+    code = c.string_any()
+    if c.accept("LANGUAGE"):
+        language = c.name()
+    c.end()
+    return dialect.Utility(kind="do", args={"language": language.lower(), "code": code})

@@ -1,0 +1,31 @@
+"""Where triggers are kept: the table option "triggers", a list of trigger records in
+creation order (helios_core.sql.triggers runs them). Functions ask here which triggers
+would break if they were dropped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+OPTION = "triggers"
+
+
+def of_table(tdef: Any) -> list[dict]:
+    return list((getattr(tdef, "options", None) or {}).get(OPTION) or [])
+
+
+def using_function(txn: Any, routine: Any) -> list[tuple[str, str]]:
+    """(table, trigger) pairs whose trigger calls ``routine``."""
+    key = f"{routine.schema}.{routine.name}"
+    out = []
+    for tdef in txn.list_tables():
+        for trig in of_table(tdef):
+            if trig.get("function") == key:
+                out.append((tdef.name, trig["name"]))
+    return out
+
+
+def remove(txn: Any, table: str, trigger: str) -> None:
+    for tdef in txn.list_tables():
+        if tdef.name == table:
+            kept = [t for t in of_table(tdef) if t["name"] != trigger]
+            txn.alter_table(tdef.schema, tdef.name, options={OPTION: kept})
