@@ -22,8 +22,18 @@ import pyarrow as pa
 
 from helios_core.errors import HeliosError
 
-__all__ = ["arrow_type", "canonical_name", "format_text", "is_known", "parse_text", "python_values",
-           "type_of_arrow", "user_type_oid"]
+__all__ = [
+    "arrow_type",
+    "canonical_name",
+    "date_text_of_days",
+    "format_text",
+    "is_known",
+    "parse_text",
+    "python_values",
+    "timestamp_text_of_micros",
+    "type_of_arrow",
+    "user_type_oid",
+]
 
 
 def _sql_type(type_name: str) -> Any:
@@ -55,6 +65,22 @@ def user_type_oid(type_name: str) -> int | None:
     except HeliosError:
         return None
     return t.oid if (t.element or t).labels is not None else None
+
+
+def _far_dates() -> Any:
+    from helios_core.sql import far_dates
+
+    return far_dates
+
+
+def date_text_of_days(days: int) -> str:
+    """ISO text of a date given as days since 1970, for any date PostgreSQL has ('1000-01-01 BC')."""
+    return _far_dates().date_iso(days)
+
+
+def timestamp_text_of_micros(micros: int, offset: str = "") -> str:
+    """ISO text of a timestamp given as microseconds since 1970 (any year PostgreSQL has)."""
+    return _far_dates().timestamp_iso(micros, offset)
 
 
 def arrow_type(type_name: str) -> pa.DataType:

@@ -297,6 +297,9 @@ def bind_params(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:
 
                 out.append(NS.to_python(arr)[0])
                 continue
+            if t.name in ("date", "timestamp", "timestamptz") and _beyond_python(arr):
+                out.append(Vec(arr, t, True))  # BC, past 9999, ±infinity: no Python value holds it
+                continue
             out.append(arr[0])
             continue
         if isinstance(v, list) and t.element is not None:
@@ -304,6 +307,13 @@ def bind_params(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:
             continue
         out.append(v)
     return out
+
+
+def _beyond_python(arr: pa.Array) -> bool:
+    """A date/timestamp value outside the years 1..9999 of Python's datetime."""
+    v = arr.cast(pa.int32() if pa.types.is_date32(arr.type) else pa.int64())[0].as_py()
+    limit = 1 if pa.types.is_date32(arr.type) else 86_400_000_000
+    return v is not None and not -719162 * limit <= v < 2932897 * limit
 
 
 def _array_value(v: list, t: Any) -> Any:

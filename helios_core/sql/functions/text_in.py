@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.errors import HeliosError, InvalidTextRepresentation, NumericValueOutOfRange
+from helios_core.sql import far_dates
 from helios_core.sql import types as T
 from helios_core.sql.functions import range_io, runtime
 from helios_core.sql.functions.interval_input import parse_interval_value
@@ -392,7 +393,8 @@ def parse_timestamp(arr: pa.Array, tz: bool) -> pa.Array:
     s = pc.utf8_trim_whitespace(arr)
     target = pa.timestamp("us", tz="UTC") if tz else pa.timestamp("us")
     utc_zone = runtime.timezone().upper() in ("UTC", "GMT", "ETC/UTC")
-    if pc.all(pc.match_substring_regex(s, _ISO_TS)).as_py() and (not tz or utc_zone):
+    if pc.all(pc.match_substring_regex(s, _ISO_TS)).as_py() and (not tz or utc_zone) and \
+            not pc.any(pc.starts_with(s, "0000")).as_py():
         try:
             v = pc.cast(s, pa.timestamp("us"))
             return v.cast(target) if tz else v
@@ -405,18 +407,54 @@ def parse_timestamp(arr: pa.Array, tz: bool) -> pa.Array:
         if x is None:
             out.append(None)
             continue
+        sign = far_dates.infinity_sign(x)
+        if sign:
+            out.append(far_dates.TS_INFINITY if sign > 0 else far_dates.TS_NEG_INFINITY)
+            continue
         try:
             out.append(_parse_one_timestamp(x, tz))
         except (_DateTimeSyntax, ValueError, decimal.InvalidOperation):
+            if _far_form(x):
+                out.append(_far_timestamp(x, tz))
+                continue
             raise HeliosError(f'invalid input syntax for type {display}: "{x}"', sqlstate="22007") from None
         except (_DateTimeRange, OverflowError):
-            raise HeliosError(f'date/time field value out of range: "{x}"', sqlstate="22008") from None
+            out.append(_far_timestamp(x, tz))
     return pa.array(out, pa.int64()).cast(target)
+
+
+def _far_form(x: str) -> bool:
+    """ISO text with a five-or-more-digit year (Python's date parsing refuses it)."""
+    try:
+        return far_dates.parse_far(x) is not None
+    except ValueError:
+        return True
+
+
+def _far_timestamp(x: str, tz: bool) -> int:
+    """A timestamp Python's datetime cannot hold (BC, years past 9999), or 22008."""
+    try:
+        far = far_dates.parse_far(x)
+        if far is None:
+            raise far_dates.OutOfRange(x)
+        days, us, offset = far
+        micros = days * far_dates.US_PER_DAY + us
+        if tz:
+            if offset is None:  # the session zone's offset at the nearest date Python can hold
+                near = dt.datetime(9999, 12, 31) if days > 0 else dt.datetime(1, 1, 1)
+                offset = _tz_offset_seconds(runtime.timezone(), near, session=True)
+            micros -= offset * 1_000_000
+        return far_dates.check_timestamp(micros, x)
+    except far_dates.OutOfRange:
+        raise HeliosError(f'timestamp out of range: "{x}"', sqlstate="22008") from None
+    except ValueError:
+        raise HeliosError(f'date/time field value out of range: "{x}"', sqlstate="22008") from None
 
 
 def parse_date(arr: pa.Array) -> pa.Array:
     s = pc.utf8_trim_whitespace(arr)
-    if pc.all(pc.match_substring_regex(s, r"^\d{4}-\d{2}-\d{2}$")).as_py():
+    if pc.all(pc.match_substring_regex(s, r"^\d{4}-\d{2}-\d{2}$")).as_py() and \
+            not pc.any(pc.starts_with(s, "0000")).as_py():  # there is no year 0
         try:
             return pc.cast(s, pa.date32())
         except pa.ArrowInvalid:
@@ -427,6 +465,10 @@ def parse_date(arr: pa.Array) -> pa.Array:
         if x is None:
             out.append(None)
             continue
+        sign = far_dates.infinity_sign(x)
+        if sign:
+            out.append(far_dates.DATE_INFINITY if sign > 0 else far_dates.DATE_NEG_INFINITY)
+            continue
         try:
             try:
                 d = _parse_date_words(x)
@@ -435,10 +477,26 @@ def parse_date(arr: pa.Array) -> pa.Array:
                 micros = _parse_one_timestamp(x, False)
                 out.append(micros // 86_400_000_000)
         except (_DateTimeSyntax, ValueError):
+            if _far_form(x):
+                out.append(_far_date(x))
+                continue
             raise HeliosError(f'invalid input syntax for type date: "{x}"', sqlstate="22007") from None
         except (_DateTimeRange, OverflowError):
-            raise HeliosError(f'date/time field value out of range: "{x}"', sqlstate="22008") from None
+            out.append(_far_date(x))
     return pa.array(out, pa.int32()).cast(pa.date32())
+
+
+def _far_date(x: str) -> int:
+    """A date Python's datetime cannot hold (BC, years past 9999), or 22008."""
+    try:
+        far = far_dates.parse_far(x)
+        if far is None:
+            raise far_dates.OutOfRange(x)
+        return far_dates.check_date(far[0], x)
+    except far_dates.OutOfRange:
+        raise HeliosError(f'date out of range: "{x}"', sqlstate="22008") from None
+    except ValueError:
+        raise HeliosError(f'date/time field value out of range: "{x}"', sqlstate="22008") from None
 
 
 def parse_time(arr: pa.Array) -> pa.Array:

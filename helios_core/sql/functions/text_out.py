@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helios_core.sql import far_dates
 from helios_core.sql import types as T
 from helios_core.sql.functions import datestyle, range_io, runtime
 
@@ -53,7 +54,7 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
     if name == "bytea":
         return bytea_text(arr)
     if name == "date":
-        return datestyle.restyle(date_text(arr), runtime.datestyle())
+        return datestyle.restyle(_with_far(arr, pa.int32(), date_text, far_dates.date_iso), runtime.datestyle())
     if name in ("time", "timetz"):
         us = arr.cast(pa.int64())
         midnight = pc.fill_null(pc.greater_equal(us, 86_400_000_000), False)
@@ -64,9 +65,11 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
             s = pc.if_else(midnight, "24:00:00", s)
         return s if name == "time" else pc.binary_join_element_wise(s, "+00", "")
     if name == "timestamp":
-        return datestyle.restyle(timestamp_text(arr), runtime.datestyle())
+        return datestyle.restyle(_with_far(arr, pa.int64(), timestamp_text, far_dates.timestamp_iso),
+                                 runtime.datestyle())
     if name == "timestamptz":
-        return timestamptz_text(arr, runtime.timezone())
+        tz = runtime.timezone()
+        return _with_far(arr, pa.int64(), lambda a: timestamptz_text(a, tz), lambda us: _far_timestamptz(us, tz))
     if name == "interval":
         return interval_text(arr)
     if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
@@ -188,6 +191,33 @@ def bytea_text(arr: pa.Array) -> pa.Array:
 
 
 # ------------------------------------------------------------------------------------ date/time
+
+def _with_far(arr: pa.Array, ints: pa.DataType, normal, far) -> pa.Array:
+    """Text of dates/timestamps where some values lie outside the years 1..9999 or are
+    ±infinity: those rows per row in Python (see far_dates), the others as usual."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    raw = arr.cast(ints)
+    day = pa.types.is_int32(ints)
+    lo, hi = (-719162, 2932896) if day else (-719162 * far_dates.US_PER_DAY, 2932897 * far_dates.US_PER_DAY - 1)
+    outside = pc.fill_null(pc.or_(pc.less(raw, lo), pc.greater(raw, hi)), False)
+    if not pc.any(outside).as_py():
+        return normal(arr)
+    usual = normal(pc.if_else(outside, pa.scalar(0, ints), raw).cast(arr.type))
+    texts = [far(v) if o else None for v, o in zip(raw.to_pylist(), outside.to_pylist(), strict=True)]
+    return pc.if_else(outside, pa.array(texts, pa.string()), usual)
+
+
+def _far_timestamptz(utc_us: int, tz: str) -> str:
+    """A far or infinite timestamptz in the session zone (a named zone's offset at the nearest
+    date Python can hold: its earliest or latest rule)."""
+    if utc_us in (far_dates.TS_INFINITY, far_dates.TS_NEG_INFINITY):
+        return far_dates.timestamp_iso(utc_us)
+    zone = session_tz_info(tz)
+    near = dt.datetime(9999, 12, 31, tzinfo=dt.UTC) if utc_us > 0 else dt.datetime(1, 1, 2, tzinfo=dt.UTC)
+    off = int(near.astimezone(zone).utcoffset().total_seconds())
+    return far_dates.timestamp_iso(utc_us + off * 1_000_000, _offset_text(off))
+
 
 def date_text(arr: pa.Array) -> pa.Array:
     s = pc.cast(arr, pa.string())

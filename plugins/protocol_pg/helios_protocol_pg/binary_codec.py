@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from helios_core import types as sql_types
 from helios_core.errors import HeliosError
 from helios_protocol_pg import client_encoding
 
@@ -318,14 +319,17 @@ def _dec_numeric(b: bytes) -> decimal.Decimal:
         if dscale >= 0 else dec
 
 
-def _dec_date(b: bytes) -> dt.date:
+def _dec_date(b: bytes) -> dt.date | str:
+    """A date; one Python cannot hold (BC, past 9999, ±infinity) goes on as its ISO text."""
     if len(b) != 4:
         raise _bad("date")
     (days,) = _i32.unpack(b)
+    if days in (2**31 - 1, -(2**31)):
+        return "infinity" if days > 0 else "-infinity"
     try:
         return dt.date.fromordinal(days + _PG_EPOCH_ORD)
-    except (ValueError, OverflowError) as exc:
-        raise HeliosError("date out of range", sqlstate="22008") from exc
+    except (ValueError, OverflowError):
+        return sql_types.date_text_of_days(days + 10957)
 
 
 def _dec_time(b: bytes) -> dt.time:
@@ -341,24 +345,29 @@ def _dec_time(b: bytes) -> dt.time:
     return dt.time(h, m, s, us)
 
 
-def _dec_timestamp(b: bytes) -> dt.datetime:
+def _dec_timestamp(b: bytes) -> dt.datetime | str:
+    """A timestamp; one Python cannot hold goes on as its ISO text (see _dec_date)."""
     if len(b) != 8:
         raise _bad("timestamp")
     (us,) = _i64.unpack(b)
+    if us in (2**63 - 1, -(2**63)):
+        return "infinity" if us > 0 else "-infinity"
     try:
         return PG_EPOCH + dt.timedelta(microseconds=us)
-    except OverflowError as exc:
-        raise HeliosError("timestamp out of range", sqlstate="22008") from exc
+    except OverflowError:
+        return sql_types.timestamp_text_of_micros(us + 946_684_800_000_000)
 
 
-def _dec_timestamptz(b: bytes) -> dt.datetime:
+def _dec_timestamptz(b: bytes) -> dt.datetime | str:
     if len(b) != 8:
         raise _bad("timestamp with time zone")
     (us,) = _i64.unpack(b)
+    if us in (2**63 - 1, -(2**63)):
+        return "infinity" if us > 0 else "-infinity"
     try:
         return PG_EPOCH_TZ + dt.timedelta(microseconds=us)
-    except OverflowError as exc:
-        raise HeliosError("timestamp out of range", sqlstate="22008") from exc
+    except OverflowError:
+        return sql_types.timestamp_text_of_micros(us + 946_684_800_000_000, "+00")
 
 
 def _dec_interval(b: bytes) -> str:

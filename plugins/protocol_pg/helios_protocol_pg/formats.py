@@ -160,6 +160,9 @@ def encode_column(array: pa.Array, oid: int, type_name: str, binary: bool) -> li
                     for t in text_values(array, oid, type_name)]
         if oid == RECORD_OID and pa.types.is_struct(array.type):
             return _record_binary(array)
+        if oid in (bc.DATE, bc.TIMESTAMP, bc.TIMESTAMPTZ) and (
+                pa.types.is_date32(array.type) or pa.types.is_timestamp(array.type)):
+            return _datetime_binary(array, oid)
         if bc.ARRAY_ELEMENT.get(oid) == bc.NUMERIC:  # the same for the elements of numeric[]
             return _numeric_arrays(array)
         enc = bc.encoder_for(oid) or _user_type_encoder(oid, type_name, array)
@@ -177,6 +180,22 @@ def encode_column(array: pa.Array, oid: int, type_name: str, binary: bool) -> li
 
 
 RECORD_OID = 2249
+_EPOCH_SHIFT_DAYS = 10957  # 1970-01-01 to 2000-01-01, PostgreSQL's epoch for binary dates
+_INFINITIES = {2**31 - 1, -(2**31), 2**63 - 1, -(2**63)}
+
+
+def _datetime_binary(array: pa.Array, oid: int) -> list[bytes | None]:
+    """date/timestamp/timestamptz from their integers (days or microseconds since 1970), so
+    that years Python cannot hold and ±infinity (the integer extremes) go out as PostgreSQL's."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if oid == bc.DATE:
+        shift, pack = _EPOCH_SHIFT_DAYS, struct.Struct("!i").pack
+        ints = array.cast(pa.int32()).to_pylist()
+    else:
+        shift, pack = _EPOCH_SHIFT_DAYS * 86_400_000_000, struct.Struct("!q").pack
+        ints = array.cast(pa.int64()).to_pylist()
+    return [None if v is None else pack(v if v in _INFINITIES else v - shift) for v in ints]
 FIRST_USER_OID = 16384  # PostgreSQL's first OID for user-defined objects
 
 

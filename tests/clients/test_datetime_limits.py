@@ -1,0 +1,77 @@
+"""Dates and timestamps outside the years 1..9999, and ±infinity, through psycopg.
+
+PostgreSQL keeps BC dates, years past 9999 and 'infinity'; psycopg loads what Python can
+hold and raises DataError naming the limit for the rest ("date too large"), in text and
+binary. The expected values are PostgreSQL 15's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from helios_core.testing import HeliosServer, start_server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HeliosServer]:
+    srv = start_server(tmp_path_factory.mktemp("datetime-limits"), only=["postgres"])
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture
+def conn(server: HeliosServer) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(server.pg_dsn(), autocommit=True) as c:
+        c.execute("set timezone to 'UTC'")
+        yield c
+
+
+def test_text_forms(conn: psycopg.Connection) -> None:
+    row = conn.execute("select 'infinity'::date::text, '-infinity'::date::text, '10000-01-01'::date::text, "
+                       "'1000-01-01 BC'::date::text, '10000-01-01 12:00+00'::timestamptz::text, "
+                       "'1000-01-01 12:00:00.5 BC'::timestamp::text, '-infinity'::timestamptz::text").fetchone()
+    assert row == ("infinity", "-infinity", "10000-01-01", "1000-01-01 BC", "10000-01-01 12:00:00+00",
+                   "1000-01-01 12:00:00.5 BC", "-infinity")
+    conn.execute("set datestyle = German, YMD")
+    assert conn.execute("select '10000-01-02'::date::text, '1000-01-01 BC'::date::text").fetchone() == (
+        "02.01.10000", "01.01.1000 BC")
+
+
+@pytest.mark.parametrize("binary", [False, True])
+@pytest.mark.parametrize(("value", "cast", "message"), [
+    ("infinity", "date", "date too large"),
+    ("-infinity", "date", "date too small"),
+    ("10000-01-01", "date", "date too large"),
+    ("1000-01-01 BC", "date", "date too small"),
+    ("infinity", "timestamp", "timestamp too large"),
+    ("1000-01-01 12:00+00 BC", "timestamptz", "timestamp too small"),
+])
+def test_values_python_cannot_hold(conn: psycopg.Connection, binary: bool, value: str, cast: str,
+                                   message: str) -> None:
+    cur = conn.cursor(binary=binary)
+    cur.execute(f"select %s::{cast}", [value])
+    with pytest.raises(psycopg.DataError, match=message):
+        cur.fetchone()
+
+
+def test_order_and_round_trip(conn: psycopg.Connection) -> None:
+    conn.execute("drop table if exists ev")
+    conn.execute("create table ev (id int, d date, ts timestamp)")
+    conn.execute("insert into ev values (1, 'infinity', '2020-01-01'), (2, '2020-01-01', '-infinity'), "
+                 "(3, '0044-03-15 BC', '10000-06-01 00:00')")
+    assert conn.execute("select id from ev order by d").fetchall() == [(3,), (2,), (1,)]
+    assert conn.execute("select id from ev where ts > '9999-12-31'").fetchall() == [(3,)]
+    assert conn.execute("select d::text from ev where id = 3").fetchone() == ("0044-03-15 BC",)
+    assert conn.execute("select d from ev where id = 2").fetchone() == (dt.date(2020, 1, 1),)
+
+
+@pytest.mark.parametrize("text", ["5874898-01-01", "0000-01-01"])
+def test_out_of_range_is_22008(conn: psycopg.Connection, text: str) -> None:
+    with pytest.raises(psycopg.errors.DatetimeFieldOverflow):
+        conn.execute(f"select '{text}'::date")
