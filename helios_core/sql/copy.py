@@ -21,7 +21,7 @@ import pyarrow.csv as pacsv
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
 from helios_core.session import CopySpec, Result
-from helios_core.sql import dialect, generated_columns, object_privileges, server_files
+from helios_core.sql import dialect, generated_columns, object_privileges, partitions, server_files
 from helios_core.sql.functions import numeric_special as NS
 
 
@@ -183,9 +183,12 @@ def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
                 if full[ci] is None:
                     full[ci] = default_array(session, txn, tdef, ci, n, ctx)
             rb = generated_columns.compute(session, ctx, tdef, pa.RecordBatch.from_arrays(full, schema=table_schema))
-            if check:
-                constraints.check_new_rows(session, txn, ctx, tdef, rb)
-            txn.insert(tdef.schema, tdef.name, rb)
+            if partitions.spec(tdef) is not None or partitions.parent_of(tdef) is not None:
+                partitions.insert_rows(session, txn, ctx, tdef, rb)  # routed to / checked against partitions
+            else:
+                if check:
+                    constraints.check_new_rows(session, txn, ctx, tdef, rb)
+                txn.insert(tdef.schema, tdef.name, rb)
         except HeliosError as e:
             copy_context(e, spec, txn, tdef, rb, first_line + total)
             raise

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import sqlglot
 from sqlglot import exp
 
 from helios_core.engine import TEMPLATE_DATABASES
@@ -36,6 +37,7 @@ from helios_core.sql import (
     generated_columns,
     matviews,
     object_privileges,
+    partitions,
     role_ddl,
     sequences,
     types,
@@ -538,9 +540,23 @@ def create_table(session: Any, ast: exp.Create) -> Result:
     if temporary:
         temp_tables.register(session, schema, name, on_commit)  # dropped when the session closes
     query = ast.args.get("expression")
+    part_by = next((p for p in (props.expressions if props is not None else [])
+                    if isinstance(p, exp.PartitionedByProperty)), None)
+    part_of = next((p for p in (props.expressions if props is not None else [])
+                    if isinstance(p, exp.PartitionedOfProperty)), None)
     if query is not None:
+        if part_by is not None:
+            raise FeatureNotSupported("CREATE TABLE AS with PARTITION BY is not supported")
         return _create_table_as(session, txn, schema, name, query, elements)
+    if part_of is not None:
+        return _create_partition(session, txn, schema, name, part_of, part_by)
     spec = build_columns(session, txn, schema, name, elements)
+    if part_by is not None:
+        spec["options"]["partition_by"] = partitions.spec_from_property(
+            part_by, [c.name for c in spec["columns"]])
+        partitions.check_unique_keys(name, spec["options"]["partition_by"], spec["primary_key"],
+                                     spec["options"].get("unique", []))
+        spec["options"]["partitions"] = []
     for d in spec["sequences"]:
         txn.catalog_put("sequence", f"{schema}.{d['name']}", d)
     txn.create_table(schema, name, spec["columns"], primary_key=spec["primary_key"] or None,
@@ -548,6 +564,79 @@ def create_table(session: Any, ast: exp.Create) -> Result:
     _record_constraint_indexes(txn, schema, name, spec["primary_key"], spec["options"])
     for fk in spec["options"].get("foreign_keys", []):
         _add_ref(txn, fk, schema, name)
+    return Result(command_tag="CREATE TABLE")
+
+
+_PARTITION_COMMAND = re.compile(
+    r"table\s+(?:if\s+exists\s+)?(?:only\s+)?(?P<parent>\S+)\s+(?P<op>attach|detach)\s+partition\s+"
+    r"(?P<part>\S+)\s*(?P<rest>.*?)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
+
+
+def partition_command(session: Any, text: str) -> Result | None:
+    """ALTER TABLE parent ATTACH PARTITION t FOR VALUES ... | DEFAULT; ALTER TABLE parent DETACH PARTITION t.
+
+    None when ``text`` (what follows ALTER) is not one of these."""
+    m = _PARTITION_COMMAND.match(text.strip())
+    if m is None:
+        return None
+    txn = session.tx.current()
+    pschema, pname = table_name(session, exp.to_table(m["parent"], dialect="postgres"), txn)
+    sschema, sname = table_name(session, exp.to_table(m["part"], dialect="postgres"), txn)
+    parent = txn.get_table(pschema, pname)
+    if parent is None:
+        raise UndefinedTable(f'relation "{pname}" does not exist')
+    if m["op"].lower() == "detach":
+        if m["rest"]:
+            raise FeatureNotSupported(f"DETACH PARTITION {m['rest'].upper()} is not supported")
+        partitions.detach(txn, parent, sschema, sname)
+        return Result(command_tag="ALTER TABLE")
+    part = txn.get_table(sschema, sname)
+    if part is None:
+        raise UndefinedTable(f'relation "{sname}" does not exist')
+    try:
+        tree = sqlglot.parse_one(f"CREATE TABLE _p PARTITION OF _q {m['rest']}", read="postgres")
+        bound_node = tree.args["properties"].expressions[0].expression
+    except (sqlglot.errors.ParseError, KeyError, AttributeError, IndexError):
+        raise HeliosError(f"syntax error at or near \"{m['rest'][:20]}\"", sqlstate="42601") from None
+    partitions.attach(session, txn, parent, part, bound_node)
+    return Result(command_tag="ALTER TABLE")
+
+
+def _create_partition(session: Any, txn: Any, schema: str, name: str, part_of: Any, part_by: Any) -> Result:
+    """CREATE TABLE name PARTITION OF parent FOR VALUES ... | DEFAULT [PARTITION BY ...]."""
+    target = part_of.this
+    if isinstance(target, exp.Schema):
+        if target.expressions:
+            raise FeatureNotSupported("column and constraint definitions in CREATE TABLE ... PARTITION OF are "
+                                      "not supported")
+        target = target.this
+    pschema, pname = table_name(session, target, txn)
+    parent = txn.get_table(pschema, pname)
+    if parent is None:
+        raise UndefinedTable(f'relation "{pname}" does not exist')
+    if partitions.spec(parent) is None:
+        raise HeliosError(f'"{pname}" is not partitioned', sqlstate="42P17")
+    bound = partitions.bound_from_ast(session, txn, parent, name, part_of.expression)
+    partitions.check_new_bound(txn, parent, name, bound)
+    cols = [ColumnDef(c.name, c.type, c.nullable, {k: v for k, v in (c.metadata or {}).items() if k != "sequence"})
+            for c in parent.columns]  # a serial's sequence stays owned by the parent
+    options: dict[str, Any] = {}
+    if parent.primary_key:
+        options["pk_name"] = f"{name}_pkey"
+    if parent.options.get("checks"):
+        options["checks"] = [dict(c) for c in parent.options["checks"]]
+    if parent.options.get("unique"):
+        options["unique"] = [dict(u, name=_constraint_name(name, u["columns"], "key"))
+                             for u in parent.options["unique"]]
+    if part_by is not None:
+        options["partition_by"] = partitions.spec_from_property(part_by, [c.name for c in cols])
+        partitions.check_unique_keys(name, options["partition_by"], list(parent.primary_key),
+                                     options.get("unique", []))
+        options["partitions"] = []
+    txn.create_table(schema, name, cols, primary_key=list(parent.primary_key) or None, options=options)
+    _record_constraint_indexes(txn, schema, name, list(parent.primary_key), options)
+    partitions._link(txn, parent, txn.get_table(schema, name), bound)
+    partitions.check_default_rows(txn, txn.get_table(pschema, pname))
     return Result(command_tag="CREATE TABLE")
 
 
@@ -834,6 +923,13 @@ def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascad
     tdef = txn.get_table(schema, name)
     if tdef is None:
         raise UndefinedTable(f'table "{name}" does not exist')
+    if partitions.spec(tdef) is not None:  # a partitioned table's partitions go with it
+        for part in partitions.children(txn, tdef):
+            drop_table_objects(session, txn, part.schema, part.name, cascade=cascade)
+        tdef = txn.get_table(schema, name)
+    parent_key = partitions.parent_of(tdef)
+    if parent_key is not None and txn.get_table(*parent_key) is not None:
+        partitions.unlink(txn, txn.get_table(*parent_key), tdef)
     for child, fk in referencing(txn, tdef):
         if (child.schema, child.name) == (schema, name):
             continue
@@ -935,6 +1031,9 @@ def _alter(session: Any, ast: exp.Alter) -> Result:
         if ast.args.get("exists"):
             return Result(command_tag="ALTER TABLE", notices=[f'relation "{name}" does not exist, skipping'])
         raise UndefinedTable(f'relation "{name}" does not exist')
+    if partitions.spec(tdef) is not None or partitions.parent_of(tdef) is not None:
+        what = "partitioned table" if partitions.spec(tdef) is not None else "partition"
+        raise FeatureNotSupported(f"ALTER TABLE on a {what} is not supported (only ATTACH and DETACH PARTITION)")
     for action in ast.args.get("actions") or []:
         tdef = _alter_action(session, txn, tdef, action)
     return Result(command_tag="ALTER TABLE")
@@ -1280,6 +1379,7 @@ def _truncate(session: Any, ast: exp.TruncateTable) -> Result:
         if matviews.definition(tdef) is not None:
             raise HeliosError(f'"{name}" is not a table', sqlstate="42809")
         targets.append(tdef)
+    targets += [leaf for t in list(targets) if partitions.spec(t) is not None for leaf in partitions.leaves(txn, t)]
     names = {(t.schema, t.name) for t in targets}
     cascade = str(ast.args.get("option") or "").upper() == "CASCADE" or bool(ast.args.get("cascade"))
     i = 0

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pyarrow as pa
@@ -33,7 +34,7 @@ from helios_core.errors import (
     UniqueViolation,
 )
 from helios_core.session import Result
-from helios_core.sql import generated_columns, matviews
+from helios_core.sql import generated_columns, matviews, partitions
 from helios_core.sql.ddl import ident, table_name
 from helios_core.sql.functions import numeric_special as NS
 
@@ -423,7 +424,6 @@ def _plan_source(session: Any, ctx: Any, query: Any, targets: list[tuple[str, An
 
 
 def insert(session: Any, ast: exp.Insert, params: Any = (), prepared: Any = None) -> Result:
-    from helios_core.sql import constraints
 
     txn = session.tx.current()
     target = ast.this
@@ -474,10 +474,13 @@ def insert(session: Any, ast: exp.Insert, params: Any = (), prepared: Any = None
     inserted: list[pa.RecordBatch] = []
     count = 0
     if conflict is not None:
+        if partitions.spec(tdef) is not None:
+            raise FeatureNotSupported("INSERT ... ON CONFLICT on a partitioned table is not supported")
+        if partitions.parent_of(tdef) is not None:
+            partitions.check_rows_fit(txn, tdef, batch)
         count, inserted = insert_on_conflict(session, txn, ctx, tdef, alias, batch, conflict)
     elif n:
-        constraints.check_new_rows(session, txn, ctx, tdef, batch)
-        txn.insert(tdef.schema, tdef.name, batch)
+        partitions.insert_rows(session, txn, ctx, tdef, batch)  # routed / checked when partitioned
         count = n
         inserted = [batch]
     tag = f"INSERT 0 {count}"
@@ -708,6 +711,9 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
 
     txn = session.tx.current()
     tdef, alias = _target(session, txn, ast.this)
+    if partitions.spec(tdef) is not None:
+        return partitions.each_partition(session, ast, tdef,
+                                         lambda s, one: update(s, one, params, _uncached(prepared)))
     alias = alias or tdef.name
     ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
     sets = _set_items(tdef, list(ast.expressions))
@@ -734,6 +740,15 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
         if rows.num_rows == 0:
             break
         new = _new_rows(session, txn, ctx, tdef, rows, sets, plan)
+        moving = partitions.split_moves(txn, tdef, new)  # 23514 unless updating through the parent
+        if moving is not None:  # rows that leave this partition: deleted here, inserted via the parent
+            total += txn.delete(tdef.schema, tdef.name, rows.filter(moving).column(0).combine_chunks()).count
+            partitions.note_moved(tdef, new.filter(moving))
+            written.append(new.filter(moving))
+            keep = pc.invert(moving)
+            rows, new = rows.filter(keep), new.filter(keep)
+            if rows.num_rows == 0:
+                break
         rowids = rows.column(0).combine_chunks()
         old = pa.RecordBatch.from_arrays(_stored_form([rows.column(1 + i).combine_chunks()
                                                        for i in range(len(tdef.columns))], tdef),
@@ -759,6 +774,11 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
     return Result(command_tag=tag)
 
 
+def _uncached(prepared: Any) -> Any:
+    """A prepared statement's parameter types without its plan cache (one plan per partition)."""
+    return None if prepared is None else SimpleNamespace(param_types=prepared.param_types)
+
+
 def _changed_columns(tdef: Any, sets: list[tuple[int, Any]]) -> set[int]:
     """Columns an UPDATE may change: its SET targets and every generated column."""
     return {ci for ci, _ in sets} | {i for i, c in enumerate(tdef.columns) if generated_columns.is_generated(c)}
@@ -776,6 +796,9 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
 
     txn = session.tx.current()
     tdef, alias = _target(session, txn, ast.this)
+    if partitions.spec(tdef) is not None:
+        return partitions.each_partition(session, ast, tdef,
+                                         lambda s, one: delete(s, one, params, _uncached(prepared)))
     alias = alias or tdef.name
     ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
     where = ast.args.get("where")
@@ -1148,6 +1171,8 @@ def merge(session: Any, ast: exp.Merge, params: Any = (), prepared: Any = None) 
 
     txn = session.tx.current()
     tdef, alias = _target(session, txn, ast.this)
+    if partitions.spec(tdef) is not None or partitions.parent_of(tdef) is not None:
+        raise FeatureNotSupported("MERGE into a partitioned table or a partition is not supported")
     alias = alias or tdef.name
     ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
     ctypes = column_types(tdef)

@@ -48,6 +48,9 @@ _UPPER_CALLS = ("COALESCE", "GREATEST", "LEAST", "NULLIF")
 
 def parse_index(session: Any, tdef: Any, params: Any, unique: bool) -> dict[str, Any]:
     """The catalog description of CREATE INDEX's key list, method, INCLUDE and WHERE (validated)."""
+    if unique and (tdef.options or {}).get("partition_by"):
+        raise FeatureNotSupported("unique indexes on partitioned tables are not supported",
+                                  hint="Declare PRIMARY KEY or UNIQUE in CREATE TABLE; its partitions inherit it.")
     method = str(params.args.get("using").name if params.args.get("using") is not None else "btree").lower()
     if method not in KNOWN_METHODS:
         raise HeliosError(f'access method "{method}" does not exist', sqlstate="42704")

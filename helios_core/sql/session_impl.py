@@ -448,6 +448,14 @@ class SqlSession(Session):
             if word == "ALTER" and " owner to " in f" {rest.lower()} ":
                 self.tx.wrote_ddl = True
                 return ddl_privileges.alter_owner_command(self, rest)
+            if word == "ALTER" and " partition " in f" {rest.lower()} ":
+                from helios_core.sql import ddl
+
+                self.tx.wrote_ddl = True
+                self.engine.bump_plan_generation()
+                done = ddl.partition_command(self, rest)
+                if done is not None:
+                    return done
             raise FeatureNotSupported(_unsupported_command(word, rest), position=st.offset + 1)
         raise FeatureNotSupported(f"statement not supported: {st.text[:60]}", position=st.offset + 1)
 

@@ -449,6 +449,8 @@ class Transaction(ReadOps, CatalogOps):
 
     def insert_def(self, t: TableDef, data: pa.RecordBatch | pa.Table) -> pa.Array:
         self._check_write()
+        if t.options and t.options.get("partition_by"):  # its rows live in its partitions (sql/partitions.py)
+            raise HeliosError(f'cannot insert into partitioned table "{t.name}" directly', sqlstate="0A000")
         if t.table_id:
             t = self._lock_table(t, "write")
         phys = self._physical(t, data)

@@ -31,7 +31,7 @@ def rule_oid(view: Relation) -> int:
 
 
 def _by_name(model: CatalogModel) -> dict[tuple[str, str], Relation]:
-    return {(r.schema, r.name): r for r in model.relations if r.kind in ("r", "v", "m", "S")}
+    return {(r.schema, r.name): r for r in model.relations if r.kind in ("r", "p", "v", "m", "S")}
 
 
 def resolve(by_name: dict[tuple[str, str], Relation], table: exp.Table, home: str) -> Relation | None:
@@ -112,7 +112,7 @@ def pg_depend(model: CatalogModel) -> list[tuple]:
                 column = next(c for c in owner[0].columns if c.number == owner[1])
                 kind = "i" if column.identity else "a"
                 rows.append((PG_CLASS, rel.oid, 0, PG_CLASS, owner[0].oid, owner[1], kind))
-        elif rel.kind == "r":
+        elif rel.kind in ("r", "p"):
             for c in rel.columns:
                 for name in NEXTVAL.findall("" if c.identity else c.default or ""):
                     seq = _sequence(by_name, name.replace("''", "'"), rel.schema)

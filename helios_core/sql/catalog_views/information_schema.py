@@ -44,11 +44,11 @@ def schemata(model: CatalogModel) -> list[tuple]:
 def tables(model: CatalogModel) -> list[tuple]:
     out = []
     for r in model.relations:
-        if r.kind not in "rv":
+        if r.kind not in "rvp":
             continue
-        kind = "BASE TABLE" if r.kind == "r" else "VIEW"
+        kind = "BASE TABLE" if r.kind in ("r", "p") else "VIEW"
         out.append((model.database, r.schema, r.name, kind, None, None, None, None, None,
-                    "YES" if r.kind == "r" else "NO", "NO", None))
+                    "YES" if r.kind in ("r", "p") else "NO", "NO", None))
     return out
 
 
@@ -95,7 +95,7 @@ def _column_row(model: CatalogModel, r: Any, c: Column) -> tuple:
         "YES" if identity else "NO", ("ALWAYS" if c.identity == "a" else "BY DEFAULT") if identity else None,
         None, None, None, None, "NO", "ALWAYS" if c.generated else "NEVER",
         c.default if c.generated else None,
-        "YES" if r.kind == "r" else "NO",
+        "YES" if r.kind in ("r", "p") else "NO",
     )
 
 
@@ -142,7 +142,7 @@ def table_constraints(model: CatalogModel) -> list[tuple]:
         out.append((model.database, c.table.schema, c.name, model.database, c.table.schema, c.table.name,
                     _CON_TYPE[c.kind], "NO", "NO", "YES", "YES" if c.kind in "pu" else None))
     for r in model.relations:
-        if r.kind != "r":
+        if r.kind not in ("r", "p"):
             continue
         for col in r.columns:
             if col.not_null:

@@ -188,8 +188,10 @@ def pg_class(model: CatalogModel) -> list[tuple]:
         rows.append((
             r.oid, r.name, r.namespace_oid, 0, 0, role_oid(r.owner), _relam(r.kind, methods.get(r.oid)), r.oid, 0, 0, -1.0, 0, 0,
             r.oid in indexed, False, "t" if r.schema.startswith("pg_temp_") else "p", r.kind, len(r.columns), checks.get(r.oid, 0), r.kind == "v", r.oid in with_fk,
-            False, False, False, _populated(r), "d" if r.kind in ("r", "m") else "n", False, 0, 0, 0,
-            A.items_text(r.options.get("acl")), None, None,
+            False, False, False, _populated(r), "d" if r.kind in ("r", "m", "p") else "n",
+            bool(r.options.get("partition_of")), 0, 0, 0,
+            A.items_text(r.options.get("acl")), None, r.options.get("partition_bound_text") if r.options.get(
+                "partition_of") else None,
         ))
     return rows
 
@@ -640,7 +642,6 @@ static_table(PG, "pg_language", """oid oid, lanname name, lanowner oid, lanispl 
 static_table(PG, "pg_extension", """oid oid, extname name, extowner oid, extnamespace oid,
     extrelocatable bool, extversion text, extconfig oid[], extcondition text[]""",
              [(13_500, "plpgsql", 10, PG_CATALOG_OID, False, "1.0", None, None)])
-static_table(PG, "pg_inherits", "inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool")
 static_table(PG, "pg_trigger", """oid oid, tgrelid oid, tgparentid oid, tgname name, tgfoid oid, tgtype int2,
     tgenabled "char", tgisinternal bool, tgconstrrelid oid, tgconstrindid oid, tgconstraint oid,
     tgdeferrable bool, tginitdeferred bool, tgnargs int2, tgattr int2[], tgargs bytea, tgqual text,
@@ -652,8 +653,45 @@ static_table(PG, "pg_policies", """schemaname name, tablename name, policyname n
     roles name[], cmd text, qual text, with_check text""")
 static_table(PG, "pg_statistic_ext", """oid oid, stxrelid oid, stxname name, stxnamespace oid, stxowner oid,
     stxstattarget int4, stxkeys int2[], stxkind "char"[], stxexprs text""")
-static_table(PG, "pg_partitioned_table", """partrelid oid, partstrat "char", partnatts int2, partdefid oid,
-    partattrs int2[], partclass oid[], partcollation oid[], partexprs text""")
+
+
+def _parents(model: CatalogModel) -> dict[tuple[str, str], Any]:
+    return {(r.schema, r.name): r for r in model.relations if r.kind in ("r", "p")}
+
+
+@catalog_table(PG, "pg_inherits", "inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool")
+def pg_inherits(model: CatalogModel) -> list[tuple]:
+    """Declarative partitions and their parents (there is no table inheritance otherwise)."""
+    by_name = _parents(model)
+    rows = []
+    for r in model.relations:
+        of = r.options.get("partition_of")
+        parent = by_name.get((of["schema"], of["name"])) if of else None
+        if parent is not None:
+            rows.append((r.oid, parent.oid, 1, False))
+    return rows
+
+
+@catalog_table(PG, "pg_partitioned_table", """partrelid oid, partstrat "char", partnatts int2, partdefid oid,
+    partattrs int2vector, partclass oidvector, partcollation oidvector, partexprs text""")
+def pg_partitioned_table(model: CatalogModel) -> list[tuple]:
+    by_name = _parents(model)
+    rows = []
+    for r in model.relations:
+        sp = r.options.get("partition_by")
+        if r.kind != "p" or not sp:
+            continue
+        nums = {c.name: c.number for c in r.columns}
+        default = 0
+        for key in r.options.get("partitions", []):
+            schema, _, name = key.partition(".")
+            part = by_name.get((schema, name))
+            if part is not None and (part.options.get("partition_bound") or {}).get("kind") == "default":
+                default = part.oid
+        n = len(sp["columns"])
+        rows.append((r.oid, sp["strategy"][0], n, default, [nums.get(c, 0) for c in sp["columns"]], [0] * n,
+                     [0] * n, None))
+    return rows
 static_table(PG, "pg_foreign_table", "ftrelid oid, ftserver oid, ftoptions text[]")
 static_table(PG, "pg_foreign_server", """oid oid, srvname name, srvowner oid, srvfdw oid, srvtype text,
     srvversion text, srvacl text[], srvoptions text[]""")

@@ -18,7 +18,7 @@ from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedTable
 from helios_core.logical import nodes as L
 from helios_core.logical.rules import optimize
 from helios_core.logical.rules.push_filters_into_scans import pins_key
-from helios_core.sql import object_privileges
+from helios_core.sql import object_privileges, partitions
 from helios_core.sql import types as T
 from helios_core.sql.aggregates import CANONICAL, AggSpec, result_type
 from helios_core.sql.expr import (
@@ -1076,6 +1076,11 @@ class Builder:
             return Item(rename(op, qual, col_aliases), {qual})
         table = src.table
         all_cols = src.columns
+        if partitions.spec(table) is not None:  # the Append of the partitions WHERE cannot rule out
+            op = partitions.plan_scan(self, node, src, qual)
+            if col_aliases:
+                return Item(rename(op, qual, col_aliases, all_names=[n for n, _ in all_cols]), {qual})
+            return Item(op, {qual})
         needed = [(n, t) for n, t in all_cols if self.needs(qual, n)]
         with_rowid = (qual, "_rowid") in self.refs or (None, "_rowid") in self.refs
         if not needed and all_cols and not with_rowid:

@@ -1,0 +1,767 @@
+"""Declarative partitioning (RANGE, LIST, HASH) as PostgreSQL does it.
+
+A partitioned table (relkind 'p') holds no rows itself: its options name the strategy and
+key columns (``partition_by``) and its partitions in order (``partitions``); each partition
+is an ordinary table (or itself partitioned) whose options name its parent and bound
+(``partition_of``, ``partition_bound``). Bound values are kept as the text of the key
+column's value, read back with the column's type.
+
+- Writes: rows inserted into the parent go to the partition whose bound accepts them
+  (23514 "no partition of relation ... found for row" otherwise); a row written straight
+  into a partition must satisfy its bound (23514 "new row ... violates partition
+  constraint"); UPDATE and DELETE through the parent run on each partition in turn, and
+  an updated row its partition no longer accepts moves to the one that does.
+- Reads: the parent reads as the Append of its partitions; partitions whose bound
+  cannot match the query block's WHERE terms (``key op constant``) are pruned at plan
+  time, so EXPLAIN shows only the partitions read.
+
+Hash partitioning places rows by a hash of our own (CRC-32 of the values' text), not by
+PostgreSQL's hash functions: the partition a given row lands in differs from PostgreSQL's.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import zlib
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlglot import exp
+
+from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
+from helios_core.logical import nodes as L
+from helios_core.session import Result
+from helios_core.sql import constraints
+from helios_core.sql.context import table_sql_columns
+from helios_core.sql.expr import Field, Scope, compile_scalar
+from helios_core.sql.operators.base import batch_of
+from helios_core.sql.planner import system_columns
+from helios_core.sql.types import INT8, OID
+
+MIN, MAX = "MINVALUE", "MAXVALUE"
+
+# rows an UPDATE through a partitioned table moves out of their partition: (root, new rows)
+ROW_MOVES: contextvars.ContextVar[list | None] = contextvars.ContextVar("helios_row_moves", default=None)
+
+
+class CheckViolation(HeliosError):
+    sqlstate = "23514"
+
+
+class InvalidTableDefinition(HeliosError):
+    sqlstate = "42P16"
+
+
+class InvalidObjectDefinition(HeliosError):
+    sqlstate = "42P17"
+
+
+# ------------------------------------------------------------------ catalog accessors
+def spec(t: Any) -> dict | None:
+    """{"strategy": "range"|"list"|"hash", "columns": [...]} of a partitioned table, else None."""
+    return (t.options or {}).get("partition_by") if t is not None else None
+
+
+def parent_of(t: Any) -> tuple[str, str] | None:
+    p = (t.options or {}).get("partition_of") if t is not None else None
+    return (p["schema"], p["name"]) if p else None
+
+
+def bound(t: Any) -> dict | None:
+    return (t.options or {}).get("partition_bound") if t is not None else None
+
+
+def children(txn: Any, t: Any) -> list[Any]:
+    """The partitions of ``t`` in PostgreSQL's order: by bound, the default partition last."""
+    out = []
+    for key in (t.options or {}).get("partitions", []):
+        schema, _, name = key.partition(".")
+        c = txn.get_table(schema, name)
+        if c is not None and bound(c) is not None:
+            out.append(c)
+    return sorted(out, key=functools.cmp_to_key(lambda a, b: _cmp_partitions(t, a, b)))
+
+
+def _cmp_partitions(parent: Any, a: Any, b: Any) -> int:
+    ba, bb = bound(a), bound(b)
+    if (ba["kind"] == "default") != (bb["kind"] == "default"):
+        return 1 if ba["kind"] == "default" else -1
+    if ba["kind"] == "range" and bb["kind"] == "range":
+        return _cmp_bounds(parent, ba["from"], bb["from"])
+    if ba["kind"] == "list" and bb["kind"] == "list":
+        col = spec(parent)["columns"][0]
+        la = sorted(_typed(parent, col, v) for v in ba["values"] if v is not None)
+        lb = sorted(_typed(parent, col, v) for v in bb["values"] if v is not None)
+        if not la or not lb:
+            return (not la) - (not lb)  # a NULL-only partition after the others
+        return _cmp_scalar(la[0], lb[0])
+    if ba["kind"] == "hash" and bb["kind"] == "hash":
+        return _cmp_scalar((ba["modulus"], ba["remainder"]), (bb["modulus"], bb["remainder"]))
+    return 0
+
+
+def leaves(txn: Any, t: Any) -> list[Any]:
+    """The tables that hold the rows of ``t``: itself, or its partitions' leaves."""
+    if spec(t) is None:
+        return [t]
+    return [leaf for c in children(txn, t) for leaf in leaves(txn, c)]
+
+
+def ident(node: Any) -> str:
+    """An identifier's name: unquoted names fold to lower case (as CREATE TABLE folds them)."""
+    if isinstance(node, exp.Column):
+        node = node.this
+    if isinstance(node, exp.Identifier):
+        return node.this if node.quoted else node.this.lower()
+    return str(node.name if hasattr(node, "name") else node).lower()
+
+
+def _ctypes(t: Any) -> dict[str, Any]:
+    return dict(table_sql_columns(t))
+
+
+def _typed(t: Any, col: str, text: Any) -> Any:
+    """A stored bound value back as a Python value of the key column's type."""
+    if text is None or text in (MIN, MAX):
+        return text
+    c = t.column(col)
+    return pa.array([text], pa.string()).cast(c.type)[0].as_py()
+
+
+# ------------------------------------------------------------------ CREATE TABLE ... PARTITION BY
+def spec_from_property(prop: exp.PartitionedByProperty, column_names: list[str]) -> dict:
+    node = prop.this
+    if isinstance(node, exp.List):
+        strategy, keys = "list", list(node.expressions)
+    elif isinstance(node, exp.Anonymous):
+        strategy, keys = str(node.this).lower(), list(node.expressions)
+    elif isinstance(node, exp.Func):
+        strategy, keys = node.sql_name().lower(), list(node.expressions) or [node.this]
+    else:
+        raise FeatureNotSupported(f"PARTITION BY {node.sql(dialect='postgres')} is not supported")
+    if strategy not in ("range", "list", "hash"):
+        raise HeliosError(f'unrecognized partitioning strategy "{strategy}"', sqlstate="22023")
+    if strategy == "list" and len(keys) > 1:
+        raise InvalidObjectDefinition('cannot use "list" partition strategy with more than one column')
+    cols = []
+    for k in keys:
+        if not isinstance(k, exp.Column) or k.table:
+            raise FeatureNotSupported("partition keys that are expressions are not supported")
+        name = ident(k.this)
+        if name not in column_names:
+            raise UndefinedColumn(f'column "{name}" named in partition key does not exist')
+        cols.append(name)
+    return {"strategy": strategy, "columns": cols}
+
+
+def check_unique_keys(name: str, spec_: dict, primary_key: list[str], uniques: list[dict]) -> None:
+    """A unique constraint of a partitioned table must include every partition key column."""
+    for kind, cols in [("PRIMARY KEY", primary_key)] * bool(primary_key) + [
+            ("UNIQUE", u.get("columns", [])) for u in uniques]:
+        for k in spec_["columns"]:
+            if k not in cols:
+                raise FeatureNotSupported(
+                    "unique constraint on partitioned table must include all partitioning columns",
+                    detail=f'{kind} constraint on table "{name}" lacks column "{k}" which is part of the '
+                           "partition key.")
+
+
+# ------------------------------------------------------------------ FOR VALUES ...
+def bound_from_ast(session: Any, txn: Any, parent: Any, part_name: str, node: Any) -> dict:
+    """The stored form of a partition bound, checked against the parent's strategy."""
+    sp = spec(parent)
+    if isinstance(node, exp.Var) and node.name.upper() == "DEFAULT":
+        if sp["strategy"] == "hash":
+            raise InvalidTableDefinition("a hash-partitioned table may not have a default partition")
+        return {"kind": "default"}
+    if not isinstance(node, exp.PartitionBoundSpec):
+        raise FeatureNotSupported(f"partition bound {node.sql(dialect='postgres')} is not supported")
+    strategy = sp["strategy"]
+    keys = sp["columns"]
+    if node.args.get("from_expressions") is not None:
+        if strategy != "range":
+            raise InvalidTableDefinition(f"invalid bound specification for a {strategy} partition")
+        lo = _range_values(session, txn, parent, node.args["from_expressions"])
+        hi = _range_values(session, txn, parent, node.args["to_expressions"])
+        for side in (lo, hi):
+            if len(side) != len(keys):
+                raise InvalidTableDefinition("FROM must specify exactly one value per partitioning column"
+                                             if side is lo else
+                                             "TO must specify exactly one value per partitioning column")
+        if _cmp_bounds(parent, lo, hi) >= 0:
+            raise InvalidObjectDefinition(
+                f'empty range bound specified for partition "{part_name}"',
+                detail=f"Specified lower bound {render_values(parent, lo)} is greater than or equal to upper "
+                       f"bound {render_values(parent, hi)}.")
+        return {"kind": "range", "from": lo, "to": hi}
+    this = node.this
+    if isinstance(this, list):
+        if strategy != "list":
+            raise InvalidTableDefinition(f"invalid bound specification for a {strategy} partition")
+        vals = []
+        for v in this:
+            val = _value(session, txn, parent, keys[0], v)
+            if val not in vals:
+                vals.append(val)
+        return {"kind": "list", "values": vals}
+    if strategy != "hash":
+        raise InvalidTableDefinition(f"invalid bound specification for a {strategy} partition")
+    modulus = int(this.name) if isinstance(this, exp.Literal) else 0
+    remainder = int(node.expression.name) if isinstance(node.expression, exp.Literal) else -1
+    if modulus <= 0:
+        raise InvalidTableDefinition("modulus for hash partition must be an integer value greater than zero")
+    if remainder < 0:
+        raise InvalidTableDefinition("remainder for hash partition must be an integer value greater than or "
+                                     "equal to zero")
+    if remainder >= modulus:
+        raise InvalidTableDefinition("remainder for hash partition must be less than modulus")
+    return {"kind": "hash", "modulus": modulus, "remainder": remainder}
+
+
+def _range_values(session: Any, txn: Any, parent: Any, nodes: list) -> list:
+    out = []
+    keys = spec(parent)["columns"]
+    for i, v in enumerate(nodes):
+        word = v.name.upper() if isinstance(v, (exp.Var, exp.Column)) else ""
+        if word in (MIN, MAX):
+            out.append(word)
+        else:
+            out.append(_value(session, txn, parent, keys[min(i, len(keys) - 1)], v))
+    return out
+
+
+def _value(session: Any, txn: Any, parent: Any, col: str, node: Any) -> Any:
+    """A bound expression evaluated and cast to the key column's type, kept as text."""
+    if isinstance(node, exp.Null):
+        return None
+    ctx = session.context(txn)
+    cast = exp.Cast(this=node.copy(), to=exp.DataType.build(_ctypes(parent)[col].sql_name(), dialect="postgres"))
+    v = compile_scalar(cast, Scope([]), ctx).evaluate(batch_of([], 1), ctx)
+    arr = (v.broadcast(1).array if v.scalar else v.array).cast(parent.column(col).type)
+    if arr[0].as_py() is None:
+        return None
+    return arr.cast(pa.string())[0].as_py()
+
+
+def _literal_text(t: Any, col: str, text: Any) -> str:
+    if text is None:
+        return "NULL"
+    if text in (MIN, MAX):
+        return text
+    c = t.column(col)
+    if pa.types.is_integer(c.type) or pa.types.is_floating(c.type) or pa.types.is_decimal(c.type):
+        return str(text)
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def render_values(t: Any, vals: list) -> str:
+    keys = spec(t)["columns"]
+    return "(" + ", ".join(_literal_text(t, keys[min(i, len(keys) - 1)], v) for i, v in enumerate(vals)) + ")"
+
+
+def render_bound(parent: Any, b: dict) -> str:
+    """What pg_get_expr(relpartbound, oid) prints."""
+    if b["kind"] == "default":
+        return "DEFAULT"
+    if b["kind"] == "range":
+        return f"FOR VALUES FROM {render_values(parent, b['from'])} TO {render_values(parent, b['to'])}"
+    if b["kind"] == "list":
+        return "FOR VALUES IN " + render_values(parent, b["values"])
+    return f"FOR VALUES WITH (modulus {b['modulus']}, remainder {b['remainder']})"
+
+
+def _cmp_scalar(a: Any, b: Any) -> int:
+    if a == b:
+        return 0
+    if a == MIN or b == MAX:
+        return -1
+    if a == MAX or b == MIN:
+        return 1
+    return -1 if a < b else 1
+
+
+def _cmp_bounds(t: Any, a: list, b: list) -> int:
+    keys = spec(t)["columns"]
+    for i, (x, y) in enumerate(zip(a, b, strict=True)):
+        c = _cmp_scalar(_typed(t, keys[i], x), _typed(t, keys[i], y))
+        if c:
+            return c
+    return 0
+
+
+def check_new_bound(txn: Any, parent: Any, part_name: str, b: dict) -> None:
+    """Overlaps with the parent's other partitions (42P17), hash moduli (42P17)."""
+    for other in children(txn, parent):
+        ob = bound(other)
+        if ob is None:
+            continue
+        if b["kind"] == "default":
+            if ob["kind"] == "default":
+                raise InvalidObjectDefinition(
+                    f'partition "{part_name}" conflicts with existing default partition "{other.name}"')
+            continue
+        if ob["kind"] != b["kind"]:
+            continue
+        if b["kind"] == "range":
+            if _cmp_bounds(parent, b["from"], ob["to"]) < 0 and _cmp_bounds(parent, ob["from"], b["to"]) < 0:
+                raise InvalidObjectDefinition(f'partition "{part_name}" would overlap partition "{other.name}"')
+        elif b["kind"] == "list":
+            if any(v in ob["values"] for v in b["values"]):
+                raise InvalidObjectDefinition(f'partition "{part_name}" would overlap partition "{other.name}"')
+        else:
+            m, om = b["modulus"], ob["modulus"]
+            big, small = max(m, om), min(m, om)
+            if big % small:
+                raise InvalidObjectDefinition(
+                    "every hash partition modulus must be a factor of the next larger modulus",
+                    detail=f"The new modulus {m} is not a factor of {om}, the modulus of existing partition "
+                           f'"{other.name}".' if m < om else
+                           f'The new modulus {m} is not divisible by {om}, the modulus of existing partition '
+                           f'"{other.name}".')
+            if b["remainder"] % small == ob["remainder"] % small:
+                raise InvalidObjectDefinition(f'partition "{part_name}" would overlap partition "{other.name}"')
+
+
+# ------------------------------------------------------------------ row placement
+def _key_arrays(t_parent: Any, batch: pa.RecordBatch) -> list[pa.Array]:
+    return [batch.column(k) for k in spec(t_parent)["columns"]]
+
+
+def _ge(parent: Any, keys: list[pa.Array], vals: list, strict: bool) -> pa.Array:
+    """Row key >= (or > when strict) a range bound, lexicographically (MINVALUE/MAXVALUE infinite)."""
+    n = len(keys[0])
+    names = spec(parent)["columns"]
+    gt = pa.array([False] * n)
+    eq = pa.array([True] * n)
+    for i, (k, v) in enumerate(zip(keys, vals, strict=True)):
+        if v == MIN:
+            return pc.or_(gt, eq)
+        if v == MAX:
+            return gt
+        s = pa.scalar(_typed(parent, names[i], v), k.type)
+        gt = pc.or_(gt, pc.fill_null(pc.and_(eq, pc.greater(k, s)), False))
+        eq = pc.fill_null(pc.and_(eq, pc.equal(k, s)), False)
+    return gt if strict else pc.or_(gt, eq)
+
+
+def _hash_remainders(keys: list[pa.Array], modulus: int) -> list[int]:
+    cols = [k.to_pylist() for k in keys]
+    out = []
+    for row in zip(*cols, strict=True):
+        h = 0
+        for v in row:
+            if v is not None:
+                h = zlib.crc32(str(v).encode(), h)
+        out.append(h % modulus)
+    return out
+
+
+def accepts(parent: Any, b: dict, batch: pa.RecordBatch, hashes: dict | None = None) -> pa.Array:
+    """Which rows of ``batch`` (the parent's columns) a non-default bound accepts."""
+    keys = _key_arrays(parent, batch)
+    if b["kind"] == "range":
+        not_null = pa.array([True] * batch.num_rows)
+        for k in keys:
+            not_null = pc.and_(not_null, pc.is_valid(k))
+        inside = pc.and_(_ge(parent, keys, b["from"], False), pc.invert(_ge(parent, keys, b["to"], False)))
+        return pc.and_(not_null, inside)
+    if b["kind"] == "list":
+        name = spec(parent)["columns"][0]
+        vals = [_typed(parent, name, v) for v in b["values"] if v is not None]
+        hit = pc.fill_null(pc.is_in(keys[0], value_set=pa.array(vals, keys[0].type)), False)
+        if None in b["values"]:
+            hit = pc.or_(hit, pc.is_null(keys[0]))
+        return hit
+    if hashes is None:
+        hashes = {}
+    m = b["modulus"]
+    if m not in hashes:
+        hashes[m] = _hash_remainders(keys, m)
+    return pa.array([r == b["remainder"] for r in hashes[m]])
+
+
+def _subset(batch: pa.RecordBatch, mask: pa.Array) -> pa.RecordBatch:
+    return batch.filter(mask)
+
+
+def route(txn: Any, parent: Any, batch: pa.RecordBatch) -> list[tuple[Any, pa.RecordBatch]]:
+    """(leaf table, its rows) for rows of the parent's columns; 23514 when no partition takes one."""
+    out: list[tuple[Any, pa.RecordBatch]] = []
+    taken = pa.array([False] * batch.num_rows)
+    default = None
+    hashes: dict = {}
+    for c in children(txn, parent):
+        b = bound(c)
+        if b["kind"] == "default":
+            default = c
+            continue
+        m = pc.and_(accepts(parent, b, batch, hashes), pc.invert(taken))
+        if pc.any(m).as_py():
+            taken = pc.or_(taken, m)
+            out.extend(_descend(txn, c, batch.filter(m)))
+    rest = pc.invert(taken)
+    if pc.any(rest).as_py():
+        if default is None:
+            bad = batch.filter(rest).slice(0, 1)
+            keys = spec(parent)["columns"]
+            shown = ", ".join(_show(bad.column(k)[0].as_py()) for k in keys)
+            raise CheckViolation(f'no partition of relation "{parent.name}" found for row',
+                                 detail=f"Partition key of the failing row contains ({', '.join(keys)}) = ({shown}).",
+                                 schema_name=parent.schema, table_name=parent.name)
+        out.extend(_descend(txn, default, batch.filter(rest)))
+    return out
+
+
+def _descend(txn: Any, t: Any, rows: pa.RecordBatch) -> list[tuple[Any, pa.RecordBatch]]:
+    if spec(t) is not None:
+        return route(txn, t, rows)
+    return [(t, rows.select([c.name for c in t.columns]))]
+
+
+def _show(v: Any) -> str:
+    return "null" if v is None else str(v)
+
+
+def violating_rows(txn: Any, t: Any, batch: pa.RecordBatch) -> pa.Array | None:
+    """Rows of a partition's new versions that its bound (or an ancestor's) rejects; None if all fit."""
+    bad = None
+    child = t
+    while True:
+        pk = parent_of(child)
+        if pk is None:
+            break
+        parent = txn.get_table(*pk)
+        if parent is None:
+            break
+        b = bound(child)
+        if b["kind"] == "default":
+            ok = pa.array([True] * batch.num_rows)
+            hashes: dict = {}
+            for sib in children(txn, parent):
+                sb = bound(sib)
+                if sb["kind"] != "default":
+                    ok = pc.and_(ok, pc.invert(accepts(parent, sb, batch, hashes)))
+        else:
+            ok = accepts(parent, b, batch)
+        miss = pc.invert(ok)
+        bad = miss if bad is None else pc.or_(bad, miss)
+        child = parent
+    if bad is None or not pc.any(bad).as_py():
+        return None
+    return bad
+
+
+def check_rows_fit(txn: Any, t: Any, batch: pa.RecordBatch) -> None:
+    """A row written straight into a partition must satisfy its partition constraint (23514)."""
+    bad = violating_rows(txn, t, batch)
+    if bad is None:
+        return
+    row = batch.filter(bad).slice(0, 1).to_pylist()[0]
+    shown = ", ".join(_show(row[c.name]) for c in t.columns)
+    raise CheckViolation(f'new row for relation "{t.name}" violates partition constraint',
+                         detail=f"Failing row contains ({shown}).", schema_name=t.schema, table_name=t.name)
+
+
+def insert_rows(session: Any, txn: Any, ctx: Any, t: Any, batch: pa.RecordBatch) -> None:
+    """INSERT/COPY into ``t``: routed when partitioned, checked when a partition."""
+    if spec(t) is not None:
+        for leaf, rows in route(txn, t, batch):
+            constraints.check_new_rows(session, txn, ctx, leaf, rows)
+            txn.insert(leaf.schema, leaf.name, rows)
+        return
+    if parent_of(t) is not None:
+        check_rows_fit(txn, t, batch)
+    constraints.check_new_rows(session, txn, ctx, t, batch)
+    txn.insert(t.schema, t.name, batch)
+
+
+# ------------------------------------------------------------------ reads: plan-time pruning
+_OPS = {exp.EQ: "=", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">="}
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}
+
+
+def where_terms(session: Any, txn: Any, parent: Any, node: exp.Expression, qual: str) -> dict[str, list]:
+    """key column -> [(op, python value)] from the enclosing query block's WHERE conjuncts."""
+    select = node.find_ancestor(exp.Select, exp.Update, exp.Delete)
+    where = select.args.get("where") if select is not None else None
+    if where is None:
+        return {}
+    keys = spec(parent)["columns"]
+    out: dict[str, list] = {}
+    for conj in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
+        col, op, vals = None, None, None
+        if type(conj) in _OPS:
+            left, right = conj.this, conj.expression
+            op = _OPS[type(conj)]
+            if isinstance(right, exp.Column) and not isinstance(left, exp.Column):
+                left, right, op = right, left, _FLIP[op]
+            col, vals = left, [right]
+        elif isinstance(conj, exp.In) and not conj.args.get("query") and not conj.args.get("not"):
+            col, op, vals = conj.this, "in", list(conj.expressions)
+        if not isinstance(col, exp.Column) or (col.table and col.table != qual):
+            continue
+        name = ident(col.this)
+        if name not in keys or not all(isinstance(v, (exp.Literal, exp.Cast, exp.Neg)) for v in vals):
+            continue
+        try:
+            typed = [_typed(parent, name, _value(session, txn, parent, name, v)) for v in vals]
+        except HeliosError:
+            continue
+        if any(v is None for v in typed):
+            out.setdefault(name, []).append(("none", None))
+        else:
+            out.setdefault(name, []).append((op, typed))
+    return out
+
+
+def _allowed(v: Any, terms: list) -> bool:
+    for op, vals in terms:
+        if op == "none":
+            return False
+        if op == "in":
+            if v not in vals:
+                return False
+            continue
+        x = vals[0]
+        if not {"=": v == x, "<": v < x, "<=": v <= x, ">": v > x, ">=": v >= x}[op]:
+            return False
+    return True
+
+
+def _range_may_match(parent: Any, b: dict, terms: dict[str, list]) -> bool:
+    keys = spec(parent)["columns"]
+    first = keys[0]
+    t0 = terms.get(first)
+    if not t0:
+        return True
+    lo, hi = _typed(parent, first, b["from"][0]), _typed(parent, first, b["to"][0])
+    hi_inclusive = len(keys) > 1 and b["to"][1] != MIN
+    for op, vals in t0:
+        if op == "none":
+            return False
+        if op in ("=", "in"):
+            if not any(_cmp_scalar(lo, v) <= 0 and (_cmp_scalar(v, hi) < 0 or (hi_inclusive and v == hi))
+                       for v in vals):
+                return False
+        elif op in ("<", "<="):
+            c = _cmp_scalar(lo, vals[0])
+            if c > 0 or (c == 0 and op == "<"):
+                return False
+        else:
+            c = _cmp_scalar(vals[0], hi)
+            if c > 0 or (c == 0 and not hi_inclusive) or (c == 0 and op == ">"):
+                return False
+    return True
+
+
+def may_match(txn: Any, parent: Any, child: Any, terms: dict[str, list]) -> bool:
+    """Can rows of ``child`` satisfy the WHERE terms? (False only when its bound rules it out.)"""
+    b = bound(child)
+    keys = spec(parent)["columns"]
+    if b["kind"] == "range":
+        return _range_may_match(parent, b, terms)
+    if b["kind"] == "list":
+        t0 = terms.get(keys[0])
+        if not t0:
+            return True
+        vals = [_typed(parent, keys[0], v) for v in b["values"]]
+        return any(v is not None and _allowed(v, t0) for v in vals)
+    if b["kind"] == "hash":
+        eq: list[Any] = []
+        for k in keys:
+            ts = [vals for op, vals in terms.get(k, []) if op == "=" or (op == "in" and len(vals) == 1)]
+            if not ts:
+                return True
+            eq.append(ts[0][0])
+        arrays = [pa.array([v], parent.column(k).type) for k, v in zip(keys, eq, strict=True)]
+        return _hash_remainders(arrays, b["modulus"])[0] == b["remainder"]
+    # default: needed unless equality terms on the (first) key all land in other partitions
+    t0 = terms.get(keys[0])
+    if not t0 or len(keys) > 1:
+        return True
+    values = None
+    for op, vals in t0:
+        if op == "none":
+            return False
+        if op in ("=", "in"):
+            values = vals
+    if values is None:
+        return True
+    batch = pa.RecordBatch.from_pydict({keys[0]: pa.array(values, parent.column(keys[0]).type)})
+    hashes: dict = {}
+    for sib in children(txn, parent):
+        sb = bound(sib)
+        if sb["kind"] != "default":
+            batch = batch.filter(pc.invert(accepts(parent, sb, batch, hashes)))
+    return batch.num_rows > 0
+
+
+def pruned_leaves(session: Any, txn: Any, t: Any, terms_of: Any) -> list[Any]:
+    """Leaves of ``t`` that plan-time pruning keeps; ``terms_of(parent)`` gives WHERE terms."""
+    if spec(t) is None:
+        return [t]
+    terms = terms_of(t)
+    out = []
+    for c in children(txn, t):
+        if may_match(txn, t, c, terms):
+            out.extend(pruned_leaves(session, txn, c, terms_of))
+    return out
+
+
+def plan_scan(builder: Any, node: exp.Table, src: Any, qual: str) -> Any:
+    """The parent as the Append of the scans of the partitions its WHERE cannot rule out."""
+
+    ctx = builder.ctx
+    txn = ctx.txn
+    session = ctx.session
+    if node.args.get("version") is not None:
+        raise FeatureNotSupported("time travel over a partitioned table is not supported")
+    parent = src.table
+    all_cols = src.columns
+    needed = [(n, t) for n, t in all_cols if builder.needs(qual, n)]
+    with_rowid = (qual, "_rowid") in builder.refs or (None, "_rowid") in builder.refs
+    if not needed and all_cols and not with_rowid:
+        needed = [all_cols[0]]
+    fields = [Field(n, t, qual) for n, t in needed]
+    if with_rowid:
+        fields.append(Field("_rowid", INT8, qual, hidden=True))
+    want_oid = (qual, "tableoid") in builder.refs or (None, "tableoid") in builder.refs
+    scans = []
+    for leaf in pruned_leaves(session, txn, parent, lambda p: where_terms(session, txn, p, node, qual)):
+        op = L.Scan(list(fields), leaf.schema, leaf.name, [n for n, _ in needed], with_rowid=with_rowid,
+                    alias=qual, as_of=None, primary_key=list(leaf.primary_key))
+        if want_oid:
+            op = system_columns.with_tableoid(op, qual, system_columns.table_oid(leaf, leaf.schema, leaf.name))
+        scans.append(op)
+    if len(scans) == 1:
+        return scans[0]
+    return L.SetOperation(list(scans[0].fields) if scans else _with_oid_field(fields, qual, want_oid),
+                          "union", True, scans)
+
+
+def _with_oid_field(fields: list, qual: str, want_oid: bool) -> list:
+    return list(fields) + ([Field("tableoid", OID, qual, hidden=True)] if want_oid else [])
+
+
+# ------------------------------------------------------------------ UPDATE / DELETE through the parent
+def each_partition(session: Any, ast: exp.Expression, parent: Any, run: Any) -> Any:
+    """Run an UPDATE/DELETE on each leaf the WHERE may reach, as the parent (its name or alias)."""
+    txn = session.tx.current()
+    table = ast.this
+    alias = table.args.get("alias")
+    qual = ident(alias.this) if alias is not None else parent.name
+    moves: list = []
+    token = ROW_MOVES.set(moves) if isinstance(ast, exp.Update) else None
+    total = 0
+    kind = "UPDATE" if isinstance(ast, exp.Update) else "DELETE"
+    results = []
+    try:
+        for leaf in pruned_leaves(session, txn, parent, lambda p: where_terms(session, txn, p, table, qual)):
+            one = ast.copy()
+            one.set("this", exp.Table(this=exp.to_identifier(leaf.name, quoted=True),
+                                      db=exp.to_identifier(leaf.schema, quoted=True),
+                                      alias=exp.TableAlias(this=exp.to_identifier(qual, quoted=True))))
+            r = run(session, one)
+            total += int(r.command_tag.split()[-1])
+            results.append(r)
+    finally:
+        if token is not None:
+            ROW_MOVES.reset(token)
+    for _root, rows in moves:
+        insert_rows(session, txn, session.context(txn), parent, rows)
+    batches = [b for r in results for b in (r.batches or [])]
+    columns = next((r.columns for r in results if r.columns), None)
+    if columns is None and results and results[0].columns is not None:
+        columns = results[0].columns
+    return Result(command_tag=f"{kind} {total}", columns=columns, batches=batches)
+
+
+def split_moves(txn: Any, t: Any, new: pa.RecordBatch) -> pa.Array | None:
+    """UPDATE of a partition: rows that leave it. Outside a parent's UPDATE that is 23514."""
+    if parent_of(t) is None:
+        return None
+    bad = violating_rows(txn, t, new)
+    if bad is None:
+        return None
+    if ROW_MOVES.get() is None:
+        check_rows_fit(txn, t, new)
+    return bad
+
+
+def note_moved(root: Any, rows: pa.RecordBatch) -> None:
+    moves = ROW_MOVES.get()
+    moves.append((root, rows))
+
+
+# ------------------------------------------------------------------ ATTACH / DETACH, DROP, catalog
+def attach(session: Any, txn: Any, parent: Any, part: Any, bound_node: Any) -> None:
+    """ALTER TABLE parent ATTACH PARTITION part FOR VALUES ... (existing rows must fit)."""
+    if spec(parent) is None:
+        raise InvalidObjectDefinition(f'table "{parent.name}" is not partitioned')
+    if parent_of(part) is not None:
+        raise InvalidObjectDefinition(f'"{part.name}" is already a partition')
+    pcols = {c.name: c.type for c in parent.columns}
+    for c in part.columns:
+        if c.name not in pcols:
+            raise HeliosError(f'table "{part.name}" contains column "{c.name}" not found in parent "{parent.name}"',
+                              sqlstate="42804", detail="The new partition may contain only the columns present in "
+                                                       "parent.")
+        if c.type != pcols[c.name]:
+            raise HeliosError(f'child table "{part.name}" has different type for column "{c.name}"',
+                              sqlstate="42804")
+    for name in pcols:
+        if part.column(name) is None:
+            raise HeliosError(f'child table is missing column "{name}"', sqlstate="42804")
+    b = bound_from_ast(session, txn, parent, part.name, bound_node)
+    check_new_bound(txn, parent, part.name, b)
+    _link(txn, parent, part, b)
+    part = txn.get_table(part.schema, part.name)
+    for leaf in leaves(txn, part):
+        for batch in txn.scan(leaf.schema, leaf.name):
+            if batch.num_rows and violating_rows(txn, leaf, batch) is not None:
+                raise CheckViolation(f'partition constraint of relation "{leaf.name}" is violated by some row',
+                                     schema_name=leaf.schema, table_name=leaf.name)
+    check_default_rows(txn, parent)
+
+
+def check_default_rows(txn: Any, parent: Any) -> None:
+    """After a new partition: the default partition may not hold rows it now claims (23514)."""
+    for c in children(txn, parent):
+        if bound(c)["kind"] != "default":
+            continue
+        for leaf in leaves(txn, c):
+            for batch in txn.scan(leaf.schema, leaf.name):
+                if batch.num_rows and violating_rows(txn, leaf, batch) is not None:
+                    raise CheckViolation(
+                        f'updated partition constraint for default partition "{c.name}" would be violated by '
+                        "some row", schema_name=c.schema, table_name=c.name)
+
+
+def _link(txn: Any, parent: Any, part: Any, b: dict) -> None:
+    have = list(parent.options.get("partitions", []))
+    key = f"{part.schema}.{part.name}"
+    if key not in have:
+        have.append(key)
+    txn.alter_table(parent.schema, parent.name, options={"partitions": have})
+    txn.alter_table(part.schema, part.name, options={
+        "partition_of": {"schema": parent.schema, "name": parent.name}, "partition_bound": b,
+        "partition_bound_text": render_bound(parent, b)})
+
+
+def detach(txn: Any, parent: Any, part_schema: str, part_name: str) -> None:
+    part = txn.get_table(part_schema, part_name)
+    if part is None:
+        raise UndefinedTable(f'relation "{part_name}" does not exist')
+    if parent_of(part) != (parent.schema, parent.name):
+        raise UndefinedTable(f'relation "{part_name}" is not a partition of relation "{parent.name}"')
+    unlink(txn, parent, part)
+    txn.alter_table(part.schema, part.name, options={"partition_of": None, "partition_bound": None,
+                                                     "partition_bound_text": None})
+
+
+def unlink(txn: Any, parent: Any, part: Any) -> None:
+    key = f"{part.schema}.{part.name}"
+    have = [k for k in parent.options.get("partitions", []) if k != key]
+    txn.alter_table(parent.schema, parent.name, options={"partitions": have})
