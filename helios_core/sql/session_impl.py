@@ -449,8 +449,6 @@ class SqlSession(Session):
                 self.tx.wrote_ddl = True
                 return ddl_privileges.alter_owner_command(self, rest)
             if word == "ALTER" and " partition " in f" {rest.lower()} ":
-                from helios_core.sql import ddl
-
                 self.tx.wrote_ddl = True
                 self.engine.bump_plan_generation()
                 done = ddl.partition_command(self, rest)
