@@ -22,6 +22,7 @@ text or passed as ``data``) is decoded with ``helios_protocol_clickhouse.formats
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import attrs
@@ -78,6 +79,9 @@ class ClickHouseSession:
     database: str = DEFAULT_DATABASE
     settings: dict[str, str] = attrs.Factory(dict)
     dialect: Any = HeliosClickHouse
+    # plain queries hand their batches over as the kernel produces them (the native protocol sends
+    # each as a block); their types are not Nullable then: the blocks that hold NULLs say so
+    stream_results: bool = False
     _search_path: str | None = None
     _timeout_ms: int = 0
 
@@ -155,37 +159,68 @@ class ClickHouseSession:
                               database=self.database, settings=dict(self.settings))
 
     def execute_tree(self, tree: exp.Expression, *, format: str | None = None,
-                     types: list[str | None] | None = None) -> ChResult:
+                     types: list[str | None] | None = None, stream: bool = False) -> ChResult:
         """Translate a ClickHouse tree, run it, and describe the result in ClickHouse's terms.
 
         ``types`` give ClickHouse types where the ClickHouse expression settles them
         (``count()`` is UInt64 where the kernel says bigint)."""
         translated = apply_all(tree, self.rewrite_context())
         sql = catalog.to_postgres(translated)
-        return self.execute_sql(sql, format=format, types=types)
+        return self.execute_sql(sql, format=format, types=types, stream=stream)
 
     def execute_sql(self, sql: str, *, format: str | None = None,
-                    types: list[str | None] | None = None) -> ChResult:
-        """Run the kernel's SQL and describe its result in ClickHouse's terms."""
+                    types: list[str | None] | None = None, stream: bool = False) -> ChResult:
+        """Run the kernel's SQL and describe its result in ClickHouse's terms (``stream``: the
+        batches are an iterator, produced as they are read)."""
         self.ensure_database()
         self.apply_limits(self.settings)
+        if stream:
+            return self._stream_sql(sql, format=format, types=types)
         results = self.session.execute(sql)
         result = results[-1]
         if result.columns is None:
             count = result.row_count or 0
             return ChResult(kind=result.kind, row_count=count, written_rows=count if result.kind == "INSERT" else 0)
         batches = list(result.batches)
-        columns = []
-        for i, col in enumerate(result.columns):
-            nullable = _has_nulls(batches, i)
-            ch_type = types[i] if types and i < len(types) and types[i] else None
-            if ch_type is None:
-                ch_type = clickhouse_type(col.type_name, nullable=nullable)
-            elif nullable and not ch_type.startswith(("Nullable", "Array", "Tuple", "Map")):
-                ch_type = f"Nullable({ch_type})"
-            columns.append(ChColumn(name=col.name, type=ch_type))
-        return ChResult(kind=result.kind, columns=columns, batches=batches,
-                        row_count=sum(b.num_rows for b in batches), format=format)
+        return ChResult(kind=result.kind, columns=_describe(result, types, [_has_nulls(batches, i)
+                                                                            for i in range(len(result.columns))]),
+                        batches=batches, row_count=sum(b.num_rows for b in batches), format=format)
+
+    def _stream_sql(self, sql: str, *, format: str | None, types: list[str | None] | None) -> ChResult:
+        results = self.session.stream(sql)
+        result = next(results)
+        if result.columns is None:
+            for _ in results:
+                pass
+            count = result.row_count or 0
+            return ChResult(kind=result.kind, row_count=count, written_rows=count if result.kind == "INSERT" else 0)
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            try:
+                yield from result.batches
+                for _ in results:  # the implicit transaction of the statement ends after its last result
+                    pass
+            finally:  # closed early: the statement stops producing
+                close = getattr(results, "close", None)
+                if close is not None:
+                    close()
+
+        return ChResult(kind=result.kind, columns=_describe(result, types, [False] * len(result.columns)),
+                        batches=batches(), format=format)
+
+
+def _describe(result: Any, types: list[str | None] | None, has_nulls: list[bool]) -> list[ChColumn]:
+    """The result's columns with ClickHouse names and types (``types`` where the query settled them)."""
+    columns = []
+    for i, col in enumerate(result.columns):
+        nullable = has_nulls[i]
+        ch_type = types[i] if types and i < len(types) and types[i] else None
+        if ch_type is None:
+            ch_type = clickhouse_type(col.type_name, nullable=nullable)
+        elif nullable and not ch_type.startswith(("Nullable", "Array", "Tuple", "Map")):
+            ch_type = f"Nullable({ch_type})"
+        columns.append(ChColumn(name=col.name, type=ch_type))
+    return columns
 
 
 _PARAM = re.compile(r"\{(?P<name>\w+)\s*:\s*(?P<type>[^}]+)\}")

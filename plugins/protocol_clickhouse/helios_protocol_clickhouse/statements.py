@@ -103,9 +103,12 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
                      for j in tree.find_all(exp.Join))
     totals_tree = _totals_query(tree) if isinstance(tree, exp.Select) else None
     limited = _rows_before_limit_query(tree)
-    result = ch.execute_tree(tree, format=fmt.name if fmt is not None else None, types=hints)
+    fill_join_defaults = outer_join and {**ch.settings, **query_settings}.get("join_use_nulls", "0") not in ("1", "true")
+    stream = ch.stream_results and not fill_join_defaults and totals_tree is None and \
+        not (fmt is not None and fmt.name.startswith("JSON"))  # results worked on afterwards are whole
+    result = ch.execute_tree(tree, format=fmt.name if fmt is not None else None, types=hints, stream=stream)
     result.settings = query_settings
-    if outer_join and {**ch.settings, **query_settings}.get("join_use_nulls", "0") not in ("1", "true"):
+    if fill_join_defaults:
         _fill_join_defaults(result)
     if totals_tree is not None:
         totals = ch.execute_tree(totals_tree)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -158,3 +159,13 @@ def test_login_with_auth_section(tmp_path_factory: pytest.TempPathFactory) -> No
             assert info.value.code == 516
     finally:
         s.stop()
+
+
+def test_results_stream_while_the_query_runs(server: HeliosServer) -> None:
+    c = client(server)
+    started = time.monotonic()
+    rows = c.execute_iter("SELECT number FROM numbers(10000000000)", settings={"max_block_size": 10_000})
+    assert [next(rows) for _ in range(3)] == [(0,), (1,), (2,)]
+    assert time.monotonic() - started < 10  # the first block left long before 10^10 rows could exist
+    c.disconnect()  # the server stops the query when its client goes
+    assert client(server).execute("SELECT 1") == [(1,)]

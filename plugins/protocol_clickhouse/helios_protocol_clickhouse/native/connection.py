@@ -201,7 +201,7 @@ class NativeConnection:
 
         def open_session() -> Any:
             session = self.server.kernel.open_session(user=role, database="helios", options={})
-            ch = ClickHouseSession(session, timezone=self.server.timezone)
+            ch = ClickHouseSession(session, timezone=self.server.timezone, stream_results=True)
             if hello.database:
                 schema = schema_of(hello.database).replace("'", "''")
                 found = session.execute(f"select 1 from pg_catalog.pg_namespace where nspname = '{schema}'")
@@ -408,20 +408,26 @@ class NativeConnection:
         self.watch_error = None
         try:
             results = await self._run_watched(lambda: self.ch.run(query.text))
-        except ClickHouseError as e:
+            for result in results:
+                if result.columns is None:
+                    out.progress.written_rows += result.written_rows or 0
+                    continue
+                try:
+                    await out.result(result)
+                finally:  # a result left early (Cancel, an error) stops producing here
+                    close = getattr(result.batches, "close", None)
+                    if close is not None:
+                        with anyio.CancelScope(shield=True):
+                            await anyio.to_thread.run_sync(close)
+                if self.cancel_requested or self.client_gone:
+                    break
+        except Exception:
             if self.client_gone:
                 raise PeerGone("the client left during its query") from None
             if self.cancel_requested:
                 await out.end_of_stream()
                 return
-            raise e from None
-        for result in results:
-            if result.columns is None:
-                out.progress.written_rows += result.written_rows or 0
-                continue
-            await out.result(result)
-            if self.cancel_requested or self.client_gone:
-                break
+            raise
         if self.client_gone:
             raise PeerGone("the client left during its query")
         out.progress.elapsed_ns = int((time.monotonic() - started) * 1e9)
