@@ -50,6 +50,7 @@ from helios_core.sql.dialect import Statement, Utility
 from helios_core.sql.functions import runtime
 from helios_core.sql.routines import statements as routine_statements
 from helios_core.sql.settings import Settings, display_name, parse_duration_ms
+from helios_core.sql.statement_cache import StatementCache
 from helios_core.sql.transactions import TransactionState
 
 # PostgreSQL's typlen per type OID (RowDescription's type size)
@@ -131,6 +132,7 @@ class SqlSession(Session):
         self.settings_obj.session_defaults["heliosdb.branch"] = branch
         self.tx = TransactionState(self)
         self.sql_prepared: dict[str, PreparedStatement] = {}
+        self.statement_cache = StatementCache()  # simple-query texts planned once (sql.statement_cache)
         self._cancel = threading.Event()
         self._running = False
         self._lock = threading.Lock()
@@ -214,22 +216,48 @@ class SqlSession(Session):
         self._check_open()
         self.last_query = sql  # pg_stat_activity.query (shown to privileged roles only)
         self.settle_stream()
+        lifted, cached = self._cached(sql, dialect)
+        if cached is not None:
+            return list(self._run_statements([cached.plan.statement], lazy=False, cached=(cached, lifted.values)))
         stmts = self._parse(sql, dialect, [])
         if not stmts:
             return [Result(command_tag="EMPTY")]
-        return list(self._run_statements(stmts, lazy=False))
+        results = list(self._run_statements(stmts, lazy=False))
+        if lifted is not None and len(stmts) == 1:
+            self.statement_cache.learn(self, lifted, results)
+        return results
 
     def stream(self, sql: str, dialect: str = "postgres") -> Any:
         """``execute`` lazily (helios_core.session, "Streaming"): Results as the caller advances."""
         self._check_open()
         self.last_query = sql
         self.settle_stream()
-        stmts = self._parse(sql, dialect, [])
-        if not stmts:
-            return iter([Result(command_tag="EMPTY")])
-        gen = self._run_statements(stmts, lazy=True)
+        lifted, cached = self._cached(sql, dialect)
+        if cached is not None:
+            gen = self._run_statements([cached.plan.statement], lazy=True, cached=(cached, lifted.values))
+        else:
+            stmts = self._parse(sql, dialect, [])
+            if not stmts:
+                return iter([Result(command_tag="EMPTY")])
+            gen = self._run_statements(stmts, lazy=True)
+            if lifted is not None and len(stmts) == 1:
+                gen = self._learning(gen, lifted)
         self._open_statements = gen
         return gen
+
+    def _cached(self, sql: str, dialect_name: str) -> tuple[Any, PreparedStatement | None]:
+        """The statement cache's lifted form of ``sql`` and its prepared statement when cached
+        (helios_core.sql.statement_cache); (None, None) for what it does not take."""
+        if dialect_name != "postgres" or self.tx.failed:
+            return None, None
+        return self.statement_cache.lookup(self, sql)
+
+    def _learning(self, gen: Any, lifted: Any) -> Any:
+        """A streamed statement's Results, shown to the statement cache once it has started well."""
+        first = next(gen)
+        self.statement_cache.learn(self, lifted, [first])
+        yield first
+        yield from gen
 
     def _parse(self, sql: str, dialect_name: str, results: list[Result]) -> list[Statement]:
         try:
@@ -244,12 +272,15 @@ class SqlSession(Session):
             e.partial_results = results  # type: ignore[attr-defined]
             raise
 
-    def _run_statements(self, stmts: list[Statement], *, lazy: bool) -> Any:
-        """Results of ``stmts`` one by one; a streamed one is finished before the next runs."""
+    def _run_statements(self, stmts: list[Statement], *, lazy: bool, cached: tuple | None = None) -> Any:
+        """Results of ``stmts`` one by one; a streamed one is finished before the next runs.
+        ``cached``: (prepared statement, parameter texts) of the one statement, from the statement cache."""
         results: list[Result] = []
         for st in stmts:
             try:
-                if not isinstance(st.ast, Utility) and deep_nesting.is_deep(st.ast):
+                if cached is not None:
+                    result = prepared.run_prepared(self, cached[0], cached[1], lazy=lazy)
+                elif not isinstance(st.ast, Utility) and deep_nesting.is_deep(st.ast):
                     # planned and run (not streamed) on the deep stack: its evaluation recurses too
                     deep_nesting.check_depth(st.ast)
                     result = deep_nesting.run_deep(self._run_statement, st)
@@ -659,12 +690,13 @@ class SqlSession(Session):
                 self.settings_obj.values["role"] = "none"
                 self.engine.bump_plan_generation()
                 self.sql_prepared.clear()
+                self.statement_cache.clear()
                 self.currvals.clear()
                 self.last_sequence = None
                 self.cursors.clear()
                 self._drop_temp_tables()
             elif a["what"] == "plans":
-                pass
+                self.statement_cache.clear()
             elif a["what"] == "sequences":
                 self.currvals.clear()
                 self.last_sequence = None

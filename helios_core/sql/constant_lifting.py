@@ -1,0 +1,158 @@
+"""Numeric constants of a simple-query statement lifted out as ``$n`` parameters.
+
+``SELECT abalance FROM pgbench_accounts WHERE aid = 4711`` and ``... WHERE aid = 12`` are
+one statement with different values: lifting the numbers out gives both the same text,
+``... WHERE aid = $1``, which keys the session's statement cache
+(helios_core.sql.statement_cache), and the numbers become the parameters of its prepared
+plan.
+
+One lexical pass with PostgreSQL's rules (strings, quoted identifiers, line comments,
+operators), and deliberately narrow: only a number that is a value compared or assigned
+in a WHERE or SET clause, or an item of a VALUES row, is lifted, because elsewhere a
+number can be part of the statement's shape (``ORDER BY 1``, ``LIMIT 10``, a type's
+``numeric(15,2)``, an array subscript). A number keeps the type PostgreSQL gives the
+literal (integer, bigint or numeric, a leading minus folded in). Anything the pass does
+not fully understand (dollar quotes, ``$n`` already there, block comments, escape strings,
+operators it does not know) makes the statement not liftable: it then runs as before.
+"""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+_TOKEN = re.compile(
+    r"""(?P<ws>\s+)
+    |(?P<str>'(?:[^']|'')*')
+    |(?P<qid>"(?:[^"]|"")*")
+    |(?P<comment>--[^\n]*)
+    |(?P<num>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
+    |(?P<word>[A-Za-z_\x80-\uffff][A-Za-z0-9_$\x80-\uffff]*)
+    |(?P<op>[-+*/<>=~!@#%^&|`?:]+)
+    |(?P<punct>[(),;\[\].])
+    """,
+    re.VERBOSE,
+)
+
+# operators whose right-hand number is a value (a comparison, or arithmetic on a value)
+_VALUE_OPS = frozenset({"=", "<>", "!=", "<", ">", "<=", ">=", "+", "-"})
+_KNOWN_OPS = _VALUE_OPS | frozenset({"*", "/", "%", "||", "::", "~", "!~", "~*", "!~*", "^", "&", "|", "#",
+                                     "@>", "<@", "->", "->>", "#>", "#>>", "&&", "<<", ">>", ":"})
+# a word that starts a clause; lifting happens only in WHERE, SET and VALUES
+_CLAUSES = frozenset({"select", "from", "where", "set", "values", "group", "order", "having", "limit", "offset",
+                      "fetch", "returning", "on", "using", "window", "union", "intersect", "except", "join",
+                      "into", "conflict", "do", "for", "with"})
+_LIFT_IN = frozenset({"where", "set"})
+_HEADS = frozenset({"select", "insert", "update", "delete"})
+_INT4 = (-(2**31), 2**31 - 1)
+_INT8 = (-(2**63), 2**63 - 1)
+
+
+@attrs.frozen
+class Lifted:
+    """The statement with its numbers as ``$1..$n``, their texts, and their SQL types."""
+
+    text: str
+    values: tuple[str, ...]
+    types: tuple[str, ...]
+
+    @property
+    def key(self) -> tuple[str, tuple[str, ...]]:
+        return self.text, self.types
+
+
+def _literal_type(text: str) -> str:
+    """The type PostgreSQL gives a numeric literal."""
+    if text.lstrip("-").isdigit():
+        n = int(text)
+        if _INT4[0] <= n <= _INT4[1]:
+            return "integer"
+        if _INT8[0] <= n <= _INT8[1]:
+            return "bigint"
+    return "numeric"
+
+
+def lift_constants(sql: str) -> Lifted | None:
+    """``sql`` with its value numbers lifted out, or None when it cannot (or need not) be."""
+    if "$" in sql or "/*" in sql or "\\" in sql:
+        return None
+    pos, n = 0, len(sql)
+    parts: list[str] = []
+    values: list[str] = []
+    types: list[str] = []
+    clause = ""
+    depth = 0
+    values_depth = -1  # paren depth of the VALUES keyword (its rows are one deeper)
+    prev = ""  # previous significant token (lower-cased words, operators, punctuation)
+    prev2 = ""
+    head = ""
+    copied = 0
+    ended = False
+    while pos < n:
+        m = _TOKEN.match(sql, pos)
+        if m is None:
+            return None
+        kind = m.lastgroup
+        tok = m.group()
+        start, pos = pos, m.end()
+        if kind == "ws" or kind == "comment":
+            continue
+        if ended:
+            return None  # something after the terminating ";": several statements
+        if kind == "str":
+            if start > 0 and sql[start - 1] in "eEbBxXuUnN" and (start < 2 or not sql[start - 2].isalnum()):
+                return None  # E'...' and other prefixed strings: leave them to the full lexer
+            tok = "'"
+        elif kind == "word":
+            tok = tok.lower()
+            if not head:
+                head = tok
+                if head not in _HEADS:
+                    return None
+            if tok in _CLAUSES:
+                clause = tok
+                if tok == "values":
+                    values_depth = depth
+                if head == "select" and tok == "into" and depth == 0:
+                    return None  # SELECT ... INTO creates a table
+        elif kind == "op":
+            if tok not in _KNOWN_OPS:
+                return None
+        elif kind == "punct":
+            if tok == "(":
+                depth += 1
+            elif tok == ")":
+                depth -= 1
+                if depth < values_depth:
+                    values_depth = -1
+            elif tok == ";":
+                ended = True
+                continue
+        elif kind == "num":
+            if pos < n and (sql[pos].isalnum() or sql[pos] in "_.$"):
+                return None  # 123abc, 1.2.3: PostgreSQL's lexer reads these differently
+            sign_start = None
+            if prev == "-" and (prev2 in _VALUE_OPS or prev2 in ("(", ",", "where", "set", "values")):
+                sign_start = sql.rfind("-", 0, start)  # a unary minus: folded into the literal
+                if sql[sign_start + 1:start].strip():
+                    sign_start = None
+            lift = "e" not in tok.lower() and ((clause in _LIFT_IN and (prev in _VALUE_OPS or sign_start is not None))
+                                               or (clause == "values" and depth == values_depth + 1
+                and (prev in ("(", ",") or (sign_start is not None and prev2 in ("(", ",")))))
+            if lift:
+                begin = sign_start if sign_start is not None else start
+                text = "-" + tok if sign_start is not None else tok
+                parts.append(sql[copied:begin])
+                values.append(text)
+                types.append(_literal_type(text))
+                parts.append(f"${len(values)}")
+                copied = pos
+        if not head:
+            return None
+        prev2, prev = prev, tok
+    if not values:
+        return None
+    parts.append(sql[copied:])
+    return Lifted("".join(parts), tuple(values), tuple(types))
+

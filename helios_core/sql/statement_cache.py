@@ -1,0 +1,99 @@
+"""A session's cache of simple-query statements, planned once with their numbers as parameters.
+
+A simple query is parsed and planned from its text each time it arrives; an OLTP client
+that sends ``SELECT ... WHERE aid = 4711`` thousands of times a second with a different
+number each time spends nearly all its time there. With the numbers lifted out
+(helios_core.sql.constant_lifting) those statements share one text; the second time a
+text is seen, it is prepared (as a protocol-level prepared statement would be) and from
+then on runs as a prepared execution with the numbers bound as parameters.
+
+Safety: a text is cached only after its statement ran successfully the ordinary way and
+its prepared form describes the same result columns (names and types); a text the
+prepared path cannot take stays uncached. An entry is used only under the conditions it
+was planned under: the engine's plan generation (bumped by every DDL, GRANT/REVOKE,
+branch merge), the session's branch, search_path, current role and the settings that
+shape folded constants. On any change the entry is dropped, and the statement runs the
+ordinary way again (so its errors keep their positions in the text the client sent). The
+cache belongs to one session: plans never cross sessions, roles or branches.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import attrs
+
+from helios_core.session import PreparedStatement, Result
+from helios_core.sql import prepared
+from helios_core.sql.constant_lifting import Lifted, lift_constants
+
+CAPACITY = 256  # texts per session
+
+
+@attrs.define
+class Entry:
+    seen: int = 0
+    statement: PreparedStatement | None = None
+    stamp: tuple = ()
+    refused: bool = False  # the prepared path cannot take it: run the ordinary way
+
+
+def stamp_of(session: Any) -> tuple:
+    """What a cached plan depends on besides the text."""
+    values = session.settings_obj.values
+    return (session.engine.plan_generation, values.get("heliosdb.branch"), values.get("search_path"),
+            session.user, bool(session.temp_tables), values.get("timezone"), values.get("datestyle"))
+
+
+class StatementCache:
+    """Lifted text -> prepared statement, least recently used first out."""
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self.hits = 0
+
+    def lookup(self, session: Any, sql: str) -> tuple[Lifted | None, PreparedStatement | None]:
+        """The lifted form of ``sql`` and, when it is cached and still valid, its prepared statement."""
+        lifted = lift_constants(sql)
+        if lifted is None:
+            return None, None
+        entry = self.entries.get(lifted.key)
+        if entry is None or entry.statement is None:
+            return lifted, None
+        if entry.stamp != stamp_of(session):
+            del self.entries[lifted.key]
+            return lifted, None
+        self.entries.move_to_end(lifted.key)
+        self.hits += 1
+        return lifted, entry.statement
+
+    def learn(self, session: Any, lifted: Lifted, results: list[Result]) -> None:
+        """After ``lifted``'s statement ran the ordinary way: cache it the second time it is seen."""
+        entry = self.entries.get(lifted.key)
+        stamp = stamp_of(session)
+        if entry is None or entry.stamp != stamp:
+            entry = self.entries[lifted.key] = Entry(stamp=stamp)
+            if len(self.entries) > CAPACITY:
+                self.entries.popitem(last=False)
+        entry.seen += 1
+        if entry.refused or entry.seen < 2 or len(results) != 1 or results[0].copy is not None:
+            return
+        try:
+            stmt = prepared.prepare(session, lifted.text, param_types=list(lifted.types))
+        except Exception:  # noqa: BLE001 - not preparable in this form: keep running it the ordinary way
+            entry.refused = True
+            return
+        if stamp_of(session) != stamp or not _same_columns(stmt.columns, results[0].columns):
+            entry.refused = True
+            return
+        entry.statement = stmt
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
+def _same_columns(a: list[Any] | None, b: list[Any] | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return [(c.name, c.type_name, c.typmod) for c in a] == [(c.name, c.type_name, c.typmod) for c in b]

@@ -1,0 +1,159 @@
+"""The simple-query statement cache: the same text with other numbers reuses one prepared plan,
+and a cached plan never outlives what it was planned under (DDL, search_path, role, branch).
+
+Each test sends a statement twice (the second time it is cached) and then again with other
+numbers and after the change, checking answers against what the statement must return."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+import helios_core
+from helios_core.errors import HeliosError
+
+
+@pytest.fixture
+def s():
+    session = helios_core.connect()
+    session.execute("create table acc (aid int primary key, bid int, abalance int, note text)")
+    session.execute("insert into acc select g, g % 3, g * 10, 'n' || g from generate_series(1, 50) g")
+    yield session
+    session.close()
+
+
+def rows(session, sql):
+    return session.execute(sql)[0].rows()
+
+
+def warm(session, sql):
+    """Run ``sql`` until it is served from the cache."""
+    before = session.statement_cache.hits
+    for _ in range(3):
+        rows(session, sql)
+    assert session.statement_cache.hits > before
+
+
+def test_other_numbers_reuse_the_plan_with_their_own_answers(s):
+    warm(s, "select abalance from acc where aid = 7")
+    hits = s.statement_cache.hits
+    for aid in (1, 13, 50, 51, -4, 3000000000):
+        want = [(aid * 10,)] if 1 <= aid <= 50 else []
+        assert rows(s, f"select abalance from acc where aid = {aid}") == want
+    assert s.statement_cache.hits == hits + 5  # 3000000000 is a bigint: a statement of its own
+
+
+def test_point_writes_through_the_cache(s):
+    for i in range(5):
+        s.execute(f"update acc set abalance = abalance + -{i} where aid = {i + 1}")
+    assert rows(s, "select aid, abalance from acc where aid <= 5 order by aid") == [
+        (1, 10), (2, 19), (3, 28), (4, 37), (5, 46)]
+    for i in range(4):
+        s.execute(f"insert into acc (aid, bid, abalance, note) values ({100 + i}, 1, -{i}, 'x')")
+    assert rows(s, "select aid, abalance from acc where aid >= 100 order by aid") == [
+        (100, 0), (101, -1), (102, -2), (103, -3)]
+    for i in range(3):
+        s.execute(f"delete from acc where aid = {100 + i}")
+    assert rows(s, "select count(*) from acc where aid >= 100") == [(1,)]
+
+
+def test_literal_types_are_kept(s):
+    s.execute("create table m (k int primary key, v numeric(10,2), b bigint)")
+    for i in range(3):
+        s.execute(f"insert into m values ({i}, {i}.50, {3000000000 + i})")
+    assert rows(s, "select k, v, b from m where b = 3000000002 and v = 2.50") == [(2, Decimal("2.50"), 3000000002)]
+    for v in ("1.5", "1.50", "-7"):
+        s.execute(f"update m set v = {v} where k = 0")
+        assert str(rows(s, "select v from m where k = 0")[0][0]) == f"{float(v):.2f}"
+
+
+def test_alter_table_changes_a_cached_select_star(s):
+    warm(s, "select * from acc where aid = 3")
+    s.execute("alter table acc add column extra int default 5")
+    result = s.execute("select * from acc where aid = 4")[0]
+    assert [c.name for c in result.columns] == ["aid", "bid", "abalance", "note", "extra"]
+    assert result.rows() == [(4, 1, 40, "n4", 5)]
+
+
+def test_drop_and_recreate_table_with_other_types(s):
+    warm(s, "select note from acc where aid = 2")
+    s.execute("drop table acc")
+    with pytest.raises(HeliosError) as err:
+        s.execute("select note from acc where aid = 2")
+    assert err.value.sqlstate == "42P01"
+    assert err.value.position == 18  # the position in the text the client sent
+    s.execute("create table acc (aid bigint primary key, note int)")
+    s.execute("insert into acc values (2, 42)")
+    result = s.execute("select note from acc where aid = 2")[0]
+    assert result.columns[0].type_name == "integer"
+    assert result.rows() == [(42,)]
+
+
+def test_search_path_change_reads_the_other_schema(s):
+    s.execute("create schema other")
+    s.execute("create table other.acc (aid int primary key, abalance int)")
+    s.execute("insert into other.acc values (1, -1), (2, -2)")
+    warm(s, "select abalance from acc where aid = 1")
+    s.execute("set search_path = other, public")
+    assert rows(s, "select abalance from acc where aid = 2") == [(-2,)]
+    s.execute("set search_path = public")
+    assert rows(s, "select abalance from acc where aid = 2") == [(20,)]
+
+
+def test_set_role_is_checked_again(s):
+    s.execute("create role reader")
+    s.execute("grant select (aid) on acc to reader")
+    warm(s, "select abalance from acc where aid = 1")
+    s.execute("set role reader")
+    with pytest.raises(HeliosError) as err:
+        s.execute("select abalance from acc where aid = 1")
+    assert err.value.sqlstate == "42501"
+    assert rows(s, "select aid from acc where aid = 9") == [(9,)]
+    s.execute("reset role")
+    assert rows(s, "select abalance from acc where aid = 9") == [(90,)]
+
+
+def test_branch_switch_reads_the_branch(s):
+    warm(s, "select abalance from acc where aid = 5")
+    s.execute("create branch feature from main")
+    s.execute("set heliosdb.branch = feature")
+    s.execute("update acc set abalance = 999 where aid = 5")
+    assert rows(s, "select abalance from acc where aid = 5") == [(999,)]
+    s.execute("set heliosdb.branch = main")
+    assert rows(s, "select abalance from acc where aid = 5") == [(50,)]
+
+
+def test_no_plan_crosses_sessions_or_roles(s):
+    warm(s, "select abalance from acc where aid = 6")
+    s.execute("create role outsider login")
+    other = s.engine.connect(user="outsider", database="helios", branch="main")
+    try:
+        with pytest.raises(HeliosError) as err:
+            other.execute("select abalance from acc where aid = 6")
+        assert err.value.sqlstate == "42501"
+    finally:
+        other.close()
+
+
+def test_transaction_semantics_unchanged(s):
+    warm(s, "select abalance from acc where aid = 8")
+    s.execute("begin")
+    s.execute("update acc set abalance = 1 where aid = 8")
+    assert rows(s, "select abalance from acc where aid = 8") == [(1,)]
+    s.execute("rollback")
+    assert rows(s, "select abalance from acc where aid = 8") == [(80,)]
+    s.execute("begin")
+    with pytest.raises(HeliosError):
+        s.execute("select abalance from acc where aid = 1/0")
+    with pytest.raises(HeliosError) as err:
+        s.execute("select abalance from acc where aid = 8")
+    assert err.value.sqlstate == "25P02"
+    s.execute("rollback")
+
+
+def test_shapes_that_stay_uncached(s):
+    # ORDER BY/LIMIT numbers are the statement's shape; they are never lifted
+    assert rows(s, "select aid from acc where aid < 4 order by 1 desc limit 2") == [(3,), (2,)]
+    assert rows(s, "select aid from acc where aid < 4 order by 1 limit 2") == [(1,), (2,)]
+    assert rows(s, "select aid from acc where aid < 5 order by 1 limit 3") == [(1,), (2,), (3,)]
