@@ -245,6 +245,9 @@ class PreparedStatement:
     columns: list[ResultColumn] | None
     plan: Any = None  # engine-private
     param_types: list[str] = attrs.Factory(list)
+    # every execution is short and never waits (a primary-key point read, BEGIN): a protocol may
+    # run it on its event loop instead of handing it to a worker thread
+    short: bool = False
 
 
 @attrs.frozen(kw_only=True)

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-__all__ = ["BudgetExceeded", "check", "time_budget"]
+__all__ = ["BudgetExceeded", "active", "check", "inline", "time_budget"]
 
 _DEADLINE: ContextVar[float | None] = ContextVar("helios_time_budget", default=None)
 
@@ -47,3 +47,15 @@ def check() -> None:
     deadline = _DEADLINE.get()
     if deadline is not None and time.monotonic() > deadline:
         raise BudgetExceeded()
+
+
+def inline() -> None:
+    """Called before anything that would wait (a CPU-quota queue): inside a budget, hand the
+    statement back (BudgetExceeded) so that its caller runs it in a worker thread instead."""
+    if _DEADLINE.get() is not None:
+        raise BudgetExceeded()
+
+
+def active() -> bool:
+    """Work is running under a budget (a protocol is trying it inline)."""
+    return _DEADLINE.get() is not None

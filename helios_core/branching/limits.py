@@ -30,6 +30,7 @@ from typing import Any
 
 import attrs
 
+from helios_core import time_budget
 from helios_core.branching import records
 from helios_core.errors import OutOfMemory, TooManyConnections
 from helios_core.sql.context import QueryContext
@@ -249,6 +250,7 @@ def before_statement(session: Any) -> None:
         _refill(act, rate)
         debt = -act.tokens
     if debt > 0:
+        time_budget.inline()  # never queue on a protocol's event loop: it runs this in a worker instead
         wait = min(debt / rate, MAX_WAIT_SECONDS)
         act.queued_statements += 1
         act.queued_seconds += wait

@@ -25,6 +25,8 @@ from helios_core.session import PreparedStatement, Result, ResultColumn
 from helios_core.sql import deep_nesting, dialect
 from helios_core.sql.dialect import Statement, Utility
 from helios_core.sql.functions import runtime
+from helios_core.sql.point_reads import point_read_of
+from helios_core.sql.point_writes import is_point_write
 
 
 @attrs.define
@@ -44,6 +46,7 @@ class PreparedPlan:
     executions: int = 0  # pg_prepared_statements.generic_plans: every execution reuses this plan
     statement_text: str = ""  # SQL PREPARE: the statement as pg_prepared_statements shows it
     nests_deeply: bool = False  # planned and run on the deep stack (helios_core.sql.deep_nesting)
+    point_write: bool = False  # a DML statement of one row (helios_core.sql.point_writes)
 
 
 def _types():
@@ -95,7 +98,29 @@ def prepare_statement(session: Any, st: Statement | None, sql: str, param_type_o
     else:
         columns = _plan(session, pp)
     return PreparedStatement(sql=sql, param_type_oids=[t.oid for t in pp.param_types], columns=columns, plan=pp,
-                             param_types=[t.sql_name() for t in pp.param_types])
+                             param_types=[t.sql_name() for t in pp.param_types],
+                             short=_is_short(pp))
+
+
+def _is_short(pp: PreparedPlan) -> bool:
+    """Every execution is short (PreparedStatement.short): a point read or write, BEGIN."""
+    return _is_point_read(pp) or pp.point_write or _is_instant(pp)
+
+
+def _is_instant(pp: PreparedPlan) -> bool:
+    """BEGIN, SAVEPOINT, RELEASE: session state only, nothing to wait for."""
+    st = pp.statement
+    return st is not None and isinstance(st.ast, Utility) and st.ast.kind in ("begin", "savepoint", "release")
+
+
+def _is_point_read(pp: PreparedPlan) -> bool:
+    """A plain primary-key point read (helios_core.sql.point_reads): no row locks, no time travel."""
+    st = pp.statement
+    if pp.plan is None or st is None or not isinstance(st.ast, exp.Select) or st.ast.args.get("locks"):
+        return False
+    if any(t.args.get("version") is not None for t in st.ast.find_all(exp.Table)):
+        return False
+    return point_read_of(pp.plan) is not None
 
 
 def _plan(session: Any, pp: PreparedPlan) -> list[ResultColumn] | None:
@@ -128,7 +153,9 @@ def _plan(session: Any, pp: PreparedPlan) -> list[ResultColumn] | None:
     try:
         # constants folded now depend on the session's TimeZone and DateStyle
         with runtime.use(timezone=timezone, datestyle=datestyle):
-            return _plan_statement(session, pp, ast, given, n)
+            columns = _plan_statement(session, pp, ast, given, n)
+            pp.point_write = is_point_write(session.context(), ast)
+            return columns
     finally:
         if own_txn and not session.tx.in_block:
             session.tx.rollback()
@@ -369,6 +396,7 @@ def _run_prepared(session: Any, stmt: PreparedStatement, params: Sequence[Any], 
             or pp.search_path != tuple(session.search_path()) or pp.value_styles != _value_styles(session)):
         session.tx.check_not_failed()
         cols = _plan(session, pp)
+        stmt.short = _is_short(pp)
         if stmt.columns is not None and cols is not None and [
                 (c.name, c.type_oid) for c in cols] != [(c.name, c.type_oid) for c in stmt.columns]:
             raise HeliosError("cached plan must not change result type", sqlstate="0A000")

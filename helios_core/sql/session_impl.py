@@ -48,6 +48,8 @@ from helios_core.sql import (
 )
 from helios_core.sql.dialect import Statement, Utility
 from helios_core.sql.functions import runtime
+from helios_core.sql.point_reads import point_read_of
+from helios_core.sql.point_writes import run_undoable
 from helios_core.sql.routines import statements as routine_statements
 from helios_core.sql.settings import Settings, display_name, parse_duration_ms
 from helios_core.sql.statement_cache import StatementCache
@@ -460,7 +462,7 @@ class SqlSession(Session):
         if isinstance(ast, (exp.Query, exp.Values, exp.Subquery)):
             return self.run_query(ast, params, prepared, lazy=lazy)
         if isinstance(ast, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
-            return dml.execute(self, ast, params, prepared)
+            return run_undoable(self, lambda: dml.execute(self, ast, params, prepared))
         if isinstance(ast, (exp.Create, exp.Drop, exp.Alter, exp.TruncateTable)):
             self.tx.wrote_ddl = True
             self.engine.bump_plan_generation()
@@ -517,9 +519,19 @@ class SqlSession(Session):
                 prepared = None
         if prepared is not None and prepared.plan is not None:
             plan = prepared.plan
+            if "point" not in cache:  # re-made with the plan (prepared._plan empties the cache)
+                cache["point"] = point_read_of(plan)
+                cache["columns"] = [result_column(n, t) for n, t in plan.columns]
+            cols = cache["columns"]
+            point = cache["point"]
+            batches = point.run(ctx) if point is not None else None
+            if batches is not None:  # a primary-key point read (helios_core.sql.point_reads)
+                rows = batches[0].num_rows if batches else 0
+                return Result(command_tag=f"SELECT {rows}", columns=cols, batches=batches, kind="SELECT",
+                              row_count=rows)
         else:
             plan = self.plan_query(ast, ctx)
-        cols = [result_column(n, t) for n, t in plan.columns]
+            cols = [result_column(n, t) for n, t in plan.columns]
         if lazy:
             return self._lazy_result(plan, ctx, cols)
         batches = list(plan.execute(ctx))

@@ -17,6 +17,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from helios_core import time_budget
 from helios_core.errors import DeadlockDetected, LockNotAvailable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -100,6 +101,7 @@ class TableLocks:
                         return waited
                     if nowait:
                         raise LockNotAvailable(f'could not obtain lock on relation "{what}"')
+                    time_budget.inline()  # tried on a protocol's event loop: it waits in a worker instead
                     for b in blockers:
                         if reaches(b, txn):
                             raise DeadlockDetected(

@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helios_core import time_budget
 from helios_core.errors import (
     DeadlockDetected,
     HeliosError,
@@ -332,6 +333,7 @@ class Transaction(ReadOps, CatalogOps):
         """Block until `other` ends, as a row-lock waiter (deadlock check + lock_timeout)."""
         if nowait:
             raise LockNotAvailable("could not obtain lock on row")
+        time_budget.inline()  # tried on a protocol's event loop: it waits in a worker thread instead
         with self.store.mu:
             if reaches(other, self):
                 raise DeadlockDetected(

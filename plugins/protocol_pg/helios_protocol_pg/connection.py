@@ -44,6 +44,7 @@ NOTIFY_POLL_SECONDS = 0.02  # how often an idle listening connection looks for n
 _NOT_PLAIN_READ = re.compile(r"\b(for\s+(update|share|no\s+key|key)|pg_sleep|nextval|setval|set_config|"
                              r"insert|update|delete|merge|copy|lock|into|pg_cancel_backend|"
                              r"pg_terminate_backend|pg_notify|heliosdb)\b", re.IGNORECASE)
+SHORT_BUDGET = 0.02  # seconds: a point read (PreparedStatement.short) past this goes to a worker
 ROWS_PER_HOP = 8192  # rows encoded per worker-thread hop when streaming a result
 
 REPORTED_SETTINGS = {
@@ -120,6 +121,7 @@ class PgConnection:
         self.implicit_tx = False
         self.login_scope: anyio.CancelScope | None = None  # start-up + login; cancelled at timeout or eviction
         self.accepted_at = time.monotonic()
+        self._last_row_description: tuple[list[Any], bytes] | None = None
 
     # -- output ---------------------------------------------------------------
 
@@ -168,8 +170,13 @@ class PgConnection:
         return await anyio.to_thread.run_sync(_in_session, self.session, self.output_settings(), fn, args,
                                               limiter=self.server.limiter)
 
-    async def run_statement(self, sql: str, fn: Callable[..., Any], *, may_inline: bool = True) -> Any:
+    async def run_statement(self, sql: str, fn: Callable[..., Any], *, may_inline: bool = True,
+                            short: bool = False) -> Any:
         """Run a statement (and encode its first rows), inline when it is a read known to be quick.
+
+        ``short``: the engine knows the statement is a primary-key point read (PreparedStatement.short),
+        which never waits for a lock and reads one row: it runs on the event loop at once, in or
+        out of a transaction block (a read can be run again), under SHORT_BUDGET.
 
         A worker-thread hop costs two thread switches, more than a primary-key read itself. A
         plain read (no locks, no side effects, so it can be run again) runs on the event loop
@@ -178,6 +185,13 @@ class PgConnection:
         check and it runs again in a worker thread, so an expensive read never holds the loop
         (and with it every other client, cancel requests and timeouts) for longer than that.
         """
+        if short and may_inline and self.server.inline_reads:
+            try:  # the budget still guards it: a plan re-made after DDL may no longer be a point read
+                with time_budget(SHORT_BUDGET):
+                    return _in_session(self.session, self.output_settings(), fn, ())
+            except BudgetExceeded:
+                self.log.debug("postgres pid %d: a point read ran over its budget; running it in a worker", self.pid)
+                return await self.run_encoding(fn)
         plain = may_inline and self.server.inline_reads and _is_plain_read(sql)
         if plain and self.fast_reads and self.tx_status() == "I":
             started = time.perf_counter()
@@ -486,20 +500,11 @@ class PgConnection:
             stopping = self.server.stopping
             if self.terminating or (stopping is not None and stopping.is_set() and self.tx_status() == "I"):
                 await self._shutdown_close()
-            self.idle_scope = anyio.CancelScope()
-            idle_limit = self.idle_tx_timeout if self.idle_tx_timeout and self.tx_status() != "I" else None
-            with anyio.move_on_after(idle_limit) as idle_timer, self.idle_scope:
-                if self.session is not None and self.tx_status() == "I" and self.session.listening:
-                    kind, payload = await self.read_while_listening()
-                else:
-                    kind, payload = await m.read_message(self.reader)
-            scope, self.idle_scope = self.idle_scope, None
-            if scope.cancelled_caught:
-                await self._shutdown_close()
-            if idle_timer.cancelled_caught:
-                err = HeliosError("terminating connection due to idle-in-transaction timeout", sqlstate="25P03")
-                err.severity = "FATAL"
-                raise err
+            ready = self.reader.try_message()  # pipelined (Bind, Execute, Sync in one packet): no wait
+            if ready is not None:
+                kind, payload = ready
+            else:
+                kind, payload = await self._wait_for_message()
             if self.skip_until_sync and kind not in (b"S", b"X"):
                 continue
             try:
@@ -538,6 +543,25 @@ class PgConnection:
                 else:
                     self.skip_until_sync = True
                     await self.flush()  # errors go out at once, as PostgreSQL does (a client may await it)
+
+    async def _wait_for_message(self) -> tuple[bytes, bytes]:
+        """The next message, waited for: idle, the connection can be closed by a shutdown or by
+        idle_in_transaction_session_timeout."""
+        self.idle_scope = anyio.CancelScope()
+        idle_limit = self.idle_tx_timeout if self.idle_tx_timeout and self.tx_status() != "I" else None
+        with anyio.move_on_after(idle_limit) as idle_timer, self.idle_scope:
+            if self.session is not None and self.tx_status() == "I" and self.session.listening:
+                kind, payload = await self.read_while_listening()
+            else:
+                kind, payload = await m.read_message(self.reader)
+        scope, self.idle_scope = self.idle_scope, None
+        if scope.cancelled_caught:
+            await self._shutdown_close()
+        if idle_timer.cancelled_caught:
+            err = HeliosError("terminating connection due to idle-in-transaction timeout", sqlstate="25P03")
+            err.severity = "FATAL"
+            raise err
+        return kind, payload
 
     async def dispatch(self, kind: bytes, payload: bytes) -> None:
         if kind == b"Q":
@@ -601,7 +625,8 @@ class PgConnection:
                              if r.copy is None and r.columns is not None else None for r in results]
 
         try:
-            results, pre = await self.run_statement(text, work)  # one hop for the statement and its rows
+            results, pre = await self.run_statement(text, work,  # one hop for the statement and its rows
+                                                    short=_BEGIN.match(text) is not None)
         except HeliosError as exc:
             # statements before the failing one still report their results, as in PostgreSQL
             for result in getattr(exc, "partial_results", None) or ():
@@ -645,7 +670,7 @@ class PgConnection:
             return
         if encoded is not None:
             rows, chunk, n = encoded
-            self.write(m.row_description(result.columns, [0] * len(result.columns)))
+            self.write(self._row_description(result.columns))
             self.write(chunk)
             if n >= ROWS_PER_HOP:
                 n += await self.stream_rows(rows, 0)
@@ -656,6 +681,16 @@ class PgConnection:
     def _note_settings_change(self, tag: str) -> None:
         if tag.startswith(("SET", "RESET", "DISCARD", "ROLLBACK", "COMMIT")):
             self.settings_dirty = True
+
+    def _row_description(self, columns: list[Any]) -> bytes:
+        """RowDescription of text columns; a cached statement hands back the same columns list each
+        time, so its bytes are made once (the list is held here, so identity cannot be reused)."""
+        cached = self._last_row_description
+        if cached is not None and cached[0] is columns:
+            return cached[1]
+        data = m.row_description(columns, [0] * len(columns))
+        self._last_row_description = (columns, data)
+        return data
 
     async def send_result(self, result: Any, formats: list[int] | None, limit: int, describe: bool,
                           portal: Portal | None = None) -> None:
@@ -833,7 +868,7 @@ class PgConnection:
                 return result, (fmts, _pre_encode(result, fmts, want))
 
             portal.result, encoded = await self.run_statement(portal.statement.sql, work,  # one hop at most
-                                                              may_inline=not begin)
+                                                              may_inline=not begin, short=stmt.short)
             result = portal.result
             self._note_settings_change(result.kind)
             if encoded is None:
@@ -1096,6 +1131,7 @@ def _in_session(session: Any, output: dict[str, str] | None, fn: Callable[..., A
         return fn(*args)
 
 
+_BEGIN = re.compile(r"\s*(begin|start\s+transaction)(\s+(work|transaction))?\s*;?\s*$", re.IGNORECASE)
 _TX_CONTROL = re.compile(r"^\s*(begin|start|commit|end|rollback|abort|savepoint|release|prepare\s+transaction|"
                          r"vacuum|create\s+database|drop\s+database|create\s+branch|drop\s+branch|"
                          r"alter\s+system|checkpoint|set\s+transaction)\b", re.IGNORECASE)
