@@ -25,6 +25,7 @@ from helios_core.errors import HeliosError
 from helios_protocol_mongo import crud
 from helios_protocol_mongo.aggregation import aggregate
 from helios_protocol_mongo.errors import MongoError, from_helios_error
+from helios_protocol_mongo.indexes import create_indexes, drop_indexes, list_indexes
 from helios_protocol_mongo.logical_sessions import LogicalSession
 from helios_protocol_mongo.store import CollectionStore
 from helios_protocol_mongo.wire import COMPRESSORS, MAX_BSON_SIZE, MAX_MESSAGE_SIZE, OP_QUERY, Message
@@ -388,5 +389,9 @@ COMMANDS: dict[str, Handler] = {
     "whatsmyuri": whats_my_uri,
     "getLog": get_log,
     "aggregate": aggregate,
+    "createIndexes": create_indexes,
+    "listIndexes": list_indexes,
+    "dropIndexes": drop_indexes,
+    "deleteIndexes": drop_indexes,
     **crud.COMMANDS,
 }

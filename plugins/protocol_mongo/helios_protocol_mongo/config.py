@@ -20,11 +20,14 @@ class MongoConfig:
     wire_version: the MongoDB release whose maxWireVersion hello announces ("6.0" or "7.0").
     database: the HeliosDB database that holds MongoDB's databases (one schema each).
     worker_threads: how many commands may run at once in worker threads.
+    ttl_monitor_interval: how often documents past a TTL index's expireAfterSeconds are removed
+    ("60s", MongoDB's default).
     """
 
     wire_version: str = attrs.field(default="7.0", converter=str, validator=_check_wire_version)
     database: str = "helios"
     worker_threads: int = attrs.field(default=16, metadata={"min": 1})
+    ttl_monitor_interval: float = attrs.field(default=60.0, metadata={"duration": True})
     # common keys repeated so the section validates whether or not the kernel strips them
     enabled: bool = True
     host: str = "127.0.0.1"

@@ -20,6 +20,7 @@ from helios_protocol_mongo import bson_json
 from helios_protocol_mongo.bson_order import MISSING, sort_key
 from helios_protocol_mongo.errors import MongoError, bad_value, from_helios_error
 from helios_protocol_mongo.expressions import is_number
+from helios_protocol_mongo.indexes import key_value, unique_index_for
 from helios_protocol_mongo.paths import candidates, set_path
 from helios_protocol_mongo.pipeline import run_update_pipeline
 from helios_protocol_mongo.projection import compile_projection
@@ -214,12 +215,20 @@ def _prepare_insert(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def unique_violation(ctx: CommandContext, collection: str, exc: HeliosError, doc: dict[str, Any]) -> MongoError:
+    """A kernel 23505 as MongoDB's E11000, naming the _id index or the unique index that refused ``doc``."""
+    spec = unique_index_for(ctx.store, ctx.db, collection, getattr(exc, "constraint_name", None))
+    if spec is None:
+        return duplicate_key_error(ctx.db, collection, {"_id": doc.get("_id")})
+    return duplicate_key_error(ctx.db, collection, key_value(spec, doc), spec["name"])
+
+
 def _insert_one(ctx: CommandContext, collection: str, doc: dict[str, Any]) -> None:
     try:
         ctx.store.insert(ctx.db, collection, [doc])
     except HeliosError as exc:
         if exc.sqlstate == "23505":
-            raise duplicate_key_error(ctx.db, collection, {"_id": doc["_id"]}) from None
+            raise unique_violation(ctx, collection, exc, doc) from None
         raise
 
 
@@ -358,20 +367,17 @@ def update(ctx: CommandContext) -> dict[str, Any]:
             for doc in matched:
                 new = _apply(doc, spec, query, array_filters, inserting=False)
                 n += 1
-                if _store_new(ctx, collection, doc, new):
-                    modified += 1
+                try:
+                    if _store_new(ctx, collection, doc, new):
+                        modified += 1
+                except HeliosError as exc:
+                    if exc.sqlstate == "23505":
+                        raise unique_violation(ctx, collection, exc, new) from None
+                    raise
         except MongoError as exc:
             write_errors.append(_write_error(index, exc))
             if ordered or ctx.in_transaction:
                 break
-        except HeliosError as exc:
-            if exc.sqlstate == "23505":
-                error = duplicate_key_error(ctx.db, collection, {"_id": "?"})
-                write_errors.append(_write_error(index, error))
-                if ordered or ctx.in_transaction:
-                    break
-                continue
-            raise
     reply: dict[str, Any] = {"n": n, "nModified": modified, "ok": 1.0}
     if upserted:
         reply["upserted"] = upserted
@@ -443,7 +449,7 @@ def find_and_modify(ctx: CommandContext) -> dict[str, Any]:
         _store_new(ctx, collection, old, new)
     except HeliosError as exc:
         if exc.sqlstate == "23505":
-            raise duplicate_key_error(ctx.db, collection, {"_id": "?"}) from None
+            raise unique_violation(ctx, collection, exc, new if matched else {}) from None
         raise from_helios_error(exc) from None
     return {"lastErrorObject": {"n": 1, "updatedExisting": True},
             "value": shaped(new if command.get("new") else old), "ok": 1.0}

@@ -1,0 +1,203 @@
+"""createIndexes, listIndexes, dropIndexes as SQL expression indexes, and the TTL job.
+
+A MongoDB index on ``{a: 1, "b.c": -1}`` of collection ``C`` is the SQL index ``"C$a_1_b.c_-1"``
+on ``X.C ((coalesce(doc #> '{a}', 'null')), (coalesce(doc #> '{b,c}', 'null')))``: the kernel
+maintains it and, for a unique index, enforces it, with a missing field counted as null as
+MongoDB does (a sparse index leaves the coalesce out, so documents without the field do not
+collide). The MongoDB definition (key, name, unique, sparse, expireAfterSeconds) is kept as
+the index's COMMENT. Keys index whole values: an array is one key, not one per element
+(multikey unique indexes are not enforced per element). A TTL index's documents are deleted
+by a background job once their date is older than ``expireAfterSeconds``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from helios_core.errors import HeliosError
+from helios_protocol_mongo.bson_order import date_millis
+from helios_protocol_mongo.errors import MongoError
+from helios_protocol_mongo.paths import candidates
+from helios_protocol_mongo.store import CollectionStore, quote_ident, table_name
+
+if TYPE_CHECKING:
+    from helios_protocol_mongo.commands import CommandContext
+
+log = logging.getLogger("helios.mongodb")
+
+ID_INDEX = {"v": 2, "key": {"_id": 1}, "name": "_id_"}
+OPTIONS = ("unique", "sparse", "expireAfterSeconds", "partialFilterExpression", "background", "collation",
+           "hidden", "v", "ns")
+
+
+def sql_index_name(collection: str, name: str) -> str:
+    return f"{collection}${name}"
+
+
+def default_name(key: dict[str, Any]) -> str:
+    return "_".join(f"{field}_{direction}" for field, direction in key.items())
+
+
+def _key_expression(path: str, sparse: bool) -> str:
+    parts = ",".join('"' + p.replace('"', '\\"') + '"' if not p.isidentifier() else p for p in path.split("."))
+    value = f"doc #> '{{{parts.replace(chr(39), chr(39) * 2)}}}'"
+    return f"({value})" if sparse else f"(coalesce({value}, 'null'::jsonb))"
+
+
+def list_index_specs(store: CollectionStore, db: str, collection: str) -> list[dict[str, Any]]:
+    rows = store.rows("select c.relname, d.description from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                      "join pg_description d on d.objoid = c.oid where n.nspname = $1 and c.relkind = 'i'",
+                      [db], ["text"])
+    prefix = f"{collection}$"
+    specs = []
+    for name, description in rows:
+        if name.startswith(prefix) and description:
+            try:
+                spec = json.loads(description)
+            except ValueError:
+                continue
+            if isinstance(spec, dict) and "key" in spec:
+                specs.append(spec)
+    return specs
+
+
+def create_indexes(ctx: CommandContext) -> dict[str, Any]:
+    collection = ctx.collection_name()
+    wanted = ctx.command.get("indexes")
+    if not isinstance(wanted, list) or not wanted:
+        raise MongoError(2, "Must specify at least one index to create")
+    created_collection = False
+    if not ctx.store.collection_exists(ctx.db, collection):
+        ctx.store.create_collection(ctx.db, collection)
+        created_collection = True
+    existing = {s["name"]: s for s in list_index_specs(ctx.store, ctx.db, collection)}
+    before = len(existing) + 1
+    for spec in wanted:
+        key = spec.get("key")
+        if not isinstance(key, dict) or not key:
+            raise MongoError(67, "Index keys cannot be empty.")
+        for field, direction in key.items():
+            if direction not in (1, -1) and not (isinstance(direction, int | float) and direction != 0):
+                raise MongoError(67, f"Values in the index key pattern can only be numbers: {field}: {direction!r}"
+                                     if not isinstance(direction, str) else
+                                     f"{direction} indexes are not supported by HeliosDB (index on {field})")
+        name = spec.get("name") or default_name(key)
+        if list(key) == ["_id"]:
+            continue  # the primary key is the _id index
+        if spec.get("partialFilterExpression") is not None:
+            raise MongoError(67, "partial indexes (partialFilterExpression) are not supported by HeliosDB yet")
+        definition = {"v": 2, "key": dict(key), "name": name}
+        for option in ("unique", "sparse", "expireAfterSeconds"):
+            if option in spec:
+                definition[option] = spec[option]
+        if name in existing:
+            if existing[name]["key"] != definition["key"] or bool(existing[name].get("unique")) != bool(
+                    definition.get("unique")):
+                raise MongoError(86 if existing[name]["key"] != definition["key"] else 85,
+                                 f"An existing index has the same name as the requested index. When index names "
+                                 f"are not specified, they are auto generated and can cause conflicts. Requested "
+                                 f"index: {definition}, existing index: {existing[name]}")
+            continue
+        same_key = [s for s in existing.values() if s["key"] == definition["key"]]
+        if same_key:
+            raise MongoError(85, f"Index already exists with a different name: {same_key[0]['name']}")
+        sql_name = sql_index_name(collection, name)
+        columns = ", ".join(_key_expression(path, bool(spec.get("sparse"))) for path in key)
+        unique = "unique " if spec.get("unique") else ""
+        try:
+            ctx.store.execute(f"create {unique}index {quote_ident(sql_name)} on "
+                              f"{table_name(ctx.db, collection)} ({columns})")
+        except HeliosError as exc:
+            if exc.sqlstate == "23505":
+                raise MongoError(11000, f"Index build failed: E11000 duplicate key error collection: "
+                                        f"{ctx.db}.{collection} index: {name}") from None
+            raise
+        comment = json.dumps(definition).replace("'", "''")
+        ctx.store.execute(f"comment on index {quote_ident(ctx.db)}.{quote_ident(sql_name)} is '{comment}'")
+        existing[name] = definition
+    return {"numIndexesBefore": before, "numIndexesAfter": len(existing) + 1,
+            "createdCollectionAutomatically": created_collection, "ok": 1.0}
+
+
+def list_indexes(ctx: CommandContext) -> dict[str, Any]:
+    collection = ctx.collection_name()
+    if not ctx.store.collection_exists(ctx.db, collection):
+        raise MongoError(26, f"ns does not exist: {ctx.db}.{collection}")
+    specs = [dict(ID_INDEX)] + list_index_specs(ctx.store, ctx.db, collection)
+    cursor = ctx.command.get("cursor") or {}
+    return {"cursor": ctx.server.cursors.open(f"{ctx.db}.$cmd.listIndexes.{collection}", iter(specs),
+                                              cursor.get("batchSize")), "ok": 1.0}
+
+
+def drop_indexes(ctx: CommandContext) -> dict[str, Any]:
+    collection = ctx.collection_name()
+    if not ctx.store.collection_exists(ctx.db, collection):
+        raise MongoError(26, f"ns not found {ctx.db}.{collection}")
+    target = ctx.command.get("index")
+    specs = list_index_specs(ctx.store, ctx.db, collection)
+    if target == "*":
+        names = [s["name"] for s in specs]
+    elif isinstance(target, str):
+        if target == "_id_":
+            raise MongoError(72, "cannot drop _id index")
+        names = [target]
+    elif isinstance(target, dict):
+        names = [s["name"] for s in specs if s["key"] == target]
+        if not names:
+            raise MongoError(27, f"can't find index with key: {target}")
+    elif isinstance(target, list):
+        names = list(target)
+    else:
+        raise MongoError(14, "dropIndexes 'index' must be a string, a document or an array of names")
+    known = {s["name"] for s in specs}
+    for name in names:
+        if name not in known:
+            raise MongoError(27, f"index not found with name [{name}]")
+    for name in names:
+        ctx.store.execute(f"drop index {quote_ident(ctx.db)}.{quote_ident(sql_index_name(collection, name))}")
+    return {"nIndexesWas": len(specs) + 1, "ok": 1.0}
+
+
+def unique_index_for(store: CollectionStore, db: str, collection: str, constraint: str | None
+                     ) -> dict[str, Any] | None:
+    """The MongoDB definition of the unique index a 23505 names (None: the _id primary key)."""
+    if not constraint or not constraint.startswith(f"{collection}$"):
+        return None
+    name = constraint[len(collection) + 1:]
+    for spec in list_index_specs(store, db, collection):
+        if spec["name"] == name:
+            return spec
+    return None
+
+
+def key_value(spec: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for path in spec["key"]:
+        values = candidates(doc, path)
+        out[path] = None if not values or values[0] is None or repr(values[0]) == "MISSING" else values[0]
+    return out
+
+
+def expire_ttl_documents(store: CollectionStore) -> int:
+    """Delete documents whose TTL-indexed date is older than the index's expireAfterSeconds."""
+    removed = 0
+    now = date_millis(datetime.datetime.now(datetime.UTC))
+    for db in store.list_databases():
+        for collection in store.list_collections(db):
+            for spec in list_index_specs(store, db, collection):
+                seconds = spec.get("expireAfterSeconds")
+                if seconds is None or len(spec["key"]) != 1:
+                    continue
+                path = next(iter(spec["key"]))
+                cutoff = now - int(seconds) * 1000
+                expired = []
+                for doc in store.scan(db, collection):
+                    dates = [v for v in candidates(doc, path) for v in (v if isinstance(v, list) else [v])
+                             if isinstance(v, datetime.datetime)]
+                    if dates and min(date_millis(d) for d in dates) <= cutoff:
+                        expired.append(doc["_id"])
+                removed += store.delete_ids(db, collection, expired)
+    return removed
