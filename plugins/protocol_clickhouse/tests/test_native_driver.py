@@ -146,19 +146,39 @@ def test_branch_setting_reads_and_writes_that_branch(server: HeliosServer, pg: p
         c.execute("SELECT 1", settings={"heliosdb_branch": "no_such_branch"})
 
 
-def test_login_with_auth_section(tmp_path_factory: pytest.TempPathFactory) -> None:
-    s = start_server(tmp_path_factory.mktemp("ch-auth"), {"auth": {"users": {"alice": "secret"}}},
+@pytest.fixture(scope="module")
+def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HeliosServer]:
+    s = start_server(tmp_path_factory.mktemp("ch-auth"),
+                     {"auth": {"users": {"alice": "secret"}}, "protocols": {"clickhouse": {"max_connections": 3}}},
                      only=["clickhouse"])
     try:
-        port = s.port("clickhouse")
-        ok = Client("127.0.0.1", port=port, user="alice", password="secret")
-        assert ok.execute("SELECT 7") == [(7,)]
-        for user, password in [("alice", "wrong"), ("default", ""), ("mallory", "secret")]:
-            with pytest.raises(ServerException) as info:
-                Client("127.0.0.1", port=port, user=user, password=password).execute("SELECT 1")
-            assert info.value.code == 516
+        yield s
     finally:
         s.stop()
+
+
+def test_login_with_auth_section(auth_server: HeliosServer) -> None:
+    port = auth_server.port("clickhouse")
+    ok = Client("127.0.0.1", port=port, user="alice", password="secret")
+    assert ok.execute("SELECT 7") == [(7,)]
+    for user, password in [("alice", "wrong"), ("default", ""), ("mallory", "secret")]:
+        with pytest.raises(ServerException) as info:
+            Client("127.0.0.1", port=port, user=user, password=password).execute("SELECT 1")
+        assert info.value.code == 516
+    ok.disconnect()
+
+
+def test_max_connections_then_shutdown_with_idle_clients(auth_server: HeliosServer) -> None:
+    port = auth_server.port("clickhouse")
+    idle = [Client("127.0.0.1", port=port, user="alice", password="secret") for _ in range(3)]
+    for c in idle:
+        assert c.execute("SELECT 1") == [(1,)]
+    with pytest.raises(ServerException) as info:
+        Client("127.0.0.1", port=port, user="alice", password="secret").execute("SELECT 1")
+    assert info.value.code == 202 and "max_connections = 3" in str(info.value)
+    started = time.monotonic()
+    assert auth_server.stop() == 0  # idle connections are closed, not waited for
+    assert time.monotonic() - started < 15
 
 
 def test_results_stream_while_the_query_runs(server: HeliosServer) -> None:

@@ -407,7 +407,8 @@ class NativeConnection:
         self.cancel_requested = self.client_gone = False
         self.watch_error = None
         try:
-            results = await self._run_watched(lambda: self.ch.run(query.text))
+            params = {name: _parameter_value(value) for name, value in query.parameters.items()}
+            results = await self._run_watched(lambda: self.ch.run(query.text, params=params))
             for result in results:
                 if result.columns is None:
                     out.progress.written_rows += result.written_rows or 0
@@ -709,6 +710,21 @@ def _conform(block: Block, names: list[str], schema: pa.Schema) -> pa.RecordBatc
                 pass  # the kernel's assignment cast decides (or refuses)
         arrays.append(arr)
     return pa.RecordBatch.from_arrays(arrays, names=list(names))
+
+
+_UNESCAPE = {"b": "\b", "f": "\f", "r": "\r", "n": "\n", "t": "\t", "0": "\0", "a": "\a", "v": "\v"}
+
+
+def _parameter_value(value: str) -> str:
+    """A query parameter's value: the native protocol carries the escaped text form of the value
+    as a quoted literal, so it is unquoted, then unescaped (``it's`` comes as the quoted ``it\\'s``)."""
+    if len(value) >= 2 and value[0] == value[-1] == "'":
+        value = _unescape(value[1:-1])
+    return _unescape(value)
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", lambda m: _UNESCAPE.get(m.group(1), m.group(1)), text, flags=re.DOTALL)
 
 
 def _split_dotted(name: str) -> list[str]:
