@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from helios_core.errors import HeliosError, NumericValueOutOfRange
 from helios_core.sql import types as T
 from helios_core.sql.functions import decimals as D
-from helios_core.sql.functions import runtime
+from helios_core.sql.functions import network, runtime
 from helios_core.sql.functions.text_in import from_text
 from helios_core.sql.functions.text_out import to_text
 from helios_core.sql.functions.vec import Vec
@@ -151,6 +151,8 @@ def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context:
         if arr.null_count == len(arr):  # a NULL literal where a record is expected
             return pa.nulls(len(arr), dst.arrow_type)
         raise HeliosError("input of anonymous composite types is not implemented", sqlstate="0A000")
+    if s in network.NETWORK_TYPES and d in network.NETWORK_TYPES and s != d:
+        return network.inet_to_cidr(arr) if d == "cidr" else network.cidr_to_inet(arr)
     # ---- to the same type (maybe applying a typmod)
     if s == d and s not in _STRINGS:
         return _apply_typmod(arr, dst, context)
@@ -235,6 +237,8 @@ def _text_of(arr: pa.Array, src: T.SqlType) -> pa.Array:
         return pc.utf8_rtrim(arr, characters=" ")
     if src.name == "bool":  # the bool -> text cast spells words; the output function says t/f
         return pc.if_else(arr, "true", "false")
+    if src.name == "inet":  # text(inet) keeps the prefix length that inet's output omits
+        return network.as_text(arr)
     return to_text(arr, src)
 
 

@@ -97,6 +97,8 @@ _OID_ALIASES = ("oid", "regclass", "regtype", "regproc")
 
 def comparison_type(a: T.SqlType, b: T.SqlType, op: str) -> T.SqlType:
     """The one type both sides of a comparison are brought to."""
+    if {a.name, b.name} == {"inet", "cidr"}:
+        return T.INET  # cidr casts to inet implicitly
     if a.name in _OID_ALIASES and b.name in _OID_ALIASES and a.name != b.name:
         return T.OID  # reg* types cast to oid implicitly (t.oid = to_regtype('x'))
     if a.name in NUMERIC_RANK and b.name in NUMERIC_RANK:

@@ -63,6 +63,7 @@ def _load_builtins() -> None:
         jsonb,
         math_funcs,
         misc,
+        network,
         ranges,
         strings,
         trig,

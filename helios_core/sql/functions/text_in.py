@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from helios_core.errors import HeliosError, InvalidTextRepresentation, NumericValueOutOfRange
 from helios_core.sql import far_dates
 from helios_core.sql import types as T
-from helios_core.sql.functions import range_io, runtime
+from helios_core.sql.functions import network, range_io, runtime
 from helios_core.sql.functions.interval_input import parse_interval_value
 
 EPOCH = dt.datetime(1970, 1, 1)
@@ -66,6 +66,8 @@ def from_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return pa.array(out, t.arrow_type)
     if t.labels is not None:
         return parse_enum(arr, t)
+    if t.name in network.NETWORK_TYPES:
+        return network.parse(arr, t)
     if t.is_range:
         return range_io.parse_ranges(arr, t)
     if t.is_multirange:

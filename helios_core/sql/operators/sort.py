@@ -9,8 +9,8 @@ import attrs
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helios_core.sql.functions import network, range_io
 from helios_core.sql.functions import numeric_special as NS
-from helios_core.sql.functions import range_io
 from helios_core.sql.operators.base import Operator, collect, names, table_batches
 
 
@@ -62,8 +62,15 @@ def sort_table(t: pa.Table, keys: list[SortKey], fields: list[Any] | None = None
     spec = []
     for i, k in enumerate(keys):
         name = f"k{i}"
-        labels = getattr(fields[k.index].type, "labels", None) if fields is not None else None
-        cols[name] = enum_order(t.column(k.index), labels) if labels is not None else sortable(t.column(k.index))
+        st = fields[k.index].type if fields is not None else None
+        labels = getattr(st, "labels", None)
+        if labels is not None:
+            cols[name] = enum_order(t.column(k.index), labels)
+        elif getattr(st, "name", "") in network.NETWORK_TYPES:
+            cols[name] = network.sort_key(t.column(k.index).combine_chunks()
+                                          if isinstance(t.column(k.index), pa.ChunkedArray) else t.column(k.index))
+        else:
+            cols[name] = sortable(t.column(k.index))
         spec.append((name, "descending" if k.descending else "ascending",
                      "at_start" if k.null_first else "at_end"))
     idx = pc.sort_indices(pa.table(cols), sort_keys=spec)
