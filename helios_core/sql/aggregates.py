@@ -29,6 +29,7 @@ from helios_core.sql import types as T
 from helios_core.sql.expr import Compiled
 from helios_core.sql.functions.compare import interval_key
 from helios_core.sql.functions.vec import Vec
+from helios_core.sql.operators.sort import sortable
 
 INTS = ("int2", "int4", "int8")
 FLOATS = ("float4", "float8")
@@ -381,8 +382,6 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
         parents = parents.filter(keep)
         flat = [f.filter(keep) for f in flat]
     if spec.distinct:
-        from helios_core.sql.operators.sort import sortable
-
         tbl = pa.table({"p": parents, **{f"v{i}": sortable(f) for i, f in enumerate(flat)},
                         "r": pa.array(np.arange(len(parents), dtype=np.int64))})
         g = tbl.group_by(["p"] + [f"v{i}" for i in range(len(flat))], use_threads=False).aggregate([("r", "min")])
