@@ -8,6 +8,7 @@ the same rows (a rule changes how, never what).
 
 from __future__ import annotations
 
+import doctest
 from collections import Counter
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 import helios_core
 from helios_core.logical import RULES, display, optimize
 from helios_core.sql.dialect import parse
-from helios_core.sql.planner import Plan
+from helios_core.sql.planner import Plan, decorrelate
 from helios_core.sql.planner.builder import Builder
 from helios_core.sql.planner.lowering import lower
 
@@ -82,8 +83,10 @@ def session_for(sessions: dict, setup: str):
     return sessions[setup]
 
 
-def bound(session, sql: str):
-    return Builder(session.context()).bind_top(parse(sql)[0].ast)
+def bound(session, sql: str, decorrelation: bool = True):
+    builder = Builder(session.context())
+    builder.decorrelation = decorrelation
+    return builder.bind_top(parse(sql)[0].ast)
 
 
 def rows(session, logical) -> Counter:
@@ -109,3 +112,22 @@ def test_rule(sessions, rule, setup, case):
     with_all = rows(session, optimize(bound(session, case.sql)))
     without = rows(session, optimize(bound(session, case.sql), [r for r in RULES if r is not rule]))
     assert with_all == without
+
+
+def decorrelation_cases() -> list:
+    setup, cases = read_fixture(FIXTURES / "decorrelate_subqueries.txt")
+    return [pytest.param(setup, case, id=case.name) for case in cases]
+
+
+@pytest.mark.parametrize(("setup", "case"), decorrelation_cases())
+def test_decorrelation(sessions, setup, case):
+    """Decorrelation rewrites the query tree before binding: before = bound without it."""
+    session = session_for(sessions, setup)
+    assert display(bound(session, case.sql, decorrelation=False)) == case.before
+    assert display(bound(session, case.sql)) == case.after
+    assert rows(session, optimize(bound(session, case.sql))) == rows(
+        session, optimize(bound(session, case.sql, decorrelation=False)))
+
+
+def test_decorrelation_docstring_example():
+    assert doctest.testmod(decorrelate).failed == 0

@@ -37,7 +37,9 @@ from helios_core.sql.operators.basic import OneRow, TableSource
 from helios_core.sql.operators.scan import PushedTerm
 from helios_core.sql.operators.sort import SortKey
 from helios_core.sql.planner import Plan
+from helios_core.sql.planner.decorrelate import decorrelate
 from helios_core.sql.planner.lowering import lower
+from helios_core.sql.planner.query_tree import arg, split_and
 from helios_core.sql.planner.scalar import (
     ScalarCompiler,
     contains_aggregate,
@@ -48,14 +50,6 @@ from helios_core.sql.planner.scalar import (
 from helios_core.sql.routines import planner_calls
 
 QUERY_TYPES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values, exp.Subquery)
-
-
-def arg(node: exp.Expression, name: str) -> Any:
-    """node.args[name], tolerating sqlglot's trailing-underscore spellings (from_, with_)."""
-    v = node.args.get(name)
-    if v is None:
-        v = node.args.get(name + "_")
-    return v
 
 
 @attrs.define(eq=False)
@@ -91,6 +85,8 @@ class Builder:
         self.star_all = False
         self.star_quals: set[str] = set()
         self.subplans: list[Operator] = []  # expression subqueries, for EXPLAIN's "SubPlan n"
+        self.decorrelation = True  # correlated [NOT] EXISTS / IN as semi/anti joins (tests switch it off)
+        self.decorrelated = 0  # semi joins so far: their aliases are __sq1, __sq2, ...
 
     # =================================================================== entry points
     def plan_top(self, ast: exp.Expression) -> Plan:
@@ -580,126 +576,29 @@ class Builder:
 
     def decorrelate(self, c: exp.Expression, outer_fields: list[Field], outer: Scope | None
                     ) -> tuple[str, Item, list[exp.Expression]] | None:
-        """[NOT] EXISTS / IN (correlated subquery) -> a semi/anti join on the correlation terms.
-
-        The subquery keeps its own terms; the terms that mention outer columns become the join
-        condition (equalities -> hash keys). Returns None when the shape does not fit.
-        """
-        kind = "semi"
-        node = c
-        while isinstance(node, exp.Paren):
-            node = node.this
-        in_left = None
-        if isinstance(node, exp.Not):
-            inner = node.this
-            while isinstance(inner, exp.Paren):
-                inner = inner.this
-            if not isinstance(inner, exp.Exists):
-                return None
-            kind, node = "anti", inner
-        if isinstance(node, exp.Exists):
-            q = node.this
-        elif isinstance(node, exp.In) and node.args.get("query") is not None:
-            q = node.args["query"]
-            in_left = node.this
-            if isinstance(in_left, exp.Tuple):
-                return None
-        else:
+        """A correlated [NOT] EXISTS / IN term as a semi (anti) join: see planner/decorrelate.py."""
+        if not self.decorrelation:
             return None
-        while isinstance(q, exp.Subquery):
-            q = q.this
-        if not isinstance(q, exp.Select) or arg(q, "with") is not None:
+        alias = f"__sq{self.decorrelated + 1}"
+        join = decorrelate(c, {(f.qualifier, f.name) for f in outer_fields}, self.table_columns, alias)
+        if join is None:
             return None
-        for k in ("group", "having", "limit", "offset", "order", "distinct", "windows"):
-            if arg(q, k):
-                return None
-        if any(contains_aggregate(e) for e in q.expressions):
-            return None
-        if in_left is not None and len(q.expressions) != 1:
-            return None
-        from_ = arg(q, "from")
-        if from_ is None:
-            return None
-        inner_items = [from_.this] + [j.this for j in q.args.get("joins") or []]
-        inner_aliases: set[str] = set()
-        inner_cols: set[str] = set()
-        for it in inner_items:
-            if not isinstance(it, exp.Table) or not isinstance(it.this, exp.Identifier):
-                return None
-            inner_aliases.add(it.alias_or_name)
-            src = None if it.db else self.find_cte(it.name)
-            if src is not None:
-                return None
-            rel = self.ctx.resolve_relation(it.db or None, it.name)
-            if rel is None or rel.kind != "table":
-                return None
-            inner_cols.update(n for n, _ in rel.columns)
-        outer_names = {(f.qualifier, f.name) for f in outer_fields}
-
-        def side(col: exp.Column) -> str | None:
-            q_ = col.table or None
-            if q_ is not None:
-                if q_ in inner_aliases:
-                    return "inner"
-                return "outer" if (q_, col.name) in outer_names else None
-            if col.name in inner_cols:
-                return "inner"
-            return "outer" if any(n == col.name for _, n in outer_names) else None
-
-        where = arg(q, "where")
-        terms = split_and(where.this) if where is not None else []
-        local, corr = [], []
-        for t in terms:
-            sides = set()
-            for col in t.find_all(exp.Column):
-                sd = side(col)
-                if sd is None:
-                    return None
-                sides.add(sd)
-            if "outer" in sides:
-                if t.find(exp.Subquery, exp.Select, exp.Exists) is not None:
-                    return None
-                corr.append(t)
-            else:
-                local.append(t)
-        if in_left is not None:
-            for col in in_left.find_all(exp.Column):
-                if side(col) != "outer" and (col.table or col.name not in {n for _, n in outer_names}):
-                    return None
-        if not corr and in_left is None:
-            return None
-        self.decorrelated = getattr(self, "decorrelated", 0) + 1
-        alias = f"__sq{self.decorrelated}"
-        select_cols: list[exp.Expression] = []
-        mapping: dict[tuple[str | None, str], str] = {}
-        conds: list[exp.Expression] = []
-        for t in corr:
-            t2 = t.copy()
-            for col in list(t2.find_all(exp.Column)):
-                if side(col) == "inner":
-                    key = (col.table or None, col.name)
-                    if key not in mapping:
-                        mapping[key] = f"__c{len(mapping)}"
-                        select_cols.append(exp.alias_(col.copy(), mapping[key]))
-                    col.replace(exp.column(mapping[key], table=alias))
-            conds.append(t2)
-        if in_left is not None:
-            select_cols.append(exp.alias_(q.expressions[0].copy(), "__in"))
-            conds.append(exp.EQ(this=in_left.copy(), expression=exp.column("__in", table=alias)))
-        if not select_cols:
-            select_cols = [exp.alias_(exp.Literal.number(1), "__one")]
-        sub = q.copy()
-        sub.set("expressions", select_cols)
-        sub.set("where", exp.Where(this=exp.and_(*local)) if local else None)
-        if "where_" in sub.args:
-            sub.args.pop("where_", None)
+        self.decorrelated += 1
         try:
-            self.note_refs(sub)
-            op = drop_hidden(self.bind_query(sub, outer))
+            self.note_refs(join.subquery)
+            op = drop_hidden(self.bind_query(join.subquery, outer))
         except HeliosError:
             return None
-        item = Item(rename(op, alias, []), {alias})
-        return kind, item, conds
+        return join.kind, Item(rename(op, alias, []), {alias}), join.conditions
+
+    def table_columns(self, schema: str | None, name: str) -> list[str] | None:
+        """The columns of a stored table the name resolves to (None: a CTE, view or anything else)."""
+        if schema is None and self.find_cte(name) is not None:
+            return None
+        rel = self.ctx.resolve_relation(schema, name)
+        if rel is None or rel.kind != "table":
+            return None
+        return [n for n, _ in rel.columns]
 
     def items_of(self, c: exp.Expression, items: list[Item], outer: Scope | None) -> set[int]:
         """Which FROM items an expression's columns refer to (including inside subqueries)."""
@@ -1538,14 +1437,6 @@ def _concat(lists: Any) -> list[int]:
     for x in lists:
         out.extend(x)
     return out
-
-
-def split_and(e: exp.Expression) -> list[exp.Expression]:
-    while isinstance(e, exp.Paren) and isinstance(e.this, exp.And):
-        e = e.this
-    if isinstance(e, exp.And):
-        return split_and(e.this) + split_and(e.expression)
-    return [e]
 
 
 def _is_inner(j: exp.Join) -> bool:
