@@ -17,6 +17,7 @@ period.
 from __future__ import annotations
 
 import errno
+import importlib.util
 import inspect
 import logging
 import os
@@ -474,6 +475,4 @@ def run_kernel(config: HeliosConfig, pm: pluggy.PluginManager) -> int:
 
 
 def _uvloop_installed() -> bool:
-    import importlib.util
-
     return importlib.util.find_spec("uvloop") is not None

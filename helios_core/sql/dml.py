@@ -350,9 +350,10 @@ def _insert_columns(tdef: Any, target: Any) -> list[int]:
     return list(range(len(names)))
 
 
-def source_rows(session: Any, ctx: Any, tdef: Any, cols: list[int], source: Any) -> tuple[list[pa.Array], list[
-        list[bool]] | None, int]:
-    """The INSERT source as arrays for the target columns (typed), default masks, row count."""
+def source_rows(session: Any, ctx: Any, tdef: Any, cols: list[int], source: Any, cache: dict | None = None
+                ) -> tuple[list[pa.Array], list[list[bool]] | None, int]:
+    """The INSERT source as arrays for the target columns (typed), default masks, row count.
+    ``cache``: a prepared statement's cache, where the source's plan is kept between executions."""
     ctypes = column_types(tdef)
     targets = [ctypes[i] for i in cols]
     if isinstance(source, exp.Values) and not isinstance(source.parent, exp.Subquery):
@@ -399,16 +400,22 @@ def source_rows(session: Any, ctx: Any, tdef: Any, cols: list[int], source: Any)
                     items.append(c.copy())
             new_rows.append(exp.Tuple(expressions=items))
         query = exp.Values(expressions=new_rows)
-        arrays, _ = _plan_source(session, ctx, query, targets[:width])
+        arrays, _ = _plan_source(session, ctx, query, targets[:width], cache)
         return arrays, masks, n
-    arrays, n = _plan_source(session, ctx, source, targets)
+    arrays, n = _plan_source(session, ctx, source, targets, cache)
     return arrays, None, n
 
 
-def _plan_source(session: Any, ctx: Any, query: Any, targets: list[tuple[str, Any]]) -> tuple[list[pa.Array], int]:
+def _plan_source(session: Any, ctx: Any, query: Any, targets: list[tuple[str, Any]], cache: dict | None = None
+                 ) -> tuple[list[pa.Array], int]:
     from helios_core.sql.functions.vec import Vec
 
-    plan = session.plan_query(query, ctx)
+    if cache is not None and query.find(exp.Version) is None:  # a prepared INSERT plans its source once
+        plan = cache.get("insert_source")
+        if plan is None:
+            plan = cache["insert_source"] = session.plan_query(query, ctx)
+    else:
+        plan = session.plan_query(query, ctx)
     if len(plan.columns) > len(targets):
         raise HeliosError("INSERT has more expressions than target columns", sqlstate="42601")
     from helios_core.sql.operators.base import unify_batches
@@ -438,7 +445,8 @@ def insert(session: Any, ast: exp.Insert, params: Any = (), prepared: Any = None
         arrays, masks, n = [], None, 1
         cols_given: list[int] = []
     else:
-        arrays, masks, n = source_rows(session, ctx, tdef, cols, ast.args["expression"])
+        arrays, masks, n = source_rows(session, ctx, tdef, cols, ast.args["expression"],
+                                       prepared.cache if prepared is not None else None)
         cols_given = cols[:len(arrays)]
     full: list[pa.Array | None] = [None] * len(tdef.columns)
     for j, ci in enumerate(cols_given):

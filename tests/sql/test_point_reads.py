@@ -103,3 +103,17 @@ def test_time_travel_is_not_a_point_read(engine_session):
     s.execute("update acc set abalance = 0 where aid = 8")
     stmt = point(s, f"select abalance from acc as of timestamp '{ts.isoformat()}' where aid = $1", ["integer"])
     assert run(s, stmt, 8) == [(80,)]
+
+
+def test_prepared_insert_plans_its_values_once_with_each_executions_values(engine_session):
+    s = engine_session
+    s.execute("create table hist (id int, delta int, at timestamptz, label text)")
+    ins = s.prepare("insert into hist values ($1, $2 * 2, current_timestamp, 'row ' || $1)",
+                     param_types=["integer", "integer"])
+    for i in range(4):
+        s.execute_prepared(ins, [i, -i])
+    assert s.execute("select id, delta, label, at is not null from hist order by id")[0].rows() == [
+        (0, 0, "row 0", True), (1, -2, "row 1", True), (2, -4, "row 2", True), (3, -6, "row 3", True)]
+    s.execute("alter table hist add column extra int default 9")
+    s.execute_prepared(ins, [4, 1])
+    assert s.execute("select delta, extra from hist where id = 4")[0].rows() == [(2, 9)]
