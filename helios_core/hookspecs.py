@@ -47,6 +47,7 @@ __all__ = [
     "SqlDataType",
     "SqlDialect",
     "SqlFunction",
+    "SqlTableFunction",
     "StorageTier",
     "StorageTierFactory",
     "VirtualTable",
@@ -323,6 +324,41 @@ def helios_virtual_tables() -> Sequence[VirtualTable]:
         def helios_virtual_tables():
             return [VirtualTable(schema="myplugin", name="status", columns=[("up", "boolean")],
                                  produce=lambda session: pa.table({"up": [True]}))]
+    """
+
+
+@attrs.define(kw_only=True)
+class SqlTableFunction:
+    """A function a query reads rows from: ``SELECT * FROM schema.name(args)``.
+
+    ``params`` name the arguments, given by position or as ``name => value``; each must be a
+    constant (its value decides the columns, which a prepared statement knows in advance).
+    ``bind(args)`` receives them as {param: Python value} (arguments not given are absent)
+    and returns the output columns, (name, SQL type name) pairs, and ``produce(session) ->
+    pyarrow.Table``, called each time the query runs (columns matched by position when the
+    counts agree, else by name; missing ones read as NULL). Raise ``HeliosError`` with a
+    SQLSTATE for arguments it refuses.
+    """
+
+    schema: str
+    name: str
+    params: Sequence[str]
+    bind: Callable[[dict[str, Any]], tuple[Sequence[tuple[str, str]], Callable[[Any], pa.Table]]]
+
+
+@hookspec
+def helios_table_functions() -> Sequence[SqlTableFunction]:
+    """Table functions this plugin adds (heliosdb.branch_diff and cross_branch_query are built in).
+
+    Example::
+
+        def bind(args):
+            n = int(args.get("n", 3))
+            return [("i", "integer")], lambda session: pa.table({"i": list(range(n))})
+
+        @hookimpl
+        def helios_table_functions():
+            return [SqlTableFunction(schema="myplugin", name="count_to", params=["n"], bind=bind)]
     """
 
 

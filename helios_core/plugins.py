@@ -28,6 +28,7 @@ from helios_core.hookspecs import (
     SqlDataType,
     SqlDialect,
     SqlFunction,
+    SqlTableFunction,
     StorageTierFactory,
     VirtualTable,
     WalArchiverFactory,
@@ -218,6 +219,10 @@ def sql_types(pm: pluggy.PluginManager) -> list[SqlDataType]:
 
 def virtual_tables(pm: pluggy.PluginManager) -> list[VirtualTable]:
     return _flatten(pm.hook.helios_virtual_tables())
+
+
+def table_functions(pm: pluggy.PluginManager) -> list[SqlTableFunction]:
+    return _flatten(pm.hook.helios_table_functions())
 
 
 def sql_dialects(pm: pluggy.PluginManager) -> list[SqlDialect]:

@@ -8,6 +8,9 @@ or ``$n`` parameters already known to the context) are evaluated once, named
 
     register_table_function("heliosdb", "branch_diff", ["a", "b", "table"], bind_fn)
 
+Plugins add theirs with the ``helios_table_functions`` hook (``hookspecs.SqlTableFunction``),
+loaded with the built-ins on first lookup.
+
 The planner calls ``plan_registered`` for a function in FROM before its own lookup
 (helios_core.sql.planner.builder.Builder.plan_from_item); None means "not ours".
 """
@@ -22,7 +25,9 @@ import attrs
 import pyarrow as pa
 from sqlglot import exp
 
+from helios_core import plugins
 from helios_core.errors import FeatureNotSupported, HeliosError
+from helios_core.sql import types
 
 
 @attrs.define
@@ -73,9 +78,30 @@ def lookup(schema: str | None, name: str) -> TableFunction | None:
     return None
 
 
+_LOADED = False
+
+
 def _ensure_builtin() -> None:
-    if not REGISTRY:
-        import helios_core.branching.sql_functions  # noqa: F401 - registers branch_diff, cross_branch_query
+    """The built-ins (branch_diff, cross_branch_query) and the plugins' ``helios_table_functions``, once."""
+    global _LOADED
+    if _LOADED:
+        return
+    import helios_core.branching.sql_functions  # noqa: F401 - registers branch_diff, cross_branch_query
+
+    for spec in plugins.table_functions(plugins.get_plugin_manager()):
+        register_table_function(spec.schema, spec.name, list(spec.params), _plugin_bind(spec))
+    _LOADED = True
+
+
+def _plugin_bind(spec: Any) -> Callable:
+    """A plugin's bind(args) -> ((name, type name)..., produce(session)) in the registry's terms."""
+
+    def bind(session: Any, values: dict[str, Any]) -> tuple[list[tuple[str, Any]], Callable[[Any], pa.Table]]:
+        columns, produce = spec.bind(dict(values))
+        typed = [(name, types.type_from_name(type_name)) for name, type_name in columns]
+        return typed, lambda ctx: produce(ctx.session)
+
+    return bind
 
 
 def _function_name(fn: exp.Expression) -> str | None:

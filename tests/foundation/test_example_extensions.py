@@ -50,3 +50,21 @@ def test_statement_wrapper_acts_on_every_protocol(server, line_client):
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("select 'example_denied'")
         assert conn.execute("select 4").fetchone() == (4,)
+
+
+def test_plugin_table_function(server, line_client):
+    """example.shades (the helios_table_functions hook): arguments by position or name, its
+    columns typed as declared (the plugin's rgb among them), usable like any FROM item."""
+    with psycopg.connect(server.pg_dsn(), autocommit=True) as conn:
+        cur = conn.execute("select step, colour from example.shades('#f80', 4) order by step desc")
+        assert cur.fetchall() == [(3, "#3f2200"), (2, "#7f4400"), (1, "#bf6600"), (0, "#ff8800")]
+        assert [d.type_code for d in cur.description] == [23, 25]  # integer, rgb as text
+        cur = conn.execute("select s.colour, c.name from example.shades(steps => 2, colour => 'white') s "
+                           "join example.colours c on c.colour = s.colour")
+        assert cur.fetchall() == [("#ffffff", "white")]
+        with pytest.raises(psycopg.errors.InvalidParameterValue):
+            conn.execute("select * from example.shades('#f80', 0)")
+        with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+            conn.execute("select * from example.shades('mauve', 2)")
+    tiny = line_client(server.port("line"))
+    assert tiny.query("select count(*) from example.shades('red', 5)") == ([["5"]], "OK SELECT 1")

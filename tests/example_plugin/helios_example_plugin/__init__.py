@@ -12,6 +12,7 @@ from helios_core.hookspecs import (
     SqlDataType,
     SqlDialect,
     SqlFunction,
+    SqlTableFunction,
     VirtualTable,
     hookimpl,
 )
@@ -19,7 +20,7 @@ from helios_example_plugin.audit import helios_run_statement  # noqa: F401  (a s
 from helios_example_plugin.dialect import TINY
 from helios_example_plugin.functions import reverse_text, sleep_seconds
 from helios_example_plugin.line_protocol import LineConfig, check_config, serve_lines
-from helios_example_plugin.rgb import COLOURS, RGB
+from helios_example_plugin.rgb import COLOURS, RGB, SHADES
 
 __version__ = "0.1.0"
 
@@ -50,6 +51,11 @@ def helios_sql_types() -> list[SqlDataType]:
 @hookimpl
 def helios_virtual_tables() -> list[VirtualTable]:
     return [COLOURS]
+
+
+@hookimpl
+def helios_table_functions() -> list[SqlTableFunction]:
+    return [SHADES]
 
 
 @hookimpl
