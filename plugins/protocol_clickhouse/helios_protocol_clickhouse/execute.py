@@ -50,6 +50,16 @@ _INSERT_FORMAT = re.compile(
 _INSERT_VALUES = re.compile(r"^\s*INSERT\s+INTO\s+.*?\bVALUES\b", re.IGNORECASE | re.DOTALL)
 
 
+def split_insert_body(body: bytes) -> tuple[str, bytes | None]:
+    """A request body that is ``INSERT ... FORMAT x`` followed by binary rows -> (query, rows).
+
+    Other bodies are the query text alone (rows None)."""
+    m = _INSERT_FORMAT.match(body[:65536].decode("latin-1"))
+    if m is None:
+        return body.decode("utf-8", "replace"), None
+    return body[:m.end()].decode("utf-8", "replace"), body[m.end():]
+
+
 def split_statements(script: str) -> list[str]:
     """The statements of a script, cut at top-level semicolons (strings and comments respected)."""
     try:

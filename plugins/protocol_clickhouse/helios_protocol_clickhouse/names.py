@@ -86,10 +86,29 @@ def literal_type(value: int) -> str:
     return "Float64"
 
 
-def hint_type(node: exp.Expression) -> str | None:
+def _source_columns(select: exp.Select | None) -> dict[str, str]:
+    """Columns of ClickHouse's built-in sources in FROM: ``number`` of numbers() is UInt64."""
+    if select is None:
+        return {}
+    source = select.args.get("from_")
+    table = source.this if source is not None else None
+    if not isinstance(table, exp.Table):
+        return {}
+    name = table.this.this if isinstance(table.this, exp.Anonymous) else table.name
+    db = (table.db or "").lower()
+    if str(name).lower() in ("numbers", "numbers_mt") and (db == "system" or isinstance(table.this, exp.Anonymous)):
+        return {"number": "UInt64"}
+    if str(name).lower() == "one" and db == "system":
+        return {"dummy": "UInt8"}
+    return {}
+
+
+def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | None:
     """The ClickHouse type ``node`` certainly has, or None."""
     if isinstance(node, exp.Alias):
-        return hint_type(node.this)
+        return hint_type(node.this, select)
+    if isinstance(node, exp.Column) and not isinstance(node.this, exp.Literal):
+        return _source_columns(select).get(node.name)
     if isinstance(node, exp.Paren):
         return hint_type(node.this)
     if isinstance(node, exp.Literal):
@@ -109,6 +128,11 @@ def hint_type(node: exp.Expression) -> str | None:
             return "Float64"
     if isinstance(node, exp.Predicate | exp.Connector | exp.Not | exp.ArrayContains):
         return "UInt8"  # comparisons and logic give UInt8 in ClickHouse (a Bool column stays Bool)
+    if isinstance(node, exp.Null):
+        return "Nullable(Nothing)"
+    if isinstance(node, exp.Array) and node.expressions:
+        element = _common_int({hint_type(e) for e in node.expressions})
+        return f"Array({element})" if element else None
     if isinstance(node, exp.Explode) and isinstance(node.this, exp.Array):
         kinds = {hint_type(e) for e in node.this.expressions}
         return _common_int(kinds)
@@ -122,7 +146,7 @@ def hint_type(node: exp.Expression) -> str | None:
         return "UInt64"
     if isinstance(node, exp.Anonymous):
         return _CONVERSIONS.get(str(node.this).lower())
-    if isinstance(node, exp.CurrentVersion):
+    if isinstance(node, exp.CurrentVersion | exp.CurrentDatabase):
         return "String"
     return None
 

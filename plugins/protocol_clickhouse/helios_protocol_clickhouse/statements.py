@@ -92,7 +92,7 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     hints: list[str | None] = []
     if isinstance(first, exp.Select):
         names = [column_name(e) for e in first.expressions]
-        hints = [hint_type(e) for e in first.expressions]
+        hints = [hint_type(e, first) for e in first.expressions]
         if any(isinstance(e, exp.Star) or isinstance(e, exp.Column) and isinstance(e.this, exp.Star)
                for e in first.expressions):
             names, hints = [], []
@@ -161,12 +161,12 @@ def _totals_query(select: exp.Select) -> exp.Select | None:
     totals.set("limit", None)
     totals.set("offset", None)
     items = []
-    for item in totals.expressions:
+    for n, item in enumerate(totals.expressions):
         inner = item.this if isinstance(item, exp.Alias) else item
-        if not _is_aggregate(inner):
-            items.append(exp.alias_(exp.Null(), item.alias_or_name, quoted=True))
+        if not _is_aggregate(inner):  # a key: its default value in the totals row (filled in later)
+            items.append(exp.alias_(exp.Null(), f"_totals_key{n}", quoted=True))
         else:
-            items.append(item)
+            items.append(exp.alias_(inner.copy(), f"_totals{n}", quoted=True))
     totals.set("expressions", items)
     return totals
 
@@ -368,6 +368,11 @@ def _python_literal(node: exp.Expression) -> Any:
     raise _NotLiteral
 
 
+def _unwrap(value: exp.Expression) -> exp.Expression:
+    """sqlglot reads each value of a ClickHouse VALUES row as a one-element tuple."""
+    return value.expressions[0] if isinstance(value, exp.Tuple) and len(value.expressions) == 1 else value
+
+
 def _literal_rows(tree: exp.Insert) -> tuple[str, str | None, list[list[Any]]] | None:
     """(table, column list, rows) of an INSERT ... VALUES of literals only, else None."""
     values = tree.expression
@@ -382,10 +387,39 @@ def _literal_rows(tree: exp.Insert) -> tuple[str, str | None, list[list[Any]]] |
         return None
     table = f"{target.db}.{target.name}" if target.db else target.name
     try:
-        rows = [[_python_literal(v) for v in row.expressions] for row in values.expressions]
+        rows = [[_python_literal(_unwrap(v)) for v in row.expressions] for row in values.expressions]
     except _NotLiteral:
         return None
     return table, columns, rows
+
+
+def _not_null_columns(ch: ClickHouseSession, table: str) -> set[str]:
+    """Columns that are not Nullable: NULL sent for them becomes the default (input_format_null_as_default)."""
+    db, name = _split_name(table, ch.database)
+    result = ch.run_query(f"SELECT name FROM system.columns WHERE database = '{_escape(db)}' "
+                          f"AND table = '{_escape(name)}' AND type NOT LIKE 'Nullable(%'")
+    return {v for b in result.batches for v in b.column(0).to_pylist()}
+
+
+def _nulls_as_default(ch: ClickHouseSession, table: str, copy: Any, batch: pa.RecordBatch) -> pa.RecordBatch:
+    if ch.settings.get("input_format_null_as_default", "1") not in ("1", "true"):
+        return batch
+    if not any(c.null_count for c in batch.columns):
+        return batch
+    not_null = _not_null_columns(ch, table)
+    arrays = []
+    for field, array in zip(batch.schema, batch.columns, strict=True):
+        default = _default_for_arrow(array.type) if field.name in not_null and array.null_count else None
+        if default is None and field.name in not_null and array.null_count:
+            if pa.types.is_list(array.type):
+                array = pa.array([[] if v is None else v for v in array.to_pylist()], array.type)
+            elif pa.types.is_date(array.type) or pa.types.is_timestamp(array.type):
+                array = array.fill_null(pa.scalar(0, pa.int64()).cast(array.type) if pa.types.is_timestamp(
+                    array.type) else pa.scalar(0, pa.int32()).cast(array.type))
+        elif default is not None:
+            array = array.fill_null(default)
+        arrays.append(array)
+    return pa.RecordBatch.from_arrays(arrays, schema=batch.schema)
 
 
 def _copy_target(ch: ClickHouseSession, table: str, columns: str | None) -> Any:
@@ -403,7 +437,7 @@ def _copy_target(ch: ClickHouseSession, table: str, columns: str | None) -> Any:
 def insert_rows(ch: ClickHouseSession, table: str, columns: str | None, rows: list[list[Any]]) -> ChResult:
     """INSERT ... VALUES of literals, loaded through the session's COPY (typed by the table)."""
     copy = _copy_target(ch, table, columns)
-    return _load(ch, copy, _to_batch(rows, copy))
+    return _load(ch, copy, _nulls_as_default(ch, table, copy, _to_batch(rows, copy)))
 
 
 def insert_formatted(ch: ClickHouseSession, table: str, columns: str | None, fmt: str,
@@ -412,7 +446,7 @@ def insert_formatted(ch: ClickHouseSession, table: str, columns: str | None, fmt
     copy = _copy_target(ch, table, columns)
     ch_columns = [(c.name, _ch(c.type_name)) for c in copy.column_types]
     decoded = formats.parse(fmt, payload, ch_columns, ch.settings)
-    return _load(ch, copy, _to_batch(decoded, copy))
+    return _load(ch, copy, _nulls_as_default(ch, table, copy, _to_batch(decoded, copy)))
 
 
 def _load(ch: ClickHouseSession, copy: Any, batch: pa.RecordBatch) -> ChResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
 import pytest
 
 from helios_core.testing import ServerStartError, start_server
@@ -45,3 +46,100 @@ def test_http_port_in_use_names_the_key(tmp_path, http):
                      timeout=30)
     assert info.value.returncode == 2
     assert f"protocols.clickhouse.http_port: port {http.port} on 127.0.0.1 is already in use" in info.value.output
+
+
+def test_formats_render_as_clickhouse(http):
+    settings = {"output_format_write_statistics": "0"}
+    reply = http.request("SELECT number, toString(number) AS s, number / 2 AS h FROM numbers(2) FORMAT JSON",
+                         **settings)
+    assert reply.text == (
+        '{\n\t"meta":\n\t[\n\t\t{\n\t\t\t"name": "number",\n\t\t\t"type": "UInt64"\n\t\t},\n'
+        '\t\t{\n\t\t\t"name": "s",\n\t\t\t"type": "String"\n\t\t},\n'
+        '\t\t{\n\t\t\t"name": "h",\n\t\t\t"type": "Float64"\n\t\t}\n\t],\n\n'
+        '\t"data":\n\t[\n\t\t{\n\t\t\t"number": 0,\n\t\t\t"s": "0",\n\t\t\t"h": 0\n\t\t},\n'
+        '\t\t{\n\t\t\t"number": 1,\n\t\t\t"s": "1",\n\t\t\t"h": 0.5\n\t\t}\n\t],\n\n\t"rows": 2\n}\n')
+    assert http.request("SELECT 'a\\tb' AS x, NULL AS n, [1, 2] AS arr, 'q''s' AS q FORMAT TSVWithNamesAndTypes").text \
+        == "x\tn\tarr\tq\nString\tNullable(Nothing)\tArray(UInt8)\tString\na\\tb\t\\N\t[1,2]\tq\\'s\n"
+    assert http.request("SELECT 'a\"b' AS x, 1 AS y FORMAT CSVWithNames").text == '"x","y"\n"a""b",1\n'
+    assert http.request("SELECT 'x/y' AS p, 1e308 AS big, -0.000001 AS small FORMAT JSONEachRow").text == \
+        '{"p":"x\\/y","big":1e308,"small":-0.000001}\n'
+    assert http.request("SELECT 1, 'é' FORMAT JSONCompact", output_format_write_statistics="0").text.endswith(
+        '\t"data":\n\t[\n\t\t[1, "é"]\n\t],\n\n\t"rows": 1\n}\n')
+
+
+def test_arrow_and_parquet_formats(http):
+    import io
+
+    import pyarrow.parquet as pq
+
+    reply = http.request("SELECT number AS n FROM numbers(3) FORMAT Parquet")
+    assert pq.read_table(io.BytesIO(reply.body)).to_pydict() == {"n": [0, 1, 2]}
+    reply = http.request("SELECT number AS n FROM numbers(3) FORMAT ArrowStream")
+    assert pa.ipc.open_stream(reply.body).read_all().to_pydict() == {"n": [0, 1, 2]}
+
+
+def test_session_keeps_settings_and_database(http):
+    sid = "s-keep"
+    assert http.request(body="CREATE DATABASE IF NOT EXISTS analytics", session_id=sid).status == 200
+    assert http.request(body="CREATE TABLE analytics.events (id UInt8) ENGINE = Memory", session_id=sid).status == 200
+    assert http.request("USE analytics", session_id=sid).status == 200
+    assert http.request("SET output_format_json_quote_64bit_integers = 1", session_id=sid).status == 200
+    assert http.request(body="INSERT INTO events VALUES (7)", session_id=sid).status == 200
+    assert http.request("SELECT currentDatabase(), count() FROM events", session_id=sid).text == "analytics\t1\n"
+    reply = http.request("SELECT count() AS c FROM events FORMAT JSONEachRow", session_id=sid)
+    assert reply.text == '{"c":"1"}\n'
+    assert http.request("SELECT count() AS c FROM events FORMAT JSONEachRow").status == 404  # no session: default
+    assert http.request("SELECT 1", session_id="never-made", session_check="1").headers[
+        "x-clickhouse-exception-code"] == "372"
+
+
+def test_insert_format_in_body(http):
+    http.request(body="CREATE TABLE ins (k UInt32, s String, a Array(Int32)) ENGINE = Memory")
+    assert http.request("INSERT INTO ins FORMAT TabSeparated", body="1\tx\\ty\t[1,2]\n2\t\\N\t[]\n").status == 200
+    assert http.request(body="INSERT INTO ins FORMAT CSV\n3,\"q,\"\"r\",\"[3]\"\n").status == 200
+    assert http.request(body='INSERT INTO ins FORMAT JSONEachRow\n{"k": 4, "s": "j", "a": [4, 5]}\n').status == 200
+    assert http.request("SELECT * FROM ins ORDER BY k").text == "1\tx\\ty\t[1,2]\n2\t\t[]\n3\tq,\"r\t[3]\n4\tj\t[4,5]\n"
+
+
+def test_compression_both_ways(http):
+    import gzip
+
+    from clickhouse_driver.compression.lz4 import Compressor
+
+    reply = http.request("SELECT number FROM numbers(100)", enable_http_compression="1",
+                         headers={"Accept-Encoding": "gzip"})
+    assert reply.headers["content-encoding"] == "gzip"
+    assert gzip.decompress(reply.body) == "".join(f"{i}\n" for i in range(100)).encode()
+    http.request(body="CREATE TABLE packed (k UInt32) ENGINE = Memory")
+    compressor = Compressor()
+    compressor.write(b"1\n2\n3\n")
+    block = bytes([compressor.method_byte]) + compressor.get_compressed_data(1)
+    from clickhouse_cityhash.cityhash import CityHash128
+
+    h = CityHash128(block)
+    framed = (h >> 64).to_bytes(8, "little") + (h & (2**64 - 1)).to_bytes(8, "little") + block
+    assert http.request("INSERT INTO packed FORMAT TSV", body=framed, decompress="1").status == 200
+    assert http.request("SELECT sum(k) FROM packed").text == "6\n"
+    broken = framed[:-1] + bytes([framed[-1] ^ 1])
+    reply = http.request("INSERT INTO packed FORMAT TSV", body=broken, decompress="1")
+    assert reply.headers["x-clickhouse-exception-code"] == "40"
+
+
+def test_logins(http):
+    assert http.request("SELECT currentUser()", user="default").status == 200
+    reply = http.request("SELECT 1", headers={"X-ClickHouse-User": "default", "X-ClickHouse-Key": "wrong"})
+    assert (reply.status, reply.headers["x-clickhouse-exception-code"]) == (403, "516")
+
+
+def test_bad_requests_leave_the_server_serving(http):
+    import socket
+
+    with socket.create_connection(("127.0.0.1", http.port), timeout=10) as sock:
+        sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        assert sock.recv(100).startswith(b"HTTP/1.1 400")
+    with socket.create_connection(("127.0.0.1", http.port), timeout=10) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
+        assert sock.recv(100).startswith(b"HTTP/1.1 400")
+    with socket.create_connection(("127.0.0.1", http.port), timeout=10) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\nSELECT")  # half sent, then gone
+    assert http.request("SELECT 42").text == "42\n"

@@ -114,6 +114,9 @@ def encode_column(t: ChType, array: pa.Array, out: bytearray) -> None:
             encode_column(ft, array.field(i) if pa.types.is_struct(array.type) else
                           pa.array([None if r is None else r[i] for r in array.to_pylist()]), out)
         return
+    if name == "Nothing":  # only NULLs: one placeholder byte each
+        out += b"\0" * len(array)
+        return
     values = array.to_pylist() if not _numeric_fast(name, array) else None
     if name in _FIXED:
         out += _fixed_bytes(name, array, values)
@@ -287,6 +290,9 @@ def decode_column(t: ChType, reader: _Reader, n: int) -> list[Any]:
             out.append(dict(zip(keys[start:int(end)], vals[start:int(end)], strict=True)))
             start = int(end)
         return out
+    if name == "Nothing":
+        reader.take(n)
+        return [None] * n
     if name in _FIXED:
         dtype = np.dtype(_FIXED[name])
         raw = np.frombuffer(reader.take(dtype.itemsize * n), dtype=dtype)

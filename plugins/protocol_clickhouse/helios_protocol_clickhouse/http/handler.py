@@ -23,7 +23,7 @@ import attrs
 
 from helios_protocol_clickhouse import formats
 from helios_protocol_clickhouse.errors import VERSION, ClickHouseError, from_error, http_status
-from helios_protocol_clickhouse.execute import ClickHouseSession
+from helios_protocol_clickhouse.execute import ClickHouseSession, split_insert_body
 from helios_protocol_clickhouse.http import compression
 from helios_protocol_clickhouse.http.sessions import DEFAULT_TIMEOUT, MAX_TIMEOUT, SessionRegistry
 from helios_protocol_clickhouse.http.wire import Request
@@ -103,7 +103,7 @@ def _run(ctx: HttpContext, request: Request, query_id: str, headers: list[tuple[
             if request.method in ("GET", "HEAD"):
                 return Response(200, [("Content-Type", "text/plain; charset=UTF-8")], b"Ok.\n")
             raise ClickHouseError(62, "Empty query")
-        query = body.decode("utf-8", "replace")
+        query, data = split_insert_body(body)
     elif body:
         data = body
     if request.method == "GET" and _writes(query):

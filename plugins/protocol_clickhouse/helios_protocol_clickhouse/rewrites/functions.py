@@ -137,7 +137,8 @@ def _if_aggregate(name: str) -> Handler:
     def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
         *values, cond = args
         agg = exp.Count(this=exp.Star()) if name == "count" and not values else _aggregate(name, values, ctx)
-        return exp.Filter(this=agg, expression=exp.Where(this=condition(cond)))
+        filtered = exp.Filter(this=agg, expression=exp.Where(this=condition(cond)))
+        return exp.Coalesce(this=filtered, expressions=[exp.Literal.number(0)]) if name == "sum" else filtered
     return handler
 
 
@@ -154,10 +155,8 @@ def _lambda_array(args: list[exp.Expression], *, filter_: bool) -> exp.Expressio
         raise ClickHouseError(43, "the first argument of arrayMap/arrayFilter must be a lambda")
     params = [p.name for p in fn.expressions]
     body = fn.this.copy()
-    alias = exp.TableAlias(this=exp.to_identifier("_l"),
-                           columns=[exp.to_identifier(p) for p in params] + [exp.to_identifier("_n")])
-    unnest = exp.Unnest(expressions=[a.copy() for a in arrays], offset=False, alias=alias)
-    unnest.set("ordinality", True)
+    alias = exp.TableAlias(this=exp.to_identifier("_l"), columns=[exp.to_identifier(p) for p in params])
+    unnest = exp.Unnest(expressions=[a.copy() for a in arrays], offset=exp.to_identifier("_n"), alias=alias)
     projected = exp.column(params[0]) if filter_ else body
     body = body.transform(lambda n: exp.column(n.name) if isinstance(n, exp.Identifier) and
                           isinstance(n.parent, exp.Expression) and not isinstance(n.parent, exp.Column) and
@@ -313,6 +312,9 @@ def condition(node: exp.Expression) -> exp.Expression:
 
 
 def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
+    if isinstance(node, exp.Sum) and not isinstance(node.parent, exp.Coalesce | exp.Filter | exp.Window):
+        return exp.Coalesce(this=node, expressions=[exp.Literal.number(0)])  # ClickHouse: the sum of nothing is 0
+
     if isinstance(node, exp.Count) and node.this is None and not node.expressions:
         return exp.Count(this=exp.Star())
     if isinstance(node, exp.Literal) and not node.is_string and any(ch in node.this for ch in ".eE") and \
@@ -329,7 +331,9 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return _fn("unnest", node.this)
     if isinstance(node, exp.CurrentVersion):
         return _lit(VERSION)
-    if isinstance(node, exp.If):
+    if isinstance(node, exp.CurrentDatabase | exp.CurrentSchema):
+        return _lit(ctx.database)
+    if isinstance(node, exp.If) and not isinstance(node.parent, exp.Case):
         case = exp.Case().when(condition(node.this), node.args["true"])
         false = node.args.get("false")
         return case.else_(false) if false is not None else case
