@@ -552,8 +552,7 @@ def create_table(session: Any, ast: exp.Create) -> Result:
         return _create_partition(session, txn, schema, name, part_of, part_by)
     spec = build_columns(session, txn, schema, name, elements)
     if part_by is not None:
-        spec["options"]["partition_by"] = partitions.spec_from_property(
-            part_by, [c.name for c in spec["columns"]])
+        spec["options"]["partition_by"] = partitions.spec_from_property(session, txn, part_by, name, spec["columns"])
         partitions.check_unique_keys(name, spec["options"]["partition_by"], spec["primary_key"],
                                      spec["options"].get("unique", []))
         spec["options"]["partitions"] = []
@@ -629,14 +628,14 @@ def _create_partition(session: Any, txn: Any, schema: str, name: str, part_of: A
         options["unique"] = [dict(u, name=_constraint_name(name, u["columns"], "key"))
                              for u in parent.options["unique"]]
     if part_by is not None:
-        options["partition_by"] = partitions.spec_from_property(part_by, [c.name for c in cols])
+        options["partition_by"] = partitions.spec_from_property(session, txn, part_by, name, cols)
         partitions.check_unique_keys(name, options["partition_by"], list(parent.primary_key),
                                      options.get("unique", []))
         options["partitions"] = []
     txn.create_table(schema, name, cols, primary_key=list(parent.primary_key) or None, options=options)
     _record_constraint_indexes(txn, schema, name, list(parent.primary_key), options)
     partitions._link(txn, parent, txn.get_table(schema, name), bound)
-    partitions.check_default_rows(txn, txn.get_table(pschema, pname))
+    partitions.check_default_rows(txn, txn.get_table(pschema, pname), session.context(txn))
     return Result(command_tag="CREATE TABLE")
 
 

@@ -485,7 +485,7 @@ def insert(session: Any, ast: exp.Insert, params: Any = (), prepared: Any = None
         if partitions.spec(tdef) is not None:
             raise FeatureNotSupported("INSERT ... ON CONFLICT on a partitioned table is not supported")
         if partitions.parent_of(tdef) is not None:
-            partitions.check_rows_fit(txn, tdef, batch)
+            partitions.check_rows_fit(txn, tdef, batch, ctx)
         count, inserted = insert_on_conflict(session, txn, ctx, tdef, alias, batch, conflict)
     elif n:
         partitions.insert_rows(session, txn, ctx, tdef, batch)  # routed / checked when partitioned
@@ -748,7 +748,7 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
         if rows.num_rows == 0:
             break
         new = _new_rows(session, txn, ctx, tdef, rows, sets, plan)
-        moving = partitions.split_moves(txn, tdef, new)  # 23514 unless updating through the parent
+        moving = partitions.split_moves(txn, tdef, new, ctx)  # 23514 unless updating through the parent
         if moving is not None:  # rows that leave this partition: deleted here, inserted via the parent
             total += txn.delete(tdef.schema, tdef.name, rows.filter(moving).column(0).combine_chunks()).count
             partitions.note_moved(tdef, new.filter(moving))

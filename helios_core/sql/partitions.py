@@ -1,10 +1,11 @@
 """Declarative partitioning (RANGE, LIST, HASH) as PostgreSQL does it.
 
 A partitioned table (relkind 'p') holds no rows itself: its options name the strategy and
-key columns (``partition_by``) and its partitions in order (``partitions``); each partition
-is an ordinary table (or itself partitioned) whose options name its parent and bound
-(``partition_of``, ``partition_bound``). Bound values are kept as the text of the key
-column's value, read back with the column's type.
+keys (``partition_by``: columns, or expressions over the row kept as SQL text with their
+type) and its partitions (``partitions``); each partition is an ordinary table (or itself
+partitioned) whose options name its parent and bound (``partition_of``,
+``partition_bound``). Bound values are kept as one-value Arrow IPC streams, so any key
+type round-trips (arrays, ranges, enums).
 
 - Writes: rows inserted into the parent go to the partition whose bound accepts them
   (23514 "no partition of relation ... found for row" otherwise); a row written straight
@@ -21,6 +22,7 @@ PostgreSQL's hash functions: the partition a given row lands in differs from Pos
 
 from __future__ import annotations
 
+import base64
 import contextvars
 import functools
 import zlib
@@ -28,12 +30,14 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import sqlglot
 from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
 from helios_core.logical import nodes as L
 from helios_core.session import Result
 from helios_core.sql import constraints
+from helios_core.sql import types as T
 from helios_core.sql.context import table_sql_columns
 from helios_core.sql.expr import Field, Scope, compile_scalar
 from helios_core.sql.operators.base import batch_of
@@ -122,16 +126,52 @@ def _ctypes(t: Any) -> dict[str, Any]:
     return dict(table_sql_columns(t))
 
 
+def key_sql_type(t: Any, key: str) -> Any:
+    """The SQL type of a partition key: its column's, or its expression's."""
+    types = spec(t).get("types") or {}
+    if key in types:
+        return T.type_from_name(types[key])
+    return _ctypes(t)[key]
+
+
+def _key_arrow(t: Any, key: str) -> pa.DataType:
+    c = t.column(key)
+    return c.type if c is not None else key_sql_type(t, key).arrow_type
+
+
+def _encode(arr: pa.Array) -> str:
+    """A one-value array as text for the catalog (any Arrow type: arrays, ranges, enums too)."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, pa.schema([("v", arr.type)])) as w:
+        w.write_batch(pa.record_batch([arr], names=["v"]))
+    return "arrow:" + base64.b64encode(sink.getvalue().to_pybytes()).decode()
+
+
+@functools.lru_cache(maxsize=4096)
+def _decode(text: str) -> pa.Array:
+    return pa.ipc.open_stream(base64.b64decode(text[6:])).read_all().column(0).combine_chunks()
+
+
 def _typed(t: Any, col: str, text: Any) -> Any:
-    """A stored bound value back as a Python value of the key column's type."""
+    """A stored bound value back as a Python value of the key's type."""
     if text is None or text in (MIN, MAX):
         return text
-    c = t.column(col)
-    return pa.array([text], pa.string()).cast(c.type)[0].as_py()
+    if isinstance(text, str) and text.startswith("arrow:"):
+        return _decode(text)[0].as_py()
+    return pa.array([text], pa.string()).cast(_key_arrow(t, col))[0].as_py()
+
+
+def _scalar(t: Any, col: str, text: Any) -> pa.Scalar:
+    if isinstance(text, str) and text.startswith("arrow:"):
+        return _decode(text)[0]
+    return pa.scalar(_typed(t, col, text), _key_arrow(t, col))
 
 
 # ------------------------------------------------------------------ CREATE TABLE ... PARTITION BY
-def spec_from_property(prop: exp.PartitionedByProperty, column_names: list[str]) -> dict:
+def spec_from_property(session: Any, txn: Any, prop: exp.PartitionedByProperty, table: str,
+                       columns: list[Any]) -> dict:
+    """The stored partitioning of CREATE TABLE's PARTITION BY: plain columns or expressions."""
+    column_names = [c.name for c in columns]
     node = prop.this
     if isinstance(node, exp.List):
         strategy, keys = "list", list(node.expressions)
@@ -145,15 +185,31 @@ def spec_from_property(prop: exp.PartitionedByProperty, column_names: list[str])
         raise HeliosError(f'unrecognized partitioning strategy "{strategy}"', sqlstate="22023")
     if strategy == "list" and len(keys) > 1:
         raise InvalidObjectDefinition('cannot use "list" partition strategy with more than one column')
-    cols = []
+    cols: list[str] = []
+    exprs: dict[str, str] = {}
+    types: dict[str, str] = {}
     for k in keys:
-        if not isinstance(k, exp.Column) or k.table:
-            raise FeatureNotSupported("partition keys that are expressions are not supported")
-        name = ident(k.this)
-        if name not in column_names:
-            raise UndefinedColumn(f'column "{name}" named in partition key does not exist')
+        if isinstance(k, exp.Paren):
+            k = k.this
+        if isinstance(k, exp.Column) and not k.table:
+            name = ident(k.this)
+            if name not in column_names:
+                raise UndefinedColumn(f'column "{name}" named in partition key does not exist')
+            cols.append(name)
+            continue
+        text = k.sql(dialect="postgres", normalize_functions="lower")
+        name = text  # how PostgreSQL shows the key in messages
+        fields = [Field(c.name, T.type_from_name(c.metadata["sql_type"]) if (c.metadata or {}).get("sql_type")
+                        else T.sql_type_of_arrow(c.type), table) for c in columns]
+        compiled = compile_scalar(k.copy(), Scope(fields), session.context(txn))
         cols.append(name)
-    return {"strategy": strategy, "columns": cols}
+        exprs[name] = text
+        types[name] = compiled.type.sql_name()
+    out: dict[str, Any] = {"strategy": strategy, "columns": cols}
+    if exprs:
+        out["exprs"] = exprs
+        out["types"] = types
+    return out
 
 
 def check_unique_keys(name: str, spec_: dict, primary_key: list[str], uniques: list[dict]) -> None:
@@ -237,12 +293,16 @@ def _value(session: Any, txn: Any, parent: Any, col: str, node: Any) -> Any:
     if isinstance(node, exp.Null):
         return None
     ctx = session.context(txn)
-    cast = exp.Cast(this=node.copy(), to=exp.DataType.build(_ctypes(parent)[col].sql_name(), dialect="postgres"))
+    cast = exp.Cast(this=node.copy(), to=exp.DataType.build(key_sql_type(parent, col).sql_name(), dialect="postgres",
+                                                            udt=True))
     v = compile_scalar(cast, Scope([]), ctx).evaluate(batch_of([], 1), ctx)
-    arr = (v.broadcast(1).array if v.scalar else v.array).cast(parent.column(col).type)
-    if arr[0].as_py() is None:
+    arr = (v.broadcast(1).array if v.scalar else v.array)
+    want = _key_arrow(parent, col)
+    if arr.type != want:
+        arr = arr.cast(want)
+    if not arr[0].is_valid:
         return None
-    return arr.cast(pa.string())[0].as_py()
+    return _encode(arr)
 
 
 def _literal_text(t: Any, col: str, text: Any) -> str:
@@ -250,10 +310,13 @@ def _literal_text(t: Any, col: str, text: Any) -> str:
         return "NULL"
     if text in (MIN, MAX):
         return text
-    c = t.column(col)
-    if pa.types.is_integer(c.type) or pa.types.is_floating(c.type) or pa.types.is_decimal(c.type):
-        return str(text)
-    return "'" + str(text).replace("'", "''") + "'"
+    value = _typed(t, col, text)
+    typ = _key_arrow(t, col)
+    if pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_decimal(typ):
+        return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def render_values(t: Any, vals: list) -> str:
@@ -325,8 +388,23 @@ def check_new_bound(txn: Any, parent: Any, part_name: str, b: dict) -> None:
 
 
 # ------------------------------------------------------------------ row placement
-def _key_arrays(t_parent: Any, batch: pa.RecordBatch) -> list[pa.Array]:
-    return [batch.column(k) for k in spec(t_parent)["columns"]]
+def _key_arrays(t_parent: Any, batch: pa.RecordBatch, ctx: Any = None) -> list[pa.Array]:
+    sp = spec(t_parent)
+    exprs = sp.get("exprs") or {}
+    out = []
+    for k in sp["columns"]:
+        if k not in exprs:
+            out.append(batch.column(k))
+            continue
+        if ctx is None:
+            raise FeatureNotSupported("evaluating an expression partition key here is not supported")
+        fields = [Field(name, typ, t_parent.name) for name, typ in table_sql_columns(t_parent)]
+        compiled = compile_scalar(sqlglot.parse_one(exprs[k], read="postgres"), Scope(fields), ctx)
+        v = compiled.evaluate(batch_of([batch.column(f.name) for f in fields], batch.num_rows), ctx)
+        arr = v.broadcast(batch.num_rows).array if v.scalar else v.array
+        want = _key_arrow(t_parent, k)
+        out.append(arr if arr.type == want else arr.cast(want))
+    return out
 
 
 def _ge(parent: Any, keys: list[pa.Array], vals: list, strict: bool) -> pa.Array:
@@ -340,7 +418,7 @@ def _ge(parent: Any, keys: list[pa.Array], vals: list, strict: bool) -> pa.Array
             return pc.or_(gt, eq)
         if v == MAX:
             return gt
-        s = pa.scalar(_typed(parent, names[i], v), k.type)
+        s = _scalar(parent, names[i], v)
         gt = pc.or_(gt, pc.fill_null(pc.and_(eq, pc.greater(k, s)), False))
         eq = pc.fill_null(pc.and_(eq, pc.equal(k, s)), False)
     return gt if strict else pc.or_(gt, eq)
@@ -358,9 +436,11 @@ def _hash_remainders(keys: list[pa.Array], modulus: int) -> list[int]:
     return out
 
 
-def accepts(parent: Any, b: dict, batch: pa.RecordBatch, hashes: dict | None = None) -> pa.Array:
+def accepts(parent: Any, b: dict, batch: pa.RecordBatch, hashes: dict | None = None, ctx: Any = None,
+            keys: list[pa.Array] | None = None) -> pa.Array:
     """Which rows of ``batch`` (the parent's columns) a non-default bound accepts."""
-    keys = _key_arrays(parent, batch)
+    if keys is None:
+        keys = _key_arrays(parent, batch, ctx)
     if b["kind"] == "range":
         not_null = pa.array([True] * batch.num_rows)
         for k in keys:
@@ -370,7 +450,10 @@ def accepts(parent: Any, b: dict, batch: pa.RecordBatch, hashes: dict | None = N
     if b["kind"] == "list":
         name = spec(parent)["columns"][0]
         vals = [_typed(parent, name, v) for v in b["values"] if v is not None]
-        hit = pc.fill_null(pc.is_in(keys[0], value_set=pa.array(vals, keys[0].type)), False)
+        try:
+            hit = pc.fill_null(pc.is_in(keys[0], value_set=pa.array(vals, keys[0].type)), False)
+        except pa.ArrowNotImplementedError:  # nested key types (arrays, ranges): compare as Python values
+            hit = pa.array([v is not None and v in vals for v in keys[0].to_pylist()], pa.bool_())
         if None in b["values"]:
             hit = pc.or_(hit, pc.is_null(keys[0]))
         return hit
@@ -386,37 +469,38 @@ def _subset(batch: pa.RecordBatch, mask: pa.Array) -> pa.RecordBatch:
     return batch.filter(mask)
 
 
-def route(txn: Any, parent: Any, batch: pa.RecordBatch) -> list[tuple[Any, pa.RecordBatch]]:
+def route(txn: Any, parent: Any, batch: pa.RecordBatch, ctx: Any = None) -> list[tuple[Any, pa.RecordBatch]]:
     """(leaf table, its rows) for rows of the parent's columns; 23514 when no partition takes one."""
     out: list[tuple[Any, pa.RecordBatch]] = []
     taken = pa.array([False] * batch.num_rows)
     default = None
     hashes: dict = {}
+    keys = _key_arrays(parent, batch, ctx)
     for c in children(txn, parent):
         b = bound(c)
         if b["kind"] == "default":
             default = c
             continue
-        m = pc.and_(accepts(parent, b, batch, hashes), pc.invert(taken))
+        m = pc.and_(accepts(parent, b, batch, hashes, keys=keys), pc.invert(taken))
         if pc.any(m).as_py():
             taken = pc.or_(taken, m)
-            out.extend(_descend(txn, c, batch.filter(m)))
+            out.extend(_descend(txn, c, batch.filter(m), ctx))
     rest = pc.invert(taken)
     if pc.any(rest).as_py():
         if default is None:
-            bad = batch.filter(rest).slice(0, 1)
-            keys = spec(parent)["columns"]
-            shown = ", ".join(_show(bad.column(k)[0].as_py()) for k in keys)
+            first = pc.index(rest, True).as_py()
+            names = spec(parent)["columns"]
+            shown = ", ".join(_show(k[first].as_py()) for k in keys)
             raise CheckViolation(f'no partition of relation "{parent.name}" found for row',
-                                 detail=f"Partition key of the failing row contains ({', '.join(keys)}) = ({shown}).",
+                                 detail=f"Partition key of the failing row contains ({', '.join(names)}) = ({shown}).",
                                  schema_name=parent.schema, table_name=parent.name)
-        out.extend(_descend(txn, default, batch.filter(rest)))
+        out.extend(_descend(txn, default, batch.filter(rest), ctx))
     return out
 
 
-def _descend(txn: Any, t: Any, rows: pa.RecordBatch) -> list[tuple[Any, pa.RecordBatch]]:
+def _descend(txn: Any, t: Any, rows: pa.RecordBatch, ctx: Any) -> list[tuple[Any, pa.RecordBatch]]:
     if spec(t) is not None:
-        return route(txn, t, rows)
+        return route(txn, t, rows, ctx)
     return [(t, rows.select([c.name for c in t.columns]))]
 
 
@@ -424,7 +508,7 @@ def _show(v: Any) -> str:
     return "null" if v is None else str(v)
 
 
-def violating_rows(txn: Any, t: Any, batch: pa.RecordBatch) -> pa.Array | None:
+def violating_rows(txn: Any, t: Any, batch: pa.RecordBatch, ctx: Any = None) -> pa.Array | None:
     """Rows of a partition's new versions that its bound (or an ancestor's) rejects; None if all fit."""
     bad = None
     child = t
@@ -439,12 +523,13 @@ def violating_rows(txn: Any, t: Any, batch: pa.RecordBatch) -> pa.Array | None:
         if b["kind"] == "default":
             ok = pa.array([True] * batch.num_rows)
             hashes: dict = {}
+            keys = _key_arrays(parent, batch, ctx)
             for sib in children(txn, parent):
                 sb = bound(sib)
                 if sb["kind"] != "default":
-                    ok = pc.and_(ok, pc.invert(accepts(parent, sb, batch, hashes)))
+                    ok = pc.and_(ok, pc.invert(accepts(parent, sb, batch, hashes, keys=keys)))
         else:
-            ok = accepts(parent, b, batch)
+            ok = accepts(parent, b, batch, ctx=ctx)
         miss = pc.invert(ok)
         bad = miss if bad is None else pc.or_(bad, miss)
         child = parent
@@ -453,9 +538,9 @@ def violating_rows(txn: Any, t: Any, batch: pa.RecordBatch) -> pa.Array | None:
     return bad
 
 
-def check_rows_fit(txn: Any, t: Any, batch: pa.RecordBatch) -> None:
+def check_rows_fit(txn: Any, t: Any, batch: pa.RecordBatch, ctx: Any = None) -> None:
     """A row written straight into a partition must satisfy its partition constraint (23514)."""
-    bad = violating_rows(txn, t, batch)
+    bad = violating_rows(txn, t, batch, ctx)
     if bad is None:
         return
     row = batch.filter(bad).slice(0, 1).to_pylist()[0]
@@ -467,12 +552,12 @@ def check_rows_fit(txn: Any, t: Any, batch: pa.RecordBatch) -> None:
 def insert_rows(session: Any, txn: Any, ctx: Any, t: Any, batch: pa.RecordBatch) -> None:
     """INSERT/COPY into ``t``: routed when partitioned, checked when a partition."""
     if spec(t) is not None:
-        for leaf, rows in route(txn, t, batch):
+        for leaf, rows in route(txn, t, batch, ctx):
             constraints.check_new_rows(session, txn, ctx, leaf, rows)
             txn.insert(leaf.schema, leaf.name, rows)
         return
     if parent_of(t) is not None:
-        check_rows_fit(txn, t, batch)
+        check_rows_fit(txn, t, batch, ctx)
     constraints.check_new_rows(session, txn, ctx, t, batch)
     txn.insert(t.schema, t.name, batch)
 
@@ -575,11 +660,11 @@ def may_match(txn: Any, parent: Any, child: Any, terms: dict[str, list]) -> bool
             if not ts:
                 return True
             eq.append(ts[0][0])
-        arrays = [pa.array([v], parent.column(k).type) for k, v in zip(keys, eq, strict=True)]
+        arrays = [pa.array([v], _key_arrow(parent, k)) for k, v in zip(keys, eq, strict=True)]
         return _hash_remainders(arrays, b["modulus"])[0] == b["remainder"]
     # default: needed unless equality terms on the (first) key all land in other partitions
     t0 = terms.get(keys[0])
-    if not t0 or len(keys) > 1:
+    if not t0 or len(keys) > 1 or spec(parent).get("exprs"):
         return True
     values = None
     for op, vals in t0:
@@ -589,7 +674,7 @@ def may_match(txn: Any, parent: Any, child: Any, terms: dict[str, list]) -> bool
             values = vals
     if values is None:
         return True
-    batch = pa.RecordBatch.from_pydict({keys[0]: pa.array(values, parent.column(keys[0]).type)})
+    batch = pa.RecordBatch.from_pydict({keys[0]: pa.array(values, _key_arrow(parent, keys[0]))})
     hashes: dict = {}
     for sib in children(txn, parent):
         sb = bound(sib)
@@ -678,15 +763,15 @@ def each_partition(session: Any, ast: exp.Expression, parent: Any, run: Any) -> 
     return Result(command_tag=f"{kind} {total}", columns=columns, batches=batches)
 
 
-def split_moves(txn: Any, t: Any, new: pa.RecordBatch) -> pa.Array | None:
+def split_moves(txn: Any, t: Any, new: pa.RecordBatch, ctx: Any = None) -> pa.Array | None:
     """UPDATE of a partition: rows that leave it. Outside a parent's UPDATE that is 23514."""
     if parent_of(t) is None:
         return None
-    bad = violating_rows(txn, t, new)
+    bad = violating_rows(txn, t, new, ctx)
     if bad is None:
         return None
     if ROW_MOVES.get() is None:
-        check_rows_fit(txn, t, new)
+        check_rows_fit(txn, t, new, ctx)
     return bad
 
 
@@ -718,22 +803,23 @@ def attach(session: Any, txn: Any, parent: Any, part: Any, bound_node: Any) -> N
     check_new_bound(txn, parent, part.name, b)
     _link(txn, parent, part, b)
     part = txn.get_table(part.schema, part.name)
+    ctx = session.context(txn)
     for leaf in leaves(txn, part):
         for batch in txn.scan(leaf.schema, leaf.name):
-            if batch.num_rows and violating_rows(txn, leaf, batch) is not None:
+            if batch.num_rows and violating_rows(txn, leaf, batch, ctx) is not None:
                 raise CheckViolation(f'partition constraint of relation "{leaf.name}" is violated by some row',
                                      schema_name=leaf.schema, table_name=leaf.name)
-    check_default_rows(txn, parent)
+    check_default_rows(txn, parent, ctx)
 
 
-def check_default_rows(txn: Any, parent: Any) -> None:
+def check_default_rows(txn: Any, parent: Any, ctx: Any = None) -> None:
     """After a new partition: the default partition may not hold rows it now claims (23514)."""
     for c in children(txn, parent):
         if bound(c)["kind"] != "default":
             continue
         for leaf in leaves(txn, c):
             for batch in txn.scan(leaf.schema, leaf.name):
-                if batch.num_rows and violating_rows(txn, leaf, batch) is not None:
+                if batch.num_rows and violating_rows(txn, leaf, batch, ctx) is not None:
                     raise CheckViolation(
                         f'updated partition constraint for default partition "{c.name}" would be violated by '
                         "some row", schema_name=c.schema, table_name=c.name)

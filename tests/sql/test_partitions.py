@@ -196,8 +196,29 @@ def test_sub_partitions_and_keys(db):
     db.execute("drop table ev")
 
 
+def test_expression_keys(db):
+    db.execute("drop table if exists words")
+    db.execute("create table words (w text, n int) partition by list ((lower(w)))")
+    db.execute("create table words_a partition of words for values in ('apple', 'avocado')")
+    db.execute("create table words_b partition of words for values in ('banana')")
+    db.execute("insert into words values ('Apple', 1), ('banana', 2), ('avocado', 3)")
+    assert rows(db, "select tableoid::regclass, w from words order by n") == [
+        ("words_a", "Apple"), ("words_b", "banana"), ("words_a", "avocado")]
+    assert err(db, "insert into words values ('cherry', 4)") == (
+        "23514", 'no partition of relation "words" found for row',
+        "Partition key of the failing row contains (lower(w)) = (cherry).")
+    db.execute("update words set w = 'Banana' where n = 1")
+    assert rows(db, "select tableoid::regclass, w from words where n = 1") == [("words_b", "Banana")]
+    db.execute("drop table words")
+    db.execute("create table mc3 (a int, b int, c int) partition by range (a, abs(b), c)")
+    db.execute("create table mc3_1 partition of mc3 for values from (1, 1, 1) to (10, 5, 10)")
+    db.execute("insert into mc3 values (1, -3, 1)")
+    assert err(db, "insert into mc3 values (20, 2, 3)")[2] == (
+        "Partition key of the failing row contains (a, abs(b), c) = (20, 2, 3).")
+    db.execute("drop table mc3")
+
+
 @pytest.mark.parametrize("sql", [
-    "create table px (a int, b text) partition by range (lower(b))",
     "create table px_child partition of measures (primary key (id)) for values from (100) to (200)",
     "alter table measures add column extra int",
     "insert into measures values (1, 1, 'a') on conflict do nothing",
