@@ -181,7 +181,8 @@ TIME = _t("time", 1083, pa.time64("us"))
 TIMESTAMP = _t("timestamp", 1114, pa.timestamp("us"))
 TIMESTAMPTZ = _t("timestamptz", 1184, pa.timestamp("us", tz="UTC"))
 INTERVAL = _t("interval", 1186, pa.month_day_nano_interval())
-TIMETZ = _t("timetz", 1266, pa.time64("us"))
+# the time of day and the UTC offset it was written with (seconds east), see functions.timetz
+TIMETZ = _t("timetz", 1266, pa.struct([pa.field("time", pa.time64("us")), pa.field("offset", pa.int32())]))
 NUMERIC = _t("numeric", 1700, NUMERIC_STORAGE_ARROW)
 REGCLASS = _t("regclass", 2205, pa.int64())
 REGTYPE = _t("regtype", 2206, pa.int64())
@@ -530,6 +531,8 @@ def sql_type_of_arrow(t: pa.DataType) -> SqlType:
         return INTERVAL
     if _is_range_struct(t):
         return _range_of_arrow(t)
+    if t == TIMETZ.arrow_type:
+        return TIMETZ
     if pa.types.is_list(t) and t.value_field.name == "ranges" and _is_range_struct(t.value_type):
         return MULTIRANGE_TYPES[RANGE_MULTIRANGE[_range_of_arrow(t.value_type).name]]
     if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):

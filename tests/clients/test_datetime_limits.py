@@ -75,3 +75,29 @@ def test_order_and_round_trip(conn: psycopg.Connection) -> None:
 def test_out_of_range_is_22008(conn: psycopg.Connection, text: str) -> None:
     with pytest.raises(psycopg.errors.DatetimeFieldOverflow):
         conn.execute(f"select '{text}'::date")
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_timetz_keeps_its_offset(conn: psycopg.Connection, binary: bool) -> None:
+    cur = conn.cursor(binary=binary)
+    got = cur.execute("select '10:20:30.00004+02:30'::timetz, '00:00-12'::timetz").fetchone()
+    assert got == (dt.time(10, 20, 30, 40, tzinfo=dt.timezone(dt.timedelta(hours=2, minutes=30))),
+                   dt.time(0, 0, tzinfo=dt.timezone(dt.timedelta(hours=-12))))
+    value = dt.time(3, 4, 5, 6, tzinfo=dt.timezone(dt.timedelta(hours=-2)))
+    assert cur.execute("select '03:04:05.000006-02:00'::timetz = %s, %s::text", [value, value]).fetchone() == (
+        True, "03:04:05.000006-02")
+
+
+def test_timetz_compares_in_utc_and_casts(conn: psycopg.Connection) -> None:
+    row = conn.execute("select '10:00+02'::timetz = '08:00+00'::timetz, '10:00+02'::timetz < '09:00+00'::timetz, "
+                       "'10:20:30+02'::timetz::time, '2020-01-01 10:00+00'::timestamptz::timetz::text, "
+                       "extract(timezone_hour from '10:00-02:30'::timetz), "
+                       "'10:20:30.123456+02'::timetz(2)::text").fetchone()
+    assert row == (False, True, dt.time(10, 20, 30), "10:00:00+00", -2, "10:20:30.12+02")
+    conn.execute("set timezone to 'America/New_York'")
+    assert conn.execute("select '10:00'::timetz::text").fetchone() == ("10:00:00-05",)
+    conn.execute("drop table if exists meetings")
+    conn.execute("create table meetings (t timetz)")
+    conn.execute("insert into meetings values ('10:00+02'), ('09:00+00'), ('07:30+00')")
+    assert [r[0] for r in conn.execute("select t::text as s from meetings order by t").fetchall()] == [
+        "07:30:00+00", "10:00:00+02", "09:00:00+00"]

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from helios_core.errors import HeliosError, NumericValueOutOfRange
 from helios_core.sql import types as T
 from helios_core.sql.functions import decimals as D
-from helios_core.sql.functions import network, runtime
+from helios_core.sql.functions import network, runtime, timetz
 from helios_core.sql.functions.text_in import from_text
 from helios_core.sql.functions.text_out import to_text
 from helios_core.sql.functions.vec import Vec
@@ -454,8 +454,9 @@ _DT_CASTS = {
     ("timestamptz", "time"): lambda a: _ts_to_time(tstz_to_ts(a)),
     ("time", "interval"): _time_to_interval,
     ("interval", "time"): _interval_to_time,
-    ("time", "timetz"): lambda a: a,
-    ("timetz", "time"): lambda a: a,
+    ("time", "timetz"): timetz.from_time,
+    ("timetz", "time"): timetz.to_time,
+    ("timestamptz", "timetz"): timetz.from_timestamptz,
 }
 
 
@@ -484,6 +485,9 @@ def _apply_typmod(arr: pa.Array, dst: T.SqlType, context: str) -> pa.Array:
     if dst.name in _STRINGS:
         return _string_typmod(arr, dst, context)
     if dst.name in ("timestamp", "timestamptz", "time", "timetz") and dst.typmod < 6:
+        if pa.types.is_struct(arr.type):  # timetz: round the time, keep the offset
+            return timetz.round_to(arr, _apply_typmod(arr.field("time"), T.with_precision(T.TIME, dst.typmod),
+                                                      context))
         unit = 10 ** (6 - dst.typmod)
         us = arr.cast(pa.int64())
         rounded = pc.multiply(pc.round(pc.divide(us.cast(pa.float64()), float(unit)),

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.sql import types as T
-from helios_core.sql.functions import network, range_io
+from helios_core.sql.functions import network, range_io, timetz
 from helios_core.sql.functions.vec import Vec, align
 
 _CMP = {"=": pc.equal, "<>": pc.not_equal, "!=": pc.not_equal, "<": pc.less, "<=": pc.less_equal,
@@ -57,6 +57,8 @@ def interval_key(arr):
 def _key_pair(a, b, t: T.SqlType):
     if t.name in network.NETWORK_TYPES:
         return network.sort_key(a), network.sort_key(b)
+    if t.name == "timetz":
+        return timetz.sort_key(a), timetz.sort_key(b)
     if t.labels is not None:  # enums order by declaration
         labels = pa.array(list(t.labels), pa.string())
         return pc.index_in(a, value_set=labels), pc.index_in(b, value_set=labels)

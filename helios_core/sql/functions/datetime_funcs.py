@@ -136,6 +136,16 @@ def _extract_fields(field: str, v: Vec) -> tuple[pa.Array, int]:
     if t == "interval":
         return _extract_interval(f, v.array)
     if t in ("time", "timetz"):
+        if t == "timetz" and pa.types.is_struct(v.array.type):
+            off = v.array.field("offset").cast(pa.int64())
+            if f in ("timezone", "timezone_hour", "timezone_minute"):
+                sign = pc.sign(off)
+                part = {"timezone": off, "timezone_hour": pc.multiply(pc.divide(pc.abs(off), 3600), sign),
+                        "timezone_minute": pc.multiply(pc.divide(pc.remainder(pc.abs(off), 3600), 60), sign)}[f]
+                return part, 0
+            if f == "epoch":  # seconds since 00:00 UTC
+                return pc.subtract(v.array.field("time").cast(pa.int64()), pc.multiply(off, 1_000_000)), 6
+            v = Vec(v.array.field("time"), T.TIME, v.scalar)
         us = v.array.cast(pa.int64())
         ts = us.cast(pa.timestamp("us"))
         if f in ("year", "month", "day", "dow", "doy", "week", "quarter", "epoch", "decade", "century",

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from helios_core.errors import HeliosError, InvalidTextRepresentation, NumericValueOutOfRange
 from helios_core.sql import far_dates
 from helios_core.sql import types as T
-from helios_core.sql.functions import network, range_io, runtime
+from helios_core.sql.functions import network, range_io, runtime, timetz
 from helios_core.sql.functions.interval_input import parse_interval_value
 
 EPOCH = dt.datetime(1970, 1, 1)
@@ -93,6 +93,8 @@ def from_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return parse_timestamp(arr, tz=False)
     if name == "timestamptz":
         return parse_timestamp(arr, tz=True)
+    if name == "timetz":
+        return timetz.parse(arr)
     if name in ("time", "timetz"):
         return parse_time(arr)
     if name == "interval":

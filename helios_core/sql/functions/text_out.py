@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from helios_core.sql import far_dates
 from helios_core.sql import types as T
-from helios_core.sql.functions import datestyle, range_io, runtime
+from helios_core.sql.functions import datestyle, range_io, runtime, timetz
 
 _STRIP_FRACTION = r"(\.\d*?[1-9])0+$|\.0+$"
 
@@ -55,6 +55,8 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return bytea_text(arr)
     if name == "date":
         return datestyle.restyle(_with_far(arr, pa.int32(), date_text, far_dates.date_iso), runtime.datestyle())
+    if name == "timetz" and pa.types.is_struct(arr.type):
+        return timetz.text(arr)
     if name in ("time", "timetz"):
         us = arr.cast(pa.int64())
         midnight = pc.fill_null(pc.greater_equal(us, 86_400_000_000), False)

@@ -9,7 +9,7 @@ import attrs
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helios_core.sql.functions import network, range_io
+from helios_core.sql.functions import network, range_io, timetz
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.operators.base import Operator, collect, names, table_batches
 
@@ -66,6 +66,9 @@ def sort_table(t: pa.Table, keys: list[SortKey], fields: list[Any] | None = None
         labels = getattr(st, "labels", None)
         if labels is not None:
             cols[name] = enum_order(t.column(k.index), labels)
+        elif getattr(st, "name", "") == "timetz":
+            col = t.column(k.index)
+            cols[name] = timetz.sort_key(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
         elif getattr(st, "name", "") in network.NETWORK_TYPES:
             cols[name] = network.sort_key(t.column(k.index).combine_chunks()
                                           if isinstance(t.column(k.index), pa.ChunkedArray) else t.column(k.index))
