@@ -318,6 +318,11 @@ class Session:
         wrap value encoding that runs outside ``execute`` (a protocol's worker thread) in it."""
         raise NotImplementedError
 
+    def take_notices(self) -> list[Any]:  # pragma: no cover - interface
+        """Notices raised since the last call that no Result carried (RAISE NOTICE in a function a
+        streamed query called): HeliosErrors whose ``severity`` is NOTICE, WARNING, INFO ..."""
+        raise NotImplementedError
+
     def take_notifications(self) -> list[Notification]:  # pragma: no cover - interface
         """The notifications delivered since the last call, oldest first (LISTEN/NOTIFY). A protocol
         passes them on when the client is outside a transaction block, as PostgreSQL does."""

@@ -173,6 +173,11 @@ DIALECT = Helios()
 _PLAIN = Helios()
 _PLAIN.tokenizer_class = _PlainTokenizer  # type: ignore[misc]
 
+def tokenize_plain(text: str) -> list[Token]:
+    """PostgreSQL tokens of ``text`` without statement-level folding (routine bodies parse these)."""
+    return _PLAIN.tokenize(text)
+
+
 # first words of the statements parsed here rather than by sqlglot
 _UTILITY_WORDS = {
     "SAVEPOINT", "RELEASE", "ROLLBACK", "ABORT", "BEGIN", "START", "COMMIT", "END",

@@ -214,6 +214,8 @@ def _param_index(node: Any) -> int | None:
         inner = node.this
         text = inner.this if isinstance(inner, exp.Literal) else str(inner.name if hasattr(inner, "name") else inner)
         return int(text) - 1 if str(text).isdigit() else None
+    if isinstance(node, exp.Placeholder) and str(node.name).isdigit():  # a routine's variable (plpgsql)
+        return int(node.name) - 1
     return None
 
 

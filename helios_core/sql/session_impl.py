@@ -50,6 +50,7 @@ from helios_core.sql.dialect import Statement, Utility
 from helios_core.sql.functions import runtime
 from helios_core.sql.point_reads import point_read_of
 from helios_core.sql.point_writes import run_undoable
+from helios_core.sql.routines import notices as plpgsql_notices
 from helios_core.sql.routines import statements as routine_statements
 from helios_core.sql.settings import Settings, display_name, parse_duration_ms
 from helios_core.sql.statement_cache import StatementCache
@@ -109,6 +110,14 @@ def _positions_from(offset: int) -> Iterator[None]:
             e.position += offset
             e.position_shifted = True  # type: ignore[attr-defined]
         raise
+
+
+def _with_raised_notices(session: Any, result: Result) -> Result:
+    """The result with the RAISE NOTICE / WARNING / INFO ... of the routines its statement ran."""
+    raised = plpgsql_notices.take(session)
+    if raised:
+        result.notices = [*result.notices, *raised]
+    return result
 
 
 def _tree_statement(tree: Any) -> Statement:
@@ -320,6 +329,9 @@ class SqlSession(Session):
         finally:
             self._open_statements = None
 
+    def take_notices(self) -> list[Any]:
+        return plpgsql_notices.take(self)
+
     def take_notifications(self) -> list[Any]:
         return notifications.take(self)
 
@@ -336,6 +348,10 @@ class SqlSession(Session):
         running, self._open_stream = self._open_stream, None
         if running is not None and not running.done:
             running.close()
+        if gen is not None and not self.tx.in_block and self.tx.txn is not None:
+            # the query string's implicit transaction ends here: a SELECT may have written
+            # (a function it called), and a later error must not take that back
+            self.tx.end_implicit()
 
     def _run_statement(self, st: Statement, params: Sequence[Any] = (), prepared: Any = None,
                        lazy: bool = False) -> Result:
@@ -355,11 +371,11 @@ class SqlSession(Session):
         try:
             with self._runtime():
                 if isinstance(ast, Utility):
-                    return self._utility(st)
+                    return _with_raised_notices(self, self._utility(st))
                 self.tx.statement_start()
                 result = self._dispatch(st, params, prepared, lazy=lazy)
                 streaming = isinstance(result.batches, ResultStream)
-                return result
+                return _with_raised_notices(self, result)
         finally:
             if not streaming:
                 self._end_statement()

@@ -151,7 +151,99 @@ SQL_FUNCTIONS = [
     "WHERE pronamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) ORDER BY proname"),
 ]
 
-SCRIPTS = {"matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS}
+PLPGSQL = [
+    "CREATE TABLE items (id int PRIMARY KEY, name text, qty int)",
+    "INSERT INTO items VALUES (1, 'pen', 3), (2, 'ink', 0), (3, 'pad', 7)",
+    """CREATE FUNCTION fact(n int) RETURNS bigint LANGUAGE plpgsql AS $$
+    DECLARE r bigint := 1;
+    BEGIN
+      FOR i IN 1..n LOOP r := r * i; END LOOP;
+      RETURN r;
+    END $$""",
+    "SELECT fact(5), fact(0), fact(NULL)",
+    """CREATE FUNCTION classify(x int) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+    BEGIN
+      IF x IS NULL THEN RETURN 'none';
+      ELSIF x < 0 THEN RETURN 'neg';
+      ELSIF x = 0 THEN RETURN 'zero';
+      ELSE RETURN 'pos';
+      END IF;
+    END $$""",
+    "SELECT qty, classify(qty - 1) FROM items ORDER BY id",
+    """CREATE FUNCTION stock() RETURNS TABLE (item text, state text) LANGUAGE plpgsql AS $$
+    DECLARE r record;
+    BEGIN
+      FOR r IN SELECT * FROM items ORDER BY id LOOP
+        item := r.name;
+        state := CASE WHEN r.qty > 0 THEN 'in' ELSE 'out' END;
+        RETURN NEXT;
+      END LOOP;
+      RETURN QUERY SELECT 'total'::text, sum(qty)::text FROM items;
+    END $$""",
+    "SELECT * FROM stock()",
+    """CREATE FUNCTION safe_div(a int, b int) RETURNS int LANGUAGE plpgsql AS $$
+    BEGIN
+      RETURN a / b;
+    EXCEPTION WHEN division_by_zero THEN
+      RETURN -1;
+    END $$""",
+    "SELECT safe_div(7, 2), safe_div(1, 0)",
+    """CREATE FUNCTION take(want int, item int) RETURNS int LANGUAGE plpgsql AS $$
+    DECLARE have int;
+    BEGIN
+      SELECT qty INTO STRICT have FROM items WHERE id = item;
+      IF have < want THEN
+        RAISE EXCEPTION 'only % left of item %', have, item USING ERRCODE = 'check_violation', HINT = 'order less';
+      END IF;
+      UPDATE items SET qty = qty - want WHERE id = item;
+      RETURN have - want;
+    END $$""",
+    "SELECT take(2, 1)",
+    "SELECT take(5, 1)",
+    "SELECT take(1, 99)",
+    "SELECT * FROM items ORDER BY id",
+    """DO $$
+    DECLARE n int := 0; total int := 0;
+    BEGIN
+      WHILE n < 10 LOOP
+        n := n + 1;
+        CONTINUE WHEN n % 2 = 0;
+        EXIT WHEN n > 7;
+        total := total + n;
+      END LOOP;
+      INSERT INTO items VALUES (10, 'sum', total);
+    END $$""",
+    "SELECT qty FROM items WHERE id = 10",
+    """DO $$
+    DECLARE v text; c int;
+    BEGIN
+      EXECUTE 'SELECT name FROM items WHERE id = $1' INTO v USING 3;
+      UPDATE items SET name = v || '!' WHERE id = 3;
+      GET DIAGNOSTICS c = ROW_COUNT;
+      PERFORM 1 FROM items WHERE id = -1;
+      IF NOT FOUND AND c = 1 THEN INSERT INTO items VALUES (11, v, c); END IF;
+    END $$""",
+    "SELECT * FROM items WHERE id IN (3, 11) ORDER BY id",
+    "DO $$ BEGIN RAISE division_by_zero; END $$",
+    "DO $$ BEGIN RAISE SQLSTATE '22P02' USING MESSAGE = 'custom'; END $$",
+    "DO $$ BEGIN RAISE 'plain %', 1; END $$",
+    """DO $$ BEGIN
+      BEGIN
+        INSERT INTO items VALUES (1, 'dup', 0);
+      EXCEPTION WHEN unique_violation THEN
+        INSERT INTO items VALUES (12, 'caught', 0);
+      END;
+    END $$""",
+    "SELECT id, name FROM items WHERE id IN (1, 12) ORDER BY id",
+    "DO $$ BEGIN x := 1; END $$",
+    "CREATE PROCEDURE restock(amount int) LANGUAGE plpgsql AS $$ BEGIN UPDATE items SET qty = qty + amount; END $$",
+    "CALL restock(100)",
+    "SELECT sum(qty) FROM items",
+    "DO LANGUAGE sql 'SELECT 1'",
+]
+
+SCRIPTS = {"matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
+           "plpgsql": PLPGSQL}
 
 
 def _outcome(conn: psycopg.Connection, sql: str) -> tuple:

@@ -18,6 +18,12 @@ _LANGUAGES = ("sql", "plpgsql")
 _NOUN = {"f": "function", "p": "procedure"}
 
 
+def _plpgsql() -> Any:
+    from helios_core import plpgsql  # helios_core.plpgsql runs its SQL through this package
+
+    return plpgsql
+
+
 def _split(session: Any, txn: Any, dotted: str) -> tuple[str, str]:
     if "." in dotted:
         schema, name = dotted.split(".", 1)
@@ -42,9 +48,7 @@ def create(session: Any, a: dict) -> Result:
     if language == "sql":
         sql_language.check_body(routine)
     else:
-        from helios_core import plpgsql
-
-        plpgsql.check(routine)
+        _plpgsql().check(routine)
     existing = definition.overloads(txn, schema, name)
     same = [r for r in existing if definition.same_arguments(r, record)]
     noun = _NOUN[record["kind"]]
@@ -166,7 +170,5 @@ def do(session: Any, a: dict) -> Result:
         if a["language"] == "sql":
             raise FeatureNotSupported('language "sql" does not support inline code execution')
         raise FeatureNotSupported(f'language "{a["language"]}" is not supported')
-    from helios_core import plpgsql
-
-    plpgsql.run_block(session, a["code"])
+    _plpgsql().run_block(session, a["code"])
     return Result(command_tag="DO")

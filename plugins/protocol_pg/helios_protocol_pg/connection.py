@@ -657,13 +657,27 @@ class PgConnection:
         self.ready()
         await self.flush()
 
-    async def _send_simple_result(self, result: Any, encoded: Any = None) -> None:
-        notices = getattr(result, "notices", ()) or ()
-        if notices and str(self._settings().get("client_min_messages", "notice")).lower() in (
-                "warning", "error", "fatal", "panic"):
-            notices = ()  # SET client_min_messages = warning: NOTICEs are not sent, as PostgreSQL
+    def write_notices(self, notices: Any) -> None:
+        """NoticeResponses: plain texts are NOTICEs; a HeliosError carries its severity (RAISE)."""
+        least = _NOTICE_RANK.get(str(self._settings().get("client_min_messages", "notice")).upper(), 3)
         for notice in notices:
-            self.write(m.notice_response(m.error_fields("NOTICE", "00000", notice)))
+            if isinstance(notice, str):
+                if least <= _NOTICE_RANK["NOTICE"]:
+                    self.write(m.notice_response(m.error_fields("NOTICE", "00000", notice)))
+                continue
+            severity = str(getattr(notice, "severity", "NOTICE")).upper()
+            if severity == "INFO" or _NOTICE_RANK.get(severity, 3) >= least:  # INFO always goes, as in PostgreSQL
+                self.write(m.notice_response(error_fields_for(notice, severity)))
+
+    def write_late_notices(self) -> None:
+        """Notices raised while a result streamed (RAISE in a function a query called)."""
+        if self.session is not None and hasattr(self.session, "take_notices"):
+            late = self.session.take_notices()
+            if late:
+                self.write_notices(late)
+
+    async def _send_simple_result(self, result: Any, encoded: Any = None) -> None:
+        self.write_notices(getattr(result, "notices", ()) or ())
         self._note_settings_change(result.kind)
         if result.kind == "EMPTY" and result.columns is None and result.copy is None:
             self.write(m.EMPTY_QUERY)
@@ -674,9 +688,11 @@ class PgConnection:
             self.write(chunk)
             if n >= ROWS_PER_HOP:
                 n += await self.stream_rows(rows, 0)
+            self.write_late_notices()
             self.write(m.command_complete(command_tag(result, n)))
             return
         await self.send_result(result, formats=None, limit=0, describe=True)
+        self.write_late_notices()
 
     def _note_settings_change(self, tag: str) -> None:
         if tag.startswith(("SET", "RESET", "DISCARD", "ROLLBACK", "COMMIT")):
@@ -871,6 +887,8 @@ class PgConnection:
                                                               may_inline=not begin, short=stmt.short)
             result = portal.result
             self._note_settings_change(result.kind)
+            self.write_notices(getattr(result, "notices", ()) or ())
+            self.write_late_notices()
             if encoded is None:
                 await self.send_result(result, None, 0, describe=False, portal=portal)
                 portal.done = True
@@ -881,6 +899,7 @@ class PgConnection:
             if pre_sent < want:  # everything is out already
                 portal.sent += pre_sent
                 portal.done = True
+                self.write_late_notices()
                 self.write(m.command_complete(command_tag(result, portal.sent)))
                 await self.maybe_flush()
                 return
@@ -1179,6 +1198,9 @@ def _chain_one(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
 
 
 _TX_STATUS = {"idle": "I", "in_transaction": "T", "failed": "E"}  # ReadyForQuery's status byte
+# client_min_messages levels, lowest first (DEBUG1..5 are DEBUG)
+_NOTICE_RANK = {"DEBUG": 0, "DEBUG1": 0, "DEBUG2": 0, "DEBUG3": 0, "DEBUG4": 0, "DEBUG5": 0, "LOG": 1, "INFO": 2,
+                "NOTICE": 3, "WARNING": 4, "ERROR": 5, "FATAL": 6, "PANIC": 7}
 
 
 def _client_encoding(value: str | None) -> str:
