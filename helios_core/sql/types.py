@@ -147,7 +147,9 @@ class SqlType:
         n = self.length
         if n is not None:
             return f"{display}({n})"
-        if self.name in ("timestamp", "timestamptz", "time") and self.typmod >= 0:
+        if self.name == "interval" and self.typmod >= 0 and (self.typmod & 0xFFFF) != 0xFFFF:
+            return f"interval({self.typmod & 0xFFFF})"
+        if self.name in ("timestamp", "timestamptz", "time", "timetz") and self.typmod >= 0:
             kind, rest = display.split(" ", 1) if " " in display else (display, "")
             return f"{kind}({self.typmod}) {rest}".strip()
         return display
@@ -307,8 +309,15 @@ def bpchar(n: int | None = 1) -> SqlType:
 
 
 def with_precision(t: SqlType, p: int | None) -> SqlType:
-    """time(p)/timestamp(p) typmod (storage stays microseconds)."""
-    return t if p is None else attrs.evolve(t, typmod=p)
+    """time(p)/timestamp(p)/interval(p) typmod (storage stays microseconds). An interval's typmod
+    also holds its fields (PostgreSQL's INTERVAL_FULL_RANGE here) in the high 16 bits."""
+    if p is None:
+        return t
+    if t.name == "interval":
+        if not 0 <= p <= 6:
+            raise HeliosError(f"INTERVAL({p}) precision must be between 0 and 6", sqlstate="22023")
+        return attrs.evolve(t, typmod=(0x7FFF << 16) | p)
+    return attrs.evolve(t, typmod=p)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -402,7 +411,7 @@ def type_from_name(text: str) -> SqlType:
         t = varchar(int(a) if a is not None else None)
     elif canon == "bpchar":
         t = bpchar(int(a) if a is not None else (None if key == "bpchar" else 1))
-    elif canon in ("time", "timestamp", "timestamptz", "timetz"):
+    elif canon in ("time", "timestamp", "timestamptz", "timetz", "interval"):
         t = with_precision(_BASE_BY_NAME[canon], int(a) if a is not None else None)
     elif canon == "float8" and key == "float" and a is not None:
         t = FLOAT4 if int(a) <= 24 else FLOAT8
@@ -467,6 +476,8 @@ def type_from_sqlglot(dt: Any) -> SqlType:
         T.USMALLINT: INT4, T.UINT: INT8, T.MEDIUMINT: INT4, T.BLOB: BYTEA, T.NCHAR: BPCHAR,
         T.NVARCHAR: VARCHAR, T.UNKNOWN: UNKNOWN, T.NULL: UNKNOWN, T.DATETIME: TIMESTAMP,
     }
+    if kind == T.INTERVAL and params:
+        return with_precision(INTERVAL, params[0])
     if kind in simple:
         t = simple[kind]
         if t is BPCHAR:

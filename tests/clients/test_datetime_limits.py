@@ -101,3 +101,15 @@ def test_timetz_compares_in_utc_and_casts(conn: psycopg.Connection) -> None:
     conn.execute("insert into meetings values ('10:00+02'), ('09:00+00'), ('07:30+00')")
     assert [r[0] for r in conn.execute("select t::text as s from meetings order by t").fetchall()] == [
         "07:30:00+00", "10:00:00+02", "09:00:00+00"]
+
+
+def test_interval_and_timetz_precision(conn: psycopg.Connection) -> None:
+    cur = conn.execute("select null::interval(2), null::timetz(2)")
+    assert [(d.type_display, d.precision) for d in cur.description] == [("interval(2)", 2), ("timetz(2)", 2)]
+    assert conn.execute("select '1 day 2 hours 3 min 4.5678 sec'::interval(2)::text, "
+                        "'-4.5 sec'::interval(0)::text").fetchone() == ("1 day 02:03:04.57", "-00:00:05")
+    conn.execute("drop table if exists iv")
+    conn.execute("create table iv (a interval(1))")
+    conn.execute("insert into iv values ('1.26 sec')")
+    assert conn.execute("select a::text, format_type(atttypid, atttypmod) from iv, pg_attribute "
+                        "where attrelid = 'iv'::regclass and attname = 'a'").fetchone() == ("00:00:01.3", "interval(1)")

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from helios_core.errors import HeliosError, NumericValueOutOfRange
 from helios_core.sql import types as T
 from helios_core.sql.functions import decimals as D
-from helios_core.sql.functions import network, runtime, timetz
+from helios_core.sql.functions import intervals, network, runtime, timetz
 from helios_core.sql.functions.text_in import from_text
 from helios_core.sql.functions.text_out import to_text
 from helios_core.sql.functions.vec import Vec
@@ -427,15 +427,11 @@ def _ts_to_time(arr: pa.Array) -> pa.Array:
 
 
 def _time_to_interval(arr: pa.Array) -> pa.Array:
-    from helios_core.sql.functions.intervals import make_intervals
-
-    return make_intervals(None, None, pc.multiply(arr.cast(pa.int64()), 1000))
+    return intervals.make_intervals(None, None, pc.multiply(arr.cast(pa.int64()), 1000))
 
 
 def _interval_to_time(arr: pa.Array) -> pa.Array:
-    from helios_core.sql.functions.intervals import interval_fields
-
-    _, _, ns = interval_fields(arr)
+    _, _, ns = intervals.interval_fields(arr)
     us = pc.divide(ns, 1000)
     day = US_PER_DAY
     tod = pc.subtract(us, pc.multiply(pc.floor(pc.divide(us.cast(pa.float64()), float(day))).cast(pa.int64()),
@@ -462,6 +458,15 @@ _DT_CASTS = {
 
 # ------------------------------------------------------------------------------------- typmods
 
+def _round_interval(arr: pa.Array, precision: int) -> pa.Array:
+    """interval(p): the seconds rounded to p fractional digits (half away from zero)."""
+    months, days, ns = intervals.interval_fields(arr)
+    unit = 10 ** (9 - precision)
+    rounded = pc.multiply(pc.round(pc.divide(ns.cast(pa.float64()), float(unit)), round_mode="half_towards_infinity"
+                                   ).cast(pa.int64()), unit)
+    return intervals.make_intervals(months, days, rounded)
+
+
 def _apply_typmod(arr: pa.Array, dst: T.SqlType, context: str) -> pa.Array:
     if dst.typmod < 0:
         if dst.name in _INTS and arr.type != _INTS[dst.name]:
@@ -484,6 +489,8 @@ def _apply_typmod(arr: pa.Array, dst: T.SqlType, context: str) -> pa.Array:
         return D.apply_typmod(arr, p, s)
     if dst.name in _STRINGS:
         return _string_typmod(arr, dst, context)
+    if dst.name == "interval" and dst.typmod >= 0 and (dst.typmod & 0xFFFF) < 6:
+        return _round_interval(arr, dst.typmod & 0xFFFF)
     if dst.name in ("timestamp", "timestamptz", "time", "timetz") and dst.typmod < 6:
         if pa.types.is_struct(arr.type):  # timetz: round the time, keep the offset
             return timetz.round_to(arr, _apply_typmod(arr.field("time"), T.with_precision(T.TIME, dst.typmod),

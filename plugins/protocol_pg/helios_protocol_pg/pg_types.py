@@ -136,7 +136,9 @@ def _describe_builtin(type_name: str) -> PgType:
         typmod = ((a << 16) | int(m["b"] or 0)) + 4
     elif typname in ("varchar", "bpchar"):
         typmod = a + 4
-    elif typname in ("time", "timetz", "timestamp", "timestamptz", "interval"):
+    elif typname == "interval":
+        typmod = (0x7FFF << 16) | a  # INTERVAL_FULL_RANGE and the precision
+    elif typname in ("time", "timetz", "timestamp", "timestamptz"):
         typmod = a
     else:
         typmod = -1
