@@ -31,6 +31,7 @@ import sqlglot
 from sqlglot import exp, tokens
 from sqlglot.errors import ParseError, TokenError
 
+from helios_core.types import python_values
 from helios_protocol_clickhouse import catalog, statements
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.dialect import HeliosClickHouse
@@ -192,6 +193,9 @@ class ClickHouseSession:
             count = result.row_count or 0
             return ChResult(kind=result.kind, row_count=count, written_rows=count if result.kind == "INSERT" else 0)
         batches = list(result.batches)
+        for i, col in enumerate(result.columns):  # sum(int), avg(): integral values Int64, others Float64
+            if col.type_name == "numeric":
+                batches, col.type_name = _numeric_as_number(batches, i)
         return ChResult(kind=result.kind, columns=_describe(result, types, [_has_nulls(batches, i)
                                                                             for i in range(len(result.columns))]),
                         batches=batches, row_count=sum(b.num_rows for b in batches), format=format)
@@ -250,6 +254,22 @@ def substitute_parameters(sql: str, params: dict[str, str]) -> str:
         return f"CAST({literal}, '{type_name}')"
 
     return _PARAM.sub(one, sql)
+
+
+def _numeric_as_number(batches: list[pa.RecordBatch], i: int) -> tuple[list[pa.RecordBatch], str]:
+    """An unconstrained numeric column (PostgreSQL's sum of integers, avg...) as ClickHouse types
+    such results: bigint when every value is integral, double precision otherwise."""
+    values = [v for b in batches for v in python_values(b.column(i)) if v is not None]
+    integral = all(v.is_finite() and v == v.to_integral_value() and abs(v) < 2**63 for v in values)
+    out = []
+    for b in batches:
+        column = python_values(b.column(i))
+        converted = pa.array([None if v is None else int(v) if integral else float(v) for v in column],
+                             pa.int64() if integral else pa.float64())
+        arrays = list(b.columns)
+        arrays[i] = converted
+        out.append(pa.RecordBatch.from_arrays(arrays, names=b.schema.names))
+    return out, "bigint" if integral else "double precision"
 
 
 def _has_nulls(batches: list[pa.RecordBatch], i: int) -> bool:

@@ -163,8 +163,10 @@ def _totals_query(select: exp.Select) -> exp.Select | None:
     items = []
     for n, item in enumerate(totals.expressions):
         inner = item.this if isinstance(item, exp.Alias) else item
-        if not _is_aggregate(inner):  # a key: its default value in the totals row (filled in later)
-            items.append(exp.alias_(exp.Null(), f"_totals_key{n}", quoted=True))
+        if not _is_aggregate(inner):  # a key: its default value in the totals row (filled in later);
+            # any() keeps an arrayJoin in it multiplying the rows the aggregates see
+            keep = exp.Anonymous(this="any", expressions=[inner.copy()]) if inner.find(exp.Explode) else exp.Null()
+            items.append(exp.alias_(keep, f"_totals_key{n}", quoted=True))
         else:
             items.append(exp.alias_(inner.copy(), f"_totals{n}", quoted=True))
     totals.set("expressions", items)
@@ -216,7 +218,8 @@ def _fill_defaults(totals: ChResult, result: ChResult) -> pa.RecordBatch | None:
     arrays = []
     for i, col in enumerate(result.columns):
         value = batch.column(i)
-        if value.null_count == len(value) and result.batches:
+        is_key = totals.columns is not None and totals.columns[i].name.startswith("_totals_key")
+        if (is_key or value.null_count == len(value)) and result.batches:
             target = result.batches[0].column(i).type
             arrays.append(pa.array([_default(col.type)], target) if _default(col.type) is not None
                           else pa.nulls(1, target))

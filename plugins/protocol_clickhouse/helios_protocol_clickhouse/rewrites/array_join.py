@@ -1,4 +1,4 @@
-"""ARRAY JOIN and arrayJoin(): each row repeated once per element of an array, as a lateral unnest.
+"""ARRAY JOIN and arrayJoin(): each row repeated once per element of an array, as an unnest in FROM (which sees the columns before it).
 
     SELECT s, a FROM t ARRAY JOIN arr AS a
     -> SELECT s, a FROM t CROSS JOIN LATERAL unnest(t.arr) AS _array_join0(a)
@@ -45,11 +45,10 @@ def _array_join_clauses(select: exp.Select) -> None:
         unnest = exp.Unnest(expressions=arrays,
                             alias=exp.TableAlias(this=exp.to_identifier(alias),
                                                  columns=[exp.to_identifier(x) for x in names]))
-        lateral = exp.Lateral(this=unnest)
-        if str(join.args.get("side") or "").upper() == "LEFT":
-            new_joins.append(exp.Join(this=lateral, side="LEFT", on=exp.true()))
+        if str(join.args.get("side") or "").upper() == "LEFT":  # a function in FROM sees the columns before it
+            new_joins.append(exp.Join(this=unnest, side="LEFT", on=exp.true()))
         else:
-            new_joins.append(exp.Join(this=lateral, kind="CROSS"))
+            new_joins.append(exp.Join(this=unnest, kind="CROSS"))
         for item, name in zip(items, names, strict=True):
             if not isinstance(item, exp.Alias) and isinstance(item, exp.Column):
                 _requalify(select, name, alias)
@@ -68,7 +67,7 @@ def _array_join_calls(select: exp.Select) -> None:
         if source is None:
             select.set("from_", exp.From(this=unnest))
         else:
-            select.append("joins", exp.Join(this=exp.Lateral(this=unnest), kind="CROSS"))
+            select.append("joins", exp.Join(this=unnest, kind="CROSS"))
 
 
 def _owner(node: exp.Expression) -> exp.Expression | None:

@@ -29,6 +29,7 @@ def rewrite(tree: exp.Expression) -> exp.Expression:
         if subquery.args.get("alias") is None and isinstance(subquery.parent, exp.From | exp.Join):
             subquery.set("alias", exp.TableAlias(this=exp.to_identifier(f"_subquery{n}")))
     for select in list(tree.find_all(exp.Select)):
+        _qualify_using_keys(select)
         order = select.args.get("order")
         if order is not None and len(order.expressions) == 1 and _is_all(order.expressions[0].this):
             ordered = order.expressions[0]
@@ -67,3 +68,18 @@ def _distinct_right(join: exp.Join) -> None:
     wrapped = exp.select("*").from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("_any"))))
     wrapped.set("distinct", exp.Distinct(on=exp.Tuple(expressions=keys)))
     join.set("this", exp.Subquery(this=wrapped, alias=exp.TableAlias(this=exp.to_identifier(name))))
+
+
+def _qualify_using_keys(select: exp.Select) -> None:
+    """ORDER BY k, with k a USING key, means the join key (ClickHouse), even when ``a.*, b.*``
+    output two columns called k: name it through the left side's alias."""
+    keys = {u.name for j in select.args.get("joins") or [] for u in j.args.get("using") or []}
+    order = select.args.get("order")
+    source = select.args.get("from_")
+    alias = source.this.args.get("alias") if source is not None else None
+    if not keys or order is None or alias is None or not alias.name:
+        return
+    for ordered in order.expressions:
+        column = ordered.this
+        if isinstance(column, exp.Column) and not column.table and column.name in keys:
+            column.set("table", exp.to_identifier(alias.name))
