@@ -127,6 +127,9 @@ def test_settings_per_query(server: HeliosServer, pg: psycopg.Connection) -> Non
     assert c.last_query.profile_info.blocks == 10
     rows = c.execute("SELECT id FROM blocks ORDER BY id", settings={"extremes": 1})
     assert len(rows) == 1002 and rows[-2:] == [(1,), (1000,)]  # the Extremes block: min, then max
+    c.execute("SET max_block_size = 250")  # a session setting holds for the queries that follow
+    c.execute("SELECT id FROM blocks")
+    assert c.last_query.profile_info.blocks == 4
     c.execute("SELECT id FROM blocks", settings={"network_compression_method": "zstd"})
     with pytest.raises(ServerException) as info:
         c.execute("SELECT 1", settings={"network_compression_method": "brotli"})

@@ -320,9 +320,9 @@ class NativeConnection:
             if query.stage != p.QueryStage.COMPLETE:
                 raise ClickHouseError(NOT_IMPLEMENTED, f"Query processing stage {query.stage} is not supported "
                                                        "(only Complete)")
-            out.configure()
             insert = _INSERT_WITH_BLOCKS.match(query.text)
             with self._query_settings(query.settings):
+                out.configure(self.ch.settings)  # the session's (SET) and this query's settings
                 await self._switch_branch()
                 if insert:
                     await self._insert(query, insert, out)
@@ -554,8 +554,7 @@ class _Output:
         self.blocks = 0
         self.bytes = 0
 
-    def configure(self) -> None:
-        settings = self.query.settings
+    def configure(self, settings: dict[str, str]) -> None:
         method = settings.get("network_compression_method", "lz4").lower()
         if method not in METHODS:
             raise ClickHouseError(432, f"Unknown compression method {method!r} (lz4, zstd, none)")

@@ -1,0 +1,96 @@
+"""INSERT of 1M rows in native blocks (clickhouse-driver) beside COPY FROM STDIN (psycopg).
+
+    python -m bench.clickhouse_native_insert [--rows N] [--runs N] [--block N]
+
+One ``helios serve`` with the ClickHouse and PostgreSQL protocols and a private PostgreSQL 15
+cluster (bench.pg_cluster); the same rows (id bigint, amount double precision, name text, at
+timestamp) go into a fresh table per run: through the native protocol in blocks of ``--block``
+rows (columnar, lz4 off and on), and as pre-encoded COPY text into HeliosDB and PostgreSQL.
+Prints rows/s, median [min-max] of the runs. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import pathlib
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+
+import psycopg
+from clickhouse_driver import Client
+from helios_core.testing import start_server
+
+from bench.pg_cluster import PgCluster
+
+COLUMNS = "id bigint, amount double precision, name text, at timestamp"
+
+
+def _rows(n: int) -> tuple[list, bytes]:
+    base = dt.datetime(2024, 1, 1)
+    columns = [list(range(n)), [i * 0.25 for i in range(n)], [f"user-{i % 1000}" for i in range(n)],
+               [base + dt.timedelta(seconds=i) for i in range(n)]]
+    text = "".join(f"{i}\t{a}\t{s}\t{t:%Y-%m-%d %H:%M:%S}\n" for i, a, s, t in zip(*columns, strict=True))
+    return columns, text.encode()
+
+
+def _timed(runs: int, prepare: Callable[[], None], action: Callable[[], None], n: int) -> str:
+    rates = []
+    for _ in range(runs + 1):  # the first is a warm-up
+        prepare()
+        started = time.perf_counter()
+        action()
+        rates.append(n / (time.perf_counter() - started))
+    rates = rates[1:]
+    return f"{statistics.median(rates):>12,.0f} rows/s  [{min(rates):,.0f}-{max(rates):,.0f}]"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--block", type=int, default=100_000)
+    args = parser.parse_args()
+    columns, copy_text = _rows(args.rows)
+    helios = start_server(pathlib.Path(tempfile.mkdtemp(prefix="helios-bench-ch-")), only=["clickhouse", "postgres"])
+    cluster = PgCluster.start()
+    try:
+        pg_dsn = f"host={cluster.host} port={cluster.port} user={cluster.user} dbname={cluster.database}"
+        with psycopg.connect(helios.pg_dsn(), autocommit=True) as hconn, \
+                psycopg.connect(pg_dsn, autocommit=True) as pconn:
+
+            def fresh(conn: psycopg.Connection) -> Callable[[], None]:
+                def prepare() -> None:
+                    conn.execute("drop table if exists ingest")
+                    conn.execute(f"create table ingest ({COLUMNS})")
+                return prepare
+
+            def copy(conn: psycopg.Connection) -> Callable[[], None]:
+                def action() -> None:
+                    with conn.cursor().copy("copy ingest from stdin") as cp:
+                        for start in range(0, len(copy_text), 1 << 20):
+                            cp.write(copy_text[start:start + (1 << 20)])
+                return action
+
+            def native(compression: str | bool) -> Callable[[], None]:
+                client = Client("127.0.0.1", port=helios.port("clickhouse"), compression=compression,
+                                settings={"insert_block_size": args.block})
+
+                def action() -> None:
+                    client.execute("INSERT INTO ingest (id, amount, name, at) VALUES", columns, columnar=True)
+                return action
+
+            print(f"{args.rows:,} rows, {args.runs} runs (+1 warm-up), native blocks of {args.block:,} rows")
+            print("helios   native INSERT        ", _timed(args.runs, fresh(hconn), native(False), args.rows))
+            print("helios   native INSERT (lz4)  ", _timed(args.runs, fresh(hconn), native("lz4"), args.rows))
+            print("helios   COPY FROM STDIN      ", _timed(args.runs, fresh(hconn), copy(hconn), args.rows))
+            print("postgres COPY FROM STDIN      ", _timed(args.runs, fresh(pconn), copy(pconn), args.rows))
+    finally:
+        cluster.stop()
+        helios.stop()
+
+
+if __name__ == "__main__":
+    main()
