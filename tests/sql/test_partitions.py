@@ -218,6 +218,21 @@ def test_expression_keys(db):
     db.execute("drop table mc3")
 
 
+def test_partition_info_functions(db):
+    db.execute("drop table if exists pt")
+    db.execute("create table pt (a int, b int) partition by range (a)")
+    db.execute("create table pt0 partition of pt for values from (minvalue) to (0) partition by list (b)")
+    db.execute("create table pt01 partition of pt0 for values in (1)")
+    db.execute("create table pt1 partition of pt for values from (0) to (100)")
+    assert rows(db, "select relid::regclass, parentrelid::regclass, level, isleaf from pg_partition_tree('pt')") == [
+        ("pt", None, 0, False), ("pt0", "pt", 1, False), ("pt1", "pt", 1, True), ("pt01", "pt0", 2, True)]
+    assert rows(db, "select relid::regclass from pg_partition_ancestors('pt01')") == [("pt01",), ("pt0",), ("pt",)]
+    assert rows(db, "select pg_partition_root('pt01')::regclass, pg_get_partkeydef('pt'::regclass), "
+                    "pg_get_partkeydef('pt0'::regclass), pg_get_partkeydef('pt1'::regclass)") == [
+        ("pt", "RANGE (a)", "LIST (b)", None)]
+    db.execute("drop table pt")
+
+
 @pytest.mark.parametrize("sql", [
     "create table px_child partition of measures (primary key (id)) for values from (100) to (200)",
     "alter table measures add column extra int",

@@ -27,7 +27,7 @@ from helios_core.hookspecs import SqlFunction
 from helios_core.sql import functions as F
 from helios_core.sql import privilege_functions
 from helios_core.sql import types as T
-from helios_core.sql.catalog_views import relation_sizes
+from helios_core.sql.catalog_views import partition_info, relation_sizes
 from helios_core.sql.catalog_views.model import CatalogModel, namespace_oid, role_oid
 from helios_core.sql.server_version import version_string
 
@@ -422,6 +422,14 @@ def _empty_text(args: list[pa.Array]) -> pa.Array:
     return _const(_len(args), "", pa.string())
 
 
+def _partkeydef(args: list[pa.Array]) -> pa.Array:
+    return _map(args[:1], lambda oid: partition_info.partkeydef(_session(), oid), pa.string())
+
+
+def _partition_root(args: list[pa.Array]) -> pa.Array:
+    return _map(args[:1], lambda oid: partition_info.partition_root(_session(), oid), pa.int64())
+
+
 def _null_text(args: list[pa.Array]) -> pa.Array:
     return pa.nulls(_len(args), pa.string())
 
@@ -495,9 +503,8 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="pg_my_temp_schema", impl=lambda a: _const(_len(a), 0, pa.int64()), return_type="oid"),
     SqlFunction(name="pg_is_other_temp_schema", impl=_false, return_type="boolean"),
     SqlFunction(name="pg_relation_is_publishable", impl=_false, return_type="boolean"),
-    # no partitioning: a relation's only "ancestor" is itself (one row when used as a table function)
-    SqlFunction(name="pg_partition_ancestors", impl=lambda a: a[0].cast(pa.int64()), return_type="oid"),
-    SqlFunction(name="pg_get_partkeydef", impl=_null_text, return_type="text"),
+    SqlFunction(name="pg_get_partkeydef", impl=_partkeydef, return_type="text"),
+    SqlFunction(name="pg_partition_root", impl=_partition_root, return_type="regclass"),
     SqlFunction(name="pg_get_triggerdef", impl=_null_text, return_type="text", strict=False),
     SqlFunction(name="pg_get_ruledef", impl=_null_text, return_type="text", strict=False),
     SqlFunction(name="pg_get_statisticsobjdef", impl=_null_text, return_type="text"),

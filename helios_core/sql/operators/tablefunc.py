@@ -16,6 +16,8 @@ import pyarrow as pa
 
 from helios_core.errors import HeliosError
 from helios_core.sql import types as T
+from helios_core.sql.catalog_views import functions as catalog_functions
+from helios_core.sql.catalog_views import partition_info
 from helios_core.sql.expr import Compiled, Field
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.operators.base import Operator, batch_of
@@ -65,6 +67,14 @@ class FunctionScan(Operator):
                 col_aliases = [n for n, _ in cols_spec]
             elif not col_aliases and qual == name:
                 col_aliases = [cols_spec[0][0]] if cols_spec[0][0] != name else []
+        elif name in ("pg_partition_tree", "pg_partition_ancestors"):
+            args = [a if a.type.name in ("unknown", "text", "varchar") else builder.coerce(a, T.REGCLASS)
+                    for a in args]  # a name is resolved like 'name'::regclass
+            cols = partition_info.TREE_COLUMNS if name == "pg_partition_tree" else [("relid", T.REGCLASS)]
+            out_types = [t for _, t in cols]
+            if not col_aliases:
+                col_aliases = [n for n, _ in cols]
+            produce = _partition_producer(name)
         elif name in ("regexp_split_to_table", "string_to_table"):
             args = [builder.coerce(a, T.TEXT) for a in args]
             out_types = [T.TEXT]
@@ -291,6 +301,15 @@ def _split_producer(name: str) -> Any:
         else:
             parts = re.split(sep, s) if sep is not None else [s]
         return [pa.array(parts, pa.string())]
+
+    return produce
+
+
+def _partition_producer(name: str) -> Any:
+    fn = partition_info.partition_tree if name == "pg_partition_tree" else partition_info.partition_ancestors
+
+    def produce(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
+        return fn(catalog_functions.ACTIVE_SESSION.get(), vals[0].value())
 
     return produce
 
