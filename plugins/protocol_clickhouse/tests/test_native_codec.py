@@ -318,3 +318,17 @@ def test_types_widen_to_nullable_where_a_block_holds_nulls() -> None:
 def test_decimals_of_a_finer_scale_are_rounded_to_the_column_scale() -> None:
     values = pa.array([decimal.Decimal("1.005"), decimal.Decimal("-2.334")], type=pa.decimal256(76, 16))
     assert encode("Decimal(9, 2)", values) == struct.pack("<ii", 101, -233)
+
+
+def test_wide_integers_and_ip_addresses() -> None:
+    big = pa.array([decimal.Decimal(-(2**100)), decimal.Decimal(7)], type=pa.decimal128(38, 0))
+    wire = encode("Int128", big)
+    assert wire == (-(2**100)).to_bytes(16, "little", signed=True) + (7).to_bytes(16, "little", signed=True)
+    assert decode("Int128", wire, 2).to_pylist() == big.to_pylist()
+    assert decode("UInt256", (5).to_bytes(32, "little"), 1).to_pylist() == [decimal.Decimal(5)]
+    with pytest.raises(col.ColumnError):
+        encode("UInt128", big)
+    assert encode("IPv4", pa.array(["1.2.3.4"])) == struct.pack("<I", 0x01020304)
+    assert decode("IPv4", struct.pack("<I", 0x7F000001), 1).to_pylist() == ["127.0.0.1"]
+    v6 = encode("IPv6", pa.array(["::1"]))
+    assert v6 == bytes(15) + b"\x01" and decode("IPv6", v6, 1).to_pylist() == ["::1"]
