@@ -311,6 +311,32 @@ def _array_sum(args: list[pa.Array]) -> pa.Array:
                     out_type)
 
 
+def arrow_clickhouse_name(t: pa.DataType) -> str:
+    """ClickHouse's name of the type values of Arrow type ``t`` have (what toTypeName says)."""
+    simple = {pa.int8(): "Int8", pa.int16(): "Int16", pa.int32(): "Int32", pa.int64(): "Int64",
+              pa.uint8(): "UInt8", pa.uint16(): "UInt16", pa.uint32(): "UInt32", pa.uint64(): "UInt64",
+              pa.float32(): "Float32", pa.float64(): "Float64", pa.string(): "String", pa.large_string(): "String",
+              pa.bool_(): "Bool", pa.date32(): "Date", pa.null(): "Nullable(Nothing)"}
+    if t in simple:
+        return simple[t]
+    if pa.types.is_timestamp(t):
+        return "DateTime" if t.unit == "s" else "DateTime64(6)"
+    if pa.types.is_decimal(t):
+        return f"Decimal({t.precision}, {t.scale})"
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return f"Array({arrow_clickhouse_name(t.value_type)})"
+    if pa.types.is_struct(t):
+        return "Tuple(" + ", ".join(arrow_clickhouse_name(f.type) for f in t) + ")"
+    return "String"
+
+
+def _type_name_of(args: list[pa.Array]) -> pa.Array:
+    name = arrow_clickhouse_name(args[0].type)
+    if args[0].null_count and not name.startswith(("Nullable", "Array", "Tuple")):
+        name = f"Nullable({name})"
+    return pa.array([name] * len(args[0]), pa.string())
+
+
 def _same(types: list[str]) -> str:
     return types[0]
 
@@ -323,6 +349,7 @@ def _sum_type(types: list[str]) -> str:
 FUNCTIONS = [
     SqlFunction(name="clickhouse_type_name", impl=_type_names, return_type="text", arg_types=["text", "boolean"]),
     SqlFunction(name="ch_array_element", impl=_array_element, return_type=_element_type),
+    SqlFunction(name="ch_type_name", impl=_type_name_of, return_type="text", strict=False),
     SqlFunction(name="ch_length", impl=_length, return_type="bigint"),
     SqlFunction(name="ch_empty", impl=_empty, return_type="boolean"),
     SqlFunction(name="ch_not_empty", impl=_not_empty, return_type="boolean"),

@@ -115,6 +115,8 @@ class TextRenderer:
             return self._composite(v)
         if isinstance(v, tuple):
             return self._composite(v)
+        if isinstance(v, dict) and kind != "Map":  # a tuple (record) read as {f1: .., f2: ..}
+            return self._composite(tuple(v.values()))
         if isinstance(v, dict):
             return "{" + ",".join(f"{quote_string(str(k))}:{self._quoted_any(x)}" for k, x in v.items()) + "}"
         if isinstance(v, bytes):

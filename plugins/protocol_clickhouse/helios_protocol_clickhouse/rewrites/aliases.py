@@ -34,6 +34,11 @@ def _substitute(select: exp.Select) -> None:
             scopes.append((part, None))
     for node, own in scopes:
         for column in list(node.find_all(exp.Column)):
+            if column.table in aliases and isinstance(column.this, exp.Literal) and column.table != own:
+                # t.1 with t an alias: the element of what t stands for
+                column.replace(exp.Anonymous(this="tupleElement", expressions=[
+                    exp.Paren(this=aliases[column.table].copy()), column.this.copy()]))
+                continue
             if column.table or column.name not in aliases or column.name == own:
                 continue
             if _owner(column) is not select:

@@ -27,6 +27,7 @@ import sqlglot
 from sqlglot import exp
 
 from helios_protocol_clickhouse.errors import VERSION, ClickHouseError
+from helios_protocol_clickhouse.names import hint_type
 from helios_protocol_clickhouse.rewrites.context import RewriteContext
 from helios_protocol_clickhouse.types import sql_type
 
@@ -122,6 +123,17 @@ def _transform(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expressio
     return case.else_(default.copy())
 
 
+def _tuple_element(tuple_: exp.Expression, index: exp.Expression) -> exp.Expression:
+    """tupleElement((a, b), 2) -> b for a tuple written out; (t).f2 otherwise."""
+    inner = tuple_.this if isinstance(tuple_, exp.Paren) else tuple_
+    if isinstance(index, exp.Literal) and not index.is_string:
+        i = int(index.this)
+        if isinstance(inner, exp.Tuple) and 1 <= i <= len(inner.expressions):
+            return inner.expressions[i - 1].copy()
+        return exp.Dot(this=exp.Paren(this=tuple_.copy()), expression=exp.to_identifier(f"f{i}"))
+    raise ClickHouseError(43, "tupleElement needs a constant index")
+
+
 def _conversion(target: str) -> Handler:
     return lambda args, ctx: _fn(target, args[0])
 
@@ -204,6 +216,8 @@ FUNCTIONS: dict[str, Handler] = {
     "tosecond": lambda a, c: _pg("CAST(floor(extract(second FROM {t})) AS bigint)", t=_cast(a[0], "timestamp")),
     "tounixtimestamp": lambda a, c: _pg("CAST(extract(epoch FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
     "tostring": lambda a, c: _fn("ch_to_string", a[0]),
+    "tupleelement": lambda a, c: _tuple_element(a[0], a[1]),
+    "totypename": lambda a, c: _lit(hint) if (hint := hint_type(a[0])) else _fn("ch_type_name", a[0]),
     "tofixedstring": lambda a, c: _fn("ch_to_fixed_string", a[0], a[1]),
     "tofloat64": lambda a, c: _cast(a[0], "double precision"),
     "tofloat32": lambda a, c: _cast(a[0], "real"),
@@ -331,6 +345,8 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return _fn("unnest", node.this)
     if isinstance(node, exp.CurrentVersion):
         return _lit(VERSION)
+    if type(node).__name__ == "Typeof":  # toTypeName
+        return FUNCTIONS["totypename"]([node.this], ctx)
     if isinstance(node, exp.CurrentDatabase | exp.CurrentSchema):
         return _lit(ctx.database)
     if isinstance(node, exp.If) and not isinstance(node.parent, exp.Case):
