@@ -44,7 +44,6 @@ NOTIFY_POLL_SECONDS = 0.02  # how often an idle listening connection looks for n
 _NOT_PLAIN_READ = re.compile(r"\b(for\s+(update|share|no\s+key|key)|pg_sleep|nextval|setval|set_config|"
                              r"insert|update|delete|merge|copy|lock|into|pg_cancel_backend|"
                              r"pg_terminate_backend|pg_notify|heliosdb)\b", re.IGNORECASE)
-SHORT_BUDGET = 0.02  # seconds: a point read (PreparedStatement.short) past this goes to a worker
 ROWS_PER_HOP = 8192  # rows encoded per worker-thread hop when streaming a result
 
 REPORTED_SETTINGS = {
@@ -174,9 +173,10 @@ class PgConnection:
                             short: bool = False) -> Any:
         """Run a statement (and encode its first rows), inline when it is a read known to be quick.
 
-        ``short``: the engine knows the statement is a primary-key point read (PreparedStatement.short),
-        which never waits for a lock and reads one row: it runs on the event loop at once, in or
-        out of a transaction block (a read can be run again), under SHORT_BUDGET.
+        ``short``: the engine knows the statement is short and can be run again (PreparedStatement.short:
+        a point read or write, BEGIN; a write that would wait is undone and handed back): it is tried
+        inline as a plain read is, in or out of a transaction block. Under a CPU-starved machine the
+        same rule sends it to worker threads (a loop preempted mid-statement overruns the budget).
 
         A worker-thread hop costs two thread switches, more than a primary-key read itself. A
         plain read (no locks, no side effects, so it can be run again) runs on the event loop
@@ -185,28 +185,21 @@ class PgConnection:
         check and it runs again in a worker thread, so an expensive read never holds the loop
         (and with it every other client, cancel requests and timeouts) for longer than that.
         """
-        if short and may_inline and self.server.inline_reads:
-            try:  # the budget still guards it: a plan re-made after DDL may no longer be a point read
-                with time_budget(SHORT_BUDGET):
-                    return _in_session(self.session, self.output_settings(), fn, ())
-            except BudgetExceeded:
-                self.log.debug("postgres pid %d: a point read ran over its budget; running it in a worker", self.pid)
-                return await self.run_encoding(fn)
-        plain = may_inline and self.server.inline_reads and _is_plain_read(sql)
-        if plain and self.fast_reads and self.tx_status() == "I":
+        inline = may_inline and self.server.inline_reads and (short or _is_plain_read(sql))
+        if inline and self.fast_reads and (short or self.tx_status() == "I"):
             started = time.perf_counter()
             try:
                 with time_budget(INLINE_BUDGET * 2):
                     out = _in_session(self.session, self.output_settings(), fn, ())
             except BudgetExceeded:
                 self.fast_reads = False
-                self.log.debug("postgres pid %d: read over its inline budget; running it in a worker", self.pid)
+                self.log.debug("postgres pid %d: statement over its inline budget; running it in a worker", self.pid)
             else:
                 self.fast_reads = time.perf_counter() - started < INLINE_BUDGET
                 return out
         started = time.perf_counter()
         out = await self.run_encoding(fn)
-        if plain:
+        if inline:
             self.fast_reads = time.perf_counter() - started < INLINE_BUDGET
         return out
 
