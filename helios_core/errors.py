@@ -59,6 +59,7 @@ class HeliosError(Exception):
         table_name: str | None = None,
         column_name: str | None = None,
         constraint_name: str | None = None,
+        routine: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -73,6 +74,9 @@ class HeliosError(Exception):
         self.table_name = table_name
         self.column_name = column_name
         self.constraint_name = constraint_name
+        # PostgreSQL's source routine (the 'R' field) where clients key on it: asyncpg re-prepares
+        # its cached statements on a 0A000 from RevalidateCachedQuery
+        self.routine = routine
 
 
 class SyntaxError_(HeliosError):

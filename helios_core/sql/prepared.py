@@ -399,7 +399,8 @@ def _run_prepared(session: Any, stmt: PreparedStatement, params: Sequence[Any], 
         stmt.short = _is_short(pp)
         if stmt.columns is not None and cols is not None and [
                 (c.name, c.type_oid) for c in cols] != [(c.name, c.type_oid) for c in stmt.columns]:
-            raise HeliosError("cached plan must not change result type", sqlstate="0A000")
+            raise HeliosError("cached plan must not change result type", sqlstate="0A000",
+                              routine="RevalidateCachedQuery")
     values = bind_params(pp.param_types, params)
     return session._run_statement(st, values, pp, lazy=lazy)
 

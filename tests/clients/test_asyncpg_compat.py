@@ -129,3 +129,31 @@ def test_quoted_schema_qualified_builtin_type_names(server: HeliosServer) -> Non
             await conn.close()
 
     anyio.run(main)
+
+
+def test_statement_cache_survives_alter_table(server: HeliosServer) -> None:
+    """asyncpg re-prepares a cached statement whose result type changed when the server says the
+    error comes from RevalidateCachedQuery, as PostgreSQL does; the caller sees no error."""
+    async def main() -> tuple[list, list, str]:
+        conn = await asyncpg.connect(_dsn(server))
+        try:
+            await conn.execute("drop table if exists cache_tab; create table cache_tab (a int, b int)")
+            await conn.execute("insert into cache_tab values (1, 2)")
+            before = await conn.fetch("select * from cache_tab")
+            await conn.execute("alter table cache_tab add column c text")
+            after = await conn.fetch("select * from cache_tab")
+            stmt = await conn.prepare("select * from cache_tab")
+            await conn.execute("alter table cache_tab drop column c")
+            try:
+                await stmt.fetch()
+                kind = "no error"
+            except asyncpg.exceptions.InvalidCachedStatementError:
+                kind = "InvalidCachedStatementError"
+            return [tuple(r) for r in before], [tuple(r) for r in after], kind
+        finally:
+            await conn.close()
+
+    before, after, kind = anyio.run(main)
+    assert before == [(1, 2)]
+    assert after == [(1, 2, None)]
+    assert kind == "InvalidCachedStatementError"  # an explicitly prepared statement is the caller's to redo

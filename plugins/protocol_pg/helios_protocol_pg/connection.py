@@ -1111,7 +1111,8 @@ def error_fields_for(exc: BaseException, severity: str | None = None) -> dict[by
                               schema_name=getattr(exc, "schema_name", None),
                               table_name=getattr(exc, "table_name", None),
                               column_name=getattr(exc, "column_name", None),
-                              constraint_name=getattr(exc, "constraint_name", None))
+                              constraint_name=getattr(exc, "constraint_name", None),
+                              routine=getattr(exc, "routine", None))
     if isinstance(exc, m.ProtocolViolation):
         return m.error_fields(severity or "FATAL", "08P01", str(exc))
     return m.error_fields(severity or "ERROR", "XX000", f"internal error: {exc}")

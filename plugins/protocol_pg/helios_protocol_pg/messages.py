@@ -469,6 +469,7 @@ def error_fields(
     table_name: str | None = None,
     column_name: str | None = None,
     constraint_name: str | None = None,
+    routine: str | None = None,
 ) -> dict[bytes, str]:
     f: dict[bytes, str] = {b"S": severity, b"V": severity, b"C": sqlstate, b"M": message}
     if detail:
@@ -479,7 +480,8 @@ def error_fields(
         f[b"P"] = str(position)
     if context:
         f[b"W"] = context
-    for code, value in ((b"s", schema_name), (b"t", table_name), (b"c", column_name), (b"n", constraint_name)):
+    for code, value in ((b"s", schema_name), (b"t", table_name), (b"c", column_name), (b"n", constraint_name),
+                        (b"R", routine)):
         if value:
             f[code] = value
     return f
