@@ -3,7 +3,11 @@ stages run in ``pipeline``, and a final $out or $merge writes the result to a co
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 from typing import TYPE_CHECKING, Any
+
+from bson import Binary
 
 from helios_core.errors import HeliosError
 from helios_protocol_mongo.crud import duplicate_key_error, find_documents
@@ -37,9 +41,12 @@ def aggregate(ctx: CommandContext) -> dict[str, Any]:
         if stages and isinstance(stages[0], dict) and "$documents" in stages[0]:
             docs = iter(list(stages[0]["$documents"]))
             stages = stages[1:]
+        elif stages and isinstance(stages[0], dict) and "$listLocalSessions" in stages[0]:
+            docs = iter(_local_sessions(ctx))
+            stages = stages[1:]
         else:
-            raise MongoError(73, "aggregate with no collection needs a $documents first stage "
-                                 "($currentOp and $listLocalSessions are not supported)")
+            raise MongoError(73, "aggregate with no collection needs a $documents or $listLocalSessions first "
+                                 "stage ($currentOp is not supported)")
         namespace = f"{ctx.db}.$cmd.aggregate"
     else:
         if not isinstance(target, str):
@@ -105,3 +112,13 @@ def _insert_all(ctx: CommandContext, db: str, name: str, docs: list[dict[str, An
         if exc.sqlstate == "23505":
             raise MongoError(11000, f"E11000 duplicate key error collection: {db}.{name} index: _id_") from None
         raise
+
+
+def _local_sessions(ctx: CommandContext) -> list[dict[str, Any]]:
+    """$listLocalSessions: the logical sessions this server knows, the caller's included."""
+    lsids = ctx.server.sessions.lsids()
+    if ctx.lsid is not None and ctx.lsid not in lsids:
+        lsids.append(ctx.lsid)
+    now = datetime.datetime.now(datetime.UTC)
+    return [{"_id": {"id": Binary(lsid, 4), "uid": Binary(hashlib.sha256(b"").digest(), 0)}, "lastUse": now}
+            for lsid in lsids]

@@ -112,6 +112,8 @@ class CommandRunner:
             return MongoError(59, f"no such command: '{name}'").reply()
         started = time.perf_counter()
         try:
+            _refuse_collation(command)
+            _check_read_concern(command)
             reply = self._run_in_session(handler, command, db, name)
         except MongoError as exc:
             reply = exc.reply()
@@ -178,6 +180,35 @@ class CommandRunner:
             session.retry_txn_number = txn_number
             session.retry_reply = reply
         return reply
+
+
+def _refuse_collation(command: dict[str, Any]) -> None:
+    """Collations other than "simple" (binary comparison) are refused, not ignored."""
+    specs = [command.get("collation")]
+    for key in ("updates", "deletes"):
+        statements = command.get(key)
+        if isinstance(statements, list):
+            specs.extend(s.get("collation") for s in statements if isinstance(s, dict))
+    for spec in specs:
+        if spec is not None and not (isinstance(spec, dict) and spec.get("locale") == "simple"):
+            raise MongoError(2, "collation is not supported by HeliosDB yet (only {locale: 'simple'})")
+
+
+READ_CONCERN_LEVELS = ("local", "majority", "available", "snapshot", "linearizable")
+
+
+def _check_read_concern(command: dict[str, Any]) -> None:
+    """One member is always majority-committed, so every level reads the latest commit; bad ones are refused."""
+    concern = command.get("readConcern")
+    if not isinstance(concern, dict) or "level" not in concern:
+        return
+    level = concern["level"]
+    if level not in READ_CONCERN_LEVELS:
+        raise MongoError(9, f"Invalid readConcern level: {level!r}; must be one of {list(READ_CONCERN_LEVELS)}")
+    pipeline = command.get("pipeline")
+    if level == "linearizable" and isinstance(pipeline, list) and any(
+            isinstance(stage, dict) and ("$out" in stage or "$merge" in stage) for stage in pipeline):
+        raise MongoError(2, "$out and $merge cannot be used with a 'linearizable' read concern level")
 
 
 # -- handshake and administration --------------------------------------------------------------

@@ -295,6 +295,8 @@ def _apply(doc: dict[str, Any] | None, spec: Any, query: dict[str, Any], array_f
            inserting: bool) -> dict[str, Any]:
     if isinstance(spec, list):
         new = run_update_pipeline(doc or {}, spec)
+        if doc is not None and "_id" in doc and "_id" not in new:  # a pipeline keeps the document's _id
+            new = {"_id": doc["_id"], **new}
     elif is_operator_update(spec):
         new = compile_update(spec, query, array_filters)(doc or {}, inserting)
     else:

@@ -149,5 +149,9 @@ class LogicalSessions:
             with s.lock:
                 s.close()
 
+    def lsids(self) -> list[bytes]:
+        with self._lock:
+            return list(self._sessions)
+
     def __len__(self) -> int:
         return len(self._sessions)

@@ -16,7 +16,8 @@ from helios_core.testing import HeliosServer, start_server
 
 @pytest.fixture(scope="session")
 def mongo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HeliosServer]:
-    server = start_server(tmp_path_factory.mktemp("mongo-server"), only=["mongodb", "postgres"])
+    server = start_server(tmp_path_factory.mktemp("mongo-server"),
+                          {"protocols": {"mongodb": {"ttl_monitor_interval": "1s"}}}, only=["mongodb", "postgres"])
     try:
         yield server
     finally:

@@ -40,15 +40,13 @@ def test_sparse_unique_index_skips_missing_fields(coll):
         coll.insert_one({"_id": 4, "code": "c"})
 
 
-def test_ttl_index_removes_expired_documents(helios_server):
-    server = helios_server({"protocols": {"mongodb": {"ttl_monitor_interval": "1s"}}}, only=["mongodb"])
-    with pymongo.MongoClient(f"mongodb://127.0.0.1:{server.port('mongodb')}/") as client:
-        coll = client.ttl.events
-        coll.create_index("at", expireAfterSeconds=60)
-        now = datetime.datetime.now(datetime.UTC)
-        coll.insert_many([{"_id": "old", "at": now - datetime.timedelta(minutes=5)},
-                          {"_id": "new", "at": now}, {"_id": "nodate", "at": "yesterday"}])
-        deadline = time.monotonic() + 15
-        while coll.count_documents({}) == 3 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert sorted(d["_id"] for d in coll.find()) == ["new", "nodate"]
+def test_ttl_index_removes_expired_documents(coll):
+    """The shared server runs the TTL monitor every second (ttl_monitor_interval = "1s")."""
+    coll.create_index("at", expireAfterSeconds=60)
+    now = datetime.datetime.now(datetime.UTC)
+    coll.insert_many([{"_id": "old", "at": now - datetime.timedelta(minutes=5)},
+                      {"_id": "new", "at": now}, {"_id": "nodate", "at": "yesterday"}])
+    deadline = time.monotonic() + 15
+    while coll.count_documents({}) == 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert sorted(d["_id"] for d in coll.find()) == ["new", "nodate"]
