@@ -37,6 +37,7 @@ class Var:
     constant: bool = False
     not_null: bool = False
     fields: dict[str, tuple[Any, T.SqlType]] | None = None  # a record's fields; None while unassigned
+    null_row: bool = False  # a record that is NULL (OLD in an INSERT trigger): its fields read as NULL
 
 
 class _Return(Exception):
@@ -82,6 +83,8 @@ class Frame:
         v = self.get(rec)
         if v is None or v.type is not None:
             return None
+        if v.null_row and v.fields is not None and name in v.fields:
+            return None, v.fields[name][1]
         if v.fields is None:
             raise HeliosError(f'record "{rec}" is not assigned yet', sqlstate="55000",
                               detail="The tuple structure of a not-yet-assigned record is indeterminate.")
@@ -481,7 +484,7 @@ class Interpreter:
         if _is_name(st.expr):
             var = self.frame.get(st.expr.strip())
             if var is not None and var.type is None:
-                raise _Return(var.fields, is_record=True)
+                raise _Return(None if var.null_row else var.fields, is_record=not var.null_row)
         value, t = self.eval(st.expr)
         raise _Return((value, t))
 

@@ -62,6 +62,11 @@ def bind(session: Any, tree: exp.Expression, frame: Any) -> tuple[exp.Expression
             found = frame.lookup(name)
             if found is not None:
                 return slot(name, *found)
+            whole = frame.get(name)
+            if whole is not None and whole.type is None:  # a record as a value: NULL or its fields
+                if whole.null_row or whole.fields is None:
+                    return exp.Null()
+                return exp.Tuple(expressions=[slot(f"{name}.{f}", v, t) for f, (v, t) in whole.fields.items()])
         return node
 
     return tree.transform(swap), values, types

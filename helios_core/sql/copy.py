@@ -23,6 +23,7 @@ from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn
 from helios_core.session import CopySpec, Result
 from helios_core.sql import dialect, generated_columns, object_privileges, partitions, server_files
 from helios_core.sql.functions import numeric_special as NS
+from helios_core.sql.triggers import firing
 
 
 def _bool_opt(v: Any) -> bool:
@@ -98,6 +99,7 @@ def start(session: Any, u: Any) -> Result:
         if n not in ctypes:
             raise UndefinedColumn(f'column "{n}" of relation "{name}" does not exist')
     if a["direction"] == "in":
+        firing.refuse_unfired(tdef, "COPY FROM")
         object_privileges.check_write(session, tdef.schema, tdef.name, "a", columns=list(names))
     else:
         object_privileges.check_relation_read(session, "table", tdef.schema, tdef.name, list(names))

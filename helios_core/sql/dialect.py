@@ -316,7 +316,7 @@ _ROUTINE_WORDS = {"FUNCTION", "PROCEDURE"}
 
 
 def _is_routine_statement(chunk: list[Token]) -> bool:
-    """CREATE [OR REPLACE] FUNCTION/PROCEDURE, DROP FUNCTION/PROCEDURE/ROUTINE, CALL, DO
+    """CREATE [OR REPLACE] FUNCTION/PROCEDURE/TRIGGER, DROP FUNCTION/PROCEDURE/ROUTINE/TRIGGER, CALL, DO
     (helios_core.sql.routines.syntax parses them; sqlglot keeps CALL's and DO's rest as text)."""
     words = [t.text.upper() for t in chunk[:4]]
     first = words[0]
@@ -324,8 +324,8 @@ def _is_routine_statement(chunk: list[Token]) -> bool:
         return True
     if first == "CREATE":
         rest = words[3:4] if words[1:3] == ["OR", "REPLACE"] else words[1:2]
-        return bool(rest) and rest[0] in _ROUTINE_WORDS
-    return first == "DROP" and len(words) > 1 and words[1] in (*_ROUTINE_WORDS, "ROUTINE")
+        return bool(rest) and rest[0] in (*_ROUTINE_WORDS, "TRIGGER", "CONSTRAINT")
+    return first == "DROP" and len(words) > 1 and words[1] in (*_ROUTINE_WORDS, "ROUTINE", "TRIGGER")
 
 
 def _words(sql: str, chunk: list[Token]) -> list[tuple[str, int]]:
@@ -836,7 +836,11 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         return Utility(kind="comment_constraint", args={"constraint": constraint, "table": table, "text": text})
     if w in ("CREATE", "DROP", "CALL", "DO") and _is_routine_statement(c.toks):
         from helios_core.sql.routines import syntax as routine_syntax
+        from helios_core.sql.triggers import syntax as trigger_syntax
 
+        kind = c.peek_word(3) if c.peek_word() == "OR" else c.peek_word()
+        if kind in ("TRIGGER", "CONSTRAINT"):
+            return trigger_syntax.parse_create(c) if w == "CREATE" else trigger_syntax.parse_drop(c)
         if w == "CREATE":
             return routine_syntax.parse_create(c)
         if w == "DROP":

@@ -37,6 +37,7 @@ from helios_core.session import Result
 from helios_core.sql import generated_columns, matviews, partitions
 from helios_core.sql.ddl import ident, table_name
 from helios_core.sql.functions import numeric_special as NS
+from helios_core.sql.triggers import firing
 
 _NEXTVAL_RE = re.compile(r"^\s*nextval\s*\(\s*'([^']+)'(?:\s*::\s*regclass)?\s*\)\s*$", re.IGNORECASE)
 _VOLATILE = {"random", "gen_random_uuid", "clock_timestamp", "nextval", "uuid_generate_v4", "timeofday"}
@@ -483,6 +484,14 @@ def insert(session: Any, ast: exp.Insert, params: Any = (), prepared: Any = None
     returning = ast.args.get("returning")
     inserted: list[pa.RecordBatch] = []
     count = 0
+    fire = firing.has_triggers(tdef)
+    if fire:
+        if conflict is not None:
+            firing.refuse_unfired(tdef, "INSERT ... ON CONFLICT")
+        firing.statement(session, tdef, "BEFORE", "INSERT")
+        batch, _kept = firing.before_rows(session, tdef, "INSERT", batch, None)
+        batch = generated_columns.compute(session, ctx, tdef, batch)
+        n = batch.num_rows
     if conflict is not None:
         if partitions.spec(tdef) is not None:
             raise FeatureNotSupported("INSERT ... ON CONFLICT on a partitioned table is not supported")
@@ -493,6 +502,9 @@ def insert(session: Any, ast: exp.Insert, params: Any = (), prepared: Any = None
         partitions.insert_rows(session, txn, ctx, tdef, batch)  # routed / checked when partitioned
         count = n
         inserted = [batch]
+    if fire:
+        firing.after_rows(session, tdef, "INSERT", batch if n else None, None)
+        firing.statement(session, tdef, "AFTER", "INSERT")
     tag = f"INSERT 0 {count}"
     if returning is not None:
         return returning_result(session, ctx, tag, tdef, alias, returning, inserted)
@@ -743,6 +755,10 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
     joined_rows: list[tuple[pa.Table, Any]] = []
     rowid_filter: list[int] | None = None
     plan = None
+    fire = firing.has_triggers(tdef)
+    set_names = {tdef.columns[ci].name for ci, _ in sets}
+    if fire:
+        firing.statement(session, tdef, "BEFORE", "UPDATE")
     for _ in range(_MAX_RECHECK):
         rows, plan = _cached_rows(session, ctx, prepared, rowid_filter,
                                   lambda f: _row_query(tdef, alias, ast.this, extra_from, where, extra_exprs, f))
@@ -750,6 +766,16 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
         if rows.num_rows == 0:
             break
         new = _new_rows(session, txn, ctx, tdef, rows, sets, plan)
+        if fire:
+            old_rows = pa.RecordBatch.from_arrays(_stored_form([rows.column(1 + i).combine_chunks()
+                                                                for i in range(len(tdef.columns))], tdef),
+                                                  schema=_arrow_schema(tdef))
+            new, kept = firing.before_rows(session, tdef, "UPDATE", new, old_rows, set_names)
+            if len(kept) != rows.num_rows:
+                rows = rows.take(pa.array(kept, pa.int64()))
+            new = generated_columns.compute(session, ctx, tdef, new)
+            if rows.num_rows == 0:
+                break
         moving = partitions.split_moves(txn, tdef, new, ctx)  # 23514 unless updating through the parent
         if moving is not None:  # rows that leave this partition: deleted here, inserted via the parent
             total += txn.delete(tdef.schema, tdef.name, rows.filter(moving).column(0).combine_chunks()).count
@@ -772,10 +798,15 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
         partial = bool(len(changed) or (out.gone is not None and len(out.gone)))
         written.append(new.filter(done_mask) if partial else new)
         joined_rows.append((rows, done_mask if partial else None))
+        if fire:
+            firing.after_rows(session, tdef, "UPDATE", written[-1], old.filter(done_mask) if partial else old,
+                              set_names)
         if not changed:
             break
         txn.new_statement()
         rowid_filter = changed
+    if fire:
+        firing.statement(session, tdef, "AFTER", "UPDATE")
     tag = f"UPDATE {total}"
     if joined and plan is not None:
         return _result_from_rows(tag, ret_items, plan, joined_rows, 1 + len(tdef.columns) + len(set_exprs))
@@ -823,16 +854,26 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
     joined_rows: list[tuple[pa.Table, Any]] = []
     rowid_filter: list[int] | None = None
     _plan = None
+    fire = firing.has_triggers(tdef)
+    if fire:
+        firing.statement(session, tdef, "BEFORE", "DELETE")
     for _ in range(_MAX_RECHECK):
         rows, _plan = _cached_rows(session, ctx, prepared, rowid_filter,
                                    lambda f: _row_query(tdef, alias, ast.this, extra_from, where, extra_exprs, f))
         rows = _dedupe_rowids(rows)
         if rows.num_rows == 0:
             break
-        rowids = rows.column(0).combine_chunks()
         old = pa.RecordBatch.from_arrays(_stored_form([rows.column(1 + i).combine_chunks()
                                                        for i in range(len(tdef.columns))], tdef),
                                          schema=_arrow_schema(tdef))
+        if fire:
+            _none, kept = firing.before_rows(session, tdef, "DELETE", None, old)
+            if len(kept) != rows.num_rows:
+                take = pa.array(kept, pa.int64())
+                rows, old = rows.take(take), old.take(take)
+            if rows.num_rows == 0:
+                break
+        rowids = rows.column(0).combine_chunks()
         constraints.on_parent_delete(session, txn, ctx, tdef, old, rowids)
         out = txn.delete(tdef.schema, tdef.name, rowids)
         changed = out.changed.to_pylist() if out.changed is not None else []
@@ -841,10 +882,14 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
         mask = _not_in(rowids, changed + gone) if changed or gone else None
         deleted.append(old.filter(mask) if mask is not None else old)
         joined_rows.append((rows, mask))
+        if fire:
+            firing.after_rows(session, tdef, "DELETE", None, deleted[-1])
         if not changed:
             break
         txn.new_statement()
         rowid_filter = changed
+    if fire:
+        firing.statement(session, tdef, "AFTER", "DELETE")
     tag = f"DELETE {total}"
     if joined and _plan is not None:
         return _result_from_rows(tag, ret_items, _plan, joined_rows, 1 + len(tdef.columns))
@@ -1183,6 +1228,7 @@ def merge(session: Any, ast: exp.Merge, params: Any = (), prepared: Any = None) 
     tdef, alias = _target(session, txn, ast.this)
     if partitions.spec(tdef) is not None or partitions.parent_of(tdef) is not None:
         raise FeatureNotSupported("MERGE into a partitioned table or a partition is not supported")
+    firing.refuse_unfired(tdef, "MERGE")
     alias = alias or tdef.name
     ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
     ctypes = column_types(tdef)

@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 from sqlglot import exp
 
-from helios_core import time_budget
+from helios_core import branching, time_budget
 from helios_core.errors import FeatureNotSupported, HeliosError, QueryCanceled, from_engine_failure
 from helios_core.session import CopySpec, PreparedStatement, Result, ResultColumn, ResultStream, Session
 from helios_core.sql import (
@@ -55,6 +55,7 @@ from helios_core.sql.routines import statements as routine_statements
 from helios_core.sql.settings import Settings, display_name, parse_duration_ms
 from helios_core.sql.statement_cache import StatementCache
 from helios_core.sql.transactions import TransactionState
+from helios_core.sql.triggers import statements as trigger_statements
 
 # PostgreSQL's typlen per type OID (RowDescription's type size)
 _TYPE_SIZE = {16: 1, 18: 1, 19: 64, 20: 8, 21: 2, 23: 4, 24: 4, 26: 4, 700: 4, 701: 8, 1082: 4,
@@ -156,8 +157,6 @@ class SqlSession(Session):
         self.last_query = ""
         self._open_stream: ResultStream | None = None  # a streamed query still producing rows
         self._open_statements: Any = None  # the rest of a streamed query string
-        from helios_core import branching
-
         branching.session_started(self)  # 42501 without usage on the branch (helios_core.branching)
 
     # ------------------------------------------------------------------ Session properties
@@ -631,8 +630,6 @@ class SqlSession(Session):
                                   hint="Time travel reaches back as far as the configured retention.")
             if ts > store.now():
                 raise HeliosError("AS OF timestamp is in the future", sqlstate="22023")
-            from helios_core import branching
-
             branching.check_as_of(self, ts)  # before the fork: the parent's past (helios_core.branching)
             v.set("expression", exp.Literal.number(ts))
             stamps.add(ts)
@@ -641,7 +638,6 @@ class SqlSession(Session):
         return ast
 
     def plan_query(self, ast: Any, ctx: Any) -> Any:
-        from helios_core import branching
         from helios_core.sql.planner import plan_query
 
         branching.check_plan_as_of(self, ast)  # AS OF in prepared/DML paths too (helios_core.branching)
@@ -781,6 +777,11 @@ class SqlSession(Session):
             run = {"create_routine": routine_statements.create, "drop_routine": routine_statements.drop,
                    "call": routine_statements.call, "do": routine_statements.do}[k]
             return run(self, a)
+        if k in ("create_trigger", "drop_trigger"):
+            self.tx.statement_start()
+            self.tx.wrote_ddl = True
+            self.engine.bump_plan_generation()
+            return (trigger_statements.create if k == "create_trigger" else trigger_statements.drop)(self, a)
         if k in ("listen", "unlisten", "notify"):
             return notifications.run(self, k, a)
         if k in ("create_matview", "refresh_matview"):
@@ -886,8 +887,6 @@ class SqlSession(Session):
     def _check_branch(self, name: str) -> None:
         if self.engine.store.get_branch(self.database, name) is None:
             raise HeliosError(f'branch "{name}" does not exist', sqlstate="42704")
-        from helios_core import branching
-
         branching.check_switch(self, name)  # 42501 / 53300 (helios_core.branching)
 
     def _switch_branch_checked(self, name: str, previous: str) -> None:

@@ -242,8 +242,57 @@ PLPGSQL = [
     "DO LANGUAGE sql 'SELECT 1'",
 ]
 
+TRIGGERS = [
+    "CREATE TABLE docs (id int PRIMARY KEY, body text, updated_at timestamptz, version int DEFAULT 0)",
+    "CREATE TABLE audit (n serial, op text, tbl text, row_id int, data jsonb, old_data jsonb)",
+    """CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      NEW.updated_at := '2024-01-01 00:00:00+00';
+      NEW.version := coalesce(OLD.version, 0) + 1;
+      RETURN NEW;
+    END $$""",
+    "CREATE TRIGGER docs_touch BEFORE INSERT OR UPDATE ON docs FOR EACH ROW EXECUTE FUNCTION touch()",
+    """CREATE FUNCTION log_change() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_OP = 'DELETE' THEN
+        INSERT INTO audit (op, tbl, row_id, old_data) VALUES (TG_OP, TG_TABLE_NAME, OLD.id, to_jsonb(OLD));
+        RETURN OLD;
+      END IF;
+      INSERT INTO audit (op, tbl, row_id, data, old_data)
+        VALUES (TG_OP, TG_TABLE_NAME, NEW.id, to_jsonb(NEW), CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) END);
+      RETURN NEW;
+    END $$""",
+    "CREATE TRIGGER docs_audit AFTER INSERT OR UPDATE OR DELETE ON docs FOR EACH ROW EXECUTE FUNCTION log_change()",
+    "INSERT INTO docs (id, body) VALUES (1, 'a'), (2, 'b')",
+    "UPDATE docs SET body = 'a2' WHERE id = 1",
+    "DELETE FROM docs WHERE id = 2",
+    "SELECT * FROM docs ORDER BY id",
+    "SELECT op, tbl, row_id, data, old_data FROM audit ORDER BY n",
+    """CREATE FUNCTION skip_b() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.body LIKE 'b%' THEN RETURN NULL; END IF;
+      RETURN NEW;
+    END $$""",
+    "CREATE TRIGGER docs_skip BEFORE INSERT ON docs FOR EACH ROW WHEN (NEW.id > 10) EXECUTE FUNCTION skip_b()",
+    "INSERT INTO docs (id, body) VALUES (11, 'bad'), (12, 'good'), (3, 'bee')",
+    "SELECT id, body, version FROM docs ORDER BY id",
+    "CREATE TRIGGER docs_skip BEFORE INSERT ON docs FOR EACH ROW EXECUTE FUNCTION skip_b()",
+    "CREATE TRIGGER bad BEFORE INSERT ON docs FOR EACH ROW EXECUTE FUNCTION nosuch()",
+    "CREATE FUNCTION not_trigger() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    "CREATE TRIGGER bad BEFORE INSERT ON docs FOR EACH ROW EXECUTE FUNCTION not_trigger()",
+    "CREATE TRIGGER bad BEFORE INSERT ON nosuch FOR EACH ROW EXECUTE FUNCTION touch()",
+    "DROP FUNCTION touch()",
+    "DROP TRIGGER docs_skip ON docs",
+    "DROP TRIGGER docs_skip ON docs",
+    "DROP TRIGGER IF EXISTS docs_skip ON docs",
+    "DROP TRIGGER docs_touch ON docs",
+    "UPDATE docs SET body = body || '!' WHERE id = 1",
+    "SELECT id, body, version FROM docs ORDER BY id",
+    "SELECT count(*) FROM audit",
+]
+
 SCRIPTS = {"matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
-           "plpgsql": PLPGSQL}
+           "plpgsql": PLPGSQL, "triggers": TRIGGERS}
 
 
 def _outcome(conn: psycopg.Connection, sql: str) -> tuple:

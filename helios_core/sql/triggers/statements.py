@@ -1,0 +1,78 @@
+"""CREATE [OR REPLACE] TRIGGER and DROP TRIGGER."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlglot import exp
+
+from helios_core.errors import HeliosError, UndefinedTable
+from helios_core.session import Result
+from helios_core.sql import ddl, object_privileges, triggers_catalog
+from helios_core.sql.routines import definition
+
+
+def _table(session: Any, txn: Any, dotted: str) -> Any:
+    parts = dotted.split(".")
+    node = exp.Table(this=exp.to_identifier(parts[-1]), db=exp.to_identifier(parts[0]) if len(parts) > 1 else None)
+    schema, name = ddl.table_name(session, node, txn)
+    tdef = txn.get_table(schema, name)
+    if tdef is None:
+        if txn.catalog_get("view", f"{schema}.{name}") is not None:
+            raise HeliosError(f'"{name}" is a view', sqlstate="42809",
+                              detail="Views cannot have row-level BEFORE or AFTER triggers.")
+        raise UndefinedTable(f'relation "{name}" does not exist')
+    return tdef
+
+
+def create(session: Any, a: dict) -> Result:
+    txn = session.tx.current()
+    tdef = _table(session, txn, a["table"])
+    if not object_privileges.is_owner(session, object_privileges.ObjectRef("table", tdef.name, tdef.schema)):
+        raise HeliosError(f"must be owner of table {tdef.name}", sqlstate="42501")
+    found = definition.find(session, txn, a["function"], 0, procedure=None)
+    if not found:
+        raise definition.UndefinedFunction(f"function {a['function']}() does not exist")
+    routine = found[0]
+    if routine.record.get("returns") != "trigger":
+        raise HeliosError(f"function {routine.name} must return type trigger", sqlstate="42P17")
+    record = {**a["record"], "function": f"{routine.schema}.{routine.name}"}
+    when = record.get("when")
+    if when and record["level"] == "STATEMENT" and any(
+            w in when.lower().replace("(", " ").split() or f"{w}." in when.lower() for w in ("new", "old")):
+        raise HeliosError("statement trigger's WHEN condition cannot reference column values", sqlstate="42P17")
+    if when and "new." in when.lower() and record["events"] == ["DELETE"]:
+        raise HeliosError("DELETE trigger's WHEN condition cannot reference NEW values", sqlstate="42P17")
+    if when and "old." in when.lower() and record["events"] == ["INSERT"]:
+        raise HeliosError("INSERT trigger's WHEN condition cannot reference OLD values", sqlstate="42P17")
+    existing = triggers_catalog.of_table(tdef)
+    if any(t["name"] == record["name"] for t in existing):
+        if not a["replace"]:
+            raise HeliosError(f'trigger "{record["name"]}" for relation "{tdef.name}" already exists',
+                              sqlstate="42710")
+        existing = [record if t["name"] == record["name"] else t for t in existing]
+    else:
+        existing.append(record)
+    txn.alter_table(tdef.schema, tdef.name, options={triggers_catalog.OPTION: existing})
+    return Result(command_tag="CREATE TRIGGER")
+
+
+def drop(session: Any, a: dict) -> Result:
+    txn = session.tx.current()
+    try:
+        tdef = _table(session, txn, a["table"])
+    except UndefinedTable:
+        if a["if_exists"]:
+            return Result(command_tag="DROP TRIGGER",
+                          notices=[f'relation "{a["table"]}" does not exist, skipping'])
+        raise
+    existing = triggers_catalog.of_table(tdef)
+    if not any(t["name"] == a["name"] for t in existing):
+        if a["if_exists"]:
+            return Result(command_tag="DROP TRIGGER",
+                          notices=[f'trigger "{a["name"]}" for relation "{tdef.name}" does not exist, skipping'])
+        raise HeliosError(f'trigger "{a["name"]}" for table "{tdef.name}" does not exist', sqlstate="42704")
+    if not object_privileges.is_owner(session, object_privileges.ObjectRef("table", tdef.name, tdef.schema)):
+        raise HeliosError(f"must be owner of table {tdef.name}", sqlstate="42501")
+    triggers_catalog.remove(txn, tdef.name, a["name"])
+    return Result(command_tag="DROP TRIGGER")
