@@ -64,6 +64,10 @@ def from_error(exc: BaseException) -> ClickHouseError:
     code = _BY_SQLSTATE.get(sqlstate)
     if sqlstate == "57014" and "timeout" in message:
         code = 159
+    if sqlstate == "42883" and message.startswith("operator does not exist"):
+        code = 43  # the operator exists, not for these types
+    if sqlstate == "42P01" and message.startswith("missing FROM-clause entry"):
+        code = 47
     if code is None:
         code = {"22": 36, "23": 117, "42": 36, "54": 36}.get(sqlstate[:2], 1002)
     return ClickHouseError(code, message)

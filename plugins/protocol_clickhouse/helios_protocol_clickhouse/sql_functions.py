@@ -98,6 +98,50 @@ def _per_array(fn: Callable[[list], Any], arrow: pa.DataType | None = None) -> C
     return impl
 
 
+_M64 = (1 << 64) - 1
+
+
+def _int_hash32_one(key: int) -> int:
+    """ClickHouse's intHash32 (a 64-to-32-bit integer mix with its fixed salt)."""
+    key = (key & _M64) ^ 0x75D9543DE018BF45
+    key = ((~key) + (key << 18)) & _M64
+    key = key ^ ((key >> 31) | ((key << 33) & _M64))
+    key = (key * 21) & _M64
+    key = key ^ ((key >> 11) | ((key << 53) & _M64))
+    key = (key + (key << 6)) & _M64
+    key = key ^ ((key >> 22) | ((key << 42) & _M64))
+    return key & 0xFFFFFFFF
+
+
+def _int_hash32(args: list[pa.Array]) -> pa.Array:
+    a = args[0]
+    if not (pa.types.is_integer(a.type)):
+        return pa.array([None if v is None else _int_hash32_one(int(v)) for v in a.to_pylist()], pa.int64())
+    mask = a.is_null().to_numpy(zero_copy_only=False)
+    key = a.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64).view(np.uint64)
+    with np.errstate(over="ignore"):
+        key = key ^ np.uint64(0x75D9543DE018BF45)
+        key = (~key) + (key << np.uint64(18))
+        key = key ^ ((key >> np.uint64(31)) | (key << np.uint64(33)))
+        key = key * np.uint64(21)
+        key = key ^ ((key >> np.uint64(11)) | (key << np.uint64(53)))
+        key = key + (key << np.uint64(6))
+        key = key ^ ((key >> np.uint64(22)) | (key << np.uint64(42)))
+    return pa.array((key & np.uint64(0xFFFFFFFF)).astype(np.int64), pa.int64(), mask=mask)
+
+
+def _enumerate_uniq_arrays(args: list[pa.Array]) -> pa.Array:
+    """arrayEnumerateUniq(a1, a2...): per position, how often its tuple (a1[i], a2[i]...) was seen so far."""
+    columns = [a.to_pylist() for a in args]
+    out = []
+    for row in zip(*columns, strict=True):
+        if any(r is None for r in row):
+            out.append(None)
+            continue
+        out.append(_enumerate_uniq(list(zip(*row, strict=False))))
+    return pa.array(out, pa.list_(pa.int64()))
+
+
 def _enumerate_uniq(values: list) -> list[int]:
     seen: collections.Counter = collections.Counter()
     out = []
@@ -161,6 +205,8 @@ def _to_string(args: list[pa.Array]) -> pa.Array:
     a = args[0]
     if pa.types.is_string(a.type) or pa.types.is_large_string(a.type):
         return a
+    if pa.types.is_integer(a.type):
+        return pc.cast(a, pa.string())
     kind = "Float32" if pa.types.is_float32(a.type) else "Float64" if pa.types.is_floating(a.type) else \
         "UInt8" if pa.types.is_boolean(a.type) else "Int64"
     renderer = TextRenderer(kind)
@@ -213,6 +259,15 @@ def _divide(args: list[pa.Array]) -> pa.Array:
 
 
 def _int_div(args: list[pa.Array]) -> pa.Array:
+    a, b = args
+    if pa.types.is_integer(a.type) and pa.types.is_integer(b.type):
+        if pc.any(pc.equal(b, 0)).as_py():
+            raise HeliosError("Division by zero", sqlstate="22012")
+        mask = pc.or_(a.is_null(), b.is_null()).to_numpy(zero_copy_only=False)
+        x = a.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+        y = b.fill_null(1).to_numpy(zero_copy_only=False).astype(np.int64)
+        q = np.abs(x) // np.abs(y) * np.sign(x) * np.sign(y)  # truncation toward zero
+        return pa.array(q, pa.int64(), mask=mask)
     out = []
     for x, y in zip(args[0].to_pylist(), args[1].to_pylist(), strict=True):
         if x is None or y is None:
@@ -355,8 +410,8 @@ FUNCTIONS = [
     SqlFunction(name="ch_not_empty", impl=_not_empty, return_type="boolean"),
     SqlFunction(name="ch_array_enumerate", impl=_per_array(lambda v: list(range(1, len(v) + 1)),
                                                            pa.list_(pa.int64())), return_type="bigint[]"),
-    SqlFunction(name="ch_array_enumerate_uniq", impl=_per_array(_enumerate_uniq, pa.list_(pa.int64())),
-                return_type="bigint[]"),
+    SqlFunction(name="ch_array_enumerate_uniq", impl=_enumerate_uniq_arrays, return_type="bigint[]"),
+    SqlFunction(name="ch_int_hash32", impl=_int_hash32, return_type="bigint"),
     SqlFunction(name="ch_array_uniq", impl=_per_array(lambda v: len({repr(x) for x in v}), pa.int64()),
                 return_type="bigint"),
     SqlFunction(name="ch_index_of", impl=_index_of, return_type="bigint", strict=False),

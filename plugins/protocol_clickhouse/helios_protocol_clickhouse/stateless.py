@@ -26,7 +26,7 @@ import attrs
 from helios_protocol_clickhouse.execute import split_statements
 
 REFERENCE_SETTINGS = {"output_format_json_quote_64bit_integers": "1", "output_format_decimal_trailing_zeros": "1",
-                      "max_execution_time": "20"}
+                      "max_execution_time": "60"}
 _EXPECTED_ERROR = re.compile(r"^\s*--\s*\{\s*(?:serverError|clientError)\s+(?P<codes>[\w|\s]+?)\s*\}", re.IGNORECASE)
 _CODE = re.compile(r"Code: (\d+)")
 
@@ -71,7 +71,7 @@ def run_statement(base_url: str, sql: str, session_id: str, timeout: float) -> t
         return 0, f"no answer: {err}".encode()
 
 
-def run_file(base_url: str, sql_path: Path, timeout: float = 60.0) -> Outcome:
+def run_file(base_url: str, sql_path: Path, timeout: float = 90.0) -> Outcome:
     reference = sql_path.with_suffix(".reference").read_bytes()
     session_id = f"stateless-{uuid.uuid4().hex}"
     output = bytearray()

@@ -245,7 +245,8 @@ FUNCTIONS: dict[str, Handler] = {
     "empty": lambda a, c: _fn("ch_empty", a[0]),
     "notempty": lambda a, c: _fn("ch_not_empty", a[0]),
     "arrayenumerate": lambda a, c: _fn("ch_array_enumerate", a[0]),
-    "arrayenumerateuniq": lambda a, c: _fn("ch_array_enumerate_uniq", a[0]),
+    "arrayenumerateuniq": lambda a, c: _fn("ch_array_enumerate_uniq", *a),
+    "inthash32": lambda a, c: _fn("ch_int_hash32", a[0]),
     "arrayuniq": lambda a, c: _fn("ch_array_uniq", a[0]),
     "indexof": lambda a, c: _fn("ch_index_of", a[0], a[1]),
     "countequal": lambda a, c: _fn("ch_count_equal", a[0], a[1]),
@@ -260,6 +261,11 @@ FUNCTIONS: dict[str, Handler] = {
     "lengthutf8": lambda a, c: _fn("char_length", a[0]),
     "generateuuidv4": lambda a, c: _fn("gen_random_uuid"),
     "uniq": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
+    "countdistinct": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
+    "uniqhll12": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
+    "uniqcombined64": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
+    "arrayreverse": lambda a, c: _pg("ARRAY(SELECT _v FROM unnest({a}) WITH ORDINALITY AS _r(_v, _n) ORDER BY _n DESC)",
+                                     a=a[0]),
     "uniqexact": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
     "uniqcombined": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
     "grouparray": lambda a, c: exp.Filter(this=_fn("array_agg", a[0]), expression=exp.Where(
@@ -363,6 +369,8 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     if isinstance(node, exp.DateDiff):
         unit = node.args.get("unit")
         return _date_diff(unit.name if unit is not None else "day", node.expression, node.this)
+    if isinstance(node, exp.ArrayReverse):
+        return FUNCTIONS["arrayreverse"]([node.this], ctx)
     if isinstance(node, exp.Length):
         return _fn("ch_length", node.this)
     if isinstance(node, exp.Split):

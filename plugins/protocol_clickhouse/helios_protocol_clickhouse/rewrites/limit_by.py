@@ -39,8 +39,16 @@ def _wrap(select: exp.Select, limit: exp.Limit) -> exp.Expression:
     inner = select.copy()
     inner.set("limit", None)
     order = inner.args.get("order")
+    aliases = {e.alias: e.this for e in inner.expressions if isinstance(e, exp.Alias)}
+
+    def unalias(node: exp.Expression) -> exp.Expression:  # a window cannot name output columns
+        if isinstance(node, exp.Column) and not node.table and node.name in aliases:
+            return aliases[node.name].copy()
+        return node
+
+    by = [b.transform(unalias) for b in by]
     window = exp.Window(this=exp.Anonymous(this="row_number", expressions=[]), partition_by=by,
-                        order=order.copy() if order is not None else None)
+                        order=order.copy().transform(unalias) if order is not None else None)
     names = [e.alias_or_name for e in inner.expressions]
     inner.set("expressions", [*inner.expressions, exp.alias_(window, RN)])
     rn = exp.column(RN)
