@@ -192,13 +192,7 @@ class ClickHouseSession:
         if result.columns is None:
             count = result.row_count or 0
             return ChResult(kind=result.kind, row_count=count, written_rows=count if result.kind == "INSERT" else 0)
-        batches = list(result.batches)
-        for i, col in enumerate(result.columns):  # sum(int), avg(): integral values Int64, others Float64
-            if col.type_name == "numeric":
-                batches, col.type_name = _numeric_as_number(batches, i)
-        return ChResult(kind=result.kind, columns=_describe(result, types, [_has_nulls(batches, i)
-                                                                            for i in range(len(result.columns))]),
-                        batches=batches, row_count=sum(b.num_rows for b in batches), format=format)
+        return _whole(result, list(result.batches), types, format)
 
     def _stream_sql(self, sql: str, *, format: str | None, types: list[str | None] | None) -> ChResult:
         results = self.session.stream(sql)
@@ -208,6 +202,12 @@ class ClickHouseSession:
                 pass
             count = result.row_count or 0
             return ChResult(kind=result.kind, row_count=count, written_rows=count if result.kind == "INSERT" else 0)
+
+        if any(col.type_name == "numeric" for col in result.columns):  # its type depends on every value
+            rows = list(result.batches)
+            for _ in results:
+                pass
+            return _whole(result, rows, types, format)
 
         def batches() -> Iterator[pa.RecordBatch]:
             try:
@@ -221,6 +221,17 @@ class ClickHouseSession:
 
         return ChResult(kind=result.kind, columns=_describe(result, types, [False] * len(result.columns)),
                         batches=batches(), format=format)
+
+
+def _whole(result: Any, batches: list[pa.RecordBatch], types: list[str | None] | None,
+           format: str | None) -> ChResult:
+    """A result whose batches are all at hand, described in ClickHouse's terms."""
+    for i, col in enumerate(result.columns):  # sum(int), avg(): integral values Int64, others Float64
+        if col.type_name == "numeric":
+            batches, col.type_name = _numeric_as_number(batches, i)
+    return ChResult(kind=result.kind, columns=_describe(result, types, [_has_nulls(batches, i)
+                                                                        for i in range(len(result.columns))]),
+                    batches=batches, row_count=sum(b.num_rows for b in batches), format=format)
 
 
 def _describe(result: Any, types: list[str | None] | None, has_nulls: list[bool]) -> list[ChColumn]:

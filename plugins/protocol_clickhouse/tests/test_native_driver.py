@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import pathlib
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ import psycopg
 import pytest
 from clickhouse_driver import Client
 from clickhouse_driver.errors import ServerException
+from helios_protocol_clickhouse.native.stateless import run_file
 
 from helios_core.testing import HeliosServer, start_server
 
@@ -192,3 +194,19 @@ def test_results_stream_while_the_query_runs(server: HeliosServer) -> None:
     assert time.monotonic() - started < 10  # the first block left long before 10^10 rows could exist
     c.disconnect()  # the server stops the query when its client goes
     assert client(server).execute("SELECT 1") == [(1,)]
+
+
+def test_stateless_runner_over_the_native_port(server: HeliosServer, tmp_path: pathlib.Path) -> None:
+    sql = tmp_path / "00001_native.sql"
+    sql.write_text("CREATE TABLE runner_t (a UInt32, s String) ENGINE = Memory;\n"
+                   "INSERT INTO runner_t VALUES (1, 'x'), (2, 'tab\\there');\n"
+                   "SELECT a, s FROM runner_t ORDER BY a;\n"
+                   "SELECT count() AS c FROM runner_t FORMAT TSVWithNamesAndTypes;\n"
+                   "SELECT * FROM runner_missing; -- { serverError 60 }\n"
+                   "DROP TABLE runner_t;\n")
+    reference = sql.with_suffix(".reference")
+    reference.write_bytes(b"1\tx\n2\ttab\\there\nc\nUInt64\n2\n")
+    outcome = run_file("127.0.0.1", server.port("clickhouse"), sql)
+    assert outcome.passed, outcome.detail
+    reference.write_bytes(b"1\tx\n")
+    assert not run_file("127.0.0.1", server.port("clickhouse"), sql).passed
