@@ -22,7 +22,7 @@ import bson
 from bson import Int64, ObjectId
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import crud
+from helios_protocol_mongo import authentication, crud
 from helios_protocol_mongo.aggregation import aggregate
 from helios_protocol_mongo.errors import MongoError, from_helios_error
 from helios_protocol_mongo.indexes import create_indexes, drop_indexes, list_indexes
@@ -77,14 +77,25 @@ class CommandRunner:
         self._session: Any = None
         self._store: CollectionStore | None = None
         self.compressors: list[str] = []
+        self.user: str | None = None  # the user a SCRAM login authenticated
+        self.conversation: authentication.Conversation | None = None
 
     # -- sessions ---------------------------------------------------------------------
 
     def store(self) -> CollectionStore:
         if self._store is None:
-            self._session = self.server.open_session()
+            self._session = self.server.open_session(self.user or "helios")
             self._store = CollectionStore(self._session)
         return self._store
+
+    def open_session(self) -> Any:
+        """A kernel session for the logged-in user (a transaction's)."""
+        return self.server.open_session(self.user or "helios")
+
+    def logged_in(self, user: str) -> None:
+        """Later commands run as ``user``: the connection's kernel session is opened again."""
+        self.user = user
+        self.close()
 
     def close(self) -> None:
         if self._session is not None:
@@ -110,6 +121,8 @@ class CommandRunner:
         handler = COMMANDS.get(name) or COMMANDS.get(name.lower())
         if handler is None:
             return MongoError(59, f"no such command: '{name}'").reply()
+        if self.server.auth.configured and self.user is None and name.lower() not in authentication.OPEN_COMMANDS:
+            return MongoError(13, f"Command {name} requires authentication").reply()
         started = time.perf_counter()
         try:
             _refuse_collation(command)
@@ -150,7 +163,7 @@ class CommandRunner:
             session.abort(txn_number)
             return {"ok": 1.0}
         if command.get("startTransaction"):
-            session.start(self.server.open_session, txn_number, command.get("readConcern"))
+            session.start(self.open_session, txn_number, command.get("readConcern"))
         store = session.check_active(txn_number)
         if lowered == "count":
             raise MongoError(263, "Cannot run 'count' in a multi-document transaction. Please see "
@@ -245,8 +258,11 @@ def hello(ctx: CommandContext) -> dict[str, Any]:
     }
     if runner.compressors:
         reply["compression"] = runner.compressors
-    if "saslSupportedMechs" in ctx.command:
-        reply["saslSupportedMechs"] = []
+    mechs_for = ctx.command.get("saslSupportedMechs")
+    if isinstance(mechs_for, str) and "." in mechs_for:
+        user = mechs_for.split(".", 1)[1]
+        if authentication.user_known(ctx.server.kernel, ctx.server.auth, user):
+            reply["saslSupportedMechs"] = list(authentication.MECHANISMS)
     reply["ok"] = 1.0
     return reply
 
@@ -315,7 +331,31 @@ def server_status(ctx: CommandContext) -> dict[str, Any]:
 
 
 def connection_status(ctx: CommandContext) -> dict[str, Any]:
-    return {"authInfo": {"authenticatedUsers": [], "authenticatedUserRoles": []}, "ok": 1.0}
+    user = ctx.runner.user
+    users = [{"user": user, "db": "admin"}] if user else []
+    roles = [{"role": "root", "db": "admin"}] if user else []
+    return {"authInfo": {"authenticatedUsers": users, "authenticatedUserRoles": roles}, "ok": 1.0}
+
+
+def sasl_start(ctx: CommandContext) -> dict[str, Any]:
+    conversation, reply = authentication.sasl_start(ctx.server.kernel, ctx.server.auth, ctx.command)
+    ctx.runner.conversation = conversation
+    return reply
+
+
+def sasl_continue(ctx: CommandContext) -> dict[str, Any]:
+    conversation = ctx.runner.conversation
+    if conversation is None or ctx.command.get("conversationId") != 1:
+        raise MongoError(17, "No SASL session state found")
+    try:
+        done, reply = authentication.sasl_continue(conversation, ctx.command)
+    except MongoError:
+        ctx.runner.conversation = None
+        raise
+    if done:
+        ctx.runner.conversation = None
+        ctx.runner.logged_in(conversation.user)
+    return reply
 
 
 def list_databases(ctx: CommandContext) -> dict[str, Any]:
@@ -409,6 +449,8 @@ COMMANDS: dict[str, Handler] = {
     "getCmdLineOpts": get_cmd_line_opts,
     "serverStatus": server_status,
     "connectionStatus": connection_status,
+    "saslStart": sasl_start,
+    "saslContinue": sasl_continue,
     "listDatabases": list_databases,
     "listCollections": list_collections,
     "create": create,

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from helios_core.hookspecs import BackgroundJob, ProtocolServer, hookimpl
+from helios_protocol_mongo.authentication import settings_from_kernel
 from helios_protocol_mongo.config import MongoConfig
 from helios_protocol_mongo.indexes import expire_ttl_documents
 from helios_protocol_mongo.server import MongoServer
@@ -23,15 +24,23 @@ async def serve(ctx: Any) -> None:
 
 
 def check_config(section: Any, config: Any) -> None:
-    """Refuse to listen beyond loopback: MongoDB clients are not authenticated yet."""
-    host = str(getattr(section, "host", "127.0.0.1") or "127.0.0.1")
+    """Refuse to listen beyond loopback without an [auth] section (anyone could connect unauthenticated)."""
+    host = str(config.protocols["mongodb"].host or "127.0.0.1")
     try:
         loopback = ipaddress.ip_address(host.split("%")[0]).is_loopback
     except ValueError:
         loopback = host == "localhost"
-    if not loopback:
-        raise ValueError(f"protocols.mongodb.host: {host!r} listens beyond loopback, but MongoDB authentication "
-                         "(SCRAM) is not supported yet, so anyone could connect; set host = \"127.0.0.1\"")
+    if not loopback and not settings_from_kernel(_ConfigHolder(config)).configured:
+        raise ValueError(f"protocols.mongodb.host: {host!r} listens beyond loopback but no [auth] section is "
+                         "configured (anyone could connect without a password); add [auth.users] with a user and "
+                         'password, e.g. helios = "change-me", or set host = "127.0.0.1"')
+
+
+class _ConfigHolder:
+    """What ``settings_from_kernel`` reads: an object with the whole configuration."""
+
+    def __init__(self, config: Any) -> None:
+        self.config = config
 
 
 @hookimpl

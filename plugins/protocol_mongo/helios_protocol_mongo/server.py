@@ -19,6 +19,7 @@ import anyio.abc
 from anyio.abc import SocketAttribute
 from anyio.streams.buffered import BufferedByteReceiveStream
 
+from helios_protocol_mongo.authentication import settings_from_kernel
 from helios_protocol_mongo.commands import CommandRunner
 from helios_protocol_mongo.config import MongoConfig
 from helios_protocol_mongo.cursors import CursorRegistry
@@ -47,6 +48,7 @@ class MongoServer:
         self.limiter = anyio.CapacityLimiter(config.worker_threads)
         self.cursors = CursorRegistry()
         self.sessions = LogicalSessions(self)
+        self.auth = settings_from_kernel(kernel)
         self.connection_ids = itertools.count(1)
         self.request_ids = itertools.count(1)
         self.open_connections = 0
