@@ -143,3 +143,11 @@ def test_bad_requests_leave_the_server_serving(http):
     with socket.create_connection(("127.0.0.1", http.port), timeout=10) as sock:
         sock.sendall(b"POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\nSELECT")  # half sent, then gone
     assert http.request("SELECT 42").text == "42\n"
+
+
+def test_row_binary_with_names_and_types(http):
+    reply = http.request("SELECT number, toString(number) AS s, [7] AS a FROM numbers(2) "
+                         "FORMAT RowBinaryWithNamesAndTypes")
+    header = b"\x03\x06number\x01s\x01a\x06UInt64\x06String\x0cArray(UInt8)"
+    rows = b"".join(n.to_bytes(8, "little") + b"\x01" + str(n).encode() + b"\x01\x07" for n in (0, 1))
+    assert reply.body == header + rows
