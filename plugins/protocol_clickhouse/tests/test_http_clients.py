@@ -113,3 +113,14 @@ def test_errors_carry_clickhouse_codes(cc):
     with pytest.raises(DatabaseError, match=r"Code: 47\."):
         cc.query("SELECT no_such_column FROM system.one")
     assert cc.command("SELECT 1") == 1  # the client and the server go on
+
+
+def test_heliosdb_branch_setting_picks_the_branch(pg, http):
+    pg.execute("CREATE TABLE branched (k integer)")
+    pg.execute("INSERT INTO branched VALUES (1)")
+    pg.execute("CREATE BRANCH ch_feature FROM main")
+    pg.execute("SET heliosdb.branch = 'ch_feature'")
+    pg.execute("INSERT INTO branched VALUES (2)")
+    pg.execute("SET heliosdb.branch = 'main'")
+    assert http.request("SELECT count() FROM branched").text == "1\n"
+    assert http.request("SELECT count() FROM branched", heliosdb_branch="ch_feature").text == "2\n"

@@ -115,8 +115,10 @@ def _run(ctx: HttpContext, request: Request, query_id: str, headers: list[tuple[
     database = request.param("database") or request.headers.get("x-clickhouse-database")
     session_id = request.param("session_id")
 
+    branch = settings.pop("heliosdb_branch", None)  # the branch to work on (else the role's)
+
     def create() -> ClickHouseSession:
-        session = ctx.kernel.open_session(role, "helios", {})
+        session = ctx.kernel.open_session(role, "helios", {"heliosdb.branch": branch} if branch else {})
         return ClickHouseSession(session, timezone=ctx.config.timezone)
 
     named = None
