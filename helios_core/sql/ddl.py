@@ -33,6 +33,7 @@ from helios_core.errors import (
 )
 from helios_core.session import Result
 from helios_core.sql import (
+    branch_syntax,
     ddl_privileges,
     generated_columns,
     matviews,
@@ -1554,72 +1555,79 @@ def _evaluate_ts(session: Any, expression: str) -> int:
     return int(pa.scalar(value, pa.timestamp("us", tz="UTC")).cast(pa.int64()).as_py())
 
 
-def branch_statement(session: Any, u: Utility) -> Result:
+def branch_statement(session: Any, node: Any) -> Result:
+    """CREATE / DROP / ALTER / MERGE BRANCH (the expressions of helios_core.sql.branch_syntax)."""
     store = session.engine.store
-    a = u.args
     db = session.database
+    name = node.this.name
     if session.tx.in_block:
-        raise ActiveSqlTransaction(f"{u.kind.replace('_', ' ').upper()} cannot run inside a transaction block")
-    if u.kind == "create_branch":
-        if store.get_branch(db, a["name"]) is not None:
-            if a["if_not_exists"]:
-                return Result(command_tag="CREATE BRANCH", notices=[
-                    f'branch "{a["name"]}" already exists, skipping'])
-            raise DuplicateObject(f'branch "{a["name"]}" already exists')
-        parent = a["parent"] or session.branch
+        raise ActiveSqlTransaction(f"{_branch_statement_words(node)} cannot run inside a transaction block")
+    if isinstance(node, branch_syntax.CreateBranch):
+        if store.get_branch(db, name) is not None:
+            if node.args.get("exists"):
+                return Result(command_tag="CREATE BRANCH", notices=[f'branch "{name}" already exists, skipping'])
+            raise DuplicateObject(f'branch "{name}" already exists')
+        parent = node.args["parent"].name if node.args.get("parent") is not None else session.branch
         if store.get_branch(db, parent) is None:
             raise UndefinedObject(f'branch "{parent}" does not exist')
-        at = _parse_ts(session, a["at"]) if a["at"] else None
-        if a.get("at_expr"):
-            at = _evaluate_ts(session, a["at_expr"])
+        at_text, at_expression = branch_syntax.timestamp_of(node)
+        at = _parse_ts(session, at_text) if at_text is not None else None
+        if at_expression is not None:
+            at = _evaluate_ts(session, at_expression)
         from helios_core.branching import lifecycle
 
-        lifecycle.create_branch(session, a["name"], parent, at)  # owner, privileges, history
+        lifecycle.create_branch(session, name, parent, at)  # owner, privileges, history
         return Result(command_tag="CREATE BRANCH")
-    if u.kind == "drop_branch":
-        if store.get_branch(db, a["name"]) is None:
-            if a["if_exists"]:
-                return Result(command_tag="DROP BRANCH", notices=[f'branch "{a["name"]}" does not exist, skipping'])
-            raise UndefinedObject(f'branch "{a["name"]}" does not exist')
-        if a["name"] == "main":
+    if isinstance(node, branch_syntax.DropBranch):
+        if store.get_branch(db, name) is None:
+            if node.args.get("exists"):
+                return Result(command_tag="DROP BRANCH", notices=[f'branch "{name}" does not exist, skipping'])
+            raise UndefinedObject(f'branch "{name}" does not exist')
+        if name == "main":
             raise HeliosError('cannot drop branch "main"', sqlstate="42501")
-        if a["name"] == session.branch:
+        if name == session.branch:
             raise HeliosError("cannot drop the branch this session is using", sqlstate="55006")
         from helios_core.branching import lifecycle
 
-        lifecycle.drop_branch(session, a["name"])
+        lifecycle.drop_branch(session, name)
         return Result(command_tag="DROP BRANCH")
-    if u.kind == "rename_branch":
-        if store.get_branch(db, a["name"]) is None:
-            raise UndefinedObject(f'branch "{a["name"]}" does not exist')
-        if store.get_branch(db, a["new"]) is not None:
-            raise DuplicateObject(f'branch "{a["new"]}" already exists')
-        if a["name"] == "main":
+    if isinstance(node, branch_syntax.AlterBranch) and node.args.get("rename") is not None:
+        new = node.args["rename"].name
+        if store.get_branch(db, name) is None:
+            raise UndefinedObject(f'branch "{name}" does not exist')
+        if store.get_branch(db, new) is not None:
+            raise DuplicateObject(f'branch "{new}" already exists')
+        if name == "main":
             raise HeliosError('cannot rename branch "main"', sqlstate="42501")
         from helios_core.branching import lifecycle
 
-        lifecycle.rename_branch(session, a["name"], a["new"])
+        lifecycle.rename_branch(session, name, new)
         for s in list(session.engine.sessions.values()):
-            if s.database == db and s.branch == a["name"]:
-                s.settings_obj.values["heliosdb.branch"] = a["new"]
+            if s.database == db and s.branch == name:
+                s.settings_obj.values["heliosdb.branch"] = new
         return Result(command_tag="ALTER BRANCH")
-    if u.kind == "alter_branch_set":
-        if store.get_branch(db, a["name"]) is None:
-            raise UndefinedObject(f'branch "{a["name"]}" does not exist')
+    if isinstance(node, branch_syntax.AlterBranch):
+        if store.get_branch(db, name) is None:
+            raise UndefinedObject(f'branch "{name}" does not exist')
         limits = {}
-        for k, v in a["options"].items():
+        for k, v in branch_syntax.option_values(node).items():
             if k not in ("max_connections", "max_memory", "max_cpu_percent"):
                 raise HeliosError(f'unrecognized branch option "{k}"', sqlstate="22023")
-            limits[k] = v
+            limits[k] = "default" if v is None else v  # RESET: back to no limit
         from helios_core.branching import lifecycle
 
-        lifecycle.set_limits(session, a["name"], limits)
+        lifecycle.set_limits(session, name, limits)
         return Result(command_tag="ALTER BRANCH")
-    if u.kind == "merge_branch":
-        from helios_core.branching import merge
+    from helios_core.branching import merge
 
-        return merge.merge_branch(session, a["source"], a["target"], a["options"])
-    raise FeatureNotSupported(f"{u.kind.replace('_', ' ').upper()} is not supported yet")
+    return merge.merge_branch(session, name, node.args["target"].name, branch_syntax.option_values(node))
+
+
+def _branch_statement_words(node: Any) -> str:
+    verb = {"CreateBranch": "CREATE", "DropBranch": "DROP", "MergeBranch": "MERGE"}.get(type(node).__name__)
+    if verb is not None:
+        return f"{verb} BRANCH"
+    return "RENAME BRANCH" if node.args.get("rename") is not None else "ALTER BRANCH SET"
 
 
 def branch_meta(engine: Any, db: str, name: str) -> dict:

@@ -2,8 +2,10 @@
 
 ``parse(sql)`` splits a query string into statements and returns one
 :class:`Statement` per statement: either a sqlglot expression tree or, for the
-session-level commands sqlglot does not model (SAVEPOINT, SHOW, BRANCH DDL,
-roles, PREPARE/EXECUTE ...), a :class:`Utility` record parsed here. Every
+session-level commands sqlglot does not model (SAVEPOINT, SHOW, roles,
+PREPARE/EXECUTE ...), a :class:`Utility` record parsed here. HeliosDB's branch
+statements are sqlglot expressions of their own (helios_core.sql.branch_syntax),
+parsed by the dialect's parser like every other statement. Every
 syntax error becomes ``HeliosError`` 42601 with PostgreSQL's 1-based character
 position into the whole query string, and nothing of the string runs (as in
 PostgreSQL, the whole string is parsed before the first statement executes).
@@ -30,6 +32,7 @@ from sqlglot.helper import seq_get
 from sqlglot.tokens import Token, TokenType
 
 from helios_core.errors import SyntaxError_
+from helios_core.sql import branch_syntax
 from helios_core.sql.identifier_case import fold_identifiers
 from helios_core.sql.placeholders import tokenize_with_parameters
 from helios_core.sql.time_travel_targets import refuse_time_travel_in_commands, refuse_time_travel_writes
@@ -77,6 +80,11 @@ class Helios(Postgres):
             **Postgres.Parser.VERSION_PHRASES,
             ("AS", "OF", "TIMESTAMP"): "TIMESTAMP",
         }
+
+        def _parse_statement(self) -> exp.Expression | None:  # type: ignore[override]
+            if branch_syntax.starts_branch_statement(self):  # CREATE/ALTER/DROP/MERGE BRANCH
+                return branch_syntax.parse_branch_statement(self)
+            return super()._parse_statement()
 
         def _parse_bracket(self, this=None):  # type: ignore[override]
             out = super()._parse_bracket(this)
@@ -282,7 +290,7 @@ def _parse_uncached(sql: str) -> list[Statement]:
         refuse_time_travel_in_commands(_words(sql, chunk))
         util = None
         third = chunk[2].text.upper() if len(chunk) > 2 else ""
-        if first in _UTILITY_WORDS or (first in _BRANCHY and second in {"BRANCH"} | _ROLE_WORDS | _OTHER_SECOND) or (
+        if first in _UTILITY_WORDS or (first in _BRANCHY and second in _ROLE_WORDS | _OTHER_SECOND) or (
             first == "EXPLAIN"
         ) or (first == "COMMENT" and third == "CONSTRAINT") or (first == "CREATE" and second == "DATABASE") or (
             first == "ALTER" and second == "TABLE" and any(t.text.upper() == "GENERATED" for t in chunk)
@@ -850,8 +858,6 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         from helios_core.sql import matviews
 
         return matviews.parse_create(c) if w == "CREATE" else matviews.parse_refresh(c)
-    if w in _BRANCHY and c.peek_word() == "BRANCH":
-        return _parse_branch(c)
     if w == "CREATE" and c.peek_word() == "DATABASE":
         return _parse_create_database(c)
     if w == "ALTER" and c.peek_word() == "TABLE" and "GENERATED" in {t.text.upper() for t in c.toks}:
@@ -1150,80 +1156,6 @@ def _parse_set(c: _Cursor) -> Utility:
     c.end()
     return Utility(kind="set", args={"name": name, "value": ", ".join(values), "local": local,
                                      "values": values})
-
-
-def _parse_branch(c: _Cursor) -> Utility:
-    w = c.word()
-    c.i += 2
-    if w == "CREATE":
-        if_not_exists = c.accept("IF", "NOT", "EXISTS")
-        name = c.name()
-        parent = None
-        at = None
-        if c.accept("FROM"):
-            parent = c.name()
-        at_expr = None
-        if c.accept("AT", "TIMESTAMP") or c.accept("AS", "OF", "TIMESTAMP") or c.accept("AT"):
-            if c.cur is not None and c.cur.token_type == TokenType.STRING and c.i + 1 == len(c.toks):
-                at = c.string()
-            elif c.at_end():
-                c.fail()
-            else:  # an expression: AT TIMESTAMP now() - interval '1 hour'
-                at_expr = c.rest_text()
-                c.i = len(c.toks)
-        c.end()
-        return Utility(kind="create_branch", args={"name": name, "parent": parent, "at": at, "at_expr": at_expr,
-                                                   "if_not_exists": if_not_exists})
-    if w == "DROP":
-        if_exists = c.accept("IF", "EXISTS")
-        name = c.name()
-        c.end()
-        return Utility(kind="drop_branch", args={"name": name, "if_exists": if_exists})
-    if w == "ALTER":
-        name = c.name()
-        if c.accept("RENAME", "TO"):
-            new = c.name()
-            c.end()
-            return Utility(kind="rename_branch", args={"name": name, "new": new})
-        if c.accept("SET"):
-            opts: dict[str, str] = {}
-            while True:
-                key = c.name()
-                if not c.accept("="):
-                    c.accept("TO")
-                opts[key] = c.value()
-                if c.cur is not None and c.cur.token_type == TokenType.COMMA:
-                    c.i += 1
-                    continue
-                break
-            c.end()
-            return Utility(kind="alter_branch_set", args={"name": name, "options": opts})
-        if c.accept("RESET"):  # ALTER BRANCH b RESET max_memory [, ...]: back to no limit
-            opts = {c.name(): "default"}
-            while c.cur is not None and c.cur.token_type == TokenType.COMMA:
-                c.i += 1
-                opts[c.name()] = "default"
-            c.end()
-            return Utility(kind="alter_branch_set", args={"name": name, "options": opts})
-        c.fail()
-    # MERGE BRANCH a INTO b [WITH (on_conflict = 'ours')]
-    src = c.name()
-    c.expect("INTO")
-    dst = c.name()
-    opts = {}
-    if c.accept("WITH"):
-        if c.cur is None or c.cur.token_type != TokenType.L_PAREN:
-            c.fail()
-        c.i += 1
-        while c.cur is not None and c.cur.token_type != TokenType.R_PAREN:
-            key = c.name()
-            c.accept("=")
-            opts[key] = c.value()
-            if c.cur is not None and c.cur.token_type == TokenType.COMMA:
-                c.i += 1
-        c.i += 1
-    c.end()
-    return Utility(kind="merge_branch", args={"source": src, "target": dst, "options": opts})
 
 
 def _parse_role(c: _Cursor) -> Utility:

@@ -19,6 +19,7 @@ import attrs
 from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported
+from helios_core.sql import branch_syntax
 from helios_core.sql import types as T
 from helios_core.sql.dialect import Statement, Utility
 
@@ -46,6 +47,9 @@ def run(session: Any, ast: Any, values: Sequence[Any] = (), types: Sequence[T.Sq
     """Run one parsed statement with ``$n`` = ``values[n-1]`` (typed by ``types``)."""
     if isinstance(ast, Utility):
         raise FeatureNotSupported(f"{ast.kind.upper().replace('_', ' ')} is not supported inside a routine")
+    if isinstance(ast, branch_syntax.BRANCH_STATEMENTS):
+        raise FeatureNotSupported(f"{type(ast).__name__.replace('Branch', ' BRANCH').upper()} is not supported "
+                                  "inside a routine")
     params = list(values)
     ptypes = list(types)
     if isinstance(ast, (exp.Query, exp.Values, exp.Subquery)):

@@ -31,6 +31,7 @@ from helios_core import branching, time_budget
 from helios_core.errors import FeatureNotSupported, HeliosError, QueryCanceled, from_engine_failure
 from helios_core.session import CopySpec, PreparedStatement, Result, ResultColumn, ResultStream, Session
 from helios_core.sql import (
+    branch_syntax,
     ddl,
     ddl_privileges,
     deep_nesting,
@@ -371,6 +372,8 @@ class SqlSession(Session):
             with self._runtime():
                 if isinstance(ast, Utility):
                     return _with_raised_notices(self, self._utility(st))
+                if isinstance(ast, branch_syntax.BRANCH_STATEMENTS):  # outside any statement transaction
+                    return _with_raised_notices(self, ddl.branch_statement(self, ast))
                 self.tx.statement_start()
                 result = self._dispatch(st, params, prepared, lazy=lazy)
                 streaming = isinstance(result.batches, ResultStream)
@@ -482,6 +485,8 @@ class SqlSession(Session):
             self.tx.wrote_ddl = True
             self.engine.bump_plan_generation()
             return ddl.execute(self, ast, st.text)
+        if isinstance(ast, branch_syntax.BRANCH_STATEMENTS):
+            return ddl.branch_statement(self, ast)
         if isinstance(ast, exp.Comment):
             ddl_privileges.check_comment(self, ast)  # only the owner comments on an object
             return ddl.comment(self, ast)
@@ -762,8 +767,6 @@ class SqlSession(Session):
         if k == "explain":
             with _positions_from(a["body_offset"]):
                 return self._explain(a)
-        if k in ("create_branch", "drop_branch", "rename_branch", "alter_branch_set", "merge_branch"):
-            return ddl.branch_statement(self, u)
         if k == "add_identity":
             from helios_core.sql import identity_columns
 

@@ -191,10 +191,25 @@ def test_cancel_from_another_thread(s):
 
 def test_utility_statements_parse():
     kinds = [st.ast.kind for st in parse(
-        "begin; savepoint a; release a; rollback to savepoint a; discard all; "
-        "create branch b from main; drop branch b; copy t to stdout")]
-    assert kinds == ["begin", "savepoint", "release", "rollback_to", "discard", "create_branch", "drop_branch",
-                     "copy"]
+        "begin; savepoint a; release a; rollback to savepoint a; discard all; copy t to stdout")]
+    assert kinds == ["begin", "savepoint", "release", "rollback_to", "discard", "copy"]
+
+
+def test_branch_statements_are_sqlglot_expressions():
+    """HeliosDB's own statements parse into expression classes of the dialect, like any other."""
+    from helios_core.sql import branch_syntax
+
+    create, alter, merge, drop = (st.ast for st in parse(
+        "create branch B from main at timestamp now() - interval '1 hour'; "
+        "alter branch b set max_connections = 20, max_memory to '2GB'; "
+        "merge branch b into main with (on_conflict = 'ours'); drop branch if exists b"))
+    assert isinstance(create, branch_syntax.CreateBranch) and create.this.name == "b"
+    assert create.args["parent"].name == "main"
+    assert branch_syntax.timestamp_of(create) == (None, "CURRENT_TIMESTAMP - INTERVAL '1 hour'")
+    assert branch_syntax.option_values(alter) == {"max_connections": "20", "max_memory": "2GB"}
+    assert (merge.this.name, merge.args["target"].name) == ("b", "main")
+    assert branch_syntax.option_values(merge) == {"on_conflict": "ours"}
+    assert isinstance(drop, branch_syntax.DropBranch) and drop.args["exists"]
 
 
 def test_discard_all_resets_session(s):
