@@ -64,7 +64,8 @@ _INT_TYPES = [("UInt8", 0, 255), ("UInt16", 0, 65535), ("UInt32", 0, 4294967295)
 _SIGNED = [("Int8", -128, 127), ("Int16", -32768, 32767), ("Int32", -2147483648, 2147483647),
            ("Int64", -9223372036854775808, 9223372036854775807)]
 _CONVERSIONS = {
-    "tostring": "String", "touint8": "UInt8", "touint16": "UInt16", "touint32": "UInt32", "touint64": "UInt64",
+    "tostring": "String", "ch_to_datetime": "DateTime", "ch_to_date": "Date", "arrayexists": "UInt8", "arrayall": "UInt8", "arraycount": "UInt32",
+    "touint8": "UInt8", "touint16": "UInt16", "touint32": "UInt32", "touint64": "UInt64",
     "toint8": "Int8", "toint16": "Int16", "toint32": "Int32", "toint64": "Int64", "tofloat32": "Float32",
     "tofloat64": "Float64", "todate": "Date", "todate32": "Date32", "todatetime": "DateTime",
     "touint8orzero": "UInt8", "toint32orzero": "Int32", "toint64orzero": "Int64", "tofloat64orzero": "Float64",
@@ -140,6 +141,8 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
         return "UInt64"
     if isinstance(node, exp.Div):
         return "Float64"
+    if isinstance(node, exp.Cast) and node.to.this in (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.DATETIME):
+        return "DateTime"
     if isinstance(node, exp.Quantile | exp.Avg):
         return "Float64"
     if isinstance(node, exp.Length):

@@ -58,3 +58,10 @@ def test_ddl_engines(http):
     assert http.request("SHOW TABLES").text.splitlines() == sorted(http.request("SHOW TABLES").text.splitlines())
     assert http.request("EXISTS TABLE mt").text == "1\n"
     assert http.request(body="ALTER TABLE mt DELETE WHERE k = 1").status == 200
+
+
+def test_higher_order_and_date_arithmetic(ch):
+    assert ch("SELECT arrayExists(x -> x = 'b', ['a', 'b']), arrayAll(x -> x > 1, [1, 2]), "
+              "arrayCount(x -> x > 1, [1, 2, 3]), arrayFirst(x -> x > 1, [1, 2, 3]), materialize(3)") == "1\t0\t2\t2\t3\n"
+    assert ch("SELECT toDateTime('2020-01-02 03:04:05') AS t, t + 1, t - 3600, toDate(t) + 1, toUnixTimestamp(t)") == \
+        "2020-01-02 03:04:05\t2020-01-02 03:04:06\t2020-01-02 02:04:05\t2020-01-03\t1577934245\n"

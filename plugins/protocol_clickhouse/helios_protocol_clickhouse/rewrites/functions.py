@@ -182,6 +182,27 @@ def _lambda_array(args: list[exp.Expression], *, filter_: bool) -> exp.Expressio
     return exp.Array(expressions=[select])  # ARRAY(SELECT ...)
 
 
+def _lambda_scalar(args: list[exp.Expression], kind: str) -> exp.Expression:
+    """arrayExists/arrayAll/arrayCount/arrayFirst(x -> cond, arr) as a subquery over unnest(arr)."""
+    if len(args) == 1:  # arrayCount(arr): the non-zero elements
+        args = [sqlglot.parse_one("x -> x != 0", read="clickhouse"), args[0]]
+    fn, arrays = args[0], args[1:]
+    if not isinstance(fn, exp.Lambda):
+        raise ClickHouseError(43, f"the first argument of array{kind.title()} must be a lambda")
+    params = [p.name for p in fn.expressions]
+    alias = exp.TableAlias(this=exp.to_identifier("_l"), columns=[exp.to_identifier(p) for p in params])
+    unnest = exp.Unnest(expressions=[a.copy() for a in arrays], offset=exp.to_identifier("_n"), alias=alias)
+    cond = condition(fn.this.copy())
+    if kind == "exists":
+        return exp.Exists(this=exp.select("1").from_(unnest).where(cond))
+    if kind == "all":
+        return exp.Not(this=exp.Exists(this=exp.select("1").from_(unnest).where(exp.Not(this=exp.Paren(this=cond)))))
+    if kind == "count":
+        return exp.Subquery(this=exp.select(exp.Count(this=exp.Star())).from_(unnest).where(cond))
+    first = exp.select(exp.column(params[0])).from_(unnest).where(cond).order_by("_n").limit(1)
+    return exp.Subquery(this=first)
+
+
 FUNCTIONS: dict[str, Handler] = {
     "version": lambda a, c: _lit(VERSION),
     "timezone": lambda a, c: _lit(c.timezone),
@@ -217,6 +238,19 @@ FUNCTIONS: dict[str, Handler] = {
     "tounixtimestamp": lambda a, c: _pg("CAST(extract(epoch FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
     "tostring": lambda a, c: _fn("ch_to_string", a[0]),
     "tupleelement": lambda a, c: _tuple_element(a[0], a[1]),
+    "materialize": lambda a, c: a[0],
+    "identity": lambda a, c: a[0],
+    "assumenotnull": lambda a, c: a[0],
+    "tonullable": lambda a, c: a[0],
+    "ignore": lambda a, c: exp.Literal.number(0),
+    "exp2": lambda a, c: _fn("power", exp.Literal.number(2), a[0]),
+    "exp10": lambda a, c: _fn("power", exp.Literal.number(10), a[0]),
+    "log2": lambda a, c: _fn("log", exp.Literal.number(2), a[0]),
+    "e": lambda a, c: _fn("exp", exp.Literal.number(1)),
+    "arrayexists": lambda a, c: _lambda_scalar(a, "exists"),
+    "arrayall": lambda a, c: _lambda_scalar(a, "all"),
+    "arraycount": lambda a, c: _lambda_scalar(a, "count"),
+    "arrayfirst": lambda a, c: _lambda_scalar(a, "first"),
     "totypename": lambda a, c: _lit(hint) if (hint := hint_type(a[0])) else _fn("ch_type_name", a[0]),
     "tofixedstring": lambda a, c: _fn("ch_to_fixed_string", a[0], a[1]),
     "tofloat64": lambda a, c: _cast(a[0], "double precision"),
@@ -347,6 +381,10 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return exp.Dot(this=exp.Paren(this=exp.column(node.table)), expression=exp.to_identifier(f"f{node.this.this}"))
     if isinstance(node, exp.Div):
         return _fn("ch_divide", node.this, node.expression)
+    if isinstance(node, exp.Add | exp.Sub) and hint_type(node.this) == "DateTime" and \
+            not isinstance(node.expression, exp.Interval) and hint_type(node.expression) != "DateTime":
+        seconds = exp.Mul(this=exp.Paren(this=node.expression), expression=_pg("interval '1 second'"))
+        return type(node)(this=node.this, expression=seconds)  # DateTime +/- n: n seconds
     if isinstance(node, exp.Explode):
         return _fn("unnest", node.this)
     if isinstance(node, exp.CurrentVersion):
