@@ -1,14 +1,12 @@
 """Bad input on the native port, sent byte by byte from raw sockets: the offending connection gets
 ClickHouse's exception (or is closed), and the server and every other session go on.
 
-``RawClient`` speaks just enough of the protocol to reach the state a test needs; what it sends
-after that is deliberately wrong.
+``RawClient`` (the package's native client driven by hand) reaches the state a test needs; what
+it sends after that is deliberately wrong.
 """
 
 from __future__ import annotations
 
-import socket
-import struct
 import time
 from collections.abc import Iterator
 
@@ -16,97 +14,38 @@ import psycopg
 import pyarrow as pa
 import pytest
 from clickhouse_driver import Client
-from helios_protocol_clickhouse.native.blocks import encode_block, read_block
-from helios_protocol_clickhouse.native.compression import METHOD_LZ4, compress, frame_reader
-from helios_protocol_clickhouse.native.wire import Reader, Writer
+from helios_protocol_clickhouse.native.blocks import read_block
+from helios_protocol_clickhouse.native.client import NativeClient
+from helios_protocol_clickhouse.native.compression import frame_reader
+from helios_protocol_clickhouse.native.wire import Writer
 
 from helios_core.testing import HeliosServer
 
 REVISION = 54460
 
 
-class RawClient:
-    """A hand-driven native-protocol client over a plain socket."""
+class RawClient(NativeClient):
+    """The package's native client, driven by hand: it sends what a test wants, right or wrong,
+    and reads the server's packets one at a time."""
 
     def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=20)
-        self.reader = Reader(fill=self._recv)
-        self.compression = False
+        super().__init__("127.0.0.1", port, timeout=20, login=False)
 
-    def _recv(self) -> bytes:
-        try:
-            return self.sock.recv(65536)
-        except ConnectionResetError:
-            return b""
+    def hello(self) -> None:
+        self.login()
 
     def send(self, data: bytes) -> None:
         self.sock.sendall(data)
 
-    def hello(self, user: str = "default", password: str = "") -> None:
-        w = Writer()
-        w.write_varint(0)
-        w.write_str("raw-test")
-        w.write_varint(24)
-        w.write_varint(8)
-        w.write_varint(REVISION)
-        w.write_str("")
-        w.write_str(user)
-        w.write_str(password)
-        self.send(w.getvalue())
-        assert self.reader.read_varint() == 0, "expected the server's Hello"
-        self.reader.read_str()  # name
-        self.reader.read_varint()
-        self.reader.read_varint()
-        assert self.reader.read_varint() >= REVISION
-        self.reader.read_str()  # timezone
-        self.reader.read_str()  # display name
-        self.reader.read_varint()  # patch
-        quota = Writer()
-        quota.write_str("")
-        self.send(quota.getvalue())
-
-    def query_bytes(self, sql: str, *, settings: dict[str, str] | None = None, compression: bool = False) -> bytes:
-        w = Writer()
-        w.write_varint(1)
-        w.write_str("")
-        w.write_u8(1)  # initial query
-        for text in ("", "", "127.0.0.1:0"):
-            w.write_str(text)
-        w.write_u64(0)  # start time
-        w.write_u8(1)  # TCP
-        for text in ("tester", "localhost", "raw-test"):
-            w.write_str(text)
-        for number in (24, 8, REVISION):
-            w.write_varint(number)
-        w.write_str("")  # quota key
-        w.write_varint(0)  # distributed depth
-        w.write_varint(0)  # patch
-        w.write_u8(0)  # no OpenTelemetry
-        for _ in range(3):
-            w.write_varint(0)  # parallel replicas
-        for name, value in (settings or {}).items():
-            w.write_str(name)
-            w.write_varint(0)
-            w.write_str(value)
-        w.write_str("")
-        w.write_str("")  # interserver secret
-        w.write_varint(2)  # stage Complete
-        w.write_varint(1 if compression else 0)
-        w.write_str(sql)
-        w.write_str("")  # no parameters
-        return w.getvalue()
+    def query_bytes(self, sql: str, *, compression: bool = False) -> bytes:
+        self.compression = compression
+        return self.query_packet(sql)
 
     def data_bytes(self, names: list[str], types: list[str], arrays: list[pa.Array] | None, rows: int) -> bytes:
-        w = Writer()
-        w.write_varint(2)
-        w.write_str("")
-        body = encode_block(names, types, arrays, rows, REVISION)
-        w.write(compress(body, METHOD_LZ4) if self.compression else body)
-        return w.getvalue()
+        return self.data_packet(names, types, arrays, rows)
 
-    def query(self, sql: str, **kw: object) -> None:
-        self.compression = bool(kw.get("compression", False))
-        self.send(self.query_bytes(sql, **kw) + self.data_bytes([], [], None, 0))  # type: ignore[arg-type]
+    def query(self, sql: str, *, compression: bool = False) -> None:  # type: ignore[override]
+        self.send(self.query_bytes(sql, compression=compression))
 
     def packet(self) -> tuple[str, object]:
         kind = self.reader.read_varint()
@@ -115,11 +54,8 @@ class RawClient:
             src = frame_reader(self.reader) if self.compression and kind != 14 else self.reader
             return {1: "data", 7: "totals", 8: "extremes", 14: "events"}[kind], read_block(src, REVISION)
         if kind == 2:
-            code = struct.unpack("<i", self.reader.read(4))[0]
-            name, message = self.reader.read_str(), self.reader.read_str()
-            self.reader.read_str()
-            self.reader.read_u8()
-            return "exception", (code, name, message)
+            error = self.exception()
+            return "exception", (error.code, error.name, error.message)
         if kind == 3:
             return "progress", [self.reader.read_varint() for _ in range(6)]
         if kind == 6:
@@ -148,9 +84,6 @@ class RawClient:
             return self.sock.recv(1) == b""
         except (ConnectionResetError, TimeoutError):
             return True
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 @pytest.fixture

@@ -59,13 +59,15 @@ class NativeClient:
     """One connection; ``query`` runs statements one at a time on it."""
 
     def __init__(self, host: str, port: int, *, user: str = "default", password: str = "", database: str = "",
-                 compression: bool = False, timeout: float = 60.0) -> None:
+                 compression: bool = False, timeout: float = 60.0, login: bool = True) -> None:
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.reader = Reader(fill=self._receive)
         self.compression = compression
         self.revision = p.SERVER_REVISION
-        self._hello(user, password, database)
+        self.timezone: str | None = None
+        if login:
+            self.login(user, password, database)
 
     def _receive(self) -> bytes:
         try:
@@ -73,7 +75,8 @@ class NativeClient:
         except ConnectionResetError:
             return b""
 
-    def _hello(self, user: str, password: str, database: str) -> None:
+    def login(self, user: str = "default", password: str = "", database: str = "") -> None:
+        """Hello both ways (and the addendum): the connection is ready for queries."""
         w = Writer()
         w.write_varint(p.ClientPacket.HELLO)
         w.write_str(CLIENT_NAME)
@@ -86,7 +89,7 @@ class NativeClient:
         self.sock.sendall(w.getvalue())
         kind = self.reader.read_varint()
         if kind == p.ServerPacket.EXCEPTION:
-            raise self._exception()
+            raise self.exception()
         if kind != p.ServerPacket.HELLO:
             raise ConnectionError(f"expected the server's Hello, got packet {kind}")
         self.reader.read_str()
@@ -104,7 +107,8 @@ class NativeClient:
             quota.write_str("")
             self.sock.sendall(quota.getvalue())
 
-    def _query_packet(self, sql: str, settings: dict[str, str]) -> bytes:
+    def query_packet(self, sql: str, settings: dict[str, str] | None = None) -> bytes:
+        """A Query packet and the empty block that ends its (absent) external tables."""
         w = Writer()
         w.write_varint(p.ClientPacket.QUERY)
         w.write_str("")
@@ -128,7 +132,7 @@ class NativeClient:
         if self.revision >= p.REVISION_WITH_PARALLEL_REPLICAS:
             for _ in range(3):
                 w.write_varint(0)
-        for name, value in settings.items():
+        for name, value in (settings or {}).items():
             w.write_str(name)
             w.write_varint(0)
             w.write_str(str(value))
@@ -140,23 +144,25 @@ class NativeClient:
         w.write_str(sql)
         if self.revision >= p.REVISION_WITH_PARAMETERS:
             w.write_str("")
-        w.write(self._data_packet())  # no external tables
+        w.write(self.data_packet([], [], None, 0))  # no external tables
         return w.getvalue()
 
-    def _data_packet(self) -> bytes:
+    def data_packet(self, names: list[str], types: list[str], arrays: list[pa.Array] | None, rows: int) -> bytes:
+        """A Data packet of one block (compressed when the connection is)."""
         w = Writer()
         w.write_varint(p.ClientPacket.DATA)
         w.write_str("")
-        body = encode_block([], [], None, 0, self.revision)
+        body = encode_block(names, types, arrays, rows, self.revision)
         w.write(compress(body, METHOD_LZ4) if self.compression else body)
         return w.getvalue()
 
     def _block(self, may_be_compressed: bool = True) -> Block:
         self.reader.read_str()
         src = frame_reader(self.reader) if self.compression and may_be_compressed else self.reader
-        return read_block(src, self.revision, timezone=getattr(self, "timezone", None))
+        return read_block(src, self.revision, timezone=self.timezone)
 
-    def _exception(self) -> ServerError:
+    def exception(self) -> ServerError:
+        """The body of an Exception packet (its type already read)."""
         code = self.reader.read_i32()
         name = self.reader.read_str()
         message = self.reader.read_str()
@@ -164,12 +170,12 @@ class NativeClient:
         nested = self.reader.read_u8()
         error = ServerError(code, name, message)
         if nested:
-            self._exception()
+            self.exception()
         return error
 
     def query(self, sql: str, settings: dict[str, str] | None = None) -> Reply:
         """Run one statement; ServerError when the server answers with an exception."""
-        self.sock.sendall(self._query_packet(sql, dict(settings or {})))
+        self.sock.sendall(self.query_packet(sql, settings))
         reply = Reply()
         while True:
             kind = self.reader.read_varint()
@@ -186,7 +192,7 @@ class NativeClient:
                 else:
                     reply.extremes = _batch(block)
             elif kind == p.ServerPacket.EXCEPTION:
-                raise self._exception()
+                raise self.exception()
             elif kind == p.ServerPacket.PROGRESS:
                 for _ in range(6 if self.revision >= p.REVISION_WITH_SERVER_QUERY_TIME_IN_PROGRESS else 5):
                     self.reader.read_varint()
