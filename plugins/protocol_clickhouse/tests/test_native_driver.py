@@ -147,6 +147,9 @@ def test_branch_setting_reads_and_writes_that_branch(server: HeliosServer, pg: p
     assert c.execute("SELECT v FROM per_branch ORDER BY v", settings={"heliosdb_branch": "feature"}) == \
         [("feature only",), ("main",)]
     assert c.execute("SELECT v FROM per_branch") == [("main",)]  # the setting was for those queries only
+    c.execute("INSERT INTO per_branch (v) SETTINGS heliosdb_branch = 'feature' VALUES", [("by clause",)])
+    assert c.execute("SELECT count() FROM per_branch", settings={"heliosdb_branch": "feature"}) == [(3,)]
+    assert c.execute("SELECT count() FROM per_branch") == [(1,)]
     with pytest.raises(ServerException):
         c.execute("SELECT 1", settings={"heliosdb_branch": "no_such_branch"})
 

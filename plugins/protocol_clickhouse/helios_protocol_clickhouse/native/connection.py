@@ -321,7 +321,10 @@ class NativeConnection:
                 raise ClickHouseError(NOT_IMPLEMENTED, f"Query processing stage {query.stage} is not supported "
                                                        "(only Complete)")
             insert = _INSERT_WITH_BLOCKS.match(query.text)
-            with self._query_settings(query.settings):
+            settings = dict(query.settings)
+            if insert and insert.group("settings"):  # INSERT INTO t SETTINGS a = 1 VALUES
+                settings.update(_settings_clause(insert.group("settings")))
+            with self._query_settings(settings):
                 out.configure(self.ch.settings)  # the session's (SET) and this query's settings
                 await self._switch_branch()
                 if insert:
@@ -724,6 +727,24 @@ def _parameter_value(value: str) -> str:
 
 def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", lambda m: _UNESCAPE.get(m.group(1), m.group(1)), text, flags=re.DOTALL)
+
+
+_SETTING = re.compile(r"\s*(\w+)\s*=\s*('(?:[^'\\]|\\.)*'|[^,\s]+)\s*(?:,|$)")
+
+
+def _settings_clause(text: str) -> dict[str, str]:
+    """``a = 1, b = 'x'`` -> {"a": "1", "b": "x"}; 62 SYNTAX_ERROR for anything else."""
+    out: dict[str, str] = {}
+    pos = 0
+    text = text.strip()
+    while pos < len(text):
+        m = _SETTING.match(text, pos)
+        if m is None or m.end() == pos:
+            raise ClickHouseError(62, f"Syntax error: cannot read the SETTINGS clause {text!r}")
+        value = m.group(2)
+        out[m.group(1)] = _unescape(value[1:-1]) if value.startswith("'") else value
+        pos = m.end()
+    return out
 
 
 def _split_dotted(name: str) -> list[str]:
