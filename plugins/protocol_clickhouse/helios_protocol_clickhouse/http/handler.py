@@ -25,7 +25,7 @@ from helios_protocol_clickhouse import formats
 from helios_protocol_clickhouse.errors import VERSION, ClickHouseError, from_error, http_status
 from helios_protocol_clickhouse.execute import ClickHouseSession, split_insert_body
 from helios_protocol_clickhouse.http import compression
-from helios_protocol_clickhouse.http.sessions import DEFAULT_TIMEOUT, MAX_TIMEOUT, SessionRegistry
+from helios_protocol_clickhouse.http.sessions import DEFAULT_TIMEOUT, MAX_TIMEOUT, SessionPool, SessionRegistry
 from helios_protocol_clickhouse.http.wire import Request
 from helios_protocol_clickhouse.login import role_for
 
@@ -53,6 +53,7 @@ class HttpContext:
     config: Any
     sessions: SessionRegistry
     log: Any
+    pool: SessionPool = attrs.Factory(SessionPool)
 
 
 def _credentials(request: Request) -> tuple[str | None, str | None]:
@@ -122,12 +123,13 @@ def _run(ctx: HttpContext, request: Request, query_id: str, headers: list[tuple[
         return ClickHouseSession(session, timezone=ctx.config.timezone)
 
     named = None
+    pool_key = (role, branch or "")
     if session_id:
         timeout = min(float(request.param("session_timeout") or DEFAULT_TIMEOUT), MAX_TIMEOUT)
         named = ctx.sessions.acquire(role, session_id, timeout, request.param("session_check") == "1", create)
         ch = named.ch
     else:
-        ch = create()
+        ch = ctx.pool.acquire(pool_key, create)
     try:
         saved = dict(ch.settings)
         ch.settings.update(settings)
@@ -168,7 +170,7 @@ def _run(ctx: HttpContext, request: Request, query_id: str, headers: list[tuple[
         if named is not None:
             ctx.sessions.release(named)
         else:
-            ch.session.close()
+            ctx.pool.release(pool_key, ch)
 
 
 def _writes(query: str) -> bool:

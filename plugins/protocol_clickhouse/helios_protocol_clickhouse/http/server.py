@@ -48,3 +48,4 @@ async def serve_http(ctx: ProtocolContext) -> None:
         await listener.serve(connection)
     finally:
         http.sessions.close_all()
+        http.pool.close_all()

@@ -85,3 +85,41 @@ def _close(named: NamedSession) -> None:
     if named.ch is not None:
         with contextlib.suppress(Exception):  # closing a dead session must not fail the others
             named.ch.session.close()
+
+
+class SessionPool:
+    """Idle sessions for requests without a session_id, by (role, branch): opening one costs far
+    more than a small query. A session goes back with its ClickHouse state reset (settings,
+    database) and only when no transaction is left open."""
+
+    def __init__(self, per_key: int = 8) -> None:
+        self._idle: dict[tuple[str, str], list[Any]] = {}
+        self._lock = threading.Lock()
+        self.per_key = per_key
+
+    def acquire(self, key: tuple[str, str], create: Any) -> Any:
+        with self._lock:
+            idle = self._idle.get(key)
+            if idle:
+                return idle.pop()
+        return create()
+
+    def release(self, key: tuple[str, str], ch: Any) -> None:
+        ch.settings = {}
+        ch.database = "default"
+        reusable = getattr(ch.session, "transaction_state", "idle") == "idle"
+        with self._lock:
+            idle = self._idle.setdefault(key, [])
+            if reusable and len(idle) < self.per_key:
+                idle.append(ch)
+                return
+        with contextlib.suppress(Exception):
+            ch.session.close()
+
+    def close_all(self) -> None:
+        with self._lock:
+            sessions = [ch for idle in self._idle.values() for ch in idle]
+            self._idle.clear()
+        for ch in sessions:
+            with contextlib.suppress(Exception):
+                ch.session.close()
