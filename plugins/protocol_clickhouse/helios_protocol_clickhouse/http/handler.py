@@ -25,7 +25,12 @@ from helios_protocol_clickhouse import formats
 from helios_protocol_clickhouse.errors import VERSION, ClickHouseError, from_error, http_status
 from helios_protocol_clickhouse.execute import ClickHouseSession, split_insert_body
 from helios_protocol_clickhouse.http import compression
-from helios_protocol_clickhouse.http.sessions import DEFAULT_TIMEOUT, MAX_TIMEOUT, SessionPool, SessionRegistry
+from helios_protocol_clickhouse.http.sessions import (
+    DEFAULT_TIMEOUT,
+    MAX_TIMEOUT,
+    SessionPool,
+    SessionRegistry,
+)
 from helios_protocol_clickhouse.http.wire import Request
 from helios_protocol_clickhouse.login import role_for
 
