@@ -155,6 +155,22 @@ def test_view_column_names():
     assert result.rows() == [(1, "x")]
 
 
+def test_jsonb_primary_key_equality_uses_lookup():
+    """A jsonb key (MongoDB collections are ``_id jsonb primary key``) is looked up, not scanned."""
+    s = helios_core.connect()
+    s.execute("create table docs (_id jsonb primary key, doc jsonb)")
+    s.execute("insert into docs select to_jsonb('k' || g), jsonb_build_object('n', g) from generate_series(1, 300) g")
+    s.execute("""insert into docs values ('{"b": 2, "a": 1}', '{"n": -1}'), ('1.5', '{"n": -2}')""")
+    lines = explain(s, """select doc from docs where _id = '"k7"'""")
+    assert any("Index Scan using primary key on docs" in line for line in lines)
+    assert s.execute("""select doc->'n' from docs where _id = '"k7"'""")[-1].rows() == [("7",)]
+    assert s.execute("""select doc->'n' from docs where _id = '{"a": 1, "b": 2}'""")[-1].rows() == [("-1",)]
+    assert s.execute("""select doc->'n' from docs where _id = '"missing"'""")[-1].rows() == []
+    stmt = s.prepare("select doc->'n' from docs where _id = $1", param_types=["jsonb"])
+    assert s.execute_prepared(stmt, ["1.5"]).rows() == [("-2",)]
+    assert s.execute("""select count(*) from docs where _id <> '"k7"'""")[-1].rows() == [(301,)]
+
+
 def test_primary_key_lookup_survives_left_joins(session):
     sql = ("select i.name, t.tag from items i left join tags t on t.item_id = i.id "
            "where i.id = 1 order by t.tag")

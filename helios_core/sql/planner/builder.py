@@ -677,8 +677,8 @@ class Builder:
             col = self.compile(left, scope)
             if col.column is None or col.column >= len(op.columns):
                 return None
-            if not _pushable_type(col.type):
-                return None
+            if not _pushable_type(col.type) and not (col.type.name == "jsonb" and o == "="):
+                return None  # jsonb: only equality (a key lookup on a jsonb primary key, as MongoDB's _id)
             val = self.compile(right, scope)
             if val.type.name == "unknown" or val.param is not None:
                 val = self.exprs.coerce(val, col.type)
