@@ -264,11 +264,17 @@ class SqlSession(Session):
         return self.statement_cache.lookup(self, sql)
 
     def _learning(self, gen: Any, lifted: Any) -> Any:
-        """A streamed statement's Results, shown to the statement cache once it has started well."""
-        first = next(gen)
-        self.statement_cache.learn(self, lifted, [first])
-        yield first
-        yield from gen
+        """A streamed statement's Results, shown to the statement cache once it has started well.
+        Closing this closes ``gen`` at once (settle_stream relies on it to finish the statement)."""
+        try:
+            first = next(gen, None)
+            if first is None:
+                return
+            self.statement_cache.learn(self, lifted, [first])
+            yield first
+            yield from gen
+        finally:
+            gen.close()
 
     def _parse(self, sql: str, dialect_name: str, results: list[Result]) -> list[Statement]:
         try:

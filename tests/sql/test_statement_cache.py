@@ -157,3 +157,19 @@ def test_shapes_that_stay_uncached(s):
     assert rows(s, "select aid from acc where aid < 4 order by 1 desc limit 2") == [(3,), (2,)]
     assert rows(s, "select aid from acc where aid < 4 order by 1 limit 2") == [(1,), (2,)]
     assert rows(s, "select aid from acc where aid < 5 order by 1 limit 3") == [(1,), (2,), (3,)]
+
+
+def test_streamed_statements_are_finished_by_the_next_one(s):
+    for i in range(4):  # learned while streaming, then served from the cache
+        first = next(iter(s.stream(f"select aid from acc where aid > {i}")))
+        assert first.columns[0].name == "aid"
+        batch = next(iter(first.batches))
+        assert batch.column(0)[0].as_py() == i + 1
+    assert s.statement_cache.hits >= 1
+    s.execute("update acc set abalance = 0 where aid = 1")
+    assert s.transaction_state == "idle"
+    other = s.engine.connect(user="helios", database="helios", branch="main")
+    try:
+        assert other.execute("select abalance from acc where aid = 1")[0].rows() == [(0,)]
+    finally:
+        other.close()
