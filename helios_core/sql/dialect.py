@@ -333,7 +333,8 @@ def _is_routine_statement(chunk: list[Token]) -> bool:
     if first == "CREATE":
         rest = words[3:4] if words[1:3] == ["OR", "REPLACE"] else words[1:2]
         return bool(rest) and rest[0] in (*_ROUTINE_WORDS, "TRIGGER", "CONSTRAINT")
-    return first == "DROP" and len(words) > 1 and words[1] in (*_ROUTINE_WORDS, "ROUTINE", "TRIGGER")
+    return first in ("DROP", "ALTER") and len(words) > 1 and words[1] in (*_ROUTINE_WORDS, "ROUTINE", "TRIGGER") \
+        and not (first == "ALTER" and words[1] == "TRIGGER")
 
 
 def _words(sql: str, chunk: list[Token]) -> list[tuple[str, int]]:
@@ -842,7 +843,7 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         text = None if c.accept("NULL") else c.string()
         c.end()
         return Utility(kind="comment_constraint", args={"constraint": constraint, "table": table, "text": text})
-    if w in ("CREATE", "DROP", "CALL", "DO") and _is_routine_statement(c.toks):
+    if w in ("CREATE", "DROP", "ALTER", "CALL", "DO") and _is_routine_statement(c.toks):
         from helios_core.sql.routines import syntax as routine_syntax
         from helios_core.sql.triggers import syntax as trigger_syntax
 
@@ -853,6 +854,8 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
             return routine_syntax.parse_create(c)
         if w == "DROP":
             return routine_syntax.parse_drop(c)
+        if w == "ALTER":
+            return routine_syntax.parse_alter(c)
         return routine_syntax.parse_call(c) if w == "CALL" else routine_syntax.parse_do(c)
     if w in ("CREATE", "REFRESH") and c.peek_word() == "MATERIALIZED":
         from helios_core.sql import matviews

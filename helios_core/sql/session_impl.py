@@ -778,13 +778,14 @@ class SqlSession(Session):
 
             self.tx.statement_start()
             return identity_columns.add_identity(self, a)
-        if k in ("create_routine", "drop_routine", "call", "do"):
+        if k in ("create_routine", "drop_routine", "alter_routine", "call", "do"):
             self.tx.statement_start()
-            if k in ("create_routine", "drop_routine"):
+            if k in ("create_routine", "drop_routine", "alter_routine"):
                 self.tx.wrote_ddl = True
                 self.engine.bump_plan_generation()
             run = {"create_routine": routine_statements.create, "drop_routine": routine_statements.drop,
-                   "call": routine_statements.call, "do": routine_statements.do}[k]
+                   "alter_routine": routine_statements.alter, "call": routine_statements.call,
+                   "do": routine_statements.do}[k]
             return run(self, a)
         if k in ("create_trigger", "drop_trigger"):
             self.tx.statement_start()

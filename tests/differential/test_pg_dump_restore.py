@@ -42,6 +42,19 @@ insert into people (name, sku) values ('ann', 'A1'), ('bob', 'b2');
 insert into customers (name, email) values ('ann', 'ann@example.com'), ('bob', null), ('o''hara', 'x@y');
 insert into billing.invoices values (1, 1, 150.50, 'first', '{a,b}'), (2, 1, 20.00, null, null),
                                     (3, 3, 999.99, 'tab	and "quote"', '{}');
+create table notes (id int primary key, body jsonb, title text generated always as (body ->> 'title') stored,
+                    touched int default 0);
+create function add_tax(amount numeric, rate numeric default 0.2) returns numeric language sql immutable
+    as 'select amount * (1 + rate)';
+create function bump() returns trigger language plpgsql as $$
+begin
+  new.touched := coalesce(old.touched, 0) + 1;
+  return new;
+end $$;
+create trigger notes_bump before insert or update on notes for each row execute function bump();
+insert into notes (id, body) values (1, '{"title": "hi"}');
+create materialized view note_titles as select id, title from notes;
+create unique index note_titles_id on note_titles (id);
 """
 
 CHECKS = [
@@ -55,6 +68,11 @@ CHECKS = [
     "select indexname from pg_indexes where tablename = 'people' order by 1",
     "select has_table_privilege('dump_reader', 'people', 'SELECT'), has_table_privilege('dump_reader', 'people', 'INSERT')",
     "select attname, attidentity from pg_attribute where attrelid = 'people'::regclass and attnum > 0 order by attnum",
+    "select id, title, touched from notes",
+    "select * from note_titles",
+    "select add_tax(10), add_tax(10, 0.5)",
+    "select tgname from pg_trigger where tgrelid = 'notes'::regclass",
+    "select attname, attgenerated from pg_attribute where attrelid = 'notes'::regclass and attnum > 0 order by attnum",
 ]
 
 pytestmark = pytest.mark.skipif(not PG_DUMP.exists(), reason="needs pg_dump 15 (postgresql-15)")

@@ -29,6 +29,7 @@ from helios_core.sql import privilege_functions
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views import partition_info, relation_sizes
 from helios_core.sql.catalog_views.model import CatalogModel, namespace_oid, role_oid
+from helios_core.sql.routines import signature_text
 from helios_core.sql.server_version import version_string
 
 ACTIVE_SESSION: contextvars.ContextVar[Any] = contextvars.ContextVar("helios_active_session", default=None)
@@ -430,6 +431,30 @@ def _partition_root(args: list[pa.Array]) -> pa.Array:
     return _map(args[:1], lambda oid: partition_info.partition_root(_session(), oid), pa.int64())
 
 
+def _signature(render: Callable[[Any], str | None]) -> Callable[[list[pa.Array]], pa.Array]:
+    """A pg_get_function_* of CREATE FUNCTION's routines ("" for the built-ins, which have no
+    catalog signature here)."""
+    def impl(args: list[pa.Array]) -> pa.Array:
+        session = _session()
+        txn = session.tx.current() if session is not None and hasattr(session, "tx") else None
+
+        def one(oid: Any) -> str | None:
+            routine = signature_text.routine_by_oid(txn, oid) if oid is not None else None
+            return render(routine) if routine is not None else ""
+
+        return _map(args[:1], one, pa.string())
+
+    return impl
+
+
+def _triggerdef(args: list[pa.Array]) -> pa.Array:
+    from helios_core.sql.triggers import catalog_rows
+
+    model = _model()
+    return _map(args[:1], lambda oid: None if oid is None or model is None else catalog_rows.definition(model, int(oid)),
+                pa.string())
+
+
 def _null_text(args: list[pa.Array]) -> pa.Array:
     return pa.nulls(_len(args), pa.string())
 
@@ -460,9 +485,12 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="pg_get_indexdef", impl=_indexdef, return_type="text"),
     SqlFunction(name="pg_get_viewdef", impl=_viewdef, return_type="text"),
     SqlFunction(name="pg_get_serial_sequence", impl=_serial_sequence, return_type="text"),
-    SqlFunction(name="pg_get_function_identity_arguments", impl=_empty_text, return_type="text"),
-    SqlFunction(name="pg_get_function_arguments", impl=_empty_text, return_type="text"),
-    SqlFunction(name="pg_get_function_result", impl=_empty_text, return_type="text"),
+    SqlFunction(name="pg_get_function_identity_arguments", impl=_signature(signature_text.identity_arguments),
+                return_type="text"),
+    SqlFunction(name="pg_get_function_arguments", impl=_signature(signature_text.arguments), return_type="text"),
+    SqlFunction(name="pg_get_function_result", impl=_signature(signature_text.result), return_type="text"),
+    # bodies are kept as text (prosrc), never as a parsed BEGIN ATOMIC body
+    SqlFunction(name="pg_get_function_sqlbody", impl=_null_text, return_type="text", strict=False),
     SqlFunction(name="pg_get_statisticsobjdef_columns", impl=_null_text, return_type="text"),
     SqlFunction(name="obj_description", impl=_obj_description, return_type="text", strict=False),
     SqlFunction(name="col_description", impl=_col_description, return_type="text", strict=False),
@@ -505,7 +533,7 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="pg_relation_is_publishable", impl=_false, return_type="boolean"),
     SqlFunction(name="pg_get_partkeydef", impl=_partkeydef, return_type="text"),
     SqlFunction(name="pg_partition_root", impl=_partition_root, return_type="regclass"),
-    SqlFunction(name="pg_get_triggerdef", impl=_null_text, return_type="text", strict=False),
+    SqlFunction(name="pg_get_triggerdef", impl=_triggerdef, return_type="text", strict=False),
     SqlFunction(name="pg_get_ruledef", impl=_null_text, return_type="text", strict=False),
     SqlFunction(name="pg_get_statisticsobjdef", impl=_null_text, return_type="text"),
     SqlFunction(name="pg_tablespace_location", impl=_empty_text, return_type="text"),

@@ -182,6 +182,7 @@ def pg_class(model: CatalogModel) -> list[tuple]:
             with_fk.add(c.table.oid)
             if c.ref_table is not None:
                 with_fk.add(c.ref_table.oid)
+    with_fk.update(r.oid for r in model.relations if r.options.get("triggers"))  # relhastriggers
     methods = {i.relation.oid: i.method for i in model.indexes}
     rows = []
     for r in model.relations:
@@ -558,7 +559,7 @@ def _function_names() -> list[str]:
 @catalog_table(PG, "pg_proc", """oid oid, proname name, pronamespace oid, proowner oid, prolang oid,
     procost float4, prorows float4, provariadic oid, prosupport text, prokind "char", prosecdef bool,
     proleakproof bool, proisstrict bool, proretset bool, provolatile "char", proparallel "char", pronargs int2,
-    pronargdefaults int2, prorettype oid, proargtypes oid[], proallargtypes oid[], proargmodes text[],
+    pronargdefaults int2, prorettype oid, proargtypes oidvector, proallargtypes oid[], proargmodes "char"[],
     proargnames text[], proargdefaults text, protrftypes oid[], prosrc text, probin text, prosqlbody text,
     proconfig text[], proacl text[]""")
 def pg_proc(model: CatalogModel) -> list[tuple]:
@@ -642,10 +643,14 @@ static_table(PG, "pg_language", """oid oid, lanname name, lanowner oid, lanispl 
 static_table(PG, "pg_extension", """oid oid, extname name, extowner oid, extnamespace oid,
     extrelocatable bool, extversion text, extconfig oid[], extcondition text[]""",
              [(13_500, "plpgsql", 10, PG_CATALOG_OID, False, "1.0", None, None)])
-static_table(PG, "pg_trigger", """oid oid, tgrelid oid, tgparentid oid, tgname name, tgfoid oid, tgtype int2,
+@catalog_table(PG, "pg_trigger", """oid oid, tgrelid oid, tgparentid oid, tgname name, tgfoid oid, tgtype int2,
     tgenabled "char", tgisinternal bool, tgconstrrelid oid, tgconstrindid oid, tgconstraint oid,
-    tgdeferrable bool, tginitdeferred bool, tgnargs int2, tgattr int2[], tgargs bytea, tgqual text,
+    tgdeferrable bool, tginitdeferred bool, tgnargs int2, tgattr int2vector, tgargs bytea, tgqual text,
     tgoldtable name, tgnewtable name""")
+def pg_trigger(model: CatalogModel) -> list[tuple]:
+    from helios_core.sql.triggers import catalog_rows
+
+    return catalog_rows.rows(model)
 static_table(PG, "pg_rules", "schemaname name, tablename name, rulename name, definition text")
 static_table(PG, "pg_policy", """oid oid, polname name, polrelid oid, polcmd "char", polpermissive bool,
     polroles oid[], polqual text, polwithcheck text""")

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from helios_core import roles
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.session import Result
 from helios_core.sql import dialect, embedded_sql, triggers_catalog
@@ -130,6 +131,56 @@ def drop(session: Any, a: dict) -> Result:
         else:
             txn.catalog_delete(KIND, key)
     return Result(command_tag=f"DROP {what.upper()}", notices=notices)
+
+
+def alter(session: Any, a: dict) -> Result:
+    """ALTER FUNCTION/PROCEDURE/ROUTINE: owner, name, volatility, strictness."""
+    txn = session.tx.current()
+    what = a["what"]
+    candidates = definition.find(session, txn, a["name"], None if a["args"] is None else len(a["args"]),
+                                 procedure={"function": False, "procedure": True}.get(what))
+    if a["args"] is not None:
+        wanted = [definition.resolve_type(t).sql_name() for t in a["args"]]
+        candidates = [r for r in candidates if [t.sql_name() for t in r.in_types] == wanted]
+    name = a["name"].split(".")[-1]
+    if not candidates:
+        label = f"{name}({', '.join(a['args'])})" if a["args"] is not None else name
+        raise definition.UndefinedFunction(f"{what} {label} does not exist")
+    if len(candidates) > 1:
+        raise HeliosError(f'{what} name "{name}" is not unique', sqlstate="42725",
+                          hint="Specify the argument list to select the function unambiguously.")
+    target = candidates[0]
+    graph_owner = target.record.get("owner", "helios")
+    graph = roles.role_graph(session.engine)
+    if not graph.is_superuser(session.user) and session.user != graph_owner:
+        raise HeliosError(f"must be owner of {_NOUN[target.record['kind']]} {target.name}", sqlstate="42501")
+    record = dict(target.record)
+    changes = a["changes"]
+    if "owner" in changes:
+        if graph.get(changes["owner"]) is None:
+            raise HeliosError(f'role "{changes["owner"]}" does not exist', sqlstate="42704")
+        record["owner"] = changes["owner"]
+    for key in ("volatility", "strict"):
+        if key in changes:
+            record[key] = changes[key]
+    key = f"{target.schema}.{target.name}"
+    rest = [r for r in definition.overloads(txn, target.schema, target.name)
+            if not definition.same_arguments(r, target.record)]
+    if "rename" in changes:
+        new = changes["rename"]
+        others = definition.overloads(txn, target.schema, new)
+        if any(definition.same_arguments(r, record) for r in others):
+            raise HeliosError(f'function {new}({", ".join(a["type"] for a in target.in_args)}) already exists in '
+                              f'schema "{target.schema}"', sqlstate="42723")
+        record["name"] = new
+        if rest:
+            txn.catalog_put(KIND, key, {"overloads": rest})
+        else:
+            txn.catalog_delete(KIND, key)
+        txn.catalog_put(KIND, f"{target.schema}.{new}", {"overloads": [*others, record]})
+    else:
+        txn.catalog_put(KIND, key, {"overloads": [*rest, record]})
+    return Result(command_tag=f"ALTER {what.upper()}")
 
 
 def call(session: Any, a: dict) -> Result:

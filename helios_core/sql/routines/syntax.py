@@ -189,6 +189,32 @@ def _options(c: Any, record: dict) -> None:
             c.fail()
 
 
+def parse_alter(c: Any) -> Any:
+    """ALTER FUNCTION|PROCEDURE|ROUTINE name [(args)] action: OWNER TO, RENAME TO, volatility,
+    strictness and planner hints."""
+    c.expect("ALTER")
+    what = c.word().lower()
+    c.i += 1
+    name = c.dotted_name()
+    args = None
+    if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
+        args = [a["type"] for a in _parameters(c) if a["mode"] in ("i", "b", "v")]
+    changes: dict[str, Any] = {}
+    if c.accept("OWNER", "TO"):
+        changes["owner"] = c.name()
+    elif c.accept("RENAME", "TO"):
+        changes["rename"] = c.name()
+    elif c.word() in ("SET", "DEPENDS", "NO", "RESET"):
+        raise FeatureNotSupported(f"ALTER {what.upper()} ... {c.word()} is not supported")
+    else:
+        record: dict[str, Any] = {}
+        _options(c, record)
+        changes = {k: v for k, v in record.items() if k in ("volatility", "strict")}
+    c.end()
+    return dialect.Utility(kind="alter_routine", args={"what": what, "name": name, "args": args,
+                                                      "changes": changes})
+
+
 def parse_drop(c: Any) -> Any:
     """DROP FUNCTION|PROCEDURE|ROUTINE [IF EXISTS] name [(args)] [, ...] [CASCADE | RESTRICT]."""
     c.expect("DROP")

@@ -1,0 +1,51 @@
+"""How PostgreSQL prints a routine's signature: pg_get_function_arguments,
+pg_get_function_identity_arguments and pg_get_function_result (psql's \\df, pg_dump)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helios_core.sql.routines.definition import KIND, Routine
+
+_MODE_WORD = {"i": "", "o": "OUT ", "b": "INOUT ", "v": "VARIADIC "}
+
+
+def routine_by_oid(txn: Any, oid: int) -> Routine | None:
+    if txn is None:
+        return None
+    for value in (txn.catalog_list(KIND) or {}).values():
+        for record in (value or {}).get("overloads") or []:
+            if int(record.get("oid") or 0) == int(oid):
+                return Routine(record)
+    return None
+
+
+def _arg(a: dict, with_default: bool, procedure: bool) -> str:
+    name = f'{a["name"]} ' if a.get("name") else ""
+    mode = "IN " if procedure and a["mode"] == "i" else _MODE_WORD[a["mode"]]  # procedures say IN
+    text = f'{mode}{name}{a["type"]}'
+    if with_default and a.get("default") is not None:
+        text += f' DEFAULT {a["default"]}'
+    return text
+
+
+def arguments(routine: Routine) -> str:
+    return ", ".join(_arg(a, True, routine.is_procedure) for a in routine.record["args"])
+
+
+def identity_arguments(routine: Routine) -> str:
+    return ", ".join(_arg(a, False, routine.is_procedure) for a in routine.record["args"])
+
+
+def result(routine: Routine) -> str | None:
+    if routine.is_procedure:
+        return None
+    record = routine.record
+    outs = [a for a in record["args"] if a["mode"] in ("o", "b")]
+    if record.get("out_columns") and not outs and record.get("returns") == "record":
+        cols = ", ".join(f"{n} {t}" for n, t in record["out_columns"])
+        return f"TABLE({cols})"
+    returns = record.get("returns") or "void"
+    if record.get("returns_set"):
+        return f"SETOF {returns}"
+    return returns
