@@ -31,6 +31,7 @@ from helios_core.sql.catalog_views import partition_info, relation_sizes
 from helios_core.sql.catalog_views.model import CatalogModel, namespace_oid, role_oid
 from helios_core.sql.routines import signature_text
 from helios_core.sql.server_version import version_string
+from helios_core.sql.triggers import catalog_rows
 
 ACTIVE_SESSION: contextvars.ContextVar[Any] = contextvars.ContextVar("helios_active_session", default=None)
 _STARTED = time.time()
@@ -448,8 +449,6 @@ def _signature(render: Callable[[Any], str | None]) -> Callable[[list[pa.Array]]
 
 
 def _triggerdef(args: list[pa.Array]) -> pa.Array:
-    from helios_core.sql.triggers import catalog_rows
-
     model = _model()
     return _map(args[:1], lambda oid: None if oid is None or model is None else catalog_rows.definition(model, int(oid)),
                 pa.string())

@@ -26,6 +26,7 @@ from helios_core.sql.catalog_views.model import (
     stable_oid,
 )
 from helios_core.sql.catalog_views.registry import catalog_table, static_table
+from helios_core.sql.triggers import catalog_rows
 
 PG = "pg_catalog"
 
@@ -648,8 +649,6 @@ static_table(PG, "pg_extension", """oid oid, extname name, extowner oid, extname
     tgdeferrable bool, tginitdeferred bool, tgnargs int2, tgattr int2vector, tgargs bytea, tgqual text,
     tgoldtable name, tgnewtable name""")
 def pg_trigger(model: CatalogModel) -> list[tuple]:
-    from helios_core.sql.triggers import catalog_rows
-
     return catalog_rows.rows(model)
 static_table(PG, "pg_rules", "schemaname name, tablename name, rulename name, definition text")
 static_table(PG, "pg_policy", """oid oid, polname name, polrelid oid, polcmd "char", polpermissive bool,
