@@ -24,6 +24,7 @@ class ChResult:
     row_count: int = 0
     written_rows: int = 0
     totals: pa.RecordBatch | None = None
+    extremes: pa.RecordBatch | None = None  # two rows: each column's minimum, then its maximum
     format: str | None = None
     rows_before_limit: int | None = None
     settings: dict[str, str] = attrs.Factory(dict)

@@ -93,6 +93,7 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     if isinstance(first, exp.Select):
         names = [column_name(e) for e in first.expressions]
         hints = [hint_type(e, first) for e in first.expressions]
+        _settle_type_names(first)
         if any(isinstance(e, exp.Star) or isinstance(e, exp.Column) and isinstance(e.this, exp.Star)
                for e in first.expressions):
             names, hints = [], []
@@ -110,6 +111,8 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     result.settings = query_settings
     if fill_join_defaults:
         _fill_join_defaults(result)
+    if {**ch.settings, **query_settings}.get("extremes", "0") in ("1", "true") and result.rows:
+        result.extremes = _extremes(result)
     if totals_tree is not None:
         totals = ch.execute_tree(totals_tree)
         result.totals = _fill_defaults(totals, result)
@@ -147,6 +150,31 @@ def _default_for_arrow(t: pa.DataType) -> Any:
     if pa.types.is_boolean(t):
         return False
     return None
+
+
+def _extremes(result: ChResult) -> pa.RecordBatch:
+    """The ``extremes = 1`` rows: every column's minimum and maximum over the result."""
+    table = pa.Table.from_batches(result.batches)
+    arrays = []
+    for column in table.columns:
+        values = [v for v in column.to_pylist() if v is not None]
+        try:
+            low, high = (min(values), max(values)) if values else (None, None)
+        except TypeError:  # values that do not order (records): ClickHouse shows the first
+            low = high = values[0]
+        arrays.append(pa.array([low, high], column.type))
+    return pa.RecordBatch.from_arrays(arrays, names=table.column_names)
+
+
+def _settle_type_names(select: exp.Select) -> None:
+    """toTypeName(x) where the query settles x's type (``number`` of numbers() is UInt64)."""
+    for node in list(select.find_all(exp.Anonymous, exp.Typeof)):
+        name = str(node.this).lower() if isinstance(node, exp.Anonymous) else "totypename"
+        args = node.expressions if isinstance(node, exp.Anonymous) else [node.this]
+        if name == "totypename" and len(args) == 1 and isinstance(args[0], exp.Column):
+            hint = hint_type(args[0], select)
+            if hint:
+                node.replace(exp.Literal.string(hint))
 
 
 def _totals_query(select: exp.Select) -> exp.Select | None:

@@ -65,3 +65,10 @@ def test_higher_order_and_date_arithmetic(ch):
               "arrayCount(x -> x > 1, [1, 2, 3]), arrayFirst(x -> x > 1, [1, 2, 3]), materialize(3)") == "1\t0\t2\t2\t3\n"
     assert ch("SELECT toDateTime('2020-01-02 03:04:05') AS t, t + 1, t - 3600, toDate(t) + 1, toUnixTimestamp(t)") == \
         "2020-01-02 03:04:05\t2020-01-02 03:04:06\t2020-01-02 02:04:05\t2020-01-03\t1577934245\n"
+
+
+def test_extremes_and_type_names_of_sources(ch):
+    assert ch("SELECT number, toString(number) AS s FROM numbers(3)", extremes="1") == \
+        "0\t0\n1\t1\n2\t2\n\n0\t0\n2\t2\n"
+    assert ch("SELECT toTypeName(number) FROM numbers(1)") == "UInt64\n"
+    assert ch("SELECT toTypeName(dummy) FROM system.one") == "UInt8\n"

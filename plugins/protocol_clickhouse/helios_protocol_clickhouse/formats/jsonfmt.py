@@ -92,6 +92,18 @@ def _block(result: Any, settings: dict[str, str], *, compact: bool) -> tuple[byt
         else:
             inner = ",\n".join(f"\t\t{n}: {f(v)}" for n, f, v in zip(names, values, totals, strict=True))
             out.append(f'\t"totals":\n\t{{\n{inner}\n\t}},\n\n')
+    extremes = getattr(result, "extremes", None)
+    if extremes is not None:
+        low, high = list(rows_of([extremes]))
+        if compact:
+            parts = [f'\t\t"{k}": [' + ", ".join(f(v) for f, v in zip(values, row, strict=True)) + "]"
+                     for k, row in (("min", low), ("max", high))]
+        else:
+            parts = []
+            for k, row in (("min", low), ("max", high)):
+                inner = ",\n".join(f"\t\t\t{n}: {f(v)}" for n, f, v in zip(names, values, row, strict=True))
+                parts.append(f'\t\t"{k}":\n\t\t{{\n{inner}\n\t\t}}')
+        out.append('\t"extremes":\n\t{\n' + ",\n".join(parts) + "\n\t},\n\n")
     out.append(f'\t"rows": {result.rows}')
     if result.rows_before_limit is not None:
         out.append(f',\n\n\t"rows_before_limit_at_least": {result.rows_before_limit}')
