@@ -25,7 +25,14 @@ from helios_core.errors import HeliosError
 from helios_protocol_mongo import authentication, crud
 from helios_protocol_mongo.aggregation import aggregate
 from helios_protocol_mongo.errors import MongoError, from_helios_error
-from helios_protocol_mongo.indexes import create_indexes, drop_indexes, list_indexes
+from helios_protocol_mongo.indexes import (
+    collection_stats,
+    create_indexes,
+    database_stats,
+    drop_indexes,
+    list_indexes,
+    rename_collection,
+)
 from helios_protocol_mongo.logical_sessions import LogicalSession
 from helios_protocol_mongo.store import CollectionStore
 from helios_protocol_mongo.wire import COMPRESSORS, MAX_BSON_SIZE, MAX_MESSAGE_SIZE, OP_QUERY, Message
@@ -466,5 +473,8 @@ COMMANDS: dict[str, Handler] = {
     "listIndexes": list_indexes,
     "dropIndexes": drop_indexes,
     "deleteIndexes": drop_indexes,
+    "renameCollection": rename_collection,
+    "collStats": collection_stats,
+    "dbStats": database_stats,
     **crud.COMMANDS,
 }

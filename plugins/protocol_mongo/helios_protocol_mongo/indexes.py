@@ -115,11 +115,15 @@ def create_indexes(ctx: CommandContext) -> dict[str, Any]:
                 raise MongoError(11000, f"Index build failed: E11000 duplicate key error collection: "
                                         f"{ctx.db}.{collection} index: {name}") from None
             raise
-        comment = json.dumps(definition).replace("'", "''")
-        ctx.store.execute(f"comment on index {quote_ident(ctx.db)}.{quote_ident(sql_name)} is '{comment}'")
+        _comment(ctx.store, ctx.db, sql_name, definition)
         existing[name] = definition
     return {"numIndexesBefore": before, "numIndexesAfter": len(existing) + 1,
             "createdCollectionAutomatically": created_collection, "ok": 1.0}
+
+
+def _comment(store: CollectionStore, db: str, sql_name: str, definition: dict[str, Any]) -> None:
+    text = json.dumps(definition).replace("'", "''")
+    store.execute(f"comment on index {quote_ident(db)}.{quote_ident(sql_name)} is '{text}'")
 
 
 def list_indexes(ctx: CommandContext) -> dict[str, Any]:
@@ -201,3 +205,60 @@ def expire_ttl_documents(store: CollectionStore) -> int:
                         expired.append(doc["_id"])
                 removed += store.delete_ids(db, collection, expired)
     return removed
+
+
+def rename_collection(ctx: CommandContext) -> dict[str, Any]:
+    """renameCollection: ALTER TABLE ... RENAME within a database; a copy and drop across databases."""
+    source, target = ctx.command.get("renameCollection"), ctx.command.get("to")
+    if not isinstance(source, str) or not isinstance(target, str) or "." not in source or "." not in target:
+        raise MongoError(73, "renameCollection needs full namespaces: {renameCollection: 'db.a', to: 'db.b'}")
+    src_db, src_coll = source.split(".", 1)
+    dst_db, dst_coll = target.split(".", 1)
+    store = ctx.store
+    if not store.collection_exists(src_db, src_coll):
+        raise MongoError(26, f"Source collection {source} does not exist")
+    if source == target:
+        raise MongoError(20, "Can't rename a collection to itself")
+    if store.collection_exists(dst_db, dst_coll):
+        if not ctx.command.get("dropTarget"):
+            raise MongoError(48, "target namespace exists")
+        store.drop_collection(dst_db, dst_coll)
+    specs = list_index_specs(store, src_db, src_coll)
+    if src_db == dst_db:
+        store.execute(f"alter table {table_name(src_db, src_coll)} rename to {quote_ident(dst_coll)}")
+        for spec in specs:
+            new_name = quote_ident(sql_index_name(dst_coll, spec["name"]))
+            store.execute(f"alter index {quote_ident(src_db)}.{quote_ident(sql_index_name(src_coll, spec['name']))} "
+                          f"rename to {new_name}")
+            _comment(store, src_db, sql_index_name(dst_coll, spec["name"]), spec)  # the rename drops it
+        return {"ok": 1.0}
+    store.create_collection(dst_db, dst_coll)
+    store.execute(f"insert into {table_name(dst_db, dst_coll)} (_id, doc) "
+                  f"select _id, doc from {table_name(src_db, src_coll)}")
+    copy = type(ctx)(ctx.runner, {"createIndexes": dst_coll, "indexes": specs}, dst_db, store,
+                     ctx.in_transaction, ctx.lsid, ctx.txn_number)
+    if specs:
+        create_indexes(copy)
+    store.drop_collection(src_db, src_coll)
+    return {"ok": 1.0}
+
+
+def collection_stats(ctx: CommandContext) -> dict[str, Any]:
+    collection = ctx.collection_name()
+    count = ctx.store.count(ctx.db, collection)
+    size = ctx.store.size_bytes(ctx.db, collection)
+    indexes = 1 + len(list_index_specs(ctx.store, ctx.db, collection)) \
+        if ctx.store.collection_exists(ctx.db, collection) else 0
+    return {"ns": f"{ctx.db}.{collection}", "count": count, "size": size, "storageSize": size,
+            "avgObjSize": size // count if count else 0, "nindexes": indexes, "totalIndexSize": 0,
+            "indexSizes": {}, "capped": False, "ok": 1.0}
+
+
+def database_stats(ctx: CommandContext) -> dict[str, Any]:
+    collections = ctx.store.list_collections(ctx.db)
+    objects = sum(ctx.store.count(ctx.db, c) for c in collections)
+    size = sum(ctx.store.size_bytes(ctx.db, c) for c in collections)
+    indexes = sum(1 + len(list_index_specs(ctx.store, ctx.db, c)) for c in collections)
+    return {"db": ctx.db, "collections": len(collections), "views": 0, "objects": objects,
+            "avgObjSize": size / objects if objects else 0, "dataSize": float(size), "storageSize": float(size),
+            "indexes": indexes, "indexSize": 0.0, "totalSize": float(size), "scaleFactor": 1, "ok": 1.0}

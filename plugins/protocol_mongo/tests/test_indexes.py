@@ -50,3 +50,26 @@ def test_ttl_index_removes_expired_documents(coll):
     while coll.count_documents({}) == 3 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert sorted(d["_id"] for d in coll.find()) == ["new", "nodate"]
+
+
+def test_rename_collection_and_stats(client):
+    for name in ("renamed_src", "renamed_dst"):
+        client.testdb[name].drop()
+    client.otherdb.moved.drop()
+    src = client.testdb.renamed_src
+    src.insert_many([{"_id": i, "k": i} for i in range(5)])
+    src.create_index("k", unique=True)
+    src.rename("renamed_dst")
+    dst = client.testdb.renamed_dst
+    assert dst.count_documents({}) == 5 and "k_1" in dst.index_information()
+    assert "renamed_src" not in client.testdb.list_collection_names()
+    client.admin.command("renameCollection", "testdb.renamed_dst", to="otherdb.moved")
+    moved = client.otherdb.moved
+    assert moved.count_documents({}) == 5
+    with pytest.raises(DuplicateKeyError):
+        moved.insert_one({"_id": 9, "k": 1})
+    with pytest.raises(OperationFailure) as info:
+        client.admin.command("renameCollection", "testdb.renamed_dst", to="testdb.x")
+    assert info.value.code == 26
+    assert client.otherdb.command("collStats", "moved")["count"] == 5
+    assert client.otherdb.command("dbStats")["objects"] >= 5
