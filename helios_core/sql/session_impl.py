@@ -45,6 +45,7 @@ from helios_core.sql import (
     prepared,
     sequences,
     session_identity,
+    transactions,
     user_types,  # noqa: F401  (installs the lookup of CREATE TYPE's types)
 )
 from helios_core.sql.dialect import Statement, Utility
@@ -57,6 +58,7 @@ from helios_core.sql.settings import Settings, display_name, parse_duration_ms
 from helios_core.sql.statement_cache import StatementCache
 from helios_core.sql.transactions import TransactionState
 from helios_core.sql.triggers import statements as trigger_statements
+from helios_core.storage.errors import ReadOnlyTransaction
 
 # PostgreSQL's typlen per type OID (RowDescription's type size)
 _TYPE_SIZE = {16: 1, 18: 1, 19: 64, 20: 8, 21: 2, 23: 4, 24: 4, 26: 4, 700: 4, 701: 8, 1082: 4,
@@ -486,13 +488,16 @@ class SqlSession(Session):
         if isinstance(ast, (exp.Query, exp.Values, exp.Subquery)):
             return self.run_query(ast, params, prepared, lazy=lazy)
         if isinstance(ast, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
-            return run_undoable(self, lambda: dml.execute(self, ast, params, prepared))
+            with _read_only_names(ast):
+                return run_undoable(self, lambda: dml.execute(self, ast, params, prepared))
         if isinstance(ast, (exp.Create, exp.Drop, exp.Alter, exp.TruncateTable)):
             self.tx.wrote_ddl = True
             self.engine.bump_plan_generation()
             return ddl.execute(self, ast, st.text)
         if isinstance(ast, branch_syntax.BRANCH_STATEMENTS):
             return ddl.branch_statement(self, ast)
+            with _read_only_names(ast):
+                return ddl.execute(self, ast, st.text)
         if isinstance(ast, exp.Comment):
             ddl_privileges.check_comment(self, ast)  # only the owner comments on an object
             return ddl.comment(self, ast)
@@ -666,8 +671,8 @@ class SqlSession(Session):
             in_block = self.tx.in_block
             if a.get("chain") and not in_block:
                 raise HeliosError(f"{k.upper()} AND CHAIN can only be used in transaction blocks", sqlstate="25P01")
-            modes = {"isolation": self.tx.isolation, "read_only": self.tx.read_only}
-            notices = [] if in_block else ["there is no transaction in progress"]
+            modes = {"isolation": self.tx.isolation, "read_only": self.tx.read_only, "deferrable": self.tx.deferrable}
+            notices = [] if in_block else [transactions.warning("there is no transaction in progress", "25P01")]
             if k == "commit":
                 tag = self.tx.commit()
             else:
@@ -1083,6 +1088,25 @@ _PLANNED_STATEMENTS = {
     ("CREATE", "CONTINUOUS"): "continuous aggregates (CREATE CONTINUOUS AGGREGATE) are not part of this "
                               "HeliosDB release",
 }
+
+
+@contextlib.contextmanager
+def _read_only_names(ast: Any) -> Iterator[None]:
+    """25006 names the statement, as PostgreSQL's "cannot execute INSERT in a read-only transaction"."""
+    try:
+        yield
+    except ReadOnlyTransaction as e:
+        if e.message != "cannot execute write in a read-only transaction":
+            raise
+        if isinstance(ast, exp.TruncateTable):
+            what = "TRUNCATE TABLE"
+        elif isinstance(ast, (exp.Create, exp.Drop, exp.Alter)):
+            verb = type(ast).__name__.upper()
+            what = "CREATE TABLE AS" if isinstance(ast, exp.Create) and ast.args.get("expression") is not None \
+                else f"{verb} {str(ast.args.get('kind') or '').upper()}".strip()
+        else:
+            what = type(ast).__name__.upper()
+        raise ReadOnlyTransaction(f"cannot execute {what} in a read-only transaction") from None
 
 
 def _unsupported_command(word: str, rest: str) -> str:

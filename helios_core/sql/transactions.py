@@ -98,7 +98,7 @@ class TransactionState:
     def begin_block(self, modes: dict[str, Any]) -> list[str]:
         notices: list[str] = []
         if self.in_block:
-            notices.append("there is already a transaction in progress")
+            notices.append(warning("there is already a transaction in progress", "25001"))
             return notices
         self.in_block = True
         self.isolation = modes.get("isolation")
@@ -109,6 +109,12 @@ class TransactionState:
         return notices
 
     def set_transaction(self, modes: dict[str, Any]) -> None:
+        if modes.get("read_only") is False and self.in_block and self.effective_read_only():
+            if self.savepoints:
+                raise HeliosError("cannot set transaction read-write mode inside a read-only transaction",
+                                  sqlstate="25006")
+            if self.txn is not None:
+                raise ActiveTransaction("transaction read-write mode must be set before any query")
         if "isolation" in modes:
             if self.txn is not None and self.in_block:
                 raise ActiveTransaction(
@@ -246,6 +252,13 @@ class TransactionState:
         del self.savepoints[i + 1:]
         self.session.settings_obj.restore(snap)
         self.failed = False
+
+
+def warning(message: str, sqlstate: str) -> HeliosError:
+    """A WARNING for the client's notices (PostgreSQL warns, not notices, about transaction blocks)."""
+    w = HeliosError(message, sqlstate=sqlstate)
+    w.severity = "WARNING"
+    return w
 
 
 def _takes_arg(fn: Any) -> bool:

@@ -278,3 +278,36 @@ def test_list_append_has_no_anomaly_at_serializable(pg_server):
         dsts.discard(src)
     cycle = _find_cycle(edges, len(committed))
     assert cycle is None, f"dependency cycle among committed transactions: {[committed[i] for i in cycle]}"
+
+
+def test_transaction_mode_rules_as_postgres(conns):
+    """PostgreSQL's answers: WARNINGs outside a block, READ WRITE only before the first query and
+    never inside a read-only transaction's savepoint, COMMIT AND CHAIN keeps DEFERRABLE, and 25006
+    names the statement."""
+    a, _, _ = conns
+    a.execute("drop table if exists modes")
+    a.execute("create table modes (x int)")
+    notices = []
+    a.add_notice_handler(lambda n: notices.append((n.severity, n.sqlstate, n.message_primary)))
+    a.execute("commit")
+    assert notices == [
+        ("WARNING", "25P01", "there is no transaction in progress")]
+    a.execute("begin isolation level serializable read only deferrable")
+    a.execute("select * from modes")
+    with pytest.raises(psycopg.errors.ActiveSqlTransaction, match="must be set before any query"):
+        a.execute("set transaction read write")
+    a.execute("rollback")
+    a.execute("begin read only")
+    a.execute("savepoint x")
+    with pytest.raises(psycopg.errors.ReadOnlySqlTransaction, match="inside a read-only transaction"):
+        a.execute("set transaction read write")
+    a.execute("rollback")
+    a.execute("begin read only")
+    with pytest.raises(psycopg.errors.ReadOnlySqlTransaction) as ei:
+        a.execute("insert into modes values (1)")
+    assert ei.value.diag.message_primary == "cannot execute INSERT in a read-only transaction"
+    a.execute("rollback")
+    a.execute("start transaction isolation level repeatable read, read write, deferrable")
+    a.execute("commit and chain")
+    assert a.execute("show transaction_deferrable").fetchone() == ("on",)
+    a.execute("commit")

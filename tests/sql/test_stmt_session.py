@@ -135,7 +135,9 @@ def test_transaction_status_and_failed_block(s):
     s.execute("start transaction isolation level repeatable read")
     assert s.execute("show transaction_isolation")[0].rows() == [("repeatable read",)]
     assert s.execute("end")[0].command_tag == "COMMIT"
-    assert s.execute("abort")[0].notices == ["there is no transaction in progress"]
+    (warning,) = s.execute("abort")[0].notices  # a WARNING, as PostgreSQL sends it
+    assert (warning.severity, warning.sqlstate, warning.message) == (
+        "WARNING", "25P01", "there is no transaction in progress")
 
 
 def test_commit_and_rollback_of_data(s):
