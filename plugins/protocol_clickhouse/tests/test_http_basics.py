@@ -151,3 +151,19 @@ def test_row_binary_with_names_and_types(http):
     header = b"\x03\x06number\x01s\x01a\x06UInt64\x06String\x0cArray(UInt8)"
     rows = b"".join(n.to_bytes(8, "little") + b"\x01" + str(n).encode() + b"\x01\x07" for n in (0, 1))
     assert reply.body == header + rows
+
+
+def test_idle_keep_alive_connection_does_not_hold_up_shutdown(tmp_path):
+    import http.client
+    import signal
+    import time
+
+    server = start_server(tmp_path, {"protocols": {"clickhouse": {"http_port": 0}}, "shutdown_grace_period": "20s"},
+                          only=["clickhouse"])
+    conn = http.client.HTTPConnection("127.0.0.1", server.port("clickhouse_http"), timeout=10)
+    conn.request("GET", "/?query=SELECT%201")
+    assert conn.getresponse().read() == b"1\n"  # the connection stays open, idle
+    started = time.monotonic()
+    assert server.stop(signal.SIGTERM) == 0
+    assert time.monotonic() - started < 10
+    conn.close()

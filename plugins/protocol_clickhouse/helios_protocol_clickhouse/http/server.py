@@ -9,7 +9,33 @@ from anyio.streams.buffered import BufferedByteReceiveStream
 from helios_core.hookspecs import ProtocolContext
 from helios_protocol_clickhouse.http.handler import HttpContext, handle
 from helios_protocol_clickhouse.http.sessions import SessionRegistry
-from helios_protocol_clickhouse.http.wire import BadRequest, read_request, response_bytes
+from helios_protocol_clickhouse.http.wire import BadRequest, Request, read_request, response_bytes
+
+
+async def _next_request(reader: BufferedByteReceiveStream, stopping: anyio.Event) -> Request | None:
+    """The next request, or None when the client left or the server is stopping (an idle
+    keep-alive connection must not hold a shutdown up)."""
+    outcome: list[Request | None | BaseException] = [None]
+    async with anyio.create_task_group() as tg:
+
+        async def read() -> None:
+            try:
+                outcome[0] = await read_request(reader)
+            except (BadRequest, anyio.EndOfStream, anyio.BrokenResourceError, ConnectionError) as exc:
+                outcome[0] = exc
+            tg.cancel_scope.cancel()
+
+        async def stop() -> None:
+            await stopping.wait()
+            tg.cancel_scope.cancel()
+
+        tg.start_soon(read)
+        tg.start_soon(stop)
+    if isinstance(outcome[0], BadRequest):
+        raise outcome[0]
+    if isinstance(outcome[0], BaseException):
+        return None
+    return outcome[0]
 
 
 async def serve_http(ctx: ProtocolContext) -> None:
@@ -24,7 +50,7 @@ async def serve_http(ctx: ProtocolContext) -> None:
         try:
             while not ctx.stopping.is_set():
                 try:
-                    request = await read_request(reader)
+                    request = await _next_request(reader, ctx.stopping)
                 except BadRequest as exc:
                     body = f"Code: 1. DB::Exception: Bad request: {exc}. (UNSUPPORTED_METHOD)\n".encode()
                     await stream.send(response_bytes(400, [("Content-Type", "text/plain; charset=UTF-8")], body,
