@@ -85,19 +85,20 @@ class CommandRunner:
         self._store: CollectionStore | None = None
         self.compressors: list[str] = []
         self.user: str | None = None  # the user a SCRAM login authenticated
+        self.branch: str | None = None  # chosen with {heliosdb: 1, branch: ...}; None: the role's default
         self.conversation: authentication.Conversation | None = None
 
     # -- sessions ---------------------------------------------------------------------
 
     def store(self) -> CollectionStore:
         if self._store is None:
-            self._session = self.server.open_session(self.user or "helios")
+            self._session = self.server.open_session(self.user or "helios", self.branch)
             self._store = CollectionStore(self._session)
         return self._store
 
     def open_session(self) -> Any:
-        """A kernel session for the logged-in user (a transaction's)."""
-        return self.server.open_session(self.user or "helios")
+        """A kernel session for the logged-in user on the connection's branch (a transaction's)."""
+        return self.server.open_session(self.user or "helios", self.branch)
 
     def logged_in(self, user: str) -> None:
         """Later commands run as ``user``: the connection's kernel session is opened again."""
@@ -436,6 +437,26 @@ def no_transaction(ctx: CommandContext) -> dict[str, Any]:
                      labels=("TransientTransactionError",))
 
 
+def heliosdb(ctx: CommandContext) -> dict[str, Any]:
+    """{heliosdb: 1, branch: "name"}: this connection works on that branch from now on (as SQL's
+    SET heliosdb.branch); without ``branch`` it says which branch it is on."""
+    runner = ctx.runner
+    branch = ctx.command.get("branch")
+    if branch is not None:
+        if not isinstance(branch, str) or not branch:
+            raise MongoError(2, "heliosdb.branch must be a non-empty string")
+        previous = runner.branch
+        runner.close()
+        runner.branch = branch
+        try:
+            runner.store()
+        except HeliosError as exc:
+            runner.branch = previous
+            error = from_helios_error(exc)
+            raise MongoError(26 if exc.sqlstate == "42704" else error.code, str(exc)) from None
+    return {"branch": runner.store().session.branch, "ok": 1.0}
+
+
 def whats_my_uri(ctx: CommandContext) -> dict[str, Any]:
     return {"you": ctx.runner.connection.peer, "ok": 1.0}
 
@@ -467,6 +488,7 @@ COMMANDS: dict[str, Handler] = {
     "commitTransaction": no_transaction,
     "abortTransaction": no_transaction,
     "whatsmyuri": whats_my_uri,
+    "heliosdb": heliosdb,
     "getLog": get_log,
     "aggregate": aggregate,
     "createIndexes": create_indexes,

@@ -56,9 +56,10 @@ class MongoServer:
         self.stopping = False
         self.started = time.time()
 
-    def open_session(self, user: str = "helios") -> Any:
-        """A kernel session on the configured database (blocking)."""
-        return self.kernel.open_session(user=user, database=self.config.database, options={})
+    def open_session(self, user: str = "helios", branch: str | None = None) -> Any:
+        """A kernel session on the configured database (blocking); ``branch`` None: the role's default."""
+        options = {"heliosdb.branch": branch} if branch else {}
+        return self.kernel.open_session(user=user, database=self.config.database, options=options)
 
     async def serve(self, stopping: Any = None) -> None:
         """Serve until the listener stops; once ``stopping`` is set, idle connections are closed at once."""

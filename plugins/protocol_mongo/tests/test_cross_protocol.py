@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import psycopg
+import pymongo
+import pytest
 from bson import Int64, ObjectId
 
 
@@ -32,3 +34,19 @@ def test_sql_row_is_a_document(client, mongo_server):
     assert client.shop.products.find_one({"dims.h": 2}) == {"_id": "p1", "price": 9.5, "stock": 4,
                                                             "dims": {"w": 1, "h": 2}}
     assert "products" in client.shop.list_collection_names() and "shop" in client.list_database_names()
+
+
+def test_connection_works_on_a_chosen_branch(client, mongo_server, mongo_uri):
+    client.shop.stock.drop()
+    client.shop.stock.insert_one({"_id": "a", "n": 1})
+    with psycopg.connect(mongo_server.pg_dsn(), autocommit=True) as conn:
+        conn.execute("drop branch if exists mongo_feature")
+        conn.execute("create branch mongo_feature from main")
+    with pymongo.MongoClient(mongo_uri, maxPoolSize=1) as on_branch:
+        assert on_branch.admin.command("heliosdb", 1, branch="mongo_feature")["branch"] == "mongo_feature"
+        on_branch.shop.stock.insert_one({"_id": "b", "n": 2})
+        assert sorted(d["_id"] for d in on_branch.shop.stock.find()) == ["a", "b"]
+        with pytest.raises(pymongo.errors.OperationFailure) as info:
+            on_branch.admin.command("heliosdb", 1, branch="no_such_branch")
+        assert info.value.code == 26
+    assert [d["_id"] for d in client.shop.stock.find()] == ["a"]  # main does not see the branch's write
