@@ -493,11 +493,16 @@ def insert(session: Any, ast: exp.Insert, params: Any = (), prepared: Any = None
         batch = generated_columns.compute(session, ctx, tdef, batch)
         n = batch.num_rows
     if conflict is not None:
-        if partitions.spec(tdef) is not None:
-            raise FeatureNotSupported("INSERT ... ON CONFLICT on a partitioned table is not supported")
-        if partitions.parent_of(tdef) is not None:
-            partitions.check_rows_fit(txn, tdef, batch, ctx)
-        count, inserted = insert_on_conflict(session, txn, ctx, tdef, alias, batch, conflict)
+        if partitions.spec(tdef) is not None:  # each row meets its conflicts in its own partition
+            count, inserted = 0, []
+            for leaf, rows in partitions.route(txn, tdef, batch, ctx):
+                c, ins = insert_on_conflict(session, txn, ctx, leaf, alias or tdef.name, rows, conflict)
+                count += c
+                inserted.extend(ins)
+        else:
+            if partitions.parent_of(tdef) is not None:
+                partitions.check_rows_fit(txn, tdef, batch, ctx)
+            count, inserted = insert_on_conflict(session, txn, ctx, tdef, alias, batch, conflict)
     elif n:
         partitions.insert_rows(session, txn, ctx, tdef, batch)  # routed / checked when partitioned
         count = n

@@ -218,6 +218,20 @@ def test_expression_keys(db):
     db.execute("drop table mc3")
 
 
+def test_upsert_into_a_partitioned_table(db):
+    db.execute("drop table if exists counters")
+    db.execute("create table counters (k int, day int, n int, primary key (k, day)) partition by range (day)")
+    db.execute("create table counters_1 partition of counters for values from (1) to (10)")
+    db.execute("create table counters_2 partition of counters for values from (10) to (20)")
+    for k, day in [(1, 5), (1, 5), (1, 15), (2, 5)]:
+        db.execute("insert into counters values (%s, %s, 1) on conflict (k, day) do update "
+                   "set n = counters.n + excluded.n", (k, day))
+    assert rows(db, "select tableoid::regclass, k, day, n from counters order by k, day") == [
+        ("counters_1", 1, 5, 2), ("counters_2", 1, 15, 1), ("counters_1", 2, 5, 1)]
+    assert db.execute("insert into counters values (1, 5, 9), (3, 3, 1) on conflict do nothing").rowcount == 1
+    db.execute("drop table counters")
+
+
 def test_partition_info_functions(db):
     db.execute("drop table if exists pt")
     db.execute("create table pt (a int, b int) partition by range (a)")
@@ -236,7 +250,6 @@ def test_partition_info_functions(db):
 @pytest.mark.parametrize("sql", [
     "create table px_child partition of measures (primary key (id)) for values from (100) to (200)",
     "alter table measures add column extra int",
-    "insert into measures values (1, 1, 'a') on conflict do nothing",
     "merge into measures m using (select 1 as id) s on m.id = s.id when matched then delete",
     "create unique index on measures (id, d)",
 ])
