@@ -1,9 +1,15 @@
-"""The Builder: binds a sqlglot query against the catalog and builds the operator tree.
+"""The Builder: binds a sqlglot query against the catalog and builds its logical plan.
 
 One pass per query block, in SQL's logical order: FROM (tables, views, subqueries, joins,
-table functions) -> WHERE (single-relation terms pushed into scans, equi-join terms turned
-into hash joins) -> GROUP BY / aggregates -> HAVING -> window functions -> SELECT list ->
-DISTINCT -> ORDER BY -> LIMIT/OFFSET.  Set operations and CTEs (also recursive) wrap blocks.
+table functions) -> WHERE (terms on one relation bound as a filter over it, with the form
+storage compares when it is a table scan; equalities between relations as join keys;
+correlated EXISTS/IN as semi/anti joins, planner/decorrelate.py) -> GROUP BY / aggregates
+-> HAVING -> window functions -> SELECT list -> DISTINCT -> ORDER BY -> LIMIT/OFFSET.
+Set operations and CTEs (also recursive) wrap blocks. The result is logical nodes
+(helios_core.logical.nodes); ``plan_top`` applies the rules (helios_core.logical.rules)
+and lowers them to operators (planner/lowering.py). Expressions are compiled by the
+statement's ScalarCompiler (``self.exprs``); sources with no logical form of their own
+(table functions, catalog views, a recursive CTE's work table) are bound to operators.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from typing import Any
 
 import attrs
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedTable
@@ -21,6 +28,7 @@ from helios_core.logical.rules.push_filters_into_scans import pins_key
 from helios_core.sql import object_privileges, partitions
 from helios_core.sql import types as T
 from helios_core.sql.aggregates import CANONICAL, AggSpec, result_type
+from helios_core.sql.dialect import parse
 from helios_core.sql.expr import (
     Compiled,
     Field,
@@ -31,12 +39,15 @@ from helios_core.sql.expr import (
     const_vec,
     make_const,
 )
+from helios_core.sql.functions.vec import Vec
 from helios_core.sql.operators import basic
 from helios_core.sql.operators.base import Operator
 from helios_core.sql.operators.basic import OneRow, TableSource
+from helios_core.sql.operators.recursive import RecursiveUnion, WorkTable
 from helios_core.sql.operators.scan import PushedTerm
 from helios_core.sql.operators.sort import SortKey
-from helios_core.sql.planner import Plan
+from helios_core.sql.operators.tablefunc import FunctionScan
+from helios_core.sql.planner import Plan, option_tables, set_returning
 from helios_core.sql.planner.decorrelate import decorrelate
 from helios_core.sql.planner.lowering import lower
 from helios_core.sql.planner.query_tree import arg, split_and
@@ -44,10 +55,13 @@ from helios_core.sql.planner.scalar import (
     ScalarCompiler,
     contains_aggregate,
     is_aggregate_node,
+    node_position,
     pg_function_call,
     walk_same_level,
 )
+from helios_core.sql.planner.system_columns import table_oid, virtual_table_oid, with_tableoid
 from helios_core.sql.routines import planner_calls
+from helios_core.sql.windows import plan_window_operator
 
 QUERY_TYPES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values, exp.Subquery)
 
@@ -248,8 +262,6 @@ class Builder:
 
     # =================================================================== SELECT
     def plan_select(self, sel: exp.Select, outer: Scope | None) -> Operator:
-        from helios_core.sql.planner import set_returning  # select-list SRFs -> LATERAL ROWS FROM
-
         rewritten = set_returning.rewrite(sel, output_name, contains_aggregate)
         if rewritten is not None:
             sel = rewritten
@@ -838,10 +850,6 @@ class Builder:
         return new, Scope(list(new.fields), outer=outer, merged=dict(scope.merged))
 
     def coalesce_compiled(self, cs: list[Compiled], t: T.SqlType) -> Compiled:
-        import pyarrow.compute as pc
-
-        from helios_core.sql.functions.vec import Vec
-
         def compute(v: list[Any]) -> Any:
             n = max(len(x.array) for x in v)
             return Vec(pc.coalesce(*[x.broadcast(n).array for x in v]), t, False)
@@ -850,10 +858,8 @@ class Builder:
 
     # ------------------------------------------------------------------ FROM items
     def plan_from_item(self, node: exp.Expression, outer: Scope | None, wrapper: Any) -> Item:
-        from helios_core.sql.planner.set_returning import RowsFrom, plan_rows_from
-
-        if isinstance(node, RowsFrom):
-            return plan_rows_from(self, node, outer)
+        if isinstance(node, set_returning.RowsFrom):
+            return set_returning.plan_rows_from(self, node, outer)
         alias_node = node.args.get("alias") if isinstance(node, exp.Expression) else None
         if isinstance(node, exp.Lateral):
             alias_node = node.args.get("alias")
@@ -866,8 +872,6 @@ class Builder:
         col_aliases = [c.name for c in (alias_node.columns if alias_node is not None else [])]
         if isinstance(node, exp.Table):
             if isinstance(node.this, (exp.Func, exp.Anonymous)):
-                from helios_core.sql.planner import option_tables
-
                 if option_tables.is_options_call(node.this):
                     return self.plan_from_item(option_tables.as_subquery(node.this, alias, col_aliases), outer, None)
                 from helios_core.branching.table_functions import plan_registered  # heliosdb.branch_diff ...
@@ -930,7 +934,6 @@ class Builder:
         src = self.ctx.resolve_relation(schema, name)
         if src is None:
             shown = f"{schema}.{name}" if schema else name
-            from helios_core.sql.planner.scalar import node_position
 
             raise UndefinedTable(f'relation "{shown}" does not exist', position=node_position(node))
         all_cols = src.columns
@@ -938,8 +941,6 @@ class Builder:
             self.ctx.session, src.kind, src.schema, name,
             [n for n, _ in all_cols if self.needs(qual, n)] or [n for n, _ in all_cols[:1]], self.ctx.txn)
         if src.kind == "view":
-            from helios_core.sql.dialect import parse
-
             stmts = parse(src.view_sql)
             view_ast = stmts[0]
             view_ast = getattr(view_ast, "tree", None) or getattr(view_ast, "ast", None) or getattr(
@@ -969,7 +970,6 @@ class Builder:
 
             op = TableSource(fields, produce, f"Function Scan on {name}")
             if (qual, "tableoid") in self.refs or (None, "tableoid") in self.refs:  # pg_dump reads it
-                from helios_core.sql.planner.system_columns import virtual_table_oid, with_tableoid
 
                 op = with_tableoid(op, qual, virtual_table_oid(virt.schema, virt.name))
             return Item(rename(op, qual, col_aliases), {qual})
@@ -994,7 +994,6 @@ class Builder:
         op = L.Scan(fields, src.schema, name, [n for n, _ in needed], with_rowid=with_rowid, alias=qual,
                     as_of=as_of, primary_key=list(getattr(table, "primary_key", []) or []))
         if (qual, "tableoid") in self.refs or (None, "tableoid") in self.refs:  # system column
-            from helios_core.sql.planner.system_columns import table_oid, with_tableoid
 
             op = with_tableoid(op, qual, table_oid(table, src.schema, name))
         if op.primary_key and not col_aliases:
@@ -1033,8 +1032,6 @@ class Builder:
         return L.CteScan(cte.op, [Field(f.name, f.type, cte.name) for f in cte.op.fields])
 
     def plan_recursive(self, cte: CteDef) -> Operator:
-        from helios_core.sql.operators.recursive import RecursiveUnion, WorkTable
-
         union = cte.ast
         anchor = drop_hidden(self.bind_query(union.this, cte.outer))
         names = cte.columns or [f.name for f in anchor.fields]
@@ -1054,8 +1051,6 @@ class Builder:
     # ------------------------------------------------------------------ table functions
     def plan_table_function(self, node: exp.Expression, alias: str | None, col_aliases: list[str],
                             outer: Scope | None, ordinality: bool = False) -> Item:
-        from helios_core.sql.operators.tablefunc import FunctionScan
-
         if type(node).__name__ in ("ExplodingGenerateSeries", "GenerateSeries"):
             name = "generate_series"
             args = [a for a in (node.args.get("start"), node.args.get("end"), node.args.get("step")) if a is not None]
@@ -1078,8 +1073,6 @@ class Builder:
         return Item(op, {qual})
 
     def plan_unnest(self, node: exp.Unnest, alias: str | None, col_aliases: list[str], outer: Scope | None) -> Item:
-        from helios_core.sql.operators.tablefunc import FunctionScan
-
         scope = Scope([], outer=outer)
         compiled = [self.compile(a, scope) for a in node.expressions]
         qual = alias or "unnest"
@@ -1308,8 +1301,6 @@ class Builder:
     # =================================================================== windows
     def plan_windows(self, op: Operator, scope: Scope, windows: list[exp.Window], sel: exp.Select
                      ) -> tuple[Operator, Scope]:
-        from helios_core.sql.windows import plan_window_operator
-
         window, scope = plan_window_operator(self, op, scope, windows, sel)
         return L.Window(window.fields, op, window.specs), scope
 
