@@ -35,6 +35,7 @@ from helios_protocol_mongo.indexes import (
 )
 from helios_protocol_mongo.logical_sessions import LogicalSession
 from helios_protocol_mongo.store import CollectionStore
+from helios_protocol_mongo.validation import compile_validator
 from helios_protocol_mongo.wire import COMPRESSORS, MAX_BSON_SIZE, MAX_MESSAGE_SIZE, OP_QUERY, Message
 
 log = logging.getLogger("helios.mongodb")
@@ -389,7 +390,7 @@ def list_databases(ctx: CommandContext) -> dict[str, Any]:
 
 def list_collections(ctx: CommandContext) -> dict[str, Any]:
     names = ctx.store.list_collections(ctx.db)
-    infos = [{"name": n, "type": "collection", "options": {}, "info": {"readOnly": False},
+    infos = [{"name": n, "type": "collection", "options": crud.collection_options(ctx, n), "info": {"readOnly": False},
               "idIndex": {"v": 2, "key": {"_id": 1}, "name": "_id_"}} for n in names]
     flt = ctx.command.get("filter")
     if flt:
@@ -404,9 +405,21 @@ def list_collections(ctx: CommandContext) -> dict[str, Any]:
 
 def create(ctx: CommandContext) -> dict[str, Any]:
     name = ctx.collection_name()
+    for option in ("capped", "timeseries", "viewOn", "clusteredIndex", "changeStreamPreAndPostImages"):
+        if ctx.command.get(option):
+            raise MongoError(72, f"create option {option!r} is not supported by HeliosDB")
+    options: dict[str, Any] = {}
+    if ctx.command.get("validator"):
+        compile_validator(ctx.command["validator"])  # refuse a bad validator before anything exists
+        options["validator"] = ctx.command["validator"]
+        options["validationLevel"] = ctx.command.get("validationLevel", "strict")
+        options["validationAction"] = ctx.command.get("validationAction", "error")
     if ctx.store.collection_exists(ctx.db, name):
         raise MongoError(48, f"Collection {ctx.db}.{name} already exists.")
     ctx.store.create_collection(ctx.db, name)
+    if options:
+        ctx.store.set_collection_options(ctx.db, name, options)
+    ctx.server.collection_options.clear()
     return {"ok": 1.0}
 
 
@@ -416,11 +429,13 @@ def drop(ctx: CommandContext) -> dict[str, Any]:
         return {"ok": 1.0}  # MongoDB 7.0: dropping a missing collection succeeds
     count = ctx.store.count(ctx.db, name)
     ctx.store.drop_collection(ctx.db, name)
+    ctx.server.collection_options.clear()
     return {"nIndexesWas": 1, "ns": f"{ctx.db}.{name}", "n": count, "ok": 1.0}
 
 
 def drop_database(ctx: CommandContext) -> dict[str, Any]:
     ctx.store.drop_database(ctx.db)
+    ctx.server.collection_options.clear()
     return {"dropped": ctx.db, "ok": 1.0}
 
 

@@ -27,12 +27,13 @@ from helios_protocol_mongo.projection import compile_projection
 from helios_protocol_mongo.query import compile_filter
 from helios_protocol_mongo.sql_filter import pushdown
 from helios_protocol_mongo.update import check_replacement, compile_update, is_operator_update
+from helios_protocol_mongo.validation import compile_validator, validation_error
 from helios_protocol_mongo.wire import MAX_BSON_SIZE
 
 if TYPE_CHECKING:
     from helios_protocol_mongo.commands import CommandContext
 
-__all__ = ["COMMANDS", "compile_filter", "find_documents", "sort_documents"]
+__all__ = ["COMMANDS", "collection_options", "compile_filter", "find_documents", "sort_documents"]
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -196,6 +197,27 @@ def _write_error(index: int, error: MongoError) -> dict[str, Any]:
     return out
 
 
+def collection_options(ctx: CommandContext, collection: str) -> dict[str, Any]:
+    """create's options of the collection (cached by the server; cleared by create, drop, rename)."""
+    key = (ctx.db, collection)
+    cache = ctx.server.collection_options
+    if key not in cache:
+        cache[key] = ctx.store.collection_options(ctx.db, collection)
+    return cache[key]
+
+
+def _validate(ctx: CommandContext, collection: str, docs: list[dict[str, Any]]) -> None:
+    if ctx.command.get("bypassDocumentValidation"):
+        return
+    options = collection_options(ctx, collection)
+    if not options.get("validator") or options.get("validationAction") == "warn":
+        return
+    check = compile_validator(options["validator"])
+    for doc in docs:
+        if not check(doc):
+            raise validation_error(doc)
+
+
 def _check_size(doc: dict[str, Any]) -> None:
     if bson_json.bson_size(doc) > MAX_BSON_SIZE:
         raise MongoError(10334, f"object to insert too large. size in bytes: {bson_json.bson_size(doc)}, "
@@ -224,6 +246,7 @@ def unique_violation(ctx: CommandContext, collection: str, exc: HeliosError, doc
 
 
 def _insert_one(ctx: CommandContext, collection: str, doc: dict[str, Any]) -> None:
+    _validate(ctx, collection, [doc])
     try:
         ctx.store.insert(ctx.db, collection, [doc])
     except HeliosError as exc:
@@ -249,6 +272,9 @@ def insert(ctx: CommandContext) -> dict[str, Any]:
         prepared = [(i, d) for i, d in prepared if i < write_errors[0]["index"]]
     n = 0
     docs = [d for _, d in prepared]
+    options = collection_options(ctx, collection)
+    if options.get("validator") and not ctx.command.get("bypassDocumentValidation"):
+        docs = []  # one by one: each document is validated and reported at its own index
     if docs and not ctx.in_transaction:
         try:
             n = ctx.store.insert(ctx.db, collection, docs)
@@ -323,6 +349,7 @@ def _store_new(ctx: CommandContext, collection: str, old: dict[str, Any], new: d
     if bson_json.dumps(old) == bson_json.dumps(new):
         return False
     _check_size(new)
+    _validate(ctx, collection, [new])
     ctx.store.replace(ctx.db, collection, old["_id"], new)
     return True
 

@@ -224,6 +224,7 @@ def rename_collection(ctx: CommandContext) -> dict[str, Any]:
             raise MongoError(48, "target namespace exists")
         store.drop_collection(dst_db, dst_coll)
     specs = list_index_specs(store, src_db, src_coll)
+    ctx.server.collection_options.clear()
     if src_db == dst_db:
         store.execute(f"alter table {table_name(src_db, src_coll)} rename to {quote_ident(dst_coll)}")
         for spec in specs:

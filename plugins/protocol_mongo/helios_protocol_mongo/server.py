@@ -49,6 +49,7 @@ class MongoServer:
         self.cursors = CursorRegistry()
         self.sessions = LogicalSessions(self)
         self.auth = settings_from_kernel(kernel)
+        self.collection_options: dict[tuple[str, str], dict[str, Any]] = {}  # read from table comments
         self.connection_ids = itertools.count(1)
         self.request_ids = itertools.count(1)
         self.open_connections = 0

@@ -83,6 +83,23 @@ class CollectionStore:
                      f"create table if not exists {table_name(db, collection)} "
                      "(_id jsonb primary key, doc jsonb not null)")
 
+    def collection_options(self, db: str, collection: str) -> dict[str, Any]:
+        """create's options kept as the table's COMMENT (validator, validationAction), or {}."""
+        rows = self.rows("select d.description from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                         "join pg_description d on d.objoid = c.oid where n.nspname = $1 and c.relname = $2 "
+                         "and c.relkind = 'r'", [db, collection], ["text", "text"])
+        if not rows or not rows[0][0]:
+            return {}
+        try:
+            options = bson_json.loads(rows[0][0])
+        except ValueError:
+            return {}
+        return options if isinstance(options, dict) else {}
+
+    def set_collection_options(self, db: str, collection: str, options: dict[str, Any]) -> None:
+        text = bson_json.dumps(options).replace("'", "''")
+        self.execute(f"comment on table {table_name(db, collection)} is '{text}'")
+
     def drop_collection(self, db: str, collection: str) -> None:
         self.execute(f"drop table if exists {table_name(db, collection)}")
 

@@ -154,3 +154,24 @@ def test_error_codes(coll):
     with pytest.raises(WriteError) as info:  # an update that grows a document past 16 MiB
         coll.update_one({"_id": "big"}, {"$set": {"more": "y" * (8 * 1024 * 1024)}})
     assert info.value.code == 10334
+
+
+def test_json_schema_validator(client):
+    db = client.testdb
+    db.validated.drop()
+    db.create_collection("validated", validator={"$jsonSchema": {
+        "bsonType": "object", "required": ["name", "age"],
+        "properties": {"name": {"bsonType": "string"}, "age": {"bsonType": "int", "minimum": 0}}}})
+    coll = db.validated
+    coll.insert_one({"name": "ada", "age": 36})
+    for bad in ({"name": "bob"}, {"name": 7, "age": 1}, {"name": "eve", "age": -1}):
+        with pytest.raises(WriteError) as info:
+            coll.insert_one(bad)
+        assert info.value.code == 121
+    with pytest.raises(WriteError) as info:
+        coll.update_one({"name": "ada"}, {"$unset": {"age": ""}})
+    assert info.value.code == 121
+    coll.insert_one({"name": "raw"}, bypass_document_validation=True)
+    assert coll.count_documents({}) == 2
+    options = next(c for c in db.list_collections() if c["name"] == "validated")["options"]
+    assert options["validator"]["$jsonSchema"]["required"] == ["name", "age"]
