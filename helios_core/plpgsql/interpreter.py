@@ -58,6 +58,7 @@ class Frame:
     def __init__(self) -> None:
         self.scopes: list[dict[str, Var]] = [{}]
         self.args: list[str] = []  # variable names of $1, $2 ...
+        self.labels: dict[str, int] = {}  # block label -> its scope (label.variable)
 
     def declare(self, name: str, var: Var) -> None:
         self.scopes[-1][name.lower()] = var
@@ -68,6 +69,13 @@ class Frame:
             if key in scope:
                 return scope[key]
         return None
+
+    def labelled(self, label: str, name: str) -> Var | None:
+        """``label.name``: the variable of that block (None when there is no such label)."""
+        k = self.labels.get(label.lower())
+        if k is None or k >= len(self.scopes):
+            return None
+        return self.scopes[k].get(name.lower())
 
     def lookup(self, name: str) -> tuple[Any, T.SqlType] | None:
         v = self.get(name)
@@ -238,6 +246,8 @@ class Interpreter:
     # -- statements -----------------------------------------------------------------------
     def block(self, block: N.Block) -> None:
         self.frame.scopes.append({})
+        if block.label:
+            self.frame.labels[block.label.lower()] = len(self.frame.scopes) - 1
         try:
             for d in block.declarations:
                 self.declare(d)

@@ -175,8 +175,11 @@ class _Parser:
     def declaration(self) -> N.Declaration:
         name = self.name()
         if self.accept("ALIAS", "FOR"):
-            target = self.cur.text if self.cur is not None else ""
-            self.i += 1
+            if self.cur is not None and self.cur.token_type == TokenType.PARAMETER and self.word(1).isdigit():
+                target = "$" + self.toks[self.i + 1].text  # $n: the tokenizer splits it in two
+                self.i += 2
+            else:
+                target = self.name()
             self.semicolon()
             return N.Declaration(name=name, type_text="", alias_of=target)
         if self.word() == "CURSOR" or (self.word() == "NO" and self.word(1) == "SCROLL") or self.word() == "SCROLL":

@@ -50,9 +50,18 @@ def bind(session: Any, tree: exp.Expression, frame: Any) -> tuple[exp.Expression
             if found is not None:
                 return slot(f"${node.name}", *found)
             return node
+        if isinstance(node, exp.Column) and node.args.get("db") and not node.args.get("catalog"):
+            rec = frame.labelled(node.text("db"), node.table)  # label.record.field
+            if rec is not None and rec.type is None and rec.fields and node.name in rec.fields:
+                value, t = rec.fields[node.name]
+                return slot(f"{node.text('db')}.{node.table}.{node.name}", None if rec.null_row else value, t)
+            return node
         if isinstance(node, exp.Column) and not node.args.get("db"):
             table, name = node.table, node.name
             if table:
+                var = frame.labelled(table, name)  # label.variable
+                if var is not None and var.type is not None:
+                    return slot(f"{table}.{name}", var.value, var.type)
                 found = frame.field(table, name)
                 if found is not None:
                     return slot(f"{table}.{name}", *found)

@@ -51,8 +51,13 @@ def _type_name(text: str) -> str:
 
     if "%" in text:
         raise FeatureNotSupported(f"type reference {text} is not supported in a routine signature")
-    return resolve_type(text.strip()).sql_name() if text.strip().lower() not in ("void", "trigger") \
-        else text.strip().lower()
+    written = text.strip()
+    if written.lower() in ("void", "trigger"):
+        return written.lower()
+    t = resolve_type(written)
+    name = t.sql_name()
+    # format_type's spelling where it reads back as the same type ("character" would be char(1))
+    return name if resolve_type(name) == t else written.lower()
 
 
 def _parameters(c: Any) -> list[dict]:
