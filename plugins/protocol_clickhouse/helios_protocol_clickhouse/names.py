@@ -64,6 +64,7 @@ _INT_TYPES = [("UInt8", 0, 255), ("UInt16", 0, 65535), ("UInt32", 0, 4294967295)
 _SIGNED = [("Int8", -128, 127), ("Int16", -32768, 32767), ("Int32", -2147483648, 2147483647),
            ("Int64", -9223372036854775808, 9223372036854775807)]
 _CONVERSIONS = {
+    "isnull": "UInt8", "isnotnull": "UInt8", "match": "UInt8", "startswith": "UInt8", "endswith": "UInt8",
     "tostring": "String", "ch_to_datetime": "DateTime", "ch_to_date": "Date", "arrayexists": "UInt8", "arrayall": "UInt8", "arraycount": "UInt32",
     "touint8": "UInt8", "touint16": "UInt16", "touint32": "UInt32", "touint64": "UInt64",
     "toint8": "Int8", "toint16": "Int16", "toint32": "Int32", "toint64": "Int64", "tofloat32": "Float32",

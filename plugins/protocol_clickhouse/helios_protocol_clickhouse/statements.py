@@ -24,6 +24,7 @@ from helios_protocol_clickhouse.errors import ClickHouseError
 from helios_protocol_clickhouse.formats.literals import parse_array_text
 from helios_protocol_clickhouse.names import column_name, hint_type
 from helios_protocol_clickhouse.results import ChColumn, ChResult
+from helios_protocol_clickhouse.rewrites.clauses import has_grouping_sets
 from helios_protocol_clickhouse.types import clickhouse_type
 
 if TYPE_CHECKING:
@@ -101,7 +102,7 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
             first.set("expressions", [e if isinstance(e, exp.Alias) else exp.alias_(e, n, quoted=True)
                                       for e, n in zip(first.expressions, names, strict=True)])
     outer_join = any(str(j.args.get("side") or "").upper() in ("LEFT", "RIGHT", "FULL")
-                     for j in tree.find_all(exp.Join))
+                     for j in tree.find_all(exp.Join)) or has_grouping_sets(tree)
     totals_tree = _totals_query(tree) if isinstance(tree, exp.Select) else None
     limited = _rows_before_limit_query(tree)
     fill_join_defaults = outer_join and {**ch.settings, **query_settings}.get("join_use_nulls", "0") not in ("1", "true")

@@ -240,3 +240,12 @@ def test_extremes_and_type_names_of_sources(ch):
         "0\t0\n1\t1\n2\t2\n\n0\t0\n2\t2\n"
     assert ch("SELECT toTypeName(number) FROM numbers(1)") == "UInt64\n"
     assert ch("SELECT toTypeName(dummy) FROM system.one") == "UInt8\n"
+
+
+def test_clickhouse_clauses_and_casts(ch):
+    assert ch("SELECT number FROM numbers(10) PREWHERE number > 6 WHERE number < 9") == "7\n8\n"
+    assert ch("SELECT number FROM numbers(5) WHERE number GLOBAL IN (1, 2)") == "1\n2\n"
+    assert ch("SELECT number % 2 AS k, sum(number) FROM numbers(4) GROUP BY k WITH ROLLUP ORDER BY k LIMIT 2") == \
+        "0\t2\n1\t4\n"
+    assert ch("SELECT count() FROM (SELECT number % 2 AS k FROM numbers(4)) GROUP BY k WITH ROLLUP") .count("\n") == 3
+    assert ch("SELECT CAST('2' AS UInt8) + 1, CAST(3, 'String'), '5'::Int32, isNull(NULL)") == "3\t3\t5\t1\n"

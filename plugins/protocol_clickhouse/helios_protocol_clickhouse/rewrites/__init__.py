@@ -10,6 +10,7 @@ from sqlglot import exp
 from helios_protocol_clickhouse.rewrites import (
     aliases,
     array_join,
+    clauses,
     ddl,
     functions,
     joins,
@@ -24,6 +25,7 @@ def apply_all(tree: exp.Expression, ctx: RewriteContext | None = None) -> exp.Ex
     ctx = ctx or RewriteContext()
     tree = ddl.rewrite(tree, ctx)
     tree = system_tables.rewrite(tree, ctx)
+    tree = clauses.rewrite(tree)
     tree = sources.rewrite(tree)
     tree = array_join.rewrite(tree)
     tree = aliases.rewrite(tree)

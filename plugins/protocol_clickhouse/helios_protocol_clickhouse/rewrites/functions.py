@@ -290,6 +290,7 @@ FUNCTIONS: dict[str, Handler] = {
     "arrayelement": lambda a, c: _fn("ch_array_element", a[0], a[1]),
     "arraysort": lambda a, c: _pg("ARRAY(SELECT _v FROM unnest({a}) AS _s(_v) ORDER BY _v)", a=a[0]),
     "replaceall": lambda a, c: _fn("replace", *a),
+    "arraystringconcat": lambda a, c: _fn("array_to_string", a[0], a[1] if len(a) > 1 else _lit("")),
     "lowerutf8": lambda a, c: _fn("lower", a[0]),
     "upperutf8": lambda a, c: _fn("upper", a[0]),
     "lengthutf8": lambda a, c: _fn("char_length", a[0]),
@@ -381,6 +382,15 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return exp.Dot(this=exp.Paren(this=exp.column(node.table)), expression=exp.to_identifier(f"f{node.this.this}"))
     if isinstance(node, exp.Div):
         return _fn("ch_divide", node.this, node.expression)
+    if isinstance(node, exp.CastToStrType):  # CAST(x, 'Type')
+        target = node.args["to"]
+        return _cast(node.this, sql_type(target.this if isinstance(target, exp.Literal) else target.sql()))
+    if isinstance(node, exp.Cast) and isinstance(node.to, exp.DataType):
+        try:
+            target = sql_type(node.to.sql(dialect="clickhouse"))
+        except Exception:  # noqa: BLE001 - a type only PostgreSQL spells (made by a rewrite): keep it
+            return node
+        return _cast(node.this, target)
     if isinstance(node, exp.Add | exp.Sub) and hint_type(node.this) == "DateTime" and \
             not isinstance(node.expression, exp.Interval) and hint_type(node.expression) != "DateTime":
         seconds = exp.Mul(this=exp.Paren(this=node.expression), expression=_pg("interval '1 second'"))

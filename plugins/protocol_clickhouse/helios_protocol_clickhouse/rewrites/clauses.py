@@ -1,0 +1,37 @@
+"""ClickHouse's own query clauses in SQL terms.
+
+    SELECT ... PREWHERE a WHERE b      -> SELECT ... WHERE (a) AND (b)   (PREWHERE is a WHERE read first)
+    GROUP BY k WITH ROLLUP / WITH CUBE -> GROUP BY ROLLUP (k) / CUBE (k)
+    x GLOBAL IN (...)                  -> x IN (...)                      (one server: nothing to ship)
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+
+def rewrite(tree: exp.Expression) -> exp.Expression:
+    for select in list(tree.find_all(exp.Select)):
+        prewhere = select.args.get("prewhere")
+        if prewhere is not None:
+            where = select.args.get("where")
+            cond = prewhere.this if where is None else exp.and_(exp.Paren(this=prewhere.this),
+                                                               exp.Paren(this=where.this))
+            select.set("where", exp.Where(this=cond))
+            select.set("prewhere", None)
+        group = select.args.get("group")
+        if group is not None and (group.args.get("rollup") or group.args.get("cube")) and group.expressions:
+            kind = exp.Rollup if group.args.get("rollup") else exp.Cube
+            group.set("rollup", None)
+            group.set("cube", None)
+            group.set("expressions", [kind(expressions=list(group.expressions))])
+    for node in list(tree.find_all(exp.In)):
+        if node.args.get("is_global"):
+            node.set("is_global", None)
+    return tree
+
+
+def has_grouping_sets(tree: exp.Expression) -> bool:
+    """ROLLUP/CUBE: ClickHouse shows the rolled-up keys as their default values, not NULL."""
+    return any(isinstance(g, exp.Rollup | exp.Cube) or g.args.get("rollup") or g.args.get("cube")
+               for g in tree.find_all(exp.Group, exp.Rollup, exp.Cube))
