@@ -484,6 +484,33 @@ def find_and_modify(ctx: CommandContext) -> dict[str, Any]:
             "value": shaped(new if command.get("new") else old), "ok": 1.0}
 
 
+def explain(ctx: CommandContext) -> dict[str, Any]:
+    """What a find/count/distinct/update/delete/findAndModify would do: the SQL narrowing the rows
+    (a primary-key lookup, jsonb containment or a full scan) and the filter decided per document."""
+    inner = ctx.command.get("explain")
+    if not isinstance(inner, dict) or not inner:
+        raise MongoError(9, "explain needs a command document")
+    name = next(iter(inner))
+    collection = inner[name]
+    filters = {"find": "filter", "count": "query", "distinct": "query", "findAndModify": "query",
+               "findandmodify": "query"}
+    if name in filters:
+        spec = inner.get(filters[name]) or {}
+    elif name in ("update", "delete"):
+        statements = inner.get("updates" if name == "update" else "deletes") or [{}]
+        spec = statements[0].get("q") or {}
+    else:
+        raise MongoError(115, f"explain of {name} is not supported by HeliosDB")
+    compile_filter(spec)
+    where, _params, _types = pushdown(spec)
+    stage = "IDHACK" if where.startswith("_id =") and " and " not in where else ("FETCH" if where else "COLLSCAN")
+    plan = {"stage": stage, "sql": f"select doc from {ctx.db}.{collection}" + (f" where {where}" if where else ""),
+            "filter": spec, "documentFilter": "every condition, checked per document"}
+    return {"queryPlanner": {"namespace": f"{ctx.db}.{collection}", "parsedQuery": spec, "winningPlan": plan,
+                             "rejectedPlans": []},
+            "command": inner, "serverInfo": {"host": "heliosdb"}, "ok": 1.0}
+
+
 COMMANDS: dict[str, Callable[[CommandContext], dict[str, Any]]] = {
     "insert": insert,
     "find": find,
@@ -495,4 +522,5 @@ COMMANDS: dict[str, Callable[[CommandContext], dict[str, Any]]] = {
     "findandmodify": find_and_modify,
     "count": count,
     "distinct": distinct,
+    "explain": explain,
 }

@@ -175,3 +175,10 @@ def test_json_schema_validator(client):
     assert coll.count_documents({}) == 2
     options = next(c for c in db.list_collections() if c["name"] == "validated")["options"]
     assert options["validator"]["$jsonSchema"]["required"] == ["name", "age"]
+
+
+def test_explain_names_the_key_lookup(coll):
+    coll.insert_one({"_id": "a", "tag": "x"})
+    plan = coll.find({"_id": "a"}).explain()["queryPlanner"]["winningPlan"]
+    assert plan["stage"] == "IDHACK" and "_id = $1" in plan["sql"]
+    assert coll.find({"n": {"$gt": 1}}).explain()["queryPlanner"]["winningPlan"]["stage"] == "COLLSCAN"
