@@ -268,6 +268,10 @@ def _param_vec(vals: list[Any], t: Any) -> Any:
     from helios_core.sql.functions.vec import Vec
 
     T = _types()
+    if any(isinstance(v, Vec) for v in vals):  # values no Python object holds (dates past 9999...)
+        parts = [v.array if isinstance(v, Vec) else pa.array([v.as_py() if isinstance(v, pa.Scalar) else v],
+                                                             t.arrow_type) for v in vals]
+        return Vec(pa.concat_arrays([p.cast(t.arrow_type) for p in parts]), t)
     items = [v.as_py() if isinstance(v, pa.Scalar) else v for v in vals]
     if t.name == "unknown":
         return Vec(pa.array([None if v is None else str(v) for v in items], pa.string()), T.UNKNOWN)

@@ -6,6 +6,7 @@ CLOSE ALL, UNLISTEN *, RESET ALL); without advisory locks every release failed.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import anyio
@@ -157,3 +158,25 @@ def test_statement_cache_survives_alter_table(server: HeliosServer) -> None:
     assert before == [(1, 2)]
     assert after == [(1, 2, None)]
     assert kind == "InvalidCachedStatementError"  # an explicitly prepared statement is the caller's to redo
+
+
+def test_binary_infinities_and_timetz_arithmetic(server: HeliosServer) -> None:
+    """asyncpg sends dates and timestamps in binary: the infinities (the integer extremes) are
+    stored and come back as such; date + timetz is a timestamptz, as in PostgreSQL."""
+    async def main() -> tuple[list, object]:
+        conn = await asyncpg.connect(_dsn(server))
+        try:
+            await conn.execute("drop table if exists inf_tab; create table inf_tab (d date, ts timestamp)")
+            await conn.set_type_codec("date", encoder=tuple, decoder=tuple, schema="pg_catalog", format="tuple")
+            await conn.set_type_codec("timestamp", encoder=tuple, decoder=tuple, schema="pg_catalog",
+                                      format="tuple")
+            await conn.execute("insert into inf_tab values ($1, $2)", (2**31 - 1,), (-(2**63),))
+            texts = list(await conn.fetchrow("select d::text, ts::text from inf_tab"))
+            total = await conn.fetchval("select '2020-01-01'::date + '10:00-03:30'::timetz")
+            return texts, total
+        finally:
+            await conn.close()
+
+    texts, total = anyio.run(main)
+    assert texts == ["infinity", "-infinity"]
+    assert total == dt.datetime(2020, 1, 1, 13, 30, tzinfo=dt.UTC)

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from helios_core.errors import DivisionByZero, HeliosError
 from helios_core.sql import types as T
+from helios_core.sql.functions import timetz
 from helios_core.sql.functions.cast import ts_to_tstz, tstz_to_ts
 from helios_core.sql.functions.intervals import interval_fields, intervals_from_rows, make_intervals
 from helios_core.sql.functions.vec import Vec, full
@@ -182,6 +183,16 @@ def datetime_arith(op: str, l: Vec, r: Vec) -> Vec | None:
             return out(timestamp_plus_interval(ts, ra, 1, False), T.TIMESTAMP)
         if a in ("timestamp", "timestamptz") and b == "interval":
             return out(timestamp_plus_interval(la, ra, 1, a == "timestamptz"), l.type.base)
+        if a == "date" and b == "timetz":  # the wall time on that date at the value's offset
+            local = pc.add(pc.multiply(la.cast(pa.int32()).cast(pa.int64()), US_PER_DAY),
+                           ra.field("time").cast(pa.int64()))
+            utc = pc.subtract(local, pc.multiply(ra.field("offset").cast(pa.int64()), 1_000_000))
+            return out(pc.if_else(ra.is_valid(), utc, pa.scalar(None, pa.int64())).cast(
+                pa.timestamp("us", tz="UTC")), T.TIMESTAMPTZ)
+        if a == "timetz" and b == "date":
+            return datetime_arith("+", r, l)
+        if a == "timetz" and b == "interval":
+            return out(timetz.round_to(la, _time_add(la.field("time"), ra, 1)), T.TIMETZ)
         if a == "date" and b == "time":
             ts = pc.add(pc.multiply(la.cast(pa.int32()).cast(pa.int64()), US_PER_DAY), ra.cast(pa.int64()))
             return out(ts.cast(pa.timestamp("us")), T.TIMESTAMP)
@@ -189,9 +200,13 @@ def datetime_arith(op: str, l: Vec, r: Vec) -> Vec | None:
             return datetime_arith("+", r, l)
         if a == "time" and b == "interval":
             return out(_time_add(la, ra, 1), T.TIME)
+        if a == "interval" and b == "timetz":
+            return datetime_arith("+", r, l)
         if a == "interval" and b == "interval":
             return out(interval_add(la, ra, 1), T.INTERVAL)
     if op == "-":
+        if a == "timetz" and b == "interval":
+            return out(timetz.round_to(la, _time_add(la.field("time"), ra, -1)), T.TIMETZ)
         if a == "date" and b in ints:
             return out(_date_add_days(la, ra, -1), T.DATE)
         if a == "date" and b == "date":
