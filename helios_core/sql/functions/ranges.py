@@ -212,12 +212,14 @@ def _range_merge(args: list[Vec]) -> Vec:
     if len(args) == 1:  # range_merge(multirange): the smallest range holding it
         (v,) = args
         if not v.type.is_multirange:
-                raise no_function("range_merge", args)
+            raise no_function("range_merge", args)
         rt = range_type_of(v.type)
         rows = [None if rs is None else _span(rs) for rs in from_arrow_multi(v.array)]
         return Vec(to_arrow(rows, rt), rt, v.scalar)
-    (arrays, scalar) = full(args)
     t = args[0].type
+    if not (t.is_range and args[1].type == t):  # range_merge(anyrange, anyrange): one range type
+        raise no_function("range_merge", args)
+    (arrays, scalar) = full(args)
     out = []
     for a, b in zip(from_arrow(arrays[0]), from_arrow(arrays[1]), strict=True):
         if a is None or b is None:
