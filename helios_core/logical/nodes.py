@@ -82,6 +82,7 @@ class Scan(LogicalNode):
         self.pk_lookup: list[tuple[str, Compiled]] | None = None
         self.residual: list[Compiled] = []
         self.residual_text = ""
+        self.guard: Any = None  # run-time partition pruning: callable(ctx) -> False skips the scan
 
     def describe(self) -> str:
         name = self.table if self.alias == self.table else f"{self.table} {self.alias}"

@@ -14,7 +14,8 @@ type round-trips (arrays, ranges, enums).
   an updated row its partition no longer accepts moves to the one that does.
 - Reads: the parent reads as the Append of its partitions; partitions whose bound
   cannot match the query block's WHERE terms (``key op constant``) are pruned at plan
-  time, so EXPLAIN shows only the partitions read.
+  time, so EXPLAIN shows only the partitions read; terms whose values are parameters
+  (``key = $1``) prune when the statement runs (``RuntimeGuard``).
 
 Hash partitioning places rows by a hash of our own (CRC-32 of the values' text), not by
 PostgreSQL's hash functions: the partition a given row lands in differs from PostgreSQL's.
@@ -411,8 +412,8 @@ def _ge(parent: Any, keys: list[pa.Array], vals: list, strict: bool) -> pa.Array
     """Row key >= (or > when strict) a range bound, lexicographically (MINVALUE/MAXVALUE infinite)."""
     n = len(keys[0])
     names = spec(parent)["columns"]
-    gt = pa.array([False] * n)
-    eq = pa.array([True] * n)
+    gt = pa.array([False] * n, pa.bool_())
+    eq = pa.array([True] * n, pa.bool_())
     for i, (k, v) in enumerate(zip(keys, vals, strict=True)):
         if v == MIN:
             return pc.or_(gt, eq)
@@ -442,7 +443,7 @@ def accepts(parent: Any, b: dict, batch: pa.RecordBatch, hashes: dict | None = N
     if keys is None:
         keys = _key_arrays(parent, batch, ctx)
     if b["kind"] == "range":
-        not_null = pa.array([True] * batch.num_rows)
+        not_null = pa.array([True] * batch.num_rows, pa.bool_())
         for k in keys:
             not_null = pc.and_(not_null, pc.is_valid(k))
         inside = pc.and_(_ge(parent, keys, b["from"], False), pc.invert(_ge(parent, keys, b["to"], False)))
@@ -472,7 +473,7 @@ def _subset(batch: pa.RecordBatch, mask: pa.Array) -> pa.RecordBatch:
 def route(txn: Any, parent: Any, batch: pa.RecordBatch, ctx: Any = None) -> list[tuple[Any, pa.RecordBatch]]:
     """(leaf table, its rows) for rows of the parent's columns; 23514 when no partition takes one."""
     out: list[tuple[Any, pa.RecordBatch]] = []
-    taken = pa.array([False] * batch.num_rows)
+    taken = pa.array([False] * batch.num_rows, pa.bool_())
     default = None
     hashes: dict = {}
     keys = _key_arrays(parent, batch, ctx)
@@ -521,7 +522,7 @@ def violating_rows(txn: Any, t: Any, batch: pa.RecordBatch, ctx: Any = None) -> 
             break
         b = bound(child)
         if b["kind"] == "default":
-            ok = pa.array([True] * batch.num_rows)
+            ok = pa.array([True] * batch.num_rows, pa.bool_())
             hashes: dict = {}
             keys = _key_arrays(parent, batch, ctx)
             for sib in children(txn, parent):
@@ -567,14 +568,13 @@ _OPS = {exp.EQ: "=", exp.LT: "<", exp.LTE: "<=", exp.GT: ">", exp.GTE: ">="}
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}
 
 
-def where_terms(session: Any, txn: Any, parent: Any, node: exp.Expression, qual: str) -> dict[str, list]:
-    """key column -> [(op, python value)] from the enclosing query block's WHERE conjuncts."""
+def _key_conjuncts(node: exp.Expression, qual: str) -> list[tuple[str, str, list]]:
+    """(column, op, value nodes) of the enclosing query block's WHERE terms ``column op value``."""
     select = node.find_ancestor(exp.Select, exp.Update, exp.Delete)
     where = select.args.get("where") if select is not None else None
     if where is None:
-        return {}
-    keys = spec(parent)["columns"]
-    out: dict[str, list] = {}
+        return []
+    out = []
     for conj in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
         col, op, vals = None, None, None
         if type(conj) in _OPS:
@@ -587,8 +587,22 @@ def where_terms(session: Any, txn: Any, parent: Any, node: exp.Expression, qual:
             col, op, vals = conj.this, "in", list(conj.expressions)
         if not isinstance(col, exp.Column) or (col.table and col.table != qual):
             continue
-        name = ident(col.this)
-        if name not in keys or not all(isinstance(v, (exp.Literal, exp.Cast, exp.Neg)) for v in vals):
+        out.append((ident(col.this), op, vals))
+    return out
+
+
+def _is_parameter(v: exp.Expression) -> bool:
+    return isinstance(v, (exp.Placeholder, exp.Parameter)) or (
+        isinstance(v, exp.Cast) and isinstance(v.this, (exp.Placeholder, exp.Parameter)))
+
+
+def where_terms(session: Any, txn: Any, parent: Any, node: exp.Expression, qual: str) -> dict[str, list]:
+    """key column -> [(op, python value)] from the enclosing query block's constant WHERE terms."""
+    keys = spec(parent)["columns"]
+    out: dict[str, list] = {}
+    for name, op, vals in _key_conjuncts(node, qual):
+        if name not in keys or not all(isinstance(v, (exp.Literal, exp.Cast, exp.Neg)) and not _is_parameter(v)
+                                       for v in vals):
             continue
         try:
             typed = [_typed(parent, name, _value(session, txn, parent, name, v)) for v in vals]
@@ -695,6 +709,63 @@ def pruned_leaves(session: Any, txn: Any, t: Any, terms_of: Any) -> list[Any]:
     return out
 
 
+class RuntimeGuard:
+    """Run-time pruning: before a partition's scan runs, the WHERE terms whose values are
+    parameters (``key = $1``) are evaluated, and the scan is skipped when the partition's
+    bound (or an ancestor's between it and the queried table) rules them out."""
+
+    def __init__(self, path: list[tuple[Any, Any]], terms: list[tuple[str, str, list]]) -> None:
+        self.path = path  # (parent, child) pairs from the queried table down to the leaf
+        self.terms = terms  # (column, op, compiled values)
+
+    def __call__(self, ctx: Any) -> bool:
+        one = batch_of([], 1)
+        values = []
+        for name, op, compiled in self.terms:
+            vals = [c.evaluate(one, ctx) for c in compiled]
+            values.append((name, op, [(v.broadcast(1).array if v.scalar else v.array)[0] for v in vals]))
+        for parent, child in self.path:
+            keys = spec(parent)["columns"]
+            terms: dict[str, list] = {}
+            for name, op, scalars in values:
+                if name not in keys:
+                    continue
+                try:
+                    typed = [s.cast(_key_arrow(parent, name)).as_py() for s in scalars]
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+                    continue
+                terms.setdefault(name, []).append(("none", None) if None in typed else (op, typed))
+            if terms and not may_match(ctx.txn, parent, child, terms):
+                return False
+        return True
+
+
+def _runtime_terms(builder: Any, node: exp.Table, qual: str) -> list[tuple[str, str, list]]:
+    out = []
+    for name, op, vals in _key_conjuncts(node, qual):
+        if vals and all(_is_parameter(v) for v in vals):
+            try:
+                out.append((name, op, [builder.compile(v.copy(), Scope([])) for v in vals]))
+            except HeliosError:
+                continue
+    return out
+
+
+def _paths(txn: Any, t: Any, leaf_keys: set) -> dict[tuple[str, str], list[tuple[Any, Any]]]:
+    """For each leaf, the (parent, child) pairs from ``t`` down to it."""
+    out: dict[tuple[str, str], list] = {}
+
+    def walk(p: Any, trail: list) -> None:
+        for c in children(txn, p):
+            if spec(c) is None:
+                out[(c.schema, c.name)] = [*trail, (p, c)]
+            else:
+                walk(c, [*trail, (p, c)])
+
+    walk(t, [])
+    return out
+
+
 def plan_scan(builder: Any, node: exp.Table, src: Any, qual: str) -> Any:
     """The parent as the Append of the scans of the partitions its WHERE cannot rule out."""
 
@@ -714,9 +785,14 @@ def plan_scan(builder: Any, node: exp.Table, src: Any, qual: str) -> Any:
         fields.append(Field("_rowid", INT8, qual, hidden=True))
     want_oid = (qual, "tableoid") in builder.refs or (None, "tableoid") in builder.refs
     scans = []
-    for leaf in pruned_leaves(session, txn, parent, lambda p: where_terms(session, txn, p, node, qual)):
+    kept = pruned_leaves(session, txn, parent, lambda p: where_terms(session, txn, p, node, qual))
+    runtime = _runtime_terms(builder, node, qual) if len(kept) > 1 else []
+    paths = _paths(txn, parent, set()) if runtime else {}
+    for leaf in kept:
         op = L.Scan(list(fields), leaf.schema, leaf.name, [n for n, _ in needed], with_rowid=with_rowid,
                     alias=qual, as_of=None, primary_key=list(leaf.primary_key))
+        if runtime:
+            op.guard = RuntimeGuard(paths[(leaf.schema, leaf.name)], runtime)
         if want_oid:
             op = system_columns.with_tableoid(op, qual, system_columns.table_oid(leaf, leaf.schema, leaf.name))
         scans.append(op)

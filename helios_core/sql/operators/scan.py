@@ -79,6 +79,7 @@ class TableScan(Operator):
         self.residual_parts: list[Compiled] | None = None
         self.prune_terms: list[PushedTerm] = []  # checked by the residual too: only skip segments
         self.primary_key: list[str] = []
+        self.guard: Any = None  # run-time partition pruning (sql/partitions.py): False skips this scan
 
     def _as_of(self, ctx: Any) -> int | None:
         if self.as_of is None:
@@ -123,6 +124,8 @@ class TableScan(Operator):
         return expr
 
     def _raw(self, ctx: Any) -> Iterator[pa.RecordBatch]:
+        if self.guard is not None and not self.guard(ctx):
+            return
         txn = ctx.txn
         as_of = self._as_of(ctx)
         if self.pk_lookup is not None and as_of is None:

@@ -66,6 +66,7 @@ def _scan(n: L.Scan, memo: dict) -> Operator:
     op.prune_terms = n.prune_terms
     op.pushed = n.pushed
     op.pk_lookup = n.pk_lookup
+    op.guard = n.guard
     if n.residual:
         op.residual_parts = n.residual
         op.residual = n.residual[0]
