@@ -323,6 +323,13 @@ def _parse_uncached(sql: str) -> list[Statement]:
 _ROUTINE_WORDS = {"FUNCTION", "PROCEDURE"}
 
 
+def trigger_enabling(words: list[str]) -> bool:
+    """ALTER TABLE t ENABLE/DISABLE TRIGGER ... (helios_core.sql.triggers.syntax)."""
+    return len(words) > 4 and "TRIGGER" in words and ("ENABLE" in words or "DISABLE" in words) and \
+        words.index("TRIGGER") == max(words.index(w) for w in ("ENABLE", "DISABLE") if w in words) + 1 + (
+            1 if any(w in words for w in ("ALWAYS", "REPLICA")) else 0)
+
+
 def _is_routine_statement(chunk: list[Token]) -> bool:
     """CREATE [OR REPLACE] FUNCTION/PROCEDURE/TRIGGER, DROP FUNCTION/PROCEDURE/ROUTINE/TRIGGER, CALL, DO
     (helios_core.sql.routines.syntax parses them; sqlglot keeps CALL's and DO's rest as text)."""
@@ -330,6 +337,8 @@ def _is_routine_statement(chunk: list[Token]) -> bool:
     first = words[0]
     if first in ("CALL", "DO"):
         return True
+    if first == "ALTER" and words[1:2] == ["TABLE"]:
+        return trigger_enabling([t.text.upper() for t in chunk])
     if first == "CREATE":
         rest = words[3:4] if words[1:3] == ["OR", "REPLACE"] else words[1:2]
         return bool(rest) and rest[0] in (*_ROUTINE_WORDS, "TRIGGER", "CONSTRAINT")
@@ -848,6 +857,8 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         from helios_core.sql.triggers import syntax as trigger_syntax
 
         kind = c.peek_word(3) if c.peek_word() == "OR" else c.peek_word()
+        if kind == "TABLE":
+            return trigger_syntax.parse_enable(c)
         if kind in ("TRIGGER", "CONSTRAINT"):
             return trigger_syntax.parse_create(c) if w == "CREATE" else trigger_syntax.parse_drop(c)
         if w == "CREATE":

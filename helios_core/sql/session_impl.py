@@ -792,11 +792,12 @@ class SqlSession(Session):
                    "alter_routine": routine_statements.alter, "call": routine_statements.call,
                    "do": routine_statements.do}[k]
             return run(self, a)
-        if k in ("create_trigger", "drop_trigger"):
+        if k in ("create_trigger", "drop_trigger", "enable_trigger"):
             self.tx.statement_start()
             self.tx.wrote_ddl = True
             self.engine.bump_plan_generation()
-            return (trigger_statements.create if k == "create_trigger" else trigger_statements.drop)(self, a)
+            return {"create_trigger": trigger_statements.create, "drop_trigger": trigger_statements.drop,
+                    "enable_trigger": trigger_statements.enable}[k](self, a)
         if k in ("listen", "unlisten", "notify"):
             return notifications.run(self, k, a)
         if k in ("create_matview", "refresh_matview"):

@@ -289,6 +289,14 @@ TRIGGERS = [
     "UPDATE docs SET body = body || '!' WHERE id = 1",
     "SELECT id, body, version FROM docs ORDER BY id",
     "SELECT count(*) FROM audit",
+    "ALTER TABLE docs DISABLE TRIGGER docs_audit",
+    "UPDATE docs SET body = 'quiet' WHERE id = 1",
+    "SELECT count(*) FROM audit",
+    "SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'docs'::regclass ORDER BY tgname",
+    "ALTER TABLE docs ENABLE TRIGGER ALL",
+    "ALTER TABLE docs DISABLE TRIGGER nosuch",
+    "DELETE FROM docs WHERE id = 1",
+    "SELECT count(*) FROM audit",
 ]
 
 SCRIPTS = {"matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,

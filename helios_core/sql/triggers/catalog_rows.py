@@ -39,7 +39,8 @@ def rows(model: Any) -> list[tuple]:
             args = list(record.get("args") or [])
             out.append((
                 trigger_oid(rel.schema, rel.name, record["name"]), rel.oid, 0, record["name"],
-                function_oid(model.txn, record["function"]), tgtype(record), "O", False, 0, 0, 0, False, False,
+                function_oid(model.txn, record["function"]), tgtype(record),
+                "D" if record.get("enabled") is False else "O", False, 0, 0, 0, False, False,
                 len(args), [numbers.get(c, 0) for c in record.get("columns") or []],
                 b"".join(a.encode() + b"\0" for a in args), record.get("when"), None, None))
     return out

@@ -57,6 +57,27 @@ def create(session: Any, a: dict) -> Result:
     return Result(command_tag="CREATE TRIGGER")
 
 
+def enable(session: Any, a: dict) -> Result:
+    """ALTER TABLE t ENABLE | DISABLE TRIGGER name | ALL | USER (a disabled trigger does not fire)."""
+    txn = session.tx.current()
+    try:
+        tdef = _table(session, txn, a["table"])
+    except UndefinedTable:
+        if a["if_exists"]:
+            return Result(command_tag="ALTER TABLE", notices=[f'relation "{a["table"]}" does not exist, skipping'])
+        raise
+    if not object_privileges.is_owner(session, object_privileges.ObjectRef("table", tdef.name, tdef.schema)):
+        raise HeliosError(f"must be owner of table {tdef.name}", sqlstate="42501")
+    existing = triggers_catalog.of_table(tdef)
+    which = a["which"]
+    if which not in ("all", "user") and not any(t["name"] == which for t in existing):
+        raise HeliosError(f'trigger "{which}" for table "{tdef.name}" does not exist', sqlstate="42704")
+    changed = [{**t, "enabled": a["enable"]} if which in ("all", "user") or t["name"] == which else t
+               for t in existing]
+    txn.alter_table(tdef.schema, tdef.name, options={triggers_catalog.OPTION: changed})
+    return Result(command_tag="ALTER TABLE")
+
+
 def drop(session: Any, a: dict) -> Result:
     txn = session.tx.current()
     try:

@@ -93,6 +93,23 @@ def parse_create(c: Any) -> Any:
             "args": args}})
 
 
+def parse_enable(c: Any) -> Any:
+    c.expect("ALTER", "TABLE")
+    c.accept("ONLY")
+    if_exists = c.accept("IF", "EXISTS")
+    table = c.dotted_name()
+    enable = c.accept("ENABLE")
+    if not enable:
+        c.expect("DISABLE")
+    if c.word() in ("ALWAYS", "REPLICA"):
+        raise FeatureNotSupported(f"ENABLE {c.word()} TRIGGER is not supported")
+    c.expect("TRIGGER")
+    which = "all" if c.accept("ALL") else ("user" if c.accept("USER") else c.name())
+    c.end()
+    return dialect.Utility(kind="enable_trigger", args={"table": table, "if_exists": if_exists,
+                                                       "enable": enable, "which": which})
+
+
 def parse_drop(c: Any) -> Any:
     c.expect("DROP", "TRIGGER")
     if_exists = c.accept("IF", "EXISTS")
