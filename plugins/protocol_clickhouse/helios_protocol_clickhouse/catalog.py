@@ -8,6 +8,9 @@ with table references mapped so (``default.t`` -> ``public.t``).
 from __future__ import annotations
 
 from sqlglot import exp
+from sqlglot.errors import ErrorLevel, UnsupportedError
+
+from helios_protocol_clickhouse.errors import ClickHouseError
 
 DEFAULT_SCHEMA = "public"
 
@@ -33,5 +36,9 @@ def map_databases(tree: exp.Expression) -> exp.Expression:
 
 
 def to_postgres(tree: exp.Expression) -> str:
-    """The kernel's SQL text of a translated tree."""
-    return map_databases(tree).sql(dialect="postgres")
+    """The kernel's SQL text of a translated tree; a clause PostgreSQL's grammar cannot say
+    (e.g. ORDER BY ... WITH FILL, SAMPLE) is refused with 48 rather than dropped."""
+    try:
+        return map_databases(tree).sql(dialect="postgres", unsupported_level=ErrorLevel.RAISE)
+    except UnsupportedError as exc:
+        raise ClickHouseError(48, f"Not implemented: {str(exc).splitlines()[0]}") from None

@@ -249,3 +249,8 @@ def test_clickhouse_clauses_and_casts(ch):
         "0\t2\n1\t4\n"
     assert ch("SELECT count() FROM (SELECT number % 2 AS k FROM numbers(4)) GROUP BY k WITH ROLLUP") .count("\n") == 3
     assert ch("SELECT CAST('2' AS UInt8) + 1, CAST(3, 'String'), '5'::Int32, isNull(NULL)") == "3\t3\t5\t1\n"
+
+
+def test_clauses_not_built_are_refused(http):
+    for sql in ("SELECT number FROM numbers(5) ORDER BY number WITH FILL", "SELECT number FROM numbers(5) SAMPLE 0.5"):
+        assert http.request(sql).headers["x-clickhouse-exception-code"] == "48"

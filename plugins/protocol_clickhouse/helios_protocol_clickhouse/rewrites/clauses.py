@@ -3,14 +3,24 @@
     SELECT ... PREWHERE a WHERE b      -> SELECT ... WHERE (a) AND (b)   (PREWHERE is a WHERE read first)
     GROUP BY k WITH ROLLUP / WITH CUBE -> GROUP BY ROLLUP (k) / CUBE (k)
     x GLOBAL IN (...)                  -> x IN (...)                      (one server: nothing to ship)
+
+ORDER BY ... WITH FILL and SAMPLE are refused (48 NOT_IMPLEMENTED).
 """
 
 from __future__ import annotations
 
 from sqlglot import exp
 
+from helios_protocol_clickhouse.errors import ClickHouseError
+
+_NOT_BUILT = {exp.WithFill: "ORDER BY ... WITH FILL", exp.TableSample: "SAMPLE"}
+
 
 def rewrite(tree: exp.Expression) -> exp.Expression:
+    for node in tree.walk():  # clauses PostgreSQL's grammar would silently lose: refused, not dropped
+        for kind, what in _NOT_BUILT.items():
+            if isinstance(node, kind):
+                raise ClickHouseError(48, f"{what} is not supported yet")
     for select in list(tree.find_all(exp.Select)):
         prewhere = select.args.get("prewhere")
         if prewhere is not None:
