@@ -58,7 +58,7 @@ def _distinct_right(join: exp.Join) -> None:
     using = join.args.get("using") or []
     keys = [exp.column(u.name) for u in using]
     if not keys:
-        return  # ANY with ON: every match is kept (a stricter rule needs the keys)
+        raise ClickHouseError(48, "ANY JOIN ... ON is not supported yet; join with USING, or use ALL")
     right = join.this
     alias = right.args.get("alias")
     name = alias.name if alias is not None else (right.name if isinstance(right, exp.Table) else "_any_right")
