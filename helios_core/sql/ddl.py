@@ -41,6 +41,7 @@ from helios_core.sql import (
     partitions,
     role_ddl,
     sequences,
+    storage_parameters,
     types,
 )
 from helios_core.sql.dialect import Utility, to_sql
@@ -516,6 +517,7 @@ def create_table(session: Any, ast: exp.Create) -> Result:
     from helios_core.sql import temp_tables
 
     props = ast.args.get("properties")
+    storage_parameters.check_table_parameters(props)  # WITH (fillfactor = 70): 22023 for unknown names
     temporary = props is not None and any(isinstance(p, exp.TemporaryProperty) for p in props.expressions)
     on_commit = None
     for p in (props.expressions if props is not None else []):

@@ -45,6 +45,15 @@ SCRIPTS: dict[str, list[str]] = {
         "drop table t",
         "drop table if exists t",
     ],
+    "storage_parameters": [
+        "create table sp1 (a int) with (fillfactor = 70, autovacuum_enabled = false)",
+        "create table sp2 (a int) with (foo = 1)",
+        "create table sp3 (a int) with (toast.autovacuum_enabled = false, parallel_workers = 2)",
+        "create table sp4 (a int) with (toast.fillfactor = 50)",
+        "create table sp5 (a int) with (bar.x = 1)",
+        "insert into sp1 values (1), (2)",
+        "select a from sp1 order by a",
+    ],
     "constraints": [
         "create table p (id int primary key, code text unique)",
         "create table c (id int primary key, pid int references p on delete cascade, v int check (v > 0))",

@@ -1,0 +1,46 @@
+"""``CREATE TABLE ... WITH (name = value, ...)``: PostgreSQL's storage parameters.
+
+They tune PostgreSQL's heap pages and its vacuum (fill factor, autovacuum thresholds,
+TOAST); HeliosDB's segments and compaction have no such knobs, and no query answer
+depends on them, so a valid one is accepted as PostgreSQL accepts it. A name PostgreSQL
+does not know is refused as it refuses it (22023 ``unrecognized parameter``) rather than
+accepted and ignored.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from helios_core.errors import HeliosError
+
+_HEAP = {
+    "fillfactor", "toast_tuple_target", "parallel_workers", "autovacuum_enabled", "vacuum_index_cleanup",
+    "vacuum_truncate", "user_catalog_table", "log_autovacuum_min_duration",
+    "autovacuum_vacuum_threshold", "autovacuum_vacuum_scale_factor", "autovacuum_vacuum_insert_threshold",
+    "autovacuum_vacuum_insert_scale_factor", "autovacuum_analyze_threshold", "autovacuum_analyze_scale_factor",
+    "autovacuum_vacuum_cost_delay", "autovacuum_vacuum_cost_limit", "autovacuum_freeze_min_age",
+    "autovacuum_freeze_max_age", "autovacuum_freeze_table_age", "autovacuum_multixact_freeze_min_age",
+    "autovacuum_multixact_freeze_max_age", "autovacuum_multixact_freeze_table_age",
+}
+# the toast. namespace takes the vacuum settings of the table's TOAST relation
+_TOAST = {n for n in _HEAP if n.startswith(("autovacuum_", "vacuum_", "log_autovacuum"))}
+
+
+def check_table_parameters(properties: exp.Properties | None) -> None:
+    """Refuse a ``WITH (...)`` parameter PostgreSQL would not accept on a table."""
+    for p in properties.expressions if properties is not None else []:
+        if type(p) is not exp.Property:  # TEMPORARY, PARTITION BY ...: other clauses
+            continue
+        name = _name(p.this)
+        namespace, _, bare = name.rpartition(".")
+        known = _HEAP if not namespace else _TOAST if namespace == "toast" else set()
+        if namespace and namespace != "toast":
+            raise HeliosError(f'unrecognized parameter namespace "{namespace}"', sqlstate="22023")
+        if bare not in known:
+            raise HeliosError(f'unrecognized parameter "{bare}"', sqlstate="22023")
+
+
+def _name(node: exp.Expression) -> str:
+    if isinstance(node, exp.Dot):
+        return f"{_name(node.this)}.{_name(node.expression)}"
+    return node.name.lower()
