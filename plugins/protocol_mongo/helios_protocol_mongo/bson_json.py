@@ -74,13 +74,16 @@ def loads(text: str | bytes) -> Any:
     return from_json_value(json.loads(text))
 
 
-def load_document(text: str | bytes) -> dict[str, Any]:
-    """jsonb text of a stored document -> the document, ``_id`` first."""
+def load_document(text: str | bytes, id_text: str | bytes | None = None) -> dict[str, Any]:
+    """jsonb text of a stored document -> the document, ``_id`` first (the ``_id`` column's value
+    when the document itself has none, as a row inserted through SQL may not)."""
     doc = loads(text)
     if not isinstance(doc, dict):
-        return {"value": doc}
+        doc = {"value": doc}
     if "_id" in doc:
         return {"_id": doc.pop("_id"), **doc}
+    if id_text is not None:
+        return {"_id": loads(id_text), **doc}
     return doc
 
 

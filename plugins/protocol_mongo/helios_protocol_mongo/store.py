@@ -16,6 +16,8 @@ from typing import Any
 from helios_core.errors import HeliosError
 from helios_protocol_mongo import bson_json
 
+# a row inserted through SQL without an _id gets an ObjectId-shaped one (24 hex digits)
+ID_DEFAULT = "default jsonb_build_object('$oid', substr(md5(random()::text || clock_timestamp()::text), 1, 24))"
 SYSTEM_SCHEMAS = {"pg_catalog", "information_schema", "heliosdb", "pg_toast"}
 MISSING_TABLE = {"42P01", "3F000"}
 
@@ -80,8 +82,8 @@ class CollectionStore:
 
     def create_collection(self, db: str, collection: str) -> None:
         self.execute(f"create schema if not exists {quote_ident(db)}; "
-                     f"create table if not exists {table_name(db, collection)} "
-                     "(_id jsonb primary key, doc jsonb not null)")
+                     f"create table if not exists {table_name(db, collection)} (_id jsonb primary key {ID_DEFAULT}, "
+                     "doc jsonb not null)")
 
     def collection_options(self, db: str, collection: str) -> dict[str, Any]:
         """create's options kept as the table's COMMENT (validator, validationAction), or {}."""
@@ -127,7 +129,7 @@ class CollectionStore:
         """Documents of the collection (none when it does not exist), filtered by ``where`` if given."""
         if self._missing_in_transaction(db, collection):
             return iter(())
-        sql = f"select doc from {table_name(db, collection)}"
+        sql = f"select _id, doc from {table_name(db, collection)}"
         if where:
             sql += f" where {where}"
         try:
@@ -136,10 +138,10 @@ class CollectionStore:
             if exc.sqlstate in MISSING_TABLE:
                 return iter(())
             raise
-        texts: list[str] = []
+        rows: list[tuple[str, str]] = []
         for batch in result.batches:
-            texts.extend(batch.column(0).to_pylist())
-        return (bson_json.load_document(t) for t in texts)
+            rows.extend(zip(batch.column(0).to_pylist(), batch.column(1).to_pylist(), strict=True))
+        return (bson_json.load_document(doc, key) for key, doc in rows)
 
     def insert(self, db: str, collection: str, docs: Sequence[dict[str, Any]]) -> int:
         """Insert documents (each has its ``_id``) in one statement; the table is created if missing."""

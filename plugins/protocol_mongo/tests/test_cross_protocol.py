@@ -34,6 +34,22 @@ def test_sql_row_is_a_document(client, mongo_server):
     assert client.shop.products.find_one({"dims.h": 2}) == {"_id": "p1", "price": 9.5, "stock": 4,
                                                             "dims": {"w": 1, "h": 2}}
     assert "products" in client.shop.list_collection_names() and "shop" in client.list_database_names()
+    with psycopg.connect(mongo_server.pg_dsn(), autocommit=True) as conn:  # no _id: one is generated
+        conn.execute("""insert into shop.products (doc) values ('{"sku": "no-id"}')""")
+    generated = client.shop.products.find_one({"sku": "no-id"})
+    assert isinstance(generated["_id"], ObjectId)
+    client.shop.products.update_one({"_id": generated["_id"]}, {"$set": {"seen": True}})
+    assert client.shop.products.find_one({"_id": generated["_id"]})["seen"] is True
+
+
+def test_mongo_reads_do_not_wait_for_an_open_sql_transaction(client, mongo_server):
+    client.shop.ledger.drop()
+    client.shop.ledger.insert_one({"_id": "acct", "balance": 10})
+    with psycopg.connect(mongo_server.pg_dsn()) as conn:
+        conn.execute("""update shop.ledger set doc = '{"_id": "acct", "balance": 99}' where _id = '"acct"'""")
+        assert client.shop.ledger.find_one({"_id": "acct"})["balance"] == 10  # at once: the last commit
+        conn.commit()
+    assert client.shop.ledger.find_one({"_id": "acct"})["balance"] == 99
 
 
 def test_connection_works_on_a_chosen_branch(client, mongo_server, mongo_uri):
