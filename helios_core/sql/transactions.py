@@ -41,6 +41,7 @@ class TransactionState:
         self.read_only: bool | None = None
         self.deferrable: bool | None = None
         self.savepoints: list[tuple[str, Any, Any]] = []  # (name, storage token, settings snapshot)
+        self.savepoint_read_only: list[bool | None] = []  # READ ONLY as each savepoint began (per savepoint)
         self.wrote_ddl = False
         self.started_at: Any = None  # datetime of the transaction's first statement (now())
 
@@ -123,6 +124,7 @@ class TransactionState:
             self.isolation = modes["isolation"]
         if "read_only" in modes:
             self.read_only = modes["read_only"]
+            self._apply_read_only()
         if "deferrable" in modes:
             self.deferrable = modes["deferrable"]
         self._sync_isolation_settings()
@@ -173,6 +175,7 @@ class TransactionState:
         self.read_only = None
         self.deferrable = None
         self.savepoints = []
+        self.savepoint_read_only = []
         ddl, self.wrote_ddl = self.wrote_ddl, False
         self.started_at = None
         if self.session.cursors:
@@ -223,6 +226,7 @@ class TransactionState:
             raise FeatureNotSupported("SAVEPOINT is not supported by this storage kernel yet")
         token = txn.savepoint(name) if _takes_arg(txn.savepoint) else txn.savepoint()
         self.savepoints.append((name, token, self.session.settings_obj.snapshot()))
+        self.savepoint_read_only.append(self.read_only)
 
     def _find(self, name: str) -> int:
         for i in range(len(self.savepoints) - 1, -1, -1):
@@ -240,6 +244,8 @@ class TransactionState:
         if hasattr(txn, "release_savepoint"):
             txn.release_savepoint(token)
         del self.savepoints[i:]
+        self._restore_read_only(i)
+        del self.savepoint_read_only[i:]
 
     def rollback_to(self, name: str) -> None:
         if not self.in_block:
@@ -251,7 +257,21 @@ class TransactionState:
         txn.rollback_to(token) if hasattr(txn, "rollback_to") else txn.rollback_to_savepoint(token)
         del self.savepoints[i + 1:]
         self.session.settings_obj.restore(snap)
+        self._restore_read_only(i)
+        del self.savepoint_read_only[i + 1:]
         self.failed = False
+
+    def _restore_read_only(self, i: int) -> None:
+        """A subtransaction's SET TRANSACTION READ ONLY ends with it (RELEASE or ROLLBACK TO)."""
+        if i < len(self.savepoint_read_only):
+            self.read_only = self.savepoint_read_only[i]
+            self._apply_read_only()
+            self._sync_isolation_settings()
+
+    def _apply_read_only(self) -> None:
+        """The storage transaction, once begun, follows SET TRANSACTION READ ONLY / READ WRITE."""
+        if self.txn is not None and hasattr(self.txn, "read_only"):
+            self.txn.read_only = self.effective_read_only()
 
 
 def warning(message: str, sqlstate: str) -> HeliosError:

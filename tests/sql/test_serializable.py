@@ -307,6 +307,21 @@ def test_transaction_mode_rules_as_postgres(conns):
         a.execute("insert into modes values (1)")
     assert ei.value.diag.message_primary == "cannot execute INSERT in a read-only transaction"
     a.execute("rollback")
+    a.execute("begin")  # READ ONLY set in a savepoint ends with it
+    a.execute("savepoint x")
+    a.execute("set transaction read only")
+    with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+        a.execute("insert into modes values (1)")
+    a.execute("rollback to savepoint x")
+    assert a.execute("show transaction_read_only").fetchone() == ("off",)
+    a.execute("insert into modes values (1)")
+    a.execute("savepoint y")
+    a.execute("set transaction read only")
+    a.execute("release savepoint y")
+    assert a.execute("show transaction_read_only").fetchone() == ("off",)
+    a.execute("insert into modes values (2)")
+    a.execute("commit")
+    assert a.execute("select count(*) from modes").fetchone() == (2,)
     a.execute("start transaction isolation level repeatable read, read write, deferrable")
     a.execute("commit and chain")
     assert a.execute("show transaction_deferrable").fetchone() == ("on",)
