@@ -15,7 +15,7 @@ import pyarrow as pa
 import pytest
 from clickhouse_driver import Client
 from helios_protocol_clickhouse.native.blocks import read_block
-from helios_protocol_clickhouse.native.client import NativeClient
+from helios_protocol_clickhouse.native.client import NativeClient, ServerError
 from helios_protocol_clickhouse.native.compression import frame_reader
 from helios_protocol_clickhouse.native.wire import Writer
 
@@ -113,6 +113,20 @@ def test_a_working_exchange_of_the_raw_client(raw: RawClient, table: str) -> Non
     assert kinds[0] == "data" and kinds[-1] == "end" and "profile" in kinds
     data = [b for k, b in packets if k == "data" and b.num_rows]
     assert data[0].arrays[0].to_pylist() == [0]
+
+
+@pytest.mark.parametrize("revision", [54429, 54441, 54453, 54458])
+def test_older_client_revisions_negotiate_down(server: HeliosServer, revision: int) -> None:
+    client = NativeClient("127.0.0.1", server.port("clickhouse"), revision=revision, compression=True)
+    try:
+        assert client.revision == revision
+        reply = client.query("SELECT number, toString(number) AS s FROM numbers(3)", {"max_block_size": "2"})
+        assert reply.names == ["number", "s"] and sum(b.num_rows for b in reply.batches) == 3
+    finally:
+        client.close()
+    with pytest.raises(ServerError) as info:  # settings sent typed: older than the server speaks
+        NativeClient("127.0.0.1", server.port("clickhouse"), revision=54428)
+    assert info.value.code == 48
 
 
 def test_bytes_that_are_not_a_hello(raw: RawClient, server: HeliosServer) -> None:

@@ -59,12 +59,13 @@ class NativeClient:
     """One connection; ``query`` runs statements one at a time on it."""
 
     def __init__(self, host: str, port: int, *, user: str = "default", password: str = "", database: str = "",
-                 compression: bool = False, timeout: float = 60.0, login: bool = True) -> None:
+                 compression: bool = False, timeout: float = 60.0, login: bool = True,
+                 revision: int = p.SERVER_REVISION) -> None:
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.reader = Reader(fill=self._receive)
         self.compression = compression
-        self.revision = p.SERVER_REVISION
+        self.revision = revision  # the client's own, then the one agreed at Hello
         self.timezone: str | None = None
         if login:
             self.login(user, password, database)
@@ -82,7 +83,7 @@ class NativeClient:
         w.write_str(CLIENT_NAME)
         w.write_varint(VERSION[0])
         w.write_varint(VERSION[1])
-        w.write_varint(p.SERVER_REVISION)
+        w.write_varint(self.revision)
         w.write_str(database)
         w.write_str(user)
         w.write_str(password)
@@ -95,7 +96,7 @@ class NativeClient:
         self.reader.read_str()
         self.reader.read_varint()
         self.reader.read_varint()
-        self.revision = min(self.reader.read_varint(), p.SERVER_REVISION)
+        self.revision = min(self.reader.read_varint(), self.revision)
         if self.revision >= p.REVISION_WITH_SERVER_TIMEZONE:
             self.timezone = self.reader.read_str()
         if self.revision >= p.REVISION_WITH_SERVER_DISPLAY_NAME:
@@ -126,7 +127,8 @@ class NativeClient:
         w.write_str("")  # quota key
         if self.revision >= p.REVISION_WITH_DISTRIBUTED_DEPTH:
             w.write_varint(0)
-        w.write_varint(VERSION[2])
+        if self.revision >= p.REVISION_WITH_VERSION_PATCH:
+            w.write_varint(VERSION[2])
         if self.revision >= p.REVISION_WITH_OPENTELEMETRY:
             w.write_u8(0)
         if self.revision >= p.REVISION_WITH_PARALLEL_REPLICAS:
