@@ -107,7 +107,8 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     limited = _rows_before_limit_query(tree)
     fill_join_defaults = outer_join and {**ch.settings, **query_settings}.get("join_use_nulls", "0") not in ("1", "true")
     stream = ch.stream_results and not fill_join_defaults and totals_tree is None and \
-        not (fmt is not None and fmt.name.startswith("JSON"))  # results worked on afterwards are whole
+        not (fmt is not None and fmt.name.startswith("JSON")) and \
+        {**ch.settings, **query_settings}.get("extremes", "0") not in ("1", "true")  # worked on afterwards: whole
     result = ch.execute_tree(tree, format=fmt.name if fmt is not None else None, types=hints, stream=stream)
     result.settings = query_settings
     if fill_join_defaults:

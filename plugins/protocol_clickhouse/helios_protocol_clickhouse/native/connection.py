@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import anyio
 import anyio.abc
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.errors import ClickHouseError, from_error
@@ -28,7 +27,7 @@ from helios_protocol_clickhouse.execute import ClickHouseSession
 from helios_protocol_clickhouse.login import role_for
 from helios_protocol_clickhouse.native import packets as p
 from helios_protocol_clickhouse.native.blocks import Block, cached_type, read_block, write_block
-from helios_protocol_clickhouse.native.columns import ColumnError, arrow_type, with_nulls_allowed
+from helios_protocol_clickhouse.native.columns import ColumnError, with_nulls_allowed
 from helios_protocol_clickhouse.native.compression import (
     METHODS,
     ChecksumMismatch,
@@ -551,7 +550,6 @@ class _Output:
         self.method = METHODS["lz4"]
         self.zstd_level = 1
         self.max_block_size = DEFAULT_MAX_BLOCK_SIZE
-        self.extremes = False
         self.progress = p.Progress()
         self.rows = 0
         self.blocks = 0
@@ -564,7 +562,6 @@ class _Output:
         self.method = METHODS[method]
         self.zstd_level = _int_setting(settings, "network_zstd_compression_level", 1, 1, 22)
         self.max_block_size = _int_setting(settings, "max_block_size", DEFAULT_MAX_BLOCK_SIZE, 1, 1 << 30)
-        self.extremes = settings.get("extremes", "0").lower() in ("1", "true")
 
     def _packet(self, kind: p.ServerPacket, names: list[str], types: list[str], arrays: list[pa.Array] | None,
                 rows: int) -> bytes:
@@ -584,7 +581,6 @@ class _Output:
         names = [c.name for c in result.columns]
         types = [cached_type(c.type) for c in result.columns]  # widened as NULLs show up, never narrowed
         batches = iter(result.batches)
-        extremes: list[tuple[Any, Any]] = [(None, None)] * len(names)
 
         def next_packets() -> tuple[list[bytes], int, int] | None:
             batch = next(batches, None)
@@ -599,8 +595,6 @@ class _Output:
                 arrays = [piece.column(i) for i in range(piece.num_columns)]
                 for i, arr in enumerate(arrays):
                     types[i] = with_nulls_allowed(types[i], arr)
-                if self.extremes:
-                    _update_extremes(extremes, arrays)
                 out.append(self._packet(p.ServerPacket.DATA, names, [str(t) for t in types], arrays,
                                         piece.num_rows))
                 rows += piece.num_rows
@@ -624,17 +618,16 @@ class _Output:
             if self.conn.cancel_requested or self.conn.client_gone:
                 return
             step = await self.conn._run_watched(next_packets)
-        totals = getattr(result, "totals", None)
-        if totals is not None and totals.num_rows:
-            for i in range(len(names)):
-                types[i] = with_nulls_allowed(types[i], totals.column(i))
-        final_types = [str(t) for t in types]
-        if totals is not None and totals.num_rows:
-            await self.conn._send(self._packet(p.ServerPacket.TOTALS, names, final_types,
-                                               [totals.column(i) for i in range(len(names))], totals.num_rows))
-        if self.extremes and self.rows:
-            arrays = [_extreme_pair(lo_hi, result.columns[i].type) for i, lo_hi in enumerate(extremes)]
-            await self.conn._send(self._packet(p.ServerPacket.EXTREMES, names, final_types, arrays, 2))
+        extras = [(p.ServerPacket.TOTALS, getattr(result, "totals", None)),
+                  (p.ServerPacket.EXTREMES, getattr(result, "extremes", None))]  # WITH TOTALS, extremes = 1
+        for _, batch in extras:
+            if batch is not None and batch.num_rows:
+                for i in range(len(names)):
+                    types[i] = with_nulls_allowed(types[i], batch.column(i))
+        for kind, batch in extras:
+            if batch is not None and batch.num_rows:
+                await self.conn._send(self._packet(kind, names, [str(t) for t in types],
+                                                   [batch.column(i) for i in range(len(names))], batch.num_rows))
         rows_before_limit = getattr(result, "rows_before_limit", None)
         w = Writer()
         p.write_profile_info(w, self.rows, self.blocks, self.bytes, rows_before_limit is not None,
@@ -664,27 +657,6 @@ def _int_setting(settings: dict[str, str], name: str, default: int, low: int, hi
     except ValueError:
         raise ClickHouseError(CANNOT_PARSE_INPUT, f"Cannot parse setting {name} = {raw!r} as an integer") from None
     return max(low, min(high, value)) if value else default
-
-
-def _update_extremes(extremes: list[tuple[Any, Any]], arrays: list[pa.Array]) -> None:
-    for i, arr in enumerate(arrays):
-        try:
-            mm = pc.min_max(arr)
-        except (pa.ArrowNotImplementedError, pa.ArrowInvalid, pa.ArrowTypeError):
-            continue
-        lo, hi = mm["min"], mm["max"]
-        cur_lo, cur_hi = extremes[i]
-        if lo.is_valid:
-            lo_arr = pa.array([lo.as_py()] + ([cur_lo.as_py()] if cur_lo is not None else []), type=arr.type)
-            hi_arr = pa.array([hi.as_py()] + ([cur_hi.as_py()] if cur_hi is not None else []), type=arr.type)
-            extremes[i] = (pc.min(lo_arr), pc.max(hi_arr))
-
-
-def _extreme_pair(lo_hi: tuple[Any, Any], type_name: str) -> pa.Array:
-    lo, hi = lo_hi
-    if lo is None:
-        return pa.nulls(2, type=arrow_type(cached_type(type_name)))
-    return pa.array([lo.as_py(), hi.as_py()], type=lo.type)
 
 
 def _conform(block: Block, names: list[str], schema: pa.Schema) -> pa.RecordBatch:
