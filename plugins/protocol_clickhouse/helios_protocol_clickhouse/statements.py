@@ -113,7 +113,8 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     result.settings = query_settings
     if fill_join_defaults:
         _fill_join_defaults(result)
-    if {**ch.settings, **query_settings}.get("extremes", "0") in ("1", "true") and result.rows:
+    extremes = {**ch.settings, **query_settings}.get("extremes", "0") in ("1", "true")
+    if extremes and isinstance(result.batches, list) and result.rows:  # a streamed result: its reader's job
         result.extremes = _extremes(result)
     if totals_tree is not None:
         totals = ch.execute_tree(totals_tree)
