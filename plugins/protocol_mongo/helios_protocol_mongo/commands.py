@@ -35,6 +35,7 @@ from helios_protocol_mongo.indexes import (
 )
 from helios_protocol_mongo.logical_sessions import LogicalSession
 from helios_protocol_mongo.store import CollectionStore
+from helios_protocol_mongo.users import create_user, drop_user, update_user, users_info
 from helios_protocol_mongo.validation import compile_validator
 from helios_protocol_mongo.wire import COMPRESSORS, MAX_BSON_SIZE, MAX_MESSAGE_SIZE, OP_QUERY, Message
 
@@ -504,6 +505,10 @@ COMMANDS: dict[str, Handler] = {
     "abortTransaction": no_transaction,
     "whatsmyuri": whats_my_uri,
     "heliosdb": heliosdb,
+    "createUser": create_user,
+    "updateUser": update_user,
+    "dropUser": drop_user,
+    "usersInfo": users_info,
     "getLog": get_log,
     "aggregate": aggregate,
     "createIndexes": create_indexes,

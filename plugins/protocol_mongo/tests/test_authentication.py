@@ -47,3 +47,17 @@ def test_credentials_are_checked_without_auth_section(mongo_server):
     with _client(mongo_server, "helios:whatever@") as client, pytest.raises(OperationFailure) as info:
         client.admin.command("ping")
     assert info.value.code == 18
+
+
+def test_create_user_is_a_role_that_logs_in(client, mongo_server):
+    client.admin.command("createUser", "mongo_made", pwd="made-pw", roles=[])
+    assert [u["user"] for u in client.admin.command("usersInfo", "mongo_made")["users"]] == ["mongo_made"]
+    with _client(mongo_server, "mongo_made:made-pw@") as made:
+        assert made.admin.command("connectionStatus")["authInfo"]["authenticatedUsers"][0]["user"] == "mongo_made"
+    with psycopg.connect(mongo_server.pg_dsn(user="mongo_made", password="made-pw")) as conn:
+        assert conn.execute("select current_user").fetchone() == ("mongo_made",)
+    with pytest.raises(OperationFailure) as info:
+        client.admin.command("createUser", "reader", pwd="x", roles=["read"])
+    assert info.value.code == 2
+    client.admin.command("dropUser", "mongo_made")
+    assert client.admin.command("usersInfo", "mongo_made")["users"] == []
