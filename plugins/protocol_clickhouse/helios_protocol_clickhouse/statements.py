@@ -106,9 +106,11 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     totals_tree = _totals_query(tree) if isinstance(tree, exp.Select) else None
     limited = _rows_before_limit_query(tree)
     fill_join_defaults = outer_join and {**ch.settings, **query_settings}.get("join_use_nulls", "0") not in ("1", "true")
+    # a streamed result's batches can be read once, by the protocol: whatever below reads
+    # result.batches or result.rows (join defaults, totals, JSON's counts, extremes) needs it whole
     stream = ch.stream_results and not fill_join_defaults and totals_tree is None and \
         not (fmt is not None and fmt.name.startswith("JSON")) and \
-        {**ch.settings, **query_settings}.get("extremes", "0") not in ("1", "true")  # worked on afterwards: whole
+        {**ch.settings, **query_settings}.get("extremes", "0") not in ("1", "true")
     result = ch.execute_tree(tree, format=fmt.name if fmt is not None else None, types=hints, stream=stream)
     result.settings = query_settings
     if fill_join_defaults:
