@@ -254,3 +254,8 @@ def test_clickhouse_clauses_and_casts(ch):
 def test_clauses_not_built_are_refused(http):
     for sql in ("SELECT number FROM numbers(5) ORDER BY number WITH FILL", "SELECT number FROM numbers(5) SAMPLE 0.5"):
         assert http.request(sql).headers["x-clickhouse-exception-code"] == "48"
+
+
+def test_unknown_database_is_code_81(http):
+    assert http.request("SELECT 1", database="no_such_db").headers["x-clickhouse-exception-code"] == "81"
+    assert http.request("SELECT 1", database="default").text == "1\n"

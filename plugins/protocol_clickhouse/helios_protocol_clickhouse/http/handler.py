@@ -138,8 +138,8 @@ def _run(ctx: HttpContext, request: Request, query_id: str, headers: list[tuple[
     try:
         saved = dict(ch.settings)
         ch.settings.update(settings)
-        if database:
-            ch.database = database
+        if database and database != ch.database:
+            ch.use(database)  # 81 UNKNOWN_DATABASE when there is no such database
         results = ch.run(query, data, params=query_params)
         result = results[-1]
         effective = {**ch.settings, **result.settings}
