@@ -244,6 +244,8 @@ def test_partition_info_functions(db):
     assert rows(db, "select pg_partition_root('pt01')::regclass, pg_get_partkeydef('pt'::regclass), "
                     "pg_get_partkeydef('pt0'::regclass), pg_get_partkeydef('pt1'::regclass)") == [
         ("pt", "RANGE (a)", "LIST (b)", None)]
+    oid = rows(db, "select 'pt'::regclass::oid")[0][0]
+    assert rows(db, f"select pg_get_partkeydef('{oid}')") == [("RANGE (a)",)]  # as pg_dump asks
     db.execute("drop table pt")
 
 

@@ -43,6 +43,8 @@ class _Tree:
         if value is None or isinstance(value, int):
             return value
         text = str(value).strip()
+        if text.isdigit():  # '16385': an oid given as text, as pg_dump passes it
+            return int(text)
         schema, _, name = text.rpartition(".")
         name = name.strip('"') if name.startswith('"') else name.lower()
         for s in [schema.strip('"')] if schema else self.search_path:
@@ -94,9 +96,10 @@ def partition_root(session: Any, rel: Any) -> int | None:
     return tree.ancestors(oid)[-1]
 
 
-def partkeydef(session: Any, oid: int | None) -> str | None:
+def partkeydef(session: Any, oid: Any) -> str | None:
     """pg_get_partkeydef: 'RANGE (a, abs(b))' for a partitioned table, else NULL."""
     tree = _tree(session)
+    oid = tree.oid_of(oid)
     rel = tree.by_oid.get(oid) if oid is not None else None
     sp = rel.options.get("partition_by") if rel is not None else None
     if not sp:
