@@ -8,6 +8,8 @@ ClickHouse's HTTP interface answers a code with.
 
 from __future__ import annotations
 
+import re
+
 VERSION = "24.8.4.13"  # the ClickHouse release whose behaviour clients should expect
 
 CODES = {
@@ -70,7 +72,20 @@ def from_error(exc: BaseException) -> ClickHouseError:
         code = 47
     if code is None:
         code = {"22": 36, "23": 117, "42": 36, "54": 36}.get(sqlstate[:2], 1002)
-    return ClickHouseError(code, message)
+    return ClickHouseError(code, _clickhouse_wording(code, message))
+
+
+def _clickhouse_wording(code: int, message: str) -> str:
+    """The kernel's message in ClickHouse's words where they differ for the same error."""
+    if code == 60 and (m := re.fullmatch(r'relation "(?:(?P<schema>[^"]+)\.)?(?P<name>[^"]+)" does not exist', message)):
+        schema = m.group("schema")
+        database = "default" if schema in (None, "public") else schema
+        return f"Table {database}.{m.group('name')} does not exist"
+    if code == 47 and (m := re.fullmatch(r'column "(?:[^"]+\.)?(?P<name>[^"]+)" does not exist', message)):
+        return f"Unknown expression identifier `{m.group('name')}`"
+    if code == 46 and (m := re.fullmatch(r"function (?P<name>[\w.]+)\(.*\) does not exist", message)):
+        return f"Unknown function {m.group('name')}"
+    return message
 
 
 _HTTP_BY_CODE = {

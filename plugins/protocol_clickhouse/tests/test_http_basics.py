@@ -32,7 +32,7 @@ def test_unknown_table_is_code_60(http):
     assert reply.status == 404
     assert reply.headers["x-clickhouse-exception-code"] == "60"
     assert reply.text.startswith("Code: 60. DB::Exception: ")
-    assert "(UNKNOWN_TABLE)" in reply.text
+    assert "Table default.no_such_table does not exist. (UNKNOWN_TABLE)" in reply.text
 
 
 def test_syntax_error_is_code_62(http):
