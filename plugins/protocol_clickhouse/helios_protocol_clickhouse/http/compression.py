@@ -11,7 +11,6 @@ uncompressed size (UInt32 little-endian each), then the data.
 from __future__ import annotations
 
 import gzip
-import struct
 import zlib
 
 import lz4.block
@@ -19,12 +18,21 @@ import lz4.frame
 import zstandard
 
 from helios_protocol_clickhouse.errors import ClickHouseError
+from helios_protocol_clickhouse.native.compression import (
+    METHOD_LZ4,
+    METHOD_NONE,
+    METHOD_ZSTD,
+    ChecksumMismatch,
+    UnknownMethod,
+    compress,
+    read_frame,
+)
+from helios_protocol_clickhouse.native.wire import NeedMore, ProtocolError, Reader
 
 RESPONSE_ENCODINGS = ("zstd", "gzip", "deflate", "lz4")
 
-METHOD_NONE = 0x02
-METHOD_LZ4 = 0x82
-METHOD_ZSTD = 0x90
+__all__ = ["METHOD_LZ4", "METHOD_NONE", "METHOD_ZSTD", "choose_encoding", "compress_blocks", "decode",
+           "decompress_blocks", "encode"]
 
 
 def choose_encoding(accept_encoding: str) -> str | None:
@@ -67,56 +75,26 @@ def decode(body: bytes, encoding: str) -> bytes:
     raise ClickHouseError(1, f"Unknown Content-Encoding: {encoding}")
 
 
-def _cityhash128(data: bytes) -> bytes:
-    from clickhouse_cityhash.cityhash import CityHash128
-
-    h = CityHash128(data)
-    return struct.pack("<QQ", h >> 64, h & 0xFFFFFFFFFFFFFFFF)  # high half first, as ClickHouse writes it
-
-
 def decompress_blocks(data: bytes) -> bytes:
-    """ClickHouse's compressed block format -> the bytes it holds (checksums verified)."""
+    """ClickHouse's compressed block format -> the bytes it holds (checksums verified; the frames
+    are the native protocol's, read by ``native.compression``)."""
+    reader = Reader()
+    reader.feed(data)
     out = []
-    pos = 0
-    while pos < len(data):
-        if len(data) - pos < 25:
-            raise ClickHouseError(271, "Cannot decompress: truncated compressed block header")
-        checksum = data[pos:pos + 16]
-        method, compressed_size, size = struct.unpack_from("<BII", data, pos + 16)
-        if compressed_size < 9 or pos + 16 + compressed_size > len(data):
-            raise ClickHouseError(271, "Cannot decompress: compressed block size out of range")
-        block = data[pos + 16:pos + 16 + compressed_size]
-        if _cityhash128(block) != checksum:
-            raise ClickHouseError(40, "Checksum doesn't match: corrupted data")
-        payload = block[9:]
+    while reader.available:
         try:
-            if method == METHOD_LZ4:
-                out.append(lz4.block.decompress(payload, uncompressed_size=size))
-            elif method == METHOD_ZSTD:
-                out.append(zstandard.ZstdDecompressor().decompress(payload, max_output_size=size))
-            elif method == METHOD_NONE:
-                out.append(payload)
-            else:
-                raise ClickHouseError(432, f"Unknown codec family code: {method}")
-        except ClickHouseError:
-            raise
-        except Exception as exc:  # noqa: BLE001
+            out.append(read_frame(reader))
+        except NeedMore:
+            raise ClickHouseError(271, "Cannot decompress: truncated compressed block") from None
+        except ChecksumMismatch:
+            raise ClickHouseError(40, "Checksum doesn't match: corrupted data") from None
+        except UnknownMethod as exc:
+            raise ClickHouseError(432, f"Unknown codec family code: {exc}") from None
+        except ProtocolError as exc:
             raise ClickHouseError(271, f"Cannot decompress: {exc}") from None
-        pos += 16 + compressed_size
     return b"".join(out)
 
 
 def compress_blocks(data: bytes, method: int = METHOD_LZ4, block_size: int = 1 << 20) -> bytes:
     """Bytes -> ClickHouse's compressed block format (what ``compress=1`` answers with)."""
-    out = []
-    for start in range(0, max(len(data), 1), block_size):
-        chunk = data[start:start + block_size]
-        if method == METHOD_LZ4:
-            payload = lz4.block.compress(chunk, store_size=False)
-        elif method == METHOD_ZSTD:
-            payload = zstandard.ZstdCompressor().compress(chunk)
-        else:
-            payload = chunk
-        block = struct.pack("<BII", method, len(payload) + 9, len(chunk)) + payload
-        out.append(_cityhash128(block) + block)
-    return b"".join(out)
+    return compress(data, method, zstd_level=3, frame_size=block_size)

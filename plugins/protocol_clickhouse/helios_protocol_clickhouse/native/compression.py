@@ -31,17 +31,22 @@ class ChecksumMismatch(ProtocolError):
     """A frame whose bytes do not match its CityHash128: corrupted in transit (or forged)."""
 
 
+class UnknownMethod(ProtocolError):
+    """A frame whose method byte is none of LZ4, ZSTD and none."""
+
+
 def _checksum(data: bytes | bytearray | memoryview) -> bytes:
     h = CityHash128(bytes(data))
     return struct.pack("<QQ", (h >> 64) & _MASK64, h & _MASK64)
 
 
-def compress(data: bytes | bytearray | memoryview, method: int = METHOD_LZ4, zstd_level: int = 1) -> bytes:
-    """``data`` as one or more frames of at most FRAME_DATA_SIZE uncompressed bytes each."""
+def compress(data: bytes | bytearray | memoryview, method: int = METHOD_LZ4, zstd_level: int = 1,
+             frame_size: int = FRAME_DATA_SIZE) -> bytes:
+    """``data`` as one or more frames of at most ``frame_size`` uncompressed bytes each."""
     view = memoryview(data)
     out = bytearray()
-    for start in range(0, max(len(view), 1), FRAME_DATA_SIZE):
-        chunk = view[start:start + FRAME_DATA_SIZE]
+    for start in range(0, max(len(view), 1), frame_size):
+        chunk = view[start:start + frame_size]
         if method == METHOD_LZ4:
             payload = lz4.block.compress(chunk, store_size=False)
         elif method == METHOD_ZSTD:
@@ -61,7 +66,7 @@ def read_frame(raw: Reader) -> bytes:
     checksum = raw.read(16)
     method, size, uncompressed = _HEADER.unpack(raw.read(HEADER_SIZE))
     if method not in (METHOD_LZ4, METHOD_ZSTD, METHOD_NONE):
-        raise ProtocolError(f"unknown compression method {method:#x}")
+        raise UnknownMethod(f"unknown compression method {method:#x}")
     if size < HEADER_SIZE or size > MAX_FRAME_SIZE or uncompressed > MAX_FRAME_SIZE:
         raise ProtocolError(f"too large size of a compressed block ({size} bytes, {uncompressed} uncompressed)")
     payload = raw.read(size - HEADER_SIZE)
