@@ -35,7 +35,7 @@ FIRST_PARTY_PLUGINS: dict[str, FirstPartyPlugin] = {
         FirstPartyPlugin("helios-storage-nvme", "storage_nvme", True, "the local-disk storage tier"),
         FirstPartyPlugin("helios-protocol-mongo", "protocol_mongo", True, "the MongoDB protocol"),
         FirstPartyPlugin(
-            "helios-protocol-clickhouse", "protocol_clickhouse", False, "the ClickHouse protocol"
+            "helios-protocol-clickhouse", "protocol_clickhouse", True, "the ClickHouse protocol"
         ),
         FirstPartyPlugin(
             "helios-storage-object", "storage_object", False, "object-store tiers and WAL archiving"

@@ -195,7 +195,6 @@ def test_missing_postgres_plugin_says_how_to_install_it_from_a_checkout():
 @pytest.mark.parametrize(
     ("raw", "path", "package"),
     [
-        ({"protocols": {"clickhouse": {}}}, "protocols.clickhouse", "helios-protocol-clickhouse"),
         ({"storage": {"tiers": {"cold": {}}}}, "storage.tiers", "helios-storage-object"),
         ({"storage": {"wal_archiving": {}}}, "storage.wal_archiving", "helios-storage-object"),
         ({"search": {}}, "search", "helios-search"),
