@@ -415,6 +415,11 @@ def create(ctx: CommandContext) -> dict[str, Any]:
         options["validator"] = ctx.command["validator"]
         options["validationLevel"] = ctx.command.get("validationLevel", "strict")
         options["validationAction"] = ctx.command.get("validationAction", "error")
+        if options["validationLevel"] not in ("strict", "off"):
+            raise MongoError(2, f"validationLevel {options['validationLevel']!r} is not supported by HeliosDB "
+                                "(strict and off are)")
+        if options["validationAction"] not in ("error", "warn"):
+            raise MongoError(2, f"validationAction {options['validationAction']!r} must be error or warn")
     if ctx.store.collection_exists(ctx.db, name):
         raise MongoError(48, f"Collection {ctx.db}.{name} already exists.")
     ctx.store.create_collection(ctx.db, name)

@@ -210,7 +210,8 @@ def _validate(ctx: CommandContext, collection: str, docs: list[dict[str, Any]]) 
     if ctx.command.get("bypassDocumentValidation"):
         return
     options = collection_options(ctx, collection)
-    if not options.get("validator") or options.get("validationAction") == "warn":
+    if not options.get("validator") or options.get("validationAction") == "warn" \
+            or options.get("validationLevel") == "off":
         return
     check = compile_validator(options["validator"])
     for doc in docs:
