@@ -255,3 +255,17 @@ def test_a_client_vanishing_mid_query_cancels_it(server: HeliosServer) -> None:
     started = time.monotonic()
     others_still_served(server)
     assert time.monotonic() - started < 10
+
+
+def test_a_client_vanishing_mid_insert_leaves_nothing_written(server: HeliosServer, table: str) -> None:
+    c = RawClient(server.port("clickhouse"))
+    c.hello()
+    c.query(f"INSERT INTO {table} (id, v) VALUES")
+    assert c.packet()[0] == "data"
+    c.send(c.data_bytes(["id", "v"], ["Int32", "String"], [pa.array([1, 2], pa.int32()), pa.array(["a", "b"])], 2))
+    assert c.packet()[0] == "events"
+    c.send(c.data_bytes(["id", "v"], ["Int32", "String"], [pa.array([3], pa.int32()), pa.array(["c"])], 1)[:7])
+    c.close()  # in the middle of the second block, before the end of the data
+    others_still_served(server)
+    with psycopg.connect(server.pg_dsn()) as pg:
+        assert pg.execute(f"select count(*) from {table}").fetchone() == (0,)
