@@ -574,14 +574,53 @@ _PARTITION_COMMAND = re.compile(
     r"(?P<part>\S+)\s*(?P<rest>.*?)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
 
 
+_INDEX_PARTITION = re.compile(r"index\s+(?:if\s+exists\s+)?(?P<parent>\S+)\s+attach\s+partition\s+(?P<part>\S+)"
+                              r"\s*;?\s*$", re.IGNORECASE | re.DOTALL)
+
+
+def _attach_index(session: Any, txn: Any, m: re.Match) -> Result:
+    """ALTER INDEX parent_idx ATTACH PARTITION part_idx (pg_dump's way of pairing a partitioned table's
+    key with its partitions'): each partition enforces its own, so this checks that they match."""
+    found = []
+    for ref in (m["parent"], m["part"]):
+        schema, name = table_name(session, exp.to_table(ref, dialect="postgres"), txn)
+        idx = txn.catalog_get("index", f"{schema}.{name}") or _constraint_index(txn, schema, name)
+        if idx is None:
+            raise UndefinedTable(f'relation "{name}" does not exist')
+        found.append((schema, idx))
+    (ps, pidx), (cs, cidx) = found
+    child = txn.get_table(cs, cidx["table"])
+    if partitions.parent_of(child) != (ps, pidx["table"]):
+        raise HeliosError(f'"{cidx["table"]}" is not a partition of "{pidx["table"]}"', sqlstate="42809")
+    if pidx.get("columns") != cidx.get("columns") or bool(pidx.get("unique")) != bool(cidx.get("unique")):
+        raise HeliosError(f'cannot attach index "{cidx["name"]}" as a partition of index "{pidx["name"]}"',
+                          sqlstate="42809", detail="The index definitions do not match.")
+    return Result(command_tag="ALTER INDEX")
+
+
+def _constraint_index(txn: Any, schema: str, name: str) -> dict | None:
+    """The index a PRIMARY KEY or UNIQUE constraint stands for, described like a catalog index."""
+    for t in txn.list_tables(schema):
+        if t.primary_key and (t.options.get("pk_name") or f"{t.name}_pkey") == name:
+            return {"name": name, "table": t.name, "columns": list(t.primary_key), "unique": True}
+        for u in t.options.get("unique", []):
+            if u.get("name") == name:
+                return {"name": name, "table": t.name, "columns": list(u["columns"]), "unique": True}
+    return None
+
+
 def partition_command(session: Any, text: str) -> Result | None:
-    """ALTER TABLE parent ATTACH PARTITION t FOR VALUES ... | DEFAULT; ALTER TABLE parent DETACH PARTITION t.
+    """ALTER TABLE parent ATTACH PARTITION t FOR VALUES ... | DEFAULT; ALTER TABLE parent DETACH PARTITION t;
+    ALTER INDEX parent_idx ATTACH PARTITION idx.
 
     None when ``text`` (what follows ALTER) is not one of these."""
+    txn = session.tx.current()
+    im = _INDEX_PARTITION.match(text.strip())
+    if im is not None:
+        return _attach_index(session, txn, im)
     m = _PARTITION_COMMAND.match(text.strip())
     if m is None:
         return None
-    txn = session.tx.current()
     pschema, pname = table_name(session, exp.to_table(m["parent"], dialect="postgres"), txn)
     sschema, sname = table_name(session, exp.to_table(m["part"], dialect="postgres"), txn)
     parent = txn.get_table(pschema, pname)
@@ -1033,12 +1072,30 @@ def _alter(session: Any, ast: exp.Alter) -> Result:
         if ast.args.get("exists"):
             return Result(command_tag="ALTER TABLE", notices=[f'relation "{name}" does not exist, skipping'])
         raise UndefinedTable(f'relation "{name}" does not exist')
+    actions = list(ast.args.get("actions") or [])
     if partitions.spec(tdef) is not None or partitions.parent_of(tdef) is not None:
-        what = "partitioned table" if partitions.spec(tdef) is not None else "partition"
-        raise FeatureNotSupported(f"ALTER TABLE on a {what} is not supported (only ATTACH and DETACH PARTITION)")
-    for action in ast.args.get("actions") or []:
+        _check_partition_alter(txn, tdef, actions, only=bool(ast.args.get("only")))
+    for action in actions:
         tdef = _alter_action(session, txn, tdef, action)
+        if partitions.spec(tdef) is not None:
+            partitions.check_unique_keys(tdef.name, partitions.spec(tdef), list(tdef.primary_key),
+                                         tdef.options.get("unique", []))
     return Result(command_tag="ALTER TABLE")
+
+
+def _check_partition_alter(txn: Any, tdef: Any, actions: list, *, only: bool) -> None:
+    """Partitions and partitioned tables take constraints (a partitioned table's reach its partitions
+    only when it has none yet, or with ONLY, as pg_dump writes them); their columns stay the parent's."""
+    what = "partitioned table" if partitions.spec(tdef) is not None else "partition"
+    for action in actions:
+        constraint = isinstance(action, exp.AddConstraint) or (
+            isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "CONSTRAINT")
+        if not constraint:
+            raise FeatureNotSupported(f"ALTER TABLE {action.key} on a {what} is not supported "
+                                      "(constraints, ATTACH and DETACH PARTITION are)")
+        if what == "partitioned table" and not only and partitions.children(txn, tdef):
+            raise FeatureNotSupported("ALTER TABLE on a partitioned table that has partitions is not supported "
+                                      "(ALTER TABLE ONLY, then each partition)")
 
 
 def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:

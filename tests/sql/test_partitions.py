@@ -281,3 +281,27 @@ def test_run_time_pruning_with_parameters(pg_server, db):
         other.execute("commit")
     assert rows(db, "select count(*) from quad") == [(4,)]
     db.execute("drop table quad")
+
+
+def test_restore_statements_of_a_postgres_dump(db):
+    """What pg_dump 15 writes for a partitioned table with a primary key restores as it does
+    into PostgreSQL: tables, ATTACH PARTITION, keys added with ALTER TABLE ONLY, ALTER INDEX ...
+    ATTACH PARTITION pairing them."""
+    db.execute("drop table if exists dumped")
+    for sql in [
+        "CREATE TABLE public.dumped (id integer NOT NULL, d integer NOT NULL) PARTITION BY RANGE (d)",
+        "CREATE TABLE public.dumped1 (id integer NOT NULL, d integer NOT NULL)",
+        "ALTER TABLE ONLY public.dumped ATTACH PARTITION public.dumped1 FOR VALUES FROM (1) TO (10)",
+        "ALTER TABLE ONLY public.dumped ADD CONSTRAINT dumped_pkey PRIMARY KEY (id, d)",
+        "ALTER TABLE ONLY public.dumped1 ADD CONSTRAINT dumped1_pkey PRIMARY KEY (id, d)",
+        "ALTER INDEX public.dumped_pkey ATTACH PARTITION public.dumped1_pkey",
+    ]:
+        db.execute(sql)
+    db.execute("insert into dumped values (1, 5)")
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        db.execute("insert into dumped values (1, 5)")
+    assert err(db, "alter table dumped add column extra int")[0] == "0A000"
+    assert err(db, "alter table only dumped add constraint dumped_k2 unique (id)") == (
+        "0A000", "unique constraint on partitioned table must include all partitioning columns",
+        'UNIQUE constraint on table "dumped" lacks column "d" which is part of the partition key.')
+    db.execute("drop table dumped")
