@@ -259,3 +259,21 @@ def test_clauses_not_built_are_refused(http):
 def test_unknown_database_is_code_81(http):
     assert http.request("SELECT 1", database="no_such_db").headers["x-clickhouse-exception-code"] == "81"
     assert http.request("SELECT 1", database="default").text == "1\n"
+
+
+def test_max_connections_is_enforced(tmp_path):
+    import http.client
+
+    server = start_server(tmp_path, {"protocols": {"clickhouse": {"http_port": 0, "max_connections": 1}}},
+                          only=["clickhouse"])
+    try:
+        first = http.client.HTTPConnection("127.0.0.1", server.port("clickhouse_http"), timeout=10)
+        first.request("GET", "/?query=SELECT%201")
+        assert first.getresponse().read() == b"1\n"  # kept open
+        second = http.client.HTTPConnection("127.0.0.1", server.port("clickhouse_http"), timeout=10)
+        second.request("GET", "/?query=SELECT%201")
+        reply = second.getresponse()
+        assert (reply.status, reply.getheader("X-ClickHouse-Exception-Code")) == (503, "202")
+        first.close()
+    finally:
+        server.stop()

@@ -45,7 +45,17 @@ async def serve_http(ctx: ProtocolContext) -> None:
     http = HttpContext(kernel=ctx.kernel, config=config, sessions=SessionRegistry(), log=ctx.log)
     limit = anyio.CapacityLimiter(max(1, int(getattr(config, "max_connections", 100) or 100)))
 
+    max_connections = max(1, int(getattr(config, "max_connections", 100) or 100))
+
     async def connection(stream: anyio.abc.ByteStream) -> None:
+        if getattr(listener, "active_connections", 0) > max_connections:
+            body = (f"Code: 202. DB::Exception: Too many simultaneous connections (max_connections = "
+                    f"{max_connections}). (TOO_MANY_SIMULTANEOUS_QUERIES)\n").encode()
+            headers = [("Content-Type", "text/plain; charset=UTF-8"), ("X-ClickHouse-Exception-Code", "202")]
+            with anyio.move_on_after(5):
+                await stream.send(response_bytes(503, headers, body, keep_alive=False))
+            await stream.aclose()
+            return
         reader = BufferedByteReceiveStream(stream)
         try:
             while not ctx.stopping.is_set():
