@@ -75,6 +75,11 @@ class Helios(Postgres):
             **Postgres.Parser.FUNCTION_PARSERS,
             "DATE_PART": lambda self: _date_part(self._parse_csv(self._parse_bitwise)),
         }
+        PROPERTY_PARSERS: ClassVar[dict] = {
+            **Postgres.Parser.PROPERTY_PARSERS,
+            # CREATE TABLE ... WITHOUT OIDS: what every table is (old dumps still write it)
+            "WITHOUT": lambda self: self._parse_without_oids(),
+        }
         TYPE_LITERAL_PARSERS: ClassVar[dict] = None  # set below: _TypedLiteralParsers
         VERSION_PHRASES: ClassVar[dict] = {
             **Postgres.Parser.VERSION_PHRASES,
@@ -85,6 +90,12 @@ class Helios(Postgres):
             if branch_syntax.starts_branch_statement(self):  # CREATE/ALTER/DROP/MERGE BRANCH
                 return branch_syntax.parse_branch_statement(self)
             return super()._parse_statement()
+
+        def _parse_without_oids(self) -> exp.Expression | None:
+            if not self._match_text_seq("OIDS"):
+                self._retreat(self._index - 1)
+                return None
+            return exp.Property(this=exp.var("oids"), value=exp.false())
 
         def _parse_bracket(self, this=None):  # type: ignore[override]
             out = super()._parse_bracket(this)

@@ -34,10 +34,20 @@ def check_table_parameters(properties: exp.Properties | None) -> None:
         name = _name(p.this)
         namespace, _, bare = name.rpartition(".")
         known = _HEAP if not namespace else _TOAST if namespace == "toast" else set()
+        if name == "oids":  # gone since PostgreSQL 12: only "false" (WITHOUT OIDS) is still taken
+            if _is_false(p.args.get("value")):
+                continue
+            raise HeliosError("tables declared WITH OIDS are not supported", sqlstate="0A000")
         if namespace and namespace != "toast":
             raise HeliosError(f'unrecognized parameter namespace "{namespace}"', sqlstate="22023")
         if bare not in known:
             raise HeliosError(f'unrecognized parameter "{bare}"', sqlstate="22023")
+
+
+def _is_false(value: exp.Expression | None) -> bool:
+    if isinstance(value, exp.Boolean):
+        return not value.this
+    return value is not None and value.name.lower() in {"false", "off", "no", "0"}
 
 
 def _name(node: exp.Expression) -> str:

@@ -51,8 +51,13 @@ SCRIPTS: dict[str, list[str]] = {
         "create table sp3 (a int) with (toast.autovacuum_enabled = false, parallel_workers = 2)",
         "create table sp4 (a int) with (toast.fillfactor = 50)",
         "create table sp5 (a int) with (bar.x = 1)",
+        "create table sp6 (a int) without oids",
+        "create table sp7 (a int) with (oids = false)",
+        "create table sp8 (a int) with (oids = true)",
         "insert into sp1 values (1), (2)",
+        "insert into sp6 values (3)",
         "select a from sp1 order by a",
+        "select a from sp6",
     ],
     "constraints": [
         "create table p (id int primary key, code text unique)",
