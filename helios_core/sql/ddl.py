@@ -45,6 +45,7 @@ from helios_core.sql import (
     types,
 )
 from helios_core.sql.dialect import Utility, to_sql
+from helios_core.sql.temp_tables import is_temp_schema, own_schema
 from helios_core.storage import ColumnDef
 
 
@@ -750,9 +751,20 @@ def _create_view(session: Any, ast: exp.Create, text: str) -> Result:
         cols = [ident(c) for c in target.expressions]
         target = target.this
     schema, name = table_name(session, target, txn, for_create=True)
-    _check_schema(txn, schema)
-    key = f"{schema}.{name}"
     query = ast.args.get("expression")
+    notices: list[str] = []
+    temporary = props is not None and any(isinstance(p, exp.TemporaryProperty) for p in props.expressions)
+    if not temporary and target.args.get("db") is None and any(
+            is_temp_schema(src.split(".", 1)[0]) for src in _view_sources(session, txn, query)):
+        temporary = True  # a view over a temporary table is temporary too, as PostgreSQL says
+        notices.append(f'view "{name}" will be a temporary view')
+    if temporary:
+        if target.args.get("db") is not None and ident(target.args["db"]) != "pg_temp":
+            raise HeliosError("cannot create temporary relation in non-temporary schema", sqlstate="42P16")
+        schema = own_schema(session)
+    else:
+        _check_schema(txn, schema)
+    key = f"{schema}.{name}"
     existing = txn.catalog_get("view", key)
     if existing is not None and not ast.args.get("replace"):
         if ast.args.get("exists"):
@@ -771,12 +783,14 @@ def _create_view(session: Any, ast: exp.Create, text: str) -> Result:
         alias_list = ", ".join(exp.to_identifier(n, quoted=True).sql(dialect="postgres") for n in out_names)
         sql = f"SELECT * FROM ({sql}) AS {exp.to_identifier(name, quoted=True).sql(dialect='postgres')}({alias_list})"
     txn.catalog_put("view", key, {"schema": schema, "name": name, "sql": sql, "columns": out_names})
+    if temporary:
+        session.temp_tables.add((schema, name))  # dropped when the session closes
     for src in _view_sources(session, txn, query):
         dep = txn.catalog_get("depend", src) or {"views": []}
         if key not in dep["views"]:
             dep["views"].append(key)
             txn.catalog_put("depend", src, dep)
-    return Result(command_tag="CREATE VIEW")
+    return Result(command_tag="CREATE VIEW", notices=notices)
 
 
 def _create_index(session: Any, ast: exp.Create) -> Result:

@@ -1072,6 +1072,8 @@ class SqlSession(Session):
             for schema, name in self.temp_tables:
                 if txn.get_table(schema, name) is not None:
                     ddl.drop_table_objects(self, txn, schema, name, cascade=True)
+                elif txn.catalog_get("view", f"{schema}.{name}") is not None:  # CREATE TEMPORARY VIEW
+                    txn.catalog_delete("view", f"{schema}.{name}")
             txn.commit()
         except Exception:  # noqa: BLE001 - a session must always close
             txn.rollback()

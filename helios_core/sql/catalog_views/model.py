@@ -16,6 +16,7 @@ import attrs
 
 from helios_core.roles import PREDEFINED_ROLES
 from helios_core.sql import types as T
+from helios_core.sql.temp_tables import hidden_from, is_temp_schema
 
 FIRST_USER_OID = 16384
 BOOTSTRAP_SUPERUSER_OID = 10
@@ -196,8 +197,6 @@ class CatalogModel:
             tables = txn.list_tables()
         except Exception:  # noqa: BLE001 - a catalog view must not break a query
             tables = []
-        from helios_core.sql.temp_tables import hidden_from, is_temp_schema
-
         for t in tables:
             if hidden_from(self.session, t.schema):
                 continue  # another session's temporary table
@@ -235,6 +234,10 @@ class CatalogModel:
     def _read_views(self, txn: Any) -> None:
         for key, v in _catalog_list(txn, "view").items():
             schema, name = _split_key(key, v)
+            if hidden_from(self.session, schema):
+                continue  # another session's temporary view
+            if is_temp_schema(schema):
+                self.schemas.setdefault(schema, {})
             rel = Relation(oid=int(v.get("oid") or stable_oid("view", f"{schema}.{name}")), schema=schema,
                            name=name, kind="m" if v.get("materialized") else "v", view_sql=v.get("sql"),
                            owner=str(v.get("owner", "helios")), options={"acl": v.get("acl")})
@@ -274,8 +277,6 @@ class CatalogModel:
     def _read_sequences(self, txn: Any) -> None:
         for key, v in _catalog_list(txn, "sequence").items():
             schema, name = _split_key(key, v)
-            from helios_core.sql.temp_tables import hidden_from
-
             if hidden_from(self.session, schema):
                 continue
             rel = Relation(oid=int(v.get("oid") or stable_oid("sequence", f"{schema}.{name}")), schema=schema,

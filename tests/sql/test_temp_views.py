@@ -1,0 +1,26 @@
+"""CREATE TEMPORARY VIEW (and a view over a temporary table) lives in the session's temp schema."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+
+def test_temporary_views_are_private_and_dropped_at_close(pg_server):
+    dsn = pg_server.pg_dsn()
+    with psycopg.connect(dsn, autocommit=True) as other:
+        other.execute("CREATE TABLE tv_base (a int)")
+        other.execute("INSERT INTO tv_base VALUES (1), (2)")
+        with psycopg.connect(dsn, autocommit=True) as owner:
+            owner.execute("CREATE TEMPORARY VIEW big AS SELECT a FROM tv_base WHERE a > 1")
+            assert owner.execute("SELECT * FROM big").fetchall() == [(2,)]
+            assert owner.execute("SELECT relpersistence FROM pg_class WHERE relname = 'big'").fetchone() == ("t",)
+            with pytest.raises(psycopg.errors.UndefinedTable):
+                other.execute("SELECT * FROM big")
+            owner.execute("CREATE TEMP TABLE scratch (b int)")
+            notices: list[str] = []
+            owner.add_notice_handler(lambda d: notices.append(d.message_primary))
+            owner.execute("CREATE VIEW over_scratch AS SELECT b FROM scratch")
+            assert notices == ['view "over_scratch" will be a temporary view']
+        assert other.execute("SELECT count(*) FROM pg_class WHERE relname IN ('big', 'over_scratch')").fetchone() == (0,)
+        other.execute("CREATE VIEW big AS SELECT 1")  # the name is free again
