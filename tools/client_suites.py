@@ -194,10 +194,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     cmp.add_argument("reference", type=Path)
     cmp.add_argument("target", type=Path)
     cmp.add_argument("--top", type=int, default=25)
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command != "run":
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command == "run":
-        summary = run_suite(args.suite, args.checkout, args.dsn, args.python, args.timeout,
-                            args.pytest_args)
+        extra = [a for a in [*args.pytest_args, *unknown] if a != "--"]  # pytest options after "--"
+        summary = run_suite(args.suite, args.checkout, args.dsn, args.python, args.timeout, extra)
         args.out.write_text(json.dumps(summary, indent=1, sort_keys=True))
         print(f"{args.suite}: {summary['counts']} ({' '.join(summary['pytest_summary'])})")
         return 0
