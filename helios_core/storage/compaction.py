@@ -110,19 +110,21 @@ def _swap(layer: Layer, sources: list[Chunk], new: Chunk, keep: np.ndarray) -> N
     new_index = np.cumsum(keep) - 1  # position in the merged chunk of every kept source row
     new_base = np.int64(new.chunk_id) << 32
     handled = np.zeros(len(keep), dtype=bool)
+    offsets: dict[int, int] = {}
     offset = 0
     for c in sources:
-        for i in rl.runs_into(c.chunk_id):
-            lo, hi, base = rl.runs[i]
-            p0 = (base & 0xFFFFFFFF) + offset
-            p1 = p0 + (hi - lo)
-            if keep[p0:p1].all():  # whole run survives, contiguous and in order: move it
-                rl.set_run_base(i, int(new_base + new_index[p0]))
-                handled[p0:p1] = True
+        offsets[c.chunk_id] = offset
         offset += c.num_rows
-    for c in sources:  # runs that lose rows become single entries first
-        for i in reversed(rl.runs_into(c.chunk_id)):
-            rl.run_to_singles(i)
+    for i in rl.runs_into_any(set(offsets)):
+        lo, hi, base = rl.runs[i]
+        p0 = (base & 0xFFFFFFFF) + offsets[base >> 32]
+        p1 = p0 + (hi - lo)
+        if keep[p0:p1].all():  # whole run survives, contiguous and in order: move it
+            rl.set_run_base(i, int(new_base + new_index[p0]))
+            handled[p0:p1] = True
+    for i in reversed(rl.runs_into_any(set(offsets))):  # runs that lose rows become single entries first
+        rl.run_to_singles(i)
+    rl.coalesce()  # runs moved side by side into the merged chunk become one
     old_locs = np.concatenate([(np.int64(c.chunk_id) << 32) + np.arange(c.num_rows, dtype=np.int64)
                                for c in sources])
     rowids = np.concatenate([c.rowids() for c in sources])

@@ -103,7 +103,31 @@ class LocMap:
 
     def runs_into(self, chunk_id: int) -> list[int]:
         """Indexes of runs pointing into a chunk."""
-        return [i for i, (_, _, base) in enumerate(self.runs) if base >> 32 == chunk_id]
+        return self.runs_into_any({chunk_id})
+
+    def runs_into_any(self, chunk_ids: set[int]) -> list[int]:
+        """Indexes of runs pointing into any of the chunks, in one pass (a merge has many sources)."""
+        return [i for i, (_, _, base) in enumerate(self.runs) if base >> 32 in chunk_ids]
+
+    def coalesce(self) -> None:
+        """Join neighbouring runs whose rowids and locations both continue each other.
+
+        Every single-row insert is a run of its own until compaction copies those rows side by
+        side into one chunk; joining them there keeps the run count bounded by the chunks
+        instead of growing with every insert ever served.
+        """
+        if len(self.runs) < 2:
+            return
+        joined: list[tuple[int, int, int]] = [self.runs[0]]
+        for lo, hi, base in itertools.islice(self.runs, 1, None):
+            plo, phi, pbase = joined[-1]
+            if phi == lo and pbase + (phi - plo) == base and (pbase >> 32) == (base >> 32):
+                joined[-1] = (plo, hi, pbase)
+            else:
+                joined.append((lo, hi, base))
+        if len(joined) != len(self.runs):
+            self.runs = joined
+            self.los = [lo for lo, _, _ in joined]
 
     def set_run_base(self, i: int, base: int) -> None:
         lo, hi, _ = self.runs[i]
