@@ -7,22 +7,12 @@ CLOSE ALL, UNLISTEN *, RESET ALL); without advisory locks every release failed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import anyio
 import asyncpg
 import pytest
 
-from helios_core.testing import HeliosServer, start_server
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HeliosServer]:
-    srv = start_server(tmp_path_factory.mktemp("asyncpg-compat"), only=["postgres"])
-    try:
-        yield srv
-    finally:
-        srv.stop()
+from helios_core.testing import HeliosServer
 
 
 def _dsn(server: HeliosServer) -> str:

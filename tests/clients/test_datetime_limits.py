@@ -13,16 +13,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from helios_core.testing import HeliosServer, start_server
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HeliosServer]:
-    srv = start_server(tmp_path_factory.mktemp("datetime-limits"), only=["postgres"])
-    try:
-        yield srv
-    finally:
-        srv.stop()
+from helios_core.testing import HeliosServer
 
 
 @pytest.fixture

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterator
 
 import psycopg
 import pytest
 from psycopg.types.enum import EnumInfo, register_enum
-
-from helios_core.testing import HeliosServer, start_server
 
 
 class Mood(enum.Enum):
@@ -24,24 +21,12 @@ class Mood(enum.Enum):
     happy = "happy"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HeliosServer]:
-    srv = start_server(tmp_path_factory.mktemp("enum-types"), only=["postgres"])
-    try:
-        with psycopg.connect(srv.pg_dsn(), autocommit=True) as c:
-            c.execute("create type mood as enum ('sad', 'ok', 'happy')")
-            c.execute('create type "Shouting" as enum (\'A\', \'B\')')
-            c.execute("create table person (name text, current_mood mood)")
-            c.execute("insert into person values ('a', 'happy'), ('b', 'sad'), ('c', 'ok'), ('d', null)")
-        yield srv
-    finally:
-        srv.stop()
-
-
-@pytest.fixture
-def conn(server: HeliosServer) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(server.pg_dsn(), autocommit=True) as c:
-        yield c
+SETUP_SQL = (
+    "create type mood as enum ('sad', 'ok', 'happy')",
+    'create type "Shouting" as enum (\'A\', \'B\')',
+    "create table person (name text, current_mood mood)",
+    "insert into person values ('a', 'happy'), ('b', 'sad'), ('c', 'ok'), ('d', null)",
+)
 
 
 def test_catalog_describes_the_enum(conn: psycopg.Connection) -> None:

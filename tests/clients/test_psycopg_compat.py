@@ -8,28 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
 
 import psycopg
 import pytest
 from psycopg import IsolationLevel
 
-from helios_core.testing import HeliosServer, start_server
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HeliosServer]:
-    srv = start_server(tmp_path_factory.mktemp("psycopg-compat"), only=["postgres"])
-    try:
-        yield srv
-    finally:
-        srv.stop()
-
-
-@pytest.fixture
-def conn(server: HeliosServer) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(server.pg_dsn(), autocommit=True) as c:
-        yield c
+from helios_core.testing import HeliosServer
 
 
 def test_pg_typeof_is_a_regtype_that_casts_to_oid(conn: psycopg.Connection) -> None:

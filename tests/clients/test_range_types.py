@@ -16,16 +16,7 @@ import pytest
 from psycopg.types.multirange import Multirange
 from psycopg.types.range import Range
 
-from helios_core.testing import HeliosServer, start_server
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HeliosServer]:
-    srv = start_server(tmp_path_factory.mktemp("range-types"), only=["postgres"])
-    try:
-        yield srv
-    finally:
-        srv.stop()
+from helios_core.testing import HeliosServer
 
 
 @pytest.fixture(params=[False, True], ids=["text", "binary"])
