@@ -149,6 +149,7 @@ class CommandRunner:
             log.debug("mongodb: %s on %s in %.1f ms", name, db, (time.perf_counter() - started) * 1000)
         if "ok" not in reply:
             reply["ok"] = 1.0
+        _write_concern(command, reply)
         return reply
 
     def _run_in_session(self, handler: Handler, command: dict[str, Any], db: str, name: str) -> dict[str, Any]:
@@ -215,6 +216,21 @@ def _refuse_collation(command: dict[str, Any]) -> None:
     for spec in specs:
         if spec is not None and not (isinstance(spec, dict) and spec.get("locale") == "simple"):
             raise MongoError(2, "collation is not supported by HeliosDB yet (only {locale: 'simple'})")
+
+
+def _write_concern(command: dict[str, Any], reply: dict[str, Any]) -> None:
+    """One member: w 0, 1 and "majority" are met by the commit; a larger w never can be."""
+    concern = command.get("writeConcern")
+    if not isinstance(concern, dict) or reply.get("ok") != 1.0:
+        return
+    w = concern.get("w")
+    if isinstance(w, int | float) and not isinstance(w, bool) and w > 1:
+        reply["writeConcernError"] = {"code": 100, "codeName": "UnsatisfiableWriteConcern",
+                                      "errmsg": f"Not enough data-bearing nodes: w {w} with one member",
+                                      "errInfo": {"writeConcern": concern}}
+    elif isinstance(w, str) and w != "majority":
+        reply["writeConcernError"] = {"code": 79, "codeName": "UnknownReplWriteConcern",
+                                      "errmsg": f"unrecognized write concern mode: {w}"}
 
 
 READ_CONCERN_LEVELS = ("local", "majority", "available", "snapshot", "linearizable")

@@ -20,7 +20,7 @@ from helios_protocol_mongo import bson_json
 from helios_protocol_mongo.bson_order import MISSING, sort_key
 from helios_protocol_mongo.errors import MongoError, bad_value, from_helios_error
 from helios_protocol_mongo.expressions import is_number
-from helios_protocol_mongo.indexes import key_value, unique_index_for
+from helios_protocol_mongo.indexes import key_value, list_index_specs, unique_index_for
 from helios_protocol_mongo.paths import candidates, set_path
 from helios_protocol_mongo.pipeline import run_update_pipeline
 from helios_protocol_mongo.projection import compile_projection
@@ -37,6 +37,23 @@ __all__ = ["COMMANDS", "collection_options", "compile_filter", "find_documents",
 
 
 # -- reading ------------------------------------------------------------------------------------
+
+
+def check_hint(ctx: CommandContext, collection: str, hint: Any) -> None:
+    """A hint must name an existing index (it picks no plan here: the results are the same)."""
+    if hint is None or hint == {} or hint == "":
+        return
+    specs = [{"name": "_id_", "key": {"_id": 1}}, *list_index_specs(ctx.store, ctx.db, collection)]
+    if isinstance(hint, str):
+        found = any(s["name"] == hint for s in specs)
+    elif isinstance(hint, dict):
+        found = hint == {"$natural": 1} or hint == {"$natural": -1} or any(
+            list(s["key"].items()) == list(hint.items()) for s in specs)
+    else:
+        found = False
+    if not found:
+        raise MongoError(2, "error processing query: planner returned error :: caused by :: hint provided does "
+                            "not correspond to an existing index")
 
 
 def find_documents(ctx: CommandContext, collection: str, spec: Any) -> Iterator[dict[str, Any]]:
@@ -105,6 +122,7 @@ def find(ctx: CommandContext) -> dict[str, Any]:
         limit, single_batch = -limit, True
     if batch_size is not None and int(batch_size) < 0:
         raise bad_value(f"BSON field 'batchSize' value must be >= 0, actual value '{batch_size}'")
+    check_hint(ctx, collection, ctx.command.get("hint"))
     docs = _select(ctx, collection, ctx.command.get("filter"), ctx.command.get("sort"), skip, limit)
     projector = compile_projection(ctx.command.get("projection"), ctx.command.get("filter"))
     if projector is not None:
@@ -140,6 +158,7 @@ def count(ctx: CommandContext) -> dict[str, Any]:
     query = ctx.command.get("query")
     skip = _int_arg(ctx, "skip")
     limit = abs(_int_arg(ctx, "limit"))
+    check_hint(ctx, collection, ctx.command.get("hint"))
     if not query and not skip and not limit:
         return {"n": ctx.store.count(ctx.db, collection), "ok": 1.0}
     n = sum(1 for _ in find_documents(ctx, collection, query))
@@ -379,6 +398,7 @@ def update(ctx: CommandContext) -> dict[str, Any]:
     write_errors: list[dict[str, Any]] = []
     for index, statement in enumerate(ctx.command.get("updates") or []):
         try:
+            check_hint(ctx, collection, statement.get("hint"))
             query = statement.get("q") or {}
             spec = statement.get("u")
             multi = bool(statement.get("multi"))
@@ -423,6 +443,7 @@ def delete(ctx: CommandContext) -> dict[str, Any]:
     write_errors: list[dict[str, Any]] = []
     for index, statement in enumerate(ctx.command.get("deletes") or []):
         try:
+            check_hint(ctx, collection, statement.get("hint"))
             limit = statement.get("limit", 0)
             if limit not in (0, 1):
                 raise MongoError(9, f"The limit field in delete objects must be 0 or 1. Got {limit}")
@@ -454,6 +475,7 @@ def find_and_modify(ctx: CommandContext) -> dict[str, Any]:
     if remove and command.get("new"):
         raise MongoError(9, "Cannot specify both new=true and remove=true; 'remove' always returns the deleted "
                             "document")
+    check_hint(ctx, collection, command.get("hint"))
     matched = _select(ctx, collection, query, command.get("sort"), 0, 1)
     projector = compile_projection(command.get("fields"), query)
 

@@ -11,7 +11,8 @@ import pytest
 from bson import Binary, Code, DBRef, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
 from bson.codec_options import CodecOptions
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
-from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, WriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, WriteConcernError, WriteError
+from pymongo.write_concern import WriteConcern
 
 
 def test_every_bson_type_round_trips(coll):
@@ -182,3 +183,17 @@ def test_explain_names_the_key_lookup(coll):
     plan = coll.find({"_id": "a"}).explain()["queryPlanner"]["winningPlan"]
     assert plan["stage"] == "IDHACK" and "_id = $1" in plan["sql"]
     assert coll.find({"n": {"$gt": 1}}).explain()["queryPlanner"]["winningPlan"]["stage"] == "COLLSCAN"
+
+
+def test_hints_name_existing_indexes_and_write_concern_has_one_member(coll):
+    coll.insert_one({"_id": 1, "a": 1})
+    coll.create_index("a")
+    assert list(coll.find({"a": 1}).hint("a_1")) == [{"_id": 1, "a": 1}]
+    assert list(coll.find({"a": 1}).hint([("_id", 1)])) == [{"_id": 1, "a": 1}]
+    with pytest.raises(OperationFailure) as info:
+        list(coll.find({"a": 1}).hint("no_such_index"))
+    assert info.value.code == 2
+    coll.with_options(write_concern=WriteConcern(w="majority")).insert_one({"_id": 2})
+    with pytest.raises(WriteConcernError) as info:
+        coll.with_options(write_concern=WriteConcern(w=3)).insert_one({"_id": 3})
+    assert info.value.code == 100
