@@ -182,3 +182,21 @@ def test_asyncpg_array_columns_as_postgresql(server: HeliosServer, postgres_dsn:
     ours = asyncio.run(_asyncpg_arrays({"host": "127.0.0.1", "port": server.port("postgres"), "user": "helios",
                                         "database": "helios"}))
     assert ours == reference
+
+
+def test_object_identifiers_print_their_names_over_the_wire(server: HeliosServer) -> None:
+    """regclass's text output is the relation's name (PostgreSQL 15's answers), also in a cast to
+    text and in a set-returning function's regclass column; an OID of no relation stays a number."""
+    with psycopg.connect(server.pg_dsn(), autocommit=True) as conn:
+        conn.execute("create schema oid_names")
+        conn.execute("create table oid_names.hidden (a int)")
+        conn.execute("create table oid_parts (a int) partition by range (a)")
+        conn.execute("create table oid_parts_0 partition of oid_parts for values from (0) to (10)")
+        assert conn.execute(
+            "select 'pg_class'::regclass::text, 1259::regclass::text, 'oid_names.hidden'::regclass::text, "
+            "'pg_class'::regclass::text || '!', 'int4'::regtype::text, 4000000000::regclass::text").fetchone() == (
+            "pg_class", "pg_class", "oid_names.hidden", "pg_class!", "integer", "4000000000")
+        assert conn.execute("select * from pg_partition_tree('oid_parts')").fetchall() == [
+            ("oid_parts", None, False, 0), ("oid_parts_0", "oid_parts", True, 1)]
+        assert conn.execute("select * from pg_partition_ancestors('oid_parts_0')").fetchall() == [
+            ("oid_parts_0",), ("oid_parts",)]

@@ -29,6 +29,7 @@ from helios_core.sql import privilege_functions
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views import partition_info, relation_sizes
 from helios_core.sql.catalog_views.model import CatalogModel, namespace_oid, role_oid
+from helios_core.sql.functions import text_out
 from helios_core.sql.routines import signature_text
 from helios_core.sql.server_version import version_string
 from helios_core.sql.triggers import catalog_rows
@@ -288,6 +289,9 @@ def regclass_name(oid: int) -> str | None:
         names = {v: k for k, v in SYSTEM_RELATION_OIDS.items()}
         return names.get(int(oid))
     return rel.name if rel.schema in _search_path_schemas() else f"{rel.schema}.{rel.name}"
+
+
+text_out.RELATION_NAMES[:] = [regclass_name]
 
 
 def regclass_oid(name: str) -> int | None:

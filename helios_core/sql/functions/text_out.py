@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import re
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -18,6 +19,9 @@ import pyarrow.compute as pc
 from helios_core.sql import far_dates
 from helios_core.sql import types as T
 from helios_core.sql.functions import datestyle, range_io, runtime, timetz
+
+# the relation name of an OID in the running session's catalog (installed by the catalog layer)
+RELATION_NAMES: list[Callable[[int], str | None]] = []
 
 _STRIP_FRACTION = r"(\.\d*?[1-9])0+$|\.0+$"
 
@@ -45,7 +49,9 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return pc.if_else(arr, "t", "f")
     if name == "regtype":
         return regtype_text(arr)
-    if name in ("int2", "int4", "int8", "oid", "regclass", "regproc"):
+    if name == "regclass":
+        return regclass_text(arr)
+    if name in ("int2", "int4", "int8", "oid", "regproc"):
         return pc.cast(arr, pa.string())
     if name in ("float4", "float8"):
         return float_text(arr, 6 if name == "float4" else 15)
@@ -88,6 +94,21 @@ def regtype_text(arr: pa.Array) -> pa.Array:
             return T.type_by_oid(oid).sql_name()
         except T.UndefinedObject:
             return str(oid)
+
+    return pa.array([one(v) for v in arr.cast(pa.int64()).to_pylist()], pa.string())
+
+
+def regclass_text(arr: pa.Array) -> pa.Array:
+    """regclass prints the relation's name, schema-qualified when its schema is not on the search_path.
+
+    The names come from the catalog of the session running the statement (the catalog layer,
+    which sits above this module, installs the lookup); an OID no relation has, or output outside
+    any session, prints as a number, as PostgreSQL does for a dropped relation.
+    """
+    def one(oid: int | None) -> str | None:
+        if oid is None:
+            return None
+        return (RELATION_NAMES[0](oid) if RELATION_NAMES else None) or str(oid)
 
     return pa.array([one(v) for v in arr.cast(pa.int64()).to_pylist()], pa.string())
 
