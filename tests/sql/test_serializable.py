@@ -326,3 +326,26 @@ def test_transaction_mode_rules_as_postgres(conns):
     a.execute("commit and chain")
     assert a.execute("show transaction_deferrable").fetchone() == ("on",)
     a.execute("commit")
+
+
+def test_transaction_ids(conns):
+    """txid_current() is one value per transaction and grows from one transaction to the next;
+    txid_current_if_assigned() is NULL until the transaction writes or asks for its id (PostgreSQL 15)."""
+    a, b, _ = conns
+    a.execute("drop table if exists txid_probe")
+    a.execute("create table txid_probe (n int)")
+    a.execute("begin")
+    assert a.execute("select txid_current_if_assigned()").fetchone() == (None,)
+    first = a.execute("select txid_current()").fetchone()[0]
+    assert isinstance(first, int)
+    assert a.execute("select txid_current(), txid_current_if_assigned()").fetchone() == (first, first)
+    a.execute("commit")
+    a.execute("begin")
+    a.execute("insert into txid_probe values (1)")
+    written = a.execute("select txid_current_if_assigned()").fetchone()[0]
+    assert written is not None and written > first
+    assert b.execute("select txid_current()").fetchone()[0] not in (first, written)
+    a.execute("commit")
+    assert a.execute("select txid_current()").fetchone()[0] > written  # each statement its own transaction
+    assert a.execute("select pg_typeof(txid_current())::text").fetchone() == ("bigint",)
+    a.execute("drop table txid_probe")

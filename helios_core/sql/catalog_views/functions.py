@@ -17,12 +17,14 @@ import contextvars
 import os
 import re
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
 import pyarrow as pa
 
+from helios_core.errors import HeliosError
 from helios_core.hookspecs import SqlFunction
 from helios_core.sql import functions as F
 from helios_core.sql import privilege_functions
@@ -349,6 +351,32 @@ def _backend_pid(args: list[pa.Array]) -> pa.Array:
     return _const(_len(args), int(getattr(s, "pid", 0) or os.getpid()), pa.int32())
 
 
+def _current_txn() -> Any:
+    s = _session()
+    if s is None:
+        raise HeliosError("txid_current() needs a session", sqlstate="55000")
+    return s.tx.current()
+
+
+def _txid_current(args: list[pa.Array]) -> pa.Array:
+    """The kernel's id of the running transaction: the same for every statement of a transaction
+    block, larger for each later transaction. Asking for it counts as assigning it (as in PostgreSQL)."""
+    txn = _current_txn()
+    _ASSIGNED.add(txn)
+    return _const(_len(args), txn.txid, pa.int64())
+
+
+def _txid_current_if_assigned(args: list[pa.Array]) -> pa.Array:
+    """The transaction's id once it has written or been asked for its id, else NULL."""
+    txn = _current_txn()
+    assigned = bool(txn.writes) or txn in _ASSIGNED
+    return _const(_len(args), txn.txid if assigned else None, pa.int64())
+
+
+# transactions whose id txid_current() handed out (they leave the set when they are dropped)
+_ASSIGNED: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
 def _version(args: list[pa.Array]) -> pa.Array:
     return _const(_len(args), version_string(), pa.string())
 
@@ -524,6 +552,8 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="pg_size_pretty", impl=_size_pretty, return_type="text"),
     SqlFunction(name="pg_backend_pid", impl=_backend_pid, return_type="integer"),
     SqlFunction(name="version", impl=_version, return_type="text"),
+    SqlFunction(name="txid_current", impl=_txid_current, return_type="bigint"),
+    SqlFunction(name="txid_current_if_assigned", impl=_txid_current_if_assigned, return_type="bigint"),
     SqlFunction(name="current_version", impl=_version, return_type="text"),  # sqlglot's name for version()
     SqlFunction(name="pg_is_in_recovery", impl=_false, return_type="boolean"),
     SqlFunction(name="pg_postmaster_start_time", impl=_start_time, return_type="timestamptz"),

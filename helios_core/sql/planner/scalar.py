@@ -90,6 +90,7 @@ NOT_FOLDABLE = {
     "now", "current_timestamp", "current_date", "current_time", "localtimestamp", "localtime",
     "random", "nextval", "currval", "setval", "lastval", "clock_timestamp", "statement_timestamp",
     "transaction_timestamp", "timeofday", "gen_random_uuid", "uuid_generate_v4", "txid_current",
+    "txid_current_if_assigned",
     "pg_backend_pid", "current_setting", "set_config", "current_user", "session_user", "user",
     "current_schema", "current_database", "version", "pg_sleep", "random_normal", "setseed",
     "current_catalog", "current_role", "inet_server_port", "pg_current_xact_id",
