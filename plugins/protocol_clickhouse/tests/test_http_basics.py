@@ -154,6 +154,25 @@ def test_row_binary_with_names_and_types(http):
     assert reply.body == header + rows
 
 
+def test_native_format_has_no_block_info_both_ways(http):
+    reply = http.request("SELECT number, toString(number) AS s FROM numbers(2) FORMAT Native")
+    columns = (b"\x06number\x06UInt64" + (0).to_bytes(8, "little") + (1).to_bytes(8, "little")
+               + b"\x01s\x06String\x010\x011")
+    assert reply.body == b"\x02\x02" + columns  # column and row counts first: no block info fields
+    http.request(body="CREATE TABLE nat (k UInt16, tag LowCardinality(String), v Nullable(Int32)) ENGINE = Memory")
+    block = (b"\x03\x02" + b"\x01k\x06UInt16\x05\x00\x06\x00"
+             + b"\x03tag\x16LowCardinality(String)"
+             + (1).to_bytes(8, "little") + (0x200).to_bytes(8, "little") + (1).to_bytes(8, "little") + b"\x01x"
+             + (2).to_bytes(8, "little") + b"\x00\x00"
+             + b"\x01v\x0fNullable(Int32)\x00\x01" + (-7).to_bytes(4, "little", signed=True) + bytes(4))
+    inserted = http.request("INSERT INTO nat FORMAT Native", body=block + b"\x00\x00")
+    assert inserted.status == 200, inserted.text
+    assert http.request("SELECT k, tag, v FROM nat ORDER BY k").text == "5\tx\t-7\n6\tx\t\\N\n"
+    truncated = http.request("INSERT INTO nat FORMAT Native", body=block[:-3])
+    assert truncated.status == 400 and truncated.text.startswith("Code: 33.") and "CANNOT_READ_ALL_DATA" in truncated.text
+    assert http.request("SELECT count() FROM nat").text == "2\n"
+
+
 def test_idle_keep_alive_connection_does_not_hold_up_shutdown(tmp_path):
     import http.client
     import signal

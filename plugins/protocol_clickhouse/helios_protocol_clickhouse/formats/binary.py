@@ -1,6 +1,6 @@
 """Binary formats: Parquet, Arrow, ArrowStream (pyarrow writes them).
 
-Native and RowBinary are in ``native_format`` and ``rowbinary``.
+Native and RowBinary are in ``native_format`` and ``rowbinary`` (both on the native protocol's codecs).
 """
 
 from __future__ import annotations
