@@ -60,6 +60,17 @@ def _value_styles(session: Any) -> tuple:
     return session.settings_obj.get("timezone"), session.settings_obj.get("datestyle")
 
 
+def _explained(ast: Any) -> Any:
+    """The statement an EXPLAIN shows (parsed), None for anything else or a body that does not parse."""
+    if not isinstance(ast, Utility) or ast.kind != "explain":
+        return None
+    try:
+        stmts = dialect.parse(ast.args["body"])
+    except HeliosError:
+        return None  # reported when the EXPLAIN runs
+    return stmts[0].ast if len(stmts) == 1 and not isinstance(stmts[0].ast, Utility) else None
+
+
 def _max_param(ast: Any) -> int:
     n = 0
     if isinstance(ast, Utility) or ast is None:
@@ -138,7 +149,13 @@ def _plan(session: Any, pp: PreparedPlan) -> list[ResultColumn] | None:
     pp.value_styles = _value_styles(session)
     pp.plan = None
     pp.cache = {}
-    if st is None or isinstance(st.ast, Utility):
+    ast = st.ast if st is not None else None
+    body = _explained(ast)
+    if body is not None and _max_param(body) > 0:  # EXPLAIN ... $1: typed by the explained statement
+        n = max(n, _max_param(body))
+        given += [None] * (n - len(given))
+        ast = body
+    elif st is None or isinstance(st.ast, Utility):
         pp.param_types = [t or T.TEXT for t in given]
         if st is not None and st.ast.kind == "show":
             return [ResultColumn(name=_show_label(st.ast.args["name"]), type_oid=25, type_name="text")]
@@ -147,13 +164,15 @@ def _plan(session: Any, pp: PreparedPlan) -> list[ResultColumn] | None:
         if st is not None and st.ast.kind == "execute" and st.ast.args["name"] in session.sql_prepared:
             return session.sql_prepared[st.ast.args["name"]].columns  # EXECUTE describes as its statement
         return None
-    ast = st.ast
     own_txn = session.tx.txn is None
     timezone, datestyle = pp.value_styles
     try:
         # constants folded now depend on the session's TimeZone and DateStyle
         with runtime.use(timezone=timezone, datestyle=datestyle):
             columns = _plan_statement(session, pp, ast, given, n)
+            if body is not None:
+                pp.plan = None  # the EXPLAIN runs as a utility statement, planned again with the values
+                return [ResultColumn(name="QUERY PLAN", type_oid=25, type_name="text")]
             pp.point_write = is_point_write(session.context(), ast)
             return columns
     finally:
@@ -389,6 +408,10 @@ def _run_prepared(session: Any, stmt: PreparedStatement, params: Sequence[Any], 
     if st is None:
         return Result(command_tag="EMPTY")
     if isinstance(st.ast, Utility):
+        if params and st.ast.kind == "explain":  # planned with the values bound, as PostgreSQL's custom plan
+            values = bind_params(pp.param_types, params)
+            args = {**st.ast.args, "params": values, "param_types": list(pp.param_types)}
+            return session._run_statement(attrs.evolve(st, ast=Utility(kind="explain", args=args)))
         if params:
             raise HeliosError("utility statements take no parameters", sqlstate="08P01")
         return session._run_statement(st)

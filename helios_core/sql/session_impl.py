@@ -852,7 +852,7 @@ class SqlSession(Session):
             raise HeliosError("EXPLAIN needs exactly one statement", sqlstate="42601")
         ast = stmts[0].ast
         self.tx.statement_start()
-        ctx = self.context()
+        ctx = self.context(params=a.get("params", ()), param_types=a.get("param_types", ()))
         if isinstance(ast, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
             if a["analyze"]:
                 raise FeatureNotSupported("EXPLAIN ANALYZE of INSERT/UPDATE/DELETE/MERGE is not supported yet")

@@ -200,3 +200,21 @@ def test_object_identifiers_print_their_names_over_the_wire(server: HeliosServer
             ("oid_parts", None, False, 0), ("oid_parts_0", "oid_parts", True, 1)]
         assert conn.execute("select * from pg_partition_ancestors('oid_parts_0')").fetchall() == [
             ("oid_parts_0",), ("oid_parts",)]
+
+
+def test_explain_with_parameters(server: HeliosServer) -> None:
+    """EXPLAIN of a statement with $n through the extended protocol is planned with the values
+    bound (PostgreSQL does the same); the parameters are typed by the explained statement."""
+    with psycopg.connect(server.pg_dsn(), autocommit=True) as conn:
+        conn.execute("create table ex_params (id int primary key, name text)")
+        conn.execute("insert into ex_params values (1, 'a'), (2, 'b')")
+        plan = [r[0] for r in conn.execute("explain select * from ex_params where id = %s", (1,))]
+        assert plan and "ex_params" in "\n".join(plan)
+        plan = [r[0] for r in conn.execute("explain select * from ex_params where name = %s and id > %s",
+                                           ("a", 0))]
+        assert "ex_params" in "\n".join(plan)
+        analyzed = "\n".join(r[0] for r in conn.execute(
+            "explain analyze select * from ex_params where id = %s", (2,)))
+        assert "rows=1" in analyzed, analyzed
+        plan = [r[0] for r in conn.execute("explain update ex_params set name = %s where id = %s", ("z", 1))]
+        assert plan and conn.execute("select name from ex_params where id = 1").fetchone() == ("a",)
