@@ -33,6 +33,7 @@ TEST_DEPS = [
     "clickhouse-connect",
     "pymongo",
     "motor",
+    "pandas",  # clickhouse-connect's query_df
     "backports.zstd; python_version < '3.14'",
 ]
 RUFF = "ruff>=0.17,<0.18"

@@ -61,17 +61,23 @@ def test_query_arrow_and_df(cc):
     table = cc.query_arrow("SELECT k, s FROM arrow_t ORDER BY k")
     assert isinstance(table, pa.Table)
     assert table.to_pydict() == {"k": [1, 2], "s": ["one", None]}
-    pytest.importorskip("pandas", reason="pandas is not installed: query_df is not exercised")
     df = cc.query_df("SELECT k, s FROM arrow_t ORDER BY k")
     assert list(df["k"]) == [1, 2]
+
+
+@pytest.mark.xfail(strict=True, reason="a query's result columns are typed by the values of the result "
+                   "(String), not by the table's nullability (Nullable(String)) as DESCRIBE and ClickHouse do")
+def test_result_types_of_nullable_columns_are_nullable(pg, cc):
+    pg.execute("CREATE TABLE nullable_pg (id integer PRIMARY KEY, title text)")
+    pg.execute("INSERT INTO nullable_pg VALUES (1, 'hello')")
+    names = [t.name for t in cc.query("SELECT id, title FROM nullable_pg").column_types]
+    assert names == ["Int32", "Nullable(String)"]
 
 
 def test_row_written_over_postgres_is_read_over_clickhouse(pg, cc):
     pg.execute("CREATE TABLE from_pg (id integer PRIMARY KEY, title text, price numeric(10,2), seen timestamp)")
     pg.execute("INSERT INTO from_pg VALUES (1, 'hello', 12.50, '2024-05-06 07:08:09')")
     result = cc.query("SELECT id, title, price, seen FROM from_pg")
-    assert [t.name for t in result.column_types] == ["Int32", "Nullable(String)", "Nullable(Decimal(10, 2))",
-                                                     "Nullable(DateTime)"] or result.result_rows
     assert result.result_rows == [(1, "hello", pytest.approx(12.5), datetime.datetime(2024, 5, 6, 7, 8, 9))]
     described = {r[0]: r[1] for r in cc.query("DESCRIBE TABLE from_pg").result_rows}
     assert described == {"id": "Int32", "title": "Nullable(String)", "price": "Nullable(Decimal(10, 2))",
