@@ -243,31 +243,13 @@ class SsiManager:
         sx.out_conflicts = set()
         for rel, keys in sx.reads.items():
             tg = self.targets.get(rel)
-            if tg is None:
-                continue
-            if keys is ALL:
-                tg.read_all.discard(sx)
-            else:
-                for k in keys:
-                    s = tg.read_keys.get(k)
-                    if s is not None:
-                        s.discard(sx)
-                        if not s:
-                            del tg.read_keys[k]
+            if tg is not None:
+                _forget(sx, keys, tg.read_all, tg.read_keys)
         for rel, keys in sx.writes.items():
             tg = self.targets.get(rel)
-            if tg is None:
-                continue
-            tg.write_any.discard(sx)
-            if keys is ALL:
-                tg.write_all.discard(sx)
-            else:
-                for k in keys:
-                    s = tg.write_keys.get(k)
-                    if s is not None:
-                        s.discard(sx)
-                        if not s:
-                            del tg.write_keys[k]
+            if tg is not None:
+                tg.write_any.discard(sx)
+                _forget(sx, keys, tg.write_all, tg.write_keys)
         for rel in set(sx.reads) | set(sx.writes):
             tg = self.targets.get(rel)
             if tg is not None and tg.empty():
@@ -488,3 +470,17 @@ class SsiManager:
 def _saw(t: SerializableXact, other: SerializableXact) -> bool:
     """Did ``t``'s snapshot see ``other``'s commit?"""
     return other.commit_ts is not None and t.snapshot_ts is not None and other.commit_ts <= t.snapshot_ts
+
+
+def _forget(sx: Any, keys: Any, whole: set, by_key: dict) -> None:
+    """Take ``sx`` out of one relation's index of readers (or writers): the whole-relation set
+    when it touched all of it, else the per-key sets, dropping keys left with nobody."""
+    if keys is ALL:
+        whole.discard(sx)
+        return
+    for k in keys:
+        holders = by_key.get(k)
+        if holders is not None:
+            holders.discard(sx)
+            if not holders:
+                del by_key[k]

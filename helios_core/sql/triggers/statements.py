@@ -57,15 +57,26 @@ def create(session: Any, a: dict) -> Result:
     return Result(command_tag="CREATE TRIGGER")
 
 
+def _table_unless_skipped(session: Any, txn: Any, a: dict) -> Any:
+    """The statement's table, or None when it is missing and the statement says IF EXISTS."""
+    try:
+        return _table(session, txn, a["table"])
+    except UndefinedTable:
+        if a["if_exists"]:
+            return None
+        raise
+
+
+def _skipped(tag: str, a: dict) -> Result:
+    return Result(command_tag=tag, notices=[f'relation "{a["table"]}" does not exist, skipping'])
+
+
 def enable(session: Any, a: dict) -> Result:
     """ALTER TABLE t ENABLE | DISABLE TRIGGER name | ALL | USER (a disabled trigger does not fire)."""
     txn = session.tx.current()
-    try:
-        tdef = _table(session, txn, a["table"])
-    except UndefinedTable:
-        if a["if_exists"]:
-            return Result(command_tag="ALTER TABLE", notices=[f'relation "{a["table"]}" does not exist, skipping'])
-        raise
+    tdef = _table_unless_skipped(session, txn, a)
+    if tdef is None:
+        return _skipped("ALTER TABLE", a)
     if not object_privileges.is_owner(session, object_privileges.ObjectRef("table", tdef.name, tdef.schema)):
         raise HeliosError(f"must be owner of table {tdef.name}", sqlstate="42501")
     existing = triggers_catalog.of_table(tdef)
@@ -80,13 +91,9 @@ def enable(session: Any, a: dict) -> Result:
 
 def drop(session: Any, a: dict) -> Result:
     txn = session.tx.current()
-    try:
-        tdef = _table(session, txn, a["table"])
-    except UndefinedTable:
-        if a["if_exists"]:
-            return Result(command_tag="DROP TRIGGER",
-                          notices=[f'relation "{a["table"]}" does not exist, skipping'])
-        raise
+    tdef = _table_unless_skipped(session, txn, a)
+    if tdef is None:
+        return _skipped("DROP TRIGGER", a)
     existing = triggers_catalog.of_table(tdef)
     if not any(t["name"] == a["name"] for t in existing):
         if a["if_exists"]:
