@@ -197,10 +197,21 @@ class PgConnection:
             else:
                 self.fast_reads = time.perf_counter() - started < INLINE_BUDGET
                 return out
-        started = time.perf_counter()
-        out = await self.run_encoding(fn)
-        if inline:
-            self.fast_reads = time.perf_counter() - started < INLINE_BUDGET
+        if not inline:
+            return await self.run_encoding(fn)
+        cost = [0.0]
+
+        def timed() -> Any:
+            # the statement's own CPU time in the worker: the hop's wait and a loaded machine's
+            # scheduling delays would otherwise keep a cheap read off the loop for good
+            started = time.thread_time()
+            try:
+                return fn()
+            finally:
+                cost[0] = time.thread_time() - started
+
+        out = await self.run_encoding(timed)
+        self.fast_reads = cost[0] < INLINE_BUDGET
         return out
 
     # -- lifecycle -----------------------------------------------------------------
@@ -652,6 +663,8 @@ class PgConnection:
 
     def write_notices(self, notices: Any) -> None:
         """NoticeResponses: plain texts are NOTICEs; a HeliosError carries its severity (RAISE)."""
+        if not notices:
+            return
         least = _NOTICE_RANK.get(str(self._settings().get("client_min_messages", "notice")).upper(), 3)
         for notice in notices:
             if isinstance(notice, str):
