@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pyarrow as pa
 
 from helios_core.storage.locmap import LocMap
 from helios_core.storage.versions import Chunk
@@ -40,6 +41,15 @@ class Tombstones(dict):
         super().__delitem__(key)
 
 
+def python_values(arr: Any) -> list[Any]:
+    """An Arrow array as a Python list; integers and floats without nulls through numpy, which
+    converts them several times faster than ``to_pylist`` (a million-row COPY's key list)."""
+    t = arr.type
+    if arr.null_count == 0 and (pa.types.is_integer(t) or pa.types.is_floating(t)):
+        return arr.to_numpy(zero_copy_only=False).tolist()
+    return arr.to_pylist()
+
+
 class Layer:
     """Versions of one table (data_id) written on one branch."""
 
@@ -57,7 +67,7 @@ class Layer:
 
     def keys_of(self, batch: Any) -> list[Any]:
         """Primary-key values of a physical batch, in Python form (bulk, not per row)."""
-        cols = [batch.column(c).to_pylist() for c in self.pk_cols]
+        cols = [python_values(batch.column(c)) for c in self.pk_cols]
         if len(cols) == 1:
             return cols[0]
         return list(zip(*cols, strict=True))

@@ -1012,7 +1012,10 @@ class PgConnection:
             parts: list[bytes] = []
             size = 0
             while size < (1 << 20):
-                ready = self.reader.try_message()  # buffered rows without an await each
+                size += self.reader.take_copy_data(parts, (1 << 20) - size)  # buffered rows, no await each
+                if size >= (1 << 20):
+                    break
+                ready = self.reader.try_message()
                 kind, payload = ready if ready is not None else await m.read_message(self.reader)
                 if kind == b"d":  # clients send anything from one row (pgbench) to megabytes per message
                     parts.append(payload)
