@@ -35,6 +35,8 @@ TEST_DEPS = [
     "motor",
     "pandas",  # clickhouse-connect's query_df
     "backports.zstd; python_version < '3.14'",
+    "moto[server]",  # S3 API server for the object-store tiers (plugins/storage_object)
+    "gcp-storage-emulator",  # GCS API server, same
 ]
 RUFF = "ruff>=0.17,<0.18"
 

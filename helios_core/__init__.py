@@ -5,9 +5,32 @@ Embedded use (no server)::
     import helios_core
     session = helios_core.connect()          # in-memory
     session.execute("select 1")
+
+Also the object-store backend sections (``[storage.s3]``, ``[storage.gcs]``, ``[storage.azure]``,
+``[storage.local]``) that storage plugins are configured with, validated as in helios.toml.
 """
 
-__all__ = ["__version__", "connect"]
+from helios_core.config import (
+    OBJECT_BACKENDS,
+    AzureSection,
+    ConfigError,
+    GcsSection,
+    LocalSection,
+    S3Section,
+    object_backend_section,
+)
+
+__all__ = [
+    "OBJECT_BACKENDS",
+    "AzureSection",
+    "ConfigError",
+    "GcsSection",
+    "LocalSection",
+    "S3Section",
+    "__version__",
+    "connect",
+    "object_backend_section",
+]
 
 __version__ = "0.1.0"
 

@@ -47,6 +47,8 @@ FIRST_PARTY_SECTIONS: dict[str, str] = {
     "storage.tiering": "helios-storage-object",
     "storage.s3": "helios-storage-object",
     "storage.gcs": "helios-storage-object",
+    "storage.azure": "helios-storage-object",
+    "storage.local": "helios-storage-object",
     "search": "helios-search",
 }
 
@@ -97,6 +99,28 @@ def parse_duration(value: Any) -> float:
     if not text:
         raise ValueError('expected a duration such as "30s" or "7d", got an empty string')
     return total
+
+
+_SIZE_UNITS = {"": 1, "b": 1, "kb": 1 << 10, "mb": 1 << 20, "gb": 1 << 30, "tb": 1 << 40, "pb": 1 << 50}
+
+
+def parse_size(value: Any) -> int:
+    """Bytes from a number (bytes) or a string such as "500GB", "64MB", "1.5TB" (units of 1024)."""
+    if isinstance(value, bool):
+        raise TypeError(f'expected a size such as "500GB" or "64MB", got {value!r}')
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError(f"must not be negative, got {value!r}")
+        return int(value)
+    if not isinstance(value, str):
+        raise TypeError(f'expected a size such as "500GB" or "64MB", got {_describe(value)}')
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgtp]?i?b?)\s*", value.lower())
+    unit = m[2].replace("i", "") if m else None
+    if unit is not None and unit and not unit.endswith("b"):
+        unit += "b"
+    if m is None or unit not in _SIZE_UNITS:
+        raise ValueError(f'expected a size such as "500GB", "64MB" or a number of bytes, got {value!r}')
+    return int(float(m[1]) * _SIZE_UNITS[unit])
 
 
 def _describe(value: Any) -> str:
@@ -217,6 +241,11 @@ def structure(cls: type, raw: Mapping[str, Any], path: str, *, extra: Mapping[st
                 value = parse_duration(value)
             except (TypeError, ValueError) as exc:
                 raise ConfigError(where, str(exc)) from None
+        elif meta.get("size"):
+            try:
+                value = parse_size(value)
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(where, str(exc)) from None
         elif field.converter is None:
             value = _check_type(value, hints.get(key, Any), where)
         _check_bounds(value, meta, where)
@@ -252,6 +281,109 @@ class ProtocolSettings:
     )  # instance of ProtocolServer.config_class, or None
 
 
+# Object-store backends (helios-storage-object): one section each, shared by the object tiers
+# and WAL archiving. Credentials left out here come from the variables the cloud SDKs read.
+OBJECT_BACKENDS = ("s3", "gcs", "azure", "local")
+
+
+@attrs.frozen(kw_only=True)
+class S3Section:
+    """``[storage.s3]``: a bucket of Amazon S3 or of an S3-compatible server (``endpoint``).
+
+    Keys not given come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN.
+    """
+
+    bucket: str = ""
+    region: str = "us-east-1"
+    prefix: str = ""
+    endpoint: str | None = None  # e.g. "http://127.0.0.1:9000" for an S3-compatible server
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+    session_token: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.bucket.strip():
+            raise ValueError("bucket: must not be empty")
+
+
+@attrs.frozen(kw_only=True)
+class GcsSection:
+    """``[storage.gcs]``: a Google Cloud Storage bucket.
+
+    Credentials: ``credentials`` (a service-account JSON file) or GOOGLE_APPLICATION_CREDENTIALS;
+    ``endpoint`` or STORAGE_EMULATOR_HOST point at an emulator, which takes no credentials.
+    """
+
+    bucket: str = ""
+    project: str | None = None
+    prefix: str = ""
+    endpoint: str | None = None
+    credentials: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.bucket.strip():
+            raise ValueError("bucket: must not be empty")
+
+
+@attrs.frozen(kw_only=True)
+class AzureSection:
+    """``[storage.azure]``: an Azure Blob Storage container.
+
+    ``endpoint`` is a full URL (``http://127.0.0.1:10000/devstoreaccount1`` for Azurite); the
+    key comes from ``account_key`` or AZURE_STORAGE_ACCOUNT_KEY.
+    """
+
+    account: str = ""
+    container: str = ""
+    prefix: str = ""
+    endpoint: str | None = None
+    account_key: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.account.strip():
+            raise ValueError("account: must not be empty")
+        if not self.container.strip():
+            raise ValueError("container: must not be empty")
+
+
+@attrs.frozen(kw_only=True)
+class LocalSection:
+    """``[storage.local]``: a directory (a NAS mount, or a test's temporary folder)."""
+
+    path: str = ""
+    prefix: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if not self.path.strip():
+            raise ValueError("path: must not be empty")
+
+
+OBJECT_BACKEND_SECTIONS: dict[str, type] = {
+    "s3": S3Section, "gcs": GcsSection, "azure": AzureSection, "local": LocalSection,
+}
+
+
+def object_backend_section(kind: str, section: Any) -> Any:
+    """The validated ``[storage.<kind>]`` section from a TOML table (or an already built one)."""
+    cls = OBJECT_BACKEND_SECTIONS.get(kind)
+    if cls is None:
+        raise ConfigError("", f"unknown object backend {kind!r}; known: {', '.join(OBJECT_BACKENDS)}")
+    if isinstance(section, cls):
+        return section
+    if section is None:
+        raise ConfigError(f"storage.{kind}", "section missing")
+    return structure(cls, section, f"storage.{kind}")
+
+
+@attrs.frozen(kw_only=True)
+class TieringConfig:
+    """``[storage.tiering]``: branches nobody queried for ``inactive_threshold`` go cold."""
+
+    inactive_threshold: float | None = attrs.field(default=None, metadata={"duration": True})
+    cold_storage_backend: str | None = attrs.field(default=None, metadata={"choices": (None, *OBJECT_BACKENDS)})
+    interval: float = attrs.field(default=60.0, metadata={"duration": True})  # how often the mover looks
+
+
 @attrs.frozen(kw_only=True)
 class StorageConfig:
     retention: float = attrs.field(
@@ -263,10 +395,26 @@ class StorageConfig:
         factory=dict
     )  # [storage.tiers.<name>] tables, passed to the tier plugin
     wal_archiving: dict[str, Any] | None = None  # [storage.wal_archiving], passed to the archiver plugin
+    # hot capacity: past it the least recently read segments move to the warm tier; None: no limit
+    tier_hot_size: int | None = attrs.field(default=None, metadata={"size": True})
+    tier_warm_backend: str | None = attrs.field(default=None, metadata={"choices": (None, *OBJECT_BACKENDS)})
+    cache_size: int = attrs.field(default=1 << 30, metadata={"size": True})  # local cache of object-tier reads
+    object_timeout: float = attrs.field(default=30.0, metadata={"duration": True})  # one object read, retries included
+    s3: S3Section | None = attrs.field(default=None, metadata={"section": S3Section})
+    gcs: GcsSection | None = attrs.field(default=None, metadata={"section": GcsSection})
+    azure: AzureSection | None = attrs.field(default=None, metadata={"section": AzureSection})
+    local: LocalSection | None = attrs.field(default=None, metadata={"section": LocalSection})
+    tiering: TieringConfig = attrs.field(factory=TieringConfig, metadata={"section": TieringConfig})
 
     @property
     def retention_seconds(self) -> int:
         return int(self.retention)
+
+    def backend_section(self, kind: str) -> Any:
+        """The ``[storage.<kind>]`` section of an object backend (None when not configured)."""
+        if kind not in OBJECT_BACKENDS:
+            raise ValueError(f"unknown object backend {kind!r}; known: {', '.join(OBJECT_BACKENDS)}")
+        return getattr(self, kind)
 
 
 @attrs.frozen(kw_only=True)
@@ -472,7 +620,7 @@ def build_config(
             raise ConfigError("search", f"expected a table, got {_describe(raw['search'])}")
     storage = raw.get("storage")
     if isinstance(storage, Mapping):
-        for key in ("tiers", "wal_archiving", "tiering", "s3", "gcs"):
+        for key in ("tiers", "wal_archiving", "tiering", "s3", "gcs", "azure", "local"):
             if key in storage:
                 _require_plugin(f"storage.{key}")
                 if not isinstance(storage[key], Mapping):
@@ -482,6 +630,7 @@ def build_config(
             raise ConfigError(section, f"{feature} are not part of this HeliosDB release yet")
     protocols = _protocols(raw.pop("protocols", {}), servers)
     config = structure(HeliosConfig, raw, "", extra={"protocols": protocols, "source": source})
+    _check_object_backends(config.storage)
     if not config.data_dir.strip():
         raise ConfigError("data_dir", "must not be empty")
     for name, proto in config.protocols.items():
@@ -497,6 +646,19 @@ def build_config(
     _check_port_clashes(config)
     _check_protocols(config, servers)
     return config
+
+
+def _check_object_backends(storage: StorageConfig) -> None:
+    """A tier policy that names an object backend needs the plugin and that backend's section."""
+    for key, kind in (
+        ("storage.tier_warm_backend", storage.tier_warm_backend),
+        ("storage.tiering.cold_storage_backend", storage.tiering.cold_storage_backend),
+    ):
+        if kind is None:
+            continue
+        _require_plugin(f"storage.{kind}")
+        if storage.backend_section(kind) is None:
+            raise ConfigError(key, f"names backend {kind!r} but there is no [storage.{kind}] section")
 
 
 def _check_protocols(config: HeliosConfig, servers: Mapping[str, Any]) -> None:
@@ -553,8 +715,17 @@ shutdown_grace_period = "10s"
 retention = "7d"                # history kept for time travel and branching from the past
 compression = "zstd"            # zstd | lz4 | none
 
-# [storage.tiers.cold]          # helios-storage-object: not part of this release yet
-# [storage.wal_archiving]       # helios-storage-object: not part of this release yet
+# With helios-storage-object (pip install ./plugins/storage_object): object-store backends,
+# one section each ([storage.s3] bucket/region/prefix/endpoint, [storage.gcs] bucket/project,
+# [storage.azure] account/container/endpoint, [storage.local] path); credentials from the
+# environment (AWS_ACCESS_KEY_ID, GOOGLE_APPLICATION_CREDENTIALS, AZURE_STORAGE_ACCOUNT_KEY).
+# tier_hot_size = "500GB"       # past it, the least recently read segments move to the warm tier
+# tier_warm_backend = "s3"      # s3 | gcs | azure | local
+# cache_size = "1GB"            # local cache of object-tier reads
+# object_timeout = "30s"        # an object read, retries included, fails after this long
+# [storage.tiering]
+# inactive_threshold = "90d"    # branches not queried for this long move to cold storage
+# cold_storage_backend = "s3"
 
 [logging]
 level = "info"                  # debug | info | warning | error | critical

@@ -38,14 +38,17 @@ FIRST_PARTY_PLUGINS: dict[str, FirstPartyPlugin] = {
             "helios-protocol-clickhouse", "protocol_clickhouse", True, "the ClickHouse protocol"
         ),
         FirstPartyPlugin(
-            "helios-storage-object", "storage_object", False, "object-store tiers and WAL archiving"
+            "helios-storage-object", "storage_object", True, "object-store tiers and WAL archiving"
         ),
         FirstPartyPlugin("helios-search", "search", False, "full-text search"),
     )
 }
 
 # Storage tier names of first-party plugins -> their distribution.
-FIRST_PARTY_TIERS: dict[str, str] = {"nvme": "helios-storage-nvme"}
+FIRST_PARTY_TIERS: dict[str, str] = {
+    "nvme": "helios-storage-nvme",
+    **{kind: "helios-storage-object" for kind in ("s3", "gcs", "azure", "local")},
+}
 
 
 def disabled_entry_points() -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import helios_core.config as config_module
 from helios_core.config import (
     ConfigError,
     build_config,
@@ -161,22 +162,24 @@ MISSING_PLUGINS = [
     # released plugins: the hint says how to install them from a checkout
     ({"protocols": {"mongodb": {"port": 27017}}}, "protocols.mongodb", "pip install ./plugins/protocol_mongo"),
     ({"protocols": {"clickhouse": {}}}, "protocols.clickhouse", "pip install ./plugins/protocol_clickhouse"),
-    # planned ones: the hint says they are not in this release
-
-    ({"storage": {"tiers": {"cold": {"bucket": "b"}}}}, "storage.tiers", "helios-storage-object ("),
+    ({"storage": {"tiers": {"cold": {"bucket": "b"}}}}, "storage.tiers", "pip install ./plugins/storage_object"),
     (
         {"storage": {"wal_archiving": {"enabled": True}}},
         "storage.wal_archiving",
-        "helios-storage-object (",
+        "pip install ./plugins/storage_object",
     ),
+    ({"storage": {"azure": {"account": "a", "container": "c"}}}, "storage.azure", "pip install ./plugins/storage_object"),
+    # planned ones: the hint says they are not in this release
     ({"search": {"analyzer": "english"}}, "search", "helios-search ("),
 ]
 
 
 @pytest.mark.parametrize(("raw", "path", "package"), MISSING_PLUGINS, ids=[c[1] for c in MISSING_PLUGINS])
-def test_section_of_missing_plugin_names_the_package(raw, path, package, servers):
+def test_section_of_missing_plugin_names_the_package(raw, path, package, servers, monkeypatch):
     # the protocol's server left out: the config is read as where that plugin is not installed
     loaded = {name: server for name, server in servers.items() if f"protocols.{name}" != path}
+    installed = config_module._package_installed
+    monkeypatch.setattr(config_module, "_package_installed", lambda p: p != "helios-storage-object" and installed(p))
     with pytest.raises(ConfigError) as info:
         build_config(raw, loaded)
     assert info.value.path == path
@@ -254,3 +257,75 @@ def test_serve_missing_config_file(tmp_path, run_helios):
     assert proc.returncode == 2
     assert len(proc.stderr.splitlines()) == 1
     assert "config file not found" in proc.stderr
+
+
+# -- object-store sections (helios-storage-object) ------------------------------------------
+
+SEED_STORAGE_TOML = """
+[storage]
+compression = "zstd"
+tier_hot_size = "500GB"
+tier_warm_backend = "s3"
+cache_size = "2GB"
+object_timeout = "30s"
+
+[storage.tiering]
+inactive_threshold = "90d"
+cold_storage_backend = "s3"
+
+[storage.s3]
+region = "us-east-1"
+bucket = "helios-archive"
+
+[storage.gcs]
+project = "helios-dr"
+bucket = "helios-backup"
+
+[storage.azure]
+account = "devstoreaccount1"
+container = "helios"
+endpoint = "http://127.0.0.1:10000/devstoreaccount1"
+"""
+
+
+def test_seed_storage_sections_load_as_written(servers):
+    pytest.importorskip("helios_storage_object", reason="helios-storage-object not installed")
+    config = build_config(__import__("tomllib").loads(SEED_STORAGE_TOML), servers)
+    storage = config.storage
+    assert storage.tier_hot_size == 500 << 30 and storage.cache_size == 2 << 30
+    assert storage.tier_warm_backend == "s3" and storage.object_timeout == 30.0
+    assert storage.tiering.inactive_threshold == 90 * 86400.0
+    assert storage.tiering.cold_storage_backend == "s3"
+    assert (storage.s3.bucket, storage.s3.region, storage.s3.prefix) == ("helios-archive", "us-east-1", "")
+    assert (storage.gcs.project, storage.gcs.bucket) == ("helios-dr", "helios-backup")
+    assert storage.backend_section("azure").endpoint == "http://127.0.0.1:10000/devstoreaccount1"
+
+
+OBJECT_SECTION_ERRORS = [
+    ({"storage": {"tier_hot_size": "lots"}}, "storage.tier_hot_size", 'expected a size such as "500GB"'),
+    ({"storage": {"tier_warm_backend": "ftp"}}, "storage.tier_warm_backend", "must be one of 's3', 'gcs'"),
+    ({"storage": {"tier_warm_backend": "s3"}}, "storage.tier_warm_backend", "no [storage.s3] section"),
+    (
+        {"storage": {"tiering": {"cold_storage_backend": "gcs"}}},
+        "storage.tiering.cold_storage_backend",
+        "no [storage.gcs] section",
+    ),
+    ({"storage": {"s3": {"region": "eu-west-1"}}}, "storage.s3.bucket", "must not be empty"),
+    ({"storage": {"azure": {"account": "a", "containr": "c"}}}, "storage.azure.containr", "did you mean 'container'"),
+    ({"storage": {"tiering": {"inactive_threshold": "soon"}}}, "storage.tiering.inactive_threshold", "duration"),
+]
+
+
+@pytest.mark.parametrize(("raw", "path", "message"), OBJECT_SECTION_ERRORS, ids=[c[1] for c in OBJECT_SECTION_ERRORS])
+def test_object_sections_errors_name_the_key(raw, path, message, servers):
+    pytest.importorskip("helios_storage_object", reason="helios-storage-object not installed")
+    with pytest.raises(ConfigError) as info:
+        build_config(raw, servers)
+    assert info.value.path == path
+    assert message in str(info.value)
+
+
+def test_sizes_parse_with_binary_units():
+    assert [config_module.parse_size(v) for v in ("1", "1KB", "64MB", "1.5GB", "2TiB", 10)] == [
+        1, 1024, 64 << 20, 3 << 29, 2 << 40, 10
+    ]

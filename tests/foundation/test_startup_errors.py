@@ -195,11 +195,7 @@ def test_missing_postgres_plugin_says_how_to_install_it_from_a_checkout():
 @pytest.mark.parametrize(
     ("raw", "path", "package"),
     [
-        ({"storage": {"tiers": {"cold": {}}}}, "storage.tiers", "helios-storage-object"),
-        ({"storage": {"wal_archiving": {}}}, "storage.wal_archiving", "helios-storage-object"),
         ({"search": {}}, "search", "helios-search"),
-        ({"storage": {"s3": {"region": "us-east-1"}}}, "storage.s3", "helios-storage-object"),
-        ({"storage": {"tiering": {"inactive_threshold": "90d"}}}, "storage.tiering", "helios-storage-object"),
     ],
 )
 def test_planned_plugins_are_not_offered_as_a_pip_install(raw, path, package):
