@@ -30,6 +30,7 @@ from typing import Any
 from helios_core import roles
 from helios_core.errors import HeliosError, InvalidCatalogName, TooManyConnections
 from helios_core.plugins import get_plugin_manager, statement_hook
+from helios_core.plugins import sql_functions as plugin_sql_functions
 
 SYSTEM_DB = "_system"
 DEFAULT_DATABASES = ("helios", "postgres")
@@ -81,6 +82,8 @@ class Engine:
         from helios_core.sql import extension_types
 
         extension_types.load_installed()  # SQL types of the installed plugins (helios_sql_types)
+        if not sql_functions:  # embedded use: the functions of the built-in and installed plugins
+            sql_functions = plugin_sql_functions(plugin_manager or get_plugin_manager())
         if sql_functions:
             from helios_core.sql import functions
 

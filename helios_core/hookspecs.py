@@ -44,12 +44,16 @@ __all__ = [
     "BackgroundJob",
     "ProtocolContext",
     "ProtocolServer",
+    "SqlAggregate",
     "SqlDataType",
     "SqlDialect",
     "SqlFunction",
+    "SqlProcedure",
+    "SqlStatement",
     "SqlTableFunction",
     "StorageTier",
     "StorageTierFactory",
+    "TableParameters",
     "VirtualTable",
     "WalArchiver",
     "WalArchiverFactory",
@@ -267,6 +271,122 @@ def helios_sql_functions() -> Sequence[SqlFunction]:
         @hookimpl
         def helios_sql_functions():
             return [SqlFunction(name="add_one", impl=lambda a: pc.add(a[0], 1), return_type="bigint")]
+    """
+
+
+@attrs.define(kw_only=True)
+class SqlAggregate:
+    """An aggregate SQL function: ``name(arg, ...)`` reduces each group's rows to one value.
+
+    ``impl(groups, args, ngroups)`` receives ``groups``, a numpy int64 array giving each input
+    row's group number (0 .. ngroups-1), and one ``pyarrow.Array`` per argument for those
+    rows (constants are broadcast; NULL inputs are kept, the aggregate decides what they
+    mean); it returns an Array of ``ngroups`` values, NULL for a group it has no answer for.
+    ``return_type`` is a SQL type name, or a callable from the arguments' SQL type names to it.
+    """
+
+    name: str
+    impl: Callable[[Any, list[pa.Array], int], pa.Array]
+    return_type: str | Callable[[list[str]], str]
+
+
+@hookspec
+def helios_sql_aggregates() -> Sequence[SqlAggregate]:
+    """Aggregate SQL functions this plugin adds (usable with GROUP BY, FILTER, OVER ...).
+
+    Example::
+
+        def count_odd(groups, args, ngroups):
+            odd = pc.fill_null(pc.equal(pc.bit_wise_and(args[0], 1), 1), False).to_numpy(zero_copy_only=False)
+            return pa.array(np.bincount(groups[odd], minlength=ngroups))
+
+        @hookimpl
+        def helios_sql_aggregates():
+            return [SqlAggregate(name="count_odd", impl=count_odd, return_type="bigint")]
+    """
+
+
+@attrs.define(kw_only=True)
+class SqlProcedure:
+    """A procedure run by ``CALL schema.name(arg, ...)``.
+
+    ``run(session, args)`` receives the session and the argument values as Python values
+    (evaluated as a SELECT list would, so ``NULL``, casts and expressions work) and returns
+    nothing or a notice text. Raise ``HeliosError`` with a SQLSTATE to refuse.
+    """
+
+    schema: str
+    name: str
+    run: Callable[[Any, list[Any]], str | None]
+
+
+@hookspec
+def helios_sql_procedures() -> Sequence[SqlProcedure]:
+    """Procedures this plugin adds.
+
+    Example::
+
+        @hookimpl
+        def helios_sql_procedures():
+            return [SqlProcedure(schema="myplugin", name="reset", run=lambda session, args: None)]
+    """
+
+
+@attrs.define(kw_only=True)
+class SqlStatement:
+    """A statement of a plugin's own, recognised by the words it starts with.
+
+    ``first_words`` are upper-case words (``("CREATE", "TIMESERIES")``); a statement whose
+    leading words are these is given, whole, to ``parse(text)``, which returns a dict of
+    JSON-like values (raise ``HeliosError`` 42601 for bad syntax). ``run(session, args)``
+    runs it inside the session's transaction and returns a ``helios_core.session.Result``.
+    ``ddl`` says it changes the catalog (cached plans are made again afterwards).
+    """
+
+    name: str
+    first_words: tuple[str, ...]
+    parse: Callable[[str], dict[str, Any]]
+    run: Callable[[Any, dict[str, Any]], Any]
+    ddl: bool = True
+
+
+@hookspec
+def helios_sql_statements() -> Sequence[SqlStatement]:
+    """Statements this plugin adds.
+
+    Example::
+
+        @hookimpl
+        def helios_sql_statements():
+            return [SqlStatement(name="ping", first_words=("PING",), parse=lambda text: {},
+                                 run=lambda session, args: Result(command_tag="PING"), ddl=False)]
+    """
+
+
+@attrs.define(kw_only=True)
+class TableParameters:
+    """Storage parameters of ``ALTER TABLE name SET (key = value, ...)`` / ``RESET (key)``.
+
+    ``names`` are the parameter names it owns; ``apply(session, table, values)`` receives the
+    table's definition (``.schema``, ``.name``, ``.options``) and {name: value text, or None
+    for RESET} for the names of one statement, checks them (raise ``HeliosError`` 22023 for
+    a value or a table it does not take) and stores them. Names nobody owns are refused as
+    PostgreSQL refuses them.
+    """
+
+    names: Sequence[str]
+    apply: Callable[[Any, Any, dict[str, str | None]], None]
+
+
+@hookspec
+def helios_table_parameters() -> Sequence[TableParameters]:
+    """Table parameters this plugin owns.
+
+    Example::
+
+        @hookimpl
+        def helios_table_parameters():
+            return [TableParameters(names=["ttl"], apply=set_ttl)]
     """
 
 

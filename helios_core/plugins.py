@@ -76,6 +76,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str | object], ...] = (
     (STATEMENT_RUNNER, StatementRunner()),
     ("helios_core.metrics", "helios_core.metrics"),
     ("helios_core.branching.plugin", "helios_core.branching.plugin"),
+    ("helios_core.timeseries.plugin", "helios_core.timeseries.plugin"),
 )
 
 
@@ -223,6 +224,22 @@ def virtual_tables(pm: pluggy.PluginManager) -> list[VirtualTable]:
 
 def table_functions(pm: pluggy.PluginManager) -> list[SqlTableFunction]:
     return _flatten(pm.hook.helios_table_functions())
+
+
+def sql_aggregates(pm: pluggy.PluginManager) -> list[Any]:
+    return _flatten(pm.hook.helios_sql_aggregates())
+
+
+def sql_procedures(pm: pluggy.PluginManager) -> list[Any]:
+    return _flatten(pm.hook.helios_sql_procedures())
+
+
+def sql_statements(pm: pluggy.PluginManager) -> list[Any]:
+    return _flatten(pm.hook.helios_sql_statements())
+
+
+def table_parameters(pm: pluggy.PluginManager) -> list[Any]:
+    return _flatten(pm.hook.helios_table_parameters())
 
 
 def sql_dialects(pm: pluggy.PluginManager) -> list[SqlDialect]:

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.errors import HeliosError, UndefinedFunction
+from helios_core.sql import plugin_extensions
 from helios_core.sql import types as T
 from helios_core.sql.expr import Compiled
 from helios_core.sql.functions.compare import interval_key
@@ -129,6 +130,10 @@ def result_type(name: str, arg_types: list[T.SqlType]) -> T.SqlType:
         return a
     if name in ("corr", "covar_pop", "covar_samp"):
         return T.FLOAT8
+    plugin = plugin_extensions.aggregate(name)
+    if plugin is not None:
+        rt = plugin.return_type
+        return T.type_from_name(rt([t.sql_name() for t in arg_types]) if callable(rt) else rt)
     raise UndefinedFunction(f"function {name} does not exist")
 
 
@@ -373,7 +378,8 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
     keep = None
     if mask_list is not None:
         keep = pc.fill_null(pc.list_flatten(mask_list), False)
-    if spec.name not in KEEPS_NULLS:
+    plugin = plugin_extensions.aggregate(spec.name) if spec.name not in DIRECT else None
+    if spec.name not in KEEPS_NULLS and plugin is None:
         valid = pc.is_valid(flat[0])
         if spec.name in ("jsonb_object_agg", "json_object_agg"):
             valid = pa.array(np.ones(len(flat[0]), bool))
@@ -392,6 +398,10 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
     p_np = parents.to_numpy(zero_copy_only=False).astype(np.int64) if len(parents) else np.zeros(0, np.int64)
     vals = flat[0]
     name = spec.name
+    if plugin is not None:  # helios_sql_aggregates
+        out = plugin.impl(p_np, flat, ngroups)
+        want = spec.result_type.arrow_type
+        return out.cast(want) if out.type != want else out
     if name in ("count", "count_star"):
         return pa.array(np.bincount(p_np, minlength=ngroups).astype(np.int64))
     if name in DIRECT:

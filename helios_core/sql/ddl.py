@@ -1261,6 +1261,12 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
             cname = ident(c)
             tdef = _drop_constraint(txn, tdef, cname, bool(action.args.get("exists")))
         return tdef
+    if isinstance(action, exp.AlterSet) and action.expressions and all(
+            isinstance(e, exp.EQ) for e in action.expressions):
+        values = {ident(e.this.this if isinstance(e.this, exp.Column) else e.this):
+                  None if isinstance(e.expression, exp.Null) else e.expression.name for e in action.expressions}
+        storage_parameters.set_table_parameters(session, tdef, values)  # WITH (...) of ALTER TABLE SET
+        return txn.get_table(schema, name)
     raise FeatureNotSupported(f"ALTER TABLE action {action.key} is not supported")
 
 

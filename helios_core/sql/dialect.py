@@ -32,7 +32,7 @@ from sqlglot.helper import seq_get
 from sqlglot.tokens import Token, TokenType
 
 from helios_core.errors import SyntaxError_
-from helios_core.sql import branch_syntax
+from helios_core.sql import branch_syntax, plugin_extensions
 from helios_core.sql.identifier_case import fold_identifiers
 from helios_core.sql.placeholders import tokenize_with_parameters
 from helios_core.sql.time_travel_targets import refuse_time_travel_in_commands, refuse_time_travel_writes
@@ -301,6 +301,12 @@ def _parse_uncached(sql: str) -> list[Statement]:
         refuse_time_travel_in_commands(_words(sql, chunk))
         util = None
         third = chunk[2].text.upper() if len(chunk) > 2 else ""
+        ext = plugin_extensions.statement_starting(
+            [t.text.upper() if t.token_type != TokenType.STRING else "" for t in chunk[:6]])
+        if ext is not None:  # a plugin's own statement (helios_sql_statements)
+            util = Utility(kind="plugin_statement", args={"statement": ext.name, "args": ext.parse(text)})
+            out.append(Statement(ast=util, text=text, offset=start))
+            continue
         if first in _UTILITY_WORDS or (first in _BRANCHY and second in _ROLE_WORDS | _OTHER_SECOND) or (
             first == "EXPLAIN"
         ) or (first == "COMMENT" and third == "CONSTRAINT") or (first == "CREATE" and second == "DATABASE") or (

@@ -42,6 +42,7 @@ from helios_core.sql import (
     matviews,
     notifications,
     object_privileges,
+    plugin_extensions,
     prepared,
     sequences,
     session_identity,
@@ -808,6 +809,13 @@ class SqlSession(Session):
                 return matviews.refresh(self, a)
             with _positions_from(a["body_offset"]):
                 return matviews.create(self, a)
+        if k == "plugin_statement":  # helios_sql_statements
+            statement = plugin_extensions.statement_named(a["statement"])
+            self.tx.statement_start()
+            if statement.ddl:
+                self.tx.wrote_ddl = True
+                self.engine.bump_plan_generation()
+            return statement.run(self, a["args"])
         if k == "create_database":
             from helios_core.sql import databases
 
@@ -1087,7 +1095,6 @@ class SqlSession(Session):
 
 # Statements of HeliosDB's design that this release does not have yet: refused naming the feature.
 _PLANNED_STATEMENTS = {
-    ("CREATE", "TIMESERIES"): "time-series tables (CREATE TIMESERIES TABLE) are not part of this HeliosDB release",
     ("CREATE", "CONTINUOUS"): "continuous aggregates (CREATE CONTINUOUS AGGREGATE) are not part of this "
                               "HeliosDB release",
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from helios_core.errors import HeliosError
+from helios_core.sql import plugin_extensions
 
 _HEAP = {
     "fillfactor", "toast_tuple_target", "parallel_workers", "autovacuum_enabled", "vacuum_index_cleanup",
@@ -42,6 +43,21 @@ def check_table_parameters(properties: exp.Properties | None) -> None:
             raise HeliosError(f'unrecognized parameter namespace "{namespace}"', sqlstate="22023")
         if bare not in known:
             raise HeliosError(f'unrecognized parameter "{bare}"', sqlstate="22023")
+
+
+def set_table_parameters(session: object, tdef: object, values: dict[str, str | None]) -> None:
+    """``ALTER TABLE t SET (name = value, ...)``: a plugin's parameters (``helios_table_parameters``)
+    go to the plugin that owns them; PostgreSQL's heap parameters are accepted as CREATE TABLE
+    accepts them; any other name is 22023 as in PostgreSQL."""
+    owned: dict[int, tuple[object, dict[str, str | None]]] = {}
+    for name, value in values.items():
+        owner = plugin_extensions.parameter_owner(name)
+        if owner is not None:
+            owned.setdefault(id(owner), (owner, {}))[1][name] = value
+        elif name not in _HEAP:
+            raise HeliosError(f'unrecognized parameter "{name}"', sqlstate="22023")
+    for owner, mine in owned.values():
+        owner.apply(session, tdef, mine)  # type: ignore[attr-defined]
 
 
 def _is_false(value: exp.Expression | None) -> bool:

@@ -17,7 +17,6 @@ def session():
 
 
 @pytest.mark.parametrize(("sql", "names"), [
-    ("create timeseries table m (ts timestamptz not null, v float8)", "CREATE TIMESERIES TABLE"),
     ("create continuous aggregate c with (timeseries = 'm', interval = '1h') as select 1",
      "CREATE CONTINUOUS AGGREGATE"),
 ])

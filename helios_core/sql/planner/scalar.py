@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError, SyntaxError_, UndefinedColumn
+from helios_core.sql import plugin_extensions
 from helios_core.sql import types as T
 from helios_core.sql.collations import check_collatable, check_collation
 from helios_core.sql.expr import (
@@ -145,7 +146,19 @@ def is_aggregate_node(node: exp.Expression) -> bool:
     if isinstance(node, AGG_NODE_TYPES) or (
             isinstance(node, exp.Anonymous) and str(node.this).lower() in AGGREGATE_NAMES):
         return not _is_window_fn(node)
+    if isinstance(node, (exp.Anonymous, *_PLUGIN_AGG_NODES)) and _plugin_aggregate_call(node):
+        return not _is_window_fn(node)
     return False
+
+
+# first(v, t) and last(v, t) parse to these nodes; they are aggregates when a plugin adds them
+_PLUGIN_AGG_NODES: tuple[type, ...] = (exp.First, exp.Last)
+
+
+def _plugin_aggregate_call(node: exp.Expression) -> bool:
+    """A call of an aggregate added by a plugin (``helios_sql_aggregates``)."""
+    name = str(node.this).lower() if isinstance(node, exp.Anonymous) else type(node).__name__.lower()
+    return plugin_extensions.aggregate(name) is not None
 
 
 def _is_window_fn(node: exp.Expression) -> bool:

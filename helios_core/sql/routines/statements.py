@@ -9,7 +9,7 @@ from sqlglot import exp
 from helios_core import roles
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.session import Result
-from helios_core.sql import dialect, embedded_sql, triggers_catalog
+from helios_core.sql import dialect, embedded_sql, plugin_extensions, triggers_catalog
 from helios_core.sql.catalog_views.model import stable_oid
 from helios_core.sql.context import table_sql_columns
 from helios_core.sql.routines import definition, invoke, sql_language
@@ -194,6 +194,10 @@ def call(session: Any, a: dict) -> Result:
         outcome = embedded_sql.run(session, dialect.parse(f"SELECT {text}")[0].ast)
         values = list(outcome.rows[0])
         types = [t for _, t in outcome.columns]
+    plugin_procedure = plugin_extensions.procedure(a["name"]) if "." in a["name"] else None
+    if plugin_procedure is not None:  # helios_sql_procedures
+        notice = plugin_procedure.run(session, values)
+        return Result(command_tag="CALL", notices=[notice] if notice else [])
     candidates = definition.find(session, txn, a["name"], len(args_ast))
     if not candidates:
         sig = ", ".join(t.sql_name() for t in types)

@@ -1,0 +1,74 @@
+"""The time chunks of a time-series table: rows grouped by floor(time / chunk_interval).
+
+Chunk metadata is computed from the rows (one vectorized pass over the time column), so it
+is always that of the reader's snapshot and branch; a chunk's bytes are its share of the
+table's Arrow bytes. Chunks are aligned on the Unix epoch, so a retention boundary at a
+chunk's start removes whole chunks only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+import numpy as np
+import pyarrow as pa
+
+from helios_core.timeseries.durations import USEC_PER_DAY, duration_usec
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@attrs.define
+class Chunk:
+    index: int  # floor(time / interval)
+    range_start: int  # microseconds since the epoch
+    range_end: int
+    rows: int
+    bytes: int
+
+
+def time_usec(arr: pa.Array) -> np.ndarray:
+    """Microseconds since the epoch of a timestamp or date column (NULLs dropped)."""
+    arr = arr.drop_null() if arr.null_count else arr
+    if pa.types.is_date32(arr.type):
+        return arr.cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64) * USEC_PER_DAY
+    if pa.types.is_timestamp(arr.type):
+        unit = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": 0}[arr.type.unit]
+        ints = arr.cast(pa.int64()).to_numpy(zero_copy_only=False)
+        return ints // 1000 if unit == 0 else ints * unit
+    raise TypeError(f"not a time column: {arr.type}")
+
+
+def usec_to_datetime(usec: int) -> dt.datetime:
+    return EPOCH + dt.timedelta(microseconds=int(usec))
+
+
+def table_chunks(txn: Any, tdef: Any, record: dict) -> list[Chunk]:
+    """The chunks holding rows of the table in ``txn``'s snapshot, oldest first."""
+    interval = duration_usec(record["chunk_interval"], "chunk_interval")
+    counts: dict[int, int] = {}
+    total_bytes = 0
+    total_rows = 0
+    for batch in txn.scan(tdef.schema, tdef.name):
+        total_bytes += batch.nbytes
+        total_rows += batch.num_rows
+        if not batch.num_rows:
+            continue
+        times = time_usec(batch.column(record["time_column"]))
+        idx, n = np.unique(np.floor_divide(times, interval), return_counts=True)
+        for i, c in zip(idx.tolist(), n.tolist(), strict=True):
+            counts[i] = counts.get(i, 0) + c
+    per_row = total_bytes / total_rows if total_rows else 0
+    return [Chunk(i, i * interval, (i + 1) * interval, c, round(c * per_row)) for i, c in sorted(counts.items())]
+
+
+def chunk_name(table: str, chunk: Chunk) -> str:
+    start = usec_to_datetime(chunk.range_start)
+    return f"_{table}_chunk_{start:%Y%m%d_%H%M%S}"
+
+
+def boundary_before(now_usec: int, age_usec: int, interval_usec: int) -> int:
+    """Start of the chunk holding ``now - age``: rows before it lie in chunks wholly older than ``age``."""
+    return (now_usec - age_usec) // interval_usec * interval_usec
