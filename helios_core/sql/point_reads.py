@@ -35,12 +35,13 @@ class PointRead:
         if ctx.as_of is not None:
             return None
         scan = self.scan
-        one = batch_of([], 1)
         key = []
         for _, c in scan.pk_lookup:
-            v = c.evaluate(one, ctx).array[0].as_py()
+            v = _plain_int_param(c, ctx)
             if v is None:
-                return []
+                v = c.evaluate(_one_row(), ctx).array[0].as_py()
+                if v is None:
+                    return []
             key.append(v)
         ctx.check_cancel()
         b = ctx.txn.lookup(scan.schema_name, scan.table, tuple(key), columns=scan.columns)
@@ -51,6 +52,28 @@ class PointRead:
         if any(c.type != f.type for c, f in zip(cols, schema, strict=True)):
             schema = pa.schema([pa.field(f.name, c.type) for c, f in zip(cols, schema, strict=True)])
         return [pa.RecordBatch.from_arrays(cols, schema=schema)]
+
+
+_INT_RANGES = {"int2": 1 << 15, "int4": 1 << 31, "int8": 1 << 63}
+_ONE: list[pa.RecordBatch] = []
+
+
+def _one_row() -> pa.RecordBatch:
+    if not _ONE:
+        _ONE.append(batch_of([], 1))
+    return _ONE[0]
+
+
+def _plain_int_param(c: Any, ctx: Any) -> int | None:
+    """The key when it is a bare integer parameter already in its column's range (what evaluating
+    it would give, without building an Arrow array); None to evaluate it."""
+    if c.param is None or c.param >= len(ctx.params):
+        return None
+    v = ctx.params[c.param]
+    bound = _INT_RANGES.get(c.type.name)
+    if type(v) is not int or bound is None or not -bound <= v < bound:
+        return None
+    return v
 
 
 def point_read_of(plan: Any) -> PointRead | None:

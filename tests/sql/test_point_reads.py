@@ -117,3 +117,15 @@ def test_prepared_insert_plans_its_values_once_with_each_executions_values(engin
     s.execute("alter table hist add column extra int default 9")
     s.execute_prepared(ins, [4, 1])
     assert s.execute("select delta, extra from hist where id = 4")[0].rows() == [(2, 9)]
+
+
+def test_integer_key_parameters_out_of_range_are_refused_as_the_general_path(engine_session):
+    s = engine_session
+    s.execute("create table small (k int primary key, v text)")
+    s.execute("insert into small values (1, 'one'), (2147483647, 'max')")
+    stmt = point(s, "select v from small where k = $1", ["integer"])
+    assert run(s, stmt, 2147483647) == [("max",)]
+    assert run(s, stmt, 1) == [("one",)]
+    with pytest.raises(HeliosError) as err:  # taken straight, it would be looked up and not found
+        run(s, stmt, 2147483648)
+    assert err.value.sqlstate == "22003"
