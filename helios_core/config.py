@@ -531,6 +531,20 @@ def _package_installed(package: str) -> bool:
     return True
 
 
+# [search] keys the search plugin reads -> their TOML type
+SEARCH_KEYS: dict[str, type] = {"enabled": bool, "analyzer": str, "max_result_window": int,
+                                "default_text_search_config": str}
+
+
+def _check_search_section(section: Mapping[str, Any]) -> None:
+    for key, value in section.items():
+        expected = SEARCH_KEYS.get(key)
+        if expected is None:
+            raise ConfigError(f"search.{key}", "unknown key")
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(f"search.{key}", f"expected {expected.__name__}, got {_describe(value)}")
+
+
 def _require_plugin(section: str) -> None:
     package = FIRST_PARTY_SECTIONS[section]
     hint = missing_plugin_hint(package)
@@ -618,6 +632,7 @@ def build_config(
         _require_plugin("search")
         if not isinstance(raw["search"], Mapping):
             raise ConfigError("search", f"expected a table, got {_describe(raw['search'])}")
+        _check_search_section(raw["search"])
     storage = raw.get("storage")
     if isinstance(storage, Mapping):
         for key in ("tiers", "wal_archiving", "tiering", "s3", "gcs", "azure", "local"):

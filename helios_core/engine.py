@@ -79,9 +79,10 @@ class Engine:
         store = Store.open(data_dir, **kwargs)
         engine = cls(store, data_dir=data_dir)
         engine.plugin_manager = plugin_manager
-        from helios_core.sql import extension_types
+        from helios_core.sql import extension_operators, extension_types
 
         extension_types.load_installed()  # SQL types of the installed plugins (helios_sql_types)
+        extension_operators.load_installed()  # and their operators (helios_sql_operators)
         if not sql_functions:  # embedded use: the functions of the built-in and installed plugins
             sql_functions = plugin_sql_functions(plugin_manager or get_plugin_manager())
         if sql_functions:

@@ -48,6 +48,7 @@ __all__ = [
     "SqlDataType",
     "SqlDialect",
     "SqlFunction",
+    "SqlOperator",
     "SqlProcedure",
     "SqlStatement",
     "SqlTableFunction",
@@ -387,6 +388,39 @@ def helios_table_parameters() -> Sequence[TableParameters]:
         @hookimpl
         def helios_table_parameters():
             return [TableParameters(names=["ttl"], apply=set_ttl)]
+    """
+
+
+@attrs.define(kw_only=True)
+class SqlOperator:
+    """An operator over a plugin's types: ``left symbol right``, or prefix ``symbol right``.
+
+    ``left`` and ``right`` are SQL type names (``left=None`` for a prefix operator); an
+    untyped literal operand takes the declared type (``tsv @@ 'cat & dog'`` reads the literal
+    as a tsquery). ``impl(args)`` gets one ``pyarrow.Array`` per operand (same length, NULL
+    rows already removed: operators are strict) and returns an Array of ``return_type``.
+    The symbols the kernel parses are those of PostgreSQL (``@@``, ``@@@``, ``&&``, ``||``,
+    ``<->``, ``!!``, ``@>``, ``<@``...); a plugin operator is tried before the built-in
+    ones and only for exactly its operand types.
+    """
+
+    symbol: str
+    left: str | None
+    right: str
+    impl: Callable[[list[pa.Array]], pa.Array]
+    return_type: str
+
+
+@hookspec
+def helios_sql_operators() -> Sequence[SqlOperator]:
+    """SQL operators this plugin adds over its types.
+
+    Example::
+
+        @hookimpl
+        def helios_sql_operators():
+            return [SqlOperator(symbol="@@", left="tsvector", right="tsquery",
+                                impl=lambda a: pa.array(map(matches, a[0], a[1])), return_type="boolean")]
     """
 
 

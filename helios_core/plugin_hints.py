@@ -40,7 +40,7 @@ FIRST_PARTY_PLUGINS: dict[str, FirstPartyPlugin] = {
         FirstPartyPlugin(
             "helios-storage-object", "storage_object", True, "object-store tiers and WAL archiving"
         ),
-        FirstPartyPlugin("helios-search", "search", False, "full-text search"),
+        FirstPartyPlugin("helios-search", "search", True, "full-text search"),
     )
 }
 

@@ -214,6 +214,10 @@ def sql_functions(pm: pluggy.PluginManager) -> list[SqlFunction]:
     return _flatten(pm.hook.helios_sql_functions())
 
 
+def sql_operators(pm: pluggy.PluginManager) -> list[Any]:
+    return _flatten(pm.hook.helios_sql_operators())
+
+
 def sql_types(pm: pluggy.PluginManager) -> list[SqlDataType]:
     return _flatten(pm.hook.helios_sql_types())
 

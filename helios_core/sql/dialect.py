@@ -40,6 +40,12 @@ from helios_core.sql.time_travel_targets import refuse_time_travel_in_commands, 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
+class PrefixOperator(exp.Expression):
+    """A prefix operator sqlglot has no node for (``!! query``): resolved by its operand's type."""
+
+    arg_types: ClassVar[dict] = {"this": True, "operator": True}
+
+
 class Helios(Postgres):
     """PostgreSQL plus ``AS OF TIMESTAMP`` on table references."""
 
@@ -50,11 +56,20 @@ class Helios(Postgres):
     INDEX_OFFSET = 0
 
     class Tokenizer(Postgres.Tokenizer):
+        # operators of plugin types: @@@ (search by index), !! (prefix, tsquery negation)
+        KEYWORDS: ClassVar[dict] = {**Postgres.Tokenizer.KEYWORDS, "@@@": TokenType.DAT,
+                                    "!!": TokenType.EXCLAMATION}
+
         def tokenize(self, sql: str) -> list[Token]:
             # "$1,$2" is two parameters, not the start of a dollar-quoted string
             return tokenize_with_parameters(sql, super().tokenize)
 
     class Generator(Postgres.Generator):
+        TRANSFORMS: ClassVar[dict] = {
+            **Postgres.Generator.TRANSFORMS,
+            PrefixOperator: lambda self, e: f"{e.args['operator']}{self.sql(e, 'this')}",
+        }
+
         def bracket_offset_expressions(self, expression, index_offset=None):  # type: ignore[override]
             return expression.expressions
 
@@ -74,6 +89,18 @@ class Helios(Postgres):
         FUNCTION_PARSERS: ClassVar[dict] = {
             **Postgres.Parser.FUNCTION_PARSERS,
             "DATE_PART": lambda self: _date_part(self._parse_csv(self._parse_bitwise)),
+        }
+        # @@ and @@@ keep their spelling (sqlglot reads @@ as MySQL's MATCH ... AGAINST, the
+        # operands swapped): the operator is resolved by its operand types, as PostgreSQL does
+        RANGE_PARSERS: ClassVar[dict] = {
+            **Postgres.Parser.RANGE_PARSERS,
+            TokenType.DAT: lambda self, this: self.expression(
+                exp.Operator(this=this, operator=self._prev.text, expression=self._parse_bitwise())),
+        }
+        UNARY_PARSERS: ClassVar[dict] = {
+            **Postgres.Parser.UNARY_PARSERS,
+            TokenType.EXCLAMATION: lambda self: self.expression(
+                PrefixOperator(this=self._parse_unary(), operator="!!")),
         }
         PROPERTY_PARSERS: ClassVar[dict] = {
             **Postgres.Parser.PROPERTY_PARSERS,

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.errors import DatatypeMismatch, HeliosError, UndefinedFunction
+from helios_core.sql import extension_operators
 from helios_core.sql import types as T
 from helios_core.sql.functions.cast import cast
 from helios_core.sql.functions.ranges import range_operator
@@ -60,6 +61,10 @@ def operand_types(op: str, left: T.SqlType, right: T.SqlType) -> tuple[T.SqlType
     lu, ru = left.name == "unknown", right.name == "unknown"
     if lu == ru:
         return left, right
+    if op in extension_operators.OPERATORS:
+        plugin_op = extension_operators.find(op, left, right)
+        if plugin_op is not None:
+            return T.type_from_name(plugin_op.left), T.type_from_name(plugin_op.right)
     known = right if lu else left
 
     def for_unknown() -> T.SqlType | None:
@@ -130,6 +135,10 @@ def binary_op(op: str, l: Vec, r: Vec) -> Vec:
     """l op r with PostgreSQL semantics. ``op`` is the operator's spelling ('+', '=', '||',
     'like', 'not ilike', '~*', 'similar to', 'is distinct from', 'and', '->>', '@>', ...)."""
     op = op.lower().strip()
+    if op in extension_operators.OPERATORS:
+        plugin_op = extension_operators.find(op, l.type, r.type)
+        if plugin_op is not None:
+            return extension_operators.apply(plugin_op, [l, r])
     if op in ("and", "or"):
         from helios_core.sql.functions.compare import logical
 
@@ -306,6 +315,10 @@ def unary_op(op: str, v: Vec) -> Vec:
     'is not null', 'is true', 'is not true', 'is false', 'is not false', 'is unknown',
     'is not unknown'."""
     op = op.lower().strip()
+    if op in extension_operators.OPERATORS:
+        plugin_op = extension_operators.find(op, None, v.type)
+        if plugin_op is not None:
+            return extension_operators.apply(plugin_op, [v])
     if op in ("is null", "is not null") or (op in ("is unknown", "is not unknown") and v.type.name == "bool"):
         out = pc.is_null(v.array) if "not" not in op else pc.is_valid(v.array)
         return Vec(out, T.BOOL, v.scalar)

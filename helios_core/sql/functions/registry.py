@@ -30,6 +30,7 @@ class FunctionDef:
 
 
 _REGISTRY: dict[str, list[FunctionDef]] = {}
+_OVERLOADED: dict[str, list[FunctionDef]] = {}  # built-ins a plugin function overloads, by name
 _LOADED = False
 
 
@@ -163,6 +164,25 @@ def register_function(fn) -> None:
         return Vec(res, ret, scalar_only)
 
     name = fn.name.lower()
+    _load_builtins()
+    previous = _OVERLOADED.setdefault(
+        name, [d for d in _REGISTRY.get(name, []) if not getattr(d.impl, "plugin_function", False)])
+    if arg_types is not None and previous:
+        # an overload of a built-in (length(tsvector) beside length(text)): the plugin's when the
+        # arguments are of exactly its types, the built-in otherwise
+        def overload(args: list[Vec]) -> Vec:
+            if len(args) == len(arg_types) and all(
+                    a.type.name == t.name for a, t in zip(args, arg_types, strict=True)):
+                return impl(args)
+            for d in previous:
+                if len(args) >= d.min_args and (d.max_args is None or len(args) <= d.max_args):
+                    return d.impl(args)
+            raise no_function(fn.name, args)
+
+        overload.plugin_function = True  # type: ignore[attr-defined]
+        _REGISTRY[name] = [FunctionDef(name, overload, 0, None)]
+        return
+    impl.plugin_function = True  # type: ignore[attr-defined]
     _REGISTRY[name] = [FunctionDef(name, impl, 0, None)]
 
 

@@ -72,7 +72,7 @@ BINARY_OPS: dict[type, str] = {
     exp.JSONBExtract: "#>",
     exp.JSONBExtractScalar: "#>>",
 }
-for _name, _op in (("JSONBContains", "@>"), ("IntDiv", "/"), ("Adjacent", "-|-")):
+for _name, _op in (("JSONBContains", "@>"), ("IntDiv", "/"), ("Adjacent", "-|-"), ("Distance", "<->")):
     if hasattr(exp, _name):
         BINARY_OPS.setdefault(getattr(exp, _name), _op)
 
@@ -665,6 +665,16 @@ class ScalarCompiler:
             return make_const(numeric_literal_vec(exp.Literal(this=text, is_string=False)), text)
         inner = self.compile(node.this, scope)
         return self.lift([inner], True, lambda v: self.F.unary_op("-", v[0]), label=f"-{inner.label}")
+
+    def c_Operator(self, node: exp.Operator, scope: Scope) -> Compiled:
+        """``a @@ b``, ``OPERATOR(@@@)``...: an operator without a node of its own, by its spelling."""
+        op = str(node.args.get("operator") or "").strip().removeprefix("pg_catalog.")
+        return self.compile_binary(op, node.this, node.expression, scope)
+
+    def c_PrefixOperator(self, node: exp.Expression, scope: Scope) -> Compiled:
+        inner = self.compile(node.this, scope)
+        op = node.args["operator"]
+        return self.lift([inner], True, lambda v: self.F.unary_op(op, v[0]), label=f"{op}{inner.label}")
 
     def c_BitwiseNot(self, node: exp.Expression, scope: Scope) -> Compiled:
         inner = self.compile(node.this, scope)

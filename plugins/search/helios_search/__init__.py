@@ -1,0 +1,1 @@
+"""HeliosDB full-text search: PostgreSQL's tsvector/tsquery, configurations and ranking."""

@@ -1,0 +1,128 @@
+"""Text search configurations and dictionaries: ``simple`` and one Snowball stemmer per language.
+
+A configuration maps each token type of the default parser to its dictionaries, as
+PostgreSQL 15's built-in configurations do: word-like tokens go to the language's
+``<language>_stem`` dictionary (lower-case, drop stop words, stem with PyStemmer), every
+other indexed token to ``simple`` (lower-case). Stop-word lists are the Snowball project's,
+shipped in ``stopwords/`` (see README).
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+import attrs
+import Stemmer
+
+from helios_core.errors import UndefinedObject
+from helios_search import text_parser
+
+# PostgreSQL 15's Snowball configurations -> whether a stop-word list ships with it
+LANGUAGES: dict[str, bool] = {
+    "arabic": False, "armenian": False, "basque": False, "catalan": False, "danish": True,
+    "dutch": True, "english": True, "finnish": True, "french": True, "german": True,
+    "greek": False, "hindi": False, "hungarian": True, "indonesian": False, "irish": False,
+    "italian": True, "lithuanian": False, "nepali": True, "norwegian": True, "portuguese": True,
+    "romanian": False, "russian": True, "serbian": False, "spanish": True, "swedish": True,
+    "tamil": False, "turkish": True, "yiddish": False,
+}
+
+_STEMMED = ("asciiword", "asciihword", "hword_asciipart", "word", "hword", "hword_part")
+_SIMPLE_ONLY = ("numword", "numhword", "hword_numpart", "email", "url", "host", "url_path", "file",
+                "sfloat", "float", "int", "uint", "version")
+INDEXED = _STEMMED + _SIMPLE_ONLY
+
+
+@functools.cache
+def stop_words(language: str) -> frozenset[str]:
+    if not LANGUAGES.get(language):
+        return frozenset()
+    text = resources.files("helios_search").joinpath(f"stopwords/{language}.stop").read_text("utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip())
+
+
+@functools.cache
+def _stemmer(language: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(language)
+
+
+@attrs.frozen
+class Dictionary:
+    """A dictionary: lexize(token) -> lexemes ([] = stop word)."""
+
+    name: str
+    language: str | None  # None: simple
+
+    def lexize(self, token: str) -> list[str]:
+        word = token.lower()
+        if self.language is None:
+            return [word]
+        if not word or word in stop_words(self.language):
+            return []
+        return [_stemmer(self.language).stemWord(word)]
+
+
+def dictionary(name: str) -> Dictionary:
+    """A dictionary by name (``pg_catalog.`` allowed); 42704 when there is none."""
+    key = _bare(name)
+    if key == "simple":
+        return Dictionary("simple", None)
+    if key.endswith("_stem") and key[:-5] in LANGUAGES:
+        return Dictionary(key, key[:-5])
+    raise UndefinedObject(f'text search dictionary "{name}" does not exist')
+
+
+@attrs.frozen
+class Configuration:
+    name: str
+    language: str | None
+
+    def dictionaries(self, type_id: int) -> list[Dictionary]:
+        alias = text_parser.ALIAS[type_id]
+        if alias not in INDEXED:
+            return []
+        if self.language is not None and alias in _STEMMED:
+            return [Dictionary(f"{self.language}_stem", self.language)]
+        return [Dictionary("simple", None)]
+
+
+def _bare(name: str) -> str:
+    key = name.strip().lower()
+    if key.startswith('"') and key.endswith('"'):
+        key = key[1:-1]
+    return key.removeprefix("pg_catalog.")
+
+
+DEFAULT_CONFIG = ["english"]  # default_text_search_config, set from [search] at start
+
+
+def configuration(name: str | None) -> Configuration:
+    """A configuration by name (None: default_text_search_config); 42704 when there is none."""
+    key = _bare(name if name is not None else DEFAULT_CONFIG[0])
+    if key == "simple":
+        return Configuration("simple", None)
+    if key in LANGUAGES:
+        return Configuration(key, key)
+    raise UndefinedObject(f'text search configuration "{name}" does not exist')
+
+
+def configuration_names() -> list[str]:
+    return sorted(["simple", *LANGUAGES])
+
+
+def parse_words(config: Configuration, text: str) -> list[tuple[str, int]]:
+    """(lexeme, position) of ``text`` as to_tsvector numbers them: every token its dictionaries
+    know takes the next position, a stop word too (it leaves a gap)."""
+    out: list[tuple[str, int]] = []
+    pos = 0
+    for type_id, token in text_parser.tokenize(text):
+        dicts = config.dictionaries(type_id)
+        if not dicts:
+            continue
+        if len(token.encode()) >= 2047:
+            continue  # PostgreSQL: "word is too long to be indexed", ignored
+        pos += 1
+        for lexeme in dicts[0].lexize(token):
+            out.append((lexeme, min(pos, 16383)))
+    return out

@@ -1,0 +1,37 @@
+"""The search plugin's hook implementations: full-text types, functions, operators, config."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helios_core.hookspecs import hookimpl
+from helios_search import configurations, sql_functions, table_functions
+
+
+@hookimpl
+def helios_sql_types():
+    return sql_functions.TYPES
+
+
+@hookimpl
+def helios_sql_functions():
+    return sql_functions.FUNCTIONS
+
+
+@hookimpl
+def helios_sql_operators():
+    return sql_functions.OPERATORS
+
+
+@hookimpl
+def helios_table_functions():
+    return table_functions.TABLE_FUNCTIONS
+
+
+@hookimpl
+def helios_startup(kernel: Any) -> None:
+    """[search] default_text_search_config: the configuration of one-argument to_tsvector etc."""
+    section = getattr(kernel.config, "search", None) or {}
+    name = section.get("default_text_search_config")
+    if name:
+        configurations.DEFAULT_CONFIG[0] = configurations.configuration(name).name

@@ -1,0 +1,300 @@
+"""The SQL surface of full-text search: types, functions and operators, over Arrow arrays.
+
+tsvector and tsquery values travel as their text output (Arrow strings); each function
+parses its arguments (cached), computes in Python and formats the result. Functions that
+PostgreSQL overloads on the argument count (to_tsvector(text) and (regconfig, text),
+ts_rank with or without weights) take their arguments by position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pyarrow as pa
+
+from helios_core.errors import HeliosError
+from helios_core.hookspecs import SqlDataType, SqlFunction, SqlOperator
+from helios_search import configurations as C
+from helios_search import headline, matching, ranking
+from helios_search import query_builders as B
+from helios_search import tsquery as Q
+from helios_search import tsvector as V
+
+
+def _vec(text: str) -> V.TsVector:
+    return V.parse(text)
+
+
+def _query(text: str) -> Q.Node | None:
+    return Q.parse_cached(text)
+
+
+def _rows(arrays: list[pa.Array]) -> zip:
+    return zip(*(a.to_pylist() for a in arrays), strict=True)
+
+
+_TEXT = pa.string()
+
+
+def _map(fn: Callable[..., Any], arrow_type: pa.DataType = _TEXT) -> Callable[[list[pa.Array]], pa.Array]:
+    def impl(arrays: list[pa.Array]) -> pa.Array:
+        return pa.array([fn(*row) for row in _rows(arrays)], arrow_type)
+
+    return impl
+
+
+def _config_and_text(args: tuple) -> tuple[str | None, Any]:
+    return (None, args[0]) if len(args) == 1 else (args[0], args[1])
+
+
+# ---------------------------------------------------------------------------- types
+
+
+def _parse_type(canonical: Callable[[str], str]) -> Callable[[pa.Array], pa.Array]:
+    def parse(strings: pa.Array) -> pa.Array:
+        return pa.array([None if s is None else canonical(s) for s in strings.to_pylist()], pa.string())
+
+    return parse
+
+
+def _regconfig(name: str) -> str:
+    return C.configuration(name).name
+
+
+def _regdictionary(name: str) -> str:
+    return C.dictionary(name).name
+
+
+TYPES = [
+    SqlDataType(name="tsvector", arrow_type=pa.string(), parse=_parse_type(V.canonical)),
+    SqlDataType(name="tsquery", arrow_type=pa.string(), parse=_parse_type(Q.canonical)),
+    SqlDataType(name="regconfig", arrow_type=pa.string(), parse=_parse_type(_regconfig)),
+    SqlDataType(name="regdictionary", arrow_type=pa.string(), parse=_parse_type(_regdictionary)),
+]
+
+
+# ---------------------------------------------------------------------------- functions
+
+
+def _to_tsvector(*args: Any) -> str:
+    config, text = _config_and_text(args)
+    return V.format(B.to_tsvector(config, text))
+
+
+def _query_builder(build: Callable[[str | None, str], Q.Node | None]) -> Callable[..., str]:
+    def fn(*args: Any) -> str:
+        config, text = _config_and_text(args)
+        return Q.format(build(config, text))
+
+    return fn
+
+
+def _setweight(vector: str, weight: str, only: list | None = None) -> str:
+    number = V.weight_number(weight)
+    if only is not None and any(x is None for x in only):
+        raise HeliosError("lexeme array may not contain nulls", sqlstate="22004")
+    return V.format(V.setweight(_vec(vector), number, None if only is None else set(only)))
+
+
+def _length(vector: str) -> int:
+    return len(_vec(vector))
+
+
+def _rank(rank: Callable) -> Callable[..., float]:
+    def fn(*args: Any) -> float:
+        weights = None
+        if isinstance(args[0], list):
+            weights, args = args[0], args[1:]
+        method = int(args[2]) if len(args) > 2 else 0
+        return rank(_vec(args[0]), _query(args[1]), ranking.weights_from(weights), method)
+
+    return fn
+
+
+def _to_array(vector: str) -> list[str]:
+    return [lex for lex, _ in _vec(vector)]
+
+
+def _from_array(lexemes: list) -> str:
+    if any(x is None for x in lexemes):
+        raise HeliosError("lexeme array may not contain nulls", sqlstate="22004")
+    if any(x == "" for x in lexemes):
+        raise HeliosError("lexeme array may not contain empty strings", sqlstate="22023")
+    return V.format(V.normalize([(x, ()) for x in lexemes]))
+
+
+def _ts_lexize(dictionary: str, token: str) -> list[str]:
+    return C.dictionary(dictionary).lexize(token)
+
+
+def _ts_delete(vector: str, lexemes: Any) -> str:
+    drop = {lexemes} if isinstance(lexemes, str) else {x for x in lexemes if x is not None}
+    return V.format(tuple(e for e in _vec(vector) if e[0] not in drop))
+
+
+def _ts_filter(vector: str, weights: list) -> str:
+    if any(w is None for w in weights):
+        raise HeliosError("weight array may not contain nulls", sqlstate="22004")
+    keep = {V.weight_number(w) for w in weights}
+    out = []
+    for lexeme, positions in _vec(vector):
+        kept = tuple((p, w) for p, w in positions if w in keep)
+        if kept:
+            out.append((lexeme, kept))
+    return V.format(tuple(out))
+
+
+def _tsquery_phrase(left: str, right: str, distance: int = 1) -> str:
+    if distance < 0 or distance > Q.MAX_DISTANCE:
+        raise HeliosError(f"distance in phrase operator must be an integer value between zero and "
+                          f"{Q.MAX_DISTANCE} inclusive", sqlstate="22023")
+    return Q.format(Q.combine("phrase", _query(left), _query(right), distance))
+
+
+def _ts_rewrite(query: str, target: str, substitute: str) -> str:
+    return Q.format(rewrite(_query(query), _query(target), _query(substitute)))
+
+
+def _canon_node(node: Q.Node) -> Any:
+    """A node compared up to the order of ``&`` and ``|`` operands."""
+    if node[0] == "val":
+        return node
+    if node[0] in ("and", "or"):
+        flat: list = []
+
+        def gather(n: Q.Node) -> None:
+            if n[0] == node[0]:
+                gather(n[1])
+                gather(n[2])
+            else:
+                flat.append(_canon_node(n))
+
+        gather(node)
+        return (node[0], tuple(sorted(flat, key=repr)))
+    return (node[0], *(_canon_node(c) if isinstance(c, tuple) else c for c in node[1:]))
+
+
+def rewrite(query: Q.Node | None, target: Q.Node | None, substitute: Q.Node | None) -> Q.Node | None:
+    """ts_rewrite: every occurrence of ``target`` in ``query`` (including a subset of an
+    ``&``/``|`` chain) replaced by ``substitute``."""
+    if query is None or target is None:
+        return query
+    want = _canon_node(target)
+
+    def walk(node: Q.Node) -> Q.Node | None:
+        if _canon_node(node) == want:
+            return substitute
+        if node[0] in ("and", "or") and target[0] == node[0]:
+            members: list[Q.Node] = []
+
+            def gather(n: Q.Node) -> None:
+                if n[0] == node[0]:
+                    gather(n[1])
+                    gather(n[2])
+                else:
+                    members.append(n)
+
+            gather(node)
+            wanted = list(want[1])
+            canon = [_canon_node(m) for m in members]
+            if all(canon.count(w) >= wanted.count(w) for w in wanted):
+                rest = list(members)
+                for w in wanted:
+                    k = next(i for i, m in enumerate(rest) if _canon_node(m) == w)
+                    rest.pop(k)
+                out = substitute
+                for m in rest:
+                    sub = walk(m)
+                    out = sub if out is None else (sub if sub is None else (node[0], out, sub) if out else sub)
+                return out
+        if node[0] == "val":
+            return node
+        if node[0] == "not":
+            child = walk(node[1])
+            return None if child is None else ("not", child)
+        left, right = walk(node[1]), walk(node[2])
+        if left is None or right is None:
+            return left if right is None else right
+        return (node[0], left, right, *node[3:])
+
+    return walk(query)
+
+
+def _get_current_ts_config() -> str:
+    return C.configuration(None).name
+
+
+FUNCTIONS = [
+    SqlFunction(name="to_tsvector", impl=_map(_to_tsvector), return_type="tsvector"),
+    SqlFunction(name="to_tsquery", impl=_map(_query_builder(B.to_tsquery)), return_type="tsquery"),
+    SqlFunction(name="plainto_tsquery", impl=_map(_query_builder(B.plainto_tsquery)), return_type="tsquery"),
+    SqlFunction(name="phraseto_tsquery", impl=_map(_query_builder(B.phraseto_tsquery)), return_type="tsquery"),
+    SqlFunction(name="websearch_to_tsquery", impl=_map(_query_builder(B.websearch_to_tsquery)),
+                return_type="tsquery"),
+    SqlFunction(name="setweight", impl=_map(_setweight), return_type="tsvector"),
+    SqlFunction(name="strip", impl=_map(lambda v: V.format(V.strip(_vec(v)))), return_type="tsvector"),
+    SqlFunction(name="length", impl=_map(_length, pa.int32()), return_type="integer", arg_types=["tsvector"]),
+    SqlFunction(name="ts_rank", impl=_map(_rank(ranking.ts_rank), pa.float32()), return_type="real"),
+    SqlFunction(name="ts_rank_cd", impl=_map(_rank(ranking.ts_rank_cd), pa.float32()), return_type="real"),
+    SqlFunction(name="ts_headline", impl=_map(headline.ts_headline), return_type="text"),
+    SqlFunction(name="tsvector_to_array", impl=_map(_to_array, pa.list_(pa.string())), return_type="text[]"),
+    SqlFunction(name="array_to_tsvector", impl=_map(_from_array), return_type="tsvector", arg_types=["text[]"]),
+    SqlFunction(name="numnode", impl=_map(lambda q: Q.numnode(_query(q)), pa.int32()), return_type="integer"),
+    SqlFunction(name="querytree", impl=_map(lambda q: Q.querytree(_query(q))), return_type="text"),
+    SqlFunction(name="ts_lexize", impl=_map(_ts_lexize, pa.list_(pa.string())), return_type="text[]"),
+    SqlFunction(name="ts_rewrite", impl=_map(_ts_rewrite), return_type="tsquery"),
+    SqlFunction(name="ts_delete", impl=_map(_ts_delete), return_type="tsvector"),
+    SqlFunction(name="ts_filter", impl=_map(_ts_filter), return_type="tsvector"),
+    SqlFunction(name="tsquery_phrase", impl=_map(_tsquery_phrase), return_type="tsquery"),
+    SqlFunction(name="get_current_ts_config", impl=lambda arrays: pa.array([_get_current_ts_config()]),
+                return_type="regconfig", strict=False),
+]
+
+
+# ---------------------------------------------------------------------------- operators
+
+
+def _match(vector: str, query: str) -> bool:
+    return matching.matches(_vec(vector), _query(query))
+
+
+def _match_text(text: str, query: str) -> bool:
+    return matching.matches(B.to_tsvector(None, text), _query(query))
+
+
+def _match_text_text(text: str, query: str) -> bool:
+    return matching.matches(B.to_tsvector(None, text), B.plainto_tsquery(None, query))
+
+
+def _query_op(kind: str) -> Callable[..., str]:
+    def fn(left: str, right: str) -> str:
+        return Q.format(Q.combine(kind, _query(left), _query(right)))
+
+    return fn
+
+
+def _contains(left: str, right: str) -> bool:
+    """tsquery @> tsquery: every lexeme of the right query is in the left one."""
+    have = {n[1] for n in Q.operands(_query(left))}
+    return {n[1] for n in Q.operands(_query(right))} <= have
+
+
+OPERATORS = [
+    SqlOperator(symbol="@@", left="tsvector", right="tsquery", impl=_map(_match, pa.bool_()), return_type="boolean"),
+    SqlOperator(symbol="@@", left="tsquery", right="tsvector", impl=_map(lambda q, v: _match(v, q), pa.bool_()),
+                return_type="boolean"),
+    SqlOperator(symbol="@@", left="text", right="tsquery", impl=_map(_match_text, pa.bool_()), return_type="boolean"),
+    SqlOperator(symbol="@@", left="text", right="text", impl=_map(_match_text_text, pa.bool_()),
+                return_type="boolean"),
+    SqlOperator(symbol="||", left="tsvector", right="tsvector",
+                impl=_map(lambda a, b: V.format(V.concat(_vec(a), _vec(b)))), return_type="tsvector"),
+    SqlOperator(symbol="&&", left="tsquery", right="tsquery", impl=_map(_query_op("and")), return_type="tsquery"),
+    SqlOperator(symbol="||", left="tsquery", right="tsquery", impl=_map(_query_op("or")), return_type="tsquery"),
+    SqlOperator(symbol="<->", left="tsquery", right="tsquery", impl=_map(_query_op("phrase")), return_type="tsquery"),
+    SqlOperator(symbol="!!", left=None, right="tsquery", impl=_map(lambda q: Q.format(Q.negate(_query(q)))),
+                return_type="tsquery"),
+    SqlOperator(symbol="@>", left="tsquery", right="tsquery", impl=_map(_contains, pa.bool_()), return_type="boolean"),
+    SqlOperator(symbol="<@", left="tsquery", right="tsquery", impl=_map(lambda a, b: _contains(b, a), pa.bool_()),
+                return_type="boolean"),
+]
