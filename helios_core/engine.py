@@ -69,13 +69,19 @@ class Engine:
         sql_functions: Sequence[Any] = (),
         retention_seconds: int = 7 * 86400,
         plugin_manager: Any = None,
+        tiers: Any = None,
     ) -> Engine:
-        """Open (or create) the store in ``data_dir`` (None = in memory) and bootstrap it."""
+        """Open (or create) the store in ``data_dir`` (None = in memory) and bootstrap it.
+
+        ``tiers``: a TierSet (hot plus warm/cold tiers) instead of the single ``tier``.
+        """
         from helios_core.storage import Store
 
         kwargs: dict[str, Any] = {"retention_seconds": retention_seconds}
         if tier is not None:
             kwargs["tier"] = tier
+        if tiers is not None:
+            kwargs["tiers"] = tiers
         store = Store.open(data_dir, **kwargs)
         engine = cls(store, data_dir=data_dir)
         engine.plugin_manager = plugin_manager

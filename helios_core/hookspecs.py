@@ -175,6 +175,11 @@ class StorageTier:
     def size(self, name: str) -> int:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def read_range(self, name: str, start: int, end: int) -> bytes:
+        """Bytes ``[start, end)`` of a segment. Remote tiers override it with a ranged request, so a
+        scan of a segment that is not local fetches its footer and the columns it needs, not all."""
+        return bytes(memoryview(self.open(name))[start:end])
+
 
 @attrs.define(kw_only=True)
 class StorageTierFactory:

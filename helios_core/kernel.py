@@ -29,6 +29,7 @@ from typing import Any
 
 import anyio
 import anyio.abc
+import attrs
 import pluggy
 from prometheus_client import CollectorRegistry
 
@@ -40,6 +41,7 @@ from helios_core.hookspecs import BackgroundJob, ProtocolContext, ProtocolServer
 from helios_core.metrics import KernelMetrics, serve_metrics
 from helios_core.plugin_hints import missing_plugin_hint
 from helios_core.plugins import background_jobs, protocol_servers, sql_functions, storage_tier_factories
+from helios_core.storage.tiering import TierSet
 
 log = logging.getLogger("helios.kernel")
 
@@ -267,10 +269,11 @@ class Kernel:
             except Exception as exc:
                 raise StartupError(f"storage.tier: cannot open tier {tier_name!r}: {exc}") from exc
         functions = sql_functions(self.pm)
+        tier_set = self._tier_set(tier, tiers) if data_dir is not None else None
         try:
             self.engine = Engine.open(
                 data_dir, tier=tier, sql_functions=functions, retention_seconds=cfg.storage.retention_seconds,
-                plugin_manager=self.pm,
+                plugin_manager=self.pm, tiers=tier_set,
             )
         except OSError as exc:  # a full or read-only disk found while recovering or bootstrapping
             if data_dir is None or exc.errno not in OPERATOR_ERRNOS:
@@ -285,6 +288,34 @@ class Kernel:
             tier_name or "memory",
             len(functions),
         )
+
+    def _tier_set(self, hot: Any, factories: dict[str, Any]) -> Any:
+        """The hot tier plus the warm and cold ones the policies name (``tier_warm_backend``,
+        ``[storage.tiering] cold_storage_backend``), each checked once: bad credentials or a
+        missing bucket stop the start with one line naming the tier."""
+        storage = self.config.storage
+        others = {}
+        for role, kind, key in (("warm", storage.tier_warm_backend, "storage.tier_warm_backend"),
+                                ("cold", storage.tiering.cold_storage_backend, "storage.tiering.cold_storage_backend")):
+            if kind is None:
+                continue
+            factory = factories.get(kind)
+            if factory is None:
+                raise StartupError(f"{key}: {missing_plugin_hint('helios-storage-object')}")
+            section = storage.backend_section(kind)
+            # warm and cold on one backend keep apart under their own prefix
+            section = attrs.evolve(section, prefix="/".join(p for p in (section.prefix.strip("/"), role) if p))
+            try:
+                tier = factory.create(self.config.data_dir, section)
+                if hasattr(tier, "set_timeout"):
+                    tier.set_timeout(storage.object_timeout)
+                if hasattr(tier, "check"):
+                    tier.check()
+            except Exception as exc:  # noqa: BLE001 - any client error: one line at start-up
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                raise StartupError(f"{key}: the {role} tier ({kind}) cannot be used: {first}") from None
+            others[role] = tier
+        return TierSet(hot, others, cache_size=storage.cache_size, timeout=storage.object_timeout)
 
     def _close_engine(self) -> None:
         if self.engine is not None:

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from helios_core import roles
-from helios_core.branching import limits, privileges, records
+from helios_core.branching import limits, privileges, records, tiering
 from helios_core.branching.policy import policy
 from helios_core.engine import BOOTSTRAP_ROLE
 from helios_core.errors import HeliosError, InvalidParameterValue
@@ -160,6 +160,15 @@ def normalize_limits(options: dict[str, Any]) -> dict[str, Any]:
             raise HeliosError(f'unrecognized branch option "{key}"', sqlstate="22023",
                               hint="Branch options are max_connections, max_memory and max_cpu_percent.")
     return out
+
+
+def set_tier(session: Any, name: str, tier: str) -> None:
+    """``ALTER BRANCH b SET tier = 'cold'``: move the branch's segments now (the operator's call,
+    like its limits: superusers only)."""
+    privileges.check_superuser(session, f'move branch "{name}" to another tier')
+    tiering.move_branch(session.engine, session.database, name, tier)
+    with records.writing(session.engine, session.database) as txn:
+        records.log_event(txn, session.engine.store.now(), "alter", name, session.user, f"tier = {tier}")
 
 
 def set_limits(session: Any, name: str, options: dict[str, Any]) -> None:

@@ -46,7 +46,7 @@ from helios_core.sql import (
 )
 from helios_core.sql.dialect import Utility, to_sql
 from helios_core.sql.temp_tables import is_temp_schema, own_schema
-from helios_core.storage import ColumnDef
+from helios_core.storage import ColumnDef, mover
 
 
 class DependentObjectsStillExist(HeliosError):
@@ -1265,7 +1265,11 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
             isinstance(e, exp.EQ) for e in action.expressions):
         values = {ident(e.this.this if isinstance(e.this, exp.Column) else e.this):
                   None if isinstance(e.expression, exp.Null) else e.expression.name for e in action.expressions}
-        storage_parameters.set_table_parameters(session, tdef, values)  # WITH (...) of ALTER TABLE SET
+        tier = storage_parameters.tier_value(values.pop("tier")) if "tier" in values else None
+        if values:
+            storage_parameters.set_table_parameters(session, tdef, values)  # WITH (...) of ALTER TABLE SET
+        if tier is not None:  # where the table's segments on this branch live: moved now
+            mover.move_table(session.engine.store, session.database, session.branch, tdef.data_id, tier)
         return txn.get_table(schema, name)
     raise FeatureNotSupported(f"ALTER TABLE action {action.key} is not supported")
 
@@ -1688,13 +1692,18 @@ def branch_statement(session: Any, node: Any) -> Result:
     if isinstance(node, branch_syntax.AlterBranch):
         if store.get_branch(db, name) is None:
             raise UndefinedObject(f'branch "{name}" does not exist')
+        from helios_core.branching import lifecycle
+
         limits = {}
-        for k, v in branch_syntax.option_values(node).items():
+        options = branch_syntax.option_values(node)
+        if "tier" in options:  # where its segments live: moved now
+            lifecycle.set_tier(session, name, storage_parameters.tier_value(options.pop("tier")))
+            if not options:
+                return Result(command_tag="ALTER BRANCH")
+        for k, v in options.items():
             if k not in ("max_connections", "max_memory", "max_cpu_percent"):
                 raise HeliosError(f'unrecognized branch option "{k}"', sqlstate="22023")
             limits[k] = "default" if v is None else v  # RESET: back to no limit
-        from helios_core.branching import lifecycle
-
         lifecycle.set_limits(session, name, limits)
         return Result(command_tag="ALTER BRANCH")
     from helios_core.branching import merge

@@ -45,6 +45,17 @@ def check_table_parameters(properties: exp.Properties | None) -> None:
             raise HeliosError(f'unrecognized parameter "{bare}"', sqlstate="22023")
 
 
+TIERS = ("hot", "warm", "cold")
+
+
+def tier_value(value: str | None) -> str:
+    """The tier a ``tier = '...'`` option names (22023 for anything else)."""
+    if value is None or value.lower() not in TIERS:
+        raise HeliosError(f'invalid value for parameter "tier": "{value}"', sqlstate="22023",
+                          hint="one of 'hot', 'warm', 'cold'")
+    return value.lower()
+
+
 def set_table_parameters(session: object, tdef: object, values: dict[str, str | None]) -> None:
     """``ALTER TABLE t SET (name = value, ...)``: a plugin's parameters (``helios_table_parameters``)
     go to the plugin that owns them; PostgreSQL's heap parameters are accepted as CREATE TABLE

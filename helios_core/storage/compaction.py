@@ -19,6 +19,7 @@ from helios_core.errors import DiskFull
 from helios_core.storage.layer import Branch, Layer
 from helios_core.storage.locmap import LocMap
 from helios_core.storage.segments import decode_segment, encode_segment
+from helios_core.storage.tiering import HOT
 from helios_core.storage.versions import MAX_TS, Chunk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -158,8 +159,9 @@ def compact_layer(store: Store, layer: Layer, *, to_tier: bool, gc: bool, small_
 
     def candidates() -> list[Chunk]:
         with store.mu:
-            return [c for c in layer.chunks.values()
-                    if not (isinstance(c.created, int) and c.created < 0) and not (c.ended < 0).any()]
+            # segments on a warm or cold tier stay as they are: merging them would pull them back
+            return [c for c in layer.chunks.values() if c.tier == HOT
+                    and not (isinstance(c.created, int) and c.created < 0) and not (c.ended < 0).any()]
 
     if gc:
         with store.mu:
@@ -222,7 +224,7 @@ def rebuild_indexes(layer: Layer) -> None:
     if layer.pk_cols:
         keys: list = []
         for c in chunks:
-            keys.extend(layer.keys_of(c.data))
+            keys.extend(layer.keys_of(c.index_data if c.index_data is not None else c.data))
         order = np.lexsort((created, ended == MAX_TS))  # live versions last, then newest: they win
         kr = rowids.tolist()
         layer.pk = dict(zip([keys[i] for i in order.tolist()], [kr[i] for i in order.tolist()], strict=True))

@@ -26,7 +26,8 @@ from helios_core.errors import DiskFull
 from helios_core.storage import records
 from helios_core.storage.compaction import rebuild_indexes
 from helios_core.storage.layer import Branch, Layer
-from helios_core.storage.segments import decode_segment, encode_segment
+from helios_core.storage.segments import CREATED, decode_segment, encode_segment, segment_summary
+from helios_core.storage.tiering import HOT
 from helios_core.storage.versions import MAX_TS, ROWID, Chunk, unpack_loc
 from helios_core.storage.wal import fsync_dir, read_frames, wal_name
 
@@ -189,7 +190,10 @@ def manifest_state(store: Store) -> tuple[dict[str, Any], pa.Table]:
                 for ch in layer.chunks.values():
                     if ch.segment is None:
                         continue
-                    segs.append([ch.chunk_id, ch.segment])
+                    if ch.tier == HOT:
+                        segs.append([ch.chunk_id, ch.segment])
+                    else:  # where it lives and its size: read back by byte ranges
+                        segs.append([ch.chunk_id, ch.segment, ch.tier, ch.source.size])
                     e = ch.ended
                     idx = np.nonzero((e != MAX_TS) & (e > 0))[0]
                     if len(idx):
@@ -217,6 +221,32 @@ def manifest_state(store: Store) -> tuple[dict[str, Any], pa.Table]:
             "next_branch_id": store._next_branch_id, "next_chunk_id": store._peek_chunk_id(),
             "dbs": dbs, "layers": layers}
     return meta, state
+
+
+def remote_chunk(store: Store, layer: Layer, chunk_id: int, tier: str, name: str, size: int) -> Chunk:
+    """A chunk whose segment stays on ``tier``: only its stamps, row ids and key columns are fetched
+    (byte ranges), for the indexes; its other columns are read when a scan needs them."""
+    if not store.tiers.has(tier):
+        raise RuntimeError(f"manifest: segment {name} is on the {tier} tier, which is not configured")
+    source = store.tiers.source(tier, name, size)
+    batch = source.fetch([ROWID, CREATED, *layer.pk_cols])
+    stats, bloom = segment_summary(batch.schema.metadata)
+    created_np = np.array(batch.column(CREATED).to_numpy(), dtype=np.int64)
+    created: int | np.ndarray = int(created_np[0]) if len(created_np) and created_np.min() == created_np.max() \
+        else created_np
+    ch = Chunk(chunk_id, None, created, source=source, num_rows=batch.num_rows)
+    ch.tier, ch.stats, ch.bloom = tier, stats, bloom
+    set_index_data(ch, batch.select([ROWID, *layer.pk_cols]), layer.pk_cols)
+    return ch
+
+
+def set_index_data(ch: Chunk, index: pa.RecordBatch, pk_cols: tuple[str, ...]) -> None:
+    """Keep a remote chunk's row ids and key columns in memory (copied: no mapping of a freed file)."""
+    index = pa.RecordBatch.from_arrays([pa.concat_arrays([c, c.slice(0, 0)]) for c in index.columns],
+                                       names=index.schema.names)
+    ch.index_data = index
+    ch.rowids_np = np.array(index.column(ROWID).to_numpy(), dtype=np.int64)
+    ch.key_arrays = [index.column(c) for c in pk_cols] if pk_cols else None
 
 
 def write_checkpoint(store: Store, meta: dict[str, Any], state: pa.Table) -> None:
@@ -263,10 +293,15 @@ def load(store: Store) -> tuple[int, int]:
     for L in meta["layers"]:
         branch = by_id[L["b"]]
         layer = layer_for(store, branch, L["d"], tuple(L["pk"]))
-        for chunk_id, name in L["segments"]:
-            data, created, stats, bloom = decode_segment(store.tier.open(name))
-            ch = Chunk(chunk_id, data, created)
-            ch.segment, ch.stats, ch.bloom = name, stats, bloom
+        for entry in L["segments"]:
+            chunk_id, name = entry[0], entry[1]
+            if len(entry) > 2:
+                ch = remote_chunk(store, layer, chunk_id, entry[2], name, entry[3])
+            else:
+                data, created, stats, bloom = decode_segment(store.tier.open(name))
+                ch = Chunk(chunk_id, data, created)
+                ch.stats, ch.bloom = stats, bloom
+            ch.segment = name
             layer.chunks[chunk_id] = ch
     with pa.memory_map(os.path.join(store.data_dir, meta["state"])) as src:
         state = pa.ipc.open_file(src).read_all()

@@ -83,7 +83,8 @@ class ReadOps(_Txn):
             self.ssi_read(t, None if key_probe is None else (key_probe,))
         schema = self.store._present_schema(t, columns, with_rowid)
         pruning = filter if prune is None else (prune if filter is None else filter & prune)
-        visible = self.store._visible(self._branch, t, ts, txid, pruning, rid_np, key_probe, counts)
+        need = _needed_columns(t, columns, filter, self.store._full_schema(t))
+        visible = self.store._visible(self._branch, t, ts, txid, pruning, rid_np, key_probe, counts, need)
         return self._emit(t, visible, filter, columns, with_rowid, schema)
 
     def _check_as_of(self, as_of: int) -> None:
@@ -185,6 +186,27 @@ class ReadOps(_Txn):
                 return None
         return res
 
+
+
+def _needed_columns(t: TableDef, columns: list[str] | None, filter: pc.Expression | None,
+                    full: pa.Schema) -> list[str] | None:
+    """The physical columns a scan reads (None: all), so a segment on a remote tier fetches only those.
+
+    The filter's columns are found by name in its text, then checked by binding the filter to
+    a schema of just those columns: anything unsure means all columns.
+    """
+    if columns is None:
+        return None
+    names = set(columns)
+    if filter is not None:
+        text = str(filter)
+        names |= {c.name for c in t.columns if c.name in text}
+        sub = pa.schema([f for f in full if f.name in names])
+        try:
+            pa.Table.from_batches([], schema=sub).filter(filter)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, KeyError):
+            return None
+    return [f"c{c.col_id}" for c in t.columns if c.name in names]
 
 
 def _empty_batch(schema: pa.Schema) -> pa.RecordBatch:

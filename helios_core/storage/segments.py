@@ -182,12 +182,29 @@ def decode_segment(buf: pa.Buffer) -> tuple[pa.RecordBatch, int | np.ndarray, di
         created = int(created_np[0])
     else:
         created = created_np
+    stats, bloom = segment_summary(meta)
+    return data, created, stats, bloom
+
+
+def segment_summary(meta: dict[bytes, bytes] | None) -> tuple[dict[str, Any], Bloom | None]:
+    """The min/max statistics and key bloom filter stored in a segment's schema metadata."""
+    meta = meta or {}
     stats = json.loads(meta.get(b"helios.stats", b"{}"))
     bloom = None
     if b"helios.bloom" in meta:
         b = json.loads(meta[b"helios.bloom"])
         bloom = Bloom(b["n"], b["k"], bytearray(base64.b64decode(b["bits"])), b.get("scheme", "mmh3"))
-    return data, created, stats, bloom
+    return stats, bloom
+
+
+def recompress_segment(buf: pa.Buffer | bytes, codec: str = "zstd") -> pa.Buffer:
+    """The same segment with its column buffers compressed (cold storage); still read by byte ranges."""
+    reader = pa.ipc.open_file(pa.BufferReader(buf))
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, reader.schema, options=pa.ipc.IpcWriteOptions(compression=codec)) as w:
+        for i in range(reader.num_record_batches):
+            w.write_batch(reader.get_batch(i))
+    return sink.getvalue()
 
 
 _OPS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq"}

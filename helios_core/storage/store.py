@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,9 +25,12 @@ from helios_core.storage.schema import BranchInfo, TableDef
 from helios_core.storage.segments import may_match, prune_terms
 from helios_core.storage.ssi import SsiManager
 from helios_core.storage.table_locks import TableLocks
+from helios_core.storage.tiering import COLD, HOT, TierSet
 from helios_core.storage.txn import READ_COMMITTED, Transaction
-from helios_core.storage.versions import ROWID
+from helios_core.storage.versions import ROWID, Chunk
 from helios_core.storage.wal import Wal
+
+_log = logging.getLogger("helios.storage")
 
 
 class DuplicateDatabase(HeliosError):
@@ -35,9 +40,11 @@ class DuplicateDatabase(HeliosError):
 class Store:
     """All databases of one server. Thread-safe: sessions call it from worker threads."""
 
-    def __init__(self, data_dir: str | None, tier: StorageTier | None, retention_seconds: int) -> None:
+    def __init__(self, data_dir: str | None, tier: StorageTier | None, retention_seconds: int,
+                 tiers: TierSet | None = None) -> None:
         self.data_dir = data_dir
-        self.tier = tier
+        self.tiers = tiers if tiers is not None else TierSet(tier)
+        self.tier = self.tiers.hot  # new segments are written here
         self.retention_us = int(retention_seconds * 1_000_000)
         self.mu = threading.RLock()
         self.clock = Clock()
@@ -71,15 +78,25 @@ class Store:
         self.small_segment_rows = 1 << 20  # checkpoints merge segments smaller than this
         self.segments_pruned = 0  # scans that skipped a chunk by its min/max statistics
         self._auto_ckpt: threading.Thread | None = None
+        self.on_cold_read: Any = None  # called with a chunk whose segment a scan reads from the cold tier
 
     # ------------------------------------------------------------------ open/close
     @classmethod
     def open(cls, data_dir: str | None = None, *, tier: StorageTier | None = None,
-             retention_seconds: int = 7 * 86400) -> Store:
-        """Open (recovering if needed) a store; `data_dir` None keeps everything in memory."""
+             retention_seconds: int = 7 * 86400, tiers: TierSet | None = None) -> Store:
+        """Open (recovering if needed) a store; `data_dir` None keeps everything in memory.
+
+        ``tiers``: the hot tier and any warm/cold tiers (default: ``tier`` alone as the hot one).
+        """
+        if tiers is not None:
+            tier = tiers.hot
         if data_dir is not None and tier is None:
             tier = _installed_disk_tier(data_dir)
-        store = cls(data_dir, tier, retention_seconds)
+        if tiers is None:
+            tiers = TierSet(tier)
+        elif tiers.hot is None:
+            tiers.tiers[HOT] = tier
+        store = cls(data_dir, tier, retention_seconds, tiers)
         if data_dir is not None:
             wal_dir = os.path.join(data_dir, "wal")
             os.makedirs(wal_dir, exist_ok=True)
@@ -110,28 +127,35 @@ class Store:
                 self.vacuum()
             return
         with self._ckpt_lock:
-            for layer in self._layers():
-                compaction.compact_layer(self, layer, to_tier=True, gc=vacuum, min_count=1,
-                                         small_rows=self.small_segment_rows)
-            if vacuum:
-                self._drop_unreferenced_layers()
-            for layer, ch in self._unflushed():  # chunks an open transaction has stamped
+            self._checkpoint_locked(vacuum)
+
+    def _checkpoint_locked(self, vacuum: bool = False, before_manifest: Any = None) -> None:
+        """The checkpoint itself (caller holds ``_ckpt_lock``). ``before_manifest`` runs under the
+        store lock just before the manifest is built (the tier mover records its moves there)."""
+        for layer in self._layers():
+            compaction.compact_layer(self, layer, to_tier=True, gc=vacuum, min_count=1,
+                                     small_rows=self.small_segment_rows)
+        if vacuum:
+            self._drop_unreferenced_layers()
+        for layer, ch in self._unflushed():  # chunks an open transaction has stamped
+            persist.flush_chunk(self, layer, ch)
+        with self.mu:
+            for layer, ch in self._unflushed():
                 persist.flush_chunk(self, layer, ch)
-            with self.mu:
-                for layer, ch in self._unflushed():
-                    persist.flush_chunk(self, layer, ch)
-                if self._inflight:
-                    seq, off = self.wal.file_seq, min(o for _, o in self._inflight.values())
-                else:
-                    seq, off = self.wal.rotate(), 0
-                meta, state = persist.manifest_state(self)
-                self.checkpoint_no += 1
-                meta["checkpoint"] = self.checkpoint_no
-                meta["wal"] = {"seq": seq, "offset": off}
-                referenced = {ch.segment for b in self.branches.values() for lay in b.layers.values()
-                              for ch in lay.chunks.values() if ch.segment is not None}
-            persist.write_checkpoint(self, meta, state)
-            self._cleanup(seq, referenced)
+            if before_manifest is not None:
+                before_manifest()
+            if self._inflight:
+                seq, off = self.wal.file_seq, min(o for _, o in self._inflight.values())
+            else:
+                seq, off = self.wal.rotate(), 0
+            meta, state = persist.manifest_state(self)
+            self.checkpoint_no += 1
+            meta["checkpoint"] = self.checkpoint_no
+            meta["wal"] = {"seq": seq, "offset": off}
+            referenced = {(ch.tier, ch.segment) for b in self.branches.values() for lay in b.layers.values()
+                          for ch in lay.chunks.values() if ch.segment is not None}
+        persist.write_checkpoint(self, meta, state)
+        self._cleanup(seq, referenced)
 
     def vacuum(self) -> int:
         """Garbage-collect old versions in every layer (the in-memory path; checkpoint(vacuum=True) on disk)."""
@@ -194,7 +218,7 @@ class Store:
                     for ch in list(lay.chunks.values())
                     if ch.segment is None and not (isinstance(ch.created, int) and ch.created < 0)]
 
-    def _cleanup(self, wal_seq: int, referenced: set[str]) -> None:
+    def _cleanup(self, wal_seq: int, referenced: set[tuple[str, str]]) -> None:
         wal_dir = os.path.join(self.data_dir, "wal")
         for name in os.listdir(wal_dir):
             if name.endswith(".wal") and int(name.split(".")[0]) < wal_seq:
@@ -202,9 +226,17 @@ class Store:
         for name in os.listdir(self.data_dir):
             if name.startswith("state-") and name != f"state-{self.checkpoint_no}.arrow":
                 os.unlink(os.path.join(self.data_dir, name))
-        for name in list(self.tier.list("")):
-            if name not in referenced:
-                self.tier.delete(name)
+        for tier_name, tier in self.tiers.tiers.items():
+            # files no manifest records on this tier: copies a move left behind, uploads a crash cut short
+            try:
+                for name in list(tier.list("")):
+                    if (tier_name, name) not in referenced:
+                        tier.delete(name)
+                        self.tiers.forget(tier_name, name)
+            except Exception as exc:  # a remote tier that is down: cleaned up next time
+                if tier_name == HOT:
+                    raise
+                _log.warning("tier cleanup of the %s tier skipped: %s", tier_name, str(exc).splitlines()[0])
 
     def _maybe_checkpoint(self) -> None:
         """Start a background checkpoint when the WAL has grown large."""
@@ -458,7 +490,7 @@ class Store:
     # ------------------------------------------------------------------ read path
     def _visible(self, branch: Branch, t: TableDef, ts: int, txid: int, filter: pc.Expression | None,
                  rid_np: np.ndarray | None, key_probe: Any = None,
-                 counts: list[int] | None = None) -> Iterator[pa.RecordBatch]:
+                 counts: list[int] | None = None, need: list[str] | None = None) -> Iterator[pa.RecordBatch]:
         """Physical batches of `t` on `branch` visible to snapshot (ts, txid).
 
         Visibility of the branch's own versions (and its tombstones) is decided at call time, so
@@ -466,10 +498,12 @@ class Store:
         `filter` prunes chunks by min/max statistics, `key_probe` (a primary key) by bloom filter;
         the caller still applies its filter: pruning only skips chunks that cannot match.
         ``counts`` (optional, ``[read, skipped]``) is increased per chunk, for EXPLAIN ANALYZE.
+        ``need``: the physical columns the caller uses (None: all); a segment on a remote tier
+        fetches only those.
         """
         layer = branch.layers.get(t.data_id)
         terms = self._prune_terms(t, filter) if filter is not None else None
-        plan: list[tuple[pa.RecordBatch, Any]] = []
+        plan: list[tuple[Chunk, Any]] = []
         if layer is not None:
             for ch in list(layer.chunks.values()):
                 if (terms and ch.stats is not None and not may_match(ch.stats, terms)) or (
@@ -495,19 +529,28 @@ class Store:
                         continue
                     if cnt == len(m):
                         m = True
-                plan.append((ch.data, m))
+                plan.append((ch, m))
         dead = layer.dead_tombs(ts, txid) if (layer is not None and branch.parent is not None) else None
         parent = branch.parent
-        return self._produce(plan, parent, branch.fork_ts, t, ts, filter, rid_np, key_probe, dead, counts)
+        return self._produce(plan, parent, branch.fork_ts, t, ts, filter, rid_np, key_probe, dead, counts, need)
 
-    def _produce(self, plan: list[tuple[pa.RecordBatch, Any]], parent: Branch | None, fork_ts: int | None,
+    def _produce(self, plan: list[tuple[Chunk, Any]], parent: Branch | None, fork_ts: int | None,
                  t: TableDef, ts: int, filter: pc.Expression | None, rid_np: np.ndarray | None, key_probe: Any,
-                 dead: np.ndarray | None, counts: list[int] | None = None) -> Iterator[pa.RecordBatch]:
-        for data, m in plan:
+                 dead: np.ndarray | None, counts: list[int] | None = None,
+                 need: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+        now = time.monotonic()
+        for ch, m in plan:
+            ch.last_read = now
+            if ch.resident:
+                data = ch.data
+            else:
+                if ch.tier == COLD and self.on_cold_read is not None:
+                    self.on_cold_read(ch)
+                data = ch.columns(need)
             yield data if m is True else data.filter(m if isinstance(m, pa.Array) else pa.array(m))
         if parent is None:
             return
-        for b in self._visible(parent, t, min(ts, fork_ts), 0, filter, rid_np, key_probe, counts):
+        for b in self._visible(parent, t, min(ts, fork_ts), 0, filter, rid_np, key_probe, counts, need):
             if dead is not None and len(dead):
                 keep = ~np.isin(b.column(ROWID).to_numpy(), dead)
                 if not keep.all():

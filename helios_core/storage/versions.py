@@ -34,24 +34,58 @@ ARROW_MASK_ROWS = 4096  # chunks at least this long get their visibility from py
 class Chunk:
     """Immutable row data (physical columns ``c<col_id>`` + ``_rowid``) with MVCC stamps."""
 
-    __slots__ = ("bloom", "chunk_id", "created", "data", "ended", "key_arrays", "rowids_np", "segment", "stats")
+    __slots__ = ("_data", "bloom", "chunk_id", "created", "ended", "index_data", "key_arrays", "last_read",
+                 "rowids_np", "segment", "source", "stats", "tier")
 
     def __init__(
-        self, chunk_id: int, data: pa.RecordBatch, created: int | np.ndarray, ended: np.ndarray | None = None,
+        self, chunk_id: int, data: pa.RecordBatch | None, created: int | np.ndarray, ended: np.ndarray | None = None,
+        *, source: Any = None, num_rows: int | None = None,
     ) -> None:
         self.chunk_id = chunk_id
-        self.data = data
+        self._data = data
+        self.source = source  # a segment on a remote tier: ``data`` is fetched (through a cache) when read
         self.created = created
-        self.ended = np.full(data.num_rows, MAX_TS, dtype=np.int64) if ended is None else ended
+        rows = data.num_rows if data is not None else num_rows
+        self.ended = np.full(rows, MAX_TS, dtype=np.int64) if ended is None else ended
         self.segment: str | None = None  # tier name once flushed
+        self.tier = "hot"  # the tier its segment is recorded on (manifest)
+        self.last_read = 0.0  # monotonic time of the last scan that read it (hot-tier LRU)
         self.stats: dict[str, tuple[Any, Any]] | None = None
         self.bloom: Any = None
         self.rowids_np: np.ndarray | None = None
         self.key_arrays: list[pa.Array] | None = None  # primary-key columns, for point reads
+        self.index_data: pa.RecordBatch | None = None  # a remote segment's _rowid and key columns
+
+    @property
+    def data(self) -> pa.RecordBatch:
+        """The row data: resident, or read from the segment's tier (cached) when it is remote."""
+        if self._data is not None:
+            return self._data
+        return self.source.read(None)
+
+    @data.setter
+    def data(self, value: pa.RecordBatch) -> None:
+        self._data = value
+        self.source = None
+
+    def columns(self, names: list[str] | None) -> pa.RecordBatch:
+        """The named physical columns (all when None); a remote segment fetches only those."""
+        if self._data is not None or names is None:
+            return self.data
+        return self.source.read(names)
+
+    @property
+    def resident(self) -> bool:
+        return self._data is not None
+
+    def make_remote(self, source: Any, tier: str) -> None:
+        """The segment now lives on ``tier``: drop the local data, read through ``source`` from now on."""
+        self.source, self.tier = source, tier
+        self._data = None
 
     @property
     def num_rows(self) -> int:
-        return self.data.num_rows
+        return len(self.ended)
 
     def created_at(self, pos: int) -> int:
         c = self.created

@@ -103,20 +103,26 @@ class ObjectBackend:
     head, delete), so callers and tests see what a read really fetched.
     """
 
-    def __init__(self, kind: str, store: Any, url: str) -> None:
+    def __init__(self, kind: str, store: Any, url: str, rebuild: Any = None) -> None:
         self.kind = kind
         self.store = store
         self.url = url
         self.requests: dict[str, int] = {}
         self._mu = threading.Lock()
+        self._rebuild = rebuild  # timeout -> a backend of the same section
+
+    def with_timeout(self, seconds: float) -> ObjectBackend:
+        """The same backend with another request timeout (retries included)."""
+        return self._rebuild(seconds) if self._rebuild is not None else self
 
     def _count(self, op: str) -> None:
         with self._mu:
             self.requests[op] = self.requests.get(op, 0) + 1
 
-    def put(self, name: str, data: bytes | memoryview) -> None:
+    def put(self, name: str, data: Any) -> None:
+        """Write ``data`` (bytes or any buffer, e.g. a pyarrow Buffer) as object ``name``, whole or not at all."""
         self._count("put")
-        obstore.put(self.store, name, data)
+        obstore.put(self.store, name, memoryview(data).cast("B"))
 
     def get(self, name: str) -> bytes:
         self._count("get")
@@ -177,4 +183,4 @@ def open_backend(kind: str, section: Any, *, data_dir: str = ".", timeout: float
         store, url = _azure(cfg, timeout)
     else:
         store, url = _local(cfg, data_dir)
-    return ObjectBackend(kind, store, url)
+    return ObjectBackend(kind, store, url, lambda t: open_backend(kind, cfg, data_dir=data_dir, timeout=t))

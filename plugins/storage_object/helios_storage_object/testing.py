@@ -59,6 +59,7 @@ class EmulatorServer:
     def __init__(self, workdir: str | None = None) -> None:
         self.port = free_port()
         self.workdir = workdir or tempfile.mkdtemp(prefix=f"helios-{self.kind}-")
+        os.makedirs(self.workdir, exist_ok=True)
         self.proc: subprocess.Popen | None = None
         self.log_path = os.path.join(self.workdir, f"{self.kind}.log")
 

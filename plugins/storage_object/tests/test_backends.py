@@ -94,4 +94,4 @@ def test_local_tier_through_the_hook(tmp_path):
     assert bytes(tier.open("b/000001.arrow")) == b"segment bytes"
     assert tier.size("b/000001.arrow") == 13
     assert list(tier.list("b/")) == ["b/000001.arrow"]
-    assert (tmp_path / "cold" / "b" / "000001.arrow").read_bytes() == b"segment bytes"
+    assert (tmp_path / "cold" / "segments" / "b" / "000001.arrow").read_bytes() == b"segment bytes"
