@@ -143,6 +143,7 @@ class SqlSession(Session):
         self.database = database
         self.pid = pid
         self.settings_obj = Settings(options, user=user)
+        self._search_path_cache: tuple[Any, list[str]] | None = None  # (setting, user, temp), parsed
         session_identity.apply_startup(self, user, options)
         self.settings_obj.values["heliosdb.branch"] = branch
         self.settings_obj.session_defaults["heliosdb.branch"] = branch
@@ -201,8 +202,18 @@ class SqlSession(Session):
 
     def search_path(self) -> list[str]:
         """search_path as a list; the session's temp schema comes first while it has temp tables."""
+        text = self.settings_obj.get("search_path")
+        key = (text, self.user, bool(self.temp_tables))
+        cached = self._search_path_cache
+        if cached is not None and cached[0] == key:
+            return list(cached[1])
+        out = self._parse_search_path(text)
+        self._search_path_cache = (key, out)
+        return list(out)
+
+    def _parse_search_path(self, text: str) -> list[str]:
         out = [f"pg_temp_{self.pid}"] if self.temp_tables else []
-        for part in self.settings_obj.get("search_path").split(","):
+        for part in text.split(","):
             p = part.strip()
             if p.startswith('"') and p.endswith('"'):
                 p = p[1:-1]

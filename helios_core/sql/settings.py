@@ -145,6 +145,18 @@ _UNITS_MS = {"us": 0.001, "ms": 1, "s": 1000, "min": 60000, "h": 3600000, "d": 8
 
 def parse_duration_ms(value: str, name: str = "statement_timeout") -> int:
     """'30s', '100', '1min' -> milliseconds (a bare number means milliseconds, as in PostgreSQL)."""
+    if value in _DURATIONS:  # read before every statement: the few values in use are remembered
+        return _DURATIONS[value]
+    ms = _parse_duration_ms(value, name)
+    if len(_DURATIONS) < 256:
+        _DURATIONS[value] = ms
+    return ms
+
+
+_DURATIONS: dict[str, int] = {}
+
+
+def _parse_duration_ms(value: str, name: str) -> int:
     m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", value)
     if not m or (m.group(2) and m.group(2).lower() not in _UNITS_MS):
         raise InvalidParameterValue(f'invalid value for parameter "{name}": "{value}"',

@@ -370,7 +370,24 @@ USER_TYPES = _UserTypes()
 
 
 def type_from_name(text: str) -> SqlType:
-    """Parse a type name as PostgreSQL spells it: 'numeric(15,2)', 'varchar(10)', 'int[]', '_int4'."""
+    """Parse a type name as PostgreSQL spells it: 'numeric(15,2)', 'varchar(10)', 'int[]', '_int4'.
+
+    Built-in types are remembered by their text (every statement on a table reads its columns'
+    type names); user and extension types are looked up each time, since they come and go."""
+    hit = _BUILTIN_BY_TEXT.get(text)
+    if hit is not None:
+        return hit
+    t = _type_from_name(text)
+    base = t.element if t.element is not None else t
+    if base.name in _BASE_BY_NAME and len(_BUILTIN_BY_TEXT) < 4096:
+        _BUILTIN_BY_TEXT[text] = t
+    return t
+
+
+_BUILTIN_BY_TEXT: dict[str, SqlType] = {}
+
+
+def _type_from_name(text: str) -> SqlType:
     s = text.strip()
     # a schema-qualified built-in, quoted or not: "pg_catalog"."int4" (as asyncpg writes casts)
     qualified = re.match(r'^(?:pg_catalog|"pg_catalog")\s*\.\s*("[^"]+"|\w+)(.*)$', s, re.IGNORECASE)
