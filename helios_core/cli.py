@@ -1,4 +1,4 @@
-"""The ``helios`` command: serve, plugins, init, version.
+"""The ``helios`` command: serve, plugins, init, backup, restore, version.
 
 Exit status: 0 success, 1 unexpected failure, 2 a problem the operator fixes (bad
 config, port in use, data directory locked, broken plugin), always reported as one
@@ -16,6 +16,7 @@ from pathlib import Path
 import attrs
 
 import helios_core
+from helios_core.archiving.cli import add_commands
 from helios_core.dependencies import DependencyError, check_dependencies
 
 EXIT_USAGE = 2
@@ -156,6 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("path", nargs="?", default="helios.toml")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.set_defaults(func=cmd_init)
+
+    add_commands(sub)
 
     version = sub.add_parser("version", help="print the version")
     version.set_defaults(func=cmd_version)

@@ -385,6 +385,35 @@ class TieringConfig:
 
 
 @attrs.frozen(kw_only=True)
+class WalArchivingConfig:
+    """``[storage.wal_archiving]``: closed WAL files shipped to one or two backends (helios_core.archiving).
+
+    Backends are named after their ``[storage.<name>]`` sections (s3, gcs, azure, local),
+    provided by an installed archiver plugin (helios-storage-object). ``archive_timeout``: a
+    WAL file holding commits is closed and shipped after this long, bounding what a restore
+    from the archive can lose. ``retention_days``: backups older than this (and the WAL only
+    they need) are deleted from the archive, the newest backup always kept.
+    """
+
+    enabled: bool = False
+    primary_backend: str = attrs.field(default="s3", metadata={"choices": OBJECT_BACKENDS})
+    secondary_backend: str | None = attrs.field(default=None, metadata={"choices": (None, *OBJECT_BACKENDS)})
+    retention_days: int = attrs.field(default=90, metadata={"min": 1, "max": 100_000})
+    compression: str = attrs.field(default="zstd", metadata={"choices": ("zstd", "none")})
+    archive_timeout: float = attrs.field(default=60.0, metadata={"duration": True})
+
+    def __attrs_post_init__(self) -> None:
+        if self.secondary_backend == self.primary_backend:
+            raise ValueError(f"secondary_backend: must differ from primary_backend ({self.primary_backend!r})")
+        if self.archive_timeout <= 0:
+            raise ValueError("archive_timeout: must be positive")
+
+    @property
+    def backends(self) -> list[str]:
+        return [self.primary_backend] + ([self.secondary_backend] if self.secondary_backend else [])
+
+
+@attrs.frozen(kw_only=True)
 class StorageConfig:
     retention: float = attrs.field(
         default=7 * 86400.0, metadata={"duration": True}
@@ -394,7 +423,9 @@ class StorageConfig:
     tiers: dict[str, Any] = attrs.field(
         factory=dict
     )  # [storage.tiers.<name>] tables, passed to the tier plugin
-    wal_archiving: dict[str, Any] | None = None  # [storage.wal_archiving], passed to the archiver plugin
+    wal_archiving: WalArchivingConfig = attrs.field(
+        factory=WalArchivingConfig, metadata={"section": WalArchivingConfig}
+    )
     # hot capacity: past it the least recently read segments move to the warm tier; None: no limit
     tier_hot_size: int | None = attrs.field(default=None, metadata={"size": True})
     tier_warm_backend: str | None = attrs.field(default=None, metadata={"choices": (None, *OBJECT_BACKENDS)})
@@ -664,10 +695,13 @@ def build_config(
 
 
 def _check_object_backends(storage: StorageConfig) -> None:
-    """A tier policy that names an object backend needs the plugin and that backend's section."""
+    """A tier policy or WAL archiving that names an object backend needs the plugin and that backend's section."""
+    archiving = storage.wal_archiving
     for key, kind in (
         ("storage.tier_warm_backend", storage.tier_warm_backend),
         ("storage.tiering.cold_storage_backend", storage.tiering.cold_storage_backend),
+        ("storage.wal_archiving.primary_backend", archiving.primary_backend if archiving.enabled else None),
+        ("storage.wal_archiving.secondary_backend", archiving.secondary_backend if archiving.enabled else None),
     ):
         if kind is None:
             continue
@@ -741,6 +775,13 @@ compression = "zstd"            # zstd | lz4 | none
 # [storage.tiering]
 # inactive_threshold = "90d"    # branches not queried for this long move to cold storage
 # cold_storage_backend = "s3"
+# [storage.wal_archiving]       # helios-storage-object: WAL shipped to [storage.s3] / [storage.gcs] ...
+# enabled = true
+# primary_backend = "s3"        # s3 | gcs | azure | local
+# secondary_backend = "gcs"
+# retention_days = 90           # backups and the WAL they need
+# compression = "zstd"          # zstd | none
+# archive_timeout = "60s"       # a WAL file holding commits is shipped after this long
 
 [logging]
 level = "info"                  # debug | info | warning | error | critical

@@ -55,6 +55,7 @@ class Engine:
         self.closed = False
         self.plugin_manager: Any = None  # the kernel's; None: the process-wide one (embedded use)
         self._statement_hook: Any = None  # helios_run_statement when a plugin wraps statements
+        self.wal_archive: Any = None  # the WalShipper when [storage.wal_archiving] is on (helios_core.archiving)
         from helios_core.branching.service import BranchService
 
         self.branches = BranchService()  # all branching state in memory (helios_core.branching.service)

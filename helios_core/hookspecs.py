@@ -209,20 +209,35 @@ def helios_storage_tiers() -> Sequence[StorageTierFactory]:
 
 
 class WalArchiver:
-    """Ships closed WAL segments somewhere durable and brings them back for restore."""
+    """An object store that keeps the archive: closed WAL files, backups and their segments.
+
+    The kernel names the objects (``wal/00000001/00000042.wal``, ``segments/<sha256>``,
+    ``backups/<id>/backup.json``), compresses and checksums them itself; an archiver only
+    stores bytes under names. Objects are immutable: the kernel never writes a name twice
+    with different contents. ``fetch`` of a missing name raises ``FileNotFoundError``; any
+    other failure (network, credentials) raises ``OSError`` and the kernel retries.
+    """
+
+    name: str = "archive"
 
     def archive(self, name: str, data: bytes) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
-
-    def list(self) -> Iterable[str]:  # pragma: no cover - interface
         raise NotImplementedError
 
     def fetch(self, name: str) -> bytes:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def list(self, prefix: str = "") -> Iterable[str]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def delete(self, name: str) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
 
 @attrs.define(kw_only=True)
 class WalArchiverFactory:
+    """A named archive backend; ``create(data_dir, config)`` builds one from the whole server
+    configuration (``config.storage`` holds its ``[storage.<name>]`` section)."""
+
     name: str
     create: Callable[[str, Any], WalArchiver]
     config_class: type | None = None
@@ -231,16 +246,16 @@ class WalArchiverFactory:
 
 @hookspec
 def helios_wal_archivers() -> Sequence[WalArchiverFactory]:
-    """WAL archivers this plugin provides (selected by ``[storage.wal_archiving] primary_backend``).
-
-    Not called yet: ``helios plugins`` lists implementations, but the kernel does not ship
-    closed WAL segments until WAL archiving is built (with the storage_object plugin).
+    """Archive backends this plugin provides, by the names ``[storage.wal_archiving]`` uses for
+    ``primary_backend`` and ``secondary_backend`` (s3, gcs, azure, local). The kernel ships
+    every closed WAL file to each configured backend, and ``helios backup`` / ``helios restore``
+    read and write backups through them.
 
     Example::
 
         @hookimpl
         def helios_wal_archivers():
-            return [WalArchiverFactory(name="dir", create=lambda data_dir, cfg: DirArchiver(cfg["path"]))]
+            return [WalArchiverFactory(name="local", create=lambda data_dir, cfg: DirArchiver("/backups"))]
     """
 
 

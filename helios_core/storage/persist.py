@@ -320,8 +320,13 @@ def load(store: Store) -> tuple[int, int]:
     return meta["wal"]["seq"], meta["wal"]["offset"]
 
 
-def replay_wal(store: Store, wal_dir: str, seq: int, offset: int) -> tuple[int, int]:
-    """Replay every intact record from (seq, offset); returns the append position (torn tail cut)."""
+def replay_wal(store: Store, wal_dir: str, seq: int, offset: int,
+               stop_after_ts: int | None = None) -> tuple[int, int]:
+    """Replay every intact record from (seq, offset); returns the append position (torn tail cut).
+
+    ``stop_after_ts``: the first record stamped later than it ends the log like a torn tail
+    (point-in-time recovery), so it and everything after it are cut.
+    """
     cur_seq, cur_off = seq, offset
     s = seq
     while True:
@@ -332,10 +337,15 @@ def replay_wal(store: Store, wal_dir: str, seq: int, offset: int) -> tuple[int, 
             data = f.read()
         start = offset if s == seq else 0
         end = start
-        for _pos, end, payload in read_frames(data, start):
+        stopped = False
+        for _pos, frame_end, payload in read_frames(data, start):
+            if stop_after_ts is not None and record_ts(payload) > stop_after_ts:
+                stopped = True
+                break
             replay(store, payload)
+            end = frame_end
         cur_seq, cur_off = s, end
-        if end != len(data):  # torn/corrupt tail: cut here, nothing after it counts
+        if stopped or end != len(data):  # torn/corrupt tail or recovery target: cut here
             for later in sorted(os.listdir(wal_dir)):
                 if later.endswith(".wal") and int(later.split(".")[0]) > s:
                     os.unlink(os.path.join(wal_dir, later))
@@ -343,3 +353,8 @@ def replay_wal(store: Store, wal_dir: str, seq: int, offset: int) -> tuple[int, 
         s += 1
     return cur_seq, cur_off
 
+
+def record_ts(payload: bytes) -> int:
+    """The commit timestamp a WAL record carries (-1 for the few metadata records without one)."""
+    header, _blobs = records.decode(payload)
+    return int(header.get("ts", -1))

@@ -79,14 +79,21 @@ class Store:
         self.segments_pruned = 0  # scans that skipped a chunk by its min/max statistics
         self._auto_ckpt: threading.Thread | None = None
         self.on_cold_read: Any = None  # called with a chunk whose segment a scan reads from the cold tier
+        self.checkpoint_wal_seq = 1  # the WAL file the last checkpoint replays from
+        # WAL archiving (helios_core.archiving): the lowest WAL file seq still to be shipped to the
+        # primary backend; files from there on are kept locally even when the checkpoint is past them
+        self.wal_keep_from: Any = None  # Callable[[], int] | None
 
     # ------------------------------------------------------------------ open/close
     @classmethod
     def open(cls, data_dir: str | None = None, *, tier: StorageTier | None = None,
-             retention_seconds: int = 7 * 86400, tiers: TierSet | None = None) -> Store:
+             retention_seconds: int = 7 * 86400, tiers: TierSet | None = None,
+             recover_until: int | None = None) -> Store:
         """Open (recovering if needed) a store; `data_dir` None keeps everything in memory.
 
         ``tiers``: the hot tier and any warm/cold tiers (default: ``tier`` alone as the hot one).
+        ``recover_until`` (point-in-time recovery): replay stops before the first logged change
+        stamped later than this commit timestamp, and the log is cut there.
         """
         if tiers is not None:
             tier = tiers.hot
@@ -101,7 +108,8 @@ class Store:
             wal_dir = os.path.join(data_dir, "wal")
             os.makedirs(wal_dir, exist_ok=True)
             seq, off = persist.load(store)
-            seq, off = persist.replay_wal(store, wal_dir, seq, off)
+            store.checkpoint_wal_seq = seq
+            seq, off = persist.replay_wal(store, wal_dir, seq, off, stop_after_ts=recover_until)
             store.wal = Wal(wal_dir, seq, off)
         return store
 
@@ -155,6 +163,7 @@ class Store:
             referenced = {(ch.tier, ch.segment) for b in self.branches.values() for lay in b.layers.values()
                           for ch in lay.chunks.values() if ch.segment is not None}
         persist.write_checkpoint(self, meta, state)
+        self.checkpoint_wal_seq = seq
         self._cleanup(seq, referenced)
 
     def vacuum(self) -> int:
@@ -219,10 +228,7 @@ class Store:
                     if ch.segment is None and not (isinstance(ch.created, int) and ch.created < 0)]
 
     def _cleanup(self, wal_seq: int, referenced: set[tuple[str, str]]) -> None:
-        wal_dir = os.path.join(self.data_dir, "wal")
-        for name in os.listdir(wal_dir):
-            if name.endswith(".wal") and int(name.split(".")[0]) < wal_seq:
-                os.unlink(os.path.join(wal_dir, name))
+        self.trim_wal()
         for name in os.listdir(self.data_dir):
             if name.startswith("state-") and name != f"state-{self.checkpoint_no}.arrow":
                 os.unlink(os.path.join(self.data_dir, name))
@@ -237,6 +243,31 @@ class Store:
                 if tier_name == HOT:
                     raise
                 _log.warning("tier cleanup of the %s tier skipped: %s", tier_name, str(exc).splitlines()[0])
+
+    def trim_wal(self) -> None:
+        """Delete the WAL files no recovery needs: before the checkpoint's and, with archiving,
+        already shipped to the primary backend."""
+        if self.data_dir is None:
+            return
+        upto = self.checkpoint_wal_seq
+        if self.wal_keep_from is not None:
+            upto = min(upto, self.wal_keep_from())
+        wal_dir = os.path.join(self.data_dir, "wal")
+        for name in os.listdir(wal_dir):
+            if name.endswith(".wal") and int(name.split(".")[0]) < upto:
+                os.unlink(os.path.join(wal_dir, name))
+
+    def switch_wal(self) -> bool:
+        """Close the current WAL file and start the next one, if it holds anything and no commit
+        is in flight (archiving ships closed files only: this bounds how old an unshipped commit
+        gets). Returns whether it switched."""
+        if self.wal is None:
+            return False
+        with self.mu:
+            if self._inflight or self.wal.offset == 0 or self.closed:
+                return False
+            self.wal.rotate()
+            return True
 
     def _maybe_checkpoint(self) -> None:
         """Start a background checkpoint when the WAL has grown large."""
@@ -378,7 +409,7 @@ class Store:
         with self._meta_lock, self.mu:
             if name not in self.dbs:
                 raise InvalidCatalogName(f'database "{name}" does not exist')
-            self._meta({"k": "db-", "name": name})
+            self._meta({"k": "db-", "name": name, "ts": self.clock.tick()})
 
     def list_databases(self) -> list[str]:
         return sorted(self.dbs)
@@ -432,7 +463,7 @@ class Store:
                 raise DependentObjectsStillExist(
                     f'cannot drop branch "{name}" because other branches depend on it',
                     detail="branches " + ", ".join(sorted(kids)) + " were forked from it")
-            self._meta({"k": "br-", "id": b.branch_id})
+            self._meta({"k": "br-", "id": b.branch_id, "ts": self.clock.tick()})
 
     def rename_branch(self, db: str, old: str, new: str) -> None:
         with self._meta_lock, self.mu:
@@ -440,7 +471,7 @@ class Store:
             b = self._branch(db, old)
             if new in branches:
                 raise InvalidBranch(f'branch "{new}" already exists', sqlstate="42710")
-            self._meta({"k": "br~", "id": b.branch_id, "new": new})
+            self._meta({"k": "br~", "id": b.branch_id, "new": new, "ts": self.clock.tick()})
 
     def list_branches(self, db: str) -> list[BranchInfo]:
         with self.mu:

@@ -1,0 +1,129 @@
+"""Point-in-time recovery: a backup from the archive plus its WAL, replayed up to a time.
+
+``restore`` fills an absent or empty directory: the newest backup that starts at or
+before the target, then the archived WAL files of its timeline in order, and opens the
+store with replay stopping after the last change stamped at or before the target (the log
+is cut there). A missing or corrupt WAL object ends the replay at the last consistent
+point before it, and the result names the object. The restored directory gets a timeline
+number no archive object uses yet, so when it archives it never overwrites the history it
+came from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from helios_core.archiving.backup import Progress, _no_progress, iso, list_backups
+from helios_core.archiving.objects import CorruptObject
+from helios_core.archiving.repository import Repository, wal_key
+from helios_core.archiving.shipper import write_timeline
+from helios_core.storage import Store
+from helios_core.storage.persist import MANIFEST, record_ts, write_atomic
+from helios_core.storage.wal import read_frames, wal_name
+
+
+class RestoreError(Exception):
+    """The restore cannot start (non-empty directory, no backup covering the target)."""
+
+
+@attrs.define
+class RestoreResult:
+    backup_id: str
+    timeline: int
+    reached_ts: int  # the last change replayed (commit timestamp, microseconds)
+    wal_files: int
+    problem: str | None = None  # why the replay stopped short: names the object
+
+
+def check_target_dir(data_dir: str) -> None:
+    if os.path.exists(data_dir):
+        if not os.path.isdir(data_dir):
+            raise RestoreError(f"{data_dir} exists and is not a directory")
+        if os.listdir(data_dir):
+            raise RestoreError(f"{data_dir} is not empty: restore only into an absent or empty directory")
+
+
+def choose_backup(repo: Repository, target_ts: int | None) -> dict[str, Any]:
+    backups = list_backups(repo)
+    if not backups:
+        raise RestoreError(f"no backup in the {repo.name} archive (take one with: helios backup create)")
+    if target_ts is None:
+        return backups[-1]
+    fit = [b for b in backups if b["start_ts"] <= target_ts]
+    if not fit:
+        raise RestoreError(f"no backup in the {repo.name} archive is old enough for {iso(target_ts)}: "
+                           f"the oldest starts at {iso(backups[0]['start_ts'])}")
+    return fit[-1]
+
+
+def _last_ts(content: bytes) -> int:
+    last = -1
+    for _pos, _end, payload in read_frames(content):
+        last = max(last, record_ts(payload))
+    return last
+
+
+def restore(repo: Repository, data_dir: str, open_tier: Callable[[str], Any], target_ts: int | None = None,
+            progress: Progress = _no_progress, *, open_store: Callable[..., Any] | None = None) -> RestoreResult:
+    """Restore into ``data_dir`` up to ``target_ts`` (None: the last archived change)."""
+    check_target_dir(data_dir)
+    backup = choose_backup(repo, target_ts)
+    os.makedirs(os.path.join(data_dir, "wal"), exist_ok=True)
+    tier = open_tier(data_dir)
+    meta = backup["manifest"]
+    timeline = backup["timeline"]
+    seqs = repo.wal_seqs(timeline)
+    start = backup["wal_start"]["seq"]
+    wal_todo = [s for s in seqs if s >= start]
+    total = len(backup["segments"]) + len(wal_todo) + 1
+    done = 0
+    for name, key in backup["segments"].items():
+        tier.put(name, repo.get(key))
+        done += 1
+        progress(f"restore from {repo.name}", done, total)
+    if meta is not None:
+        write_atomic(data_dir, meta["state"], repo.get(backup["state_object"]))
+        write_atomic(data_dir, MANIFEST, json.dumps(meta).encode())
+    problem = None
+    copied = 0
+    expected = start
+    for seq in wal_todo:
+        key = wal_key(timeline, seq)
+        if seq != expected:
+            problem = f"archived WAL object {wal_key(timeline, expected)} is missing; replay stops before it"
+            break
+        try:
+            content = repo.get(key)
+        except CorruptObject as exc:
+            problem = f"{exc}; replay stops before it"
+            break
+        except FileNotFoundError:
+            problem = f"archived WAL object {key} is missing; replay stops before it"
+            break
+        write_atomic(os.path.join(data_dir, "wal"), wal_name(seq), content)
+        copied += 1
+        expected += 1
+        done += 1
+        progress(f"restore from {repo.name}", done, total)
+        if target_ts is not None and _last_ts(content) > target_ts:
+            break  # the target lies in this file: later ones are not replayed
+    store = (open_store or Store.open)(data_dir, tier=tier, recover_until=target_ts)
+    try:
+        reached = store.clock.last
+        store.checkpoint()
+    finally:
+        store.close(checkpoint=False)
+    new_timeline = max([*repo.timelines(), timeline]) + 1
+    write_timeline(data_dir, new_timeline)
+    try:
+        repo.put_timeline(new_timeline, {"parent": timeline, "backup": backup["id"], "target_ts": target_ts,
+                                         "reached_ts": reached})
+    except OSError:
+        pass  # a read-only or half-reachable archive: the timeline number is still unused
+    progress(f"restore from {repo.name}", total, total)
+    return RestoreResult(backup["id"], new_timeline, reached, copied, problem)
