@@ -165,6 +165,9 @@ def run(func: Any, args: argparse.Namespace) -> int:
         return func(args)
     except CommandError as exc:
         return _fail(str(exc))
+    except OSError as exc:  # the archive backend is unreachable or refuses: its first line says why
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return _fail(f"the archive could not be read or written: {first}", EXIT_BAD)
 
 
 def add_commands(sub: Any) -> None:

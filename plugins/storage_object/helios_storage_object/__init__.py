@@ -11,10 +11,11 @@ from typing import Any
 
 from helios_core import OBJECT_BACKENDS, AzureSection, GcsSection, LocalSection, S3Section
 from helios_core.hookspecs import StorageTierFactory, hookimpl
+from helios_storage_object.archive import wal_archiver_factories
 from helios_storage_object.backends import ObjectBackend, open_backend
 from helios_storage_object.tier import ObjectTier
 
-__all__ = ["ObjectBackend", "ObjectTier", "helios_storage_tiers", "open_backend"]
+__all__ = ["ObjectBackend", "ObjectTier", "helios_storage_tiers", "helios_wal_archivers", "open_backend"]
 
 _CONFIG_CLASSES = {"s3": S3Section, "gcs": GcsSection, "azure": AzureSection, "local": LocalSection}
 
@@ -31,3 +32,8 @@ def _factory(kind: str) -> StorageTierFactory:
 @hookimpl
 def helios_storage_tiers():
     return [_factory(kind) for kind in OBJECT_BACKENDS]
+
+
+@hookimpl
+def helios_wal_archivers():
+    return wal_archiver_factories()
