@@ -3,7 +3,7 @@
 MinKey < null < numbers < strings < documents < arrays < binary < ObjectId < booleans <
 dates < timestamps < regular expressions < MaxKey. Numbers compare by value whatever
 their type (int32, int64, double, decimal128; NaN below every other number), strings by
-their UTF-8 bytes, documents field by field (type, then name, then value), arrays element
+their UTF-8 bytes (or the command's collation), documents field by field (type, then name, then value), arrays element
 by element. ``sort_key`` turns a value into a Python tuple with exactly that order.
 """
 
@@ -16,6 +16,8 @@ from typing import Any
 
 from bson import Code, DBRef, Decimal128, MaxKey, MinKey, ObjectId, Regex, Timestamp
 from bson.datetime_ms import DatetimeMS
+
+from helios_protocol_mongo.collation import string_key
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
 
@@ -86,7 +88,7 @@ def sort_key(value: Any) -> tuple:
             return (rank, 0)
         return (rank, 1, number)
     if rank == RANK_STRING:
-        return (rank, value)
+        return (rank, string_key(value))
     if rank == RANK_OBJECT:
         if isinstance(value, DBRef):
             value = value.as_doc()

@@ -22,7 +22,7 @@ import bson
 from bson import Int64, ObjectId
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import authentication, crud
+from helios_protocol_mongo import authentication, collation, crud
 from helios_protocol_mongo.aggregation import aggregate
 from helios_protocol_mongo.errors import MongoError, from_helios_error
 from helios_protocol_mongo.indexes import (
@@ -135,9 +135,9 @@ class CommandRunner:
             return MongoError(13, f"Command {name} requires authentication").reply()
         started = time.perf_counter()
         try:
-            _refuse_collation(command)
             _check_read_concern(command)
-            reply = self._run_in_session(handler, command, db, name)
+            with collation.using(None if name in ("create", "createIndexes") else command.get("collation")):
+                reply = self._run_in_session(handler, command, db, name)
         except MongoError as exc:
             reply = exc.reply()
         except HeliosError as exc:
@@ -204,18 +204,6 @@ class CommandRunner:
             session.retry_txn_number = txn_number
             session.retry_reply = reply
         return reply
-
-
-def _refuse_collation(command: dict[str, Any]) -> None:
-    """Collations other than "simple" (binary comparison) are refused, not ignored."""
-    specs = [command.get("collation")]
-    for key in ("updates", "deletes"):
-        statements = command.get(key)
-        if isinstance(statements, list):
-            specs.extend(s.get("collation") for s in statements if isinstance(s, dict))
-    for spec in specs:
-        if spec is not None and not (isinstance(spec, dict) and spec.get("locale") == "simple"):
-            raise MongoError(2, "collation is not supported by HeliosDB yet (only {locale: 'simple'})")
 
 
 def _write_concern(command: dict[str, Any], reply: dict[str, Any]) -> None:
@@ -425,6 +413,7 @@ def create(ctx: CommandContext) -> dict[str, Any]:
     for option in ("capped", "timeseries", "viewOn", "clusteredIndex", "changeStreamPreAndPostImages"):
         if ctx.command.get(option):
             raise MongoError(72, f"create option {option!r} is not supported by HeliosDB")
+    collation.refuse_default(ctx.command.get("collation"), "a collection")
     options: dict[str, Any] = {}
     if ctx.command.get("validator"):
         compile_validator(ctx.command["validator"])  # refuse a bad validator before anything exists

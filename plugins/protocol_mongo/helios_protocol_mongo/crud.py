@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bson import Int64, ObjectId
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import bson_json
+from helios_protocol_mongo import bson_json, collation
 from helios_protocol_mongo.bson_order import MISSING, sort_key
 from helios_protocol_mongo.errors import MongoError, bad_value, from_helios_error
 from helios_protocol_mongo.expressions import is_number
@@ -393,47 +393,55 @@ def _upsert(ctx: CommandContext, collection: str, query: dict[str, Any], spec: A
 def update(ctx: CommandContext) -> dict[str, Any]:
     collection = ctx.collection_name()
     ordered = ctx.command.get("ordered", True)
-    n = modified = 0
+    counts = {"n": 0, "nModified": 0}
     upserted: list[dict[str, Any]] = []
     write_errors: list[dict[str, Any]] = []
     for index, statement in enumerate(ctx.command.get("updates") or []):
         try:
-            check_hint(ctx, collection, statement.get("hint"))
-            query = statement.get("q") or {}
-            spec = statement.get("u")
-            multi = bool(statement.get("multi"))
-            if multi and not is_operator_update(spec) and not isinstance(spec, list):
-                raise MongoError(9, "multi update is not supported for replacement-style update")
-            array_filters = statement.get("arrayFilters")
-            docs = find_documents(ctx, collection, query)
-            matched = list(docs) if multi else list(itertools.islice(docs, 1))
-            if statement.get("sort") and not multi:
-                matched = sort_documents(list(find_documents(ctx, collection, query)), statement["sort"])[:1]
-            if not matched and statement.get("upsert"):
-                new = _upsert(ctx, collection, query, spec, array_filters)
-                n += 1
-                upserted.append({"index": index, "_id": new["_id"]})
-                continue
-            for doc in matched:
-                new = _apply(doc, spec, query, array_filters, inserting=False)
-                n += 1
-                try:
-                    if _store_new(ctx, collection, doc, new):
-                        modified += 1
-                except HeliosError as exc:
-                    if exc.sqlstate == "23505":
-                        raise unique_violation(ctx, collection, exc, new) from None
-                    raise
+            with collation.using(statement.get("collation")):
+                _update_statement(ctx, collection, index, statement, counts, upserted)
         except MongoError as exc:
             write_errors.append(_write_error(index, exc))
             if ordered or ctx.in_transaction:
                 break
-    reply: dict[str, Any] = {"n": n, "nModified": modified, "ok": 1.0}
+    reply: dict[str, Any] = {**counts, "ok": 1.0}
     if upserted:
         reply["upserted"] = upserted
     if write_errors:
         reply["writeErrors"] = write_errors
     return reply
+
+
+def _update_statement(ctx: CommandContext, collection: str, index: int, statement: dict[str, Any],
+                      counts: dict[str, int], upserted: list[dict[str, Any]]) -> None:
+    """One statement of an update command; ``counts`` (n, nModified) go on from the earlier statements'
+    and keep what this one did before an error."""
+    check_hint(ctx, collection, statement.get("hint"))
+    query = statement.get("q") or {}
+    spec = statement.get("u")
+    multi = bool(statement.get("multi"))
+    if multi and not is_operator_update(spec) and not isinstance(spec, list):
+        raise MongoError(9, "multi update is not supported for replacement-style update")
+    array_filters = statement.get("arrayFilters")
+    docs = find_documents(ctx, collection, query)
+    matched = list(docs) if multi else list(itertools.islice(docs, 1))
+    if statement.get("sort") and not multi:
+        matched = sort_documents(list(find_documents(ctx, collection, query)), statement["sort"])[:1]
+    if not matched and statement.get("upsert"):
+        new = _upsert(ctx, collection, query, spec, array_filters)
+        upserted.append({"index": index, "_id": new["_id"]})
+        counts["n"] += 1
+        return
+    for doc in matched:
+        new = _apply(doc, spec, query, array_filters, inserting=False)
+        counts["n"] += 1
+        try:
+            if _store_new(ctx, collection, doc, new):
+                counts["nModified"] += 1
+        except HeliosError as exc:
+            if exc.sqlstate == "23505":
+                raise unique_violation(ctx, collection, exc, new) from None
+            raise
 
 
 def delete(ctx: CommandContext) -> dict[str, Any]:
@@ -447,8 +455,9 @@ def delete(ctx: CommandContext) -> dict[str, Any]:
             limit = statement.get("limit", 0)
             if limit not in (0, 1):
                 raise MongoError(9, f"The limit field in delete objects must be 0 or 1. Got {limit}")
-            docs = find_documents(ctx, collection, statement.get("q") or {})
-            matched = list(itertools.islice(docs, 1)) if limit == 1 else list(docs)
+            with collation.using(statement.get("collation")):
+                docs = find_documents(ctx, collection, statement.get("q") or {})
+                matched = list(itertools.islice(docs, 1)) if limit == 1 else list(docs)
             n += ctx.store.delete_ids(ctx.db, collection, [d["_id"] for d in matched])
         except MongoError as exc:
             write_errors.append(_write_error(index, exc))

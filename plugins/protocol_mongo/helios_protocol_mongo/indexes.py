@@ -18,6 +18,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from helios_core.errors import HeliosError
+from helios_protocol_mongo import collation
 from helios_protocol_mongo.bson_order import date_millis
 from helios_protocol_mongo.errors import MongoError
 from helios_protocol_mongo.paths import candidates
@@ -87,6 +88,7 @@ def create_indexes(ctx: CommandContext) -> dict[str, Any]:
         name = spec.get("name") or default_name(key)
         if list(key) == ["_id"]:
             continue  # the primary key is the _id index
+        collation.refuse_default(spec.get("collation"), "an index")
         if spec.get("partialFilterExpression") is not None:
             raise MongoError(67, "partial indexes (partialFilterExpression) are not supported by HeliosDB yet")
         definition = {"v": 2, "key": dict(key), "name": name}

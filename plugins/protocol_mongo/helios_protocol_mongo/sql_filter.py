@@ -13,22 +13,23 @@ from typing import Any
 
 from bson import ObjectId
 
-from helios_protocol_mongo import bson_json
+from helios_protocol_mongo import bson_json, collation
 
 
 def pushdown(spec: dict[str, Any]) -> tuple[str, list[Any], list[str]]:
     """(where clause or "", parameters, parameter types)."""
     conditions: list[str] = []
     params: list[Any] = []
+    strings = not collation.active()  # under a collation "PING" may match "ping": no byte comparison
     for key, value in spec.items():
         if key.startswith("$") or "." in key:
             continue
         if isinstance(value, dict) and list(value) == ["$eq"]:
             value = value["$eq"]
-        if key == "_id" and (type(value) is str or isinstance(value, ObjectId)):
+        if key == "_id" and ((type(value) is str and strings) or isinstance(value, ObjectId)):
             params.append(bson_json.dumps(value))
             conditions.append(f"_id = ${len(params)}")
-        elif (type(value) is str or isinstance(value, bool)) and key != "_id":
+        elif ((type(value) is str and strings) or isinstance(value, bool)) and key != "_id":
             params.append(bson_json.dumps({key: value}))
             params.append(bson_json.dumps({key: [value]}))
             conditions.append(f"(doc @> ${len(params) - 1} or doc @> ${len(params)})")
