@@ -7,12 +7,21 @@ stored in canonical Extended JSON (``{"$oid": ...}``, ``{"$numberLong": "7"}``,
 gives the exact BSON type. A double that is integral keeps its ``.0`` (jsonb keeps the
 scale), so it does not come back as an int32.
 
-jsonb orders object keys by length, not as written; documents read back list ``_id`` first
-and the other fields in jsonb's order.
+jsonb orders object keys by length, not as written, so the order a document's fields were
+written in (what MongoDB keeps and drivers show) is stored beside it as a *field order*: a JSON
+list of the keys as written, an entry ``[key, order]`` for a field whose value needs one of its
+own, and ``[0, order or 0, ...]`` for an array whose elements do. Reading applies it to the
+keys the document still has (a SQL UPDATE may have added or removed some: those not listed
+follow in jsonb's order), so the stored ``doc`` stays ordinary jsonb for SQL.
+
+``encode_row`` writes the jsonb text exactly as the kernel's jsonb input would normalise it
+(keys by length then bytes, ``", "`` and ``": "`` separators, numbers in positional notation),
+so a batch of documents goes into the table without being parsed again.
 """
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
 from typing import Any
@@ -74,10 +83,15 @@ def loads(text: str | bytes) -> Any:
     return from_json_value(json.loads(text))
 
 
-def load_document(text: str | bytes, id_text: str | bytes | None = None) -> dict[str, Any]:
-    """jsonb text of a stored document -> the document, ``_id`` first (the ``_id`` column's value
-    when the document itself has none, as a row inserted through SQL may not)."""
-    doc = loads(text)
+def load_document(text: str | bytes, id_text: str | bytes | None = None,
+                  order_text: str | None = None) -> dict[str, Any]:
+    """jsonb text of a stored document -> the document in its field order (``order_text``), ``_id``
+    first (the ``_id`` column's value when the document itself has none, as a row inserted
+    through SQL may not)."""
+    raw = json.loads(text)
+    if order_text:
+        raw = _reorder(raw, json.loads(order_text))
+    doc = from_json_value(raw)
     if not isinstance(doc, dict):
         doc = {"value": doc}
     if "_id" in doc:
@@ -89,3 +103,167 @@ def load_document(text: str | bytes, id_text: str | bytes | None = None) -> dict
 
 def bson_size(doc: dict[str, Any]) -> int:
     return len(bson.encode(doc))
+
+
+# -- writing rows in jsonb's own text form, with the field order beside them ---------------------------
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+_encode = _ENCODER.encode
+_TWO_POW_53 = 2.0**53
+
+
+class _NeedsPositional(Exception):
+    """A double jsonb writes in positional notation (1e-05 -> 0.00001): the slower dumper is needed."""
+
+
+def _jsonb_key_order(key: str) -> tuple[int, bytes]:
+    raw = key.encode()
+    return (len(raw), raw)
+
+
+def _sorted_keys(keys: list[str]) -> list[str]:
+    return sorted(keys, key=_jsonb_key_order)
+
+
+def _canonical(value: Any) -> tuple[Any, Any]:
+    """(the JSON value with object keys in jsonb's order, the field order or None when jsonb's order
+    is already the written one)."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return value, None
+    if kind is dict:
+        keys = list(value)
+        ordered = _sorted_keys(keys)
+        out: dict[str, Any] = {}
+        entries: list[Any] = []
+        nested = False
+        children = {}
+        for key in keys:
+            converted, order = _canonical(value[key])
+            children[key] = converted
+            if order is None:
+                entries.append(key)
+            else:
+                entries.append([key, order])
+                nested = True
+        for key in ordered:
+            out[key] = children[key]
+        return out, (entries if nested or ordered != keys else None)
+    if kind is list or kind is tuple:
+        items = []
+        orders: list[Any] = [0]
+        nested = False
+        for element in value:
+            converted, order = _canonical(element)
+            items.append(converted)
+            orders.append(order or 0)
+            nested = nested or order is not None
+        return items, (orders if nested else None)
+    if kind is int:
+        if INT32_MIN <= value <= INT32_MAX:
+            return value, None
+        return {"$numberLong": str(value)}, None
+    if kind is float:
+        if not math.isfinite(value):
+            return _sorted_extended(value), None
+        text = repr(value)
+        if "e" in text:
+            if abs(value) >= _TWO_POW_53:  # positional text would read back as an integer
+                return {"$numberDouble": text}, None
+            raise _NeedsPositional
+        return value, None
+    if isinstance(value, dict):  # SON and other mappings
+        return _canonical(dict(value))
+    return _sorted_extended(value), None
+
+
+def _sorted_extended(value: Any) -> Any:
+    """A BSON value's canonical Extended JSON with its keys in jsonb's order."""
+    return _sort_json(to_json_value(value))
+
+
+def _sort_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sort_json(value[k]) for k in _sorted_keys(list(value))}
+    if isinstance(value, list):
+        return [_sort_json(v) for v in value]
+    return value
+
+
+def _dump_positional(value: Any) -> str:
+    """jsonb text of a value whose keys are already in jsonb's order, doubles in positional notation."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_encode(k)}: {_dump_positional(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_dump_positional(v) for v in value) + "]"
+    if isinstance(value, float):
+        return format(decimal.Decimal(repr(value)), "f")
+    return _encode(value)
+
+
+def _positional(value: Any) -> Any:
+    """_canonical's JSON value for a document holding doubles jsonb writes positionally."""
+    if isinstance(value, dict):
+        return {k: _positional(value[k]) for k in _sorted_keys(list(value))}
+    if isinstance(value, list | tuple):
+        return [_positional(v) for v in value]
+    if isinstance(value, float) and math.isfinite(value):
+        return {"$numberDouble": repr(value)} if abs(value) >= _TWO_POW_53 else value
+    if isinstance(value, bool) or value is None or type(value) is str:
+        return value
+    if type(value) is int and INT32_MIN <= value <= INT32_MAX:
+        return value
+    return _sorted_extended(value)
+
+
+def encode_row(doc: dict[str, Any]) -> tuple[str, str, str | None]:
+    """(``_id``'s jsonb text, the document's jsonb text, its field order as JSON text or None)."""
+    try:
+        value, order = _canonical(doc)
+        return _encode(value.get("_id")), _encode(value), (_encode(order) if order is not None else None)
+    except _NeedsPositional:
+        value = _positional(doc)
+        _unused, order = _order_only(doc)
+        return _dump_positional(value.get("_id")), _dump_positional(value), (
+            _encode(order) if order is not None else None)
+
+
+def _order_only(value: Any) -> tuple[None, Any]:
+    """The field order of a document without converting its values."""
+    if isinstance(value, dict):
+        keys = list(value)
+        entries: list[Any] = []
+        nested = False
+        for key in keys:
+            order = _order_only(value[key])[1]
+            entries.append(key if order is None else [key, order])
+            nested = nested or order is not None
+        return None, (entries if nested or _sorted_keys(keys) != keys else None)
+    if isinstance(value, list | tuple):
+        orders = [0] + [(_order_only(v)[1] or 0) for v in value]
+        return None, (orders if any(orders[1:]) else None)
+    return None, None
+
+
+def _reorder(value: Any, order: Any) -> Any:
+    """``value`` (parsed jsonb) with its keys in the stored field order; keys the order does not name
+    (added through SQL) follow in jsonb's order, named keys no longer there are skipped."""
+    if not isinstance(order, list) or not order:
+        return value
+    if isinstance(value, list):
+        if order[0] != 0:
+            return value
+        return [_reorder(v, o) if o else v for v, o in zip(value, order[1:], strict=False)] + value[len(order) - 1:]
+    if not isinstance(value, dict) or order[0] == 0:
+        return value
+    out: dict[str, Any] = {}
+    for entry in order:
+        if isinstance(entry, str):
+            if entry in value:
+                out[entry] = value[entry]
+        elif isinstance(entry, list) and len(entry) == 2 and entry[0] in value:
+            out[entry[0]] = _reorder(value[entry[0]], entry[1])
+    if len(out) != len(value):
+        for key, item in value.items():
+            out.setdefault(key, item)
+    return out

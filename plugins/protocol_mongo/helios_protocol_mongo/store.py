@@ -1,10 +1,15 @@
 """Collections as SQL tables: MongoDB database X is schema X, collection C is table X.C.
 
-Each table is ``(_id jsonb primary key, doc jsonb not null)``: ``doc`` holds the whole
-document (``_id`` included) as ``bson_json`` writes it, ``_id`` repeats its ``_id`` so the
-primary key enforces uniqueness and makes point reads and writes index lookups. Statements
-are prepared once per session and SQL text; every read and write goes through the kernel's
-session API, so MongoDB and SQL clients share one transaction manager and catalog.
+Each table is ``(_id jsonb primary key, doc jsonb not null, field_order text)``: ``doc`` holds
+the whole document (``_id`` included) as ``bson_json`` writes it, ``_id`` repeats its ``_id`` so
+the primary key enforces uniqueness and makes point reads and writes index lookups, and
+``field_order`` keeps the order the fields were written in (jsonb sorts keys; NULL when
+jsonb's order is the written one, and for rows SQL wrote). A table made through SQL with only
+``_id`` and ``doc`` serves as a collection too (its documents come back in jsonb's order).
+Inserts go in as one Arrow batch through the kernel's COPY path (privileges, constraints and
+unique indexes checked as for any COPY), every other statement is prepared once per session
+and SQL text; every read and write goes through the kernel's session API, so MongoDB and SQL
+clients share one transaction manager and catalog.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import pyarrow as pa
+
 from helios_core.errors import HeliosError
 from helios_protocol_mongo import bson_json
 
@@ -20,6 +27,7 @@ from helios_protocol_mongo import bson_json
 ID_DEFAULT = "default jsonb_build_object('$oid', substr(md5(random()::text || clock_timestamp()::text), 1, 24))"
 SYSTEM_SCHEMAS = {"pg_catalog", "information_schema", "heliosdb", "pg_toast"}
 MISSING_TABLE = {"42P01", "3F000"}
+ORDER_COLUMN = "field_order"
 
 
 def quote_ident(name: str) -> str:
@@ -36,6 +44,7 @@ class CollectionStore:
     def __init__(self, session: Any) -> None:
         self.session = session
         self._prepared: dict[str, Any] = {}
+        self._has_order: dict[tuple[str, str], bool] = {}
 
     # -- statements ---------------------------------------------------------------
 
@@ -54,7 +63,28 @@ class CollectionStore:
 
     def execute(self, sql: str) -> Any:
         self._prepared.clear()  # DDL: plans prepared before may name what changed
+        self._has_order.clear()
         return self.session.execute(sql)
+
+    def has_order_column(self, db: str, collection: str) -> bool:
+        """Whether the table keeps field order (tables made through SQL may not)."""
+        key = (db, collection)
+        known = self._has_order.get(key)
+        if known is None:
+            known = bool(self.rows("select 1 from information_schema.columns where table_schema = $1 and "
+                                   "table_name = $2 and column_name = $3", [db, collection, ORDER_COLUMN],
+                                   ["text", "text", "text"]))
+            if known or self.collection_exists(db, collection):
+                self._has_order[key] = known
+        return known
+
+    def _columns_changed(self, exc: HeliosError, db: str, collection: str) -> bool:
+        """A statement failed on a column: the table may have been made again another way; forget it."""
+        if exc.sqlstate == "42703" and (db, collection) in self._has_order:
+            del self._has_order[(db, collection)]
+            self._prepared.clear()
+            return self.session.transaction_state == "idle"
+        return False
 
     def rows(self, sql: str, params: Sequence[Any] = (), types: Sequence[str] = ()) -> list[tuple]:
         return self.run(sql, params, types).rows()
@@ -83,7 +113,7 @@ class CollectionStore:
     def create_collection(self, db: str, collection: str) -> None:
         self.execute(f"create schema if not exists {quote_ident(db)}; "
                      f"create table if not exists {table_name(db, collection)} (_id jsonb primary key {ID_DEFAULT}, "
-                     "doc jsonb not null)")
+                     f"doc jsonb not null, {ORDER_COLUMN} text)")
 
     def collection_options(self, db: str, collection: str) -> dict[str, Any]:
         """create's options kept as the table's COMMENT (validator, validationAction), or {}."""
@@ -129,7 +159,8 @@ class CollectionStore:
         """Documents of the collection (none when it does not exist), filtered by ``where`` if given."""
         if self._missing_in_transaction(db, collection):
             return iter(())
-        sql = f"select _id, doc from {table_name(db, collection)}"
+        ordered = self.has_order_column(db, collection)
+        sql = f"select _id, doc{', ' + ORDER_COLUMN if ordered else ''} from {table_name(db, collection)}"
         if where:
             sql += f" where {where}"
         try:
@@ -137,31 +168,72 @@ class CollectionStore:
         except HeliosError as exc:
             if exc.sqlstate in MISSING_TABLE:
                 return iter(())
+            if self._columns_changed(exc, db, collection):
+                return self.scan(db, collection, where, params, types)
             raise
-        rows: list[tuple[str, str]] = []
+        rows: list[tuple[Any, ...]] = []
         for batch in result.batches:
-            rows.extend(zip(batch.column(0).to_pylist(), batch.column(1).to_pylist(), strict=True))
+            rows.extend(zip(*(batch.column(i).to_pylist() for i in range(batch.num_columns)), strict=True))
+        if ordered:
+            return (bson_json.load_document(doc, key, order) for key, doc, order in rows)
         return (bson_json.load_document(doc, key) for key, doc in rows)
 
     def insert(self, db: str, collection: str, docs: Sequence[dict[str, Any]]) -> int:
-        """Insert documents (each has its ``_id``) in one statement; the table is created if missing."""
-        payload = "[" + ",".join(bson_json.dumps(d) for d in docs) + "]"
+        """Insert documents (each has its ``_id``) as one batch; the table is created if missing."""
+        rows = [bson_json.encode_row(d) for d in docs]
         if self._missing_in_transaction(db, collection):
             self.create_collection(db, collection)
-        sql = (f"insert into {table_name(db, collection)} (_id, doc) "
-               "select e -> '_id', e from jsonb_array_elements($1) as e")
         try:
-            return self.run(sql, [payload], ["jsonb"]).row_count or 0
+            return self._copy_rows(db, collection, rows)
         except HeliosError as exc:
-            if exc.sqlstate not in MISSING_TABLE:
+            if exc.sqlstate not in MISSING_TABLE and not self._columns_changed(exc, db, collection):
                 raise
-        self.create_collection(db, collection)
+            if exc.sqlstate in MISSING_TABLE:
+                self.create_collection(db, collection)
+        return self._copy_rows(db, collection, rows)
+
+    def _copy_rows(self, db: str, collection: str, rows: list[tuple[str, str, str | None]]) -> int:
+        ordered = self.has_order_column(db, collection)
+        columns = ["_id", "doc", ORDER_COLUMN] if ordered else ["_id", "doc"]
+        if any("\\u0000" in doc for _, doc, _ in rows):  # jsonb refuses NUL: let its input say so
+            return self._insert_statement(db, collection, rows, ordered)
+        try:
+            # COPY's start checks INSERT privilege and the table's triggers, as for a SQL client's COPY
+            started = self.session.execute(f"copy {table_name(db, collection)} ({', '.join(columns)}) from stdin")
+        except HeliosError as exc:
+            if exc.sqlstate != "0A000":
+                raise
+            return self._insert_statement(db, collection, rows, ordered)  # a table with triggers: INSERT fires them
+        spec = started[-1].copy
+        arrays = [pa.array([r[i] for r in rows], pa.string()) for i in range(len(columns))]
+        batch = pa.RecordBatch.from_arrays(arrays, schema=spec.arrow_schema)
+        return self.session.copy_in(spec, iter([batch])).row_count or 0
+
+    def _insert_statement(self, db: str, collection: str, rows: list[tuple[str, str, str | None]],
+                          ordered: bool) -> int:
+        """The same rows through INSERT ... SELECT (parsed by jsonb's input; triggers fire)."""
+        payload = "[" + ",".join(f"[{doc}, {json.dumps(order)}]" for _, doc, order in rows) + "]"
+        order_column, order_value = (f", {ORDER_COLUMN}", ", e ->> 1") if ordered else ("", "")
+        sql = (f"insert into {table_name(db, collection)} (_id, doc{order_column}) "
+               f"select e -> 0 -> '_id', e -> 0{order_value} from jsonb_array_elements($1) as e")
         return self.run(sql, [payload], ["jsonb"]).row_count or 0
 
     def replace(self, db: str, collection: str, old_id: Any, doc: dict[str, Any]) -> int:
-        sql = f"update {table_name(db, collection)} set _id = $2, doc = $3 where _id = $1"
-        params = [bson_json.dumps(old_id), bson_json.dumps(doc.get("_id")), bson_json.dumps(doc)]
-        return self.run(sql, params, ["jsonb", "jsonb", "jsonb"]).row_count or 0
+        id_text, doc_text, order = bson_json.encode_row(doc)
+        params = [bson_json.dumps(old_id), id_text, doc_text]
+        types = ["jsonb", "jsonb", "jsonb"]
+        if self.has_order_column(db, collection):
+            sql = f"update {table_name(db, collection)} set _id = $2, doc = $3, {ORDER_COLUMN} = $4 where _id = $1"
+            params.append(order)
+            types.append("text")
+        else:
+            sql = f"update {table_name(db, collection)} set _id = $2, doc = $3 where _id = $1"
+        try:
+            return self.run(sql, params, types).row_count or 0
+        except HeliosError as exc:
+            if self._columns_changed(exc, db, collection):
+                return self.replace(db, collection, old_id, doc)
+            raise
 
     def delete_ids(self, db: str, collection: str, ids: Sequence[Any]) -> int:
         if not ids or self._missing_in_transaction(db, collection):
