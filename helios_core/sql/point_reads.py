@@ -19,9 +19,8 @@ from typing import Any
 import attrs
 import pyarrow as pa
 
-from helios_core.sql.operators.base import batch_of
 from helios_core.sql.operators.basic import Project
-from helios_core.sql.operators.scan import TableScan
+from helios_core.sql.operators.scan import TableScan, lookup_key
 
 
 @attrs.define(eq=False)
@@ -35,16 +34,11 @@ class PointRead:
         if ctx.as_of is not None:
             return None
         scan = self.scan
-        key = []
-        for _, c in scan.pk_lookup:
-            v = _plain_int_param(c, ctx)
-            if v is None:
-                v = c.evaluate(_one_row(), ctx).array[0].as_py()
-                if v is None:
-                    return []
-            key.append(v)
+        key = lookup_key(scan.pk_lookup, ctx)
+        if key is None:
+            return []
         ctx.check_cancel()
-        b = ctx.txn.lookup(scan.schema_name, scan.table, tuple(key), columns=scan.columns)
+        b = ctx.txn.lookup(scan.schema_name, scan.table, key, columns=scan.columns)
         if not b.num_rows:
             return []
         cols = [b.column(i) for i in self.picks]
@@ -52,28 +46,6 @@ class PointRead:
         if any(c.type != f.type for c, f in zip(cols, schema, strict=True)):
             schema = pa.schema([pa.field(f.name, c.type) for c, f in zip(cols, schema, strict=True)])
         return [pa.RecordBatch.from_arrays(cols, schema=schema)]
-
-
-_INT_RANGES = {"int2": 1 << 15, "int4": 1 << 31, "int8": 1 << 63}
-_ONE: list[pa.RecordBatch] = []
-
-
-def _one_row() -> pa.RecordBatch:
-    if not _ONE:
-        _ONE.append(batch_of([], 1))
-    return _ONE[0]
-
-
-def _plain_int_param(c: Any, ctx: Any) -> int | None:
-    """The key when it is a bare integer parameter already in its column's range (what evaluating
-    it would give, without building an Arrow array); None to evaluate it."""
-    if c.param is None or c.param >= len(ctx.params):
-        return None
-    v = ctx.params[c.param]
-    bound = _INT_RANGES.get(c.type.name)
-    if type(v) is not int or bound is None or not -bound <= v < bound:
-        return None
-    return v
 
 
 def point_read_of(plan: Any) -> PointRead | None:

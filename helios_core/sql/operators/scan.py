@@ -129,13 +129,9 @@ class TableScan(Operator):
         txn = ctx.txn
         as_of = self._as_of(ctx)
         if self.pk_lookup is not None and as_of is None:
-            one = batch_of([], 1)
-            key = []
-            for _, c in self.pk_lookup:
-                v = c.evaluate(one, ctx).array[0].as_py()
-                if v is None:
-                    return
-                key.append(v)
+            key = lookup_key(self.pk_lookup, ctx)
+            if key is None:
+                return
             b = txn.lookup(self.schema_name, self.table, tuple(key), columns=self.columns,
                            with_rowid=self.with_rowid)
             if b is not None and b.num_rows:
@@ -235,3 +231,34 @@ class TableScan(Operator):
         if counts is None:
             return []
         return [f"Segments: {counts[0]} read, {counts[1]} skipped"]
+
+
+_INT_RANGES = {"int2": 1 << 15, "int4": 1 << 31, "int8": 1 << 63}
+_ONE_ROW: list[pa.RecordBatch] = []
+
+
+def lookup_key(pk_lookup: list[tuple[str, Any]], ctx: Any) -> tuple | None:
+    """The primary-key value a point lookup reads (None when a part is NULL: no row)."""
+    key = []
+    for _, c in pk_lookup:
+        v = _plain_int_param(c, ctx)
+        if v is None:
+            if not _ONE_ROW:
+                _ONE_ROW.append(batch_of([], 1))
+            v = c.evaluate(_ONE_ROW[0], ctx).array[0].as_py()
+            if v is None:
+                return None
+        key.append(v)
+    return tuple(key)
+
+
+def _plain_int_param(c: Any, ctx: Any) -> int | None:
+    """The value of a bare integer parameter already in its type's range: what evaluating it
+    gives, without building an Arrow array; None to evaluate it (and raise what that raises)."""
+    if c.param is None or c.param >= len(ctx.params):
+        return None
+    v = ctx.params[c.param]
+    bound = _INT_RANGES.get(c.type.name)
+    if type(v) is not int or bound is None or not -bound <= v < bound:
+        return None
+    return v
