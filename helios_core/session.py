@@ -284,6 +284,12 @@ class Session:
     def settings(self) -> dict[str, str]:  # pragma: no cover - interface
         raise NotImplementedError
 
+    @property
+    def catalog_version(self) -> int:  # pragma: no cover - interface
+        """A number that changes whenever a committed transaction changed some catalog: what a
+        protocol caches from catalog queries (a table's columns) stays current while it holds."""
+        raise NotImplementedError
+
     def execute(self, sql: str, dialect: str = "postgres") -> list[Result]:  # pragma: no cover - interface
         """Run every statement in ``sql`` (simple-query semantics); stops at the first error."""
         raise NotImplementedError

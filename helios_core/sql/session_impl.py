@@ -183,6 +183,10 @@ class SqlSession(Session):
         return self.tx.status
 
     @property
+    def catalog_version(self) -> int:
+        return self.engine.store.catalog_version
+
+    @property
     def transaction_state(self) -> str:
         return {"I": "idle", "T": "in_transaction", "E": "failed"}[self.tx.status]
 

@@ -1606,6 +1606,30 @@ class ScalarCompiler:
 
         return self.subquery_compiled(run, captured, at, "ARRAY(SubPlan)")
 
+    def c_Dot(self, node: exp.Dot, scope: Scope) -> Compiled:
+        """(r).fN: field N of an anonymous record (ROW(...)) whose field types are known. PostgreSQL
+        cannot name the fields of an anonymous record; front ends whose tuples have positional
+        fields (ClickHouse's t.1) reach them so."""
+        if not isinstance(node.expression, exp.Identifier):
+            raise FeatureNotSupported(f"expression not supported: {node.sql(dialect='postgres')[:200]}")
+        base = self.compile(node.this, scope)
+        name = node.expression.name
+        if base.type.name != "record":
+            raise HeliosError(f"column notation .{name} applied to type {base.type.sql_name()}, "
+                              "which is not a composite type", sqlstate="42809")
+        fields = base.type.fields or ()
+        position = int(name[1:]) if name[:1] == "f" and name[1:].isdigit() else 0
+        if not 1 <= position <= len(fields):
+            raise UndefinedColumn(f'could not identify column "{name}" in record data type')
+        field_type = fields[position - 1]
+        index = position - 1
+
+        def field(v: list[Vec]) -> Vec:
+            values = v[0].array.combine_chunks() if isinstance(v[0].array, pa.ChunkedArray) else v[0].array
+            return Vec(pc.struct_field(values, [index]), field_type, v[0].scalar)
+
+        return self.lift([base], True, field, field_type)
+
     def c_Bracket(self, node: exp.Bracket, scope: Scope) -> Compiled:
         # a[i][j][k:l]: the whole chain of subscripts applies to one array (PostgreSQL's rule)
         chain: list[list[exp.Expression]] = []

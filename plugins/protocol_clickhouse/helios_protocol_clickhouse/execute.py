@@ -32,7 +32,7 @@ from sqlglot import exp, tokens
 from sqlglot.errors import ParseError, TokenError
 
 from helios_core.types import python_values
-from helios_protocol_clickhouse import catalog, statements
+from helios_protocol_clickhouse import catalog, column_types, statements
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.dialect import HeliosClickHouse
 from helios_protocol_clickhouse.errors import ClickHouseError, from_error
@@ -166,8 +166,15 @@ class ClickHouseSession:
     # -- running translated trees --------------------------------------------------------
 
     def rewrite_context(self) -> RewriteContext:
+        self.ensure_database()
         return RewriteContext(timezone=self.settings.get("session_timezone") or self.timezone,
-                              database=self.database, settings=dict(self.settings))
+                              database=self.database, settings=dict(self.settings),
+                              declared_types=column_types.declarations_exist(self.session),
+                              table_columns=self.table_columns)
+
+    def table_columns(self, schema: str, table: str) -> list[column_types.TableColumn] | None:
+        """A table's columns with their ClickHouse types (None: no such table)."""
+        return column_types.table_columns(self.session, schema, table)
 
     def execute_tree(self, tree: exp.Expression, *, format: str | None = None,
                      types: list[str | None] | None = None, stream: bool = False) -> ChResult:
@@ -175,9 +182,11 @@ class ClickHouseSession:
 
         ``types`` give ClickHouse types where the ClickHouse expression settles them
         (``count()`` is UInt64 where the kernel says bigint)."""
-        translated = apply_all(tree, self.rewrite_context())
-        sql = catalog.to_postgres(translated)
-        return self.execute_sql(sql, format=format, types=types, stream=stream)
+        return self.execute_sql(self.translate(tree), format=format, types=types, stream=stream)
+
+    def translate(self, tree: exp.Expression) -> str:
+        """The kernel's SQL for a ClickHouse tree."""
+        return catalog.to_postgres(apply_all(tree, self.rewrite_context()))
 
     def execute_sql(self, sql: str, *, format: str | None = None,
                     types: list[str | None] | None = None, stream: bool = False) -> ChResult:

@@ -9,6 +9,9 @@ when only the kernel's result type can tell.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlglot import exp
 
 _BINARY = {
@@ -88,10 +91,77 @@ def literal_type(value: int) -> str:
     return "Float64"
 
 
+_SOURCE_TYPES = "clickhouse_source_types"
+
+
+def annotate_sources(select: exp.Select, table_columns: Callable[[str, str], list[Any] | None],
+                     database: str) -> list[str | None] | None:
+    """Record on ``select`` the ClickHouse types of the columns its FROM and JOINs give (tables'
+    declared or nearest types, a subquery's typed outputs), for ``hint_type``; returns the
+    types of ``SELECT *`` when that is what the select list is (None otherwise)."""
+    known: dict[str, str] = {}
+    star: list[str | None] | None = None
+    sources = []
+    if select.args.get("from_") is not None:
+        sources.append(select.args["from_"].this)
+    sources.extend(j.this for j in select.args.get("joins") or [])
+    for n, source in enumerate(sources):
+        outputs = _source_outputs(source, table_columns, database)
+        if outputs is None:
+            if n == 0:
+                star = None
+            continue
+        alias = source.alias_or_name
+        for name, type_name in outputs:
+            if type_name is None:
+                continue
+            known.setdefault(name, type_name)
+            if alias:
+                known.setdefault(f"{alias}.{name}", type_name)
+        if n == 0:
+            star = [t for _, t in outputs]
+    select.meta[_SOURCE_TYPES] = known
+    items = select.expressions
+    only_star = len(items) == 1 and (isinstance(items[0], exp.Star) or
+                                     isinstance(items[0], exp.Column) and isinstance(items[0].this, exp.Star))
+    return star if only_star and len(sources) == 1 else None
+
+
+def _source_outputs(source: exp.Expression, table_columns: Callable[[str, str], list[Any] | None],
+                    database: str) -> list[tuple[str, str | None]] | None:
+    """(name, ClickHouse type or None) of the columns a FROM item gives, None when not known."""
+    if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier):
+        db = source.db or database
+        if db.lower() == "system":
+            return None
+        columns = table_columns("public" if db == "default" else db, source.name)
+        return None if columns is None else [(c.name, c.type) for c in columns]
+    if isinstance(source, exp.Subquery) and isinstance(source.this, exp.Select):
+        inner = source.this
+        star = annotate_sources(inner, table_columns, database)
+        if star is not None:
+            outputs = _source_outputs(_first_source(inner), table_columns, database)
+            return outputs
+        return [(column_name(e), hint_type(e, inner)) for e in inner.expressions]
+    return None
+
+
+def _first_source(select: exp.Select) -> exp.Expression:
+    return select.args["from_"].this
+
+
 def _source_columns(select: exp.Select | None) -> dict[str, str]:
-    """Columns of ClickHouse's built-in sources in FROM: ``number`` of numbers() is UInt64."""
+    """Columns of the sources in FROM: ``number`` of numbers() is UInt64, ``dummy`` of
+    system.one UInt8, a table's columns their ClickHouse types (``annotate_sources``)."""
     if select is None:
         return {}
+    known = select.meta.get(_SOURCE_TYPES) if select.meta else None
+    if known:
+        return {**known, **_builtin_columns(select)}
+    return _builtin_columns(select)
+
+
+def _builtin_columns(select: exp.Select) -> dict[str, str]:
     source = select.args.get("from_")
     table = source.this if source is not None else None
     if not isinstance(table, exp.Table):
@@ -110,7 +180,8 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
     if isinstance(node, exp.Alias):
         return hint_type(node.this, select)
     if isinstance(node, exp.Column) and not isinstance(node.this, exp.Literal):
-        return _source_columns(select).get(node.name)
+        columns = _source_columns(select)
+        return columns.get(f"{node.table}.{node.name}") if node.table else columns.get(node.name)
     if isinstance(node, exp.Paren):
         return hint_type(node.this)
     if isinstance(node, exp.Literal):

@@ -10,7 +10,7 @@ from helios_core.hookspecs import ProtocolContext, ProtocolServer, SqlDialect, S
 from helios_protocol_clickhouse.config import HTTP_PORT, NATIVE_PORT, ClickHouseConfig
 from helios_protocol_clickhouse.dialect import CLICKHOUSE
 from helios_protocol_clickhouse.http.server import serve_http
-from helios_protocol_clickhouse.native import serve_native
+from helios_protocol_clickhouse.native.server import serve_native
 from helios_protocol_clickhouse.sql_functions import FUNCTIONS
 
 

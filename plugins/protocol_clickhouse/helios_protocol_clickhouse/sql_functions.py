@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from helios_core.errors import HeliosError
 from helios_core.hookspecs import SqlFunction
+from helios_protocol_clickhouse.column_types import column_type
 from helios_protocol_clickhouse.formats.values import TextRenderer
 from helios_protocol_clickhouse.types import clickhouse_type
 
@@ -33,6 +34,11 @@ def _type_names(args: list[pa.Array]) -> pa.Array:
     not_null = args[1].to_pylist()
     return pa.array([None if n is None else clickhouse_type(n, nullable=not nn) for n, nn in
                      zip(names, not_null, strict=True)], pa.string())
+
+
+def _declared_types(args: list[pa.Array]) -> pa.Array:
+    return pa.array([None if n is None else column_type(d, n, bool(nn)) for d, n, nn in
+                     zip(args[0].to_pylist(), args[1].to_pylist(), args[2].to_pylist(), strict=True)], pa.string())
 
 
 def _element_type(types: list[str]) -> str:
@@ -403,6 +409,8 @@ def _sum_type(types: list[str]) -> str:
 
 FUNCTIONS = [
     SqlFunction(name="clickhouse_type_name", impl=_type_names, return_type="text", arg_types=["text", "boolean"]),
+    SqlFunction(name="ch_declared_type", impl=_declared_types, return_type="text",
+                arg_types=["text", "text", "boolean"], strict=False),
     SqlFunction(name="ch_array_element", impl=_array_element, return_type=_element_type),
     SqlFunction(name="ch_type_name", impl=_type_name_of, return_type="text", strict=False),
     SqlFunction(name="ch_length", impl=_length, return_type="bigint"),

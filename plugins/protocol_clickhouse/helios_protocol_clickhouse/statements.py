@@ -18,14 +18,14 @@ import sqlglot
 from sqlglot import exp
 
 from helios_core.types import parse_text
-from helios_protocol_clickhouse import formats
+from helios_protocol_clickhouse import column_types, formats
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.errors import ClickHouseError
 from helios_protocol_clickhouse.formats.literals import parse_array_text
-from helios_protocol_clickhouse.names import column_name, hint_type
+from helios_protocol_clickhouse.names import annotate_sources, column_name, hint_type
 from helios_protocol_clickhouse.results import ChColumn, ChResult
 from helios_protocol_clickhouse.rewrites.clauses import has_grouping_sets
-from helios_protocol_clickhouse.types import clickhouse_type
+from helios_protocol_clickhouse.types import canonical_type, clickhouse_type, parse_type
 
 if TYPE_CHECKING:
     from helios_protocol_clickhouse.execute import ClickHouseSession
@@ -70,6 +70,10 @@ def run_tree(ch: ClickHouseSession, tree: exp.Expression) -> list[ChResult]:
         return [describe(ch, tree.this)]
     if isinstance(tree, exp.Command):
         raise ClickHouseError(48, f"{tree.this} {str(tree.expression or '')[:60]} is not supported".strip())
+    if isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() == "TABLE":
+        return [_create_table(ch, tree)]
+    if isinstance(tree, exp.Drop) and str(tree.args.get("kind") or "").upper() == "TABLE":
+        return [_drop_table(ch, tree)]
     if isinstance(tree, exp.Insert):
         literal = _literal_rows(tree)
         if literal is not None:
@@ -79,6 +83,81 @@ def run_tree(ch: ClickHouseSession, tree: exp.Expression) -> list[ChResult]:
         result.written_rows = result.row_count
         return [result]
     return [ch.execute_tree(tree)]
+
+
+def _declared_columns(create: exp.Create) -> list[tuple[str, str]]:
+    """(name, ClickHouse type) of the columns a CREATE TABLE declares, in ClickHouse's spelling."""
+    schema = create.this
+    if not isinstance(schema, exp.Schema):
+        return []
+    out = []
+    for column in schema.expressions:
+        kind = column.args.get("kind") if isinstance(column, exp.ColumnDef) else None
+        if kind is not None:
+            out.append((column.name, str(canonical_type(parse_type(kind.sql(dialect="clickhouse"))))))
+    return out
+
+
+def _table_target(ch: ClickHouseSession, tree: exp.Expression) -> tuple[str, str] | None:
+    target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+    tables = tree.args.get("tables") or []
+    if target is None and len(tables) == 1:  # DROP TABLE t
+        target = tables[0]
+    if not isinstance(target, exp.Table):
+        return None
+    return schema_of(target.db or ch.database), target.name
+
+
+def _in_transaction(ch: ClickHouseSession, statements: list[str]) -> Any:
+    """Run ``statements`` as one transaction (a table and its declared types appear together)."""
+    ch.ensure_database()
+    ch.apply_limits(ch.settings)
+    session = ch.session
+    session.execute("BEGIN")
+    try:
+        results = [session.execute(sql)[-1] for sql in statements]
+        session.execute("COMMIT")
+    except BaseException:
+        if session.transaction_state != "idle":
+            session.execute("ROLLBACK")
+        raise
+    return results[0]
+
+
+def _create_table(ch: ClickHouseSession, tree: exp.Create) -> ChResult:
+    """CREATE TABLE: the table in its nearest SQL types and the ClickHouse types it declares."""
+    declared = _declared_columns(tree)
+    target = _table_target(ch, tree)
+    temporary = any(isinstance(p, exp.TemporaryProperty) for p in
+                    (tree.args.get("properties").expressions if tree.args.get("properties") else []))
+    sql = ch.translate(tree)
+    if target is None or not declared or temporary:
+        return ch.execute_sql(sql)
+    result = _in_transaction(ch, [sql, *column_types.declare_statements(*target, declared)])
+    return ChResult(kind=result.kind)
+
+
+def _drop_table(ch: ClickHouseSession, tree: exp.Drop) -> ChResult:
+    """DROP TABLE: the table and its declared types."""
+    target = _table_target(ch, tree)
+    if target is not None:
+        kind = _relation_kind(ch, *target)
+        if kind in ("v", "m"):  # ClickHouse's DROP TABLE drops views too
+            tree.set("kind", "VIEW" if kind == "v" else "MATERIALIZED VIEW")
+            return ch.execute_sql(ch.translate(tree))
+    sql = ch.translate(tree)
+    if target is None or not column_types.declarations_exist(ch.session):
+        return ch.execute_sql(sql)
+    result = _in_transaction(ch, [sql, column_types.forget_statement(*target)])
+    return ChResult(kind=result.kind)
+
+
+def _relation_kind(ch: ClickHouseSession, schema: str, name: str) -> str | None:
+    rows = ch.session.execute(
+        "SELECT c.relkind FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON c.relnamespace = n.oid "
+        f"WHERE n.nspname = '{schema.replace(chr(39), chr(39) * 2)}' AND c.relname = "
+        f"'{name.replace(chr(39), chr(39) * 2)}'")[-1].rows()
+    return rows[0][0] if rows else None
 
 
 def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
@@ -92,12 +171,13 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     names: list[str] = []
     hints: list[str | None] = []
     if isinstance(first, exp.Select):
+        star = annotate_sources(first, ch.table_columns, ch.database)
         names = [column_name(e) for e in first.expressions]
         hints = [hint_type(e, first) for e in first.expressions]
         _settle_type_names(first)
         if any(isinstance(e, exp.Star) or isinstance(e, exp.Column) and isinstance(e.this, exp.Star)
                for e in first.expressions):
-            names, hints = [], []
+            names, hints = [], star or []
         else:  # ClickHouse's names on the kernel's columns
             first.set("expressions", [e if isinstance(e, exp.Alias) else exp.alias_(e, n, quoted=True)
                                       for e, n in zip(first.expressions, names, strict=True)])
@@ -238,8 +318,15 @@ def _rows_before_limit_query(tree: exp.Query) -> exp.Expression | None:
     source = tree.args.get("from_")
     if source is not None and isinstance(source.this, exp.Subquery) and \
             isinstance(source.this.this, exp.Select) and source.this.this.args.get("limit") is not None:
-        return exp.select(exp.Count(this=exp.Star())).from_(exp.Subquery(
+        counted = exp.select(exp.Count(this=exp.Star())).from_(exp.Subquery(
             this=source.this.this.copy(), alias=exp.TableAlias(this=exp.to_identifier("_limited"))))
+        where = tree.args.get("where")
+        if where is not None and not any(isinstance(n, exp.Column) and not isinstance(n.this, exp.Star)
+                                         for n in where.this.walk()):
+            # a condition on no column is decided before any row is read: when false, the
+            # LIMIT below sees no rows (ClickHouse reports 0)
+            counted.set("where", where.copy())
+        return counted
     return None
 
 

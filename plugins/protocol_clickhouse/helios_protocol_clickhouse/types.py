@@ -160,6 +160,26 @@ def _canonical(name: str) -> str:
     return _CANONICAL.get(low) or _ALIASES.get(low) or name
 
 
+_DECIMAL_PRECISION = {"Decimal32": 9, "Decimal64": 18, "Decimal128": 38, "Decimal256": 76}
+
+
+def canonical_type(t: ChType) -> ChType:
+    """The type as ClickHouse spells it back (DESCRIBE, toTypeName): ``Decimal32(2)`` is
+    ``Decimal(9, 2)``, ``Enum8('a', 'b')`` numbers its labels ``'a' = 1, 'b' = 2``."""
+    name = t.name
+    if name in _DECIMAL_PRECISION:
+        return ChType("Decimal", (str(_DECIMAL_PRECISION[name]), str(t.args[0]) if t.args else "0"))
+    if name == "Decimal":
+        return ChType("Decimal", (str(t.args[0]) if t.args else "10", str(t.args[1]) if len(t.args) > 1 else "0"))
+    if name in ("Enum8", "Enum16") and t.args and not any("=" in str(a) for a in t.args):
+        return ChType(name, tuple(f"{a} = {i}" for i, a in enumerate(t.args, 1)))
+    if name == "DateTime64" and not t.args:
+        return ChType(name, ("3",))
+    args = tuple(canonical_type(a) if isinstance(a, ChType) else
+                 _Named(a.name, canonical_type(a.type)) if isinstance(a, _Named) else a for a in t.args)
+    return ChType(name, args)
+
+
 def sql_type(ch: str | ChType) -> str:
     """The kernel's SQL type for a ClickHouse type (its nearest); 42704 when unknown."""
     t = parse_type(ch) if isinstance(ch, str) else ch

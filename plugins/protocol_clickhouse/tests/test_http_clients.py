@@ -65,8 +65,6 @@ def test_query_arrow_and_df(cc):
     assert list(df["k"]) == [1, 2]
 
 
-@pytest.mark.xfail(strict=True, reason="a query's result columns are typed by the values of the result "
-                   "(String), not by the table's nullability (Nullable(String)) as DESCRIBE and ClickHouse do")
 def test_result_types_of_nullable_columns_are_nullable(pg, cc):
     pg.execute("CREATE TABLE nullable_pg (id integer PRIMARY KEY, title text)")
     pg.execute("INSERT INTO nullable_pg VALUES (1, 'hello')")

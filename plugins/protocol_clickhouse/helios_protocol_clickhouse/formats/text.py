@@ -54,7 +54,7 @@ def _tsv(result: Any, settings: dict[str, str], *, names: bool = False, types: b
     if names:
         out.append("\t".join(tsv_escape(c.name) for c in result.columns) + "\n")
     if types:
-        out.append("\t".join(c.type for c in result.columns) + "\n")
+        out.append("\t".join(tsv_escape(c.type) for c in result.columns) + "\n")
     renderers = _renderers(result, settings)
 
     def line(row: tuple) -> str:

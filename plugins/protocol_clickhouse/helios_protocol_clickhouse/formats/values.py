@@ -85,6 +85,8 @@ class TextRenderer:
             self.scale = int(inner.args[-1])
         if self.kind == "DateTime64" and inner.args:
             self.precision = int(inner.args[0])
+        # FixedString(N): values shorter than N bytes are padded with zero bytes, as ClickHouse keeps them
+        self.fixed_size = int(inner.args[0]) if self.kind == "FixedString" and inner.args else 0
         self.element: TextRenderer | None = None
         self.fields: list[TextRenderer] = []
         if self.kind == "Array" and inner.args:
@@ -104,6 +106,9 @@ class TextRenderer:
         if isinstance(v, int):
             return str(v)
         if isinstance(v, str):
+            if self.fixed_size:
+                missing = self.fixed_size - len(v.encode())
+                return v + "\0" * missing if missing > 0 else v
             return v
         if isinstance(v, decimal.Decimal):
             return format_decimal(v, self.scale, self.trailing_zeros)

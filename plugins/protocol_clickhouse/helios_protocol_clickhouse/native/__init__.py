@@ -9,7 +9,3 @@ messages, ``server`` and ``connection`` serve sockets; statements run through
 """
 
 from __future__ import annotations
-
-from helios_protocol_clickhouse.native.server import serve_native
-
-__all__ = ["serve_native"]

@@ -439,9 +439,11 @@ class NativeConnection:
     # -- INSERT with data blocks -----------------------------------------------------------------
 
     async def _insert(self, query: p.Query, match: re.Match, out: _Output) -> None:
-        target = await anyio.to_thread.run_sync(self._copy_target, match.group("table"), match.group("columns"))
+        target, declared = await anyio.to_thread.run_sync(self._copy_target, match.group("table"),
+                                                          match.group("columns"))
         names = list(target.columns)
-        types = [clickhouse_type(c.type_name, nullable=c.nullable is not False) for c in target.column_types]
+        types = [declared.get(c.name) or clickhouse_type(c.type_name, nullable=c.nullable is not False)
+                 for c in target.column_types]
         await out.header(names, types)
         schema = target.arrow_schema
         state = {"rows": 0, "bytes": 0}
@@ -518,8 +520,9 @@ class NativeConnection:
         p.write_profile_events(w, self.revision)
         anyio.from_thread.run(self._send, w.buf)
 
-    def _copy_target(self, table: str, columns: str | None) -> Any:
-        """The CopySpec of ``table`` (ClickHouse names: ``db.t`` with ``default`` as ``public``)."""
+    def _copy_target(self, table: str, columns: str | None) -> tuple[Any, dict[str, str]]:
+        """The CopySpec of ``table`` (ClickHouse names: ``db.t`` with ``default`` as ``public``)
+        and the ClickHouse types of its columns by name."""
 
         parts = [_unquote(x) for x in _split_dotted(table)]
         schema = schema_of(parts[0] if len(parts) == 2 else self.ch.database)
@@ -528,10 +531,11 @@ class NativeConnection:
             column_list = " (" + ", ".join(_quote_ident(_unquote(c.strip())) for c in columns.split(",")) + ")"
         sql = f"COPY {_quote_ident(schema)}.{_quote_ident(parts[-1])}{column_list} FROM STDIN"
         try:
+            columns_of_table = self.ch.table_columns(schema, parts[-1]) or []
             results = self.session.execute(sql)
         except Exception as e:
             raise from_error(e) from e
-        return results[-1].copy
+        return results[-1].copy, {c.name: c.type for c in columns_of_table}
 
 
 class _PacketError(ProtocolError):

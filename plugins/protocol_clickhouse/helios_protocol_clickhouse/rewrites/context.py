@@ -1,6 +1,10 @@
-"""What a rewrite may need to know about the client: time zone, database, settings."""
+"""What a rewrite may need to know about the client: time zone, database, settings, and
+the ClickHouse types of tables' columns (declared over ClickHouse or nearest)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 
@@ -10,3 +14,8 @@ class RewriteContext:
     timezone: str = "UTC"
     database: str = "default"
     settings: dict[str, str] = attrs.Factory(dict)
+    # the branch holds declared ClickHouse types (column_types): system.columns shows them
+    declared_types: bool = False
+    # (schema, table) -> its columns (column_types.TableColumn) or None: what a query's plain
+    # column references are typed by
+    table_columns: Callable[[str, str], list[Any] | None] | None = None

@@ -15,10 +15,11 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
+from helios_protocol_clickhouse import column_types
 from helios_protocol_clickhouse.rewrites.context import RewriteContext
 from helios_protocol_clickhouse.settings_catalog import SETTINGS
 
-_HIDDEN = "('pg_catalog', 'information_schema', 'pg_toast', 'heliosdb')"
+_HIDDEN = f"('pg_catalog', 'information_schema', 'pg_toast', 'heliosdb', '{column_types.SCHEMA}')"
 _DB = "CASE WHEN n.nspname = 'public' THEN 'default' ELSE n.nspname END"
 
 DATABASES = f"""
@@ -41,7 +42,7 @@ WHERE c.relkind IN ('r', 'v', 'p', 'm') AND n.nspname NOT IN {_HIDDEN} AND n.nsp
 
 COLUMNS = f"""
 SELECT {_DB} AS database, c.relname AS table, a.attname AS name,
-       clickhouse_type_name(format_type(a.atttypid, a.atttypmod), a.attnotnull) AS type,
+       {{type}} AS type,
        CAST(a.attnum AS bigint) AS position,
        CASE WHEN d.adbin IS NULL THEN '' ELSE 'DEFAULT' END AS default_kind,
        COALESCE(pg_get_expr(d.adbin, d.adrelid), '') AS default_expression,
@@ -50,7 +51,7 @@ SELECT {_DB} AS database, c.relname AS table, a.attname AS name,
        '' AS compression_codec, CAST(NULL AS bigint) AS numeric_precision, CAST(NULL AS bigint) AS numeric_scale
 FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON a.attrelid = c.oid
 JOIN pg_catalog.pg_namespace n ON c.relnamespace = n.oid
-LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum{{declared}}
 WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'v', 'p', 'm')
   AND n.nspname NOT IN {_HIDDEN} AND n.nspname NOT LIKE 'pg_temp%'
 """
@@ -77,7 +78,13 @@ def _relation(name: str, ctx: RewriteContext) -> str | None:
     if name == "tables":
         return TABLES
     if name == "columns":
-        return COLUMNS
+        if ctx.declared_types:
+            return COLUMNS.format(
+                type="ch_declared_type(ct.type, format_type(a.atttypid, a.atttypmod), a.attnotnull)",
+                declared=f"\nLEFT JOIN {column_types.TABLE} ct ON ct.schema_name = n.nspname "
+                         "AND ct.table_name = c.relname AND ct.column_name = a.attname")
+        return COLUMNS.format(type="clickhouse_type_name(format_type(a.atttypid, a.atttypmod), a.attnotnull)",
+                              declared="")
     if name == "settings":
         return _settings_query(ctx)
     return None

@@ -1,0 +1,124 @@
+"""The ClickHouse types a table's columns were declared with, remembered beside the table.
+
+A table is stored in its columns' nearest SQL types (``UInt8`` is ``smallint``,
+``FixedString(16)`` and ``Enum8(...)`` are ``text``), so the SQL types alone cannot say what
+a ClickHouse client declared. CREATE TABLE over ClickHouse records each column's declared
+type in the table ``"_clickhouse".column_types`` in the same transaction::
+
+    CREATE TABLE t (a UInt8, s FixedString(3), e Enum8('x' = 1)) ENGINE = Memory
+    -> ("public", "t", "a", "UInt8"), ("public", "t", "s", "FixedString(3)"), ...
+
+DESCRIBE, system.columns, result headers and the native INSERT header show the declared
+types. A column without one (its table was created over PostgreSQL) or whose SQL type no
+longer is its declared type's (changed over PostgreSQL since) shows its nearest ClickHouse
+type, ``Nullable(...)`` unless it is NOT NULL. The table is data of the branch like any
+other, so branches and time travel keep their own declarations.
+
+Lookups are cached per table and catalog version (any committed DDL starts afresh).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import attrs
+
+from helios_protocol_clickhouse.types import clickhouse_type, parse_type, sql_type
+
+SCHEMA = "_clickhouse"
+TABLE = f'"{SCHEMA}".column_types'
+
+_CREATE_TABLE = (f"CREATE TABLE IF NOT EXISTS {TABLE} (schema_name text NOT NULL, table_name text NOT NULL, "
+                 "column_name text NOT NULL, type text NOT NULL, PRIMARY KEY (schema_name, table_name, column_name))")
+
+_cache: dict[tuple, Any] = {}
+_lock = threading.Lock()
+_CACHE_LIMIT = 4096
+
+
+@attrs.frozen
+class TableColumn:
+    """A table column as ClickHouse sees it: name and ClickHouse type (declared or nearest)."""
+
+    name: str
+    type: str
+    sql_type: str
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def declare_statements(schema: str, table: str, columns: list[tuple[str, str]]) -> list[str]:
+    """SQL that records ``columns`` ((name, ClickHouse type)) as the declared types of
+    ``schema.table`` (run in the CREATE TABLE's transaction)."""
+    out = [f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"', _CREATE_TABLE, forget_statement(schema, table)]
+    if columns:
+        rows = ", ".join(f"({_q(schema)}, {_q(table)}, {_q(name)}, {_q(ch)})" for name, ch in columns)
+        out.append(f"INSERT INTO {TABLE} VALUES {rows}")
+    return out
+
+
+def forget_statement(schema: str, table: str) -> str:
+    return f"DELETE FROM {TABLE} WHERE schema_name = {_q(schema)} AND table_name = {_q(table)}"
+
+
+def _declared_matches(declared: str, sql_name: str, not_null: bool) -> bool:
+    """The declared type is still the column's: same nearest type and the same nullability."""
+    try:
+        parsed = parse_type(declared)
+        nearest = sql_type(parsed)
+    except Exception:  # noqa: BLE001 - a declaration this version cannot read shows the nearest type
+        return False
+    return clickhouse_type(nearest) == clickhouse_type(sql_name) and parsed.nullable == (not not_null)
+
+
+def column_type(declared: str | None, sql_name: str, not_null: bool) -> str:
+    """What ClickHouse shows for a column: its declared type while it holds, else the nearest."""
+    if declared and _declared_matches(declared, sql_name, not_null):
+        return declared
+    return clickhouse_type(sql_name, nullable=not not_null)
+
+
+def _cached(session: Any, key: tuple, compute: Any) -> Any:
+    version = session.catalog_version
+    full = (session.database, session.branch, version, *key)
+    with _lock:
+        if full in _cache:
+            return _cache[full]
+    value = compute()
+    with _lock:
+        if len(_cache) > _CACHE_LIMIT:
+            _cache.clear()
+        _cache[full] = value
+    return value
+
+
+def declarations_exist(session: Any) -> bool:
+    """Whether this branch holds the table of declared types (some table was created over ClickHouse)."""
+    def compute() -> bool:
+        rows = session.execute(f"SELECT to_regclass({_q(TABLE)}) IS NOT NULL")[-1].rows()
+        return bool(rows and rows[0][0])
+    return _cached(session, ("exists",), compute)
+
+
+def table_columns(session: Any, schema: str, table: str) -> list[TableColumn] | None:
+    """The columns of ``schema.table`` with their ClickHouse types, in order; None when there is
+    no such table (a view, whose columns take the types of its query, is not one)."""
+    def compute() -> list[TableColumn] | None:
+        declared = declarations_exist(session)
+        join = (f" LEFT JOIN {TABLE} ct ON ct.schema_name = n.nspname AND ct.table_name = c.relname "
+                "AND ct.column_name = a.attname") if declared else ""
+        rows = session.execute(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
+            f"{'ct.type' if declared else 'NULL'} FROM pg_catalog.pg_attribute a "
+            "JOIN pg_catalog.pg_class c ON a.attrelid = c.oid "
+            f"JOIN pg_catalog.pg_namespace n ON c.relnamespace = n.oid{join} "
+            f"WHERE n.nspname = {_q(schema)} AND c.relname = {_q(table)} AND a.attnum > 0 "
+            "AND NOT a.attisdropped AND c.relkind IN ('r', 'p') ORDER BY a.attnum")[-1].rows()
+        if not rows:
+            return None
+        return [TableColumn(name=name, type=column_type(ch, sql_name, bool(not_null)), sql_type=sql_name)
+                for name, sql_name, not_null, ch in rows]
+    return _cached(session, ("table", schema, table), compute)

@@ -1,0 +1,10 @@
+DROP TABLE IF EXISTS src;
+DROP TABLE IF EXISTS dst;
+CREATE TABLE src (k UInt32, v String) ENGINE = Memory;
+CREATE TABLE dst (k UInt32, v String) ENGINE = Memory;
+INSERT INTO src SELECT number, toString(number) FROM system.numbers LIMIT 5;
+INSERT INTO dst SELECT k * 10, concat(v, '!') FROM src WHERE k % 2 = 0;
+SELECT k, v FROM (SELECT k, v FROM src UNION ALL SELECT k, v FROM dst) ORDER BY k, v;
+SELECT count(), sum(k) FROM dst;
+DROP TABLE src;
+DROP TABLE dst;

@@ -1,0 +1,11 @@
+DROP TABLE IF EXISTS l;
+DROP TABLE IF EXISTS r;
+CREATE TABLE l (id UInt8, name String) ENGINE = Memory;
+CREATE TABLE r (id UInt8, score UInt16) ENGINE = Memory;
+INSERT INTO l VALUES (1, 'a'), (2, 'b'), (3, 'c');
+INSERT INTO r VALUES (1, 10), (1, 11), (3, 30);
+SELECT id, name, score FROM l ANY LEFT JOIN r USING id ORDER BY id;
+SELECT id, name, score FROM l ALL INNER JOIN r USING id ORDER BY id, score;
+SELECT name, sum(score) FROM l ALL LEFT JOIN r USING id GROUP BY name WITH TOTALS ORDER BY name;
+DROP TABLE l;
+DROP TABLE r;

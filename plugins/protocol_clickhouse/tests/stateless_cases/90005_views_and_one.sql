@@ -1,0 +1,12 @@
+DROP TABLE IF EXISTS base;
+DROP TABLE IF EXISTS v;
+CREATE TABLE base (x Int32) ENGINE = Memory;
+INSERT INTO base SELECT number FROM numbers(4);
+CREATE VIEW v AS SELECT x * 2 AS y FROM base;
+SELECT y FROM v WHERE y > 2 ORDER BY y;
+SELECT dummy, 1 + 1 FROM system.one;
+SELECT arrayMap(x -> x * 2, [1, 2, 3]), arrayFilter(x -> x % 2 = 1, [1, 2, 3]);
+SELECT transform(number, [1, 2], ['one', 'two'], 'other') FROM numbers(3);
+SELECT replicate(1, ['a', 'b']);
+DROP TABLE v;
+DROP TABLE base;
