@@ -38,7 +38,7 @@ from helios_protocol_clickhouse.dialect import HeliosClickHouse
 from helios_protocol_clickhouse.errors import ClickHouseError, from_error
 from helios_protocol_clickhouse.results import ChColumn, ChResult
 from helios_protocol_clickhouse.rewrites import RewriteContext, apply_all
-from helios_protocol_clickhouse.types import clickhouse_type
+from helios_protocol_clickhouse.types import UNSIGNED_BIGINT, clickhouse_type
 
 DEFAULT_DATABASE = "default"
 
@@ -249,12 +249,24 @@ def _describe(result: Any, types: list[str | None] | None, has_nulls: list[bool]
     for i, col in enumerate(result.columns):
         nullable = has_nulls[i]
         ch_type = types[i] if types and i < len(types) and types[i] else None
+        if ch_type is not None and _shape(ch_type) != _shape(clickhouse_type(col.type_name)):
+            ch_type = None  # a hint that does not fit the values (an array for scalars): the values decide
         if ch_type is None:
             ch_type = clickhouse_type(col.type_name, nullable=nullable)
         elif nullable and not ch_type.startswith(("Nullable", "Array", "Tuple", "Map")):
             ch_type = f"Nullable({ch_type})"
         columns.append(ChColumn(name=col.name, type=ch_type))
     return columns
+
+
+def _shape(ch_type: str) -> str:
+    """Array, Tuple, Map or a scalar: what a column's values must be for a type to encode them."""
+    while ch_type.startswith(("Nullable(", "LowCardinality(")):
+        ch_type = ch_type[ch_type.index("(") + 1:-1]
+    for shape in ("Array(", "Tuple(", "Map("):
+        if ch_type.startswith(shape):
+            return shape
+    return "scalar"
 
 
 _PARAM = re.compile(r"\{(?P<name>\w+)\s*:\s*(?P<type>[^}]+)\}")
@@ -280,16 +292,19 @@ def _numeric_as_number(batches: list[pa.RecordBatch], i: int) -> tuple[list[pa.R
     """An unconstrained numeric column (PostgreSQL's sum of integers, avg...) as ClickHouse types
     such results: bigint when every value is integral, double precision otherwise."""
     values = [v for b in batches for v in python_values(b.column(i)) if v is not None]
-    integral = all(v.is_finite() and v == v.to_integral_value() and abs(v) < 2**63 for v in values)
+    integral = all(v.is_finite() and v == v.to_integral_value() for v in values)
+    signed = integral and all(abs(v) < 2**63 for v in values)
+    unsigned = integral and not signed and all(0 <= v < 2**64 for v in values)  # UInt64's upper half
+    arrow = pa.int64() if signed else pa.uint64() if unsigned else pa.float64()
     out = []
     for b in batches:
         column = python_values(b.column(i))
-        converted = pa.array([None if v is None else int(v) if integral else float(v) for v in column],
-                             pa.int64() if integral else pa.float64())
+        converted = pa.array([None if v is None else int(v) if signed or unsigned else float(v) for v in column],
+                             arrow)
         arrays = list(b.columns)
         arrays[i] = converted
         out.append(pa.RecordBatch.from_arrays(arrays, names=b.schema.names))
-    return out, "bigint" if integral else "double precision"
+    return out, "bigint" if signed else UNSIGNED_BIGINT if unsigned else "double precision"
 
 
 def _has_nulls(batches: list[pa.RecordBatch], i: int) -> bool:

@@ -104,7 +104,8 @@ def annotate_sources(select: exp.Select, table_columns: Callable[[str, str], lis
     sources = []
     if select.args.get("from_") is not None:
         sources.append(select.args["from_"].this)
-    sources.extend(j.this for j in select.args.get("joins") or [])
+    array_joins = [j for j in select.args.get("joins") or [] if str(j.args.get("kind") or "").upper() == "ARRAY"]
+    sources.extend(j.this for j in select.args.get("joins") or [] if j not in array_joins)
     for n, source in enumerate(sources):
         outputs = _source_outputs(source, table_columns, database)
         if outputs is None:
@@ -120,6 +121,15 @@ def annotate_sources(select: exp.Select, table_columns: Callable[[str, str], lis
                 known.setdefault(f"{alias}.{name}", type_name)
         if n == 0:
             star = [t for _, t in outputs]
+    for join in array_joins:  # ARRAY JOIN arr [AS a]: the name stands for an element from here on
+        for item in [join.this, *join.expressions]:
+            inner = item.this if isinstance(item, exp.Alias) else item
+            name = item.alias if isinstance(item, exp.Alias) else inner.name if isinstance(inner, exp.Column) else None
+            array_type = known.get(inner.name) if isinstance(inner, exp.Column) else None
+            if name:
+                known.pop(name, None)
+                if array_type and array_type.startswith("Array("):
+                    known[name] = array_type[len("Array("):-1]
     select.meta[_SOURCE_TYPES] = known
     items = select.expressions
     only_star = len(items) == 1 and (isinstance(items[0], exp.Star) or
@@ -209,6 +219,11 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
     if isinstance(node, exp.Explode) and isinstance(node.this, exp.Array):
         kinds = {hint_type(e) for e in node.this.expressions}
         return _common_int(kinds)
+    if isinstance(node, exp.Explode) and isinstance(node.this, exp.Column):
+        array_type = hint_type(node.this, select)
+        return array_type[len("Array("):-1] if array_type and array_type.startswith("Array(") else None
+    if isinstance(node, exp.Max | exp.Min | exp.AnyValue) and isinstance(node.this, exp.Column):
+        return hint_type(node.this, select)  # the column's own type, Nullable or not
     if isinstance(node, exp.Count | exp.ApproxDistinct | exp.CountIf):
         return "UInt64"
     if isinstance(node, exp.Div):

@@ -365,6 +365,30 @@ def _array_last(args: list[pa.Array]) -> pa.Array:
     return pa.array([None if not v else v[-1] for v in args[0].to_pylist()], args[0].type.value_type)
 
 
+def _array_extreme(pick: Callable[..., Any]) -> Callable[[list[pa.Array]], pa.Array]:
+    def impl(args: list[pa.Array]) -> pa.Array:
+        out = []
+        for v in args[0].to_pylist():
+            present = [x for x in v or [] if x is not None]
+            out.append(pick(present) if present else None)
+        return pa.array(out, args[0].type.value_type)
+    return impl
+
+
+def _array_arg_extreme(largest: bool) -> Callable[[list[pa.Array]], pa.Array]:
+    """The element of the first array where the second is least (greatest): the first such."""
+    def impl(args: list[pa.Array]) -> pa.Array:
+        out = []
+        for values, keys in zip(args[0].to_pylist(), args[1].to_pylist(), strict=True):
+            best = None
+            for value, key in zip(values or [], keys or [], strict=False):
+                if key is not None and (best is None or (key > best[0] if largest else key < best[0])):
+                    best = (key, value)
+            out.append(None if best is None else best[1])
+        return pa.array(out, args[0].type.value_type)
+    return impl
+
+
 def _array_sum(args: list[pa.Array]) -> pa.Array:
     value_type = args[0].type.value_type
     out_type = pa.float64() if pa.types.is_floating(value_type) else pa.int64()
@@ -438,6 +462,10 @@ FUNCTIONS = [
     SqlFunction(name="ch_array_first", impl=_array_first, return_type=_element_type),
     SqlFunction(name="ch_array_last", impl=_array_last, return_type=_element_type),
     SqlFunction(name="ch_array_sum", impl=_array_sum, return_type=_sum_type),
+    SqlFunction(name="ch_array_min", impl=_array_extreme(min), return_type=_element_type),
+    SqlFunction(name="ch_array_max", impl=_array_extreme(max), return_type=_element_type),
+    SqlFunction(name="ch_array_arg_min", impl=_array_arg_extreme(False), return_type=_element_type),
+    SqlFunction(name="ch_array_arg_max", impl=_array_arg_extreme(True), return_type=_element_type),
     *[SqlFunction(name=f"ch_to{'' if signed else 'u'}int{bits}", impl=_integer(bits, signed), return_type="bigint")
       for bits in (8, 16, 32, 64) for signed in (True, False)],
 ]

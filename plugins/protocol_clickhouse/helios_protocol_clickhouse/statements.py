@@ -256,7 +256,7 @@ def _settle_type_names(select: exp.Select) -> None:
     for node in list(select.find_all(exp.Anonymous, exp.Typeof)):
         name = str(node.this).lower() if isinstance(node, exp.Anonymous) else "totypename"
         args = node.expressions if isinstance(node, exp.Anonymous) else [node.this]
-        if name == "totypename" and len(args) == 1 and isinstance(args[0], exp.Column):
+        if name == "totypename" and len(args) == 1:
             hint = hint_type(args[0], select)
             if hint:
                 node.replace(exp.Literal.string(hint))

@@ -10,8 +10,8 @@ sees its nearest type:
     sql_type("Nullable(DateTime('UTC'))") # "timestamp"
     sql_type("Array(LowCardinality(String))")  # "text[]"
 
-Unsigned integers are stored in the next wider signed type (UInt64 in ``bigint``: values
-past 2^63-1 are refused); ``FixedString(N)`` is ``text``; ``Enum8``/``Enum16`` are ``text``
+Unsigned integers are stored in the next wider signed type, UInt64 in ``numeric(20,0)`` (its
+whole range; a table's declared type, ``column_types``, shows it as UInt64); ``FixedString(N)`` is ``text``; ``Enum8``/``Enum16`` are ``text``
 (their labels); ``Map`` and ``Tuple`` are ``jsonb`` and ``record``. ``LowCardinality`` is an
 encoding, not a type: it is dropped.
 """
@@ -29,7 +29,7 @@ _CH_TO_SQL = {
     "bool": "boolean", "boolean": "boolean",
     "int8": "smallint", "int16": "smallint", "int32": "integer", "int64": "bigint",
     "int128": "numeric(39,0)", "int256": "numeric(77,0)",
-    "uint8": "smallint", "uint16": "integer", "uint32": "bigint", "uint64": "bigint",
+    "uint8": "smallint", "uint16": "integer", "uint32": "bigint", "uint64": "numeric(20,0)",
     "uint128": "numeric(39,0)", "uint256": "numeric(78,0)",
     "float32": "real", "float64": "double precision",
     "string": "text", "fixedstring": "text", "uuid": "uuid",
@@ -39,8 +39,12 @@ _CH_TO_SQL = {
     "decimal32": "numeric", "decimal64": "numeric", "decimal128": "numeric", "decimal256": "numeric",
 }
 
+# the type of integral results past bigint's range (a sum of UInt64 values): not a kernel type
+UNSIGNED_BIGINT = "bigint unsigned"
+
 # SQL type name (canonical, without modifiers) -> ClickHouse name
 _SQL_TO_CH = {
+    UNSIGNED_BIGINT: "UInt64",
     "boolean": "Bool", "smallint": "Int16", "integer": "Int32", "bigint": "Int64",
     "real": "Float32", "double precision": "Float64", "text": "String", "character varying": "String",
     "character": "String", "varchar": "String", "bpchar": "String", "name": "String", "bytea": "String",

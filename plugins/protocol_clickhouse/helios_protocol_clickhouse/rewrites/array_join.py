@@ -60,8 +60,16 @@ def _array_join_calls(select: exp.Select) -> None:
              if _owner(node) is select]
     for n, call in enumerate(calls):
         alias = f"_array_join_fn{n}"
-        unnest = exp.Unnest(expressions=[call.this.copy()],
-                            alias=exp.TableAlias(this=exp.to_identifier(alias), columns=[exp.to_identifier("v")]))
+        table_alias = exp.TableAlias(this=exp.to_identifier(alias), columns=[exp.to_identifier("v")])
+        array = call.this
+        if isinstance(array, exp.Array) and array.expressions and \
+                all(isinstance(e, exp.Array) for e in array.expressions):
+            # an array of arrays written out: one row per inner array (they may differ in length,
+            # which the kernel's multidimensional arrays cannot hold; an unnest would flatten them)
+            unnest = exp.Subquery(this=exp.Values(expressions=[exp.Tuple(expressions=[e.copy()])
+                                                               for e in array.expressions]), alias=table_alias)
+        else:
+            unnest = exp.Unnest(expressions=[array.copy()], alias=table_alias)
         call.replace(exp.column("v", table=alias))
         source = select.args.get("from_")
         if source is None:
