@@ -6,13 +6,16 @@ One ``helios serve`` with the ClickHouse and PostgreSQL protocols and a private 
 cluster (bench.pg_cluster); the same rows (id bigint, amount double precision, name text, at
 timestamp) go into a fresh table per run: through the native protocol in blocks of ``--block``
 rows (columnar, lz4 off and on), and as pre-encoded COPY text into HeliosDB and PostgreSQL.
-Prints rows/s, median [min-max] of the runs. Not part of the test suite.
+Prints rows/s, median [min-max] of the runs, and rows per CPU-second of the server process (of
+the PostgreSQL backend that ran the COPY) which a loaded machine's wall clock does not blur.
+Not part of the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import pathlib
 import statistics
 import tempfile
@@ -36,15 +39,25 @@ def _rows(n: int) -> tuple[list, bytes]:
     return columns, text.encode()
 
 
-def _timed(runs: int, prepare: Callable[[], None], action: Callable[[], None], n: int) -> str:
-    rates = []
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (from /proc): what a server spent, whatever the
+    machine's load did to the wall clock."""
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _timed(runs: int, prepare: Callable[[], None], action: Callable[[], None], n: int, server_pid: int) -> str:
+    rates, cpu_rates = [], []
     for _ in range(runs + 1):  # the first is a warm-up
         prepare()
+        cpu = _cpu_seconds(server_pid)
         started = time.perf_counter()
         action()
         rates.append(n / (time.perf_counter() - started))
-    rates = rates[1:]
-    return f"{statistics.median(rates):>12,.0f} rows/s  [{min(rates):,.0f}-{max(rates):,.0f}]"
+        cpu_rates.append(n / max(_cpu_seconds(server_pid) - cpu, 0.01))
+    rates, cpu_rates = rates[1:], cpu_rates[1:]
+    return (f"{statistics.median(rates):>12,.0f} rows/s  [{min(rates):,.0f}-{max(rates):,.0f}]"
+            f"  server: {statistics.median(cpu_rates):>11,.0f} rows per CPU-second")
 
 
 def main() -> None:
@@ -83,10 +96,14 @@ def main() -> None:
                 return action
 
             print(f"{args.rows:,} rows, {args.runs} runs (+1 warm-up), native blocks of {args.block:,} rows")
-            print("helios   native INSERT        ", _timed(args.runs, fresh(hconn), native(False), args.rows))
-            print("helios   native INSERT (lz4)  ", _timed(args.runs, fresh(hconn), native("lz4"), args.rows))
-            print("helios   COPY FROM STDIN      ", _timed(args.runs, fresh(hconn), copy(hconn), args.rows))
-            print("postgres COPY FROM STDIN      ", _timed(args.runs, fresh(pconn), copy(pconn), args.rows))
+            helios_pid = helios.process.pid
+            backend_pid = pconn.execute("select pg_backend_pid()").fetchone()[0]
+            print("helios   native INSERT        ",
+                  _timed(args.runs, fresh(hconn), native(False), args.rows, helios_pid))
+            print("helios   native INSERT (lz4)  ",
+                  _timed(args.runs, fresh(hconn), native("lz4"), args.rows, helios_pid))
+            print("helios   COPY FROM STDIN      ", _timed(args.runs, fresh(hconn), copy(hconn), args.rows, helios_pid))
+            print("postgres COPY FROM STDIN      ", _timed(args.runs, fresh(pconn), copy(pconn), args.rows, backend_pid))
     finally:
         cluster.stop()
         helios.stop()

@@ -136,22 +136,26 @@ class Reader:
 
     def read_string_column(self, n: int) -> tuple[np.ndarray, bytes]:
         """``n`` length-prefixed strings as Arrow-style int32/int64 offsets and the joined bytes."""
-        lengths = np.empty(n, dtype=np.int64)
-        starts = np.empty(n, dtype=np.int64)
         self.pinned = True
         try:
-            return self._read_string_column(n, lengths, starts)
+            return self._read_string_column(n)
         finally:
             self.pinned = False
 
-    def _read_string_column(self, n: int, lengths: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, bytes]:
+    def _read_string_column(self, n: int) -> tuple[np.ndarray, bytes]:
+        # the lengths are varints, so where a string starts depends on every one before it: one
+        # pass over the lengths in plain Python (list appends and bytearray indexing are its
+        # cheapest operations), then the bytes are gathered with numpy
         buf = self.buf
         pos = self.pos
         end = len(buf)
-        i = 0
-        while i < n:
-            if pos < end and buf[pos] < 0x80 and pos + 1 + buf[pos] <= end:
-                size = buf[pos]
+        starts: list[int] = []
+        lengths: list[int] = []
+        add_start = starts.append
+        add_length = lengths.append
+        for _ in range(n):
+            size = buf[pos] if pos < end else 0x80
+            if size < 0x80 and pos + 1 + size <= end:
                 pos += 1
             else:  # a long length, or the buffer ends here: take the slow path for this one
                 self.pos = pos
@@ -162,10 +166,11 @@ class Reader:
                 buf = self.buf
                 pos = self.pos
                 end = len(buf)
-            starts[i] = pos
-            lengths[i] = size
+            add_start(pos)
+            add_length(size)
             pos += size
-            i += 1
+        lengths = np.array(lengths, dtype=np.int64)
+        starts = np.array(starts, dtype=np.int64)
         self.pos = pos
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
