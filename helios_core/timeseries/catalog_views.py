@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow as pa
 
 from helios_core.hookspecs import VirtualTable
-from helios_core.timeseries import chunks, jobs
+from helios_core.timeseries import chunks, continuous, jobs
 from helios_core.timeseries.options import record_of
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -80,8 +80,24 @@ def jobs_table(session: Any) -> pa.Table:
     })
 
 
+def continuous_aggregates_table(session: Any) -> pa.Table:
+    rows = sorted(session.tx.current().catalog_list(continuous.KIND).values(), key=lambda d: (d["schema"], d["name"]))
+    return pa.table({
+        "name": pa.array([_display(d["schema"], d["name"]) for d in rows], pa.string()),
+        "source": pa.array([d["source"].removeprefix("public.") for d in rows], pa.string()),
+        "bucket_width": pa.array([_interval(d["width"]) for d in rows], pa.month_day_nano_interval()),
+        "watermark": pa.array([d.get("watermark") for d in rows], pa.int64()).cast(_TS),
+        "last_refresh": pa.array([d.get("last_refresh") for d in rows], pa.int64()).cast(_TS),
+        "refresh_interval": pa.array([d["interval"] for d in rows], pa.string()),
+        "start_after": pa.array([d.get("start_after") for d in rows], pa.string()),
+    })
+
+
 def virtual_tables() -> list[VirtualTable]:
     return [
+        VirtualTable(schema="heliosdb", name="continuous_aggregates", produce=continuous_aggregates_table, columns=[
+            ("name", "text"), ("source", "text"), ("bucket_width", "interval"), ("watermark", "timestamptz"),
+            ("last_refresh", "timestamptz"), ("refresh_interval", "text"), ("start_after", "text")]),
         VirtualTable(schema="heliosdb", name="timeseries_tables", produce=timeseries_tables, columns=[
             ("table_name", "text"), ("time_column", "text"), ("partition_by", "text"), ("chunk_interval", "text"),
             ("retention", "text"), ("compression", "text"), ("compression_after", "text")]),

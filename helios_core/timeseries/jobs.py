@@ -19,12 +19,6 @@ from collections.abc import Callable
 from typing import Any
 
 from helios_core.errors import HeliosError, UndefinedObject
-from helios_core.sql import embedded_sql
-from helios_core.sql import types as T
-from helios_core.sql.dialect import parse
-from helios_core.timeseries.chunks import boundary_before
-from helios_core.timeseries.durations import duration_usec
-from helios_core.timeseries.options import record_of, sql_type_of
 
 KIND = "timeseries_job"
 FIRST_JOB_ID = 1000
@@ -74,27 +68,7 @@ def now_usec(session: Any) -> int:
     return session.engine.store.now()
 
 
-def run_retention(session: Any, target: str) -> str:
-    """Drop the chunks wholly older than the retention: rows before the boundary chunk's start."""
-    txn = session.tx.current()
-    schema, name = target.split(".", 1)
-    tdef = txn.get_table(schema, name)
-    record = record_of(tdef)
-    if record is None or not record.get("retention"):
-        return "nothing to do"
-    chunk = duration_usec(record["chunk_interval"], "chunk_interval")
-    boundary = boundary_before(now_usec(session), duration_usec(record["retention"], "retention"), chunk)
-    column = record["time_column"]
-    cast = sql_type_of(tdef.column(column))
-    stmt = parse(f'DELETE FROM "{schema}"."{name}" WHERE "{column}" < to_timestamp($1::float8 / 1000000)'
-                 f"::{cast}")[0].ast
-    outcome = embedded_sql.run(session, stmt, [boundary], [T.INT8])
-    message = f"retention of {target}: removed {outcome.row_count} rows in chunks before {boundary}"
-    log.info(message)
-    return message
-
-
-RUNNERS: dict[str, Callable[[Any, str], str]] = {"retention": run_retention}
+RUNNERS: dict[str, Callable[[Any, str], str]] = {}  # kind -> runner(session, target) -> message
 
 
 def register_runner(kind: str, runner: Callable[[Any, str], str]) -> None:

@@ -8,6 +8,7 @@ Registered with the built-ins (``helios_core.plugins.DEFAULT_PLUGINS``)::
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -22,11 +23,23 @@ from helios_core.hookspecs import (
     VirtualTable,
     hookimpl,
 )
-from helios_core.timeseries import aggregates, catalog_views, jobs, syntax, tables, time_bucket
+from helios_core.sql import types as T
+from helios_core.timeseries import (
+    aggregates,
+    catalog_views,
+    continuous,
+    jobs,
+    retention,
+    syntax,
+    tables,
+    time_bucket,
+)
 from helios_core.timeseries.options import PARAMETERS
 
 log = logging.getLogger("helios.timeseries")
 SCHEDULER_TICK = 10.0  # seconds between looks at the jobs' next_start
+jobs.register_runner("refresh", continuous.run_refresh_job)
+jobs.register_runner("retention", retention.run_retention)
 
 
 @hookimpl
@@ -34,6 +47,10 @@ def helios_sql_statements() -> list[SqlStatement]:
     return [
         SqlStatement(name="create_timeseries_table", first_words=("CREATE", "TIMESERIES"),
                      parse=syntax.parse_create_timeseries, run=tables.create),
+        SqlStatement(name="create_continuous_aggregate", first_words=("CREATE", "CONTINUOUS"),
+                     parse=syntax.parse_create_aggregate, run=continuous.create),
+        SqlStatement(name="drop_continuous_aggregate", first_words=("DROP", "CONTINUOUS"),
+                     parse=syntax.parse_drop_aggregate, run=continuous.drop),
     ]
 
 
@@ -62,9 +79,32 @@ def _run_job(session: Any, args: list[Any]) -> str | None:
     return None
 
 
+def _moment(session: Any, value: Any) -> int | None:
+    """Microseconds since the epoch of a refresh bound (a timestamp, a date, text, or NULL)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = continuous._run(session, "SELECT $1::text::timestamptz", [value], [T.TEXT]).rows[0][0]
+    if isinstance(value, dt.datetime):
+        return continuous._usec_of(value)
+    if isinstance(value, dt.date):
+        return continuous._usec_of(dt.datetime.combine(value, dt.time(), dt.UTC))
+    raise HeliosError(f"invalid refresh bound: {value!r}", sqlstate="22023")
+
+
+def _refresh(session: Any, args: list[Any]) -> str | None:
+    """CALL heliosdb.refresh_continuous_aggregate(name, from, to): NULL bounds = everything."""
+    if len(args) != 3 or args[0] is None:
+        raise HeliosError("refresh_continuous_aggregate takes (name, from, to)", sqlstate="42883")
+    key = continuous.resolve(session, str(args[0]))
+    continuous.refresh(session, key, _moment(session, args[1]), _moment(session, args[2]))
+    return None
+
+
 @hookimpl
 def helios_sql_procedures() -> list[SqlProcedure]:
-    return [SqlProcedure(schema="heliosdb", name="run_job", run=_run_job)]
+    return [SqlProcedure(schema="heliosdb", name="run_job", run=_run_job),
+            SqlProcedure(schema="heliosdb", name="refresh_continuous_aggregate", run=_refresh)]
 
 
 @hookimpl

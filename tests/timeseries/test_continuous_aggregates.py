@@ -1,0 +1,158 @@
+"""Continuous aggregates: creation, incremental and windowed refresh, real-time reads, jobs, errors,
+and a property: after any sequence of writes and refreshes, a full refresh equals recomputation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.timeseries.conftest import Sql
+
+UTC = dt.UTC
+H = dt.timedelta(hours=1)
+T0 = dt.datetime(2024, 1, 1, tzinfo=UTC)
+
+SEED_CAGG = """CREATE CONTINUOUS AGGREGATE build_duration_hourly
+WITH (timeseries = 'build_metrics', interval = '1h', start_after = '30d') AS
+SELECT time_bucket('1 hour', time) AS bucket, repo_id, count(*) AS builds, avg(duration_ms) AS avg_ms,
+       percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95_ms,
+       count(*) FILTER (WHERE status = 'failed') AS failures
+FROM build_metrics GROUP BY bucket, repo_id"""
+
+
+def _seed(sql):
+    sql("CREATE TIMESERIES TABLE build_metrics (time timestamptz NOT NULL, repo_id int NOT NULL, "
+        "duration_ms double precision, status text) WITH (retention = '900d', partition_by = 'repo_id', "
+        "compression = 'auto')")
+    sql("INSERT INTO build_metrics VALUES ('2024-01-01 10:00+00', 1, 100, 'ok'), "
+        "('2024-01-01 10:30+00', 1, 200, 'ok'), ('2024-01-01 11:00+00', 2, 50, 'failed')")
+    sql(SEED_CAGG)
+
+
+def test_seed_aggregate_materializes_and_reads_in_real_time(sql):
+    _seed(sql)
+    mat = "SELECT bucket, repo_id, builds FROM _materialized_build_duration_hourly ORDER BY 1, 2"
+    assert sql(mat) == [(T0 + 10 * H, 1, 2), (T0 + 11 * H, 2, 1)]
+    assert sql("SELECT name, source, watermark FROM heliosdb.continuous_aggregates") == [
+        ("build_duration_hourly", "build_metrics", T0 + 12 * H)]
+    sql("INSERT INTO build_metrics VALUES ('2024-01-01 13:05+00', 3, 7, 'ok')")  # after the watermark
+    assert sql("SELECT bucket, repo_id, builds, avg_ms, failures FROM build_duration_hourly ORDER BY 1, 2") == [
+        (T0 + 10 * H, 1, 2, 150.0, 0), (T0 + 11 * H, 2, 1, 50.0, 1), (T0 + 13 * H, 3, 1, 7.0, 0)]
+    assert sql(mat) == [(T0 + 10 * H, 1, 2), (T0 + 11 * H, 2, 1)]  # not materialized yet
+    job = sql("SELECT job_id FROM heliosdb.jobs WHERE kind = 'refresh'")[0][0]
+    sql(f"CALL heliosdb.run_job({job})")
+    assert sql(mat)[-1] == (T0 + 13 * H, 3, 1)
+    assert sql(f"SELECT last_status FROM heliosdb.jobs WHERE job_id = {job}") == [("Success",)]
+
+
+def test_windowed_refresh_touches_only_its_buckets(sql):
+    _seed(sql)
+    sql("DELETE FROM build_metrics WHERE repo_id = 2")
+    sql("INSERT INTO build_metrics VALUES ('2024-01-01 10:50+00', 1, 300, 'ok')")
+    sql("CALL heliosdb.refresh_continuous_aggregate('build_duration_hourly', '2024-01-01 11:00+00', "
+        "'2024-01-01 12:00+00')")
+    mat = "SELECT bucket, repo_id, builds FROM _materialized_build_duration_hourly ORDER BY 1, 2"
+    assert sql(mat) == [(T0 + 10 * H, 1, 2)]  # 11:00 recomputed (gone), 10:00 still pending
+    sql("CALL heliosdb.refresh_continuous_aggregate('build_duration_hourly', NULL, NULL)")
+    assert sql(mat) == [(T0 + 10 * H, 1, 3)]
+    e = sql.error("CALL heliosdb.refresh_continuous_aggregate('build_duration_hourly', "
+                  "'2024-01-01 10:10+00', '2024-01-01 10:50+00')")
+    assert e.sqlstate == "22023" and "refresh window too small" in str(e)
+
+
+def test_retention_keeps_the_aggregate(sql):
+    _seed(sql)
+    sql("ALTER TABLE build_metrics SET (retention = '1d')")
+    job = sql("SELECT job_id FROM heliosdb.jobs WHERE kind = 'retention'")[0][0]
+    sql(f"CALL heliosdb.run_job({job})")
+    assert sql("SELECT count(*) FROM build_metrics") == [(0,)]
+    sql("CALL heliosdb.refresh_continuous_aggregate('build_duration_hourly', NULL, NULL)")
+    assert sql("SELECT count(*) FROM build_duration_hourly") == [(2,)]
+
+
+def test_joins_and_drop(sql):
+    _seed(sql)
+    sql("CREATE TABLE repos (id int PRIMARY KEY, team text)")
+    sql("INSERT INTO repos VALUES (1, 'core'), (2, 'web')")
+    sql("CREATE CONTINUOUS AGGREGATE by_team AS SELECT time_bucket('1 day', b.time) AS day, r.team, "
+        "count(*) AS n FROM build_metrics b JOIN repos r ON r.id = b.repo_id GROUP BY 1, r.team")
+    assert sql("SELECT day, team, n FROM by_team ORDER BY team") == [(T0, "core", 2), (T0, "web", 1)]
+    sql("DROP CONTINUOUS AGGREGATE by_team")
+    assert sql("SELECT name FROM heliosdb.continuous_aggregates") == [("build_duration_hourly",)]
+    assert sql.error("SELECT * FROM by_team").sqlstate == "42P01"
+    assert sql.error("DROP CONTINUOUS AGGREGATE by_team").sqlstate == "42P01"
+    sql("DROP CONTINUOUS AGGREGATE IF EXISTS by_team")
+
+
+def test_bad_definitions(sql):
+    _seed(sql)
+    e = sql.error("CREATE CONTINUOUS AGGREGATE c AS SELECT repo_id, count(*) FROM build_metrics GROUP BY repo_id")
+    assert e.sqlstate == "42P17" and 'time_bucket(width, "time")' in str(e)
+    e = sql.error("CREATE CONTINUOUS AGGREGATE c AS SELECT time_bucket('1 hour', time) b, count(*) "
+                  "FROM build_metrics")
+    assert e.sqlstate == "42P17"
+    e = sql.error("CREATE CONTINUOUS AGGREGATE c WITH (colour = 'red') AS SELECT time_bucket('1 hour', time) b, "
+                  "count(*) FROM build_metrics GROUP BY b")
+    assert e.sqlstate == "22023"
+    e = sql.error("CREATE CONTINUOUS AGGREGATE c WITH (interval = 'hourly') AS SELECT "
+                  "time_bucket('1 hour', time) b, count(*) FROM build_metrics GROUP BY b")
+    assert e.sqlstate == "22007"
+    sql("CREATE TABLE plain (t timestamptz NOT NULL)")
+    e = sql.error("CREATE CONTINUOUS AGGREGATE c WITH (timeseries = 'plain') AS SELECT time_bucket('1 hour', t) b, "
+                  "count(*) FROM plain GROUP BY b")
+    assert e.sqlstate == "42P17" and "not a time-series table" in str(e)
+    assert sql.error("CREATE CONTINUOUS AGGREGATE build_duration_hourly AS SELECT time_bucket('1 hour', time) b, "
+                     "count(*) FROM build_metrics GROUP BY b").sqlstate == "42P07"
+
+
+# ------------------------------------------------------------------------------------------ property
+_ROLLUP = ("SELECT time_bucket('1 hour', time) AS bucket, repo_id, count(*) AS n, sum(v) AS total, min(v) AS lo, "
+           "max(v) AS hi FROM m GROUP BY bucket, repo_id")
+_ORDER = " ORDER BY bucket, repo_id"
+
+_moment = st.integers(min_value=0, max_value=8 * 60 - 1)  # minutes over eight hourly buckets
+_insert = st.tuples(st.just("insert"), st.lists(st.tuples(_moment, st.integers(1, 3), st.integers(-5, 50)),
+                                                 min_size=1, max_size=6))
+_update = st.tuples(st.just("update"), st.integers(0, 40), st.integers(-180, 180), st.integers(-5, 50))
+_delete = st.tuples(st.just("delete"), st.integers(0, 40), st.integers(1, 3))
+_refresh = st.tuples(st.just("refresh"), st.one_of(st.none(), st.integers(0, 8)), st.one_of(st.none(), st.integers(0, 9)))
+
+
+def _at(minutes: int) -> str:
+    return (T0 + dt.timedelta(minutes=minutes)).isoformat()
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(_insert, _update, _delete, _refresh), min_size=1, max_size=12))
+def test_aggregate_equals_recomputation(ops):
+    sql = Sql()
+    try:
+        sql("CREATE TIMESERIES TABLE m (id serial, time timestamptz NOT NULL, repo_id int, v int)")
+        sql("INSERT INTO m (time, repo_id, v) VALUES ('2024-01-01 00:30+00', 1, 1)")
+        sql(f"CREATE CONTINUOUS AGGREGATE agg AS {_ROLLUP}")
+        for op in ops:
+            if op[0] == "insert":
+                sql("INSERT INTO m (time, repo_id, v) VALUES " + ", ".join(
+                    f"('{_at(t)}', {r}, {v})" for t, r, v in op[1]))
+            elif op[0] == "update":  # moves rows between buckets, too
+                sql(f"UPDATE m SET time = time + interval '{op[2]} minutes', v = {op[3]} WHERE id % 7 = {op[1] % 7}")
+            elif op[0] == "delete":
+                sql(f"DELETE FROM m WHERE id % 5 = {op[1] % 5} AND repo_id = {op[2]}")
+            else:
+                lo = "NULL" if op[1] is None else f"'{_at(op[1] * 60)}'"
+                hi = "NULL" if op[2] is None else f"'{_at(op[2] * 60)}'"
+                if op[1] is not None and op[2] is not None and op[2] <= op[1]:
+                    continue
+                sql(f"CALL heliosdb.refresh_continuous_aggregate('agg', {lo}, {hi})")
+                if op[1] is not None and op[2] is not None:  # the window's buckets are exact now
+                    window = f" WHERE bucket >= {lo} AND bucket < {hi}"
+                    assert sql(f"SELECT * FROM _materialized_agg{window}{_ORDER}") == sql(
+                        f"SELECT * FROM ({_ROLLUP}) r{window}{_ORDER}")
+        sql("CALL heliosdb.refresh_continuous_aggregate('agg', NULL, NULL)")
+        expected = sql(f"SELECT * FROM ({_ROLLUP}) r{_ORDER}")
+        assert sql(f"SELECT * FROM _materialized_agg{_ORDER}") == expected
+        assert sql(f"SELECT * FROM agg{_ORDER}") == expected
+    finally:
+        sql.session.close()
