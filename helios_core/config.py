@@ -53,7 +53,7 @@ FIRST_PARTY_SECTIONS: dict[str, str] = {
 }
 
 # Sections of the design that no code reads yet: refused by name rather than as unknown keys.
-PLANNED_SECTIONS: dict[str, str] = {"timeseries": "time-series tables (CREATE TIMESERIES TABLE)"}
+PLANNED_SECTIONS: dict[str, str] = {}
 
 DEFAULT_DATA_DIR = "./helios-data"
 DEFAULT_HOST = "127.0.0.1"
@@ -470,6 +470,57 @@ class BranchingConfig:
     max_branches_per_role: int | None = attrs.field(default=None, metadata={"min": 1, "max": 10_000_000})
 
 
+def _check_interval_text(value: Any, where: str) -> None:
+    """A duration written as time-series options write it ("900d", "1h", "30d")."""
+    try:
+        parse_duration(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where}: {exc}") from None
+
+
+@attrs.frozen(kw_only=True)
+class TimeseriesConfig:
+    """``[timeseries]``: defaults of time-series tables and the jobs that keep them.
+
+    ``default_retention`` applies to CREATE TIMESERIES TABLE without ``retention``;
+    ``compression`` likewise ("auto" or "none": compressed chunks are not built yet);
+    ``downsampling_enabled`` lets the downsampling job delete raw rows older than a continuous
+    aggregate's ``start_after`` once the aggregate has materialized them.
+    ``[timeseries.continuous_aggregates] name = { source, interval, after }`` sets the refresh
+    interval and downsampling age of the continuous aggregate of that name over ``source``.
+    ``[timeseries.tiers]`` (chunks moving between storage tiers by age) is refused: not built yet.
+    """
+
+    enabled: bool = True
+    default_retention: str | None = None
+    compression: str = attrs.field(default="auto", metadata={"choices": ("auto", "zstd", "none")})
+    downsampling_enabled: bool = False
+    tiers: dict[str, Any] = attrs.field(factory=dict)
+    continuous_aggregates: dict[str, Any] = attrs.field(factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        if self.default_retention is not None:
+            _check_interval_text(self.default_retention, "default_retention")
+        if self.compression == "zstd":
+            raise ValueError('compression: "zstd" is not supported yet (chunks are not rewritten compressed); '
+                             'use "auto" or "none"')
+        if self.tiers:
+            raise ValueError("tiers: moving time-series chunks between storage tiers by age is not part of "
+                             "this HeliosDB release yet")
+        for name, policy in self.continuous_aggregates.items():
+            where = f"continuous_aggregates.{name}"
+            if not isinstance(policy, Mapping):
+                raise TypeError(f"{where}: expected a table {{ source, interval, after }}, got {_describe(policy)}")
+            unknown = sorted(set(policy) - {"source", "interval", "after"})
+            if unknown:
+                raise ValueError(f"{where}: unknown key {unknown[0]!r} (known: source, interval, after)")
+            if not isinstance(policy.get("source"), str) or not policy["source"].strip():
+                raise ValueError(f"{where}: source: the time-series table it aggregates is required")
+            for key in ("interval", "after"):
+                if key in policy:
+                    _check_interval_text(policy[key], f"{where}.{key}")
+
+
 AUTH_METHODS = ("trust", "reject", "password", "md5", "scram-sha-256")
 
 
@@ -542,6 +593,7 @@ class HeliosConfig:
     logging: LoggingConfig = attrs.field(factory=LoggingConfig, metadata={"section": LoggingConfig})
     metrics: MetricsConfig = attrs.field(factory=MetricsConfig, metadata={"section": MetricsConfig})
     branching: BranchingConfig = attrs.field(factory=BranchingConfig, metadata={"section": BranchingConfig})
+    timeseries: TimeseriesConfig = attrs.field(factory=TimeseriesConfig, metadata={"section": TimeseriesConfig})
     auth: AuthConfig = attrs.field(factory=AuthConfig, metadata={"section": AuthConfig})
     search: dict[str, Any] | None = None  # [search], passed to the search plugin
     source: str | None = attrs.field(
@@ -795,6 +847,14 @@ port = 9464
 max_branches = 5000
 branch_isolation = "strict"     # strict | shared
 # max_branches_per_role = 50    # branches one non-superuser role may own (53400 past it)
+
+[timeseries]                    # CREATE TIMESERIES TABLE, continuous aggregates
+enabled = true
+# default_retention = "900d"    # for tables created without WITH (retention = ...)
+compression = "auto"            # auto | none
+downsampling_enabled = false    # delete raw rows past a continuous aggregate's start_after
+# [timeseries.continuous_aggregates]
+# build_duration_hourly = { source = "build_metrics", interval = "1h", after = "30d" }
 
 [auth]
 # method = "scram-sha-256"      # trust | password | md5 | scram-sha-256

@@ -32,7 +32,7 @@ from helios_core.errors import DuplicateTable, FeatureNotSupported, HeliosError,
 from helios_core.session import Result
 from helios_core.sql import ddl, dialect, embedded_sql
 from helios_core.sql.functions.interval_input import parse_interval_value
-from helios_core.timeseries import jobs, ranges
+from helios_core.timeseries import jobs, ranges, settings
 from helios_core.timeseries.chunks import time_usec, usec_to_datetime
 from helios_core.timeseries.durations import duration_usec
 from helios_core.timeseries.options import record_of, sql_type_of
@@ -98,12 +98,18 @@ def _width(call: exp.Anonymous) -> int:
 
 
 def create(session: Any, args: dict) -> Result:
+    config = settings.require_enabled(session, "CREATE CONTINUOUS AGGREGATE")
     txn = session.tx.current()
     options = {k.lower(): v for k, v in args["options"].items()}
     for key in options:
         if key not in OPTIONS:
             raise HeliosError(f'unrecognized parameter "{key}"', sqlstate="22023")
     schema, name = _qualified(session, txn, args["name"], for_create=True)
+    policy = config.continuous_aggregates.get(name) or {}  # [timeseries.continuous_aggregates] name = {...}
+    options.setdefault("timeseries", policy.get("source"))
+    options.setdefault("interval", policy.get("interval"))
+    if "start_after" not in options and "after" not in options:
+        options["start_after"] = policy.get("after")
     key = f"{schema}.{name}"
     if ddl.relation_kind(txn, schema, name) is not None:
         if args["if_not_exists"]:
@@ -154,6 +160,8 @@ def create(session: Any, args: dict) -> Result:
     txn.catalog_put(KIND, key, definition)
     _write_view(session, definition)
     jobs.add_job(txn, "refresh", key, interval)
+    if start_after is not None:
+        jobs.add_job(txn, "downsample", definition["source"], jobs.DEFAULT_RETENTION_SCHEDULE)
     refresh(session, key, None, None)
     return Result(command_tag="CREATE CONTINUOUS AGGREGATE")
 
@@ -318,6 +326,27 @@ def freeze_before(txn: Any, source: str, boundary: int) -> None:
 
 def over_source(txn: Any, source: str) -> list[dict]:
     return [d for d in txn.catalog_list(KIND).values() if d["source"] == source]
+
+
+def downsampling_boundary(txn: Any, source: str, now: int) -> int | None:
+    """The time before which every continuous aggregate over ``source`` has materialized the raw rows
+    and they are older than the largest ``start_after``: None when nothing may go yet."""
+    aggs = over_source(txn, source)
+    ages = [duration_usec(d["start_after"], "start_after") for d in aggs if d.get("start_after")]
+    if not aggs or not ages:
+        return None
+    boundary = now - max(ages)
+    for d in aggs:
+        if d.get("watermark") is None:
+            return None
+        boundary = min(boundary, d["watermark"], *(lo for lo, _ in d["pending"] if lo > MIN_TS))
+        if any(lo <= MIN_TS for lo, _ in d["pending"]):
+            return None
+    for _ in range(len(aggs) + 1):  # the start of a bucket of every aggregate
+        boundary = min(int(_bucket_of(d, boundary)) for d in aggs)
+    if any(int(_bucket_of(d, boundary)) != boundary for d in aggs):
+        return None  # widths with no common bucket start near it: a bucket would lose part of its rows
+    return boundary
 
 
 def drop(session: Any, args: dict) -> Result:

@@ -28,8 +28,10 @@ from helios_core.timeseries import (
     aggregates,
     catalog_views,
     continuous,
+    downsampling,
     jobs,
     retention,
+    settings,
     syntax,
     tables,
     time_bucket,
@@ -40,6 +42,7 @@ log = logging.getLogger("helios.timeseries")
 SCHEDULER_TICK = 10.0  # seconds between looks at the jobs' next_start
 jobs.register_runner("refresh", continuous.run_refresh_job)
 jobs.register_runner("retention", retention.run_retention)
+jobs.register_runner("downsample", downsampling.run_downsampling)
 
 
 @hookimpl
@@ -108,6 +111,13 @@ def helios_sql_procedures() -> list[SqlProcedure]:
 
 
 @hookimpl
+def helios_startup(kernel: Any) -> None:
+    """Statements and jobs follow the ``[timeseries]`` section the server was started with."""
+    if kernel.engine is not None:
+        settings.configure(kernel.engine, kernel.config.timeseries)
+
+
+@hookimpl
 def helios_virtual_tables() -> list[VirtualTable]:
     return catalog_views.virtual_tables()
 
@@ -115,7 +125,7 @@ def helios_virtual_tables() -> list[VirtualTable]:
 def run_due_jobs(kernel: Any) -> None:
     """One tick of the scheduler: every database's due jobs on its main branch, one transaction each."""
     engine = kernel.engine
-    if engine is None:
+    if engine is None or not settings.of(engine).enabled:
         return
     for database in engine.store.list_databases():
         if database.startswith("_"):

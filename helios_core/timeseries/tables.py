@@ -14,7 +14,7 @@ from sqlglot import exp
 from helios_core.errors import HeliosError
 from helios_core.session import Result
 from helios_core.sql import ddl, dialect
-from helios_core.timeseries import jobs
+from helios_core.timeseries import jobs, settings
 from helios_core.timeseries.options import OPTION, PARAMETERS, checked, record_of
 
 
@@ -45,6 +45,9 @@ def create(session: Any, args: dict) -> Result:
         if not kept:
             ast.set("properties", None)
     table = ast.this.this if isinstance(ast.this, exp.Schema) else ast.this
+    config = settings.require_enabled(session, "CREATE TIMESERIES TABLE")
+    ours.setdefault("retention", config.default_retention)
+    ours.setdefault("compression", config.compression)
     txn = session.tx.current()
     schema, name = ddl.table_name(session, table, txn, for_create=True)
     existed = txn.get_table(schema, name) is not None

@@ -236,9 +236,10 @@ def test_unknown_protocol_section_names_what_is_served(tmp_path, run_helios):
 
 def test_design_sections_not_built_yet_are_named():
     with pytest.raises(ConfigError) as info:
-        build_config({"timeseries": {"enabled": True}}, _servers())
+        build_config({"timeseries": {"tiers": {"cold": {"duration": "90d", "storage": "s3"}}}}, _servers())
     assert str(info.value) == (
-        "timeseries: time-series tables (CREATE TIMESERIES TABLE) are not part of this HeliosDB release yet"
+        "timeseries.tiers: moving time-series chunks between storage tiers by age is not part of this HeliosDB "
+        "release yet"
     )
 
 
