@@ -358,14 +358,17 @@ class SqlStatement:
     """A statement of a plugin's own, recognised by the words it starts with.
 
     ``first_words`` are upper-case words (``("CREATE", "TIMESERIES")``); a statement whose
-    leading words are these is given, whole, to ``parse(text)``, which returns a dict of
+    leading words are these (or, with ``word`` set instead, any statement with that unquoted
+    word in it, such as a function that changes a whole query) is given, whole, to
+    ``parse(text)``, which returns a dict of
     JSON-like values (raise ``HeliosError`` 42601 for bad syntax). ``run(session, args)``
     runs it inside the session's transaction and returns a ``helios_core.session.Result``.
     ``ddl`` says it changes the catalog (cached plans are made again afterwards).
     """
 
     name: str
-    first_words: tuple[str, ...]
+    first_words: tuple[str, ...] = ()
+    word: str = ""
     parse: Callable[[str], dict[str, Any]]
     run: Callable[[Any, dict[str, Any]], Any]
     ddl: bool = True

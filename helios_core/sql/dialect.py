@@ -296,12 +296,15 @@ _CACHE_SIZE = 512
 _CACHE_LOCK = threading.Lock()
 
 
-def parse(sql: str) -> list[Statement]:
+def parse(sql: str, *, plugin_statements: bool = True) -> list[Statement]:
     """Parse every statement of ``sql``; raises SyntaxError_ (42601) with a position.
 
     Recently parsed strings are remembered (health checks, BEGIN/COMMIT, ORMs repeat them);
-    callers get their own copy of each tree, so they may change it.
+    callers get their own copy of each tree, so they may change it. ``plugin_statements=False``
+    parses as if no plugin added statements (a plugin's own rewrite of one of its statements).
     """
+    if not plugin_statements:
+        return _parse_uncached(sql, plugin_statements=False)
     with _CACHE_LOCK:
         hit = _CACHE.get(sql)
         if hit is not None:
@@ -318,7 +321,7 @@ def parse(sql: str) -> list[Statement]:
             for st in hit]
 
 
-def _parse_uncached(sql: str) -> list[Statement]:
+def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Statement]:
     out: list[Statement] = []
     for chunk in _split(sql):
         start, end = chunk[0].start, chunk[-1].end
@@ -328,8 +331,11 @@ def _parse_uncached(sql: str) -> list[Statement]:
         refuse_time_travel_in_commands(_words(sql, chunk))
         util = None
         third = chunk[2].text.upper() if len(chunk) > 2 else ""
-        ext = plugin_extensions.statement_starting(
-            [t.text.upper() if t.token_type != TokenType.STRING else "" for t in chunk[:6]])
+        ext = None
+        if plugin_statements:
+            ext = plugin_extensions.statement_starting(
+                [t.text.upper() if t.token_type != TokenType.STRING else "" for t in chunk[:6]]) or \
+                plugin_extensions.statement_with_word([t.text.upper() for t in chunk if t.token_type == TokenType.VAR])
         if ext is not None:  # a plugin's own statement (helios_sql_statements)
             util = Utility(kind="plugin_statement", args={"statement": ext.name, "args": ext.parse(text)})
             out.append(Statement(ast=util, text=text, offset=start))

@@ -21,6 +21,7 @@ class _Extensions:
     aggregates: dict[str, Any]
     procedures: dict[str, Any]
     statements: list[Any]
+    words: dict[str, Any]
     parameters: dict[str, Any]
 
 
@@ -41,7 +42,9 @@ def _extensions() -> _Extensions:
                 _loaded = _Extensions(
                     aggregates={a.name.lower(): a for a in plugins.sql_aggregates(pm)},
                     procedures={f"{p.schema}.{p.name}".lower(): p for p in plugins.sql_procedures(pm)},
-                    statements=sorted(plugins.sql_statements(pm), key=lambda s: -len(s.first_words)),
+                    statements=sorted((s for s in plugins.sql_statements(pm) if s.first_words),
+                                      key=lambda s: -len(s.first_words)),
+                    words={s.word.upper(): s for s in plugins.sql_statements(pm) if s.word},
                     parameters=params,
                 )
     return _loaded
@@ -70,8 +73,17 @@ def statement_starting(words: list[str]) -> Any:
     return None
 
 
+def statement_with_word(words: list[str]) -> Any:
+    """The plugin statement that takes any statement holding one of ``words`` (upper case), or None."""
+    index = _extensions().words
+    if not index:
+        return None
+    return next((index[w] for w in words if w in index), None)
+
+
 def statement_named(name: str) -> Any:
-    return next(st for st in _extensions().statements if st.name == name)
+    ext = _extensions()
+    return next(st for st in [*ext.statements, *ext.words.values()] if st.name == name)
 
 
 def parameter_owner(name: str) -> Any:

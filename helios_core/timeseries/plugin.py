@@ -29,6 +29,7 @@ from helios_core.timeseries import (
     catalog_views,
     continuous,
     downsampling,
+    gapfill,
     jobs,
     retention,
     settings,
@@ -52,6 +53,8 @@ def helios_sql_statements() -> list[SqlStatement]:
                      parse=syntax.parse_create_timeseries, run=tables.create),
         SqlStatement(name="create_continuous_aggregate", first_words=("CREATE", "CONTINUOUS"),
                      parse=syntax.parse_create_aggregate, run=continuous.create),
+        SqlStatement(name="time_bucket_gapfill", word="TIME_BUCKET_GAPFILL", parse=gapfill.parse, run=gapfill.run,
+                     ddl=False),
         SqlStatement(name="drop_continuous_aggregate", first_words=("DROP", "CONTINUOUS"),
                      parse=syntax.parse_drop_aggregate, run=continuous.drop),
     ]
