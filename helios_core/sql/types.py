@@ -451,6 +451,8 @@ def type_by_oid(oid: int) -> SqlType:
     t = _BY_OID.get(oid)
     if t is None:
         t = USER_TYPES.find(oid)
+    if t is None:  # a plugin's type (helios_sql_types)
+        t = next((e[0] for e in EXTENSION_TYPES.values() if e[0].oid == oid), None)
     if t is None:
         raise UndefinedObject(f"type with OID {oid} does not exist")
     return t

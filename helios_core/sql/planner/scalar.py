@@ -1139,7 +1139,11 @@ class ScalarCompiler:
         left = self.compile(left_ast, scope)
         arr = self.compile(target, scope)
         if arr.type.name == "unknown":
-            arr = self.coerce(arr, T.array_of(left.type if left.type.name != "unknown" else T.TEXT))
+            # the element type is the operator's right operand type (tsv @@ any('{a,b}') reads tsquery[])
+            _, elem = self.F.operand_types(op, left.type, T.UNKNOWN) if hasattr(self.F, "operand_types") \
+                else (None, T.UNKNOWN)
+            elem = elem if elem.name != "unknown" else (left.type if left.type.name != "unknown" else T.TEXT)
+            arr = self.coerce(arr, T.array_of(elem))
         if not arr.type.is_array:
             raise HeliosError("op ANY/ALL (array) requires array on right side", sqlstate="42809")
         elem_t = arr.type.element

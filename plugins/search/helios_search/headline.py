@@ -55,17 +55,17 @@ def headline(config_name: str | None, document: str, query: Q.Node | None, optio
     tokens = text_parser.tokenize(document)
     marked: list[tuple[str, bool, bool]] = []  # (text, is_word, matches)
     for type_id, token in tokens:
-        if type_id in (12,):  # a URL is shown through its host and path tokens
+        if type_id == text_parser.URL:  # a URL is shown through its host and path tokens
             continue
         dicts = config.dictionaries(type_id)
         hit = False
         if dicts:
             for lexeme in dicts[0].lexize(token):
                 hit = hit or any(lexeme == w or (prefix and lexeme.startswith(w)) for w, prefix in wanted)
-        parent_hword = type_id in (4, 5, 6)
+        parent_hword = type_id in (text_parser.ASCIIHWORD, text_parser.HWORD, text_parser.NUMHWORD)
         if parent_hword:
             continue  # its parts follow
-        marked.append((token, bool(dicts) or type_id in (11,), hit))
+        marked.append((token, bool(dicts), hit))
     start_sel, stop_sel = opts["startsel"], opts["stopsel"]
     if _flag(opts["highlightall"]):
         chosen = range(len(marked))

@@ -58,12 +58,8 @@ def _operand(node: Node, lookup: Lookup, data: PhraseData | None) -> int:
         return NO
     weights = node[2]
     if any(not ps for ps in entries):
-        # a lexeme without positions: it matches, but where is unknown
-        if weights and all(not ps for ps in entries):
-            return YES if weights & 1 else NO  # no position = weight D
-        if data is None:
-            return YES
-        return MAYBE
+        # a lexeme without positions (stripped) matches whatever the weights, but where is unknown
+        return YES if data is None else MAYBE
     positions = sorted({p for ps in entries for p, w in ps if not weights or weights & (1 << w)})
     if not positions:
         return NO
@@ -215,6 +211,6 @@ def execute(node: Node, lookup: Lookup, phrase_no_pos: bool = False) -> int:
 
 
 def matches(vector: TsVector, query: Node | None) -> bool:
-    if query is None or not vector:
+    if query is None:
         return False
     return execute(query, vector_lookup(vector)) != NO

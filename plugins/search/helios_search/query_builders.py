@@ -64,60 +64,68 @@ def phraseto_tsquery(config_name: str | None, text: str) -> Q.Node | None:
     return Q.clean_stop_words(_morph(config, "phrase")(text, 0, False))
 
 
-_WEB_SPECIAL = set("&|!()<>:*'\\")
+_WEB_SEPARATORS = set("&|!()<>:")
 
 
-def websearch_to_tsquery(config_name: str | None, text: str) -> Q.Node | None:
-    """Web search syntax: "quoted phrase", ``or``, ``-word``; other words are AND-ed."""
-    config = C.configuration(config_name)
-    morph = _morph(config, "phrase")
-    items: list[tuple[str, Q.Node | str]] = []  # ("op", node) or ("or", "")
+def _web_items(text: str) -> list[tuple[str, str, int]]:
+    """("phrase" | "word", text, negations) in order: quotes make a phrase, each leading '-'
+    negates; tsquery's operator characters only separate words."""
+    items = []
     i, n = 0, len(text)
-    negate = False
+    negate = 0
     while i < n:
         c = text[i]
-        if c.isspace() or (c in _WEB_SPECIAL):
+        if c.isspace() or c in _WEB_SEPARATORS:
             i += 1
-            continue
-        if c == "-" and not negate:
-            negate = True
-            i += 1
+            negate = 0
             continue
         if c == '"':
             j = text.find('"', i + 1)
             j = n if j < 0 else j
-            inner = "".join(" " if ch in _WEB_SPECIAL else ch for ch in text[i + 1:j])
-            node = morph(inner, 0, False)
+            items.append(("phrase", text[i + 1:j], negate))
+            negate = 0
             i = j + 1
-        else:
-            j = i
-            while j < n and not text[j].isspace() and text[j] != '"' and text[j] not in _WEB_SPECIAL:
-                j += 1
-            word = text[i:j]
-            i = j
-            if word.lower() == "or" and not negate:
-                items.append(("or", ""))
-                continue
-            node = morph(word, 0, False)
-        if negate and node != Q.STOP:
-            node = ("not", node)
-        negate = False
-        items.append(("op", node))
-    # drop ORs that do not sit between two operands
+            continue
+        if c == "-" and i + 1 < n and not text[i + 1].isspace():
+            negate += 1
+            i += 1
+            continue
+        j = i
+        while j < n and not text[j].isspace() and text[j] != '"' and text[j] not in _WEB_SEPARATORS:
+            j += 1
+        items.append(("word", text[i:j], negate))
+        negate = 0
+        i = j
+    return items
+
+
+def websearch_to_tsquery(config_name: str | None, text: str) -> Q.Node | None:
+    """Web search syntax: "quoted phrase", ``or`` between two operands, ``-word``; the rest AND-ed."""
+    config = C.configuration(config_name)
+    morph = _morph(config, "phrase")
+    items = _web_items(text)
     groups: list[list[Q.Node | str]] = [[]]
-    for kind, node in items:
-        if kind == "or":
-            if groups[-1]:
-                groups.append([])
-        else:
-            groups[-1].append(node)
-    if not groups[-1]:
-        groups.pop()
+    k = 0
+    while k < len(items):
+        kind, word, negate = items[k]
+        is_or = (kind == "word" and word.lower() == "or" and not negate and groups[-1]
+                 and k + 1 < len(items))
+        if is_or:
+            groups.append([])
+            k += 1
+            kind, word, negate = items[k]  # what follows OR is an operand, even a second "or"
+        node = morph(word, 0, False)
+        for _ in range(negate if node != Q.STOP else 0):
+            node = ("not", node)
+        groups[-1].append(node)
+        k += 1
     tree: Q.Node | str | None = None
     for group in groups:
         sub: Q.Node | str | None = None
         for node in group:
             sub = node if sub is None else ("and", sub, node)
+        if sub is None:
+            continue
         tree = sub if tree is None else ("or", tree, sub)
     if tree is None:
         return None

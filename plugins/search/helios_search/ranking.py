@@ -70,10 +70,12 @@ def _rank_or(w: tuple[float, ...], vector: TsVector, query: Node) -> float:
             jm = 0
             for j, (_, weight) in enumerate(positions):
                 wp = w[weight]
-                resj = f4(resj + wp / ((j + 1) * (j + 1)))
+                resj = f4(resj + f4(wp / ((j + 1) * (j + 1))))
                 if wp > wjm:
                     wjm, jm = wp, j
-            res = f4(res + (wjm + resj - wjm / ((jm + 1) * (jm + 1))) / 1.64493406685)
+            # float arithmetic as in C: float operands stay float, the constant is a double
+            term = f4(f4(wjm + resj) - f4(wjm / ((jm + 1) * (jm + 1))))
+            res = f4(res + term / 1.64493406685)
     if items:
         res = f4(res / len(items))
     return res
@@ -98,7 +100,7 @@ def _rank_and(w: tuple[float, ...], vector: TsVector, query: Node) -> float:
                         if dist or positions is _NO_POSITIONS or other is _NO_POSITIONS:
                             if not dist:
                                 dist = MAX_POSITION + 1
-                            curw = f4(math.sqrt(w[w_l] * w[w_k] * f4(_word_distance(dist))))
+                            curw = f4(math.sqrt(f4(f4(w[w_l] * w[w_k]) * f4(_word_distance(dist)))))
                             res = curw if res < 0 else f4(1.0 - (1.0 - res) * (1.0 - curw))
     if res < 0:
         res = 1e-20
@@ -144,11 +146,19 @@ def _doc_representation(vector: TsVector, query: Node) -> list[tuple[int, int, f
                 if node[2] and not node[2] & (1 << weight):
                     continue
                 slot = at.setdefault(pos, [weight, set()])
+                slot[0] = min(slot[0], weight)  # lexemes sharing a position: the lowest weight counts
                 slot[1].add(idx)
     return [(pos, at[pos][0], frozenset(at[pos][1])) for pos in sorted(at)]
 
 
+def _without_weights(node: Node) -> Node:
+    if node[0] == "val":
+        return ("val", node[1], 0, node[3])
+    return (node[0], *(_without_weights(c) if isinstance(c, tuple) else c for c in node[1:]))
+
+
 def _covers(doc: list, query: Node):
+    query = _without_weights(query)  # the document representation kept only the wanted weights
     ops = operands(query)
     index_of = {id(n): i for i, n in enumerate(ops)}
     start = 0

@@ -90,11 +90,26 @@ def _query_builder(build: Callable[[str | None, str], Q.Node | None]) -> Callabl
     return fn
 
 
-def _setweight(vector: str, weight: str, only: list | None = None) -> str:
+def text_array(value: Any) -> list[str | None]:
+    """A text[] argument given as an array or as an untyped '{a,b}' literal."""
+    if not isinstance(value, str):
+        return list(value)
+    body = value.strip()
+    if not (body.startswith("{") and body.endswith("}")):
+        raise HeliosError(f'malformed array literal: "{value}"', sqlstate="22P02")
+    out: list[str | None] = []
+    for item in filter(None, (x.strip() for x in body[1:-1].split(","))):
+        if item.upper() == "NULL":
+            out.append(None)
+        else:
+            out.append(item[1:-1] if len(item) > 1 and item[0] == item[-1] == '"' else item)
+    return out
+
+
+def _setweight(vector: str, weight: str, only: Any = None) -> str:
     number = V.weight_number(weight)
-    if only is not None and any(x is None for x in only):
-        raise HeliosError("lexeme array may not contain nulls", sqlstate="22004")
-    return V.format(V.setweight(_vec(vector), number, None if only is None else set(only)))
+    chosen = None if only is None else {x for x in text_array(only) if x is not None}
+    return V.format(V.setweight(_vec(vector), number, chosen))
 
 
 def _length(vector: str) -> int:
@@ -129,11 +144,15 @@ def _ts_lexize(dictionary: str, token: str) -> list[str]:
 
 
 def _ts_delete(vector: str, lexemes: Any) -> str:
-    drop = {lexemes} if isinstance(lexemes, str) else {x for x in lexemes if x is not None}
+    if isinstance(lexemes, str) and not lexemes.startswith("{"):
+        drop = {lexemes}
+    else:
+        drop = {x for x in text_array(lexemes) if x is not None}
     return V.format(tuple(e for e in _vec(vector) if e[0] not in drop))
 
 
-def _ts_filter(vector: str, weights: list) -> str:
+def _ts_filter(vector: str, weights: Any) -> str:
+    weights = text_array(weights)
     if any(w is None for w in weights):
         raise HeliosError("weight array may not contain nulls", sqlstate="22004")
     keep = {V.weight_number(w) for w in weights}
@@ -247,6 +266,10 @@ FUNCTIONS = [
     SqlFunction(name="ts_delete", impl=_map(_ts_delete), return_type="tsvector"),
     SqlFunction(name="ts_filter", impl=_map(_ts_filter), return_type="tsvector"),
     SqlFunction(name="tsquery_phrase", impl=_map(_tsquery_phrase), return_type="tsquery"),
+    SqlFunction(name="tsvectorin", impl=_map(V.canonical), return_type="tsvector"),
+    SqlFunction(name="tsvectorout", impl=_map(lambda v: v), return_type="text"),
+    SqlFunction(name="tsqueryin", impl=_map(Q.canonical), return_type="tsquery"),
+    SqlFunction(name="tsqueryout", impl=_map(lambda q: q), return_type="text"),
     SqlFunction(name="get_current_ts_config", impl=lambda arrays: pa.array([_get_current_ts_config()]),
                 return_type="regconfig", strict=False),
 ]

@@ -16,30 +16,32 @@ TOKEN_TYPES: list[tuple[int, str, str]] = [
     (1, "asciiword", "Word, all ASCII"),
     (2, "word", "Word, all letters"),
     (3, "numword", "Word, letters and digits"),
-    (4, "asciihword", "Hyphenated word, all ASCII"),
-    (5, "hword", "Hyphenated word, all letters"),
-    (6, "numhword", "Hyphenated word, letters and digits"),
-    (7, "hword_asciipart", "Hyphenated word part, all ASCII"),
-    (8, "hword_part", "Hyphenated word part, all letters"),
+    (4, "email", "Email address"),
+    (5, "url", "URL"),
+    (6, "host", "Host"),
+    (7, "sfloat", "Scientific notation"),
+    (8, "version", "Version number"),
     (9, "hword_numpart", "Hyphenated word part, letters and digits"),
-    (10, "email", "Email address"),
-    (11, "protocol", "Protocol head"),
-    (12, "url", "URL"),
-    (13, "host", "Host"),
-    (14, "url_path", "URL path"),
-    (15, "file", "File or path name"),
-    (16, "sfloat", "Scientific notation"),
-    (17, "float", "Decimal notation"),
-    (18, "int", "Signed integer"),
-    (19, "uint", "Unsigned integer"),
-    (20, "version", "Version number"),
-    (21, "tag", "XML tag"),
-    (22, "entity", "XML entity"),
-    (23, "blank", "Space symbols"),
+    (10, "hword_part", "Hyphenated word part, all letters"),
+    (11, "hword_asciipart", "Hyphenated word part, all ASCII"),
+    (12, "blank", "Space symbols"),
+    (13, "tag", "XML tag"),
+    (14, "protocol", "Protocol head"),
+    (15, "numhword", "Hyphenated word, letters and digits"),
+    (16, "asciihword", "Hyphenated word, all ASCII"),
+    (17, "hword", "Hyphenated word, all letters"),
+    (18, "url_path", "URL path"),
+    (19, "file", "File or path name"),
+    (20, "float", "Decimal notation"),
+    (21, "int", "Signed integer"),
+    (22, "uint", "Unsigned integer"),
+    (23, "entity", "XML entity"),
 ]
 ALIAS = {tid: alias for tid, alias, _ in TOKEN_TYPES}
 TYPE_ID = {alias: tid for tid, alias, _ in TOKEN_TYPES}
 DESCRIPTION = {tid: desc for tid, _, desc in TOKEN_TYPES}
+(ASCIIWORD, WORD, NUMWORD, EMAIL, URL, HOST, SFLOAT, VERSION, HWORD_NUMPART, HWORD_PART, HWORD_ASCIIPART, BLANK,
+ TAG, PROTOCOL, NUMHWORD, ASCIIHWORD, HWORD, URL_PATH, FILE, FLOAT, INT, UINT, ENTITY) = range(1, 24)
 
 _LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
 _HOST = rf"(?:{_LABEL}\.)+[A-Za-z]{{2,}}(?![\w-])"
@@ -74,54 +76,54 @@ def _at(text: str, i: int) -> list[tuple[int, str]] | None:
     if c == "<":
         m = _TAG.match(text, i)
         if m:
-            return [(21, m.group())]
+            return [(TAG, m.group())]
         return None
     if c == "&":
         m = _ENTITY.match(text, i)
-        return [(22, m.group())] if m else None
+        return [(ENTITY, m.group())] if m else None
     if c.isalpha():
         m = _PROTOCOL.match(text, i)
         if m:
-            return [(11, m.group())]
+            return [(PROTOCOL, m.group())]
     if c.isalnum() or c in "_+":
         m = _EMAIL.match(text, i)
         if m:
-            return [(10, m.group())]
+            return [(EMAIL, m.group())]
     if c.isalnum():
         m = _URL.match(text, i)
         if m:
-            return [(12, m.group()), (13, m.group(1)), (14, m.group(2))]
+            return [(URL, m.group()), (HOST, m.group(1)), (URL_PATH, m.group(2))]
         m = _HOST_RE.match(text, i)
         if m:
-            return [(13, m.group())]
+            return [(HOST, m.group())]
     if c.isdigit() or (c in "+-" and i + 1 < len(text) and text[i + 1].isdigit()):
-        for rx, tid in ((_VERSION, 20), (_SFLOAT, 16), (_FLOAT, 17), (_INT, 18), (_UINT, 19)):
+        for rx, tid in ((_VERSION, VERSION), (_SFLOAT, SFLOAT), (_FLOAT, FLOAT), (_INT, INT), (_UINT, UINT)):
             m = rx.match(text, i)
             if m:
                 return [(tid, m.group())]
     if c.isalnum() or c in "/~._-":
         m = _FILE.match(text, i)
         if m and ("/" in m.group() or "." in m.group()) and m.group()[0] not in ".-":
-            return [(15, m.group())]
+            return [(FILE, m.group())]
         if m and c == "/":
-            return [(15, m.group())]
+            return [(FILE, m.group())]
     if c.isalpha():
         m = _HWORD.match(text, i)
         if m:
             word = m.group()
-            out = [(_word_type(word.replace("-", ""), 4, 5, 6), word)]
+            out = [(_word_type(word.replace("-", ""), ASCIIHWORD, HWORD, NUMHWORD), word)]
             parts = word.split("-")
             for k, part in enumerate(parts):
                 if k:
-                    out.append((23, "-"))
-                out.append((_word_type(part, 7, 8, 9), part))
+                    out.append((BLANK, "-"))
+                out.append((_word_type(part, HWORD_ASCIIPART, HWORD_PART, HWORD_NUMPART), part))
             return out
     if c.isalnum():
         m = _WORD.match(text, i)
         word = m.group()
         if word.isdigit():
-            return [(19, word)]
-        return [(_word_type(word, 1, 2, 3), word)]
+            return [(UINT, word)]
+        return [(_word_type(word, ASCIIWORD, WORD, NUMWORD), word)]
     return None
 
 
@@ -138,10 +140,10 @@ def tokenize(text: str) -> tuple[tuple[int, str], ...]:
             i += 1
             continue
         if blank:
-            out.append((23, "".join(blank)))
+            out.append((BLANK, "".join(blank)))
             blank = []
         out.extend(found)
         i += len(found[0][1])
     if blank:
-        out.append((23, "".join(blank)))
+        out.append((BLANK, "".join(blank)))
     return tuple(out)

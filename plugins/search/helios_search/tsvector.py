@@ -95,7 +95,10 @@ def parse(text: str) -> TsVector:
             i += 1
         if i >= n:
             break
+        quoted = text[i] == "'"
         word, i = _read_word(text, i)
+        if not word and quoted:
+            raise _syntax_error(text)
         if len(word.encode()) > 2046:
             raise HeliosError(f"word is too long ({len(word.encode())} bytes, max 2046 bytes)", sqlstate="54000")
         positions: list[tuple[int, int]] = []
@@ -111,7 +114,7 @@ def parse(text: str) -> TsVector:
                 if pos == 0:
                     raise HeliosError("wrong position info in tsvector: \"" + text + "\"", sqlstate="42601")
                 weight = 0
-                if i < n and text[i] in "AaBbCcDd*":
+                while i < n and text[i] in "AaBbCcDd*":  # the last letter counts; * is A
                     weight = "DCBA".index(text[i].upper()) if text[i] != "*" else 3
                     i += 1
                 positions.append((min(pos, MAX_POSITION), weight))
