@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "PROJECT",
     "BackgroundJob",
+    "IndexKind",
     "ProtocolContext",
     "ProtocolServer",
     "SqlAggregate",
@@ -411,6 +412,35 @@ def helios_table_parameters() -> Sequence[TableParameters]:
         @hookimpl
         def helios_table_parameters():
             return [TableParameters(names=["ttl"], apply=set_ttl)]
+    """
+
+
+@attrs.define(kw_only=True)
+class IndexKind:
+    """An index access method: ``CREATE INDEX ... USING name (key, ...)``.
+
+    ``key_types`` are the SQL type names a key (a column or an expression) may have; another
+    type is PostgreSQL's 42704 "data type ... has no default operator class for access
+    method". The index is recorded in the catalog like a btree one (pg_indexes,
+    pg_get_indexdef, DROP INDEX) and, like HeliosDB's other secondary indexes, is not used
+    to find rows yet: queries scan. An access method no plugin provides stays an error
+    (0A000 for PostgreSQL's gin, gist, spgist, brin; 42704 for any other name).
+    """
+
+    name: str
+    key_types: Sequence[str]
+    multicolumn: bool = True
+
+
+@hookspec
+def helios_index_kinds() -> Sequence[IndexKind]:
+    """Index access methods this plugin provides.
+
+    Example::
+
+        @hookimpl
+        def helios_index_kinds():
+            return [IndexKind(name="gin", key_types=["tsvector", "jsonb"])]
     """
 
 

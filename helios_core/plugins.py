@@ -215,6 +215,10 @@ def sql_functions(pm: pluggy.PluginManager) -> list[SqlFunction]:
     return _flatten(pm.hook.helios_sql_functions())
 
 
+def index_kinds(pm: pluggy.PluginManager) -> dict[str, Any]:
+    return {k.name.lower(): k for k in _flatten(pm.hook.helios_index_kinds())}
+
+
 def sql_operators(pm: pluggy.PluginManager) -> list[Any]:
     return _flatten(pm.hook.helios_sql_operators())
 

@@ -16,7 +16,9 @@ indoption, pg_get_indexdef, pg_indexes), and a unique index is enforced:
   (``Key (lower(sku))=(abc) already exists.``).
 
 Access methods: btree, and hash (one column, not unique, no ASC/DESC: PostgreSQL's own
-limits); gin, gist, spgist and brin are refused with 0A000 until a plugin provides them.
+limits); others come from plugins (``helios_index_kinds``: gin and gist over tsvector from
+the search plugin), which name the key types they take; gin, gist, spgist and brin are
+refused with 0A000 while no plugin provides them, any other name is 42704.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UniqueViolation
+from helios_core.plugins import get_plugin_manager, index_kinds
+from helios_core.sql import types as T
 from helios_core.sql.collations import check_collation
 from helios_core.sql.dialect import DIALECT, parse
 from helios_core.sql.expr import compile_scalar
@@ -52,9 +56,10 @@ def parse_index(session: Any, tdef: Any, params: Any, unique: bool) -> dict[str,
         raise FeatureNotSupported("unique indexes on partitioned tables are not supported",
                                   hint="Declare PRIMARY KEY or UNIQUE in CREATE TABLE; its partitions inherit it.")
     method = str(params.args.get("using").name if params.args.get("using") is not None else "btree").lower()
-    if method not in KNOWN_METHODS:
+    plugin_kind = index_kinds(get_plugin_manager()).get(method)
+    if method not in KNOWN_METHODS and plugin_kind is None:
         raise HeliosError(f'access method "{method}" does not exist', sqlstate="42704")
-    if method not in SUPPORTED_METHODS:
+    if method not in SUPPORTED_METHODS and plugin_kind is None:
         raise FeatureNotSupported(f'index access method "{method}" is not supported',
                                   hint="HeliosDB builds btree and hash indexes.")
     if params.args.get("with_storage"):
@@ -62,6 +67,8 @@ def parse_index(session: Any, tdef: Any, params: Any, unique: bool) -> dict[str,
     if params.args.get("tablespace") is not None:
         raise FeatureNotSupported("tablespaces are not supported")
     keys = [_parse_key(session, tdef, k, method) for k in params.args.get("columns") or []]
+    if plugin_kind is not None:
+        _check_plugin_keys(plugin_kind, tdef, keys, unique)
     if method == "hash":
         if unique:
             raise FeatureNotSupported('access method "hash" does not support unique indexes')
@@ -78,6 +85,21 @@ def parse_index(session: Any, tdef: Any, params: Any, unique: bool) -> dict[str,
     if where is not None:
         predicate, _ = _check_expression(session, tdef, where.this, "index predicate", boolean=True)
     return {"keys": keys, "method": method, "include": include, "where": predicate}
+
+
+def _check_plugin_keys(kind: Any, tdef: Any, keys: list[dict[str, Any]], unique: bool) -> None:
+    """A plugin's access method takes only the key types it names, as PostgreSQL's operator classes."""
+    if unique:
+        raise FeatureNotSupported(f'access method "{kind.name}" does not support unique indexes')
+    if len(keys) > 1 and not kind.multicolumn:
+        raise FeatureNotSupported(f'access method "{kind.name}" does not support multicolumn indexes')
+    for key in keys:
+        type_name = key.get("type") or T.type_from_name(tdef.column(key["column"]).metadata["sql_type"]).sql_name()
+        if type_name not in kind.key_types:
+            raise HeliosError(f'data type {type_name} has no default operator class for access method '
+                              f'"{kind.name}"', sqlstate="42704",
+                              hint="You must specify an operator class for the index or define a default "
+                                   "operator class for the data type.")
 
 
 def _parse_key(session: Any, tdef: Any, item: Any, method: str) -> dict[str, Any]:

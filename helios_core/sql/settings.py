@@ -68,6 +68,7 @@ _KNOWN: dict[str, tuple[str, str, str]] = {
     "synchronous_commit": ("synchronous_commit", "on", "Sets the current transaction's synchronization level."),
     "enable_seqscan": ("enable_seqscan", "on", "Enables the planner's use of sequential-scan plans."),
     "enable_indexscan": ("enable_indexscan", "on", "Enables the planner's use of index-scan plans."),
+    "enable_bitmapscan": ("enable_bitmapscan", "on", "Enables the planner's use of bitmap-scan plans."),
     "enable_hashjoin": ("enable_hashjoin", "on", "Enables the planner's use of hash join plans."),
     "enable_mergejoin": ("enable_mergejoin", "on", "Enables the planner's use of merge join plans."),
     "enable_nestloop": ("enable_nestloop", "on", "Enables the planner's use of nested-loop join plans."),
@@ -91,7 +92,7 @@ _READ_ONLY = {"server_version", "server_version_num", "server_encoding", "intege
               "lc_ctype", "max_identifier_length", "is_superuser", "max_connections", "max_prepared_transactions"}
 _BOOLS = {"standard_conforming_strings", "transaction_read_only", "default_transaction_read_only",
           "transaction_deferrable", "default_transaction_deferrable",
-          "enable_seqscan", "enable_indexscan", "enable_hashjoin", "enable_mergejoin", "enable_nestloop",
+          "enable_seqscan", "enable_indexscan", "enable_bitmapscan", "enable_hashjoin", "enable_mergejoin", "enable_nestloop",
           "jit", "row_security", "check_function_bodies", "escape_string_warning", "geqo",
           "synchronize_seqscans"}
 _TIME_SETTINGS = {"statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"}

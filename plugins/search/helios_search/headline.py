@@ -1,22 +1,40 @@
-"""ts_headline: the document with the query's words marked (StartSel/StopSel).
+"""ts_headline: the document with the query's words marked (StartSel/StopSel), as PostgreSQL 15
+chooses the excerpt.
 
-Options are PostgreSQL's (``StartSel``, ``StopSel``, ``MaxWords``, ``MinWords``, ``ShortWord``,
-``HighlightAll``, ``MaxFragments``, ``FragmentDelimiter``). The excerpt starts at the first
-word that matches the query and holds at most MaxWords words; HighlightAll keeps the whole
-document. PostgreSQL's cover-choosing heuristics are approximated, not reproduced.
+Every token of the document is a headline word; a word whose lexeme matches a query operand
+is "interesting". The excerpt is chosen among the query's covers (shortest runs of words
+that satisfy it): lengthened to MinWords..MaxWords words, cut short of a bad end point (a
+short or non-word token), preferring one that holds its whole cover, then more interesting
+words. HighlightAll keeps the whole document. Options are PostgreSQL's; MaxFragments > 0
+(fragment mode) is answered with the single-excerpt choice.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 from helios_core.errors import HeliosError
 from helios_search import configurations as C
-from helios_search import text_parser
+from helios_search import matching
+from helios_search import text_parser as P
 from helios_search import tsquery as Q
 
 _DEFAULTS = {"startsel": "<b>", "stopsel": "</b>", "maxwords": "35", "minwords": "15", "shortword": "3",
              "highlightall": "false", "maxfragments": "0", "fragmentdelimiter": " ... "}
+_SKIPPED = (P.URL, P.NUMHWORD, P.ASCIIHWORD, P.HWORD)  # shown through their parts
+_NON_WORD = (P.BLANK, P.TAG, *_SKIPPED)
+_NO_END = (*_NON_WORD, P.SFLOAT, P.VERSION, P.FLOAT, P.INT, P.UINT, P.PROTOCOL, P.ENTITY)
+
+
+@attrs.define
+class _Word:
+    text: str
+    type: int
+    pos: int = 0
+    item: int | None = None  # index of the query operand it matches
+    repeated: bool = False
 
 
 def _options(text: str | None) -> dict[str, str]:
@@ -26,11 +44,9 @@ def _options(text: str | None) -> dict[str, str]:
     for part in text.split(","):
         if not part.strip():
             continue
-        if "=" not in part:
-            raise HeliosError(f'unrecognized headline parameter: "{part.strip()}"', sqlstate="22023")
-        key, value = part.split("=", 1)
+        key, sep, value = part.partition("=")
         key = key.strip().lower()
-        if key not in opts:
+        if not sep or key not in opts:
             raise HeliosError(f'unrecognized headline parameter: "{key}"', sqlstate="22023")
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] == '"':
@@ -43,51 +59,190 @@ def _flag(value: str) -> bool:
     return value.lower() in ("1", "on", "true", "t", "y", "yes")
 
 
+def _words(config: C.Configuration, document: str, operands: list[Q.Node]) -> list[_Word]:
+    words: list[_Word] = []
+    pos = 0
+    for type_id, token in P.tokenize(document):
+        word = _Word(token, type_id)
+        words.append(word)
+        dicts = config.dictionaries(type_id)
+        if not dicts:
+            continue
+        pos += 1
+        word.pos = pos
+        for lexeme in dicts[0].lexize(token):
+            for idx, node in enumerate(operands):
+                if lexeme == node[1] or (node[3] and lexeme.startswith(node[1])):
+                    if word.item is None:
+                        word.item = idx
+                    else:
+                        words.append(attrs.evolve(word, item=idx, repeated=True))
+    return words
+
+
+def _cover(words: list[_Word], query: Q.Node, operands: list[Q.Node], start: int,
+           max_cover: int) -> tuple[int, int] | None:
+    index_of = {id(n): i for i, n in enumerate(operands)}
+
+    def first_item(i: int) -> int:
+        while i < len(words) and words[i].item is None:
+            i += 1
+        return i if i < len(words) else -1
+
+    def satisfied(lo: int, hi: int) -> bool:
+        def lookup(node: Q.Node):
+            want = index_of[id(node)]
+            positions = sorted({(w.pos, 0) for w in words[lo:hi + 1] if w.item == want})
+            return [tuple(positions)] if positions else None
+
+        return matching.execute(query, lookup) != matching.NO
+
+    pmin = first_item(start)
+    while pmin >= 0:
+        next_pmin = -1
+        pmax = pmin
+        while True:
+            if satisfied(pmin, pmax):
+                return pmin, pmax
+            next_pmax = first_item(pmax + 1)
+            if pmax == pmin:
+                next_pmin = next_pmax
+            pmax = next_pmax
+            if pmax < 0 or pmax - pmin >= max_cover:
+                break
+        pmin = next_pmin
+    return None
+
+
+def _choose(words: list[_Word], query: Q.Node | None, operands: list[Q.Node], shortword: int, min_words: int,
+            max_words: int) -> tuple[int, int]:
+    def non_word(i: int) -> bool:
+        return words[i].type in _NON_WORD
+
+    def interesting(i: int) -> bool:
+        return words[i].item is not None and not words[i].repeated
+
+    def bad_end(i: int) -> bool:
+        w = words[i]
+        return (w.type in _NO_END or len(w.text.encode()) <= shortword) and not interesting(i)
+
+    best_b = best_e = -1
+    best_len = -1
+    best_cover = False
+    p = 0
+    max_cover = max(max_words * 10, 100)
+    while query is not None:
+        found = _cover(words, query, operands, p, max_cover)
+        if found is None:
+            break
+        p, q = found
+        curlen = poslen = 0
+        posb = pose = p
+        i = p
+        while i <= q and curlen < max_words:
+            if not non_word(i):
+                curlen += 1
+            if interesting(i):
+                poslen += 1
+            pose = i
+            i += 1
+        if curlen < max_words:
+            i -= 1
+            while i < len(words) and curlen < max_words:
+                if i > q:
+                    if not non_word(i):
+                        curlen += 1
+                    if interesting(i):
+                        poslen += 1
+                pose = i
+                if bad_end(i):
+                    i += 1
+                    continue
+                if curlen >= min_words:
+                    break
+                i += 1
+            if curlen < min_words:
+                i = p - 1
+                while i >= 0:
+                    if not non_word(i):
+                        curlen += 1
+                    if interesting(i):
+                        poslen += 1
+                    if curlen >= max_words:
+                        break
+                    if bad_end(i):
+                        i -= 1
+                        continue
+                    if curlen >= min_words:
+                        break
+                    i -= 1
+                posb = max(i, 0)
+        else:
+            i = min(i, q)
+            while curlen > min_words:
+                if not bad_end(i):
+                    break
+                if not non_word(i):
+                    curlen -= 1
+                if interesting(i):
+                    poslen -= 1
+                pose = i - 1
+                i -= 1
+        poscover = posb <= p and pose >= q
+        if (poscover > best_cover or (poscover == best_cover and poslen > best_len)
+                or (poscover == best_cover and poslen == best_len and not bad_end(pose)
+                    and best_e >= 0 and bad_end(best_e))):
+            best_b, best_e, best_len, best_cover = posb, pose, poslen, poscover
+        p += 1
+    if best_len < 0:
+        curlen = 0
+        pose = 0
+        i = 0
+        while i < len(words) and curlen < min_words:
+            if not non_word(i):
+                curlen += 1
+            pose = i
+            i += 1
+        best_b, best_e = 0, pose
+    return best_b, best_e
+
+
 def headline(config_name: str | None, document: str, query: Q.Node | None, options: str | None) -> str:
     opts = _options(options)
     max_words, min_words = int(opts["maxwords"]), int(opts["minwords"])
-    if min_words >= max_words:
-        raise HeliosError('MinWords should be less than MaxWords', sqlstate="22023")
-    if min_words <= 0:
-        raise HeliosError('MinWords should be positive', sqlstate="22023")
+    shortword, max_fragments = int(opts["shortword"]), int(opts["maxfragments"])
+    highlight_all = _flag(opts["highlightall"])
+    if not highlight_all:
+        if min_words >= max_words:
+            raise HeliosError("MinWords should be less than MaxWords", sqlstate="22023")
+        if min_words <= 0:
+            raise HeliosError("MinWords should be positive", sqlstate="22023")
+        if shortword < 0:
+            raise HeliosError("ShortWord should be >= 0", sqlstate="22023")
+        if max_fragments < 0:
+            raise HeliosError("MaxFragments should be >= 0", sqlstate="22023")
     config = C.configuration(config_name)
-    wanted = {(n[1], n[3]) for n in Q.operands(query)}
-    tokens = text_parser.tokenize(document)
-    marked: list[tuple[str, bool, bool]] = []  # (text, is_word, matches)
-    for type_id, token in tokens:
-        if type_id == text_parser.URL:  # a URL is shown through its host and path tokens
-            continue
-        dicts = config.dictionaries(type_id)
-        hit = False
-        if dicts:
-            for lexeme in dicts[0].lexize(token):
-                hit = hit or any(lexeme == w or (prefix and lexeme.startswith(w)) for w, prefix in wanted)
-        parent_hword = type_id in (text_parser.ASCIIHWORD, text_parser.HWORD, text_parser.NUMHWORD)
-        if parent_hword:
-            continue  # its parts follow
-        marked.append((token, bool(dicts), hit))
-    start_sel, stop_sel = opts["startsel"], opts["stopsel"]
-    if _flag(opts["highlightall"]):
-        chosen = range(len(marked))
+    operands = Q.operands(query)
+    words = _words(config, document, operands)
+    if not words:
+        return ""
+    if highlight_all:
+        begin, end = 0, len(words) - 1
     else:
-        first = next((i for i, m in enumerate(marked) if m[2]), None)
-        begin = first if first is not None else 0
-        count = 0
-        end = begin
-        limit = max_words if first is not None else min_words
-        while end < len(marked):
-            if marked[end][1]:
-                count += 1
-                if count > limit:
-                    break
-            end += 1
-        while end > begin and not marked[end - 1][1]:
-            end -= 1
-        chosen = range(begin, end)
+        begin, end = _choose(words, query, operands, shortword, min_words, max_words)
     out = []
-    for i in chosen:
-        text, _, hit = marked[i]
-        out.append(f"{start_sel}{text}{stop_sel}" if hit else text)
+    start_sel, stop_sel = opts["startsel"], opts["stopsel"]
+    for w in words[begin:end + 1]:
+        if w.repeated:
+            continue
+        if not highlight_all and w.type == P.TAG:
+            out.append(" ")
+        elif w.type in _SKIPPED:
+            continue
+        elif w.item is not None:
+            out.append(f"{start_sel}{w.text}{stop_sel}")
+        else:
+            out.append(w.text)
     return "".join(out)
 
 
@@ -101,6 +256,6 @@ def ts_headline(*args: Any) -> str:
     try:
         query = Q.parse_cached(args[2])
         config = C.configuration(args[0])
-        return headline(config.name, args[1], query, None)
     except HeliosError:
         return headline(None, args[0], Q.parse_cached(args[1]), args[2])
+    return headline(config.name, args[1], query, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from helios_core.hookspecs import hookimpl
+from helios_core.hookspecs import IndexKind, hookimpl
 from helios_search import configurations, sql_functions, table_functions
 
 
@@ -35,3 +35,10 @@ def helios_startup(kernel: Any) -> None:
     name = section.get("default_text_search_config")
     if name:
         configurations.DEFAULT_CONFIG[0] = configurations.configuration(name).name
+
+
+@hookimpl
+def helios_index_kinds():
+    """gin and gist over tsvector (and gin over jsonb), recorded in the catalog; queries scan."""
+    return [IndexKind(name="gin", key_types=["tsvector", "jsonb", "tsquery"]),
+            IndexKind(name="gist", key_types=["tsvector", "tsquery"])]

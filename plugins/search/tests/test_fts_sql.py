@@ -89,3 +89,39 @@ def test_errors_are_postgresql_errors(conn, sql, sqlstate, message):
         conn.execute(sql)
     assert info.value.sqlstate == sqlstate
     assert message in str(info.value)
+
+
+def test_gin_and_gist_indexes_are_kinds_of_the_plugin(conn):
+    conn.execute("drop table if exists indexed")
+    conn.execute("create table indexed (id int, body text, tsv tsvector)")
+    conn.execute("create index indexed_tsv on indexed using gin (tsv)")
+    conn.execute("create index indexed_expr on indexed using gin (to_tsvector('english', body))")
+    conn.execute("create index indexed_gist on indexed using gist (tsv)")
+    defs = conn.execute("select indexdef from pg_indexes where tablename = 'indexed' order by 1").fetchall()
+    assert defs == [("CREATE INDEX indexed_expr ON public.indexed USING gin (to_tsvector('english', body))",),
+                    ("CREATE INDEX indexed_gist ON public.indexed USING gist (tsv)",),
+                    ("CREATE INDEX indexed_tsv ON public.indexed USING gin (tsv)",)]
+    conn.execute("insert into indexed values (1, 'fat cats', to_tsvector('fat cats'))")
+    assert conn.execute("select id from indexed where tsv @@ 'cat'").fetchall() == [(1,)]
+    with pytest.raises(psycopg.errors.UndefinedObject, match='data type text has no default operator class'):
+        conn.execute("create index on indexed using gin (body)")
+    with pytest.raises(psycopg.errors.UndefinedObject, match='access method "nosuch" does not exist'):
+        conn.execute("create index on indexed using nosuch (tsv)")
+    with pytest.raises(psycopg.errors.FeatureNotSupported, match='"brin"'):
+        conn.execute("create index on indexed using brin (tsv)")
+
+
+@pytest.mark.parametrize(("sql", "expected"), [
+    ("select ts_headline('english', 'The fat cat sat on the mat and ate the fat rat', to_tsquery('english', 'rat'))",
+     "The fat cat sat on the mat and ate the fat <b>rat</b>"),
+    ("select ts_headline('simple', '1 2 3 1 3', '1 <-> 3', 'MaxWords=2, MinWords=1')", "<b>1</b> <b>3</b>"),
+    ("select ts_headline('simple', '1 2 3 1 3', '1 & 3', 'MaxWords=4, MinWords=1')", "<b>1</b> 2 <b>3</b>"),
+    ("select websearch_to_tsquery('simple', 'fat or(rat')", "'fat' | 'rat'"),
+    ("select websearch_to_tsquery('english', 'this is ----fine')", "!!!!'fine'"),
+    ("select websearch_to_tsquery('simple', 'a or or b')", "'a' | 'or' & 'b'"),
+    ("select ts_rank_cd(' a:1 sa:2D sb:2A g'::tsvector, 'a <-> s:*')", pytest.approx(0.1)),
+    ("select strip('wa:1A'::tsvector) @@ 'w:*A'::tsquery", True),
+    ("select 'wr:1 qh:2'::tsvector @@ any ('{wr,zz}')", True),
+])
+def test_headline_websearch_and_ranking_details(conn, sql, expected):
+    assert one(conn, sql) == expected
