@@ -1003,10 +1003,19 @@ def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascad
     for iname in tdef.options.get("indexes", []):
         if txn.catalog_get("index", f"{schema}.{iname}") is not None:
             txn.catalog_delete("index", f"{schema}.{iname}")
+    # comments go with their objects (a table made again under the name starts without them)
+    _drop_comments(txn, [f"table:{schema}.{name}", *(f"column:{schema}.{name}.{c.name}" for c in tdef.columns),
+                         *(f"index:{schema}.{iname}" for iname in tdef.options.get("indexes", []))])
     for c in tdef.columns:
         seq = c.metadata.get("sequence")
         if seq:
             txn.catalog_delete("sequence", seq)  # the cached counter stays: the DROP may roll back
+
+
+def _drop_comments(txn: Any, keys: list[str]) -> None:
+    for key in keys:
+        if txn.catalog_get("comment", key) is not None:
+            txn.catalog_delete("comment", key)
 
 
 def _drop_indexes_reading(txn: Any, tdef: Any, column: str) -> None:
@@ -1038,6 +1047,7 @@ def _drop_index(txn: Any, schema: str, name: str) -> None:
             opts["expression_unique"] = [u for u in tdef.options.get("expression_unique", []) if u["name"] != name]
         txn.alter_table(schema, idx["table"], options=opts)
     txn.catalog_delete("index", key)
+    _drop_comments(txn, [f"index:{key}"])
 
 
 # ---------------------------------------------------------------------------------------- ALTER

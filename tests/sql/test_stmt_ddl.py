@@ -291,6 +291,17 @@ def test_misc_ddl_clients_send(s):
     s.execute("drop index j")
 
 
+def test_comments_go_with_dropped_objects(s):
+    s.execute("create table t (a int); create index ti on t (a)")
+    s.execute("comment on table t is 'old'; comment on column t.a is 'old a'; comment on index ti is 'old i'")
+    s.execute("drop table t")
+    s.execute("create table t (a int); create index ti on t (a)")
+    assert rows(s, "select obj_description('t'::regclass), col_description('t'::regclass, 1), "
+                   "obj_description('ti'::regclass)") == [(None, None, None)]
+    s.execute("comment on index ti is 'x'; drop index ti; create index ti on t (a)")
+    assert rows(s, "select obj_description('ti'::regclass)") == [(None,)]
+
+
 def test_alter_sequence(s):
     s.execute("create sequence sq")
     assert s.execute("alter sequence sq restart with 50")[0].command_tag == "ALTER SEQUENCE"

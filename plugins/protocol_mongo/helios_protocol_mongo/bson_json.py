@@ -125,6 +125,20 @@ def _sorted_keys(keys: list[str]) -> list[str]:
     return sorted(keys, key=_jsonb_key_order)
 
 
+_KEY_PLANS: dict[tuple[str, ...], tuple[tuple[str, ...], bool]] = {}  # documents of a collection share keys
+
+
+def _key_plan(keys: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
+    """(the keys in jsonb's order, whether that is the written order), remembered per key tuple."""
+    plan = _KEY_PLANS.get(keys)
+    if plan is None:
+        if len(_KEY_PLANS) > 50_000:
+            _KEY_PLANS.clear()
+        ordered = tuple(sorted(keys, key=_jsonb_key_order))
+        plan = _KEY_PLANS[keys] = (ordered, ordered == keys)
+    return plan
+
+
 def _canonical(value: Any) -> tuple[Any, Any]:
     """(the JSON value with object keys in jsonb's order, the field order or None when jsonb's order
     is already the written one)."""
@@ -132,33 +146,33 @@ def _canonical(value: Any) -> tuple[Any, Any]:
     if kind is str or value is None or kind is bool:
         return value, None
     if kind is dict:
-        keys = list(value)
-        ordered = _sorted_keys(keys)
-        out: dict[str, Any] = {}
-        entries: list[Any] = []
-        nested = False
-        children = {}
+        keys = tuple(value)
+        ordered, same = _key_plan(keys)
+        children: dict[str, Any] = {}
+        orders: dict[str, Any] = {}
         for key in keys:
-            converted, order = _canonical(value[key])
+            item = value[key]
+            if type(item) is str:
+                children[key] = item
+                continue
+            converted, order = _canonical(item)
             children[key] = converted
-            if order is None:
-                entries.append(key)
-            else:
-                entries.append([key, order])
-                nested = True
-        for key in ordered:
-            out[key] = children[key]
-        return out, (entries if nested or ordered != keys else None)
+            if order is not None:
+                orders[key] = order
+        out = {key: children[key] for key in ordered}
+        if orders:
+            return out, [[key, orders[key]] if key in orders else key for key in keys]
+        return out, (None if same else list(keys))
     if kind is list or kind is tuple:
         items = []
-        orders: list[Any] = [0]
+        element_orders: list[Any] = [0]
         nested = False
         for element in value:
             converted, order = _canonical(element)
             items.append(converted)
-            orders.append(order or 0)
+            element_orders.append(order or 0)
             nested = nested or order is not None
-        return items, (orders if nested else None)
+        return items, (element_orders if nested else None)
     if kind is int:
         if INT32_MIN <= value <= INT32_MAX:
             return value, None

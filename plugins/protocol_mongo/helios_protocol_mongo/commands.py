@@ -32,6 +32,7 @@ from helios_protocol_mongo.indexes import (
     drop_indexes,
     list_indexes,
     rename_collection,
+    validate,
 )
 from helios_protocol_mongo.logical_sessions import LogicalSession
 from helios_protocol_mongo.store import CollectionStore
@@ -74,6 +75,7 @@ class CommandContext:
         return name
 
 
+UNSIGNED = {"hash": bson.Binary(bytes(20)), "keyId": Int64(0)}  # no keys: cluster times are not signed
 Handler = Callable[[CommandContext], dict[str, Any]]
 
 
@@ -89,6 +91,7 @@ class CommandRunner:
         self.user: str | None = None  # the user a SCRAM login authenticated
         self.branch: str | None = None  # chosen with {heliosdb: 1, branch: ...}; None: the role's default
         self.conversation: authentication.Conversation | None = None
+        self.largest_document = MAX_MESSAGE_SIZE  # of the message being run: bounds its documents' sizes
 
     # -- sessions ---------------------------------------------------------------------
 
@@ -120,6 +123,7 @@ class CommandRunner:
 
     def run(self, message: Message) -> dict[str, Any]:
         command = message.command
+        self.largest_document = message.largest_document
         if not command:
             return MongoError(59, "no such command: ''").reply()
         name = next(iter(command))
@@ -150,6 +154,9 @@ class CommandRunner:
         if "ok" not in reply:
             reply["ok"] = 1.0
         _write_concern(command, reply)
+        now = self.server.cluster_time()
+        reply.setdefault("operationTime", now)
+        reply["$clusterTime"] = {"clusterTime": now, "signature": UNSIGNED}
         return reply
 
     def _run_in_session(self, handler: Handler, command: dict[str, Any], db: str, name: str) -> dict[str, Any]:
@@ -527,6 +534,7 @@ COMMANDS: dict[str, Handler] = {
     "deleteIndexes": drop_indexes,
     "renameCollection": rename_collection,
     "collStats": collection_stats,
+    "validate": validate,
     "dbStats": database_stats,
     **crud.COMMANDS,
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 import time
 from typing import Any
 
@@ -18,6 +19,7 @@ import anyio
 import anyio.abc
 from anyio.abc import SocketAttribute
 from anyio.streams.buffered import BufferedByteReceiveStream
+from bson import Timestamp
 
 from helios_protocol_mongo.authentication import settings_from_kernel
 from helios_protocol_mongo.commands import CommandRunner
@@ -56,6 +58,17 @@ class MongoServer:
         self.connections: set[MongoConnection] = set()
         self.stopping = False
         self.started = time.time()
+        self._clock = threading.Lock()
+        self._last_time = (0, 0)
+
+    def cluster_time(self) -> Timestamp:
+        """The replica set's logical clock (seconds, increment), strictly increasing: replies carry it as
+        ``operationTime`` and ``$clusterTime`` so drivers' causally consistent sessions have one to send."""
+        with self._clock:
+            seconds, increment = self._last_time
+            now = int(time.time())
+            self._last_time = (now, 1) if now > seconds else (seconds, increment + 1)
+            return Timestamp(*self._last_time)
 
     def open_session(self, user: str = "helios", branch: str | None = None) -> Any:
         """A kernel session on the configured database (blocking); ``branch`` None: the role's default."""

@@ -52,6 +52,7 @@ class Message:
     more_to_come: bool = False
     compressor: int | None = None  # the client's compressor when it compressed the request
     legacy_collection: str = ""  # OP_QUERY's fullCollectionName
+    largest_document: int = MAX_MESSAGE_SIZE  # bytes of the largest BSON document it carried (a bound on each)
 
 
 def _crc32c_table() -> list[int]:
@@ -100,11 +101,21 @@ def decode_document(data: bytes | memoryview) -> dict[str, Any]:
         raise ProtocolViolation(f"invalid BSON document: {exc}") from None
 
 
-def _document_length(body: bytes, offset: int) -> int:
-    if offset + 4 > len(body):
+def decode_documents(data: bytes) -> list[dict[str, Any]]:
+    """Concatenated BSON documents (a document sequence) in one call."""
+    try:
+        return bson.decode_all(data, codec_options=CODEC)
+    except Exception as exc:  # noqa: BLE001 - as decode_document
+        raise ProtocolViolation(f"invalid BSON document: {exc}") from None
+
+
+def _document_length(body: bytes, offset: int, end: int | None = None) -> int:
+    """The length of the BSON document at ``offset``, which must end by ``end`` (default: the body's end)."""
+    end = len(body) if end is None else end
+    if offset + 4 > end:
         raise ProtocolViolation("truncated BSON document")
     (length,) = struct.unpack_from("<i", body, offset)
-    if length < 5 or offset + length > len(body):
+    if length < 5 or offset + length > end:
         raise ProtocolViolation("BSON document length out of bounds")
     return length
 
@@ -135,11 +146,13 @@ def parse_op_msg(request_id: int, body: bytes, compressor: int | None = None) ->
     offset = 4
     command: dict[str, Any] | None = None
     sequences: dict[str, list[dict[str, Any]]] = {}
+    largest = 0
     while offset < end:
         kind = body[offset]
         offset += 1
         if kind == 0:
-            length = _document_length(body[:end], offset)
+            length = _document_length(body, offset, end)
+            largest = max(largest, length)
             if command is not None:
                 raise ProtocolViolation("OP_MSG has more than one body section")
             command = decode_document(body[offset:offset + length])
@@ -153,10 +166,12 @@ def parse_op_msg(request_id: int, body: bytes, compressor: int | None = None) ->
                 raise ProtocolViolation("document sequence size out of bounds")
             name, pos = _cstring(body[:stop], offset + 4)
             docs = sequences.setdefault(name, [])
-            while pos < stop:
-                length = _document_length(body[:stop], pos)
-                docs.append(decode_document(body[pos:pos + length]))
+            first = pos
+            while pos < stop:  # the lengths first (cheap), then every document in one decode
+                length = _document_length(body, pos, stop)
+                largest = max(largest, length)
                 pos += length
+            docs.extend(decode_documents(body[first:stop]))
             offset = stop
         else:
             raise ProtocolViolation(f"OP_MSG section kind {kind} is unknown")
@@ -166,7 +181,8 @@ def parse_op_msg(request_id: int, body: bytes, compressor: int | None = None) ->
         if name in command:
             raise ProtocolViolation(f"OP_MSG field {name!r} is both in the body and a document sequence")
         command[name] = docs
-    return Message(request_id, OP_MSG, command, more_to_come=bool(flags & MORE_TO_COME), compressor=compressor)
+    return Message(request_id, OP_MSG, command, more_to_come=bool(flags & MORE_TO_COME), compressor=compressor,
+                   largest_document=largest)
 
 
 def parse_op_query(request_id: int, body: bytes, compressor: int | None = None) -> Message:

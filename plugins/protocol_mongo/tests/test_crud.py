@@ -197,3 +197,26 @@ def test_hints_name_existing_indexes_and_write_concern_has_one_member(coll):
     with pytest.raises(WriteConcernError) as info:
         coll.with_options(write_concern=WriteConcern(w=3)).insert_one({"_id": 3})
     assert info.value.code == 100
+
+
+def test_replies_carry_the_cluster_time_for_causal_sessions(client, coll):
+    with client.start_session(causal_consistency=True) as session:
+        coll.insert_one({"x": 1}, session=session)
+        first = session.operation_time
+        coll.find_one({}, session=session)
+        assert first is not None and session.operation_time > first
+        assert session.cluster_time["clusterTime"] >= session.operation_time
+
+
+def test_validate_reads_every_document(client, coll):
+    coll.insert_many([{"i": i} for i in range(5)])
+    reply = client.testdb.command("validate", coll.name)
+    assert reply["valid"] is True and reply["nrecords"] == 5
+    with pytest.raises(OperationFailure) as missing:
+        client.testdb.command("validate", "no_such_collection")
+    assert missing.value.code == 26
+
+
+def test_index_options_are_listed_back(coll):
+    coll.create_index("a", background=True)
+    assert coll.index_information()["a_1"]["background"] is True
