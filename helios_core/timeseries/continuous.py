@@ -268,6 +268,10 @@ def refresh(session: Any, key: str, lo: int | None, hi: int | None) -> str:
     d = txn.catalog_get(KIND, key)
     if d is None:
         raise UndefinedTable(f'continuous aggregate "{key.split(".", 1)[1]}" does not exist')
+    source_schema, source = d["source"].split(".", 1)
+    if txn.get_table(source_schema, source) is None:
+        raise UndefinedTable(f'relation "{source}" does not exist',
+                             hint=f'continuous aggregate "{d["name"]}" reads it; DROP CONTINUOUS AGGREGATE removes it')
     w = d["width"]
     window_lo = MIN_TS
     if lo is not None:  # whole buckets only: the first bucket starting at or after lo

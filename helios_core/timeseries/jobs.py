@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from helios_core.errors import HeliosError, UndefinedObject
+from helios_core.errors import UndefinedObject
 
 KIND = "timeseries_job"
 FIRST_JOB_ID = 1000
@@ -85,7 +85,7 @@ def run_job(session: Any, job_id: int, *, raise_errors: bool = True) -> str:
     point = txn.savepoint(None)
     try:
         message = RUNNERS[job["kind"]](session, job["target"])
-    except HeliosError as e:
+    except Exception as e:
         if raise_errors:
             raise
         txn.rollback_to(point)

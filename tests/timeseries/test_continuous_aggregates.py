@@ -156,3 +156,17 @@ def test_aggregate_equals_recomputation(ops):
         assert sql(f"SELECT * FROM agg{_ORDER}") == expected
     finally:
         sql.session.close()
+
+
+def test_failing_job_is_recorded_and_retried(sql):
+    _seed(sql)
+    job = sql("SELECT job_id FROM heliosdb.jobs WHERE kind = 'refresh'")[0][0]
+    sql("DROP TABLE build_metrics CASCADE")  # the refresh has nothing to read any more
+    assert sql.error(f"CALL heliosdb.run_job({job})").sqlstate == "42P01"  # a caller sees the error
+    sql(f"CALL heliosdb.run_job({job}, false)")  # the scheduler's way: recorded, retried later
+    status, failures, retry_in = sql(f"SELECT last_status, failures, extract(epoch FROM next_start - last_run) "
+                                     f"FROM heliosdb.jobs WHERE job_id = {job}")[0]
+    assert status.startswith("Failed: ") and "does not exist" in status and failures == 1
+    assert 0 < retry_in <= 3600
+    sql(f"CALL heliosdb.run_job({job}, false)")
+    assert sql(f"SELECT failures FROM heliosdb.jobs WHERE job_id = {job}") == [(2,)]

@@ -40,3 +40,20 @@ def test_errors_have_postgres_codes(server):
             c.execute("CREATE TIMESERIES TABLE bad (t timestamptz NOT NULL) WITH (retention = '1h')")
         with pytest.raises(psycopg.errors.FeatureNotSupported):
             c.execute("CREATE TIMESERIES TABLE bad (t timestamptz NOT NULL) WITH (compression = 'zstd')")
+
+
+def test_scheduler_runs_due_jobs(server):
+    """The background job scheduler runs a new retention job at its first tick (every 10 s)."""
+    import time
+
+    with psycopg.connect(server.pg_dsn(), autocommit=True) as c:
+        c.execute("CREATE TIMESERIES TABLE sched (t timestamptz NOT NULL) WITH (retention = '1d')")
+        c.execute("INSERT INTO sched VALUES ('2020-01-01+00'), (now())")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            status = c.execute("SELECT last_status FROM heliosdb.jobs WHERE target = 'sched'").fetchone()[0]
+            if status is not None:
+                break
+            time.sleep(0.5)
+        assert status == "Success"
+        assert c.execute("SELECT count(*) FROM sched").fetchone() == (1,)
