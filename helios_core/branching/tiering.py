@@ -113,14 +113,19 @@ def run_once(engine: Any, now: float | None = None) -> dict[str, int]:
         log.info("tiering: branch %s.%s was cold and was queried: %d segments back on the hot tier in %.2fs",
                  b.db, b.name, n, time.monotonic() - started)
     if st.inactive_threshold is not None:
-        for b in list(store.branches.values()):
-            if b.dropped or now - last_activity(engine, b, st) < st.inactive_threshold:
-                continue
-            with store.mu:
-                warm_data = any(ch.tier != COLD for did, lay in b.layers.items() if did != 0
-                                for ch in lay.chunks.values())
-            if warm_data:
-                done["inactive"] += move_branch(engine, b.db, b.name, COLD)
+        idle = [b for b in list(store.branches.values())
+                if not b.dropped and now - last_activity(engine, b, st) >= st.inactive_threshold]
+        with store.mu:
+            idle = [b for b in idle if any(ch.tier != COLD for did, lay in b.layers.items() if did != 0
+                                           for ch in lay.chunks.values())]
+        if idle:  # all of them in one move: one manifest, one clean-up
+            store.checkpoint()
+            items = [(lay, ch) for b in idle for lay, ch in mover.chunks_of_branch(store, b.branch_id)
+                     if lay.data_id != 0 and ch.tier != COLD]
+            started = time.monotonic()
+            done["inactive"] = mover.move_chunks(store, items, COLD)
+            log.info("tiering: %d branches idle for %.0fs or more: %d segments moved to cold in %.2fs",
+                     len(idle), st.inactive_threshold, done["inactive"], time.monotonic() - started)
     if st.hot_size is not None:
         done["hot_size"] = mover.enforce_hot_size(store, st.hot_size, WARM)
     st.backlog = 0

@@ -85,7 +85,7 @@ class ReadOps(_Txn):
         pruning = filter if prune is None else (prune if filter is None else filter & prune)
         need = _needed_columns(t, columns, filter, self.store._full_schema(t))
         visible = self.store._visible(self._branch, t, ts, txid, pruning, rid_np, key_probe, counts, need)
-        return self._emit(t, visible, filter, columns, with_rowid, schema)
+        return self._emit(t, visible, filter, columns, with_rowid, schema, need)
 
     def _check_as_of(self, as_of: int) -> None:
         if as_of < self.store.clock.last - self.store.retention_us:
@@ -93,10 +93,12 @@ class ReadOps(_Txn):
                               hint="time travel reaches back as far as the retention setting")
 
     def _emit(self, t: TableDef, phys_batches: Iterator[pa.RecordBatch], filter: pc.Expression | None,
-              columns: list[str] | None, with_rowid: bool, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+              columns: list[str] | None, with_rowid: bool, schema: pa.Schema,
+              need: list[str] | None = None) -> Iterator[pa.RecordBatch]:
         produced = False
         for phys in phys_batches:
-            b = self.store._present(t, phys)
+            # only the columns the scan uses are carried into the filter (the others are never read)
+            b = self.store._present(t, phys) if need is None else self.store._present_some(t, phys, need)
             if filter is not None:
                 b = b.filter(filter)
                 if b.num_rows == 0:

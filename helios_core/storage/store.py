@@ -25,7 +25,7 @@ from helios_core.storage.schema import BranchInfo, TableDef
 from helios_core.storage.segments import may_match, prune_terms
 from helios_core.storage.ssi import SsiManager
 from helios_core.storage.table_locks import TableLocks
-from helios_core.storage.tiering import COLD, HOT, TierSet
+from helios_core.storage.tiering import COLD, HOT, READ_AHEAD, TierSet
 from helios_core.storage.txn import READ_COMMITTED, Transaction
 from helios_core.storage.versions import ROWID, Chunk
 from helios_core.storage.wal import Wal
@@ -570,6 +570,10 @@ class Store:
                  dead: np.ndarray | None, counts: list[int] | None = None,
                  need: list[str] | None = None) -> Iterator[pa.RecordBatch]:
         now = time.monotonic()
+        remote = [ch.source for ch, _m in plan if not ch.resident]
+        for source in remote[1:1 + READ_AHEAD]:  # the segments after the first are fetched meanwhile
+            self.tiers.read_ahead(source, need)
+        seen_remote = 0
         for ch, m in plan:
             ch.last_read = now
             if ch.resident:
@@ -577,6 +581,9 @@ class Store:
             else:
                 if ch.tier == COLD and self.on_cold_read is not None:
                     self.on_cold_read(ch)
+                seen_remote += 1
+                if seen_remote + READ_AHEAD < len(remote):
+                    self.tiers.read_ahead(remote[seen_remote + READ_AHEAD], need)
                 data = ch.columns(need)
             yield data if m is True else data.filter(m if isinstance(m, pa.Array) else pa.array(m))
         if parent is None:
@@ -622,6 +629,28 @@ class Store:
         sch = pa.schema([full.field(n) for n in names])
         self._schema_cache[key] = (t, sch)
         return sch
+
+    def _present_some(self, t: TableDef, phys: pa.RecordBatch, need: list[str]) -> pa.RecordBatch:
+        """``_present`` of just the physical columns ``need`` (+ _rowid), under their user names."""
+        full = self._full_schema(t)
+        names = phys.schema.names
+        fills = t.options.get("__fill__")
+        arrays, fields = [], []
+        wanted = set(need)
+        for c, field in zip(t.columns, full, strict=False):
+            pn = f"c{c.col_id}"
+            if pn not in wanted:
+                continue
+            if pn in names:
+                arrays.append(phys.column(pn))
+            else:  # added by ALTER TABLE ADD COLUMN after this segment was written
+                fill = fills.get(str(c.col_id)) if fills else None
+                arrays.append(pa.nulls(phys.num_rows, c.type) if fill is None else
+                              pa.array([fill], c.type).take(pa.array(np.zeros(phys.num_rows, dtype=np.int64))))
+            fields.append(field)
+        arrays.append(phys.column(ROWID))
+        fields.append(full.field(ROWID))
+        return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
 
     def _present(self, t: TableDef, phys: pa.RecordBatch) -> pa.RecordBatch:
         """Physical batch (c<col_id> columns) -> the table's current user-named columns + _rowid."""

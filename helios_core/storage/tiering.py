@@ -12,6 +12,7 @@ import io
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pyarrow as pa
@@ -24,6 +25,8 @@ HOT, WARM, COLD = "hot", "warm", "cold"
 TIER_NAMES = (HOT, WARM, COLD)
 CREATED = "_created"
 FOOTER_GUESS = 64 << 10  # the tail read first: footer and schema of most segments fit
+READ_AHEAD = 2  # remote segments a scan keeps in flight beyond the one it is reading
+READ_AHEAD_THREADS = 4
 
 
 class TierUnavailable(HeliosError):
@@ -42,6 +45,11 @@ class SegmentCache:
         self.misses = 0
         self._items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
         self._mu = threading.Lock()
+
+    def peek(self, key: Any) -> bool:
+        """Whether ``key`` is cached (not counted as a hit or a miss)."""
+        with self._mu:
+            return key in self._items
 
     def get(self, key: Any) -> Any:
         with self._mu:
@@ -128,13 +136,22 @@ class RemoteSegment:
     def __init__(self, tiers: TierSet, tier: str, name: str, size: int) -> None:
         self.tiers, self.tier, self.name, self.size = tiers, tier, name, size
 
+    def key(self, columns: list[str] | None) -> tuple[str, str, tuple[str, ...] | None]:
+        return self.tier, self.name, None if columns is None else tuple(sorted({*columns, ROWID}))
+
     def read(self, columns: list[str] | None) -> pa.RecordBatch:
         """Physical columns (all when None) plus ``_rowid``, without the ``_created`` stamps."""
-        want = None if columns is None else tuple(sorted({*columns, ROWID}))
-        key = (self.tier, self.name, want)
+        key = self.key(columns)
         hit = self.tiers.cache.get(key)
         if hit is not None:
             return hit
+        pending = self.tiers.pending(key)
+        if pending is not None:  # read ahead already asked for it
+            return pending.result()
+        return self.load(key)
+
+    def load(self, key: tuple[str, str, tuple[str, ...] | None]) -> pa.RecordBatch:
+        want = key[2]
         batch = self.fetch(None if want is None else list(want))
         idx = batch.schema.get_field_index(CREATED)
         if idx >= 0:
@@ -179,9 +196,12 @@ class TierSet:
         self.cache = SegmentCache(cache_size)
         self.timeout = timeout
         self.requests = 0  # byte-range requests made to non-hot tiers
+        self.read_aheads = 0  # segment reads started ahead of a scan
         self.bytes_fetched = 0
         self._footers: OrderedDict[tuple[str, str], tuple[int, bytes]] = OrderedDict()
         self._mu = threading.Lock()
+        self._ahead: dict[Any, Future] = {}  # reads started ahead of the scan that will want them
+        self._pool: ThreadPoolExecutor | None = None
 
     @property
     def hot(self) -> StorageTier | None:
@@ -241,6 +261,28 @@ class TierSet:
             while len(self._footers) > 4096:
                 self._footers.popitem(last=False)
         return data
+
+    def pending(self, key: Any) -> Future | None:
+        with self._mu:
+            return self._ahead.get(key)
+
+    def read_ahead(self, source: RemoteSegment, columns: list[str] | None) -> None:
+        """Start fetching what a scan will read next, so its requests overlap the work on this one."""
+        key = source.key(columns)
+        with self._mu:
+            if key in self._ahead or self.cache.peek(key):
+                return
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(READ_AHEAD_THREADS, thread_name_prefix="helios-read-ahead")
+            future = self._pool.submit(source.load, key)
+            self._ahead[key] = future
+            self.read_aheads += 1
+
+        def done(_f: Future) -> None:
+            with self._mu:
+                self._ahead.pop(key, None)
+
+        future.add_done_callback(done)
 
     def forget(self, tier: str, name: str) -> None:
         with self._mu:

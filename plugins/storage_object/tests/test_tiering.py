@@ -225,3 +225,18 @@ def test_sigkill_mid_upload_loses_nothing(tmp_path, moto_server):
         assert stored == recorded
     finally:
         engine.store.close(checkpoint=False)
+
+
+def test_scans_read_ahead_over_many_warm_segments(opened):
+    engine, s = opened()
+    engine.store.small_segment_rows = 1000  # keep the segments apart
+    s.execute("create table many (id int, v bigint)")
+    for i in range(6):
+        s.execute(f"insert into many select g, g from generate_series({i * 2000 + 1}, {(i + 1) * 2000}) g")
+        engine.store.checkpoint()
+    s.execute("alter table many set (tier = 'warm')")
+    assert len(q(s, "select segment from heliosdb.segments where table_name = 'many'")) == 6
+    tiers = engine.store.tiers
+    assert q(s, "select sum(v) from many") == [(sum(range(1, 12001)),)]
+    assert tiers.read_aheads >= 4  # each segment after the first was asked for before the scan reached it
+    assert tiers.cache.hits + tiers.cache.misses >= 6
