@@ -192,10 +192,11 @@ def report(res: dict[str, Any]) -> str:
         lines.append(f"| {int(n):,} | {r['move_to_cold_s']:.2f} s | {r['first_query_s']:.3f} s | "
                      f"{r['promotion_s']:.2f} s | {r['query_after_promotion_s']:.3f} s |")
     tn = res["tenants"]
-    lines += ["", f"{tn['tenants']} idle tenant branches of {tn['rows_each']} rows: hot tier "
-              f"{tn['bytes_before']['hot'] / 1e6:.2f} MB -> {tn['bytes_after']['hot'] / 1e6:.2f} MB "
-              f"(cold {tn['bytes_after']['cold'] / 1e6:.2f} MB), {tn['segments_moved']} segments in "
-              f"{tn['tiering_s']:.1f} s"]
+    summary = (f"{tn['tenants']} idle tenant branches of {tn['rows_each']} rows: hot tier "
+               f"{tn['bytes_before']['hot'] / 1e6:.2f} MB -> {tn['bytes_after']['hot'] / 1e6:.2f} MB "
+               f"(cold {tn['bytes_after']['cold'] / 1e6:.2f} MB), {tn['segments_moved']} segments in "
+               f"{tn['tiering_s']:.1f} s")
+    lines += ["", summary]
     return "\n".join(lines)
 
 
