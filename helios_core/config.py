@@ -460,6 +460,8 @@ class MetricsConfig:
     enabled: bool = False
     host: str = attrs.field(default=DEFAULT_HOST)
     port: int = attrs.field(default=9464, metadata={"min": 0, "max": 65535})
+    # branches that get their own label in per-branch series; the others share branch="other"
+    max_branch_labels: int = attrs.field(default=100, metadata={"min": 0, "max": 100_000})
 
 
 @attrs.frozen(kw_only=True)
@@ -842,6 +844,7 @@ level = "info"                  # debug | info | warning | error | critical
 enabled = false
 host = "127.0.0.1"
 port = 9464
+max_branch_labels = 100         # branches with their own label in per-branch series; others: "other"
 
 [branching]
 max_branches = 5000

@@ -31,6 +31,7 @@ from helios_core import roles
 from helios_core.errors import HeliosError, InvalidCatalogName, TooManyConnections
 from helios_core.plugins import get_plugin_manager, statement_hook
 from helios_core.plugins import sql_functions as plugin_sql_functions
+from helios_core.statement_stats import StatementStats
 
 SYSTEM_DB = "_system"
 DEFAULT_DATABASES = ("helios", "postgres")
@@ -58,7 +59,8 @@ class Engine:
         self.wal_archive: Any = None  # the WalShipper when [storage.wal_archiving] is on (helios_core.archiving)
         from helios_core.branching.service import BranchService
 
-        self.branches = BranchService()  # all branching state in memory (helios_core.branching.service)
+        self.branches = BranchService()
+        self.statement_stats = StatementStats()  # pg_stat_statements and the statement metrics  # all branching state in memory (helios_core.branching.service)
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod

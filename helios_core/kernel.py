@@ -24,6 +24,7 @@ import os
 import signal
 import weakref
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +37,9 @@ from prometheus_client import CollectorRegistry
 import helios_core
 from helios_core.config import HeliosConfig, ProtocolSettings
 from helios_core.data_dir import OPERATOR_ERRNOS, DataDirError, describe, lock_data_dir
-from helios_core.errors import DiskFull, HeliosError
+from helios_core.errors import DiskFull, HeliosError, TooManyConnections
 from helios_core.hookspecs import BackgroundJob, ProtocolContext, ProtocolServer
-from helios_core.metrics import KernelMetrics, serve_metrics
+from helios_core.metrics import EngineCollector, KernelMetrics, serve_metrics
 from helios_core.plugin_hints import missing_plugin_hint
 from helios_core.plugins import background_jobs, protocol_servers, sql_functions, storage_tier_factories
 from helios_core.storage.tiering import TierSet
@@ -46,6 +47,9 @@ from helios_core.storage.tiering import TierSet
 log = logging.getLogger("helios.kernel")
 
 PORT_SEARCH_SPAN = 100  # with no explicit port: try the standard port and the next ones
+# (protocol, peer address) of the connection a task serves: sessions it opens carry them
+# (pg_stat_activity's protocol and client_addr); worker threads inherit it with the context
+CONNECTION: ContextVar[tuple[str, Any] | None] = ContextVar("helios_connection", default=None)
 
 
 class StartupError(Exception):
@@ -116,6 +120,7 @@ class KernelListener(anyio.abc.Listener[anyio.abc.SocketStream]):
         task_group: anyio.abc.TaskGroup | None = None,
     ) -> None:
         async def run(stream: anyio.abc.SocketStream) -> None:
+            CONNECTION.set((self.protocol, stream.extra(anyio.abc.SocketAttribute.remote_address, None)))
             self.active_connections += 1
             self._kernel.metrics.connections.labels(self.protocol).inc()
             try:
@@ -140,6 +145,11 @@ class KernelListener(anyio.abc.Listener[anyio.abc.SocketStream]):
     async def aclose(self) -> None:
         with anyio.CancelScope(shield=True):
             await self._inner.aclose()
+
+
+def _protocol_of_task() -> str:
+    connection = CONNECTION.get()
+    return connection[0] if connection is not None else "embedded"
 
 
 def _bound_address(listener: Any) -> tuple[str, int]:
@@ -199,6 +209,7 @@ class Kernel:
         self.stopping: anyio.Event | None = None
         self.registry = CollectorRegistry()
         self.metrics = KernelMetrics(self.registry)
+        self.registry.register(EngineCollector(self))
         self.listeners: dict[str, KernelListener] = {}
         self.extra_listeners: dict[str, dict[str, KernelListener]] = {}  # protocol -> config key -> listener
         self.exit_status = 0
@@ -220,12 +231,24 @@ class Kernel:
             raise HeliosError("the database system is starting up", sqlstate="57P03")
         opts = dict(options or {})
         branch = opts.get("heliosdb.branch") or "main"
-        session = self.engine.connect(user=user, database=database, branch=branch, options=opts)
+        try:
+            session = self.engine.connect(user=user, database=database, branch=branch, options=opts)
+        except TooManyConnections:
+            self.connection_refused(_protocol_of_task())
+            raise
+        connection = CONNECTION.get()
+        if connection is not None:
+            session.protocol, session.client_addr = connection
         try:
             self._sessions.add(session)
         except TypeError:  # a session type without weakref support: not tracked
             pass
         return session
+
+    def connection_refused(self, protocol: str) -> None:
+        """A protocol refused a client for a connection limit (helios_connections_refused_total)."""
+        if self.engine is not None:
+            self.engine.statement_stats.refused(protocol)
 
     def _tier_name(self) -> str | None:
         """The storage tier segments go to: ``[storage] tier``, else nvme when installed, else memory."""
@@ -279,6 +302,7 @@ class Kernel:
             if data_dir is None or exc.errno not in OPERATOR_ERRNOS:
                 raise
             raise StartupError(describe(exc, Path(data_dir))) from None
+        self.engine.statement_stats.max_branch_labels = cfg.metrics.max_branch_labels
         self.engine.ensure_login_roles(list(cfg.auth.users))  # [auth.users] can log in as plain roles
         if cfg.source:  # it may hold passwords: no COPY reads or writes it (helios_core.sql.server_files)
             self.engine.protected_paths = [str(cfg.source)]

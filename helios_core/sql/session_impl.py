@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 from sqlglot import exp
 
-from helios_core import branching, time_budget
+from helios_core import branching, statement_stats, time_budget
 from helios_core.errors import FeatureNotSupported, HeliosError, QueryCanceled, from_engine_failure
 from helios_core.session import CopySpec, PreparedStatement, Result, ResultColumn, ResultStream, Session
 from helios_core.sql import (
@@ -55,7 +55,7 @@ from helios_core.sql.point_reads import point_read_of
 from helios_core.sql.point_writes import run_undoable
 from helios_core.sql.routines import notices as plpgsql_notices
 from helios_core.sql.routines import statements as routine_statements
-from helios_core.sql.settings import Settings, display_name, parse_duration_ms
+from helios_core.sql.settings import SUPERUSER_SETTINGS, Settings, display_name, parse_duration_ms
 from helios_core.sql.statement_cache import StatementCache
 from helios_core.sql.transactions import TransactionState
 from helios_core.sql.triggers import statements as trigger_statements
@@ -160,6 +160,11 @@ class SqlSession(Session):
         self.temp_on_commit: dict[tuple[str, str], str] = {}  # ON COMMIT drop|delete (sql.temp_tables)
         self.cursors: dict[str, Any] = {}  # DECLARE ... CURSOR (helios_core.sql.prepared.SqlCursor)
         self.last_query = ""
+        self.protocol = "embedded"  # the protocol serving it (the kernel sets it; pg_stat_activity)
+        self.client_addr: tuple[str, int] | None = None  # the protocol's peer, when it has one
+        self.backend_start = time.time()
+        self.query_start: float | None = None
+        self._in_statement = False  # a top-level statement is running (nested ones are not counted)
         self._open_stream: ResultStream | None = None  # a streamed query still producing rows
         self._open_statements: Any = None  # the rest of a streamed query string
         branching.session_started(self)  # 42501 without usage on the branch (helios_core.branching)
@@ -379,6 +384,47 @@ class SqlSession(Session):
 
     def _run_statement(self, st: Statement, params: Sequence[Any] = (), prepared: Any = None,
                        lazy: bool = False) -> Result:
+        """One statement; a top-level one is timed and counted (helios_core.statement_stats)."""
+        if self._in_statement:  # nested (EXPLAIN's body, a routine's statement): its caller counts it
+            return self._run_hooked(st, params, prepared, lazy)
+        self._in_statement = True
+        self.query_start = time.time()
+        started, cpu_started = time.perf_counter(), time.thread_time()
+        try:
+            result = self._run_hooked(st, params, prepared, lazy)
+        except BaseException as e:
+            self._in_statement = False
+            sqlstate = getattr(e, "sqlstate", None) or "XX000"
+            self._count_statement(st.text, statement_stats.kind_of_text(st.text), started, cpu_started, None,
+                                  sqlstate)
+            raise
+        cpu = time.thread_time() - cpu_started
+        batches = result.batches
+        if isinstance(batches, ResultStream) and not batches.done:
+            def finished(error: BaseException | None) -> None:
+                self._in_statement = False
+                failed = (getattr(error, "sqlstate", None) or "XX000") if error is not None else None
+                self._count_statement(st.text, statement_stats.kind_of(result.kind), started, None,
+                                      result.row_count, failed, cpu)
+
+            batches.on_finish(finished)
+        else:
+            self._in_statement = False
+            self._count_statement(st.text, statement_stats.kind_of(result.kind), started, None,
+                                  result.row_count, None, cpu)
+        return result
+
+    def _count_statement(self, text: str, kind: str, started: float, cpu_started: float | None,
+                         rows: int | None, sqlstate: str | None, cpu: float = 0.0) -> None:
+        seconds = time.perf_counter() - started
+        if cpu_started is not None:
+            cpu = time.thread_time() - cpu_started
+        self.engine.statement_stats.record(self, text, kind, seconds, cpu, rows, sqlstate)
+        slow_ms = statement_stats.slow_statement_ms(self)
+        if slow_ms >= 0 and seconds * 1000.0 >= slow_ms:
+            statement_stats.log_slow(self, text, seconds)
+
+    def _run_hooked(self, st: Statement, params: Sequence[Any], prepared: Any, lazy: bool) -> Result:
         """One statement, through the plugins that wrap statements (``helios_run_statement``)."""
         hook = self.engine.statement_hook()
         if hook is None:
@@ -902,6 +948,8 @@ class SqlSession(Session):
         lname = name.lower()
         if lname in session_identity.IDENTITY_SETTINGS:
             value = session_identity.check_set(self, lname, value)  # 42501 unless allowed
+        if lname in SUPERUSER_SETTINGS and not (self.engine.get_role(self.user) or {}).get("superuser"):
+            raise HeliosError(f'permission denied to set parameter "{lname}"', sqlstate="42501")
         if lname == "heliosdb.branch":
             previous = self.branch
             target = value if value is not None else self.settings_obj.session_defaults["heliosdb.branch"]

@@ -86,7 +86,11 @@ _KNOWN: dict[str, tuple[str, str, str]] = {
     # pg_dump sets it off; HeliosDB's scans always start at the beginning, as with off
     "synchronize_seqscans": ("synchronize_seqscans", "on", "Enable synchronized sequential scans."),
     "heliosdb.branch": ("heliosdb.branch", "main", "The branch this session reads and writes."),
+    "log_min_duration_statement": ("log_min_duration_statement", "-1",
+                                   "Sets the minimum execution time above which all statements will be logged."),
 }
+# PostgreSQL's "superuser" context: only a superuser may SET them (42501 otherwise)
+SUPERUSER_SETTINGS = frozenset({"log_min_duration_statement"})
 # read-only: SET is 55P02 in PostgreSQL ("cannot be changed")
 _READ_ONLY = {"server_version", "server_version_num", "server_encoding", "integer_datetimes", "lc_collate",
               "lc_ctype", "max_identifier_length", "is_superuser", "max_connections", "max_prepared_transactions"}
@@ -184,6 +188,8 @@ def normalize(name: str, value: str, current: str | None = None) -> str:
         return _bool_text(value, name)
     if name in _TIME_SETTINGS:
         return _format_ms(parse_duration_ms(value, name))
+    if name == "log_min_duration_statement":  # -1 turns the slow-statement log off
+        return "-1" if value.strip() == "-1" else _format_ms(parse_duration_ms(value, name))
     if name in ("transaction_isolation", "default_transaction_isolation"):
         v = " ".join(value.lower().split())
         if v not in _ISOLATIONS:

@@ -184,6 +184,7 @@ def compact_layer(store: Store, layer: Layer, *, to_tier: bool, gc: bool, small_
             wanted = len(group) >= min_count
         if wanted and merge(store, layer, group, gc=False, to_tier=to_tier) is not None:
             merges += 1
+    store.compactions += merges  # metrics: helios_compactions_total
     return merges
 
 

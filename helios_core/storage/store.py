@@ -77,6 +77,10 @@ class Store:
         self.checkpoint_wal_bytes = 64 << 20  # auto-checkpoint when the WAL grows past this
         self.small_segment_rows = 1 << 20  # checkpoints merge segments smaller than this
         self.segments_pruned = 0  # scans that skipped a chunk by its min/max statistics
+        self.xact_commit = 0  # transactions ended since the server started (metrics)
+        self.xact_rollback = 0
+        self.checkpoints = 0
+        self.compactions = 0  # merges of chunks (memtable and segment compaction)
         self._auto_ckpt: threading.Thread | None = None
         self.on_cold_read: Any = None  # called with a chunk whose segment a scan reads from the cold tier
         self.checkpoint_wal_seq = 1  # the WAL file the last checkpoint replays from
@@ -158,6 +162,7 @@ class Store:
                 seq, off = self.wal.rotate(), 0
             meta, state = persist.manifest_state(self)
             self.checkpoint_no += 1
+            self.checkpoints += 1
             meta["checkpoint"] = self.checkpoint_no
             meta["wal"] = {"seq": seq, "offset": off}
             referenced = {(ch.tier, ch.segment) for b in self.branches.values() for lay in b.layers.values()

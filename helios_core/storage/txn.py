@@ -263,6 +263,10 @@ class Transaction(ReadOps, CatalogOps):
         self.row_locks = []
         self.store.table_locks.release_all(self)
         self.state = state
+        if state == "committed":  # the server's transaction counters (helios_transactions_total)
+            self.store.xact_commit += 1
+        else:
+            self.store.xact_rollback += 1
         self.store.active.pop(self.txid, None)
         if self.sx is not None:
             self.store.ssi.finish(self.sx, state == "committed", self.commit_ts)

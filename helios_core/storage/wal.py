@@ -94,6 +94,8 @@ class Wal:
         self.failed_upto = 0  # records in (durable_seq, failed_upto] were discarded
         self.syncing = False
         self.fsyncs = 0
+        self.bytes_written = 0  # since open, across rotations (metrics)
+        self.synced_records = 0  # records made durable by group fsyncs: / fsyncs = mean group size
 
     def append(self, payload: bytes | list[bytes | memoryview]) -> tuple[int, int]:
         """Write one record (no fsync). Returns (seq, start offset). DiskFull leaves the log as before."""
@@ -112,6 +114,7 @@ class Wal:
                 self._cut(start)
                 raise _disk_full(e) from None
             self.offset = start + written
+            self.bytes_written += written
             self.seq += 1
             return self.seq, start
 
@@ -146,6 +149,7 @@ class Wal:
                 self.syncing = False
                 self.fsyncs += 1
                 if err is None:
+                    self.synced_records += max(0, target_seq - self.durable_seq)
                     self.durable_seq, self.durable_offset = target_seq, target_off
                 else:
                     with self.alock:  # discard everything not known durable

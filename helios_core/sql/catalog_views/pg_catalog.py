@@ -7,6 +7,7 @@ PostgreSQL bind unchanged; columns for features HeliosDB lacks hold PostgreSQL's
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from helios_core import roles
@@ -425,11 +426,12 @@ def pg_settings(model: CatalogModel) -> list[tuple]:
 
 
 @catalog_table(PG, "pg_stat_activity", """datid oid, datname name, pid int4, leader_pid int4, usesysid oid,
-    usename name, application_name text, client_addr text, client_hostname text, client_port int4,
+    usename name, application_name text, client_addr inet, client_hostname text, client_port int4,
     backend_start timestamptz, xact_start timestamptz, query_start timestamptz, state_change timestamptz,
     wait_event_type text, wait_event text, state text, backend_xid int8, backend_xmin int8, query_id int8,
-    query text, backend_type text""")
+    query text, backend_type text, protocol text, branch text""")
 def pg_stat_activity(model: CatalogModel) -> list[tuple]:
+    """Every session of every protocol, with HeliosDB's two extra columns: protocol and branch."""
     eng = _engine(model)
     sessions = dict(getattr(eng, "sessions", {}) or {}) if eng is not None else {}
     graph = roles.role_graph(eng) if eng is not None else None
@@ -437,23 +439,37 @@ def pg_stat_activity(model: CatalogModel) -> list[tuple]:
     rows = []
     for pid, s in sorted(sessions.items()):
         user = getattr(s, "authenticated_user", None) or s.user
+        protocol = getattr(s, "protocol", "embedded")
         # as PostgreSQL: another role's session shows its details only to superusers, members of
         # pg_read_all_stats (pg_monitor) and roles with that role's privileges
         if graph is not None and not (graph.has_privs_of(me, user) or graph.has_privs_of(me, "pg_read_all_stats")):
             rows.append((database_oid(s.database), s.database, pid, None, role_oid(user), user, None, None,
                          None, None, None, None, None, None, None, None, None, None, None, None,
-                         "<insufficient privilege>", "client backend"))
+                         "<insufficient privilege>", "client backend", protocol, None))
             continue
         try:
             app = dict(s.settings).get("application_name", "")
+            branch = s.branch
         except Exception:  # noqa: BLE001 - a session closing right now
-            app = ""
-        state = "active" if s is model.session else ("idle in transaction"
-                                                    if getattr(s, "transaction_status", "I") != "I" else "idle")
-        rows.append((database_oid(s.database), s.database, pid, None, role_oid(user), user, app, "127.0.0.1",
-                     None, None, None, None, None, None, None, None, state, None, None, None,
-                     getattr(s, "last_query", ""), "client backend"))
+            app, branch = "", None
+        in_txn = getattr(s, "transaction_status", "I") != "I"
+        running = s is model.session or getattr(s, "_in_statement", False)
+        state = "active" if running else ("idle in transaction" if in_txn else "idle")
+        addr = getattr(s, "client_addr", None)
+        host, port = (addr[0], addr[1]) if isinstance(addr, tuple) and len(addr) >= 2 else (None, None)
+        if isinstance(addr, str):  # a Unix socket path: PostgreSQL shows NULL address, port -1
+            host, port = None, -1
+        tx_started = getattr(getattr(s, "tx", None), "started_at", None)
+        query_start = _timestamp(getattr(s, "query_start", None))
+        rows.append((database_oid(s.database), s.database, pid, None, role_oid(user), user, app, host,
+                     None, port, _timestamp(getattr(s, "backend_start", None)), tx_started if in_txn else None,
+                     query_start, query_start, None, None, state, None, None, None,
+                     getattr(s, "last_query", ""), "client backend", protocol, branch))
     return rows
+
+
+def _timestamp(seconds: float | None) -> Any:
+    return None if seconds is None else dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
 # ---------------------------------------------------------------------------
