@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from helios_core.errors import HeliosError, UndefinedColumn, UndefinedTable
 from helios_core.storage.layer import Branch
 from helios_core.storage.schema import TableDef
+from helios_core.storage.table_activity import IDX_SCAN, IDX_TUP_FETCH, SEQ_SCAN, SEQ_TUP_READ
 from helios_core.storage.versions import ROWID, unpack_loc
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,8 +55,11 @@ class ReadOps(_Txn):
                 raise UndefinedTable(f'relation "{name}" does not exist at that time')
         else:
             t = self._def(schema, name)
-        return self.scan_def(t, columns=columns, filter=filter, as_of=as_of, with_rowid=with_rowid,
-                             rowids=rowids, latest=latest, prune=prune, key_probe=key_probe, counts=counts)
+        activity = self.store.table_activity(t.table_id)
+        activity[SEQ_SCAN] += 1
+        return _counting_rows(self.scan_def(t, columns=columns, filter=filter, as_of=as_of, with_rowid=with_rowid,
+                                            rowids=rowids, latest=latest, prune=prune, key_probe=key_probe,
+                                            counts=counts), activity)
 
     def scan_def(
         self, t: TableDef, *, columns: list[str] | None = None, filter: pc.Expression | None = None,
@@ -124,8 +128,11 @@ class ReadOps(_Txn):
             self.ssi_read(t, (key[0] if len(key) == 1 else key,))
         row = self._lookup_phys(self._branch, t, key, self.snapshot_ts, self.txid, with_rowid=True)
         schema_out = self.store._present_schema(t, columns, with_rowid)
+        activity = self.store.table_activity(t.table_id)
+        activity[IDX_SCAN] += 1
         if row is None:
             return _empty_batch(schema_out)
+        activity[IDX_TUP_FETCH] += 1
         b = self.store._present(t, row)
         return b.select(schema_out.names)
 
@@ -213,3 +220,10 @@ def _needed_columns(t: TableDef, columns: list[str] | None, filter: pc.Expressio
 
 def _empty_batch(schema: pa.Schema) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays([pa.array([], f.type) for f in schema], schema=schema)
+
+
+def _counting_rows(batches: Iterator[pa.RecordBatch], activity: list[int]) -> Iterator[pa.RecordBatch]:
+    """The batches, their rows added to the table's seq_tup_read as they pass."""
+    for batch in batches:
+        activity[SEQ_TUP_READ] += batch.num_rows
+        yield batch

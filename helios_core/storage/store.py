@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from helios_core.errors import DiskFull, HeliosError, InvalidCatalogName, InvalidParameterValue
 from helios_core.hookspecs import StorageTier
-from helios_core.storage import compaction, persist, records
+from helios_core.storage import compaction, persist, records, table_activity
 from helios_core.storage.clock import Clock
 from helios_core.storage.errors import DependentObjectsStillExist, InvalidBranch
 from helios_core.storage.layer import Branch
@@ -81,12 +81,20 @@ class Store:
         self.xact_rollback = 0
         self.checkpoints = 0
         self.compactions = 0  # merges of chunks (memtable and segment compaction)
+        self.table_stats: dict[int, list[int]] = {}  # table id -> helios_core.storage.table_activity counters
         self._auto_ckpt: threading.Thread | None = None
         self.on_cold_read: Any = None  # called with a chunk whose segment a scan reads from the cold tier
         self.checkpoint_wal_seq = 1  # the WAL file the last checkpoint replays from
         # WAL archiving (helios_core.archiving): the lowest WAL file seq still to be shipped to the
         # primary backend; files from there on are kept locally even when the checkpoint is past them
         self.wal_keep_from: Any = None  # Callable[[], int] | None
+
+    def table_activity(self, table_id: int) -> list[int]:
+        """The activity counters of a table (helios_core.storage.table_activity), created on first use."""
+        counters = self.table_stats.get(table_id)
+        if counters is None:
+            counters = self.table_stats.setdefault(table_id, table_activity.new())
+        return counters
 
     # ------------------------------------------------------------------ open/close
     @classmethod

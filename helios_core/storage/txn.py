@@ -36,6 +36,7 @@ from helios_core.storage.locmap import LocMap
 from helios_core.storage.reads import READ_COMMITTED, ReadOps
 from helios_core.storage.schema import TableDef, WriteOutcome
 from helios_core.storage.ssi import ALL, SerializableXact
+from helios_core.storage.table_activity import N_TUP_DEL, N_TUP_INS, N_TUP_UPD
 from helios_core.storage.table_locks import TableKey, reaches
 from helios_core.storage.versions import MAX_TS, ROWID, Chunk, unpack_loc
 
@@ -486,6 +487,7 @@ class Transaction(ReadOps, CatalogOps):
                     w.ranges.append(layer.pending_new[-1])
                     if keys is not None:
                         self._pk_set(layer, w, keys, rowids.to_pylist())
+                    store.table_activity(t.table_id)[N_TUP_INS] += n
                     return rowids
             self._wait_for(other, False)
 
@@ -778,6 +780,7 @@ class Transaction(ReadOps, CatalogOps):
             new_rows = new_rows.drop_columns([ROWID])
         t = self._lock_table(t, "write")
         layer, w, ok, bases, changed, gone = self._claim(t, rowids, "write")
+        self.store.table_activity(t.table_id)[N_TUP_UPD] += len(ok)
         if ok and self.sx is not None:
             keys_touched = self._keys_replaced(layer, bases)
             names = new_rows.schema.names
@@ -870,6 +873,7 @@ class Transaction(ReadOps, CatalogOps):
         layer, _w, ok, bases, changed, gone = self._claim(t, rowids, "write")
         if ok and self.sx is not None:
             self.ssi_write(t, self._keys_replaced(layer, bases))
+        self.store.table_activity(t.table_id)[N_TUP_DEL] += len(ok)
         return WriteOutcome(len(ok), pa.array(changed, pa.int64()), pa.array(gone, pa.int64()))
 
     def _keys_replaced(self, layer: Layer, bases: np.ndarray) -> set | None:

@@ -7,6 +7,7 @@ See ``model.py`` for how OIDs are assigned.
 """
 
 from helios_core.sql.catalog_views import (  # noqa: F401
+    activity_views,
     dependencies,
     information_schema,
     pg_catalog,

@@ -745,11 +745,6 @@ static_table(PG, "pg_shseclabel", "objoid oid, classoid oid, provider text, labe
 static_table(PG, "pg_seclabels", """objoid oid, classoid oid, objsubid int4, objtype text, objnamespace oid,
     objname text, provider text, label text""")
 static_table(PG, "pg_ts_config", "oid oid, cfgname name, cfgnamespace oid, cfgowner oid, cfgparser oid")
-static_table(PG, "pg_stat_user_tables", """relid oid, schemaname name, relname name, seq_scan int8,
-    n_live_tup int8, n_dead_tup int8""")
-static_table(PG, "pg_locks", """locktype text, database oid, relation oid, page int4, tuple int2,
-    virtualxid text, transactionid int8, classid oid, objid oid, objsubid int2, virtualtransaction text,
-    pid int4, mode text, granted bool, fastpath bool, waitstart timestamptz""")
 static_table(PG, "pg_largeobject_metadata", "oid oid, lomowner oid, lomacl text[]")
 static_table(PG, "pg_db_role_setting", "setdatabase oid, setrole oid, setconfig text[]")
 static_table(PG, "pg_ts_parser", """oid oid, prsname name, prsnamespace oid, prsstart regproc, prstoken regproc,
