@@ -6,7 +6,6 @@ import psycopg
 
 from helios_core.testing import HeliosServer
 
-
 _COUNTERS = ("select seq_scan, seq_tup_read, idx_scan, idx_tup_fetch, n_tup_ins, n_tup_upd, n_tup_del, "
              "n_live_tup, n_dead_tup from pg_stat_user_tables where relname = 'act_t'")
 
