@@ -56,6 +56,14 @@ class PostgresConfig:
     superuser_reserved_connections: int = attrs.field(default=3, metadata={"min": 0})
     idle_in_transaction_session_timeout: str = attrs.field(default="0", converter=str)
     login_margin: int = attrs.field(default=32, metadata={"min": 1})
+    # PgBouncer's pooling (helios_protocol_pg.pooling): "session" (one engine session per client)
+    # or "transaction" (clients share pool_size sessions per (database, user) between transactions)
+    pool_mode: str = attrs.field(default="session", metadata={"choices": ("session", "transaction")})
+    pool_size: int = attrs.field(default=20, metadata={"min": 1})
+    max_client_conn: int = attrs.field(default=10_000, metadata={"min": 1})
+    # roles of PgBouncer's admin console (database "pgbouncer"), besides superusers
+    admin_users: list[str] = attrs.field(factory=list)
+    stats_users: list[str] = attrs.field(factory=list)
     # common keys repeated so the section validates whether or not the kernel strips them
     enabled: bool = True
     host: str = "127.0.0.1"
@@ -72,3 +80,6 @@ class PostgresConfig:
             raise ValueError("authentication_timeout: must be between 1s and 600s (PostgreSQL's range)")
         if self.worker_threads < 1:
             raise ValueError("worker_threads must be at least 1")
+        if self.pool_mode not in ("session", "transaction"):
+            raise ValueError(f"pool_mode: {self.pool_mode!r} is not supported (session or transaction; "
+                             "PgBouncer's statement mode is not built)")

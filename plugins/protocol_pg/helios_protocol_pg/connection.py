@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from helios_core.errors import HeliosError, from_engine_failure
 from helios_core.session import BudgetExceeded, time_budget
-from helios_protocol_pg import catalog_sql, client_encoding, cursors
+from helios_protocol_pg import admin_console, catalog_sql, client_encoding, cursors, pooling
 from helios_protocol_pg import messages as m
 from helios_protocol_pg.command_tags import command_tag
 from helios_protocol_pg.config import parse_duration_ms
@@ -73,6 +73,8 @@ class Statement:
     param_oids: list[int]
     cursor_cmd: Any = None  # cursors.Declare | Fetch | Close for SQL cursor statements
     prepared_at: dt.datetime = attrs.Factory(lambda: dt.datetime.now(dt.UTC))
+    given_oids: list[int] = attrs.Factory(list)  # the Parse message's parameter types
+    session_pid: int = 0  # the engine session it was prepared on (transaction pooling moves it)
 
 
 @attrs.define
@@ -85,6 +87,13 @@ class Portal:
     formats: list[int] | None = None
     sent: int = 0
     done: bool = False
+
+
+_NEEDS_SESSION = frozenset({b"Q", b"P", b"B", b"D", b"E", b"C"})
+
+
+def _quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 class PgConnection:
@@ -121,6 +130,14 @@ class PgConnection:
         self.login_scope: anyio.CancelScope | None = None  # start-up + login; cancelled at timeout or eviction
         self.accepted_at = time.monotonic()
         self._last_row_description: tuple[list[Any], bytes] | None = None
+        self.pooled = False  # transaction pooling: self.session is linked only inside a transaction
+        self.admin = False  # PgBouncer's admin console (database "pgbouncer"): no engine session
+        self.session_options: dict[str, str] = {}
+        self.client_params: dict[str, str] = {}  # PgBouncer's tracked parameters, as this client set them
+        self.linked_at = 0.0
+        self.connected_at = time.time()
+        self.request_at = time.time()
+        self.superuser = False
 
     # -- output ---------------------------------------------------------------
 
@@ -271,6 +288,8 @@ class PgConnection:
 
     async def close(self) -> None:
         self.server.unregister(self)
+        if self.pooled and self.session is not None:
+            await self._return_after_disconnect()
         if self.session is not None:
             session, self.session = self.session, None
             try:
@@ -354,21 +373,34 @@ class PgConnection:
         self.server.logged_in(self)
 
         superuser = bool(role and role.get("superuser"))
+        self.superuser = superuser
         refused = self.server.try_register(self, superuser)
         if refused is not None:
             self.log.warning("postgres: max_connections (%d, %d reserved for superusers) reached; refusing %s",
                              self.server.max_connections, self.server.superuser_reserved, self.peer)
+            refuse = getattr(self.server.kernel, "connection_refused", None)
+            if refuse is not None:
+                refuse("postgres")
             raise HeliosError(refused, sqlstate="53300")
+        if self.database == "pgbouncer":
+            await admin_console.start(self)
+            return
+        self.session_options = options
+        self.pooled = self.server.pool_mode == "transaction"
+        self.client_params = {k.lower(): v for k, v in options.items() if k.lower() in pooling.TRACKED}
 
         def open_session() -> Any:
             return self.server.open_session(user=user, database=self.database, options=options)
 
-        with anyio.CancelScope(shield=True):  # a session opened must be kept, so close() closes it
-            self.session = await anyio.to_thread.run_sync(open_session, limiter=self.server.limiter)
-            self.session.protocol_listing = self  # pg_prepared_statements / pg_cursors list ours too
-        engine_pid = getattr(self.session, "pid", None)
-        if isinstance(engine_pid, int) and engine_pid > 0:
-            self.server.rekey(self, engine_pid)  # pg_backend_pid() and BackendKeyData agree
+        if self.pooled:  # the login borrows a session (checks database and role); the first ready returns it
+            await self.link()
+        else:
+            with anyio.CancelScope(shield=True):  # a session opened must be kept, so close() closes it
+                self.session = await anyio.to_thread.run_sync(open_session, limiter=self.server.limiter)
+                self.session.protocol_listing = self  # pg_prepared_statements / pg_cursors list ours too
+            engine_pid = getattr(self.session, "pid", None)
+            if isinstance(engine_pid, int) and engine_pid > 0:
+                self.server.rekey(self, engine_pid)  # pg_backend_pid() and BackendKeyData agree
         self.write(m.AUTH_OK)
         initial = {
             "server_encoding": "UTF8",
@@ -394,9 +426,65 @@ class PgConnection:
             self.reported[name] = value
         self.write(m.backend_key_data(self.pid, self.secret))
         self.write(m.ready_for_query(self.tx_status()))
+        if self.pooled:
+            self.unlink()
         await self.flush()
         self.log.debug("postgres connection %s pid %d: user=%s database=%s", self.peer, self.pid, user,
                        self.database)
+
+    # -- transaction pooling (helios_protocol_pg.pooling) -------------------------------------
+
+    async def link(self) -> None:
+        """Take an engine session from the pool for the transaction that starts now."""
+        pool = self.server.pooler.pool(self.database, self.user)
+
+        def open_session() -> Any:
+            return self.server.open_session(user=self.user, database=self.database, options=self.session_options)
+
+        with anyio.CancelScope(shield=True):  # a session taken must be given back, so close() can
+            session = await pool.acquire(open_session, self.server.pooler.wait_unpaused)
+            self.session = session
+        self.linked_at = time.monotonic()
+        session.protocol_listing = self
+        settings = self._settings()
+        changes = [f"SET {name} TO {_quote_literal(value)}" for name, value in self.client_params.items()
+                   if str(settings.get(name, "")) != value]
+        if changes:
+            await self.run(session.execute, "; ".join(changes))
+        self.settings_dirty = True
+
+    def unlink(self) -> None:
+        """The transaction ended: the session goes back to the pool, unless it holds this client's state."""
+        session = self.session
+        if session is None or session.listening or self.cursors or getattr(session, "temp_tables", None):
+            return
+        for name, shown in pooling.TRACKED.items():
+            if shown in self.reported:
+                self.client_params[name] = self.reported[shown]
+        self.session = None
+        session.protocol_listing = None
+        self.server.pooler.pool(self.database, self.user).release(session, time.monotonic() - self.linked_at)
+
+    async def _return_after_disconnect(self) -> None:
+        """The client left while linked: roll back what it left open, then give the session back."""
+        session, self.session = self.session, None
+        pool = self.server.pooler.pool(self.database, self.user)
+        with anyio.CancelScope(shield=True):
+            try:
+                if _TX_STATUS.get(session.transaction_state, "I") != "I":
+                    await anyio.to_thread.run_sync(session.execute, "ROLLBACK", limiter=self.server.limiter)
+                clean = not (session.listening or getattr(session, "temp_tables", None))
+            except Exception:  # noqa: BLE001 - a broken session is closed, not reused
+                clean = False
+            session.protocol_listing = None
+            if clean:
+                pool.release(session, time.monotonic() - self.linked_at)
+                return
+            pool.forget(session)
+            try:
+                await anyio.to_thread.run_sync(session.close, limiter=self.server.limiter)
+            except Exception:
+                self.log.exception("postgres connection %s: error closing session", self.peer)
 
     def _settings(self) -> dict[str, Any]:
         try:
@@ -442,6 +530,8 @@ class PgConnection:
         if status == "I":
             self.write_notifications()
         self.write(m.ready_for_query(status))
+        if self.pooled and status == "I":
+            self.unlink()
 
     def write_notifications(self) -> None:
         """NotificationResponses for what the session received (outside a transaction block only)."""
@@ -568,6 +658,17 @@ class PgConnection:
         return kind, payload
 
     async def dispatch(self, kind: bytes, payload: bytes) -> None:
+        if self.admin:
+            if kind == b"X":
+                raise Terminate()
+            await admin_console.dispatch(self, kind, payload)
+            return
+        if self.pooled:
+            self.request_at = time.time()
+            if self.session is None and kind in _NEEDS_SESSION:
+                await self.link()
+            if kind in (b"Q", b"E"):
+                self.server.pooler.pool(self.database, self.user).query_count += 1
         if kind == b"Q":
             await self.simple_query(m.parse_query(payload))
         elif kind == b"P":
@@ -783,8 +884,25 @@ class PgConnection:
                 if i < len(oids) and o:
                     oids[i] = o
             stmt = Statement(p.query, prepared, oids)
+        stmt.given_oids = list(p.param_oids)
+        stmt.session_pid = getattr(self.session, "pid", 0)
         self.statements[p.name] = stmt
         self.write(m.PARSE_COMPLETE)
+
+    async def _on_this_session(self, stmt: Statement) -> None:
+        """Transaction pooling: a statement prepared on another engine session is prepared again on
+        the linked one (the client keeps its name), as PgBouncer does with max_prepared_statements."""
+        pid = getattr(self.session, "pid", 0)
+        if not self.pooled or stmt.session_pid == pid or (stmt.prepared is None and stmt.cursor_cmd is None):
+            return
+        if stmt.cursor_cmd is not None:
+            if isinstance(stmt.cursor_cmd, cursors.Declare):
+                stmt.prepared = await self.run(self.session.prepare, catalog_sql.normalize(stmt.cursor_cmd.query),
+                                               list(stmt.given_oids))
+        else:
+            stmt.prepared = await self.run(self.session.prepare, catalog_sql.normalize(stmt.sql),
+                                           list(stmt.given_oids))
+        stmt.session_pid = pid
 
     def _statement(self, name: str) -> Statement:
         stmt = self.statements.get(name)
@@ -801,6 +919,7 @@ class PgConnection:
 
     async def on_bind(self, b: m.Bind) -> None:
         stmt = self._statement(b.statement)
+        await self._on_this_session(stmt)
         if b.portal and b.portal in self.portals:
             raise HeliosError(f'cursor "{b.portal}" already exists', sqlstate="42P03")
         n = len(stmt.param_oids)
@@ -820,6 +939,7 @@ class PgConnection:
     async def on_describe(self, kind: str, name: str) -> None:
         if kind == "S":
             stmt = self._statement(name)
+            await self._on_this_session(stmt)
             self.write(m.parameter_description(stmt.param_oids))
             cols = self._statement_columns(stmt)
             self.write(m.row_description(cols) if cols is not None else m.NO_DATA)  # [] = rows of no columns

@@ -25,6 +25,7 @@ import anyio.abc
 from helios_core.session import add_backend_signaller, remove_backend_signaller
 from helios_protocol_pg.config import PostgresConfig, parse_duration_ms
 from helios_protocol_pg.connection import PgConnection
+from helios_protocol_pg.pooling import Pooler
 from helios_protocol_pg.startup import AuthPolicy, auth_policy_from_kernel, is_loopback
 
 # All servers in this process, so SQL functions (pg_cancel_backend, pg_stat_activity) can find
@@ -60,6 +61,13 @@ class PgServer:
             getattr(self.config, "idle_in_transaction_session_timeout", "0"))
         self._pids = itertools.count(1_000_000 + (os.getpid() % 1000) * 10_000)
         self.ssl_context = self._make_ssl_context()
+        self.pool_mode = str(getattr(self.config, "pool_mode", "session"))
+        self.pooler = Pooler(int(getattr(self.config, "pool_size", 20)),
+                             int(getattr(self.config, "max_client_conn", 10_000)))
+        self.admin_users = set(getattr(self.config, "admin_users", []) or [])
+        self.stats_users = set(getattr(self.config, "stats_users", []) or [])
+        if self.pool_mode == "transaction":
+            _ensure_file_descriptors(self.pooler.max_client_conn + self.login_margin + 64, log)
 
     def _make_ssl_context(self) -> ssl.SSLContext | None:
         cert = getattr(self.config, "tls_cert", None)
@@ -101,6 +109,11 @@ class PgServer:
     def try_register(self, conn: PgConnection, superuser: bool) -> str | None:
         """Take a session slot; None when done, else why not (53300 message, as PostgreSQL)."""
         used = len(self.connections)
+        if self.pool_mode == "transaction" or conn.database == "pgbouncer":  # clients, not engine sessions
+            if used >= self.pooler.max_client_conn:
+                return "no more connections allowed (max_client_conn)"
+            self.connections[conn.pid] = conn
+            return None
         if used >= self.max_connections:
             return "sorry, too many clients already"
         if not superuser and used >= self.max_connections - self.superuser_reserved:
@@ -110,7 +123,8 @@ class PgServer:
 
     def admit(self, conn: PgConnection) -> None:
         """Count a new socket as logging in; past the cap, close the oldest socket still logging in."""
-        cap = self.max_connections + self.login_margin
+        clients = self.pooler.max_client_conn if self.pool_mode == "transaction" else self.max_connections
+        cap = clients + self.login_margin
         while self.logging_in and len(self.connections) + len(self.logging_in) >= cap:
             oldest = next(iter(self.logging_in.values()))
             self.logging_in.pop(oldest.pid, None)
