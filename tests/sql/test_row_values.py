@@ -110,3 +110,16 @@ def _asyncpg_kwargs(server):
 def test_in_process_rows_give_tuples(s):
     assert s.execute("select row(1, 'a'), (2, null), case when false then row(1, 'x') end")[0].rows() == [
         ((1, "a"), (2, None), None)]
+
+
+def test_field_of_an_anonymous_record_by_position(s):
+    # beyond PostgreSQL (which cannot name an anonymous record's fields): fN reads field N, what
+    # front ends with positional tuples (ClickHouse's t.1) are translated to
+    r = s.execute("SELECT (x).f2, (x).f1 FROM (SELECT ROW(1, 'a') AS x) t")[-1]
+    assert r.rows() == [("a", 1)] and [c.type_name for c in r.columns] == ["text", "integer"]
+    with pytest.raises(HeliosError) as missing:
+        s.execute("SELECT (x).f3 FROM (SELECT ROW(1, 'a') AS x) t")
+    assert missing.value.sqlstate == "42703"
+    with pytest.raises(HeliosError) as scalar:
+        s.execute("SELECT (1).f1")
+    assert scalar.value.sqlstate == "42809"

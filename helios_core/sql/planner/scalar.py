@@ -1611,9 +1611,16 @@ class ScalarCompiler:
         return self.subquery_compiled(run, captured, at, "ARRAY(SubPlan)")
 
     def c_Dot(self, node: exp.Dot, scope: Scope) -> Compiled:
-        """(r).fN: field N of an anonymous record (ROW(...)) whose field types are known. PostgreSQL
+        """``schema.f(args)`` of a function a plugin registered under its qualified name
+        (``heliosdb.restore_branch``; other qualified calls were unqualified at parse time), or
+        (r).fN: field N of an anonymous record (ROW(...)) whose field types are known. PostgreSQL
         cannot name the fields of an anonymous record; front ends whose tuples have positional
         fields (ClickHouse's t.1) reach them so."""
+        call = node.expression
+        if isinstance(node.this, exp.Identifier) and isinstance(call, exp.Anonymous):
+            name = f"{node.this.name.lower()}.{str(call.this).lower()}"
+            if self.F.has_function(name):
+                return self.compile_call(name, list(call.expressions), scope)
         if not isinstance(node.expression, exp.Identifier):
             raise FeatureNotSupported(f"expression not supported: {node.sql(dialect='postgres')[:200]}")
         base = self.compile(node.this, scope)
@@ -1812,16 +1819,6 @@ class ScalarCompiler:
         return self.c_Column(exp.Column(this=node), scope)
 
     # ------------------------------------------------------------------ function calls
-    def c_Dot(self, node: exp.Dot, scope: Scope) -> Compiled:
-        """``schema.f(args)`` of a function a plugin registered under its qualified name
-        (``heliosdb.restore_branch``); other qualified calls were unqualified at parse time."""
-        call = node.expression
-        if isinstance(node.this, exp.Identifier) and isinstance(call, exp.Anonymous):
-            name = f"{node.this.name.lower()}.{str(call.this).lower()}"
-            if self.F.has_function(name):
-                return self.compile_call(name, list(call.expressions), scope)
-        raise FeatureNotSupported(f"expression not supported: {node.sql(dialect='postgres')[:200]}")
-
     def c_Anonymous(self, node: exp.Anonymous, scope: Scope) -> Compiled:
         name = str(node.this).lower()
         if is_aggregate_node(node):

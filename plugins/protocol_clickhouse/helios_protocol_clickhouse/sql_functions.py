@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from clickhouse_cityhash.cityhash import CityHash64
 
 from helios_core.errors import HeliosError
 from helios_core.hookspecs import SqlFunction
@@ -219,9 +220,12 @@ def _to_string(args: list[pa.Array]) -> pa.Array:
     return pa.array([renderer.text(v) for v in a.to_pylist()], pa.string())
 
 
-def _integer(bits: int, signed: bool) -> Callable[[list[pa.Array]], pa.Array]:
+def _integer(bits: int, signed: bool, on_error: str = "raise") -> Callable[[list[pa.Array]], pa.Array]:
+    """to[U]IntN: wrap-around like ClickHouse; a string that is no number raises, or with
+    ``on_error`` "zero"/"null" (the -OrZero/-OrNull variants) gives 0 or NULL."""
     dtype = np.dtype(f"{'i' if signed else 'u'}{bits // 8}")
-    out_arrow = pa.int64()
+    unsigned64 = bits == 64 and not signed
+    out_arrow = pa.uint64() if unsigned64 else pa.int64()
 
     def impl(args: list[pa.Array]) -> pa.Array:
         a = args[0]
@@ -233,11 +237,13 @@ def _integer(bits: int, signed: bool) -> Callable[[list[pa.Array]], pa.Array]:
                     continue
                 text = s.rstrip("\0").strip()
                 try:
-                    values.append(int(text))
+                    values.append(int(text) & ((1 << 64) - 1) if unsigned64 else int(text))
                 except ValueError:
-                    raise HeliosError(f"Cannot parse string '{s}' as {'' if signed else 'U'}Int{bits}",
-                                      sqlstate="22P02") from None
-            a = pa.array(values, pa.int64())
+                    if on_error == "raise":
+                        raise HeliosError(f"Cannot parse string '{s}' as {'' if signed else 'U'}Int{bits}",
+                                          sqlstate="22P02") from None
+                    values.append(0 if on_error == "zero" else None)
+            a = pa.array(values, pa.uint64() if unsigned64 else pa.int64())
         if pa.types.is_floating(a.type) or pa.types.is_decimal(a.type):
             a = pc.trunc(a.cast(pa.float64()))
         if pa.types.is_boolean(a.type):
@@ -249,10 +255,29 @@ def _integer(bits: int, signed: bool) -> Callable[[list[pa.Array]], pa.Array]:
         mask = a.is_null().to_numpy(zero_copy_only=False)
         raw = a.fill_null(0).to_numpy(zero_copy_only=False)
         wrapped = raw.astype(np.float64).astype(np.int64) if raw.dtype.kind == "f" else raw.astype(np.int64)
+        if unsigned64:  # the whole UInt64 range (stored as numeric(20,0)): -1 is 18446744073709551615
+            raw = a.fill_null(0).to_numpy(zero_copy_only=False)
+            unsigned = raw.astype(np.float64).astype(np.int64).astype(np.uint64) if raw.dtype.kind == "f" \
+                else raw.astype(np.uint64)
+            return pa.array(unsigned, pa.uint64(), mask=mask)
         wrapped = wrapped.astype(dtype).astype(np.int64) if bits < 64 or signed else wrapped
         return pa.array(wrapped, out_arrow, mask=mask)
 
     return impl
+
+
+def _reverse(args: list[pa.Array]) -> pa.Array:
+    """reverse(): a string's characters or an array's elements in reverse order."""
+    return pa.array([None if v is None else v[::-1] for v in args[0].to_pylist()], args[0].type)
+
+
+def _city_hash64(args: list[pa.Array]) -> pa.Array:
+    """cityHash64 of strings: CityHash64 (v1.0.2, ClickHouse's) of their UTF-8 bytes."""
+    a = args[0]
+    if not (pa.types.is_string(a.type) or pa.types.is_large_string(a.type) or pa.types.is_binary(a.type)):
+        raise HeliosError("cityHash64 is built for String arguments only", sqlstate="0A000")
+    values = [None if v is None else CityHash64(v.encode() if isinstance(v, str) else v) for v in a.to_pylist()]
+    return pa.array(values, pa.uint64())
 
 
 def _divide(args: list[pa.Array]) -> pa.Array:
@@ -466,6 +491,10 @@ FUNCTIONS = [
     SqlFunction(name="ch_array_max", impl=_array_extreme(max), return_type=_element_type),
     SqlFunction(name="ch_array_arg_min", impl=_array_arg_extreme(False), return_type=_element_type),
     SqlFunction(name="ch_array_arg_max", impl=_array_arg_extreme(True), return_type=_element_type),
-    *[SqlFunction(name=f"ch_to{'' if signed else 'u'}int{bits}", impl=_integer(bits, signed), return_type="bigint")
-      for bits in (8, 16, 32, 64) for signed in (True, False)],
+    *[SqlFunction(name=f"ch_to{'' if signed else 'u'}int{bits}{suffix}", impl=_integer(bits, signed, on_error),
+                  return_type="numeric(20,0)" if bits == 64 and not signed else "bigint", strict=on_error != "null")
+      for bits in (8, 16, 32, 64) for signed in (True, False)
+      for suffix, on_error in (("", "raise"), ("_or_zero", "zero"), ("_or_null", "null"))],
+    SqlFunction(name="ch_reverse", impl=_reverse, return_type=_same),
+    SqlFunction(name="ch_city_hash64", impl=_city_hash64, return_type="numeric(20,0)"),
 ]

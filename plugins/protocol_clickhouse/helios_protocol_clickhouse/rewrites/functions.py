@@ -292,6 +292,15 @@ FUNCTIONS: dict[str, Handler] = {
     "replaceall": lambda a, c: _fn("replace", *a),
     "arraystringconcat": lambda a, c: _fn("array_to_string", a[0], a[1] if len(a) > 1 else _lit("")),
     "lowerutf8": lambda a, c: _fn("lower", a[0]),
+    "positioncaseinsensitive": lambda a, c: _fn("strpos", _fn("lower", a[0]), _fn("lower", a[1])),
+    "positioncaseinsensitiveutf8": lambda a, c: _fn("strpos", _fn("lower", a[0]), _fn("lower", a[1])),
+    "positionutf8": lambda a, c: _fn("strpos", a[0], a[1]),
+    "reverse": lambda a, c: _fn("ch_reverse", a[0]),
+    "reverseutf8": lambda a, c: _fn("ch_reverse", a[0]),
+    "todayofweek": lambda a, c: _cast(_pg("extract(isodow FROM {d})", d=a[0]), "smallint"),
+    "arraypushback": lambda a, c: _pg("{a} || ARRAY[{x}]", a=a[0], x=a[1]),
+    "arraypushfront": lambda a, c: _pg("ARRAY[{x}] || {a}", a=a[0], x=a[1]),
+    "cityhash64": lambda a, c: _fn("ch_city_hash64", a[0]),
     "upperutf8": lambda a, c: _fn("upper", a[0]),
     "lengthutf8": lambda a, c: _fn("char_length", a[0]),
     "generateuuidv4": lambda a, c: _fn("gen_random_uuid"),
@@ -436,6 +445,14 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     if isinstance(node, exp.Struct):
         return exp.Tuple(expressions=node.expressions) if len(node.expressions) > 1 else \
             _pg("ROW({x})", x=node.expressions[0])
+    typed = _TYPED_CALLS.get(type(node).__name__)
+    if typed is not None:  # calls sqlglot parses into its own classes
+        args = [node.this] if node.this is not None else list(node.expressions)
+        return FUNCTIONS[typed]([a.copy() for a in args], ctx)
+    if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Literal) and not node.expression.is_string:
+        return _tuple_element(node.this, node.expression)
+    if isinstance(node, exp.Not) and _is_number(node.this):  # NOT of a number: 1 when it is 0
+        return exp.EQ(this=exp.Paren(this=node.this), expression=exp.Literal.number(0))
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
         return _fn("ch_array_element", node.this, _sql_index(node.expressions[0]))
     if isinstance(node, exp.Transform):  # arrayMap
@@ -473,6 +490,18 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     return node
 
 
+_TYPED_CALLS = {"Reverse": "reverse", "DayOfWeekIso": "todayofweek", "CityHash64": "cityhash64"}
+
+
+def _is_number(node: exp.Expression) -> bool:
+    """A literal number or an expression ClickHouse types as an integer (not a condition)."""
+    inner = node.this if isinstance(node, exp.Paren) else node
+    if isinstance(inner, exp.Predicate | exp.Connector | exp.Not | exp.Boolean):
+        return False
+    hint = hint_type(inner)
+    return bool(hint) and hint.startswith(("UInt", "Int")) and not isinstance(inner, exp.Column)
+
+
 def _integer_conversion(name: str) -> str | None:
     for prefix in ("touint", "toint"):
         if name.startswith(prefix):
@@ -480,7 +509,8 @@ def _integer_conversion(name: str) -> str | None:
             bits = "".join(ch for ch in rest if ch.isdigit())
             suffix = rest[len(bits):]
             if bits in ("8", "16", "32", "64") and suffix in ("", "orzero", "ornull", "ordefault"):
-                return f"ch_to{'u' if prefix == 'touint' else ''}int{bits}"
+                variant = {"orzero": "_or_zero", "ordefault": "_or_zero", "ornull": "_or_null"}.get(suffix, "")
+                return f"ch_to{'u' if prefix == 'touint' else ''}int{bits}{variant}"
     return None
 
 
