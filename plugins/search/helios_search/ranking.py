@@ -18,7 +18,7 @@ from helios_search import matching
 from helios_search.tsquery import Node, operands
 from helios_search.tsvector import MAX_POSITION, TsVector
 
-DEFAULT_WEIGHTS = (0.1, 0.2, 0.4, 1.0)
+DEFAULT_WEIGHTS = tuple(float(np.float32(w)) for w in (0.1, 0.2, 0.4, 1.0))  # float4, as in C
 NORM_LOGLENGTH, NORM_LENGTH, NORM_EXTDIST, NORM_UNIQ, NORM_LOGUNIQ, NORM_RDIVRPLUS1 = 1, 2, 4, 8, 16, 32
 _NO_POSITIONS = ((0, 0),)  # a lexeme without positions counts as one at position 0, weight D
 
@@ -204,7 +204,7 @@ def _covers(doc: list, query: Node):
 def ts_rank_cd(vector: TsVector, query: Node | None, weights: tuple[float, ...], method: int) -> float:
     if not vector or query is None:
         return 0.0
-    inverse = [1.0 / w if w else math.inf for w in weights]
+    inverse = [1.0 / w if w else math.inf for w in weights]  # double, as PostgreSQL's invws
     doc = _doc_representation(vector, query)
     if not doc:
         return 0.0

@@ -119,12 +119,22 @@ def _length(vector: str) -> int:
 def _rank(rank: Callable) -> Callable[..., float]:
     def fn(*args: Any) -> float:
         weights = None
-        if isinstance(args[0], list):
-            weights, args = args[0], args[1:]
+        if isinstance(args[0], list) or (isinstance(args[0], str) and args[0].lstrip().startswith("{")):
+            weights, args = _float_array(args[0]), args[1:]
         method = int(args[2]) if len(args) > 2 else 0
         return rank(_vec(args[0]), _query(args[1]), ranking.weights_from(weights), method)
 
     return fn
+
+
+def _float_array(value: Any) -> list[float | None]:
+    """A float4[] argument given as an array or as an untyped '{0.1, 0.2}' literal."""
+    if not isinstance(value, str):
+        return list(value)
+    try:
+        return [None if x.upper() == "NULL" else float(x) for x in text_array(value)]
+    except ValueError:
+        raise HeliosError(f'invalid input syntax for type real: "{value}"', sqlstate="22P02") from None
 
 
 def _to_array(vector: str) -> list[str]:

@@ -140,7 +140,7 @@ def parse(text: str, morph: Morph | None = None) -> Node | None:
     def primary() -> Node | str:
         c = reader.peek()
         if not c:
-            raise syntax_error(text)
+            raise SyntaxError_(f'no operand in tsquery: "{text}"')
         if c == "!":
             reader.i += 1
             child = primary()
