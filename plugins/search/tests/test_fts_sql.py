@@ -79,7 +79,8 @@ def test_search_a_table(conn):
 
 
 @pytest.mark.parametrize(("sql", "sqlstate", "message"), [
-    ("select 'a & '::tsquery", "42601", 'syntax error in tsquery: "a & "'),
+    ("select 'a & '::tsquery", "42601", 'no operand in tsquery: "a & "'),
+    ("select 'a & (b'::tsquery", "42601", 'syntax error in tsquery: "a & (b"'),
     ("select to_tsquery('english', 'a &| b')", "42601", "syntax error in tsquery"),
     ("select to_tsvector('klingon', 'x')", "42704", 'text search configuration "klingon" does not exist'),
     ("select ts_lexize('nope', 'x')", "42704", 'text search dictionary "nope" does not exist'),
