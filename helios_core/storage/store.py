@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
@@ -88,6 +89,7 @@ class Store:
         # WAL archiving (helios_core.archiving): the lowest WAL file seq still to be shipped to the
         # primary backend; files from there on are kept locally even when the checkpoint is past them
         self.wal_keep_from: Any = None  # Callable[[], int] | None
+        self.switched_wal_bytes = 0  # WAL in files switch_wal closed since the last checkpoint
 
     def table_activity(self, table_id: int) -> list[int]:
         """The activity counters of a table (helios_core.storage.table_activity), created on first use."""
@@ -168,6 +170,7 @@ class Store:
                 seq, off = self.wal.file_seq, min(o for _, o in self._inflight.values())
             else:
                 seq, off = self.wal.rotate(), 0
+            self.switched_wal_bytes = 0
             meta, state = persist.manifest_state(self)
             self.checkpoint_no += 1
             self.checkpoints += 1
@@ -268,7 +271,8 @@ class Store:
         wal_dir = os.path.join(self.data_dir, "wal")
         for name in os.listdir(wal_dir):
             if name.endswith(".wal") and int(name.split(".")[0]) < upto:
-                os.unlink(os.path.join(wal_dir, name))
+                with contextlib.suppress(FileNotFoundError):  # the archiver and a checkpoint may both trim
+                    os.unlink(os.path.join(wal_dir, name))
 
     def switch_wal(self) -> bool:
         """Close the current WAL file and start the next one, if it holds anything and no commit
@@ -279,12 +283,13 @@ class Store:
         with self.mu:
             if self._inflight or self.wal.offset == 0 or self.closed:
                 return False
+            self.switched_wal_bytes += self.wal.offset
             self.wal.rotate()
             return True
 
     def _maybe_checkpoint(self) -> None:
         """Start a background checkpoint when the WAL has grown large."""
-        if self.wal is None or self.wal.offset < self.checkpoint_wal_bytes:
+        if self.wal is None or self.wal.offset + self.switched_wal_bytes < self.checkpoint_wal_bytes:
             return
         if self._auto_ckpt is not None and self._auto_ckpt.is_alive():
             return

@@ -203,3 +203,13 @@ def test_backup_is_incremental_and_expires(setup):
     assert any(k.startswith(f"backups/{first['id']}/") for k in gone)
     with pytest.raises(FileNotFoundError):
         repos["s3"].get(f"backups/{first['id']}/backup.json")
+
+
+def test_files_closed_by_archive_timeout_still_count_towards_the_auto_checkpoint(setup):
+    store, shipper, *_rest = setup
+    store.checkpoint_wal_bytes = 4096
+    before = store.checkpoint_no
+    for i in range(40):  # each commit lands in its own small file: no one file reaches the threshold
+        insert(store, i)
+        shipper.switch()
+    wait_for(lambda: store.checkpoint_no > before)
