@@ -152,8 +152,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
         except RestoreError as exc:
             raise CommandError(str(exc)) from None
     reached = dt.datetime.fromtimestamp(result.reached_ts / 1e6, dt.UTC).isoformat() if result.reached_ts else "-"
+    parts = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
     print(f"restored backup {result.backup_id} from {repo.name} into {args.data_dir}: replayed "
-          f"{result.wal_files} WAL files, last change at {reached}; new timeline {result.timeline}")
+          f"{result.wal_files} WAL files ({result.wal_bytes / 1e6:.1f} MB), last change at {reached}; "
+          f"new timeline {result.timeline} ({parts})")
     if result.problem:
         print(f"helios: {result.problem}", file=sys.stderr)
         return EXIT_BAD

@@ -4,17 +4,20 @@ At start-up with ``[storage.wal_archiving] enabled``, the configured backends ar
 (from the installed ``helios_wal_archivers`` plugins) and a WalShipper ships every closed
 WAL file; at shutdown the current file is closed and shipped (a few seconds at most).
 Status: the ``heliosdb.wal_archive_status`` virtual table and the
-``helios_wal_archive_*`` Prometheus metrics, one row / label per backend.
+``helios_wal_archive_*`` Prometheus metrics, one row / label per backend. A timeline that has
+no backup in a backend yet (a new server, a restored one) gets one at start, in the background.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import pyarrow as pa
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from helios_core.archiving import backup as backups
 from helios_core.archiving.backends import ArchiveSetupError, open_repositories
 from helios_core.archiving.branch_restore import restore_branch_function
 from helios_core.archiving.shipper import WalShipper
@@ -47,8 +50,23 @@ def helios_startup(kernel: Any) -> None:
     engine.archive_plugins = kernel.pm
     kernel.registry.register(ArchiveCollector(shipper))
     shipper.start()
+    threading.Thread(target=_first_backup, args=(engine.store, repos, shipper.timeline), daemon=True,
+                     name="helios-first-backup").start()
     log.info("WAL archiving to %s (timeline %d, archive_timeout %gs)", ", ".join(repos), shipper.timeline,
              cfg.archive_timeout)
+
+
+def _first_backup(store: Any, repos: dict[str, Any], timeline: int) -> None:
+    """A timeline with no backup yet (a new server, or one restored from the archive) gets one, so
+    the archive can restore it to any later time without an operator remembering to."""
+    for repo in repos.values():
+        try:
+            if any(b["timeline"] == timeline for b in repo.backups()):
+                continue
+            made = backups.create(store.data_dir, store.tier, [repo])
+            log.info("first backup of timeline %d in %s: %s", timeline, repo.name, made["id"])
+        except Exception as exc:  # noqa: BLE001 - logged; helios backup create can take it by hand
+            log.warning("first backup of timeline %d in %s failed: %s", timeline, repo.name, exc)
 
 
 @hookimpl

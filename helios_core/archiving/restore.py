@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +39,8 @@ class RestoreResult:
     reached_ts: int  # the last change replayed (commit timestamp, microseconds)
     wal_files: int
     problem: str | None = None  # why the replay stopped short: names the object
+    wal_bytes: int = 0  # WAL fetched for replay (before compression)
+    seconds: dict[str, float] = attrs.Factory(dict)  # per phase: backup, wal, replay
 
 
 def check_target_dir(data_dir: str) -> None:
@@ -82,6 +85,8 @@ def restore(repo: Repository, data_dir: str, open_tier: Callable[[str], Any], ta
     wal_todo = [s for s in seqs if s >= start]
     total = len(backup["segments"]) + len(wal_todo) + 1
     done = 0
+    clock = time.perf_counter()
+    seconds: dict[str, float] = {}
     for name, key in backup["segments"].items():
         tier.put(name, repo.get(key))
         done += 1
@@ -89,8 +94,10 @@ def restore(repo: Repository, data_dir: str, open_tier: Callable[[str], Any], ta
     if meta is not None:
         write_atomic(data_dir, meta["state"], repo.get(backup["state_object"]))
         write_atomic(data_dir, MANIFEST, json.dumps(meta).encode())
+    seconds["backup"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     problem = None
-    copied = 0
+    copied = wal_bytes = 0
     expected = start
     for seq in wal_todo:
         key = wal_key(timeline, seq)
@@ -107,17 +114,21 @@ def restore(repo: Repository, data_dir: str, open_tier: Callable[[str], Any], ta
             break
         write_atomic(os.path.join(data_dir, "wal"), wal_name(seq), content)
         copied += 1
+        wal_bytes += len(content)
         expected += 1
         done += 1
         progress(f"restore from {repo.name}", done, total)
         if target_ts is not None and _last_ts(content) > target_ts:
             break  # the target lies in this file: later ones are not replayed
+    seconds["wal"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     store = (open_store or Store.open)(data_dir, tier=tier, recover_until=target_ts)
     try:
         reached = store.clock.last
         store.checkpoint()
     finally:
         store.close(checkpoint=False)
+    seconds["replay"] = time.perf_counter() - clock
     new_timeline = max([*repo.timelines(), timeline]) + 1
     write_timeline(data_dir, new_timeline)
     try:
@@ -126,4 +137,4 @@ def restore(repo: Repository, data_dir: str, open_tier: Callable[[str], Any], ta
     except OSError:
         pass  # a read-only or half-reachable archive: the timeline number is still unused
     progress(f"restore from {repo.name}", total, total)
-    return RestoreResult(backup["id"], new_timeline, reached, copied, problem)
+    return RestoreResult(backup["id"], new_timeline, reached, copied, problem, wal_bytes, seconds)

@@ -14,9 +14,12 @@ import contextlib
 import datetime as dt
 import io
 import os
+import pathlib
+import re
 import signal
 import subprocess
 import time
+import tomllib
 import urllib.request
 import uuid
 
@@ -151,7 +154,9 @@ def test_backup_list_shows_the_backup(archived_run):
     res = helios("backup", "list", "--config", archived_run["config"], cwd=archived_run["work"])
     assert res.returncode == 0, res.stderr
     lines = res.stdout.strip().splitlines()
-    assert lines[0].split() == ["ID", "START", "END", "BYTES", "TIMELINE"] and len(lines) == 2
+    assert lines[0].split() == ["ID", "START", "END", "BYTES", "TIMELINE"]
+    # on timeline 1: the one the server took at start (no backup of its timeline yet), and ours
+    assert sum(1 for line in lines[1:] if line.split()[-1] == "1") == 2
 
 
 def test_verify_finds_a_flipped_byte_and_restore_names_a_corrupt_wal_object(archived_run):
@@ -160,7 +165,7 @@ def test_verify_finds_a_flipped_byte_and_restore_names_a_corrupt_wal_object(arch
     ok = helios("backup", "verify", "--config", run["config"], "--from", "local", "--trial-restore",
                 cwd=run["work"])
     assert ok.returncode == 0, ok.stderr
-    wal = [k for k in nas.list("wal/") if k.endswith(".wal")]
+    wal = [k for k in nas.list("wal/00000001/") if k.endswith(".wal")]
     victim = wal[len(wal) // 2]
     data = bytearray(nas.get(victim))
     data[len(data) // 2] ^= 0x10
@@ -173,6 +178,39 @@ def test_verify_finds_a_flipped_byte_and_restore_names_a_corrupt_wal_object(arch
     assert res.returncode == 1 and victim in res.stderr
     ids = table_ids(target, run["work"] / "check3")
     assert ids == sorted(ids) and ids == list(range(len(ids))) and len(ids) < 80  # a consistent prefix
+
+
+def test_a_restored_server_archives_on_a_new_timeline(archived_run):
+    run = archived_run
+    s3 = open_backend("s3", run["moto"].section(run["prefix"]), timeout=10.0)
+    old = {k: s3.get(k) for k in s3.list("wal/00000001/")}
+    restored = run["work"] / "timeline2"
+    res = helios("restore", "--config", run["config"], "--to-latest", "--data-dir", str(restored), "--quiet",
+                 cwd=run["work"])
+    assert res.returncode == 0, res.stderr
+    timeline = int(re.search(r"new timeline (\d+)", res.stdout).group(1))  # earlier restores took some
+    assert timeline >= 2
+    config = tomllib.loads(pathlib.Path(run["config"]).read_text())
+    config["data_dir"] = str(restored)
+    server = start_server(run["work"] / "server2", config, only=["postgres"])
+    try:
+        with psycopg.connect(server.pg_dsn(), autocommit=True) as conn:
+            conn.execute("insert into t values (1000, 'after the restore')")
+            wait_archived(conn)
+        deadline = time.monotonic() + 20
+        while not any(line.split()[-1] == str(timeline) for line in helios(
+                "backup", "list", "--config", run["config"], cwd=run["work"]).stdout.splitlines()[1:]):
+            assert time.monotonic() < deadline, f"no backup of timeline {timeline}"
+            time.sleep(0.2)
+    finally:
+        server.stop()
+    assert {k: s3.get(k) for k in s3.list("wal/00000001/")} == old  # the old history is untouched
+    assert s3.list(f"wal/{timeline:08d}/")
+    again = run["work"] / "timeline2-restored"
+    res = helios("restore", "--config", run["config"], "--to-latest", "--data-dir", str(again), "--quiet",
+                 cwd=run["work"])
+    assert res.returncode == 0, res.stderr
+    assert table_ids(again) == run["before"] + run["after"] + [1000]
 
 
 def test_restore_from_secondary_after_primary_bucket_deleted(archived_run):
