@@ -42,7 +42,7 @@ class TieringState:
     inactive_threshold: float | None = None  # seconds
     started: float = attrs.Factory(time.time)  # activity before this is unknown: counted from here
     promote: set = attrs.Factory(set)  # branch ids a scan found cold
-    backlog: int = 0  # segments the last run found due to move and did not move yet
+    backlog: int = 0  # segments due to move that the last run did not move (a tier was down)
     lock: threading.Lock = attrs.Factory(threading.Lock)
     last_run: float = 0.0
 
@@ -96,41 +96,65 @@ def move_branch(engine: Any, db: str, name: str, tier: str) -> int:
 
 
 def run_once(engine: Any, now: float | None = None) -> dict[str, int]:
-    """One pass of every policy; returns the segments moved per reason."""
+    """One pass of every policy; returns the segments moved per reason.
+
+    A move that fails (a tier down) is tried again at the next run: the promotions asked for
+    stay asked for, and ``backlog`` says how many segments were due and did not move.
+    """
     st = state(engine)
-    store = engine.store
     now = time.time() if now is None else now
     done = {"promoted": 0, "inactive": 0, "hot_size": 0}
     with st.lock:
         promote, st.promote = st.promote, set()
-    for branch_id in promote:
-        b = store.branches.get(branch_id)
-        if b is None or b.dropped:
-            continue
-        started = time.monotonic()
-        n = move_branch(engine, b.db, b.name, HOT)
-        done["promoted"] += n
-        log.info("tiering: branch %s.%s was cold and was queried: %d segments back on the hot tier in %.2fs",
-                 b.db, b.name, n, time.monotonic() - started)
-    if st.inactive_threshold is not None:
-        idle = [b for b in list(store.branches.values())
-                if not b.dropped and now - last_activity(engine, b, st) >= st.inactive_threshold]
-        with store.mu:
-            idle = [b for b in idle if any(ch.tier != COLD for did, lay in b.layers.items() if did != 0
-                                           for ch in lay.chunks.values())]
-        if idle:  # all of them in one move: one manifest, one clean-up
-            store.checkpoint()
-            items = [(lay, ch) for b in idle for lay, ch in mover.chunks_of_branch(store, b.branch_id)
-                     if lay.data_id != 0 and ch.tier != COLD]
-            started = time.monotonic()
-            done["inactive"] = mover.move_chunks(store, items, COLD)
-            log.info("tiering: %d branches idle for %.0fs or more: %d segments moved to cold in %.2fs",
-                     len(idle), st.inactive_threshold, done["inactive"], time.monotonic() - started)
-    if st.hot_size is not None:
-        done["hot_size"] = mover.enforce_hot_size(store, st.hot_size, WARM)
+    try:
+        _promote(engine, st, promote, done)
+        _inactive_to_cold(engine, st, now, done)
+        if st.hot_size is not None:
+            done["hot_size"] = mover.enforce_hot_size(engine.store, st.hot_size, WARM)
+    except HeliosError:
+        with st.lock:
+            st.promote |= promote
+        raise
     st.backlog = 0
     st.last_run = now
     return done
+
+
+def _promote(engine: Any, st: TieringState, promote: set[int], done: dict[str, int]) -> None:
+    """Branches whose cold segments a scan read come back to the hot tier (each removed once done)."""
+    store = engine.store
+    st.backlog = sum(1 for i in promote if i in store.branches for _ in mover.chunks_of_branch(store, i))
+    for branch_id in sorted(promote):
+        b = store.branches.get(branch_id)
+        if b is not None and not b.dropped:
+            started = time.monotonic()
+            n = move_branch(engine, b.db, b.name, HOT)
+            done["promoted"] += n
+            log.info("tiering: branch %s.%s was cold and was queried: %d segments back on the hot tier in %.2fs",
+                     b.db, b.name, n, time.monotonic() - started)
+        promote.discard(branch_id)
+
+
+def _inactive_to_cold(engine: Any, st: TieringState, now: float, done: dict[str, int]) -> None:
+    """Branches idle for ``inactive_threshold`` go cold, all in one move."""
+    store = engine.store
+    if st.inactive_threshold is None:
+        return
+    idle = [b for b in list(store.branches.values())
+            if not b.dropped and now - last_activity(engine, b, st) >= st.inactive_threshold]
+    with store.mu:
+        idle = [b for b in idle if any(ch.tier != COLD for did, lay in b.layers.items() if did != 0
+                                       for ch in lay.chunks.values())]
+    if not idle:
+        return
+    store.checkpoint()
+    items = [(lay, ch) for b in idle for lay, ch in mover.chunks_of_branch(store, b.branch_id)
+             if lay.data_id != 0 and ch.tier != COLD]
+    started = time.monotonic()
+    st.backlog = len(items)
+    done["inactive"] = mover.move_chunks(store, items, COLD)
+    log.info("tiering: %d branches idle for %.0fs or more: %d segments moved to cold in %.2fs",
+             len(idle), st.inactive_threshold, done["inactive"], time.monotonic() - started)
 
 
 def tier_bytes(engine: Any) -> dict[str, int]:

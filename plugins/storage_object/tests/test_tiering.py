@@ -182,6 +182,11 @@ def test_object_store_down_fails_cold_queries_clearly_and_hot_ones_go_on(tmp_pat
                 assert info.value.sqlstate == "58030"
                 assert took < 8, took
                 assert q(s, "select sum(v) from near") == [(55,)]  # hot data is not held up
+                # a move to the tier that is down fails, and the table stays readable where it was
+                with pytest.raises(TierUnavailable, match="warm tier"):
+                    s.execute("alter table near set (tier = 'warm')")
+                assert _tiers_of(s, "near") == ["hot"]
+                assert q(s, "select sum(v) from near") == [(55,)]
             finally:
                 moto.resume()
             assert q(s, "select sum(v) from far") == [(sum(range(1, 5001)),)]  # back when the store is
