@@ -88,3 +88,12 @@ def test_tuple_element_of_a_non_tuple_is_an_error(native: Client) -> None:
 
     with pytest.raises(ServerException):
         native.execute("SELECT x.1 FROM (SELECT number AS x FROM numbers(1))")
+
+
+def test_map_and_tuple_columns_are_refused_at_create(native: Client) -> None:
+    from clickhouse_driver.errors import ServerException
+
+    for column in ("m Map(String, UInt64)", "t Array(Tuple(UInt8, String))"):
+        with pytest.raises(ServerException) as refused:
+            native.execute(f"CREATE TABLE refused ({column}) ENGINE = Memory")
+        assert refused.value.code == 48

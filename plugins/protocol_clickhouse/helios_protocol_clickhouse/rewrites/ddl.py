@@ -18,7 +18,7 @@ from sqlglot import exp
 
 from helios_protocol_clickhouse.errors import ClickHouseError
 from helios_protocol_clickhouse.rewrites.context import RewriteContext
-from helios_protocol_clickhouse.types import parse_type, sql_type
+from helios_protocol_clickhouse.types import ChType, parse_type, sql_type
 
 PLAIN_ENGINES = {"mergetree", "memory", "log", "tinylog", "stripelog", "replicatedmergetree"}
 
@@ -82,6 +82,9 @@ def _column(column: exp.ColumnDef) -> None:
     if kind is None:
         raise ClickHouseError(48, f"Column {column.name} needs a type")
     ch = parse_type(kind.sql(dialect="clickhouse"))
+    unsupported = _unsupported_part(ch)
+    if unsupported:
+        raise ClickHouseError(48, f"Column {column.name}: {unsupported} columns are not supported yet")
     sql = sql_type(ch)
     column.set("kind", exp.DataType.build(sql, dialect="postgres"))
     constraints = list(column.args.get("constraints") or [])
@@ -114,6 +117,19 @@ def _column(column: exp.ColumnDef) -> None:
                     this=exp.maybe_parse(zero, dialect="postgres"))))
         kept.append(exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
     column.set("constraints", kept)
+
+
+def _unsupported_part(t: ChType) -> str | None:
+    """Map or Tuple anywhere in a column's type: the kernel's tables have no column of them."""
+    if t.name in ("Map", "Tuple", "Nested"):
+        return t.name
+    for arg in t.args:
+        inner = getattr(arg, "type", arg)
+        if isinstance(inner, ChType):
+            found = _unsupported_part(inner)
+            if found:
+                return found
+    return None
 
 
 def _enum_label(arg: str) -> str:
