@@ -20,12 +20,14 @@ def compile_projection(spec: dict[str, Any] | None, query: dict[str, Any] | None
     if not spec:
         return None
     include_id = True
+    only_id = False  # {_id: 1} alone is an inclusion of _id only
     inclusions: dict[str, Any] = {}
     exclusions: list[str] = []
     specials: dict[str, Callable[[Any, dict[str, Any]], Any]] = {}
     for path, value in spec.items():
         if path == "_id" and not isinstance(value, dict) and not (isinstance(value, str) and value.startswith("$")):
             include_id = truthy(value)
+            only_id = include_id and len(spec) == 1
             continue
         if path.endswith(".$") and not aggregation:
             base = path[:-2]
@@ -58,7 +60,7 @@ def compile_projection(spec: dict[str, Any] | None, query: dict[str, Any] | None
             isinstance(v, dict) for v in spec.values() if v is not None):
         inclusion_mode = False
     else:
-        inclusion_mode = bool(inclusions) or (not exclusions and bool(specials) and any(
+        inclusion_mode = bool(inclusions) or only_id or (not exclusions and bool(specials) and any(
             p.endswith(".$") for p in spec))
 
     def project(doc: dict[str, Any]) -> dict[str, Any]:

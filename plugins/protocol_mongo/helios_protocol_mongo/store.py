@@ -195,7 +195,8 @@ class CollectionStore:
     def _copy_rows(self, db: str, collection: str, rows: list[tuple[str, str, str | None]]) -> int:
         ordered = self.has_order_column(db, collection)
         columns = ["_id", "doc", ORDER_COLUMN] if ordered else ["_id", "doc"]
-        if any("\\u0000" in doc for _, doc, _ in rows):  # jsonb refuses NUL: let its input say so
+        if "." in collection or any("\\u0000" in doc for _, doc, _ in rows):
+            # COPY cannot name a table with a dot in its name (fs.files); jsonb refuses NUL: let its input say so
             return self._insert_statement(db, collection, rows, ordered)
         try:
             # COPY's start checks INSERT privilege and the table's triggers, as for a SQL client's COPY

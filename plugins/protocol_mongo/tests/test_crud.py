@@ -220,3 +220,11 @@ def test_validate_reads_every_document(client, coll):
 def test_index_options_are_listed_back(coll):
     coll.create_index("a", background=True)
     assert coll.index_information()["a_1"]["background"] is True
+
+
+def test_projection_of_id_alone_and_dotted_collection_names(client):
+    coll = client.testdb["fs.files"]
+    coll.drop()
+    coll.insert_many([{"_id": 1, "a": 1, "b": 2}, {"_id": 2, "a": 3}])
+    assert list(coll.find_one({"_id": 1}, {"_id": True})) == ["_id"]
+    assert coll.find_one({"_id": 2}, {"_id": 0, "a": 1}) == {"a": 3}
