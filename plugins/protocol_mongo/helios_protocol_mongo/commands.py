@@ -75,6 +75,8 @@ class CommandContext:
         return name
 
 
+NOT_IN_TRANSACTION = {"drop", "dropdatabase", "renamecollection", "dropindexes", "deleteindexes", "createuser",
+                      "dropuser", "updateuser"}
 UNSIGNED = {"hash": bson.Binary(bytes(20)), "keyId": Int64(0)}  # no keys: cluster times are not signed
 Handler = Callable[[CommandContext], dict[str, Any]]
 
@@ -186,6 +188,7 @@ class CommandRunner:
         if lowered == "count":
             raise MongoError(263, "Cannot run 'count' in a multi-document transaction. Please see "
                                   "http://dochub.mongodb.org/core/transaction-count for a recommended alternative.")
+        self._refuse_in_transaction(command, db, name)
         try:
             reply = handler(CommandContext(self, command, db, store, in_transaction=True, lsid=session.lsid,
                                            txn_number=txn_number))
@@ -201,6 +204,21 @@ class CommandRunner:
         if reply.get("writeErrors"):
             session.fail()
         return reply
+
+    def _refuse_in_transaction(self, command: dict[str, Any], db: str, name: str) -> None:
+        """What MongoDB does not run inside a multi-document transaction (error 263): catalog changes
+        other than creating collections and their indexes, and pipelines that write ($out, $merge)."""
+        lowered = name.lower()
+        refused = lowered in NOT_IN_TRANSACTION
+        if lowered == "aggregate":
+            refused = any(isinstance(stage, dict) and ("$out" in stage or "$merge" in stage)
+                          for stage in command.get("pipeline") or [])
+        if lowered == "createindexes":  # only on a collection the transaction itself created
+            refused = isinstance(command.get(name), str) and self.store().collection_exists(db, command[name])
+        if refused:
+            what = f"Cannot create new indexes on existing collection {db}.{command[name]}" \
+                if lowered == "createindexes" else f"Cannot run '{name}'"
+            raise MongoError(263, f"{what} in a multi-document transaction.")
 
     def _run_retryable(self, session: LogicalSession, handler: Handler, command: dict[str, Any], db: str,
                        txn_number: int) -> dict[str, Any]:

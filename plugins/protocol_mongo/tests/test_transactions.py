@@ -84,3 +84,24 @@ def test_motor_crud_and_transaction(mongo_uri):
     ids, total = asyncio.run(scenario())
     assert ids == [49, 48, 47, 46, 45]
     assert total == sum(i * i for i in range(50)) + 50
+
+
+def test_catalog_changes_are_refused_inside_a_transaction(client):
+    coll = client.txdb.refusals
+    coll.drop()
+    coll.insert_one({"_id": 1})
+    attempts = [lambda s: coll.drop(session=s), lambda s: coll.rename("elsewhere", session=s),
+                lambda s: coll.create_index("a", session=s), lambda s: coll.drop_indexes(session=s),
+                lambda s: list(coll.aggregate([{"$out": "copy"}], session=s))]
+    for attempt in attempts:
+        with client.start_session() as session:
+            session.start_transaction()
+            with pytest.raises(OperationFailure) as refused:
+                attempt(session)
+            assert refused.value.code == 263
+            session.abort_transaction()
+    with client.start_session() as session, session.start_transaction():  # a new collection may get indexes
+        client.txdb.fresh_in_txn.insert_one({"a": 1}, session=session)
+        client.txdb.fresh_in_txn.create_index("a", session=session)
+    assert "a_1" in client.txdb.fresh_in_txn.index_information()
+    client.txdb.fresh_in_txn.drop()
