@@ -87,9 +87,47 @@ def sort_documents(docs: list[dict[str, Any]], sort: dict[str, Any] | None) -> l
     return docs
 
 
+def _hinted_key(ctx: CommandContext, collection: str, hint: Any) -> dict[str, Any]:
+    """The key pattern of the index a hint names (check_hint has made sure there is one)."""
+    if isinstance(hint, dict):
+        return hint
+    specs = [{"name": "_id_", "key": {"_id": 1}}, *list_index_specs(ctx.store, ctx.db, collection)]
+    return next(s["key"] for s in specs if s["name"] == hint)
+
+
+def index_bounds(ctx: CommandContext, collection: str) -> Callable[[dict[str, Any]], bool] | None:
+    """find's ``min``/``max``: documents whose key in the hinted index is >= min and < max (index order)."""
+    low, high = ctx.command.get("min"), ctx.command.get("max")
+    if low is None and high is None:
+        return None
+    hint = ctx.command.get("hint")
+    if not hint:
+        raise MongoError(51173, "When using min()/max() a hint of which index to use must be provided")
+    pattern = _hinted_key(ctx, collection, hint)
+    for bound in (low, high):
+        if bound is not None and (not isinstance(bound, dict) or list(bound) != list(pattern)):
+            raise MongoError(51174, "The index chosen is not compatible with min/max")
+    paths = list(pattern)
+    directions = [-1 if isinstance(d, int | float) and d < 0 else 1 for d in pattern.values()]
+
+    def compare(doc_keys: list[tuple], bound: dict[str, Any]) -> int:
+        for key, path, direction in zip(doc_keys, paths, directions, strict=True):
+            other = sort_key(bound[path])
+            if key != other:
+                return direction if key > other else -direction
+        return 0
+
+    def within(doc: dict[str, Any]) -> bool:
+        keys = [_sort_value(doc, path, direction < 0) for path, direction in zip(paths, directions, strict=True)]
+        return (low is None or compare(keys, low) >= 0) and (high is None or compare(keys, high) < 0)
+    return within
+
+
 def _select(ctx: CommandContext, collection: str, spec: Any, sort: Any = None, skip: int = 0,
-            limit: int = 0) -> list[dict[str, Any]]:
+            limit: int = 0, bounds: Callable[[dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
     docs = find_documents(ctx, collection, spec)
+    if bounds is not None:
+        docs = (d for d in docs if bounds(d))
     if sort:
         ordered = sort_documents(list(docs), sort)
         docs = iter(ordered)
@@ -123,7 +161,8 @@ def find(ctx: CommandContext) -> dict[str, Any]:
     if batch_size is not None and int(batch_size) < 0:
         raise bad_value(f"BSON field 'batchSize' value must be >= 0, actual value '{batch_size}'")
     check_hint(ctx, collection, ctx.command.get("hint"))
-    docs = _select(ctx, collection, ctx.command.get("filter"), ctx.command.get("sort"), skip, limit)
+    docs = _select(ctx, collection, ctx.command.get("filter"), ctx.command.get("sort"), skip, limit,
+                   index_bounds(ctx, collection))
     projector = compile_projection(ctx.command.get("projection"), ctx.command.get("filter"))
     if projector is not None:
         docs = [projector(d) for d in docs]

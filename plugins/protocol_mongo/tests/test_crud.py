@@ -228,3 +228,17 @@ def test_projection_of_id_alone_and_dotted_collection_names(client):
     coll.insert_many([{"_id": 1, "a": 1, "b": 2}, {"_id": 2, "a": 3}])
     assert list(coll.find_one({"_id": 1}, {"_id": True})) == ["_id"]
     assert coll.find_one({"_id": 2}, {"_id": 0, "a": 1}) == {"a": 3}
+
+
+def test_min_and_max_bound_the_hinted_index(coll):
+    coll.create_index([("j", ASCENDING), ("k", DESCENDING)])
+    coll.insert_many([{"j": j, "k": j % 3} for j in range(10)])
+    hint = [("j", ASCENDING), ("k", DESCENDING)]
+    assert [d["j"] for d in coll.find().min([("j", 3), ("k", 0)]).max([("j", 6), ("k", 0)]).hint(hint)] \
+        == [3, 4, 5]
+    assert len(coll.find().max([("j", 3), ("k", 9)]).hint(hint).to_list()) == 3
+    with pytest.raises(OperationFailure):
+        coll.find().max([("k", 3), ("j", 3)]).hint(hint).to_list()  # not the index's order
+    with pytest.raises(OperationFailure) as unhinted:
+        coll.database.command("find", coll.name, max={"j": 3})  # pymongo itself refuses it without a hint
+    assert unhinted.value.code == 51173
