@@ -210,20 +210,24 @@ class TextDecoder(RowDecoder):
         return chunk
 
     def _decode(self, chunk: bytes) -> Iterator[pa.RecordBatch]:
-        chunk = self._strip_end_marker(chunk)
+        backslashes = chunk.count(b"\\")  # none (the usual case): no end marker, no escapes to read
+        if backslashes:
+            chunk = self._strip_end_marker(chunk)
+            backslashes = chunk.count(b"\\")
         if b"\0" in chunk:  # PostgreSQL checks the encoding of every line; text never holds NUL
             raise HeliosError('invalid byte sequence for encoding "UTF8": 0x00', sqlstate="22021")
         if self.skip_header and chunk:
             nl = chunk.find(b"\n")
             chunk = chunk[nl + 1:]
             self.skip_header = False
+            backslashes = chunk.count(b"\\") if backslashes else 0
         if not chunk:
             return
         if self.ncols == 0:
             return
         if self.csv:
             yield from self._decode_with_arrow(chunk, quoted=True)
-        elif self.null == "\\N" and b"\\" not in chunk.replace(b"\\N", b""):
+        elif self.null == "\\N" and backslashes == chunk.count(b"\\N"):  # every backslash starts a \N
             yield from self._decode_with_arrow(chunk, quoted=False)
         else:
             yield from self._decode_python(chunk)
