@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from helios_core.storage.store import Store
 
 _log = logging.getLogger("helios.tiering")
+UPLOAD_THREADS = 8
 
 
 def segment_bytes(store: Store, ch: Chunk) -> pa.Buffer | bytes:
@@ -44,15 +46,21 @@ def move_chunks(store: Store, items: list[tuple[Layer, Chunk]], to: str) -> int:
     meanwhile (merged, dropped, not yet a segment) are skipped.
     """
     target = store.tiers.get(to)
-    copied: list[tuple[Layer, Chunk, str, int]] = []
-    for layer, ch in items:
-        if ch.segment is None or ch.tier == to:
-            continue
+
+    def copy(item: tuple[Layer, Chunk]) -> tuple[Layer, Chunk, str, int] | None:
+        layer, ch = item
+        was, name = ch.tier, ch.segment
+        if name is None or was == to:
+            return None
         buf = segment_bytes(store, ch)
         if to == COLD:
             buf = recompress_segment(buf)
-        store.tiers.guard(to, ch.segment, lambda ch=ch, buf=buf: target.put(ch.segment, buf))
-        copied.append((layer, ch, ch.tier, len(memoryview(buf))))
+        store.tiers.guard(to, name, lambda: target.put(name, buf))
+        return layer, ch, was, len(memoryview(buf))
+
+    # uploads overlap (each waits on the network); the first failure is raised once all have finished
+    with ThreadPoolExecutor(UPLOAD_THREADS, thread_name_prefix="helios-tier-upload") as pool:
+        copied = [c for c in pool.map(copy, items) if c is not None]
     if not copied or store.wal is None:
         return 0
     moved = 0
