@@ -23,6 +23,7 @@ from sqlglot import exp
 from helios_core.errors import HeliosError
 from helios_core.session import PreparedStatement, Result, ResultColumn
 from helios_core.sql import deep_nesting, dialect
+from helios_core.sql import types as T
 from helios_core.sql.dialect import Statement, Utility
 from helios_core.sql.functions import runtime
 from helios_core.sql.point_reads import point_read_of
@@ -91,6 +92,11 @@ def prepare(session: Any, sql: str, param_type_oids: Sequence[int] = (),
     return prepare_statement(session, stmts[0] if stmts else None, sql, param_type_oids, param_types)
 
 
+def _client_oid(t: T.SqlType) -> int:
+    """The parameter's OID as clients see it: a plugin's type travels as text (hookspecs.SqlDataType)."""
+    return T.TEXT.oid if t.name in T.EXTENSION_TYPES else t.oid
+
+
 def prepare_statement(session: Any, st: Statement | None, sql: str, param_type_oids: Sequence[int] = (),
                       param_types: Sequence[str | None] = ()) -> PreparedStatement:
     """Plan one parsed statement; ``param_types`` (SQL type names, None = infer) win over the OIDs."""
@@ -108,7 +114,7 @@ def prepare_statement(session: Any, st: Statement | None, sql: str, param_type_o
         columns = deep_nesting.run_deep(_plan, session, pp)
     else:
         columns = _plan(session, pp)
-    return PreparedStatement(sql=sql, param_type_oids=[t.oid for t in pp.param_types], columns=columns, plan=pp,
+    return PreparedStatement(sql=sql, param_type_oids=[_client_oid(t) for t in pp.param_types], columns=columns, plan=pp,
                              param_types=[t.sql_name() for t in pp.param_types],
                              short=_is_short(pp))
 

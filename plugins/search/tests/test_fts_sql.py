@@ -3,6 +3,8 @@ PostgreSQL 15's output for the same statements)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import psycopg
 import pytest
 
@@ -126,3 +128,19 @@ def test_gin_and_gist_indexes_are_kinds_of_the_plugin(conn):
 ])
 def test_headline_websearch_and_ranking_details(conn, sql, expected):
     assert one(conn, sql) == expected
+
+
+def test_asyncpg_binds_and_reads_search_types(search_server):
+    asyncpg = pytest.importorskip("asyncpg", reason="asyncpg is needed for this client test")
+
+    async def run():
+        conn = await asyncpg.connect(host="127.0.0.1", port=search_server.port("postgres"), user="helios",
+                                     database="helios")
+        try:
+            matched = await conn.fetchval("select $1::tsvector @@ $2::tsquery", "fat:1 rat:2", "fat <-> rat")
+            vector = await conn.fetchval("select to_tsvector('english', $1)", "The fat rats")
+            return matched, vector
+        finally:
+            await conn.close()
+
+    assert asyncio.run(run()) == (True, "'fat':2 'rat':3")

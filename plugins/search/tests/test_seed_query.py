@@ -61,9 +61,8 @@ def test_documents_from_mongodb_are_searched_ranked_and_joined(server):
             assert [r[3] for r in rows] == [pytest.approx(0.5559057, rel=1e-6), pytest.approx(0.09524299, rel=1e-6)]
             # a concurrent, uncommitted insert is not seen; once committed it is
             with psycopg.connect(server.pg_dsn()) as writer:
-                writer.execute("insert into app.documents (_id, doc) values ('5', %s)",
-                               ('{"id": 5, "title": "Late", "author_id": 1, "workspace_id": 7, '
-                                '"content": "project launch"}',))
+                late = '{"id": 5, "title": "Late", "author_id": 1, "workspace_id": 7, "content": "project launch"}'
+                writer.execute("insert into app.documents (_id, doc) values ('5', %s)", (late,))
                 assert [r[0] for r in pg.execute(SEED_QUERY, (7,)).fetchall()] == [1, 4]
                 writer.commit()
             assert [r[0] for r in pg.execute(SEED_QUERY, (7,)).fetchall()] == [1, 5, 4]
