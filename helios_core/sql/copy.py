@@ -18,11 +18,21 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
 from helios_core.session import CopySpec, Result
-from helios_core.sql import dialect, generated_columns, object_privileges, partitions, server_files
+from helios_core.sql import (
+    constraints,
+    dialect,
+    generated_columns,
+    object_privileges,
+    partitions,
+    server_files,
+)
 from helios_core.sql.functions import numeric_special as NS
+from helios_core.sql.functions.vec import Vec
+from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.triggers import firing
 
 
@@ -98,6 +108,9 @@ def start(session: Any, u: Any) -> Result:
     for n in names:
         if n not in ctypes:
             raise UndefinedColumn(f'column "{n}" of relation "{name}" does not exist')
+    if a["direction"] == "in" and rls_policies.applies(session, tdef):
+        raise FeatureNotSupported("COPY FROM not supported with row-level security",
+                                  hint="Use INSERT statements instead.")
     if a["direction"] == "in":
         firing.refuse_unfired(tdef, "COPY FROM")
         object_privileges.check_write(session, tdef.schema, tdef.name, "a", columns=list(names))
@@ -111,9 +124,16 @@ def start(session: Any, u: Any) -> Result:
         if a.get("target"):
             return _copy_from_file(session, spec, a["target"])
         return Result(command_tag="COPY", copy=spec)
-    batches = [b.select(names) if b.num_columns != len(names) or b.schema.names != names else b
-               for b in txn.scan(tdef.schema, tdef.name, columns=names) if b.num_rows]
-    batches = _decode_numeric_specials(batches, [ctypes[n] for n in names])
+    if rls_policies.applies(session, tdef):  # the rows the policies let this role see, as a query would
+        query = exp.select(*[exp.column(n, quoted=True) for n in names]).from_(
+            exp.table_(tdef.name, db=tdef.schema, quoted=True))
+        ctx = session.context(txn)
+        batches = [b for b in session.plan_query(query, ctx).execute(ctx) if b.num_rows]
+        batches = [pa.RecordBatch.from_arrays(list(b.columns), names=list(names)) for b in batches]
+    else:
+        batches = [b.select(names) if b.num_columns != len(names) or b.schema.names != names else b
+                   for b in txn.scan(tdef.schema, tdef.name, columns=names) if b.num_rows]
+        batches = _decode_numeric_specials(batches, [ctypes[n] for n in names])
     return _out(session, spec, batches, a.get("target"))
 
 
@@ -141,9 +161,7 @@ def _out(session: Any, spec: CopySpec, batches: list[pa.RecordBatch], target: st
 
 def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
     """Insert the decoded batches (Arrow, columns as ``spec.arrow_schema``) into the table."""
-    from helios_core.sql import constraints
     from helios_core.sql.dml import _arrow_schema, assign, column_types, default_array
-    from helios_core.sql.functions.vec import Vec
 
     txn = session.tx.current()
     schema, name = spec.table.split(".", 1)
@@ -201,7 +219,6 @@ def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
 def _locate_bad_value(error: HeliosError, arr: pa.Array, src: Any, t: Any, column: str) -> None:
     """Which row of a column failed to convert (error path only: one value at a time)."""
     from helios_core.sql.dml import assign
-    from helios_core.sql.functions.vec import Vec
 
     for i in range(len(arr)):
         one = arr.slice(i, 1)
@@ -325,7 +342,7 @@ def parse_text_rows(data: str, spec: CopySpec) -> list[list[str | None]]:
 
 
 def _copy_from_file(session: Any, spec: CopySpec, path: str) -> Result:
-    from helios_core.sql import server_files, types
+    from helios_core.sql import types
 
     with server_files.open_for_copy(session, path, writing=False) as f:
         raw = f.read()
@@ -351,7 +368,6 @@ def _copy_from_file(session: Any, spec: CopySpec, path: str) -> Result:
     else:
         raise FeatureNotSupported("COPY FROM a file in binary format is not supported")
     from helios_core.sql.dml import assign
-    from helios_core.sql.functions.vec import Vec
 
     n = len(columns[0]) if columns else 0
     arrays = [assign(Vec(c, types.TEXT), t_of(spec, i), n, spec.columns[i]) for i, c in enumerate(columns)]
@@ -369,7 +385,6 @@ def t_of(spec: CopySpec, i: int) -> Any:
 
 def _write_file(session: Any, spec: CopySpec, batches: list[pa.RecordBatch], path: str) -> None:
     from helios_core.sql import functions as F
-    from helios_core.sql.functions.vec import Vec
 
     lines = []
     if spec.header:

@@ -236,7 +236,7 @@ _BRANCHY = {"CREATE", "DROP", "ALTER", "MERGE"}
 _LOCK_MODES = ("SHARE UPDATE EXCLUSIVE", "SHARE ROW EXCLUSIVE", "ACCESS EXCLUSIVE", "ACCESS SHARE", "ROW SHARE",
                "ROW EXCLUSIVE", "EXCLUSIVE", "SHARE")
 _ROLE_WORDS = {"ROLE", "USER", "GROUP"}
-_OTHER_SECOND = {"EXTENSION", "SEQUENCE", "DEFAULT"}  # DEFAULT: ALTER DEFAULT PRIVILEGES
+_OTHER_SECOND = {"EXTENSION", "SEQUENCE", "DEFAULT", "POLICY"}  # DEFAULT: ALTER DEFAULT PRIVILEGES
 
 
 @attrs.define(kw_only=True)
@@ -346,7 +346,7 @@ def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Stateme
             first == "ALTER" and second == "TABLE" and any(t.text.upper() == "GENERATED" for t in chunk)
         ) or (first == "CREATE" and second == "MATERIALIZED") or _is_routine_statement(chunk) or (
             first == "REFRESH" and second.split()[:1] == ["MATERIALIZED"]  # sqlglot keeps REFRESH's rest as text
-        ):
+        ) or (first == "ALTER" and second == "TABLE" and row_security_switch([t.text.upper() for t in chunk])):
             util = parse_utility(text, start)
         if util is not None:
             out.append(Statement(ast=util, text=text, offset=start))
@@ -371,6 +371,11 @@ def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Stateme
 
 
 _ROUTINE_WORDS = {"FUNCTION", "PROCEDURE"}
+
+
+def row_security_switch(words: list[str]) -> bool:
+    """ALTER TABLE t ... ROW LEVEL SECURITY (helios_core.sql.row_security.syntax)."""
+    return len(words) > 5 and words[:2] == ["ALTER", "TABLE"] and words[-3:] == ["ROW", "LEVEL", "SECURITY"]
 
 
 def trigger_enabling(words: list[str]) -> bool:
@@ -918,6 +923,14 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         if w == "ALTER":
             return routine_syntax.parse_alter(c)
         return routine_syntax.parse_call(c) if w == "CALL" else routine_syntax.parse_do(c)
+    if (w in ("CREATE", "ALTER", "DROP") and c.peek_word() == "POLICY") or (
+            w == "ALTER" and row_security_switch([t.text.upper() for t in c.toks])):
+        from helios_core.sql.row_security import syntax as rls_syntax
+
+        if c.peek_word() != "POLICY":
+            return rls_syntax.parse_switch(c)
+        return {"CREATE": rls_syntax.parse_create, "ALTER": rls_syntax.parse_alter,
+                "DROP": rls_syntax.parse_drop}[w](c)
     if w in ("CREATE", "REFRESH") and c.peek_word() == "MATERIALIZED":
         from helios_core.sql import matviews
 

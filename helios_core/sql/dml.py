@@ -37,6 +37,7 @@ from helios_core.session import Result
 from helios_core.sql import generated_columns, matviews, partitions
 from helios_core.sql.ddl import ident, table_name
 from helios_core.sql.functions import numeric_special as NS
+from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.triggers import firing
 
 _NEXTVAL_RE = re.compile(r"^\s*nextval\s*\(\s*'([^']+)'(?:\s*::\s*regclass)?\s*\)\s*$", re.IGNORECASE)
@@ -496,6 +497,7 @@ def insert(session: Any, ast: exp.Insert, params: Any = (), prepared: Any = None
         batch, _kept = firing.before_rows(session, tdef, "INSERT", batch, None)
         batch = generated_columns.compute(session, ctx, tdef, batch)
         n = batch.num_rows
+    rls_policies.check_new_rows(session, ctx, tdef, batch, "INSERT", with_select=returning is not None)
     if conflict is not None:
         if partitions.spec(tdef) is not None:  # each row meets its conflicts in its own partition
             count, inserted = 0, []
@@ -785,6 +787,8 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
             new = generated_columns.compute(session, ctx, tdef, new)
             if rows.num_rows == 0:
                 break
+        rls_policies.check_new_rows(session, ctx, tdef, new, "UPDATE",
+                                    with_select=rls_policies.reads_target(tdef.schema, tdef.name))
         moving = partitions.split_moves(txn, tdef, new, ctx)  # 23514 unless updating through the parent
         if moving is not None:  # rows that leave this partition: deleted here, inserted via the parent
             total += txn.delete(tdef.schema, tdef.name, rows.filter(moving).column(0).combine_chunks()).count
@@ -1191,6 +1195,7 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
         ctypes = column_types(tdef)
         old = pa.RecordBatch.from_pylist([{c.name: h[c.name] for c in tdef.columns} for _, h in update_pairs],
                                          schema=schema)
+        rls_policies.check_existing_for_update(session, ctx, tdef, old)
         exc = batch.take(pa.array([i for i, _ in update_pairs], pa.int64()))
         combined = pa.RecordBatch.from_arrays(list(old.columns) + list(exc.columns),
                                               names=[f"o{i}" for i in range(len(ctypes))] +
@@ -1217,6 +1222,7 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
             m = pc.fill_null(m, False)
             new, old, rowids = new.filter(m), old.filter(m), rowids.filter(m)
         if new.num_rows:
+            rls_policies.check_new_rows(session, ctx, tdef, new, "UPDATE")
             constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
                                            changed_cols=_changed_columns(tdef, sets))
             res = txn.update(tdef.schema, tdef.name, rowids, new)
@@ -1238,6 +1244,8 @@ def merge(session: Any, ast: exp.Merge, params: Any = (), prepared: Any = None) 
     if partitions.spec(tdef) is not None or partitions.parent_of(tdef) is not None:
         raise FeatureNotSupported("MERGE into a partitioned table or a partition is not supported")
     firing.refuse_unfired(tdef, "MERGE")
+    if rls_policies.applies(session, tdef):
+        raise FeatureNotSupported("MERGE into a table with row-level security policies is not supported")
     alias = alias or tdef.name
     ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
     ctypes = column_types(tdef)

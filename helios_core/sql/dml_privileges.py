@@ -18,6 +18,7 @@ from sqlglot import exp
 from helios_core import roles
 from helios_core.sql import object_privileges as P
 from helios_core.sql.ddl import table_name
+from helios_core.sql.row_security import policies as rls_policies
 
 
 def _ident(node: Any) -> str:
@@ -94,7 +95,8 @@ def checked(session: Any, ast: Any) -> Iterator[None]:
     read_cols = _read_columns(session, target, ast) if reads else []
     if read_cols:
         P.check(session, P.ObjectRef("table", target[1], target[0]), "r", columns=read_cols)
-    with P.dml_target(*target):
+    command = {exp.Insert: "INSERT", exp.Update: "UPDATE", exp.Delete: "DELETE"}.get(type(ast), "SELECT")
+    with P.dml_target(*target), rls_policies.dml_target(*target, command, reads):
         yield
 
 

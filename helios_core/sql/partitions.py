@@ -37,12 +37,13 @@ from sqlglot import exp
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
 from helios_core.logical import nodes as L
 from helios_core.session import Result
-from helios_core.sql import constraints
+from helios_core.sql import constraints, object_privileges
 from helios_core.sql import types as T
 from helios_core.sql.context import table_sql_columns
 from helios_core.sql.expr import Field, Scope, compile_scalar
 from helios_core.sql.operators.base import batch_of
 from helios_core.sql.planner import system_columns
+from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.types import INT8, OID
 
 MIN, MAX = "MINVALUE", "MAXVALUE"
@@ -824,7 +825,9 @@ def each_partition(session: Any, ast: exp.Expression, parent: Any, run: Any) -> 
             one.set("this", exp.Table(this=exp.to_identifier(leaf.name, quoted=True),
                                       db=exp.to_identifier(leaf.schema, quoted=True),
                                       alias=exp.TableAlias(this=exp.to_identifier(qual, quoted=True))))
-            r = run(session, one)
+            # privileges and policies are the named table's, as PostgreSQL checks them
+            with rls_policies.through_parent(leaf, parent), object_privileges.dml_target(leaf.schema, leaf.name):
+                r = run(session, one)
             total += int(r.command_tag.split()[-1])
             results.append(r)
     finally:

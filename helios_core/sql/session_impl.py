@@ -55,6 +55,7 @@ from helios_core.sql.point_reads import point_read_of
 from helios_core.sql.point_writes import run_undoable
 from helios_core.sql.routines import notices as plpgsql_notices
 from helios_core.sql.routines import statements as routine_statements
+from helios_core.sql.row_security import statements as rls_statements
 from helios_core.sql.settings import SUPERUSER_SETTINGS, Settings, display_name, parse_duration_ms
 from helios_core.sql.statement_cache import StatementCache
 from helios_core.sql.transactions import TransactionState
@@ -860,6 +861,12 @@ class SqlSession(Session):
             self.engine.bump_plan_generation()
             return {"create_trigger": trigger_statements.create, "drop_trigger": trigger_statements.drop,
                     "enable_trigger": trigger_statements.enable}[k](self, a)
+        if k in ("create_policy", "alter_policy", "drop_policy", "row_security_switch"):
+            self.tx.statement_start()
+            self.tx.wrote_ddl = True
+            self.engine.bump_plan_generation()
+            return {"create_policy": rls_statements.create, "alter_policy": rls_statements.alter,
+                    "drop_policy": rls_statements.drop, "row_security_switch": rls_statements.switch}[k](self, a)
         if k in ("listen", "unlisten", "notify"):
             return notifications.run(self, k, a)
         if k in ("create_matview", "refresh_matview"):

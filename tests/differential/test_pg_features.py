@@ -299,7 +299,67 @@ TRIGGERS = [
     "SELECT count(*) FROM audit",
 ]
 
-SCRIPTS = {"matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
+ROW_SECURITY = [
+    "GRANT USAGE ON SCHEMA f_rls TO rls_a, rls_b",
+    "CREATE TABLE acct (id int PRIMARY KEY, owner name, balance int, closed bool DEFAULT false)",
+    "INSERT INTO acct VALUES (1, 'rls_a', 10), (2, 'rls_b', 20), (3, 'rls_a', 30, true)",
+    "GRANT ALL ON acct TO rls_a, rls_b",
+    "ALTER TABLE acct ENABLE ROW LEVEL SECURITY",
+    "SET ROLE rls_a",
+    "SELECT * FROM acct",
+    "INSERT INTO acct VALUES (4, 'rls_a', 1)",
+    "RESET ROLE",
+    "CREATE POLICY mine ON acct USING (owner = current_user)",
+    "CREATE POLICY mine ON acct USING (true)",
+    "CREATE POLICY bad ON acct FOR SELECT WITH CHECK (true)",
+    "CREATE POLICY bad ON acct FOR INSERT USING (true)",
+    "CREATE POLICY bad ON acct USING (nosuch > 0)",
+    "CREATE POLICY bad ON acct TO nosuchrole USING (true)",
+    "CREATE POLICY open_only ON acct AS RESTRICTIVE FOR UPDATE USING (NOT closed)",
+    "CREATE POLICY bad ON nosuch USING (true)",
+    "SELECT policyname, permissive, roles, cmd, qual, with_check FROM pg_policies WHERE tablename = 'acct' ORDER BY 1",
+    "SELECT polname, polcmd, polpermissive FROM pg_policy ORDER BY 1",
+    "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'acct'",
+    "SET ROLE rls_a",
+    "SELECT id, balance FROM acct ORDER BY id",
+    "SELECT count(*) FROM acct WHERE owner = 'rls_b'",
+    "UPDATE acct SET balance = balance + 1 RETURNING id, balance",
+    "UPDATE acct SET balance = 0 WHERE id = 2",
+    "DELETE FROM acct WHERE id = 2",
+    "INSERT INTO acct VALUES (5, 'rls_b', 5)",
+    "INSERT INTO acct VALUES (5, 'rls_a', 5) RETURNING *",
+    "UPDATE acct SET owner = 'rls_b' WHERE id = 1",
+    "UPDATE acct SET closed = true WHERE id = 1",
+    "INSERT INTO acct VALUES (2, 'rls_a', 0) ON CONFLICT (id) DO UPDATE SET balance = 0",
+    "CREATE POLICY mine2 ON acct USING (true)",
+    "ALTER TABLE acct DISABLE ROW LEVEL SECURITY",
+    "DROP POLICY mine ON acct",
+    "SET row_security = off",
+    "SELECT * FROM acct",
+    "RESET row_security",
+    "RESET ROLE",
+    "SELECT id, balance FROM acct ORDER BY id",
+    "ALTER TABLE acct FORCE ROW LEVEL SECURITY",
+    "SELECT id FROM acct ORDER BY id",
+    "ALTER TABLE acct NO FORCE ROW LEVEL SECURITY",
+    "ALTER POLICY mine ON acct RENAME TO open_only",
+    "ALTER POLICY mine ON acct RENAME TO theirs",
+    "ALTER POLICY theirs ON acct TO rls_b USING (owner <> current_user)",
+    "SET ROLE rls_b",
+    "SELECT id FROM acct ORDER BY id",
+    "RESET ROLE",
+    "SET ROLE rls_a",
+    "SELECT id FROM acct ORDER BY id",
+    "RESET ROLE",
+    "DROP POLICY theirs ON acct",
+    "DROP POLICY IF EXISTS theirs ON acct",
+    "DROP POLICY theirs ON acct",
+    "DROP TABLE acct",
+    "SELECT count(*) FROM pg_policies WHERE schemaname = 'f_rls'",
+]
+
+ROLES = {"rls": ("rls_a", "rls_b")}
+SCRIPTS = {"rls": ROW_SECURITY, "matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
            "plpgsql": PLPGSQL, "triggers": TRIGGERS}
 
 
@@ -331,5 +391,7 @@ def test_script_matches_postgres(name, postgres_dsn, helios_dsn):
             conn.execute(f"DROP SCHEMA IF EXISTS f_{name} CASCADE")
             conn.execute(f"CREATE SCHEMA f_{name}")
             conn.execute(f"SET search_path = f_{name}")
+            for role in ROLES.get(name, ()):  # roles are global: left over by an earlier run is fine
+                _outcome(conn, f"CREATE ROLE {role}")
         for sql in SCRIPTS[name]:
             assert _outcome(hx, sql) == _outcome(pg, sql), sql

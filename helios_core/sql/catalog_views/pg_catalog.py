@@ -27,6 +27,7 @@ from helios_core.sql.catalog_views.model import (
     stable_oid,
 )
 from helios_core.sql.catalog_views.registry import catalog_table, static_table
+from helios_core.sql.row_security import catalog_rows as rls_catalog
 from helios_core.sql.triggers import catalog_rows
 
 PG = "pg_catalog"
@@ -191,7 +192,8 @@ def pg_class(model: CatalogModel) -> list[tuple]:
         rows.append((
             r.oid, r.name, r.namespace_oid, 0, 0, role_oid(r.owner), _relam(r.kind, methods.get(r.oid)), r.oid, 0, 0, -1.0, 0, 0,
             r.oid in indexed, False, "t" if r.schema.startswith("pg_temp_") else "p", r.kind, len(r.columns), checks.get(r.oid, 0), r.kind == "v", r.oid in with_fk,
-            False, False, False, _populated(r), "d" if r.kind in ("r", "m", "p") else "n",
+            False, bool((r.options.get("row_security") or {}).get("enabled")),
+            bool((r.options.get("row_security") or {}).get("forced")), _populated(r), "d" if r.kind in ("r", "m", "p") else "n",
             bool(r.options.get("partition_of")), 0, 0, 0,
             A.items_text(r.options.get("acl")), None, r.options.get("partition_bound_text") if r.options.get(
                 "partition_of") else None,
@@ -667,10 +669,18 @@ static_table(PG, "pg_extension", """oid oid, extname name, extowner oid, extname
 def pg_trigger(model: CatalogModel) -> list[tuple]:
     return catalog_rows.rows(model)
 static_table(PG, "pg_rules", "schemaname name, tablename name, rulename name, definition text")
-static_table(PG, "pg_policy", """oid oid, polname name, polrelid oid, polcmd "char", polpermissive bool,
+@catalog_table(PG, "pg_policy", """oid oid, polname name, polrelid oid, polcmd "char", polpermissive bool,
     polroles oid[], polqual text, polwithcheck text""")
-static_table(PG, "pg_policies", """schemaname name, tablename name, policyname name, permissive text,
+def pg_policy(model: CatalogModel) -> list[tuple]:
+    return rls_catalog.pg_policy_rows(model)
+
+
+@catalog_table(PG, "pg_policies", """schemaname name, tablename name, policyname name, permissive text,
     roles name[], cmd text, qual text, with_check text""")
+def pg_policies(model: CatalogModel) -> list[tuple]:
+    return rls_catalog.pg_policies_rows(model)
+
+
 static_table(PG, "pg_statistic_ext", """oid oid, stxrelid oid, stxname name, stxnamespace oid, stxowner oid,
     stxstattarget int4, stxkeys int2[], stxkind "char"[], stxexprs text""")
 

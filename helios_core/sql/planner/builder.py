@@ -61,6 +61,7 @@ from helios_core.sql.planner.scalar import (
 )
 from helios_core.sql.planner.system_columns import table_oid, virtual_table_oid, with_tableoid
 from helios_core.sql.routines import planner_calls
+from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.windows import plan_window_operator
 
 QUERY_TYPES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values, exp.Subquery)
@@ -975,8 +976,14 @@ class Builder:
             return Item(rename(op, qual, col_aliases), {qual})
         table = src.table
         all_cols = src.columns
+        policy = rls_policies.read_filter(self.ctx.session, table, qual)  # row-level security
+        if policy is not None:
+            self.note_refs(policy)  # the policy's columns are read too
         if partitions.spec(table) is not None:  # the Append of the partitions WHERE cannot rule out
             op = partitions.plan_scan(self, node, src, qual)
+            if policy is not None:
+                with rls_policies.expanding(table):
+                    op = self.push_filter(op, [policy], None)
             if col_aliases:
                 return Item(rename(op, qual, col_aliases, all_names=[n for n, _ in all_cols]), {qual})
             return Item(op, {qual})
@@ -993,11 +1000,15 @@ class Builder:
             as_of = self.compile(version.args.get("expression"), Scope([], outer=None))
         op = L.Scan(fields, src.schema, name, [n for n, _ in needed], with_rowid=with_rowid, alias=qual,
                     as_of=as_of, primary_key=list(getattr(table, "primary_key", []) or []))
+        if policy is not None:  # the policy filters the scan itself; the query's WHERE runs above it
+            with rls_policies.expanding(table):
+                op = self.push_filter(op, [policy], None)
         if (qual, "tableoid") in self.refs or (None, "tableoid") in self.refs:  # system column
 
             op = with_tableoid(op, qual, table_oid(table, src.schema, name))
-        if op.primary_key and not col_aliases:
-            self.__dict__.setdefault("pk_of", {})[qual] = list(op.primary_key)
+        primary_key = list(getattr(table, "primary_key", []) or [])
+        if primary_key and not col_aliases:
+            self.__dict__.setdefault("pk_of", {})[qual] = primary_key
         if col_aliases:
             return Item(rename(op, qual, col_aliases, all_names=[n for n, _ in all_cols]), {qual})
         return Item(op, {qual})
