@@ -45,6 +45,7 @@ from helios_core.sql import (
     types,
 )
 from helios_core.sql.dialect import Utility, to_sql
+from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.temp_tables import is_temp_schema, own_schema
 from helios_core.storage import ColumnDef, mover
 
@@ -1504,33 +1505,14 @@ def _truncate(session: Any, ast: exp.TruncateTable) -> Result:
 
 
 # ---------------------------------------------------------------------------------------- misc
-_KNOWN_EXTENSIONS = {"plpgsql", "pgcrypto", "uuid-ossp", "pg_trgm", "citext", "hstore", "btree_gin", "btree_gist",
-                     "pg_stat_statements", "unaccent", "fuzzystrmatch"}
-
-
 def misc_statement(session: Any, u: Utility) -> Result:
-    """CREATE/DROP EXTENSION (recorded; functions come from plugins), ALTER SEQUENCE."""
+    """CREATE/DROP EXTENSION (helios_core.sql.extensions), ALTER SEQUENCE."""
     txn = session.tx.current()
     a = u.args
     if u.kind == "create_extension":
-        name = a["name"]
-        if txn.catalog_get("extension", name) is not None:
-            if a["if"]:
-                return Result(command_tag="CREATE EXTENSION",
-                              notices=[f'extension "{name}" already exists, skipping'])
-            raise DuplicateObject(f'extension "{name}" already exists')
-        if name not in _KNOWN_EXTENSIONS:
-            raise UndefinedObject(f'extension "{name}" is not available', sqlstate="0A000",
-                                  hint="HeliosDB provides extension features through plugins.")
-        txn.catalog_put("extension", name, {"name": name, "version": "1.0"})
-        return Result(command_tag="CREATE EXTENSION")
+        return extensions_catalog.create(session, a)
     if u.kind == "drop_extension":
-        if txn.catalog_get("extension", a["name"]) is None:
-            if a["if"]:
-                return Result(command_tag="DROP EXTENSION")
-            raise UndefinedObject(f'extension "{a["name"]}" does not exist')
-        txn.catalog_delete("extension", a["name"])
-        return Result(command_tag="DROP EXTENSION")
+        return extensions_catalog.drop(session, a)
     if u.kind == "alter_sequence":
         try:
             key, d = sequences.resolve(session, a["name"], txn)

@@ -817,8 +817,22 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         c.i += 2
         flag = c.accept("IF", "NOT", "EXISTS") if w == "CREATE" else c.accept("IF", "EXISTS")
         name = c.name()
-        return Utility(kind="create_extension" if w == "CREATE" else "drop_extension",
-                       args={"name": name, "if": flag})
+        args: dict[str, Any] = {"name": name, "if": flag}
+        if w == "CREATE":
+            c.accept("WITH")
+            while not c.at_end():
+                if c.accept("SCHEMA"):
+                    args["schema"] = c.name()
+                elif c.accept("VERSION"):
+                    args["version"] = c.value()
+                elif not c.accept("CASCADE"):
+                    c.fail()
+        else:
+            if c.cur is not None and c.cur.token_type == TokenType.COMMA:
+                return Utility(kind="unsupported", args={"what": "DROP EXTENSION of several extensions"})
+            c.accept("CASCADE") or c.accept("RESTRICT")
+            c.end()
+        return Utility(kind="create_extension" if w == "CREATE" else "drop_extension", args=args)
     if w == "ALTER" and c.peek_word() == "SEQUENCE":
         c.i += 2
         if_exists = c.accept("IF", "EXISTS")

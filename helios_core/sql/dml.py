@@ -41,7 +41,8 @@ from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.triggers import firing
 
 _NEXTVAL_RE = re.compile(r"^\s*nextval\s*\(\s*'([^']+)'(?:\s*::\s*regclass)?\s*\)\s*$", re.IGNORECASE)
-_VOLATILE = {"random", "gen_random_uuid", "clock_timestamp", "nextval", "uuid_generate_v4", "timeofday"}
+_VOLATILE = {"random", "gen_random_uuid", "clock_timestamp", "nextval", "uuid_generate_v4", "timeofday",
+             "uuid_generate_v1", "uuid_generate_v1mc", "gen_random_bytes", "gen_salt"}
 _MAX_RECHECK = 50
 
 

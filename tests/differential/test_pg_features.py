@@ -358,8 +358,53 @@ ROW_SECURITY = [
     "SELECT count(*) FROM pg_policies WHERE schemaname = 'f_rls'",
 ]
 
+EXTENSIONS = [
+    "SELECT similarity('word', 'two words')",
+    ("SELECT name, default_version FROM pg_available_extensions WHERE name IN ('pg_trgm', 'pgcrypto', 'uuid-ossp') "
+    "ORDER BY 1"),
+    "CREATE EXTENSION no_such_extension",
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE EXTENSION pg_trgm",
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\"",
+    "CREATE EXTENSION IF NOT EXISTS pgcrypto",
+    ("SELECT similarity('word', 'two words'), word_similarity('word', 'two words'), "
+    "strict_word_similarity('word', 'two words'), similarity('', 'x'), similarity(NULL, 'x')"),
+    "SELECT show_trgm('Hello, World!'), show_trgm('a-b c')",
+    "SELECT 'postgres' % 'postgis', 'cat' % 'dog', similarity('Helios DB', 'heliosdb')",
+    "CREATE TABLE names (id int, n text)",
+    "INSERT INTO names VALUES (1, 'Jonathan'), (2, 'Jonathon'), (3, 'Maria'), (4, 'Mario'), (5, NULL)",
+    "SELECT id, similarity(n, 'Jonatan') FROM names ORDER BY 2 DESC NULLS LAST, 1",
+    "SELECT id FROM names WHERE n % 'marie' ORDER BY id",
+    "SET pg_trgm.similarity_threshold = 0.6",
+    "SELECT id FROM names WHERE n % 'marie' ORDER BY id",
+    "RESET pg_trgm.similarity_threshold",
+    "SELECT word_similarity('Mari', n) FROM names ORDER BY id",
+    "SELECT uuid_generate_v3(uuid_ns_dns(), 'example.com'), uuid_generate_v5(uuid_ns_url(), 'https://x.org')",
+    "SELECT uuid_nil(), uuid_ns_oid(), uuid_ns_x500()",
+    "SELECT length(uuid_generate_v1()::text), length(uuid_generate_v4()::text), length(uuid_generate_v1mc()::text)",
+    "SELECT encode(digest('abc', 'sha256'), 'hex'), encode(digest('abc'::bytea, 'md5'), 'hex')",
+    "SELECT encode(digest('', 'sha1'), 'hex'), encode(digest('x', 'sha512'), 'hex')",
+    "SELECT encode(hmac('data', 'key', 'sha256'), 'hex'), encode(hmac('data'::bytea, 'key'::bytea, 'md5'), 'hex')",
+    "SELECT digest('abc', 'sha3')",
+    "SELECT crypt('secret', '$1$saltsalt$'), crypt('', '$1$ab$')",
+    "SELECT crypt('secret', '$2a$06$abcdefghijklmnopqrstuu')",
+    "SELECT crypt('pw', crypt('pw', gen_salt('bf'))) = crypt('pw', gen_salt('bf'))",
+    "SELECT length(gen_salt('bf')), length(gen_salt('md5')), gen_salt('bf', 8) LIKE '$2a$08$%'",
+    "SELECT gen_salt('nope')",
+    "SELECT length(gen_random_bytes(16))",
+    "SELECT extname, extversion FROM pg_extension WHERE extname IN ('pg_trgm', 'pgcrypto', 'uuid-ossp') ORDER BY 1",
+    "DROP EXTENSION pgcrypto",
+    "SELECT digest('abc', 'md5')",
+    "DROP EXTENSION pgcrypto",
+    "DROP EXTENSION IF EXISTS pgcrypto",
+    "DROP EXTENSION pg_trgm",
+    "DROP EXTENSION \"uuid-ossp\"",
+    "SELECT installed_version FROM pg_available_extensions WHERE name = 'pg_trgm'",
+]
+
 ROLES = {"rls": ("rls_a", "rls_b")}
-SCRIPTS = {"rls": ROW_SECURITY, "matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
+SCRIPTS = {"rls": ROW_SECURITY, "extensions": EXTENSIONS, "matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
            "plpgsql": PLPGSQL, "triggers": TRIGGERS}
 
 

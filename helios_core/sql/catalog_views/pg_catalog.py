@@ -27,6 +27,7 @@ from helios_core.sql.catalog_views.model import (
     stable_oid,
 )
 from helios_core.sql.catalog_views.registry import catalog_table, static_table
+from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.row_security import catalog_rows as rls_catalog
 from helios_core.sql.triggers import catalog_rows
 
@@ -659,9 +660,18 @@ static_table(PG, "pg_language", """oid oid, lanname name, lanowner oid, lanispl 
     (12, "internal", 10, False, False, 0, 0, 0, None), (13, "c", 10, False, False, 0, 0, 0, None),
     (14, "sql", 10, False, True, 0, 0, 0, None), (13_600, "plpgsql", 10, True, True, 0, 0, 0, None),
 ])
-static_table(PG, "pg_extension", """oid oid, extname name, extowner oid, extnamespace oid,
-    extrelocatable bool, extversion text, extconfig oid[], extcondition text[]""",
-             [(13_500, "plpgsql", 10, PG_CATALOG_OID, False, "1.0", None, None)])
+@catalog_table(PG, "pg_extension", """oid oid, extname name, extowner oid, extnamespace oid,
+    extrelocatable bool, extversion text, extconfig oid[], extcondition text[]""")
+def pg_extension(model: CatalogModel) -> list[tuple]:
+    return extensions_catalog.extension_rows(model.txn) if model.txn is not None else []
+
+
+@catalog_table(PG, "pg_available_extensions", "name name, default_version text, installed_version text, comment text")
+def pg_available_extensions(model: CatalogModel) -> list[tuple]:
+    return extensions_catalog.available_rows(model.txn) if model.txn is not None else []
+
+
+
 @catalog_table(PG, "pg_trigger", """oid oid, tgrelid oid, tgparentid oid, tgname name, tgfoid oid, tgtype int2,
     tgenabled "char", tgisinternal bool, tgconstrrelid oid, tgconstrindid oid, tgconstraint oid,
     tgdeferrable bool, tginitdeferred bool, tgnargs int2, tgattr int2vector, tgargs bytea, tgqual text,

@@ -33,6 +33,8 @@ from helios_core.sql.expr import (
     numeric_literal_vec,
     outer_ref,
 )
+from helios_core.sql.extensions import catalog as extensions_catalog
+from helios_core.sql.extensions import pg_trgm
 from helios_core.sql.functions import array_subscripts as subs
 from helios_core.sql.functions.array_dims import check_rectangular, flatten_rows, from_rows
 from helios_core.sql.functions.arrays import stack_subarrays
@@ -91,7 +93,7 @@ NOT_FOLDABLE = {
     "now", "current_timestamp", "current_date", "current_time", "localtimestamp", "localtime",
     "random", "nextval", "currval", "setval", "lastval", "clock_timestamp", "statement_timestamp",
     "transaction_timestamp", "timeofday", "gen_random_uuid", "uuid_generate_v4", "txid_current",
-    "txid_current_if_assigned",
+    "txid_current_if_assigned", "uuid_generate_v1", "uuid_generate_v1mc", "gen_salt", "gen_random_bytes",
     "pg_backend_pid", "current_setting", "set_config", "current_user", "session_user", "user",
     "current_schema", "current_database", "version", "pg_sleep", "random_normal", "setseed",
     "current_catalog", "current_role", "inet_server_port", "pg_current_xact_id",
@@ -102,7 +104,7 @@ NOT_FOLDABLE = {
 
 # volatile functions that give a new value for every row they are evaluated on
 PER_ROW_VOLATILE = {"random", "gen_random_uuid", "uuid_generate_v4", "random_normal", "clock_timestamp",
-                    "timeofday"}
+                    "timeofday", "uuid_generate_v1", "uuid_generate_v1mc", "gen_random_bytes", "gen_salt"}
 
 
 def _per_row(name: str, fns: list, compute, b: pa.RecordBatch, ctx: Any) -> Vec:
@@ -555,7 +557,22 @@ class ScalarCompiler:
                 return self.compile(row_compare.expand(op, rows[0], rows[1]), scope)
         left = self.compile(left_ast, scope)
         right = self.compile(right_ast, scope)
+        if op == "%" and _texty(left.type) and _texty(right.type) and extensions_catalog.trigram_matching(self.ctx):
+            return self.trigram_match(left, right)
         return self.binary(op, left, right)
+
+    def trigram_match(self, left: Compiled, right: Compiled) -> Compiled:
+        """pg_trgm's ``text % text``: similarity at least pg_trgm.similarity_threshold."""
+        left, right = self.coerce(left, T.TEXT), self.coerce(right, T.TEXT)
+
+        def fn(b: pa.RecordBatch, c: Any) -> Vec:
+            lv, rv = left.fn(b, c), right.fn(b, c)
+            n = b.num_rows if not (lv.scalar and rv.scalar) else 1
+            threshold = float(c.settings.get("pg_trgm.similarity_threshold") or pg_trgm.DEFAULT_THRESHOLD)
+            out = pg_trgm.matches(lv.broadcast(n).array, rv.broadcast(n).array, threshold)
+            return Vec(out, T.BOOL, lv.scalar and rv.scalar)
+
+        return Compiled(T.BOOL, fn, label=f"({left.label} % {right.label})")
 
     def binary(self, op: str, left: Compiled, right: Compiled) -> Compiled:
         lu, ru = left.type.name == "unknown", right.type.name == "unknown"
@@ -1862,6 +1879,7 @@ class ScalarCompiler:
             if routines:
                 return planner_calls.compile_call(self, routines, arg_asts, scope)
         args = [self.compile(a, scope) for a in arg_asts]
+        extensions_catalog.check_function(self.ctx, name, [a.type for a in args])  # 42883 until installed
         return self.call(name, args)
 
     def call(self, name: str, args: list[Compiled]) -> Compiled:
@@ -2134,6 +2152,10 @@ def _similar_to_regex(pat: str, escape: str | None) -> str:
             out.append(ch)
         i += 1
     return "".join(out)
+
+
+def _texty(t: T.SqlType) -> bool:
+    return t.element is None and t.name in ("text", "varchar", "bpchar", "name", "unknown")
 
 
 def _call_name(node: exp.Func) -> str:

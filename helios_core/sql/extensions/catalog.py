@@ -1,0 +1,136 @@
+"""Which extensions HeliosDB provides, which a database has installed, and CREATE/DROP EXTENSION.
+
+An extension's functions exist for a branch only once CREATE EXTENSION installed it there, as
+in PostgreSQL (before it, ``similarity('a', 'b')`` is 42883). A name HeliosDB does not provide
+gets PostgreSQL 15's answer for an extension that is not installed on the server (0A000).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from helios_core.errors import (
+    DuplicateObject,
+    FeatureNotSupported,
+    HeliosError,
+    UndefinedFunction,
+    UndefinedObject,
+)
+from helios_core.session import Result
+from helios_core.sql.catalog_views.model import (
+    PG_CATALOG_OID,
+    _catalog_list,
+    namespace_oid,
+    role_oid,
+    stable_oid,
+)
+from helios_core.sql.extensions import pg_trgm, pgcrypto, uuid_ossp  # noqa: F401  (their functions register)
+
+
+@attrs.frozen
+class Extension:
+    name: str
+    version: str
+    comment: str
+    functions: tuple[str, ...] = ()
+    relocatable: bool = True
+
+
+PROVIDED = {e.name: e for e in (
+    Extension("plpgsql", "1.0", "PL/pgSQL procedural language", relocatable=False),
+    Extension("pg_trgm", "1.6", "text similarity measurement and index searching based on trigrams",
+              ("similarity", "word_similarity", "strict_word_similarity", "show_trgm", "similarity_dist")),
+    Extension("pgcrypto", "1.3", "cryptographic functions",
+              ("digest", "hmac", "crypt", "gen_salt", "gen_random_bytes")),
+    Extension("uuid-ossp", "1.1", "generate universally unique identifiers (UUIDs)",
+              ("uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v3", "uuid_generate_v4",
+               "uuid_generate_v5", "uuid_nil", "uuid_ns_dns", "uuid_ns_url", "uuid_ns_oid", "uuid_ns_x500")),
+)}
+_EXTENSION_OF = {f: e.name for e in PROVIDED.values() for f in e.functions}
+_BUILT_IN = {"plpgsql"}  # installed in every database, as in PostgreSQL's template1
+
+
+def installed(txn: Any, name: str) -> dict | None:
+    if name in _BUILT_IN:
+        return {"name": name, "version": PROVIDED[name].version, "schema": "pg_catalog"}
+    try:
+        return txn.catalog_get("extension", name)
+    except Exception:  # noqa: BLE001 - a catalog without the kind yet
+        return None
+
+
+def all_installed(txn: Any) -> list[dict]:
+    recs = [installed(txn, n) for n in sorted(_BUILT_IN)]
+    recs += [v for _k, v in sorted(_catalog_list(txn, "extension").items())]
+    return [r for r in recs if r is not None]
+
+
+def check_function(ctx: Any, name: str, arg_types: list[Any]) -> None:
+    """42883 for an extension's function while the extension is not installed."""
+    ext = _EXTENSION_OF.get(name)
+    if ext is None or ctx is None or getattr(ctx, "txn", None) is None or installed(ctx.txn, ext) is not None:
+        return
+    sig = ", ".join(t.sql_name() for t in arg_types)
+    raise UndefinedFunction(f"function {name}({sig}) does not exist",
+                            hint="No function matches the given name and argument types. You might need to "
+                                 "add explicit type casts.")
+
+
+def trigram_matching(ctx: Any) -> bool:
+    """``text % text`` means a trigram match where pg_trgm is installed."""
+    txn = getattr(ctx, "txn", None)
+    return txn is not None and installed(txn, "pg_trgm") is not None
+
+
+def create(session: Any, a: dict) -> Result:
+    txn = session.tx.current()
+    name = a["name"]
+    if installed(txn, name) is not None:
+        if a["if"]:
+            return Result(command_tag="CREATE EXTENSION", notices=[f'extension "{name}" already exists, skipping'])
+        raise DuplicateObject(f'extension "{name}" already exists')
+    ext = PROVIDED.get(name)
+    if ext is None:
+        raise FeatureNotSupported(
+            f'extension "{name}" is not available',
+            detail=f'Could not open extension control file "/usr/share/postgresql/15/extension/{name}.control": '
+                   "No such file or directory.",
+            hint="The extension must first be installed on the system where PostgreSQL is running.")
+    schema = a.get("schema") or session.current_schema(txn)
+    txn.catalog_put("extension", name, {"name": name, "version": ext.version, "schema": schema,
+                                        "owner": session.user})
+    return Result(command_tag="CREATE EXTENSION")
+
+
+def drop(session: Any, a: dict) -> Result:
+    txn = session.tx.current()
+    name = a["name"]
+    if name in _BUILT_IN:
+        raise HeliosError(f'cannot drop extension {name} because other objects depend on it', sqlstate="2BP01")
+    if installed(txn, name) is None:
+        if a["if"]:
+            return Result(command_tag="DROP EXTENSION", notices=[f'extension "{name}" does not exist, skipping'])
+        raise UndefinedObject(f'extension "{name}" does not exist')
+    txn.catalog_delete("extension", name)
+    return Result(command_tag="DROP EXTENSION")
+
+
+def available_rows(txn: Any) -> list[tuple]:
+    """pg_available_extensions: name, default_version, installed_version, comment."""
+    return [(e.name, e.version, (installed(txn, e.name) or {}).get("version"), e.comment)
+            for e in sorted(PROVIDED.values(), key=lambda e: e.name)]
+
+
+def extension_rows(txn: Any) -> list[tuple]:
+    """pg_extension: oid, extname, extowner, extnamespace, extrelocatable, extversion, extconfig, extcondition."""
+    out = []
+    for rec in all_installed(txn):
+        ext = PROVIDED.get(rec["name"])
+        schema = rec.get("schema") or "public"
+        out.append((13_500 if rec["name"] == "plpgsql" else stable_oid("extension", rec["name"]), rec["name"],
+                    role_oid(rec.get("owner") or "helios"),
+                    PG_CATALOG_OID if schema == "pg_catalog" else namespace_oid(schema),
+                    bool(ext.relocatable) if ext else False, rec.get("version") or "1.0", None, None))
+    return out
