@@ -50,6 +50,7 @@ from helios_core.sql import (
     user_types,  # noqa: F401  (installs the lookup of CREATE TYPE's types)
 )
 from helios_core.sql.dialect import Statement, Utility
+from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.functions import runtime
 from helios_core.sql.point_reads import point_read_of
 from helios_core.sql.point_writes import run_undoable
@@ -572,6 +573,8 @@ class SqlSession(Session):
                 done = ddl_privileges.create_schema_authorization(self, rest)
                 if done is not None:
                     return done
+            if word == "COMMENT" and rest.split()[:2] and [w.upper() for w in rest.split()[:2]] == ["ON", "EXTENSION"]:
+                return extensions_catalog.comment(self, rest)
             if word == "ALTER" and " owner to " in f" {rest.lower()} ":
                 self.tx.wrote_ddl = True
                 return ddl_privileges.alter_owner_command(self, rest)

@@ -7,6 +7,7 @@ gets PostgreSQL 15's answer for an extension that is not installed on the server
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import attrs
@@ -15,6 +16,7 @@ from helios_core.errors import (
     DuplicateObject,
     FeatureNotSupported,
     HeliosError,
+    SyntaxError_,
     UndefinedFunction,
     UndefinedObject,
 )
@@ -115,6 +117,28 @@ def drop(session: Any, a: dict) -> Result:
         raise UndefinedObject(f'extension "{name}" does not exist')
     txn.catalog_delete("extension", name)
     return Result(command_tag="DROP EXTENSION")
+
+
+_COMMENT = re.compile(r"""\s*ON\s+EXTENSION\s+("[^"]+"|[\w-]+)\s+IS\s+(NULL|'(?:[^']|'')*')\s*;?\s*$""",
+                      re.IGNORECASE | re.DOTALL)
+
+
+def comment(session: Any, rest: str) -> Result:
+    """COMMENT ON EXTENSION name IS '...' | NULL (pg_dump writes one per extension)."""
+    m = _COMMENT.match(rest)
+    if m is None:
+        raise SyntaxError_("syntax error in COMMENT ON EXTENSION")
+    name = m.group(1)[1:-1] if m.group(1).startswith('"') else m.group(1).lower()
+    txn = session.tx.current()
+    if installed(txn, name) is None:
+        raise UndefinedObject(f'extension "{name}" does not exist')
+    key = f"extension:{name}"
+    if m.group(2).upper() == "NULL":
+        if txn.catalog_get("comment", key) is not None:
+            txn.catalog_delete("comment", key)
+    else:
+        txn.catalog_put("comment", key, {"text": m.group(2)[1:-1].replace("''", "'")})
+    return Result(command_tag="COMMENT")
 
 
 def available_rows(txn: Any) -> list[tuple]:

@@ -16,7 +16,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from helios_core.errors import FeatureNotSupported, HeliosError, SyntaxError_, UndefinedColumn
+from helios_core.errors import (
+    FeatureNotSupported,
+    HeliosError,
+    SyntaxError_,
+    UndefinedColumn,
+    UndefinedFunction,
+)
 from helios_core.sql import plugin_extensions
 from helios_core.sql import types as T
 from helios_core.sql.collations import check_collatable, check_collation
@@ -1843,6 +1849,22 @@ class ScalarCompiler:
         if name == "row":
             return self.row_constructor(list(node.expressions), scope)
         return self.compile_call(name, list(node.expressions), scope)
+
+    def c_Dot(self, node: exp.Dot, scope: Scope) -> Compiled:
+        """``schema.f(args)``: a user function named with its schema (pg_dump's and psql's spelling)."""
+        schema, call = node.this, node.expression
+        if not isinstance(schema, exp.Identifier) or not isinstance(call, (exp.Anonymous, exp.Func)):
+            raise FeatureNotSupported(f"expression not supported: {node.sql(dialect='postgres')[:200]}")
+        name, arg_asts = (str(call.this).lower(), list(call.expressions)) if isinstance(call, exp.Anonymous) \
+            else pg_function_call(call)
+        routines = planner_calls.lookup(self.ctx, f"{schema.name}.{name}", len(arg_asts))
+        if routines:
+            return planner_calls.compile_call(self, routines, arg_asts, scope)
+        args = [self.compile(a, scope) for a in arg_asts]
+        raise UndefinedFunction(f"function {schema.name}.{name}({', '.join(a.type.sql_name() for a in args)}) "
+                                "does not exist",
+                                hint="No function matches the given name and argument types. You might need to "
+                                     "add explicit type casts.")
 
     def compile_func_node(self, node: exp.Func, scope: Scope) -> Compiled:
         name, args = pg_function_call(node)

@@ -2,18 +2,14 @@
 
 The SQL layer itself accepts ``pg_catalog.fn(...)``, ``OPERATOR(pg_catalog.~)``, ``COLLATE``,
 ``'name'::regclass``, the other OID-alias casts and regclass names in select lists
-(helios_core.sql.planner.qualified_names). What is left here: psql's array comparison on the
-always-empty pg_policy, and pg_partition_ancestors (no partitioning). Only statements that mention
-``polroles`` or ``pg_partition_ancestors`` are looked at, so ordinary queries pay nothing.
+(helios_core.sql.planner.qualified_names). What is left here: pg_partition_ancestors. Only
+statements that mention it are looked at, so ordinary queries pay nothing.
 """
 
 from __future__ import annotations
 
 import re
 
-# psql's \\d compares an oid[] column with an array literal; pg_policy is always empty here (no row
-# security), so the comparison is false either way and the SQL layer need not compare arrays.
-_POLICY_RULE = (re.compile(r"\b(\w+\.)?polroles\s*=\s*'\{0\}'", re.IGNORECASE), "false")
 # no table partitioning: a relation's partition ancestors are just itself (depth 1)
 _ANCESTORS_FROM_RULE = (
     re.compile(r"\b(?:pg_catalog\.)?pg_partition_ancestors\s*\(\s*([\w.]+)\s*\)\s+WITH\s+ORDINALITY\s+AS\s+"
@@ -24,7 +20,7 @@ _ANCESTORS_RULE = (re.compile(r"\b(?:pg_catalog\.)?pg_partition_ancestors\s*\(\s
 
 def needs_normalizing(sql: str) -> bool:
     low = sql.lower()
-    return "polroles" in low or "pg_partition_ancestors" in low
+    return "pg_partition_ancestors" in low
 
 
 def normalize(sql: str) -> str:
@@ -32,6 +28,6 @@ def normalize(sql: str) -> str:
     the patterns: each needs an identifier or a digit-only literal)."""
     if not needs_normalizing(sql):
         return sql
-    for rx, repl in (_POLICY_RULE, _ANCESTORS_FROM_RULE, _ANCESTORS_RULE):
+    for rx, repl in (_ANCESTORS_FROM_RULE, _ANCESTORS_RULE):
         sql = rx.sub(repl, sql)
     return sql
