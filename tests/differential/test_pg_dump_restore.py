@@ -319,12 +319,12 @@ PG_CHECKS = [
     "select count(*) from app.audit",
     "select obj_description('app.accounts'::regclass), col_description('app.accounts'::regclass, 2)",
     "select indexname from pg_indexes where schemaname = 'app' order by 1",
-    "select tgname from pg_trigger where tgrelid in ('app.accounts'::regclass, 'app.orders'::regclass) "
-    "and not tgisinternal order by 1",
+    ("select tgname from pg_trigger where tgrelid in ('app.accounts'::regclass, 'app.orders'::regclass) "
+    "and not tgisinternal order by 1"),
     "select policyname, cmd, roles from pg_policies where schemaname = 'app'",
     "select relrowsecurity from pg_class where oid = 'app.orders'::regclass",
-    "select has_table_privilege('app_reader', 'app.orders', 'SELECT'), "
-    "has_table_privilege('app_reader', 'app.orders', 'INSERT')",
+    ("select has_table_privilege('app_reader', 'app.orders', 'SELECT'), "
+    "has_table_privilege('app_reader', 'app.orders', 'INSERT')"),
     "select conname from pg_constraint where conrelid = 'app.orders'::regclass order by 1",
     "select extname from pg_extension where extname = 'pgcrypto'",
 ]
