@@ -1639,11 +1639,8 @@ class ScalarCompiler:
         (r).fN: field N of an anonymous record (ROW(...)) whose field types are known. PostgreSQL
         cannot name the fields of an anonymous record; front ends whose tuples have positional
         fields (ClickHouse's t.1) reach them so."""
-        call = node.expression
-        if isinstance(node.this, exp.Identifier) and isinstance(call, exp.Anonymous):
-            name = f"{node.this.name.lower()}.{str(call.this).lower()}"
-            if self.F.has_function(name):
-                return self.compile_call(name, list(call.expressions), scope)
+        if isinstance(node.this, exp.Identifier) and isinstance(node.expression, (exp.Anonymous, exp.Func)):
+            return self.qualified_call(node, scope)
         if not isinstance(node.expression, exp.Identifier):
             raise FeatureNotSupported(f"expression not supported: {node.sql(dialect='postgres')[:200]}")
         base = self.compile(node.this, scope)
@@ -1850,13 +1847,16 @@ class ScalarCompiler:
             return self.row_constructor(list(node.expressions), scope)
         return self.compile_call(name, list(node.expressions), scope)
 
-    def c_Dot(self, node: exp.Dot, scope: Scope) -> Compiled:
-        """``schema.f(args)``: a user function named with its schema (pg_dump's and psql's spelling)."""
+    def qualified_call(self, node: exp.Dot, scope: Scope) -> Compiled:
+        """``schema.f(args)``: a function a plugin registered under its qualified name
+        (``heliosdb.restore_branch``) or a user function named with its schema (pg_dump's spelling);
+        pg_catalog's and public's built-ins were unqualified at parse time."""
         schema, call = node.this, node.expression
-        if not isinstance(schema, exp.Identifier) or not isinstance(call, (exp.Anonymous, exp.Func)):
-            raise FeatureNotSupported(f"expression not supported: {node.sql(dialect='postgres')[:200]}")
         name, arg_asts = (str(call.this).lower(), list(call.expressions)) if isinstance(call, exp.Anonymous) \
             else pg_function_call(call)
+        qualified = f"{schema.name.lower()}.{name}"
+        if isinstance(call, exp.Anonymous) and self.F.has_function(qualified):
+            return self.compile_call(qualified, arg_asts, scope)
         routines = planner_calls.lookup(self.ctx, f"{schema.name}.{name}", len(arg_asts))
         if routines:
             return planner_calls.compile_call(self, routines, arg_asts, scope)
