@@ -29,8 +29,11 @@ from helios_protocol_clickhouse.types import clickhouse_type, parse_type, sql_ty
 SCHEMA = "_clickhouse"
 TABLE = f'"{SCHEMA}".column_types'
 
+# implicit_default: the column's DEFAULT is the type's zero the table was given because ClickHouse
+# fills omitted columns so, not one the CREATE TABLE named (DESCRIBE shows no default for it)
 _CREATE_TABLE = (f"CREATE TABLE IF NOT EXISTS {TABLE} (schema_name text NOT NULL, table_name text NOT NULL, "
-                 "column_name text NOT NULL, type text NOT NULL, PRIMARY KEY (schema_name, table_name, column_name))")
+                 "column_name text NOT NULL, type text NOT NULL, implicit_default boolean NOT NULL DEFAULT false, "
+                 "PRIMARY KEY (schema_name, table_name, column_name))")
 
 _cache: dict[tuple, Any] = {}
 _lock = threading.Lock()
@@ -50,13 +53,15 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def declare_statements(schema: str, table: str, columns: list[tuple[str, str]]) -> list[str]:
-    """SQL that records ``columns`` ((name, ClickHouse type)) as the declared types of
-    ``schema.table`` (run in the CREATE TABLE's transaction)."""
+def declare_statements(schema: str, table: str, columns: list[tuple[str, str, bool]]) -> list[str]:
+    """SQL that records ``columns`` ((name, ClickHouse type, whether a DEFAULT was named)) as the
+    declared types of ``schema.table`` (run in the CREATE TABLE's transaction)."""
     out = [f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"', _CREATE_TABLE, forget_statement(schema, table)]
     if columns:
-        rows = ", ".join(f"({_q(schema)}, {_q(table)}, {_q(name)}, {_q(ch)})" for name, ch in columns)
-        out.append(f"INSERT INTO {TABLE} VALUES {rows}")
+        rows = ", ".join(f"({_q(schema)}, {_q(table)}, {_q(name)}, {_q(ch)}, {'false' if explicit else 'true'})"
+                         for name, ch, explicit in columns)
+        out.append(f"INSERT INTO {TABLE} (schema_name, table_name, column_name, type, implicit_default) "
+                   f"VALUES {rows}")
     return out
 
 

@@ -85,8 +85,9 @@ def run_tree(ch: ClickHouseSession, tree: exp.Expression) -> list[ChResult]:
     return [ch.execute_tree(tree)]
 
 
-def _declared_columns(create: exp.Create) -> list[tuple[str, str]]:
-    """(name, ClickHouse type) of the columns a CREATE TABLE declares, in ClickHouse's spelling."""
+def _declared_columns(create: exp.Create) -> list[tuple[str, str, bool]]:
+    """(name, ClickHouse type, whether it names a DEFAULT) of the columns a CREATE TABLE
+    declares, types in ClickHouse's spelling."""
     schema = create.this
     if not isinstance(schema, exp.Schema):
         return []
@@ -94,7 +95,8 @@ def _declared_columns(create: exp.Create) -> list[tuple[str, str]]:
     for column in schema.expressions:
         kind = column.args.get("kind") if isinstance(column, exp.ColumnDef) else None
         if kind is not None:
-            out.append((column.name, str(canonical_type(parse_type(kind.sql(dialect="clickhouse"))))))
+            explicit = any(isinstance(c.kind, exp.DefaultColumnConstraint) for c in column.args.get("constraints") or [])
+            out.append((column.name, str(canonical_type(parse_type(kind.sql(dialect="clickhouse")))), explicit))
     return out
 
 

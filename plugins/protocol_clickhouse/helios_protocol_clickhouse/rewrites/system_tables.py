@@ -44,8 +44,8 @@ COLUMNS = f"""
 SELECT {_DB} AS database, c.relname AS table, a.attname AS name,
        {{type}} AS type,
        CAST(a.attnum AS bigint) AS position,
-       CASE WHEN d.adbin IS NULL THEN '' ELSE 'DEFAULT' END AS default_kind,
-       COALESCE(pg_get_expr(d.adbin, d.adrelid), '') AS default_expression,
+       CASE WHEN d.adbin IS NULL{{implicit}} THEN '' ELSE 'DEFAULT' END AS default_kind,
+       CASE WHEN d.adbin IS NULL{{implicit}} THEN '' ELSE pg_get_expr(d.adbin, d.adrelid) END AS default_expression,
        COALESCE(col_description(c.oid, a.attnum), '') AS comment,
        0 AS is_in_partition_key, 0 AS is_in_sorting_key, 0 AS is_in_primary_key, 0 AS is_in_sampling_key,
        '' AS compression_codec, CAST(NULL AS bigint) AS numeric_precision, CAST(NULL AS bigint) AS numeric_scale
@@ -82,9 +82,10 @@ def _relation(name: str, ctx: RewriteContext) -> str | None:
             return COLUMNS.format(
                 type="ch_declared_type(ct.type, format_type(a.atttypid, a.atttypmod), a.attnotnull)",
                 declared=f"\nLEFT JOIN {column_types.TABLE} ct ON ct.schema_name = n.nspname "
-                         "AND ct.table_name = c.relname AND ct.column_name = a.attname")
+                         "AND ct.table_name = c.relname AND ct.column_name = a.attname",
+                implicit=" OR ct.implicit_default")
         return COLUMNS.format(type="clickhouse_type_name(format_type(a.atttypid, a.atttypmod), a.attnotnull)",
-                              declared="")
+                              declared="", implicit="")
     if name == "settings":
         return _settings_query(ctx)
     return None
