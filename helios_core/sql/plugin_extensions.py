@@ -25,29 +25,41 @@ class _Extensions:
     parameters: dict[str, Any]
 
 
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()
 _loaded: _Extensions | None = None
+_NONE = _Extensions(aggregates={}, procedures={}, statements=[], words={}, parameters={})
+_loading = threading.local()
 
 
 def _extensions() -> _Extensions:
     global _loaded
     if _loaded is None:
         with _LOCK:
+            if getattr(_loading, "active", False):  # a plugin parsing SQL while it is being loaded
+                return _NONE
             if _loaded is None:
-                pm = plugins.get_plugin_manager()
-                params: dict[str, Any] = {}
-                for owner in plugins.table_parameters(pm):
-                    for name in owner.names:
-                        params[name.lower()] = owner
-                _loaded = _Extensions(
-                    aggregates={a.name.lower(): a for a in plugins.sql_aggregates(pm)},
-                    procedures={f"{p.schema}.{p.name}".lower(): p for p in plugins.sql_procedures(pm)},
-                    statements=sorted((s for s in plugins.sql_statements(pm) if s.first_words),
-                                      key=lambda s: -len(s.first_words)),
-                    words={s.word.upper(): s for s in plugins.sql_statements(pm) if s.word},
-                    parameters=params,
-                )
+                _loading.active = True
+                try:
+                    _loaded = _collect()
+                finally:
+                    _loading.active = False
     return _loaded
+
+
+def _collect() -> _Extensions:
+    pm = plugins.get_plugin_manager()
+    params: dict[str, Any] = {}
+    for owner in plugins.table_parameters(pm):
+        for name in owner.names:
+            params[name.lower()] = owner
+    statements = plugins.sql_statements(pm)
+    return _Extensions(
+        aggregates={a.name.lower(): a for a in plugins.sql_aggregates(pm)},
+        procedures={f"{p.schema}.{p.name}".lower(): p for p in plugins.sql_procedures(pm)},
+        statements=sorted((s for s in statements if s.first_words), key=lambda s: -len(s.first_words)),
+        words={s.word.upper(): s for s in statements if s.word},
+        parameters=params,
+    )
 
 
 def aggregate(name: str) -> Any:

@@ -9,11 +9,14 @@ bloom filter of the primary keys, so a scan can skip the file without reading it
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import itertools
 import json
 import math
+import re
 from typing import Any
 
+import attrs
 import mmh3
 import numpy as np
 import pyarrow as pa
@@ -137,7 +140,48 @@ def column_stats(batch: pa.RecordBatch) -> dict[str, list[Any]]:
         if isinstance(lo, float) and (math.isnan(lo) or math.isnan(hi)):
             continue
         out[name] = [lo, hi]
+    for name, col in zip(batch.schema.names, batch.columns, strict=True):
+        unit = _moment_unit(col.type)
+        if unit is not None and len(col) != col.null_count:  # [min, max, unit]: time ranges prune too
+            mm = pc.min_max(col.cast(pa.int64() if unit == "us" else pa.int32()))
+            out[name] = [mm["min"].as_py(), mm["max"].as_py(), unit]
     return out
+
+
+def _moment_unit(t: pa.DataType) -> str | None:
+    """Timestamps (microseconds) and dates (days) keep min/max as integers of this unit."""
+    if pa.types.is_timestamp(t) and t.unit == "us":
+        return "us"
+    if pa.types.is_date32(t):
+        return "day"
+    return None
+
+
+@attrs.frozen
+class _Moment:
+    """A timestamp or date literal of a filter, as an integer of its unit since the epoch."""
+
+    value: int
+    unit: str
+
+
+_EPOCH = dt.datetime(1970, 1, 1)
+_MOMENT = re.compile(r"(-?\d{4,}-\d\d-\d\d)(?: (\d\d:\d\d:\d\d(?:\.\d{1,6})?)(Z?))?")
+
+
+def _moment(lit: str) -> _Moment | None:
+    m = _MOMENT.fullmatch(lit)
+    if m is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(m.group(1))
+        if m.group(2) is None:
+            return _Moment((day - _EPOCH.date()).days, "day")
+        moment = dt.datetime.fromisoformat(f"{m.group(1)} {m.group(2)}")
+    except ValueError:
+        return None
+    delta = moment - _EPOCH
+    return _Moment((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds, "us")
 
 
 def encode_segment(ch: Chunk, pk_cols: tuple[str, ...]) -> tuple[pa.Buffer, dict[str, Any], Bloom | None]:
@@ -247,6 +291,9 @@ _NO = object()
 
 
 def _literal(lit: str) -> Any:
+    moment = _moment(lit)
+    if moment is not None:
+        return moment
     if len(lit) >= 2 and lit[0] == lit[-1] == '"' and '"' not in lit[1:-1] and "\\" not in lit:
         return lit[1:-1]
     try:
@@ -308,7 +355,14 @@ def may_match(stats: dict[str, list[Any]], terms: list[tuple[str, str, Any]]) ->
         mm = stats.get(field)
         if mm is None:
             continue
-        lo, hi = mm
+        lo, hi = mm[0], mm[1]
+        unit = mm[2] if len(mm) > 2 else None
+        if isinstance(val, _Moment):
+            if val.unit != unit:
+                continue
+            val = val.value
+        elif unit is not None:
+            continue
         if isinstance(val, str) != isinstance(lo, str) or isinstance(lo, bool) or isinstance(val, bool):
             continue
         try:
