@@ -1,5 +1,5 @@
 """Where triggers are kept: the table option "triggers", a list of trigger records in
-creation order (helios_core.sql.triggers runs them). Functions ask here which triggers
+creation order (helios_core.sql.triggers fires them in name order, as PostgreSQL does). Functions ask here which triggers
 would break if they were dropped."""
 
 from __future__ import annotations

@@ -297,6 +297,16 @@ TRIGGERS = [
     "ALTER TABLE docs DISABLE TRIGGER nosuch",
     "DELETE FROM docs WHERE id = 1",
     "SELECT count(*) FROM audit",
+    "CREATE TABLE fired (seq serial, name text)",
+    ("CREATE FUNCTION note_me() RETURNS trigger LANGUAGE plpgsql AS "
+     "$$ BEGIN INSERT INTO fired (name) VALUES (tg_name); RETURN new; END $$"),
+    "CREATE TABLE ordered (id int)",
+    "CREATE TRIGGER zeta BEFORE INSERT ON ordered FOR EACH ROW EXECUTE FUNCTION note_me()",
+    "CREATE TRIGGER alpha BEFORE INSERT ON ordered FOR EACH ROW EXECUTE FUNCTION note_me()",
+    "CREATE TRIGGER Mid BEFORE INSERT ON ordered FOR EACH ROW EXECUTE FUNCTION note_me()",
+    "CREATE TRIGGER \"Upper\" BEFORE INSERT ON ordered FOR EACH ROW EXECUTE FUNCTION note_me()",
+    "INSERT INTO ordered VALUES (1)",
+    "SELECT name FROM fired ORDER BY seq",
 ]
 
 ROW_SECURITY = [

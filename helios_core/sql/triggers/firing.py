@@ -59,7 +59,7 @@ def refuse_unfired(tdef: Any, what: str) -> None:
 
 def _matching(tdef: Any, timing: str, level: str, op: str, changed: set[str] | None = None) -> list[dict]:
     out = []
-    for t in triggers_catalog.of_table(tdef):
+    for t in sorted(triggers_catalog.of_table(tdef), key=lambda t: t["name"].encode()):  # by name, as PostgreSQL
         if t["timing"] != timing or t["level"] != level or op not in t["events"] or t.get("enabled") is False:
             continue
         if op == "UPDATE" and t.get("columns") and changed is not None and not set(t["columns"]) & changed:
