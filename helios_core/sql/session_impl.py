@@ -202,7 +202,8 @@ class SqlSession(Session):
         TimeZone and catalog functions."""
         stack = contextlib.ExitStack()
         stack.enter_context(runtime.use(timezone=self.settings_obj.get("timezone"),
-                                        datestyle=self.settings_obj.get("datestyle")))
+                                        datestyle=self.settings_obj.get("datestyle"),
+                                        extra_float_digits=self.settings_obj.get("extra_float_digits", True)))
         stack.enter_context(_using_session(self))
         return stack
 
@@ -459,12 +460,14 @@ class SqlSession(Session):
         statement's TimeZone, clock and session, whichever thread reads it)."""
         tz, started, now = self.settings_obj.get("timezone"), self.tx.started_at, runtime.statement_now()
         datestyle = self.settings_obj.get("datestyle")
+        float_digits = self.settings_obj.get("extra_float_digits", True)
 
         def produce() -> Iterator[pa.RecordBatch]:
             it = plan.execute(ctx)
             try:
                 while True:
-                    with runtime.use(timezone=tz, now=started, statement_now=now, datestyle=datestyle), \
+                    with runtime.use(timezone=tz, now=started, statement_now=now, datestyle=datestyle,
+                                     extra_float_digits=float_digits), \
                             _using_session(self):
                         try:
                             batch = next(it, None)
@@ -500,7 +503,8 @@ class SqlSession(Session):
             self.tx.started_at = now
         stack = contextlib.ExitStack()
         stack.enter_context(runtime.use(timezone=self.settings_obj.get("timezone"), now=self.tx.started_at,
-                                        statement_now=now, datestyle=self.settings_obj.get("datestyle")))
+                                        statement_now=now, datestyle=self.settings_obj.get("datestyle"),
+                                        extra_float_digits=self.settings_obj.get("extra_float_digits", True)))
         stack.enter_context(_using_session(self))
         return stack
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 _TZ: contextvars.ContextVar[str] = contextvars.ContextVar("helios_timezone", default="UTC")
 _DATESTYLE: contextvars.ContextVar[str] = contextvars.ContextVar("helios_datestyle", default="ISO, MDY")
+_EXTRA_FLOAT_DIGITS: contextvars.ContextVar[int] = contextvars.ContextVar("helios_extra_float_digits", default=1)
 _NOW: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("helios_txn_now", default=None)
 _STMT_NOW: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("helios_stmt_now", default=None)
 
@@ -26,6 +27,11 @@ def timezone() -> str:
 def datestyle() -> str:
     """The session DateStyle ('ISO, MDY' unless the session set another): date/time output."""
     return _DATESTYLE.get()
+
+
+def extra_float_digits() -> int:
+    """The session's extra_float_digits (1 unless set): 0 or less asks for rounded float output."""
+    return _EXTRA_FLOAT_DIGITS.get()
 
 
 def transaction_now() -> dt.datetime:
@@ -42,9 +48,12 @@ def statement_now() -> dt.datetime:
 
 @contextlib.contextmanager
 def use(*, timezone: str | None = None, now: dt.datetime | None = None,
-        statement_now: dt.datetime | None = None, datestyle: str | None = None) -> Iterator[None]:
+        statement_now: dt.datetime | None = None, datestyle: str | None = None,
+        extra_float_digits: str | int | None = None) -> Iterator[None]:
     """Run a block with these settings (None leaves a setting as it is)."""
     tokens = []
+    if extra_float_digits is not None:
+        tokens.append((_EXTRA_FLOAT_DIGITS, _EXTRA_FLOAT_DIGITS.set(int(extra_float_digits))))
     if timezone is not None:
         tokens.append((_TZ, _TZ.set(timezone)))
     if datestyle is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import math
 import re
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
@@ -54,6 +55,9 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
     if name in ("int2", "int4", "int8", "oid", "regproc"):
         return pc.cast(arr, pa.string())
     if name in ("float4", "float8"):
+        digits = runtime.extra_float_digits()
+        if digits <= 0:  # PostgreSQL prints %.{6|15 + extra_float_digits}g then
+            return rounded_float_text(arr, (6 if name == "float4" else 15) + digits)
         return float_text(arr, 6 if name == "float4" else 15)
     if name == "numeric":
         return numeric_text(arr, t)
@@ -144,6 +148,21 @@ def _float_layout(s: str, fixed_below: int) -> str:
         return neg + "0." + "0" * (-exp10 - 1) + ds
     mant = ds[0] + ("." + ds[1:] if len(ds) > 1 else "")
     return f"{neg}{mant}e{'-' if exp10 < 0 else '+'}{abs(exp10):02d}"
+
+
+def _rounded(value: float | None, digits: int) -> str | None:
+    if value is None:
+        return None
+    if math.isnan(value):
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    return f"{value:.{max(digits, 1)}g}"
+
+
+def rounded_float_text(arr: pa.Array, digits: int) -> pa.Array:
+    """Floats with ``digits`` significant digits (extra_float_digits <= 0), per row: a rare setting."""
+    return pa.array([_rounded(v, digits) for v in arr.to_pylist()], pa.string())
 
 
 def float_text(arr: pa.Array, fixed_below: int) -> pa.Array:
