@@ -98,6 +98,8 @@ def run_job(session: Any, job_id: int, *, raise_errors: bool = True) -> str:
                     backoff // 1_000_000)
         return job["last_status"]
     txn.release_savepoint(point)
+    if txn.catalog_get(KIND, str(job_id)) is None:  # the job removed itself (its target is gone)
+        return message
     job = {**job, "last_run": started, "last_status": "Success", "failures": 0,
            "next_start": started + job["schedule_interval"]}
     txn.catalog_put(KIND, str(job_id), job)

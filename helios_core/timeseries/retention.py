@@ -22,6 +22,9 @@ def run_retention(session: Any, target: str) -> str:
     txn = session.tx.current()
     schema, name = target.split(".", 1)
     tdef = txn.get_table(schema, name)
+    if tdef is None:  # the table was dropped: its jobs go with it
+        jobs.remove_jobs(txn, target)
+        return f"{target} no longer exists: its jobs are removed"
     record = record_of(tdef)
     if record is None or not record.get("retention"):
         return "nothing to do"

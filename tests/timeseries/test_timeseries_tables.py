@@ -110,3 +110,11 @@ def test_retention_drops_whole_chunks_only(sql):
     assert status == [("Success", True, True)]
     e = sql.error("CALL heliosdb.run_job(424242)")
     assert e.sqlstate == "42704"
+
+
+def test_jobs_of_a_dropped_table_go_at_their_next_run(sql):
+    sql("CREATE TIMESERIES TABLE gone (t timestamptz NOT NULL) WITH (retention = '7d')")
+    job = sql("SELECT job_id FROM heliosdb.jobs")[0][0]
+    sql("DROP TABLE gone")
+    sql(f"CALL heliosdb.run_job({job})")
+    assert sql("SELECT count(*) FROM heliosdb.jobs") == [(0,)]
