@@ -140,7 +140,8 @@ def _statement_families(snap: dict[str, Any], stats: Any) -> Iterator[Any]:
                                             labels=["database", "branch"])
     branch_seconds = CounterMetricFamily("helios_branch_statement_seconds", "Statement time per branch",
                                          labels=["database", "branch"], unit="seconds")
-    branch_cpu = CounterMetricFamily("helios_branch_cpu_seconds", "CPU time of statements per branch",
+    branch_cpu = CounterMetricFamily("helios_branch_cpu_seconds",
+                                     "CPU time of statements per branch (one statement in 8 measured)",
                                      labels=["database", "branch"], unit="seconds")
     for key, (n, seconds, cpu) in sorted(snap["branches"].items()):
         branch_statements.add_metric(list(key), n)

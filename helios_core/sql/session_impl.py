@@ -167,6 +167,7 @@ class SqlSession(Session):
         self.backend_start = time.time()
         self.query_start: float | None = None
         self._in_statement = False  # a top-level statement is running (nested ones are not counted)
+        self._statements_run = 0
         self._open_stream: ResultStream | None = None  # a streamed query still producing rows
         self._open_statements: Any = None  # the rest of a streamed query string
         branching.session_started(self)  # 42501 without usage on the branch (helios_core.branching)
@@ -392,36 +393,36 @@ class SqlSession(Session):
             return self._run_hooked(st, params, prepared, lazy)
         self._in_statement = True
         self.query_start = time.time()
-        started, cpu_started = time.perf_counter(), time.thread_time()
+        self._statements_run += 1
+        started = time.perf_counter()
+        cpu_started = statement_stats.cpu_sample_start(self._statements_run)
         try:
             result = self._run_hooked(st, params, prepared, lazy)
         except BaseException as e:
             self._in_statement = False
             sqlstate = getattr(e, "sqlstate", None) or "XX000"
-            self._count_statement(st.text, statement_stats.kind_of_text(st.text), started, cpu_started, None,
-                                  sqlstate)
+            self._count_statement(st.text, statement_stats.kind_of_text(st.text), started,
+                                  statement_stats.cpu_since(cpu_started), None, sqlstate)
             raise
-        cpu = time.thread_time() - cpu_started
+        cpu = statement_stats.cpu_since(cpu_started)
         batches = result.batches
         if isinstance(batches, ResultStream) and not batches.done:
             def finished(error: BaseException | None) -> None:
                 self._in_statement = False
                 failed = (getattr(error, "sqlstate", None) or "XX000") if error is not None else None
-                self._count_statement(st.text, statement_stats.kind_of(result.kind), started, None,
-                                      result.row_count, failed, cpu)
+                self._count_statement(st.text, statement_stats.kind_of(result.kind), started, cpu,
+                                      result.row_count, failed)
 
             batches.on_finish(finished)
         else:
             self._in_statement = False
-            self._count_statement(st.text, statement_stats.kind_of(result.kind), started, None,
-                                  result.row_count, None, cpu)
+            self._count_statement(st.text, statement_stats.kind_of(result.kind), started, cpu,
+                                  result.row_count, None)
         return result
 
-    def _count_statement(self, text: str, kind: str, started: float, cpu_started: float | None,
-                         rows: int | None, sqlstate: str | None, cpu: float = 0.0) -> None:
+    def _count_statement(self, text: str, kind: str, started: float, cpu: float, rows: int | None,
+                         sqlstate: str | None) -> None:
         seconds = time.perf_counter() - started
-        if cpu_started is not None:
-            cpu = time.thread_time() - cpu_started
         self.engine.statement_stats.record(self, text, kind, seconds, cpu, rows, sqlstate)
         slow_ms = statement_stats.slow_statement_ms(self)
         if slow_ms >= 0 and seconds * 1000.0 >= slow_ms:
