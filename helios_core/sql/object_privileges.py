@@ -31,7 +31,13 @@ import attrs
 
 from helios_core import roles
 from helios_core.engine import SYSTEM_DB
-from helios_core.errors import HeliosError, InsufficientPrivilege, UndefinedObject, UndefinedTable
+from helios_core.errors import (
+    FeatureNotSupported,
+    HeliosError,
+    InsufficientPrivilege,
+    UndefinedObject,
+    UndefinedTable,
+)
 from helios_core.session import Result
 from helios_core.sql import acl as A
 from helios_core.sql.session_identity import resolve_role_name
@@ -717,12 +723,22 @@ def check_connect(engine: Any, user: str, database: str) -> None:
 
 def check_branch_table_read(session: Any, txn: Any, schema: str, name: str) -> None:
     """branch_diff and MERGE BRANCH read a table of another branch: SELECT in that branch's catalog."""
-    if roles.role_graph(session.engine).is_superuser(checking_user(session)):
+    user = checking_user(session)
+    graph = roles.role_graph(session.engine)
+    if graph.is_superuser(user):
         return
-    if txn.get_table(schema, name) is None:
+    tdef = txn.get_table(schema, name)
+    if tdef is None:
         return
     check_schema_usage(session, schema, txn)
     check(session, ObjectRef("table", name, schema), "r", txn=txn)
+    switches = (tdef.options or {}).get("row_security") or {}
+    owner = load(session, ObjectRef("table", name, schema), txn)[0]
+    if switches.get("enabled") and not (graph.get(user) or {}).get("bypassrls") and (
+            switches.get("forced") or not graph.has_privs_of(user, owner)):
+        # these read whole tables, not through a query that row-level security could filter
+        raise FeatureNotSupported(f'reading table "{name}" of another branch is not supported while its '
+                                  "row-level security policies apply to this role")
 
 
 def check_merge_into(session: Any, txn: Any, schema: str, name: str, *, in_source: bool, in_target: bool) -> None:

@@ -222,3 +222,11 @@ def test_recursive_policy_and_row_security_off(server, owner, alice):
     alice.execute("SET row_security = off")
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="query would be affected by row-level security"):
         alice.execute("SELECT * FROM docs")
+
+
+def test_branch_readers_refuse_tables_under_policies(owner, alice):
+    owner.execute("CREATE BRANCH rls_br FROM main")
+    owner.execute("GRANT USAGE ON BRANCH rls_br TO alice")
+    with pytest.raises(psycopg.errors.FeatureNotSupported, match="row-level security policies apply"):
+        alice.execute("SELECT * FROM heliosdb.branch_diff('main', 'rls_br', 'docs')")
+    assert owner.execute("SELECT count(*) FROM heliosdb.branch_diff('main', 'rls_br', 'docs')").fetchone() == (0,)
