@@ -25,7 +25,7 @@ from helios_protocol_clickhouse.formats.literals import parse_array_text
 from helios_protocol_clickhouse.names import annotate_sources, column_name, hint_type
 from helios_protocol_clickhouse.results import ChColumn, ChResult
 from helios_protocol_clickhouse.rewrites.clauses import has_grouping_sets
-from helios_protocol_clickhouse.types import canonical_type, clickhouse_type, parse_type
+from helios_protocol_clickhouse.types import ChType, canonical_type, clickhouse_type, parse_type
 
 if TYPE_CHECKING:
     from helios_protocol_clickhouse.execute import ClickHouseSession
@@ -177,6 +177,7 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
         names = [column_name(e) for e in first.expressions]
         hints = [hint_type(e, first) for e in first.expressions]
         _settle_type_names(first)
+        _enum_numbers(first)
         if any(isinstance(e, exp.Star) or isinstance(e, exp.Column) and isinstance(e.this, exp.Star)
                for e in first.expressions):
             names, hints = [], star or []
@@ -262,6 +263,41 @@ def _settle_type_names(select: exp.Select) -> None:
             hint = hint_type(args[0], select)
             if hint:
                 node.replace(exp.Literal.string(hint))
+
+
+def _enum_number(column: exp.Column, enum: ChType) -> exp.Expression:
+    """The number behind an Enum column's label (``CASE e WHEN 'a' THEN 1 ... END``)."""
+    case = exp.Case(this=column.copy())
+    for arg in enum.args:
+        label, _, number = str(arg).rpartition("=")
+        case = case.when(exp.Literal.string(_enum_text(label.strip())), exp.Literal.number(int(number)))
+    return case
+
+
+def _enum_text(quoted: str) -> str:
+    return quoted[1:-1].replace("\\'", "'") if quoted.startswith("'") else quoted
+
+
+def _enum_numbers(select: exp.Select) -> None:
+    """An Enum column (stored as its labels) sorts by its numbers, and to*Int*() gives them."""
+    def enum_of(node: exp.Expression) -> ChType | None:
+        if not isinstance(node, exp.Column) or isinstance(node.this, exp.Literal):
+            return None
+        hint = hint_type(node, select)
+        inner = parse_type(hint).inner if hint and "Enum" in hint else None
+        return inner if inner is not None and inner.name in ("Enum8", "Enum16") and inner.args else None
+
+    order = select.args.get("order") if not select.args.get("distinct") else None
+    for ordered in order.expressions if order is not None else []:
+        enum = enum_of(ordered.this)
+        if enum is not None:
+            ordered.set("this", _enum_number(ordered.this, enum))
+    for call in list(select.find_all(exp.Anonymous)):
+        name = str(call.this).lower()
+        if name.startswith(("toint", "touint", "tofloat")) and len(call.expressions) == 1:
+            enum = enum_of(call.expressions[0])
+            if enum is not None:
+                call.set("expressions", [_enum_number(call.expressions[0], enum)])
 
 
 def _totals_query(select: exp.Select) -> exp.Select | None:
