@@ -11,10 +11,13 @@ came from.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import attrs
@@ -64,6 +67,22 @@ def choose_backup(repo: Repository, target_ts: int | None) -> dict[str, Any]:
     return fit[-1]
 
 
+def fetch_in_order(repo: Repository, keys: list[str], workers: int = 8) -> Iterator[tuple[str, Future]]:
+    """(key, future of its content) in the order given, with up to ``workers`` downloads ahead:
+    a restore waits on the network once per window instead of once per object."""
+    pending: deque[tuple[str, Future]] = deque()
+    rest = iter(keys)
+    with ThreadPoolExecutor(workers, thread_name_prefix="helios-restore") as pool:
+        for key in itertools.islice(rest, workers):
+            pending.append((key, pool.submit(repo.get, key)))
+        while pending:
+            item = pending.popleft()
+            following = next(rest, None)
+            if following is not None:
+                pending.append((following, pool.submit(repo.get, following)))
+            yield item
+
+
 def _last_ts(content: bytes) -> int:
     last = -1
     for _pos, _end, payload in read_frames(content):
@@ -87,8 +106,9 @@ def restore(repo: Repository, data_dir: str, open_tier: Callable[[str], Any], ta
     done = 0
     clock = time.perf_counter()
     seconds: dict[str, float] = {}
-    for name, key in backup["segments"].items():
-        tier.put(name, repo.get(key))
+    names = {key: name for name, key in backup["segments"].items()}
+    for key, fetched in fetch_in_order(repo, list(names)):
+        tier.put(names[key], fetched.result())
         done += 1
         progress(f"restore from {repo.name}", done, total)
     if meta is not None:
@@ -99,13 +119,13 @@ def restore(repo: Repository, data_dir: str, open_tier: Callable[[str], Any], ta
     problem = None
     copied = wal_bytes = 0
     expected = start
-    for seq in wal_todo:
-        key = wal_key(timeline, seq)
+    for key, fetched in fetch_in_order(repo, [wal_key(timeline, seq) for seq in wal_todo]):
+        seq = wal_todo[copied]
         if seq != expected:
             problem = f"archived WAL object {wal_key(timeline, expected)} is missing; replay stops before it"
             break
         try:
-            content = repo.get(key)
+            content = fetched.result()
         except CorruptObject as exc:
             problem = f"{exc}; replay stops before it"
             break
