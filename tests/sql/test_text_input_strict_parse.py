@@ -60,3 +60,19 @@ def test_text_into_typed_columns(s):
     s.execute("create table strict_in (a int2, b int4, c bigint, d numeric(15,2), e date)")
     s.execute("insert into strict_in select '1', '2', '3', '4.555', '2024-01-02'")
     assert s.execute("select * from strict_in")[-1].rows() == [(1, 2, 3, Decimal("4.56"), dt.date(2024, 1, 2))]
+
+
+def test_timestamptz_with_offsets_in_any_session_zone(s):
+    s.execute("set timezone = 'Europe/Paris'")
+    try:
+        rows = s.execute("select x::timestamptz = '2024-01-02 03:04:05Z'::timestamptz from (values "
+                         "('2024-01-02 03:04:05+00'), ('2024-01-02 04:04:05+01:00'), ('2024-01-01 21:34:05-0530'), "
+                         "('2024-01-02T03:04:05Z')) v(x)")[-1].rows()
+        assert rows == [(True,)] * 4
+        # without an offset the session's zone applies (Paris is UTC+1 in January)
+        assert one(s, "select '2024-01-02 04:04:05'::timestamptz = '2024-01-02 03:04:05+00'::timestamptz")
+        with pytest.raises(HeliosError) as err:
+            s.execute("select '0000-01-02 03:04:05+00'::timestamptz")
+        assert err.value.sqlstate == "22008"
+    finally:
+        s.execute("reset timezone")

@@ -391,6 +391,7 @@ def _parse_one_timestamp(txt: str, want_tz: bool) -> int:
 
 
 _ISO_TS = r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$"
+_ISO_TS_OFFSET = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([+-]\d{2}(:?\d{2})?|Z)$"
 
 
 def parse_timestamp(arr: pa.Array, tz: bool) -> pa.Array:
@@ -402,6 +403,12 @@ def parse_timestamp(arr: pa.Array, tz: bool) -> pa.Array:
         try:
             v = pc.cast(s, pa.timestamp("us"))
             return v.cast(target) if tz else v
+        except pa.ArrowInvalid:
+            pass
+    if tz and pc.all(pc.match_substring_regex(s, _ISO_TS_OFFSET)).as_py() and \
+            not pc.any(pc.starts_with(s, "0000")).as_py():
+        try:  # every value names its UTC offset (COPY text from PostgreSQL and its clients)
+            return pc.cast(s, target)
         except pa.ArrowInvalid:
             pass
     # Per-row Python: PostgreSQL's many datetime spellings, time zones, 'now'/'today'/'epoch'
