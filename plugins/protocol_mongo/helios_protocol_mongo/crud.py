@@ -465,6 +465,8 @@ def _update_statement(ctx: CommandContext, collection: str, index: int, statemen
     if multi and not is_operator_update(spec) and not isinstance(spec, list):
         raise MongoError(9, "multi update is not supported for replacement-style update")
     array_filters = statement.get("arrayFilters")
+    if is_operator_update(spec):
+        compile_update(spec, query, array_filters)  # a bad update is refused even when nothing matches
     docs = find_documents(ctx, collection, query)
     matched = list(docs) if multi else list(itertools.islice(docs, 1))
     if statement.get("sort") and not multi:

@@ -66,6 +66,11 @@ LEGACY_SUPERSEDED = {
     "unacknowledged-findOneAndDelete-hint-clientError": ["findOneAndDelete-hint-unacknowledged"],
     "unacknowledged-findOneAndReplace-hint-clientError": ["findOneAndReplace-hint-unacknowledged"],
     "unacknowledged-findOneAndUpdate-hint-clientError": ["findOneAndUpdate-hint-unacknowledged"],
+    "unacknowledged-deleteMany-hint-clientError": ["deleteMany-hint-unacknowledged"],
+    "unacknowledged-deleteOne-hint-clientError": ["deleteOne-hint-unacknowledged"],
+    "unacknowledged-replaceOne-hint-clientError": ["replaceOne-hint-unacknowledged"],
+    "unacknowledged-updateMany-hint-clientError": ["updateMany-hint-unacknowledged"],
+    "unacknowledged-updateOne-hint-clientError": ["updateOne-hint-unacknowledged"],
 }
 EXTENDED = JSONOptions(json_mode=JSONMode.RELAXED, tz_aware=True)
 

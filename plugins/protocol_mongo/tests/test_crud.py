@@ -242,3 +242,9 @@ def test_min_and_max_bound_the_hinted_index(coll):
     with pytest.raises(OperationFailure) as unhinted:
         coll.database.command("find", coll.name, max={"j": 3})  # pymongo itself refuses it without a hint
     assert unhinted.value.code == 51173
+
+
+def test_a_bad_update_is_refused_when_nothing_matches(coll):
+    with pytest.raises(OperationFailure) as refused:
+        coll.update_many({}, {"$thismodifierdoesntexist": 1})
+    assert refused.value.code == 9
