@@ -94,7 +94,7 @@ def _collator(locale: str, spec: dict[str, Any]) -> StringKey:
 
 
 def key_function(spec: Any) -> StringKey | None:
-    if spec is None:
+    if spec is None or spec == {}:  # an empty collation document is the default (simple), as mongod takes it
         return None
     if not isinstance(spec, dict):
         raise MongoError(14, "BSON field 'collation' is the wrong type, expected type 'object'")

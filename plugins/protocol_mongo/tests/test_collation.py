@@ -48,6 +48,10 @@ def test_aggregate_groups_by_collated_key(words):
     assert sorted(g["n"] for g in groups) == [1, 2]
 
 
+def test_an_empty_collation_is_the_simple_one(words):
+    assert words.delete_many({"w": "PING"}, collation={}).deleted_count == 1
+
+
 def test_bad_collations_are_refused(words):
     with pytest.raises(OperationFailure) as bad_locale:
         list(words.find({}, collation=Collation(locale="xx_nowhere")))
