@@ -63,41 +63,43 @@ def main() -> None:
     args = ap.parse_args()
     work = pathlib.Path(tempfile.mkdtemp(prefix="helios-bench-archive-"))
     with MotoS3(str(work / "moto")) as moto:
-        config = {"metrics": {"enabled": True, "port": 0}, "storage": {"wal_archiving": {"enabled": True, "primary_backend": "s3",
-                                                "archive_timeout": args.archive_timeout},
-                              "s3": moto.section("bench")}}
+        archiving = {"enabled": True, "primary_backend": "s3", "archive_timeout": args.archive_timeout}
+        config = {"metrics": {"enabled": True, "port": 0},
+                  "storage": {"wal_archiving": archiving, "s3": moto.section("bench")}}
         server = start_server(work / "server", config, only=["postgres"], timeout=120)
-        port = server.port("postgres")
-        dsn = server.pg_dsn()
-        started = time.perf_counter()
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            tpch_rows = load_tpch(conn, args.scale)
-        load_s = time.perf_counter() - started
-        pg_env = {"PGHOST": "127.0.0.1", "PGPORT": str(port), "PGUSER": "helios", "PGDATABASE": "helios"}
-        run([PGBENCH, "-i", "-s", str(args.pgbench_scale), "-q"], pg_env)
-        backup = run([*helios_command(), "backup", "create", "--config", str(server.config_path), "--quiet"])
-        lag_b = lag_s = 0.0
-        proc = subprocess.Popen([PGBENCH, "-c", str(args.clients), "-j", "2", "-T", str(args.pgbench_seconds),
-                                 "-n"], env={**os.environ, **pg_env}, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            while proc.poll() is None:
-                for _b, lb, ls in conn.execute("select backend, lag_bytes, lag_seconds "
-                                               "from heliosdb.wal_archive_status"):
-                    lag_b, lag_s = max(lag_b, lb), max(lag_s, ls)
-                time.sleep(1.0)
-            out = proc.stdout.read() if proc.stdout else ""
-            tps = re.search(r"tps = ([\d.]+)", out)
-            deadline = time.monotonic() + 120
-            while True:
-                (pending,) = conn.execute("select max(lag_bytes) from heliosdb.wal_archive_status").fetchone()
-                if pending == 0 or time.monotonic() > deadline:
-                    break
-                time.sleep(0.2)
-        scrape = urllib.request.urlopen(f"http://127.0.0.1:{server.port('metrics')}/metrics", timeout=10).read()
-        counters = {m[2]: float(m[3]) for m in re.finditer(
-            rb'(helios_wal_archive_(wal|shipped)_bytes_total)\{backend="s3"\} ([0-9.e+]+)', scrape)}
-        server.stop(signal.SIGKILL)
+        try:
+            port = server.port("postgres")
+            dsn = server.pg_dsn()
+            started = time.perf_counter()
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                tpch_rows = load_tpch(conn, args.scale)
+            load_s = time.perf_counter() - started
+            pg_env = {"PGHOST": "127.0.0.1", "PGPORT": str(port), "PGUSER": "helios", "PGDATABASE": "helios"}
+            run([PGBENCH, "-i", "-s", str(args.pgbench_scale), "-q"], pg_env)
+            backup = run([*helios_command(), "backup", "create", "--config", str(server.config_path), "--quiet"])
+            lag_b = lag_s = 0.0
+            proc = subprocess.Popen([PGBENCH, "-c", str(args.clients), "-j", "2", "-T", str(args.pgbench_seconds),
+                                     "-n"], env={**os.environ, **pg_env}, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True)
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                while proc.poll() is None:
+                    for _b, lb, ls in conn.execute("select backend, lag_bytes, lag_seconds "
+                                                   "from heliosdb.wal_archive_status"):
+                        lag_b, lag_s = max(lag_b, lb), max(lag_s, ls)
+                    time.sleep(1.0)
+                out = proc.stdout.read() if proc.stdout else ""
+                tps = re.search(r"tps = ([\d.]+)", out)
+                deadline = time.monotonic() + 120
+                while True:
+                    (pending,) = conn.execute("select max(lag_bytes) from heliosdb.wal_archive_status").fetchone()
+                    if pending == 0 or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.2)
+            scrape = urllib.request.urlopen(f"http://127.0.0.1:{server.port('metrics')}/metrics", timeout=10).read()
+            counters = {m[2]: float(m[3]) for m in re.finditer(
+                rb'(helios_wal_archive_(wal|shipped)_bytes_total)\{backend="s3"\} ([0-9.e+]+)', scrape)}
+        finally:
+            server.stop(signal.SIGKILL)  # the crash the restore recovers from; also on a failure
         s3 = open_backend("s3", moto.section("bench"))
         wal_keys = s3.list("wal/")
         target = work / "restored"

@@ -99,21 +99,23 @@ def archived_run(moto_server, tmp_path_factory):
     }
     server = start_server(work / "server", config, only=["postgres"])
     before, after = [], []
-    with psycopg.connect(server.pg_dsn(), autocommit=True) as conn:
-        conn.execute("create table t (id int primary key, note text)")
-        backup = helios("backup", "create", "--config", str(server.config_path), "--quiet", cwd=work)
-        assert backup.returncode == 0, backup.stderr
-        for i in range(40):
-            conn.execute("insert into t values (%s, 'x')", (i,))
-            before.append(i)
-        time.sleep(0.3)
-        cut = utc_now()
-        time.sleep(0.3)
-        for i in range(40, 80):
-            conn.execute("insert into t values (%s, 'y')", (i,))
-            after.append(i)
-        status = wait_archived(conn)
-    server.stop(signal.SIGKILL)
+    try:
+        with psycopg.connect(server.pg_dsn(), autocommit=True) as conn:
+            conn.execute("create table t (id int primary key, note text)")
+            backup = helios("backup", "create", "--config", str(server.config_path), "--quiet", cwd=work)
+            assert backup.returncode == 0, backup.stderr
+            for i in range(40):
+                conn.execute("insert into t values (%s, 'x')", (i,))
+                before.append(i)
+            time.sleep(0.3)
+            cut = utc_now()
+            time.sleep(0.3)
+            for i in range(40, 80):
+                conn.execute("insert into t values (%s, 'y')", (i,))
+                after.append(i)
+            status = wait_archived(conn)
+    finally:
+        server.stop(signal.SIGKILL)  # a crash, as the scenario wants (and no server left behind on a failure)
     return {"work": work, "config": str(server.config_path), "cut": cut, "before": before, "after": after,
             "status": status, "prefix": prefix, "moto": moto_server, "local": str(work / "nas")}
 
