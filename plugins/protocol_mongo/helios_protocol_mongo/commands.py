@@ -512,6 +512,14 @@ def whats_my_uri(ctx: CommandContext) -> dict[str, Any]:
     return {"you": ctx.runner.connection.peer, "ok": 1.0}
 
 
+def fsync(ctx: CommandContext) -> dict[str, Any]:
+    """Every commit is already on disk (the WAL is synced before a commit returns): nothing to flush.
+    ``lock: true`` (blocking writes for a file-level backup) is not built."""
+    if ctx.command.get("lock"):
+        raise MongoError(115, "fsync with lock is not supported by HeliosDB")
+    return {"numFiles": 1, "ok": 1.0}
+
+
 def get_log(ctx: CommandContext) -> dict[str, Any]:
     return {"names": ["global", "startupWarnings"], "log": [], "totalLinesWritten": 0, "ok": 1.0}
 
@@ -545,6 +553,7 @@ COMMANDS: dict[str, Handler] = {
     "dropUser": drop_user,
     "usersInfo": users_info,
     "getLog": get_log,
+    "fsync": fsync,
     "aggregate": aggregate,
     "createIndexes": create_indexes,
     "listIndexes": list_indexes,

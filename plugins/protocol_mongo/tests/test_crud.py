@@ -248,3 +248,10 @@ def test_a_bad_update_is_refused_when_nothing_matches(coll):
     with pytest.raises(OperationFailure) as refused:
         coll.update_many({}, {"$thismodifierdoesntexist": 1})
     assert refused.value.code == 9
+
+
+def test_fsync_answers_and_refuses_the_lock(client):
+    assert client.admin.command("fsync")["ok"] == 1.0
+    with pytest.raises(OperationFailure) as locked:
+        client.admin.command("fsync", lock=True)
+    assert locked.value.code == 115
