@@ -790,7 +790,11 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
             payload = c.string()
         c.end()
         return Utility(kind="notify", args={"channel": channel, "payload": payload})
-    if w in ("VACUUM", "ANALYZE", "CHECKPOINT", "REINDEX"):
+    if w == "CHECKPOINT":
+        c.i += 1
+        c.end()
+        return Utility(kind="checkpoint", args={})
+    if w in ("VACUUM", "ANALYZE", "REINDEX"):
         return Utility(kind="noop", args={"tag": "ANALYZE" if w == "ANALYZE" else w})
     if w == "LOCK":
         # LOCK [TABLE] [ONLY] name [*] [, ...] [IN lockmode MODE] [NOWAIT]

@@ -17,6 +17,7 @@ import pyarrow as pa
 from helios_core import roles
 from helios_core.engine import TEMPLATE_DATABASES
 from helios_core.errors import HeliosError, InsufficientPrivilege, UndefinedFunction, UndefinedObject
+from helios_core.session import Result
 from helios_core.sql import acl as A
 from helios_core.sql import object_privileges as P
 from helios_core.sql.virtual_tables import lookup_virtual_table
@@ -215,3 +216,13 @@ def check_signal(session: Any, target: Any, terminate: bool) -> None:
             "must be a member of the role whose process is being terminated or member of pg_signal_backend"
             if terminate else
             "must be a member of the role whose query is being canceled or member of pg_signal_backend")
+
+
+def checkpoint(session: Any) -> Any:
+    """CHECKPOINT: committed data flushed to segments and a manifest written now (the WAL up to here
+    is no longer needed for recovery); superusers and pg_checkpoint only, as PostgreSQL 15."""
+    graph = roles.role_graph(session.engine)
+    if not graph.is_superuser(session.user) and not graph.has_privs_of(session.user, "pg_checkpoint"):
+        raise InsufficientPrivilege("must be superuser or have privileges of pg_checkpoint to do CHECKPOINT")
+    session.engine.store.checkpoint()
+    return Result(command_tag="CHECKPOINT")

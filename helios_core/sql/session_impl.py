@@ -44,6 +44,7 @@ from helios_core.sql import (
     object_privileges,
     plugin_extensions,
     prepared,
+    privilege_functions,
     sequences,
     session_identity,
     transactions,
@@ -814,6 +815,8 @@ class SqlSession(Session):
             return Result(command_tag="DISCARD " + a["what"].upper().replace("TEMPORARY", "TEMP"))
         if k == "noop":
             return Result(command_tag=a["tag"])
+        if k == "checkpoint":
+            return privilege_functions.checkpoint(self)
         if k == "comment_constraint":
             return ddl.comment_on_constraint(self, a)
         if k == "lock":
