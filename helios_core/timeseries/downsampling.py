@@ -23,11 +23,9 @@ def run_downsampling(session: Any, target: str) -> str:
     if not settings.of(session.engine).downsampling_enabled:
         return "downsampling is off ([timeseries] downsampling_enabled = false)"
     txn = session.tx.current()
-    schema, name = target.split(".", 1)
-    tdef = txn.get_table(schema, name)
-    if tdef is None:  # the table was dropped: its jobs go with it
-        jobs.remove_jobs(txn, target)
-        return f"{target} no longer exists: its jobs are removed"
+    tdef, gone = jobs.target_table(txn, target)
+    if tdef is None:
+        return gone
     record = record_of(tdef)
     if record is None:
         return "nothing to do"
@@ -37,7 +35,7 @@ def run_downsampling(session: Any, target: str) -> str:
     if boundary is None:
         return f"downsampling of {target}: nothing materialized past start_after yet"
     column = record["time_column"]
-    stmt = parse(f'DELETE FROM "{schema}"."{name}" WHERE "{column}" < to_timestamp($1::float8 / 1000000)'
+    stmt = parse(f'DELETE FROM "{tdef.schema}"."{tdef.name}" WHERE "{column}" < to_timestamp($1::float8 / 1000000)'
                  f"::{sql_type_of(tdef.column(column))}")[0].ast
     outcome = embedded_sql.run(session, stmt, [boundary], [T.INT8])
     continuous.freeze_before(txn, target, boundary)

@@ -53,6 +53,16 @@ def remove_jobs(txn: Any, target: str) -> None:
             txn.catalog_delete(KIND, str(j["job_id"]))
 
 
+def target_table(txn: Any, target: str) -> tuple[Any, str | None]:
+    """The table a job works on, or (None, what to report) when it was dropped: its jobs go with it."""
+    schema, name = target.split(".", 1)
+    tdef = txn.get_table(schema, name)
+    if tdef is None:
+        remove_jobs(txn, target)
+        return None, f"{target} no longer exists: its jobs are removed"
+    return tdef, None
+
+
 def ensure_table_jobs(txn: Any, target: str, record: dict) -> None:
     """A retention job exists exactly while the table has a retention."""
     if record.get("retention"):

@@ -20,11 +20,9 @@ from helios_core.timeseries.options import record_of, sql_type_of
 def run_retention(session: Any, target: str) -> str:
     """Drop the chunks wholly older than the retention: rows before the boundary chunk's start."""
     txn = session.tx.current()
-    schema, name = target.split(".", 1)
-    tdef = txn.get_table(schema, name)
-    if tdef is None:  # the table was dropped: its jobs go with it
-        jobs.remove_jobs(txn, target)
-        return f"{target} no longer exists: its jobs are removed"
+    tdef, gone = jobs.target_table(txn, target)
+    if tdef is None:
+        return gone
     record = record_of(tdef)
     if record is None or not record.get("retention"):
         return "nothing to do"
@@ -32,7 +30,7 @@ def run_retention(session: Any, target: str) -> str:
     boundary = boundary_before(jobs.now_usec(session), duration_usec(record["retention"], "retention"), chunk)
     column = record["time_column"]
     cast = sql_type_of(tdef.column(column))
-    stmt = parse(f'DELETE FROM "{schema}"."{name}" WHERE "{column}" < to_timestamp($1::float8 / 1000000)'
+    stmt = parse(f'DELETE FROM "{tdef.schema}"."{tdef.name}" WHERE "{column}" < to_timestamp($1::float8 / 1000000)'
                  f"::{cast}")[0].ast
     outcome = embedded_sql.run(session, stmt, [boundary], [T.INT8])
     continuous.freeze_before(txn, target, boundary)  # their buckets stay in the continuous aggregates

@@ -24,18 +24,7 @@ MONTH_ORIGIN_MONTHS = 2000 * 12  # 2000-01-01
 
 def _widths(arr: pa.Array, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(months, microseconds) per row of an interval (or interval text) argument."""
-    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-        parsed = {s: parse_interval_value(s) for s in set(arr.to_pylist()) if s is not None}
-        rows = [parsed[s] if s is not None else (0, 0, 0) for s in arr.to_pylist()]
-        months = np.array([r[0] for r in rows], np.int64)
-        usec = np.array([r[1] * USEC_PER_DAY + r[2] for r in rows], np.int64)
-    else:
-        m, d, ns = interval_fields(arr)
-        months = m.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
-        usec = d.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64) * USEC_PER_DAY + \
-            ns.fill_null(0).to_numpy(zero_copy_only=False) // 1000
-    if len(months) == 1 and n > 1:
-        months, usec = np.repeat(months, n), np.repeat(usec, n)
+    months, usec = _widths_signed(arr, n)
     if ((months != 0) & (usec != 0)).any():
         raise FeatureNotSupported("month intervals cannot have day or time component")
     if ((months < 0) | (usec < 0) | ((months == 0) & (usec == 0))).any():
@@ -110,8 +99,9 @@ def time_bucket(args: list[pa.Array]) -> pa.Array:
 
 def _widths_signed(arr: pa.Array, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(months, microseconds) of an offset, which may be negative or zero."""
-    if pa.types.is_string(arr.type):
-        rows = [parse_interval_value(s) if s is not None else (0, 0, 0) for s in arr.to_pylist()]
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        parsed = {s: parse_interval_value(s) for s in set(arr.to_pylist()) if s is not None}
+        rows = [parsed[s] if s is not None else (0, 0, 0) for s in arr.to_pylist()]
         months = np.array([r[0] for r in rows], np.int64)
         usec = np.array([r[1] * USEC_PER_DAY + r[2] for r in rows], np.int64)
     else:
