@@ -392,8 +392,13 @@ class PgConnection:
         def open_session() -> Any:
             return self.server.open_session(user=user, database=self.database, options=options)
 
-        if self.pooled:  # the login borrows a session (checks database and role); the first ready returns it
-            await self.link()
+        if self.pooled:
+            # the login borrows a session when one is free (it checks database and role, and gives the
+            # first ParameterStatus values); it never queues for one, or a crowd of clients logging in
+            # would wait past authentication_timeout: the first statement then checks, as with PgBouncer
+            pool = self.server.pooler.pool(self.database, user)
+            if (pool.idle or pool.total < pool.size) and not self.server.pooler.paused:
+                await self.link()
         else:
             with anyio.CancelScope(shield=True):  # a session opened must be kept, so close() closes it
                 self.session = await anyio.to_thread.run_sync(open_session, limiter=self.server.limiter)
@@ -487,6 +492,8 @@ class PgConnection:
                 self.log.exception("postgres connection %s: error closing session", self.peer)
 
     def _settings(self) -> dict[str, Any]:
+        if self.session is None:  # transaction pooling, between transactions: what the client asked for
+            return {k.lower(): v for k, v in {**self.session_options, **self.client_params}.items()}
         try:
             s = self.session.settings
             return {k.lower(): v for k, v in s.items()} if s else {}
