@@ -85,8 +85,8 @@ def start(session: Any, u: Any) -> Result:
         spec = CopySpec(table="", columns=[n for n, _ in plan.columns], direction="out",
                         arrow_schema=plan.schema, column_types=cols, **o)
         return _out(session, spec, batches, a.get("target"))
-    parts = a["table"].split(".")
-    schema, name = (parts[0], parts[1]) if len(parts) == 2 else (None, parts[0])
+    parts = a.get("table_parts") or a["table"].split(".")
+    schema, name = (parts[-2], parts[-1]) if len(parts) >= 2 else (None, parts[0])
     if schema is None:
         for s in session.search_path():
             if txn.get_table(s, name) is not None:

@@ -545,11 +545,15 @@ class _Cursor:
         return t.text.lower()
 
     def dotted_name(self) -> str:
+        return ".".join(self.name_parts())
+
+    def name_parts(self) -> list[str]:
+        """``a.b.c`` as its parts (a quoted part may itself hold a dot: "db"."fs.files")."""
         parts = [self.name()]
         while self.cur is not None and self.cur.token_type == TokenType.DOT:
             self.i += 1
             parts.append(self.name())
-        return ".".join(parts)
+        return parts
 
     def value(self) -> str:
         """A SET/option value: a string, a number (maybe signed), a word or identifier."""
@@ -1050,7 +1054,8 @@ def _parse_copy(c: _Cursor) -> Utility:
         else:
             c.fail()
     else:
-        args["table"] = c.dotted_name()
+        args["table_parts"] = c.name_parts()
+        args["table"] = ".".join(args["table_parts"])
         if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
             c.i += 1
             while True:

@@ -97,3 +97,16 @@ def test_copy_in_applies_character_lengths(s):
     with pytest.raises(HeliosError) as ei:
         s.copy_in(spec, iter([long]))
     assert ei.value.sqlstate == "22001"
+
+
+def test_copy_names_a_table_whose_quoted_name_holds_a_dot(s):
+    s.execute('create schema app')
+    s.execute('create table app."fs.files" (n int, label text)')
+    (r,) = s.execute('copy app."fs.files" (n, label) from stdin')
+    batch = pa.record_batch([pa.array([1, 2], pa.int32()), pa.array(["a", "b"])], schema=r.copy.arrow_schema)
+    assert s.copy_in(r.copy, iter([batch])).command_tag == "COPY 2"
+    (out,) = s.execute('copy app."fs.files" to stdout')
+    assert sorted(out.rows()) == [(1, "a"), (2, "b")]
+    s.execute('create table "x.y" (n int)')
+    s.execute('insert into "x.y" values (5)')
+    assert s.execute('copy "x.y" to stdout')[0].rows() == [(5,)]
