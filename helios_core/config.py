@@ -647,6 +647,8 @@ def _protocols(raw: Any, servers: Mapping[str, Any]) -> dict[str, ProtocolSettin
         server = servers.get(name)
         if server is None:
             package = FIRST_PARTY_SECTIONS.get(path)
+            if package and isinstance(section, Mapping) and section.get("enabled") is False:
+                continue  # switched off: nothing to serve, so the plugin need not be installed
             if package:
                 raise ConfigError(path, missing_plugin_hint(package))
             known = ", ".join(sorted(servers)) or "none"

@@ -186,6 +186,15 @@ def test_section_of_missing_plugin_names_the_package(raw, path, package, servers
     assert package in str(info.value)
 
 
+def test_a_switched_off_section_of_a_missing_protocol_plugin_is_accepted(servers):
+    loaded = {name: server for name, server in servers.items() if name != "mongodb"}
+    config = build_config({"protocols": {"mongodb": {"enabled": False, "port": 27017}}}, loaded)
+    assert "mongodb" not in config.protocols
+    with pytest.raises(ConfigError) as info:  # switched on, it still says what to install
+        build_config({"protocols": {"mongodb": {"enabled": True}}}, loaded)
+    assert "pip install ./plugins/protocol_mongo" in str(info.value)
+
+
 def test_plugin_cross_section_rule_passes_when_satisfied(servers):
     config = build_config(
         {"protocols": {"line": {"host": "0.0.0.0"}}, "auth": {"users": {"a": "b"}}}, servers
