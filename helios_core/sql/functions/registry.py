@@ -112,6 +112,11 @@ def call_function(name: str, args: list[Vec]) -> Vec:
     raise no_function(name, args)
 
 
+# what a plugin function's code raises when given argument types it was not written for
+_PLUGIN_TYPE_ERRORS = (TypeError, IndexError, AttributeError, ValueError, KeyError, pa.ArrowNotImplementedError,
+                       pa.ArrowTypeError)
+
+
 def register_function(fn) -> None:
     """Add a plugin's ``helios_core.hookspecs.SqlFunction`` (replaces a plugin function of that name)."""
     from helios_core.sql.functions.cast import cast
@@ -123,7 +128,10 @@ def register_function(fn) -> None:
         """The fixed return type, or the one a polymorphic function derives from its arguments' types."""
         if fixed_ret is not None:
             return fixed_ret
-        return T.type_from_name(fn.return_type([a.type.sql_name() for a in args]))
+        try:
+            return T.type_from_name(fn.return_type([a.type.sql_name() for a in args]))
+        except _PLUGIN_TYPE_ERRORS as e:  # the plugin's rule does not cover these arguments
+            raise no_function(fn.name, args) from e
 
     def call_impl(arrays: list[pa.Array], args: list[Vec]) -> pa.Array:
         # a plugin without arg_types takes any arguments; when its code cannot handle the
@@ -132,7 +140,7 @@ def register_function(fn) -> None:
             return _as_array(fn.impl(arrays), return_type(args))
         except HeliosError:
             raise
-        except (TypeError, IndexError, pa.ArrowNotImplementedError, pa.ArrowTypeError) as e:
+        except _PLUGIN_TYPE_ERRORS as e:
             if arg_types is not None:
                 raise HeliosError(f"function {fn.name} failed: {type(e).__name__}: {e}", sqlstate="XX000") from e
             raise no_function(fn.name, args) from e

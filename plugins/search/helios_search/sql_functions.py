@@ -250,6 +250,12 @@ def rewrite(query: Q.Node | None, target: Q.Node | None, substitute: Q.Node | No
     return walk(query)
 
 
+def _current_ts_config_of(arrays: list[pa.Array]) -> pa.Array:
+    if arrays:  # it takes no argument: get_current_ts_config(x) does not exist (42883)
+        raise TypeError("get_current_ts_config() takes no arguments")
+    return pa.array([_get_current_ts_config()])
+
+
 def _get_current_ts_config() -> str:
     return C.configuration(None).name
 
@@ -280,7 +286,7 @@ FUNCTIONS = [
     SqlFunction(name="tsvectorout", impl=_map(lambda v: v), return_type="text"),
     SqlFunction(name="tsqueryin", impl=_map(Q.canonical), return_type="tsquery"),
     SqlFunction(name="tsqueryout", impl=_map(lambda q: q), return_type="text"),
-    SqlFunction(name="get_current_ts_config", impl=lambda arrays: pa.array([_get_current_ts_config()]),
+    SqlFunction(name="get_current_ts_config", impl=_current_ts_config_of,
                 return_type="regconfig", strict=False),
 ]
 
