@@ -547,6 +547,26 @@ class _Cursor:
     def dotted_name(self) -> str:
         return ".".join(self.name_parts())
 
+    def parenthesized_text(self) -> str:
+        """The source text between a ( and its matching ), the cursor left after the )."""
+        if self.cur is None or self.cur.token_type != TokenType.L_PAREN:
+            self.fail()
+        start = self.cur.end + 1
+        depth = 0
+        while self.cur is not None:
+            if self.cur.token_type == TokenType.L_PAREN:
+                depth += 1
+            elif self.cur.token_type == TokenType.R_PAREN:
+                depth -= 1
+                if depth == 0:
+                    break
+            self.i += 1
+        if self.cur is None:
+            self.fail()
+        text = self.text[start:self.cur.start].strip()
+        self.i += 1
+        return text
+
     def name_parts(self) -> list[str]:
         """``a.b.c`` as its parts (a quoted part may itself hold a dot: "db"."fs.files")."""
         parts = [self.name()]

@@ -31,27 +31,6 @@ def parse_switch(c: Any) -> Any:
                                                             "change": change})
 
 
-def _parenthesized(c: Any) -> str:
-    """The text between a ( and its matching ), the cursor left after it."""
-    if c.cur is None or c.cur.token_type != TokenType.L_PAREN:
-        c.fail()
-    start = c.cur.end + 1
-    depth = 0
-    while c.cur is not None:
-        if c.cur.token_type == TokenType.L_PAREN:
-            depth += 1
-        elif c.cur.token_type == TokenType.R_PAREN:
-            depth -= 1
-            if depth == 0:
-                break
-        c.i += 1
-    if c.cur is None:
-        c.fail()
-    text = c.text[start:c.cur.start].strip()
-    c.i += 1
-    return text
-
-
 def _roles(c: Any) -> list[str]:
     out = [_role(c)]
     while c.cur is not None and c.cur.token_type == TokenType.COMMA:
@@ -71,9 +50,9 @@ def _clauses(c: Any, args: dict) -> None:
     if c.accept("TO"):
         args["roles"] = _roles(c)
     if c.accept("USING"):
-        args["using"] = _parenthesized(c)
+        args["using"] = c.parenthesized_text()
     if c.accept("WITH", "CHECK"):
-        args["check"] = _parenthesized(c)
+        args["check"] = c.parenthesized_text()
 
 
 def parse_create(c: Any) -> Any:

@@ -53,22 +53,7 @@ def parse_create(c: Any) -> Any:
         level = "ROW" if c.accept("ROW") else ("STATEMENT" if c.accept("STATEMENT") else c.fail())
     when = None
     if c.accept("WHEN"):
-        if c.cur is None or c.cur.token_type != TokenType.L_PAREN:
-            c.fail()
-        start = c.cur.end + 1
-        depth = 0
-        while c.cur is not None:
-            if c.cur.token_type == TokenType.L_PAREN:
-                depth += 1
-            elif c.cur.token_type == TokenType.R_PAREN:
-                depth -= 1
-                if depth == 0:
-                    break
-            c.i += 1
-        if c.cur is None:
-            c.fail()
-        when = c.text[start:c.cur.start].strip()
-        c.i += 1
+        when = c.parenthesized_text()
     c.expect("EXECUTE")
     if not (c.accept("FUNCTION") or c.accept("PROCEDURE")):
         c.fail()
