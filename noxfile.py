@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nox
 from packaging.requirements import Requirement
+from packaging.version import Version
 
 ROOT = Path(__file__).parent
 nox.options.sessions = ["tests"]
@@ -69,8 +70,13 @@ def runtime_requirements() -> list[Requirement]:
     for f in files:
         for text in tomllib.loads(f.read_text())["project"].get("dependencies", []):
             req = Requirement(text)
-            if not req.name.startswith("helios-"):
-                reqs.setdefault(req.name, req)
+            if req.name.startswith("helios-"):
+                continue
+            seen = reqs.get(req.name)
+            if seen is not None:  # declared by several distributions: all their ranges hold at once
+                req = Requirement(f"{seen.name}{'[' + ','.join(sorted(seen.extras)) + ']' if seen.extras else ''}"
+                                  f"{seen.specifier & req.specifier}")
+            reqs[req.name] = req
     return list(reqs.values())
 
 
@@ -81,7 +87,7 @@ def lowest_pins() -> list[str]:
         lows = [s.version for s in req.specifier if s.operator == ">="]
         if not lows or not any(s.operator == "<" for s in req.specifier):
             raise ValueError(f"{req}: every runtime dependency needs a tested range 'name>=low,<high'")
-        pins.append(f"{req.name}=={lows[0]}")
+        pins.append(f"{req.name}=={max(lows, key=Version)}")  # the highest lower bound of all that declare it
     return pins
 
 
