@@ -567,6 +567,18 @@ class _Cursor:
         self.i += 1
         return text
 
+    def drop_on_table(self, word: str, kind: str) -> Any:
+        """``DROP <word> [IF EXISTS] name ON table [CASCADE | RESTRICT]`` (policies, triggers)."""
+        self.expect("DROP", word)
+        if_exists = self.accept("IF", "EXISTS")
+        name = self.name()
+        self.expect("ON")
+        table = self.dotted_name()
+        cascade = self.accept("CASCADE")
+        self.accept("RESTRICT")
+        self.end()
+        return Utility(kind=kind, args={"name": name, "table": table, "if_exists": if_exists, "cascade": cascade})
+
     def name_parts(self) -> list[str]:
         """``a.b.c`` as its parts (a quoted part may itself hold a dot: "db"."fs.files")."""
         parts = [self.name()]

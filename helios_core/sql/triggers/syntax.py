@@ -96,13 +96,4 @@ def parse_enable(c: Any) -> Any:
 
 
 def parse_drop(c: Any) -> Any:
-    c.expect("DROP", "TRIGGER")
-    if_exists = c.accept("IF", "EXISTS")
-    name = c.name()
-    c.expect("ON")
-    table = c.dotted_name()
-    cascade = c.accept("CASCADE")
-    c.accept("RESTRICT")
-    c.end()
-    return dialect.Utility(kind="drop_trigger", args={"name": name, "table": table, "if_exists": if_exists,
-                                                     "cascade": cascade})
+    return c.drop_on_table("TRIGGER", "drop_trigger")
