@@ -275,13 +275,21 @@ class SqlFunction:
     function whose result type follows its arguments' a callable from their SQL type names
     to it (``lambda types: types[0].removesuffix("[]")`` for an array's element).
     ``arg_types`` (optional) are SQL type names the arguments are cast to first.
+    ``volatile``: the function has side effects or answers differently per call, so it runs
+    when the statement runs, never once at plan time (PostgreSQL's VOLATILE).
+    ``with_session``: ``impl(args, session)`` also gets the calling statement's session, on
+    which it may run statements (``execute``, ``prepare``/``execute_prepared``): they belong to
+    the calling statement and its transaction (no commit of their own; an error fails the
+    caller), as a PL/pgSQL function's do. Such a function is volatile.
     """
 
     name: str
-    impl: Callable[[list[pa.Array]], pa.Array]
+    impl: Callable[..., pa.Array]
     return_type: str | Callable[[list[str]], str]
     arg_types: Sequence[str] | None = None
     strict: bool = True  # NULL in, NULL out without calling impl
+    volatile: bool = False
+    with_session: bool = False
 
 
 @hookspec

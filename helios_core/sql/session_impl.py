@@ -39,6 +39,7 @@ from helios_core.sql import (
     dialects,
     dml,
     dml_privileges,
+    in_statement,  # noqa: F401  (gives session-taking SQL functions their view of the session)
     matviews,
     notifications,
     object_privileges,

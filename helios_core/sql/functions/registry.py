@@ -8,6 +8,7 @@ theirs through ``register_function(hookspecs.SqlFunction)``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 import pyarrow as pa
@@ -137,6 +138,10 @@ def register_function(fn) -> None:
         # a plugin without arg_types takes any arguments; when its code cannot handle the
         # types it got, the client sees "function does not exist" (42883), not a crash
         try:
+            if fn.with_session:
+                if arrays and not len(arrays[0]):  # the planner probing the type: nothing to run
+                    return pa.array([], return_type(args).arrow_type)
+                return _as_array(fn.impl(arrays, _calling_session(fn.name)), return_type(args))
             return _as_array(fn.impl(arrays), return_type(args))
         except HeliosError:
             raise
@@ -172,6 +177,7 @@ def register_function(fn) -> None:
         return Vec(res, ret, scalar_only)
 
     name = fn.name.lower()
+    volatile = bool(fn.volatile or fn.with_session)
     _load_builtins()
     previous = _OVERLOADED.setdefault(
         name, [d for d in _REGISTRY.get(name, []) if not getattr(d.impl, "plugin_function", False)])
@@ -188,10 +194,26 @@ def register_function(fn) -> None:
             raise no_function(fn.name, args)
 
         overload.plugin_function = True  # type: ignore[attr-defined]
-        _REGISTRY[name] = [FunctionDef(name, overload, 0, None)]
+        _REGISTRY[name] = [FunctionDef(name, overload, 0, None, volatile)]
         return
     impl.plugin_function = True  # type: ignore[attr-defined]
-    _REGISTRY[name] = [FunctionDef(name, impl, 0, None)]
+    _REGISTRY[name] = [FunctionDef(name, impl, 0, None, volatile)]
+
+
+# () -> the running statement's session as a function that runs statements inside it sees it
+# (helios_core.sql.in_statement provides it when it is imported; it imports this module)
+_SESSION_VIEW: list[Callable[[], Any]] = []
+
+
+def provide_session_view(view: Callable[[], Any]) -> None:
+    _SESSION_VIEW[:] = [view]
+
+
+def _calling_session(name: str) -> Any:
+    session = _SESSION_VIEW[0]() if _SESSION_VIEW else None
+    if session is None:
+        raise HeliosError(f"{name}() needs a session", sqlstate="55000")
+    return session
 
 
 def _as_array(x, ret: T.SqlType) -> pa.Array:

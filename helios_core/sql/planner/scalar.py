@@ -42,6 +42,7 @@ from helios_core.sql.expr import (
 from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.extensions import pg_trgm
 from helios_core.sql.functions import array_subscripts as subs
+from helios_core.sql.functions import is_volatile
 from helios_core.sql.functions.array_dims import check_rectangular, flatten_rows, from_rows
 from helios_core.sql.functions.arrays import stack_subarrays
 from helios_core.sql.functions.interval_input import interval_qualifier, parse_interval_value
@@ -1905,7 +1906,7 @@ class ScalarCompiler:
         return self.call(name, args)
 
     def call(self, name: str, args: list[Compiled]) -> Compiled:
-        fold = name not in NOT_FOLDABLE
+        fold = name not in NOT_FOLDABLE and not is_volatile(name)  # a plugin's volatile function too
         F = self.F
 
         def compute(v: list[Vec], _n: str = name) -> Vec:
@@ -1948,6 +1949,10 @@ def _pure_here(n: exp.Expression) -> bool:
         name = str(n.this).lower() if isinstance(n, exp.Anonymous) else type(n).__name__.lower()
         if name in NOT_FOLDABLE or name in ("rand", "currenttimestamp", "currentdate", "currenttime"):
             return False
+        if isinstance(n, exp.Anonymous) and is_volatile(name):  # a plugin's volatile function
+            return False
+    if isinstance(n, exp.Dot) and isinstance(n.this, exp.Identifier) and isinstance(n.expression, exp.Anonymous):
+        return not is_volatile(f"{n.this.name.lower()}.{str(n.expression.this).lower()}")  # heliosdb.mongo(...)
     return True
 
 

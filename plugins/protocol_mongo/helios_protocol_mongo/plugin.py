@@ -6,11 +6,12 @@ import ipaddress
 import logging
 from typing import Any
 
-from helios_core.hookspecs import BackgroundJob, ProtocolServer, hookimpl
+from helios_core.hookspecs import BackgroundJob, ProtocolServer, SqlFunction, hookimpl
 from helios_protocol_mongo.authentication import settings_from_kernel
 from helios_protocol_mongo.config import MongoConfig
 from helios_protocol_mongo.indexes import expire_ttl_documents
 from helios_protocol_mongo.server import MongoServer
+from helios_protocol_mongo.sql_function import mongo_function
 from helios_protocol_mongo.store import CollectionStore
 
 
@@ -74,3 +75,8 @@ def helios_background_jobs(kernel: Any) -> list[BackgroundJob]:
             session.close()
 
     return [BackgroundJob(name="mongodb-ttl", interval=config.ttl_monitor_interval, run=expire)]
+
+
+@hookimpl
+def helios_sql_functions() -> list[SqlFunction]:
+    return [mongo_function()]

@@ -41,8 +41,9 @@ def table_name(db: str, collection: str) -> str:
 class CollectionStore:
     """SQL for one kernel session (a connection's, or a transaction's)."""
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: Any, *, use_copy: bool = True) -> None:
         self.session = session
+        self.use_copy = use_copy  # False inside a SQL statement (heliosdb.mongo), which is no COPY
         self._prepared: dict[str, Any] = {}
         self._has_order: dict[tuple[str, str], bool] = {}
 
@@ -195,7 +196,7 @@ class CollectionStore:
     def _copy_rows(self, db: str, collection: str, rows: list[tuple[str, str, str | None]]) -> int:
         ordered = self.has_order_column(db, collection)
         columns = ["_id", "doc", ORDER_COLUMN] if ordered else ["_id", "doc"]
-        if "." in collection or any("\\u0000" in doc for _, doc, _ in rows):
+        if not self.use_copy or "." in collection or any("\\u0000" in doc for _, doc, _ in rows):
             # COPY cannot name a table with a dot in its name (fs.files); jsonb refuses NUL: let its input say so
             return self._insert_statement(db, collection, rows, ordered)
         try:

@@ -66,3 +66,65 @@ def test_connection_works_on_a_chosen_branch(client, mongo_server, mongo_uri):
             on_branch.admin.command("heliosdb", 1, branch="no_such_branch")
         assert info.value.code == 26
     assert [d["_id"] for d in client.shop.stock.find()] == ["a"]  # main does not see the branch's write
+
+
+def _mongo(conn, db, command, **kwargs):
+    return conn.execute("select heliosdb.mongo(%s, %s)", (db, json.dumps(command)), **kwargs).fetchone()[0]
+
+
+def test_sql_transaction_with_heliosdb_mongo_commits_or_rolls_back_both_sides(client, mongo_server):
+    client.shop.profiles.drop()
+    client.shop.profiles.insert_one({"_id": "u1", "role": "reader"})
+    grant = {"update": "profiles", "updates": [{"q": {"_id": "u1"}, "u": {"$set": {"role": "admin"}}}]}
+    with psycopg.connect(mongo_server.pg_dsn()) as conn:
+        conn.execute("drop table if exists shop_permissions")
+        conn.execute("create table shop_permissions (uid text primary key, role text)")
+        conn.execute("insert into shop_permissions values ('u1', 'reader')")
+        conn.commit()
+        conn.execute("update shop_permissions set role = 'admin' where uid = 'u1'")
+        assert _mongo(conn, "shop", grant) == {"n": 1, "nModified": 1, "ok": 1}
+        # the transaction sees its own write; MongoDB clients see the last commit meanwhile
+        assert conn.execute("select doc->>'role' from shop.profiles").fetchone() == ("admin",)
+        assert client.shop.profiles.find_one()["role"] == "reader"
+        conn.rollback()
+        assert client.shop.profiles.find_one()["role"] == "reader"
+        assert conn.execute("select role from shop_permissions").fetchone() == ("reader",)
+        conn.execute("update shop_permissions set role = 'admin' where uid = 'u1'")
+        _mongo(conn, "shop", grant)
+        conn.commit()
+    assert client.shop.profiles.find_one()["role"] == "admin"
+
+
+def test_heliosdb_mongo_runs_each_command_every_time(client, mongo_server):
+    client.shop.events.drop()
+    with psycopg.connect(mongo_server.pg_dsn(), autocommit=True) as conn:
+        for i in range(7):  # psycopg prepares the statement after five runs: it must still run each time
+            assert _mongo(conn, "shop", {"insert": "events", "documents": [{"_id": i, "n": i}]}) == {"n": 1, "ok": 1}
+        reply = _mongo(conn, "shop", {"find": "events", "filter": {"n": {"$gte": 4}}, "sort": {"n": -1},
+                                      "batchSize": 1})
+        assert [d["_id"] for d in reply["cursor"]["firstBatch"]] == [6, 5, 4] and reply["ok"] == 1
+        changed = _mongo(conn, "shop", {"findAndModify": "events", "query": {"_id": 5}, "update": {"$inc": {"n": 10}},
+                                        "new": True})
+        assert changed["value"] == {"_id": 5, "n": 15}
+        total = _mongo(conn, "shop", {"aggregate": "events", "pipeline": [{"$group": {"_id": None, "t": {"$sum": "$n"}}}],
+                                      "cursor": {}})
+        assert total["cursor"]["firstBatch"] == [{"_id": None, "t": 31}]
+        assert _mongo(conn, "shop", {"delete": "events", "deletes": [{"q": {"n": {"$lt": 3}}, "limit": 0}]})["n"] == 3
+    assert sorted(d["_id"] for d in client.shop.events.find()) == [3, 4, 5, 6]
+
+
+def test_heliosdb_mongo_write_error_fails_the_sql_transaction(client, mongo_server):
+    client.shop.unique_things.drop()
+    client.shop.unique_things.insert_one({"_id": "a"})
+    with psycopg.connect(mongo_server.pg_dsn()) as conn:
+        _mongo(conn, "shop", {"insert": "unique_things", "documents": [{"_id": "b"}]})
+        with pytest.raises(psycopg.errors.UniqueViolation, match="E11000 duplicate key") as info:
+            _mongo(conn, "shop", {"insert": "unique_things", "documents": [{"_id": "a"}]})
+        assert "11000" in info.value.diag.message_detail
+        with pytest.raises(psycopg.errors.InFailedSqlTransaction):
+            conn.execute("select 1")
+        conn.rollback()
+        with pytest.raises(psycopg.errors.FeatureNotSupported, match="not 'drop'"):
+            _mongo(conn, "shop", {"drop": "unique_things"})
+        conn.rollback()
+    assert [d["_id"] for d in client.shop.unique_things.find()] == ["a"]
