@@ -56,6 +56,35 @@ class StartupError(Exception):
     """Start-up failed for a reason the operator fixes (port in use, data dir locked...): exit 2."""
 
 
+def object_tiers(config: HeliosConfig, factories: dict[str, Any]) -> dict[str, Any]:
+    """The warm and cold tiers the policies name (``tier_warm_backend``, ``[storage.tiering]
+    cold_storage_backend``) by role, each checked once: bad credentials or a missing bucket
+    stop the start (or a backup) with one line naming the tier."""
+    storage = config.storage
+    others = {}
+    for role, kind, key in (("warm", storage.tier_warm_backend, "storage.tier_warm_backend"),
+                            ("cold", storage.tiering.cold_storage_backend, "storage.tiering.cold_storage_backend")):
+        if kind is None:
+            continue
+        factory = factories.get(kind)
+        if factory is None:
+            raise StartupError(f"{key}: {missing_plugin_hint('helios-storage-object')}")
+        section = storage.backend_section(kind)
+        # warm and cold on one backend keep apart under their own prefix
+        section = attrs.evolve(section, prefix="/".join(p for p in (section.prefix.strip("/"), role) if p))
+        try:
+            tier = factory.create(config.data_dir, section)
+            if hasattr(tier, "set_timeout"):
+                tier.set_timeout(storage.object_timeout)
+            if hasattr(tier, "check"):
+                tier.check()
+        except Exception as exc:  # noqa: BLE001 - any client error: one line
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise StartupError(f"{key}: the {role} tier ({kind}) cannot be used: {first}") from None
+        others[role] = tier
+    return others
+
+
 class KernelListener(anyio.abc.Listener[anyio.abc.SocketStream]):
     """The listener a protocol server gets: it stops accepting when the kernel stops.
 
@@ -314,32 +343,9 @@ class Kernel:
         )
 
     def _tier_set(self, hot: Any, factories: dict[str, Any]) -> Any:
-        """The hot tier plus the warm and cold ones the policies name (``tier_warm_backend``,
-        ``[storage.tiering] cold_storage_backend``), each checked once: bad credentials or a
-        missing bucket stop the start with one line naming the tier."""
         storage = self.config.storage
-        others = {}
-        for role, kind, key in (("warm", storage.tier_warm_backend, "storage.tier_warm_backend"),
-                                ("cold", storage.tiering.cold_storage_backend, "storage.tiering.cold_storage_backend")):
-            if kind is None:
-                continue
-            factory = factories.get(kind)
-            if factory is None:
-                raise StartupError(f"{key}: {missing_plugin_hint('helios-storage-object')}")
-            section = storage.backend_section(kind)
-            # warm and cold on one backend keep apart under their own prefix
-            section = attrs.evolve(section, prefix="/".join(p for p in (section.prefix.strip("/"), role) if p))
-            try:
-                tier = factory.create(self.config.data_dir, section)
-                if hasattr(tier, "set_timeout"):
-                    tier.set_timeout(storage.object_timeout)
-                if hasattr(tier, "check"):
-                    tier.check()
-            except Exception as exc:  # noqa: BLE001 - any client error: one line at start-up
-                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                raise StartupError(f"{key}: the {role} tier ({kind}) cannot be used: {first}") from None
-            others[role] = tier
-        return TierSet(hot, others, cache_size=storage.cache_size, timeout=storage.object_timeout)
+        return TierSet(hot, object_tiers(self.config, factories), cache_size=storage.cache_size,
+                       timeout=storage.object_timeout)
 
     def _close_engine(self) -> None:
         if self.engine is not None:

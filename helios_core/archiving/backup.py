@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -45,8 +45,24 @@ def iso(ts_us: float | None) -> str | None:
     return dt.datetime.fromtimestamp(ts_us / 1e6, dt.UTC).isoformat()
 
 
-def _read_checkpoint(data_dir: str, tier: Any) -> tuple[dict[str, Any] | None, bytes | None, dict[str, bytes]]:
-    """(manifest, state file, {segment name: bytes}) of the current checkpoint, all of one MANIFEST."""
+def _segment_bytes(entry: list[Any], tier: Any, remote: Mapping[str, Any]) -> bytes:
+    """A manifest entry's segment: from the local tier, or from the warm or cold tier it moved to."""
+    if len(entry) <= 2:
+        return bytes(memoryview(tier.open(entry[1])))
+    where = remote.get(entry[2])
+    if where is None:
+        raise BackupError(f"segment {entry[1]} lives on the {entry[2]} tier, which is not configured "
+                          "([storage] tier_warm_backend / [storage.tiering] cold_storage_backend)")
+    return bytes(memoryview(where.open(entry[1])))
+
+
+def _read_checkpoint(data_dir: str, tier: Any, remote: Mapping[str, Any]
+                     ) -> tuple[dict[str, Any] | None, bytes | None, dict[str, bytes]]:
+    """(manifest, state file, {segment name: bytes}) of the current checkpoint, all of one MANIFEST.
+
+    Segments on a warm or cold tier are copied into the backup like local ones: a backup has to
+    restore on its own (the tier's objects go when a later checkpoint no longer records them, and
+    a restored server must not share them with the one it came from), as a pgBackRest backup does."""
     for _attempt in range(20):
         path = os.path.join(data_dir, MANIFEST)
         try:
@@ -54,14 +70,10 @@ def _read_checkpoint(data_dir: str, tier: Any) -> tuple[dict[str, Any] | None, b
                 meta = json.load(f)
         except FileNotFoundError:
             return None, None, {}
-        remote = [e[1] for layer in meta["layers"] for e in layer["segments"] if len(e) > 2]
-        if remote:
-            raise BackupError(f"{len(remote)} segments (e.g. {remote[0]}) live on a warm or cold object tier: "
-                              "backups of tiered segments are not supported yet")
         try:
             with open(os.path.join(data_dir, meta["state"]), "rb") as f:
                 state = f.read()
-            segments = {e[1]: bytes(memoryview(tier.open(e[1]))) for layer in meta["layers"] for e in layer["segments"]}
+            segments = {e[1]: _segment_bytes(e, tier, remote) for layer in meta["layers"] for e in layer["segments"]}
         except (FileNotFoundError, KeyError):
             time.sleep(0.05)  # a checkpoint replaced them meanwhile: take the new one
             continue
@@ -71,10 +83,14 @@ def _read_checkpoint(data_dir: str, tier: Any) -> tuple[dict[str, Any] | None, b
     raise BackupError("the data directory kept changing under the backup (checkpoints too frequent)")
 
 
-def create(data_dir: str, tier: Any, repos: list[Repository], progress: Progress = _no_progress) -> dict[str, Any]:
-    """Take a backup of ``data_dir`` into every repository; returns its description."""
+def create(data_dir: str, tier: Any, repos: list[Repository], progress: Progress = _no_progress, *,
+           remote: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Take a backup of ``data_dir`` into every repository; returns its description.
+
+    ``tier``: the local (hot) tier; ``remote``: the warm/cold tiers by role, where the manifest
+    records segments that moved there."""
     started = time.time()
-    meta, state, segments = _read_checkpoint(data_dir, tier)
+    meta, state, segments = _read_checkpoint(data_dir, tier, remote or {})
     timeline = read_timeline(data_dir)
     backup_id = dt.datetime.fromtimestamp(started, dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     keys = {name: f"segments/{hashlib.sha256(data).hexdigest()}.arrow" for name, data in segments.items()}

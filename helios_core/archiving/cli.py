@@ -24,6 +24,7 @@ from helios_core.archiving.progress import ProgressBar
 from helios_core.archiving.restore import RestoreError, restore
 from helios_core.config import ConfigError, load_config
 from helios_core.errors import HeliosError
+from helios_core.kernel import StartupError, object_tiers
 from helios_core.plugins import PluginLoadError, get_plugin_manager, protocol_servers, storage_tier_factories
 from helios_core.sql.functions.text_in import parse_timestamp
 
@@ -86,9 +87,13 @@ def cmd_backup_create(args: argparse.Namespace) -> int:
         raise CommandError(f"data_dir {config.data_dir} does not exist")
     repos = _repos(config, pm, args.to)
     tier = _tier_opener(config, pm)(config.data_dir)
+    try:
+        remote = object_tiers(config, storage_tier_factories(pm))
+    except StartupError as exc:
+        raise CommandError(str(exc)) from None
     with ProgressBar(enabled=not args.quiet) as bar:
         try:
-            made = backups.create(config.data_dir, tier, repos, bar.update)
+            made = backups.create(config.data_dir, tier, repos, bar.update, remote=remote)
         except backups.BackupError as exc:
             return _fail(str(exc), EXIT_BAD)
     print(f"backup {made['id']}: {made['bytes']} bytes, {len(made['segments'])} segments, "
@@ -126,7 +131,7 @@ def cmd_backup_verify(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="helios-verify-") as tmp:
             target = os.path.join(tmp, "data")
             try:
-                result = restore(repo, target, _tier_opener(config, pm))
+                result = restore(repo, target, _tier_opener(config, pm), claim_timeline=False)
             except RestoreError as exc:
                 problem = str(exc)
             else:
@@ -148,7 +153,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     repo = _repos(config, pm, args.from_backend or config.storage.wal_archiving.primary_backend)[0]
     with ProgressBar(enabled=not args.quiet) as bar:
         try:
-            result = restore(repo, args.data_dir, _tier_opener(config, pm), target, bar.update)
+            result = restore(repo, args.data_dir, _tier_opener(config, pm), target, bar.update,
+                             timeline=args.timeline)
         except RestoreError as exc:
             raise CommandError(str(exc)) from None
     reached = dt.datetime.fromtimestamp(result.reached_ts / 1e6, dt.UTC).isoformat() if result.reached_ts else "-"
@@ -198,6 +204,8 @@ def add_commands(sub: Any) -> None:
     when = rest.add_mutually_exclusive_group(required=True)
     when.add_argument("--to-time", metavar="T", help="a timestamptz literal: every commit up to it, none after")
     when.add_argument("--to-latest", action="store_true", help="up to the last archived commit")
+    rest.add_argument("--timeline", type=int, metavar="N", help="the history to follow when restores forked it "
+                      "(default: the newest timeline that archived anything, as recovery_target_timeline = latest)")
     rest.add_argument("--data-dir", metavar="DIR", required=True, help="where to restore (absent or empty)")
     rest.add_argument("--quiet", action="store_true", help="no progress bar")
     rest.set_defaults(func=lambda a: run(cmd_restore, a))

@@ -23,6 +23,7 @@ from helios_core.archiving.branch_restore import restore_branch_function
 from helios_core.archiving.shipper import WalShipper
 from helios_core.hookspecs import SqlFunction, VirtualTable, hookimpl
 from helios_core.kernel import StartupError
+from helios_core.storage.tiering import HOT
 
 log = logging.getLogger("helios.archive")
 
@@ -63,10 +64,15 @@ def _first_backup(store: Any, repos: dict[str, Any], timeline: int) -> None:
         try:
             if any(b["timeline"] == timeline for b in repo.backups()):
                 continue
-            made = backups.create(store.data_dir, store.tier, [repo])
+            made = backups.create(store.data_dir, store.tier, [repo], remote=remote_tiers(store))
             log.info("first backup of timeline %d in %s: %s", timeline, repo.name, made["id"])
         except Exception as exc:  # noqa: BLE001 - logged; helios backup create can take it by hand
             log.warning("first backup of timeline %d in %s failed: %s", timeline, repo.name, exc)
+
+
+def remote_tiers(store: Any) -> dict[str, Any]:
+    """The store's warm and cold tiers by role (what a backup copies tiered segments from)."""
+    return {role: tier for role, tier in store.tiers.tiers.items() if role != HOT}
 
 
 @hookimpl

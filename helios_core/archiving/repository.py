@@ -7,7 +7,7 @@ Layout (the same in every backend, so either can restore alone)::
                                       only the segments the repository does not have yet
     backups/<id>/backup.json          a backup: the checkpoint manifest, its segments, WAL start
     backups/<id>/state.arrow          the checkpoint's state file
-    timelines/<timeline>.json         where a restored server's timeline branched off
+    timelines/<timeline>.json         where a restored server's timeline branched off (timelines.py)
 
 Timelines: a server restored from the archive archives under a new timeline number, so
 its WAL never overwrites the objects of the history it was restored from.
@@ -77,8 +77,11 @@ class Repository:
                 out.append(parsed[1])
         return sorted(out)
 
+    def wal_timelines(self) -> list[int]:
+        return sorted({parsed[0] for key in self.keys("wal/") if (parsed := parse_wal_key(key)) is not None})
+
     def timelines(self) -> list[int]:
-        seen = {parsed[0] for key in self.keys("wal/") if (parsed := parse_wal_key(key)) is not None}
+        seen = set(self.wal_timelines())
         for key in self.keys("timelines/"):
             try:
                 seen.add(int(key.split("/")[-1].removesuffix(".json")))
@@ -88,6 +91,9 @@ class Repository:
 
     def put_timeline(self, timeline: int, history: dict[str, Any]) -> None:
         self.put(f"timelines/{timeline:08d}.json", json.dumps(history).encode())
+
+    def timeline(self, timeline: int) -> dict[str, Any]:
+        return json.loads(self.get(f"timelines/{timeline:08d}.json"))
 
     # -- backups --------------------------------------------------------------------------------
     def backup_ids(self) -> list[str]:

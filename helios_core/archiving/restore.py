@@ -26,6 +26,7 @@ from helios_core.archiving.backup import Progress, _no_progress, iso, list_backu
 from helios_core.archiving.objects import CorruptObject
 from helios_core.archiving.repository import Repository, wal_key
 from helios_core.archiving.shipper import write_timeline
+from helios_core.archiving.timelines import Lineage, latest, lineage
 from helios_core.storage import Store
 from helios_core.storage.persist import MANIFEST, record_ts, write_atomic
 from helios_core.storage.wal import read_frames, wal_name
@@ -54,10 +55,16 @@ def check_target_dir(data_dir: str) -> None:
             raise RestoreError(f"{data_dir} is not empty: restore only into an absent or empty directory")
 
 
-def choose_backup(repo: Repository, target_ts: int | None) -> dict[str, Any]:
+def choose_backup(repo: Repository, target_ts: int | None, line: Lineage | None = None) -> dict[str, Any]:
+    """The newest backup on the history ``line`` follows that starts at or before the target."""
     backups = list_backups(repo)
     if not backups:
         raise RestoreError(f"no backup in the {repo.name} archive (take one with: helios backup create)")
+    if line is not None:
+        backups = [b for b in backups if line.holds(b)]
+        if not backups:
+            raise RestoreError(f"no backup in the {repo.name} archive lies on the history of timeline "
+                               f"{line.timelines[-1]} (timelines {', '.join(map(str, line.timelines))})")
     if target_ts is None:
         return backups[-1]
     fit = [b for b in backups if b["start_ts"] <= target_ts]
@@ -90,19 +97,41 @@ def _last_ts(content: bytes) -> int:
     return last
 
 
+def _cut_after(content: bytes, ts: int) -> bytes:
+    """The frames up to the first one stamped later than ``ts``: a parent timeline's WAL file
+    without the changes its child timeline never saw."""
+    end = 0
+    for _pos, frame_end, payload in read_frames(content):
+        if record_ts(payload) > ts:
+            break
+        end = frame_end
+    return content[:end]
+
+
+def _hot_manifest(meta: dict[str, Any]) -> dict[str, Any]:
+    """The backup's manifest with every segment recorded on the local tier: the backup holds the
+    bytes of segments that lived on a warm or cold tier, and the restore puts them there."""
+    layers = [dict(layer, segments=[entry[:2] for entry in layer["segments"]]) for layer in meta["layers"]]
+    return dict(meta, layers=layers)
+
+
 def restore(repo: Repository, data_dir: str, open_tier: Callable[[str], Any], target_ts: int | None = None,
-            progress: Progress = _no_progress, *, open_store: Callable[..., Any] | None = None) -> RestoreResult:
-    """Restore into ``data_dir`` up to ``target_ts`` (None: the last archived change)."""
+            progress: Progress = _no_progress, *, open_store: Callable[..., Any] | None = None,
+            timeline: int | None = None, claim_timeline: bool = True) -> RestoreResult:
+    """Restore into ``data_dir`` up to ``target_ts`` (None: the last archived change).
+
+    ``timeline``: the history to follow (default: the newest, see timelines.py).
+    ``claim_timeline``: record the restored directory's new timeline in the archive (a trial or
+    a branch restore that is thrown away afterwards does not).
+    """
     check_target_dir(data_dir)
-    backup = choose_backup(repo, target_ts)
+    line = lineage(repo, timeline if timeline is not None else latest(repo, list_backups(repo)))
+    backup = choose_backup(repo, target_ts, line)
     os.makedirs(os.path.join(data_dir, "wal"), exist_ok=True)
     tier = open_tier(data_dir)
     meta = backup["manifest"]
-    timeline = backup["timeline"]
-    seqs = repo.wal_seqs(timeline)
-    start = backup["wal_start"]["seq"]
-    wal_todo = [s for s in seqs if s >= start]
-    total = len(backup["segments"]) + len(wal_todo) + 1
+    plan = line.plan(backup)
+    total = len(backup["segments"]) + len(plan) + 1
     done = 0
     clock = time.perf_counter()
     seconds: dict[str, float] = {}
@@ -113,17 +142,14 @@ def restore(repo: Repository, data_dir: str, open_tier: Callable[[str], Any], ta
         progress(f"restore from {repo.name}", done, total)
     if meta is not None:
         write_atomic(data_dir, meta["state"], repo.get(backup["state_object"]))
-        write_atomic(data_dir, MANIFEST, json.dumps(meta).encode())
+        write_atomic(data_dir, MANIFEST, json.dumps(_hot_manifest(meta)).encode())
     seconds["backup"] = time.perf_counter() - clock
     clock = time.perf_counter()
     problem = None
     copied = wal_bytes = 0
-    expected = start
-    for key, fetched in fetch_in_order(repo, [wal_key(timeline, seq) for seq in wal_todo]):
-        seq = wal_todo[copied]
-        if seq != expected:
-            problem = f"archived WAL object {wal_key(timeline, expected)} is missing; replay stops before it"
-            break
+    last_timeline = backup["timeline"]
+    keys = [wal_key(step.timeline, step.seq) for step in plan]
+    for step, (key, fetched) in zip(plan, fetch_in_order(repo, keys), strict=False):
         try:
             content = fetched.result()
         except CorruptObject as exc:
@@ -132,10 +158,12 @@ def restore(repo: Repository, data_dir: str, open_tier: Callable[[str], Any], ta
         except FileNotFoundError:
             problem = f"archived WAL object {key} is missing; replay stops before it"
             break
-        write_atomic(os.path.join(data_dir, "wal"), wal_name(seq), content)
+        if step.cut_after_ts is not None:
+            content = _cut_after(content, step.cut_after_ts)
+        write_atomic(os.path.join(data_dir, "wal"), wal_name(step.seq), content)
         copied += 1
         wal_bytes += len(content)
-        expected += 1
+        last_timeline = step.timeline
         done += 1
         progress(f"restore from {repo.name}", done, total)
         if target_ts is not None and _last_ts(content) > target_ts:
@@ -146,15 +174,18 @@ def restore(repo: Repository, data_dir: str, open_tier: Callable[[str], Any], ta
     try:
         reached = store.clock.last
         store.checkpoint()
+        start_seq = store.wal.file_seq
     finally:
         store.close(checkpoint=False)
     seconds["replay"] = time.perf_counter() - clock
-    new_timeline = max([*repo.timelines(), timeline]) + 1
-    write_timeline(data_dir, new_timeline)
-    try:
-        repo.put_timeline(new_timeline, {"parent": timeline, "backup": backup["id"], "target_ts": target_ts,
-                                         "reached_ts": reached})
-    except OSError:
-        pass  # a read-only or half-reachable archive: the timeline number is still unused
+    new_timeline = max([*repo.timelines(), *line.timelines]) + 1
+    history = {"parent": last_timeline, "backup": backup["id"], "target_ts": target_ts, "reached_ts": reached,
+               "parent_end_seq": start_seq - 1, "start_seq": start_seq}
+    write_timeline(data_dir, new_timeline, history)
+    if claim_timeline:
+        try:
+            repo.put_timeline(new_timeline, history)
+        except OSError:
+            pass  # a read-only or half-reachable archive: the server ships the history with its first WAL
     progress(f"restore from {repo.name}", total, total)
     return RestoreResult(backup["id"], new_timeline, reached, copied, problem, wal_bytes, seconds)

@@ -10,7 +10,8 @@ has already deleted copies it from the primary.
 Local WAL files are deleted only once the primary backend has them and the last checkpoint
 no longer needs them (``Store.wal_keep_from``). Progress per backend is kept in
 ``data_dir/ARCHIVE_STATE`` (shipping a file twice after a crash is harmless: closed files
-never change), the timeline number in ``data_dir/TIMELINE``.
+never change), the timeline number in ``data_dir/TIMELINE`` and, for a restored server, where
+its timeline forked in ``data_dir/TIMELINE_HISTORY`` (every backend gets it with the first file).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ log = logging.getLogger("helios.archive")
 
 STATE_FILE = "ARCHIVE_STATE"
 TIMELINE_FILE = "TIMELINE"
+HISTORY_FILE = "TIMELINE_HISTORY"  # where this timeline forked (timelines.py), shipped with its first WAL
 MAX_PAUSE = 30.0
 
 
@@ -43,8 +45,18 @@ def read_timeline(data_dir: str) -> int:
         return 1
 
 
-def write_timeline(data_dir: str, timeline: int) -> None:
+def write_timeline(data_dir: str, timeline: int, history: dict[str, Any] | None = None) -> None:
+    if history is not None:
+        write_atomic(data_dir, HISTORY_FILE, json.dumps(history).encode())
     write_atomic(data_dir, TIMELINE_FILE, f"{timeline}\n".encode())
+
+
+def read_history(data_dir: str) -> dict[str, Any] | None:
+    try:
+        with open(os.path.join(data_dir, HISTORY_FILE), "rb") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
 
 
 def local_wal_seqs(wal_dir: str) -> list[int]:
@@ -76,6 +88,8 @@ class WalShipper:
         self.data_dir: str = store.data_dir
         self.wal_dir = os.path.join(self.data_dir, "wal")
         self.timeline = read_timeline(self.data_dir)
+        self.history = read_history(self.data_dir)
+        self._history_sent: set[str] = set()  # backends that have this timeline's history
         self.status = {name: BackendStatus(name, name == primary) for name in repos}
         self._mu = threading.Lock()
         self._wake = threading.Condition(self._mu)
@@ -217,7 +231,11 @@ class WalShipper:
                 del self._first_data[seq]
 
     def _ship_one(self, repo: Repository, seq: int) -> tuple[int, int]:
-        """Upload WAL file ``seq``; returns (stored bytes, WAL bytes)."""
+        """Upload WAL file ``seq``; returns (stored bytes, WAL bytes). A backend gets the timeline's
+        history before its first WAL file, so any backend alone can follow the fork."""
+        if self.history is not None and repo.name not in self._history_sent:
+            repo.put_timeline(self.timeline, self.history)
+            self._history_sent.add(repo.name)
         key = wal_key(self.timeline, seq)
         path = os.path.join(self.wal_dir, wal_name(seq))
         try:
