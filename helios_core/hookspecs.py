@@ -42,7 +42,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "PROJECT",
     "BackgroundJob",
+    "IndexChunk",
     "IndexKind",
+    "IndexSearch",
     "ProtocolContext",
     "ProtocolServer",
     "SqlAggregate",
@@ -424,20 +426,72 @@ def helios_table_parameters() -> Sequence[TableParameters]:
 
 
 @attrs.define(kw_only=True)
+class IndexChunk:
+    """One immutable chunk of a table's row versions, as one snapshot sees it.
+
+    ``chunk_id`` never names other data: a chunk's rows never change, so what a plugin derives
+    from them (an inverted index) stays valid as long as the chunk is listed. ``visible`` is a
+    numpy bool array over the chunk's rows (None: every row is visible to the snapshot).
+    ``read()`` returns the index's key values of every row of the chunk, one column per key
+    (``k0``, ``k1``, ... in key order) plus ``_rowid``.
+    """
+
+    chunk_id: int
+    num_rows: int
+    visible: Any
+    read: Callable[[], pa.RecordBatch]
+
+
+@attrs.define(kw_only=True)
+class IndexSearch:
+    """A query's condition ``key operator value`` that an index of a plugin answers.
+
+    ``index`` is the catalog record of the index (``name``, ``keys``, ``options``: its
+    ``WITH (...)`` values as text); ``key`` the position of the key the condition names;
+    ``value`` the constant operand as a Python value. ``scope`` identifies the snapshot's
+    branch and table (``(database, branch id, table data id, index name, index definition)``):
+    what a plugin may cache its derived structure under. ``chunks()`` lists the chunks of that
+    branch (inherited ones included) with their visibility to the statement's snapshot.
+    """
+
+    index: dict[str, Any]
+    key: int
+    operator: str
+    value: Any
+    scope: tuple
+    chunks: Callable[[], Iterable[IndexChunk]]
+
+
+@attrs.define(kw_only=True)
 class IndexKind:
-    """An index access method: ``CREATE INDEX ... USING name (key, ...)``.
+    """An index access method: ``CREATE INDEX ... USING name (key, ...) [WITH (option = value, ...)]``.
 
     ``key_types`` are the SQL type names a key (a column or an expression) may have; another
     type is PostgreSQL's 42704 "data type ... has no default operator class for access
     method". The index is recorded in the catalog like a btree one (pg_indexes,
-    pg_get_indexdef, DROP INDEX) and, like HeliosDB's other secondary indexes, is not used
-    to find rows yet: queries scan. An access method no plugin provides stays an error
-    (0A000 for PostgreSQL's gin, gist, spgist, brin; 42704 for any other name).
+    pg_get_indexdef, DROP INDEX). An access method no plugin provides stays an error (0A000
+    for PostgreSQL's gin, gist, spgist, brin; 42704 for any other name).
+
+    ``options`` are the ``WITH (...)`` names it takes (others are 22023, as PostgreSQL's
+    "unrecognized parameter"); ``check(index, key_types)`` (optional) validates a new index's
+    record (keys, options) and raises ``HeliosError`` to refuse it.
+
+    ``search(IndexSearch)`` (optional) finds rows for the WHERE conditions ``key symbol
+    constant`` whose symbol is in ``operators``: the planner then reads only the rows it
+    returns, a ``pyarrow.Table`` with ``_rowid`` (int64) and, when the kind ranks, ``score``
+    (float64, what ``heliosdb.score(key column)`` returns). With ``exact`` the rows are exactly
+    those of the snapshot that satisfy the condition; without it they are candidates the
+    condition is evaluated on again (as PostgreSQL's lossy GIN rechecks).
     """
 
     name: str
     key_types: Sequence[str]
     multicolumn: bool = True
+    options: Sequence[str] = ()
+    check: Callable[[dict[str, Any], list[str]], None] | None = None
+    operators: Sequence[str] = ()
+    search: Callable[[IndexSearch], pa.Table] | None = None
+    exact: bool = False
 
 
 @hookspec

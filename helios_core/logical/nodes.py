@@ -83,10 +83,14 @@ class Scan(LogicalNode):
         self.residual: list[Compiled] = []
         self.residual_text = ""
         self.guard: Any = None  # run-time partition pruning: callable(ctx) -> False skips the scan
+        self.index_use: Any = None  # a condition a plugin index answers (sql/index_search.IndexUse)
+        self.score = False  # the last field is the hidden score of that index's search
 
     def describe(self) -> str:
         name = self.table if self.alias == self.table else f"{self.table} {self.alias}"
         out = f"Scan {name} [{', '.join(self.columns)}]"
+        if self.index_use is not None:
+            out += f" index {self.index_use.index['name']}: {self.index_use.text}"
         if self.pk_lookup:
             out += " key: " + ", ".join(k for k, _ in self.pk_lookup)
         if self.prune_terms:

@@ -62,13 +62,14 @@ def parse_index(session: Any, tdef: Any, params: Any, unique: bool) -> dict[str,
     if method not in SUPPORTED_METHODS and plugin_kind is None:
         raise FeatureNotSupported(f'index access method "{method}" is not supported',
                                   hint="HeliosDB builds btree and hash indexes.")
-    if params.args.get("with_storage"):
-        raise FeatureNotSupported("index storage parameters (WITH ...) are not supported")
+    options = _storage_options(params.args.get("with_storage") or [], plugin_kind)
     if params.args.get("tablespace") is not None:
         raise FeatureNotSupported("tablespaces are not supported")
     keys = [_parse_key(session, tdef, k, method) for k in params.args.get("columns") or []]
     if plugin_kind is not None:
-        _check_plugin_keys(plugin_kind, tdef, keys, unique)
+        key_types = _check_plugin_keys(plugin_kind, tdef, keys, unique)
+        if plugin_kind.check is not None:
+            plugin_kind.check({"keys": keys, "options": options, "method": method}, key_types)
     if method == "hash":
         if unique:
             raise FeatureNotSupported('access method "hash" does not support unique indexes')
@@ -84,15 +85,36 @@ def parse_index(session: Any, tdef: Any, params: Any, unique: bool) -> dict[str,
     predicate = None
     if where is not None:
         predicate, _ = _check_expression(session, tdef, where.this, "index predicate", boolean=True)
-    return {"keys": keys, "method": method, "include": include, "where": predicate}
+    spec = {"keys": keys, "method": method, "include": include, "where": predicate}
+    if options:
+        spec["options"] = options
+    return spec
 
 
-def _check_plugin_keys(kind: Any, tdef: Any, keys: list[dict[str, Any]], unique: bool) -> None:
-    """A plugin's access method takes only the key types it names, as PostgreSQL's operator classes."""
+def _storage_options(props: list[Any], kind: Any) -> dict[str, str]:
+    """``WITH (name = value, ...)``: only the names the plugin's access method takes (22023 else,
+    PostgreSQL's "unrecognized parameter"), values kept as text."""
+    out: dict[str, str] = {}
+    for prop in props:
+        name = prop.name.lower() if isinstance(prop, exp.Property) else str(prop).lower()
+        if kind is None or name not in kind.options:
+            if kind is None:
+                raise FeatureNotSupported("index storage parameters (WITH ...) are not supported")
+            raise HeliosError(f'unrecognized parameter "{name}"', sqlstate="22023")
+        value = prop.args.get("value")
+        out[name] = value.name if isinstance(value, (exp.Literal, exp.Identifier, exp.Column, exp.Var)) else \
+            value.sql(dialect="postgres")
+    return out
+
+
+def _check_plugin_keys(kind: Any, tdef: Any, keys: list[dict[str, Any]], unique: bool) -> list[str]:
+    """A plugin's access method takes only the key types it names, as PostgreSQL's operator classes;
+    the keys' SQL type names."""
     if unique:
         raise FeatureNotSupported(f'access method "{kind.name}" does not support unique indexes')
     if len(keys) > 1 and not kind.multicolumn:
         raise FeatureNotSupported(f'access method "{kind.name}" does not support multicolumn indexes')
+    out = []
     for key in keys:
         type_name = key.get("type") or T.type_from_name(tdef.column(key["column"]).metadata["sql_type"]).sql_name()
         if type_name not in kind.key_types:
@@ -100,6 +122,8 @@ def _check_plugin_keys(kind: Any, tdef: Any, keys: list[dict[str, Any]], unique:
                               f'"{kind.name}"', sqlstate="42704",
                               hint="You must specify an operator class for the index or define a default "
                                    "operator class for the data type.")
+        out.append(type_name)
+    return out
 
 
 def _parse_key(session: Any, tdef: Any, item: Any, method: str) -> dict[str, Any]:

@@ -91,6 +91,21 @@ class ReadOps(_Txn):
         visible = self.store._visible(self._branch, t, ts, txid, pruning, rid_np, key_probe, counts, need)
         return self._emit(t, visible, filter, columns, with_rowid, schema, need)
 
+    def chunks_def(self, t: TableDef, columns: list[str]
+                   ) -> Iterator[tuple[int, int, np.ndarray | None, Any]]:
+        """The chunks a scan of ``t`` by this statement's snapshot walks, for index structures kept
+        chunk by chunk: ``(chunk id, rows, visible mask or None for all, read)`` where ``read()``
+        gives the named columns of all the chunk's rows plus ``_rowid``."""
+        self._check_active()
+        if self.sx is not None:
+            self.ssi_read(t, None)
+        need = [f"c{t.column(c).col_id}" for c in columns]
+        for ch, mask in self.store.visible_chunks(self._branch, t, self.snapshot_ts, self.txid):
+            def read(_ch: Any = ch) -> pa.RecordBatch:
+                return self.store._present_some(t, _ch.columns(need + [ROWID]), need)
+
+            yield ch.chunk_id, ch.num_rows, mask, read
+
     def _check_as_of(self, as_of: int) -> None:
         if as_of < self.store.clock.last - self.store.retention_us:
             raise HeliosError("AS OF timestamp is older than the retention window", sqlstate="22023",

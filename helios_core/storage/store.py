@@ -583,6 +583,31 @@ class Store:
         parent = branch.parent
         return self._produce(plan, parent, branch.fork_ts, t, ts, filter, rid_np, key_probe, dead, counts, need)
 
+    def visible_chunks(self, branch: Branch, t: TableDef, ts: int, txid: int
+                       ) -> Iterator[tuple[Chunk, np.ndarray | None]]:
+        """Every chunk of `t` a read of `branch` walks (its own, then its ancestors' as of the fork),
+        with the rows snapshot (ts, txid) sees: a numpy bool mask, or None when it sees them all.
+        The same walk as ``_visible``, for index structures derived chunk by chunk."""
+        layer = branch.layers.get(t.data_id)
+        if layer is not None:
+            for ch in list(layer.chunks.values()):
+                m = ch.visible_mask(ts, txid)
+                if m is None or m is False:
+                    yield ch, np.zeros(ch.num_rows, dtype=bool)
+                elif m is True:
+                    yield ch, None
+                else:
+                    yield ch, (m.to_numpy(zero_copy_only=False) if isinstance(m, pa.Array) else np.asarray(m))
+        parent = branch.parent
+        if parent is None:
+            return
+        dead = layer.dead_tombs(ts, txid) if layer is not None else None
+        for ch, m in self.visible_chunks(parent, t, min(ts, branch.fork_ts), 0):
+            if dead is not None and len(dead):
+                keep = ~np.isin(ch.rowids(), dead)
+                m = keep if m is None else (m & keep)
+            yield ch, m
+
     def _produce(self, plan: list[tuple[Chunk, Any]], parent: Branch | None, fork_ts: int | None,
                  t: TableDef, ts: int, filter: pc.Expression | None, rid_np: np.ndarray | None, key_probe: Any,
                  dead: np.ndarray | None, counts: list[int] | None = None,

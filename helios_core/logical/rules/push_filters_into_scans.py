@@ -42,7 +42,7 @@ def push_filters_into_scans(node: Any) -> Any:
     pushed = [t for term in node.scan_terms if term.pushable for t in term.pushable]
     equal = {t.column: t.values[0] for t in pushed if t.op == "="}
     pk = scan.primary_key
-    if pk and all(k in equal for k in pk) and scan.as_of is None:
+    if pk and all(k in equal for k in pk) and scan.as_of is None and scan.index_use is None:
         scan.pk_lookup = [(k, equal[k]) for k in pk]
         keep = [i for i, term in enumerate(node.scan_terms) if not pins_key(term, pk)]
         scan.residual = [node.part(i) for i in keep]

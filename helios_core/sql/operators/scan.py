@@ -21,6 +21,7 @@ import attrs
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helios_core.sql import index_search
 from helios_core.sql.expr import Compiled, Field
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.operators.base import Operator, batch_of, names
@@ -80,6 +81,8 @@ class TableScan(Operator):
         self.prune_terms: list[PushedTerm] = []  # checked by the residual too: only skip segments
         self.primary_key: list[str] = []
         self.guard: Any = None  # run-time partition pruning (sql/partitions.py): False skips this scan
+        self.index_use: Any = None  # rows found by a plugin index (sql/index_search.py)
+        self.score = False  # the last field: the score that index search gave each row
 
     def _as_of(self, ctx: Any) -> int | None:
         if self.as_of is None:
@@ -123,7 +126,7 @@ class TableScan(Operator):
             expr = e if expr is None else (expr & e)
         return expr
 
-    def _raw(self, ctx: Any) -> Iterator[pa.RecordBatch]:
+    def _raw(self, ctx: Any, found: pa.Table | None = None) -> Iterator[pa.RecordBatch]:
         if self.guard is not None and not self.guard(ctx):
             return
         txn = ctx.txn
@@ -153,8 +156,10 @@ class TableScan(Operator):
             kwargs["counts"] = ctx.op_stats.setdefault(("segments", id(self)), [0, 0])
         if as_of is not None:
             kwargs["as_of"] = as_of
-        if self.with_rowid:
+        if self.with_rowid or found is not None:
             kwargs["with_rowid"] = True
+        if found is not None:
+            kwargs["rowids"] = found.column("_rowid")
         yield from txn.scan(self.schema_name, self.table, **kwargs)
 
     def _key_probe(self, ctx: Any) -> Any:
@@ -188,12 +193,19 @@ class TableScan(Operator):
     def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
         n = len(self.fields)
         wanted = list(self.columns) + (["_rowid"] if self.with_rowid else [])
-        for b in self._raw(ctx):
+        found = None
+        if self.index_use is not None:
+            found = index_search.search(self.index_use, ctx, self.schema_name, self.table)
+            if found.num_rows == 0:
+                return
+        for b in self._raw(ctx, found):
             ctx.check_cancel()
             if b.num_rows == 0:
                 continue
-            if b.schema.names != wanted:
-                b = b.select(wanted) if wanted else b.select([])
+            if self.score:
+                b = _with_score(b, found)
+            if b.schema.names != wanted + (["__score"] if self.score else []):
+                b = b.select(wanted + (["__score"] if self.score else [])) if wanted or self.score else b.select([])
             b = pa.RecordBatch.from_arrays(list(b.columns), names=names(n)) if n else b
             if self.unconstrained_numeric:  # NaN/Infinity stored as reserved values (numeric_special)
                 cols = list(b.columns)
@@ -210,12 +222,16 @@ class TableScan(Operator):
                 yield part
 
     def label(self) -> str:
+        if self.index_use is not None:
+            return self.index_use.explain(self.table, self.alias)[0]
         kind = "Index Scan using primary key on" if self.pk_lookup is not None else "Seq Scan on"
         alias = f" {self.alias}" if self.alias and self.alias != self.table else ""
         return f"{kind} {self.table}{alias}"
 
     def details(self) -> list[str]:
         out = []
+        if self.index_use is not None:
+            out.extend(self.index_use.explain(self.table, self.alias)[1])
         if self.pk_lookup is not None:
             out.append("Index Cond: " + " AND ".join(f"({k} = {c.label})" for k, c in self.pk_lookup))
         terms = [t.text for t in self.pushed if t.text]
@@ -231,6 +247,16 @@ class TableScan(Operator):
         if counts is None:
             return []
         return [f"Segments: {counts[0]} read, {counts[1]} skipped"]
+
+
+def _with_score(b: pa.RecordBatch, found: pa.Table) -> pa.RecordBatch:
+    """The batch plus the score the index search gave each of its rows (matched by rowid)."""
+    where = pc.index_in(b.column("_rowid"), value_set=found.column("_rowid"))
+    scores = found.column("score") if "score" in found.column_names else pa.nulls(len(found), pa.float64())
+    score = pc.take(scores, where)
+    if isinstance(score, pa.ChunkedArray):
+        score = score.combine_chunks()
+    return pa.RecordBatch.from_arrays([*b.columns, score.cast(pa.float64())], names=[*b.schema.names, "__score"])
 
 
 _INT_RANGES = {"int2": 1 << 15, "int4": 1 << 31, "int8": 1 << 63}

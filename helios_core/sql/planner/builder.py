@@ -25,7 +25,7 @@ from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedTable
 from helios_core.logical import nodes as L
 from helios_core.logical.rules import optimize
 from helios_core.logical.rules.push_filters_into_scans import pins_key
-from helios_core.sql import object_privileges, partitions
+from helios_core.sql import index_search, object_privileges, partitions
 from helios_core.sql import types as T
 from helios_core.sql.aggregates import CANONICAL, AggSpec, result_type
 from helios_core.sql.dialect import parse
@@ -153,6 +153,10 @@ class Builder:
                     self.refs.add((n.table or None, n.name))
                     self.refs.add((None, n.name))
                 continue
+            if isinstance(n, exp.Dot) and index_search.is_score_call(n):  # heliosdb.score(t.id): t's hidden score
+                for col in n.expression.find_all(exp.Column):
+                    self.refs.add((col.table or None, index_search.SCORE_COLUMN))
+                    self.refs.add((None, index_search.SCORE_COLUMN))
             if isinstance(n, exp.Star):
                 if not isinstance(n.parent, exp.Count):
                     self.star_all = True
@@ -633,6 +637,10 @@ class Builder:
         the form storage compares (rules.push_filters_into_scans decides what goes down)."""
         scope = Scope(list(op.fields), outer=outer)
         scan_terms = None
+        if isinstance(op, L.Scan) and op.index_use is None and op.as_of is None:
+            conjuncts = self.use_index(op, conjuncts, scope)
+            if not conjuncts:
+                return op
         if isinstance(op, L.Scan):
             bound = {id(c): L.ScanTerm(c, self.pushable_terms(c, scope, op)) for c in conjuncts}
         ordered = order_conjuncts(conjuncts)
@@ -649,6 +657,27 @@ class Builder:
         key = op.primary_key
         parts = [None if key and pins_key(t, key) else bind(i) for i, t in enumerate(scan_terms)]
         return L.Filter(op, parts, scan_terms=scan_terms, deferred=bind)
+
+    def use_index(self, op: Any, conjuncts: list[exp.Expression], scope: Scope) -> list[exp.Expression]:
+        """The first condition a plugin index of the table answers goes to the scan (sql/index_search);
+        the conditions left to evaluate (all of them when the index only gives candidates)."""
+        tdef = self.ctx.txn.get_table(op.schema, op.table)
+        if tdef is None:
+            return conjuncts
+        for i, c in enumerate(conjuncts):
+            found = index_search.match(self.ctx.txn, op.schema, tdef, c)
+            if found is None:
+                continue
+            rec, kind, pos = found
+            cond = c
+            while isinstance(cond, exp.Paren):
+                cond = cond.this
+            value = self.compile(cond.expression, scope)
+            symbol = str(cond.args.get("operator"))
+            text = f"{cond.this.sql(dialect='postgres')} {symbol} {cond.expression.sql(dialect='postgres')}"
+            op.index_use = index_search.IndexUse(kind, rec, pos, symbol, value, text)
+            return conjuncts[:i] + conjuncts[i + 1:] if kind.exact else conjuncts
+        return conjuncts
 
     def pushable_terms(self, c: exp.Expression, scope: Scope, op: Any) -> list[PushedTerm] | None:
         """The storage form of a WHERE term over a scan (BETWEEN: both bounds), or None."""
@@ -994,12 +1023,17 @@ class Builder:
         fields = [Field(n, t, qual) for n, t in needed]
         if with_rowid:
             fields.append(Field("_rowid", T.INT8, qual, hidden=True))
+        score = (((qual, index_search.SCORE_COLUMN) in self.refs or (None, index_search.SCORE_COLUMN) in self.refs)
+                 and index_search.ranks(self.ctx.txn, src.schema, table))
+        if score:
+            fields.append(Field(index_search.SCORE_COLUMN, T.FLOAT8, qual, hidden=True))
         as_of = None
         version = node.args.get("version")
         if version is not None:
             as_of = self.compile(version.args.get("expression"), Scope([], outer=None))
         op = L.Scan(fields, src.schema, name, [n for n, _ in needed], with_rowid=with_rowid, alias=qual,
                     as_of=as_of, primary_key=list(getattr(table, "primary_key", []) or []))
+        op.score = bool(score)
         if policy is not None:  # the policy filters the scan itself; the query's WHERE runs above it
             with rls_policies.expanding(table):
                 op = self.push_filter(op, [policy], None)
@@ -1580,6 +1614,8 @@ def output_name(e: exp.Expression) -> str:
             return "?column?"
     if isinstance(e, exp.Window):
         return output_name(e.this)
+    if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Anonymous):  # schema.f(...) is named f
+        return str(e.expression.this).lower()
     if isinstance(e, exp.Filter):
         return output_name(e.this)
     if isinstance(e, exp.WithinGroup):

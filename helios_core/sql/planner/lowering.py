@@ -22,6 +22,7 @@ from typing import Any
 from helios_core.errors import HeliosError
 from helios_core.logical import nodes as L
 from helios_core.logical.rules import optimize
+from helios_core.sql import index_search
 from helios_core.sql.expr import column_ref
 from helios_core.sql.operators import basic, join, sort
 from helios_core.sql.operators.aggregate import HashAggregate
@@ -67,6 +68,10 @@ def _scan(n: L.Scan, memo: dict) -> Operator:
     op.pushed = n.pushed
     op.pk_lookup = n.pk_lookup
     op.guard = n.guard
+    if n.score and n.index_use is None:
+        raise index_search.score_unavailable()
+    op.index_use = n.index_use
+    op.score = n.score
     if n.residual:
         op.residual_parts = n.residual
         op.residual = n.residual[0]

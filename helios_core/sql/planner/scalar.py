@@ -23,7 +23,7 @@ from helios_core.errors import (
     UndefinedColumn,
     UndefinedFunction,
 )
-from helios_core.sql import plugin_extensions
+from helios_core.sql import index_search, plugin_extensions
 from helios_core.sql import types as T
 from helios_core.sql.collations import check_collatable, check_collation
 from helios_core.sql.expr import (
@@ -1853,6 +1853,8 @@ class ScalarCompiler:
         (``heliosdb.restore_branch``) or a user function named with its schema (pg_dump's spelling);
         pg_catalog's and public's built-ins were unqualified at parse time."""
         schema, call = node.this, node.expression
+        if index_search.is_score_call(node):
+            return self.index_score(call, scope)
         name, arg_asts = (str(call.this).lower(), list(call.expressions)) if isinstance(call, exp.Anonymous) \
             else pg_function_call(call)
         qualified = f"{schema.name.lower()}.{name}"
@@ -1866,6 +1868,19 @@ class ScalarCompiler:
                                 "does not exist",
                                 hint="No function matches the given name and argument types. You might need to "
                                      "add explicit type casts.")
+
+    def index_score(self, call: exp.Anonymous, scope: Scope) -> Compiled:
+        """``heliosdb.score(key)``: the score the index search of key's table gave the row
+        (the scan's hidden score column, see sql/index_search)."""
+        args = list(call.expressions)
+        if len(args) != 1 or not isinstance(args[0], exp.Column):
+            raise HeliosError("heliosdb.score() takes one column of the searched table", sqlstate="42883")
+        self.compile(args[0], scope)  # the column must exist
+        try:
+            return self.compile(exp.Column(this=exp.to_identifier(index_search.SCORE_COLUMN),
+                                           table=args[0].args.get("table")), scope)
+        except HeliosError:
+            raise index_search.score_unavailable() from None
 
     def compile_func_node(self, node: exp.Func, scope: Scope) -> Compiled:
         name, args = pg_function_call(node)

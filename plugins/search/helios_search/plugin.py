@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from helios_core.hookspecs import IndexKind, hookimpl
-from helios_search import configurations, sql_functions, table_functions
+from helios_search import bm25_index, configurations, sql_functions, table_functions
 
 
 @hookimpl
@@ -20,7 +20,7 @@ def helios_sql_functions():
 
 @hookimpl
 def helios_sql_operators():
-    return sql_functions.OPERATORS
+    return sql_functions.OPERATORS + bm25_index.UNINDEXED_OPERATORS
 
 
 @hookimpl
@@ -32,6 +32,7 @@ def helios_table_functions():
 def helios_startup(kernel: Any) -> None:
     """[search] default_text_search_config: the configuration of one-argument to_tsvector etc."""
     section = getattr(kernel.config, "search", None) or {}
+    bm25_index.configure(section)
     name = section.get("default_text_search_config")
     if name:
         configurations.DEFAULT_CONFIG[0] = configurations.configuration(name).name
@@ -39,6 +40,7 @@ def helios_startup(kernel: Any) -> None:
 
 @hookimpl
 def helios_index_kinds():
-    """gin and gist over tsvector (and gin over jsonb), recorded in the catalog; queries scan."""
-    return [IndexKind(name="gin", key_types=["tsvector", "jsonb", "tsquery"]),
+    """bm25 (tantivy); gin and gist over tsvector (and gin over jsonb), recorded in the catalog."""
+    return [bm25_index.INDEX_KIND,
+            IndexKind(name="gin", key_types=["tsvector", "jsonb", "tsquery"]),
             IndexKind(name="gist", key_types=["tsvector", "tsquery"])]

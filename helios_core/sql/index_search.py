@@ -1,0 +1,196 @@
+"""Plugin indexes that find rows: a WHERE condition ``key operator constant`` answered by an index.
+
+An access method a plugin provides (``hookspecs.IndexKind``) may list operators and a
+``search``. When a scan's WHERE has a condition ``key symbol constant`` whose symbol the kind
+lists and whose left side is a key of one of the table's indexes of that kind (the column, or
+the same expression), the scan asks ``search`` for the rows instead of reading the table:
+
+    Filter body @@@ 'shoes'                ->   Index Scan using docs_bm25 on docs
+      Scan docs [id, body]                        Index Cond: (body @@@ 'shoes')
+
+The kind derives its structure chunk by chunk from what the statement's snapshot walks
+(``Transaction.chunks_def``): chunks are immutable, so a structure built from one stays valid,
+and each chunk comes with the rows the snapshot sees. The scan then reads the returned rowids
+under the same snapshot, so MVCC and branches decide what is seen, as for any scan. An exact
+kind's condition is answered by the index alone; another's (a lossy GIN) is checked again on
+the rows read. A ranking kind returns a score per row: ``heliosdb.score(column)`` of that table.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import attrs
+import pyarrow as pa
+from sqlglot import exp
+
+from helios_core.errors import FeatureNotSupported
+from helios_core.hookspecs import IndexChunk, IndexSearch
+from helios_core.plugins import get_plugin_manager, index_kinds
+
+SCORE_COLUMN = "__score"  # the hidden column heliosdb.score(...) reads
+
+
+@attrs.define
+class IndexUse:
+    """One condition a scan hands to an index: which index, key and operator, the constant."""
+
+    kind: Any  # hookspecs.IndexKind
+    index: dict[str, Any]
+    key: int
+    operator: str
+    value: Any  # Compiled: the constant operand, evaluated per execution
+    text: str
+
+    @property
+    def exact(self) -> bool:
+        return bool(self.kind.exact)
+
+    def explain(self, table: str, alias: str) -> tuple[str, list[str]]:
+        """EXPLAIN's label and details, in PostgreSQL's words for an index or bitmap scan."""
+        name = f"{table} {alias}" if alias and alias != table else table
+        if self.exact:
+            return f"Index Scan using {self.index['name']} on {name}", [f"Index Cond: ({self.text})"]
+        return f"Bitmap Heap Scan on {name}", [f"Recheck Cond: ({self.text})",
+                                               f"->  Bitmap Index Scan on {self.index['name']}",
+                                               f"      Index Cond: ({self.text})"]
+
+
+def searchable_kinds() -> dict[str, Any]:
+    return {name: k for name, k in index_kinds(get_plugin_manager()).items() if k.search is not None}
+
+
+def table_indexes(txn: Any, schema: str, tdef: Any) -> list[dict[str, Any]]:
+    """The catalog records of the table's indexes whose access method can search."""
+    kinds = searchable_kinds()
+    if not kinds:
+        return []
+    out = []
+    for iname in (tdef.options or {}).get("indexes", []):
+        rec = txn.catalog_get("index", f"{schema}.{iname}")
+        if rec is not None and rec.get("method") in kinds:
+            out.append(rec)
+    return out
+
+
+def ranks(txn: Any, schema: str, tdef: Any) -> bool:
+    """Whether the table has an index a score can come from (one with search)."""
+    return bool(table_indexes(txn, schema, tdef))
+
+
+def match(txn: Any, schema: str, tdef: Any, cond: exp.Expression) -> tuple[dict[str, Any], Any, int] | None:
+    """The (index, kind, key position) that answers ``cond``, when it is ``key symbol constant``."""
+    from helios_core.sql.index_definitions import expression_sql
+
+    while isinstance(cond, exp.Paren):
+        cond = cond.this
+    if not isinstance(cond, exp.Operator):
+        return None
+    symbol = str(cond.args.get("operator"))
+    left, right = cond.this, cond.expression
+    if right is None or right.find(exp.Column, exp.Subquery, exp.Select) is not None:
+        return None
+    while isinstance(left, exp.Paren):
+        left = left.this
+    kinds = searchable_kinds()
+    for rec in table_indexes(txn, schema, tdef):
+        kind = kinds[rec["method"]]
+        if symbol not in kind.operators:
+            continue
+        for pos, key in enumerate(rec.get("keys") or []):
+            if "column" in key:
+                if isinstance(left, exp.Column) and left.name == key["column"]:
+                    return rec, kind, pos
+            elif not isinstance(left, exp.Column) and expression_sql(_unqualified(left)) == key["expr"]:
+                return rec, kind, pos
+    return None
+
+
+def _unqualified(node: exp.Expression) -> exp.Expression:
+    node = node.copy()
+    for col in node.find_all(exp.Column):
+        col.set("table", None)
+    return node
+
+
+def search(use: IndexUse, ctx: Any, schema: str, table: str) -> pa.Table:
+    """The rows (``_rowid``, and ``score`` when the kind ranks) the index finds for this execution."""
+    from helios_core.sql.operators.base import batch_of
+
+    txn = ctx.txn
+    value = use.value.evaluate(batch_of([], 1), ctx).array[0].as_py()
+    if value is None:  # a strict operator with a NULL operand: no row
+        return pa.table({"_rowid": pa.array([], pa.int64())})
+    tdef = txn.get_table(schema, table)
+    keys = use.index.get("keys") or []
+    columns = _key_columns(keys)
+    evaluate = _key_evaluator(ctx, tdef, keys)
+
+    def chunks() -> Any:
+        for chunk_id, rows, mask, read in txn.chunks_def(tdef, columns):
+            yield IndexChunk(chunk_id=chunk_id, num_rows=rows, visible=mask,
+                             read=lambda _read=read: evaluate(_read()))
+
+    scope = (txn.db, txn._branch.branch_id, tdef.data_id, use.index["name"],
+             json.dumps([keys, use.index.get("options") or {}], sort_keys=True))
+    request = IndexSearch(index=use.index, key=use.key, operator=use.operator, value=value, scope=scope,
+                          chunks=chunks)
+    return use.kind.search(request)
+
+
+def _key_columns(keys: list[dict[str, Any]]) -> list[str]:
+    from helios_core.sql.index_definitions import referenced_columns
+
+    return sorted(referenced_columns({"keys": keys}))
+
+
+def _key_evaluator(ctx: Any, tdef: Any, keys: list[dict[str, Any]]) -> Any:
+    """batch of table columns + _rowid -> batch ``k0, k1, ...`` of the keys' values + ``_rowid``."""
+    from helios_core.sql.dialect import parse
+    from helios_core.sql.dml import _scope
+    from helios_core.sql.expr import compile_scalar
+
+    compiled: dict[int, Any] = {}
+    for pos, key in enumerate(keys):
+        if "expr" in key:
+            tree = parse(f"select {key['expr']}")[0].ast.expressions[0]
+            compiled[pos] = compile_scalar(tree, _scope(tdef), ctx)
+
+    def evaluate(batch: pa.RecordBatch) -> pa.RecordBatch:
+        arrays, names = [], []
+        for pos, key in enumerate(keys):
+            if pos in compiled:
+                full = _table_batch(tdef, batch)
+                v = compiled[pos].evaluate(full, ctx)
+                arrays.append(v.broadcast(batch.num_rows).array if v.scalar else v.array)
+            else:
+                arrays.append(batch.column(key["column"]))
+            names.append(f"k{pos}")
+        arrays.append(batch.column("_rowid"))
+        names.append("_rowid")
+        return pa.RecordBatch.from_arrays(arrays, names=names)
+
+    return evaluate
+
+
+def _table_batch(tdef: Any, batch: pa.RecordBatch) -> pa.RecordBatch:
+    """The batch with every table column, in table order (those not read as NULL), as the
+    expression's scope expects."""
+    arrays = []
+    have = set(batch.schema.names)
+    for c in tdef.columns:
+        arrays.append(batch.column(c.name) if c.name in have else pa.nulls(batch.num_rows, c.type))
+    return pa.RecordBatch.from_arrays(arrays, names=[c.name for c in tdef.columns])
+
+
+def is_score_call(node: exp.Dot) -> bool:
+    """``heliosdb.score(...)``."""
+    call = node.expression
+    return isinstance(node.this, exp.Identifier) and node.this.name.lower() == "heliosdb" and \
+        isinstance(call, exp.Anonymous) and str(call.this).lower() == "score"
+
+
+def score_unavailable() -> FeatureNotSupported:
+    return FeatureNotSupported("heliosdb.score() needs a condition its table's index answers in the same "
+                               "query (such as key @@@ 'query' with a bm25 index)")
