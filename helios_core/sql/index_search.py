@@ -28,6 +28,11 @@ from sqlglot import exp
 from helios_core.errors import FeatureNotSupported
 from helios_core.hookspecs import IndexChunk, IndexSearch
 from helios_core.plugins import get_plugin_manager, index_kinds
+from helios_core.sql.dialect import parse
+from helios_core.sql.dml import _scope
+from helios_core.sql.expr import compile_scalar
+from helios_core.sql.index_definitions import expression_sql, referenced_columns
+from helios_core.sql.operators.base import batch_of
 
 SCORE_COLUMN = "__score"  # the hidden column heliosdb.score(...) reads
 
@@ -57,8 +62,22 @@ class IndexUse:
                                                f"      Index Cond: ({self.text})"]
 
 
+_KINDS: list[dict[str, Any]] = []
+
+
 def searchable_kinds() -> dict[str, Any]:
-    return {name: k for name, k in index_kinds(get_plugin_manager()).items() if k.search is not None}
+    """The installed access methods that can find rows (read once per process)."""
+    if not _KINDS:
+        _KINDS.append({name: k for name, k in index_kinds(get_plugin_manager()).items() if k.search is not None})
+    return _KINDS[0]
+
+
+def may_match(cond: exp.Expression) -> bool:
+    """Cheap test before any catalog look-up: an operator some searchable access method lists."""
+    while isinstance(cond, exp.Paren):
+        cond = cond.this
+    return isinstance(cond, exp.Operator) and any(
+        str(cond.args.get("operator")) in k.operators for k in searchable_kinds().values())
 
 
 def table_indexes(txn: Any, schema: str, tdef: Any) -> list[dict[str, Any]]:
@@ -81,8 +100,6 @@ def ranks(txn: Any, schema: str, tdef: Any) -> bool:
 
 def match(txn: Any, schema: str, tdef: Any, cond: exp.Expression) -> tuple[dict[str, Any], Any, int] | None:
     """The (index, kind, key position) that answers ``cond``, when it is ``key symbol constant``."""
-    from helios_core.sql.index_definitions import expression_sql
-
     while isinstance(cond, exp.Paren):
         cond = cond.this
     if not isinstance(cond, exp.Operator):
@@ -116,8 +133,6 @@ def _unqualified(node: exp.Expression) -> exp.Expression:
 
 def search(use: IndexUse, ctx: Any, schema: str, table: str) -> pa.Table:
     """The rows (``_rowid``, and ``score`` when the kind ranks) the index finds for this execution."""
-    from helios_core.sql.operators.base import batch_of
-
     txn = ctx.txn
     value = use.value.evaluate(batch_of([], 1), ctx).array[0].as_py()
     if value is None:  # a strict operator with a NULL operand: no row
@@ -140,17 +155,11 @@ def search(use: IndexUse, ctx: Any, schema: str, table: str) -> pa.Table:
 
 
 def _key_columns(keys: list[dict[str, Any]]) -> list[str]:
-    from helios_core.sql.index_definitions import referenced_columns
-
     return sorted(referenced_columns({"keys": keys}))
 
 
 def _key_evaluator(ctx: Any, tdef: Any, keys: list[dict[str, Any]]) -> Any:
     """batch of table columns + _rowid -> batch ``k0, k1, ...`` of the keys' values + ``_rowid``."""
-    from helios_core.sql.dialect import parse
-    from helios_core.sql.dml import _scope
-    from helios_core.sql.expr import compile_scalar
-
     compiled: dict[int, Any] = {}
     for pos, key in enumerate(keys):
         if "expr" in key:

@@ -661,6 +661,8 @@ class Builder:
     def use_index(self, op: Any, conjuncts: list[exp.Expression], scope: Scope) -> list[exp.Expression]:
         """The first condition a plugin index of the table answers goes to the scan (sql/index_search);
         the conditions left to evaluate (all of them when the index only gives candidates)."""
+        if not any(index_search.may_match(c) for c in conjuncts):
+            return conjuncts
         tdef = self.ctx.txn.get_table(op.schema, op.table)
         if tdef is None:
             return conjuncts
