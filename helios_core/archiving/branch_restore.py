@@ -1,20 +1,36 @@
 """``heliosdb.restore_branch(branch, timestamptz, new_branch)``: one branch as it was at a time.
 
 Creates ``new_branch`` holding ``branch``'s state at the given time and returns its name;
-no other branch is touched (a branch is metadata over shared immutable data, so this costs
-O(1)). Within the local retention window (``[storage] retention``) the history is still in
-the store. Older points would need a per-branch replay of the archive, which is not built:
-that is refused with 0A000 naming it, as is a time in the future or before the branch existed.
+no other branch is touched. Within the local retention window (``[storage] retention``) the
+history is still in the store and the new branch is an O(1) fork. Older points come from
+the WAL archive: the backup before the time and the archived WAL up to it are restored into
+a scratch directory (only the segments of the branch and its ancestors are fetched), and
+the branch's own state there is copied into the new branch (graft.py). The primary backend
+is tried first, then the secondary. A time in the future, before the branch existed or
+before the oldest backup is refused (22023), as is an archive replay that stops short of
+the time (58030, naming the object).
 """
 
 from __future__ import annotations
 
+import functools
+import os
+import shutil
+import uuid
+from typing import Any
+
 import pyarrow as pa
 
-from helios_core.branching import lifecycle
+from helios_core.archiving.graft import ancestry, graft, read_branch
+from helios_core.archiving.restore import RestoreError, restore
+from helios_core.branching import lifecycle, privileges
 from helios_core.errors import HeliosError
 from helios_core.hookspecs import SqlFunction
+from helios_core.plugins import storage_tier_factories
 from helios_core.sql.catalog_views.functions import ACTIVE_SESSION
+from helios_core.storage import Store
+
+SCRATCH_PREFIX = "branch-restore-"  # scratch restores inside data_dir (apart from segments and wal)
 
 
 def _restore(args: list[pa.Array]) -> pa.Array:
@@ -30,13 +46,64 @@ def _restore(args: list[pa.Array]) -> pa.Array:
         if store.get_branch(session.database, branch) is None:
             raise HeliosError(f'branch "{branch}" does not exist', sqlstate="42704")
         if ts < store.now() - store.retention_us:
-            raise HeliosError(
-                "restoring a branch to before the local retention window from the WAL archive is not supported",
-                sqlstate="0A000",
-                hint="Raise [storage] retention, or restore the whole server with helios restore --to-time.")
-        lifecycle.create_branch(session, str(new), str(branch), int(ts))
+            from_archive(session, str(branch), int(ts), str(new))
+        else:
+            lifecycle.create_branch(session, str(new), str(branch), int(ts))
         out.append(str(new))
     return pa.array(out, pa.string())
+
+
+def from_archive(session: Any, branch: str, ts: int, new: str) -> None:
+    """``new`` as ``branch`` was at ``ts``, from the archive (the point is past local retention)."""
+    engine, db = session.engine, session.database
+    shipper = getattr(engine, "wal_archive", None)
+    if shipper is None:
+        raise HeliosError(
+            "restoring a branch to before the local retention window needs the WAL archive, which is not enabled",
+            sqlstate="0A000",
+            hint="Enable [storage.wal_archiving], or raise [storage] retention.")
+    privileges.check_use(session, branch)  # before the work, not only when the branch is made
+    store = engine.store
+    with store.mu:
+        live = store.dbs[db][branch]
+        branch_id, keep = live.branch_id, ancestry(live)
+    open_tier = _scratch_tier(engine)
+    problems = []
+    for repo in shipper.repos.values():  # the primary first
+        scratch = os.path.join(store.data_dir, f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}")
+        try:
+            try:
+                result = restore(repo, scratch, open_tier, ts, claim_timeline=False, only_branches=keep)
+            except RestoreError as exc:
+                raise HeliosError(f"cannot restore branch \"{branch}\" from the archive: {exc}",
+                                  sqlstate="22023") from None
+            except OSError as exc:
+                problems.append(f"{repo.name}: {(str(exc).strip().splitlines() or [type(exc).__name__])[0]}")
+                continue
+            if result.problem is not None:
+                problems.append(f"{repo.name}: {result.problem}")
+                continue
+            source = Store.open(scratch, tier=open_tier(scratch))
+            try:
+                copy = read_branch(source, branch_id, ts, branch)
+            finally:
+                source.close(checkpoint=False)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        lifecycle.create_branch(session, new, branch, None, fork=functools.partial(graft, store, db, new, copy))
+        return
+    raise HeliosError(f"cannot restore branch \"{branch}\" from the archive: " + "; ".join(problems),
+                      sqlstate="58030")
+
+
+def _scratch_tier(engine: Any) -> Any:
+    """The server's kind of local tier, in the scratch directory itself (never the live segments)."""
+    factories = storage_tier_factories(engine.archive_plugins)
+    name = engine.archive_config.storage.tier or ("nvme" if "nvme" in factories else None)
+    if name is None or name not in factories:
+        raise HeliosError("restoring a branch from the archive needs a persistent storage tier", sqlstate="0A000")
+    factory = factories[name]
+    return lambda data_dir: factory.create(data_dir, None)
 
 
 def restore_branch_function() -> SqlFunction:

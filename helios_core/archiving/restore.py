@@ -16,11 +16,13 @@ import json
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import attrs
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from helios_core.archiving.backup import Progress, _no_progress, iso, list_backups
 from helios_core.archiving.objects import CorruptObject
@@ -115,14 +117,31 @@ def _hot_manifest(meta: dict[str, Any]) -> dict[str, Any]:
     return dict(meta, layers=layers)
 
 
+def _only_branches(meta: dict[str, Any], keep: Collection[int]) -> dict[str, Any]:
+    return dict(meta, layers=[layer for layer in meta["layers"] if layer["b"] in keep])
+
+
+def _state_of(state: bytes, keep: Collection[int]) -> bytes:
+    """The checkpoint state file with only the rows of the ``keep`` branches' layers."""
+    table = pa.ipc.open_file(pa.py_buffer(state)).read_all()
+    table = table.filter(pc.is_in(table.column("b"), pa.array(sorted(keep), pa.int64())))
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
 def restore(repo: Repository, data_dir: str, open_tier: Callable[[str], Any], target_ts: int | None = None,
             progress: Progress = _no_progress, *, open_store: Callable[..., Any] | None = None,
-            timeline: int | None = None, claim_timeline: bool = True) -> RestoreResult:
+            timeline: int | None = None, claim_timeline: bool = True,
+            only_branches: Collection[int] | None = None) -> RestoreResult:
     """Restore into ``data_dir`` up to ``target_ts`` (None: the last archived change).
 
     ``timeline``: the history to follow (default: the newest, see timelines.py).
     ``claim_timeline``: record the restored directory's new timeline in the archive (a trial or
     a branch restore that is thrown away afterwards does not).
+    ``only_branches``: the backup's segments of just these branch ids are fetched (a branch and its
+    ancestors, for heliosdb.restore_branch); the other branches come back without their data.
     """
     check_target_dir(data_dir)
     line = lineage(repo, timeline if timeline is not None else latest(repo, list_backups(repo)))
@@ -135,13 +154,21 @@ def restore(repo: Repository, data_dir: str, open_tier: Callable[[str], Any], ta
     done = 0
     clock = time.perf_counter()
     seconds: dict[str, float] = {}
-    names = {key: name for name, key in backup["segments"].items()}
+    if meta is not None and only_branches is not None:
+        meta = _only_branches(meta, only_branches)
+        wanted = {e[1] for layer in meta["layers"] for e in layer["segments"]}
+        names = {key: name for name, key in backup["segments"].items() if name in wanted}
+    else:
+        names = {key: name for name, key in backup["segments"].items()}
     for key, fetched in fetch_in_order(repo, list(names)):
         tier.put(names[key], fetched.result())
         done += 1
         progress(f"restore from {repo.name}", done, total)
     if meta is not None:
-        write_atomic(data_dir, meta["state"], repo.get(backup["state_object"]))
+        state = repo.get(backup["state_object"])
+        if only_branches is not None:
+            state = _state_of(state, only_branches)
+        write_atomic(data_dir, meta["state"], state)
         write_atomic(data_dir, MANIFEST, json.dumps(_hot_manifest(meta)).encode())
     seconds["backup"] = time.perf_counter() - clock
     clock = time.perf_counter()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from typing import Any
 
 from helios_core import roles
@@ -20,11 +21,14 @@ from helios_core.engine import BOOTSTRAP_ROLE
 from helios_core.errors import HeliosError, InvalidParameterValue
 
 
-def create_branch(session: Any, name: str, parent: str, at_ts: int | None) -> None:
+def create_branch(session: Any, name: str, parent: str, at_ts: int | None,
+                  fork: Callable[[], None] | None = None) -> None:
     """Fork ``name``; its "create" history line is derived from the branch itself (catalog_views).
 
     A branch created by the bootstrap superuser needs no record at all (it is the default owner),
     so the common path costs the storage's one durable metadata write and nothing more.
+    ``fork``: makes the storage branch instead of a plain fork of ``parent`` at ``at_ts`` (a branch
+    restored from the WAL archive), under the same checks and records.
     """
     engine, db = session.engine, session.database
     privileges.check_use(session, parent)
@@ -36,7 +40,10 @@ def create_branch(session: Any, name: str, parent: str, at_ts: int | None) -> No
     with records.reading(engine, db) as txn:
         stale = txn.catalog_get(records.META, name) is not None or txn.catalog_get(records.ACL, name) is not None
     inherited = dict(limits.limits_of(engine, db, parent))  # a fork is no way around its parent's limits
-    engine.store.create_branch(db, name, parent=parent, at_ts=at_ts)
+    if fork is None:
+        engine.store.create_branch(db, name, parent=parent, at_ts=at_ts)
+    else:
+        fork()
     if stale or inherited or session.user != BOOTSTRAP_ROLE:
         with records.writing(engine, db) as txn:
             txn.catalog_delete(records.ACL, name)  # a dropped namesake's grants never carry over

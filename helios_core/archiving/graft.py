@@ -1,0 +1,111 @@
+"""A branch as another store had it at a time, copied into the live store as a new branch.
+
+The other store is a scratch restore of the archive (the same server's history, so branch,
+table and row ids mean the same things in both). A branch is its parent at a fork point plus
+its own layers: the copy forks from the same parent at the same point (the live store keeps
+that state while the original branch pins it) and gets the versions the branch itself had
+at the time and the inherited rows it had deleted by then. A root branch (main) has no
+parent: its copy forks from it at timestamp 0, where nothing is visible, and holds all of
+its rows. The copied rows are one logged commit on the new branch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import numpy as np
+import pyarrow as pa
+
+from helios_core.errors import HeliosError, InvalidParameterValue
+from helios_core.storage.layer import Layer
+from helios_core.storage.txn import LayerWrites
+from helios_core.storage.versions import ROWID
+
+
+@attrs.frozen
+class BranchCopy:
+    """What a branch was at ``ts``: where it forked and what it held itself."""
+
+    parent_id: int
+    fork_ts: int
+    layers: list[tuple[int, tuple[str, ...], list[pa.RecordBatch], list[int]]]  # data_id, pk, batches, tombs
+
+
+def ancestry(branch: Any) -> list[int]:
+    """The ids of a branch and its ancestors (whose data its reads reach)."""
+    out = []
+    while branch is not None:
+        out.append(branch.branch_id)
+        branch = branch.parent
+    return out
+
+
+def read_branch(source: Any, branch_id: int, ts: int, name: str) -> BranchCopy:
+    """The branch's own versions visible at ``ts`` in ``source`` (a store recovered up to ts)."""
+    with source.mu:
+        branch = source.branches.get(branch_id)
+        if branch is None or branch.dropped or branch.created_ts > ts:
+            raise InvalidParameterValue(f'branch "{name}" did not exist at that timestamp')
+        layers = []
+        for data_id, layer in branch.layers.items():
+            batches = []
+            for ch in list(layer.chunks.values()):
+                mask = ch.visible_mask(ts, 0)
+                if mask is None:
+                    continue
+                data = ch.data
+                if mask is not True:
+                    data = data.filter(mask if isinstance(mask, pa.Array) else pa.array(mask))
+                if data.num_rows:
+                    batches.append(data)
+            dead = layer.dead_tombs(ts, 0)
+            tombs = [] if dead is None else dead.tolist()
+            if batches or tombs:
+                layers.append((data_id, layer.pk_cols, batches, tombs))
+        if branch.parent is None:
+            return BranchCopy(branch.branch_id, 0, layers)
+        return BranchCopy(branch.parent.branch_id, branch.fork_ts, layers)
+
+
+def graft(store: Any, db: str, name: str, copy: BranchCopy) -> None:
+    """Create branch ``name`` in the live ``store`` holding ``copy``; nothing else changes."""
+    with store._meta_lock, store.mu:
+        if name in store._db(db):
+            raise HeliosError(f'branch "{name}" already exists', sqlstate="42710")
+        parent = store.branches.get(copy.parent_id)
+        if parent is None or parent.db != db:
+            raise InvalidParameterValue(f'branch "{name}": the branch it forked from no longer exists')
+        bid = store._next_branch_id
+        store._meta({"k": "br+", "name": name, "id": bid, "parent": copy.parent_id, "fork_ts": copy.fork_ts,
+                     "ts": store.clock.tick()})
+    try:
+        _fill(store, db, name, copy)
+    except BaseException:
+        store.drop_branch(db, name)
+        raise
+
+
+def _fill(store: Any, db: str, name: str, copy: BranchCopy) -> None:
+    txn = store.begin(db, name)
+    branch = store.branches[store.dbs[db][name].branch_id]
+    try:
+        with store.mu:
+            for data_id, pk_cols, batches, tombs in copy.layers:
+                layer = branch.layers.setdefault(data_id, Layer(branch, data_id, tuple(pk_cols)))
+                w = txn.writes.setdefault(layer.key, LayerWrites(layer))
+                for batch in batches:
+                    rowids = batch.column(ROWID)
+                    phys = batch.select([n for n in batch.schema.names if n != ROWID])
+                    txn._append_chunk(layer, w, phys, rowids)
+                    if layer.pk_cols:
+                        txn._pk_set(layer, w, layer.keys_of(batch), rowids.to_pylist())
+                    branch.note_rowid(int(np.max(rowids.to_numpy())))
+                for r in tombs:
+                    layer.tomb[r] = -txn.txid
+                w.tombs.extend(tombs)
+            txn.ddl = True  # the copy holds the branch's own catalog versions too
+    except BaseException:
+        txn.rollback()
+        raise
+    txn.commit()

@@ -1,0 +1,130 @@
+"""``heliosdb.restore_branch`` to a time older than local retention, from the WAL archive on S3
+(moto_server): a real ``helios serve`` with several tenant branches; one tenant's branch comes back
+as it was at T while every other branch (and the original) stays as it is; main itself can be
+restored; a time before the branch existed is refused."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+import uuid
+
+import psycopg
+import pytest
+
+from helios_core import cli
+from helios_core.testing import start_server
+
+RETENTION = 1.0  # seconds of local history: T falls out of it quickly
+
+
+def helios(*argv: str) -> tuple[int, str]:
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        status = cli.main(list(argv))
+    return status, err.getvalue()
+
+
+def wait_archived(conn, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = conn.execute("select last_segment, lag_bytes from heliosdb.wal_archive_status").fetchall()
+        if rows and all(seg is not None and lag == 0 for seg, lag in rows):
+            return
+        assert time.monotonic() < deadline, f"archive not caught up: {rows}"
+        time.sleep(0.1)
+
+
+def on(conn, branch: str, sql: str, params=None):
+    conn.execute(f"set heliosdb.branch = '{branch}'")
+    return conn.execute(sql, params)
+
+
+def rows(conn, branch: str, table: str = "acct") -> list[tuple]:
+    return on(conn, branch, f"select * from {table} order by 1").fetchall()
+
+
+@pytest.fixture(scope="module")
+def tenants(moto_server, tmp_path_factory):
+    work = tmp_path_factory.mktemp("branchrestore")
+    config = {"storage": {"retention": f"{RETENTION}s",
+                          "wal_archiving": {"enabled": True, "primary_backend": "s3", "archive_timeout": "200ms"},
+                          "s3": moto_server.section(f"br-{uuid.uuid4().hex[:8]}")}}
+    server = start_server(work / "server", config, only=["postgres"])
+    try:
+        conn = psycopg.connect(server.pg_dsn(), autocommit=True)
+        conn.execute("create table acct (id int primary key, balance int)")
+        conn.execute("insert into acct values (1, 100), (2, 200), (3, 300)")
+        for t in ("tenant_a", "tenant_b", "tenant_c"):
+            conn.execute(f"create branch {t} from main")
+        on(conn, "tenant_a", "update acct set balance = 150 where id = 1")
+        on(conn, "tenant_a", "delete from acct where id = 3")
+        on(conn, "tenant_a", "insert into acct values (4, 400)")
+        on(conn, "tenant_b", "create table notes (id int primary key, body text)")  # DDL on one branch only
+        on(conn, "tenant_b", "insert into notes values (1, 'kept')")
+        conn.execute("checkpoint")  # the backup below holds segments of every branch
+        status, err = helios("backup", "create", "--config", str(server.config_path), "--quiet")
+        assert status == 0, err
+        on(conn, "tenant_a", "update acct set balance = 160 where id = 2")  # after the backup, before T
+        on(conn, "main", "insert into acct values (5, 500)")
+        time.sleep(0.05)
+        (at,) = conn.execute("select now()").fetchone()
+        time.sleep(0.05)
+        expected = {b: rows(conn, b) for b in ("main", "tenant_a", "tenant_b", "tenant_c")}
+        expected["notes"] = rows(conn, "tenant_b", "notes")
+        # after T: every branch changes
+        on(conn, "tenant_a", "delete from acct")
+        on(conn, "tenant_b", "drop table notes")
+        on(conn, "tenant_c", "update acct set balance = 0")
+        on(conn, "main", "update acct set balance = -1 where id = 1")
+        wait_archived(conn)
+        time.sleep(RETENTION + 0.2)
+        conn.execute("set heliosdb.branch = 'main'")
+        yield {"conn": conn, "at": at, "expected": expected, "server": server}
+        conn.close()
+    finally:
+        server.stop()
+
+
+def test_one_tenant_comes_back_and_no_other_branch_changes(tenants):
+    conn, at = tenants["conn"], tenants["at"]
+    before = {b: rows(conn, b) for b in ("main", "tenant_a", "tenant_b", "tenant_c")}
+    conn.execute("set heliosdb.branch = 'main'")
+    (name,) = conn.execute("select heliosdb.restore_branch('tenant_a', %s, 'tenant_a_back')", (at,)).fetchone()
+    assert name == "tenant_a_back"
+    assert rows(conn, "tenant_a_back") == tenants["expected"]["tenant_a"] == [(1, 150), (2, 160), (4, 400)]
+    assert {b: rows(conn, b) for b in ("main", "tenant_a", "tenant_b", "tenant_c")} == before
+    branches = dict(conn.execute("select name, parent from heliosdb.branches").fetchall())
+    assert branches["tenant_a_back"] == "main"  # forked where tenant_a forked
+    # the restored branch is a branch like any other: it takes writes, its key index holds
+    on(conn, "tenant_a_back", "insert into acct values (6, 600)")
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        on(conn, "tenant_a_back", "insert into acct values (4, 1)")
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        on(conn, "tenant_a_back", "insert into acct values (2, 1)")  # inherited from main, updated on the branch
+    assert rows(conn, "tenant_a") == before["tenant_a"]
+
+
+def test_a_branch_with_its_own_tables_and_main_itself(tenants):
+    conn, at = tenants["conn"], tenants["at"]
+    conn.execute("set heliosdb.branch = 'main'")
+    conn.execute("select heliosdb.restore_branch('tenant_b', %s, 'tenant_b_back')", (at,))
+    assert rows(conn, "tenant_b_back", "notes") == tenants["expected"]["notes"] == [(1, "kept")]
+    assert rows(conn, "tenant_b_back") == tenants["expected"]["tenant_b"]
+    with pytest.raises(psycopg.errors.UndefinedTable):
+        rows(conn, "tenant_b", "notes")  # dropped after T on the original: still dropped
+    conn.execute("set heliosdb.branch = 'main'")
+    conn.execute("select heliosdb.restore_branch('main', %s, 'main_back')", (at,))
+    assert rows(conn, "main_back") == tenants["expected"]["main"]
+    assert (1, -1) in rows(conn, "main")
+
+
+def test_times_the_archive_cannot_serve_are_refused(tenants):
+    conn = tenants["conn"]
+    conn.execute("set heliosdb.branch = 'main'")
+    with pytest.raises(psycopg.errors.InvalidParameterValue, match='"tenant_c" did not exist at that timestamp'):
+        conn.execute("select heliosdb.restore_branch('tenant_c', now() - interval '30 days', 'old')")
+    with pytest.raises(psycopg.errors.UndefinedObject):
+        conn.execute("select heliosdb.restore_branch('nobody', %s, 'x')", (tenants["at"],))
+    assert "old" not in [r[0] for r in conn.execute("select name from heliosdb.branches")]
