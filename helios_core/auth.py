@@ -60,15 +60,16 @@ def _unb64(s: str) -> bytes:
         raise AuthFailed("malformed base64 in SCRAM message") from exc
 
 
-def _hmac(key: bytes, data: bytes) -> bytes:
-    return hmac.new(key, data, hashlib.sha256).digest()
+def _hmac(key: bytes, data: bytes, hash_name: str = "sha256") -> bytes:
+    return hmac.new(key, data, hash_name).digest()
 
 
-def scram_keys(password: str, salt: bytes, iterations: int) -> tuple[bytes, bytes]:
-    """(StoredKey, ServerKey) for a password; SASLprep is skipped (PG also falls back to raw bytes)."""
-    salted = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
-    client_key = _hmac(salted, b"Client Key")
-    return hashlib.sha256(client_key).digest(), _hmac(salted, b"Server Key")
+def scram_keys(password: str, salt: bytes, iterations: int, hash_name: str = "sha256") -> tuple[bytes, bytes]:
+    """(StoredKey, ServerKey) for a password; SASLprep is skipped (PG also falls back to raw bytes).
+    ``hash_name`` "sha1" gives SCRAM-SHA-1's (RFC 5802), which MongoDB's drivers still offer."""
+    salted = hashlib.pbkdf2_hmac(hash_name, password.encode("utf-8"), salt, iterations)
+    client_key = _hmac(salted, b"Client Key", hash_name)
+    return hashlib.new(hash_name, client_key).digest(), _hmac(salted, b"Server Key", hash_name)
 
 
 def make_scram_verifier(password: str, *, salt: bytes | None = None, iterations: int = SCRAM_ITERATIONS) -> str:
@@ -169,13 +170,14 @@ def _attrs_of(message: str) -> list[tuple[str, str]]:
 
 @attrs.define
 class ScramExchange:
-    """One SCRAM-SHA-256 exchange (server side).
+    """One SCRAM-SHA-256 exchange (server side); ``hash_name`` "sha1" makes it SCRAM-SHA-1.
 
     ``verifier`` None means "unknown user": the exchange runs on a fake verifier and
     fails at the end, so a client can't probe which roles exist.
     """
 
     verifier: ScramVerifier | None
+    hash_name: str = attrs.field(default="sha256", kw_only=True)
     server_nonce: str = attrs.field(factory=lambda: _b64(secrets.token_bytes(18)))
     _client_first_bare: str = ""
     _server_first: str = ""
@@ -228,13 +230,13 @@ class ScramExchange:
         if self.verifier is None:
             raise AuthFailed("password authentication failed")
         auth_message = f"{self._client_first_bare},{self._server_first},{without_proof}".encode()
-        client_sig = _hmac(self.verifier.stored_key, auth_message)
+        client_sig = _hmac(self.verifier.stored_key, auth_message, self.hash_name)
         if len(proof) != len(client_sig):
             raise AuthFailed("password authentication failed")
         client_key = bytes(a ^ b for a, b in zip(proof, client_sig, strict=True))
-        if not hmac.compare_digest(hashlib.sha256(client_key).digest(), self.verifier.stored_key):
+        if not hmac.compare_digest(hashlib.new(self.hash_name, client_key).digest(), self.verifier.stored_key):
             raise AuthFailed("password authentication failed")
-        server_sig = _hmac(self.verifier.server_key, auth_message)
+        server_sig = _hmac(self.verifier.server_key, auth_message, self.hash_name)
         return f"v={_b64(server_sig)}".encode("ascii")
 
 

@@ -1,12 +1,14 @@
-"""SCRAM-SHA-256 logins (saslStart/saslContinue) against HeliosDB roles and ``[auth.users]``.
+"""SCRAM-SHA-256 and SCRAM-SHA-1 logins (saslStart/saslContinue) against HeliosDB roles and ``[auth.users]``.
 
 A MongoDB user is a HeliosDB role: the password a role was given with ``CREATE ROLE ...
 PASSWORD`` (stored as a SCRAM-SHA-256 verifier, which MongoDB's SCRAM-SHA-256 uses as is)
 or in ``[auth.users]`` logs in through both protocols. With an ``[auth]`` section, commands
 other than the handshake and the login are refused (13 Unauthorized) until a login
 succeeded; without one, as mongod without ``--auth``, clients may skip the login, but the
-credentials a client does send are checked (a wrong password is 18). SCRAM-SHA-1 needs the
-password itself (MongoDB hashes ``user:mongo:password`` with MD5 first) and is refused.
+credentials a client does send are checked (a wrong password is 18). SCRAM-SHA-1 needs keys
+made from the password itself (``scram_sha1``): users of ``[auth.users]`` and users whose
+password createUser/updateUser set have them; a role whose password was set over SQL does
+not (error 334, as mongod answers for a user without SCRAM-SHA-1 credentials).
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ import attrs
 from bson import Binary
 
 from helios_core import auth as pwauth
+from helios_protocol_mongo import scram_sha1
 from helios_protocol_mongo.errors import MongoError
 
-MECHANISMS = ["SCRAM-SHA-256"]
+MECHANISMS = ["SCRAM-SHA-256", scram_sha1.MECHANISM]
 # what an unauthenticated client may run when [auth] is configured (MongoDB's own list, roughly)
 OPEN_COMMANDS = {"hello", "ismaster", "ping", "buildinfo", "saslstart", "saslcontinue", "endsessions",
                  "getnonce", "logout", "connectionstatus", "whatsmyuri", "getlog"}
@@ -49,7 +52,7 @@ def settings_from_kernel(kernel: Any) -> AuthSettings:
     return AuthSettings(configured=configured, users=users)
 
 
-def _role(kernel: Any, name: str) -> dict | None:
+def role_of(kernel: Any, name: str) -> dict | None:
     for target in (kernel, getattr(kernel, "engine", None)):
         lookup = getattr(target, "get_role", None)
         if lookup is not None:
@@ -68,7 +71,7 @@ def verifier_for(kernel: Any, settings: AuthSettings, user: str) -> pwauth.Scram
     """The user's SCRAM-SHA-256 verifier, or None (unknown user, no password, expired, md5)."""
     stored = settings.users.get(user)
     if stored is None:
-        role = _role(kernel, user)
+        role = role_of(kernel, user)
         if not role or not role.get("password") or pwauth.password_expired(role) or role.get("login") is False:
             return None
         stored = str(role["password"])
@@ -80,7 +83,38 @@ def verifier_for(kernel: Any, settings: AuthSettings, user: str) -> pwauth.Scram
 
 
 def user_known(kernel: Any, settings: AuthSettings, user: str) -> bool:
-    return user in settings.users or _role(kernel, user) is not None
+    return user in settings.users or role_of(kernel, user) is not None
+
+
+def _sha1_verifier(kernel: Any, settings: AuthSettings, user: str,
+                   lookup: scram_sha1.Lookup) -> pwauth.ScramVerifier | None:
+    """The user's SCRAM-SHA-1 keys; None for an unknown user; 334 for a user without them."""
+    stored = settings.users.get(user)
+    if stored is not None:
+        if pwauth.is_scram_verifier(stored) or pwauth.is_md5_verifier(stored):
+            raise _no_sha1()
+        return scram_sha1.plaintext_verifier(user, stored)
+    role = role_of(kernel, user)
+    if not role or not role.get("password") or pwauth.password_expired(role) or role.get("login") is False:
+        return None
+    found = scram_sha1.verifier(lookup, user, str(role["password"]))
+    if found is None:
+        raise _no_sha1()
+    return found
+
+
+def _no_sha1() -> MongoError:
+    return MongoError(334, "Unable to use SCRAM-SHA-1 based authentication for user without any SCRAM-SHA-1 "
+                           "credentials registered (its password was not set through createUser or updateUser)")
+
+
+def mechanisms_for(kernel: Any, settings: AuthSettings, user: str, lookup: scram_sha1.Lookup) -> list[str]:
+    """hello's saslSupportedMechs for a user: SCRAM-SHA-1 only when it has keys for it."""
+    try:
+        has_sha1 = _sha1_verifier(kernel, settings, user, lookup) is not None
+    except MongoError:
+        has_sha1 = False
+    return [scram_sha1.MECHANISM, "SCRAM-SHA-256"] if has_sha1 else ["SCRAM-SHA-256"]
 
 
 @attrs.define
@@ -103,17 +137,22 @@ def _payload(command: dict[str, Any]) -> bytes:
     return bytes(payload)
 
 
-def sasl_start(kernel: Any, settings: AuthSettings, command: dict[str, Any]) -> tuple[Conversation, dict[str, Any]]:
+def sasl_start(kernel: Any, settings: AuthSettings, command: dict[str, Any],
+               sha1_lookup: scram_sha1.Lookup) -> tuple[Conversation, dict[str, Any]]:
     mechanism = command.get("mechanism")
     if mechanism not in MECHANISMS:
         raise MongoError(2, f"Received authentication for mechanism {mechanism} which is not enabled; HeliosDB "
-                            "offers SCRAM-SHA-256")
+                            "offers SCRAM-SHA-256 and SCRAM-SHA-1")
     data = _payload(command)
     bare = data.decode("utf-8", "replace").split(",", 2)[-1]
     user = next((p[2:] for p in bare.split(",") if p.startswith("n=")), "")
     user = user.replace("=2C", ",").replace("=3D", "=")
-    verifier = verifier_for(kernel, settings, user)
-    exchange = pwauth.ScramExchange(verifier)
+    if mechanism == scram_sha1.MECHANISM:
+        verifier = _sha1_verifier(kernel, settings, user, sha1_lookup)
+        exchange = pwauth.ScramExchange(verifier, hash_name="sha1")
+    else:
+        verifier = verifier_for(kernel, settings, user)
+        exchange = pwauth.ScramExchange(verifier)
     try:
         server_first = exchange.client_first(data)
     except pwauth.AuthFailed:

@@ -301,7 +301,8 @@ def hello(ctx: CommandContext) -> dict[str, Any]:
     if isinstance(mechs_for, str) and "." in mechs_for:
         user = mechs_for.split(".", 1)[1]
         if authentication.user_known(ctx.server.kernel, ctx.server.auth, user):
-            reply["saslSupportedMechs"] = list(authentication.MECHANISMS)
+            reply["saslSupportedMechs"] = authentication.mechanisms_for(ctx.server.kernel, ctx.server.auth, user,
+                                                                        ctx.server.scram_sha1_credentials)
     reply["ok"] = 1.0
     return reply
 
@@ -377,7 +378,8 @@ def connection_status(ctx: CommandContext) -> dict[str, Any]:
 
 
 def sasl_start(ctx: CommandContext) -> dict[str, Any]:
-    conversation, reply = authentication.sasl_start(ctx.server.kernel, ctx.server.auth, ctx.command)
+    conversation, reply = authentication.sasl_start(ctx.server.kernel, ctx.server.auth, ctx.command,
+                                                    ctx.server.scram_sha1_credentials)
     ctx.runner.conversation = conversation
     return reply
 

@@ -21,7 +21,8 @@ from anyio.abc import SocketAttribute
 from anyio.streams.buffered import BufferedByteReceiveStream
 from bson import Timestamp
 
-from helios_protocol_mongo.authentication import settings_from_kernel
+from helios_protocol_mongo import scram_sha1
+from helios_protocol_mongo.authentication import role_of, settings_from_kernel
 from helios_protocol_mongo.commands import CommandRunner
 from helios_protocol_mongo.config import MongoConfig
 from helios_protocol_mongo.cursors import CursorRegistry
@@ -74,6 +75,26 @@ class MongoServer:
         """A kernel session on the configured database (blocking); ``branch`` None: the role's default."""
         options = {"heliosdb.branch": branch} if branch else {}
         return self.kernel.open_session(user=user, database=self.config.database, options=options)
+
+    def scram_sha1_credentials(self, user: str) -> tuple[str, str] | None:
+        """A user's SCRAM-SHA-1 keys as createUser/updateUser kept them (read as the bootstrap superuser)."""
+        session = self.open_session()
+        try:
+            return scram_sha1.load(session, user)
+        finally:
+            session.close()
+
+    def keep_scram_sha1_credentials(self, user: str, password: str | None) -> None:
+        """After createUser/updateUser set ``password`` (None: dropUser): the user's SCRAM-SHA-1 keys."""
+        session = self.open_session()
+        try:
+            role = role_of(self.kernel, user) if password is not None else None
+            if role and role.get("password"):
+                scram_sha1.save(session, user, password, str(role["password"]))
+            else:
+                scram_sha1.forget(session, user)
+        finally:
+            session.close()
 
     async def serve(self, stopping: Any = None) -> None:
         """Serve until the listener stops; once ``stopping`` is set, idle connections are closed at once."""

@@ -1,4 +1,4 @@
-"""SCRAM-SHA-256 logins against [auth.users] and HeliosDB roles; unauthenticated clients refused."""
+"""SCRAM-SHA-256 and SCRAM-SHA-1 logins against [auth.users] and HeliosDB roles; unauthenticated clients refused."""
 
 from __future__ import annotations
 
@@ -39,8 +39,15 @@ def test_scram_logins_with_auth_configured(helios_server):
         assert info.value.code == 13
     with _client(server, "bob:bob-pw@", authMechanism="SCRAM-SHA-256") as bob:  # one password, both protocols
         assert bob.app.things.find_one() == {"_id": 1}
-    with _client(server, "alice:secret@", authMechanism="SCRAM-SHA-1") as sha1, pytest.raises(OperationFailure):
+    with _client(server, "alice:secret@", authMechanism="SCRAM-SHA-1") as sha1:
+        assert sha1.app.things.find_one() == {"_id": 1}
+    with _client(server, "alice:wrong@", authMechanism="SCRAM-SHA-1") as sha1, pytest.raises(OperationFailure) as info:
         sha1.app.things.find_one()
+    assert info.value.code == 18
+    # a password set over SQL leaves only a SCRAM-SHA-256 verifier: SCRAM-SHA-1 has nothing to check against
+    with _client(server, "bob:bob-pw@", authMechanism="SCRAM-SHA-1") as sha1, pytest.raises(OperationFailure) as info:
+        sha1.app.things.find_one()
+    assert info.value.code == 334
 
 
 def test_credentials_are_checked_without_auth_section(mongo_server):
@@ -56,6 +63,25 @@ def test_create_user_is_a_role_that_logs_in(client, mongo_server):
         assert made.admin.command("connectionStatus")["authInfo"]["authenticatedUsers"][0]["user"] == "mongo_made"
     with psycopg.connect(mongo_server.pg_dsn(user="mongo_made", password="made-pw")) as conn:
         assert conn.execute("select current_user").fetchone() == ("mongo_made",)
+    assert client.admin.command("usersInfo", "mongo_made")["users"][0]["mechanisms"] == ["SCRAM-SHA-1", "SCRAM-SHA-256"]
+    with _client(mongo_server, "mongo_made:made-pw@", authMechanism="SCRAM-SHA-1") as sha1:
+        assert sha1.admin.command("connectionStatus")["authInfo"]["authenticatedUsers"][0]["user"] == "mongo_made"
+    with _client(mongo_server, "mongo_made:bad@", authMechanism="SCRAM-SHA-1") as sha1, \
+            pytest.raises(OperationFailure) as info:
+        sha1.admin.command("ping")
+    assert info.value.code == 18
+    client.admin.command("updateUser", "mongo_made", pwd="new-pw")
+    with _client(mongo_server, "mongo_made:new-pw@", authMechanism="SCRAM-SHA-1") as sha1:
+        assert sha1.admin.command("ping")["ok"] == 1.0
+    with psycopg.connect(mongo_server.pg_dsn(), autocommit=True) as conn:  # a password changed over SQL
+        conn.execute("alter role mongo_made password 'sql-pw'")
+    with _client(mongo_server, "mongo_made:new-pw@", authMechanism="SCRAM-SHA-1") as sha1, \
+            pytest.raises(OperationFailure) as info:
+        sha1.admin.command("ping")
+    assert info.value.code == 334  # the keys of the old password no longer count
+    with psycopg.connect(mongo_server.pg_dsn(user="mongo_made", password="sql-pw")) as conn, \
+            pytest.raises(psycopg.errors.InsufficientPrivilege):  # a plain role cannot read the keys
+        conn.execute("select * from heliosdb_mongo.scram_sha1_credentials")
     with pytest.raises(OperationFailure) as info:
         client.admin.command("createUser", "reader", pwd="x", roles=["read"])
     assert info.value.code == 2
