@@ -433,13 +433,14 @@ class IndexChunk:
     from them (an inverted index) stays valid as long as the chunk is listed. ``visible`` is a
     numpy bool array over the chunk's rows (None: every row is visible to the snapshot).
     ``read()`` returns the index's key values of every row of the chunk, one column per key
-    (``k0``, ``k1``, ... in key order) plus ``_rowid``.
+    (``k0``, ``k1``, ... in key order) plus ``_rowid``; ``rowids()`` only the rowids (numpy int64).
     """
 
     chunk_id: int
     num_rows: int
     visible: Any
     read: Callable[[], pa.RecordBatch]
+    rowids: Callable[[], Any]
 
 
 @attrs.define(kw_only=True)
@@ -477,7 +478,7 @@ class IndexKind:
     record (keys, options) and raises ``HeliosError`` to refuse it.
 
     ``search(IndexSearch)`` (optional) finds rows for the WHERE conditions ``key symbol
-    constant`` whose symbol is in ``operators``: the planner then reads only the rows it
+    constant`` that ``operators`` lists (symbol -> the key types it answers for): the planner then reads only the rows it
     returns, a ``pyarrow.Table`` with ``_rowid`` (int64) and, when the kind ranks, ``score``
     (float64, what ``heliosdb.score(key column)`` returns). With ``exact`` the rows are exactly
     those of the snapshot that satisfy the condition; without it they are candidates the
@@ -489,7 +490,7 @@ class IndexKind:
     multicolumn: bool = True
     options: Sequence[str] = ()
     check: Callable[[dict[str, Any], list[str]], None] | None = None
-    operators: Sequence[str] = ()
+    operators: dict[str, Sequence[str]] = attrs.Factory(dict)
     search: Callable[[IndexSearch], pa.Table] | None = None
     exact: bool = False
 

@@ -28,6 +28,7 @@ from sqlglot import exp
 from helios_core.errors import FeatureNotSupported
 from helios_core.hookspecs import IndexChunk, IndexSearch
 from helios_core.plugins import get_plugin_manager, index_kinds
+from helios_core.sql import types as T
 from helios_core.sql.dialect import parse
 from helios_core.sql.dml import _scope
 from helios_core.sql.expr import compile_scalar
@@ -52,14 +53,14 @@ class IndexUse:
     def exact(self) -> bool:
         return bool(self.kind.exact)
 
-    def explain(self, table: str, alias: str) -> tuple[str, list[str]]:
-        """EXPLAIN's label and details, in PostgreSQL's words for an index or bitmap scan."""
+    def explain(self, table: str, alias: str) -> tuple[str, list[str], list[str]]:
+        """EXPLAIN's label, first and last details, in PostgreSQL's words for an index scan or a
+        bitmap heap scan (whose bitmap index scan is drawn as its child)."""
         name = f"{table} {alias}" if alias and alias != table else table
         if self.exact:
-            return f"Index Scan using {self.index['name']} on {name}", [f"Index Cond: ({self.text})"]
-        return f"Bitmap Heap Scan on {name}", [f"Recheck Cond: ({self.text})",
-                                               f"->  Bitmap Index Scan on {self.index['name']}",
-                                               f"      Index Cond: ({self.text})"]
+            return f"Index Scan using {self.index['name']} on {name}", [f"Index Cond: ({self.text})"], []
+        return f"Bitmap Heap Scan on {name}", [f"Recheck Cond: ({self.text})"], [
+            f"->  Bitmap Index Scan on {self.index['name']}", f"      Index Cond: ({self.text})"]
 
 
 _KINDS: list[dict[str, Any]] = []
@@ -116,12 +117,21 @@ def match(txn: Any, schema: str, tdef: Any, cond: exp.Expression) -> tuple[dict[
         if symbol not in kind.operators:
             continue
         for pos, key in enumerate(rec.get("keys") or []):
+            if _key_type(tdef, key) not in kind.operators[symbol]:
+                continue
             if "column" in key:
                 if isinstance(left, exp.Column) and left.name == key["column"]:
                     return rec, kind, pos
             elif not isinstance(left, exp.Column) and expression_sql(_unqualified(left)) == key["expr"]:
                 return rec, kind, pos
     return None
+
+
+def _key_type(tdef: Any, key: dict[str, Any]) -> str:
+    if "column" not in key:
+        return key.get("type") or ""
+    column = tdef.column(key["column"])
+    return T.type_from_name(column.metadata["sql_type"]).sql_name() if column is not None else ""
 
 
 def _unqualified(node: exp.Expression) -> exp.Expression:
@@ -143,9 +153,9 @@ def search(use: IndexUse, ctx: Any, schema: str, table: str) -> pa.Table:
     evaluate = _key_evaluator(ctx, tdef, keys)
 
     def chunks() -> Any:
-        for chunk_id, rows, mask, read in txn.chunks_def(tdef, columns):
+        for chunk_id, rows, mask, read, rowids in txn.chunks_def(tdef, columns):
             yield IndexChunk(chunk_id=chunk_id, num_rows=rows, visible=mask,
-                             read=lambda _read=read: evaluate(_read()))
+                             read=lambda _read=read: evaluate(_read()), rowids=rowids)
 
     scope = (txn.db, txn._branch.branch_id, tdef.data_id, use.index["name"],
              json.dumps([keys, use.index.get("options") or {}], sort_keys=True))

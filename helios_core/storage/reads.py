@@ -92,10 +92,11 @@ class ReadOps(_Txn):
         return self._emit(t, visible, filter, columns, with_rowid, schema, need)
 
     def chunks_def(self, t: TableDef, columns: list[str]
-                   ) -> Iterator[tuple[int, int, np.ndarray | None, Any]]:
+                   ) -> Iterator[tuple[int, int, np.ndarray | None, Any, Any]]:
         """The chunks a scan of ``t`` by this statement's snapshot walks, for index structures kept
-        chunk by chunk: ``(chunk id, rows, visible mask or None for all, read)`` where ``read()``
-        gives the named columns of all the chunk's rows plus ``_rowid``."""
+        chunk by chunk: ``(chunk id, rows, visible mask or None for all, read, rowids)`` where
+        ``read()`` gives the named columns of all the chunk's rows plus ``_rowid``, and ``rowids()``
+        the rowids alone (numpy)."""
         self._check_active()
         if self.sx is not None:
             self.ssi_read(t, None)
@@ -104,7 +105,7 @@ class ReadOps(_Txn):
             def read(_ch: Any = ch) -> pa.RecordBatch:
                 return self.store._present_some(t, _ch.columns(need + [ROWID]), need)
 
-            yield ch.chunk_id, ch.num_rows, mask, read
+            yield ch.chunk_id, ch.num_rows, mask, read, ch.rowids
 
     def _check_as_of(self, as_of: int) -> None:
         if as_of < self.store.clock.last - self.store.retention_us:

@@ -239,6 +239,8 @@ class TableScan(Operator):
             out.append("Pushed Filter: " + " AND ".join(terms))
         if self.residual is not None:
             out.append(f"Filter: {self.residual_text or self.residual.label}")
+        if self.index_use is not None:
+            out.extend(self.index_use.explain(self.table, self.alias)[2])
         return out
 
     def analyze_details(self, stats: dict) -> list[str]:

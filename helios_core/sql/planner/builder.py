@@ -40,6 +40,7 @@ from helios_core.sql.expr import (
     make_const,
 )
 from helios_core.sql.functions.vec import Vec
+from helios_core.sql.index_definitions import expression_sql
 from helios_core.sql.operators import basic
 from helios_core.sql.operators.base import Operator
 from helios_core.sql.operators.basic import OneRow, TableSource
@@ -676,7 +677,7 @@ class Builder:
                 cond = cond.this
             value = self.compile(cond.expression, scope)
             symbol = str(cond.args.get("operator"))
-            text = f"{cond.this.sql(dialect='postgres')} {symbol} {cond.expression.sql(dialect='postgres')}"
+            text = f"{expression_sql(cond.this)} {symbol} {expression_sql(cond.expression)}"
             op.index_use = index_search.IndexUse(kind, rec, pos, symbol, value, text)
             return conjuncts[:i] + conjuncts[i + 1:] if kind.exact else conjuncts
         return conjuncts

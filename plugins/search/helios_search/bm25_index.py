@@ -217,4 +217,4 @@ UNINDEXED_OPERATORS = [SqlOperator(symbol="@@@", left=t, right="text", impl=_uni
                        for t in (*TEXT_TYPES, *INTEGER_TYPES)]
 
 INDEX_KIND = IndexKind(name="bm25", key_types=[*TEXT_TYPES, *INTEGER_TYPES], options=["key_field", "stemmer"],
-                       check=check, operators=["@@@"], search=search, exact=True)
+                       check=check, operators={"@@@": [*TEXT_TYPES, *INTEGER_TYPES]}, search=search, exact=True)

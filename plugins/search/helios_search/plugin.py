@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from helios_core.hookspecs import IndexKind, hookimpl
-from helios_search import bm25_index, configurations, sql_functions, table_functions
+from helios_core.hookspecs import hookimpl
+from helios_search import bm25_index, configurations, gin_index, sql_functions, table_functions
 
 
 @hookimpl
@@ -40,7 +40,6 @@ def helios_startup(kernel: Any) -> None:
 
 @hookimpl
 def helios_index_kinds():
-    """bm25 (tantivy); gin and gist over tsvector (and gin over jsonb), recorded in the catalog."""
-    return [bm25_index.INDEX_KIND,
-            IndexKind(name="gin", key_types=["tsvector", "jsonb", "tsquery"]),
-            IndexKind(name="gist", key_types=["tsvector", "tsquery"])]
+    """bm25 (tantivy); gin and gist over tsvector, which find the rows of @@ (gin over jsonb is only
+    recorded in the catalog: its queries scan)."""
+    return [bm25_index.INDEX_KIND, gin_index.GIN, gin_index.GIST]

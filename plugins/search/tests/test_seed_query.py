@@ -54,11 +54,14 @@ def test_documents_from_mongodb_are_searched_ranked_and_joined(server):
             author_id int generated always as ((doc->>'author_id')::int) stored,
             workspace_id int generated always as ((doc->>'workspace_id')::int) stored,
             content_tsv tsvector generated always as (to_tsvector('english', doc->>'content')) stored)""")
+        pg.execute("create index documents_fts on app.documents using gin (content_tsv)")
         with pymongo.MongoClient(f"mongodb://127.0.0.1:{server.port('mongodb')}/") as mongo:
             mongo.app.documents.insert_many([dict(d) for d in DOCUMENTS])
             rows = pg.execute(SEED_QUERY, (7,)).fetchall()
             assert [(r[0], r[1], r[2]) for r in rows] == [(1, "Launch plan", "Ada"), (4, "Brief", "Grace")]
             assert [r[3] for r in rows] == [pytest.approx(0.5559057, rel=1e-6), pytest.approx(0.09524299, rel=1e-6)]
+            plan = "\n".join(r[0] for r in pg.execute("explain " + SEED_QUERY, (7,)))
+            assert "Bitmap Index Scan on documents_fts" in plan  # the GIN index finds the documents
             # a concurrent, uncommitted insert is not seen; once committed it is
             with psycopg.connect(server.pg_dsn()) as writer:
                 late = '{"id": 5, "title": "Late", "author_id": 1, "workspace_id": 7, "content": "project launch"}'

@@ -1,0 +1,117 @@
+"""GIN (and GiST) indexes over tsvector: the candidate rows of ``key @@ tsquery``.
+
+Per chunk of the table (immutable, see ``hookspecs.IndexChunk``), an inverted list: each lexeme
+of the key's tsvectors -> the sorted row positions holding it, built once per chunk and index
+definition. A query is answered as PostgreSQL's GIN answers it, lossily: the tree of the
+tsquery becomes set operations over those lists (a lexeme: its rows; a prefix: the rows of
+every lexeme it starts; ``&`` and ``<->``: intersection; ``|``: union; ``!``: every row), the
+snapshot's visibility mask is applied, and the kernel evaluates ``@@`` again on the rows it
+reads (weights, positions and negation are settled there: EXPLAIN's "Recheck Cond").
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from helios_core.hookspecs import IndexKind, IndexSearch
+from helios_search import tsquery as Q
+from helios_search import tsvector as V
+
+KEPT_CHUNKS = 4096  # inverted lists kept in memory (least recently used dropped; rebuilt when asked)
+
+_lists: OrderedDict[tuple, _ChunkLists] = OrderedDict()
+_lists_lock = threading.Lock()
+
+
+class _ChunkLists:
+    """lexeme -> sorted int64 row positions, for one chunk's key values."""
+
+    def __init__(self, values: list[str | None]) -> None:
+        postings: dict[str, list[int]] = {}
+        for pos, text in enumerate(values):
+            if text is None:
+                continue
+            for lexeme, _ in V.parse(text):
+                postings.setdefault(lexeme, []).append(pos)
+        self.postings = {k: np.asarray(v, dtype=np.int64) for k, v in postings.items()}
+        self.lexemes = sorted(self.postings)
+        self.rows = len(values)
+
+    def with_prefix(self, prefix: str) -> np.ndarray:
+        start = bisect.bisect_left(self.lexemes, prefix)
+        parts = []
+        for lexeme in self.lexemes[start:]:
+            if not lexeme.startswith(prefix):
+                break
+            parts.append(self.postings[lexeme])
+        return np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+
+    def candidates(self, node: Q.Node) -> np.ndarray | None:
+        """Row positions that may match ``node`` (None: any row may)."""
+        kind = node[0]
+        if kind == "val":
+            _, lexeme, _weights, prefix = node
+            if prefix:
+                return self.with_prefix(lexeme)
+            return self.postings.get(lexeme, np.empty(0, dtype=np.int64))
+        if kind == "not":
+            return None
+        left, right = self.candidates(node[1]), self.candidates(node[2])
+        if kind == "or":
+            return None if left is None or right is None else np.union1d(left, right)
+        if left is None:  # "and" and phrases need both sides
+            return right
+        if right is None:
+            return left
+        return np.intersect1d(left, right, assume_unique=True)
+
+
+def _lists_of(scope: tuple, chunk: Any, key: int) -> _ChunkLists:
+    cache_key = (*scope, key, chunk.chunk_id)
+    with _lists_lock:
+        found = _lists.get(cache_key)
+        if found is not None:
+            _lists.move_to_end(cache_key)
+            return found
+    built = _ChunkLists(chunk.read().column(f"k{key}").to_pylist())
+    with _lists_lock:
+        _lists[cache_key] = built
+        while len(_lists) > KEPT_CHUNKS:
+            _lists.popitem(last=False)
+    return built
+
+
+def search(request: IndexSearch) -> pa.Table:
+    """Candidate rowids of ``tsvector @@ tsquery`` among the rows the snapshot sees."""
+    query = Q.parse_cached(str(request.value))
+    found: list[np.ndarray] = []
+    if query is not None:
+        scope = (request.scope[0], request.scope[2], *request.scope[3:])  # lists are the same on every branch
+        for chunk in request.chunks():
+            if chunk.visible is not None and not chunk.visible.any():
+                continue
+            lists = _lists_of(scope, chunk, request.key)
+            rows = lists.candidates(query)
+            keep = np.ones(lists.rows, dtype=bool) if rows is None else _positions_mask(rows, lists.rows)
+            if chunk.visible is not None:
+                keep &= chunk.visible
+            if keep.any():
+                found.append(np.asarray(chunk.rowids())[keep])
+    rowids = np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+    return pa.table({"_rowid": pa.array(rowids, pa.int64())})
+
+
+def _positions_mask(rows: np.ndarray, n: int) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[rows] = True
+    return mask
+
+
+GIN = IndexKind(name="gin", key_types=["tsvector", "jsonb", "tsquery"], operators={"@@": ["tsvector"]}, search=search)
+GIST = IndexKind(name="gist", key_types=["tsvector", "tsquery"], operators={"@@": ["tsvector"]}, search=search)
