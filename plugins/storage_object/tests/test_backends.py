@@ -12,7 +12,7 @@ GCS_GAP = (
     "gcp-storage-emulator answers obstore's GCS (XML API) requests without ETag and Last-Modified "
     "headers and has no XML list, HEAD or DELETE"
 )
-KINDS = ["s3", pytest.param("gcs", marks=pytest.mark.xfail(reason=GCS_GAP, strict=True)), "azure", "local"]
+KINDS = ["s3", "gcs", "azure", "local"]
 
 
 @pytest.mark.parametrize("backend_section", KINDS, indirect=True)

@@ -1,12 +1,9 @@
-"""WAL archiving from a real ``helios serve`` to S3 (moto_server) as primary and a local directory
-as secondary: a workload with archiving on, SIGKILL, then ``helios restore`` to a time (every commit
-acknowledged before it, none after), from the secondary once the primary's bucket is gone, ``helios
-backup verify`` finding a flipped byte, a corrupt WAL object named by the restore, a non-empty target
-refused, and ``heliosdb.restore_branch`` leaving the other branches alone.
-
-GCS: gcp-storage-emulator does not answer obstore's GCS requests (XML API: no ETag/Last-Modified
-headers, no list or delete), so archiving to it is an xfail naming that gap (test_backends.py has
-the same one for the tiers); the secondary here is the local backend, through the same code."""
+"""WAL archiving from a real ``helios serve`` to S3 (moto_server) as primary and GCS
+(gcp-storage-emulator) as secondary, as the seed configures it: a workload with archiving on,
+SIGKILL, then ``helios restore`` to a time (every commit acknowledged before it, none after), from
+the secondary once the primary's bucket is gone, ``helios backup verify`` finding a flipped byte, a
+corrupt WAL object named by the restore, a non-empty target refused, and
+``heliosdb.restore_branch`` leaving the other branches alone."""
 
 from __future__ import annotations
 
@@ -26,9 +23,11 @@ import uuid
 import psycopg
 import pytest
 from helios_storage_nvme.tier import DiskTier
+from helios_storage_object.archive import ObjectArchiver
 from helios_storage_object.backends import open_backend
 
 from helios_core import cli
+from helios_core.archiving.repository import Repository
 from helios_core.storage import Store
 from helios_core.testing import start_server
 
@@ -86,15 +85,15 @@ def table_ids(data_dir, _workdir=None) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def archived_run(moto_server, tmp_path_factory):
+def archived_run(moto_server, gcs_emulator, tmp_path_factory):
     """A server archiving to s3 + gcs ran a workload and was SIGKILLed; T splits its commits."""
     work = tmp_path_factory.mktemp("walarchive")
     prefix = f"a-{uuid.uuid4().hex[:8]}"
     config = {
         "storage": {
-            "wal_archiving": {"enabled": True, "primary_backend": "s3", "secondary_backend": "local",
+            "wal_archiving": {"enabled": True, "primary_backend": "s3", "secondary_backend": "gcs",
                               "retention_days": 90, "compression": "zstd", "archive_timeout": "200ms"},
-            "s3": moto_server.section(prefix), "local": {"path": str(work / "nas"), "prefix": prefix},
+            "s3": moto_server.section(prefix), "gcs": gcs_emulator.section(prefix),
         },
     }
     server = start_server(work / "server", config, only=["postgres"])
@@ -117,12 +116,12 @@ def archived_run(moto_server, tmp_path_factory):
     finally:
         server.stop(signal.SIGKILL)  # a crash, as the scenario wants (and no server left behind on a failure)
     return {"work": work, "config": str(server.config_path), "cut": cut, "before": before, "after": after,
-            "status": status, "prefix": prefix, "moto": moto_server, "local": str(work / "nas")}
+            "status": status, "prefix": prefix, "moto": moto_server, "gcs": gcs_emulator}
 
 
 def test_status_rows_per_backend(archived_run):
     status = archived_run["status"]
-    assert set(status) == {"s3", "local"}
+    assert set(status) == {"s3", "gcs"}
     for last_segment, lag_bytes, _lag_s, _failures in status.values():
         assert last_segment.startswith("wal/00000001/") and lag_bytes == 0
 
@@ -163,23 +162,27 @@ def test_backup_list_shows_the_backup(archived_run):
 
 def test_verify_finds_a_flipped_byte_and_restore_names_a_corrupt_wal_object(archived_run):
     run = archived_run
-    nas = open_backend("local", {"path": run["local"], "prefix": run["prefix"]}, timeout=10.0)
-    ok = helios("backup", "verify", "--config", run["config"], "--from", "local", "--trial-restore",
+    gcs = open_backend("gcs", run["gcs"].section(run["prefix"]), timeout=10.0)
+    ok = helios("backup", "verify", "--config", run["config"], "--from", "gcs", "--trial-restore",
                 cwd=run["work"])
     assert ok.returncode == 0, ok.stderr
-    wal = [k for k in nas.list("wal/00000001/") if k.endswith(".wal")]
+    wal = [k for k in gcs.list("wal/00000001/") if k.endswith(".wal")]
     victim = wal[len(wal) // 2]
-    data = bytearray(nas.get(victim))
+    good = gcs.get(victim)
+    data = bytearray(good)
     data[len(data) // 2] ^= 0x10
-    nas.put(victim, bytes(data))
-    bad = helios("backup", "verify", "--config", run["config"], "--from", "local", cwd=run["work"])
-    assert bad.returncode == 1 and victim in bad.stderr
-    target = run["work"] / "from-corrupt"
-    res = helios("restore", "--config", run["config"], "--from", "local", "--to-latest", "--data-dir", str(target),
-                 "--quiet", cwd=run["work"])
-    assert res.returncode == 1 and victim in res.stderr
-    ids = table_ids(target, run["work"] / "check3")
-    assert ids == sorted(ids) and ids == list(range(len(ids))) and len(ids) < 80  # a consistent prefix
+    gcs.put(victim, bytes(data))
+    try:
+        bad = helios("backup", "verify", "--config", run["config"], "--from", "gcs", cwd=run["work"])
+        assert bad.returncode == 1 and victim in bad.stderr
+        target = run["work"] / "from-corrupt"
+        res = helios("restore", "--config", run["config"], "--from", "gcs", "--to-latest", "--data-dir",
+                     str(target), "--quiet", cwd=run["work"])
+        assert res.returncode == 1 and victim in res.stderr
+        ids = table_ids(target, run["work"] / "check3")
+        assert ids == sorted(ids) and ids == list(range(len(ids))) and len(ids) < 80  # a consistent prefix
+    finally:
+        gcs.put(victim, good)  # the secondary is whole again for the restore from it below
 
 
 def test_a_restored_server_archives_on_a_new_timeline(archived_run):
@@ -227,16 +230,12 @@ def test_restore_from_secondary_after_primary_bucket_deleted(archived_run):
         lost = helios("restore", "--config", run["config"], "--to-latest", "--data-dir",
                       str(run["work"] / "from-lost"), "--quiet", cwd=run["work"])
         assert lost.returncode != 0
-        # the secondary may have had an object corrupted by the test above: restore to the cut time
         target = run["work"] / "from-secondary"
         cut = run["cut"].strftime("%Y-%m-%d %H:%M:%S.%f+00")
-        res = helios("restore", "--config", run["config"], "--from", "local", "--to-time", cut,
+        res = helios("restore", "--config", run["config"], "--from", "gcs", "--to-time", cut,
                      "--data-dir", str(target), "--quiet", cwd=run["work"])
-        ids = table_ids(target, run["work"] / "check4")
-        if res.returncode == 0:
-            assert ids == run["before"]
-        else:  # the corrupted object lies before the cut: stopped at a consistent prefix, object named
-            assert "corrupt" in res.stderr and ids == list(range(len(ids)))
+        assert res.returncode == 0, res.stderr
+        assert table_ids(target, run["work"] / "check4") == run["before"]
     finally:
         run["moto"].make_bucket(run["moto"].bucket)
 
@@ -280,13 +279,7 @@ def test_restore_branch_leaves_other_branches_untouched(moto_server, tmp_path):
         server.stop()
 
 
-@pytest.mark.xfail(reason="gcp-storage-emulator answers obstore's GCS (XML API) requests without ETag and "
-                   "Last-Modified headers and has no XML list or delete", strict=True, raises=OSError)
 def test_archive_to_gcs_emulator(gcs_emulator, tmp_path):
-    from helios_storage_object.archive import ObjectArchiver
-
-    from helios_core.archiving.repository import Repository
-
     repo = Repository("gcs", ObjectArchiver(open_backend("gcs", gcs_emulator.section("x"), timeout=3.0)))
     repo.put("wal/00000001/00000001.wal", b"frames")
     assert repo.get("wal/00000001/00000001.wal") == b"frames"
