@@ -8,20 +8,20 @@ section's ``credentials`` file) and STORAGE_EMULATOR_HOST. S3, Azure and local s
 
 Every call is bounded like obstore's: retries with exponential backoff on throttling, 5xx and
 connection errors, each attempt given only the time left of ``timeout``.
+
+google-cloud-storage is imported when the first GCS backend opens, not with the plugin: its
+import costs about 0.4 s of CPU, which every server start (GCS configured or not) would pay.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import time
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any, TypeVar
-
-from google.api_core import exceptions as api_exceptions
-from google.auth.credentials import AnonymousCredentials
-from google.cloud import storage
-from google.cloud.storage.retry import DEFAULT_RETRY
 
 from helios_core import GcsSection
 
@@ -32,6 +32,18 @@ COALESCE_GAP = 1 << 20
 CONNECT_TIMEOUT = 5.0
 
 
+@functools.cache
+def google_api() -> SimpleNamespace:
+    """The parts of google-cloud-storage used here, imported once."""
+    from google.api_core.exceptions import NotFound
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+    from google.cloud.storage.retry import DEFAULT_RETRY
+
+    return SimpleNamespace(NotFound=NotFound, AnonymousCredentials=AnonymousCredentials,
+                           Client=storage.Client, DEFAULT_RETRY=DEFAULT_RETRY)
+
+
 def emulator_endpoint(cfg: GcsSection) -> str | None:
     """``endpoint`` of the section, else STORAGE_EMULATOR_HOST, as a URL (``host:port`` gets http://)."""
     endpoint = cfg.endpoint or os.environ.get("STORAGE_EMULATOR_HOST") or None
@@ -40,29 +52,31 @@ def emulator_endpoint(cfg: GcsSection) -> str | None:
     return endpoint.rstrip("/") if endpoint else None
 
 
-def make_client(cfg: GcsSection) -> storage.Client:
+def make_client(cfg: GcsSection) -> Any:
     """A client on the section's credentials file, else the environment's (application default
     credentials); an emulator endpoint without a credentials file is reached anonymously."""
+    api = google_api()
     endpoint = emulator_endpoint(cfg)
     options = {"api_endpoint": endpoint} if endpoint else None
     if cfg.credentials:
-        return storage.Client.from_service_account_json(cfg.credentials, project=cfg.project,
-                                                        client_options=options)
+        return api.Client.from_service_account_json(cfg.credentials, project=cfg.project, client_options=options)
     if endpoint:
-        return storage.Client(project=cfg.project or "<none>", credentials=AnonymousCredentials(),
-                              client_options=options)
-    return storage.Client(project=cfg.project)
+        return api.Client(project=cfg.project or "<none>", credentials=api.AnonymousCredentials(),
+                          client_options=options)
+    return api.Client(project=cfg.project)
 
 
 class GcsJsonStore:
     """The objects under ``prefix`` of one bucket, the operations ObjectBackend needs."""
 
-    def __init__(self, cfg: GcsSection, timeout: float, client: storage.Client | None = None) -> None:
+    def __init__(self, cfg: GcsSection, timeout: float, client: Any = None) -> None:
+        api = google_api()
+        self.not_found = api.NotFound
         self.client = client or make_client(cfg)
         self.bucket = self.client.bucket(cfg.bucket)
         self.root = f"{cfg.prefix.strip('/')}/" if cfg.prefix.strip("/") else ""
         self.timeout = timeout
-        self._retry = DEFAULT_RETRY.with_delay(initial=0.05, maximum=2.0, multiplier=2.0).with_timeout(timeout)
+        self._retry = api.DEFAULT_RETRY.with_delay(initial=0.05, maximum=2.0, multiplier=2.0).with_timeout(timeout)
 
     def _bounded(self, fn: Callable[[tuple[float, float]], T]) -> T:
         """``fn(timeout)`` retried within ``self.timeout``; each attempt gets only what is left."""
@@ -76,6 +90,9 @@ class GcsJsonStore:
 
     def _key(self, name: str) -> str:
         return self.root + name
+
+    def _missing(self, name: str) -> FileNotFoundError:
+        return FileNotFoundError(f"object {self._key(name)} not found in gs://{self.bucket.name}")
 
     def put(self, name: str, data: memoryview) -> None:
         blob = self.bucket.blob(self._key(name))
@@ -92,8 +109,8 @@ class GcsJsonStore:
         last = None if end is None else end - 1  # the client's end is inclusive
         try:
             return self._bounded(lambda t: blob.download_as_bytes(start=start, end=last, timeout=t, retry=None))
-        except api_exceptions.NotFound:
-            raise FileNotFoundError(name) from None
+        except self.not_found:
+            raise self._missing(name) from None
 
     def get(self, name: str) -> bytes:
         return self._download(name)
@@ -125,7 +142,7 @@ class GcsJsonStore:
     def size(self, name: str) -> int:
         blob = self._bounded(lambda t: self.bucket.get_blob(self._key(name), timeout=t, retry=None))
         if blob is None:
-            raise FileNotFoundError(name)
+            raise self._missing(name)
         return int(blob.size)
 
     def list(self, prefix: str = "") -> list[str]:
@@ -142,7 +159,7 @@ class GcsJsonStore:
     def delete(self, name: str) -> None:
         try:
             self._bounded(lambda t: self.bucket.delete_blob(self._key(name), timeout=t, retry=None))
-        except api_exceptions.NotFound:
+        except self.not_found:
             pass  # already gone
 
     def check(self) -> None:
@@ -152,5 +169,5 @@ class GcsJsonStore:
 
         try:
             self._bounded(probe)
-        except api_exceptions.NotFound:
+        except self.not_found:
             raise FileNotFoundError(f"GCS bucket {self.bucket.name!r} does not exist") from None

@@ -157,10 +157,10 @@ class MotoS3(EmulatorServer):
 
 
 class GcsEmulator(EmulatorServer):
-    """gcp-storage-emulator (PyPI): the GCS JSON API and part of the XML API, in memory."""
+    """gcp-storage-emulator (PyPI): the GCS JSON API (what the gcs backend speaks), in memory."""
 
     kind = "gcs"
-    bucket = "heliostest"  # obstore escapes "-" in paths (%2D), which the emulator's routes do not take
+    bucket = "helios-test"
 
     def command(self) -> list[str]:
         program = find_program("gcp-storage-emulator", "pip install gcp-storage-emulator")
@@ -176,7 +176,11 @@ class GcsEmulator(EmulatorServer):
         body = f'{{"name": "{name}"}}'.encode()
         req = urllib.request.Request(f"{self.endpoint}/storage/v1/b?project=helios-test", data=body, method="POST",
                                      headers={"Content-Type": "application/json"})
-        urllib.request.urlopen(req, timeout=10).read()
+        try:
+            urllib.request.urlopen(req, timeout=10).read()
+        except urllib.error.HTTPError as exc:
+            if exc.code != 409:  # already there
+                raise
 
 
 class Azurite(EmulatorServer):

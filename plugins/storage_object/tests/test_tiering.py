@@ -1,5 +1,6 @@
 """Segments on warm (S3, moto) and cold (Azure, Azurite) tiers under an embedded engine:
-placement, transparent reads by byte ranges, policies, promotion, restart, faults."""
+placement, transparent reads by byte ranges, policies, promotion, restart, faults; and the same
+placement, ranged reads and promotion with both tiers on GCS (gcp-storage-emulator)."""
 
 from __future__ import annotations
 
@@ -245,3 +246,41 @@ def test_scans_read_ahead_over_many_warm_segments(opened):
     assert q(s, "select sum(v) from many") == [(sum(range(1, 12001)),)]
     assert tiers.read_aheads >= 4  # each segment after the first was asked for before the scan reached it
     assert tiers.cache.hits + tiers.cache.misses >= 6
+
+
+def test_gcs_tiers_read_by_ranges_and_promote(tmp_path, gcs_emulator):
+    prefix = uuid.uuid4().hex[:8]
+    warm, cold = (ObjectTier(open_backend("gcs", gcs_emulator.section(f"{prefix}/{role}"), timeout=5.0))
+                  for role in ("warm", "cold"))
+    engine = Engine.open(str(tmp_path), tiers=TierSet(DiskTier(str(tmp_path)), {"warm": warm, "cold": cold},
+                                                      cache_size=64 << 20, timeout=5.0))
+    try:
+        s = engine.connect(user="helios", database="helios", branch="main")
+        _wide_table(s, rows=5_000)
+        s.execute("create branch tenant")
+        s.execute("alter table w set (tier = 'warm')")
+        assert _tiers_of(s, "w") == ["warm"]
+        assert warm.list("")
+        tiers = engine.store.tiers
+        size = sum(c.source.size for _l, c in mover.all_segments(engine.store) if c.tier == "warm")
+        before, fetched = warm.backend.requests.get("get_range", 0), tiers.bytes_fetched
+        assert q(s, "select sum(c3) from w") == [(sum(g * 3 for g in range(1, 5_001)),)]
+        assert 2 <= warm.backend.requests["get_range"] - before <= 8  # footer and two columns' buffers
+        assert tiers.bytes_fetched - fetched < size / 3
+        # a branch sent to cold lands on GCS; its first query is answered from there and promotes it
+        b = engine.connect(user="helios", database="helios", branch="tenant")
+        b.execute("insert into w (id, c0) values (5001, 7)")
+        s.execute("alter branch tenant set tier = 'cold'")
+        rows = {r[0]: r[1] for r in q(s, "select branch, tier from heliosdb.tiering")}
+        assert rows["tenant"] == "cold" and cold.list("")
+        reads = cold.backend.requests.get("get_range", 0)
+        assert q(b, "select count(*), sum(c0) from w") == [(5_001, 7)]
+        assert cold.backend.requests["get_range"] > reads
+        st = tiering.state(engine)
+        assert st.promote
+        assert tiering.run_once(engine)["promoted"] >= 1
+        rows = {r[0]: r[1] for r in q(s, "select branch, tier from heliosdb.tiering")}
+        assert rows["tenant"] == "hot"
+        assert q(b, "select count(*), sum(c0) from w") == [(5_001, 7)]
+    finally:
+        engine.store.close(checkpoint=False)

@@ -3,7 +3,11 @@
 SIGKILL, then ``helios restore`` to a time (every commit acknowledged before it, none after), from
 the secondary once the primary's bucket is gone, ``helios backup verify`` finding a flipped byte, a
 corrupt WAL object named by the restore, a non-empty target refused, and
-``heliosdb.restore_branch`` leaving the other branches alone."""
+``heliosdb.restore_branch`` leaving the other branches alone.
+
+The server runs on the seed's storage sections as its helios.toml writes them (buckets included),
+plus only what reaches the test servers: endpoints, S3 test keys, a prefix and a short
+archive_timeout."""
 
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from helios_storage_object.backends import open_backend
 
 from helios_core import cli
 from helios_core.archiving.repository import Repository
+from helios_core.config import build_config
 from helios_core.storage import Store
 from helios_core.testing import start_server
 
@@ -84,18 +89,52 @@ def table_ids(data_dir, _workdir=None) -> list[int]:
         store.close(checkpoint=False)
 
 
+SEED = """
+[storage]
+compression = "zstd"
+tier_hot_size = "500GB"
+tier_warm_backend = "s3"
+
+[storage.tiering]
+inactive_threshold = "90d"
+cold_storage_backend = "s3"
+
+[storage.wal_archiving]
+enabled = true
+primary_backend = "s3"
+secondary_backend = "gcs"
+retention_days = 90
+compression = "zstd"
+
+[storage.s3]
+region = "us-east-1"
+bucket = "helios-archive"
+
+[storage.gcs]
+project = "helios-dr"
+bucket = "helios-backup"
+"""
+
+
+def seed_config(moto, gcs, prefix: str) -> dict:
+    """The seed's sections, reaching the test servers."""
+    raw = tomllib.loads(SEED)
+    storage = raw["storage"]
+    storage["wal_archiving"]["archive_timeout"] = "200ms"
+    keys = {k: v for k, v in moto.section().items() if k in ("access_key_id", "secret_access_key")}
+    storage["s3"].update(endpoint=moto.endpoint, prefix=prefix, **keys)
+    storage["gcs"].update(endpoint=gcs.endpoint, prefix=prefix)
+    moto.make_bucket(storage["s3"]["bucket"])
+    gcs.make_bucket(storage["gcs"]["bucket"])
+    return raw
+
+
 @pytest.fixture(scope="module")
 def archived_run(moto_server, gcs_emulator, tmp_path_factory):
     """A server archiving to s3 + gcs ran a workload and was SIGKILLed; T splits its commits."""
     work = tmp_path_factory.mktemp("walarchive")
     prefix = f"a-{uuid.uuid4().hex[:8]}"
-    config = {
-        "storage": {
-            "wal_archiving": {"enabled": True, "primary_backend": "s3", "secondary_backend": "gcs",
-                              "retention_days": 90, "compression": "zstd", "archive_timeout": "200ms"},
-            "s3": moto_server.section(prefix), "gcs": gcs_emulator.section(prefix),
-        },
-    }
+    config = seed_config(moto_server, gcs_emulator, prefix)
     server = start_server(work / "server", config, only=["postgres"])
     before, after = [], []
     try:
@@ -116,7 +155,26 @@ def archived_run(moto_server, gcs_emulator, tmp_path_factory):
     finally:
         server.stop(signal.SIGKILL)  # a crash, as the scenario wants (and no server left behind on a failure)
     return {"work": work, "config": str(server.config_path), "cut": cut, "before": before, "after": after,
-            "status": status, "prefix": prefix, "moto": moto_server, "gcs": gcs_emulator}
+            "status": status, "prefix": prefix, "moto": moto_server, "sections": config["storage"]}
+
+
+def backend(run, kind: str, prefix: str | None = None):
+    """The run's [storage.<kind>] backend, under another prefix when given."""
+    section = run["sections"][kind]
+    return open_backend(kind, section if prefix is None else {**section, "prefix": prefix}, timeout=10.0)
+
+
+def test_the_seed_sections_load_as_written_and_reach_both_buckets(archived_run):
+    storage = build_config(tomllib.loads(SEED), {}).storage
+    wal = storage.wal_archiving
+    assert (wal.enabled, wal.backends, wal.retention_days, wal.compression) == (True, ["s3", "gcs"], 90, "zstd")
+    assert (storage.gcs.project, storage.gcs.bucket, storage.s3.bucket) == ("helios-dr", "helios-backup",
+                                                                           "helios-archive")
+    assert (storage.tier_warm_backend, storage.tiering.cold_storage_backend) == ("s3", "s3")
+    prefix = archived_run["prefix"]
+    for kind in ("s3", "gcs"):  # each bucket, seen from its root, holds the WAL under the section's prefix
+        names = backend(archived_run, kind, prefix="").list(prefix)
+        assert any(n.startswith(f"{prefix}/wal/00000001/") for n in names), (kind, names[:5])
 
 
 def test_status_rows_per_backend(archived_run):
@@ -162,7 +220,7 @@ def test_backup_list_shows_the_backup(archived_run):
 
 def test_verify_finds_a_flipped_byte_and_restore_names_a_corrupt_wal_object(archived_run):
     run = archived_run
-    gcs = open_backend("gcs", run["gcs"].section(run["prefix"]), timeout=10.0)
+    gcs = backend(run, "gcs")
     ok = helios("backup", "verify", "--config", run["config"], "--from", "gcs", "--trial-restore",
                 cwd=run["work"])
     assert ok.returncode == 0, ok.stderr
@@ -187,7 +245,7 @@ def test_verify_finds_a_flipped_byte_and_restore_names_a_corrupt_wal_object(arch
 
 def test_a_restored_server_archives_on_a_new_timeline(archived_run):
     run = archived_run
-    s3 = open_backend("s3", run["moto"].section(run["prefix"]), timeout=10.0)
+    s3 = backend(run, "s3")
     old = {k: s3.get(k) for k in s3.list("wal/00000001/")}
     restored = run["work"] / "timeline2"
     res = helios("restore", "--config", run["config"], "--to-latest", "--data-dir", str(restored), "--quiet",
@@ -220,12 +278,13 @@ def test_a_restored_server_archives_on_a_new_timeline(archived_run):
 
 def test_restore_from_secondary_after_primary_bucket_deleted(archived_run):
     run = archived_run
-    # the whole bucket goes (other tests of the session share it): every object first, then the bucket
-    s3 = open_backend("s3", run["moto"].section(""), timeout=10.0)
+    # the whole bucket goes: every object first (an S3 bucket must be empty to go), then the bucket
+    s3 = backend(run, "s3", prefix="")
     for key in s3.list(""):
         s3.delete(key)
-    urllib.request.urlopen(urllib.request.Request(f"{run['moto'].endpoint}/{run['moto'].bucket}",
-                                                  method="DELETE"), timeout=10).read()
+    bucket = run["sections"]["s3"]["bucket"]
+    urllib.request.urlopen(urllib.request.Request(f"{run['moto'].endpoint}/{bucket}", method="DELETE"),
+                           timeout=10).read()
     try:
         lost = helios("restore", "--config", run["config"], "--to-latest", "--data-dir",
                       str(run["work"] / "from-lost"), "--quiet", cwd=run["work"])
@@ -237,7 +296,7 @@ def test_restore_from_secondary_after_primary_bucket_deleted(archived_run):
         assert res.returncode == 0, res.stderr
         assert table_ids(target, run["work"] / "check4") == run["before"]
     finally:
-        run["moto"].make_bucket(run["moto"].bucket)
+        run["moto"].make_bucket(bucket)
 
 
 def test_restore_branch_leaves_other_branches_untouched(moto_server, tmp_path):
