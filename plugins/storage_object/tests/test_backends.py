@@ -10,9 +10,11 @@ import pytest
 from helios_storage_object.archive import ObjectArchiver
 from helios_storage_object.backends import open_backend
 from helios_storage_object.testing import GcsEmulator
+from helios_storage_object.tier import ObjectTier
 
 from helios_core.config import ConfigError
 from helios_core.plugins import get_plugin_manager, storage_tier_factories
+from helios_core.storage.tiering import TierSet, TierUnavailable
 
 KINDS = ["s3", "gcs", "azure", "local"]
 
@@ -83,20 +85,25 @@ def test_gcs_large_object_takes_a_resumable_upload(gcs_emulator):
 
 
 def test_gcs_down_fails_within_the_timeout_and_recovers(tmp_path):
-    """A frozen server: each call fails after about ``timeout`` (retries included), with the error
-    the tiers and archivers map (not FileNotFoundError); when it is back, calls succeed."""
+    """A frozen server: each call fails after about ``timeout`` (retries included), not as a missing
+    object; a segment read becomes the tiers' 58030 naming tier and object, an archive write the
+    archivers' OSError; when the server is back, calls succeed."""
     with GcsEmulator(str(tmp_path / "gcs")) as server:
         backend = open_backend("gcs", server.section("down"), timeout=1.0)
+        tiers = TierSet(None, {"warm": ObjectTier(backend, prefix="")}, timeout=1.0)
         archiver = ObjectArchiver(backend)
         backend.put("a", b"12345")
         server.pause()
         try:
-            for call in (lambda: backend.get_range("a", 0, 2), lambda: backend.list()):
-                started = time.monotonic()
-                with pytest.raises(Exception) as info:
-                    call()
-                assert not isinstance(info.value, FileNotFoundError)
-                assert time.monotonic() - started < 4
+            started = time.monotonic()
+            with pytest.raises(TierUnavailable) as info:
+                tiers.guard("warm", "a", lambda: tiers.read_range("warm", "a", 0, 2))
+            assert time.monotonic() - started < 4
+            assert info.value.sqlstate == "58030" and "segment 'a' from the warm tier" in info.value.message
+            started = time.monotonic()
+            with pytest.raises(Exception) as listing:
+                backend.list()
+            assert not isinstance(listing.value, FileNotFoundError) and time.monotonic() - started < 4
             with pytest.raises(OSError, match="cannot store wal/1"):
                 archiver.archive("wal/1", b"frames")
         finally:
