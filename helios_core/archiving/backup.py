@@ -7,8 +7,8 @@ over from the new MANIFEST. Segments are named by their content, so a backup upl
 the segments the repository does not have yet (incremental by nature). Replaying the
 archived WAL from the backup's position brings it to any later time.
 
-``expire`` applies ``retention_days``: older backups go, the newest always stays, then the
-segments and WAL files no remaining backup needs.
+``expire`` applies ``retention_days``: backups no time within it needs go (the newest always
+stays), then the segments and WAL files no remaining backup needs.
 """
 
 from __future__ import annotations
@@ -137,7 +137,8 @@ class VerifyReport:
 
 
 def verify(repo: Repository, progress: Progress = _no_progress) -> VerifyReport:
-    """Check every object's checksum, that every backup's objects exist and its WAL has no gap."""
+    """Check every object's checksum, that every backup's objects exist and its WAL has no gap, and
+    that every restored timeline's history is there and its WAL has no gap from its first file."""
     report = VerifyReport()
     keys = repo.keys()
     present = set(keys)
@@ -170,18 +171,35 @@ def verify(repo: Repository, progress: Progress = _no_progress) -> VerifyReport:
         for seq in range(start, last + 1):
             if seq not in seqs:
                 report.bad.append(f"{wal_key(b['timeline'], seq)}: missing (WAL after backup {bid} has a gap)")
+    for timeline, seqs in wal.items():  # a restored server's timeline, replayed from an ancestor's backup
+        if timeline == 1:
+            continue
+        try:
+            start = repo.timeline(timeline).get("start_seq")
+        except FileNotFoundError:
+            report.bad.append(f"timelines/{timeline:08d}.json: missing (timeline {timeline} has WAL but no history)")
+            continue
+        except (CorruptObject, ValueError):
+            continue  # already reported as a bad object
+        for seq in range(start if start is not None else min(seqs), max(seqs) + 1):
+            if seq not in seqs:
+                report.bad.append(f"{wal_key(timeline, seq)}: missing (WAL of timeline {timeline} has a gap)")
     report.bad = sorted(set(report.bad))
     return report
 
 
 def expire(repo: Repository, retention_days: float, now: float | None = None) -> list[str]:
-    """Delete backups older than the retention (never the newest) and what only they needed."""
+    """Delete backups older than the retention and what only they needed.
+
+    Every time within the retention stays restorable: the newest backup that starts at or
+    before the horizon is kept with the ones after it."""
     now = time.time() if now is None else now
     backups = list_backups(repo)
     if not backups:
         return []
     horizon = (now - retention_days * 86400) * 1e6
-    keep = [b for b in backups if b["end_ts"] >= horizon] or [backups[-1]]
+    covering = [i for i, b in enumerate(backups) if b["start_ts"] <= horizon]
+    keep = backups[covering[-1] if covering else 0:]
     gone = [b for b in backups if b not in keep]
     deleted: list[str] = []
     for b in gone:

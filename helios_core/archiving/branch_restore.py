@@ -96,6 +96,13 @@ def from_archive(session: Any, branch: str, ts: int, new: str) -> None:
                       sqlstate="58030")
 
 
+def remove_leftovers(data_dir: str) -> None:
+    """Scratch directories a crash left behind (a branch restore under way when the server died)."""
+    for name in os.listdir(data_dir):
+        if name.startswith(SCRATCH_PREFIX):
+            shutil.rmtree(os.path.join(data_dir, name), ignore_errors=True)
+
+
 def _scratch_tier(engine: Any) -> Any:
     """The server's kind of local tier, in the scratch directory itself (never the live segments)."""
     factories = storage_tier_factories(engine.archive_plugins)

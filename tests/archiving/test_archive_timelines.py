@@ -47,8 +47,10 @@ def archive_all(store: Store, repo: Repository) -> None:
     assert shipper.caught_up(), shipper.rows()
 
 
-def cut_between(store: Store, before: tuple[int, ...], after: tuple[int, ...]) -> int:
+def cut_between(store: Store, before: tuple[int, ...], after: tuple[int, ...], *, switch: bool = False) -> int:
     insert(store, *before)
+    if switch:  # the later changes go to a file of their own (else the cut falls inside a file)
+        store.switch_wal()
     time.sleep(0.01)
     cut = store.now()
     time.sleep(0.01)
@@ -77,7 +79,7 @@ def forked(tmp_path):
     res = restore(repo, two, lambda d: DiskTier(d, None), cut1)
     assert res.problem is None and res.timeline == 2 and read_timeline(two) == 2
     store = open_store(two)
-    cut2 = cut_between(store, (100, 101, 102), (103, 104))
+    cut2 = cut_between(store, (100, 101, 102), (103, 104), switch=True)
     archive_all(store, repo)
     store.close(checkpoint=False)
     assert repo.wal_timelines() == [1, 2] and {b["timeline"] for b in repo.backups()} == {1}
@@ -121,3 +123,16 @@ def test_a_restore_of_a_restore_forks_again(forked):
     assert max(repo.wal_timelines()) == res.timeline
     restore(repo, str(tmp / "latest3"), lambda d: DiskTier(d, None))
     assert values(str(tmp / "latest3")) == [0, 1, 2, 3, 4, 100, 101, 102, 500]
+
+
+def test_verify_checks_each_timelines_history_and_wal(forked):
+    repo, _tmp, _cut2 = forked
+    assert backups.verify(repo).ok
+    tl2 = repo.wal_seqs(2)
+    repo.delete(f"wal/00000002/{tl2[0]:08d}.wal")  # the first file after the fork: no backup of timeline 2 names it
+    repo.delete("timelines/00000002.json")
+    bad = backups.verify(repo).bad
+    assert any(b.startswith("timelines/00000002.json: missing") for b in bad)
+    repo.put_timeline(2, {"parent": 1, "start_seq": tl2[0]})
+    bad = backups.verify(repo).bad
+    assert [b.split(":")[0] for b in bad] == [f"wal/00000002/{tl2[0]:08d}.wal"]

@@ -51,8 +51,12 @@ def tenants(moto_server, tmp_path_factory):
     config = {"storage": {"retention": f"{RETENTION}s",
                           "wal_archiving": {"enabled": True, "primary_backend": "s3", "archive_timeout": "200ms"},
                           "s3": moto_server.section(f"br-{uuid.uuid4().hex[:8]}")}}
+    leftover = work / "server" / "data" / "branch-restore-crashed"  # a crash mid-restore left it
+    leftover.mkdir(parents=True)
+    (leftover / "MANIFEST").write_text("{}")
     server = start_server(work / "server", config, only=["postgres"])
     try:
+        assert not leftover.exists()
         conn = psycopg.connect(server.pg_dsn(), autocommit=True)
         conn.execute("create table acct (id int primary key, balance int)")
         conn.execute("insert into acct values (1, 100), (2, 200), (3, 300)")
@@ -82,6 +86,7 @@ def tenants(moto_server, tmp_path_factory):
         time.sleep(RETENTION + 0.2)
         conn.execute("set heliosdb.branch = 'main'")
         yield {"conn": conn, "at": at, "expected": expected, "server": server}
+        assert not list(server.data_dir.glob("branch-restore-*"))  # every scratch restore was removed
         conn.close()
     finally:
         server.stop()
