@@ -453,6 +453,9 @@ class IndexSearch:
     branch and table (``(database, branch id, table data id, index name, index definition)``):
     what a plugin may cache its derived structure under. ``chunks()`` lists the chunks of that
     branch (inherited ones included) with their visibility to the statement's snapshot.
+    ``limit``, when set, says the query keeps only the ``limit`` rows of highest score
+    (``ORDER BY heliosdb.score(...) DESC LIMIT n`` with nothing else filtering): a ranking kind
+    may return just those, plus any that tie with the last.
     """
 
     index: dict[str, Any]
@@ -461,6 +464,7 @@ class IndexSearch:
     value: Any
     scope: tuple
     chunks: Callable[[], Iterable[IndexChunk]]
+    limit: int | None = None
 
 
 @attrs.define(kw_only=True)

@@ -48,6 +48,7 @@ class IndexUse:
     operator: str
     value: Any  # Compiled: the constant operand, evaluated per execution
     text: str
+    limit: int | None = None  # ORDER BY its score DESC LIMIT n straight above: the n best rows suffice
 
     @property
     def exact(self) -> bool:
@@ -58,7 +59,8 @@ class IndexUse:
         bitmap heap scan (whose bitmap index scan is drawn as its child)."""
         name = f"{table} {alias}" if alias and alias != table else table
         if self.exact:
-            return f"Index Scan using {self.index['name']} on {name}", [f"Index Cond: ({self.text})"], []
+            top = [f"Index Top-K: {self.limit} by score"] if self.limit is not None else []
+            return f"Index Scan using {self.index['name']} on {name}", [f"Index Cond: ({self.text})", *top], []
         return f"Bitmap Heap Scan on {name}", [f"Recheck Cond: ({self.text})"], [
             f"->  Bitmap Index Scan on {self.index['name']}", f"      Index Cond: ({self.text})"]
 
@@ -160,7 +162,7 @@ def search(use: IndexUse, ctx: Any, schema: str, table: str) -> pa.Table:
     scope = (txn.db, txn._branch.branch_id, tdef.data_id, use.index["name"],
              json.dumps([keys, use.index.get("options") or {}], sort_keys=True))
     request = IndexSearch(index=use.index, key=use.key, operator=use.operator, value=value, scope=scope,
-                          chunks=chunks)
+                          chunks=chunks, limit=use.limit)
     return use.kind.search(request)
 
 

@@ -347,10 +347,40 @@ class Builder:
                 op = L.Distinct(op, visible=nvis)
         if keys:
             op = L.Sort(op, keys)
+            if not has_agg and not windows and distinct is None:
+                self.index_top_k(sel, op)
         op = self.apply_limit(sel, op, Scope([], outer=outer))
         if len(out_fields) != nvis:
             op = drop_hidden(op)
         return op
+
+    def index_top_k(self, sel: exp.Select, sort: Any) -> None:
+        """``ORDER BY heliosdb.score(...) DESC ... LIMIT n`` straight over an index scan that ranks:
+        the index need only find the n best rows (ties at the last one included)."""
+        project = sort.child
+        scan = project.child if isinstance(project, L.Project) else None
+        order = arg(sel, "order")
+        limit, offset = sel.args.get("limit"), sel.args.get("offset")
+        if not isinstance(scan, L.Scan) or scan.index_use is None or not scan.score or limit is None:
+            return
+        first = order.expressions[0]
+        node = first.this
+        while isinstance(node, exp.Paren):
+            node = node.this
+        key = sort.keys[0]
+        scored = project.exprs[key.index].column == len(scan.fields) - 1 if key.index < len(project.exprs) else False
+        if not first.args.get("desc") or not scored:
+            return
+        counts = []
+        for clause in (limit, offset):
+            value = clause.args.get("expression") if clause is not None else None
+            if clause is None:
+                counts.append(0)
+            elif isinstance(value, exp.Literal) and not value.is_string and value.this.isdigit():
+                counts.append(int(value.this))
+            else:
+                return
+        scan.index_use.limit = counts[0] + counts[1]
 
     def finish_order_limit(self, ast: exp.Expression, op: Operator, outer: Scope | None) -> Operator:
         order = arg(ast, "order")

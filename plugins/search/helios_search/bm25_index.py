@@ -139,7 +139,26 @@ class _BranchIndex:
         total = searcher.num_docs
         if total == 0:
             return _empty()
-        hits = searcher.search(query, limit=total, count=False).hits
+        window = request.limit if request.limit is not None and request.limit <= SETTINGS["max_result_window"] \
+            else None
+        if window == 0:
+            return _empty()
+        fetch = total if window is None else min(total, max(4 * window, 64))
+        while True:
+            hits = searcher.search(query, limit=fetch, count=False).hits
+            found = self._visible(searcher, hits, masks)
+            if window is None or len(hits) < fetch or _settled(found, hits, window):
+                break
+            fetch = min(total, fetch * 4)
+        if window is not None and found.num_rows > window:  # the best rows, and any tying with the last
+            scores = found.column("score").to_numpy()
+            cut = np.sort(scores)[::-1][window - 1]
+            found = found.filter(pa.array(scores >= cut))
+        return found
+
+    @staticmethod
+    def _visible(searcher: tantivy.Searcher, hits: list, masks: dict[int, Any]) -> pa.Table:
+        """The hits the snapshot sees: rowids and scores."""
         if not hits:
             return _empty()
         addrs = [a for _, a in hits]
@@ -149,12 +168,21 @@ class _BranchIndex:
         rowids = np.asarray(searcher.fast_field_values("_rowid", addrs), dtype=np.int64)
         keep = np.zeros(len(hits), dtype=bool)
         for chunk_id in np.unique(chunk_ids):
-            sel = chunk_ids == chunk_id
             if chunk_id not in masks:
                 continue
+            sel = chunk_ids == chunk_id
             mask = masks[chunk_id]
             keep[sel] = True if mask is None else mask[positions[sel]]
         return pa.table({"_rowid": pa.array(rowids[keep]), "score": pa.array(scores[keep])})
+
+
+def _settled(found: pa.Table, hits: list, window: int) -> bool:
+    """Enough visible rows, and the last fetched hit scores below the window's last: no further
+    hit can enter the window or tie with it."""
+    if found.num_rows < window:
+        return False
+    cut = np.sort(found.column("score").to_numpy())[::-1][window - 1]
+    return hits[-1][0] < cut
 
 
 def _empty() -> pa.Table:

@@ -71,6 +71,24 @@ def test_scores_agree_with_a_reference_bm25(conn: psycopg.Connection, docs: str)
                                                          key=lambda kv: (-round(kv[1], 4), kv[0]))][:3]
 
 
+def test_top_k_from_the_index(conn: psycopg.Connection, docs: str) -> None:
+    corpus = _corpus(400, seed=3)
+    corpus += [(1000 + i, "kilo kilo same") for i in range(6)]  # equal scores: ties at the cut
+    conn.execute("insert into bm_docs (id, body) select * from unnest(%s::int[], %s::text[])",
+                 ([i for i, _ in corpus], [b for _, b in corpus]))
+    full = "select id from bm_docs where body @@@ 'kilo' order by heliosdb.score(id) desc, id"
+    best = [r[0] for r in conn.execute(full)]
+    conn.execute("delete from bm_docs where id = any(%s)", (best[:4],))  # the index still holds them
+    best = [r[0] for r in conn.execute(full)]
+    for k in (1, 3, 10):
+        assert [r[0] for r in conn.execute(full + f" limit {k}")] == best[:k]
+    assert [r[0] for r in conn.execute(full + " limit 2 offset 3")] == best[3:5]
+    plan = [r[0] for r in conn.execute("explain " + full + " limit 3")]
+    assert any("Index Top-K: 3 by score" in line for line in plan)
+    plan = [r[0] for r in conn.execute("explain " + full)]
+    assert not any("Top-K" in line for line in plan)
+
+
 def test_query_language(conn: psycopg.Connection, docs: str) -> None:
     conn.execute("insert into bm_docs values (1, 'The quick brown fox', 'Fox story'), "
                  "(2, 'quick quick shoes, running', 'Shoes'), (3, 'brown shoes', NULL), (4, 'slow turtle', 'quick')")
