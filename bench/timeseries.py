@@ -12,7 +12,11 @@ same seeded events (time over 90 days, repo_id, duration_ms, status) go into eac
   days: HeliosDB over the raw rows, HeliosDB's continuous aggregate, PostgreSQL (date_bin with
   TimescaleDB's origin) and DuckDB (time_bucket), median [min-max] ms of ``--runs`` runs after a
   warm-up, the answers' row counts checked equal;
-* bytes: HeliosDB's chunks (heliosdb.chunks) beside pg_total_relation_size.
+* bytes on disk after the compression job packed the chunks (every chunk of the 90 days is
+  older than compression_after): HeliosDB's whole data directory (segments, WAL, manifests) and
+  its chunks (heliosdb.chunks) beside pg_total_relation_size (heap, TOAST and the btree);
+* the HeliosDB server's CPU seconds for each ingest (from /proc: wall time is noisy on a shared
+  machine), and the compression job's time.
 
 Not part of the test suite.
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
+import os
 import pathlib
 import statistics
 import tempfile
@@ -112,6 +117,17 @@ def _rate(n: int, action: Callable[[], None]) -> float:
     return n / (time.perf_counter() - started)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _dir_bytes(path: pathlib.Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -131,12 +147,24 @@ def main() -> None:
             p.execute(PG_DDL)
             print(f"{args.events:,} events over {DAYS} days; {args.insert_events:,} more by {args.clients} clients "
                   f"in 1,000-row INSERTs; {args.runs} runs (+1 warm-up)")
+            pid = helios.process.pid
             for name, conn in (("helios  ", h), ("postgres", p)):
-                print(f"{name} ingest COPY            {_rate(args.events, lambda c=conn: _copy(c, text)):>12,.0f} "
-                      "events/s")
+                cpu = _cpu_seconds(pid)
+                rate = _rate(args.events, lambda c=conn: _copy(c, text))
+                used = f"  (server CPU {_cpu_seconds(pid) - cpu:,.1f} s)" if name.startswith("helios") else ""
+                print(f"{name} ingest COPY            {rate:>12,.0f} events/s{used}")
             for name, dsn in (("helios  ", helios.pg_dsn()), ("postgres", pg_dsn)):
+                cpu = _cpu_seconds(pid)
                 rate = _rate(args.insert_events, lambda d=dsn: _insert_batches(d, extra, args.clients))
-                print(f"{name} ingest INSERT x{args.clients}       {rate:>12,.0f} events/s")
+                used = f"  (server CPU {_cpu_seconds(pid) - cpu:,.1f} s)" if name.startswith("helios") else ""
+                print(f"{name} ingest INSERT x{args.clients}       {rate:>12,.0f} events/s{used}")
+            job = h.execute("SELECT job_id FROM heliosdb.jobs WHERE kind = 'compression' "
+                            "AND target = 'build_metrics'").fetchone()[0]
+            started = time.perf_counter()
+            h.execute(f"CALL heliosdb.run_job({int(job)})")
+            h.execute("CHECKPOINT")
+            status = h.execute("SELECT last_status FROM heliosdb.jobs WHERE job_id = %s", (job,)).fetchone()[0]
+            print(f"helios   compression job {time.perf_counter() - started:,.1f} s: {status}")
             started = time.perf_counter()
             h.execute(CAGG)
             print(f"helios   continuous aggregate built in {time.perf_counter() - started:,.1f} s")
@@ -165,10 +193,14 @@ def main() -> None:
             pg_ms = medians["postgres        "]
             print(f"ratios: helios raw / postgres {medians['helios raw      '] / pg_ms:.2f}x, "
                   f"helios cagg / postgres {medians['helios cagg     '] / pg_ms:.3f}x")
-            h_bytes = h.execute("SELECT sum(bytes) FROM heliosdb.chunks").fetchone()[0]
+            h_chunks, packed = h.execute("SELECT sum(bytes), count(*) FILTER (WHERE compressed) || '/' || count(*) "
+                                         "FROM heliosdb.chunks").fetchone()
+            h_dir = _dir_bytes(helios.data_dir)
             p_bytes = p.execute("SELECT pg_total_relation_size('build_metrics')").fetchone()[0]
-            print(f"bytes: helios chunks {h_bytes:,} (uncompressed Arrow), postgres {p_bytes:,}: "
-                  f"{h_bytes / p_bytes:.2f}x")
+            events = args.events + args.insert_events
+            print(f"bytes: helios data directory {h_dir:,} ({h_dir / events:.1f} B/event; chunks {h_chunks:,}, "
+                  f"{packed} compressed), postgres table + index {p_bytes:,} ({p_bytes / events:.1f} B/event): "
+                  f"{h_dir / p_bytes:.2f}x")
     finally:
         cluster.stop()
         helios.stop()

@@ -485,7 +485,7 @@ class TimeseriesConfig:
     """``[timeseries]``: defaults of time-series tables and the jobs that keep them.
 
     ``default_retention`` applies to CREATE TIMESERIES TABLE without ``retention``;
-    ``compression`` likewise ("auto" or "none": compressed chunks are not built yet);
+    ``compression`` likewise ("auto", "zstd" or "none": how chunks past compression_after are packed);
     ``downsampling_enabled`` lets the downsampling job delete raw rows older than a continuous
     aggregate's ``start_after`` once the aggregate has materialized them.
     ``[timeseries.continuous_aggregates] name = { source, interval, after }`` sets the refresh
@@ -503,9 +503,6 @@ class TimeseriesConfig:
     def __attrs_post_init__(self) -> None:
         if self.default_retention is not None:
             _check_interval_text(self.default_retention, "default_retention")
-        if self.compression == "zstd":
-            raise ValueError('compression: "zstd" is not supported yet (chunks are not rewritten compressed); '
-                             'use "auto" or "none"')
         if self.tiers:
             raise ValueError("tiers: moving time-series chunks between storage tiers by age is not part of "
                              "this HeliosDB release yet")

@@ -133,17 +133,10 @@ def _swap(layer: Layer, sources: list[Chunk], new: Chunk, keep: np.ndarray) -> N
     if len(todo):
         new_locs = np.full(len(old_locs), -1, dtype=np.int64)
         new_locs[keep] = new_base + np.arange(int(keep.sum()), dtype=np.int64)
-        sub = rowids[todo]
-        cur = rl.get_many(sub.tolist(), missing=-2)
-        hit = cur == old_locs[todo]
-        moved = todo[hit & keep[todo]]
-        rl.update(zip(rowids[moved].tolist(), new_locs[moved].tolist(), strict=True))
-        gone = todo[hit & ~keep[todo]]
         # a row whose versions are all collected has no location any more. Its keys stay in the key
         # index as a hint: a point read finding no location falls back to the exact scan (an older
         # row with that key may still be pinned by a branch), and inserts treat the key as free.
-        for r in set(rowids[gone].tolist()):
-            rl.pop(r, None)
+        rl.relocate(rowids[todo], old_locs[todo], new_locs[todo], set(offsets))
     for c in sources:
         del layer.chunks[c.chunk_id]
     layer.chunks[new.chunk_id] = new
@@ -160,7 +153,8 @@ def compact_layer(store: Store, layer: Layer, *, to_tier: bool, gc: bool, small_
     def candidates() -> list[Chunk]:
         with store.mu:
             # segments on a warm or cold tier stay as they are: merging them would pull them back
-            return [c for c in layer.chunks.values() if c.tier == HOT
+            # packed chunks (storage.packed) are rewritten by their own job, never merged here
+            return [c for c in layer.chunks.values() if c.tier == HOT and c.part is None
                     and not (isinstance(c.created, int) and c.created < 0) and not (c.ended < 0).any()]
 
     if gc:
@@ -218,7 +212,7 @@ def rebuild_indexes(layer: Layer) -> None:
     r_sorted = rowids[order]
     last[:-1] = r_sorted[1:] != r_sorted[:-1]
     sel = order[last]
-    layer.rowloc = LocMap(zip(rowids[sel].tolist(), locs[sel].tolist(), strict=True))
+    layer.rowloc = LocMap.from_arrays(rowids[sel], locs[sel])
     own = rowids[(rowids >> 40) == layer.branch.branch_id]
     if len(own):
         layer.branch.note_rowid(int(own.max()))

@@ -2,8 +2,11 @@
 
 Single entries live in a dict; a freshly inserted chunk (contiguous new rowids) is one *run*
 ``(lo, hi, base)`` mapping rowid r in [lo, hi) to ``base + (r - lo)``, so inserting a million
-rows adds one run, not a million dict entries. Single entries override runs (the row got a
-newer version elsewhere); a single value of -1 hides a run entry (the row was forgotten).
+rows adds one run, not a million dict entries. Rows whose locations follow no run (a chunk
+rewritten in another order, the indexes rebuilt at recovery) sit in two sorted numpy arrays
+(rowids, locations): 16 bytes a row instead of a dict entry's hundred. Single entries override
+runs and sorted entries (the row got a newer version elsewhere); a single value of -1 hides
+them (the row was forgotten). A rowid is never both in a run and in the sorted arrays.
 """
 
 from __future__ import annotations
@@ -16,12 +19,34 @@ import numpy as np
 
 
 class LocMap:
-    __slots__ = ("los", "runs", "single")
+    __slots__ = ("los", "runs", "single", "sorted_locs", "sorted_rowids")
 
     def __init__(self, pairs: Iterable[tuple[int, int]] | None = None) -> None:
         self.single: dict[int, int] = dict(pairs) if pairs is not None else {}
         self.los: list[int] = []
         self.runs: list[tuple[int, int, int]] = []
+        self.sorted_rowids = _NONE
+        self.sorted_locs = _NONE
+
+    @classmethod
+    def from_arrays(cls, rowids: np.ndarray, locs: np.ndarray) -> LocMap:
+        """A map of distinct rowids to locations, kept as sorted arrays (no per-row Python objects)."""
+        out = cls()
+        out._set_sorted(np.asarray(rowids, dtype=np.int64), np.asarray(locs, dtype=np.int64))
+        return out
+
+    def _set_sorted(self, rowids: np.ndarray, locs: np.ndarray) -> None:
+        order = np.argsort(rowids, kind="stable")
+        self.sorted_rowids, self.sorted_locs = rowids[order], locs[order]
+
+    def _sorted_get(self, r: int) -> int | None:
+        rs = self.sorted_rowids
+        if not len(rs):
+            return None
+        i = int(np.searchsorted(rs, r))
+        if i < len(rs) and rs[i] == r:
+            return int(self.sorted_locs[i])
+        return None
 
     def _run_get(self, r: int) -> int | None:
         i = bisect_right(self.los, r) - 1
@@ -37,6 +62,10 @@ class LocMap:
             return default if v < 0 else v
         if self.los:
             v = self._run_get(r)
+            if v is not None:
+                return v
+        if len(self.sorted_rowids):
+            v = self._sorted_get(r)
             if v is not None:
                 return v
         return default
@@ -55,6 +84,13 @@ class LocMap:
             ic = np.clip(i, 0, None)
             inside = (i >= 0) & (rr < his[ic])
             locs[miss] = np.where(inside, bases[ic] + (rr - los[ic]), -3)
+        rs = self.sorted_rowids
+        if len(rs):
+            miss = locs == -3
+            if miss.any():
+                rr = np.asarray(rowids, dtype=np.int64)[miss]
+                i = np.clip(np.searchsorted(rs, rr), 0, len(rs) - 1)
+                locs[miss] = np.where(rs[i] == rr, self.sorted_locs[i], -3)
         locs[(locs == -3) | (locs == -1)] = missing
         return locs
 
@@ -62,10 +98,10 @@ class LocMap:
         return self.get(r) is not None
 
     def __bool__(self) -> bool:
-        return bool(self.single) or bool(self.los)
+        return bool(self.single) or bool(self.los) or bool(len(self.sorted_rowids))
 
     def __len__(self) -> int:
-        return len(self.single) + sum(hi - lo for lo, hi, _ in self.runs)
+        return len(self.single) + sum(hi - lo for lo, hi, _ in self.runs) + len(self.sorted_rowids)
 
     def __setitem__(self, r: int, loc: int) -> None:
         self.single[r] = loc
@@ -77,7 +113,7 @@ class LocMap:
         v = self.get(r)
         if v is None:
             return default
-        if self.los and self._run_get(r) is not None:
+        if (self.los and self._run_get(r) is not None) or self._sorted_get(r) is not None:
             self.single[r] = -1
         else:
             self.single.pop(r, None)
@@ -141,3 +177,29 @@ class LocMap:
         for r in range(lo, hi):
             if r not in single:
                 single[r] = base + (r - lo)
+
+    def relocate(self, rowids: np.ndarray, old_locs: np.ndarray, new_locs: np.ndarray, chunk_ids: set[int]) -> None:
+        """Chunks ``chunk_ids`` were rewritten: the row versions at ``old_locs`` now sit at
+        ``new_locs`` (-1: collected). Only rows whose newest version was the moved one change;
+        every run and sorted entry into those chunks goes (their rows all moved).
+        """
+        cur = self.get_many(rowids.tolist(), missing=-2)
+        hit = cur == old_locs
+        in_single = np.zeros(len(rowids), dtype=bool)
+        if self.single:
+            keys = np.fromiter(self.single.keys(), dtype=np.int64, count=len(self.single))
+            in_single = np.isin(rowids, keys)
+        self.drop_runs(lambda base: base >> 32 in chunk_ids)
+        rs, ls = self.sorted_rowids, self.sorted_locs
+        if len(rs):
+            stay = ~np.isin(ls >> 32, np.fromiter(chunk_ids, dtype=np.int64, count=len(chunk_ids)))
+            rs, ls = rs[stay], ls[stay]
+        via_single = hit & in_single
+        # a collected row keeps a -1 single: an older entry of it elsewhere must stay hidden
+        self.single.update(zip(rowids[via_single].tolist(), np.maximum(new_locs[via_single], -1).tolist(),
+                               strict=True))
+        add = hit & ~in_single & (new_locs >= 0)
+        self._set_sorted(np.concatenate([rs, rowids[add]]), np.concatenate([ls, new_locs[add]]))
+
+
+_NONE = np.zeros(0, dtype=np.int64)

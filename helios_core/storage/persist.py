@@ -26,6 +26,7 @@ from helios_core.errors import DiskFull
 from helios_core.storage import records
 from helios_core.storage.compaction import rebuild_indexes
 from helios_core.storage.layer import Branch, Layer
+from helios_core.storage.packed import name_info, packed_chunk
 from helios_core.storage.segments import CREATED, decode_segment, encode_segment, segment_summary
 from helios_core.storage.tiering import HOT
 from helios_core.storage.versions import MAX_TS, ROWID, Chunk, unpack_loc
@@ -84,7 +85,7 @@ def index_chunk(layer: Layer, ch: Chunk) -> None:
     rowids = ch.data.column(ROWID).to_pylist()
     base = ch.chunk_id << 32
     if rowids and rowids[-1] - rowids[0] == len(rowids) - 1 and rowids == list(range(rowids[0], rowids[-1] + 1)) \
-            and not any(map(layer.rowloc.__contains__, rowids)):
+            and not _any_located(layer, rowids):
         layer.rowloc.add_run(rowids[0], rowids[-1] + 1, base)  # a fresh insert
     else:
         layer.rowloc.update(zip(rowids, range(base, base + len(rowids)), strict=True))
@@ -92,6 +93,12 @@ def index_chunk(layer: Layer, ch: Chunk) -> None:
         layer.pk.update(zip(layer.keys_of(ch.data), rowids, strict=True))
     if rowids:
         layer.branch.note_rowid(max(rowids))
+
+
+def _any_located(layer: Layer, rowids: list[int]) -> bool:
+    if len(rowids) < 64:
+        return any(map(layer.rowloc.__contains__, rowids))
+    return bool((layer.rowloc.get_many(rowids) >= 0).any())
 
 
 def replay(store: Store, payload: bytes) -> None:
@@ -295,8 +302,12 @@ def load(store: Store) -> tuple[int, int]:
         layer = layer_for(store, branch, L["d"], tuple(L["pk"]))
         for entry in L["segments"]:
             chunk_id, name = entry[0], entry[1]
+            packed = name_info(name)
             if len(entry) > 2:
                 ch = remote_chunk(store, layer, chunk_id, entry[2], name, entry[3])
+                ch.part = None if packed is None else packed[0]
+            elif packed is not None:
+                ch = packed_chunk(store, chunk_id, name, packed[0], lambda n=name: store.tier.open(n), layer.pk_cols)
             else:
                 data, created, stats, bloom = decode_segment(store.tier.open(name))
                 ch = Chunk(chunk_id, data, created)

@@ -184,7 +184,10 @@ def _moment(lit: str) -> _Moment | None:
     return _Moment((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds, "us")
 
 
-def encode_segment(ch: Chunk, pk_cols: tuple[str, ...]) -> tuple[pa.Buffer, dict[str, Any], Bloom | None]:
+def encode_segment(ch: Chunk, pk_cols: tuple[str, ...], *, compression: str | None = None,
+                   dictionary: list[str] | tuple[str, ...] = ()) -> tuple[pa.Buffer, dict[str, Any], Bloom | None]:
+    """The segment file of a chunk; ``compression`` (e.g. "zstd") compresses every column buffer and
+    ``dictionary`` names columns stored dictionary-encoded (read back plain: ``plain_batch``)."""
     data = ch.data
     created = ch.created
     carr = pa.array(np.full(data.num_rows, created, dtype=np.int64) if isinstance(created, int) else created)
@@ -205,11 +208,23 @@ def encode_segment(ch: Chunk, pk_cols: tuple[str, ...]) -> tuple[pa.Buffer, dict
         meta[b"helios.bloom"] = json.dumps(
             {"n": bloom.nbits, "k": bloom.k, "bits": base64.b64encode(bytes(bloom.bits)).decode(),
              "scheme": bloom.scheme}).encode()
+    for name in dictionary:
+        i = full.schema.get_field_index(name)
+        full = full.set_column(i, name, pc.dictionary_encode(full.column(i)))
     full = full.replace_schema_metadata(meta)
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_file(sink, full.schema) as w:
+    options = pa.ipc.IpcWriteOptions(compression=compression) if compression else None
+    with pa.ipc.new_file(sink, full.schema, options=options) as w:
         w.write_batch(full)
     return sink.getvalue(), stats, bloom
+
+
+def plain_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """A batch with its dictionary-encoded columns decoded (packed segments store some that way)."""
+    for i, field in enumerate(batch.schema):
+        if pa.types.is_dictionary(field.type):
+            batch = batch.set_column(i, field.name, batch.column(i).cast(field.type.value_type))
+    return batch
 
 
 def decode_segment(buf: pa.Buffer) -> tuple[pa.RecordBatch, int | np.ndarray, dict[str, Any], Bloom | None]:
@@ -218,6 +233,7 @@ def decode_segment(buf: pa.Buffer) -> tuple[pa.RecordBatch, int | np.ndarray, di
     batch = reader.get_batch(0) if reader.num_record_batches == 1 else pa.Table.from_batches(
         [reader.get_batch(i) for i in range(reader.num_record_batches)]).combine_chunks().to_batches()[0]
     meta = reader.schema.metadata or {}
+    batch = plain_batch(batch)
     idx = batch.schema.get_field_index(CREATED)
     created_np = batch.column(idx).to_numpy()
     data = batch.remove_column(idx).replace_schema_metadata(None)

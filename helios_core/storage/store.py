@@ -18,10 +18,12 @@ import pyarrow.compute as pc
 
 from helios_core.errors import DiskFull, HeliosError, InvalidCatalogName, InvalidParameterValue
 from helios_core.hookspecs import StorageTier
-from helios_core.storage import compaction, persist, records, table_activity
+from helios_core.storage import compaction, persist, records, repack, table_activity
 from helios_core.storage.clock import Clock
 from helios_core.storage.errors import DependentObjectsStillExist, InvalidBranch
 from helios_core.storage.layer import Branch
+from helios_core.storage.packed import PackSpec
+from helios_core.storage.repack import PackReport
 from helios_core.storage.schema import BranchInfo, TableDef
 from helios_core.storage.segments import may_match, prune_terms
 from helios_core.storage.ssi import SsiManager
@@ -181,6 +183,20 @@ class Store:
         persist.write_checkpoint(self, meta, state)
         self.checkpoint_wal_seq = seq
         self._cleanup(seq, referenced)
+
+    def pack(self, db: str, branch: str, data_id: int, spec: PackSpec, before_part: int) -> PackReport:
+        """Rewrite a table's time chunks before ``before_part`` on one branch as packed chunks
+        (helios_core.storage.repack), then checkpoint so the manifest names them."""
+        with self.mu:
+            b = self._branch(db, branch)
+            layer = b.layers.get(data_id)
+        if layer is None:
+            return PackReport()
+        with self._ckpt_lock:
+            report = repack.pack_layer(self, layer, spec, before_part)
+            if report.parts and self.wal is not None:
+                self._checkpoint_locked(False)
+        return report
 
     def vacuum(self) -> int:
         """Garbage-collect old versions in every layer (the in-memory path; checkpoint(vacuum=True) on disk)."""

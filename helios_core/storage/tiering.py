@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from helios_core.errors import HeliosError
 from helios_core.hookspecs import StorageTier
+from helios_core.storage.segments import plain_batch
 from helios_core.storage.versions import ROWID
 
 HOT, WARM, COLD = "hot", "warm", "cold"
@@ -175,7 +176,7 @@ class RemoteSegment:
             batch = reader.get_batch(0)
         else:
             batch = reader.read_all().combine_chunks().to_batches()[0]
-        return batch.replace_schema_metadata(reader.schema.metadata)
+        return plain_batch(batch).replace_schema_metadata(reader.schema.metadata)
 
 
 class TierSet:

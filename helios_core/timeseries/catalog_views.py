@@ -47,8 +47,8 @@ def chunk_table(session: Any) -> pa.Table:
             out["range_end"].append(c.range_end)
             out["rows"].append(c.rows)
             out["bytes"].append(c.bytes)
-            out["compressed"].append(False)  # compressed chunks are not built (compression = 'auto' keeps them)
-            out["tier"].append("hot")
+            out["compressed"].append(c.compressed)
+            out["tier"].append(c.tier)
     return pa.table({
         "table_name": pa.array(out["table_name"], pa.string()),
         "chunk_name": pa.array(out["chunk_name"], pa.string()),

@@ -1,9 +1,10 @@
 """The time chunks of a time-series table: rows grouped by floor(time / chunk_interval).
 
 Chunk metadata is computed from the rows (one vectorized pass over the time column), so it
-is always that of the reader's snapshot and branch; a chunk's bytes are its share of the
-table's Arrow bytes. Chunks are aligned on the Unix epoch, so a retention boundary at a
-chunk's start removes whole chunks only.
+is always that of the reader's snapshot and branch. A chunk the compression job packed
+(helios_core.storage.packed) reports its segment's bytes, its codec and its tier; any other
+chunk's bytes are its share of the table's Arrow bytes. Chunks are aligned on the Unix epoch,
+so a retention boundary at a chunk's start removes whole chunks only.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import attrs
 import numpy as np
 import pyarrow as pa
 
+from helios_core.storage.packed import PackedSource, name_info
 from helios_core.timeseries.durations import USEC_PER_DAY, duration_usec
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -27,6 +29,8 @@ class Chunk:
     range_end: int
     rows: int
     bytes: int
+    compressed: bool = False
+    tier: str = "hot"
 
 
 def time_usec(arr: pa.Array) -> np.ndarray:
@@ -61,7 +65,44 @@ def table_chunks(txn: Any, tdef: Any, record: dict) -> list[Chunk]:
         for i, c in zip(idx.tolist(), n.tolist(), strict=True):
             counts[i] = counts.get(i, 0) + c
     per_row = total_bytes / total_rows if total_rows else 0
-    return [Chunk(i, i * interval, (i + 1) * interval, c, round(c * per_row)) for i, c in sorted(counts.items())]
+    packed = packed_parts(txn, tdef)
+    out = []
+    for i, c in sorted(counts.items()):
+        p = packed.get(i)
+        if p is None:
+            out.append(Chunk(i, i * interval, (i + 1) * interval, c, round(c * per_row)))
+        else:
+            out.append(Chunk(i, i * interval, (i + 1) * interval, c, p[0], p[1], p[2]))
+    return out
+
+
+def packed_parts(txn: Any, tdef: Any) -> dict[int, tuple[int, bool, str]]:
+    """Time chunk -> (segment bytes, compressed, tier) of the packed chunks the reader's branch
+    sees (its own and its ancestors')."""
+    out: dict[int, tuple[int, bool, str]] = {}
+    branch = txn._branch
+    while branch is not None:
+        layer = branch.layers.get(tdef.data_id)
+        for ch in list(layer.chunks.values()) if layer is not None else []:
+            if ch.part is None or ch.part in out:
+                continue
+            name = ch.segment or getattr(ch.source, "name", "")
+            info = name_info(name)
+            out[ch.part] = (_segment_bytes(txn.store, ch), info is not None and info[1] is not None, ch.tier)
+        branch = branch.parent
+    return out
+
+
+def _segment_bytes(store: Any, ch: Any) -> int:
+    source = ch.source
+    if isinstance(source, PackedSource):
+        return len(memoryview(source.open_buffer()))
+    if source is not None:
+        return int(source.size)
+    try:
+        return int(store.tiers.get(ch.tier).size(ch.segment))
+    except (OSError, AttributeError):
+        return ch.data.nbytes
 
 
 def chunk_name(table: str, chunk: Chunk) -> str:

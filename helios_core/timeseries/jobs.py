@@ -2,7 +2,7 @@
 
 A job is a catalog record of its branch (kind ``timeseries_job``, key the job id)::
 
-    {"job_id": 1000, "kind": "retention" | "refresh", "target": "schema.name",
+    {"job_id": 1000, "kind": "retention" | "compression" | "refresh" | "downsample", "target": "schema.name",
      "schedule_interval": usec, "last_run": usec | None, "last_status": "Success" | "Failed: ...",
      "next_start": usec, "failures": n}
 
@@ -23,6 +23,7 @@ from helios_core.errors import UndefinedObject
 KIND = "timeseries_job"
 FIRST_JOB_ID = 1000
 DEFAULT_RETENTION_SCHEDULE = 3_600_000_000  # hourly, as the issue asks
+DEFAULT_COMPRESSION_SCHEDULE = 3_600_000_000
 log = logging.getLogger("helios.timeseries")
 
 
@@ -64,13 +65,16 @@ def target_table(txn: Any, target: str) -> tuple[Any, str | None]:
 
 
 def ensure_table_jobs(txn: Any, target: str, record: dict) -> None:
-    """A retention job exists exactly while the table has a retention."""
+    """A retention job exists exactly while the table has a retention; a compression job always
+    (it packs the chunks past compression_after, compressed or not as ``compression`` says)."""
     if record.get("retention"):
         add_job(txn, "retention", target, DEFAULT_RETENTION_SCHEDULE)
     else:
         job = _find(txn, "retention", target)
         if job is not None:
             txn.catalog_delete(KIND, str(job["job_id"]))
+    if _find(txn, "compression", target) is None:
+        add_job(txn, "compression", target, DEFAULT_COMPRESSION_SCHEDULE)
 
 
 # ------------------------------------------------------------------------------------ running

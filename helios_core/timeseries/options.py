@@ -11,7 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from helios_core.errors import FeatureNotSupported, HeliosError
+from helios_core.errors import HeliosError
 from helios_core.timeseries.durations import duration_usec
 
 OPTION = "timeseries"
@@ -68,10 +68,6 @@ def checked(tdef: Any, record: dict) -> dict:
     if compression not in COMPRESSIONS:
         raise HeliosError(f'invalid value for parameter "compression": "{out["compression"]}"', sqlstate="22023",
                           hint="Valid values are auto, zstd and none.")
-    if compression == "zstd":
-        raise FeatureNotSupported('compression = "zstd" is not supported yet: chunks are not rewritten compressed',
-                                  hint="compression = 'auto' keeps chunks as they are until compressed chunks "
-                                       "are built.")
     out["compression"] = compression
     chunk = duration_usec(out["chunk_interval"], "chunk_interval")
     duration_usec(out["compression_after"], "compression_after")

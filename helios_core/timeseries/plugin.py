@@ -27,6 +27,7 @@ from helios_core.sql import types as T
 from helios_core.timeseries import (
     aggregates,
     catalog_views,
+    compression,
     continuous,
     downsampling,
     gapfill,
@@ -44,6 +45,7 @@ SCHEDULER_TICK = 10.0  # seconds between looks at the jobs' next_start
 jobs.register_runner("refresh", continuous.run_refresh_job)
 jobs.register_runner("retention", retention.run_retention)
 jobs.register_runner("downsample", downsampling.run_downsampling)
+jobs.register_runner("compression", compression.run_compression)
 
 
 @hookimpl

@@ -1,4 +1,5 @@
-"""Fixtures of the time-series tests: an in-process session, and one real server per module."""
+"""Fixtures of the time-series tests: an in-process session, and one real server for them all
+(each test uses tables of its own names)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def sql() -> Iterator[Any]:
     s.session.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from helios_core.testing import start_server
 

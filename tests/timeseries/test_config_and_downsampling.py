@@ -22,7 +22,6 @@ def test_seed_section_is_taken():
 @pytest.mark.parametrize(("section", "message"), [
     ({"default_retention": "forever"}, "timeseries.default_retention: expected a duration"),
     ({"compression": "lz4"}, "timeseries.compression"),
-    ({"compression": "zstd"}, 'timeseries.compression: "zstd" is not supported yet'),
     ({"continuous_aggregates": {"x": {"interval": "1h"}}}, "continuous_aggregates.x: source"),
     ({"continuous_aggregates": {"x": {"source": "t", "every": "1h"}}}, "unknown key 'every'"),
     ({"retention": "1d"}, "timeseries.retention: unknown key (did you mean 'default_retention'?)"),
