@@ -118,7 +118,7 @@ def _params(session: Any, values: Any) -> list[Any]:
 def bind_cross_branch_query(session: Any, args: dict[str, Any]) -> tuple[list[tuple[str, Any]], Any]:
     from sqlglot import exp
 
-    from helios_core.sql import dialect
+    from helios_core.frontends.postgres import dialect
 
     text = args.get("query")
     branches = args.get("branches")

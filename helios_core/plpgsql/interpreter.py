@@ -16,10 +16,11 @@ import pyarrow as pa
 from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError
+from helios_core.frontends.postgres import dialect
 from helios_core.plpgsql import conditions
 from helios_core.plpgsql import nodes as N
 from helios_core.plpgsql.sql_binding import bind
-from helios_core.sql import dialect, embedded_sql
+from helios_core.sql import embedded_sql
 from helios_core.sql import functions as F
 from helios_core.sql import types as T
 from helios_core.sql.context import table_sql_columns

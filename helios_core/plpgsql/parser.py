@@ -13,8 +13,8 @@ from typing import Any
 from sqlglot.tokens import Token, TokenType
 
 from helios_core.errors import FeatureNotSupported, HeliosError
+from helios_core.frontends.postgres.dialect import tokenize_plain
 from helios_core.plpgsql import nodes as N
-from helios_core.sql.dialect import tokenize_plain
 
 _STRING_TOKENS = (TokenType.STRING, TokenType.HEREDOC_STRING, TokenType.IDENTIFIER, TokenType.NATIONAL_STRING,
                   TokenType.RAW_STRING, TokenType.BYTE_STRING, TokenType.BIT_STRING, TokenType.HEX_STRING)

@@ -24,8 +24,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helios_core import plugin_extensions
 from helios_core.errors import HeliosError, UndefinedFunction
-from helios_core.sql import plugin_extensions
 from helios_core.sql import types as T
 from helios_core.sql.expr import Compiled
 from helios_core.sql.functions.compare import interval_key

@@ -129,7 +129,7 @@ def check_new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, batch: pa.Record
 
 
 def _check_checks(session: Any, ctx: Any, tdef: Any, batch: pa.RecordBatch) -> None:
-    from helios_core.sql.dialect import parse
+    from helios_core.frontends.postgres.dialect import parse
     from helios_core.sql.dml import _scope
     from helios_core.sql.expr import compile_scalar
 

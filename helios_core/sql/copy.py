@@ -21,10 +21,10 @@ import pyarrow.csv as pacsv
 from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
+from helios_core.frontends.postgres import dialect
 from helios_core.session import CopySpec, Result
 from helios_core.sql import (
     constraints,
-    dialect,
     generated_columns,
     object_privileges,
     partitions,

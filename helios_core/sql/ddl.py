@@ -31,9 +31,10 @@ from helios_core.errors import (
     UndefinedObject,
     UndefinedTable,
 )
+from helios_core.frontends.postgres import branch_syntax
+from helios_core.frontends.postgres.dialect import Utility, to_sql
 from helios_core.session import Result
 from helios_core.sql import (
-    branch_syntax,
     ddl_privileges,
     generated_columns,
     matviews,
@@ -44,7 +45,6 @@ from helios_core.sql import (
     storage_parameters,
     types,
 )
-from helios_core.sql.dialect import Utility, to_sql
 from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.temp_tables import is_temp_schema, own_schema
 from helios_core.storage import ColumnDef, mover
@@ -1288,7 +1288,7 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
 def _rewrite_dependent_views(session: Any, txn: Any, schema: str, table: str, *, old_col: str | None = None,
                              new_col: str | None = None, new_table: str | None = None) -> None:
     """Views name columns and tables in their SQL text: follow a RENAME as PostgreSQL's views do."""
-    from helios_core.sql.dialect import parse
+    from helios_core.frontends.postgres.dialect import parse
 
     for view in _dependent_views(txn, f"{schema}.{table}"):
         v = txn.catalog_get("view", view)
@@ -1367,7 +1367,7 @@ def _set_column_metadata(txn: Any, tdef: Any, cname: str, md: dict) -> Any:
 
 
 def _expr_columns(expr_sql: str) -> set[str]:
-    from helios_core.sql.dialect import parse
+    from helios_core.frontends.postgres.dialect import parse
 
     tree = parse(f"select {expr_sql}")[0].ast
     return {ident(c) for c in tree.find_all(exp.Column)}
@@ -1403,7 +1403,7 @@ def _rename_in_options(options: dict, old: str, new: str) -> dict:
                                      for u in opts["expression_unique"]]
     checks = []
     for ck in opts.get("checks", []):
-        from helios_core.sql.dialect import parse
+        from helios_core.frontends.postgres.dialect import parse
 
         tree = parse(f"select {ck['expr']}")[0].ast.expressions[0]
         for col in tree.find_all(exp.Column):
@@ -1631,7 +1631,7 @@ def _evaluate_ts(session: Any, expression: str) -> int:
 
 
 def branch_statement(session: Any, node: Any) -> Result:
-    """CREATE / DROP / ALTER / MERGE BRANCH (the expressions of helios_core.sql.branch_syntax)."""
+    """CREATE / DROP / ALTER / MERGE BRANCH (the expressions of helios_core.frontends.postgres.branch_syntax)."""
     store = session.engine.store
     db = session.database
     name = node.this.name

@@ -309,7 +309,7 @@ def default_array(session: Any, txn: Any, tdef: Any, col_index: int, n: int, ctx
         from helios_core.sql.functions.vec import Vec
 
         return assign(Vec(pa.array(vals, pa.int64()), _types().INT8), sql_type, n, col.name)
-    from helios_core.sql.dialect import parse
+    from helios_core.frontends.postgres.dialect import parse
 
     tree = parse(f"select {text}")[0].ast
     volatile = any(isinstance(f, exp.Anonymous) and f.name.lower() in _VOLATILE or

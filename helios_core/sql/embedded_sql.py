@@ -19,9 +19,9 @@ import attrs
 from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported
-from helios_core.sql import branch_syntax
+from helios_core.frontends.postgres import branch_syntax
+from helios_core.frontends.postgres.dialect import Statement, Utility
 from helios_core.sql import types as T
-from helios_core.sql.dialect import Statement, Utility
 
 
 @attrs.define

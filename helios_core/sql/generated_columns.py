@@ -15,7 +15,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError
-from helios_core.sql import dialect
+from helios_core.frontends.postgres import dialect
 from helios_core.sql.context import table_sql_columns
 from helios_core.sql.expr import Scope, compile_scalar
 

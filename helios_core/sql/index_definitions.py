@@ -31,10 +31,10 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UniqueViolation
+from helios_core.frontends.postgres.dialect import DIALECT, parse
 from helios_core.plugins import get_plugin_manager, index_kinds
 from helios_core.sql import types as T
 from helios_core.sql.collations import check_collation
-from helios_core.sql.dialect import DIALECT, parse
 from helios_core.sql.expr import compile_scalar
 
 SUPPORTED_METHODS = ("btree", "hash")

@@ -25,8 +25,9 @@ from sqlglot import exp
 from sqlglot.tokens import TokenType
 
 from helios_core.errors import DuplicateTable, FeatureNotSupported, HeliosError, UndefinedTable
+from helios_core.frontends.postgres import dialect
 from helios_core.session import Result
-from helios_core.sql import ddl, ddl_privileges, dialect, object_privileges, types
+from helios_core.sql import ddl, ddl_privileges, object_privileges, types
 from helios_core.sql.temp_tables import is_temp_schema
 from helios_core.storage import ColumnDef
 

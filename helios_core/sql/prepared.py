@@ -21,10 +21,11 @@ import pyarrow as pa
 from sqlglot import exp
 
 from helios_core.errors import HeliosError
+from helios_core.frontends.postgres import dialect
+from helios_core.frontends.postgres.dialect import Statement, Utility
 from helios_core.session import PreparedStatement, Result, ResultColumn
-from helios_core.sql import deep_nesting, dialect
+from helios_core.sql import deep_nesting
 from helios_core.sql import types as T
-from helios_core.sql.dialect import Statement, Utility
 from helios_core.sql.functions import runtime
 from helios_core.sql.point_reads import point_read_of
 from helios_core.sql.point_writes import is_point_write

@@ -27,23 +27,22 @@ from typing import Any, ClassVar
 import pyarrow as pa
 from sqlglot import exp
 
-from helios_core import branching, statement_stats, time_budget
+from helios_core import branching, plugin_extensions, statement_stats, time_budget
 from helios_core.errors import FeatureNotSupported, HeliosError, QueryCanceled, from_engine_failure
+from helios_core.frontends import registry as dialects
+from helios_core.frontends.postgres import branch_syntax, dialect
+from helios_core.frontends.postgres.dialect import Statement, Utility
 from helios_core.session import CopySpec, PreparedStatement, Result, ResultColumn, ResultStream, Session
 from helios_core.sql import (
-    branch_syntax,
     ddl,
     ddl_privileges,
     deep_nesting,
-    dialect,
-    dialects,
     dml,
     dml_privileges,
     in_statement,  # noqa: F401  (gives session-taking SQL functions their view of the session)
     matviews,
     notifications,
     object_privileges,
-    plugin_extensions,
     prepared,
     privilege_functions,
     sequences,
@@ -51,7 +50,6 @@ from helios_core.sql import (
     transactions,
     user_types,  # noqa: F401  (installs the lookup of CREATE TYPE's types)
 )
-from helios_core.sql.dialect import Statement, Utility
 from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.functions import runtime
 from helios_core.sql.point_reads import point_read_of

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from helios_core import plugin_extensions
 from helios_core.errors import HeliosError
-from helios_core.sql import plugin_extensions
 
 _HEAP = {
     "fillfactor", "toast_tuple_target", "parallel_workers", "autovacuum_enabled", "vacuum_index_cleanup",

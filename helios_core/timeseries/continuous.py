@@ -29,8 +29,9 @@ from sqlglot import exp
 from helios_core.branching.ancestry import BasePoint
 from helios_core.branching.changes import candidate_rowids
 from helios_core.errors import DuplicateTable, FeatureNotSupported, HeliosError, UndefinedTable
+from helios_core.frontends.postgres import dialect
 from helios_core.session import Result
-from helios_core.sql import ddl, dialect, embedded_sql
+from helios_core.sql import ddl, embedded_sql
 from helios_core.sql.functions.interval_input import parse_interval_value
 from helios_core.timeseries import jobs, ranges, settings
 from helios_core.timeseries.chunks import time_usec, usec_to_datetime

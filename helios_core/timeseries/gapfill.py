@@ -23,8 +23,9 @@ import pyarrow as pa
 from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError
+from helios_core.frontends.postgres import dialect
 from helios_core.session import Result
-from helios_core.sql import dialect, embedded_sql
+from helios_core.sql import embedded_sql
 from helios_core.sql.functions.interval_input import parse_interval_value
 from helios_core.sql.session_impl import result_column
 

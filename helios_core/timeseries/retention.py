@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from helios_core.frontends.postgres.dialect import parse
 from helios_core.sql import embedded_sql
 from helios_core.sql import types as T
-from helios_core.sql.dialect import parse
 from helios_core.timeseries import continuous, jobs
 from helios_core.timeseries.chunks import boundary_before
 from helios_core.timeseries.durations import duration_usec

@@ -15,7 +15,7 @@ from typing import Any
 from sqlglot.tokens import TokenType
 
 from helios_core.errors import SyntaxError_
-from helios_core.sql import dialect
+from helios_core.frontends.postgres import dialect
 
 
 def _fail(text: str, tok: Any) -> None:

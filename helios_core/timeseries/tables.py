@@ -12,8 +12,9 @@ from typing import Any
 from sqlglot import exp
 
 from helios_core.errors import HeliosError
+from helios_core.frontends.postgres import dialect
 from helios_core.session import Result
-from helios_core.sql import ddl, dialect
+from helios_core.sql import ddl
 from helios_core.timeseries import jobs, settings
 from helios_core.timeseries.options import OPTION, PARAMETERS, checked, record_of
 

@@ -20,8 +20,8 @@ from sqlglot import exp
 
 import helios_core
 from helios_core.errors import HeliosError
-from helios_core.sql import dialect
-from helios_core.sql.placeholders import parameter_spans
+from helios_core.frontends.postgres import dialect
+from helios_core.frontends.postgres.placeholders import parameter_spans
 from helios_core.testing import HeliosServer
 
 # ------------------------------------------------------------------------- the tokenizer

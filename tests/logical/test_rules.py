@@ -16,8 +16,8 @@ import attrs
 import pytest
 
 import helios_core
+from helios_core.frontends.postgres.dialect import parse
 from helios_core.logical import RULES, display, optimize
-from helios_core.sql.dialect import parse
 from helios_core.sql.planner import Plan, decorrelate
 from helios_core.sql.planner.builder import Builder
 from helios_core.sql.planner.lowering import lower

@@ -8,7 +8,7 @@ import pytest
 
 import helios_core
 from helios_core.errors import HeliosError
-from helios_core.sql.dialect import parse
+from helios_core.frontends.postgres.dialect import parse
 
 
 @pytest.fixture
@@ -199,7 +199,7 @@ def test_utility_statements_parse():
 
 def test_branch_statements_are_sqlglot_expressions():
     """HeliosDB's own statements parse into expression classes of the dialect, like any other."""
-    from helios_core.sql import branch_syntax
+    from helios_core.frontends.postgres import branch_syntax
 
     create, alter, merge, drop = (st.ast for st in parse(
         "create branch B from main at timestamp now() - interval '1 hour'; "

@@ -43,7 +43,7 @@ def resolve(by_name: dict[tuple[str, str], Relation], table: exp.Table, home: st
 
 def view_references(model: CatalogModel, view: Relation, by_name: dict | None = None) -> list[Relation]:
     """The relations ``view``'s query reads (CTE names excluded); empty when it does not parse."""
-    from helios_core.sql.dialect import DIALECT
+    from helios_core.frontends.postgres.dialect import DIALECT
 
     if not view.view_sql:
         return []
@@ -132,7 +132,7 @@ def _sequence(by_name: dict, text: str, home: str) -> Relation | None:
 def qualified_view_sql(model: CatalogModel, view: Relation, visible: list[str]) -> str | None:
     """The view's query with the relations outside ``visible`` schemas qualified, as
     pg_get_viewdef prints it (pg_dump empties search_path, so its output must say where)."""
-    from helios_core.sql.dialect import DIALECT
+    from helios_core.frontends.postgres.dialect import DIALECT
 
     text = view.view_sql
     if not text:

@@ -262,7 +262,7 @@ class CatalogModel:
         """Column names and types of a view by planning its query (text when that fails)."""
         names = [str(n) for n in v.get("columns") or []]
         try:
-            from helios_core.sql import dialect
+            from helios_core.frontends.postgres import dialect
             from helios_core.sql.planner import plan_query
 
             stmts = dialect.parse(str(v.get("sql") or ""))

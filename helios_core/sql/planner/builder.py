@@ -22,13 +22,13 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedTable
+from helios_core.frontends.postgres.dialect import parse
 from helios_core.logical import nodes as L
 from helios_core.logical.rules import optimize
 from helios_core.logical.rules.push_filters_into_scans import pins_key
 from helios_core.sql import index_search, object_privileges, partitions
 from helios_core.sql import types as T
 from helios_core.sql.aggregates import CANONICAL, AggSpec, result_type
-from helios_core.sql.dialect import parse
 from helios_core.sql.expr import (
     Compiled,
     Field,

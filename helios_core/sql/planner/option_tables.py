@@ -23,7 +23,7 @@ def is_options_call(node: exp.Expression) -> bool:
 def as_subquery(call: exp.Anonymous, alias: str | None, col_aliases: list[str]) -> exp.Subquery:
     """The derived table that ``call`` stands for, named like the call (or its alias)."""
     from helios_core.errors import UndefinedFunction
-    from helios_core.sql.dialect import DIALECT
+    from helios_core.frontends.postgres.dialect import DIALECT
 
     if len(call.expressions) != 1:
         raise UndefinedFunction(f"function {NAME} takes exactly one argument (text[])")

@@ -50,7 +50,7 @@ def needs_normalizing(sql: str) -> bool:
 
 def normalize(tree: exp.Expression) -> exp.Expression:
     """Rewrite the spellings listed in the module docstring (in place; returns the root)."""
-    from helios_core.sql.dialect import DIALECT
+    from helios_core.frontends.postgres.dialect import DIALECT
 
     for node in reversed(list(tree.walk(bfs=False))):  # innermost first: re-parsed calls keep rewrites
         if isinstance(node, exp.Dot):
@@ -147,7 +147,7 @@ def _regclass_type(to: exp.Expression) -> bool:
 
 
 def _type_node(name: str) -> exp.Expression:
-    from helios_core.sql.dialect import DIALECT
+    from helios_core.frontends.postgres.dialect import DIALECT
 
     return exp.maybe_parse(f"CAST(NULL AS {name})", dialect=DIALECT).args["to"]
 

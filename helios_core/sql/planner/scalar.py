@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
+from helios_core import plugin_extensions
 from helios_core.errors import (
     FeatureNotSupported,
     HeliosError,
@@ -23,7 +24,7 @@ from helios_core.errors import (
     UndefinedColumn,
     UndefinedFunction,
 )
-from helios_core.sql import index_search, plugin_extensions
+from helios_core.sql import index_search
 from helios_core.sql import types as T
 from helios_core.sql.collations import check_collatable, check_collation
 from helios_core.sql.expr import (

@@ -64,7 +64,7 @@ def _with_defaults(compiler: Any, routine: Routine, args: list[Compiled], scope:
 
 
 def dialect_expression(text: str) -> exp.Expression:
-    from helios_core.sql import dialect
+    from helios_core.frontends.postgres import dialect
 
     return dialect.parse(f"SELECT {text}")[0].ast.expressions[0]
 

@@ -14,7 +14,8 @@ from typing import Any
 from sqlglot import exp
 
 from helios_core.errors import HeliosError
-from helios_core.sql import dialect, embedded_sql
+from helios_core.frontends.postgres import dialect
+from helios_core.sql import embedded_sql
 from helios_core.sql.routines.definition import Routine
 
 

@@ -6,10 +6,11 @@ from typing import Any
 
 from sqlglot import exp
 
-from helios_core import roles
+from helios_core import plugin_extensions, roles
 from helios_core.errors import FeatureNotSupported, HeliosError
+from helios_core.frontends.postgres import dialect
 from helios_core.session import Result
-from helios_core.sql import dialect, embedded_sql, plugin_extensions, triggers_catalog
+from helios_core.sql import embedded_sql, triggers_catalog
 from helios_core.sql.catalog_views.model import stable_oid
 from helios_core.sql.context import table_sql_columns
 from helios_core.sql.routines import definition, invoke, sql_language

@@ -1,6 +1,6 @@
 """The grammar of CREATE FUNCTION / PROCEDURE, DROP FUNCTION / PROCEDURE / ROUTINE, CALL and DO.
 
-Parsed over the utility parser's tokens (helios_core.sql.dialect's cursor); each returns a
+Parsed over the utility parser's tokens (helios_core.frontends.postgres.dialect's cursor); each returns a
 ``Utility`` the session runs through ``helios_core.sql.routines.statements``. Options that
 would change what a routine does and are not built are refused here (0A000, named).
 """
@@ -12,7 +12,7 @@ from typing import Any
 from sqlglot.tokens import TokenType
 
 from helios_core.errors import FeatureNotSupported, HeliosError
-from helios_core.sql import dialect
+from helios_core.frontends.postgres import dialect
 
 _MODES = {"IN": "i", "OUT": "o", "INOUT": "b", "VARIADIC": "v"}
 _STRINGS = (TokenType.STRING, TokenType.HEREDOC_STRING, TokenType.RAW_STRING, TokenType.NATIONAL_STRING)

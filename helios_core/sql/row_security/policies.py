@@ -22,7 +22,8 @@ from sqlglot import exp
 
 from helios_core import roles
 from helios_core.errors import HeliosError, InsufficientPrivilege
-from helios_core.sql import dialect, object_privileges
+from helios_core.frontends.postgres import dialect
+from helios_core.sql import object_privileges
 from helios_core.sql.context import table_sql_columns
 from helios_core.sql.expr import Scope, compile_scalar
 

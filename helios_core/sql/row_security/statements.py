@@ -14,8 +14,9 @@ from helios_core.errors import (
     UndefinedObject,
     UndefinedTable,
 )
+from helios_core.frontends.postgres import dialect
 from helios_core.session import Result
-from helios_core.sql import ddl, dialect, object_privileges
+from helios_core.sql import ddl, object_privileges
 from helios_core.sql.expr import compile_scalar
 from helios_core.sql.row_security import policies
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlglot.tokens import TokenType
 
-from helios_core.sql import dialect
+from helios_core.frontends.postgres import dialect
 
 _COMMANDS = ("ALL", "SELECT", "INSERT", "UPDATE", "DELETE")
 
@@ -66,7 +66,7 @@ def parse_create(c: Any) -> Any:
             args["permissive"] = False
         elif not c.accept("PERMISSIVE"):
             word = c.cur.text if c.cur is not None else ""
-            err = dialect._syntax_error(f'unrecognized row security option "{word.lower()}"',
+            err = dialect.syntax_error(f'unrecognized row security option "{word.lower()}"',
                                         c.offset + (c.cur.start if c.cur is not None else len(c.text)) + 1)
             err.hint = "Only PERMISSIVE or RESTRICTIVE policies are supported currently."
             raise err

@@ -7,7 +7,7 @@ from typing import Any
 from sqlglot.tokens import TokenType
 
 from helios_core.errors import FeatureNotSupported
-from helios_core.sql import dialect
+from helios_core.frontends.postgres import dialect
 
 _EVENTS = ("INSERT", "UPDATE", "DELETE", "TRUNCATE")
 

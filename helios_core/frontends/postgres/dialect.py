@@ -4,7 +4,7 @@
 :class:`Statement` per statement: either a sqlglot expression tree or, for the
 session-level commands sqlglot does not model (SAVEPOINT, SHOW, roles,
 PREPARE/EXECUTE ...), a :class:`Utility` record parsed here. HeliosDB's branch
-statements are sqlglot expressions of their own (helios_core.sql.branch_syntax),
+statements are sqlglot expressions of their own (helios_core.frontends.postgres.branch_syntax),
 parsed by the dialect's parser like every other statement. Every
 syntax error becomes ``HeliosError`` 42601 with PostgreSQL's 1-based character
 position into the whole query string, and nothing of the string runs (as in
@@ -31,11 +31,15 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.helper import seq_get
 from sqlglot.tokens import Token, TokenType
 
+from helios_core import plugin_extensions
 from helios_core.errors import SyntaxError_
-from helios_core.sql import branch_syntax, plugin_extensions
-from helios_core.sql.identifier_case import fold_identifiers
-from helios_core.sql.placeholders import tokenize_with_parameters
-from helios_core.sql.time_travel_targets import refuse_time_travel_in_commands, refuse_time_travel_writes
+from helios_core.frontends.postgres import branch_syntax
+from helios_core.frontends.postgres.identifier_case import fold_identifiers
+from helios_core.frontends.postgres.placeholders import tokenize_with_parameters
+from helios_core.frontends.postgres.time_travel_targets import (
+    refuse_time_travel_in_commands,
+    refuse_time_travel_writes,
+)
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
@@ -260,7 +264,7 @@ class Statement:
         return isinstance(self.ast, Utility)
 
 
-def _syntax_error(message: str, position: int | None) -> SyntaxError_:
+def syntax_error(message: str, position: int | None) -> SyntaxError_:
     return SyntaxError_(message, position=position)
 
 
@@ -275,13 +279,13 @@ def _split(sql: str) -> list[list[Token]]:
     except TokenError as e:
         msg = str(e)
         if "Missing '" in msg or "unterminated" in msg.lower() or "Error tokenizing" in msg:
-            from helios_core.sql.unterminated import find_unterminated
+            from helios_core.frontends.postgres.unterminated import find_unterminated
 
             found = find_unterminated(sql)
             if found is not None:  # PostgreSQL names the construct and points at its start
-                raise _syntax_error(*found) from None
-            raise _syntax_error("unterminated quoted string or comment", len(sql)) from None
-        raise _syntax_error(f"syntax error: {msg}", None) from None
+                raise syntax_error(*found) from None
+            raise syntax_error("unterminated quoted string or comment", len(sql)) from None
+        raise syntax_error(f"syntax error: {msg}", None) from None
     chunks: list[list[Token]] = [[]]
     for tok in toks:
         if tok.token_type == TokenType.SEMICOLON:
@@ -352,7 +356,7 @@ def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Stateme
             out.append(Statement(ast=util, text=text, offset=start))
             continue
         if chunk[0].token_type in (TokenType.VAR, TokenType.NUMBER, TokenType.STRING, TokenType.IDENTIFIER):
-            raise _syntax_error(f'syntax error at or near "{chunk[0].text}"', start + 1)
+            raise syntax_error(f'syntax error at or near "{chunk[0].text}"', start + 1)
         overriding = None
         on_commit_drop = False
         if first == "INSERT":
@@ -457,11 +461,11 @@ def _parse_chunk(sql: str, chunk: list[Token]) -> exp.Expr:
         hl = err.get("highlight") or ""
         pos = len(ctx)
         if hl:
-            raise _syntax_error(f'syntax error at or near "{hl}"', pos + 1) from None
-        raise _syntax_error("syntax error at end of input", len(sql)) from None
+            raise syntax_error(f'syntax error at or near "{hl}"', pos + 1) from None
+        raise syntax_error("syntax error at end of input", len(sql)) from None
     tree = trees[0] if trees else None
     if tree is None:
-        raise _syntax_error("syntax error at end of input", len(sql))
+        raise syntax_error("syntax error at end of input", len(sql))
     from helios_core.sql.planner import qualified_names  # pg_catalog.fn(), OPERATOR(), ::regclass ...
 
     fold_identifiers(tree)
@@ -523,8 +527,8 @@ class _Cursor:
     def fail(self) -> None:
         t = self.cur
         if t is None:
-            raise _syntax_error("syntax error at end of input", self.offset + len(self.text))
-        raise _syntax_error(f'syntax error at or near "{t.text}"', self.offset + t.start + 1)
+            raise syntax_error("syntax error at end of input", self.offset + len(self.text))
+        raise syntax_error(f'syntax error at or near "{t.text}"', self.offset + t.start + 1)
 
     def end(self) -> None:
         if not self.at_end():
@@ -1305,7 +1309,7 @@ def _parse_role(c: _Cursor) -> Utility:
     name = c.name()
     if w == "ALTER" and (c.word() in ("ADD", "DROP")) and c.peek_word() == "USER":
         # ALTER GROUP g ADD|DROP USER u, ...: role membership, as GRANT/REVOKE g TO/FROM u
-        from helios_core.sql.grant_syntax import GrantSpec
+        from helios_core.frontends.postgres.grant_syntax import GrantSpec
 
         adding = c.word() == "ADD"
         c.i += 2
@@ -1365,8 +1369,8 @@ def _parse_role(c: _Cursor) -> Utility:
 
 
 def _parse_grant(c: _Cursor) -> Utility:
-    """GRANT/REVOKE (helios_core.sql.grant_syntax); the flat keys serve GRANT ... ON BRANCH."""
-    from helios_core.sql import grant_syntax
+    """GRANT/REVOKE (helios_core.frontends.postgres.grant_syntax); the flat keys serve GRANT ... ON BRANCH."""
+    from helios_core.frontends.postgres import grant_syntax
 
     spec = grant_syntax.parse(c)
     return Utility(kind="grant" if spec.is_grant else "revoke",
@@ -1376,7 +1380,7 @@ def _parse_grant(c: _Cursor) -> Utility:
 
 
 def _parse_default_privileges(c: _Cursor) -> Utility:
-    from helios_core.sql import grant_syntax
+    from helios_core.frontends.postgres import grant_syntax
 
     spec = grant_syntax.parse_default_privileges(c)
     return Utility(kind="alter_default_privileges", args={"spec": spec})

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from sqlglot.tokens import Token, TokenType
 
-from helios_core.sql.unterminated import comment_end, quote_end
+from helios_core.frontends.postgres.unterminated import comment_end, quote_end
 
 _MAYBE = re.compile(r"\$\d")
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\x80-\U0010ffff]*)?\$")

@@ -1,6 +1,6 @@
 """SQL front ends by dialect name: text in a dialect -> statements over the shared kernel.
 
-``postgres`` is built in (``helios_core.sql.dialect``: PostgreSQL's grammar plus our own
+``postgres`` is built in (``helios_core.frontends.postgres.dialect``: PostgreSQL's grammar plus our own
 statements). A plugin adds another through the ``helios_sql_dialects`` hook
 (``helios_core.hookspecs.SqlDialect``): its sqlglot dialect parses the text, its
 ``functions`` map the dialect's function names onto the shared function library (so
@@ -20,8 +20,8 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from helios_core.errors import FeatureNotSupported, SyntaxError_
-from helios_core.sql import dialect as pg_dialect
-from helios_core.sql.dialect import Statement
+from helios_core.frontends.postgres import dialect as pg_dialect
+from helios_core.frontends.postgres.dialect import Statement
 
 BUILTIN = "postgres"
 _LOCK = threading.Lock()
