@@ -107,6 +107,18 @@ class ReadOps(_Txn):
 
             yield ch.chunk_id, ch.num_rows, mask, read, ch.rowids
 
+    def estimated_rows(self, t: TableDef) -> int:
+        """Rows of ``t`` this branch sees, roughly: the row versions its layer and its ancestors'
+        layers hold, less its tombstones (no visibility check: a planner's estimate, O(chunks))."""
+        total = 0
+        branch: Branch | None = self._branch
+        while branch is not None:
+            layer = branch.layers.get(t.data_id)
+            if layer is not None:
+                total += sum(len(ch.ended) for ch in list(layer.chunks.values())) - len(layer.tomb)
+            branch = branch.parent
+        return max(total, 0)
+
     def _check_as_of(self, as_of: int) -> None:
         if as_of < self.store.clock.last - self.store.retention_us:
             raise HeliosError("AS OF timestamp is older than the retention window", sqlstate="22023",

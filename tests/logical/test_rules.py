@@ -18,7 +18,7 @@ import pytest
 import helios_core
 from helios_core.frontends.postgres.dialect import parse
 from helios_core.logical import RULES, display, optimize
-from helios_core.sql.planner import Plan, decorrelate
+from helios_core.sql.planner import Plan, decorrelate, join_order
 from helios_core.sql.planner.builder import Builder
 from helios_core.sql.planner.lowering import lower
 
@@ -131,3 +131,42 @@ def test_decorrelation(sessions, setup, case):
 
 def test_decorrelation_docstring_example():
     assert doctest.testmod(decorrelate).failed == 0
+
+
+def join_order_cases() -> list:
+    setup, cases = read_fixture(FIXTURES / "order_joins.txt")
+    return [pytest.param(setup, case, id=case.name) for case in cases]
+
+
+def bound_ordered(session, sql: str, ordering: bool):
+    builder = Builder(session.context())
+    builder.join_ordering = ordering
+    return builder.bind_top(parse(sql)[0].ast)
+
+
+@pytest.mark.parametrize(("setup", "case"), join_order_cases())
+def test_join_order(sessions, setup, case):
+    """Join ordering chooses the order while binding: before = bound in FROM order."""
+    session = session_for(sessions, setup)
+    assert display(bound_ordered(session, case.sql, False)) == case.before
+    assert display(bound_ordered(session, case.sql, True)) == case.after
+    assert rows(session, optimize(bound_ordered(session, case.sql, True))) == rows(
+        session, optimize(bound_ordered(session, case.sql, False)))
+
+
+def test_join_order_docstring_example():
+    assert doctest.testmod(join_order).failed == 0
+
+
+def test_select_star_keeps_from_order_when_joins_are_reordered():
+    s = helios_core.connect()
+    try:
+        for stmt in ("create table a (x int, ay int)", "create table b (y int, bz int)",
+                     "create table c (x int, y int)", "insert into a values (1, 10)",
+                     "insert into b values (2, 20)", "insert into c values (1, 2)"):
+            s.execute(stmt)
+        r = s.execute("select * from a, b, c where a.x = c.x and c.y = b.y")[0]
+        assert [c.name for c in r.columns] == ["x", "ay", "y", "bz", "x", "y"]
+        assert [r.batches[0].column(i)[0].as_py() for i in range(6)] == [1, 10, 2, 20, 1, 2]
+    finally:
+        s.engine.close()

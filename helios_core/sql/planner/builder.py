@@ -50,6 +50,7 @@ from helios_core.sql.operators.sort import SortKey
 from helios_core.sql.operators.tablefunc import FunctionScan
 from helios_core.sql.planner import Plan, option_tables, set_returning
 from helios_core.sql.planner.decorrelate import decorrelate
+from helios_core.sql.planner.join_order import Equality, estimate_item, join_order
 from helios_core.sql.planner.lowering import lower
 from helios_core.sql.planner.query_tree import arg, split_and
 from helios_core.sql.planner.scalar import (
@@ -102,6 +103,7 @@ class Builder:
         self.star_quals: set[str] = set()
         self.subplans: list[Operator] = []  # expression subqueries, for EXPLAIN's "SubPlan n"
         self.decorrelation = True  # correlated [NOT] EXISTS / IN as semi/anti joins (tests switch it off)
+        self.join_ordering = True  # inner joins of 3+ items by estimated size (tests switch it off)
         self.decorrelated = 0  # semi joins so far: their aliases are __sq1, __sq2, ...
 
     # =================================================================== entry points
@@ -601,26 +603,59 @@ class Builder:
         if consts:
             items[0].op = self.push_filter(items[0].op, consts, outer)
         pending = [(c, s) for c, s in pending if s]
-        joined = {0}
-        op = items[0].op
-        remaining = list(range(1, len(items)))
-        while remaining:
-            pick = None
-            for k in remaining:
-                if any(k in s and (s - {k}) <= joined and (s - {k}) for c, s in pending if _is_equi(c)):
-                    pick = k
-                    break
-            if pick is None:
-                pick = remaining[0]
-            remaining.remove(pick)
-            right = items[pick].op
+        order = self.join_order(items, pending) if self.join_ordering else None
+        if order is None:  # FROM order, each next item one the joined ones connect to by an equality
+            order = [0]
+            remaining = list(range(1, len(items)))
+            while remaining:
+                joined = set(order)
+                pick = next((k for k in remaining if any(k in s and (s - {k}) <= joined and (s - {k})
+                                                         for c, s in pending if _is_equi(c))), remaining[0])
+                remaining.remove(pick)
+                order.append(pick)
+        op = items[order[0]].op
+        joined = {order[0]}
+        for pick in order[1:]:
             now = joined | {pick}
             usable = [(c, s) for c, s in pending if s <= now]
             pending = [(c, s) for c, s in pending if not s <= now]
-            op = self.make_join(op, right, "inner", [c for c, _ in usable], outer)
+            op = self.make_join(op, items[pick].op, "inner", [c for c, _ in usable], outer)
             joined = now
+        if order != sorted(order):  # the columns in FROM order, as SELECT * and the scope expect
+            offsets, at = {}, 0
+            for k in order:
+                offsets[k] = at
+                at += len(items[k].op.fields)
+            cols = [offsets[k] + i for k in range(len(items)) for i in range(len(items[k].op.fields))]
+            op = L.Project(op, [column_ref(i, op.fields[i]) for i in cols], [op.fields[i] for i in cols])
         scope = Scope(list(op.fields), outer=outer)
         return op, scope
+
+    def join_order(self, items: list[Item], pending: list[tuple[exp.Expression, set[int]]]) -> list[int] | None:
+        """Items in the order of smallest estimated intermediate results (planner/join_order.py)."""
+        if len(items) < 3:
+            return None
+        txn = self.ctx.txn
+
+        def stored(scan: L.Scan) -> int | None:
+            t = txn.get_table(scan.schema, scan.table) if txn is not None else None
+            return None if t is None else txn.estimated_rows(t)
+
+        estimates = [estimate_item(it.op, stored) for it in items]
+        equalities, links = [], []
+        for c, s in pending:
+            eq = c
+            while isinstance(eq, exp.Paren):
+                eq = eq.this
+            sides = [eq.this, eq.expression] if len(s) == 2 and _is_equi(eq) else []
+            if all(isinstance(x, exp.Column) for x in sides) and sides:
+                owners = [self.items_of(x, items, None) for x in sides]
+                if all(len(o) == 1 for o in owners) and owners[0] != owners[1]:
+                    (a,), (b,) = owners
+                    equalities.append(Equality(a, sides[0].name, b, sides[1].name))
+                    continue
+            links.append(frozenset(s))
+        return join_order(estimates, equalities, links)
 
     def decorrelate(self, c: exp.Expression, outer_fields: list[Field], outer: Scope | None
                     ) -> tuple[str, Item, list[exp.Expression]] | None:
