@@ -20,8 +20,9 @@ import attrs
 import pyarrow as pa
 
 from helios_core.errors import FeatureNotSupported, HeliosError
+from helios_core.frontends import registry as dialects
 from helios_core.session import Result, ResultColumn
-from helios_core.sql import dialects, embedded_sql
+from helios_core.sql import embedded_sql
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.functions import ACTIVE_SESSION
 from helios_core.sql.functions import registry

@@ -26,10 +26,10 @@ import pyarrow as pa
 from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported
+from helios_core.frontends.postgres.dialect import parse
 from helios_core.hookspecs import IndexChunk, IndexSearch
 from helios_core.plugins import get_plugin_manager, index_kinds
 from helios_core.sql import types as T
-from helios_core.sql.dialect import parse
 from helios_core.sql.dml import _scope
 from helios_core.sql.expr import compile_scalar
 from helios_core.sql.index_definitions import expression_sql, referenced_columns
