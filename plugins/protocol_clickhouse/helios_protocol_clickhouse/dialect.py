@@ -10,7 +10,7 @@ functions onto the shared library, ARRAY JOIN, LIMIT BY.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlglot import exp
 from sqlglot.dialects.clickhouse import ClickHouse
@@ -18,9 +18,19 @@ from sqlglot.dialects.clickhouse import ClickHouse
 from helios_core.hookspecs import SqlDialect
 from helios_protocol_clickhouse.rewrites import apply_all
 
+# ClickHouse functions kept as plain calls (named as written) for ``rewrites/functions.py``: sqlglot's
+# own classes for them take fewer arguments than ClickHouse (lambdas, rounding digits) or other rules
+_PLAIN_CALLS = {"ARRAYMIN", "ARRAYMAX", "ARRAYSUM", "ARRAYSLICE", "ARRAYCONCAT", "ARRAYDISTINCT", "ISNAN",
+                "ISINFINITE", "ROUND", "TRUNC", "SUBSTRING", "SUBSTR", "STARTSWITH", "ENDSWITH", "FORMAT", "FLOOR",
+                "CEIL", "CEILING"}
+
 
 class HeliosClickHouse(ClickHouse):
     """sqlglot's ClickHouse dialect; the name under which HeliosDB parses ClickHouse SQL."""
+
+    class Parser(ClickHouse.Parser):
+        FUNCTIONS: ClassVar[dict] = {k: v for k, v in ClickHouse.Parser.FUNCTIONS.items() if k not in _PLAIN_CALLS}
+        FUNCTION_PARSERS: ClassVar[dict] = {k: v for k, v in ClickHouse.Parser.FUNCTION_PARSERS.items() if k not in _PLAIN_CALLS}
 
 
 def translate(tree: exp.Expression) -> exp.Expression:

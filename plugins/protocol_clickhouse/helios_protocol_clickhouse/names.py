@@ -193,7 +193,10 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
         columns = _source_columns(select)
         return columns.get(f"{node.table}.{node.name}") if node.table else columns.get(node.name)
     if isinstance(node, exp.Paren):
-        return hint_type(node.this)
+        return hint_type(node.this, select)
+    arithmetic = _arithmetic_type(node, select)
+    if arithmetic is not None:
+        return arithmetic
     if isinstance(node, exp.Literal):
         if node.is_string:
             return "String"
@@ -214,8 +217,24 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
     if isinstance(node, exp.Null):
         return "Nullable(Nothing)"
     if isinstance(node, exp.Array) and node.expressions:
-        element = _common_int({hint_type(e) for e in node.expressions})
+        element = common_type([hint_type(e, select) for e in node.expressions])
         return f"Array({element})" if element else None
+    if isinstance(node, exp.If):
+        return common_type([hint_type(node.args.get("true"), select), hint_type(node.args.get("false"), select)]) \
+            if node.args.get("false") is not None else None
+    if isinstance(node, exp.Case) and node.args.get("default") is not None:
+        return common_type([hint_type(w.args["true"], select) for w in node.args.get("ifs") or []] +
+                           [hint_type(node.args["default"], select)])
+    if isinstance(node, exp.Sum) or isinstance(node, exp.Anonymous) and str(node.this).lower() in ("sum", "sumif") \
+            and node.expressions:
+        inner = hint_type(node.this if isinstance(node, exp.Sum) else node.expressions[0], select)
+        parts = int_parts(inner)
+        if parts is not None:
+            return "Int64" if parts[0] else "UInt64"
+        return "Float64" if inner in _FLOATS else None
+    if isinstance(node, exp.Max | exp.Min | exp.AnyValue) and not isinstance(node.this, exp.Column):
+        inner = hint_type(node.this, select)
+        return inner if int_parts(inner) is not None or inner in _FLOATS or inner == "String" else None
     if isinstance(node, exp.Explode) and isinstance(node.this, exp.Array):
         kinds = {hint_type(e) for e in node.this.expressions}
         return _common_int(kinds)
@@ -238,6 +257,94 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
         return _CONVERSIONS.get(str(node.this).lower())
     if isinstance(node, exp.CurrentVersion | exp.CurrentDatabase):
         return "String"
+    return None
+
+
+_WIDER = {8: 16, 16: 32, 32: 64, 64: 64}
+
+
+def int_parts(type_name: str | None) -> tuple[bool, int] | None:
+    """(signed, bits) of a ClickHouse integer type name, None for anything else."""
+    if not type_name:
+        return None
+    for prefix, signed in (("UInt", False), ("Int", True)):
+        rest = type_name[len(prefix):]
+        if type_name.startswith(prefix) and rest in ("8", "16", "32", "64"):
+            return signed, int(rest)
+    return None
+
+
+def _int_name(signed: bool, bits: int) -> str:
+    return f"{'Int' if signed else 'UInt'}{bits}"
+
+
+def _integer_result(kind: str, a: tuple[bool, int], b: tuple[bool, int]) -> str:
+    """ClickHouse's result type of an integer operation on (signed, bits) operands."""
+    (sa, ba), (sb, bb) = a, b
+    if kind in ("plus", "multiply"):
+        return _int_name(sa or sb, _WIDER[max(ba, bb)])
+    if kind == "minus":
+        return _int_name(True, _WIDER[max(ba, bb)])
+    if kind == "intdiv":  # the dividend's width, signed when either is
+        return _int_name(sa or sb, ba)
+    if kind == "modulo":  # the divisor's width; a signed dividend over an unsigned divisor widens
+        return _int_name(sa, _WIDER[bb] if sa and not sb else bb)
+    if kind == "bit":
+        return _int_name(sa or sb, max(ba, bb))
+    return _int_name(sa or sb, max(ba, bb))  # the common type of both (if, least, greatest, arrays)
+
+
+_ARITHMETIC = {exp.Add: "plus", exp.Sub: "minus", exp.Mul: "multiply", exp.Mod: "modulo", exp.IntDiv: "intdiv",
+               exp.BitwiseAnd: "bit", exp.BitwiseOr: "bit", exp.BitwiseXor: "bit"}
+_ARITHMETIC_CALLS = {"plus": "plus", "minus": "minus", "multiply": "multiply", "modulo": "modulo",
+                     "intdiv": "intdiv", "intdivorzero": "intdiv", "bitand": "bit", "bitor": "bit", "bitxor": "bit"}
+_FLOATS = ("Float32", "Float64")
+
+
+def _arithmetic_type(node: exp.Expression, select: exp.Select | None) -> str | None:
+    """The type of +, -, *, %, intDiv, bit operations and negation over operands of known type."""
+    kind = _ARITHMETIC.get(type(node))
+    if kind is not None:
+        operands = [node.this, node.expression]
+    elif isinstance(node, exp.Anonymous) and str(node.this).lower() in _ARITHMETIC_CALLS and \
+            len(node.expressions) == 2:
+        kind, operands = _ARITHMETIC_CALLS[str(node.this).lower()], list(node.expressions)
+    elif isinstance(node, exp.Neg) and not (isinstance(node.this, exp.Literal) and not node.this.is_string):
+        inner = hint_type(node.this, select)
+        parts = int_parts(inner)
+        if parts is not None:
+            signed, bits = parts
+            return _int_name(True, bits if signed else _WIDER[bits])
+        return inner if inner in _FLOATS else None
+    else:
+        return None
+    types = [hint_type(o, select) for o in operands]
+    parts = [int_parts(t) for t in types]
+    if parts[0] is not None and parts[1] is not None:
+        return _integer_result(kind, parts[0], parts[1])
+    if kind in ("plus", "minus", "multiply", "modulo") and all(p is not None or t in _FLOATS
+                                                               for p, t in zip(parts, types, strict=True)):
+        return "Float64"
+    if kind == "intdiv" and all(p is not None or t in _FLOATS for p, t in zip(parts, types, strict=True)):
+        return "Int64" if parts[0] is None else types[0]
+    return None
+
+
+def common_type(kinds: list[str | None]) -> str | None:
+    """The common type of values of these types (if's branches, an array's elements), None when unknown."""
+    if not kinds or None in kinds:
+        return None
+    if len(set(kinds)) == 1:
+        return kinds[0]
+    parts = [int_parts(k) for k in kinds]
+    if all(p is not None for p in parts):
+        signed = any(p[0] for p in parts)
+        bits = max(p[1] if p[0] or not signed else _WIDER[p[1]] for p in parts)
+        if signed and any(not p[0] and p[1] == 64 for p in parts):
+            return None  # UInt64 with a signed type: no common integer type
+        return _int_name(signed, bits)
+    if all(p is not None or k in _FLOATS for p, k in zip(parts, kinds, strict=True)):
+        return "Float64"
     return None
 
 

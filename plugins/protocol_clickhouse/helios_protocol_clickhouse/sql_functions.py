@@ -81,6 +81,19 @@ def _array_element(args: list[pa.Array]) -> pa.Array:
     return pa.array(out, value_type)
 
 
+def _truth(args: list[pa.Array]) -> pa.Array:
+    """A ClickHouse condition's value: a number is true when it is not zero."""
+    a = args[0]
+    if pa.types.is_boolean(a.type):
+        return a
+    if pa.types.is_null(a.type):
+        return pa.nulls(len(a), pa.bool_())
+    if pa.types.is_integer(a.type) or pa.types.is_floating(a.type) or pa.types.is_decimal(a.type):
+        return pc.not_equal(a, pa.scalar(0, a.type) if not pa.types.is_decimal(a.type) else 0)
+    raise HeliosError(f"Illegal type {arrow_clickhouse_name(a.type)} of a condition: it must be a number",
+                      sqlstate="42804")
+
+
 def _length(args: list[pa.Array]) -> pa.Array:
     a = args[0]
     if pa.types.is_list(a.type) or pa.types.is_large_list(a.type):
@@ -463,6 +476,8 @@ FUNCTIONS = [
     SqlFunction(name="ch_array_element", impl=_array_element, return_type=_element_type),
     SqlFunction(name="ch_type_name", impl=_type_name_of, return_type="text", strict=False),
     SqlFunction(name="ch_length", impl=_length, return_type="bigint"),
+    SqlFunction(name="ch_type_hint", impl=lambda args: args[0].cast(pa.string()), return_type="text", strict=False),
+    SqlFunction(name="ch_bool", impl=_truth, return_type="boolean", strict=False),
     SqlFunction(name="ch_empty", impl=_empty, return_type="boolean"),
     SqlFunction(name="ch_not_empty", impl=_not_empty, return_type="boolean"),
     SqlFunction(name="ch_array_enumerate", impl=_per_array(lambda v: list(range(1, len(v) + 1)),

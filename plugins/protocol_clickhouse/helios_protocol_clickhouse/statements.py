@@ -22,7 +22,7 @@ from helios_protocol_clickhouse import column_types, formats
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.errors import ClickHouseError
 from helios_protocol_clickhouse.formats.literals import parse_array_text
-from helios_protocol_clickhouse.names import annotate_sources, column_name, hint_type
+from helios_protocol_clickhouse.names import annotate_sources, column_name, hint_type, int_parts
 from helios_protocol_clickhouse.results import ChColumn, ChResult
 from helios_protocol_clickhouse.rewrites.clauses import has_grouping_sets
 from helios_protocol_clickhouse.types import ChType, canonical_type, clickhouse_type, parse_type
@@ -177,6 +177,7 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
         names = [column_name(e) for e in first.expressions]
         hints = [hint_type(e, first) for e in first.expressions]
         _settle_type_names(first)
+        _empty_aggregate_defaults(first)
         _enum_numbers(first)
         if any(isinstance(e, exp.Star) or isinstance(e, exp.Column) and isinstance(e.this, exp.Star)
                for e in first.expressions):
@@ -261,8 +262,37 @@ def _settle_type_names(select: exp.Select) -> None:
         args = node.expressions if isinstance(node, exp.Anonymous) else [node.this]
         if name == "totypename" and len(args) == 1:
             hint = hint_type(args[0], select)
-            if hint:
+            if hint and isinstance(args[0], exp.Literal | exp.Null):
                 node.replace(exp.Literal.string(hint))
+            elif hint:  # the argument stays: an aggregate keeps the query aggregating, arrayJoin its rows
+                node.replace(exp.Anonymous(this="ch_type_hint", expressions=[exp.Literal.string(hint), args[0]]))
+
+
+_DEFAULT_LITERALS = {"String": "''", "Float32": "0", "Float64": "0"}
+
+
+def _empty_aggregate_defaults(select: exp.Select) -> None:
+    """min/max/any over no rows (an aggregate without GROUP BY): the type's default, not NULL,
+    when the argument cannot be NULL (ClickHouse's rule for non-Nullable arguments)."""
+    if select.args.get("group") is not None:
+        return
+    for node in list(select.find_all(exp.Min, exp.Max, exp.AnyValue, exp.Anonymous)):
+        if node.find_ancestor(exp.Select) is not select:
+            continue
+        if isinstance(node, exp.Anonymous):
+            if str(node.this).lower() not in ("any", "anylast", "argmin", "argmax") or not node.expressions:
+                continue
+            arg = node.expressions[0]
+        elif isinstance(node, exp.Min | exp.Max) and node.expressions:
+            continue  # min(a, b) of ClickHouse is least(): not an aggregate
+        else:
+            arg = node.this
+        hint = hint_type(arg, select)
+        default = "0" if int_parts(hint) is not None else _DEFAULT_LITERALS.get(hint or "")
+        if default is None or isinstance(node.parent, exp.Coalesce):
+            continue
+        wrapped = exp.Coalesce(this=node.copy(), expressions=[sqlglot.parse_one(default)])
+        node.replace(wrapped)
 
 
 def _enum_number(column: exp.Column, enum: ChType) -> exp.Expression:

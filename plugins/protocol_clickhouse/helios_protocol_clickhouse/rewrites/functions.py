@@ -27,7 +27,7 @@ import sqlglot
 from sqlglot import exp
 
 from helios_protocol_clickhouse.errors import VERSION, ClickHouseError
-from helios_protocol_clickhouse.names import hint_type
+from helios_protocol_clickhouse.names import hint_type, int_parts
 from helios_protocol_clickhouse.rewrites.context import RewriteContext
 from helios_protocol_clickhouse.types import sql_type
 
@@ -203,7 +203,92 @@ def _lambda_scalar(args: list[exp.Expression], kind: str) -> exp.Expression:
     return exp.Subquery(this=first)
 
 
+def _modulo(node: exp.Mod) -> exp.Expression:
+    """a % b: integers as PostgreSQL does it (the sign of a); a float on either side as fmod."""
+    if any(isinstance(o, exp.Cast) and o.to.this in (exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT)
+           for o in (node.this, node.expression)):
+        return _fn("ch_fmod", node.this, node.expression)
+    return node
+
+
+def _mapped(args: list[exp.Expression]) -> exp.Expression:
+    """f(x -> g, arr...) over arrayMap(x -> g, arr...); f(arr) over arr."""
+    if isinstance(args[0], exp.Lambda):
+        return _lambda_array(args, filter_=False)
+    return args[0]
+
+
+def _sort(descending: bool) -> Handler:
+    def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+        flag = exp.Boolean(this=descending)
+        if isinstance(args[0], exp.Lambda):  # sorted by the lambda's values; the first array is sorted
+            return _fn("ch_array_sort", args[1].copy(), _lambda_array(args, filter_=False), flag)
+        return _fn("ch_array_sort", args[0], flag)
+    return handler
+
+
+def _rounding(kind: str) -> Handler:
+    def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+        if len(args) == 1 and kind != "round":
+            return _fn(kind, args[0])
+        return _fn(f"ch_{kind}", args[0], args[1] if len(args) > 1 else exp.Literal.number(0))
+    return handler
+
+
+def _bit_not(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+    parts = int_parts(hint_type(args[0])) or (True, 64)
+    return _fn("ch_bit_not", args[0], exp.Literal.number(parts[1]), exp.Boolean(this=parts[0]))
+
+
+def _array_concat(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+    out = args[0]
+    for a in args[1:]:
+        out = exp.DPipe(this=out, expression=a)
+    return out
+
+
 FUNCTIONS: dict[str, Handler] = {
+    "arraysort": _sort(False),
+    "arrayreversesort": _sort(True),
+    "arraysum": lambda a, c: _fn("ch_array_sum", _mapped(a)),
+    "arraymin": lambda a, c: _fn("ch_array_min", _mapped(a)),
+    "arraymax": lambda a, c: _fn("ch_array_max", _mapped(a)),
+    "arrayavg": lambda a, c: _fn("ch_array_avg", _mapped(a)),
+    "arrayproduct": lambda a, c: _fn("ch_array_product", _mapped(a)),
+    "arraycumsum": lambda a, c: _fn("ch_array_cum_sum", _mapped(a)),
+    "arraydistinct": lambda a, c: _fn("ch_array_distinct", a[0]),
+    "arrayslice": lambda a, c: _fn("ch_array_slice", *a),
+    "arrayconcat": _array_concat,
+    "arraypopback": lambda a, c: _fn("ch_array_pop_back", a[0]),
+    "arraypopfront": lambda a, c: _fn("ch_array_pop_front", a[0]),
+    "arrayreduce": lambda a, c: _fn("ch_array_reduce", a[0], a[1]),
+    "hasany": lambda a, c: _fn("ch_has_any", a[0], a[1]),
+    "hasall": lambda a, c: _fn("ch_has_all", a[0], a[1]),
+    "round": _rounding("round"),
+    "floor": _rounding("floor"),
+    "ceil": _rounding("ceil"),
+    "ceiling": _rounding("ceil"),
+    "trunc": _rounding("trunc"),
+    "truncate": _rounding("trunc"),
+    "roundtoexp2": lambda a, c: _fn("ch_round_to_exp2", a[0]),
+    "isfinite": lambda a, c: _fn("ch_is_finite", a[0]),
+    "isinfinite": lambda a, c: _pg("({x} = 'Infinity'::float8 OR {x} = '-Infinity'::float8)",
+                                   x=_cast(a[0], "double precision")),
+    "isnan": lambda a, c: _pg("({x} = 'NaN'::float8)", x=_cast(a[0], "double precision")),
+    "visiblewidth": lambda a, c: _fn("ch_visible_width", a[0]),
+    "substring": lambda a, c: _fn("ch_substring", *a),
+    "substr": lambda a, c: _fn("ch_substring", *a),
+    "mid": lambda a, c: _fn("ch_substring", *a),
+    "startswith": lambda a, c: _pg("(left({s}, length({p})) = {p})", s=a[0], p=a[1]),
+    "endswith": lambda a, c: _pg("(right({s}, length({p})) = {p})", s=a[0], p=a[1]),
+    "format": lambda a, c: _fn("ch_format", *a),
+    "replaceone": lambda a, c: _fn("ch_replace_one", *a),
+    "bitand": lambda a, c: exp.BitwiseAnd(this=a[0], expression=a[1]),
+    "bitor": lambda a, c: exp.BitwiseOr(this=a[0], expression=a[1]),
+    "bitxor": lambda a, c: exp.BitwiseXor(this=a[0], expression=a[1]),
+    "bitnot": _bit_not,
+    "bitshiftleft": lambda a, c: _fn("ch_bit_shift_left", a[0], a[1]),
+    "bitshiftright": lambda a, c: _fn("ch_bit_shift_right", a[0], a[1]),
     "version": lambda a, c: _lit(VERSION),
     "timezone": lambda a, c: _lit(c.timezone),
     "servertimezone": lambda a, c: _lit(c.timezone),
@@ -263,7 +348,7 @@ FUNCTIONS: dict[str, Handler] = {
     "plus": lambda a, c: exp.Add(this=a[0], expression=a[1]),
     "minus": lambda a, c: exp.Sub(this=a[0], expression=a[1]),
     "multiply": lambda a, c: exp.Mul(this=a[0], expression=a[1]),
-    "modulo": lambda a, c: exp.Mod(this=a[0], expression=a[1]),
+    "modulo": lambda a, c: _modulo(exp.Mod(this=a[0], expression=a[1])),
     "negate": lambda a, c: exp.Neg(this=a[0]),
     "equals": lambda a, c: exp.EQ(this=a[0], expression=a[1]),
     "notequals": lambda a, c: exp.NEQ(this=a[0], expression=a[1]),
@@ -288,7 +373,6 @@ FUNCTIONS: dict[str, Handler] = {
     "replicate": lambda a, c: _fn("ch_replicate", a[0], a[1]),
     "reinterpretasstring": lambda a, c: _fn("ch_reinterpret_as_string", a[0]),
     "arrayelement": lambda a, c: _fn("ch_array_element", a[0], a[1]),
-    "arraysort": lambda a, c: _pg("ARRAY(SELECT _v FROM unnest({a}) AS _s(_v) ORDER BY _v)", a=a[0]),
     "replaceall": lambda a, c: _fn("replace", *a),
     "arraystringconcat": lambda a, c: _fn("array_to_string", a[0], a[1] if len(a) > 1 else _lit("")),
     "lowerutf8": lambda a, c: _fn("lower", a[0]),
@@ -382,7 +466,14 @@ def condition(node: exp.Expression) -> exp.Expression:
         return exp.Boolean(this=float(node.this) != 0)
     if isinstance(node, exp.Paren):
         return exp.Paren(this=condition(node.this))
-    return node
+    if isinstance(node, _BOOLEAN_SHAPED) or isinstance(node, exp.Anonymous) and \
+            str(node.this).lower() in _BOOLEAN_FUNCTIONS:
+        return node
+    return _fn("ch_bool", node)  # a number (or a Bool column): true when not zero
+
+
+_BOOLEAN_SHAPED = (exp.Predicate, exp.Connector, exp.Not, exp.Boolean, exp.Exists, exp.Null)
+_BOOLEAN_FUNCTIONS = {"ch_bool", "ch_empty", "ch_not_empty", "starts_with", "isfinite", "isnan", "isinf"}
 
 
 def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
@@ -401,6 +492,8 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return exp.Dot(this=exp.Paren(this=exp.column(node.table)), expression=exp.to_identifier(f"f{node.this.this}"))
     if isinstance(node, exp.Div):
         return _fn("ch_divide", node.this, node.expression)
+    if isinstance(node, exp.Mod):
+        return _modulo(node)
     if isinstance(node, exp.CastToStrType):  # CAST(x, 'Type')
         target = node.args["to"]
         return _cast(node.this, sql_type(target.this if isinstance(target, exp.Literal) else target.sql()))
@@ -428,6 +521,12 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return case.else_(false) if false is not None else case
     if isinstance(node, exp.Where | exp.Having):
         return type(node)(this=condition(node.this))
+    if isinstance(node, exp.And | exp.Or):  # ClickHouse's logic takes numbers: non-zero is true
+        return type(node)(this=condition(node.this), expression=condition(node.expression))
+    if isinstance(node, exp.Case) and node.this is None:
+        for when in node.args.get("ifs") or []:
+            when.set("this", condition(when.this))
+        return node
     if isinstance(node, exp.TimestampTrunc):
         unit = node.args.get("unit")
         unit_name = (unit.name if unit is not None else "day").lower()
@@ -438,6 +537,8 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return _date_diff(unit.name if unit is not None else "day", node.expression, node.this)
     if isinstance(node, exp.ArrayReverse):
         return FUNCTIONS["arrayreverse"]([node.this], ctx)
+    if isinstance(node, exp.StrPosition):
+        return _fn("strpos", node.this, node.args["substr"])
     if isinstance(node, exp.Length):
         return _fn("ch_length", node.this)
     if isinstance(node, exp.Split):
@@ -453,6 +554,8 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return _tuple_element(node.this, node.expression)
     if isinstance(node, exp.Not) and _is_number(node.this):  # NOT of a number: 1 when it is 0
         return exp.EQ(this=exp.Paren(this=node.this), expression=exp.Literal.number(0))
+    if isinstance(node, exp.Not):
+        return exp.Not(this=condition(node.this))
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
         return _fn("ch_array_element", node.this, _sql_index(node.expressions[0]))
     if isinstance(node, exp.Transform):  # arrayMap

@@ -1,0 +1,378 @@
+"""ClickHouse's array, rounding, bit and string functions the shared library lacks, over Arrow arrays.
+
+Each works row by row on Python values where ClickHouse's rules (element order, negative
+offsets, half-to-even rounding, byte offsets in strings) are simplest said that way; the
+dialect's rewrites (``rewrites/functions.py``) call them as ``ch_*``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from helios_core.errors import HeliosError
+from helios_core.hookspecs import SqlFunction
+from helios_protocol_clickhouse.formats.values import TextRenderer
+
+
+def _rows(args: list[pa.Array]) -> list[tuple]:
+    return list(zip(*[a.to_pylist() for a in args], strict=True))
+
+
+def _element_type(types: list[str]) -> str:
+    return types[0][:-2] if types[0].endswith("[]") else "text"
+
+
+def _same(types: list[str]) -> str:
+    return types[0]
+
+
+def _row_wise(fn: Callable[..., Any], out: Callable[[list[pa.Array]], pa.DataType]) -> Callable[[list[pa.Array]], pa.Array]:
+    """A function of one row's values (NULL in any argument: NULL out) over whole columns."""
+    def impl(args: list[pa.Array]) -> pa.Array:
+        return pa.array([None if any(v is None for v in row) else fn(*row) for row in _rows(args)], out(args))
+    return impl
+
+
+def _first_type(args: list[pa.Array]) -> pa.DataType:
+    return args[0].type
+
+
+def _element_of_first(args: list[pa.Array]) -> pa.DataType:
+    return args[0].type.value_type
+
+
+def _sort_key(v: Any) -> tuple:
+    """ClickHouse orders NaN after numbers and NULL last."""
+    if v is None:
+        return (2, 0)
+    if isinstance(v, float) and math.isnan(v):
+        return (1, 0)
+    return (0, v)
+
+
+def _sorted(values: list, keys: list | None = None, descending: bool = False) -> list:
+    """Stable sort by ``keys`` (the values themselves by default); NaN and NULL last either way."""
+    keys = values if keys is None else keys
+    if descending:
+        order = sorted(range(len(values)), key=lambda i: (_sort_key(keys[i])[0], _backwards(keys[i]), i))
+    else:
+        order = sorted(range(len(values)), key=lambda i: _sort_key(keys[i]))
+    return [values[i] for i in order]
+
+
+def _backwards(v: Any) -> Any:
+    if v is None or isinstance(v, float) and math.isnan(v):
+        return 0
+    return -v if isinstance(v, int | float) else _Reversed(v)
+
+
+class _Reversed:
+    """Orders values of any comparable kind backwards."""
+
+    def __init__(self, v: Any) -> None:
+        self.v = v
+
+    def __lt__(self, other: _Reversed) -> bool:
+        return other.v < self.v
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Reversed) and other.v == self.v
+
+
+def _array_sort(args: list[pa.Array]) -> pa.Array:
+    """arraySort(arr [, keys], descending)."""
+    descending = bool(args[-1][0].as_py()) if len(args[-1]) else False
+    data = args[:-1]
+    rows = _rows(data)
+    out = []
+    for row in rows:
+        if row[0] is None:
+            out.append(None)
+            continue
+        out.append(_sorted(row[0], row[1] if len(row) > 1 and row[1] is not None else None, descending))
+    return pa.array(out, data[0].type)
+
+
+def _slice(arr: list, offset: int, length: int | None = None) -> list:
+    """arraySlice: 1-based offset, negative from the end; a negative length leaves that many off the end."""
+    n = len(arr)
+    if offset == 0:
+        return []
+    start = offset - 1 if offset > 0 else max(n + offset, 0)
+    if start >= n:
+        return []
+    if length is None:
+        return arr[start:]
+    end = start + length if length >= 0 else n + length
+    return arr[start:max(end, start)]
+
+
+def _array_slice(args: list[pa.Array]) -> pa.Array:
+    rows = _rows(args)
+    return pa.array([None if r[0] is None else _slice(r[0], r[1], r[2] if len(r) > 2 else None) for r in rows],
+                    args[0].type)
+
+
+def _distinct(arr: list) -> list:
+    seen: list = []
+    for v in arr:
+        if v is not None and v not in seen:
+            seen.append(v)
+    return seen
+
+
+def _cum_sum(arr: list) -> list:
+    total, out = 0, []
+    for v in arr:
+        total += v or 0
+        out.append(total)
+    return out
+
+
+def _sum_type(types: list[str]) -> str:
+    element = _element_type(types)
+    return "double precision" if element in ("real", "double precision") else "bigint"
+
+
+def _sum_arrow(args: list[pa.Array]) -> pa.DataType:
+    t = args[0].type.value_type
+    return pa.float64() if pa.types.is_floating(t) or pa.types.is_decimal(t) else pa.int64()
+
+
+def _product(arr: list) -> float:
+    out = 1.0
+    for v in arr:
+        out *= float(v or 0)
+    return out
+
+
+def _avg(arr: list) -> float:
+    values = [float(v) for v in arr if v is not None]
+    return sum(values) / len(values) if values else math.nan
+
+
+def _reduce_one(name: str, arr: list) -> Any:
+    values = [v for v in arr if v is not None]
+    fn = name.lower()
+    if fn == "sum":
+        return sum(values)
+    if fn in ("min", "max"):
+        return (min if fn == "min" else max)(values) if values else 0
+    if fn == "avg":
+        return _avg(values)
+    if fn in ("uniq", "uniqexact", "count"):
+        return len(set(values)) if fn != "count" else len(values)
+    if fn in ("any",):
+        return values[0] if values else 0
+    if fn == "grouparray":
+        return values
+    raise HeliosError(f"arrayReduce with the aggregate {name} is not supported", sqlstate="0A000")
+
+
+def _array_reduce(args: list[pa.Array]) -> pa.Array:
+    out = [None if r[1] is None else _reduce_one(r[0], r[1]) for r in _rows(args)]
+    name = (args[0][0].as_py() or "").lower() if len(args[0]) else ""
+    if name == "avg":
+        return pa.array(out, pa.float64())
+    if name in ("uniq", "uniqexact", "count"):
+        return pa.array(out, pa.uint64())
+    if name == "sum":
+        return pa.array(out, _sum_arrow([args[1]]))
+    return pa.array(out, args[1].type.value_type)
+
+
+def _reduce_type(types: list[str]) -> str:
+    return types[1][:-2] if types[1].endswith("[]") else "double precision"
+
+
+def _round_half_even(x: Any, digits: int) -> Any:
+    """ClickHouse's round(): half to even for floats (as nearbyint), half away from zero for integers."""
+    if isinstance(x, float):
+        if math.isnan(x) or math.isinf(x):
+            return x
+        return float(np.round(x, digits)) if digits >= 0 else float(np.round(x / 10 ** -digits) * 10 ** -digits)
+    if isinstance(x, int):
+        if digits >= 0:
+            return x
+        step = 10 ** -digits
+        q, r = divmod(abs(x), step)
+        q += 1 if 2 * r >= step else 0
+        return (q * step) * (1 if x >= 0 else -1)
+    return round(x, digits)
+
+
+def _floor_to(x: Any, digits: int, how: Callable[[float], float]) -> Any:
+    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
+        return x
+    scale = 10.0 ** digits
+    value = how(x * scale) / scale if digits >= 0 else how(x / 10.0 ** -digits) * 10.0 ** -digits
+    return type(x)(value) if isinstance(x, int) else float(value)
+
+
+def _rounding(kind: str) -> Callable[[list[pa.Array]], pa.Array]:
+    how = {"floor": math.floor, "ceil": math.ceil, "trunc": math.trunc}.get(kind)
+
+    def one(x: Any, digits: int = 0) -> Any:
+        if kind == "round":
+            return _round_half_even(x, digits)
+        return _floor_to(x, digits, how)
+
+    def impl(args: list[pa.Array]) -> pa.Array:
+        return pa.array([None if any(v is None for v in row) else one(*row) for row in _rows(args)], args[0].type)
+
+    return impl
+
+
+def _round_to_exp2(x: Any) -> Any:
+    if x <= 0:
+        return 0
+    if isinstance(x, float):
+        return 2.0 ** math.floor(math.log2(x)) if x >= 1 else 0.0
+    return 1 << (int(x).bit_length() - 1)
+
+
+def _is_finite(args: list[pa.Array]) -> pa.Array:
+    return pa.array([None if v is None else math.isfinite(float(v)) for v in args[0].to_pylist()], pa.bool_())
+
+
+def _has_any(a: list, b: list) -> bool:
+    return any(x in a for x in b)
+
+
+def _has_all(a: list, b: list) -> bool:
+    return all(x in a for x in b)
+
+
+def _visible_width(args: list[pa.Array]) -> pa.Array:
+    """The number of characters a value takes in text output (strings: their code points)."""
+    a = args[0]
+    if pa.types.is_string(a.type) or pa.types.is_large_string(a.type):
+        return pa.array([4 if v is None else len(v) for v in a.to_pylist()], pa.uint64())
+    renderer = TextRenderer(_ch_name(a.type))
+    return pa.array([4 if v is None else len(renderer.text(v) or "") for v in a.to_pylist()], pa.uint64())
+
+
+def _ch_name(t: pa.DataType) -> str:
+    from helios_protocol_clickhouse.sql_functions import arrow_clickhouse_name
+    return arrow_clickhouse_name(t)
+
+
+def _substring(s: str, offset: int, length: int | None = None) -> str:
+    """substring on bytes, 1-based; a negative offset counts from the end, a negative length
+    leaves that many bytes off the end."""
+    raw = s.encode()
+    n = len(raw)
+    if offset == 0:
+        return ""
+    start = offset - 1 if offset > 0 else max(n + offset, 0)
+    if length is None:
+        piece = raw[start:]
+    elif length >= 0:
+        piece = raw[start:start + length]
+    else:
+        piece = raw[start:max(n + length, start)]
+    return piece.decode("utf-8", "replace")
+
+
+def _substring_impl(args: list[pa.Array]) -> pa.Array:
+    return pa.array([None if any(v is None for v in r) else _substring(*r) for r in _rows(args)], pa.string())
+
+
+def _format(pattern: str, *values: Any) -> str:
+    """format('{} {}', a, b): ``{}`` in order, ``{0}`` by position, ``{{``/``}}`` literal braces."""
+    out, i, auto = [], 0, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch in "{}" and pattern[i:i + 2] in ("{{", "}}"):
+            out.append(ch)
+            i += 2
+            continue
+        if ch == "{":
+            end = pattern.index("}", i)
+            field = pattern[i + 1:end]
+            index = int(field) if field else auto
+            auto += 1
+            out.append(str(values[index]))
+            i = end + 1
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _format_impl(args: list[pa.Array]) -> pa.Array:
+    texts = [a if pa.types.is_string(a.type) else _as_text(a) for a in args]
+    return pa.array([None if any(v is None for v in r) else _format(*r) for r in _rows(texts)], pa.string())
+
+
+def _as_text(a: pa.Array) -> pa.Array:
+    renderer = TextRenderer(_ch_name(a.type))
+    return pa.array([renderer.text(v) for v in a.to_pylist()], pa.string())
+
+
+def _replace_one(s: str, pattern: str, replacement: str) -> str:
+    return s.replace(pattern, replacement, 1) if pattern else s
+
+
+def _bit_not(args: list[pa.Array]) -> pa.Array:
+    """bitNot in the argument's width: ``bits`` (8..64) and ``signed`` say it."""
+    bits, signed = args[1][0].as_py(), args[2][0].as_py()
+    mask = (1 << bits) - 1
+    out = []
+    for v in args[0].to_pylist():
+        if v is None:
+            out.append(None)
+            continue
+        r = ~int(v) & mask
+        if signed and r >= 1 << (bits - 1):
+            r -= 1 << bits
+        out.append(r)
+    return pa.array(out, pa.uint64() if bits == 64 and not signed else pa.int64())
+
+
+def _bit_not_type(types: list[str]) -> str:
+    return "bigint"
+
+
+def _shift(left: bool) -> Callable[[list[pa.Array]], pa.Array]:
+    def one(x: int, n: int) -> int:
+        return (int(x) << n) & ((1 << 64) - 1) if left else int(x) >> n
+    return _row_wise(one, lambda args: pa.int64())
+
+
+def _fmod(a: Any, b: Any) -> float:
+    return math.fmod(float(a), float(b)) if float(b) != 0 else math.nan
+
+
+FUNCTIONS = [
+    SqlFunction(name="ch_fmod", impl=_row_wise(_fmod, lambda a: pa.float64()), return_type="double precision"),
+    SqlFunction(name="ch_array_sort", impl=_array_sort, return_type=_same, strict=False),
+    SqlFunction(name="ch_array_slice", impl=_array_slice, return_type=_same, strict=False),
+    SqlFunction(name="ch_array_pop_back", impl=_row_wise(lambda a: a[:-1], _first_type), return_type=_same),
+    SqlFunction(name="ch_array_pop_front", impl=_row_wise(lambda a: a[1:], _first_type), return_type=_same),
+    SqlFunction(name="ch_array_distinct", impl=_row_wise(_distinct, _first_type), return_type=_same),
+    SqlFunction(name="ch_array_cum_sum", impl=_row_wise(_cum_sum, lambda a: pa.list_(_sum_arrow(a))),
+                return_type=lambda t: _sum_type(t) + "[]"),
+    SqlFunction(name="ch_array_product", impl=_row_wise(_product, lambda a: pa.float64()),
+                return_type="double precision"),
+    SqlFunction(name="ch_array_avg", impl=_row_wise(_avg, lambda a: pa.float64()), return_type="double precision"),
+    SqlFunction(name="ch_array_reduce", impl=_array_reduce, return_type=_reduce_type, strict=False),
+    SqlFunction(name="ch_has_any", impl=_row_wise(_has_any, lambda a: pa.bool_()), return_type="boolean"),
+    SqlFunction(name="ch_has_all", impl=_row_wise(_has_all, lambda a: pa.bool_()), return_type="boolean"),
+    *[SqlFunction(name=f"ch_{kind}", impl=_rounding(kind), return_type=_same) for kind in
+      ("round", "floor", "ceil", "trunc")],
+    SqlFunction(name="ch_round_to_exp2", impl=_row_wise(_round_to_exp2, _first_type), return_type=_same),
+    SqlFunction(name="ch_is_finite", impl=_is_finite, return_type="boolean", strict=False),
+    SqlFunction(name="ch_visible_width", impl=_visible_width, return_type="bigint", strict=False),
+    SqlFunction(name="ch_substring", impl=_substring_impl, return_type="text", strict=False),
+    SqlFunction(name="ch_format", impl=_format_impl, return_type="text", strict=False),
+    SqlFunction(name="ch_replace_one", impl=_row_wise(_replace_one, lambda a: pa.string()), return_type="text"),
+    SqlFunction(name="ch_bit_not", impl=_bit_not, return_type=_bit_not_type, strict=False),
+    SqlFunction(name="ch_bit_shift_left", impl=_shift(True), return_type="bigint"),
+    SqlFunction(name="ch_bit_shift_right", impl=_shift(False), return_type="bigint"),
+]
