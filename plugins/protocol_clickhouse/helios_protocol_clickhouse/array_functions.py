@@ -345,11 +345,70 @@ def _shift(left: bool) -> Callable[[list[pa.Array]], pa.Array]:
     return _row_wise(one, lambda args: pa.int64())
 
 
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"]
+_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def _format_field(t: Any, spec: str) -> str:
+    """One ``%x`` of ClickHouse's formatDateTime (MySQL-style; %M is the month's name, %i minutes)."""
+    is_time = hasattr(t, "hour")
+    hour, minute, second = (t.hour, t.minute, t.second) if is_time else (0, 0, 0)
+    fields = {
+        "Y": f"{t.year:04d}", "y": f"{t.year % 100:02d}", "C": f"{t.year // 100:02d}", "m": f"{t.month:02d}",
+        "d": f"{t.day:02d}", "e": f"{t.day:2d}", "H": f"{hour:02d}", "k": f"{hour:2d}",
+        "I": f"{(hour % 12) or 12:02d}", "h": f"{(hour % 12) or 12:02d}", "l": f"{(hour % 12) or 12:2d}",
+        "i": f"{minute:02d}", "S": f"{second:02d}", "s": f"{second:02d}", "p": "AM" if hour < 12 else "PM",
+        "M": _MONTHS[t.month - 1], "B": _MONTHS[t.month - 1], "b": _MONTHS[t.month - 1][:3],
+        "W": _DAYS[t.weekday()], "a": _DAYS[t.weekday()][:3], "u": str(t.weekday() + 1),
+        "w": str((t.weekday() + 1) % 7), "j": f"{t.timetuple().tm_yday:03d}",
+        "F": f"{t.year:04d}-{t.month:02d}-{t.day:02d}", "D": f"{t.month:02d}/{t.day:02d}/{t.year % 100:02d}",
+        "T": f"{hour:02d}:{minute:02d}:{second:02d}", "R": f"{hour:02d}:{minute:02d}", "r": "",
+        "V": f"{t.isocalendar()[1]:02d}", "G": f"{t.isocalendar()[0]:04d}", "g": f"{t.isocalendar()[0] % 100:02d}",
+        "Q": str((t.month - 1) // 3 + 1), "n": "\n", "t": "\t", "%": "%", "f": f"{getattr(t, 'microsecond', 0):06d}",
+    }
+    if spec == "r":
+        return f"{fields['h']}:{fields['i']} {fields['p']}"
+    if spec not in fields:
+        raise HeliosError(f"Invalid format string for formatDateTime: %{spec} is not supported", sqlstate="22023")
+    return fields[spec]
+
+
+def _format_datetime(t: Any, pattern: str) -> str:
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern[i] == "%" and i + 1 < len(pattern):
+            out.append(_format_field(t, pattern[i + 1]))
+            i += 2
+        else:
+            out.append(pattern[i])
+            i += 1
+    return "".join(out)
+
+
+def _to_float_or(args: list[pa.Array]) -> pa.Array:
+    """toFloat64OrZero / OrNull: text that is no number gives 0 or NULL."""
+    zero = bool(args[1][0].as_py()) if len(args[1]) else True
+    out = []
+    for v in args[0].to_pylist():
+        if v is None or isinstance(v, int | float):
+            out.append(None if v is None else float(v))
+            continue
+        try:
+            out.append(float(str(v).strip()))
+        except ValueError:
+            out.append(0.0 if zero else None)
+    return pa.array(out, pa.float64())
+
+
 def _fmod(a: Any, b: Any) -> float:
     return math.fmod(float(a), float(b)) if float(b) != 0 else math.nan
 
 
 FUNCTIONS = [
+    SqlFunction(name="ch_to_float_or", impl=_to_float_or, return_type="double precision", strict=False),
+    SqlFunction(name="ch_format_datetime", impl=_row_wise(_format_datetime, lambda a: pa.string()),
+                return_type="text"),
     SqlFunction(name="ch_fmod", impl=_row_wise(_fmod, lambda a: pa.float64()), return_type="double precision"),
     SqlFunction(name="ch_array_sort", impl=_array_sort, return_type=_same, strict=False),
     SqlFunction(name="ch_array_slice", impl=_array_slice, return_type=_same, strict=False),

@@ -9,6 +9,7 @@ when only the kernel's result type can tell.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -59,7 +60,11 @@ def column_name(node: exp.Expression) -> str:
     if isinstance(node, exp.Anonymous):
         return f"{node.this}({', '.join(column_name(e) for e in node.expressions)})"
     text = node.sql(dialect="clickhouse")
-    return text
+    # sqlglot spells the functions it knows in capitals (LENGTH(x)); ClickHouse keeps them as written
+    return _SHOUTED_CALL.sub(lambda m: m.group(1).lower() + "(", text)
+
+
+_SHOUTED_CALL = re.compile(r"\b([A-Z][A-Z_0-9]*[A-Z0-9])\(")
 
 
 _INT_TYPES = [("UInt8", 0, 255), ("UInt16", 0, 65535), ("UInt32", 0, 4294967295),
@@ -191,7 +196,15 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
         return hint_type(node.this, select)
     if isinstance(node, exp.Column) and not isinstance(node.this, exp.Literal):
         columns = _source_columns(select)
-        return columns.get(f"{node.table}.{node.name}") if node.table else columns.get(node.name)
+        found = columns.get(f"{node.table}.{node.name}") if node.table else columns.get(node.name)
+        if found is None and not node.table and select is not None:  # an alias of the select list
+            for item in select.expressions:
+                if isinstance(item, exp.Alias) and item.alias == node.name and not item.this.find(exp.Column):
+                    return hint_type(item.this, select)
+                if isinstance(item, exp.Alias) and item.alias == node.name and not any(
+                        c.name == node.name and not c.table for c in item.this.find_all(exp.Column)):
+                    return hint_type(item.this, select)
+        return found
     if isinstance(node, exp.Paren):
         return hint_type(node.this, select)
     arithmetic = _arithmetic_type(node, select)
@@ -217,8 +230,20 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
     if isinstance(node, exp.Null):
         return "Nullable(Nothing)"
     if isinstance(node, exp.Array) and node.expressions:
-        element = common_type([hint_type(e, select) for e in node.expressions])
+        kinds = [hint_type(e, select) for e in node.expressions if not isinstance(e, exp.Null)]
+        element = common_type(kinds) if kinds else "Nothing"
+        if element and len(kinds) < len(node.expressions):
+            element = f"Nullable({element})"
         return f"Array({element})" if element else None
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "tonullable" and node.expressions:
+        inner = hint_type(node.expressions[0], select)
+        return inner if inner is None or inner.startswith("Nullable(") else f"Nullable({inner})"
+    if isinstance(node, exp.Tuple) and node.expressions:
+        fields = [hint_type(e, select) for e in node.expressions]
+        return f"Tuple({', '.join(fields)})" if None not in fields else None
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "tofixedstring" and len(node.expressions) == 2 \
+            and isinstance(node.expressions[1], exp.Literal):
+        return f"FixedString({node.expressions[1].this})"
     if isinstance(node, exp.If):
         return common_type([hint_type(node.args.get("true"), select), hint_type(node.args.get("false"), select)]) \
             if node.args.get("false") is not None else None

@@ -329,6 +329,11 @@ _EPOCH_DATE = datetime.date(1970, 1, 1)
 _EPOCH = datetime.datetime(1970, 1, 1)
 
 
+def _zero_date(text: str) -> bool:
+    """'0000-00-00' (and '0000-00-00 00:00:00'): ClickHouse reads it as the epoch."""
+    return text.strip().startswith("0000-00-00")
+
+
 def _to_date(args: list[pa.Array]) -> pa.Array:
     a = args[0]
     if pa.types.is_integer(a.type) or pa.types.is_floating(a.type):
@@ -348,7 +353,8 @@ def _to_date(args: list[pa.Array]) -> pa.Array:
     values = []
     for s in a.cast(pa.string()).to_pylist():
         try:
-            values.append(None if s is None else datetime.date.fromisoformat(s.strip()[:10]))
+            values.append(None if s is None else _EPOCH_DATE if _zero_date(s) else
+                          datetime.date.fromisoformat(s.strip()[:10]))
         except ValueError:
             raise HeliosError(f"Cannot parse date: value {s!r}", sqlstate="22007") from None
     return pa.array(values, pa.date32())
@@ -366,7 +372,7 @@ def _to_datetime(args: list[pa.Array]) -> pa.Array:
     values = []
     for s in a.cast(pa.string()).to_pylist():
         try:
-            values.append(None if s is None else datetime.datetime.fromisoformat(s.strip()))
+            values.append(None if s is None else _EPOCH if _zero_date(s) else datetime.datetime.fromisoformat(s.strip()))
         except ValueError:
             raise HeliosError(f"Cannot parse DateTime: value {s!r}", sqlstate="22007") from None
     return pa.array(values, pa.timestamp("us"))

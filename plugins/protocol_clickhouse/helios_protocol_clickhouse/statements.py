@@ -178,6 +178,7 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
         hints = [hint_type(e, first) for e in first.expressions]
         _settle_type_names(first)
         _empty_aggregate_defaults(first)
+        _typed_rewrites(first)
         _enum_numbers(first)
         if any(isinstance(e, exp.Star) or isinstance(e, exp.Column) and isinstance(e.this, exp.Star)
                for e in first.expressions):
@@ -266,6 +267,25 @@ def _settle_type_names(select: exp.Select) -> None:
                 node.replace(exp.Literal.string(hint))
             elif hint:  # the argument stays: an aggregate keeps the query aggregating, arrayJoin its rows
                 node.replace(exp.Anonymous(this="ch_type_hint", expressions=[exp.Literal.string(hint), args[0]]))
+
+
+def _typed_rewrites(select: exp.Select) -> None:
+    """Rules that need the types of the select's columns: length of a FixedString(N) is N;
+    DateTime +/- a number counts seconds."""
+    for node in list(select.find_all(exp.Length, exp.Add, exp.Sub)):
+        if isinstance(node, exp.Length):
+            hint = hint_type(node.this, select) or ""
+            if hint.startswith("FixedString("):
+                node.replace(exp.Literal.number(hint[len("FixedString("):-1]))
+            continue
+        left, right = hint_type(node.this, select), hint_type(node.expression, select)
+        if left == "DateTime" and int_parts(right) is not None or \
+                isinstance(node, exp.Add) and right == "DateTime" and int_parts(left) is not None:
+            number, moment = (node.expression, node.this) if left == "DateTime" else (node.this, node.expression)
+            seconds = exp.Mul(this=exp.Paren(this=number.copy()),
+                              expression=exp.Cast(this=exp.Literal.string("1 second"),
+                                                  to=exp.DataType.build("interval")))
+            node.replace(type(node)(this=moment.copy(), expression=seconds))
 
 
 _DEFAULT_LITERALS = {"String": "''", "Float32": "0", "Float64": "0"}

@@ -95,7 +95,30 @@ def _csv(result: Any, settings: dict[str, str], *, names: bool = False, types: b
     return "".join(out).encode(), f"text/csv; charset=UTF-8; header={header}"
 
 
+def _values(result: Any, settings: dict[str, str]) -> tuple[bytes, str]:
+    """Values: each row as a parenthesised tuple of quoted values, rows joined by commas, no newline."""
+    if result.columns is None:
+        return b"", "text/plain; charset=UTF-8"
+    renderers = _renderers(result, settings)
+    rows = ["(" + ",".join(r.quoted(v) for r, v in zip(renderers, row, strict=True)) + ")"
+            for row in rows_of(result.batches)]
+    return ",".join(rows).encode(), "text/plain; charset=UTF-8"
+
+
+def _tskv(result: Any, settings: dict[str, str]) -> tuple[bytes, str]:
+    """TSKV: ``name=value`` pairs separated by tabs, a row per line (TabSeparated's escapes, and ``=``)."""
+    if result.columns is None:
+        return b"", "text/plain; charset=UTF-8"
+    renderers = _renderers(result, settings)
+    names = [tsv_escape(c.name).replace("=", "\\=") for c in result.columns]
+    out = ["\t".join(f"{n}={_tsv_value(r, v, False)}" for n, r, v in zip(names, renderers, row, strict=True)) + "\n"
+           for row in rows_of(result.batches)]
+    return "".join(out).encode(), "text/plain; charset=UTF-8"
+
+
 WRITERS = {
+    "Values": _values,
+    "TSKV": _tskv,
     "TabSeparated": lambda r, s: _tsv(r, s),
     "TabSeparatedRaw": lambda r, s: _tsv(r, s, raw=True),
     "TabSeparatedWithNames": lambda r, s: _tsv(r, s, names=True),

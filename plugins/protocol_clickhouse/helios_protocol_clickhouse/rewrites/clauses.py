@@ -3,6 +3,7 @@
     SELECT ... PREWHERE a WHERE b      -> SELECT ... WHERE (a) AND (b)   (PREWHERE is a WHERE read first)
     GROUP BY k WITH ROLLUP / WITH CUBE -> GROUP BY ROLLUP (k) / CUBE (k)
     x GLOBAL IN (...)                  -> x IN (...)                      (one server: nothing to ship)
+    SELECT a UNION ALL SELECT b ORDER BY b -> ... UNION ALL (SELECT b ORDER BY b)  (each part its own clauses)
 
 ORDER BY ... WITH FILL and SAMPLE are refused (48 NOT_IMPLEMENTED).
 """
@@ -35,6 +36,11 @@ def rewrite(tree: exp.Expression) -> exp.Expression:
             group.set("rollup", None)
             group.set("cube", None)
             group.set("expressions", [kind(expressions=list(group.expressions))])
+    for union in list(tree.find_all(exp.SetOperation)):  # ORDER BY/LIMIT of a part belong to that part
+        for side in ("this", "expression"):
+            part = union.args.get(side)
+            if isinstance(part, exp.Select) and any(part.args.get(k) for k in ("order", "limit", "offset")):
+                union.set(side, exp.Subquery(this=part))
     for node in list(tree.find_all(exp.In)):
         if node.args.get("is_global"):
             node.set("is_global", None)

@@ -199,6 +199,9 @@ def _lambda_scalar(args: list[exp.Expression], kind: str) -> exp.Expression:
         return exp.Not(this=exp.Exists(this=exp.select("1").from_(unnest).where(exp.Not(this=exp.Paren(this=cond)))))
     if kind == "count":
         return exp.Subquery(this=exp.select(exp.Count(this=exp.Star())).from_(unnest).where(cond))
+    if kind == "first_index":
+        found = exp.select(exp.column("_n")).from_(unnest).where(cond).order_by("_n").limit(1)
+        return exp.Coalesce(this=exp.Subquery(this=found), expressions=[exp.Literal.number(0)])
     first = exp.select(exp.column(params[0])).from_(unnest).where(cond).order_by("_n").limit(1)
     return exp.Subquery(this=first)
 
@@ -336,6 +339,11 @@ FUNCTIONS: dict[str, Handler] = {
     "arrayall": lambda a, c: _lambda_scalar(a, "all"),
     "arraycount": lambda a, c: _lambda_scalar(a, "count"),
     "arrayfirst": lambda a, c: _lambda_scalar(a, "first"),
+    "arrayfirstindex": lambda a, c: _lambda_scalar(a, "first_index"),
+    "tofloat64orzero": lambda a, c: _fn("ch_to_float_or", a[0], exp.Boolean(this=True)),
+    "tofloat32orzero": lambda a, c: _fn("ch_to_float_or", a[0], exp.Boolean(this=True)),
+    "tofloat64ornull": lambda a, c: _fn("ch_to_float_or", a[0], exp.Boolean(this=False)),
+    "tofloat32ornull": lambda a, c: _fn("ch_to_float_or", a[0], exp.Boolean(this=False)),
     "totypename": lambda a, c: _lit(hint) if (hint := hint_type(a[0])) else _fn("ch_type_name", a[0]),
     "tofixedstring": lambda a, c: _fn("ch_to_fixed_string", a[0], a[1]),
     "tofloat64": lambda a, c: _cast(a[0], "double precision"),
@@ -428,7 +436,7 @@ for _name in ("sum", "avg", "min", "max", "uniq", "uniqexact", "any", "anylast",
               "sumarray"):
     FUNCTIONS.setdefault(f"{_name}if", _if_aggregate(_name))
 
-_PARAMETERIZED = {"quantile", "quantiles", "quantileexact", "quantilesexact", "topk", "quantiletiming",
+_PARAMETERIZED = {"grouparray", "quantile", "quantiles", "quantileexact", "quantilesexact", "topk", "quantiletiming",
                   "quantiletdigest", "quantileexactlow", "quantileexacthigh"}
 
 
@@ -445,6 +453,8 @@ def _parameterized(name: str, params: list[exp.Expression], args: list[exp.Expre
         return _pg("ch_quantile_exact(array_agg({x}), {p})", p=level, x=x)
     if name == "quantilesexact":
         return exp.Array(expressions=[_pg("ch_quantile_exact(array_agg({x}), {p})", p=p, x=x) for p in params])
+    if name == "grouparray" and params:  # groupArray(N)(x): the first N values
+        return _fn("ch_array_slice", FUNCTIONS["grouparray"]([x], RewriteContext()), exp.Literal.number(1), params[0])
     if name == "topk":
         k = params[0] if params else exp.Literal.number(10)
         return _pg("ch_top_k(array_agg({x}), {k})", k=k, x=x)
@@ -486,7 +496,7 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
             not node.this.lower().startswith("0x"):
         return _cast(node, "double precision")
     if isinstance(node, exp.Column) and not node.table and node.name.lower() in ("inf", "infinity", "nan") and \
-            not isinstance(node.parent, exp.Alias | exp.Lambda):
+            not isinstance(node.parent, exp.Lambda):
         return _cast(_lit("Infinity" if node.name.lower() != "nan" else "NaN"), "double precision")
     if isinstance(node, exp.Column) and isinstance(node.this, exp.Literal) and node.table:  # x.1
         return exp.Dot(this=exp.Paren(this=exp.column(node.table)), expression=exp.to_identifier(f"f{node.this.this}"))
@@ -497,6 +507,12 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     if isinstance(node, exp.CastToStrType):  # CAST(x, 'Type')
         target = node.args["to"]
         return _cast(node.this, sql_type(target.this if isinstance(target, exp.Literal) else target.sql()))
+    if isinstance(node, exp.Cast) and isinstance(node.to, exp.DataType) and \
+            (parts := int_parts(node.to.sql(dialect="clickhouse"))) is not None:  # truncating, wrapping
+        return _fn(f"ch_to{'' if parts[0] else 'u'}int{parts[1]}", node.this)
+    if isinstance(node, exp.CastToStrType) and isinstance(node.args["to"], exp.Literal) and \
+            (parts := int_parts(node.args["to"].this)) is not None:
+        return _fn(f"ch_to{'' if parts[0] else 'u'}int{parts[1]}", node.this)
     if isinstance(node, exp.Cast) and isinstance(node.to, exp.DataType):
         try:
             target = sql_type(node.to.sql(dialect="clickhouse"))
@@ -537,6 +553,8 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return _date_diff(unit.name if unit is not None else "day", node.expression, node.this)
     if isinstance(node, exp.ArrayReverse):
         return FUNCTIONS["arrayreverse"]([node.this], ctx)
+    if isinstance(node, exp.TimeToStr):  # formatDateTime(t, fmt)
+        return _fn("ch_format_datetime", node.this, node.args["format"])
     if isinstance(node, exp.StrPosition):
         return _fn("strpos", node.this, node.args["substr"])
     if isinstance(node, exp.Length):
