@@ -7,7 +7,11 @@ dialect's rewrites (``rewrites/functions.py``) call them as ``ch_*``.
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import math
+import re
+import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +21,7 @@ import pyarrow as pa
 from helios_core.errors import HeliosError
 from helios_core.hookspecs import SqlFunction
 from helios_protocol_clickhouse.formats.values import TextRenderer
+from helios_protocol_clickhouse.sql_functions import arrow_clickhouse_name
 
 
 def _rows(args: list[pa.Array]) -> list[tuple]:
@@ -258,7 +263,6 @@ def _visible_width(args: list[pa.Array]) -> pa.Array:
 
 
 def _ch_name(t: pa.DataType) -> str:
-    from helios_protocol_clickhouse.sql_functions import arrow_clickhouse_name
     return arrow_clickhouse_name(t)
 
 
@@ -401,11 +405,139 @@ def _to_float_or(args: list[pa.Array]) -> pa.Array:
     return pa.array(out, pa.float64())
 
 
+def _nested_array(args: list[pa.Array]) -> pa.Array:
+    """[[1, 2], [3]]: an array of arrays, which (unlike PostgreSQL's) need not be rectangular."""
+    types = {a.type for a in args}
+    element = args[0].type if len(types) == 1 else _widest_list(types)
+    columns = [a if a.type == element else a.cast(element) for a in args]
+    rows = [list(r) for r in _rows(columns)]
+    return pa.array(rows, pa.list_(element))
+
+
+def _widest_list(types: set[pa.DataType]) -> pa.DataType:
+    leaves = {t.value_type for t in types if pa.types.is_list(t)}
+    if leaves and all(pa.types.is_integer(t) for t in leaves):
+        return pa.list_(pa.int64())
+    if leaves and all(pa.types.is_integer(t) or pa.types.is_floating(t) for t in leaves):
+        return pa.list_(pa.float64())
+    raise HeliosError("There is no supertype for the arrays of an array", sqlstate="42804")
+
+
+def _match(s: str, pattern: str) -> bool:
+    return re.search(pattern, s) is not None
+
+
+def _extract(s: str, pattern: str) -> str:
+    """The first match (its first group when the pattern has one), '' when there is none."""
+    m = re.search(pattern, s)
+    if m is None:
+        return ""
+    return m.group(1) if m.re.groups else m.group(0)
+
+
+def _replace_regexp(all_: bool) -> Callable[[str, str, str], str]:
+    """replaceRegexpOne/All: ``\\N`` in the replacement is the N-th group (``\\0`` the whole match)."""
+    def one(s: str, pattern: str, replacement: str) -> str:
+        def expand(m: re.Match) -> str:
+            return re.sub(r"\\(\d)", lambda g: m.group(int(g.group(1))) or "", replacement)
+        return re.sub(pattern, expand, s, count=0 if all_ else 1)
+    return one
+
+
+def _add_months(t: Any, months: int) -> Any:
+    """t plus whole months; a day past the new month's end becomes its last day (Jan 31 + 1 month = Feb 29)."""
+    total = t.year * 12 + t.month - 1 + months
+    year, month = divmod(total, 12)
+    day = min(t.day, calendar.monthrange(year, month + 1)[1])
+    return t.replace(year=year, month=month + 1, day=day)
+
+
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}
+
+
+def _add_interval(t: Any, n: int, unit: str) -> Any:
+    if unit in ("month", "quarter", "year"):
+        return _add_months(t, int(n) * {"month": 1, "quarter": 3, "year": 12}[unit])
+    delta = datetime.timedelta(seconds=int(n) * _UNIT_SECONDS[unit])
+    if isinstance(t, datetime.datetime):
+        return t + delta
+    return t + datetime.timedelta(days=delta.days)
+
+
+def _add_interval_impl(args: list[pa.Array]) -> pa.Array:
+    return pa.array([None if any(v is None for v in r) else _add_interval(*r) for r in _rows(args)], args[0].type)
+
+
+def _hex(v: Any) -> str:
+    if isinstance(v, str):
+        return v.encode().hex().upper()
+    if isinstance(v, float):
+        return struct_hex(v)
+    n = int(v)
+    if n < 0:
+        n &= (1 << 64) - 1
+    text = f"{n:X}"
+    return text if len(text) % 2 == 0 else "0" + text
+
+
+def struct_hex(v: float) -> str:
+    return struct.pack("<d", v).hex().upper()
+
+
+def _bin(v: Any) -> str:
+    if isinstance(v, str):
+        return "".join(f"{b:08b}" for b in v.encode())
+    n = int(v) & ((1 << 64) - 1)
+    width = max(8, (n.bit_length() + 7) // 8 * 8)
+    return f"{n:0{width}b}"
+
+
+def _unhex(s: str) -> str:
+    text = s if len(s) % 2 == 0 else "0" + s
+    return bytes.fromhex(text).decode("utf-8", "replace")
+
+
+def _resize(args: list[pa.Array]) -> pa.Array:
+    """arrayResize(arr, n [, fill]): cut or padded (with fill, else the element type's default)."""
+    element = args[0].type.value_type
+    default = 0 if pa.types.is_integer(element) or pa.types.is_floating(element) else \
+        "" if pa.types.is_string(element) else None
+    out = []
+    for row in _rows(args):
+        arr, n = row[0], row[1]
+        if arr is None or n is None:
+            out.append(None)
+            continue
+        fill = row[2] if len(row) > 2 else default
+        out.append(arr[:n] + [fill] * (n - len(arr)) if n >= 0 else arr[n:] if -n <= len(arr)
+                   else [fill] * (-n - len(arr)) + arr)
+    return pa.array(out, args[0].type)
+
+
 def _fmod(a: Any, b: Any) -> float:
     return math.fmod(float(a), float(b)) if float(b) != 0 else math.nan
 
 
 FUNCTIONS = [
+    SqlFunction(name="ch_match", impl=_row_wise(_match, lambda a: pa.bool_()), return_type="boolean"),
+    SqlFunction(name="ch_extract", impl=_row_wise(_extract, lambda a: pa.string()), return_type="text"),
+    SqlFunction(name="ch_replace_regexp_one", impl=_row_wise(_replace_regexp(False), lambda a: pa.string()),
+                return_type="text"),
+    SqlFunction(name="ch_replace_regexp_all", impl=_row_wise(_replace_regexp(True), lambda a: pa.string()),
+                return_type="text"),
+    SqlFunction(name="ch_add_interval", impl=_add_interval_impl, return_type=_same, strict=False),
+    SqlFunction(name="ch_hex", impl=_row_wise(_hex, lambda a: pa.string()), return_type="text"),
+    SqlFunction(name="ch_bin", impl=_row_wise(_bin, lambda a: pa.string()), return_type="text"),
+    SqlFunction(name="ch_unhex", impl=_row_wise(_unhex, lambda a: pa.string()), return_type="text"),
+    SqlFunction(name="ch_alpha_tokens", impl=_row_wise(lambda s: re.findall("[A-Za-z]+", s),
+                                                       lambda a: pa.list_(pa.string())), return_type="text[]"),
+    SqlFunction(name="ch_array_resize", impl=_resize, return_type=_same, strict=False),
+    SqlFunction(name="ch_cbrt", impl=_row_wise(lambda x: float(np.cbrt(float(x))), lambda a: pa.float64()),
+                return_type="double precision"),
+    SqlFunction(name="ch_gcd", impl=_row_wise(math.gcd, lambda a: pa.int64()), return_type="bigint"),
+    SqlFunction(name="ch_lcm", impl=_row_wise(lambda a, b: abs(a * b) // math.gcd(a, b) if a and b else 0,
+                                              lambda a: pa.int64()), return_type="bigint"),
+    SqlFunction(name="ch_nested_array", impl=_nested_array, return_type=_same, strict=False),
     SqlFunction(name="ch_to_float_or", impl=_to_float_or, return_type="double precision", strict=False),
     SqlFunction(name="ch_format_datetime", impl=_row_wise(_format_datetime, lambda a: pa.string()),
                 return_type="text"),

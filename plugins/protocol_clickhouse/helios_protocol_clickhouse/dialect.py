@@ -22,7 +22,7 @@ from helios_protocol_clickhouse.rewrites import apply_all
 # own classes for them take fewer arguments than ClickHouse (lambdas, rounding digits) or other rules
 _PLAIN_CALLS = {"ARRAYMIN", "ARRAYMAX", "ARRAYSUM", "ARRAYSLICE", "ARRAYCONCAT", "ARRAYDISTINCT", "ISNAN",
                 "ISINFINITE", "ROUND", "TRUNC", "SUBSTRING", "SUBSTR", "STARTSWITH", "ENDSWITH", "FORMAT", "FLOOR",
-                "CEIL", "CEILING"}
+                "CEIL", "CEILING", "CBRT", "HEX", "UNHEX", "TOISOWEEK", "TOISOYEAR", "TRUNCATE"}
 
 
 class HeliosClickHouse(ClickHouse):

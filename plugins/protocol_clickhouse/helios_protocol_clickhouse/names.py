@@ -238,6 +238,8 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
     if isinstance(node, exp.Anonymous) and str(node.this).lower() == "tonullable" and node.expressions:
         inner = hint_type(node.expressions[0], select)
         return inner if inner is None or inner.startswith("Nullable(") else f"Nullable({inner})"
+    if isinstance(node, exp.Greatest | exp.Least):
+        return common_type([hint_type(e, select) for e in [node.this, *node.expressions]])
     if isinstance(node, exp.Tuple) and node.expressions:
         fields = [hint_type(e, select) for e in node.expressions]
         return f"Tuple({', '.join(fields)})" if None not in fields else None

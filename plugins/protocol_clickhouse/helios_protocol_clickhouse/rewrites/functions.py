@@ -206,6 +206,12 @@ def _lambda_scalar(args: list[exp.Expression], kind: str) -> exp.Expression:
     return exp.Subquery(this=first)
 
 
+def _inside_array_join(node: exp.Expression) -> bool:
+    """An arrayJoin's own argument (its rows are made from the literal elsewhere)."""
+    return isinstance(node.parent, exp.Explode) or \
+        isinstance(node.parent, exp.Anonymous) and str(node.parent.this).lower() in ("unnest", "arrayjoin")
+
+
 def _modulo(node: exp.Mod) -> exp.Expression:
     """a % b: integers as PostgreSQL does it (the sign of a); a float on either side as fmod."""
     if any(isinstance(o, exp.Cast) and o.to.this in (exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT)
@@ -250,7 +256,48 @@ def _array_concat(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expres
     return out
 
 
+def _add(unit: str, sign: int = 1) -> Handler:
+    def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+        n = args[1] if sign > 0 else exp.Neg(this=exp.Paren(this=args[1]))
+        return _fn("ch_add_interval", args[0], n, _lit(unit))
+    return handler
+
+
+_DATE_UNITS = ("second", "minute", "hour", "day", "week", "month", "quarter", "year")
+
+
 FUNCTIONS: dict[str, Handler] = {
+    **{f"add{u}s": _add(u) for u in _DATE_UNITS},
+    **{f"subtract{u}s": _add(u, -1) for u in _DATE_UNITS},
+    "match": lambda a, c: _fn("ch_match", a[0], a[1]),
+    "extract": lambda a, c: _fn("ch_extract", a[0], a[1]),
+    "replaceregexpone": lambda a, c: _fn("ch_replace_regexp_one", *a),
+    "replaceregexpall": lambda a, c: _fn("ch_replace_regexp_all", *a),
+    "substringutf8": lambda a, c: _fn("substring", *a),
+    "hex": lambda a, c: _fn("ch_hex", a[0]),
+    "bin": lambda a, c: _fn("ch_bin", a[0]),
+    "unhex": lambda a, c: _fn("ch_unhex", a[0]),
+    "alphatokens": lambda a, c: _fn("ch_alpha_tokens", a[0]),
+    "arrayresize": lambda a, c: _fn("ch_array_resize", *a),
+    "cbrt": lambda a, c: _fn("ch_cbrt", a[0]),
+    "gcd": lambda a, c: _fn("ch_gcd", a[0], a[1]),
+    "lcm": lambda a, c: _fn("ch_lcm", a[0], a[1]),
+    "intexp2": lambda a, c: _pg("CAST(power(2, {x}) AS bigint)", x=a[0]),
+    "intexp10": lambda a, c: _pg("CAST(power(10, {x}) AS bigint)", x=a[0]),
+    "torelativedaynum": lambda a, c: _pg("(CAST({t} AS date) - DATE '1970-01-01')", t=a[0]),
+    "torelativemonthnum": lambda a, c: _pg("CAST(extract(year FROM {t}) * 12 + extract(month FROM {t}) AS bigint)",
+                                           t=_cast(a[0], "timestamp")),
+    "torelativeyearnum": lambda a, c: _pg("CAST(extract(year FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "torelativehournum": lambda a, c: _pg("CAST(floor(extract(epoch FROM {t}) / 3600) AS bigint)",
+                                          t=_cast(a[0], "timestamp")),
+    "todayofyear": lambda a, c: _pg("CAST(extract(doy FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "toisoweek": lambda a, c: _pg("CAST(extract(week FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "toisoyear": lambda a, c: _pg("CAST(extract(isoyear FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "toquarter": lambda a, c: _pg("CAST(extract(quarter FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "rownumberinallblocks": lambda a, c: _pg("(row_number() OVER () - 1)"),
+    "covarpop": lambda a, c: _fn("covar_pop", a[0], a[1]),
+    "covarsamp": lambda a, c: _fn("covar_samp", a[0], a[1]),
+    "anyheavy": lambda a, c: _fn("any_value", a[0]),
     "arraysort": _sort(False),
     "arrayreversesort": _sort(True),
     "arraysum": lambda a, c: _fn("ch_array_sum", _mapped(a)),
@@ -426,8 +473,8 @@ FUNCTIONS: dict[str, Handler] = {
                                                      _fn("ch_array_min", a[1].copy())], c),
     "argmaxarray": lambda a, c: FUNCTIONS["argmax"]([_fn("ch_array_arg_max", a[0], a[1]),
                                                      _fn("ch_array_max", a[1].copy())], c),
-    "stddevpop": lambda a, c: _fn("stddev_pop", a[0]),
-    "stddevsamp": lambda a, c: _fn("stddev_samp", a[0]),
+    "stddevpop": lambda a, c: _fn("sqrt", _fn("var_pop", a[0])),
+    "stddevsamp": lambda a, c: _fn("sqrt", _fn("var_samp", a[0])),
     "varpop": lambda a, c: _fn("var_pop", a[0]),
     "varsamp": lambda a, c: _fn("var_samp", a[0]),
     "countif": _if_aggregate("count"),
@@ -520,7 +567,7 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
             return node
         return _cast(node.this, target)
     if isinstance(node, exp.Add | exp.Sub) and hint_type(node.this) == "DateTime" and \
-            not isinstance(node.expression, exp.Interval) and hint_type(node.expression) != "DateTime":
+            int_parts(hint_type(node.expression)) is not None:
         seconds = exp.Mul(this=exp.Paren(this=node.expression), expression=_pg("interval '1 second'"))
         return type(node)(this=node.this, expression=seconds)  # DateTime +/- n: n seconds
     if isinstance(node, exp.Explode):
@@ -555,6 +602,9 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return FUNCTIONS["arrayreverse"]([node.this], ctx)
     if isinstance(node, exp.TimeToStr):  # formatDateTime(t, fmt)
         return _fn("ch_format_datetime", node.this, node.args["format"])
+    if isinstance(node, exp.Array) and len(node.expressions) > 1 and \
+            any(isinstance(e, exp.Array) for e in node.expressions) and not _inside_array_join(node):
+        return _fn("ch_nested_array", *node.expressions)  # ragged allowed: [[1], [2, 3]]
     if isinstance(node, exp.StrPosition):
         return _fn("strpos", node.this, node.args["substr"])
     if isinstance(node, exp.Length):
