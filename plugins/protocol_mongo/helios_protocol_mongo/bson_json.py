@@ -16,7 +16,10 @@ follow in jsonb's order), so the stored ``doc`` stays ordinary jsonb for SQL.
 
 ``encode_row`` writes the jsonb text exactly as the kernel's jsonb input would normalise it
 (keys by length then bytes, ``", "`` and ``": "`` separators, numbers in positional notation),
-so a batch of documents goes into the table without being parsed again.
+so a batch of documents goes into the table without being parsed again. orjson writes it (the
+standard library's encoder took about a fifth of an insert's server time): its indented form
+has ``": "`` already, and as a JSON string never holds a raw line break, taking out each line
+break with its indent (``", "`` after a comma) leaves exactly jsonb's text.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from __future__ import annotations
 import decimal
 import json
 import math
+import re
 from typing import Any
 
 import bson
+import orjson
 from bson import json_util
 from bson.int64 import Int64
 from bson.json_util import CANONICAL_JSON_OPTIONS
@@ -148,18 +153,17 @@ def _canonical(value: Any) -> tuple[Any, Any]:
     if kind is dict:
         keys = tuple(value)
         ordered, same = _key_plan(keys)
-        children: dict[str, Any] = {}
+        out: dict[str, Any] = {}  # built in jsonb's order at once: one dict per document, not two
         orders: dict[str, Any] = {}
-        for key in keys:
+        for key in ordered:
             item = value[key]
             if type(item) is str:
-                children[key] = item
+                out[key] = item
                 continue
             converted, order = _canonical(item)
-            children[key] = converted
+            out[key] = converted
             if order is not None:
                 orders[key] = order
-        out = {key: children[key] for key in ordered}
         if orders:
             return out, [[key, orders[key]] if key in orders else key for key in keys]
         return out, (None if same else list(keys))
@@ -230,11 +234,24 @@ def _positional(value: Any) -> Any:
     return _sorted_extended(value)
 
 
+_COMMA_BREAK = re.compile(rb",\n *")
+_BREAK = re.compile(rb"\n *")
+
+
+def _encode_fast(value: Any) -> str:
+    """``_encode``'s text (keys kept in the order given) through orjson; see the module doc."""
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_INDENT_2)
+    except orjson.JSONEncodeError:  # what orjson does not take (a str subclass, ...): the standard encoder
+        return _encode(value)
+    return _BREAK.sub(b"", _COMMA_BREAK.sub(b", ", text)).decode()
+
+
 def encode_row(doc: dict[str, Any]) -> tuple[str, str, str | None]:
     """(``_id``'s jsonb text, the document's jsonb text, its field order as JSON text or None)."""
     try:
         value, order = _canonical(doc)
-        return _encode(value.get("_id")), _encode(value), (_encode(order) if order is not None else None)
+        return _encode(value.get("_id")), _encode_fast(value), (_encode(order) if order is not None else None)
     except _NeedsPositional:
         value = _positional(doc)
         _unused, order = _order_only(doc)
