@@ -63,8 +63,10 @@ class Scan(LogicalNode):
 
     ``columns`` are the stored columns read (projection pushdown: only those the statement
     names). The pushdown rule fills ``prune_terms`` (segments whose min/max or bloom filter
-    exclude them are never read), ``pk_lookup`` (a pinned primary key: a point read) and
-    ``residual`` (the terms the scan evaluates on the rows it reads).
+    exclude them are never read), ``pk_lookup`` (a pinned primary key: a point read),
+    ``index`` (a secondary index on a column the terms compare: (name, column, terms)) and
+    ``residual`` (the terms the scan evaluates on the rows it reads). ``indexes`` lists the
+    table's usable secondary indexes, (name, leading column, method, hypothetical).
     """
 
     def __init__(self, fields: list[Field], schema: str, table: str, columns: list[str], *, with_rowid: bool,
@@ -80,6 +82,8 @@ class Scan(LogicalNode):
         self.prune_terms: list[Any] = []
         self.pushed: list[Any] = []
         self.pk_lookup: list[tuple[str, Compiled]] | None = None
+        self.indexes: list[tuple[str, str, str, bool]] = []
+        self.index: tuple[str, str, list[Any]] | None = None
         self.residual: list[Compiled] = []
         self.residual_text = ""
         self.guard: Any = None  # run-time partition pruning: callable(ctx) -> False skips the scan
@@ -93,6 +97,8 @@ class Scan(LogicalNode):
             out += f" index {self.index_use.index['name']}: {self.index_use.text}"
         if self.pk_lookup:
             out += " key: " + ", ".join(k for k, _ in self.pk_lookup)
+        if self.index:
+            out += f" index: {self.index[0]}"
         if self.prune_terms:
             out += " prune: " + ", ".join(t.text for t in self.prune_terms)
         if self.residual_text:

@@ -84,6 +84,8 @@ class QueryContext:
     cancel_event: threading.Event | None = None
     deadline: float | None = None
     functions: Any = None  # module/object with the helios_core.sql.functions API; None = that module
+    # what-if planning (heliosdb.index_advice): (schema, table) -> [(index name, column)] planned as if they existed
+    hypothetical_indexes: dict[tuple[str, str], list[tuple[str, str]]] | None = None
     # executor-private state of one execution (callers leave these alone):
     outer_rows: list[Any] = attrs.Factory(list)  # correlated subqueries: stack of outer rows
     subquery_cache: dict[int, Any] = attrs.Factory(dict)  # uncorrelated subquery results, CTEs

@@ -39,13 +39,17 @@ class ReadOps(_Txn):
         self, schema: str, name: str, *, columns: list[str] | None = None, filter: pc.Expression | None = None,
         as_of: int | None = None, with_rowid: bool = False, rowids: pa.Array | None = None, latest: bool = False,
         prune: pc.Expression | None = None, key_probe: Any = None, counts: list[int] | None = None,
+        index: tuple[str, str, list[Any]] | None = None,
     ) -> Iterator[pa.RecordBatch]:
         """Visible rows of a table as RecordBatches, produced lazily chunk by chunk.
 
         ``filter`` is exact (rows that fail it are dropped here); ``prune`` only skips whole
         segments whose min/max statistics prove no row can match, and ``key_probe`` (a primary
         key value) those whose bloom filter rules the key out: the caller then applies its own
-        predicate. ``counts`` (``[read, skipped]``) is increased per segment, for EXPLAIN ANALYZE.
+        predicate. ``counts`` (``[read, skipped]``, optionally ``, read through the index]``) is
+        increased per segment, for EXPLAIN ANALYZE. ``index`` (index name, column, probe) reads
+        each chunk only at the rows the probe can match (storage.secondary_index); the caller
+        still applies its predicate.
         """
         self._check_active()
         if as_of is not None:
@@ -56,15 +60,26 @@ class ReadOps(_Txn):
         else:
             t = self._def(schema, name)
         activity = self.store.table_activity(t.table_id)
+        phys_index = None
+        if index is not None and (col := t.column(index[1])) is not None:
+            phys_index = (f"c{col.col_id}", index[2])
+            activity[IDX_SCAN] += 1
+            per_index = self.store.index_activity(t.table_id, index[0])
+            per_index[0] += 1
+            return _counting_rows(self.scan_def(t, columns=columns, filter=filter, as_of=as_of,
+                                                with_rowid=with_rowid, rowids=rowids, latest=latest, prune=prune,
+                                                key_probe=key_probe, counts=counts, index=phys_index),
+                                  activity, IDX_TUP_FETCH, per_index)
         activity[SEQ_SCAN] += 1
         return _counting_rows(self.scan_def(t, columns=columns, filter=filter, as_of=as_of, with_rowid=with_rowid,
                                             rowids=rowids, latest=latest, prune=prune, key_probe=key_probe,
-                                            counts=counts), activity)
+                                            counts=counts), activity, SEQ_TUP_READ)
 
     def scan_def(
         self, t: TableDef, *, columns: list[str] | None = None, filter: pc.Expression | None = None,
         as_of: int | None = None, with_rowid: bool = False, rowids: pa.Array | None = None, latest: bool = False,
         prune: pc.Expression | None = None, key_probe: Any = None, counts: list[int] | None = None,
+        index: tuple[str, list[Any]] | None = None,
     ) -> Iterator[pa.RecordBatch]:
         if as_of is not None:
             ts, txid = as_of, 0
@@ -88,7 +103,7 @@ class ReadOps(_Txn):
         schema = self.store._present_schema(t, columns, with_rowid)
         pruning = filter if prune is None else (prune if filter is None else filter & prune)
         need = _needed_columns(t, columns, filter, self.store._full_schema(t))
-        visible = self.store._visible(self._branch, t, ts, txid, pruning, rid_np, key_probe, counts, need)
+        visible = self.store._visible(self._branch, t, ts, txid, pruning, rid_np, key_probe, counts, need, index)
         return self._emit(t, visible, filter, columns, with_rowid, schema, need)
 
     def chunks_def(self, t: TableDef, columns: list[str]
@@ -250,8 +265,11 @@ def _empty_batch(schema: pa.Schema) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays([pa.array([], f.type) for f in schema], schema=schema)
 
 
-def _counting_rows(batches: Iterator[pa.RecordBatch], activity: list[int]) -> Iterator[pa.RecordBatch]:
-    """The batches, their rows added to the table's seq_tup_read as they pass."""
+def _counting_rows(batches: Iterator[pa.RecordBatch], activity: list[int], field: int,
+                   per_index: list[int] | None = None) -> Iterator[pa.RecordBatch]:
+    """The batches, their rows added to the table's seq_tup_read (or idx_tup_fetch) as they pass."""
     for batch in batches:
-        activity[SEQ_TUP_READ] += batch.num_rows
+        activity[field] += batch.num_rows
+        if per_index is not None:
+            per_index[1] += batch.num_rows
         yield batch

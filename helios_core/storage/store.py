@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from helios_core.errors import DiskFull, HeliosError, InvalidCatalogName, InvalidParameterValue
 from helios_core.hookspecs import StorageTier
-from helios_core.storage import compaction, persist, records, repack, table_activity
+from helios_core.storage import compaction, persist, records, repack, secondary_index, table_activity
 from helios_core.storage.clock import Clock
 from helios_core.storage.errors import DependentObjectsStillExist, InvalidBranch
 from helios_core.storage.layer import Branch
@@ -84,6 +84,7 @@ class Store:
         self.xact_rollback = 0
         self.checkpoints = 0
         self.compactions = 0  # merges of chunks (memtable and segment compaction)
+        self.index_stats: dict[tuple[int, str], list[int]] = {}  # (table id, index name) -> [scans, rows]
         self.table_stats: dict[int, list[int]] = {}  # table id -> helios_core.storage.table_activity counters
         self._auto_ckpt: threading.Thread | None = None
         self.on_cold_read: Any = None  # called with a chunk whose segment a scan reads from the cold tier
@@ -92,6 +93,14 @@ class Store:
         # primary backend; files from there on are kept locally even when the checkpoint is past them
         self.wal_keep_from: Any = None  # Callable[[], int] | None
         self.switched_wal_bytes = 0  # WAL in files switch_wal closed since the last checkpoint
+
+    def index_activity(self, table_id: int, index: str) -> list[int]:
+        """[scans, rows fetched] of one secondary index (pg_stat_user_indexes), since the server started."""
+        key = (table_id, index)
+        counters = self.index_stats.get(key)
+        if counters is None:
+            counters = self.index_stats.setdefault(key, [0, 0])
+        return counters
 
     def table_activity(self, table_id: int) -> list[int]:
         """The activity counters of a table (helios_core.storage.table_activity), created on first use."""
@@ -555,7 +564,8 @@ class Store:
     # ------------------------------------------------------------------ read path
     def _visible(self, branch: Branch, t: TableDef, ts: int, txid: int, filter: pc.Expression | None,
                  rid_np: np.ndarray | None, key_probe: Any = None,
-                 counts: list[int] | None = None, need: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+                 counts: list[int] | None = None, need: list[str] | None = None,
+                 index: tuple[str, list[Any]] | None = None) -> Iterator[pa.RecordBatch]:
         """Physical batches of `t` on `branch` visible to snapshot (ts, txid).
 
         Visibility of the branch's own versions (and its tombstones) is decided at call time, so
@@ -564,7 +574,8 @@ class Store:
         the caller still applies its filter: pruning only skips chunks that cannot match.
         ``counts`` (optional, ``[read, skipped]``) is increased per chunk, for EXPLAIN ANALYZE.
         ``need``: the physical columns the caller uses (None: all); a segment on a remote tier
-        fetches only those.
+        fetches only those. ``index`` (physical column, probe): chunks whose sorted copy of the
+        column can answer the probe are read at the positions it finds (storage.secondary_index).
         """
         layer = branch.layers.get(t.data_id)
         terms = self._prune_terms(t, filter) if filter is not None else None
@@ -579,6 +590,17 @@ class Store:
                     continue
                 if counts is not None:
                     counts[0] += 1
+                if index is not None:
+                    pos = secondary_index.positions(ch, index[0], index[1])
+                    if pos is not None:
+                        if counts is not None and len(counts) > 2:
+                            counts[2] += 1
+                        pos = secondary_index.visible_at(ch, pos, ts, txid)
+                        if rid_np is not None:
+                            pos = pos[np.isin(ch.rowids()[pos], rid_np)]
+                        if len(pos):
+                            plan.append((ch, pos))
+                        continue
                 m = ch.visible_mask(ts, txid)
                 if m is None:
                     continue
@@ -597,7 +619,8 @@ class Store:
                 plan.append((ch, m))
         dead = layer.dead_tombs(ts, txid) if (layer is not None and branch.parent is not None) else None
         parent = branch.parent
-        return self._produce(plan, parent, branch.fork_ts, t, ts, filter, rid_np, key_probe, dead, counts, need)
+        return self._produce(plan, parent, branch.fork_ts, t, ts, filter, rid_np, key_probe, dead, counts, need,
+                             index)
 
     def visible_chunks(self, branch: Branch, t: TableDef, ts: int, txid: int
                        ) -> Iterator[tuple[Chunk, np.ndarray | None]]:
@@ -627,7 +650,8 @@ class Store:
     def _produce(self, plan: list[tuple[Chunk, Any]], parent: Branch | None, fork_ts: int | None,
                  t: TableDef, ts: int, filter: pc.Expression | None, rid_np: np.ndarray | None, key_probe: Any,
                  dead: np.ndarray | None, counts: list[int] | None = None,
-                 need: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+                 need: list[str] | None = None, index: tuple[str, list[Any]] | None = None,
+                 ) -> Iterator[pa.RecordBatch]:
         now = time.monotonic()
         remote = [ch.source for ch, _m in plan if not ch.resident]
         for source in remote[1:1 + READ_AHEAD]:  # the segments after the first are fetched meanwhile
@@ -644,10 +668,15 @@ class Store:
                 if seen_remote + READ_AHEAD < len(remote):
                     self.tiers.read_ahead(remote[seen_remote + READ_AHEAD], need)
                 data = ch.columns(need)
-            yield data if m is True else data.filter(m if isinstance(m, pa.Array) else pa.array(m))
+            if m is True:
+                yield data
+            elif isinstance(m, np.ndarray) and m.dtype == np.int64:  # positions an index found
+                yield data.take(pa.array(m))
+            else:
+                yield data.filter(m if isinstance(m, pa.Array) else pa.array(m))
         if parent is None:
             return
-        for b in self._visible(parent, t, min(ts, fork_ts), 0, filter, rid_np, key_probe, counts, need):
+        for b in self._visible(parent, t, min(ts, fork_ts), 0, filter, rid_np, key_probe, counts, need, index):
             if dead is not None and len(dead):
                 keep = ~np.isin(b.column(ROWID).to_numpy(), dead)
                 if not keep.all():

@@ -35,7 +35,7 @@ class Chunk:
     """Immutable row data (physical columns ``c<col_id>`` + ``_rowid``) with MVCC stamps."""
 
     __slots__ = ("_data", "bloom", "chunk_id", "created", "ended", "index_data", "key_arrays", "last_read",
-                 "part", "rowids_np", "segment", "source", "stats", "tier")
+                 "part", "rowids_np", "segment", "sorted_index", "source", "stats", "tier")
 
     def __init__(
         self, chunk_id: int, data: pa.RecordBatch | None, created: int | np.ndarray, ended: np.ndarray | None = None,
@@ -56,6 +56,7 @@ class Chunk:
         self.key_arrays: list[pa.Array] | None = None  # primary-key columns, for point reads
         self.index_data: pa.RecordBatch | None = None  # a remote segment's _rowid and key columns
         self.part: int | None = None  # a packed chunk's time chunk (helios_core.storage.packed)
+        self.sorted_index: dict[str, Any] | None = None  # column -> its sorted copy (storage.secondary_index)
 
     @property
     def data(self) -> pa.RecordBatch:

@@ -19,6 +19,13 @@ index instead, and evaluates only the other terms::
     Filter id = 7 AND grp = 3            ->   Scan big [id, grp] key: id filter: grp = 3
       Scan big [id, grp]
 
+A term comparing the leading column of a secondary index (``=``, ``IN``, a range; hash
+indexes: ``=`` and ``IN``) makes the scan read through that index: storage reads each chunk
+only at the rows the index finds, and the scan still evaluates every term::
+
+    Filter grp = 3                       ->   Scan big [grp, label] index: big_grp_idx prune: grp = 3 filter: grp = 3
+      Scan big [grp, label]
+
 Why the terms are not handed to storage as a row filter: the in-memory tier would apply
 it to whole stored batches before projecting, which costs more than filtering the
 projected columns in the scan (TPC-H Q6: 2x); ``PUSH_ROW_FILTERS`` switches that on.
@@ -28,6 +35,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from helios_core.logical import index_choice
 from helios_core.logical import nodes as L
 
 PUSH_ROW_FILTERS = False
@@ -54,6 +62,8 @@ def push_filters_into_scans(node: Any) -> Any:
         scan.residual = [node.part(i) for i in keep]
         scan.residual_text = " AND ".join(node.scan_terms[i].text for i in keep)
         return scan
+    if scan.indexes and scan.as_of is None and scan.index_use is None:
+        scan.index = index_choice.choose(scan.indexes, pushed)
     scan.prune_terms = pushed
     scan.residual = list(node.parts)
     scan.residual_text = node.text

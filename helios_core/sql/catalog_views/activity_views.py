@@ -72,7 +72,7 @@ def _live_dead(model: CatalogModel, schema: str, name: str) -> tuple[int, int]:
 def pg_stat_user_tables(model: CatalogModel) -> list[tuple]:
     store = _store(model)
     stats = getattr(store, "table_stats", {}) or {}
-    indexed = {i.table.oid for i in model.indexes if i.primary}
+    indexed = {i.table.oid for i in model.indexes}
     rows = []
     for r in model.relations:
         if r.kind != "r" or r.schema in _USER_SCHEMA_EXCLUDED or r.schema.startswith("pg_"):
@@ -90,15 +90,20 @@ def pg_stat_user_tables(model: CatalogModel) -> list[tuple]:
 @catalog_table(PG, "pg_stat_user_indexes", """relid oid, indexrelid oid, schemaname name, relname name,
     indexrelname name, idx_scan int8, idx_tup_read int8, idx_tup_fetch int8""")
 def pg_stat_user_indexes(model: CatalogModel) -> list[tuple]:
-    """Primary-key indexes answer the point reads; the other indexes are not used by scans yet (0)."""
-    stats = getattr(_store(model), "table_stats", {}) or {}
+    """Primary-key indexes answer the point reads; the others count the scans that read through them."""
+    store = _store(model)
+    stats = getattr(store, "table_stats", {}) or {}
+    per_index = getattr(store, "index_stats", {}) or {}
     rows = []
     for i in model.indexes:
         t = i.table
         if t.schema in _USER_SCHEMA_EXCLUDED or t.schema.startswith("pg_"):
             continue
         c = stats.get(t.table_id) or [0] * 7
-        scans, fetched = (c[IDX_SCAN], c[IDX_TUP_FETCH]) if i.primary else (0, 0)
+        if i.primary:
+            scans, fetched = c[IDX_SCAN], c[IDX_TUP_FETCH]
+        else:
+            scans, fetched = per_index.get((t.table_id, i.relation.name)) or (0, 0)
         rows.append((t.oid, i.relation.oid, t.schema, t.name, i.relation.name, scans, fetched, fetched))
     return rows
 

@@ -9,7 +9,10 @@ Terms the planner keeps in the residual for speed still go to storage as ``prune
 whole primary key, bloom filter) rule them out is never read; EXPLAIN ANALYZE shows how many
 segments were read and skipped.
 When equality terms pin the whole primary key, ``txn.lookup`` replaces the scan (the O(1)
-OLTP path of prepared point queries).
+OLTP path of prepared point queries). When the planner chose a secondary index (``index``:
+name, column, the terms on that column), storage reads each chunk only at the rows the
+index finds (``txn.scan(index=...)``); EXPLAIN shows "Index Scan using <name>" and its
+"Index Cond", EXPLAIN ANALYZE the rows the filter removed and the segments read through it.
 """
 
 from __future__ import annotations
@@ -83,6 +86,7 @@ class TableScan(Operator):
         self.guard: Any = None  # run-time partition pruning (sql/partitions.py): False skips this scan
         self.index_use: Any = None  # rows found by a plugin index (sql/index_search.py)
         self.score = False  # the last field: the score that index search gave each row
+        self.index: tuple[str, str, list[PushedTerm]] | None = None  # (index name, column, its terms)
 
     def _as_of(self, ctx: Any) -> int | None:
         if self.as_of is None:
@@ -152,8 +156,13 @@ class TableScan(Operator):
             probe = self._key_probe(ctx)
             if probe is not None:
                 kwargs["key_probe"] = probe
+        if self.index is not None and as_of is None and found is None:
+            probe = self._index_probe(ctx)
+            if probe is False:
+                return
+            kwargs["index"] = (self.index[0], self.index[1], probe)
         if ctx.op_stats is not None:
-            kwargs["counts"] = ctx.op_stats.setdefault(("segments", id(self)), [0, 0])
+            kwargs["counts"] = ctx.op_stats.setdefault(("segments", id(self)), [0, 0, 0])
         if as_of is not None:
             kwargs["as_of"] = as_of
         if self.with_rowid or found is not None:
@@ -161,6 +170,25 @@ class TableScan(Operator):
         if found is not None:
             kwargs["rowids"] = found.column("_rowid")
         yield from txn.scan(self.schema_name, self.table, **kwargs)
+
+    def _index_probe(self, ctx: Any) -> list[tuple[str, list[Any]]] | bool:
+        """The index terms' values for this execution, as storage takes them; False: no row can match."""
+        one = batch_of([], 1)
+        probe = []
+        for t in self.index[2]:  # type: ignore[index]
+            vals = []
+            for c in t.values:
+                arr = c.evaluate(one, ctx).array
+                if arr.type != t.arrow_type:
+                    try:
+                        arr = arr.cast(t.arrow_type)
+                    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                        return False
+                vals.append(arr[0])
+            if t.op != "in" and not vals[0].is_valid:
+                return False  # comparison with NULL: no rows
+            probe.append((t.op, vals))
+        return probe
 
     def _key_probe(self, ctx: Any) -> Any:
         """The primary key value when equality terms pin all of it (for bloom pruning), else None."""
@@ -198,10 +226,13 @@ class TableScan(Operator):
             found = index_search.search(self.index_use, ctx, self.schema_name, self.table)
             if found.num_rows == 0:
                 return
+        scanned = ctx.op_stats.setdefault(("scanned", id(self)), [0]) if ctx.op_stats is not None else None
         for b in self._raw(ctx, found):
             ctx.check_cancel()
             if b.num_rows == 0:
                 continue
+            if scanned is not None:
+                scanned[0] += b.num_rows
             if self.score:
                 b = _with_score(b, found)
             if b.schema.names != wanted + (["__score"] if self.score else []):
@@ -224,7 +255,12 @@ class TableScan(Operator):
     def label(self) -> str:
         if self.index_use is not None:
             return self.index_use.explain(self.table, self.alias)[0]
-        kind = "Index Scan using primary key on" if self.pk_lookup is not None else "Seq Scan on"
+        if self.pk_lookup is not None:
+            kind = "Index Scan using primary key on"
+        elif self.index is not None:
+            kind = f"Index Scan using {self.index[0]} on"
+        else:
+            kind = "Seq Scan on"
         alias = f" {self.alias}" if self.alias and self.alias != self.table else ""
         return f"{kind} {self.table}{alias}"
 
@@ -234,6 +270,8 @@ class TableScan(Operator):
             out.extend(self.index_use.explain(self.table, self.alias)[1])
         if self.pk_lookup is not None:
             out.append("Index Cond: " + " AND ".join(f"({k} = {c.label})" for k, c in self.pk_lookup))
+        elif self.index is not None and self.index_use is None:
+            out.append("Index Cond: " + " AND ".join(f"({t.text})" for t in self.index[2]))
         terms = [t.text for t in self.pushed if t.text]
         if terms:
             out.append("Pushed Filter: " + " AND ".join(terms))
@@ -244,11 +282,20 @@ class TableScan(Operator):
         return out
 
     def analyze_details(self, stats: dict) -> list[str]:
-        """EXPLAIN ANALYZE: segments (and memtable chunks) read and skipped by pruning."""
+        """EXPLAIN ANALYZE: rows the filter removed (as PostgreSQL shows them), segments (and memtable
+        chunks) read and skipped by pruning, and of those read, how many through the index."""
+        out = []
+        scanned = stats.get(("scanned", id(self)))
+        mine = stats.get(id(self))
+        if scanned is not None and mine is not None and self.residual is not None and scanned[0] > mine[0]:
+            out.append(f"Rows Removed by Filter: {scanned[0] - mine[0]}")
         counts = stats.get(("segments", id(self)))
-        if counts is None:
-            return []
-        return [f"Segments: {counts[0]} read, {counts[1]} skipped"]
+        if counts is not None:
+            line = f"Segments: {counts[0]} read, {counts[1]} skipped"
+            if self.index is not None:
+                line += f", {counts[2]} through {self.index[0]}"
+            out.append(line)
+        return out
 
 
 def _with_score(b: pa.RecordBatch, found: pa.Table) -> pa.RecordBatch:

@@ -50,6 +50,7 @@ from helios_core.sql.operators.sort import SortKey
 from helios_core.sql.operators.tablefunc import FunctionScan
 from helios_core.sql.planner import Plan, option_tables, set_returning
 from helios_core.sql.planner.decorrelate import decorrelate
+from helios_core.sql.planner.index_paths import usable_indexes
 from helios_core.sql.planner.join_order import Equality, estimate_item, join_order
 from helios_core.sql.planner.lowering import lower
 from helios_core.sql.planner.query_tree import arg, split_and
@@ -768,6 +769,9 @@ class Builder:
                 return None
             return PushedTerm(op.columns[col.column], "notnull" if c.args.get("negate") else "isnull", [],
                               col.type.arrow_type, c.sql(dialect="postgres"))
+        if isinstance(c, exp.In) and isinstance(c.this, exp.Column) and c.expressions and not c.args.get("query") \
+                and not c.args.get("unnest") and not c.args.get("field"):
+            return self.pushable_in(c, scope, op)
         if type(c) in ops:
             o = ops[type(c)]
             left, right = c.this, c.expression
@@ -803,6 +807,29 @@ class Builder:
                     return None
             return PushedTerm(op.columns[col.column], o, [val], col.type.arrow_type, c.sql(dialect="postgres"))
         return None
+
+    def pushable_in(self, c: exp.In, scope: Scope, op: Any) -> PushedTerm | None:
+        """``col IN (v1, v2, ...)`` with per-execution constants of the column's type (an index answers it)."""
+        col = self.compile(c.this, scope)
+        if col.column is None or col.column >= len(op.columns) or not _pushable_type(col.type) \
+                or col.type.name in ("numeric", "float4", "float8", "bool"):
+            return None
+        vals = []
+        for v in c.expressions:
+            if v.find(exp.Column, exp.Subquery, exp.Select, exp.Window) is not None or contains_aggregate(v):
+                return None
+            val = self.compile(v, scope)
+            if val.type.name == "unknown" or val.param is not None:
+                val = self.exprs.coerce(val, col.type)
+            if not _same_family(col.type, val.type):
+                return None
+            if val.type != col.type:
+                try:
+                    val = self.exprs.coerce(val, col.type)
+                except HeliosError:
+                    return None
+            vals.append(val)
+        return PushedTerm(op.columns[col.column], "in", vals, col.type.arrow_type, c.sql(dialect="postgres"))
 
     def make_join(self, left: Operator, right: Operator, kind: str, conds: list[exp.Expression],
                   outer: Scope | None) -> Operator:
@@ -1102,6 +1129,7 @@ class Builder:
         op = L.Scan(fields, src.schema, name, [n for n, _ in needed], with_rowid=with_rowid, alias=qual,
                     as_of=as_of, primary_key=list(getattr(table, "primary_key", []) or []))
         op.score = bool(score)
+        op.indexes = usable_indexes(self.ctx, src.schema, name, table)
         if policy is not None:  # the policy filters the scan itself; the query's WHERE runs above it
             with rls_policies.expanding(table):
                 op = self.push_filter(op, [policy], None)

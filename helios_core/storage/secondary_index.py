@@ -1,0 +1,139 @@
+"""Secondary indexes over immutable chunks: a sorted copy of one column per chunk, searched by bisection.
+
+A chunk (a flushed segment or a statement's batch of versions) never changes, so its index
+never needs maintenance: the first index scan that reads the chunk sorts the column once
+(``pyarrow.compute.sort_indices``) and keeps the sorted values and their row positions with
+the chunk; later scans find the positions of ``col = v``, ``col IN (...)`` or a range by
+binary search and read only those rows. Versions, branches and time travel need nothing
+special: visibility is still decided per row, on the positions found. A chunk that is
+small, not resident (a remote tier) or whose column type has no order here is read whole,
+as is one where the index would select most rows anyway.
+
+A probe is ``[(op, [values...])]`` with op one of ``=``, ``in``, ``<``, ``<=``, ``>``, ``>=``;
+its terms are ANDed. Values are already of the column's Arrow type.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# chunks smaller than this are read whole: sorting them would cost more than it saves
+MIN_INDEXED_ROWS = 256
+# an index read that keeps more than this share of a chunk reads it whole instead
+MAX_SELECTED_SHARE = 0.5
+
+
+def _searchable(t: pa.DataType) -> bool:
+    return (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_string(t)
+            or pa.types.is_large_string(t) or pa.types.is_date(t) or pa.types.is_timestamp(t))
+
+
+def sorted_column(chunk: Any, column: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(sorted non-null values, their row positions) of ``column`` in ``chunk``, built once per chunk."""
+    cache = chunk.sorted_index
+    if cache is None:
+        cache = chunk.sorted_index = {}
+    hit = cache.get(column)
+    if hit is not None:
+        return hit
+    data = chunk.data
+    if column not in data.schema.names:
+        return None
+    col = data.column(column)
+    if not _searchable(col.type):
+        return None
+    order = pc.array_sort_indices(col, order="ascending", null_placement="at_end")
+    n_valid = len(col) - col.null_count
+    order = order.slice(0, n_valid)
+    values = np.asarray(col.take(order).to_numpy(zero_copy_only=False))
+    built = (values, np.asarray(order.to_numpy(zero_copy_only=False), dtype=np.int64))
+    cache[column] = built
+    return built
+
+
+def _as_numpy_value(v: Any, t: pa.DataType) -> Any:
+    """A probe value in the representation ``to_numpy`` gives the column (datetime64, str, int ...)."""
+    scalar = v if isinstance(v, pa.Scalar) else pa.scalar(v, type=t)
+    return pa.array([scalar.as_py()], type=t).to_numpy(zero_copy_only=False)[0]
+
+
+def positions(chunk: Any, column: str, probe: list[tuple[str, list[Any]]]) -> np.ndarray | None:
+    """Sorted row positions in ``chunk`` that may satisfy ``probe``, or None: read the chunk whole."""
+    if not chunk.resident or chunk.num_rows < MIN_INDEXED_ROWS:
+        return None
+    built = sorted_column(chunk, column)
+    if built is None:
+        return None
+    values, order = built
+    t = chunk.data.schema.field(column).type
+    lo, hi = 0, len(values)
+    sets: list[np.ndarray] = []
+    try:
+        for op, vals in probe:
+            if op == "in":
+                parts = []
+                for v in vals:
+                    if v is None or (isinstance(v, pa.Scalar) and not v.is_valid):
+                        continue
+                    x = _as_numpy_value(v, t)
+                    a, b = np.searchsorted(values, x, "left"), np.searchsorted(values, x, "right")
+                    parts.append(np.arange(a, b))
+                sets.append(np.concatenate(parts) if parts else np.empty(0, np.int64))
+                continue
+            v = vals[0]
+            if v is None or (isinstance(v, pa.Scalar) and not v.is_valid):
+                return np.empty(0, np.int64)
+            x = _as_numpy_value(v, t)
+            if op == "=":
+                lo = max(lo, int(np.searchsorted(values, x, "left")))
+                hi = min(hi, int(np.searchsorted(values, x, "right")))
+            elif op == ">":
+                lo = max(lo, int(np.searchsorted(values, x, "right")))
+            elif op == ">=":
+                lo = max(lo, int(np.searchsorted(values, x, "left")))
+            elif op == "<":
+                hi = min(hi, int(np.searchsorted(values, x, "left")))
+            elif op == "<=":
+                hi = min(hi, int(np.searchsorted(values, x, "right")))
+            else:
+                return None
+    except (TypeError, ValueError, pa.ArrowInvalid, pa.ArrowTypeError):
+        return None  # a value the sorted column cannot be compared with: read the chunk whole
+    if hi <= lo:
+        return np.empty(0, np.int64)
+    if sets:  # IN lists: their ranks, kept within the range the other terms leave
+        ranks = sets[0]
+        for other in sets[1:]:
+            ranks = np.intersect1d(ranks, other)
+        ranks = ranks[(ranks >= lo) & (ranks < hi)]
+        if len(ranks) > MAX_SELECTED_SHARE * chunk.num_rows:
+            return None
+        return np.sort(order[ranks])
+    if hi - lo > MAX_SELECTED_SHARE * chunk.num_rows:
+        return None
+    return np.sort(order[lo:hi])
+
+
+def visible_at(chunk: Any, pos: np.ndarray, ts: int, txid: int) -> np.ndarray:
+    """The positions among ``pos`` whose versions snapshot (ts, txid) sees (Chunk.visible_mask's rule)."""
+    c = chunk.created
+    if isinstance(c, int):
+        if c < 0:
+            if txid == 0 or c != -txid:
+                return pos[:0]
+        elif c > ts:
+            return pos[:0]
+        created_ok: Any = True
+    else:
+        created_ok = c[pos] <= ts
+    e = chunk.ended[pos]
+    alive = (e > ts) | (e < 0)
+    if txid:
+        alive &= e != -txid
+    if created_ok is not True:
+        alive &= created_ok
+    return pos[alive]
