@@ -78,6 +78,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str | object], ...] = (
     ("helios_core.branching.plugin", "helios_core.branching.plugin"),
     ("helios_core.timeseries.plugin", "helios_core.timeseries.plugin"),
     ("helios_core.archiving.plugin", "helios_core.archiving.plugin"),
+    ("helios_core.advisor.plugin", "helios_core.advisor.plugin"),
 )
 
 

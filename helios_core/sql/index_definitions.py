@@ -4,8 +4,9 @@ options, INCLUDE columns and a partial-index predicate.
 ``CREATE [UNIQUE] INDEX`` becomes a catalog record (kind "index") holding ``keys`` (each
 ``{"column": name}`` or ``{"expr": sql}``, with ``desc``/``nulls_first``/``opclass``),
 ``method``, ``include``, ``where`` (and ``options``, a plugin access method's ``WITH (...)``).
-btree and hash indexes are not used to find rows yet (a plugin's may be: sql/index_search.py); what
-PostgreSQL shows of them is (pg_index.indkey with 0 for an expression, indexprs, indpred,
+A btree or hash index on a plain leading column without a predicate finds rows for scans
+(sql/planner/index_paths.py, storage/secondary_index.py), a plugin's through sql/index_search.py;
+what PostgreSQL shows of them is (pg_index.indkey with 0 for an expression, indexprs, indpred,
 indoption, pg_get_indexdef, pg_indexes), and a unique index is enforced:
 
 - on plain columns without a predicate, through the table's ``unique`` option list that

@@ -120,3 +120,33 @@ def test_branch_and_time_travel_read_through_the_index(session):
         assert [r for r in child if r != (100,)] == main
     finally:
         session.execute("drop index big_grp_idx3")
+
+
+def test_what_if_advice_in_process():
+    """Ranges, IN lists and UPDATE/DELETE's WHERE are advised; key reads and indexed columns are not;
+    an estimate from a what-if plan ranks the equality (1 in 500 rows) above the range."""
+    s = helios_core.connect()
+    try:
+        s.execute("create table wi (id int primary key, grp int, d date, note text)")
+        s.execute("insert into wi select g, g % 500, date '2020-01-01' + (g % 300), 'n' || g "
+                  "from generate_series(1, 3000) g")
+        s.execute("create index wi_note_idx on wi (note)")
+        s.execute("select pg_stat_statements_reset()")
+        s.execute("select * from wi where grp in (1, 2)")
+        s.execute("delete from wi where grp = 3")
+        s.execute("select count(*) from wi where d > '2020-06-01'")
+        s.execute("select * from wi where id = 4")
+        s.execute("select * from wi where note = 'n5'")
+        rows = s.execute("select table_name, columns, statements, total_time_ms, estimated_saving_ms "
+                         "from heliosdb.index_advice()")[0].rows()
+        by_column = {r[1][0]: r for r in rows}
+        assert set(by_column) == {"grp", "d"}, rows
+        assert sorted(by_column["grp"][2]) == ["delete from wi where grp = $1", "select * from wi where grp in ($1, $2)"]
+        assert by_column["d"][2] == ["select count(*) from wi where d > $1"]
+        for r in rows:
+            assert 0 < r[4] < r[3]
+        grp_share = by_column["grp"][4] / by_column["grp"][3]
+        d_share = by_column["d"][4] / by_column["d"][3]
+        assert grp_share > 0.9 and 0.3 < d_share < 0.9, rows  # d > $1: a third of the rows (PostgreSQL's default)
+    finally:
+        s.engine.close()

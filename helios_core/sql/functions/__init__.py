@@ -21,7 +21,13 @@ from helios_core.sql.functions import runtime
 from helios_core.sql.functions.cast import can_cast, cast, to_storage
 from helios_core.sql.functions.literals import literal, number_literal, string_literal
 from helios_core.sql.functions.operators import binary_op, operand_types, unary_op
-from helios_core.sql.functions.registry import call_function, has_function, is_volatile, register_function
+from helios_core.sql.functions.registry import (
+    call_function,
+    declared_return_type,
+    has_function,
+    is_volatile,
+    register_function,
+)
 from helios_core.sql.functions.resolve import common_type, implicitly_castable
 from helios_core.sql.functions.text_out import to_text
 from helios_core.sql.functions.vec import Vec
@@ -33,6 +39,7 @@ __all__ = [
     "can_cast",
     "cast",
     "common_type",
+    "declared_return_type",
     "has_function",
     "implicitly_castable",
     "is_volatile",

@@ -197,6 +197,7 @@ def register_function(fn) -> None:
         _REGISTRY[name] = [FunctionDef(name, overload, 0, None, volatile)]
         return
     impl.plugin_function = True  # type: ignore[attr-defined]
+    impl.fixed_return_type = fixed_ret  # type: ignore[attr-defined]
     _REGISTRY[name] = [FunctionDef(name, impl, 0, None, volatile)]
 
 
@@ -214,6 +215,12 @@ def _calling_session(name: str) -> Any:
     if session is None:
         raise HeliosError(f"{name}() needs a session", sqlstate="55000")
     return session
+
+
+def declared_return_type(name: str) -> T.SqlType | None:
+    """A plugin function's fixed return type, known without calling it (None: not one)."""
+    defs = _REGISTRY.get(name.lower()) or []
+    return getattr(defs[0].impl, "fixed_return_type", None) if len(defs) == 1 else None
 
 
 def _as_array(x, ret: T.SqlType) -> pa.Array:

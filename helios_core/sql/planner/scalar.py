@@ -108,6 +108,8 @@ NOT_FOLDABLE = {
     "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
     "pg_advisory_unlock", "pg_advisory_unlock_shared", "pg_advisory_unlock_all",
     "heliosdb.restore_branch",
+    # side effects: planning (EXPLAIN, a what-if plan) must not run them
+    "pg_stat_statements_reset", "pg_cancel_backend", "pg_terminate_backend", "pg_notify",
 }
 
 # volatile functions that give a new value for every row they are evaluated on
@@ -1936,6 +1938,11 @@ class ScalarCompiler:
                             label=f"{name}({', '.join(a.label for a in args)})")
 
         label = f"{name}({', '.join(a.label for a in args)})"
+        if not fold and not args:  # probing the type would call it: pg_stat_statements_reset() at plan time
+            declared = getattr(F, "declared_return_type", None)
+            out_t = declared(name) if declared is not None else None
+            if out_t is not None:
+                return self.lift(args, False, compute, out_t, label=label)
         strict = name in STRICT_FUNCTIONS
         if strict and any(a.const is not None and a.const.array.null_count for a in args):
             return self.lift(args, fold, compute, label=label, strict=True)
