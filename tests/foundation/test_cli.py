@@ -83,5 +83,6 @@ def test_plugin_manager_without_entry_points_has_only_builtins():
     assert {info.name for info in plugin_infos(pm)} == {
         "helios_core.memory_tier", "helios_core.statement_runner", "helios_core.metrics",
         "helios_core.branching.plugin", "helios_core.timeseries.plugin", "helios_core.archiving.plugin",
+        "helios_core.advisor.plugin",
     }
     assert protocol_servers(pm) == []
