@@ -191,15 +191,16 @@ def verify(repo: Repository, progress: Progress = _no_progress) -> VerifyReport:
 def expire(repo: Repository, retention_days: float, now: float | None = None) -> list[str]:
     """Delete backups older than the retention and what only they needed.
 
-    Every time within the retention stays restorable: the newest backup that starts at or
-    before the horizon is kept with the ones after it."""
+    Kept: every backup that ended within the retention, and the newest one that started at or
+    before its horizon, so every time within it stays restorable (the newest backup always stays)."""
     now = time.time() if now is None else now
     backups = list_backups(repo)
     if not backups:
         return []
     horizon = (now - retention_days * 86400) * 1e6
     covering = [i for i, b in enumerate(backups) if b["start_ts"] <= horizon]
-    keep = backups[covering[-1] if covering else 0:]
+    first = covering[-1] if covering else -1
+    keep = [b for i, b in enumerate(backups) if b["end_ts"] >= horizon or i == first] or [backups[-1]]
     gone = [b for b in backups if b not in keep]
     deleted: list[str] = []
     for b in gone:
