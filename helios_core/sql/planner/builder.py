@@ -743,7 +743,7 @@ class Builder:
                 cond = cond.this
             value = self.compile(cond.expression, scope)
             symbol = str(cond.args.get("operator"))
-            text = f"{expression_sql(cond.this)} {symbol} {expression_sql(cond.expression)}"
+            text = f"{_shown(cond.this)} {symbol} {_shown(cond.expression)}"
             op.index_use = index_search.IndexUse(kind, rec, pos, symbol, value, text)
             return conjuncts[:i] + conjuncts[i + 1:] if kind.exact else conjuncts
         return conjuncts
@@ -1447,6 +1447,14 @@ class Builder:
 
 
 # ======================================================================= helpers
+def _shown(node: exp.Expression) -> str:
+    """An expression as EXPLAIN shows it (lower-case function names where the printer can)."""
+    try:
+        return expression_sql(node)
+    except ValueError:  # nodes the normalizing printer does not know (a prefix operator such as !!)
+        return node.sql(dialect="postgres")
+
+
 def drop_hidden(op: Operator) -> Operator:
     if not any(f.hidden for f in op.fields):
         return op

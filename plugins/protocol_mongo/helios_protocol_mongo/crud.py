@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bson import Int64, ObjectId
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import bson_json, collation
+from helios_protocol_mongo import bson_json, collation, text_search
 from helios_protocol_mongo.bson_order import MISSING, sort_key
 from helios_protocol_mongo.errors import MongoError, bad_value, from_helios_error
 from helios_protocol_mongo.expressions import is_number
@@ -57,10 +57,21 @@ def check_hint(ctx: CommandContext, collection: str, hint: Any) -> None:
 
 
 def find_documents(ctx: CommandContext, collection: str, spec: Any) -> Iterator[dict[str, Any]]:
-    """Documents of ``collection`` matching the filter ``spec``."""
+    """Documents of ``collection`` matching the filter ``spec`` (with ``$text``: scored, text_search)."""
+    text, spec = text_search.split(spec)
     matcher = compile_filter(spec)
     where, params, types = pushdown(spec or {})
-    return (d for d in ctx.store.scan(ctx.db, collection, where, params, types) if matcher(d))
+    score = ""
+    if text is not None:
+        if not ctx.store.collection_exists(ctx.db, collection):
+            return iter(())
+        index = text_search.text_index(list_index_specs(ctx.store, ctx.db, collection))
+        vector = text_search.vector_sql(index)
+        query, query_params = text_search.query_sql(text, index, len(params) + 1)
+        where = f"{vector} @@ {query}" + (f" and {where}" if where else "")
+        params, types = [*params, *query_params], [*types, *["text"] * len(query_params)]
+        score = f"ts_rank({vector}, {query})"
+    return (d for d in ctx.store.scan(ctx.db, collection, where, params, types, score=score) if matcher(d))
 
 
 def _sort_value(doc: dict[str, Any], path: str, descending: bool) -> tuple:
@@ -78,8 +89,11 @@ def sort_documents(docs: list[dict[str, Any]], sort: dict[str, Any] | None) -> l
     if not sort:
         return docs
     for path, direction in reversed(list(sort.items())):
-        if isinstance(direction, dict):  # {$meta: "textScore"}
-            raise bad_value(f"$meta sort on {path} is not supported")
+        if text_search.sort_by_score(direction):  # {$meta: "textScore"}: best first
+            docs.sort(key=lambda d: getattr(d, "text_score", 0.0), reverse=True)
+            continue
+        if isinstance(direction, dict):
+            raise bad_value(f"Illegal key in $meta sort specification on {path}: {direction}")
         if direction not in (1, -1, 1.0, -1.0):
             raise bad_value(f"Invalid sort value for field {path}: sort values must be 1 or -1")
         descending = direction < 0

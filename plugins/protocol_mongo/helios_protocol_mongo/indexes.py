@@ -18,7 +18,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import collation
+from helios_protocol_mongo import collation, text_search
 from helios_protocol_mongo.bson_order import date_millis
 from helios_protocol_mongo.errors import MongoError
 from helios_protocol_mongo.paths import candidates
@@ -80,6 +80,10 @@ def create_indexes(ctx: CommandContext) -> dict[str, Any]:
         key = spec.get("key")
         if not isinstance(key, dict) or not key:
             raise MongoError(67, "Index keys cannot be empty.")
+        if text_search.is_text_key(key):
+            name = spec.get("name") or default_name(key)
+            _create_text_index(ctx, collection, spec, name, existing)
+            continue
         for field, direction in key.items():
             if direction not in (1, -1) and not (isinstance(direction, int | float) and direction != 0):
                 raise MongoError(67, f"Values in the index key pattern can only be numbers: {field}: {direction!r}"
@@ -121,6 +125,28 @@ def create_indexes(ctx: CommandContext) -> dict[str, Any]:
         existing[name] = definition
     return {"numIndexesBefore": before, "numIndexesAfter": len(existing) + 1,
             "createdCollectionAutomatically": created_collection, "ok": 1.0}
+
+
+def _create_text_index(ctx: CommandContext, collection: str, spec: dict[str, Any], name: str,
+                       existing: dict[str, dict[str, Any]]) -> None:
+    """A text index: a GIN index over the fields' tsvector (see text_search)."""
+    definition = text_search.definition(spec, name)
+    for other in existing.values():
+        if other.get("key") == text_search.TEXT_KEY:
+            if other.get("name") == name and other.get("weights") == definition["weights"]:
+                return
+            raise MongoError(85, f"An equivalent index already exists with a different name and options. "
+                                 f"Requested index: {definition}, existing index: {other}")
+    sql_name = sql_index_name(collection, name)
+    try:
+        ctx.store.execute(f"create index {quote_ident(sql_name)} on {table_name(ctx.db, collection)} "
+                          f"using gin (({text_search.vector_sql(definition)}))")
+    except HeliosError as exc:
+        if exc.sqlstate in ("42883", "42704", "0A000"):
+            raise MongoError(67, "text indexes need the search plugin: pip install helios-search") from None
+        raise
+    _comment(ctx.store, ctx.db, sql_name, definition)
+    existing[name] = definition
 
 
 def _comment(store: CollectionStore, db: str, sql_name: str, definition: dict[str, Any]) -> None:

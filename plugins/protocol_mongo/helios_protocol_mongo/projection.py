@@ -29,6 +29,9 @@ def compile_projection(spec: dict[str, Any] | None, query: dict[str, Any] | None
             include_id = truthy(value)
             only_id = include_id and len(spec) == 1
             continue
+        if value == {"$meta": "textScore"}:  # the score $text gave the document
+            specials[path] = lambda _current, doc: getattr(doc, "text_score", MISSING)
+            continue
         if path.endswith(".$") and not aggregation:
             base = path[:-2]
             specials[base] = _positional(base, query or {})

@@ -21,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import bson_json
+from helios_protocol_mongo import bson_json, text_search
 
 # a row inserted through SQL without an _id gets an ObjectId-shaped one (24 hex digits)
 ID_DEFAULT = "default jsonb_build_object('$oid', substr(md5(random()::text || clock_timestamp()::text), 1, 24))"
@@ -156,10 +156,13 @@ class CollectionStore:
         return self.session.transaction_state != "idle" and not self.collection_exists(db, collection)
 
     def scan(self, db: str, collection: str, where: str = "", params: Sequence[Any] = (),
-             types: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
-        """Documents of the collection (none when it does not exist), filtered by ``where`` if given."""
+             types: Sequence[str] = (), score: str = "") -> Iterator[dict[str, Any]]:
+        """Documents of the collection (none when it does not exist), filtered by ``where`` if given;
+        with ``score`` (a SQL expression) each is a ScoredDocument carrying its value."""
         if self._missing_in_transaction(db, collection):
             return iter(())
+        if score:
+            return self._scored(db, collection, where, params, types, score)
         ordered = self.has_order_column(db, collection)
         sql = f"select _id, doc{', ' + ORDER_COLUMN if ordered else ''} from {table_name(db, collection)}"
         if where:
@@ -178,6 +181,25 @@ class CollectionStore:
         if ordered:
             return (bson_json.load_document(doc, key, order) for key, doc, order in rows)
         return (bson_json.load_document(doc, key) for key, doc in rows)
+
+    def _scored(self, db: str, collection: str, where: str, params: Sequence[Any], types: Sequence[str],
+                score: str) -> Iterator[dict[str, Any]]:
+        ordered = self.has_order_column(db, collection)
+        sql = (f"select _id, doc, {score}{', ' + ORDER_COLUMN if ordered else ''} "
+               f"from {table_name(db, collection)}" + (f" where {where}" if where else ""))
+        try:
+            result = self.run(sql, params, types)
+        except HeliosError as exc:
+            if exc.sqlstate in MISSING_TABLE:
+                return iter(())
+            raise
+        out = []
+        for batch in result.batches:
+            for row in zip(*(batch.column(i).to_pylist() for i in range(batch.num_columns)), strict=True):
+                doc = text_search.ScoredDocument(bson_json.load_document(row[1], row[0], *row[3:]))
+                doc.text_score = float(row[2])
+                out.append(doc)
+        return iter(out)
 
     def insert(self, db: str, collection: str, docs: Sequence[dict[str, Any]]) -> int:
         """Insert documents (each has its ``_id``) as one batch; the table is created if missing."""
