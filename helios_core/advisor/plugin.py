@@ -25,8 +25,8 @@ from sqlglot import exp
 
 from helios_core import roles
 from helios_core.advisor import what_if
+from helios_core.frontends.postgres.dialect import parse
 from helios_core.hookspecs import SqlTableFunction, hookimpl
-from helios_core.sql.dialect import parse
 
 COLUMNS = [("table_name", "text"), ("columns", "text[]"), ("create_statement", "text"), ("statements", "text[]"),
            ("total_time_ms", "float8"), ("estimated_saving_ms", "float8")]
