@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -109,6 +110,16 @@ def _hinted_key(ctx: CommandContext, collection: str, hint: Any) -> dict[str, An
     return next(s["key"] for s in specs if s["name"] == hint)
 
 
+def _index_order(ctx: CommandContext, collection: str, hint: Any) -> dict[str, Any] | None:
+    """Without a sort, a hinted index decides the order, as MongoDB's scan of that index does."""
+    if not hint or hint == {} or (isinstance(hint, dict) and "$natural" in hint):
+        return None
+    pattern = _hinted_key(ctx, collection, hint)
+    if all(isinstance(d, int | float) and not isinstance(d, bool) and d in (1, -1) for d in pattern.values()):
+        return pattern
+    return None
+
+
 def index_bounds(ctx: CommandContext, collection: str) -> Callable[[dict[str, Any]], bool] | None:
     """find's ``min``/``max``: documents whose key in the hinted index is >= min and < max (index order)."""
     low, high = ctx.command.get("min"), ctx.command.get("max")
@@ -174,9 +185,10 @@ def find(ctx: CommandContext) -> dict[str, Any]:
         limit, single_batch = -limit, True
     if batch_size is not None and int(batch_size) < 0:
         raise bad_value(f"BSON field 'batchSize' value must be >= 0, actual value '{batch_size}'")
-    check_hint(ctx, collection, ctx.command.get("hint"))
-    docs = _select(ctx, collection, ctx.command.get("filter"), ctx.command.get("sort"), skip, limit,
-                   index_bounds(ctx, collection))
+    hint = ctx.command.get("hint")
+    check_hint(ctx, collection, hint)
+    docs = _select(ctx, collection, ctx.command.get("filter"), ctx.command.get("sort") or _index_order(ctx, collection, hint),
+                   skip, limit, index_bounds(ctx, collection))
     projector = compile_projection(ctx.command.get("projection"), ctx.command.get("filter"))
     if projector is not None:
         docs = [projector(d) for d in docs]
@@ -592,13 +604,38 @@ def explain(ctx: CommandContext) -> dict[str, Any]:
     else:
         raise MongoError(115, f"explain of {name} is not supported by HeliosDB")
     compile_filter(spec)
+    check_hint(ctx, collection, inner.get("hint"))
     where, _params, _types = pushdown(spec)
     stage = "IDHACK" if where.startswith("_id =") and " and " not in where else ("FETCH" if where else "COLLSCAN")
     plan = {"stage": stage, "sql": f"select doc from {ctx.db}.{collection}" + (f" where {where}" if where else ""),
             "filter": spec, "documentFilter": "every condition, checked per document"}
-    return {"queryPlanner": {"namespace": f"{ctx.db}.{collection}", "parsedQuery": spec, "winningPlan": plan,
-                             "rejectedPlans": []},
-            "command": inner, "serverInfo": {"host": "heliosdb"}, "ok": 1.0}
+    reply: dict[str, Any] = {"queryPlanner": {"namespace": f"{ctx.db}.{collection}", "parsedQuery": spec,
+                                              "winningPlan": plan, "rejectedPlans": []}}
+    verbosity = ctx.command.get("verbosity", "allPlansExecution")
+    if verbosity not in ("queryPlanner", "executionStats", "allPlansExecution"):
+        raise MongoError(2, f"verbosity must be queryPlanner, executionStats or allPlansExecution, not {verbosity!r}")
+    if verbosity != "queryPlanner":
+        reply["executionStats"] = _execution_stats(ctx, collection, spec, stage)
+        if verbosity == "allPlansExecution":
+            reply["executionStats"]["allPlansExecution"] = []
+    return {**reply, "command": inner, "serverInfo": {"host": "heliosdb"}, "ok": 1.0}
+
+
+def _execution_stats(ctx: CommandContext, collection: str, spec: Any, stage: str) -> dict[str, Any]:
+    """What running the query part finds (a write's changes are not made, as MongoDB's explain): the
+    rows SQL handed over, the documents the filter kept, the time it took."""
+    started = time.perf_counter()
+    matcher = compile_filter(spec)
+    where, params, types = pushdown(spec or {})
+    examined = returned = 0
+    for doc in ctx.store.scan(ctx.db, collection, where, params, types):
+        examined += 1
+        returned += bool(matcher(doc))
+    millis = int((time.perf_counter() - started) * 1000)
+    return {"executionSuccess": True, "nReturned": returned, "executionTimeMillis": millis,
+            "totalKeysExamined": examined if stage == "IDHACK" else 0, "totalDocsExamined": examined,
+            "executionStages": {"stage": stage, "nReturned": returned, "executionTimeMillisEstimate": millis,
+                                "docsExamined": examined}}
 
 
 COMMANDS: dict[str, Callable[[CommandContext], dict[str, Any]]] = {

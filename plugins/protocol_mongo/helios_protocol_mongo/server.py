@@ -30,7 +30,10 @@ from helios_protocol_mongo.logical_sessions import LogicalSessions
 from helios_protocol_mongo.wire import (
     HEADER,
     MAX_MESSAGE_SIZE,
+    MORE_TO_COME,
+    OP_MSG,
     OP_QUERY,
+    Message,
     ProtocolViolation,
     encode_op_msg,
     encode_op_reply,
@@ -169,15 +172,24 @@ class MongoConnection:
             reply = await anyio.to_thread.run_sync(self.commands.run, message, limiter=self.server.limiter)
             if message.more_to_come:
                 continue
-            request_id = next(self.server.request_ids)
-            if message.op_code == OP_QUERY:
-                data = encode_op_reply(request_id, message.request_id, reply, message.compressor)
-            else:
-                data = encode_op_msg(request_id, message.request_id, reply, message.compressor)
-            try:
-                await self.stream.send(data)
-            except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
-                return
+            response_to = message.request_id
+            while True:
+                request_id = next(self.server.request_ids)
+                streaming = _exhaust_continues(message, reply)
+                if message.op_code == OP_QUERY:
+                    data = encode_op_reply(request_id, response_to, reply, message.compressor)
+                else:
+                    data = encode_op_msg(request_id, response_to, reply, message.compressor,
+                                         flags=MORE_TO_COME if streaming else 0)
+                try:
+                    await self.stream.send(data)
+                except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+                    return
+                if not streaming:
+                    break
+                # an exhaust cursor: the next batch follows unasked, answering the reply just sent
+                response_to = request_id
+                reply = await anyio.to_thread.run_sync(self.commands.run, message, limiter=self.server.limiter)
 
 
 def _format_address(address: Any) -> str:
@@ -200,3 +212,11 @@ def _peer_address(stream: anyio.abc.SocketStream) -> str:
         return _format_address(stream.extra(SocketAttribute.remote_address))
     except (anyio.TypedAttributeLookupError, OSError):
         return "unknown"
+
+
+def _exhaust_continues(message: Message, reply: dict[str, Any]) -> bool:
+    """A getMore of a client that allows exhaust, with documents left: answer with moreToCome and go on."""
+    if not message.exhaust_allowed or message.op_code != OP_MSG or next(iter(message.command), "") != "getMore":
+        return False
+    cursor = reply.get("cursor")
+    return reply.get("ok") == 1.0 and isinstance(cursor, dict) and bool(cursor.get("id"))

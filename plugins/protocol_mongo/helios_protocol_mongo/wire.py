@@ -50,6 +50,7 @@ class Message:
     op_code: int
     command: dict[str, Any]
     more_to_come: bool = False
+    exhaust_allowed: bool = False  # the client takes a stream of getMore replies (exhaust cursors)
     compressor: int | None = None  # the client's compressor when it compressed the request
     legacy_collection: str = ""  # OP_QUERY's fullCollectionName
     largest_document: int = MAX_MESSAGE_SIZE  # bytes of the largest BSON document it carried (a bound on each)
@@ -181,8 +182,8 @@ def parse_op_msg(request_id: int, body: bytes, compressor: int | None = None) ->
         if name in command:
             raise ProtocolViolation(f"OP_MSG field {name!r} is both in the body and a document sequence")
         command[name] = docs
-    return Message(request_id, OP_MSG, command, more_to_come=bool(flags & MORE_TO_COME), compressor=compressor,
-                   largest_document=largest)
+    return Message(request_id, OP_MSG, command, more_to_come=bool(flags & MORE_TO_COME),
+                   exhaust_allowed=bool(flags & EXHAUST_ALLOWED), compressor=compressor, largest_document=largest)
 
 
 def parse_op_query(request_id: int, body: bytes, compressor: int | None = None) -> Message:
@@ -230,8 +231,9 @@ def parse_message(header: tuple[int, int, int, int], body: bytes) -> Message:
     raise ProtocolViolation(f"opcode {op_code} is not supported (OP_MSG, OP_QUERY and OP_COMPRESSED are)")
 
 
-def encode_op_msg(request_id: int, response_to: int, reply: dict[str, Any], compressor: int | None = None) -> bytes:
-    body = struct.pack("<I", 0) + b"\x00" + bson.encode(reply, codec_options=CODEC)
+def encode_op_msg(request_id: int, response_to: int, reply: dict[str, Any], compressor: int | None = None,
+                  flags: int = 0) -> bytes:
+    body = struct.pack("<I", flags) + b"\x00" + bson.encode(reply, codec_options=CODEC)
     return _frame(request_id, response_to, OP_MSG, body, compressor)
 
 

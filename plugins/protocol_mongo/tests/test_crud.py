@@ -10,7 +10,7 @@ import bson
 import pytest
 from bson import Binary, Code, DBRef, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
 from bson.codec_options import CodecOptions
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, CursorType, ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, WriteConcernError, WriteError
 from pymongo.write_concern import WriteConcern
 
@@ -255,3 +255,25 @@ def test_fsync_answers_and_refuses_the_lock(client):
     with pytest.raises(OperationFailure) as locked:
         client.admin.command("fsync", lock=True)
     assert locked.value.code == 115
+
+
+def test_hinted_index_orders_results_and_explain_checks_the_hint(coll):
+    coll.insert_many([{"_id": i, "num": i} for i in range(20)])
+    coll.create_index([("num", DESCENDING)], name="num_down")
+    assert next(coll.find())["num"] == 0
+    assert next(coll.find().hint("num_down"))["num"] == 19  # the index's order, as a scan of it gives
+    assert next(coll.find().hint([("num", DESCENDING)]).sort("num", ASCENDING))["num"] == 0  # a sort wins
+    with pytest.raises(OperationFailure) as info:
+        coll.find({"num": 3}).hint([("other", ASCENDING)]).explain()
+    assert info.value.code == 2
+    stats = coll.find({"num": {"$gte": 15}}).explain()["executionStats"]
+    assert (stats["nReturned"], stats["totalDocsExamined"]) == (5, 20)
+    planner_only = coll.database.command("explain", {"find": coll.name}, verbosity="queryPlanner")
+    assert "executionStats" not in planner_only
+
+
+def test_exhaust_cursor_streams_every_batch(coll):
+    coll.insert_many([{"_id": i} for i in range(250)])
+    cursor = coll.find(cursor_type=CursorType.EXHAUST, batch_size=10).sort("_id", ASCENDING)
+    assert [d["_id"] for d in cursor] == list(range(250))
+    assert coll.find_one({"_id": 249}) == {"_id": 249}  # the connection is usable after the stream
