@@ -141,6 +141,7 @@ class CommandRunner:
             return MongoError(13, f"Command {name} requires authentication").reply()
         started = time.perf_counter()
         try:
+            _check_api_version(name, command)
             _check_read_concern(command)
             with collation.using(None if name in ("create", "createIndexes") else command.get("collation")):
                 reply = self._run_in_session(handler, command, db, name)
@@ -244,6 +245,27 @@ def _write_concern(command: dict[str, Any], reply: dict[str, Any]) -> None:
     elif isinstance(w, str) and w != "majority":
         reply["writeConcernError"] = {"code": 79, "codeName": "UnknownReplWriteConcern",
                                       "errmsg": f"unrecognized write concern mode: {w}"}
+
+
+# the commands of the Stable API's version 1 (what a client with apiStrict: true may run)
+API_V1_COMMANDS = {"aborttransaction", "aggregate", "authenticate", "collmod", "committransaction", "count", "create",
+                   "createindexes", "delete", "drop", "dropdatabase", "dropindexes", "endsessions", "explain", "find",
+                   "findandmodify", "getmore", "hello", "insert", "killcursors", "listcollections", "listdatabases",
+                   "listindexes", "ping", "refreshsessions", "update", "saslstart", "saslcontinue"}
+
+
+def _check_api_version(name: str, command: dict[str, Any]) -> None:
+    """The Stable API: version "1" only; with apiStrict, commands outside version 1 are refused (323)."""
+    version = command.get("apiVersion")
+    if version is None:
+        for option in ("apiStrict", "apiDeprecationErrors"):
+            if option in command:
+                raise MongoError(4886600, f"Provided {option} without passing apiVersion")
+        return
+    if version != "1":
+        raise MongoError(322, f"API version must be \"1\", not {version!r}")
+    if command.get("apiStrict") is True and name.lower() not in API_V1_COMMANDS:
+        raise MongoError(323, f"Provided apiStrict:true, but the command {name} is not in API Version 1")
 
 
 READ_CONCERN_LEVELS = ("local", "majority", "available", "snapshot", "linearizable")

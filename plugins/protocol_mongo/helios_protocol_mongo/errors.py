@@ -15,6 +15,7 @@ CODE_NAMES = {
     85: "IndexOptionsConflict", 86: "IndexKeySpecsConflict", 112: "WriteConflict",
     115: "CommandNotSupported", 121: "DocumentValidationFailure", 125: "CommandFailed",
     251: "NoSuchTransaction", 256: "TransactionCommitted", 263: "OperationNotSupportedInTransaction",
+    322: "APIVersionError", 323: "APIStrictError", 334: "MechanismUnavailable",
     10334: "BSONObjectTooLarge", 11000: "DuplicateKey", 11600: "InterruptedAtShutdown",
     17124: "Location17124", 28667: "Location28667", 40324: "Location40324", 40352: "Location40352",
     15998: "Location15998", 16410: "Location16410", 31249: "Location31249", 40353: "Location40353",

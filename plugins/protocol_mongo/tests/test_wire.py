@@ -9,6 +9,7 @@ import bson
 import pymongo
 import pytest
 from pymongo.errors import OperationFailure
+from pymongo.server_api import ServerApi
 
 OP_QUERY, OP_MSG, OP_REPLY = 2004, 2013, 1
 
@@ -140,3 +141,21 @@ def test_truncated_message_then_vanishing_client(mongo_server, client):
     sock.sendall(_op_msg({"ping": 1, "$db": "admin"})[:20])
     sock.close()
     assert client.admin.command("ping")["ok"] == 1.0
+
+
+def test_stable_api_strict_refuses_commands_outside_version_1(mongo_uri):
+    with pymongo.MongoClient(mongo_uri, server_api=ServerApi("1", strict=True)) as strict:
+        strict.stable_api.things.drop()
+        strict.stable_api.things.insert_one({"_id": 1})
+        assert strict.stable_api.things.find_one() == {"_id": 1}
+        assert strict.stable_api.command("count", "things")["n"] == 1
+        with pytest.raises(OperationFailure) as info:
+            strict.stable_api.command("collStats", "things")
+        assert info.value.code == 323
+    with pymongo.MongoClient(mongo_uri) as plain:
+        with pytest.raises(OperationFailure) as info:
+            plain.admin.command("ping", apiVersion="2")
+        assert info.value.code == 322
+        with pytest.raises(OperationFailure) as info:
+            plain.admin.command("ping", apiStrict=True)
+        assert info.value.code == 4886600
