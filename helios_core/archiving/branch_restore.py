@@ -28,7 +28,6 @@ from helios_core.errors import HeliosError
 from helios_core.hookspecs import SqlFunction
 from helios_core.plugins import storage_tier_factories
 from helios_core.sql.catalog_views.functions import ACTIVE_SESSION
-from helios_core.storage import Store
 
 SCRATCH_PREFIX = "branch-restore-"  # scratch restores inside data_dir (apart from segments and wal)
 
@@ -69,11 +68,13 @@ def from_archive(session: Any, branch: str, ts: int, new: str) -> None:
         branch_id, keep = live.branch_id, ancestry(live)
     open_tier = _scratch_tier(engine)
     problems = []
+    copies: list[Any] = []  # what the scratch restore read, before it goes
     for repo in shipper.repos.values():  # the primary first
         scratch = os.path.join(store.data_dir, f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}")
         try:
             try:
-                result = restore(repo, scratch, open_tier, ts, claim_timeline=False, only_branches=keep)
+                result = restore(repo, scratch, open_tier, ts, claim_timeline=False, only_branches=keep,
+                                 use=lambda source: copies.append(read_branch(source, branch_id, ts, branch)))
             except RestoreError as exc:
                 raise HeliosError(f"cannot restore branch \"{branch}\" from the archive: {exc}",
                                   sqlstate="22023") from None
@@ -83,11 +84,7 @@ def from_archive(session: Any, branch: str, ts: int, new: str) -> None:
             if result.problem is not None:
                 problems.append(f"{repo.name}: {result.problem}")
                 continue
-            source = Store.open(scratch, tier=open_tier(scratch))
-            try:
-                copy = read_branch(source, branch_id, ts, branch)
-            finally:
-                source.close(checkpoint=False)
+            copy = copies[-1]
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         lifecycle.create_branch(session, new, branch, None, fork=functools.partial(graft, store, db, new, copy))

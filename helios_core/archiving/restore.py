@@ -134,7 +134,8 @@ def _state_of(state: bytes, keep: Collection[int]) -> bytes:
 def restore(repo: Repository, data_dir: str, open_tier: Callable[[str], Any], target_ts: int | None = None,
             progress: Progress = _no_progress, *, open_store: Callable[..., Any] | None = None,
             timeline: int | None = None, claim_timeline: bool = True,
-            only_branches: Collection[int] | None = None) -> RestoreResult:
+            only_branches: Collection[int] | None = None, use: Callable[[Store], None] | None = None
+            ) -> RestoreResult:
     """Restore into ``data_dir`` up to ``target_ts`` (None: the last archived change).
 
     ``timeline``: the history to follow (default: the newest, see timelines.py).
@@ -142,6 +143,8 @@ def restore(repo: Repository, data_dir: str, open_tier: Callable[[str], Any], ta
     a branch restore that is thrown away afterwards does not).
     ``only_branches``: the backup's segments of just these branch ids are fetched (a branch and its
     ancestors, for heliosdb.restore_branch); the other branches come back without their data.
+    ``use``: called with the recovered store instead of checkpointing it (a scratch restore read
+    once and thrown away: the replayed changes stay in memory).
     """
     check_target_dir(data_dir)
     line = lineage(repo, timeline if timeline is not None else latest(repo, list_backups(repo)))
@@ -200,7 +203,10 @@ def restore(repo: Repository, data_dir: str, open_tier: Callable[[str], Any], ta
     store = (open_store or Store.open)(data_dir, tier=tier, recover_until=target_ts)
     try:
         reached = store.clock.last
-        store.checkpoint()
+        if use is None:
+            store.checkpoint()
+        else:
+            use(store)
         start_seq = store.wal.file_seq
     finally:
         store.close(checkpoint=False)

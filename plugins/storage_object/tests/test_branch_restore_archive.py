@@ -1,7 +1,8 @@
 """``heliosdb.restore_branch`` to a time older than local retention, from the WAL archive on S3
 (moto_server): a real ``helios serve`` with several tenant branches; one tenant's branch comes back
 as it was at T while every other branch (and the original) stays as it is; main itself can be
-restored; a time before the branch existed is refused."""
+restored; a time before the branch existed is refused; the secondary backend serves when the
+primary lost an object."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import uuid
 
 import psycopg
 import pytest
+from helios_storage_object.backends import open_backend
 
 from helios_core import cli
 from helios_core.testing import start_server
@@ -48,9 +50,11 @@ def rows(conn, branch: str, table: str = "acct") -> list[tuple]:
 @pytest.fixture(scope="module")
 def tenants(moto_server, tmp_path_factory):
     work = tmp_path_factory.mktemp("branchrestore")
+    prefix = f"br-{uuid.uuid4().hex[:8]}"
     config = {"storage": {"retention": f"{RETENTION}s",
-                          "wal_archiving": {"enabled": True, "primary_backend": "s3", "archive_timeout": "200ms"},
-                          "s3": moto_server.section(f"br-{uuid.uuid4().hex[:8]}")}}
+                          "wal_archiving": {"enabled": True, "primary_backend": "s3", "secondary_backend": "local",
+                                            "archive_timeout": "200ms"},
+                          "s3": moto_server.section(prefix), "local": {"path": str(work / "nas"), "prefix": prefix}}}
     leftover = work / "server" / "data" / "branch-restore-crashed"  # a crash mid-restore left it
     leftover.mkdir(parents=True)
     (leftover / "MANIFEST").write_text("{}")
@@ -85,7 +89,7 @@ def tenants(moto_server, tmp_path_factory):
         wait_archived(conn)
         time.sleep(RETENTION + 0.2)
         conn.execute("set heliosdb.branch = 'main'")
-        yield {"conn": conn, "at": at, "expected": expected, "server": server}
+        yield {"conn": conn, "at": at, "expected": expected, "server": server, "s3": moto_server.section(prefix)}
         assert not list(server.data_dir.glob("branch-restore-*"))  # every scratch restore was removed
         conn.close()
     finally:
@@ -133,3 +137,15 @@ def test_times_the_archive_cannot_serve_are_refused(tenants):
     with pytest.raises(psycopg.errors.UndefinedObject):
         conn.execute("select heliosdb.restore_branch('nobody', %s, 'x')", (tenants["at"],))
     assert "old" not in [r[0] for r in conn.execute("select name from heliosdb.branches")]
+
+
+def test_the_secondary_serves_when_the_primary_lost_an_object(tenants):
+    """Last in this module: it deletes archived WAL from the primary."""
+    conn, at = tenants["conn"], tenants["at"]
+    s3 = open_backend("s3", tenants["s3"], timeout=10.0)
+    for key in s3.list("wal/"):
+        s3.delete(key)
+    conn.execute("set heliosdb.branch = 'main'")
+    conn.execute("select heliosdb.restore_branch('tenant_c', %s, 'tenant_c_back')", (at,))
+    assert rows(conn, "tenant_c_back") == tenants["expected"]["tenant_c"] == [(1, 100), (2, 200), (3, 300)]
+    assert rows(conn, "tenant_c") == [(1, 0), (2, 0), (3, 0)]
