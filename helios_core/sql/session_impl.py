@@ -947,7 +947,7 @@ class SqlSession(Session):
             if any(t.args.get("version") is not None for t in ast.find_all(exp.Table)):
                 ast = self._resolve_as_of(ast, ctx)  # AS OF '...' -> the commit timestamp it reads
             plan = self.plan_query(ast, ctx)
-            lines = plan.explain(ctx, analyze=a["analyze"])
+            lines = plan.explain(ctx, analyze=a["analyze"], options=a.get("options"))
         else:
             raise FeatureNotSupported("EXPLAIN of this statement is not supported")
         batch = pa.record_batch([pa.array(lines, pa.string())], names=["QUERY PLAN"])

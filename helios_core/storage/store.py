@@ -572,7 +572,9 @@ class Store:
         writes the same transaction makes while the result is consumed do not leak into it.
         `filter` prunes chunks by min/max statistics, `key_probe` (a primary key) by bloom filter;
         the caller still applies its filter: pruning only skips chunks that cannot match.
-        ``counts`` (optional, ``[read, skipped]``) is increased per chunk, for EXPLAIN ANALYZE.
+        ``counts`` (optional, ``[read, skipped]``) is increased per chunk, for EXPLAIN ANALYZE; a
+        longer one also gets the chunks read through ``index``, the names of those read and how
+        many were in memory and how many came from a tier (``[..., through index, names, memory, tier]``).
         ``need``: the physical columns the caller uses (None: all); a segment on a remote tier
         fetches only those. ``index`` (physical column, probe): chunks whose sorted copy of the
         column can answer the probe are read at the positions it finds (storage.secondary_index).
@@ -590,6 +592,9 @@ class Store:
                     continue
                 if counts is not None:
                     counts[0] += 1
+                    if len(counts) > 3:  # EXPLAIN (ANALYZE, BUFFERS): which chunks, and from where
+                        counts[3].append(ch.segment or f"memtable:{ch.chunk_id}")
+                        counts[4 if ch.resident else 5] += 1
                 if index is not None:
                     pos = secondary_index.positions(ch, index[0], index[1])
                     if pos is not None:

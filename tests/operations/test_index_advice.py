@@ -53,6 +53,10 @@ def test_advice_for_an_unindexed_filter_column(server: HeliosServer) -> None:
         conn.execute(create)
         plan = [r[0] for r in conn.execute(f"explain {QUERY.replace('%s', '30')}").fetchall()]
         assert any("Index Scan using adv_orders_customer_idx on adv_orders" in ln for ln in plan), plan
+        buffers = "\n".join(r[0] for r in conn.execute(
+            f"explain (analyze, buffers) {QUERY.replace('%s', '30')}").fetchall())
+        assert re.search(r"Segments: \d+ read, \d+ skipped, [1-9]\d* through adv_orders_customer_idx", buffers), buffers
+        assert re.search(r"Buffers: segments hit=\d+ read=\d+ skipped=\d+\n\s*Segments Read: \S", buffers), buffers
         read_after, plan_after = _rows_read(conn, 30)
         assert read_after <= 2 * ROWS // CUSTOMERS, plan_after  # the matching rows, not the table
         assert {c: conn.execute(QUERY, (c,), prepare=True).fetchone() for c in answers} == answers

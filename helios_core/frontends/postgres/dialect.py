@@ -33,7 +33,7 @@ from sqlglot.tokens import Token, TokenType
 
 from helios_core import plugin_extensions
 from helios_core.errors import SyntaxError_
-from helios_core.frontends.postgres import branch_syntax
+from helios_core.frontends.postgres import branch_syntax, explain_options
 from helios_core.frontends.postgres.identifier_case import fold_identifiers
 from helios_core.frontends.postgres.placeholders import tokenize_with_parameters
 from helios_core.frontends.postgres.time_travel_targets import (
@@ -919,28 +919,18 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         return _parse_grant(c)
     if w == "EXPLAIN":
         c.i += 1
-        analyze = verbose = False
         if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
-            c.i += 1
-            while c.cur is not None and c.cur.token_type != TokenType.R_PAREN:
-                word = c.word()
-                if word == "ANALYZE":
-                    analyze = True
-                elif word == "VERBOSE":
-                    verbose = True
-                c.i += 1
-            c.i += 1
+            opts = explain_options.parse_option_list(c)
         else:
-            while c.word() in ("ANALYZE", "VERBOSE"):
-                analyze = analyze or c.word() == "ANALYZE"
-                verbose = verbose or c.word() == "VERBOSE"
+            opts = explain_options.defaults()
+            while c.word() in ("ANALYZE", "ANALYSE", "VERBOSE"):
+                opts["verbose" if c.word() == "VERBOSE" else "analyze"] = True
                 c.i += 1
         body_offset = c.rest_offset()
         body = c.rest_text()
         if not body:
             c.fail()
-        return Utility(kind="explain", args={"analyze": analyze, "verbose": verbose, "body": body,
-                                             "body_offset": body_offset})
+        return Utility(kind="explain", args={**opts, "options": opts, "body": body, "body_offset": body_offset})
     if w == "COPY":
         return _parse_copy(c)
     if w == "DECLARE":

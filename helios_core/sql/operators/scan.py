@@ -40,6 +40,8 @@ _PC_OPS = {
 }
 
 
+MAX_NAMED = 8  # segments EXPLAIN (ANALYZE, BUFFERS) names per scan
+
 # A stored chunk may hold millions of rows; handing it on in slices of this many (zero-copy)
 # lets the first rows of a large result leave before the scan has read the rest.
 SCAN_BATCH_ROWS = 1 << 17
@@ -162,7 +164,7 @@ class TableScan(Operator):
                 return
             kwargs["index"] = (self.index[0], self.index[1], probe)
         if ctx.op_stats is not None:
-            kwargs["counts"] = ctx.op_stats.setdefault(("segments", id(self)), [0, 0, 0])
+            kwargs["counts"] = ctx.op_stats.setdefault(("segments", id(self)), [0, 0, 0, [], 0, 0])
         if as_of is not None:
             kwargs["as_of"] = as_of
         if self.with_rowid or found is not None:
@@ -295,6 +297,21 @@ class TableScan(Operator):
             if self.index is not None:
                 line += f", {counts[2]} through {self.index[0]}"
             out.append(line)
+        return out
+
+    def buffer_details(self, stats: dict) -> list[str]:
+        """EXPLAIN (ANALYZE, BUFFERS): the chunks the scan read, as PostgreSQL's "Buffers" line counts
+        pages: hit = already in memory, read = fetched from a storage tier; then the segments by name
+        (memtable chunks as ``memtable:<id>``), the first MAX_NAMED of them."""
+        counts = stats.get(("segments", id(self)))
+        if counts is None or len(counts) < 6:
+            return []
+        out = [f"Buffers: segments hit={counts[4]} read={counts[5]} skipped={counts[1]}"]
+        names = counts[3]
+        if names:
+            shown = ", ".join(names[:MAX_NAMED]) + (f", ... ({len(names) - MAX_NAMED} more)"
+                                                     if len(names) > MAX_NAMED else "")
+            out.append(f"Segments Read: {shown}")
         return out
 
 

@@ -84,11 +84,12 @@ class Plan:
         batches = unify_batches(batches, [])
         return pa.Table.from_batches(batches)
 
-    def explain(self, ctx: QueryContext | None = None, analyze: bool = False) -> list[str]:
+    def explain(self, ctx: QueryContext | None = None, analyze: bool = False,
+                options: dict[str, Any] | None = None) -> list[str]:
         """EXPLAIN [ANALYZE] text; with analyze the plan is run (rows and time per operator)."""
         from helios_core.sql.explain import explain_lines
 
-        return explain_lines(self, ctx, analyze=analyze)
+        return explain_lines(self, ctx, analyze=analyze, options=options)
 
 
 def _with_names(batch: pa.RecordBatch, names: list[str], schema: pa.Schema) -> pa.Schema:
