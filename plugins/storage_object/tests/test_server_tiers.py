@@ -60,9 +60,13 @@ def test_tiers_through_sql_catalogs_and_metrics(helios_server, moto_server, azur
     assert "helios_tier_cache_hit_ratio" in text and "helios_tier_mover_backlog" in text
 
 
-def test_missing_bucket_is_one_line_at_start(tmp_path, moto_server, azurite):
+@pytest.mark.parametrize("warm", ["s3", "gcs"])
+def test_missing_bucket_is_one_line_at_start(warm, tmp_path, moto_server, azurite, request):
     config = _config(moto_server, azurite, "x")
-    config["storage"]["s3"]["bucket"] = "no-such-bucket"
+    if warm == "gcs":
+        config["storage"]["tier_warm_backend"] = "gcs"
+        config["storage"]["gcs"] = request.getfixturevalue("gcs_emulator").section("x")
+    config["storage"][warm]["bucket"] = "no-such-bucket"
     path = tmp_path / "helios.toml"
     path.write_text(toml_dumps({**config, "data_dir": str(tmp_path / "data")}))
     proc = subprocess.run([*helios_command(), "serve", "--config", str(path)], check=False, capture_output=True,
@@ -71,6 +75,6 @@ def test_missing_bucket_is_one_line_at_start(tmp_path, moto_server, azurite):
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
     last = proc.stderr.strip().splitlines()[-1]
-    assert "storage.tier_warm_backend: the warm tier (s3) cannot be used" in last, proc.stderr
+    assert f"storage.tier_warm_backend: the warm tier ({warm}) cannot be used" in last, proc.stderr
     assert "bucket" in last.lower()
 
