@@ -27,6 +27,7 @@ from helios_core.errors import (
     NotNullViolation,
     UniqueViolation,
 )
+from helios_core.sql import deferred_constraints
 
 
 def _fmt(v: Any) -> str:
@@ -120,7 +121,7 @@ def check_new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, batch: pa.Record
     for fk in opts.get("foreign_keys", []):
         if changed_cols is not None and not any(names.index(c) in changed_cols for c in fk["columns"]):
             continue
-        _check_fk_child(txn, tdef, batch, fk)
+        _check_fk_child(session, txn, tdef, batch, fk)
     if opts.get("expression_unique"):
         from helios_core.sql import index_definitions
 
@@ -184,7 +185,7 @@ def _unique_error(tdef: Any, u: dict, k: tuple, row_index: int | None = None) ->
     raise err
 
 
-def _check_fk_child(txn: Any, tdef: Any, batch: pa.RecordBatch, fk: dict) -> None:
+def _check_fk_child(session: Any, txn: Any, tdef: Any, batch: pa.RecordBatch, fk: dict) -> None:
     keys = {k for k in _key_tuples(batch, fk["columns"]) if not any(v is None for v in k)}
     if not keys:
         return
@@ -194,6 +195,9 @@ def _check_fk_child(txn: Any, tdef: Any, batch: pa.RecordBatch, fk: dict) -> Non
         keys = {k for k in keys if k not in own}
         if not keys:
             return
+    if fk.get("deferrable") and session is not None and deferred_constraints.is_deferred(session, tdef.schema, fk):
+        deferred_constraints.defer_child_keys(session, tdef, fk, keys)
+        return
     parent = txn.get_table(fk["ref_schema"], fk["ref_table"])
     if parent is None:
         raise ForeignKeyViolation(f'referenced table "{fk["ref_table"]}" does not exist')
@@ -201,11 +205,44 @@ def _check_fk_child(txn: Any, tdef: Any, batch: pa.RecordBatch, fk: dict) -> Non
     in_order = [k for k in dict.fromkeys(_key_tuples(batch, fk["columns"])) if k in keys]
     for k in in_order:  # the first row's missing key, as PostgreSQL reports it
         if _norm(k) not in present:
-            raise ForeignKeyViolation(
-                f'insert or update on table "{tdef.name}" violates foreign key constraint "{fk["name"]}"',
-                detail=f"Key ({', '.join(fk['columns'])})=({', '.join(_fmt(v) for v in k)}) is not present in "
-                       f'table "{fk["ref_table"]}".', schema_name=tdef.schema, table_name=tdef.name,
-                constraint_name=fk["name"])
+            raise child_violation(tdef, fk, k)
+
+
+def child_violation(tdef: Any, fk: dict, k: tuple) -> ForeignKeyViolation:
+    """23503 for a child row whose key has no parent."""
+    return ForeignKeyViolation(
+        f'insert or update on table "{tdef.name}" violates foreign key constraint "{fk["name"]}"',
+        detail=f"Key ({', '.join(fk['columns'])})=({', '.join(_fmt(v) for v in k)}) is not present in "
+               f'table "{fk["ref_table"]}".', schema_name=tdef.schema, table_name=tdef.name,
+        constraint_name=fk["name"])
+
+
+def parent_violation(parent: Any, child: Any, fk: dict, k: tuple) -> ForeignKeyViolation:
+    """23503 for a parent key that went away while child rows still use it."""
+    return ForeignKeyViolation(
+        f'update or delete on table "{parent.name}" violates foreign key constraint "{fk["name"]}" on table '
+        f'"{child.name}"',
+        detail=f"Key ({', '.join(fk['ref_columns'])})=({', '.join(_fmt(v) for v in k)}) is still referenced "
+               f'from table "{child.name}".', schema_name=child.schema, table_name=child.name,
+        constraint_name=fk["name"])
+
+
+def existing_keys(txn: Any, tdef: Any, cols: list[str], keys: set[tuple]) -> set[tuple]:
+    """Those of ``keys`` that visible rows of ``tdef`` hold in ``cols`` now."""
+    wanted = {_norm(k): k for k in keys if not any(v is None for v in k)}
+    if not wanted:
+        return set()
+    found = _scan_keys(txn, tdef.schema, tdef.name, cols, None, list(wanted.values()))
+    return {wanted[_norm(k)] for k in found if _norm(k) in wanted}
+
+
+def present_parent_keys(txn: Any, parent: Any, cols: list[str], keys: set[tuple]) -> set[tuple]:
+    """The normalized ``keys`` that ``parent`` holds in ``cols``."""
+    return _parent_keys(txn, parent, cols, list(keys))
+
+
+def normalized(k: tuple) -> tuple:
+    return _norm(k)
 
 
 def _norm(k: tuple) -> tuple:
@@ -297,14 +334,11 @@ def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk:
     if not hits:
         return
     action = action.lower()
+    if action == "no action" and fk.get("deferrable") and deferred_constraints.is_deferred(session, child.schema, fk):
+        deferred_constraints.defer_parent_keys(session, child, fk, keys)  # RESTRICT is never deferred
+        return
     if action in ("no action", "restrict"):
-        k = next(iter(keys))
-        raise ForeignKeyViolation(
-            f'update or delete on table "{parent.name}" violates foreign key constraint "{fk["name"]}" on table '
-            f'"{child.name}"',
-            detail=f"Key ({', '.join(fk['ref_columns'])})=({', '.join(_fmt(v) for v in k)}) is still referenced "
-                   f'from table "{child.name}".', schema_name=child.schema, table_name=child.name,
-            constraint_name=fk["name"])
+        raise parent_violation(parent, child, fk, next(iter(keys)))
     rowids = pa.array(hits, pa.int64())
     rows = pa.Table.from_batches(list(txn.scan(child.schema, child.name, rowids=rowids, with_rowid=True)))
     if action == "cascade" and op == "delete":
@@ -391,7 +425,7 @@ def validate_table(session: Any, txn: Any, tdef: Any) -> None:
     for u in opts.get("unique", []):
         check_existing_unique(session, txn, tdef, u["columns"], u["name"])
     for fk in opts.get("foreign_keys", []):
-        _check_fk_child(txn, tdef, batch, fk)
+        _check_fk_child(None, txn, tdef, batch, fk)  # existing rows: checked now, deferrable or not
 
 
 def column_metadata(tdef: Any, cname: str) -> dict:

@@ -36,6 +36,7 @@ from helios_core.frontends.postgres.dialect import Utility, to_sql
 from helios_core.session import Result
 from helios_core.sql import (
     ddl_privileges,
+    deferred_constraints,
     generated_columns,
     matviews,
     object_privileges,
@@ -347,7 +348,8 @@ def _reference(session: Any, txn: Any, ref: exp.Reference, cols: list[str], name
                           sqlstate="42830")
     opts = ref.args.get("options") or []
     return {"name": name, "columns": cols, "ref_schema": schema, "ref_table": rname, "ref_columns": ref_cols,
-            "on_delete": _fk_action(opts, "delete"), "on_update": _fk_action(opts, "update")}
+            "on_delete": _fk_action(opts, "delete"), "on_update": _fk_action(opts, "update"),
+            **deferred_constraints.declared_deferral(opts, "foreign key")}
 
 
 def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: list[Any],
@@ -393,6 +395,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                 if isinstance(k, exp.NotNullColumnConstraint):
                     nullable = bool(k.args.get("allow_null"))
                 elif isinstance(k, exp.PrimaryKeyColumnConstraint):
+                    deferred_constraints.declared_deferral(k.args.get("options"), "primary key")
                     if pk:
                         raise InvalidTableDefinition(
                             f'multiple primary keys for table "{tname}" are not allowed')
@@ -401,6 +404,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                         pk_name = con_name
                     nullable = False
                 elif isinstance(k, exp.UniqueColumnConstraint):
+                    deferred_constraints.declared_deferral(k.args.get("options"), "unique")
                     add_unique([cname], con_name)
                 elif isinstance(k, exp.DefaultColumnConstraint):
                     if generated_columns.KEY in md:
@@ -445,12 +449,14 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                 items = list(el.expressions)
             for item in items:
                 if isinstance(item, exp.PrimaryKey):
+                    deferred_constraints.declared_deferral(item.args.get("options"), "primary key")
                     if pk:
                         raise InvalidTableDefinition(f'multiple primary keys for table "{tname}" are not allowed')
                     pk = [ident(c.this if isinstance(c, exp.Ordered) else c) for c in item.expressions]
                     if con_name:
                         pk_name = con_name
                 elif isinstance(item, exp.UniqueColumnConstraint):
+                    deferred_constraints.declared_deferral(item.args.get("options"), "unique")
                     sch = item.this
                     names = [ident(c) for c in (sch.expressions if sch is not None else [])]
                     add_unique(names, con_name)

@@ -37,9 +37,11 @@ from helios_core.sql import (
     ddl,
     ddl_privileges,
     deep_nesting,
+    deferred_checks,
     dml,
     dml_privileges,
     in_statement,  # noqa: F401  (gives session-taking SQL functions their view of the session)
+    maintenance,
     matviews,
     notifications,
     object_privileges,
@@ -761,6 +763,12 @@ class SqlSession(Session):
         if k == "rollback_to":
             self.tx.rollback_to(a["name"])
             return Result(command_tag="ROLLBACK")
+        if k == "set_constraints":
+            if not self.tx.in_block:  # PostgreSQL warns and changes nothing
+                notice = transactions.warning("SET CONSTRAINTS can only be used in transaction blocks", "25P01")
+                return Result(command_tag="SET CONSTRAINTS", notices=[notice])
+            deferred_checks.set_constraints(self, a["names"], a["mode"])
+            return Result(command_tag="SET CONSTRAINTS")
         if k == "set_transaction":
             self.tx.set_transaction(a)
             return Result(command_tag="SET")
@@ -812,8 +820,10 @@ class SqlSession(Session):
                 self.currvals.clear()
                 self.last_sequence = None
             return Result(command_tag="DISCARD " + a["what"].upper().replace("TEMPORARY", "TEMP"))
-        if k == "noop":
-            return Result(command_tag=a["tag"])
+        if k in ("vacuum", "analyze"):
+            return maintenance.vacuum_or_analyze(self, k, a)
+        if k == "reindex":
+            return maintenance.reindex(self, a)
         if k == "checkpoint":
             return privilege_functions.checkpoint(self)
         if k == "comment_constraint":

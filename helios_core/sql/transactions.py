@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from helios_core.errors import FeatureNotSupported, HeliosError, InFailedTransaction
-from helios_core.sql import notifications
+from helios_core.sql import deferred_checks, notifications
 
 
 class NoActiveTransaction(HeliosError):
@@ -44,6 +44,7 @@ class TransactionState:
         self.savepoint_read_only: list[bool | None] = []  # READ ONLY as each savepoint began (per savepoint)
         self.wrote_ddl = False
         self.started_at: Any = None  # datetime of the transaction's first statement (now())
+        self.deferred: Any = None  # deferred_constraints.DeferredState of the block, made on first use
 
     # ------------------------------------------------------------------ status
     @property
@@ -192,8 +193,11 @@ class TransactionState:
                 self._sync_isolation_settings()
                 notifications.at_transaction_end(self.session, False)
                 raise
+        deferred, self.deferred = self.deferred, None
         try:
             if txn is not None:
+                if commit and deferred is not None and deferred.pending:
+                    self._check_deferred(txn, deferred)
                 if commit and getattr(self.session, "temp_on_commit", None):
                     from helios_core.sql.temp_tables import at_commit
 
@@ -216,6 +220,17 @@ class TransactionState:
         if ddl:
             self.session.engine.bump_plan_generation()
         notifications.at_transaction_end(self.session, commit)  # LISTEN/NOTIFY take effect at commit
+
+    def _check_deferred(self, txn: Any, deferred: Any) -> None:
+        """Deferred foreign keys at COMMIT: a violation rolls the transaction back (23503)."""
+        self.deferred = deferred
+        try:
+            deferred_checks.check_pending(self.session, txn)
+        except BaseException:
+            txn.rollback()
+            raise
+        finally:
+            self.deferred = None
 
     # ------------------------------------------------------------------ savepoints
     def savepoint(self, name: str) -> None:

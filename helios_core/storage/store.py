@@ -86,6 +86,7 @@ class Store:
         self.compactions = 0  # merges of chunks (memtable and segment compaction)
         self.index_stats: dict[tuple[int, str], list[int]] = {}  # (table id, index name) -> [scans, rows]
         self.table_stats: dict[int, list[int]] = {}  # table id -> helios_core.storage.table_activity counters
+        self.maintenance_stats: dict[int, dict] = {}  # table id -> last VACUUM/ANALYZE (helios_core.sql.maintenance)
         self._auto_ckpt: threading.Thread | None = None
         self.on_cold_read: Any = None  # called with a chunk whose segment a scan reads from the cold tier
         self.checkpoint_wal_seq = 1  # the WAL file the last checkpoint replays from

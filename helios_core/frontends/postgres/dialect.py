@@ -232,7 +232,7 @@ def tokenize_plain(text: str) -> list[Token]:
 _UTILITY_WORDS = {
     "SAVEPOINT", "RELEASE", "ROLLBACK", "ABORT", "BEGIN", "START", "COMMIT", "END",
     "SHOW", "RESET", "SET", "DISCARD", "PREPARE", "EXECUTE", "DEALLOCATE", "VACUUM",
-    "ANALYZE", "CHECKPOINT", "GRANT", "REVOKE", "LISTEN", "UNLISTEN", "NOTIFY", "COPY", "LOCK", "REINDEX",
+    "ANALYZE", "ANALYSE", "CHECKPOINT", "GRANT", "REVOKE", "LISTEN", "UNLISTEN", "NOTIFY", "COPY", "LOCK", "REINDEX",
     "DECLARE", "FETCH", "MOVE", "CLOSE",
 }
 _BRANCHY = {"CREATE", "DROP", "ALTER", "MERGE"}
@@ -834,8 +834,10 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         c.i += 1
         c.end()
         return Utility(kind="checkpoint", args={})
-    if w in ("VACUUM", "ANALYZE", "REINDEX"):
-        return Utility(kind="noop", args={"tag": "ANALYZE" if w == "ANALYZE" else w})
+    if w in ("VACUUM", "ANALYZE", "ANALYSE"):
+        return _parse_vacuum(c)
+    if w == "REINDEX":
+        return _parse_reindex(c)
     if w == "LOCK":
         # LOCK [TABLE] [ONLY] name [*] [, ...] [IN lockmode MODE] [NOWAIT]
         c.i += 1
@@ -1223,6 +1225,75 @@ def _parse_fetch(c: _Cursor) -> Utility:
     return Utility(kind="fetch", args={"name": name, "count": count, "direction": direction, "move": move})
 
 
+def _maintenance_options(c: _Cursor) -> dict[str, str]:
+    """``( name [value] [, ...] )`` of VACUUM / ANALYZE / REINDEX: lower-case name -> value text."""
+    out: dict[str, str] = {}
+    if c.cur is None or c.cur.token_type != TokenType.L_PAREN:
+        return out
+    c.i += 1
+    while True:
+        name = c.name()
+        value = "true"
+        if c.cur is not None and c.cur.token_type not in (TokenType.COMMA, TokenType.R_PAREN):
+            value = c.value().lower()
+        out[name] = value
+        if c.cur is not None and c.cur.token_type == TokenType.COMMA:
+            c.i += 1
+            continue
+        if c.cur is None or c.cur.token_type != TokenType.R_PAREN:
+            c.fail()
+        c.i += 1
+        return out
+
+
+def _parse_vacuum(c: _Cursor) -> Utility:
+    """VACUUM [(options)] [FULL] [FREEZE] [VERBOSE] [ANALYZE] [table [(columns)], ...];
+    ANALYZE [(options)] [VERBOSE] [table [(columns)], ...]."""
+    command = "analyze" if c.word() in ("ANALYZE", "ANALYSE") else "vacuum"
+    c.i += 1
+    options = _maintenance_options(c)
+    words = ("FULL", "FREEZE", "VERBOSE", "ANALYZE", "ANALYSE") if command == "vacuum" else ("VERBOSE",)
+    while c.word() in words:
+        options["analyze" if c.word() == "ANALYSE" else c.word().lower()] = "true"
+        c.i += 1
+    targets: list[tuple[str, list[str]]] = []
+    while not c.at_end():
+        name = c.dotted_name()
+        cols: list[str] = []
+        if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
+            c.i += 1
+            cols.append(c.name())
+            while c.cur is not None and c.cur.token_type == TokenType.COMMA:
+                c.i += 1
+                cols.append(c.name())
+            if c.cur is None or c.cur.token_type != TokenType.R_PAREN:
+                c.fail()
+            c.i += 1
+        targets.append((name, cols))
+        if c.cur is not None and c.cur.token_type == TokenType.COMMA:
+            c.i += 1
+            continue
+        c.end()
+    return Utility(kind=command, args={"options": options, "targets": targets})
+
+
+def _parse_reindex(c: _Cursor) -> Utility:
+    """REINDEX [(options)] {INDEX | TABLE | SCHEMA | DATABASE | SYSTEM} [CONCURRENTLY] [name]."""
+    c.expect("REINDEX")
+    options = _maintenance_options(c)
+    what = c.word()
+    if what not in ("INDEX", "TABLE", "SCHEMA", "DATABASE", "SYSTEM"):
+        c.fail()
+    c.i += 1
+    concurrently = c.accept("CONCURRENTLY")
+    name = None
+    if what in ("INDEX", "TABLE", "SCHEMA") or not c.at_end():
+        name = c.dotted_name()
+    c.end()
+    return Utility(kind="reindex", args={"what": what.lower(), "name": name, "concurrently": concurrently,
+                                         "options": options})
+
+
 def _chain(c: _Cursor) -> bool:
     if c.accept("AND", "NO", "CHAIN"):
         return False
@@ -1260,7 +1331,20 @@ def _parse_set(c: _Cursor) -> Utility:
         c.end()
         return Utility(kind="set", args={"name": "client_encoding", "value": value, "local": local})
     if c.accept("CONSTRAINTS"):
-        return Utility(kind="noop", args={"tag": "SET CONSTRAINTS"})
+        # SET CONSTRAINTS { ALL | name [, ...] } { DEFERRED | IMMEDIATE }
+        names: list[str] | None = None
+        if not c.accept("ALL"):
+            names = [c.dotted_name()]
+            while c.cur is not None and c.cur.token_type == TokenType.COMMA:
+                c.i += 1
+                names.append(c.dotted_name())
+        if c.accept("DEFERRED"):
+            mode = "deferred"
+        else:
+            c.expect("IMMEDIATE")
+            mode = "immediate"
+        c.end()
+        return Utility(kind="set_constraints", args={"names": names, "mode": mode})
     if c.accept("ROLE") or c.accept("AUTHORIZATION") or c.accept("SESSION", "AUTHORIZATION"):
         what = "role" if c.toks[c.i - 1].text.upper() == "ROLE" else "session_authorization"
         value = None if c.accept("DEFAULT") else c.value()

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from helios_core.sql import advisory_locks
+from helios_core.sql import advisory_locks, maintenance
 from helios_core.sql.catalog_views.model import CatalogModel
 from helios_core.sql.catalog_views.pg_catalog import database_oid
 from helios_core.sql.catalog_views.registry import catalog_table
@@ -80,10 +80,13 @@ def pg_stat_user_tables(model: CatalogModel) -> list[tuple]:
         c = stats.get(r.table_id) or [0] * 7
         live, dead = _live_dead(model, r.schema, r.name)
         has_index = r.oid in indexed
+        m = (getattr(store, "maintenance_stats", None) or {}).get(r.table_id) or {}
+        mods = maintenance.mods_since_analyze(store, r.table_id) if store is not None else 0
         rows.append((r.oid, r.schema, r.name, c[SEQ_SCAN], c[SEQ_TUP_READ],
                      c[IDX_SCAN] if has_index else None, c[IDX_TUP_FETCH] if has_index else None,
-                     c[N_TUP_INS], c[N_TUP_UPD], c[N_TUP_DEL], 0, live, dead, None, None,
-                     None, None, None, None, 0, 0, 0, 0))
+                     c[N_TUP_INS], c[N_TUP_UPD], c[N_TUP_DEL], 0, live, dead, mods, None,
+                     m.get("last_vacuum"), None, m.get("last_analyze"), None, m.get("vacuum_count", 0), 0,
+                     m.get("analyze_count", 0), 0))
     return rows
 
 

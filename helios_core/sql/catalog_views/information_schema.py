@@ -140,7 +140,8 @@ def table_constraints(model: CatalogModel) -> list[tuple]:
     out = []
     for c in model.constraints:
         out.append((model.database, c.table.schema, c.name, model.database, c.table.schema, c.table.name,
-                    _CON_TYPE[c.kind], "NO", "NO", "YES", "YES" if c.kind in "pu" else None))
+                    _CON_TYPE[c.kind], "YES" if c.deferrable else "NO", "YES" if c.deferred else "NO", "YES",
+                    "YES" if c.kind in "pu" else None))
     for r in model.relations:
         if r.kind not in ("r", "p"):
             continue

@@ -112,6 +112,8 @@ class Constraint:
     on_update: str = "a"  # PG confupdtype: a no action, r restrict, c cascade, n set null, d set default
     on_delete: str = "a"
     index: Index | None = None
+    deferrable: bool = False
+    deferred: bool = False  # INITIALLY DEFERRED
 
     def definition(self) -> str:
         cols = ", ".join(_ident(c) for c in self.columns)
@@ -129,6 +131,10 @@ class Constraint:
             out += f" ON UPDATE {actions[self.on_update]}"
         if self.on_delete in actions:
             out += f" ON DELETE {actions[self.on_delete]}"
+        if self.deferrable:
+            out += " DEFERRABLE"
+        if self.deferred:
+            out += " INITIALLY DEFERRED"
         return out
 
 
@@ -330,6 +336,8 @@ class CatalogModel:
                         k.name for k in con.ref_table.columns if k.not_null][:len(cols)]
                     con.on_update = _action(c.get("on_update"))
                     con.on_delete = _action(c.get("on_delete"))
+                    con.deferrable = bool(c.get("deferrable"))
+                    con.deferred = bool(c.get("initially_deferred"))
                 self.constraints.append(con)
 
     def _read_indexes(self, txn: Any) -> None:

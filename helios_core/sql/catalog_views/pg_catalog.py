@@ -188,10 +188,14 @@ def pg_class(model: CatalogModel) -> list[tuple]:
                 with_fk.add(c.ref_table.oid)
     with_fk.update(r.oid for r in model.relations if r.options.get("triggers"))  # relhastriggers
     methods = {i.relation.oid: i.method for i in model.indexes}
+    store = getattr(getattr(model.session, "engine", None), "store", None)
+    analyzed = getattr(store, "maintenance_stats", None) or {}  # VACUUM / ANALYZE set reltuples
     rows = []
     for r in model.relations:
+        reltuples = (analyzed.get(r.table_id) or {}).get("reltuples")
         rows.append((
-            r.oid, r.name, r.namespace_oid, 0, 0, role_oid(r.owner), _relam(r.kind, methods.get(r.oid)), r.oid, 0, 0, -1.0, 0, 0,
+            r.oid, r.name, r.namespace_oid, 0, 0, role_oid(r.owner), _relam(r.kind, methods.get(r.oid)), r.oid, 0, 0,
+            -1.0 if reltuples is None else reltuples, 0, 0,
             r.oid in indexed, False, "t" if r.schema.startswith("pg_temp_") else "p", r.kind, len(r.columns), checks.get(r.oid, 0), r.kind == "v", r.oid in with_fk,
             False, bool((r.options.get("row_security") or {}).get("enabled")),
             bool((r.options.get("row_security") or {}).get("forced")), _populated(r), "d" if r.kind in ("r", "m", "p") else "n",
@@ -277,7 +281,7 @@ def pg_constraint(model: CatalogModel) -> list[tuple]:
                 if i.table is c.ref_table and i.columns == c.ref_columns:
                     conindid = i.relation.oid
         rows.append((
-            c.oid, c.name, c.table.namespace_oid, c.kind, False, False, True, c.table.oid, 0, conindid, 0,
+            c.oid, c.name, c.table.namespace_oid, c.kind, c.deferrable, c.deferred, True, c.table.oid, 0, conindid, 0,
             c.ref_table.oid if c.ref_table else 0, c.on_update if c.kind == "f" else " ",
             c.on_delete if c.kind == "f" else " ", "s" if c.kind == "f" else " ", True, 0, False,
             [nums.get(n, 0) for n in c.columns] or None,

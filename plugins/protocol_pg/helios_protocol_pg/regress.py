@@ -193,7 +193,8 @@ def setup_script(srcdir: Path) -> str:
     return re.sub(r"^COPY (\w+) FROM :'filename';", r"\\copy \1 FROM :'filename'", text, flags=re.MULTILINE)
 
 
-def score_file(name: str, srcdir: Path, env: dict[str, str], timeout: float) -> FileScore:
+def score_file(name: str, srcdir: Path, env: dict[str, str], timeout: float,
+               output_dir: Path | None = None) -> FileScore:
     sql_path = srcdir / "sql" / f"{name}.sql"
     expected_path = srcdir / "expected" / f"{name}.out"
     if not sql_path.exists() or not expected_path.exists():
@@ -201,6 +202,8 @@ def score_file(name: str, srcdir: Path, env: dict[str, str], timeout: float) -> 
     sql = sql_path.read_text()
     stmts = statements_of(sql.splitlines())
     actual = run_psql(sql, env, timeout)
+    if output_dir is not None:  # kept for diffing against expected/<name>.out afterwards
+        (output_dir / f"{name}.out").write_text(actual)
     want = blocks_of(expected_path.read_text(), stmts)
     got = blocks_of(actual, stmts)
     matching = sum(1 for a, b in zip(want, got, strict=True) if a == b)
@@ -229,17 +232,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per file")
     ap.add_argument("--no-setup", action="store_true", help="skip test_setup.sql (already loaded)")
     ap.add_argument("--markdown", type=Path, help="also write the table to this file")
+    ap.add_argument("--output-dir", type=Path, help="write each file's psql output here as <name>.out")
     args = ap.parse_args(argv)
     srcdir = args.corpus / REGRESS_SUBDIR
     env = psql_env(args.host, args.port, args.user, args.database, srcdir)
     if not args.no_setup:
         run_psql(setup_script(srcdir), env, args.timeout * 5)
+    if args.output_dir is not None:
+        args.output_dir.mkdir(parents=True, exist_ok=True)
     names = sorted(p.stem for p in (srcdir / "sql").glob("*.sql")) if args.all else (args.files or DEFAULT_FILES)
     scores = []
     for name in names:
         if name == "test_setup":
             continue
-        score = score_file(name, srcdir, env, args.timeout)
+        score = score_file(name, srcdir, env, args.timeout, args.output_dir)
         scores.append(score)
         print(f"{name:28s} {score.matching:5d}/{score.statements:<5d} {score.share:6.1%} {score.error}", flush=True)
     table = markdown(scores)
