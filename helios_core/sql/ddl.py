@@ -526,6 +526,7 @@ def create_table(session: Any, ast: exp.Create) -> Result:
 
     props = ast.args.get("properties")
     storage_parameters.check_table_parameters(props)  # WITH (fillfactor = 70): 22023 for unknown names
+    storage_parameters.check_tablespace(props)
     temporary = props is not None and any(isinstance(p, exp.TemporaryProperty) for p in props.expressions)
     on_commit = None
     for p in (props.expressions if props is not None else []):
@@ -567,6 +568,13 @@ def create_table(session: Any, ast: exp.Create) -> Result:
         partitions.check_unique_keys(name, spec["options"]["partition_by"], spec["primary_key"],
                                      spec["options"].get("unique", []))
         spec["options"]["partitions"] = []
+    reloptions = storage_parameters.table_reloptions(props)
+    if reloptions:
+        spec["options"]["reloptions"] = reloptions
+    if any(isinstance(p, exp.UnloggedProperty) for p in (props.expressions if props is not None else [])):
+        # PostgreSQL skips the WAL for it and empties it after a crash; HeliosDB still logs it (its
+        # rows survive a crash), which no statement can tell apart: relpersistence says what was asked
+        spec["options"]["persistence"] = "u"
     for d in spec["sequences"]:
         txn.catalog_put("sequence", f"{schema}.{d['name']}", d)
     txn.create_table(schema, name, spec["columns"], primary_key=spec["primary_key"] or None,
@@ -1282,9 +1290,15 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
             isinstance(e, exp.EQ) for e in action.expressions):
         values = {ident(e.this.this if isinstance(e.this, exp.Column) else e.this):
                   None if isinstance(e.expression, exp.Null) else e.expression.name for e in action.expressions}
+        toast = {ident(e.this.this) for e in action.expressions
+                 if isinstance(e.this, exp.Column) and e.this.args.get("table") is not None}
         tier = storage_parameters.tier_value(values.pop("tier")) if "tier" in values else None
         if values:
             storage_parameters.set_table_parameters(session, tdef, values)  # WITH (...) of ALTER TABLE SET
+            own = {k: v for k, v in values.items() if k not in toast}
+            merged = storage_parameters.merged_reloptions(list(tdef.options.get("reloptions") or []), own)
+            if merged != list(tdef.options.get("reloptions") or []):
+                txn.alter_table(schema, name, options={"reloptions": merged})
         if tier is not None:  # where the table's segments on this branch live: moved now
             mover.move_table(session.engine.store, session.database, session.branch, tdef.data_id, tier)
         return txn.get_table(schema, name)

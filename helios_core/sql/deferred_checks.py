@@ -48,11 +48,11 @@ def set_constraints(session: Any, names: list[str] | None, mode: str) -> None:
             hits = [(t, fk) for t, fk in fks if fk["name"] == cname and t.schema in schemas]
             if not hits:
                 if any((s, cname) in others for s in schemas):
-                    raise HeliosError(f'constraint "{cname}" is not deferrable', sqlstate="55000")
+                    raise HeliosError(f'constraint "{cname}" is not deferrable', sqlstate="42809")
                 raise HeliosError(f'constraint "{cname}" does not exist', sqlstate="42704")
             for t, fk in hits:
                 if not fk.get("deferrable"):
-                    raise HeliosError(f'constraint "{cname}" is not deferrable', sqlstate="55000")
+                    raise HeliosError(f'constraint "{cname}" is not deferrable', sqlstate="42809")
                 st.by_name[(t.schema, cname)] = mode
                 chosen.append((t, fk))
     if mode == "immediate":

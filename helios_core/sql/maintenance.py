@@ -22,7 +22,7 @@ from typing import Any
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedTable
 from helios_core.session import Result
-from helios_core.sql import transactions
+from helios_core.sql import partitions, transactions
 from helios_core.sql.object_privileges import find_relation
 from helios_core.storage.table_activity import N_TUP_DEL, N_TUP_INS, N_TUP_UPD
 
@@ -56,7 +56,7 @@ def vacuum_or_analyze(session: Any, command: str, args: dict) -> Result:
     session.tx.statement_start()
     txn = session.tx.current()
     notices: list[HeliosError] = []
-    tables = []
+    work: list[tuple[Any, list[str]]] = []  # (table, its column list), every relation looked up first
     if args["targets"]:
         for dotted, cols in args["targets"]:
             ref = find_relation(session, dotted, txn)
@@ -65,27 +65,35 @@ def vacuum_or_analyze(session: Any, command: str, args: dict) -> Result:
                 notices.append(transactions.warning(
                     f'skipping "{ref.name}" --- cannot {command} non-tables or special system tables', "01000"))
                 continue
-            names = {c.name for c in tdef.columns}
-            for col in cols:
-                if col not in names:
-                    raise HeliosError(f'column "{col}" of relation "{ref.name}" does not exist', sqlstate="42703")
-            tables.append(tdef)
+            work.extend((t, cols) for t in _with_partitions(txn, tdef))
     else:
-        tables = [t for t in txn.list_tables() if not t.schema.startswith("pg_temp")]
+        work = [(t, []) for t in txn.list_tables() if not t.schema.startswith("pg_temp")]
     if command == "vacuum":
         session.engine.store.vacuum()
+    store = session.engine.store
     now = datetime.datetime.now(datetime.UTC)
-    for tdef in tables:
-        rec = stats_of(session.engine.store, tdef.table_id)
-        rec["reltuples"] = float(_live_rows(txn, tdef))
+    for tdef, cols in work:  # as PostgreSQL: each table vacuumed, then analyzed (where its columns are checked)
+        rec = stats_of(store, tdef.table_id)
         if command == "vacuum":
+            if partitions.spec(tdef) is None:  # VACUUM alone leaves a partitioned table's count
+                rec["reltuples"] = float(_live_rows(txn, tdef))
             rec["vacuum_count"] += 1
             rec["last_vacuum"] = now
         if analyze:
+            names = {c.name for c in tdef.columns}
+            for col in cols:
+                if col not in names:
+                    raise HeliosError(f'column "{col}" of relation "{tdef.name}" does not exist', sqlstate="42703")
+            rec["reltuples"] = float(_live_rows(txn, tdef))
             rec["analyze_count"] += 1
             rec["last_analyze"] = now
-            rec["analyzed_mods"] = _modifications(session.engine.store, tdef.table_id)
+            rec["analyzed_mods"] = _modifications(store, tdef.table_id)
     return Result(command_tag="VACUUM" if command == "vacuum" else "ANALYZE", notices=notices)
+
+
+def _with_partitions(txn: Any, tdef: Any) -> list[Any]:
+    """A table and, for a partitioned one, every partition below it (PostgreSQL processes them all)."""
+    return [tdef, *(p for c in partitions.children(txn, tdef) for p in _with_partitions(txn, c))]
 
 
 def _true(value: str | None) -> bool:
@@ -93,7 +101,8 @@ def _true(value: str | None) -> bool:
 
 
 def _live_rows(txn: Any, tdef: Any) -> int:
-    return sum(b.num_rows for b in txn.scan(tdef.schema, tdef.name, columns=[]))
+    """Rows of the table (of all its partitions, for a partitioned one)."""
+    return sum(b.num_rows for leaf in partitions.leaves(txn, tdef) for b in txn.scan(leaf.schema, leaf.name, columns=[]))
 
 
 def _modifications(store: Any, table_id: int) -> int:

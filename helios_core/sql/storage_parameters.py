@@ -2,7 +2,8 @@
 
 They tune PostgreSQL's heap pages and its vacuum (fill factor, autovacuum thresholds,
 TOAST); HeliosDB's segments and compaction have no such knobs, and no query answer
-depends on them, so a valid one is accepted as PostgreSQL accepts it. A name PostgreSQL
+depends on them, so a valid one is accepted as PostgreSQL accepts it and kept where
+PostgreSQL shows it (pg_class.reloptions, which pg_dump reads back into ``WITH (...)``). A name PostgreSQL
 does not know is refused as it refuses it (22023 ``unrecognized parameter``) rather than
 accepted and ignored.
 """
@@ -69,6 +70,43 @@ def set_table_parameters(session: object, tdef: object, values: dict[str, str | 
             raise HeliosError(f'unrecognized parameter "{name}"', sqlstate="22023")
     for owner, mine in owned.values():
         owner.apply(session, tdef, mine)  # type: ignore[attr-defined]
+
+
+def check_tablespace(properties: exp.Properties | None) -> None:
+    """``TABLESPACE name``: HeliosDB has only the default tablespace (its tiers are chosen with
+    ``tier``), so pg_default is where the table goes anyway and any other name does not exist."""
+    for p in properties.expressions if properties is not None else []:
+        if isinstance(p, exp.TableSpaceProperty):
+            name = p.this.name
+            if name == "pg_global":
+                raise HeliosError("only shared relations can be placed in pg_global tablespace", sqlstate="22023")
+            if name != "pg_default":
+                raise HeliosError(f'tablespace "{name}" does not exist', sqlstate="42704")
+
+
+def table_reloptions(properties: exp.Properties | None) -> list[str]:
+    """``name=value`` of the table's own heap parameters in CREATE TABLE's ``WITH (...)``, as
+    pg_class.reloptions lists them (``toast.`` ones belong to the TOAST table HeliosDB has not)."""
+    out = []
+    for p in properties.expressions if properties is not None else []:
+        if type(p) is exp.Property and _name(p.this) in _HEAP:
+            out.append(f"{_name(p.this)}={_value_text(p.args.get('value'))}")
+    return out
+
+
+def merged_reloptions(current: list[str], values: dict[str, str | None]) -> list[str]:
+    """reloptions after ``ALTER TABLE ... SET (name = value, ...)`` of heap parameters (a parameter set
+    again moves to the end, as PostgreSQL rewrites the list)."""
+    mine = {name: f"{name}={'true' if value is None else value}" for name, value in values.items() if name in _HEAP}
+    return [o for o in current if o.split("=", 1)[0] not in mine] + list(mine.values())
+
+
+def _value_text(value: exp.Expression | None) -> str:
+    if value is None:
+        return "true"
+    if isinstance(value, exp.Boolean):
+        return "true" if value.this else "false"
+    return value.name
 
 
 def _is_false(value: exp.Expression | None) -> bool:

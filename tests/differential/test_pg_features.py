@@ -413,9 +413,53 @@ EXTENSIONS = [
     "SELECT installed_version FROM pg_available_extensions WHERE name = 'pg_trgm'",
 ]
 
+# statements once answered with a success tag while doing nothing: now done, or refused as PostgreSQL refuses
+MAINTENANCE_AND_DEFERRED = [
+    "CREATE TABLE parent (id int PRIMARY KEY)",
+    "CREATE TABLE child (id int, pid int REFERENCES parent DEFERRABLE INITIALLY DEFERRED)",
+    "CREATE TABLE child2 (id int, pid int CONSTRAINT child2_fk REFERENCES parent DEFERRABLE)",
+    ("SELECT conname, condeferrable, condeferred, pg_get_constraintdef(oid) FROM pg_constraint "
+     "WHERE conrelid IN ('child'::regclass, 'child2'::regclass) ORDER BY 1"),
+    ("SELECT constraint_name, is_deferrable, initially_deferred FROM information_schema.table_constraints "
+     "WHERE table_name IN ('child', 'child2') AND constraint_type = 'FOREIGN KEY' ORDER BY 1"),
+    "BEGIN", "INSERT INTO child VALUES (1, 5)", "INSERT INTO parent VALUES (5)", "COMMIT",
+    "BEGIN", "INSERT INTO child VALUES (2, 6)", "COMMIT",
+    "SELECT * FROM child ORDER BY id",
+    "INSERT INTO child2 VALUES (1, 7)",
+    "BEGIN", "SET CONSTRAINTS ALL DEFERRED", "INSERT INTO child2 VALUES (1, 7)", "SET CONSTRAINTS child2_fk IMMEDIATE",
+    "ROLLBACK",
+    "BEGIN", "SET CONSTRAINTS child2_fk DEFERRED", "INSERT INTO child2 VALUES (1, 7)", "INSERT INTO parent VALUES (7)",
+    "COMMIT",
+    "BEGIN", "DELETE FROM parent WHERE id = 5", "COMMIT",
+    "BEGIN", "SET CONSTRAINTS ALL IMMEDIATE", "INSERT INTO child VALUES (3, 8)", "ROLLBACK",
+    "BEGIN", "SET CONSTRAINTS parent_pkey DEFERRED", "ROLLBACK",
+    "BEGIN", "SET CONSTRAINTS nosuch DEFERRED", "ROLLBACK",
+    "SET CONSTRAINTS ALL DEFERRED",
+    "SELECT * FROM parent ORDER BY id",
+    "VACUUM nosuch",
+    "VACUUM (nosuch_option) parent",
+    "VACUUM parent (id)",
+    "VACUUM ANALYZE parent (nope)",
+    "BEGIN", "VACUUM parent", "ROLLBACK",
+    "SELECT relname, reltuples FROM pg_class WHERE relname IN ('parent', 'child') ORDER BY 1",
+    "VACUUM parent",
+    "ANALYZE child",
+    "SELECT relname, reltuples FROM pg_class WHERE relname IN ('parent', 'child') ORDER BY 1",
+    "REINDEX TABLE nosuch",
+    "REINDEX INDEX nosuch",
+    "REINDEX TABLE parent",
+    "REINDEX INDEX parent_pkey",
+    "REINDEX SCHEMA nosuch",
+    "BEGIN", "REINDEX SCHEMA public", "ROLLBACK",
+    "CREATE TABLE tuned (a int) WITH (fillfactor = 70, autovacuum_enabled = false)",
+    "ALTER TABLE tuned SET (vacuum_index_cleanup = off)",
+    "ALTER TABLE tuned SET (fillfactor = 50)",
+    "SELECT reloptions FROM pg_class WHERE relname = 'tuned'",
+]
+
 ROLES = {"rls": ("rls_a", "rls_b")}
 SCRIPTS = {"rls": ROW_SECURITY, "extensions": EXTENSIONS, "matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
-           "plpgsql": PLPGSQL, "triggers": TRIGGERS}
+           "plpgsql": PLPGSQL, "triggers": TRIGGERS, "maintenance_and_deferred": MAINTENANCE_AND_DEFERRED}
 
 
 def _outcome(conn: psycopg.Connection, sql: str) -> tuple:

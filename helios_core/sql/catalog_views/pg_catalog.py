@@ -196,11 +196,12 @@ def pg_class(model: CatalogModel) -> list[tuple]:
         rows.append((
             r.oid, r.name, r.namespace_oid, 0, 0, role_oid(r.owner), _relam(r.kind, methods.get(r.oid)), r.oid, 0, 0,
             -1.0 if reltuples is None else reltuples, 0, 0,
-            r.oid in indexed, False, "t" if r.schema.startswith("pg_temp_") else "p", r.kind, len(r.columns), checks.get(r.oid, 0), r.kind == "v", r.oid in with_fk,
+            r.oid in indexed, False, "t" if r.schema.startswith("pg_temp_") else r.options.get("persistence", "p"), r.kind, len(r.columns), checks.get(r.oid, 0), r.kind == "v", r.oid in with_fk,
             False, bool((r.options.get("row_security") or {}).get("enabled")),
             bool((r.options.get("row_security") or {}).get("forced")), _populated(r), "d" if r.kind in ("r", "m", "p") else "n",
             bool(r.options.get("partition_of")), 0, 0, 0,
-            A.items_text(r.options.get("acl")), None, r.options.get("partition_bound_text") if r.options.get(
+            A.items_text(r.options.get("acl")), r.options.get("reloptions") or None,
+            r.options.get("partition_bound_text") if r.options.get(
                 "partition_of") else None,
         ))
     return rows
