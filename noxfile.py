@@ -35,6 +35,7 @@ TEST_DEPS = [
     "pymongo",
     "motor",
     "pandas",  # clickhouse-connect's query_df
+    "chdb",  # ClickHouse's engine in-process: the reference of the ClickHouse dialect's differential tests
     "backports.zstd; python_version < '3.14'",
     "moto[server]",  # S3 API server for the object-store tiers (plugins/storage_object)
     "gcp-storage-emulator",  # GCS API server, same

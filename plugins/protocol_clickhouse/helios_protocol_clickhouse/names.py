@@ -235,6 +235,9 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
         if element and len(kinds) < len(node.expressions):
             element = f"Nullable({element})"
         return f"Array({element})" if element else None
+    if isinstance(node, exp.Anonymous) and str(node.this).lower().startswith("emptyarray") and \
+            len(str(node.this)) > len("emptyarray"):
+        return f"Array({str(node.this)[len('emptyArray'):]})"
     if isinstance(node, exp.Anonymous) and str(node.this).lower() == "tonullable" and node.expressions:
         inner = hint_type(node.expressions[0], select)
         return inner if inner is None or inner.startswith("Nullable(") else f"Nullable({inner})"
