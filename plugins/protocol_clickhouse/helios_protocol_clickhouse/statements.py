@@ -25,6 +25,7 @@ from helios_protocol_clickhouse.formats.literals import parse_array_text
 from helios_protocol_clickhouse.names import annotate_sources, column_name, hint_type, int_parts
 from helios_protocol_clickhouse.results import ChColumn, ChResult
 from helios_protocol_clickhouse.rewrites.clauses import has_grouping_sets
+from helios_protocol_clickhouse.rewrites.ddl import enum_default
 from helios_protocol_clickhouse.types import ChType, canonical_type, clickhouse_type, parse_type
 
 if TYPE_CHECKING:
@@ -199,7 +200,7 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     result = ch.execute_tree(tree, format=fmt.name if fmt is not None else None, types=hints, stream=stream)
     result.settings = query_settings
     if fill_join_defaults:
-        _fill_join_defaults(result)
+        _fill_join_defaults(result, hints)
     extremes = {**ch.settings, **query_settings}.get("extremes", "0") in ("1", "true")
     if extremes and isinstance(result.batches, list) and result.rows:  # a streamed result: its reader's job
         result.extremes = _extremes(result)
@@ -215,20 +216,27 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     return result
 
 
-def _fill_join_defaults(result: ChResult) -> None:
-    """Outer joins fill missing rows with the columns' default values (join_use_nulls = 0)."""
+def _fill_join_defaults(result: ChResult, declared: list[str | None]) -> None:
+    """Outer joins fill missing rows with the columns' default values (join_use_nulls = 0); a
+    Nullable column's default is NULL, an Enum's its label of the least number."""
     if result.columns is None:
         return
     filled = []
     for batch in result.batches:
         arrays = []
-        for array in batch.columns:
-            default = _default_for_arrow(array.type)
+        for i, array in enumerate(batch.columns):
+            type_name = declared[i] if i < len(declared) else None
+            if type_name and type_name.startswith("Nullable("):
+                arrays.append(array)
+                continue
+            enum = parse_type(type_name).inner if type_name and type_name.startswith("Enum") else None
+            default = enum_default(enum) if enum is not None and enum.args else _default_for_arrow(array.type)
             arrays.append(array.fill_null(default) if array.null_count and default is not None else array)
         filled.append(pa.RecordBatch.from_arrays(arrays, names=batch.schema.names))
     result.batches = filled
     for i, col in enumerate(result.columns):
-        if col.type.startswith("Nullable(") and not any(b.column(i).null_count for b in filled):
+        if col.type.startswith("Nullable(") and not any(b.column(i).null_count for b in filled) and \
+                not (i < len(declared) and (declared[i] or "").startswith("Nullable(")):
             col.type = col.type[len("Nullable("):-1]
 
 
@@ -358,6 +366,8 @@ def _totals_query(select: exp.Select) -> exp.Select | None:
     totals = select.copy()
     totals.set("group", None)
     totals.set("having", None)
+    if select.args.get("having") is not None and group.expressions:
+        totals.where(_groups_kept_by_having(select), copy=False)
     totals.set("order", None)
     totals.set("limit", None)
     totals.set("offset", None)
@@ -365,13 +375,34 @@ def _totals_query(select: exp.Select) -> exp.Select | None:
     for n, item in enumerate(totals.expressions):
         inner = item.this if isinstance(item, exp.Alias) else item
         if not _is_aggregate(inner):  # a key: its default value in the totals row (filled in later);
-            # any() keeps an arrayJoin in it multiplying the rows the aggregates see
-            keep = exp.Anonymous(this="any", expressions=[inner.copy()]) if inner.find(exp.Explode) else exp.Null()
-            items.append(exp.alias_(keep, f"_totals_key{n}", quoted=True))
+            # any() keeps an arrayJoin in it multiplying the rows the aggregates see; a constant stays
+            keep = exp.Anonymous(this="any", expressions=[inner.copy()]) if inner.find(exp.Explode) else \
+                inner.copy() if not inner.find(exp.Column) else exp.Null()
+            constant = not isinstance(keep, exp.Null) and not inner.find(exp.Explode)
+            kind = "_totals_value" if constant else "_totals_key"
+            items.append(exp.alias_(keep, f"{kind}{n}", quoted=True))
         else:
             items.append(exp.alias_(inner.copy(), f"_totals{n}", quoted=True))
     totals.set("expressions", items)
     return totals
+
+
+def _groups_kept_by_having(select: exp.Select) -> exp.Expression:
+    """The rows of the groups HAVING keeps (ClickHouse's totals_mode after_having_exclusive):
+    ``(keys) IN (SELECT keys FROM <the grouped query>)``."""
+    aliases = {e.alias: e.this for e in select.expressions if isinstance(e, exp.Alias)}
+    keys = [aliases.get(k.name, k) if isinstance(k, exp.Column) and not k.table else k
+            for k in select.args["group"].expressions]
+    grouped = select.copy()
+    for clause in ("order", "limit", "offset"):
+        grouped.set(clause, None)
+    names = [f"_having_key{i}" for i in range(len(keys))]
+    grouped.set("expressions", [*grouped.expressions, *(exp.alias_(k.copy(), n, quoted=True)
+                                                         for k, n in zip(keys, names, strict=True))])
+    kept = exp.select(*(exp.column(n, quoted=True) for n in names)).from_(
+        exp.Subquery(this=grouped, alias=exp.TableAlias(this=exp.to_identifier("_having"))))
+    left = keys[0].copy() if len(keys) == 1 else exp.Tuple(expressions=[k.copy() for k in keys])
+    return exp.In(this=left, query=exp.Subquery(this=kept))
 
 
 _AGGREGATES = (exp.AggFunc,)
@@ -439,6 +470,8 @@ def _fill_defaults(totals: ChResult, result: ChResult) -> pa.RecordBatch | None:
 def _default(ch_type: str) -> Any:
     if ch_type.startswith(("Nullable", "LowCardinality(Nullable")):
         return None
+    if ch_type.startswith("Enum") and parse_type(ch_type).inner.args:
+        return enum_default(parse_type(ch_type).inner)
     if ch_type.startswith(("Int", "UInt", "Float", "Decimal", "Bool")):
         return 0
     if ch_type in ("String",) or ch_type.startswith("FixedString"):

@@ -106,8 +106,9 @@ def _column(column: exp.ColumnDef) -> None:
         labels = [exp.Literal.string(_enum_label(str(a))) for a in inner.args]
         kept.append(exp.ColumnConstraint(kind=exp.CheckColumnConstraint(
             this=exp.In(this=exp.column(column.name), expressions=labels))))
-        if not has_default and not ch.nullable:  # ClickHouse's default of an Enum is its first label
-            kept.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=labels[0].copy())))
+        if not has_default and not ch.nullable:  # ClickHouse's default of an Enum: its label of the least number
+            kept.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(
+                this=exp.Literal.string(enum_default(inner)))))
             has_default = True
     if not ch.nullable:
         if not has_default:
@@ -130,6 +131,15 @@ def _unsupported_part(t: ChType) -> str | None:
             if found:
                 return found
     return None
+
+
+def enum_default(enum: ChType) -> str:
+    """The label an Enum8/16 takes by default: the one with the least number."""
+    pairs = []
+    for n, arg in enumerate(enum.args):
+        label, _, number = str(arg).rpartition("=")
+        pairs.append((int(number) if label else n + 1, _enum_label(str(arg))))
+    return min(pairs)[1]
 
 
 def _enum_label(arg: str) -> str:
