@@ -94,6 +94,7 @@ class Index:
     keys: list[dict] = attrs.Factory(list)
     include: list[str] = attrs.Factory(list)
     where: str | None = None
+    options: dict[str, str] = attrs.Factory(dict)  # WITH (...) of a plugin's access method
 
     def key_list(self) -> list[dict]:
         return self.keys or [{"column": c} for c in self.columns]
@@ -382,7 +383,7 @@ class CatalogModel:
             self.indexes.append(Index(relation=idx_rel, table=table, columns=cols, unique=bool(v.get("unique")),
                                       primary=False, method=str(v.get("method") or v.get("using") or "btree"),
                                       keys=list(v.get("keys") or []), include=list(v.get("include") or []),
-                                      where=v.get("where")))
+                                      where=v.get("where"), options=dict(v.get("options") or {})))
 
     def _table_def(self, rel: Relation) -> Any:
         try:
@@ -440,6 +441,8 @@ class CatalogModel:
         out = f"CREATE {unique}INDEX {_ident(idx.relation.name)} ON {table} USING {idx.method} ({cols})"
         if idx.include:
             out += f" INCLUDE ({', '.join(_ident(c) for c in idx.include)})"
+        if idx.options:  # PostgreSQL's spelling of reloptions: WITH (name=value, ...)
+            out += f" WITH ({', '.join(f'{k}={v}' for k, v in idx.options.items())})"
         if idx.where:
             out += f" WHERE {idx.where}" if pretty else f" WHERE ({idx.where})"
         return out

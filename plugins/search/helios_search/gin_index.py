@@ -12,6 +12,7 @@ reads (weights, positions and negation are settled there: EXPLAIN's "Recheck Con
 from __future__ import annotations
 
 import bisect
+import re
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -21,7 +22,6 @@ import pyarrow as pa
 
 from helios_core.hookspecs import IndexKind, IndexSearch
 from helios_search import tsquery as Q
-from helios_search import tsvector as V
 
 KEPT_CHUNKS = 4096  # inverted lists kept in memory (least recently used dropped; rebuilt when asked)
 
@@ -37,7 +37,7 @@ class _ChunkLists:
         for pos, text in enumerate(values):
             if text is None:
                 continue
-            for lexeme, _ in V.parse(text):
+            for lexeme in _lexemes(text):
                 postings.setdefault(lexeme, []).append(pos)
         self.postings = {k: np.asarray(v, dtype=np.int64) for k, v in postings.items()}
         self.lexemes = sorted(self.postings)
@@ -70,6 +70,17 @@ class _ChunkLists:
         if right is None:
             return left
         return np.intersect1d(left, right, assume_unique=True)
+
+
+_QUOTED = re.compile(r"'((?:[^'\\]|''|\\.)*)'")
+_ESCAPE = re.compile(r"''|\\(.)")
+
+
+def _lexemes(text: str) -> list[str]:
+    """The lexemes of a stored tsvector (its canonical output: quoted lexemes, quotes and
+    backslashes doubled), read without the full parser: positions are not needed here."""
+    found = _QUOTED.findall(text)
+    return [_ESCAPE.sub(lambda m: m.group(1) or "'", w) if ("'" in w or "\\" in w) else w for w in found]
 
 
 def _lists_of(scope: tuple, chunk: Any, key: int) -> _ChunkLists:

@@ -108,6 +108,8 @@ def test_query_language(conn: psycopg.Connection, docs: str) -> None:
     assert ids("id @@@ 'quick'") == [1, 2, 4]  # every text field
     assert ids("id @@@ 'title:(fox OR shoes)'") == [1, 2]
     assert ids("body @@@ %s and title is not null", "brown") == [1]
+    indexdef = conn.execute("select indexdef from pg_indexes where indexname = 'bm_docs_idx'").fetchone()[0]
+    assert indexdef == "CREATE INDEX bm_docs_idx ON public.bm_docs USING bm25 (id, body, title) WITH (key_field=id)"
     plan = "\n".join(r[0] for r in conn.execute("explain select id from bm_docs where body @@@ 'quick'"))
     assert "Index Scan using bm_docs_idx on bm_docs" in plan and "Index Cond: (body @@@ 'quick')" in plan
 
