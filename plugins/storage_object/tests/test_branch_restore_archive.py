@@ -2,7 +2,8 @@
 (moto_server): a real ``helios serve`` with several tenant branches; one tenant's branch comes back
 as it was at T while every other branch (and the original) stays as it is; main itself can be
 restored; a time before the branch existed is refused; the secondary backend serves when the
-primary lost an object."""
+primary lost an object. Main's segments live on a warm S3 tier when the backup is taken: the backup
+copies them."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def rows(conn, branch: str, table: str = "acct") -> list[tuple]:
 def tenants(moto_server, tmp_path_factory):
     work = tmp_path_factory.mktemp("branchrestore")
     prefix = f"br-{uuid.uuid4().hex[:8]}"
-    config = {"storage": {"retention": f"{RETENTION}s",
+    config = {"storage": {"retention": f"{RETENTION}s", "tier_warm_backend": "s3",
                           "wal_archiving": {"enabled": True, "primary_backend": "s3", "secondary_backend": "local",
                                             "archive_timeout": "200ms"},
                           "s3": moto_server.section(prefix), "local": {"path": str(work / "nas"), "prefix": prefix}}}
@@ -72,6 +73,9 @@ def tenants(moto_server, tmp_path_factory):
         on(conn, "tenant_b", "create table notes (id int primary key, body text)")  # DDL on one branch only
         on(conn, "tenant_b", "insert into notes values (1, 'kept')")
         conn.execute("checkpoint")  # the backup below holds segments of every branch
+        on(conn, "main", "alter table acct set (tier = 'warm')")  # main's rows live on the warm tier (S3)
+        assert conn.execute("select distinct tier from heliosdb.segments where table_name = 'acct' "
+                            "and branch = 'main'").fetchall() == [("warm",)]
         status, err = helios("backup", "create", "--config", str(server.config_path), "--quiet")
         assert status == 0, err
         on(conn, "tenant_a", "update acct set balance = 160 where id = 2")  # after the backup, before T
