@@ -6,11 +6,13 @@ its own layers: the copy forks from the same parent at the same point (the live 
 that state while the original branch pins it) and gets the versions the branch itself had
 at the time and the inherited rows it had deleted by then. A root branch (main) has no
 parent: its copy forks from it at timestamp 0, where nothing is visible, and holds all of
-its rows. The copied rows are one logged commit on the new branch.
+its rows. The copied rows are one logged commit on the new branch, made under a provisional
+name and renamed once committed.
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import attrs
@@ -21,6 +23,8 @@ from helios_core.errors import HeliosError, InvalidParameterValue
 from helios_core.storage.layer import Layer
 from helios_core.storage.txn import LayerWrites
 from helios_core.storage.versions import ROWID
+
+PROVISIONAL = "heliosdb restoring "  # a branch being filled from the archive (a name SQL must quote)
 
 
 @attrs.frozen
@@ -69,7 +73,12 @@ def read_branch(source: Any, branch_id: int, ts: int, name: str) -> BranchCopy:
 
 
 def graft(store: Any, db: str, name: str, copy: BranchCopy) -> None:
-    """Create branch ``name`` in the live ``store`` holding ``copy``; nothing else changes."""
+    """Create branch ``name`` in the live ``store`` holding ``copy``; nothing else changes.
+
+    The branch is made and filled under a provisional name and renamed once its rows are
+    committed (each step one logged record): a crash in between never leaves an empty branch
+    under the asked-for name, only a provisional one that the next start drops."""
+    provisional = f"{PROVISIONAL}{uuid.uuid4().hex[:12]}"
     with store._meta_lock, store.mu:
         if name in store._db(db):
             raise HeliosError(f'branch "{name}" already exists', sqlstate="42710")
@@ -77,13 +86,23 @@ def graft(store: Any, db: str, name: str, copy: BranchCopy) -> None:
         if parent is None or parent.db != db:
             raise InvalidParameterValue(f'branch "{name}": the branch it forked from no longer exists')
         bid = store._next_branch_id
-        store._meta({"k": "br+", "name": name, "id": bid, "parent": copy.parent_id, "fork_ts": copy.fork_ts,
-                     "ts": store.clock.tick()})
+        store._meta({"k": "br+", "name": provisional, "id": bid, "parent": copy.parent_id,
+                     "fork_ts": copy.fork_ts, "ts": store.clock.tick()})
     try:
-        _fill(store, db, name, copy)
+        _fill(store, db, provisional, copy)
+        store.rename_branch(db, provisional, name)
     except BaseException:
-        store.drop_branch(db, name)
+        store.drop_branch(db, provisional)
         raise
+
+
+def drop_provisional(store: Any) -> list[str]:
+    """Drop the provisional branches of grafts a crash cut short; returns their names."""
+    with store.mu:
+        found = [(db, name) for db, branches in store.dbs.items() for name in branches if name.startswith(PROVISIONAL)]
+    for db, name in found:
+        store.drop_branch(db, name)
+    return [name for _db, name in found]
 
 
 def _fill(store: Any, db: str, name: str, copy: BranchCopy) -> None:

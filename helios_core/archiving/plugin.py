@@ -20,6 +20,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from helios_core.archiving import backup as backups
 from helios_core.archiving.backends import ArchiveSetupError, open_repositories
 from helios_core.archiving.branch_restore import remove_leftovers, restore_branch_function
+from helios_core.archiving.graft import drop_provisional
 from helios_core.archiving.shipper import WalShipper
 from helios_core.hookspecs import SqlFunction, VirtualTable, hookimpl
 from helios_core.kernel import StartupError
@@ -46,6 +47,8 @@ def helios_startup(kernel: Any) -> None:
     except ArchiveSetupError as exc:
         raise StartupError(f"storage.wal_archiving: {exc}") from None
     remove_leftovers(engine.store.data_dir)
+    for name in drop_provisional(engine.store):
+        log.warning("dropped branch %r: a restore from the archive was cut short while filling it", name)
     shipper = WalShipper(engine.store, repos, cfg.primary_backend, cfg.archive_timeout)
     engine.wal_archive = shipper
     engine.archive_config = kernel.config

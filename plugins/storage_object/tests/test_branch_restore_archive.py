@@ -110,6 +110,7 @@ def test_one_tenant_comes_back_and_no_other_branch_changes(tenants):
     assert {b: rows(conn, b) for b in ("main", "tenant_a", "tenant_b", "tenant_c")} == before
     branches = dict(conn.execute("select name, parent from heliosdb.branches").fetchall())
     assert branches["tenant_a_back"] == "main"  # forked where tenant_a forked
+    assert not [b for b in branches if b.startswith("heliosdb restoring")]  # filled, then renamed
     # the restored branch is a branch like any other: it takes writes, its key index holds
     on(conn, "tenant_a_back", "insert into acct values (6, 600)")
     with pytest.raises(psycopg.errors.UniqueViolation):
