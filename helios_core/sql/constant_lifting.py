@@ -11,7 +11,11 @@ operators), and deliberately narrow: only a number that is a value compared or a
 in a WHERE or SET clause, or an item of a VALUES row, is lifted, because elsewhere a
 number can be part of the statement's shape (``ORDER BY 1``, ``LIMIT 10``, a type's
 ``numeric(15,2)``, an array subscript). A number keeps the type PostgreSQL gives the
-literal (integer, bigint or numeric, a leading minus folded in). Anything the pass does
+literal (integer, bigint or numeric, a leading minus folded in). A quoted string is lifted
+only when it is a whole cell of an INSERT's VALUES row (``('2024-01-01 10:00+00', 'ok')``):
+there PostgreSQL gives the literal the target column's type, as it gives an untyped
+parameter, so its parameter's type is left to inference (a batch of 1,000-row INSERTs
+then shares one text). Anything the pass does
 not fully understand (dollar quotes, ``$n`` already there, block comments, escape strings,
 operators it does not know) makes the statement not liftable: it then runs as before.
 """
@@ -55,7 +59,7 @@ class Lifted:
 
     text: str
     values: tuple[str, ...]
-    types: tuple[str, ...]
+    types: tuple[str | None, ...]  # None: inferred from where the parameter stands
 
     @property
     def key(self) -> tuple[str, tuple[str, ...]]:
@@ -71,6 +75,17 @@ def _literal_type(text: str) -> str:
         if _INT8[0] <= n <= _INT8[1]:
             return "bigint"
     return "numeric"
+
+
+def _next_token(sql: str, pos: int) -> str:
+    """The next significant token's text from ``pos`` ("" at the end or where the lexer stops)."""
+    while True:
+        m = _TOKEN.match(sql, pos)
+        if m is None:
+            return ""
+        if m.lastgroup not in ("ws", "comment"):
+            return m.group()
+        pos = m.end()
 
 
 def lift_constants(sql: str) -> Lifted | None:
@@ -103,6 +118,13 @@ def lift_constants(sql: str) -> Lifted | None:
         if kind == "str":
             if start > 0 and sql[start - 1] in "eEbBxXuUnN" and (start < 2 or not sql[start - 2].isalnum()):
                 return None  # E'...' and other prefixed strings: leave them to the full lexer
+            if head == "insert" and clause == "values" and depth == values_depth + 1 and prev in ("(", ",") \
+                    and _next_token(sql, pos) in (",", ")"):
+                parts.append(sql[copied:start])
+                values.append(tok[1:-1].replace("''", "'"))
+                types.append(None)
+                parts.append(f"${len(values)}")
+                copied = pos
             tok = "'"
         elif kind == "word":
             tok = tok.lower()

@@ -274,6 +274,12 @@ def _param_vec(vals: list[Any], t: Any) -> Any:
         parts = [v.array if isinstance(v, Vec) else pa.array([v.as_py() if isinstance(v, pa.Scalar) else v],
                                                              t.arrow_type) for v in vals]
         return Vec(pa.concat_arrays([p.cast(t.arrow_type) for p in parts]), t)
+    at = t.arrow_type
+    if t.name != "unknown" and all(v is None or (isinstance(v, pa.Scalar) and v.type == at) for v in vals):
+        try:  # parameters parsed together (prepared.bind_params): Arrow scalars straight back into an array
+            return Vec(pa.array(vals, type=at), t)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+            pass
     items = [v.as_py() if isinstance(v, pa.Scalar) else v for v in vals]
     if t.name == "unknown":
         return Vec(pa.array([None if v is None else str(v) for v in items], pa.string()), T.UNKNOWN)

@@ -29,6 +29,7 @@ from helios_core.sql import prepared
 from helios_core.sql.constant_lifting import Lifted, lift_constants
 
 CAPACITY = 256  # texts per session
+BULK_VALUES = 100  # a statement with this many lifted values is prepared the first time it ran well
 
 
 @attrs.define
@@ -77,7 +78,8 @@ class StatementCache:
             if len(self.entries) > CAPACITY:
                 self.entries.popitem(last=False)
         entry.seen += 1
-        if entry.refused or entry.seen < 2 or len(results) != 1 or results[0].copy is not None:
+        wanted = 1 if len(lifted.values) >= BULK_VALUES else 2  # a batch load repeats its shape: prepare at once
+        if entry.refused or entry.seen < wanted or len(results) != 1 or results[0].copy is not None:
             return
         try:
             stmt = prepared.prepare(session, lifted.text, param_types=list(lifted.types))

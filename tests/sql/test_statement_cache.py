@@ -173,3 +173,26 @@ def test_streamed_statements_are_finished_by_the_next_one(s):
         assert other.execute("select abalance from acc where aid = 1")[0].rows() == [(0,)]
     finally:
         other.close()
+
+
+def test_string_cells_of_insert_values_are_lifted_and_typed_by_their_column(s):
+    from helios_core.sql.constant_lifting import lift_constants
+
+    lifted = lift_constants("insert into t values ('2024-01-01 10:00+00', 'o''k', 1.5), ('a' || 'b', 'x'::text, 2)")
+    assert lifted.text == "insert into t values ($1, $2, $3), ('a' || 'b', 'x'::text, $4)"
+    assert lifted.values == ("2024-01-01 10:00+00", "o'k", "1.5", "2") and lifted.types == (
+        None, None, "numeric", "integer")
+    assert lift_constants("select * from acc where note = 'n1'") is None  # only INSERT's VALUES cells
+    s.execute("create table ev (t timestamptz, d date, n numeric(6,2), f float8, s text)")
+    batch = ", ".join(f"('2024-03-0{1 + i % 9} 10:0{i % 10}+00', '2024-02-{10 + i}', '{i}.125', '{i}e1', 'v''{i}')"
+                      for i in range(20))
+    for _ in range(3):
+        s.execute(f"insert into ev values {batch}")
+    assert s.statement_cache.hits >= 1  # a 20-row batch is prepared after its first run: the later ones hit
+    assert rows(s, "select count(*), count(DISTINCT t), min(d), sum(n), sum(f), min(s) from ev") == [
+        (60, 20, __import__("datetime").date(2024, 2, 10), Decimal("577.80"), 5700.0, "v'0")]  # i.125 rounds to i.13
+    bad = batch.replace("'2024-02-15'", "'2024-02-31'")
+    with pytest.raises(HeliosError) as e:
+        s.execute(f"insert into ev values {bad}")
+    assert e.value.sqlstate == "22008" and '"2024-02-31"' in str(e.value)
+    assert rows(s, "select count(*) from ev") == [(60,)]
