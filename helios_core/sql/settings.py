@@ -88,6 +88,51 @@ _KNOWN: dict[str, tuple[str, str, str]] = {
     "heliosdb.branch": ("heliosdb.branch", "main", "The branch this session reads and writes."),
     "log_min_duration_statement": ("log_min_duration_statement", "-1",
                                    "Sets the minimum execution time above which all statements will be logged."),
+    **{name: (name, default, doc) for name, (default, doc) in {
+        # more of PostgreSQL's planner and cost settings: they steer its choice among plans that all give
+        # the same answer (HeliosDB's planner makes its own choices); like enable_seqscan above they are
+        # kept, shown and reset, and scripts that set them around a query run unchanged
+        "enable_hashagg": ("on", "Enables the planner's use of hashed aggregation plans."),
+        "enable_sort": ("on", "Enables the planner's use of explicit sort steps."),
+        "enable_indexonlyscan": ("on", "Enables the planner's use of index-only-scan plans."),
+        "enable_tidscan": ("on", "Enables the planner's use of TID scan plans."),
+        "enable_material": ("on", "Enables the planner's use of materialization."),
+        "enable_memoize": ("on", "Enables the planner's use of memoization."),
+        "enable_incremental_sort": ("on", "Enables the planner's use of incremental sort steps."),
+        "enable_gathermerge": ("on", "Enables the planner's use of gather merge plans."),
+        "enable_parallel_append": ("on", "Enables the planner's use of parallel append plans."),
+        "enable_parallel_hash": ("on", "Enables the planner's use of parallel hash plans."),
+        "enable_async_append": ("on", "Enables the planner's use of async append plans."),
+        "enable_partition_pruning": ("on", "Enables plan-time and execution-time partition pruning."),
+        "enable_partitionwise_join": ("off", "Enables partitionwise join."),
+        "enable_partitionwise_aggregate": ("off", "Enables partitionwise aggregation and grouping."),
+        "parallel_setup_cost": ("1000", ("Sets the planner's estimate of the cost of starting up worker "
+                                        "processes for parallel query.")),
+        "parallel_tuple_cost": ("0.1", ("Sets the planner's estimate of the cost of passing each tuple (row) "
+                                       "from worker to leader backend.")),
+        "max_parallel_workers_per_gather": ("2", ("Sets the maximum number of parallel processes per executor "
+                                                 "node.")),
+        "max_parallel_maintenance_workers": ("2", ("Sets the maximum number of parallel processes per "
+                                                  "maintenance operation.")),
+        "min_parallel_table_scan_size": ("8MB", "Sets the minimum amount of table data for a parallel scan."),
+        "min_parallel_index_scan_size": ("512kB", "Sets the minimum amount of index data for a parallel scan."),
+        "cpu_tuple_cost": ("0.01", "Sets the planner's estimate of the cost of processing each tuple (row)."),
+        "cpu_operator_cost": ("0.0025", ("Sets the planner's estimate of the cost of processing each operator "
+                                        "or function call.")),
+        "cpu_index_tuple_cost": ("0.005", ("Sets the planner's estimate of the cost of processing each index "
+                                          "entry during an index scan.")),
+        "seq_page_cost": ("1", "Sets the planner's estimate of the cost of a sequentially fetched disk page."),
+        "effective_cache_size": ("4GB", ("Sets the planner's assumption about the total size of the data "
+                                        "caches.")),
+        "jit_above_cost": ("100000", "Perform JIT compilation if query is more expensive."),
+        "hash_mem_multiplier": ("2", "Multiple of work_mem to use for hash tables."),
+        "from_collapse_limit": ("8", "Sets the FROM-list size beyond which subqueries are not collapsed."),
+        "join_collapse_limit": ("8", ("Sets the FROM-list size beyond which JOIN constructs are not "
+                                     "flattened.")),
+        "default_statistics_target": ("100", "Sets the default statistics target."),
+        "constraint_exclusion": ("partition", "Enables the planner to use constraints to optimize queries."),
+        "plan_cache_mode": ("auto", "Controls the planner's selection of custom or generic plan."),
+    }.items()},
 }
 # PostgreSQL's "superuser" context: only a superuser may SET them (42501 otherwise)
 SUPERUSER_SETTINGS = frozenset({"log_min_duration_statement"})
@@ -98,7 +143,19 @@ _BOOLS = {"standard_conforming_strings", "transaction_read_only", "default_trans
           "transaction_deferrable", "default_transaction_deferrable",
           "enable_seqscan", "enable_indexscan", "enable_bitmapscan", "enable_hashjoin", "enable_mergejoin", "enable_nestloop",
           "jit", "row_security", "check_function_bodies", "escape_string_warning", "geqo",
-          "synchronize_seqscans"}
+          "synchronize_seqscans", "enable_hashagg", "enable_sort", "enable_indexonlyscan", "enable_tidscan",
+          "enable_material", "enable_memoize", "enable_incremental_sort", "enable_gathermerge",
+          "enable_parallel_append", "enable_parallel_hash", "enable_async_append", "enable_partition_pruning",
+          "enable_partitionwise_join", "enable_partitionwise_aggregate"}
+# numeric planner settings: a number, maybe with a memory unit (PostgreSQL refuses anything else)
+_NUMERIC_PLANNER = {"parallel_setup_cost", "parallel_tuple_cost", "max_parallel_workers_per_gather",
+                    "max_parallel_maintenance_workers", "min_parallel_table_scan_size", "min_parallel_index_scan_size",
+                    "cpu_tuple_cost", "cpu_operator_cost", "cpu_index_tuple_cost", "seq_page_cost",
+                    "effective_cache_size", "jit_above_cost", "hash_mem_multiplier", "from_collapse_limit",
+                    "join_collapse_limit", "default_statistics_target"}
+# enumerated planner settings and the values PostgreSQL takes
+_ENUM_PLANNER = {"constraint_exclusion": ("partition", "on", "off"),
+                 "plan_cache_mode": ("auto", "force_generic_plan", "force_custom_plan")}
 _TIME_SETTINGS = {"statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"}
 _ISOLATIONS = {"read uncommitted": "read uncommitted", "read committed": "read committed",
                "repeatable read": "repeatable read", "serializable": "serializable"}
@@ -188,6 +245,16 @@ def normalize(name: str, value: str, current: str | None = None) -> str:
         return _bool_text(value, name)
     if name in _TIME_SETTINGS:
         return _format_ms(parse_duration_ms(value, name))
+    if name in _NUMERIC_PLANNER:
+        if not re.fullmatch(r"\s*-?\d+(\.\d+)?\s*([kMGT]?B)?\s*", value):
+            raise InvalidParameterValue(f'invalid value for parameter "{name}": "{value}"')
+        return value.strip()
+    if name in _ENUM_PLANNER:
+        v = value.strip().lower()
+        if v not in _ENUM_PLANNER[name]:
+            raise InvalidParameterValue(f'invalid value for parameter "{name}": "{value}"',
+                                        hint="Available values: " + ", ".join(_ENUM_PLANNER[name]) + ".")
+        return v
     if name == "log_min_duration_statement":  # -1 turns the slow-statement log off
         return "-1" if value.strip() == "-1" else _format_ms(parse_duration_ms(value, name))
     if name in ("transaction_isolation", "default_transaction_isolation"):

@@ -119,3 +119,16 @@ def test_storage_parameters_tablespaces_and_unlogged_are_kept_or_refused(s):
     s.execute("create table t3 (a int) tablespace pg_default")
     s.execute("create unlogged table t4 (a int)")
     assert rows(s, "select relpersistence from pg_class where relname = 't4'") == [("u",)]
+
+
+def test_planner_settings_are_kept_checked_and_reset(s):
+    """SET enable_hashagg / max_parallel_workers_per_gather ... (regression scripts set them around queries)."""
+    s.execute("set enable_hashagg = false")
+    s.execute("set min_parallel_table_scan_size = '1kB'")
+    assert rows(s, "show enable_hashagg") == [("off",)]
+    assert rows(s, "select current_setting('min_parallel_table_scan_size')") == [("1kB",)]
+    assert sqlstate(s, "set enable_sort = maybe") == "22023"
+    assert sqlstate(s, "set parallel_setup_cost = 'cheap'") == "22023"
+    assert sqlstate(s, "set constraint_exclusion = sometimes") == "22023"
+    s.execute("reset all")
+    assert rows(s, "show enable_hashagg") == [("on",)]

@@ -236,10 +236,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     srcdir = args.corpus / REGRESS_SUBDIR
     env = psql_env(args.host, args.port, args.user, args.database, srcdir)
-    if not args.no_setup:
-        run_psql(setup_script(srcdir), env, args.timeout * 5)
     if args.output_dir is not None:
         args.output_dir.mkdir(parents=True, exist_ok=True)
+    if not args.no_setup:
+        setup_out = run_psql(setup_script(srcdir), env, args.timeout * 5)
+        if args.output_dir is not None:
+            (args.output_dir / "test_setup.out").write_text(setup_out)
+        if setup_out.endswith("-- helios regress: timed out\n"):  # every file after would read empty tables
+            print(f"test_setup.sql did not finish in {args.timeout * 5:.0f} s", file=sys.stderr, flush=True)
     names = sorted(p.stem for p in (srcdir / "sql").glob("*.sql")) if args.all else (args.files or DEFAULT_FILES)
     scores = []
     for name in names:
