@@ -120,6 +120,7 @@ class ClickHouseSession:
         sql = sql.strip().rstrip(";").strip()
         if not sql:
             raise ClickHouseError(62, "Empty query")
+        sql = hex_float_literals(sql)
         special = statements.try_special(self, sql)
         if special is not None:
             return special
@@ -269,6 +270,17 @@ def _shape(ch_type: str) -> str:
         if ch_type.startswith(shape):
             return shape
     return "scalar"
+
+
+_HEX_FLOAT = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`]*`|--[^\n]*"""
+                        r"|(?P<hex>(?<![\w.])0[xX](?:[0-9a-fA-F]+(?:\.[0-9a-fA-F]*)?|\.[0-9a-fA-F]+)[pP][+-]?\d+(?![\w.]))")
+
+
+def hex_float_literals(sql: str) -> str:
+    """``0x1p4`` (C's hexadecimal floats, which ClickHouse reads) as the decimal literal of the same Float64."""
+    if "p" not in sql and "P" not in sql:
+        return sql
+    return _HEX_FLOAT.sub(lambda m: repr(float.fromhex(m.group("hex"))) if m.group("hex") else m.group(0), sql)
 
 
 _PARAM = re.compile(r"\{(?P<name>\w+)\s*:\s*(?P<type>[^}]+)\}")

@@ -215,14 +215,17 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
             return "String"
         text = node.this
         try:
-            return literal_type(int(text, 0))
+            return literal_type(int(text, 10 if text.isdigit() else 0))  # 0377 is decimal in ClickHouse
         except ValueError:
             return "Float64"
     if isinstance(node, exp.HexString) and node.args.get("is_integer"):
         return literal_type(int(node.this, 16))
+    if isinstance(node, exp.Neg) and isinstance(node.this, exp.HexString) and node.this.args.get("is_integer"):
+        return literal_type(-int(node.this.this, 16))
     if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and not node.this.is_string:
+        text = node.this.this
         try:
-            return literal_type(-int(node.this.this, 0))
+            return literal_type(-int(text, 10 if text.isdigit() else 0))
         except ValueError:
             return "Float64"
     if isinstance(node, exp.Predicate | exp.Connector | exp.Not | exp.ArrayContains):
@@ -339,7 +342,8 @@ def _arithmetic_type(node: exp.Expression, select: exp.Select | None) -> str | N
     elif isinstance(node, exp.Anonymous) and str(node.this).lower() in _ARITHMETIC_CALLS and \
             len(node.expressions) == 2:
         kind, operands = _ARITHMETIC_CALLS[str(node.this).lower()], list(node.expressions)
-    elif isinstance(node, exp.Neg) and not (isinstance(node.this, exp.Literal) and not node.this.is_string):
+    elif isinstance(node, exp.Neg) and not (isinstance(node.this, exp.Literal) and not node.this.is_string) and \
+            not isinstance(node.this, exp.HexString):
         inner = hint_type(node.this, select)
         parts = int_parts(inner)
         if parts is not None:

@@ -96,3 +96,5 @@ SELECT min(number), max(number), any(number) FROM numbers(0);
 SELECT count(), sum(number) FROM numbers(0);
 SELECT number FROM numbers(10) WHERE number > 100;
 SELECT uniqExact(x) FROM (SELECT arrayJoin(['a','b','a']) AS x);
+SELECT 0x1p4 AS a, -0x1.8p1 AS b, 0010 AS c, -0010 AS d, -0x80 AS e, toTypeName(a), toTypeName(b), toTypeName(c), toTypeName(d), toTypeName(e);
+SELECT -0xFFFFFFFFFFFFFFFF AS a, 0x123456789ABCDEF01 AS b, toTypeName(a), toTypeName(b);
