@@ -486,7 +486,8 @@ class IndexKind:
     returns, a ``pyarrow.Table`` with ``_rowid`` (int64) and, when the kind ranks, ``score``
     (float64, what ``heliosdb.score(key column)`` returns). With ``exact`` the rows are exactly
     those of the snapshot that satisfy the condition; without it they are candidates the
-    condition is evaluated on again (as PostgreSQL's lossy GIN rechecks).
+    condition is evaluated on again (as PostgreSQL's lossy GIN rechecks), unless the returned
+    table's schema metadata says ``exact: 1`` for that search.
     """
 
     name: str

@@ -49,6 +49,7 @@ class IndexUse:
     value: Any  # Compiled: the constant operand, evaluated per execution
     text: str
     limit: int | None = None  # ORDER BY its score DESC LIMIT n straight above: the n best rows suffice
+    recheck: Any = None  # Compiled: the condition, evaluated on the rows read when the search was lossy
 
     @property
     def exact(self) -> bool:
@@ -164,6 +165,15 @@ def search(use: IndexUse, ctx: Any, schema: str, table: str) -> pa.Table:
     request = IndexSearch(index=use.index, key=use.key, operator=use.operator, value=value, scope=scope,
                           chunks=chunks, limit=use.limit)
     return use.kind.search(request)
+
+
+def lossy(found: pa.Table, use: IndexUse) -> bool:
+    """Whether the rows found are only candidates (a kind without ``exact``, unless this search's
+    result says ``exact`` in its schema metadata)."""
+    if use.recheck is None:
+        return False
+    meta = found.schema.metadata or {}
+    return meta.get(b"exact") != b"1"
 
 
 def _key_columns(keys: list[dict[str, Any]]) -> list[str]:

@@ -224,10 +224,13 @@ class TableScan(Operator):
         n = len(self.fields)
         wanted = list(self.columns) + (["_rowid"] if self.with_rowid else [])
         found = None
+        recheck = None
         if self.index_use is not None:
             found = index_search.search(self.index_use, ctx, self.schema_name, self.table)
             if found.num_rows == 0:
                 return
+            if index_search.lossy(found, self.index_use):
+                recheck = self.index_use.recheck
         scanned = ctx.op_stats.setdefault(("scanned", id(self)), [0]) if ctx.op_stats is not None else None
         for b in self._raw(ctx, found):
             ctx.check_cancel()
@@ -246,10 +249,11 @@ class TableScan(Operator):
                     cols[i] = NS.decode_from_storage(cols[i])
                 b = pa.RecordBatch.from_arrays(cols, names=names(n))
             for part in _slices(b):
-                if self.residual is not None:
+                if self.residual is not None or recheck is not None:
                     from helios_core.sql.operators.basic import apply_conjuncts
 
-                    part = apply_conjuncts(part, self.residual_parts or [self.residual], ctx)
+                    parts = list(self.residual_parts or [self.residual]) if self.residual is not None else []
+                    part = apply_conjuncts(part, parts + ([recheck] if recheck is not None else []), ctx)
                     if part is None:
                         continue
                 yield part

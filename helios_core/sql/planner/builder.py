@@ -727,7 +727,7 @@ class Builder:
 
     def use_index(self, op: Any, conjuncts: list[exp.Expression], scope: Scope) -> list[exp.Expression]:
         """The first condition a plugin index of the table answers goes to the scan (sql/index_search);
-        the conditions left to evaluate (all of them when the index only gives candidates)."""
+        the other conditions, left to evaluate."""
         if not any(index_search.may_match(c) for c in conjuncts):
             return conjuncts
         tdef = self.ctx.txn.get_table(op.schema, op.table)
@@ -745,7 +745,9 @@ class Builder:
             symbol = str(cond.args.get("operator"))
             text = f"{_shown(cond.this)} {symbol} {_shown(cond.expression)}"
             op.index_use = index_search.IndexUse(kind, rec, pos, symbol, value, text)
-            return conjuncts[:i] + conjuncts[i + 1:] if kind.exact else conjuncts
+            if not kind.exact:  # checked again on the rows read, unless the search says it was exact
+                op.index_use.recheck = self.exprs.as_bool(self.compile(c, scope), "WHERE")
+            return conjuncts[:i] + conjuncts[i + 1:]
         return conjuncts
 
     def pushable_terms(self, c: exp.Expression, scope: Scope, op: Any) -> list[PushedTerm] | None:

@@ -115,7 +115,19 @@ def search(request: IndexSearch) -> pa.Table:
             if keep.any():
                 found.append(np.asarray(chunk.rowids())[keep])
     rowids = np.concatenate(found) if found else np.empty(0, dtype=np.int64)
-    return pa.table({"_rowid": pa.array(rowids, pa.int64())})
+    table = pa.table({"_rowid": pa.array(rowids, pa.int64())})
+    return table.replace_schema_metadata({"exact": "1"}) if query is None or _exact(query) else table
+
+
+def _exact(node: Q.Node) -> bool:
+    """Whether the lists answer the query exactly: plain lexemes (no weight, prefix is fine) under
+    ``&`` and ``|``; ``!`` and phrases need the positions and the whole vector, so a recheck."""
+    kind = node[0]
+    if kind == "val":
+        return not node[2]
+    if kind in ("and", "or"):
+        return _exact(node[1]) and _exact(node[2])
+    return False
 
 
 def _positions_mask(rows: np.ndarray, n: int) -> np.ndarray:

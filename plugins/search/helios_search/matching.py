@@ -31,12 +31,12 @@ class PhraseData:
 
 def vector_lookup(vector: TsVector) -> Lookup:
     """The positions of each lexeme of ``vector`` an operand matches (prefix: all it starts)."""
-    lexemes = [lex for lex, _ in vector]
-    keys = [lex.encode() for lex in lexemes]
+    # code point order is UTF-8 byte order (the vector's order), and a prefix in one is a prefix
+    # in the other: the lexemes are searched as str, without encoding them
+    keys = [lex for lex, _ in vector]
 
     def lookup(node: Node) -> list[tuple[tuple[int, int], ...]] | None:
-        _, lexeme, _weights, prefix = node
-        key = lexeme.encode()
+        _, key, _weights, prefix = node
         i = bisect.bisect_left(keys, key)
         found = []
         while i < len(keys):
