@@ -444,6 +444,11 @@ def list_databases(ctx: CommandContext) -> dict[str, Any]:
 
 def list_collections(ctx: CommandContext) -> dict[str, Any]:
     names = ctx.store.list_collections(ctx.db)
+    cache = ctx.server.collection_options
+    if any((ctx.db, n) not in cache for n in names):  # one catalog query for all, not one per collection
+        found = ctx.store.database_collection_options(ctx.db)
+        for n in names:
+            cache.setdefault((ctx.db, n), found.get(n, {}))
     infos = [{"name": n, "type": "collection", "options": crud.collection_options(ctx, n), "info": {"readOnly": False},
               "idIndex": {"v": 2, "key": {"_id": 1}, "name": "_id_"}} for n in names]
     flt = ctx.command.get("filter")

@@ -286,6 +286,9 @@ def collection_stats(ctx: CommandContext) -> dict[str, Any]:
 def validate(ctx: CommandContext) -> dict[str, Any]:
     """Reads every document of the collection back (each must decode) and counts them."""
     collection = ctx.collection_name()
+    if ctx.command.get("background") and ctx.command.get("full"):  # mongod refuses the pair too
+        raise MongoError(72, "Running the validate command with both { background: true } and { full: true } is "
+                             "not supported.")
     if not ctx.store.collection_exists(ctx.db, collection):
         raise MongoError(26, f"Collection '{ctx.db}.{collection}' does not exist to validate.")
     records = sum(1 for _ in ctx.store.scan(ctx.db, collection))

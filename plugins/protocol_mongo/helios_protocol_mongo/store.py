@@ -129,6 +129,21 @@ class CollectionStore:
             return {}
         return options if isinstance(options, dict) else {}
 
+    def database_collection_options(self, db: str) -> dict[str, dict[str, Any]]:
+        """collection_options of every collection of ``db`` that has any, in one catalog query."""
+        rows = self.rows("select c.relname, d.description from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                         "join pg_description d on d.objoid = c.oid where n.nspname = $1 and c.relkind = 'r'",
+                         [db], ["text"])
+        found: dict[str, dict[str, Any]] = {}
+        for name, text in rows:
+            try:
+                options = bson_json.loads(text) if text else {}
+            except ValueError:
+                continue
+            if isinstance(options, dict) and options:
+                found[name] = options
+        return found
+
     def set_collection_options(self, db: str, collection: str, options: dict[str, Any]) -> None:
         text = bson_json.dumps(options).replace("'", "''")
         self.execute(f"comment on table {table_name(db, collection)} is '{text}'")

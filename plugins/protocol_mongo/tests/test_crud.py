@@ -215,6 +215,10 @@ def test_validate_reads_every_document(client, coll):
     with pytest.raises(OperationFailure) as missing:
         client.testdb.command("validate", "no_such_collection")
     assert missing.value.code == 26
+    assert client.testdb.validate_collection(coll.name, background=True)["valid"] is True
+    with pytest.raises(OperationFailure) as both:
+        client.testdb.validate_collection(coll.name, full=True, background=True)
+    assert both.value.code == 72
 
 
 def test_index_options_are_listed_back(coll):
