@@ -14,8 +14,10 @@ the time (58030, naming the object).
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import shutil
+import time
 import uuid
 from typing import Any
 
@@ -28,6 +30,8 @@ from helios_core.errors import HeliosError
 from helios_core.hookspecs import SqlFunction
 from helios_core.plugins import storage_tier_factories
 from helios_core.sql.catalog_views.functions import ACTIVE_SESSION
+
+log = logging.getLogger("helios.archive")
 
 SCRATCH_PREFIX = "branch-restore-"  # scratch restores inside data_dir (apart from segments and wal)
 
@@ -67,6 +71,7 @@ def from_archive(session: Any, branch: str, ts: int, new: str) -> None:
         live = store.dbs[db][branch]
         branch_id, keep = live.branch_id, ancestry(live)
     open_tier = _scratch_tier(engine)
+    started = time.perf_counter()
     problems = []
     copies: list[Any] = []  # what the scratch restore read, before it goes
     for repo in shipper.repos.values():  # the primary first
@@ -88,6 +93,11 @@ def from_archive(session: Any, branch: str, ts: int, new: str) -> None:
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         lifecycle.create_branch(session, new, branch, None, fork=functools.partial(graft, store, db, new, copy))
+        rows = sum(b.num_rows for layer in copy.layers for b in layer[2])
+        log.info("branch %r restored from the %s archive as %r: backup %s, %d WAL files (%.1f MB), %d rows of its "
+                 "own, %.1fs (%s)", branch, repo.name, new, result.backup_id, result.wal_files,
+                 result.wal_bytes / 1e6, rows, time.perf_counter() - started,
+                 ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items()))
         return
     raise HeliosError(f"cannot restore branch \"{branch}\" from the archive: " + "; ".join(problems),
                       sqlstate="58030")
