@@ -472,6 +472,9 @@ class BranchingConfig:
     max_branches_per_role: int | None = attrs.field(default=None, metadata={"min": 1, "max": 10_000_000})
 
 
+TIMESERIES_TIERS = ("hot", "warm", "cold")
+
+
 def _check_interval_text(value: Any, where: str) -> None:
     """A duration written as time-series options write it ("900d", "1h", "30d")."""
     try:
@@ -490,7 +493,11 @@ class TimeseriesConfig:
     aggregate's ``start_after`` once the aggregate has materialized them.
     ``[timeseries.continuous_aggregates] name = { source, interval, after }`` sets the refresh
     interval and downsampling age of the continuous aggregate of that name over ``source``.
-    ``[timeseries.tiers]`` (chunks moving between storage tiers by age) is refused: not built yet.
+    ``[timeseries.tiers]`` hot/warm/cold = { duration, storage }: a time chunk stays on a tier
+    until it is ``duration`` old (counted from its end), then moves to the next tier listed (the
+    compression job moves packed chunks); ``storage`` names the backend of the kernel's tier of
+    that role ("nvme" for hot, ``[storage] tier_warm_backend`` for warm, ``[storage.tiering]
+    cold_storage_backend`` for cold), checked when the whole file is read.
     """
 
     enabled: bool = True
@@ -503,9 +510,24 @@ class TimeseriesConfig:
     def __attrs_post_init__(self) -> None:
         if self.default_retention is not None:
             _check_interval_text(self.default_retention, "default_retention")
-        if self.tiers:
-            raise ValueError("tiers: moving time-series chunks between storage tiers by age is not part of "
-                             "this HeliosDB release yet")
+        last = -1
+        for role, policy in self.tiers.items():
+            where = f"tiers.{role}"
+            if role not in TIMESERIES_TIERS:
+                raise ValueError(f"{where}: unknown tier (known: hot, warm, cold)")
+            if not isinstance(policy, Mapping):
+                raise TypeError(f"{where}: expected a table {{ duration, storage }}, got {_describe(policy)}")
+            unknown = sorted(set(policy) - {"duration", "storage"})
+            if unknown:
+                raise ValueError(f"{where}: unknown key {unknown[0]!r} (known: duration, storage)")
+            if not isinstance(policy.get("storage"), str) or not policy["storage"].strip():
+                raise ValueError(f"{where}.storage: the backend of the {role} tier is required")
+            if "duration" in policy:
+                _check_interval_text(policy["duration"], f"{where}.duration")
+                if TIMESERIES_TIERS.index(role) < len(TIMESERIES_TIERS) - 1 and parse_duration(
+                        policy["duration"]) <= last:
+                    raise ValueError(f"{where}.duration: must be longer than the tiers before it")
+                last = parse_duration(policy["duration"])
         for name, policy in self.continuous_aggregates.items():
             where = f"continuous_aggregates.{name}"
             if not isinstance(policy, Mapping):
@@ -730,6 +752,7 @@ def build_config(
     protocols = _protocols(raw.pop("protocols", {}), servers)
     config = structure(HeliosConfig, raw, "", extra={"protocols": protocols, "source": source})
     _check_object_backends(config.storage)
+    _check_timeseries_tiers(config)
     if not config.data_dir.strip():
         raise ConfigError("data_dir", "must not be empty")
     for name, proto in config.protocols.items():
@@ -745,6 +768,21 @@ def build_config(
     _check_port_clashes(config)
     _check_protocols(config, servers)
     return config
+
+
+def _check_timeseries_tiers(config: HeliosConfig) -> None:
+    """``[timeseries.tiers]`` names the backends the kernel's tiers of those roles use."""
+    storage = config.storage
+    backends = {"hot": {"nvme", storage.tier or "nvme"}, "warm": {storage.tier_warm_backend},
+                "cold": {storage.tiering.cold_storage_backend}}
+    keys = {"hot": "storage.tier", "warm": "storage.tier_warm_backend",
+            "cold": "storage.tiering.cold_storage_backend"}
+    for role, policy in config.timeseries.tiers.items():
+        if policy["storage"] not in backends[role]:
+            configured = next(iter(backends[role]))
+            raise ConfigError(f"timeseries.tiers.{role}.storage",
+                              f"{policy['storage']!r} is not the backend of the {role} tier ({keys[role]} = "
+                              f"{configured!r})")
 
 
 def _check_object_backends(storage: StorageConfig) -> None:

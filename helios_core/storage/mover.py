@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from helios_core.storage.layer import Layer
+from helios_core.storage.packed import PackedSource
 from helios_core.storage.persist import set_index_data
 from helios_core.storage.segments import decode_segment, recompress_segment
 from helios_core.storage.tiering import COLD, HOT
@@ -79,6 +80,8 @@ def move_chunks(store: Store, items: list[tuple[Layer, Chunk]], to: str) -> int:
                     set_index_data(ch, ch.data.select([ROWID, *layer.pk_cols]), layer.pk_cols)
                 if not isinstance(ch.created, int):
                     ch.created = ch.created.copy()  # not a view of the file being freed
+                if isinstance(ch.source, PackedSource):
+                    ch.source.forget()
                 ch.make_remote(store.tiers.source(to, ch.segment, size), to)
             store.tiers.forget(was, ch.segment)
             moved += 1

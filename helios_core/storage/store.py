@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from helios_core.errors import DiskFull, HeliosError, InvalidCatalogName, InvalidParameterValue
 from helios_core.hookspecs import StorageTier
-from helios_core.storage import compaction, persist, records, repack, secondary_index, table_activity
+from helios_core.storage import compaction, mover, persist, records, repack, secondary_index, table_activity
 from helios_core.storage.clock import Clock
 from helios_core.storage.errors import DependentObjectsStillExist, InvalidBranch
 from helios_core.storage.layer import Branch
@@ -207,6 +207,21 @@ class Store:
             if report.parts and self.wal is not None:
                 self._checkpoint_locked(False)
         return report
+
+    def place_packed(self, db: str, branch: str, data_id: int, role_of_part: Any) -> int:
+        """Move a table's packed chunks (storage.packed) on one branch to the tier ``role_of_part(part)``
+        names (None: stay), through the tier mover; roles the store has no tier for are skipped."""
+        with self.mu:
+            b = self._branch(db, branch)
+            layer = b.layers.get(data_id)
+            chunks = [] if layer is None else [c for c in layer.chunks.values()
+                                               if c.part is not None and c.segment is not None]
+        wanted: dict[str, list[tuple[Any, Chunk]]] = {}
+        for ch in chunks:
+            role = role_of_part(ch.part)
+            if role is not None and role != ch.tier and self.tiers.has(role):
+                wanted.setdefault(role, []).append((layer, ch))
+        return sum(mover.move_chunks(self, items, role) for role, items in wanted.items())
 
     def vacuum(self) -> int:
         """Garbage-collect old versions in every layer (the in-memory path; checkpoint(vacuum=True) on disk)."""

@@ -84,11 +84,15 @@ def packed_parts(txn: Any, tdef: Any) -> dict[int, tuple[int, bool, str]]:
     while branch is not None:
         layer = branch.layers.get(tdef.data_id)
         for ch in list(layer.chunks.values()) if layer is not None else []:
-            if ch.part is None or ch.part in out:
+            if ch.part is None:
                 continue
             name = ch.segment or getattr(ch.source, "name", "")
             info = name_info(name)
-            out[ch.part] = (_segment_bytes(txn.store, ch), info is not None and info[1] is not None, ch.tier)
+            size, compressed = _segment_bytes(txn.store, ch), info is not None and info[1] is not None
+            if ch.part in out:  # late rows packed after the chunk moved to another tier: a second one
+                had = out[ch.part]
+                size, compressed = size + had[0], compressed and had[1]
+            out[ch.part] = (size, compressed, ch.tier)
         branch = branch.parent
     return out
 

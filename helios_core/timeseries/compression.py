@@ -15,7 +15,7 @@ from typing import Any
 
 from helios_core.storage.packed import PackSpec
 from helios_core.storage.repack import PackReport
-from helios_core.timeseries import jobs
+from helios_core.timeseries import jobs, tiers
 from helios_core.timeseries.durations import duration_usec
 from helios_core.timeseries.options import record_of
 
@@ -52,9 +52,13 @@ def run_compression(session: Any, target: str) -> str:
     record = record_of(tdef)
     if record is None:
         return "nothing to do"
-    report = compress_table(session, tdef, record, jobs.now_usec(session))
+    now = jobs.now_usec(session)
+    report = compress_table(session, tdef, record, now)
+    moved = tiers.place_chunks(session, tdef, duration_usec(record["chunk_interval"], "chunk_interval"), now)
     message = (f"compression of {target}: {len(report.parts)} chunks packed ({report.rows} rows, "
                f"{report.bytes} bytes, {record['compression']}), {report.dropped} dead versions dropped")
+    if moved:
+        message += f"; {moved} chunks moved between tiers ([timeseries.tiers])"
     if report.waves_given_up:
         message += f"; {report.waves_given_up} batches changed meanwhile, left for the next run"
     jobs.log.info(message)

@@ -234,12 +234,12 @@ def test_unknown_protocol_section_names_what_is_served(tmp_path, run_helios):
     assert "postgres" in line
 
 
-def test_design_sections_not_built_yet_are_named():
+def test_timeseries_tiers_name_the_kernel_tier_they_need():
     with pytest.raises(ConfigError) as info:
         build_config({"timeseries": {"tiers": {"cold": {"duration": "90d", "storage": "s3"}}}}, _servers())
     assert str(info.value) == (
-        "timeseries.tiers: moving time-series chunks between storage tiers by age is not part of this HeliosDB "
-        "release yet"
+        "timeseries.tiers.cold.storage: 's3' is not the backend of the cold tier "
+        "(storage.tiering.cold_storage_backend = None)"
     )
 
 
