@@ -188,9 +188,19 @@ def run_psql(script: str, env: dict[str, str], timeout: float) -> str:
 
 
 def setup_script(srcdir: Path) -> str:
-    text = (srcdir / "sql" / "test_setup.sql").read_text()
-    # server-side COPY reads the server's files; psql's \copy sends the same file from the client
-    return re.sub(r"^COPY (\w+) FROM :'filename';", r"\\copy \1 FROM :'filename'", text, flags=re.MULTILINE)
+    r"""test_setup.sql with its server-side ``COPY t FROM :'filename'`` turned into psql's ``\copy`` of the
+    same file from the client. psql does not expand variables in ``\copy``'s file name, so the path that
+    the preceding ``\set filename :abs_srcdir '/data/x.data'`` names is written out."""
+    out, filename = [], None
+    for line in (srcdir / "sql" / "test_setup.sql").read_text().splitlines():
+        named = re.match(r"^\\set filename :abs_srcdir '([^']*)'", line)
+        if named:
+            filename = str(srcdir) + named.group(1)
+        copy = re.match(r"^COPY (\w+) FROM :'filename';", line)
+        if copy and filename is not None:
+            line = f"\\copy {copy.group(1)} FROM '{filename}'"
+        out.append(line)
+    return "\n".join(out) + "\n"
 
 
 def score_file(name: str, srcdir: Path, env: dict[str, str], timeout: float,
