@@ -512,6 +512,27 @@ def _seq_type(sql_type: Any) -> str:
     return {"int2": "smallint", "int4": "integer"}.get(sql_type.name, "bigint")
 
 
+# the CREATE TABLE clauses create_table acts on; any other is refused rather than ignored
+_TABLE_PROPERTIES = (exp.TemporaryProperty, exp.OnCommitProperty, exp.PartitionedByProperty,
+                     exp.PartitionedOfProperty, exp.UnloggedProperty, exp.TableSpaceProperty)
+
+
+def _refuse_unknown_table_properties(props: exp.Properties | None) -> None:
+    for p in props.expressions if props is not None else []:
+        if isinstance(p, exp.InheritsProperty):
+            raise FeatureNotSupported("table inheritance (CREATE TABLE ... INHERITS) is not supported",
+                                      hint="declarative partitioning (PARTITION BY / PARTITION OF) is")
+        if isinstance(p, exp.FileFormatProperty):  # USING am
+            am = p.this.name.lower() if p.this is not None else ""
+            if am == "heap":
+                continue  # PostgreSQL's default table access method, the only one there is here
+            if am in ("btree", "hash", "gist", "gin", "spgist", "brin"):
+                raise HeliosError(f'access method "{am}" is not of type TABLE', sqlstate="42809")
+            raise HeliosError(f'access method "{am}" does not exist', sqlstate="42704")
+        if type(p) is not exp.Property and not isinstance(p, _TABLE_PROPERTIES):  # WITH (name = value): checked above
+            raise FeatureNotSupported(f"CREATE TABLE clause {p.sql(dialect='postgres')} is not supported")
+
+
 def create_table(session: Any, ast: exp.Create) -> Result:
     txn = session.tx.current()
     exists_ok = bool(ast.args.get("exists"))
@@ -527,6 +548,7 @@ def create_table(session: Any, ast: exp.Create) -> Result:
     props = ast.args.get("properties")
     storage_parameters.check_table_parameters(props)  # WITH (fillfactor = 70): 22023 for unknown names
     storage_parameters.check_tablespace(props)
+    _refuse_unknown_table_properties(props)
     temporary = props is not None and any(isinstance(p, exp.TemporaryProperty) for p in props.expressions)
     on_commit = None
     for p in (props.expressions if props is not None else []):

@@ -132,3 +132,11 @@ def test_planner_settings_are_kept_checked_and_reset(s):
     assert sqlstate(s, "set constraint_exclusion = sometimes") == "22023"
     s.execute("reset all")
     assert rows(s, "show enable_hashagg") == [("on",)]
+
+
+def test_create_table_clauses_not_built_are_refused(s):
+    """INHERITS once made a table without the parent's columns; USING other than heap was ignored."""
+    assert sqlstate(s, "create table kid () inherits (parent)") == "0A000"
+    assert sqlstate(s, "create table t5 (a int) using brin") == "42809"
+    assert sqlstate(s, "create table t6 (a int) using nosuch_am") == "42704"
+    s.execute("create table t7 (a int) using heap")
