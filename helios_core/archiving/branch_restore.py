@@ -5,7 +5,9 @@ no other branch is touched. Within the local retention window (``[storage] reten
 history is still in the store and the new branch is an O(1) fork. Older points come from
 the WAL archive: the backup before the time and the archived WAL up to it are restored into
 a scratch directory (only the segments of the branch and its ancestors are fetched), and
-the branch's own state there is copied into the new branch (graft.py). The primary backend
+the branch's own state there is copied into the new branch (graft.py). A branch created after
+the time is not the one the name meant then: a namesake dropped since is found by name and
+all of its rows are copied (its whole backup is fetched). The primary backend
 is tried first, then the secondary. A time in the future, before the branch existed or
 before the oldest backup is refused (22023), as is an archive replay that stops short of
 the time (58030, naming the object).
@@ -69,7 +71,10 @@ def from_archive(session: Any, branch: str, ts: int, new: str) -> None:
     store = engine.store
     with store.mu:
         live = store.dbs[db][branch]
-        branch_id, keep = live.branch_id, ancestry(live)
+        if live.created_ts <= ts:  # this branch, as it was then: its own data and its ancestors'
+            branch_id, keep = live.branch_id, ancestry(live)
+        else:  # the name then meant a branch dropped since: found by name, all its data copied
+            branch_id, keep = None, None
     open_tier = _scratch_tier(engine)
     started = time.perf_counter()
     problems = []
@@ -79,7 +84,7 @@ def from_archive(session: Any, branch: str, ts: int, new: str) -> None:
         try:
             try:
                 result = restore(repo, scratch, open_tier, ts, claim_timeline=False, only_branches=keep,
-                                 use=lambda source: copies.append(read_branch(source, branch_id, ts, branch)))
+                                 use=lambda source: copies.append(read_branch(source, branch_id, ts, branch, db)))
             except RestoreError as exc:
                 raise HeliosError(f"cannot restore branch \"{branch}\" from the archive: {exc}",
                                   sqlstate="22023") from None

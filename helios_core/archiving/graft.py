@@ -45,12 +45,18 @@ def ancestry(branch: Any) -> list[int]:
     return out
 
 
-def read_branch(source: Any, branch_id: int, ts: int, name: str) -> BranchCopy:
-    """The branch's own versions visible at ``ts`` in ``source`` (a store recovered up to ts)."""
+def read_branch(source: Any, branch_id: int | None, ts: int, name: str, db: str) -> BranchCopy:
+    """What branch ``branch_id`` (None: the one named ``name`` in ``db`` then) held at ``ts`` in
+    ``source`` (a store recovered up to ts)."""
     with source.mu:
-        branch = source.branches.get(branch_id)
+        if branch_id is None:
+            branch = source.dbs.get(db, {}).get(name)
+        else:
+            branch = source.branches.get(branch_id)
         if branch is None or branch.dropped or branch.created_ts > ts:
             raise InvalidParameterValue(f'branch "{name}" did not exist at that timestamp')
+        if branch_id is None:
+            return _materialize(source, branch, ts)
         layers = []
         for data_id, layer in branch.layers.items():
             batches = []
@@ -70,6 +76,31 @@ def read_branch(source: Any, branch_id: int, ts: int, name: str) -> BranchCopy:
         if branch.parent is None:
             return BranchCopy(branch.branch_id, 0, layers)
         return BranchCopy(branch.parent.branch_id, branch.fork_ts, layers)
+
+
+def _materialize(source: Any, branch: Any, ts: int) -> BranchCopy:
+    """Every row the branch saw at ``ts``, its ancestors' included, for a copy that inherits
+    nothing: it forks from the database's root at timestamp 0 (the dropped branch's fork point
+    is no longer kept by anything in the live store)."""
+    pk_of: dict[int, tuple[str, ...]] = {}
+    root, cur = branch, branch
+    while cur is not None:
+        for data_id, layer in cur.layers.items():
+            pk_of.setdefault(data_id, layer.pk_cols)
+        root, cur = cur, cur.parent
+    layers = []
+    for data_id, pk_cols in pk_of.items():
+        batches = [b for b in source._visible(branch, _DataSet(data_id), ts, 0, None, None) if b.num_rows]
+        if batches:
+            layers.append((data_id, pk_cols, batches, []))
+    return BranchCopy(root.branch_id, 0, layers)
+
+
+@attrs.frozen
+class _DataSet:
+    """What the store's read path needs of a table to read its versions: the data set id."""
+
+    data_id: int
 
 
 def graft(store: Any, db: str, name: str, copy: BranchCopy) -> None:

@@ -1,7 +1,7 @@
 """``heliosdb.restore_branch`` to a time older than local retention, from the WAL archive on S3
 (moto_server): a real ``helios serve`` with several tenant branches; one tenant's branch comes back
 as it was at T while every other branch (and the original) stays as it is; main itself can be
-restored; a time before the branch existed is refused; the secondary backend serves when the
+restored, and a name that meant a branch dropped since; a time before the branch existed is refused; the secondary backend serves when the
 primary lost an object. Main's segments live on a warm S3 tier when the backup is taken: the backup
 copies them."""
 
@@ -80,16 +80,22 @@ def tenants(moto_server, tmp_path_factory):
         assert status == 0, err
         on(conn, "tenant_a", "update acct set balance = 160 where id = 2")  # after the backup, before T
         on(conn, "main", "insert into acct values (5, 500)")
+        conn.execute("create branch tenant_d from main")  # dropped and made again after T
+        on(conn, "tenant_d", "update acct set balance = 111 where id = 1")
+        on(conn, "tenant_d", "insert into acct values (7, 700)")
         time.sleep(0.05)
         (at,) = conn.execute("select now()").fetchone()
         time.sleep(0.05)
-        expected = {b: rows(conn, b) for b in ("main", "tenant_a", "tenant_b", "tenant_c")}
+        expected = {b: rows(conn, b) for b in ("main", "tenant_a", "tenant_b", "tenant_c", "tenant_d")}
         expected["notes"] = rows(conn, "tenant_b", "notes")
         # after T: every branch changes
         on(conn, "tenant_a", "delete from acct")
         on(conn, "tenant_b", "drop table notes")
         on(conn, "tenant_c", "update acct set balance = 0")
         on(conn, "main", "update acct set balance = -1 where id = 1")
+        on(conn, "main", "drop branch tenant_d")
+        conn.execute("create branch tenant_d from main")
+        on(conn, "tenant_d", "insert into acct values (8, 800)")
         wait_archived(conn)
         time.sleep(RETENTION + 0.2)
         conn.execute("set heliosdb.branch = 'main'")
@@ -132,6 +138,19 @@ def test_a_branch_with_its_own_tables_and_main_itself(tenants):
     conn.execute("select heliosdb.restore_branch('main', %s, 'main_back')", (at,))
     assert rows(conn, "main_back") == tenants["expected"]["main"]
     assert (1, -1) in rows(conn, "main")
+
+
+def test_a_name_that_meant_a_branch_dropped_since(tenants):
+    """tenant_d at T was a branch dropped after T; the tenant_d of now was made later: the name as it
+    was at T is restored, every row of it (nothing of the old fork point is kept any more)."""
+    conn, at = tenants["conn"], tenants["at"]
+    conn.execute("set heliosdb.branch = 'main'")
+    conn.execute("select heliosdb.restore_branch('tenant_d', %s, 'tenant_d_back')", (at,))
+    assert rows(conn, "tenant_d_back") == tenants["expected"]["tenant_d"] == [
+        (1, 111), (2, 200), (3, 300), (5, 500), (7, 700)]
+    assert rows(conn, "tenant_d") == [(1, -1), (2, 200), (3, 300), (5, 500), (8, 800)]
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        on(conn, "tenant_d_back", "insert into acct values (5, 1)")
 
 
 def test_times_the_archive_cannot_serve_are_refused(tenants):
