@@ -17,6 +17,7 @@ from helios_protocol_clickhouse.rewrites import (
     limit_by,
     sources,
     system_tables,
+    with_aliases,
 )
 from helios_protocol_clickhouse.rewrites.context import RewriteContext
 
@@ -26,6 +27,7 @@ def apply_all(tree: exp.Expression, ctx: RewriteContext | None = None) -> exp.Ex
     tree = ddl.rewrite(tree, ctx)
     tree = system_tables.rewrite(tree, ctx)
     tree = clauses.rewrite(tree)
+    tree = with_aliases.rewrite(tree)
     tree = sources.rewrite(tree)
     tree = array_join.rewrite(tree)
     tree = aliases.rewrite(tree)

@@ -8,7 +8,8 @@
 An ARRAY JOIN without an alias keeps the array's name for the element (``ARRAY JOIN arr``:
 ``arr`` is the element after it); several arrays are unnested side by side. LEFT ARRAY
 JOIN keeps rows with empty arrays. ``arrayJoin(x)`` in the select list multiplies rows
-before any aggregation, as in ClickHouse, so it becomes a lateral unnest of the FROM.
+before any aggregation, as in ClickHouse, so it becomes a lateral unnest of the FROM; the same
+``arrayJoin(x)`` written twice (in the select list, WHERE, GROUP BY...) is one unnest.
 """
 
 from __future__ import annotations
@@ -56,10 +57,16 @@ def _array_join_clauses(select: exp.Select) -> None:
 
 
 def _array_join_calls(select: exp.Select) -> None:
-    calls = [node for item in select.expressions for node in item.find_all(exp.Explode)
-             if _owner(node) is select]
-    for n, call in enumerate(calls):
-        alias = f"_array_join_fn{n}"
+    scopes = [*select.expressions, *(select.args[k] for k in ("where", "group", "having", "order")
+                                     if select.args.get(k) is not None)]
+    calls = [node for scope in scopes for node in scope.find_all(exp.Explode) if _owner(node) is select]
+    seen: dict[str, str] = {}  # the same arrayJoin written twice is one (ClickHouse computes it once)
+    for call in calls:
+        key = call.sql(dialect="clickhouse")
+        if key in seen:
+            call.replace(exp.column("v", table=seen[key]))
+            continue
+        alias = seen[key] = f"_array_join_fn{len(seen)}"
         table_alias = exp.TableAlias(this=exp.to_identifier(alias), columns=[exp.to_identifier("v")])
         array = call.this
         if isinstance(array, exp.Array) and array.expressions and \
