@@ -54,6 +54,9 @@ class Helios(Postgres):
     """PostgreSQL plus ``AS OF TIMESTAMP`` on table references."""
 
     ALIAS_POST_VERSION = True
+    # A call keeps the name it was written with (substr, mod, power, ceiling ... become generic
+    # nodes): PostgreSQL names an unaliased result column after it, and SQL printed back keeps it.
+    ORIGINAL_NAME_META_KEY = "pg_name"
     # Subscripts stay as written (1-based): sqlglot's postgres reader shifts literal subscripts
     # to 0-based only where it guesses the base is an array, which it cannot know for a[2][1].
     # Parsed brackets are marked offset=1 so a postgres-dialect rendering prints them unchanged.

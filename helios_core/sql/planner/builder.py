@@ -1742,6 +1742,9 @@ def output_name(e: exp.Expression) -> str:
         return str(e.this).lower()
     if isinstance(e, exp.Extract) and e.meta.get("extract") is False:
         return "date_part"
+    written = e.meta.get("pg_name") if e._meta else None  # (meta is made on first access)
+    if written:  # a call is named as written: substr(...) -> substr, mod(...) -> mod
+        return str(written).lower()
     k = type(e).__name__
     if k in _NAME_OF:
         return _NAME_OF[k]
