@@ -436,7 +436,9 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
             [], pa.string())
         js = pc.fill_null(js, "null")
         lists_ = rebuild_lists(p_np, js, ngroups)
-        body = pc.binary_join(lists_, ", ")
+        # json_agg starts each record or array element on a line of its own, as PostgreSQL does
+        multiline = name == "json_agg" and (et.name == "record" or et.element is not None)
+        body = pc.binary_join(lists_, ", \n " if multiline else ", ")
         return pc.binary_join_element_wise("[", body, "]", "")
     if name in ("json_object_agg", "jsonb_object_agg"):
         fname = "to_json" if name == "json_object_agg" else "to_jsonb"

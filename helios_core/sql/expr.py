@@ -202,7 +202,12 @@ def _key_of(n: Any, scope: Scope, memo: dict | None) -> str:
     if isinstance(n, exp.Column):
         if isinstance(n.this, exp.Star):
             raise HeliosError("star")
-        depth, idx = resolve_position(scope, n)
+        try:
+            depth, idx = resolve_position(scope, n)
+        except HeliosError:
+            if not n.table and any(f.qualifier == n.name and not f.hidden for f in scope.fields):
+                return f"#row.{n.name}"  # a whole-row reference (json_agg(t))
+            raise
         return f"#{depth}.{idx}"
     if isinstance(n, exp.Paren):
         return _key(n.this, scope, memo)

@@ -279,10 +279,12 @@ def array_with_dims(element: SqlType, ndims: int) -> SqlType:
     return attrs.evolve(base, arrow_type=arrow)
 
 
-def record_of(fields: list[SqlType]) -> SqlType:
-    """The anonymous record type of ROW(...) with these field types (an Arrow struct f1, f2, ...)."""
+def record_of(fields: list[SqlType], names: list[str] | None = None) -> SqlType:
+    """The record type of ROW(...) with these field types (an Arrow struct f1, f2, ...), or of a
+    whole-row reference (``t`` of ``FROM ... t``: the struct's fields named as t's columns)."""
     fields = [TEXT if f.name == "unknown" else f for f in fields]
-    arrow = pa.struct([pa.field(f"f{i + 1}", f.arrow_type) for i, f in enumerate(fields)])
+    names = names or [f"f{i + 1}" for i in range(len(fields))]
+    arrow = pa.struct([pa.field(n, f.arrow_type) for n, f in zip(names, fields, strict=True)])
     return SqlType(name="record", oid=2249, arrow_type=arrow, fields=tuple(fields))
 
 

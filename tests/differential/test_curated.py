@@ -150,6 +150,15 @@ STATEMENTS = [
     "SELECT 'NaN'::numeric::int", "SELECT 'inf'::numeric(10,2)", "SELECT 'Infinity'::numeric / 0",
     "SELECT abs('-inf'::numeric), sign('-inf'::numeric), round('NaN'::numeric, 2), ceil('inf'::numeric)",
     "SELECT CASE WHEN x > 1 THEN 'NaN'::numeric ELSE x END FROM (VALUES (1.5), (0.5)) v(x)",
+    # json from records and whole rows; json operators as function arguments
+    ("SELECT jsonb_array_elements(d -> 'b'), jsonb_typeof(d -> 'a'), lower(d ->> 'c') FROM "
+     "(VALUES ('{\"a\": 1, \"b\": [1, 2], \"c\": \"X\"}'::jsonb)) v(d)"),
+    ("SELECT to_json(row(1, 'a')), to_json(array[1, 2]), row_to_json(row(1, 'a')), to_jsonb(row(1, 'a')), "
+     "to_json('x'::text)"),
+    "SELECT row_to_json(row(1, 'a'), true)",
+    "SELECT a, row_to_json(t), to_jsonb(t), to_json(t) FROM (VALUES (1, 'x'), (2, NULL)) t(a, b) ORDER BY a",
+    "SELECT json_agg(t), jsonb_agg(t), count(t) FROM (VALUES (1, 'x'), (2, NULL)) t(a, b)",
+    "SELECT json_agg(array[a]), json_agg(a) FROM (VALUES (1), (2)) t(a)",
 ]
 
 

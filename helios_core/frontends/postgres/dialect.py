@@ -93,6 +93,9 @@ class Helios(Postgres):
             "VAR_SAMP": lambda args: exp.Anonymous(this="var_samp", expressions=args),
             "STDDEV_SAMP": lambda args: exp.Anonymous(this="stddev_samp", expressions=args),
         }
+        # PostgreSQL has no lambdas: f(doc -> 'k') is a call on a json field, never x -> body
+        # (=> stays: named arguments)
+        LAMBDAS: ClassVar[dict] = {k: v for k, v in Postgres.Parser.LAMBDAS.items() if k != TokenType.ARROW}
         FUNCTION_PARSERS: ClassVar[dict] = {
             **Postgres.Parser.FUNCTION_PARSERS,
             "DATE_PART": lambda self: _date_part(self._parse_csv(self._parse_bitwise)),

@@ -17,7 +17,12 @@ from typing import Any
 
 import pyarrow as pa
 
-from helios_core.errors import HeliosError, InvalidParameterValue, InvalidTextRepresentation
+from helios_core.errors import (
+    HeliosError,
+    InvalidParameterValue,
+    InvalidTextRepresentation,
+    UndefinedFunction,
+)
 from helios_core.sql import types as T
 from helios_core.sql.functions.cast import cast
 from helios_core.sql.functions.registry import define, no_function, scalar
@@ -355,6 +360,13 @@ def sql_to_json_values(v: Vec) -> list[Any]:
         offs = la.offsets.to_pylist()
         valid = la.is_valid().to_pylist()
         return [inner[offs[i]:offs[i + 1]] if valid[i] else None for i in range(len(la))]
+    if t.name == "record" and t.fields and pa.types.is_struct(arr.type):
+        # ROW(...): an object of its fields f1, f2, ... (each converted as to_jsonb converts it)
+        cols = [sql_to_json_values(Vec(arr.field(i), ft)) for i, ft in enumerate(t.fields)]
+        names = [arr.type.field(i).name for i in range(len(t.fields))]
+        valid = arr.is_valid().to_pylist()
+        return [dict(zip(names, vals, strict=True)) if ok else None
+                for ok, vals in zip(valid, zip(*cols, strict=True) if cols else [()] * len(arr), strict=True)]
     if t.name == "bool":
         return arr.to_pylist()
     if t.name in ("int2", "int4", "int8"):
@@ -403,14 +415,55 @@ def _as_jsonb_vec(v: Vec) -> Vec:
     return _result([x if ok else _MISSING for x, ok in zip(vals, valid, strict=True)], T.JSONB, v.scalar)
 
 
-@scalar("to_jsonb", "to_json")
+@scalar("to_jsonb")
 def _to_jsonb(args: list[Vec]) -> Vec:
+    return _as_jsonb_vec(_known(args[0]))
+
+
+@scalar("to_json")
+def _to_json(args: list[Vec]) -> Vec:
+    """json, not jsonb: PostgreSQL writes it compactly ({"f1":1,"f2":"a"}, [1,2])."""
+    return _as_json_vec(_known(args[0]))
+
+
+@scalar("row_to_json", nargs=(1, 2))
+def _row_to_json(args: list[Vec]) -> Vec:
     v = args[0]
+    if v.type.name != "record":
+        raise UndefinedFunction(f"function row_to_json({v.type.name}) does not exist",
+                                hint="No function matches the given name and argument types. "
+                                     "You might need to add explicit type casts.")
+    if len(args) == 2 and args[1].scalar and args[1].array[0].as_py():
+        vals = sql_to_json_values(v)
+        valid = v.array.is_valid().to_pylist()
+        arr = pa.array([(",\n ".join(f"{_str_text(k)}:{_compact_json(x)}" for k, x in d.items()).join("{}")
+                         if isinstance(d, dict) else _compact_json(d)) if ok else None
+                        for d, ok in zip(vals, valid, strict=True)], pa.string())
+        return Vec(arr, T.JSON, v.scalar)
+    return _as_json_vec(v)
+
+
+def _known(v: Vec) -> Vec:
     if v.type.name == "unknown":
         from helios_core.errors import DatatypeMismatch
 
         raise DatatypeMismatch("could not determine polymorphic type because input has type unknown")
-    return _as_jsonb_vec(v)
+    return v
+
+
+def _as_json_vec(v: Vec) -> Vec:
+    vals = sql_to_json_values(v)
+    valid = v.array.is_valid().to_pylist()
+    arr = pa.array([_compact_json(x) if ok else None for x, ok in zip(vals, valid, strict=True)], pa.string())
+    return Vec(arr, T.JSON, v.scalar)
+
+
+def _compact_json(v: Any) -> str:
+    if isinstance(v, dict):
+        return "{" + ",".join(f"{_str_text(k)}:{_compact_json(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "[" + ",".join(_compact_json(x) for x in v) + "]"
+    return dump_jsonb(v)
 
 
 def _build_object(args: list[Vec], fname: str, out_t: T.SqlType) -> Vec:

@@ -1146,7 +1146,8 @@ class Builder:
         return Item(op, {qual})
 
     def needs(self, qual: str, col: str) -> bool:
-        return (self.star_all or qual in self.star_quals or (qual, col) in self.refs or (None, col) in self.refs)
+        return (self.star_all or qual in self.star_quals or (qual, col) in self.refs or (None, col) in self.refs
+                or (None, qual) in self.refs)  # a whole-row reference (row_to_json(t)) reads every column
 
     def cte_ref(self, cte: CteDef) -> Operator:
         if cte.worktable is not None and cte.planning:

@@ -355,6 +355,10 @@ class ScalarCompiler:
         if qual is None and name in ("current_user", "session_user", "user", "current_role",
                                      "current_catalog", "current_schema"):
             return self.compile_call(name, [], scope)
+        if qual is None:
+            whole = whole_row(scope, name)
+            if whole is not None:
+                return whole
         shown = f"{qual}.{name}" if qual else name
         pos = node_position(node)
         if qual is not None and not _any_qualifier(scope, qual):
@@ -2369,3 +2373,19 @@ def _name_char(names: Vec, index: Vec, shift: int) -> Vec:
     out = [None if s is None or i is None or not 0 <= i + shift < len(s) else s[i + shift]
            for s, i in zip(names.broadcast(n).array.to_pylist(), index.broadcast(n).array.to_pylist(), strict=True)]
     return Vec(pa.array(out, pa.string()), T.CHAR, names.scalar and index.scalar)
+
+
+def whole_row(scope: Scope, alias: str) -> Compiled | None:
+    """``t`` alone, where t is a FROM item of this query level: its row as one record value
+    (``row_to_json(t)``, ``to_jsonb(t)``), its fields named as t's columns."""
+    cols = [i for i, f in enumerate(scope.fields) if f.qualifier == alias and not f.hidden]
+    if not cols:
+        return None
+    names = [scope.fields[i].name for i in cols]
+    rt = T.record_of([scope.fields[i].type for i in cols], names)
+
+    def fn(batch: pa.RecordBatch, ctx: Any) -> Vec:
+        arrays = [batch.column(i) for i in cols]
+        return Vec(pa.StructArray.from_arrays(arrays, fields=list(rt.arrow_type)), rt, False)
+
+    return Compiled(rt, fn, label=alias)
