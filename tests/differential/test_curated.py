@@ -159,6 +159,16 @@ STATEMENTS = [
     "SELECT a, row_to_json(t), to_jsonb(t), to_json(t) FROM (VALUES (1, 'x'), (2, NULL)) t(a, b) ORDER BY a",
     "SELECT json_agg(t), jsonb_agg(t), count(t) FROM (VALUES (1, 'x'), (2, NULL)) t(a, b)",
     "SELECT json_agg(array[a]), json_agg(a) FROM (VALUES (1), (2)) t(a)",
+    # LATERAL with an alias (subqueries and functions), VALUES with ORDER BY / LIMIT
+    "SELECT d.x, e.y FROM (VALUES (1), (2)) d(x) CROSS JOIN LATERAL (SELECT d.x * 10 AS y) e ORDER BY 1",
+    "SELECT d.x, g FROM (VALUES (1), (2)) d(x), LATERAL generate_series(1, d.x) g ORDER BY 1, 2",
+    "SELECT d.x, g.n FROM (VALUES (1), (2)) d(x) CROSS JOIN LATERAL generate_series(1, d.x) AS g(n) ORDER BY 1, 2",
+    ("SELECT d.x, s.m FROM (VALUES (1), (2)) d(x) LEFT JOIN LATERAL "
+     "(SELECT max(y) AS m FROM (VALUES (1, 5), (1, 7)) t(k, y) WHERE t.k = d.x) s ON true ORDER BY 1"),
+    ("SELECT d.x, s.y FROM (VALUES (1), (2)) d(x) JOIN LATERAL "
+     "(SELECT y FROM (VALUES (1, 5), (1, 7), (2, 1)) t(k, y) WHERE t.k = d.x ORDER BY y DESC LIMIT 1) s ON true ORDER BY 1"),
+    "VALUES (1, 'a'), (2, 'b') ORDER BY 1 DESC", "VALUES (3), (1), (2) ORDER BY 1 LIMIT 2",
+    "SELECT array_prepend(0, ARRAY[1, 2]), array_append(ARRAY[1], 2)",
 ]
 
 

@@ -217,8 +217,8 @@ class Builder:
             if isinstance(ast, (exp.Union, exp.Intersect, exp.Except)):
                 op = self.plan_setop(ast, outer)
                 return self.finish_order_limit(ast, op, outer)
-            if isinstance(ast, exp.Values):
-                return self.plan_values(ast, outer)
+            if isinstance(ast, exp.Values):  # VALUES ... ORDER BY/LIMIT/OFFSET as a query of its own
+                return self.finish_order_limit(ast, self.plan_values(ast, outer), outer)
             if isinstance(ast, exp.Paren):
                 return self.bind_query(ast.this, outer)
             raise FeatureNotSupported(f"not a query: {type(ast).__name__}")
@@ -890,7 +890,7 @@ class Builder:
         if lateral or _is_function_item(target):
             lat_scope = Scope(list(scope.fields), outer=outer, merged=dict(scope.merged))
             lat_scope.captured = set()
-            item = self.plan_from_item(target.this if isinstance(target, exp.Lateral) else target, lat_scope, target)
+            item = self.plan_from_item(target, lat_scope, target)  # a Lateral carries the alias (unwrapped there)
             captured = lat_scope.captured
             if captured:
                 fields = list(op.fields) + list(item.op.fields)
@@ -994,6 +994,9 @@ class Builder:
             if isinstance(inner, exp.Subquery) and alias_node is not None and inner.args.get("alias") is None:
                 inner = inner.copy()
                 inner.set("alias", alias_node)
+            elif isinstance(inner, exp.Func):  # LATERAL f(...) AS g: planned as FROM f(...) AS g is
+                inner = exp.Table(this=inner.copy(), alias=alias_node.copy() if alias_node is not None else None,
+                                  ordinality=node.args.get("ordinality"))
             return self.plan_from_item(inner, outer, node)
         alias = alias_node.name if alias_node is not None and alias_node.name else None
         col_aliases = [c.name for c in (alias_node.columns if alias_node is not None else [])]

@@ -2336,6 +2336,8 @@ def pg_function_call(node: exp.Func) -> tuple[str, list[exp.Expression]]:
         return "upper", _a(node, "this")
     if k == "ArrayConcat":
         return "array_cat", _a(node, "this", "expressions")
+    if k == "ArrayPrepend":  # sqlglot keeps the array in ``this``: array_prepend(element, array)
+        return "array_prepend", _a(node, "expression", "this")
     if k == "JSONExtract":
         return "->", []
     # generic: the node's SQL name and its args in declaration order
