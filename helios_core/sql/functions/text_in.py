@@ -254,8 +254,8 @@ _MONTHS = {m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "j
                                              "oct", "nov", "dec"])}
 _DT_RE = re.compile(
     r"^\s*(?P<date>\d{4,}-\d{1,2}-\d{1,2}|\d{8})?"
-    r"(?:(?:\s+|T)?(?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?P<ampm>[ap]m)?)?"
-    r"\s*(?P<tz>z|utc|gmt|[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?|[a-z]+/[a-z_]+(?:/[a-z_]+)?)?"
+    r"(?:(?:\s+|T)?(?P<time>\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?P<ampm>[ap]m(?![a-z]))?)?"
+    r"\s*(?P<tz>z|utc|gmt|[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?|[a-z]+/[a-z_+\-0-9]+(?:/[a-z_+\-0-9]+)?)?"
     r"\s*(?P<bc>bc|ad)?\s*$", re.IGNORECASE)
 
 
