@@ -514,11 +514,22 @@ def _resize(args: list[pa.Array]) -> pa.Array:
     return pa.array(out, args[0].type)
 
 
+_MATH = {"erf": math.erf, "erfc": math.erfc, "lgamma": math.lgamma, "gamma": math.gamma}
+
+
+def _math(name: str, x: Any) -> float:
+    try:
+        return _MATH[name](float(x))
+    except (OverflowError, ValueError):
+        return math.inf if name != "erf" else math.nan
+
+
 def _fmod(a: Any, b: Any) -> float:
     return math.fmod(float(a), float(b)) if float(b) != 0 else math.nan
 
 
 FUNCTIONS = [
+    SqlFunction(name="ch_math", impl=_row_wise(_math, lambda a: pa.float64()), return_type="double precision"),
     SqlFunction(name="ch_match", impl=_row_wise(_match, lambda a: pa.bool_()), return_type="boolean"),
     SqlFunction(name="ch_extract", impl=_row_wise(_extract, lambda a: pa.string()), return_type="text"),
     SqlFunction(name="ch_replace_regexp_one", impl=_row_wise(_replace_regexp(False), lambda a: pa.string()),

@@ -287,6 +287,11 @@ def _typed_rewrites(select: exp.Select) -> None:
                 node.replace(exp.Literal.number(hint[len("FixedString("):-1]))
             continue
         left, right = hint_type(node.this, select), hint_type(node.expression, select)
+        if isinstance(node, exp.Sub) and left == right == "DateTime":  # the seconds between
+            node.replace(exp.Cast(this=exp.Anonymous(this="date_part", expressions=[
+                exp.Literal.string("epoch"), exp.Sub(this=node.this.copy(), expression=node.expression.copy())]),
+                to=exp.DataType.build("bigint")))
+            continue
         if left == "DateTime" and int_parts(right) is not None or \
                 isinstance(node, exp.Add) and right == "DateTime" and int_parts(left) is not None:
             number, moment = (node.expression, node.this) if left == "DateTime" else (node.this, node.expression)

@@ -298,6 +298,12 @@ FUNCTIONS: dict[str, Handler] = {
     "covarpop": lambda a, c: _fn("covar_pop", a[0], a[1]),
     "covarsamp": lambda a, c: _fn("covar_samp", a[0], a[1]),
     "anyheavy": lambda a, c: _fn("any_value", a[0]),
+    "appendtrailingcharifabsent": lambda a, c: _pg("CASE WHEN {s} = '' OR right({s}, 1) = {ch} THEN {s} "
+                                                   "ELSE {s} || {ch} END", s=a[0], ch=a[1]),
+    "erf": lambda a, c: _fn("ch_math", _lit("erf"), a[0]),
+    "erfc": lambda a, c: _fn("ch_math", _lit("erfc"), a[0]),
+    "lgamma": lambda a, c: _fn("ch_math", _lit("lgamma"), a[0]),
+    "tgamma": lambda a, c: _fn("ch_math", _lit("gamma"), a[0]),
     "arraysort": _sort(False),
     "arrayreversesort": _sort(True),
     "arraysum": lambda a, c: _fn("ch_array_sum", _mapped(a)),
