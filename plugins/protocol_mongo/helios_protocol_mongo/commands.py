@@ -484,7 +484,7 @@ def create(ctx: CommandContext) -> dict[str, Any]:
     ctx.store.create_collection(ctx.db, name)
     if options:
         ctx.store.set_collection_options(ctx.db, name, options)
-    ctx.server.collection_options.clear()
+    ctx.server.collection_options.pop((ctx.db, name), None)  # read again when asked (an abort may undo this)
     return {"ok": 1.0}
 
 
