@@ -48,6 +48,7 @@ from helios_core.sql import (
 )
 from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.temp_tables import is_temp_schema, own_schema
+from helios_core.sql.triggers import firing
 from helios_core.storage import ColumnDef, mover
 
 
@@ -1534,6 +1535,8 @@ def _truncate(session: Any, ast: exp.TruncateTable) -> Result:
             targets.append(other)
             names.add((other.schema, other.name))
     restart = (ast.args.get("identity") or "").upper() == "RESTART"
+    for t in targets:  # as PostgreSQL: every BEFORE TRUNCATE trigger, then the truncation, then the AFTER ones
+        firing.statement(session, t, "BEFORE", "TRUNCATE")
     for t in targets:
         txn.truncate(t.schema, t.name)
         if restart:
@@ -1543,6 +1546,8 @@ def _truncate(session: Any, ast: exp.TruncateTable) -> Result:
                     d = txn.catalog_get("sequence", seq)
                     if d is not None:
                         sequences.restart(session, seq, d)
+    for t in targets:
+        firing.statement(session, t, "AFTER", "TRUNCATE")
     return Result(command_tag="TRUNCATE TABLE")
 
 

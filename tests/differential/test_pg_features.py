@@ -307,6 +307,15 @@ TRIGGERS = [
     "CREATE TRIGGER \"Upper\" BEFORE INSERT ON ordered FOR EACH ROW EXECUTE FUNCTION note_me()",
     "INSERT INTO ordered VALUES (1)",
     "SELECT name FROM fired ORDER BY seq",
+    ("CREATE FUNCTION note_truncate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+     "INSERT INTO fired (name) VALUES (tg_name || ' ' || tg_when || ' ' || tg_op || ' ' || tg_level || ' ' "
+     "|| tg_table_name || ' ' || (SELECT count(*) FROM ordered)); RETURN NULL; END $$"),
+    "CREATE TRIGGER tr_before BEFORE TRUNCATE ON ordered EXECUTE FUNCTION note_truncate()",
+    "CREATE TRIGGER tr_after AFTER TRUNCATE OR INSERT ON ordered FOR EACH STATEMENT EXECUTE FUNCTION note_truncate()",
+    "CREATE TRIGGER tr_row AFTER TRUNCATE ON ordered FOR EACH ROW EXECUTE FUNCTION note_truncate()",
+    "SELECT tgname, tgtype FROM pg_trigger WHERE tgname LIKE 'tr_%' ORDER BY 1",
+    "TRUNCATE ordered",
+    "SELECT name FROM fired WHERE name LIKE 'tr_%' ORDER BY seq",
 ]
 
 ROW_SECURITY = [

@@ -31,8 +31,6 @@ def parse_create(c: Any) -> Any:
         if word not in _EVENTS:
             c.fail()
         c.i += 1
-        if word == "TRUNCATE":
-            raise FeatureNotSupported("TRUNCATE triggers are not supported")
         events.append(word)
         if word == "UPDATE" and c.accept("OF"):
             columns.append(c.name())
@@ -51,6 +49,8 @@ def parse_create(c: Any) -> Any:
     if c.accept("FOR"):
         c.accept("EACH")
         level = "ROW" if c.accept("ROW") else ("STATEMENT" if c.accept("STATEMENT") else c.fail())
+    if level == "ROW" and "TRUNCATE" in events:
+        raise FeatureNotSupported("TRUNCATE FOR EACH ROW triggers are not supported")
     when = None
     if c.accept("WHEN"):
         when = c.parenthesized_text()
