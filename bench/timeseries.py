@@ -12,8 +12,8 @@ same seeded events (time over 90 days, repo_id, duration_ms, status) go into eac
   days: HeliosDB over the raw rows, HeliosDB's continuous aggregate, PostgreSQL (date_bin with
   TimescaleDB's origin) and DuckDB (time_bucket), median [min-max] ms of ``--runs`` runs after a
   warm-up, the answers' row counts checked equal;
-* bytes on disk after the compression job packed the chunks (every chunk of the 90 days is
-  older than compression_after): HeliosDB's whole data directory (segments, WAL, manifests) and
+* bytes on disk right after the compression job packed the chunks (every chunk of the 90 days is
+  older than compression_after; before the continuous aggregate exists): HeliosDB's whole data directory (segments, WAL, manifests) and
   its chunks (heliosdb.chunks) beside pg_total_relation_size (heap, TOAST and the btree);
 * the HeliosDB server's CPU seconds for each ingest (from /proc: wall time is noisy on a shared
   machine), and the compression job's time.
@@ -165,6 +165,14 @@ def main() -> None:
             h.execute("CHECKPOINT")
             status = h.execute("SELECT last_status FROM heliosdb.jobs WHERE job_id = %s", (job,)).fetchone()[0]
             print(f"helios   compression job {time.perf_counter() - started:,.1f} s: {status}")
+            h_chunks, packed = h.execute("SELECT sum(bytes), count(*) FILTER (WHERE compressed) || '/' || count(*) "
+                                         "FROM heliosdb.chunks").fetchone()
+            h_dir = _dir_bytes(helios.data_dir)
+            p_bytes = p.execute("SELECT pg_total_relation_size('build_metrics')").fetchone()[0]
+            events = args.events + args.insert_events
+            print(f"bytes: helios data directory {h_dir:,} ({h_dir / events:.1f} B/event; chunks {h_chunks:,}, "
+                  f"{packed} compressed), postgres table + index {p_bytes:,} ({p_bytes / events:.1f} B/event): "
+                  f"{h_dir / p_bytes:.2f}x")
             started = time.perf_counter()
             h.execute(CAGG)
             print(f"helios   continuous aggregate built in {time.perf_counter() - started:,.1f} s")
@@ -193,14 +201,6 @@ def main() -> None:
             pg_ms = medians["postgres        "]
             print(f"ratios: helios raw / postgres {medians['helios raw      '] / pg_ms:.2f}x, "
                   f"helios cagg / postgres {medians['helios cagg     '] / pg_ms:.3f}x")
-            h_chunks, packed = h.execute("SELECT sum(bytes), count(*) FILTER (WHERE compressed) || '/' || count(*) "
-                                         "FROM heliosdb.chunks").fetchone()
-            h_dir = _dir_bytes(helios.data_dir)
-            p_bytes = p.execute("SELECT pg_total_relation_size('build_metrics')").fetchone()[0]
-            events = args.events + args.insert_events
-            print(f"bytes: helios data directory {h_dir:,} ({h_dir / events:.1f} B/event; chunks {h_chunks:,}, "
-                  f"{packed} compressed), postgres table + index {p_bytes:,} ({p_bytes / events:.1f} B/event): "
-                  f"{h_dir / p_bytes:.2f}x")
     finally:
         cluster.stop()
         helios.stop()

@@ -379,6 +379,9 @@ def source_rows(session: Any, ctx: Any, tdef: Any, cols: list[int], source: Any,
                 raise HeliosError("VALUES lists must all be the same length", sqlstate="42601")
         if width > len(cols):
             raise HeliosError("INSERT has more expressions than target columns", sqlstate="42601")
+        bound = _parameter_columns(source, cache, ctx, targets, width)
+        if bound is not None:
+            return bound, [[False] * len(rows) for _ in range(width)], len(rows)
         # fast path: literals and parameters only
         cells = [[_cells_literal(c, ctx.params, ctx.param_types) for c in r.expressions] for r in rows]
         n = len(rows)
@@ -419,6 +422,44 @@ def source_rows(session: Any, ctx: Any, tdef: Any, cols: list[int], source: Any,
         return arrays, masks, n
     arrays, n = _plan_source(session, ctx, source, targets, cache)
     return arrays, None, n
+
+
+def _parameter_columns(source: Any, cache: dict | None, ctx: Any, targets: list[tuple[str, Any]], width: int
+                       ) -> list[pa.Array] | None:
+    """A prepared INSERT whose VALUES cells are all parameters (a batch the statement cache lifted):
+    the parameter numbers of each column are read from the tree once and kept in the statement's
+    cache; each execution only gathers the bound values. None when the shape is any other."""
+    if cache is None:
+        return None
+    shape = cache.get("values_parameters")
+    if shape is None:
+        shape = []
+        for j in range(width):
+            idxs = []
+            for r in source.expressions:
+                c = r.expressions[j]
+                i = _param_index(c) if isinstance(c, (exp.Parameter, exp.Placeholder)) else None
+                if i is None:
+                    shape = False
+                    break
+                idxs.append(i)
+            if shape is False:
+                break
+            shape.append(idxs)
+        cache["values_parameters"] = shape
+    if shape is False:
+        return None
+    params, ptypes = ctx.params, list(ctx.param_types)
+    arrays = []
+    for j, idxs in enumerate(shape):
+        if any(i >= len(params) for i in idxs):
+            return None
+        kinds = {ptypes[i].name if i < len(ptypes) and ptypes[i] is not None else "unknown" for i in idxs}
+        if len(kinds) != 1:
+            return None
+        t = ptypes[idxs[0]] if idxs[0] < len(ptypes) and ptypes[idxs[0]] is not None else _types().UNKNOWN
+        arrays.append(assign(_param_vec([params[i] for i in idxs], t), targets[j][1], len(idxs), targets[j][0]))
+    return arrays
 
 
 def _plan_source(session: Any, ctx: Any, query: Any, targets: list[tuple[str, Any]], cache: dict | None = None
