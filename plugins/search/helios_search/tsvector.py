@@ -9,6 +9,7 @@ stored in Arrow as their text output, so parsing is cached.
 from __future__ import annotations
 
 import functools
+import re
 
 from helios_core.errors import HeliosError, SyntaxError_
 
@@ -84,9 +85,58 @@ def _read_word(text: str, i: int, stop_at_colon: bool = True) -> tuple[str, int]
     return "".join(out), i
 
 
+_CANONICAL_ENTRY = re.compile(r"'((?:[^'\\]|''|\\.)+)'(?::([0-9]+[ABC]?(?:,[0-9]+[ABC]?)*))?")
+_ESCAPED = re.compile(r"''|\\(.)")
+_WEIGHT_OF = {"A": 3, "B": 2, "C": 1}
+
+
+def _parse_canonical(text: str) -> TsVector | None:
+    """Stored values are tsvector output (quoted, sorted, unique, positions ascending): read that
+    form directly, or None when the text is not exactly it (the full parser then decides)."""
+    entries: list[tuple[str, Positions]] = []
+    n, i = len(text), 0
+    previous = None
+    while i < n:
+        m = _CANONICAL_ENTRY.match(text, i)
+        if m is None:
+            return None
+        word = m.group(1)
+        if "'" in word or "\\" in word:
+            word = _ESCAPED.sub(lambda e: e.group(1) or "'", word)
+        if (previous is not None and word <= previous) or (len(word) > 511 and len(word.encode()) > 2046):
+            return None  # not in order (str order is UTF-8 byte order), or too long: the full parser
+        positions: Positions = ()
+        if m.group(2):
+            out = []
+            last = 0
+            for p in m.group(2).split(","):
+                weight = _WEIGHT_OF.get(p[-1], 0)
+                pos = int(p[:-1]) if weight else int(p)
+                if pos <= last or pos > MAX_POSITION:
+                    return None
+                out.append((pos, weight))
+                last = pos
+            if len(out) > MAX_POSITIONS_PER_LEXEME:
+                return None
+            positions = tuple(out)
+        entries.append((word, positions))
+        previous = word
+        i = m.end()
+        if i < n:
+            if text[i] != " ":
+                return None
+            i += 1
+            if i == n:
+                return None
+    return tuple(entries)
+
+
 @functools.lru_cache(maxsize=65536)
 def parse(text: str) -> TsVector:
     """tsvector input: ``'lexeme':1A,2 other:3``."""
+    fast = _parse_canonical(text) if text.startswith("'") else None
+    if fast is not None:
+        return fast
     entries: list[tuple[str, Positions]] = []
     n = len(text)
     i = 0
