@@ -112,6 +112,9 @@ def match(txn: Any, schema: str, tdef: Any, cond: exp.Expression) -> tuple[dict[
     left, right = cond.this, cond.expression
     if right is None or right.find(exp.Column, exp.Subquery, exp.Select) is not None:
         return None
+    if isinstance(right, (exp.Any, exp.All)) or (
+            isinstance(right, exp.Anonymous) and str(right.this).lower() in ("any", "all", "some")):
+        return None  # a quantified comparison (a @@ ANY (array)): one condition per element, not one
     while isinstance(left, exp.Paren):
         left = left.this
     kinds = searchable_kinds()

@@ -46,6 +46,8 @@ def test_gin_finds_what_a_scan_finds(conn: psycopg.Connection, tables: None) -> 
         got = _ids(conn, "select id from gin_docs where to_tsvector('english', body) @@ to_tsquery(%s) order by id", q)
         assert got == want, q
     assert len(_ids(conn, "select id from gin_docs where tsv @@ to_tsquery('project & launch')")) > 5
+    quantified = "select id from {} where tsv @@ any ('{{budget,review}}') order by id"  # not for the index
+    assert _ids(conn, quantified.format("gin_docs")) == _ids(conn, quantified.format("gin_plain"))
 
 
 def test_explain_shows_the_bitmap_scan(conn: psycopg.Connection, tables: None) -> None:
