@@ -183,3 +183,22 @@ def test_branch_sees_its_own_documents(search_server, conn: psycopg.Connection, 
         assert conn.execute("select count(*) from bm_docs where body @@@ 'branch'").fetchone() == (0,)
     finally:
         conn.execute("drop branch if exists bm_feature")
+
+
+def test_search_section_is_checked() -> None:
+    """[search] analyzer and max_result_window: unknown values stop start-up with the key named."""
+    from helios_search import bm25_index
+
+    saved = dict(bm25_index.SETTINGS)
+    try:
+        with pytest.raises(ValueError, match="search.analyzer"):
+            bm25_index.configure({"analyzer": "klingon"})
+        with pytest.raises(ValueError, match="search.max_result_window"):
+            bm25_index.configure({"max_result_window": 0})
+        bm25_index.configure({"analyzer": "whitespace", "max_result_window": 50})
+        assert bm25_index.SETTINGS == {"analyzer": "whitespace", "max_result_window": 50}
+        words = bm25_index._analyzer("whitespace", None).analyze("E-mail ME, please")
+        assert words == ["e-mail", "me,", "please"]
+        assert bm25_index._analyzer("standard", "english").analyze("E-mail runners") == ["e", "mail", "runner"]
+    finally:
+        bm25_index.SETTINGS.update(saved)
