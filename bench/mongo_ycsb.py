@@ -19,6 +19,7 @@ import json
 import os
 import pathlib
 import random
+import shutil
 import tempfile
 import threading
 import time
@@ -73,7 +74,8 @@ def main() -> None:
     args = parser.parse_args()
     client_counts = [int(c) for c in args.clients.split(",")]
     docs = [_document(i) for i in range(args.docs)]
-    helios = start_server(pathlib.Path(tempfile.mkdtemp(prefix="helios-bench-mongo-")), only=["mongodb"])
+    data_dir = pathlib.Path(tempfile.mkdtemp(prefix="helios-bench-mongo-"))
+    helios = start_server(data_dir, only=["mongodb"])
     cluster = PgCluster.start()
     try:
         pg_dsn = f"host={cluster.host} port={cluster.port} user={cluster.user} dbname={cluster.database}"
@@ -133,6 +135,7 @@ def main() -> None:
     finally:
         cluster.stop()
         helios.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
