@@ -241,6 +241,16 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
     if isinstance(node, exp.Anonymous) and str(node.this).lower().startswith("emptyarray") and \
             len(str(node.this)) > len("emptyarray"):
         return f"Array({str(node.this)[len('emptyArray'):]})"
+    if isinstance(node, exp.Nullif):
+        inner = hint_type(node.this, select)
+        return inner if inner is None or inner.startswith("Nullable(") else f"Nullable({inner})"
+    if isinstance(node, exp.Cast) and isinstance(node.to, exp.DataType) and "nullable" in node.to.args:
+        target = node.to.sql(dialect="clickhouse")  # a type written in ClickHouse's terms (not by a rewrite)
+        if target.startswith(_CAST_TYPES):
+            return target
+    if isinstance(node, exp.CastToStrType) and isinstance(node.args.get("to"), exp.Literal) and \
+            node.args["to"].this.startswith(_CAST_TYPES):
+        return node.args["to"].this
     if isinstance(node, exp.Anonymous) and str(node.this).lower() == "tonullable" and node.expressions:
         inner = hint_type(node.expressions[0], select)
         return inner if inner is None or inner.startswith("Nullable(") else f"Nullable({inner})"
@@ -332,6 +342,7 @@ _ARITHMETIC = {exp.Add: "plus", exp.Sub: "minus", exp.Mul: "multiply", exp.Mod: 
 _ARITHMETIC_CALLS = {"plus": "plus", "minus": "minus", "multiply": "multiply", "modulo": "modulo",
                      "intdiv": "intdiv", "intdivorzero": "intdiv", "bitand": "bit", "bitor": "bit", "bitxor": "bit"}
 _FLOATS = ("Float32", "Float64")
+_CAST_TYPES = ("UInt", "Int", "Float", "String", "Nullable(", "Array(", "FixedString(", "Date")
 
 
 def _arithmetic_type(node: exp.Expression, select: exp.Select | None) -> str | None:
@@ -353,6 +364,14 @@ def _arithmetic_type(node: exp.Expression, select: exp.Select | None) -> str | N
     else:
         return None
     types = [hint_type(o, select) for o in operands]
+    if any(t and t.startswith("Nullable(") for t in types):  # NULL in, NULL out: the same type, Nullable
+        inner = _arithmetic_of(kind, [t[len("Nullable("):-1] if t and t.startswith("Nullable(") else t
+                                      for t in types])
+        return f"Nullable({inner})" if inner else None
+    return _arithmetic_of(kind, types)
+
+
+def _arithmetic_of(kind: str, types: list[str | None]) -> str | None:
     parts = [int_parts(t) for t in types]
     if parts[0] is not None and parts[1] is not None:
         return _integer_result(kind, parts[0], parts[1])
