@@ -93,6 +93,9 @@ def _column(column: exp.ColumnDef) -> None:
     for c in constraints:
         k = c.kind
         if isinstance(k, exp.DefaultColumnConstraint):
+            if k.this is not None and k.this.find(exp.Column):  # refused, not accepted and broken at INSERT
+                raise ClickHouseError(48, f"Column {column.name}: a DEFAULT that uses other columns "
+                                          f"({k.this.sql(dialect='clickhouse')}) is not supported yet")
             has_default = True
             kept.append(c)
         elif isinstance(k, exp.CommentColumnConstraint | exp.NotNullColumnConstraint):
