@@ -515,7 +515,7 @@ def _seq_type(sql_type: Any) -> str:
 
 # the CREATE TABLE clauses create_table acts on; any other is refused rather than ignored
 _TABLE_PROPERTIES = (exp.TemporaryProperty, exp.OnCommitProperty, exp.PartitionedByProperty,
-                     exp.PartitionedOfProperty, exp.UnloggedProperty, exp.TableSpaceProperty)
+                     exp.PartitionedOfProperty, exp.UnloggedProperty, exp.TableSpaceProperty, exp.WithDataProperty)
 
 
 def _refuse_unknown_table_properties(props: exp.Properties | None) -> None:
@@ -582,7 +582,9 @@ def create_table(session: Any, ast: exp.Create) -> Result:
     if query is not None:
         if part_by is not None:
             raise FeatureNotSupported("CREATE TABLE AS with PARTITION BY is not supported")
-        return _create_table_as(session, txn, schema, name, query, elements)
+        no_data = any(isinstance(p, exp.WithDataProperty) and p.args.get("no")
+                      for p in (props.expressions if props is not None else []))
+        return _create_table_as(session, txn, schema, name, query, elements, no_data=no_data)
     if part_of is not None:
         return _create_partition(session, txn, schema, name, part_of, part_by)
     spec = build_columns(session, txn, schema, name, elements)
@@ -737,7 +739,9 @@ def _record_constraint_indexes(txn: Any, schema: str, name: str, pk: list[str], 
                                                           "primary": False, "constraint": True})
 
 
-def _create_table_as(session: Any, txn: Any, schema: str, name: str, query: Any, elements: list) -> Result:
+def _create_table_as(session: Any, txn: Any, schema: str, name: str, query: Any, elements: list, *,
+                     no_data: bool = False) -> Result:
+    """CREATE TABLE ... AS query [WITH [NO] DATA]: WITH NO DATA makes the empty table only."""
     ctx = session.context(txn)
     plan = session.plan_query(query, ctx)
     names = [ident(e) for e in elements] if elements else [n for n, _ in plan.columns]
@@ -747,6 +751,8 @@ def _create_table_as(session: Any, txn: Any, schema: str, name: str, query: Any,
             t = types.TEXT
         cols.append(ColumnDef(n, t.arrow_type, True, {"sql_type": t.sql_name()}))
     txn.create_table(schema, name, cols, options={"pk_name": f"{name}_pkey"})
+    if no_data:
+        return Result(command_tag="CREATE TABLE AS")
     count = 0
     import pyarrow as pa
 

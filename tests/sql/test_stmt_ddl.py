@@ -341,3 +341,13 @@ def test_add_serial_column_numbers_existing_rows(s):
     s.execute("insert into t (v) values ('d')")
     assert rows(s, "select id from t where v = 'd'") == [(4,)]
     assert err(s, "insert into t (v, id) values ('e', null)").sqlstate == "23502"
+
+
+def test_create_table_as_with_no_data_makes_the_empty_table(s):
+    assert s.execute("create table src as select g as a, 'x' || g as b from generate_series(1, 3) g")[
+        0].command_tag == "SELECT 3"
+    assert s.execute("create table empty as select * from src with no data")[0].command_tag == "CREATE TABLE AS"
+    assert rows(s, "select count(*) from empty") == [(0,)]
+    s.execute("insert into empty select * from src where a = 2")
+    assert rows(s, "select a, b from empty") == [(2, "x2")]
+    assert s.execute("create table full_copy as select * from src with data")[0].command_tag == "SELECT 3"
