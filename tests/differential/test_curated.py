@@ -169,6 +169,7 @@ STATEMENTS = [
      "(SELECT y FROM (VALUES (1, 5), (1, 7), (2, 1)) t(k, y) WHERE t.k = d.x ORDER BY y DESC LIMIT 1) s ON true ORDER BY 1"),
     "VALUES (1, 'a'), (2, 'b') ORDER BY 1 DESC", "VALUES (3), (1), (2) ORDER BY 1 LIMIT 2",
     "SELECT array_prepend(0, ARRAY[1, 2]), array_append(ARRAY[1], 2)",
+    r"SELECT U&'\0041b', U&'d\0061t\+000061', U&'d!0061t' UESCAPE '!', U&'\D83D\DE00'", r"SELECT U&'\zzzz'",
 ]
 
 

@@ -397,7 +397,11 @@ class ScalarCompiler:
     def c_RawString(self, node: exp.Expression, scope: Scope) -> Compiled:
         return make_const(const_vec(node.this, T.UNKNOWN))
 
-    c_UnicodeString = c_RawString
+    def c_UnicodeString(self, node: exp.Expression, scope: Scope) -> Compiled:
+        esc = node.args.get("escape")
+        return make_const(const_vec(unicode_escapes(node.this, esc.this if isinstance(esc, exp.Literal) else "\\"),
+                                    T.UNKNOWN))
+
     c_National = c_RawString
 
     def c_ByteString(self, node: exp.Expression, scope: Scope) -> Compiled:
@@ -2391,3 +2395,44 @@ def whole_row(scope: Scope, alias: str) -> Compiled | None:
         return Vec(pa.StructArray.from_arrays(arrays, fields=list(rt.arrow_type)), rt, False)
 
     return Compiled(rt, fn, label=alias)
+
+
+
+_HEX = "0123456789abcdefABCDEF"
+
+
+def unicode_escapes(text: str, escape: str = "\\") -> str:
+    """U&'...' text: ``\\XXXX`` and ``\\+XXXXXX`` (hex code points, surrogate pairs joined) and a
+    doubled escape character (``UESCAPE`` changes it), as PostgreSQL reads them."""
+    if len(escape) != 1 or escape in _HEX + "+'\" \t\n\r":
+        raise HeliosError("invalid Unicode escape character", sqlstate="42601")
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch != escape:
+            out.append(ch)
+            i += 1
+            continue
+        if text[i + 1:i + 2] == escape:
+            out.append(escape)
+            i += 2
+            continue
+        width = 6 if text[i + 1:i + 2] == "+" else 4
+        start = i + 2 if width == 6 else i + 1
+        digits = text[start:start + width]
+        if len(digits) != width or any(c not in _HEX for c in digits):
+            raise HeliosError("invalid Unicode escape", sqlstate="22025",
+                              hint="Unicode escapes must be \\XXXX or \\+XXXXXX.")
+        code = int(digits, 16)
+        i = start + width
+        if 0xD800 <= code <= 0xDBFF:  # a high surrogate: its low one must follow
+            low = text[i + 1:i + 5] if text[i:i + 1] == escape else ""
+            if len(low) != 4 or any(c not in _HEX for c in low) or not 0xDC00 <= int(low, 16) <= 0xDFFF:
+                raise HeliosError("invalid Unicode surrogate pair", sqlstate="42601")
+            code = 0x10000 + ((code - 0xD800) << 10) + (int(low, 16) - 0xDC00)
+            i += 5
+        if code == 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise HeliosError("invalid Unicode escape value", sqlstate="22025")
+        out.append(chr(code))
+    return "".join(out)
