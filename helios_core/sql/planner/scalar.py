@@ -2403,7 +2403,8 @@ _HEX = "0123456789abcdefABCDEF"
 
 def unicode_escapes(text: str, escape: str = "\\") -> str:
     """U&'...' text: ``\\XXXX`` and ``\\+XXXXXX`` (hex code points, surrogate pairs joined) and a
-    doubled escape character (``UESCAPE`` changes it), as PostgreSQL reads them."""
+    doubled escape character (``UESCAPE`` changes it), as PostgreSQL's lexer reads them (its errors are
+    syntax errors, 42601, except an escape naming no character, 22025)."""
     if len(escape) != 1 or escape in _HEX + "+'\" \t\n\r":
         raise HeliosError("invalid Unicode escape character", sqlstate="42601")
     out: list[str] = []
@@ -2422,7 +2423,7 @@ def unicode_escapes(text: str, escape: str = "\\") -> str:
         start = i + 2 if width == 6 else i + 1
         digits = text[start:start + width]
         if len(digits) != width or any(c not in _HEX for c in digits):
-            raise HeliosError("invalid Unicode escape", sqlstate="22025",
+            raise HeliosError("invalid Unicode escape", sqlstate="42601",
                               hint="Unicode escapes must be \\XXXX or \\+XXXXXX.")
         code = int(digits, 16)
         i = start + width
