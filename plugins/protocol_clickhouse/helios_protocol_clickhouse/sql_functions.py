@@ -223,8 +223,8 @@ def _to_fixed_string(args: list[pa.Array]) -> pa.Array:
 
 def _to_string(args: list[pa.Array]) -> pa.Array:
     a = args[0]
-    if pa.types.is_string(a.type) or pa.types.is_large_string(a.type):
-        return a
+    if pa.types.is_string(a.type) or pa.types.is_large_string(a.type):  # a FixedString's padding goes
+        return pc.utf8_rtrim(a, characters="\0")
     if pa.types.is_integer(a.type):
         return pc.cast(a, pa.string())
     kind = "Float32" if pa.types.is_float32(a.type) else "Float64" if pa.types.is_floating(a.type) else \

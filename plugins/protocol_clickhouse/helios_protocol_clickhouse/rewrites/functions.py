@@ -298,6 +298,7 @@ FUNCTIONS: dict[str, Handler] = {
     "covarpop": lambda a, c: _fn("covar_pop", a[0], a[1]),
     "covarsamp": lambda a, c: _fn("covar_samp", a[0], a[1]),
     "anyheavy": lambda a, c: _fn("any_value", a[0]),
+    "tostringcuttozero": lambda a, c: _fn("split_part", _fn("ch_to_string", a[0]), _lit("\0"), exp.Literal.number(1)),
     "appendtrailingcharifabsent": lambda a, c: _pg("CASE WHEN {s} = '' OR right({s}, 1) = {ch} THEN {s} "
                                                    "ELSE {s} || {ch} END", s=a[0], ch=a[1]),
     "erf": lambda a, c: _fn("ch_math", _lit("erf"), a[0]),

@@ -32,3 +32,4 @@ SELECT nullIf(1, 1), nullIf(1, 2), toTypeName(nullIf(1, 2));
 SELECT CAST(NULL AS Nullable(UInt8)), CAST(1 AS Nullable(UInt8)) AS v, toTypeName(v);
 SELECT ifNull(NULL, 1), coalesce(NULL, NULL, 'x'), isNull(1), isNotNull(NULL);
 DROP TABLE n1;
+SELECT toString(toFixedString('a\0b', 4)) AS s, length(s), toStringCutToZero('ab\0c'), toString('x');
