@@ -154,6 +154,8 @@ def text_values(array: pa.Array, oid: int, type_name: str = "") -> list[str | No
 
 def encode_column(array: pa.Array, oid: int, type_name: str, binary: bool) -> list[bytes | None]:
     """One column as wire field values in the requested format."""
+    if oid == VOID_OID:  # a void function's result is an empty value, not NULL (psql shows '')
+        return [b""] * len(array)
     if binary:
         if oid == bc.NUMERIC:  # the value's display scale is PG's dscale: take it from the text form
             return [None if t is None else bc.ENCODERS[bc.NUMERIC](decimal.Decimal(t))
@@ -180,6 +182,7 @@ def encode_column(array: pa.Array, oid: int, type_name: str, binary: bool) -> li
 
 
 RECORD_OID = 2249
+VOID_OID = 2278
 _EPOCH_SHIFT_DAYS = 10957  # 1970-01-01 to 2000-01-01, PostgreSQL's epoch for binary dates
 _INFINITIES = {2**31 - 1, -(2**31), 2**63 - 1, -(2**63)}
 

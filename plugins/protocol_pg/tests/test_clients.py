@@ -147,6 +147,10 @@ def test_psycopg_settings_and_session_functions(dsn: str) -> None:
         assert conn.execute("select version()").fetchone()[0].startswith("PostgreSQL 15")
         conn.execute("reset all")
         conn.execute("discard all")
+        # a void function's value is empty, not NULL, in both formats
+        assert conn.execute("select pg_advisory_lock(7), pg_advisory_unlock(7)").fetchone() == ("", True)
+        assert conn.execute("select pg_advisory_lock(7)", binary=True).fetchone() == (b"",)  # as from PostgreSQL 15
+        conn.execute("select pg_advisory_unlock_all()")
 
 
 # ---------------------------------------------------------------------------
