@@ -76,12 +76,23 @@ def searchable_kinds() -> dict[str, Any]:
     return _KINDS[0]
 
 
+# operators sqlglot reads into nodes of their own, by PostgreSQL's spelling
+_NAMED_OPERATORS = {exp.ArrayContainsAll: "@>", exp.ArrayContainedBy: "<@", exp.JSONBContainsTopKey: "?"}
+
+
+def operator_symbol(cond: exp.Expression) -> str | None:
+    """The symbol of a binary operator condition (``a @@ b``, ``a @> b``...), None for other nodes."""
+    if isinstance(cond, exp.Operator):
+        return str(cond.args.get("operator"))
+    return _NAMED_OPERATORS.get(type(cond))
+
+
 def may_match(cond: exp.Expression) -> bool:
     """Cheap test before any catalog look-up: an operator some searchable access method lists."""
     while isinstance(cond, exp.Paren):
         cond = cond.this
-    return isinstance(cond, exp.Operator) and any(
-        str(cond.args.get("operator")) in k.operators for k in searchable_kinds().values())
+    symbol = operator_symbol(cond)
+    return symbol is not None and any(symbol in k.operators for k in searchable_kinds().values())
 
 
 def table_indexes(txn: Any, schema: str, tdef: Any) -> list[dict[str, Any]]:
@@ -106,9 +117,9 @@ def match(txn: Any, schema: str, tdef: Any, cond: exp.Expression) -> tuple[dict[
     """The (index, kind, key position) that answers ``cond``, when it is ``key symbol constant``."""
     while isinstance(cond, exp.Paren):
         cond = cond.this
-    if not isinstance(cond, exp.Operator):
+    symbol = operator_symbol(cond)
+    if symbol is None:
         return None
-    symbol = str(cond.args.get("operator"))
     left, right = cond.this, cond.expression
     if right is None or right.find(exp.Column, exp.Subquery, exp.Select) is not None:
         return None

@@ -742,7 +742,7 @@ class Builder:
             while isinstance(cond, exp.Paren):
                 cond = cond.this
             value = self.compile(cond.expression, scope)
-            symbol = str(cond.args.get("operator"))
+            symbol = index_search.operator_symbol(cond)
             text = f"{_shown(cond.this)} {symbol} {_shown(cond.expression)}"
             op.index_use = index_search.IndexUse(kind, rec, pos, symbol, value, text)
             if not kind.exact:  # checked again on the rows read, unless the search says it was exact

@@ -12,6 +12,8 @@ reads (weights, positions and negation are settled there: EXPLAIN's "Recheck Con
 from __future__ import annotations
 
 import bisect
+import decimal
+import json
 import re
 import threading
 from collections import OrderedDict
@@ -83,6 +85,58 @@ def _lexemes(text: str) -> list[str]:
     return [_ESCAPE.sub(lambda m: m.group(1) or "'", w) if ("'" in w or "\\" in w) else w for w in found]
 
 
+class _JsonLists:
+    """For a jsonb key: top-level key (and string element of a top-level array) -> row positions,
+    and top-level (key, scalar value) -> row positions. ``?`` and ``@>`` of an object are answered
+    from them as candidates; the kernel evaluates the operator again on the rows read."""
+
+    def __init__(self, values: list[str | None]) -> None:
+        keys: dict[str, list[int]] = {}
+        pairs: dict[tuple[str, str], list[int]] = {}
+        for pos, text in enumerate(values):
+            if text is None:
+                continue
+            value = json.loads(text, parse_float=decimal.Decimal)
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    keys.setdefault(k, []).append(pos)
+                    if not isinstance(v, (dict, list)):
+                        pairs.setdefault((k, _scalar(v)), []).append(pos)
+            elif isinstance(value, list):
+                for element in value:
+                    if isinstance(element, str):
+                        keys.setdefault(element, []).append(pos)
+            elif isinstance(value, str):
+                keys.setdefault(value, []).append(pos)
+        self.keys = {k: np.unique(np.asarray(v, dtype=np.int64)) for k, v in keys.items()}
+        self.pairs = {k: np.asarray(v, dtype=np.int64) for k, v in pairs.items()}
+        self.rows = len(values)
+
+    def candidates(self, operator: str, value: Any) -> np.ndarray | None:
+        """Row positions that may satisfy ``key operator value`` (None: any row may)."""
+        empty = np.empty(0, dtype=np.int64)
+        if operator == "?":
+            return self.keys.get(str(value), empty)
+        wanted = json.loads(value, parse_float=decimal.Decimal) if isinstance(value, str) else value
+        if not isinstance(wanted, dict) or not wanted:
+            return None  # arrays and scalars: contained in many shapes; the recheck decides
+        rows = None
+        for k, v in wanted.items():
+            part = self.keys.get(k, empty) if isinstance(v, (dict, list)) else \
+                self.pairs.get((k, _scalar(v)), empty)
+            rows = part if rows is None else np.intersect1d(rows, part, assume_unique=True)
+        return rows
+
+
+def _scalar(v: Any) -> str:
+    """A jsonb scalar as equality sees it: 1 and 1.0 are the same number."""
+    if isinstance(v, bool) or v is None:
+        return json.dumps(v)
+    if isinstance(v, (int, decimal.Decimal)):
+        return "n" + str(decimal.Decimal(v).normalize())
+    return "s" + str(v)
+
+
 def _lists_of(scope: tuple, chunk: Any, key: int) -> _ChunkLists:
     cache_key = (*scope, key, chunk.chunk_id)
     with _lists_lock:
@@ -90,7 +144,8 @@ def _lists_of(scope: tuple, chunk: Any, key: int) -> _ChunkLists:
         if found is not None:
             _lists.move_to_end(cache_key)
             return found
-    built = _ChunkLists(chunk.read().column(f"k{key}").to_pylist())
+    values = chunk.read().column(f"k{key}").to_pylist()
+    built = _JsonLists(values) if scope[-1] == "jsonb" else _ChunkLists(values)
     with _lists_lock:
         _lists[cache_key] = built
         while len(_lists) > KEPT_CHUNKS:
@@ -99,7 +154,10 @@ def _lists_of(scope: tuple, chunk: Any, key: int) -> _ChunkLists:
 
 
 def search(request: IndexSearch) -> pa.Table:
-    """Candidate rowids of ``tsvector @@ tsquery`` among the rows the snapshot sees."""
+    """Candidate rowids among the rows the snapshot sees: ``tsvector @@ tsquery``, or ``jsonb ?
+    text`` / ``jsonb @> jsonb``."""
+    if request.operator in ("?", "@>"):
+        return _search_json(request)
     query = Q.parse_cached(str(request.value))
     found: list[np.ndarray] = []
     if query is not None:
@@ -119,6 +177,23 @@ def search(request: IndexSearch) -> pa.Table:
     return table.replace_schema_metadata({"exact": "1"}) if query is None or _exact(query) else table
 
 
+def _search_json(request: IndexSearch) -> pa.Table:
+    scope = (request.scope[0], request.scope[2], *request.scope[3:], "jsonb")
+    found: list[np.ndarray] = []
+    for chunk in request.chunks():
+        if chunk.visible is not None and not chunk.visible.any():
+            continue
+        lists = _lists_of(scope, chunk, request.key)
+        rows = lists.candidates(request.operator, request.value)
+        keep = np.ones(lists.rows, dtype=bool) if rows is None else _positions_mask(rows, lists.rows)
+        if chunk.visible is not None:
+            keep &= chunk.visible
+        if keep.any():
+            found.append(np.asarray(chunk.rowids())[keep])
+    rowids = np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+    return pa.table({"_rowid": pa.array(rowids, pa.int64())})
+
+
 def _exact(node: Q.Node) -> bool:
     """Whether the lists answer the query exactly: plain lexemes (no weight, prefix is fine) under
     ``&`` and ``|``; ``!`` and phrases need the positions and the whole vector, so a recheck."""
@@ -136,5 +211,6 @@ def _positions_mask(rows: np.ndarray, n: int) -> np.ndarray:
     return mask
 
 
-GIN = IndexKind(name="gin", key_types=["tsvector", "jsonb", "tsquery"], operators={"@@": ["tsvector"]}, search=search)
+GIN = IndexKind(name="gin", key_types=["tsvector", "jsonb", "tsquery"],
+                operators={"@@": ["tsvector"], "?": ["jsonb"], "@>": ["jsonb"]}, search=search)
 GIST = IndexKind(name="gist", key_types=["tsvector", "tsquery"], operators={"@@": ["tsvector"]}, search=search)

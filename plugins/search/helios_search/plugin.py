@@ -40,6 +40,5 @@ def helios_startup(kernel: Any) -> None:
 
 @hookimpl
 def helios_index_kinds():
-    """bm25 (tantivy); gin and gist over tsvector, which find the rows of @@ (gin over jsonb is only
-    recorded in the catalog: its queries scan)."""
+    """bm25 (tantivy); gin and gist over tsvector, which find the rows of @@; gin over jsonb (? and @>)."""
     return [bm25_index.INDEX_KIND, gin_index.GIN, gin_index.GIST]

@@ -72,3 +72,24 @@ def test_deleted_and_uncommitted_rows(search_server, conn: psycopg.Connection, t
         assert _ids(conn, "select id from gin_docs where tsv @@ to_tsquery('launch') order by id") == before[1:]
         writer.rollback()
     assert _ids(conn, "select id from gin_docs where tsv @@ to_tsquery('launch') order by id") == before[1:]
+
+
+def test_gin_over_jsonb_answers_containment_and_key_tests(conn: psycopg.Connection) -> None:
+    rows = ['{"a": 1, "b": "x", "c": {"d": 2}}', '{"a": 2}', '["a", "z"]', None, '{"a": 1.0, "b": "x"}', '"a"',
+            '{"a": [1, 2]}', '{"b": true, "n": null}']
+    for name in ("gin_json", "gin_json_plain"):
+        conn.execute(f"drop table if exists {name}")
+        conn.execute(f"create table {name} (id int, doc jsonb)")
+        conn.execute(f"insert into {name} select i, d::jsonb from unnest(%s::text[]) with ordinality u(d, i)", (rows,))
+    conn.execute("create index gin_json_doc on gin_json using gin (doc)")
+    try:
+        for cond in ["""doc @> '{"a": 1}'""", "doc ? 'a'", """doc @> '{"c": {"d": 2}}'""", """doc @> '["a"]'""",
+                     """doc @> '{"a": 1, "b": "x"}'""", "doc @> '{}'", """doc @> '{"a": [1]}'""",
+                     """doc @> '{"b": true, "n": null}'""", "doc ? 'zz'"]:
+            got = _ids(conn, f"select id from gin_json where {cond} order by id")
+            assert got == _ids(conn, f"select id from gin_json_plain where {cond} order by id"), cond
+        plan = [r[0] for r in conn.execute("""explain select id from gin_json where doc @> '{"a": 1}'""")]
+        assert any("Bitmap Index Scan on gin_json_doc" in line for line in plan)
+    finally:
+        conn.execute("drop table gin_json")
+        conn.execute("drop table gin_json_plain")
