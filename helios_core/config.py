@@ -462,6 +462,9 @@ class MetricsConfig:
     port: int = attrs.field(default=9464, metadata={"min": 0, "max": 65535})
     # branches that get their own label in per-branch series; the others share branch="other"
     max_branch_labels: int = attrs.field(default=100, metadata={"min": 0, "max": 100_000})
+    # false: statements are not counted or timed (pg_stat_statements stays empty, the statement
+    # series stay at zero, no slow-statement log); pg_stat_statements.track = none, server-wide
+    statement_statistics: bool = True
 
 
 @attrs.frozen(kw_only=True)
@@ -882,6 +885,7 @@ enabled = false
 host = "127.0.0.1"
 port = 9464
 max_branch_labels = 100         # branches with their own label in per-branch series; others: "other"
+statement_statistics = true     # false: no pg_stat_statements, statement series or slow-statement log
 
 [branching]
 max_branches = 5000

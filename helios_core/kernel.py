@@ -332,6 +332,7 @@ class Kernel:
                 raise
             raise StartupError(describe(exc, Path(data_dir))) from None
         self.engine.statement_stats.max_branch_labels = cfg.metrics.max_branch_labels
+        self.engine.statement_stats.enabled = cfg.metrics.statement_statistics
         self.engine.ensure_login_roles(list(cfg.auth.users))  # [auth.users] can log in as plain roles
         if cfg.source:  # it may hold passwords: no COPY reads or writes it (helios_core.sql.server_files)
             self.engine.protected_paths = [str(cfg.source)]

@@ -123,6 +123,7 @@ class StatementStats:
     def __init__(self, max_branch_labels: int = 100) -> None:
         self.lock = threading.Lock()
         self.max_branch_labels = max_branch_labels
+        self.enabled = True  # [metrics] statement_statistics: False records nothing
         self.entries: dict[tuple[str, str, str], Entry] = {}
         self.statements: dict[tuple[str, str, str], int] = {}  # (protocol, kind, outcome)
         self.histograms: dict[tuple[str, str], list[float]] = {}  # (protocol, kind): buckets..., sum, count

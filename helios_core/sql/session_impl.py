@@ -397,7 +397,8 @@ class SqlSession(Session):
         self.query_start = time.time()
         self._statements_run += 1
         started = time.perf_counter()
-        cpu_started = statement_stats.cpu_sample_start(self._statements_run)
+        counting = self.engine.statement_stats.enabled
+        cpu_started = statement_stats.cpu_sample_start(self._statements_run) if counting else None
         try:
             result = self._run_hooked(st, params, prepared, lazy)
         except BaseException as e:
@@ -424,6 +425,8 @@ class SqlSession(Session):
 
     def _count_statement(self, text: str, kind: str, started: float, cpu: float, rows: int | None,
                          sqlstate: str | None) -> None:
+        if not self.engine.statement_stats.enabled:
+            return
         seconds = time.perf_counter() - started
         self.engine.statement_stats.record(self, text, kind, seconds, cpu, rows, sqlstate)
         slow_ms = statement_stats.slow_statement_ms(self)

@@ -9,6 +9,8 @@ import re
 import psycopg
 import pytest
 
+import helios_core
+from helios_core.config import load_config
 from helios_core.testing import HeliosServer
 from tests.operations.conftest import scrape
 
@@ -139,3 +141,19 @@ def test_branch_labels_are_capped(server: HeliosServer) -> None:
     labels = set(re.findall(r'helios_branch_statements_total\{branch="([^"]+)",database="helios"\}', body))
     assert "other" in labels
     assert len(labels) <= 3 + 1  # max_branch_labels = 3 in this module's config, plus "other"
+
+
+def test_statement_statistics_switched_off_records_nothing(tmp_path) -> None:
+    """``[metrics] statement_statistics = false`` (what the overhead benchmark compares against)."""
+    path = tmp_path / "helios.toml"
+    path.write_text("[metrics]\nstatement_statistics = false\n")
+    assert load_config(path, {}).metrics.statement_statistics is False
+    s = helios_core.connect()
+    try:
+        s.execute("select 1")
+        assert [k[2] for k, _ in s.engine.statement_stats.statement_rows()] == ["select $1"]
+        s.engine.statement_stats.enabled = False
+        s.execute("select 2, 3")
+        assert [k[2] for k, _ in s.engine.statement_stats.statement_rows()] == ["select $1"]
+    finally:
+        s.engine.close()
