@@ -280,6 +280,13 @@ def _settle_type_names(select: exp.Select) -> None:
 def _typed_rewrites(select: exp.Select) -> None:
     """Rules that need the types of the select's columns: length of a FixedString(N) is N;
     DateTime +/- a number counts seconds."""
+    for node in list(select.find_all(exp.Anonymous)):  # assumeNotNull(NULL): the type's default
+        if str(node.this).lower() == "assumenotnull" and len(node.expressions) == 1:
+            hint = hint_type(node.expressions[0], select) or ""
+            inner = hint[len("Nullable("):-1] if hint.startswith("Nullable(") else ""
+            default = "0" if int_parts(inner) is not None else _DEFAULT_LITERALS.get(inner)
+            if default is not None:
+                node.replace(exp.Coalesce(this=node.expressions[0].copy(), expressions=[sqlglot.parse_one(default)]))
     for node in list(select.find_all(exp.Length, exp.Add, exp.Sub)):
         if isinstance(node, exp.Length):
             hint = hint_type(node.this, select) or ""

@@ -12,7 +12,7 @@ SELECT d FROM n1 WHERE b IS NULL ORDER BY d;
 SELECT d FROM n1 ORDER BY a;
 SELECT d FROM n1 ORDER BY a DESC;
 SELECT d FROM n1 ORDER BY a NULLS FIRST;
-SELECT coalesce(a, 0), ifNull(b, 'none'), nullIf(d, 2) FROM n1 ORDER BY d;
+SELECT coalesce(a, 0), ifNull(b, 'none'), nullIf(d, 2), assumeNotNull(a) FROM n1 ORDER BY d;
 SELECT if(a IS NULL, 'null', 'not null'), multiIf(a = 1, 'one', a IS NULL, 'null', 'other') FROM n1 ORDER BY d;
 SELECT arrayJoin(c) AS x FROM n1 ORDER BY x;
 SELECT a FROM n1 WHERE a IN (1, 3) ORDER BY a;
