@@ -1545,6 +1545,9 @@ def _truncate(session: Any, ast: exp.TruncateTable) -> Result:
         firing.statement(session, t, "BEFORE", "TRUNCATE")
     for t in targets:
         txn.truncate(t.schema, t.name)
+        record = session.engine.store.maintenance_stats.get(t.table_id)
+        if record is not None:
+            record["reltuples"] = None  # as PostgreSQL's new empty relation: never counted (-1)
         if restart:
             for c in t.columns:
                 seq = c.metadata.get("sequence")

@@ -94,6 +94,8 @@ def test_vacuum_and_analyze_check_their_targets_and_refresh_statistics(s):
     assert rows(s, "select reltuples from pg_class where relname = 'parent'") == [(4.0,)]
     assert rows(s, "select analyze_count, last_analyze is not null, n_mod_since_analyze from pg_stat_user_tables "
                    "where relname = 'parent'") == [(1, True, 0)]
+    s.execute("truncate parent")
+    assert rows(s, "select reltuples from pg_class where relname = 'parent'") == [(-1.0,)]
     s.execute("create view v as select 1")
     notices = s.execute("analyze v")[-1].notices
     assert "cannot analyze non-tables" in notices[0].message
