@@ -439,6 +439,12 @@ def select_into_as_create(tree: exp.Expr) -> exp.Expr:
                       properties=exp.Properties(expressions=props) if props else None)
 
 
+def _only_comments(rest: str) -> bool:
+    """Nothing but blanks and comments is left of the text (so an error there is at end of input)."""
+    rest = re.sub(r"/\*.*?\*/", " ", rest, flags=re.DOTALL)
+    return not re.sub(r"--[^\n]*", " ", rest).strip()
+
+
 def _strip_on_commit_drop(chunk: list[Token]) -> tuple[list[Token], bool]:
     """CREATE TEMP TABLE ... ON COMMIT DROP: sqlglot does not know it; take it out, remember it."""
     for i in range(len(chunk) - 2):
@@ -466,9 +472,18 @@ def _parse_chunk(sql: str, chunk: list[Token]) -> exp.Expr:
         ctx = err.get("start_context") or ""
         hl = err.get("highlight") or ""
         pos = len(ctx)
-        if hl:
+        desc = str(err.get("description") or "")
+        # the parser wanted more after the highlighted token (not: the highlighted token is wrong)
+        wanted_more = desc.startswith(("Required keyword", "Expecting")) or (
+            desc.startswith("Expected") and "SENTINEL" in desc)
+        rest = sql[pos + len(hl):]
+        if hl and wanted_more and rest.lstrip().startswith(";"):  # the statement ended too soon
+            raise syntax_error('syntax error at or near ";"', pos + len(hl) + len(rest) - len(rest.lstrip()) + 1
+                               ) from None
+        if hl and not (wanted_more and _only_comments(rest)):
             raise syntax_error(f'syntax error at or near "{hl}"', pos + 1) from None
-        raise syntax_error("syntax error at end of input", len(sql)) from None
+        # the statement stopped where it needed more (select 1 +, ... WHERE): PostgreSQL's words
+        raise syntax_error("syntax error at end of input", len(sql) + 1) from None
     tree = trees[0] if trees else None
     if tree is None:
         raise syntax_error("syntax error at end of input", len(sql))

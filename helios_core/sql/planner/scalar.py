@@ -1002,12 +1002,17 @@ class ScalarCompiler:
         args = [node.this] + list(node.expressions)
         cs = []
         dead: list[T.SqlType] = []
+        dead_literals: list[exp.Expression] = []
         for a in args:
             if cs and cs[-1].const is not None and cs[-1].const.array.null_count == 0:
                 dead.append(self.compile_unfolded(a, scope).type)  # never evaluated (folded away)
+                if isinstance(a, exp.Literal) and a.is_string:
+                    dead_literals.append(a)
                 continue
             cs.append(self.compile(a, scope))
         rt = self.result_type([c.type for c in cs] + dead, "COALESCE")
+        for a in dead_literals:  # a literal is read as the result type even where it is never reached
+            self.coerce(self.compile(a, scope), rt)
         cs = [self.coerce(c, rt) for c in cs]
         if len(cs) == 1:
             return cs[0]
