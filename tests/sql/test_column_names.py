@@ -17,6 +17,7 @@ CASES = [
      ["coalesce", "count", "stddev", "bool_and", "array_length", "left"]),
     ("trim(' a '), btrim(' a '), date_part('year', date '2020-01-01'), extract(year from date '2020-01-01')",
      ["btrim", "btrim", "date_part", "extract"]),
+    ("timestamp '2024-01-01' at time zone 'UTC', now() at time zone 'Asia/Tokyo'", ["timezone", "timezone"]),
 ]
 
 

@@ -1688,7 +1688,7 @@ def _agg_name(node: exp.Expression) -> str:
 
 
 _NAME_OF = {
-    "Count": "count", "Sum": "sum", "Avg": "avg", "Min": "min", "Max": "max", "Coalesce": "coalesce",
+    "AtTimeZone": "timezone", "Count": "count", "Sum": "sum", "Avg": "avg", "Min": "min", "Max": "max", "Coalesce": "coalesce",
     "Case": "case", "Nullif": "nullif", "Greatest": "greatest", "Least": "least", "Exists": "exists",
     "Array": "array", "CurrentTimestamp": "now", "CurrentDate": "current_date", "CurrentTime": "current_time",
     "Localtimestamp": "localtimestamp", "Extract": "extract", "Interval": "interval", "GroupConcat": "string_agg",
