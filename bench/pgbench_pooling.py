@@ -163,6 +163,7 @@ def main() -> None:
     finally:
         pooled.stop()
         lifecycle.stop_all()
+        shutil.rmtree(workdir, ignore_errors=True)
     print(f"pgbench -S -M simple, -T {args.seconds}, scale {args.scale}, pool size {args.pool_size}; "
           f"{cluster.version()}, {version.strip().splitlines()[0] if version else 'pgbouncer'}; "
           f"open files {want}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import pathlib
+import shutil
 import statistics
 import tempfile
 
@@ -67,6 +68,7 @@ def main() -> None:
             ratios.append(pair["on"] / pair["off"])
     finally:
         lifecycle.stop_all()
+        shutil.rmtree(workdir, ignore_errors=True)
     med_on, med_off = statistics.median(results["on"]), statistics.median(results["off"])
     print(f"pgbench -S -M prepared -c 1 -t {args.transactions}, {args.runs} alternating runs per side")
     print(f"statistics on:  median {med_on:.0f} µs server CPU per transaction "
