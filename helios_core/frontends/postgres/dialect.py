@@ -439,6 +439,25 @@ def select_into_as_create(tree: exp.Expr) -> exp.Expr:
                       properties=exp.Properties(expressions=props) if props else None)
 
 
+# SHOW/RESET targets written as phrases rather than a setting's name
+_SETTING_PHRASES = {
+    "SHOW": {("ALL",): "all", ("TIME", "ZONE"): "timezone",
+             ("TRANSACTION", "ISOLATION", "LEVEL"): "transaction_isolation"},
+    "RESET": {("ALL",): "all", ("TIME", "ZONE"): "timezone", ("SESSION", "AUTHORIZATION"): "session_authorization"},
+}
+
+
+def _setting_name(c: Any, phrases: dict[tuple[str, ...], str]) -> str:
+    """The setting SHOW or RESET names: one of its phrases, or a (dotted) setting name; then the end."""
+    for words, name in phrases.items():
+        if c.accept(*words):
+            break
+    else:
+        name = c.dotted_name()
+    c.end()
+    return name
+
+
 def _only_comments(rest: str) -> bool:
     """Nothing but blanks and comments is left of the text (so an error there is at end of input)."""
     rest = re.sub(r"/\*.*?\*/", " ", rest, flags=re.DOTALL)
@@ -755,34 +774,9 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         name = c.name()
         c.end()
         return Utility(kind="release", args={"name": name})
-    if w == "SHOW":
+    if w in ("SHOW", "RESET"):
         c.i += 1
-        if c.accept("ALL"):
-            c.end()
-            return Utility(kind="show", args={"name": "all"})
-        if c.accept("TIME", "ZONE"):
-            c.end()
-            return Utility(kind="show", args={"name": "timezone"})
-        if c.accept("TRANSACTION", "ISOLATION", "LEVEL"):
-            c.end()
-            return Utility(kind="show", args={"name": "transaction_isolation"})
-        name = c.dotted_name()
-        c.end()
-        return Utility(kind="show", args={"name": name})
-    if w == "RESET":
-        c.i += 1
-        if c.accept("ALL"):
-            c.end()
-            return Utility(kind="reset", args={"name": "all"})
-        if c.accept("TIME", "ZONE"):
-            c.end()
-            return Utility(kind="reset", args={"name": "timezone"})
-        if c.accept("SESSION", "AUTHORIZATION"):
-            c.end()
-            return Utility(kind="reset", args={"name": "session_authorization"})
-        name = c.dotted_name()
-        c.end()
-        return Utility(kind="reset", args={"name": name})
+        return Utility(kind=w.lower(), args={"name": _setting_name(c, _SETTING_PHRASES[w])})
     if w == "SET":
         return _parse_set(c)
     if w == "DISCARD":
