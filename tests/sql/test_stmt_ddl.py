@@ -302,6 +302,13 @@ def test_comments_go_with_dropped_objects(s):
     assert rows(s, "select obj_description('ti'::regclass)") == [(None,)]
 
 
+def test_comment_is_null_drops_the_comment(s):
+    s.execute("create table t (a int); comment on table t is 'x'; comment on column t.a is 'y'")
+    assert s.execute("comment on table t is null")[0].command_tag == "COMMENT"
+    s.execute("COMMENT ON COLUMN t.a IS NULL")
+    assert rows(s, "select obj_description('t'::regclass), col_description('t'::regclass, 1)") == [(None, None)]
+
+
 def test_alter_sequence(s):
     s.execute("create sequence sq")
     assert s.execute("alter sequence sq restart with 50")[0].command_tag == "ALTER SEQUENCE"

@@ -369,6 +369,8 @@ def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Stateme
             chunk, overriding = _strip_overriding(chunk)
         elif first == "CREATE":
             chunk, on_commit_drop = _strip_on_commit_drop(chunk)
+        elif first == "COMMENT":
+            chunk = _comment_is_null(chunk)
         tree = _parse_chunk(sql, chunk)
         refuse_time_travel_writes(tree, chunk)
         tree = select_into_as_create(tree)
@@ -471,6 +473,14 @@ def _strip_on_commit_drop(chunk: list[Token]) -> tuple[list[Token], bool]:
                 and chunk[i + 2].text.upper() == "DROP"):
             return chunk[:i] + chunk[i + 3:], True
     return chunk, False
+
+
+def _comment_is_null(chunk: list[Token]) -> list[Token]:
+    """COMMENT ON ... IS NULL drops the comment, as IS '' does (sqlglot reads only a string there)."""
+    if len(chunk) >= 2 and chunk[-1].token_type == TokenType.NULL and chunk[-2].text.upper() == "IS":
+        last = chunk[-1]
+        return [*chunk[:-1], Token(TokenType.STRING, "", last.line, last.col, last.start, last.end)]
+    return chunk
 
 
 def _strip_overriding(chunk: list[Token]) -> tuple[list[Token], str | None]:
