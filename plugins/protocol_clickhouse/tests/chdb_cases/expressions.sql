@@ -84,7 +84,7 @@ SELECT emptyArrayUInt8(), emptyArrayString(), toTypeName(emptyArrayUInt8());
 SELECT sum(x), avg(x), groupArray(x) FROM (SELECT arrayJoin([1,2,3]) AS x);
 SELECT k, sum(v) FROM (SELECT number % 2 AS k, number AS v FROM numbers(6)) GROUP BY k WITH TOTALS ORDER BY k FORMAT TSVWithNames;
 SELECT k, sum(v) FROM (SELECT number % 2 AS k, number AS v FROM numbers(6)) GROUP BY k WITH TOTALS ORDER BY k FORMAT JSONEachRow;
-SELECT number FROM numbers(3) UNION ALL SELECT number + 10 FROM numbers(2);
+SELECT n FROM (SELECT number AS n FROM numbers(3) UNION ALL SELECT number + 10 FROM numbers(2)) ORDER BY n;
 SELECT bitAnd(12, 10), bitOr(12, 10), bitXor(12, 10), bitNot(0), bitShiftLeft(1, 3), bitShiftRight(8, 2);
 SELECT toTypeName(bitAnd(12, 10)), toTypeName(toUInt8(1) + toUInt8(1)), toTypeName(toInt8(1) * toUInt8(1)), toTypeName(toUInt32(1) - toUInt32(1));
 SELECT toTypeName(1 - 2), 1 - 2, toTypeName(2 * 3), toTypeName(intDiv(7, 2)), toTypeName(-1 * 2);

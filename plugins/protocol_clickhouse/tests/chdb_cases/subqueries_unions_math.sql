@@ -23,7 +23,7 @@ SELECT intDivOrZero(10, 0), intDivOrZero(10, 3), intDiv(-7, 2), intDiv(7, -2);
 SELECT appendTrailingCharIfAbsent('abc', '/'), appendTrailingCharIfAbsent('abc/', '/');
 SELECT exp2(10), exp10(2), log(exp(2)), sin(0), cos(0), tan(0), asin(1), acos(1), atan(0), erf(0), lgamma(1), tgamma(5);
 SELECT minIf(number, number > 3), maxIf(number, number < 3), sumIf(number, 0), countIf(1) FROM numbers(6);
-SELECT 1 AS x UNION ALL SELECT 2 AS x UNION ALL SELECT 3;
+SELECT x FROM (SELECT 1 AS x UNION ALL SELECT 2 AS x UNION ALL SELECT 3) ORDER BY x;
 SELECT * FROM (SELECT 1 AS x UNION ALL SELECT 2) ORDER BY x DESC;
 SELECT x FROM (SELECT number AS x FROM numbers(3) UNION ALL SELECT number + 100 FROM numbers(2)) WHERE x > 1 ORDER BY x;
 SELECT count(), sum(x) FROM (SELECT 1 AS x UNION ALL SELECT 2 UNION ALL SELECT 3);
