@@ -79,6 +79,7 @@ class Scan(LogicalNode):
         self.alias = alias
         self.as_of = as_of
         self.primary_key = primary_key
+        self.key_name = f"{table}_pkey"  # the primary key's index, as EXPLAIN names it
         self.prune_terms: list[Any] = []
         self.pushed: list[Any] = []
         self.pk_lookup: list[tuple[str, Compiled]] | None = None

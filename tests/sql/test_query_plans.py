@@ -46,6 +46,12 @@ def test_explain_shows_operator_tree(session):
     assert any(line.lstrip().startswith("->  Hash Join") for line in lines)
 
 
+def test_a_named_primary_key_is_shown_by_its_name(session):
+    session.execute("create table named_pk (id int constraint named_pk_key primary key, v text)")
+    assert any("Index Scan using named_pk_key on named_pk" in line
+               for line in explain(session, "select v from named_pk where id = 1"))
+
+
 def test_explain_analyze_reports_rows_and_time(session):
     lines = explain(session, "analyze select name from items where id > 150")
     scan = next(line for line in lines if "Seq Scan on items" in line)
@@ -55,7 +61,7 @@ def test_explain_analyze_reports_rows_and_time(session):
 
 def test_primary_key_equality_uses_lookup(session):
     lines = explain(session, "select name from items where id = 42")
-    assert any("Index Scan using primary key on items" in line for line in lines)
+    assert any("Index Scan using items_pkey on items" in line for line in lines)
     assert session.execute("select name, price from items where id = 42")[-1].rows() == [
         ("item42", pytest.approx(63))]
     assert session.execute("select name from items where id = 4242")[-1].rows() == []
@@ -162,7 +168,7 @@ def test_jsonb_primary_key_equality_uses_lookup():
     s.execute("insert into docs select to_jsonb('k' || g), jsonb_build_object('n', g) from generate_series(1, 300) g")
     s.execute("""insert into docs values ('{"b": 2, "a": 1}', '{"n": -1}'), ('1.5', '{"n": -2}')""")
     lines = explain(s, """select doc from docs where _id = '"k7"'""")
-    assert any("Index Scan using primary key on docs" in line for line in lines)
+    assert any("Index Scan using docs_pkey on docs" in line for line in lines)
     assert s.execute("""select doc->'n' from docs where _id = '"k7"'""")[-1].rows() == [("7",)]
     assert s.execute("""select doc->'n' from docs where _id = '{"a": 1, "b": 2}'""")[-1].rows() == [("-1",)]
     assert s.execute("""select doc->'n' from docs where _id = '"missing"'""")[-1].rows() == []
@@ -174,7 +180,7 @@ def test_jsonb_primary_key_equality_uses_lookup():
 def test_primary_key_lookup_survives_left_joins(session):
     sql = ("select i.name, t.tag from items i left join tags t on t.item_id = i.id "
            "where i.id = 1 order by t.tag")
-    assert any("Index Scan using primary key on items i" in line for line in explain(session, sql))
+    assert any("Index Scan using items_pkey on items i" in line for line in explain(session, sql))
     assert session.execute(sql)[-1].rows() == [("item1", "a"), ("item1", "b")]
 
 

@@ -81,6 +81,7 @@ class TableScan(Operator):
         self.residual_text = residual_text
         self.as_of = as_of
         self.pk_lookup = pk_lookup
+        self.key_name = f"{table}_pkey"  # the primary key's index, as EXPLAIN names it
         self.alias = alias
         self.residual_parts: list[Compiled] | None = None
         self.prune_terms: list[PushedTerm] = []  # checked by the residual too: only skip segments
@@ -262,7 +263,7 @@ class TableScan(Operator):
         if self.index_use is not None:
             return self.index_use.explain(self.table, self.alias)[0]
         if self.pk_lookup is not None:
-            kind = "Index Scan using primary key on"
+            kind = f"Index Scan using {self.key_name} on"
         elif self.index is not None:
             kind = f"Index Scan using {self.index[0]} on"
         else:

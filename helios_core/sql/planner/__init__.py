@@ -23,7 +23,7 @@ What the planner does beyond the literal tree:
 
 - scans read only the columns the statement mentions; WHERE terms on one table are applied by
   its scan, one term after another (cheap column terms first, subqueries last); a WHERE that
-  pins a whole primary key becomes ``txn.lookup`` (shown as "Index Scan using primary key");
+  pins a whole primary key becomes ``txn.lookup`` (shown as "Index Scan using <table>_pkey");
 - comma/INNER joins form a join graph: equalities between two sides become hash joins (the
   hash table is built on the smaller side), other terms filter the matching pairs;
 - correlated ``[NOT] EXISTS`` / ``IN`` become hash semi/anti joins; a correlated scalar

@@ -1133,6 +1133,7 @@ class Builder:
             as_of = self.compile(version.args.get("expression"), Scope([], outer=None))
         op = L.Scan(fields, src.schema, name, [n for n, _ in needed], with_rowid=with_rowid, alias=qual,
                     as_of=as_of, primary_key=list(getattr(table, "primary_key", []) or []))
+        op.key_name = str((getattr(table, "options", None) or {}).get("pk_name") or op.key_name)
         op.score = bool(score)
         op.indexes = usable_indexes(self.ctx, src.schema, name, table)
         if policy is not None:  # the policy filters the scan itself; the query's WHERE runs above it

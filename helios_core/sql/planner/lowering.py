@@ -67,6 +67,7 @@ def _scan(n: L.Scan, memo: dict) -> Operator:
     op.prune_terms = n.prune_terms
     op.pushed = n.pushed
     op.pk_lookup = n.pk_lookup
+    op.key_name = n.key_name
     op.index = n.index
     op.guard = n.guard
     if n.score and n.index_use is None:
