@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.storage.segments import CREATED, encode_segment, plain_batch, segment_summary
+from helios_core.storage.tiering import CachedColumnReads
 from helios_core.storage.versions import ROWID, Chunk
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -94,7 +95,7 @@ def encode_packed(ch: Chunk, pk_cols: tuple[str, ...], spec: PackSpec) -> tuple[
     return encode_segment(ch, pk_cols, compression=spec.codec, dictionary=dictionary)
 
 
-class PackedSource:
+class PackedSource(CachedColumnReads):
     """Reads of a packed segment: the named columns decoded (and cached) on demand.
 
     The same interface as tiering.RemoteSegment (``key``, ``read``, ``load``), so scans read
@@ -108,25 +109,6 @@ class PackedSource:
 
     def key(self, columns: list[str] | None) -> tuple[str, str, tuple[str, ...] | None]:
         return "packed", self.name, None if columns is None else tuple(sorted({*columns, ROWID}))
-
-    def read(self, columns: list[str] | None) -> pa.RecordBatch:
-        key = self.key(columns)
-        hit = self.tiers.cache.get(key)
-        if hit is not None:
-            return hit
-        pending = self.tiers.pending(key)
-        if pending is not None:
-            return pending.result()
-        return self.load(key)
-
-    def load(self, key: tuple[str, str, tuple[str, ...] | None]) -> pa.RecordBatch:
-        batch = self.fetch(None if key[2] is None else list(key[2]))
-        idx = batch.schema.get_field_index(CREATED)
-        if idx >= 0:
-            batch = batch.remove_column(idx)
-        batch = batch.replace_schema_metadata(None)
-        self.tiers.cache.put(key, batch, batch.nbytes)
-        return batch
 
     def fetch(self, columns: list[str] | None) -> pa.RecordBatch:
         """The decoded columns (all when None), schema metadata kept."""

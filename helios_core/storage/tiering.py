@@ -129,16 +129,18 @@ class _RangeFile(io.RawIOBase):
         return len(data)
 
 
-class RemoteSegment:
-    """A segment recorded on a non-hot tier; ``read(columns)`` fetches (and caches) column subsets."""
+class CachedColumnReads:
+    """Column subsets of one segment through the tiers' cache: ``read`` answers from the cache, from a
+    read-ahead already under way, or ``load``s them; a subclass gives ``key`` and ``fetch``."""
 
-    __slots__ = ("name", "size", "tier", "tiers")
+    __slots__ = ()
+    tiers: Any
 
-    def __init__(self, tiers: TierSet, tier: str, name: str, size: int) -> None:
-        self.tiers, self.tier, self.name, self.size = tiers, tier, name, size
+    def key(self, columns: list[str] | None) -> tuple[str, str, tuple[str, ...] | None]:  # pragma: no cover
+        raise NotImplementedError
 
-    def key(self, columns: list[str] | None) -> tuple[str, str, tuple[str, ...] | None]:
-        return self.tier, self.name, None if columns is None else tuple(sorted({*columns, ROWID}))
+    def fetch(self, columns: list[str] | None) -> pa.RecordBatch:  # pragma: no cover
+        raise NotImplementedError
 
     def read(self, columns: list[str] | None) -> pa.RecordBatch:
         """Physical columns (all when None) plus ``_rowid``, without the ``_created`` stamps."""
@@ -160,6 +162,18 @@ class RemoteSegment:
         batch = batch.replace_schema_metadata(None)
         self.tiers.cache.put(key, batch, batch.nbytes)
         return batch
+
+
+class RemoteSegment(CachedColumnReads):
+    """A segment recorded on a non-hot tier; ``read(columns)`` fetches (and caches) column subsets."""
+
+    __slots__ = ("name", "size", "tier", "tiers")
+
+    def __init__(self, tiers: TierSet, tier: str, name: str, size: int) -> None:
+        self.tiers, self.tier, self.name, self.size = tiers, tier, name, size
+
+    def key(self, columns: list[str] | None) -> tuple[str, str, tuple[str, ...] | None]:
+        return self.tier, self.name, None if columns is None else tuple(sorted({*columns, ROWID}))
 
     def fetch(self, columns: list[str] | None) -> pa.RecordBatch:
         """The segment's batch with only ``columns`` (all when None), read by byte ranges; schema metadata kept."""
