@@ -247,8 +247,43 @@ def _encode_fast(value: Any) -> str:
     return _BREAK.sub(b"", _COMMA_BREAK.sub(b", ", text)).decode()
 
 
+def _plain_scalar(value: Any) -> bool:
+    """A value orjson writes exactly as jsonb does: a string, boolean, null, int32 or a double whose
+    shortest text has no exponent (Int64 and other BSON types are int/str subclasses or objects)."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is int:
+        return INT32_MIN <= value <= INT32_MAX
+    return kind is float and math.isfinite(value) and "e" not in repr(value)
+
+
+def _flat_row(doc: dict[str, Any]) -> tuple[str, str, str | None] | None:
+    """encode_row of a document whose values are all plain scalars (no embedded documents or arrays),
+    or None. orjson's two-space indented text of a flat object has each member on a line of its own
+    after ``{\n  ``, so jsonb's text is that with ``,\n  `` turned into ``, `` (no walk of the values)."""
+    for value in doc.values():
+        if type(value) is not str and not _plain_scalar(value):
+            return None
+    keys = tuple(doc)
+    if not keys:
+        return "null", "{}", None
+    ordered, same = _key_plan(keys)
+    body = orjson.dumps(doc if same else {k: doc[k] for k in ordered}, option=orjson.OPT_INDENT_2)
+    text = "{" + body[4:-2].replace(b",\n  ", b", ").decode() + "}"
+    id_value = doc.get("_id")
+    id_text = '"' + id_value + '"' if type(id_value) is str and _SAFE.fullmatch(id_value) else _encode(id_value)
+    return id_text, text, (None if same else _encode(list(keys)))
+
+
+_SAFE = re.compile(r"[ !#-\[\]-~]*")  # printable ASCII without '"' and '\\': JSON text is the string quoted
+
+
 def encode_row(doc: dict[str, Any]) -> tuple[str, str, str | None]:
     """(``_id``'s jsonb text, the document's jsonb text, its field order as JSON text or None)."""
+    flat = _flat_row(doc) if type(doc) is dict else None
+    if flat is not None:
+        return flat
     try:
         value, order = _canonical(doc)
         return _encode(value.get("_id")), _encode_fast(value), (_encode(order) if order is not None else None)

@@ -103,6 +103,11 @@ class CommandRunner:
             self._store = CollectionStore(self._session)
         return self._store
 
+    @property
+    def has_session(self) -> bool:
+        """The connection's kernel session is open (opening one may wait: never on the event loop)."""
+        return self._store is not None
+
     def open_session(self) -> Any:
         """A kernel session for the logged-in user on the connection's branch (a transaction's)."""
         return self.server.open_session(self.user or "helios", self.branch)

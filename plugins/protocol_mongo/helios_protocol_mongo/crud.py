@@ -14,10 +14,11 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+import bson
 from bson import Int64, ObjectId
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import bson_json, collation, text_search
+from helios_protocol_mongo import bson_json, collation, point_access, text_search
 from helios_protocol_mongo.bson_order import MISSING, sort_key
 from helios_protocol_mongo.errors import MongoError, bad_value, from_helios_error
 from helios_protocol_mongo.expressions import is_number
@@ -175,6 +176,8 @@ def _int_arg(ctx: CommandContext, name: str, default: int = 0) -> int:
 
 def find(ctx: CommandContext) -> dict[str, Any]:
     collection = ctx.collection_name()
+    if point_access.is_point_find(ctx.command):
+        return point_access.find_by_id(ctx, collection)
     skip = _int_arg(ctx, "skip")
     limit = _int_arg(ctx, "limit")
     batch_size = ctx.command.get("batchSize")
@@ -406,13 +409,14 @@ def _upsert_seed(query: dict[str, Any]) -> dict[str, Any]:
 
 
 def _apply(doc: dict[str, Any] | None, spec: Any, query: dict[str, Any], array_filters: Any,
-           inserting: bool) -> dict[str, Any]:
+           inserting: bool, updater: Callable[[dict[str, Any], bool], dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The document after the update ``spec`` (``updater``: compile_update's of it, when made already)."""
     if isinstance(spec, list):
         new = run_update_pipeline(doc or {}, spec)
         if doc is not None and "_id" in doc and "_id" not in new:  # a pipeline keeps the document's _id
             new = {"_id": doc["_id"], **new}
     elif is_operator_update(spec):
-        new = compile_update(spec, query, array_filters)(doc or {}, inserting)
+        new = (updater or compile_update(spec, query, array_filters))(doc or {}, inserting)
     else:
         if not isinstance(spec, dict):
             raise MongoError(9, "Update argument must be either an object or an array")
@@ -433,10 +437,14 @@ def _immutable_id(old: dict[str, Any], new: dict[str, Any]) -> MongoError:
 
 
 def _store_new(ctx: CommandContext, collection: str, old: dict[str, Any], new: dict[str, Any]) -> bool:
-    """Write ``new`` over ``old``; False when nothing changed (MongoDB's nModified ignores no-ops)."""
-    if bson_json.dumps(old) == bson_json.dumps(new):
+    """Write ``new`` over ``old``; False when nothing changed (MongoDB's nModified ignores no-ops).
+    The BSON of each tells: equal bytes are the same fields, order, types and values."""
+    encoded = bson.encode(new)
+    if len(encoded) > MAX_BSON_SIZE:
+        raise MongoError(10334, f"object to insert too large. size in bytes: {len(encoded)}, "
+                                f"max size: {MAX_BSON_SIZE}")
+    if bson.encode(old) == encoded:
         return False
-    _check_size(new)
     _validate(ctx, collection, [new])
     ctx.store.replace(ctx.db, collection, old["_id"], new)
     return True
@@ -491,19 +499,25 @@ def _update_statement(ctx: CommandContext, collection: str, index: int, statemen
     if multi and not is_operator_update(spec) and not isinstance(spec, list):
         raise MongoError(9, "multi update is not supported for replacement-style update")
     array_filters = statement.get("arrayFilters")
+    updater = None
     if is_operator_update(spec):
-        compile_update(spec, query, array_filters)  # a bad update is refused even when nothing matches
-    docs = find_documents(ctx, collection, query)
-    matched = list(docs) if multi else list(itertools.islice(docs, 1))
-    if statement.get("sort") and not multi:
-        matched = sort_documents(list(find_documents(ctx, collection, query)), statement["sort"])[:1]
+        updater = compile_update(spec, query, array_filters)  # a bad update is refused even when nothing matches
+    key = point_access.point_key(query)
+    if key is not point_access.NOT_FOUND:  # one _id: a primary-key lookup, no filter to run
+        found = ctx.store.point_read(ctx.db, collection, key)
+        matched = [] if found is None else [found]
+    else:
+        docs = find_documents(ctx, collection, query)
+        matched = list(docs) if multi else list(itertools.islice(docs, 1))
+        if statement.get("sort") and not multi:
+            matched = sort_documents(list(find_documents(ctx, collection, query)), statement["sort"])[:1]
     if not matched and statement.get("upsert"):
         new = _upsert(ctx, collection, query, spec, array_filters)
         upserted.append({"index": index, "_id": new["_id"]})
         counts["n"] += 1
         return
     for doc in matched:
-        new = _apply(doc, spec, query, array_filters, inserting=False)
+        new = _apply(doc, spec, query, array_filters, inserting=False, updater=updater)
         counts["n"] += 1
         try:
             if _store_new(ctx, collection, doc, new):

@@ -21,7 +21,8 @@ from anyio.abc import SocketAttribute
 from anyio.streams.buffered import BufferedByteReceiveStream
 from bson import Timestamp
 
-from helios_protocol_mongo import scram_sha1
+from helios_core.session import BudgetExceeded, time_budget
+from helios_protocol_mongo import point_access, scram_sha1
 from helios_protocol_mongo.authentication import role_of, settings_from_kernel
 from helios_protocol_mongo.commands import CommandRunner
 from helios_protocol_mongo.config import MongoConfig
@@ -39,6 +40,8 @@ from helios_protocol_mongo.wire import (
     encode_op_reply,
     parse_message,
 )
+
+INLINE_BUDGET = 0.005  # seconds: point finds this quick run on the event loop (MongoConnection.answer)
 
 
 class MongoServer:
@@ -139,6 +142,7 @@ class MongoConnection:
         self.peer = _peer_address(stream)
         self.commands = CommandRunner(server, self)
         self.idle_scope: anyio.CancelScope | None = None  # set while waiting for the next request
+        self.fast_finds = True  # point finds run on the event loop (see answer)
 
     async def run(self) -> None:
         if self.server.open_connections > self.server.max_connections:
@@ -169,7 +173,7 @@ class MongoConnection:
             except ProtocolViolation as exc:
                 self.server.log.warning("mongodb: closing %s: %s", self.peer, exc)
                 return
-            reply = await anyio.to_thread.run_sync(self.commands.run, message, limiter=self.server.limiter)
+            reply = await self.answer(message)
             if message.more_to_come:
                 continue
             response_to = message.request_id
@@ -190,6 +194,38 @@ class MongoConnection:
                 # an exhaust cursor: the next batch follows unasked, answering the reply just sent
                 response_to = request_id
                 reply = await anyio.to_thread.run_sync(self.commands.run, message, limiter=self.server.limiter)
+
+
+    async def answer(self, message: Message) -> dict[str, Any]:
+        """The reply to one request: run in a worker thread, or on the event loop when it is a point
+        find (point_access) and this connection's point finds keep finishing within INLINE_BUDGET.
+        Past twice the budget the kernel hands it back (BudgetExceeded) and a worker runs it again."""
+        inline = self.commands.has_session and point_access.may_run_inline(message)
+        if inline and self.fast_finds:
+            started = time.perf_counter()
+            try:
+                with time_budget(INLINE_BUDGET * 2):
+                    reply = self.commands.run(message)
+            except BudgetExceeded:
+                self.fast_finds = False
+            else:
+                self.fast_finds = time.perf_counter() - started < INLINE_BUDGET
+                return reply
+        if not inline:
+            return await anyio.to_thread.run_sync(self.commands.run, message, limiter=self.server.limiter)
+        cost = [0.0]
+
+        def timed() -> dict[str, Any]:
+            # the find's own CPU time in the worker (a loaded machine's scheduling delays are not its cost)
+            started = time.thread_time()
+            try:
+                return self.commands.run(message)
+            finally:
+                cost[0] = time.thread_time() - started
+
+        reply = await anyio.to_thread.run_sync(timed, limiter=self.server.limiter)
+        self.fast_finds = cost[0] < INLINE_BUDGET
+        return reply
 
 
 def _format_address(address: Any) -> str:

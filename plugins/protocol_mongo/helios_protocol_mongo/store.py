@@ -46,6 +46,7 @@ class CollectionStore:
         self.use_copy = use_copy  # False inside a SQL statement (heliosdb.mongo), which is no COPY
         self._prepared: dict[str, Any] = {}
         self._has_order: dict[tuple[str, str], bool] = {}
+        self._copy_specs: dict[tuple[str, str, bool], tuple[int, Any]] = {}  # (catalog version, CopySpec)
 
     # -- statements ---------------------------------------------------------------
 
@@ -65,6 +66,7 @@ class CollectionStore:
     def execute(self, sql: str) -> Any:
         self._prepared.clear()  # DDL: plans prepared before may name what changed
         self._has_order.clear()
+        self._copy_specs.clear()
         return self.session.execute(sql)
 
     def has_order_column(self, db: str, collection: str) -> bool:
@@ -197,6 +199,11 @@ class CollectionStore:
             return (bson_json.load_document(doc, key, order) for key, doc, order in rows)
         return (bson_json.load_document(doc, key) for key, doc in rows)
 
+    def point_read(self, db: str, collection: str, key: Any) -> dict[str, Any] | None:
+        """The document whose ``_id`` is ``key`` (a string or ObjectId: jsonb equality is MongoDB's),
+        by one primary-key lookup (the kernel's short point read), or None."""
+        return next(self.scan(db, collection, "_id = $1", [bson_json.dumps(key)], ["jsonb"]), None)
+
     def _scored(self, db: str, collection: str, where: str, params: Sequence[Any], types: Sequence[str],
                 score: str) -> Iterator[dict[str, Any]]:
         ordered = self.has_order_column(db, collection)
@@ -236,14 +243,22 @@ class CollectionStore:
         if not self.use_copy or "." in collection or any("\\u0000" in doc for _, doc, _ in rows):
             # COPY cannot name a table with a dot in its name (fs.files); jsonb refuses NUL: let its input say so
             return self._insert_statement(db, collection, rows, ordered)
-        try:
-            # COPY's start checks INSERT privilege and the table's triggers, as for a SQL client's COPY
-            started = self.session.execute(f"copy {table_name(db, collection)} ({', '.join(columns)}) from stdin")
-        except HeliosError as exc:
-            if exc.sqlstate != "0A000":
-                raise
-            return self._insert_statement(db, collection, rows, ordered)  # a table with triggers: INSERT fires them
-        spec = started[-1].copy
+        key = (db, collection, ordered)
+        known = self._copy_specs.get(key)
+        if known is not None and known[0] == self.session.catalog_version:
+            spec = known[1]
+        else:
+            try:
+                # COPY's start checks INSERT privilege and the table's triggers, as for a SQL client's COPY;
+                # its answer holds while no catalog changes (privileges, triggers and the table are catalog)
+                version = self.session.catalog_version
+                started = self.session.execute(f"copy {table_name(db, collection)} ({', '.join(columns)}) from stdin")
+            except HeliosError as exc:
+                if exc.sqlstate != "0A000":
+                    raise
+                return self._insert_statement(db, collection, rows, ordered)  # a table with triggers: INSERT fires them
+            spec = started[-1].copy
+            self._copy_specs[key] = (version, spec)
         arrays = [pa.array([r[i] for r in rows], pa.string()) for i in range(len(columns))]
         batch = pa.RecordBatch.from_arrays(arrays, schema=spec.arrow_schema)
         return self.session.copy_in(spec, iter([batch])).row_count or 0
@@ -258,15 +273,17 @@ class CollectionStore:
         return self.run(sql, [payload], ["jsonb"]).row_count or 0
 
     def replace(self, db: str, collection: str, old_id: Any, doc: dict[str, Any]) -> int:
-        id_text, doc_text, order = bson_json.encode_row(doc)
-        params = [bson_json.dumps(old_id), id_text, doc_text]
-        types = ["jsonb", "jsonb", "jsonb"]
+        """Write ``doc`` over the row of ``old_id``: a point UPDATE by primary key. ``_id`` is immutable
+        (the update checked it), so the key column is not set again: no key change for the kernel."""
+        _id_text, doc_text, order = bson_json.encode_row(doc)
+        params = [bson_json.dumps(old_id), doc_text]
+        types = ["jsonb", "jsonb"]
         if self.has_order_column(db, collection):
-            sql = f"update {table_name(db, collection)} set _id = $2, doc = $3, {ORDER_COLUMN} = $4 where _id = $1"
+            sql = f"update {table_name(db, collection)} set doc = $2, {ORDER_COLUMN} = $3 where _id = $1"
             params.append(order)
             types.append("text")
         else:
-            sql = f"update {table_name(db, collection)} set _id = $2, doc = $3 where _id = $1"
+            sql = f"update {table_name(db, collection)} set doc = $2 where _id = $1"
         try:
             return self.run(sql, params, types).row_count or 0
         except HeliosError as exc:

@@ -13,7 +13,7 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
-from bson import Timestamp
+from bson import Int64, ObjectId, Timestamp
 
 from helios_protocol_mongo.bson_order import MISSING, compare, sort_key, values_equal
 from helios_protocol_mongo.errors import MongoError
@@ -37,6 +37,20 @@ def check_replacement(spec: dict[str, Any]) -> None:
             raise MongoError(52, f"The dollar ($) prefixed field '{key}' in '{key}' is not allowed in the context "
                                  "of an update's replacement document. Consider using an aggregation pipeline "
                                  "with $replaceWith.")
+
+
+def clone_document(value: Any) -> Any:
+    """A copy of a document that an update may change in place: its documents and arrays are new,
+    its other values shared (BSON scalars are not changed in place), much cheaper than deepcopy."""
+    kind = type(value)
+    if kind is dict:
+        return {k: v if type(v) in _IMMUTABLE else clone_document(v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _IMMUTABLE else clone_document(v) for v in value]
+    return copy.deepcopy(value)
+
+
+_IMMUTABLE = {str, int, float, bool, type(None), Int64, ObjectId, datetime.datetime}
 
 
 def compile_update(spec: dict[str, Any], query: dict[str, Any] | None,
@@ -64,7 +78,7 @@ def compile_update(spec: dict[str, Any], query: dict[str, Any] | None,
     query_matcher_source = query or {}
 
     def apply(doc: dict[str, Any], inserting: bool) -> dict[str, Any]:
-        new = copy.deepcopy(doc)
+        new = clone_document(doc)
         for op, fields in spec.items():
             if op == "$setOnInsert" and not inserting:
                 continue

@@ -17,10 +17,14 @@ DOCUMENTS = [
      "dec": Decimal128("1.10"), "when": datetime.datetime(2026, 1, 2, 3, 4, 5, 6000)},
     {"_id": "code", "js": Code("x = 1"), "re": Regex("a.b", "i"), "empty": {}, "lists": [[], [[]], [{}]],
      "keys of some length": {"bb": 1, "a": 2, "ccc": {"dd": 3, "e": 4}}},
+    # flat documents take the shortcut (bson_json._flat_row): written order and jsonb's order
+    {"_id": "user1", "field0": "v1-0-xx", "field1": "a\nb\u2028\"q\"\\", "field2": ""},
+    {"_id": 'a"b\\é\x01', "zz": 1.5, "a": -0.0, "bb": 2147483647, "c": None, "d": False, "f": 100.0, "g": 0.1,
+     "h": -2147483648, "i": 123456.789},
 ]
 
 
-@pytest.mark.parametrize("doc", DOCUMENTS, ids=["strings", "numbers", "extended"])
+@pytest.mark.parametrize("doc", DOCUMENTS, ids=["strings", "numbers", "extended", "flat", "flat-reordered"])
 def test_encoded_row_is_jsonbs_own_text(doc):
     id_text, doc_text, order = bson_json.encode_row(doc)
     session = helios_core.connect()

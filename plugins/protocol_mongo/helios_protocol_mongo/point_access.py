@@ -1,0 +1,69 @@
+"""Finds by ``_id``: one primary-key lookup, no filter machinery, no cursor, run on the event loop.
+
+``find({_id: "k"})`` (pymongo's ``find_one`` by key, the read of every key-value workload) can
+match one document at most, and the primary key finds it exactly when the key is a string or an
+ObjectId (jsonb equality is MongoDB's equality for those; numbers are not, as 1, 1.0 and
+Int64(1) are one key to MongoDB and three to jsonb). Such a find needs no matcher, sort,
+projection or cursor: its reply is the document, if any, and cursor id 0.
+
+A point find is short and takes no locks, so the server may answer it on its event loop instead
+of handing it to a worker thread (two thread switches cost more than the lookup): under the
+kernel's time budget (``helios_core.session.time_budget``) it is handed back with
+BudgetExceeded if it ever runs long, and then runs again in a worker thread; it has changed
+nothing, so running it again is safe.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bson import ObjectId
+
+from helios_protocol_mongo import collation
+from helios_protocol_mongo.wire import OP_MSG, Message
+
+# what a find may say besides its filter and still be a point find (the rest change what it returns)
+POINT_FIND_FIELDS = {"find", "filter", "limit", "singleBatch", "batchSize", "lsid", "$db", "$clusterTime",
+                     "$readPreference", "readConcern", "apiVersion", "apiStrict", "apiDeprecationErrors", "comment",
+                     "maxTimeMS", "noCursorTimeout", "allowPartialResults"}
+NOT_FOUND = object()
+
+
+def point_key(spec: Any) -> Any:
+    """The ``_id`` a filter asks for when it is exactly ``{_id: k}`` or ``{_id: {$eq: k}}`` with ``k`` a
+    string or an ObjectId, outside a collation (which may make "A" equal "a"); else NOT_FOUND."""
+    if type(spec) is not dict or len(spec) != 1 or "_id" not in spec or collation.active():
+        return NOT_FOUND
+    key = spec["_id"]
+    if type(key) is dict and len(key) == 1 and "$eq" in key:
+        key = key["$eq"]
+    if type(key) is str or type(key) is ObjectId:
+        return key
+    return NOT_FOUND
+
+
+def is_point_find(command: dict[str, Any]) -> bool:
+    """A find of one ``_id`` whose reply is that document alone (see module doc)."""
+    if not all(field in POINT_FIND_FIELDS for field in command):
+        return False
+    limit, batch_size = command.get("limit", 0), command.get("batchSize")
+    if type(limit) is not int or limit not in (0, 1, -1):
+        return False
+    if batch_size is not None and (type(batch_size) is not int or batch_size < 1):
+        return False
+    return point_key(command.get("filter")) is not NOT_FOUND
+
+
+def may_run_inline(message: Message) -> bool:
+    """A point find outside any transaction: the server may try it on its event loop."""
+    command = message.command
+    return (message.op_code == OP_MSG and not message.exhaust_allowed and next(iter(command), None) == "find"
+            and "txnNumber" not in command and "autocommit" not in command and is_point_find(command))
+
+
+def find_by_id(ctx: Any, collection: str) -> dict[str, Any]:
+    """The reply of a point find: the document of the key (if any) in the first batch, cursor 0."""
+    key = point_key(ctx.command.get("filter"))
+    doc = ctx.store.point_read(ctx.db, collection, key)
+    return {"cursor": {"firstBatch": [] if doc is None else [doc], "id": 0, "ns": f"{ctx.db}.{collection}"},
+            "ok": 1.0}
