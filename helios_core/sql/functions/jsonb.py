@@ -763,8 +763,3 @@ def _jsonb_delete_path(args: list[Vec]) -> Vec:
     """jsonb #- text[] as a function."""
     return json_operator("#-", args[0], args[1])
 
-
-@scalar("jsonb_path_exists", nargs=(2, 4))
-def _unsupported_path(args: list[Vec]) -> Vec:
-    raise HeliosError("SQL/JSON path functions are not supported by HeliosDB yet", sqlstate="0A000")
-

@@ -16,6 +16,7 @@ from helios_core.sql import extension_operators
 from helios_core.sql import types as T
 from helios_core.sql.functions.cast import cast
 from helios_core.sql.functions.ranges import range_operator
+from helios_core.sql.functions.registry import call_function
 from helios_core.sql.functions.resolve import NUMERIC_RANK, common_type
 from helios_core.sql.functions.vec import Vec, align
 
@@ -61,11 +62,15 @@ def operand_types(op: str, left: T.SqlType, right: T.SqlType) -> tuple[T.SqlType
     lu, ru = left.name == "unknown", right.name == "unknown"
     if lu == ru:
         return left, right
+    known = right if lu else left
+    if op in ("@?", "@@") and known.name == "jsonb":
+        return (left, T.JSONPATH) if ru else (T.JSONB, right)
+    if op in ("@?", "@@") and known.name == "jsonpath":
+        return (T.JSONB, right) if lu else (left, T.JSONPATH)
     if op in extension_operators.OPERATORS:
         plugin_op = extension_operators.find(op, left, right)
         if plugin_op is not None:
             return T.type_from_name(plugin_op.left), T.type_from_name(plugin_op.right)
-    known = right if lu else left
 
     def for_unknown() -> T.SqlType | None:
         if known.name in ("json", "jsonb") and not lu:
@@ -135,6 +140,8 @@ def binary_op(op: str, l: Vec, r: Vec) -> Vec:
     """l op r with PostgreSQL semantics. ``op`` is the operator's spelling ('+', '=', '||',
     'like', 'not ilike', '~*', 'similar to', 'is distinct from', 'and', '->>', '@>', ...)."""
     op = op.lower().strip()
+    if op in ("@?", "@@") and "jsonb" in (l.type.name, r.type.name):
+        return call_function("jsonb_path_exists_opr" if op == "@?" else "jsonb_path_match_opr", [l, r])
     if op in extension_operators.OPERATORS:
         plugin_op = extension_operators.find(op, l.type, r.type)
         if plugin_op is not None:

@@ -63,6 +63,7 @@ def _load_builtins() -> None:
         datetime_funcs,
         enums,
         jsonb,
+        jsonpath_funcs,
         math_funcs,
         misc,
         network,

@@ -21,6 +21,7 @@ from helios_core.sql import far_dates
 from helios_core.sql import types as T
 from helios_core.sql.functions import network, range_io, runtime, timetz
 from helios_core.sql.functions.interval_input import parse_interval_value
+from helios_core.sql.jsonpath.syntax import normalize as normalize_jsonpath
 
 EPOCH = dt.datetime(1970, 1, 1)
 EPOCH_DATE = dt.date(1970, 1, 1)
@@ -107,6 +108,8 @@ def from_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return parse_json(arr)
     if name == "jsonb":
         return parse_jsonb(arr)
+    if name == "jsonpath":
+        return pa.array([None if x is None else normalize_jsonpath(x) for x in arr.to_pylist()], pa.string())
     raise HeliosError(f"cannot parse input of type {t}", sqlstate="0A000")
 
 

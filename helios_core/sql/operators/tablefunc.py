@@ -19,6 +19,7 @@ from helios_core.sql import types as T
 from helios_core.sql.catalog_views import functions as catalog_functions
 from helios_core.sql.catalog_views import partition_info
 from helios_core.sql.expr import Compiled, Field
+from helios_core.sql.functions.jsonpath_funcs import path_query_rows
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.operators.base import Operator, batch_of
 
@@ -57,6 +58,9 @@ class FunctionScan(Operator):
                     raise HeliosError(f"function unnest({a.type.sql_name()}) does not exist", sqlstate="42883")
                 out_types.append(a.type.element)
             produce = _unnest
+        elif name in ("jsonb_path_query", "jsonb_path_query_tz"):
+            out_types = [T.JSONB]
+            produce = _path_query_producer(name.endswith("_tz"))
         elif name in JSON_SRFS:
             cols_spec = JSON_SRFS[name]
             out_types = [t for _, t in cols_spec]
@@ -282,6 +286,13 @@ def _json_producer(name: str) -> Any:
         if not rows:
             out = [pa.array([], type=f.type.arrow_type) for f in fields]
         return out
+
+    return produce
+
+
+def _path_query_producer(use_tz: bool) -> Any:
+    def produce(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
+        return [pa.array(path_query_rows(vals, use_tz), pa.string())]
 
     return produce
 

@@ -48,7 +48,7 @@ from helios_core.sql.operators.recursive import RecursiveUnion, WorkTable
 from helios_core.sql.operators.scan import PushedTerm
 from helios_core.sql.operators.sort import SortKey
 from helios_core.sql.operators.tablefunc import FunctionScan
-from helios_core.sql.planner import Plan, option_tables, set_returning
+from helios_core.sql.planner import Plan, named_arguments, option_tables, set_returning
 from helios_core.sql.planner.decorrelate import decorrelate
 from helios_core.sql.planner.index_paths import usable_indexes
 from helios_core.sql.planner.join_order import Equality, estimate_item, join_order
@@ -1211,6 +1211,7 @@ class Builder:
         else:
             name, args = pg_function_call(node)
         scope = Scope([], outer=outer)
+        args = named_arguments.to_positional(name, args)
         compiled = [self.compile(a, scope) for a in args]
         qual = alias or name
         routines = [] if self.ctx.fn.has_function(name) else planner_calls.lookup(self.ctx, name, len(args))

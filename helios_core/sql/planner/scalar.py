@@ -49,7 +49,7 @@ from helios_core.sql.functions.arrays import stack_subarrays
 from helios_core.sql.functions.interval_input import interval_qualifier, parse_interval_value
 from helios_core.sql.functions.vec import Vec, length_of
 from helios_core.sql.object_privileges import check_execute
-from helios_core.sql.planner import row_compare
+from helios_core.sql.planner import named_arguments, row_compare
 from helios_core.sql.routines import planner_calls
 
 BINARY_OPS: dict[type, str] = {
@@ -81,6 +81,7 @@ BINARY_OPS: dict[type, str] = {
     exp.JSONBContainsAllTopKeys: "?&",
     exp.JSONBExtract: "#>",
     exp.JSONBExtractScalar: "#>>",
+    exp.JSONBPathExists: "@?",
 }
 for _name, _op in (("JSONBContains", "@>"), ("IntDiv", "/"), ("Adjacent", "-|-"), ("Distance", "<->")):
     if hasattr(exp, _name):
@@ -496,7 +497,9 @@ class ScalarCompiler:
             try:
                 return make_const(self.cast_vec(c.const, t, context), c.label)
             except HeliosError as e:
-                if c.position is not None and e.position is None and e.sqlstate.startswith("22"):
+                # (a jsonpath literal's syntax errors, 42601/0A000, too: PostgreSQL parses it as input)
+                if c.position is not None and e.position is None and (
+                        e.sqlstate.startswith("22") or t.name == "jsonpath"):
                     e.position = c.position
                 raise
         try:  # PostgreSQL rejects a cast that does not exist while planning, even over no rows
@@ -1903,6 +1906,7 @@ class ScalarCompiler:
         return self.compile_call(name, args, scope)
 
     def compile_call(self, name: str, arg_asts: list[exp.Expression], scope: Scope) -> Compiled:
+        arg_asts = named_arguments.to_positional(name, arg_asts)
         check_execute(self.ctx.session, name)  # 42501 once EXECUTE was revoked from the caller
         if name in ("current_user", "session_user", "user", "current_role"):
             attr = "session_user" if name == "session_user" else "user"  # SET ROLE changes only current_user
