@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from sqlglot import exp
 from sqlglot.dialects.clickhouse import ClickHouse
+from sqlglot.tokens import TokenType
 
 from helios_core.hookspecs import SqlDialect
 from helios_protocol_clickhouse.rewrites import apply_all
@@ -31,6 +32,16 @@ class HeliosClickHouse(ClickHouse):
     class Parser(ClickHouse.Parser):
         FUNCTIONS: ClassVar[dict] = {k: v for k, v in ClickHouse.Parser.FUNCTIONS.items() if k not in _PLAIN_CALLS}
         FUNCTION_PARSERS: ClassVar[dict] = {k: v for k, v in ClickHouse.Parser.FUNCTION_PARSERS.items() if k not in _PLAIN_CALLS}
+        # WITH TOTALS without GROUP BY: the whole input is the one group
+        QUERY_MODIFIER_PARSERS: ClassVar[dict] = {**ClickHouse.Parser.QUERY_MODIFIER_PARSERS,
+                                                  TokenType.WITH: lambda self: ("group", self._parse_bare_totals())}
+        QUERY_MODIFIER_TOKENS: ClassVar[set] = set(QUERY_MODIFIER_PARSERS)
+
+        def _parse_bare_totals(self) -> exp.Group | None:
+            if self._next is None or self._next.text.upper() != "TOTALS":
+                return None
+            self._advance(2)
+            return exp.Group(totals=True)
 
 
 def translate(tree: exp.Expression) -> exp.Expression:

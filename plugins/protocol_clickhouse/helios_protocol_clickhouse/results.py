@@ -28,6 +28,7 @@ class ChResult:
     format: str | None = None
     rows_before_limit: int | None = None
     settings: dict[str, str] = attrs.Factory(dict)
+    block_starts: list[int] | None = None  # rows where a block of its own begins (Pretty formats draw one table each)
 
     @property
     def rows(self) -> int:

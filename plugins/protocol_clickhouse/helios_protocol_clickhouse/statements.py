@@ -26,6 +26,7 @@ from helios_protocol_clickhouse.names import annotate_sources, column_name, hint
 from helios_protocol_clickhouse.results import ChColumn, ChResult
 from helios_protocol_clickhouse.rewrites.clauses import has_grouping_sets
 from helios_protocol_clickhouse.rewrites.ddl import enum_default
+from helios_protocol_clickhouse.source_totals import EPOCH, carries_totals, totals_row, type_default
 from helios_protocol_clickhouse.types import ChType, canonical_type, clickhouse_type, parse_type
 
 if TYPE_CHECKING:
@@ -164,6 +165,10 @@ def _relation_kind(ch: ClickHouseSession, schema: str, name: str) -> str | None:
 
 
 def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
+    parts = _blocks_of_union(ch, tree)
+    if parts is not None:
+        return _union_blocks(ch, tree, parts)
+    carried = tree.copy() if carries_totals(tree) else None
     fmt = tree.args.get("format")
     tree.set("format", None)
     query_settings = settings_of(list(tree.args.get("settings") or []))
@@ -194,7 +199,7 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     fill_join_defaults = outer_join and {**ch.settings, **query_settings}.get("join_use_nulls", "0") not in ("1", "true")
     # a streamed result's batches can be read once, by the protocol: whatever below reads
     # result.batches or result.rows (join defaults, totals, JSON's counts, extremes) needs it whole
-    stream = ch.stream_results and not fill_join_defaults and totals_tree is None and \
+    stream = ch.stream_results and not fill_join_defaults and totals_tree is None and carried is None and \
         not (fmt is not None and fmt.name.startswith("JSON")) and \
         {**ch.settings, **query_settings}.get("extremes", "0") not in ("1", "true")
     result = ch.execute_tree(tree, format=fmt.name if fmt is not None else None, types=hints, stream=stream)
@@ -207,6 +212,9 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     if totals_tree is not None:
         totals = ch.execute_tree(totals_tree)
         result.totals = _fill_defaults(totals, result)
+    elif carried is not None and result.columns is not None:
+        row = totals_row(carried, lambda q: _query(ch, q))
+        result.totals = _as_result_row(row, result) if row is not None else None
     if limited is not None and fmt is not None and fmt.name.startswith("JSON"):
         counted = ch.execute_tree(limited)
         rows = counted.batches[0].column(0).to_pylist() if counted.batches else [0]
@@ -214,6 +222,58 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     elif fmt is not None and fmt.name.startswith("JSON") and totals_tree is not None:
         result.rows_before_limit = None
     return result
+
+
+def _as_result_row(row: pa.RecordBatch, result: ChResult) -> pa.RecordBatch | None:
+    """A totals row in the result's column names and (where they convert) Arrow types."""
+    if row.num_columns != len(result.columns or []):
+        return None
+    arrays = []
+    for i, array in enumerate(row.columns):
+        target = result.batches[0].column(i).type if result.batches else array.type
+        try:
+            arrays.append(array.cast(target) if array.type != target else array)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            arrays.append(array)
+    return pa.RecordBatch.from_arrays(arrays, names=[c.name for c in result.columns or []])
+
+
+def _blocks_of_union(ch: ClickHouseSession, tree: exp.Query) -> list[exp.Query] | None:
+    """The SELECTs of a UNION ALL whose parts a Pretty format shows as tables of their own
+    (``output_format_pretty_squash_ms = 0``: ClickHouse does not glue the parts' blocks)."""
+    fmt = tree.args.get("format")
+    if not isinstance(tree, exp.Union) or tree.args.get("distinct") or fmt is None or \
+            not fmt.name.startswith("Pretty") or "MonoBlock" in fmt.name:
+        return None
+    settings = {**ch.settings, **settings_of(list(tree.args.get("settings") or []))}
+    if settings.get("output_format_pretty_squash_ms") != "0":
+        return None
+    parts: list[exp.Query] = []
+    node: exp.Expression = tree
+    while isinstance(node, exp.Union) and not node.args.get("distinct") and \
+            not any(node.args.get(k) for k in ("order", "limit", "offset")):
+        parts.insert(0, node.expression)
+        node = node.this
+    return [node, *parts] if isinstance(node, exp.Select) and all(isinstance(p, exp.Select) for p in parts) else None
+
+
+def _union_blocks(ch: ClickHouseSession, tree: exp.Query, parts: list[exp.Query]) -> ChResult:
+    """Each part of the UNION ALL run on its own; the answer keeps where each part's rows begin."""
+    combined: ChResult | None = None
+    for part in parts:
+        part = part.copy()
+        part.set("format", tree.args["format"].copy())
+        if tree.args.get("settings"):
+            part.set("settings", [s.copy() for s in tree.args["settings"]])
+        result = _query(ch, part)
+        if combined is None:
+            combined = result
+            combined.block_starts = [0]
+            continue
+        combined.block_starts.append(combined.rows)
+        combined.batches.extend(b.rename_columns([c.name for c in combined.columns or []]) for b in result.batches)
+    assert combined is not None
+    return combined
 
 
 def _fill_join_defaults(result: ChResult, declared: list[str | None]) -> None:
@@ -247,6 +307,12 @@ def _default_for_arrow(t: pa.DataType) -> Any:
         return ""
     if pa.types.is_boolean(t):
         return False
+    if pa.types.is_date(t):
+        return EPOCH.date()
+    if pa.types.is_timestamp(t):
+        return EPOCH
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return []
     return None
 
 
@@ -375,6 +441,8 @@ def _totals_query(select: exp.Select) -> exp.Select | None:
     if group is None or not group.args.get("totals"):
         return None
     group.set("totals", None)
+    if not group.expressions and not group.args.get("rollup") and not group.args.get("cube"):
+        select.set("group", None)  # WITH TOTALS alone: the whole input is the one group
     totals = select.copy()
     totals.set("group", None)
     totals.set("having", None)
@@ -470,27 +538,18 @@ def _fill_defaults(totals: ChResult, result: ChResult) -> pa.RecordBatch | None:
     for i, col in enumerate(result.columns):
         value = batch.column(i)
         is_key = totals.columns is not None and totals.columns[i].name.startswith("_totals_key")
-        if (is_key or value.null_count == len(value)) and result.batches:
-            target = result.batches[0].column(i).type
-            arrays.append(pa.array([_default(col.type)], target) if _default(col.type) is not None
-                          else pa.nulls(1, target))
+        if is_key or value.null_count == len(value):
+            target = result.batches[0].column(i).type if result.batches else None
+            default = type_default(col.type)
+            if default is None:
+                arrays.append(pa.nulls(1, target or value.type))
+            elif target is None or pa.types.is_null(target):
+                arrays.append(pa.array([default]))
+            else:
+                arrays.append(pa.array([default], target))
         else:
             arrays.append(value)
     return pa.RecordBatch.from_arrays(arrays, names=[c.name for c in result.columns])
-
-
-def _default(ch_type: str) -> Any:
-    if ch_type.startswith(("Nullable", "LowCardinality(Nullable")):
-        return None
-    if ch_type.startswith("Enum") and parse_type(ch_type).inner.args:
-        return enum_default(parse_type(ch_type).inner)
-    if ch_type.startswith(("Int", "UInt", "Float", "Decimal", "Bool")):
-        return 0
-    if ch_type in ("String",) or ch_type.startswith("FixedString"):
-        return ""
-    if ch_type.startswith("Array"):
-        return []
-    return None
 
 
 # -- statements sqlglot does not parse as ClickHouse runs them ------------------------------

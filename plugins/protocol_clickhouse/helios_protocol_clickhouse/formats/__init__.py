@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from helios_protocol_clickhouse.errors import ClickHouseError
-from helios_protocol_clickhouse.formats import binary, jsonfmt, native_format, rowbinary, text
+from helios_protocol_clickhouse.formats import binary, jsonfmt, native_format, pretty, rowbinary, text
 
 ALIASES = {
     "TSV": "TabSeparated", "TSVWithNames": "TabSeparatedWithNames",
@@ -25,7 +25,8 @@ def canonical(name: str) -> str:
 
 
 WRITERS: dict[str, Callable[..., tuple[bytes, str]]] = {**text.WRITERS, **jsonfmt.WRITERS, **binary.WRITERS,
-                                                     **native_format.WRITERS, **rowbinary.WRITERS}
+                                                     **native_format.WRITERS, **rowbinary.WRITERS,
+                                                     **pretty.WRITERS}
 READERS: dict[str, Callable[..., Any]] = {**text.READERS, **jsonfmt.READERS, **binary.READERS,
                                             **native_format.READERS}
 

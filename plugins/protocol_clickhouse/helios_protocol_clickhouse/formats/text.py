@@ -91,6 +91,11 @@ def _csv(result: Any, settings: dict[str, str], *, names: bool = False, types: b
     renderers = _renderers(result, settings)
     for row in rows_of(result.batches):
         out.append(",".join(_csv_value(r, v) for r, v in zip(renderers, row, strict=True)) + "\n")
+    for extra in (result.totals, getattr(result, "extremes", None)):  # after an empty line, as in TabSeparated
+        if extra is not None:
+            out.append("\n")
+            out.extend(",".join(_csv_value(r, v) for r, v in zip(renderers, row, strict=True)) + "\n"
+                       for row in rows_of([extra]))
     header = "present" if names else "absent"
     return "".join(out).encode(), f"text/csv; charset=UTF-8; header={header}"
 

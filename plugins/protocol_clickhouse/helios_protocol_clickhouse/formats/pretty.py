@@ -1,0 +1,193 @@
+"""The Pretty family (Pretty, PrettyCompact, PrettySpace, their MonoBlock and NoEscapes forms) and
+Vertical, as ClickHouse writes them to a client that is not a terminal (no colours).
+
+A table per result (the kernel's batches are one block to ClickHouse's eyes), then ``Totals:``
+and ``Extremes:`` tables. Numbers, dates and times are aligned right (their header too), other
+values left; NULL is ``ᴺᵁᴸᴸ``; a value with line breaks takes several lines, ``↴`` ending and
+``↳`` starting the continued ones in the cell's padding. Row numbers are off
+(``output_format_pretty_row_numbers = 1`` puts ``N. `` before each row).
+"""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+import pyarrow as pa
+
+from helios_protocol_clickhouse.formats.text import rows_of
+from helios_protocol_clickhouse.formats.values import TextRenderer
+from helios_protocol_clickhouse.types import parse_type
+
+NULL_TEXT = "ᴺᵁᴸᴸ"
+_RIGHT_ALIGNED = ("Int", "UInt", "Float", "Decimal", "Date", "DateTime")
+
+
+def visible_width(text: str) -> int:
+    """Columns a terminal gives the text: wide (East Asian) characters two, combining marks none."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def _aligns_right(ch_type: str) -> bool:
+    name = parse_type(ch_type).inner.name
+    return name.startswith(_RIGHT_ALIGNED) and not name.startswith("DateTime64") or name == "DateTime64"
+
+
+def _cell_lines(r: TextRenderer, v: Any) -> list[str]:
+    text = r.text(v)
+    return [NULL_TEXT] if text is None else text.split("\n")
+
+
+class _Grid:
+    """The texts of a block's cells, its column widths and alignments."""
+
+    def __init__(self, result: Any, batches: list, settings: dict[str, str]) -> None:
+        self.names = [c.name for c in result.columns]
+        self.right = [_aligns_right(c.type) for c in result.columns]
+        renderers = [TextRenderer(c.type, settings) for c in result.columns]
+        self.rows = [[_cell_lines(r, v) for r, v in zip(renderers, row, strict=True)] for row in rows_of(batches)]
+        self.widths = [visible_width(n) for n in self.names]
+        for row in self.rows:
+            for i, lines in enumerate(row):
+                self.widths[i] = max(self.widths[i], *(visible_width(x) for x in lines))
+
+    def pad(self, i: int, text: str) -> str:
+        gap = " " * (self.widths[i] - visible_width(text))
+        return gap + text if self.right[i] else text + gap
+
+    def row_lines(self, row: list[list[str]], edge: str, sep: str) -> list[str]:
+        """A row's text lines between ``edge`` borders, cells parted by ``sep``: a cell is its
+        padded text between two spaces, where a continued value puts its ``↳`` and ``↴``."""
+        out = []
+        for k in range(max(len(lines) for lines in row)):
+            cells = []
+            for i, lines in enumerate(row):
+                text = lines[k] if k < len(lines) else ""
+                before = "↳" if 0 < k < len(lines) else " "
+                after = "↴" if k < len(lines) - 1 else " "
+                cells.append(before + self.pad(i, text) + after)
+            out.append(edge + sep.join(cells) + edge)
+        return out
+
+
+class _Margin:
+    """``output_format_pretty_row_numbers = 1``: ``N. `` before a row's first line, spaces before
+    every other line; nothing when off."""
+
+    def __init__(self, rows: int, on: bool) -> None:
+        self.width = len(str(rows)) + 2 if on and rows else 0
+
+    def blank(self, line: str) -> str:
+        return " " * self.width + line
+
+    def row(self, n: int, lines: list[str]) -> list[str]:
+        if not self.width:
+            return lines
+        return [f"{n}. ".rjust(self.width) + lines[0], *(self.blank(x) for x in lines[1:])]
+
+
+def _boxed(grid: _Grid, heavy: bool, margin: _Margin) -> list[str]:
+    if heavy:
+        lines = ["┏" + "┳".join("━" * (w + 2) for w in grid.widths) + "┓",
+                 "┃" + "┃".join(" " + grid.pad(i, n) + " " for i, n in enumerate(grid.names)) + "┃",
+                 "┡" + "╇".join("━" * (w + 2) for w in grid.widths) + "┩"]
+    else:
+        cells = []
+        for i, n in enumerate(grid.names):
+            fill = "─" * (grid.widths[i] - visible_width(n))
+            cells.append("─" + (fill + n if grid.right[i] else n + fill) + "─")
+        lines = ["┌" + "┬".join(cells) + "┐"]
+    lines = [margin.blank(x) for x in lines]
+    between = margin.blank("├" + "┼".join("─" * (w + 2) for w in grid.widths) + "┤")
+    for n, row in enumerate(grid.rows, start=1):
+        if heavy and n > 1:
+            lines.append(between)
+        lines.extend(margin.row(n, grid.row_lines(row, "│", "│")))
+    lines.append(margin.blank("└" + "┴".join("─" * (w + 2) for w in grid.widths) + "┘"))
+    return lines
+
+
+def _spaced(grid: _Grid, margin: _Margin) -> list[str]:
+    lines = [margin.blank(" " + "   ".join(grid.pad(i, n) for i, n in enumerate(grid.names))), ""]
+    for n, row in enumerate(grid.rows, start=1):
+        lines.extend(margin.row(n, grid.row_lines(row, "", " ")))
+    return lines
+
+
+def _pretty(result: Any, settings: dict[str, str], style: str) -> tuple[bytes, str]:
+    if result.columns is None or not result.rows:
+        return b"", "text/plain; charset=UTF-8"
+    numbered = settings.get("output_format_pretty_row_numbers", "0") in ("1", "true")
+
+    def table(batches: list) -> list[str]:
+        grid = _Grid(result, batches, settings)
+        margin = _Margin(len(grid.rows), numbered)
+        return _spaced(grid, margin) if style == "PrettySpace" else _boxed(grid, style == "Pretty", margin)
+
+    out: list[str] = []
+    for blocks in _blocks(result):
+        out += table(blocks)
+    if result.totals is not None:
+        out += ["", "Totals:", *table([result.totals])]
+    if result.extremes is not None:
+        out += ["", "Extremes:", *table([result.extremes])]
+    return ("\n".join(out) + "\n").encode(), "text/plain; charset=UTF-8"
+
+
+def _blocks(result: Any) -> list[list]:
+    """The result's batches split where ``block_starts`` says a block of its own begins."""
+    starts = [s for s in (result.block_starts or [0]) if s < result.rows]
+    if len(starts) <= 1:
+        return [result.batches]
+    table = pa.Table.from_batches(result.batches)
+    bounds = [*starts, result.rows]
+    return [table.slice(a, b - a).to_batches() for a, b in itertools.pairwise(bounds)]
+
+
+def _vertical(result: Any, settings: dict[str, str]) -> tuple[bytes, str]:
+    """Vertical: ``Row N:``, a rule, then ``name: value`` lines (names padded to the longest)."""
+    if result.columns is None or not result.rows:
+        return b"", "text/plain; charset=UTF-8"
+    renderers = [TextRenderer(c.type, settings) for c in result.columns]
+    widest = max(visible_width(c.name) for c in result.columns)
+    labels = [c.name + ":" + " " * (widest - visible_width(c.name)) for c in result.columns]
+
+    def record(title: str, row: tuple) -> list[str]:
+        lines = [title, "─" * visible_width(title)]
+        for label, r, v in zip(labels, renderers, row, strict=True):
+            text = r.text(v)
+            lines.append(f"{label} {NULL_TEXT if text is None else text}")
+        return lines
+
+    out: list[str] = []
+    for n, row in enumerate(rows_of(result.batches), start=1):
+        out += (["", *record(f"Row {n}:", row)] if out else record(f"Row {n}:", row))
+    if result.totals is not None:
+        out += ["", "", *record("Totals:", next(rows_of([result.totals])))]
+    if result.extremes is not None:
+        low, high = list(rows_of([result.extremes]))[:2]
+        out += ["", *record("Min:", low), "", *record("Max:", high)]
+    return ("\n".join(out) + "\n").encode(), "text/plain; charset=UTF-8"
+
+
+def _null(result: Any, settings: dict[str, str]) -> tuple[bytes, str]:
+    return b"", "text/plain; charset=UTF-8"
+
+
+def _writer(style: str) -> Callable[[Any, dict[str, str]], tuple[bytes, str]]:
+    return lambda result, settings: _pretty(result, settings, style)
+
+
+WRITERS = {
+    **{f"{style}{suffix}": _writer(style) for style in ("Pretty", "PrettyCompact", "PrettySpace")
+       for suffix in ("", "MonoBlock", "NoEscapes", "NoEscapesMonoBlock")},
+    "Vertical": _vertical,
+    "Null": _null,
+}

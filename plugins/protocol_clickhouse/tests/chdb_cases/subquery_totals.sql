@@ -1,0 +1,18 @@
+SET output_format_pretty_row_numbers = 0;
+SET joined_subquery_requires_alias = 0;
+SELECT k, c FROM (SELECT number % 3 AS k, count() AS c FROM numbers(10) GROUP BY k WITH TOTALS) WHERE c > 100 ORDER BY k;
+SELECT k + 1, c * 2 AS d FROM (SELECT number % 3 AS k, count() AS c FROM numbers(10) GROUP BY k WITH TOTALS) ORDER BY k LIMIT 1;
+SELECT sum(c) FROM (SELECT number % 3 AS k, count() AS c FROM numbers(10) GROUP BY k WITH TOTALS);
+SELECT * FROM (SELECT number % 3 AS k, count() AS c FROM numbers(10) GROUP BY k WITH TOTALS) ORDER BY k;
+SELECT * FROM (SELECT * FROM (SELECT number % 3 AS k, count() AS c FROM numbers(10) GROUP BY k WITH TOTALS)) ORDER BY k;
+SELECT k, c, s FROM (SELECT number % 3 AS k, count() AS c FROM numbers(10) GROUP BY k WITH TOTALS) AS a ANY LEFT JOIN (SELECT number + 1 AS k, 'x' AS s FROM numbers(2)) AS b USING k ORDER BY k;
+SELECT k, c, s FROM (SELECT number % 3 AS k, count() AS c FROM numbers(10) GROUP BY k WITH TOTALS) AS a ALL LEFT JOIN (SELECT number % 2 AS k, toString(sum(number)) AS s FROM numbers(4) GROUP BY k) AS b USING k ORDER BY k;
+SELECT k, s1, s2 FROM (SELECT intDiv(number, 2) AS k, sum(number) AS s1 FROM numbers(8) GROUP BY k WITH TOTALS) ANY LEFT JOIN (SELECT intDiv(number, 3) AS k, sum(number) AS s2 FROM numbers(8) GROUP BY k) USING k ORDER BY k;
+SELECT k, s1, s2 FROM (SELECT intDiv(number, 2) AS k, sum(number) AS s1 FROM numbers(8) GROUP BY k) ANY LEFT JOIN (SELECT intDiv(number, 3) AS k, sum(number) AS s2 FROM numbers(8) GROUP BY k WITH TOTALS) USING k ORDER BY k;
+SELECT k, s1, s2 FROM (SELECT intDiv(number, 2) AS k, sum(number) AS s1 FROM numbers(8) GROUP BY k WITH TOTALS) ANY LEFT JOIN (SELECT intDiv(number, 3) AS k, sum(number) AS s2 FROM numbers(8) GROUP BY k WITH TOTALS) USING k ORDER BY k;
+SELECT x FROM (SELECT toString(number % 2) AS x, count() FROM numbers(4) GROUP BY x WITH TOTALS) ORDER BY x;
+SELECT count() FROM numbers(10) WITH TOTALS;
+SELECT sum(number), max(number) FROM numbers(10) WITH TOTALS;
+SELECT number % 3 AS k, count() FROM numbers(10) WHERE number > 100 GROUP BY k WITH TOTALS;
+SELECT number % 3 AS k, count() FROM numbers(10) GROUP BY k WITH TOTALS ORDER BY k FORMAT CSV;
+SELECT k, d, c FROM (SELECT number % 2 AS k, toDate('2020-01-01') AS d, count() AS c FROM numbers(4) GROUP BY k, d WITH TOTALS) ORDER BY k FORMAT PrettyCompact;

@@ -1,0 +1,16 @@
+SELECT number % 3 AS k, sum(number) FROM numbers(10) GROUP BY k WITH TOTALS ORDER BY k;
+SELECT number % 3 AS k, sum(number) AS s FROM numbers(10) GROUP BY k WITH TOTALS HAVING s > 12 ORDER BY k;
+SELECT count() FROM numbers(10) WITH TOTALS;
+SELECT 1 AS x, count() FROM numbers(5) GROUP BY x WITH TOTALS;
+SELECT number % 3 AS k, count() FROM numbers(10) GROUP BY k WITH TOTALS ORDER BY k LIMIT 2;
+SELECT number % 3 AS k, count() FROM numbers(10) GROUP BY k WITH TOTALS ORDER BY k FORMAT TSVWithNames;
+SELECT toString(number % 2) AS k, max(number) FROM numbers(6) GROUP BY k WITH TOTALS ORDER BY k;
+SELECT number % 2 AS k, avg(number), min(number) FROM numbers(6) GROUP BY k WITH TOTALS ORDER BY k;
+SELECT k, c FROM (SELECT number % 3 AS k, count() AS c FROM numbers(10) GROUP BY k WITH TOTALS) ORDER BY k;
+SELECT number % 3 AS k, uniq(number) FROM numbers(10) GROUP BY k WITH TOTALS ORDER BY k;
+SELECT number % 3 AS k, count() FROM numbers(10) WHERE number > 100 GROUP BY k WITH TOTALS;
+SELECT number % 3 AS k, number % 2 AS m, count() FROM numbers(12) GROUP BY k, m WITH TOTALS ORDER BY k, m;
+SELECT 'a' AS s, sum(number) FROM numbers(4) GROUP BY s WITH TOTALS;
+SELECT number % 3 AS k, count() FROM numbers(10) GROUP BY k WITH TOTALS ORDER BY k FORMAT JSONEachRow;
+SELECT number % 3 AS k, count() FROM numbers(10) GROUP BY k WITH TOTALS ORDER BY k FORMAT CSV;
+SELECT number % 3 AS k, count() FROM numbers(10) GROUP BY k WITH TOTALS ORDER BY k FORMAT TabSeparatedWithNamesAndTypes;
