@@ -139,7 +139,7 @@ def start(session: Any, u: Any) -> Result:
 
 def _decode_numeric_specials(batches: list[pa.RecordBatch], types: list[Any]) -> list[pa.RecordBatch]:
     """Stored rows of unconstrained numeric columns: reserved values back to NaN/Infinity."""
-    idx = [i for i, t in enumerate(types) if t.name == "numeric" and t.typmod == -1 and t.element is None]
+    idx = [i for i, t in enumerate(types) if t.stores_numeric_specials]
     if not idx:
         return batches
     out = []

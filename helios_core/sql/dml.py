@@ -136,8 +136,7 @@ def returning_result(session: Any, ctx: Any, tag: str, tdef: Any, alias: str | N
         items.append((name, node))
     compiled = [(n, compile_scalar(node, scope, ctx)) for n, node in items]
     out_batches = []
-    stored_numeric = [i for i, (_, t) in enumerate(ctypes) if t.name == "numeric" and t.typmod == -1
-                      and t.element is None]
+    stored_numeric = [i for i, (_, t) in enumerate(ctypes) if t.stores_numeric_specials]
     for b in batches:
         if b.num_rows == 0:
             continue

@@ -126,6 +126,16 @@ class SqlType:
         return (t >> 16) & 0xFFFF, t & 0xFFFF
 
     @property
+    def stores_numeric_specials(self) -> bool:
+        """Whether a column of this type keeps NaN/Infinity as reserved stored values (see
+        functions.numeric_special): unconstrained numeric, and numeric(p, s) wider than Arrow's 76
+        digits with s <= 16 (its values then keep at most 59 integer digits, like unconstrained)."""
+        if self.name != "numeric" or self.element is not None:
+            return False
+        ps = self.precision_scale
+        return ps is None or (ps[0] > 76 and 0 <= ps[1] <= 16)
+
+    @property
     def length(self) -> int | None:
         """n of varchar(n)/char(n), else None."""
         if self.name in ("varchar", "bpchar") and self.typmod >= 4:

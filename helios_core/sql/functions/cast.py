@@ -79,7 +79,7 @@ def numeric_specials_to_storage(arr: pa.Array, column_type: T.SqlType) -> pa.Arr
     numeric_special); a numeric(p,s) column has no room for NaN here (Infinity never fits)."""
     from helios_core.sql.functions import numeric_special as NS
 
-    if column_type.typmod != -1:
+    if not column_type.stores_numeric_specials:
         if pc.any(pc.fill_null(pc.and_(arr.is_valid(), pc.equal(arr.field(1), NS.NAN)), False)).as_py():
             raise HeliosError(f"storing NaN in a {column_type.sql_name()} column is not supported by HeliosDB",
                               sqlstate="0A000", hint="Unconstrained numeric columns hold NaN and Infinity.")

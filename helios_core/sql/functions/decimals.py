@@ -117,6 +117,15 @@ def apply_typmod(arr: pa.Array, precision: int, scale: int) -> pa.Array:
                 "numeric field overflow",
                 detail=f"A field with precision {precision}, scale {scale} must round to an absolute value "
                        f"less than {'10^' + str(limit) if limit else '1'}.")
+    if precision > MAX256:  # numeric(210, 10): the declared bound is checked above, Arrow holds 76 digits
+        # Arrow holds 76 digits; with scale <= 16 at most 59 integer digits, as unconstrained numeric
+        # (60-digit values stand for NaN/Infinity there, see numeric_special)
+        room = MAX256 - 17 if scale <= 16 else MAX256 - scale
+        if int_digits_needed(r) > room:
+            raise NumericValueOutOfRange("value overflows numeric format",
+                                         detail=f"HeliosDB numeric({precision},{scale}) holds at most {room} "
+                                                "integer digits")
+        return r.cast(pa.decimal256(MAX256, scale))
     return r.cast(dec_type(precision, scale))
 
 

@@ -114,7 +114,8 @@ class TableScan(Operator):
                 for c in t.values:
                     arr = c.evaluate(one, ctx).array
                     if NS.is_special(arr) and pa.types.is_decimal(t.arrow_type):
-                        if t.arrow_type != NUMERIC_STORAGE:
+                        if t.arrow_type != NUMERIC_STORAGE and not (  # wide numeric(p > 76, s <= 16) too
+                                t.arrow_type.precision == 76 and t.arrow_type.scale <= 16):
                             return False  # type: ignore[return-value]  # no NaN in numeric(p,s) columns
                         arr = NS.encode_for_storage(arr, t.arrow_type)  # compare with the stored form
                     if arr.type != t.arrow_type:
@@ -219,7 +220,7 @@ class TableScan(Operator):
     @property
     def unconstrained_numeric(self) -> list[int]:
         return [i for i, f in enumerate(self.fields[:len(self.columns)])
-                if f.type.name == "numeric" and f.type.typmod == -1 and f.type.element is None]
+                if f.type.stores_numeric_specials]
 
     def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
         n = len(self.fields)
