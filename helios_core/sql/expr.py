@@ -21,7 +21,6 @@ correlated subqueries loop, once per distinct combination of the outer values th
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from helios_core.errors import HeliosError, NumericValueOutOfRange, UndefinedColumn
+from helios_core.errors import HeliosError, UndefinedColumn
 from helios_core.sql import types as T
 from helios_core.sql.functions.vec import Vec
 
@@ -267,19 +266,21 @@ def literal_type_and_value(node: exp.Literal) -> tuple[T.SqlType, Any]:
             d = d.quantize(decimal.Decimal(1).scaleb(-scale))
     digits = len(d.as_tuple().digits)
     prec = max(digits, scale, 1)
-    if prec > 76:  # beyond the exact numeric's 76 digits: a double, when one can hold it
-        f = float(d)
-        if math.isinf(f) or (f == 0 and d != 0):
-            raise NumericValueOutOfRange(f'"{format(d, "f")}" is out of range for type double precision')
-        return T.FLOAT8, f
+    if prec > 76:  # beyond Arrow's decimals: a wide numeric (one text per value)
+        from helios_core.sql.functions import numeric_wide as NW
+
+        return attrs.evolve(T.NUMERIC, arrow_type=NW.WIDE), NW.check_range(d)
     at = pa.decimal128(prec, scale) if prec <= 38 else pa.decimal256(prec, scale)
     return attrs.evolve(T.NUMERIC, arrow_type=at), d
 
 
 def numeric_literal_vec(node: exp.Literal) -> Vec:
+    from helios_core.sql.functions.numeric_wide import text_of
+
     t, v = literal_type_and_value(node)
     if t.name == "numeric":
-        arr = pa.array([v], type=t.arrow_type)
+        arr = pa.array([v], type=t.arrow_type) if pa.types.is_decimal(t.arrow_type) else \
+            pa.ExtensionArray.from_storage(t.arrow_type, pa.array([text_of(v)], pa.string()))
         return Vec(arr, T.NUMERIC, True)
     return const_vec(v, t)
 

@@ -308,7 +308,12 @@ def numeric(precision: int | None = None, scale: int = 0) -> SqlType:
     if not 0 <= scale <= precision:
         raise HeliosError(f"NUMERIC scale {scale} must be between 0 and precision {precision}",
                           sqlstate="22023")
-    arrow = pa.decimal128(precision, scale) if precision <= 38 else pa.decimal256(min(precision, 76), scale)
+    if precision > 76 and scale > 16:  # past Arrow's decimals: text per value (functions.numeric_wide)
+        from helios_core.sql.functions.numeric_wide import WIDE
+
+        arrow: pa.DataType = WIDE
+    else:
+        arrow = pa.decimal128(precision, scale) if precision <= 38 else pa.decimal256(min(precision, 76), scale)
     return SqlType(name="numeric", oid=1700, arrow_type=arrow, typmod=((precision << 16) | scale) + 4)
 
 

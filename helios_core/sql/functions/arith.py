@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 from helios_core.errors import DivisionByZero, HeliosError, NumericValueOutOfRange
 from helios_core.sql import types as T
 from helios_core.sql.functions import decimals as D
+from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.resolve import arithmetic_type
 from helios_core.sql.functions.vec import Vec, align, length_of
 
@@ -52,6 +53,12 @@ def _check_div_zero(a, b) -> None:
 
 def numeric_arith(op: str, l: Vec, r: Vec) -> Vec:
     """l op r for two numeric-family Vecs (types already resolved by the caller)."""
+    if (NW.is_wide(l.array) or NW.is_wide(r.array)) and op != "^" and \
+            arithmetic_type(l.type, r.type).name == "numeric":  # past Arrow's decimals
+        return NW.arith_vec(op, l, r)
+    if NW.is_wide(l.array) or NW.is_wide(r.array):  # a float side: the wide side as float8
+        l, r = (Vec(pa.array([None if x is None else float(x) for x in NW.to_decimals(v.array)], pa.float64()),
+                    T.FLOAT8, v.scalar) if NW.is_wide(v.array) else v for v in (l, r))
     if pa.types.is_struct(l.array.type) or pa.types.is_struct(r.array.type):  # numeric NaN/Infinity
         from helios_core.sql.functions import numeric_special as NS
 

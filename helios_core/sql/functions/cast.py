@@ -7,13 +7,16 @@ truncates), "assignment" (INSERT/UPDATE into a column: 22001 when a string is to
 
 from __future__ import annotations
 
+import decimal
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helios_core.errors import HeliosError, NumericValueOutOfRange
+from helios_core.errors import FeatureNotSupported, HeliosError, NumericValueOutOfRange
 from helios_core.sql import types as T
 from helios_core.sql.functions import decimals as D
 from helios_core.sql.functions import intervals, network, runtime, timetz
+from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.text_in import from_text
 from helios_core.sql.functions.text_out import to_text
 from helios_core.sql.functions.vec import Vec
@@ -57,6 +60,17 @@ def to_storage(v: Vec, column_type: T.SqlType, n: int | None = None) -> pa.Array
     target = column_type.arrow_type
     if pa.types.is_struct(arr.type) and column_type.name == "numeric":
         return numeric_specials_to_storage(arr, column_type)
+    if column_type.name == "numeric" and column_type.typmod == -1 and NW.is_wide(arr):
+        # a wide value into an unconstrained column: decimal storage if it fits there (22003 below if not)
+        from helios_core.sql.functions import numeric_special as NS
+
+        narrowed = NS.from_python([None if x is None else NW.round_half_away(x, target.scale)
+                                   for x in NW.to_decimals(arr)])
+        if NW.is_wide(narrowed):
+            raise NumericValueOutOfRange("value overflows numeric format",
+                                         detail="HeliosDB stores unconstrained numeric with at most 59 integer "
+                                                "digits and 16 fractional digits")
+        return to_storage(Vec(narrowed, T.NUMERIC, False), column_type)
     if column_type.name == "numeric" and column_type.typmod == -1 and column_type.element is None \
             and arr.type != target:
         dec = D.to_decimal(arr) if not pa.types.is_floating(arr.type) else _float_to_numeric(arr, 15)
@@ -137,6 +151,10 @@ def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context:
         return pa.nulls(len(arr), _arrow_for(dst))
     if s in T.EXTENSION_TYPES or d in T.EXTENSION_TYPES:
         return _cast_extension(arr, src, dst, context)
+    if dst.element is None and src.element is None and (
+            NW.is_wide(arr) or (d == "numeric" and isinstance(dst.arrow_type, NW.WideNumericType))) and (
+            s in _NUMBERISH or s in _STRINGS) and (d in _NUMBERISH or d in _STRINGS):
+        return _cast_wide(arr, src, dst, context)
     if dst.element is not None:
         if src.element is not None:
             return _cast_list(arr, src.element, dst.element, context)
@@ -233,6 +251,68 @@ def _cannot(src: T.SqlType, dst: T.SqlType) -> HeliosError:
 
 def _arrow_for(t: T.SqlType) -> pa.DataType:
     return t.arrow_type
+
+
+def _cast_wide(arr: pa.Array, src: T.SqlType, dst: T.SqlType, context: str) -> pa.Array:
+    """Casts where a side is a wide numeric (numeric_wide): through Python Decimals."""
+    if dst.name in _STRINGS:
+        return _string_typmod(arr.storage, dst, context)
+    if src.name in _STRINGS:
+        arr = from_text(_text_of(arr, src), T.NUMERIC)
+    vals = NW.to_decimals(arr)
+    if dst.name in _INTS:
+        return _wide_to_int(vals, dst)
+    if dst.name in ("float4", "float8"):
+        return pa.array([None if x is None else float(x) for x in vals],
+                        pa.float32() if dst.name == "float4" else pa.float64())
+    ps = dst.precision_scale
+    if ps is not None:
+        vals = [None if x is None else _wide_typmod(x, *ps) for x in vals]
+    if isinstance(dst.arrow_type, NW.WideNumericType):
+        return NW.from_decimals(vals)
+    from helios_core.sql.functions import numeric_special as NS
+
+    out = NS.from_python(vals)
+    return out if NW.is_wide(out) or ps is None else _apply_typmod(out, dst, context)
+
+
+def _wide_typmod(x: decimal.Decimal, precision: int, scale: int) -> decimal.Decimal:
+    if x.is_infinite():
+        raise NumericValueOutOfRange(
+            "numeric field overflow",
+            detail=f"A field with precision {precision}, scale {scale} cannot hold an infinite value.")
+    if x.is_nan():
+        return x
+    r = NW.round_half_away(x, scale)
+    if r != 0 and r.adjusted() + 1 > precision - scale:
+        limit = precision - scale
+        raise NumericValueOutOfRange(
+            "numeric field overflow",
+            detail=f"A field with precision {precision}, scale {scale} must round to an absolute value "
+                   f"less than {'10^' + str(limit) if limit else '1'}.")
+    return r
+
+
+def _wide_to_int(vals: list, dst: T.SqlType) -> pa.Array:
+    typ = _INTS[dst.name]
+    bits = typ.bit_width
+    out = []
+    for x in vals:
+        if x is None:
+            out.append(None)
+            continue
+        if x.is_nan():
+            raise FeatureNotSupported("cannot convert NaN to " + _INT_WORDS.get(dst.name, dst.name))
+        if x.is_infinite():
+            raise FeatureNotSupported("cannot convert infinity to " + _INT_WORDS.get(dst.name, dst.name))
+        r = int(NW.round_half_away(x, 0))
+        if not -(1 << (bits - 1)) <= r < (1 << (bits - 1)):
+            raise NumericValueOutOfRange(f"{_INT_WORDS.get(dst.name, dst.name)} out of range")
+        out.append(r)
+    return pa.array(out, typ)
+
+
+_INT_WORDS = {"int2": "smallint", "int4": "integer", "int8": "bigint"}
 
 
 def _text_of(arr: pa.Array, src: T.SqlType) -> pa.Array:

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from helios_core.sql import types as T
 from helios_core.sql.functions import network, range_io, timetz
+from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.vec import Vec, align
 
 _CMP = {"=": pc.equal, "<>": pc.not_equal, "!=": pc.not_equal, "<": pc.less, "<=": pc.less_equal,
@@ -98,6 +99,8 @@ def _special_keys(a, b):
 
 def compare_same(op: str, l: Vec, r: Vec, t: T.SqlType) -> Vec:
     """l op r where both sides already hold values of type t."""
+    if t.name == "numeric" and t.element is None and (NW.is_wide(l.array) or NW.is_wide(r.array)):
+        return NW.compare_vec(op, l, r)
     (a, b), scalar = align([l, r])
     if t.is_range or t.is_multirange:
         return Vec(range_io.compare(op, a, b, t), T.BOOL, scalar)

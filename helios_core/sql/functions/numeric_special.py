@@ -84,6 +84,10 @@ def from_python(vals: list[Any], finite_type: pa.DataType | None = None) -> pa.A
         values = pa.array(finite, finite_type)
     else:
         values = decimals_to_array(finite)
+        if not pa.types.is_decimal(values.type):  # wide: the text form holds NaN/Infinity itself
+            from helios_core.sql.functions import numeric_wide as NW
+
+            return NW.from_decimals(vals)
     kinds = pa.array([None if d is None else FINITE if d.is_finite() else NAN if d.is_nan() else
                       POS_INF if d > 0 else NEG_INF for d in vals], pa.int8())
     valid = pa.array([d is not None for d in vals], pa.bool_())

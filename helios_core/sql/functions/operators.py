@@ -359,6 +359,10 @@ def unary_op(op: str, v: Vec) -> Vec:
 
                 raise NumericValueOutOfRange(f"{ {'int2': 'smallint', 'int4': 'integer', 'int8': 'bigint'}[v.type.name]}"
                                              " out of range") from None
+        if v.type.name == "numeric" and isinstance(v.array.type, pa.ExtensionType):  # wide numeric
+            from helios_core.sql.functions import numeric_wide as NW
+
+            return NW.negate_vec(v)
         if v.type.name == "numeric" and pa.types.is_struct(v.array.type):  # NaN / Infinity
             from helios_core.sql.functions import numeric_special as NS
 

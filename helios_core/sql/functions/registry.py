@@ -97,6 +97,33 @@ def _canon(name: str) -> str:
     return n
 
 
+# numeric functions that compute on the values (others, such as pg_typeof, take any array)
+_VALUE_FUNCTIONS = frozenset({"cbrt", "degrees", "radians", "width_bucket", "gcd", "lcm", "factorial", "to_char",
+                              "numeric_inc", "sin", "cos", "tan", "atan", "atan2", "asin", "acos", "greatest",
+                              "least", "random", "to_number", "generate_series"})
+
+
+def _wide_arguments(name: str, args: list[Vec]) -> Vec | list[Vec]:
+    """A function over wide numerics (numeric_wide): its result, or the arguments as decimals
+    where every value fits them; 0A000 otherwise."""
+    from helios_core.errors import FeatureNotSupported
+    from helios_core.sql.functions import numeric_special as NS
+    from helios_core.sql.functions import numeric_wide as NW
+
+    done = NW.call(name, args)
+    if done is not None:
+        return done
+    out = []
+    for a in args:
+        if NW.is_wide(a.array):
+            narrowed = NS.from_python(NW.to_decimals(a.array))
+            if NW.is_wide(narrowed) and name in _VALUE_FUNCTIONS:
+                raise FeatureNotSupported(f"{name}() of numeric values over 76 digits is not supported by HeliosDB")
+            a = Vec(narrowed, a.type, a.scalar)
+        out.append(a)
+    return out
+
+
 def call_function(name: str, args: list[Vec]) -> Vec:
     """Evaluate scalar function ``name`` over argument Vecs (42883 when no such function)."""
     _load_builtins()
@@ -104,6 +131,10 @@ def call_function(name: str, args: list[Vec]) -> Vec:
     if not defs:
         raise no_function(name, args)
     n = len(args)
+    if any(isinstance(a.array.type, pa.ExtensionType) and a.type.name == "numeric" for a in args):
+        args = _wide_arguments(_canon(name), args)
+        if isinstance(args, Vec):
+            return args
     if any(pa.types.is_struct(a.array.type) and a.type.name == "numeric" for a in args):
         from helios_core.sql.functions import numeric_special as NS
 

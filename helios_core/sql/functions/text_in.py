@@ -196,6 +196,13 @@ def parse_numeric(arr: pa.Array) -> pa.Array:
             raise InvalidTextRepresentation(f'invalid input syntax for type numeric: "{bad}"')
         # NaN / Infinity / -Infinity: a special-bearing array (see numeric_special)
         finite = parse_numeric(pc.if_else(pc.fill_null(words, False), pa.scalar("0"), arr))
+        if not pa.types.is_decimal(finite.type):  # wide values beside the words: all of it wide
+            from helios_core.sql.functions import numeric_wide as NW
+
+            return NW.from_decimals([None if x is None else decimal.Decimal(x.strip()) if NS.word_kind(x) is None
+                                     else decimal.Decimal(("-" if NS.word_kind(x) == NS.NEG_INF else "")
+                                                          + ("NaN" if NS.word_kind(x) == NS.NAN else "Infinity"))
+                                     for x in s.to_pylist()])
         kinds = pa.array([0 if x is None else NS.word_kind(x) or 0 for x in s.to_pylist()], pa.int8())
         return NS.make(finite, kinds, arr.is_valid())
     if pc.any(pc.match_substring_regex(s, "[eE]")).as_py():
@@ -228,8 +235,10 @@ def decimals_to_array(vals: list[decimal.Decimal | None]) -> pa.Array:
         scale = max(scale, -exp)
         ip = max(ip, len(digits) + exp)
     prec = ip + scale
-    if prec > 76:
-        raise NumericValueOutOfRange("value overflows numeric format (HeliosDB numeric holds at most 76 digits)")
+    if prec > 76:  # past Arrow's decimals: one text per value (numeric_wide)
+        from helios_core.sql.functions import numeric_wide as NW
+
+        return NW.from_decimals(vals)
     typ = pa.decimal128(max(prec, 1), scale) if prec <= 38 else pa.decimal256(prec, scale)
     q = decimal.Decimal(1).scaleb(-scale)
     with decimal.localcontext() as ctx:

@@ -190,6 +190,8 @@ def float_text(arr: pa.Array, fixed_below: int) -> pa.Array:
 
 
 def numeric_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
+    if isinstance(arr.type, pa.ExtensionType):  # wide numeric: already PostgreSQL's text per value
+        return arr.storage
     if pa.types.is_struct(arr.type):  # NaN / Infinity beside finite values (numeric_special)
         from helios_core.sql.functions import numeric_special as NS
 
