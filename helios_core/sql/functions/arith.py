@@ -53,9 +53,9 @@ def _check_div_zero(a, b) -> None:
 
 def numeric_arith(op: str, l: Vec, r: Vec) -> Vec:
     """l op r for two numeric-family Vecs (types already resolved by the caller)."""
-    if (NW.is_wide(l.array) or NW.is_wide(r.array)) and op != "^" and \
-            arithmetic_type(l.type, r.type).name == "numeric":  # past Arrow's decimals
-        return NW.arith_vec(op, l, r)
+    if (NW.is_wide(l.array) or NW.is_wide(r.array)) and "float" not in l.type.name + r.type.name:
+        # past Arrow's decimals
+        return NW.call("power", [l, r]) if op == "^" else NW.arith_vec(op, l, r)
     if NW.is_wide(l.array) or NW.is_wide(r.array):  # a float side: the wide side as float8
         l, r = (Vec(pa.array([None if x is None else float(x) for x in NW.to_decimals(v.array)], pa.float64()),
                     T.FLOAT8, v.scalar) if NW.is_wide(v.array) else v for v in (l, r))
@@ -78,7 +78,10 @@ def numeric_arith(op: str, l: Vec, r: Vec) -> Vec:
             raise _no_operator(op, l.type, r.type)
         return float_arith(op, l, r, rt)
     if rt.name == "numeric":
-        return decimal_arith(op, l, r)
+        try:
+            return decimal_arith(op, l, r)
+        except NumericValueOutOfRange:  # the result needs more than Arrow's 76 digits: wide numeric
+            return NW.arith_vec(op, l, r)
     return int_arith(op, l, r, rt)
 
 

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from helios_core.errors import DivisionByZero, HeliosError, NumericValueOutOfRange
 from helios_core.sql import types as T
 from helios_core.sql.functions import decimals as D
+from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.cast import cast
 from helios_core.sql.functions.registry import define, no_function, scalar
 from helios_core.sql.functions.resolve import common_type
@@ -82,7 +83,21 @@ def _rounding(name: str, float_kernel, mode: str):
     return impl
 
 
+_PY_ROUNDING = {"half_towards_infinity": decimal.ROUND_HALF_UP, "towards_zero": decimal.ROUND_DOWN,
+                "up": decimal.ROUND_CEILING, "down": decimal.ROUND_FLOOR}
+
+
 def _round_numeric(v: Vec, n: Vec, mode: str) -> Vec:
+    try:
+        return _round_decimals(v, n, mode)
+    except NumericValueOutOfRange:  # the result needs more than Arrow's 76 digits: wide numeric
+        (a, b), all_scalar = full([v, n])
+        f = NW.round_fn(_PY_ROUNDING[mode])
+        return NW.result([None if x is None or k is None else f(x, k) for x, k in zip(
+            NW.to_decimals(a), b.to_pylist(), strict=True)], all_scalar)
+
+
+def _round_decimals(v: Vec, n: Vec, mode: str) -> Vec:
     arr = D.to_decimal(v.array)
     if not n.scalar:
         # Per-row Python for a per-row digit count

@@ -353,6 +353,15 @@ def call(name: str, args: list[Any], call_finite: Any) -> Any:
     mapped = k
     for src, dst in table.items():
         mapped = pc.if_else(pc.equal(k, src), pa.scalar(dst, pa.int8()), mapped)
+    if isinstance(fa.type, pa.ExtensionType):  # finite results past Arrow's decimals: all of it wide
+        from helios_core.sql.functions import numeric_wide as NW
+
+        words = {NAN: decimal.Decimal("NaN"), POS_INF: decimal.Decimal("Infinity"),
+                 NEG_INF: decimal.Decimal("-Infinity")}
+        vals = [f if kind == FINITE or f is None and kind is None else words[kind]
+                for f, kind in zip(NW.to_decimals(fa), mapped.to_pylist(), strict=True)]
+        vals = [None if not ok else x for x, ok in zip(vals, arr.is_valid().to_pylist(), strict=True)]
+        return Vec(NW.from_decimals(vals), T.NUMERIC, first.scalar and all(a.scalar for a in args))
     if not pa.types.is_decimal(fa.type):
         raise FeatureNotSupported(f"{name}() of numeric NaN or Infinity is not supported by HeliosDB")
     values = pc.if_else(pc.equal(k, FINITE), fa, pa.scalar(0, fa.type))

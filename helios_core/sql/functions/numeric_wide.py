@@ -76,7 +76,7 @@ def text_of(d: decimal.Decimal) -> str:
     if d.is_infinite():
         return "Infinity" if d > 0 else "-Infinity"
     if d == 0:
-        d = abs(d)
+        d = d.copy_abs()
     if d.as_tuple().exponent > 0:  # 1E+3 -> 1000: scale is never negative
         d = d.quantize(decimal.Decimal(1), context=CTX)
     return format(d, "f")
@@ -141,7 +141,7 @@ def _weight_first(d: decimal.Decimal) -> tuple[int, int]:
     if d == 0:
         return 0, 0
     w = d.adjusted() // 4
-    return w, int(abs(d).scaleb(-4 * w, context=CTX))
+    return w, int(d.copy_abs().scaleb(-4 * w, context=CTX))
 
 
 def div_scale(a: decimal.Decimal, b: decimal.Decimal) -> int:
@@ -282,7 +282,7 @@ def _ctx(prec: int) -> decimal.Context:
 def ln_dweight(x: decimal.Decimal) -> int:
     """PostgreSQL's estimate of the decimal weight of ln(x), which fixes ln/log result scales."""
     if decimal.Decimal("0.9") <= x <= decimal.Decimal("1.1"):
-        d = x - 1
+        d = CTX.subtract(x, decimal.Decimal(1))
         return d.adjusted() if d != 0 else 0
     e = x.adjusted()
     lnx = e * math.log(10) + math.log(float(x.scaleb(-e)))
@@ -357,7 +357,7 @@ def power(x: decimal.Decimal, y: decimal.Decimal) -> decimal.Decimal:
         return decimal.Decimal("1.0000000000000000")
     if x == 0:
         return round_half_away(decimal.Decimal(0), _bounded(MIN_SIG_DIGITS, scale_of(x), scale_of(y)))
-    est = float(abs(x).ln(_ctx(30)) * y) * 0.434294481903252
+    est = float(_ctx(30).multiply(x.copy_abs().ln(_ctx(30)), y)) * 0.434294481903252
     if est > MAX_WEIGHT_DIGITS:
         raise NumericValueOutOfRange("value overflows numeric format")
     if y == y.to_integral_value() and -2**31 <= y < 2**31:
@@ -369,7 +369,7 @@ def power(x: decimal.Decimal, y: decimal.Decimal) -> decimal.Decimal:
     return round_half_away(c.power(x, y), rs)
 
 
-def _round_fn(mode: str) -> Any:
+def round_fn(mode: str) -> Any:
     def f(x: decimal.Decimal, n: int = 0) -> decimal.Decimal:
         if not x.is_finite():
             return x
@@ -395,15 +395,15 @@ def _trim(x: decimal.Decimal) -> decimal.Decimal:
 
 
 _ONE_ARG: dict[str, Any] = {
-    "abs": lambda x: abs(x) if not x.is_nan() else x, "sign": _sign, "sqrt": sqrt, "ln": ln, "exp": exp,
+    "abs": lambda x: x.copy_abs(), "sign": _sign, "sqrt": sqrt, "ln": ln, "exp": exp,
     "log10": lambda x: log(decimal.Decimal(10), x), "trim_scale": _trim,
-    "ceil": _round_fn(decimal.ROUND_CEILING), "ceiling": _round_fn(decimal.ROUND_CEILING),
-    "floor": _round_fn(decimal.ROUND_FLOOR),
+    "ceil": round_fn(decimal.ROUND_CEILING), "ceiling": round_fn(decimal.ROUND_CEILING),
+    "floor": round_fn(decimal.ROUND_FLOOR),
 }
 _TWO_ARGS: dict[str, Any] = {
     "power": power, "pow": power, "div": truncated_quotient, "mod": lambda a, b: arithmetic("%", a, b),
 }
-_ROUNDING = {"round": _round_fn(decimal.ROUND_HALF_UP), "trunc": _round_fn(decimal.ROUND_DOWN)}
+_ROUNDING = {"round": round_fn(decimal.ROUND_HALF_UP), "trunc": round_fn(decimal.ROUND_DOWN)}
 _INT_RESULT = {"scale": lambda x: scale_of(x) if x.is_finite() else None,
                "min_scale": lambda x: scale_of(_trim(x)) if x.is_finite() else None}
 
