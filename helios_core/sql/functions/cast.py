@@ -263,8 +263,7 @@ def _cast_wide(arr: pa.Array, src: T.SqlType, dst: T.SqlType, context: str) -> p
     if dst.name in _INTS:
         return _wide_to_int(vals, dst)
     if dst.name in ("float4", "float8"):
-        return pa.array([None if x is None else float(x) for x in vals],
-                        pa.float32() if dst.name == "float4" else pa.float64())
+        return _wide_to_float(vals, dst)
     ps = dst.precision_scale
     if ps is not None:
         vals = [None if x is None else _wide_typmod(x, *ps) for x in vals]
@@ -274,6 +273,17 @@ def _cast_wide(arr: pa.Array, src: T.SqlType, dst: T.SqlType, context: str) -> p
 
     out = NS.from_python(vals)
     return out if NW.is_wide(out) or ps is None else _apply_typmod(out, dst, context)
+
+
+def _wide_to_float(vals: list, dst: T.SqlType) -> pa.Array:
+    """22003 for a finite value that the float type cannot hold (too large, or rounds to zero)."""
+    typ = pa.float32() if dst.name == "float4" else pa.float64()
+    out = pa.array([None if x is None else float(x) for x in vals], typ)
+    for x, f in zip(vals, out.to_pylist(), strict=True):
+        if x is not None and x.is_finite() and (f in (float("inf"), float("-inf")) or (f == 0 and x != 0)):
+            word = "real" if dst.name == "float4" else "double precision"
+            raise NumericValueOutOfRange(f'"{NW.text_of(x)}" is out of range for type {word}')
+    return out
 
 
 def _wide_typmod(x: decimal.Decimal, precision: int, scale: int) -> decimal.Decimal:

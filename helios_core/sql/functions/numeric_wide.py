@@ -57,6 +57,9 @@ class WideNumericType(pa.ExtensionType):
     def __arrow_ext_scalar_class__(self) -> type:
         return WideNumericScalar
 
+    def __hash__(self) -> int:
+        return hash(self.extension_name)
+
 
 WIDE = WideNumericType()
 try:
