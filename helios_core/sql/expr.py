@@ -31,6 +31,7 @@ from sqlglot import exp
 
 from helios_core.errors import HeliosError, UndefinedColumn
 from helios_core.sql import types as T
+from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.vec import Vec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -267,20 +268,16 @@ def literal_type_and_value(node: exp.Literal) -> tuple[T.SqlType, Any]:
     digits = len(d.as_tuple().digits)
     prec = max(digits, scale, 1)
     if prec > 76:  # beyond Arrow's decimals: a wide numeric (one text per value)
-        from helios_core.sql.functions import numeric_wide as NW
-
         return attrs.evolve(T.NUMERIC, arrow_type=NW.WIDE), NW.check_range(d)
     at = pa.decimal128(prec, scale) if prec <= 38 else pa.decimal256(prec, scale)
     return attrs.evolve(T.NUMERIC, arrow_type=at), d
 
 
 def numeric_literal_vec(node: exp.Literal) -> Vec:
-    from helios_core.sql.functions.numeric_wide import text_of
-
     t, v = literal_type_and_value(node)
     if t.name == "numeric":
         arr = pa.array([v], type=t.arrow_type) if pa.types.is_decimal(t.arrow_type) else \
-            pa.ExtensionArray.from_storage(t.arrow_type, pa.array([text_of(v)], pa.string()))
+            pa.ExtensionArray.from_storage(t.arrow_type, pa.array([NW.text_of(v)], pa.string()))
         return Vec(arr, T.NUMERIC, True)
     return const_vec(v, t)
 

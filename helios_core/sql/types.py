@@ -47,6 +47,7 @@ varchar/char ``n + 4``, time/timestamp precision ``p``.
 
 from __future__ import annotations
 
+import decimal
 import re
 from typing import Any
 
@@ -56,6 +57,40 @@ import pyarrow as pa
 from helios_core.errors import HeliosError, SyntaxError_, UndefinedObject
 
 NUMERIC_STORAGE_ARROW = pa.decimal256(76, 16)
+
+
+class _WideNumericScalar(pa.ExtensionScalar):
+    def as_py(self, *args: Any, **kwargs: Any) -> decimal.Decimal | None:
+        v = self.value
+        return None if v is None else decimal.Decimal(v.as_py())
+
+
+class WideNumericType(pa.ExtensionType):
+    """numeric values past Arrow's decimals: PostgreSQL's text of each value over utf8, so each
+    keeps its own scale (computed on by functions.numeric_wide)."""
+
+    def __init__(self) -> None:
+        super().__init__(pa.string(), "helios.numeric")
+
+    def __arrow_ext_serialize__(self) -> bytes:
+        return b""
+
+    @classmethod
+    def __arrow_ext_deserialize__(cls, storage_type: pa.DataType, serialized: bytes) -> WideNumericType:
+        return cls()
+
+    def __arrow_ext_scalar_class__(self) -> type:
+        return _WideNumericScalar
+
+    def __hash__(self) -> int:
+        return hash(self.extension_name)
+
+
+WIDE_NUMERIC_ARROW = WideNumericType()
+try:
+    pa.register_extension_type(WIDE_NUMERIC_ARROW)
+except pa.ArrowKeyError:  # registered already (the module was reloaded)
+    pass
 
 
 @attrs.frozen
@@ -309,9 +344,7 @@ def numeric(precision: int | None = None, scale: int = 0) -> SqlType:
         raise HeliosError(f"NUMERIC scale {scale} must be between 0 and precision {precision}",
                           sqlstate="22023")
     if precision > 76 and scale > 16:  # past Arrow's decimals: text per value (functions.numeric_wide)
-        from helios_core.sql.functions.numeric_wide import WIDE
-
-        arrow: pa.DataType = WIDE
+        arrow: pa.DataType = WIDE_NUMERIC_ARROW
     else:
         arrow = pa.decimal128(precision, scale) if precision <= 38 else pa.decimal256(min(precision, 76), scale)
     return SqlType(name="numeric", oid=1700, arrow_type=arrow, typmod=((precision << 16) | scale) + 4)

@@ -166,7 +166,12 @@ def test_windows_and_ordered_aggregates(s):
         ("{-Infinity,1,NaN}",)]
     # what is not built is refused, naming it
     assert error(s, "select sum(x) over () from (values ('NaN'::numeric)) v(x)")[0] == "0A000"
-    assert error(s, "select power('NaN'::numeric, 2)")[0] == "0A000"
+    # power, div, mod and log follow PostgreSQL's rules for NaN and Infinity
+    assert texts(s, "select power('NaN'::numeric, 0), power('-inf'::numeric, 3), power(0.5, 'inf'::numeric), "
+                    "div('inf'::numeric, 2), mod(5, '-inf'::numeric), log(2, 'inf'::numeric)") == [
+        ("1", "-Infinity", "0", "Infinity", "5", "Infinity")]
+    assert error(s, "select power('-inf'::numeric, 4.5)")[0] == "2201F"
+    assert error(s, "select div('inf'::numeric, 0)")[0] == "22012"
 
 
 def test_in_process_rows_give_decimals(s):

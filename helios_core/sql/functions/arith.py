@@ -17,7 +17,7 @@ from helios_core.sql import types as T
 from helios_core.sql.functions import decimals as D
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.resolve import arithmetic_type
-from helios_core.sql.functions.vec import Vec, align, length_of
+from helios_core.sql.functions.vec import Vec, align
 
 _INT_NAME = {"int2": "smallint", "int4": "integer", "int8": "bigint"}
 _CHECKED = {"+": pc.add_checked, "-": pc.subtract_checked, "*": pc.multiply_checked}
@@ -62,9 +62,8 @@ def numeric_arith(op: str, l: Vec, r: Vec) -> Vec:
     if pa.types.is_struct(l.array.type) or pa.types.is_struct(r.array.type):  # numeric NaN/Infinity
         from helios_core.sql.functions import numeric_special as NS
 
-        if op == "^":
-            raise HeliosError("numeric NaN or Infinity in ^ / power() is not supported by HeliosDB",
-                              sqlstate="0A000")
+        if op == "^" and "float" not in l.type.name + r.type.name:
+            return NW.call("power", [l, r])
         if arithmetic_type(l.type, r.type).name in ("float4", "float8"):
             l, r = (Vec(NS.to_float(v.array, pa.float64()), T.FLOAT8, v.scalar) if NS.is_special(v.array) else v
                     for v in (l, r))
@@ -445,45 +444,5 @@ def _unscaled_int64(x: pa.Array) -> pa.Array:
 
 
 def _numeric_power(l: Vec, r: Vec) -> Vec:
-    # Per-row Python: Arrow has no exact decimal power
-    from helios_core.sql.functions.cast import cast_array_values
-
-    n = length_of([l, r])
-    la = cast_array_values(l.broadcast(n).array, l.type, T.NUMERIC)
-    ra = cast_array_values(r.broadcast(n).array, r.type, T.NUMERIC)
-    s1 = la.type.scale if pa.types.is_decimal(la.type) else 0
-    s2 = ra.type.scale if pa.types.is_decimal(ra.type) else 0
-    out = []
-    scale = 0
-    with decimal.localcontext() as ctx:
-        ctx.prec = 60
-        for x, y in zip(la.to_pylist(), ra.to_pylist(), strict=True):
-            if x is None or y is None:
-                out.append(None)
-                continue
-            if x == 0 and y < 0:
-                raise HeliosError("zero raised to a negative power is undefined", sqlstate="2201F")
-            if x < 0 and y != int(y):
-                raise HeliosError("a negative number raised to a non-integer power yields a complex result",
-                                  sqlstate="2201F")
-            if y == 0:
-                v = decimal.Decimal(1)
-            elif y == int(y) and abs(y) < 10000:
-                v = x ** y
-            else:
-                v = (decimal.Decimal(x).ln() * y).exp() if x > 0 else decimal.Decimal(0)
-            if y == int(y) and -2**31 <= y < 2**31:
-                # PostgreSQL's power_var_int: 16 significant digits after the point at least
-                rs = max(16, s1)
-            elif x == 0:
-                rs = max(16, s1, s2)
-            else:
-                # the scale follows PostgreSQL's estimate of the result's decimal weight,
-                # y * log10(x) truncated toward zero
-                est = float(decimal.Decimal(x).ln() * y) * 0.434294481903252
-                rs = max(16 - int(est), s1, s2, 0)
-            rs = min(rs, 1000)
-            scale = max(scale, rs)
-            out.append(v)
-    arr = D.py_to_decimal_array([None if v is None else v for v in out], scale)
-    return Vec(arr, T.NUMERIC, l.scalar and r.scalar)
+    """x ^ y per row in Python (Arrow has no exact decimal power) at PostgreSQL's scales."""
+    return NW.call("power", [l, r])

@@ -16,6 +16,7 @@ from helios_core.errors import FeatureNotSupported, HeliosError, NumericValueOut
 from helios_core.sql import types as T
 from helios_core.sql.functions import decimals as D
 from helios_core.sql.functions import intervals, network, runtime, timetz
+from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.text_in import from_text
 from helios_core.sql.functions.text_out import to_text
@@ -62,8 +63,6 @@ def to_storage(v: Vec, column_type: T.SqlType, n: int | None = None) -> pa.Array
         return numeric_specials_to_storage(arr, column_type)
     if column_type.name == "numeric" and column_type.typmod == -1 and NW.is_wide(arr):
         # a wide value into an unconstrained column: decimal storage if it fits there (22003 below if not)
-        from helios_core.sql.functions import numeric_special as NS
-
         narrowed = NS.from_python([None if x is None else NW.round_half_away(x, target.scale)
                                    for x in NW.to_decimals(arr)])
         if NW.is_wide(narrowed):
@@ -91,8 +90,6 @@ def to_storage(v: Vec, column_type: T.SqlType, n: int | None = None) -> pa.Array
 def numeric_specials_to_storage(arr: pa.Array, column_type: T.SqlType) -> pa.Array:
     """NaN/Infinity into a numeric column: reserved values in an unconstrained column (see
     numeric_special); a numeric(p,s) column has no room for NaN here (Infinity never fits)."""
-    from helios_core.sql.functions import numeric_special as NS
-
     if not column_type.stores_numeric_specials:
         if pc.any(pc.fill_null(pc.and_(arr.is_valid(), pc.equal(arr.field(1), NS.NAN)), False)).as_py():
             raise HeliosError(f"storing NaN in a {column_type.sql_name()} column is not supported by HeliosDB",
@@ -269,8 +266,6 @@ def _cast_wide(arr: pa.Array, src: T.SqlType, dst: T.SqlType, context: str) -> p
         vals = [None if x is None else _wide_typmod(x, *ps) for x in vals]
     if isinstance(dst.arrow_type, NW.WideNumericType):
         return NW.from_decimals(vals)
-    from helios_core.sql.functions import numeric_special as NS
-
     out = NS.from_python(vals)
     return out if NW.is_wide(out) or ps is None else _apply_typmod(out, dst, context)
 
@@ -382,8 +377,6 @@ def _check_int_range(arr: pa.Array, d: str) -> None:
 def _cast_number(arr: pa.Array, s: str, d: str) -> pa.Array:
     at = arr.type
     if pa.types.is_struct(at):  # numeric NaN / Infinity (numeric_special)
-        from helios_core.sql.functions import numeric_special as NS
-
         if d in ("float4", "float8"):
             return NS.to_float(arr, pa.float32() if d == "float4" else pa.float64())
         if d == "numeric":
@@ -455,8 +448,6 @@ def _float_to_numeric(arr: pa.Array, digits: int) -> pa.Array:
             continue
         vals.append(decimal.Decimal(format(x, f".{digits}g")))
     if specials:  # NaN / Infinity are numerics too (numeric_special)
-        from helios_core.sql.functions import numeric_special as NS
-
         finite = D.py_to_decimal_array([d if d is not None and d.is_finite() else None for d in vals])
         return NS.make(pc.if_else(pc.is_valid(finite), finite, pa.scalar(decimal.Decimal(0), finite.type)),
                        pa.array([0 if d is None or d.is_finite() else NS.NAN if d.is_nan() else
@@ -603,8 +594,6 @@ def _apply_typmod(arr: pa.Array, dst: T.SqlType, context: str) -> pa.Array:
     if dst.name == "numeric":
         p, s = dst.precision_scale
         if pa.types.is_struct(arr.type):  # NaN fits numeric(p,s), Infinity does not (numeric_special)
-            from helios_core.sql.functions import numeric_special as NS
-
             k = arr.field(1)
             if pc.any(pc.fill_null(pc.and_(arr.is_valid(), pc.is_in(k, value_set=pa.array(
                     [NS.POS_INF, NS.NEG_INF], pa.int8()))), False)).as_py():

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.errors import NumericValueOutOfRange
+from helios_core.sql.functions import numeric_wide as NW
 
 MAX128 = 38
 MAX256 = 76
@@ -152,14 +153,10 @@ def py_to_decimal_array(vals: list, scale: int | None = None) -> pa.Array:
             except decimal.InvalidOperation:
                 dd = None
             if dd is None or ip + scale > MAX256:
-                from helios_core.sql.functions import numeric_wide as NW
-
                 return NW.from_decimals(NW.round_half_away(decimal.Decimal(x), scale) if x is not None else None
                                         for x in vals)
             out.append(dd)
             ip = max(ip, len(str(abs(int(dd)))))
     if ip + scale > MAX256:  # past Arrow's decimals: one text per value (numeric_wide)
-        from helios_core.sql.functions import numeric_wide as NW
-
         return NW.from_decimals(out)
     return pa.array(out, dec_type(ip + scale, scale))

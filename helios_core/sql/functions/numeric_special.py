@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.errors import HeliosError
+from helios_core.sql.functions import numeric_wide as NW
 
 FINITE, NAN, POS_INF, NEG_INF = 0, 1, 2, 3
 _TEXT = {NAN: "NaN", POS_INF: "Infinity", NEG_INF: "-Infinity"}
@@ -85,8 +86,6 @@ def from_python(vals: list[Any], finite_type: pa.DataType | None = None) -> pa.A
     else:
         values = decimals_to_array(finite)
         if not pa.types.is_decimal(values.type):  # wide: the text form holds NaN/Infinity itself
-            from helios_core.sql.functions import numeric_wide as NW
-
             return NW.from_decimals(vals)
     kinds = pa.array([None if d is None else FINITE if d.is_finite() else NAN if d.is_nan() else
                       POS_INF if d > 0 else NEG_INF for d in vals], pa.int8())
@@ -312,6 +311,7 @@ _UNARY = {
     "ln": {NAN: NAN, POS_INF: POS_INF},
 }
 _SIGN = {NAN: "NaN", POS_INF: 1, NEG_INF: -1}
+_BY_VALUE = frozenset({"power", "pow", "div", "mod", "log", "log10"})
 
 
 def call(name: str, args: list[Any], call_finite: Any) -> Any:
@@ -328,6 +328,8 @@ def call(name: str, args: list[Any], call_finite: Any) -> Any:
         finite = call_finite([Vec(finite_only(first.array), first.type, first.scalar)])
         fa = finite.broadcast(len(vals)).array if not finite.scalar or len(vals) == 1 else finite.array
         return Vec(pc.if_else(pc.is_valid(out), out, fa), finite.type, first.scalar)
+    if name in _BY_VALUE:  # computed on the values, specials included (numeric_wide)
+        return NW.call(name, args)
     if name not in _UNARY and name != "sign" or not is_special(first.array) or any(
             is_special(a.array) for a in args[1:]):
         raise FeatureNotSupported(f"{name}() of numeric NaN or Infinity is not supported by HeliosDB")
@@ -354,8 +356,6 @@ def call(name: str, args: list[Any], call_finite: Any) -> Any:
     for src, dst in table.items():
         mapped = pc.if_else(pc.equal(k, src), pa.scalar(dst, pa.int8()), mapped)
     if isinstance(fa.type, pa.ExtensionType):  # finite results past Arrow's decimals: all of it wide
-        from helios_core.sql.functions import numeric_wide as NW
-
         words = {NAN: decimal.Decimal("NaN"), POS_INF: decimal.Decimal("Infinity"),
                  NEG_INF: decimal.Decimal("-Infinity")}
         vals = [f if kind == FINITE or f is None and kind is None else words[kind]

@@ -23,7 +23,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from helios_core.errors import DivisionByZero, NumericValueOutOfRange
+from helios_core.errors import DivisionByZero, HeliosError, NumericValueOutOfRange
+from helios_core.sql import types as T
+from helios_core.sql.functions.vec import Vec, length_of
 
 # PostgreSQL's limits: digits before the point, after it (display scale), and division's cap
 MAX_WEIGHT_DIGITS = 131072
@@ -35,37 +37,8 @@ CTX = decimal.Context(prec=MAX_WEIGHT_DIGITS + MAX_SCALE + 64, rounding=decimal.
                       Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN, traps=[])
 
 
-class WideNumericScalar(pa.ExtensionScalar):
-    def as_py(self, *args: Any, **kwargs: Any) -> decimal.Decimal | None:
-        v = self.value
-        return None if v is None else decimal.Decimal(v.as_py())
-
-
-class WideNumericType(pa.ExtensionType):
-    """numeric as PostgreSQL's text per value (storage: utf8)."""
-
-    def __init__(self) -> None:
-        super().__init__(pa.string(), "helios.numeric")
-
-    def __arrow_ext_serialize__(self) -> bytes:
-        return b""
-
-    @classmethod
-    def __arrow_ext_deserialize__(cls, storage_type: pa.DataType, serialized: bytes) -> WideNumericType:
-        return cls()
-
-    def __arrow_ext_scalar_class__(self) -> type:
-        return WideNumericScalar
-
-    def __hash__(self) -> int:
-        return hash(self.extension_name)
-
-
-WIDE = WideNumericType()
-try:
-    pa.register_extension_type(WIDE)
-except pa.ArrowKeyError:  # already registered (module reloaded)
-    pass
+WideNumericType = T.WideNumericType
+WIDE = T.WIDE_NUMERIC_ARROW
 
 
 def is_wide(arr: Any) -> bool:
@@ -178,6 +151,8 @@ def divide(a: decimal.Decimal, b: decimal.Decimal, scale: int | None = None) -> 
 
 def truncated_quotient(a: decimal.Decimal, b: decimal.Decimal) -> decimal.Decimal:
     """div(a, b): the quotient truncated toward zero, scale 0."""
+    if not (a.is_finite() and b.is_finite()):
+        return special_arithmetic("/", a, b)
     if b == 0:
         raise DivisionByZero("division by zero")
     return CTX.divide_int(a, b).quantize(decimal.Decimal(1), context=CTX)
@@ -228,7 +203,6 @@ def compare(a: decimal.Decimal, b: decimal.Decimal) -> int:
 
 # ----------------------------------------------------------------------------- over Vecs
 def _rows(vecs: list[Any]) -> tuple[list[list[decimal.Decimal | None]], int, bool]:
-    from helios_core.sql.functions.vec import length_of
 
     n = length_of(vecs)
     return [to_decimals(v.broadcast(n).array) for v in vecs], n, all(v.scalar for v in vecs)
@@ -236,9 +210,7 @@ def _rows(vecs: list[Any]) -> tuple[list[list[decimal.Decimal | None]], int, boo
 
 def result(vals: list[decimal.Decimal | None], scalar: bool) -> Any:
     """A numeric Vec of these values: decimals where they fit, else wide."""
-    from helios_core.sql import types as T
     from helios_core.sql.functions import numeric_special as NS
-    from helios_core.sql.functions.vec import Vec
 
     return Vec(NS.from_python(vals), T.NUMERIC, scalar)
 
@@ -262,8 +234,6 @@ _CMP = {"=": lambda c: c == 0, "<>": lambda c: c != 0, "!=": lambda c: c != 0, "
 
 
 def compare_vec(op: str, l: Any, r: Any) -> Any:
-    from helios_core.sql import types as T
-    from helios_core.sql.functions.vec import Vec
 
     (a, b), _, scalar = _rows([l, r])
     test = _CMP[op]
@@ -297,7 +267,6 @@ def _bounded(rs: int, *scales: int) -> int:
 
 
 def sqrt(x: decimal.Decimal) -> decimal.Decimal:
-    from helios_core.errors import HeliosError
 
     if x < 0:
         raise HeliosError("cannot take square root of a negative number", sqlstate="2201F")
@@ -317,8 +286,6 @@ def ln(x: decimal.Decimal) -> decimal.Decimal:
 
 
 def _check_log_arg(x: decimal.Decimal) -> None:
-    from helios_core.errors import HeliosError
-
     if x == 0:
         raise HeliosError("cannot take logarithm of zero", sqlstate="2201E")
     if x < 0:
@@ -327,8 +294,14 @@ def _check_log_arg(x: decimal.Decimal) -> None:
 
 def log(base: decimal.Decimal, x: decimal.Decimal) -> decimal.Decimal:
     """log(base, x) at PostgreSQL's scale: 16 significant digits past the weights of ln(x) and ln(base)."""
+    if base.is_nan() or x.is_nan():
+        return _NAN
     _check_log_arg(base)
     _check_log_arg(x)
+    if base.is_infinite():
+        return _NAN if x.is_infinite() else decimal.Decimal(0)
+    if x.is_infinite():
+        return _INF
     rs = _bounded(MIN_SIG_DIGITS - ln_dweight(x) + ln_dweight(base), scale_of(base), scale_of(x))
     c = _ctx(rs + 40)
     lb = base.ln(c)
@@ -348,16 +321,47 @@ def exp(x: decimal.Decimal) -> decimal.Decimal:
     return round_half_away(x.exp(_ctx(max(int(val), 0) + rs + 20)), rs)
 
 
-def power(x: decimal.Decimal, y: decimal.Decimal) -> decimal.Decimal:
-    from helios_core.errors import HeliosError
+_NAN = decimal.Decimal("NaN")
+_INF = decimal.Decimal("Infinity")
 
+
+def _power_special(x: decimal.Decimal, y: decimal.Decimal) -> decimal.Decimal:
+    """x ^ y where a side is NaN or ±Infinity (PostgreSQL 14+): NaN ^ 0 and 1 ^ NaN are 1;
+    |x| < 1 and |x| > 1 tend to 0 or Infinity as y goes to ±Infinity; -Infinity keeps the
+    sign of odd integer powers."""
+    if x.is_nan():
+        return decimal.Decimal(1) if y == 0 else _NAN
+    if y.is_nan():
+        return decimal.Decimal(1) if x == 1 else _NAN
+    if x == 0 and y < 0:
+        raise HeliosError("zero raised to a negative power is undefined", sqlstate="2201F")
+    if x < 0 and y.is_finite() and y != y.to_integral_value():
+        raise HeliosError("a negative number raised to a non-integer power yields a complex result",
+                          sqlstate="2201F")
+    if y.is_infinite():
+        mag = x.copy_abs()
+        if mag == 1:
+            return decimal.Decimal(1)
+        return (_INF if mag > 1 else decimal.Decimal(0)) if y > 0 else (decimal.Decimal(0) if mag > 1 else _INF)
+    # x is ±Infinity, y finite
+    if y == 0:
+        return decimal.Decimal(1)
+    if y < 0:
+        return decimal.Decimal(0)
+    odd = y == y.to_integral_value() and int(y) % 2 == 1
+    return -_INF if x < 0 and odd else _INF
+
+
+def power(x: decimal.Decimal, y: decimal.Decimal) -> decimal.Decimal:
+    if not (x.is_finite() and y.is_finite()):
+        return _power_special(x, y)
     if x == 0 and y < 0:
         raise HeliosError("zero raised to a negative power is undefined", sqlstate="2201F")
     if x < 0 and y != y.to_integral_value():
         raise HeliosError("a negative number raised to a non-integer power yields a complex result",
                           sqlstate="2201F")
     if y == 0:
-        return decimal.Decimal("1.0000000000000000")
+        return round_half_away(decimal.Decimal(1), _bounded(MIN_SIG_DIGITS, scale_of(x)))
     if x == 0:
         return round_half_away(decimal.Decimal(0), _bounded(MIN_SIG_DIGITS, scale_of(x), scale_of(y)))
     est = float(_ctx(30).multiply(x.copy_abs().ln(_ctx(30)), y)) * 0.434294481903252
@@ -404,7 +408,8 @@ _ONE_ARG: dict[str, Any] = {
     "floor": round_fn(decimal.ROUND_FLOOR),
 }
 _TWO_ARGS: dict[str, Any] = {
-    "power": power, "pow": power, "div": truncated_quotient, "mod": lambda a, b: arithmetic("%", a, b),
+    "power": power, "pow": power, "div": truncated_quotient,
+    "mod": lambda a, b: arithmetic("%", a, b) if a.is_finite() and b.is_finite() else special_arithmetic("%", a, b),
 }
 _ROUNDING = {"round": round_fn(decimal.ROUND_HALF_UP), "trunc": round_fn(decimal.ROUND_DOWN)}
 _INT_RESULT = {"scale": lambda x: scale_of(x) if x.is_finite() else None,
@@ -414,8 +419,6 @@ _INT_RESULT = {"scale": lambda x: scale_of(x) if x.is_finite() else None,
 def call(name: str, args: list[Any]) -> Any | None:
     """A numeric function with a wide argument, or None when it is not one of these (the caller
     then tries the values as decimals)."""
-    from helios_core.sql import types as T
-    from helios_core.sql.functions.vec import Vec
 
     rows, n, scalar = _rows(args)
     if name in _INT_RESULT and len(args) == 1:

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 from helios_core.errors import DatatypeMismatch, HeliosError, UndefinedFunction
 from helios_core.sql import extension_operators
 from helios_core.sql import types as T
+from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.cast import cast
 from helios_core.sql.functions.ranges import range_operator
 from helios_core.sql.functions.registry import call_function
@@ -360,8 +361,6 @@ def unary_op(op: str, v: Vec) -> Vec:
                 raise NumericValueOutOfRange(f"{ {'int2': 'smallint', 'int4': 'integer', 'int8': 'bigint'}[v.type.name]}"
                                              " out of range") from None
         if v.type.name == "numeric" and isinstance(v.array.type, pa.ExtensionType):  # wide numeric
-            from helios_core.sql.functions import numeric_wide as NW
-
             return NW.negate_vec(v)
         if v.type.name == "numeric" and pa.types.is_struct(v.array.type):  # NaN / Infinity
             from helios_core.sql.functions import numeric_special as NS

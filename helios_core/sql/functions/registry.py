@@ -14,8 +14,10 @@ import attrs
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helios_core.errors import HeliosError, UndefinedFunction
+from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedFunction
 from helios_core.sql import types as T
+from helios_core.sql.functions import numeric_special as NS
+from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.vec import Vec, full
 
 Impl = Callable[[list[Vec]], Vec]
@@ -106,9 +108,6 @@ _VALUE_FUNCTIONS = frozenset({"cbrt", "degrees", "radians", "width_bucket", "gcd
 def _wide_arguments(name: str, args: list[Vec]) -> Vec | list[Vec]:
     """A function over wide numerics (numeric_wide): its result, or the arguments as decimals
     where every value fits them; 0A000 otherwise."""
-    from helios_core.errors import FeatureNotSupported
-    from helios_core.sql.functions import numeric_special as NS
-    from helios_core.sql.functions import numeric_wide as NW
 
     done = NW.call(name, args)
     if done is not None:
@@ -136,8 +135,7 @@ def call_function(name: str, args: list[Vec]) -> Vec:
         if isinstance(args, Vec):
             return args
     if any(pa.types.is_struct(a.array.type) and a.type.name == "numeric" for a in args):
-        from helios_core.sql.functions import numeric_special as NS
-
+    
         return NS.call(_canon(name), args, lambda a: call_function(name, a))
     for d in defs:
         if n >= d.min_args and (d.max_args is None or n <= d.max_args):

@@ -20,6 +20,7 @@ from helios_core.errors import HeliosError, InvalidTextRepresentation, NumericVa
 from helios_core.sql import far_dates
 from helios_core.sql import types as T
 from helios_core.sql.functions import network, range_io, runtime, timetz
+from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.interval_input import parse_interval_value
 from helios_core.sql.jsonpath.syntax import normalize as normalize_jsonpath
 
@@ -197,8 +198,6 @@ def parse_numeric(arr: pa.Array) -> pa.Array:
         # NaN / Infinity / -Infinity: a special-bearing array (see numeric_special)
         finite = parse_numeric(pc.if_else(pc.fill_null(words, False), pa.scalar("0"), arr))
         if not pa.types.is_decimal(finite.type):  # wide values beside the words: all of it wide
-            from helios_core.sql.functions import numeric_wide as NW
-
             return NW.from_decimals([None if x is None else decimal.Decimal(x.strip()) if NS.word_kind(x) is None
                                      else decimal.Decimal(("-" if NS.word_kind(x) == NS.NEG_INF else "")
                                                           + ("NaN" if NS.word_kind(x) == NS.NAN else "Infinity"))
@@ -236,8 +235,6 @@ def decimals_to_array(vals: list[decimal.Decimal | None]) -> pa.Array:
         ip = max(ip, len(digits) + exp)
     prec = ip + scale
     if prec > 76:  # past Arrow's decimals: one text per value (numeric_wide)
-        from helios_core.sql.functions import numeric_wide as NW
-
         return NW.from_decimals(vals)
     typ = pa.decimal128(max(prec, 1), scale) if prec <= 38 else pa.decimal256(prec, scale)
     q = decimal.Decimal(1).scaleb(-scale)
