@@ -28,6 +28,7 @@ from helios_core.errors import (
     UniqueViolation,
 )
 from helios_core.sql import deferred_constraints
+from helios_core.sql import types as T
 
 
 def _fmt(v: Any) -> str:
@@ -109,6 +110,7 @@ def check_new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, batch: pa.Record
     """Everything a new row version must satisfy beyond storage's primary key, in PostgreSQL's order:
     NOT NULL, CHECK, UNIQUE, FOREIGN KEY."""
     opts = tdef.options or {}
+    _check_domains(tdef, batch)
     if batch.num_columns == len(tdef.columns):
         _check_not_null(tdef, batch)
     if opts.get("checks"):
@@ -127,6 +129,17 @@ def check_new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, batch: pa.Record
 
         index_definitions.check_new_rows(session, txn, ctx, tdef, batch, exclude_rowids,
                                          None if changed_cols is None else {names[i] for i in changed_cols})
+
+
+def _check_domains(tdef: Any, batch: pa.RecordBatch) -> None:
+    """NOT NULL and CHECK of the domains the table's columns are declared with (sql.domains)."""
+    for c in tdef.columns:
+        key = column_metadata(tdef, c.name).get("domain")
+        if key is None or c.name not in batch.schema.names or T.DOMAIN_CHECK is None:
+            continue
+        t = T.type_from_name(key)
+        arr = batch.column(c.name)
+        T.DOMAIN_CHECK(t, arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
 
 
 def _check_checks(session: Any, ctx: Any, tdef: Any, batch: pa.RecordBatch) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import attrs
 import sqlglot
 from sqlglot import exp
 
@@ -261,6 +262,9 @@ def _column_type(dt: exp.DataType, session: Any = None, txn: Any = None) -> tupl
         return types.type_from_name(_SERIALS[name.upper()][0]), name.upper()
     if dt.this == exp.DataType.Type.USERDEFINED and session is not None:
         enum = _find_enum(session, txn, dt)
+        if enum is not None and enum.get("kind") == "domain":  # stored as its base type
+            t = types.type_from_name(f'"{enum["schema"]}"."{enum["name"]}"')
+            return attrs.evolve(t, domain=None), None
         if enum is not None:
             return types.TEXT, None
     return types.type_from_sqlglot(dt), None
@@ -377,7 +381,10 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
             sql_type, serial = _column_type(kind, session, txn)
             md: dict[str, str] = {"sql_type": sql_type.sql_name()}
             enum = _find_enum(session, txn, kind) if kind.this == exp.DataType.Type.USERDEFINED else None
-            if enum is not None:
+            if enum is not None and enum.get("kind") == "domain":
+                md["domain"] = f"{enum['schema']}.{enum['name']}"
+                md["sql_type"] = enum["name"]
+            elif enum is not None:
                 md["enum"] = f"{enum['schema']}.{enum['name']}"
                 labels = ", ".join("'" + lab.replace("'", "''") + "'" for lab in enum["labels"])
                 checks.append({"name": f"{tname}_{cname}_enum", "expr": f'"{cname}" IN ({labels})',

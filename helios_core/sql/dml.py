@@ -297,13 +297,24 @@ def _param_vec(vals: list[Any], t: Any) -> Any:
 
 
 # ------------------------------------------------------------------------------------ defaults
+def _domain_default(t: Any) -> str | None:
+    while t.domain is not None:
+        if t.domain.default is not None:
+            return t.domain.default
+        t = t.domain.base
+    return None
+
+
 def default_array(session: Any, txn: Any, tdef: Any, col_index: int, n: int, ctx: Any) -> pa.Array:
     """n values of a column's DEFAULT (NULL when it has none); nextval draws n sequence values."""
     from helios_core.sql.constraints import column_metadata
 
     col = tdef.columns[col_index]
     sql_type = column_types(tdef)[col_index][1]
-    text = column_metadata(tdef, col.name).get("default")
+    md = column_metadata(tdef, col.name)
+    text = md.get("default")
+    if text is None and md.get("domain"):  # a domain's DEFAULT applies to its columns without one
+        text = _domain_default(_types().type_from_name(md["domain"]))
     if text is None or n == 0:
         return pa.nulls(n, sql_type.arrow_type)
     m = _NEXTVAL_RE.match(text)

@@ -40,6 +40,7 @@ from helios_core.sql import (
     deferred_checks,
     dml,
     dml_privileges,
+    domains,
     in_statement,  # noqa: F401  (gives session-taking SQL functions their view of the session)
     maintenance,
     matviews,
@@ -50,6 +51,7 @@ from helios_core.sql import (
     sequences,
     session_identity,
     transactions,
+    types,
     user_types,  # noqa: F401  (installs the lookup of CREATE TYPE's types)
 )
 from helios_core.sql.extensions import catalog as extensions_catalog
@@ -72,7 +74,10 @@ _TYPE_SIZE = {16: 1, 18: 1, 19: 64, 20: 8, 21: 2, 23: 4, 24: 4, 26: 4, 700: 4, 7
 
 def result_column(name: str, sql_type: Any, *, table_oid: int = 0, column_number: int = 0,
                   nullable: bool | None = None) -> ResultColumn:
-    """A ResultColumn for a SqlType (D's helios_core.sql.types.SqlType)."""
+    """A ResultColumn for a SqlType (D's helios_core.sql.types.SqlType); a domain is described
+    as its base type, as PostgreSQL's RowDescription does."""
+    if getattr(sql_type, "domain", None) is not None or getattr(getattr(sql_type, "element", None), "domain", None):
+        sql_type = types.without_domain(sql_type)
     oid = int(getattr(sql_type, "oid", 25))
     if oid == 705:  # unknown -> text, as PostgreSQL reports an untyped literal column
         oid = 25
@@ -585,6 +590,10 @@ class SqlSession(Session):
                     return done
             if word == "COMMENT" and rest.split()[:2] and [w.upper() for w in rest.split()[:2]] == ["ON", "EXTENSION"]:
                 return extensions_catalog.comment(self, rest)
+            if domains.handles(word, rest):
+                self.tx.wrote_ddl = True
+                self.engine.bump_plan_generation()
+                return domains.execute(self, word, rest)
             if word == "ALTER" and " owner to " in f" {rest.lower()} ":
                 self.tx.wrote_ddl = True
                 return ddl_privileges.alter_owner_command(self, rest)

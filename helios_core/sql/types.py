@@ -94,6 +94,20 @@ except pa.ArrowKeyError:  # registered already (the module was reloaded)
 
 
 @attrs.frozen
+class DomainInfo:
+    """What makes a type a domain (CREATE DOMAIN): its name and constraints over ``base``
+    (``helios_core.sql.domains`` builds and checks them)."""
+
+    schema: str
+    name: str
+    oid: int
+    base: SqlType
+    not_null: bool = False
+    default: str | None = None
+    checks: tuple[tuple[str, str], ...] = ()
+
+
+@attrs.frozen
 class SqlType:
     """One SQL type as PostgreSQL names it, with its Arrow representation."""
 
@@ -109,6 +123,9 @@ class SqlType:
     # the OID of its array type; values are the label strings
     labels: tuple[str, ...] | None = attrs.field(default=None, eq=False, repr=False)
     array_oid: int = attrs.field(default=0, eq=False, repr=False)
+    # a domain over this type (the rest of the fields are the base type's): casts to it check
+    # the domain's constraints; not part of equality, so operators see the base type
+    domain: DomainInfo | None = attrs.field(default=None, eq=False, repr=False)
 
     # -- classification -------------------------------------------------------------------------
     @property
@@ -181,6 +198,9 @@ class SqlType:
         """PostgreSQL's format_type() spelling: 'numeric(15,2)', 'character varying(10)', 'integer[]'."""
         if self.name in VECTOR_TYPE_NAMES:
             return self.name
+        if self.domain is not None:
+            name = self.domain.name
+            return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
         if self.element is not None:
             return self.element.sql_name() + "[]"
         if self.labels is not None and not re.fullmatch(r"[a-z_][a-z0-9_$]*", self.name):
@@ -418,6 +438,23 @@ class _UserTypes:
 
 
 USER_TYPES = _UserTypes()
+# (domain type, values) -> None, raising the domain's error for a value it refuses; installed by
+# helios_core.sql.domains
+DOMAIN_CHECK: Any = None
+
+
+def without_domain(t: SqlType) -> SqlType:
+    """The base type of a domain (and of an array of a domain's elements); others unchanged."""
+    if t.domain is not None:
+        return without_domain(t.domain.base)
+    if t.element is not None and t.element.domain is not None:
+        return array_of(without_domain(t.element))
+    return t
+
+
+def type_exists_builtin(name: str) -> bool:
+    """Whether a built-in type has this name (CREATE DOMAIN/TYPE cannot take it)."""
+    return name.lower() in _ALIASES
 
 
 def type_from_name(text: str) -> SqlType:
@@ -430,7 +467,7 @@ def type_from_name(text: str) -> SqlType:
         return hit
     t = _type_from_name(text)
     base = t.element if t.element is not None else t
-    if base.name in _BASE_BY_NAME and len(_BUILTIN_BY_TEXT) < 4096:
+    if base.name in _BASE_BY_NAME and base.domain is None and len(_BUILTIN_BY_TEXT) < 4096:
         _BUILTIN_BY_TEXT[text] = t
     return t
 

@@ -73,6 +73,8 @@ def lookup(key: str | int) -> T.SqlType | None:
             for rkey, rec in txn.catalog_list("type").items():
                 if rec.get("kind") == "enum" and key in type_oids(rec["schema"], rec["name"]):
                     _remember(database, enum_type(rec), rkey)
+                elif rec.get("kind") == "domain" and DOMAIN_TYPE and key == type_oids(rec["schema"], rec["name"])[0]:
+                    _SEEN[(database, key)] = DOMAIN_TYPE[0](rec)
         return _SEEN.get((database, key))
     parts = split_name(key)
     if not parts or len(parts) > 2:
@@ -88,7 +90,13 @@ def lookup(key: str | int) -> T.SqlType | None:
         rec = txn.catalog_get("type", rkey)
         if rec is not None and rec.get("kind") == "enum":
             return _remember(database, enum_type(rec), rkey)
+        if rec is not None and rec.get("kind") == "domain" and DOMAIN_TYPE:
+            t = DOMAIN_TYPE[0](rec)
+            _SEEN[(database, rkey)] = t  # by name only: its OIDs are the base type's
+            return t
     return None
 
 
 T.USER_TYPES.lookup = lookup
+# rec -> SqlType of a domain's catalog record (helios_core.sql.domains fills it)
+DOMAIN_TYPE: list[Any] = []

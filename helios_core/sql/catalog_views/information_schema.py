@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from helios_core import roles
+from helios_core.errors import HeliosError
 from helios_core.sql import acl as A
-from helios_core.sql.catalog_views.model import CatalogModel, Column
+from helios_core.sql import types
+from helios_core.sql.catalog_views.model import CatalogModel, Column, _catalog_list
 from helios_core.sql.catalog_views.registry import catalog_table, static_table
 
 IS = "information_schema"
@@ -263,7 +265,39 @@ static_table(IS, "triggers", """trigger_catalog name, trigger_schema name, trigg
     event_manipulation text, event_object_catalog name, event_object_schema name, event_object_table name,
     action_order int4, action_condition text, action_statement text, action_orientation text,
     action_timing text""")
-static_table(IS, "domains", """domain_catalog name, domain_schema name, domain_name name, data_type text""")
+
+
+@catalog_table(IS, "domains", """domain_catalog name, domain_schema name, domain_name name,
+    character_set_catalog name, character_set_schema name, character_set_name name, collation_catalog name,
+    collation_schema name, collation_name name, data_type text, character_maximum_length int4,
+    character_octet_length int4, numeric_precision int4, numeric_precision_radix int4, numeric_scale int4,
+    datetime_precision int4, interval_type text, interval_precision int4, domain_default text,
+    udt_catalog name, udt_schema name, udt_name name, scope_catalog name, scope_schema name, scope_name name,
+    maximum_cardinality int4, dtd_identifier name""")
+def domains(model: CatalogModel) -> list[tuple]:
+    out = []
+    records = _catalog_list(model.txn, "type") if model.txn is not None else {}
+    for _key, rec in sorted(records.items()):
+        if rec.get("kind") != "domain":
+            continue
+        try:
+            base = types.type_from_name(rec["base"])
+        except HeliosError:
+            continue
+        prec, radix, scale = _numeric_info(base)
+        n = _char_len(base)
+        kind = "USER-DEFINED" if base.domain is not None else data_type(base)
+        if kind == "ARRAY":
+            kind = f"{base.element.sql_name()}[]" if base.element is not None else kind
+        udt = base.domain.name if base.domain is not None else base.name
+        out.append((model.database, rec["schema"], rec["name"], None, None, None, None, None, None, kind, n,
+                    n * 4 if n is not None else (1073741824 if base.name in ("text", "varchar", "bpchar") else None),
+                    prec, radix, scale, None, None, None, rec.get("default"), model.database,
+                    base.domain.schema if base.domain is not None else "pg_catalog", udt, None, None, None, None,
+                    "1"))
+    return out
+
+
 static_table(IS, "character_sets", """character_set_catalog name, character_set_schema name,
     character_set_name name, character_repertoire name, form_of_use name, default_collate_catalog name,
     default_collate_schema name, default_collate_name name""",

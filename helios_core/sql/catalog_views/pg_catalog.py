@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from helios_core import roles
+from helios_core.errors import HeliosError
 from helios_core.sql import acl as A
 from helios_core.sql import object_privileges, user_types
 from helios_core.sql import types as T
@@ -92,7 +93,36 @@ def type_row(t: Any) -> tuple:
     typnotnull bool, typbasetype oid, typtypmod int4, typndims int4, typcollation oid, typdefaultbin text,
     typdefault text, typacl text[]""")
 def pg_type(model: CatalogModel) -> list[tuple]:
-    return [type_row(t) for t in all_types()] + enum_type_rows(model)
+    return [type_row(t) for t in all_types()] + enum_type_rows(model) + domain_type_rows(model)
+
+
+def domain_type_rows(model: CatalogModel) -> list[tuple]:
+    """pg_type rows of the domains (typtype 'd', typbasetype, typnotnull, typdefault) and their arrays."""
+    rows = []
+    domains = sorted((k, v) for k, v in _catalog_list(model.txn, "type").items() if v.get("kind") == "domain")
+    for _key, rec in domains:
+        try:
+            t = T.type_from_name('"{}"."{}"'.format(rec["schema"], rec["name"]))
+        except HeliosError:
+            continue
+        dom = t.domain
+        oid, array_oid = user_types.type_oids(rec["schema"], rec["name"])
+        plain = T.without_domain(t)
+        base_oid = dom.base.domain.oid if dom.base.domain is not None else plain.oid
+        row = list(type_row(plain))
+        row[0:4] = [oid, rec["name"], namespace_oid(rec["schema"]), role_oid(rec.get("owner") or "helios")]
+        row[6] = "d"
+        row[13], row[14] = 0, array_oid
+        row[15], row[17] = "domain_in", "domain_recv"
+        row[24], row[25], row[26] = bool(rec.get("not_null")), base_oid, dom.base.typmod
+        row[27] = 1 if plain.element is not None else 0
+        row[30] = rec.get("default")
+        rows.append(tuple(row))
+        arr = list(type_row(T.array_of(plain)))
+        arr[0:4] = [array_oid, "_" + rec["name"], namespace_oid(rec["schema"]), row[3]]
+        arr[13] = oid
+        rows.append(tuple(arr))
+    return rows
 
 
 def _enums(model: CatalogModel) -> list[tuple[str, dict]]:

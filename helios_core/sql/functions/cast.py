@@ -38,6 +38,11 @@ class CannotCoerce(HeliosError):
 
 def cast(v: Vec, target: T.SqlType, *, context: str = "assignment") -> Vec:
     """Convert ``v`` to ``target`` as PostgreSQL does (errors 22P02, 22003, 22001, 42846...)."""
+    if target.domain is not None:  # to the base type, then the domain's constraints
+        out = cast(v, T.without_domain(target), context=context)
+        if T.DOMAIN_CHECK is not None:
+            T.DOMAIN_CHECK(target, out.array)
+        return Vec(out.array, target, v.scalar)
     arr = cast_array_values(v.array, v.type, target, context=context)
     if target.element is not None and not pa.types.is_null(arr.type) and arr.type != target.arrow_type:
         from helios_core.sql.functions.array_dims import depth, leaf_type, with_dims

@@ -22,6 +22,8 @@ from helios_core.sql.functions.vec import Vec, align, full
 def _pg_typeof(args: list[Vec]) -> Vec:
     """The argument's type as a regtype (its OID, shown as the type's name)."""
     t = args[0].type
+    if t.domain is not None:
+        return Vec.const(t.domain.oid, T.REGTYPE)
     t = T.array_of(t.element.base) if t.element is not None else t.base  # regtype has no typmod
     return Vec.const(t.oid, T.REGTYPE)
 

@@ -1721,6 +1721,8 @@ def output_name(e: exp.Expression) -> str:
             return n  # PG: a cast of a cast labelled by its type takes the outer type ('1'::text::int -> int4)
         try:
             t = T.type_from_sqlglot(e.args["to"])
+            if t.domain is not None:  # a domain: its own name
+                return t.domain.name
             return t.element.name if t.element is not None else t.name  # '{1}'::int[] -> int4
         except HeliosError:
             return "?column?"

@@ -258,7 +258,8 @@ class ScalarCompiler:
         return self.F.binary_op(op, left, right)
 
     def cast_vec(self, v: Vec, t: T.SqlType, context: str = "explicit") -> Vec:
-        if v.type == t and v.type.name not in ("numeric", "bpchar", "varchar"):
+        if v.type == t and v.type.name not in ("numeric", "bpchar", "varchar") and (
+                t.domain is None or v.type.domain == t.domain):
             return v
         return self.F.cast(v, t, context=context)
 
@@ -489,7 +490,8 @@ class ScalarCompiler:
     c_TryCast = c_Cast
 
     def cast_compiled(self, c: Compiled, t: T.SqlType, context: str = "explicit") -> Compiled:
-        if c.type == t and t.typmod == -1 and t.name != "numeric" and not _record_change(c.type, t):
+        if c.type == t and t.typmod == -1 and t.name != "numeric" and not _record_change(c.type, t) and (
+                t.domain is None or c.type.domain == t.domain):
             return c
         if c.const is not None and (not getattr(self, "no_fold", False) or c.type.name == "unknown"):
             # an untyped literal gets its type while parsing in PostgreSQL: its input errors

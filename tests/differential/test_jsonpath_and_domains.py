@@ -1,5 +1,5 @@
-"""The jsonpath type and the SQL/JSON path functions over psycopg, compared with PostgreSQL 15:
-rows, or SQLSTATE and message, statement by statement."""
+"""The jsonpath type with the SQL/JSON path functions, and domains, over psycopg, compared with
+PostgreSQL 15: rows, or SQLSTATE and message (detail, hint), statement by statement."""
 
 from __future__ import annotations
 
@@ -66,6 +66,54 @@ STATEMENTS = [
 ]
 
 
+DOMAIN_STATEMENTS = [
+    "CREATE DOMAIN d_pos AS int NOT NULL CHECK (VALUE > 0)",
+    "CREATE DOMAIN d_code varchar(4) DEFAULT 'none' CONSTRAINT d_code_lower CHECK (VALUE = lower(VALUE))",
+    "CREATE DOMAIN d_small AS d_pos CHECK (VALUE < 100)",
+    "CREATE DOMAIN d_ints AS int[]",
+    "CREATE DOMAIN d_pos AS int",
+    "SELECT 5::d_pos, pg_typeof(5::d_pos), CAST('abcdef' AS d_code), '{1,2}'::d_ints",
+    "SELECT (-1)::d_pos",
+    "SELECT NULL::d_pos",
+    "SELECT 150::d_small",
+    "SELECT 0::d_small",
+    "SELECT 'ABC'::d_code",
+    "SELECT 2::d_pos + 3, pg_typeof(2::d_pos + 3)",
+    "CREATE TEMP TABLE dom_t (id int, p d_pos, s d_small, c d_code)",
+    "INSERT INTO dom_t VALUES (1, 5, 50, 'ab')",
+    "INSERT INTO dom_t (id, p, s) VALUES (2, 7, 70)",
+    "INSERT INTO dom_t VALUES (3, -5, 50, 'ab')",
+    "INSERT INTO dom_t (id, s) VALUES (4, 1)",
+    "INSERT INTO dom_t VALUES (5, 5, 500, 'ab')",
+    "INSERT INTO dom_t VALUES (6, 5, 5, 'toolong')",
+    "UPDATE dom_t SET p = 0 WHERE id = 1",
+    "UPDATE dom_t SET c = 'XY' WHERE id = 1",
+    "SELECT id, p, s, c FROM dom_t ORDER BY id",
+    "ALTER DOMAIN d_pos ADD CONSTRAINT d_pos_odd CHECK (VALUE % 2 = 1)",
+    "ALTER DOMAIN d_pos ADD CONSTRAINT d_pos_small CHECK (VALUE < 10)",
+    "INSERT INTO dom_t (id, p, s) VALUES (7, 9, 3)",
+    "INSERT INTO dom_t (id, p, s) VALUES (8, 11, 3)",
+    "ALTER DOMAIN d_pos DROP CONSTRAINT d_pos_small",
+    "ALTER DOMAIN d_pos DROP CONSTRAINT no_such",
+    "ALTER DOMAIN d_pos DROP CONSTRAINT IF EXISTS no_such",
+    "ALTER DOMAIN d_code SET DEFAULT 'dflt'",
+    "INSERT INTO dom_t (id, p, s) VALUES (9, 3, 3)",
+    "SELECT id, c FROM dom_t WHERE id = 9",
+    "ALTER DOMAIN d_code SET NOT NULL",
+    "ALTER DOMAIN d_code ADD CONSTRAINT d_code_short CHECK (length(VALUE) < 3) NOT VALID",
+    "ALTER DOMAIN d_code VALIDATE CONSTRAINT d_code_short",
+    "DROP DOMAIN d_pos",
+    "DROP DOMAIN d_ints, d_code",
+    "DROP DOMAIN IF EXISTS no_such_domain",
+    "SELECT typname, typtype, typnotnull, format_type(typbasetype, typtypmod) FROM pg_type "
+    "WHERE typname LIKE 'd\\_%' ORDER BY 1",
+    "SELECT domain_name, data_type, character_maximum_length FROM information_schema.domains "
+    "WHERE domain_name LIKE 'd\\_%' ORDER BY 1",
+    "DROP DOMAIN d_pos CASCADE",
+    "SELECT * FROM dom_t ORDER BY id",
+]
+
+
 def _outcome(conn: psycopg.Connection, sql: str) -> tuple:
     try:
         with conn.cursor() as cur:
@@ -80,7 +128,7 @@ def _outcome(conn: psycopg.Connection, sql: str) -> tuple:
 def connections(tmp_path_factory, postgres_dsn):
     from helios_core.testing import start_server
 
-    server = start_server(tmp_path_factory.mktemp("jsonpath"), only=["postgres"])
+    server = start_server(tmp_path_factory.mktemp("jsonpath_domains"), only=["postgres"])
     try:
         with psycopg.connect(postgres_dsn, autocommit=True) as pg, \
                 psycopg.connect(server.pg_dsn(), autocommit=True) as hx:
@@ -91,10 +139,11 @@ def connections(tmp_path_factory, postgres_dsn):
         server.stop()
 
 
-def test_statements_match_postgres(connections):
+@pytest.mark.parametrize("statements", [STATEMENTS, DOMAIN_STATEMENTS], ids=["jsonpath", "domains"])
+def test_statements_match_postgres(connections, statements):
     pg, hx = connections
     mismatches = []
-    for sql in STATEMENTS:
+    for sql in statements:
         want, got = _outcome(pg, sql), _outcome(hx, sql)
         if want != got:
             mismatches.append(f"{sql}\n  PostgreSQL: {want}\n  HeliosDB:   {got}")
