@@ -129,6 +129,9 @@ def check_new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, batch: pa.Record
 
         index_definitions.check_new_rows(session, txn, ctx, tdef, batch, exclude_rowids,
                                          None if changed_cols is None else {names[i] for i in changed_cols})
+    from helios_core.sql import updatable_views  # it reads failing_row from here
+
+    updatable_views.check_new_rows(session, txn, ctx, tdef, batch)  # WITH CHECK OPTION of a view
 
 
 def _check_domains(tdef: Any, batch: pa.RecordBatch) -> None:

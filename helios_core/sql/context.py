@@ -67,6 +67,7 @@ class RelationSource:
     table: Any = None  # storage TableDef for kind "table"
     view_sql: str | None = None  # for kind "view"
     view_columns: list[str] = attrs.Factory(list)  # CREATE VIEW v (a, b) AS ...: output names
+    view_options: dict = attrs.Factory(dict)  # check_option, security_barrier, security_invoker
     virtual: Any = None  # virtual table entry for kind "virtual"
 
 
@@ -144,7 +145,7 @@ class QueryContext:
             if view is not None:
                 return RelationSource(
                     kind="view", schema=sch, name=name, columns=[], view_sql=view["sql"],
-                    view_columns=list(view.get("columns") or []),
+                    view_columns=list(view.get("columns") or []), view_options=dict(view.get("options") or {}),
                 )
             seq = self.txn.catalog_get("sequence", f"{sch}.{name}") if self.txn is not None else None
             if seq is not None:  # SELECT last_value, is_called FROM a_sequence

@@ -32,7 +32,7 @@ from helios_core.errors import (
     UndefinedObject,
     UndefinedTable,
 )
-from helios_core.frontends.postgres import branch_syntax
+from helios_core.frontends.postgres import branch_syntax, view_options
 from helios_core.frontends.postgres.dialect import Utility, to_sql
 from helios_core.session import Result
 from helios_core.sql import (
@@ -824,7 +824,8 @@ def _create_view(session: Any, ast: exp.Create, text: str) -> Result:
     if existing is None and relation_kind(txn, schema, name) is not None:
         raise DuplicateTable(f'relation "{name}" already exists')
     # validate now (unknown tables/columns are errors at CREATE VIEW time, as in PostgreSQL)
-    plan = session.plan_query(query, session.context(txn))
+    with object_privileges.acting_as(object_privileges.BOOTSTRAP_OWNER):  # names only: PostgreSQL checks
+        plan = session.plan_query(query, session.context(txn))  # privileges when the view is used
     out_names = cols or [n for n, _ in plan.columns]
     if cols and len(cols) > len(plan.columns):
         raise HeliosError("CREATE VIEW specifies more column names than columns", sqlstate="42601")
@@ -833,7 +834,14 @@ def _create_view(session: Any, ast: exp.Create, text: str) -> Result:
         out_names = cols + [n for n, _ in plan.columns][len(cols):]
         alias_list = ", ".join(exp.to_identifier(n, quoted=True).sql(dialect="postgres") for n in out_names)
         sql = f"SELECT * FROM ({sql}) AS {exp.to_identifier(name, quoted=True).sql(dialect='postgres')}({alias_list})"
-    txn.catalog_put("view", key, {"schema": schema, "name": name, "sql": sql, "columns": out_names})
+    record = {"schema": schema, "name": name, "sql": sql, "columns": out_names, "select": to_sql(query)}
+    options = dict(ast.args.get("view_options") or {})
+    if options:
+        record["options"] = options
+    _check_view_check_option(session, txn, schema, record)
+    if existing is not None:  # CREATE OR REPLACE keeps the owner and grants
+        record.update({k: existing[k] for k in ("owner", "acl", "column_acl", "oid") if k in existing})
+    txn.catalog_put("view", key, record)
     if temporary:
         session.temp_tables.add((schema, name))  # dropped when the session closes
     for src in _view_sources(session, txn, query):
@@ -1102,21 +1110,105 @@ def _drop_index(txn: Any, schema: str, name: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------- ALTER
+def _alter_view(session: Any, txn: Any, ast: exp.Alter) -> Result:
+    """ALTER VIEW: RENAME [COLUMN], SET (options), ALTER COLUMN SET/DROP DEFAULT."""
+    schema, name = table_name(session, ast.this, txn)
+    key = f"{schema}.{name}"
+    v = txn.catalog_get("view", key)
+    if v is None:
+        if ast.args.get("exists"):
+            return Result(command_tag="ALTER VIEW", notices=[f'relation "{name}" does not exist, skipping'])
+        raise UndefinedTable(f'relation "{name}" does not exist')
+    v = dict(v)
+    for action in ast.args.get("actions") or []:
+        if isinstance(action, exp.AlterRename):
+            new = ident(action.this.this)
+            if relation_kind(txn, schema, new) is not None:
+                raise DuplicateTable(f'relation "{new}" already exists')
+            txn.catalog_delete("view", key)
+            v["name"] = new
+            key = f"{schema}.{new}"
+        elif isinstance(action, exp.RenameColumn):
+            old_name, new_name = ident(action.this), ident(action.args["to"])
+            cols = list(v.get("columns") or [])
+            if old_name not in cols:
+                raise UndefinedColumn(f'column "{old_name}" does not exist')
+            if new_name in cols:
+                raise HeliosError(f'column "{new_name}" of relation "{name}" already exists', sqlstate="42701")
+            v["columns"] = [new_name if c == old_name else c for c in cols]
+            defaults = dict(v.get("defaults") or {})
+            if old_name in defaults:
+                defaults[new_name] = defaults.pop(old_name)
+                v["defaults"] = defaults
+        elif isinstance(action, exp.AlterSet) and action.expressions:
+            options = dict(v.get("options") or {})
+            for e in action.expressions:
+                opt = ident(e.this) if isinstance(e, exp.EQ) else ident(e)
+                raw = None
+                if isinstance(e, exp.EQ):
+                    val = e.expression
+                    raw = val.name if isinstance(val, (exp.Column, exp.Literal, exp.Boolean, exp.Identifier)) \
+                        else val.sql()
+                    if isinstance(val, exp.Boolean):
+                        raw = "true" if val.this else "false"
+                options[opt] = view_options.check_value(opt, raw)
+            v["options"] = options
+            _check_view_check_option(session, txn, schema, v)
+        elif isinstance(action, exp.AlterColumn) and ("default" in action.args or action.args.get("drop")):
+            col = ident(action.this)
+            if col not in (v.get("columns") or []):
+                raise UndefinedColumn(f'column "{col}" of relation "{name}" does not exist')
+            defaults = dict(v.get("defaults") or {})
+            if action.args.get("drop"):
+                defaults.pop(col, None)
+            else:
+                defaults[col] = to_sql(action.args["default"])
+            v["defaults"] = defaults
+        else:
+            raise FeatureNotSupported(f"ALTER VIEW {action.sql(dialect='postgres')} is not supported")
+    txn.catalog_put("view", key, v)
+    session.engine.bump_plan_generation()
+    return Result(command_tag="ALTER VIEW")
+
+
+def alter_view_reset(session: Any, name_sql: str, names: list[str], if_exists: bool) -> Result:
+    """ALTER VIEW name RESET (option, ...)."""
+    txn = session.tx.current()
+    target = sqlglot.parse_one(name_sql, read="postgres", into=exp.Table)
+    schema, name = table_name(session, target, txn)
+    key = f"{schema}.{name}"
+    v = txn.catalog_get("view", key)
+    if v is None:
+        if if_exists:
+            return Result(command_tag="ALTER VIEW", notices=[f'relation "{name}" does not exist, skipping'])
+        raise UndefinedTable(f'relation "{name}" does not exist')
+    options = dict(v.get("options") or {})
+    for n in names:
+        if n not in view_options.OPTIONS:
+            raise HeliosError(f'unrecognized parameter "{n}"', sqlstate="22023")
+        options.pop(n, None)
+    txn.catalog_put("view", key, {**v, "options": options})
+    session.engine.bump_plan_generation()
+    return Result(command_tag="ALTER VIEW")
+
+
+def _check_view_check_option(session: Any, txn: Any, schema: str, record: dict) -> None:
+    """WITH CHECK OPTION only on an automatically updatable view (0A000, the reason as HINT)."""
+    if not (record.get("options") or {}).get("check_option"):
+        return
+    from helios_core.sql import updatable_views
+
+    shape = updatable_views.analyze(session, txn, schema, record["name"], record)
+    if shape.reason is not None:
+        raise FeatureNotSupported("WITH CHECK OPTION is supported only on automatically updatable views",
+                                  hint=shape.reason)
+
+
 def _alter(session: Any, ast: exp.Alter) -> Result:
     kind = (ast.args.get("kind") or "").upper()
     txn = session.tx.current()
     if kind == "VIEW":
-        schema, name = table_name(session, ast.this, txn)
-        for action in ast.args.get("actions") or []:
-            if isinstance(action, exp.AlterRename):
-                new = ident(action.this.this)
-                v = txn.catalog_get("view", f"{schema}.{name}")
-                if v is None:
-                    raise UndefinedTable(f'relation "{name}" does not exist')
-                txn.catalog_delete("view", f"{schema}.{name}")
-                v["name"] = new
-                txn.catalog_put("view", f"{schema}.{new}", v)
-        return Result(command_tag="ALTER VIEW")
+        return _alter_view(session, txn, ast)
     if kind == "INDEX":
         schema, name = _resolve_for_drop(session, txn, ast.this, "INDEX")
         idx = txn.catalog_get("index", f"{schema}.{name}")

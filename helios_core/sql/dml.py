@@ -16,6 +16,7 @@ the rows that still qualify; rows deleted meanwhile (``gone``) are skipped, as i
 
 from __future__ import annotations
 
+import contextlib
 import re
 from decimal import Decimal
 from types import SimpleNamespace
@@ -34,8 +35,19 @@ from helios_core.errors import (
     UniqueViolation,
 )
 from helios_core.session import Result
-from helios_core.sql import generated_columns, matviews, partitions
+from helios_core.sql import (
+    constraints,
+    dml_privileges,
+    generated_columns,
+    matviews,
+    object_privileges,
+    partitions,
+    updatable_views,
+)
+from helios_core.sql.constraints import column_metadata
+from helios_core.sql.context import table_sql_columns
 from helios_core.sql.ddl import ident, table_name
+from helios_core.sql.expr import Scope, compile_scalar
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.triggers import firing
@@ -64,8 +76,6 @@ def _fn():
 
 
 def column_types(tdef: Any) -> list[tuple[str, Any]]:
-    from helios_core.sql.context import table_sql_columns
-
     return table_sql_columns(tdef)
 
 
@@ -104,22 +114,17 @@ def assign(vec: Any, sql_type: Any, n: int, column: str = "") -> pa.Array:
 
 
 def _scope(tdef: Any, alias: str | None = None) -> Any:
-    from helios_core.sql.expr import Scope
-
     return Scope.of_table(tdef.name, column_types(tdef), alias=alias)
 
 
 def evaluate_exprs(session: Any, ctx: Any, exprs: list[Any], scope: Any, batch: pa.RecordBatch) -> list[Any]:
     """Compile and evaluate expressions over a batch laid out like ``scope``; returns Vecs."""
-    from helios_core.sql.expr import compile_scalar
-
     return [compile_scalar(e, scope, ctx).evaluate(batch, ctx) for e in exprs]
 
 
 def returning_result(session: Any, ctx: Any, tag: str, tdef: Any, alias: str | None, returning: Any,
                      batches: list[pa.RecordBatch]) -> Result:
     """RETURNING expressions evaluated over rows shaped like the table (new rows; old for DELETE)."""
-    from helios_core.sql.expr import compile_scalar
     from helios_core.sql.session_impl import result_column
 
     scope = _scope(tdef, alias)
@@ -307,8 +312,6 @@ def _domain_default(t: Any) -> str | None:
 
 def default_array(session: Any, txn: Any, tdef: Any, col_index: int, n: int, ctx: Any) -> pa.Array:
     """n values of a column's DEFAULT (NULL when it has none); nextval draws n sequence values."""
-    from helios_core.sql.constraints import column_metadata
-
     col = tdef.columns[col_index]
     sql_type = column_types(tdef)[col_index][1]
     md = column_metadata(tdef, col.name)
@@ -345,17 +348,27 @@ def default_array(session: Any, txn: Any, tdef: Any, col_index: int, n: int, ctx
 
 # ------------------------------------------------------------------------------------ INSERT
 def execute(session: Any, ast: Any, params: Any = (), prepared: Any = None) -> Result:
-    from helios_core.sql import dml_privileges
-
+    through_view = updatable_views.rewrite(session, ast)  # a view's target becomes its table
+    if through_view is not None:
+        with contextlib.ExitStack() as stack:
+            with object_privileges.acting_as(through_view.owner):  # the table: as the view's owner
+                stack.enter_context(dml_privileges.checked(session, through_view.ast))
+            stack.enter_context(object_privileges.view_dml_target(*through_view.base))  # its own scan: checked
+            stack.enter_context(updatable_views.check_options(through_view))
+            return _dispatch(session, through_view.ast, params, _uncached(prepared))
     with dml_privileges.checked(session, ast):  # 42501 without INSERT/UPDATE/DELETE (and SELECT to read)
-        if isinstance(ast, exp.Insert):
-            return insert(session, ast, params, prepared)
-        if isinstance(ast, exp.Update):
-            return update(session, ast, params, prepared)
-        if isinstance(ast, exp.Delete):
-            return delete(session, ast, params, prepared)
-        if isinstance(ast, exp.Merge):
-            return merge(session, ast, params, prepared)
+        return _dispatch(session, ast, params, prepared)
+
+
+def _dispatch(session: Any, ast: Any, params: Any, prepared: Any) -> Result:
+    if isinstance(ast, exp.Insert):
+        return insert(session, ast, params, prepared)
+    if isinstance(ast, exp.Update):
+        return update(session, ast, params, prepared)
+    if isinstance(ast, exp.Delete):
+        return delete(session, ast, params, prepared)
+    if isinstance(ast, exp.Merge):
+        return merge(session, ast, params, prepared)
     raise FeatureNotSupported("statement not supported")
 
 
@@ -512,7 +525,7 @@ def insert(session: Any, ast: exp.Insert, params: Any = (), prepared: Any = None
         cols_given: list[int] = []
     else:
         arrays, masks, n = source_rows(session, ctx, tdef, cols, ast.args["expression"],
-                                       prepared.cache if prepared is not None else None)
+                                       getattr(prepared, "cache", None))
         cols_given = cols[:len(arrays)]
     full: list[pa.Array | None] = [None] * len(tdef.columns)
     for j, ci in enumerate(cols_given):
@@ -595,6 +608,7 @@ def _row_query(tdef: Any, alias: str, table: exp.Table, extra_from: list[Any], w
     tbl = exp.Table(this=exp.to_identifier(tdef.name, quoted=True),
                     db=exp.to_identifier(tdef.schema, quoted=True),
                     alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)))
+    tbl.meta["dml_target"] = True  # the statement's own scan of its target (privileges: checked already)
     projections: list[Any] = [_qcol(alias, "_rowid")]
     projections += [_qcol(alias, c.name) for c in tdef.columns]
     projections += [exp.alias_(e.copy(), f"__x{i}", quoted=True) for i, e in enumerate(extra_exprs)]
@@ -754,8 +768,6 @@ def _returning_needs_join(returning: Any, tdef: Any, alias: str, extra_from: lis
 
 def _joined_returning(returning: Any, tdef: Any, alias: str, sets: list[tuple[int, Any]]) -> list[tuple[str, Any]]:
     """RETURNING items rewritten for the row query: target columns become their new values."""
-    from helios_core.sql.context import table_sql_columns
-
     names = [c.name for c in tdef.columns]
     types_ = dict(table_sql_columns(tdef))
     new_value = {names[ci]: v for ci, v in sets}
@@ -798,8 +810,6 @@ def _result_from_rows(tag: str, items: list[tuple[str, Any]], plan: Any, rows_li
 
 
 def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None) -> Result:
-    from helios_core.sql import constraints
-
     txn = session.tx.current()
     tdef, alias = _target(session, txn, ast.this)
     if partitions.spec(tdef) is not None:
@@ -904,8 +914,6 @@ def _not_in(rowids: pa.Array, exclude: list[int]) -> pa.Array:
 
 # ------------------------------------------------------------------------------------ DELETE
 def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None) -> Result:
-    from helios_core.sql import constraints
-
     txn = session.tx.current()
     tdef, alias = _target(session, txn, ast.this)
     if partitions.spec(tdef) is not None:
@@ -973,6 +981,9 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
 def explain(session: Any, ast: Any, ctx: Any) -> list[str]:
     """EXPLAIN of a data-changing statement: the write node over the plan of the rows it reads."""
     txn = ctx.txn
+    through_view = updatable_views.rewrite(session, ast)  # a view's target: the table written
+    if through_view is not None:
+        ast = through_view.ast
     if isinstance(ast, exp.Insert):
         target = ast.this
         table = target.this if isinstance(target, exp.Schema) else target
@@ -1172,7 +1183,6 @@ def _existing_rows(txn: Any, tdef: Any, cols: list[str], keys: list[tuple]) -> d
 
 def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str | None, batch: pa.RecordBatch,
                        conflict: Any, _retry: int = 0) -> tuple[int, list[pa.RecordBatch]]:
-    from helios_core.sql import constraints
     from helios_core.sql.constraints import _norm
     from helios_core.sql.expr import Field, Scope, compile_scalar
 
@@ -1294,7 +1304,6 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
 # ------------------------------------------------------------------------------------ MERGE
 def merge(session: Any, ast: exp.Merge, params: Any = (), prepared: Any = None) -> Result:
     """MERGE INTO t USING s ON cond WHEN [NOT] MATCHED [AND c] THEN UPDATE/DELETE/INSERT/DO NOTHING."""
-    from helios_core.sql import constraints
     from helios_core.sql.functions.vec import Vec
 
     txn = session.tx.current()
@@ -1356,6 +1365,7 @@ def merge(session: Any, ast: exp.Merge, params: Any = (), prepared: Any = None) 
         plan_parts.append(part)
     tbl = exp.Table(this=exp.to_identifier(tdef.name, quoted=True), db=exp.to_identifier(tdef.schema, quoted=True),
                     alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)))
+    tbl.meta["dml_target"] = True  # the statement's own scan of its target (privileges: checked already)
     projections: list[Any] = [_qcol(alias, "_rowid")] + [_qcol(alias, c.name) for c in tdef.columns]
     projections += [exp.alias_(e.copy(), f"__x{i}", quoted=True) for i, e in enumerate(extra)]
     q = exp.Select(expressions=projections).from_(source.copy(), copy=False)

@@ -100,6 +100,19 @@ def checked(session: Any, ast: Any) -> Iterator[None]:
         yield
 
 
+def check_view(session: Any, ast: Any, schema: str, name: str) -> None:
+    """42501 unless the checking user may run this INSERT/UPDATE/DELETE on the view (its rows
+    are then written through it with the view owner's rights)."""
+    if roles.role_graph(session.engine).is_superuser(P.checking_user(session)):
+        return
+    letters, cols, reads = _needs(ast)
+    ref = P.ObjectRef("view", name, schema)
+    P.check_schema_usage(session, schema)
+    P.check(session, ref, letters, columns=cols)
+    if reads:
+        P.check(session, ref, "r")
+
+
 def _read_columns(session: Any, target: tuple[str, str], ast: Any) -> list[str]:
     """Columns of the target whose values the statement reads (SELECT on them is needed): those in
     WHERE, SET expressions, RETURNING, ON CONFLICT and MERGE's join, not the assigned ones."""

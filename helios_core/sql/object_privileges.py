@@ -652,8 +652,23 @@ def dml_target(schema: str, name: str) -> Iterator[None]:
         _DML_TARGETS.reset(token)
 
 
+# tables written through a view: only the DML's own scan of them (not a subquery) skips the check
+_VIEW_DML_TARGETS: contextvars.ContextVar[frozenset] = contextvars.ContextVar("helios_view_dml_targets",
+                                                                             default=frozenset())
+
+
+@contextlib.contextmanager
+def view_dml_target(schema: str, name: str) -> Iterator[None]:
+    """A statement on a view writes ``schema.name`` with the view owner's rights, already checked."""
+    token = _VIEW_DML_TARGETS.set(_VIEW_DML_TARGETS.get() | {(schema, name)})
+    try:
+        yield
+    finally:
+        _VIEW_DML_TARGETS.reset(token)
+
+
 def check_relation_read(session: Any, kind: str, schema: str, name: str, columns: list[str],
-                        txn: Any = None) -> str | None:
+                        txn: Any = None, *, own_scan: bool = False) -> str | None:
     """SELECT on a relation the planner is binding (42501 if not held), judged by the catalog of the
     branch being read (``txn``: cross_branch_query reads other branches). For a view, returns the
     owner whose privileges its body is planned with."""
@@ -672,7 +687,8 @@ def check_relation_read(session: Any, kind: str, schema: str, name: str, columns
             check(session, ref, "r", txn=txn)
         owner, _acl, _cols = load(session, ref, txn)
         return owner
-    if graph.is_superuser(user) or (schema, name) in _DML_TARGETS.get():
+    if graph.is_superuser(user) or (schema, name) in _DML_TARGETS.get() or (
+            own_scan and (schema, name) in _VIEW_DML_TARGETS.get()):
         return None
     check_schema_usage(session, schema, txn)
     check(session, ObjectRef("table", name, schema), "r", columns=columns, txn=txn)

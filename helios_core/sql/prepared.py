@@ -25,7 +25,7 @@ from helios_core.errors import HeliosError
 from helios_core.frontends.postgres import dialect
 from helios_core.frontends.postgres.dialect import Statement, Utility
 from helios_core.session import PreparedStatement, Result, ResultColumn
-from helios_core.sql import deep_nesting
+from helios_core.sql import deep_nesting, updatable_views
 from helios_core.sql import functions as F
 from helios_core.sql import types as T
 from helios_core.sql.functions import numeric_special as NS
@@ -258,6 +258,9 @@ def _dml_param_types(session: Any, ctx: Any, ast: Any, given: list[Any], n: int)
 
     inferred: list[Any] = list(given)
     txn = ctx.txn
+    through_view = updatable_views.rewrite(session, ast)  # a view's target: its table's column types
+    if through_view is not None:
+        ast = through_view.ast
     table = ast.this.this if isinstance(ast, exp.Insert) and isinstance(ast.this, exp.Schema) else ast.this
     tdef, alias = dml._target(session, txn, table)
     ctypes = dml.column_types(tdef)

@@ -19,6 +19,7 @@ is_local)``, plus the attributes ``user``, ``database``, ``branch``, ``pid``.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -597,6 +598,11 @@ class SqlSession(Session):
             if word == "ALTER" and " owner to " in f" {rest.lower()} ":
                 self.tx.wrote_ddl = True
                 return ddl_privileges.alter_owner_command(self, rest)
+            reset = _VIEW_RESET.match(rest) if word == "ALTER" else None
+            if reset is not None:  # ALTER VIEW name RESET (option, ...)
+                self.tx.wrote_ddl = True
+                return ddl.alter_view_reset(self, reset["name"], [n.strip().lower() for n in reset["opts"].split(",")],
+                                            bool(reset["if_exists"]))
             if word == "ALTER" and " partition " in f" {rest.lower()} ":
                 self.tx.wrote_ddl = True
                 self.engine.bump_plan_generation()
@@ -1217,6 +1223,10 @@ def _read_only_names(ast: Any) -> Iterator[None]:
         else:
             what = type(ast).__name__.upper()
         raise ReadOnlyTransaction(f"cannot execute {what} in a read-only transaction") from None
+
+
+_VIEW_RESET = re.compile(r"^\s*view\s+(?P<if_exists>if\s+exists\s+)?(?P<name>.+?)\s+reset\s*\((?P<opts>[^)]*)\)\s*;?\s*$",
+                         re.IGNORECASE | re.DOTALL)
 
 
 def _unsupported_command(word: str, rest: str) -> str:

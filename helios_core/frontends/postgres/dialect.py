@@ -33,7 +33,7 @@ from sqlglot.tokens import Token, TokenType
 
 from helios_core import plugin_extensions
 from helios_core.errors import SyntaxError_
-from helios_core.frontends.postgres import branch_syntax, explain_options
+from helios_core.frontends.postgres import branch_syntax, explain_options, view_options
 from helios_core.frontends.postgres.identifier_case import fold_identifiers
 from helios_core.frontends.postgres.placeholders import tokenize_with_parameters
 from helios_core.frontends.postgres.time_travel_targets import (
@@ -365,10 +365,12 @@ def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Stateme
             raise syntax_error(f'syntax error at or near "{chunk[0].text}"', start + 1)
         overriding = None
         on_commit_drop = False
+        view_opts = None
         if first == "INSERT":
             chunk, overriding = _strip_overriding(chunk)
         elif first == "CREATE":
             chunk, on_commit_drop = _strip_on_commit_drop(chunk)
+            chunk, view_opts = view_options.strip_view_options(chunk)
         elif first == "COMMENT":
             chunk = _comment_is_null(chunk)
         tree = _parse_chunk(sql, chunk)
@@ -378,6 +380,8 @@ def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Stateme
             tree.set("overriding", overriding)
         if on_commit_drop:
             tree.set("on_commit_drop", True)
+        if view_opts is not None:
+            tree.set("view_options", view_opts)
         out.append(Statement(ast=tree, text=text, offset=start))
     return out
 

@@ -49,8 +49,9 @@ def tables(model: CatalogModel) -> list[tuple]:
         if r.kind not in "rvp":
             continue
         kind = "BASE TABLE" if r.kind in ("r", "p") else "VIEW"
+        insertable = r.kind in ("r", "p") or _view_updatability(model, r)[0]
         out.append((model.database, r.schema, r.name, kind, None, None, None, None, None,
-                    "YES" if r.kind in ("r", "p") else "NO", "NO", None))
+                    "YES" if insertable else "NO", "NO", None))
     return out
 
 
@@ -97,7 +98,7 @@ def _column_row(model: CatalogModel, r: Any, c: Column) -> tuple:
         "YES" if identity else "NO", ("ALWAYS" if c.identity == "a" else "BY DEFAULT") if identity else None,
         None, None, None, None, "NO", "ALWAYS" if c.generated else "NEVER",
         c.default if c.generated else None,
-        "YES" if r.kind in ("r", "p") else "NO",
+        "YES" if r.kind in ("r", "p") or (r.kind == "v" and _view_updatability(model, r)[2].get(c.name)) else "NO",
     )
 
 
@@ -128,8 +129,28 @@ def columns(model: CatalogModel) -> list[tuple]:
     check_option text, is_updatable text, is_insertable_into text, is_trigger_updatable text,
     is_trigger_deletable text, is_trigger_insertable_into text""")
 def views(model: CatalogModel) -> list[tuple]:
-    return [(model.database, r.schema, r.name, r.view_sql, "NONE", "NO", "NO", "NO", "NO", "NO")
-            for r in model.relations if r.kind == "v"]
+    out = []
+    for r in model.relations:
+        if r.kind != "v":
+            continue
+        insertable, updatable, _cols = _view_updatability(model, r)
+        rec = model.txn.catalog_get("view", f"{r.schema}.{r.name}") if model.txn is not None else None
+        check = str(((rec or {}).get("options") or {}).get("check_option") or "none").upper()
+        out.append((model.database, r.schema, r.name, r.view_sql, check, "YES" if updatable else "NO",
+                    "YES" if insertable else "NO", "NO", "NO", "NO"))
+    return out
+
+
+def _view_updatability(model: CatalogModel, r: Any) -> tuple[bool, bool, dict[str, bool]]:
+    """A view's (insertable, updatable, per-column) through updatable_views, once per model."""
+    cache = model.__dict__.setdefault("_view_updatability", {})
+    key = (r.schema, r.name)
+    if key not in cache:
+        from helios_core.sql import updatable_views  # it reads the catalog this package builds
+
+        cache[key] = updatable_views.updatability(model.session, model.txn, r.schema, r.name) \
+            if r.kind == "v" and model.txn is not None else (False, False, {})
+    return cache[key]
 
 
 _CON_TYPE = {"p": "PRIMARY KEY", "u": "UNIQUE", "f": "FOREIGN KEY", "c": "CHECK"}

@@ -1069,7 +1069,8 @@ class Builder:
         all_cols = src.columns
         view_owner = object_privileges.check_relation_read(  # 42501 without SELECT (and schema USAGE)
             self.ctx.session, src.kind, src.schema, name,
-            [n for n, _ in all_cols if self.needs(qual, n)] or [n for n, _ in all_cols[:1]], self.ctx.txn)
+            [n for n, _ in all_cols if self.needs(qual, n)] or [n for n, _ in all_cols[:1]], self.ctx.txn,
+            own_scan=bool(node.meta.get("dml_target")) if isinstance(node, exp.Expression) else False)
         if src.kind == "view":
             stmts = parse(src.view_sql)
             view_ast = stmts[0]
@@ -1079,7 +1080,9 @@ class Builder:
             saved = self.ctes
             self.ctes = []
             try:
-                with object_privileges.acting_as(view_owner or "helios"):  # a view reads as its owner
+                reader = object_privileges.checking_user(self.ctx.session) if src.view_options.get(
+                    "security_invoker") else view_owner
+                with object_privileges.acting_as(reader or "helios"):  # a view reads as its owner
                     op = drop_hidden(self.bind_query(view_ast, None))
             finally:
                 self.ctes = saved
