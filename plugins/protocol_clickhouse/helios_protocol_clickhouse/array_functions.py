@@ -528,7 +528,27 @@ def _fmod(a: Any, b: Any) -> float:
     return math.fmod(float(a), float(b)) if float(b) != 0 else math.nan
 
 
+def _to_enum(args: list[pa.Array]) -> pa.Array:
+    """CAST(x AS Enum8(...)): a label the Enum has stays, a number becomes its label; anything
+    else is 691 (UNKNOWN_ELEMENT_OF_ENUM)."""
+    out = []
+    for value, labels, numbers in _rows(args):
+        if value is None:
+            out.append(None)
+        elif isinstance(value, str):
+            if value not in labels:
+                raise HeliosError(f"Unknown element '{value}' for enum", sqlstate="22023")
+            out.append(value)
+        else:
+            by_number = dict(zip(numbers, labels, strict=True))
+            if int(value) not in by_number:
+                raise HeliosError(f"Unexpected value {value} in enum", sqlstate="22023")
+            out.append(by_number[int(value)])
+    return pa.array(out, pa.string())
+
+
 FUNCTIONS = [
+    SqlFunction(name="ch_to_enum", impl=_to_enum, return_type="text", strict=False),
     SqlFunction(name="ch_math", impl=_row_wise(_math, lambda a: pa.float64()), return_type="double precision"),
     SqlFunction(name="ch_match", impl=_row_wise(_match, lambda a: pa.bool_()), return_type="boolean"),
     SqlFunction(name="ch_extract", impl=_row_wise(_extract, lambda a: pa.string()), return_type="text"),

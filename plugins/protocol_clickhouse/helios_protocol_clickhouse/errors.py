@@ -35,7 +35,7 @@ _BY_SQLSTATE = {
     "3D000": 81, "42P06": 82, "0A000": 48, "28P01": 516, "28000": 516, "57014": 394, "42704": 50,
     "42501": 497, "53300": 202, "42702": 352, "42803": 215, "42P20": 184, "53200": 241,
     "25006": 164, "42P18": 386, "22004": 43, "23502": 117, "23505": 117, "23514": 117,
-    "42712": 179, "P0001": 395, "22001": 117, "21000": 36,
+    "42712": 179, "P0001": 395, "22001": 131, "21000": 36,
 }
 
 
@@ -72,6 +72,8 @@ def from_error(exc: BaseException) -> ClickHouseError:
         code = 43  # the operator exists, not for these types
     if sqlstate == "42P01" and message.startswith("missing FROM-clause entry"):
         code = 47
+    if sqlstate == "22023" and message.startswith(("Unknown element", "Unexpected value")):
+        code = 691  # a label or number the Enum does not have
     if code is None:
         code = {"22": 36, "23": 117, "42": 36, "54": 36}.get(sqlstate[:2], 1002)
     return ClickHouseError(code, _clickhouse_wording(code, message))

@@ -43,6 +43,14 @@ def column_name(node: exp.Expression) -> str:
             return "-" + inner.this
         return f"negate({column_name(inner)})"
     if isinstance(node, exp.Not):
+        inner = node.this
+        if isinstance(inner, exp.Is) and isinstance(inner.expression, exp.Null):
+            return _call("isNotNull", inner.this)
+        negated = {exp.Like: "notLike", exp.ILike: "notILike", exp.In: "notIn"}.get(type(inner))
+        if negated is not None and inner.args.get("expression") is not None:
+            return _call(negated, inner.this, inner.expression)
+        if isinstance(inner, exp.In):
+            return "notIn" + (_functional_name(inner) or "")[len("in"):]
         return f"not({column_name(node.this)})"
     if isinstance(node, exp.Paren):
         return column_name(node.this)
@@ -52,16 +60,105 @@ def column_name(node: exp.Expression) -> str:
         return "(" + ", ".join(column_name(e) for e in node.expressions) + ")"
     for kind, name in _BINARY.items():
         if type(node) is kind:
+            if node.args.get("negate"):  # NOT LIKE, NOT ILIKE
+                name = {"like": "notLike", "ilike": "notILike"}.get(name, name)
             return f"{name}({column_name(node.this)}, {column_name(node.expression)})"
-    if isinstance(node, exp.Bracket):
-        return f"arrayElement({column_name(node.this)}, {', '.join(column_name(e) for e in node.expressions)})"
+    if isinstance(node, exp.Bracket):  # sqlglot keeps the index made 0-based: ClickHouse's is as written
+        return f"arrayElement({column_name(node.this)}, {', '.join(_written_index(e) for e in node.expressions)})"
+    if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Literal):
+        return _call("tupleElement", node.this, node.expression)
+    if isinstance(node, exp.TimestampTrunc | exp.DateTrunc) and isinstance(node.args.get("unit"), exp.Var):
+        unit = node.args["unit"].name.upper()
+        name = "toMonday" if unit == "WEEK" else f"toStartOf{unit.capitalize()}"
+        return _call(name, node.this)
     if isinstance(node, exp.Count) and node.this is None:
         return "count()"
     if isinstance(node, exp.Anonymous):
         return f"{node.this}({', '.join(column_name(e) for e in node.expressions)})"
+    named = _functional_name(node)
+    if named is not None:
+        return named
     text = node.sql(dialect="clickhouse")
     # sqlglot spells the functions it knows in capitals (LENGTH(x)); ClickHouse keeps them as written
     return _SHOUTED_CALL.sub(lambda m: m.group(1).lower() + "(", text)
+
+
+def _written_index(index: exp.Expression) -> str:
+    if isinstance(index, exp.Literal) and not index.is_string and str(index.this).lstrip("-").isdigit():
+        return str(int(index.this) + 1)
+    if isinstance(index, exp.Neg) and isinstance(index.this, exp.Literal) and str(index.this.this).isdigit():
+        return f"-{int(index.this.this) - 1}"
+    return column_name(index)
+
+
+def _call(name: str, *args: exp.Expression | str) -> str:
+    return f"{name}({', '.join(a if isinstance(a, str) else column_name(a) for a in args)})"
+
+
+def _functional_name(node: exp.Expression) -> str | None:
+    """ClickHouse names operators and special forms as the functions they are:
+    ``in(x, (1, 2))``, ``CAST(x, 'T')``, ``if(c, a, b)``, ``multiIf(...)``, ``lambda(tuple(x), body)``."""
+    if isinstance(node, exp.In) and node.expressions:
+        values = node.expressions
+        listed = column_name(values[0]) if len(values) == 1 else "(" + ", ".join(column_name(v) for v in values) + ")"
+        return _call("in", node.this, listed)
+    if isinstance(node, exp.Between):
+        return _call("and", _call("greaterOrEquals", node.this, node.args["low"]),
+                     _call("lessOrEquals", node.this, node.args["high"]))
+    if isinstance(node, exp.Cast | exp.CastToStrType) and not isinstance(node, exp.TryCast):
+        to = node.args.get("to")
+        target = to.this if isinstance(to, exp.Literal) else to.sql(dialect="clickhouse") if to is not None else ""
+        return _call("CAST", node.this, column_name(exp.Literal.string(target)))
+    if isinstance(node, exp.If):
+        false = node.args.get("false")
+        return _call("if", node.this, node.args["true"], *([false] if false is not None else []))
+    if isinstance(node, exp.Case):
+        parts: list[exp.Expression] = []
+        for when in node.args.get("ifs") or []:
+            parts += [when.this, when.args["true"]]
+        default = node.args.get("default")
+        parts.append(default if default is not None else exp.Null())
+        return _call("caseWithExpression", node.this, *parts) if node.this is not None else _call("multiIf", *parts)
+    if isinstance(node, exp.Lambda):
+        names = ", ".join(column_name(e) for e in node.expressions)
+        return _call("lambda", f"tuple({names})", node.this)
+    if isinstance(node, exp.Is) and isinstance(node.expression, exp.Null):
+        return _call("isNull", node.this)
+    if isinstance(node, exp.Not) and isinstance(node.this, exp.Is) and isinstance(node.this.expression, exp.Null):
+        return _call("isNotNull", node.this.this)
+    if isinstance(node, exp.Count) and isinstance(node.this, exp.Distinct):
+        return _call("countDistinct", *node.this.expressions)
+    if isinstance(node, exp.Func):
+        return _named_arguments(node)
+    return None
+
+
+def _named_arguments(node: exp.Func) -> str | None:
+    """A function sqlglot knows: its text as the dialect writes it (arguments where it puts them),
+    each argument named by ClickHouse's rules."""
+    copy = node.copy()
+    named: dict[str, str] = {}
+    for key, value in list(copy.args.items()):
+        items = value if isinstance(value, list) else [value]
+        replaced = []
+        for item in items:
+            if isinstance(item, exp.Expression) and not isinstance(item, exp.Literal | exp.DataType | exp.Var):
+                placeholder = f"__arg{len(named)}"
+                named[placeholder] = column_name(_original(node, key, item, items, value))
+                replaced.append(exp.column(placeholder))
+            else:
+                replaced.append(item)
+        copy.set(key, replaced if isinstance(value, list) else replaced[0])
+    text = _SHOUTED_CALL.sub(lambda m: m.group(1).lower() + "(", copy.sql(dialect="clickhouse"))
+    if not named:
+        return None
+    return re.sub(r"__arg\d+", lambda m: named[m.group(0)], text)
+
+
+def _original(node: exp.Func, key: str, item: exp.Expression, items: list, value: object) -> exp.Expression:
+    """The argument of ``node`` a copied item stands for (copies keep the order of their originals)."""
+    original = node.args[key]
+    return original[items.index(item)] if isinstance(value, list) else original
 
 
 _SHOUTED_CALL = re.compile(r"\b([A-Z][A-Z_0-9]*[A-Z0-9])\(")
@@ -342,7 +439,7 @@ _ARITHMETIC = {exp.Add: "plus", exp.Sub: "minus", exp.Mul: "multiply", exp.Mod: 
 _ARITHMETIC_CALLS = {"plus": "plus", "minus": "minus", "multiply": "multiply", "modulo": "modulo",
                      "intdiv": "intdiv", "intdivorzero": "intdiv", "bitand": "bit", "bitor": "bit", "bitxor": "bit"}
 _FLOATS = ("Float32", "Float64")
-_CAST_TYPES = ("UInt", "Int", "Float", "String", "Nullable(", "Array(", "FixedString(", "Date")
+_CAST_TYPES = ("UInt", "Int", "Float", "String", "Nullable(", "Array(", "FixedString(", "Date", "Enum8(", "Enum16(")
 
 
 def _arithmetic_type(node: exp.Expression, select: exp.Select | None) -> str | None:

@@ -417,6 +417,10 @@ def _enum_text(quoted: str) -> str:
 def _enum_numbers(select: exp.Select) -> None:
     """An Enum column (stored as its labels) sorts by its numbers, and to*Int*() gives them."""
     def enum_of(node: exp.Expression) -> ChType | None:
+        if isinstance(node, exp.Cast | exp.CastToStrType):
+            hint = hint_type(node, select)
+            inner = parse_type(hint).inner if hint and hint.startswith("Enum") else None
+            return inner if inner is not None and inner.args else None
         if not isinstance(node, exp.Column) or isinstance(node.this, exp.Literal):
             return None
         hint = hint_type(node, select)

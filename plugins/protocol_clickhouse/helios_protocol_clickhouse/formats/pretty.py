@@ -1,5 +1,6 @@
 """The Pretty family (Pretty, PrettyCompact, PrettySpace, their MonoBlock and NoEscapes forms) and
-Vertical, as ClickHouse writes them to a client that is not a terminal (no colours).
+Vertical, as ClickHouse writes them to a client that is not a terminal (colours only with
+``output_format_pretty_color = 1``: names bold, line-break markers grey).
 
 A table per result (the kernel's batches are one block to ClickHouse's eyes), then ``Totals:``
 and ``Extremes:`` tables. Numbers, dates and times are aligned right (their header too), other
@@ -11,6 +12,7 @@ values left; NULL is ``ᴺᵁᴸᴸ``; a value with line breaks takes several li
 from __future__ import annotations
 
 import itertools
+import re
 import unicodedata
 from collections.abc import Callable
 from typing import Any
@@ -45,12 +47,39 @@ def _cell_lines(r: TextRenderer, v: Any) -> list[str]:
     return [NULL_TEXT] if text is None else text.split("\n")
 
 
+def _bold(text: str, color: bool) -> str:
+    return f"\x1b[1m{text}\x1b[0m" if color else text
+
+
+def _grey(text: str, color: bool) -> str:
+    return f"\x1b[90m{text}\x1b[0m" if color and text.strip() else text
+
+
+_NUMBER = re.compile(r"(-?)(\d{5,})(.*)")
+
+
+def _digit_groups(text: str) -> str:
+    """A long number's thousands marked (underlined) where its digit groups meet, as a coloured
+    ClickHouse shows numbers of five digits and more."""
+    m = _NUMBER.fullmatch(text)
+    if m is None:
+        return text
+    digits = m.group(2)
+    n = len(digits)
+    marked = "".join(f"\x1b[4m{d}\x1b[0m" if (n - k - 1) % 3 == 0 and n - k - 1 > 0 else d
+                     for k, d in enumerate(digits))
+    return m.group(1) + marked + m.group(3)
+
+
 class _Grid:
     """The texts of a block's cells, its column widths and alignments."""
 
-    def __init__(self, result: Any, batches: list, settings: dict[str, str]) -> None:
+    def __init__(self, result: Any, batches: list, settings: dict[str, str], color: bool = False) -> None:
+        self.color = color
         self.names = [c.name for c in result.columns]
         self.right = [_aligns_right(c.type) for c in result.columns]
+        self.numeric = [parse_type(c.type).inner.name.startswith(("Int", "UInt", "Float", "Decimal"))
+                        for c in result.columns]
         renderers = [TextRenderer(c.type, settings) for c in result.columns]
         self.rows = [[_cell_lines(r, v) for r, v in zip(renderers, row, strict=True)] for row in rows_of(batches)]
         self.widths = [visible_width(n) for n in self.names]
@@ -58,8 +87,9 @@ class _Grid:
             for i, lines in enumerate(row):
                 self.widths[i] = max(self.widths[i], *(visible_width(x) for x in lines))
 
-    def pad(self, i: int, text: str) -> str:
+    def pad(self, i: int, text: str, bold: bool = False) -> str:
         gap = " " * (self.widths[i] - visible_width(text))
+        text = _bold(text, bold and self.color)
         return gap + text if self.right[i] else text + gap
 
     def row_lines(self, row: list[list[str]], edge: str, sep: str) -> list[str]:
@@ -72,7 +102,10 @@ class _Grid:
                 text = lines[k] if k < len(lines) else ""
                 before = "↳" if 0 < k < len(lines) else " "
                 after = "↴" if k < len(lines) - 1 else " "
-                cells.append(before + self.pad(i, text) + after)
+                padded = self.pad(i, text)
+                if self.color and self.numeric[i]:
+                    padded = padded.replace(text, _digit_groups(text), 1) if text else padded
+                cells.append(_grey(before, self.color) + padded + _grey(after, self.color))
             out.append(edge + sep.join(cells) + edge)
         return out
 
@@ -81,8 +114,9 @@ class _Margin:
     """``output_format_pretty_row_numbers = 1``: ``N. `` before a row's first line, spaces before
     every other line; nothing when off."""
 
-    def __init__(self, rows: int, on: bool) -> None:
+    def __init__(self, rows: int, on: bool, color: bool) -> None:
         self.width = len(str(rows)) + 2 if on and rows else 0
+        self.color = color
 
     def blank(self, line: str) -> str:
         return " " * self.width + line
@@ -90,19 +124,22 @@ class _Margin:
     def row(self, n: int, lines: list[str]) -> list[str]:
         if not self.width:
             return lines
-        return [f"{n}. ".rjust(self.width) + lines[0], *(self.blank(x) for x in lines[1:])]
+        number = f"{n}. "
+        return [" " * (self.width - len(number)) + _grey(number, self.color) + lines[0],
+                *(self.blank(x) for x in lines[1:])]
 
 
 def _boxed(grid: _Grid, heavy: bool, margin: _Margin) -> list[str]:
     if heavy:
         lines = ["┏" + "┳".join("━" * (w + 2) for w in grid.widths) + "┓",
-                 "┃" + "┃".join(" " + grid.pad(i, n) + " " for i, n in enumerate(grid.names)) + "┃",
+                 "┃" + "┃".join(" " + grid.pad(i, n, bold=True) + " " for i, n in enumerate(grid.names)) + "┃",
                  "┡" + "╇".join("━" * (w + 2) for w in grid.widths) + "┩"]
     else:
         cells = []
         for i, n in enumerate(grid.names):
             fill = "─" * (grid.widths[i] - visible_width(n))
-            cells.append("─" + (fill + n if grid.right[i] else n + fill) + "─")
+            name = _bold(n, grid.color)
+            cells.append("─" + (fill + name if grid.right[i] else name + fill) + "─")
         lines = ["┌" + "┬".join(cells) + "┐"]
     lines = [margin.blank(x) for x in lines]
     between = margin.blank("├" + "┼".join("─" * (w + 2) for w in grid.widths) + "┤")
@@ -115,20 +152,26 @@ def _boxed(grid: _Grid, heavy: bool, margin: _Margin) -> list[str]:
 
 
 def _spaced(grid: _Grid, margin: _Margin) -> list[str]:
-    lines = [margin.blank(" " + "   ".join(grid.pad(i, n) for i, n in enumerate(grid.names))), ""]
+    lines = [margin.blank(" " + "   ".join(grid.pad(i, n, bold=True) for i, n in enumerate(grid.names))), ""]
     for n, row in enumerate(grid.rows, start=1):
         lines.extend(margin.row(n, grid.row_lines(row, "", " ")))
     return lines
 
 
-def _pretty(result: Any, settings: dict[str, str], style: str) -> tuple[bytes, str]:
+def _colored(settings: dict[str, str]) -> bool:
+    """``output_format_pretty_color = 1`` (``auto``, the default, is off: the client is no terminal)."""
+    return settings.get("output_format_pretty_color", "auto") in ("1", "true")
+
+
+def _pretty(result: Any, settings: dict[str, str], style: str, escapes: bool = True) -> tuple[bytes, str]:
     if result.columns is None or not result.rows:
         return b"", "text/plain; charset=UTF-8"
     numbered = settings.get("output_format_pretty_row_numbers", "0") in ("1", "true")
+    color = escapes and _colored(settings)
 
     def table(batches: list) -> list[str]:
-        grid = _Grid(result, batches, settings)
-        margin = _Margin(len(grid.rows), numbered)
+        grid = _Grid(result, batches, settings, color)
+        margin = _Margin(len(grid.rows), numbered, color)
         return _spaced(grid, margin) if style == "PrettySpace" else _boxed(grid, style == "Pretty", margin)
 
     out: list[str] = []
@@ -157,7 +200,8 @@ def _vertical(result: Any, settings: dict[str, str]) -> tuple[bytes, str]:
         return b"", "text/plain; charset=UTF-8"
     renderers = [TextRenderer(c.type, settings) for c in result.columns]
     widest = max(visible_width(c.name) for c in result.columns)
-    labels = [c.name + ":" + " " * (widest - visible_width(c.name)) for c in result.columns]
+    color = _colored(settings)
+    labels = [_bold(c.name + ":", color) + " " * (widest - visible_width(c.name)) for c in result.columns]
 
     def record(title: str, row: tuple) -> list[str]:
         lines = [title, "─" * visible_width(title)]
@@ -181,12 +225,12 @@ def _null(result: Any, settings: dict[str, str]) -> tuple[bytes, str]:
     return b"", "text/plain; charset=UTF-8"
 
 
-def _writer(style: str) -> Callable[[Any, dict[str, str]], tuple[bytes, str]]:
-    return lambda result, settings: _pretty(result, settings, style)
+def _writer(style: str, escapes: bool) -> Callable[[Any, dict[str, str]], tuple[bytes, str]]:
+    return lambda result, settings: _pretty(result, settings, style, escapes)
 
 
 WRITERS = {
-    **{f"{style}{suffix}": _writer(style) for style in ("Pretty", "PrettyCompact", "PrettySpace")
+    **{f"{style}{suffix}": _writer(style, "NoEscapes" not in suffix) for style in ("Pretty", "PrettyCompact", "PrettySpace")
        for suffix in ("", "MonoBlock", "NoEscapes", "NoEscapesMonoBlock")},
     "Vertical": _vertical,
     "Null": _null,

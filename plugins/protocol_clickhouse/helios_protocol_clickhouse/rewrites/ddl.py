@@ -106,7 +106,7 @@ def _column(column: exp.ColumnDef) -> None:
             raise ClickHouseError(48, f"Column option {c.sql(dialect='clickhouse')} is not supported")
     inner = ch.inner
     if inner.name in ("Enum8", "Enum16") and inner.args:
-        labels = [exp.Literal.string(_enum_label(str(a))) for a in inner.args]
+        labels = [exp.Literal.string(enum_label(str(a))) for a in inner.args]
         kept.append(exp.ColumnConstraint(kind=exp.CheckColumnConstraint(
             this=exp.In(this=exp.column(column.name), expressions=labels))))
         if not has_default and not ch.nullable:  # ClickHouse's default of an Enum: its label of the least number
@@ -141,11 +141,11 @@ def enum_default(enum: ChType) -> str:
     pairs = []
     for n, arg in enumerate(enum.args):
         label, _, number = str(arg).rpartition("=")
-        pairs.append((int(number) if label else n + 1, _enum_label(str(arg))))
+        pairs.append((int(number) if label else n + 1, enum_label(str(arg))))
     return min(pairs)[1]
 
 
-def _enum_label(arg: str) -> str:
+def enum_label(arg: str) -> str:
     """``'a' = 1`` (or ``'a'``) -> ``a``."""
     text = arg.split("=")[0].strip() if "=" in arg else arg.strip()
     return text[1:-1].replace("\\'", "'") if text.startswith("'") else text

@@ -29,13 +29,33 @@ from sqlglot import exp
 from helios_protocol_clickhouse.errors import VERSION, ClickHouseError
 from helios_protocol_clickhouse.names import hint_type, int_parts
 from helios_protocol_clickhouse.rewrites.context import RewriteContext
-from helios_protocol_clickhouse.types import sql_type
+from helios_protocol_clickhouse.rewrites.ddl import enum_label
+from helios_protocol_clickhouse.types import parse_type, sql_type
 
 Handler = Callable[[list[exp.Expression], RewriteContext], exp.Expression]
 
 
 def _fn(name: str, *args: exp.Expression) -> exp.Expression:
     return exp.Anonymous(this=name, expressions=list(args))
+
+
+def enum_members(node: exp.Expression) -> tuple[list[str], list[int]] | None:
+    """The labels and numbers of the Enum8/16 a CAST goes to, None for a CAST to another type."""
+    if isinstance(node, exp.Cast) and isinstance(node.to, exp.DataType) and \
+            node.to.this in (exp.DataType.Type.ENUM8, exp.DataType.Type.ENUM16, exp.DataType.Type.ENUM):
+        text = node.to.sql(dialect="clickhouse")
+    elif isinstance(node, exp.CastToStrType) and isinstance(node.args.get("to"), exp.Literal) and \
+            node.args["to"].this.startswith(("Enum8(", "Enum16(")):
+        text = node.args["to"].this
+    else:
+        return None
+    inner = parse_type(text).inner
+    labels, numbers = [], []
+    for n, arg in enumerate(inner.args):
+        label, _, number = str(arg).rpartition("=")
+        labels.append(enum_label(str(arg)))
+        numbers.append(int(number) if label else n + 1)
+    return labels, numbers
 
 
 def _cast(node: exp.Expression, type_name: str) -> exp.Expression:
@@ -558,6 +578,11 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return _fn("ch_divide", node.this, node.expression)
     if isinstance(node, exp.Mod):
         return _modulo(node)
+    enum = enum_members(node)
+    if enum is not None:  # CAST to an Enum: its labels checked, its numbers made labels
+        labels, numbers = enum
+        return _fn("ch_to_enum", node.this, exp.Array(expressions=[_lit(x) for x in labels]),
+                   exp.Array(expressions=[exp.Literal.number(n) for n in numbers]))
     if isinstance(node, exp.CastToStrType):  # CAST(x, 'Type')
         target = node.args["to"]
         return _cast(node.this, sql_type(target.this if isinstance(target, exp.Literal) else target.sql()))
