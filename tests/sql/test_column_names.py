@@ -10,7 +10,7 @@ import helios_core
 # (select list, the names PostgreSQL 15 gives its columns)
 CASES = [
     ("substr('abc', 2), substring('abc', 2), substring('abc' from 2)", ["substr", "substring", "substring"]),
-    ("mod(7, 3), 7 % 3, power(2, 3), pow(2, 3), 2 ^ 3", ["mod", "?column?", "power", "pow", "?column?"]),
+    ("mod(7, 3), 7 % 3, power(2, 3), pow(2, 3), 2 ^ 3, div(7, 2)", ["mod", "?column?", "power", "pow", "?column?", "div"]),
     ("ceiling(1.5), ceil(1.5), char_length('x'), strpos('ab', 'b'), trunc(1.5), ln(1), log(10)",
      ["ceiling", "ceil", "char_length", "strpos", "trunc", "ln", "log"]),
     ("coalesce(1, 2), count(*), stddev(1), bool_and(true), array_length(array[1], 1), left('ab', 1)",

@@ -89,6 +89,8 @@ class Helios(Postgres):
             "TO_HEX": lambda args: exp.Anonymous(this="to_hex", expressions=args),
             "UPPER": lambda args: exp.Upper(this=seq_get(args, 0)),
             "GEN_RANDOM_UUID": lambda args: exp.Anonymous(this="gen_random_uuid", expressions=args),
+            # div(a, b) is PostgreSQL's function (labelled div), not an integer division cast to numeric
+            "DIV": lambda args: exp.Anonymous(this="div", expressions=args),
             # sqlglot folds these into Variance/Stddev; PostgreSQL labels each by its own name
             "VAR_SAMP": lambda args: exp.Anonymous(this="var_samp", expressions=args),
             "STDDEV_SAMP": lambda args: exp.Anonymous(this="stddev_samp", expressions=args),
