@@ -235,15 +235,18 @@ def direct_aggregations(spec: AggSpec, col: str, out: str) -> list[tuple]:
 def unscaled_int64(arr: pa.Array, rows: int) -> pa.Array | None:
     """decimal128(p<=18, s) values as their unscaled int64 (a strided view, no decimal math), when
     summing ``rows`` of them cannot overflow int64; None otherwise."""
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
     t = arr.type
     if not pa.types.is_decimal128(t) or t.precision > 18 or len(arr) == 0:
         return None
     if arr.null_count:
         return None
-    words = np.frombuffer(arr.buffers()[1], dtype=np.int64)
-    out = pa.array(np.ascontiguousarray(words[2 * arr.offset: 2 * (arr.offset + len(arr)): 2]))
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    parts = []
+    for c in chunks:
+        if len(c):
+            words = np.frombuffer(c.buffers()[1], dtype=np.int64)
+            parts.append(words[2 * c.offset: 2 * (c.offset + len(c)): 2])
+    out = pa.array(np.concatenate(parts) if len(parts) != 1 else np.ascontiguousarray(parts[0]))
     mm = pc.min_max(out)
     peak = max(abs(mm["min"].as_py() or 0), abs(mm["max"].as_py() or 0))
     if peak * max(rows, 1) >= 2**62:

@@ -33,13 +33,62 @@ from helios_core.sql.operators.sort import sortable
 from helios_core.sql.planner.decimal_fast import sum_fits_int64, unscaled_of
 
 
-def _groupable(a: pa.Array) -> pa.Array:
+def _groupable(a: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     t = a.type
     if pa.types.is_interval(t) or pa.types.is_list(t) or pa.types.is_struct(t) or pa.types.is_null(t):
+        if isinstance(a, pa.ChunkedArray):
+            a = a.combine_chunks()
         return sortable(a) if not pa.types.is_null(t) else pa.nulls(len(a), pa.int8())
     if pa.types.is_dictionary(t):
+        if isinstance(a, pa.ChunkedArray):
+            a = a.combine_chunks()
         return a.dictionary_decode()
     return a
+
+
+def _input(c: Compiled, t: Any, ctx: Any) -> pa.Array | pa.ChunkedArray:
+    """An aggregate's input over every row: a plain column as the chunks it came in (Arrow's
+    hash aggregation reads chunked input, so concatenating the chunks first only copies)."""
+    if c.column is not None:
+        return t.column(c.column)
+    return eval_on_table(c, t, ctx)
+
+
+_SCALAR_KERNELS = {"count": pc.count, "sum": pc.sum, "min": pc.min, "max": pc.max, "all": pc.all, "any": pc.any,
+                   "stddev": pc.stddev, "variance": pc.variance}
+
+
+def _scalar_aggregate(work: pa.Table, aggs: list[tuple]) -> pa.Table:
+    """The one-row result ``Table.group_by(...).aggregate(aggs)`` gives when every row is in one
+    group (columns named ``<column>_<function>``), from Arrow's scalar aggregate kernels: the
+    grand aggregate (no GROUP BY) pays no hash table."""
+    out: dict[str, pa.Array] = {}
+    for agg in aggs:
+        col, fn = agg[0], agg[1]
+        opts = agg[2] if len(agg) > 2 else None
+        name = f"{col}_{fn}"
+        if name in out:
+            continue
+        if col == "__row" and fn == "min":
+            out[name] = pa.array([0], pa.int64())  # the first input row
+            continue
+        value = _SCALAR_KERNELS[fn](work.column(col), options=opts)
+        out[name] = pa.repeat(value, 1)
+    return pa.table(out)
+
+
+def _first_of_each_value(work: pa.Table, ks: list[str], cols: list[str]) -> pa.Table:
+    """The rows of ``work`` that are the first of their (group, values) combination, in input
+    order: what a DISTINCT aggregate needs of its input, and a group's first row always stays
+    (so its ``__row`` minimum, which lines groups up, is unchanged). Values compare as the list
+    path's de-duplication compares them (``sortable``)."""
+    ks = [k for k in ks if k != "__one"]  # the grand aggregate's constant key tells nothing apart
+    data = {f"k{i}": work.column(k) for i, k in enumerate(ks)}
+    data.update({f"v{i}": sortable(work.column(c)) for i, c in enumerate(cols)})
+    data["__row"] = work.column("__row")
+    firsts = pa.table(data).group_by([*(f"k{i}" for i in range(len(ks))), *(f"v{i}" for i in range(len(cols)))],
+                                     use_threads=True).aggregate([("__row", "min")]).column("__row_min")
+    return work.take(firsts.sort())
 
 
 class _Batched:
@@ -75,7 +124,7 @@ class HashAggregate(Operator):
         cols: dict[str, Any] = {}
         key_arrays = []
         for i, k in enumerate(self.keys):
-            arr = eval_on_table(k, t, ctx)
+            arr = _input(k, t, ctx)
             key_arrays.append(arr)
             cols[f"g{i}"] = _groupable(arr)
         cols["__row"] = pa.array(np.arange(n, dtype=np.int64))
@@ -113,8 +162,10 @@ class HashAggregate(Operator):
                 if spec.name == "count_star":
                     arr = pa.array(np.ones(n, np.int8))
                 else:
-                    arr = eval_on_table(spec.args[0], t, ctx)
+                    arr = _input(spec.args[0], t, ctx)
                 if NS.is_special(arr):  # numeric NaN/Infinity: finite part here, specials counted aside
+                    if isinstance(arr, pa.ChunkedArray):
+                        arr = arr.combine_chunks()
                     if spec.name not in ("sum", "avg", "min", "max", "count"):
                         from helios_core.errors import FeatureNotSupported
 
@@ -132,7 +183,11 @@ class HashAggregate(Operator):
                 if mask is not None:
                     arr = pc.if_else(mask, arr, pa.nulls(n, arr.type))
                 if spec.name in ("sum", "avg") and spec.result_type.name == "numeric":
-                    fast = unscaled_int64(arr, n)
+                    memo_key = ("int64 input", spec.args[0].column) if mask is None and spec.args[0].column is not None \
+                        else None
+                    fast = unscaled_memo[memo_key] if memo_key in unscaled_memo else unscaled_int64(arr, n)
+                    if memo_key is not None:
+                        unscaled_memo[memo_key] = fast
                     if fast is not None:
                         int_scales[j] = arr.type.scale
                         arr = fast
@@ -161,6 +216,10 @@ class HashAggregate(Operator):
             main = None
             ngroups = 1
             first = pa.array([], pa.int64())
+        elif not s:
+            main = _scalar_aggregate(work, aggs)  # one group: Arrow's scalar kernels, no hashing
+            ngroups = 1
+            first = main.column("__row_min").combine_chunks()
         else:
             main = work.group_by(ks, use_threads=True).aggregate(aggs)
             order = pc.sort_indices(main.column("__row_min"))
@@ -194,6 +253,8 @@ class HashAggregate(Operator):
                 mask_list = None
             else:
                 w = work
+                if spec.distinct and not spec.order:
+                    w = _first_of_each_value(w, ks, arg_cols + ([f"m{j}"] if has_mask else []))
                 if spec.order:
                     spec_keys = [(f"o{j}_{i}", "descending" if desc else "ascending",
                                   "at_start" if (desc if nf is None else nf) else "at_end")

@@ -128,12 +128,10 @@ def _unscaled_of(c: Any, t: pa.Table, memo: dict) -> tuple[Any, int] | None:
         parts = _parts(c.const)
         return None if parts is None or parts[0] is None else (parts[0], parts[1])
     if c.column is not None:
-        col = t.column(c.column)
-        arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
-        if arr.null_count:
-            return None
-        parts = _parts(Vec(arr, c.type, False))
-        return None if parts is None else (parts[0], parts[1])
+        key = ("column", c.column)  # the same column under another expression node
+        if key not in memo:
+            memo[key] = _column_unscaled(t.column(c.column), c.type)
+        return memo[key]
     if c.arith is None:
         return None
     op, left, right = c.arith
@@ -164,6 +162,24 @@ def _unscaled_of(c: Any, t: pa.Table, memo: dict) -> tuple[Any, int] | None:
     if _peak(res) >= 10**18:
         return None
     return res, scale
+
+
+def _column_unscaled(col: pa.ChunkedArray, sql_type: Any) -> tuple[Any, int] | None:
+    """A NULL-free column's unscaled int64 values (one copy out of its chunks), or None."""
+    if col.null_count:
+        return None
+    if col.num_chunks == 1 or not (pa.types.is_decimal128(col.type) and col.type.precision <= 18):
+        arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+        parts = _parts(Vec(arr, sql_type, False))
+        return None if parts is None else (parts[0], parts[1])
+    if sql_type.name != "numeric":
+        return None
+    pieces = []
+    for ch in col.chunks:
+        if len(ch):
+            words = np.frombuffer(ch.buffers()[1], dtype=np.int64)
+            pieces.append(words[2 * ch.offset: 2 * (ch.offset + len(ch)): 2])
+    return (np.concatenate(pieces) if pieces else np.zeros(0, np.int64)), col.type.scale
 
 
 def sum_fits_int64(values: np.ndarray, rows: int) -> bool:
