@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 from helios_core.errors import HeliosError
 from helios_core.sql.expr import Compiled, Field
 from helios_core.sql.operators.base import Operator, batch_of, collect, table_batches, unify_batches
+from helios_core.sql.operators.sort import Sort
 
 
 class OneRow(Operator):
@@ -174,7 +175,10 @@ class Limit(Operator):
         if self.ties is not None and limit is not None:
             yield from self._with_ties(ctx, limit, skip)
             return
-        it = self.children[0].execute(ctx)
+        child = self.children[0]
+        if limit is not None and isinstance(child, Sort):  # ORDER BY ... LIMIT: the sort keeps its top k only
+            child.top_k = skip + limit
+        it = child.execute(ctx)
         try:
             for b in it:
                 ctx.check_cancel()

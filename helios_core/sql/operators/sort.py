@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import attrs
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -58,6 +59,41 @@ def enum_order(col: pa.ChunkedArray | pa.Array, labels: tuple[str, ...]) -> pa.A
 def sort_table(t: pa.Table, keys: list[SortKey], fields: list[Any] | None = None) -> pa.Table:
     if t.num_rows <= 1 or not keys:
         return t
+    cols, spec = _sort_keys(t, keys, fields)
+    idx = pc.sort_indices(pa.table(cols), sort_keys=spec)
+    return t.take(idx)
+
+
+# Below this many input rows per wanted row a full sort costs about what selecting does.
+TOP_K_MIN_RATIO = 8
+
+
+def top_k_table(t: pa.Table, keys: list[SortKey], k: int, fields: list[Any] | None = None) -> pa.Table:
+    """The first ``k`` rows of ``sort_table(t, keys)``, the same rows in the same order, found
+    by Arrow's select-k (a heap, not a full sort) when ``t`` is much longer than ``k``. Arrow's
+    select-k places NULLs last whatever the direction and knows no NaN rule, so a key with NULLs
+    that sort first, or a floating-point key, takes the full sort instead. The input row number
+    is the last key, so rows that tie on every key keep their input order as the stable sort
+    keeps them."""
+    if k <= 0:
+        return t.slice(0, 0)
+    if not keys or t.num_rows <= max(k * TOP_K_MIN_RATIO, 1024):
+        return sort_table(t, keys, fields).slice(0, k)
+    cols, spec = _sort_keys(t, keys, fields)
+    for (name, _order, placement) in spec:
+        col = cols[name]
+        if pa.types.is_floating(col.type) or (placement == "at_start" and col.null_count):
+            return sort_table(t, keys, fields).slice(0, k)
+    cols["__row"] = pa.array(np.arange(t.num_rows, dtype=np.int64))
+    work = pa.table(cols)
+    pick = pc.select_k_unstable(work, k, sort_keys=[(name, order) for name, order, _ in spec] + [("__row", "ascending")])
+    chosen = work.take(pick)
+    order = pc.sort_indices(chosen, sort_keys=spec + [("__row", "ascending", "at_end")])
+    return t.take(chosen.column("__row").take(order))
+
+
+def _sort_keys(t: pa.Table, keys: list[SortKey], fields: list[Any] | None) -> tuple[dict, list[tuple]]:
+    """Columns Arrow can order as PostgreSQL orders the keys, and the sort_keys naming them."""
     cols = {}
     spec = []
     for i, k in enumerate(keys):
@@ -76,8 +112,7 @@ def sort_table(t: pa.Table, keys: list[SortKey], fields: list[Any] | None = None
             cols[name] = sortable(t.column(k.index))
         spec.append((name, "descending" if k.descending else "ascending",
                      "at_start" if k.null_first else "at_end"))
-    idx = pc.sort_indices(pa.table(cols), sort_keys=spec)
-    return t.take(idx)
+    return cols, spec
 
 
 class Sort(Operator):
@@ -85,10 +120,14 @@ class Sort(Operator):
         super().__init__(child.fields, [child])
         self.keys = keys
 
+    top_k: int | None = None  # set by a LIMIT right above: only the first top_k rows are wanted
+
     def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
+        k, self.top_k = self.top_k, None  # for this execution only
         t = collect(self.children[0], ctx)
         ctx.check_cancel()
-        yield from table_batches(sort_table(t, self.keys, self.fields))
+        out = sort_table(t, self.keys, self.fields) if k is None else top_k_table(t, self.keys, k, self.fields)
+        yield from table_batches(out)
 
     def ordering(self) -> list[Any]:
         return list(self.keys)

@@ -1,0 +1,42 @@
+"""ORDER BY ... LIMIT runs as a top-k (Arrow's select-k) when the input is much longer than the
+limit: it must give exactly the rows, in exactly the order, that sorting everything and cutting
+gives (NULLS FIRST/LAST, several keys, ties kept in input order, OFFSET, floats and NULL-first
+keys that take the full sort)."""
+
+from __future__ import annotations
+
+import pytest
+
+import helios_core
+
+ORDERS = ["a", "a DESC NULLS LAST", "a NULLS FIRST", "b DESC, c", "c NULLS FIRST, e DESC",
+          "e, a DESC NULLS LAST, b", "d", "a, b, c, e"]
+WINDOWS = [(1, 0), (10, 0), (100, 5), (7, 2995)]
+
+
+@pytest.fixture(scope="module")
+def session():
+    s = helios_core.connect()
+    s.execute("CREATE TABLE tk (a int, b text, c numeric(10,2), d float8, e date)")
+    s.execute("INSERT INTO tk SELECT CASE WHEN x % 51 = 0 THEN NULL ELSE (x * 7919) % 50 END, "
+              "(ARRAY[NULL, 'x', 'y', 'zz', 'Z', 'é'])[1 + (x * 31) % 6], (ARRAY[NULL, 1.50, 2.25, -3.00])[1 + (x * 13) % 4], "
+              "((x * 104729) % 1000) / 7.0, date '2024-01-01' + x % 40 FROM generate_series(1, 3000) x")
+    yield s
+    s.close()
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_limit_is_the_head_of_the_full_sort(session, order):
+    full = session.execute(f"SELECT * FROM tk ORDER BY {order}")[-1].rows()
+    assert len(full) == 3000
+    for limit, offset in WINDOWS:
+        got = session.execute(f"SELECT * FROM tk ORDER BY {order} LIMIT {limit} OFFSET {offset}")[-1].rows()
+        assert got == full[offset:offset + limit], (order, limit, offset)
+
+
+def test_prepared_limit_changes_between_executions(session):
+    session.execute("PREPARE top(int) AS SELECT a, b FROM tk ORDER BY a DESC NULLS LAST, b LIMIT $1")
+    full = session.execute("SELECT a, b FROM tk ORDER BY a DESC NULLS LAST, b")[-1].rows()
+    for n in (3, 50, 1):
+        assert session.execute(f"EXECUTE top({n})")[-1].rows() == full[:n]
+    assert len(session.execute("SELECT * FROM (SELECT a FROM tk ORDER BY a LIMIT 2) s")[-1].rows()) == 2
