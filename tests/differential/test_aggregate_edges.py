@@ -19,12 +19,12 @@ SETUP = [
     "DROP TABLE IF EXISTS agg_edge",
     "CREATE TABLE agg_edge (g text, h int, i int, b bigint, q numeric(15,2), d numeric(12,4), f float8)",
     # several statements: the rows reach the aggregate in more than one chunk
-    "INSERT INTO agg_edge VALUES ('a', 1, 1, 10, 1.50, 0.0500, 1.5), ('a', 1, 1, 10, 1.50, 0.0500, 1.5),"
-    " ('a', NULL, 2, NULL, 2.25, NULL, NULL), (NULL, 2, NULL, 9000000000000000000, NULL, 0.0700, -0.0)",
-    "INSERT INTO agg_edge VALUES (NULL, NULL, 3, 9000000000000000000, 99999999999.99, 0.1000, 0.0),"
-    " ('b', 2, 3, -5, -1.25, 0.0001, 2.5), ('b', NULL, NULL, NULL, NULL, NULL, NULL)",
-    "INSERT INTO agg_edge SELECT CASE WHEN x % 3 = 0 THEN NULL ELSE 'c' END, x % 4, x % 7, x, x * 1.01,"
-    " x / 1000.0, x * 0.5 FROM generate_series(1, 3000) x",
+    ("INSERT INTO agg_edge VALUES ('a', 1, 1, 10, 1.50, 0.0500, 1.5), ('a', 1, 1, 10, 1.50, 0.0500, 1.5),"
+    " ('a', NULL, 2, NULL, 2.25, NULL, NULL), (NULL, 2, NULL, 9000000000000000000, NULL, 0.0700, -0.0)"),
+    ("INSERT INTO agg_edge VALUES (NULL, NULL, 3, 9000000000000000000, 99999999999.99, 0.1000, 0.0),"
+    " ('b', 2, 3, -5, -1.25, 0.0001, 2.5), ('b', NULL, NULL, NULL, NULL, NULL, NULL)"),
+    ("INSERT INTO agg_edge SELECT CASE WHEN x % 3 = 0 THEN NULL ELSE 'c' END, x % 4, x % 7, x, x * 1.01,"
+    " x / 1000.0, x * 0.5 FROM generate_series(1, 3000) x"),
 ]
 
 STATEMENTS = [
@@ -38,16 +38,16 @@ STATEMENTS = [
     "SELECT sum(b), avg(b), sum(i), avg(i), pg_typeof(sum(i)), pg_typeof(sum(b)), pg_typeof(count(*)) FROM agg_edge",
     "SELECT g, sum(b), avg(b) FROM agg_edge GROUP BY g ORDER BY g",
     # empty inputs: the grand aggregate gives one row, a grouped one none
-    "SELECT count(*), count(q), sum(q), avg(q), min(g), max(f), sum(DISTINCT i), count(DISTINCT g) "
-    "FROM agg_edge WHERE false",
+    ("SELECT count(*), count(q), sum(q), avg(q), min(g), max(f), sum(DISTINCT i), count(DISTINCT g) "
+    "FROM agg_edge WHERE false"),
     "SELECT g, count(*), sum(q) FROM agg_edge WHERE false GROUP BY g",
     "SELECT count(*) FROM agg_edge",
     # DISTINCT aggregates: NULLs ignored, duplicates counted once, with and without groups and FILTER
     "SELECT count(DISTINCT g), count(DISTINCT h), count(DISTINCT q), sum(DISTINCT i), avg(DISTINCT i) FROM agg_edge",
-    "SELECT g, count(DISTINCT h), sum(DISTINCT q), avg(DISTINCT d), min(DISTINCT i), max(DISTINCT i) "
-    "FROM agg_edge GROUP BY g ORDER BY g",
-    "SELECT g, count(DISTINCT i) FILTER (WHERE h > 0), count(*) FILTER (WHERE h IS NULL) "
-    "FROM agg_edge GROUP BY g ORDER BY g",
+    ("SELECT g, count(DISTINCT h), sum(DISTINCT q), avg(DISTINCT d), min(DISTINCT i), max(DISTINCT i) "
+    "FROM agg_edge GROUP BY g ORDER BY g"),
+    ("SELECT g, count(DISTINCT i) FILTER (WHERE h > 0), count(*) FILTER (WHERE h IS NULL) "
+    "FROM agg_edge GROUP BY g ORDER BY g"),
     "SELECT count(DISTINCT i) FILTER (WHERE q > 100), sum(DISTINCT h) FILTER (WHERE g = 'c') FROM agg_edge",
     "SELECT count(DISTINCT f) FROM agg_edge",
     "SELECT count(DISTINCT (g, h)) FROM agg_edge",
