@@ -259,6 +259,7 @@ UUID = _t("uuid", 2950, pa.string())
 INET = _t("inet", 869, pa.string())  # stored as their output text (see functions.network)
 CIDR = _t("cidr", 650, pa.string())
 JSONB = _t("jsonb", 3802, pa.string())
+MONEY = _t("money", 790, pa.int64())  # cents (see functions.money)
 JSONPATH = _t("jsonpath", 4072, pa.string())  # stored as its normalised text (see sql.jsonpath)
 # the catalogs' one-dimensional, zero-based vectors (pg_index.indkey, indclass): arrays whose
 # text form is the elements separated by spaces ("1 2") and whose first subscript is 0
@@ -295,7 +296,7 @@ NULLTYPE = UNKNOWN  # the type of a bare NULL literal is unknown, as in PostgreS
 
 _BASE_TYPES = [BOOL, BYTEA, CHAR, NAME, INT8, INT2, INT4, REGPROC, TEXT, OID, JSON, FLOAT4, FLOAT8, UNKNOWN,
                BPCHAR, VARCHAR, DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, TIMETZ, NUMERIC, REGCLASS,
-               REGTYPE, RECORD, VOID, UUID, JSONB, JSONPATH, INT2VECTOR, OIDVECTOR, INET, CIDR, *RANGE_TYPES.values(),
+               REGTYPE, RECORD, VOID, UUID, JSONB, JSONPATH, MONEY, INT2VECTOR, OIDVECTOR, INET, CIDR, *RANGE_TYPES.values(),
                *MULTIRANGE_TYPES.values()]
 _BASE_BY_NAME = {t.name: t for t in _BASE_TYPES}
 
@@ -304,11 +305,11 @@ _ARRAY_OIDS = {"bool": 1000, "bytea": 1001, "char": 1002, "name": 1003, "int2": 
                "float4": 1021, "float8": 1022, "oid": 1028, "timestamp": 1115, "date": 1182, "time": 1183,
                "timestamptz": 1185, "interval": 1187, "numeric": 1231, "timetz": 1270, "uuid": 2951,
                "json": 199, "jsonb": 3807, "jsonpath": 4073, "regclass": 2210, "regtype": 2211, "record": 2287,
-               "unknown": 1009, "inet": 1041, "cidr": 651, **{n: oids[1] for n, oids in _RANGE_OIDS.items()},
+               "unknown": 1009, "money": 791, "inet": 1041, "cidr": 651, **{n: oids[1] for n, oids in _RANGE_OIDS.items()},
                **{n: oids[1] for n, oids in _MULTIRANGE_OIDS.items()}}
 
 _CATEGORY = {"bool": "B", "int2": "N", "int4": "N", "int8": "N", "float4": "N", "float8": "N",
-             "numeric": "N", "oid": "N", "regproc": "N", "regclass": "N", "regtype": "N",
+             "numeric": "N", "money": "N", "oid": "N", "regproc": "N", "regclass": "N", "regtype": "N",
              "text": "S", "varchar": "S", "bpchar": "S", "name": "S", "char": "Z",
              "date": "D", "time": "D", "timestamp": "D", "timestamptz": "D", "timetz": "D",
              "interval": "T", "bytea": "U", "uuid": "U", "json": "U", "jsonb": "U", "jsonpath": "U", "unknown": "X",
@@ -412,7 +413,7 @@ _ALIASES = {
     "timetz": "timetz", "time with time zone": "timetz",
     "timestamp": "timestamp", "timestamp without time zone": "timestamp", "datetime": "timestamp",
     "timestamptz": "timestamptz", "timestamp with time zone": "timestamptz",
-    "interval": "interval", "uuid": "uuid", "json": "json", "jsonb": "jsonb", "jsonpath": "jsonpath", "inet": "inet", "cidr": "cidr",
+    "interval": "interval", "uuid": "uuid", "json": "json", "jsonb": "jsonb", "jsonpath": "jsonpath", "money": "money", "inet": "inet", "cidr": "cidr",
     "oid": "oid", "regclass": "regclass", "regtype": "regtype", "regproc": "regproc",
     "unknown": "unknown", "record": "record", "void": "void",
     "int2vector": "int2vector", "oidvector": "oidvector",

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from helios_core.errors import FeatureNotSupported, HeliosError, NumericValueOutOfRange
 from helios_core.sql import types as T
 from helios_core.sql.functions import decimals as D
-from helios_core.sql.functions import intervals, network, runtime, timetz
+from helios_core.sql.functions import intervals, money, network, runtime, timetz
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.text_in import from_text
@@ -189,6 +189,11 @@ def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context:
         if direct is not None:
             return direct
         return _apply_typmod(from_text(txt, dst), dst, context)
+    # ---- money: from numeric and integers, to numeric (text both ways goes through its I/O)
+    if d == "money" and s in ("int4", "int8", "numeric"):
+        return money.from_numeric(NW.to_decimals(arr))
+    if s == "money" and d == "numeric":
+        return _apply_typmod(money.to_numeric(arr), dst, context)
     # ---- numeric family
     if s in _NUMBERISH and d in _NUMBERISH:
         return _apply_typmod(_cast_number(arr, s, d), dst, context)

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from helios_core.errors import DivisionByZero, HeliosError, NumericValueOutOfRange
 from helios_core.sql import types as T
 from helios_core.sql.functions import decimals as D
+from helios_core.sql.functions import money
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.cast import cast
 from helios_core.sql.functions.registry import define, no_function, scalar
@@ -551,3 +552,26 @@ def _width_bucket_array(args: list[Vec]) -> Vec:
             raise HeliosError("thresholds array must not contain NULLs", sqlstate="22004")
         out.append(bisect.bisect_right(th, x))
     return _wrap(pa.array(out, pa.int32()), T.INT4, s)
+
+
+# ----------------------------------------------------------------------------------------- money
+def _money_args(name: str, args: list[Vec]) -> list[Vec]:
+    out = [cast(a, T.MONEY) if a.type.name in ("unknown", "money") else None for a in args]
+    if any(a is None for a in out):
+        raise no_function(name, args)
+    return out
+
+
+@scalar("cashlarger", nargs=2)
+def _cashlarger(args: list[Vec]) -> Vec:
+    return money.larger_smaller(_money_args("cashlarger", args), larger=True)
+
+
+@scalar("cashsmaller", nargs=2)
+def _cashsmaller(args: list[Vec]) -> Vec:
+    return money.larger_smaller(_money_args("cashsmaller", args), larger=False)
+
+
+@scalar("cash_words")
+def _cash_words(args: list[Vec]) -> Vec:
+    return money.cash_words(_money_args("cash_words", args)[0])

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 from helios_core.errors import DatatypeMismatch, HeliosError, UndefinedFunction
 from helios_core.sql import extension_operators
 from helios_core.sql import types as T
+from helios_core.sql.functions import money
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.cast import cast
 from helios_core.sql.functions.ranges import range_operator
@@ -238,6 +239,11 @@ def arithmetic(op: str, l: Vec, r: Vec) -> Vec:
         r = cast(r, T.TEXT)
     l, r = _resolve_unknown(l, r)
     a, b = l.type.name, r.type.name
+    if "money" in (a, b):
+        res = money.arithmetic(op, l, r)
+        if res is None:
+            raise no_operator(op, l.type, r.type)
+        return res
     if a in NUMERIC_RANK and b in NUMERIC_RANK and a != "oid" and b != "oid":
         return numeric_arith(op, l, r)
     if a == "jsonb" and op == "-":
@@ -360,6 +366,8 @@ def unary_op(op: str, v: Vec) -> Vec:
 
                 raise NumericValueOutOfRange(f"{ {'int2': 'smallint', 'int4': 'integer', 'int8': 'bigint'}[v.type.name]}"
                                              " out of range") from None
+        if v.type.name == "money":  # PostgreSQL has no prefix minus for money
+            raise no_operator(op, None, v.type)
         if v.type.name == "numeric" and isinstance(v.array.type, pa.ExtensionType):  # wide numeric
             return NW.negate_vec(v)
         if v.type.name == "numeric" and pa.types.is_struct(v.array.type):  # NaN / Infinity

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from helios_core.errors import HeliosError, InvalidTextRepresentation, NumericValueOutOfRange
 from helios_core.sql import far_dates
 from helios_core.sql import types as T
-from helios_core.sql.functions import network, range_io, runtime, timetz
+from helios_core.sql.functions import money, network, range_io, runtime, timetz
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.interval_input import parse_interval_value
 from helios_core.sql.jsonpath.syntax import normalize as normalize_jsonpath
@@ -87,6 +87,8 @@ def from_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return parse_float(arr, name)
     if name == "numeric":
         return parse_numeric(arr)
+    if name == "money":
+        return money.parse(arr)
     if name == "bool":
         return parse_bool(arr)
     if name == "date":

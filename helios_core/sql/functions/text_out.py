@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from helios_core.sql import far_dates
 from helios_core.sql import types as T
-from helios_core.sql.functions import datestyle, range_io, runtime, timetz
+from helios_core.sql.functions import datestyle, money, range_io, runtime, timetz
 
 # the relation name of an OID in the running session's catalog (installed by the catalog layer)
 RELATION_NAMES: list[Callable[[int], str | None]] = []
@@ -61,6 +61,8 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return float_text(arr, 6 if name == "float4" else 15)
     if name == "numeric":
         return numeric_text(arr, t)
+    if name == "money":
+        return money.text(arr)
     if name == "bytea":
         return bytea_text(arr)
     if name == "date":
