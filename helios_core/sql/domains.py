@@ -164,7 +164,7 @@ def _create(session: Any, body: str) -> Result:
         raise HeliosError("syntax error in CREATE DOMAIN", sqlstate="42601")
     parts = split_name(m.group(1))
     txn = session.tx.current()
-    schema = parts[0] if len(parts) == 2 else session.search_path()[0]
+    schema = parts[0] if len(parts) == 2 else session.current_schema(txn)
     name = parts[-1]
     tokens = _split_top(m.group(2).rstrip().rstrip(";"))
     k = 0

@@ -444,6 +444,11 @@ USER_TYPES = _UserTypes()
 DOMAIN_CHECK: Any = None
 
 
+def catalog_oid(t: SqlType) -> int:
+    """The type's pg_type OID (a domain's own, where ``oid`` is its base type's)."""
+    return t.domain.oid if t.domain is not None else t.oid
+
+
 def without_domain(t: SqlType) -> SqlType:
     """The base type of a domain (and of an array of a domain's elements); others unchanged."""
     if t.domain is not None:

@@ -73,8 +73,9 @@ def lookup(key: str | int) -> T.SqlType | None:
             for rkey, rec in txn.catalog_list("type").items():
                 if rec.get("kind") == "enum" and key in type_oids(rec["schema"], rec["name"]):
                     _remember(database, enum_type(rec), rkey)
-                elif rec.get("kind") == "domain" and DOMAIN_TYPE and key == type_oids(rec["schema"], rec["name"])[0]:
-                    _SEEN[(database, key)] = DOMAIN_TYPE[0](rec)
+                elif rec.get("kind") == "domain" and DOMAIN_TYPE and key in type_oids(rec["schema"], rec["name"]):
+                    t = DOMAIN_TYPE[0](rec)
+                    _SEEN[(database, key)] = t if key == type_oids(rec["schema"], rec["name"])[0] else T.array_of(t)
         return _SEEN.get((database, key))
     parts = split_name(key)
     if not parts or len(parts) > 2:

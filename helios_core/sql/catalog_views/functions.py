@@ -30,7 +30,7 @@ from helios_core.sql import functions as F
 from helios_core.sql import privilege_functions
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views import partition_info, relation_sizes
-from helios_core.sql.catalog_views.model import CatalogModel, namespace_oid, role_oid
+from helios_core.sql.catalog_views.model import CatalogModel, domain_constraints, namespace_oid, role_oid
 from helios_core.sql.functions import text_out
 from helios_core.sql.routines import signature_text
 from helios_core.sql.server_version import version_string
@@ -180,6 +180,8 @@ def _acldefault(args: list[pa.Array]) -> pa.Array:
 def _constraintdef(args: list[pa.Array]) -> pa.Array:
     model = _model()
     defs = {c.oid: c.definition() for c in model.constraints} if model else {}
+    if model is not None:
+        defs.update({oid: definition for oid, _n, _s, _t, definition, _v in domain_constraints(model.txn)})
     return _map(args[:1], lambda oid: None if oid is None else defs.get(int(oid)), pa.string())
 
 

@@ -9,6 +9,7 @@ tables use their storage table id, everything else a hash of its kind and name.
 
 from __future__ import annotations
 
+import re
 import zlib
 from typing import Any
 
@@ -51,6 +52,20 @@ def role_oid(name: str) -> int:
 
 def namespace_oid(name: str) -> int:
     return _FIXED_SCHEMAS.get(name) or stable_oid("schema", name)
+
+
+def domain_constraints(txn: Any) -> list[tuple[int, str, int, int, str, bool]]:
+    """(oid, name, namespace oid, domain type oid, CHECK definition, validated) of every domain CHECK."""
+    out = []
+    for key, rec in sorted(_catalog_list(txn, "type").items()) if txn is not None else ():
+        if rec.get("kind") != "domain":
+            continue
+        typoid = stable_oid("type", key)
+        for c in rec.get("checks", []):
+            text = re.sub(r"(?<![\w\"])value(?![\w\"])", "VALUE", c["expr"], flags=re.IGNORECASE)
+            out.append((stable_oid("constraint", f"{key}.{c['name']}"), c["name"], namespace_oid(rec["schema"]),
+                        typoid, f"CHECK ({text})", not c.get("not_valid")))
+    return out
 
 
 @attrs.define

@@ -23,6 +23,7 @@ from helios_core.sql.catalog_views.model import (
     PG_CATALOG_OID,
     CatalogModel,
     _catalog_list,
+    domain_constraints,
     namespace_oid,
     role_oid,
     stable_oid,
@@ -319,6 +320,9 @@ def pg_constraint(model: CatalogModel) -> list[tuple]:
             [ref_nums.get(n, 0) for n in c.ref_columns] if c.kind == "f" else None,
             None, None, None, None, None, c.check if c.kind == "c" else None,
         ))
+    for oid, name, nsp, typoid, definition, validated in domain_constraints(model.txn):
+        rows.append((oid, name, nsp, "c", False, False, validated, 0, typoid, 0, 0, 0, " ", " ", " ", True, 0,
+                     False, None, None, None, None, None, None, None, definition))
     return rows
 
 

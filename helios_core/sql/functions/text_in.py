@@ -45,7 +45,7 @@ def parse_regtype(arr: pa.Array) -> pa.Array:
         if text.strip().isdigit():
             return int(text)
         try:
-            return T.type_from_name(text).oid
+            return T.catalog_oid(T.type_from_name(text))
         except HeliosError:
             raise HeliosError(f'type "{text.strip()}" does not exist', sqlstate="42704") from None
 

@@ -181,7 +181,7 @@ def _regtype_in(args: list[pa.Array]) -> pa.Array:
         if name is None:
             return None
         try:
-            return T.type_from_name(name).oid
+            return T.catalog_oid(T.type_from_name(name))
         except HeliosError:
             raise HeliosError(f'type "{name}" does not exist', sqlstate="42704") from None
 
