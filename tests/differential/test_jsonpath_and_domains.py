@@ -105,10 +105,10 @@ DOMAIN_STATEMENTS = [
     "DROP DOMAIN d_pos",
     "DROP DOMAIN d_ints, d_code",
     "DROP DOMAIN IF EXISTS no_such_domain",
-    "SELECT typname, typtype, typnotnull, format_type(typbasetype, typtypmod) FROM pg_type "
-    "WHERE typname LIKE 'd\\_%' ORDER BY 1",
-    "SELECT domain_name, data_type, character_maximum_length FROM information_schema.domains "
-    "WHERE domain_name LIKE 'd\\_%' ORDER BY 1",
+    ("SELECT typname, typtype, typnotnull, format_type(typbasetype, typtypmod) FROM pg_type "
+    "WHERE typname LIKE 'd\\_%' ORDER BY 1"),
+    ("SELECT domain_name, data_type, character_maximum_length FROM information_schema.domains "
+    "WHERE domain_name LIKE 'd\\_%' ORDER BY 1"),
     "SELECT conname, convalidated, contype FROM pg_constraint WHERE contypid = 'd_code'::regtype ORDER BY 1",
     "DROP DOMAIN d_pos CASCADE",
     "SELECT * FROM dom_t ORDER BY id",
