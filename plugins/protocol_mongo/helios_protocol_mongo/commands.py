@@ -392,6 +392,8 @@ def server_status(ctx: CommandContext) -> dict[str, Any]:
         "storageEngine": {"name": "heliosdb", "supportsCommittedReads": True, "persistent": True},
         "repl": {"setName": REPLICA_SET, "isWritablePrimary": True, "hosts": [ctx.runner.connection.address]},
         "metrics": {"cursor": {"open": {"total": Int64(len(server.cursors))}}},
+        "heliosdb": {"pointFindsOnEventLoop": Int64(server.inline_finds),
+                     "pointFindsHandedToWorkers": Int64(server.inline_handed_back)},
         "logicalSessionRecordCache": {"activeSessionsCount": len(server.sessions)},
         "transactions": {}, "ok": 1.0,
     }

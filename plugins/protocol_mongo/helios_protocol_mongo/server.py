@@ -41,7 +41,10 @@ from helios_protocol_mongo.wire import (
     parse_message,
 )
 
-INLINE_BUDGET = 0.005  # seconds: point finds this quick run on the event loop (MongoConnection.answer)
+# MongoConnection.answer: point finds costing less CPU time than INLINE_CPU run on the event loop, and are
+# handed to a worker thread if they ever take INLINE_WALL there (the kernel stops them at its next check)
+INLINE_CPU = 0.005
+INLINE_WALL = 0.05
 
 
 class MongoServer:
@@ -62,6 +65,8 @@ class MongoServer:
         self.connection_ids = itertools.count(1)
         self.request_ids = itertools.count(1)
         self.open_connections = 0
+        self.inline_finds = 0  # point finds answered on the event loop
+        self.inline_handed_back = 0  # point finds that ran past INLINE_WALL there and went to a worker
         self.connections: set[MongoConnection] = set()
         self.stopping = False
         self.started = time.time()
@@ -198,18 +203,21 @@ class MongoConnection:
 
     async def answer(self, message: Message) -> dict[str, Any]:
         """The reply to one request: run in a worker thread, or on the event loop when it is a point
-        find (point_access) and this connection's point finds keep finishing within INLINE_BUDGET.
-        Past twice the budget the kernel hands it back (BudgetExceeded) and a worker runs it again."""
+        find (point_access) and this connection's point finds keep costing less than INLINE_CPU of
+        CPU time. A find still on the loop after INLINE_WALL (it met a wait, or the machine is
+        starved) is handed back by the kernel (BudgetExceeded) and a worker runs it again."""
         inline = self.commands.has_session and point_access.may_run_inline(message)
         if inline and self.fast_finds:
-            started = time.perf_counter()
+            started = time.thread_time()
             try:
-                with time_budget(INLINE_BUDGET * 2):
+                with time_budget(INLINE_WALL):
                     reply = self.commands.run(message)
             except BudgetExceeded:
-                self.fast_finds = False
+                self.server.inline_handed_back += 1
+                self.fast_finds = False  # until a worker finds its CPU cost low again
             else:
-                self.fast_finds = time.perf_counter() - started < INLINE_BUDGET
+                self.server.inline_finds += 1
+                self.fast_finds = time.thread_time() - started < INLINE_CPU
                 return reply
         if not inline:
             return await anyio.to_thread.run_sync(self.commands.run, message, limiter=self.server.limiter)
@@ -224,7 +232,7 @@ class MongoConnection:
                 cost[0] = time.thread_time() - started
 
         reply = await anyio.to_thread.run_sync(timed, limiter=self.server.limiter)
-        self.fast_finds = cost[0] < INLINE_BUDGET
+        self.fast_finds = cost[0] < INLINE_CPU
         return reply
 
 
