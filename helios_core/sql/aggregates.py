@@ -28,6 +28,8 @@ from helios_core import plugin_extensions
 from helios_core.errors import HeliosError, UndefinedFunction
 from helios_core.sql import types as T
 from helios_core.sql.expr import Compiled
+from helios_core.sql.functions import numeric_special as NS
+from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.compare import interval_key
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.operators.sort import sortable
@@ -302,22 +304,10 @@ def finish_direct(spec: AggSpec, cols: list[pa.Array], F: Any, int_scale: int | 
         return pc.if_else(has_nan, nan, r)
     if is_exact_moment(spec):
         sx, sxx, c = cols
-        cnt = c.to_numpy(zero_copy_only=False).astype(np.int64)
-        if n.endswith("samp"):
-            den_np = cnt * (cnt - 1)
-        else:
-            den_np = cnt * cnt
-        ok = den_np > 0
-        nv = Vec(pa.array(cnt).cast(pa.decimal128(19, 0)), T.NUMERIC, False)
-        num = F.binary_op("-", F.binary_op("*", nv, Vec(pc.fill_null(sxx, 0), T.NUMERIC, False)),
-                          F.binary_op("*", Vec(pc.fill_null(sx, 0), T.NUMERIC, False),
-                                      Vec(pc.fill_null(sx, 0), T.NUMERIC, False)))
-        den = Vec(pa.array(np.where(ok, den_np, 1)).cast(pa.decimal128(38, 0)), T.NUMERIC, False)
-        var = F.binary_op("/", num, den)
-        if n.startswith("stddev"):
-            var = F.call_function("sqrt", [var])
-        arr = var.broadcast(len(cnt)).array
-        return pc.if_else(pa.array(ok), arr, pa.nulls(len(arr), arr.type))
+        scale = sx.type.scale if pa.types.is_decimal(sx.type) else 0
+        out = [NW.moment(n, int(k), x, xx, scale) if k else None
+               for x, xx, k in zip(NW.to_decimals(sx), NW.to_decimals(sxx), c.to_pylist(), strict=True)]
+        return NS.from_python(out)
     if n in ("stddev_samp", "stddev_pop", "var_samp", "var_pop"):
         return cols[0]
     return cols[0]

@@ -297,6 +297,24 @@ def aggregate_result(name: str, finite: pa.Array, nans: pa.Array, pinfs: pa.Arra
     return make(values, k, valid)
 
 
+MOMENTS = ("var_pop", "var_samp", "stddev_pop", "stddev_samp")
+
+
+def moment_result(name: str, finite: pa.Array, count: pa.Array, nans: pa.Array, pinfs: pa.Array,
+                  ninfs: pa.Array) -> pa.Array:
+    """variance/stddev per group when the group had NaN or Infinity: NULL where PostgreSQL gives
+    NULL (no rows; one row for the sample forms), NaN where a special was among the values."""
+    out = []
+    for f, c, *sp in zip(to_python(finite), *(x.to_pylist() for x in (count, nans, pinfs, ninfs)), strict=True):
+        specials = sum(v or 0 for v in sp)
+        total = (c or 0) + specials
+        if total == 0 or (name.endswith("samp") and total <= 1):
+            out.append(None)
+        else:
+            out.append(decimal.Decimal("NaN") if specials else f)
+    return from_python(out)
+
+
 # ------------------------------------------------------------------------------------- functions
 # f(special) for the one-argument functions PostgreSQL defines on NaN/Infinity (the kind out)
 _UNARY = {

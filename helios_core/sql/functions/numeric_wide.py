@@ -246,6 +246,28 @@ def negate_vec(v: Any) -> Any:
     return result([None if x is None else x if x.is_nan() else CTX.minus(x) for x in a], scalar)
 
 
+# ------------------------------------------------------------------------------ aggregates
+def moment(name: str, n: int, sx: decimal.Decimal, sxx: decimal.Decimal, scale: int) -> decimal.Decimal | None:
+    """var_pop/var_samp/stddev_pop/stddev_samp of n numeric values from their sum and sum of
+    squares, as PostgreSQL computes them: (n * sxx - sx^2) / (n * n) (or n * (n - 1)) at the
+    division's display scale, the square root at that same scale, and 0 when rounding makes the
+    numerator non-positive."""
+    sample = name.endswith("samp")
+    if n == 0 or (sample and n <= 1):
+        return None
+    sx = sx.quantize(decimal.Decimal(1).scaleb(-scale), context=CTX)
+    sxx = sxx.quantize(decimal.Decimal(1).scaleb(-2 * scale), context=CTX)
+    num = CTX.subtract(CTX.multiply(decimal.Decimal(n), sxx), CTX.multiply(sx, sx))
+    if num <= 0:
+        return decimal.Decimal(0)
+    den = decimal.Decimal(n * (n - 1) if sample else n * n)
+    rs = div_scale(num, den)
+    var = divide(num, den, rs)
+    if name.startswith("stddev"):
+        var = round_half_away(var.sqrt(_ctx(var.adjusted() // 2 + rs + 20)), rs)
+    return var
+
+
 # ------------------------------------------------------------------------------ functions
 def _ctx(prec: int) -> decimal.Context:
     return decimal.Context(prec=max(prec, 30), rounding=decimal.ROUND_HALF_EVEN, Emax=decimal.MAX_EMAX,

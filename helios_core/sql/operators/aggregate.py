@@ -166,7 +166,7 @@ class HashAggregate(Operator):
                 if NS.is_special(arr):  # numeric NaN/Infinity: finite part here, specials counted aside
                     if isinstance(arr, pa.ChunkedArray):
                         arr = arr.combine_chunks()
-                    if spec.name not in ("sum", "avg", "min", "max", "count"):
+                    if spec.name not in ("sum", "avg", "min", "max", "count", *NS.MOMENTS):
                         from helios_core.errors import FeatureNotSupported
 
                         raise FeatureNotSupported(f"{spec.name}() over numeric NaN/Infinity is not supported")
@@ -240,7 +240,8 @@ class HashAggregate(Operator):
             results[j] = finish_direct(spec, out_cols, F, int_scales.get(j))
             if j in special_aggs and spec.name != "count":
                 counts = [main.column(f"{tag}{j}_sum").combine_chunks() for tag in ("nan", "pinf", "ninf")]
-                results[j] = NS.aggregate_result(spec.name, results[j], *counts)
+                results[j] = NS.moment_result(spec.name, results[j], out_cols[2], *counts) \
+                    if spec.name in NS.MOMENTS else NS.aggregate_result(spec.name, results[j], *counts)
         for j, spec in enumerate(self.aggs):
             if not spec.uses_lists:
                 continue
