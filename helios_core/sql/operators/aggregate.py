@@ -152,10 +152,10 @@ class HashAggregate(Operator):
                     cols[f"o{j}_{i}"] = sortable(eval_on_table(o, t, ctx))
             else:
                 if mask is None and spec.name in ("sum", "avg") and spec.result_type.name == "numeric" \
-                        and spec.args[0].arith is not None:
-                    # sum(a * (1 - b)) over small decimals: the int64 unscaled values directly
+                        and (spec.args[0].arith is not None or spec.args[0].column is not None):
+                    # sum(a) and sum(a * (1 - b)) over small decimals: the int64 unscaled values directly
                     u = unscaled_of(spec.args[0], t, unscaled_memo)
-                    if u is not None and not isinstance(u[0], int) and sum_fits_int64(u[0], n):
+                    if u is not None and not isinstance(u[0], int) and sum_fits_int64(u[0], n, unscaled_memo):
                         cols[f"a{j}"] = pa.array(u[0])
                         int_scales[j] = u[1]
                         continue
@@ -282,7 +282,10 @@ class HashAggregate(Operator):
         out = []
         for i, arr in enumerate(key_arrays):
             if i in s and main is not None:
-                out.append(arr.take(first))
+                grouped = work.column(f"g{i}")
+                # the group keys as the hash aggregation returned them, unless grouping changed their form
+                same = grouped.type == arr.type and f"g{i}" in main.column_names
+                out.append(main.column(f"g{i}") if same else arr.take(first))
             else:
                 out.append(pa.nulls(ngroups, arr.type))
         for j in range(len(self.aggs)):

@@ -144,24 +144,38 @@ def _unscaled_of(c: Any, t: pa.Table, memo: dict) -> tuple[Any, int] | None:
     (av, sa), (bv, sb) = a, b
     if isinstance(av, int) and isinstance(bv, int):
         return None
+    pa_, pb = _peak_of(av, memo), _peak_of(bv, memo)
     if op == "*":
         scale = sa + sb
-        if scale > 18 or _peak(av) * _peak(bv) >= LIMIT:
+        if scale > 18 or pa_ * pb >= 10**18:  # the product's magnitude is at most the peaks' product
             return None
         res = av * bv
+        memo[("peak", id(res))] = (res, pa_ * pb)
     else:
         scale = max(sa, sb)
         if scale > 18:
             return None
         fa, fb = 10 ** (scale - sa), 10 ** (scale - sb)
-        if _peak(av) * fa + _peak(bv) * fb >= LIMIT:
+        if pa_ * fa + pb * fb >= 10**18:
             return None
         av = av * fa if fa != 1 else av
         bv = bv * fb if fb != 1 else bv
         res = av + bv if op == "+" else av - bv
-    if _peak(res) >= 10**18:
-        return None
+        memo[("peak", id(res))] = (res, pa_ * fa + pb * fb)
     return res, scale
+
+
+def _peak_of(x: Any, memo: dict) -> int:
+    """``_peak(x)``, or a bound of it already known for this array (kept with the array, so its id
+    stays its own)."""
+    if isinstance(x, int):
+        return abs(x)
+    hit = memo.get(("peak", id(x)))
+    if hit is not None and hit[0] is x:
+        return hit[1]
+    p = _peak(x)
+    memo[("peak", id(x))] = (x, p)
+    return p
 
 
 def _column_unscaled(col: pa.ChunkedArray, sql_type: Any) -> tuple[Any, int] | None:
@@ -182,6 +196,8 @@ def _column_unscaled(col: pa.ChunkedArray, sql_type: Any) -> tuple[Any, int] | N
     return (np.concatenate(pieces) if pieces else np.zeros(0, np.int64)), col.type.scale
 
 
-def sum_fits_int64(values: np.ndarray, rows: int) -> bool:
-    """Summing ``rows`` of these unscaled values cannot overflow int64."""
-    return _peak(values) * max(rows, 1) < 2**62
+def sum_fits_int64(values: np.ndarray, rows: int, memo: dict | None = None) -> bool:
+    """Summing ``rows`` of these unscaled values cannot overflow int64 (``memo``: the one
+    ``unscaled_of`` filled, whose bounds spare a pass over the values)."""
+    peak = _peak(values) if memo is None else _peak_of(values, memo)
+    return peak * max(rows, 1) < 2**62
