@@ -316,6 +316,13 @@ class Session:
                          stream: bool = False) -> Result:  # pragma: no cover
         raise NotImplementedError
 
+    def execute_point(self, stmt: PreparedStatement, params: Sequence[Any]) -> Result | None:
+        """A shortcut a protocol may try before ``execute_prepared``: the same Result for a statement
+        the engine can run as one primary-key read with nothing around it (pgbench -S), at a fraction
+        of the cost, so that the protocol can run it on its event loop; None when it cannot (the
+        protocol then calls ``execute_prepared``). Never waits for a lock or a quota."""
+        return None
+
     def copy_in(self, copy: CopySpec, batches: Iterator[Any]) -> Result:  # pragma: no cover
         raise NotImplementedError
 

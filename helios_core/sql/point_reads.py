@@ -10,17 +10,34 @@ in the projection's order, named as the plan names them. Privileges were checked
 plan was made, and a plan is re-made whenever they may have changed (the plan generation).
 Anything else (a residual filter, time travel, computed output, rowids, stored NaN numerics)
 keeps the operator tree.
+
+``execute_point`` goes one step further for the commonest OLTP statement, a point read whose
+whole key is one integer parameter (pgbench -S): once the plan ran the ordinary way, later
+executions skip the statement machinery around it (the runtime settings and query context,
+the executor's generators, the binder) and do only what the statement needs: the plan's
+validity checks, the plugins' statement wrappers, the transaction's snapshot, the lookup,
+the statistics. Whatever it cannot vouch for (a failed block, an open stream, a branch
+quota that would queue it, a parameter that is not a plain integer in range) it leaves to
+``execute_prepared`` by returning None, so both paths answer alike.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
 import pyarrow as pa
 
+from helios_core import statement_stats, time_budget
+from helios_core.errors import HeliosError, from_engine_failure
+from helios_core.session import Result
 from helios_core.sql.operators.basic import Project
 from helios_core.sql.operators.scan import TableScan, lookup_key
+
+_INT_BOUNDS = {"int2": 1 << 15, "int4": 1 << 31, "int8": 1 << 63}
+_NO_WAIT = 1.0  # seconds: only a quota's queue checks the budget here, and it refuses to wait under any
 
 
 @attrs.define(eq=False)
@@ -28,17 +45,23 @@ class PointRead:
     scan: TableScan
     picks: list[int]  # the scan's column index of each result column
     schema: pa.Schema  # the plan's result schema
+    key_param: int | None = None  # the one parameter that is the whole key, when it is an integer
+    key_bound: int = 0  # its type's range: -bound <= key < bound
 
     def run(self, ctx: Any) -> list[pa.RecordBatch] | None:
         """The result batches (none or one row); None when the operator tree must run instead."""
         if ctx.as_of is not None:
             return None
-        scan = self.scan
-        key = lookup_key(scan.pk_lookup, ctx)
+        key = lookup_key(self.scan.pk_lookup, ctx)
         if key is None:
             return []
         ctx.check_cancel()
-        b = ctx.txn.lookup(scan.schema_name, scan.table, key, columns=scan.columns)
+        return self.fetch(ctx.txn, key)
+
+    def fetch(self, txn: Any, key: tuple) -> list[pa.RecordBatch]:
+        """The row of ``key`` in the transaction's snapshot, as the plan's result (none or one batch)."""
+        scan = self.scan
+        b = txn.lookup(scan.schema_name, scan.table, key, columns=scan.columns)
         if not b.num_rows:
             return []
         cols = [b.column(i) for i in self.picks]
@@ -66,4 +89,95 @@ def point_read_of(plan: Any) -> PointRead | None:
         return None
     if any(p is None or not 0 <= p < len(scan.columns) for p in picks) or len(picks) != len(plan.columns):
         return None
-    return PointRead(scan, picks, plan.schema)
+    key_param, key_bound = None, 0
+    if len(scan.pk_lookup) == 1:
+        c = scan.pk_lookup[0][1]
+        key_bound = _INT_BOUNDS.get(getattr(getattr(c, "type", None), "name", ""), 0)
+        if key_bound and getattr(c, "param", None) is not None:
+            key_param = c.param
+    return PointRead(scan, picks, plan.schema, key_param, key_bound)
+
+
+def _int_key(value: Any, bound: int) -> int | None:
+    """The parameter as the key it binds to, when it is a plain integer in range (text from the
+    wire: ASCII digits with an optional minus); None for anything the binder must judge."""
+    if type(value) is str:
+        digits = value[1:] if value[:1] == "-" else value
+        if not (0 < len(digits) <= 19 and digits.isascii() and digits.isdigit()):
+            return None
+        value = int(value)
+    elif type(value) is not int:
+        return None
+    return value if -bound <= value < bound else None
+
+
+def execute_point(session: Any, stmt: Any, params: Sequence[Any]) -> Result | None:
+    """``session.execute_prepared(stmt, params)`` for a planned integer-key point read, or None
+    when the statement or the session's state needs the ordinary path (see module docstring)."""
+    pp = stmt.plan
+    if pp is None or pp.nests_deeply:
+        return None
+    cache = pp.cache
+    point = cache.get("point")
+    if point is None or point.key_param is None or cache.get("as_of") is not False \
+            or len(params) != 1 or len(pp.param_types) != 1 or point.key_param != 0:
+        return None
+    key = _int_key(params[0], point.key_bound)
+    tx = session.tx
+    if key is None or tx.failed or session.closed or session._in_statement \
+            or session._open_stream is not None or session._open_statements is not None:
+        return None
+    engine, settings = session.engine, session.settings_obj
+    if (pp.generation != engine.plan_generation or pp.branch != session.branch
+            or pp.search_path != tuple(session.search_path())
+            or pp.value_styles != (settings.get("timezone"), settings.get("datestyle"))):
+        return None
+    session.last_query = stmt.sql
+    session.query_start = time.time()
+    started = time.perf_counter()
+    counting = engine.statement_stats.enabled
+    cpu_started = statement_stats.cpu_sample_start(session._statements_run + 1) if counting else None
+
+    def run() -> Result | None:
+        try:
+            with time_budget.time_budget(_NO_WAIT):  # a branch's CPU quota would queue it: not here
+                session._begin_statement()
+        except time_budget.BudgetExceeded:
+            session._end_statement()
+            return None
+        try:
+            txn = tx.current()
+            tx.statement_start()
+            batches = point.fetch(txn, (key,))
+            rows = batches[0].num_rows if batches else 0
+            return Result(command_tag=f"SELECT {rows}", columns=cache["columns"], batches=batches, kind="SELECT",
+                          row_count=rows)
+        finally:
+            session._end_statement()
+
+    hook = engine.statement_hook()
+    session._in_statement = True
+    try:
+        result = run() if hook is None else hook(session=session, statement=pp.statement.text, run=run)
+    except BaseException as e:
+        session._in_statement = False
+        tx.on_error()
+        err = e if isinstance(e, HeliosError) or not isinstance(e, Exception) else from_engine_failure(e)
+        session._statements_run += 1
+        pp.executions += 1
+        if counting:
+            session._count_statement(stmt.sql, "select", started, statement_stats.cpu_since(cpu_started), None,
+                                     getattr(err, "sqlstate", None) or "XX000")
+        if err is e:
+            raise
+        raise err from e
+    session._in_statement = False
+    if result is None:
+        return None
+    session._statements_run += 1
+    pp.executions += 1
+    tx.end_implicit()
+    if counting:
+        session._count_statement(stmt.sql, "select", started, statement_stats.cpu_since(cpu_started),
+                                 result.row_count, None)
+    return result

@@ -47,6 +47,7 @@ from helios_core.sql import (
     matviews,
     notifications,
     object_privileges,
+    point_reads,
     prepared,
     privilege_functions,
     sequences,
@@ -1101,6 +1102,11 @@ class SqlSession(Session):
         """Run one statement given as a sqlglot tree; ``$n`` parameters take ``params``."""
         stmt = self.prepare_tree(tree, [None] * len(params))
         return self.execute_prepared(stmt, params, stream=stream)
+
+    def execute_point(self, stmt: PreparedStatement, params: Sequence[Any]) -> Result | None:
+        """``execute_prepared`` of a planned primary-key point read, with nothing else around it;
+        None when the ordinary path must run it (helios_core.sql.point_reads.execute_point)."""
+        return point_reads.execute_point(self, stmt, params)
 
     def execute_prepared(self, stmt: PreparedStatement, params: Sequence[Any], *, stream: bool = False) -> Result:
         self._check_open()

@@ -129,3 +129,126 @@ def test_integer_key_parameters_out_of_range_are_refused_as_the_general_path(eng
     with pytest.raises(HeliosError) as err:  # taken straight, it would be looked up and not found
         run(s, stmt, 2147483648)
     assert err.value.sqlstate == "22003"
+
+
+# ---------------------------------------------------------------------------------------------
+# execute_point: the protocols' shortcut must answer exactly as execute_prepared
+
+
+def both(s, stmt, *params):
+    """(fast, general): execute_point's rows and columns (None when it declined) and execute_prepared's."""
+    fast = s.execute_point(stmt, list(params))
+    general = s.execute_prepared(stmt, list(params))
+    fast_out = None if fast is None else (fast.rows(), fast.columns, fast.kind, fast.row_count)
+    return fast_out, (general.rows(), general.columns, general.kind, general.row_count)
+
+
+def taken(s, stmt, *params):
+    """execute_point's answer, which must be given (the shortcut applies) and equal the general path's."""
+    fast, general = both(s, stmt, *params)
+    assert fast is not None, "execute_point declined"
+    assert fast == general
+    return fast[0]
+
+
+def test_execute_point_answers_as_execute_prepared(engine_session):
+    s = engine_session
+    s.execute("create table typed (k int primary key, b boolean, n numeric(10,2), ts timestamptz, "
+              "c char(5), t text, f float8, d date)")
+    s.execute("insert into typed values (1, true, 12.50, '2024-01-02 03:04:05+00', 'ab', 'x', 0.1, '2024-02-03'), "
+              "(2, null, null, null, null, null, null, null), (-7, false, -1, '1999-12-31 23:59:59+00', 'abcde', "
+              "'', 1e300, '0044-03-15')")
+    stmt = point(s, "select * from typed where k = $1", ["integer"])
+    assert s.execute_point(stmt, [1]) is None  # not yet run: the general path plans the shortcut first
+    s.execute_prepared(stmt, [1])
+    for key in (1, 2, -7, "1", "-7", 3, 0):
+        taken(s, stmt, key)
+    s.execute("set timezone = 'America/New_York'")  # the plan is re-made for the new settings
+    assert s.execute_point(stmt, [1]) is None
+    s.execute_prepared(stmt, [1])
+    taken(s, stmt, 1)
+    for key in (" 1", "+1", "1.0", "x", None, 2147483648, 1.0):  # left to the binder, which judges them
+        assert s.execute_point(stmt, [key]) is None
+    with pytest.raises(HeliosError) as err:
+        s.execute_prepared(stmt, ["x"])
+    assert err.value.sqlstate == "22P02"
+
+
+def test_execute_point_mvcc_blocks_and_failures(engine_session):
+    s = engine_session
+    other = s.engine.connect(user="helios", database="helios", branch="main")
+    stmt = point(s, "select abalance, note from acc where aid = $1", ["bigint"])
+    s.execute_prepared(stmt, [1])
+    other.execute("begin")
+    other.execute("update acc set abalance = -2 where aid = 2")  # open, not committed
+    assert taken(s, stmt, 2) == [(20, "n2")]
+    s.execute("begin isolation level repeatable read")
+    assert taken(s, stmt, 2) == [(20, "n2")]
+    other.execute("commit")
+    assert taken(s, stmt, 2) == [(20, "n2")]  # the block's snapshot
+    s.execute("update acc set note = 'mine' where aid = 3")
+    assert taken(s, stmt, 3) == [(30, "mine")]  # its own write
+    s.execute("commit")
+    assert taken(s, stmt, 2) == [(-2, "n2")]
+    s.execute("begin")
+    with pytest.raises(HeliosError):
+        s.execute("select 1 / 0")
+    assert s.execute_point(stmt, [2]) is None  # a failed block: the general path says 25P02
+    with pytest.raises(HeliosError) as err:
+        s.execute_prepared(stmt, [2])
+    assert err.value.sqlstate == "25P02"
+    s.execute("rollback")
+    assert s.transaction_status == "I"
+    assert taken(s, stmt, 2) == [(-2, "n2")]
+    assert s.transaction_status == "I"  # the implicit transaction ended
+    other.close()
+
+
+def test_execute_point_branches_privileges_and_row_security(engine_session):
+    s = engine_session
+    stmt = point(s, "select abalance from acc where aid = $1", ["bigint"])
+    s.execute_prepared(stmt, [6])
+    s.execute("create branch dev2 from main")
+    s.execute("set heliosdb.branch = dev2")
+    s.execute("update acc set abalance = 600 where aid = 6")
+    assert s.execute_point(stmt, [6]) is None  # planned on main
+    assert s.execute_prepared(stmt, [6]).rows() == [(600,)]
+    assert taken(s, stmt, 6) == [(600,)]
+    s.execute("set heliosdb.branch = main")
+    s.execute_prepared(stmt, [6])
+    assert taken(s, stmt, 6) == [(60,)]
+    s.execute("create role teller")
+    s.execute("grant select on acc to teller")
+    s.execute("alter table acc enable row level security")
+    s.execute("create policy even on acc for select to teller using (aid % 2 = 0)")
+    s.execute("set role teller")
+    s.execute_prepared(stmt, [6])
+    for key in (6, 7):
+        fast, general = both(s, stmt, key)
+        assert general[0] == ([(60,)] if key == 6 else [])
+        assert fast is None or fast == general
+    s.execute("reset role")
+    s.execute("revoke select on acc from teller")
+    s.execute("set role teller")
+    assert s.execute_point(stmt, [6]) is None
+    with pytest.raises(HeliosError) as err:
+        s.execute_prepared(stmt, [6])
+    assert err.value.sqlstate == "42501"
+    s.execute("reset role")
+
+
+def test_execute_point_declines_time_travel_and_counts_statements(engine_session):
+    s = engine_session
+    ts = s.execute("select now()")[0].rows()[0][0]
+    s.execute("update acc set abalance = 0 where aid = 8")
+    old = point(s, f"select abalance from acc as of timestamp '{ts.isoformat()}' where aid = $1", ["integer"])
+    s.execute_prepared(old, [8])
+    assert s.execute_point(old, [8]) is None
+    stmt = point(s, "select abalance from acc where aid = $1", ["bigint"])
+    s.execute_prepared(stmt, [8])
+    calls = s.execute("select calls from pg_stat_statements where query like 'select abalance from acc where%'")
+    before = calls[0].rows()[0][0]
+    for _ in range(3):
+        assert taken(s, stmt, 8) == [(0,)]
+    calls = s.execute("select calls from pg_stat_statements where query like 'select abalance from acc where%'")
+    assert calls[0].rows()[0][0] == before + 6

@@ -32,7 +32,9 @@ from helios_protocol_pg import messages as m
 from helios_protocol_pg.command_tags import command_tag
 from helios_protocol_pg.config import parse_duration_ms
 from helios_protocol_pg.copy_codec import RowEncoder, make_decoder
+from helios_protocol_pg.formats import PLAIN_TEXT_OIDS as _PLAIN_OIDS
 from helios_protocol_pg.formats import data_rows, decode_param, result_format_list
+from helios_protocol_pg.pg_types import oid_of
 from helios_protocol_pg.startup import AuthError, authenticate, is_loopback, new_secret, parse_options
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -75,6 +77,7 @@ class Statement:
     prepared_at: dt.datetime = attrs.Factory(lambda: dt.datetime.now(dt.UTC))
     given_oids: list[int] = attrs.Factory(list)  # the Parse message's parameter types
     session_pid: int = 0  # the engine session it was prepared on (transaction pooling moves it)
+    descriptions: dict = attrs.Factory(dict)  # result formats -> (columns, RowDescription bytes)
 
 
 @attrs.define
@@ -90,6 +93,10 @@ class Portal:
 
 
 _NEEDS_SESSION = frozenset({b"Q", b"P", b"B", b"D", b"E", b"C"})
+# what libpq sends after the Bind of one prepared execution on the unnamed portal (point_round_trip)
+_SYNC = m.msg(b"S")
+_EXECUTE_SYNC = m.msg(b"E", b"\0" + struct.pack("!i", 0)) + _SYNC
+_DESCRIBE_EXECUTE_SYNC = m.msg(b"D", b"P\0") + _EXECUTE_SYNC
 
 
 def _quote_literal(value: str) -> str:
@@ -115,7 +122,8 @@ class PgConnection:
         self.skip_until_sync = False
         self.peer = "?"
         self.tls = False
-        self.idle_scope: anyio.CancelScope | None = None
+        self.idle_scope: anyio.CancelScope | None = None  # the loop's scope while waiting for the client
+        self._loop_scope = anyio.CancelScope()
         self.timezone = "UTC"
         self.datestyle = "ISO, MDY"  # DateStyle: how dates and timestamps are encoded as text
         self.client_encoding = "UTF8"
@@ -597,6 +605,16 @@ class PgConnection:
         raise HeliosError("terminating connection due to administrator command", sqlstate="57P01")
 
     async def loop(self) -> None:
+        """The message loop, in one cancel scope that a shutdown or pg_terminate_backend cancels while
+        the connection waits for the client (``idle_scope`` is that scope then, None otherwise): one
+        scope for the connection's life rather than one per message."""
+        with anyio.CancelScope() as scope:
+            self._loop_scope = scope
+            await self._messages()
+        if scope.cancelled_caught:
+            await self._shutdown_close()
+
+    async def _messages(self) -> None:
         while True:
             stopping = self.server.stopping
             if self.terminating or (stopping is not None and stopping.is_set() and self.tx_status() == "I"):
@@ -648,21 +666,25 @@ class PgConnection:
     async def _wait_for_message(self) -> tuple[bytes, bytes]:
         """The next message, waited for: idle, the connection can be closed by a shutdown or by
         idle_in_transaction_session_timeout."""
-        self.idle_scope = anyio.CancelScope()
-        idle_limit = self.idle_tx_timeout if self.idle_tx_timeout and self.tx_status() != "I" else None
-        with anyio.move_on_after(idle_limit) as idle_timer, self.idle_scope:
-            if self.session is not None and self.tx_status() == "I" and self.session.listening:
-                kind, payload = await self.read_while_listening()
+        status = self.tx_status()
+        idle_limit = self.idle_tx_timeout if self.idle_tx_timeout and status != "I" else None
+        listening = status == "I" and self.session is not None and self.session.listening
+        self.idle_scope = self._loop_scope
+        try:
+            if idle_limit is None:
+                message = await (self.read_while_listening() if listening else m.read_message(self.reader))
             else:
-                kind, payload = await m.read_message(self.reader)
-        scope, self.idle_scope = self.idle_scope, None
-        if scope.cancelled_caught:
+                with anyio.move_on_after(idle_limit) as idle_timer:
+                    message = await (self.read_while_listening() if listening else m.read_message(self.reader))
+                if idle_timer.cancelled_caught:
+                    err = HeliosError("terminating connection due to idle-in-transaction timeout", sqlstate="25P03")
+                    err.severity = "FATAL"
+                    raise err
+        finally:
+            self.idle_scope = None
+        if self._loop_scope.cancel_called:  # closed while the message arrived: close, do not run it
             await self._shutdown_close()
-        if idle_timer.cancelled_caught:
-            err = HeliosError("terminating connection due to idle-in-transaction timeout", sqlstate="25P03")
-            err.severity = "FATAL"
-            raise err
-        return kind, payload
+        return message
 
     async def dispatch(self, kind: bytes, payload: bytes) -> None:
         if self.admin:
@@ -681,7 +703,12 @@ class PgConnection:
         elif kind == b"P":
             await self.on_parse(m.parse_parse(payload))
         elif kind == b"B":
-            await self.on_bind(m.parse_bind(payload))
+            bind = m.parse_bind(payload)
+            if self.session is not None and not self.pooled and self.point_round_trip(bind):
+                self.ready()
+                await self.flush()
+                return
+            await self.on_bind(bind)
         elif kind == b"D":
             await self.on_describe(*m.parse_describe_or_close(payload))
         elif kind == b"E":
@@ -955,12 +982,20 @@ class PgConnection:
                 cur = self.cursors[name]
                 self.write(m.row_description(cur.columns, [1 if cur.binary else 0]))
                 return
-            portal = self._portal(name)
-            cols = self._statement_columns(portal.statement)
-            if cols is not None:
-                self.write(m.row_description(cols, result_format_list(portal.result_formats, len(cols))))
-            else:
-                self.write(m.NO_DATA)
+            self.write(self._portal_description(self._portal(name)))
+
+    def _portal_description(self, portal: Portal) -> bytes:
+        """RowDescription (or NoData) of a portal, made once per statement and result formats
+        (libpq describes the portal of every prepared execution)."""
+        cols = self._statement_columns(portal.statement)
+        if cols is None:
+            return m.NO_DATA
+        key = tuple(portal.result_formats)
+        known = portal.statement.descriptions.get(key)
+        if known is None or known[0] is not cols:
+            known = (cols, m.row_description(cols, result_format_list(portal.result_formats, len(cols))))
+            portal.statement.descriptions[key] = known
+        return known[1]
 
     def _statement_columns(self, stmt: Statement) -> list[Any] | None:
         cmd = stmt.cursor_cmd
@@ -991,6 +1026,8 @@ class PgConnection:
             else:
                 tag = command_tag(result, 0) if result.columns else command_tag(result)
             self.write(m.command_complete(tag))
+            return
+        if portal.result is None and limit <= 0 and portal.statement.prepared.short and self.point_read(portal):
             return
         pre_sent = 0
         if portal.result is None:
@@ -1054,6 +1091,76 @@ class PgConnection:
         portal.done = True
         self.write(m.command_complete(command_tag(result, portal.sent)))
         await self.maybe_flush()
+
+    def point_round_trip(self, b: m.Bind) -> bool:
+        """Bind, [Describe portal,] Execute, Sync of a point read, all already buffered (what libpq
+        sends for one prepared execution): answered at once, with none of the per-message work.
+        The messages after the Bind are matched as bytes; the Sync is left for the caller's
+        ``ready``. False when anything differs (the messages are then handled one by one)."""
+        if b.portal or self.implicit_tx or self.skip_until_sync:
+            return False
+        stmt = self.statements.get(b.statement)
+        if stmt is None or stmt.prepared is None or stmt.cursor_cmd is not None or not stmt.prepared.short \
+                or len(b.params) != len(stmt.param_oids) or len(b.param_formats) > 1:
+            return False
+        reader = self.reader
+        pos = reader.pos
+        described = reader.buf.startswith(_DESCRIBE_EXECUTE_SYNC, pos)
+        if not described and not reader.buf.startswith(_EXECUTE_SYNC, pos):
+            return False
+        binary = bool(b.param_formats) and b.param_formats[0] == 1
+        params = [decode_param(raw, oid, binary) for raw, oid in zip(b.params, stmt.param_oids, strict=True)]
+        portal = Portal(stmt, params, b.result_formats)
+        self.portals[""] = portal
+        head = m.BIND_COMPLETE + (self._portal_description(portal) if described else b"")
+        try:
+            done = self.point_read(portal, head, before_sync=True)
+        except BaseException:
+            # as if handled one by one: Bind and Describe answered, the Execute's error follows
+            self.write(head)
+            reader.pos = pos + len(_DESCRIBE_EXECUTE_SYNC if described else _EXECUTE_SYNC) - len(_SYNC)
+            raise
+        if not done:
+            self.portals.pop("", None)
+            return False
+        reader.pos = pos + len(_DESCRIBE_EXECUTE_SYNC if described else _EXECUTE_SYNC)
+        self.skip_until_sync = False
+        if self.tx_status() == "I":
+            self.portals.clear()
+        return True
+
+    def point_read(self, portal: Portal, head: bytes = b"", *, before_sync: bool = False) -> bool:
+        """Execute a portal the engine answers as one primary-key read (``Session.execute_point``),
+        here on the event loop: no worker hop, no time budget (it never waits, and costs tens of
+        microseconds), its row encoded straight to a DataRow; ``head`` is written first when it
+        runs. ``before_sync``: the Sync is known to come next. False: run it the ordinary way."""
+        if self.implicit_tx or (not before_sync and self.tx_status() == "I" and self._pipelined()):
+            return False  # a pipeline's implicit transaction block: the ordinary path opens it
+        execute_point = getattr(self.session, "execute_point", None)
+        if execute_point is None:
+            return False
+        result = execute_point(portal.statement.prepared, portal.params)
+        if result is None:
+            return False
+        if head:
+            self.write(head)
+        portal.result = result
+        cols = result.columns
+        fmts = result_format_list(portal.result_formats, len(cols))
+        rows = 0
+        for batch in result.batches:
+            if not batch.num_rows:
+                continue
+            if _context_free(cols, fmts):
+                self.write(b"".join(data_rows(batch, cols, fmts)))
+            else:
+                with self.session.rendering():
+                    self.write(b"".join(data_rows(batch, cols, fmts)))
+            rows += batch.num_rows
+        portal.sent = rows
+        portal.done = True
+        self.write(m.command_complete(command_tag(result, rows)))
+        return True
 
     def _pipelined(self) -> bool:
         """Is another Bind/Execute already waiting before the Sync? (a pipeline: one transaction)"""
@@ -1259,6 +1366,12 @@ def error_fields_for(exc: BaseException, severity: str | None = None) -> dict[by
     if isinstance(exc, m.ProtocolViolation):
         return m.error_fields(severity or "FATAL", "08P01", str(exc))
     return m.error_fields(severity or "ERROR", "XX000", f"internal error: {exc}")
+
+
+def _context_free(columns: list[Any], formats: list[int]) -> bool:
+    """Are these columns encoded alike in any session (no TimeZone, DateStyle, float or bytea
+    setting shapes them)? Then a point read's row is encoded without entering the session."""
+    return all(f == 0 and oid_of(c) in _PLAIN_OIDS for c, f in zip(columns, formats, strict=True))
 
 
 def _result_table(result: Any) -> pa.Table:

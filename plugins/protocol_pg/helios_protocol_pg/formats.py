@@ -27,6 +27,8 @@ from helios_protocol_pg.pg_types import name_of_oid, oid_of, oid_of_name
 
 _INT_OIDS = {bc.INT2, bc.INT4, bc.INT8, bc.OID, bc.XID, bc.CID}
 _STR_OIDS = {bc.TEXT, bc.VARCHAR, bc.BPCHAR, bc.NAME, bc.CHAR, bc.UNKNOWN, bc.JSON, bc.JSONB}
+# text output that no session setting shapes (only client_encoding, which the connection's task holds)
+PLAIN_TEXT_OIDS = frozenset({bc.INT2, bc.INT4, bc.INT8, bc.OID, bc.TEXT, bc.VARCHAR, bc.BPCHAR, bc.NAME, bc.BOOL})
 
 
 def _sql_cast_to_text(array: pa.Array, oid: int, type_name: str) -> list[str | None] | None:

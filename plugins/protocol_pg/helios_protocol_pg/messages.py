@@ -164,6 +164,11 @@ async def read_message(reader: WireReader, max_length: int | None = None) -> tup
     ready = reader.try_message(max_length)
     if ready is not None:
         return ready
+    if reader.buffered() < 5:  # a whole small message usually comes in the same receive as its header
+        await reader._fill(5)
+        ready = reader.try_message(max_length)
+        if ready is not None:
+            return ready
     hdr = await read_exactly(reader, 5)
     kind, length = _HDR.unpack(hdr)
     _check_length(kind, length, max_length)
