@@ -23,6 +23,7 @@ quota that would queue it, a parameter that is not a plain integer in range) it 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -37,6 +38,7 @@ from helios_core.sql.operators.basic import Project
 from helios_core.sql.operators.scan import TableScan, lookup_key
 
 _INT_BOUNDS = {"int2": 1 << 15, "int4": 1 << 31, "int8": 1 << 63}
+_PARAM_LABEL = re.compile(r"\$(\d+)$")  # how the planner labels a parameter, bare or cast
 _NO_WAIT = 1.0  # seconds: only a quota's queue checks the budget here, and it refuses to wait under any
 
 
@@ -93,8 +95,13 @@ def point_read_of(plan: Any) -> PointRead | None:
     if len(scan.pk_lookup) == 1:
         c = scan.pk_lookup[0][1]
         key_bound = _INT_BOUNDS.get(getattr(getattr(c, "type", None), "name", ""), 0)
+        label = _PARAM_LABEL.match(getattr(c, "label", "") or "")
         if key_bound and getattr(c, "param", None) is not None:
             key_param = c.param
+        elif key_bound and label is not None:
+            # an integer parameter cast to the key's integer type ($1 typed int2 or int4 by the client
+            # against a bigint key): the same value once both ranges are respected (execute_point)
+            key_param = int(label.group(1)) - 1
     return PointRead(scan, picks, plan.schema, key_param, key_bound)
 
 
@@ -122,7 +129,8 @@ def execute_point(session: Any, stmt: Any, params: Sequence[Any]) -> Result | No
     if point is None or point.key_param is None or cache.get("as_of") is not False \
             or len(params) != 1 or len(pp.param_types) != 1 or point.key_param != 0:
         return None
-    key = _int_key(params[0], point.key_bound)
+    bound = _INT_BOUNDS.get(pp.param_types[0].name, 0)
+    key = _int_key(params[0], min(bound, point.key_bound)) if bound else None
     tx = session.tx
     if key is None or tx.failed or session.closed or session._in_statement \
             or session._open_stream is not None or session._open_statements is not None:

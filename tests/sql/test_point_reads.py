@@ -252,3 +252,19 @@ def test_execute_point_declines_time_travel_and_counts_statements(engine_session
         assert taken(s, stmt, 8) == [(0,)]
     calls = s.execute("select calls from pg_stat_statements where query like 'select abalance from acc where%'")
     assert calls[0].rows()[0][0] == before + 6
+
+
+def test_execute_point_takes_a_narrower_integer_parameter(engine_session):
+    """Clients type small integers int2 or int4 (psycopg) against a bigint key: the cast keeps the value."""
+    s = engine_session
+    for types in (["smallint"], ["integer"]):
+        stmt = point(s, "select abalance from acc where aid = $1", types)
+        s.execute_prepared(stmt, [1])
+        assert taken(s, stmt, 9) == [(90,)]
+        assert taken(s, stmt, -1) == []
+    stmt = point(s, "select abalance from acc where aid = $1", ["smallint"])
+    s.execute_prepared(stmt, [1])
+    assert s.execute_point(stmt, [40000]) is None  # out of the parameter's range: the binder says 22003
+    with pytest.raises(HeliosError) as err:
+        s.execute_prepared(stmt, [40000])
+    assert err.value.sqlstate == "22003"
