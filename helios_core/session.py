@@ -323,6 +323,11 @@ class Session:
         protocol then calls ``execute_prepared``). Never waits for a lock or a quota."""
         return None
 
+    def execute_point_sql(self, sql: str) -> Result | None:
+        """``execute_point`` for a simple-query text: the one Result ``execute(sql)`` would give when
+        the text is a point read the session has already seen (its statement cache), else None."""
+        return None
+
     def copy_in(self, copy: CopySpec, batches: Iterator[Any]) -> Result:  # pragma: no cover
         raise NotImplementedError
 

@@ -1108,6 +1108,19 @@ class SqlSession(Session):
         None when the ordinary path must run it (helios_core.sql.point_reads.execute_point)."""
         return point_reads.execute_point(self, stmt, params)
 
+    def execute_point_sql(self, sql: str) -> Result | None:
+        """``execute`` of a query text the statement cache holds as a point read (its numbers
+        lifted out), run as ``execute_point``; None when the ordinary path must run it."""
+        if self.closed:
+            return None
+        lifted, cached = self._cached(sql, "postgres")
+        if cached is None or not cached.short:
+            return None
+        result = point_reads.execute_point(self, cached, lifted.values)
+        if result is not None:
+            self.last_query = sql
+        return result
+
     def execute_prepared(self, stmt: PreparedStatement, params: Sequence[Any], *, stream: bool = False) -> Result:
         self._check_open()
         self.last_query = stmt.sql

@@ -268,3 +268,26 @@ def test_execute_point_takes_a_narrower_integer_parameter(engine_session):
     with pytest.raises(HeliosError) as err:
         s.execute_prepared(stmt, [40000])
     assert err.value.sqlstate == "22003"
+
+
+def test_execute_point_sql_answers_as_execute(engine_session):
+    """A simple-query text the statement cache holds as a point read: the same Result as execute."""
+    s = engine_session
+    sql = "select abalance, note from acc where aid = {}"
+    assert s.execute_point_sql(sql.format(1)) is None  # not cached yet: seen twice, prepared, run once
+    for key in (1, 2, 5):
+        s.execute(sql.format(key))
+    for key in (3, -4, 99, 3):
+        fast = s.execute_point_sql(sql.format(key))
+        assert fast is not None
+        general = s.execute(sql.format(key))[0]
+        assert (fast.rows(), fast.columns, fast.kind, fast.row_count) == (
+            general.rows(), general.columns, general.kind, general.row_count)
+    assert s.execute_point_sql("select abalance from acc where aid = 1 or aid = 2") is None
+    s.execute("begin")
+    with pytest.raises(HeliosError):
+        s.execute("select 1 / 0")
+    assert s.execute_point_sql(sql.format(3)) is None  # a failed block: execute says 25P02
+    s.execute("rollback")
+    s.execute("create index on acc (bid)")  # DDL drops the cache: the text is learnt again
+    assert s.execute_point_sql(sql.format(3)) is None

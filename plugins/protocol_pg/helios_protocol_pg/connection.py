@@ -97,6 +97,7 @@ _NEEDS_SESSION = frozenset({b"Q", b"P", b"B", b"D", b"E", b"C"})
 _SYNC = m.msg(b"S")
 _EXECUTE_SYNC = m.msg(b"E", b"\0" + struct.pack("!i", 0)) + _SYNC
 _DESCRIBE_EXECUTE_SYNC = m.msg(b"D", b"P\0") + _EXECUTE_SYNC
+_SELECT_TAGS = (m.command_complete("SELECT 0"), m.command_complete("SELECT 1"))
 
 
 def _quote_literal(value: str) -> str:
@@ -755,6 +756,14 @@ class PgConnection:
             self.settings_dirty = True
 
         if _streamable(text):
+            point = getattr(session, "execute_point_sql", None)
+            result = point(text) if point is not None else None
+            if result is not None:  # a cached primary-key read (Session.execute_point_sql): answered here
+                self.write(self._row_description(result.columns))
+                self._write_point_rows(result, [0] * len(result.columns))
+                self.ready()
+                await self.flush()
+                return
             await self._stream_simple(text)
             return
 
@@ -1145,8 +1154,13 @@ class PgConnection:
         if head:
             self.write(head)
         portal.result = result
+        portal.sent = self._write_point_rows(result, result_format_list(portal.result_formats, len(result.columns)))
+        portal.done = True
+        return True
+
+    def _write_point_rows(self, result: Any, fmts: list[int]) -> int:
+        """A point read's DataRow (none or one) and CommandComplete; the rows written."""
         cols = result.columns
-        fmts = result_format_list(portal.result_formats, len(cols))
         rows = 0
         for batch in result.batches:
             if not batch.num_rows:
@@ -1157,10 +1171,8 @@ class PgConnection:
                 with self.session.rendering():
                     self.write(b"".join(data_rows(batch, cols, fmts)))
             rows += batch.num_rows
-        portal.sent = rows
-        portal.done = True
-        self.write(m.command_complete(command_tag(result, rows)))
-        return True
+        self.write(_SELECT_TAGS[rows] if rows < 2 else m.command_complete(command_tag(result, rows)))
+        return rows
 
     def _pipelined(self) -> bool:
         """Is another Bind/Execute already waiting before the Sync? (a pipeline: one transaction)"""

@@ -120,3 +120,21 @@ def test_asyncpg_prepared_point_reads_match_the_general_path(pg_server, table: s
 
     asyncio.run(main())
 
+
+
+def test_simple_query_point_reads_match_the_general_path(dsn: str, table: str) -> None:
+    """Simple-query texts (libpq's PQexec): the cached point read gives the ordinary answer, NULLs and
+    the session's TimeZone included."""
+    with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute("set timezone = 'Asia/Kolkata'")
+        for _ in range(3):
+            for key in (1, 2, -7, 3):
+                res = c.pgconn.exec_(f"select * from pt_typed where k = {key}".encode())
+                assert res.status == psycopg.pq.ExecStatus.TUPLES_OK
+                got = [tuple(res.get_value(r, f) for f in range(res.nfields)) for r in range(res.ntuples)]
+                ref = c.pgconn.exec_(f"select * from pt_typed where k between {key} and {key}".encode())
+                want = [tuple(ref.get_value(r, f) for f in range(ref.nfields)) for r in range(ref.ntuples)]
+                assert got == want, key
+                assert [res.fname(f) for f in range(res.nfields)] == [ref.fname(f) for f in range(ref.nfields)]
+                assert res.command_status == ref.command_status
+        assert c.pgconn.exec_(b"select ts from pt_typed where k = 1").get_value(0, 0) == b"2024-01-02 08:34:05+05:30"
