@@ -255,7 +255,42 @@ def _source_outputs(source: exp.Expression, table_columns: Callable[[str, str], 
             outputs = _source_outputs(_first_source(inner), table_columns, database)
             return outputs
         return [(column_name(e), hint_type(e, inner)) for e in inner.expressions]
+    if isinstance(source, exp.Subquery) and isinstance(source.this, exp.Union):
+        parts = union_parts(source.this)
+        if parts is None:
+            return None
+        for part in parts:
+            annotate_sources(part, table_columns, database)
+        names = [column_name(e) for e in parts[0].expressions]
+        return list(zip(names, union_types(parts), strict=True))
     return None
+
+
+def union_parts(union: exp.Expression) -> list[exp.Select] | None:
+    """The SELECTs of a UNION (ALL) in order, None when a part is something else or the parts
+    differ in width."""
+    if isinstance(union, exp.Select):
+        return [union]
+    if not isinstance(union, exp.Union):
+        return None
+    left, right = union_parts(union.this), union_parts(union.expression)
+    if left is None or right is None or len(left[0].expressions) != len(right[0].expressions):
+        return None
+    return left + right
+
+
+def union_types(parts: list[exp.Select]) -> list[str | None]:
+    """Each column's type over the parts of a UNION: ClickHouse's common type of the parts'
+    (``UInt8`` and ``Int8``: ``Int16``; integers and floats: ``Float64``; String and FixedString: String)."""
+    out = []
+    for position in range(len(parts[0].expressions)):
+        kinds = [hint_type(p.expressions[position], p) for p in parts]
+        common = common_type(kinds)
+        if common is None and kinds and all(k is not None and (k == "String" or k.startswith("FixedString("))
+                                            for k in kinds):
+            common = "String"
+        out.append(common)
+    return out
 
 
 def _first_source(select: exp.Select) -> exp.Expression:

@@ -22,7 +22,15 @@ from helios_protocol_clickhouse import column_types, formats
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.errors import ClickHouseError
 from helios_protocol_clickhouse.formats.literals import parse_array_text
-from helios_protocol_clickhouse.names import annotate_sources, column_name, hint_type, int_parts
+from helios_protocol_clickhouse.names import (
+    annotate_sources,
+    column_name,
+    common_type,
+    hint_type,
+    int_parts,
+    union_parts,
+    union_types,
+)
 from helios_protocol_clickhouse.results import ChColumn, ChResult
 from helios_protocol_clickhouse.rewrites.clauses import has_grouping_sets
 from helios_protocol_clickhouse.rewrites.ddl import enum_default
@@ -192,6 +200,12 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
         else:  # ClickHouse's names on the kernel's columns
             first.set("expressions", [e if isinstance(e, exp.Alias) else exp.alias_(e, n, quoted=True)
                                       for e, n in zip(first.expressions, names, strict=True)])
+        parts = union_parts(tree) if isinstance(tree, exp.Union) else None
+        if parts is not None and hints:  # the parts' common types
+            for part in parts[1:]:
+                annotate_sources(part, ch.table_columns, ch.database)
+            others = union_types(parts[1:])
+            hints = [union_types_of(h, o) for h, o in zip(hints, others, strict=True)]
     outer_join = any(str(j.args.get("side") or "").upper() in ("LEFT", "RIGHT", "FULL")
                      for j in tree.find_all(exp.Join)) or has_grouping_sets(tree)
     totals_tree = _totals_query(tree) if isinstance(tree, exp.Select) else None
@@ -222,6 +236,16 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     elif fmt is not None and fmt.name.startswith("JSON") and totals_tree is not None:
         result.rows_before_limit = None
     return result
+
+
+def union_types_of(first: str | None, others: str | None) -> str | None:
+    """The common type of the first part's column and the other parts' (None: unknown)."""
+    if first is None or others is None:
+        return None
+    common = common_type([first, others])
+    if common is None and all(k == "String" or k.startswith("FixedString(") for k in (first, others)):
+        return "String"
+    return common
 
 
 def _as_result_row(row: pa.RecordBatch, result: ChResult) -> pa.RecordBatch | None:
@@ -353,6 +377,13 @@ def _typed_rewrites(select: exp.Select) -> None:
             default = "0" if int_parts(inner) is not None else _DEFAULT_LITERALS.get(inner)
             if default is not None:
                 node.replace(exp.Coalesce(this=node.expressions[0].copy(), expressions=[sqlglot.parse_one(default)]))
+    for node in list(select.find_all(exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)):
+        # a FixedString compares as its text without the zero padding (a String beside it is padded
+        # to the same width in ClickHouse: the same answer), stored or made by toFixedString alike
+        for side in ("this", "expression"):
+            operand = node.args.get(side)
+            if operand is not None and (hint_type(operand, select) or "").startswith("FixedString("):
+                node.set(side, exp.Anonymous(this="toString", expressions=[operand.copy()]))
     for node in list(select.find_all(exp.Length, exp.Add, exp.Sub)):
         if isinstance(node, exp.Length):
             hint = hint_type(node.this, select) or ""
@@ -379,7 +410,18 @@ _DEFAULT_LITERALS = {"String": "''", "Float32": "0", "Float64": "0"}
 
 def _empty_aggregate_defaults(select: exp.Select) -> None:
     """min/max/any over no rows (an aggregate without GROUP BY): the type's default, not NULL,
-    when the argument cannot be NULL (ClickHouse's rule for non-Nullable arguments)."""
+    when the argument cannot be NULL (ClickHouse's rule for non-Nullable arguments); avg and
+    avgIf of no rows are nan (0/0), in groups too."""
+    for node in list(select.find_all(exp.Avg, exp.Anonymous, exp.AnonymousAggFunc)):
+        if node.find_ancestor(exp.Select) is not select or isinstance(node.parent, exp.Coalesce):
+            continue
+        generic = isinstance(node, exp.Anonymous | exp.AnonymousAggFunc)
+        if generic and (str(node.this).lower() != "avgif" or not node.expressions):
+            continue
+        arg = node.expressions[0] if generic else node.this
+        hint = hint_type(arg, select) or ""
+        if int_parts(hint) is not None or hint in ("Float32", "Float64"):
+            node.replace(exp.Coalesce(this=node.copy(), expressions=[exp.column("nan")]))
     if select.args.get("group") is not None:
         return
     for node in list(select.find_all(exp.Min, exp.Max, exp.AnyValue, exp.Anonymous)):

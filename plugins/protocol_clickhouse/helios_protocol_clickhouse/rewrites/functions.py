@@ -165,9 +165,16 @@ def _decimal(p: int) -> Handler:
     return handler
 
 
+_FILTERED_BY_NULLS = {"anylast", "grouparray", "argmin", "argmax", "sumarray", "groupuniqarray"}
+
+
 def _if_aggregate(name: str) -> Handler:
     def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
         *values, cond = args
+        if name in _FILTERED_BY_NULLS and values:  # its rewrite is no plain aggregate to FILTER: the
+            # rows failing the condition become NULLs, which the aggregate skips
+            nulled = [exp.Case().when(condition(cond.copy()), v) for v in values]
+            return _aggregate(name, nulled, ctx)
         agg = exp.Count(this=exp.Star()) if name == "count" and not values else _aggregate(name, values, ctx)
         filtered = exp.Filter(this=agg, expression=exp.Where(this=condition(cond)))
         return exp.Coalesce(this=filtered, expressions=[exp.Literal.number(0)]) if name == "sum" else filtered
@@ -480,7 +487,9 @@ FUNCTIONS: dict[str, Handler] = {
     "uniqcombined": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
     "grouparray": lambda a, c: exp.Filter(this=_fn("array_agg", a[0]), expression=exp.Where(
         this=exp.Not(this=exp.Is(this=a[0].copy(), expression=exp.Null())))),
-    "groupuniqarray": lambda a, c: _fn("array_agg", exp.Distinct(expressions=[a[0]])),
+    "groupuniqarray": lambda a, c: exp.Filter(this=_fn("array_agg", exp.Distinct(expressions=[a[0]])),
+                                              expression=exp.Where(this=exp.Not(this=exp.Is(
+                                                  this=a[0].copy(), expression=exp.Null())))),
     "any": lambda a, c: _fn("any_value", a[0]),
     "anylast": lambda a, c: _fn("ch_array_last", exp.Filter(this=_fn("array_agg", a[0]), expression=exp.Where(
         this=exp.Not(this=exp.Is(this=a[0].copy(), expression=exp.Null()))))),
@@ -507,7 +516,7 @@ FUNCTIONS: dict[str, Handler] = {
     "countif": _if_aggregate("count"),
 }
 for _name in ("sum", "avg", "min", "max", "uniq", "uniqexact", "any", "anylast", "grouparray", "argmin", "argmax",
-              "sumarray"):
+              "sumarray", "groupuniqarray"):
     FUNCTIONS.setdefault(f"{_name}if", _if_aggregate(_name))
 
 _PARAMETERIZED = {"grouparray", "quantile", "quantiles", "quantileexact", "quantilesexact", "topk", "quantiletiming",

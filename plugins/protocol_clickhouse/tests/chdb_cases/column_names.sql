@@ -8,7 +8,10 @@ SELECT count(), sum(number), avg(number), quantile(0.5)(number), countIf(number 
 SELECT if(number > 1, 'a', 'b'), CASE WHEN number > 1 THEN 1 ELSE 0 END, multiIf(number > 1, 1, 0) FROM numbers(1) FORMAT TSVWithNames;
 SELECT arrayMap(x -> x * 2, [1]), arrayFilter(x -> x > 1, [1, 2]) FORMAT TSVWithNames;
 SELECT 1 AS x, x + 1 FORMAT TSVWithNames;
+SELECT toFixedString('ab', 3) = 'ab', toFixedString('ab', 2) = 'ab';
+SELECT toFixedString('ab', 3) = toFixedString('ab', 3), 'ab' = toFixedString('ab', 3);
 SELECT count(DISTINCT number), uniqExact(number), length('ab'), lower('A'), substring('abc', 2), round(1.5), abs(-1) FROM numbers(2) FORMAT TSVWithNames;
+SELECT sumIf(number, number > 1), avgIf(number, number % 2 = 0), toString(number + 1), concat('a', toString(number)) FROM numbers(2) GROUP BY number FORMAT TSVWithNames;
 SELECT arrayJoin([1, 2]), has([1], 1), arraySum(x -> x + 1, [1]), arrayExists(x -> x = 1, [1]), range(3), empty([]) FORMAT TSVWithNames;
 SELECT toDate('2020-01-01') + 1, now() > toDateTime('2020-01-01 00:00:00'), toStartOfMonth(toDate('2020-02-02')), toYear(toDate('2020-01-01')) FORMAT TSVWithNames;
 SELECT number % 2 = 0 AND number > 1, NOT number, number IS NULL, number IS NOT NULL FROM numbers(1) FORMAT TSVWithNames;
@@ -16,3 +19,6 @@ SELECT max(number), min(number), any(number), groupArray(number), argMax(number,
 SELECT [1, 2][1], (1, 'a').1, tupleElement((1, 2), 2), 'a' LIKE 'b', 'a' NOT LIKE 'b' FORMAT TSVWithNames;
 SELECT transform(number, [1], [2], 0), replicate(1, [1, 2]), arrayMap((x, y) -> x + y, [1], [2]) FROM numbers(1) FORMAT TSVWithNames;
 SELECT sum(number) / count(), intDiv(number, 2), number - 1 FROM numbers(2) GROUP BY number ORDER BY number FORMAT TSVWithNames;
+SELECT anyLastIf(number, number < 3), groupArrayIf(number, number > 5), argMinIf(number, -number, number < 5) FROM numbers(10);
+SELECT arraySort(groupUniqArrayIf(number % 3, number > 4)), avgIf(number, number > 100) FROM numbers(10);
+SELECT number % 2 AS k, avgIf(number, number > 6) FROM numbers(8) GROUP BY k ORDER BY k;
