@@ -35,6 +35,8 @@ from helios_core.sql.functions.vec import Vec
 from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.triggers import firing
 
+BULK_ROWS = 1 << 16  # rows COPY FROM appends at once (a memtable chunk this large is left unmerged)
+
 
 def _bool_opt(v: Any) -> bool:
     return str(v).lower() in ("true", "on", "1", "yes", "")
@@ -176,12 +178,7 @@ def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
     table_schema = _arrow_schema(tdef)
     total = 0
     first_line = 2 if spec.header else 1  # the line number of the first data row, as PostgreSQL counts
-    for batch in batches:
-        session.check_cancel()
-        if isinstance(batch, pa.Table):
-            batch = batch.combine_chunks().to_batches()[0] if batch.num_rows else None
-        if batch is None or batch.num_rows == 0:
-            continue
+    for batch in _bulk(batches, session):
         n = batch.num_rows
         full: list[Any] = [None] * len(ctypes)
         rb = None
@@ -214,6 +211,33 @@ def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
             raise
         total += n
     return Result(command_tag=f"COPY {total}")
+
+
+def _bulk(batches: Iterator[Any], session: Any) -> Iterator[pa.RecordBatch]:
+    """The decoded batches joined into runs of at least BULK_ROWS rows: each run is converted,
+    checked and appended (one memtable chunk, one WAL blob) at once, so a large COPY leaves few
+    large chunks that need no merging before the checkpoint writes them out."""
+    pending: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in batches:
+        session.check_cancel()
+        if isinstance(batch, pa.Table):
+            batch = batch.combine_chunks().to_batches()[0] if batch.num_rows else None
+        if batch is None or batch.num_rows == 0:
+            continue
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= BULK_ROWS:
+            yield _joined(pending)
+            pending, rows = [], 0
+    if pending:
+        yield _joined(pending)
+
+
+def _joined(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    if len(batches) == 1:
+        return batches[0]
+    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
 
 
 def _locate_bad_value(error: HeliosError, arr: pa.Array, src: Any, t: Any, column: str) -> None:

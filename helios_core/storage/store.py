@@ -274,7 +274,9 @@ class Store:
                     k = _size_class(c.num_rows)
                     classes[k] = classes.get(k, 0) + 1
             for k, n in classes.items():
-                if n >= 16:  # size-tiered: each row is copied O(log16 N) times
+                # size-tiered: each row is copied O(log16 N) times; chunks of 32k rows and more (bulk
+                # loads) cost a scan nothing per row and wait for the checkpoint, which writes them out
+                if n >= 16 and k < _BULK_CLASS:
                     compaction.compact_layer(self, layer, to_tier=False, gc=False, small_rows=1 << 62,
                                              memtable_only=True, select=lambda c, k=k: _size_class(c.num_rows) == k)
 
@@ -813,6 +815,9 @@ class Store:
                 self._def_cache.clear()
             t = self._def_cache[text] = TableDef.from_record(json.loads(text))
         return t
+
+
+_BULK_CLASS = 4  # _size_class of 32,768 rows
 
 
 def _size_class(rows: int) -> int:

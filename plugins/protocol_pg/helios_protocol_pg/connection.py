@@ -47,6 +47,8 @@ _NOT_PLAIN_READ = re.compile(r"\b(for\s+(update|share|no\s+key|key)|pg_sleep|nex
                              r"insert|update|delete|merge|copy|lock|into|pg_cancel_backend|"
                              r"pg_terminate_backend|pg_notify|heliosdb)\b", re.IGNORECASE)
 ROWS_PER_HOP = 8192  # rows encoded per worker-thread hop when streaming a result
+COPY_CHUNK = 4 << 20  # COPY FROM STDIN: bytes of CopyData handed to the decoder at once
+COPY_READ_AHEAD = 2  # chunks gathered ahead of the decoder
 
 REPORTED_SETTINGS = {
     "server_version": "server_version",  # the engine's (PostgreSQL 15.x), as SHOW and version() say
@@ -1245,21 +1247,24 @@ class PgConnection:
     # -- COPY ------------------------------------------------------------------------------
 
     async def copy_in(self, result: Any) -> None:
+        """COPY FROM STDIN: a reader task gathers the client's CopyData into large chunks (up to
+        COPY_READ_AHEAD of them ahead) while a worker thread decodes and stores the previous ones,
+        so receiving, decoding and appending overlap."""
         spec = result.copy
         ncols = len(spec.columns) if spec.columns else len(spec.arrow_schema or [])
         self.write(m.copy_response(b"G", spec.format == "binary", ncols))
         await self.flush()
-        state = {"finished": False}
+        state: dict[str, Any] = {"finished": False, "discard": False}
 
         async def next_chunk() -> bytes | None:
-            """Gather CopyData until ~1 MiB or CopyDone (batches stay large); None at the end."""
+            """Gather CopyData until COPY_CHUNK bytes or CopyDone (batches stay large); None at the end."""
             if state["finished"]:
                 return None
             parts: list[bytes] = []
             size = 0
-            while size < (1 << 20):
-                size += self.reader.take_copy_data(parts, (1 << 20) - size)  # buffered rows, no await each
-                if size >= (1 << 20):
+            while size < COPY_CHUNK:
+                size += self.reader.take_copy_data(parts, COPY_CHUNK - size)  # buffered rows, no await each
+                if size >= COPY_CHUNK:
                     break
                 ready = self.reader.try_message()
                 kind, payload = ready if ready is not None else await m.read_message(self.reader)
@@ -1283,12 +1288,34 @@ class PgConnection:
                 return None
             return b"".join(parts)
 
+        send, receive = anyio.create_memory_object_stream(COPY_READ_AHEAD)
+
+        async def read_ahead() -> None:
+            """Chunks (then None) or the exception that ended the data, to the worker; after the worker
+            failed, the rest of the client's data is read and dropped, so the error lands after it."""
+            async with send:
+                while True:
+                    try:
+                        chunk = await next_chunk()
+                    except Exception as exc:  # CopyFail, a protocol violation, the client gone
+                        if state["discard"]:
+                            state["drain_error"] = exc
+                        else:
+                            await send.send(exc)
+                        return
+                    if not state["discard"]:
+                        await send.send(chunk)
+                    if chunk is None:
+                        return
+
         to_utf8 = client_encoding.to_utf8() if spec.format != "binary" else None
 
         def batches() -> Iterator[Any]:
             decoder = make_decoder(spec)
             while True:
-                chunk = anyio.from_thread.run(next_chunk)
+                chunk = anyio.from_thread.run(receive.receive)
+                if isinstance(chunk, BaseException):
+                    raise chunk
                 if chunk is None:
                     if to_utf8 is not None:
                         yield from decoder.feed(to_utf8(b"", True))
@@ -1296,9 +1323,26 @@ class PgConnection:
                     return
                 yield from decoder.feed(chunk if to_utf8 is None else to_utf8(chunk, False))
 
-        try:
-            done = await self.run(self.session.copy_in, spec, batches())
-        except BaseException as exc:
+        error: Exception | None = None
+        done = None
+        async with anyio.create_task_group() as tg:  # leaves when the reader has read up to CopyDone/CopyFail
+            tg.start_soon(read_ahead)
+            try:
+                done = await self.run(self.session.copy_in, spec, batches())
+            except Exception as exc:
+                error = exc
+                state["discard"] = True
+                while True:  # unblock the reader: what it queued (or waits to queue) is dropped
+                    try:
+                        receive.receive_nowait()
+                    except (anyio.WouldBlock, anyio.EndOfStream, anyio.ClosedResourceError):
+                        break
+        if error is not None:
+            drain_error = state.get("drain_error")
+            if isinstance(drain_error, m.ProtocolViolation):
+                raise m.ProtocolViolation(str(drain_error)) from error
+            if isinstance(drain_error, m.ClientGone):
+                raise drain_error from error
             if "violation" in state:
                 # as PostgreSQL: the COPY fails with 08P01, then the connection ends (the client's next
                 # messages can no longer be told from its COPY data)
@@ -1307,17 +1351,8 @@ class PgConnection:
                                             sqlstate="08P01"))
                 await self.flush()
                 raise m.ProtocolViolation("terminating connection because protocol synchronization was lost") \
-                    from exc
-            if not isinstance(exc, m.ClientGone | m.ProtocolViolation):
-                # drain the rest of the client's data so the error lands after it
-                while not state["finished"]:
-                    kind, _ = await m.read_message(self.reader)
-                    if kind in (b"c", b"f"):
-                        state["finished"] = True
-                    elif kind not in (b"d", b"H", b"S"):
-                        raise m.ProtocolViolation(
-                            f"unexpected message type 0x{kind[0]:02X} during COPY from stdin") from exc
-            raise
+                    from error
+            raise error
         tag = command_tag(done) if done is not None else "COPY"
         self.write(m.command_complete(tag))
 

@@ -2,9 +2,12 @@
 
 Decoders are fed the CopyData stream chunk by chunk and yield RecordBatches of the
 target schema as soon as whole rows are available, so COPY FROM STDIN streams into
-storage. Plain tab/CSV data goes through pyarrow's C++ CSV reader; text data with
-backslash escapes goes through a small Python parser. Strings become typed columns
-through the SQL layer's cast from TEXT (PostgreSQL input syntax).
+storage. Text and CSV data go through pyarrow's C++ CSV reader, which also converts the
+columns whose input syntax it shares with PostgreSQL (copy_typed); the other columns
+become typed through the SQL layer's cast from TEXT (PostgreSQL input syntax). Backslash
+escapes of the text format are undone on the few string values that hold one; only a
+chunk where an escaped delimiter or newline would split a field wrongly goes through a
+small Python parser.
 """
 
 from __future__ import annotations
@@ -16,16 +19,19 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from helios_core import types as sql_types
 from helios_core.errors import HeliosError
 from helios_protocol_pg import binary_codec as bc
+from helios_protocol_pg import copy_typed
 from helios_protocol_pg.formats import encode_column, fallback_text, text_values
 from helios_protocol_pg.pg_types import oid_of
 
 BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 BATCH_ROWS = 65536
+PARALLEL_BLOCK = 1 << 20  # text/CSV chunks larger than this are parsed in blocks of this size, in parallel
 MAX_FIELD = (1 << 30) - 1  # PostgreSQL's MaxAllocSize: no field of binary COPY may be larger
 
 
@@ -89,9 +95,13 @@ class RowDecoder:
         raise NotImplementedError
 
     def _batch_from_strings(self, columns: list[pa.Array]) -> pa.RecordBatch:
+        """Columns read as text (or already converted by the CSV reader) -> a batch of the schema."""
         arrays = []
         for i, col in enumerate(columns):
             field = self.schema.field(i)
+            if col.type == field.type:
+                arrays.append(col)
+                continue
             try:
                 arrays.append(strings_to_arrow(col, field, self.type_names[i]))
             except HeliosError as exc:
@@ -150,12 +160,29 @@ def _unescape_text_field(f: bytes) -> str:
     return out.decode("utf-8")
 
 
+def _unescape_column(column: pa.Array) -> pa.Array:
+    """Text-format backslash escapes undone on the values that hold one (usually few or none)."""
+    has = pc.fill_null(pc.match_substring(column, "\\"), False)
+    where = pc.indices_nonzero(has).to_numpy()
+    if not len(where):
+        return column
+    try:
+        fixed = [_unescape_text_field(v.encode("utf-8")) for v in column.take(pa.array(where)).to_pylist()]
+    except UnicodeDecodeError as exc:  # an escape that spelled an invalid byte sequence
+        raise HeliosError(f'invalid byte sequence for encoding "UTF8": 0x{exc.object[exc.start]:02x}',
+                          sqlstate="22021") from exc
+    return pc.replace_with_mask(column, has, pa.array(fixed, pa.string()))
+
+
 class TextDecoder(RowDecoder):
     """PostgreSQL text format (and CSV, through pyarrow's reader)."""
 
     def __init__(self, schema: pa.Schema, type_names: Sequence[str], *, csv: bool, delimiter: str | None,
-                 null: str | None, header: bool, quote: str = '"', escape: str | None = None) -> None:
+                 null: str | None, header: bool, quote: str = '"', escape: str | None = None,
+                 type_oids: Sequence[int] | None = None) -> None:
         super().__init__(schema, type_names)
+        self.oids = list(type_oids) if type_oids is not None else [0] * len(schema)
+        self.direct = copy_typed.direct_types(schema, self.oids)
         self.csv = csv
         self.delimiter = (delimiter or ("," if csv else "\t")).encode()
         self.null = null if null is not None else ("" if csv else "\\N")
@@ -227,12 +254,28 @@ class TextDecoder(RowDecoder):
             return
         if self.csv:
             yield from self._decode_with_arrow(chunk, quoted=True)
-        elif self.null == "\\N" and backslashes == chunk.count(b"\\N"):  # every backslash starts a \N
-            yield from self._decode_with_arrow(chunk, quoted=False)
+        elif not backslashes or (self.null == "\\N" and backslashes == chunk.count(b"\\N")):
+            yield from self._decode_with_arrow(chunk, quoted=False)  # no escapes (every backslash starts a \N)
+        elif not self._escapes_split_fields(chunk):
+            yield from self._decode_with_arrow(chunk, quoted=False, escapes=True)
         else:
             yield from self._decode_python(chunk)
 
-    def _decode_with_arrow(self, chunk: bytes, *, quoted: bool) -> Iterator[pa.RecordBatch]:
+    def _escapes_split_fields(self, chunk: bytes) -> bool:
+        """Whether a backslash precedes a delimiter, newline or carriage return (data, not a split)."""
+        return b"\\" + self.delimiter in chunk or b"\\\n" in chunk or b"\\\r" in chunk
+
+    def _read_csv(self, chunk: bytes, quoted: bool, types: list[pa.DataType | None]) -> pa.Table:
+        """The chunk parsed (and converted) by pyarrow, in blocks on its CPU threads for a large chunk;
+        an error is found again in one block, for the row number its message then carries."""
+        try:
+            return self._read_blocks(chunk, quoted, types, PARALLEL_BLOCK if len(chunk) > PARALLEL_BLOCK else 0)
+        except pa.ArrowInvalid:
+            if len(chunk) <= PARALLEL_BLOCK:
+                raise
+        return self._read_blocks(chunk, quoted, types, 0)
+
+    def _read_blocks(self, chunk: bytes, quoted: bool, types: list[pa.DataType | None], block: int) -> pa.Table:
         names = [f"c{i}" for i in range(self.ncols)]
         parse = pacsv.ParseOptions(
             delimiter=self.delimiter.decode(),
@@ -243,25 +286,48 @@ class TextDecoder(RowDecoder):
             ignore_empty_lines=False,
         )
         convert = pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
+            column_types={n: t or pa.string() for n, t in zip(names, types, strict=True)},
             null_values=[self.null],
             strings_can_be_null=True,
             quoted_strings_can_be_null=False,
         )
-        read = pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(chunk) + 1), use_threads=False)
-        try:
-            table = pacsv.read_csv(io.BytesIO(chunk), read_options=read, parse_options=parse,
-                                   convert_options=convert)
-        except pa.ArrowInvalid as exc:
-            msg = str(exc)
-            m = re.search(r"Row #(\d+): Expected \d+ columns, got (\d+): (.*)$", msg, re.DOTALL)
-            if m:
-                raise self._field_count_error(int(m.group(2)), int(m.group(1)) - 1, m.group(3)) from exc
-            raise _bad_copy(f"invalid COPY data: {msg}") from exc
-        if not self.csv and self.ncols == 1:
-            pass
-        for b in table.to_batches(max_chunksize=BATCH_ROWS):
-            yield self._batch_from_strings(list(b.columns))
+        read = pacsv.ReadOptions(column_names=names, block_size=block or max(1 << 20, len(chunk) + 1),
+                                 use_threads=bool(block))
+        return pacsv.read_csv(io.BytesIO(chunk), read_options=read, parse_options=parse, convert_options=convert)
+
+    def _decode_with_arrow(self, chunk: bytes, *, quoted: bool, escapes: bool = False) -> Iterator[pa.RecordBatch]:
+        types = copy_typed.for_chunk(self.direct, self.oids, chunk)
+        if escapes:  # a converted column would have failed on a backslash: only text columns hold them
+            types = [t if t is not None and not pa.types.is_string(t) else None for t in types]
+        while True:
+            try:
+                table = self._read_csv(chunk, quoted, types)
+            except pa.ArrowInvalid as exc:
+                msg = str(exc)
+                m = re.search(r"Row #(\d+): Expected \d+ columns, got (\d+): (.*)$", msg, re.DOTALL)
+                if m:
+                    raise self._field_count_error(int(m.group(2)), int(m.group(1)) - 1, m.group(3)) from exc
+                converted = [i for i, t in enumerate(types) if t is not None and not pa.types.is_string(t)]
+                if converted:  # a value the reader cannot convert: that column (or all) as text, for PG's error
+                    col = re.search(r"In CSV column #(\d+)", msg)
+                    i = int(col.group(1)) if col else -1
+                    for j in ([i] if i in converted else converted):
+                        types[j] = None
+                    continue
+                if "invalid UTF8" in msg:
+                    raise HeliosError('invalid byte sequence for encoding "UTF8"', sqlstate="22021") from exc
+                raise _bad_copy(f"invalid COPY data: {msg}") from exc
+            refused = [i for i, t in enumerate(types) if t is not None and not pa.types.is_string(t)
+                       and not copy_typed.acceptable(table.column(i), self.oids[i])]
+            if not refused:
+                break
+            for i in refused:
+                types[i] = None
+        for b in table.to_batches():  # one per block: joined once, by the caller, into a bulk append
+            columns = list(b.columns)
+            if escapes:
+                columns = [_unescape_column(c) if pa.types.is_string(c.type) else c for c in columns]
+            yield self._batch_from_strings(columns)
 
     def _field_count_error(self, got: int, row_in_batch: int, line: str) -> HeliosError:
         """PostgreSQL's 22P04 for a line with too few or too many fields, with its CONTEXT."""
@@ -420,8 +486,9 @@ def make_decoder(spec: Any) -> RowDecoder:
         oids = [oid_of(c) for c in spec.column_types] or [bc.TEXT] * len(schema)
         decoder = BinaryDecoder(schema, names, oids)
     else:
+        oids = [oid_of(c) for c in spec.column_types] or [0] * len(schema)
         decoder = TextDecoder(schema, names, csv=spec.format == "csv", delimiter=spec.delimiter, null=spec.null,
-                              header=spec.header, quote=spec.quote, escape=spec.escape)
+                              header=spec.header, quote=spec.quote, escape=spec.escape, type_oids=oids)
     decoder.table = str(spec.table).split(".", 1)[-1]
     return decoder
 
