@@ -856,7 +856,7 @@ shutdown_grace_period = "10s"
 {protocols}
 [storage]
 retention = "7d"                # history kept for time travel and branching from the past
-compression = "zstd"            # zstd | lz4 | none
+compression = "zstd"            # codec of the table segments on disk: zstd | lz4 | none (mapped, not decoded)
 
 # With helios-storage-object (pip install ./plugins/storage_object): object-store backends,
 # one section each ([storage.s3] bucket/region/prefix/endpoint, [storage.gcs] bucket/project,

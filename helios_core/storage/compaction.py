@@ -86,7 +86,7 @@ def merge(store: Store, layer: Layer, sources: list[Chunk], *, gc: bool, to_tier
         from helios_core.storage.persist import segment_name
 
         name = segment_name(layer, new)
-        buf, _s, _b = encode_segment(new, layer.pk_cols)
+        buf, _s, _b = encode_segment(new, layer.pk_cols, compression=store.segment_codec)
         try:
             store.tier.put(name, buf)
         except OSError as e:

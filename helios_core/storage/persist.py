@@ -168,7 +168,7 @@ def segment_name(layer: Layer, ch: Chunk) -> str:
 def flush_chunk(store: Store, layer: Layer, ch: Chunk) -> None:
     """Write a committed memtable chunk as a segment through the tier; swap in the mmapped data."""
     name = segment_name(layer, ch)
-    buf, _stats, _bloom = encode_segment(ch, layer.pk_cols)
+    buf, _stats, _bloom = encode_segment(ch, layer.pk_cols, compression=store.segment_codec)
     try:
         store.tier.put(name, buf)
     except OSError as e:

@@ -165,7 +165,7 @@ def _write(store: Store, layer: Layer, spec: PackSpec, part: int | None, data: p
     ch = Chunk(chunk_id, data, int(created[0]) if same else created)
     tier = store.tier
     if part is None:
-        buf, _s, _b = encode_segment(ch, layer.pk_cols)
+        buf, _s, _b = encode_segment(ch, layer.pk_cols, compression=store.segment_codec)
         if tier is None:
             return ch, rows, None
         name = segment_name(layer, ch)

@@ -79,6 +79,9 @@ class Store:
         self._ckpt_lock = threading.Lock()
         self.checkpoint_wal_bytes = 64 << 20  # auto-checkpoint when the WAL grows past this
         self.small_segment_rows = 1 << 20  # checkpoints merge segments smaller than this
+        # codec of the column buffers of the segments checkpoints write ("zstd", "lz4" or None): a
+        # compressed segment is decoded into memory when opened instead of being mapped
+        self.segment_codec: str | None = None
         self.segments_pruned = 0  # scans that skipped a chunk by its min/max statistics
         self.xact_commit = 0  # transactions ended since the server started (metrics)
         self.xact_rollback = 0
