@@ -1297,7 +1297,7 @@ class PgConnection:
                 while True:
                     try:
                         chunk = await next_chunk()
-                    except Exception as exc:  # CopyFail, a protocol violation, the client gone
+                    except Exception as exc:  # noqa: BLE001 - CopyFail, a protocol violation, the client gone: the worker raises it
                         if state["discard"]:
                             state["drain_error"] = exc
                         else:
@@ -1329,7 +1329,7 @@ class PgConnection:
             tg.start_soon(read_ahead)
             try:
                 done = await self.run(self.session.copy_in, spec, batches())
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever failed the COPY is raised once the data is read
                 error = exc
                 state["discard"] = True
                 while True:  # unblock the reader: what it queued (or waits to queue) is dropped
