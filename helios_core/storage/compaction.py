@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from helios_core.errors import DiskFull
+from helios_core.storage.keyindex import KeyIndex
 from helios_core.storage.layer import Branch, Layer
 from helios_core.storage.locmap import LocMap
 from helios_core.storage.segments import decode_segment, encode_segment
@@ -221,5 +222,4 @@ def rebuild_indexes(layer: Layer) -> None:
         for c in chunks:
             keys.extend(layer.keys_of(c.index_data if c.index_data is not None else c.data))
         order = np.lexsort((created, ended == MAX_TS))  # live versions last, then newest: they win
-        kr = rowids.tolist()
-        layer.pk = dict(zip([keys[i] for i in order.tolist()], [kr[i] for i in order.tolist()], strict=True))
+        layer.pk = KeyIndex.from_pairs([keys[i] for i in order.tolist()], rowids[order])

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from helios_core.storage.keyindex import KeyIndex
 from helios_core.storage.locmap import LocMap
 from helios_core.storage.versions import Chunk
 
@@ -60,7 +61,7 @@ class Layer:
         self.pk_cols = pk_cols
         self.chunks: dict[int, Chunk] = {}
         self.rowloc = LocMap()  # rowid -> packed location of its newest committed version
-        self.pk: dict[Any, int] = {}  # key -> rowid that last took this key (may be stale; verified)
+        self.pk = KeyIndex()  # key -> rowid that last took this key (may be stale; verified)
         self.tomb: Tombstones = Tombstones()  # inherited rowid -> ended stamp (commit ts or -txid)
         self._tomb_arrays: tuple[int, np.ndarray, np.ndarray] | None = None
         self.pending_new: list[tuple[int, int, Transaction]] = []  # rowid ranges of open inserts

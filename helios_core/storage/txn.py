@@ -509,7 +509,7 @@ class Transaction(ReadOps, CatalogOps):
 
     def _pk_set(self, layer: Layer, w: LayerWrites, keys: list, rowids: list[int]) -> None:
         pk = layer.pk
-        old = list(map(pk.get, keys))
+        old = pk.get_many(keys)
         w.pk_undo_key.extend(keys)
         w.pk_undo_old.extend(old)
         pk.update(zip(keys, rowids, strict=True))
