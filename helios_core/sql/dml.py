@@ -426,25 +426,32 @@ def source_rows(session: Any, ctx: Any, tdef: Any, cols: list[int], source: Any,
             else:
                 return arrays, masks, n
         # general path: the planner evaluates the VALUES list; DEFAULT cells become NULL + mask
-        masks = [[False] * n for _ in range(width)]
-        new_rows = []
-        for i, r in enumerate(rows):
-            items = []
-            for j, c in enumerate(r.expressions):
-                if isinstance(c, exp.Var) and c.name.upper() == "DEFAULT":
-                    masks[j][i] = True
-                    items.append(exp.Null())
-                elif isinstance(c, exp.Literal) and c.is_string:
-                    items.append(exp.Cast(this=c.copy(), to=exp.DataType.build(targets[j][1].sql_name(),
-                                                                                 dialect="postgres")))
-                else:
-                    items.append(c.copy())
-            new_rows.append(exp.Tuple(expressions=items))
-        query = exp.Values(expressions=new_rows)
+        query, masks = values_query(rows, targets)
         arrays, _ = _plan_source(session, ctx, query, targets[:width], cache)
         return arrays, masks, n
     arrays, n = _plan_source(session, ctx, source, targets, cache)
     return arrays, None, n
+
+
+def values_query(rows: list[Any], targets: list[tuple[str, Any]]) -> tuple[exp.Values, list[list[bool]]]:
+    """VALUES rows as the planner evaluates them for an INSERT: quoted literals cast to their
+    column's type, DEFAULT cells NULL (and marked in the masks, per column then row)."""
+    width = len(rows[0].expressions) if rows else 0
+    masks = [[False] * len(rows) for _ in range(width)]
+    new_rows = []
+    for i, r in enumerate(rows):
+        items = []
+        for j, c in enumerate(r.expressions):
+            if isinstance(c, exp.Var) and c.name.upper() == "DEFAULT":
+                masks[j][i] = True
+                items.append(exp.Null())
+            elif isinstance(c, exp.Literal) and c.is_string:
+                items.append(exp.Cast(this=c.copy(), to=exp.DataType.build(targets[j][1].sql_name(),
+                                                                             dialect="postgres")))
+            else:
+                items.append(c.copy())
+        new_rows.append(exp.Tuple(expressions=items))
+    return exp.Values(expressions=new_rows), masks
 
 
 def _parameter_columns(source: Any, cache: dict | None, ctx: Any, targets: list[tuple[str, Any]], width: int
@@ -648,6 +655,10 @@ def _cached_rows(session: Any, ctx: Any, prepared: Any, rowid_filter: list[int] 
         plan = cache.get("rows")
         if plan is None:
             plan = cache["rows"] = session.plan_query(build(None), ctx)
+        point = cache.get("point_rows")  # a point write's lookup (sql.point_writes), when it has one
+        rows = point.run(ctx) if point is not None else None
+        if rows is not None:
+            return rows, plan
         return _collect(plan, ctx), plan
     return _run_rows(session, ctx, build(rowid_filter))
 

@@ -48,6 +48,7 @@ from helios_core.sql import (
     notifications,
     object_privileges,
     point_reads,
+    point_writes,
     prepared,
     privilege_functions,
     sequences,
@@ -570,7 +571,7 @@ class SqlSession(Session):
             return self.run_query(ast, params, prepared, lazy=lazy)
         if isinstance(ast, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
             with _read_only_names(ast):
-                return run_undoable(self, lambda: dml.execute(self, ast, params, prepared))
+                return run_undoable(self, lambda: point_writes.execute(self, ast, params, prepared))
         if isinstance(ast, (exp.Create, exp.Drop, exp.Alter, exp.TruncateTable)):
             self.tx.wrote_ddl = True
             self.engine.bump_plan_generation()

@@ -376,6 +376,8 @@ class Transaction(ReadOps, CatalogOps):
         waited = self.store.table_locks.acquire(self, key, mode, nowait, t.name)
         if waited is None:
             return t
+        if not waited and mode == "write" and self._latest_definition(t):
+            return t  # no wait and no DDL since `t` was read: nothing to look up again
         rr = self.isolation == REPEATABLE_READ
         if mode == "exclusive":
             if not rr:
@@ -397,6 +399,13 @@ class Transaction(ReadOps, CatalogOps):
         self._snapshot = None
         self._recheck_snap = None
         return cur
+
+    def _latest_definition(self, t: TableDef) -> bool:
+        """``t`` is the newest committed definition of its table: the one ``get_table`` cached at
+        the current catalog version (no DDL committed since), and this transaction changed none."""
+        store = self.store
+        hit = store._table_cache.get((self._branch.branch_id, t.schema, t.name))
+        return not self.ddl and hit is not None and hit[1] is t and hit[0] == store.catalog_version
 
     # ------------------------------------------------------------- writing
     def _layer_for_write(self, t: TableDef) -> tuple[Layer, LayerWrites]:
@@ -832,6 +841,74 @@ class Transaction(ReadOps, CatalogOps):
                 with self.store.mu:
                     self._append_chunk(layer, w, phys, ok_arr)
         return WriteOutcome(len(ok), pa.array(changed, pa.int64()), pa.array(gone, pa.int64()))
+
+    def update_row(self, t: TableDef, rowid: int, new_row: pa.RecordBatch) -> int:
+        """UPDATE of one row to a whole new version (user-named columns) that keeps its primary key:
+        the point-write path's ``update_def``, without its batch machinery. Returns 1 (written), 0
+        (gone) or -1 (changed: under READ COMMITTED a newer committed version exists, which the
+        caller reads and tries again). Anything unusual (SERIALIZABLE, a key this branch's index
+        does not map to the row) goes through ``update_def``."""
+        self._check_write()
+        t = self._lock_table(t, "write")
+        layer, w = self._layer_for_write(t)
+        phys = self._physical(t, new_row)
+        if self.sx is not None or not layer.pk_cols or layer.pk.get(layer.keys_of(phys)[0]) != rowid:
+            out = self.update_def(t, pa.array([rowid], pa.int64()), new_row)
+            return 1 if out.count else (-1 if len(out.changed) else 0)
+        code = self._claim_row(layer, w, rowid)
+        if code == 1:
+            with self.store.mu:
+                self._append_chunk(layer, w, phys, pa.array([rowid], pa.int64()))
+            self.store.table_activity(t.table_id)[N_TUP_UPD] += 1
+        return code
+
+    def delete_row(self, t: TableDef, rowid: int) -> int:
+        """DELETE of one row: the point-write path's ``delete_def``; returns as ``update_row``."""
+        self._check_write()
+        if self.sx is not None:
+            out = self.delete_def(t, pa.array([rowid], pa.int64()))
+            return 1 if out.count else (-1 if len(out.changed) else 0)
+        t = self._lock_table(t, "write")
+        layer, w = self._layer_for_write(t)
+        code = self._claim_row(layer, w, rowid)
+        if code == 1:
+            self.store.table_activity(t.table_id)[N_TUP_DEL] += 1
+        return code
+
+    def _claim_row(self, layer: Layer, w: LayerWrites, r: int) -> int:
+        """``_claim`` of one row for writing: 1 claimed, 0 gone, -1 changed (waits as _claim does)."""
+        snap = self.snapshot_ts
+        if self._recheck_snap is not None and self._recheck_snap > snap:
+            snap = self._recheck_snap
+        me = -self.txid
+        while True:
+            with self.store.mu:
+                kind, info = self._classify(layer, r, snap, "write")
+                if kind == _WAIT:
+                    if info is None:  # finished meanwhile: look again
+                        continue
+                    other = info
+                else:
+                    if kind in (_CHANGED, _GONE) and (kind == _CHANGED or info) and \
+                            self.isolation == REPEATABLE_READ:
+                        raise SerializationFailure("could not serialize access due to concurrent update")
+                    if kind == _CHANGED:
+                        return -1
+                    if kind == _GONE:
+                        return 0
+                    if kind == _INHERITED:
+                        layer.tomb[r] = me
+                        w.tombs.append(r)
+                        return 1
+                    cid, pos = unpack_loc(info)
+                    layer.chunks[cid].ended[pos] = me
+                    if kind == _OWN:
+                        w.own_ended.append(info)
+                    else:
+                        w.ended_locs.append(info)
+                        w.ended_rowids.append(r)
+                    return 1
+            self._wait_for(other, False)
 
     def _current_versions(self, t: TableDef, layer: Layer, rowids: pa.Array, locs_np: np.ndarray
                           ) -> pa.RecordBatch:

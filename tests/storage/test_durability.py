@@ -134,6 +134,44 @@ def test_group_commit_shares_one_fsync(tmp_path):
     assert ids(open_store(tmp_path)) == list(range(100, 100 + n))
 
 
+def test_group_commit_acknowledges_nothing_before_the_sync_returns(tmp_path, monkeypatch):
+    """Commits waiting on a group's fdatasync neither return nor become visible until it is done."""
+    from helios_core.storage import wal as wal_module
+
+    s = open_store(tmp_path)
+    setup_table(s)
+    gate, syncing = threading.Event(), threading.Event()
+    real_sync = wal_module._sync_data
+
+    def slow_sync(fd):
+        syncing.set()
+        assert gate.wait(10)
+        real_sync(fd)
+
+    monkeypatch.setattr(wal_module, "_sync_data", slow_sync)
+    txns = [s.begin("db") for _ in range(3)]
+    for i, t in enumerate(txns):
+        t.insert("public", "t", pa.table({"id": [200 + i], "v": ["x"]}))
+    returned: list[int] = []
+    before = s.wal.seq
+    threads = [threading.Thread(target=lambda t=t, i=i: (t.commit(), returned.append(i))) for i, t in enumerate(txns)]
+    for th in threads:
+        th.start()
+    assert syncing.wait(10)
+    deadline = time.monotonic() + 10
+    while s.wal.seq < before + 3:  # every commit record appended
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    time.sleep(0.2)
+    assert returned == [] and all(t.state == "active" for t in txns)
+    assert ids(s) == []  # nothing visible while the log is not durable
+    gate.set()
+    for th in threads:
+        th.join(10)
+    assert sorted(returned) == [0, 1, 2] and all(t.state == "committed" for t in txns)
+    assert ids(s) == [200, 201, 202]
+
+
 class FullTier(DiskTier):
     """A disk tier whose device is full while `full` is set (ENOSPC from put)."""
 
