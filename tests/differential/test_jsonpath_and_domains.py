@@ -66,6 +66,22 @@ STATEMENTS = [
 ]
 
 
+JSONB_FUNCTION_STATEMENTS = [
+    ("SELECT jsonb_exists('{\"a\": 1}', 'a'), jsonb_exists_any('{\"a\": 1}', '{b,a}'), "
+    "jsonb_exists_all('{\"a\": 1}', '{b,a}'), jsonb_contains('[1, 2]', '[2]'), jsonb_contained('[2]', '[1, 2]')"),
+    "SELECT jsonb_delete('{\"a\": 1, \"b\": 2}', 'a'), jsonb_concat('[1]', '[2]')",
+    "SELECT jsonb_set_lax('{\"a\": 1, \"b\": 2}', '{b}', null, null_value_treatment => 'delete_key')",
+    "SELECT jsonb_set_lax('{\"a\": 1}', '{b}', null, true, 'raise_exception')",
+    "SELECT jsonb_set_lax('{\"a\": 1}', '{b}', '5', true, 'no_such')",
+    "SELECT pg_column_size('{\"aa\": 1}'::jsonb || '{\"b\": 2}'::jsonb) = pg_column_size('{\"aa\": 1, \"b\": 2}'::jsonb)",
+    "SELECT jsonb_object('{{a,1},{b,2},{3,NULL}}'), jsonb_object('{a,b}', '{1,2}')",
+    "SELECT jsonb_object('{{a},{b}}')",
+    "SELECT jsonb_object('{a,NULL}', '{1,2}')",
+    ("SELECT jsonb_build_array(VARIADIC '{{1,4},{2,5}}'::int[][]), json_build_object(VARIADIC '{a,1,b,2}'::text[]), "
+    "jsonb_build_object(VARIADIC NULL::text[]) IS NULL"),
+    "SELECT jsonb_build_object(VARIADIC '{a,b,c}'::text[])",
+]
+
 DOMAIN_STATEMENTS = [
     "CREATE DOMAIN d_pos AS int NOT NULL CHECK (VALUE > 0)",
     "CREATE DOMAIN d_code varchar(4) DEFAULT 'none' CONSTRAINT d_code_lower CHECK (VALUE = lower(VALUE))",
@@ -140,7 +156,8 @@ def connections(tmp_path_factory, postgres_dsn):
         server.stop()
 
 
-@pytest.mark.parametrize("statements", [STATEMENTS, DOMAIN_STATEMENTS], ids=["jsonpath", "domains"])
+@pytest.mark.parametrize("statements", [STATEMENTS, JSONB_FUNCTION_STATEMENTS, DOMAIN_STATEMENTS],
+                         ids=["jsonpath", "jsonb_functions", "domains"])
 def test_statements_match_postgres(connections, statements):
     pg, hx = connections
     mismatches = []

@@ -89,6 +89,8 @@ class Helios(Postgres):
             "TO_HEX": lambda args: exp.Anonymous(this="to_hex", expressions=args),
             "UPPER": lambda args: exp.Upper(this=seq_get(args, 0)),
             "GEN_RANDOM_UUID": lambda args: exp.Anonymous(this="gen_random_uuid", expressions=args),
+            "JSONB_EXISTS": lambda args: exp.Anonymous(this="jsonb_exists", expressions=args),
+            "JSONB_CONTAINS": lambda args: exp.Anonymous(this="jsonb_contains", expressions=args),
             # div(a, b) is PostgreSQL's function (labelled div), not an integer division cast to numeric
             "DIV": lambda args: exp.Anonymous(this="div", expressions=args),
             # sqlglot folds these into Variance/Stddev; PostgreSQL labels each by its own name
@@ -98,8 +100,9 @@ class Helios(Postgres):
         # PostgreSQL has no lambdas: f(doc -> 'k') is a call on a json field, never x -> body
         # (=> stays: named arguments)
         LAMBDAS: ClassVar[dict] = {k: v for k, v in Postgres.Parser.LAMBDAS.items() if k != TokenType.ARROW}
+        # jsonb_exists(doc, key) is PostgreSQL's function form of ?, not a JSON path test
         FUNCTION_PARSERS: ClassVar[dict] = {
-            **Postgres.Parser.FUNCTION_PARSERS,
+            **{k: v for k, v in Postgres.Parser.FUNCTION_PARSERS.items() if k != "JSONB_EXISTS"},
             "DATE_PART": lambda self: _date_part(self._parse_csv(self._parse_bitwise)),
         }
         # @@ and @@@ keep their spelling (sqlglot reads @@ as MySQL's MATCH ... AGAINST, the

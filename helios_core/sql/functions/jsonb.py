@@ -687,15 +687,35 @@ def _jsonb_object(args: list[Vec]) -> Vec:
             if lst is None:
                 out.append(_MISSING)
                 continue
+            if lst and isinstance(lst[0], list):  # a two-dimensional array: one pair per row
+                if any(isinstance(x, list) for row in lst for x in row):
+                    raise HeliosError("wrong number of array subscripts", sqlstate="2202E")
+                if any(len(row) != 2 for row in lst):
+                    raise HeliosError("array must have two columns", sqlstate="2202E")
+                lst = [x for row in lst for x in row]
             if len(lst) % 2:
                 raise HeliosError("array must have even number of elements", sqlstate="2202E")
-            out.append({lst[i]: lst[i + 1] for i in range(0, len(lst), 2)})
+            out.append(_object_of(lst[0::2], lst[1::2]))
         return _result(out, T.JSONB, a.scalar)
     k, v = (cast(x, T.array_of(T.TEXT)) for x in args)
     (ka, va), s = full([k, v])
-    out = [_MISSING if x is None or y is None else dict(zip(x, y, strict=False))
-           for x, y in zip(ka.to_pylist(), va.to_pylist(), strict=True)]
+    out = []
+    for x, y in zip(ka.to_pylist(), va.to_pylist(), strict=True):
+        if x is None or y is None:
+            out.append(_MISSING)
+            continue
+        if any(isinstance(e, list) for e in (*x, *y)):
+            raise HeliosError("wrong number of array subscripts", sqlstate="2202E")
+        if len(x) != len(y):
+            raise HeliosError("mismatched array dimensions", sqlstate="2202E")
+        out.append(_object_of(x, y))
     return _result(out, T.JSONB, s)
+
+
+def _object_of(keys: list, values: list) -> dict:
+    if any(k is None for k in keys):
+        raise HeliosError("null value not allowed for object key", sqlstate="22004")
+    return dict(zip(keys, values, strict=True))
 
 
 # ------------------------------------------------------------- expansion helpers (for the planner)

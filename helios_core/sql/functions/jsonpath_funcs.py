@@ -27,9 +27,12 @@ from helios_core.sql.jsonpath.syntax import parse
 
 _PATH_FUNCTIONS = ("jsonb_path_exists", "jsonb_path_match", "jsonb_path_query", "jsonb_path_query_array",
                    "jsonb_path_query_first")
-NAMED_PARAMETERS = {f"{name}{tz}": ("target", "path", "vars", "silent")
-                    for name in _PATH_FUNCTIONS for tz in ("", "_tz")}
-PARAMETER_DEFAULTS = {"vars": "'{}'", "silent": "false"}
+NAMED_PARAMETERS = {**{f"{name}{tz}": ("target", "path", "vars", "silent")
+                       for name in _PATH_FUNCTIONS for tz in ("", "_tz")},
+                    "jsonb_set_lax": ("jsonb_in", "path", "replacement", "create_if_missing",
+                                      "null_value_treatment")}
+PARAMETER_DEFAULTS = {"vars": "'{}'", "silent": "false", "create_if_missing": "true",
+                      "null_value_treatment": "'use_json_null'"}
 
 
 def to_jsonb_value(v: Any) -> Any:

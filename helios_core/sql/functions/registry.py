@@ -65,6 +65,7 @@ def _load_builtins() -> None:
         datetime_funcs,
         enums,
         jsonb,
+        jsonb_function_forms,
         jsonpath_funcs,
         math_funcs,
         misc,

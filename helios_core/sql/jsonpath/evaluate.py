@@ -494,21 +494,21 @@ def _numeric_size(v: Any) -> int:
     _sign, digits, exp = d.as_tuple()
     text = "".join(map(str, digits))
     assert isinstance(exp, int)
-    # digits positioned at powers exp .. exp+len-1; group by 4 from the decimal point
+    # the digit at power p of ten falls in base-10000 group p // 4; leading and trailing zero groups
+    # are not stored
     top = exp + len(text) - 1
-    hi_group = top // 4
-    lo_group = exp // 4
-    groups = {}
-    for i, ch in enumerate(text):
-        p = top - i
-        if ch != "0":
-            groups[p // 4] = True
-    nonzero = sorted(groups)
+    nonzero = sorted({(top - i) // 4 for i, ch in enumerate(text) if ch != "0"})
     ndigits = (nonzero[-1] - nonzero[0] + 1) if nonzero else 0
-    del hi_group, lo_group
     weight = nonzero[-1] if nonzero else 0
     short = _dscale(d) <= 0x3F and -64 <= weight <= 63
     return 4 + (2 if short else 4) + 2 * ndigits
+
+
+def stored_size(doc: Any) -> int:
+    """Bytes of a jsonb datum: the 4-byte varlena header and the root container (a scalar is stored
+    as a one-element array)."""
+    root = doc if isinstance(doc, (dict, list)) else [doc]
+    return 4 + _layout(root, 0, {})
 
 
 def _layout(v: Any, offset: int, out: dict[int, int]) -> int:

@@ -49,7 +49,7 @@ from helios_core.sql.functions.arrays import stack_subarrays
 from helios_core.sql.functions.interval_input import interval_qualifier, parse_interval_value
 from helios_core.sql.functions.vec import Vec, length_of
 from helios_core.sql.object_privileges import check_execute
-from helios_core.sql.planner import named_arguments, row_compare
+from helios_core.sql.planner import named_arguments, row_compare, variadic_arguments
 from helios_core.sql.routines import planner_calls
 
 BINARY_OPS: dict[type, str] = {
@@ -1909,6 +1909,12 @@ class ScalarCompiler:
 
     def compile_call(self, name: str, arg_asts: list[exp.Expression], scope: Scope) -> Compiled:
         arg_asts = named_arguments.to_positional(name, arg_asts)
+        if arg_asts and isinstance(arg_asts[-1], exp.Variadic):
+            spread = variadic_arguments.expand(self, arg_asts, scope)
+            if spread is None:  # VARIADIC NULL: the call is NULL
+                probe = self.compile_call(name, list(arg_asts[:-1]), scope)
+                return make_const(Vec(pa.nulls(1, probe.type.arrow_type), probe.type, True), f"{name}(NULL)")
+            arg_asts = spread
         check_execute(self.ctx.session, name)  # 42501 once EXECUTE was revoked from the caller
         if name in ("current_user", "session_user", "user", "current_role"):
             attr = "session_user" if name == "session_user" else "user"  # SET ROLE changes only current_user
