@@ -132,8 +132,10 @@ def execute_point(session: Any, stmt: Any, params: Sequence[Any]) -> Result | No
     bound = _INT_BOUNDS.get(pp.param_types[0].name, 0)
     key = _int_key(params[0], min(bound, point.key_bound)) if bound else None
     tx = session.tx
-    if key is None or tx.failed or session.closed or session._in_statement \
-            or session._open_stream is not None or session._open_statements is not None:
+    if key is None or tx.failed or session.closed or session._in_statement:
+        return None
+    session.settle_stream()  # as execute_prepared: a finished streamed query is let go first
+    if tx.failed or session._open_stream is not None or session._open_statements is not None:
         return None
     engine, settings = session.engine, session.settings_obj
     if (pp.generation != engine.plan_generation or pp.branch != session.branch

@@ -291,3 +291,15 @@ def test_execute_point_sql_answers_as_execute(engine_session):
     s.execute("rollback")
     s.execute("create index on acc (bid)")  # DDL drops the cache: the text is learnt again
     assert s.execute_point_sql(sql.format(3)) is None
+
+
+def test_execute_point_after_a_streamed_query(engine_session):
+    """A protocol streams simple queries (Session.stream): the next point read lets the finished stream go."""
+    s = engine_session
+    sql = "select abalance from acc where aid = {}"
+    for key in (1, 2, 3):
+        list(s.stream(sql.format(key)))
+    for key in (4, 5):
+        fast = s.execute_point_sql(sql.format(key))
+        assert fast is not None and fast.rows() == [(key * 10,)]
+        list(s.stream(sql.format(key)))
