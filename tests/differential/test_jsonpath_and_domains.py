@@ -80,6 +80,10 @@ JSONB_FUNCTION_STATEMENTS = [
     ("SELECT jsonb_build_array(VARIADIC '{{1,4},{2,5}}'::int[][]), json_build_object(VARIADIC '{a,1,b,2}'::text[]), "
     "jsonb_build_object(VARIADIC NULL::text[]) IS NULL"),
     "SELECT jsonb_build_object(VARIADIC '{a,b,c}'::text[])",
+    "SELECT jsonb_set('{\"a\": {\"b\": [1, 2, 3]}}', '{a, b, non_integer}', '\"x\"')",
+    "SELECT jsonb_set('{\"a\": {\"b\": [1, 2, 3]}}', '{a, b, NULL}', '\"x\"')",
+    "SELECT '{\"b\": [1, 2]}'::jsonb #- '{b,-1e}'",
+    "SELECT array_to_json('{{1,5},{99,100}}'::int[]), array_to_json(ARRAY['a', NULL], true)",
 ]
 
 DOMAIN_STATEMENTS = [

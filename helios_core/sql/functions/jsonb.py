@@ -13,6 +13,7 @@ import datetime as dt
 import decimal
 import json
 import math
+import re
 from typing import Any
 
 import pyarrow as pa
@@ -303,28 +304,35 @@ def _delete_keys(doc: Any, keys: list) -> Any:
     return doc
 
 
-def _delete_path(doc: Any, path: list) -> Any:
+def _path_index(head: Any, level: int) -> int:
+    """An array position of a path (jsonb_set, #-): PostgreSQL's 22P02 when it is not an integer."""
+    if head is None:
+        raise HeliosError(f"path element at position {level} is null", sqlstate="22004")
+    if not re.fullmatch(r"\s*[+-]?[0-9]+\s*", head):
+        raise HeliosError(f'path element at position {level} is not an integer: "{head}"', sqlstate="22P02")
+    return int(head)
+
+
+def _delete_path(doc: Any, path: list, level: int = 1) -> Any:
     if not path:
         return doc
     head, rest = path[0], path[1:]
+    if head is None and isinstance(doc, (dict, list)):
+        raise HeliosError(f"path element at position {level} is null", sqlstate="22004")
     if isinstance(doc, dict):
         if head not in doc:
             return doc
         if not rest:
             return {k: v for k, v in doc.items() if k != head}
-        return {**doc, head: _delete_path(doc[head], rest)}
+        return {**doc, head: _delete_path(doc[head], rest, level + 1)}
     if isinstance(doc, list):
-        try:
-            idx = int(head)
-        except ValueError:
-            raise HeliosError(f'path element at position 1 is not an integer: "{head}"', sqlstate="22P02") \
-                from None
+        idx = _path_index(head, level)
         idx = idx + len(doc) if idx < 0 else idx
         if not 0 <= idx < len(doc):
             return doc
         if not rest:
             return doc[:idx] + doc[idx + 1:]
-        return doc[:idx] + [_delete_path(doc[idx], rest)] + doc[idx + 1:]
+        return doc[:idx] + [_delete_path(doc[idx], rest, level + 1)] + doc[idx + 1:]
     return doc
 
 
@@ -424,6 +432,21 @@ def _to_jsonb(args: list[Vec]) -> Vec:
 def _to_json(args: list[Vec]) -> Vec:
     """json, not jsonb: PostgreSQL writes it compactly ({"f1":1,"f2":"a"}, [1,2])."""
     return _as_json_vec(_known(args[0]))
+
+
+@scalar("array_to_json", nargs=(1, 2))
+def _array_to_json(args: list[Vec]) -> Vec:
+    """json of an array, compact; pretty (second argument true) puts each top-level element on a line."""
+    v = _known(args[0])
+    if v.type.element is None:
+        raise no_function("array_to_json", args)
+    if len(args) == 2 and args[1].scalar and args[1].array[0].as_py():
+        vals = sql_to_json_values(v)
+        valid = v.array.is_valid().to_pylist()
+        arr = pa.array(["[" + ",\n ".join(_compact_json(x) for x in d) + "]" if ok else None
+                        for d, ok in zip(vals, valid, strict=True)], pa.string())
+        return Vec(arr, T.JSON, v.scalar)
+    return _as_json_vec(v)
 
 
 @scalar("row_to_json", nargs=(1, 2))
@@ -607,25 +630,24 @@ for _n in ("jsonb_extract_path", "json_extract_path", "jsonb_extract_path_text",
     define(_n, _make_extract_path(_n), nargs=(1, None))
 
 
-def _set_path(doc: Any, path: list, new: Any, create: bool, insert: bool = False, after: bool = False) -> Any:
+def _set_path(doc: Any, path: list, new: Any, create: bool, insert: bool = False, after: bool = False,
+              level: int = 1) -> Any:
     if not path:
         return new
     head, rest = path[0], path[1:]
+    if head is None and isinstance(doc, (dict, list)):
+        raise HeliosError(f"path element at position {level} is null", sqlstate="22004")
     if isinstance(doc, dict):
         if head in doc:
             if not rest and insert:
                 raise HeliosError("cannot replace existing key", sqlstate="22023",
                                   hint="Try using the function jsonb_set to replace key value.")
-            return {**doc, head: _set_path(doc[head], rest, new, create, insert, after)}
+            return {**doc, head: _set_path(doc[head], rest, new, create, insert, after, level + 1)}
         if not rest and create:
             return {**doc, head: new}
         return doc
     if isinstance(doc, list):
-        try:
-            idx = int(head)
-        except ValueError:
-            raise HeliosError(f'path element at position {1} is not an integer: "{head}"',
-                              sqlstate="22P02") from None
+        idx = _path_index(head, level)
         n = len(doc)
         pos = idx + n if idx < 0 else idx
         if not rest:
@@ -639,7 +661,7 @@ def _set_path(doc: Any, path: list, new: Any, create: bool, insert: bool = False
                 return [new] + doc if pos < 0 else doc + [new]
             return doc
         if 0 <= pos < n:
-            return doc[:pos] + [_set_path(doc[pos], rest, new, create, insert, after)] + doc[pos + 1:]
+            return doc[:pos] + [_set_path(doc[pos], rest, new, create, insert, after, level + 1)] + doc[pos + 1:]
         return doc
     raise HeliosError("cannot set path in scalar", sqlstate="22023")
 
