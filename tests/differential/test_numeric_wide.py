@@ -52,6 +52,12 @@ STATEMENTS = [
     "SELECT 'Infinity'::numeric(1000, 800)",
     "SELECT '1e990'::numeric(1000, 800)",
     "SELECT 1e100 / 0",
+    # ordering, grouping and DISTINCT compare values (1.5 = 1.50) in PostgreSQL's order (NaN last)
+    "SELECT val FROM wide_num ORDER BY val DESC NULLS LAST",
+    "SELECT x, count(*) FROM (VALUES (1e100), (1e100 + 0.5), (2.5), (2.50), (1e100), (NULL)) v(x) GROUP BY x ORDER BY x",
+    "SELECT DISTINCT x FROM (VALUES (1e90), (2.5::numeric(1000, 800)), (2.50)) v(x) ORDER BY x",
+    "SELECT count(DISTINCT x), count(x) FROM (VALUES (1e100), (2.5), (2.50)) v(x)",
+    "SELECT max(val), min(val), sum(val) FROM wide_scale10",
 ]
 
 

@@ -201,6 +201,16 @@ def compare(a: decimal.Decimal, b: decimal.Decimal) -> int:
     return (a > b) - (a < b)
 
 
+def order_key(arr: Any) -> pa.Array:
+    """Dense ranks (int64) that order and group like PostgreSQL's numeric: 1.5 and 1.50 are one
+    value, -Infinity < finite < Infinity < NaN, NULL stays NULL (for ORDER BY, GROUP BY, DISTINCT)."""
+    vals = to_decimals(arr)
+    # equal values share one rank (Decimal('1.5') == Decimal('1.50'), and they hash alike)
+    rank = {d: i for i, d in enumerate(sorted({d for d in vals if d is not None and not d.is_nan()}))}
+    nan_rank = len(rank)
+    return pa.array([None if d is None else nan_rank if d.is_nan() else rank[d] for d in vals], pa.int64())
+
+
 # ----------------------------------------------------------------------------- over Vecs
 def _rows(vecs: list[Any]) -> tuple[list[list[decimal.Decimal | None]], int, bool]:
 

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helios_core.errors import FeatureNotSupported
 from helios_core.sql.aggregates import (
     AggSpec,
     direct_aggregations,
@@ -27,6 +28,7 @@ from helios_core.sql.aggregates import (
 )
 from helios_core.sql.expr import Compiled, Field
 from helios_core.sql.functions import numeric_special as NS
+from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.operators.base import Operator, collect, names
 from helios_core.sql.operators.join import eval_on_table
 from helios_core.sql.operators.sort import sortable
@@ -35,7 +37,8 @@ from helios_core.sql.planner.decimal_fast import sum_fits_int64, unscaled_of
 
 def _groupable(a: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     t = a.type
-    if pa.types.is_interval(t) or pa.types.is_list(t) or pa.types.is_struct(t) or pa.types.is_null(t):
+    if pa.types.is_interval(t) or pa.types.is_list(t) or pa.types.is_struct(t) or pa.types.is_null(t) or \
+            isinstance(t, pa.ExtensionType):
         if isinstance(a, pa.ChunkedArray):
             a = a.combine_chunks()
         return sortable(a) if not pa.types.is_null(t) else pa.nulls(len(a), pa.int8())
@@ -140,9 +143,13 @@ class HashAggregate(Operator):
             if spec.uses_lists:
                 for i, a in enumerate(spec.args):
                     cols[f"a{j}_{i}"] = eval_on_table(a, t, ctx)
+                    if NW.is_wide(cols[f"a{j}_{i}"]):  # as decimals where they fit (count: equal values)
+                        cols[f"a{j}_{i}"] = NW.order_key(cols[f"a{j}_{i}"]) if spec.name == "count" else \
+                            NS.from_python(NW.to_decimals(cols[f"a{j}_{i}"]))
+                        if NW.is_wide(cols[f"a{j}_{i}"]):
+                            raise FeatureNotSupported(f"{spec.name}() over numeric values of more than 76 digits "
+                                                      "is not supported by HeliosDB")
                     if NS.is_special(cols[f"a{j}_{i}"]) and spec.name != "array_agg":
-                        from helios_core.errors import FeatureNotSupported
-
                         raise FeatureNotSupported(f"{spec.name}() over numeric NaN/Infinity is not supported")
                 if not spec.args:
                     cols[f"a{j}_0"] = pa.array(np.ones(n, np.int8))
@@ -163,12 +170,15 @@ class HashAggregate(Operator):
                     arr = pa.array(np.ones(n, np.int8))
                 else:
                     arr = _input(spec.args[0], t, ctx)
+                if NW.is_wide(arr):  # wide numerics: as decimals where they fit (NaN/Infinity as below)
+                    arr = NS.from_python(NW.to_decimals(arr))
+                    if NW.is_wide(arr) and spec.name not in ("count", "count_star"):
+                        raise FeatureNotSupported(f"{spec.name}() over numeric values of more than 76 digits is "
+                                                  "not supported by HeliosDB")
                 if NS.is_special(arr):  # numeric NaN/Infinity: finite part here, specials counted aside
                     if isinstance(arr, pa.ChunkedArray):
                         arr = arr.combine_chunks()
                     if spec.name not in ("sum", "avg", "min", "max", "count", *NS.MOMENTS):
-                        from helios_core.errors import FeatureNotSupported
-
                         raise FeatureNotSupported(f"{spec.name}() over numeric NaN/Infinity is not supported")
                     kinds = arr.field(1)
                     for kind, tag in ((NS.NAN, "nan"), (NS.POS_INF, "pinf"), (NS.NEG_INF, "ninf")):

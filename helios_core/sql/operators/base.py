@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from helios_core.sql.expr import Field
+from helios_core.sql.functions import numeric_wide as NW
 
 
 def names(n: int) -> list[str]:
@@ -116,6 +117,12 @@ def unify_batches(batches: list[pa.RecordBatch], fields: list[Field]) -> list[pa
     ncols = batches[0].num_columns
     from helios_core.sql.functions import numeric_special as NS
 
+    wide = [i for i in range(ncols) if any(NW.is_wide(b.column(i)) for b in batches)]
+    if wide:  # a value past Arrow's decimals in some batch: the column wide in every batch
+        batches = [pa.RecordBatch.from_arrays(
+            [NW.from_decimals(NW.to_decimals(c)) if i in wide and not NW.is_wide(c) and not pa.types.is_null(c.type)
+             else NW.from_decimals([None] * len(c)) if i in wide and pa.types.is_null(c.type) else c
+             for i, c in enumerate(b.columns)], names=b.schema.names) for b in batches]
     special = [i for i in range(ncols) if any(NS.is_special(b.column(i)) for b in batches)]
     if special:  # numeric NaN/Infinity in some batches: one struct type for the column
         cols_by_batch = [list(b.columns) for b in batches]

@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from helios_core.sql.functions import network, range_io, timetz
 from helios_core.sql.functions import numeric_special as NS
+from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.operators.base import Operator, collect, names, table_batches
 
 
@@ -32,6 +33,8 @@ class SortKey:
 def sortable(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     """A column arrow can sort: intervals/lists/dicts are compared through a surrogate."""
     t = col.type
+    if NW.is_wide(col):  # numeric past Arrow's decimals
+        return NW.order_key(col)
     if NS.is_special(col):  # numeric NaN/Infinity (the type alone tells)
         return NS.sort_key(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
     if pa.types.is_interval(t):

@@ -44,6 +44,7 @@ from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.extensions import pg_trgm
 from helios_core.sql.functions import array_subscripts as subs
 from helios_core.sql.functions import is_volatile
+from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.array_dims import check_rectangular, flatten_rows, from_rows
 from helios_core.sql.functions.arrays import stack_subarrays
 from helios_core.sql.functions.interval_input import interval_qualifier, parse_interval_value
@@ -2120,6 +2121,8 @@ def _unify_arrays(arrs: list[pa.Array]) -> list[pa.Array]:
         return list(arrs)
     from helios_core.sql.functions import numeric_special as NS
 
+    if any(NW.is_wide(a) for a in arrs):  # a value past Arrow's decimals: every array wide
+        return [a if NW.is_wide(a) else NW.from_decimals(NW.to_decimals(a)) for a in arrs]
     if any(NS.is_special(a) for a in arrs):  # numeric NaN/Infinity beside plain decimals
         return NS.unify([a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in arrs], _unify_arrays)
     if all(pa.types.is_struct(t) for t in non_null) and len({t.num_fields for t in non_null}) == 1:
