@@ -84,6 +84,10 @@ JSONB_FUNCTION_STATEMENTS = [
     "SELECT jsonb_set('{\"a\": {\"b\": [1, 2, 3]}}', '{a, b, NULL}', '\"x\"')",
     "SELECT '{\"b\": [1, 2]}'::jsonb #- '{b,-1e}'",
     "SELECT array_to_json('{{1,5},{99,100}}'::int[]), array_to_json(ARRAY['a', NULL], true)",
+    "SELECT * FROM jsonb_to_recordset('[{\"a\": 1, \"b\": \"x\"}, {\"a\": 2, \"c\": true}]') AS r(a int, b text, c bool)",
+    "SELECT * FROM jsonb_to_record('{\"ia\": [[1, 2], [3, 4]], \"j\": {\"k\": [1]}}') AS r(ia int[], j jsonb)",
+    "SELECT * FROM jsonb_to_record('{\"ia\": [[1], 2]}') AS r(ia int[])",
+    "SELECT * FROM jsonb_to_record('{\"ia\": 5}') AS r(ia int[])",
 ]
 
 DOMAIN_STATEMENTS = [

@@ -19,6 +19,7 @@ from helios_core.sql import types as T
 from helios_core.sql.catalog_views import functions as catalog_functions
 from helios_core.sql.catalog_views import partition_info
 from helios_core.sql.expr import Compiled, Field
+from helios_core.sql.functions.json_records import RECORD_FUNCTIONS, record_columns
 from helios_core.sql.functions.jsonpath_funcs import path_query_rows
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.operators.base import Operator, batch_of
@@ -33,7 +34,7 @@ class FunctionScan(Operator):
 
     @classmethod
     def make(cls, builder: Any, name: str, args: list[Compiled], qual: str, col_aliases: list[str],
-             ordinality: bool = False) -> FunctionScan:
+             ordinality: bool = False, col_types: list[T.SqlType | None] | None = None) -> FunctionScan:
         if name == "generate_series":
             if len(args) not in (2, 3):
                 raise HeliosError("function generate_series needs 2 or 3 arguments", sqlstate="42883")
@@ -58,6 +59,15 @@ class FunctionScan(Operator):
                     raise HeliosError(f"function unnest({a.type.sql_name()}) does not exist", sqlstate="42883")
                 out_types.append(a.type.element)
             produce = _unnest
+        elif name in RECORD_FUNCTIONS:
+            if not col_types or any(t is None for t in col_types):
+                raise HeliosError('a column definition list is required for functions returning "record"',
+                                  sqlstate="42601")
+            if len(args) != 1:
+                raise HeliosError(f"function {name} takes one argument", sqlstate="42883")
+            args = [builder.coerce(args[0], T.JSONB if name.startswith("jsonb") else T.JSON)]
+            out_types = list(col_types)
+            produce = _record_producer(name, list(col_aliases), out_types)
         elif name in ("jsonb_path_query", "jsonb_path_query_tz"):
             out_types = [T.JSONB]
             produce = _path_query_producer(name.endswith("_tz"))
@@ -286,6 +296,13 @@ def _json_producer(name: str) -> Any:
         if not rows:
             out = [pa.array([], type=f.type.arrow_type) for f in fields]
         return out
+
+    return produce
+
+
+def _record_producer(name: str, names: list[str], types: list[T.SqlType]) -> Any:
+    def produce(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
+        return record_columns(name, vals[0].value(), names, types)
 
     return produce
 

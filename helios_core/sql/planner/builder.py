@@ -1012,7 +1012,11 @@ class Builder:
                     if ordinality:
                         raise FeatureNotSupported("WITH ORDINALITY is not supported for this function")
                     return item
-                return self.plan_table_function(node.this, alias, col_aliases, outer, ordinality=ordinality)
+                col_types = [T.type_from_sqlglot(c.args["kind"]) if isinstance(c, exp.ColumnDef) and
+                             c.args.get("kind") is not None else None
+                             for c in (alias_node.columns if alias_node is not None else [])]
+                return self.plan_table_function(node.this, alias, col_aliases, outer, ordinality=ordinality,
+                                                col_types=col_types)
             return self.plan_table(node, alias, col_aliases, outer)
         if isinstance(node, exp.Subquery) and isinstance(node.this, (exp.Table, exp.Subquery)) and not alias:
             # a parenthesized join tree: FROM (a CROSS JOIN b)
@@ -1201,7 +1205,8 @@ class Builder:
 
     # ------------------------------------------------------------------ table functions
     def plan_table_function(self, node: exp.Expression, alias: str | None, col_aliases: list[str],
-                            outer: Scope | None, ordinality: bool = False) -> Item:
+                            outer: Scope | None, ordinality: bool = False,
+                            col_types: list[T.SqlType | None] | None = None) -> Item:
         if type(node).__name__ in ("ExplodingGenerateSeries", "GenerateSeries"):
             name = "generate_series"
             args = [a for a in (node.args.get("start"), node.args.get("end"), node.args.get("step")) if a is not None]
@@ -1221,7 +1226,8 @@ class Builder:
         if routines:  # CREATE FUNCTION's, in FROM
             op = planner_calls.table_function(self, routines, compiled, qual, col_aliases, ordinality)
         else:
-            op = FunctionScan.make(self, name, compiled, qual, col_aliases, ordinality=ordinality)
+            op = FunctionScan.make(self, name, compiled, qual, col_aliases, ordinality=ordinality,
+                                   col_types=col_types)
         return Item(op, {qual})
 
     def plan_unnest(self, node: exp.Unnest, alias: str | None, col_aliases: list[str], outer: Scope | None) -> Item:
