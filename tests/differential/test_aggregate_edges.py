@@ -42,6 +42,9 @@ STATEMENTS = [
     "FROM agg_edge WHERE false"),
     "SELECT g, count(*), sum(q) FROM agg_edge WHERE false GROUP BY g",
     "SELECT count(*) FROM agg_edge",
+    "SELECT count(*), sum(q), max(g) FROM agg_edge GROUP BY ()",
+    "SELECT 1 AS one FROM agg_edge GROUP BY () HAVING count(*) > 0",
+    "SELECT g, count(*), sum(DISTINCT h) FROM agg_edge GROUP BY GROUPING SETS ((g), ()) ORDER BY g",
     # DISTINCT aggregates: NULLs ignored, duplicates counted once, with and without groups and FILTER
     "SELECT count(DISTINCT g), count(DISTINCT h), count(DISTINCT q), sum(DISTINCT i), avg(DISTINCT i) FROM agg_edge",
     ("SELECT g, count(DISTINCT h), sum(DISTINCT q), avg(DISTINCT d), min(DISTINCT i), max(DISTINCT i) "

@@ -130,8 +130,12 @@ class HashAggregate(Operator):
             arr = _input(k, t, ctx)
             key_arrays.append(arr)
             cols[f"g{i}"] = _groupable(arr)
-        cols["__row"] = pa.array(np.arange(n, dtype=np.int64))
-        cols["__one"] = pa.array(np.zeros(n, np.int8))
+        sets = self.grouping_sets if self.grouping_sets is not None else [list(range(len(self.keys)))]
+        if any(sets) or any(spec.uses_lists for spec in self.aggs):
+            # input row numbers line groups up (and order them); a grand aggregate of direct
+            # aggregates alone needs neither them nor a constant key
+            cols["__row"] = pa.array(np.arange(n, dtype=np.int64))
+            cols["__one"] = pa.array(np.zeros(n, np.int8))
         int_scales: dict[int, int] = {}
         unscaled_memo: dict = {}
         special_aggs: set[int] = set()
@@ -204,8 +208,7 @@ class HashAggregate(Operator):
                 cols[f"a{j}"] = arr
                 cols.update(extra_columns(spec, f"a{j}", arr))
         ctx.check_cancel()
-        work = pa.table(cols)
-        sets = self.grouping_sets if self.grouping_sets is not None else [list(range(len(self.keys)))]
+        work = pa.table(cols) if cols else pa.table({"__one": pa.array(np.zeros(n, np.int8))})
         for s in sets:
             ctx.check_cancel()
             yield self._one_set(work, s, key_arrays, F, n, int_scales, special_aggs)
