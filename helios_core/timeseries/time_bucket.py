@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.sql.functions.interval_input import parse_interval_value
@@ -100,10 +101,12 @@ def time_bucket(args: list[pa.Array]) -> pa.Array:
 def _widths_signed(arr: pa.Array, n: int) -> tuple[np.ndarray, np.ndarray]:
     """(months, microseconds) of an offset, which may be negative or zero."""
     if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-        parsed = {s: parse_interval_value(s) for s in set(arr.to_pylist()) if s is not None}
-        rows = [parsed[s] if s is not None else (0, 0, 0) for s in arr.to_pylist()]
-        months = np.array([r[0] for r in rows], np.int64)
-        usec = np.array([r[1] * USEC_PER_DAY + r[2] for r in rows], np.int64)
+        # each distinct text parsed once (a literal width arrives repeated on every row)
+        coded = pc.dictionary_encode(arr)
+        parsed = [parse_interval_value(s) for s in coded.dictionary.to_pylist()] + [(0, 0, 0)]  # last: NULL
+        codes = pc.fill_null(coded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        months = np.array([r[0] for r in parsed], np.int64)[codes]
+        usec = np.array([r[1] * USEC_PER_DAY + r[2] for r in parsed], np.int64)[codes]
     else:
         m, d, ns = interval_fields(arr)
         months = m.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
