@@ -42,7 +42,7 @@ class IntAssignment:
     right: Operand | None
     type_name: str
 
-    def value(self, row: list[Any], params: list[Any]) -> Any:
+    def value(self, row: Any, params: list[Any]) -> Any:
         """The new value (None for NULL), or NOT_PLAIN when a parameter is not a plain int."""
         a = _operand(self.left, row, params)
         if self.op is None or a is NOT_PLAIN:
@@ -59,7 +59,7 @@ class IntAssignment:
         return v
 
 
-def _operand(o: Operand, row: list[Any], params: list[Any]) -> Any:
+def _operand(o: Operand, row: Any, params: list[Any]) -> Any:
     if o.kind == "const":
         return o.value
     v = row[o.value] if o.kind == "column" else (params[o.value] if o.value < len(params) else NOT_PLAIN)

@@ -225,6 +225,13 @@ class _TableKey:
     tdef: Any
     schema: str
     name: str
+    _arrow: tuple[Any, pa.Schema] | None = None  # (definition, its user-named Arrow schema)
+
+    def arrow_schema(self, t: Any) -> pa.Schema:
+        """``dml._arrow_schema(t)``, built once per definition."""
+        if self._arrow is None or self._arrow[0] is not t:
+            self._arrow = (t, dml._arrow_schema(t))
+        return self._arrow[1]
 
     def current(self, txn: Any) -> Any:
         """The table's definition now when it still fits the plan, else None (the general path)."""
@@ -246,8 +253,19 @@ class _SetItem:
     expr_type: Any  # that expression's SQL type
 
 
-def _row_values(b: pa.RecordBatch, n: int) -> list[Any]:
-    return [b.column(i)[0].as_py() for i in range(n)]
+class _RowValues:
+    """The Python values of a one-row batch's columns, converted when first asked for."""
+
+    __slots__ = ("batch", "seen")
+
+    def __init__(self, batch: pa.RecordBatch) -> None:
+        self.batch = batch
+        self.seen: dict[int, Any] = {}
+
+    def __getitem__(self, i: int) -> Any:
+        if i not in self.seen:
+            self.seen[i] = self.batch.column(i)[0].as_py()
+        return self.seen[i]
 
 
 @attrs.define(eq=False)
@@ -270,7 +288,7 @@ class PointUpdate:
         count = 0
         if key is not None:
             ncols = len(tdef.columns)
-            schema = dml._arrow_schema(tdef)
+            schema = self.table.arrow_schema(tdef)
             for _ in range(dml._MAX_RECHECK):
                 ctx.check_cancel()
                 b = txn.lookup(tdef.schema, tdef.name, key, with_rowid=True)
@@ -306,7 +324,7 @@ class PointUpdate:
         for item in self.items:
             if item.fast is not None:
                 if values is None:
-                    values = _row_values(b, ncols)
+                    values = _RowValues(b)
                 v = item.fast.value(values, ctx.params)
                 if v is not NOT_PLAIN:
                     new_cols[item.column] = pa.array([v], old_cols[item.column].type)
@@ -343,7 +361,7 @@ class PointDelete:
         count = 0
         if key is not None:
             ncols = len(tdef.columns)
-            schema = dml._arrow_schema(tdef)
+            schema = self.table.arrow_schema(tdef)
             for _ in range(dml._MAX_RECHECK):
                 ctx.check_cancel()
                 b = txn.lookup(tdef.schema, tdef.name, key, with_rowid=True)
@@ -445,7 +463,7 @@ class PointInsert:
         for ci in range(len(full)):
             if full[ci] is None:
                 full[ci] = dml.default_array(session, txn, tdef, ci, 1, ctx)
-        batch = pa.RecordBatch.from_arrays(full, schema=dml._arrow_schema(tdef))
+        batch = pa.RecordBatch.from_arrays(full, schema=self.table.arrow_schema(tdef))
         constraints.check_new_rows(session, txn, ctx, tdef, batch)
         txn.insert_def(tdef, batch)
         tag = "INSERT 0 1"
