@@ -71,21 +71,34 @@ def _object_hook(obj: dict[str, Any]) -> Any:
     return obj
 
 
+_AS_IS = {str, float, bool, type(None)}  # JSON values that are their own BSON value
+
+
 def from_json_value(value: Any) -> Any:
     """A JSON value read from jsonb (already parsed) -> BSON value."""
-    if isinstance(value, dict):
-        converted = {k: from_json_value(v) for k, v in value.items()}
+    kind = type(value)
+    if kind is dict:
+        converted = {k: v if type(v) in _AS_IS else from_json_value(v) for k, v in value.items()}
         return _object_hook(converted)
-    if isinstance(value, list):
-        return [from_json_value(v) for v in value]
-    if isinstance(value, int) and not isinstance(value, bool) and not INT32_MIN <= value <= INT32_MAX:
+    if kind is list:
+        return [v if type(v) in _AS_IS else from_json_value(v) for v in value]
+    if kind is int and not INT32_MIN <= value <= INT32_MAX:
         return Int64(value)  # a big integer written through SQL
     return value
 
 
+def parse_json(text: str | bytes) -> Any:
+    """JSON text -> Python values: orjson, or the standard library for what orjson refuses (integers
+    beyond 64 bits and lone surrogates, which jsonb written through SQL may hold)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def loads(text: str | bytes) -> Any:
     """jsonb text -> BSON value (Extended JSON objects become their BSON types)."""
-    return from_json_value(json.loads(text))
+    return from_json_value(parse_json(text))
 
 
 def load_document(text: str | bytes, id_text: str | bytes | None = None,
@@ -93,9 +106,9 @@ def load_document(text: str | bytes, id_text: str | bytes | None = None,
     """jsonb text of a stored document -> the document in its field order (``order_text``), ``_id``
     first (the ``_id`` column's value when the document itself has none, as a row inserted
     through SQL may not)."""
-    raw = json.loads(text)
+    raw = parse_json(text)
     if order_text:
-        raw = _reorder(raw, json.loads(order_text))
+        raw = _reorder(raw, parse_json(order_text))
     doc = from_json_value(raw)
     if not isinstance(doc, dict):
         doc = {"value": doc}

@@ -31,3 +31,14 @@ def test_encoded_row_is_jsonbs_own_text(doc):
     normal = session.execute(f"select '{doc_text.replace(chr(39), chr(39) * 2)}'::jsonb::text")[0].rows()[0][0]
     assert doc_text == normal
     assert bson_json.load_document(doc_text, id_text, order) == doc
+
+
+def test_reading_what_only_sql_writes():
+    """jsonb written through SQL may hold integers beyond 64 bits and lone surrogates (orjson refuses both)."""
+    assert bson_json.loads('[123456789012345678901234567890, 3000000000, 7, "\\ud800", 1.5]') == [
+        123456789012345678901234567890, Int64(3000000000), 7, "\ud800", 1.5]
+    assert type(bson_json.loads("3000000000")) is Int64
+    doc = bson_json.load_document('{"a": 1, "b": [{"$numberLong": "7"}], "_id": {"$oid": "65a1b2c3d4e5f60718293a4b"}}',
+                                  None, '["_id", "b", "a"]')
+    assert doc == {"_id": ObjectId("65a1b2c3d4e5f60718293a4b"), "b": [Int64(7)], "a": 1}
+    assert list(doc) == ["_id", "b", "a"] and type(doc["b"][0]) is Int64
