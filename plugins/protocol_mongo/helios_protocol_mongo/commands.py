@@ -103,11 +103,6 @@ class CommandRunner:
             self._store = CollectionStore(self._session)
         return self._store
 
-    @property
-    def has_session(self) -> bool:
-        """The connection's kernel session is open (opening one may wait: never on the event loop)."""
-        return self._store is not None
-
     def open_session(self) -> Any:
         """A kernel session for the logged-in user on the connection's branch (a transaction's)."""
         return self.server.open_session(self.user or "helios", self.branch)
@@ -392,8 +387,6 @@ def server_status(ctx: CommandContext) -> dict[str, Any]:
         "storageEngine": {"name": "heliosdb", "supportsCommittedReads": True, "persistent": True},
         "repl": {"setName": REPLICA_SET, "isWritablePrimary": True, "hosts": [ctx.runner.connection.address]},
         "metrics": {"cursor": {"open": {"total": Int64(len(server.cursors))}}},
-        "heliosdb": {"pointFindsOnEventLoop": Int64(server.inline_finds),
-                     "pointFindsHandedToWorkers": Int64(server.inline_handed_back)},
         "logicalSessionRecordCache": {"activeSessionsCount": len(server.sessions)},
         "transactions": {}, "ok": 1.0,
     }

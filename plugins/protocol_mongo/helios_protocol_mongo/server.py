@@ -21,8 +21,7 @@ from anyio.abc import SocketAttribute
 from anyio.streams.buffered import BufferedByteReceiveStream
 from bson import Timestamp
 
-from helios_core.session import BudgetExceeded, time_budget
-from helios_protocol_mongo import point_access, scram_sha1
+from helios_protocol_mongo import scram_sha1
 from helios_protocol_mongo.authentication import role_of, settings_from_kernel
 from helios_protocol_mongo.commands import CommandRunner
 from helios_protocol_mongo.config import MongoConfig
@@ -40,11 +39,6 @@ from helios_protocol_mongo.wire import (
     encode_op_reply,
     parse_message,
 )
-
-# MongoConnection.answer: point finds costing less CPU time than INLINE_CPU run on the event loop, and are
-# handed to a worker thread if they ever take INLINE_WALL there (the kernel stops them at its next check)
-INLINE_CPU = 0.005
-INLINE_WALL = 0.05
 
 
 class MongoServer:
@@ -65,8 +59,6 @@ class MongoServer:
         self.connection_ids = itertools.count(1)
         self.request_ids = itertools.count(1)
         self.open_connections = 0
-        self.inline_finds = 0  # point finds answered on the event loop
-        self.inline_handed_back = 0  # point finds that ran past INLINE_WALL there and went to a worker
         self.connections: set[MongoConnection] = set()
         self.stopping = False
         self.started = time.time()
@@ -147,7 +139,6 @@ class MongoConnection:
         self.peer = _peer_address(stream)
         self.commands = CommandRunner(server, self)
         self.idle_scope: anyio.CancelScope | None = None  # set while waiting for the next request
-        self.fast_finds = True  # point finds run on the event loop (see answer)
 
     async def run(self) -> None:
         if self.server.open_connections > self.server.max_connections:
@@ -178,7 +169,7 @@ class MongoConnection:
             except ProtocolViolation as exc:
                 self.server.log.warning("mongodb: closing %s: %s", self.peer, exc)
                 return
-            reply = await self.answer(message)
+            reply = await anyio.to_thread.run_sync(self.commands.run, message, limiter=self.server.limiter)
             if message.more_to_come:
                 continue
             response_to = message.request_id
@@ -199,41 +190,6 @@ class MongoConnection:
                 # an exhaust cursor: the next batch follows unasked, answering the reply just sent
                 response_to = request_id
                 reply = await anyio.to_thread.run_sync(self.commands.run, message, limiter=self.server.limiter)
-
-
-    async def answer(self, message: Message) -> dict[str, Any]:
-        """The reply to one request: run in a worker thread, or on the event loop when it is a point
-        find (point_access) and this connection's point finds keep costing less than INLINE_CPU of
-        CPU time. A find still on the loop after INLINE_WALL (it met a wait, or the machine is
-        starved) is handed back by the kernel (BudgetExceeded) and a worker runs it again."""
-        inline = self.commands.has_session and point_access.may_run_inline(message)
-        if inline and self.fast_finds:
-            started = time.thread_time()
-            try:
-                with time_budget(INLINE_WALL):
-                    reply = self.commands.run(message)
-            except BudgetExceeded:
-                self.server.inline_handed_back += 1
-                self.fast_finds = False  # until a worker finds its CPU cost low again
-            else:
-                self.server.inline_finds += 1
-                self.fast_finds = time.thread_time() - started < INLINE_CPU
-                return reply
-        if not inline:
-            return await anyio.to_thread.run_sync(self.commands.run, message, limiter=self.server.limiter)
-        cost = [0.0]
-
-        def timed() -> dict[str, Any]:
-            # the find's own CPU time in the worker (a loaded machine's scheduling delays are not its cost)
-            started = time.thread_time()
-            try:
-                return self.commands.run(message)
-            finally:
-                cost[0] = time.thread_time() - started
-
-        reply = await anyio.to_thread.run_sync(timed, limiter=self.server.limiter)
-        self.fast_finds = cost[0] < INLINE_CPU
-        return reply
 
 
 def _format_address(address: Any) -> str:
