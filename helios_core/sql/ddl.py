@@ -1240,8 +1240,13 @@ def _alter(session: Any, ast: exp.Alter) -> Result:
             return Result(command_tag="ALTER TABLE", notices=[f'relation "{name}" does not exist, skipping'])
         raise UndefinedTable(f'relation "{name}" does not exist')
     actions = list(ast.args.get("actions") or [])
+    only = bool(ast.args.get("only"))
+    if partitions.spec(tdef) is not None and not _partitioned_only_form(txn, tdef, actions, only):
+        for action in actions:  # a partitioned table's change reaches every partition, as in PostgreSQL
+            tdef = _alter_partitioned(session, txn, tdef, action)
+        return Result(command_tag="ALTER TABLE")
     if partitions.spec(tdef) is not None or partitions.parent_of(tdef) is not None:
-        _check_partition_alter(txn, tdef, actions, only=bool(ast.args.get("only")))
+        _check_partition_alter(session, txn, tdef, actions, only=only)
     for action in actions:
         tdef = _alter_action(session, txn, tdef, action)
         if partitions.spec(tdef) is not None:
@@ -1250,19 +1255,114 @@ def _alter(session: Any, ast: exp.Alter) -> Result:
     return Result(command_tag="ALTER TABLE")
 
 
-def _check_partition_alter(txn: Any, tdef: Any, actions: list, *, only: bool) -> None:
-    """Partitions and partitioned tables take constraints (a partitioned table's reach its partitions
-    only when it has none yet, or with ONLY, as pg_dump writes them); their columns stay the parent's."""
-    what = "partitioned table" if partitions.spec(tdef) is not None else "partition"
+def _partitioned_only_form(txn: Any, tdef: Any, actions: list, only: bool) -> bool:
+    """ALTER TABLE ONLY on a partitioned table: constraints on the table alone (pg_dump's form) are
+    taken as they are; column changes must reach the partitions (42P16 as PostgreSQL)."""
+    if not only:
+        return False
+    if not partitions.children(txn, tdef):
+        return True
     for action in actions:
-        constraint = isinstance(action, exp.AddConstraint) or (
-            isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "CONSTRAINT")
-        if not constraint:
-            raise FeatureNotSupported(f"ALTER TABLE {action.key} on a {what} is not supported "
-                                      "(constraints, ATTACH and DETACH PARTITION are)")
-        if what == "partitioned table" and not only and partitions.children(txn, tdef):
-            raise FeatureNotSupported("ALTER TABLE on a partitioned table that has partitions is not supported "
-                                      "(ALTER TABLE ONLY, then each partition)")
+        if isinstance(action, exp.ColumnDef):
+            raise InvalidTableDefinition("column must be added to child tables too")
+        if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
+            raise InvalidTableDefinition("cannot drop column from only the partitioned table when partitions exist",
+                                         hint="Do not specify the ONLY keyword.")
+        if isinstance(action, exp.RenameColumn):
+            raise InvalidTableDefinition(f'inherited column "{ident(action.this)}" must be renamed in child '
+                                         "tables too")
+        if isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None:
+            raise InvalidTableDefinition(f'type of inherited column "{ident(action.this)}" must be changed in '
+                                         "child tables too")
+    return True
+
+
+def _partition_key_columns(tdef: Any) -> set[str]:
+    """The plain columns a partitioned table's key names (expressions: the columns they read)."""
+    sp = partitions.spec(tdef) or {}
+    out = set()
+    for c in sp.get("columns", []):
+        if c in (sp.get("exprs") or {}):
+            out |= {m for m in re.findall(r'[A-Za-z_][A-Za-z_0-9]*|"[^"]+"', sp["exprs"][c])
+                    if tdef.column(m.strip('"')) is not None}
+        else:
+            out.add(c)
+    return {c.strip('"') for c in out}
+
+
+def _alter_partitioned(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
+    """One ALTER TABLE action on a partitioned table and, recursively, on each of its partitions."""
+    key = _partition_key_columns(tdef)
+    if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
+        for c in action.args.get("tables") or []:
+            if ident(c) in key:
+                raise InvalidTableDefinition(f'cannot drop column "{ident(c)}" because it is part of the partition '
+                                             f'key of relation "{tdef.name}"')
+    if isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None and ident(action.this) in key:
+        raise InvalidTableDefinition(f'cannot alter column "{ident(action.this)}" because it is part of the '
+                                     f'partition key of relation "{tdef.name}"')
+    if isinstance(action, exp.RenameColumn) and ident(action.this) in key:
+        old, new = ident(action.this), ident(action.args["to"])
+        sp = dict(partitions.spec(tdef))
+        sp["columns"] = [new if c == old else c for c in sp["columns"]]
+        tdef = txn.alter_table(tdef.schema, tdef.name, options={"partition_by": sp})
+    if isinstance(action, exp.AlterRename):  # the table alone; its partitions name their new parent
+        children = partitions.children(txn, tdef)
+        tdef = _alter_action(session, txn, tdef, action)
+        for child in children:
+            txn.alter_table(child.schema, child.name,
+                            options={"partition_of": {"schema": tdef.schema, "name": tdef.name}})
+        return tdef
+    children = partitions.children(txn, tdef)
+    tdef = _alter_action(session, txn, tdef, action.copy())
+    partitions.check_unique_keys(tdef.name, partitions.spec(tdef), list(tdef.primary_key),
+                                 tdef.options.get("unique", []))
+    for child in children:
+        child = txn.get_table(child.schema, child.name)
+        if partitions.spec(child) is not None:
+            _alter_partitioned(session, txn, child, _for_partition(action))
+        else:
+            _alter_action(session, txn, child, _for_partition(action))
+    return txn.get_table(tdef.schema, tdef.name)
+
+
+def _for_partition(action: Any) -> Any:
+    """The action as a partition takes it: a named primary key or unique constraint names its index,
+    which each partition names after itself instead."""
+    action = action.copy()
+    if isinstance(action, exp.AddConstraint):
+        items = []
+        for e in action.expressions:
+            if isinstance(e, exp.Constraint) and any(isinstance(x, (exp.PrimaryKey, exp.UniqueColumnConstraint))
+                                                     for x in e.expressions):
+                items += list(e.expressions)
+            else:
+                items.append(e)
+        action.set("expressions", items)
+    return action
+
+
+def _check_partition_alter(session: Any, txn: Any, tdef: Any, actions: list, *, only: bool) -> None:
+    """A partition's columns are its parent's: adding, dropping, renaming or retyping one is refused
+    (42P16) as PostgreSQL refuses it; defaults, NOT NULL and constraints are its own."""
+    if partitions.spec(tdef) is not None:
+        return  # ALTER TABLE ONLY on a partitioned table (see _partitioned_only_form)
+    parent = txn.get_table(*partitions.parent_of(tdef))
+    for action in actions:
+        if isinstance(action, exp.ColumnDef):
+            raise InvalidTableDefinition("cannot add column to a partition")
+        if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
+            names = [ident(c) for c in action.args.get("tables") or []]
+            raise InvalidTableDefinition(f'cannot drop inherited column "{names[0] if names else ""}"')
+        if isinstance(action, exp.RenameColumn):
+            raise InvalidTableDefinition(f'cannot rename inherited column "{ident(action.this)}"')
+        if isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None:
+            raise InvalidTableDefinition(f'cannot alter inherited column "{ident(action.this)}"')
+        if isinstance(action, exp.AlterColumn) and action.args.get("drop") and \
+                action.args.get("allow_null") is not None and parent is not None:
+            col = parent.column(ident(action.this))
+            if col is not None and not col.nullable:
+                raise InvalidTableDefinition(f'column "{ident(action.this)}" is marked NOT NULL in parent table')
 
 
 def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
