@@ -72,6 +72,8 @@ def from_error(exc: BaseException) -> ClickHouseError:
         code = 43  # the operator exists, not for these types
     if sqlstate == "42P01" and message.startswith("missing FROM-clause entry"):
         code = 47
+    if sqlstate == "23514" and re.search(r'violates check constraint "[^"]*_enum_labels"', message):
+        code = 691  # the labels check of an Enum column (rewrites.ddl names it so)
     if sqlstate == "22023" and message.startswith(("Unknown element", "Unexpected value")):
         code = 691  # a label or number the Enum does not have
     if code is None:

@@ -20,6 +20,7 @@ from sqlglot import exp
 from helios_core.types import parse_text
 from helios_protocol_clickhouse import column_types, formats
 from helios_protocol_clickhouse.catalog import schema_of
+from helios_protocol_clickhouse.dialect import HeliosClickHouse
 from helios_protocol_clickhouse.errors import ClickHouseError
 from helios_protocol_clickhouse.formats.literals import parse_array_text
 from helios_protocol_clickhouse.names import (
@@ -81,6 +82,11 @@ def run_tree(ch: ClickHouseSession, tree: exp.Expression) -> list[ChResult]:
     if isinstance(tree, exp.Command):
         raise ClickHouseError(48, f"{tree.this} {str(tree.expression or '')[:60]} is not supported".strip())
     if isinstance(tree, exp.Create) and str(tree.args.get("kind") or "").upper() == "TABLE":
+        typed = _typed_create_as(ch, tree)
+        if typed is not None:
+            created = _create_table(ch, typed)
+            run_tree(ch, exp.Insert(this=tree.this.copy(), expression=tree.expression.copy()))
+            return [created]
         return [_create_table(ch, tree)]
     if isinstance(tree, exp.Drop) and str(tree.args.get("kind") or "").upper() == "TABLE":
         return [_drop_table(ch, tree)]
@@ -134,6 +140,29 @@ def _in_transaction(ch: ClickHouseSession, statements: list[str]) -> Any:
             session.execute("ROLLBACK")
         raise
     return results[0]
+
+
+def _typed_create_as(ch: ClickHouseSession, tree: exp.Create) -> exp.Create | None:
+    """CREATE TABLE t ENGINE = ... AS SELECT: the table declared with the SELECT's ClickHouse types
+    (``number`` gives UInt64, not Nullable(Int64)), its rows inserted after; None when a type is
+    not known or is one a table cannot have."""
+    select = tree.expression
+    if not isinstance(tree.this, exp.Table) or not isinstance(select, exp.Query):
+        return None
+    probe = exp.select("*").from_(exp.Subquery(this=select.copy(), alias=exp.TableAlias(
+        this=exp.to_identifier("_probe")))).limit(0)
+    columns = _query(ch, probe).columns
+    if not columns or any(c.type.startswith(("Tuple", "Map", "Nothing")) or "Nothing" in c.type for c in columns):
+        return None
+    listed = ", ".join(f"`{c.name.replace('`', '``')}` {c.type}" for c in columns)
+    try:
+        schema = sqlglot.parse_one(f"CREATE TABLE _t ({listed}) ENGINE = Memory", dialect=HeliosClickHouse).this
+    except sqlglot.errors.ParseError:
+        return None
+    typed = tree.copy()
+    typed.set("this", exp.Schema(this=tree.this.copy(), expressions=schema.expressions))
+    typed.set("expression", None)
+    return typed
 
 
 def _create_table(ch: ClickHouseSession, tree: exp.Create) -> ChResult:
@@ -469,6 +498,16 @@ def _enum_numbers(select: exp.Select) -> None:
         inner = parse_type(hint).inner if hint and "Enum" in hint else None
         return inner if inner is not None and inner.name in ("Enum8", "Enum16") and inner.args else None
 
+    order = select.args.get("order")
+    if order is not None and not select.args.get("distinct"):  # an empty array sorts before every
+        # other (the kernel puts it last)
+        keys = []
+        for ordered in order.expressions:
+            if (hint_type(ordered.this, select) or "").startswith("Array("):
+                keys.append(exp.Ordered(this=exp.NEQ(this=exp.Length(this=ordered.this.copy()),
+                                                     expression=exp.Literal.number(0)), desc=ordered.args.get("desc")))
+            keys.append(ordered)
+        order.set("expressions", keys)
     order = select.args.get("order") if not select.args.get("distinct") else None
     for ordered in order.expressions if order is not None else []:
         enum = enum_of(ordered.this)

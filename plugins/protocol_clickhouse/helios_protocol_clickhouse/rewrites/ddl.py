@@ -107,8 +107,9 @@ def _column(column: exp.ColumnDef) -> None:
     inner = ch.inner
     if inner.name in ("Enum8", "Enum16") and inner.args:
         labels = [exp.Literal.string(enum_label(str(a))) for a in inner.args]
-        kept.append(exp.ColumnConstraint(kind=exp.CheckColumnConstraint(
-            this=exp.In(this=exp.column(column.name), expressions=labels))))
+        kept.append(exp.ColumnConstraint(this=exp.to_identifier(f"{column.name}{ENUM_CHECK_SUFFIX}"),
+                                         kind=exp.CheckColumnConstraint(
+                                             this=exp.In(this=exp.column(column.name), expressions=labels))))
         if not has_default and not ch.nullable:  # ClickHouse's default of an Enum: its label of the least number
             kept.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(
                 this=exp.Literal.string(enum_default(inner)))))
@@ -134,6 +135,9 @@ def _unsupported_part(t: ChType) -> str | None:
             if found:
                 return found
     return None
+
+
+ENUM_CHECK_SUFFIX = "_enum_labels"  # the name of an Enum column's labels check: its violation is 691
 
 
 def enum_default(enum: ChType) -> str:
