@@ -88,6 +88,9 @@ JSONB_FUNCTION_STATEMENTS = [
     "SELECT * FROM jsonb_to_record('{\"ia\": [[1, 2], [3, 4]], \"j\": {\"k\": [1]}}') AS r(ia int[], j jsonb)",
     "SELECT * FROM jsonb_to_record('{\"ia\": [[1], 2]}') AS r(ia int[])",
     "SELECT * FROM jsonb_to_record('{\"ia\": 5}') AS r(ia int[])",
+    "SELECT to_jsonb(timestamp 'infinity'), to_json(timestamptz '-infinity'), to_jsonb(timestamp '2020-01-01 10:00')",
+    ("SELECT json_extract_path_text('{\"f4\": [0, 1, 2, null]}', 'f4', '3') IS NULL, "
+    "jsonb_extract_path('{\"f4\": {\"f6\": 1}}', 'f4', 'f6')"),
 ]
 
 DOMAIN_STATEMENTS = [

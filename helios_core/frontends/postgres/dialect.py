@@ -91,6 +91,9 @@ class Helios(Postgres):
             "GEN_RANDOM_UUID": lambda args: exp.Anonymous(this="gen_random_uuid", expressions=args),
             "JSONB_EXISTS": lambda args: exp.Anonymous(this="jsonb_exists", expressions=args),
             "JSONB_CONTAINS": lambda args: exp.Anonymous(this="jsonb_contains", expressions=args),
+            # json_extract_path(doc, VARIADIC text[]): PostgreSQL's function of any depth
+            "JSON_EXTRACT_PATH": lambda args: exp.Anonymous(this="json_extract_path", expressions=args),
+            "JSON_EXTRACT_PATH_TEXT": lambda args: exp.Anonymous(this="json_extract_path_text", expressions=args),
             # div(a, b) is PostgreSQL's function (labelled div), not an integer division cast to numeric
             "DIV": lambda args: exp.Anonymous(this="div", expressions=args),
             # sqlglot folds these into Variance/Stddev; PostgreSQL labels each by its own name

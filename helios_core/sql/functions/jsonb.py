@@ -24,6 +24,7 @@ from helios_core.errors import (
     InvalidTextRepresentation,
     UndefinedFunction,
 )
+from helios_core.sql import far_dates
 from helios_core.sql import types as T
 from helios_core.sql.functions.cast import cast
 from helios_core.sql.functions.registry import define, no_function, scalar
@@ -393,6 +394,8 @@ def sql_to_json_values(v: Vec) -> list[Any]:
             else:
                 out.append(decimal.Decimal(s))
         return out
+    if t.name in ("timestamp", "timestamptz") and _has_far(arr):
+        return _far_timestamps(v)
     if t.name == "timestamp":
         return [None if x is None else x.isoformat() for x in _py_ts(arr)]
     if t.name == "timestamptz":
@@ -411,6 +414,23 @@ def sql_to_json_values(v: Vec) -> list[Any]:
         return out
     txt = cast(v, T.TEXT).array.to_pylist()
     return txt
+
+
+def _has_far(arr: pa.Array) -> bool:
+    micros = arr.cast(pa.int64()).to_pylist()
+    return any(m is not None and far_dates.is_far_timestamp(m) for m in micros)
+
+
+def _far_timestamps(v: Vec) -> list[Any]:
+    """Timestamps outside Python's calendar (±infinity, BC, past 9999) as to_json writes them: the
+    text output ('infinity', '-infinity') or ISO 8601 with a 'T'."""
+    out = []
+    for s in cast(v, T.TEXT).array.to_pylist():
+        if s is None or s.endswith(("infinity", " BC")):
+            out.append(s)
+        else:
+            out.append(s.replace(" ", "T", 1))
+    return out
 
 
 def _py_ts(arr: pa.Array) -> list[dt.datetime | None]:
