@@ -85,6 +85,9 @@ def assign(vec: Any, sql_type: Any, n: int, column: str = "") -> pa.Array:
 
     if not isinstance(vec, Vec):
         vec = Vec.of(vec)
+    if sql_type.name == "numeric" and isinstance(vec.array.type, pa.ExtensionType) and \
+            vec.array.type != sql_type.arrow_type:  # a wide numeric into a decimal column
+        return _fn().to_storage(vec, sql_type, n)
     if vec.type.name == sql_type.name and vec.type.typmod == sql_type.typmod:
         out = vec
     elif vec.type.name == "unknown" and pa.types.is_null(vec.array.type):

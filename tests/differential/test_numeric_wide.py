@@ -58,6 +58,10 @@ STATEMENTS = [
     "SELECT DISTINCT x FROM (VALUES (1e90), (2.5::numeric(1000, 800)), (2.50)) v(x) ORDER BY x",
     "SELECT count(DISTINCT x), count(x) FROM (VALUES (1e100), (2.5), (2.50)) v(x)",
     "SELECT max(val), min(val), sum(val) FROM wide_scale10",
+    # VALUES rows keep each value's own scale, and so do results computed from them
+    "SELECT x, -x, x + 1, x * 2, round(x, 1), sqrt(abs(x)) FROM (VALUES ('0'::numeric), ('4.2'), ('1.000'), ('nan')) v(x)",
+    ("WITH v(x) AS (VALUES ('0'::numeric), ('1'), ('4.2'), ('inf'), ('nan')) "
+     "SELECT x1, x2, power(x1, x2), x1 / x2 FROM v v1(x1), v v2(x2) WHERE x2 <> 0 AND (x1 <> 0 OR x2 >= 0)"),
 ]
 
 

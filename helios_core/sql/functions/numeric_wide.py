@@ -219,9 +219,13 @@ def _rows(vecs: list[Any]) -> tuple[list[list[decimal.Decimal | None]], int, boo
 
 
 def result(vals: list[decimal.Decimal | None], scalar: bool) -> Any:
-    """A numeric Vec of these values: decimals where they fit, else wide."""
+    """A numeric Vec of values computed row by row: decimals where they fit and share one scale,
+    else wide, so that each value keeps the scale PostgreSQL gives it."""
     from helios_core.sql.functions import numeric_special as NS
 
+    scales = {scale_of(d) for d in vals if d is not None and d.is_finite()}
+    if len(scales) > 1:
+        return Vec(from_decimals(vals), T.NUMERIC, scalar)
     return Vec(NS.from_python(vals), T.NUMERIC, scalar)
 
 

@@ -11,6 +11,8 @@ import pyarrow.compute as pc
 
 from helios_core.errors import HeliosError
 from helios_core.sql.expr import Compiled, Field
+from helios_core.sql.functions import numeric_special as NS
+from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.operators.base import Operator, batch_of, collect, table_batches, unify_batches
 from helios_core.sql.operators.sort import Sort
 
@@ -28,6 +30,28 @@ class OneRow(Operator):
         return "Result"
 
 
+def _is_numeric_array(a: pa.Array) -> bool:
+    return pa.types.is_decimal(a.type) or pa.types.is_null(a.type) or NS.is_special(a) or NW.is_wide(a)
+
+
+def _per_value_scales(batches: list[pa.RecordBatch], fields: list[Field]) -> list[pa.RecordBatch]:
+    """numeric VALUES rows written with different scales ('0', '4.2', '1.000') keep each its own
+    scale, as PostgreSQL prints them: such a column becomes wide (numeric_wide) instead of being
+    brought to the largest scale."""
+    widen = []
+    for i, f in enumerate(fields[:batches[0].num_columns]):
+        arrays = [b.column(i) for b in batches]
+        if f.type.name != "numeric" or f.type.element is not None or not all(_is_numeric_array(a) for a in arrays):
+            continue
+        scales = {NW.scale_of(d) for a in arrays for d in NW.to_decimals(a) if d is not None and d.is_finite()}
+        if len(scales) > 1:
+            widen.append(i)
+    if not widen:
+        return batches
+    return [pa.RecordBatch.from_arrays([NW.from_decimals(NW.to_decimals(c)) if i in widen else c
+                                        for i, c in enumerate(b.columns)], names=b.schema.names) for b in batches]
+
+
 class Values(Operator):
     """VALUES (...), (...): each cell an expression evaluated against one empty row."""
 
@@ -43,7 +67,7 @@ class Values(Operator):
             batches.append(batch_of(cols))
         if not batches:
             return
-        batches = unify_batches(batches, self.fields)
+        batches = unify_batches(_per_value_scales(batches, self.fields), self.fields)
         yield from table_batches(pa.Table.from_batches(batches))
 
     def label(self) -> str:
