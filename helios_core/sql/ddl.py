@@ -19,6 +19,7 @@ import re
 from typing import Any
 
 import attrs
+import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
@@ -1379,8 +1380,13 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
         fill = None
         default = col.metadata.get("default")
         per_row = default is not None and "nextval(" in default
-        if default is not None and not per_row:
-            fill = constraints.constant_default(session, txn, col)
+        domain = col.metadata.get("domain")
+        if (default is not None or domain is not None) and not per_row:
+            fill = constraints.constant_default(session, txn, col)  # a domain's DEFAULT too
+        if domain is not None and types.DOMAIN_CHECK is not None and any(
+                b.num_rows for b in txn.scan(schema, name, columns=[tdef.columns[0].name])):
+            # existing rows get the default (or NULL): the domain must accept it, as in PostgreSQL
+            types.DOMAIN_CHECK(types.type_from_name(domain), pa.array([fill], col.type))
         if spec["primary_key"]:
             raise FeatureNotSupported("ADD COLUMN ... PRIMARY KEY is not supported")
         if per_row:

@@ -137,6 +137,11 @@ DOMAIN_STATEMENTS = [
     ("SELECT domain_name, data_type, character_maximum_length FROM information_schema.domains "
     "WHERE domain_name LIKE 'd\\_%' ORDER BY 1"),
     "SELECT conname, convalidated, contype FROM pg_constraint WHERE contypid = 'd_code'::regtype ORDER BY 1",
+    "CREATE DOMAIN d_nn_text AS text NOT NULL",
+    "CREATE DOMAIN d_bar AS text DEFAULT 'bar'",
+    "ALTER TABLE dom_t ADD COLUMN nn d_nn_text",
+    "ALTER TABLE dom_t ADD COLUMN bar d_bar",
+    "SELECT id, bar FROM dom_t ORDER BY id",
     "DROP DOMAIN d_pos CASCADE",
     "SELECT * FROM dom_t ORDER BY id",
 ]
