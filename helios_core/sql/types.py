@@ -25,6 +25,12 @@ numeric (no typmod) storage: decimal256(76, 16) (values rounded to 16
                     every value of the batch exactly.  An array holding NaN or
                     ±Infinity is a struct {v: decimal, k: int8} instead (see
                     functions.numeric_special; stored as reserved 60-digit values).
+numeric past 76     WideNumericType: an Arrow extension type over utf8 holding
+digits              PostgreSQL's text of each value, so each keeps its own scale
+                    (numeric(p, s) with p > 76 and s > 16, literals and results
+                    that do not fit decimal256, VALUES rows of mixed scales; see
+                    functions.numeric_wide)
+money               int64 cents (functions.money)
 text/varchar/char   string (char(n) values are stored blank-padded to n)
 bytea               binary
 date                date32

@@ -62,6 +62,11 @@ STATEMENTS = [
     "SELECT x, -x, x + 1, x * 2, round(x, 1), sqrt(abs(x)) FROM (VALUES ('0'::numeric), ('4.2'), ('1.000'), ('nan')) v(x)",
     ("WITH v(x) AS (VALUES ('0'::numeric), ('1'), ('4.2'), ('inf'), ('nan')) "
      "SELECT x1, x2, power(x1, x2), x1 / x2 FROM v v1(x1), v v2(x2) WHERE x2 <> 0 AND (x1 <> 0 OR x2 >= 0)"),
+    # to_number through to_char templates
+    ("SELECT to_number('-34,338,492.654,878', '99G999G999D999G999'), to_number('<564646.654564>', '999999.999999PR'), "
+     "to_number('0.00001-', '9.999999S'), to_number('.-01', 'S99.99'), to_number(' . 0 1-', ' 9 9 . 9 9 S'), "
+     "to_number('123,000', '999G'), to_number('$1,234.56', 'L99,999.99'), to_number('42nd', '99th'), "
+     "to_number('.0', '99999999.99999999')"),
 ]
 
 

@@ -70,6 +70,7 @@ def _load_builtins() -> None:
         math_funcs,
         misc,
         network,
+        numeric_format,
         ranges,
         strings,
         trig,
