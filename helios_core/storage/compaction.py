@@ -19,7 +19,7 @@ from helios_core.errors import DiskFull
 from helios_core.storage.keyindex import KeyIndex
 from helios_core.storage.layer import Branch, Layer
 from helios_core.storage.locmap import LocMap
-from helios_core.storage.segments import decode_segment, encode_segment
+from helios_core.storage.segments import encode_segment, written_segment
 from helios_core.storage.tiering import HOT
 from helios_core.storage.versions import MAX_TS, Chunk
 
@@ -92,7 +92,8 @@ def merge(store: Store, layer: Layer, sources: list[Chunk], *, gc: bool, to_tier
             store.tier.put(name, buf)
         except OSError as e:
             raise DiskFull(f"could not write segment {name}: {e.strerror or e}") from None
-        seg_data, seg_created, stats, bloom = decode_segment(store.tier.open(name))
+        seg_data, seg_created, stats, bloom = written_segment(store.segment_codec is not None, buf,
+                                                              lambda: store.tier.open(name), new.data, new.created)
         new.data, new.stats, new.bloom, new.segment = seg_data, stats, bloom, name
         new.created = seg_created
     with store.mu:

@@ -27,7 +27,13 @@ from helios_core.storage import records
 from helios_core.storage.compaction import rebuild_indexes
 from helios_core.storage.layer import Branch, Layer
 from helios_core.storage.packed import name_info, packed_chunk
-from helios_core.storage.segments import CREATED, decode_segment, encode_segment, segment_summary
+from helios_core.storage.segments import (
+    CREATED,
+    decode_segment,
+    encode_segment,
+    segment_summary,
+    written_segment,
+)
 from helios_core.storage.tiering import HOT
 from helios_core.storage.versions import MAX_TS, ROWID, Chunk, unpack_loc
 from helios_core.storage.wal import fsync_dir, read_frames, wal_name
@@ -173,7 +179,8 @@ def flush_chunk(store: Store, layer: Layer, ch: Chunk) -> None:
         store.tier.put(name, buf)
     except OSError as e:
         raise DiskFull(f"could not write segment {name}: {e.strerror or e}") from None
-    data, created, stats, bloom = decode_segment(store.tier.open(name))
+    data, created, stats, bloom = written_segment(store.segment_codec is not None, buf,
+                                                  lambda: store.tier.open(name), ch.data, ch.created)
     with store.mu:
         ch.data = data
         ch.stats, ch.bloom = stats, bloom

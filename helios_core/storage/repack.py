@@ -28,7 +28,7 @@ from helios_core.storage.compaction import _created_array, garbage_mask, horizon
 from helios_core.storage.layer import Layer
 from helios_core.storage.packed import PackedSource, PackSpec, encode_packed, name_info, packed_name
 from helios_core.storage.persist import segment_name
-from helios_core.storage.segments import decode_segment, encode_segment
+from helios_core.storage.segments import encode_segment, written_segment
 from helios_core.storage.tiering import HOT
 from helios_core.storage.versions import Chunk
 
@@ -170,7 +170,8 @@ def _write(store: Store, layer: Layer, spec: PackSpec, part: int | None, data: p
             return ch, rows, None
         name = segment_name(layer, ch)
         _put(tier, name, buf)
-        seg, seg_created, stats, bloom = decode_segment(tier.open(name))
+        seg, seg_created, stats, bloom = written_segment(store.segment_codec is not None, buf,
+                                                         lambda: tier.open(name), ch.data, ch.created)
         ch.data, ch.stats, ch.bloom, ch.segment, ch.created = seg, stats, bloom, name, seg_created
         return ch, rows, name
     buf, stats, bloom = encode_packed(ch, layer.pk_cols, spec)

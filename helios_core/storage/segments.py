@@ -219,6 +219,17 @@ def encode_segment(ch: Chunk, pk_cols: tuple[str, ...], *, compression: str | No
     return sink.getvalue(), stats, bloom
 
 
+def written_segment(compressed: bool, buf: pa.Buffer, open_file: Any, data: pa.RecordBatch,
+                    created: int | np.ndarray) -> tuple[pa.RecordBatch, int | np.ndarray, dict[str, Any], Bloom | None]:
+    """What a chunk holds once its segment ``buf`` is written: the file mapped zero-copy
+    (``open_file()``), or, when its buffers are compressed and so would be decoded into memory
+    anyway, the rows already in memory (no second copy) with the file's statistics and bloom."""
+    if not compressed:
+        return decode_segment(open_file())
+    stats, bloom = segment_summary(pa.ipc.open_file(pa.BufferReader(buf)).schema.metadata)
+    return data, created, stats, bloom
+
+
 def plain_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
     """A batch with its dictionary-encoded columns decoded (packed segments store some that way)."""
     for i, field in enumerate(batch.schema):

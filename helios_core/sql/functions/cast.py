@@ -367,7 +367,7 @@ def _string_typmod(txt: pa.Array, dst: T.SqlType, context: str) -> pa.Array:
             if pc.any(nonspace).as_py():
                 raise HeliosError(f"value too long for type {dst}", sqlstate="22001")
         txt = pc.utf8_slice_codeunits(txt, 0, n)
-    if dst.name == "bpchar":
+    if dst.name == "bpchar" and (pc.min(lens).as_py() or 0) < n:  # values all n long (flags) need no padding
         txt = pc.utf8_rpad(txt, width=n, padding=" ")
     return txt
 
