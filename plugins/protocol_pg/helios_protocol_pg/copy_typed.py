@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -62,14 +63,10 @@ def for_chunk(types: list[pa.DataType | None], oids: Sequence[int], chunk: bytes
 
 
 def _hex_prefix(chunk: bytes) -> bool:
-    """Whether "0x" or "0X" occurs: found through the (rarer) x's, by memchr, not a two-byte search."""
-    for x in (b"x", b"X"):
-        pos = chunk.find(x, 1)
-        while pos >= 0:
-            if chunk[pos - 1] == 0x30:
-                return True
-            pos = chunk.find(x, pos + 1)
-    return False
+    """Whether "0x" or "0X" occurs (numpy over the bytes: a substring search is slower on digits)."""
+    a = np.frombuffer(chunk, np.uint8)
+    rest = a[1:]
+    return bool((a[np.flatnonzero(rest == 0x78)] == 0x30).any() or (a[np.flatnonzero(rest == 0x58)] == 0x30).any())
 
 
 def acceptable(column: pa.ChunkedArray | pa.Array, oid: int) -> bool:
