@@ -8,8 +8,9 @@ One ``helios serve`` (mongodb protocol) and a private PostgreSQL 15 cluster (ben
 A read is ``find_one({_id})`` / ``select doc ... where id = %s``; an update sets one field
 (``$set`` / ``jsonb_set``). Each client is a thread with its own connection (pymongo shares
 one pooled client). Prints ops/s per workload and client count, and the ratio to PostgreSQL.
-The insert figure comes with the server's CPU time per document (from /proc), which moves
-less than wall time when other work shares the machine. Not part of the test suite.
+The insert figure and each workload come with the server's CPU time per document or operation
+(from /proc), which moves less than wall time when other work shares the machine. Not part of
+the test suite.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _run(clients: int, seconds: float, make_worker: Callable[[], Callable[[random.Random], None]]) -> float:
+def _run(clients: int, seconds: float, make_worker: Callable[[], Callable[[random.Random], None]]) -> tuple[float, int]:
+    """(operations per second, operations) of ``clients`` threads for ``seconds``."""
     done = [0] * clients
     stop = time.perf_counter() + seconds
 
@@ -63,7 +65,7 @@ def _run(clients: int, seconds: float, make_worker: Callable[[], Callable[[rando
         t.start()
     for t in threads:
         t.join()
-    return sum(done) / (time.perf_counter() - started)
+    return sum(done) / (time.perf_counter() - started), sum(done)
 
 
 def main() -> None:
@@ -125,12 +127,15 @@ def main() -> None:
                 return op
             return make
 
-        print(f"{'workload':<10}{'clients':>8}{'helios ops/s':>16}{'postgres ops/s':>16}{'ratio':>8}")
+        print(f"{'workload':<10}{'clients':>8}{'helios ops/s':>16}{'postgres ops/s':>16}{'ratio':>8}"
+              f"{'helios CPU us/op':>18}")
         for name, share in WORKLOADS.items():
             for clients in client_counts:
-                ours = _run(clients, args.seconds, mongo_worker(share))
-                theirs = _run(clients, args.seconds, pg_worker(share))
-                print(f"{name:<10}{clients:>8}{ours:>16,.0f}{theirs:>16,.0f}{ours / theirs:>8.2f}")
+                cpu_before = _cpu_seconds(helios.process.pid)
+                ours, count = _run(clients, args.seconds, mongo_worker(share))
+                cpu_per_op = (_cpu_seconds(helios.process.pid) - cpu_before) / max(count, 1) * 1e6
+                theirs, _ = _run(clients, args.seconds, pg_worker(share))
+                print(f"{name:<10}{clients:>8}{ours:>16,.0f}{theirs:>16,.0f}{ours / theirs:>8.2f}{cpu_per_op:>18,.0f}")
         mongo.close()
     finally:
         cluster.stop()
