@@ -392,7 +392,7 @@ def _cast_number(arr: pa.Array, s: str, d: str) -> pa.Array:
         if d == "numeric":
             return arr
         if d in _INTS:
-            NS.refuse_integer(arr)
+            NS.refuse_integer(arr, _INT_WORDS.get(d, "integer"))
             return _cast_number(NS.finite_only(arr), s, d)
     if d in _INTS:
         if pa.types.is_floating(at):

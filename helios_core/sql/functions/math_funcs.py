@@ -403,26 +403,41 @@ for _n in ("gcd", "lcm"):
     define(_n, _gcd_lcm(_n), nargs=2)
 
 
+def _is_nan(v: float | decimal.Decimal) -> bool:
+    return v.is_nan() if isinstance(v, decimal.Decimal) else math.isnan(v)
+
+
+def _is_inf(v: float | decimal.Decimal) -> bool:
+    return v.is_infinite() if isinstance(v, decimal.Decimal) else math.isinf(v)
+
+
 @scalar("width_bucket", nargs=4)
 def _width_bucket(args: list[Vec]) -> Vec:
     op, lo, hi, cnt = args
     t = T.NUMERIC if any(a.type.name == "numeric" for a in args[:3]) else T.FLOAT8
-    vs = [cast(_num(x, "width_bucket", args), T.FLOAT8) for x in (op, lo, hi)] + [cast(cnt, T.INT4)]
+    vs = [cast(_num(x, "width_bucket", args), t) for x in (op, lo, hi)] + [cast(cnt, T.INT4)]
     arrays, s = full(vs)
-    del t
+    cols = [NW.to_decimals(c) for c in arrays[:3]] if t.name == "numeric" else [c.to_pylist() for c in arrays[:3]]
     out = []
-    for x, a, b, n in zip(*(c.to_pylist() for c in arrays), strict=True):
+    for x, a, b, n in zip(*cols, arrays[3].to_pylist(), strict=True):
         if None in (x, a, b, n):
             out.append(None)
             continue
+        if any(_is_nan(v) for v in (x, a, b)):
+            raise HeliosError("operand, lower bound, and upper bound cannot be NaN", sqlstate="2201G")
+        if any(_is_inf(v) for v in (a, b)):
+            raise HeliosError("lower and upper bounds must be finite", sqlstate="2201G")
         if n <= 0:
             raise HeliosError("count must be greater than zero", sqlstate="2201G")
         if a == b:
             raise HeliosError("lower bound cannot equal upper bound", sqlstate="2201G")
+        exact = isinstance(x, decimal.Decimal)  # numeric: (x - lo) * count / (hi - lo) exactly, truncated
         if a < b:
-            r = 0 if x < a else n + 1 if x >= b else int((x - a) / (b - a) * n) + 1
+            r = 0 if x < a else n + 1 if x >= b else (int(NW.CTX.divide_int((x - a) * n, b - a)) if exact else
+                                                      int((x - a) / (b - a) * n)) + 1
         else:
-            r = 0 if x > a else n + 1 if x <= b else int((a - x) / (a - b) * n) + 1
+            r = 0 if x > a else n + 1 if x <= b else (int(NW.CTX.divide_int((a - x) * n, a - b)) if exact else
+                                                      int((a - x) / (a - b) * n)) + 1
         out.append(r)
     return Vec(pa.array(out, pa.int32()), T.INT4, s)
 

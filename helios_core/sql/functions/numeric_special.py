@@ -125,13 +125,13 @@ def to_float(arr: pa.Array, float_type: pa.DataType) -> pa.Array:
     return pa.array(out, float_type)
 
 
-def refuse_integer(arr: pa.Array) -> None:
-    """PostgreSQL's 0A000 for NaN/Infinity cast to an integer type."""
+def refuse_integer(arr: pa.Array, word: str = "integer") -> None:
+    """PostgreSQL's 0A000 for NaN/Infinity cast to an integer type (``word``: smallint, integer, bigint)."""
     k = arr.field(1)
     if pc.any(pc.fill_null(pc.and_(arr.is_valid(), pc.equal(k, NAN)), False)).as_py():
-        raise HeliosError("cannot convert NaN to integer", sqlstate="0A000")
+        raise HeliosError(f"cannot convert NaN to {word}", sqlstate="0A000")
     if pc.any(pc.fill_null(pc.and_(arr.is_valid(), pc.not_equal(k, FINITE)), False)).as_py():
-        raise HeliosError("cannot convert infinity to integer", sqlstate="0A000")
+        raise HeliosError(f"cannot convert infinity to {word}", sqlstate="0A000")
 
 
 def finite_only(arr: pa.Array) -> pa.Array:

@@ -101,6 +101,8 @@ def _canon(name: str) -> str:
     return n
 
 
+# functions that handle numeric NaN/Infinity themselves
+_SPECIALS_AWARE = frozenset({"width_bucket"})
 # numeric functions that compute on the values (others, such as pg_typeof, take any array)
 _VALUE_FUNCTIONS = frozenset({"cbrt", "degrees", "radians", "width_bucket", "gcd", "lcm", "factorial", "to_char",
                               "numeric_inc", "sin", "cos", "tan", "atan", "atan2", "asin", "acos", "greatest",
@@ -136,7 +138,8 @@ def call_function(name: str, args: list[Vec]) -> Vec:
         args = _wide_arguments(_canon(name), args)
         if isinstance(args, Vec):
             return args
-    if any(pa.types.is_struct(a.array.type) and a.type.name == "numeric" for a in args):
+    if _canon(name) not in _SPECIALS_AWARE and any(pa.types.is_struct(a.array.type) and a.type.name == "numeric"
+                                                   for a in args):
     
         return NS.call(_canon(name), args, lambda a: call_function(name, a))
     for d in defs:
