@@ -7,6 +7,7 @@ dialect's rewrites (``rewrites/functions.py``) call them as ``ch_*``.
 
 from __future__ import annotations
 
+import base64
 import calendar
 import datetime
 import math
@@ -528,6 +529,27 @@ def _fmod(a: Any, b: Any) -> float:
     return math.fmod(float(a), float(b)) if float(b) != 0 else math.nan
 
 
+def _enumerate_dense(values: list) -> list[int]:
+    """arrayEnumerateDense: each element's number in the order its value first appears."""
+    seen: dict[str, int] = {}
+    return [seen.setdefault(repr(v), len(seen) + 1) for v in values]
+
+
+def _compact(values: list) -> list:
+    """arrayCompact: runs of equal neighbours kept once."""
+    return [v for i, v in enumerate(values) if i == 0 or v != values[i - 1]]
+
+
+def _difference(values: list) -> list:
+    """arrayDifference: 0, then each element minus the one before."""
+    return [0 if i == 0 else v - values[i - 1] for i, v in enumerate(values)]
+
+
+def _count_substrings(haystack: str, needle: str) -> int:
+    """countSubstrings: occurrences that do not overlap (an empty needle: none)."""
+    return haystack.encode().count(needle.encode()) if needle else 0
+
+
 def _to_enum(args: list[pa.Array]) -> pa.Array:
     """CAST(x AS Enum8(...)): a label the Enum has stays, a number becomes its label; anything
     else is 691 (UNKNOWN_ELEMENT_OF_ENUM)."""
@@ -548,6 +570,25 @@ def _to_enum(args: list[pa.Array]) -> pa.Array:
 
 
 FUNCTIONS = [
+    SqlFunction(name="ch_array_with_constant", impl=_row_wise(lambda n, x: [x] * max(int(n), 0),
+                                                              lambda a: pa.list_(a[1].type)),
+                return_type=lambda t: t[1] + "[]"),
+    SqlFunction(name="ch_array_enumerate_dense", impl=_row_wise(_enumerate_dense, lambda a: pa.list_(pa.int64())),
+                return_type="bigint[]"),
+    SqlFunction(name="ch_array_compact", impl=_row_wise(_compact, _first_type), return_type=_same),
+    SqlFunction(name="ch_array_difference", impl=_row_wise(_difference, _first_type), return_type=_same),
+    SqlFunction(name="ch_count_substrings", impl=_row_wise(_count_substrings, lambda a: pa.int64()),
+                return_type="bigint"),
+    SqlFunction(name="ch_split_by_whitespace", impl=_row_wise(str.split, lambda a: pa.list_(pa.string())),
+                return_type="text[]"),
+    SqlFunction(name="ch_base64_encode", impl=_row_wise(lambda x: base64.b64encode(x.encode()).decode(),
+                                                        lambda a: pa.string()), return_type="text"),
+    SqlFunction(name="ch_base64_decode", impl=_row_wise(lambda x: base64.b64decode(x).decode("utf-8", "replace"),
+                                                        lambda a: pa.string()), return_type="text"),
+    SqlFunction(name="ch_bit_count", impl=_row_wise(lambda x: (int(x) & 0xFFFFFFFFFFFFFFFF).bit_count(),
+                                                    lambda a: pa.int64()), return_type="bigint"),
+    SqlFunction(name="ch_bit_test", impl=_row_wise(lambda x, i: (int(x) >> int(i)) & 1, lambda a: pa.int64()),
+                return_type="bigint"),
     SqlFunction(name="ch_to_enum", impl=_to_enum, return_type="text", strict=False),
     SqlFunction(name="ch_math", impl=_row_wise(_math, lambda a: pa.float64()), return_type="double precision"),
     SqlFunction(name="ch_match", impl=_row_wise(_match, lambda a: pa.bool_()), return_type="boolean"),

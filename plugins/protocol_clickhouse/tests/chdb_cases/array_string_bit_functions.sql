@@ -1,0 +1,11 @@
+SELECT arrayWithConstant(3, 'x'), arrayWithConstant(2, 1), arrayWithConstant(0, 5);
+SELECT arrayEnumerateDense([10, 20, 10, 30]), arrayEnumerateDense(['a', 'b', 'a']);
+SELECT arrayDifference([1, 3, 6]), arrayDifference([5]), arrayDifference([1.5, 1]);
+SELECT countSubstrings('aaa', 'a'), countSubstrings('abcabc', 'bc'), countSubstrings('aaaa', 'aa');
+SELECT splitByWhitespace('a b  c'), splitByWhitespace('  x ');
+SELECT base64Encode('hello'), base64Decode('aGVsbG8='), base64Encode('');
+SELECT bitTest(5, 0), bitTest(5, 1), bitCount(7), bitCount(0), bitCount(255);
+SELECT concatWithSeparator('-', 'a', 'b', 'c'), concatWithSeparator(',', 'x');
+SELECT number, arrayWithConstant(number, number) FROM numbers(3);
+SELECT arrayDifference(groupArray(number)) FROM (SELECT number FROM numbers(5) ORDER BY number);
+SELECT countSubstrings(toString(number * 111), '1') FROM numbers(4);
