@@ -50,8 +50,9 @@ def _reference(session: object, sql: str) -> bytes:
         return f"error {m.group(1) if m else '?'}".encode()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def reference() -> object:
+    """A fresh chdb session per script: what one script SETs does not reach the next."""
     session = chdb_session.Session()
     for name, value in REFERENCE_SETTINGS.items():
         if name != "max_execution_time":
