@@ -40,3 +40,19 @@ def test_prepared_limit_changes_between_executions(session):
     for n in (3, 50, 1):
         assert session.execute(f"EXECUTE top({n})")[-1].rows() == full[:n]
     assert len(session.execute("SELECT * FROM (SELECT a FROM tk ORDER BY a LIMIT 2) s")[-1].rows()) == 2
+
+
+def test_key_types_select_k_cannot_take_use_the_full_sort():
+    """Arrow's select-k orders NaN by its own rule (and crashes on dictionary keys): such keys
+    take the full sort, with the same answer."""
+    import pyarrow as pa
+
+    from helios_core.sql.operators.sort import SortKey, sort_table, top_k_table
+
+    n = 5000
+    words = pa.array([f"w{(i * 7919) % 97}" for i in range(n)])
+    floats = pa.array([float("nan") if i % 13 == 0 else (i * 104729) % 1000 / 7.0 for i in range(n)])
+    t = pa.table({"a": words, "b": floats, "c": pa.array(range(n))})
+    for keys in ([SortKey(0)], [SortKey(1, descending=True), SortKey(2)], [SortKey(0, descending=True), SortKey(1)]):
+        got, want = top_k_table(t, keys, 10), sort_table(t, keys).slice(0, 10)
+        assert got.column("c").to_pylist() == want.column("c").to_pylist()  # NaN != NaN: compare row ids

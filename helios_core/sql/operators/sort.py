@@ -85,7 +85,7 @@ def top_k_table(t: pa.Table, keys: list[SortKey], k: int, fields: list[Any] | No
     cols, spec = _sort_keys(t, keys, fields)
     for (name, _order, placement) in spec:
         col = cols[name]
-        if pa.types.is_floating(col.type) or (placement == "at_start" and col.null_count):
+        if not _selectable(col.type) or (placement == "at_start" and col.null_count):
             return sort_table(t, keys, fields).slice(0, k)
     cols["__row"] = pa.array(np.arange(t.num_rows, dtype=np.int64))
     work = pa.table(cols)
@@ -93,6 +93,15 @@ def top_k_table(t: pa.Table, keys: list[SortKey], k: int, fields: list[Any] | No
     chosen = work.take(pick)
     order = pc.sort_indices(chosen, sort_keys=spec + [("__row", "ascending", "at_end")])
     return t.take(chosen.column("__row").take(order))
+
+
+def _selectable(t: pa.DataType) -> bool:
+    """Key types Arrow's select-k orders as the sort does (not floats, whose NaN it places by no
+    rule of PostgreSQL's; not dictionaries or nested types, which it does not take)."""
+    return (pa.types.is_integer(t) or pa.types.is_decimal(t) or pa.types.is_boolean(t)
+            or (pa.types.is_temporal(t) and not pa.types.is_interval(t) and not pa.types.is_duration(t))
+            or pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t)
+            or pa.types.is_large_binary(t))
 
 
 def _sort_keys(t: pa.Table, keys: list[SortKey], fields: list[Any] | None) -> tuple[dict, list[tuple]]:
