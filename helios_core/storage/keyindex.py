@@ -4,6 +4,8 @@ A Python dict costs about a hundred bytes an entry: 1 GB for ten million keys. H
 entries live in a small dict (``delta``), and once it grows past a share of the whole, keys that
 are all plain integers are folded into two sorted numpy arrays (``keys``, ``rowids``): 16 bytes
 an entry. A delta entry overrides the arrays; ``REMOVED`` in the delta hides an array entry.
+A lookup in the arrays costs a binary search (a microsecond or two more than a dict's), so
+tables under FOLD_MIN keys keep the dict.
 Other keys (text, composite) stay in the dict. The dict interface the transaction code uses is
 kept (get, [], update, pop, keys() & set), plus ``get_many`` for bulk inserts.
 """
@@ -17,7 +19,7 @@ from typing import Any
 import numpy as np
 
 REMOVED = -1  # rowids are never negative
-FOLD_MIN = 1 << 16  # the delta is folded into the arrays past this many entries ...
+FOLD_MIN = 1 << 18  # the delta is folded into the arrays past this many entries ...
 FOLD_SHARE = 4  # ... and past a quarter of the arrays' size (each key is re-sorted O(log n) times)
 _EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -48,11 +50,11 @@ class KeyIndex:
     def from_pairs(cls, keys: list[Any], rowids: list[int] | np.ndarray) -> KeyIndex:
         """An index of (key, rowid) pairs, later pairs winning over earlier ones with the same key."""
         out = cls()
-        arr = _int_keys(keys)
+        arr = _int_keys(keys) if len(keys) >= FOLD_MIN else None
         if arr is None:
             out.delta = dict(zip(keys, np.asarray(rowids).tolist() if isinstance(rowids, np.ndarray) else rowids,
                                  strict=True))
-            out.foldable = False
+            out.foldable = len(keys) < FOLD_MIN
             return out
         out._set_arrays(arr, np.asarray(rowids, dtype=np.int64))
         return out

@@ -92,7 +92,7 @@ def test_a_large_table_keeps_a_compact_index_that_still_enforces_keys():
     assert _v(s, 78) == "v78"
 
 
-def test_recovery_rebuilds_the_compact_index(tmp_path):
+def test_recovery_rebuilds_the_compact_index(tmp_path, small_folds):
     s = _store(tmp_path)
     tier = s.tier
     _load(s, 0, 100_000)
