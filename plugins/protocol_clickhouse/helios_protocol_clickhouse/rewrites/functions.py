@@ -230,7 +230,9 @@ def _lambda_scalar(args: list[exp.Expression], kind: str) -> exp.Expression:
         found = exp.select(exp.column("_n")).from_(unnest).where(cond).order_by("_n").limit(1)
         return exp.Coalesce(this=exp.Subquery(this=found), expressions=[exp.Literal.number(0)])
     first = exp.select(exp.column(params[0])).from_(unnest).where(cond).order_by("_n").limit(1)
-    return exp.Subquery(this=first)
+    # no element passes: the element type's default (what arr[0], out of range, gives)
+    return exp.Coalesce(this=exp.Subquery(this=first), expressions=[
+        _fn("ch_array_element", arrays[0].copy(), exp.Literal.number(0))])
 
 
 def _inside_array_join(node: exp.Expression) -> bool:

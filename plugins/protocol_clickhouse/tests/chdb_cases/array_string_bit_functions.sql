@@ -9,3 +9,5 @@ SELECT concatWithSeparator('-', 'a', 'b', 'c'), concatWithSeparator(',', 'x');
 SELECT number, arrayWithConstant(number, number) FROM numbers(3);
 SELECT arrayDifference(groupArray(number)) FROM (SELECT number FROM numbers(5) ORDER BY number);
 SELECT countSubstrings(toString(number * 111), '1') FROM numbers(4);
+SELECT arrayFirst(x -> x > 1, [1, 2, 3]), arrayFirst(x -> x > 10, [1, 2]), arrayFirst(x -> x = 'z', ['a']);
+SELECT number, arrayFirst(x -> x > number, [1, 2, 3]) FROM numbers(4);
