@@ -18,7 +18,7 @@ import bson
 from bson import Int64, ObjectId
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import bson_json, collation, point_access, text_search
+from helios_protocol_mongo import bson_json, collation, document_locks, point_access, text_search
 from helios_protocol_mongo.bson_order import MISSING, sort_key
 from helios_protocol_mongo.errors import MongoError, bad_value, from_helios_error
 from helios_protocol_mongo.expressions import is_number
@@ -504,13 +504,32 @@ def _update_statement(ctx: CommandContext, collection: str, index: int, statemen
         updater = compile_update(spec, query, array_filters)  # a bad update is refused even when nothing matches
     key = point_access.point_key(query)
     if key is not point_access.NOT_FOUND:  # one _id: a primary-key lookup, no filter to run
-        found = ctx.store.point_read(ctx.db, collection, key)
-        matched = [] if found is None else [found]
-    else:
-        docs = find_documents(ctx, collection, query)
-        matched = list(docs) if multi else list(itertools.islice(docs, 1))
-        if statement.get("sort") and not multi:
-            matched = sort_documents(list(find_documents(ctx, collection, query)), statement["sort"])[:1]
+        with document_locks.holding(ctx, collection, key):
+            found = ctx.store.point_read(ctx.db, collection, key)
+            _update_matched(ctx, collection, [] if found is None else [found], index, statement, counts, upserted,
+                            updater)
+        return
+    docs = find_documents(ctx, collection, query)
+    matched = list(docs) if multi else list(itertools.islice(docs, 1))
+    if statement.get("sort") and not multi:
+        matched = sort_documents(list(find_documents(ctx, collection, query)), statement["sort"])[:1]
+    if len(matched) == 1 and not ctx.in_transaction:
+        # read again under the document's lock: another update may have changed it since
+        with document_locks.holding(ctx, collection, matched[0]["_id"]):
+            fresh = ctx.store.point_read(ctx.db, collection, matched[0]["_id"])
+            current = [fresh] if fresh is not None and compile_filter(query)(fresh) else []
+            _update_matched(ctx, collection, current, index, statement, counts, upserted, updater)
+        return
+    _update_matched(ctx, collection, matched, index, statement, counts, upserted, updater)
+
+
+def _update_matched(ctx: CommandContext, collection: str, matched: list[dict[str, Any]], index: int,
+                    statement: dict[str, Any], counts: dict[str, int], upserted: list[dict[str, Any]],
+                    updater: Any) -> None:
+    """Apply an update statement to the documents it matched (or upsert when none and it may)."""
+    query = statement.get("q") or {}
+    spec = statement.get("u")
+    array_filters = statement.get("arrayFilters")
     if not matched and statement.get("upsert"):
         new = _upsert(ctx, collection, query, spec, array_filters)
         upserted.append({"index": index, "_id": new["_id"]})
@@ -581,6 +600,20 @@ def find_and_modify(ctx: CommandContext) -> dict[str, Any]:
         if matched:
             ctx.store.delete_ids(ctx.db, collection, [matched[0]["_id"]])
         return {"lastErrorObject": {"n": len(matched)}, "value": shaped(matched[0] if matched else None), "ok": 1.0}
+    if not matched or ctx.in_transaction:
+        return _modify_one(ctx, collection, matched, shaped)
+    with document_locks.holding(ctx, collection, matched[0]["_id"]):  # read again under the document's lock
+        fresh = ctx.store.point_read(ctx.db, collection, matched[0]["_id"])
+        current = [fresh] if fresh is not None and compile_filter(query)(fresh) else []
+        return _modify_one(ctx, collection, current, shaped)
+
+
+def _modify_one(ctx: CommandContext, collection: str, matched: list[dict[str, Any]],
+                shaped: Callable[[dict[str, Any] | None], Any]) -> dict[str, Any]:
+    """findAndModify's update (or upsert) of the document it matched, if any."""
+    command = ctx.command
+    query = command.get("query") or {}
+    spec = command.get("update")
     array_filters = command.get("arrayFilters")
     try:
         if not matched:

@@ -200,8 +200,9 @@ class CollectionStore:
         return (bson_json.load_document(doc, key) for key, doc in rows)
 
     def point_read(self, db: str, collection: str, key: Any) -> dict[str, Any] | None:
-        """The document whose ``_id`` is ``key`` (a string or ObjectId: jsonb equality is MongoDB's),
-        by one primary-key lookup (the kernel's short point read), or None."""
+        """The document whose ``_id`` is ``key`` by one primary-key lookup (the kernel's short point
+        read), or None: a string or ObjectId (jsonb equality is MongoDB's for those) or a stored
+        document's own ``_id`` (its jsonb is the key column's)."""
         return next(self.scan(db, collection, "_id = $1", [bson_json.dumps(key)], ["jsonb"]), None)
 
     def _scored(self, db: str, collection: str, where: str, params: Sequence[Any], types: Sequence[str],

@@ -117,3 +117,26 @@ def test_motor_point_find_and_update(mongo_uri):
     found, modified, again = asyncio.run(scenario())
     assert [d["v"] for d in found] == list(range(10))
     assert modified == 1 and again == {"_id": "m3", "v": "three"}
+
+
+def test_concurrent_updates_of_one_document_lose_nothing(coll):
+    """Single-document updates are atomic: read, apply and write of one document are not interleaved."""
+    coll.insert_one({"_id": "hot", "tag": "h", "n": 0, "m": 0, "k": 0})
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(15):
+                coll.update_one({"_id": "hot"}, {"$inc": {"n": 1}})  # the point path
+                coll.update_one({"tag": "h"}, {"$inc": {"m": 1}})  # the general path
+                coll.find_one_and_update({"tag": "h"}, {"$inc": {"k": 1}})
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert coll.find_one({"_id": "hot"}) == {"_id": "hot", "tag": "h", "n": 60, "m": 60, "k": 60}
