@@ -194,6 +194,27 @@ def _view_sources(session: Any, txn: Any, query: Any) -> set[str]:
     return out
 
 
+def _bound_names(session: Any, txn: Any, query: Any) -> Any:
+    """The view's query with each unqualified table name qualified by the schema it resolves to now:
+    PostgreSQL binds a view's relations when it is created, so a later search_path does not move it."""
+    query = query.copy()
+    ctes = {ident(c.args["alias"].this) for c in query.find_all(exp.CTE) if c.args.get("alias")}
+    for t in query.find_all(exp.Table):
+        if t.args.get("db") is not None or not isinstance(t.this, exp.Identifier):
+            continue
+        name = ident(t.this)
+        if name in ctes:
+            continue
+        for schema in session.search_path():
+            if relation_kind(txn, schema, name) in ("table", "view", "materialized view"):
+                if not is_temp_schema(schema):  # temp relations: the session's own pg_temp in any case
+                    t.set("db", exp.to_identifier(schema, quoted=schema != schema.lower()))
+                    if t.args.get("alias") is None:  # columns written as name.col still find it
+                        t.set("alias", exp.TableAlias(this=exp.to_identifier(name, quoted=t.this.quoted)))
+                break
+    return query
+
+
 def _dependent_views(txn: Any, key: str) -> list[str]:
     dep = txn.catalog_get("depend", key) or {}
     return [v for v in dep.get("views", []) if txn.catalog_get("view", v) is not None]
@@ -830,6 +851,7 @@ def _create_view(session: Any, ast: exp.Create, text: str) -> Result:
     out_names = cols or [n for n, _ in plan.columns]
     if cols and len(cols) > len(plan.columns):
         raise HeliosError("CREATE VIEW specifies more column names than columns", sqlstate="42601")
+    query = _bound_names(session, txn, query)
     sql = to_sql(query)
     if cols:
         out_names = cols + [n for n, _ in plan.columns][len(cols):]

@@ -51,6 +51,7 @@ from helios_core.sql import (
     point_writes,
     prepared,
     privilege_functions,
+    schema_elements,
     sequences,
     session_identity,
     transactions,
@@ -448,6 +449,13 @@ class SqlSession(Session):
             return self._run_one(st, params, prepared, lazy)
         return hook(session=self, statement=st.text, run=lambda: self._run_one(st, params, prepared, lazy))
 
+    def dispatch_nested(self, st: Statement) -> Result:
+        """A statement that is part of the running one (CREATE SCHEMA's elements): same transaction,
+        no statement boundaries of its own."""
+        if isinstance(st.ast, Utility):
+            return self._utility(st)
+        return self._dispatch(st, (), None)
+
     def _run_one(self, st: Statement, params: Sequence[Any], prepared: Any, lazy: bool) -> Result:
         ast = st.ast
         if isinstance(ast, Utility) and ast.kind in ("rollback", "commit", "rollback_to"):
@@ -586,6 +594,11 @@ class SqlSession(Session):
         if isinstance(ast, exp.Command):
             word = str(ast.this).upper()
             rest = str(ast.expression.this if isinstance(ast.expression, exp.Literal) else ast.expression or "")
+            with_elements = schema_elements.split(rest) if word == "CREATE" else None
+            if with_elements is not None:  # CREATE SCHEMA ... CREATE TABLE ... CREATE VIEW ...
+                self.tx.wrote_ddl = True
+                self.engine.bump_plan_generation()
+                return schema_elements.run(self, *with_elements)
             if word == "CREATE" and " authorization " in f" {rest.lower()} ":
                 self.tx.wrote_ddl = True
                 done = ddl_privileges.create_schema_authorization(self, rest)
