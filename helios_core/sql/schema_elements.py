@@ -9,6 +9,7 @@ refused (42P15) as PostgreSQL refuses it.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from sqlglot.tokens import TokenType
@@ -44,7 +45,7 @@ def split(rest: str) -> tuple[str, list[str]] | None:
         return None
     header = rest[:starts[0]].strip()
     bounds = [*starts, len(rest)]
-    elements = [rest[a:b].strip().rstrip(";").strip() for a, b in zip(bounds, bounds[1:], strict=False)]
+    elements = [rest[a:b].strip().rstrip(";").strip() for a, b in itertools.pairwise(bounds)]
     return header, [e for e in elements if e]
 
 
