@@ -41,12 +41,13 @@ DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, NUMERIC, UUID, JSONB = 1082, 1083,
 REGPROC, REGCLASS, REGTYPE, XID, CID, TID = 24, 2205, 2206, 28, 29, 27
 VOID = 2278
 MONEY = 790
+JSONPATH = 4072
 
 ARRAY_ELEMENT: dict[int, int] = {
     1000: BOOL, 1001: BYTEA, 1002: CHAR, 1003: NAME, 1016: INT8, 1005: INT2, 1007: INT4, 1009: TEXT,
     1028: OID, 199: JSON, 1021: FLOAT4, 1022: FLOAT8, 1014: BPCHAR, 1015: VARCHAR, 1182: DATE,
     1183: TIME, 1115: TIMESTAMP, 1185: TIMESTAMPTZ, 1187: INTERVAL, 1231: NUMERIC, 2951: UUID,
-    3807: JSONB, 1008: REGPROC, 2210: REGCLASS, 2211: REGTYPE,
+    3807: JSONB, 1008: REGPROC, 2210: REGCLASS, 2211: REGTYPE, 4073: JSONPATH,
 }
 ARRAY_OF: dict[int, int] = {v: k for k, v in ARRAY_ELEMENT.items()}
 
@@ -188,6 +189,7 @@ ENCODERS: dict[int, Callable[[Any], bytes]] = {
     UNKNOWN: _enc_text,
     JSON: _enc_text,
     JSONB: _enc_jsonb,
+    JSONPATH: _enc_jsonb,  # jsonpath_send: the same version byte before the text
     BYTEA: _enc_bytea,
     VOID: lambda v: b"",  # void_send: no bytes
     NUMERIC: _enc_numeric,
@@ -294,6 +296,12 @@ def _dec_text(b: bytes) -> str:
 def _dec_jsonb(b: bytes) -> str:
     if not b or b[0] != 1:
         raise HeliosError("unsupported jsonb version number", sqlstate="22P03")
+    return _dec_text(b[1:])
+
+
+def _dec_jsonpath(b: bytes) -> str:
+    if not b or b[0] != 1:
+        raise HeliosError("unsupported jsonpath version number", sqlstate="22P03")
     return _dec_text(b[1:])
 
 
@@ -410,6 +418,7 @@ DECODERS: dict[int, Callable[[bytes], Any]] = {
     UNKNOWN: _dec_text,
     JSON: _dec_text,
     JSONB: _dec_jsonb,
+    JSONPATH: _dec_jsonpath,
     BYTEA: bytes,
     NUMERIC: _dec_numeric,
     DATE: _dec_date,

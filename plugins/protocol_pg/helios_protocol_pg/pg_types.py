@@ -65,6 +65,7 @@ for _names, _typname, _oid, _len in (
     (("uuid",), "uuid", 2950, 16),
     (("jsonb",), "jsonb", 3802, -1),
     (("money",), "money", 790, 8),
+    (("jsonpath",), "jsonpath", 4072, -1),
     (("inet",), "inet", 869, -1),
     (("cidr",), "cidr", 650, -1),
     (("int4range",), "int4range", 3904, -1),
@@ -89,7 +90,7 @@ _ARRAY_OID = {"bool": 1000, "bytea": 1001, "char": 1002, "name": 1003, "int2": 1
               "float4": 1021, "float8": 1022, "oid": 1028, "timestamp": 1115, "date": 1182, "time": 1183,
               "timestamptz": 1185, "interval": 1187, "numeric": 1231, "timetz": 1270, "uuid": 2951,
               "json": 199, "jsonb": 3807, "regclass": 2210, "regtype": 2211, "record": 2287,
-              "money": 791, "inet": 1041, "cidr": 651, "int4range": 3905, "numrange": 3907, "tsrange": 3909, "tstzrange": 3911, "daterange": 3913,
+              "money": 791, "jsonpath": 4073, "inet": 1041, "cidr": 651, "int4range": 3905, "numrange": 3907, "tsrange": 3909, "tstzrange": 3911, "daterange": 3913,
               "int8range": 3927, "int4multirange": 6150, "nummultirange": 6151, "tsmultirange": 6152,
               "tstzmultirange": 6153, "datemultirange": 6155, "int8multirange": 6157}
 
