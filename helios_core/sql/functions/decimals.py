@@ -58,7 +58,7 @@ def to_decimal(arr: pa.Array) -> pa.Array:
     if pa.types.is_decimal(t):
         return arr
     if pa.types.is_integer(t):
-        digits = {8: 3, 16: 5, 32: 10, 64: 19}[t.bit_width]
+        digits = {8: 3, 16: 5, 32: 10, 64: 19 if pa.types.is_signed_integer(t) else 20}[t.bit_width]
         return arr.cast(pa.decimal128(digits, 0))
     if pa.types.is_null(t):
         return arr.cast(pa.decimal128(1, 0))

@@ -32,7 +32,7 @@ from sqlglot import exp, tokens
 from sqlglot.errors import ParseError, TokenError
 
 from helios_core.types import python_values
-from helios_protocol_clickhouse import catalog, column_types, statements
+from helios_protocol_clickhouse import catalog, column_types, names, statements
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.dialect import HeliosClickHouse
 from helios_protocol_clickhouse.errors import ClickHouseError, from_error
@@ -238,7 +238,8 @@ def _whole(result: Any, batches: list[pa.RecordBatch], types: list[str | None] |
     """A result whose batches are all at hand, described in ClickHouse's terms."""
     for i, col in enumerate(result.columns):  # sum(int), avg(): integral values Int64, others Float64
         if col.type_name == "numeric":
-            batches, col.type_name = _numeric_as_number(batches, i)
+            hint = types[i] if types and i < len(types) else None
+            batches, col.type_name = _numeric_as_number(batches, i, hint)
     return ChResult(kind=result.kind, columns=_describe(result, types, [_has_nulls(batches, i)
                                                                         for i in range(len(result.columns))]),
                     batches=batches, row_count=sum(b.num_rows for b in batches), format=format)
@@ -302,11 +303,34 @@ def substitute_parameters(sql: str, params: dict[str, str]) -> str:
     return _PARAM.sub(one, sql)
 
 
-def _numeric_as_number(batches: list[pa.RecordBatch], i: int) -> tuple[list[pa.RecordBatch], str]:
+def _wrapped_64(batches: list[pa.RecordBatch], i: int, signed: bool) -> tuple[list[pa.RecordBatch], str]:
+    """Integral values of a (U)Int64 operation, wrapped around 2^64 as ClickHouse's integer arithmetic
+    does (toUInt64(1) - toUInt64(2) is -1 as Int64, UInt64's maximum + 1 is 0)."""
+    def wrap(v: Any) -> int | None:
+        if v is None:
+            return None
+        w = int(v) % 2**64
+        return w - 2**64 if signed and w >= 2**63 else w
+
+    out = []
+    for b in batches:
+        arrays = list(b.columns)
+        arrays[i] = pa.array([wrap(v) for v in python_values(b.column(i))], pa.int64() if signed else pa.uint64())
+        out.append(pa.RecordBatch.from_arrays(arrays, names=b.schema.names))
+    return out, "bigint" if signed else UNSIGNED_BIGINT
+
+
+def _numeric_as_number(batches: list[pa.RecordBatch], i: int, hint: str | None = None
+                       ) -> tuple[list[pa.RecordBatch], str]:
     """An unconstrained numeric column (PostgreSQL's sum of integers, avg...) as ClickHouse types
-    such results: bigint when every value is integral, double precision otherwise."""
+    such results: bigint when every value is integral, double precision otherwise; a column the query
+    typed (U)Int64 (integer arithmetic) wraps around as ClickHouse's does."""
     values = [v for b in batches for v in python_values(b.column(i)) if v is not None]
     integral = all(v.is_finite() and v == v.to_integral_value() for v in values)
+    inner = hint[len("Nullable("):-1] if hint and hint.startswith("Nullable(") else hint
+    parts = names.int_parts(inner)
+    if integral and parts is not None and parts[1] == 64:
+        return _wrapped_64(batches, i, parts[0])
     signed = integral and all(abs(v) < 2**63 for v in values)
     unsigned = integral and not signed and all(0 <= v < 2**64 for v in values)  # UInt64's upper half
     arrow = pa.int64() if signed else pa.uint64() if unsigned else pa.float64()

@@ -233,6 +233,18 @@ def _to_string(args: list[pa.Array]) -> pa.Array:
     return pa.array([renderer.text(v) for v in a.to_pylist()], pa.string())
 
 
+def _wrapped_ints(values: list[int | None], bits: int, signed: bool) -> pa.Array:
+    """Integers reduced into a ClickHouse integer type's range the way it wraps them (mod 2^bits)."""
+    mod = 1 << bits
+
+    def wrap(v: int) -> int:
+        v %= mod
+        return v - mod if signed and v >= mod >> 1 else v
+
+    return pa.array([None if v is None else wrap(v) for v in values],
+                    pa.uint64() if bits == 64 and not signed else pa.int64())
+
+
 def _integer(bits: int, signed: bool, on_error: str = "raise") -> Callable[[list[pa.Array]], pa.Array]:
     """to[U]IntN: wrap-around like ClickHouse; a string that is no number raises, or with
     ``on_error`` "zero"/"null" (the -OrZero/-OrNull variants) gives 0 or NULL."""
@@ -257,8 +269,10 @@ def _integer(bits: int, signed: bool, on_error: str = "raise") -> Callable[[list
                                           sqlstate="22P02") from None
                     values.append(0 if on_error == "zero" else None)
             a = pa.array(values, pa.uint64() if unsigned64 else pa.int64())
-        if pa.types.is_floating(a.type) or pa.types.is_decimal(a.type):
-            a = pc.trunc(a.cast(pa.float64()))
+        if pa.types.is_decimal(a.type):  # exactly, as Python ints (a float loses UInt64's upper digits)
+            return _wrapped_ints([None if v is None else int(v) for v in a.to_pylist()], bits, signed)
+        if pa.types.is_floating(a.type):
+            a = pc.trunc(a)
         if pa.types.is_boolean(a.type):
             a = a.cast(pa.int64())
         if pa.types.is_date(a.type):
