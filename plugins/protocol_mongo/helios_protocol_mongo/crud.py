@@ -520,6 +520,14 @@ def _update_statement(ctx: CommandContext, collection: str, index: int, statemen
             current = [fresh] if fresh is not None and compile_filter(query)(fresh) else []
             _update_matched(ctx, collection, current, index, statement, counts, upserted, updater)
         return
+    if matched and not ctx.in_transaction:  # updateMany: each document atomic on its own, as in MongoDB
+        still_matches = compile_filter(query)
+        for doc in matched:
+            with document_locks.holding(ctx, collection, doc["_id"]):
+                fresh = ctx.store.point_read(ctx.db, collection, doc["_id"])
+                if fresh is not None and still_matches(fresh):  # changed meanwhile so it no longer matches
+                    _update_matched(ctx, collection, [fresh], index, statement, counts, upserted, updater)
+        return
     _update_matched(ctx, collection, matched, index, statement, counts, upserted, updater)
 
 

@@ -140,3 +140,26 @@ def test_concurrent_updates_of_one_document_lose_nothing(coll):
         t.join()
     assert not errors
     assert coll.find_one({"_id": "hot"}) == {"_id": "hot", "tag": "h", "n": 60, "m": 60, "k": 60}
+
+
+def test_concurrent_update_many_loses_nothing(coll):
+    """updateMany updates each document atomically: $inc from several clients at once adds up."""
+    coll.insert_many([{"_id": f"u{i}", "grp": "g", "n": 0} for i in range(5)])
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(10):
+                coll.update_many({"grp": "g"}, {"$inc": {"n": 1}})
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(d["n"] for d in coll.find({"grp": "g"})) == [40] * 5
+    result = coll.update_many({"grp": "g", "n": 40}, {"$set": {"done": True}})
+    assert (result.matched_count, result.modified_count) == (5, 5)
