@@ -643,13 +643,17 @@ _SUPERUSER_ONLY_VIRTUAL = {"pg_authid", "pg_shadow"}
 
 
 @contextlib.contextmanager
-def dml_target(schema: str, name: str) -> Iterator[None]:
-    """While a DML statement plans the scan of its own target, that scan is the DML's to check."""
-    token = _DML_TARGETS.set(_DML_TARGETS.get() | {(schema, name)})
+def _adding(var: contextvars.ContextVar[frozenset], item: tuple[str, str]) -> Iterator[None]:
+    token = var.set(var.get() | {item})
     try:
         yield
     finally:
-        _DML_TARGETS.reset(token)
+        var.reset(token)
+
+
+def dml_target(schema: str, name: str) -> contextlib.AbstractContextManager[None]:
+    """While a DML statement plans the scan of its own target, that scan is the DML's to check."""
+    return _adding(_DML_TARGETS, (schema, name))
 
 
 # tables written through a view: only the DML's own scan of them (not a subquery) skips the check
@@ -657,14 +661,9 @@ _VIEW_DML_TARGETS: contextvars.ContextVar[frozenset] = contextvars.ContextVar("h
                                                                              default=frozenset())
 
 
-@contextlib.contextmanager
-def view_dml_target(schema: str, name: str) -> Iterator[None]:
+def view_dml_target(schema: str, name: str) -> contextlib.AbstractContextManager[None]:
     """A statement on a view writes ``schema.name`` with the view owner's rights, already checked."""
-    token = _VIEW_DML_TARGETS.set(_VIEW_DML_TARGETS.get() | {(schema, name)})
-    try:
-        yield
-    finally:
-        _VIEW_DML_TARGETS.reset(token)
+    return _adding(_VIEW_DML_TARGETS, (schema, name))
 
 
 def check_relation_read(session: Any, kind: str, schema: str, name: str, columns: list[str],
