@@ -108,22 +108,14 @@ def _not_updatable_reason(q: exp.Expression) -> str | None:
         return "Views containing HAVING are not automatically updatable."
     if q.args.get("limit") is not None or q.args.get("offset") is not None or q.args.get("fetch") is not None:
         return "Views containing LIMIT or OFFSET are not automatically updatable."
-    for e in q.expressions:
-        for node in e.walk():
-            if isinstance(node, (exp.Subquery, exp.Select)) and node is not e:
-                continue
-            if isinstance(node, exp.Window):
-                return "Views that return window functions are not automatically updatable."
-    for e in q.expressions:
-        for node in e.find_all(exp.AggFunc):
-            if node.find_ancestor(exp.Window) is None and node.find_ancestor(exp.Select) is q:
-                return "Views that return aggregate functions are not automatically updatable."
-    for e in q.expressions:
-        for node in e.find_all(exp.Func):
-            fname = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
-            if (fname in _SET_RETURNING or isinstance(node, (exp.Explode, exp.Unnest))) and \
-                    node.find_ancestor(exp.Select) is q:
-                return "Views that return set-returning functions are not automatically updatable."
+    own = [n for e in q.expressions for n in e.walk() if n.find_ancestor(exp.Select) is q]  # not subqueries
+    if any(isinstance(n, exp.Window) for n in own):
+        return "Views that return window functions are not automatically updatable."
+    if any(isinstance(n, exp.AggFunc) and n.find_ancestor(exp.Window) is None for n in own):
+        return "Views that return aggregate functions are not automatically updatable."
+    if any(isinstance(n, (exp.Explode, exp.Unnest)) or (isinstance(n, exp.Func) and (
+            n.name if isinstance(n, exp.Anonymous) else n.sql_name()).lower() in _SET_RETURNING) for n in own):
+        return "Views that return set-returning functions are not automatically updatable."
     return None
 
 
@@ -224,7 +216,7 @@ def _requalified(node: exp.Expression, old: str, new: str) -> exp.Expression:
     return node
 
 
-def _substitute(node: Any, mapping: dict[str, exp.Expression], quals: set[str], view: str,
+def _substitute(node: Any, mapping: dict[str, exp.Expression], quals: set[str],
                 excluded: dict[str, exp.Expression] | None = None) -> Any:
     """``node`` with the view's columns replaced by what they stand for."""
     if node is None:
@@ -257,7 +249,7 @@ def _star_list(columns: list[tuple[str, exp.Expression]], mapping: dict[str, exp
 
 
 def _rewrite_returning(returning: Any, columns: list[tuple[str, exp.Expression]],
-                       mapping: dict[str, exp.Expression], quals: set[str], view: str) -> Any:
+                       mapping: dict[str, exp.Expression], quals: set[str]) -> Any:
     if returning is None:
         return None
     out: list[exp.Expression] = []
@@ -268,11 +260,11 @@ def _rewrite_returning(returning: Any, columns: list[tuple[str, exp.Expression]]
             continue
         if isinstance(e, exp.Column) and not isinstance(e.this, exp.Star):
             name = ident(e.this)
-            sub = _substitute(e, mapping, quals, view)
+            sub = _substitute(e, mapping, quals)
             out.append(sub if isinstance(sub, exp.Column) and ident(sub.this) == name
                        else exp.alias_(sub, name, quoted=True))
             continue
-        out.append(_substitute(e, mapping, quals, view))
+        out.append(_substitute(e, mapping, quals))
     new = returning.copy()
     new.set("expressions", out)
     return new
@@ -351,7 +343,7 @@ def _rewrite_one(session: Any, txn: Any, ast: exp.Expression, shape: ViewShape,
     base = shape.base.copy()
     base.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
     new = ast.copy()
-    checks = [(v, _substitute(c, mapping, quals, shape.name)) for v, c in checks]
+    checks = [(v, _substitute(c, mapping, quals)) for v, c in checks]
     view_where = _requalified(shape.where, shape.qual, alias) if shape.where is not None else None
     if command == "INSERT":
         tgt = ast.this
@@ -395,13 +387,13 @@ def _rewrite_one(session: Any, txn: Any, ast: exp.Expression, shape: ViewShape,
                     n = ident(col.this if isinstance(col, exp.Column) else col)
                     (bc,) = _written("UPDATE", shape, [n], real)
                     sets.append(exp.EQ(this=exp.column(bc, quoted=True),
-                                       expression=_substitute(e.expression, mapping, quals, shape.name, excluded)))
+                                       expression=_substitute(e.expression, mapping, quals, excluded)))
                 else:
                     sets.append(e)
             conflict.set("expressions", sets)
             if conflict.args.get("where") is not None:
                 conflict.set("where", exp.Where(this=_substitute(
-                    conflict.args["where"].this, mapping, quals, shape.name, excluded)))
+                    conflict.args["where"].this, mapping, quals, excluded)))
             new.set("conflict", conflict)
     else:
         new.set("this", base)
@@ -412,14 +404,14 @@ def _rewrite_one(session: Any, txn: Any, ast: exp.Expression, shape: ViewShape,
                 n = ident(col.this if isinstance(col, exp.Column) else col)
                 (bc,) = _written(command, shape, [n], real)
                 sets.append(exp.EQ(this=exp.column(bc, quoted=True),
-                                   expression=_substitute(e.expression, mapping, quals, shape.name)))
+                                   expression=_substitute(e.expression, mapping, quals)))
             new.set("expressions", sets)
         where = ast.args.get("where")
-        cond = _substitute(where.this, mapping, quals, shape.name) if where is not None else None
+        cond = _substitute(where.this, mapping, quals) if where is not None else None
         if view_where is not None:
             cond = exp.and_(exp.paren(view_where.copy()), exp.paren(cond)) if cond is not None else view_where.copy()
         new.set("where", exp.Where(this=cond) if cond is not None else None)
-    new.set("returning", _rewrite_returning(ast.args.get("returning"), shape.columns, mapping, quals, shape.name))
+    new.set("returning", _rewrite_returning(ast.args.get("returning"), shape.columns, mapping, quals))
     return new, checks + ([(shape.name, view_where)] if view_where is not None and shape.check_option else [])
 
 
