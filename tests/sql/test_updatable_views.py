@@ -141,3 +141,30 @@ def test_writing_through_a_view_does_not_open_the_table_to_subqueries(conn):
         assert conn.execute("UPDATE uv_sv SET a = a + 1").rowcount == 1
     finally:
         conn.execute("RESET ROLE")
+
+
+def test_security_barrier_view_conditions_run_before_the_callers(conn):
+    """A leaky function in the caller's WHERE never sees a row the view's own condition removes
+    (PostgreSQL's security_barrier; HeliosDB keeps every view's conditions below the caller's)."""
+    seen = []
+    conn.add_notice_handler(lambda diag: seen.append(diag.message_primary))
+    conn.execute("CREATE TABLE sb_phone (person text, phone text)")
+    conn.execute("INSERT INTO sb_phone VALUES ('ann', '412-1'), ('bob', '555-2')")
+    conn.execute("CREATE FUNCTION sb_leak(text, text) RETURNS bool LANGUAGE plpgsql COST 0.0000001 "
+                 "AS $$ BEGIN RAISE NOTICE '% %', $1, $2; RETURN true; END $$")
+    conn.execute("CREATE VIEW sb_view WITH (security_barrier) AS "
+                 "SELECT person, phone FROM sb_phone WHERE phone NOT LIKE '412%'")
+    conn.execute("CREATE TABLE sb_other (p text)")
+    conn.execute("INSERT INTO sb_other VALUES ('ann'), ('bob')")
+    statements = [
+        "SELECT * FROM sb_view WHERE sb_leak(person, phone)",
+        "SELECT * FROM sb_other o JOIN sb_view v ON v.person = o.p WHERE sb_leak(v.person, v.phone)",
+        "SELECT * FROM sb_view WHERE person = 'ann' OR sb_leak(person, phone)",
+        "UPDATE sb_view SET phone = phone WHERE sb_leak(person, phone)",
+        "DELETE FROM sb_view WHERE sb_leak(person, phone) AND person = 'nobody'",
+    ]
+    for sql in statements:
+        conn.execute(sql)
+    assert seen and set(seen) == {"bob 555-2"}
+    assert conn.execute("SELECT reloptions FROM pg_class WHERE relname = 'sb_view'").fetchone()[0] == [
+        "security_barrier=true"]

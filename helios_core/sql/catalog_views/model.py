@@ -180,6 +180,18 @@ def _action(value: Any) -> str:
     return _ACTION.get(v, v[:1] if v[:1] in "arcnd" else "a")
 
 
+def _view_reloptions(options: dict | None) -> list[str]:
+    """A view's WITH options as pg_class.reloptions spells them (``security_barrier=true``);
+    check_option comes last, as PostgreSQL appends it to the listed ones."""
+    out = []
+    for name, value in sorted((options or {}).items(), key=lambda kv: kv[0] == "check_option"):
+        if value is None:
+            continue
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        out.append(f"{name}={text}")
+    return out
+
+
 class CatalogModel:
     """What pg_catalog needs, read once from a session's current transaction."""
 
@@ -262,7 +274,8 @@ class CatalogModel:
                 self.schemas.setdefault(schema, {})
             rel = Relation(oid=int(v.get("oid") or stable_oid("view", f"{schema}.{name}")), schema=schema,
                            name=name, kind="m" if v.get("materialized") else "v", view_sql=v.get("sql"),
-                           owner=str(v.get("owner", "helios")), options={"acl": v.get("acl")})
+                           owner=str(v.get("owner", "helios")),
+                           options={"acl": v.get("acl"), "reloptions": _view_reloptions(v.get("options"))})
             cols = self._view_columns(v) if v.get("column_types") else self._planned_view_columns(v)
             rel.columns = [Column(name=n, type=t, number=i) for i, (n, t) in enumerate(cols, 1)]
             self._add(rel)
