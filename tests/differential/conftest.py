@@ -8,6 +8,7 @@ cluster runs as the 'postgres' system user (initdb refuses root).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
@@ -65,3 +66,29 @@ def postgres_dsn() -> Iterator[str]:
         subprocess.run([*prefix, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
                        check=False, capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _load_differential_module():
+    """test_differential.py as a module (the folder is not a package): its Postgres and Helios runners."""
+    spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def systems(request, postgres_dsn):
+    """(PostgreSQL, HeliosDB) runners with the test module's SETUP statements run on both (each must
+    succeed) and its CLEANUP statements run on PostgreSQL at the end (HeliosDB's server is throwaway).
+    A module that needs another setup defines its own ``systems``."""
+    difftest = _load_differential_module()
+    pg = difftest.Postgres(postgres_dsn)
+    hx = difftest.Helios()
+    for sql in getattr(request.module, "SETUP", []):
+        for system in (pg, hx):
+            out = system.run(sql)
+            assert out.sqlstate is None, (sql, out.detail)
+    yield pg, hx
+    for sql in getattr(request.module, "CLEANUP", []):
+        pg.run(sql)
+    pg.close()

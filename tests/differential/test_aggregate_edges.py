@@ -13,7 +13,7 @@ import pytest
 _spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
 _mod = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_mod)
-Postgres, Helios, agree, describe = _mod.Postgres, _mod.Helios, _mod.agree, _mod.describe
+agree, describe = _mod.agree, _mod.describe
 
 SETUP = [
     "DROP TABLE IF EXISTS agg_edge",
@@ -62,17 +62,7 @@ STATEMENTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def systems(postgres_dsn):
-    pg = Postgres(postgres_dsn)
-    hx = Helios()
-    for sql in SETUP:
-        for system in (pg, hx):
-            out = system.run(sql)
-            assert out.sqlstate is None, (sql, out.detail)
-    yield pg, hx
-    pg.run("DROP TABLE IF EXISTS agg_edge")
-    pg.close()
+CLEANUP = ['DROP TABLE IF EXISTS agg_edge']
 
 
 @pytest.mark.parametrize("sql", STATEMENTS)

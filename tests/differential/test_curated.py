@@ -14,7 +14,7 @@ import pytest
 _spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
 _mod = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_mod)
-Postgres, Helios, agree, describe = _mod.Postgres, _mod.Helios, _mod.agree, _mod.describe
+agree, describe = _mod.agree, _mod.describe
 
 ZONE_EXPRESSIONS = [
     "timestamptz '2024-03-10 01:30:00'",
@@ -184,13 +184,6 @@ def _param(expr: str):
             return pytest.param(expr, marks=pytest.mark.xfail(reason=reason, strict=False))
     return expr
 
-
-@pytest.fixture(scope="module")
-def systems(postgres_dsn):
-    pg = Postgres(postgres_dsn)
-    hx = Helios()
-    yield pg, hx
-    pg.close()
 
 
 @pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"])

@@ -13,7 +13,7 @@ import pytest
 _spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
 _mod = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_mod)
-Postgres, Helios, describe = _mod.Postgres, _mod.Helios, _mod.describe
+describe = _mod.describe
 
 SETUP = [
     "SET lc_monetary = 'C'",
@@ -41,17 +41,7 @@ STATEMENTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def systems(postgres_dsn):
-    pg = Postgres(postgres_dsn)
-    hx = Helios()
-    for system in (pg, hx):
-        for sql in SETUP:
-            out = system.run(sql)
-            assert out.sqlstate is None, (sql, out.detail)
-    yield pg, hx
-    pg.run("DROP TABLE money_t")
-    pg.close()
+CLEANUP = ['DROP TABLE money_t']
 
 
 @pytest.mark.parametrize("sql", STATEMENTS)

@@ -12,7 +12,7 @@ import pytest
 _spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
 _mod = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_mod)
-Postgres, Helios, describe = _mod.Postgres, _mod.Helios, _mod.describe
+describe = _mod.describe
 
 _A = "85243.39540024977626076239847863600785982737155858270959890014613035727868293618673807776733416230953723"
 _B = "-994877526002806872754342148749241.0435302345186659038705495917473612950131068028082338333100764630624354"
@@ -70,17 +70,7 @@ STATEMENTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def systems(postgres_dsn):
-    pg = Postgres(postgres_dsn)
-    hx = Helios()
-    for system in (pg, hx):
-        for sql in SETUP:
-            out = system.run(sql)
-            assert out.sqlstate is None, (sql, out.detail)
-    yield pg, hx
-    pg.run("DROP TABLE wide_num, wide_scale10")
-    pg.close()
+CLEANUP = ['DROP TABLE wide_num, wide_scale10']
 
 
 def _exact(o):
