@@ -268,6 +268,30 @@ class _RowValues:
         return self.seen[i]
 
 
+def _write_keyed_row(ctx: Any, txn: Any, tdef: Any, key: Any, write: Any) -> list[pa.RecordBatch]:
+    """``write(row, rowid) -> (code, batch)`` on the row holding ``key``: the batch when it wrote
+    (code 1), nothing when the row is gone or not visible; when a concurrent commit replaced the
+    version (code -1), READ COMMITTED takes the newest committed version if it still has the key,
+    as the general path's re-check does."""
+    ncols = len(tdef.columns)
+    for _ in range(dml._MAX_RECHECK):
+        ctx.check_cancel()
+        b = txn.lookup(tdef.schema, tdef.name, key, with_rowid=True)
+        if not b.num_rows:
+            break
+        rowid = b.column(ncols)[0].as_py()
+        code, batch = write(b, rowid)
+        if code == 1:
+            return [batch]
+        if code != -1:
+            break
+        txn.new_statement()
+        again = txn.lookup(tdef.schema, tdef.name, key, with_rowid=True)
+        if not again.num_rows or again.column(ncols)[0].as_py() != rowid:
+            break
+    return []
+
+
 @attrs.define(eq=False)
 class PointUpdate:
     table: _TableKey
@@ -285,33 +309,21 @@ class PointUpdate:
         ctx = session.context(txn, params, prepared.param_types)
         key = lookup_key(self.rows.scan.pk_lookup, ctx)
         written: list[pa.RecordBatch] = []
-        count = 0
         if key is not None:
             ncols = len(tdef.columns)
             schema = self.table.arrow_schema(tdef)
-            for _ in range(dml._MAX_RECHECK):
-                ctx.check_cancel()
-                b = txn.lookup(tdef.schema, tdef.name, key, with_rowid=True)
-                if not b.num_rows:
-                    break
-                rowid = b.column(ncols)[0].as_py()
+
+            def update(b: pa.RecordBatch, rowid: int) -> tuple[int, pa.RecordBatch]:
                 old_cols = b.columns[:ncols]
                 new_cols = self._new_columns(ctx, b, old_cols, ncols)
                 old = pa.RecordBatch.from_arrays(old_cols, schema=schema)
                 new = pa.RecordBatch.from_arrays(new_cols, schema=schema)
                 constraints.check_updated_rows(session, txn, ctx, tdef, old, new, pa.array([rowid], pa.int64()),
                                                self.changed_cols)
-                code = txn.update_row(tdef, rowid, new)
-                if code == 1:
-                    count = 1
-                    written.append(new)
-                if code != -1:
-                    break
-                txn.new_statement()  # READ COMMITTED: the newest committed version, if it still has the key
-                again = txn.lookup(tdef.schema, tdef.name, key, with_rowid=True)
-                if not again.num_rows or again.column(ncols)[0].as_py() != rowid:
-                    break
-        tag = f"UPDATE {count}"
+                return txn.update_row(tdef, rowid, new), new
+
+            written = _write_keyed_row(ctx, txn, tdef, key, update)
+        tag = f"UPDATE {len(written)}"
         if self.returning is not None:
             return dml.returning_result(session, ctx, tag, tdef, self.alias, self.returning, written)
         return Result(command_tag=tag)
@@ -358,29 +370,17 @@ class PointDelete:
         ctx = session.context(txn, params, prepared.param_types)
         key = lookup_key(self.rows.scan.pk_lookup, ctx)
         deleted: list[pa.RecordBatch] = []
-        count = 0
         if key is not None:
             ncols = len(tdef.columns)
             schema = self.table.arrow_schema(tdef)
-            for _ in range(dml._MAX_RECHECK):
-                ctx.check_cancel()
-                b = txn.lookup(tdef.schema, tdef.name, key, with_rowid=True)
-                if not b.num_rows:
-                    break
-                rowid = b.column(ncols)[0].as_py()
+
+            def delete(b: pa.RecordBatch, rowid: int) -> tuple[int, pa.RecordBatch]:
                 old = pa.RecordBatch.from_arrays(b.columns[:ncols], schema=schema)
                 constraints.on_parent_delete(session, txn, ctx, tdef, old, pa.array([rowid], pa.int64()))
-                code = txn.delete_row(tdef, rowid)
-                if code == 1:
-                    count = 1
-                    deleted.append(old)
-                if code != -1:
-                    break
-                txn.new_statement()
-                again = txn.lookup(tdef.schema, tdef.name, key, with_rowid=True)
-                if not again.num_rows or again.column(ncols)[0].as_py() != rowid:
-                    break
-        tag = f"DELETE {count}"
+                return txn.delete_row(tdef, rowid), old
+
+            deleted = _write_keyed_row(ctx, txn, tdef, key, delete)
+        tag = f"DELETE {len(deleted)}"
         if self.returning is not None:
             return dml.returning_result(session, ctx, tag, tdef, self.alias, self.returning, deleted)
         return Result(command_tag=tag)
