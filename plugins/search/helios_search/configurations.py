@@ -114,6 +114,22 @@ def configuration_names() -> list[str]:
 def parse_words(config: Configuration, text: str) -> list[tuple[str, int]]:
     """(lexeme, position) of ``text`` as to_tsvector numbers them: every token its dictionaries
     know takes the next position, a stop word too (it leaves a gap)."""
+    if "<" in text:
+        return _parse_words_whole(config, text)
+    learn_pieces(config, [text])
+    known = _pieces_of(config)
+    out: list[tuple[str, int]] = []
+    pos = 0
+    for piece in text.split():
+        for lexeme in known[piece]:
+            pos += 1
+            if lexeme is not None:
+                out.append((lexeme, min(pos, 16383)))
+    return out
+
+
+def _parse_words_whole(config: Configuration, text: str) -> list[tuple[str, int]]:
+    """parse_words for any text, tokenizing it whole (markup may hold whitespace)."""
     out: list[tuple[str, int]] = []
     pos = 0
     for type_id, token in text_parser.tokenize(text):
@@ -126,3 +142,66 @@ def parse_words(config: Configuration, text: str) -> list[tuple[str, int]]:
         for lexeme in dicts[0].lexize(token):
             out.append((lexeme, min(pos, 16383)))
     return out
+
+
+# ---------------------------------------------------------------------------- pieces
+#
+# Without "<" in a text (an XML tag is the only token that may hold whitespace), the default
+# parser's tokens never cross whitespace and each whitespace character is a blank of its own, so
+# a text's tokens are its whitespace-separated pieces' tokens one after the other. A piece is
+# tokenized and looked up in the dictionaries once per configuration and kept: one item per
+# position it takes, the lexeme or None for a stop word. Words new to a batch are stemmed together.
+
+MAX_KEPT_PIECES = 2_000_000  # per configuration; the cache starts over beyond
+_pieces: dict[str, dict[str, tuple[str | None, ...]]] = {}
+_words: dict[str, dict[str, str | None]] = {}  # per language: lower-cased word -> its lexeme, None: a stop word
+
+
+def _pieces_of(config: Configuration) -> dict[str, tuple[str | None, ...]]:
+    return _pieces.setdefault(config.name, {})
+
+
+def learn_pieces(config: Configuration, texts: list[str]) -> dict[str, tuple[str | None, ...]]:
+    """Make every whitespace-separated piece of ``texts`` (none of which holds "<") known to
+    ``config``; returns the configuration's piece -> items map."""
+    known = _pieces_of(config)
+    new: set[str] = set()
+    for text in texts:
+        for piece in text.split():
+            if piece not in known:
+                new.add(piece)
+    if not new:
+        return known
+    if len(known) + len(new) > MAX_KEPT_PIECES:
+        known.clear()
+        _words.pop(config.language or "", None)
+    tokens: dict[str, list[tuple[Dictionary, str]]] = {}
+    for piece in new:
+        kept = []
+        for type_id, token in text_parser.tokenize.__wrapped__(piece):
+            dicts = config.dictionaries(type_id)
+            if dicts and len(token.encode()) < 2047:  # longer: "word is too long to be indexed"
+                kept.append((dicts[0], token.lower()))
+        tokens[piece] = kept
+    words = _lexemes_of_words(config, {w for kept in tokens.values() for d, w in kept if d.language})
+    for piece, kept in tokens.items():
+        known[piece] = tuple(words[w] if d.language else w for d, w in kept)
+    return known
+
+
+def _lexemes_of_words(config: Configuration, lowered: set[str]) -> dict[str, str | None]:
+    """lower-cased word -> its lexeme in ``config``'s stemming dictionary (None: a stop word)."""
+    language = config.language
+    if language is None:
+        return {}
+    cache = _words.setdefault(language, {})
+    missing = [w for w in lowered if w not in cache]
+    if missing:
+        stops = stop_words(language)
+        to_stem = [w for w in missing if w not in stops]
+        for w in missing:
+            if w in stops:
+                cache[w] = None
+        for w, stem in zip(to_stem, _stemmer(language).stemWords(to_stem), strict=True):
+            cache[w] = stem
+    return cache

@@ -77,9 +77,19 @@ TYPES = [
 # ---------------------------------------------------------------------------- functions
 
 
-def _to_tsvector(*args: Any) -> str:
-    config, text = _config_and_text(args)
-    return V.format(B.to_tsvector(config, text))
+def _to_tsvector_batch(arrays: list[pa.Array]) -> pa.Array:
+    """to_tsvector over a column: the rows of each configuration together (query_builders.to_tsvector_texts)."""
+    if len(arrays) == 1:
+        return pa.array(B.to_tsvector_texts(None, arrays[0].to_pylist()), _TEXT)
+    configs, texts = arrays[0].to_pylist(), arrays[1].to_pylist()
+    out: list[str | None] = [None] * len(texts)
+    for config in set(configs):
+        rows = [i for i, c in enumerate(configs) if c == config]
+        if config is None:
+            continue
+        for i, vector in zip(rows, B.to_tsvector_texts(config, [texts[i] for i in rows]), strict=True):
+            out[i] = vector
+    return pa.array(out, _TEXT)
 
 
 def _query_builder(build: Callable[[str | None, str], Q.Node | None]) -> Callable[..., str]:
@@ -261,7 +271,7 @@ def _get_current_ts_config() -> str:
 
 
 FUNCTIONS = [
-    SqlFunction(name="to_tsvector", impl=_map(_to_tsvector), return_type="tsvector"),
+    SqlFunction(name="to_tsvector", impl=_to_tsvector_batch, return_type="tsvector"),
     SqlFunction(name="to_tsquery", impl=_map(_query_builder(B.to_tsquery)), return_type="tsquery"),
     SqlFunction(name="plainto_tsquery", impl=_map(_query_builder(B.plainto_tsquery)), return_type="tsquery"),
     SqlFunction(name="phraseto_tsquery", impl=_map(_query_builder(B.phraseto_tsquery)), return_type="tsquery"),
