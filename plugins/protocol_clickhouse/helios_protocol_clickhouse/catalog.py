@@ -35,10 +35,20 @@ def map_databases(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
+def keep_case(tree: exp.Expression) -> exp.Expression:
+    """Every name quoted: ClickHouse's identifiers are case-sensitive (``Customers`` and
+    ``customers`` are two tables), where PostgreSQL folds unquoted ones to lower case. A table
+    created over PostgreSQL as ``customers`` is ``customers`` here too; one created here as
+    ``Customers`` is ``"Customers"`` to PostgreSQL."""
+    for ident in tree.find_all(exp.Identifier):
+        ident.set("quoted", True)
+    return tree
+
+
 def to_postgres(tree: exp.Expression) -> str:
     """The kernel's SQL text of a translated tree; a clause PostgreSQL's grammar cannot say
     (e.g. ORDER BY ... WITH FILL, SAMPLE) is refused with 48 rather than dropped."""
     try:
-        return map_databases(tree).sql(dialect="postgres", unsupported_level=ErrorLevel.RAISE)
+        return keep_case(map_databases(tree)).sql(dialect="postgres", unsupported_level=ErrorLevel.RAISE)
     except UnsupportedError as exc:
         raise ClickHouseError(48, f"Not implemented: {str(exc).splitlines()[0]}") from None

@@ -69,6 +69,12 @@ def forget_statement(schema: str, table: str) -> str:
     return f"DELETE FROM {TABLE} WHERE schema_name = {_q(schema)} AND table_name = {_q(table)}"
 
 
+def rename_statement(schema: str, table: str, new_schema: str, new_table: str) -> str:
+    """SQL that moves a table's declared types to its new name."""
+    return (f"UPDATE {TABLE} SET schema_name = {_q(new_schema)}, table_name = {_q(new_table)} "
+            f"WHERE schema_name = {_q(schema)} AND table_name = {_q(table)}")
+
+
 def _declared_matches(declared: str, sql_name: str, not_null: bool) -> bool:
     """The declared type is still the column's: same nearest type and the same nullability."""
     try:

@@ -186,6 +186,7 @@ def _drop_table(ch: ClickHouseSession, tree: exp.Drop) -> ChResult:
         if kind in ("v", "m"):  # ClickHouse's DROP TABLE drops views too
             tree.set("kind", "VIEW" if kind == "v" else "MATERIALIZED VIEW")
             return ch.execute_sql(ch.translate(tree))
+    tree.set("cascade", True)  # ClickHouse drops a table that views read (they fail when next read)
     sql = ch.translate(tree)
     if target is None or not column_types.declarations_exist(ch.session):
         return ch.execute_sql(sql)
@@ -651,6 +652,8 @@ _DESCRIBE = re.compile(r"^(?:DESCRIBE|DESC)\s+(?:TABLE\s+)?(?P<name>[\w`\".]+)\s
                        re.IGNORECASE)
 _ALTER_MUTATION = re.compile(r"^ALTER\s+TABLE\s+(?P<table>[\w`\".]+)\s+(?:ON\s+CLUSTER\s+\S+\s+)?"
                              r"(?P<kind>UPDATE|DELETE)\s+(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+_RENAME = re.compile(r"^RENAME\s+TABLE\s+(?P<pairs>.+)$", re.IGNORECASE | re.DOTALL)
+_RENAME_PAIR = re.compile(r"^\s*(?P<old>[\w`\".]+)\s+TO\s+(?P<new>[\w`\".]+)\s*$", re.IGNORECASE)
 _OPTIMIZE = re.compile(r"^OPTIMIZE\s+TABLE\s+[\w`\".]+", re.IGNORECASE)
 
 
@@ -695,9 +698,37 @@ def try_special(ch: ClickHouseSession, sql: str) -> list[ChResult] | None:
             raise ClickHouseError(62, f"Syntax error: {str(exc).splitlines()[0]}") from None
         ch.execute_tree(tree)
         return [ChResult(kind="ALTER")]
+    m = _RENAME.match(sql)
+    if m:
+        return [_rename_tables(ch, m.group("pairs"))]
     if _OPTIMIZE.match(sql):  # merges parts: nothing a query could see changes
         return [ChResult(kind="OPTIMIZE")]
     return None
+
+
+def _rename_tables(ch: ClickHouseSession, pairs: str) -> ChResult:
+    """RENAME TABLE a TO b[, c TO d]: each an ALTER ... RENAME TO, its declared types following it,
+    all in one transaction (a table moves to another database too, renamed on the way)."""
+    statements = []
+    for pair in pairs.split(","):
+        m = _RENAME_PAIR.match(pair)
+        if m is None:
+            raise ClickHouseError(62, f"Syntax error: RENAME TABLE {pairs.strip()}")
+        (old_db, old), (new_db, new) = _split_name(m.group("old"), ch.database), _split_name(m.group("new"), ch.database)
+        old_schema, new_schema = schema_of(old_db), schema_of(new_db)
+        if _relation_kind(ch, old_schema, old) is None:
+            raise ClickHouseError(60, f"Table {old_db}.{old} does not exist")
+        relation = f'"{old_schema}"."{old}"'
+        if new_schema != old_schema:
+            statements.append(f'ALTER TABLE {relation} SET SCHEMA "{new_schema}"')
+            relation = f'"{new_schema}"."{old}"'
+        if new != old:
+            statements.append(f'ALTER TABLE {relation} RENAME TO "{new}"')
+        if column_types.declarations_exist(ch.session):
+            statements.append(column_types.rename_statement(old_schema, old, new_schema, new))
+    if statements:
+        _in_transaction(ch, statements)
+    return ChResult(kind="RENAME")
 
 
 def _with_format(result: ChResult, fmt: str | None) -> ChResult:

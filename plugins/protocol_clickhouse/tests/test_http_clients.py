@@ -128,3 +128,25 @@ def test_heliosdb_branch_setting_picks_the_branch(pg, http):
     pg.execute("SET heliosdb.branch = 'main'")
     assert http.request("SELECT count() FROM branched").text == "1\n"
     assert http.request("SELECT count() FROM branched", heliosdb_branch="ch_feature").text == "2\n"
+
+
+def test_identifiers_keep_their_case_across_protocols(pg, cc):
+    """ClickHouse's names are case-sensitive: a table created here as ``Customers`` is
+    ``"Customers"`` to PostgreSQL, and PostgreSQL's ``customers`` is ``customers`` here."""
+    cc.command("CREATE TABLE Customers (Id UInt32, FullName String) ENGINE = Memory")
+    cc.command("INSERT INTO Customers VALUES (1, 'Ada')")
+    assert pg.execute('SELECT "Id", "FullName" FROM "Customers"').fetchall() == [(1, "Ada")]
+    with pytest.raises(psycopg.errors.UndefinedTable):
+        pg.execute("SELECT * FROM Customers")  # folded to customers: another table
+    pg.execute("CREATE TABLE customers (id integer, name text)")
+    pg.execute("INSERT INTO Customers VALUES (2, 'Bob')")  # PostgreSQL's unquoted name: customers
+    assert cc.query("SELECT id, name FROM customers").result_rows == [(2, "Bob")]
+    assert cc.query("SELECT Id, FullName FROM Customers").result_rows == [(1, "Ada")]
+    with pytest.raises(DatabaseError, match="Code: 60"):
+        cc.query("SELECT * FROM CUSTOMERS")
+    with pytest.raises(DatabaseError, match="Code: 47"):
+        cc.query("SELECT id FROM Customers")
+    pg.execute('INSERT INTO "Customers" VALUES (3, \'Cy\')')
+    cc.insert("Customers", [[4, "Di"]], column_names=["Id", "FullName"])
+    assert [r[0] for r in cc.query("SELECT Id FROM Customers ORDER BY Id").result_rows] == [1, 3, 4]
+    assert {r[0] for r in cc.query("SHOW TABLES").result_rows} >= {"Customers", "customers"}
