@@ -20,6 +20,7 @@ from helios_search.tsvector import MAX_POSITION, TsVector
 
 DEFAULT_WEIGHTS = tuple(float(np.float32(w)) for w in (0.1, 0.2, 0.4, 1.0))  # float4, as in C
 NORM_LOGLENGTH, NORM_LENGTH, NORM_EXTDIST, NORM_UNIQ, NORM_LOGUNIQ, NORM_RDIVRPLUS1 = 1, 2, 4, 8, 16, 32
+NORM_OF_WHOLE_VECTOR = NORM_LOGLENGTH | NORM_LENGTH | NORM_UNIQ | NORM_LOGUNIQ  # need every lexeme
 _NO_POSITIONS = ((0, 0),)  # a lexeme without positions counts as one at position 0, weight D
 
 
@@ -111,8 +112,11 @@ def _length(vector: TsVector) -> int:
     return sum(len(ps) or 1 for _, ps in vector)
 
 
-def ts_rank(vector: TsVector, query: Node | None, weights: tuple[float, ...], method: int) -> float:
-    if not vector or query is None:
+def ts_rank(vector: TsVector, query: Node | None, weights: tuple[float, ...], method: int,
+            nonempty: bool | None = None) -> float:
+    """``nonempty``: whether the whole vector has lexemes, when ``vector`` holds only the query's
+    (vector_columns; the length normalizations then cannot be asked for)."""
+    if not (vector if nonempty is None else nonempty) or query is None:
         return 0.0
     if query[0] in ("and", "phrase"):
         res = _rank_and(weights, vector, query)
@@ -201,8 +205,9 @@ def _covers(doc: list, query: Node):
             start += 1
 
 
-def ts_rank_cd(vector: TsVector, query: Node | None, weights: tuple[float, ...], method: int) -> float:
-    if not vector or query is None:
+def ts_rank_cd(vector: TsVector, query: Node | None, weights: tuple[float, ...], method: int,
+               nonempty: bool | None = None) -> float:
+    if not (vector if nonempty is None else nonempty) or query is None:
         return 0.0
     inverse = [1.0 / w if w else math.inf for w in weights]  # double, as PostgreSQL's invws
     doc = _doc_representation(vector, query)

@@ -16,7 +16,7 @@ import pyarrow as pa
 from helios_core.errors import HeliosError
 from helios_core.hookspecs import SqlDataType, SqlFunction, SqlOperator
 from helios_search import configurations as C
-from helios_search import headline, matching, ranking
+from helios_search import headline, matching, ranking, vector_columns
 from helios_search import query_builders as B
 from helios_search import tsquery as Q
 from helios_search import tsvector as V
@@ -135,6 +135,47 @@ def _rank(rank: Callable) -> Callable[..., float]:
         return rank(_vec(args[0]), _query(args[1]), ranking.weights_from(weights), method)
 
     return fn
+
+
+def _rank_column(rank: Callable) -> Callable[[list[pa.Array]], pa.Array]:
+    """ts_rank / ts_rank_cd over a column: with one query, weights and normalization for all rows
+    (the usual ORDER BY ts_rank(tsv, query)), each row's evidence is read from the column
+    (vector_columns) rather than by parsing every vector; otherwise row by row."""
+    by_row = _map(_rank(rank), pa.float32())
+
+    def impl(arrays: list[pa.Array]) -> pa.Array:
+        first = arrays[0].type
+        has_weights = pa.types.is_list(first) or pa.types.is_large_list(first) or (
+            len(arrays[0]) > 0 and isinstance(arrays[0][0].as_py(), str) and arrays[0][0].as_py().lstrip().startswith("{"))
+        weights: Any = None
+        rest = arrays
+        if has_weights:
+            same, weights = _constant_value(arrays[0])
+            if not same:
+                return by_row(arrays)
+            rest = arrays[1:]
+        same_query, query_text = vector_columns.constant(rest[1])
+        same_method, method = vector_columns.constant(rest[2]) if len(rest) > 2 else (True, 0)
+        if not (same_query and same_method):
+            return by_row(arrays)
+        method = int(method)
+        if method & ranking.NORM_OF_WHOLE_VECTOR:
+            return by_row(arrays)
+        query = _query(query_text)
+        chosen = ranking.weights_from(None if weights is None else _float_array(weights))
+        ranks = vector_columns.per_row(rest[0], query,
+                                       lambda small, nonempty: rank(small, query, chosen, method, nonempty))
+        return by_row(arrays) if ranks is None else pa.array(ranks, pa.float32())
+
+    return impl
+
+
+def _constant_value(array: pa.Array) -> tuple[bool, Any]:
+    """vector_columns.constant for any type (arrays of weights compare as Python lists)."""
+    values = array.to_pylist()
+    if not values or any(v is None for v in values) or any(v != values[0] for v in values):
+        return False, None
+    return True, values[0]
 
 
 def _float_array(value: Any) -> list[float | None]:
@@ -280,8 +321,8 @@ FUNCTIONS = [
     SqlFunction(name="setweight", impl=_map(_setweight), return_type="tsvector"),
     SqlFunction(name="strip", impl=_map(lambda v: V.format(V.strip(_vec(v)))), return_type="tsvector"),
     SqlFunction(name="length", impl=_map(_length, pa.int32()), return_type="integer", arg_types=["tsvector"]),
-    SqlFunction(name="ts_rank", impl=_map(_rank(ranking.ts_rank), pa.float32()), return_type="real"),
-    SqlFunction(name="ts_rank_cd", impl=_map(_rank(ranking.ts_rank_cd), pa.float32()), return_type="real"),
+    SqlFunction(name="ts_rank", impl=_rank_column(ranking.ts_rank), return_type="real"),
+    SqlFunction(name="ts_rank_cd", impl=_rank_column(ranking.ts_rank_cd), return_type="real"),
     SqlFunction(name="ts_headline", impl=_map(headline.ts_headline), return_type="text"),
     SqlFunction(name="tsvector_to_array", impl=_map(_to_array, pa.list_(pa.string())), return_type="text[]"),
     SqlFunction(name="array_to_tsvector", impl=_map(_from_array), return_type="tsvector", arg_types=["text[]"]),
@@ -308,6 +349,25 @@ def _match(vector: str, query: str) -> bool:
     return matching.matches(_vec(vector), _query(query))
 
 
+def _match_column(vector_at: int) -> Callable[[list[pa.Array]], pa.Array]:
+    """``tsvector @@ tsquery`` (either order) over a column: with one query for all rows, each
+    row's evidence is read from the column (vector_columns); otherwise row by row."""
+    if vector_at == 0:
+        by_row = _map(_match, pa.bool_())
+    else:
+        by_row = _map(lambda q, v: _match(v, q), pa.bool_())
+
+    def impl(arrays: list[pa.Array]) -> pa.Array:
+        same, query_text = vector_columns.constant(arrays[1 - vector_at])
+        if not same:
+            return by_row(arrays)
+        query = _query(query_text)
+        found = vector_columns.per_row(arrays[vector_at], query, lambda small, _: matching.matches(small, query))
+        return by_row(arrays) if found is None else pa.array(found, pa.bool_())
+
+    return impl
+
+
 def _match_text(text: str, query: str) -> bool:
     return matching.matches(B.to_tsvector(None, text), _query(query))
 
@@ -330,9 +390,8 @@ def _contains(left: str, right: str) -> bool:
 
 
 OPERATORS = [
-    SqlOperator(symbol="@@", left="tsvector", right="tsquery", impl=_map(_match, pa.bool_()), return_type="boolean"),
-    SqlOperator(symbol="@@", left="tsquery", right="tsvector", impl=_map(lambda q, v: _match(v, q), pa.bool_()),
-                return_type="boolean"),
+    SqlOperator(symbol="@@", left="tsvector", right="tsquery", impl=_match_column(0), return_type="boolean"),
+    SqlOperator(symbol="@@", left="tsquery", right="tsvector", impl=_match_column(1), return_type="boolean"),
     SqlOperator(symbol="@@", left="text", right="tsquery", impl=_map(_match_text, pa.bool_()), return_type="boolean"),
     SqlOperator(symbol="@@", left="text", right="text", impl=_map(_match_text_text, pa.bool_()),
                 return_type="boolean"),

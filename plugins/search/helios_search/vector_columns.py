@@ -1,0 +1,109 @@
+"""A query's lexemes in a whole column of stored tsvectors, without parsing each vector.
+
+``@@``, ts_rank and ts_rank_cd only look up the query's operands in a vector (and, for some
+normalization flags, its length). A column of stored tsvectors is their canonical output
+(``'lexeme':1,5A 'other':2``), so one regular expression per operand over the whole Arrow
+column (RE2, in C++) finds each row's positions of that lexeme; each row then gets a small
+vector of just the query's lexemes, which answers those functions as the whole vector would.
+Rows with the same evidence share one computation.
+
+Only for what that reading settles: operands without a prefix (``:*`` needs every lexeme
+starting so), lexemes without quote or backslash (their output is escaped), and columns that
+are canonical output. Otherwise the callers parse each vector as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from helios_search import tsquery as Q
+from helios_search.tsvector import Positions, TsVector
+
+_WEIGHT_OF = {"A": 3, "B": 2, "C": 1}
+
+
+def constant(array: pa.Array) -> tuple[bool, Any]:
+    """(True, the value) when every row of ``array`` holds the same non-null value."""
+    if len(array) == 0 or array.null_count:
+        return False, None
+    first = array[0]
+    if len(array) > 1 and not pc.all(pc.equal(array, first)).as_py():
+        return False, None
+    return True, first.as_py()
+
+
+def _pattern(lexeme: str) -> str:
+    """RE2: the lexeme's entry in canonical tsvector output, its positions captured."""
+    body = "".join(c if c.isalnum() else f"\\x{{{ord(c):x}}}" for c in lexeme)
+    return f"(?:^| )'{body}'(?::(?P<p>[0-9ABC,]+))?(?: |$)"
+
+
+def readable(query: Q.Node | None) -> list[str] | None:
+    """The query's distinct operand lexemes in vector order, or None when the column reading
+    does not settle the query (a prefix operand, a lexeme whose output is escaped)."""
+    if query is None:
+        return None
+    lexemes = set()
+    for node in Q.operands(query):
+        if node[3] or "'" in node[1] or "\\" in node[1] or not node[1]:
+            return None
+        lexemes.add(node[1])
+    return sorted(lexemes)
+
+
+def _parse_positions(text: str) -> Positions:
+    if not text:
+        return ()
+    out = []
+    for p in text.split(","):
+        weight = _WEIGHT_OF.get(p[-1], 0)
+        out.append((int(p[:-1]) if weight else int(p), weight))
+    return tuple(out)
+
+
+def per_row(vectors: pa.Array, query: Q.Node | None,
+            compute: Callable[[TsVector, bool], Any]) -> list[Any] | None:
+    """``compute(small vector, whether the row's vector is non-empty)`` for each row (None for a
+    null vector), the small vector holding only the query's lexemes; None when the column
+    reading does not apply (see the module docstring)."""
+    lexemes = readable(query)
+    if lexemes is None:
+        return None
+    if isinstance(vectors, pa.ChunkedArray):
+        vectors = vectors.combine_chunks()
+    if not pa.types.is_string(vectors.type) and not pa.types.is_large_string(vectors.type):
+        return None
+    empty = pc.equal(vectors, "")
+    canonical = pc.or_(empty, pc.starts_with(vectors, "'"))
+    if not pc.all(canonical).as_py():  # nulls are skipped by all()
+        return None
+    found = []
+    for lexeme in lexemes:
+        hits = pc.extract_regex(vectors, _pattern(lexeme))
+        positions = pc.if_else(hits.is_valid(), pc.struct_field(hits, [0]), pa.scalar(None, pa.string()))
+        found.append(positions.to_pylist())
+    nonempty = pc.invert(empty).to_pylist()
+    results: dict[tuple, Any] = {}
+    parsed: dict[str, Positions] = {}
+    out: list[Any] = []
+    for row, flag in enumerate(nonempty):
+        if flag is None:
+            out.append(None)
+            continue
+        key = (flag, *(f[row] for f in found))
+        value = results.get(key)
+        if value is None and key not in results:
+            small = []
+            for lexeme, text in zip(lexemes, key[1:], strict=True):
+                if text is not None:
+                    ps = parsed.get(text)
+                    if ps is None:
+                        ps = parsed[text] = _parse_positions(text)
+                    small.append((lexeme, ps))
+            value = results[key] = compute(tuple(small), flag)
+        out.append(value)
+    return out

@@ -1,0 +1,67 @@
+"""ts_rank, ts_rank_cd and ``@@`` over a column read each row's evidence with one regular
+expression per query lexeme (vector_columns); they must give what parsing every vector gives,
+for every operator, weights, normalization flags, stripped lexemes and escaped lexemes."""
+
+from __future__ import annotations
+
+import random
+
+import pyarrow as pa
+import pytest
+from helios_search import ranking, sql_functions, vector_columns
+from helios_search import tsquery as Q
+from helios_search import tsvector as V
+
+WORDS = ["ab", "cd", "ef", "gh", "ij", "a-b", "x.y", "über", "q'q", "b\\s", "a b"]
+QUERIES = ["ab", "ab & cd", "ab | cd", "!ab", "ab <-> cd", "ab <2> ef", "ab:A", "ab:AB & !cd", "(ab | ef) & gh",
+           "'a-b' & 'x.y'", "über", "ab:*", "ab & 'q''q'", "nomatch", "nomatch & ab", "ab & ab", "ab <-> (cd | ef)",
+           "!(ab & cd)", "'a b' | ab"]
+
+
+def _vectors(n: int) -> list[str]:
+    rng = random.Random(5)
+    out = []
+    for _ in range(n):
+        entries: dict[str, set] = {}
+        for _ in range(rng.randint(0, 8)):
+            slot = entries.setdefault(rng.choice(WORDS), set())
+            if rng.random() > 0.15:
+                slot.add((rng.randint(1, 40), rng.randint(0, 3)))
+        out.append(V.format(V.normalize(entries)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def vectors() -> pa.Array:
+    return pa.array(_vectors(150) + [""])
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_column_reading_agrees_with_parsing(vectors: pa.Array, text: str) -> None:
+    query = Q.format(Q.parse(text))
+    n = len(vectors)
+    queries = pa.array([query] * n)
+    readable = vector_columns.readable(Q.parse(text)) is not None
+    assert readable == (":*" not in text and "''" not in text)
+    for rank in (ranking.ts_rank, ranking.ts_rank_cd):
+        by_row = sql_functions._map(sql_functions._rank(rank), pa.float32())
+        column = sql_functions._rank_column(rank)
+        for method in (0, 4, 32, 1 | 32, 8):
+            methods = pa.array([method] * n, pa.int32())
+            assert column([vectors, queries, methods]).equals(by_row([vectors, queries, methods])), (rank, method)
+        weights = pa.array([[0.3, 0.5, 0.7, 0.9]] * n, pa.list_(pa.float32()))
+        assert column([weights, vectors, queries]).equals(by_row([weights, vectors, queries]))
+        literal = pa.array(["{0.05, 0.5, 0.25, 1}"] * n)
+        assert column([literal, vectors, queries]).equals(by_row([literal, vectors, queries]))
+    by_row = sql_functions._map(sql_functions._match, pa.bool_())
+    assert sql_functions._match_column(0)([vectors, queries]).equals(by_row([vectors, queries]))
+    assert sql_functions._match_column(1)([queries, vectors]).equals(by_row([vectors, queries]))
+
+
+def test_the_column_reading_is_taken_for_plain_lexemes(vectors: pa.Array) -> None:
+    seen = vector_columns.per_row(vectors, Q.parse("ab & cd"), lambda small, nonempty: (small, nonempty))
+    assert seen is not None
+    for text, (small, nonempty) in zip(vectors.to_pylist(), seen, strict=True):
+        whole = V.parse(text)
+        assert nonempty == bool(whole)
+        assert small == tuple(e for e in whole if e[0] in ("ab", "cd"))
