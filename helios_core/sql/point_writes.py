@@ -30,7 +30,7 @@ from sqlglot import exp
 from helios_core import time_budget
 from helios_core.errors import HeliosError
 from helios_core.session import Result
-from helios_core.sql import constraints, dml, dml_privileges, generated_columns, partitions
+from helios_core.sql import constraints, dml, dml_privileges, generated_columns, partitions, sequences
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.operators.base import batch_of, names
 from helios_core.sql.operators.basic import Project, Values
@@ -86,11 +86,13 @@ def run_undoable(session: Any, run: Any) -> Any:
         return run()
     txn = session.tx.current()
     token = txn.savepoint()
-    try:
-        return run()
-    except time_budget.BudgetExceeded:
-        txn.rollback_to(token)
-        raise
+    with sequences.retry_log(session) as taken:
+        try:
+            return run()
+        except time_budget.BudgetExceeded:
+            txn.rollback_to(token)
+            sequences.give_back(session, taken)
+            raise
 
 
 @attrs.define(eq=False)

@@ -12,7 +12,11 @@ does the same with its 32-value WAL log-ahead).
 
 from __future__ import annotations
 
+import itertools
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import attrs
@@ -197,16 +201,51 @@ def _persist(session: Any, key: str, st: _State, *, exact: bool = False) -> None
         raise
 
 
+# the sequence advances of a statement that may be handed back and run again (see retry_log)
+_RETRY_LOG: ContextVar[list | None] = ContextVar("helios_sequence_retry_log", default=None)
+
+
+@contextmanager
+def retry_log(session: Any) -> Iterator[list]:
+    """Record the sequence values a statement takes while it is tried under a time budget; when
+    it is handed back to run again elsewhere, ``give_back`` returns them, so that a retry the
+    client never sees does not leave a gap (the first SERIAL id of a session being 2)."""
+    log: list = []
+    token = _RETRY_LOG.set(log)
+    try:
+        yield log
+    finally:
+        _RETRY_LOG.reset(token)
+
+
+def give_back(session: Any, log: list) -> None:
+    """Undo the advances in ``log``, newest first, where no other session has taken a value since."""
+    with session.engine.lock:
+        for st, before, after, key, currval_before, last_before in reversed(log):
+            if (st.last_value, st.is_called) != after:
+                continue  # another session went on from there: the values stay used
+            st.last_value, st.is_called = before
+            if currval_before is None:
+                session.currvals.pop(key, None)
+            else:
+                session.currvals[key] = currval_before
+            session.last_sequence = last_before
+    log.clear()
+
+
 def nextvals(session: Any, name: str, n: int) -> list[int]:
     """n successive values of the sequence (one lock, one persist at most)."""
     key, d = resolve(session, name)
     _check(session, d, "UW")
     inc, lo, hi = d["increment"], d["minvalue"], d["maxvalue"]
     out: list[int] = []
+    log = _RETRY_LOG.get()
     with session.engine.lock:
         st = _load(session, key, d)
         v = st.last_value
         called = st.is_called
+        if log is not None:
+            log.append((st, (v, called), None, key, session.currvals.get(key), session.last_sequence))
         for _ in range(n):
             if called:
                 v += inc
@@ -220,6 +259,8 @@ def nextvals(session: Any, name: str, n: int) -> list[int]:
                 v = lo if inc > 0 else hi
             out.append(v)
         st.last_value, st.is_called = v, True
+        if log is not None:
+            log[-1] = (*log[-1][:2], (v, True), *log[-1][3:])
         beyond = v > st.persisted if inc > 0 else v < st.persisted
         if beyond:
             st.persisted = v + inc * _PERSIST_AHEAD
@@ -329,7 +370,10 @@ def _nextval(args: list) -> Any:
 
     s = _active_session()
     names = args[0].to_pylist()
-    return pa.array([nextval(s, _seq_name(n)) for n in names], pa.int64())
+    out: list[int] = []
+    for name, run in itertools.groupby(names):  # a run of one sequence: one lock, one persist
+        out.extend(nextvals(s, _seq_name(name), len(list(run))))
+    return pa.array(out, pa.int64())
 
 
 def _currval(args: list) -> Any:

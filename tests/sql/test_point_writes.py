@@ -156,3 +156,33 @@ def test_repeatable_read_sees_its_snapshot_and_conflicts():
     s.execute("commit")
     assert s.execute("select v from a order by id")[0].rows() == [(101,), (0,)]
     assert type(upd.plan.cache["point_plan"]).__name__ == "PointUpdate"
+
+
+def test_a_statement_handed_back_by_its_time_budget_gives_its_sequence_values_back():
+    """A protocol tries a short write on its event loop under a time budget and, past it, runs it
+    again in a worker: the client sees one execution, so the SERIAL ids start at 1, not 2."""
+    from helios_core import time_budget
+
+    s = helios_core.connect()
+    s.execute("create table tb (id serial primary key, at timestamptz default now(), v text)")
+    s.execute("begin")
+    ins = s.prepare("insert into tb (v) values ($1) returning id, at")
+    with pytest.raises(time_budget.BudgetExceeded), time_budget.time_budget(-1.0):
+        s.execute_prepared(ins, ["a"])
+    assert s.execute_prepared(ins, ["a"]).rows()[0][0] == 1
+    assert s.execute_prepared(ins, ["b"]).rows()[0][0] == 2
+    assert s.execute("select currval('tb_id_seq')")[0].rows() == [(2,)]
+    s.execute("commit")
+    assert s.execute("select id, v from tb order by id")[0].rows() == [(1, "a"), (2, "b")]
+
+
+def test_nextval_gives_every_row_its_own_value():
+    s = helios_core.connect()
+    s.execute("create sequence per_row")
+    s.execute("create table pr (id int primary key, g int)")
+    assert s.execute("select nextval('per_row') from generate_series(1, 4)")[0].rows() == [(1,), (2,), (3,), (4,)]
+    s.execute("insert into pr select nextval('per_row'), g from generate_series(1, 3) g")
+    assert s.execute("select id, g from pr order by g")[0].rows() == [(5, 1), (6, 2), (7, 3)]
+    assert s.execute("select max(nextval('per_row')) from generate_series(1, 1000)")[0].rows() == [(1007,)]
+    assert s.execute("select nextval(n) from (values ('per_row'), (null), ('per_row')) v(n)")[0].rows() == [
+        (1008,), (None,), (1009,)]

@@ -116,7 +116,8 @@ NOT_FOLDABLE = {
 
 # volatile functions that give a new value for every row they are evaluated on
 PER_ROW_VOLATILE = {"random", "gen_random_uuid", "uuid_generate_v4", "random_normal", "clock_timestamp",
-                    "timeofday", "uuid_generate_v1", "uuid_generate_v1mc", "gen_random_bytes", "gen_salt"}
+                    "timeofday", "uuid_generate_v1", "uuid_generate_v1mc", "gen_random_bytes", "gen_salt",
+                    "nextval"}
 
 
 def _per_row(name: str, fns: list, compute, b: pa.RecordBatch, ctx: Any) -> Vec:
@@ -129,6 +130,8 @@ def _per_row(name: str, fns: list, compute, b: pa.RecordBatch, ctx: Any) -> Vec:
         return Vec(pa.array(np.random.default_rng().random(n)), T.FLOAT8, False)
     if n == 0:
         return compute([f(b, ctx) for f in fns])
+    if name == "nextval":  # one value per row, in row order: the function takes a whole column
+        return compute([f(b, ctx).broadcast(n) for f in fns])
     parts = [compute([f(b.slice(i, 1), ctx) for f in fns]).broadcast(1) for i in range(n)]
     return Vec(pa.concat_arrays([p.array for p in parts]), parts[0].type, False)
 
@@ -1957,8 +1960,10 @@ class ScalarCompiler:
             return F.call_function(_n, v)
 
         if name in PER_ROW_VOLATILE:
-            out_t = compute([a.const if a.const is not None else Vec(pa.nulls(1, a.type.arrow_type), a.type, True)
-                             for a in args]).type
+            # nextval's type is known: probing it would take a value from the sequence at plan time
+            out_t = T.INT8 if name == "nextval" else compute(
+                [a.const if a.const is not None else Vec(pa.nulls(1, a.type.arrow_type), a.type, True)
+                 for a in args]).type
             fns = [a.fn for a in args]
             return Compiled(out_t, lambda b, c, _n=name: _per_row(_n, fns, compute, b, c),
                             label=f"{name}({', '.join(a.label for a in args)})")
