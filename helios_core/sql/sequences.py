@@ -163,6 +163,17 @@ def relation(schema: str, name: str, key: str, d: dict) -> Any:
     return VirtualTable(schema=schema, name=name, columns=columns, produce=produce)
 
 
+def reported_last_value(session: Any, key: str, d: dict) -> int | None:
+    """pg_sequences.last_value: the last value handed out, NULL before the first nextval or
+    without USAGE or SELECT on the sequence (as PostgreSQL reports it)."""
+    ref = P.ObjectRef("sequence", d["name"], d["schema"])
+    if not any(P.has_privilege(session, ref, letter) for letter in "Ur"):
+        return None
+    with session.engine.lock:
+        st = _load(session, key, d)
+        return st.last_value if st.is_called else None
+
+
 def _cache_key(session: Any, key: str) -> tuple[str, str, str]:
     return (session.database, session.branch, key)
 

@@ -175,14 +175,3 @@ def test_a_statement_handed_back_by_its_time_budget_gives_its_sequence_values_ba
     s.execute("commit")
     assert s.execute("select id, v from tb order by id")[0].rows() == [(1, "a"), (2, "b")]
 
-
-def test_nextval_gives_every_row_its_own_value():
-    s = helios_core.connect()
-    s.execute("create sequence per_row")
-    s.execute("create table pr (id int primary key, g int)")
-    assert s.execute("select nextval('per_row') from generate_series(1, 4)")[0].rows() == [(1,), (2,), (3,), (4,)]
-    s.execute("insert into pr select nextval('per_row'), g from generate_series(1, 3) g")
-    assert s.execute("select id, g from pr order by g")[0].rows() == [(5, 1), (6, 2), (7, 3)]
-    assert s.execute("select max(nextval('per_row')) from generate_series(1, 1000)")[0].rows() == [(1007,)]
-    assert s.execute("select nextval(n) from (values ('per_row'), (null), ('per_row')) v(n)")[0].rows() == [
-        (1008,), (None,), (1009,)]

@@ -13,7 +13,7 @@ from typing import Any
 from helios_core import roles
 from helios_core.errors import HeliosError
 from helios_core.sql import acl as A
-from helios_core.sql import object_privileges, user_types
+from helios_core.sql import object_privileges, sequences, user_types
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.model import (
     BOOTSTRAP_SUPERUSER_OID,
@@ -562,6 +562,12 @@ def _seq_value(r: Any, key: str, default: Any) -> Any:
     return default
 
 
+def _sequence_last_value(model: CatalogModel, r: Any) -> int | None:
+    if "seq_id" not in r.options or getattr(model.session, "engine", None) is None:
+        return None
+    return sequences.reported_last_value(model.session, f"{r.schema}.{r.name}", r.options)
+
+
 @catalog_table(PG, "pg_sequences", """schemaname name, sequencename name, sequenceowner name, data_type text,
     start_value int8, min_value int8, max_value int8, increment_by int8, cycle bool, cache_size int8,
     last_value int8""")
@@ -574,7 +580,7 @@ def pg_sequences(model: CatalogModel) -> list[tuple]:
                      int(_seq_value(r, "start", 1)), int(_seq_value(r, "min", 1)),
                      int(_seq_value(r, "max", 9223372036854775807)), int(_seq_value(r, "increment", 1)),
                      bool(_seq_value(r, "cycle", False)), int(_seq_value(r, "cache", 1)),
-                     r.options.get("last_value")))
+                     _sequence_last_value(model, r)))
     return rows
 
 
