@@ -12,12 +12,14 @@ Anything else (a residual filter, time travel, computed output, rowids, stored N
 keeps the operator tree.
 
 ``execute_point`` goes one step further for the commonest OLTP statement, a point read whose
-whole key is one integer parameter (pgbench -S): once the plan ran the ordinary way, later
+whole key is one parameter of the key's own type, integer (pgbench -S), text or jsonb (a
+document store's key, MongoDB's ``_id``): once the plan ran the ordinary way, later
 executions skip the statement machinery around it (the runtime settings and query context,
 the executor's generators, the binder) and do only what the statement needs: the plan's
 validity checks, the plugins' statement wrappers, the transaction's snapshot, the lookup,
 the statistics. Whatever it cannot vouch for (a failed block, an open stream, a branch
-quota that would queue it, a parameter that is not a plain integer in range) it leaves to
+quota that would queue it, a parameter that is not a plain integer in range, a text with a NUL,
+a jsonb text that does not parse or is long) it leaves to
 ``execute_prepared`` by returning None, so both paths answer alike.
 """
 
@@ -34,12 +36,15 @@ import pyarrow as pa
 from helios_core import statement_stats, time_budget
 from helios_core.errors import HeliosError, from_engine_failure
 from helios_core.session import Result
+from helios_core.sql.functions.text_in import jsonb_text
 from helios_core.sql.operators.basic import Project
 from helios_core.sql.operators.scan import TableScan, lookup_key
 
 _INT_BOUNDS = {"int2": 1 << 15, "int4": 1 << 31, "int8": 1 << 63}
 _PARAM_LABEL = re.compile(r"\$(\d+)$")  # how the planner labels a parameter, bare or cast
 _NO_WAIT = 1.0  # seconds: only a quota's queue checks the budget here, and it refuses to wait under any
+_TEXT_KEY_TYPES = {"text", "jsonb"}  # key types whose parameter binds to the key without the binder
+_LONGEST_JSONB_KEY = 1024  # characters: a longer jsonb key text is parsed by the ordinary path
 
 
 @attrs.define(eq=False)
@@ -47,8 +52,9 @@ class PointRead:
     scan: TableScan
     picks: list[int]  # the scan's column index of each result column
     schema: pa.Schema  # the plan's result schema
-    key_param: int | None = None  # the one parameter that is the whole key, when it is an integer
-    key_bound: int = 0  # its type's range: -bound <= key < bound
+    key_param: int | None = None  # the one parameter that is the whole key (integer, text or jsonb)
+    key_bound: int = 0  # an integer key's type range: -bound <= key < bound
+    key_type: str = ""  # the type of a text or jsonb key parameter
 
     def run(self, ctx: Any) -> list[pa.RecordBatch] | None:
         """The result batches (none or one row); None when the operator tree must run instead."""
@@ -91,10 +97,11 @@ def point_read_of(plan: Any) -> PointRead | None:
         return None
     if any(p is None or not 0 <= p < len(scan.columns) for p in picks) or len(picks) != len(plan.columns):
         return None
-    key_param, key_bound = None, 0
+    key_param, key_bound, key_type = None, 0, ""
     if len(scan.pk_lookup) == 1:
         c = scan.pk_lookup[0][1]
-        key_bound = _INT_BOUNDS.get(getattr(getattr(c, "type", None), "name", ""), 0)
+        type_name = getattr(getattr(c, "type", None), "name", "")
+        key_bound = _INT_BOUNDS.get(type_name, 0)
         label = _PARAM_LABEL.match(getattr(c, "label", "") or "")
         if key_bound and getattr(c, "param", None) is not None:
             key_param = c.param
@@ -102,7 +109,10 @@ def point_read_of(plan: Any) -> PointRead | None:
             # an integer parameter cast to the key's integer type ($1 typed int2 or int4 by the client
             # against a bigint key): the same value once both ranges are respected (execute_point)
             key_param = int(label.group(1)) - 1
-    return PointRead(scan, picks, plan.schema, key_param, key_bound)
+        elif type_name in _TEXT_KEY_TYPES and getattr(c, "param", None) is not None:
+            # the bare parameter is the key as the binder gives it (jsonb: its canonical text)
+            key_param, key_type = c.param, type_name
+    return PointRead(scan, picks, plan.schema, key_param, key_bound, key_type)
 
 
 def _int_key(value: Any, bound: int) -> int | None:
@@ -118,6 +128,21 @@ def _int_key(value: Any, bound: int) -> int | None:
     return value if -bound <= value < bound else None
 
 
+def _text_key(value: Any, type_name: str) -> str | None:
+    """A text or jsonb parameter as the key it binds to (jsonb: its canonical text, as stored);
+    None for anything the binder must judge (and maybe refuse)."""
+    if type(value) is not str or "\x00" in value:
+        return None
+    if type_name == "text":
+        return value
+    if len(value) > _LONGEST_JSONB_KEY:
+        return None
+    try:
+        return jsonb_text(value)
+    except (HeliosError, ValueError, TypeError, RecursionError):
+        return None
+
+
 def execute_point(session: Any, stmt: Any, params: Sequence[Any]) -> Result | None:
     """``session.execute_prepared(stmt, params)`` for a planned integer-key point read, or None
     when the statement or the session's state needs the ordinary path (see module docstring)."""
@@ -129,8 +154,12 @@ def execute_point(session: Any, stmt: Any, params: Sequence[Any]) -> Result | No
     if point is None or point.key_param is None or cache.get("as_of") is not False \
             or len(params) != 1 or len(pp.param_types) != 1 or point.key_param != 0:
         return None
-    bound = _INT_BOUNDS.get(pp.param_types[0].name, 0)
-    key = _int_key(params[0], min(bound, point.key_bound)) if bound else None
+    param_type = pp.param_types[0].name
+    if point.key_type:
+        key = _text_key(params[0], param_type) if param_type == point.key_type else None
+    else:
+        bound = _INT_BOUNDS.get(param_type, 0)
+        key = _int_key(params[0], min(bound, point.key_bound)) if bound else None
     tx = session.tx
     if key is None or tx.failed or session.closed or session._in_statement:
         return None

@@ -365,8 +365,9 @@ def _bind_batched(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:
             ints = arr.cast(pa.int32() if pa.types.is_date32(arr.type) else pa.int64()).fill_null(0).to_numpy()
             limit = 1 if pa.types.is_date32(arr.type) else 86_400_000_000
             beyond = (ints < -719162 * limit) | (ints >= 2932897 * limit)
+        typed = t.name == "jsonb"  # as in _bind_each
         for j, i in enumerate(idxs):
-            out[i] = Vec(arr.slice(j, 1), t, True) if beyond[j] else arr[j]
+            out[i] = Vec(arr.slice(j, 1), t, True) if beyond[j] or typed else arr[j]
     return out
 
 
@@ -401,6 +402,9 @@ def _bind_each(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:
                 continue
             if t.name in ("date", "timestamp", "timestamptz") and _beyond_python(arr):
                 out.append(Vec(arr, t, True))  # BC, past 9999, ±infinity: no Python value holds it
+                continue
+            if t.name == "jsonb":
+                out.append(Vec(arr, t, True))  # typed: an Arrow string would be parsed as jsonb again
                 continue
             out.append(arr[0])
             continue

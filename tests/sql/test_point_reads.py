@@ -303,3 +303,31 @@ def test_execute_point_after_a_streamed_query(engine_session):
         fast = s.execute_point_sql(sql.format(key))
         assert fast is not None and fast.rows() == [(key * 10,)]
         list(s.stream(sql.format(key)))
+
+
+def test_execute_point_takes_text_and_jsonb_keys(engine_session):
+    """A document store's key (text, or jsonb as MongoDB's _id column): the parameter as the binder
+    gives it, jsonb in its canonical text (spacing and key order do not matter), as execute_prepared."""
+    s = engine_session
+    s.execute("create table kv (k text primary key, v int)")
+    s.execute("insert into kv values ('a', 1), ('b c', 2), ('', 3)")
+    stmt = point(s, "select v from kv where k = $1", ["text"])
+    s.execute_prepared(stmt, ["a"])
+    assert [taken(s, stmt, key) for key in ("a", "b c", "", "zz")] == [[(1,)], [(2,)], [(3,)], []]
+    s.execute("create table docs (_id jsonb primary key, doc jsonb not null)")
+    s.execute("""insert into docs values ('"u1"', '{"_id": "u1", "n": 1}'), ('{"$oid": "abc"}', '{"n": 2}'),
+                 ('{"a": 1, "bb": [1, 2.50]}', '{"n": 3}')""")
+    stmt = point(s, "select _id, doc from docs where _id = $1", ["jsonb"])
+    s.execute_prepared(stmt, ['"u1"'])
+    assert taken(s, stmt, '"u1"') == [("\"u1\"", '{"n": 1, "_id": "u1"}')]
+    assert taken(s, stmt, '{ "$oid" : "abc" }') == [('{"$oid": "abc"}', '{"n": 2}')]
+    assert taken(s, stmt, '{"bb": [1, 2.50], "a": 1}') == [('{"a": 1, "bb": [1, 2.50]}', '{"n": 3}')]
+    assert taken(s, stmt, '"nope"') == []
+    for key in ("{bad", '"a\\u0000"', None, 7):  # left to the binder, which judges them
+        assert s.execute_point(stmt, [key]) is None
+    with pytest.raises(HeliosError) as err:
+        s.execute_prepared(stmt, ["{bad"])
+    assert err.value.sqlstate == "22P02"
+    text_param = point(s, "select doc from docs where _id = $1::jsonb", ["text"])
+    s.execute_prepared(text_param, ['"u1"'])
+    assert s.execute_point(text_param, ['"u1"']) is None  # a cast parameter: the general path

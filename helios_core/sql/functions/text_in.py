@@ -641,11 +641,15 @@ def _reject_constant(name: str) -> object:
 
 
 def parse_jsonb(arr: pa.Array) -> pa.Array:
+    # Per-row Python: jsonb normalization (sorted keys, last duplicate wins)
+    return pa.array([None if x is None else jsonb_text(x) for x in arr.to_pylist()], pa.string())
+
+
+def jsonb_text(x: str) -> str:
+    """jsonb's input of one text: the canonical text it is stored as (raises as parse_jsonb)."""
     from helios_core.sql.functions.jsonb import dump_jsonb
 
-    # Per-row Python: jsonb normalization (sorted keys, last duplicate wins)
-    return pa.array([None if x is None else dump_jsonb(_jsonb_loads(x)) for x in arr.to_pylist()],
-                    pa.string())
+    return dump_jsonb(_jsonb_loads(x))
 
 
 # ------------------------------------------------------------------------------------------ arrays

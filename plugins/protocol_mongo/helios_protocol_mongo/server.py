@@ -1,9 +1,12 @@
-"""The MongoDB protocol server: accept loop, one task per connection, commands in worker threads.
+"""The MongoDB protocol server: accept loop, one thread per connection.
 
 A connection reads whole messages (header, then body), decodes them (``wire``), runs the
-command in a worker thread (commands call the blocking session API) and writes the reply,
-compressed when the request was. Bytes that are not a MongoDB message close that
-connection only. Cursors and logical sessions belong to the server, not to a connection:
+command (commands call the blocking session API) and writes the reply, compressed when the
+request was. Each connection's socket is taken from the event loop and served by a thread of
+its own with blocking I/O (``socket_handoff``: the loop's receive, thread hop and send cost
+more than a point command itself); where that cannot be done, the connection is served
+through its stream with commands in worker threads. At most ``worker_threads`` commands run at
+once either way. Bytes that are not a MongoDB message close that connection only. Cursors and logical sessions belong to the server, not to a connection:
 drivers pool connections and may continue a cursor or a transaction on any of them.
 """
 
@@ -27,6 +30,7 @@ from helios_protocol_mongo.commands import CommandRunner
 from helios_protocol_mongo.config import MongoConfig
 from helios_protocol_mongo.cursors import CursorRegistry
 from helios_protocol_mongo.logical_sessions import LogicalSessions
+from helios_protocol_mongo.socket_handoff import TakenSocket, take_socket
 from helios_protocol_mongo.wire import (
     HEADER,
     MAX_MESSAGE_SIZE,
@@ -52,6 +56,8 @@ class MongoServer:
         self.log = log
         self.max_connections = int(getattr(settings, "max_connections", None) or config.max_connections)
         self.limiter = anyio.CapacityLimiter(config.worker_threads)
+        self.command_slots = threading.BoundedSemaphore(config.worker_threads)  # for connection threads
+        self.connection_threads = anyio.CapacityLimiter(self.max_connections + 1)
         self.cursors = CursorRegistry()
         self.sessions = LogicalSessions(self)
         self.auth = settings_from_kernel(kernel)
@@ -112,8 +118,7 @@ class MongoServer:
         await stopping.wait()
         self.stopping = True
         for connection in list(self.connections):
-            if connection.idle_scope is not None:
-                connection.idle_scope.cancel()
+            connection.close_if_idle()
 
     async def handle(self, stream: anyio.abc.SocketStream) -> None:
         connection = MongoConnection(self, stream, next(self.connection_ids))
@@ -139,12 +144,104 @@ class MongoConnection:
         self.peer = _peer_address(stream)
         self.commands = CommandRunner(server, self)
         self.idle_scope: anyio.CancelScope | None = None  # set while waiting for the next request
+        self.taken: TakenSocket | None = None  # the socket, once its own thread serves it
+        self._state = threading.Lock()  # orders "a command starts" against "the server closes idle sockets"
+        self.running = False  # the connection thread runs a command (else it waits for, or reads, one)
+
+    def close_if_idle(self) -> None:
+        """The server stops: a connection that is not running a command is closed now (its thread
+        wakes from ``recv`` and ends); one that is ends after writing its reply."""
+        if self.idle_scope is not None:
+            self.idle_scope.cancel()
+        taken = self.taken
+        if taken is not None:
+            with self._state:
+                if not self.running:
+                    taken.shut_down()
 
     async def run(self) -> None:
         if self.server.open_connections > self.server.max_connections:
             self.server.log.warning("mongodb: %d connections open (max_connections); closing %s",
                                     self.server.open_connections - 1, self.peer)
             return
+        taken = take_socket(self.stream)
+        if taken is None:
+            await self._serve_stream()
+            return
+        self.taken = taken
+        finished = threading.Event()
+        try:
+            await anyio.to_thread.run_sync(self._serve_blocking, taken, finished,
+                                           limiter=self.server.connection_threads, abandon_on_cancel=True)
+        except anyio.get_cancelled_exc_class():
+            # the kernel's grace period is over: wake the thread, let it end (its statement is cancelled)
+            taken.shut_down()
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(finished.wait, 10.0)
+            raise
+        finally:
+            if finished.is_set():
+                taken.close()
+
+    def _serve_blocking(self, taken: TakenSocket, finished: threading.Event) -> None:
+        try:
+            self._serve_requests(taken)
+        finally:
+            finished.set()
+
+    def _serve_requests(self, taken: TakenSocket) -> None:
+        """The connection's own thread: read a request, run it, write its reply, until the client goes."""
+        server = self.server
+        while not server.stopping:
+            head = taken.receive_exactly(HEADER.size)
+            if head is None:
+                return
+            header = HEADER.unpack(head)
+            length = header[0]
+            if length <= HEADER.size or length > MAX_MESSAGE_SIZE:
+                server.log.warning("mongodb: closing %s: message length %d out of bounds", self.peer, length)
+                return
+            body = taken.receive_exactly(length - HEADER.size)
+            if body is None:
+                return
+            try:
+                message = parse_message(header, body)
+            except ProtocolViolation as exc:
+                server.log.warning("mongodb: closing %s: %s", self.peer, exc)
+                return
+            with self._state:
+                if server.stopping:
+                    return
+                self.running = True
+            try:
+                self._answer(taken, message)
+            finally:
+                with self._state:
+                    self.running = False
+
+    def _answer(self, taken: TakenSocket, message: Message) -> None:
+        """Run one request and write its reply (an exhaust cursor's batches, one after another)."""
+        server = self.server
+        with server.command_slots:
+            reply = self.commands.run(message)
+        if message.more_to_come:
+            return
+        response_to = message.request_id
+        while True:
+            request_id = next(server.request_ids)
+            streaming = _exhaust_continues(message, reply)
+            if message.op_code == OP_QUERY:
+                data = encode_op_reply(request_id, response_to, reply, message.compressor)
+            else:
+                data = encode_op_msg(request_id, response_to, reply, message.compressor,
+                                     flags=MORE_TO_COME if streaming else 0)
+            if not taken.send(data) or not streaming:
+                return
+            response_to = request_id  # an exhaust cursor, as in _serve_stream
+            with server.command_slots:
+                reply = self.commands.run(message)
+
+    async def _serve_stream(self) -> None:
         while not self.server.stopping:
             head = b""
             with anyio.CancelScope() as self.idle_scope:

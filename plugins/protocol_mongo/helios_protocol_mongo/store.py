@@ -63,6 +63,16 @@ class CollectionStore:
                 self._prepared.pop(sql, None)  # the table may have been dropped and created again
             raise
 
+    def run_point(self, sql: str, params: Sequence[Any], types: Sequence[str]) -> Any:
+        """``run`` for a primary-key read: the kernel's short point read when it can answer it
+        (``Session.execute_point``, no statement machinery around the lookup), else ``run``."""
+        stmt = self._prepared.get(sql)
+        if stmt is not None:
+            result = self.session.execute_point(stmt, params)
+            if result is not None:
+                return result
+        return self.run(sql, params, types)
+
     def execute(self, sql: str) -> Any:
         self._prepared.clear()  # DDL: plans prepared before may name what changed
         self._has_order.clear()
@@ -203,7 +213,24 @@ class CollectionStore:
         """The document whose ``_id`` is ``key`` by one primary-key lookup (the kernel's short point
         read), or None: a string or ObjectId (jsonb equality is MongoDB's for those) or a stored
         document's own ``_id`` (its jsonb is the key column's)."""
-        return next(self.scan(db, collection, "_id = $1", [bson_json.dumps(key)], ["jsonb"]), None)
+        if self._missing_in_transaction(db, collection):
+            return None
+        ordered = self.has_order_column(db, collection)
+        sql = (f"select _id, doc{', ' + ORDER_COLUMN if ordered else ''} from {table_name(db, collection)} "
+               "where _id = $1")
+        try:
+            result = self.run_point(sql, [bson_json.dumps(key)], ["jsonb"])
+        except HeliosError as exc:
+            if exc.sqlstate in MISSING_TABLE:
+                return None
+            if self._columns_changed(exc, db, collection):
+                return self.point_read(db, collection, key)
+            raise
+        for batch in result.batches:
+            if batch.num_rows:
+                row = [batch.column(i)[0].as_py() for i in range(batch.num_columns)]
+                return bson_json.load_document(row[1], row[0], *row[2:])
+        return None
 
     def _scored(self, db: str, collection: str, where: str, params: Sequence[Any], types: Sequence[str],
                 score: str) -> Iterator[dict[str, Any]]:
