@@ -29,14 +29,18 @@ def _ping(request_id: int) -> bytes:
     return struct.pack("<iiii", 16 + len(body), request_id, 0, 2013) + body
 
 
-def _reply(sock: socket.socket) -> tuple[int, dict]:
+def _exactly(sock: socket.socket, size: int) -> bytes:
     data = b""
-    while len(data) < 16 or len(data) < struct.unpack_from("<i", data)[0]:
-        chunk = sock.recv(65536)
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
         assert chunk, "closed before the reply"
         data += chunk
-    _length, _request_id, response_to, _op = struct.unpack_from("<iiii", data)
-    return response_to, bson.decode(data[21:])
+    return data
+
+
+def _reply(sock: socket.socket) -> tuple[int, dict]:
+    length, _request_id, response_to, _op = struct.unpack("<iiii", _exactly(sock, 16))
+    return response_to, bson.decode(_exactly(sock, length - 16)[5:])
 
 
 def _closed(sock: socket.socket) -> bool:
