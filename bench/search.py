@@ -7,7 +7,8 @@ documents, one client, queries/s and p50/p99 latency for
 
 and index build: PostgreSQL's ``CREATE INDEX ... USING gin``; HeliosDB builds its structures
 from the table's chunks on the first query after CREATE INDEX, so its build is that first
-query's time. Server CPU seconds (/proc) are printed beside wall time: the machine may be shared.
+query's time. Server CPU per query (/proc: HeliosDB's server process, PostgreSQL's backend of
+the connection) is printed beside wall time: the machine may be shared.
 
     python -m bench.search [--docs N] [--rounds R]
 
@@ -55,6 +56,9 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+UPDATE_ROWS = 100_000  # documents per UPDATE statement (both systems alike), which bounds a statement's memory
+
+
 def _load(conn: psycopg.Connection, docs: list[tuple[int, str]]) -> float:
     conn.execute("drop table if exists docs")
     conn.execute("create table docs (id int primary key, body text, tsv tsvector)")
@@ -62,7 +66,9 @@ def _load(conn: psycopg.Connection, docs: list[tuple[int, str]]) -> float:
     with conn.cursor().copy("copy docs (id, body) from stdin") as cp:
         for row in docs:
             cp.write_row(row)
-    conn.execute("update docs set tsv = to_tsvector('english', body)")
+    for first in range(1, len(docs) + 1, UPDATE_ROWS):
+        conn.execute("update docs set tsv = to_tsvector('english', body) where id >= %s and id < %s",
+                     (first, first + UPDATE_ROWS))
     return time.perf_counter() - started
 
 
@@ -74,6 +80,18 @@ def _rotation(conn: psycopg.Connection, sql: str, terms: list[str], rounds: int)
             conn.execute(sql, (term,)).fetchall()
             latencies.append(time.perf_counter() - started)
     return latencies
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _backend_pid(conn: psycopg.Connection) -> int:
+    """The PostgreSQL server process serving ``conn`` (its CPU time is read from /proc)."""
+    return conn.execute("select pg_backend_pid()").fetchone()[0]
 
 
 def _summary(name: str, latencies: list[float], cpu: float | None = None) -> str:
@@ -143,8 +161,9 @@ def main() -> None:
             out.append(_summary("HeliosDB GIN + ts_rank", *h_gin))
             h_bm25 = run(hc, BM25_QUERY)
             out.append(_summary("HeliosDB BM25 top-10", *h_bm25))
-            p_gin = _rotation_two(pc, terms, args.rounds, None)
+            p_gin = _rotation_two(pc, terms, args.rounds, _backend_pid(pc))
             out.append(_summary("PostgreSQL 15 GIN + ts_rank", *p_gin))
+            out.append(f"HeliosDB server peak memory (VmHWM): {_peak_rss_mb(pid):,.0f} MB")
     finally:
         cluster.stop()
         helios.stop()

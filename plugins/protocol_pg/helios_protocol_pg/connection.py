@@ -12,6 +12,7 @@ a full buffer), which keeps a pgbench round trip to one write.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import logging
 import re
@@ -27,7 +28,7 @@ import pyarrow as pa
 
 from helios_core.errors import HeliosError, from_engine_failure
 from helios_core.session import BudgetExceeded, time_budget
-from helios_protocol_pg import admin_console, catalog_sql, client_encoding, cursors, pooling
+from helios_protocol_pg import admin_console, catalog_sql, client_encoding, cursors, pg_types, pooling
 from helios_protocol_pg import messages as m
 from helios_protocol_pg.command_tags import command_tag
 from helios_protocol_pg.config import parse_duration_ms
@@ -177,6 +178,15 @@ class PgConnection:
         """Run a session call in a worker thread (the session enforces statement_timeout itself)."""
         return await anyio.to_thread.run_sync(_in_session, self.session, None, fn, args,
                                               limiter=self.server.limiter)
+
+    async def prepare_on_session(self, sql: str, param_oids: list[int]) -> Any:
+        """session.prepare with the client's parameter OIDs; those of plugin types the kernel numbers
+        its own way (tsvector, tsquery) go by type name."""
+        names = pg_types.plugin_type_names(param_oids)
+        if not any(names):
+            return await self.run(self.session.prepare, sql, param_oids)
+        oids = [0 if name else oid for oid, name in zip(param_oids, names, strict=True)]
+        return await self.run(functools.partial(self.session.prepare, param_types=names), sql, oids)
 
     def prepared_statement_rows(self) -> list[tuple]:
         """Named statements prepared with Parse, as pg_prepared_statements shows them."""
@@ -916,14 +926,14 @@ class PgConnection:
             inner = None
             oids = list(p.param_oids)
             if isinstance(cmd, cursors.Declare):
-                inner = await self.run(self.session.prepare, catalog_sql.normalize(cmd.query), list(p.param_oids))
+                inner = await self.prepare_on_session(catalog_sql.normalize(cmd.query), list(p.param_oids))
                 oids = [o or inner.param_type_oids[i] for i, o in enumerate(p.param_oids)] + list(
                     inner.param_type_oids[len(p.param_oids):])
             stmt = Statement(p.query, inner, oids, cursor_cmd=cmd)
         elif not p.query.strip().strip(";").strip():
             stmt = Statement(p.query, None, list(p.param_oids))
         else:
-            prepared = await self.run(self.session.prepare, catalog_sql.normalize(p.query), list(p.param_oids))
+            prepared = await self.prepare_on_session(catalog_sql.normalize(p.query), list(p.param_oids))
             oids = list(prepared.param_type_oids)
             for i, o in enumerate(p.param_oids):
                 if i < len(oids) and o:
@@ -942,10 +952,10 @@ class PgConnection:
             return
         if stmt.cursor_cmd is not None:
             if isinstance(stmt.cursor_cmd, cursors.Declare):
-                stmt.prepared = await self.run(self.session.prepare, catalog_sql.normalize(stmt.cursor_cmd.query),
+                stmt.prepared = await self.prepare_on_session(catalog_sql.normalize(stmt.cursor_cmd.query),
                                                list(stmt.given_oids))
         else:
-            stmt.prepared = await self.run(self.session.prepare, catalog_sql.normalize(stmt.sql),
+            stmt.prepared = await self.prepare_on_session(catalog_sql.normalize(stmt.sql),
                                            list(stmt.given_oids))
         stmt.session_pid = pid
 
@@ -1209,7 +1219,7 @@ class PgConnection:
             if not cmd.hold and self.tx_status() == "I":
                 raise HeliosError("DECLARE CURSOR can only be used in transaction blocks", sqlstate="25P01")
             if inner is None:
-                inner = await self.run(self.session.prepare, catalog_sql.normalize(cmd.query), [])
+                inner = await self.prepare_on_session(catalog_sql.normalize(cmd.query), [])
             result = await self.run(self.session.execute_prepared, inner, params)
             if result.columns is None:
                 raise HeliosError("DECLARE CURSOR must be a SELECT query", sqlstate="42P11")

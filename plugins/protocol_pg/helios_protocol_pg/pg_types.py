@@ -80,6 +80,8 @@ for _names, _typname, _oid, _len in (
     (("tstzmultirange",), "tstzmultirange", 4534, -1),
     (("datemultirange",), "datemultirange", 4535, -1),
     (("int8multirange",), "int8multirange", 4536, -1),
+    (("tsvector",), "tsvector", 3614, -1),  # the search plugin's types (binary: tsearch_codec)
+    (("tsquery",), "tsquery", 3615, -1),
 ):
     for _n in _names:
         _BASE[_n] = (_typname, _oid, _len)
@@ -154,6 +156,14 @@ def oid_of_name(type_name: str) -> int:
 def oid_of(column: object) -> int:
     """The OID of a session ResultColumn (anything with ``type_name``)."""
     return describe(getattr(column, "type_name", "text") or "text").oid
+
+
+_PLUGIN_TYPES = {3614: "tsvector", 3615: "tsquery"}  # PostgreSQL's OIDs of types a plugin provides
+
+
+def plugin_type_names(oids: list[int]) -> list[str | None]:
+    """For each parameter OID, the type's name when a plugin provides that PostgreSQL type."""
+    return [_PLUGIN_TYPES.get(oid) for oid in oids]
 
 
 def name_of_oid(oid: int) -> str | None:
