@@ -117,6 +117,8 @@ class Chunk:
         else:
             created_ok = False
         e = self.ended
+        if created_ok is True and len(e) >= ARROW_MASK_ROWS and e.min() > ts:
+            return True  # nothing ended, deleted or locked as the snapshot sees it: one pass, no mask
         if len(e) >= ARROW_MASK_ROWS:
             ea = pa.array(e)
             alive = pc.or_(pc.greater(ea, ts), pc.less(ea, 0))

@@ -37,6 +37,7 @@ from typing import Any
 
 from helios_core.logical import index_choice
 from helios_core.logical import nodes as L
+from helios_core.logical.pure_terms import is_pure
 
 PUSH_ROW_FILTERS = False
 
@@ -54,6 +55,8 @@ def push_filters_into_scans(node: Any) -> Any:
         scan.pk_lookup = [(k, equal[k]) for k in pk]
         keep = [i for i, term in enumerate(node.scan_terms) if not pins_key(term, pk)]
         scan.residual = [node.part(i) for i in keep]
+        scan.residual_simple = [node.scan_terms[i].pushable is not None for i in keep]
+        scan.residual_pure = all(is_pure(node.scan_terms[i].ast, scan.fields) for i in keep)
         scan.residual_text = " AND ".join(node.scan_terms[i].text for i in keep)
         return scan
     if PUSH_ROW_FILTERS:
@@ -66,6 +69,8 @@ def push_filters_into_scans(node: Any) -> Any:
         scan.index = index_choice.choose(scan.indexes, pushed)
     scan.prune_terms = pushed
     scan.residual = list(node.parts)
+    scan.residual_simple = [term.pushable is not None for term in node.scan_terms]
+    scan.residual_pure = all(is_pure(term.ast, scan.fields) for term in node.scan_terms)
     scan.residual_text = node.text
     return scan
 

@@ -28,6 +28,7 @@ from helios_core.sql import index_search
 from helios_core.sql.expr import Compiled, Field
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.operators.base import Operator, batch_of, names
+from helios_core.sql.operators.parallel_map import ordered_map
 from helios_core.sql.types import NUMERIC_STORAGE_ARROW as NUMERIC_STORAGE
 
 _PC_OPS = {
@@ -84,6 +85,8 @@ class TableScan(Operator):
         self.key_name = f"{table}_pkey"  # the primary key's index, as EXPLAIN names it
         self.alias = alias
         self.residual_parts: list[Compiled] | None = None
+        self.residual_simple: list[bool] = []  # which residual parts are ``column op constant``
+        self.residual_pure = False  # every residual part is pure: batches may be filtered in parallel
         self.prune_terms: list[PushedTerm] = []  # checked by the residual too: only skip segments
         self.primary_key: list[str] = []
         self.guard: Any = None  # run-time partition pruning (sql/partitions.py): False skips this scan
@@ -234,6 +237,26 @@ class TableScan(Operator):
             if index_search.lossy(found, self.index_use):
                 recheck = self.index_use.recheck
         scanned = ctx.op_stats.setdefault(("scanned", id(self)), [0]) if ctx.op_stats is not None else None
+        parts = list(self.residual_parts or [self.residual]) if self.residual is not None else []
+        if recheck is not None:
+            parts.append(recheck)
+        slices = self._slices(ctx, found, wanted, n, scanned)
+        if not parts:
+            yield from slices
+            return
+        from helios_core.sql.operators.basic import apply_scan_terms
+
+        def filtered(part: pa.RecordBatch) -> pa.RecordBatch | None:
+            return apply_scan_terms(part, parts, self.residual_simple, ctx)
+
+        parallel = self.residual_pure and recheck is None and ctx.op_stats is None
+        for part in (ordered_map(filtered, slices) if parallel else map(filtered, slices)):
+            if part is not None:
+                yield part
+
+    def _slices(self, ctx: Any, found: Any, wanted: list[str], n: int, scanned: list[int] | None
+                ) -> Iterator[pa.RecordBatch]:
+        """The scanned batches under the scan's column names, in pieces of SCAN_BATCH_ROWS."""
         for b in self._raw(ctx, found):
             ctx.check_cancel()
             if b.num_rows == 0:
@@ -250,15 +273,7 @@ class TableScan(Operator):
                 for i in self.unconstrained_numeric:
                     cols[i] = NS.decode_from_storage(cols[i])
                 b = pa.RecordBatch.from_arrays(cols, names=names(n))
-            for part in _slices(b):
-                if self.residual is not None or recheck is not None:
-                    from helios_core.sql.operators.basic import apply_conjuncts
-
-                    parts = list(self.residual_parts or [self.residual]) if self.residual is not None else []
-                    part = apply_conjuncts(part, parts + ([recheck] if recheck is not None else []), ctx)
-                    if part is None:
-                        continue
-                yield part
+            yield from _slices(b)
 
     def label(self) -> str:
         if self.index_use is not None:

@@ -76,6 +76,8 @@ def _scan(n: L.Scan, memo: dict) -> Operator:
     op.score = n.score
     if n.residual:
         op.residual_parts = n.residual
+        op.residual_simple = n.residual_simple
+        op.residual_pure = n.residual_pure
         op.residual = n.residual[0]
         op.residual_text = n.residual_text
     return op

@@ -1,0 +1,58 @@
+"""Ordered map of a pure function over a scan's batches on a few worker threads.
+
+Arrow's kernels (comparisons, LIKE, filter) release the GIL, so filtering the next batches
+while the consumer aggregates this one uses the machine's other cores, as DuckDB's scans do.
+Results come back in input order; at most ``2 x workers`` batches are in flight. A consumer
+that stops early (LIMIT) simply leaves the speculative work unread; an error is raised when
+its batch is reached, as in the sequential loop. Only pure work may be handed here (see
+logical/pure_terms.py): it must not touch the session, storage or the execution's state.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+WORKERS = min(4, os.cpu_count() or 1)
+_pool: ThreadPoolExecutor | None = None
+_lock = threading.Lock()
+_END = object()
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="helios-scan-filter")
+        return _pool
+
+
+def ordered_map(fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+    """``fn(item)`` for each item, in order, computed ahead on the worker threads."""
+    it = iter(items)
+    first = next(it, _END)
+    if first is _END:
+        return
+    second = next(it, _END)
+    if second is _END or WORKERS < 2:  # one batch: no hand-off to pay for
+        yield fn(first)
+        if second is not _END:
+            yield fn(second)
+            yield from map(fn, it)
+        return
+    pool = _executor()
+    pending: deque[Future] = deque((pool.submit(fn, first), pool.submit(fn, second)))
+    try:
+        for item in it:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= 2 * WORKERS:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for f in pending:
+            f.cancel()

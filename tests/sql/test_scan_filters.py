@@ -1,0 +1,132 @@
+"""A scan's WHERE terms: ``column op constant`` terms are combined into one mask and the batch
+filtered once, and small decimals are compared on their unscaled integers. The answers must be
+those of evaluating every term row by row: boundaries, negative values, NULLs, a constant on
+either side, and a term that would fail on rows another term removes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+import helios_core
+
+ROWS = 6000
+
+
+def _value(x: int) -> Decimal | None:
+    if x % 97 == 0:
+        return None
+    return Decimal((x * 7919) % 2001 - 1000).scaleb(-2)  # -10.00 .. 10.00
+
+
+@pytest.fixture(scope="module")
+def session():
+    s = helios_core.connect()
+    s.execute("CREATE TABLE sf (id int, d numeric(15,2), e numeric(15,2) NOT NULL, z int, dt date)")
+    s.execute("INSERT INTO sf SELECT x, CASE WHEN x % 97 = 0 THEN NULL ELSE ((x * 7919) % 2001 - 1000) / 100.0 END, "
+              "((x * 104729) % 2001 - 1000) / 100.0, x % 5, date '2024-01-01' + x % 400 "
+              "FROM generate_series(1, 6000) x")
+    yield s
+    s.close()
+
+
+def _ids(session, where: str) -> list[int]:
+    return [r[0] for r in session.execute(f"SELECT id FROM sf WHERE {where} ORDER BY id")[-1].rows()]
+
+
+def _e(x: int) -> Decimal:
+    return Decimal((x * 104729) % 2001 - 1000).scaleb(-2)
+
+
+CASES = [
+    ("d < 0.05", lambda x: _value(x) is not None and _value(x) < Decimal("0.05")),
+    ("d <= -3.5", lambda x: _value(x) is not None and _value(x) <= Decimal("-3.5")),
+    ("d = 1.25", lambda x: _value(x) == Decimal("1.25")),
+    ("d <> 1.25", lambda x: _value(x) is not None and _value(x) != Decimal("1.25")),
+    ("0.05 > e", lambda x: _e(x) < Decimal("0.05")),
+    ("-2 >= e", lambda x: _e(x) <= -2),
+    ("e BETWEEN -0.07 AND 0.07", lambda x: Decimal("-0.07") <= _e(x) <= Decimal("0.07")),
+    ("e > 9.99", lambda x: _e(x) > Decimal("9.99")),
+    ("e >= 2.555", lambda x: _e(x) >= Decimal("2.555")),
+    ("d > 1 AND e < 0 AND dt >= date '2024-06-01' AND id < 5000",
+     lambda x: _value(x) is not None and _value(x) > 1 and _e(x) < 0 and x % 400 >= 152 and x < 5000),
+    ("d IS NULL AND e > 0", lambda x: _value(x) is None and _e(x) > 0),
+]
+
+
+@pytest.mark.parametrize(("where", "want"), CASES, ids=[c[0] for c in CASES])
+def test_terms_give_the_row_by_row_answer(session, where, want):
+    assert _ids(session, where) == [x for x in range(1, ROWS + 1) if want(x)]
+
+
+def test_a_term_that_fails_on_removed_rows_still_runs_after_the_others(session):
+    # 10 / z divides by zero on the rows z = 0 removes: PostgreSQL evaluates it after z <> 0
+    assert _ids(session, "z <> 0 AND 10 / z > 3 AND e > 0") == \
+        [x for x in range(1, ROWS + 1) if x % 5 and 10 // (x % 5) > 3 and _e(x) > 0]
+
+
+def test_no_row_left_and_every_row_left(session):
+    assert _ids(session, "e > 100 AND d < 0") == []
+    assert len(_ids(session, "e >= -10 AND e <= 10")) == ROWS
+
+
+@pytest.fixture(scope="module")
+def chunked():
+    """A table of several stored chunks (one per INSERT), so a scan yields several batches."""
+    s = helios_core.connect()
+    s.execute("CREATE DOMAIN small AS int CHECK (VALUE < 1000)")
+    s.execute("CREATE TABLE pc (id int, v numeric(12,2), s text, k small, n text)")
+    for chunk in range(6):
+        s.execute(f"INSERT INTO pc SELECT x, (x % 50) / 4.0, (ARRAY['ab', 'a-b', 'xbay', 'zz'])[1 + x % 4], x % 7, "
+                  f"CASE WHEN x = 5555 THEN 'oops' ELSE (x % 9)::text END "
+                  f"FROM generate_series({chunk * 1000 + 1}, {chunk * 1000 + 1000}) x")
+    yield s
+    s.close()
+
+
+def _rows(s, sql):
+    return s.execute(sql)[-1].rows()
+
+
+PURE = ["v > 3 AND s LIKE '%a%b%'", "v BETWEEN 1 AND 2 OR s IN ('zz', 'ab')", "NOT (v < 10) AND id > $1",
+        "s ILIKE 'A%' AND v <> 5.5"]
+
+
+@pytest.mark.parametrize("where", PURE)
+def test_batches_filtered_in_parallel_keep_the_sequential_answer_and_order(chunked, monkeypatch, where):
+    from helios_core.sql.operators import parallel_map
+
+    sql = f"SELECT id, v, s FROM pc WHERE {where.replace('$1', '100')}"
+    monkeypatch.setattr(parallel_map, "WORKERS", 1)
+    sequential = _rows(chunked, sql)
+    monkeypatch.setattr(parallel_map, "WORKERS", 2)
+    assert _rows(chunked, sql) == sequential
+    assert len(sequential) > 100
+    assert _rows(chunked, sql + " LIMIT 3") == sequential[:3]  # stopping early leaves the rest unread
+
+
+def test_an_error_in_a_later_batch_is_raised_in_parallel_too(chunked):
+    with pytest.raises(Exception, match="invalid input syntax for type integer"):
+        chunked.execute("SELECT count(*) FROM pc WHERE n::int >= 0 AND v > 1")
+    assert _rows(chunked, "SELECT id FROM pc WHERE n::int >= 0 AND v > 1 LIMIT 2") == [(5,), (6,)]
+
+
+def test_which_terms_are_pure(chunked):
+    import sqlglot
+
+    from helios_core.logical.pure_terms import is_pure
+    from helios_core.sql.expr import Field
+    from helios_core.sql.types import NUMERIC, TEXT
+
+    fields = [Field("v", NUMERIC), Field("s", TEXT)]
+
+    def pure(text: str) -> bool:
+        return is_pure(sqlglot.parse_one(f"SELECT 1 WHERE {text}", read="postgres").args["where"].this, fields)
+
+    assert pure("v > 3 AND s LIKE '%a%'") and pure("s IN ('a', 'b') OR v IS NULL") and pure("v < $1")
+    assert not pure("length(s) > 2")  # a function call
+    assert not pure("v > (SELECT 1)")  # a subquery
+    assert not pure("random() < 0.5")
+    assert not pure("s::small IS NOT NULL")  # a cast to a domain runs its CHECK
+    assert not pure("w > 1")  # not a column of the scan
