@@ -105,8 +105,11 @@ class TableScan(Operator):
 
     def _filter(self, ctx: Any, terms: list[PushedTerm] | None = None) -> pc.Expression | None:
         expr = None
+        terms = self.pushed if terms is None else terms
+        if not terms:
+            return None
         one = batch_of([], 1)
-        for t in self.pushed if terms is None else terms:
+        for t in terms:
             f = pc.field(t.column)
             if t.op == "isnull":
                 e = f.is_null()
