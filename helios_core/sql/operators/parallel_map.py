@@ -23,11 +23,16 @@ _lock = threading.Lock()
 _END = object()
 
 
+_pool_pid = 0
+
+
 def _executor() -> ThreadPoolExecutor:
-    global _pool
+    """The process's pool; a forked child makes its own (the parent's threads are not in it)."""
+    global _pool, _pool_pid
     with _lock:
-        if _pool is None:
+        if _pool is None or _pool_pid != os.getpid():
             _pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="helios-scan-filter")
+            _pool_pid = os.getpid()
         return _pool
 
 
