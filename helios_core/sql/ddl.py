@@ -34,7 +34,7 @@ from helios_core.errors import (
     UndefinedTable,
 )
 from helios_core.frontends.postgres import branch_syntax, view_options
-from helios_core.frontends.postgres.dialect import Utility, to_sql
+from helios_core.frontends.postgres.dialect import Utility, expression_text, to_sql
 from helios_core.session import Result
 from helios_core.sql import (
     ddl_privileges,
@@ -440,7 +440,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                     if generated_columns.KEY in md:
                         raise HeliosError(f'both default and generation expression specified for column "{cname}" '
                                           f'of table "{tname}"', sqlstate="42601")
-                    md["default"] = to_sql(k.this)
+                    md["default"] = expression_text(k.this)
                 elif isinstance(k, exp.ComputedColumnConstraint):
                     md[generated_columns.KEY] = generated_columns.definition(k, cname, md, tname)
                 elif isinstance(k, exp.CheckColumnConstraint):
@@ -1505,7 +1505,7 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
             raise UndefinedColumn(f'column "{cname}" of relation "{name}" does not exist')
         md = dict(constraints.column_metadata(tdef, cname))
         if action.args.get("default") is not None:
-            md["default"] = to_sql(action.args["default"])
+            md["default"] = expression_text(action.args["default"])
             return _set_column_metadata(txn, tdef, cname, md)
         if action.args.get("drop") and action.args.get("allow_null") is None:
             md.pop("default", None)

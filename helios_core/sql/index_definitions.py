@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UniqueViolation
-from helios_core.frontends.postgres.dialect import DIALECT, parse
+from helios_core.frontends.postgres.dialect import expression_text, parse
 from helios_core.plugins import get_plugin_manager, index_kinds
 from helios_core.sql import types as T
 from helios_core.sql.collations import check_collation
@@ -48,8 +48,6 @@ _NOT_IMMUTABLE = {"now", "random", "clock_timestamp", "statement_timestamp", "tr
                   "txid_current", "pg_backend_pid", "to_char", "age", "current_timestamp", "current_date",
                   "current_time", "localtime", "localtimestamp", "currenttimestamp", "currentdate",
                   "currenttime"}
-# sqlglot spells these as syntax; PostgreSQL's deparser keeps them upper case
-_UPPER_CALLS = ("COALESCE", "GREATEST", "LEAST", "NULLIF")
 
 
 def parse_index(session: Any, tdef: Any, params: Any, unique: bool) -> dict[str, Any]:
@@ -191,10 +189,7 @@ def _check_expression(session: Any, tdef: Any, node: exp.Expression, what: str,
 
 def expression_sql(node: exp.Expression) -> str:
     """PostgreSQL's spelling of an expression, near enough: lower-case function names."""
-    text = DIALECT.generate(node, normalize_functions="lower")
-    for word in _UPPER_CALLS:
-        text = text.replace(f"{word.lower()}(", f"{word}(")
-    return text
+    return expression_text(node)
 
 
 # ------------------------------------------------------------------------------------ display

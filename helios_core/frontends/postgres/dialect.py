@@ -50,6 +50,15 @@ class PrefixOperator(exp.Expression):
     arg_types: ClassVar[dict] = {"this": True, "operator": True}
 
 
+_CURRENT_TIMESTAMP_SQL = Postgres.Generator.TRANSFORMS[exp.CurrentTimestamp]
+
+
+def _spelled(node: exp.Expression, spelling: str) -> exp.Expression:
+    """A node marked with how the statement spelled it (kept by copies, read by the generator)."""
+    node.meta["spelled"] = spelling
+    return node
+
+
 class Helios(Postgres):
     """PostgreSQL plus ``AS OF TIMESTAMP`` on table references."""
 
@@ -75,6 +84,10 @@ class Helios(Postgres):
         TRANSFORMS: ClassVar[dict] = {
             **Postgres.Generator.TRANSFORMS,
             PrefixOperator: lambda self, e: f"{e.args['operator']}{self.sql(e, 'this')}",
+            # now() keeps its spelling (sqlglot reads it as CURRENT_TIMESTAMP): column defaults and
+            # views show what PostgreSQL shows
+            exp.CurrentTimestamp: lambda self, e: "now()" if e.meta.get("spelled") == "now" else
+            _CURRENT_TIMESTAMP_SQL(self, e),
         }
 
         def bracket_offset_expressions(self, expression, index_offset=None):  # type: ignore[override]
@@ -87,6 +100,7 @@ class Helios(Postgres):
         FUNCTIONS: ClassVar[dict] = {
             **Postgres.Parser.FUNCTIONS,
             "TO_HEX": lambda args: exp.Anonymous(this="to_hex", expressions=args),
+            "NOW": lambda args: _spelled(exp.CurrentTimestamp(), "now"),
             "UPPER": lambda args: exp.Upper(this=seq_get(args, 0)),
             "GEN_RANDOM_UUID": lambda args: exp.Anonymous(this="gen_random_uuid", expressions=args),
             "JSONB_EXISTS": lambda args: exp.Anonymous(this="jsonb_exists", expressions=args),
@@ -1500,3 +1514,16 @@ def _parse_default_privileges(c: _Cursor) -> Utility:
 def to_sql(tree: exp.Expr) -> str:
     """Render a tree back to SQL in our dialect (used to store view definitions)."""
     return DIALECT.generate(tree)
+
+
+# sqlglot spells these as syntax; PostgreSQL's deparser keeps them upper case
+_UPPER_CALLS = ("COALESCE", "GREATEST", "LEAST", "NULLIF")
+
+
+def expression_text(tree: exp.Expr) -> str:
+    """An expression as PostgreSQL's catalogs show it, near enough (pg_get_expr of a default or
+    an index key): function names in lower case, now() as written."""
+    text = DIALECT.generate(tree, normalize_functions="lower")
+    for word in _UPPER_CALLS:
+        text = text.replace(f"{word.lower()}(", f"{word}(")
+    return text
