@@ -40,6 +40,7 @@ from helios_core.sql import (
     ddl_privileges,
     deferred_constraints,
     generated_columns,
+    inheritance,
     matviews,
     object_privileges,
     partitions,
@@ -543,15 +544,12 @@ def _seq_type(sql_type: Any) -> str:
 
 
 # the CREATE TABLE clauses create_table acts on; any other is refused rather than ignored
-_TABLE_PROPERTIES = (exp.TemporaryProperty, exp.OnCommitProperty, exp.PartitionedByProperty,
+_TABLE_PROPERTIES = (exp.TemporaryProperty, exp.OnCommitProperty, exp.PartitionedByProperty, exp.InheritsProperty,
                      exp.PartitionedOfProperty, exp.UnloggedProperty, exp.TableSpaceProperty, exp.WithDataProperty)
 
 
 def _refuse_unknown_table_properties(props: exp.Properties | None) -> None:
     for p in props.expressions if props is not None else []:
-        if isinstance(p, exp.InheritsProperty):
-            raise FeatureNotSupported("table inheritance (CREATE TABLE ... INHERITS) is not supported",
-                                      hint="declarative partitioning (PARTITION BY / PARTITION OF) is")
         if isinstance(p, exp.FileFormatProperty):  # USING am
             am = p.this.name.lower() if p.this is not None else ""
             if am == "heap":
@@ -614,9 +612,33 @@ def create_table(session: Any, ast: exp.Create) -> Result:
         no_data = any(isinstance(p, exp.WithDataProperty) and p.args.get("no")
                       for p in (props.expressions if props is not None else []))
         return _create_table_as(session, txn, schema, name, query, elements, no_data=no_data)
+    inherits = next((p for p in (props.expressions if props is not None else [])
+                     if isinstance(p, exp.InheritsProperty)), None)
     if part_of is not None:
+        if inherits is not None:
+            raise HeliosError('syntax error at or near "INHERITS"', sqlstate="42601")
         return _create_partition(session, txn, schema, name, part_of, part_by)
-    spec = build_columns(session, txn, schema, name, elements)
+    notices: list[str] = []
+    if inherits is not None:
+        if part_by is not None:
+            raise HeliosError("cannot create partitioned table as inheritance child", sqlstate="42809")
+        ups = inheritance.resolve_parents(session, txn, list(inherits.expressions), name)
+        own_names = {ident(e.this) for e in elements if isinstance(e, exp.ColumnDef)}
+        inherited = list(dict.fromkeys(c.name for p in ups for c in p.columns if c.name not in own_names))
+        spec = build_columns(session, txn, schema, name, elements, known=inherited)
+        cols, counts, own, inh_checks, notices = inheritance.merge_columns(ups, spec["columns"])
+        spec["columns"] = cols
+        local_checks = spec["options"].get("checks") or []
+        for ck in local_checks:
+            ck["local"] = True
+        merged = {c["name"] for c in local_checks}
+        spec["options"]["checks"] = [c for c in inh_checks if c["name"] not in merged] + local_checks or None
+        if not spec["options"]["checks"]:
+            del spec["options"]["checks"]
+        spec["options"]["inherit_count"] = counts
+        spec["options"]["local_columns"] = own
+    else:
+        spec = build_columns(session, txn, schema, name, elements)
     if part_by is not None:
         spec["options"]["partition_by"] = partitions.spec_from_property(session, txn, part_by, name, spec["columns"])
         partitions.check_unique_keys(name, spec["options"]["partition_by"], spec["primary_key"],
@@ -636,7 +658,10 @@ def create_table(session: Any, ast: exp.Create) -> Result:
     _record_constraint_indexes(txn, schema, name, spec["primary_key"], spec["options"])
     for fk in spec["options"].get("foreign_keys", []):
         _add_ref(txn, fk, schema, name)
-    return Result(command_tag="CREATE TABLE")
+    if inherits is not None:
+        for p in ups:
+            inheritance.link(txn, txn.get_table(p.schema, p.name), txn.get_table(schema, name))
+    return Result(command_tag="CREATE TABLE", notices=notices)
 
 
 _PARTITION_COMMAND = re.compile(
@@ -1034,6 +1059,10 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
                 continue
             raise UndefinedTable(f'{want} "{name}" does not exist')
         if want in ("table", "materialized view"):
+            tdef = txn.get_table(schema, name)
+            if inheritance.has_children(tdef):  # the tables below it go too, or the statement fails
+                notices.extend(_drop_inheritors(session, txn, tdef, cascade=cascade, named=[
+                    _resolve_for_drop(session, txn, o, kind) for o in ast.args.get("tables") or []]))
             drop_table_objects(session, txn, schema, name, cascade=cascade)
         elif want == "view":
             _drop_dependent_views(session, txn, f"{schema}.{name}", "view", cascade)
@@ -1043,6 +1072,25 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
         elif want == "sequence":
             txn.catalog_delete("sequence", f"{schema}.{name}")  # its cached counter stays: DROP may roll back
     return Result(command_tag=tag, notices=notices)
+
+
+def _drop_inheritors(session: Any, txn: Any, tdef: Any, *, cascade: bool, named: list) -> list:
+    """DROP of a table others inherit from: 2BP01 unless CASCADE (or all of them are named too)."""
+    from helios_core.sql.domains import _cascade_notice
+
+    below = [d for d in inheritance.descendants(txn, tdef) if (d.schema, d.name) not in named]
+    if not below:
+        return []
+    lines = [f"table {d.name} depends on table {tdef.name}" for d in inheritance.children(txn, tdef)
+             if (d.schema, d.name) not in named]
+    if not cascade:
+        raise DependentObjectsStillExist(f"cannot drop table {tdef.name} because other objects depend on it",
+                                         detail="\n".join(lines) if lines else None,
+                                         hint="Use DROP ... CASCADE to drop the dependent objects too.")
+    for d in reversed(below):
+        if txn.get_table(d.schema, d.name) is not None:
+            drop_table_objects(session, txn, d.schema, d.name, cascade=True)
+    return _cascade_notice([f"drop cascades to table {d.name}" for d in below])
 
 
 def _resolve_for_drop(session: Any, txn: Any, t: exp.Table, kind: str) -> tuple[str, str]:
@@ -1067,6 +1115,9 @@ def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascad
     parent_key = partitions.parent_of(tdef)
     if parent_key is not None and txn.get_table(*parent_key) is not None:
         partitions.unlink(txn, txn.get_table(*parent_key), tdef)
+    for parent in inheritance.parents(txn, tdef):
+        inheritance.unlink(txn, parent, txn.get_table(schema, name))
+    tdef = txn.get_table(schema, name)
     for child, fk in referencing(txn, tdef):
         if (child.schema, child.name) == (schema, name):
             continue
@@ -1268,6 +1319,16 @@ def _alter(session: Any, ast: exp.Alter) -> Result:
         for action in actions:  # a partitioned table's change reaches every partition, as in PostgreSQL
             tdef = _alter_partitioned(session, txn, tdef, action)
         return Result(command_tag="ALTER TABLE")
+    notices: list = []
+    if partitions.spec(tdef) is None and inheritance.has_children(tdef):
+        if only:
+            _inherited_only_form(actions)
+        else:
+            for action in actions:  # a parent's change reaches the tables that inherit from it
+                tdef = _alter_inherited(session, txn, tdef, action, notices)
+            return Result(command_tag="ALTER TABLE", notices=notices)
+    if partitions.spec(tdef) is None and tdef.options.get("inherits"):
+        _check_child_alter(tdef, actions)
     if partitions.spec(tdef) is not None or partitions.parent_of(tdef) is not None:
         _check_partition_alter(session, txn, tdef, actions, only=only)
     for action in actions:
@@ -1298,6 +1359,139 @@ def _partitioned_only_form(txn: Any, tdef: Any, actions: list, only: bool) -> bo
             raise InvalidTableDefinition(f'type of inherited column "{ident(action.this)}" must be changed in '
                                          "child tables too")
     return True
+
+
+def _inherited_only_form(actions: list) -> None:
+    """ALTER TABLE ONLY on a table others inherit from: column changes must reach them (42P16)."""
+    for action in actions:
+        if isinstance(action, exp.ColumnDef):
+            raise InvalidTableDefinition("column must be added to child tables too")
+        if isinstance(action, exp.RenameColumn):
+            raise InvalidTableDefinition(f'inherited column "{ident(action.this)}" must be renamed in child '
+                                         "tables too")
+        if isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None:
+            raise InvalidTableDefinition(f'type of inherited column "{ident(action.this)}" must be changed in '
+                                         "child tables too")
+
+
+def _check_child_alter(tdef: Any, actions: list) -> None:
+    """An inherited column cannot be dropped, renamed or retyped in the child alone (42P16)."""
+    counts = tdef.options.get("inherit_count") or {}
+    for action in actions:
+        if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
+            for c in action.args.get("tables") or []:
+                if counts.get(ident(c)):
+                    raise InvalidTableDefinition(f'cannot drop inherited column "{ident(c)}"')
+        if isinstance(action, exp.RenameColumn) and counts.get(ident(action.this)):
+            raise InvalidTableDefinition(f'cannot rename inherited column "{ident(action.this)}"')
+        if isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None and \
+                counts.get(ident(action.this)):
+            raise InvalidTableDefinition(f'cannot alter inherited column "{ident(action.this)}"')
+
+
+def _alter_inherited(session: Any, txn: Any, tdef: Any, action: Any, notices: list) -> Any:
+    """One ALTER TABLE action on a table and on every table that inherits from it, as PostgreSQL recurses."""
+    kids = inheritance.children(txn, tdef)
+    if isinstance(action, exp.ColumnDef):
+        tdef = _alter_action(session, txn, tdef, action.copy())
+        new = ident(action.this)
+        for child in kids:
+            counts = dict(child.options.get("inherit_count") or {})
+            have = child.column(new)
+            if have is not None:
+                mine = tdef.column(new)
+                if inheritance._plain_type(have) != inheritance._plain_type(mine):
+                    raise inheritance.DatatypeMismatch(f'child table "{child.name}" has different type for column '
+                                                       f'"{new}"')
+                notices.append(f'merging definition of column "{new}" for child "{child.name}"')
+                counts[new] = counts.get(new, 0) + 1
+                txn.alter_table(child.schema, child.name, options={"inherit_count": counts})
+                continue
+            counts[new] = 1
+            txn.alter_table(child.schema, child.name, options={"inherit_count": counts})
+            _alter_inherited(session, txn, txn.get_table(child.schema, child.name), action, notices)
+        return txn.get_table(tdef.schema, tdef.name)
+    if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
+        names = [ident(c) for c in action.args.get("tables") or [] if tdef.column(ident(c)) is not None]
+        tdef = _alter_action(session, txn, tdef, action.copy())
+        for child in kids:
+            counts = dict(child.options.get("inherit_count") or {})
+            local = set(child.options.get("local_columns") or [])
+            gone = []
+            for n in names:
+                if n not in counts:
+                    continue
+                counts[n] -= 1
+                if counts[n] <= 0:
+                    del counts[n]
+                    if n not in local:
+                        gone.append(n)
+            child = txn.alter_table(child.schema, child.name, options={"inherit_count": counts})
+            if gone:
+                _alter_inherited(session, txn, child, exp.Drop(kind="COLUMN", tables=[
+                    exp.to_identifier(n, quoted=True) for n in gone], cascade=action.args.get("cascade")), notices)
+        return txn.get_table(tdef.schema, tdef.name)
+    if isinstance(action, exp.RenameColumn):
+        old, new = ident(action.this), ident(action.args["to"])
+        tdef = _alter_action(session, txn, tdef, action.copy())
+        for child in kids:
+            if child.column(old) is None:
+                continue
+            counts = {new if k == old else k: v for k, v in (child.options.get("inherit_count") or {}).items()}
+            local = [new if k == old else k for k in child.options.get("local_columns") or []]
+            child = txn.alter_table(child.schema, child.name, options={"inherit_count": counts,
+                                                                       "local_columns": local})
+            _alter_inherited(session, txn, child, action, notices)
+        return txn.get_table(tdef.schema, tdef.name)
+    if isinstance(action, exp.AlterColumn) or (isinstance(action, exp.AddConstraint) and all(
+            isinstance(e, exp.Constraint) and all(isinstance(x, exp.CheckColumnConstraint) for x in e.expressions)
+            for e in action.expressions)):
+        before = {k["name"] for k in tdef.options.get("checks") or []}
+        tdef = _alter_action(session, txn, tdef, action.copy())
+        if isinstance(action, exp.AddConstraint):  # each child takes the constraint under the parent's name
+            added = [k for k in tdef.options.get("checks") or [] if k["name"] not in before]
+            for child in inheritance.descendants(txn, tdef):
+                have = {k["name"] for k in child.options.get("checks") or []}
+                fresh = [dict(k) for k in added if k["name"] not in have]
+                if fresh:
+                    child = txn.alter_table(child.schema, child.name,
+                                            options={"checks": list(child.options.get("checks") or []) + fresh})
+                    from helios_core.sql import constraints
+
+                    constraints.validate_table(session, txn, child)
+            return txn.get_table(tdef.schema, tdef.name)
+        for child in kids:
+            if child.column(ident(action.this)) is not None:
+                _alter_inherited(session, txn, child, action, notices)
+        return txn.get_table(tdef.schema, tdef.name)
+    if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "CONSTRAINT":
+        names = {ident(c) for c in action.args.get("tables") or []}
+        tdef = _alter_action(session, txn, tdef, action.copy())
+        for child in inheritance.descendants(txn, tdef):
+            keep = [k for k in child.options.get("checks") or [] if k["name"] not in names or k.get("local")]
+            if len(keep) != len(child.options.get("checks") or []):
+                txn.alter_table(child.schema, child.name, options={"checks": keep})
+        return txn.get_table(tdef.schema, tdef.name)
+    return _alter_action(session, txn, tdef, action)
+
+
+_INHERIT_COMMAND = re.compile(r"table\s+(?:if\s+exists\s+)?(?:only\s+)?(?P<child>\S+)\s+(?P<no>no\s+)?inherit\s+"
+                              r"(?P<parent>\S+?)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
+
+
+def inherit_command(session: Any, text: str) -> Result | None:
+    """ALTER TABLE child INHERIT parent | NO INHERIT parent (None when ``text`` is not one of these)."""
+    m = _INHERIT_COMMAND.match(text.strip())
+    if m is None:
+        return None
+    txn = session.tx.current()
+    schema, name = table_name(session, exp.to_table(m["child"], dialect="postgres"), txn)
+    child = txn.get_table(schema, name)
+    if child is None:
+        raise UndefinedTable(f'relation "{name}" does not exist')
+    object_privileges.check_owner(session, object_privileges.ObjectRef("table", name, schema))
+    inheritance.alter_inherit(session, txn, child, exp.to_table(m["parent"], dialect="postgres"), add=not m["no"])
+    return Result(command_tag="ALTER TABLE")
 
 
 def _partition_key_columns(tdef: Any) -> set[str]:
@@ -1749,7 +1943,10 @@ def _truncate(session: Any, ast: exp.TruncateTable) -> Result:
         if matviews.definition(tdef) is not None:
             raise HeliosError(f'"{name}" is not a table', sqlstate="42809")
         targets.append(tdef)
+        if not t.args.get("only"):  # the tables that inherit from it too
+            targets += inheritance.descendants(txn, tdef)
     targets += [leaf for t in list(targets) if partitions.spec(t) is not None for leaf in partitions.leaves(txn, t)]
+    targets = list({(t.schema, t.name): t for t in targets}.values())
     names = {(t.schema, t.name) for t in targets}
     cascade = str(ast.args.get("option") or "").upper() == "CASCADE" or bool(ast.args.get("cascade"))
     i = 0

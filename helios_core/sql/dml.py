@@ -39,6 +39,7 @@ from helios_core.sql import (
     constraints,
     dml_privileges,
     generated_columns,
+    inheritance,
     matviews,
     object_privileges,
     partitions,
@@ -829,6 +830,8 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
     if partitions.spec(tdef) is not None:
         return partitions.each_partition(session, ast, tdef,
                                          lambda s, one: update(s, one, params, _uncached(prepared)))
+    if inheritance.has_children(tdef) and not ast.this.args.get("only"):
+        return inheritance.each_table(session, ast, tdef, lambda s, one: update(s, one, params, _uncached(prepared)))
     alias = alias or tdef.name
     ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
     sets = _set_items(tdef, list(ast.expressions))
@@ -933,6 +936,8 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
     if partitions.spec(tdef) is not None:
         return partitions.each_partition(session, ast, tdef,
                                          lambda s, one: delete(s, one, params, _uncached(prepared)))
+    if inheritance.has_children(tdef) and not ast.this.args.get("only"):
+        return inheritance.each_table(session, ast, tdef, lambda s, one: delete(s, one, params, _uncached(prepared)))
     alias = alias or tdef.name
     ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
     where = ast.args.get("where")

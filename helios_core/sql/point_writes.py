@@ -30,7 +30,7 @@ from sqlglot import exp
 from helios_core import time_budget
 from helios_core.errors import HeliosError
 from helios_core.session import Result
-from helios_core.sql import constraints, dml, dml_privileges, generated_columns, partitions, sequences
+from helios_core.sql import constraints, dml, dml_privileges, generated_columns, inheritance, partitions, sequences
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.operators.base import batch_of, names
 from helios_core.sql.operators.basic import Project, Values
@@ -217,7 +217,7 @@ def plain_table(tdef: Any) -> bool:
     security, generated columns, partitioning (as parent or partition)."""
     return not (firing.has_triggers(tdef) or rls_policies.switches(tdef).get("enabled")
                 or generated_columns.has_generated(tdef) or partitions.spec(tdef) is not None
-                or partitions.parent_of(tdef) is not None)
+                or partitions.parent_of(tdef) is not None or inheritance.has_children(tdef))
 
 
 @attrs.define(eq=False)

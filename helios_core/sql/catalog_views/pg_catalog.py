@@ -228,7 +228,8 @@ def pg_class(model: CatalogModel) -> list[tuple]:
             r.oid, r.name, r.namespace_oid, 0, 0, role_oid(r.owner), _relam(r.kind, methods.get(r.oid)), r.oid, 0, 0,
             -1.0 if reltuples is None else reltuples, 0, 0,
             r.oid in indexed, False, "t" if r.schema.startswith("pg_temp_") else r.options.get("persistence", "p"), r.kind, len(r.columns), checks.get(r.oid, 0), r.kind == "v", r.oid in with_fk,
-            False, bool((r.options.get("row_security") or {}).get("enabled")),
+            bool(r.options.get("inheritors") or r.options.get("partitions")),
+            bool((r.options.get("row_security") or {}).get("enabled")),
             bool((r.options.get("row_security") or {}).get("forced")), _populated(r), "d" if r.kind in ("r", "m", "p") else "n",
             bool(r.options.get("partition_of")), 0, 0, 0,
             A.items_text(r.options.get("acl")), r.options.get("reloptions") or None,
@@ -247,6 +248,8 @@ def pg_attribute(model: CatalogModel) -> list[tuple]:
     rows = []
     for r in model.relations:
         column_acl = r.options.get("column_acl") or {}
+        inh = r.options.get("inherit_count")  # table inheritance: attinhcount / attislocal
+        local = set(r.options.get("local_columns") or [])
         for c in r.columns:
             t = c.type
             base = t.element or t
@@ -256,7 +259,8 @@ def pg_attribute(model: CatalogModel) -> list[tuple]:
                 r.oid, c.name, t.oid, -1, length, c.number, 1 if t.element is not None else 0, -1, t.typmod,
                 length in (1, 2, 4, 8) and t.element is None, _ALIGN.get(t.name, "i"),
                 "x" if length == -1 else "p", "", c.not_null, _has_default(c), False, c.identity,
-                c.generated, False, True, 0, collation, A.items_text(column_acl.get(c.name)), None, None, None,
+                c.generated, False, c.name in local if inh is not None else True,
+                (inh or {}).get(c.name, 0), collation, A.items_text(column_acl.get(c.name)), None, None, None,
             ))
     return rows
 
@@ -304,8 +308,10 @@ def pg_index(model: CatalogModel) -> list[tuple]:
     conppeqop oid[], conffeqop oid[], confdelsetcols int2[], conexclop oid[], conbin text""")
 def pg_constraint(model: CatalogModel) -> list[tuple]:
     rows = []
+    by_name = _parents(model)
     for c in model.constraints:
         nums = {col.name: col.number for col in c.table.columns}
+        inhcount, islocal = _check_inheritance(by_name, c) if c.kind == "c" else (0, True)
         ref_nums = {col.name: col.number for col in c.ref_table.columns} if c.ref_table else {}
         conindid = c.index.relation.oid if c.index is not None else 0
         if c.kind == "f" and c.ref_table is not None:
@@ -315,7 +321,7 @@ def pg_constraint(model: CatalogModel) -> list[tuple]:
         rows.append((
             c.oid, c.name, c.table.namespace_oid, c.kind, c.deferrable, c.deferred, True, c.table.oid, 0, conindid, 0,
             c.ref_table.oid if c.ref_table else 0, c.on_update if c.kind == "f" else " ",
-            c.on_delete if c.kind == "f" else " ", "s" if c.kind == "f" else " ", True, 0, False,
+            c.on_delete if c.kind == "f" else " ", "s" if c.kind == "f" else " ", islocal, inhcount, False,
             [nums.get(n, 0) for n in c.columns] or None,
             [ref_nums.get(n, 0) for n in c.ref_columns] if c.kind == "f" else None,
             None, None, None, None, None, c.check if c.kind == "c" else None,
@@ -324,6 +330,21 @@ def pg_constraint(model: CatalogModel) -> list[tuple]:
         rows.append((oid, name, nsp, "c", False, False, validated, 0, typoid, 0, 0, 0, " ", " ", " ", True, 0,
                      False, None, None, None, None, None, None, None, definition))
     return rows
+
+
+def _check_inheritance(by_name: dict, c: Any) -> tuple[int, bool]:
+    """(coninhcount, conislocal) of a CHECK constraint: the parents holding one of its name."""
+    ups = c.table.options.get("inherits") or []
+    if not ups:
+        return 0, True
+    count = 0
+    for key in ups:
+        schema, _, name = key.partition(".")
+        parent = by_name.get((schema, name))
+        if parent is not None and any(k["name"] == c.name for k in parent.options.get("checks") or []):
+            count += 1
+    mine = next((k for k in c.table.options.get("checks") or [] if k["name"] == c.name), {})
+    return count, bool(mine.get("local")) or count == 0
 
 
 @catalog_table(PG, "pg_description", "objoid oid, classoid oid, objsubid int4, description text")
@@ -746,7 +767,7 @@ def _parents(model: CatalogModel) -> dict[tuple[str, str], Any]:
 
 @catalog_table(PG, "pg_inherits", "inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool")
 def pg_inherits(model: CatalogModel) -> list[tuple]:
-    """Declarative partitions and their parents (there is no table inheritance otherwise)."""
+    """Declarative partitions and their parents, inheritance children and theirs (inhseqno: 1, 2, ...)."""
     by_name = _parents(model)
     rows = []
     for r in model.relations:
@@ -754,6 +775,11 @@ def pg_inherits(model: CatalogModel) -> list[tuple]:
         parent = by_name.get((of["schema"], of["name"])) if of else None
         if parent is not None:
             rows.append((r.oid, parent.oid, 1, False))
+        for seq, key in enumerate(r.options.get("inherits") or [], start=1):
+            schema, _, name = key.partition(".")
+            parent = by_name.get((schema, name))
+            if parent is not None:
+                rows.append((r.oid, parent.oid, seq, False))
     return rows
 
 

@@ -26,7 +26,7 @@ from helios_core.frontends.postgres.dialect import parse
 from helios_core.logical import nodes as L
 from helios_core.logical.rules import optimize
 from helios_core.logical.rules.push_filters_into_scans import pins_key
-from helios_core.sql import index_search, object_privileges, partitions
+from helios_core.sql import index_search, inheritance, object_privileges, partitions
 from helios_core.sql import types as T
 from helios_core.sql.aggregates import CANONICAL, AggSpec, result_type
 from helios_core.sql.expr import (
@@ -493,7 +493,8 @@ class Builder:
         if isinstance(e, exp.Column) and isinstance(e.this, exp.Star):
             q = e.table
             out = [(column_ref(i, f), Field(f.name, f.type)) for i, f in enumerate(scope.fields)
-                   if f.qualifier == q and f.name != "_rowid" and not f.name.startswith("?")]
+                   if f.qualifier == q and f.name != "_rowid" and not f.name.startswith("?")
+                   and not (f.hidden and f.name == "tableoid")]  # a system column, not one of the row's
             if not out and not scope.has_qualifier(q):
                 raise UndefinedTable(f'missing FROM-clause entry for table "{q}"')
             return out
@@ -1115,8 +1116,9 @@ class Builder:
         policy = rls_policies.read_filter(self.ctx.session, table, qual)  # row-level security
         if policy is not None:
             self.note_refs(policy)  # the policy's columns are read too
-        if partitions.spec(table) is not None:  # the Append of the partitions WHERE cannot rule out
-            op = partitions.plan_scan(self, node, src, qual)
+        inherited = inheritance.has_children(table) and not node.args.get("only")
+        if partitions.spec(table) is not None or inherited:  # the Append of the partitions / inheritance tree
+            op = (inheritance.plan_scan if inherited else partitions.plan_scan)(self, node, src, qual)
             if policy is not None:
                 with rls_policies.expanding(table):
                     op = self.push_filter(op, [policy], None)

@@ -1,0 +1,309 @@
+"""Table inheritance (``CREATE TABLE c (...) INHERITS (p)``) as PostgreSQL does it.
+
+A child keeps its parents in its options (``inherits``: ``schema.name`` in declaration order)
+and each parent its children (``inheritors``). Unlike a partitioned table a parent holds rows
+of its own, and a child may add columns of its own after the inherited ones.
+
+- Columns: a child starts with its parents' columns (the same name in two parents merges
+  into one column, NOTICE "merging multiple inherited definitions"; a different type is
+  42804), then its own (a name already inherited merges too, NOTICE "merging column ...
+  with inherited definition"). NOT NULL, defaults and CHECK constraints are inherited.
+  ``inherit_count`` counts, per column, the parents it comes from; ``local_columns`` names
+  the columns the child declared itself (PostgreSQL's attinhcount and attislocal).
+- Reads: a parent reads as the Append of itself and every table below it (each scanned by
+  the parent's column names, so a child's own columns are not seen); ``ONLY`` reads the
+  table alone.
+- UPDATE, DELETE and TRUNCATE on a parent reach every table below it unless ``ONLY``;
+  INSERT and COPY write the named table alone, as in PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlglot import exp
+
+from helios_core.errors import HeliosError, UndefinedTable
+from helios_core.logical import nodes as L
+from helios_core.session import Result
+from helios_core.sql import object_privileges
+from helios_core.sql.expr import Field
+from helios_core.sql.planner import system_columns
+from helios_core.sql.row_security import policies as rls_policies
+from helios_core.sql.types import INT8
+
+
+class DatatypeMismatch(HeliosError):
+    sqlstate = "42804"
+
+
+class InvalidTableDefinition(HeliosError):
+    sqlstate = "42P16"
+
+
+class WrongObjectType(HeliosError):
+    sqlstate = "42809"
+
+
+def _key(t: Any) -> str:
+    return f"{t.schema}.{t.name}"
+
+
+def _get(txn: Any, key: str) -> Any:
+    schema, _, name = key.partition(".")
+    return txn.get_table(schema, name)
+
+
+def parents(txn: Any, t: Any) -> list[Any]:
+    """The tables ``t`` inherits from, in declaration order."""
+    keys = (t.options or {}).get("inherits") or [] if t is not None else []
+    return [p for p in (_get(txn, k) for k in keys) if p is not None]
+
+
+def children(txn: Any, t: Any) -> list[Any]:
+    """The tables that inherit from ``t`` directly, oldest first."""
+    keys = (t.options or {}).get("inheritors") or [] if t is not None else []
+    return [c for c in (_get(txn, k) for k in keys) if c is not None]
+
+
+def has_children(t: Any) -> bool:
+    return bool(t is not None and (t.options or {}).get("inheritors"))
+
+
+def descendants(txn: Any, t: Any) -> list[Any]:
+    """Every table below ``t``, breadth first (PostgreSQL's find_all_inheritors order), each once."""
+    out: list[Any] = []
+    seen = {_key(t)}
+    level = [t]
+    while level:
+        nxt = []
+        for p in level:
+            for c in children(txn, p):
+                if _key(c) not in seen:
+                    seen.add(_key(c))
+                    out.append(c)
+                    nxt.append(c)
+        level = nxt
+    return out
+
+
+def tree(txn: Any, t: Any) -> list[Any]:
+    """``t`` and every table below it."""
+    return [t, *descendants(txn, t)] if has_children(t) else [t]
+
+
+def link(txn: Any, parent: Any, child: Any) -> None:
+    have = list(parent.options.get("inheritors") or [])
+    if _key(child) not in have:
+        txn.alter_table(parent.schema, parent.name, options={"inheritors": [*have, _key(child)]})
+    ups = list(child.options.get("inherits") or [])
+    if _key(parent) not in ups:
+        txn.alter_table(child.schema, child.name, options={"inherits": [*ups, _key(parent)]})
+
+
+def unlink(txn: Any, parent: Any, child: Any) -> None:
+    have = [k for k in parent.options.get("inheritors") or [] if k != _key(child)]
+    txn.alter_table(parent.schema, parent.name, options={"inheritors": have or None})
+    ups = [k for k in child.options.get("inherits") or [] if k != _key(parent)]
+    txn.alter_table(child.schema, child.name, options={"inherits": ups or None})
+
+
+def _type_name(c: Any) -> str:
+    return (c.metadata or {}).get("sql_type") or str(c.type)
+
+
+def _plain_type(c: Any) -> str:
+    """The column's type without its typmod's absence mattering (varchar vs varchar(n) differ, as in PostgreSQL)."""
+    return _type_name(c).lower()
+
+
+# ------------------------------------------------------------------ CREATE TABLE ... INHERITS
+def resolve_parents(session: Any, txn: Any, nodes: list[Any], child_name: str) -> list[Any]:
+    """The parent tables INHERITS names: 42P01 for a missing one, 42P07 named twice, 42809 not a table."""
+    from helios_core.sql.ddl import table_name  # ddl imports this module
+
+    out = []
+    for node in nodes:
+        schema, name = table_name(session, node, txn)
+        t = txn.get_table(schema, name)
+        if t is None:
+            raise UndefinedTable(f'relation "{name}" does not exist')
+        if (t.options or {}).get("partition_by"):
+            raise WrongObjectType(f'cannot inherit from partitioned table "{name}"')
+        if (t.options or {}).get("partition_of"):
+            raise WrongObjectType(f'cannot inherit from partition "{name}"')
+        if any(_key(p) == _key(t) for p in out):
+            raise HeliosError(f'relation "{name}" would be inherited from more than once', sqlstate="42P07")
+        out.append(t)
+    return out
+
+
+def merge_columns(parent_tables: list[Any], local: list[Any]) -> tuple[list[Any], dict[str, int], list[str],
+                                                                        list[dict], list[str]]:
+    """(columns, inherit_count, local_columns, inherited checks, notices) of a new child table."""
+    from helios_core.storage.schema import ColumnDef
+
+    cols: list[Any] = []
+    counts: dict[str, int] = {}
+    notices: list[str] = []
+    by_name: dict[str, int] = {}
+    for p in parent_tables:
+        for c in p.columns:
+            md = {k: v for k, v in (c.metadata or {}).items() if k != "sequence"}
+            if c.name in by_name:
+                notices.append(f'merging multiple inherited definitions of column "{c.name}"')
+                have = cols[by_name[c.name]]
+                if _plain_type(have) != _plain_type(c):
+                    raise DatatypeMismatch(f'inherited column "{c.name}" has a type conflict',
+                                           detail=f"{_type_name(have)} versus {_type_name(c)}")
+                cols[by_name[c.name]] = ColumnDef(have.name, have.type, have.nullable and c.nullable,
+                                                  have.metadata or md)
+                counts[c.name] += 1
+                continue
+            by_name[c.name] = len(cols)
+            cols.append(ColumnDef(c.name, c.type, c.nullable, md))
+            counts[c.name] = 1
+    own: list[str] = []
+    for c in local:
+        own.append(c.name)
+        if c.name in by_name:
+            notices.append(f'merging column "{c.name}" with inherited definition')
+            have = cols[by_name[c.name]]
+            if _plain_type(have) != _plain_type(c):
+                raise DatatypeMismatch(f'column "{c.name}" has a type conflict',
+                                       detail=f"{_type_name(have)} versus {_type_name(c)}")
+            md = dict(have.metadata or {})
+            if "default" in (c.metadata or {}):
+                md["default"] = c.metadata["default"]
+            cols[by_name[c.name]] = ColumnDef(have.name, have.type, have.nullable and c.nullable, md)
+            continue
+        by_name[c.name] = len(cols)
+        cols.append(c)
+    checks: list[dict] = []
+    for p in parent_tables:
+        for ck in p.options.get("checks") or []:
+            if ck.get("no_inherit"):
+                continue
+            if any(k["name"] == ck["name"] for k in checks):
+                continue
+            checks.append(dict(ck))
+    return cols, counts, own, checks, notices
+
+
+# ------------------------------------------------------------------ reads
+def plan_scan(builder: Any, node: exp.Table, src: Any, qual: str) -> Any:
+    """The parent as the Append of its own scan and the scans of every table below it."""
+    from helios_core.errors import FeatureNotSupported
+
+    txn = builder.ctx.txn
+    if node.args.get("version") is not None:
+        raise FeatureNotSupported("time travel over a table with inheritance children is not supported")
+    all_cols = src.columns
+    needed = [(n, t) for n, t in all_cols if builder.needs(qual, n)]
+    with_rowid = (qual, "_rowid") in builder.refs or (None, "_rowid") in builder.refs
+    if not needed and all_cols and not with_rowid:
+        needed = [all_cols[0]]
+    fields = [Field(n, t, qual) for n, t in needed]
+    if with_rowid:
+        fields.append(Field("_rowid", INT8, qual, hidden=True))
+    want_oid = (qual, "tableoid") in builder.refs or (None, "tableoid") in builder.refs
+    scans = []
+    for t in tree(txn, src.table):
+        leaves = [t]
+        if (t.options or {}).get("partition_by"):
+            from helios_core.sql import partitions
+
+            leaves = partitions.leaves(txn, t)
+        for leaf in leaves:
+            op = L.Scan(list(fields), leaf.schema, leaf.name, [n for n, _ in needed], with_rowid=with_rowid,
+                        alias=qual, as_of=None, primary_key=list(leaf.primary_key))
+            if want_oid:
+                op = system_columns.with_tableoid(op, qual, system_columns.table_oid(leaf, leaf.schema, leaf.name))
+            scans.append(op)
+    if len(scans) == 1:
+        return scans[0]
+    return L.SetOperation(list(scans[0].fields), "union", True, scans)
+
+
+# ------------------------------------------------------------------ UPDATE / DELETE through the parent
+def each_table(session: Any, ast: exp.Expression, parent: Any, run: Any) -> Result:
+    """Run an UPDATE/DELETE on the parent alone and then on each table below it, as the parent."""
+    txn = session.tx.current()
+    table = ast.this
+    alias = table.args.get("alias")
+    qual = alias.this.name if alias is not None else parent.name
+    kind = "UPDATE" if isinstance(ast, exp.Update) else "DELETE"
+    total = 0
+    results = []
+    for t in tree(txn, parent):
+        one = ast.copy()
+        one.set("this", exp.Table(this=exp.to_identifier(t.name, quoted=True),
+                                  db=exp.to_identifier(t.schema, quoted=True),
+                                  alias=exp.TableAlias(this=exp.to_identifier(qual, quoted=True)), only=True))
+        if t is parent:
+            r = run(session, one)
+        else:  # privileges and policies are the named table's, as PostgreSQL checks them
+            with rls_policies.through_parent(t, parent), object_privileges.dml_target(t.schema, t.name):
+                r = run(session, one)
+        total += int(r.command_tag.split()[-1])
+        results.append(r)
+    batches = [b for r in results for b in (r.batches or [])]
+    columns = next((r.columns for r in results if r.columns), None)
+    return Result(command_tag=f"{kind} {total}", columns=columns, batches=batches)
+
+
+# ------------------------------------------------------------------ ALTER TABLE ... [NO] INHERIT
+def alter_inherit(session: Any, txn: Any, child: Any, parent_node: Any, *, add: bool) -> None:
+    """ALTER TABLE child INHERIT parent | NO INHERIT parent."""
+    from helios_core.sql.ddl import table_name
+
+    schema, name = table_name(session, parent_node, txn)
+    parent = txn.get_table(schema, name)
+    if parent is None:
+        raise UndefinedTable(f'relation "{name}" does not exist')
+    if not add:
+        if _key(parent) not in (child.options.get("inherits") or []):
+            raise UndefinedTable(f'relation "{parent.name}" is not a parent of relation "{child.name}"')
+        counts = dict(child.options.get("inherit_count") or {})
+        local = set(child.options.get("local_columns") or [])
+        for c in parent.columns:
+            if c.name in counts:
+                counts[c.name] -= 1
+                if counts[c.name] <= 0:
+                    del counts[c.name]
+                    local.add(c.name)
+        keep = [k for k in child.options.get("checks") or []
+                if not any(k["name"] == ck["name"] for ck in parent.options.get("checks") or [])
+                or k.get("local")]
+        txn.alter_table(child.schema, child.name, options={
+            "inherit_count": counts, "local_columns": [c.name for c in child.columns if c.name in local],
+            "checks": keep or None})
+        unlink(txn, parent, txn.get_table(child.schema, child.name))
+        return
+    if (parent.options or {}).get("partition_by") or (child.options or {}).get("partition_by"):
+        raise WrongObjectType("cannot change inheritance of partitioned table")
+    if (child.options or {}).get("partition_of"):
+        raise WrongObjectType("cannot change inheritance of a partition")
+    if _key(parent) == _key(child) or any(_key(d) == _key(parent) for d in descendants(txn, child)):
+        raise HeliosError("circular inheritance not allowed", sqlstate="42P07",
+                          detail=f'"{child.name}" is already a child of "{parent.name}".')
+    if _key(parent) in (child.options.get("inherits") or []):
+        raise HeliosError(f'relation "{parent.name}" would be inherited from more than once', sqlstate="42P07")
+    counts = dict(child.options.get("inherit_count") or {})
+    for c in parent.columns:
+        mine = child.column(c.name)
+        if mine is None:
+            raise HeliosError(f'child table is missing column "{c.name}"', sqlstate="42804")
+        if _plain_type(mine) != _plain_type(c):
+            raise DatatypeMismatch(f'child table "{child.name}" has different type for column "{c.name}"')
+        if not c.nullable and mine.nullable:
+            raise HeliosError(f'column "{c.name}" in child table must be marked NOT NULL', sqlstate="42804")
+        counts[c.name] = counts.get(c.name, 0) + 1
+    mine_checks = {k["name"]: k for k in child.options.get("checks") or []}
+    for ck in parent.options.get("checks") or []:
+        if ck.get("no_inherit"):
+            continue
+        if ck["name"] not in mine_checks:
+            raise HeliosError(f'child table is missing constraint "{ck["name"]}"', sqlstate="42804")
+    txn.alter_table(child.schema, child.name, options={"inherit_count": counts})
+    link(txn, parent, txn.get_table(child.schema, child.name))
