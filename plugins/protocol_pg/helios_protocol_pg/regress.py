@@ -3,7 +3,8 @@
     python -m helios_protocol_pg.regress --port 5432 boolean int4 select   # or --all
     python -m helios_protocol_pg.regress --port 5432 --markdown report.md --all
 
-Each file of ``src/test/regress/sql`` runs as pg_regress would run it (``psql -X -a -q``,
+Each file of ``src/test/regress/sql`` runs as pg_regress would run it (``psql -X -a -q`` with
+HIDE_TABLEAM and HIDE_TOAST_COMPRESSION on,
 stderr merged, PGTZ/PGDATESTYLE as pg_regress sets them) after ``test_setup.sql``
 (whose server-side ``COPY ... FROM :'filename'`` becomes psql's ``\\copy``). The output
 is cut into one block per statement by following the echoed input lines; a statement
@@ -179,7 +180,9 @@ def psql_env(host: str, port: int, user: str, database: str, srcdir: Path) -> di
 
 def run_psql(script: str, env: dict[str, str], timeout: float) -> str:
     try:
-        proc = subprocess.run(["psql", "-X", "-a", "-q"], input=script, text=True, stdout=subprocess.PIPE,
+        # pg_regress sets these two variables too: \d+ then omits the access method and compression
+        proc = subprocess.run(["psql", "-X", "-a", "-q", "-v", "HIDE_TABLEAM=on", "-v", "HIDE_TOAST_COMPRESSION=on"],
+                              input=script, text=True, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, env=env, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout or ""
