@@ -445,7 +445,8 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                 elif isinstance(k, exp.ComputedColumnConstraint):
                     md[generated_columns.KEY] = generated_columns.definition(k, cname, md, tname)
                 elif isinstance(k, exp.CheckColumnConstraint):
-                    checks.append({"name": con_name or f"{tname}_{cname}_check", "expr": to_sql(k.this)})
+                    checks.append({"name": con_name or f"{tname}_{cname}_check", "expr": to_sql(k.this),
+                                   **({"no_inherit": True} if k.args.get("no_inherit") else {})})
                 elif isinstance(k, exp.Reference):
                     pending_refs.append((k, [cname], con_name or f"{tname}_{cname}_fkey"))
                 elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
@@ -494,7 +495,8 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                 elif isinstance(item, exp.CheckColumnConstraint):
                     refs = sorted({ident(c) for c in item.this.find_all(exp.Column)})
                     default = f"{tname}_{refs[0]}_check" if len(refs) == 1 else f"{tname}_check"
-                    checks.append({"name": con_name or default, "expr": to_sql(item.this)})
+                    checks.append({"name": con_name or default, "expr": to_sql(item.this),
+                                   **({"no_inherit": True} if item.args.get("no_inherit") else {})})
                 elif isinstance(item, exp.ForeignKey):
                     names = [ident(c) for c in item.expressions]
                     pending_refs.append((item.args["reference"], names,
@@ -1313,7 +1315,7 @@ def _alter(session: Any, ast: exp.Alter) -> Result:
         if ast.args.get("exists"):
             return Result(command_tag="ALTER TABLE", notices=[f'relation "{name}" does not exist, skipping'])
         raise UndefinedTable(f'relation "{name}" does not exist')
-    actions = list(ast.args.get("actions") or [])
+    actions = [_rename_column_form(ast, a) for a in ast.args.get("actions") or []]
     only = bool(ast.args.get("only"))
     if partitions.spec(tdef) is not None and not _partitioned_only_form(txn, tdef, actions, only):
         for action in actions:  # a partitioned table's change reaches every partition, as in PostgreSQL
@@ -1328,7 +1330,7 @@ def _alter(session: Any, ast: exp.Alter) -> Result:
                 tdef = _alter_inherited(session, txn, tdef, action, notices)
             return Result(command_tag="ALTER TABLE", notices=notices)
     if partitions.spec(tdef) is None and tdef.options.get("inherits"):
-        _check_child_alter(tdef, actions)
+        _check_child_alter(txn, tdef, actions)
     if partitions.spec(tdef) is not None or partitions.parent_of(tdef) is not None:
         _check_partition_alter(session, txn, tdef, actions, only=only)
     for action in actions:
@@ -1361,6 +1363,14 @@ def _partitioned_only_form(txn: Any, tdef: Any, actions: list, only: bool) -> bo
     return True
 
 
+def _rename_column_form(ast: exp.Alter, action: Any) -> Any:
+    """ALTER TABLE t RENAME a TO b (COLUMN left out) renames a column; sqlglot reads a table rename."""
+    to = next((o for o in ast.args.get("options") or [] if isinstance(o, exp.ToTableProperty)), None)
+    if isinstance(action, exp.AlterRename) and to is not None:
+        return exp.RenameColumn(this=exp.column(action.this.this.copy()), to=exp.column(to.this.this.copy()))
+    return action
+
+
 def _inherited_only_form(actions: list) -> None:
     """ALTER TABLE ONLY on a table others inherit from: column changes must reach them (42P16)."""
     for action in actions:
@@ -1374,10 +1384,19 @@ def _inherited_only_form(actions: list) -> None:
                                          "child tables too")
 
 
-def _check_child_alter(tdef: Any, actions: list) -> None:
-    """An inherited column cannot be dropped, renamed or retyped in the child alone (42P16)."""
+def _check_child_alter(txn: Any, tdef: Any, actions: list) -> None:
+    """An inherited column cannot be dropped, renamed or retyped in the child alone, nor an inherited
+    CHECK constraint dropped (42P16)."""
     counts = tdef.options.get("inherit_count") or {}
+    from_parents = {k["name"] for p in inheritance.parents(txn, tdef) for k in p.options.get("checks") or []
+                    if not k.get("no_inherit")}
     for action in actions:
+        if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "CONSTRAINT":
+            for c in action.args.get("tables") or []:
+                mine = next((k for k in tdef.options.get("checks") or [] if k["name"] == ident(c)), None)
+                if mine is not None and ident(c) in from_parents and not mine.get("local"):
+                    raise InvalidTableDefinition(f'cannot drop inherited constraint "{ident(c)}" of relation '
+                                                 f'"{tdef.name}"')
         if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
             for c in action.args.get("tables") or []:
                 if counts.get(ident(c)):
@@ -1437,6 +1456,8 @@ def _alter_inherited(session: Any, txn: Any, tdef: Any, action: Any, notices: li
         for child in kids:
             if child.column(old) is None:
                 continue
+            if (child.options.get("inherit_count") or {}).get(old, 0) > 1:  # merged from more than one parent
+                raise InvalidTableDefinition(f'cannot rename inherited column "{old}"')
             counts = {new if k == old else k: v for k, v in (child.options.get("inherit_count") or {}).items()}
             local = [new if k == old else k for k in child.options.get("local_columns") or []]
             child = txn.alter_table(child.schema, child.name, options={"inherit_count": counts,
@@ -1444,12 +1465,13 @@ def _alter_inherited(session: Any, txn: Any, tdef: Any, action: Any, notices: li
             _alter_inherited(session, txn, child, action, notices)
         return txn.get_table(tdef.schema, tdef.name)
     if isinstance(action, exp.AlterColumn) or (isinstance(action, exp.AddConstraint) and all(
-            isinstance(e, exp.Constraint) and all(isinstance(x, exp.CheckColumnConstraint) for x in e.expressions)
-            for e in action.expressions)):
+            isinstance(e, exp.CheckColumnConstraint) or (isinstance(e, exp.Constraint) and all(
+                isinstance(x, exp.CheckColumnConstraint) for x in e.expressions)) for e in action.expressions)):
         before = {k["name"] for k in tdef.options.get("checks") or []}
         tdef = _alter_action(session, txn, tdef, action.copy())
         if isinstance(action, exp.AddConstraint):  # each child takes the constraint under the parent's name
-            added = [k for k in tdef.options.get("checks") or [] if k["name"] not in before]
+            added = [k for k in tdef.options.get("checks") or [] if k["name"] not in before
+                     and not k.get("no_inherit")]
             for child in inheritance.descendants(txn, tdef):
                 have = {k["name"] for k in child.options.get("checks") or []}
                 fresh = [dict(k) for k in added if k["name"] not in have]

@@ -140,6 +140,8 @@ class Helios(Postgres):
             "WITHOUT": lambda self: self._parse_without_oids(),
         }
         TYPE_LITERAL_PARSERS: ClassVar[dict] = None  # set below: _TypedLiteralParsers
+        # ALTER TABLE t ADD CHECK (...): an unnamed table constraint, as ADD UNIQUE (...) is
+        ADD_CONSTRAINT_KEYWORDS: ClassVar[set] = {*Postgres.Parser.ADD_CONSTRAINT_KEYWORDS, "CHECK"}
         VERSION_PHRASES: ClassVar[dict] = {
             **Postgres.Parser.VERSION_PHRASES,
             ("AS", "OF", "TIMESTAMP"): "TIMESTAMP",
@@ -149,6 +151,13 @@ class Helios(Postgres):
             if branch_syntax.starts_branch_statement(self):  # CREATE/ALTER/DROP/MERGE BRANCH
                 return branch_syntax.parse_branch_statement(self)
             return super()._parse_statement()
+
+        def _parse_check_constraint(self) -> exp.Expression | None:  # type: ignore[override]
+            """CHECK (expr) [NO INHERIT]: the constraint stays on its table (table inheritance)."""
+            check = super()._parse_check_constraint()
+            if check is not None and self._match_text_seq("NO", "INHERIT"):
+                check.set("no_inherit", True)
+            return check
 
         def _parse_without_oids(self) -> exp.Expression | None:
             if not self._match_text_seq("OIDS"):

@@ -130,6 +130,7 @@ class Constraint:
     index: Index | None = None
     deferrable: bool = False
     deferred: bool = False  # INITIALLY DEFERRED
+    no_inherit: bool = False  # CHECK ... NO INHERIT (table inheritance)
 
     def definition(self) -> str:
         cols = ", ".join(_ident(c) for c in self.columns)
@@ -138,7 +139,7 @@ class Constraint:
         if self.kind == "u":
             return f"UNIQUE ({cols})"
         if self.kind == "c":
-            return f"CHECK ({self.check})"
+            return f"CHECK ({self.check})" + (" NO INHERIT" if self.no_inherit else "")
         assert self.ref_table is not None
         ref = _qualified(self.ref_table)
         out = f"FOREIGN KEY ({cols}) REFERENCES {ref}({', '.join(_ident(c) for c in self.ref_columns)})"
@@ -352,7 +353,8 @@ class CatalogModel:
                 name = str(c.get("name") or f"{rel.name}_{'_'.join(cols)}_{suffix}")
                 con = Constraint(oid=stable_oid("constraint", f"{rel.schema}.{rel.name}.{name}"), name=name,
                                  kind=kind, table=rel, columns=cols,
-                                 check=c.get("expr") or c.get("check") or c.get("expression"))
+                                 check=c.get("expr") or c.get("check") or c.get("expression"),
+                                 no_inherit=bool(c.get("no_inherit")))
                 if kind == "f":
                     ref_schema = str(c.get("ref_schema") or rel.schema)
                     ref_name = c.get("ref_table") or c.get("references")
