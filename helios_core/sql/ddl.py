@@ -1322,6 +1322,8 @@ def _alter(session: Any, ast: exp.Alter) -> Result:
             tdef = _alter_partitioned(session, txn, tdef, action)
         return Result(command_tag="ALTER TABLE")
     notices: list = []
+    if partitions.spec(tdef) is None and tdef.options.get("inherits"):
+        _check_child_alter(txn, tdef, actions)
     if partitions.spec(tdef) is None and inheritance.has_children(tdef):
         if only:
             _inherited_only_form(actions)
@@ -1329,8 +1331,6 @@ def _alter(session: Any, ast: exp.Alter) -> Result:
             for action in actions:  # a parent's change reaches the tables that inherit from it
                 tdef = _alter_inherited(session, txn, tdef, action, notices)
             return Result(command_tag="ALTER TABLE", notices=notices)
-    if partitions.spec(tdef) is None and tdef.options.get("inherits"):
-        _check_child_alter(txn, tdef, actions)
     if partitions.spec(tdef) is not None or partitions.parent_of(tdef) is not None:
         _check_partition_alter(session, txn, tdef, actions, only=only)
     for action in actions:
@@ -1408,8 +1408,9 @@ def _check_child_alter(txn: Any, tdef: Any, actions: list) -> None:
             raise InvalidTableDefinition(f'cannot alter inherited column "{ident(action.this)}"')
 
 
-def _alter_inherited(session: Any, txn: Any, tdef: Any, action: Any, notices: list) -> Any:
-    """One ALTER TABLE action on a table and on every table that inherits from it, as PostgreSQL recurses."""
+def _alter_inherited(session: Any, txn: Any, tdef: Any, action: Any, notices: list, *, top: bool = True) -> Any:
+    """One ALTER TABLE action on a table and on every table that inherits from it, as PostgreSQL recurses
+    (``top``: the table the statement names, not one reached through it)."""
     kids = inheritance.children(txn, tdef)
     if isinstance(action, exp.ColumnDef):
         tdef = _alter_action(session, txn, tdef, action.copy())
@@ -1452,17 +1453,17 @@ def _alter_inherited(session: Any, txn: Any, tdef: Any, action: Any, notices: li
         return txn.get_table(tdef.schema, tdef.name)
     if isinstance(action, exp.RenameColumn):
         old, new = ident(action.this), ident(action.args["to"])
+        if top:
+            _check_rename_reaches_all_parents(txn, tdef, old)
         tdef = _alter_action(session, txn, tdef, action.copy())
         for child in kids:
             if child.column(old) is None:
                 continue
-            if (child.options.get("inherit_count") or {}).get(old, 0) > 1:  # merged from more than one parent
-                raise InvalidTableDefinition(f'cannot rename inherited column "{old}"')
             counts = {new if k == old else k: v for k, v in (child.options.get("inherit_count") or {}).items()}
             local = [new if k == old else k for k in child.options.get("local_columns") or []]
             child = txn.alter_table(child.schema, child.name, options={"inherit_count": counts,
                                                                        "local_columns": local})
-            _alter_inherited(session, txn, child, action, notices)
+            _alter_inherited(session, txn, child, action, notices, top=False)
         return txn.get_table(tdef.schema, tdef.name)
     if isinstance(action, exp.AlterColumn) or (isinstance(action, exp.AddConstraint) and all(
             isinstance(e, exp.CheckColumnConstraint) or (isinstance(e, exp.Constraint) and all(
@@ -1495,6 +1496,15 @@ def _alter_inherited(session: Any, txn: Any, tdef: Any, action: Any, notices: li
                 txn.alter_table(child.schema, child.name, options={"checks": keep})
         return txn.get_table(tdef.schema, tdef.name)
     return _alter_action(session, txn, tdef, action)
+
+
+def _check_rename_reaches_all_parents(txn: Any, tdef: Any, old: str) -> None:
+    """A column a child also inherits from a parent outside the renamed tree cannot be renamed (42P16)."""
+    tree = {(t.schema, t.name) for t in inheritance.tree(txn, tdef)}
+    for d in inheritance.descendants(txn, tdef):
+        inside = sum((p.schema, p.name) in tree for p in inheritance.parents(txn, d))
+        if (d.options.get("inherit_count") or {}).get(old, 0) > inside:
+            raise InvalidTableDefinition(f'cannot rename inherited column "{old}"')
 
 
 _INHERIT_COMMAND = re.compile(r"table\s+(?:if\s+exists\s+)?(?:only\s+)?(?P<child>\S+)\s+(?P<no>no\s+)?inherit\s+"

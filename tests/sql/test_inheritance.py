@@ -1,0 +1,158 @@
+"""Table inheritance through psycopg: INHERITS column merging, scans of a parent with its children,
+ONLY, UPDATE/DELETE/TRUNCATE recursion, ALTER TABLE reaching children, [NO] INHERIT, DROP, catalogs.
+Expected answers are PostgreSQL 15's (messages, SQLSTATEs, notices)."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+
+@pytest.fixture(scope="module")
+def db(pg_server):
+    with psycopg.connect(pg_server.pg_dsn(), autocommit=True) as c:
+        yield c
+
+
+@pytest.fixture
+def notices(db):
+    got: list[str] = []
+    db.add_notice_handler(lambda d: got.append(d.message_primary))
+    yield got
+    db._notice_handlers.clear()
+
+
+@pytest.fixture
+def family(db):
+    db.execute("drop table if exists person cascade")
+    db.execute("create table person (name text not null, age int default 1, check (age >= 0))")
+    db.execute("create table emp (salary int) inherits (person)")
+    db.execute("create table student (gpa float8) inherits (person)")
+    db.execute("create table stud_emp (percent int) inherits (emp, student)")
+    db.execute("insert into person values ('ann', 30)")
+    db.execute("insert into emp values ('bob', 40, 100)")
+    db.execute("insert into student values ('cy', 20, 3.5)")
+    db.execute("insert into stud_emp values ('dee', 25, 50, 3.0, 10)")
+    yield db
+    db.execute("drop table if exists person cascade")
+
+
+def rows(db, sql, *args):
+    return db.execute(sql, args or None).fetchall()
+
+
+def err(db, sql):
+    with pytest.raises(psycopg.Error) as ei:
+        db.execute(sql)
+    return ei.value.diag.sqlstate, ei.value.diag.message_primary
+
+
+def test_child_columns_are_the_parents_then_its_own(family, notices):
+    db = family
+    assert [c.name for c in db.execute("select * from stud_emp").description] == [
+        "name", "age", "salary", "gpa", "percent"]
+    db.execute("create table twice (x int, name text) inherits (emp, student)")
+    assert notices == ['merging multiple inherited definitions of column "name"',
+                       'merging multiple inherited definitions of column "age"',
+                       'merging column "name" with inherited definition']
+    assert err(db, "create table clash (name int) inherits (person)") == (
+        "42804", 'column "name" has a type conflict')
+
+
+def test_not_null_default_and_check_are_inherited(family):
+    db = family
+    db.execute("insert into emp (name) values ('eve')")
+    assert rows(db, "select age from emp where name = 'eve'") == [(1,)]
+    assert err(db, "insert into stud_emp (age) values (3)")[0] == "23502"
+    assert err(db, "insert into student values ('neg', -1)") == (
+        "23514", 'new row for relation "student" violates check constraint "person_age_check"')
+
+
+def test_parent_scan_includes_every_table_below_it_and_only_reads_it_alone(family):
+    db = family
+    assert rows(db, "select tableoid::regclass::text, name from person order by name") == [
+        ("person", "ann"), ("emp", "bob"), ("student", "cy"), ("stud_emp", "dee")]
+    assert rows(db, "select name from only person") == [("ann",)]
+    assert rows(db, "select name from emp order by 1") == [("bob",), ("dee",)]
+    assert rows(db, "select count(*) from person p join emp e using (name)") == [(2,)]
+
+
+def test_update_delete_truncate_reach_children_unless_only(family):
+    db = family
+    assert db.execute("update person set age = age + 1").rowcount == 4
+    assert rows(db, "select name, age from person order by name") == [
+        ("ann", 31), ("bob", 41), ("cy", 21), ("dee", 26)]
+    assert db.execute("update only person set age = 0").rowcount == 1
+    assert db.execute("delete from emp where age > 40").rowcount == 1
+    assert db.execute("delete from only student").rowcount == 1
+    assert rows(db, "select name from person order by 1") == [("ann",), ("dee",)]
+    db.execute("truncate only person")
+    assert rows(db, "select name from person") == [("dee",)]
+    db.execute("truncate person")
+    assert rows(db, "select count(*) from stud_emp") == [(0,)]
+
+
+def test_alter_table_reaches_children(family, notices):
+    db = family
+    db.execute("alter table emp add column nick text")
+    db.execute("alter table student add column nick text")  # stud_emp has it already: merged
+    assert notices == ['merging definition of column "nick" for child "stud_emp"']
+    db.execute("alter table person add column email text")  # stud_emp reached twice: merged the second time
+    assert notices[1:] == ['merging definition of column "email" for child "stud_emp"']
+    assert [c.name for c in db.execute("select * from stud_emp").description][-2:] == ["nick", "email"]
+    db.execute("alter table person rename column email to mail")
+    assert "mail" in [c.name for c in db.execute("select * from stud_emp").description]
+    assert err(db, "alter table emp rename column mail to m") == ("42P16", 'cannot rename inherited column "mail"')
+    assert err(db, "alter table emp drop column mail") == ("42P16", 'cannot drop inherited column "mail"')
+    assert err(db, "alter table only person add column z int") == (
+        "42P16", "column must be added to child tables too")
+    db.execute("alter table person drop column mail")
+    assert "mail" not in [c.name for c in db.execute("select * from stud_emp").description]
+    db.execute("alter table person add constraint young check (age < 200)")
+    assert err(db, "insert into stud_emp (name, age) values ('old', 300)") == (
+        "23514", 'new row for relation "stud_emp" violates check constraint "young"')
+    assert err(db, "alter table emp drop constraint young") == (
+        "42P16", 'cannot drop inherited constraint "young" of relation "emp"')
+
+
+def test_no_inherit_check_and_catalogs(family):
+    db = family
+    db.execute("alter table person add constraint mine check (age < 100) no inherit")
+    db.execute("insert into emp values ('old', 150)")
+    assert rows(db, "select conrelid::regclass::text, conislocal, coninhcount, connoinherit from pg_constraint "
+                    "where conname in ('mine', 'person_age_check') order by 1") == [
+        ("emp", False, 1, False), ("person", True, 0, False), ("person", True, 0, True),
+        ("stud_emp", False, 2, False), ("student", False, 1, False)]
+    assert rows(db, "select inhrelid::regclass::text, inhparent::regclass::text, inhseqno from pg_inherits "
+                    "where inhparent::regclass::text in ('person', 'emp', 'student') order by 1, 3") == [
+        ("emp", "person", 1), ("stud_emp", "emp", 1), ("stud_emp", "student", 2), ("student", "person", 1)]
+    assert rows(db, "select attname, attinhcount, attislocal from pg_attribute "
+                    "where attrelid = 'stud_emp'::regclass and attnum > 0 order by attnum") == [
+        ("name", 2, False), ("age", 2, False), ("salary", 1, False), ("gpa", 1, False), ("percent", 0, True)]
+    assert rows(db, "select relhassubclass from pg_class where relname in ('person', 'stud_emp') "
+                    "order by relname") == [(True,), (False,)]
+
+
+def test_alter_inherit_and_no_inherit(family):
+    db = family
+    db.execute("create table loner (name text not null, age int, check (age >= 0))")
+    assert err(db, "alter table loner inherit person") == (
+        "42804", 'child table is missing constraint "person_age_check"')
+    db.execute("alter table loner add constraint person_age_check check (age >= 0)")
+    db.execute("insert into loner values ('lo', 5)")
+    db.execute("alter table loner inherit person")
+    assert rows(db, "select count(*) from person where name = 'lo'") == [(1,)]
+    assert err(db, "alter table person inherit loner") == ("42P07", "circular inheritance not allowed")
+    db.execute("alter table loner no inherit person")
+    assert rows(db, "select count(*) from person where name = 'lo'") == [(0,)]
+    assert err(db, "alter table loner no inherit person") == (
+        "42P01", 'relation "person" is not a parent of relation "loner"')
+
+
+def test_drop_parent_needs_cascade(family, notices):
+    db = family
+    assert err(db, "drop table emp") == ("2BP01", "cannot drop table emp because other objects depend on it")
+    db.execute("drop table stud_emp, emp")
+    db.execute("drop table person cascade")
+    assert notices == ["drop cascades to table student"]
+    assert rows(db, "select count(*) from pg_class where relname in ('person', 'student')") == [(0,)]
