@@ -445,7 +445,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                 elif isinstance(k, exp.ComputedColumnConstraint):
                     md[generated_columns.KEY] = generated_columns.definition(k, cname, md, tname)
                 elif isinstance(k, exp.CheckColumnConstraint):
-                    checks.append({"name": con_name or f"{tname}_{cname}_check", "expr": to_sql(k.this),
+                    checks.append({"name": con_name or f"{tname}_{cname}_check", "expr": to_sql(k.this), "local": True,
                                    **({"no_inherit": True} if k.args.get("no_inherit") else {})})
                 elif isinstance(k, exp.Reference):
                     pending_refs.append((k, [cname], con_name or f"{tname}_{cname}_fkey"))
@@ -495,7 +495,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                 elif isinstance(item, exp.CheckColumnConstraint):
                     refs = sorted({ident(c) for c in item.this.find_all(exp.Column)})
                     default = f"{tname}_{refs[0]}_check" if len(refs) == 1 else f"{tname}_check"
-                    checks.append({"name": con_name or default, "expr": to_sql(item.this),
+                    checks.append({"name": con_name or default, "expr": to_sql(item.this), "local": True,
                                    **({"no_inherit": True} if item.args.get("no_inherit") else {})})
                 elif isinstance(item, exp.ForeignKey):
                     names = [ident(c) for c in item.expressions]
@@ -626,13 +626,15 @@ def create_table(session: Any, ast: exp.Create) -> Result:
             raise HeliosError("cannot create partitioned table as inheritance child", sqlstate="42809")
         ups = inheritance.resolve_parents(session, txn, list(inherits.expressions), name)
         own_names = {ident(e.this) for e in elements if isinstance(e, exp.ColumnDef)}
+        for like in (e for e in elements if isinstance(e, exp.LikeProperty)):  # LIKE's columns are its own too
+            src = txn.get_table(*table_name(session, like.this, txn))
+            own_names |= {c.name for c in src.columns} if src is not None else set()
         inherited = list(dict.fromkeys(c.name for p in ups for c in p.columns if c.name not in own_names))
         spec = build_columns(session, txn, schema, name, elements, known=inherited)
         cols, counts, own, inh_checks, notices = inheritance.merge_columns(ups, spec["columns"])
         spec["columns"] = cols
         local_checks = spec["options"].get("checks") or []
-        for ck in local_checks:
-            ck["local"] = True
+        notices += inheritance.merge_checks(name, inh_checks, local_checks)
         merged = {c["name"] for c in local_checks}
         spec["options"]["checks"] = [c for c in inh_checks if c["name"] not in merged] + local_checks or None
         if not spec["options"]["checks"]:
@@ -1474,8 +1476,11 @@ def _alter_inherited(session: Any, txn: Any, tdef: Any, action: Any, notices: li
             added = [k for k in tdef.options.get("checks") or [] if k["name"] not in before
                      and not k.get("no_inherit")]
             for child in inheritance.descendants(txn, tdef):
-                have = {k["name"] for k in child.options.get("checks") or []}
-                fresh = [dict(k) for k in added if k["name"] not in have]
+                have = {k["name"]: k for k in child.options.get("checks") or []}
+                for k in added:
+                    if k["name"] in have:  # the child's own constraint of that name becomes the inherited one too
+                        notices += inheritance.merge_checks(child.name, [k], [have[k["name"]]])
+                fresh = [{n: v for n, v in k.items() if n != "local"} for k in added if k["name"] not in have]
                 if fresh:
                     child = txn.alter_table(child.schema, child.name,
                                             options={"checks": list(child.options.get("checks") or []) + fresh})

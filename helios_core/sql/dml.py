@@ -618,8 +618,10 @@ def _row_query(tdef: Any, alias: str, table: exp.Table, extra_from: list[Any], w
     """SELECT a._rowid, a.<cols>, <extra> FROM t AS a [, extra] WHERE where [AND a._rowid IN (...)]."""
     tbl = exp.Table(this=exp.to_identifier(tdef.name, quoted=True),
                     db=exp.to_identifier(tdef.schema, quoted=True),
-                    alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)))
-    tbl.meta["dml_target"] = True  # the statement's own scan of its target (privileges: checked already)
+                    alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)), only=True)
+    # the statement's own scan of its target (privileges: checked already); ONLY: tables that inherit
+    # from it are updated by their own runs (inheritance.each_table)
+    tbl.meta["dml_target"] = True
     projections: list[Any] = [_qcol(alias, "_rowid")]
     projections += [_qcol(alias, c.name) for c in tdef.columns]
     projections += [exp.alias_(e.copy(), f"__x{i}", quoted=True) for i, e in enumerate(extra_exprs)]
@@ -1329,6 +1331,8 @@ def merge(session: Any, ast: exp.Merge, params: Any = (), prepared: Any = None) 
     tdef, alias = _target(session, txn, ast.this)
     if partitions.spec(tdef) is not None or partitions.parent_of(tdef) is not None:
         raise FeatureNotSupported("MERGE into a partitioned table or a partition is not supported")
+    if inheritance.has_children(tdef):
+        raise FeatureNotSupported("MERGE into a table that other tables inherit from is not supported")
     firing.refuse_unfired(tdef, "MERGE")
     if rls_policies.applies(session, tdef):
         raise FeatureNotSupported("MERGE into a table with row-level security policies is not supported")
@@ -1383,8 +1387,10 @@ def merge(session: Any, ast: exp.Merge, params: Any = (), prepared: Any = None) 
                 raise FeatureNotSupported(f"MERGE action {text} is not supported")
         plan_parts.append(part)
     tbl = exp.Table(this=exp.to_identifier(tdef.name, quoted=True), db=exp.to_identifier(tdef.schema, quoted=True),
-                    alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)))
-    tbl.meta["dml_target"] = True  # the statement's own scan of its target (privileges: checked already)
+                    alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)), only=True)
+    # the statement's own scan of its target (privileges: checked already); ONLY: tables that inherit
+    # from it are updated by their own runs (inheritance.each_table)
+    tbl.meta["dml_target"] = True
     projections: list[Any] = [_qcol(alias, "_rowid")] + [_qcol(alias, c.name) for c in tdef.columns]
     projections += [exp.alias_(e.copy(), f"__x{i}", quoted=True) for i, e in enumerate(extra)]
     q = exp.Select(expressions=projections).from_(source.copy(), copy=False)

@@ -186,8 +186,31 @@ def merge_columns(parent_tables: list[Any], local: list[Any]) -> tuple[list[Any]
                 continue
             if any(k["name"] == ck["name"] for k in checks):
                 continue
-            checks.append(dict(ck))
+            checks.append({k: v for k, v in ck.items() if k != "local"})
     return cols, counts, own, checks, notices
+
+
+def merge_checks(table: str, inherited: list[dict], local: list[dict]) -> list[str]:
+    """A local CHECK named as an inherited one: the same condition merges (NOTICE), a NO INHERIT one
+    conflicts (42P17), another condition is a duplicate name (42710)."""
+    notices = []
+    mine = {k["name"]: k for k in local}
+    for ck in inherited:
+        own = mine.get(ck["name"])
+        if own is None:
+            continue
+        if own.get("no_inherit"):
+            raise HeliosError(f'constraint "{ck["name"]}" conflicts with inherited constraint on relation "{table}"',
+                              sqlstate="42P17")
+        if _normal(own["expr"]) != _normal(ck["expr"]):
+            raise HeliosError(f'check constraint "{ck["name"]}" for relation "{table}" already exists',
+                              sqlstate="42710")
+        notices.append(f'merging constraint "{ck["name"]}" with inherited definition')
+    return notices
+
+
+def _normal(expr: str) -> str:
+    return " ".join(expr.lower().replace("(", " ").replace(")", " ").split())
 
 
 # ------------------------------------------------------------------ reads

@@ -156,3 +156,30 @@ def test_drop_parent_needs_cascade(family, notices):
     db.execute("drop table person cascade")
     assert notices == ["drop cascades to table student"]
     assert rows(db, "select count(*) from pg_class where relname in ('person', 'student')") == [(0,)]
+
+
+def test_update_through_parent_keeps_each_tables_own_constraints(db):
+    """The parent's own run must not see its children's rows: a NO INHERIT check of the parent does not
+    judge rows of a child updated through it."""
+    db.execute("drop table if exists base_t cascade")
+    db.execute("create table base_t (f1 int, f2 int, check (f1 < 10) no inherit)")
+    db.execute("create table kid_t () inherits (base_t)")
+    db.execute("insert into kid_t select i, i from generate_series(1, 20) i")
+    assert db.execute("update base_t set f2 = 0 where f1 = 12").rowcount == 1
+    assert rows(db, "select tableoid::regclass::text, f1, f2 from base_t where f1 = 12") == [("kid_t", 12, 0)]
+    assert err(db, "merge into base_t using kid_t on true when matched then do nothing")[0] == "0A000"
+    db.execute("drop table base_t cascade")
+
+
+def test_check_constraints_merge_by_name(db, notices):
+    db.execute("drop table if exists pa cascade")
+    db.execute("create table pa (a int, constraint pos check (a > 0))")
+    db.execute("create table ka (a int, constraint pos check (a > 0)) inherits (pa)")
+    assert notices[-2:] == ['merging column "a" with inherited definition',
+                       'merging constraint "pos" with inherited definition']
+    assert rows(db, "select conislocal, coninhcount, pg_get_expr(conbin, conrelid) from pg_constraint "
+                    "where conrelid = 'ka'::regclass") == [(True, 1, "(a > 0)")]
+    assert err(db, "create table kb (constraint pos check (a > 0) no inherit) inherits (pa)") == (
+        "42P17", 'constraint "pos" conflicts with inherited constraint on relation "kb"')
+    assert err(db, "create table kc (constraint pos check (a > 5)) inherits (pa)")[0] == "42710"
+    db.execute("drop table pa cascade")

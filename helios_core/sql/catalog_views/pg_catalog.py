@@ -10,6 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import sqlglot
+import sqlglot.errors
+from sqlglot import exp
+
 from helios_core import roles
 from helios_core.errors import HeliosError
 from helios_core.sql import acl as A
@@ -324,12 +328,27 @@ def pg_constraint(model: CatalogModel) -> list[tuple]:
             c.on_delete if c.kind == "f" else " ", "s" if c.kind == "f" else " ", islocal, inhcount, c.no_inherit,
             [nums.get(n, 0) for n in c.columns] or None,
             [ref_nums.get(n, 0) for n in c.ref_columns] if c.kind == "f" else None,
-            None, None, None, None, None, c.check if c.kind == "c" else None,
+            None, None, None, None, None, _stored_form(c.check) if c.kind == "c" else None,
         ))
     for oid, name, nsp, typoid, definition, validated in domain_constraints(model.txn):
         rows.append((oid, name, nsp, "c", False, False, validated, 0, typoid, 0, 0, 0, " ", " ", " ", True, 0,
                      False, None, None, None, None, None, None, None, definition))
     return rows
+
+
+_OPERATOR_NODES = (exp.Binary, exp.Not, exp.Is, exp.In, exp.Between, exp.Like, exp.ILike)
+
+
+def _stored_form(check: str | None) -> str | None:
+    """conbin as pg_get_expr shows it: an operator expression in parentheses ("(a <> 0)"), a column or a
+    function call as it is. (PostgreSQL also parenthesizes each operand of AND/OR: not done here.)"""
+    if not check:
+        return check
+    try:
+        tree = sqlglot.parse_one(check, read="postgres")
+    except sqlglot.errors.ParseError:
+        return check
+    return f"({check})" if isinstance(tree, _OPERATOR_NODES) else check
 
 
 def _check_inheritance(by_name: dict, c: Any) -> tuple[int, bool]:
