@@ -624,7 +624,7 @@ def create_table(session: Any, ast: exp.Create) -> Result:
     if inherits is not None:
         if part_by is not None:
             raise HeliosError("cannot create partitioned table as inheritance child", sqlstate="42809")
-        ups = inheritance.resolve_parents(session, txn, list(inherits.expressions), name)
+        ups = inheritance.resolve_parents(txn, [table_name(session, n, txn) for n in inherits.expressions])
         own_names = {ident(e.this) for e in elements if isinstance(e, exp.ColumnDef)}
         for like in (e for e in elements if isinstance(e, exp.LikeProperty)):  # LIKE's columns are its own too
             src = txn.get_table(*table_name(session, like.this, txn))
@@ -1080,8 +1080,6 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
 
 def _drop_inheritors(session: Any, txn: Any, tdef: Any, *, cascade: bool, named: list) -> list:
     """DROP of a table others inherit from: 2BP01 unless CASCADE (or all of them are named too)."""
-    from helios_core.sql.domains import _cascade_notice
-
     below = [d for d in inheritance.descendants(txn, tdef) if (d.schema, d.name) not in named]
     if not below:
         return []
@@ -1094,7 +1092,7 @@ def _drop_inheritors(session: Any, txn: Any, tdef: Any, *, cascade: bool, named:
     for d in reversed(below):
         if txn.get_table(d.schema, d.name) is not None:
             drop_table_objects(session, txn, d.schema, d.name, cascade=True)
-    return _cascade_notice([f"drop cascades to table {d.name}" for d in below])
+    return inheritance.cascade_notice(below)
 
 
 def _resolve_for_drop(session: Any, txn: Any, t: exp.Table, kind: str) -> tuple[str, str]:
@@ -1475,18 +1473,7 @@ def _alter_inherited(session: Any, txn: Any, tdef: Any, action: Any, notices: li
         if isinstance(action, exp.AddConstraint):  # each child takes the constraint under the parent's name
             added = [k for k in tdef.options.get("checks") or [] if k["name"] not in before
                      and not k.get("no_inherit")]
-            for child in inheritance.descendants(txn, tdef):
-                have = {k["name"]: k for k in child.options.get("checks") or []}
-                for k in added:
-                    if k["name"] in have:  # the child's own constraint of that name becomes the inherited one too
-                        notices += inheritance.merge_checks(child.name, [k], [have[k["name"]]])
-                fresh = [{n: v for n, v in k.items() if n != "local"} for k in added if k["name"] not in have]
-                if fresh:
-                    child = txn.alter_table(child.schema, child.name,
-                                            options={"checks": list(child.options.get("checks") or []) + fresh})
-                    from helios_core.sql import constraints
-
-                    constraints.validate_table(session, txn, child)
+            notices += inheritance.add_checks_below(session, txn, tdef, added)
             return txn.get_table(tdef.schema, tdef.name)
         for child in kids:
             if child.column(ident(action.this)) is not None:
@@ -1527,7 +1514,8 @@ def inherit_command(session: Any, text: str) -> Result | None:
     if child is None:
         raise UndefinedTable(f'relation "{name}" does not exist')
     object_privileges.check_owner(session, object_privileges.ObjectRef("table", name, schema))
-    inheritance.alter_inherit(session, txn, child, exp.to_table(m["parent"], dialect="postgres"), add=not m["no"])
+    inheritance.alter_inherit(txn, child, *table_name(session, exp.to_table(m["parent"], dialect="postgres"), txn),
+                              add=not m["no"])
     return Result(command_tag="ALTER TABLE")
 
 

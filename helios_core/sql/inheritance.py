@@ -23,14 +23,15 @@ from typing import Any
 
 from sqlglot import exp
 
-from helios_core.errors import HeliosError, UndefinedTable
+from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedTable
 from helios_core.logical import nodes as L
 from helios_core.session import Result
-from helios_core.sql import object_privileges
+from helios_core.sql import constraints, object_privileges, partitions
 from helios_core.sql.expr import Field
 from helios_core.sql.planner import system_columns
 from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.types import INT8
+from helios_core.storage import ColumnDef
 
 
 class DatatypeMismatch(HeliosError):
@@ -118,13 +119,10 @@ def _plain_type(c: Any) -> str:
 
 
 # ------------------------------------------------------------------ CREATE TABLE ... INHERITS
-def resolve_parents(session: Any, txn: Any, nodes: list[Any], child_name: str) -> list[Any]:
-    """The parent tables INHERITS names: 42P01 for a missing one, 42P07 named twice, 42809 not a table."""
-    from helios_core.sql.ddl import table_name  # ddl imports this module
-
+def resolve_parents(txn: Any, names: list[tuple[str, str]]) -> list[Any]:
+    """The parent tables INHERITS names: 42P01 for a missing one, 42P07 named twice, 42809 partitioned."""
     out = []
-    for node in nodes:
-        schema, name = table_name(session, node, txn)
+    for schema, name in names:
         t = txn.get_table(schema, name)
         if t is None:
             raise UndefinedTable(f'relation "{name}" does not exist')
@@ -141,8 +139,6 @@ def resolve_parents(session: Any, txn: Any, nodes: list[Any], child_name: str) -
 def merge_columns(parent_tables: list[Any], local: list[Any]) -> tuple[list[Any], dict[str, int], list[str],
                                                                         list[dict], list[str]]:
     """(columns, inherit_count, local_columns, inherited checks, notices) of a new child table."""
-    from helios_core.storage.schema import ColumnDef
-
     cols: list[Any] = []
     counts: dict[str, int] = {}
     notices: list[str] = []
@@ -213,11 +209,36 @@ def _normal(expr: str) -> str:
     return " ".join(expr.lower().replace("(", " ").replace(")", " ").split())
 
 
+def cascade_notice(dropped: list[Any]) -> list[Any]:
+    """PostgreSQL's NOTICE for the tables a DROP ... CASCADE took along: one line, or a count and the list."""
+    lines = [f"drop cascades to table {d.name}" for d in dropped]
+    if len(lines) <= 1:
+        return lines
+    notice = HeliosError(f"drop cascades to {len(lines)} other objects", sqlstate="00000", detail="\n".join(lines))
+    notice.severity = "NOTICE"
+    return [notice]
+
+
+def add_checks_below(session: Any, txn: Any, tdef: Any, added: list[dict]) -> list[str]:
+    """CHECK constraints just added to ``tdef`` reach every table below it under the same name (a child's
+    own constraint of that name merges); each child's rows must pass them."""
+    notices: list[str] = []
+    for child in descendants(txn, tdef):
+        have = {k["name"]: k for k in child.options.get("checks") or []}
+        for k in added:
+            if k["name"] in have:
+                notices += merge_checks(child.name, [k], [have[k["name"]]])
+        fresh = [{n: v for n, v in k.items() if n != "local"} for k in added if k["name"] not in have]
+        if fresh:
+            child = txn.alter_table(child.schema, child.name,
+                                    options={"checks": list(child.options.get("checks") or []) + fresh})
+            constraints.validate_table(session, txn, child)
+    return notices
+
+
 # ------------------------------------------------------------------ reads
 def plan_scan(builder: Any, node: exp.Table, src: Any, qual: str) -> Any:
     """The parent as the Append of its own scan and the scans of every table below it."""
-    from helios_core.errors import FeatureNotSupported
-
     txn = builder.ctx.txn
     if node.args.get("version") is not None:
         raise FeatureNotSupported("time travel over a table with inheritance children is not supported")
@@ -234,8 +255,6 @@ def plan_scan(builder: Any, node: exp.Table, src: Any, qual: str) -> Any:
     for t in tree(txn, src.table):
         leaves = [t]
         if (t.options or {}).get("partition_by"):
-            from helios_core.sql import partitions
-
             leaves = partitions.leaves(txn, t)
         for leaf in leaves:
             op = L.Scan(list(fields), leaf.schema, leaf.name, [n for n, _ in needed], with_rowid=with_rowid,
@@ -276,11 +295,8 @@ def each_table(session: Any, ast: exp.Expression, parent: Any, run: Any) -> Resu
 
 
 # ------------------------------------------------------------------ ALTER TABLE ... [NO] INHERIT
-def alter_inherit(session: Any, txn: Any, child: Any, parent_node: Any, *, add: bool) -> None:
+def alter_inherit(txn: Any, child: Any, schema: str, name: str, *, add: bool) -> None:
     """ALTER TABLE child INHERIT parent | NO INHERIT parent."""
-    from helios_core.sql.ddl import table_name
-
-    schema, name = table_name(session, parent_node, txn)
     parent = txn.get_table(schema, name)
     if parent is None:
         raise UndefinedTable(f'relation "{name}" does not exist')

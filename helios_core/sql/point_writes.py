@@ -30,7 +30,15 @@ from sqlglot import exp
 from helios_core import time_budget
 from helios_core.errors import HeliosError
 from helios_core.session import Result
-from helios_core.sql import constraints, dml, dml_privileges, generated_columns, inheritance, partitions, sequences
+from helios_core.sql import (
+    constraints,
+    dml,
+    dml_privileges,
+    generated_columns,
+    inheritance,
+    partitions,
+    sequences,
+)
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.operators.base import batch_of, names
 from helios_core.sql.operators.basic import Project, Values
