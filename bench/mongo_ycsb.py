@@ -45,8 +45,10 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _run(clients: int, seconds: float, make_worker: Callable[[], Callable[[random.Random], None]]) -> tuple[float, int]:
-    """(operations per second, operations) of ``clients`` threads for ``seconds``."""
+def _run(clients: int, seconds: float, make_worker: Callable[[], Callable[[random.Random], None]]
+         ) -> tuple[float, int, float]:
+    """(operations per second, operations, this process's CPU seconds: the client side) of ``clients``
+    threads for ``seconds``."""
     done = [0] * clients
     stop = time.perf_counter() + seconds
 
@@ -61,11 +63,12 @@ def _run(clients: int, seconds: float, make_worker: Callable[[], Callable[[rando
 
     threads = [threading.Thread(target=loop, args=(k,)) for k in range(clients)]
     started = time.perf_counter()
+    cpu_started = time.process_time()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return sum(done) / (time.perf_counter() - started), sum(done)
+    return sum(done) / (time.perf_counter() - started), sum(done), time.process_time() - cpu_started
 
 
 def main() -> None:
@@ -128,14 +131,17 @@ def main() -> None:
             return make
 
         print(f"{'workload':<10}{'clients':>8}{'helios ops/s':>16}{'postgres ops/s':>16}{'ratio':>8}"
-              f"{'helios CPU us/op':>18}")
+              f"{'helios CPU us/op':>18}{'client CPU us/op (pymongo / psycopg)':>40}")
         for name, share in WORKLOADS.items():
             for clients in client_counts:
                 cpu_before = _cpu_seconds(helios.process.pid)
-                ours, count = _run(clients, args.seconds, mongo_worker(share))
+                ours, count, our_client = _run(clients, args.seconds, mongo_worker(share))
                 cpu_per_op = (_cpu_seconds(helios.process.pid) - cpu_before) / max(count, 1) * 1e6
-                theirs, _ = _run(clients, args.seconds, pg_worker(share))
-                print(f"{name:<10}{clients:>8}{ours:>16,.0f}{theirs:>16,.0f}{ours / theirs:>8.2f}{cpu_per_op:>18,.0f}")
+                theirs, their_count, their_client = _run(clients, args.seconds, pg_worker(share))
+                clients_cpu = (f"{our_client / max(count, 1) * 1e6:,.0f} / "
+                               f"{their_client / max(their_count, 1) * 1e6:,.0f}")
+                print(f"{name:<10}{clients:>8}{ours:>16,.0f}{theirs:>16,.0f}{ours / theirs:>8.2f}{cpu_per_op:>18,.0f}"
+                      f"{clients_cpu:>40}")
         mongo.close()
     finally:
         cluster.stop()

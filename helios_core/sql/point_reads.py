@@ -137,6 +137,10 @@ def _text_key(value: Any, type_name: str) -> str | None:
         return value
     if len(value) > _LONGEST_JSONB_KEY:
         return None
+    inner = value[1:-1]
+    if len(value) > 1 and value[0] == '"' == value[-1] and inner.isprintable() and '"' not in inner \
+            and "\\" not in inner:
+        return value  # a JSON string with nothing to escape: its own canonical text
     try:
         return jsonb_text(value)
     except (HeliosError, ValueError, TypeError, RecursionError):

@@ -323,6 +323,9 @@ def test_execute_point_takes_text_and_jsonb_keys(engine_session):
     assert taken(s, stmt, '{ "$oid" : "abc" }') == [('{"$oid": "abc"}', '{"n": 2}')]
     assert taken(s, stmt, '{"bb": [1, 2.50], "a": 1}') == [('{"a": 1, "bb": [1, 2.50]}', '{"n": 3}')]
     assert taken(s, stmt, '"nope"') == []
+    s.execute("""insert into docs values ('"é \\"q\\u0041"', '{"n": 4}'), ('"a/b"', '{"n": 5}')""")
+    assert taken(s, stmt, '"é \\"qA"') == [('"é \\"qA"', '{"n": 4}')]  # escapes written as jsonb writes them
+    assert taken(s, stmt, '"a\\/b"') == taken(s, stmt, '"a/b"') == [('"a/b"', '{"n": 5}')]
     for key in ("{bad", '"a\\u0000"', None, 7):  # left to the binder, which judges them
         assert s.execute_point(stmt, [key]) is None
     with pytest.raises(HeliosError) as err:

@@ -619,8 +619,7 @@ def parse_json(arr: pa.Array) -> pa.Array:
 
 def _json_loads(x: str, tname: str) -> object:
     try:
-        return json.loads(x, parse_float=decimal.Decimal, parse_int=int,
-                          parse_constant=_reject_constant)
+        return _JSON_DECODER.decode(x)
     except (ValueError, TypeError):
         raise InvalidTextRepresentation(f"invalid input syntax for type {tname}",
                                         detail=f"Token in {x!r} is invalid.") from None
@@ -638,6 +637,10 @@ def _jsonb_loads(x: str) -> object:
 
 def _reject_constant(name: str) -> object:
     raise ValueError(name)
+
+
+# json.loads(x, parse_float=..., ...) builds a decoder per call; one decoder, made once, reads alike
+_JSON_DECODER = json.JSONDecoder(parse_float=decimal.Decimal, parse_int=int, parse_constant=_reject_constant)
 
 
 def parse_jsonb(arr: pa.Array) -> pa.Array:
