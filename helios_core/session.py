@@ -117,6 +117,11 @@ class CopySpec:
     escape: str | None = None
     arrow_schema: Any = None  # pyarrow.Schema of the columns, in order
     column_types: list[ResultColumn] = attrs.Factory(list)
+    # CSV only: COPY TO quotes every non-NULL value of these columns; COPY FROM does not read an
+    # unquoted NULL string as NULL in force_not_null's, and reads a quoted one as NULL in force_null's
+    force_quote: list[str] = attrs.Factory(list)
+    force_not_null: list[str] = attrs.Factory(list)
+    force_null: list[str] = attrs.Factory(list)
 
 
 def _split_tag(tag: str) -> tuple[str, int | None]:

@@ -12,7 +12,6 @@ directory or the Python installation (helios_core.sql.server_files).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from sqlglot import exp
 
+from helios_core.copy_csv import csv_field, csv_text_columns, force_indexes
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
 from helios_core.frontends.postgres import dialect
 from helios_core.session import CopySpec, Result
@@ -30,6 +30,7 @@ from helios_core.sql import (
     partitions,
     server_files,
 )
+from helios_core.sql import types as sql_types
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.row_security import policies as rls_policies
@@ -42,7 +43,17 @@ def _bool_opt(v: Any) -> bool:
     return str(v).lower() in ("true", "on", "1", "yes", "")
 
 
+_OPTIONS = ("format", "freeze", "delimiter", "null", "header", "quote", "escape", "force_quote",
+            "force_not_null", "force_null", "encoding")
+# option -> (its words in PostgreSQL's messages, the direction it belongs to)
+_FORCE = {"force_quote": ("force quote", "out"), "force_not_null": ("force not null", "in"),
+          "force_null": ("force null", "in")}
+
+
 def _spec_options(opts: dict) -> dict:
+    for key in opts:
+        if key not in _OPTIONS:
+            raise HeliosError(f'option "{key}" not recognized', sqlstate="42601")
     fmt = str(opts.get("format", "text")).lower()
     if fmt not in ("text", "csv", "binary"):
         raise HeliosError(f'COPY format "{fmt}" not recognized', sqlstate="22023")
@@ -62,6 +73,38 @@ def _spec_options(opts: dict) -> dict:
         raise HeliosError("COPY delimiter must be a single one-byte character", sqlstate="0A000")
     return {"format": fmt, "delimiter": delimiter, "null": null, "header": _bool_opt(opts["header"])
             if "header" in opts else False, "quote": quote, "escape": escape}
+
+
+def _force_options(opts: dict, fmt: str, direction: str, columns: list[str]) -> dict:
+    """FORCE_QUOTE / FORCE_NOT_NULL / FORCE_NULL checked as PostgreSQL checks them: CSV only, in
+    their own direction, naming columns of the COPY (``*``: all of them, for FORCE_QUOTE)."""
+    out: dict[str, list[str]] = {}
+    for key, (words, own) in _FORCE.items():
+        listed = opts.get(key)
+        if listed is None:
+            continue
+        if fmt != "csv":
+            raise FeatureNotSupported(f"COPY {words} available only in CSV mode")
+        if direction != own:
+            raise FeatureNotSupported(f"COPY {words} only available using COPY {'TO' if own == 'out' else 'FROM'}")
+        if listed == ["*"]:
+            if key != "force_quote":
+                raise HeliosError(f'argument to option "{key}" must be a list of column names', sqlstate="22023")
+            out[key] = list(columns)
+            continue
+        for name in listed:
+            if name not in columns:
+                raise HeliosError(f'{key.upper()} column "{name}" not referenced by COPY', sqlstate="42P10")
+        out[key] = list(listed)
+    return out
+
+
+def _check_force_columns(opts: dict, known: Any, table: str) -> None:
+    """A FORCE_* column that is not a column of the table at all: 42703, as for the column list."""
+    for key in _FORCE:
+        for name in opts.get(key) or []:
+            if name != "*" and name not in known:
+                raise UndefinedColumn(f'column "{name}" of relation "{table}" does not exist')
 
 
 def start(session: Any, u: Any) -> Result:
@@ -84,8 +127,10 @@ def start(session: Any, u: Any) -> Result:
         plan = session.plan_query(stmts[0].ast, ctx)
         batches = list(plan.execute(ctx))
         cols = [result_column(n, t) for n, t in plan.columns]
-        spec = CopySpec(table="", columns=[n for n, _ in plan.columns], direction="out",
-                        arrow_schema=plan.schema, column_types=cols, **o)
+        names = [n for n, _ in plan.columns]
+        forced = _force_options(a["options"], o["format"], "out", names)
+        spec = CopySpec(table="", columns=names, direction="out",
+                        arrow_schema=plan.schema, column_types=cols, **o, **forced)
         return _out(session, spec, batches, a.get("target"))
     parts = a.get("table_parts") or a["table"].split(".")
     schema, name = (parts[-2], parts[-1]) if len(parts) >= 2 else (None, parts[0])
@@ -119,9 +164,11 @@ def start(session: Any, u: Any) -> Result:
     else:
         object_privileges.check_relation_read(session, "table", tdef.schema, tdef.name, list(names))
     fields = [pa.field(n, ctypes[n].arrow_type) for n in names]
+    _check_force_columns(a["options"], ctypes, name)
+    forced = _force_options(a["options"], o["format"], a["direction"], list(names))
     spec = CopySpec(table=f"{tdef.schema}.{tdef.name}", columns=list(names), direction=a["direction"],
                     arrow_schema=pa.schema(fields), column_types=[result_column(n, ctypes[n]) for n in names],
-                    **o)
+                    **o, **forced)
     if a["direction"] == "in":
         if a.get("target"):
             return _copy_from_file(session, spec, a["target"])
@@ -373,14 +420,11 @@ def _copy_from_file(session: Any, spec: CopySpec, path: str) -> Result:
     ncols = len(spec.columns)
     if spec.format == "csv":
         names = [f"c{i}" for i in range(ncols)]
-        table = pacsv.read_csv(
-            io.BytesIO(raw),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 if spec.header else 0),
-            parse_options=pacsv.ParseOptions(delimiter=spec.delimiter or ",", quote_char=spec.quote or '"'),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 null_values=[spec.null or ""], strings_can_be_null=True,
-                                                 quoted_strings_can_be_null=False))
-        columns = [table.column(i).combine_chunks() for i in range(ncols)]
+        not_null, null = force_indexes(spec)
+        columns = csv_text_columns(
+            raw, ncols, spec.null or "",
+            pacsv.ParseOptions(delimiter=spec.delimiter or ",", quote_char=spec.quote or '"'),
+            pacsv.ReadOptions(column_names=names, skip_rows=1 if spec.header else 0), not_null, null)
     elif spec.format == "text":
         rows = parse_text_rows(raw.decode("utf-8"), spec)
         for r in rows:
@@ -410,17 +454,27 @@ def t_of(spec: CopySpec, i: int) -> Any:
 def _write_file(session: Any, spec: CopySpec, batches: list[pa.RecordBatch], path: str) -> None:
     from helios_core.sql import functions as F
 
+    csv = spec.format == "csv"
+    delimiter = spec.delimiter or ("," if csv else "\t")
+    quote = spec.quote or '"'
+    null = spec.null if spec.null is not None else ("" if csv else "\\N")
+    forced = [name in spec.force_quote for name in spec.columns]
+
+    def field(v: str, force: bool) -> str:
+        if not csv:
+            return _escape_text(v)
+        return csv_field(v, delimiter=delimiter, quote=quote, escape=spec.escape or quote, null=null, force=force)
+
     lines = []
     if spec.header:
-        lines.append((spec.delimiter or "\t").join(spec.columns))
+        lines.append(delimiter.join(field(c, False) for c in spec.columns))
     for b in batches:
         texts = []
         for i in range(b.num_columns):
             t = t_of(spec, i)
-            texts.append(F.cast(Vec(b.column(i), t), __import__("helios_core.sql.types", fromlist=["TEXT"]).TEXT,
-                                context="explicit").array.to_pylist())
+            texts.append(F.cast(Vec(b.column(i), t), sql_types.TEXT, context="explicit").array.to_pylist())
         for row in zip(*texts, strict=True):
-            lines.append((spec.delimiter or "\t").join(spec.null if v is None else _escape_text(v) for v in row))
+            lines.append(delimiter.join(null if v is None else field(v, forced[i]) for i, v in enumerate(row)))
     with server_files.open_for_copy(session, path, writing=True) as f:
         f.write(("\n".join(lines) + ("\n" if lines else "")).encode("utf-8"))
 

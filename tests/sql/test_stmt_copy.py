@@ -87,6 +87,16 @@ def test_copy_server_file_roundtrip(s, tmp_path):
     assert s.execute("select b from t2 where a >= 3 order by a")[0].rows() == [("x,y",), (None,)]
 
 
+def test_copy_server_file_csv_quotes_as_postgresql(s, tmp_path):
+    s.execute("""insert into t (a, b) values (1, 'x'), (2, 'q"r,'), (3, ''), (4, null)""")
+    path = tmp_path / "t.csv"
+    s.execute(f"copy t (a, b) to '{path}' with (format csv, header, force_quote (a))")
+    assert path.read_text() == 'a,b\n"1",x\n"2","q""r,"\n"3",""\n"4",\n'  # PostgreSQL 15's bytes
+    s.execute("create table t3 (a int, b text)")
+    s.execute(f"copy t3 from '{path}' with (format csv, header, force_null (b))")
+    assert s.execute("select a, b from t3 order by a")[0].rows() == [(1, "x"), (2, 'q"r,'), (3, None), (4, None)]
+
+
 def test_copy_in_applies_character_lengths(s):
     s.execute("create table ch (a char(5), b varchar(3))")
     spec = s.execute("copy ch from stdin")[0].copy

@@ -1176,13 +1176,7 @@ def _parse_copy(c: _Cursor) -> Utility:
             key = c.word().lower() or c.name()
             c.i += 1
             if key == "force_not_null" or key == "force_null" or key == "force_quote":
-                if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
-                    while c.cur is not None and c.cur.token_type != TokenType.R_PAREN:
-                        c.i += 1
-                    c.i += 1
-                else:
-                    c.value()
-                opts[key] = True
+                opts[key] = _copy_force_columns(c)
             elif c.cur is not None and c.cur.token_type not in (TokenType.COMMA, TokenType.R_PAREN):
                 opts[key] = c.value()
             else:
@@ -1206,15 +1200,21 @@ def _parse_copy(c: _Cursor) -> Utility:
             elif w == "FREEZE":
                 opts["freeze"] = "true"
             elif w == "FORCE":
-                c.accept("NOT")
-                c.accept("NULL") or c.accept("QUOTE")
+                if c.accept("QUOTE"):
+                    key = "force_quote"
+                else:
+                    c.expect("NOT")
+                    c.expect("NULL")
+                    key = "force_not_null"
                 if c.cur is not None and c.cur.token_type == TokenType.STAR:
                     c.i += 1
+                    opts[key] = ["*"]
                 else:
-                    c.name()
+                    cols = [c.name()]
                     while c.cur is not None and c.cur.token_type == TokenType.COMMA:
                         c.i += 1
-                        c.name()
+                        cols.append(c.name())
+                    opts[key] = cols
             elif w == "OIDS":
                 pass
             else:
@@ -1222,6 +1222,24 @@ def _parse_copy(c: _Cursor) -> Utility:
                 c.fail()
     c.end()
     return Utility(kind="copy", args=args)
+
+
+def _copy_force_columns(c: _Cursor) -> list[str]:
+    """FORCE_QUOTE / FORCE_NOT_NULL / FORCE_NULL's argument: ``(col, ...)`` or ``*``."""
+    if c.cur is not None and c.cur.token_type == TokenType.STAR:
+        c.i += 1
+        return ["*"]
+    if c.cur is None or c.cur.token_type != TokenType.L_PAREN:
+        c.fail()
+    c.i += 1
+    cols = [c.name()]
+    while c.cur is not None and c.cur.token_type == TokenType.COMMA:
+        c.i += 1
+        cols.append(c.name())
+    if c.cur is None or c.cur.token_type != TokenType.R_PAREN:
+        c.fail()
+    c.i += 1
+    return cols
 
 
 def _parse_declare(c: _Cursor) -> Utility:

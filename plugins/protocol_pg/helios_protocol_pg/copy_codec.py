@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from helios_core import types as sql_types
+from helios_core.copy_csv import csv_field, csv_text_columns, force_indexes
 from helios_core.errors import HeliosError
 from helios_protocol_pg import binary_codec as bc
 from helios_protocol_pg import copy_typed
@@ -190,6 +191,8 @@ class TextDecoder(RowDecoder):
         self.escape = escape or self.quote
         self.skip_header = header
         self.lines_before_rows = 1 if header else 0
+        self.force_not_null: set[int] = set()  # column positions (CSV: see helios_core.sql.copy.csv_text_columns)
+        self.force_null: set[int] = set()
         self.buf = b""
         self.ended = False
         if len(self.delimiter) != 1:
@@ -252,7 +255,9 @@ class TextDecoder(RowDecoder):
             return
         if self.ncols == 0:
             return
-        if self.csv:
+        if self.csv and (self.force_not_null or self.force_null):
+            yield from self._decode_forced(chunk)
+        elif self.csv:
             yield from self._decode_with_arrow(chunk, quoted=True)
         elif not backslashes or (self.null == "\\N" and backslashes == chunk.count(b"\\N")):
             yield from self._decode_with_arrow(chunk, quoted=False)  # no escapes (every backslash starts a \N)
@@ -275,9 +280,8 @@ class TextDecoder(RowDecoder):
                 raise
         return self._read_blocks(chunk, quoted, types, 0)
 
-    def _read_blocks(self, chunk: bytes, quoted: bool, types: list[pa.DataType | None], block: int) -> pa.Table:
-        names = [f"c{i}" for i in range(self.ncols)]
-        parse = pacsv.ParseOptions(
+    def _parse_options(self, quoted: bool) -> pacsv.ParseOptions:
+        return pacsv.ParseOptions(
             delimiter=self.delimiter.decode(),
             quote_char=self.quote if quoted else False,
             double_quote=quoted and self.escape == self.quote,
@@ -285,6 +289,25 @@ class TextDecoder(RowDecoder):
             newlines_in_values=quoted,
             ignore_empty_lines=False,
         )
+
+    def _decode_forced(self, chunk: bytes) -> Iterator[pa.RecordBatch]:
+        """CSV with FORCE_NOT_NULL / FORCE_NULL columns: fields read as text with those NULL rules,
+        then converted by the columns' input functions."""
+        names = [f"c{i}" for i in range(self.ncols)]
+        read = pacsv.ReadOptions(column_names=names, block_size=max(1 << 20, len(chunk) + 1), use_threads=False)
+        try:
+            columns = csv_text_columns(chunk, self.ncols, self.null, self._parse_options(True), read,
+                                       self.force_not_null, self.force_null)
+        except pa.ArrowInvalid as exc:
+            m = re.search(r"Row #(\d+): Expected \d+ columns, got (\d+): (.*)$", str(exc), re.DOTALL)
+            if m:
+                raise self._field_count_error(int(m.group(2)), int(m.group(1)) - 1, m.group(3)) from exc
+            raise _bad_copy(f"invalid COPY data: {exc}") from exc
+        yield self._batch_from_strings(columns)
+
+    def _read_blocks(self, chunk: bytes, quoted: bool, types: list[pa.DataType | None], block: int) -> pa.Table:
+        names = [f"c{i}" for i in range(self.ncols)]
+        parse = self._parse_options(quoted)
         convert = pacsv.ConvertOptions(
             column_types={n: t or pa.string() for n, t in zip(names, types, strict=True)},
             null_values=[self.null],
@@ -489,6 +512,7 @@ def make_decoder(spec: Any) -> RowDecoder:
         oids = [oid_of(c) for c in spec.column_types] or [0] * len(schema)
         decoder = TextDecoder(schema, names, csv=spec.format == "csv", delimiter=spec.delimiter, null=spec.null,
                               header=spec.header, quote=spec.quote, escape=spec.escape, type_oids=oids)
+        decoder.force_not_null, decoder.force_null = force_indexes(spec)
     decoder.table = str(spec.table).split(".", 1)[-1]
     return decoder
 
@@ -527,10 +551,7 @@ class RowEncoder:
         return struct.pack("!h", -1) if self.fmt == "binary" else b""
 
     def _csv_quote(self, s: str, force: bool) -> str:
-        if force or s == "" or s == self.null or any(ch in s for ch in (self.delim, self.quote, "\n", "\r")):
-            esc = s.replace(self.escape, self.escape + self.escape) if self.escape != self.quote else s
-            return self.quote + esc.replace(self.quote, self.escape + self.quote) + self.quote
-        return s
+        return csv_field(s, delimiter=self.delim, quote=self.quote, escape=self.escape, null=self.null, force=force)
 
     def encode(self, batch: pa.RecordBatch) -> bytes:
         return b"".join(self.encode_rows(batch))
@@ -563,7 +584,9 @@ class RowEncoder:
             return out
         cols = [text_values(batch.column(i), oid_of(c), c.type_name) for i, c in enumerate(self.columns)]
         if self.fmt == "csv":
-            cols = [[self.null if v is None else self._csv_quote(v, False) for v in col] for col in cols]
+            forced = set(getattr(self.spec, "force_quote", None) or ())
+            cols = [[self.null if v is None else self._csv_quote(v, c.name in forced) for v in col]
+                    for c, col in zip(self.columns, cols, strict=True)]
         else:
             extra = self.delim not in "\\\n\r\t\b\f\v"
             cols = [[self.null if v is None else (v.translate(_TEXT_ESCAPES).replace(self.delim, "\\" + self.delim)
