@@ -18,10 +18,17 @@ parameter, so its parameter's type is left to inference (a batch of 1,000-row IN
 then shares one text). Anything the pass does
 not fully understand (dollar quotes, ``$n`` already there, block comments, escape strings,
 operators it does not know) makes the statement not liftable: it then runs as before.
+
+A batch load's ``INSERT INTO t [(cols)] VALUES (...), (...)`` of plain quoted strings and
+numbers is lifted by one regular expression over its rows instead (``_lift_plain_rows``): the
+token loop costs tens of milliseconds for a 1,000-row batch, the expression a few. It gives
+exactly what the token loop gives and declines anything else (NULL, DEFAULT, expressions,
+comments, exponents, ON CONFLICT, RETURNING ...), which then takes the token loop.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import attrs
@@ -88,10 +95,48 @@ def _next_token(sql: str, pos: int) -> str:
         pos = m.end()
 
 
+# INSERT INTO name[.name] [(col, ...)] VALUES: the head of a batch load (identifiers are plain or quoted)
+_IDENT = r'(?:[A-Za-z_\x80-\uffff][A-Za-z0-9_\x80-\uffff]*|"(?:[^"]|"")+")'
+_PLAIN_HEAD = re.compile(rf"\s*insert\s+into\s+{_IDENT}(?:\s*\.\s*{_IDENT})?"
+                         rf"(?:\s*\(\s*{_IDENT}(?:\s*,\s*{_IDENT})*\s*\))?\s*values\s*(?=\()", re.IGNORECASE)
+# one cell: a quoted string, or a number with its minus sign written right before it
+_PLAIN_CELL = r"(?:'[^']*(?:''[^']*)*'|-?(?:\d+(?:\.\d*)?|\.\d+))"
+_PLAIN_ROW = rf"\(\s*{_PLAIN_CELL}(?:\s*,\s*{_PLAIN_CELL})*\s*\)"
+_PLAIN_ROWS = re.compile(rf"{_PLAIN_ROW}(?:\s*,\s*{_PLAIN_ROW})*\s*;?\s*")
+_PLAIN_CELLS = re.compile(f"({_PLAIN_CELL})")  # in rows _PLAIN_ROWS matched, every match is a whole cell
+_HEAD_WORDS = re.compile(r'"(?:[^"]|"")+"|[^\s().,"]+')
+_CLAUSE_WORDS = _CLAUSES | _HEADS
+_PARAMETER_NAMES: list[str] = []  # $1, $2, ...
+PLAIN_ROWS_MIN = 512  # characters: below this the token loop is as quick
+
+
+def _lift_plain_rows(sql: str) -> Lifted | None:
+    """A plain multi-row INSERT ... VALUES lifted in one pass; None when the statement is not one."""
+    head = _PLAIN_HEAD.match(sql)
+    if head is None or _PLAIN_ROWS.fullmatch(sql, head.end()) is None:
+        return None
+    if any(w.lower() in _CLAUSE_WORDS for w in _HEAD_WORDS.findall(head.group())[2:-1]):
+        return None  # a table or column spelled like a clause word: the token loop decides
+    pieces = _PLAIN_CELLS.split(sql[head.end():])  # text between cells, cell, text between cells, ...
+    cells = pieces[1::2]
+    values = tuple(c[1:-1].replace("''", "'") if c[0] == "'" else c for c in cells)
+    types = tuple(None if c[0] == "'" else "integer" if len(c) < 10 and "." not in c else _literal_type(c)
+                  for c in cells)  # fewer than 10 characters, no point: an integer of int4's range
+    while len(_PARAMETER_NAMES) < len(cells):
+        _PARAMETER_NAMES.append(f"${len(_PARAMETER_NAMES) + 1}")
+    text = "".join(itertools.chain.from_iterable(zip(pieces[0::2], _PARAMETER_NAMES[:len(cells)])))
+    text = head.group() + text + pieces[-1]
+    return Lifted(text, values, types)
+
+
 def lift_constants(sql: str) -> Lifted | None:
     """``sql`` with its value numbers lifted out, or None when it cannot (or need not) be."""
     if "$" in sql or "/*" in sql or "\\" in sql:
         return None
+    if len(sql) >= PLAIN_ROWS_MIN:
+        plain = _lift_plain_rows(sql)
+        if plain is not None:
+            return plain
     pos, n = 0, len(sql)
     parts: list[str] = []
     values: list[str] = []

@@ -269,7 +269,9 @@ def _dml_param_types(session: Any, ctx: Any, ast: Any, given: list[Any], n: int)
     def note(node: Any, t: Any) -> None:
         idx = dml._param_index(node)
         if idx is not None and idx < n and inferred[idx] is None:
-            inferred[idx] = t
+            # a parameter takes the column's type without its modifier, as in PostgreSQL: assigning
+            # it to the column checks varchar(n)'s length and numeric(p,s)'s precision
+            inferred[idx] = attrs.evolve(t, typmod=-1) if t.typmod != -1 else t
 
     if isinstance(ast, exp.Insert):
         cols = dml._insert_columns(tdef, ast.this)

@@ -268,13 +268,16 @@ class SqlSession(Session):
         lifted, cached = self._cached(sql, dialect)
         if cached is not None:
             return list(self._run_statements([cached.plan.statement], lazy=False, cached=(cached, lifted.values)))
-        stmts = self._parse(sql, dialect, [])
-        if not stmts:
-            return [Result(command_tag="EMPTY")]
-        results = list(self._run_statements(stmts, lazy=False))
-        if lifted is not None and len(stmts) == 1:
-            self.statement_cache.learn(self, lifted, results)
-        return results
+        try:
+            stmts = self._parse(sql, dialect, [])
+            if not stmts:
+                return [Result(command_tag="EMPTY")]
+            results = list(self._run_statements(stmts, lazy=False))
+            if lifted is not None and len(stmts) == 1:
+                self.statement_cache.learn(self, lifted, results)
+            return results
+        finally:
+            self.statement_cache.settle(self)
 
     def stream(self, sql: str, dialect: str = "postgres") -> Any:
         """``execute`` lazily (helios_core.session, "Streaming"): Results as the caller advances."""
@@ -285,12 +288,19 @@ class SqlSession(Session):
         if cached is not None:
             gen = self._run_statements([cached.plan.statement], lazy=True, cached=(cached, lifted.values))
         else:
-            stmts = self._parse(sql, dialect, [])
+            try:
+                stmts = self._parse(sql, dialect, [])
+            except BaseException:
+                self.statement_cache.settle(self)
+                raise
             if not stmts:
+                self.statement_cache.settle(self)
                 return iter([Result(command_tag="EMPTY")])
             gen = self._run_statements(stmts, lazy=True)
             if lifted is not None and len(stmts) == 1:
                 gen = self._learning(gen, lifted)
+            else:
+                self.statement_cache.settle(self)
         self._open_statements = gen
         return gen
 
@@ -305,10 +315,13 @@ class SqlSession(Session):
         """A streamed statement's Results, shown to the statement cache once it has started well.
         Closing this closes ``gen`` at once (settle_stream relies on it to finish the statement)."""
         try:
-            first = next(gen, None)
-            if first is None:
-                return
-            self.statement_cache.learn(self, lifted, [first])
+            try:
+                first = next(gen, None)
+                if first is None:
+                    return
+                self.statement_cache.learn(self, lifted, [first])
+            finally:
+                self.statement_cache.settle(self)  # a bulk INSERT claimed and not prepared: released
             yield first
             yield from gen
         finally:

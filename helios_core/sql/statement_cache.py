@@ -14,7 +14,9 @@ was planned under: the engine's plan generation (bumped by every DDL, GRANT/REVO
 branch merge), the session's branch, search_path, current role and the settings that
 shape folded constants. On any change the entry is dropped, and the statement runs the
 ordinary way again (so its errors keep their positions in the text the client sent). The
-cache belongs to one session: plans never cross sessions, roles or branches.
+cache belongs to one session: plans never cross roles or branches, and cross sessions only
+for bulk INSERTs, whose prepared form the server shares among sessions of the same stamp
+(helios_core.sql.shared_statements).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import attrs
 from helios_core.session import PreparedStatement, Result
 from helios_core.sql import prepared
 from helios_core.sql.constant_lifting import Lifted, lift_constants
+from helios_core.sql.shared_statements import of_engine, shareable
 
 CAPACITY = 256  # texts per session
 BULK_VALUES = 100  # a statement with this many lifted values is prepared the first time it ran well
@@ -53,6 +56,7 @@ class StatementCache:
     def __init__(self) -> None:
         self.entries: OrderedDict[tuple, Entry] = OrderedDict()
         self.hits = 0
+        self.claim: tuple | None = None  # the shared bulk INSERT shape this session is preparing
 
     def lookup(self, session: Any, sql: str) -> tuple[Lifted | None, PreparedStatement | None]:
         """The lifted form of ``sql`` and, when it is cached and still valid, its prepared statement."""
@@ -60,6 +64,17 @@ class StatementCache:
         if lifted is None:
             return None, None
         entry = self.entries.get(lifted.key)
+        if (entry is None or entry.statement is None and not entry.refused) and shareable(session, lifted, BULK_VALUES):
+            stamp = stamp_of(session)
+            key = _shared_key(session, lifted, stamp)
+            statement = of_engine(session.engine).take(session, key)
+            self.claim = key if statement is None else None
+            if statement is not None and stamp_of(session) == stamp:
+                self.entries[lifted.key] = Entry(seen=1, statement=statement, stamp=stamp)
+                if len(self.entries) > CAPACITY:
+                    self.entries.popitem(last=False)
+                self.hits += 1
+                return lifted, statement
         if entry is None or entry.statement is None:
             return lifted, None
         if entry.stamp != stamp_of(session):
@@ -84,15 +99,28 @@ class StatementCache:
         try:
             stmt = prepared.prepare(session, lifted.text, param_types=list(lifted.types))
         except Exception:  # noqa: BLE001 - not preparable in this form: keep running it the ordinary way
+            stmt = None
+        if stmt is not None and stamp_of(session) == stamp and _same_columns(stmt.columns, results[0].columns):
+            entry.statement = stmt
+        else:
             entry.refused = True
-            return
-        if stamp_of(session) != stamp or not _same_columns(stmt.columns, results[0].columns):
-            entry.refused = True
-            return
-        entry.statement = stmt
+        if shareable(session, lifted, BULK_VALUES):
+            shared = stmt if entry.statement is not None and stmt.plan.plan is None else None
+            of_engine(session.engine).publish(session, _shared_key(session, lifted, stamp), shared)
+
+    def settle(self, session: Any) -> None:
+        """After a statement ran the ordinary way (well or not): a bulk INSERT this session
+        claimed and did not prepare goes back to whoever sees it next."""
+        if self.claim is not None:
+            of_engine(session.engine).release(session, self.claim)
+            self.claim = None
 
     def clear(self) -> None:
         self.entries.clear()
+
+
+def _shared_key(session: Any, lifted: Lifted, stamp: tuple) -> tuple:
+    return lifted.key, stamp, session.database
 
 
 def _same_columns(a: list[Any] | None, b: list[Any] | None) -> bool:

@@ -1,0 +1,193 @@
+"""Batch-load INSERTs: the one-pass lifting of plain VALUES rows, the bulk INSERT shapes shared
+between sessions, and the same answers and errors whichever path a batch takes.
+
+A 1,000-row ``INSERT ... VALUES`` runs the ordinary way (parsed and planned from its text) the
+first time its shape is seen on the server, and prepared (values bound as parameters) after
+that, in any session of the same role. Each test here runs the same statements both ways, in
+separate in-process engines, and compares what they leave and what they raise."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import helios_core
+from helios_core.errors import HeliosError
+from helios_core.sql import constant_lifting
+from helios_core.sql.constant_lifting import _lift_plain_rows, lift_constants
+
+ROWS = 40
+DDL = ("create table m (t timestamptz not null, id int primary key, k int, d float8, s varchar(5), "
+       "n numeric(5,2))")
+
+
+def _token_loop(sql: str):
+    """lift_constants without the one-pass path."""
+    saved = constant_lifting.PLAIN_ROWS_MIN
+    constant_lifting.PLAIN_ROWS_MIN = 1 << 60
+    try:
+        return lift_constants(sql)
+    finally:
+        constant_lifting.PLAIN_ROWS_MIN = saved
+
+
+def _cell(rng: random.Random, messy: bool) -> str:
+    kind = rng.randrange(9) if messy and rng.random() < 0.05 else rng.choice([0, 1, 2, 4])
+    if kind == 0:
+        return "'" + rng.choice(["", "a,b", "x)(y", "o''k", "2024-01-01 10:00+00", "--no", "'';", "é\n,"]) + "'"
+    if kind == 1:
+        return rng.choice(["0", "-7", "2147483647", "2147483648", "-2147483648", "9223372036854775808", "007"])
+    if kind == 2:
+        return rng.choice(["1.5", "-0.25", "1.", ".5", "123456789.0", "-123456789"])
+    if kind == 3:  # cells the one pass does not take: the token loop decides
+        return rng.choice(["NULL", "DEFAULT", "1e5", "- 5", "'a' || 'b'", "now()", "E'x'", "true", "-.5e-3"])
+    return rng.choice(["'ok'", "42", "-1.25", "'2024-03-01T10:00:00+00:00'"])
+
+
+def _statement(rng: random.Random) -> str:
+    width = rng.randrange(1, 5)
+    messy = rng.random() < 0.3
+    sep = rng.choice([",", ", ", " ,\n  "])
+    rows = sep.join("(" + rng.choice([",", ", ", " , "]).join(_cell(rng, messy) for _ in range(width)) + ")"
+                    for _ in range(rng.randrange(30, 80)))
+    head = rng.choice(["INSERT INTO t VALUES ", "insert into s.t (a, \"B c\") values", "  Insert  Into \"T\"\n VALUES\n",
+                       "INSERT INTO t(a,b) VALUES", "INSERT INTO \"select\" VALUES ", "INSERT INTO t (on, x) VALUES "])
+    tail = rng.choice(["", ";", " ;  ", "\n"] * 3 + [" ON CONFLICT DO NOTHING", " RETURNING a", " -- done",
+                                                     "; select 1"])
+    return head + rows + tail
+
+
+def test_one_pass_lifts_exactly_as_the_token_loop():
+    rng = random.Random(18)
+    taken = 0
+    for _ in range(200):
+        sql = _statement(rng)
+        fast = _lift_plain_rows(sql)
+        assert lift_constants(sql) == _token_loop(sql), sql
+        if fast is not None:
+            taken += 1
+            assert fast == _token_loop(sql), sql
+    assert taken > 20  # the generator makes plain batches often enough to check them
+
+
+def test_one_pass_declines_what_it_cannot_vouch_for():
+    rows = ", ".join(f"({i}, 'v{i}')" for i in range(100))
+    assert _lift_plain_rows(f"INSERT INTO t VALUES {rows}") is not None
+    for sql in (f"INSERT INTO t VALUES {rows} RETURNING *", f"INSERT INTO t VALUES {rows}, (DEFAULT, 'x')",
+                f"INSERT INTO t VALUES {rows}, (NULL, 'x')", f"INSERT INTO t VALUES {rows} ON CONFLICT DO NOTHING",
+                f"INSERT INTO t SELECT * FROM (VALUES {rows}) v", f"INSERT INTO t VALUES {rows}, (1e3, 'x')",
+                f"INSERT INTO t VALUES {rows}, (-(1), 'x')", f"WITH x AS (SELECT 1) INSERT INTO t VALUES {rows}"):
+        assert _lift_plain_rows(sql) is None, sql
+
+
+def _batch(first_id: int, rows: int = ROWS, **change) -> str:
+    """``rows`` rows of m; ``change`` replaces one cell of the middle row: column name -> literal."""
+    out = []
+    for i in range(rows):
+        cells = {"t": f"'2024-01-01 00:{i % 60:02d}:00+00'", "id": str(first_id + i), "k": f"'{i}'",
+                 "d": f"{i}.5", "s": f"'s{i % 100}'", "n": f"{i % 900}.25"}
+        if i == ROWS // 2:
+            cells.update(change)
+        out.append("(" + ", ".join(cells.values()) + ")")
+    return "insert into m values " + ", ".join(out)
+
+
+def _run(bad: str, warm: bool) -> tuple[list, tuple | None, int]:
+    """``bad`` on a fresh engine that already holds one batch; with ``warm``, after its shape was
+    prepared in another session (so it runs prepared): table contents, error, cache hits."""
+    s = helios_core.connect()
+    try:
+        s.execute(DDL)
+        s.execute(_batch(10_000, ROWS - 1))  # rows already there (a batch of another shape)
+        if warm:
+            other = s.engine.connect(user="helios", database="helios", branch="main")
+            other.execute(_batch(20_000))
+            other.execute("delete from m where id >= 20000")
+            other.close()
+        hits = s.statement_cache.hits
+        error = None
+        try:
+            s.execute(bad)
+        except HeliosError as e:
+            error = (e.sqlstate, str(e))
+        rows = s.execute("select * from m order by id")[0].rows()
+        return rows, error, s.statement_cache.hits - hits
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize("change,sqlstate", [
+    ({}, None),
+    ({"k": "'abc'"}, "22P02"),  # not an integer
+    ({"t": "'2024-02-31 10:00+00'"}, "22008"),  # no such date
+    ({"t": "'yesterday noon'"}, "22007"),
+    ({"id": "10003"}, "23505"),  # the primary key of a row already there
+    ({"s": "'toolong'"}, "22001"),  # longer than varchar(5)
+    ({"n": "12345.25"}, "22003"),  # past numeric(5,2)
+    ({"t": "NULL"}, "23502"),  # not a plain cell: both runs take the ordinary path
+    ({"d": "'NaN'"}, None),  # a string into float8: another shape, typed by its column
+])
+def test_same_rows_and_errors_ordinary_and_prepared(change, sqlstate):
+    bad = _batch(1, **change)
+    cold_rows, cold_error, cold_hits = _run(bad, warm=False)
+    warm_rows, warm_error, warm_hits = _run(bad, warm=True)
+    assert cold_hits == 0
+    plain = set(change.values()) != {"NULL"} and change.get("d") is None
+    assert warm_hits == (1 if plain else 0)  # the prepared path did run it
+    assert (cold_error or (None,))[0] == sqlstate
+    assert warm_error == cold_error
+    assert repr(warm_rows) == repr(cold_rows)  # NaN is not equal to itself
+    assert len(cold_rows) == ROWS - 1 + (0 if sqlstate else ROWS)
+
+
+def test_shapes_are_shared_within_a_role_only():
+    s = helios_core.connect()
+    try:
+        s.execute(DDL)
+        s.execute("create role loader login")
+        s.execute("grant select, insert on m to loader")
+        s.execute("create role outsider login")
+        s.execute(_batch(0))
+        same = s.engine.connect(user="helios", database="helios", branch="main")
+        loader = s.engine.connect(user="loader", database="helios", branch="main")
+        outsider = s.engine.connect(user="outsider", database="helios", branch="main")
+        same.execute(_batch(1000))
+        assert same.statement_cache.hits == 1  # prepared by the first session
+        loader.execute(_batch(2000))
+        assert loader.statement_cache.hits == 0  # another role: its own first run
+        loader.execute(_batch(3000))
+        assert loader.statement_cache.hits == 1
+        with pytest.raises(HeliosError) as err:
+            outsider.execute(_batch(4000))
+        assert err.value.sqlstate == "42501"
+        same.execute("create temp table scratch (a int)")
+        same.execute(_batch(5000))  # a session with temporary tables keeps to its own cache
+        assert same.statement_cache.hits == 1
+        s.execute("alter table m add column extra int")  # DDL: the shape is prepared again
+        same2 = s.engine.connect(user="helios", database="helios", branch="main")
+        same2.execute(_batch(6000))
+        assert same2.statement_cache.hits == 0
+        assert s.execute("select count(*), count(extra) from m")[0].rows() == [(ROWS * 6, 0)]
+        for session in (same, same2, loader, outsider):
+            session.close()
+    finally:
+        s.close()
+
+
+def test_a_failed_first_batch_leaves_the_shape_to_the_next_session():
+    s = helios_core.connect()
+    try:
+        s.execute(DDL)
+        with pytest.raises(HeliosError):
+            s.execute(_batch(0, k="'abc'"))
+        other = s.engine.connect(user="helios", database="helios", branch="main")
+        other.execute(_batch(0))  # claims the shape itself (nobody is left holding it): no wait
+        third = s.engine.connect(user="helios", database="helios", branch="main")
+        third.execute(_batch(1000))
+        assert third.statement_cache.hits == 1
+        assert s.execute("select count(*) from m")[0].rows() == [(ROWS * 2,)]
+        other.close()
+        third.close()
+    finally:
+        s.close()
