@@ -4,7 +4,9 @@ Evaluation sorts the input once per distinct (PARTITION BY, ORDER BY), then work
 sorted rows with numpy: partition starts, peer groups (rows equal in ORDER BY), and for each
 row a frame ``[start, end)`` of sorted positions. Ranking functions come from those
 positions directly; sum/count/avg over frames from prefix sums; min/max and the value
-functions from the frame bounds. Results are scattered back to input order.
+functions from the frame bounds. Results are scattered back to input order; the window
+operator (operators/window.py) sorts its input first as PostgreSQL does, so that input order
+is already the order PostgreSQL returns the rows in.
 
 Frames follow PostgreSQL: default with ORDER BY is RANGE UNBOUNDED PRECEDING .. CURRENT ROW
 (the current row's peers included), without ORDER BY the whole partition; ROWS/GROUPS/RANGE
@@ -28,6 +30,7 @@ from helios_core.sql.aggregates import CANONICAL, result_type
 from helios_core.sql.expr import Compiled, Field, Scope, canonical_key
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions.vec import Vec
+from helios_core.sql.window_order import window_sort_items
 
 RANKING = {"row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile"}
 VALUE_FNS = {"lag", "lead", "first_value", "last_value", "nth_value"}
@@ -57,6 +60,8 @@ class WindowSpec:
     filter: Compiled | None = None
     distinct: bool = False
     label: str = ""
+    # PARTITION BY + ORDER BY as PostgreSQL numbers them (window_order): which sort it needs
+    sort_items: list = attrs.Factory(list)
 
 
 def plan_window_operator(builder: Any, op: Any, scope: Scope, windows: list[exp.Window], sel: exp.Select
@@ -69,12 +74,14 @@ def plan_window_operator(builder: Any, op: Any, scope: Scope, windows: list[exp.
     key_scope = scope.key_scope or scope
     specs: list[WindowSpec] = []
     keys: dict[str, int] = {}
-    for w in windows:
+    sort_items = window_sort_items(sel, windows)
+    for w, items in zip(windows, sort_items, strict=True):
         k = canonical_key(w, key_scope) or w.sql()
         if k in keys:
             continue
         keys[k] = len(specs)
         specs.append(window_spec(builder, w, scope, named))
+        specs[-1].sort_items = items
     fields = list(scope.fields) + [Field(s.label, s.result_type) for s in specs]
     subs = dict(scope.substitutions)
     n = len(scope.fields)
@@ -239,32 +246,38 @@ def group_bounds(starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return gstart, gend
 
 
+def window_sort_keys(spec: WindowSpec, t: pa.Table, ctx: Any, eval_on_table: Any
+                     ) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
+    """The PARTITION BY and ORDER BY columns of ``spec`` over ``t`` as Arrow sorts them, and the
+    sort keys naming them (partitions ascending, NULLs as PostgreSQL places them)."""
+    from helios_core.sql.operators.sort import sortable
+
+    cols: dict[str, Any] = {}
+    sort_keys = []
+    for i, p in enumerate(spec.partition):
+        cols[f"p{i}"] = sortable(eval_on_table(p, t, ctx))
+        sort_keys.append((f"p{i}", "ascending", "at_end"))
+    for i, (o, desc, nf) in enumerate(spec.order):
+        cols[f"o{i}"] = sortable(eval_on_table(o, t, ctx))
+        null_first = desc if nf is None else nf
+        sort_keys.append((f"o{i}", "descending" if desc else "ascending", "at_start" if null_first else "at_end"))
+    return cols, sort_keys
+
+
 def compute_window(spec: WindowSpec, t: pa.Table, ctx: Any, eval_on_table: Any) -> pa.Array:
     """The window function's value for every row of t (input order)."""
     n = t.num_rows
     F = ctx.fn
-    from helios_core.sql.operators.sort import sortable
-
-    part_arrays = [eval_on_table(p, t, ctx) for p in spec.partition]
-    order_arrays = [eval_on_table(o, t, ctx) for o, _, _ in spec.order]
-    cols: dict[str, Any] = {}
-    sort_keys = []
-    for i, a in enumerate(part_arrays):
-        cols[f"p{i}"] = sortable(a)
-        sort_keys.append((f"p{i}", "ascending", "at_end"))
-    for i, (a, (_, desc, nf)) in enumerate(zip(order_arrays, spec.order, strict=True)):
-        cols[f"o{i}"] = sortable(a)
-        null_first = desc if nf is None else nf
-        sort_keys.append((f"o{i}", "descending" if desc else "ascending", "at_start" if null_first else "at_end"))
+    cols, sort_keys = window_sort_keys(spec, t, ctx, eval_on_table)
     if sort_keys and n > 1:
         perm = pc.sort_indices(pa.table(cols), sort_keys=sort_keys).to_numpy()
     else:
         perm = np.arange(n)
     perm_arr = pa.array(perm, pa.int64())
     sp = [pa.array(cols[f"p{i}"]).take(perm_arr) if not isinstance(cols[f"p{i}"], pa.ChunkedArray)
-          else cols[f"p{i}"].take(perm_arr).combine_chunks() for i in range(len(part_arrays))]
+          else cols[f"p{i}"].take(perm_arr).combine_chunks() for i in range(len(spec.partition))]
     so = [pa.array(cols[f"o{i}"]).take(perm_arr) if not isinstance(cols[f"o{i}"], pa.ChunkedArray)
-          else cols[f"o{i}"].take(perm_arr).combine_chunks() for i in range(len(order_arrays))]
+          else cols[f"o{i}"].take(perm_arr).combine_chunks() for i in range(len(spec.order))]
     pstarts = partition_layout(sp, n)
     peer_starts = pstarts | partition_layout(so, n) if so else pstarts.copy()
     pstart, pend = group_bounds(pstarts)

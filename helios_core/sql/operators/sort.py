@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 from helios_core.sql.functions import network, range_io, timetz
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
+from helios_core.sql.operators import pg_tie_order
 from helios_core.sql.operators.base import Operator, collect, names, table_batches
 
 
@@ -63,8 +64,7 @@ def sort_table(t: pa.Table, keys: list[SortKey], fields: list[Any] | None = None
     if t.num_rows <= 1 or not keys:
         return t
     cols, spec = _sort_keys(t, keys, fields)
-    idx = pc.sort_indices(pa.table(cols), sort_keys=spec)
-    return t.take(idx)
+    return t.take(pa.array(pg_tie_order.sort_order(pa.table(cols), spec)))
 
 
 # Below this many input rows per wanted row a full sort costs about what selecting does.
@@ -80,9 +80,15 @@ def top_k_table(t: pa.Table, keys: list[SortKey], k: int, fields: list[Any] | No
     keeps them."""
     if k <= 0:
         return t.slice(0, 0)
-    if not keys or t.num_rows <= max(k * TOP_K_MIN_RATIO, 1024):
-        return sort_table(t, keys, fields).slice(0, k)
+    if not keys:
+        return t.slice(0, k)
     cols, spec = _sort_keys(t, keys, fields)
+    if t.num_rows <= pg_tie_order.MAX_ROWS:
+        top = pg_tie_order.top_order(pa.table(cols), spec, k)
+        if top is not None:  # ties: in the order PostgreSQL's bounded sort leaves them
+            return t.take(pa.array(top))
+    if t.num_rows <= max(k * TOP_K_MIN_RATIO, 1024):
+        return t.take(pc.sort_indices(pa.table(cols), sort_keys=spec)).slice(0, k)
     for (name, _order, placement) in spec:
         col = cols[name]
         if not _selectable(col.type) or (placement == "at_start" and col.null_count):
