@@ -355,6 +355,9 @@ def _reference(session: Any, txn: Any, ref: exp.Reference, cols: list[str], name
     tbl = target.this if isinstance(target, exp.Schema) else target
     ref_cols = [ident(c) for c in target.expressions] if isinstance(target, exp.Schema) else []
     schema, rname = table_name(session, tbl, txn)
+    if self_table is not None and not tbl.args.get("db") and rname == self_table[1] \
+            and is_temp_schema(self_table[0]):
+        schema = self_table[0]  # the temporary schema is searched first: the table being created
     if self_table is not None and (schema, rname) == self_table:
         ref_pk = self_pk or []
     else:

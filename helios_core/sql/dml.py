@@ -36,6 +36,7 @@ from helios_core.errors import (
 )
 from helios_core.session import Result
 from helios_core.sql import (
+    catalog_statistics,
     constraints,
     dml_privileges,
     generated_columns,
@@ -828,6 +829,8 @@ def _result_from_rows(tag: str, items: list[tuple[str, Any]], plan: Any, rows_li
 
 def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None) -> Result:
     txn = session.tx.current()
+    if catalog_statistics.names_pg_class(session, txn, ast.this):
+        return catalog_statistics.update_pg_class(session, ast, params)
     tdef, alias = _target(session, txn, ast.this)
     if partitions.spec(tdef) is not None:
         return partitions.each_partition(session, ast, tdef,

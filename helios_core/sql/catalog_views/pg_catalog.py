@@ -228,8 +228,10 @@ def pg_class(model: CatalogModel) -> list[tuple]:
     rows = []
     for r in model.relations:
         reltuples = (analyzed.get(r.table_id) or {}).get("reltuples")
+        relpages = (analyzed.get(r.table_id) or {}).get("relpages") or 0  # set by UPDATE pg_class only
         rows.append((
-            r.oid, r.name, r.namespace_oid, 0, 0, role_oid(r.owner), _relam(r.kind, methods.get(r.oid)), r.oid, 0, 0,
+            r.oid, r.name, r.namespace_oid, 0, 0, role_oid(r.owner), _relam(r.kind, methods.get(r.oid)), r.oid, 0,
+            relpages,
             -1.0 if reltuples is None else reltuples, 0, 0,
             r.oid in indexed, False, "t" if r.schema.startswith("pg_temp_") else r.options.get("persistence", "p"), r.kind, len(r.columns), checks.get(r.oid, 0), r.kind == "v", r.oid in with_fk,
             bool(r.options.get("inheritors") or r.options.get("partitions")),
