@@ -19,9 +19,11 @@ import pyarrow.compute as pc
 from helios_core.errors import HeliosError, InvalidTextRepresentation, NumericValueOutOfRange
 from helios_core.sql import far_dates
 from helios_core.sql import types as T
-from helios_core.sql.functions import money, network, range_io, runtime, timetz
+from helios_core.sql.functions import datestyle, money, network, range_io, runtime, timetz
+from helios_core.sql.functions import datetime_decode as DD
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.interval_input import parse_interval_value
+from helios_core.sql.functions.text_out import session_tz_info
 from helios_core.sql.jsonpath.syntax import normalize as normalize_jsonpath
 
 EPOCH = dt.datetime(1970, 1, 1)
@@ -346,8 +348,52 @@ def _zone() -> dt.tzinfo:
     return session_tz_info(runtime.timezone())
 
 
+def _zone_named(name: str) -> dt.tzinfo | None:
+    try:
+        return session_tz_info(name)
+    except HeliosError:
+        return None
+
+
+def _decoded_timestamp(txt: str, want_tz: bool, check: bool = True) -> int | None:
+    """Micros of ``txt`` read by PostgreSQL's field grammar (datetime_decode); None for 'now'
+    (left to the caller). BadFormat when the grammar does not take it."""
+    today = runtime.transaction_now().astimezone(_zone()).date()
+    d = DD.decode(txt, datestyle.split(runtime.datestyle())[1].upper(), today, True, _zone_named)
+    if d.special == "now":
+        return None
+    if d.special == "epoch":
+        return 0
+    if d.special in ("infinity", "-infinity"):
+        return far_dates.TS_INFINITY if d.special == "infinity" else far_dates.TS_NEG_INFINITY
+    days = DD.date_to_julian(d.year, d.month, d.day) - _UNIX_EPOCH_JD
+    micros = days * far_dates.US_PER_DAY + ((d.hour * 60 + d.minute) * 60 + d.second) * 1_000_000 + d.micros
+    if want_tz:
+        if d.offset is not None:
+            micros -= d.offset * 1_000_000
+        else:
+            near = EPOCH + dt.timedelta(microseconds=min(max(micros, _PY_MIN_US), _PY_MAX_US))
+            if d.zone is not None:
+                off = d.zone.utcoffset(near)
+                micros -= int(off.total_seconds()) * 1_000_000 if off is not None else 0
+            else:
+                micros -= _tz_offset_seconds(runtime.timezone(), near, session=True) * 1_000_000
+    return far_dates.check_timestamp(micros, txt) if check else micros
+
+
+_UNIX_EPOCH_JD = 2440588
+_PY_MIN_US = int((dt.datetime(1, 1, 2) - EPOCH) / dt.timedelta(microseconds=1))
+_PY_MAX_US = int((dt.datetime(9999, 12, 30) - EPOCH) / dt.timedelta(microseconds=1))
+
+
 def _parse_one_timestamp(txt: str, want_tz: bool) -> int:
     """Micros since the epoch (UTC for timestamptz, wall time for timestamp)."""
+    try:
+        micros = _decoded_timestamp(txt, want_tz)
+        if micros is not None:
+            return micros
+    except DD.BadFormat:
+        raise _DateTimeSyntax from None
     low = txt.strip().lower()
     if low in ("now",):
         now = runtime.transaction_now()
@@ -424,7 +470,7 @@ def parse_timestamp(arr: pa.Array, tz: bool) -> pa.Array:
             pass
     # Per-row Python: PostgreSQL's many datetime spellings, time zones, 'now'/'today'/'epoch'
     out = []
-    display = "timestamp with time zone" if tz else "timestamp without time zone"
+    display = "timestamp with time zone" if tz else "timestamp"
     for x in arr.to_pylist():
         if x is None:
             out.append(None)
@@ -435,6 +481,10 @@ def parse_timestamp(arr: pa.Array, tz: bool) -> pa.Array:
             continue
         try:
             out.append(_parse_one_timestamp(x, tz))
+        except (DD.FieldOverflow, DD.ZoneDisplacement) as e:
+            raise DD.error_for(e, x, display) from None
+        except far_dates.OutOfRange:
+            raise HeliosError(f'timestamp out of range: "{x}"', sqlstate="22008") from None
         except (_DateTimeSyntax, ValueError, decimal.InvalidOperation):
             if _far_form(x):
                 out.append(_far_timestamp(x, tz))
@@ -493,18 +543,18 @@ def parse_date(arr: pa.Array) -> pa.Array:
             continue
         try:
             try:
-                d = _parse_date_words(x)
-                out.append((d - EPOCH_DATE).days)
-            except _DateTimeSyntax:
+                micros = _decoded_timestamp(x, False, check=False)
+            except DD.BadFormat:
+                raise _DateTimeSyntax from None
+            if micros is None:  # now
                 micros = _parse_one_timestamp(x, False)
-                out.append(micros // 86_400_000_000)
-        except (_DateTimeSyntax, ValueError):
-            if _far_form(x):
-                out.append(_far_date(x))
-                continue
+            out.append(far_dates.check_date(micros // 86_400_000_000, x))
+        except (DD.FieldOverflow, DD.ZoneDisplacement) as e:
+            raise DD.error_for(e, x, "date") from None
+        except far_dates.OutOfRange:
+            raise HeliosError(f'date out of range: "{x}"', sqlstate="22008") from None
+        except _DateTimeSyntax:
             raise HeliosError(f'invalid input syntax for type date: "{x}"', sqlstate="22007") from None
-        except (_DateTimeRange, OverflowError):
-            out.append(_far_date(x))
     return pa.array(out, pa.int32()).cast(pa.date32())
 
 
