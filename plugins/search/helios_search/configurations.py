@@ -116,8 +116,7 @@ def parse_words(config: Configuration, text: str) -> list[tuple[str, int]]:
     know takes the next position, a stop word too (it leaves a gap)."""
     if "<" in text:
         return _parse_words_whole(config, text)
-    learn_pieces(config, [text])
-    known = _pieces_of(config)
+    known = learn_pieces(config, set(text.split()))
     out: list[tuple[str, int]] = []
     pos = 0
     for piece in text.split():
@@ -161,20 +160,17 @@ def _pieces_of(config: Configuration) -> dict[str, tuple[str | None, ...]]:
     return _pieces.setdefault(config.name, {})
 
 
-def learn_pieces(config: Configuration, texts: list[str]) -> dict[str, tuple[str | None, ...]]:
-    """Make every whitespace-separated piece of ``texts`` (none of which holds "<") known to
-    ``config``; returns the configuration's piece -> items map."""
+def learn_pieces(config: Configuration, pieces: set[str]) -> dict[str, tuple[str | None, ...]]:
+    """Make every piece of text (whitespace-separated, without "<") known to ``config``; returns
+    the configuration's piece -> items map."""
     known = _pieces_of(config)
-    new: set[str] = set()
-    for text in texts:
-        for piece in text.split():
-            if piece not in known:
-                new.add(piece)
+    new = pieces.difference(known)
     if not new:
         return known
     if len(known) + len(new) > MAX_KEPT_PIECES:
         known.clear()
         _words.pop(config.language or "", None)
+        new = pieces
     tokens: dict[str, list[tuple[Dictionary, str]]] = {}
     for piece in new:
         kept = []

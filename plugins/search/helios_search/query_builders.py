@@ -10,6 +10,7 @@ from __future__ import annotations
 from helios_search import configurations as C
 from helios_search import tsquery as Q
 from helios_search import tsvector as V
+from helios_search import vector_batches
 
 
 def to_tsvector(config_name: str | None, text: str) -> V.TsVector:
@@ -21,47 +22,8 @@ def to_tsvector(config_name: str | None, text: str) -> V.TsVector:
 
 
 def to_tsvector_texts(config_name: str | None, texts: list[str | None]) -> list[str | None]:
-    """to_tsvector of many texts, as tsvector output: the pieces of the batch are learnt together
-    (configurations.learn_pieces), then each text only numbers its lexemes and formats them."""
-    config = C.configuration(config_name)
-    plain = [t for t in texts if t is not None and "<" not in t]
-    known = C.learn_pieces(config, plain)
-    out: list[str | None] = []
-    for text in texts:
-        if text is None:
-            out.append(None)
-            continue
-        if "<" in text:
-            out.append(V.format(to_tsvector(config_name, text)))
-            continue
-        items = [lexeme for piece in text.split() for lexeme in known[piece]]
-        if len(items) > V.MAX_POSITION:  # positions are clamped: normalize merges them
-            out.append(V.format(to_tsvector(config_name, text)))
-            continue
-        positions: dict[str, list[int]] = {}
-        for pos, lexeme in enumerate(items, 1):
-            if lexeme is not None:
-                found = positions.get(lexeme)
-                if found is None:
-                    positions[lexeme] = [pos]
-                else:
-                    found.append(pos)
-        # str order is UTF-8 byte order (PostgreSQL's lexeme order)
-        out.append(" ".join(_quoted_colon(lexeme) + ",".join(map(str, positions[lexeme][:V.MAX_POSITIONS_PER_LEXEME]))
-                            for lexeme in sorted(positions)))
-    return out
-
-
-_QUOTED: dict[str, str] = {}
-
-
-def _quoted_colon(lexeme: str) -> str:
-    found = _QUOTED.get(lexeme)
-    if found is None:
-        if len(_QUOTED) > 1_000_000:
-            _QUOTED.clear()
-        found = _QUOTED[lexeme] = V.quote_lexeme(lexeme) + ":"
-    return found
+    """to_tsvector of many texts, as tsvector output (vector_batches; texts it leaves out one by one)."""
+    return vector_batches.to_tsvector_column(config_name, texts, lambda text: V.format(to_tsvector(config_name, text)))
 
 
 def _morph(config: C.Configuration, operator: str):
