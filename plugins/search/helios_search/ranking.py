@@ -112,6 +112,14 @@ def _length(vector: TsVector) -> int:
     return sum(len(ps) or 1 for _, ps in vector)
 
 
+def positions_matter(rank, query: Node | None) -> bool:
+    """Whether ``rank`` (ts_rank or ts_rank_cd) reads where the query's lexemes are, or only how
+    often and with which weights (ts_rank of a query scored by frequency: see the docstring)."""
+    if rank is not ts_rank or query is None:
+        return True
+    return query[0] in ("and", "phrase") and len(_unique_operands(query)) >= 2
+
+
 def ts_rank(vector: TsVector, query: Node | None, weights: tuple[float, ...], method: int,
             nonempty: bool | None = None) -> float:
     """``nonempty``: whether the whole vector has lexemes, when ``vector`` holds only the query's

@@ -164,8 +164,9 @@ def _rank_column(rank: Callable) -> Callable[[list[pa.Array]], pa.Array]:
         query = _query(query_text)
         chosen = ranking.weights_from(None if weights is None else _float_array(weights))
         ranks = vector_columns.per_row(rest[0], query,
-                                       lambda small, nonempty: rank(small, query, chosen, method, nonempty))
-        return by_row(arrays) if ranks is None else pa.array(ranks, pa.float32())
+                                       lambda small, nonempty: rank(small, query, chosen, method, nonempty),
+                                       pa.float32(), ranking.positions_matter(rank, query))
+        return by_row(arrays) if ranks is None else ranks
 
     return impl
 
@@ -362,8 +363,9 @@ def _match_column(vector_at: int) -> Callable[[list[pa.Array]], pa.Array]:
         if not same:
             return by_row(arrays)
         query = _query(query_text)
-        found = vector_columns.per_row(arrays[vector_at], query, lambda small, _: matching.matches(small, query))
-        return by_row(arrays) if found is None else pa.array(found, pa.bool_())
+        found = vector_columns.per_row(arrays[vector_at], query, lambda small, _: matching.matches(small, query),
+                                       pa.bool_())
+        return by_row(arrays) if found is None else found
 
     return impl
 

@@ -65,11 +65,13 @@ def _parse_positions(text: str) -> Positions:
     return tuple(out)
 
 
-def per_row(vectors: pa.Array, query: Q.Node | None,
-            compute: Callable[[TsVector, bool], Any]) -> list[Any] | None:
-    """``compute(small vector, whether the row's vector is non-empty)`` for each row (None for a
+def per_row(vectors: pa.Array, query: Q.Node | None, compute: Callable[[TsVector, bool], Any],
+            result_type: pa.DataType, positions_matter: bool = True) -> pa.Array | None:
+    """``compute(small vector, whether the row's vector is non-empty)`` for each row (null for a
     null vector), the small vector holding only the query's lexemes; None when the column
-    reading does not apply (see the module docstring)."""
+    reading does not apply (see the module docstring). Rows are grouped by their evidence (each
+    lexeme's positions) and each group computed once; without ``positions_matter`` only the
+    number and weights of positions count, so every position reads as 1."""
     lexemes = readable(query)
     if lexemes is None:
         return None
@@ -81,29 +83,25 @@ def per_row(vectors: pa.Array, query: Q.Node | None,
     canonical = pc.or_(empty, pc.starts_with(vectors, "'"))
     if not pc.all(canonical).as_py():  # nulls are skipped by all()
         return None
-    found = []
+    parts = []
     for lexeme in lexemes:
         hits = pc.extract_regex(vectors, _pattern(lexeme))
-        positions = pc.if_else(hits.is_valid(), pc.struct_field(hits, [0]), pa.scalar(None, pa.string()))
-        found.append(positions.to_pylist())
-    nonempty = pc.invert(empty).to_pylist()
-    results: dict[tuple, Any] = {}
+        positions = pc.struct_field(hits, [0])
+        if not positions_matter:
+            positions = pc.replace_substring_regex(positions, "[0-9]+", "1")
+        parts.append(pc.if_else(hits.is_valid(), positions, "~"))  # "~": the lexeme is absent
+    parts.append(pc.if_else(empty, "e", "n"))  # null for a null vector: the key is null
+    keys = pc.dictionary_encode(pc.binary_join_element_wise(*parts, "|"))
     parsed: dict[str, Positions] = {}
-    out: list[Any] = []
-    for row, flag in enumerate(nonempty):
-        if flag is None:
-            out.append(None)
-            continue
-        key = (flag, *(f[row] for f in found))
-        value = results.get(key)
-        if value is None and key not in results:
-            small = []
-            for lexeme, text in zip(lexemes, key[1:], strict=True):
-                if text is not None:
-                    ps = parsed.get(text)
-                    if ps is None:
-                        ps = parsed[text] = _parse_positions(text)
-                    small.append((lexeme, ps))
-            value = results[key] = compute(tuple(small), flag)
-        out.append(value)
-    return out
+    values = []
+    for key in keys.dictionary.to_pylist():
+        *found, flag = key.split("|")
+        small = []
+        for lexeme, text in zip(lexemes, found, strict=True):
+            if text != "~":
+                ps = parsed.get(text)
+                if ps is None:
+                    ps = parsed[text] = _parse_positions(text)
+                small.append((lexeme, ps))
+        values.append(compute(tuple(small), flag == "n"))
+    return pa.array(values, result_type).take(keys.indices)
