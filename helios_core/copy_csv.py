@@ -8,12 +8,14 @@ field quoted when it must be (or when FORCE_QUOTE names its column).
 
 from __future__ import annotations
 
+import csv
 import io
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from helios_core.errors import HeliosError
 from helios_core.session import CopySpec
 
 
@@ -60,3 +62,36 @@ def csv_field(v: str, *, delimiter: str, quote: str, escape: str, null: str, for
             v = v.replace(escape, escape + escape)
         return quote + v.replace(quote, escape + quote) + quote
     return v
+
+
+def check_header(line: str, spec: CopySpec) -> None:
+    """HEADER MATCH: the header line names the COPY's columns in order (PostgreSQL 15's 22P04
+    otherwise, with the line as CONTEXT)."""
+    if spec.format == "csv":
+        quote = spec.quote or '"'
+        escape = spec.escape or quote
+        fields: list[str | None] = next(csv.reader([line], delimiter=spec.delimiter or ",", quotechar=quote,
+                                                   doublequote=escape == quote,
+                                                   escapechar=None if escape == quote else escape), [""])
+        null = spec.null if spec.null is not None else ""
+        raw = line.split(spec.delimiter or ",")
+        fields = [None if f == null and (i >= len(raw) or raw[i] == null) else f for i, f in enumerate(fields)]
+    else:
+        null = spec.null if spec.null is not None else "\\N"
+        fields = [None if f == null else f for f in line.split(spec.delimiter or "\t")]
+    context = f'COPY {str(spec.table).split(".", 1)[-1]}, line 1: "{line}"'
+    if len(fields) != len(spec.columns):
+        err = HeliosError(f"wrong number of fields in header line: got {len(fields)}, expected {len(spec.columns)}",
+                          sqlstate="22P04")
+        err.context = context
+        raise err
+    for i, (got, want) in enumerate(zip(fields, spec.columns, strict=True), 1):
+        if got is None:
+            message = f'column name mismatch in header line field {i}: got null value ("{null}"), expected "{want}"'
+        elif got != want:
+            message = f'column name mismatch in header line field {i}: got "{got}", expected "{want}"'
+        else:
+            continue
+        err = HeliosError(message, sqlstate="22P04")
+        err.context = context
+        raise err

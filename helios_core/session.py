@@ -113,6 +113,7 @@ class CopySpec:
     delimiter: str | None = None
     null: str | None = None
     header: bool = False
+    header_match: bool = False  # HEADER MATCH (COPY FROM): the header line must name the columns
     quote: str = '"'
     escape: str | None = None
     arrow_schema: Any = None  # pyarrow.Schema of the columns, in order

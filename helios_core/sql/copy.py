@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from sqlglot import exp
 
-from helios_core.copy_csv import csv_field, csv_text_columns, force_indexes
+from helios_core.copy_csv import check_header, csv_field, csv_text_columns, force_indexes
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
 from helios_core.frontends.postgres import dialect
 from helios_core.session import CopySpec, Result
@@ -71,8 +71,21 @@ def _spec_options(opts: dict) -> dict:
         raise HeliosError("cannot specify DELIMITER in BINARY mode", sqlstate="42601")
     if len(delimiter) != 1:
         raise HeliosError("COPY delimiter must be a single one-byte character", sqlstate="0A000")
-    return {"format": fmt, "delimiter": delimiter, "null": null, "header": _bool_opt(opts["header"])
-            if "header" in opts else False, "quote": quote, "escape": escape}
+    header = _header_choice(opts["header"]) if "header" in opts else False
+    return {"format": fmt, "delimiter": delimiter, "null": null, "header": bool(header),
+            "header_match": header == "match", "quote": quote, "escape": escape}
+
+
+def _header_choice(value: Any) -> bool | str:
+    """HEADER's value: a boolean, or "match" (PostgreSQL 15: COPY FROM checks the names)."""
+    text = str(value).lower()
+    if text in ("true", "on", "1", ""):
+        return True
+    if text in ("false", "off", "0"):
+        return False
+    if text == "match":
+        return "match"
+    raise HeliosError('header requires a Boolean value or "match"', sqlstate="22023")
 
 
 def _force_options(opts: dict, fmt: str, direction: str, columns: list[str]) -> dict:
@@ -118,6 +131,8 @@ def start(session: Any, u: Any) -> Result:
     if a.get("target"):
         server_files.check_role(session, writing=a["direction"] == "out")  # 42501 before anything else
     o = _spec_options(a["options"])
+    if o["header_match"] and a["direction"] == "out":
+        raise FeatureNotSupported('cannot use "match" with HEADER in COPY TO')
     txn = session.tx.current()
     if a["query"] is not None:
         if a["direction"] == "in":
@@ -421,6 +436,9 @@ def _copy_from_file(session: Any, spec: CopySpec, path: str) -> Result:
     if spec.format == "csv":
         names = [f"c{i}" for i in range(ncols)]
         not_null, null = force_indexes(spec)
+        if spec.header_match:
+            line = raw.split(b"\n", 1)[0].decode("utf-8", "replace").removesuffix("\r")
+            check_header(line, spec)
         columns = csv_text_columns(
             raw, ncols, spec.null or "",
             pacsv.ParseOptions(delimiter=spec.delimiter or ",", quote_char=spec.quote or '"'),

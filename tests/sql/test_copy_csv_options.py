@@ -71,3 +71,23 @@ def test_refusals(conn, sql, sqlstate, message):
         copy.write(DATA)
     assert caught.value.sqlstate == sqlstate
     assert str(caught.value).splitlines()[0] == message
+
+
+def test_header_match(conn):
+    """PostgreSQL 15's HEADER MATCH: the header line must name the COPY's columns in order."""
+    assert _load(conn, "COPY cf FROM STDIN WITH (FORMAT csv, HEADER match)", b'"a","b",c\nx,y,1\n') == [("x", "y", 1)]
+    assert _load(conn, "COPY cf (c, a) FROM STDIN WITH (HEADER match)", b"c\ta\n2\tz\n") == [("z", None, 2)]
+    for sql, data, sqlstate, message in [
+        ("COPY cf FROM STDIN WITH (FORMAT csv, HEADER match)", b"a,x,c\n",
+         "22P04", 'column name mismatch in header line field 2: got "x", expected "b"'),
+        ("COPY cf FROM STDIN WITH (FORMAT csv, HEADER match)", b"a,,c\n",
+         "22P04", 'column name mismatch in header line field 2: got null value (""), expected "b"'),
+        ("COPY cf FROM STDIN WITH (HEADER match)", b"a\tb\n",
+         "22P04", "wrong number of fields in header line: got 2, expected 3"),
+        ("COPY cf FROM STDIN WITH (HEADER maybe)", b"", "22023", 'header requires a Boolean value or "match"'),
+    ]:
+        with pytest.raises(psycopg.Error) as caught, conn.cursor() as cur, cur.copy(sql) as copy:
+            copy.write(data)
+        assert (caught.value.sqlstate, str(caught.value).splitlines()[0]) == (sqlstate, message)
+    with pytest.raises(psycopg.errors.FeatureNotSupported, match='cannot use "match" with HEADER in COPY TO'):
+        _out(conn, "COPY cf TO STDOUT WITH (HEADER match)")

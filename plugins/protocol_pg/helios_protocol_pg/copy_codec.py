@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from helios_core import types as sql_types
-from helios_core.copy_csv import csv_field, csv_text_columns, force_indexes
+from helios_core.copy_csv import check_header, csv_field, csv_text_columns, force_indexes
 from helios_core.errors import HeliosError
 from helios_protocol_pg import binary_codec as bc
 from helios_protocol_pg import copy_typed
@@ -191,7 +191,8 @@ class TextDecoder(RowDecoder):
         self.escape = escape or self.quote
         self.skip_header = header
         self.lines_before_rows = 1 if header else 0
-        self.force_not_null: set[int] = set()  # column positions (CSV: see helios_core.sql.copy.csv_text_columns)
+        self.header_spec: Any = None  # the COPY's spec when HEADER MATCH checks the header line
+        self.force_not_null: set[int] = set()  # column positions (CSV: see helios_core.copy_csv)
         self.force_null: set[int] = set()
         self.buf = b""
         self.ended = False
@@ -248,6 +249,8 @@ class TextDecoder(RowDecoder):
             raise HeliosError('invalid byte sequence for encoding "UTF8": 0x00', sqlstate="22021")
         if self.skip_header and chunk:
             nl = chunk.find(b"\n")
+            if self.header_spec is not None:
+                check_header(chunk[:nl].decode("utf-8", "replace").removesuffix("\r"), self.header_spec)
             chunk = chunk[nl + 1:]
             self.skip_header = False
             backslashes = chunk.count(b"\\") if backslashes else 0
@@ -513,6 +516,7 @@ def make_decoder(spec: Any) -> RowDecoder:
         decoder = TextDecoder(schema, names, csv=spec.format == "csv", delimiter=spec.delimiter, null=spec.null,
                               header=spec.header, quote=spec.quote, escape=spec.escape, type_oids=oids)
         decoder.force_not_null, decoder.force_null = force_indexes(spec)
+        decoder.header_spec = spec if getattr(spec, "header_match", False) else None
     decoder.table = str(spec.table).split(".", 1)[-1]
     return decoder
 
