@@ -20,6 +20,7 @@ from helios_core.errors import (
     UndefinedTable,
     UniqueViolation,
 )
+from helios_core.storage.reads import READ_COMMITTED
 from helios_core.storage.schema import ColumnDef, TableDef
 from helios_core.storage.versions import ROWID
 
@@ -66,13 +67,22 @@ class CatalogOps(_Txn):
         text = json.dumps(value, sort_keys=True, default=str)
         row = pa.record_batch({"kind": [kind], "key": [key], "value": [text]})
         while True:
-            found = self._lookup_phys(self._branch, CATALOG, (kind, key), self._latest_ts(), self.txid,
-                                      with_rowid=True)
+            latest = self._latest_ts()
+            found = self._lookup_phys(self._branch, CATALOG, (kind, key), latest, self.txid, with_rowid=True)
             if found is None:
                 self.insert_def(CATALOG, row)
                 return
             rid = pa.array([found.column(ROWID)[0].as_py()], pa.int64())
-            out = self.update_def(CATALOG, rid, row)
+            # the entry may have been replaced after this statement's snapshot (a job's record by the
+            # scheduler): under READ COMMITTED the update applies to the version just looked up, as
+            # PostgreSQL's re-check of a concurrently updated row does (else this loop never ends)
+            before = self._recheck_snap
+            if self.isolation == READ_COMMITTED and (before is None or before < latest):
+                self._recheck_snap = latest
+            try:
+                out = self.update_def(CATALOG, rid, row)
+            finally:
+                self._recheck_snap = before
             if out.count:
                 return
 

@@ -257,6 +257,21 @@ def test_rollback_undoes_everything(store):
         t.insert("public", "t", pa.table({"id": [3, 20], "name": ["c", "x"]}))
 
 
+def test_catalog_put_over_an_entry_replaced_after_the_snapshot(store):
+    """READ COMMITTED: an entry another transaction replaced after this statement's snapshot is
+    replaced again (it used to loop for ever: a job's record written by the scheduler meanwhile)."""
+    with store.begin("db") as t:
+        t.catalog_put("job", "1", {"runs": 0})
+    slow = store.begin("db")
+    assert slow.catalog_get("job", "1") == {"runs": 0}
+    with store.begin("db") as t:
+        t.catalog_put("job", "1", {"runs": 1})
+    slow.catalog_put("job", "1", {"runs": 2})
+    slow.commit()
+    with store.begin("db") as t:
+        assert t.catalog_get("job", "1") == {"runs": 2}
+
+
 def test_ddl_is_transactional_and_catalog(store):
     t1 = store.begin("db")
     t1.create_table("public", "u", [ColumnDef("a", pa.int64())])

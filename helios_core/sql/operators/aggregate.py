@@ -273,7 +273,9 @@ class HashAggregate(Operator):
                     spec_keys = [(f"o{j}_{i}", "descending" if desc else "ascending",
                                   "at_start" if (desc if nf is None else nf) else "at_end")
                                  for i, (_, desc, nf) in enumerate(spec.order)]
-                    w = work.take(pc.sort_indices(work, sort_keys=spec_keys))
+                    # only the columns the list pass reads are reordered (not every aggregate's input)
+                    needed = [*ks, *arg_cols, *([f"m{j}"] if has_mask else []), "__row"]
+                    w = work.select(needed).take(pc.sort_indices(work, sort_keys=spec_keys))
                 # Acero cannot collect list, struct or interval values: collect their positions
                 nested = {c: w.column(c).combine_chunks() for c in arg_cols
                           if pa.types.is_list(w.column(c).type) or pa.types.is_struct(w.column(c).type)
