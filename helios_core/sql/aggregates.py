@@ -456,7 +456,7 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
             out[p] = "{" + ", ".join(json.dumps(k, ensure_ascii=False) + kv + v for k, v in items) + "}"
         return pa.array(out, pa.string())
     if name in ("percentile_cont", "percentile_disc"):
-        return _percentile(spec, p_np, vals, ngroups, F)
+        return percentile_from_sorted(spec, p_np, vals, ngroups, F)
     if name == "mode":
         out_v: list[Any] = [None] * ngroups
         from collections import Counter
@@ -504,7 +504,9 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
     raise UndefinedFunction(f"aggregate {name} is not supported")
 
 
-def _percentile(spec: AggSpec, p_np: np.ndarray, vals: pa.Array, ngroups: int, F: Any) -> pa.Array:
+def percentile_from_sorted(spec: AggSpec, p_np: np.ndarray, vals: pa.Array, ngroups: int, F: Any) -> pa.Array:
+    """percentile_cont/disc of each group: ``p_np`` the group of each value, non-decreasing, and the
+    values sorted by the WITHIN GROUP order inside each group (NULLs and filtered rows left out)."""
     frac = spec.direct_args[0] if spec.direct_args else None
     if frac is None:
         return pa.nulls(ngroups, spec.result_type.arrow_type)

@@ -64,6 +64,9 @@ def time_bucket(args: list[pa.Array]) -> pa.Array:
     mask = np.asarray(ts.is_null()) if ts.null_count else None
     if pa.types.is_integer(ts.type):
         return _integer_buckets(args)
+    fixed = _constant_width(width) if len(args) == 2 and n else None
+    if fixed is not None:  # the usual call: one literal width, the default origin, whole arrays
+        return _back(_plain_or_month_buckets(_usec(ts), *fixed), ts, mask)
     months, usec = _widths(width, n)
     t = _usec(ts)
     origin = np.full(n, DEFAULT_ORIGIN_USEC, np.int64)
@@ -96,6 +99,25 @@ def time_bucket(args: list[pa.Array]) -> pa.Array:
             origin_months = np.full(int((~plain).sum()), MONTH_ORIGIN_MONTHS, np.int64)
         out[~plain] = _floor_months(t[~plain], months[~plain], origin_months, shift[~plain])
     return _back(out, ts, mask)
+
+
+def _constant_width(arr: pa.Array) -> tuple[int, int] | None:
+    """(months, microseconds) of a width that is one value on every row, else None."""
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or arr.null_count:
+        return None
+    if len(arr) > 1 and not pc.all(pc.equal(arr, arr[0])).as_py():
+        return None
+    months, usec = _widths(arr.slice(0, 1), 1)
+    return int(months[0]), int(usec[0])
+
+
+def _plain_or_month_buckets(t: np.ndarray, months: int, usec: int) -> np.ndarray:
+    """Buckets of one width from the default origin (scalar arithmetic over the whole array)."""
+    if months == 0:
+        return np.floor_divide(t - DEFAULT_ORIGIN_USEC, usec) * usec + DEFAULT_ORIGIN_USEC
+    n = len(t)
+    return _floor_months(t, np.full(n, months, np.int64), np.full(n, MONTH_ORIGIN_MONTHS, np.int64),
+                         np.zeros(n, np.int64))
 
 
 def _widths_signed(arr: pa.Array, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -23,6 +23,7 @@ from helios_core.sql.aggregates import (
     extra_columns,
     finish_direct,
     finish_from_lists,
+    percentile_from_sorted,
     prepare_direct_arg,
     unscaled_int64,
 )
@@ -92,6 +93,52 @@ def _first_of_each_value(work: pa.Table, ks: list[str], cols: list[str]) -> pa.T
     firsts = pa.table(data).group_by([*(f"k{i}" for i in range(len(ks))), *(f"v{i}" for i in range(len(cols)))],
                                      use_threads=True).aggregate([("__row", "min")]).column("__row_min")
     return work.take(firsts.sort())
+
+
+_EXACT_KEY = (pa.types.is_integer, pa.types.is_timestamp, pa.types.is_date, pa.types.is_string,
+              pa.types.is_large_string, pa.types.is_boolean, pa.types.is_decimal)
+
+
+def _percentile_by_sorting(spec: AggSpec, j: int, work: pa.Table, ks: list[str], has_mask: bool,
+                           first: pa.Array, ngroups: int, F: Any) -> pa.Array | None:
+    """percentile_cont/disc per group from one sort by (group keys, the WITHIN GROUP key): each
+    group is then a run of rows already in value order, so no per-group lists are gathered (the
+    list pass sorts every row, reorders the whole work table and groups it again on one thread).
+    None when the keys' equality is not plain value equality (floats' NaN, nested values)."""
+    if spec.name not in ("percentile_cont", "percentile_disc") or spec.distinct or len(spec.order) != 1 \
+            or len(spec.args) != 1 or "__one" in ks or not len(first):
+        return None
+    if not all(any(test(work.schema.field(k).type) for test in _EXACT_KEY) for k in ks):
+        return None
+    desc, nulls_first = spec.order[0][1], spec.order[0][2]
+    order = pc.sort_indices(work, sort_keys=[*((k, "ascending", "at_end") for k in ks), (
+        f"o{j}_0", "descending" if desc else "ascending", "at_start" if (desc if nulls_first is None else nulls_first)
+        else "at_end")])
+    n = len(order)
+    changed = np.zeros(n, bool)
+    changed[0] = True
+    for k in ks:
+        key = work.column(k).take(order).combine_chunks()
+        same = pc.equal(key.slice(1), key.slice(0, n - 1))
+        both_null = pc.and_(key.slice(1).is_null(), key.slice(0, n - 1).is_null())
+        same = pc.fill_null(pc.or_kleene(same, both_null), False).to_numpy(zero_copy_only=False)
+        changed[1:] |= ~same
+    starts = np.flatnonzero(changed)
+    if len(starts) != ngroups:
+        return None
+    segment = np.cumsum(changed) - 1
+    rows = work.column("__row").take(order).to_numpy()
+    # the group (first-appearance order, as ``first`` lists them) of each run: its smallest input row
+    group_of_run = np.searchsorted(first.to_numpy(zero_copy_only=False), np.minimum.reduceat(rows, starts))
+    values = work.column(f"a{j}_0").take(order).combine_chunks()
+    keep = values.is_valid()
+    if has_mask:
+        keep = pc.and_(keep, pc.fill_null(work.column(f"m{j}").take(order).combine_chunks(), False))
+    keep_np = keep.to_numpy(zero_copy_only=False)
+    per_run = percentile_from_sorted(spec, segment[keep_np], values.filter(keep), ngroups, F)
+    run_of_group = np.empty(ngroups, np.int64)
+    run_of_group[group_of_run] = np.arange(ngroups)
+    return per_run.take(pa.array(run_of_group))
 
 
 class _Batched:
@@ -265,6 +312,9 @@ class HashAggregate(Operator):
                 lists = [pa.ListArray.from_arrays(pa.array([0, 0], pa.int32()), pa.array([], work.column(c).type))
                          for c in arg_cols]
                 mask_list = None
+            elif (fast := _percentile_by_sorting(spec, j, work, ks, has_mask, first, ngroups, F)) is not None:
+                results[j] = fast
+                continue
             else:
                 w = work
                 if spec.distinct and not spec.order:
