@@ -437,7 +437,12 @@ def validate_table(session: Any, txn: Any, tdef: Any) -> None:
     batch = table.to_batches()[0]
     opts = tdef.options or {}
     if opts.get("checks"):
-        _check_checks(session, ctx, tdef, batch)
+        try:
+            _check_checks(session, ctx, tdef, batch)
+        except CheckViolation as e:  # existing rows: PostgreSQL names the constraint, not a new row
+            raise CheckViolation(f'check constraint "{e.constraint_name}" of relation "{tdef.name}" is violated by '
+                                 "some row", schema_name=tdef.schema, table_name=tdef.name,
+                                 constraint_name=e.constraint_name) from None
     for u in opts.get("unique", []):
         check_existing_unique(session, txn, tdef, u["columns"], u["name"])
     for fk in opts.get("foreign_keys", []):
@@ -454,15 +459,26 @@ def column_metadata(tdef: Any, cname: str) -> dict:
 
 
 def rebuild_table(session: Any, txn: Any, tdef: Any, cols: list[Any], pk: list[str], *,
-                  convert: str | None = None, options: dict | None = None) -> Any:
+                  convert: str | None = None, options: dict | None = None, using: Any = None) -> Any:
     """Re-create a table with new column definitions or key and copy its rows (PostgreSQL rewrites too).
 
     Used where the storage keeps a property fixed at creation: the primary key, NOT NULL, a
-    column's type (``convert`` names the column whose values are cast with assignment rules).
+    column's type (``convert`` names the column whose values are cast with assignment rules, or
+    computed by ``using``, ALTER COLUMN TYPE's USING expression over the old row).
     """
     from helios_core.sql import dml
 
     batches = [b for b in txn.scan(tdef.schema, tdef.name) if b.num_rows]
+    computed = None
+    if using is not None:  # evaluated over the old rows before the table changes
+        from helios_core.sql.expr import compile_scalar
+
+        ctx = session.context(txn)
+        expr = compile_scalar(using, dml._scope(tdef), ctx)
+        computed = []
+        for b in batches:
+            v = expr.evaluate(b, ctx)
+            computed.append(v.broadcast(b.num_rows) if v.scalar else v)
     opts = dict(options if options is not None else tdef.options)
     opts.pop("column_metadata", None)
     txn.drop_table(tdef.schema, tdef.name)
@@ -473,13 +489,14 @@ def rebuild_table(session: Any, txn: Any, tdef: Any, cols: list[Any], pk: list[s
 
         old_types = dict(table_sql_columns(tdef))
         new_types = dict(table_sql_columns(new))
-    for b in batches:
+    for k, b in enumerate(batches):
         if convert is not None:
             arrays = []
             for c in cols:
                 arr = b.column(c.name)
                 if c.name == convert:
-                    arr = dml.assign(Vec(arr, old_types[c.name]), new_types[c.name], b.num_rows, c.name)
+                    value = computed[k] if computed is not None else Vec(arr, old_types[c.name])
+                    arr = dml.assign(value, new_types[c.name], b.num_rows, c.name)
                 arrays.append(arr)
             b = pa.RecordBatch.from_arrays(arrays, schema=dml._arrow_schema(new))
         txn.insert(tdef.schema, tdef.name, b)

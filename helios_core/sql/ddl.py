@@ -1419,6 +1419,7 @@ def _alter_inherited(session: Any, txn: Any, tdef: Any, action: Any, notices: li
         tdef = _alter_action(session, txn, tdef, action.copy())
         new = ident(action.this)
         for child in kids:
+            child = txn.get_table(child.schema, child.name)  # reached before through another parent?
             counts = dict(child.options.get("inherit_count") or {})
             have = child.column(new)
             if have is not None:
@@ -1468,6 +1469,8 @@ def _alter_inherited(session: Any, txn: Any, tdef: Any, action: Any, notices: li
                                                                        "local_columns": local})
             _alter_inherited(session, txn, child, action, notices, top=False)
         return txn.get_table(tdef.schema, tdef.name)
+    if isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None and top:
+        _check_retype_reaches_all_parents(txn, tdef, ident(action.this))
     if isinstance(action, exp.AlterColumn) or (isinstance(action, exp.AddConstraint) and all(
             isinstance(e, exp.CheckColumnConstraint) or (isinstance(e, exp.Constraint) and all(
                 isinstance(x, exp.CheckColumnConstraint) for x in e.expressions)) for e in action.expressions)):
@@ -1478,9 +1481,10 @@ def _alter_inherited(session: Any, txn: Any, tdef: Any, action: Any, notices: li
                      and not k.get("no_inherit")]
             notices += inheritance.add_checks_below(session, txn, tdef, added)
             return txn.get_table(tdef.schema, tdef.name)
-        for child in kids:
+        for child in inheritance.descendants(txn, tdef):  # each once, however many paths lead to it
+            child = txn.get_table(child.schema, child.name)
             if child.column(ident(action.this)) is not None:
-                _alter_inherited(session, txn, child, action, notices)
+                _alter_action(session, txn, child, action.copy())
         return txn.get_table(tdef.schema, tdef.name)
     if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "CONSTRAINT":
         names = {ident(c) for c in action.args.get("tables") or []}
@@ -1500,6 +1504,15 @@ def _check_rename_reaches_all_parents(txn: Any, tdef: Any, old: str) -> None:
         inside = sum((p.schema, p.name) in tree for p in inheritance.parents(txn, d))
         if (d.options.get("inherit_count") or {}).get(old, 0) > inside:
             raise InvalidTableDefinition(f'cannot rename inherited column "{old}"')
+
+
+def _check_retype_reaches_all_parents(txn: Any, tdef: Any, col: str) -> None:
+    """ALTER COLUMN TYPE on a parent: a child that also inherits the column from elsewhere refuses (42P16)."""
+    tree = {(t.schema, t.name) for t in inheritance.tree(txn, tdef)}
+    for d in inheritance.descendants(txn, tdef):
+        inside = sum((p.schema, p.name) in tree for p in inheritance.parents(txn, d))
+        if (d.options.get("inherit_count") or {}).get(col, 0) > inside:
+            raise InvalidTableDefinition(f'cannot alter inherited column "{col}" of relation "{d.name}"')
 
 
 _INHERIT_COMMAND = re.compile(r"table\s+(?:if\s+exists\s+)?(?:only\s+)?(?P<child>\S+)\s+(?P<no>no\s+)?inherit\s+"
@@ -1755,7 +1768,8 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
             cols = [ColumnDef(c.name, new_type.arrow_type if c.name == cname else c.type, c.nullable,
                               md if c.name == cname else dict(constraints.column_metadata(tdef, c.name)))
                     for c in tdef.columns]
-            return constraints.rebuild_table(session, txn, tdef, cols, list(tdef.primary_key), convert=cname)
+            return constraints.rebuild_table(session, txn, tdef, cols, list(tdef.primary_key), convert=cname,
+                                             using=action.args.get("using"))
         raise FeatureNotSupported("this ALTER COLUMN form is not supported")
     if isinstance(action, exp.AddConstraint):
         return _add_constraints(session, txn, tdef, action)

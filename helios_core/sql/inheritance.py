@@ -113,6 +113,12 @@ def _type_name(c: Any) -> str:
     return (c.metadata or {}).get("sql_type") or str(c.type)
 
 
+def _default(c: Any) -> str | None:
+    """A column's default, spacing aside (now()::date + 1 and now() :: date  +  1 are one default)."""
+    d = (c.metadata or {}).get("default")
+    return "".join(d.split()) if d is not None else None
+
+
 def _plain_type(c: Any) -> str:
     """The column's type without its typmod's absence mattering (varchar vs varchar(n) differ, as in PostgreSQL)."""
     return _type_name(c).lower()
@@ -142,6 +148,7 @@ def merge_columns(parent_tables: list[Any], local: list[Any]) -> tuple[list[Any]
     cols: list[Any] = []
     counts: dict[str, int] = {}
     notices: list[str] = []
+    conflicts: set[str] = set()  # merged columns whose parents' defaults differ
     by_name: dict[str, int] = {}
     for p in parent_tables:
         for c in p.columns:
@@ -152,6 +159,8 @@ def merge_columns(parent_tables: list[Any], local: list[Any]) -> tuple[list[Any]
                 if _plain_type(have) != _plain_type(c):
                     raise DatatypeMismatch(f'inherited column "{c.name}" has a type conflict',
                                            detail=f"{_type_name(have)} versus {_type_name(c)}")
+                if _default(have) != _default(c):
+                    conflicts.add(c.name)
                 cols[by_name[c.name]] = ColumnDef(have.name, have.type, have.nullable and c.nullable,
                                                   have.metadata or md)
                 counts[c.name] += 1
@@ -162,6 +171,8 @@ def merge_columns(parent_tables: list[Any], local: list[Any]) -> tuple[list[Any]
     own: list[str] = []
     for c in local:
         own.append(c.name)
+        if "default" in (c.metadata or {}):
+            conflicts.discard(c.name)  # the child's own default settles it
         if c.name in by_name:
             notices.append(f'merging column "{c.name}" with inherited definition')
             have = cols[by_name[c.name]]
@@ -175,6 +186,9 @@ def merge_columns(parent_tables: list[Any], local: list[Any]) -> tuple[list[Any]
             continue
         by_name[c.name] = len(cols)
         cols.append(c)
+    if conflicts:
+        raise HeliosError(f'column "{sorted(conflicts)[0]}" inherits conflicting default values', sqlstate="42611",
+                          hint="To resolve the conflict, specify a default explicitly.")
     checks: list[dict] = []
     for p in parent_tables:
         for ck in p.options.get("checks") or []:

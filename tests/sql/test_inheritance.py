@@ -183,3 +183,27 @@ def test_check_constraints_merge_by_name(db, notices):
         "42P17", 'constraint "pos" conflicts with inherited constraint on relation "kb"')
     assert err(db, "create table kc (constraint pos check (a > 5)) inherits (pa)")[0] == "42710"
     db.execute("drop table pa cascade")
+
+
+def test_defaults_retype_and_using_reach_every_table_once(db):
+    db.execute("drop table if exists fp, sp, tp, g, plain_t cascade")
+    db.execute("create table fp (d int default 1)")
+    db.execute("create table sp (d int default  1)")
+    db.execute("create table tp (d int default 2)")
+    db.execute("create table ok_kid () inherits (fp, sp)")
+    assert err(db, "create table bad_kid () inherits (fp, tp)") == (
+        "42611", 'column "d" inherits conflicting default values')
+    db.execute("create table own_kid (d int default 3) inherits (fp, tp)")
+    assert err(db, "alter table sp alter column d type bigint") == (
+        "42P16", 'cannot alter inherited column "d" of relation "ok_kid"')
+    db.execute("create table g (d int)")
+    db.execute("create table g1 () inherits (g)")
+    db.execute("create table g2 () inherits (g1, g)")
+    db.execute("insert into g2 values (7)")
+    db.execute("alter table g alter column d type text using (d * 10)::text")  # g2 reached twice
+    assert rows(db, "select d from g2") == [("70",)]
+    db.execute("create table plain_t (x int)")
+    db.execute("insert into plain_t values (4)")
+    db.execute("alter table plain_t alter column x type text using 'v' || x")
+    assert rows(db, "select x from plain_t") == [("v4",)]
+    db.execute("drop table fp, sp, tp, g, plain_t cascade")
