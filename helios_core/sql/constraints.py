@@ -29,6 +29,7 @@ from helios_core.errors import (
 )
 from helios_core.sql import deferred_constraints
 from helios_core.sql import types as T
+from helios_core.sql.expr import compile_scalar
 
 
 def _fmt(v: Any) -> str:
@@ -471,8 +472,6 @@ def rebuild_table(session: Any, txn: Any, tdef: Any, cols: list[Any], pk: list[s
     batches = [b for b in txn.scan(tdef.schema, tdef.name) if b.num_rows]
     computed = None
     if using is not None:  # evaluated over the old rows before the table changes
-        from helios_core.sql.expr import compile_scalar
-
         ctx = session.context(txn)
         expr = compile_scalar(using, dml._scope(tdef), ctx)
         computed = []

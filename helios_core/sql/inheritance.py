@@ -187,7 +187,7 @@ def merge_columns(parent_tables: list[Any], local: list[Any]) -> tuple[list[Any]
         by_name[c.name] = len(cols)
         cols.append(c)
     if conflicts:
-        raise HeliosError(f'column "{sorted(conflicts)[0]}" inherits conflicting default values', sqlstate="42611",
+        raise HeliosError(f'column "{min(conflicts)}" inherits conflicting default values', sqlstate="42611",
                           hint="To resolve the conflict, specify a default explicitly.")
     checks: list[dict] = []
     for p in parent_tables:
