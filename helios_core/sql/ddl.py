@@ -1515,6 +1515,55 @@ def _check_retype_reaches_all_parents(txn: Any, tdef: Any, col: str) -> None:
             raise InvalidTableDefinition(f'cannot alter inherited column "{col}" of relation "{d.name}"')
 
 
+_RENAME_CONSTRAINT = re.compile(r"table\s+(?P<exists>if\s+exists\s+)?(?P<only>only\s+)?(?P<table>\S+)\s+rename\s+"
+                                r"constraint\s+(?P<old>\S+)\s+to\s+(?P<new>\S+?)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
+
+
+def rename_constraint_command(session: Any, text: str) -> Result | None:
+    """ALTER TABLE [ONLY] t RENAME CONSTRAINT a TO b (None when ``text`` is not one): a CHECK constraint is
+    renamed in the tables that inherit it too; a key's index takes the new name with it."""
+    m = _RENAME_CONSTRAINT.match(text.strip())
+    if m is None:
+        return None
+    txn = session.tx.current()
+    schema, name = table_name(session, exp.to_table(m["table"], dialect="postgres"), txn)
+    tdef = txn.get_table(schema, name)
+    if tdef is None:
+        if m["exists"]:
+            return Result(command_tag="ALTER TABLE", notices=[f'relation "{name}" does not exist, skipping'])
+        raise UndefinedTable(f'relation "{name}" does not exist')
+    object_privileges.check_owner(session, object_privileges.ObjectRef("table", name, schema))
+    old = ident(exp.to_identifier(m["old"]))
+    new = ident(exp.to_identifier(m["new"]))
+    check = next((k for k in tdef.options.get("checks") or [] if k["name"] == old), None)
+    if check is not None:
+        from_parents = {k["name"] for p in inheritance.parents(txn, tdef) for k in p.options.get("checks") or []
+                        if not k.get("no_inherit")}
+        if old in from_parents:
+            raise InvalidTableDefinition(f'cannot rename inherited constraint "{old}"')
+        below = [] if check.get("no_inherit") else inheritance.descendants(txn, tdef)
+        if m["only"] and below:
+            raise InvalidTableDefinition(f'inherited constraint "{old}" must be renamed in child tables too')
+        for t in [tdef, *below]:
+            if any(k["name"] == new for k in t.options.get("checks") or []):
+                raise HeliosError(f'constraint "{new}" for relation "{t.name}" already exists', sqlstate="42710")
+            txn.alter_table(t.schema, t.name, options={"checks": [
+                {**k, "name": new} if k["name"] == old else k for k in t.options.get("checks") or []]})
+        return Result(command_tag="ALTER TABLE")
+    fk = next((f for f in tdef.options.get("foreign_keys") or [] if f["name"] == old), None)
+    if fk is not None:
+        txn.alter_table(schema, name, options={"foreign_keys": [
+            {**f, "name": new} if f["name"] == old else f for f in tdef.options.get("foreign_keys") or []]})
+        return Result(command_tag="ALTER TABLE")
+    keys = ([tdef.options.get("pk_name") or f"{name}_pkey"] if tdef.primary_key else []) + [
+        u["name"] for u in tdef.options.get("unique") or []]
+    if old in keys:  # a key constraint and its index share the name
+        _alter(session, exp.Alter(this=exp.to_table(f'"{schema}"."{old}"'), kind="INDEX",
+                                  actions=[exp.AlterRename(this=exp.to_table(f'"{new}"'))]))
+        return Result(command_tag="ALTER TABLE")
+    raise UndefinedObject(f'constraint "{old}" for table "{name}" does not exist')
+
+
 _INHERIT_COMMAND = re.compile(r"table\s+(?:if\s+exists\s+)?(?:only\s+)?(?P<child>\S+)\s+(?P<no>no\s+)?inherit\s+"
                               r"(?P<parent>\S+?)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
 

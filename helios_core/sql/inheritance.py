@@ -330,7 +330,7 @@ def alter_inherit(txn: Any, child: Any, schema: str, name: str, *, add: bool) ->
                 or k.get("local")]
         txn.alter_table(child.schema, child.name, options={
             "inherit_count": counts, "local_columns": [c.name for c in child.columns if c.name in local],
-            "checks": keep or None})
+            "checks": keep})
         unlink(txn, parent, txn.get_table(child.schema, child.name))
         return
     if (parent.options or {}).get("partition_by") or (child.options or {}).get("partition_by"):

@@ -631,6 +631,12 @@ class SqlSession(Session):
                 self.tx.wrote_ddl = True
                 return ddl.alter_view_reset(self, reset["name"], [n.strip().lower() for n in reset["opts"].split(",")],
                                             bool(reset["if_exists"]))
+            if word == "ALTER" and " rename constraint " in f" {' '.join(rest.lower().split())} ":
+                self.tx.wrote_ddl = True
+                self.engine.bump_plan_generation()
+                done = ddl.rename_constraint_command(self, rest)
+                if done is not None:
+                    return done
             if word == "ALTER" and " inherit " in f" {rest.lower()} ":  # ALTER TABLE c [NO] INHERIT p
                 self.tx.wrote_ddl = True
                 self.engine.bump_plan_generation()

@@ -207,3 +207,23 @@ def test_defaults_retype_and_using_reach_every_table_once(db):
     db.execute("alter table plain_t alter column x type text using 'v' || x")
     assert rows(db, "select x from plain_t") == [("v4",)]
     db.execute("drop table fp, sp, tp, g, plain_t cascade")
+
+
+def test_rename_constraint_follows_inheritance(db):
+    db.execute("drop table if exists rc_parent cascade")
+    db.execute("create table rc_parent (a int constraint con1 check (a > 0), b int)")
+    db.execute("create table rc_child (d int) inherits (rc_parent)")
+    assert err(db, "alter table rc_child rename constraint con1 to x") == (
+        "42P16", 'cannot rename inherited constraint "con1"')
+    assert err(db, "alter table only rc_parent rename constraint con1 to x") == (
+        "42P16", 'inherited constraint "con1" must be renamed in child tables too')
+    db.execute("alter table rc_parent rename constraint con1 to con1foo")
+    assert rows(db, "select conrelid::regclass::text from pg_constraint where conname = 'con1foo' order by 1") == [
+        ("rc_child",), ("rc_parent",)]
+    assert err(db, "alter table rc_parent rename constraint nope to x") == (
+        "42704", 'constraint "nope" for table "rc_parent" does not exist')
+    db.execute("alter table rc_parent add constraint u1 unique (b)")
+    db.execute("alter table rc_parent rename constraint u1 to u2")
+    assert rows(db, "select indexrelid::regclass::text from pg_index where indrelid = 'rc_parent'::regclass") == [
+        ("u2",)]
+    db.execute("drop table rc_parent cascade")
