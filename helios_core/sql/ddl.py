@@ -1818,7 +1818,7 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
                               md if c.name == cname else dict(constraints.column_metadata(tdef, c.name)))
                     for c in tdef.columns]
             return constraints.rebuild_table(session, txn, tdef, cols, list(tdef.primary_key), convert=cname,
-                                             using=action.args.get("using"))
+                                             using=action.args.get("using") or None)
         raise FeatureNotSupported("this ALTER COLUMN form is not supported")
     if isinstance(action, exp.AddConstraint):
         return _add_constraints(session, txn, tdef, action)
