@@ -74,3 +74,12 @@ def test_bounded_heap_keeps_the_smallest():
     top = bounded_heap_order(rank, 3)
     assert sorted(rank[i] for i in top) == [0, 0, 1]
     assert [rank[i] for i in top] == [0, 0, 1]
+
+
+def test_no_rows_to_order() -> None:
+    """ORDER BY ... LIMIT over no rows (a filter that keeps none) is an empty result, not a crash."""
+    session = helios_core.connect()
+    session.execute("create table few (id int, g int)")
+    session.execute("insert into few values (1, 1), (2, 1)")
+    assert session.execute("select id from few where g > 5 order by g limit 10")[-1].rows() == []
+    assert session.execute("select id from few where g > 5 order by g")[-1].rows() == []

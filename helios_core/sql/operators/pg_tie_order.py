@@ -23,6 +23,8 @@ MAX_ROWS = 50_000
 def dense_ranks(keys: pa.Table, spec: list[tuple[str, str, str]]) -> tuple[np.ndarray, np.ndarray, bool]:
     """Arrow's stable sort order of ``keys``, each row's dense rank in it, and whether any tie."""
     n = keys.num_rows
+    if n == 0:  # nothing to compare (a slice of length -1 below)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), False
     perm = pc.sort_indices(keys, sort_keys=spec).to_numpy()
     same = np.ones(max(n - 1, 0), dtype=bool)
     for name, _order, _placement in spec:
