@@ -65,6 +65,8 @@ _KNOWN: dict[str, tuple[str, str, str]] = {
                                    "Sets default text search configuration."),
     "work_mem": ("work_mem", "4MB", "Sets the maximum memory for query workspaces."),
     "maintenance_work_mem": ("maintenance_work_mem", "64MB", "Sets the maximum memory for maintenance."),
+    # VACUUM's cost-based pause: HeliosDB's VACUUM does no page I/O to pace, so the value only reads back
+    "vacuum_cost_delay": ("vacuum_cost_delay", "0", "Vacuum cost delay in milliseconds."),
     "synchronous_commit": ("synchronous_commit", "on", "Sets the current transaction's synchronization level."),
     "enable_seqscan": ("enable_seqscan", "on", "Enables the planner's use of sequential-scan plans."),
     "enable_indexscan": ("enable_indexscan", "on", "Enables the planner's use of index-scan plans."),
@@ -157,6 +159,8 @@ _NUMERIC_PLANNER = {"parallel_setup_cost", "parallel_tuple_cost", "max_parallel_
 _ENUM_PLANNER = {"constraint_exclusion": ("partition", "on", "off"),
                  "plan_cache_mode": ("auto", "force_generic_plan", "force_custom_plan")}
 _TIME_SETTINGS = {"statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"}
+# real-valued settings in milliseconds and PostgreSQL's range for them
+_REAL_MS_SETTINGS = {"vacuum_cost_delay": (0.0, 100.0)}
 _ISOLATIONS = {"read uncommitted": "read uncommitted", "read committed": "read committed",
                "repeatable read": "repeatable read", "serializable": "serializable"}
 
@@ -239,12 +243,30 @@ def _format_ms(ms: int) -> str:
     return f"{ms}ms"
 
 
+def _real_ms_text(value: str, name: str) -> str:
+    """A real setting in milliseconds as PostgreSQL shows it: '40' -> '40ms', '0.5' -> '500us'."""
+    m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?|-?\.\d+)\s*([a-zA-Z]*)\s*", value)
+    if not m or (m.group(2) and m.group(2).lower() not in _UNITS_MS):
+        raise InvalidParameterValue(f'invalid value for parameter "{name}": "{value}"',
+                                    hint='Valid units for this parameter are "us", "ms", "s", "min", "h", and "d".')
+    ms = float(m.group(1)) * _UNITS_MS[(m.group(2) or "ms").lower()]
+    low, high = _REAL_MS_SETTINGS[name]
+    if not low <= ms <= high:
+        raise InvalidParameterValue(f'{ms:g} ms is outside the valid range for parameter "{name}" '
+                                    f"({low:g} .. {high:g})")
+    if ms == int(ms):
+        return _format_ms(int(ms))
+    return f"{round(ms * 1000):d}us"
+
+
 def normalize(name: str, value: str, current: str | None = None) -> str:
     """Check and canonicalize a value the way PostgreSQL stores it (raises 22023/42704)."""
     if name in _BOOLS:
         return _bool_text(value, name)
     if name in _TIME_SETTINGS:
         return _format_ms(parse_duration_ms(value, name))
+    if name in _REAL_MS_SETTINGS:
+        return _real_ms_text(value, name)
     if name in _NUMERIC_PLANNER:
         if not re.fullmatch(r"\s*-?\d+(\.\d+)?\s*([kMGT]?B)?\s*", value):
             raise InvalidParameterValue(f'invalid value for parameter "{name}": "{value}"')
