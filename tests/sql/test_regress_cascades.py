@@ -37,3 +37,28 @@ def test_update_pg_class_statistics(session):
         session.execute("update pg_class set relname = 'x' where relname = 'big_looking'")
     assert err.value.sqlstate == "0A000"
     session.execute("rollback")
+
+
+def test_rows_from_several_functions(session):
+    r = session.execute("select * from rows from(generate_series(1,3), generate_series(1,2)) with ordinality "
+                        "as g(i, j, o)")[-1]
+    assert [c.name for c in r.columns] == ["i", "j", "o"]
+    assert r.rows() == [(1, 1, 1), (2, 2, 2), (3, None, 3)]
+    r = session.execute("select * from rows from(unnest(array[10,20], array['foo','bar']), "
+                        "generate_series(101,103))")[-1]
+    assert [c.name for c in r.columns] == ["unnest", "unnest", "generate_series"]
+    assert r.rows() == [(10, "foo", 101), (20, "bar", 102), (None, None, 103)]
+    with pytest.raises(HeliosError) as err:
+        session.execute("select * from rows from(generate_series(1,2)) as g(a, b, c)")
+    assert err.value.sqlstate == "42P10"
+
+
+def test_vacuum_cost_delay_setting(session):
+    session.execute("set vacuum_cost_delay to 40")
+    assert session.execute("show vacuum_cost_delay")[-1].rows() == [("40ms",)]
+    session.execute("set vacuum_cost_delay = 0.5")
+    assert session.execute("show vacuum_cost_delay")[-1].rows() == [("500us",)]
+    with pytest.raises(HeliosError) as err:
+        session.execute("set vacuum_cost_delay = 400")
+    assert err.value.sqlstate == "22023"
+    assert err.value.message == '400 ms is outside the valid range for parameter "vacuum_cost_delay" (0 .. 100)'

@@ -1002,6 +1002,9 @@ class Builder:
         alias = alias_node.name if alias_node is not None and alias_node.name else None
         col_aliases = [c.name for c in (alias_node.columns if alias_node is not None else [])]
         if isinstance(node, exp.Table):
+            if node.args.get("rows_from"):
+                rows_from, qual = set_returning.plan_rows_from_clause(self, node, alias, col_aliases, outer)
+                return Item(rows_from, {qual})
             if isinstance(node.this, (exp.Func, exp.Anonymous)):
                 if option_tables.is_options_call(node.this):
                     return self.plan_from_item(option_tables.as_subquery(node.this, alias, col_aliases), outer, None)

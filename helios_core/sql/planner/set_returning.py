@@ -31,7 +31,7 @@ from helios_core.errors import HeliosError
 from helios_core.sql import types as T
 from helios_core.sql.expr import Field
 from helios_core.sql.functions.vec import Vec
-from helios_core.sql.operators.base import Operator, batch_of
+from helios_core.sql.operators.base import Operator, batch_of, collect
 
 _JSON_SRFS = {"jsonb_array_elements", "json_array_elements", "jsonb_array_elements_text",
               "json_array_elements_text", "jsonb_each", "json_each", "jsonb_each_text", "json_each_text",
@@ -305,6 +305,63 @@ def plan_rows_from(builder: Any, node: RowsFrom, outer: Any) -> Any:
             scans.append(builder.plan_table_function(call, None, [], outer).op)
     fields = [Field(f"c{k}", _one_type(s), qual) for k, s in enumerate(scans)]
     return Item(ZipScan(fields, scans), {qual})
+
+
+def plan_rows_from_clause(builder: Any, node: exp.Table, alias: str | None, col_aliases: list[str],
+                          outer: Any) -> tuple[Operator, str]:
+    """FROM ROWS FROM (f(...), g(...)) [WITH ORDINALITY] [AS a(c, ...)] as written by a user: every
+    column of every call side by side, the calls zipped to the longest (the shorter padded with
+    NULL), then the ordinality; named by the calls (or their own column names), then the aliases.
+    Returns the operator and the name that qualifies its columns."""
+    qual = alias or "rows_from"
+    scans = []
+    for item in node.args["rows_from"]:
+        if isinstance(item, exp.Unnest):
+            scans.append(builder.plan_unnest(item, None, [], outer).op)
+        else:
+            call = item.this if isinstance(item, exp.Table) else item
+            scans.append(builder.plan_table_function(call, None, [], outer).op)
+    fields = [Field(f.name, f.type, qual) for scan in scans for f in scan.fields if not f.hidden]
+    ordinality = bool(node.args.get("ordinality"))
+    if ordinality:
+        fields.append(Field("ordinality", T.INT8, qual))
+    if len(col_aliases) > len(fields):
+        raise HeliosError(f'table "{qual}" has {len(fields)} columns available but {len(col_aliases)} '
+                          "columns specified", sqlstate="42P10")
+    for k, name in enumerate(col_aliases):
+        fields[k] = Field(name, fields[k].type, qual)
+    return RowsFromScan(fields, scans, ordinality), qual
+
+
+class RowsFromScan(Operator):
+    """The rows of ROWS FROM: each call's visible columns side by side, NULL-padded to the longest."""
+
+    def __init__(self, fields: list[Field], scans: list[Operator], ordinality: bool) -> None:
+        super().__init__(fields, scans)
+        self.ordinality = ordinality
+
+    def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
+        tables = [collect(scan, ctx) for scan in self.children]
+        n = max((t.num_rows for t in tables), default=0)
+        if n == 0:
+            return
+        cols: list[pa.Array] = []
+        out = iter(self.fields)
+        for scan, t in zip(self.children, tables, strict=True):
+            for k, f in enumerate(scan.fields):
+                if f.hidden:
+                    continue
+                want = next(out).type.arrow_type
+                col = t.column(k).combine_chunks() if t.num_rows else pa.array([], want)
+                if len(col) < n:
+                    col = pa.concat_arrays([col, pa.nulls(n - len(col), col.type)])
+                cols.append(col)
+        if self.ordinality:
+            cols.append(pa.array(np.arange(1, n + 1, dtype=np.int64)))
+        yield batch_of(cols)
+
+    def label(self) -> str:
+        return "Function Scan"
 
 
 def _one_type(scan: Operator) -> T.SqlType:
