@@ -540,6 +540,41 @@ def _compact(values: list) -> list:
     return [v for i, v in enumerate(values) if i == 0 or v != values[i - 1]]
 
 
+def _intersect(first: list, *others: list) -> list:
+    """arrayIntersect: the distinct elements of the first array that every other one holds."""
+    out: list = []
+    for v in first:
+        if v not in out and all(v in o for o in others):
+            out.append(v)
+    return out
+
+
+def _element_default(t: pa.DataType) -> Any:
+    """The default value of an array's element type (ClickHouse's LEFT ARRAY JOIN of an empty array)."""
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return []
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return ""
+    if pa.types.is_boolean(t):
+        return False
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return 0
+    if pa.types.is_date(t):
+        return datetime.date(1970, 1, 1)
+    if pa.types.is_timestamp(t):
+        return datetime.datetime(1970, 1, 1)
+    return None
+
+
+def _left_array(args: list[pa.Array]) -> pa.Array:
+    """An empty (or NULL) array as one element of the element type's default: LEFT ARRAY JOIN keeps
+    the row, in its place, with that default."""
+    a = args[0]
+    default = _element_default(a.type.value_type) if pa.types.is_list(a.type) or pa.types.is_large_list(a.type) \
+        else None
+    return pa.array([v if v else [default] for v in a.to_pylist()], a.type)
+
+
 def _difference(values: list) -> list:
     """arrayDifference: 0, then each element minus the one before."""
     return [0 if i == 0 else v - values[i - 1] for i, v in enumerate(values)]
@@ -575,6 +610,8 @@ FUNCTIONS = [
                 return_type=lambda t: t[1] + "[]"),
     SqlFunction(name="ch_array_enumerate_dense", impl=_row_wise(_enumerate_dense, lambda a: pa.list_(pa.int64())),
                 return_type="bigint[]"),
+    SqlFunction(name="ch_array_intersect", impl=_row_wise(_intersect, _first_type), return_type=_same),
+    SqlFunction(name="ch_left_array", impl=_left_array, return_type=_same),
     SqlFunction(name="ch_array_compact", impl=_row_wise(_compact, _first_type), return_type=_same),
     SqlFunction(name="ch_array_difference", impl=_row_wise(_difference, _first_type), return_type=_same),
     SqlFunction(name="ch_count_substrings", impl=_row_wise(_count_substrings, lambda a: pa.int64()),

@@ -18,6 +18,7 @@ from sqlglot.tokens import TokenType
 
 from helios_core.hookspecs import SqlDialect
 from helios_protocol_clickhouse.rewrites import apply_all
+from helios_protocol_clickhouse.rewrites.limit_by import LIMIT_AFTER_BY
 
 # ClickHouse functions kept as plain calls (named as written) for ``rewrites/functions.py``: sqlglot's
 # own classes for them take fewer arguments than ClickHouse (lambdas, rounding digits) or other rules
@@ -36,6 +37,14 @@ class HeliosClickHouse(ClickHouse):
         QUERY_MODIFIER_PARSERS: ClassVar[dict] = {**ClickHouse.Parser.QUERY_MODIFIER_PARSERS,
                                                   TokenType.WITH: lambda self: ("group", self._parse_bare_totals())}
         QUERY_MODIFIER_TOKENS: ClassVar[set] = set(QUERY_MODIFIER_PARSERS)
+
+        def _parse_limit(self, *args: Any, **kwargs: Any) -> Any:
+            """``LIMIT n BY x LIMIT m``: the second LIMIT (of the whole result) kept beside the first."""
+            limit = super()._parse_limit(*args, **kwargs)
+            if isinstance(limit, exp.Limit) and limit.args.get("expressions") and self._curr is not None and \
+                    self._curr.token_type == TokenType.LIMIT:
+                limit.meta[LIMIT_AFTER_BY] = super()._parse_limit()
+            return limit
 
         def _parse_bare_totals(self) -> exp.Group | None:
             if self._next is None or self._next.text.upper() != "TOTALS":

@@ -21,8 +21,10 @@ text or passed as ``data``) is decoded with ``helios_protocol_clickhouse.formats
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -31,6 +33,7 @@ import sqlglot
 from sqlglot import exp, tokens
 from sqlglot.errors import ParseError, TokenError
 
+from helios_core.errors import HeliosError
 from helios_core.types import python_values
 from helios_protocol_clickhouse import catalog, column_types, names, statements
 from helios_protocol_clickhouse.catalog import schema_of
@@ -121,6 +124,8 @@ class ClickHouseSession:
         if not sql:
             raise ClickHouseError(62, "Empty query")
         sql = hex_float_literals(sql)
+        if _INSERT_VALUES.match(sql):
+            sql = comma_separated_rows(sql)
         special = statements.try_special(self, sql)
         if special is not None:
             return special
@@ -182,12 +187,22 @@ class ClickHouseSession:
         """Translate a ClickHouse tree, run it, and describe the result in ClickHouse's terms.
 
         ``types`` give ClickHouse types where the ClickHouse expression settles them
-        (``count()`` is UInt64 where the kernel says bigint)."""
-        return self.execute_sql(self.translate(tree), format=format, types=types, stream=stream)
+        (``count()`` is UInt64 where the kernel says bigint). A statement whose 64-bit integer
+        arithmetic left bigint's range runs again with that arithmetic exact, then wrapped around
+        2^64 as ClickHouse's is (the common case pays nothing for it)."""
+        second = tree.copy() if not stream and tree.find(exp.Add, exp.Sub, exp.Mul) else None
+        try:
+            return self.execute_sql(self.translate(tree), format=format, types=types, stream=stream)
+        except HeliosError as exc:
+            if second is None or exc.sqlstate != "22003" or "bigint out of range" not in str(exc):
+                raise
+        return self.execute_sql(self.translate(second, exact_integers=True), format=format, types=types)
 
-    def translate(self, tree: exp.Expression) -> str:
+    def translate(self, tree: exp.Expression, *, exact_integers: bool = False) -> str:
         """The kernel's SQL for a ClickHouse tree."""
-        return catalog.to_postgres(apply_all(tree, self.rewrite_context()))
+        ctx = self.rewrite_context()
+        ctx.exact_integers = exact_integers
+        return catalog.to_postgres(apply_all(tree, ctx))
 
     def execute_sql(self, sql: str, *, format: str | None = None,
                     types: list[str | None] | None = None, stream: bool = False) -> ChResult:
@@ -273,6 +288,30 @@ def _shape(ch_type: str) -> str:
     return "scalar"
 
 
+def comma_separated_rows(sql: str) -> str:
+    """``INSERT ... VALUES (1, 2)(3, 4)``: ClickHouse reads rows with nothing between them; here
+    they are given the commas the SQL grammar wants."""
+    if ")(" not in sql.replace(" ", "").replace("\n", ""):
+        return sql
+    try:
+        toks = HeliosClickHouse().tokenize(sql)
+    except TokenError:
+        return sql
+    depth, cuts, in_values = 0, [], False
+    for tok, following in itertools.pairwise(toks):
+        if tok.token_type == tokens.TokenType.VALUES and depth == 0:
+            in_values = True
+        elif tok.token_type in (tokens.TokenType.L_PAREN, tokens.TokenType.L_BRACKET):
+            depth += 1
+        elif tok.token_type in (tokens.TokenType.R_PAREN, tokens.TokenType.R_BRACKET):
+            depth -= 1
+            if in_values and depth == 0 and following.token_type == tokens.TokenType.L_PAREN:
+                cuts.append(tok.end + 1)
+    for cut in reversed(cuts):
+        sql = sql[:cut] + "," + sql[cut:]
+    return sql
+
+
 _HEX_FLOAT = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`[^`]*`|--[^\n]*"""
                         r"|(?P<hex>(?<![\w.])0[xX](?:[0-9a-fA-F]+(?:\.[0-9a-fA-F]*)?|\.[0-9a-fA-F]+)[pP][+-]?\d+(?![\w.]))")
 
@@ -325,7 +364,8 @@ def _numeric_as_number(batches: list[pa.RecordBatch], i: int, hint: str | None =
     """An unconstrained numeric column (PostgreSQL's sum of integers, avg...) as ClickHouse types
     such results: bigint when every value is integral, double precision otherwise; a column the query
     typed (U)Int64 (integer arithmetic) wraps around as ClickHouse's does."""
-    values = [v for b in batches for v in python_values(b.column(i)) if v is not None]
+    values = [v if isinstance(v, Decimal) else Decimal(v) for b in batches for v in python_values(b.column(i))
+              if v is not None]  # a UNION's parts may give ints beside numerics
     integral = all(v.is_finite() and v == v.to_integral_value() for v in values)
     inner = hint[len("Nullable("):-1] if hint and hint.startswith("Nullable(") else hint
     parts = names.int_parts(inner)

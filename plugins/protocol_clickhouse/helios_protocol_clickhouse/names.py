@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlglot import exp
 
+from helios_protocol_clickhouse.types import canonical_type, parse_type
+
 _BINARY = {
     exp.Add: "plus", exp.Sub: "minus", exp.Mul: "multiply", exp.Div: "divide", exp.Mod: "modulo",
     exp.EQ: "equals", exp.NEQ: "notEquals", exp.LT: "less", exp.LTE: "lessOrEquals", exp.GT: "greater",
@@ -172,6 +174,9 @@ _CONVERSIONS = {
     "isnull": "UInt8", "isnotnull": "UInt8", "match": "UInt8", "startswith": "UInt8", "endswith": "UInt8",
     "tostring": "String", "ch_to_datetime": "DateTime", "ch_to_date": "Date", "arrayexists": "UInt8", "arrayall": "UInt8", "arraycount": "UInt32",
     "touint8": "UInt8", "touint16": "UInt16", "touint32": "UInt32", "touint64": "UInt64",
+    # the same conversions once rewritten (a handler reads its arguments' types after their rewrite)
+    "ch_touint8": "UInt8", "ch_touint16": "UInt16", "ch_touint32": "UInt32", "ch_touint64": "UInt64",
+    "ch_toint8": "Int8", "ch_toint16": "Int16", "ch_toint32": "Int32", "ch_toint64": "Int64",
     "toint8": "Int8", "toint16": "Int16", "toint32": "Int32", "toint64": "Int64", "tofloat32": "Float32",
     "tofloat64": "Float64", "todate": "Date", "todate32": "Date32", "todatetime": "DateTime",
     "touint8orzero": "UInt8", "toint32orzero": "Int32", "toint64orzero": "Int64", "tofloat64orzero": "Float64",
@@ -364,6 +369,8 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
         return "UInt8"  # comparisons and logic give UInt8 in ClickHouse (a Bool column stays Bool)
     if isinstance(node, exp.Null):
         return "Nullable(Nothing)"
+    if isinstance(node, exp.Array) and not node.expressions and isinstance(node.parent, exp.Anonymous | exp.Typeof):
+        return "Array(Nothing)"  # [] as a function's argument (toTypeName([]))
     if isinstance(node, exp.Array) and node.expressions:
         kinds = [hint_type(e, select) for e in node.expressions if not isinstance(e, exp.Null)]
         element = common_type(kinds) if kinds else "Nothing"
@@ -379,10 +386,10 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
     if isinstance(node, exp.Cast) and isinstance(node.to, exp.DataType) and "nullable" in node.to.args:
         target = node.to.sql(dialect="clickhouse")  # a type written in ClickHouse's terms (not by a rewrite)
         if target.startswith(_CAST_TYPES):
-            return target
+            return _enum_listed(target)
     if isinstance(node, exp.CastToStrType) and isinstance(node.args.get("to"), exp.Literal) and \
             node.args["to"].this.startswith(_CAST_TYPES):
-        return node.args["to"].this
+        return _enum_listed(node.args["to"].this)
     if isinstance(node, exp.Anonymous) and str(node.this).lower() == "tonullable" and node.expressions:
         inner = hint_type(node.expressions[0], select)
         return inner if inner is None or inner.startswith("Nullable(") else f"Nullable({inner})"
@@ -474,6 +481,16 @@ _ARITHMETIC = {exp.Add: "plus", exp.Sub: "minus", exp.Mul: "multiply", exp.Mod: 
 _ARITHMETIC_CALLS = {"plus": "plus", "minus": "minus", "multiply": "multiply", "modulo": "modulo",
                      "intdiv": "intdiv", "intdivorzero": "intdiv", "bitand": "bit", "bitor": "bit", "bitxor": "bit"}
 _FLOATS = ("Float32", "Float64")
+def _enum_listed(type_name: str) -> str:
+    """An Enum8/16 type as ClickHouse names it: its labels listed by number."""
+    if not type_name.startswith(("Enum8(", "Enum16(")):
+        return type_name
+    try:
+        return str(canonical_type(parse_type(type_name)))
+    except Exception:  # noqa: BLE001 - a type this reader cannot parse: as written
+        return type_name
+
+
 _CAST_TYPES = ("UInt", "Int", "Float", "String", "Nullable(", "Array(", "FixedString(", "Date", "Enum8(", "Enum16(")
 
 

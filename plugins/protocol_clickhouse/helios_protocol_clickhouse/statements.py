@@ -34,7 +34,7 @@ from helios_protocol_clickhouse.names import (
 )
 from helios_protocol_clickhouse.results import ChColumn, ChResult
 from helios_protocol_clickhouse.rewrites.clauses import has_grouping_sets
-from helios_protocol_clickhouse.rewrites.ddl import enum_default
+from helios_protocol_clickhouse.rewrites.ddl import enum_default, enum_label
 from helios_protocol_clickhouse.source_totals import EPOCH, carries_totals, totals_row, type_default
 from helios_protocol_clickhouse.types import ChType, canonical_type, clickhouse_type, parse_type
 
@@ -483,7 +483,7 @@ def _enum_number(column: exp.Column, enum: ChType) -> exp.Expression:
 
 
 def _enum_text(quoted: str) -> str:
-    return quoted[1:-1].replace("\\'", "'") if quoted.startswith("'") else quoted
+    return enum_label(quoted)
 
 
 def _enum_numbers(select: exp.Select) -> None:

@@ -167,6 +167,13 @@ def _canonical(name: str) -> str:
 _DECIMAL_PRECISION = {"Decimal32": 9, "Decimal64": 18, "Decimal128": 38, "Decimal256": 76}
 
 
+def _enum_number(arg: object) -> int:
+    try:
+        return int(str(arg).rpartition("=")[2])
+    except ValueError:
+        return 0
+
+
 def canonical_type(t: ChType) -> ChType:
     """The type as ClickHouse spells it back (DESCRIBE, toTypeName): ``Decimal32(2)`` is
     ``Decimal(9, 2)``, ``Enum8('a', 'b')`` numbers its labels ``'a' = 1, 'b' = 2``."""
@@ -177,6 +184,8 @@ def canonical_type(t: ChType) -> ChType:
         return ChType("Decimal", (str(t.args[0]) if t.args else "10", str(t.args[1]) if len(t.args) > 1 else "0"))
     if name in ("Enum8", "Enum16") and t.args and not any("=" in str(a) for a in t.args):
         return ChType(name, tuple(f"{a} = {i}" for i, a in enumerate(t.args, 1)))
+    if name in ("Enum8", "Enum16") and t.args and all("=" in str(a) for a in t.args):
+        return ChType(name, tuple(sorted(t.args, key=_enum_number)))  # listed by number, as ClickHouse does
     if name == "DateTime64" and not t.args:
         return ChType(name, ("3",))
     args = tuple(canonical_type(a) if isinstance(a, ChType) else

@@ -7,7 +7,7 @@
 
 An ARRAY JOIN without an alias keeps the array's name for the element (``ARRAY JOIN arr``:
 ``arr`` is the element after it); several arrays are unnested side by side. LEFT ARRAY
-JOIN keeps rows with empty arrays. ``arrayJoin(x)`` in the select list multiplies rows
+JOIN keeps rows with empty arrays (in their place, with the element type's default). ``arrayJoin(x)`` in the select list multiplies rows
 before any aggregation, as in ClickHouse, so it becomes a lateral unnest of the FROM; the same
 ``arrayJoin(x)`` written twice (in the select list, WHERE, GROUP BY...) is one unnest.
 """
@@ -43,13 +43,12 @@ def _array_join_clauses(select: exp.Select) -> None:
                 arrays.append(item.copy())
                 names.append(item.name if isinstance(item, exp.Column) else f"_aj{len(names)}")
         alias = f"_array_join{n}"
+        if str(join.args.get("side") or "").upper() == "LEFT":  # an empty array: one row, the element's default
+            arrays = [exp.Anonymous(this="ch_left_array", expressions=[a]) for a in arrays]
         unnest = exp.Unnest(expressions=arrays,
                             alias=exp.TableAlias(this=exp.to_identifier(alias),
                                                  columns=[exp.to_identifier(x) for x in names]))
-        if str(join.args.get("side") or "").upper() == "LEFT":  # a function in FROM sees the columns before it
-            new_joins.append(exp.Join(this=unnest, side="LEFT", on=exp.true()))
-        else:
-            new_joins.append(exp.Join(this=unnest, kind="CROSS"))
+        new_joins.append(exp.Join(this=unnest, kind="CROSS"))  # a function in FROM sees the columns before it
         for item, name in zip(items, names, strict=True):
             if not isinstance(item, exp.Alias) and isinstance(item, exp.Column):
                 _requalify(select, name, alias)

@@ -19,3 +19,6 @@ class RewriteContext:
     # (schema, table) -> its columns (column_types.TableColumn) or None: what a query's plain
     # column references are typed by
     table_columns: Callable[[str, str], list[Any] | None] | None = None
+    # (U)Int64 + - * computed exactly (numeric) and wrapped around 2^64 afterwards: the second
+    # try of a statement the kernel's bigint arithmetic refused as out of range
+    exact_integers: bool = False

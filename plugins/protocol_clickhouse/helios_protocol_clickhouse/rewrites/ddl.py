@@ -14,6 +14,8 @@ with 48 NOT_IMPLEMENTED. CREATE/DROP DATABASE are schemas.
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 
 from helios_protocol_clickhouse.errors import ClickHouseError
@@ -149,7 +151,29 @@ def enum_default(enum: ChType) -> str:
     return min(pairs)[1]
 
 
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_ESCAPED = {"t": "\t", "n": "\n", "r": "\r", "0": "\0", "b": "\b", "f": "\f", "a": "\a", "v": "\v", "e": "\x1b"}
+
+
 def enum_label(arg: str) -> str:
-    """``'a' = 1`` (or ``'a'``) -> ``a``."""
-    text = arg.split("=")[0].strip() if "=" in arg else arg.strip()
-    return text[1:-1].replace("\\'", "'") if text.startswith("'") else text
+    """``'a' = 1`` (or ``'a'``) -> ``a``; escapes read as in any string literal (``'\\t'`` is a tab)."""
+    text = arg.strip()
+    if text.startswith("'"):
+        end = len(text) - 1
+        if not text.endswith("'") or end == 0:
+            end = _closing_quote(text)
+        return _ESCAPE.sub(lambda m: _ESCAPED.get(m.group(1), m.group(1)), text[1:end])
+    return text.split("=")[0].strip()
+
+
+def _closing_quote(text: str) -> int:
+    """The index of the quote that ends the literal starting ``text``."""
+    i = 1
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == "'":
+            return i
+        i += 1
+    return len(text)

@@ -226,10 +226,11 @@ def _lambda_scalar(args: list[exp.Expression], kind: str) -> exp.Expression:
         return exp.Not(this=exp.Exists(this=exp.select("1").from_(unnest).where(exp.Not(this=exp.Paren(this=cond)))))
     if kind == "count":
         return exp.Subquery(this=exp.select(exp.Count(this=exp.Star())).from_(unnest).where(cond))
-    if kind == "first_index":
-        found = exp.select(exp.column("_n")).from_(unnest).where(cond).order_by("_n").limit(1)
+    order = "_n DESC" if kind.startswith("last") else "_n"  # arrayLast/arrayLastIndex: from the end
+    if kind in ("first_index", "last_index"):
+        found = exp.select(exp.column("_n")).from_(unnest).where(cond).order_by(order).limit(1)
         return exp.Coalesce(this=exp.Subquery(this=found), expressions=[exp.Literal.number(0)])
-    first = exp.select(exp.column(params[0])).from_(unnest).where(cond).order_by("_n").limit(1)
+    first = exp.select(exp.column(params[0])).from_(unnest).where(cond).order_by(order).limit(1)
     # no element passes: the element type's default (what arr[0], out of range, gives)
     return exp.Coalesce(this=exp.Subquery(this=first), expressions=[
         _fn("ch_array_element", arrays[0].copy(), exp.Literal.number(0))])
@@ -276,6 +277,15 @@ def _rounding(kind: str) -> Handler:
 def _bit_not(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
     parts = int_parts(hint_type(args[0])) or (True, 64)
     return _fn("ch_bit_not", args[0], exp.Literal.number(parts[1]), exp.Boolean(this=parts[0]))
+
+
+def _start_of_week(args: list[exp.Expression]) -> exp.Expression:
+    """toStartOfWeek(t[, mode]): the Sunday before (mode 0, the default) or the Monday (odd modes)."""
+    t = _cast(args[0], "timestamp")
+    mode = args[1] if len(args) > 1 else None
+    if isinstance(mode, exp.Literal) and not mode.is_string and int(mode.this) % 2 == 1:
+        return _pg("CAST(date_trunc('week', {t}) AS date)", t=t)
+    return _pg("CAST(date_trunc('week', {t} + interval '1 day') - interval '1 day' AS date)", t=t)
 
 
 def _array_concat(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
@@ -392,7 +402,7 @@ FUNCTIONS: dict[str, Handler] = {
     "tostartofminute": lambda a, c: _pg("date_trunc('minute', {t})", t=_cast(a[0], "timestamp")),
     "tostartoffiveminutes": lambda a, c: _start_of_interval([a[0], sqlglot.parse_one("INTERVAL 5 MINUTE",
                                                                                      read="clickhouse")], c),
-    "tostartofweek": lambda a, c: _pg("CAST(date_trunc('week', {t}) AS date)", t=_cast(a[0], "timestamp")),
+    "tostartofweek": lambda a, c: _start_of_week(a),
     "tostartofyear": lambda a, c: _pg("CAST(date_trunc('year', {t}) AS date)", t=_cast(a[0], "timestamp")),
     "tostartofquarter": lambda a, c: _pg("CAST(date_trunc('quarter', {t}) AS date)", t=_cast(a[0], "timestamp")),
     "tomonday": lambda a, c: _pg("CAST(date_trunc('week', {t}) AS date)", t=_cast(a[0], "timestamp")),
@@ -423,6 +433,8 @@ FUNCTIONS: dict[str, Handler] = {
     "arraycount": lambda a, c: _lambda_scalar(a, "count"),
     "arrayfirst": lambda a, c: _lambda_scalar(a, "first"),
     "arrayfirstindex": lambda a, c: _lambda_scalar(a, "first_index"),
+    "arraylast": lambda a, c: _lambda_scalar(a, "last"),
+    "arraylastindex": lambda a, c: _lambda_scalar(a, "last_index"),
     "tofloat64orzero": lambda a, c: _fn("ch_to_float_or", a[0], exp.Boolean(this=True)),
     "tofloat32orzero": lambda a, c: _fn("ch_to_float_or", a[0], exp.Boolean(this=True)),
     "tofloat64ornull": lambda a, c: _fn("ch_to_float_or", a[0], exp.Boolean(this=False)),
@@ -461,6 +473,10 @@ FUNCTIONS: dict[str, Handler] = {
     "arraywithconstant": lambda a, c: _fn("ch_array_with_constant", a[0], a[1]),
     "arrayenumeratedense": lambda a, c: _fn("ch_array_enumerate_dense", a[0]),
     "arraycompact": lambda a, c: _fn("ch_array_compact", a[0]),
+    "arrayintersect": lambda a, c: _fn("ch_array_intersect", *a),
+    "sleep": lambda a, c: _pg("CASE WHEN pg_sleep({s}) IS NULL THEN 0 ELSE 0 END", s=a[0]),
+    "sleepeachrow": lambda a, c: _pg("CASE WHEN pg_sleep({s}) IS NULL THEN 0 ELSE 0 END", s=a[0]),
+    "rand64": lambda a, c: _pg("CAST(floor(random() * 18446744073709551615) AS numeric(20,0))"),
     "arraydifference": lambda a, c: _fn("ch_array_difference", a[0]),
     "countsubstrings": lambda a, c: _fn("ch_count_substrings", a[0], a[1]),
     "splitbywhitespace": lambda a, c: _fn("ch_split_by_whitespace", a[0]),
@@ -582,7 +598,23 @@ _BOOLEAN_SHAPED = (exp.Predicate, exp.Connector, exp.Not, exp.Boolean, exp.Exist
 _BOOLEAN_FUNCTIONS = {"ch_bool", "ch_empty", "ch_not_empty", "starts_with", "isfinite", "isnan", "isinf"}
 
 
+_EXACT = "ch_exact_integer"
+
+
+def _mark_exact_integers(tree: exp.Expression) -> None:
+    """Mark + - * of (U)Int64 type (read before the operands are rewritten): their operands are
+    computed as numeric, so a result past bigint's range wraps around 2^64 as ClickHouse's does
+    (exact sums and products wrapped at the end equal wrapping at each step)."""
+    for node in tree.find_all(exp.Add, exp.Sub, exp.Mul):
+        parts = int_parts(hint_type(node, node.find_ancestor(exp.Select)))
+        if parts is not None and parts[1] == 64:
+            node.meta[_EXACT] = True
+
+
 def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
+    if isinstance(node, exp.Add | exp.Sub | exp.Mul) and node.meta.get(_EXACT):
+        node.meta.pop(_EXACT)
+        return type(node)(this=_cast(node.this, "numeric"), expression=_cast(node.expression, "numeric"))
     if isinstance(node, exp.Sum) and not isinstance(node.parent, exp.Coalesce | exp.Filter | exp.Window):
         return exp.Coalesce(this=node, expressions=[exp.Literal.number(0)])  # ClickHouse: the sum of nothing is 0
 
@@ -626,6 +658,15 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return type(node)(this=node.this, expression=seconds)  # DateTime +/- n: n seconds
     if isinstance(node, exp.Explode):
         return _fn("unnest", node.this)
+    if isinstance(node, exp.Xor) and node.expression is not None:  # xor(a, b): UInt8, numbers as conditions
+        return exp.Paren(this=exp.NEQ(this=condition(node.this), expression=condition(node.expression)))
+    if isinstance(node, exp.BitString):  # 0b101
+        return exp.Literal.number(int(node.this, 2))
+    if type(node).__name__ == "ArrayCompact":
+        return _fn("ch_array_compact", node.this)
+    if isinstance(node, exp.Chr):  # char(65, 66): the bytes' characters
+        chars = [_fn("chr", e) for e in node.expressions]
+        return chars[0] if len(chars) == 1 else _fn("concat", *chars)
     if isinstance(node, exp.CurrentVersion):
         return _lit(VERSION)
     if type(node).__name__ == "Typeof":  # toTypeName
@@ -741,6 +782,8 @@ def _integer_conversion(name: str) -> str | None:
 
 def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     """Children first, so a handler sees its arguments already rewritten."""
+    if ctx.exact_integers:
+        _mark_exact_integers(tree)
 
     def post(node: exp.Expression) -> exp.Expression:
         for key, value in list(node.args.items()):

@@ -15,6 +15,7 @@ from sqlglot import exp
 from helios_protocol_clickhouse.errors import ClickHouseError
 
 RN = "_limit_by_rn"
+LIMIT_AFTER_BY = "limit_after_by"  # meta key of a LIMIT BY's Limit: the plain LIMIT that follows it (the parser's)
 
 
 def rewrite(tree: exp.Expression) -> exp.Expression:
@@ -33,6 +34,7 @@ def _wrap(select: exp.Select, limit: exp.Limit) -> exp.Expression:
     if any(isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
            for e in select.expressions):
         raise ClickHouseError(48, "LIMIT BY with SELECT * is not supported; list the columns")
+    after = limit.meta.pop(LIMIT_AFTER_BY, None)  # LIMIT n BY x LIMIT m: m rows of the whole result
     by = [e.copy() for e in limit.args["expressions"]]
     count = limit.expression.copy()
     offset = limit.args.get("offset")
@@ -57,8 +59,19 @@ def _wrap(select: exp.Select, limit: exp.Limit) -> exp.Expression:
                         exp.LTE(this=rn, expression=exp.Add(this=offset.copy(), expression=count)))
     else:
         cond = exp.LTE(this=rn, expression=count)
+    skip = None
+    if isinstance(after, exp.Limit):  # OFFSET m after the second LIMIT: of the whole result
+        plain_offset = inner.args.get("offset")
+        if isinstance(plain_offset, exp.Offset) and not plain_offset.args.get("expressions"):
+            inner.set("offset", None)
+            skip = plain_offset.expression
+        skip = after.args.get("offset") or skip
     outer = exp.select(*[exp.column(n) for n in names]).from_(
         exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("_limit_by")))).where(cond)
+    if isinstance(after, exp.Limit):
+        outer.set("limit", exp.Limit(expression=after.expression.copy()))
+        if skip is not None:
+            outer.set("offset", exp.Offset(expression=skip.copy()))
     if order is not None:
         outer.set("order", exp.Order(expressions=[exp.Ordered(this=exp.column(RN))]))
         # the inner order holds: re-sort by the same keys when they are output columns

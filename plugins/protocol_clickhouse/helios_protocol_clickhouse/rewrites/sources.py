@@ -66,8 +66,9 @@ def _limit_bound(select: exp.Select) -> int | None:
     select list is never evaluated past it; bounding the series does the same here."""
     if any(select.args.get(k) for k in ("where", "group", "having", "order", "distinct", "qualify")):
         return None
-    for join in select.args.get("joins") or []:  # ANY LEFT JOIN gives exactly one row per left row
-        if not (str(join.args.get("kind") or "").upper() == "ANY" and
+    for join in select.args.get("joins") or []:  # ANY LEFT JOIN gives exactly one row per left row,
+        # LEFT ARRAY JOIN at least one: the first n + m numbers give n + m rows or more
+        if not (str(join.args.get("kind") or "").upper() in ("ANY", "ARRAY") and
                 str(join.args.get("side") or "").upper() == "LEFT"):
             return None
     limit = select.args.get("limit")

@@ -7,3 +7,14 @@ SELECT toUInt64(-1), toUInt64(1.9), toInt32(-2.7);
 SELECT toUInt64('18446744073709551615'), toInt16(70000);
 SELECT toUInt64(number) - 2 FROM numbers(3);
 SELECT sum(toUInt64(number)) FROM numbers(5);
+-- Int64 past bigint's range wraps as ClickHouse's (the kernel's bigint refuses it; computed exactly, then wrapped)
+SELECT toInt64(9223372036854775807) + 1;
+SELECT 9223372036854775807 + 9223372036854775807;
+SELECT toInt64(9223372036854775807) * 2, toInt64(-9223372036854775808) - 1;
+DROP TABLE IF EXISTS big_ints;
+CREATE TABLE big_ints (a Int64, b Int64) ENGINE = Memory;
+INSERT INTO big_ints VALUES (9223372036854775807, 1), (5, 6), (-9223372036854775808, -1);
+SELECT a + b, a * b, a - b, toTypeName(a + b) FROM big_ints ORDER BY a;
+SELECT sum(a + b), sum(a), sum(a) + 1 FROM big_ints;
+SELECT (a + b) * 2 FROM big_ints ORDER BY a;
+DROP TABLE big_ints;

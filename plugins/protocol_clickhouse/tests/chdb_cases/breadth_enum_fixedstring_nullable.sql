@@ -1,0 +1,20 @@
+-- breadth of the stateless suite's core SQL: enum, fixedstring, nullable
+DROP TABLE IF EXISTS e;
+CREATE TABLE e (x Enum8('a' = 1, 'b' = 2, 'c' = -3), f FixedString(3), n Nullable(UInt8), d Date, dt DateTime) ENGINE = Memory;
+INSERT INTO e VALUES ('a', 'ab', 1, '2020-01-01', '2020-01-01 00:00:00'), ('c', 'xyz', NULL, '2021-02-03', '2021-02-03 04:05:06');
+INSERT INTO e (x) VALUES ('b');
+SELECT * FROM e ORDER BY x;
+SELECT x, toInt8(x), toString(x), toTypeName(x) FROM e ORDER BY x;
+SELECT x FROM e WHERE x = 'a';
+SELECT x FROM e WHERE x IN ('a', 'b') ORDER BY x;
+SELECT n, isNull(n), ifNull(n, 0), n + 1 FROM e ORDER BY x;
+SELECT count(n), count(), sum(n), avg(n) FROM e;
+SELECT d, dt, toTypeName(d), toTypeName(dt) FROM e ORDER BY d;
+SELECT x, count() FROM e GROUP BY x ORDER BY x;
+SELECT * FROM e ORDER BY x FORMAT CSV;
+SELECT * FROM e ORDER BY x FORMAT TSVWithNamesAndTypes;
+INSERT INTO e (x) VALUES ('zz');
+SELECT toFixedString('abcd', 2);
+DROP TABLE e;
+SELECT CAST('b' AS Enum16('a' = 1, 'b' = 1000)) AS x, toInt16(x), toTypeName(x);
+SELECT [CAST('a' AS Enum8('a' = 1, 'b' = 2))];

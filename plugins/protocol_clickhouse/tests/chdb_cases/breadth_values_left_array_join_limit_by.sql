@@ -1,0 +1,31 @@
+-- breadth of the stateless suite's core SQL: values, left, array, join, limit, by
+DROP TABLE IF EXISTS pairs;
+CREATE TABLE pairs (a Nullable(UInt32), b UInt32) ENGINE = Memory;
+INSERT INTO pairs (a, b) VALUES (3, 1)(NULL, 2) (5, 3)
+(7, 4);
+INSERT INTO pairs VALUES (11, 5),(13, 6);
+SELECT a, b, a + b, ifNull(a, 0) * b FROM pairs ORDER BY b;
+SELECT sum(a), count(a), count() FROM pairs;
+DROP TABLE pairs;
+SELECT number, x FROM (SELECT number, range(number % 4) AS r FROM numbers(6)) LEFT ARRAY JOIN r AS x;
+SELECT s, x FROM (SELECT toString(number) AS s, arrayMap(i -> toString(i), range(number % 3)) AS r FROM numbers(5)) LEFT ARRAY JOIN r AS x;
+SELECT number, x FROM system.numbers LEFT ARRAY JOIN range(number % 2) AS x LIMIT 7;
+SELECT arrayLast(x -> x < 3, [1, 2, 3, 4]), arrayLastIndex(x -> x < 3, [1, 2, 3, 4]), arrayLast(x -> x > 9, [1, 2]), arrayLastIndex(x -> x > 9, [1, 2]);
+SELECT toUInt8(7) UNION ALL SELECT sumIf(n, n > 1) FROM (SELECT 3 AS n);
+SELECT k FROM (SELECT toUInt64(2) AS k UNION ALL SELECT count() FROM numbers(4)) ORDER BY k;
+DROP TABLE IF EXISTS esc_enum;
+CREATE TABLE esc_enum (e Enum8('back\\slash' = -5, 'tab\there' = 7, 'plain' = 2), n UInt8) ENGINE = Memory;
+INSERT INTO esc_enum (n) VALUES (1);
+INSERT INTO esc_enum VALUES ('back\\slash', 2), ('tab\there', 3), ('plain', 4);
+SELECT e, n, toInt8(e), toString(e) FROM esc_enum ORDER BY e, n;
+SELECT toTypeName(e) FROM esc_enum LIMIT 1;
+DROP TABLE esc_enum;
+SELECT xor(1, 0), xor(0, 0), xor(number, 1) FROM numbers(2);
+SELECT 0b1011, 0b1 + 1;
+SELECT toStartOfWeek(toDate('2024-03-07')), toStartOfWeek(toDate('2024-03-07'), 1), toStartOfWeek(toDate('2024-03-10'));
+SELECT bitNot(toUInt8(1)), bitNot(toUInt16(0)), bitNot(toInt32(5));
+SELECT arrayIntersect([5, 1, 2, 3], [3, 2, 9]), arrayIntersect(['a', 'b'], ['b']), arrayCompact([3, 3, 1, 1, 3]);
+SELECT char(72, 105), char(65);
+SELECT number % 3 AS k, number FROM numbers(9) ORDER BY k, number DESC LIMIT 2 BY k LIMIT 4;
+SELECT number % 3 AS k, number FROM numbers(9) ORDER BY k, number LIMIT 1 BY k LIMIT 2 OFFSET 1;
+SELECT CAST('x' AS Enum8('z' = 3, 'x' = -1, 'y' = 0)) AS e, toTypeName(e);
