@@ -62,3 +62,25 @@ def test_vacuum_cost_delay_setting(session):
         session.execute("set vacuum_cost_delay = 400")
     assert err.value.sqlstate == "22023"
     assert err.value.message == '400 ms is outside the valid range for parameter "vacuum_cost_delay" (0 .. 100)'
+
+
+@pytest.mark.parametrize(("sql", "want"), [
+    ("select format('>>%2$*1$L<<', 10, 'Hello')", ">>   'Hello'<<"),
+    ("select format('>>%2$*1$L<<', -10, NULL)", ">>NULL      <<"),
+    ("select format('>>%*s<<', 10, 'Hello')", ">>     Hello<<"),
+    ("select format('Hello %s %1$s %s', 'World', 'Hello again')", "Hello World World Hello again"),
+])
+def test_format_width_arguments(session, sql, want):
+    assert session.execute(sql)[-1].rows() == [(want,)]
+
+
+@pytest.mark.parametrize(("sql", "message", "hint"), [
+    ("select format('Hello %x', 20)", 'unrecognized format() type specifier "x"', 'For a single "%" use "%%".'),
+    ("select format('%0$s', 'Hello')", "format specifies argument 0, but arguments are numbered from 1", None),
+    ("select format('%1$1', 1)", "unterminated format() type specifier", 'For a single "%" use "%%".'),
+    ("select format('%1$s %4$s', 1, 2, 3)", "too few arguments for format()", None),
+])
+def test_format_errors(session, sql, message, hint):
+    with pytest.raises(HeliosError) as err:
+        session.execute(sql)
+    assert (err.value.sqlstate, err.value.message, err.value.hint) == ("22023", message, hint)

@@ -688,7 +688,64 @@ def _quote_nullable(args: list[Vec]) -> Vec:
     return Vec(pa.array(vals, pa.string()), T.TEXT, s.scalar)
 
 
-_FMT_RE = re.compile(r"%(?:(\d+)\$)?(-)?(\d+|\*)?([sIL%])")
+_FORMAT_HINT = 'For a single "%" use "%%".'
+
+
+def _format_error(message: str, hint: str | None = _FORMAT_HINT) -> HeliosError:
+    return HeliosError(message, sqlstate="22023", hint=hint)
+
+
+def _format_digits(f: str, i: int) -> tuple[int | None, int]:
+    """A run of digits at ``i`` (PostgreSQL's int overflow check) and the position after it."""
+    j = i
+    while j < len(f) and f[j].isdigit():
+        j += 1
+    if j == i:
+        return None, i
+    n = int(f[i:j])
+    if n > 2_147_483_647:
+        raise HeliosError("number is out of range", sqlstate="22003")
+    return n, j
+
+
+def _format_spec(f: str, i: int) -> tuple[int, int, int, bool, int]:
+    """PostgreSQL's text_format_parse_format from just after '%': (argument position or 0, width
+    argument position (-1 none, 0 next), width, left-align, position of the type letter)."""
+    def more(k: int) -> int:
+        if k >= len(f):
+            raise _format_error("unterminated format() type specifier")
+        return k
+
+    argpos, widthpos, width, left = 0, -1, 0, False
+    n, k = _format_digits(f, i)
+    if n is not None:
+        more(k)
+        if f[k] == "$":
+            if n == 0:
+                raise _format_error("format specifies argument 0, but arguments are numbered from 1", None)
+            argpos = n
+            i = more(k + 1)
+        else:
+            return argpos, widthpos, n, left, k  # digits without '$' are the width: nothing may follow
+    while f[i] == "-":
+        left = True
+        i = more(i + 1)
+    if f[i] == "*":
+        i = more(i + 1)
+        n, k = _format_digits(f, i)
+        if n is not None:
+            if more(k) and f[k] != "$":
+                raise _format_error('width argument position must be ended by "$"', None)
+            if n == 0:
+                raise _format_error("format specifies argument 0, but arguments are numbered from 1", None)
+            widthpos, i = n, more(k + 1)
+        else:
+            widthpos = 0
+    else:
+        n, k = _format_digits(f, i)
+        if n is not None:
+            width, i = n, more(k)
+    return argpos, widthpos, width, left, i
 
 
 @scalar("format", nargs=(1, None))
@@ -698,43 +755,53 @@ def _format(args: list[Vec]) -> Vec:
     arrays, all_scalar = full([fmt, *rest])
     cols = [a.to_pylist() for a in arrays]
 
-    # Per-row Python: format() is a small template language
+    # Per-row Python: format() is a small template language, read as PostgreSQL's text_format does
     def one(f: str, vals: list) -> str:
-        out = []
-        pos = 0
-        nxt = 0
-        for m in _FMT_RE.finditer(f):
-            out.append(f[pos:m.start()])
-            pos = m.end()
-            argn, minus, width, kind = m.groups()
-            if kind == "%":
-                out.append("%")
+        out: list[str] = []
+        i, nxt = 0, 1  # arguments are numbered from 1 (0 is the format string)
+        while i < len(f):
+            if f[i] != "%":
+                out.append(f[i])
+                i += 1
                 continue
-            if argn is not None:
-                idx = int(argn) - 1
-            else:
-                idx = nxt
-            nxt = idx + 1
-            if idx >= len(vals):
-                raise HeliosError("too few arguments for format()", sqlstate="22023")
-            v = vals[idx]
+            i += 1
+            if i >= len(f):
+                raise _format_error("unterminated format() type specifier")
+            if f[i] == "%":
+                out.append("%")
+                i += 1
+                continue
+            argpos, widthpos, width, left, i = _format_spec(f, i)
+            kind = f[i]
+            if kind not in "sIL":
+                raise _format_error(f'unrecognized format() type specifier "{kind}"')
+            i += 1
+            if widthpos >= 0:
+                nxt = widthpos if widthpos > 0 else nxt
+                if nxt > len(vals):
+                    raise _format_error("too few arguments for format()", None)
+                w = vals[nxt - 1]
+                nxt += 1
+                width = 0 if w is None else int(float(w))
+                if width < 0:
+                    left, width = True, -width
+            if argpos > 0:
+                nxt = argpos
+            if nxt > len(vals):
+                raise _format_error("too few arguments for format()", None)
+            v = vals[nxt - 1]
+            nxt += 1
             if kind == "s":
                 txt = "" if v is None else v
             elif kind == "I":
                 if v is None:
-                    raise HeliosError("null values cannot be formatted as an SQL identifier",
-                                      sqlstate="22004")
+                    raise HeliosError("null values cannot be formatted as an SQL identifier", sqlstate="22004")
                 txt = quote_ident(v)
             else:
                 txt = "NULL" if v is None else quote_literal(v)
-            if width and width != "*":
-                w = int(width)
-                txt = txt.ljust(w) if minus else txt.rjust(w)
+            if width:
+                txt = txt.ljust(width) if left else txt.rjust(width)
             out.append(txt)
-        tail = f[pos:]
-        if "%" in tail:
-            raise HeliosError("unterminated format() type specifier", sqlstate="22023")
-        out.append(tail)
         return "".join(out)
 
     res = []
