@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from helios_core.hookspecs import IndexKind, IndexSearch
 from helios_search import tsquery as Q
@@ -34,16 +35,19 @@ _lists_lock = threading.Lock()
 class _ChunkLists:
     """lexeme -> sorted int64 row positions, for one chunk's key values."""
 
-    def __init__(self, values: list[str | None]) -> None:
-        postings: dict[str, list[int]] = {}
-        for pos, text in enumerate(values):
-            if text is None:
-                continue
-            for lexeme in _lexemes(text):
-                postings.setdefault(lexeme, []).append(pos)
-        self.postings = {k: np.asarray(v, dtype=np.int64) for k, v in postings.items()}
+    def __init__(self, column: pa.Array) -> None:
+        postings = _postings_of_column(column)
+        if postings is None:
+            by_row: dict[str, list[int]] = {}
+            for pos, text in enumerate(column.to_pylist()):
+                if text is None:
+                    continue
+                for lexeme in _lexemes(text):
+                    by_row.setdefault(lexeme, []).append(pos)
+            postings = {k: np.asarray(v, dtype=np.int64) for k, v in by_row.items()}
+        self.postings = postings
         self.lexemes = sorted(self.postings)
-        self.rows = len(values)
+        self.rows = len(column)
 
     def with_prefix(self, prefix: str) -> np.ndarray:
         start = bisect.bisect_left(self.lexemes, prefix)
@@ -72,6 +76,32 @@ class _ChunkLists:
         if right is None:
             return left
         return np.intersect1d(left, right, assume_unique=True)
+
+
+def _postings_of_column(column: pa.Array) -> dict[str, np.ndarray] | None:
+    """The inverted lists of a column of stored tsvectors with Arrow's string kernels: entries are
+    split at spaces and their positions cut off. None when some lexeme is quoted with a space,
+    quote or backslash inside (splitting at spaces would cut it): the caller reads row by row."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return None
+    pieces = pc.split_pattern(column, " ")
+    counts = pc.fill_null(pc.list_value_length(pieces), 0).to_numpy(zero_copy_only=False)
+    entries = pc.list_flatten(pieces)
+    rows = np.repeat(np.arange(len(column), dtype=np.int64), counts)
+    keep = pc.not_equal(entries, "")  # the empty tsvector
+    entries = pc.replace_substring_regex(entries.filter(keep), r":[0-9ABC,]+$", "")
+    rows = rows[keep.to_numpy(zero_copy_only=False)]
+    if not pc.all(pc.match_substring_regex(entries, r"^'[^'\\]+'$")).as_py():
+        return None
+    lexemes = pc.dictionary_encode(pc.utf8_slice_codeunits(entries, 1, -1))
+    codes = lexemes.indices.to_numpy(zero_copy_only=False)
+    order = np.argsort(codes, kind="stable")  # rows stay ascending within a lexeme
+    bounds = np.searchsorted(codes[order], np.arange(len(lexemes.dictionary) + 1))
+    sorted_rows = rows[order]
+    return {lexeme: sorted_rows[bounds[i]:bounds[i + 1]]
+            for i, lexeme in enumerate(lexemes.dictionary.to_pylist())}
 
 
 _QUOTED = re.compile(r"'((?:[^'\\]|''|\\.)*)'")
@@ -144,8 +174,8 @@ def _lists_of(scope: tuple, chunk: Any, key: int) -> _ChunkLists:
         if found is not None:
             _lists.move_to_end(cache_key)
             return found
-    values = chunk.read().column(f"k{key}").to_pylist()
-    built = _JsonLists(values) if scope[-1] == "jsonb" else _ChunkLists(values)
+    column = chunk.read().column(f"k{key}")
+    built = _JsonLists(column.to_pylist()) if scope[-1] == "jsonb" else _ChunkLists(column)
     with _lists_lock:
         _lists[cache_key] = built
         while len(_lists) > KEPT_CHUNKS:
