@@ -65,10 +65,23 @@ class _Numbering:
 _numberings: dict[str, _Numbering] = {}
 
 
+BATCH_TEXTS = 8192  # texts handled together: their pieces are Python strings while they are numbered
+
+
 def to_tsvector_column(config_name: str | None, texts: list[str | None],
                        one_text: Callable[[str], str]) -> list[str | None]:
     """The tsvector output of each text (None stays None); ``one_text`` serves the texts the
     column path leaves out (see the module docstring)."""
+    if len(texts) <= BATCH_TEXTS:
+        return _to_tsvector_batch(config_name, texts, one_text)
+    out: list[str | None] = []
+    for start in range(0, len(texts), BATCH_TEXTS):
+        out.extend(_to_tsvector_batch(config_name, texts[start:start + BATCH_TEXTS], one_text))
+    return out
+
+
+def _to_tsvector_batch(config_name: str | None, texts: list[str | None],
+                       one_text: Callable[[str], str]) -> list[str | None]:
     config = C.configuration(config_name)
     rows = [i for i, t in enumerate(texts) if t is not None and "<" not in t]
     out: list[str | None] = [None if t is None else (one_text(t) if "<" in t else "") for t in texts]

@@ -33,3 +33,13 @@ def test_column_path_agrees_with_whole_texts(config_name: str) -> None:
     got = B.to_tsvector_texts(config_name, texts)
     for text, vector in zip(texts, got, strict=True):
         assert vector == (None if text is None else _whole(config_name, text)), text[:80]
+
+
+def test_long_columns_go_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A column longer than a batch gives each text its own vector, in order."""
+    from helios_search import vector_batches
+
+    monkeypatch.setattr(vector_batches, "BATCH_TEXTS", 7)
+    texts = [f"run number {i} runs" if i % 5 else None for i in range(40)]
+    got = B.to_tsvector_texts("english", texts)
+    assert got == [None if t is None else _whole("english", t) for t in texts]
