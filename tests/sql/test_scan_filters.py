@@ -130,3 +130,15 @@ def test_which_terms_are_pure(chunked):
     assert not pure("random() < 0.5")
     assert not pure("s::small IS NOT NULL")  # a cast to a domain runs its CHECK
     assert not pure("w > 1")  # not a column of the scan
+
+
+def test_small_decimals_to_float8_are_the_correctly_rounded_doubles(session):
+    """numeric(p <= 15) -> float8 divides the unscaled integer by 10^s: the double strtod reads
+    from the digits (ClickHouse's ``decimal_column < 0.05`` casts every row this way)."""
+    got = session.execute("SELECT id, d::float8, (e / 1000)::numeric(15,7)::float8 FROM sf ORDER BY id")[-1].rows()
+    for x, d, e in got:
+        want_d = _value(x)
+        assert d == (None if want_d is None else float(str(want_d)))
+        assert e == float(str((_e(x) / 1000).quantize(Decimal("1e-7"))))
+    assert session.execute("SELECT count(*) FROM sf WHERE e::float8 < 0.05::float8")[-1].rows() == \
+        [(sum(1 for x in range(1, ROWS + 1) if _e(x) < Decimal("0.05")),)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import decimal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -384,6 +385,17 @@ def _check_int_range(arr: pa.Array, d: str) -> None:
         raise NumericValueOutOfRange(f"{display} out of range")
 
 
+def _small_decimal_to_float8(arr: pa.Array) -> pa.Array:
+    """decimal(p <= 15, s) -> float8 without text: the unscaled integer (below 10**15 < 2**53) and
+    10**s are exact doubles, so one IEEE division gives the correctly rounded value, the double
+    PostgreSQL's strtod reads from the digits (ClickHouse's ``decimal_column < 0.05`` casts every row)."""
+    words = np.frombuffer(arr.buffers()[1], dtype=np.int64)[2 * arr.offset: 2 * (arr.offset + len(arr)): 2]
+    out = words.astype(np.float64) / (10.0 ** arr.type.scale)
+    if arr.null_count:
+        return pa.array(out, mask=pc.is_null(arr).to_numpy(zero_copy_only=False))
+    return pa.array(out)
+
+
 def _cast_number(arr: pa.Array, s: str, d: str) -> pa.Array:
     at = arr.type
     if pa.types.is_struct(at):  # numeric NaN / Infinity (numeric_special)
@@ -410,6 +422,8 @@ def _cast_number(arr: pa.Array, s: str, d: str) -> pa.Array:
             return pc.cast(arr, _INTS[d], safe=False)
     if d in ("float4", "float8"):
         target = pa.float32() if d == "float4" else pa.float64()
+        if d == "float8" and pa.types.is_decimal128(at) and at.precision <= 15 and isinstance(arr, pa.Array):
+            return _small_decimal_to_float8(arr)
         if pa.types.is_decimal(at):
             # through text: Arrow's decimal->double division is not correctly rounded
             # (3.14159 -> 3.1415900000000003); parsing the digits is, like PostgreSQL's strtod
