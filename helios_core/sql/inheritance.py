@@ -325,12 +325,9 @@ def alter_inherit(txn: Any, child: Any, schema: str, name: str, *, add: bool) ->
                 if counts[c.name] <= 0:
                     del counts[c.name]
                     local.add(c.name)
-        keep = [k for k in child.options.get("checks") or []
-                if not any(k["name"] == ck["name"] for ck in parent.options.get("checks") or [])
-                or k.get("local")]
+        # the constraints it inherited stay, as its own once no parent holds them (PostgreSQL's conislocal)
         txn.alter_table(child.schema, child.name, options={
-            "inherit_count": counts, "local_columns": [c.name for c in child.columns if c.name in local],
-            "checks": keep})
+            "inherit_count": counts, "local_columns": [c.name for c in child.columns if c.name in local]})
         unlink(txn, parent, txn.get_table(child.schema, child.name))
         return
     if (parent.options or {}).get("partition_by") or (child.options or {}).get("partition_by"):

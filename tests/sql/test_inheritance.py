@@ -24,7 +24,7 @@ def notices(db):
 
 @pytest.fixture
 def family(db):
-    db.execute("drop table if exists person cascade")
+    db.execute("drop table if exists person, emp, student, stud_emp, loner, twice cascade")
     db.execute("create table person (name text not null, age int default 1, check (age >= 0))")
     db.execute("create table emp (salary int) inherits (person)")
     db.execute("create table student (gpa float8) inherits (person)")
@@ -34,7 +34,7 @@ def family(db):
     db.execute("insert into student values ('cy', 20, 3.5)")
     db.execute("insert into stud_emp values ('dee', 25, 50, 3.0, 10)")
     yield db
-    db.execute("drop table if exists person cascade")
+    db.execute("drop table if exists person, emp, student, stud_emp, loner, twice cascade")
 
 
 def rows(db, sql, *args):
@@ -145,6 +145,11 @@ def test_alter_inherit_and_no_inherit(family):
     assert err(db, "alter table person inherit loner") == ("42P07", "circular inheritance not allowed")
     db.execute("alter table loner no inherit person")
     assert rows(db, "select count(*) from person where name = 'lo'") == [(0,)]
+    assert rows(db, "select conislocal, coninhcount from pg_constraint where conrelid = 'loner'::regclass "
+                    "and conname = 'person_age_check'") == [(True, 0)]
+    db.execute("alter table emp no inherit person")  # its inherited constraint stays, as its own
+    assert rows(db, "select conislocal, coninhcount from pg_constraint where conrelid = 'emp'::regclass "
+                    "and conname = 'person_age_check'") == [(True, 0)]
     assert err(db, "alter table loner no inherit person") == (
         "42P01", 'relation "person" is not a parent of relation "loner"')
 
