@@ -627,7 +627,8 @@ def create_table(session: Any, ast: exp.Create) -> Result:
     if inherits is not None:
         if part_by is not None:
             raise HeliosError("cannot create partitioned table as inheritance child", sqlstate="42809")
-        ups = inheritance.resolve_parents(txn, [table_name(session, n, txn) for n in inherits.expressions])
+        ups = inheritance.resolve_parents(txn, [table_name(session, n, txn) for n in inherits.expressions],
+                                          temporary=temporary)
         own_names = {ident(e.this) for e in elements if isinstance(e, exp.ColumnDef)}
         for like in (e for e in elements if isinstance(e, exp.LikeProperty)):  # LIKE's columns are its own too
             src = txn.get_table(*table_name(session, like.this, txn))

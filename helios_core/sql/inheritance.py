@@ -125,13 +125,16 @@ def _plain_type(c: Any) -> str:
 
 
 # ------------------------------------------------------------------ CREATE TABLE ... INHERITS
-def resolve_parents(txn: Any, names: list[tuple[str, str]]) -> list[Any]:
-    """The parent tables INHERITS names: 42P01 for a missing one, 42P07 named twice, 42809 partitioned."""
+def resolve_parents(txn: Any, names: list[tuple[str, str]], *, temporary: bool = False) -> list[Any]:
+    """The parent tables INHERITS names: 42P01 for a missing one, 42P07 named twice, 42809 partitioned
+    or (for a permanent child) temporary."""
     out = []
     for schema, name in names:
         t = txn.get_table(schema, name)
         if t is None:
             raise UndefinedTable(f'relation "{name}" does not exist')
+        if schema.startswith("pg_temp") and not temporary:
+            raise WrongObjectType(f'cannot inherit from temporary relation "{name}"')
         if (t.options or {}).get("partition_by"):
             raise WrongObjectType(f'cannot inherit from partitioned table "{name}"')
         if (t.options or {}).get("partition_of"):

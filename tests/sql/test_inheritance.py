@@ -232,3 +232,11 @@ def test_rename_constraint_follows_inheritance(db):
     assert rows(db, "select indexrelid::regclass::text from pg_index where indrelid = 'rc_parent'::regclass") == [
         ("u2",)]
     db.execute("drop table rc_parent cascade")
+
+
+def test_permanent_child_of_temporary_parent_is_refused(db):
+    db.execute("create temp table tmp_parent (a int)")
+    assert err(db, "create table perm_kid () inherits (tmp_parent)") == (
+        "42809", 'cannot inherit from temporary relation "tmp_parent"')
+    db.execute("create temp table tmp_kid () inherits (tmp_parent)")
+    db.execute("drop table tmp_parent cascade")
