@@ -50,6 +50,7 @@ from helios_core.sql import (
     types,
 )
 from helios_core.sql.extensions import catalog as extensions_catalog
+from helios_core.sql.routines import notices as routine_notices
 from helios_core.sql.temp_tables import is_temp_schema, own_schema
 from helios_core.sql.triggers import firing
 from helios_core.storage import ColumnDef, mover
@@ -635,10 +636,15 @@ def create_table(session: Any, ast: exp.Create) -> Result:
             own_names |= {c.name for c in src.columns} if src is not None else set()
         inherited = list(dict.fromkeys(c.name for p in ups for c in p.columns if c.name not in own_names))
         spec = build_columns(session, txn, schema, name, elements, known=inherited)
-        cols, counts, own, inh_checks, notices = inheritance.merge_columns(ups, spec["columns"])
+        try:
+            cols, counts, own, inh_checks = inheritance.merge_columns(ups, spec["columns"], notices)
+            local_checks = spec["options"].get("checks") or []
+            notices += inheritance.merge_checks(name, inh_checks, local_checks)
+        except HeliosError:
+            for text in notices:  # the NOTICEs PostgreSQL sent before the error
+                routine_notices.emit(session, inheritance.notice(text))
+            raise
         spec["columns"] = cols
-        local_checks = spec["options"].get("checks") or []
-        notices += inheritance.merge_checks(name, inh_checks, local_checks)
         merged = {c["name"] for c in local_checks}
         spec["options"]["checks"] = [c for c in inh_checks if c["name"] not in merged] + local_checks or None
         if not spec["options"]["checks"]:

@@ -145,12 +145,12 @@ def resolve_parents(txn: Any, names: list[tuple[str, str]], *, temporary: bool =
     return out
 
 
-def merge_columns(parent_tables: list[Any], local: list[Any]) -> tuple[list[Any], dict[str, int], list[str],
-                                                                        list[dict], list[str]]:
-    """(columns, inherit_count, local_columns, inherited checks, notices) of a new child table."""
+def merge_columns(parent_tables: list[Any], local: list[Any], notices: list[str]) -> tuple[
+        list[Any], dict[str, int], list[str], list[dict]]:
+    """(columns, inherit_count, local_columns, inherited checks) of a new child table; its NOTICEs go to
+    ``notices`` (PostgreSQL sends them before an error the merge then raises)."""
     cols: list[Any] = []
     counts: dict[str, int] = {}
-    notices: list[str] = []
     conflicts: set[str] = set()  # merged columns whose parents' defaults differ
     by_name: dict[str, int] = {}
     for p in parent_tables:
@@ -200,7 +200,7 @@ def merge_columns(parent_tables: list[Any], local: list[Any]) -> tuple[list[Any]
             if any(k["name"] == ck["name"] for k in checks):
                 continue
             checks.append({k: v for k, v in ck.items() if k != "local"})
-    return cols, counts, own, checks, notices
+    return cols, counts, own, checks
 
 
 def merge_checks(table: str, inherited: list[dict], local: list[dict]) -> list[str]:
@@ -224,6 +224,13 @@ def merge_checks(table: str, inherited: list[dict], local: list[dict]) -> list[s
 
 def _normal(expr: str) -> str:
     return " ".join(expr.lower().replace("(", " ").replace(")", " ").split())
+
+
+def notice(text: str) -> HeliosError:
+    """A NOTICE to send ahead of the statement's result (or error)."""
+    n = HeliosError(text, sqlstate="00000")
+    n.severity = "NOTICE"
+    return n
 
 
 def cascade_notice(dropped: list[Any]) -> list[Any]:

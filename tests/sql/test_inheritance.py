@@ -240,3 +240,19 @@ def test_permanent_child_of_temporary_parent_is_refused(db):
         "42809", 'cannot inherit from temporary relation "tmp_parent"')
     db.execute("create temp table tmp_kid () inherits (tmp_parent)")
     db.execute("drop table tmp_parent cascade")
+
+
+def test_notices_raised_before_an_error_reach_the_client_before_it(db, notices):
+    """PostgreSQL sends a NOTICE when it is raised: one from a statement that then fails comes before
+    its error, not with the next statement's result."""
+    db.execute("drop table if exists dp1, dp2 cascade")
+    db.execute("create table dp1 (t int default 1)")
+    db.execute("create table dp2 (t int default 2)")
+    before = len(notices)
+    assert err(db, "create table dp_kid () inherits (dp1, dp2)")[0] == "42611"
+    assert notices[before:] == ['merging multiple inherited definitions of column "t"']
+    assert err(db, "do $$ begin raise notice 'first'; raise exception 'then this'; end $$")[1] == "then this"
+    assert notices[-1] == "first"
+    db.execute("select 1")
+    assert notices[-1] == "first"
+    db.execute("drop table dp1, dp2")

@@ -170,6 +170,8 @@ class PgConnection:
             await self.flush()
 
     def send_error(self, exc: BaseException, severity: str | None = None) -> None:
+        if severity != "FATAL":  # what the failed statement raised before its error (RAISE NOTICE) goes first
+            self.write_late_notices()
         self.write(m.error_response(error_fields_for(exc, severity)))
 
     # -- worker threads ------------------------------------------------------------
