@@ -370,8 +370,19 @@ def _match_column(vector_at: int) -> Callable[[list[pa.Array]], pa.Array]:
     return impl
 
 
+def _match_text_column(arrays: list[pa.Array]) -> pa.Array:
+    """``text @@ tsquery`` over a column: the texts' vectors built together (to_tsvector of the
+    default configuration over the column), then matched as ``tsvector @@ tsquery``."""
+    texts = arrays[0].to_pylist()
+    vectors = pa.array(B.to_tsvector_texts(None, texts), _TEXT)
+    return _MATCH_VECTOR([vectors, arrays[1]])
+
+
 def _match_text(text: str, query: str) -> bool:
     return matching.matches(B.to_tsvector(None, text), _query(query))
+
+
+_MATCH_VECTOR = _match_column(0)
 
 
 def _match_text_text(text: str, query: str) -> bool:
@@ -394,7 +405,7 @@ def _contains(left: str, right: str) -> bool:
 OPERATORS = [
     SqlOperator(symbol="@@", left="tsvector", right="tsquery", impl=_match_column(0), return_type="boolean"),
     SqlOperator(symbol="@@", left="tsquery", right="tsvector", impl=_match_column(1), return_type="boolean"),
-    SqlOperator(symbol="@@", left="text", right="tsquery", impl=_map(_match_text, pa.bool_()), return_type="boolean"),
+    SqlOperator(symbol="@@", left="text", right="tsquery", impl=_match_text_column, return_type="boolean"),
     SqlOperator(symbol="@@", left="text", right="text", impl=_map(_match_text_text, pa.bool_()),
                 return_type="boolean"),
     SqlOperator(symbol="||", left="tsvector", right="tsvector",

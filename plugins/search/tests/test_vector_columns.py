@@ -65,3 +65,14 @@ def test_the_column_reading_is_taken_for_plain_lexemes(vectors: pa.Array) -> Non
     for text, got in zip(vectors.to_pylist(), seen.to_pylist(), strict=True):
         whole = V.parse(text)
         assert got == repr((tuple(e for e in whole if e[0] in ("ab", "cd")), bool(whole)))
+
+
+@pytest.mark.parametrize("text", ["run", "fox & !run", "run <-> fox", "run:*", "bold", "'x.y' | über", "the"])
+def test_text_match_over_a_column_agrees_with_rows(text: str) -> None:
+    rng = random.Random(2)
+    words = ["the", "run", "running", "ran", "fox", "foxes", "<b>bold</b>", "a-b", "x.y", "über"]
+    texts = pa.array([" ".join(rng.choice(words) for _ in range(rng.randint(0, 8))) for _ in range(200)])
+    query = Q.format(Q.parse(text)) if Q.parse(text) is not None else ""
+    queries = pa.array([query] * len(texts))
+    by_row = sql_functions._map(sql_functions._match_text, pa.bool_())
+    assert sql_functions._match_text_column([texts, queries]).equals(by_row([texts, queries]))
