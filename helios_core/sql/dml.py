@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from helios_core.errors import (
+    DatatypeMismatch,
     FeatureNotSupported,
     HeliosError,
     SerializationFailure,
@@ -432,7 +433,12 @@ def source_rows(session: Any, ctx: Any, tdef: Any, cols: list[int], source: Any,
                 return arrays, masks, n
         # general path: the planner evaluates the VALUES list; DEFAULT cells become NULL + mask
         query, masks = values_query(rows, targets)
-        arrays, _ = _plan_source(session, ctx, query, targets[:width], cache)
+        try:
+            arrays, _ = _plan_source(session, ctx, query, targets[:width], cache)
+        except DatatypeMismatch:
+            if n < 2:
+                raise
+            arrays = _values_row_by_row(session, ctx, query, targets[:width])
         return arrays, masks, n
     arrays, n = _plan_source(session, ctx, source, targets, cache)
     return arrays, None, n
@@ -495,6 +501,13 @@ def _parameter_columns(source: Any, cache: dict | None, ctx: Any, targets: list[
         t = ptypes[idxs[0]] if idxs[0] < len(ptypes) and ptypes[idxs[0]] is not None else _types().UNKNOWN
         arrays.append(assign(_param_vec([params[i] for i in idxs], t), targets[j][1], len(idxs), targets[j][0]))
     return arrays
+
+
+def _values_row_by_row(session: Any, ctx: Any, query: exp.Values, targets: list[tuple[str, Any]]) -> list[pa.Array]:
+    """INSERT ... VALUES rows whose expressions have no common type per column (1::int in one row,
+    lower(...) in another): PostgreSQL assigns each row's values to the columns on their own."""
+    per_row = [_plan_source(session, ctx, exp.Values(expressions=[row]), targets)[0] for row in query.expressions]
+    return [pa.concat_arrays([arrays[j] for arrays in per_row]) for j in range(len(targets))]
 
 
 def _plan_source(session: Any, ctx: Any, query: Any, targets: list[tuple[str, Any]], cache: dict | None = None

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
-from helios_core.errors import HeliosError
+from helios_core.errors import DatatypeMismatch, HeliosError
 from helios_core.frontends.postgres import dialect
 from helios_core.frontends.postgres.dialect import Statement, Utility
 from helios_core.session import PreparedStatement, Result, ResultColumn
@@ -251,6 +251,15 @@ def _pick(given: list[Any], inferred: list[Any], i: int) -> Any:
     return t
 
 
+def _note_planned(session: Any, ctx: Any, query: Any, inferred: list[Any], n: int) -> None:
+    """Parameter types the planning of ``query`` gives, where ``inferred`` has none yet."""
+    ctx.param_types = list(inferred)
+    plan = session.plan_query(query, ctx)
+    for i, t in enumerate(getattr(plan, "param_types", []) or []):
+        if i < n and inferred[i] is None and t is not None:
+            inferred[i] = t
+
+
 def _dml_param_types(session: Any, ctx: Any, ast: Any, given: list[Any], n: int) -> tuple[list[Any], list | None]:
     """$n types of INSERT/UPDATE/DELETE: from target columns, else from planning the row query."""
     from helios_core.sql import dml
@@ -281,6 +290,15 @@ def _dml_param_types(session: Any, ctx: Any, ast: Any, given: list[Any], n: int)
                 for j, cell in enumerate(row.expressions):
                     if j < len(cols):
                         note(cell, ctypes[cols[j]][1])
+            if None in inferred[:n] and not any(isinstance(c, exp.Var) and c.name.upper() == "DEFAULT"
+                                                for row in src.expressions for c in row.expressions):
+                # parameters inside expressions ($1::int, lower($2)): the types the rows' planning
+                # gives (row by row when the rows' types differ, as INSERT assigns each row alone)
+                try:
+                    _note_planned(session, ctx, src, inferred, n)
+                except DatatypeMismatch:
+                    for row in src.expressions:
+                        _note_planned(session, ctx, exp.Values(expressions=[row]), inferred, n)
         elif src is not None:
             plan = session.plan_query(src, ctx)
             for i, t in enumerate(getattr(plan, "param_types", []) or []):

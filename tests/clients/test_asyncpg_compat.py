@@ -170,3 +170,24 @@ def test_binary_infinities_and_timetz_arithmetic(server: HeliosServer) -> None:
     texts, total = anyio.run(main)
     assert texts == ["infinity", "-infinity"]
     assert total == dt.datetime(2020, 1, 1, 13, 30, tzinfo=dt.UTC)
+
+
+def test_parameters_inside_insert_values_expressions_take_their_types(server: HeliosServer) -> None:
+    """``VALUES ($1::int)``: the parameter is int4, as PostgreSQL describes it (it was text, and
+    asyncpg then refused Python ints for it)."""
+    async def main() -> list:
+        conn = await asyncpg.connect(_dsn(server))
+        try:
+            await conn.execute("create table pv (a int, b text, c bigint)")
+            described = []
+            for sql in ["insert into pv values ($1::int)", "insert into pv (b) values ($1::int), (lower($2))",
+                        "insert into pv (c) values (cast($1 as bigint) + 1)", "insert into pv values ($1, $2, $3)"]:
+                stmt = await conn.prepare(sql)
+                described.append([t.name for t in stmt.get_parameters()])
+            await conn.execute("insert into pv (a, c) values ($1::int, $2::bigint * 2)", 5, 7)
+            assert await conn.fetchrow("select a, c from pv") == (5, 14)
+            return described
+        finally:
+            await conn.close()
+
+    assert anyio.run(main) == [["int4"], ["int4", "text"], ["int8"], ["int4", "text", "int8"]]

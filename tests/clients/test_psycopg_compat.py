@@ -246,3 +246,14 @@ def test_comparing_intervals_beyond_64_bit_microseconds(conn: psycopg.Connection
     rows = conn.execute("select i from (values (%s::interval), ('1 day'), (%s)) v(i) order by i",
                         [longest, -dt.timedelta(days=999999999)]).fetchall()
     assert [r[0] for r in rows] == [-dt.timedelta(days=999999999), dt.timedelta(days=1), longest]
+
+
+def test_more_than_32767_parameters(conn: psycopg.Connection) -> None:
+    """Parameter counts are unsigned 16-bit on the wire: PostgreSQL takes up to 65,535 (over
+    32,767 the count was read as negative and ParameterDescription failed to encode)."""
+    conn.execute("create temp table many_params (a int)")
+    n = 40000
+    sql = "insert into many_params values " + ",".join(["(%s)"] * n)
+    assert conn.execute(sql, list(range(n))).rowcount == n
+    assert conn.execute(sql, list(range(n)), prepare=True).rowcount == n
+    assert conn.execute("select count(*), sum(a) from many_params").fetchone() == (2 * n, n * (n - 1))

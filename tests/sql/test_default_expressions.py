@@ -1,4 +1,4 @@
-"""Column defaults as PostgreSQL's catalogs show them (pg_get_expr over pg_attrdef, what psql's
+"""Column defaults as PostgreSQL shows them (pg_get_expr over pg_attrdef, what psql's
 \\d, SQLAlchemy's reflection and migration tools read) and as they run."""
 
 from __future__ import annotations
@@ -25,3 +25,4 @@ def test_defaults_keep_postgresql_spelling_and_run():
     s.execute("create view dflt_now as select now() as n, current_timestamp as c")
     assert s.execute("select pg_get_viewdef('dflt_now'::regclass)")[0].rows()[0][0].startswith(
         "SELECT now() AS n, CURRENT_TIMESTAMP AS c")
+

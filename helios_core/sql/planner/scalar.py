@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from helios_core import plugin_extensions
 from helios_core.errors import (
+    DatatypeMismatch,
     FeatureNotSupported,
     HeliosError,
     SyntaxError_,
@@ -97,6 +98,10 @@ STRICT_FUNCTIONS = {
     "replace", "left", "right", "lpad", "rpad", "btrim", "ltrim", "rtrim", "repeat", "reverse", "initcap",
     "md5", "date_trunc", "date_part", "extract", "to_char", "split_part", "chr", "ascii", "make_date",
 }
+
+# constructs PostgreSQL names in "<construct> types X and Y cannot be matched"
+_MATCHED_CONTEXTS = {"VALUES", "CASE", "COALESCE", "GREATEST", "LEAST", "ARRAY", "UNION", "INTERSECT", "EXCEPT",
+                     "JOIN/USING"}
 
 # functions whose value changes per call or per statement: never folded at plan time
 NOT_FOLDABLE = {
@@ -1002,10 +1007,21 @@ class ScalarCompiler:
         return Compiled(rt, fn, label="CASE")
 
     def result_type(self, types: list[T.SqlType], what: str) -> T.SqlType:
+        """The common type of a construct's branches (42804 "<what> types X and Y cannot be matched")."""
         known = [t for t in types if t.name != "unknown"]
         if not known:
             return T.TEXT
-        return self.common_type(types)
+        if what == "IN":  # PostgreSQL compares element by element: no = between the two types
+            try:
+                return self.F.common_type(types, "IN")
+            except DatatypeMismatch:
+                other = next((t for t in types[1:] if t.name != "unknown" and t != types[0]), types[-1])
+                raise HeliosError(f"operator does not exist: {types[0].sql_name()} = {other.sql_name()}",
+                                  sqlstate="42883", hint="No operator matches the given name and argument "
+                                  "types. You might need to add explicit type casts.") from None
+        # PostgreSQL names the construct in its 42804 message
+        context = {"JOIN": "JOIN/USING", "USING": "JOIN/USING"}.get(what, what)
+        return self.F.common_type(types, context if context in _MATCHED_CONTEXTS else "UNION")
 
     def c_Coalesce(self, node: exp.Coalesce, scope: Scope) -> Compiled:
         args = [node.this] + list(node.expressions)

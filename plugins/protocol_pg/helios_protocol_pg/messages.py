@@ -30,6 +30,7 @@ CANCEL_REQUEST = 80877102
 PROTOCOL_3 = 196608
 
 _I16 = struct.Struct("!h")
+_U16 = struct.Struct("!H")  # counts (parameters, formats): PostgreSQL reads and writes them unsigned
 _I32 = struct.Struct("!i")
 _U32 = struct.Struct("!I")
 _HDR = struct.Struct("!ci")
@@ -200,6 +201,12 @@ class PayloadReader:
         self.pos += 2
         return v
 
+    def uint16(self) -> int:
+        self._need(2)
+        (v,) = _U16.unpack_from(self.data, self.pos)
+        self.pos += 2
+        return v
+
     def int32(self) -> int:
         self._need(4)
         (v,) = _I32.unpack_from(self.data, self.pos)
@@ -294,9 +301,7 @@ def parse_parse(payload: bytes) -> Parse:
     r = PayloadReader(payload)
     name = r.cstring()
     query = r.cstring()
-    n = r.int16()
-    if n < 0:
-        raise MalformedMessage("negative parameter count in Parse")
+    n = r.uint16()
     oids = [r.uint32() for _ in range(n)]
     r.done()
     return Parse(name, query, oids)
@@ -306,13 +311,9 @@ def parse_bind(payload: bytes) -> Bind:
     r = PayloadReader(payload)
     portal = r.cstring()
     stmt = r.cstring()
-    nf = r.int16()
-    if nf < 0:
-        raise MalformedMessage("negative format count in Bind")
+    nf = r.uint16()
     formats = [r.int16() for _ in range(nf)]
-    np_ = r.int16()
-    if np_ < 0:
-        raise MalformedMessage("negative parameter count in Bind")
+    np_ = r.uint16()
     params: list[bytes | None] = []
     for _ in range(np_):
         ln = r.int32()
@@ -322,9 +323,7 @@ def parse_bind(payload: bytes) -> Bind:
             raise MalformedMessage(f"invalid parameter length {ln} in Bind")
         else:
             params.append(r.raw(ln))
-    nr = r.int16()
-    if nr < 0:
-        raise MalformedMessage("negative result format count in Bind")
+    nr = r.uint16()
     rformats = [r.int16() for _ in range(nr)]
     r.done()
     for f in formats + rformats:
@@ -428,7 +427,7 @@ def command_complete(tag: str) -> bytes:
 
 
 def parameter_description(oids: Sequence[int]) -> bytes:
-    return msg(b"t", _I16.pack(len(oids)) + b"".join(_U32.pack(o & 0xFFFFFFFF) for o in oids))
+    return msg(b"t", _U16.pack(len(oids)) + b"".join(_U32.pack(o & 0xFFFFFFFF) for o in oids))
 
 
 # pg_type.typlen of fixed-size types, for RowDescription when the SQL layer leaves it at -1

@@ -1,0 +1,33 @@
+"""How VALUES rows and IN lists are typed, as PostgreSQL types them."""
+
+from __future__ import annotations
+
+import pytest
+
+import helios_core
+from helios_core.errors import HeliosError
+
+
+def test_insert_values_rows_are_assigned_one_by_one():
+    """PostgreSQL coerces each VALUES row of an INSERT to the target columns on its own: rows whose
+    expressions have no common type still go in (as a query they would be 42804)."""
+    s = helios_core.connect()
+    s.execute("create table rows_alone (a int, b text)")
+    s.execute("insert into rows_alone (b) values (1::int), (lower('X'))")
+    s.execute("insert into rows_alone values (1, 'a'), (2.7, 3)")
+    assert s.execute("select a, b from rows_alone order by a nulls first, b")[0].rows() == [
+        (None, "1"), (None, "x"), (1, "a"), (3, "3")]
+
+
+@pytest.mark.parametrize(("sql", "sqlstate", "message"), [
+    ("select * from (values (1), ('2'::text)) v", "42804", "VALUES types integer and text cannot be matched"),
+    ("select coalesce(1, 'a'::text)", "42804", "COALESCE types integer and text cannot be matched"),
+    ("select * from (select 1 a) x join (select 'a'::text a) y using (a)", "42804",
+     "JOIN/USING types integer and text cannot be matched"),
+    ("select 1 in ('a'::text)", "42883", "operator does not exist: integer = text"),
+    ("select 1 in (select 'a'::text)", "42883", "operator does not exist: integer = text"),
+])
+def test_type_mismatch_messages_name_the_construct(sql, sqlstate, message):
+    with pytest.raises(HeliosError) as caught:
+        helios_core.connect().execute(sql)
+    assert (caught.value.sqlstate, caught.value.message) == (sqlstate, message)
