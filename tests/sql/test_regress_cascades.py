@@ -84,3 +84,15 @@ def test_format_errors(session, sql, message, hint):
     with pytest.raises(HeliosError) as err:
         session.execute(sql)
     assert (err.value.sqlstate, err.value.message, err.value.hint) == ("22023", message, hint)
+
+
+@pytest.mark.parametrize(("sql", "message", "position"), [
+    ("select max(min(u)) from agg_pos", "aggregate function calls cannot be nested", 12),
+    ("select max(u) filter (where sum(ten) > 0) from agg_pos", "aggregate functions are not allowed in FILTER", 29),
+    ("select max(u) from agg_pos where sum(u) > 1", "aggregate functions are not allowed in WHERE", 34),
+])
+def test_misplaced_aggregates_point_at_the_call(session, sql, message, position):
+    session.execute("create table agg_pos (u int, ten int)")
+    with pytest.raises(HeliosError) as err:
+        session.execute(sql)
+    assert (err.value.sqlstate, err.value.message, err.value.position) == ("42803", message, position)

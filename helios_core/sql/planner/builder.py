@@ -55,6 +55,7 @@ from helios_core.sql.planner.join_order import Equality, estimate_item, join_ord
 from helios_core.sql.planner.lowering import lower
 from helios_core.sql.planner.query_tree import arg, split_and
 from helios_core.sql.planner.scalar import (
+    AGGREGATE_NOT_ALLOWED,
     ScalarCompiler,
     contains_aggregate,
     is_aggregate_node,
@@ -528,7 +529,10 @@ class Builder:
         conjuncts = split_and(where.this) if where is not None else []
         for c in conjuncts:
             if contains_aggregate(c):
-                raise GroupingError("aggregate functions are not allowed in WHERE")
+                first = next((n for n in c.walk() if is_aggregate_node(n)), None)
+                start = first.meta.get("start") if first is not None and first.meta else None
+                raise GroupingError("aggregate functions are not allowed in WHERE",
+                                    position=start + 1 if isinstance(start, int) else None)
         conjuncts = self.fold_false_where(conjuncts, outer)
         if from_ is None:
             op: Any = OneRow()
@@ -1399,12 +1403,26 @@ class Builder:
         return [key_of(x)]
 
     def agg_spec(self, node: exp.Expression, scope: Scope) -> AggSpec:
+        """The aggregate call ``node`` compiled; an aggregate inside it is PostgreSQL's 42803."""
         filt = None
-        label = None
         if isinstance(node, exp.Filter):
             w = node.expression
-            filt = self.exprs.as_bool(self.compile(w.this if isinstance(w, exp.Where) else w, scope), "FILTER")
+            try:
+                filt = self.exprs.as_bool(self.compile(w.this if isinstance(w, exp.Where) else w, scope), "FILTER")
+            except GroupingError as e:
+                if e.message != AGGREGATE_NOT_ALLOWED:
+                    raise
+                raise GroupingError("aggregate functions are not allowed in FILTER", position=e.position) from None
             node = node.this
+        try:
+            return self._agg_call_spec(node, scope, filt)
+        except GroupingError as e:
+            if e.message != AGGREGATE_NOT_ALLOWED:
+                raise
+            raise GroupingError("aggregate function calls cannot be nested", position=e.position) from None
+
+    def _agg_call_spec(self, node: exp.Expression, scope: Scope, filt: Compiled | None) -> AggSpec:
+        label = None
         order: list[tuple[Compiled, bool, bool | None]] = []
         direct: list[Any] = []
         distinct = False

@@ -54,6 +54,9 @@ from helios_core.sql.object_privileges import check_execute
 from helios_core.sql.planner import named_arguments, row_compare, variadic_arguments
 from helios_core.sql.routines import planner_calls
 
+# the message of an aggregate call where none may be (callers reword it for their clause)
+AGGREGATE_NOT_ALLOWED = "aggregate functions are not allowed here"
+
 BINARY_OPS: dict[type, str] = {
     exp.Add: "+",
     exp.Sub: "-",
@@ -324,9 +327,11 @@ class ScalarCompiler:
         if type(node) in BINARY_OPS:
             return self.compile_binary(BINARY_OPS[type(node)], node.this, node.expression, scope)
         if isinstance(node, exp.Window) or is_aggregate_node(node):
+            start = node.meta.get("start") if node.meta else None
+            position = start + 1 if isinstance(start, int) else None  # PostgreSQL points at the call
             if isinstance(node, exp.Window):
-                raise GroupingError("window functions are not allowed here")
-            raise GroupingError("aggregate functions are not allowed here")
+                raise GroupingError("window functions are not allowed here", position=position)
+            raise GroupingError(AGGREGATE_NOT_ALLOWED, position=position)
         if isinstance(node, exp.Func):
             return self.compile_func_node(node, scope)
         raise FeatureNotSupported(f"expression not supported: {node.sql(dialect='postgres')[:200]}")
