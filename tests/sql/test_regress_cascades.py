@@ -96,3 +96,13 @@ def test_misplaced_aggregates_point_at_the_call(session, sql, message, position)
     with pytest.raises(HeliosError) as err:
         session.execute(sql)
     assert (err.value.sqlstate, err.value.message, err.value.position) == ("42803", message, position)
+
+
+@pytest.mark.parametrize(("sql", "want"), [
+    ("select 1.1 as two union select 2 order by 1", ["1.1", "2"]),
+    ("select 1 as two union all select 2.2", ["1", "2.2"]),
+    ("select 1.1 union all select 2 union all select 3", ["1.1", "2", "3"]),
+    ("select 1.10 union select 1.1", ["1.10"]),
+])
+def test_set_operations_keep_each_numeric_scale(session, sql, want):
+    assert [str(r[0]) for r in session.execute(sql)[-1].rows()] == want

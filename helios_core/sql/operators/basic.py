@@ -34,7 +34,7 @@ def _is_numeric_array(a: pa.Array) -> bool:
     return pa.types.is_decimal(a.type) or pa.types.is_null(a.type) or NS.is_special(a) or NW.is_wide(a)
 
 
-def _per_value_scales(batches: list[pa.RecordBatch], fields: list[Field]) -> list[pa.RecordBatch]:
+def per_value_scales(batches: list[pa.RecordBatch], fields: list[Field]) -> list[pa.RecordBatch]:
     """numeric VALUES rows written with different scales ('0', '4.2', '1.000') keep each its own
     scale, as PostgreSQL prints them: such a column becomes wide (numeric_wide) instead of being
     brought to the largest scale."""
@@ -67,7 +67,7 @@ class Values(Operator):
             batches.append(batch_of(cols))
         if not batches:
             return
-        batches = unify_batches(_per_value_scales(batches, self.fields), self.fields)
+        batches = unify_batches(per_value_scales(batches, self.fields), self.fields)
         yield from table_batches(pa.Table.from_batches(batches))
 
     def label(self) -> str:

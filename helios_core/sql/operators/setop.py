@@ -11,7 +11,21 @@ import pyarrow.compute as pc
 
 from helios_core.sql.expr import Field
 from helios_core.sql.operators.base import Operator, collect, table_batches, to_table, unify_batches
+from helios_core.sql.operators.basic import per_value_scales
 from helios_core.sql.operators.sort import distinct_table, sortable
+
+
+def keep_value_scales(batches: list[pa.RecordBatch], fields: list[Field]) -> list[pa.RecordBatch]:
+    """Inputs whose numeric columns come with different scales keep each value's own scale
+    (basic.per_value_scales); inputs of one scale are left as they are (no per-value work)."""
+    batches = [b for b in batches if b.num_rows] or batches[:1]
+    if len(batches) < 2:
+        return batches
+    for i, f in enumerate(fields[:batches[0].num_columns]):
+        if f.type.name == "numeric" and f.type.element is None and \
+                len({getattr(b.column(i).type, "scale", None) for b in batches}) > 1:
+            return per_value_scales(batches, fields)
+    return batches
 
 
 class Append(Operator):
@@ -21,10 +35,20 @@ class Append(Operator):
         super().__init__(fields, children)
 
     def run(self, ctx: Any) -> Iterator[pa.RecordBatch]:
+        if not any(f.type.name == "numeric" and f.type.element is None for f in self.fields):
+            for c in self.children:
+                for b in c.execute(ctx):
+                    ctx.check_cancel()
+                    yield b
+            return
+        # numeric columns: the inputs' values keep their own scales ('1.1' and 2 print as 1.1 and 2),
+        # which needs every input's scale first
+        batches = []
         for c in self.children:
             for b in c.execute(ctx):
                 ctx.check_cancel()
-                yield b
+                batches.append(b)
+        yield from keep_value_scales(batches, self.fields)
 
     def label(self) -> str:
         return "Append"
@@ -42,7 +66,8 @@ class SetOp(Operator):
         lt = collect(self.children[0], ctx)
         rt = collect(self.children[1], ctx)
         if self.kind == "union":
-            both = to_table(unify_batches(lt.to_batches() + rt.to_batches(), self.fields) or [], self.fields)
+            both = to_table(unify_batches(keep_value_scales(lt.to_batches() + rt.to_batches(), self.fields),
+                                          self.fields) or [], self.fields)
             yield from table_batches(distinct_table(both))
             return
         n = lt.num_columns
