@@ -31,6 +31,7 @@ import argparse
 import datetime as dt
 import math
 import pathlib
+import shutil
 import statistics
 import sys
 import tempfile
@@ -204,7 +205,8 @@ def main() -> None:
     extra = _events(args.insert_events, seed=19)
     _say(f"{args.events:,} events over {DAYS} days generated in {time.perf_counter() - started:,.1f} s "
          f"({len(text) / 1e6:,.0f} MB of COPY text)")
-    helios = start_server(pathlib.Path(tempfile.mkdtemp(prefix="helios-bench-ts-")), only=["postgres"])
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="helios-bench-ts-"))
+    helios = start_server(workdir, only=["postgres"])
     cluster = PgCluster.start()
     try:
         pg_dsn = f"host={cluster.host} port={cluster.port} user={cluster.user} dbname={cluster.database}"
@@ -275,13 +277,16 @@ def main() -> None:
                     if t is not reference:
                         diff = differences(t.rows, reference.rows, 2 if title.startswith("rollup") else 1)
                         _say(f"  {name} answer: {'same as PostgreSQL' if diff is None else 'DIFFERS: ' + diff}")
+                ref_cpu = statistics.median(reference.cpu)
                 for name, t in timings.items():
                     if t is not reference:
+                        cpu_ratio = f"{statistics.median(t.cpu) / ref_cpu:.3f}x" if ref_cpu else "n/a (under a clock tick)"
                         _say(f"  {name} / postgres: wall {statistics.median(t.wall) / statistics.median(reference.wall):.3f}x,"
-                             f" CPU {statistics.median(t.cpu) / statistics.median(reference.cpu):.3f}x")
+                             f" CPU {cpu_ratio}")
     finally:
         cluster.stop()
         helios.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
