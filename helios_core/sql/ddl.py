@@ -517,7 +517,8 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                     raise FeatureNotSupported(f"table constraint {item.key} is not supported")
     names = [c.name for c in cols] + list(known or [])
     if txn.get_table(schema, tname) is None:
-        generated_columns.validate_table(session, txn, tname, cols)
+        if known is None:  # an inheriting table's are checked once merged with its parents' (create_table)
+            generated_columns.validate_table(session, txn, tname, cols)
     elif any(generated_columns.is_generated(c) for c in cols):
         raise FeatureNotSupported("ALTER TABLE ... ADD COLUMN ... GENERATED ALWAYS AS ... STORED is not supported")
     seen: set[str] = set()
@@ -645,6 +646,7 @@ def create_table(session: Any, ast: exp.Create) -> Result:
                 routine_notices.emit(session, inheritance.notice(text))
             raise
         spec["columns"] = cols
+        generated_columns.validate_table(session, txn, name, cols)
         merged = {c["name"] for c in local_checks}
         spec["options"]["checks"] = [c for c in inh_checks if c["name"] not in merged] + local_checks or None
         if not spec["options"]["checks"]:

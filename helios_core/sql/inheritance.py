@@ -113,10 +113,18 @@ def _type_name(c: Any) -> str:
     return (c.metadata or {}).get("sql_type") or str(c.type)
 
 
+_GENERATED = "generated"  # the column metadata key of a generation expression (sql/generated_columns.py)
+
+
 def _default(c: Any) -> str | None:
     """A column's default, spacing aside (now()::date + 1 and now() :: date  +  1 are one default)."""
     d = (c.metadata or {}).get("default")
     return "".join(d.split()) if d is not None else None
+
+
+def _generation_text(g: Any) -> str:
+    text = g.get("expr", "") if isinstance(g, dict) else str(g)
+    return "".join(str(text).lower().split())
 
 
 def _plain_type(c: Any) -> str:
@@ -164,6 +172,8 @@ def merge_columns(parent_tables: list[Any], local: list[Any], notices: list[str]
                                            detail=f"{_type_name(have)} versus {_type_name(c)}")
                 if _default(have) != _default(c):
                     conflicts.add(c.name)
+                if (_GENERATED in (have.metadata or {})) != (_GENERATED in (c.metadata or {})):
+                    raise HeliosError(f'inherited column "{c.name}" has a generation conflict', sqlstate="42804")
                 cols[by_name[c.name]] = ColumnDef(have.name, have.type, have.nullable and c.nullable,
                                                   have.metadata or md)
                 counts[c.name] += 1
@@ -183,8 +193,23 @@ def merge_columns(parent_tables: list[Any], local: list[Any], notices: list[str]
                 raise DatatypeMismatch(f'column "{c.name}" has a type conflict',
                                        detail=f"{_type_name(have)} versus {_type_name(c)}")
             md = dict(have.metadata or {})
-            if "default" in (c.metadata or {}):
-                md["default"] = c.metadata["default"]
+            mine = c.metadata or {}
+            if _GENERATED in md:  # the parent's generation expression is inherited as it is
+                if _GENERATED in mine:
+                    raise HeliosError(f'child column "{c.name}" specifies generation expression', sqlstate="42611",
+                                      hint="Omit the generation expression in the definition of the child table "
+                                           "column to inherit the generation expression from the parent table.")
+                if "identity" in mine:
+                    raise HeliosError(f'column "{c.name}" inherits from generated column but specifies identity',
+                                      sqlstate="42611")
+                if "default" in mine:
+                    raise HeliosError(f'column "{c.name}" inherits from generated column but specifies default',
+                                      sqlstate="42611")
+            elif _GENERATED in mine:  # a plain parent column may be generated in the child
+                md[_GENERATED] = mine[_GENERATED]
+                md.pop("default", None)
+            if "default" in mine:
+                md["default"] = mine["default"]
             cols[by_name[c.name]] = ColumnDef(have.name, have.type, have.nullable and c.nullable, md)
             continue
         by_name[c.name] = len(cols)
@@ -358,6 +383,13 @@ def alter_inherit(txn: Any, child: Any, schema: str, name: str, *, add: bool) ->
             raise DatatypeMismatch(f'child table "{child.name}" has different type for column "{c.name}"')
         if not c.nullable and mine.nullable:
             raise HeliosError(f'column "{c.name}" in child table must be marked NOT NULL', sqlstate="42804")
+        parent_gen = (c.metadata or {}).get(_GENERATED)
+        if parent_gen is not None:
+            child_gen = (mine.metadata or {}).get(_GENERATED)
+            if child_gen is None:
+                raise DatatypeMismatch(f'column "{c.name}" in child table must be a generated column')
+            if _generation_text(child_gen) != _generation_text(parent_gen):
+                raise DatatypeMismatch(f'column "{c.name}" in child table has a conflicting generation expression')
         counts[c.name] = counts.get(c.name, 0) + 1
     mine_checks = {k["name"]: k for k in child.options.get("checks") or []}
     for ck in parent.options.get("checks") or []:

@@ -256,3 +256,22 @@ def test_notices_raised_before_an_error_reach_the_client_before_it(db, notices):
     db.execute("select 1")
     assert notices[-1] == "first"
     db.execute("drop table dp1, dp2")
+
+
+def test_generated_columns_are_inherited_and_not_overridden(db):
+    db.execute("drop table if exists gp, gplain, gother cascade")
+    db.execute("create table gp (a int, b int generated always as (a * 2) stored)")
+    db.execute("create table gkid () inherits (gp)")
+    db.execute("insert into gkid (a) values (4)")
+    assert rows(db, "select a, b from gp") == [(4, 8)]
+    assert err(db, "create table gx (b int generated always as (a * 3) stored) inherits (gp)") == (
+        "42611", 'child column "b" specifies generation expression')
+    assert err(db, "create table gx (b int default 10) inherits (gp)") == (
+        "42611", 'column "b" inherits from generated column but specifies default')
+    db.execute("create table gother (b int)")
+    assert err(db, "create table gx () inherits (gp, gother)") == (
+        "42804", 'inherited column "b" has a generation conflict')
+    db.execute("create table gplain (a int, b int)")
+    assert err(db, "alter table gplain inherit gp") == (
+        "42804", 'column "b" in child table must be a generated column')
+    db.execute("drop table gp, gother, gplain cascade")
