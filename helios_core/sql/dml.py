@@ -491,6 +491,7 @@ def _parameter_columns(source: Any, cache: dict | None, ctx: Any, targets: list[
     if shape is False:
         return None
     params, ptypes = ctx.params, list(ctx.param_types)
+    bound = cache.pop("bound_columns", None)  # bound a column at a time (prepared.bind_columns)
     arrays = []
     for j, idxs in enumerate(shape):
         if any(i >= len(params) for i in idxs):
@@ -499,7 +500,8 @@ def _parameter_columns(source: Any, cache: dict | None, ctx: Any, targets: list[
         if len(kinds) != 1:
             return None
         t = ptypes[idxs[0]] if idxs[0] < len(ptypes) and ptypes[idxs[0]] is not None else _types().UNKNOWN
-        arrays.append(assign(_param_vec([params[i] for i in idxs], t), targets[j][1], len(idxs), targets[j][0]))
+        vec = bound[j] if bound is not None else _param_vec([params[i] for i in idxs], t)
+        arrays.append(assign(vec, targets[j][1], len(idxs), targets[j][0]))
     return arrays
 
 

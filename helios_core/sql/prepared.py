@@ -391,6 +391,54 @@ def _bind_batched(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:
     return out
 
 
+_TEXT_TYPES = ("text", "varchar", "name", "bpchar")
+
+
+def bind_columns(stmt_types: list[Any], params: Sequence[Any], layout: list[list[int]]) -> list[Vec] | None:
+    """The text parameters of a bulk INSERT's VALUES rows bound a column at a time, as Vecs of the
+    parameters' types, the values ``bind_params`` and ``dml._param_vec`` would give them.
+
+    ``layout``: the parameter numbers of each VALUES column (dml._parameter_columns), covering
+    every parameter once, so nothing else reads them one by one. None for anything it cannot
+    vouch for (a value that does not parse, a date beyond Python's, numeric NaN, arrays, a
+    column of mixed parameter types): those are bound the ordinary way, errors included.
+    """
+    n = len(params)
+    if n < BATCH_BIND or n != len(stmt_types) or sum(len(idxs) for idxs in layout) != n:
+        return None
+    if not all(type(v) is str for v in params):
+        return None
+    T = _types()
+    out: list[Vec] = []
+    for idxs in layout:
+        t = stmt_types[idxs[0]]
+        if t is None or t.element is not None or any(stmt_types[i] != t for i in idxs):
+            return None
+        texts = pa.array([params[i] for i in idxs], pa.string())
+        if t.name in _TEXT_TYPES:
+            out.append(Vec(texts.cast(t.arrow_type), t))
+            continue
+        if t.name == "unknown":
+            out.append(Vec(texts, T.UNKNOWN))
+            continue
+        try:
+            arr = F.cast(Vec(texts, T.TEXT), t, context="explicit").array
+            if arr.null_count or pa.types.is_struct(arr.type):
+                return None  # numeric NaN / Infinity
+            if t.name in ("date", "timestamp", "timestamptz"):
+                date = pa.types.is_date32(arr.type)
+                ints = arr.cast(pa.int32() if date else pa.int64()).to_numpy()
+                limit = 1 if date else 86_400_000_000
+                if ((ints < -719162 * limit) | (ints >= 2932897 * limit)).any():
+                    return None  # BC, past 9999, infinity: no Python value holds them
+            if arr.type != t.arrow_type:
+                arr = arr.cast(t.arrow_type)  # a numeric's decimal widened exactly, or refused
+        except (HeliosError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            return None
+        out.append(Vec(arr, t))
+    return out
+
+
 def _bind_each(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:
     T = _types()
     if len(params) != len(stmt_types):
@@ -501,6 +549,12 @@ def _run_prepared(session: Any, stmt: PreparedStatement, params: Sequence[Any], 
                 (c.name, c.type_oid) for c in cols] != [(c.name, c.type_oid) for c in stmt.columns]:
             raise HeliosError("cached plan must not change result type", sqlstate="0A000",
                               routine="RevalidateCachedQuery")
+    pp.cache.pop("bound_columns", None)
+    layout = pp.cache.get("values_parameters")
+    columns = bind_columns(pp.param_types, params, layout) if layout else None
+    if columns is not None:  # a bulk INSERT's VALUES rows: dml._parameter_columns takes them as they are
+        pp.cache["bound_columns"] = columns
+        return session._run_statement(st, list(params), pp, lazy=lazy)
     values = bind_params(pp.param_types, params)
     return session._run_statement(st, values, pp, lazy=lazy)
 
