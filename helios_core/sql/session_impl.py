@@ -66,7 +66,7 @@ from helios_core.sql.routines import notices as plpgsql_notices
 from helios_core.sql.routines import statements as routine_statements
 from helios_core.sql.row_security import statements as rls_statements
 from helios_core.sql.settings import SUPERUSER_SETTINGS, Settings, display_name, parse_duration_ms
-from helios_core.sql.statement_cache import StatementCache
+from helios_core.sql.statement_cache import StatementCache, prepare_shared
 from helios_core.sql.transactions import TransactionState
 from helios_core.sql.triggers import statements as trigger_statements
 from helios_core.storage.errors import ReadOnlyTransaction
@@ -1118,7 +1118,9 @@ class SqlSession(Session):
                                       sqlstate="42601")
                 return prepared.prepare_statement(self, stmts[0] if stmts else None, sql, param_type_oids,
                                                   param_types)
-            return prepared.prepare(self, sql, param_type_oids, param_types=param_types)
+            return prepare_shared(
+                self, sql, param_type_oids, param_types,
+                lambda: prepared.prepare(self, sql, param_type_oids, param_types=param_types))
         except HeliosError:
             self.tx.on_error()  # as any error: a transaction block is aborted (25P02 until it ends)
             raise

@@ -22,6 +22,7 @@ for bulk INSERTs, whose prepared form the server shares among sessions of the sa
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -117,6 +118,27 @@ class StatementCache:
 
     def clear(self) -> None:
         self.entries.clear()
+
+
+def prepare_shared(session: Any, sql: str, oids: Sequence[int], param_types: Sequence[str | None],
+                   make: Callable[[], PreparedStatement]) -> PreparedStatement:
+    """A protocol-level prepare (Parse) of a bulk INSERT with ``$n`` placeholders: made once for every
+    session of the same stamp, as the lifted texts are (a driver that binds a batch's values sends
+    the same 4,000-placeholder text on each of its connections); anything else is made here."""
+    if sql.count("$") < BULK_VALUES or session.temp_tables or sql.lstrip()[:6].lower() != "insert":
+        return make()
+    shared = of_engine(session.engine)
+    key = (("parse", sql, tuple(oids), tuple(param_types)), stamp_of(session), session.database)
+    statement = shared.take(session, key)
+    if statement is not None:
+        return statement
+    try:
+        statement = make()
+    except BaseException:
+        shared.release(session, key)
+        raise
+    shared.publish(session, key, statement if statement.plan.plan is None and stamp_of(session) == key[1] else None)
+    return statement
 
 
 def _shared_key(session: Any, lifted: Lifted, stamp: tuple) -> tuple:

@@ -194,3 +194,30 @@ def test_a_failed_first_batch_leaves_the_shape_to_the_next_session():
         third.close()
     finally:
         s.close()
+
+
+def test_a_bulk_insert_with_placeholders_is_prepared_once_for_the_server():
+    s = helios_core.connect()
+    try:
+        s.execute(DDL)
+        sql = "insert into m values " + ", ".join(
+            f"(${6 * i + 1}, ${6 * i + 2}, ${6 * i + 3}, ${6 * i + 4}, ${6 * i + 5}, ${6 * i + 6})" for i in range(ROWS))
+        first = s.prepare(sql)
+        other = s.engine.connect(user="helios", database="helios", branch="main")
+        second = other.prepare(sql)
+        assert second.plan.statement is first.plan.statement  # one parse for both sessions
+        assert second.param_types == first.param_types == ["timestamp with time zone", "integer", "integer",
+                                                           "double precision", "character varying", "numeric"] * ROWS
+        values = []
+        for i in range(ROWS):
+            values += [f"2024-01-01 00:{i % 60:02d}:00+00", str(i), str(i), f"{i}.5", f"s{i}", "1.25"]
+        s.execute_prepared(first, values)
+        other.execute_prepared(second, [str(int(v) + ROWS) if k % 6 == 1 else v for k, v in enumerate(values)])
+        with pytest.raises(HeliosError) as err:
+            other.execute_prepared(second, [("toolong" if k == 4 else v) for k, v in enumerate(values)])
+        assert err.value.sqlstate == "22001"
+        assert s.execute("select count(*), count(DISTINCT id), sum(n) from m")[0].rows() == [
+            (2 * ROWS, 2 * ROWS, __import__("decimal").Decimal("1.25") * 2 * ROWS)]
+        other.close()
+    finally:
+        s.close()
