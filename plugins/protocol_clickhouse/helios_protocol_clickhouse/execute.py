@@ -270,6 +270,8 @@ def _describe(result: Any, types: list[str | None] | None, has_nulls: list[bool]
             ch_type = None  # a hint that does not fit the values (an array for scalars): the values decide
         if ch_type is None and col.type_name == "boolean":
             ch_type = "Nullable(UInt8)" if nullable else "UInt8"  # ClickHouse's functions answer 0/1 as UInt8
+        if ch_type is None and col.type_name == "boolean[]":
+            ch_type = "Array(UInt8)"  # arrayMap(x -> x > 1, ...): conditions are UInt8 in arrays too
         if ch_type is None:
             ch_type = clickhouse_type(col.type_name, nullable=nullable)
         elif nullable and not ch_type.startswith(("Nullable", "Array", "Tuple", "Map")):

@@ -402,11 +402,9 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
             and isinstance(node.expressions[1], exp.Literal):
         return f"FixedString({node.expressions[1].this})"
     if isinstance(node, exp.If):
-        return common_type([hint_type(node.args.get("true"), select), hint_type(node.args.get("false"), select)]) \
-            if node.args.get("false") is not None else None
-    if isinstance(node, exp.Case) and node.args.get("default") is not None:
-        return common_type([hint_type(w.args["true"], select) for w in node.args.get("ifs") or []] +
-                           [hint_type(node.args["default"], select)])
+        return _branches_type([node.args.get("true"), node.args.get("false")], select)
+    if isinstance(node, exp.Case):
+        return _branches_type([*(w.args["true"] for w in node.args.get("ifs") or []), node.args.get("default")], select)
     if isinstance(node, exp.Sum) or isinstance(node, exp.Anonymous) and str(node.this).lower() in ("sum", "sumif") \
             and node.expressions:
         inner = hint_type(node.this if isinstance(node, exp.Sum) else node.expressions[0], select)
@@ -481,6 +479,18 @@ _ARITHMETIC = {exp.Add: "plus", exp.Sub: "minus", exp.Mul: "multiply", exp.Mod: 
 _ARITHMETIC_CALLS = {"plus": "plus", "minus": "minus", "multiply": "multiply", "modulo": "modulo",
                      "intdiv": "intdiv", "intdivorzero": "intdiv", "bitand": "bit", "bitor": "bit", "bitxor": "bit"}
 _FLOATS = ("Float32", "Float64")
+def _branches_type(branches: list[exp.Expression | None], select: exp.Select | None) -> str | None:
+    """The common type of if/CASE branches; a NULL branch (or a CASE without ELSE) makes it Nullable."""
+    nullable = any(b is None or isinstance(b, exp.Null) for b in branches)
+    kinds = [hint_type(b, select) for b in branches if b is not None and not isinstance(b, exp.Null)]
+    if nullable:
+        kinds = [k[len("Nullable("):-1] if k and k.startswith("Nullable(") else k for k in kinds]
+    common = common_type(kinds)
+    if common is None or not nullable or common.startswith(("Nullable(", "Array(", "Tuple(")):
+        return common
+    return f"Nullable({common})"
+
+
 def _enum_listed(type_name: str) -> str:
     """An Enum8/16 type as ClickHouse names it: its labels listed by number."""
     if not type_name.startswith(("Enum8(", "Enum16(")):

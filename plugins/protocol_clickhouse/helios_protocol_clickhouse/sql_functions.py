@@ -467,6 +467,8 @@ def arrow_clickhouse_name(t: pa.DataType) -> str:
     if pa.types.is_decimal(t):
         return f"Decimal({t.precision}, {t.scale})"
     if pa.types.is_list(t) or pa.types.is_large_list(t):
+        if pa.types.is_boolean(t.value_type):  # conditions of a lambda: UInt8 in ClickHouse
+            return "Array(UInt8)"
         return f"Array({arrow_clickhouse_name(t.value_type)})"
     if pa.types.is_struct(t):
         return "Tuple(" + ", ".join(arrow_clickhouse_name(f.type) for f in t) + ")"

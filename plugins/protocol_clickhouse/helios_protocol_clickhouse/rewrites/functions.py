@@ -150,6 +150,12 @@ def _tuple_element(tuple_: exp.Expression, index: exp.Expression) -> exp.Express
         i = int(index.this)
         if isinstance(inner, exp.Tuple) and 1 <= i <= len(inner.expressions):
             return inner.expressions[i - 1].copy()
+        if isinstance(inner, exp.Anonymous) and inner.this == "ch_array_element" and \
+                isinstance(inner.expressions[1], exp.Literal) and int(inner.expressions[1].this) >= 1:
+            # arr[n].i: the kernel's own subscript keeps the element's record type (its fields f1...)
+            position = int(inner.expressions[1].this)
+            tuple_ = exp.Bracket(this=exp.Paren(this=inner.expressions[0].copy()),
+                                 expressions=[exp.Literal.number(position - 1)])
         return exp.Dot(this=exp.Paren(this=tuple_.copy()), expression=exp.to_identifier(f"f{i}"))
     raise ClickHouseError(43, "tupleElement needs a constant index")
 
@@ -288,6 +294,13 @@ def _start_of_week(args: list[exp.Expression]) -> exp.Expression:
     return _pg("CAST(date_trunc('week', {t} + interval '1 day') - interval '1 day' AS date)", t=t)
 
 
+def _count_distinct(args: list[exp.Expression]) -> exp.Expression:
+    """uniq(x[, y...]): the distinct values, or distinct combinations of several arguments."""
+    if len(args) > 1:
+        return exp.Count(this=exp.Distinct(expressions=[exp.Tuple(expressions=args)]))
+    return exp.Count(this=exp.Distinct(expressions=args))
+
+
 def _array_concat(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
     out = args[0]
     for a in args[1:]:
@@ -419,7 +432,8 @@ FUNCTIONS: dict[str, Handler] = {
     "tounixtimestamp": lambda a, c: _pg("CAST(extract(epoch FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
     "tostring": lambda a, c: _fn("ch_to_string", a[0]),
     "tupleelement": lambda a, c: _tuple_element(a[0], a[1]),
-    "materialize": lambda a, c: a[0],
+    "materialize": lambda a, c: exp.Paren(this=a[0]) if isinstance(a[0], exp.Literal) else a[0],  # no longer
+    # a literal as written (an index a[materialize(2)] is not shifted as a literal one is)
     "identity": lambda a, c: a[0],
     "assumenotnull": lambda a, c: a[0],
     "tonullable": lambda a, c: a[0],
@@ -506,13 +520,13 @@ FUNCTIONS: dict[str, Handler] = {
     "upperutf8": lambda a, c: _fn("upper", a[0]),
     "lengthutf8": lambda a, c: _fn("char_length", a[0]),
     "generateuuidv4": lambda a, c: _fn("gen_random_uuid"),
-    "uniq": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
+    "uniq": lambda a, c: _count_distinct(a),
     "countdistinct": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
     "uniqhll12": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
     "uniqcombined64": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
     "arrayreverse": lambda a, c: _pg("ARRAY(SELECT _v FROM unnest({a}) WITH ORDINALITY AS _r(_v, _n) ORDER BY _n DESC)",
                                      a=a[0]),
-    "uniqexact": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
+    "uniqexact": lambda a, c: _count_distinct(a),
     "uniqcombined": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
     "grouparray": lambda a, c: exp.Filter(this=_fn("array_agg", a[0]), expression=exp.Where(
         this=exp.Not(this=exp.Is(this=a[0].copy(), expression=exp.Null())))),
@@ -658,6 +672,8 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return type(node)(this=node.this, expression=seconds)  # DateTime +/- n: n seconds
     if isinstance(node, exp.Explode):
         return _fn("unnest", node.this)
+    if isinstance(node, exp.ArrayContains) and isinstance(node.expression, exp.Null):  # has(arr, NULL)
+        return exp.GT(this=_fn("ch_count_equal", node.this, node.expression), expression=exp.Literal.number(0))
     if isinstance(node, exp.Xor) and node.expression is not None:  # xor(a, b): UInt8, numbers as conditions
         return exp.Paren(this=exp.NEQ(this=condition(node.this), expression=condition(node.expression)))
     if isinstance(node, exp.BitString):  # 0b101
@@ -700,12 +716,16 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     if isinstance(node, exp.Array) and len(node.expressions) > 1 and \
             any(isinstance(e, exp.Array) for e in node.expressions) and not _inside_array_join(node):
         return _fn("ch_nested_array", *node.expressions)  # ragged allowed: [[1], [2, 3]]
+    if isinstance(node, exp.StrPosition) and node.args.get("position") is not None:  # position(h, n, from)
+        return _pg("CASE WHEN strpos(substr({h}, {p}), {n}) = 0 THEN 0 ELSE strpos(substr({h}, {p}), {n}) + {p} - 1 END",
+                   h=node.this, n=node.args["substr"], p=node.args["position"])
     if isinstance(node, exp.StrPosition):
         return _fn("strpos", node.this, node.args["substr"])
     if isinstance(node, exp.Length):
         return _fn("ch_length", node.this)
-    if isinstance(node, exp.Split):
-        return _fn("string_to_array", node.this, node.expression)
+    if isinstance(node, exp.Split):  # an empty string is one empty piece in ClickHouse
+        return _pg("CASE WHEN {s} = '' THEN ARRAY[''] ELSE string_to_array({s}, {sep}) END",
+                   s=node.this, sep=node.expression)
     if isinstance(node, exp.Struct):
         return exp.Tuple(expressions=node.expressions) if len(node.expressions) > 1 else \
             _pg("ROW({x})", x=node.expressions[0])
@@ -729,8 +749,9 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return _parameterized("quantile", [node.args["quantile"]], [node.this])
     if isinstance(node, exp.ParameterizedAgg):
         return _parameterized(str(node.this).lower(), list(node.expressions), list(node.args.get("params") or []))
-    if isinstance(node, exp.ApproxDistinct):
-        return exp.Count(this=exp.Distinct(expressions=[node.this]))
+    if isinstance(node, exp.ApproxDistinct):  # uniq(x[, y]): sqlglot reads a second argument as an accuracy
+        accuracy = node.args.get("accuracy")
+        return _count_distinct([node.this, *([accuracy] if accuracy is not None else [])])
     if isinstance(node, exp.AnyValue):
         return _fn("any_value", node.this)
     if isinstance(node, exp.ArgMin | exp.ArgMax):
