@@ -106,3 +106,18 @@ def test_misplaced_aggregates_point_at_the_call(session, sql, message, position)
 ])
 def test_set_operations_keep_each_numeric_scale(session, sql, want):
     assert [str(r[0]) for r in session.execute(sql)[-1].rows()] == want
+
+
+@pytest.mark.parametrize(("sql", "want"), [
+    ("select float8(1::int8)", 1.0), ("select int4(2.5)", 3), ("select int8(1.5::float8)", 2),
+    ("select float8('1.5')", 1.5), ("select int2(7)", 7),
+])
+def test_numeric_type_names_as_cast_functions(session, sql, want):
+    r = session.execute(sql)[-1]
+    assert r.rows() == [(want,)] and r.columns[0].name == sql.split()[1].split("(")[0]
+
+
+def test_cast_function_keeps_range_errors(session):
+    with pytest.raises(HeliosError) as err:
+        session.execute("select int2(70000)")
+    assert err.value.sqlstate == "22003"

@@ -54,6 +54,16 @@ from helios_core.sql.object_privileges import check_execute
 from helios_core.sql.planner import named_arguments, row_compare, variadic_arguments
 from helios_core.sql.routines import planner_calls
 
+# PostgreSQL's functions named after a numeric type that do its casts (float8(int8) ...): the
+# argument types each takes; a quoted literal is cast too, as PostgreSQL makes typename('...') a cast
+CAST_FUNCTIONS = {
+    "int2": {"int4", "int8", "float4", "float8", "numeric"},
+    "int4": {"int2", "int8", "float4", "float8", "numeric", "bool", "char"},
+    "int8": {"int2", "int4", "float4", "float8", "numeric", "oid"},
+    "float4": {"int2", "int4", "int8", "float8", "numeric"},
+    "float8": {"int2", "int4", "int8", "float4", "numeric"},
+}  # numeric(x) is not among them: PostgreSQL's grammar reads numeric(...) as the type's modifier
+
 # the message of an aggregate call where none may be (callers reword it for their clause)
 AGGREGATE_NOT_ALLOWED = "aggregate functions are not allowed here"
 
@@ -1941,6 +1951,10 @@ class ScalarCompiler:
                 return make_const(Vec(pa.nulls(1, probe.type.arrow_type), probe.type, True), f"{name}(NULL)")
             arg_asts = spread
         check_execute(self.ctx.session, name)  # 42501 once EXECUTE was revoked from the caller
+        if name in CAST_FUNCTIONS and len(arg_asts) == 1:  # float8(x): pg_proc's functions behind casts
+            arg = self.compile(arg_asts[0], scope)
+            if arg.type.element is None and (arg.type.name in CAST_FUNCTIONS[name] or arg.type.name == "unknown"):
+                return self.cast_compiled(arg, T.type_from_name(name), "explicit")
         if name in ("current_user", "session_user", "user", "current_role"):
             attr = "session_user" if name == "session_user" else "user"  # SET ROLE changes only current_user
             user = getattr(self.ctx.session, attr, None) or getattr(self.ctx.session, "user", None) or "helios"
