@@ -30,6 +30,7 @@ from helios_core.sql import constraints, object_privileges, partitions
 from helios_core.sql.expr import Field
 from helios_core.sql.planner import system_columns
 from helios_core.sql.row_security import policies as rls_policies
+from helios_core.sql.triggers import firing
 from helios_core.sql.types import INT8
 from helios_core.storage import ColumnDef
 
@@ -334,7 +335,8 @@ def each_table(session: Any, ast: exp.Expression, parent: Any, run: Any) -> Resu
         if t is parent:
             r = run(session, one)
         else:  # privileges and policies are the named table's, as PostgreSQL checks them
-            with rls_policies.through_parent(t, parent), object_privileges.dml_target(t.schema, t.name):
+            with rls_policies.through_parent(t, parent), object_privileges.dml_target(t.schema, t.name), \
+                    firing.without_statement_triggers(t):
                 r = run(session, one)
         total += int(r.command_tag.split()[-1])
         results.append(r)

@@ -275,3 +275,22 @@ def test_generated_columns_are_inherited_and_not_overridden(db):
     assert err(db, "alter table gplain inherit gp") == (
         "42804", 'column "b" in child table must be a generated column')
     db.execute("drop table gp, gother, gplain cascade")
+
+
+def test_update_through_parent_fires_its_statement_triggers_only(db, notices):
+    db.execute("drop table if exists st_parent cascade")
+    db.execute("create table st_parent (a int)")
+    db.execute("create table st_kid () inherits (st_parent)")
+    db.execute("insert into st_kid values (1)")
+    db.execute("create or replace function st_note() returns trigger as $$ begin "
+               "raise notice '% % %', tg_level, tg_op, tg_table_name; return null; end $$ language plpgsql")
+    for t in ("st_parent", "st_kid"):
+        db.execute(f"create trigger st_{t} before update on {t} execute procedure st_note()")
+    db.execute("create trigger st_row after update on st_kid for each row execute procedure st_note()")
+    before = len(notices)
+    db.execute("update st_parent set a = a + 1")
+    assert notices[before:] == ["STATEMENT UPDATE st_parent", "ROW UPDATE st_kid"]
+    before = len(notices)
+    db.execute("update st_kid set a = a + 1")
+    assert notices[before:] == ["STATEMENT UPDATE st_kid", "ROW UPDATE st_kid"]
+    db.execute("drop table st_parent cascade")

@@ -8,6 +8,9 @@ ROW triggers see the rows as written. Statement triggers run once, rows or not.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from typing import Any
 
 import attrs
@@ -78,7 +81,24 @@ def _routine(session: Any, record: dict) -> Any:
     return routine
 
 
+# tables whose statement-level triggers stay quiet: those an UPDATE/DELETE of a parent reaches
+# (PostgreSQL fires the statement triggers of the table the statement names only)
+_QUIET_STATEMENT: contextvars.ContextVar[frozenset] = contextvars.ContextVar("helios_quiet_statement",
+                                                                             default=frozenset())
+
+
+@contextlib.contextmanager
+def without_statement_triggers(tdef: Any) -> Iterator[None]:
+    token = _QUIET_STATEMENT.set(_QUIET_STATEMENT.get() | {(tdef.schema, tdef.name)})
+    try:
+        yield
+    finally:
+        _QUIET_STATEMENT.reset(token)
+
+
 def statement(session: Any, tdef: Any, timing: str, op: str) -> None:
+    if (tdef.schema, tdef.name) in _QUIET_STATEMENT.get():
+        return
     for record in _matching(tdef, timing, "STATEMENT", op):
         invoke.call(session, _routine(session, record), [],
                     trigger=TriggerCall(record, tdef, op, None, None))
