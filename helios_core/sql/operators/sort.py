@@ -60,10 +60,21 @@ def enum_order(col: pa.ChunkedArray | pa.Array, labels: tuple[str, ...]) -> pa.A
     return pc.index_in(col, value_set=pa.array(list(labels), pa.string()))
 
 
-def sort_table(t: pa.Table, keys: list[SortKey], fields: list[Any] | None = None) -> pa.Table:
+# A session setting: 'stable' keeps rows that tie on every key in their input order (what a
+# ClickHouse client sees) instead of the order PostgreSQL's quicksort leaves them in.
+TIE_ORDER_SETTING = "heliosdb.tie_order"
+
+
+def stable_ties(ctx: Any) -> bool:
+    return (getattr(ctx, "settings", None) or {}).get(TIE_ORDER_SETTING) == "stable"
+
+
+def sort_table(t: pa.Table, keys: list[SortKey], fields: list[Any] | None = None, *, stable: bool = False) -> pa.Table:
     if t.num_rows <= 1 or not keys:
         return t
     cols, spec = _sort_keys(t, keys, fields)
+    if stable:
+        return t.take(pc.sort_indices(pa.table(cols), sort_keys=spec))
     return t.take(pa.array(pg_tie_order.sort_order(pa.table(cols), spec)))
 
 
@@ -71,7 +82,8 @@ def sort_table(t: pa.Table, keys: list[SortKey], fields: list[Any] | None = None
 TOP_K_MIN_RATIO = 8
 
 
-def top_k_table(t: pa.Table, keys: list[SortKey], k: int, fields: list[Any] | None = None) -> pa.Table:
+def top_k_table(t: pa.Table, keys: list[SortKey], k: int, fields: list[Any] | None = None, *,
+                stable: bool = False) -> pa.Table:
     """The first ``k`` rows of ``sort_table(t, keys)``, the same rows in the same order, found
     by Arrow's select-k (a heap, not a full sort) when ``t`` is much longer than ``k``. Arrow's
     select-k places NULLs last whatever the direction and knows no NaN rule, so a key with NULLs
@@ -83,7 +95,7 @@ def top_k_table(t: pa.Table, keys: list[SortKey], k: int, fields: list[Any] | No
     if not keys:
         return t.slice(0, k)
     cols, spec = _sort_keys(t, keys, fields)
-    if t.num_rows <= pg_tie_order.MAX_ROWS:
+    if t.num_rows <= pg_tie_order.MAX_ROWS and not stable:
         top = pg_tie_order.top_order(pa.table(cols), spec, k)
         if top is not None:  # ties: in the order PostgreSQL's bounded sort leaves them
             return t.take(pa.array(top))
@@ -92,7 +104,7 @@ def top_k_table(t: pa.Table, keys: list[SortKey], k: int, fields: list[Any] | No
     for (name, _order, placement) in spec:
         col = cols[name]
         if not _selectable(col.type) or (placement == "at_start" and col.null_count):
-            return sort_table(t, keys, fields).slice(0, k)
+            return sort_table(t, keys, fields, stable=stable).slice(0, k)
     cols["__row"] = pa.array(np.arange(t.num_rows, dtype=np.int64))
     work = pa.table(cols)
     pick = pc.select_k_unstable(work, k, sort_keys=[(name, order) for name, order, _ in spec] + [("__row", "ascending")])
@@ -144,7 +156,9 @@ class Sort(Operator):
         k, self.top_k = self.top_k, None  # for this execution only
         t = collect(self.children[0], ctx)
         ctx.check_cancel()
-        out = sort_table(t, self.keys, self.fields) if k is None else top_k_table(t, self.keys, k, self.fields)
+        stable = stable_ties(ctx)
+        out = sort_table(t, self.keys, self.fields, stable=stable) if k is None else \
+            top_k_table(t, self.keys, k, self.fields, stable=stable)
         yield from table_batches(out)
 
     def ordering(self) -> list[Any]:

@@ -97,6 +97,7 @@ class ClickHouseSession:
     # each as a block); their types are not Nullable then: the blocks that hold NULLs say so
     stream_results: bool = False
     _search_path: str | None = None
+    _stable_ties: bool = False
     _timeout_ms: int = 0
 
     def run(self, sql: str, data: bytes | None = None, params: dict[str, str] | None = None) -> list[ChResult]:
@@ -159,7 +160,11 @@ class ClickHouseSession:
             self._timeout_ms = ms
 
     def ensure_database(self) -> None:
-        """Point the session's search_path at the current ClickHouse database."""
+        """Point the session's search_path at the current ClickHouse database (and, once, keep rows
+        that tie on every ORDER BY key in their input order, as ClickHouse's sort leaves them)."""
+        if not self._stable_ties:
+            self.session.execute("SET heliosdb.tie_order = 'stable'")
+            self._stable_ties = True
         schema = schema_of(self.database)
         if self._search_path != schema:
             self.session.execute(f'SET search_path TO "{schema}"')

@@ -41,3 +41,6 @@ SELECT toString([1, 2]), toString((1, 'a')), toString(['a']);
 SELECT [(1, 'a'), (2, 'b')];
 SELECT ((1, 2), 3);
 SELECT CAST([1, 2] AS Array(String));
+-- rows that tie on every ORDER BY key keep their input order (ClickHouse's sort of a small block)
+SELECT number % 3 AS k, number FROM numbers(20) ORDER BY k;
+SELECT intDiv(number, 4) AS k, toString(number) AS s FROM numbers(16) ORDER BY k DESC;
