@@ -1996,6 +1996,16 @@ def _add_constraints(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
         tdef = constraints.add_primary_key(session, txn, tdef, spec["primary_key"],
                                            spec["options"].get("pk_name"))
         opts = dict(tdef.options)
+    new_checks = []
+    for ck in spec["options"].get("checks") or []:  # the table's own copy of an inherited constraint merges
+        have = next((k for k in opts.get("checks") or [] if k["name"] == ck["name"] and not k.get("local")), None)
+        if have is not None and tdef.options.get("inherits"):
+            for text in inheritance.merge_checks(name, [have], [ck]):
+                routine_notices.emit(session, inheritance.notice(text))
+            opts["checks"] = [{**k, "local": True} if k is have else k for k in opts.get("checks") or []]
+        else:
+            new_checks.append(ck)
+    spec["options"]["checks"] = new_checks
     for key in ("unique", "checks", "foreign_keys"):
         if spec["options"].get(key):
             opts[key] = list(opts.get(key, [])) + spec["options"][key]

@@ -294,3 +294,15 @@ def test_update_through_parent_fires_its_statement_triggers_only(db, notices):
     db.execute("update st_kid set a = a + 1")
     assert notices[before:] == ["STATEMENT UPDATE st_kid", "ROW UPDATE st_kid"]
     db.execute("drop table st_parent cascade")
+
+
+def test_child_adding_its_inherited_constraint_merges(db, notices):
+    db.execute("drop table if exists mp cascade")
+    db.execute("create table mp (f1 int, constraint c1 check (f1 > 0))")
+    db.execute("create table mk () inherits (mp)")
+    before = len(notices)
+    db.execute("alter table mk add constraint c1 check (f1 > 0)")
+    assert notices[before:] == ['merging constraint "c1" with inherited definition']
+    assert rows(db, "select conislocal, coninhcount from pg_constraint where conrelid = 'mk'::regclass") == [
+        (True, 1)]
+    db.execute("drop table mp cascade")
