@@ -228,8 +228,9 @@ def _lambda_scalar(args: list[exp.Expression], kind: str) -> exp.Expression:
     cond = condition(fn.this.copy())
     if kind == "exists":
         return exp.Exists(this=exp.select("1").from_(unnest).where(cond))
-    if kind == "all":
-        return exp.Not(this=exp.Exists(this=exp.select("1").from_(unnest).where(exp.Not(this=exp.Paren(this=cond)))))
+    if kind == "all":  # a NULL condition is not true: it fails arrayAll as it does in ClickHouse
+        passed = exp.Coalesce(this=cond, expressions=[exp.false()])
+        return exp.Not(this=exp.Exists(this=exp.select("1").from_(unnest).where(exp.Not(this=exp.Paren(this=passed)))))
     if kind == "count":
         return exp.Subquery(this=exp.select(exp.Count(this=exp.Star())).from_(unnest).where(cond))
     order = "_n DESC" if kind.startswith("last") else "_n"  # arrayLast/arrayLastIndex: from the end
@@ -642,6 +643,9 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return _cast(_lit("Infinity" if node.name.lower() != "nan" else "NaN"), "double precision")
     if isinstance(node, exp.Column) and isinstance(node.this, exp.Literal) and node.table:  # x.1
         return exp.Dot(this=exp.Paren(this=exp.column(node.table)), expression=exp.to_identifier(f"f{node.this.this}"))
+    if isinstance(node, exp.Add | exp.Sub | exp.Mul | exp.Div | exp.Mod) and \
+            isinstance(node.this, exp.Null) and isinstance(node.expression, exp.Null):
+        return exp.Null()  # NULL + NULL: NULL (the kernel cannot type an operator over two NULLs)
     if isinstance(node, exp.Div):
         return _fn("ch_divide", node.this, node.expression)
     if isinstance(node, exp.Mod):

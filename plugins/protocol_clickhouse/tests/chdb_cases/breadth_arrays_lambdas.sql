@@ -42,3 +42,5 @@ SELECT arrayMap(x -> [x], [1, 2]);
 SELECT arrayMap(x -> (x, x + 1), [1, 2]);
 SELECT arrayFilter((x, y) -> y, [1, 2, 3], [1, 0, 1]);
 SELECT toTypeName([1, 2]), toTypeName(['a']), toTypeName([1, -1]), toTypeName([1.5]), toTypeName([]);
+SELECT NULL + NULL, NULL * NULL, 1 + NULL;
+SELECT arrayAll(x -> NULL, [1, 2, 3]), arrayAll(x -> x > 0, [1, 2]), arrayAll(x -> x > 1, [1, 2]), arrayAll(x -> 1, emptyArrayUInt8());
