@@ -465,6 +465,26 @@ def values_query(rows: list[Any], targets: list[tuple[str, Any]]) -> tuple[exp.V
     return exp.Values(expressions=new_rows), masks
 
 
+def values_parameters(source: exp.Values) -> list[list[int]] | bool:
+    """The parameter numbers of each column of VALUES rows whose cells are all parameters
+    (0-based, row order); False for rows of any other kind or of different lengths."""
+    rows = source.expressions
+    width = len(rows[0].expressions) if rows else 0
+    if not rows or any(len(r.expressions) != width for r in rows):
+        return False
+    shape = []
+    for j in range(width):
+        idxs = []
+        for r in rows:
+            c = r.expressions[j]
+            i = _param_index(c) if isinstance(c, (exp.Parameter, exp.Placeholder)) else None
+            if i is None:
+                return False
+            idxs.append(i)
+        shape.append(idxs)
+    return shape
+
+
 def _parameter_columns(source: Any, cache: dict | None, ctx: Any, targets: list[tuple[str, Any]], width: int
                        ) -> list[pa.Array] | None:
     """A prepared INSERT whose VALUES cells are all parameters (a batch the statement cache lifted):
@@ -474,20 +494,7 @@ def _parameter_columns(source: Any, cache: dict | None, ctx: Any, targets: list[
         return None
     shape = cache.get("values_parameters")
     if shape is None:
-        shape = []
-        for j in range(width):
-            idxs = []
-            for r in source.expressions:
-                c = r.expressions[j]
-                i = _param_index(c) if isinstance(c, (exp.Parameter, exp.Placeholder)) else None
-                if i is None:
-                    shape = False
-                    break
-                idxs.append(i)
-            if shape is False:
-                break
-            shape.append(idxs)
-        cache["values_parameters"] = shape
+        shape = cache["values_parameters"] = values_parameters(source)
     if shape is False:
         return None
     params, ptypes = ctx.params, list(ctx.param_types)

@@ -202,7 +202,7 @@ def _plan_statement(session: Any, pp: PreparedPlan, ast: Any, given: list, n: in
 
         return [result_column(name, t) for name, t in plan.columns]
     if isinstance(ast, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
-        inferred_dml, cols = _dml_param_types(session, ctx, ast, given, n)
+        inferred_dml, cols = _dml_param_types(session, ctx, ast, given, n, pp.cache)
         pp.param_types = [_pick(given, inferred_dml, i) for i in range(n)]
         return cols
     pp.param_types = [t or _types().TEXT for t in given]
@@ -260,8 +260,10 @@ def _note_planned(session: Any, ctx: Any, query: Any, inferred: list[Any], n: in
             inferred[i] = t
 
 
-def _dml_param_types(session: Any, ctx: Any, ast: Any, given: list[Any], n: int) -> tuple[list[Any], list | None]:
-    """$n types of INSERT/UPDATE/DELETE: from target columns, else from planning the row query."""
+def _dml_param_types(session: Any, ctx: Any, ast: Any, given: list[Any], n: int, cache: dict | None = None
+                     ) -> tuple[list[Any], list | None]:
+    """$n types of INSERT/UPDATE/DELETE: from target columns, else from planning the row query.
+    ``cache``: the statement's, given the parameter layout of a bulk INSERT's VALUES rows."""
     from helios_core.sql import dml
     from helios_core.sql.ddl import ident
 
@@ -285,6 +287,10 @@ def _dml_param_types(session: Any, ctx: Any, ast: Any, given: list[Any], n: int)
     if isinstance(ast, exp.Insert):
         cols = dml._insert_columns(tdef, ast.this)
         src = ast.args.get("expression")
+        if isinstance(src, exp.Values) and cache is not None and through_view is None and n >= BATCH_BIND:
+            # a bulk INSERT into a table: its rows' parameter layout known before the first execution,
+            # so every execution (in every session it is shared with) binds by column
+            cache["values_parameters"] = dml.values_parameters(src)
         if isinstance(src, exp.Values):
             for row in src.expressions:
                 for j, cell in enumerate(row.expressions):
