@@ -67,6 +67,7 @@ class Lifted:
     text: str
     values: tuple[str, ...]
     types: tuple[str | None, ...]  # None: inferred from where the parameter stands
+    plain_rows: bool = attrs.field(default=False, eq=False)  # a plain multi-row INSERT ... VALUES
 
     @property
     def key(self) -> tuple[str, tuple[str, ...]]:
@@ -126,7 +127,7 @@ def _lift_plain_rows(sql: str) -> Lifted | None:
         _PARAMETER_NAMES.append(f"${len(_PARAMETER_NAMES) + 1}")
     text = "".join(itertools.chain.from_iterable(zip(pieces[0::2], _PARAMETER_NAMES[:len(cells)])))
     text = head.group() + text + pieces[-1]
-    return Lifted(text, values, types)
+    return Lifted(text, values, types, plain_rows=True)
 
 
 def lift_constants(sql: str) -> Lifted | None:

@@ -70,6 +70,8 @@ class StatementCache:
             key = _shared_key(session, lifted, stamp)
             statement = of_engine(session.engine).take(session, key)
             self.claim = key if statement is None else None
+            if statement is None and lifted.plain_rows:
+                statement = self._prepare_plain_rows(session, lifted, stamp)
             if statement is not None and stamp_of(session) == stamp:
                 self.entries[lifted.key] = Entry(seen=1, statement=statement, stamp=stamp)
                 if len(self.entries) > CAPACITY:
@@ -84,6 +86,21 @@ class StatementCache:
         self.entries.move_to_end(lifted.key)
         self.hits += 1
         return lifted, entry.statement
+
+    def _prepare_plain_rows(self, session: Any, lifted: Lifted, stamp: tuple) -> PreparedStatement | None:
+        """A bulk INSERT of plain literal rows this session claimed, prepared before its first run:
+        its rows have only quoted strings and numbers, which the prepared path takes as the ordinary
+        one does (tests/sql/test_bulk_insert_paths.py), so the shape is parsed once, not twice.
+        None when it does not prepare: then it runs the ordinary way and is learned as any other."""
+        try:
+            stmt = prepared.prepare(session, lifted.text, param_types=list(lifted.types))
+        except Exception:  # noqa: BLE001 - the ordinary run reports what is wrong with it
+            return None
+        if stamp_of(session) != stamp or stmt.columns is not None or stmt.plan.plan is not None:
+            return None
+        of_engine(session.engine).publish(session, self.claim, stmt)
+        self.claim = None
+        return stmt
 
     def learn(self, session: Any, lifted: Lifted, results: list[Result]) -> None:
         """After ``lifted``'s statement ran the ordinary way: cache it the second time it is seen."""
