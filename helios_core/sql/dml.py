@@ -745,8 +745,19 @@ def _set_items(tdef: Any, expressions: list[Any]) -> list[tuple[int, Any]]:
             ci = names.index(tname)
             if any(ci == x for x, _ in out):
                 raise HeliosError(f'multiple assignments to same column "{tname}"', sqlstate="42601")
+            if not (isinstance(v, exp.Var) and v.name.upper() == "DEFAULT"):
+                _refuse_always_generated(tdef.columns[ci])  # whether or not a row matches, as PostgreSQL
             out.append((ci, v))
     return out
+
+
+def _refuse_always_generated(col: Any) -> None:
+    """A SET of a generated column or a GENERATED ALWAYS identity to anything but DEFAULT: 428C9."""
+    if generated_columns.is_generated(col):
+        generated_columns.refuse_update(col)
+    if (col.metadata or {}).get("identity") == "always":
+        raise GeneratedAlways(f'column "{col.name}" can only be updated to DEFAULT',
+                              detail=f'Column "{col.name}" is an identity column defined as GENERATED ALWAYS.')
 
 
 def _new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, rows: pa.Table, sets: list[tuple[int, Any]],
@@ -762,14 +773,8 @@ def _new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, rows: pa.Table, sets:
         if isinstance(node, exp.Var) and node.name.upper() == "DEFAULT":
             arrays[ci] = default_array(session, txn, tdef, ci, n, ctx)
             continue
-        if generated_columns.is_generated(tdef.columns[ci]):
-            generated_columns.refuse_update(tdef.columns[ci])
         t = plan.columns[1 + ncols + k][1]
         arr = rows.column(1 + ncols + k).combine_chunks()
-        if (tdef.columns[ci].metadata or {}).get("identity") == "always":
-            raise GeneratedAlways(f'column "{tdef.columns[ci].name}" can only be updated to DEFAULT',
-                                  detail=f'Column "{tdef.columns[ci].name}" is an identity column defined as '
-                                         'GENERATED ALWAYS.')
         try:
             arrays[ci] = assign(Vec(arr, t), ctypes[ci][1], n, tdef.columns[ci].name)
         except HeliosError as e:
@@ -1237,6 +1242,8 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
     if do_update and not conflict.args.get("conflict_keys") and conflict.args.get("constraint") is None:
         raise HeliosError("ON CONFLICT DO UPDATE requires inference specification or constraint name",
                           sqlstate="42601", hint="For example, ON CONFLICT (column_name).")
+    if do_update:
+        _set_items(tdef, list(conflict.expressions))  # its SET list checked whether or not a row conflicts
     from helios_core.sql import index_definitions
 
     arbiters = _arbiters(tdef, conflict)
@@ -1323,8 +1330,6 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
             if isinstance(node, exp.Var) and node.name.upper() == "DEFAULT":
                 arrays[ci] = default_array(session, txn, tdef, ci, n, ctx)
                 continue
-            if generated_columns.is_generated(tdef.columns[ci]):
-                generated_columns.refuse_update(tdef.columns[ci])
             v = compile_scalar(node, scope, ctx).evaluate(combined, ctx)
             arrays[ci] = assign(v, ctypes[ci][1], n, tdef.columns[ci].name)
         new = generated_columns.compute(session, ctx, tdef, pa.RecordBatch.from_arrays(arrays, schema=schema))

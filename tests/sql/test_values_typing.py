@@ -31,3 +31,21 @@ def test_type_mismatch_messages_name_the_construct(sql, sqlstate, message):
     with pytest.raises(HeliosError) as caught:
         helios_core.connect().execute(sql)
     assert (caught.value.sqlstate, caught.value.message) == (sqlstate, message)
+
+
+@pytest.mark.parametrize("sql", [
+    "update always_id set id = 5 where id = 999",
+    "update always_id set g = 1 where id = 999",
+    "insert into always_id (v) values (1) on conflict (id) do update set id = 7",
+])
+def test_setting_a_generated_column_is_refused_whether_or_not_a_row_matches(sql):
+    s = helios_core.connect()
+    s.execute("create table always_id (id int generated always as identity primary key, v int, "
+              "g int generated always as (v * 2) stored)")
+    with pytest.raises(HeliosError) as caught:
+        s.execute(sql)
+    assert caught.value.sqlstate == "428C9" and "can only be updated to DEFAULT" in caught.value.message
+    with pytest.raises(HeliosError, match="can only be updated to DEFAULT"):  # at PREPARE, as PostgreSQL
+        s.prepare("update always_id set id = $1 where id = $2")
+    s.execute("insert into always_id (v) values (1)")
+    assert s.execute("update always_id set id = default, g = default, v = 3")[0].command_tag == "UPDATE 1"
