@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
+import shutil
 import statistics
 import tempfile
 import threading
@@ -95,7 +96,8 @@ def main() -> None:
     events = _events(args.events, seed=19)
     rows = list(zip(*(column.to_pylist() for column in events.columns), strict=True))
     batches = -(-args.events // BATCH)
-    helios = start_server(pathlib.Path(tempfile.mkdtemp(prefix="helios-bench-tsi-")), only=["postgres"])
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="helios-bench-tsi-"))
+    helios = start_server(workdir, only=["postgres"])
     cluster = PgCluster.start()
     try:
         pg_dsn = f"host={cluster.host} port={cluster.port} user={cluster.user} dbname={cluster.database}"
@@ -126,6 +128,7 @@ def main() -> None:
     finally:
         cluster.stop()
         helios.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
