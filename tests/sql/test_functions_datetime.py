@@ -169,3 +169,21 @@ def test_to_char_interval(iv, want):
 
 def test_julian_of_timestamp_is_fractional():
     assert f("extract", L("julian"), typed("1999-12-28 13:45:30.5", TS)) == "2451541.57326967592592592593"
+
+
+@pytest.mark.parametrize(("sql", "expected"), [
+    ("select make_interval(days => 10)::text", "10 days"),
+    ("select make_interval(1, hours => 2, secs => 1.5)::text", "1 year 02:00:01.5"),
+    ("select make_interval(weeks => 1)::text", "7 days"),
+    ("select make_date(year => 2024, month => 2, day => 29)::text", "2024-02-29"),
+    ("select make_timestamptz(2024, 1, 2, 3, 4, 5.5, timezone => 'UTC')::text", "2024-01-02 03:04:05.5+00"),
+])
+def test_date_time_constructors_take_named_arguments(sql, expected):
+    """PostgreSQL's own parameter names (make_interval's left out ones are 0), answers from PostgreSQL 15."""
+    import helios_core
+
+    session = helios_core.connect()
+    session.execute("set timezone = 'UTC'")
+    assert session.execute(sql)[0].rows() == [(expected,)]
+    with pytest.raises(HeliosError, match=r"function make_interval\(nope => \?\) does not exist"):
+        session.execute("select make_interval(nope => 1)")

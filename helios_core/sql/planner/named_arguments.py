@@ -13,6 +13,16 @@ from sqlglot import exp
 from helios_core.errors import HeliosError
 from helios_core.sql.functions.jsonpath_funcs import NAMED_PARAMETERS, PARAMETER_DEFAULTS
 
+# the date/time constructors' parameter names (make_interval's all default to 0)
+_MAKE_INTERVAL = ("years", "months", "weeks", "days", "hours", "mins", "secs")
+_OWN_PARAMETERS = {
+    "make_interval": (_MAKE_INTERVAL, dict.fromkeys(_MAKE_INTERVAL, "0")),
+    "make_date": (("year", "month", "day"), {}),
+    "make_time": (("hour", "min", "sec"), {}),
+    "make_timestamp": (("year", "month", "mday", "hour", "min", "sec"), {}),
+    "make_timestamptz": (("year", "month", "mday", "hour", "min", "sec", "timezone"), {}),
+}
+
 
 def to_positional(name: str, args: list[exp.Expression]) -> list[exp.Expression]:
     """``args`` with every named argument moved to its parameter's position (42883 when the
@@ -20,6 +30,9 @@ def to_positional(name: str, args: list[exp.Expression]) -> list[exp.Expression]
     if not any(isinstance(a, (exp.Kwarg, exp.PropertyEQ)) for a in args):
         return args
     params = NAMED_PARAMETERS.get(name)
+    defaults = PARAMETER_DEFAULTS
+    if name in _OWN_PARAMETERS:
+        params, defaults = _OWN_PARAMETERS[name]
     positional = [a for a in args if not isinstance(a, (exp.Kwarg, exp.PropertyEQ))]
     named = {a.this.name.lower(): a.expression for a in args if isinstance(a, (exp.Kwarg, exp.PropertyEQ))}
     if params is None or any(k not in params for k in named):
@@ -33,8 +46,8 @@ def to_positional(name: str, args: list[exp.Expression]) -> list[exp.Expression]
         p = params[i]
         if p in named:
             out.append(named[p])
-        elif p in PARAMETER_DEFAULTS:
-            out.append(sqlglot.parse_one(PARAMETER_DEFAULTS[p], read="postgres"))
+        elif p in defaults:
+            out.append(sqlglot.parse_one(defaults[p], read="postgres"))
         else:
             raise HeliosError(f"function {name} has no default for parameter {p}", sqlstate="42883")
     return out
