@@ -619,6 +619,25 @@ class _Cursor:
         if not self.at_end():
             self.fail()
 
+    def names(self) -> list[str]:
+        """``a, b, c``: one identifier or more, separated by commas."""
+        out = [self.name()]
+        while self.cur is not None and self.cur.token_type == TokenType.COMMA:
+            self.i += 1
+            out.append(self.name())
+        return out
+
+    def paren_names(self) -> list[str]:
+        """``(a, b, c)``: a parenthesized list of identifiers."""
+        if self.cur is None or self.cur.token_type != TokenType.L_PAREN:
+            self.fail()
+        self.i += 1
+        out = self.names()
+        if self.cur is None or self.cur.token_type != TokenType.R_PAREN:
+            self.fail()
+        self.i += 1
+        return out
+
     def name(self) -> str:
         """An identifier: unquoted folds to lower case, quoted keeps its case."""
         t = self.cur
@@ -1145,16 +1164,7 @@ def _parse_copy(c: _Cursor) -> Utility:
         args["table_parts"] = c.name_parts()
         args["table"] = ".".join(args["table_parts"])
         if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
-            c.i += 1
-            while True:
-                args["columns"].append(c.name())
-                if c.cur is not None and c.cur.token_type == TokenType.COMMA:
-                    c.i += 1
-                    continue
-                break
-            if c.cur is None or c.cur.token_type != TokenType.R_PAREN:
-                c.fail()
-            c.i += 1
+            args["columns"] = c.paren_names()
     if c.accept("FROM"):
         args["direction"] = "in"
     elif c.accept("TO"):
@@ -1210,11 +1220,7 @@ def _parse_copy(c: _Cursor) -> Utility:
                     c.i += 1
                     opts[key] = ["*"]
                 else:
-                    cols = [c.name()]
-                    while c.cur is not None and c.cur.token_type == TokenType.COMMA:
-                        c.i += 1
-                        cols.append(c.name())
-                    opts[key] = cols
+                    opts[key] = c.names()
             elif w == "OIDS":
                 pass
             else:
@@ -1229,17 +1235,7 @@ def _copy_force_columns(c: _Cursor) -> list[str]:
     if c.cur is not None and c.cur.token_type == TokenType.STAR:
         c.i += 1
         return ["*"]
-    if c.cur is None or c.cur.token_type != TokenType.L_PAREN:
-        c.fail()
-    c.i += 1
-    cols = [c.name()]
-    while c.cur is not None and c.cur.token_type == TokenType.COMMA:
-        c.i += 1
-        cols.append(c.name())
-    if c.cur is None or c.cur.token_type != TokenType.R_PAREN:
-        c.fail()
-    c.i += 1
-    return cols
+    return c.paren_names()
 
 
 def _parse_declare(c: _Cursor) -> Utility:
@@ -1339,14 +1335,7 @@ def _parse_vacuum(c: _Cursor) -> Utility:
         name = c.dotted_name()
         cols: list[str] = []
         if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
-            c.i += 1
-            cols.append(c.name())
-            while c.cur is not None and c.cur.token_type == TokenType.COMMA:
-                c.i += 1
-                cols.append(c.name())
-            if c.cur is None or c.cur.token_type != TokenType.R_PAREN:
-                c.fail()
-            c.i += 1
+            cols = c.paren_names()
         targets.append((name, cols))
         if c.cur is not None and c.cur.token_type == TokenType.COMMA:
             c.i += 1

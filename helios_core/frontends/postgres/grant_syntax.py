@@ -91,14 +91,7 @@ def parse(c: Any) -> GrantSpec:
             cur_tokens, cols = [], None
             c.i += 1
         elif t.token_type == TokenType.L_PAREN:
-            c.i += 1
-            cols = [c.name()]
-            while c.cur is not None and c.cur.token_type == TokenType.COMMA:
-                c.i += 1
-                cols.append(c.name())
-            if c.cur is None or c.cur.token_type != TokenType.R_PAREN:
-                c.fail()
-            c.i += 1
+            cols = c.paren_names()
         else:
             cur_tokens.append(t)
             c.i += 1
