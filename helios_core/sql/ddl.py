@@ -1508,20 +1508,26 @@ def _alter_inherited(session: Any, txn: Any, tdef: Any, action: Any, notices: li
 
 def _check_rename_reaches_all_parents(txn: Any, tdef: Any, old: str) -> None:
     """A column a child also inherits from a parent outside the renamed tree cannot be renamed (42P16)."""
-    tree = {(t.schema, t.name) for t in inheritance.tree(txn, tdef)}
-    for d in inheritance.descendants(txn, tdef):
-        inside = sum((p.schema, p.name) in tree for p in inheritance.parents(txn, d))
-        if (d.options.get("inherit_count") or {}).get(old, 0) > inside:
-            raise InvalidTableDefinition(f'cannot rename inherited column "{old}"')
+    child = _child_inheriting_from_outside(txn, tdef, old)
+    if child is not None:
+        raise InvalidTableDefinition(f'cannot rename inherited column "{old}"')
 
 
 def _check_retype_reaches_all_parents(txn: Any, tdef: Any, col: str) -> None:
     """ALTER COLUMN TYPE on a parent: a child that also inherits the column from elsewhere refuses (42P16)."""
+    child = _child_inheriting_from_outside(txn, tdef, col)
+    if child is not None:
+        raise InvalidTableDefinition(f'cannot alter inherited column "{col}" of relation "{child.name}"')
+
+
+def _child_inheriting_from_outside(txn: Any, tdef: Any, col: str) -> Any:
+    """A table below ``tdef`` that inherits ``col`` from a parent outside ``tdef``'s tree too, else None."""
     tree = {(t.schema, t.name) for t in inheritance.tree(txn, tdef)}
     for d in inheritance.descendants(txn, tdef):
         inside = sum((p.schema, p.name) in tree for p in inheritance.parents(txn, d))
         if (d.options.get("inherit_count") or {}).get(col, 0) > inside:
-            raise InvalidTableDefinition(f'cannot alter inherited column "{col}" of relation "{d.name}"')
+            return d
+    return None
 
 
 _RENAME_CONSTRAINT = re.compile(r"table\s+(?P<exists>if\s+exists\s+)?(?P<only>only\s+)?(?P<table>\S+)\s+rename\s+"

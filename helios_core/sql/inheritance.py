@@ -27,11 +27,9 @@ from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedTable
 from helios_core.logical import nodes as L
 from helios_core.session import Result
 from helios_core.sql import constraints, object_privileges, partitions
-from helios_core.sql.expr import Field
 from helios_core.sql.planner import system_columns
 from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.triggers import firing
-from helios_core.sql.types import INT8
 from helios_core.storage import ColumnDef
 
 
@@ -292,15 +290,7 @@ def plan_scan(builder: Any, node: exp.Table, src: Any, qual: str) -> Any:
     txn = builder.ctx.txn
     if node.args.get("version") is not None:
         raise FeatureNotSupported("time travel over a table with inheritance children is not supported")
-    all_cols = src.columns
-    needed = [(n, t) for n, t in all_cols if builder.needs(qual, n)]
-    with_rowid = (qual, "_rowid") in builder.refs or (None, "_rowid") in builder.refs
-    if not needed and all_cols and not with_rowid:
-        needed = [all_cols[0]]
-    fields = [Field(n, t, qual) for n, t in needed]
-    if with_rowid:
-        fields.append(Field("_rowid", INT8, qual, hidden=True))
-    want_oid = (qual, "tableoid") in builder.refs or (None, "tableoid") in builder.refs
+    needed, fields, with_rowid, want_oid = partitions.scan_fields(builder, src, qual)
     scans = []
     for t in tree(txn, src.table):
         leaves = [t]

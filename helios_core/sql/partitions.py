@@ -767,15 +767,9 @@ def _paths(txn: Any, t: Any, leaf_keys: set) -> dict[tuple[str, str], list[tuple
     return out
 
 
-def plan_scan(builder: Any, node: exp.Table, src: Any, qual: str) -> Any:
-    """The parent as the Append of the scans of the partitions its WHERE cannot rule out."""
-
-    ctx = builder.ctx
-    txn = ctx.txn
-    session = ctx.session
-    if node.args.get("version") is not None:
-        raise FeatureNotSupported("time travel over a partitioned table is not supported")
-    parent = src.table
+def scan_fields(builder: Any, src: Any, qual: str) -> tuple[list, list, bool, bool]:
+    """What each scan below a parent reads: (needed columns, their fields with a hidden _rowid when
+    the statement refers to it, whether it does, whether it refers to tableoid)."""
     all_cols = src.columns
     needed = [(n, t) for n, t in all_cols if builder.needs(qual, n)]
     with_rowid = (qual, "_rowid") in builder.refs or (None, "_rowid") in builder.refs
@@ -785,6 +779,19 @@ def plan_scan(builder: Any, node: exp.Table, src: Any, qual: str) -> Any:
     if with_rowid:
         fields.append(Field("_rowid", INT8, qual, hidden=True))
     want_oid = (qual, "tableoid") in builder.refs or (None, "tableoid") in builder.refs
+    return needed, fields, with_rowid, want_oid
+
+
+def plan_scan(builder: Any, node: exp.Table, src: Any, qual: str) -> Any:
+    """The parent as the Append of the scans of the partitions its WHERE cannot rule out."""
+
+    ctx = builder.ctx
+    txn = ctx.txn
+    session = ctx.session
+    if node.args.get("version") is not None:
+        raise FeatureNotSupported("time travel over a partitioned table is not supported")
+    parent = src.table
+    needed, fields, with_rowid, want_oid = scan_fields(builder, src, qual)
     scans = []
     kept = pruned_leaves(session, txn, parent, lambda p: where_terms(session, txn, p, node, qual))
     runtime = _runtime_terms(builder, node, qual) if len(kept) > 1 else []
