@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -299,8 +300,23 @@ def timestamp_text(arr: pa.Array) -> pa.Array:
         arr = arr.cast(pa.timestamp(arr.type.unit))
     if arr.type.unit != "us":
         arr = arr.cast(pa.timestamp("us"))
-    s = pc.cast(arr, pa.string())
-    return pc.replace_substring_regex(s, _STRIP_FRACTION, r"\1")
+    return _trim_fraction(pc.cast(arr, pa.string()), arr.cast(pa.int64()))
+
+
+def _trim_fraction(s: pa.Array, micros: pa.Array) -> pa.Array:
+    """'YYYY-MM-DD HH:MM:SS.ffffff' without the fraction's trailing zeros (nor '.000000'), as
+    PostgreSQL prints it: each row cut by a count the microseconds tell, one slice per distinct
+    count (at most seven), far cheaper than a regular expression over every string."""
+    frac = np.mod(micros.fill_null(0).to_numpy(zero_copy_only=False), 1_000_000)
+    cut = np.zeros(len(frac), dtype=np.int8)
+    for p in (10, 100, 1_000, 10_000, 100_000):
+        cut += frac % p == 0
+    cut[frac == 0] = 7
+    out = None
+    for c in np.unique(cut).tolist():
+        part = pc.utf8_slice_codeunits(s, 0, -c) if c else s
+        out = part if out is None else pc.if_else(pa.array(cut == c), part, out)
+    return s if out is None else out
 
 
 def _offset_text(seconds: int) -> str:

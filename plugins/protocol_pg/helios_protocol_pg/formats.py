@@ -18,7 +18,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from helios_core import types as sql_types
 from helios_protocol_pg import binary_codec as bc
@@ -31,7 +33,7 @@ _STR_OIDS = {bc.TEXT, bc.VARCHAR, bc.BPCHAR, bc.NAME, bc.CHAR, bc.UNKNOWN, bc.JS
 PLAIN_TEXT_OIDS = frozenset({bc.INT2, bc.INT4, bc.INT8, bc.OID, bc.TEXT, bc.VARCHAR, bc.BPCHAR, bc.NAME, bc.BOOL})
 
 
-def _sql_cast_to_text(array: pa.Array, oid: int, type_name: str) -> list[str | None] | None:
+def _sql_cast_to_text(array: pa.Array, oid: int, type_name: str) -> pa.Array | None:
     """PG text output through the SQL layer (helios_core.types.format_text); None when it cannot."""
     name = type_name or name_of_oid(oid)
     if not name:
@@ -40,9 +42,9 @@ def _sql_cast_to_text(array: pa.Array, oid: int, type_name: str) -> list[str | N
         out = sql_types.format_text(array, name)
     except Exception:  # noqa: BLE001 - a type the SQL layer can't print: use the fallback
         return None
-    if len(out) != len(array):
+    if len(out) != len(array) or not (pa.types.is_string(out.type) or pa.types.is_large_string(out.type)):
         return None
-    return out.to_pylist()
+    return out
 
 
 def _fmt_float(v: float) -> str:
@@ -137,21 +139,26 @@ def fallback_text(v: Any) -> str:
 
 def text_values(array: pa.Array, oid: int, type_name: str = "") -> list[str | None]:
     """One column as PG text strings (None for NULL)."""
+    return text_array(array, oid, type_name).to_pylist()
+
+
+def text_array(array: pa.Array, oid: int, type_name: str = "") -> pa.Array:
+    """One column as an Arrow string array of PG text forms (NULL stays NULL)."""
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     t = array.type
     if oid in _INT_OIDS and pa.types.is_integer(t):
-        return [None if v is None else str(v) for v in array.to_pylist()]
+        return pc.cast(array, pa.string())
     if oid in _STR_OIDS and (pa.types.is_string(t) or pa.types.is_large_string(t)):
-        return array.to_pylist()
+        return array
     if oid == bc.BOOL and pa.types.is_boolean(t):
-        return [None if v is None else ("t" if v else "f") for v in array.to_pylist()]
+        return pc.if_else(array, "t", "f")
     if pa.types.is_null(t):
-        return [None] * len(array)
+        return pa.nulls(len(array), pa.string())
     out = _sql_cast_to_text(array, oid, type_name)
     if out is not None:
         return out
-    return [None if v is None else fallback_text(v) for v in array.to_pylist()]
+    return pa.array([None if v is None else fallback_text(v) for v in array.to_pylist()], pa.string())
 
 
 def encode_column(array: pa.Array, oid: int, type_name: str, binary: bool) -> list[bytes | None]:
@@ -291,6 +298,58 @@ _pack_i16 = struct.Struct("!h").pack
 def data_rows(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[int]) -> list[bytes]:
     """A RecordBatch as complete DataRow messages (column-at-a-time: each value is
     length-prefixed in one pass over its column, then rows are joined)."""
+    if batch.num_rows and columns and _all_plain_text(columns, formats):
+        buf, starts = text_data_rows(batch, columns)
+        ends = starts[1:].tolist() + [len(buf)]
+        return [buf[a:b] for a, b in zip(starts.tolist(), ends, strict=True)]
+    return data_rows_per_value(batch, columns, formats)
+
+
+def _all_plain_text(columns: Sequence, formats: Sequence[int]) -> bool:
+    """Every column in text format, UTF-8 out and no void column: the vectorized path applies."""
+    return (not any(formats) and client_encoding.is_utf8()
+            and all(oid_of(c) != VOID_OID for c in columns))
+
+
+def text_data_rows(batch: pa.RecordBatch, columns: Sequence) -> tuple[bytes, np.ndarray]:
+    """A RecordBatch's text-format DataRow messages built column-wise with numpy: each
+    column's UTF-8 bytes are scattered into one buffer behind their 4-byte length (-1 for
+    NULL), each row behind its 'D', message length and column count. Returns the buffer
+    and each row's start offset (the same bytes the per-value path writes)."""
+    n = batch.num_rows
+    fields = []
+    widths = np.full(n, 7, dtype=np.int64)  # 'D' + int32 length + int16 column count
+    for i, c in enumerate(columns):
+        text = text_array(batch.column(i), oid_of(c), c.type_name)
+        nulls = text.is_null().to_numpy(zero_copy_only=False)
+        binary = pc.fill_null(text, "").cast(pa.large_binary())
+        offsets = np.frombuffer(binary.buffers()[1], dtype=np.int64)[binary.offset:binary.offset + n + 1]
+        data = binary.buffers()[2]
+        lengths = np.diff(offsets)
+        fields.append((np.where(nulls, -1, lengths), lengths, offsets, data))
+        widths += 4 + lengths
+    starts = np.zeros(n, dtype=np.int64)
+    np.cumsum(widths[:-1], out=starts[1:])
+    out = np.empty(int(starts[-1] + widths[-1]), dtype=np.uint8)
+    head = np.empty((n, 7), dtype=np.uint8)
+    head[:, 0] = ord("D")
+    head[:, 1:5] = (widths - 1).astype(">i4").view(np.uint8).reshape(n, 4)
+    head[:, 5:7] = np.frombuffer(_pack_i16(len(columns)), dtype=np.uint8)
+    out[starts[:, None] + np.arange(7)] = head
+    pos = starts + 7
+    for lengths_or_null, lengths, offsets, data in fields:
+        out[pos[:, None] + np.arange(4)] = lengths_or_null.astype(">i4").view(np.uint8).reshape(n, 4)
+        pos += 4
+        first, last = int(offsets[0]), int(offsets[-1])
+        if last > first:
+            dest = np.repeat(pos - offsets[:-1], lengths) + np.arange(first, last)
+            out[dest] = np.frombuffer(data, dtype=np.uint8)[first:last]
+        pos += lengths
+    return out.tobytes(), starts
+
+
+def data_rows_per_value(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[int]) -> list[bytes]:
+    """DataRow messages from each column's encoded values (binary formats, other client encodings)."""
     cols = []
     for i, c in enumerate(columns):
         values = encode_column(batch.column(i), oid_of(c), c.type_name, formats[i] == 1)
