@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from helios_core.sql import far_dates
 from helios_core.sql import types as T
 from helios_core.sql.functions import datestyle, money, range_io, runtime, timetz
+from helios_core.sql.functions.datetime_decode import julian_to_date
 
 # the relation name of an OID in the running session's catalog (installed by the catalog layer)
 RELATION_NAMES: list[Callable[[int], str | None]] = []
@@ -280,16 +281,7 @@ def date_text(arr: pa.Array) -> pa.Array:
 
 def _far_date(days: int) -> str:
     # proleptic Gregorian from the epoch, PostgreSQL prints BC years as '0044-03-15 BC'
-    jd = days + 2440588  # julian day number
-    a = jd + 32044
-    b = (4 * a + 3) // 146097
-    c = a - 146097 * b // 4
-    d = (4 * c + 3) // 1461
-    e = c - 1461 * d // 4
-    m = (5 * e + 2) // 153
-    day = e - (153 * m + 2) // 5 + 1
-    month = m + 3 - 12 * (m // 10)
-    year = 100 * b + d - 4800 + m // 10
+    year, month, day = julian_to_date(days + 2440588)  # the epoch's Julian day number is 2440588
     if year <= 0:
         return f"{1 - year:04d}-{month:02d}-{day:02d} BC"
     return f"{year:04d}-{month:02d}-{day:02d}"

@@ -228,13 +228,7 @@ class MongoConnection:
             return
         response_to = message.request_id
         while True:
-            request_id = next(server.request_ids)
-            streaming = _exhaust_continues(message, reply)
-            if message.op_code == OP_QUERY:
-                data = encode_op_reply(request_id, response_to, reply, message.compressor)
-            else:
-                data = encode_op_msg(request_id, response_to, reply, message.compressor,
-                                     flags=MORE_TO_COME if streaming else 0)
+            data, request_id, streaming = _encode_reply(server, message, reply, response_to)
             if not taken.send(data) or not streaming:
                 return
             response_to = request_id  # an exhaust cursor, as in _serve_stream
@@ -271,13 +265,7 @@ class MongoConnection:
                 continue
             response_to = message.request_id
             while True:
-                request_id = next(self.server.request_ids)
-                streaming = _exhaust_continues(message, reply)
-                if message.op_code == OP_QUERY:
-                    data = encode_op_reply(request_id, response_to, reply, message.compressor)
-                else:
-                    data = encode_op_msg(request_id, response_to, reply, message.compressor,
-                                         flags=MORE_TO_COME if streaming else 0)
+                data, request_id, streaming = _encode_reply(self.server, message, reply, response_to)
                 try:
                     await self.stream.send(data)
                 except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
@@ -287,6 +275,16 @@ class MongoConnection:
                 # an exhaust cursor: the next batch follows unasked, answering the reply just sent
                 response_to = request_id
                 reply = await anyio.to_thread.run_sync(self.commands.run, message, limiter=self.server.limiter)
+
+
+def _encode_reply(server: MongoServer, message: Message, reply: Any, response_to: int) -> tuple[bytes, int, bool]:
+    """(the reply's bytes, its request id, whether an exhaust cursor's next batch follows it)."""
+    request_id = next(server.request_ids)
+    streaming = _exhaust_continues(message, reply)
+    if message.op_code == OP_QUERY:
+        return encode_op_reply(request_id, response_to, reply, message.compressor), request_id, streaming
+    data = encode_op_msg(request_id, response_to, reply, message.compressor, flags=MORE_TO_COME if streaming else 0)
+    return data, request_id, streaming
 
 
 def _format_address(address: Any) -> str:
