@@ -10,9 +10,11 @@ that anyone may set; an unknown name without a dot is 42704.
 from __future__ import annotations
 
 import re
+import zoneinfo
 from typing import Any
 
 from helios_core.errors import HeliosError, InvalidParameterValue, UndefinedObject
+from helios_core.sql.functions.text_out import zone_name
 from helios_core.sql.server_version import PG_VERSION, PG_VERSION_NUM
 
 # name -> (PostgreSQL's display name, default value, short description)
@@ -342,12 +344,13 @@ def _check_timezone(value: str) -> str:
     if re.fullmatch(r"(?:<[^<>]*>|[A-Za-z]{3,})?[+-]?\d{1,2}(:\d{2}){0,2}", v):
         return v  # a POSIX offset: '+05', 'UTC+3', '<+03>-03' (read by text_out.session_tz_info)
     try:
-        import zoneinfo
-
         zoneinfo.ZoneInfo(v)
         return v
     except Exception:  # noqa: BLE001 - any failure means the zone name is unknown
-        raise InvalidParameterValue(f'invalid value for parameter "TimeZone": "{value}"') from None
+        spelled = zone_name(v)  # PostgreSQL takes zone names in any case and shows their own spelling
+        if spelled is None:
+            raise InvalidParameterValue(f'invalid value for parameter "TimeZone": "{value}"') from None
+        return spelled
 
 
 class Settings:

@@ -88,3 +88,16 @@ def test_timestamp_ignores_the_zone_and_names_its_type(session):
     with pytest.raises(HeliosError) as err:
         _text(session, "Feb 10 17:32:01 1997 xyz", "timestamp")
     assert err.value.message == 'invalid input syntax for type timestamp: "Feb 10 17:32:01 1997 xyz"'
+
+
+def test_zone_names_in_any_case():
+    """PostgreSQL matches IANA zone names regardless of case and shows the database's spelling."""
+    import helios_core
+
+    s = helios_core.connect()
+    s.execute("set timezone = 'UTC'")
+    assert s.execute("select '2026-12-03 02:50:00 america/port-au-prince'::timestamptz::text, "
+                     "'2024-01-01 10:00 AMERICA/NEW_YORK'::timestamptz::text")[0].rows() == [
+        ("2026-12-03 07:50:00+00", "2024-01-01 15:00:00+00")]
+    s.execute("set timezone = 'america/port-au-prince'")
+    assert s.execute("show timezone")[0].rows() == [("America/Port-au-Prince",)]

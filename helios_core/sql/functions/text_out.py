@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -388,12 +389,28 @@ def tz_info(name: str) -> dt.tzinfo:
     if m:
         secs = int(m.group(2)) * 3600 + int(m.group(3) or 0) * 60 + int(m.group(4) or 0)
         return dt.timezone(dt.timedelta(seconds=-secs if m.group(1) == "-" else secs))
-    for cand in (n, n.upper(), n.title(), n.capitalize()):
+    for cand in (n, n.upper(), n.title(), n.capitalize(), zone_name(n)):
+        if not cand:
+            continue
         try:
             return ZoneInfo(cand)
         except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
             continue
     raise InvalidParameterValue(f'time zone "{name}" not recognized')
+
+
+def zone_name(name: str) -> str | None:
+    """The zone database's spelling of an IANA zone name written in any case, else None."""
+    return _zone_names().get(name.strip().lower())
+
+
+@functools.cache
+def _zone_names() -> dict[str, str]:
+    """Every IANA zone name by its lower-case spelling: PostgreSQL matches zone names regardless of
+    case ('america/port-au-prince'), the zone database's files do not."""
+    import zoneinfo
+
+    return {key.lower(): key for key in zoneinfo.available_timezones()}
 
 
 def interval_parts_text(months: int, days: int, micros: int) -> str:
