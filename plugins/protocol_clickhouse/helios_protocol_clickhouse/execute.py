@@ -194,14 +194,16 @@ class ClickHouseSession:
         ``types`` give ClickHouse types where the ClickHouse expression settles them
         (``count()`` is UInt64 where the kernel says bigint). A statement whose 64-bit integer
         arithmetic left bigint's range runs again with that arithmetic exact, then wrapped around
-        2^64 as ClickHouse's is (the common case pays nothing for it)."""
-        second = tree.copy() if not stream and tree.find(exp.Add, exp.Sub, exp.Mul) else None
+        2^64 as ClickHouse's is (the common case pays nothing for it). A streamed result is run
+        again only when the error comes before its first block (nothing has been sent yet)."""
+        second = tree.copy() if tree.find(exp.Add, exp.Sub, exp.Mul) else None
         try:
             return self.execute_sql(self.translate(tree), format=format, types=types, stream=stream)
         except HeliosError as exc:
             if second is None or exc.sqlstate != "22003" or "bigint out of range" not in str(exc):
                 raise
-        return self.execute_sql(self.translate(second, exact_integers=True), format=format, types=types)
+        return self.execute_sql(self.translate(second, exact_integers=True), format=format, types=types,
+                                stream=stream)
 
     def translate(self, tree: exp.Expression, *, exact_integers: bool = False) -> str:
         """The kernel's SQL for a ClickHouse tree."""

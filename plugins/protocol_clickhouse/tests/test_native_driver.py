@@ -140,6 +140,14 @@ def test_settings_per_query(server: HeliosServer, pg: psycopg.Connection) -> Non
     assert info.value.code == 432
 
 
+def test_64_bit_arithmetic_wraps_around_over_the_native_protocol(server: HeliosServer) -> None:
+    """As over HTTP (and as ClickHouse answers, checked with chdb): the streamed native result runs
+    again with exact arithmetic when bigint's range is left before its first block."""
+    rows = client(server).execute("SELECT toUInt64(18446744073709551615) + 1, 9223372036854775807 + 1, "
+                                  "toInt64(9223372036854775807) + 1, intDiv(7, 2), 7 / 2")
+    assert rows == [(0, 9223372036854775808, -9223372036854775808, 3, 3.5)]
+
+
 def test_branch_setting_reads_and_writes_that_branch(server: HeliosServer, pg: psycopg.Connection) -> None:
     pg.execute("create table per_branch (v text)")
     pg.execute("insert into per_branch values ('main')")
