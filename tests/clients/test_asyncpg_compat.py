@@ -191,3 +191,19 @@ def test_parameters_inside_insert_values_expressions_take_their_types(server: He
             await conn.close()
 
     assert anyio.run(main) == [["int4"], ["int4", "text"], ["int8"], ["int4", "text", "int8"]]
+
+
+def test_a_decimal_parameter_keeps_its_scale(server: HeliosServer) -> None:
+    """``$1::numeric`` bound in binary from Decimal('1.10') is 1.10, as PostgreSQL answers."""
+    import decimal
+
+    async def main() -> tuple:
+        conn = await asyncpg.connect(_dsn(server))
+        try:
+            return tuple(await conn.fetchrow("select $1::numeric, $2::numeric + 1, $3::numeric",
+                                             decimal.Decimal("1.10"), decimal.Decimal("3.000"),
+                                             decimal.Decimal("-0.5E+2")))
+        finally:
+            await conn.close()
+
+    assert [str(v) for v in anyio.run(main)] == ["1.10", "4.000", "-50"]

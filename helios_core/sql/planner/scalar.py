@@ -473,6 +473,9 @@ class ScalarCompiler:
                 return const_vec(None if v is None else str(v), T.UNKNOWN)
             if isinstance(v, str) and _t.name not in ("text", "varchar", "bpchar", "name", "unknown"):
                 return self.cast_vec(const_vec(v, T.UNKNOWN), _t)
+            if isinstance(v, decimal.Decimal) and _t.name == "numeric" and _t.typmod == -1:
+                # read as its text, as a literal: the value keeps its own scale (1.10, not 1.1)
+                return self.cast_vec(const_vec(str(v), T.UNKNOWN), _t)
             if isinstance(v, list) and _t.element is not None and any(isinstance(x, list) for x in v):
                 check_rectangular(v)  # an N-dimensional array from a binary parameter
                 arr, at = from_rows([v], _t)
