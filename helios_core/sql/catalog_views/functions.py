@@ -30,7 +30,13 @@ from helios_core.sql import functions as F
 from helios_core.sql import privilege_functions
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views import partition_info, relation_sizes
-from helios_core.sql.catalog_views.model import CatalogModel, domain_constraints, namespace_oid, role_oid
+from helios_core.sql.catalog_views.model import (
+    CatalogModel,
+    domain_constraints,
+    namespace_oid,
+    role_oid,
+    stable_oid,
+)
 from helios_core.sql.functions import text_out
 from helios_core.sql.routines import signature_text
 from helios_core.sql.server_version import version_string
@@ -91,9 +97,29 @@ def _format_type(args: list[pa.Array]) -> pa.Array:
             t = attrs.evolve(t, typmod=int(typmod))
         elif typmod is not None and int(typmod) >= 0 and t.element is not None:
             t = T.array_of(attrs.evolve(t.element, typmod=int(typmod)))
+        schema = _type_schema(t)
+        if schema is not None and schema not in _search_path_schemas():
+            return f"{_quoted_ident(schema)}.{t.sql_name()}"  # as format_type names a type not visible
         return t.sql_name()
 
     return _map(args, one, pa.string())
+
+
+def _type_schema(t: T.SqlType) -> str | None:
+    """The schema of a user-defined type (a domain, an enum, or an array of one), else None."""
+    base = t.element if t.element is not None else t
+    if base.domain is not None:
+        return base.domain.schema
+    s = _session()
+    txn = getattr(getattr(s, "tx", None), "txn", None) if base.labels is not None else None
+    for rec in (txn.catalog_list("type").values() if txn is not None else ()):
+        if rec.get("kind") == "enum" and stable_oid("type", f"{rec['schema']}.{rec['name']}") == base.oid:
+            return rec["schema"]
+    return None
+
+
+def _quoted_ident(name: str) -> str:
+    return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
 
 
 def _search_path_schemas() -> list[str]:

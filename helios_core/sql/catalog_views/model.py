@@ -181,6 +181,21 @@ def _action(value: Any) -> str:
     return _ACTION.get(v, v[:1] if v[:1] in "arcnd" else "a")
 
 
+def _column_type(md: dict, sql_name: str | None, arrow_type: Any, schema: str) -> Any:
+    """A column's SQL type from its metadata, whatever the search_path (pg_dump reads the catalogs
+    with an empty one): enums and domains by their qualified names, a user type's array in the
+    table's schema or public; text when nothing resolves."""
+    names = [md["enum"]] if md.get("enum") else [md["domain"]] if md.get("domain") else []
+    if sql_name:
+        names += [sql_name, f"{schema}.{sql_name}", f"public.{sql_name}"]
+    for name in names:
+        try:
+            return T.type_from_name(name)
+        except Exception:  # noqa: BLE001, S112 - an unknown spelling: try the next one
+            continue
+    return T.sql_type_of_arrow(arrow_type) if not sql_name else T.TEXT
+
+
 def _view_reloptions(options: dict | None) -> list[str]:
     """A view's WITH options as pg_class.reloptions spells them (``security_barrier=true``);
     check_option comes last, as PostgreSQL appends it to the listed ones."""
@@ -250,11 +265,7 @@ class CatalogModel:
             for i, c in enumerate(t.columns, 1):
                 md = dict(getattr(c, "metadata", None) or {})
                 sql_name = md.get("sql_type")
-                try:
-                    st = T.type_from_name(md["enum"]) if md.get("enum") else \
-                        T.type_from_name(sql_name) if sql_name else T.sql_type_of_arrow(c.type)
-                except Exception:  # noqa: BLE001 - unknown type names show as text
-                    st = T.TEXT
+                st = _column_type(md, sql_name, c.type, t.schema)
                 identity = str(md.get("identity", "") or "").lower()
                 rel.columns.append(Column(
                     name=c.name, type=st, number=i,
@@ -339,7 +350,9 @@ class CatalogModel:
             specs: list[tuple[str, dict]] = []
             # a unique index (CREATE UNIQUE INDEX) is enforced like a constraint but is none
             specs += [("u", c) for c in o.get("unique") or [] if isinstance(c, dict) and not c.get("index_only")]
-            specs += [("c", c) for c in o.get("checks") or [] if isinstance(c, dict)]
+            # an enum column's label check is how the engine keeps the type's values: no constraint
+            # PostgreSQL would list (pg_dump would carry it to PostgreSQL)
+            specs += [("c", c) for c in o.get("checks") or [] if isinstance(c, dict) and not c.get("enum")]
             specs += [("f", c) for c in o.get("foreign_keys") or [] if isinstance(c, dict)]
             for c in o.get("constraints") or []:
                 if isinstance(c, dict):

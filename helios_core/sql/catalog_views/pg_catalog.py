@@ -262,7 +262,7 @@ def pg_attribute(model: CatalogModel) -> list[tuple]:
             collation = DEFAULT_COLLATION_OID if base.name in ("text", "varchar", "bpchar") else 0
             length = -1 if t.element is not None else _LEN.get(t.name, -1)
             rows.append((
-                r.oid, c.name, t.oid, -1, length, c.number, 1 if t.element is not None else 0, -1, t.typmod,
+                r.oid, c.name, T.catalog_oid(t), -1, length, c.number, 1 if t.element is not None else 0, -1, t.typmod,
                 length in (1, 2, 4, 8) and t.element is None, _ALIGN.get(t.name, "i"),
                 "x" if length == -1 else "p", "", c.not_null, _has_default(c), False, c.identity,
                 c.generated, False, c.name in local if inh is not None else True,
