@@ -175,13 +175,35 @@ def table_sql_columns(table: Any) -> list[tuple[str, SqlType]]:
             except HeliosError:
                 t = types.TEXT
         elif sql_name:
-            t = types.type_from_name(sql_name)
+            t = _user_or_builtin_type(types, (col.metadata or {}).get("domain"), sql_name,
+                                      getattr(table, "schema", None) or "public")
             if t.element is not None and col.type != t.arrow_type and pa.types.is_list(col.type):
                 t = attrs.evolve(t, arrow_type=col.type)  # an N-dimensional array column (integer[][])
         else:
             t = types.sql_type_of_arrow(col.type)
         out.append((col.name, t))
     return out
+
+
+def _user_or_builtin_type(types: Any, domain: str | None, sql_name: str, schema: str) -> SqlType:
+    """A column's type whatever the search_path: a domain by its qualified name; a name that the
+    search_path does not reach (an array of a user type) in the table's schema, then public."""
+    if domain:
+        try:
+            return types.type_from_name(domain)
+        except HeliosError:
+            pass
+    try:
+        return types.type_from_name(sql_name)
+    except HeliosError as e:
+        if e.sqlstate != "42704":
+            raise
+        for where in (schema, "public"):
+            try:
+                return types.type_from_name(f"{where}.{sql_name}")
+            except HeliosError:
+                continue
+        raise
 
 
 def lookup_virtual_table(schema: str, name: str) -> Any:

@@ -46,3 +46,5 @@ def test_column_types_as_pg_dump_reads_them():
                                           ("ma", "public.mood[]"), ("n", "numeric(5,2)")]
     assert s.execute("select count(*) from pg_constraint where conrelid = 'public.typed_cols'::regclass")[0].rows() \
         == [(0,)]  # the enum columns' label checks are the engine's, not constraints PostgreSQL would list
+    s.execute("insert into public.typed_cols (p, ma) values (5, '{a,b}')")  # pg_dump's COPY reads it so too
+    assert s.execute("select p, ma from public.typed_cols")[0].rows() == [(5, ["a", "b"])]
