@@ -452,8 +452,10 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
         for p, d in groups.items():
             items = sorted(d.items(), key=lambda kv: (len(kv[0].encode()), kv[0].encode())) if isinstance(
                 d, dict) else d
-            kv = ' : ' if name == "json_object_agg" else ": "
-            out[p] = "{" + ", ".join(json.dumps(k, ensure_ascii=False) + kv + v for k, v in items) + "}"
+            if name == "json_object_agg":  # PostgreSQL's json text: '{ "a" : 1, "b" : 2 }'
+                out[p] = "{ " + ", ".join(json.dumps(k, ensure_ascii=False) + " : " + v for k, v in items) + " }"
+            else:
+                out[p] = "{" + ", ".join(json.dumps(k, ensure_ascii=False) + ": " + v for k, v in items) + "}"
         return pa.array(out, pa.string())
     if name in ("percentile_cont", "percentile_disc"):
         return percentile_from_sorted(spec, p_np, vals, ngroups, F)

@@ -49,3 +49,15 @@ def test_setting_a_generated_column_is_refused_whether_or_not_a_row_matches(sql)
         s.prepare("update always_id set id = $1 where id = $2")
     s.execute("insert into always_id (v) values (1)")
     assert s.execute("update always_id set id = default, g = default, v = 3")[0].command_tag == "UPDATE 1"
+
+
+def test_json_object_agg_as_postgresql_writes_it():
+    """json_object_agg(k, v [ORDER BY ...]): PostgreSQL 15's text ('{ "a" : 1 }'; it was an internal error)."""
+    s = helios_core.connect()
+    s.execute("create table joa (k text, v int)")
+    s.execute("insert into joa values ('a', 1), ('b', 2)")
+    assert s.execute("select json_object_agg(k, v), json_object_agg(k, v order by k desc), "
+                     "jsonb_object_agg(k, v order by k desc)::text from joa")[0].rows() == [
+        ('{ "a" : 1, "b" : 2 }', '{ "b" : 2, "a" : 1 }', '{"a": 1, "b": 2}')]
+    assert s.execute("select k, json_object_agg(k, v) from joa group by k order by k")[0].rows() == [
+        ("a", '{ "a" : 1 }'), ("b", '{ "b" : 2 }')]

@@ -1450,12 +1450,19 @@ class Builder:
                 args_ast = []
             else:
                 args_ast = [v for k in ("this", "expression") if (v := node.args.get(k)) is not None]
+                if not args_ast and isinstance(node, exp.JSONObjectAgg):  # json_object_agg(k, v)
+                    args_ast = list(node.expressions)
                 if isinstance(node, exp.GroupConcat):
                     args_ast = [node.this]
                     sep = node.args.get("separator")
                     if sep is not None:
                         s = self.compile(sep, scope)
                         direct.append(s.const.value() if s.const is not None else ",")
+            if len(args_ast) > 1 and isinstance(args_ast[-1], exp.Order):  # f(k, v ORDER BY ...)
+                o = args_ast[-1]
+                args_ast[-1] = o.this
+                for it in o.expressions:
+                    order.append((self.compile(it.this, scope), bool(it.args.get("desc")), _nulls_first(it)))
             if args_ast and isinstance(args_ast[0], exp.Order):
                 o = args_ast[0]
                 args_ast = [o.this] + args_ast[1:]
