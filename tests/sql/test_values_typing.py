@@ -61,3 +61,12 @@ def test_json_object_agg_as_postgresql_writes_it():
         ('{ "a" : 1, "b" : 2 }', '{ "b" : 2, "a" : 1 }', '{"a": 1, "b": 2}')]
     assert s.execute("select k, json_object_agg(k, v) from joa group by k order by k")[0].rows() == [
         ("a", '{ "a" : 1 }'), ("b", '{ "b" : 2 }')]
+
+
+def test_json_values_keep_their_text_inside_json_builders():
+    """to_json of a json value is that value: json_agg and json_build_* embed json as written (answers
+    from PostgreSQL 15)."""
+    s = helios_core.connect()
+    assert s.execute("""select to_json('{"a" : 1}'::json), json_agg(x), json_agg(json_build_object('id', 2))
+                        from (values ('{"a" : 1}'::json)) v(x)""")[0].rows() == [
+        ('{"a" : 1}', '[{"a" : 1}]', '[{"id" : 2}]')]

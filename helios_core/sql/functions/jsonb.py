@@ -452,8 +452,12 @@ def _to_jsonb(args: list[Vec]) -> Vec:
 
 @scalar("to_json")
 def _to_json(args: list[Vec]) -> Vec:
-    """json, not jsonb: PostgreSQL writes it compactly ({"f1":1,"f2":"a"}, [1,2])."""
-    return _as_json_vec(_known(args[0]))
+    """json, not jsonb: PostgreSQL writes it compactly ({"f1":1,"f2":"a"}, [1,2]); a json value is
+    itself, its text as written (json_agg and json_build_* embed it so)."""
+    v = _known(args[0])
+    if v.type.name == "json":
+        return v
+    return _as_json_vec(v)
 
 
 @scalar("array_to_json", nargs=(1, 2))
