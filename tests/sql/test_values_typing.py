@@ -70,3 +70,18 @@ def test_json_values_keep_their_text_inside_json_builders():
     assert s.execute("""select to_json('{"a" : 1}'::json), json_agg(x), json_agg(json_build_object('id', 2))
                         from (values ('{"a" : 1}'::json)) v(x)""")[0].rows() == [
         ('{"a" : 1}', '[{"a" : 1}]', '[{"id" : 2}]')]
+
+
+@pytest.mark.parametrize(("sql", "message"), [
+    ("select j from json_cols order by 1", "could not identify an ordering operator for type json"),
+    ("select distinct j from json_cols", "could not identify an equality operator for type json"),
+])
+def test_json_has_no_ordering_or_equality(sql, message):
+    """As in PostgreSQL, json (unlike jsonb) cannot be sorted or compared: 42883."""
+    s = helios_core.connect()
+    s.execute("create table json_cols (j json, b jsonb)")
+    s.execute("""insert into json_cols values ('{"a": 1}', '{"a": 1}')""")
+    with pytest.raises(HeliosError) as caught:
+        s.execute(sql)
+    assert (caught.value.sqlstate, caught.value.message) == ("42883", message)
+    assert s.execute("select distinct b from json_cols order by b")[0].rows() == [('{"a": 1}',)]

@@ -348,8 +348,10 @@ class Builder:
                 op = L.Distinct(op, on=on_idx)
                 keys = []  # already in order
             else:
+                _refuse_unsortable(out_fields[:nvis], "equality")
                 op = L.Distinct(op, visible=nvis)
         if keys:
+            _refuse_unsortable([out_fields[k.index] for k in keys], "ordering")
             op = L.Sort(op, keys)
             if not has_agg and not windows and distinct is None:
                 self.index_top_k(sel, op)
@@ -1709,6 +1711,15 @@ def _same_family(a: T.SqlType, b: T.SqlType) -> bool:
     if a.name in texts and b.name in texts:
         return True
     return a.name == b.name
+
+
+def _refuse_unsortable(fields: list[Field], kind: str) -> None:
+    """json has no ordering or equality operator in PostgreSQL: ORDER BY or DISTINCT over it is 42883."""
+    for f in fields:
+        if f.type.name == "json":
+            raise HeliosError(f"could not identify an {kind} operator for type json", sqlstate="42883",
+                              hint="Use an explicit ordering operator or modify the query." if kind == "ordering"
+                              else None)
 
 
 def _agg_name(node: exp.Expression) -> str:
