@@ -85,3 +85,13 @@ def test_json_has_no_ordering_or_equality(sql, message):
         s.execute(sql)
     assert (caught.value.sqlstate, caught.value.message) == ("42883", message)
     assert s.execute("select distinct b from json_cols order by b")[0].rows() == [('{"a": 1}',)]
+
+
+def test_json_object_keeps_pairs_in_order():
+    """json_object(text[] [, text[]]) as PostgreSQL 15: every pair as given (jsonb_object keeps the
+    last of a key); it was parsed as SQL's JSON_OBJECT(k: v) and refused."""
+    s = helios_core.connect()
+    assert s.execute("select json_object('{a,b}', '{1,2}'), json_object('{a,1,b,2,a,3}'), "
+                     "json_object('{{a,1},{b,null}}'), jsonb_object('{a,1,b,2,a,3}')::text")[0].rows() == [
+        ('{"a" : "1", "b" : "2"}', '{"a" : "1", "b" : "2", "a" : "3"}', '{"a" : "1", "b" : null}',
+         '{"a": "3", "b": "2"}')]

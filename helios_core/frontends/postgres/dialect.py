@@ -119,7 +119,8 @@ class Helios(Postgres):
         LAMBDAS: ClassVar[dict] = {k: v for k, v in Postgres.Parser.LAMBDAS.items() if k != TokenType.ARROW}
         # jsonb_exists(doc, key) is PostgreSQL's function form of ?, not a JSON path test
         FUNCTION_PARSERS: ClassVar[dict] = {
-            **{k: v for k, v in Postgres.Parser.FUNCTION_PARSERS.items() if k != "JSONB_EXISTS"},
+            # json_object(keys, values) is PostgreSQL 15's function, not SQL's JSON_OBJECT(k: v)
+            **{k: v for k, v in Postgres.Parser.FUNCTION_PARSERS.items() if k not in ("JSONB_EXISTS", "JSON_OBJECT")},
             "DATE_PART": lambda self: _date_part(self._parse_csv(self._parse_bitwise)),
         }
         # @@ and @@@ keep their spelling (sqlglot reads @@ as MySQL's MATCH ... AGAINST, the

@@ -726,11 +726,11 @@ def _jsonb_insert(args: list[Vec]) -> Vec:
     return _result(out, T.JSONB, all_scalar)
 
 
-@scalar("jsonb_object", "json_object", nargs=(1, 2))
-def _jsonb_object(args: list[Vec]) -> Vec:
+def _object_pairs(args: list[Vec]) -> tuple[list, bool]:
+    """json(b)_object's (key, value) pairs per row (_MISSING for a NULL argument), and scalarness."""
     if len(args) == 1:
         a = cast(args[0], T.array_of(T.TEXT))
-        out = []
+        out: list = []
         for lst in a.array.to_pylist():
             if lst is None:
                 out.append(_MISSING)
@@ -744,7 +744,7 @@ def _jsonb_object(args: list[Vec]) -> Vec:
             if len(lst) % 2:
                 raise HeliosError("array must have even number of elements", sqlstate="2202E")
             out.append(_object_of(lst[0::2], lst[1::2]))
-        return _result(out, T.JSONB, a.scalar)
+        return out, a.scalar
     k, v = (cast(x, T.array_of(T.TEXT)) for x in args)
     (ka, va), s = full([k, v])
     out = []
@@ -757,13 +757,31 @@ def _jsonb_object(args: list[Vec]) -> Vec:
         if len(x) != len(y):
             raise HeliosError("mismatched array dimensions", sqlstate="2202E")
         out.append(_object_of(x, y))
-    return _result(out, T.JSONB, s)
+    return out, s
 
 
-def _object_of(keys: list, values: list) -> dict:
+@scalar("jsonb_object", nargs=(1, 2))
+def _jsonb_object(args: list[Vec]) -> Vec:
+    pairs, scalar_ = _object_pairs(args)
+    return _result([p if p is _MISSING else dict(p) for p in pairs], T.JSONB, scalar_)
+
+
+@scalar("json_object", nargs=(1, 2))
+def _json_object(args: list[Vec]) -> Vec:
+    """json, not jsonb: every pair in the given order, PostgreSQL's '{"a" : "1", "b" : null}' text."""
+    pairs, scalar_ = _object_pairs(args)
+
+    def text(p: list) -> str:
+        return "{" + ", ".join(json.dumps(k, ensure_ascii=False) + " : " +
+                               ("null" if v is None else json.dumps(v, ensure_ascii=False)) for k, v in p) + "}"
+
+    return Vec(pa.array([None if p is _MISSING else text(p) for p in pairs], pa.string()), T.JSON, scalar_)
+
+
+def _object_of(keys: list, values: list) -> list[tuple]:
     if any(k is None for k in keys):
         raise HeliosError("null value not allowed for object key", sqlstate="22004")
-    return dict(zip(keys, values, strict=True))
+    return list(zip(keys, values, strict=True))
 
 
 # ------------------------------------------------------------- expansion helpers (for the planner)
