@@ -1534,6 +1534,18 @@ _RENAME_CONSTRAINT = re.compile(r"table\s+(?P<exists>if\s+exists\s+)?(?P<only>on
                                 r"constraint\s+(?P<old>\S+)\s+to\s+(?P<new>\S+?)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
 
 
+def _owned_table(session: Any, txn: Any, spelled: str, *, missing_ok: bool = False) -> Any:
+    """The table a command names (42P01 unless ``missing_ok``, then None), owned by the session's role."""
+    schema, name = table_name(session, exp.to_table(spelled, dialect="postgres"), txn)
+    tdef = txn.get_table(schema, name)
+    if tdef is None:
+        if missing_ok:
+            return None
+        raise UndefinedTable(f'relation "{name}" does not exist')
+    object_privileges.check_owner(session, object_privileges.ObjectRef("table", name, schema))
+    return tdef
+
+
 def rename_constraint_command(session: Any, text: str) -> Result | None:
     """ALTER TABLE [ONLY] t RENAME CONSTRAINT a TO b (None when ``text`` is not one): a CHECK constraint is
     renamed in the tables that inherit it too; a key's index takes the new name with it."""
@@ -1541,13 +1553,11 @@ def rename_constraint_command(session: Any, text: str) -> Result | None:
     if m is None:
         return None
     txn = session.tx.current()
-    schema, name = table_name(session, exp.to_table(m["table"], dialect="postgres"), txn)
-    tdef = txn.get_table(schema, name)
+    tdef = _owned_table(session, txn, m["table"], missing_ok=bool(m["exists"]))
     if tdef is None:
-        if m["exists"]:
-            return Result(command_tag="ALTER TABLE", notices=[f'relation "{name}" does not exist, skipping'])
-        raise UndefinedTable(f'relation "{name}" does not exist')
-    object_privileges.check_owner(session, object_privileges.ObjectRef("table", name, schema))
+        name = table_name(session, exp.to_table(m["table"], dialect="postgres"), txn)[1]
+        return Result(command_tag="ALTER TABLE", notices=[f'relation "{name}" does not exist, skipping'])
+    schema, name = tdef.schema, tdef.name
     old = ident(exp.to_identifier(m["old"]))
     new = ident(exp.to_identifier(m["new"]))
     check = next((k for k in tdef.options.get("checks") or [] if k["name"] == old), None)
@@ -1589,11 +1599,7 @@ def inherit_command(session: Any, text: str) -> Result | None:
     if m is None:
         return None
     txn = session.tx.current()
-    schema, name = table_name(session, exp.to_table(m["child"], dialect="postgres"), txn)
-    child = txn.get_table(schema, name)
-    if child is None:
-        raise UndefinedTable(f'relation "{name}" does not exist')
-    object_privileges.check_owner(session, object_privileges.ObjectRef("table", name, schema))
+    child = _owned_table(session, txn, m["child"])
     inheritance.alter_inherit(txn, child, *table_name(session, exp.to_table(m["parent"], dialect="postgres"), txn),
                               add=not m["no"])
     return Result(command_tag="ALTER TABLE")
