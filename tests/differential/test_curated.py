@@ -99,6 +99,17 @@ VALUE_EXPRESSIONS = [
 _EV = ("(VALUES (timestamp '2024-01-01 00:00', 1), (timestamp '2024-01-01 00:00', 2), "
        "(timestamp '2024-01-01 01:00', 3), (timestamp '2024-01-01 01:00', NULL), (NULL, 5)) AS ev(created_at, id)")
 STATEMENTS = [
+    # jsonb's btree order: kinds (null < string < number < boolean < array < object), sizes first,
+    # numbers as numerics, a top-level scalar between the empty array and one-element arrays
+    ("SELECT v FROM (VALUES ('[]'::jsonb), ('null'), ('\"a\"'), ('1'), ('10'), ('2.5'), ('true'), ('false'), "
+     "('[1]'), ('[0, 0]'), ('{}'), ('{\"a\": 1}'), ('{\"bb\": 1}'), ('{\"a\": 1, \"b\": 2}'), ('[[1]]'), "
+     "('\"ab\"'), ('-3'), ('[\"x\"]'), ('{\"a\": [1, 2]}'), ('{\"a\": [3]}')) t(v) ORDER BY v"),
+    ("SELECT ('{\"size\": 2}'::jsonb -> 'size') > '15'::jsonb, '2'::jsonb < '15'::jsonb, '1.0'::jsonb = '1'::jsonb, "
+     "'\"b\"'::jsonb > '1'::jsonb, '[1, 2]'::jsonb > '{\"a\": 1}'::jsonb, '[]'::jsonb < 'null'::jsonb, "
+     "'5'::jsonb < '[1]'::jsonb, '{\"b\": 1}'::jsonb > '{\"a\": 1, \"c\": 2}'::jsonb, "
+     "'{\"a\": 1.50}'::jsonb = '{\"a\": 1.5}'::jsonb, '[1, 2]'::jsonb >= '[1, 2.0]'::jsonb"),
+    ("SELECT v ->> 'n' FROM (VALUES ('{\"n\": 2}'::jsonb), ('{\"n\": 15}'), ('{\"n\": 3.5}'), ('{\"n\": 100}')) t(v) "
+     "WHERE v -> 'n' > '3'::jsonb ORDER BY v -> 'n' DESC"),
     f"SELECT id FROM {_EV} WHERE (created_at, id) > ('2024-01-01 00:00', 1) ORDER BY created_at, id LIMIT 3",
     (f"SELECT id, (created_at, id) < ('2024-01-01 01:00', 4), (created_at, id) IS DISTINCT FROM (NULL, 5) "
     f"FROM {_EV} ORDER BY 1"),

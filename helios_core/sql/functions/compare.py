@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.sql import types as T
-from helios_core.sql.functions import network, range_io, timetz
+from helios_core.sql.functions import jsonb_order, network, range_io, timetz
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.vec import Vec, align
 
@@ -30,7 +30,7 @@ def sort_key(arr: pa.Array, t: T.SqlType):
     if t.name == "interval":
         return interval_key(arr)
     if t.name == "jsonb":
-        return arr  # equality is exact on normalized text; ordering approximated by text
+        return jsonb_order.ranks(arr)[0]
     return arr
 
 
@@ -64,6 +64,8 @@ def _key_pair(a, b, t: T.SqlType):
         return network.sort_key(a), network.sort_key(b)
     if t.name == "timetz":
         return timetz.sort_key(a), timetz.sort_key(b)
+    if t.name == "jsonb" and t.element is None:
+        return tuple(jsonb_order.ranks(a, b))
     if t.labels is not None:  # enums order by declaration
         labels = pa.array(list(t.labels), pa.string())
         return pc.index_in(a, value_set=labels), pc.index_in(b, value_set=labels)

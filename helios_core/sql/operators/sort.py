@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helios_core.sql.functions import network, range_io, timetz
+from helios_core.sql.functions import jsonb_order, network, range_io, timetz
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.operators import pg_tie_order
@@ -135,6 +135,8 @@ def _sort_keys(t: pa.Table, keys: list[SortKey], fields: list[Any] | None) -> tu
         elif getattr(st, "name", "") == "timetz":
             col = t.column(k.index)
             cols[name] = timetz.sort_key(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
+        elif getattr(st, "name", "") == "jsonb" and getattr(st, "element", None) is None:
+            cols[name] = jsonb_order.ranks(t.column(k.index))[0]
         elif getattr(st, "name", "") in network.NETWORK_TYPES:
             cols[name] = network.sort_key(t.column(k.index).combine_chunks()
                                           if isinstance(t.column(k.index), pa.ChunkedArray) else t.column(k.index))
