@@ -50,6 +50,7 @@ from helios_core.sql import (
     types,
 )
 from helios_core.sql.extensions import catalog as extensions_catalog
+from helios_core.sql.routines import definition as routine_definition
 from helios_core.sql.routines import notices as routine_notices
 from helios_core.sql.temp_tables import is_temp_schema, own_schema
 from helios_core.sql.triggers import firing
@@ -1024,10 +1025,13 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
                 raise DependentObjectsStillExist(f"cannot drop schema {name} because other objects depend on it",
                                                  hint="Use DROP ... CASCADE to drop the dependent objects too.")
             for tdef in contents:
-                drop_table_objects(session, txn, tdef.schema, tdef.name, cascade=True)
+                if txn.get_table(tdef.schema, tdef.name) is not None:  # partitions go with their parent
+                    drop_table_objects(session, txn, tdef.schema, tdef.name, cascade=True)
             for k in views:
-                txn.catalog_delete("view", k)
-            for kk in ("sequence", "index"):
+                if txn.catalog_get("view", k) is not None:
+                    txn.catalog_delete("view", k)
+            # what else lives in the schema: sequences, indexes, types (enums, domains), routines
+            for kk in ("sequence", "index", "type", routine_definition.KIND):
                 for k in list(txn.catalog_list(kk)):
                     if k.startswith(name + "."):
                         txn.catalog_delete(kk, k)

@@ -24,6 +24,7 @@ from helios_core.errors import (
     SyntaxError_,
     UndefinedColumn,
     UndefinedFunction,
+    UndefinedObject,
 )
 from helios_core.sql import index_search
 from helios_core.sql import types as T
@@ -113,6 +114,8 @@ STRICT_FUNCTIONS = {
 }
 
 # constructs PostgreSQL names in "<construct> types X and Y cannot be matched"
+# schemas whose functions are built in rather than catalog entries (a plugin's live under its name)
+_SYSTEM_SCHEMAS = {"pg_catalog", "information_schema", "heliosdb", "helios", "timescaledb_information"}
 _MATCHED_CONTEXTS = {"VALUES", "CASE", "COALESCE", "GREATEST", "LEAST", "ARRAY", "UNION", "INTERSECT", "EXCEPT",
                      "JOIN/USING"}
 
@@ -1922,6 +1925,10 @@ class ScalarCompiler:
         routines = planner_calls.lookup(self.ctx, f"{schema.name}.{name}", len(arg_asts))
         if routines:
             return planner_calls.compile_call(self, routines, arg_asts, scope)
+        txn = getattr(self.ctx, "txn", None)
+        if txn is not None and schema.name.lower() not in _SYSTEM_SCHEMAS \
+                and not schema.name.lower().startswith("pg_temp") and txn.catalog_get("schema", schema.name) is None:
+            raise UndefinedObject(f'schema "{schema.name}" does not exist', sqlstate="3F000")
         args = [self.compile(a, scope) for a in arg_asts]
         raise UndefinedFunction(f"function {schema.name}.{name}({', '.join(a.type.sql_name() for a in args)}) "
                                 "does not exist",
