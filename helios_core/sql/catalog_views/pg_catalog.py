@@ -34,6 +34,7 @@ from helios_core.sql.catalog_views.model import (
 )
 from helios_core.sql.catalog_views.registry import catalog_table, static_table
 from helios_core.sql.extensions import catalog as extensions_catalog
+from helios_core.sql.functions.proc_oids import builtin_proc_oid
 from helios_core.sql.row_security import catalog_rows as rls_catalog
 from helios_core.sql.triggers import catalog_rows
 
@@ -93,12 +94,22 @@ def type_row(t: Any) -> tuple:
 
 @catalog_table(PG, "pg_type", """oid oid, typname name, typnamespace oid, typowner oid, typlen int2,
     typbyval bool, typtype "char", typcategory "char", typispreferred bool, typisdefined bool, typdelim "char",
-    typrelid oid, typsubscript text, typelem oid, typarray oid, typinput text, typoutput text, typreceive text,
-    typsend text, typmodin text, typmodout text, typanalyze text, typalign "char", typstorage "char",
+    typrelid oid, typsubscript regproc, typelem oid, typarray oid, typinput regproc, typoutput regproc,
+    typreceive regproc, typsend regproc, typmodin regproc, typmodout regproc, typanalyze regproc, typalign "char",
+    typstorage "char",
     typnotnull bool, typbasetype oid, typtypmod int4, typndims int4, typcollation oid, typdefaultbin text,
     typdefault text, typacl text[]""")
 def pg_type(model: CatalogModel) -> list[tuple]:
-    return [type_row(t) for t in all_types()] + enum_type_rows(model) + domain_type_rows(model)
+    rows = [type_row(t) for t in all_types()] + enum_type_rows(model) + domain_type_rows(model)
+    return [_with_proc_oids(r) for r in rows]
+
+
+def _with_proc_oids(row: tuple) -> tuple:
+    """typsubscript and typinput..typanalyze are regprocs: the rows name the functions, the column
+    holds their OIDs (so `typinput = 'array_in'::regproc` holds for arrays, as JDBC asks)."""
+    procs = [builtin_proc_oid(v) if isinstance(v, str) else v for v in row[15:22]]
+    sub = builtin_proc_oid(row[12]) if isinstance(row[12], str) else row[12]
+    return (*row[:12], sub, *row[13:15], *procs, *row[22:])
 
 
 def domain_type_rows(model: CatalogModel) -> list[tuple]:
@@ -670,7 +681,7 @@ def _function_names() -> list[str]:
     proargnames text[], proargdefaults text, protrftypes oid[], prosrc text, probin text, prosqlbody text,
     proconfig text[], proacl text[]""")
 def pg_proc(model: CatalogModel) -> list[tuple]:
-    builtin = [(stable_oid("proc", n) % 16_000 + 1, n, PG_CATALOG_OID, BOOTSTRAP_SUPERUSER_OID, 12, 1.0, 0.0, 0, "-",
+    builtin = [(builtin_proc_oid(n), n, PG_CATALOG_OID, BOOTSTRAP_SUPERUSER_OID, 12, 1.0, 0.0, 0, "-",
                 "f", False, False, True, False, "i", "s", 0, 0, 25, [], None, None, None, None, None, n, None, None,
                 None, None) for n in _function_names()]
     return builtin + _user_routines(model)
