@@ -548,6 +548,7 @@ _FUNCTIONS: list[SqlFunction] = [
                 return_type="text"),
     SqlFunction(name="pg_get_function_arguments", impl=_signature(signature_text.arguments), return_type="text"),
     SqlFunction(name="pg_get_function_result", impl=_signature(signature_text.result), return_type="text"),
+    SqlFunction(name="pg_get_functiondef", impl=_signature(signature_text.definition), return_type="text"),
     # bodies are kept as text (prosrc), never as a parsed BEGIN ATOMIC body
     SqlFunction(name="pg_get_function_sqlbody", impl=_null_text, return_type="text", strict=False),
     SqlFunction(name="pg_get_statisticsobjdef_columns", impl=_null_text, return_type="text"),

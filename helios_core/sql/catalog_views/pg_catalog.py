@@ -382,6 +382,8 @@ def _check_inheritance(by_name: dict, c: Any) -> tuple[int, bool]:
 @catalog_table(PG, "pg_description", "objoid oid, classoid oid, objsubid int4, description text")
 def pg_description(model: CatalogModel) -> list[tuple]:
     rows = model.descriptions()
+    if model.txn is not None:
+        rows += extensions_catalog.description_rows(model.txn)
     public = namespace_oid("public")
     if "public" in model.schemas and not any(r[0] == public and r[1] == 2615 for r in rows):
         rows.append((public, 2615, 0, "standard public schema"))  # PostgreSQL's comment of a new database

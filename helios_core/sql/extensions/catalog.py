@@ -141,6 +141,18 @@ def comment(session: Any, rest: str) -> Result:
     return Result(command_tag="COMMENT")
 
 
+def description_rows(txn: Any) -> list[tuple]:
+    """pg_description rows of the installed extensions: COMMENT ON EXTENSION's text, else the
+    extension's own comment (what CREATE EXTENSION sets in PostgreSQL)."""
+    rows = []
+    for oid, name, *_ in extension_rows(txn):
+        own = txn.catalog_get("comment", f"extension:{name}") if txn is not None else None
+        text = own["text"] if own is not None else (PROVIDED[name].comment if name in PROVIDED else None)
+        if text:
+            rows.append((oid, 3079, 0, text))  # classoid: pg_extension
+    return rows
+
+
 def available_rows(txn: Any) -> list[tuple]:
     """pg_available_extensions: name, default_version, installed_version, comment."""
     return [(e.name, e.version, (installed(txn, e.name) or {}).get("version"), e.comment)

@@ -49,3 +49,28 @@ def result(routine: Routine) -> str | None:
     if record.get("returns_set"):
         return f"SETOF {returns}"
     return returns
+
+
+def _quoted(name: str) -> str:
+    plain = name.isidentifier() and name == name.lower()
+    return name if plain else '"' + name.replace('"', '""') + '"'
+
+
+def definition(routine: Routine) -> str:
+    """pg_get_functiondef: the CREATE OR REPLACE statement PostgreSQL prints for the routine
+    (qualified name, RETURNS, LANGUAGE, the options that differ from the defaults, a dollar-quoted
+    body whose tag does not occur in it)."""
+    noun = "PROCEDURE" if routine.is_procedure else "FUNCTION"
+    out = [f"CREATE OR REPLACE {noun} {_quoted(routine.schema)}.{_quoted(routine.name)}({arguments(routine)})\n"]
+    if not routine.is_procedure:
+        out.append(f" RETURNS {result(routine)}\n")
+    out.append(f" LANGUAGE {routine.language}\n")
+    options = {"i": " IMMUTABLE", "s": " STABLE"}.get(routine.volatility, "")
+    options += " STRICT" if routine.strict else ""
+    if options:
+        out.append(options + "\n")
+    tag = "$" + noun.lower()
+    while tag + "$" in routine.body:
+        tag += "x"
+    out.append(f"AS {tag}${routine.body}{tag}$\n")
+    return "".join(out)

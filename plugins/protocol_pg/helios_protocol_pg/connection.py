@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from helios_core.errors import HeliosError, from_engine_failure
 from helios_core.session import BudgetExceeded, time_budget
-from helios_protocol_pg import admin_console, catalog_sql, client_encoding, cursors, pg_types, pooling
+from helios_protocol_pg import admin_console, client_encoding, cursors, pg_types, pooling
 from helios_protocol_pg import messages as m
 from helios_protocol_pg.command_tags import command_tag
 from helios_protocol_pg.config import parse_duration_ms
@@ -765,7 +765,7 @@ class PgConnection:
             await self.flush()
             return
         session = self.session
-        text = catalog_sql.normalize(sql)
+        text = sql
         if "set_config" in text.lower():
             self.settings_dirty = True
 
@@ -928,14 +928,14 @@ class PgConnection:
             inner = None
             oids = list(p.param_oids)
             if isinstance(cmd, cursors.Declare):
-                inner = await self.prepare_on_session(catalog_sql.normalize(cmd.query), list(p.param_oids))
+                inner = await self.prepare_on_session(cmd.query, list(p.param_oids))
                 oids = [o or inner.param_type_oids[i] for i, o in enumerate(p.param_oids)] + list(
                     inner.param_type_oids[len(p.param_oids):])
             stmt = Statement(p.query, inner, oids, cursor_cmd=cmd)
         elif not p.query.strip().strip(";").strip():
             stmt = Statement(p.query, None, list(p.param_oids))
         else:
-            prepared = await self.prepare_on_session(catalog_sql.normalize(p.query), list(p.param_oids))
+            prepared = await self.prepare_on_session(p.query, list(p.param_oids))
             oids = list(prepared.param_type_oids)
             for i, o in enumerate(p.param_oids):
                 if i < len(oids) and o:
@@ -954,10 +954,10 @@ class PgConnection:
             return
         if stmt.cursor_cmd is not None:
             if isinstance(stmt.cursor_cmd, cursors.Declare):
-                stmt.prepared = await self.prepare_on_session(catalog_sql.normalize(stmt.cursor_cmd.query),
+                stmt.prepared = await self.prepare_on_session(stmt.cursor_cmd.query,
                                                list(stmt.given_oids))
         else:
-            stmt.prepared = await self.prepare_on_session(catalog_sql.normalize(stmt.sql),
+            stmt.prepared = await self.prepare_on_session(stmt.sql,
                                            list(stmt.given_oids))
         stmt.session_pid = pid
 
@@ -1221,7 +1221,7 @@ class PgConnection:
             if not cmd.hold and self.tx_status() == "I":
                 raise HeliosError("DECLARE CURSOR can only be used in transaction blocks", sqlstate="25P01")
             if inner is None:
-                inner = await self.prepare_on_session(catalog_sql.normalize(cmd.query), [])
+                inner = await self.prepare_on_session(cmd.query, [])
             result = await self.run(self.session.execute_prepared, inner, params)
             if result.columns is None:
                 raise HeliosError("DECLARE CURSOR must be a SELECT query", sqlstate="42P11")

@@ -93,3 +93,34 @@ def test_copy_from_and_to_files(pg_server, schema, tmp_path: Path) -> None:
     assert "COPY 200" in out
     assert " 200 | 20200.00" in out
     assert dst.read_text() == "1\tname 1\n2\tname 2\n3\tname 3\n"
+
+
+def test_describe_partitioned_table_and_function_source(pg_server) -> None:
+    """psql's \\d of a partitioned table asks pg_partition_ancestors('<oid>'); \\sf asks
+    pg_get_functiondef; \\dx shows each extension's description."""
+    out = psql(pg_server, """
+        drop table if exists ps_events;
+        create table ps_events (id int, t int, kind text check (kind <> ''), primary key (t, id)) partition by hash (t);
+        create table ps_events_0 partition of ps_events for values with (modulus 2, remainder 0);
+        create table ps_events_1 partition of ps_events for values with (modulus 2, remainder 1);
+        create or replace function ps_touch() returns trigger language plpgsql as $$
+        begin
+          return new;
+        end $$;
+        create or replace function ps_add(a int, b int default 1) returns int language sql immutable strict
+          as 'select a + b';
+        create extension if not exists pgcrypto;
+        \\d ps_events
+        \\d ps_events_0
+        \\sf ps_touch
+        \\sf ps_add
+        \\dx
+    """).stdout
+    assert 'Partitioned table "public.ps_events"' in out and "Partition key: HASH (t)" in out
+    assert "Number of partitions: 2 (Use \\d+ to list them.)" in out
+    assert 'Table "public.ps_events_0"' in out and "Partition of: ps_events FOR VALUES WITH (modulus 2, remainder 0)" in out
+    assert ("CREATE OR REPLACE FUNCTION public.ps_touch()\n RETURNS trigger\n LANGUAGE plpgsql\nAS $function$\n"
+            "        begin\n          return new;\n        end $function$\n") in out
+    assert ("CREATE OR REPLACE FUNCTION public.ps_add(a integer, b integer DEFAULT 1)\n RETURNS integer\n"
+            " LANGUAGE sql\n IMMUTABLE STRICT\nAS $function$select a + b$function$\n") in out
+    assert "| cryptographic functions" in out and "| PL/pgSQL procedural language" in out
