@@ -339,6 +339,16 @@ def _sequence_default(schema: str, seq_name: str) -> str:
     return "nextval('" + name.replace("'", "''") + "'::regclass)"
 
 
+def _free_name(base: str, checks: list[dict], taken_before: tuple[str, ...] = ()) -> str:
+    """A generated CHECK name not yet taken: base, then base1, base2, ... as PostgreSQL chooses."""
+    taken = {c["name"] for c in checks} | set(taken_before)
+    n, name = 0, base
+    while name in taken:
+        n += 1
+        name = f"{base}{n}"
+    return name
+
+
 def _constraint_name(table: str, cols: list[str], suffix: str) -> str:
     return f"{table}_{'_'.join(cols)}_{suffix}" if cols else f"{table}_{suffix}"
 
@@ -386,8 +396,9 @@ def _reference(session: Any, txn: Any, ref: exp.Reference, cols: list[str], name
 
 
 def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: list[Any],
-                  known: list[str] | None = None) -> dict[str, Any]:
-    """ColumnDefs, primary key and constraint options from CREATE TABLE's element list."""
+                  known: list[str] | None = None, check_names: tuple[str, ...] = ()) -> dict[str, Any]:
+    """ColumnDefs, primary key and constraint options from CREATE TABLE's element list
+    (check_names: the table's CHECK names already taken, for ALTER TABLE ADD)."""
     cols: list[Any] = []
     pk: list[str] = []
     pk_name = f"{tname}_pkey"
@@ -450,7 +461,8 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                 elif isinstance(k, exp.ComputedColumnConstraint):
                     md[generated_columns.KEY] = generated_columns.definition(k, cname, md, tname)
                 elif isinstance(k, exp.CheckColumnConstraint):
-                    checks.append({"name": con_name or f"{tname}_{cname}_check", "expr": to_sql(k.this), "local": True,
+                    checks.append({"name": con_name or _free_name(f"{tname}_{cname}_check", checks, check_names),
+                                   "expr": to_sql(k.this), "local": True,
                                    **({"no_inherit": True} if k.args.get("no_inherit") else {})})
                 elif isinstance(k, exp.Reference):
                     pending_refs.append((k, [cname], con_name or f"{tname}_{cname}_fkey"))
@@ -500,7 +512,8 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                 elif isinstance(item, exp.CheckColumnConstraint):
                     refs = sorted({ident(c) for c in item.this.find_all(exp.Column)})
                     default = f"{tname}_{refs[0]}_check" if len(refs) == 1 else f"{tname}_check"
-                    checks.append({"name": con_name or default, "expr": to_sql(item.this), "local": True,
+                    checks.append({"name": con_name or _free_name(default, checks, check_names), "expr": to_sql(item.this),
+                                   "local": True,
                                    **({"no_inherit": True} if item.args.get("no_inherit") else {})})
                 elif isinstance(item, exp.ForeignKey):
                     names = [ident(c) for c in item.expressions]
@@ -2004,7 +2017,8 @@ def _add_constraints(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     from helios_core.sql import constraints
 
     schema, name = tdef.schema, tdef.name
-    spec = build_columns(session, txn, schema, name, list(action.expressions), known=[c.name for c in tdef.columns])
+    spec = build_columns(session, txn, schema, name, list(action.expressions), known=[c.name for c in tdef.columns],
+                         check_names=tuple(k["name"] for k in tdef.options.get("checks") or []))
     opts = dict(tdef.options)
     if spec["primary_key"]:
         if tdef.primary_key:
@@ -2019,6 +2033,8 @@ def _add_constraints(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
             for text in inheritance.merge_checks(name, [have], [ck]):
                 routine_notices.emit(session, inheritance.notice(text))
             opts["checks"] = [{**k, "local": True} if k is have else k for k in opts.get("checks") or []]
+        elif any(k["name"] == ck["name"] for k in opts.get("checks") or []):
+            raise DuplicateObject(f'constraint "{ck["name"]}" for relation "{name}" already exists')
         else:
             new_checks.append(ck)
     spec["options"]["checks"] = new_checks

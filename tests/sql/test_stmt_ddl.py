@@ -378,3 +378,16 @@ def test_create_table_as_with_no_data_makes_the_empty_table(s):
     s.execute("insert into empty select * from src where a = 2")
     assert rows(s, "select a, b from empty") == [(2, "x2")]
     assert s.execute("create table full_copy as select * from src with data")[0].command_tag == "SELECT 3"
+
+
+def test_generated_check_names_are_unique_per_table(s):
+    """Several CHECKs on one column get name, name1, name2 (as PostgreSQL chooses), also when added
+    later; a name given twice is 42710."""
+    s.execute("create table ck (qty int, check (qty > 0), check (qty < 100))")
+    s.execute("alter table ck add check (qty <> 5)")
+    assert rows(s, "select conname from pg_constraint where conrelid = 'ck'::regclass order by 1") == \
+        [("ck_qty_check",), ("ck_qty_check1",), ("ck_qty_check2",)]
+    assert err(s, "insert into ck values (5)").sqlstate == "23514"
+    assert err(s, "alter table ck add constraint ck_qty_check check (qty > 1)").sqlstate == "42710"
+    s.execute("alter table ck drop constraint ck_qty_check1")
+    s.execute("insert into ck values (150)")

@@ -17,6 +17,7 @@ import attrs
 
 from helios_core.roles import PREDEFINED_ROLES
 from helios_core.sql import types as T
+from helios_core.sql.catalog_views.expression_text import catalog_text
 from helios_core.sql.temp_tables import hidden_from, is_temp_schema
 
 FIRST_USER_OID = 16384
@@ -139,7 +140,7 @@ class Constraint:
         if self.kind == "u":
             return f"UNIQUE ({cols})"
         if self.kind == "c":
-            return f"CHECK ({self.check})" + (" NO INHERIT" if self.no_inherit else "")
+            return f"CHECK ({catalog_text(self.check)})" + (" NO INHERIT" if self.no_inherit else "")
         assert self.ref_table is not None
         ref = _qualified(self.ref_table)
         out = f"FOREIGN KEY ({cols}) REFERENCES {ref}({', '.join(_ident(c) for c in self.ref_columns)})"
@@ -271,7 +272,8 @@ class CatalogModel:
                     name=c.name, type=st, number=i,
                     not_null=(not getattr(c, "nullable", True)) or c.name in pk,
                     # a generation expression lives in pg_attrdef like a default (attgenerated tells them apart)
-                    default=md.get("generated") or md.get("default") or md.get("default_sql") or None,
+                    default=catalog_text(md.get("generated"))
+                    or catalog_text(md.get("default") or md.get("default_sql"), st) or None,
                     identity="a" if identity.startswith("a") else ("d" if identity.startswith(("d", "b")) else ""),
                     generated="s" if md.get("generated") else "",
                 ))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from helios_core.sql.catalog_views.expression_text import catalog_text
 from helios_core.sql.catalog_views.model import role_oid, stable_oid
 from helios_core.sql.row_security import policies
 
@@ -16,7 +17,7 @@ def _paren(text: str | None) -> str | None:
         return None
     if text.upper() in ("TRUE", "FALSE"):
         return text.lower()
-    return text if text.replace("_", "").isalnum() else f"({text})"
+    return text if text.replace("_", "").isalnum() else f"({catalog_text(text)})"
 
 
 def _each(model: Any) -> Any:
