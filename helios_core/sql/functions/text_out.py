@@ -23,6 +23,8 @@ from helios_core.sql import far_dates
 from helios_core.sql import types as T
 from helios_core.sql.functions import datestyle, money, range_io, runtime, timetz
 from helios_core.sql.functions.datetime_decode import julian_to_date
+from helios_core.sql.geometric import TYPE_NAMES as GEOMETRIC
+from helios_core.sql.geometric import vectors as geometric_vectors
 
 # the relation name of an OID in the running session's catalog (installed by the catalog layer)
 RELATION_NAMES: list[Callable[[int], str | None]] = []
@@ -66,6 +68,8 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return numeric_text(arr, t)
     if name == "money":
         return money.text(arr)
+    if name in GEOMETRIC:
+        return geometric_vectors.text_column(arr, t)
     if name == "bytea":
         return bytea_text(arr)
     if name == "date":

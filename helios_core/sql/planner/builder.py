@@ -1355,6 +1355,7 @@ class Builder:
                 idxs.append(key_index[k])
             grouping_calls.append(idxs)
         fields = [Field(output_name(k), c.type) for k, c in zip(key_asts, keys, strict=True)]
+        _refuse_unsortable([f for f in fields if f.type.name != "json"], "equality")
         fields += [Field(s.label or s.name, s.result_type) for s in specs]
         fields += [Field("grouping", T.INT4) for _ in grouping_calls]
         agg_op = L.Aggregate(fields, op, keys, specs, sets, grouping_calls)
@@ -1713,11 +1714,16 @@ def _same_family(a: T.SqlType, b: T.SqlType) -> bool:
     return a.name == b.name
 
 
+# types PostgreSQL gives no btree operator class: json and the geometric types
+_UNSORTABLE = frozenset({"json", "point", "lseg", "line", "box", "path", "polygon", "circle"})
+
+
 def _refuse_unsortable(fields: list[Field], kind: str) -> None:
-    """json has no ordering or equality operator in PostgreSQL: ORDER BY or DISTINCT over it is 42883."""
+    """ORDER BY, DISTINCT or GROUP BY over a type without a btree operator class in PostgreSQL
+    (json, point, box...) is 42883, as there."""
     for f in fields:
-        if f.type.name == "json":
-            raise HeliosError(f"could not identify an {kind} operator for type json", sqlstate="42883",
+        if f.type.name in _UNSORTABLE:
+            raise HeliosError(f"could not identify an {kind} operator for type {f.type.name}", sqlstate="42883",
                               hint="Use an explicit ordering operator or modify the query." if kind == "ordering"
                               else None)
 

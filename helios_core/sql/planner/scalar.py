@@ -50,6 +50,7 @@ from helios_core.sql.functions.array_dims import check_rectangular, flatten_rows
 from helios_core.sql.functions.arrays import stack_subarrays
 from helios_core.sql.functions.interval_input import interval_qualifier, parse_interval_value
 from helios_core.sql.functions.vec import Vec, length_of
+from helios_core.sql.geometric import dispatch as geometric
 from helios_core.sql.object_privileges import check_execute
 from helios_core.sql.planner import named_arguments, row_compare, variadic_arguments
 from helios_core.sql.routines import planner_calls
@@ -98,7 +99,8 @@ BINARY_OPS: dict[type, str] = {
     exp.JSONBExtractScalar: "#>>",
     exp.JSONBPathExists: "@?",
 }
-for _name, _op in (("JSONBContains", "@>"), ("IntDiv", "/"), ("Adjacent", "-|-"), ("Distance", "<->")):
+for _name, _op in (("JSONBContains", "@>"), ("IntDiv", "/"), ("Adjacent", "-|-"), ("Distance", "<->"),
+                     ("ExtendsLeft", "&<"), ("ExtendsRight", "&>")):
     if hasattr(exp, _name):
         BINARY_OPS.setdefault(getattr(exp, _name), _op)
 
@@ -1735,6 +1737,14 @@ class ScalarCompiler:
                     raise HeliosError("jsonb subscript does not support slices", sqlstate="42804")
                 idx = self.compile(exprs[0], scope)
                 base = self.lift([base, idx], True, lambda v: self.binop("->", v[0], v[1]))
+            return base
+        if geometric.involves_type(base.type) and base.type.name in ("point", "lseg", "box"):
+            for exprs in chain:  # box[0][1]: a box's first point, then its y
+                if len(exprs) != 1 or isinstance(exprs[0], exp.Slice):
+                    raise HeliosError(f"slices of type {base.type} are not supported", sqlstate="0A000")
+                idx = self.coerce(self.compile(exprs[0], scope), T.INT4)
+                out_t = T.FLOAT8 if base.type.name == "point" else T.POINT
+                base = self.lift([base, idx], True, lambda v: geometric.subscript(v[0], v[1]), out_t)
             return base
         if base.type.name == "name" and len(chain) == 1 and not isinstance(chain[0][0], exp.Slice):
             idx = self.compile(chain[0][0], scope)  # a name is a char array from 0: typname[0] = '_' (pg_dump)
