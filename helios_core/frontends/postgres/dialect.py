@@ -55,6 +55,14 @@ class PrefixOperator(exp.Expression):
     arg_types: ClassVar[dict] = {"this": True, "operator": True}
 
 
+def _prefix_operator_sql(gen: Any, e: exp.Expression) -> str:
+    return f"{e.args['operator']}{gen.sql(e, 'this')}"
+
+
+# plans print their terms in sqlglot's own postgres dialect (EXPLAIN, pushed filters): it must
+# know this node too
+Postgres.Generator.TRANSFORMS[PrefixOperator] = _prefix_operator_sql
+
 _CURRENT_TIMESTAMP_SQL = Postgres.Generator.TRANSFORMS[exp.CurrentTimestamp]
 
 
@@ -90,7 +98,7 @@ class Helios(Postgres):
     class Generator(Postgres.Generator):
         TRANSFORMS: ClassVar[dict] = {
             **Postgres.Generator.TRANSFORMS,
-            PrefixOperator: lambda self, e: f"{e.args['operator']}{self.sql(e, 'this')}",
+            PrefixOperator: _prefix_operator_sql,
             # now() keeps its spelling (sqlglot reads it as CURRENT_TIMESTAMP): column defaults and
             # views show what PostgreSQL shows
             exp.CurrentTimestamp: lambda self, e: "now()" if e.meta.get("spelled") == "now" else
