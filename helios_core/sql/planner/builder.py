@@ -884,10 +884,14 @@ class Builder:
             return None
         sa, sb = _side(a, lscope, rscope), _side(b, lscope, rscope)
         if sa == "l" and sb == "r":
-            return self.compile(a, lscope), self.compile(b, rscope)
-        if sa == "r" and sb == "l":
-            return self.compile(b, lscope), self.compile(a, rscope)
-        return None
+            sides = self.compile(a, lscope), self.compile(b, rscope)
+        elif sa == "r" and sb == "l":
+            sides = self.compile(b, lscope), self.compile(a, rscope)
+        else:
+            return None
+        if any(s.type.name in _UNSORTABLE for s in sides):
+            return None  # path = path compares numbers of points, box = box areas: not a hash key
+        return sides
 
     def plan_join(self, op: Operator, scope: Scope, j: exp.Join, outer: Scope | None) -> tuple[Operator, Scope]:
         side = str(j.args.get("side") or "").upper()
