@@ -720,7 +720,8 @@ def parse_array(arr: pa.Array, t: T.SqlType) -> pa.Array:
     from helios_core.sql.functions.array_literal import parse_literal
     from helios_core.sql.functions.cast import cast_array_values
 
-    parsed = [None if x is None else parse_literal(x) for x in arr.to_pylist()]
+    delimiter = ";" if t.element is not None and t.element.name == "box" else ","  # pg_type.typdelim
+    parsed = [None if x is None else parse_literal(x, delimiter) for x in arr.to_pylist()]
     shapes = [None if v is None else _shape(v) for v in parsed]
     nds = {len(d) for d in shapes if d}
     if len(nds) > 1:

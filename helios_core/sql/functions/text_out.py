@@ -453,8 +453,8 @@ def interval_text(arr: pa.Array) -> pa.Array:
 
 # ---------------------------------------------------------------------------------------- arrays
 
-def _quote_element(s: str) -> str:
-    if s == "" or s.upper() == "NULL" or any(c in s for c in '{}",\\ \t\n\r\v\f'):
+def _quote_element(s: str, delimiter: str = ",") -> str:
+    if s == "" or s.upper() == "NULL" or any(c in s for c in '{}"\\ \t\n\r\v\f') or delimiter in s:
         return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return s
 
@@ -467,10 +467,12 @@ def _array_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
     # offsets of a sliced ListArray index into the full child array, so .values is right
     inner_nested = (pa.types.is_list(arr.type.value_type) or pa.types.is_large_list(arr.type.value_type)) \
         and not t.element.is_multirange
+    delimiter = ";" if t.element.name == "box" else ","  # pg_type.typdelim: box values hold commas
     if inner_nested:  # a multi-dimensional array: the sub-arrays print as '{...}' unquoted
         el_text = _array_text(arr.values, t).to_pylist()
     else:
-        el_text = [None if x is None else _quote_element(x) for x in to_text(arr.values, t.element).to_pylist()]
+        el_text = [None if x is None else _quote_element(x, delimiter)
+                   for x in to_text(arr.values, t.element).to_pylist()]
     offsets = arr.offsets.to_pylist()
     valid = arr.is_valid().to_pylist()
     out = []
@@ -482,7 +484,7 @@ def _array_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         if inner_nested and items and all(x == "{}" for x in items):
             out.append("{}")  # sub-arrays of length 0: PostgreSQL has no such value, it is empty
             continue
-        out.append("{" + ",".join("NULL" if x is None else x for x in items) + "}")
+        out.append("{" + delimiter.join("NULL" if x is None else x for x in items) + "}")
     return pa.array(out, pa.string())
 
 

@@ -119,11 +119,6 @@ for _entry in _OPERATOR_FUNCTIONS.replace("\n", ";").split(";"):
     elif len(_parts) == 3:
         _fn, _res = PREFIX[(_parts[1], _parts[2])]
         _sig(_parts[0], (_parts[2],), _res, _fn)
-_sig("box_area", ("box",), "float8", G.box_area)
-_sig("circle_area", ("circle",), "float8", G.circle_area)
-_sig("path_area", ("path",), "float8", G.path_area)
-_sig("construct_point", ("float8", "float8"), "point", lambda x, y: Point(x, y))
-_sig("point_slope", ("point", "point"), "float8", point_slope)
 
 
 def _fits(declared: str, actual: T.SqlType) -> bool:

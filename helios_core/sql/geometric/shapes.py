@@ -107,10 +107,10 @@ def points_equal(p1: Point, p2: Point) -> bool:
     return F.feq(p1.x, p2.x) and F.feq(p1.y, p2.y)
 
 
-def line_of_points(p1: Point, p2: Point) -> Line:
-    """line(point, point): 22P02 when the points are the same."""
+def line_of_points(p1: Point, p2: Point, sqlstate: str = "22023") -> Line:
+    """line(point, point): 22023 when the points are the same (22P02 when read from text)."""
     if points_equal(p1, p2):
-        raise HeliosError("invalid line specification: must be two distinct points", sqlstate="22P02")
+        raise HeliosError("invalid line specification: must be two distinct points", sqlstate=sqlstate)
     return line_through(p1, point_slope(p1, p2))
 
 

@@ -35,6 +35,7 @@ Shape = Point | LSeg | Line | Box | Path | Polygon | Circle
 
 # what C's strtod reads as a decimal number, and the special words float8in accepts
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_HEX = re.compile(r"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?")
 _SPECIAL = re.compile(r"[+-]?(?:infinity|inf|nan)", re.IGNORECASE)
 
 
@@ -67,11 +68,11 @@ class _Reader:
     def number(self) -> float:
         """float8in_internal: blanks, a float8, blanks."""
         self.skip_blanks()
-        m = _NUMBER.match(self.s, self.i) or _SPECIAL.match(self.s, self.i)
+        m = _HEX.match(self.s, self.i) or _NUMBER.match(self.s, self.i) or _SPECIAL.match(self.s, self.i)
         if m is None:
             raise self.bad()
         text = m.group()
-        value = float(text)
+        value = float.fromhex(text) if m.re is _HEX else float(text)
         if m.re is _NUMBER and (math.isinf(value) or (value == 0.0 and re.search(r"[1-9]", text.split("e")[0]
                                                                                    .split("E")[0]))):
             raise NumericValueOutOfRange(f'"{text}" is out of range for type double precision')
@@ -174,7 +175,7 @@ def parse_line(text: str) -> Line:
         return checked_line(a, b, c)
     pts, _ = r.points(2, True)
     r.end()
-    return line_of_points(*pts)
+    return line_of_points(*pts, sqlstate="22P02")
 
 
 def parse_path(text: str) -> Path:

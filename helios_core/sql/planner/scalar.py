@@ -1739,13 +1739,15 @@ class ScalarCompiler:
                 base = self.lift([base, idx], True, lambda v: self.binop("->", v[0], v[1]))
             return base
         if geometric.involves_type(base.type) and base.type.name in ("point", "lseg", "box"):
-            for exprs in chain:  # box[0][1]: a box's first point, then its y
-                if len(exprs) != 1 or isinstance(exprs[0], exp.Slice):
-                    raise HeliosError(f"slices of type {base.type} are not supported", sqlstate="0A000")
-                idx = self.coerce(self.compile(exprs[0], scope), T.INT4)
-                out_t = T.FLOAT8 if base.type.name == "point" else T.POINT
-                base = self.lift([base, idx], True, lambda v: geometric.subscript(v[0], v[1]), out_t)
-            return base
+            # like a one-dimensional array of its element (float8, point) numbered from 0;
+            # a second subscript finds no dimension and gives NULL, as in PostgreSQL
+            if any(len(e) != 1 or isinstance(e[0], exp.Slice) for e in chain):
+                raise HeliosError(f"slices of type {base.type} are not supported", sqlstate="0A000")
+            idx = self.coerce(self.compile(chain[0][0], scope), T.INT4)
+            out_t = T.FLOAT8 if base.type.name == "point" else T.POINT
+            if len(chain) > 1:
+                return self.lift([base, idx], True, lambda v: Vec.null(out_t), out_t)
+            return self.lift([base, idx], True, lambda v: geometric.subscript(v[0], v[1]), out_t)
         if base.type.name == "name" and len(chain) == 1 and not isinstance(chain[0][0], exp.Slice):
             idx = self.compile(chain[0][0], scope)  # a name is a char array from 0: typname[0] = '_' (pg_dump)
             return self.lift([base, idx], True, lambda v: _name_char(v[0], v[1], 0), T.CHAR)
