@@ -110,6 +110,14 @@ def test_copy_out_and_in(server: HeliosServer) -> None:
         got = c.execute("SELECT id, p::text, b::text, pa::text, c::text FROM shapes_copy ORDER BY id").fetchall()
         assert got[0] == (1, "(1,2)", "(3,4),(1,2)", "[(0,0),(1,1),(2,0)]", "<(1,1),2>")
         assert got[2] == (3, None, None, None, None)
+        c.execute("DELETE FROM shapes_copy")
+        with c.cursor().copy("COPY (SELECT p, b FROM shapes WHERE id = 1) TO STDOUT (FORMAT binary)") as cp:
+            binary = b"".join(bytes(chunk) for chunk in cp)
+        # PostgreSQL 15's bytes: each field its length and point_send/box_send
+        assert struct.pack("!i2d", 16, 1, 2) + struct.pack("!i4d", 32, 3, 4, 1, 2) in binary
+        with c.cursor().copy("COPY shapes_copy (p, b) FROM STDIN (FORMAT binary)") as cp:
+            cp.write(binary)
+        assert c.execute("SELECT p::text, b::text FROM shapes_copy").fetchall() == [("(1,2)", "(3,4),(1,2)")]
         c.execute("DROP TABLE shapes_copy")
 
 
