@@ -144,7 +144,11 @@ class Helios(Postgres):
             **Postgres.Parser.RANGE_PARSERS,
             TokenType.DAT: lambda self, this: self.expression(
                 exp.Operator(this=this, operator=self._prev.text, expression=self._parse_bitwise())),
+            # <-> binds like PostgreSQL's other operators, looser than * and +: a <-> b * 2 is a <-> (b * 2)
+            TokenType.LR_ARROW: lambda self, this: self.expression(
+                exp.Distance(this=this, expression=self._parse_bitwise())),
         }
+        FACTOR: ClassVar[dict] = {k: v for k, v in Postgres.Parser.FACTOR.items() if k != TokenType.LR_ARROW}
         UNARY_PARSERS: ClassVar[dict] = {
             **Postgres.Parser.UNARY_PARSERS,
             TokenType.EXCLAMATION: lambda self: self.expression(
