@@ -98,6 +98,10 @@ OTHERS = [
     "SELECT point '(1e-300,1e-300)' * point '(1e-300,1e-300)'",
     "SELECT pg_typeof(point '(1,2)'), pg_typeof(box '(1,2,3,4)'), pg_typeof(circle '<(1,2),3>')",
     "SELECT ARRAY[point '(1,2)', point '(3,4)'], ARRAY[box '(1,2,3,4)']",
+    "SELECT '{(1,2),(3,4);(0,0),(1,1)}'::box[], '{\"(1,2)\",(3,4)}'::point[]",
+    "SELECT point '(0,0)' <-> point '(3,4)' * point '(2,0)', point '(1,1)' + point '(1,1)' <-> point '(0,0)'",
+    "SELECT s.id, s.v <-> point '(1,1)' > 2, ?| s.v, (# p.v) + 1 FROM g_lseg s, g_path p WHERE s.id = p.id ORDER BY 1",
+    "SELECT s.v FROM g_lseg s WHERE ?- s.v OR s.v ?# lseg '[(0,0),(9,9)]' ORDER BY s.id",
 ]
 INPUTS = [
     ("point", s) for s in ["(1,2)", " ( 1 , 2 ) ", "1,2", "(1e3,-2.5E-1)", "(NaN,Infinity)", "(-inf,1)", "(1,2",
