@@ -261,6 +261,8 @@ class Builder:
         left = self.cast_op(left, types)
         right = self.cast_op(right, types)
         fields = [Field(f.name, t) for f, t in zip(left.fields, types, strict=True)]
+        if not all_ or kind != "union":  # UNION, INTERSECT and EXCEPT compare rows
+            _refuse_unsortable(fields, "equality")
         return L.SetOperation(fields, kind, all_, [left, right])
 
     def cast_op(self, op: Operator, types: list[T.SqlType]) -> Operator:
@@ -1489,6 +1491,8 @@ class Builder:
             args = [self.exprs.coerce(args[0], T.NUMERIC if name in ("sum", "avg") else T.TEXT)]
         if name == "count" and distinct and len(args) > 1:
             raise FeatureNotSupported("count(DISTINCT a, b)")
+        if distinct:
+            _refuse_unsortable([Field(name, a.type) for a in args], "equality")
         rt = result_type(name, [a.type for a in args])
         return AggSpec(name=name, args=args, result_type=rt, distinct=distinct, filter=filt, order=order,
                        direct_args=direct, label=label or name)
