@@ -151,7 +151,7 @@ def binary_op(op: str, l: Vec, r: Vec) -> Vec:
         plugin_op = extension_operators.find(op, l.type, r.type)
         if plugin_op is not None:
             return extension_operators.apply(plugin_op, [l, r])
-    if geometric.involves(l, r) and op not in ("and", "or", "is distinct from", "is not distinct from"):
+    if geometric.handles_binary(op, l, r):
         return geometric.binary(op, l, r)
     if op in ("and", "or"):
         from helios_core.sql.functions.compare import logical
@@ -338,7 +338,7 @@ def unary_op(op: str, v: Vec) -> Vec:
         plugin_op = extension_operators.find(op, None, v.type)
         if plugin_op is not None:
             return extension_operators.apply(plugin_op, [v])
-    if geometric.involves(v) and not op.startswith("is ") and op != "not":
+    if geometric.handles_prefix(op, v):
         return geometric.prefix(op, v)
     if op in ("is null", "is not null") or (op in ("is unknown", "is not unknown") and v.type.name == "bool"):
         out = pc.is_null(v.array) if "not" not in op else pc.is_valid(v.array)

@@ -18,9 +18,22 @@ from helios_core.sql.geometric import TYPE_NAMES
 from helios_core.sql.geometric.operators import BINARY, PREFIX
 from helios_core.sql.geometric.vectors import apply, result_type
 
+_BINARY_SYMBOLS = frozenset(k[0] for k in BINARY)
+_PREFIX_SYMBOLS = frozenset(k[0] for k in PREFIX)
+
 
 def involves(*vecs: Vec) -> bool:
     return any(v.type.name in TYPE_NAMES for v in vecs)
+
+
+def handles_binary(op: str, l: Vec, r: Vec) -> bool:
+    """Whether ``l op r`` is for this module: a geometric operand and a symbol of a geometric
+    operator (``'x' || point`` is text concatenation, left to the other operators)."""
+    return op in _BINARY_SYMBOLS and involves(l, r)
+
+
+def handles_prefix(op: str, v: Vec) -> bool:
+    return op in _PREFIX_SYMBOLS and involves(v)
 
 
 def involves_type(t: T.SqlType) -> bool:
