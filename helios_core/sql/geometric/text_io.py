@@ -233,6 +233,61 @@ def parse_circle(text: str) -> Circle:
     return Circle(center, radius)
 
 
+# ---- the canonical text (as stored and printed) read with one regular expression: the common case
+_N = r"(-?(?:[0-9]+(?:\.[0-9]+)?(?:e[+-][0-9]+)?|Infinity)|NaN)"
+_P = rf"\({_N},{_N}\)"
+_CANONICAL = {
+    "point": re.compile(_P),
+    "lseg": re.compile(rf"\[{_P},{_P}\]"),
+    "box": re.compile(rf"{_P},{_P}"),
+    "line": re.compile(rf"\{{{_N},{_N},{_N}\}}"),
+    "circle": re.compile(rf"<{_P},{_N}>"),
+}
+_CLOSED_POINTS = re.compile(rf"\({_P}(?:,{_P})*\)")
+_OPEN_POINTS = re.compile(rf"\[{_P}(?:,{_P})*\]")
+_NUMBERS = re.compile(_N)
+
+
+def _floats(texts: tuple[str, ...] | list[str]) -> list[float] | None:
+    """The numbers, or None when one is out of float8's range (the full reader reports it)."""
+    out = [float(t) for t in texts]
+    for v, t in zip(out, texts, strict=True):
+        if (v == 0.0 or math.isinf(v)) and (
+                (math.isinf(v) and t[-1] != "y") or ("e-" in t and re.search(r"[1-9]", t.split("e")[0]))):
+            return None
+    return out
+
+
+def parse_canonical(text: str, type_name: str) -> Shape | None:
+    """A value written the way HeliosDB stores it (PostgreSQL's output at extra_float_digits 1),
+    read fast; None for any other spelling, which the full reader then takes."""
+    rx = _CANONICAL.get(type_name)
+    if rx is not None:
+        m = rx.fullmatch(text)
+        if m is None:
+            return None
+        v = _floats(m.groups())
+        if v is None:
+            return None
+        if type_name == "point":
+            return Point(v[0], v[1])
+        if type_name == "lseg":
+            return LSeg(Point(v[0], v[1]), Point(v[2], v[3]))
+        if type_name == "box":
+            return box_of_corners(Point(v[0], v[1]), Point(v[2], v[3]))
+        if type_name == "line":
+            return checked_line(v[0], v[1], v[2])
+        return None if v[2] < 0.0 else Circle(Point(v[0], v[1]), v[2])
+    closed = _CLOSED_POINTS.fullmatch(text) is not None
+    if not closed and (type_name == "polygon" or _OPEN_POINTS.fullmatch(text) is None):
+        return None
+    v = _floats(_NUMBERS.findall(text))
+    if v is None:
+        return None
+    pts = tuple(Point(v[i], v[i + 1]) for i in range(0, len(v), 2))
+    return Polygon(pts) if type_name == "polygon" else Path(closed, pts)
+
+
 PARSERS = {"point": parse_point, "lseg": parse_lseg, "box": parse_box, "line": parse_line,
            "path": parse_path, "polygon": parse_polygon, "circle": parse_circle}
 

@@ -16,7 +16,7 @@ from helios_core.sql import types as T
 from helios_core.sql.functions import runtime
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.geometric import TYPE_NAMES
-from helios_core.sql.geometric.text_io import PARSERS, Shape, format_shape
+from helios_core.sql.geometric.text_io import PARSERS, Shape, format_shape, parse_canonical
 
 _RESULT_TYPES = {"float8": T.FLOAT8, "bool": T.BOOL, "int4": T.INT4}
 
@@ -36,7 +36,7 @@ def values(arr: pa.Array, type_name: str) -> list[Any]:
             continue
         v = seen.get(s)
         if v is None:
-            v = seen[s] = parse(s)
+            v = seen[s] = parse_canonical(s, type_name) or parse(s)
         out.append(v)
     return out
 
@@ -61,7 +61,7 @@ def text_column(arr: pa.Array, t: T.SqlType) -> pa.Array:
     return pa.array([None if v is None else format_shape(v, digits) for v in values(arr, t.name)], pa.string())
 
 
-def _rows(vecs: list[Vec]) -> tuple[list[list[Any]], int, bool]:
+def _rows(vecs: list[Vec]) -> tuple[list[list[Any]], bool]:
     columns = [len(v) for v in vecs if not v.scalar]
     n = max(columns) if columns else 1
     cols = []
@@ -71,16 +71,18 @@ def _rows(vecs: list[Vec]) -> tuple[list[list[Any]], int, bool]:
         else:
             col = v.array.to_pylist()
         cols.append(col * n if v.scalar and len(col) == 1 and n != 1 else col)
-    return cols, n, all(v.scalar for v in vecs)
+    return cols, all(v.scalar for v in vecs)
 
 
 def apply(fn: Callable[..., Any], t: T.SqlType, args: list[Vec]) -> Vec:
     """``fn`` over the rows of ``args`` (NULL when an argument is NULL), as a Vec of type ``t``."""
-    cols, n, scalar = _rows(args)
-    out = []
-    for i in range(n):
-        row = [c[i] for c in cols]
-        out.append(None if any(a is None for a in row) else fn(*row))
+    cols, scalar = _rows(args)
+    if len(cols) == 1:
+        out = [None if a is None else fn(a) for a in cols[0]]
+    elif len(cols) == 2:
+        out = [None if a is None or b is None else fn(a, b) for a, b in zip(*cols, strict=True)]
+    else:
+        out = [None if any(a is None for a in row) else fn(*row) for row in zip(*cols, strict=True)]
     return Vec(to_arrow(out, t), t, scalar)
 
 
