@@ -1167,7 +1167,8 @@ class ScalarCompiler:
         rt = self.result_type([left.type] + [v.type for v in vals], "IN")
         left = self.coerce(left, rt)
         vals = [self.coerce(v, rt) for v in vals]
-        if all(v.const is not None for v in vals) and len(vals) > 1:
+        # a set lookup compares stored values; a geometric type's = compares areas or lengths
+        if all(v.const is not None for v in vals) and len(vals) > 1 and not geometric.involves_type(rt):
             bpchar = rt.name == "bpchar"
             width = left.type.typmod - 4 if left.type.name == "bpchar" and left.type.typmod > 4 else None
             consts = [v.const for v in vals]
@@ -1498,7 +1499,7 @@ class ScalarCompiler:
 
         def compute_for(lv: Vec, vals: Vec, n: int) -> pa.Array:
             la = lv.broadcast(n).array
-            if op_name == "=" and not is_all:
+            if op_name == "=" and not is_all and not geometric.involves_type(common):
                 va = vals.array
                 if st != common:
                     va = self.cast_vec(Vec(va, st, False), common).array
