@@ -343,6 +343,7 @@ class Builder:
         op = L.Project(op, out_exprs, out_fields)
         if distinct is not None:
             if on_idx is not None:
+                _refuse_unsortable([out_fields[i] for i in on_idx], "equality")
                 if keys:
                     op = L.Sort(op, keys)
                 else:
