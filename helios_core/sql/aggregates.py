@@ -109,7 +109,7 @@ def result_type(name: str, arg_types: list[T.SqlType]) -> T.SqlType:
         _need_numeric(name, a)
         return T.FLOAT8 if a.name in FLOATS else T.NUMERIC
     if name in ("min", "max"):
-        if a.is_array or a.name in ("json", "xml", "point"):
+        if a.is_array or a.name in ("json", "xml") or a.category == "G":
             raise UndefinedFunction(f"function {name}({a.sql_name()}) does not exist")
         return a
     if name in ("bool_and", "bool_or"):

@@ -70,6 +70,8 @@ def parse_index(session: Any, tdef: Any, params: Any, unique: bool) -> dict[str,
         key_types = _check_plugin_keys(plugin_kind, tdef, keys, unique)
         if plugin_kind.check is not None:
             plugin_kind.check({"keys": keys, "options": options, "method": method}, key_types)
+    if method in ("btree", "hash"):
+        _refuse_unordered_keys(tdef, keys, method)
     if method == "hash":
         if unique:
             raise FeatureNotSupported('access method "hash" does not support unique indexes')
@@ -107,6 +109,20 @@ def _storage_options(props: list[Any], kind: Any) -> dict[str, str]:
     return out
 
 
+# the geometric types PostgreSQL indexes with these access methods (HeliosDB does not)
+_GEOMETRIC_INDEXABLE = {"gist": ("point", "box", "polygon", "circle"), "spgist": ("point", "box", "polygon")}
+
+
+def _refuse_unordered_keys(tdef: Any, keys: list[dict[str, Any]], method: str) -> None:
+    """The geometric types have no btree or hash operator class in PostgreSQL: 42704 as there."""
+    for key in keys:
+        type_name = key.get("type") or T.type_from_name(tdef.column(key["column"]).metadata["sql_type"]).name
+        if T.type_from_name(type_name).category == "G":
+            raise HeliosError(f'data type {type_name} has no default operator class for access method "{method}"',
+                              sqlstate="42704", hint="You must specify an operator class for the index or define "
+                                                     "a default operator class for the data type.")
+
+
 def _check_plugin_keys(kind: Any, tdef: Any, keys: list[dict[str, Any]], unique: bool) -> list[str]:
     """A plugin's access method takes only the key types it names, as PostgreSQL's operator classes;
     the keys' SQL type names."""
@@ -117,6 +133,9 @@ def _check_plugin_keys(kind: Any, tdef: Any, keys: list[dict[str, Any]], unique:
     out = []
     for key in keys:
         type_name = key.get("type") or T.type_from_name(tdef.column(key["column"]).metadata["sql_type"]).sql_name()
+        if type_name not in kind.key_types and type_name in _GEOMETRIC_INDEXABLE.get(kind.name, ()):
+            raise FeatureNotSupported(f'access method "{kind.name}" over type {type_name} is not supported by '
+                                      'HeliosDB', hint="PostgreSQL's geometric operator classes are not built.")
         if type_name not in kind.key_types:
             raise HeliosError(f'data type {type_name} has no default operator class for access method '
                               f'"{kind.name}"', sqlstate="42704",

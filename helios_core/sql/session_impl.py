@@ -66,7 +66,7 @@ from helios_core.sql.routines import notices as plpgsql_notices
 from helios_core.sql.routines import statements as routine_statements
 from helios_core.sql.row_security import statements as rls_statements
 from helios_core.sql.settings import SUPERUSER_SETTINGS, Settings, display_name, parse_duration_ms
-from helios_core.sql.statement_cache import StatementCache, prepare_shared
+from helios_core.sql.statement_cache import StatementCache, bad_string_position, prepare_shared
 from helios_core.sql.transactions import TransactionState
 from helios_core.sql.triggers import statements as trigger_statements
 from helios_core.storage.errors import ReadOnlyTransaction
@@ -357,6 +357,8 @@ class SqlSession(Session):
             except HeliosError as e:
                 self.tx.on_error()
                 e.partial_results = results  # type: ignore[attr-defined]
+                if cached is not None and e.position is None and e.sqlstate.startswith("22"):
+                    e.position = bad_string_position(self.last_query or "", cached[0], cached[1])
                 raise
             except RecursionError:
                 self.tx.on_error()

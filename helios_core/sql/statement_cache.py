@@ -26,7 +26,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
+import pyarrow as pa
 
+from helios_core import types as sql_types
+from helios_core.errors import HeliosError
 from helios_core.session import PreparedStatement, Result
 from helios_core.sql import prepared
 from helios_core.sql.constant_lifting import Lifted, lift_constants
@@ -156,6 +159,22 @@ def prepare_shared(session: Any, sql: str, oids: Sequence[int], param_types: Seq
         raise
     shared.publish(session, key, statement if statement.plan.plan is None and stamp_of(session) == key[1] else None)
     return statement
+
+
+def bad_string_position(sql: str, statement: PreparedStatement, values: Sequence[str]) -> int | None:
+    """Where the quoted literal that a cached statement's input error is about stands in ``sql``
+    (1-based), so the error points at it as it does when the statement runs the ordinary way:
+    the first string value its parameter's type does not read."""
+    for text, type_name in zip(values, statement.param_types, strict=False):
+        quoted = "'" + text.replace("'", "''") + "'"
+        at = sql.find(quoted)
+        if at < 0 or not type_name:
+            continue
+        try:
+            sql_types.parse_text(pa.array([text], pa.string()), type_name)
+        except HeliosError:
+            return at + 1
+    return None
 
 
 def _shared_key(session: Any, lifted: Lifted, stamp: tuple) -> tuple:

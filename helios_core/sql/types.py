@@ -31,6 +31,9 @@ digits              PostgreSQL's text of each value, so each keeps its own scale
                     that do not fit decimal256, VALUES rows of mixed scales; see
                     functions.numeric_wide)
 money               int64 cents (functions.money)
+point, lseg, line,  string: the canonical output text, coordinates in float8's
+box, path, polygon, shortest exact digits (see sql.geometric)
+circle
 text/varchar/char   string (char(n) values are stored blank-padded to n)
 bytea               binary
 date                date32
@@ -267,6 +270,15 @@ CIDR = _t("cidr", 650, pa.string())
 JSONB = _t("jsonb", 3802, pa.string())
 MONEY = _t("money", 790, pa.int64())  # cents (see functions.money)
 JSONPATH = _t("jsonpath", 4072, pa.string())  # stored as its normalised text (see sql.jsonpath)
+# the geometric types: stored as their canonical output text (see sql.geometric)
+POINT = _t("point", 600, pa.string())
+LSEG = _t("lseg", 601, pa.string())
+PATH = _t("path", 602, pa.string())
+BOX = _t("box", 603, pa.string())
+POLYGON = _t("polygon", 604, pa.string())
+LINE = _t("line", 628, pa.string())
+CIRCLE = _t("circle", 718, pa.string())
+GEOMETRIC_TYPES = (POINT, LSEG, PATH, BOX, POLYGON, LINE, CIRCLE)
 # the catalogs' one-dimensional, zero-based vectors (pg_index.indkey, indclass): arrays whose
 # text form is the elements separated by spaces ("1 2") and whose first subscript is 0
 INT2VECTOR = SqlType(name="int2vector", oid=22, arrow_type=pa.list_(pa.int16()), element=INT2)
@@ -303,6 +315,7 @@ NULLTYPE = UNKNOWN  # the type of a bare NULL literal is unknown, as in PostgreS
 _BASE_TYPES = [BOOL, BYTEA, CHAR, NAME, INT8, INT2, INT4, REGPROC, TEXT, OID, JSON, FLOAT4, FLOAT8, UNKNOWN,
                BPCHAR, VARCHAR, DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, TIMETZ, NUMERIC, REGCLASS,
                REGTYPE, RECORD, VOID, UUID, JSONB, JSONPATH, MONEY, INT2VECTOR, OIDVECTOR, INET, CIDR, *RANGE_TYPES.values(),
+               *GEOMETRIC_TYPES,
                *MULTIRANGE_TYPES.values()]
 _BASE_BY_NAME = {t.name: t for t in _BASE_TYPES}
 
@@ -311,7 +324,9 @@ _ARRAY_OIDS = {"bool": 1000, "bytea": 1001, "char": 1002, "name": 1003, "int2": 
                "float4": 1021, "float8": 1022, "oid": 1028, "timestamp": 1115, "date": 1182, "time": 1183,
                "timestamptz": 1185, "interval": 1187, "numeric": 1231, "timetz": 1270, "uuid": 2951,
                "json": 199, "jsonb": 3807, "jsonpath": 4073, "regclass": 2210, "regtype": 2211, "record": 2287,
-               "unknown": 1009, "money": 791, "inet": 1041, "cidr": 651, **{n: oids[1] for n, oids in _RANGE_OIDS.items()},
+               "unknown": 1009, "money": 791, "inet": 1041, "cidr": 651,
+               "point": 1017, "lseg": 1018, "path": 1019, "box": 1020, "polygon": 1027, "line": 629, "circle": 719,
+               **{n: oids[1] for n, oids in _RANGE_OIDS.items()},
                **{n: oids[1] for n, oids in _MULTIRANGE_OIDS.items()}}
 
 _CATEGORY = {"bool": "B", "int2": "N", "int4": "N", "int8": "N", "float4": "N", "float8": "N",
@@ -319,7 +334,8 @@ _CATEGORY = {"bool": "B", "int2": "N", "int4": "N", "int8": "N", "float4": "N", 
              "text": "S", "varchar": "S", "bpchar": "S", "name": "S", "char": "Z",
              "date": "D", "time": "D", "timestamp": "D", "timestamptz": "D", "timetz": "D",
              "interval": "T", "bytea": "U", "uuid": "U", "json": "U", "jsonb": "U", "jsonpath": "U", "unknown": "X",
-             "record": "P", "void": "P", "inet": "I", "cidr": "I", **dict.fromkeys(RANGE_SUBTYPES, "R"),
+             "record": "P", "void": "P", "inet": "I", "cidr": "I",
+             **{t.name: "G" for t in GEOMETRIC_TYPES}, **dict.fromkeys(RANGE_SUBTYPES, "R"),
              **dict.fromkeys(_MULTIRANGE_OIDS, "R")}
 
 _DISPLAY_NAME = {"bool": "boolean", "int2": "smallint", "int4": "integer", "int8": "bigint",
@@ -420,6 +436,7 @@ _ALIASES = {
     "timestamp": "timestamp", "timestamp without time zone": "timestamp", "datetime": "timestamp",
     "timestamptz": "timestamptz", "timestamp with time zone": "timestamptz",
     "interval": "interval", "uuid": "uuid", "json": "json", "jsonb": "jsonb", "jsonpath": "jsonpath", "money": "money", "inet": "inet", "cidr": "cidr",
+    **{t.name: t.name for t in GEOMETRIC_TYPES},
     "oid": "oid", "regclass": "regclass", "regtype": "regtype", "regproc": "regproc",
     "unknown": "unknown", "record": "record", "void": "void",
     "int2vector": "int2vector", "oidvector": "oidvector",

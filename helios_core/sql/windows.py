@@ -123,6 +123,11 @@ def window_spec(builder: Any, w: exp.Window, scope: Scope, named: dict[str, exp.
         for o in order_node.expressions:
             nf = o.args.get("nulls_first")
             order.append((builder.compile(o.this, scope), bool(o.args.get("desc")), None if nf is None else bool(nf)))
+    for kind, keys in (("equality", partition), ("ordering", [o[0] for o in order])):
+        for key in keys:
+            if key.type.category == "G":  # the geometric types have no btree operator class
+                raise HeliosError(f"could not identify an {kind} operator for type {key.type.name}",
+                                  sqlstate="42883")
     name, arg_asts, distinct = _fn_name_args(fn)
     args = [builder.compile(a, scope) for a in arg_asts]
     frame = _frame(builder, frame_node, scope, bool(order))

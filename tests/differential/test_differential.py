@@ -111,7 +111,8 @@ class Helios:
         settings = self.session.settings
         zone = settings.get("timezone") or settings.get("TimeZone") or "UTC"
         try:
-            with runtime.use(timezone=zone):  # text output in the session's TimeZone, like the PG wire
+            # text output in the session's TimeZone and extra_float_digits, like the PG wire
+            with runtime.use(timezone=zone, extra_float_digits=settings.get("extra_float_digits")):
                 return self._render(r)
         except HeliosError as e:
             return Outcome(sqlstate=e.sqlstate, detail=e.message)

@@ -44,11 +44,24 @@ from helios_core.frontends.postgres.time_travel_targets import (
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
+# operators of the geometric types that sqlglot has no token for
+_GEOMETRIC_LITERAL_TYPES = frozenset({"lseg", "line", "box", "path", "polygon", "circle"})
+GEOMETRIC_OPERATORS = ("?#", "?-|", "?||", "@-@", "##", "<<|", "|>>", "&<|", "|&>", "~=", "<^", ">^", "?-")
+
+
 class PrefixOperator(exp.Expression):
     """A prefix operator sqlglot has no node for (``!! query``): resolved by its operand's type."""
 
     arg_types: ClassVar[dict] = {"this": True, "operator": True}
 
+
+def _prefix_operator_sql(gen: Any, e: exp.Expression) -> str:
+    return f"{e.args['operator']}{gen.sql(e, 'this')}"
+
+
+# plans print their terms in sqlglot's own postgres dialect (EXPLAIN, pushed filters): it must
+# know this node too
+Postgres.Generator.TRANSFORMS[PrefixOperator] = _prefix_operator_sql
 
 _CURRENT_TIMESTAMP_SQL = Postgres.Generator.TRANSFORMS[exp.CurrentTimestamp]
 
@@ -72,9 +85,11 @@ class Helios(Postgres):
     INDEX_OFFSET = 0
 
     class Tokenizer(Postgres.Tokenizer):
-        # operators of plugin types: @@@ (search by index), !! (prefix, tsquery negation)
+        # operators of plugin types: @@@ (search by index), !! (prefix, tsquery negation); the
+        # geometric types' operators (?#, @-@, |>>, ...) are read like @@: by their spelling
         KEYWORDS: ClassVar[dict] = {**Postgres.Tokenizer.KEYWORDS, "@@@": TokenType.DAT,
-                                    "!!": TokenType.EXCLAMATION}
+                                    "!!": TokenType.EXCLAMATION,
+                                    **dict.fromkeys(GEOMETRIC_OPERATORS, TokenType.DAT)}
 
         def tokenize(self, sql: str) -> list[Token]:
             # "$1,$2" is two parameters, not the start of a dollar-quoted string
@@ -83,7 +98,7 @@ class Helios(Postgres):
     class Generator(Postgres.Generator):
         TRANSFORMS: ClassVar[dict] = {
             **Postgres.Generator.TRANSFORMS,
-            PrefixOperator: lambda self, e: f"{e.args['operator']}{self.sql(e, 'this')}",
+            PrefixOperator: _prefix_operator_sql,
             # now() keeps its spelling (sqlglot reads it as CURRENT_TIMESTAMP): column defaults and
             # views show what PostgreSQL shows
             exp.CurrentTimestamp: lambda self, e: "now()" if e.meta.get("spelled") == "now" else
@@ -129,11 +144,19 @@ class Helios(Postgres):
             **Postgres.Parser.RANGE_PARSERS,
             TokenType.DAT: lambda self, this: self.expression(
                 exp.Operator(this=this, operator=self._prev.text, expression=self._parse_bitwise())),
+            # <-> binds like PostgreSQL's other operators, looser than * and +: a <-> b * 2 is a <-> (b * 2)
+            TokenType.LR_ARROW: lambda self, this: self.expression(
+                exp.Distance(this=this, expression=self._parse_bitwise())),
         }
+        FACTOR: ClassVar[dict] = {k: v for k, v in Postgres.Parser.FACTOR.items() if k != TokenType.LR_ARROW}
         UNARY_PARSERS: ClassVar[dict] = {
             **Postgres.Parser.UNARY_PARSERS,
             TokenType.EXCLAMATION: lambda self: self.expression(
                 PrefixOperator(this=self._parse_unary(), operator="!!")),
+            # prefix operators of the geometric types: @@ center, @-@ length, # number of points,
+            # ?| vertical, ?- horizontal
+            **dict.fromkeys((TokenType.DAT, TokenType.HASH, TokenType.QMARK_PIPE), lambda self: self.expression(
+                PrefixOperator(operator=self._prev.text, this=self._parse_unary()))),
         }
         PROPERTY_PARSERS: ClassVar[dict] = {
             **Postgres.Parser.PROPERTY_PARSERS,
@@ -173,6 +196,18 @@ class Helios(Postgres):
                 node.set("offset", 1)
                 node = node.this
             return out
+
+        def _parse_type(self, *args: Any, **kwargs: Any) -> exp.Expression | None:  # type: ignore[override]
+            # box '(0,0,1,1)', circle '<(0,0),1>' ...: typed literals of the geometric types sqlglot
+            # does not know as type names (it reads point '...' itself)
+            if (self._curr and self._next and self._curr.token_type == TokenType.VAR
+                    and self._next.token_type == TokenType.STRING
+                    and self._curr.text.lower() in _GEOMETRIC_LITERAL_TYPES):
+                name = self._curr.text.lower()
+                self._advance()
+                literal = self._parse_primary()
+                return self._parse_column_ops(_typed_literal(self, literal, exp.DataType.build(name, udt=True)))
+            return super()._parse_type(*args, **kwargs)
 
         def _parse_types(self, *args: Any, **kwargs: Any) -> exp.Expression | None:  # type: ignore[override]
             # sqlglot returns oid, regclass, regtype ... before looking for "[]": oid[] is their array

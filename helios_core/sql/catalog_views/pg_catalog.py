@@ -46,9 +46,16 @@ PG = "pg_catalog"
 
 _LEN = {"bool": 1, "char": 1, "int2": 2, "int4": 4, "int8": 8, "float4": 4, "float8": 8, "date": 4, "time": 8,
         "timestamp": 8, "timestamptz": 8, "interval": 16, "uuid": 16, "oid": 4, "name": 64, "regproc": 4,
-        "regclass": 4, "regtype": 4, "timetz": 12, "void": 4, "unknown": -2}
+        "regclass": 4, "regtype": 4, "timetz": 12, "void": 4, "unknown": -2,
+        "point": 16, "lseg": 32, "box": 32, "line": 24, "circle": 24}
 _ALIGN = {"bool": "c", "char": "c", "name": "c", "uuid": "c", "int2": "s", "int8": "d", "float8": "d",
-          "timestamp": "d", "timestamptz": "d", "time": "d", "timetz": "d", "interval": "d", "record": "d"}
+          "timestamp": "d", "timestamptz": "d", "time": "d", "timetz": "d", "interval": "d", "record": "d",
+          **{t.name: "d" for t in T.GEOMETRIC_TYPES}}
+# the geometric types' I/O functions are named point_in, poly_out... and point, lseg and box
+# subscript like fixed-length arrays of their element (float8, point)
+_GEOMETRIC_IO = {"point": "point", "lseg": "lseg", "path": "path", "box": "box", "polygon": "poly", "line": "line",
+                 "circle": "circle"}
+_GEOMETRIC_ELEMENT = {"point": 701, "lseg": 600, "box": 600}
 _IO = {"int2vector": "int2vector", "oidvector": "oidvector", "bpchar": "bpchar", "varchar": "varchar", "regproc": "regproc", "void": "void", "record": "record"}
 
 
@@ -82,6 +89,15 @@ def type_row(t: Any) -> tuple:
         950 if (el or t).name == "name" else 0)
     array_oid = 0 if is_array else (T.array_of(t).oid if name not in ("unknown", "void") else 0)
     preferred = name in ("text", "float8", "bool", "timestamptz", "interval", "oid")
+    if name in _GEOMETRIC_IO:
+        io_name = _GEOMETRIC_IO[name]
+        return (
+            t.oid, name, PG_CATALOG_OID, BOOTSTRAP_SUPERUSER_OID, length, False, "b", category, False,
+            True, ";" if name == "box" else ",", 0,
+            "raw_array_subscript_handler" if name in _GEOMETRIC_ELEMENT else "-", _GEOMETRIC_ELEMENT.get(name, 0),
+            array_oid, f"{io_name}_in", f"{io_name}_out", f"{io_name}_recv", f"{io_name}_send",
+            "-", "-", "-", "d", "p" if length != -1 else "x", False, 0, -1, 0, 0, None, None, None,
+        )
     return (
         t.oid, name, PG_CATALOG_OID, BOOTSTRAP_SUPERUSER_OID, length, byval, typtype, category, preferred,
         True, ",", 0, "array_subscript_handler" if is_array else "-", el.oid if el is not None else 0, array_oid,

@@ -31,6 +31,7 @@ from helios_core.sql.functions.registry import (
 from helios_core.sql.functions.resolve import common_type, implicitly_castable
 from helios_core.sql.functions.text_out import to_text
 from helios_core.sql.functions.vec import Vec
+from helios_core.sql.geometric import functions as geometric_functions  # noqa: F401  (they register on import)
 
 __all__ = [
     "Vec",

@@ -21,8 +21,9 @@ def _malformed(txt: str, detail: str) -> InvalidTextRepresentation:
     return InvalidTextRepresentation(f'malformed array literal: "{txt}"', detail=detail)
 
 
-def parse_literal(txt: str) -> list:
-    """Nested lists of element texts for one array literal (rectangular, else 22P02)."""
+def parse_literal(txt: str, delimiter: str = ",") -> list:
+    """Nested lists of element texts for one array literal (rectangular, else 22P02); elements are
+    separated by the element type's delimiter (``;`` for box, whose values hold commas)."""
     s = txt
     declared: list[tuple[int, int]] | None = None
     m = _DIMS.match(s)
@@ -34,7 +35,7 @@ def parse_literal(txt: str) -> list:
         s = s[m.end():]
     elif s.lstrip(ARRAY_SPACE).startswith("["):
         raise _malformed(txt, 'Missing "=" after array dimensions.')
-    parser = _Parser(s, txt)
+    parser = _Parser(s, txt, delimiter)
     value = parser.parse()
     if declared is not None:
         if any(lo != 1 for lo, _ in declared):
@@ -54,10 +55,11 @@ def _dims(v: list) -> list[int]:
 
 
 class _Parser:
-    def __init__(self, s: str, orig: str) -> None:
+    def __init__(self, s: str, orig: str, delimiter: str = ",") -> None:
         self.s = s
         self.orig = orig
         self.i = 0
+        self.delimiter = delimiter
 
     def ws(self) -> None:
         while self.i < len(self.s) and self.s[self.i] in ARRAY_SPACE:
@@ -90,7 +92,7 @@ class _Parser:
                 out.append(self.array())
             elif c == '"':
                 out.append(self.quoted())
-            elif c in ",}":
+            elif c in (self.delimiter, "}"):
                 raise _malformed(self.orig, f'Unexpected "{c}" character.')
             else:
                 out.append(self.bare())
@@ -101,7 +103,7 @@ class _Parser:
             self.i += 1
             if c == "}":
                 return out
-            if c != ",":
+            if c != self.delimiter:
                 raise _malformed(self.orig, f'Unexpected "{c}" character.')
 
     def quoted(self) -> str:
@@ -121,7 +123,7 @@ class _Parser:
         buf = []
         escaped_any = False
         trail = 0  # trailing unescaped whitespace is dropped
-        while self.i < len(self.s) and self.s[self.i] not in ",}":
+        while self.i < len(self.s) and self.s[self.i] not in (self.delimiter, "}"):
             c = self.s[self.i]
             if c == "\\" and self.i + 1 < len(self.s):
                 self.i += 1

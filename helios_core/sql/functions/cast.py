@@ -22,6 +22,9 @@ from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.text_in import from_text
 from helios_core.sql.functions.text_out import to_text
 from helios_core.sql.functions.vec import Vec
+from helios_core.sql.geometric import TYPE_NAMES as GEOMETRIC
+from helios_core.sql.geometric import vectors as geometric_vectors
+from helios_core.sql.geometric.conversions import CASTS
 
 _INTS = {"int2": pa.int16(), "int4": pa.int32(), "int8": pa.int64(), "oid": pa.int64(),
          "regclass": pa.int64(), "regtype": pa.int64(), "regproc": pa.int64()}
@@ -142,6 +145,8 @@ def can_cast(src: T.SqlType, dst: T.SqlType) -> bool:
         return True
     if {s, d} <= {"time", "interval"} or {s, d} <= {"json", "jsonb"}:
         return True
+    if (s, d) in CASTS:
+        return True
     if src.element is not None and dst.element is not None:
         return can_cast(src.element, dst.element)
     return False
@@ -174,6 +179,8 @@ def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context:
         raise HeliosError("input of anonymous composite types is not implemented", sqlstate="0A000")
     if s in network.NETWORK_TYPES and d in network.NETWORK_TYPES and s != d:
         return network.inet_to_cidr(arr) if d == "cidr" else network.cidr_to_inet(arr)
+    if s in GEOMETRIC and d in GEOMETRIC and s != d:
+        return _cast_geometric(arr, src, dst, context)
     # ---- to the same type (maybe applying a typmod)
     if s == d and s not in _STRINGS:
         return _apply_typmod(arr, dst, context)
@@ -214,6 +221,15 @@ def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context:
 
         return _apply_typmod(from_text(jsonb_to_scalar_text(arr, dst), dst), dst, context)
     raise _cannot(src, dst)
+
+
+def _cast_geometric(arr: pa.Array, src: T.SqlType, dst: T.SqlType, context: str) -> pa.Array:
+    """point::box, path::polygon, circle::polygon...: the casts of pg_cast, those PostgreSQL
+    marks explicit-only refused elsewhere (42846)."""
+    conversion = CASTS.get((src.name, dst.name))
+    if conversion is None or (conversion[1] == "e" and context != "explicit") or context == "implicit":
+        raise _cannot(src, dst)
+    return geometric_vectors.apply(conversion[0], dst, [Vec(arr, src)]).array
 
 
 def _cast_extension(arr: pa.Array, src: T.SqlType, dst: T.SqlType, context: str) -> pa.Array:

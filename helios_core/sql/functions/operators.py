@@ -21,6 +21,7 @@ from helios_core.sql.functions.ranges import range_operator
 from helios_core.sql.functions.registry import call_function
 from helios_core.sql.functions.resolve import NUMERIC_RANK, common_type
 from helios_core.sql.functions.vec import Vec, align
+from helios_core.sql.geometric import dispatch as geometric
 
 COMPARISONS = ("=", "<>", "!=", "<", "<=", ">", ">=")
 ARITHMETIC = ("+", "-", "*", "/", "%", "^")
@@ -65,6 +66,8 @@ def operand_types(op: str, left: T.SqlType, right: T.SqlType) -> tuple[T.SqlType
     if lu == ru:
         return left, right
     known = right if lu else left
+    if geometric.involves_type(known):
+        return geometric.operand_types(op, left, right) or (left, right)
     if op in ("@?", "@@") and known.name == "jsonb":
         return (left, T.JSONPATH) if ru else (T.JSONB, right)
     if op in ("@?", "@@") and known.name == "jsonpath":
@@ -148,6 +151,8 @@ def binary_op(op: str, l: Vec, r: Vec) -> Vec:
         plugin_op = extension_operators.find(op, l.type, r.type)
         if plugin_op is not None:
             return extension_operators.apply(plugin_op, [l, r])
+    if geometric.handles_binary(op, l, r):
+        return geometric.binary(op, l, r)
     if op in ("and", "or"):
         from helios_core.sql.functions.compare import logical
 
@@ -333,6 +338,8 @@ def unary_op(op: str, v: Vec) -> Vec:
         plugin_op = extension_operators.find(op, None, v.type)
         if plugin_op is not None:
             return extension_operators.apply(plugin_op, [v])
+    if geometric.handles_prefix(op, v):
+        return geometric.prefix(op, v)
     if op in ("is null", "is not null") or (op in ("is unknown", "is not unknown") and v.type.name == "bool"):
         out = pc.is_null(v.array) if "not" not in op else pc.is_valid(v.array)
         return Vec(out, T.BOOL, v.scalar)

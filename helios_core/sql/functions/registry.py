@@ -54,6 +54,17 @@ def define(name: str, impl: Impl, nargs: int | tuple[int, int | None] = 1, volat
     scalar(name, nargs=nargs, volatile=volatile)(impl)
 
 
+def overload(name: str, impl: Callable[[list[Vec]], Vec | None]) -> None:
+    """Let ``impl`` answer the calls of ``name`` whose argument types are its own (it returns None
+    for others, which the other definitions of the name answer): ``length(lseg)`` beside
+    ``length(text)``, whatever the order the definitions are registered in."""
+    _TYPED_OVERLOADS[name] = impl
+
+
+# name -> a function answering the calls of its own argument types first (see overload)
+_TYPED_OVERLOADS: dict[str, Callable[[list[Vec]], Vec | None]] = {}
+
+
 def _load_builtins() -> None:
     global _LOADED
     if _LOADED:
@@ -86,7 +97,7 @@ def no_function(name: str, args: list[Vec]) -> UndefinedFunction:
 
 def has_function(name: str) -> bool:
     _load_builtins()
-    return _canon(name) in _REGISTRY
+    return _canon(name) in _REGISTRY or _canon(name) in _TYPED_OVERLOADS
 
 
 def is_volatile(name: str) -> bool:
@@ -130,6 +141,11 @@ def _wide_arguments(name: str, args: list[Vec]) -> Vec | list[Vec]:
 def call_function(name: str, args: list[Vec]) -> Vec:
     """Evaluate scalar function ``name`` over argument Vecs (42883 when no such function)."""
     _load_builtins()
+    typed = _TYPED_OVERLOADS.get(_canon(name))
+    if typed is not None:
+        out = typed(list(args))
+        if out is not None:
+            return out
     defs = _REGISTRY.get(_canon(name))
     if not defs:
         raise no_function(name, args)

@@ -24,6 +24,8 @@ from helios_core.sql.functions import datetime_decode as DD
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.interval_input import parse_interval_value
 from helios_core.sql.functions.text_out import session_tz_info
+from helios_core.sql.geometric import TYPE_NAMES as GEOMETRIC
+from helios_core.sql.geometric import vectors as geometric_vectors
 from helios_core.sql.jsonpath.syntax import normalize as normalize_jsonpath
 
 EPOCH = dt.datetime(1970, 1, 1)
@@ -72,6 +74,8 @@ def from_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return parse_enum(arr, t)
     if t.name in network.NETWORK_TYPES:
         return network.parse(arr, t)
+    if t.name in GEOMETRIC:
+        return geometric_vectors.parse_column(arr, t)
     if t.is_range:
         return range_io.parse_ranges(arr, t)
     if t.is_multirange:
@@ -716,7 +720,8 @@ def parse_array(arr: pa.Array, t: T.SqlType) -> pa.Array:
     from helios_core.sql.functions.array_literal import parse_literal
     from helios_core.sql.functions.cast import cast_array_values
 
-    parsed = [None if x is None else parse_literal(x) for x in arr.to_pylist()]
+    delimiter = ";" if t.element is not None and t.element.name == "box" else ","  # pg_type.typdelim
+    parsed = [None if x is None else parse_literal(x, delimiter) for x in arr.to_pylist()]
     shapes = [None if v is None else _shape(v) for v in parsed]
     nds = {len(d) for d in shapes if d}
     if len(nds) > 1:

@@ -23,6 +23,8 @@ from helios_core.sql import far_dates
 from helios_core.sql import types as T
 from helios_core.sql.functions import datestyle, money, proc_oids, range_io, runtime, timetz
 from helios_core.sql.functions.datetime_decode import julian_to_date
+from helios_core.sql.geometric import TYPE_NAMES as GEOMETRIC
+from helios_core.sql.geometric import vectors as geometric_vectors
 
 # the relation name of an OID in the running session's catalog (installed by the catalog layer)
 RELATION_NAMES: list[Callable[[int], str | None]] = []
@@ -70,6 +72,8 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return numeric_text(arr, t)
     if name == "money":
         return money.text(arr)
+    if name in GEOMETRIC:
+        return geometric_vectors.text_column(arr, t)
     if name == "bytea":
         return bytea_text(arr)
     if name == "date":
@@ -464,8 +468,8 @@ def interval_text(arr: pa.Array) -> pa.Array:
 
 # ---------------------------------------------------------------------------------------- arrays
 
-def _quote_element(s: str) -> str:
-    if s == "" or s.upper() == "NULL" or any(c in s for c in '{}",\\ \t\n\r\v\f'):
+def _quote_element(s: str, delimiter: str = ",") -> str:
+    if s == "" or s.upper() == "NULL" or any(c in s for c in '{}"\\ \t\n\r\v\f') or delimiter in s:
         return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return s
 
@@ -478,10 +482,12 @@ def _array_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
     # offsets of a sliced ListArray index into the full child array, so .values is right
     inner_nested = (pa.types.is_list(arr.type.value_type) or pa.types.is_large_list(arr.type.value_type)) \
         and not t.element.is_multirange
+    delimiter = ";" if t.element.name == "box" else ","  # pg_type.typdelim: box values hold commas
     if inner_nested:  # a multi-dimensional array: the sub-arrays print as '{...}' unquoted
         el_text = _array_text(arr.values, t).to_pylist()
     else:
-        el_text = [None if x is None else _quote_element(x) for x in to_text(arr.values, t.element).to_pylist()]
+        el_text = [None if x is None else _quote_element(x, delimiter)
+                   for x in to_text(arr.values, t.element).to_pylist()]
     offsets = arr.offsets.to_pylist()
     valid = arr.is_valid().to_pylist()
     out = []
@@ -493,7 +499,7 @@ def _array_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         if inner_nested and items and all(x == "{}" for x in items):
             out.append("{}")  # sub-arrays of length 0: PostgreSQL has no such value, it is empty
             continue
-        out.append("{" + ",".join("NULL" if x is None else x for x in items) + "}")
+        out.append("{" + delimiter.join("NULL" if x is None else x for x in items) + "}")
     return pa.array(out, pa.string())
 
 

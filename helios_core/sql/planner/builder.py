@@ -261,6 +261,8 @@ class Builder:
         left = self.cast_op(left, types)
         right = self.cast_op(right, types)
         fields = [Field(f.name, t) for f, t in zip(left.fields, types, strict=True)]
+        if not all_ or kind != "union":  # UNION, INTERSECT and EXCEPT compare rows
+            _refuse_unsortable(fields, "equality")
         return L.SetOperation(fields, kind, all_, [left, right])
 
     def cast_op(self, op: Operator, types: list[T.SqlType]) -> Operator:
@@ -341,6 +343,7 @@ class Builder:
         op = L.Project(op, out_exprs, out_fields)
         if distinct is not None:
             if on_idx is not None:
+                _refuse_unsortable([out_fields[i] for i in on_idx], "equality")
                 if keys:
                     op = L.Sort(op, keys)
                 else:
@@ -884,10 +887,14 @@ class Builder:
             return None
         sa, sb = _side(a, lscope, rscope), _side(b, lscope, rscope)
         if sa == "l" and sb == "r":
-            return self.compile(a, lscope), self.compile(b, rscope)
-        if sa == "r" and sb == "l":
-            return self.compile(b, lscope), self.compile(a, rscope)
-        return None
+            sides = self.compile(a, lscope), self.compile(b, rscope)
+        elif sa == "r" and sb == "l":
+            sides = self.compile(b, lscope), self.compile(a, rscope)
+        else:
+            return None
+        if any(s.type.name in _UNSORTABLE for s in sides):
+            return None  # path = path compares numbers of points, box = box areas: not a hash key
+        return sides
 
     def plan_join(self, op: Operator, scope: Scope, j: exp.Join, outer: Scope | None) -> tuple[Operator, Scope]:
         side = str(j.args.get("side") or "").upper()
@@ -1355,6 +1362,7 @@ class Builder:
                 idxs.append(key_index[k])
             grouping_calls.append(idxs)
         fields = [Field(output_name(k), c.type) for k, c in zip(key_asts, keys, strict=True)]
+        _refuse_unsortable([f for f in fields if f.type.name != "json"], "equality")
         fields += [Field(s.label or s.name, s.result_type) for s in specs]
         fields += [Field("grouping", T.INT4) for _ in grouping_calls]
         agg_op = L.Aggregate(fields, op, keys, specs, sets, grouping_calls)
@@ -1484,6 +1492,8 @@ class Builder:
             args = [self.exprs.coerce(args[0], T.NUMERIC if name in ("sum", "avg") else T.TEXT)]
         if name == "count" and distinct and len(args) > 1:
             raise FeatureNotSupported("count(DISTINCT a, b)")
+        if distinct:
+            _refuse_unsortable([Field(name, a.type) for a in args], "equality")
         rt = result_type(name, [a.type for a in args])
         return AggSpec(name=name, args=args, result_type=rt, distinct=distinct, filter=filt, order=order,
                        direct_args=direct, label=label or name)
@@ -1713,11 +1723,16 @@ def _same_family(a: T.SqlType, b: T.SqlType) -> bool:
     return a.name == b.name
 
 
+# types PostgreSQL gives no btree operator class: json and the geometric types
+_UNSORTABLE = frozenset({"json", "point", "lseg", "line", "box", "path", "polygon", "circle"})
+
+
 def _refuse_unsortable(fields: list[Field], kind: str) -> None:
-    """json has no ordering or equality operator in PostgreSQL: ORDER BY or DISTINCT over it is 42883."""
+    """ORDER BY, DISTINCT or GROUP BY over a type without a btree operator class in PostgreSQL
+    (json, point, box...) is 42883, as there."""
     for f in fields:
-        if f.type.name == "json":
-            raise HeliosError(f"could not identify an {kind} operator for type json", sqlstate="42883",
+        if f.type.name in _UNSORTABLE:
+            raise HeliosError(f"could not identify an {kind} operator for type {f.type.name}", sqlstate="42883",
                               hint="Use an explicit ordering operator or modify the query." if kind == "ordering"
                               else None)
 

@@ -51,6 +51,7 @@ from helios_core.sql.functions.array_dims import check_rectangular, flatten_rows
 from helios_core.sql.functions.arrays import stack_subarrays
 from helios_core.sql.functions.interval_input import interval_qualifier, parse_interval_value
 from helios_core.sql.functions.vec import Vec, length_of
+from helios_core.sql.geometric import dispatch as geometric
 from helios_core.sql.object_privileges import check_execute
 from helios_core.sql.planner import named_arguments, row_compare, variadic_arguments
 from helios_core.sql.routines import planner_calls
@@ -99,7 +100,8 @@ BINARY_OPS: dict[type, str] = {
     exp.JSONBExtractScalar: "#>>",
     exp.JSONBPathExists: "@?",
 }
-for _name, _op in (("JSONBContains", "@>"), ("IntDiv", "/"), ("Adjacent", "-|-"), ("Distance", "<->")):
+for _name, _op in (("JSONBContains", "@>"), ("IntDiv", "/"), ("Adjacent", "-|-"), ("Distance", "<->"),
+                     ("ExtendsLeft", "&<"), ("ExtendsRight", "&>")):
     if hasattr(exp, _name):
         BINARY_OPS.setdefault(getattr(exp, _name), _op)
 
@@ -1168,7 +1170,8 @@ class ScalarCompiler:
         rt = self.result_type([left.type] + [v.type for v in vals], "IN")
         left = self.coerce(left, rt)
         vals = [self.coerce(v, rt) for v in vals]
-        if all(v.const is not None for v in vals) and len(vals) > 1:
+        # a set lookup compares stored values; a geometric type's = compares areas or lengths
+        if all(v.const is not None for v in vals) and len(vals) > 1 and not geometric.involves_type(rt):
             bpchar = rt.name == "bpchar"
             width = left.type.typmod - 4 if left.type.name == "bpchar" and left.type.typmod > 4 else None
             consts = [v.const for v in vals]
@@ -1499,7 +1502,7 @@ class ScalarCompiler:
 
         def compute_for(lv: Vec, vals: Vec, n: int) -> pa.Array:
             la = lv.broadcast(n).array
-            if op_name == "=" and not is_all:
+            if op_name == "=" and not is_all and not geometric.involves_type(common):
                 va = vals.array
                 if st != common:
                     va = self.cast_vec(Vec(va, st, False), common).array
@@ -1739,6 +1742,16 @@ class ScalarCompiler:
                 idx = self.compile(exprs[0], scope)
                 base = self.lift([base, idx], True, lambda v: self.binop("->", v[0], v[1]))
             return base
+        if geometric.involves_type(base.type) and base.type.name in ("point", "lseg", "box"):
+            # like a one-dimensional array of its element (float8, point) numbered from 0;
+            # a second subscript finds no dimension and gives NULL, as in PostgreSQL
+            if any(len(e) != 1 or isinstance(e[0], exp.Slice) for e in chain):
+                raise HeliosError(f"slices of type {base.type} are not supported", sqlstate="0A000")
+            idx = self.coerce(self.compile(chain[0][0], scope), T.INT4)
+            out_t = T.FLOAT8 if base.type.name == "point" else T.POINT
+            if len(chain) > 1:
+                return self.lift([base, idx], True, lambda v: Vec.null(out_t), out_t)
+            return self.lift([base, idx], True, lambda v: geometric.subscript(v[0], v[1]), out_t)
         if base.type.name == "name" and len(chain) == 1 and not isinstance(chain[0][0], exp.Slice):
             idx = self.compile(chain[0][0], scope)  # a name is a char array from 0: typname[0] = '_' (pg_dump)
             return self.lift([base, idx], True, lambda v: _name_char(v[0], v[1], 0), T.CHAR)

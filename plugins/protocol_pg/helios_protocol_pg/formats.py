@@ -24,7 +24,14 @@ import pyarrow.compute as pc
 
 from helios_core import types as sql_types
 from helios_protocol_pg import binary_codec as bc
-from helios_protocol_pg import client_encoding, inet_codec, range_codec, timetz_codec, tsearch_codec  # noqa: F401
+from helios_protocol_pg import (  # noqa: F401  (they add their codecs to bc)
+    client_encoding,
+    geometric_codec,
+    inet_codec,
+    range_codec,
+    timetz_codec,
+    tsearch_codec,
+)
 from helios_protocol_pg.pg_types import name_of_oid, oid_of, oid_of_name
 
 _INT_OIDS = {bc.INT2, bc.INT4, bc.INT8, bc.OID, bc.XID, bc.CID}

@@ -68,6 +68,13 @@ for _names, _typname, _oid, _len in (
     (("jsonpath",), "jsonpath", 4072, -1),
     (("inet",), "inet", 869, -1),
     (("cidr",), "cidr", 650, -1),
+    (("point",), "point", 600, 16),
+    (("lseg",), "lseg", 601, 32),
+    (("path",), "path", 602, -1),
+    (("box",), "box", 603, 32),
+    (("polygon",), "polygon", 604, -1),
+    (("line",), "line", 628, 24),
+    (("circle",), "circle", 718, 24),
     (("int4range",), "int4range", 3904, -1),
     (("numrange",), "numrange", 3906, -1),
     (("tsrange",), "tsrange", 3908, -1),
@@ -92,7 +99,8 @@ _ARRAY_OID = {"bool": 1000, "bytea": 1001, "char": 1002, "name": 1003, "int2": 1
               "float4": 1021, "float8": 1022, "oid": 1028, "timestamp": 1115, "date": 1182, "time": 1183,
               "timestamptz": 1185, "interval": 1187, "numeric": 1231, "timetz": 1270, "uuid": 2951,
               "json": 199, "jsonb": 3807, "regclass": 2210, "regtype": 2211, "record": 2287,
-              "money": 791, "jsonpath": 4073, "inet": 1041, "cidr": 651, "int4range": 3905, "numrange": 3907, "tsrange": 3909, "tstzrange": 3911, "daterange": 3913,
+              "money": 791, "jsonpath": 4073, "inet": 1041, "cidr": 651, "point": 1017, "lseg": 1018, "path": 1019, "box": 1020,
+              "polygon": 1027, "line": 629, "circle": 719, "int4range": 3905, "numrange": 3907, "tsrange": 3909, "tstzrange": 3911, "daterange": 3913,
               "int8range": 3927, "int4multirange": 6150, "nummultirange": 6151, "tsmultirange": 6152,
               "tstzmultirange": 6153, "datemultirange": 6155, "int8multirange": 6157}
 
