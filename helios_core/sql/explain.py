@@ -9,13 +9,74 @@ scan, the segments it read (in memory: hit; fetched from a tier: read), skipped,
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
+
+# detail keys PostgreSQL's structured formats give as lists (one item per key expression)
+_LIST_KEYS = {"Output", "Sort Key", "Group Key", "Presorted Key", "Hash Key"}
 
 
 def explain_lines(plan: Any, ctx: Any = None, analyze: bool = False, options: dict[str, Any] | None = None,
                   ) -> list[str]:
-    opts = options or {}
+    stats, total_ms, show, summary = _run(plan, ctx, analyze, options or {})
+    lines: list[str] = []
+    _walk(plan.root, 0, lines, stats, show)
+    for i, sub in enumerate(getattr(plan, "subplans", None) or [], start=1):
+        # PostgreSQL lists each expression subquery as "SubPlan n" under the plan it serves
+        lines.append(f"  SubPlan {i}")
+        sub_lines: list[str] = []
+        _walk(sub, 1, sub_lines, stats, show)
+        lines.extend("  " + ln for ln in sub_lines)
+    if analyze and summary:
+        lines.append(f"Execution Time: {total_ms:.3f} ms")
+    return lines
+
+
+def explain_json(plan: Any, ctx: Any = None, analyze: bool = False, options: dict[str, Any] | None = None) -> str:
+    """EXPLAIN (FORMAT JSON): the same plan as one JSON document in PostgreSQL's shape
+    (``[{"Plan": {"Node Type": ..., "Plans": [...]}, "Execution Time": ...}]``, two-space indents)."""
+    stats, total_ms, show, summary = _run(plan, ctx, analyze, options or {})
+    root = _node(plan.root, stats, show)
+    for i, sub in enumerate(getattr(plan, "subplans", None) or [], start=1):
+        root.setdefault("Plans", []).append({**_node(sub, stats, show, "SubPlan"), "Subplan Name": f"SubPlan {i}"})
+    doc: dict[str, Any] = {"Plan": root}
+    if analyze and summary:
+        doc["Execution Time"] = round(total_ms, 3)
+    return json.dumps([doc], indent=2)
+
+
+def _node(op: Any, stats: dict | None, show: dict[str, bool], relationship: str | None = None) -> dict[str, Any]:
+    head = op.label()
+    kind, _, relation = head.partition(" on ")
+    node: dict[str, Any] = {"Node Type": kind}
+    if relationship is not None:
+        node["Parent Relationship"] = relationship
+    node["Parallel Aware"] = False  # statements run in one thread
+    node["Async Capable"] = False
+    if relation:
+        name, _, alias = relation.partition(" ")
+        node["Relation Name"] = name
+        node["Alias"] = alias or name
+    if stats is not None:
+        s = stats.get(id(op))
+        rows, secs, loops = s if s is not None else (0, 0.0, 0)
+        if show["timing"]:
+            node["Actual Total Time"] = round(secs * 1000, 3)
+        node["Actual Rows"] = rows
+        node["Actual Loops"] = loops
+    for detail in op.details():
+        key, sep, value = detail.partition(": ")
+        if not sep:
+            continue
+        node[key] = [v.strip() for v in value.split(", ")] if key in _LIST_KEYS else value
+    if op.children:
+        node["Plans"] = [_node(c, stats, show, "Outer" if i == 0 else "Inner") for i, c in enumerate(op.children)]
+    return node
+
+
+def _run(plan: Any, ctx: Any, analyze: bool, opts: dict[str, Any]) -> tuple[dict | None, float, dict, bool]:
+    """Run the plan when ANALYZE asks: per-operator statistics and the total time."""
     timing = analyze if opts.get("timing") is None else opts["timing"]
     summary = analyze if opts.get("summary") is None else opts["summary"]
     show = {"timing": timing, "buffers": analyze and bool(opts.get("buffers"))}
@@ -33,17 +94,7 @@ def explain_lines(plan: Any, ctx: Any = None, analyze: bool = False, options: di
             stats = ctx.op_stats
             ctx.op_stats = None
         total_ms = (time.perf_counter() - t0) * 1000
-    lines: list[str] = []
-    _walk(plan.root, 0, lines, stats, show)
-    for i, sub in enumerate(getattr(plan, "subplans", None) or [], start=1):
-        # PostgreSQL lists each expression subquery as "SubPlan n" under the plan it serves
-        lines.append(f"  SubPlan {i}")
-        sub_lines: list[str] = []
-        _walk(sub, 1, sub_lines, stats, show)
-        lines.extend("  " + ln for ln in sub_lines)
-    if analyze and summary:
-        lines.append(f"Execution Time: {total_ms:.3f} ms")
-    return lines
+    return stats, total_ms, show, summary
 
 
 def _walk(op: Any, depth: int, lines: list[str], stats: dict | None, show: dict[str, bool]) -> None:

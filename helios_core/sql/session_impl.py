@@ -58,6 +58,7 @@ from helios_core.sql import (
     types,
     user_types,  # noqa: F401  (installs the lookup of CREATE TYPE's types)
 )
+from helios_core.sql.explain import explain_json
 from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.functions import runtime
 from helios_core.sql.point_reads import point_read_of
@@ -1009,6 +1010,16 @@ class SqlSession(Session):
         ast = stmts[0].ast
         self.tx.statement_start()
         ctx = self.context(params=a.get("params", ()), param_types=a.get("param_types", ()))
+        as_json = (a.get("options") or {}).get("format") == "json"
+        if as_json and isinstance(ast, (exp.Query, exp.Values)):
+            if any(t.args.get("version") is not None for t in ast.find_all(exp.Table)):
+                ast = self._resolve_as_of(ast, ctx)
+            document = explain_json(self.plan_query(ast, ctx), ctx, analyze=a["analyze"], options=a.get("options"))
+            return Result(command_tag="EXPLAIN", columns=[result_column("QUERY PLAN", types.JSON)],
+                          batches=[pa.record_batch([pa.array([document], pa.string())], names=["QUERY PLAN"])])
+        if as_json:
+            raise FeatureNotSupported("EXPLAIN (FORMAT JSON) of this statement is not supported",
+                                      hint="FORMAT TEXT is.")
         if isinstance(ast, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
             if a["analyze"]:
                 raise FeatureNotSupported("EXPLAIN ANALYZE of INSERT/UPDATE/DELETE/MERGE is not supported yet")

@@ -81,6 +81,6 @@ def check(opts: dict[str, Any]) -> None:
         raise HeliosError("EXPLAIN option WAL requires ANALYZE", sqlstate="22023")
     if opts["timing"] and not opts["analyze"]:
         raise HeliosError("EXPLAIN option TIMING requires ANALYZE", sqlstate="22023")
-    if opts["format"] != "text":
+    if opts["format"] not in ("text", "json"):
         raise FeatureNotSupported(f"EXPLAIN (FORMAT {opts['format'].upper()}) is not supported",
-                                  hint="FORMAT TEXT is.")
+                                  hint="FORMAT TEXT and FORMAT JSON are.")

@@ -1,0 +1,50 @@
+"""EXPLAIN (FORMAT JSON): the plan as one json document in PostgreSQL's shape, which psycopg parses
+(Django's QuerySet.explain(format='json'), pgAdmin and other plan viewers read it)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import helios_core
+from helios_core.errors import HeliosError
+
+
+@pytest.fixture
+def s():
+    session = helios_core.connect()
+    session.execute("create table ej (id int primary key, grp text, v int)")
+    session.execute("insert into ej select g, 'g' || (g % 3), g from generate_series(1, 30) g")
+    return session
+
+
+def _document(s, sql: str) -> list:
+    result = s.execute(sql)[-1]
+    assert [c.type_name for c in result.columns] == ["json"]
+    return json.loads(result.batches[0].column(0)[0].as_py())
+
+
+def test_explain_json_shape(s):
+    doc = _document(s, "explain (format json) select grp, count(*) from ej where v > 3 group by grp order by 2 desc")
+    plan = doc[0]["Plan"]
+    assert plan["Node Type"] == "Sort" and plan["Sort Key"] == ["2 DESC"]
+    kinds, node = [], plan
+    while node:
+        kinds.append(node["Node Type"])
+        node = (node.get("Plans") or [None])[0]
+    assert "HashAggregate" in kinds and kinds[-1].endswith("Scan")
+    assert all(p["Parent Relationship"] == "Outer" for p in plan["Plans"])
+
+
+def test_explain_analyze_json_counts_rows(s):
+    doc = _document(s, "explain (analyze, format json) select * from ej where v <= 10")
+    assert doc[0]["Plan"]["Actual Rows"] == 10 and doc[0]["Plan"]["Actual Loops"] == 1
+    assert doc[0]["Execution Time"] >= 0
+
+
+def test_other_formats_and_json_of_writes_are_refused(s):
+    for sql in ("explain (format yaml) select 1", "explain (format json) insert into ej values (99, 'x', 1)"):
+        with pytest.raises(HeliosError) as e:
+            s.execute(sql)
+        assert e.value.sqlstate == "0A000"
