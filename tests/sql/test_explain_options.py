@@ -68,7 +68,7 @@ def test_options_without_analyze_plan_only(session):
     ("explain (wal) select 1", "22023", "EXPLAIN option WAL requires ANALYZE"),
     ("explain (timing) select 1", "22023", "EXPLAIN option TIMING requires ANALYZE"),
     ("explain (format bogus) select 1", "22023", 'unrecognized value for EXPLAIN option "format": "bogus"'),
-    ("explain (format json) select 1", "0A000", "EXPLAIN (FORMAT JSON) is not supported"),
+    ("explain (format yaml) select 1", "0A000", "EXPLAIN (FORMAT YAML) is not supported"),
     ("explain () select 1", "42601", 'syntax error at or near ")"'),
     ("explain (analyze,) select 1", "42601", 'syntax error at or near ")"'),
 ])
