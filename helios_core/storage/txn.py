@@ -29,6 +29,7 @@ from helios_core.errors import (
     UndefinedTable,
     UniqueViolation,
 )
+from helios_core.storage import spill
 from helios_core.storage.catalog import CATALOG, CatalogOps
 from helios_core.storage.errors import InvalidTransactionState, ReadOnlyTransaction
 from helios_core.storage.layer import Branch, Layer
@@ -108,6 +109,8 @@ class Transaction(ReadOps, CatalogOps):
         self.table_locks: list[tuple[TableKey, str]] = []  # table locks taken, in order
         self.table_waits: list[Transaction] = []  # whom a table-lock wait is blocked by
         self.ddl = False
+        self.resident_new_bytes = 0  # new row versions held in memory (storage.spill)
+        self.spilled_bytes = 0
         # SERIALIZABLE: the SSI state (ssi.py); None at the other levels and once a READ ONLY
         # DEFERRABLE transaction has its safe snapshot
         self.sx: SerializableXact | None = store.ssi.register(self.txid, read_only) if serializable else None
@@ -232,7 +235,26 @@ class Transaction(ReadOps, CatalogOps):
             if layer.pending_new:
                 layer.pending_new = [p for p in layer.pending_new if p[2] is not self]
 
+    def spilled_files(self) -> list[str]:
+        return [ch.spill for w in self.writes.values() for ch in w.chunks if ch.spill is not None]
+
+    def _maybe_spill(self) -> None:
+        """Past ``store.spill_after_bytes`` of new rows in memory, write them to spill files."""
+        store = self.store
+        if self.resident_new_bytes < store.spill_after_bytes or not spill.enabled(store):
+            return
+        for w in list(self.writes.values()):
+            for ch in list(w.chunks):
+                if ch.spill is not None or not ch.resident or not ch.num_rows:
+                    continue
+                name, mapped = spill.write(store, ch.data)
+                with store.mu:
+                    ch.data, ch.spill = mapped, name
+                self.spilled_bytes += mapped.nbytes
+        self.resident_new_bytes = 0
+
     def _undo(self) -> None:
+        spill.remove(self.store, self.spilled_files())
         for w in self.writes.values():
             layer = w.layer
             for ch in w.chunks:
@@ -293,6 +315,7 @@ class Transaction(ReadOps, CatalogOps):
                 nch, nend, ntomb, npk, nown, nownend, nrng = layer_marks.get(key, zero)
                 layer = w.layer
                 gone_chunks = {ch.chunk_id for ch in w.chunks[nch:]}
+                spill.remove(self.store, [ch.spill for ch in w.chunks[nch:] if ch.spill is not None])
                 for ch in w.chunks[nch:]:
                     layer.chunks.pop(ch.chunk_id, None)
                 if gone_chunks:
@@ -497,8 +520,11 @@ class Transaction(ReadOps, CatalogOps):
                     if keys is not None:
                         self._pk_set(layer, w, keys, rowids.to_pylist())
                     store.table_activity(t.table_id)[N_TUP_INS] += n
-                    return rowids
+                    break
             self._wait_for(other, False)
+        self.resident_new_bytes += phys.nbytes
+        self._maybe_spill()
+        return rowids
 
     def _append_chunk(self, layer: Layer, w: LayerWrites, phys: pa.RecordBatch, rowids: pa.Array,
                       fresh: bool = False) -> Chunk:
