@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SPILL_DIR = "spill"
 SPILL_AFTER_BYTES = 64 << 20  # a transaction's resident new rows past this are spilled
+THREADS = 2  # spill files written at once (per store)
 
 
 def directory(store: Store) -> str:

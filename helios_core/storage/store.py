@@ -10,6 +10,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -108,6 +109,7 @@ class Store:
         self.switched_wal_bytes = 0  # WAL in files switch_wal closed since the last checkpoint
         self.spill_after_bytes = spill.SPILL_AFTER_BYTES  # a transaction's new rows past this go to spill files
         self.spills_committed: list[str] = []  # spill files committed since the last checkpoint (storage.spill)
+        self._spill_pool: ThreadPoolExecutor | None = None
 
     def index_activity(self, table_id: int, index: str) -> list[int]:
         """[scans, rows fetched] of one secondary index (pg_stat_user_indexes), since the server started."""
@@ -164,6 +166,8 @@ class Store:
                     self.checkpoint()
             finally:
                 self.wal.close()
+        if self._spill_pool is not None:
+            self._spill_pool.shutdown(wait=True)
         self.closed = True
 
     def checkpoint(self, *, vacuum: bool = False) -> None:
@@ -351,6 +355,13 @@ class Store:
             self.switched_wal_bytes += self.wal.offset
             self.wal.rotate()
             return True
+
+    def spill_pool(self) -> ThreadPoolExecutor:
+        """The threads that write spill files (file writes and fsync run without the GIL)."""
+        with self.mu:
+            if self._spill_pool is None:
+                self._spill_pool = ThreadPoolExecutor(spill.THREADS, thread_name_prefix="helios-spill")
+            return self._spill_pool
 
     def _maybe_checkpoint(self) -> None:
         """Start a background checkpoint when the WAL has grown large."""
