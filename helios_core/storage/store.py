@@ -219,6 +219,7 @@ class Store:
         self.checkpoint_wal_seq = seq
         self._cleanup(seq, referenced)
         spill.remove(self, covered_spills)  # their commits are in the manifest's segments now
+        pa.default_memory_pool().release_unused()  # the merge buffers: back to the system, not kept by the pool
 
     def pack(self, db: str, branch: str, data_id: int, spec: PackSpec, before_part: int) -> PackReport:
         """Rewrite a table's time chunks before ``before_part`` on one branch as packed chunks
