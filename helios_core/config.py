@@ -858,7 +858,7 @@ shutdown_grace_period = "10s"
 {protocols}
 [storage]
 retention = "7d"                # history kept for time travel and branching from the past
-compression = "zstd"            # codec of the table segments on disk: zstd | lz4 | none (mapped, not decoded)
+compression = "zstd"            # codec of the table segments on disk: zstd | lz4 | none (decoded on demand / mapped)
 spill_after = "64MB"            # a transaction's new rows in memory past this are written out before commit
 
 # With helios-storage-object (pip install ./plugins/storage_object): object-store backends,
