@@ -899,6 +899,8 @@ class Transaction(ReadOps, CatalogOps):
             else:
                 with self.store.mu:
                     self._append_chunk(layer, w, phys, ok_arr)
+            self.resident_new_bytes += phys.nbytes
+            self._maybe_spill()
         return WriteOutcome(len(ok), pa.array(changed, pa.int64()), pa.array(gone, pa.int64()))
 
     def update_row(self, t: TableDef, rowid: int, new_row: pa.RecordBatch) -> int:

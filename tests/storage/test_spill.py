@@ -191,3 +191,25 @@ def test_compressed_segments_are_read_on_demand(tmp_path):
     assert sorted(got.column("id").to_pylist()) == list(range(200_000))
     assert got.column("pad")[5].as_py().startswith("row-padding-")
     s.close()
+
+
+def test_a_large_update_spills_its_new_versions(tmp_path):
+    s = open_store(tmp_path)
+    setup(s)
+    with s.begin("db") as t:
+        for i in range(4):
+            t.insert("public", "t", batch(i * 50_000))
+    s.checkpoint()
+    s.spill_after_bytes = 1 * MB
+    t = s.begin("db")
+    for b in t.scan("public", "t", with_rowid=True):
+        t.update("public", "t", b.column("_rowid"), pa.table({"pad": pa.array(["updated"] * b.num_rows)}))
+    assert spill_files(tmp_path)
+    assert count(s) == 200_000
+    t.commit()
+    s.close(checkpoint=False)
+    s = open_store(tmp_path)
+    with s.begin("db") as t:
+        pads = pa.Table.from_batches(list(t.scan("public", "t"))).column("pad")
+    assert len(pads) == 200_000 and set(pads.to_pylist()) == {"updated"}
+    s.close()
