@@ -186,7 +186,7 @@ class Transaction(ReadOps, CatalogOps):
     def commit(self) -> int:
         self._check_active()
         if self._spills:
-            self._settle_spills(0)
+            self._settle_spills(None)
         if self.sx is not None:
             try:
                 self.store.ssi.pre_commit(self.sx)
@@ -256,11 +256,11 @@ class Transaction(ReadOps, CatalogOps):
                     self._spills.append((ch, w, store.spill_pool().submit(spill.write, store, ch.data)))
         self._settle_spills(limit)
 
-    def _settle_spills(self, limit: int) -> None:
+    def _settle_spills(self, limit: int | None) -> None:
         """Swap in the spill files written so far, waiting while more than ``limit`` bytes of new rows
-        are still in memory (0: all). A chunk rolled back meanwhile loses its file."""
+        are still in memory (None: for every file). A chunk rolled back meanwhile loses its file."""
         store = self.store
-        while self._spills and (self._spills[0][2].done() or self.resident_new_bytes > limit):
+        while self._spills and (limit is None or self._spills[0][2].done() or self.resident_new_bytes > limit):
             ch, w, fut = self._spills.pop(0)
             try:
                 name, mapped = fut.result()
@@ -339,7 +339,7 @@ class Transaction(ReadOps, CatalogOps):
     def rollback_to(self, token: Any) -> None:
         """Undo everything written (and row locks taken) since the savepoint."""
         self._check_active()
-        self._settle_spills(0)
+        self._settle_spills(None)
         layer_marks, nlocks, ntable_locks = token
         zero = (0, 0, 0, 0, 0, 0, 0)
         me = -self.txid

@@ -213,3 +213,32 @@ def test_a_large_update_spills_its_new_versions(tmp_path):
         pads = pa.Table.from_batches(list(t.scan("public", "t"))).column("pad")
     assert len(pads) == 200_000 and set(pads.to_pylist()) == {"updated"}
     s.close()
+
+
+def test_commit_waits_for_every_spill_file_being_written(tmp_path, monkeypatch):
+    """Slow spill writes still under way at COMMIT: the commit names them all, none is left over."""
+    import time
+
+    from helios_core.storage import spill
+
+    write = spill.write
+
+    def slow_write(store, data):
+        time.sleep(0.2)
+        return write(store, data)
+
+    monkeypatch.setattr(spill, "write", slow_write)
+    s = open_store(tmp_path)  # small chunks: crossing the threshold queues many at once
+    setup(s)
+    t = s.begin("db")
+    for i in range(20):
+        t.insert("public", "t", batch(i * 8_000, 8_000))
+    t.commit()
+    named = set(s.spills_committed)
+    assert len(named) >= 8 and set(spill_files(tmp_path)) == named
+    s.checkpoint()
+    assert spill_files(tmp_path) == []
+    s.close()
+    s = open_store(tmp_path)
+    assert count(s) == 160_000
+    s.close()
