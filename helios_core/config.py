@@ -430,6 +430,8 @@ class StorageConfig:
     tier_hot_size: int | None = attrs.field(default=None, metadata={"size": True})
     tier_warm_backend: str | None = attrs.field(default=None, metadata={"choices": (None, *OBJECT_BACKENDS)})
     cache_size: int = attrs.field(default=1 << 30, metadata={"size": True})  # local cache of object-tier reads
+    # a transaction's new rows held in memory past this go to spill files before commit (storage.spill)
+    spill_after: int = attrs.field(default=64 << 20, metadata={"size": True, "min": 1 << 20})
     object_timeout: float = attrs.field(default=30.0, metadata={"duration": True})  # one object read, retries included
     s3: S3Section | None = attrs.field(default=None, metadata={"section": S3Section})
     gcs: GcsSection | None = attrs.field(default=None, metadata={"section": GcsSection})
@@ -856,7 +858,8 @@ shutdown_grace_period = "10s"
 {protocols}
 [storage]
 retention = "7d"                # history kept for time travel and branching from the past
-compression = "zstd"            # codec of the table segments on disk: zstd | lz4 | none (mapped, not decoded)
+compression = "zstd"            # codec of the table segments on disk: zstd | lz4 | none (decoded on demand / mapped)
+spill_after = "64MB"            # a transaction's new rows in memory past this are written out before commit
 
 # With helios-storage-object (pip install ./plugins/storage_object): object-store backends,
 # one section each ([storage.s3] bucket/region/prefix/endpoint, [storage.gcs] bucket/project,

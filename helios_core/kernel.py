@@ -333,6 +333,7 @@ class Kernel:
             raise StartupError(describe(exc, Path(data_dir))) from None
         # [storage] compression: the codec of the segments checkpoints write
         self.engine.store.segment_codec = None if cfg.storage.compression == "none" else cfg.storage.compression
+        self.engine.store.spill_after_bytes = cfg.storage.spill_after
         self.engine.statement_stats.max_branch_labels = cfg.metrics.max_branch_labels
         self.engine.statement_stats.enabled = cfg.metrics.statement_statistics
         self.engine.ensure_login_roles(list(cfg.auth.users))  # [auth.users] can log in as plain roles

@@ -19,7 +19,8 @@ from helios_core.errors import DiskFull
 from helios_core.storage.keyindex import KeyIndex
 from helios_core.storage.layer import Branch, Layer
 from helios_core.storage.locmap import LocMap
-from helios_core.storage.segments import encode_segment, written_segment
+from helios_core.storage.segment_open import settle_written
+from helios_core.storage.segments import CREATED, encode_segment
 from helios_core.storage.tiering import HOT
 from helios_core.storage.versions import MAX_TS, Chunk
 
@@ -63,6 +64,15 @@ def _created_array(ch: Chunk) -> np.ndarray:
     return np.full(ch.num_rows, c, dtype=np.int64) if isinstance(c, int) else np.asarray(c, dtype=np.int64)
 
 
+def _rows(ch: Chunk) -> pa.RecordBatch:
+    """A chunk's rows for a merge: a segment read on demand is decoded past the read cache (it is
+    read once, and would push out what scans keep there)."""
+    if ch.resident or not hasattr(ch.source, "fetch"):
+        return ch.data
+    batch = ch.source.fetch(None)
+    return batch.remove_column(batch.schema.get_field_index(CREATED)).replace_schema_metadata(None)
+
+
 def merge(store: Store, layer: Layer, sources: list[Chunk], *, gc: bool, to_tier: bool) -> Chunk | None:
     """Replace `sources` (same schema, all committed) by one chunk; returns it, or None if skipped."""
     if not sources:
@@ -70,8 +80,8 @@ def merge(store: Store, layer: Layer, sources: list[Chunk], *, gc: bool, to_tier
     with store.mu:
         hz = horizon(store) if gc else -1
         pins = pins_for(store, layer.branch) if gc else []
-    data = pa.Table.from_batches([c.data for c in sources]).combine_chunks()
-    data = data.to_batches()[0] if data.num_rows else sources[0].data.slice(0, 0)
+    data = pa.Table.from_batches([_rows(c) for c in sources]).combine_chunks()
+    data = data.to_batches()[0] if data.num_rows else _rows(sources[0]).slice(0, 0)
     created = np.concatenate([_created_array(c) for c in sources])
     ended_snap = np.concatenate([c.ended.copy() for c in sources])
     keep = ~garbage_mask(created, ended_snap, hz, pins) if gc else np.ones(len(created), dtype=bool)
@@ -92,10 +102,7 @@ def merge(store: Store, layer: Layer, sources: list[Chunk], *, gc: bool, to_tier
             store.tier.put(name, buf)
         except OSError as e:
             raise DiskFull(f"could not write segment {name}: {e.strerror or e}") from None
-        seg_data, seg_created, stats, bloom = written_segment(store.segment_codec is not None, buf,
-                                                              lambda: store.tier.open(name), new.data, new.created)
-        new.data, new.stats, new.bloom, new.segment = seg_data, stats, bloom, name
-        new.created = seg_created
+        settle_written(store, new, name, buf, layer.pk_cols)
     with store.mu:
         if any(layer.chunks.get(c.chunk_id) is not c or (c.ended < 0).any() for c in sources):
             if name is not None:
@@ -171,7 +178,7 @@ def compact_layer(store: Store, layer: Layer, *, to_tier: bool, gc: bool, small_
              and (not memtable_only or c.num_rows < small_rows) and (select is None or select(c))]
     groups: dict[pa.Schema, list[Chunk]] = {}
     for c in cands:
-        groups.setdefault(c.data.schema, []).append(c)
+        groups.setdefault(c.schema, []).append(c)
     packs = [pack for group in groups.values() for pack in _packs(group, small_rows)]
     for group in packs:
         if to_tier:

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from helios_core.storage.layer import Layer
 from helios_core.storage.packed import PackedSource
-from helios_core.storage.persist import set_index_data
+from helios_core.storage.segment_open import set_index_data
 from helios_core.storage.segments import decode_segment, recompress_segment
 from helios_core.storage.tiering import COLD, HOT
 from helios_core.storage.versions import ROWID, Chunk

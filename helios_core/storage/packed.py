@@ -123,6 +123,13 @@ class PackedSource(CachedColumnReads):
             batch = reader.read_all().combine_chunks().to_batches()[0]
         return plain_batch(batch).replace_schema_metadata(reader.schema.metadata)
 
+    def schema(self) -> pa.Schema:
+        """The schema ``read`` gives (no stamps, dictionary columns plain), from the file's footer."""
+        schema = pa.ipc.open_file(pa.BufferReader(self.open_buffer())).schema
+        fields = [pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
+                  for f in schema if f.name != CREATED]
+        return pa.schema(fields)
+
     def forget(self) -> None:
         self.tiers.cache.forget(lambda k: k[0] == "packed" and k[1] == self.name)
 

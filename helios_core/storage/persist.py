@@ -23,17 +23,12 @@ import numpy as np
 import pyarrow as pa
 
 from helios_core.errors import DiskFull
-from helios_core.storage import records
+from helios_core.storage import records, spill
 from helios_core.storage.compaction import rebuild_indexes
 from helios_core.storage.layer import Branch, Layer
 from helios_core.storage.packed import name_info, packed_chunk
-from helios_core.storage.segments import (
-    CREATED,
-    decode_segment,
-    encode_segment,
-    segment_summary,
-    written_segment,
-)
+from helios_core.storage.segment_open import open_segment, set_index_data, settle_written
+from helios_core.storage.segments import CREATED, encode_segment, segment_summary
 from helios_core.storage.tiering import HOT
 from helios_core.storage.versions import MAX_TS, ROWID, Chunk, unpack_loc
 from helios_core.storage.wal import fsync_dir, read_frames, wal_name
@@ -47,8 +42,10 @@ MANIFEST = "MANIFEST"
 
 # ---------------------------------------------------------------------------- commit records
 def chunk_blobs(txn: Transaction) -> dict[int, pa.Buffer]:
-    """Serialize the transaction's new versions (immutable) before taking the store lock."""
-    return {ch.chunk_id: records.batch_to_ipc(ch.data) for w in txn.writes.values() for ch in w.chunks}
+    """Serialize the transaction's new versions (immutable) before taking the store lock; spilled
+    chunks are named by their file instead."""
+    return {ch.chunk_id: records.batch_to_ipc(ch.data) for w in txn.writes.values() for ch in w.chunks
+            if ch.spill is None}
 
 
 def encode_commit(txn: Transaction, ts: int, next_oid: int, ipc: dict[int, pa.Buffer]) -> list[Any]:
@@ -59,13 +56,17 @@ def encode_commit(txn: Transaction, ts: int, next_oid: int, ipc: dict[int, pa.Bu
         lay = w.layer
         ch_refs = []
         for ch in w.chunks:
-            blobs.append(ipc[ch.chunk_id] if ch.chunk_id in ipc else records.batch_to_ipc(ch.data))
+            data_ref = -1
+            if ch.spill is None:
+                blobs.append(ipc[ch.chunk_id] if ch.chunk_id in ipc else records.batch_to_ipc(ch.data))
+                data_ref = len(blobs) - 1
             dead = np.nonzero(ch.ended == mark)[0]
+            dead_ref = -1
             if len(dead):
                 blobs.append(records.ints_to_blob(dead))
-                ch_refs.append([len(blobs) - 2, len(blobs) - 1])
-            else:
-                ch_refs.append([len(blobs) - 1, -1])
+                dead_ref = len(blobs) - 1
+            # [rows blob, own-ended blob] or, spilled, [-1, own-ended blob, spill file name]
+            ch_refs.append([data_ref, dead_ref] if ch.spill is None else [data_ref, dead_ref, ch.spill])
         ended = tombs = -1
         if w.ended_rowids:
             blobs.append(records.ints_to_blob(w.ended_rowids))
@@ -121,8 +122,12 @@ def replay(store: Store, payload: bytes) -> None:
             if L["e"] >= 0:  # committed versions it replaced or deleted (before its new versions)
                 _end_rows(layer, records.blob_to_ints(blobs[L["e"]]), ts)
             for ref in L["ch"]:
-                data = records.ipc_to_batch(blobs[ref[0]])
-                ch = Chunk(store._next_chunk_id(), data, ts)
+                if len(ref) > 2:  # rows in a spill file (storage.spill)
+                    ch = Chunk(store._next_chunk_id(), spill.read(store, ref[2]), ts)
+                    ch.spill = ref[2]
+                    store.spills_committed.append(ref[2])
+                else:
+                    ch = Chunk(store._next_chunk_id(), records.ipc_to_batch(blobs[ref[0]]), ts)
                 if ref[1] >= 0:  # versions it wrote and replaced itself
                     ch.ended[records.blob_to_ints(blobs[ref[1]])] = ts
                 layer.chunks[ch.chunk_id] = ch
@@ -179,14 +184,8 @@ def flush_chunk(store: Store, layer: Layer, ch: Chunk) -> None:
         store.tier.put(name, buf)
     except OSError as e:
         raise DiskFull(f"could not write segment {name}: {e.strerror or e}") from None
-    data, created, stats, bloom = written_segment(store.segment_codec is not None, buf,
-                                                  lambda: store.tier.open(name), ch.data, ch.created)
     with store.mu:
-        ch.data = data
-        ch.stats, ch.bloom = stats, bloom
-        ch.segment = name
-        if isinstance(ch.created, int) and not isinstance(created, int):
-            ch.created = created
+        settle_written(store, ch, name, buf, layer.pk_cols)
 
 
 def manifest_state(store: Store) -> tuple[dict[str, Any], pa.Table]:
@@ -254,15 +253,6 @@ def remote_chunk(store: Store, layer: Layer, chunk_id: int, tier: str, name: str
     return ch
 
 
-def set_index_data(ch: Chunk, index: pa.RecordBatch, pk_cols: tuple[str, ...]) -> None:
-    """Keep a remote chunk's row ids and key columns in memory (copied: no mapping of a freed file)."""
-    index = pa.RecordBatch.from_arrays([pa.concat_arrays([c, c.slice(0, 0)]) for c in index.columns],
-                                       names=index.schema.names)
-    ch.index_data = index
-    ch.rowids_np = np.array(index.column(ROWID).to_numpy(), dtype=np.int64)
-    ch.key_arrays = [index.column(c) for c in pk_cols] if pk_cols else None
-
-
 def write_checkpoint(store: Store, meta: dict[str, Any], state: pa.Table) -> None:
     n = meta["checkpoint"]
     sink = pa.BufferOutputStream()
@@ -316,9 +306,7 @@ def load(store: Store) -> tuple[int, int]:
             elif packed is not None:
                 ch = packed_chunk(store, chunk_id, name, packed[0], lambda n=name: store.tier.open(n), layer.pk_cols)
             else:
-                data, created, stats, bloom = decode_segment(store.tier.open(name))
-                ch = Chunk(chunk_id, data, created)
-                ch.stats, ch.bloom = stats, bloom
+                ch = open_segment(store, chunk_id, name, layer.pk_cols)
             ch.segment = name
             layer.chunks[chunk_id] = ch
     with pa.memory_map(os.path.join(store.data_dir, meta["state"])) as src:

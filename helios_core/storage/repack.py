@@ -28,7 +28,8 @@ from helios_core.storage.compaction import _created_array, garbage_mask, horizon
 from helios_core.storage.layer import Layer
 from helios_core.storage.packed import PackedSource, PackSpec, encode_packed, name_info, packed_name
 from helios_core.storage.persist import segment_name
-from helios_core.storage.segments import encode_segment, written_segment
+from helios_core.storage.segment_open import settle_written
+from helios_core.storage.segments import encode_segment
 from helios_core.storage.tiering import HOT
 from helios_core.storage.versions import Chunk
 
@@ -170,9 +171,7 @@ def _write(store: Store, layer: Layer, spec: PackSpec, part: int | None, data: p
             return ch, rows, None
         name = segment_name(layer, ch)
         _put(tier, name, buf)
-        seg, seg_created, stats, bloom = written_segment(store.segment_codec is not None, buf,
-                                                         lambda: tier.open(name), ch.data, ch.created)
-        ch.data, ch.stats, ch.bloom, ch.segment, ch.created = seg, stats, bloom, name, seg_created
+        settle_written(store, ch, name, buf, layer.pk_cols)
         return ch, rows, name
     buf, stats, bloom = encode_packed(ch, layer.pk_cols, spec)
     report.bytes += len(buf)

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from helios_core.storage.versions import ROWID, Chunk
 
 CREATED = "_created"
+CODEC_KEY = b"helios.codec"  # schema metadata of a segment whose column buffers are compressed
 _U64 = (1 << 64) - 1
 _STAT_TYPES = (pa.types.is_integer, pa.types.is_floating, pa.types.is_string, pa.types.is_large_string)
 
@@ -204,6 +205,8 @@ def encode_segment(ch: Chunk, pk_cols: tuple[str, ...], *, compression: str | No
             keys = cols[0] if len(cols) == 1 else list(zip(*cols, strict=True))
             bloom = Bloom.for_keys(keys)
     meta = {b"helios.stats": json.dumps(stats, default=str).encode()}
+    if compression:
+        meta[CODEC_KEY] = compression.encode()  # read on demand when opened (persist.settle_segment)
     if bloom is not None:
         meta[b"helios.bloom"] = json.dumps(
             {"n": bloom.nbits, "k": bloom.k, "bits": base64.b64encode(bytes(bloom.bits)).decode(),
@@ -217,17 +220,6 @@ def encode_segment(ch: Chunk, pk_cols: tuple[str, ...], *, compression: str | No
     with pa.ipc.new_file(sink, full.schema, options=options) as w:
         w.write_batch(full)
     return sink.getvalue(), stats, bloom
-
-
-def written_segment(compressed: bool, buf: pa.Buffer, open_file: Any, data: pa.RecordBatch,
-                    created: int | np.ndarray) -> tuple[pa.RecordBatch, int | np.ndarray, dict[str, Any], Bloom | None]:
-    """What a chunk holds once its segment ``buf`` is written: the file mapped zero-copy
-    (``open_file()``), or, when its buffers are compressed and so would be decoded into memory
-    anyway, the rows already in memory (no second copy) with the file's statistics and bloom."""
-    if not compressed:
-        return decode_segment(open_file())
-    stats, bloom = segment_summary(pa.ipc.open_file(pa.BufferReader(buf)).schema.metadata)
-    return data, created, stats, bloom
 
 
 def plain_batch(batch: pa.RecordBatch) -> pa.RecordBatch:

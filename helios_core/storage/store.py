@@ -10,6 +10,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,16 @@ import pyarrow.compute as pc
 
 from helios_core.errors import DiskFull, HeliosError, InvalidCatalogName, InvalidParameterValue
 from helios_core.hookspecs import StorageTier
-from helios_core.storage import compaction, mover, persist, records, repack, secondary_index, table_activity
+from helios_core.storage import (
+    compaction,
+    mover,
+    persist,
+    records,
+    repack,
+    secondary_index,
+    spill,
+    table_activity,
+)
 from helios_core.storage.clock import Clock
 from helios_core.storage.errors import DependentObjectsStillExist, InvalidBranch
 from helios_core.storage.layer import Branch
@@ -97,6 +107,9 @@ class Store:
         # primary backend; files from there on are kept locally even when the checkpoint is past them
         self.wal_keep_from: Any = None  # Callable[[], int] | None
         self.switched_wal_bytes = 0  # WAL in files switch_wal closed since the last checkpoint
+        self.spill_after_bytes = spill.SPILL_AFTER_BYTES  # a transaction's new rows past this go to spill files
+        self.spills_committed: list[str] = []  # spill files committed since the last checkpoint (storage.spill)
+        self._spill_pool: ThreadPoolExecutor | None = None
 
     def index_activity(self, table_id: int, index: str) -> list[int]:
         """[scans, rows fetched] of one secondary index (pg_stat_user_indexes), since the server started."""
@@ -139,6 +152,7 @@ class Store:
             seq, off = persist.load(store)
             store.checkpoint_wal_seq = seq
             seq, off = persist.replay_wal(store, wal_dir, seq, off, stop_after_ts=recover_until)
+            spill.recover(store, store.spills_committed)
             store.wal = Wal(wal_dir, seq, off)
         return store
 
@@ -152,6 +166,8 @@ class Store:
                     self.checkpoint()
             finally:
                 self.wal.close()
+        if self._spill_pool is not None:
+            self._spill_pool.shutdown(wait=True)
         self.closed = True
 
     def checkpoint(self, *, vacuum: bool = False) -> None:
@@ -187,15 +203,23 @@ class Store:
                 seq, off = self.wal.rotate(), 0
             self.switched_wal_bytes = 0
             meta, state = persist.manifest_state(self)
+            covered_spills, self.spills_committed = self.spills_committed, []
             self.checkpoint_no += 1
             self.checkpoints += 1
             meta["checkpoint"] = self.checkpoint_no
             meta["wal"] = {"seq": seq, "offset": off}
             referenced = {(ch.tier, ch.segment) for b in self.branches.values() for lay in b.layers.values()
                           for ch in lay.chunks.values() if ch.segment is not None}
-        persist.write_checkpoint(self, meta, state)
+        try:
+            persist.write_checkpoint(self, meta, state)
+        except BaseException:
+            with self.mu:  # still needed: the WAL that names them is kept
+                self.spills_committed[:0] = covered_spills
+            raise
         self.checkpoint_wal_seq = seq
         self._cleanup(seq, referenced)
+        spill.remove(self, covered_spills)  # their commits are in the manifest's segments now
+        pa.default_memory_pool().release_unused()  # the merge buffers: back to the system, not kept by the pool
 
     def pack(self, db: str, branch: str, data_id: int, spec: PackSpec, before_part: int) -> PackReport:
         """Rewrite a table's time chunks before ``before_part`` on one branch as packed chunks
@@ -332,6 +356,13 @@ class Store:
             self.switched_wal_bytes += self.wal.offset
             self.wal.rotate()
             return True
+
+    def spill_pool(self) -> ThreadPoolExecutor:
+        """The threads that write spill files (file writes and fsync run without the GIL)."""
+        with self.mu:
+            if self._spill_pool is None:
+                self._spill_pool = ThreadPoolExecutor(spill.THREADS, thread_name_prefix="helios-spill")
+            return self._spill_pool
 
     def _maybe_checkpoint(self) -> None:
         """Start a background checkpoint when the WAL has grown large."""
@@ -564,6 +595,9 @@ class Store:
                 txn._finish("committed")
                 return ts
         ipc = persist.chunk_blobs(txn) if self.wal is not None else {}
+        spilled = txn.spilled_files()
+        if spilled:
+            spill.sync_directory(self)  # the names a commit record gives must survive a crash
         with self.mu:
             ts = self.clock.tick()
             payload = persist.encode_commit(txn, ts, self._next_oid, ipc) if self.wal is not None else None
@@ -572,6 +606,9 @@ class Store:
                 txn._apply(ts)
                 txn.commit_ts = ts
                 txn._finish("committed")
+                if spilled:
+                    self.spills_committed.extend(spilled)
+                    self.switched_wal_bytes += txn.spilled_bytes  # counts toward the next checkpoint
 
             def fail() -> None:
                 txn._undo()

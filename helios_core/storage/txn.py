@@ -29,6 +29,7 @@ from helios_core.errors import (
     UndefinedTable,
     UniqueViolation,
 )
+from helios_core.storage import spill
 from helios_core.storage.catalog import CATALOG, CatalogOps
 from helios_core.storage.errors import InvalidTransactionState, ReadOnlyTransaction
 from helios_core.storage.layer import Branch, Layer
@@ -108,6 +109,9 @@ class Transaction(ReadOps, CatalogOps):
         self.table_locks: list[tuple[TableKey, str]] = []  # table locks taken, in order
         self.table_waits: list[Transaction] = []  # whom a table-lock wait is blocked by
         self.ddl = False
+        self.resident_new_bytes = 0  # new row versions held in memory, not yet spilled (storage.spill)
+        self.spilled_bytes = 0
+        self._spills: list[tuple[Chunk, LayerWrites, Any]] = []  # chunks being written to spill files
         # SERIALIZABLE: the SSI state (ssi.py); None at the other levels and once a READ ONLY
         # DEFERRABLE transaction has its safe snapshot
         self.sx: SerializableXact | None = store.ssi.register(self.txid, read_only) if serializable else None
@@ -181,6 +185,8 @@ class Transaction(ReadOps, CatalogOps):
 
     def commit(self) -> int:
         self._check_active()
+        if self._spills:
+            self._settle_spills(None)
         if self.sx is not None:
             try:
                 self.store.ssi.pre_commit(self.sx)
@@ -232,7 +238,55 @@ class Transaction(ReadOps, CatalogOps):
             if layer.pending_new:
                 layer.pending_new = [p for p in layer.pending_new if p[2] is not self]
 
+    def spilled_files(self) -> list[str]:
+        return [ch.spill for w in self.writes.values() for ch in w.chunks if ch.spill is not None]
+
+    def _maybe_spill(self) -> None:
+        """Past ``store.spill_after_bytes`` of new rows in memory, write them to spill files: in the
+        store's spill threads (the statement goes on decoding meanwhile); the statement waits only
+        while more than that many bytes are still in memory."""
+        store = self.store
+        limit = store.spill_after_bytes
+        if self.resident_new_bytes < limit or not spill.enabled(store):
+            return
+        queued = {id(ch) for ch, _w, _f in self._spills}
+        for w in list(self.writes.values()):
+            for ch in list(w.chunks):
+                if ch.spill is None and ch.resident and ch.num_rows and id(ch) not in queued:
+                    self._spills.append((ch, w, store.spill_pool().submit(spill.write, store, ch.data)))
+        self._settle_spills(limit)
+
+    def _settle_spills(self, limit: int | None) -> None:
+        """Swap in the spill files written so far, waiting while more than ``limit`` bytes of new rows
+        are still in memory (None: for every file). A chunk rolled back meanwhile loses its file."""
+        store = self.store
+        while self._spills and (limit is None or self._spills[0][2].done() or self.resident_new_bytes > limit):
+            ch, w, fut = self._spills.pop(0)
+            try:
+                name, mapped = fut.result()
+            except HeliosError:  # disk full: the rows stay in memory and go into the commit record
+                continue
+            with store.mu:
+                if self.writes.get(w.layer.key) is not w or not any(c is ch for c in w.chunks):
+                    spill.remove(store, [name])
+                    continue
+                ch.data, ch.spill = mapped, name
+            self.resident_new_bytes = max(0, self.resident_new_bytes - mapped.nbytes)
+            self.spilled_bytes += mapped.nbytes
+
+    def _drop_pending_spills(self) -> None:
+        """Rollback: wait for spill files still being written and delete them."""
+        while self._spills:
+            _ch, _w, fut = self._spills.pop(0)
+            try:
+                name, _mapped = fut.result()
+            except HeliosError:
+                continue
+            spill.remove(self.store, [name])
+
     def _undo(self) -> None:
+        self._drop_pending_spills()
+        spill.remove(self.store, self.spilled_files())
         for w in self.writes.values():
             layer = w.layer
             for ch in w.chunks:
@@ -285,6 +339,7 @@ class Transaction(ReadOps, CatalogOps):
     def rollback_to(self, token: Any) -> None:
         """Undo everything written (and row locks taken) since the savepoint."""
         self._check_active()
+        self._settle_spills(None)
         layer_marks, nlocks, ntable_locks = token
         zero = (0, 0, 0, 0, 0, 0, 0)
         me = -self.txid
@@ -293,6 +348,7 @@ class Transaction(ReadOps, CatalogOps):
                 nch, nend, ntomb, npk, nown, nownend, nrng = layer_marks.get(key, zero)
                 layer = w.layer
                 gone_chunks = {ch.chunk_id for ch in w.chunks[nch:]}
+                spill.remove(self.store, [ch.spill for ch in w.chunks[nch:] if ch.spill is not None])
                 for ch in w.chunks[nch:]:
                     layer.chunks.pop(ch.chunk_id, None)
                 if gone_chunks:
@@ -497,8 +553,11 @@ class Transaction(ReadOps, CatalogOps):
                     if keys is not None:
                         self._pk_set(layer, w, keys, rowids.to_pylist())
                     store.table_activity(t.table_id)[N_TUP_INS] += n
-                    return rowids
+                    break
             self._wait_for(other, False)
+        self.resident_new_bytes += phys.nbytes
+        self._maybe_spill()
+        return rowids
 
     def _append_chunk(self, layer: Layer, w: LayerWrites, phys: pa.RecordBatch, rowids: pa.Array,
                       fresh: bool = False) -> Chunk:
@@ -840,6 +899,8 @@ class Transaction(ReadOps, CatalogOps):
             else:
                 with self.store.mu:
                     self._append_chunk(layer, w, phys, ok_arr)
+            self.resident_new_bytes += phys.nbytes
+            self._maybe_spill()
         return WriteOutcome(len(ok), pa.array(changed, pa.int64()), pa.array(gone, pa.int64()))
 
     def update_row(self, t: TableDef, rowid: int, new_row: pa.RecordBatch) -> int:

@@ -35,7 +35,7 @@ class Chunk:
     """Immutable row data (physical columns ``c<col_id>`` + ``_rowid``) with MVCC stamps."""
 
     __slots__ = ("_data", "bloom", "chunk_id", "created", "ended", "index_data", "key_arrays", "last_read",
-                 "part", "rowids_np", "segment", "sorted_index", "source", "stats", "tier")
+                 "part", "rowids_np", "segment", "sorted_index", "source", "spill", "stats", "tier")
 
     def __init__(
         self, chunk_id: int, data: pa.RecordBatch | None, created: int | np.ndarray, ended: np.ndarray | None = None,
@@ -57,6 +57,7 @@ class Chunk:
         self.index_data: pa.RecordBatch | None = None  # a remote segment's _rowid and key columns
         self.part: int | None = None  # a packed chunk's time chunk (helios_core.storage.packed)
         self.sorted_index: dict[str, Any] | None = None  # column -> its sorted copy (storage.secondary_index)
+        self.spill: str | None = None  # the spill file its rows are mapped from (storage.spill)
 
     @property
     def data(self) -> pa.RecordBatch:
@@ -75,6 +76,14 @@ class Chunk:
         if self._data is not None or names is None:
             return self.data
         return self.source.read(names)
+
+    @property
+    def schema(self) -> pa.Schema:
+        """The physical schema, without decoding a segment read on demand."""
+        if self._data is not None:
+            return self._data.schema
+        schema = getattr(self.source, "schema", None)
+        return schema() if schema is not None else self.data.schema
 
     @property
     def resident(self) -> bool:

@@ -153,3 +153,25 @@ def test_hex_floats_and_interval_syntax_like_postgres():
     assert shown(c(L("10 1:00"), "interval")) == "10 days 01:00:00"
     for bad in ("1 2", "1e3", "2024-02-29"):
         assert state_of(lambda bad=bad: c(L(bad), "interval")) == "22007"
+
+
+def test_char_and_varchar_lengths_count_characters_not_bytes():
+    """Whole columns (as COPY casts them): lengths judged from byte offsets when no value can be too
+    long, by characters otherwise; char(n) padded to n characters, NULLs kept."""
+    import pyarrow as pa
+
+    def col(values, typename, context="assignment"):
+        return cast(Vec(pa.array(values, pa.string()), T.TEXT), T.type_from_name(typename), context=context).array
+
+    assert col(["ab", None, "abc"], "char(3)").to_pylist() == ["ab ", None, "abc"]
+    assert col(["éé", "ééé"], "char(3)").to_pylist() == ["éé ", "ééé"]  # 4 and 6 bytes, 2 and 3 characters
+    assert col(["ééé", "日本語"], "varchar(3)").to_pylist() == ["ééé", "日本語"]
+    assert col(["abc  ", "ab"], "varchar(3)").to_pylist() == ["abc", "ab"]  # trailing spaces cut on assignment
+    assert col(["abc", "abc"], "char(3)").to_pylist() == ["abc", "abc"]
+    assert col(["abc", "abcd"], "varchar(3)", "explicit").to_pylist() == ["abc", "abc"]
+    with pytest.raises(HeliosError) as e:
+        col(["ab", "ééééé"], "varchar(3)")
+    assert e.value.sqlstate == "22001"
+    sliced = pa.array(["toolong", "ab", "c"], pa.string()).slice(1)
+    assert cast(Vec(sliced, T.TEXT), T.type_from_name("char(2)"), context="assignment").array.to_pylist() == \
+        ["ab", "c "]

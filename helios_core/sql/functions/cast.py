@@ -370,9 +370,23 @@ def _cast_list(arr: pa.Array, se: T.SqlType, de: T.SqlType, context: str) -> pa.
 
 # ------------------------------------------------------------------------------------- strings
 
+def _byte_lengths(txt: pa.Array) -> np.ndarray | None:
+    """Each value's length in bytes, from the offsets (no pass over the text); None if not plain utf8."""
+    if not pa.types.is_string(txt.type) or len(txt) == 0:
+        return None
+    offsets = np.frombuffer(txt.buffers()[1], dtype=np.int32, count=txt.offset + len(txt) + 1)
+    return np.diff(offsets[txt.offset:])
+
+
 def _string_typmod(txt: pa.Array, dst: T.SqlType, context: str) -> pa.Array:
     n = dst.length
     if n is None:
+        return txt
+    blen = _byte_lengths(txt)
+    if blen is not None and blen.max() <= n:  # no value has more characters than bytes: none too long
+        # char(n): padded unless every value is n characters (bytes first: fewer bytes, fewer characters)
+        if dst.name == "bpchar" and (blen.min() < n or (pc.min(pc.utf8_length(txt)).as_py() or 0) < n):
+            txt = pc.utf8_rpad(txt, width=n, padding=" ")
         return txt
     lens = pc.utf8_length(txt)
     too_long = pc.fill_null(pc.greater(lens, n), False)
