@@ -34,8 +34,12 @@ CASES = [
     ("select id, unnest(arr), generate_series(1,3) from t order by 1, 3", ["id", "unnest", "generate_series"],
      [(1, 1, 1), (1, 2, 2), (1, None, 3), (2, 3, 1), (2, None, 2), (2, None, 3), (3, None, 1), (3, None, 2),
       (3, None, 3)]),
-    ("select jsonb_each('{\"a\":1,\"b\":\"x y\"}')", ["jsonb_each"], [("(a,1)",), ('(b,"""x y""")',)]),
-    ("select jsonb_each_text('{\"a\":1,\"b\":null}')", ["jsonb_each_text"], [("(a,1)",), ("(b,)",)]),
+    # a several-column function gives records whose fields are its columns (text: (b,"""x y"""))
+    ("select jsonb_each('{\"a\":1,\"b\":\"x y\"}')", ["jsonb_each"], [(("a", "1"),), (("b", '"x y"'),)]),
+    (("select information_schema._pg_expandarray(array[7, 8]) e, x, n "
+     "from information_schema._pg_expandarray(array['p', 'q']) order by n"),
+     ["e", "x", "n"], [((7, 1), "p", 1), ((8, 2), "p", 1), ((7, 1), "q", 2), ((8, 2), "q", 2)]),
+    ("select jsonb_each_text('{\"a\":1,\"b\":null}')", ["jsonb_each_text"], [(("a", "1"),), (("b", None),)]),
     ("select regexp_matches('abab', '(a)(b)', 'g')", ["regexp_matches"], [(["a", "b"],), (["a", "b"],)]),
     ("select regexp_matches('abab', 'b')", ["regexp_matches"], [(["b"],)]),
     ("select unnest(regexp_matches('abab', '(a)(b)', 'g'))", ["unnest"], [("a",), ("b",), ("a",), ("b",)]),
@@ -88,4 +92,4 @@ def test_srf_inside_subqueries_is_fine(db) -> None:
 
 def test_several_column_srf_in_select_list_is_a_record(db) -> None:
     r = db.execute("select jsonb_each('{\"a\":1}')")[-1]
-    assert (r.columns[0].type_oid, r.columns[0].type_name, r.rows()) == (2249, "record", [("(a,1)",)])
+    assert (r.columns[0].type_oid, r.columns[0].type_name, r.rows()) == (2249, "record", [(("a", "1"),)])

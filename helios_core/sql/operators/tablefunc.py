@@ -59,6 +59,16 @@ class FunctionScan(Operator):
                     raise HeliosError(f"function unnest({a.type.sql_name()}) does not exist", sqlstate="42883")
                 out_types.append(a.type.element)
             produce = _unnest
+        elif name == "_pg_expandarray":  # information_schema's: each element with its 1-based position
+            a = args[0]
+            element = a.type.element if a.type.is_array else _VECTOR_ELEMENTS.get(a.type.name)
+            if element is None or len(args) != 1:
+                sig = ", ".join(x.type.sql_name() for x in args)
+                raise HeliosError(f"function _pg_expandarray({sig}) does not exist", sqlstate="42883")
+            out_types = [element, T.INT4]
+            if not col_aliases:
+                col_aliases = ["x", "n"]
+            produce = _expandarray
         elif name in RECORD_FUNCTIONS:
             if not col_types or any(t is None for t in col_types):
                 raise HeliosError('a column definition list is required for functions returning "record"',
@@ -211,6 +221,14 @@ def _add_interval(v: dt.datetime, months: int, days: int, nanos: int) -> dt.date
         d = min(v.day, calendar.monthrange(y, m)[1])
         v = v.replace(year=y, month=m, day=d)
     return v + dt.timedelta(days=days, microseconds=nanos // 1000)
+
+
+_VECTOR_ELEMENTS = {"int2vector": T.INT2, "oidvector": T.OID}
+
+
+def _expandarray(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
+    value = vals[0].array[0].as_py() if vals[0].array[0].is_valid else []
+    return [pa.array(value, fields[0].type.arrow_type), pa.array(range(1, len(value) + 1), pa.int32())]
 
 
 def _unnest(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:

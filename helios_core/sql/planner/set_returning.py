@@ -37,7 +37,7 @@ _JSON_SRFS = {"jsonb_array_elements", "json_array_elements", "jsonb_array_elemen
               "json_array_elements_text", "jsonb_each", "json_each", "jsonb_each_text", "json_each_text",
               "jsonb_object_keys", "json_object_keys", "jsonb_path_query", "jsonb_path_query_tz"}
 SRF_NAMES = {"unnest", "generate_series", "generate_subscripts", "regexp_matches", "regexp_split_to_table",
-             "string_to_table", "pg_partition_ancestors", *_JSON_SRFS}
+             "string_to_table", "pg_partition_ancestors", "_pg_expandarray", *_JSON_SRFS}
 
 
 class RowsFrom(exp.Expression):
@@ -366,7 +366,10 @@ class RowsFromScan(Operator):
 
 def _one_type(scan: Operator) -> T.SqlType:
     vis = [f for f in scan.fields if not f.hidden]
-    return vis[0].type if len(vis) == 1 else T.RECORD  # several columns: a record (its text form)
+    if len(vis) == 1:
+        return vis[0].type
+    # several columns: a record whose fields carry the columns' names ((json_each(j)).key)
+    return T.record_of([f.type for f in vis], [f.name for f in vis])
 
 
 class ZipScan(Operator):
@@ -393,7 +396,7 @@ class ZipScan(Operator):
             for k, f in enumerate(self.fields):
                 buf = bufs[k]
                 if buf is None:
-                    buf = pa.array([], f.type.arrow_type if len(self.children[k].fields) == 1 else pa.string())
+                    buf = pa.array([], f.type.arrow_type)
                 col, bufs[k] = buf.slice(0, n), buf.slice(n)
                 if len(col) < n:
                     col = pa.concat_arrays([col, pa.nulls(n - len(col), col.type)])
@@ -402,35 +405,14 @@ class ZipScan(Operator):
 
     @staticmethod
     def _column(b: pa.RecordBatch, f: Any) -> pa.Array:
-        if b.num_columns == 1:
+        if b.num_columns == 1 or not pa.types.is_struct(f.type.arrow_type):
             return b.column(0)
-        return _records(pa.Table.from_batches([b]))
+        struct = f.type.arrow_type
+        columns = [b.column(i).cast(struct.field(i).type) for i in range(struct.num_fields)]
+        return pa.StructArray.from_arrays(columns, fields=list(struct))
 
     def label(self) -> str:
         return "ProjectSet"
-
-
-def _records(t: pa.Table) -> pa.Array:
-    """Rows of a several-column function result as PostgreSQL's record text: (a,"x y")."""
-    from helios_core.sql.functions import cast
-    from helios_core.sql.types import sql_type_of_arrow
-
-    texts = []
-    for c in t.columns:
-        arr = c.combine_chunks()
-        texts.append(cast(Vec(arr, sql_type_of_arrow(arr.type), False), T.TEXT).array.to_pylist())
-    out = []
-    for row in zip(*texts, strict=True):
-        out.append("(" + ",".join(_record_field(v) for v in row) + ")")
-    return pa.array(out, pa.string())
-
-
-def _record_field(v: str | None) -> str:
-    if v is None:
-        return ""
-    if v == "" or any(ch in v for ch in ',()"\\ \t\n'):
-        return '"' + v.replace("\\", "\\\\").replace('"', '""') + '"'
-    return v
 
 
 def _subscripts(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
