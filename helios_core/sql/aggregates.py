@@ -430,7 +430,7 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
         js = pc.fill_null(js, "null")
         lists_ = rebuild_lists(p_np, js, ngroups)
         # json_agg starts each record or array element on a line of its own, as PostgreSQL does
-        multiline = name == "json_agg" and (et.name == "record" or et.element is not None)
+        multiline = name == "json_agg" and (et.is_rowtype or et.element is not None)
         body = pc.binary_join(lists_, ", \n " if multiline else ", ")
         return pc.binary_join_element_wise("[", body, "]", "")
     if name in ("json_object_agg", "jsonb_object_agg"):

@@ -37,6 +37,7 @@ from helios_core.frontends.postgres import branch_syntax, view_options
 from helios_core.frontends.postgres.dialect import Utility, expression_text, to_sql
 from helios_core.session import Result
 from helios_core.sql import (
+    composite_types,
     ddl_privileges,
     deferred_constraints,
     generated_columns,
@@ -48,6 +49,7 @@ from helios_core.sql import (
     sequences,
     storage_parameters,
     types,
+    user_types,
 )
 from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.routines import notices as routine_notices
@@ -289,6 +291,10 @@ def _column_type(dt: exp.DataType, session: Any = None, txn: Any = None) -> tupl
         if enum is not None and enum.get("kind") == "domain":  # stored as its base type
             t = types.type_from_name(f'"{enum["schema"]}"."{enum["name"]}"')
             return attrs.evolve(t, domain=None), None
+        if enum is not None and enum.get("kind") == "composite":
+            return types.type_from_name(f'"{enum["schema"]}"."{enum["name"]}"'), None
+        if enum is not None and enum.get("kind") == "shell":
+            raise UndefinedObject(f'type "{enum["name"]}" is only a shell')
         if enum is not None:
             return types.TEXT, None
     return types.type_from_sqlglot(dt), None
@@ -312,15 +318,19 @@ def _create_type(session: Any, ast: exp.Create) -> Result:
     txn = session.tx.current()
     schema, name = table_name(session, ast.this, txn, for_create=True)
     body = ast.args.get("expression")
+    if isinstance(body, exp.Schema):
+        return composite_types.create(session, ast, schema, name)
     if not (isinstance(body, exp.DataType) and body.this == exp.DataType.Type.ENUM):
-        raise FeatureNotSupported("only CREATE TYPE ... AS ENUM is supported")
+        raise FeatureNotSupported("CREATE TYPE is supported AS ENUM (...) and AS (attribute type, ...); "
+                                  "base types (INPUT/OUTPUT functions) and range types are not")
     key = f"{schema}.{name}"
-    if txn.catalog_get("type", key) is not None:
+    if txn.catalog_get("type", key) is not None or txn.get_table(schema, name) is not None:
         raise DuplicateObject(f'type "{name}" already exists')
     labels = [e.this for e in body.expressions]
     if len(set(labels)) != len(labels):
         raise HeliosError(f'enum label "{labels[0]}" used more than once', sqlstate="42710")
-    txn.catalog_put("type", key, {"schema": schema, "name": name, "kind": "enum", "labels": labels})
+    txn.catalog_put("type", key, {"schema": schema, "name": name, "kind": "enum", "labels": labels,
+                                  "owner": session.user})
     return Result(command_tag="CREATE TYPE")
 
 
@@ -407,11 +417,13 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                 raise HeliosError(f'column "{cname}" has no type', sqlstate="42601")
             sql_type, serial = _column_type(kind, session, txn)
             md: dict[str, str] = {"sql_type": sql_type.sql_name()}
+            if user_types.is_composite_column(sql_type):  # found whatever the search_path
+                md["user_type"] = user_types.type_text(sql_type, txn)
             enum = _find_enum(session, txn, kind) if kind.this == exp.DataType.Type.USERDEFINED else None
             if enum is not None and enum.get("kind") == "domain":
                 md["domain"] = f"{enum['schema']}.{enum['name']}"
                 md["sql_type"] = enum["name"]
-            elif enum is not None:
+            elif enum is not None and enum.get("kind") == "enum":
                 md["enum"] = f"{enum['schema']}.{enum['name']}"
                 labels = ", ".join("'" + lab.replace("'", "''") + "'" for lab in enum["labels"])
                 checks.append({"name": f"{tname}_{cname}_enum", "expr": f'"{cname}" IN ({labels})',

@@ -35,6 +35,7 @@ from helios_core.frontends.postgres import branch_syntax, dialect
 from helios_core.frontends.postgres.dialect import Statement, Utility
 from helios_core.session import CopySpec, PreparedStatement, Result, ResultColumn, ResultStream, Session
 from helios_core.sql import (
+    composite_types,
     ddl,
     ddl_privileges,
     deep_nesting,
@@ -973,6 +974,11 @@ class SqlSession(Session):
         if k == "alter_default_privileges":
             self.tx.statement_start()
             return object_privileges.alter_default_privileges(self, a["spec"])
+        if k in ("drop_type", "alter_type", "create_shell_type"):
+            self.tx.statement_start()
+            self.tx.wrote_ddl = True
+            self.engine.bump_plan_generation()
+            return composite_types.utility(self, k, a)
         if k == "unsupported":
             raise FeatureNotSupported(f"{a['what']} is not supported")
         raise FeatureNotSupported(f"{k} is not supported")

@@ -114,6 +114,19 @@ class DomainInfo:
 
 
 @attrs.frozen
+class CompositeInfo:
+    """What makes a type composite (CREATE TYPE name AS (...), or the row type of a table or
+    view): its attributes' names in order (their types are the SqlType's ``fields``) and the
+    pg_class row that lists them (``relid``; relkind 'c' for a standalone type)."""
+
+    schema: str
+    name: str
+    relid: int
+    names: tuple[str, ...]
+    relkind: str = "c"  # "c" a standalone composite type, "r"/"v"/... a relation's row type
+
+
+@attrs.frozen
 class SqlType:
     """One SQL type as PostgreSQL names it, with its Arrow representation."""
 
@@ -132,6 +145,8 @@ class SqlType:
     # a domain over this type (the rest of the fields are the base type's): casts to it check
     # the domain's constraints; not part of equality, so operators see the base type
     domain: DomainInfo | None = attrs.field(default=None, eq=False, repr=False)
+    # a composite type (values are Arrow structs whose fields carry the attribute names)
+    composite: CompositeInfo | None = attrs.field(default=None, eq=False, repr=False)
 
     # -- classification -------------------------------------------------------------------------
     @property
@@ -141,6 +156,8 @@ class SqlType:
             return "A"
         if self.labels is not None:
             return "E"
+        if self.composite is not None:
+            return "C"
         return _CATEGORY.get(self.name, "U")
 
     @property
@@ -154,6 +171,26 @@ class SqlType:
     @property
     def is_enum(self) -> bool:
         return self.labels is not None
+
+    @property
+    def is_composite(self) -> bool:
+        """A named composite type (CREATE TYPE ... AS (...), a table's row type)."""
+        return self.composite is not None
+
+    @property
+    def is_rowtype(self) -> bool:
+        """A row value: an anonymous record (ROW(...)) or a composite type; both are structs."""
+        return self.name == "record" or self.composite is not None
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """The names of a row value's fields: the attributes of a composite type, f1, f2, ... of
+        an anonymous record."""
+        if self.composite is not None:
+            return self.composite.names
+        if pa.types.is_struct(self.arrow_type):
+            return tuple(f.name for f in self.arrow_type)
+        return tuple(f"f{i + 1}" for i in range(len(self.fields)))
 
     @property
     def is_range(self) -> bool:
@@ -209,7 +246,8 @@ class SqlType:
             return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
         if self.element is not None:
             return self.element.sql_name() + "[]"
-        if self.labels is not None and not re.fullmatch(r"[a-z_][a-z0-9_$]*", self.name):
+        if (self.labels is not None or self.composite is not None) and not re.fullmatch(r"[a-z_][a-z0-9_$]*",
+                                                                                          self.name):
             return '"' + self.name.replace('"', '""') + '"'  # a user-defined name that needs quotes
         display = _DISPLAY_NAME.get(self.name, self.name)
         ps = self.precision_scale
@@ -359,6 +397,13 @@ def record_of(fields: list[SqlType], names: list[str] | None = None) -> SqlType:
     names = names or [f"f{i + 1}" for i in range(len(fields))]
     arrow = pa.struct([pa.field(n, f.arrow_type) for n, f in zip(names, fields, strict=True)])
     return SqlType(name="record", oid=2249, arrow_type=arrow, fields=tuple(fields))
+
+
+def composite_of(info: CompositeInfo, fields: list[SqlType], oid: int, array_oid: int) -> SqlType:
+    """The SqlType of a composite type: a struct whose fields carry the attribute names."""
+    arrow = pa.struct([pa.field(n, f.arrow_type) for n, f in zip(info.names, fields, strict=True)])
+    return SqlType(name=info.name, oid=oid, arrow_type=arrow, fields=tuple(fields), array_oid=array_oid,
+                   composite=info)
 
 
 def numeric(precision: int | None = None, scale: int = 0) -> SqlType:

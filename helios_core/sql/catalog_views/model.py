@@ -185,7 +185,8 @@ def _column_type(md: dict, sql_name: str | None, arrow_type: Any, schema: str) -
     """A column's SQL type from its metadata, whatever the search_path (pg_dump reads the catalogs
     with an empty one): enums and domains by their qualified names, a user type's array in the
     table's schema or public; text when nothing resolves."""
-    names = [md["enum"]] if md.get("enum") else [md["domain"]] if md.get("domain") else []
+    names = [md["enum"]] if md.get("enum") else [md["domain"]] if md.get("domain") else \
+        [md["user_type"]] if md.get("user_type") else []
     if sql_name:
         names += [sql_name, f"{schema}.{sql_name}", f"public.{sql_name}"]
     for name in names:

@@ -45,7 +45,7 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
     if t.element is not None:
         return _array_text(arr, t)
     name = t.name
-    if name == "record" and pa.types.is_struct(arr.type):
+    if t.is_rowtype and pa.types.is_struct(arr.type):
         return record_text(arr, t)
     if pa.types.is_null(arr.type):
         return pa.nulls(len(arr), pa.string())

@@ -1705,11 +1705,17 @@ class ScalarCompiler:
             raise FeatureNotSupported(f"expression not supported: {node.sql(dialect='postgres')[:200]}")
         base = self.compile(node.this, scope)
         name = node.expression.name
-        if base.type.name != "record":
+        if not base.type.is_rowtype:
             raise HeliosError(f"column notation .{name} applied to type {base.type.sql_name()}, "
                               "which is not a composite type", sqlstate="42809")
         fields = base.type.fields or ()
-        position = int(name[1:]) if name[:1] == "f" and name[1:].isdigit() else 0
+        if base.type.is_composite:
+            names = base.type.field_names
+            position = names.index(name) + 1 if name in names else 0
+            if not position:
+                raise UndefinedColumn(f'column "{name}" not found in data type {base.type.sql_name()}')
+        else:
+            position = int(name[1:]) if name[:1] == "f" and name[1:].isdigit() else 0
         if not 1 <= position <= len(fields):
             raise UndefinedColumn(f'could not identify column "{name}" in record data type')
         field_type = fields[position - 1]
@@ -2149,7 +2155,7 @@ def _flatten(node: exp.Expression, kind: type) -> list[exp.Expression]:
 
 def _record_change(src: T.SqlType, dst: T.SqlType) -> bool:
     """Whether a record must be converted field by field to reach dst's field types."""
-    return src.name == dst.name == "record" and bool(dst.fields) and src.arrow_type != dst.arrow_type
+    return src.is_rowtype and dst.is_rowtype and bool(dst.fields) and src.arrow_type != dst.arrow_type
 
 
 def _unify_arrays(arrs: list[pa.Array]) -> list[pa.Array]:
