@@ -501,10 +501,25 @@ class Builder:
             if not out and not scope.has_qualifier(q):
                 raise UndefinedTable(f'missing FROM-clause entry for table "{q}"')
             return out
+        if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Star):
+            return self.expand_row_star(e.this, scope)
         inner = e.this if isinstance(e, exp.Alias) else e
         c = self.compile(inner, scope)
         name = e.alias if isinstance(e, exp.Alias) else output_name(inner)
         return [(c, Field(name, c.type))]
+
+    def expand_row_star(self, row: exp.Expression, scope: Scope) -> list[tuple[Compiled, Field]]:
+        """``(x).*``: one column per field of the row value x, named as its fields (the value
+        is computed once per field, as PostgreSQL does)."""
+        base = self.compile(row, scope)
+        if not base.type.is_rowtype or not base.type.fields:
+            raise HeliosError(f"type {base.type.sql_name()} is not composite", sqlstate="42809")
+        out = []
+        for i, name in enumerate(base.type.field_names):
+            key = name if base.type.is_composite else f"f{i + 1}"
+            c = self.compile(exp.Dot(this=row.copy(), expression=exp.to_identifier(key)), scope)
+            out.append((c, Field(name, c.type)))
+        return out
 
     # =================================================================== FROM / WHERE
     def fold_false_where(self, conjuncts: list[exp.Expression], outer: Scope | None) -> list[exp.Expression]:
@@ -1138,7 +1153,7 @@ class Builder:
         with_rowid = (qual, "_rowid") in self.refs or (None, "_rowid") in self.refs
         if not needed and all_cols and not with_rowid:
             needed = [all_cols[0]]
-        fields = [Field(n, t, qual) for n, t in needed]
+        fields = [Field(n, t, qual, relation=(src.schema, name)) for n, t in needed]
         if with_rowid:
             fields.append(Field("_rowid", T.INT8, qual, hidden=True))
         score = (((qual, index_search.SCORE_COLUMN) in self.refs or (None, index_search.SCORE_COLUMN) in self.refs)
@@ -1780,6 +1795,8 @@ def output_name(e: exp.Expression) -> str:
         return output_name(e.this)
     if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Anonymous):  # schema.f(...) is named f
         return str(e.expression.this).lower()
+    if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Identifier):  # (x).field is named field
+        return e.expression.name
     if isinstance(e, exp.Filter):
         return output_name(e.this)
     if isinstance(e, exp.WithinGroup):

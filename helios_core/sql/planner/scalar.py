@@ -752,6 +752,9 @@ class ScalarCompiler:
         inner = self.compile(node.this, scope)
         target = node.expression
         negate = bool(node.args.get("negate"))
+        if isinstance(target, exp.Null) and inner.type.is_rowtype and pa.types.is_struct(inner.type.arrow_type):
+            return self.lift([inner], True, lambda v: Vec(_row_null_test(v[0].array, negate), T.BOOL, v[0].scalar),
+                             T.BOOL, label=f"{inner.label} IS {'NOT ' if negate else ''}NULL")
         if isinstance(target, exp.Null):
             kernel = pc.is_valid if negate else pc.is_null
             return self.lift([inner], True, lambda v: Vec(kernel(v[0].array), T.BOOL, v[0].scalar), T.BOOL,
@@ -1162,10 +1165,12 @@ class ScalarCompiler:
                                 scope)
         left = self.compile(left_ast, scope)
         vals = [self.compile(i, scope) for i in items]
+        if left.type.is_rowtype:  # a row value: each item compared with it as record = record does
+            return self.lift([self.binary("=", left, v) for v in vals], True, _any_true, T.BOOL)
         rt = self.result_type([left.type] + [v.type for v in vals], "IN")
         left = self.coerce(left, rt)
         vals = [self.coerce(v, rt) for v in vals]
-        if all(v.const is not None for v in vals) and len(vals) > 1:
+        if all(v.const is not None for v in vals) and len(vals) > 1 and not rt.is_rowtype:
             bpchar = rt.name == "bpchar"
             width = left.type.typmod - 4 if left.type.name == "bpchar" and left.type.typmod > 4 else None
             consts = [v.const for v in vals]
@@ -1199,16 +1204,7 @@ class ScalarCompiler:
 
             return self.lift([left], True, compute, T.BOOL, label=f"{left.label} IN (...)")
         eqs = [self.binary("=", left, v) for v in vals]
-
-        def compute_or(v: list[Vec]) -> Vec:
-            scalar = all(x.scalar for x in v)
-            n = max(len(x.array) for x in v)
-            acc = v[0].array if scalar else v[0].broadcast(n).array
-            for x in v[1:]:
-                acc = pc.or_kleene(acc, x.array if scalar else x.broadcast(n).array)
-            return Vec(acc, T.BOOL, scalar)
-
-        return self.lift(eqs, True, compute_or, T.BOOL)
+        return self.lift(eqs, True, _any_true, T.BOOL)
 
     def compile_quantified(self, op: str, left_ast: exp.Expression, q: exp.Expression, scope: Scope) -> Compiled:
         is_all = isinstance(q, exp.All)
@@ -2153,6 +2149,33 @@ def _flatten(node: exp.Expression, kind: type) -> list[exp.Expression]:
     return out
 
 
+def _any_true(v: list[Vec]) -> Vec:
+    """OR of boolean Vecs with SQL's three-valued logic (an IN list's comparisons)."""
+    scalar = all(x.scalar for x in v)
+    n = max(len(x.array) for x in v)
+    acc = v[0].array if scalar else v[0].broadcast(n).array
+    for x in v[1:]:
+        acc = pc.or_kleene(acc, x.array if scalar else x.broadcast(n).array)
+    return Vec(acc, T.BOOL, scalar)
+
+
+def _row_null_test(arr: Any, negate: bool) -> pa.Array:
+    """``row IS NULL``: the row is NULL or every field is; ``row IS NOT NULL``: the row is not NULL
+    and no field is (so a row with some NULL fields is neither), as SQL defines them."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    fields = [arr.field(i) for i in range(arr.type.num_fields)]
+    if negate:
+        out = pc.is_valid(arr)
+        for f in fields:
+            out = pc.and_(out, pc.is_valid(f))
+        return out
+    every = pa.array([True] * len(arr), pa.bool_())
+    for f in fields:
+        every = pc.and_(every, pc.is_null(f))
+    return pc.or_(pc.is_null(arr), every)
+
+
 def _record_change(src: T.SqlType, dst: T.SqlType) -> bool:
     """Whether a record must be converted field by field to reach dst's field types."""
     return src.is_rowtype and dst.is_rowtype and bool(dst.fields) and src.arrow_type != dst.arrow_type
@@ -2450,6 +2473,22 @@ def _name_char(names: Vec, index: Vec, shift: int) -> Vec:
     return Vec(pa.array(out, pa.string()), T.CHAR, names.scalar and index.scalar)
 
 
+def _table_row_type(scope: Scope, cols: list[int]) -> T.SqlType | None:
+    """The row type of the base table whose every column, in order, these fields are."""
+    relations = {scope.fields[i].relation for i in cols}
+    if len(relations) != 1 or None in relations:
+        return None
+    schema, name = relations.pop()
+    try:
+        rt = T.type_from_name(f'"{schema}"."{name}"')
+    except HeliosError:
+        return None
+    if not rt.is_composite or list(rt.field_names) != [scope.fields[i].name for i in cols] or any(
+            rt.fields[k].arrow_type != scope.fields[i].type.arrow_type for k, i in enumerate(cols)):
+        return None
+    return rt
+
+
 def whole_row(scope: Scope, alias: str) -> Compiled | None:
     """``t`` alone, where t is a FROM item of this query level: its row as one record value
     (``row_to_json(t)``, ``to_jsonb(t)``), its fields named as t's columns."""
@@ -2457,7 +2496,7 @@ def whole_row(scope: Scope, alias: str) -> Compiled | None:
     if not cols:
         return None
     names = [scope.fields[i].name for i in cols]
-    rt = T.record_of([scope.fields[i].type for i in cols], names)
+    rt = _table_row_type(scope, cols) or T.record_of([scope.fields[i].type for i in cols], names)
 
     def fn(batch: pa.RecordBatch, ctx: Any) -> Vec:
         arrays = [batch.column(i) for i in cols]
