@@ -458,7 +458,7 @@ def values_query(rows: list[Any], targets: list[tuple[str, Any]]) -> tuple[exp.V
                 items.append(exp.Null())
             elif isinstance(c, exp.Literal) and c.is_string:
                 items.append(exp.Cast(this=c.copy(), to=exp.DataType.build(targets[j][1].sql_name(),
-                                                                             dialect="postgres")))
+                                                                             dialect="postgres", udt=True)))
             else:
                 items.append(c.copy())
         new_rows.append(exp.Tuple(expressions=items))
@@ -833,7 +833,7 @@ def _joined_returning(returning: Any, tdef: Any, alias: str, sets: list[tuple[in
                 if isinstance(v, exp.Var):
                     return n
                 return exp.Cast(this=exp.Paren(this=v.copy()),
-                                to=exp.DataType.build(types_[n.name].sql_name(), dialect="postgres"))
+                                to=exp.DataType.build(types_[n.name].sql_name(), dialect="postgres", udt=True))
             return n
 
         items.append((name, node.transform(swap)))

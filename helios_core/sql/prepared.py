@@ -591,7 +591,7 @@ def sql_execute(session: Any, args: dict) -> Result:
         q = dialect.parse(f"select {text[1:-1]}")[0].ast
         casted = []
         for e, t in zip(q.expressions, pp.param_types, strict=False):
-            casted.append(exp.Cast(this=e, to=exp.DataType.build(t.sql_name(), dialect="postgres")))
+            casted.append(exp.Cast(this=e, to=exp.DataType.build(t.sql_name(), dialect="postgres", udt=True)))
         q.set("expressions", casted)
         plan = session.plan_query(q, session.context())
         batches = list(plan.execute(session.context()))
