@@ -158,7 +158,8 @@ def drop(session: Any, names: list[list[str]], if_exists: bool, cascade: bool) -
             users, attrs_ = dependents(txn, key)
             attrs_ = [(k, a) for k, a in attrs_ if k not in dropping]
         if (users or attrs_) and not cascade:
-            detail = [f"column {c} of table {tb.name} depends on type {name}" for tb, c in users] + [
+            detail = [f"column {c} of table {tb.name} depends on type {name}{_array_suffix(tb, c)}"
+                      for tb, c in users] + [
                 f"column {a} of composite type {k.split('.', 1)[1]} depends on type {name}" for k, a in attrs_]
             raise DependentObjectsStillExist(f"cannot drop type {name} because other objects depend on it",
                                              detail="\n".join(detail),
@@ -167,6 +168,7 @@ def drop(session: Any, names: list[list[str]], if_exists: bool, cascade: bool) -
             notices.append(f"drop cascades to column {c} of table {tb.name}")
             txn.alter_table(tb.schema, tb.name, drop_column=c)
         for k, a in attrs_:
+            _check_unused(txn, k, k.split(".", 1)[1], txn.catalog_get("type", k), "alter")
             notices.append(f"drop cascades to column {a} of composite type {k.split('.', 1)[1]}")
             other = txn.catalog_get("type", k)
             txn.catalog_put("type", k, {**other, "attributes": [x for x in other["attributes"] if x["name"] != a]})
@@ -338,3 +340,40 @@ def _check_unused(txn: Any, key: str, name: str, rec: dict, verb: str) -> None:
                               f'column "{used[0]}" uses it is not supported')
 
 
+
+
+def _array_suffix(table: Any, column: str) -> str:
+    """'[]' when the column stores an array of the type (PostgreSQL names the array type)."""
+    md = table.column(column).metadata or {}
+    return "[]" if str(md.get("user_type") or md.get("sql_type") or "").endswith("]") else ""
+
+
+def check_row_type_unused(txn: Any, schema: str, name: str) -> None:
+    """ALTER TABLE changing the columns of a table whose row type columns of other tables store:
+    0A000, as PostgreSQL answers when the stored values would need rewriting."""
+    columns, attributes = dependents(txn, f"{schema}.{name}")
+    used = [f"{tb.name}.{col}" for tb, col in columns] + [f"{k.split('.', 1)[1]}.{a}" for k, a in attributes]
+    if used:
+        raise FeatureNotSupported(f'cannot alter table "{name}" because column "{used[0]}" uses its row type')
+
+
+def drop_row_type_users(txn: Any, schema: str, name: str, *, cascade: bool) -> list[str]:
+    """DROP TABLE of a table whose row type other tables' columns store: 2BP01 unless CASCADE,
+    which drops those columns (composite types' attributes of it are refused: 0A000)."""
+    columns, attributes = dependents(txn, f"{schema}.{name}")
+    if not columns and not attributes:
+        return []
+    if not cascade:
+        detail = [f"column {c} of table {tb.name} depends on type {name}{_array_suffix(tb, c)}"
+                  for tb, c in columns] + [
+            f"column {a} of composite type {k.split('.', 1)[1]} depends on type {name}" for k, a in attributes]
+        raise DependentObjectsStillExist(f"cannot drop table {name} because other objects depend on it",
+                                         detail="\n".join(detail),
+                                         hint="Use DROP ... CASCADE to drop the dependent objects too.")
+    if attributes:
+        k, a = attributes[0]
+        raise FeatureNotSupported(f'DROP TABLE {name} CASCADE reaching attribute "{a}" of composite type '
+                                  f'{k.split(".", 1)[1]} is not supported')
+    for tb, c in columns:
+        txn.alter_table(tb.schema, tb.name, drop_column=c)
+    return [f"drop cascades to column {c} of table {tb.name}" for tb, c in columns]

@@ -1087,6 +1087,7 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
                 continue
             raise UndefinedTable(f'{want} "{name}" does not exist')
         if want in ("table", "materialized view"):
+            notices.extend(composite_types.drop_row_type_users(txn, schema, name, cascade=cascade))
             tdef = txn.get_table(schema, name)
             if inheritance.has_children(tdef):  # the tables below it go too, or the statement fails
                 notices.extend(_drop_inheritors(session, txn, tdef, cascade=cascade, named=[
@@ -1708,6 +1709,10 @@ def _check_partition_alter(session: Any, txn: Any, tdef: Any, actions: list, *, 
 def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     from helios_core.sql import constraints
     schema, name = tdef.schema, tdef.name
+    if isinstance(action, exp.ColumnDef) or (isinstance(action, exp.Drop) and str(action.args.get("kind") or "").upper()
+                                             == "COLUMN") or (isinstance(action, exp.AlterColumn)
+                                                              and action.args.get("dtype") is not None):
+        composite_types.check_row_type_unused(txn, schema, name)  # stored values of its row type keep their shape
     if isinstance(action, exp.ColumnDef):
         spec = build_columns(session, txn, schema, name, [action])
         if tdef.column(spec["columns"][0].name) is not None:

@@ -168,6 +168,8 @@ def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context:
         raise _cannot(src, dst)
     if src.is_rowtype and dst.is_rowtype and pa.types.is_struct(arr.type):
         return _cast_record(arr, src, dst, context)
+    if s == "record" and dst.is_rowtype and arr.null_count == len(arr):  # NULL::record
+        return pa.nulls(len(arr), dst.arrow_type)
     if dst.is_composite and s in _STRINGS:
         return _parse_records(pc.utf8_rtrim(arr, characters=" ") if s == "bpchar" else arr, dst, context)
     if d == "record" and s in _STRINGS:

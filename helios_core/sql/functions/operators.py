@@ -75,6 +75,8 @@ def operand_types(op: str, left: T.SqlType, right: T.SqlType) -> tuple[T.SqlType
             return T.type_from_name(plugin_op.left), T.type_from_name(plugin_op.right)
 
     def for_unknown() -> T.SqlType | None:
+        if known.is_composite and op in COMPARISONS:  # record_eq & co.: the literal is an anonymous record
+            return T.RECORD
         if known.name in ("json", "jsonb") and not lu:
             if op in ("->", "->>", "?", "-"):
                 return T.TEXT
@@ -124,6 +126,8 @@ def comparison_type(a: T.SqlType, b: T.SqlType, op: str) -> T.SqlType:
     if a.is_rowtype and b.is_rowtype and a != b and pa.types.is_struct(a.arrow_type) \
             and pa.types.is_struct(b.arrow_type):
         return _record_comparison_type(a, b)
+    if a.is_rowtype and b.is_rowtype and (a == T.RECORD or b == T.RECORD):  # a NULL::record operand
+        return b if a == T.RECORD else a
     if a.element is not None and b.element is not None:
         try:
             return T.array_of(comparison_type(a.element, b.element, op))

@@ -99,6 +99,8 @@ def regtype_text(arr: pa.Array) -> pa.Array:
     def one(oid: int | None) -> str | None:
         if oid is None:
             return None
+        if oid == 0:
+            return "-"
         try:
             return T.type_by_oid(oid).sql_name()
         except T.UndefinedObject:
@@ -117,6 +119,8 @@ def regclass_text(arr: pa.Array) -> pa.Array:
     def one(oid: int | None) -> str | None:
         if oid is None:
             return None
+        if oid == 0:
+            return "-"
         return (RELATION_NAMES[0](oid) if RELATION_NAMES else None) or str(oid)
 
     return pa.array([one(v) for v in arr.cast(pa.int64()).to_pylist()], pa.string())

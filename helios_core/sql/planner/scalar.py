@@ -1165,7 +1165,8 @@ class ScalarCompiler:
                                 scope)
         left = self.compile(left_ast, scope)
         vals = [self.compile(i, scope) for i in items]
-        if left.type.is_rowtype:  # a row value: each item compared with it as record = record does
+        if left.type.is_rowtype:  # a row value: each item (a literal read as its type) compared as record_eq does
+            vals = [self.coerce(v, left.type) if v.type.name == "unknown" else v for v in vals]
             return self.lift([self.binary("=", left, v) for v in vals], True, _any_true, T.BOOL)
         rt = self.result_type([left.type] + [v.type for v in vals], "IN")
         left = self.coerce(left, rt)

@@ -1,0 +1,151 @@
+"""Composite types over psycopg, compared with PostgreSQL 15 statement by statement: column
+names, rows (as text), or SQLSTATE and message (detail, hint)."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+STATEMENTS = [
+    # CREATE TYPE, text input and output
+    "CREATE TYPE cd_complex AS (r float8, i float8)",
+    "CREATE TYPE cd_complex AS (x int)",
+    "CREATE TYPE cd_quad AS (c1 cd_complex, c2 cd_complex)",
+    'CREATE TYPE cd_named AS ("First" text, last varchar(10), n numeric(6,2))',
+    "CREATE TABLE cd_fullname (first text, last text)",
+    "CREATE TYPE cd_fullname AS (a int)",
+    "SELECT (1.1,2.2)::cd_complex, row((3.3,4.4),(5.5,null))::cd_quad",
+    "SELECT row('Joe', 'Blow')::cd_fullname, '(Joe,Blow)'::cd_fullname",
+    "SELECT '(Joe,von Blow)'::cd_fullname, '(Joe,d''Blow)'::cd_fullname, '(Joe,\"von\"\"Blow\")'::cd_fullname",
+    "SELECT E'(Joe,d\\\\\\\\Blow)'::cd_fullname, '(Joe,\"Blow,Jr\")'::cd_fullname, '(Joe,)'::cd_fullname",
+    "SELECT '(Joe)'::cd_fullname",
+    "SELECT '(Joe,,)'::cd_fullname",
+    "SELECT '[]'::cd_fullname",
+    "SELECT ' (Joe,Blow)  '::cd_fullname, '(Joe, Blow )'::cd_fullname",
+    "SELECT '(Joe,Blow) /'::cd_fullname",
+    "SELECT '(Joe,\"Blow'::cd_fullname",
+    "SELECT '(1,x)'::cd_complex",
+    "SELECT '(\"\",)'::cd_fullname, row('', null)::cd_fullname, row(' a', 'b(c)')::cd_fullname",
+    "SELECT '(a,1.234)'::cd_named, row('x', 'yy', 3)::cd_named",
+    "SELECT row(1, 2, 3)::cd_complex",
+    "SELECT row(1)::cd_complex",
+    "SELECT '(1,2)'::cd_complex::text, ('(1,2)'::cd_complex)::text = '(1,2)'",
+    # columns of composite type, field access, (x).*
+    "CREATE TABLE cd_quadtable (f1 int, q cd_quad)",
+    "INSERT INTO cd_quadtable VALUES (1, ((3.3,4.4),(5.5,6.6))), (2, ((null,4.4),(5.5,6.6))), (3, NULL)",
+    "SELECT * FROM cd_quadtable ORDER BY f1",
+    "SELECT f1, q.c1 FROM cd_quadtable",
+    "SELECT f1, (q).c1, (qq.q).c1.i FROM cd_quadtable qq ORDER BY f1",
+    "SELECT (q).c1.* FROM cd_quadtable ORDER BY f1",
+    "SELECT (q).* FROM cd_quadtable ORDER BY f1",
+    "SELECT (q).nosuch FROM cd_quadtable",
+    "SELECT (f1).x FROM cd_quadtable",
+    "CREATE TABLE cd_people (fn cd_fullname, bd date)",
+    "INSERT INTO cd_people VALUES ('(Joe,Blow)', '1984-01-10'), (row('Jim', NULL), NULL)",
+    "SELECT (fn).first, (fn).last, bd FROM cd_people ORDER BY 1",
+    "SELECT * FROM cd_people WHERE (fn).last IS NULL",
+    "SELECT fn FROM cd_people WHERE fn = '(Joe,Blow)'",
+    # row IS NULL, comparisons
+    "SELECT f1, q IS NULL, q IS NOT NULL, (q).c1 IS NULL, (q).c1 IS NOT NULL FROM cd_quadtable ORDER BY f1",
+    "SELECT ROW() IS NULL, ROW(NULL, NULL) IS NULL, ROW(1, NULL) IS NULL, ROW(1, NULL) IS NOT NULL",
+    "SELECT '(,)'::cd_complex IS NULL, '(1,)'::cd_complex IS NOT NULL, NULL::cd_complex IS NULL",
+    "CREATE TYPE cd_t1 AS (a int, b int)",
+    ("SELECT row(1, 2)::cd_t1 < row(1, 3)::cd_t1, row(1, 2)::cd_t1 = row(1, 2)::cd_t1, "
+    "row(1, -2)::cd_t1 >= row(1, -3)::cd_t1, row(1, 2)::cd_t1 <> row(1, 2)::cd_t1"),
+    "SELECT row(1, null)::cd_t1 = row(1, null)::cd_t1, row(null, 1)::cd_t1 < row(1, 1)::cd_t1",
+    "CREATE TYPE cd_t3 AS (a int, b text)",
+    "SELECT row(1, 2)::cd_t1 < row(1, 'abc')::cd_t3",
+    "CREATE TYPE cd_t5 AS (a int)",
+    "SELECT row(1, 2)::cd_t1 <> row(1)::cd_t5",
+    "SELECT row(1, 2)::cd_t1 = row(1, 2), row(1, 2)::cd_t1 IN (row(3, 4)::cd_t1, '(1,2)')",
+    "CREATE TABLE cd_i8 (q1 int8, q2 int8)",
+    "INSERT INTO cd_i8 VALUES (123, 456), (4567890123456789, 123)",
+    "SELECT * FROM cd_i8 i8 WHERE i8 IN (row(123,456))",
+    "SELECT * FROM cd_i8 i8 WHERE i8 IN (row(123,456)::cd_i8, '(4567890123456789,123)') ORDER BY q1",
+    "SELECT i8 FROM cd_i8 i8 ORDER BY q1",
+    "SELECT row(1, 2)::cd_t1 FROM cd_i8 ORDER BY 1",
+    # arrays of composites
+    "SELECT array[row(1,2)::cd_t1, null, '(3,)'], (array[row(1,2)::cd_t1])[1].b",
+    "SELECT '{\"(1,2)\",\"(3,4)\"}'::cd_t1[], array_length(array[row(1,2)::cd_t1], 1)",
+    "CREATE TABLE cd_arr (id int, ts cd_t1[])",
+    "INSERT INTO cd_arr VALUES (1, '{\"(1,2)\",NULL}'), (2, array[row(5,6)::cd_t1])",
+    "SELECT id, ts, ts[1], (ts[1]).a FROM cd_arr ORDER BY id",
+    # JSON of composites
+    "SELECT row_to_json(row(1, 2)::cd_t1), to_jsonb('(x,y)'::cd_fullname), to_json(q) FROM cd_quadtable WHERE f1 = 1",
+    # catalog
+    ("SELECT typname, typtype, typcategory, typrelid::regclass::text, typinput, typoutput FROM pg_type "
+    "WHERE typname IN ('cd_complex', 'cd_fullname', '_cd_complex') ORDER BY 1"),
+    ("SELECT relname, relkind, relnatts, reltype::regtype::text FROM pg_class WHERE relname LIKE 'cd\\_%' "
+    "AND relkind IN ('c', 'r') ORDER BY 1"),
+    ("SELECT attname, format_type(atttypid, atttypmod), attnum FROM pg_attribute WHERE attrelid = 'cd_named'::regclass "
+    "ORDER BY attnum"),
+    "SELECT pg_typeof(row(1,2)::cd_t1), pg_typeof(array[row(1,2)::cd_t1]), 'cd_quad'::regtype, format_type('cd_i8'::regtype, NULL)",
+    # DROP / ALTER TYPE
+    "DROP TYPE cd_t1",
+    "DROP TYPE cd_fullname",
+    "DROP TABLE cd_fullname",
+    "DROP TYPE no_such_type",
+    "DROP TYPE IF EXISTS no_such_type, cd_t5",
+    "ALTER TYPE cd_t3 ADD ATTRIBUTE c date, DROP ATTRIBUTE b",
+    "SELECT '(1,2020-01-02)'::cd_t3",
+    "ALTER TYPE cd_t3 RENAME ATTRIBUTE c TO d",
+    "ALTER TYPE cd_t3 ALTER ATTRIBUTE d TYPE text",
+    "ALTER TYPE cd_t3 ADD ATTRIBUTE a int",
+    "ALTER TYPE cd_t3 DROP ATTRIBUTE nosuch",
+    "ALTER TYPE cd_t3 DROP ATTRIBUTE IF EXISTS nosuch",
+    "SELECT row(1, 'x')::cd_t3",
+    "ALTER TYPE cd_t3 RENAME TO cd_t3b",
+    "SELECT '(1,x)'::cd_t3b",
+    "DROP TYPE cd_t3b, cd_named",
+    "DROP TYPE cd_quad",
+    "DROP TYPE cd_quad CASCADE",
+    "SELECT * FROM cd_quadtable ORDER BY f1",
+    "DROP TYPE cd_complex",
+    "CREATE TYPE cd_shell",
+    "CREATE TYPE cd_shell",
+    "DROP TYPE cd_shell",
+]
+
+CLEANUP = [
+    "DROP TABLE IF EXISTS cd_quadtable, cd_people, cd_i8, cd_arr, cd_fullname",
+    "DROP TYPE IF EXISTS cd_t1, cd_t3, cd_t3b, cd_t5, cd_named, cd_quad, cd_complex, cd_shell CASCADE",
+]
+
+
+def _outcome(conn: psycopg.Connection, sql: str) -> tuple:
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            if not cur.description:
+                return ("ok",)
+            names = [d.name for d in cur.description]
+            return ("ok", names, [tuple(None if v is None else str(v) for v in r) for r in cur.fetchall()])
+    except psycopg.Error as e:
+        return ("error", e.sqlstate, e.diag.message_primary, e.diag.message_detail, e.diag.message_hint)
+
+
+@pytest.fixture(scope="module")
+def connections(tmp_path_factory, postgres_dsn):
+    from helios_core.testing import start_server
+
+    server = start_server(tmp_path_factory.mktemp("composite_types"), only=["postgres"])
+    try:
+        with psycopg.connect(postgres_dsn, autocommit=True) as pg, \
+                psycopg.connect(server.pg_dsn(), autocommit=True) as hx:
+            for sql in CLEANUP:
+                pg.execute(sql)
+            yield pg, hx
+            for sql in CLEANUP:
+                pg.execute(sql)
+    finally:
+        server.stop()
+
+
+def test_statements_match_postgres(connections):
+    pg, hx = connections
+    mismatches = []
+    for sql in STATEMENTS:
+        want, got = _outcome(pg, sql), _outcome(hx, sql)
+        if want != got:
+            mismatches.append(f"{sql}\n  PostgreSQL: {want}\n  HeliosDB:   {got}")
+    assert not mismatches, "\n".join(mismatches)
