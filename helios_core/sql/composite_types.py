@@ -30,6 +30,7 @@ from helios_core.errors import (
 from helios_core.frontends.postgres.dialect import parse, statement_cursor
 from helios_core.session import Result
 from helios_core.sql import types as T
+from helios_core.sql import user_types
 from helios_core.sql.session_identity import resolve_role_name
 from helios_core.sql.user_types import quote_ident, type_text
 
@@ -82,8 +83,9 @@ def create(session: Any, ast: exp.Create, schema: str, name: str) -> Result:
                 raise SyntaxError_(f'syntax error at or near "{c.sql(dialect="postgres").split()[0]}"')
         t = _declared_type(el.args["kind"])
         attributes.append({"name": attr, "type": type_text(t, txn)})
-    txn.catalog_put("type", f"{schema}.{name}", {"schema": schema, "name": name, "kind": "composite",
-                                                   "attributes": attributes, "owner": session.user})
+    rec = {"schema": schema, "name": name, "kind": "composite", "attributes": attributes, "owner": session.user}
+    txn.catalog_put("type", f"{schema}.{name}", rec)
+    user_types.remember(session, user_types.composite_type(rec))
     return Result(command_tag="CREATE TYPE")
 
 

@@ -681,8 +681,11 @@ def create_table(session: Any, ast: exp.Create) -> Result:
         spec["options"]["persistence"] = "u"
     for d in spec["sequences"]:
         txn.catalog_put("sequence", f"{schema}.{d['name']}", d)
+    if txn.catalog_get("type", f"{schema}.{name}") is not None:  # the table's row type takes the name
+        raise DuplicateObject(f'type "{name}" already exists')
     txn.create_table(schema, name, spec["columns"], primary_key=spec["primary_key"] or None,
                      options=spec["options"])
+    user_types.remember(session, user_types.table_row_type(txn.get_table(schema, name)))
     _record_constraint_indexes(txn, schema, name, spec["primary_key"], spec["options"])
     for fk in spec["options"].get("foreign_keys", []):
         _add_ref(txn, fk, schema, name)

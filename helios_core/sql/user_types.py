@@ -124,6 +124,12 @@ def _remember(database: str, t: T.SqlType, key: str) -> T.SqlType:
     return t
 
 
+def remember(session: Any, t: T.SqlType) -> None:
+    """A composite type just made (CREATE TYPE, a table's row type): found by name from now on,
+    also where no session is active (a routine signature is read while its statement is parsed)."""
+    _remember(session.database, t, f"{t.composite.schema}.{t.composite.name}")
+
+
 def lookup(key: str | int) -> T.SqlType | None:
     """A user-defined type by its name as SQL spells it, or by its (or its array's) OID."""
     session = ACTIVE_SESSION.get()

@@ -72,6 +72,16 @@ STATEMENTS = [
     "SELECT id, ts, ts[1], (ts[1]).a FROM cd_arr ORDER BY id",
     # JSON of composites
     "SELECT row_to_json(row(1, 2)::cd_t1), to_jsonb('(x,y)'::cd_fullname), to_json(q) FROM cd_quadtable WHERE f1 = 1",
+    # SQL functions taking and returning composite values
+    "CREATE TYPE cd_fn AS (a int, b int)",
+    "CREATE FUNCTION cd_mk(i int) RETURNS cd_fn AS $$ SELECT row(i, i * 10)::cd_fn $$ LANGUAGE sql",
+    "CREATE FUNCTION cd_mk2(i int) RETURNS cd_fn AS $$ SELECT i, -i $$ LANGUAGE sql",
+    "CREATE FUNCTION cd_sum(t cd_fn) RETURNS int AS $$ SELECT t.a + t.b $$ LANGUAGE sql",
+    "CREATE FUNCTION cd_all() RETURNS SETOF cd_fn AS $$ VALUES (1, 2), (3, 4) $$ LANGUAGE sql",
+    "SELECT cd_mk(1), (cd_mk(2)).b, (cd_mk2(3)).*, cd_sum(cd_mk(4)), cd_sum(row(5, 6))",
+    "SELECT * FROM cd_mk(7)",
+    "SELECT m.b FROM cd_mk2(8) AS m",
+    "SELECT * FROM cd_all() ORDER BY a",
     # catalog
     ("SELECT typname, typtype, typcategory, typrelid::regclass::text, typinput, typoutput FROM pg_type "
     "WHERE typname IN ('cd_complex', 'cd_fullname', '_cd_complex') ORDER BY 1"),
@@ -108,7 +118,8 @@ STATEMENTS = [
 
 CLEANUP = [
     "DROP TABLE IF EXISTS cd_quadtable, cd_people, cd_i8, cd_arr, cd_fullname",
-    "DROP TYPE IF EXISTS cd_t1, cd_t3, cd_t3b, cd_t5, cd_named, cd_quad, cd_complex, cd_shell CASCADE",
+    "DROP FUNCTION IF EXISTS cd_mk, cd_mk2, cd_sum, cd_all",
+    "DROP TYPE IF EXISTS cd_fn, cd_t1, cd_t3, cd_t3b, cd_t5, cd_named, cd_quad, cd_complex, cd_shell CASCADE",
 ]
 
 
