@@ -109,8 +109,10 @@ def result_type(name: str, arg_types: list[T.SqlType]) -> T.SqlType:
         _need_numeric(name, a)
         return T.FLOAT8 if a.name in FLOATS else T.NUMERIC
     if name in ("min", "max"):
-        if a.is_array or a.name in ("json", "xml", "point"):
-            raise UndefinedFunction(f"function {name}({a.sql_name()}) does not exist")
+        if a.is_array or a.is_rowtype or a.name in ("json", "xml", "point"):
+            raise UndefinedFunction(f"function {name}({a.sql_name()}) does not exist",
+                                    hint="No function matches the given name and argument types. "
+                                         "You might need to add explicit type casts.")
         return a
     if name in ("bool_and", "bool_or"):
         if a.name != "bool":

@@ -379,3 +379,32 @@ def drop_row_type_users(txn: Any, schema: str, name: str, *, cascade: bool) -> l
     for tb, c in columns:
         txn.alter_table(tb.schema, tb.name, drop_column=c)
     return [f"drop cascades to column {c} of table {tb.name}" for tb, c in columns]
+
+
+def subfield_assignment(column: str, t: T.SqlType, path: list[str], value: exp.Expression) -> exp.Expression:
+    """``SET c.f.g = v`` as the value c gets: c's row with field f (of f, field g) replaced by v,
+    every other field kept (a NULL c becomes a row of NULL fields but that one, as PostgreSQL)."""
+    return _with_field(exp.Column(this=exp.to_identifier(column, quoted=True)), column, t, path, value)
+
+
+def _with_field(base: exp.Expression, column: str, t: T.SqlType, path: list[str], value: exp.Expression
+                ) -> exp.Expression:
+    field = path[0]
+    if not t.is_composite:
+        raise HeliosError(f'cannot assign to field "{field}" of column "{column}" because its type {t.sql_name()} '
+                          "is not a composite type", sqlstate="42804")
+    if field not in t.field_names:
+        raise HeliosError(f'cannot assign to field "{field}" of column "{column}" because there is no such column '
+                          f"in data type {t.sql_name()}", sqlstate="42703")
+    items: list[exp.Expression] = []
+    for name, ft in zip(t.field_names, t.fields, strict=True):
+        current = exp.Dot(this=exp.Paren(this=base.copy()), expression=exp.to_identifier(name, quoted=True))
+        if name != field:
+            items.append(current)
+        elif len(path) > 1:
+            items.append(_with_field(current, column, ft, path[1:], value))
+        else:
+            items.append(exp.Cast(this=value.copy(), to=exp.DataType.build(type_text(ft, None), dialect="postgres",
+                                                                            udt=True)))
+    return exp.Cast(this=exp.Anonymous(this="ROW", expressions=items),
+                    to=exp.DataType.build(type_text(t, None), dialect="postgres", udt=True))
