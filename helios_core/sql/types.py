@@ -246,8 +246,12 @@ class SqlType:
             return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
         if self.element is not None:
             return self.element.sql_name() + "[]"
-        if (self.labels is not None or self.composite is not None) and not re.fullmatch(r"[a-z_][a-z0-9_$]*",
-                                                                                          self.name):
+        if self.composite is not None:  # qualified where the search_path does not reach it, as format_type
+            name = _quoted(self.name)
+            schema = self.composite.schema
+            visible = USER_TYPES.schema_visible(schema) if USER_TYPES.schema_visible else schema == "public"
+            return name if visible else f"{_quoted(schema)}.{name}"
+        if self.labels is not None and not re.fullmatch(r"[a-z_][a-z0-9_$]*", self.name):
             return '"' + self.name.replace('"', '""') + '"'  # a user-defined name that needs quotes
         display = _DISPLAY_NAME.get(self.name, self.name)
         ps = self.precision_scale
@@ -265,6 +269,11 @@ class SqlType:
 
     def __str__(self) -> str:
         return self.sql_name()
+
+
+def _quoted(name: str) -> str:
+    """An identifier as SQL spells it: quoted unless a plain lower-case name."""
+    return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
 
 
 def _t(name: str, oid: int, arrow: Any) -> SqlType:
@@ -484,6 +493,7 @@ class _UserTypes:
     the statement. ``helios_core.sql.user_types`` installs the lookup; without it there are none."""
 
     lookup: Any = None  # (name or OID) -> SqlType | None
+    schema_visible: Any = None  # schema -> bool: is it on the search_path of the running statement
 
     def find(self, key: str | int) -> SqlType | None:
         return self.lookup(key) if self.lookup is not None else None

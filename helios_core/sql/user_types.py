@@ -176,6 +176,13 @@ def lookup(key: str | int) -> T.SqlType | None:
     return None
 
 
+def schema_visible(schema: str) -> bool:
+    """Is ``schema`` on the search_path of the session running the statement (public without one)?"""
+    session = ACTIVE_SESSION.get()
+    return schema in session.search_path() if session is not None else schema in ("public", "pg_catalog")
+
+
 T.USER_TYPES.lookup = lookup
+T.USER_TYPES.schema_visible = schema_visible
 # rec -> SqlType of a domain's catalog record (helios_core.sql.domains fills it)
 DOMAIN_TYPE: list[Any] = []

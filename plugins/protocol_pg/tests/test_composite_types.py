@@ -92,3 +92,29 @@ def test_catalog_rows_of_composite_and_row_types(conn: psycopg.Connection) -> No
         where t.typname = 'cx_items'""").fetchone() == ("c", "r")
     assert conn.execute("select pg_typeof(p), pg_typeof(ps), pg_typeof(cx_items) from cx_items limit 1").fetchone() == (
         "cx_point", "cx_point[]", "cx_items")
+
+
+def test_type_outside_the_search_path(conn: psycopg.Connection, pg_server) -> None:
+    conn.execute("create schema if not exists cx_other")
+    conn.execute('drop table if exists cx_other.cx_t')
+    conn.execute('drop type if exists cx_other."Pt" cascade')
+    conn.execute('create type cx_other."Pt" as (x int, "Y" text)')
+    conn.execute('create table cx_other.cx_t (id int, p cx_other."Pt")')
+    conn.execute("insert into cx_other.cx_t values (1, '(1,\"a b\")')")
+    assert conn.execute("select p::text, pg_typeof(p)::text from cx_other.cx_t").fetchone() == (
+        '(1,"a b")', 'cx_other."Pt"')
+    info = CompositeInfo.fetch(conn, 'cx_other."Pt"')
+    assert info is not None and info.field_names == ("x", "Y")
+    register_composite(info, conn)
+    for binary in (False, True):
+        assert conn.execute("select p from cx_other.cx_t", binary=binary).fetchone() == (info.python_type(1, "a b"),)
+
+    async def main() -> None:
+        c = await asyncpg.connect(host=pg_server.host, port=pg_server.port("postgres"), user="helios",
+                                  database="helios")
+        try:
+            assert tuple(await c.fetchval("select p from cx_other.cx_t")) == (1, "a b")
+        finally:
+            await c.close()
+
+    asyncio.run(main())
