@@ -118,3 +118,25 @@ def test_type_outside_the_search_path(conn: psycopg.Connection, pg_server) -> No
             await c.close()
 
     asyncio.run(main())
+
+
+def test_copy_text_and_binary(conn: psycopg.Connection) -> None:
+    info = CompositeInfo.fetch(conn, "cx_point")
+    register_composite(info, conn)
+    point = info.python_type
+    with conn.cursor().copy("copy (select p, ps from cx_items where id = 1) to stdout") as cp:
+        assert b"".join(bytes(x) for x in cp) == b'(1.5,2,"a b")\t{"(1,2,x)",NULL}\n'
+    with conn.cursor().copy("copy cx_items (id, p, ps) to stdout (format binary)") as cp:
+        data = b"".join(bytes(x) for x in cp)
+    conn.execute("delete from cx_items")
+    with conn.cursor().copy("copy cx_items (id, p, ps) from stdin (format binary)") as cp:
+        cp.write(data)  # record_send's bytes read back by record_recv
+    with conn.cursor().copy("copy cx_items (id, p, ps) from stdin (format binary)") as cp:
+        cp.set_types(["int4", "cx_point", "cx_point[]"])
+        cp.write_row((9, point(7.0, None, "b"), [point(8.0, 1.0, None)]))
+    assert conn.execute("select id, p, ps from cx_items order by id").fetchall() == [
+        (1, point(1.5, 2.0, "a b"), [point(1.0, 2.0, "x"), None]), (2, None, None), (3, point(None, None, None), []),
+        (9, point(7.0, None, "b"), [point(8.0, 1.0, None)])]
+    with conn.cursor().copy("copy (select p from cx_items where id = 9) to stdout (format binary)") as cp:
+        cp.set_types(["cx_point"])
+        assert list(cp.rows()) == [(point(7.0, None, "b"),)]
