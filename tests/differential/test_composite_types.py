@@ -72,6 +72,13 @@ STATEMENTS = [
     "SELECT * FROM cd_i8 i8 WHERE i8 IN (row(123,456)::cd_i8, '(4567890123456789,123)') ORDER BY q1",
     "SELECT i8 FROM cd_i8 i8 ORDER BY q1",
     "SELECT row(1, 2)::cd_t1 FROM cd_i8 ORDER BY 1",
+    # a parent's row type (table inheritance)
+    "CREATE TABLE cd_par (a int, b text)",
+    "CREATE TABLE cd_chi (c int) INHERITS (cd_par)",
+    "INSERT INTO cd_par VALUES (1, 'p')",
+    "INSERT INTO cd_chi VALUES (2, 'c', 3)",
+    "SELECT p, pg_typeof(p) FROM cd_par p ORDER BY a",
+    "SELECT row(1, 'x')::cd_par, (row(1, 'x')::cd_par).b, '(5,y)'::cd_par = ANY (SELECT p FROM cd_par p)",
     # arrays of composites
     "SELECT array[row(1,2)::cd_t1, null, '(3,)'], (array[row(1,2)::cd_t1])[1].b",
     "SELECT '{\"(1,2)\",\"(3,4)\"}'::cd_t1[], array_length(array[row(1,2)::cd_t1], 1)",
@@ -125,7 +132,7 @@ STATEMENTS = [
 ]
 
 CLEANUP = [
-    "DROP TABLE IF EXISTS cd_quadtable, cd_people, cd_i8, cd_arr, cd_fullname",
+    "DROP TABLE IF EXISTS cd_quadtable, cd_people, cd_i8, cd_arr, cd_fullname, cd_chi, cd_par",
     "DROP FUNCTION IF EXISTS cd_mk, cd_mk2, cd_sum, cd_all",
     "DROP TYPE IF EXISTS cd_fn, cd_t1, cd_t3, cd_t3b, cd_t5, cd_named, cd_quad, cd_complex, cd_shell CASCADE",
 ]

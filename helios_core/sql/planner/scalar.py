@@ -1493,7 +1493,7 @@ class ScalarCompiler:
 
         def compute_for(lv: Vec, vals: Vec, n: int) -> pa.Array:
             la = lv.broadcast(n).array
-            if op_name == "=" and not is_all:
+            if op_name == "=" and not is_all and not common.is_rowtype:  # (rows compare field by field below)
                 va = vals.array
                 if st != common:
                     va = self.cast_vec(Vec(va, st, False), common).array
