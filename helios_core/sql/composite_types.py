@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyarrow as pa
 from sqlglot import exp
 
 from helios_core import roles
@@ -31,8 +32,11 @@ from helios_core.frontends.postgres.dialect import parse, statement_cursor
 from helios_core.session import Result
 from helios_core.sql import types as T
 from helios_core.sql import user_types
+from helios_core.sql.constraints import column_metadata, rebuild_table
+from helios_core.sql.context import table_sql_columns
 from helios_core.sql.session_identity import resolve_role_name
 from helios_core.sql.user_types import quote_ident, type_text
+from helios_core.storage import ColumnDef
 
 DUPLICATE_COLUMN = "42701"
 
@@ -170,14 +174,20 @@ def drop(session: Any, names: list[list[str]], if_exists: bool, cascade: bool) -
             notices.append(f"drop cascades to column {c} of table {tb.name}")
             txn.alter_table(tb.schema, tb.name, drop_column=c)
         for k, a in attrs_:
-            _check_unused(txn, k, k.split(".", 1)[1], txn.catalog_get("type", k), "alter")
             notices.append(f"drop cascades to column {a} of composite type {k.split('.', 1)[1]}")
             other = txn.catalog_get("type", k)
-            txn.catalog_put("type", k, {**other, "attributes": [x for x in other["attributes"] if x["name"] != a]})
+            stored = stored_values_of(txn, k)
+            old_types = {(tb.schema, tb.name): dict(table_sql_columns(tb)) for tb in stored}
+            kept = [x for x in other["attributes"] if x["name"] != a]
+            txn.catalog_put("type", k, {**other, "attributes": kept})
+            for tb in stored:  # their stored values lose the field
+                _reshape_table(session, txn, txn.get_table(tb.schema, tb.name), old_types[(tb.schema, tb.name)], k,
+                               {x["name"]: x["name"] for x in kept})
         txn.catalog_delete("type", key)
     if len(notices) > 1 and notices[0].startswith("drop cascades"):
-        notices = [f"drop cascades to {len(notices)} other objects\nDETAIL:  " + "\n".join(
-            n.removeprefix("drop cascades to ") for n in notices)]
+        many = HeliosError(f"drop cascades to {len(notices)} other objects", sqlstate="00000", detail="\n".join(notices))
+        many.severity = "NOTICE"
+        notices = [many]
     return Result(command_tag="DROP TYPE", notices=notices)
 
 
@@ -220,23 +230,91 @@ def alter(session: Any, c: Any) -> Result:
     if rec.get("kind") != "composite":
         raise FeatureNotSupported(f"ALTER TYPE {c.text[c.toks[c.i].start:] if not c.at_end() else ''} "
                                   f"is not supported for type {name}".replace("  ", " "))
-    attributes = [dict(a) for a in rec["attributes"]]
+    attributes = [{**a, "from": a["name"]} for a in rec["attributes"]]  # "from": the stored field it was
     notices: list[str] = []
+    first = True
     while True:
+        renaming = c.word() == "RENAME"
+        if renaming and not first:
+            c.fail()  # RENAME ATTRIBUTE is a statement of its own, as in PostgreSQL's grammar
         _alter_attribute(session, txn, c, name, attributes, notices)
-        restrict = c.accept("RESTRICT")
-        if c.accept("CASCADE"):
-            raise FeatureNotSupported("ALTER TYPE ... CASCADE (changing the stored values of typed tables and "
-                                      "columns) is not supported")
-        del restrict
+        # CASCADE reaches typed tables (CREATE TABLE ... OF type), which cannot exist here: nothing to do
+        c.accept("RESTRICT") or c.accept("CASCADE")
         if c.at_end():
             break
-        if c.cur is None or c.cur.text != ",":
+        if renaming or c.cur is None or c.cur.text != ",":
             c.fail()
         c.accept_token()
-    _check_unused(txn, key, name, rec, "alter")
-    txn.catalog_put("type", key, {**rec, "attributes": attributes})
+        first = False
+    if any(a.get("retyped") for a in attributes):
+        _check_unused(txn, key, name, rec, "alter")  # stored values would need converting: PostgreSQL refuses too
+    stored = stored_values_of(txn, key)
+    old_types = {(tb.schema, tb.name): dict(table_sql_columns(tb)) for tb in stored}
+    renames = {a["name"]: a.get("from") for a in attributes}
+    txn.catalog_put("type", key, {**rec, "attributes": [{"name": a["name"], "type": a["type"]} for a in attributes]})
+    for tb in stored:  # values stored before keep their fields, the added ones NULL (PostgreSQL reads them so)
+        _reshape_table(session, txn, tb, old_types[(tb.schema, tb.name)], key, renames)
     return Result(command_tag="ALTER TYPE", notices=notices)
+
+
+def stored_values_of(txn: Any, key: str) -> list[Any]:
+    """Tables with a column whose values hold the composite type ``key`` (directly, in an array, or
+    inside another composite type)."""
+    keys = {key}
+    changed = True
+    while changed:  # the composite types that contain one of keys, transitively
+        changed = False
+        for k, rec in txn.catalog_list("type").items():
+            if k not in keys and rec.get("kind") == "composite" and any(
+                    dependents_key(a["type"]) in keys for a in rec["attributes"]):
+                keys.add(k)
+                changed = True
+    return [tb for tb in txn.list_tables()
+            if any(dependents_key(str((c.metadata or {}).get("user_type") or "")) in keys for c in tb.columns)]
+
+
+def dependents_key(spelled: str) -> str | None:
+    """'schema.name' of a type written as '"schema"."name"' (or its array), else None."""
+    parts = user_types.split_name(spelled.removesuffix("[]"))
+    return ".".join(parts) if len(parts) == 2 else None
+
+
+def _reshape_table(session: Any, txn: Any, tdef: Any, old: dict[str, T.SqlType], key: str,
+                   renames: dict[str, str | None]) -> None:
+    """Rewrite a table's stored composite values to the new shape of type ``key``."""
+    new = dict(table_sql_columns(tdef))
+    changed = [n for n in new if n in old and old[n].arrow_type != new[n].arrow_type]
+    cols = [ColumnDef(c.name, new[c.name].arrow_type if c.name in changed else c.type, c.nullable,
+                      dict(column_metadata(tdef, c.name))) for c in tdef.columns]
+
+    def reshape(batch: pa.RecordBatch) -> list[pa.Array]:
+        return [_reshaped(batch.column(c.name), old[c.name], new[c.name], key, renames) if c.name in changed
+                else batch.column(c.name) for c in tdef.columns]
+
+    rebuild_table(session, txn, tdef, cols, list(tdef.primary_key), reshape=reshape)
+
+
+def _reshaped(arr: pa.Array, old: T.SqlType, new: T.SqlType, key: str, renames: dict[str, str | None]) -> pa.Array:
+    """Values of ``old`` as values of ``new``: fields found by name (through ``renames`` for the
+    changed type ``key``), fields it did not have NULL."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if old.element is not None and new.element is not None:
+        values = _reshaped(arr.flatten(), old.element, new.element, key, renames)
+        return pa.ListArray.from_arrays(arr.offsets, values, mask=arr.is_null())
+    if not (old.is_composite and new.is_composite):
+        return arr
+    mapping = renames if f"{new.composite.schema}.{new.composite.name}" == key else {n: n for n in new.field_names}
+    old_names = list(old.field_names)
+    children = []
+    for name, ft in zip(new.field_names, new.fields, strict=True):
+        source = mapping.get(name)
+        if source is None or source not in old_names:
+            children.append(pa.nulls(len(arr), ft.arrow_type))
+        else:
+            i = old_names.index(source)
+            children.append(_reshaped(arr.field(i), old.fields[i], ft, key, renames))
+    return pa.StructArray.from_arrays(children, names=list(new.field_names), mask=arr.is_null())
 
 
 def _alter_attribute(session: Any, txn: Any, c: Any, type_name: str, attributes: list[dict],
@@ -267,6 +345,7 @@ def _alter_attribute(session: Any, txn: Any, c: Any, type_name: str, attributes:
         if attr not in names:
             raise HeliosError(f'column "{attr}" of relation "{type_name}" does not exist', sqlstate="42703")
         attributes[names.index(attr)]["type"] = type_text(t, txn)
+        attributes[names.index(attr)]["retyped"] = True
         return
     if c.accept("RENAME", "ATTRIBUTE"):
         attr = c.name()
@@ -350,13 +429,31 @@ def _array_suffix(table: Any, column: str) -> str:
     return "[]" if str(md.get("user_type") or md.get("sql_type") or "").endswith("]") else ""
 
 
-def check_row_type_unused(txn: Any, schema: str, name: str) -> None:
-    """ALTER TABLE changing the columns of a table whose row type columns of other tables store:
-    0A000, as PostgreSQL answers when the stored values would need rewriting."""
-    columns, attributes = dependents(txn, f"{schema}.{name}")
-    used = [f"{tb.name}.{col}" for tb, col in columns] + [f"{k.split('.', 1)[1]}.{a}" for k, a in attributes]
-    if used:
-        raise FeatureNotSupported(f'cannot alter table "{name}" because column "{used[0]}" uses its row type')
+def row_type_change(session: Any, txn: Any, tdef: Any, *, adding: Any, retyping: bool) -> Any:
+    """ALTER TABLE ADD/DROP/ALTER COLUMN of a table whose row type other tables' columns store:
+    a column retyped, or added with a default, is 0A000 as in PostgreSQL (the stored values would
+    need computing); otherwise the returned callable, run after the change, rewrites those values
+    to the new row type (a dropped column's field goes, an added one is NULL)."""
+    key = f"{tdef.schema}.{tdef.name}"
+    stored = [tb for tb in stored_values_of(txn, key) if (tb.schema, tb.name) != (tdef.schema, tdef.name)]
+    if not stored:
+        return lambda: None
+    with_default = adding is not None and any(
+        isinstance(c.args.get("kind"), exp.DefaultColumnConstraint) and not isinstance(
+            c.args["kind"].this, exp.Null) for c in adding.args.get("constraints") or [])
+    if retyping or with_default:
+        columns, _ = dependents(txn, key)
+        tb, col = columns[0] if columns else (stored[0], "?")
+        raise FeatureNotSupported(f'cannot alter table "{tdef.name}" because column "{tb.name}.{col}" uses its row type')
+    old_types = {(tb.schema, tb.name): dict(table_sql_columns(tb)) for tb in stored}
+    names = [c.name for c in tdef.columns]
+
+    def rewrite() -> None:
+        for tb in stored:
+            _reshape_table(session, txn, txn.get_table(tb.schema, tb.name), old_types[(tb.schema, tb.name)], key,
+                           {n: n for n in names})
+
+    return rewrite
 
 
 def drop_row_type_users(txn: Any, schema: str, name: str, *, cascade: bool) -> list[str]:

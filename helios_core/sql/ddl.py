@@ -1710,12 +1710,22 @@ def _check_partition_alter(session: Any, txn: Any, tdef: Any, actions: list, *, 
 
 
 def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
+    adds = isinstance(action, exp.ColumnDef)
+    drops = isinstance(action, exp.Drop) and str(action.args.get("kind") or "").upper() == "COLUMN"
+    retypes = isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None
+    if not (adds or drops or retypes):
+        return _alter_table_action(session, txn, tdef, action)
+    # other tables may store values of this table's row type: they take its new shape
+    reshape = composite_types.row_type_change(session, txn, tdef, adding=action if adds else None,
+                                              retyping=retypes)
+    tdef = _alter_table_action(session, txn, tdef, action)
+    reshape()
+    return txn.get_table(tdef.schema, tdef.name)
+
+
+def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     from helios_core.sql import constraints
     schema, name = tdef.schema, tdef.name
-    if isinstance(action, exp.ColumnDef) or (isinstance(action, exp.Drop) and str(action.args.get("kind") or "").upper()
-                                             == "COLUMN") or (isinstance(action, exp.AlterColumn)
-                                                              and action.args.get("dtype") is not None):
-        composite_types.check_row_type_unused(txn, schema, name)  # stored values of its row type keep their shape
     if isinstance(action, exp.ColumnDef):
         spec = build_columns(session, txn, schema, name, [action])
         if tdef.column(spec["columns"][0].name) is not None:
