@@ -501,7 +501,9 @@ def _with_field(base: exp.Expression, column: str, t: T.SqlType, path: list[str]
         elif len(path) > 1:
             items.append(_with_field(current, column, ft, path[1:], value))
         else:
-            items.append(exp.Cast(this=value.copy(), to=exp.DataType.build(type_text(ft, None), dialect="postgres",
-                                                                            udt=True)))
+            assigned = exp.Cast(this=value.copy(), to=exp.DataType.build(type_text(ft, None), dialect="postgres",
+                                                                          udt=True))
+            assigned.meta["subfield"] = field  # a cast that cannot be is PostgreSQL's 42804 about the subfield
+            items.append(assigned)
     return exp.Cast(this=exp.Anonymous(this="ROW", expressions=items),
                     to=exp.DataType.build(type_text(t, None), dialect="postgres", udt=True))

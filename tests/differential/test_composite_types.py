@@ -51,6 +51,7 @@ STATEMENTS = [
     "SELECT * FROM cd_people ORDER BY (fn).first",
     "UPDATE cd_quadtable SET q.c1.r = 12 WHERE f1 = 2",
     "UPDATE cd_quadtable SET q.c2 = row(1, 1) WHERE f1 = 3",
+    "UPDATE cd_quadtable SET q.c1 = 12",
     "SELECT * FROM cd_quadtable ORDER BY f1",
     "SELECT max(q) FROM cd_quadtable",
     # row IS NULL, comparisons

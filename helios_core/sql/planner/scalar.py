@@ -512,7 +512,17 @@ class ScalarCompiler:
         inner = self.compile(node.this, scope)
         if inner.param is not None and inner.type.name == "unknown":
             inner = self.retype_param(inner, t)
-        return self.cast_compiled(inner, t)
+        subfield = node.meta.get("subfield") if node._meta else None
+        if subfield is None:
+            return self.cast_compiled(inner, t)
+        try:  # UPDATE ... SET c.field = v (composite_types.subfield_assignment)
+            return self.cast_compiled(inner, t, "assignment")
+        except HeliosError as e:
+            if e.sqlstate != "42846":
+                raise
+            raise HeliosError(f'subfield "{subfield}" is of type {t.sql_name()} but expression is of type '
+                              f"{inner.type.sql_name()}", sqlstate="42804",
+                              hint="You will need to rewrite or cast the expression.") from None
 
     c_TryCast = c_Cast
 
