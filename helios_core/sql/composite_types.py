@@ -167,7 +167,9 @@ def drop(session: Any, names: list[list[str]], if_exists: bool, cascade: bool) -
             detail = [f"column {c} of table {tb.name} depends on type {name}{_array_suffix(tb, c)}"
                       for tb, c in users] + [
                 f"column {a} of composite type {k.split('.', 1)[1]} depends on type {name}" for k, a in attrs_]
-            raise DependentObjectsStillExist(f"cannot drop type {name} because other objects depend on it",
+            raise DependentObjectsStillExist(f"cannot drop type {name} because other objects depend on it"
+                                             if len(names) == 1 else
+                                             "cannot drop desired object(s) because other objects depend on them",
                                              detail="\n".join(detail),
                                              hint="Use DROP ... CASCADE to drop the dependent objects too.")
         for tb, c in users:

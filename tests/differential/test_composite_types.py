@@ -27,6 +27,14 @@ STATEMENTS = [
     "SELECT '(1,x)'::cd_complex",
     "SELECT '(\"\",)'::cd_fullname, row('', null)::cd_fullname, row(' a', 'b(c)')::cd_fullname",
     "SELECT '(a,1.234)'::cd_named, row('x', 'yy', 3)::cd_named",
+    "SELECT '(a,abcdefghijkl,1)'::cd_named",
+    "SELECT row('a', 'abcdefghijkl', 1)::cd_named",
+    "SELECT '(a,b,12345.6)'::cd_named",
+    "CREATE TABLE cd_nt (x cd_named)",
+    "INSERT INTO cd_nt VALUES (row('a', 'abcdefghijkl', 1))",
+    "INSERT INTO cd_nt VALUES ('(a,abcdefghijkl,1)')",
+    "INSERT INTO cd_nt VALUES (row('a', 'b', 1.25))",
+    "SELECT * FROM cd_nt",
     "SELECT row(1, 2, 3)::cd_complex",
     "SELECT row(1)::cd_complex",
     "SELECT '(1,2)'::cd_complex::text, ('(1,2)'::cd_complex)::text = '(1,2)'",
@@ -150,7 +158,7 @@ STATEMENTS = [
 ]
 
 CLEANUP = [
-    "DROP TABLE IF EXISTS cd_quadtable, cd_people, cd_i8, cd_arr, cd_fullname, cd_chi, cd_par",
+    "DROP TABLE IF EXISTS cd_nt, cd_quadtable, cd_people, cd_i8, cd_arr, cd_fullname, cd_chi, cd_par",
     "DROP FUNCTION IF EXISTS cd_mk, cd_mk2, cd_sum, cd_all",
     "DROP TYPE IF EXISTS cd_fn, cd_t1, cd_t3, cd_t3b, cd_t5, cd_named, cd_quad, cd_complex, cd_shell CASCADE",
 ]

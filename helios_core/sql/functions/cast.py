@@ -171,7 +171,7 @@ def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context:
     if s == "record" and dst.is_rowtype and arr.null_count == len(arr):  # NULL::record
         return pa.nulls(len(arr), dst.arrow_type)
     if dst.is_composite and s in _STRINGS:
-        return _parse_records(pc.utf8_rtrim(arr, characters=" ") if s == "bpchar" else arr, dst, context)
+        return _parse_records(pc.utf8_rtrim(arr, characters=" ") if s == "bpchar" else arr, dst)
     if d == "record" and s in _STRINGS:
         if arr.null_count == len(arr):  # a NULL literal where a record is expected
             return pa.nulls(len(arr), dst.arrow_type)
@@ -261,12 +261,12 @@ def _cast_record(arr: pa.Array, src: T.SqlType, dst: T.SqlType, context: str) ->
     return pa.StructArray.from_arrays(children, names=names, mask=arr.is_null())
 
 
-def _parse_records(strings: pa.Array, dst: T.SqlType, context: str) -> pa.Array:
+def _parse_records(strings: pa.Array, dst: T.SqlType) -> pa.Array:
     """Values of the composite type ``dst`` from their text forms: each field read by its type."""
     texts, nulls = record_io.split_records(strings, len(dst.fields))
     children = []
     for text, ft in zip(texts, dst.fields, strict=True):
-        child = cast_array_values(text, T.TEXT, ft, context=context)
+        child = cast_array_values(text, T.TEXT, ft, context="assignment")  # input functions: varchar(n) refuses
         if child.type != ft.arrow_type and not pa.types.is_decimal(child.type):  # numerics keep their scale
             child = child.cast(ft.arrow_type)
         children.append(child)
