@@ -106,6 +106,21 @@ STATEMENTS = [
     "SELECT * FROM cd_mk(7)",
     "SELECT m.b FROM cd_mk2(8) AS m",
     "SELECT * FROM cd_all() ORDER BY a",
+    # values of many field types, expressions over composites
+    "CREATE TYPE cd_mix AS (b bool, by bytea, ts timestamp, j jsonb, arr int[], n numeric, t text)",
+    ("SELECT row(true, '\\x0102'::bytea, '2020-01-02 03:04:05', '{\"a\": [1, \"x y\"]}', '{1,NULL}', 1.50, "
+    "'a\"b\\\\c')::cd_mix"),
+    "SELECT '(t,\\\\x01,\"2020-01-02 03:04:05\",\"{\"\"k\"\": 1}\",\"{1,2}\",2.50,)'::cd_mix",
+    ("SELECT (null::cd_fn).a, (null::cd_fn) IS NULL, coalesce(null::cd_fn, row(1, 2)), "
+    "CASE WHEN true THEN row(3, 4)::cd_fn END"),
+    ("SELECT row(1, 2)::cd_fn IS DISTINCT FROM row(1, null)::cd_fn, row(1, null)::cd_fn IS NOT DISTINCT FROM "
+    "row(1, null)::cd_fn"),
+    "SELECT '(1,2)'::cd_fn::text::cd_fn, ('(1,2)'::cd_fn)::cd_t5",
+    ("SELECT array_agg(row(g, g * 2)::cd_fn ORDER BY g DESC), to_json(array_agg(row(g, g)::cd_fn)) "
+    "FROM generate_series(1, 3) g"),
+    ("SELECT v, count(*) FROM (VALUES (row(1, 2)::cd_fn), (row(1, 2)::cd_fn), (NULL), (row(0, 9)::cd_fn)) AS x(v) "
+    "GROUP BY v ORDER BY v"),
+    "SELECT DISTINCT v FROM (VALUES (row(2, 1)::cd_fn), (row(2, 1)::cd_fn), (row(1, 5)::cd_fn)) AS x(v) ORDER BY v DESC",
     # catalog
     ("SELECT typname, typtype, typcategory, typrelid::regclass::text, typinput, typoutput FROM pg_type "
     "WHERE typname IN ('cd_complex', 'cd_fullname', '_cd_complex') ORDER BY 1"),
@@ -160,7 +175,7 @@ STATEMENTS = [
 CLEANUP = [
     "DROP TABLE IF EXISTS cd_nt, cd_quadtable, cd_people, cd_i8, cd_arr, cd_fullname, cd_chi, cd_par",
     "DROP FUNCTION IF EXISTS cd_mk, cd_mk2, cd_sum, cd_all",
-    "DROP TYPE IF EXISTS cd_fn, cd_t1, cd_t3, cd_t3b, cd_t5, cd_named, cd_quad, cd_complex, cd_shell CASCADE",
+    "DROP TYPE IF EXISTS cd_mix, cd_fn, cd_t1, cd_t3, cd_t3b, cd_t5, cd_named, cd_quad, cd_complex, cd_shell CASCADE",
 ]
 
 

@@ -45,9 +45,6 @@ def common_type(types: Iterable[T.SqlType], context: str = "UNION") -> T.SqlType
     first = known[0]
     if first.name == "record" and all(t.name == "record" for t in known) and any(t.fields for t in known):
         return _common_record(known, context)
-    composites = {t for t in known if t.is_composite}
-    if len(composites) == 1 and all(t.is_composite or t.name == "record" for t in known):
-        return composites.pop()  # ROW(...) values become the composite type (coerce_record_to_complex)
     if all(t == first for t in known):
         return first
     if all(t.name == first.name for t in known):
