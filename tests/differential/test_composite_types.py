@@ -121,6 +121,16 @@ STATEMENTS = [
     ("SELECT v, count(*) FROM (VALUES (row(1, 2)::cd_fn), (row(1, 2)::cd_fn), (NULL), (row(0, 9)::cd_fn)) AS x(v) "
     "GROUP BY v ORDER BY v"),
     "SELECT DISTINCT v FROM (VALUES (row(2, 1)::cd_fn), (row(2, 1)::cd_fn), (row(1, 5)::cd_fn)) AS x(v) ORDER BY v DESC",
+    # whole rows of tables
+    "CREATE TABLE cd_src (k int, \"Val\" text)",
+    "INSERT INTO cd_src VALUES (1, 'one'), (2, NULL)",
+    "SELECT s, row_to_json(s), s.*, (s).\"Val\" FROM cd_src s ORDER BY k",
+    "SELECT row(s.*), row(s.*)::cd_src = s, pg_typeof(row(s.*)) FROM cd_src s ORDER BY k",
+    "SELECT x FROM (SELECT s FROM cd_src s) AS q(x) ORDER BY 1",
+    "SELECT a.k, b.k FROM cd_src a JOIN cd_src b ON a = b ORDER BY 1",
+    "SELECT (s).k FROM (SELECT s FROM cd_src s WHERE k = 1) q",
+    "INSERT INTO cd_src SELECT (row(3, 'three')::cd_src).*",
+    "SELECT count(*) FROM cd_src s WHERE s IS NOT NULL",
     # catalog
     ("SELECT typname, typtype, typcategory, typrelid::regclass::text, typinput, typoutput FROM pg_type "
     "WHERE typname IN ('cd_complex', 'cd_fullname', '_cd_complex') ORDER BY 1"),
@@ -173,7 +183,7 @@ STATEMENTS = [
 ]
 
 CLEANUP = [
-    "DROP TABLE IF EXISTS cd_nt, cd_quadtable, cd_people, cd_i8, cd_arr, cd_fullname, cd_chi, cd_par",
+    "DROP TABLE IF EXISTS cd_src, cd_nt, cd_quadtable, cd_people, cd_i8, cd_arr, cd_fullname, cd_chi, cd_par",
     "DROP FUNCTION IF EXISTS cd_mk, cd_mk2, cd_sum, cd_all",
     "DROP TYPE IF EXISTS cd_mix, cd_fn, cd_t1, cd_t3, cd_t3b, cd_t5, cd_named, cd_quad, cd_complex, cd_shell CASCADE",
 ]

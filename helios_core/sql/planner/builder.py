@@ -714,6 +714,8 @@ class Builder:
                 continue
             name, qual = col.name, col.table or None
             hits = [k for k, it in enumerate(items) if _has_col(it.op.fields, name, qual)]
+            if not hits and qual is None:  # a whole-row reference: the FROM item of that name
+                hits = [k for k, it in enumerate(items) if any(f.qualifier == name for f in it.op.fields)]
             if len(hits) > 1 and qual is None:
                 # ambiguous unless a subquery's own FROM defines it; be conservative
                 out.update(hits)
@@ -1680,6 +1682,8 @@ def _side(e: exp.Expression, lscope: Scope, rscope: Scope) -> str | None:
         name, qual = col.name, col.table or None
         in_l = _has_col(lscope.fields, name, qual)
         in_r = _has_col(rscope.fields, name, qual)
+        if qual is None and not in_l and not in_r:  # a whole-row reference: the side of that FROM item
+            in_l, in_r = lscope.has_qualifier(name), rscope.has_qualifier(name)
         if in_l and in_r:
             return None
         if in_l:

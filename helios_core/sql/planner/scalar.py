@@ -1812,8 +1812,18 @@ class ScalarCompiler:
         return self.row_constructor(list(node.expressions), scope)
 
     def row_constructor(self, items: list[exp.Expression], scope: Scope) -> Compiled:
-        """ROW(a, b, ...) / (a, b, ...): an anonymous record (untyped literals become text)."""
-        fields = [self.compile(i, scope) for i in items]
+        """ROW(a, b, ...) / (a, b, ...): an anonymous record (untyped literals become text);
+        ``t.*`` among the items stands for t's columns."""
+        expanded: list[exp.Expression] = []
+        for item in items:
+            if isinstance(item, exp.Column) and isinstance(item.this, exp.Star) and item.table:
+                names = [f.name for f in scope.fields if f.qualifier == item.table and not f.hidden]
+                if not names:
+                    raise HeliosError(f'missing FROM-clause entry for table "{item.table}"', sqlstate="42P01")
+                expanded.extend(exp.column(n, table=item.table, quoted=True) for n in names)
+            else:
+                expanded.append(item)
+        fields = [self.compile(i, scope) for i in expanded]
         fields = [self.coerce(f, T.TEXT) if f.type.name == "unknown" else f for f in fields]
         rt = T.record_of([f.type for f in fields])
 
