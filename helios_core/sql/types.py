@@ -272,7 +272,9 @@ class SqlType:
 
 
 def _quoted(name: str) -> str:
-    """An identifier as SQL spells it: quoted unless a plain lower-case name."""
+    """An identifier as SQL spells it: quoted unless a plain lower-case name (nor a keyword)."""
+    if USER_TYPES.quote_ident is not None:
+        return USER_TYPES.quote_ident(name)
     return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
 
 
@@ -494,6 +496,7 @@ class _UserTypes:
 
     lookup: Any = None  # (name or OID) -> SqlType | None
     schema_visible: Any = None  # schema -> bool: is it on the search_path of the running statement
+    quote_ident: Any = None  # name -> its spelling in SQL (quote_ident's rules, keywords quoted)
 
     def find(self, key: str | int) -> SqlType | None:
         return self.lookup(key) if self.lookup is not None else None

@@ -22,6 +22,7 @@ from helios_core.sql import types as T
 from helios_core.sql.catalog_views.functions import ACTIVE_SESSION
 from helios_core.sql.catalog_views.model import stable_oid
 from helios_core.sql.context import table_sql_columns
+from helios_core.sql.functions.strings import quote_ident as sql_quote_ident
 
 # (database, "schema.name") and (database, oid) -> SqlType, refreshed by every catalog lookup
 _SEEN: dict[tuple[str, Any], T.SqlType] = {}
@@ -184,5 +185,6 @@ def schema_visible(schema: str) -> bool:
 
 T.USER_TYPES.lookup = lookup
 T.USER_TYPES.schema_visible = schema_visible
+T.USER_TYPES.quote_ident = sql_quote_ident
 # rec -> SqlType of a domain's catalog record (helios_core.sql.domains fills it)
 DOMAIN_TYPE: list[Any] = []

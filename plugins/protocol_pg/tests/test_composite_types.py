@@ -140,3 +140,18 @@ def test_copy_text_and_binary(conn: psycopg.Connection) -> None:
     with conn.cursor().copy("copy (select p from cx_items where id = 9) to stdout (format binary)") as cp:
         cp.set_types(["cx_point"])
         assert list(cp.rows()) == [(point(7.0, None, "b"),)]
+
+
+def test_binary_parameter_with_range_and_array_fields_and_a_keyword_name(conn: psycopg.Connection) -> None:
+    from psycopg.types.range import Range
+
+    conn.execute('drop type if exists cx_rng, "order" cascade')
+    conn.execute("create type cx_rng as (num integer, span daterange, nums integer[])")
+    info = CompositeInfo.fetch(conn, "cx_rng")
+    register_composite(info, conn)
+    value = info.python_type(10, Range(empty=True), [1, None])
+    for placeholder in ("%b", "%t"):
+        assert conn.execute(f"select pg_typeof({placeholder})::text, ({placeholder}).nums", [value, value]).fetchone() \
+            == ("cx_rng", [1, None])
+    conn.execute('create type "order" as (foo text)')
+    assert conn.execute("""select '"order"'::regtype::text, row('x')::"order" """).fetchone() == ('"order"', "(x)")
