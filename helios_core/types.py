@@ -25,6 +25,7 @@ from helios_core.errors import HeliosError
 __all__ = [
     "arrow_type",
     "canonical_name",
+    "composite_fields",
     "date_text_of_days",
     "format_text",
     "is_known",
@@ -36,10 +37,10 @@ __all__ = [
 ]
 
 
-def _sql_type(type_name: str) -> Any:
+def _sql_type(type_name: str | int) -> Any:
     from helios_core.sql import types
 
-    return types.type_from_name(type_name)
+    return types.type_by_oid(type_name) if isinstance(type_name, int) else types.type_from_name(type_name)
 
 
 def canonical_name(type_name: str) -> str:
@@ -57,14 +58,34 @@ def is_known(type_name: str) -> bool:
 
 
 def user_type_oid(type_name: str) -> int | None:
-    """The OID of a type made with CREATE TYPE (an enum), or of an array of one, as the session
+    """The OID of a type made with CREATE TYPE (an enum, a composite type) or of a table's row
+    type, or of an array of one, as the session
     running the statement sees it; None for every other type. PostgreSQL clients tell such
     values apart by this OID (psycopg's and asyncpg's enum adapters)."""
     try:
         t = _sql_type(type_name)
     except HeliosError:
         return None
-    return t.oid if (t.element or t).labels is not None else None
+    base = t.element or t
+    return t.oid if base.labels is not None or base.composite is not None else None
+
+
+def composite_fields(type_name: str | int) -> list[tuple[str, str]] | None:
+    """(attribute name, SQL type name) of each field of a composite type (CREATE TYPE ... AS (...),
+    a table's row type) named or given by OID; None for every other type. PostgreSQL's binary
+    record format sends each field with its type's OID."""
+    try:
+        t = _sql_type(type_name)
+    except HeliosError:
+        return None
+    if t.composite is None:
+        return None
+    return [(n, f.sql_name() if f.composite is None else _qualified(f)) for n, f in
+            zip(t.composite.names, t.fields, strict=True)]
+
+
+def _qualified(t: Any) -> str:
+    return '"{}"."{}"'.format(t.composite.schema.replace('"', '""'), t.composite.name.replace('"', '""'))
 
 
 def _far_dates() -> Any:

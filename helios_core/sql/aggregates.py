@@ -109,8 +109,10 @@ def result_type(name: str, arg_types: list[T.SqlType]) -> T.SqlType:
         _need_numeric(name, a)
         return T.FLOAT8 if a.name in FLOATS else T.NUMERIC
     if name in ("min", "max"):
-        if a.is_array or a.name in ("json", "xml") or a.category == "G":
-            raise UndefinedFunction(f"function {name}({a.sql_name()}) does not exist")
+        if a.is_array or a.is_rowtype or a.name in ("json", "xml") or a.category == "G":
+            raise UndefinedFunction(f"function {name}({a.sql_name()}) does not exist",
+                                    hint="No function matches the given name and argument types. "
+                                         "You might need to add explicit type casts.")
         return a
     if name in ("bool_and", "bool_or"):
         if a.name != "bool":
@@ -430,7 +432,7 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
         js = pc.fill_null(js, "null")
         lists_ = rebuild_lists(p_np, js, ngroups)
         # json_agg starts each record or array element on a line of its own, as PostgreSQL does
-        multiline = name == "json_agg" and (et.name == "record" or et.element is not None)
+        multiline = name == "json_agg" and (et.is_rowtype or et.element is not None)
         body = pc.binary_join(lists_, ", \n " if multiline else ", ")
         return pc.binary_join_element_wise("[", body, "]", "")
     if name in ("json_object_agg", "jsonb_object_agg"):

@@ -460,12 +460,14 @@ def column_metadata(tdef: Any, cname: str) -> dict:
 
 
 def rebuild_table(session: Any, txn: Any, tdef: Any, cols: list[Any], pk: list[str], *,
-                  convert: str | None = None, options: dict | None = None, using: Any = None) -> Any:
+                  convert: str | None = None, options: dict | None = None, using: Any = None,
+                  reshape: Any = None) -> Any:
     """Re-create a table with new column definitions or key and copy its rows (PostgreSQL rewrites too).
 
     Used where the storage keeps a property fixed at creation: the primary key, NOT NULL, a
     column's type (``convert`` names the column whose values are cast with assignment rules, or
-    computed by ``using``, ALTER COLUMN TYPE's USING expression over the old row).
+    computed by ``using``, ALTER COLUMN TYPE's USING expression over the old row; ``reshape`` maps
+    an old batch to the new columns' arrays, ALTER TYPE's rewrite of stored composite values).
     """
     from helios_core.sql import dml
 
@@ -489,6 +491,8 @@ def rebuild_table(session: Any, txn: Any, tdef: Any, cols: list[Any], pk: list[s
         old_types = dict(table_sql_columns(tdef))
         new_types = dict(table_sql_columns(new))
     for k, b in enumerate(batches):
+        if reshape is not None:
+            b = pa.RecordBatch.from_arrays(reshape(b), schema=dml._arrow_schema(new))
         if convert is not None:
             arrays = []
             for c in cols:

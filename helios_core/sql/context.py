@@ -175,9 +175,11 @@ def table_sql_columns(table: Any) -> list[tuple[str, SqlType]]:
             except HeliosError:
                 t = types.TEXT
         elif sql_name:
-            t = _user_or_builtin_type(types, (col.metadata or {}).get("domain"), sql_name,
+            md = col.metadata or {}
+            t = _user_or_builtin_type(types, md.get("domain") or md.get("user_type"), sql_name,
                                       getattr(table, "schema", None) or "public")
-            if t.element is not None and col.type != t.arrow_type and pa.types.is_list(col.type):
+            if t.element is not None and col.type != t.arrow_type and pa.types.is_list(col.type) and \
+                    pa.types.is_list(col.type.value_type):
                 t = attrs.evolve(t, arrow_type=col.type)  # an N-dimensional array column (integer[][])
         else:
             t = types.sql_type_of_arrow(col.type)

@@ -37,6 +37,7 @@ from helios_core.frontends.postgres import branch_syntax, view_options
 from helios_core.frontends.postgres.dialect import Utility, expression_text, to_sql
 from helios_core.session import Result
 from helios_core.sql import (
+    composite_types,
     ddl_privileges,
     deferred_constraints,
     generated_columns,
@@ -48,6 +49,7 @@ from helios_core.sql import (
     sequences,
     storage_parameters,
     types,
+    user_types,
 )
 from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.routines import definition as routine_definition
@@ -290,6 +292,10 @@ def _column_type(dt: exp.DataType, session: Any = None, txn: Any = None) -> tupl
         if enum is not None and enum.get("kind") == "domain":  # stored as its base type
             t = types.type_from_name(f'"{enum["schema"]}"."{enum["name"]}"')
             return attrs.evolve(t, domain=None), None
+        if enum is not None and enum.get("kind") == "composite":
+            return types.type_from_name(f'"{enum["schema"]}"."{enum["name"]}"'), None
+        if enum is not None and enum.get("kind") == "shell":
+            raise UndefinedObject(f'type "{enum["name"]}" is only a shell')
         if enum is not None:
             return types.TEXT, None
     return types.type_from_sqlglot(dt), None
@@ -313,15 +319,19 @@ def _create_type(session: Any, ast: exp.Create) -> Result:
     txn = session.tx.current()
     schema, name = table_name(session, ast.this, txn, for_create=True)
     body = ast.args.get("expression")
+    if isinstance(body, exp.Schema):
+        return composite_types.create(session, ast, schema, name)
     if not (isinstance(body, exp.DataType) and body.this == exp.DataType.Type.ENUM):
-        raise FeatureNotSupported("only CREATE TYPE ... AS ENUM is supported")
+        raise FeatureNotSupported("CREATE TYPE is supported AS ENUM (...) and AS (attribute type, ...); "
+                                  "base types (INPUT/OUTPUT functions) and range types are not")
     key = f"{schema}.{name}"
-    if txn.catalog_get("type", key) is not None:
+    if txn.catalog_get("type", key) is not None or txn.get_table(schema, name) is not None:
         raise DuplicateObject(f'type "{name}" already exists')
     labels = [e.this for e in body.expressions]
     if len(set(labels)) != len(labels):
         raise HeliosError(f'enum label "{labels[0]}" used more than once', sqlstate="42710")
-    txn.catalog_put("type", key, {"schema": schema, "name": name, "kind": "enum", "labels": labels})
+    txn.catalog_put("type", key, {"schema": schema, "name": name, "kind": "enum", "labels": labels,
+                                  "owner": session.user})
     return Result(command_tag="CREATE TYPE")
 
 
@@ -419,11 +429,13 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                 raise HeliosError(f'column "{cname}" has no type', sqlstate="42601")
             sql_type, serial = _column_type(kind, session, txn)
             md: dict[str, str] = {"sql_type": sql_type.sql_name()}
+            if user_types.is_composite_column(sql_type):  # found whatever the search_path
+                md["user_type"] = user_types.type_text(sql_type, txn)
             enum = _find_enum(session, txn, kind) if kind.this == exp.DataType.Type.USERDEFINED else None
             if enum is not None and enum.get("kind") == "domain":
                 md["domain"] = f"{enum['schema']}.{enum['name']}"
                 md["sql_type"] = enum["name"]
-            elif enum is not None:
+            elif enum is not None and enum.get("kind") == "enum":
                 md["enum"] = f"{enum['schema']}.{enum['name']}"
                 labels = ", ".join("'" + lab.replace("'", "''") + "'" for lab in enum["labels"])
                 checks.append({"name": f"{tname}_{cname}_enum", "expr": f'"{cname}" IN ({labels})',
@@ -683,8 +695,11 @@ def create_table(session: Any, ast: exp.Create) -> Result:
         spec["options"]["persistence"] = "u"
     for d in spec["sequences"]:
         txn.catalog_put("sequence", f"{schema}.{d['name']}", d)
+    if txn.catalog_get("type", f"{schema}.{name}") is not None:  # the table's row type takes the name
+        raise DuplicateObject(f'type "{name}" already exists')
     txn.create_table(schema, name, spec["columns"], primary_key=spec["primary_key"] or None,
                      options=spec["options"])
+    user_types.remember(session, user_types.table_row_type(txn.get_table(schema, name)))
     _record_constraint_indexes(txn, schema, name, spec["primary_key"], spec["options"])
     for fk in spec["options"].get("foreign_keys", []):
         _add_ref(txn, fk, schema, name)
@@ -1092,6 +1107,7 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
                 continue
             raise UndefinedTable(f'{want} "{name}" does not exist')
         if want in ("table", "materialized view"):
+            notices.extend(composite_types.drop_row_type_users(txn, schema, name, cascade=cascade))
             tdef = txn.get_table(schema, name)
             if inheritance.has_children(tdef):  # the tables below it go too, or the statement fails
                 notices.extend(_drop_inheritors(session, txn, tdef, cascade=cascade, named=[
@@ -1711,6 +1727,20 @@ def _check_partition_alter(session: Any, txn: Any, tdef: Any, actions: list, *, 
 
 
 def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
+    adds = isinstance(action, exp.ColumnDef)
+    drops = isinstance(action, exp.Drop) and str(action.args.get("kind") or "").upper() == "COLUMN"
+    retypes = isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None
+    if not (adds or drops or retypes):
+        return _alter_table_action(session, txn, tdef, action)
+    # other tables may store values of this table's row type: they take its new shape
+    reshape = composite_types.row_type_change(session, txn, tdef, adding=action if adds else None,
+                                              retyping=retypes)
+    tdef = _alter_table_action(session, txn, tdef, action)
+    reshape()
+    return txn.get_table(tdef.schema, tdef.name)
+
+
+def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     from helios_core.sql import constraints
     schema, name = tdef.schema, tdef.name
     if isinstance(action, exp.ColumnDef):

@@ -38,6 +38,7 @@ from helios_core.errors import (
 from helios_core.session import Result
 from helios_core.sql import (
     catalog_statistics,
+    composite_types,
     constraints,
     dml_privileges,
     generated_columns,
@@ -458,7 +459,7 @@ def values_query(rows: list[Any], targets: list[tuple[str, Any]]) -> tuple[exp.V
                 items.append(exp.Null())
             elif isinstance(c, exp.Literal) and c.is_string:
                 items.append(exp.Cast(this=c.copy(), to=exp.DataType.build(targets[j][1].sql_name(),
-                                                                             dialect="postgres")))
+                                                                             dialect="postgres", udt=True)))
             else:
                 items.append(c.copy())
         new_rows.append(exp.Tuple(expressions=items))
@@ -731,6 +732,12 @@ def _set_items(tdef: Any, expressions: list[Any]) -> list[tuple[int, Any]]:
                 raise FeatureNotSupported("this form of SET (a, b) = ... is not supported")
             if len(values) != len(targets):
                 raise HeliosError("number of columns does not match number of values", sqlstate="42601")
+        elif isinstance(lhs, exp.Column) and lhs.table and ident(lhs.args["db"] if lhs.args.get("db") else
+                                                                  lhs.args["table"]) in names:
+            parts = [ident(p) for p in (lhs.args.get("db"), lhs.args.get("table"), lhs.this) if p is not None]
+            column_type = table_sql_columns(tdef)[names.index(parts[0])][1]
+            targets = [parts[0]]  # SET c.field = v: c gets its value with that field replaced
+            values = [composite_types.subfield_assignment(parts[0], column_type, parts[1:], rhs)]
         else:
             targets = [ident(lhs)]
             values = [rhs]
@@ -833,7 +840,7 @@ def _joined_returning(returning: Any, tdef: Any, alias: str, sets: list[tuple[in
                 if isinstance(v, exp.Var):
                     return n
                 return exp.Cast(this=exp.Paren(this=v.copy()),
-                                to=exp.DataType.build(types_[n.name].sql_name(), dialect="postgres"))
+                                to=exp.DataType.build(types_[n.name].sql_name(), dialect="postgres", udt=True))
             return n
 
         items.append((name, node.transform(swap)))

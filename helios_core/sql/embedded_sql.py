@@ -100,6 +100,7 @@ def bind_names(tree: exp.Expression, names: dict[str, int], qualifiers: Sequence
     if not names:
         return tree
     shadowed = shadowing(tree) if shadowing is not None else set()
+    aliases = {t.alias_or_name for t in tree.find_all(exp.Table, exp.Subquery)}
 
     def swap(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Column) and not node.args.get("db"):
@@ -109,6 +110,9 @@ def bind_names(tree: exp.Expression, names: dict[str, int], qualifiers: Sequence
                 return _placeholder(names[name])
             if not table and name in names and name not in shadowed:
                 return _placeholder(names[name])
+            if table and table in names and table not in aliases and not isinstance(node.this, exp.Star):
+                # param.field of a composite-typed parameter: (param).field
+                return exp.Dot(this=exp.Paren(this=_placeholder(names[table])), expression=node.this.copy())
         return node
 
     return tree.transform(swap)

@@ -59,6 +59,9 @@ class Field:
     type: T.SqlType
     qualifier: str | None = None  # table alias that qualifies it (t.col)
     hidden: bool = False  # not expanded by * (e.g. _rowid, sort keys)
+    # (schema, table) of a base table's column: a whole-row reference to its alias has the
+    # table's row type
+    relation: tuple[str, str] | None = None
 
 
 @attrs.define(eq=False)

@@ -775,7 +775,7 @@ def scan_fields(builder: Any, src: Any, qual: str) -> tuple[list, list, bool, bo
     with_rowid = (qual, "_rowid") in builder.refs or (None, "_rowid") in builder.refs
     if not needed and all_cols and not with_rowid:
         needed = [all_cols[0]]
-    fields = [Field(n, t, qual) for n, t in needed]
+    fields = [Field(n, t, qual, relation=(src.schema, src.name)) for n, t in needed]  # its row type's
     if with_rowid:
         fields.append(Field("_rowid", INT8, qual, hidden=True))
     want_oid = (qual, "tableoid") in builder.refs or (None, "tableoid") in builder.refs

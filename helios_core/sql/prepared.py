@@ -485,8 +485,29 @@ def _bind_each(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:
         if isinstance(v, list) and t.element is not None:
             out.append(_array_value(v, t))
             continue
+        if isinstance(v, dict) and t.composite is not None:
+            out.append(_record_value(v, t))
+            continue
         out.append(v)
     return out
+
+
+def _record_value(v: dict, t: Any) -> Any:
+    """A composite parameter decoded from PostgreSQL's binary record ({attribute: value}) as the
+    type's Arrow struct: each field bound as a parameter of the attribute's type would be."""
+    children = []
+    for name, ft in zip(t.field_names, t.fields, strict=True):
+        bound = _bind_each([ft], [v.get(name)])[0]
+        if isinstance(bound, Vec):
+            child = bound.array
+        elif isinstance(bound, pa.Scalar):
+            child = pa.array([bound.as_py()], type=bound.type)
+        else:
+            child = pa.array([bound], type=ft.arrow_type)
+        if child.type != ft.arrow_type and not pa.types.is_decimal(child.type):
+            child = child.cast(ft.arrow_type)
+        children.append(child)
+    return pa.StructArray.from_arrays(children, names=list(t.field_names))[0]
 
 
 def _beyond_python(arr: pa.Array) -> bool:
@@ -591,7 +612,7 @@ def sql_execute(session: Any, args: dict) -> Result:
         q = dialect.parse(f"select {text[1:-1]}")[0].ast
         casted = []
         for e, t in zip(q.expressions, pp.param_types, strict=False):
-            casted.append(exp.Cast(this=e, to=exp.DataType.build(t.sql_name(), dialect="postgres")))
+            casted.append(exp.Cast(this=e, to=exp.DataType.build(t.sql_name(), dialect="postgres", udt=True)))
         q.set("expressions", casted)
         plan = session.plan_query(q, session.context())
         batches = list(plan.execute(session.context()))

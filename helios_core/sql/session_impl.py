@@ -35,6 +35,7 @@ from helios_core.frontends.postgres import branch_syntax, dialect
 from helios_core.frontends.postgres.dialect import Statement, Utility
 from helios_core.session import CopySpec, PreparedStatement, Result, ResultColumn, ResultStream, Session
 from helios_core.sql import (
+    composite_types,
     ddl,
     ddl_privileges,
     deep_nesting,
@@ -734,7 +735,7 @@ class SqlSession(Session):
 
             def cell(v: Any, t: Any) -> Any:
                 lit = exp.Null() if v is None else exp.Literal.string(v)
-                return exp.Cast(this=lit, to=exp.DataType.build(t.sql_name(), dialect="postgres"))
+                return exp.Cast(this=lit, to=exp.DataType.build(t.sql_name(), dialect="postgres", udt=True))
 
             if n == 0:
                 sel = exp.select(*[cell(None, t).as_(nm, quoted=True) for nm, t in zip(names, col_types,
@@ -976,6 +977,11 @@ class SqlSession(Session):
         if k == "alter_default_privileges":
             self.tx.statement_start()
             return object_privileges.alter_default_privileges(self, a["spec"])
+        if k in ("drop_type", "alter_type", "create_shell_type"):
+            self.tx.statement_start()
+            self.tx.wrote_ddl = True
+            self.engine.bump_plan_generation()
+            return composite_types.utility(self, k, a)
         if k == "unsupported":
             raise FeatureNotSupported(f"{a['what']} is not supported")
         raise FeatureNotSupported(f"{k} is not supported")

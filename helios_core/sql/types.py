@@ -117,6 +117,19 @@ class DomainInfo:
 
 
 @attrs.frozen
+class CompositeInfo:
+    """What makes a type composite (CREATE TYPE name AS (...), or the row type of a table or
+    view): its attributes' names in order (their types are the SqlType's ``fields``) and the
+    pg_class row that lists them (``relid``; relkind 'c' for a standalone type)."""
+
+    schema: str
+    name: str
+    relid: int
+    names: tuple[str, ...]
+    relkind: str = "c"  # "c" a standalone composite type, "r"/"v"/... a relation's row type
+
+
+@attrs.frozen
 class SqlType:
     """One SQL type as PostgreSQL names it, with its Arrow representation."""
 
@@ -135,6 +148,8 @@ class SqlType:
     # a domain over this type (the rest of the fields are the base type's): casts to it check
     # the domain's constraints; not part of equality, so operators see the base type
     domain: DomainInfo | None = attrs.field(default=None, eq=False, repr=False)
+    # a composite type (values are Arrow structs whose fields carry the attribute names)
+    composite: CompositeInfo | None = attrs.field(default=None, eq=False, repr=False)
 
     # -- classification -------------------------------------------------------------------------
     @property
@@ -144,6 +159,8 @@ class SqlType:
             return "A"
         if self.labels is not None:
             return "E"
+        if self.composite is not None:
+            return "C"
         return _CATEGORY.get(self.name, "U")
 
     @property
@@ -157,6 +174,26 @@ class SqlType:
     @property
     def is_enum(self) -> bool:
         return self.labels is not None
+
+    @property
+    def is_composite(self) -> bool:
+        """A named composite type (CREATE TYPE ... AS (...), a table's row type)."""
+        return self.composite is not None
+
+    @property
+    def is_rowtype(self) -> bool:
+        """A row value: an anonymous record (ROW(...)) or a composite type; both are structs."""
+        return self.name == "record" or self.composite is not None
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """The names of a row value's fields: the attributes of a composite type, f1, f2, ... of
+        an anonymous record."""
+        if self.composite is not None:
+            return self.composite.names
+        if pa.types.is_struct(self.arrow_type):
+            return tuple(f.name for f in self.arrow_type)
+        return tuple(f"f{i + 1}" for i in range(len(self.fields)))
 
     @property
     def is_range(self) -> bool:
@@ -212,6 +249,11 @@ class SqlType:
             return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
         if self.element is not None:
             return self.element.sql_name() + "[]"
+        if self.composite is not None:  # qualified where the search_path does not reach it, as format_type
+            name = _quoted(self.name)
+            schema = self.composite.schema
+            visible = USER_TYPES.schema_visible(schema) if USER_TYPES.schema_visible else schema == "public"
+            return name if visible else f"{_quoted(schema)}.{name}"
         if self.labels is not None and not re.fullmatch(r"[a-z_][a-z0-9_$]*", self.name):
             return '"' + self.name.replace('"', '""') + '"'  # a user-defined name that needs quotes
         display = _DISPLAY_NAME.get(self.name, self.name)
@@ -230,6 +272,13 @@ class SqlType:
 
     def __str__(self) -> str:
         return self.sql_name()
+
+
+def _quoted(name: str) -> str:
+    """An identifier as SQL spells it: quoted unless a plain lower-case name (nor a keyword)."""
+    if USER_TYPES.quote_ident is not None:
+        return USER_TYPES.quote_ident(name)
+    return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
 
 
 def _t(name: str, oid: int, arrow: Any) -> SqlType:
@@ -377,6 +426,13 @@ def record_of(fields: list[SqlType], names: list[str] | None = None) -> SqlType:
     return SqlType(name="record", oid=2249, arrow_type=arrow, fields=tuple(fields))
 
 
+def composite_of(info: CompositeInfo, fields: list[SqlType], oid: int, array_oid: int) -> SqlType:
+    """The SqlType of a composite type: a struct whose fields carry the attribute names."""
+    arrow = pa.struct([pa.field(n, f.arrow_type) for n, f in zip(info.names, fields, strict=True)])
+    return SqlType(name=info.name, oid=oid, arrow_type=arrow, fields=tuple(fields), array_oid=array_oid,
+                   composite=info)
+
+
 def numeric(precision: int | None = None, scale: int = 0) -> SqlType:
     """numeric(p, s) (or unconstrained numeric when precision is None); checks PG's limits."""
     if precision is None:
@@ -456,6 +512,8 @@ class _UserTypes:
     the statement. ``helios_core.sql.user_types`` installs the lookup; without it there are none."""
 
     lookup: Any = None  # (name or OID) -> SqlType | None
+    schema_visible: Any = None  # schema -> bool: is it on the search_path of the running statement
+    quote_ident: Any = None  # name -> its spelling in SQL (quote_ident's rules, keywords quoted)
 
     def find(self, key: str | int) -> SqlType | None:
         return self.lookup(key) if self.lookup is not None else None

@@ -18,6 +18,8 @@ from helios_core.sql.operators.sort import sortable
 
 
 def _extreme(groups: np.ndarray, args: list[pa.Array], ngroups: int, *, last: bool) -> pa.Array:
+    if len(args) != 2:
+        raise HeliosError(f"function {'last' if last else 'first'} needs (value, time)", sqlstate="42883")
     value, time = args[0], args[1]
     keep = pc.is_valid(time)
     idx = np.arange(len(time))[np.asarray(keep, dtype=bool)] if len(time) else np.zeros(0, np.int64)

@@ -59,6 +59,9 @@ alter table people enable row level security;
 create policy people_named on people for select to dump_reader using (name <> '');
 create policy people_sku on people as restrictive for update using (sku is not null) with check (sku <> '');
 create extension pg_trgm;
+create type billing.money_pair as (amount numeric(10,2), "Currency" text);
+create table billing.ledger (id int primary key, entry billing.money_pair, history billing.money_pair[]);
+insert into billing.ledger values (1, '(12.50,EUR)', array['(1.00,"U S D")'::billing.money_pair, null]), (2, null, '{}');
 """
 
 CHECKS = [
@@ -81,6 +84,9 @@ CHECKS = [
     "select relrowsecurity, relforcerowsecurity from pg_class where oid = 'people'::regclass",
     "select extname from pg_extension where extname = 'pg_trgm'",
     "select similarity('postgres', 'postgis')",
+    "select id, entry, (entry).\"Currency\", history from billing.ledger order by id",
+    ("select attname, format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'billing.money_pair'::regclass "
+    "order by attnum"),
 ]
 
 pytestmark = pytest.mark.skipif(not PG_DUMP.exists(), reason="needs pg_dump 15 (postgresql-15)")

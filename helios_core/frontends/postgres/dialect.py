@@ -313,7 +313,7 @@ _BRANCHY = {"CREATE", "DROP", "ALTER", "MERGE"}
 _LOCK_MODES = ("SHARE UPDATE EXCLUSIVE", "SHARE ROW EXCLUSIVE", "ACCESS EXCLUSIVE", "ACCESS SHARE", "ROW SHARE",
                "ROW EXCLUSIVE", "EXCLUSIVE", "SHARE")
 _ROLE_WORDS = {"ROLE", "USER", "GROUP"}
-_OTHER_SECOND = {"EXTENSION", "SEQUENCE", "DEFAULT", "POLICY"}  # DEFAULT: ALTER DEFAULT PRIVILEGES
+_OTHER_SECOND = {"EXTENSION", "SEQUENCE", "DEFAULT", "POLICY", "TYPE"}  # DEFAULT: ALTER DEFAULT PRIVILEGES
 
 
 @attrs.define(kw_only=True)
@@ -994,6 +994,8 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
             c.accept("CASCADE") or c.accept("RESTRICT")
             c.end()
         return Utility(kind="create_extension" if w == "CREATE" else "drop_extension", args=args)
+    if w in ("CREATE", "DROP", "ALTER") and c.peek_word() == "TYPE":
+        return _parse_type_statement(c, w)
     if w == "ALTER" and c.peek_word() == "SEQUENCE":
         c.i += 2
         if_exists = c.accept("IF", "EXISTS")
@@ -1108,6 +1110,42 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         return _parse_default_privileges(c)
     if w in ("CREATE", "ALTER", "DROP") and c.peek_word() in _ROLE_WORDS:
         return _parse_role(c)
+    return None
+
+
+def statement_cursor(text: str, offset: int, at: int) -> _Cursor:
+    """A token cursor over a utility statement's text, at token ``at``: for executors that read
+    the rest of a statement themselves (ALTER TYPE's list of actions)."""
+    c = _Cursor(text, offset)
+    c.i = at
+    return c
+
+
+def _parse_type_statement(c: _Cursor, verb: str) -> Utility | None:
+    """DROP TYPE [IF EXISTS] a, b [CASCADE | RESTRICT]; ALTER TYPE (the cursor is kept for the
+    statement's executor, which reads the rest); CREATE TYPE name (a shell type), CREATE TYPE
+    name (INPUT = ...) (a base type, refused). CREATE TYPE ... AS is left to sqlglot."""
+    c.i += 2
+    if verb == "DROP":
+        if_exists = c.accept("IF", "EXISTS")
+        names = [c.name_parts()]
+        while c.cur is not None and c.cur.token_type == TokenType.COMMA:
+            c.i += 1
+            names.append(c.name_parts())
+        cascade = c.accept("CASCADE")
+        if not cascade:
+            c.accept("RESTRICT")
+        c.end()
+        return Utility(kind="drop_type", args={"names": names, "if_exists": if_exists, "cascade": cascade})
+    if verb == "ALTER":
+        return Utility(kind="alter_type", args={"text": c.text, "offset": c.offset, "at": c.i})
+    parts = c.name_parts()
+    if c.at_end():
+        return Utility(kind="create_shell_type", args={"name": parts})
+    if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
+        return Utility(kind="unsupported", args={"what": "CREATE TYPE with input and output functions (a base type)"})
+    if c.accept("AS", "RANGE"):
+        return Utility(kind="unsupported", args={"what": "CREATE TYPE ... AS RANGE"})
     return None
 
 

@@ -186,7 +186,8 @@ def _column_type(md: dict, sql_name: str | None, arrow_type: Any, schema: str) -
     """A column's SQL type from its metadata, whatever the search_path (pg_dump reads the catalogs
     with an empty one): enums and domains by their qualified names, a user type's array in the
     table's schema or public; text when nothing resolves."""
-    names = [md["enum"]] if md.get("enum") else [md["domain"]] if md.get("domain") else []
+    names = [md["enum"]] if md.get("enum") else [md["domain"]] if md.get("domain") else \
+        [md["user_type"]] if md.get("user_type") else []
     if sql_name:
         names += [sql_name, f"{schema}.{sql_name}", f"public.{sql_name}"]
     for name in names:
@@ -233,6 +234,7 @@ class CatalogModel:
         self._read_tables(txn)
         self._read_views(txn)
         self._read_sequences(txn)
+        self._read_composite_types(txn)
         self._read_constraints()
         self._read_indexes(txn)
 
@@ -292,6 +294,22 @@ class CatalogModel:
                            options={"acl": v.get("acl"), "reloptions": _view_reloptions(v.get("options"))})
             cols = self._view_columns(v) if v.get("column_types") else self._planned_view_columns(v)
             rel.columns = [Column(name=n, type=t, number=i) for i, (n, t) in enumerate(cols, 1)]
+            self._add(rel)
+
+    def _read_composite_types(self, txn: Any) -> None:
+        """The pg_class rows (relkind 'c') of CREATE TYPE ... AS (...), whose pg_attribute rows
+        are the attributes."""
+        for key, rec in sorted(_catalog_list(txn, "type").items()):
+            if rec.get("kind") != "composite" or hidden_from(self.session, rec["schema"]):
+                continue
+            rel = Relation(oid=stable_oid("composite", key), schema=rec["schema"], name=rec["name"], kind="c",
+                           owner=str(rec.get("owner") or "helios"))
+            for i, a in enumerate(rec["attributes"], 1):
+                try:
+                    t = T.type_from_name(a["type"])
+                except Exception:  # noqa: BLE001 - a dropped type: shown as text, never breaks a query
+                    t = T.TEXT
+                rel.columns.append(Column(name=a["name"], type=t, number=i))
             self._add(rel)
 
     def _view_columns(self, v: dict) -> list[tuple[str, Any]]:

@@ -116,7 +116,8 @@ def type_row(t: Any) -> tuple:
     typnotnull bool, typbasetype oid, typtypmod int4, typndims int4, typcollation oid, typdefaultbin text,
     typdefault text, typacl text[]""")
 def pg_type(model: CatalogModel) -> list[tuple]:
-    rows = [type_row(t) for t in all_types()] + enum_type_rows(model) + domain_type_rows(model)
+    rows = [type_row(t) for t in all_types()] + enum_type_rows(model) + domain_type_rows(model) + \
+        composite_type_rows(model) + shell_type_rows(model)
     return [_with_proc_oids(r) for r in rows]
 
 
@@ -126,6 +127,42 @@ def _with_proc_oids(row: tuple) -> tuple:
     procs = [builtin_proc_oid(v) if isinstance(v, str) else v for v in row[15:22]]
     sub = builtin_proc_oid(row[12]) if isinstance(row[12], str) else row[12]
     return (*row[:12], sub, *row[13:15], *procs, *row[22:])
+
+
+ROW_TYPE_RELKINDS = ("r", "p", "v", "m", "c")
+
+
+def composite_type_rows(model: CatalogModel) -> list[tuple]:
+    """pg_type rows (typtype 'c', typrelid its pg_class row) of the composite types and of every
+    table's and view's row type, and of their array types."""
+    rows = []
+    for rel in model.relations:
+        if rel.kind not in ROW_TYPE_RELKINDS:
+            continue
+        oid, array_oid = user_types.type_oids(rel.schema, rel.name)
+        nsp, owner = rel.namespace_oid, role_oid(rel.owner)
+        row = (oid, rel.name, nsp, owner, -1, False, "c", "C", False, True, ",", rel.oid, "-", 0, array_oid,
+               "record_in", "record_out", "record_recv", "record_send", "-", "-", "-", "d", "x", False, 0, -1, 0,
+               0, None, None, None)
+        rows.append(row)
+        arr = list(type_row(T.array_of(T.RECORD)))
+        arr[0:4] = [array_oid, "_" + rel.name, nsp, owner]
+        arr[13], arr[22] = oid, "d"
+        rows.append(tuple(arr))
+    return rows
+
+
+def shell_type_rows(model: CatalogModel) -> list[tuple]:
+    """pg_type rows of shell types (CREATE TYPE name): pseudo-types not yet defined."""
+    rows = []
+    for _key, rec in sorted(_catalog_list(model.txn, "type").items()):
+        if rec.get("kind") != "shell":
+            continue
+        oid = user_types.type_oids(rec["schema"], rec["name"])[0]
+        rows.append((oid, rec["name"], namespace_oid(rec["schema"]), role_oid(rec.get("owner") or "helios"), 4, True,
+                     "p", "P", False, False, ",", 0, "-", 0, 0, "shell_in", "shell_out", "-", "-", "-", "-", "-",
+                     "i", "p", False, 0, -1, 0, 0, None, None, None))
+    return rows
 
 
 def domain_type_rows(model: CatalogModel) -> list[tuple]:
@@ -256,8 +293,10 @@ def pg_class(model: CatalogModel) -> list[tuple]:
     for r in model.relations:
         reltuples = (analyzed.get(r.table_id) or {}).get("reltuples")
         relpages = (analyzed.get(r.table_id) or {}).get("relpages") or 0  # set by UPDATE pg_class only
+        reltype = user_types.type_oids(r.schema, r.name)[0] if r.kind in ROW_TYPE_RELKINDS else 0
         rows.append((
-            r.oid, r.name, r.namespace_oid, 0, 0, role_oid(r.owner), _relam(r.kind, methods.get(r.oid)), r.oid, 0,
+            r.oid, r.name, r.namespace_oid, reltype, 0, role_oid(r.owner), _relam(r.kind, methods.get(r.oid)),
+            r.oid if r.kind != "c" else 0, 0,
             relpages,
             -1.0 if reltuples is None else reltuples, 0, 0,
             r.oid in indexed, False, "t" if r.schema.startswith("pg_temp_") else r.options.get("persistence", "p"), r.kind, len(r.columns), checks.get(r.oid, 0), r.kind == "v", r.oid in with_fk,

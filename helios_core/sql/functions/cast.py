@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from helios_core.errors import FeatureNotSupported, HeliosError, NumericValueOutOfRange
 from helios_core.sql import types as T
 from helios_core.sql.functions import decimals as D
-from helios_core.sql.functions import intervals, money, network, runtime, timetz
+from helios_core.sql.functions import intervals, money, network, record_io, runtime, timetz
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.text_in import from_text
@@ -171,8 +171,12 @@ def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context:
         raise _cannot(src, dst)
     if src.element is not None and d not in _STRINGS:
         raise _cannot(src, dst)
-    if s == "record" and d == "record" and pa.types.is_struct(arr.type):
+    if src.is_rowtype and dst.is_rowtype and pa.types.is_struct(arr.type):
         return _cast_record(arr, src, dst, context)
+    if s == "record" and dst.is_rowtype and arr.null_count == len(arr):  # NULL::record
+        return pa.nulls(len(arr), dst.arrow_type)
+    if dst.is_composite and s in _STRINGS:
+        return _parse_records(pc.utf8_rtrim(arr, characters=" ") if s == "bpchar" else arr, dst)
     if d == "record" and s in _STRINGS:
         if arr.null_count == len(arr):  # a NULL literal where a record is expected
             return pa.nulls(len(arr), dst.arrow_type)
@@ -247,10 +251,17 @@ def _cast_extension(arr: pa.Array, src: T.SqlType, dst: T.SqlType, context: str)
 
 
 def _cast_record(arr: pa.Array, src: T.SqlType, dst: T.SqlType, context: str) -> pa.Array:
-    """record -> record: field by field to dst's field types (a bare ``record`` keeps the fields)."""
+    """record -> record: field by field to dst's field types (a bare ``record`` keeps the fields);
+    to a composite type, the fields take its attribute names."""
     if not dst.fields or arr.type == dst.arrow_type:
         return arr
     if len(dst.fields) != arr.type.num_fields:
+        if dst.is_composite and not src.is_composite:
+            more = arr.type.num_fields > len(dst.fields)
+            raise CannotCoerce(f"cannot cast type {src} to {dst}",
+                               detail=f"Input has too {'many' if more else 'few'} columns.")
+        if dst.is_composite or src.is_composite:
+            raise CannotCoerce(f"cannot cast type {src} to {dst}")
         raise HeliosError("cannot combine records of different lengths", sqlstate="0A000",
                           detail=f"one has {arr.type.num_fields} fields and the other {len(dst.fields)}")
     if isinstance(arr, pa.ChunkedArray):
@@ -262,8 +273,20 @@ def _cast_record(arr: pa.Array, src: T.SqlType, dst: T.SqlType, context: str) ->
         if child.type != ft.arrow_type and not pa.types.is_decimal(child.type):  # numerics keep their scale
             child = child.cast(ft.arrow_type)
         children.append(child)
-    names = [f"f{i + 1}" for i in range(len(children))]
+    names = list(dst.field_names) if dst.is_composite else [f"f{i + 1}" for i in range(len(children))]
     return pa.StructArray.from_arrays(children, names=names, mask=arr.is_null())
+
+
+def _parse_records(strings: pa.Array, dst: T.SqlType) -> pa.Array:
+    """Values of the composite type ``dst`` from their text forms: each field read by its type."""
+    texts, nulls = record_io.split_records(strings, len(dst.fields))
+    children = []
+    for text, ft in zip(texts, dst.fields, strict=True):
+        child = cast_array_values(text, T.TEXT, ft, context="assignment")  # input functions: varchar(n) refuses
+        if child.type != ft.arrow_type and not pa.types.is_decimal(child.type):  # numerics keep their scale
+            child = child.cast(ft.arrow_type)
+        children.append(child)
+    return pa.StructArray.from_arrays(children, names=list(dst.field_names), mask=nulls)
 
 
 _NUMBERISH = ("int2", "int4", "int8", "float4", "float8", "numeric", "oid", "regclass", "regtype", "regproc")

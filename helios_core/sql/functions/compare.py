@@ -111,7 +111,7 @@ def compare_same(op: str, l: Vec, r: Vec, t: T.SqlType) -> Vec:
     if t.is_range or t.is_multirange:
         return Vec(range_io.compare(op, a, b, t), T.BOOL, scalar)
     a, b = _key_pair(a, b, t)
-    if t.element is not None or t.name == "record":
+    if t.element is not None or t.is_rowtype:
         return Vec(_compare_lists(op, a, b, t), T.BOOL, scalar)
     if not scalar and t.name == "numeric":
         fast = _small_decimal_compare(op, a, b) if isinstance(b, pa.Scalar) else \
@@ -208,7 +208,7 @@ def distinct_from(l: Vec, r: Vec, t: T.SqlType, negate: bool) -> Vec:
         same = range_io.compare("=", a, b, t, null_safe=True)
         return Vec(same if negate else pc.invert(same), T.BOOL, scalar)
     a, b = _key_pair(a, b, t)
-    if t.element is not None or t.name == "record":
+    if t.element is not None or t.is_rowtype:
         eq = _compare_lists("=", a, b, t)
     else:
         eq = pc.equal(a, b)

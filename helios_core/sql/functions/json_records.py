@@ -4,8 +4,8 @@
 A JSON value becomes a column value as PostgreSQL's populate_record does it: a string is the
 column type's text input, other scalars their JSON text, json/jsonb columns take the value
 itself, array columns take JSON arrays (nested ones as multidimensional arrays, with
-PostgreSQL's errors for what is not an array or not rectangular). Composite-typed columns are
-not supported (HeliosDB has no composite types).
+PostgreSQL's errors for what is not an array or not rectangular). A composite-typed column takes
+a string as the type's text input; a JSON object for it is refused (0A000: not built).
 """
 
 from __future__ import annotations

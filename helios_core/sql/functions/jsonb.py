@@ -371,7 +371,7 @@ def sql_to_json_values(v: Vec) -> list[Any]:
         offs = la.offsets.to_pylist()
         valid = la.is_valid().to_pylist()
         return [inner[offs[i]:offs[i + 1]] if valid[i] else None for i in range(len(la))]
-    if t.name == "record" and t.fields and pa.types.is_struct(arr.type):
+    if t.is_rowtype and t.fields and pa.types.is_struct(arr.type):
         # ROW(...): an object of its fields f1, f2, ... (each converted as to_jsonb converts it)
         cols = [sql_to_json_values(Vec(arr.field(i), ft)) for i, ft in enumerate(t.fields)]
         names = [arr.type.field(i).name for i in range(len(t.fields))]
@@ -478,7 +478,7 @@ def _array_to_json(args: list[Vec]) -> Vec:
 @scalar("row_to_json", nargs=(1, 2))
 def _row_to_json(args: list[Vec]) -> Vec:
     v = args[0]
-    if v.type.name != "record":
+    if not v.type.is_rowtype:
         raise UndefinedFunction(f"function row_to_json({v.type.name}) does not exist",
                                 hint="No function matches the given name and argument types. "
                                      "You might need to add explicit type casts.")

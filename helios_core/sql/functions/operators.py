@@ -78,6 +78,8 @@ def operand_types(op: str, left: T.SqlType, right: T.SqlType) -> tuple[T.SqlType
             return T.type_from_name(plugin_op.left), T.type_from_name(plugin_op.right)
 
     def for_unknown() -> T.SqlType | None:
+        if known.is_composite and op in COMPARISONS:  # record_eq & co.: the literal is an anonymous record
+            return T.RECORD
         if known.name in ("json", "jsonb") and not lu:
             if op in ("->", "->>", "?", "-"):
                 return T.TEXT
@@ -124,6 +126,11 @@ def comparison_type(a: T.SqlType, b: T.SqlType, op: str) -> T.SqlType:
         if a.name == b.name == "bpchar":
             return T.BPCHAR
         return T.TEXT
+    if a.is_rowtype and b.is_rowtype and a != b and pa.types.is_struct(a.arrow_type) \
+            and pa.types.is_struct(b.arrow_type):
+        return _record_comparison_type(a, b)
+    if a.is_rowtype and b.is_rowtype and (a == T.RECORD or b == T.RECORD):  # a NULL::record operand
+        return b if a == T.RECORD else a
     if a.element is not None and b.element is not None:
         try:
             return T.array_of(comparison_type(a.element, b.element, op))
@@ -139,6 +146,18 @@ def comparison_type(a: T.SqlType, b: T.SqlType, op: str) -> T.SqlType:
         except DatatypeMismatch:
             raise no_operator(op, a, b) from None
     raise no_operator(op, a, b)
+
+
+def _record_comparison_type(a: T.SqlType, b: T.SqlType) -> T.SqlType:
+    """Two different row types compare field by field when their fields have the same types
+    (PostgreSQL's record_eq/record_cmp): an anonymous record of those fields."""
+    if len(a.fields) != len(b.fields):
+        raise DatatypeMismatch("cannot compare record types with different numbers of columns")
+    for i, (x, y) in enumerate(zip(a.fields, b.fields, strict=True)):
+        if T.catalog_oid(x) != T.catalog_oid(y) and not (x.name == "unknown" or y.name == "unknown"):
+            raise DatatypeMismatch(f"cannot compare dissimilar column types {x.sql_name()} and {y.sql_name()} "
+                                   f"at record column {i + 1}")
+    return T.record_of(list(a.fields))
 
 
 def binary_op(op: str, l: Vec, r: Vec) -> Vec:

@@ -49,7 +49,7 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
     if t.element is not None:
         return _array_text(arr, t)
     name = t.name
-    if name == "record" and pa.types.is_struct(arr.type):
+    if t.is_rowtype and pa.types.is_struct(arr.type):
         return record_text(arr, t)
     if pa.types.is_null(arr.type):
         return pa.nulls(len(arr), pa.string())
@@ -107,6 +107,8 @@ def regtype_text(arr: pa.Array) -> pa.Array:
     def one(oid: int | None) -> str | None:
         if oid is None:
             return None
+        if oid == 0:
+            return "-"
         try:
             return T.type_by_oid(oid).sql_name()
         except T.UndefinedObject:
@@ -136,6 +138,8 @@ def regclass_text(arr: pa.Array) -> pa.Array:
     def one(oid: int | None) -> str | None:
         if oid is None:
             return None
+        if oid == 0:
+            return "-"
         return (RELATION_NAMES[0](oid) if RELATION_NAMES else None) or str(oid)
 
     return pa.array([one(v) for v in arr.cast(pa.int64()).to_pylist()], pa.string())

@@ -504,10 +504,25 @@ class Builder:
             if not out and not scope.has_qualifier(q):
                 raise UndefinedTable(f'missing FROM-clause entry for table "{q}"')
             return out
+        if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Star):
+            return self.expand_row_star(e.this, scope)
         inner = e.this if isinstance(e, exp.Alias) else e
         c = self.compile(inner, scope)
         name = e.alias if isinstance(e, exp.Alias) else output_name(inner)
         return [(c, Field(name, c.type))]
+
+    def expand_row_star(self, row: exp.Expression, scope: Scope) -> list[tuple[Compiled, Field]]:
+        """``(x).*``: one column per field of the row value x, named as its fields (the value
+        is computed once per field, as PostgreSQL does)."""
+        base = self.compile(row, scope)
+        if not base.type.is_rowtype or not base.type.fields:
+            raise HeliosError(f"type {base.type.sql_name()} is not composite", sqlstate="42809")
+        out = []
+        for i, name in enumerate(base.type.field_names):
+            key = name if base.type.is_composite else f"f{i + 1}"
+            c = self.compile(exp.Dot(this=row.copy(), expression=exp.to_identifier(key)), scope)
+            out.append((c, Field(name, c.type)))
+        return out
 
     # =================================================================== FROM / WHERE
     def fold_false_where(self, conjuncts: list[exp.Expression], outer: Scope | None) -> list[exp.Expression]:
@@ -702,6 +717,8 @@ class Builder:
                 continue
             name, qual = col.name, col.table or None
             hits = [k for k, it in enumerate(items) if _has_col(it.op.fields, name, qual)]
+            if not hits and qual is None:  # a whole-row reference: the FROM item of that name
+                hits = [k for k, it in enumerate(items) if any(f.qualifier == name for f in it.op.fields)]
             if len(hits) > 1 and qual is None:
                 # ambiguous unless a subquery's own FROM defines it; be conservative
                 out.update(hits)
@@ -1145,7 +1162,7 @@ class Builder:
         with_rowid = (qual, "_rowid") in self.refs or (None, "_rowid") in self.refs
         if not needed and all_cols and not with_rowid:
             needed = [all_cols[0]]
-        fields = [Field(n, t, qual) for n, t in needed]
+        fields = [Field(n, t, qual, relation=(src.schema, name)) for n, t in needed]
         if with_rowid:
             fields.append(Field("_rowid", T.INT8, qual, hidden=True))
         score = (((qual, index_search.SCORE_COLUMN) in self.refs or (None, index_search.SCORE_COLUMN) in self.refs)
@@ -1675,6 +1692,8 @@ def _side(e: exp.Expression, lscope: Scope, rscope: Scope) -> str | None:
         name, qual = col.name, col.table or None
         in_l = _has_col(lscope.fields, name, qual)
         in_r = _has_col(rscope.fields, name, qual)
+        if qual is None and not in_l and not in_r:  # a whole-row reference: the side of that FROM item
+            in_l, in_r = lscope.has_qualifier(name), rscope.has_qualifier(name)
         if in_l and in_r:
             return None
         if in_l:
@@ -1795,6 +1814,8 @@ def output_name(e: exp.Expression) -> str:
         return output_name(e.this)
     if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Anonymous):  # schema.f(...) is named f
         return str(e.expression.this).lower()
+    if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Identifier):  # (x).field is named field
+        return e.expression.name
     if isinstance(e, exp.Filter):
         return output_name(e.this)
     if isinstance(e, exp.WithinGroup):

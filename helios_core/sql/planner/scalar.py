@@ -517,7 +517,17 @@ class ScalarCompiler:
         inner = self.compile(node.this, scope)
         if inner.param is not None and inner.type.name == "unknown":
             inner = self.retype_param(inner, t)
-        return self.cast_compiled(inner, t)
+        subfield = node.meta.get("subfield") if node._meta else None
+        if subfield is None:
+            return self.cast_compiled(inner, t)
+        try:  # UPDATE ... SET c.field = v (composite_types.subfield_assignment)
+            return self.cast_compiled(inner, t, "assignment")
+        except HeliosError as e:
+            if e.sqlstate != "42846":
+                raise
+            raise HeliosError(f'subfield "{subfield}" is of type {t.sql_name()} but expression is of type '
+                              f"{inner.type.sql_name()}", sqlstate="42804",
+                              hint="You will need to rewrite or cast the expression.") from None
 
     c_TryCast = c_Cast
 
@@ -757,6 +767,9 @@ class ScalarCompiler:
         inner = self.compile(node.this, scope)
         target = node.expression
         negate = bool(node.args.get("negate"))
+        if isinstance(target, exp.Null) and inner.type.is_rowtype and pa.types.is_struct(inner.type.arrow_type):
+            return self.lift([inner], True, lambda v: Vec(_row_null_test(v[0].array, negate), T.BOOL, v[0].scalar),
+                             T.BOOL, label=f"{inner.label} IS {'NOT ' if negate else ''}NULL")
         if isinstance(target, exp.Null):
             kernel = pc.is_valid if negate else pc.is_null
             return self.lift([inner], True, lambda v: Vec(kernel(v[0].array), T.BOOL, v[0].scalar), T.BOOL,
@@ -1167,11 +1180,15 @@ class ScalarCompiler:
                                 scope)
         left = self.compile(left_ast, scope)
         vals = [self.compile(i, scope) for i in items]
+        if left.type.is_rowtype:  # a row value: each item (a literal read as its type) compared as record_eq does
+            vals = [self.coerce(v, left.type) if v.type.name == "unknown" else v for v in vals]
+            return self.lift([self.binary("=", left, v) for v in vals], True, _any_true, T.BOOL)
         rt = self.result_type([left.type] + [v.type for v in vals], "IN")
         left = self.coerce(left, rt)
         vals = [self.coerce(v, rt) for v in vals]
-        # a set lookup compares stored values; a geometric type's = compares areas or lengths
-        if all(v.const is not None for v in vals) and len(vals) > 1 and not geometric.involves_type(rt):
+        # a set lookup compares stored values; a geometric type's = compares areas or lengths, rows field by field
+        if all(v.const is not None for v in vals) and len(vals) > 1 and not geometric.involves_type(rt) \
+                and not rt.is_rowtype:
             bpchar = rt.name == "bpchar"
             width = left.type.typmod - 4 if left.type.name == "bpchar" and left.type.typmod > 4 else None
             consts = [v.const for v in vals]
@@ -1205,16 +1222,7 @@ class ScalarCompiler:
 
             return self.lift([left], True, compute, T.BOOL, label=f"{left.label} IN (...)")
         eqs = [self.binary("=", left, v) for v in vals]
-
-        def compute_or(v: list[Vec]) -> Vec:
-            scalar = all(x.scalar for x in v)
-            n = max(len(x.array) for x in v)
-            acc = v[0].array if scalar else v[0].broadcast(n).array
-            for x in v[1:]:
-                acc = pc.or_kleene(acc, x.array if scalar else x.broadcast(n).array)
-            return Vec(acc, T.BOOL, scalar)
-
-        return self.lift(eqs, True, compute_or, T.BOOL)
+        return self.lift(eqs, True, _any_true, T.BOOL)
 
     def compile_quantified(self, op: str, left_ast: exp.Expression, q: exp.Expression, scope: Scope) -> Compiled:
         is_all = isinstance(q, exp.All)
@@ -1502,7 +1510,8 @@ class ScalarCompiler:
 
         def compute_for(lv: Vec, vals: Vec, n: int) -> pa.Array:
             la = lv.broadcast(n).array
-            if op_name == "=" and not is_all and not geometric.involves_type(common):
+            # (rows compare field by field below; geometric = by its own rule)
+            if op_name == "=" and not is_all and not geometric.involves_type(common) and not common.is_rowtype:
                 va = vals.array
                 if st != common:
                     va = self.cast_vec(Vec(va, st, False), common).array
@@ -1711,11 +1720,17 @@ class ScalarCompiler:
             raise FeatureNotSupported(f"expression not supported: {node.sql(dialect='postgres')[:200]}")
         base = self.compile(node.this, scope)
         name = node.expression.name
-        if base.type.name != "record":
+        if not base.type.is_rowtype:
             raise HeliosError(f"column notation .{name} applied to type {base.type.sql_name()}, "
                               "which is not a composite type", sqlstate="42809")
         fields = base.type.fields or ()
-        position = int(name[1:]) if name[:1] == "f" and name[1:].isdigit() else 0
+        if base.type.is_composite:
+            names = base.type.field_names
+            position = names.index(name) + 1 if name in names else 0
+            if not position:
+                raise UndefinedColumn(f'column "{name}" not found in data type {base.type.sql_name()}')
+        else:
+            position = int(name[1:]) if name[:1] == "f" and name[1:].isdigit() else 0
         if not 1 <= position <= len(fields):
             raise UndefinedColumn(f'could not identify column "{name}" in record data type')
         field_type = fields[position - 1]
@@ -1815,8 +1830,18 @@ class ScalarCompiler:
         return self.row_constructor(list(node.expressions), scope)
 
     def row_constructor(self, items: list[exp.Expression], scope: Scope) -> Compiled:
-        """ROW(a, b, ...) / (a, b, ...): an anonymous record (untyped literals become text)."""
-        fields = [self.compile(i, scope) for i in items]
+        """ROW(a, b, ...) / (a, b, ...): an anonymous record (untyped literals become text);
+        ``t.*`` among the items stands for t's columns."""
+        expanded: list[exp.Expression] = []
+        for item in items:
+            if isinstance(item, exp.Column) and isinstance(item.this, exp.Star) and item.table:
+                names = [f.name for f in scope.fields if f.qualifier == item.table and not f.hidden]
+                if not names:
+                    raise HeliosError(f'missing FROM-clause entry for table "{item.table}"', sqlstate="42P01")
+                expanded.extend(exp.column(n, table=item.table, quoted=True) for n in names)
+            else:
+                expanded.append(item)
+        fields = [self.compile(i, scope) for i in expanded]
         fields = [self.coerce(f, T.TEXT) if f.type.name == "unknown" else f for f in fields]
         rt = T.record_of([f.type for f in fields])
 
@@ -2167,9 +2192,36 @@ def _flatten(node: exp.Expression, kind: type) -> list[exp.Expression]:
     return out
 
 
+def _any_true(v: list[Vec]) -> Vec:
+    """OR of boolean Vecs with SQL's three-valued logic (an IN list's comparisons)."""
+    scalar = all(x.scalar for x in v)
+    n = max(len(x.array) for x in v)
+    acc = v[0].array if scalar else v[0].broadcast(n).array
+    for x in v[1:]:
+        acc = pc.or_kleene(acc, x.array if scalar else x.broadcast(n).array)
+    return Vec(acc, T.BOOL, scalar)
+
+
+def _row_null_test(arr: Any, negate: bool) -> pa.Array:
+    """``row IS NULL``: the row is NULL or every field is; ``row IS NOT NULL``: the row is not NULL
+    and no field is (so a row with some NULL fields is neither), as SQL defines them."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    fields = [arr.field(i) for i in range(arr.type.num_fields)]
+    if negate:
+        out = pc.is_valid(arr)
+        for f in fields:
+            out = pc.and_(out, pc.is_valid(f))
+        return out
+    every = pa.array([True] * len(arr), pa.bool_())
+    for f in fields:
+        every = pc.and_(every, pc.is_null(f))
+    return pc.or_(pc.is_null(arr), every)
+
+
 def _record_change(src: T.SqlType, dst: T.SqlType) -> bool:
     """Whether a record must be converted field by field to reach dst's field types."""
-    return src.name == dst.name == "record" and bool(dst.fields) and src.arrow_type != dst.arrow_type
+    return src.is_rowtype and dst.is_rowtype and bool(dst.fields) and src.arrow_type != dst.arrow_type
 
 
 def _unify_arrays(arrs: list[pa.Array]) -> list[pa.Array]:
@@ -2464,6 +2516,22 @@ def _name_char(names: Vec, index: Vec, shift: int) -> Vec:
     return Vec(pa.array(out, pa.string()), T.CHAR, names.scalar and index.scalar)
 
 
+def _table_row_type(scope: Scope, cols: list[int]) -> T.SqlType | None:
+    """The row type of the base table whose every column, in order, these fields are."""
+    relations = {scope.fields[i].relation for i in cols}
+    if len(relations) != 1 or None in relations:
+        return None
+    schema, name = relations.pop()
+    try:
+        rt = T.type_from_name(f'"{schema}"."{name}"')
+    except HeliosError:
+        return None
+    if not rt.is_composite or list(rt.field_names) != [scope.fields[i].name for i in cols] or any(
+            rt.fields[k].arrow_type != scope.fields[i].type.arrow_type for k, i in enumerate(cols)):
+        return None
+    return rt
+
+
 def whole_row(scope: Scope, alias: str) -> Compiled | None:
     """``t`` alone, where t is a FROM item of this query level: its row as one record value
     (``row_to_json(t)``, ``to_jsonb(t)``), its fields named as t's columns."""
@@ -2471,7 +2539,7 @@ def whole_row(scope: Scope, alias: str) -> Compiled | None:
     if not cols:
         return None
     names = [scope.fields[i].name for i in cols]
-    rt = T.record_of([scope.fields[i].type for i in cols], names)
+    rt = _table_row_type(scope, cols) or T.record_of([scope.fields[i].type for i in cols], names)
 
     def fn(batch: pa.RecordBatch, ctx: Any) -> Vec:
         arrays = [batch.column(i) for i in cols]

@@ -60,7 +60,18 @@ def _result(routine: Routine, columns: list[tuple[str, T.SqlType]], rows: list[t
         return convert_rows([r[:1] for r in rows], [columns[0][1]] if columns else [ret], [ret])
     if not rows:
         return None
+    if ret.is_composite and (len(columns) != 1 or not columns[0][1].is_rowtype):
+        return _composite_of_row(ret, columns, rows[0])
     return convert_rows(rows[:1], [columns[0][1]], [ret])[0][0]
+
+
+def _composite_of_row(ret: T.SqlType, columns: list[tuple[str, T.SqlType]], row: tuple) -> dict:
+    """A function returning a composite type whose last statement returns its fields as columns."""
+    if len(columns) != len(ret.fields):
+        raise HeliosError(f"return type mismatch in function declared to return {ret.sql_name()}",
+                          sqlstate="42P13", detail=f"Final statement returns too {'many' if len(columns) > len(ret.fields) else 'few'} columns.")
+    values = [convert_values([v], have, want)[0] for v, (_, have), want in zip(row, columns, ret.fields, strict=True)]
+    return dict(zip(ret.field_names, values, strict=True))
 
 
 def convert_rows(rows: list[tuple], have: list[T.SqlType], want: list[T.SqlType]) -> list[tuple]:

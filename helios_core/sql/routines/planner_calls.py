@@ -89,7 +89,7 @@ def _inline(compiler: Any, routine: Routine, arg_asts: list[exp.Expression], sco
 
     def argument(n: int) -> exp.Expression:
         return exp.Cast(this=exp.Paren(this=actual[n - 1].copy()),
-                        to=exp.DataType.build(types[n - 1].sql_name(), dialect="postgres"))
+                        to=exp.DataType.build(types[n - 1].sql_name(), dialect="postgres", udt=True))
 
     def swap(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Parameter) and node.name.isdigit():
@@ -153,6 +153,8 @@ def table_function(builder: Any, candidates: list[Routine], args: list[Compiled]
         assert ret is not None
         if ret.name == "void":
             out = [(routine.name, ret)]
+        elif ret.is_composite:  # a composite result is a row of its attributes
+            out = list(zip(ret.field_names, ret.fields, strict=True))
         else:
             out = [(qual if qual != routine.name and not col_aliases else routine.name, ret)]
     if len(col_aliases) > len(out) + (1 if ordinality else 0):
@@ -161,13 +163,18 @@ def table_function(builder: Any, candidates: list[Routine], args: list[Compiled]
     names = list(col_aliases[:len(out)]) + [n for n, _ in out][len(col_aliases):]
     fields = [Field(n, t, qual) for n, (_, t) in zip(names, out, strict=True)]
     types = [t for _, t in out]
+    ret_type = None if routine.out_columns else routine.return_type
+    composite = ret_type if ret_type is not None and ret_type.is_composite else None
 
     def produce(vals: list[Vec], _fields: list[Field]) -> list[pa.Array]:
         from helios_core.sql.catalog_views.functions import ACTIVE_SESSION
 
         session = ACTIVE_SESSION.get()
         result = invoke.call(session, routine, [v.value() for v in vals])
-        if not (routine.returns_set or routine.out_columns):
+        if not (routine.returns_set or routine.out_columns) and composite is not None:
+            rows = [tuple((result or {}).get(n) for n in composite.field_names)] if result is not None else \
+                [(None,) * len(composite.fields)]
+        elif not (routine.returns_set or routine.out_columns):
             rows = [(result,)]
         else:
             rows = result or []

@@ -11,6 +11,7 @@ from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.frontends.postgres import dialect
 from helios_core.session import Result
 from helios_core.sql import embedded_sql, triggers_catalog
+from helios_core.sql import types as T
 from helios_core.sql.catalog_views.model import stable_oid
 from helios_core.sql.context import table_sql_columns
 from helios_core.sql.routines import definition, invoke, sql_language
@@ -84,7 +85,15 @@ def _returns_table_row(session: Any, txn: Any, record: dict) -> None:
     schema, name = ddl.table_name(session, tree, txn)
     tdef = txn.get_table(schema, name)
     if tdef is None:
-        raise HeliosError(f'type "{text}" does not exist', sqlstate="42704")
+        try:  # a composite type (CREATE TYPE ... AS): rows of its attributes
+            t = T.type_from_name(text)
+        except HeliosError:
+            t = None
+        if t is None or not t.is_composite:
+            raise HeliosError(f'type "{text}" does not exist', sqlstate="42704")
+        record["out_columns"] = [[n, f.sql_name()] for n, f in zip(t.field_names, t.fields, strict=True)]
+        record["returns"] = f"{t.composite.schema}.{t.composite.name}"
+        return
     record["out_columns"] = [[n, t.sql_name()] for n, t in table_sql_columns(tdef)]
     record["returns"] = f"{schema}.{name}"
 

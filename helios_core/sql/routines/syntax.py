@@ -13,6 +13,7 @@ from sqlglot.tokens import TokenType
 
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.frontends.postgres import dialect
+from helios_core.sql.routines.definition import resolve_type
 
 _MODES = {"IN": "i", "OUT": "o", "INOUT": "b", "VARIADIC": "v"}
 _STRINGS = (TokenType.STRING, TokenType.HEREDOC_STRING, TokenType.RAW_STRING, TokenType.NATIONAL_STRING)
@@ -47,8 +48,6 @@ def _span(c: Any, stop_words: set[str], stop_tokens: tuple = (TokenType.COMMA, T
 
 def _type_name(text: str) -> str:
     """A type as written, checked and spelled as format_type does (%TYPE is PL/pgSQL's only)."""
-    from helios_core.sql.routines.definition import resolve_type
-
     if "%" in text:
         raise FeatureNotSupported(f"type reference {text} is not supported in a routine signature")
     written = text.strip()
@@ -129,6 +128,10 @@ def parse_create(c: Any) -> Any:
             except HeliosError:  # maybe a table's row type: the catalog decides (statements.create)
                 record["returns"] = None
                 record["returns_relation"] = text.strip()
+            else:
+                if record["returns_set"] and resolve_type(record["returns"]).is_composite:
+                    record["returns"] = None  # SETOF a composite type: rows of its attributes
+                    record["returns_relation"] = text.strip()
     outs = [a for a in args if a["mode"] in ("o", "b")]
     if outs and not record["out_columns"]:
         if kind == "p":

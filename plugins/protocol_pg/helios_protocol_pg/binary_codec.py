@@ -430,7 +430,9 @@ DECODERS: dict[int, Callable[[bytes], Any]] = {
 }
 
 
-def decode_array(b: bytes, elem_hint: int | None = None) -> list:
+def decode_array(b: bytes, elem_hint: int | None = None, element: Callable[[bytes], Any] | None = None) -> list:
+    """An array in binary; ``element`` decodes its elements when their OID has no decoder here
+    (a composite type's records)."""
     try:
         ndim, _flags, elem_oid = struct.unpack_from("!iiI", b)
         if ndim < 0 or ndim > 6:
@@ -443,7 +445,7 @@ def decode_array(b: bytes, elem_hint: int | None = None) -> list:
                 raise _bad("array")
             dims.append(size)
             pos += 8
-        dec = DECODERS.get(elem_oid) or DECODERS.get(elem_hint or 0)  # an enum's elements: text
+        dec = element or DECODERS.get(elem_oid) or DECODERS.get(elem_hint or 0)  # an enum's elements: text
         if dec is None:
             raise HeliosError(f"no binary input function available for type {elem_oid}", sqlstate="42883")
         total = 1

@@ -12,6 +12,7 @@ small Python parser.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import struct
@@ -27,10 +28,16 @@ from helios_core.copy_csv import check_header, csv_field, csv_text_columns, forc
 from helios_core.errors import HeliosError
 from helios_protocol_pg import binary_codec as bc
 from helios_protocol_pg import copy_typed
-from helios_protocol_pg.formats import encode_column, fallback_text, text_values
+from helios_protocol_pg.formats import FIRST_USER_OID, decode_param, encode_column, fallback_text, text_values
 from helios_protocol_pg.pg_types import oid_of
 
 BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+
+
+def _is_composite(oid: int, arrow: pa.DataType) -> bool:
+    """A composite type's values (or a 1-D array of them): binary COPY uses record_send/recv."""
+    return oid >= FIRST_USER_OID and (pa.types.is_struct(arrow) or (
+        pa.types.is_list(arrow) and pa.types.is_struct(arrow.value_type)))
 BATCH_ROWS = 65536
 PARALLEL_BLOCK = 1 << 20  # text/CSV chunks larger than this are parsed in blocks of this size, in parallel
 MAX_FIELD = (1 << 30) - 1  # PostgreSQL's MaxAllocSize: no field of binary COPY may be larger
@@ -400,6 +407,8 @@ class BinaryDecoder(RowDecoder):
         self.decoders = []
         for oid, name in zip(type_oids, type_names, strict=True):
             dec = bc.decoder_for(oid)
+            if dec is None and _is_composite(oid, schema.field(len(self.decoders)).type):
+                dec = functools.partial(decode_param, oid=oid, binary=True)  # record_recv's format
             if dec is None:
                 dec = bc.DECODERS[bc.TEXT]  # unknown types travel as their text form
             self.decoders.append(dec)
@@ -568,7 +577,7 @@ class RowEncoder:
             encs = []
             for i, c in enumerate(self.columns):
                 oid = oid_of(c)
-                if bc.encoder_for(oid) is None:
+                if bc.encoder_for(oid) is None and not _is_composite(oid, batch.column(i).type):
                     strs = text_values(batch.column(i), oid, c.type_name)
                     encs.append([None if s is None else s.encode() for s in strs])
                 else:

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core import types as sql_types
+from helios_core.errors import HeliosError
 from helios_protocol_pg import binary_codec as bc
 from helios_protocol_pg import (  # noqa: F401  (they add their codecs to bc)
     client_encoding,
@@ -178,6 +179,10 @@ def encode_column(array: pa.Array, oid: int, type_name: str, binary: bool) -> li
                     for t in text_values(array, oid, type_name)]
         if oid == RECORD_OID and pa.types.is_struct(array.type):
             return _record_binary(array)
+        if oid >= FIRST_USER_OID and pa.types.is_struct(array.type):  # a composite type
+            return _record_binary(array, sql_types.composite_fields(type_name))
+        if oid >= FIRST_USER_OID and pa.types.is_list(array.type) and pa.types.is_struct(array.type.value_type):
+            return _composite_arrays(array, type_name)
         if oid in (bc.DATE, bc.TIMESTAMP, bc.TIMESTAMPTZ) and (
                 pa.types.is_date32(array.type) or pa.types.is_timestamp(array.type)):
             return _datetime_binary(array, oid)
@@ -236,19 +241,25 @@ def _user_type_decoder(raw: bytes) -> Any:
     """A binary value of a user-defined type: an enum label (text), or an array of them (its
     header starts with a dimension count, three zero bytes no label can hold)."""
     if len(raw) >= 12 and raw[:3] == b"\x00\x00\x00":
+        (element_oid,) = struct.unpack_from("!I", raw, 8)
+        if sql_types.composite_fields(element_oid) is not None:  # an array of a composite type
+            return bc.decode_array(raw, element=lambda r: _record_from_binary(r, element_oid))
         return bc.decode_array(raw, bc.TEXT)
     return bc.DECODERS[bc.TEXT](raw)
 
 
-def _record_binary(array: pa.Array) -> list[bytes | None]:
-    """Anonymous records as record_send writes them: field count, then (type OID, length, bytes)
-    per field; each field's type is the one its Arrow type maps to."""
+def _record_binary(array: pa.Array, declared: list[tuple[str, str]] | None = None) -> list[bytes | None]:
+    """Records as record_send writes them: field count, then (type OID, length, bytes) per field;
+    each field's type is the composite type's attribute type (``declared``), or for an anonymous
+    record the one its Arrow type maps to."""
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     fields = []
     for i in range(array.type.num_fields):
         child = array.field(i)
-        name = sql_types.type_of_arrow(child.type)
+        if array.null_count:  # a NULL record's fields are not read: no value of theirs may fail
+            child = pc.if_else(array.is_valid(), child, pa.nulls(len(child), child.type))
+        name = declared[i][1] if declared else sql_types.type_of_arrow(child.type)
         oid = oid_of_name(name)
         fields.append((oid, encode_column(child, oid, name, True)))
     head = _pack_i32(len(fields))
@@ -262,6 +273,43 @@ def _record_binary(array: pa.Array) -> list[bytes | None]:
             v = values[r]
             parts.append(struct.pack("!I", oid) + (_NULL_FIELD if v is None else _pack_i32(len(v)) + v))
         out.append(b"".join(parts))
+    return out
+
+
+def _composite_arrays(array: pa.Array, type_name: str) -> list[bytes | None]:
+    """One-dimensional arrays of a composite type: each element as record_send writes it."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    element = type_name.removesuffix("[]")
+    element_oid = oid_of_name(element)
+    elements = iter(_record_binary(array.flatten(), sql_types.composite_fields(element)))
+    out: list[bytes | None] = []
+    for length, valid in zip(pc.list_value_length(array).to_pylist(), array.is_valid().to_pylist(), strict=True):
+        items = [next(elements) for _ in range(length or 0)]
+        out.append(bc.encode_array(items, element_oid, _already_encoded) if valid else None)
+    return out
+
+
+def _already_encoded(value: bytes) -> bytes:
+    return value
+
+
+def _record_from_binary(raw: bytes, oid: int) -> dict[str, Any]:
+    """A composite value sent in binary (record_recv's format) as {attribute: value}; each field
+    decoded by the type OID it was sent with."""
+    declared = sql_types.composite_fields(oid) or []
+    (count,) = struct.unpack_from("!i", raw)
+    if count != len(declared):
+        raise HeliosError(f"wrong number of columns: {count}, expected {len(declared)}", sqlstate="42804")
+    pos, out = 4, {}
+    for name, _type in declared:
+        field_oid, length = struct.unpack_from("!Ii", raw, pos)
+        pos += 8
+        if length < 0:
+            out[name] = None
+            continue
+        out[name] = decode_param(raw[pos:pos + length], field_oid, True)
+        pos += length
     return out
 
 
@@ -384,6 +432,8 @@ def decode_param(raw: bytes | None, oid: int, binary: bool) -> Any:
 
         return decode_text(raw)
     dec: Callable[[bytes], Any] | None = bc.decoder_for(oid)
+    if dec is None and oid >= FIRST_USER_OID and sql_types.composite_fields(oid) is not None:
+        return _record_from_binary(raw, oid)
     if dec is None and oid >= FIRST_USER_OID:
         dec = _user_type_decoder
     if dec is None:
