@@ -444,8 +444,9 @@ def _is_routine_statement(chunk: list[Token]) -> bool:
         return trigger_enabling([t.text.upper() for t in chunk])
     if first == "CREATE":
         rest = words[3:4] if words[1:3] == ["OR", "REPLACE"] else words[1:2]
-        return bool(rest) and rest[0] in (*_ROUTINE_WORDS, "TRIGGER", "CONSTRAINT")
-    return first in ("DROP", "ALTER") and len(words) > 1 and words[1] in (*_ROUTINE_WORDS, "ROUTINE", "TRIGGER") \
+        return bool(rest) and rest[0] in (*_ROUTINE_WORDS, "TRIGGER", "CONSTRAINT", "AGGREGATE")
+    return first in ("DROP", "ALTER") and len(words) > 1 and words[1] in (*_ROUTINE_WORDS, "ROUTINE", "TRIGGER",
+                                                                           "AGGREGATE") \
         and not (first == "ALTER" and words[1] == "TRIGGER")
 
 

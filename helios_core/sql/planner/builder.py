@@ -1231,14 +1231,14 @@ class Builder:
             name, args = pg_function_call(node)
         scope = Scope([], outer=outer)
         args = named_arguments.to_positional(name, args)
-        compiled = [self.compile(a, scope) for a in args]
         qual = alias or name
         routines = [] if self.ctx.fn.has_function(name) else planner_calls.lookup(self.ctx, name, len(args))
         if routines:  # CREATE FUNCTION's, in FROM
-            op = planner_calls.table_function(self, routines, compiled, qual, col_aliases, ordinality)
-        else:
-            op = FunctionScan.make(self, name, compiled, qual, col_aliases, ordinality=ordinality,
-                                   col_types=col_types)
+            op = planner_calls.table_function(self, routines, [], qual, col_aliases, ordinality, arg_asts=args,
+                                              scope=scope)
+            return Item(op, {qual})
+        compiled = [self.compile(a, scope) for a in args]
+        op = FunctionScan.make(self, name, compiled, qual, col_aliases, ordinality=ordinality, col_types=col_types)
         return Item(op, {qual})
 
     def plan_unnest(self, node: exp.Unnest, alias: str | None, col_aliases: list[str], outer: Scope | None) -> Item:

@@ -1947,6 +1947,10 @@ class ScalarCompiler:
 
     def compile_call(self, name: str, arg_asts: list[exp.Expression], scope: Scope) -> Compiled:
         arg_asts = named_arguments.to_positional(name, arg_asts)
+        if arg_asts and isinstance(arg_asts[-1], exp.Variadic) and not self.F.has_function(name):
+            routines = planner_calls.lookup(self.ctx, name, len(arg_asts))  # a VARIADIC parameter's array
+            if routines:
+                return planner_calls.compile_call(self, routines, arg_asts, scope)
         if arg_asts and isinstance(arg_asts[-1], exp.Variadic):
             spread = variadic_arguments.expand(self, arg_asts, scope)
             if spread is None:  # VARIADIC NULL: the call is NULL

@@ -36,13 +36,7 @@ def lookup(ctx: Any, name: str, arg_count: int) -> list[Routine]:
 
 def compile_call(compiler: Any, candidates: list[Routine], arg_asts: list[exp.Expression], scope: Any) -> Compiled:
     """The expression of a call to a user function (``compiler`` is the planner's ScalarCompiler)."""
-    args = [compiler.compile(a, scope) for a in arg_asts]
-    routine = definition.choose(candidates, [a.type for a in args])
-    if routine is None:
-        sig = ", ".join(a.type.sql_name() for a in args)
-        raise definition.UndefinedFunction(
-            f"function {candidates[0].name}({sig}) does not exist",
-            hint="No function matches the given name and argument types. You might need to add explicit type casts.")
+    routine, arg_asts, args = _choose_with_variadic(compiler, candidates, arg_asts, scope)
     if routine.returns_set or routine.out_columns:
         raise FeatureNotSupported(f"calling set-returning function {routine.name}() in an expression is not "
                                   "supported", hint="Call it in FROM: SELECT * FROM f(...).")
@@ -54,6 +48,39 @@ def compile_call(compiler: Any, candidates: list[Routine], arg_asts: list[exp.Ex
     ret = routine.return_type
     assert ret is not None
     return Compiled(ret, _per_row(routine, args, ret), label=f"{routine.name}(...)")
+
+
+def _choose_with_variadic(compiler: Any, candidates: list[Routine], arg_asts: list[exp.Expression], scope: Any
+                          ) -> tuple[Routine, list[exp.Expression], list[Compiled]]:
+    """The routine a call reaches, with the argument expressions it takes: a VARIADIC parameter
+    gets the trailing arguments as one ARRAY[...] (or the array written after VARIADIC)."""
+    spread = bool(arg_asts) and isinstance(arg_asts[-1], exp.Variadic)
+    plain = arg_asts[:-1] + [arg_asts[-1].this] if spread else list(arg_asts)
+    args = [compiler.compile(a, scope) for a in plain]
+    fixed = [r for r in candidates if not r.variadic and not spread]
+    routine = definition.choose(fixed, [a.type for a in args]) if fixed else None
+    if routine is not None:
+        return routine, plain, args
+    for r in candidates:
+        if not r.variadic:
+            continue
+        k = len(r.in_args) - 1
+        if spread:
+            if len(plain) != k + 1:
+                continue
+            asts = plain
+        elif len(plain) > k:
+            asts = plain[:k] + [exp.Array(expressions=[a.copy() for a in plain[k:]])]
+        else:
+            asts = plain
+        packed = args[:k] + [compiler.compile(a, scope) for a in asts[k:]]
+        chosen = definition.choose([r], [a.type for a in packed])
+        if chosen is not None:
+            return chosen, asts, packed
+    sig = ", ".join(a.type.sql_name() for a in args)
+    raise definition.UndefinedFunction(
+        f"function {candidates[0].name}({sig}) does not exist",
+        hint="No function matches the given name and argument types. You might need to add explicit type casts.")
 
 
 def _with_defaults(compiler: Any, routine: Routine, args: list[Compiled], scope: Any) -> list[Compiled]:
@@ -136,13 +163,17 @@ def _per_row(routine: Routine, args: list[Compiled], ret: T.SqlType) -> Any:
 
 # ----------------------------------------------------------------------------------- FROM items
 def table_function(builder: Any, candidates: list[Routine], args: list[Compiled], qual: str,
-                   col_aliases: list[str], ordinality: bool) -> Any:
+                   col_aliases: list[str], ordinality: bool, arg_asts: list[exp.Expression] | None = None,
+                   scope: Any = None) -> Any:
     """A FunctionScan whose rows come from calling the routine once per execution."""
     from helios_core.sql.operators.tablefunc import FunctionScan
 
-    routine = definition.choose(candidates, [a.type for a in args])
-    if routine is None:
-        raise definition.UndefinedFunction(f"function {candidates[0].name} does not exist")
+    if arg_asts is not None:
+        routine, _asts, args = _choose_with_variadic(builder, candidates, arg_asts, scope or _empty_scope())
+    else:
+        routine = definition.choose(candidates, [a.type for a in args])
+        if routine is None:
+            raise definition.UndefinedFunction(f"function {candidates[0].name} does not exist")
     scope_defaults = [builder.compile(dialect_expression(a["default"]), _empty_scope())
                       for a in routine.in_args[len(args):]]
     args = [builder.coerce(a, t) for a, t in zip(list(args) + scope_defaults, routine.in_types, strict=True)]

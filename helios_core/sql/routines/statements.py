@@ -13,7 +13,7 @@ from helios_core.session import Result
 from helios_core.sql import embedded_sql, triggers_catalog
 from helios_core.sql.catalog_views.model import stable_oid
 from helios_core.sql.context import table_sql_columns
-from helios_core.sql.routines import definition, invoke, sql_language
+from helios_core.sql.routines import definition, invoke, polymorphic, sql_language
 from helios_core.sql.routines.definition import KIND, Routine
 
 _LANGUAGES = ("sql", "plpgsql")
@@ -47,6 +47,9 @@ def create(session: Any, a: dict) -> Result:
             raise FeatureNotSupported(f'language "{language}" is not supported')
         raise HeliosError(f'language "{language}" does not exist', sqlstate="42704")
     routine = Routine(record)
+    inputs = [a["type"] for a in routine.in_args]
+    for result in [record.get("returns") or "void", *(t for _, t in record.get("out_columns") or [])]:
+        polymorphic.check_result(result, inputs)
     if language == "sql":
         sql_language.check_body(routine)
     else:

@@ -13,6 +13,8 @@ from sqlglot.tokens import TokenType
 
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.frontends.postgres import dialect
+from helios_core.sql.routines.definition import type_spelling
+from helios_core.sql.user_aggregates import syntax as aggregate_syntax
 
 _MODES = {"IN": "i", "OUT": "o", "INOUT": "b", "VARIADIC": "v"}
 _STRINGS = (TokenType.STRING, TokenType.HEREDOC_STRING, TokenType.RAW_STRING, TokenType.NATIONAL_STRING)
@@ -47,17 +49,7 @@ def _span(c: Any, stop_words: set[str], stop_tokens: tuple = (TokenType.COMMA, T
 
 def _type_name(text: str) -> str:
     """A type as written, checked and spelled as format_type does (%TYPE is PL/pgSQL's only)."""
-    from helios_core.sql.routines.definition import resolve_type
-
-    if "%" in text:
-        raise FeatureNotSupported(f"type reference {text} is not supported in a routine signature")
-    written = text.strip()
-    if written.lower() in ("void", "trigger"):
-        return written.lower()
-    t = resolve_type(written)
-    name = t.sql_name()
-    # format_type's spelling where it reads back as the same type ("character" would be char(1))
-    return name if resolve_type(name) == t else written.lower()
+    return type_spelling(text)
 
 
 def _parameters(c: Any) -> list[dict]:
@@ -86,8 +78,6 @@ def _parameters(c: Any) -> list[dict]:
         default = None
         if c.accept("DEFAULT") or (c.cur is not None and c.cur.token_type == TokenType.EQ and c.accept_token()):
             default = _span(c, set())
-        if mode == "v":
-            raise FeatureNotSupported("VARIADIC parameters are not supported")
         out.append({"name": name, "type": _type_name(type_text), "mode": mode, "default": default})
         if c.cur is not None and c.cur.token_type == TokenType.COMMA:
             c.i += 1
@@ -99,7 +89,10 @@ def _parameters(c: Any) -> list[dict]:
 
 
 def parse_create(c: Any) -> Any:
-    """CREATE [OR REPLACE] FUNCTION|PROCEDURE name (params) [RETURNS ...] options... AS 'body'."""
+    """CREATE [OR REPLACE] FUNCTION|PROCEDURE name (params) [RETURNS ...] options... AS 'body'
+    (CREATE AGGREGATE: helios_core.sql.user_aggregates.syntax)."""
+    if (c.peek_word(3) if c.peek_word() == "OR" else c.peek_word()) == "AGGREGATE":
+        return aggregate_syntax.parse_create(c)
     c.expect("CREATE")
     replace = c.accept("OR", "REPLACE")
     if c.accept("PROCEDURE"):
@@ -202,14 +195,18 @@ def parse_alter(c: Any) -> Any:
     c.i += 1
     name = c.dotted_name()
     args = None
-    if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
+    if what == "aggregate":
+        args = [a["type"] for a in aggregate_syntax.parse_signature(c)[0]]
+    elif c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
         args = [a["type"] for a in _parameters(c) if a["mode"] in ("i", "b", "v")]
     changes: dict[str, Any] = {}
     if c.accept("OWNER", "TO"):
         changes["owner"] = c.name()
     elif c.accept("RENAME", "TO"):
         changes["rename"] = c.name()
-    elif c.word() in ("SET", "DEPENDS", "NO", "RESET"):
+    elif c.accept("SET", "SCHEMA"):
+        changes["schema"] = c.name()
+    elif c.word() in ("SET", "DEPENDS", "NO", "RESET") or what == "aggregate":
         raise FeatureNotSupported(f"ALTER {what.upper()} ... {c.word()} is not supported")
     else:
         record: dict[str, Any] = {}
@@ -222,6 +219,8 @@ def parse_alter(c: Any) -> Any:
 
 def parse_drop(c: Any) -> Any:
     """DROP FUNCTION|PROCEDURE|ROUTINE [IF EXISTS] name [(args)] [, ...] [CASCADE | RESTRICT]."""
+    if c.peek_word() == "AGGREGATE":
+        return aggregate_syntax.parse_drop(c)
     c.expect("DROP")
     what = c.word()
     c.i += 1
