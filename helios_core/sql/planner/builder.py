@@ -66,6 +66,7 @@ from helios_core.sql.planner.scalar import (
 from helios_core.sql.planner.system_columns import table_oid, virtual_table_oid, with_tableoid
 from helios_core.sql.routines import planner_calls
 from helios_core.sql.row_security import policies as rls_policies
+from helios_core.sql.user_aggregates import calls as user_aggregate_calls
 from helios_core.sql.windows import plan_window_operator
 
 QUERY_TYPES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values, exp.Subquery)
@@ -1445,6 +1446,9 @@ class Builder:
         else:
             name = _agg_name(node)
             label = name
+            user = user_aggregate_calls.aggregates_named(name) if isinstance(node, exp.Anonymous) else []
+            if user:  # CREATE AGGREGATE's: (DISTINCT args ORDER BY ...)
+                return self._user_agg_spec(name, user, list(node.expressions), scope, filt)
             if isinstance(node, exp.Anonymous):
                 args_ast = list(node.expressions)
             elif isinstance(node, exp.Count) and isinstance(node.this, exp.Star):
@@ -1487,6 +1491,21 @@ class Builder:
         rt = result_type(name, [a.type for a in args])
         return AggSpec(name=name, args=args, result_type=rt, distinct=distinct, filter=filt, order=order,
                        direct_args=direct, label=label or name)
+
+    def _user_agg_spec(self, name: str, candidates: list, args_ast: list[exp.Expression], scope: Scope,
+                       filt: Compiled | None) -> AggSpec:
+        order: list[tuple[Compiled, bool, bool | None]] = []
+        distinct = False
+        if args_ast and isinstance(args_ast[-1], exp.Order):
+            o = args_ast[-1]
+            args_ast[-1] = o.this
+            order = [(self.compile(it.this, scope), bool(it.args.get("desc")), _nulls_first(it)) for it in o.expressions]
+        if args_ast and isinstance(args_ast[0], exp.Distinct):
+            distinct = True
+            args_ast = list(args_ast[0].expressions) + args_ast[1:]
+        args, call, rt = user_aggregate_calls.compile_call(self, candidates, args_ast, scope)
+        return AggSpec(name=name, args=args, result_type=rt, distinct=distinct, filter=filt, order=order,
+                       label=name, user=call)
 
     # =================================================================== windows
     def plan_windows(self, op: Operator, scope: Scope, windows: list[exp.Window], sel: exp.Select

@@ -53,6 +53,7 @@ from helios_core.sql.functions.vec import Vec, length_of
 from helios_core.sql.object_privileges import check_execute
 from helios_core.sql.planner import named_arguments, row_compare, variadic_arguments
 from helios_core.sql.routines import planner_calls
+from helios_core.sql.user_aggregates import calls as user_aggregate_calls
 
 # PostgreSQL's functions named after a numeric type that do its casts (float8(int8) ...): the
 # argument types each takes; a quoted literal is cast too, as PostgreSQL makes typename('...') a cast
@@ -184,6 +185,8 @@ def is_aggregate_node(node: exp.Expression) -> bool:
         return not _is_window_fn(node)
     if isinstance(node, (exp.Anonymous, *_PLUGIN_AGG_NODES)) and _plugin_aggregate_call(node):
         return not _is_window_fn(node)
+    if isinstance(node, exp.Anonymous) and user_aggregate_calls.is_user_aggregate(str(node.this).lower()):
+        return not _is_window_fn(node)  # CREATE AGGREGATE's
     return False
 
 

@@ -31,7 +31,7 @@ def lookup(ctx: Any, name: str, arg_count: int) -> list[Routine]:
     if found and all(r.is_procedure for r in found):
         raise HeliosError(f"{found[0].signature()} is a procedure", sqlstate="42809",
                           hint="To call a procedure, use CALL.")
-    return [r for r in found if not r.is_procedure]
+    return [r for r in found if r.record["kind"] == "f"]
 
 
 def compile_call(compiler: Any, candidates: list[Routine], arg_asts: list[exp.Expression], scope: Any) -> Compiled:

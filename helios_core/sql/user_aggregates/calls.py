@@ -1,0 +1,188 @@
+"""A call of a user-defined aggregate in a query: plain, GROUP BY, FILTER, DISTINCT, ORDER BY
+inside the call, and OVER (a window's frame).
+
+The planner compiles the state function once as an expression over a row of
+(state, argument...) and the final function over (state [, argument...]). The executor gathers
+each group's rows in their order (the list path of ``helios_core.sql.aggregates``) and folds all
+groups at once: step k evaluates the state function over the k-th row of every group that has
+one, so a query with many groups costs as many evaluations as its largest group has rows.
+
+STRICT state functions follow PostgreSQL: a row with a NULL argument leaves the state as it is;
+without INITCOND the first row with no NULL argument becomes the state; once the state function
+returns NULL the state stays NULL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlglot import exp
+
+from helios_core.errors import FeatureNotSupported, HeliosError
+from helios_core.sql import types as T
+from helios_core.sql.catalog_views.functions import ACTIVE_SESSION
+from helios_core.sql.expr import Compiled, Field, Scope
+from helios_core.sql.functions.cast import cast
+from helios_core.sql.functions.vec import Vec
+from helios_core.sql.routines import definition, polymorphic
+from helios_core.sql.user_aggregates import support
+
+_STATE = "__agg_state"
+
+
+def _arg_name(i: int) -> str:
+    return f"__agg_arg{i}"
+
+
+def aggregates_named(name: str) -> list[definition.Routine]:
+    """The user aggregates ``name`` reaches along the session's search_path ([] outside a session)."""
+    session = ACTIVE_SESSION.get()
+    txn = getattr(getattr(session, "tx", None), "txn", None) if session is not None else None
+    if txn is None or not hasattr(session, "search_path"):
+        return []
+    return [r for r in definition.find(session, txn, name) if r.record["kind"] == "a"]
+
+
+def is_user_aggregate(name: str) -> bool:
+    return bool(aggregates_named(name))
+
+
+@attrs.define(eq=False)
+class AggregateCall:
+    """What the executor needs to compute one user aggregate call over groups of rows."""
+
+    transition: Compiled
+    final: Compiled | None
+    state_type: T.SqlType
+    result_type: T.SqlType
+    initial: Any  # the state's first value (INITCOND as a value of the state type), None for none
+    strict: bool
+    arg_types: list[T.SqlType]
+    final_extra: bool
+
+    def finish(self, ctx: Any, parents: np.ndarray, flat: list[pa.Array], ngroups: int) -> pa.Array:
+        """The aggregate of each group: row j of ``flat`` belongs to group ``parents[j]``, in order."""
+        counts = np.bincount(parents, minlength=ngroups) if len(parents) else np.zeros(ngroups, np.int64)
+        order = np.argsort(parents, kind="stable")
+        flat = [f.take(pa.array(order, pa.int64())) if len(f) else f for f in flat[:len(self.arg_types)]]
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if ngroups else np.zeros(0, np.int64)
+        state: list[Any] = [self.initial] * ngroups
+        no_value = np.full(ngroups, self.initial is None)
+        stype = self.state_type.arrow_type
+        for k in range(int(counts.max()) if ngroups and len(parents) else 0):
+            ctx.check_cancel()
+            groups = np.nonzero(counts > k)[0]
+            rows = pa.array(starts[groups] + k, pa.int64())
+            args_k = [f.take(rows) for f in flat]
+            current = [state[g] for g in groups]
+            if self.strict:
+                valid = np.ones(len(groups), bool)
+                for a in args_k:
+                    valid &= pc.is_valid(a).to_numpy(zero_copy_only=False)
+                first = valid & no_value[groups]
+                call = valid & ~no_value[groups] & np.array([s is not None for s in current], bool)
+            else:
+                first = np.zeros(len(groups), bool)
+                call = np.ones(len(groups), bool)
+            if first.any():
+                firsts = _values(args_k[0], self.arg_types[0], self.state_type)
+                for j in np.nonzero(first)[0]:
+                    state[groups[j]] = firsts[j]
+                no_value[groups[first]] = False
+            if call.any():
+                pick = pa.array(np.nonzero(call)[0], pa.int64())
+                batch = pa.RecordBatch.from_arrays(
+                    [pa.array([current[j] for j in pick.to_pylist()], stype), *(a.take(pick) for a in args_k)],
+                    names=[_STATE, *(_arg_name(i) for i in range(len(args_k)))])
+                out = self.transition.array(batch, ctx).to_pylist()
+                for j, v in zip(pick.to_pylist(), out, strict=True):
+                    state[groups[j]] = v
+        states = pa.array(state, stype)
+        if self.final is None:
+            return states
+        extra = [pa.nulls(ngroups, t.arrow_type) for t in self.arg_types] if self.final_extra else []
+        batch = pa.RecordBatch.from_arrays([states, *extra], names=[_STATE, *(_arg_name(i) for i in range(len(extra)))])
+        out = self.final.array(batch, ctx)
+        return out if out.type == self.result_type.arrow_type else pa.array(out.to_pylist(), self.result_type.arrow_type)
+
+
+def _values(arr: pa.Array, have: T.SqlType, want: T.SqlType) -> list[Any]:
+    if have == want:
+        return arr.to_pylist()
+    return cast(Vec(arr, have), want, context="assignment").array.to_pylist()
+
+
+def _choose(candidates: list[definition.Routine], types: list[T.SqlType]) -> tuple[definition.Routine, list[T.SqlType]]:
+    fits = []
+    for r in candidates:
+        fit = support._fits([a["type"] for a in r.in_args], types, definition.resolve_type) \
+            if not r.variadic else None
+        if fit is not None:
+            fits.append((fit[0] != types, definition.Routine(r.record, fit[1]), fit[0]))
+    if not fits:
+        sig = ", ".join(t.sql_name() for t in types)
+        raise HeliosError(f"function {candidates[0].name}({sig}) does not exist", sqlstate="42883",
+                          hint="No function matches the given name and argument types. You might need to add "
+                               "explicit type casts.")
+    fits.sort(key=lambda f: f[0])
+    return fits[0][1], fits[0][2]
+
+
+def compile_call(builder: Any, candidates: list[definition.Routine], arg_asts: list[exp.Expression], scope: Any
+                 ) -> tuple[list[Compiled], AggregateCall, T.SqlType]:
+    """(the arguments compiled, the call, its result type) for ``name(args)`` of a user aggregate."""
+    if len(arg_asts) == 1 and isinstance(arg_asts[0], exp.Star):
+        arg_asts = []
+    args = [builder.compile(a, scope) for a in arg_asts]
+    routine, wanted = _choose(candidates, [a.type for a in args])
+    agg = routine.record["aggregate"]
+    if agg.get("aggkind", "n") != "n":
+        raise FeatureNotSupported("ordered-set aggregates are not supported")
+    args = [a if w.name in polymorphic.PSEUDO or a.type == w else builder.coerce(a, w)
+            for a, w in zip(args, wanted, strict=True)]
+    types = [a.type for a in args]
+    state_type = routine.type_of(agg["stype"])
+    result_type = routine.type_of(routine.record["returns"])
+    session = ACTIVE_SESSION.get()
+    txn = session.tx.txn
+    sfunc = support.find(session, txn, agg["sfunc"], [state_type, *types])
+    fields = [Field(_STATE, state_type), *(Field(_arg_name(i), t) for i, t in enumerate(types))]
+    columns = [exp.column(f.name) for f in fields]
+    transition = _as(builder, builder.compile(sfunc.call_ast(columns), Scope(fields)), state_type)
+    final = None
+    if agg.get("finalfunc"):
+        extra = bool(agg.get("finalfunc_extra"))
+        ffunc = support.find(session, txn, agg["finalfunc"], [state_type, *(types if extra else [])])
+        ffields = fields if extra else fields[:1]
+        final = _as(builder, builder.compile(ffunc.call_ast(columns[:len(ffields)]), Scope(ffields)), result_type)
+    initial = None
+    if agg.get("initcond") is not None:
+        initial = cast(Vec(pa.array([agg["initcond"]], pa.string()), T.UNKNOWN, True), state_type,
+                       context="explicit").array.to_pylist()[0]
+    call = AggregateCall(transition=transition, final=final, state_type=state_type, result_type=result_type,
+                         initial=initial, strict=sfunc.strict, arg_types=types,
+                         final_extra=bool(agg.get("finalfunc_extra")))
+    return args, call, result_type
+
+
+def _as(builder: Any, c: Compiled, t: T.SqlType) -> Compiled:
+    return c if c.type == t else getattr(builder, "exprs", builder).cast_compiled(c, t, context="assignment")
+
+
+def over_frames(call: AggregateCall, ctx: Any, args: list[pa.Array], keep: np.ndarray | None, fs: np.ndarray,
+                fe: np.ndarray) -> pa.Array:
+    """The aggregate over each row's window frame, rows fs[i] .. fe[i]-1 of ``args`` (sorted)."""
+    n = len(fs)
+    sizes = (fe - fs).astype(np.int64)
+    parents = np.repeat(np.arange(n, dtype=np.int64), sizes)
+    idx = (np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+           + np.repeat(fs.astype(np.int64), sizes))
+    if keep is not None:
+        mask = keep[idx]
+        parents, idx = parents[mask], idx[mask]
+    taken = pa.array(idx, pa.int64())
+    return call.finish(ctx, parents, [a.take(taken) for a in args] or [pa.nulls(len(idx), pa.int8())], n)
