@@ -925,13 +925,15 @@ class SqlSession(Session):
 
             self.tx.statement_start()
             return identity_columns.add_identity(self, a)
-        if k in ("create_routine", "drop_routine", "alter_routine", "call", "do", "create_aggregate"):
+        if k in ("create_routine", "drop_routine", "alter_routine", "call", "do", "create_aggregate",
+                 "comment_aggregate"):
             self.tx.statement_start()
             if k in ("create_routine", "drop_routine", "alter_routine", "create_aggregate"):
                 self.tx.wrote_ddl = True
                 self.engine.bump_plan_generation()
-            if k == "create_aggregate":
-                return aggregate_statements.create(self, a)
+            if k in ("create_aggregate", "comment_aggregate"):
+                return (aggregate_statements.create if k == "create_aggregate" else aggregate_statements.comment)(
+                    self, a)
             run = {"create_routine": routine_statements.create, "drop_routine": routine_statements.drop,
                    "alter_routine": routine_statements.alter, "call": routine_statements.call,
                    "do": routine_statements.do}[k]

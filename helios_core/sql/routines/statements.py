@@ -17,7 +17,7 @@ from helios_core.sql.routines import definition, invoke, polymorphic, sql_langua
 from helios_core.sql.routines.definition import KIND, Routine
 
 _LANGUAGES = ("sql", "plpgsql")
-_NOUN = {"f": "function", "p": "procedure"}
+_NOUN = {"f": "function", "p": "procedure", "a": "function"}
 
 
 def _plpgsql() -> Any:
@@ -115,6 +115,11 @@ def drop(session: Any, a: dict) -> Result:
             raise HeliosError(f'{what} name "{name}" is not unique', sqlstate="42725",
                               hint="Specify the argument list to select the function unambiguously.")
         target = candidates[0]
+        if what == "aggregate" and target.record["kind"] != "a":
+            raise HeliosError(f"function {target.signature()} is not an aggregate", sqlstate="42809")
+        if what in ("function", "procedure") and target.record["kind"] == "a":
+            raise HeliosError(f"{target.signature()} is an aggregate function", sqlstate="42809",
+                              hint="Use DROP AGGREGATE to drop aggregate functions.")
         if what == "function" and target.is_procedure:
             raise HeliosError(f"{target.signature()} is not a function", sqlstate="42809")
         if what == "procedure" and not target.is_procedure:
@@ -127,14 +132,39 @@ def drop(session: Any, a: dict) -> Result:
                               hint="Use DROP ... CASCADE to drop the dependent objects too.")
         for table, trigger in users:
             triggers_catalog.remove(txn, table, trigger)
-        key = f"{target.schema}.{target.name}"
-        rest = [r for r in definition.overloads(txn, target.schema, target.name) if r is not target.record
-                and not definition.same_arguments(r, target.record)]
-        if rest:
-            txn.catalog_put(KIND, key, {"overloads": rest})
-        else:
-            txn.catalog_delete(KIND, key)
+        aggregates = _aggregates_using(txn, target)
+        if aggregates and not a["cascade"]:
+            raise HeliosError(f"cannot drop function {target.signature()} because other objects depend on it",
+                              sqlstate="2BP01", detail=f"function {aggregates[0].signature()} depends on function "
+                                                       f"{target.signature()}",
+                              hint="Use DROP ... CASCADE to drop the dependent objects too.")
+        for agg in aggregates:
+            notices.append(f"drop cascades to function {agg.signature()}")
+            _remove(txn, agg)
+        _remove(txn, target)
     return Result(command_tag=f"DROP {what.upper()}", notices=notices)
+
+
+def _remove(txn: Any, target: Routine) -> None:
+    key = f"{target.schema}.{target.name}"
+    rest = [r for r in definition.overloads(txn, target.schema, target.name) if r is not target.record
+            and not definition.same_arguments(r, target.record)]
+    if rest:
+        txn.catalog_put(KIND, key, {"overloads": rest})
+    else:
+        txn.catalog_delete(KIND, key)
+
+
+def _aggregates_using(txn: Any, target: Routine) -> list[Routine]:
+    """CREATE AGGREGATEs whose support functions include ``target`` (by its qualified name)."""
+    qualified = f"{target.schema}.{target.name}"
+    out = []
+    for value in txn.catalog_list(KIND).values():
+        for r in value.get("overloads") or []:
+            agg = r.get("aggregate") or {}
+            if r["kind"] == "a" and qualified in (agg.get("sfunc"), agg.get("finalfunc"), agg.get("combinefunc")):
+                out.append(Routine(r))
+    return out
 
 
 def alter(session: Any, a: dict) -> Result:
@@ -154,15 +184,23 @@ def alter(session: Any, a: dict) -> Result:
         raise HeliosError(f'{what} name "{name}" is not unique', sqlstate="42725",
                           hint="Specify the argument list to select the function unambiguously.")
     target = candidates[0]
+    if what == "aggregate" and target.record["kind"] != "a":
+        raise HeliosError(f"function {target.signature()} is not an aggregate", sqlstate="42809")
+    if what in ("function", "procedure") and target.record["kind"] == "a":
+        raise HeliosError(f"{target.signature()} is an aggregate function", sqlstate="42809",
+                          hint="Use ALTER AGGREGATE to change aggregate functions.")
     graph_owner = target.record.get("owner", "helios")
     graph = roles.role_graph(session.engine)
-    if not graph.is_superuser(session.user) and session.user != graph_owner:
+    superuser = graph.is_superuser(session.user)
+    if not superuser and not graph.has_privs_of(session.user, graph_owner):
         raise HeliosError(f"must be owner of {_NOUN[target.record['kind']]} {target.name}", sqlstate="42501")
     record = dict(target.record)
     changes = a["changes"]
     if "owner" in changes:
         if graph.get(changes["owner"]) is None:
             raise HeliosError(f'role "{changes["owner"]}" does not exist', sqlstate="42704")
+        if not superuser and not graph.is_member_of(session.user, changes["owner"]):
+            raise HeliosError(f'must be member of role "{changes["owner"]}"', sqlstate="42501")
         record["owner"] = changes["owner"]
     for key in ("volatility", "strict"):
         if key in changes:
@@ -170,18 +208,22 @@ def alter(session: Any, a: dict) -> Result:
     key = f"{target.schema}.{target.name}"
     rest = [r for r in definition.overloads(txn, target.schema, target.name)
             if not definition.same_arguments(r, target.record)]
-    if "rename" in changes:
-        new = changes["rename"]
-        others = definition.overloads(txn, target.schema, new)
+    if "rename" in changes or ("schema" in changes and changes["schema"] != target.schema):
+        new = changes.get("rename", target.name)
+        schema = changes.get("schema", target.schema)
+        if schema != target.schema and txn.catalog_get("schema", schema) is None and schema != "public":
+            raise HeliosError(f'schema "{schema}" does not exist', sqlstate="3F000")
+        others = definition.overloads(txn, schema, new)
         if any(definition.same_arguments(r, record) for r in others):
             raise HeliosError(f'function {new}({", ".join(a["type"] for a in target.in_args)}) already exists in '
-                              f'schema "{target.schema}"', sqlstate="42723")
+                              f'schema "{schema}"', sqlstate="42723")
         record["name"] = new
+        record["schema"] = schema
         if rest:
             txn.catalog_put(KIND, key, {"overloads": rest})
         else:
             txn.catalog_delete(KIND, key)
-        txn.catalog_put(KIND, f"{target.schema}.{new}", {"overloads": [*others, record]})
+        txn.catalog_put(KIND, f"{schema}.{new}", {"overloads": [*others, record]})
     else:
         txn.catalog_put(KIND, key, {"overloads": [*rest, record]})
     return Result(command_tag=f"ALTER {what.upper()}")

@@ -74,6 +74,10 @@ def _parameters(c: Any) -> list[dict]:
                 and nxt.text.upper() not in ("DEFAULT", "PRECISION", "VARYING", "WITH", "WITHOUT") \
                 and not (c.word() in ("DOUBLE", "CHARACTER", "BIT", "TIMESTAMP", "TIME", "INTERVAL")):
             name = c.name()
+            if mode == "i" and c.word() in _MODES and c.i + 1 < len(c.toks) and \
+                    c.toks[c.i + 1].token_type not in (TokenType.COMMA, TokenType.R_PAREN):
+                mode = _MODES[c.word()]  # "name VARIADIC type": PostgreSQL takes the mode after the name too
+                c.i += 1
         type_text = _span(c, {"DEFAULT"}, (TokenType.COMMA, TokenType.R_PAREN, TokenType.EQ))
         default = None
         if c.accept("DEFAULT") or (c.cur is not None and c.cur.token_type == TokenType.EQ and c.accept_token()):
@@ -215,6 +219,11 @@ def parse_alter(c: Any) -> Any:
     c.end()
     return dialect.Utility(kind="alter_routine", args={"what": what, "name": name, "args": args,
                                                       "changes": changes})
+
+
+def parse_comment(c: Any) -> Any:
+    """COMMENT ON AGGREGATE (helios_core.sql.user_aggregates.syntax)."""
+    return aggregate_syntax.parse_comment(c)
 
 
 def parse_drop(c: Any) -> Any:

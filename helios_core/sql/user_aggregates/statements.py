@@ -22,6 +22,7 @@ from helios_core.sql.catalog_views.model import stable_oid
 from helios_core.sql.functions.cast import cast
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.routines import definition, polymorphic
+from helios_core.sql.routines import notices as routine_notices
 from helios_core.sql.routines.definition import KIND, Routine
 from helios_core.sql.routines.definition import type_spelling as _type_name
 from helios_core.sql.routines.statements import _split
@@ -40,9 +41,14 @@ def _type(text: str) -> str:
 def create(session: Any, a: dict) -> Result:
     txn = session.tx.current()
     schema, name = _split(session, txn, a["name"])
-    notices = [warning(w, "01000") for w in a["warnings"]]
+    for w in a["warnings"]:  # sent before the statement's error too
+        routine_notices.emit(session, warning(w, "01000"))
     opts = dict(a["options"])
     args = a["args"]
+    if "stype" not in opts:
+        raise _error("aggregate stype must be specified")
+    if "sfunc" not in opts:
+        raise _error("aggregate sfunc must be specified")
     if args is None:  # CREATE AGGREGATE name (BASETYPE = ..., ...)
         base = opts.pop("basetype", None)
         if base is None:
@@ -51,10 +57,6 @@ def create(session: Any, a: dict) -> Result:
             {"name": None, "type": _type(base), "mode": "i", "default": None}]
     elif "basetype" in opts:
         raise _error("basetype is redundant with aggregate input type specification")
-    if "stype" not in opts:
-        raise _error("aggregate stype must be specified")
-    if "sfunc" not in opts:
-        raise _error("aggregate sfunc must be specified")
     if ("serialfunc" in opts) != ("deserialfunc" in opts):
         raise _error("must specify both or neither of serialization and deserialization functions")
     if "msfunc" in opts or "minvfunc" in opts or "mstype" in opts:
@@ -136,7 +138,7 @@ def create(session: Any, a: dict) -> Result:
                             "finalfunc_modify": modify.get("finalfunc_modify", "read_only")[0],
                             "aggkind": aggkind, "direct_args": direct or 0}}
     _store(txn, record, a["replace"])
-    return Result(command_tag="CREATE AGGREGATE", notices=notices)
+    return Result(command_tag="CREATE AGGREGATE")
 
 
 def _flag(text: str) -> bool:
@@ -192,3 +194,21 @@ def _store(txn: Any, record: dict, replace: bool) -> None:
     if record.get("oid") is None:
         record["oid"] = stable_oid("function", f"{schema}.{name}({len(existing)},{signature})")
     txn.catalog_put(KIND, f"{schema}.{name}", {"overloads": [*existing, record]})
+
+
+def comment(session: Any, a: dict) -> Result:
+    """COMMENT ON AGGREGATE: kept in catalog kind "comment" under "aggregate:schema.name(types)"."""
+    txn = session.tx.current()
+    wanted = [definition.resolve_type(t).sql_name() for t in a["args"]]
+    found = [r for r in definition.find(session, txn, a["name"], len(wanted)) if r.record["kind"] == "a"
+             and [t.sql_name() for t in r.in_types] == wanted]
+    if not found:
+        label = ", ".join(a["args"]) if a["args"] else "*"
+        raise HeliosError(f"aggregate {a['name']}({label}) does not exist", sqlstate="42883")
+    key = f"aggregate:{found[0].schema}.{found[0].signature()}"
+    if a["text"] is None:
+        if txn.catalog_get("comment", key) is not None:
+            txn.catalog_delete("comment", key)
+    else:
+        txn.catalog_put("comment", key, {"text": a["text"]})
+    return Result(command_tag="COMMENT")

@@ -76,17 +76,17 @@ def parse_signature(c: Any) -> tuple[list[dict], int | None]:
         c.i += 1
         return args, None
     while True:
-        if c.accept("ORDER", "BY"):
+        if c.cur is not None and c.cur.token_type == TokenType.ORDER_BY:
             if direct is not None:
                 c.fail()
             direct = len(args)
+            c.i += 1
         start = c.i
         depth = 0
         while c.cur is not None:
             t = c.cur
             if depth == 0 and (t.token_type in (TokenType.COMMA, TokenType.R_PAREN) or (
-                    t.token_type not in _STRINGS and t.token_type != TokenType.IDENTIFIER and t.text.upper() == "ORDER"
-                    and c.i > start)):
+                    t.token_type == TokenType.ORDER_BY and c.i > start)):
                 break
             depth = _depth_step(t, depth)
             c.i += 1
@@ -190,3 +190,15 @@ def parse_drop(c: Any) -> Any:
     c.end()
     return dialect.Utility(kind="drop_routine", args={"what": "aggregate", "targets": targets,
                                                       "if_exists": if_exists, "cascade": cascade})
+
+
+def parse_comment(c: Any) -> Any:
+    """COMMENT ON AGGREGATE name ( signature ) IS 'text' | NULL."""
+    c.expect("COMMENT", "ON", "AGGREGATE")
+    name = c.dotted_name()
+    args, _direct = parse_signature(c)
+    c.expect("IS")
+    text = None if c.accept("NULL") else c.string_any()
+    c.end()
+    return dialect.Utility(kind="comment_aggregate", args={"name": name, "args": [a["type"] for a in args],
+                                                          "text": text})
