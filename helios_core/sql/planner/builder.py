@@ -1429,6 +1429,10 @@ class Builder:
         order: list[tuple[Compiled, bool, bool | None]] = []
         direct: list[Any] = []
         distinct = False
+        if isinstance(node, exp.Dot):  # schema.aggregate(...): CREATE AGGREGATE's
+            name = f"{node.this.name}.{str(node.expression.this).lower()}"
+            return self._user_agg_spec(name, user_aggregate_calls.aggregates_named(name),
+                                       list(node.expression.expressions), scope, filt)
         if isinstance(node, exp.WithinGroup):
             fn = node.this
             name = _agg_name(fn)
@@ -1505,7 +1509,7 @@ class Builder:
             args_ast = list(args_ast[0].expressions) + args_ast[1:]
         args, call, rt = user_aggregate_calls.compile_call(self, candidates, args_ast, scope)
         return AggSpec(name=name, args=args, result_type=rt, distinct=distinct, filter=filt, order=order,
-                       label=name, user=call)
+                       label=name.split(".")[-1], user=call)
 
     # =================================================================== windows
     def plan_windows(self, op: Operator, scope: Scope, windows: list[exp.Window], sel: exp.Select

@@ -187,6 +187,10 @@ def is_aggregate_node(node: exp.Expression) -> bool:
         return not _is_window_fn(node)
     if isinstance(node, exp.Anonymous) and user_aggregate_calls.is_user_aggregate(str(node.this).lower()):
         return not _is_window_fn(node)  # CREATE AGGREGATE's
+    if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Anonymous) and isinstance(
+            node.this, exp.Identifier) and user_aggregate_calls.is_user_aggregate(
+            f"{node.this.name}.{str(node.expression.this).lower()}"):
+        return not _is_window_fn(node)  # schema.aggregate(...)
     return False
 
 

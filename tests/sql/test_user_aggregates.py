@@ -1,0 +1,143 @@
+"""CREATE AGGREGATE, polymorphic functions and ALTER ... RENAME/OWNER/SET SCHEMA through psycopg against
+a real ``helios serve``. Expected answers, messages and SQLSTATEs are PostgreSQL 15's."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+
+@pytest.fixture(scope="module")
+def db(pg_server):
+    with psycopg.connect(pg_server.pg_dsn(), autocommit=True) as c:
+        c.execute("create table agg_t (g int, x int, s text)")
+        c.execute("insert into agg_t values (1,1,'a'),(1,2,'b'),(1,null,'c'),(2,5,'d'),(2,5,'e'),(3,null,'f')")
+        yield c
+
+
+def rows(db, sql, *args):
+    return db.execute(sql, *args).fetchall()
+
+
+def error(db, sql) -> psycopg.Error:
+    with pytest.raises(psycopg.Error) as info:
+        db.execute(sql)
+    return info.value
+
+
+def test_state_function_builtin_strict_first_input_is_the_state(db):
+    db.execute("create aggregate agg_sum(int) (sfunc = int4pl, stype = int)")
+    assert rows(db, "select g, agg_sum(x) from agg_t group by g order by g") == [(1, 3), (2, 10), (3, None)]
+    assert rows(db, "select agg_sum(x), agg_sum(distinct x), agg_sum(x) filter (where g < 2) from agg_t") == [
+        (13, 8, 3)]
+    assert rows(db, "select agg_sum(x) from agg_t where false") == [(None,)]
+
+
+def test_sql_state_function_with_initcond_and_order_by_inside_the_call(db):
+    db.execute("create function agg_cat(text, text) returns text language sql as 'select $1 || $2'")
+    db.execute("create aggregate agg_concat(text) (sfunc = agg_cat, stype = text, initcond = '')")
+    assert rows(db, "select agg_concat(s order by s desc) from agg_t") == [("fedcba",)]
+    assert rows(db, "select g, agg_concat(s) from agg_t group by g order by g") == [(1, "abc"), (2, "de"), (3, "f")]
+    # not strict: a NULL input reaches the state function (and text || NULL is NULL)
+    assert rows(db, "select agg_concat(case when x = 2 then null else s end) from agg_t where g = 1") == [(None,)]
+
+
+def test_plpgsql_state_function_and_final_function(db):
+    db.execute("""create function agg_keep(acc int[], v int) returns int[] language plpgsql as $$
+                  begin return acc || v; end $$""")
+    db.execute("create function agg_len(int[]) returns int language sql as 'select cardinality($1)'")
+    db.execute("create aggregate agg_count_all(int) (sfunc = agg_keep, stype = int[], finalfunc = agg_len,"
+               " initcond = '{}')")
+    assert rows(db, "select agg_count_all(x) from agg_t") == [(6,)]
+
+
+def test_zero_argument_and_old_style_aggregates(db):
+    db.execute("create aggregate agg_cnt(*) (sfunc = int8inc, stype = int8, initcond = '0')")
+    db.execute("create aggregate agg_old (basetype = int4, sfunc1 = int4pl, stype1 = int4, initcond1 = '100')")
+    assert rows(db, "select agg_cnt(*), agg_old(x) from agg_t") == [(6, 113)]
+
+
+def test_polymorphic_aggregate_and_window_use(db):
+    db.execute("create function agg_first_t(anyarray, anyelement) returns anyarray as 'select $1 || $2' "
+               "language sql immutable")
+    db.execute("create function agg_first(anyarray) returns anyelement as 'select $1[1]' language sql strict")
+    db.execute("create aggregate agg_first_of(anyelement) (sfunc = agg_first_t, stype = anyarray, "
+               "finalfunc = agg_first)")
+    assert rows(db, "select agg_first_of(x) from generate_series(3, 5) x") == [(3,)]
+    assert rows(db, "select agg_first_of(s), pg_typeof(agg_first_of(s))::text from agg_t") == [("a", "text")]
+    assert rows(db, "select agg_sum(x) over (order by x) from generate_series(1, 4) x") == [(1,), (3,), (6,), (10,)]
+
+
+def test_create_aggregate_errors_are_postgresql_s(db):
+    e = error(db, "create aggregate agg_bad(*) (sfunc = agg_first_t, stype = anyarray)")
+    assert (e.sqlstate, e.diag.message_primary) == ("42P13", "cannot determine transition data type")
+    db.execute("create function agg_least(int8, int8) returns int8 language sql as 'select least($1, $2)'")
+    e = error(db, "create aggregate agg_bad(int4) (stype = int8, sfunc = agg_least)")
+    assert (e.sqlstate, e.diag.message_primary) == (
+        "42883", "function agg_least(bigint, bigint) requires run-time type coercion")
+    e = error(db, "create aggregate agg_bad(int) (stype = int, sfunc = no_such_fn)")
+    assert (e.sqlstate, e.diag.message_primary) == ("42883", "function no_such_fn(integer, integer) does not exist")
+    e = error(db, "create aggregate agg_bad(int) (stype = int, sfunc = int4pl, parallel = pear)")
+    assert e.diag.message_primary == 'parameter "parallel" must be SAFE, RESTRICTED, or UNSAFE'
+    e = error(db, "create aggregate agg_bad(float8) (stype = internal, sfunc = float8pl)")
+    assert e.sqlstate == "0A000"
+    e = error(db, "create or replace aggregate agg_len(int[]) (stype = int[], sfunc = array_cat)")
+    assert (e.sqlstate, e.diag.message_primary, e.diag.message_detail) == (
+        "42809", "cannot change routine kind", '"agg_len" is a function.')
+
+
+def test_catalog_rows_and_drop(db):
+    assert rows(db, "select prokind from pg_proc where proname = 'agg_sum'") == [("a",)]
+    e = error(db, "drop function agg_sum(int)")
+    assert (e.sqlstate, e.diag.message_primary) == ("42809", "agg_sum(integer) is an aggregate function")
+    db.execute("drop aggregate agg_sum(int)")
+    e = error(db, "select agg_sum(1)")
+    assert e.sqlstate == "42883"
+    e = error(db, "drop function agg_cat(text, text)")
+    assert e.sqlstate == "2BP01"
+    db.execute("drop function agg_cat(text, text) cascade")
+    assert rows(db, "select count(*) from pg_proc where proname = 'agg_concat'") == [(0,)]
+
+
+def test_polymorphic_functions_resolve_per_call(db):
+    db.execute("create function poly_pair(x anycompatible, y anycompatible) returns anycompatiblearray "
+               "language sql as 'select array[x, y]'")
+    assert rows(db, "select poly_pair(2, 4), pg_typeof(poly_pair(2, 4.5))::text") == [([2, 4], "numeric[]")]
+    db.execute("create function poly_first(x anyarray) returns anyelement language sql as 'select x[1]'")
+    assert rows(db, "select poly_first(array['p', 'q']), poly_first(array[7])") == [("p", 7)]
+    e = error(db, "create function poly_bad(int) returns anyelement language sql as 'select 1'")
+    assert (e.sqlstate, e.diag.message_primary, e.diag.message_detail) == (
+        "42P13", "cannot determine result data type",
+        ("A result of type anyelement requires at least one input of type anyelement, anyarray, anynonarray, "
+        "anyenum, anyrange, or anymultirange."))
+    db.execute("create function poly_same(anyelement, anyelement) returns anyelement language sql as 'select $1'")
+    e = error(db, "select poly_same(1, 'x'::text)")
+    assert (e.sqlstate, e.diag.message_primary) == ("42883", "function poly_same(integer, text) does not exist")
+    e = error(db, "select poly_same('a', 'b')")
+    assert (e.sqlstate, e.diag.message_primary) == (
+        "42804", "could not determine polymorphic type because input has type unknown")
+
+
+def test_variadic_parameters(db):
+    db.execute("create function vsum(variadic nums int[]) returns int language sql "
+               "as 'select sum(n)::int from unnest(nums) n'")
+    assert rows(db, "select vsum(1, 2, 3), vsum(variadic array[4, 5])") == [(6, 9)]
+
+
+def test_alter_rename_owner_set_schema(db):
+    db.execute("create schema agg_s2")
+    db.execute("create function alt_f(int) returns int language sql as 'select $1 + 1'")
+    db.execute("create aggregate alt_a (sfunc1 = int4pl, basetype = int4, stype1 = int4, initcond = 0)")
+    e = error(db, "alter aggregate alt_f(int) rename to alt_g")
+    assert (e.sqlstate, e.diag.message_primary) == ("42809", "function alt_f(integer) is not an aggregate")
+    db.execute("alter aggregate alt_a(int) rename to alt_b")
+    db.execute("alter aggregate alt_b(int) set schema agg_s2")
+    assert rows(db, "select agg_s2.alt_b(x) from agg_t") == [(13,)]
+    db.execute("alter function alt_f(int) set schema agg_s2")
+    db.execute("create function alt_f(int) returns int language sql as 'select $1'")
+    e = error(db, "alter function alt_f(int) set schema agg_s2")
+    assert (e.sqlstate, e.diag.message_primary) == ("42723", 'function alt_f(integer) already exists in schema "agg_s2"')
+    db.execute("create role agg_other")
+    db.execute("alter function alt_f(int) owner to agg_other")
+    assert rows(db, "select r.rolname from pg_proc p join pg_roles r on r.oid = p.proowner "
+                    "where p.proname = 'alt_f' and p.pronamespace = 'public'::regnamespace") == [("agg_other",)]
