@@ -141,3 +141,11 @@ def test_alter_rename_owner_set_schema(db):
     db.execute("alter function alt_f(int) owner to agg_other")
     assert rows(db, "select r.rolname from pg_proc p join pg_roles r on r.oid = p.proowner "
                     "where p.proname = 'alt_f' and p.pronamespace = 'public'::regnamespace") == [("agg_other",)]
+
+
+def test_generate_subscripts_in_a_polymorphic_variadic_function(db):
+    assert rows(db, "select * from generate_subscripts(array[5, 6, 7], 1, true) g(i)") == [(3,), (2,), (1,)]
+    db.execute("create function my_least(variadic anyarray) returns anyelement language sql immutable strict "
+               "as 'select min($1[i]) from generate_subscripts($1, 1) g(i)'")
+    assert rows(db, "select my_least(10, 1, 20), my_least(1.1, 0.22), my_least(variadic array[]::int[])") == [
+        (1, __import__("decimal").Decimal("0.22"), None)]
