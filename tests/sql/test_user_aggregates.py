@@ -149,3 +149,20 @@ def test_generate_subscripts_in_a_polymorphic_variadic_function(db):
                "as 'select min($1[i]) from generate_subscripts($1, 1) g(i)'")
     assert rows(db, "select my_least(10, 1, 20), my_least(1.1, 0.22), my_least(variadic array[]::int[])") == [
         (1, __import__("decimal").Decimal("0.22"), None)]
+
+
+def test_pg_aggregate_rows_and_pseudo_type_names(db):
+    db.execute("create aggregate agg_any_count(\"any\") (sfunc = int8inc_any, stype = int8, initcond = '0')")
+    assert rows(db, "select agg_any_count(x) from (values (1), (null), (3)) v(x)") == [(2,)]
+    assert rows(db, "select a.aggkind, a.aggtranstype::regtype::text, a.agginitval from pg_aggregate a "
+                    "join pg_proc p on p.oid = a.aggfnoid where p.proname = 'agg_any_count'") == [("n", "bigint", "0")]
+    assert rows(db, "select prorettype::regtype::text, proargtypes::text from pg_proc where proname = 'agg_first'"
+                ) == [("anyelement", "2277")]
+
+
+def test_overloads_differing_only_in_defaults_are_ambiguous(db):
+    db.execute("create function dflt(int = 1, int = 2) returns int language sql as 'select 2'")
+    db.execute("create function dflt(int = 1, int = 2, int = 3) returns int language sql as 'select 3'")
+    e = error(db, "select dflt(1)")
+    assert (e.sqlstate, e.diag.message_primary) == ("42725", "function dflt(integer) is not unique")
+    assert rows(db, "select dflt(1, 2, 3)") == [(3,)]

@@ -36,6 +36,7 @@ from helios_core.sql.catalog_views.registry import catalog_table, static_table
 from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.row_security import catalog_rows as rls_catalog
 from helios_core.sql.triggers import catalog_rows
+from helios_core.sql.user_aggregates import catalog_rows as aggregate_catalog
 
 PG = "pg_catalog"
 
@@ -869,7 +870,13 @@ static_table(PG, "pg_amop", """oid oid, amopfamily oid, amoplefttype oid, amopri
 static_table(PG, "pg_amproc", """oid oid, amprocfamily oid, amproclefttype oid, amprocrighttype oid,
     amprocnum int2, amproc regproc""")
 static_table(PG, "pg_opfamily", "oid oid, opfmethod oid, opfname name, opfnamespace oid, opfowner oid")
-static_table(PG, "pg_aggregate", "aggfnoid oid, aggkind \"char\", aggnumdirectargs int2, aggtransfn oid")
+
+
+@catalog_table(PG, "pg_aggregate", aggregate_catalog.COLUMNS)
+def pg_aggregate(model: CatalogModel) -> list[tuple]:
+    return aggregate_catalog.rows(model.txn)
+
+
 static_table(PG, "pg_statistic_ext_data", "stxoid oid, stxdinherit bool")
 static_table(PG, "pg_prepared_xacts", """transaction int8, gid text, prepared timestamptz, owner name,
     database name""")

@@ -196,7 +196,17 @@ def choose(candidates: list[Routine], arg_types: list[T.SqlType]) -> Routine | N
         return out
 
     ranked = sorted(fitting, key=score, reverse=True)
-    return ranked[0] if score(ranked[0]) >= 0 else None
+    best = score(ranked[0])
+    if best < 0:
+        return None
+    tied = [r for r in ranked if score(r) == best]
+    n = len(arg_types)
+    if len(tied) > 1 and all(r.in_types[:n] == tied[0].in_types[:n] for r in tied):
+        # the same parameters for the arguments given, the rest defaults: PostgreSQL cannot choose either
+        raise HeliosError(f"function {tied[0].name}({', '.join(t.sql_name() for t in arg_types)}) is not unique",
+                          sqlstate="42725", hint="Could not choose a best candidate function. You might need to "
+                                                 "add explicit type casts.")
+    return ranked[0]
 
 
 def _numeric(t: T.SqlType) -> bool:

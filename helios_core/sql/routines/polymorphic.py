@@ -32,6 +32,8 @@ _OIDS = {"anyelement": 2283, "anyarray": 2277, "anynonarray": 2776, "anyenum": 3
          "anycompatiblenonarray": 5079, "anycompatiblerange": 5080, "anycompatiblemultirange": 4538,
          "any": 2276, "internal": 2281}
 PSEUDO = {name: T.SqlType(name=name, oid=oid, arrow_type=pa.null()) for name, oid in _OIDS.items()}
+for _pseudo in PSEUDO.values():
+    T.register_by_oid(_pseudo)
 # "any" is written quoted in signatures; format_type shows it so
 _SPELLING = {"any": '"any"'}
 
