@@ -118,7 +118,7 @@ def drop(session: Any, a: dict) -> Result:
         if what == "aggregate" and target.record["kind"] != "a":
             raise HeliosError(f"function {target.signature()} is not an aggregate", sqlstate="42809")
         if what in ("function", "procedure") and target.record["kind"] == "a":
-            raise HeliosError(f"{target.signature()} is an aggregate function", sqlstate="42809",
+            raise HeliosError(f'"{dotted}" is an aggregate function', sqlstate="42809",
                               hint="Use DROP AGGREGATE to drop aggregate functions.")
         if what == "function" and target.is_procedure:
             raise HeliosError(f"{target.signature()} is not a function", sqlstate="42809")
@@ -187,7 +187,7 @@ def alter(session: Any, a: dict) -> Result:
     if what == "aggregate" and target.record["kind"] != "a":
         raise HeliosError(f"function {target.signature()} is not an aggregate", sqlstate="42809")
     if what in ("function", "procedure") and target.record["kind"] == "a":
-        raise HeliosError(f"{target.signature()} is an aggregate function", sqlstate="42809",
+        raise HeliosError(f'"{a["name"]}" is an aggregate function', sqlstate="42809",
                           hint="Use ALTER AGGREGATE to change aggregate functions.")
     graph_owner = target.record.get("owner", "helios")
     graph = roles.role_graph(session.engine)

@@ -63,6 +63,9 @@ class AggregateCall:
     strict: bool
     arg_types: list[T.SqlType]
     final_extra: bool
+    # the scopes and trees the functions were compiled from: the compiler memoizes by their ids,
+    # which must not be reused by another call's while the plan lives
+    pinned: list = attrs.field(factory=list, repr=False)
 
     def finish(self, ctx: Any, parents: np.ndarray, flat: list[pa.Array], ngroups: int) -> pa.Array:
         """The aggregate of each group: row j of ``flat`` belongs to group ``parents[j]``, in order."""
@@ -106,8 +109,8 @@ class AggregateCall:
             return states
         extra = [pa.nulls(ngroups, t.arrow_type) for t in self.arg_types] if self.final_extra else []
         batch = pa.RecordBatch.from_arrays([states, *extra], names=[_STATE, *(_arg_name(i) for i in range(len(extra)))])
-        out = self.final.array(batch, ctx)
-        return out if out.type == self.result_type.arrow_type else pa.array(out.to_pylist(), self.result_type.arrow_type)
+        out = self.final.array(batch, ctx)  # a computed numeric keeps its display scale in its Arrow type
+        return out if self.final.type == self.result_type else pa.array(out.to_pylist(), self.result_type.arrow_type)
 
 
 def _values(arr: pa.Array, have: T.SqlType, want: T.SqlType) -> list[Any]:
@@ -152,20 +155,22 @@ def compile_call(builder: Any, candidates: list[definition.Routine], arg_asts: l
     sfunc = support.find(session, txn, agg["sfunc"], [state_type, *types])
     fields = [Field(_STATE, state_type), *(Field(_arg_name(i), t) for i, t in enumerate(types))]
     columns = [exp.column(f.name) for f in fields]
-    transition = _as(builder, builder.compile(sfunc.call_ast(columns), Scope(fields)), state_type)
+    pinned: list = [Scope(fields), sfunc.call_ast(columns)]
+    transition = _as(builder, builder.compile(pinned[1], pinned[0]), state_type)
     final = None
     if agg.get("finalfunc"):
         extra = bool(agg.get("finalfunc_extra"))
         ffunc = support.find(session, txn, agg["finalfunc"], [state_type, *(types if extra else [])])
         ffields = fields if extra else fields[:1]
-        final = _as(builder, builder.compile(ffunc.call_ast(columns[:len(ffields)]), Scope(ffields)), result_type)
+        pinned += [Scope(ffields), ffunc.call_ast([c.copy() for c in columns[:len(ffields)]])]
+        final = _as(builder, builder.compile(pinned[3], pinned[2]), result_type)
     initial = None
     if agg.get("initcond") is not None:
         initial = cast(Vec(pa.array([agg["initcond"]], pa.string()), T.UNKNOWN, True), state_type,
                        context="explicit").array.to_pylist()[0]
     call = AggregateCall(transition=transition, final=final, state_type=state_type, result_type=result_type,
                          initial=initial, strict=sfunc.strict, arg_types=types,
-                         final_extra=bool(agg.get("finalfunc_extra")))
+                         final_extra=bool(agg.get("finalfunc_extra")), pinned=pinned)
     return args, call, result_type
 
 

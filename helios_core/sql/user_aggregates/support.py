@@ -54,7 +54,7 @@ def _avg_final(a: list[exp.Expression]) -> exp.Expression:
     n = _idx(a[0], 1)
     return exp.Case(ifs=[exp.If(this=exp.EQ(this=n, expression=exp.Literal.number(0)), true=exp.Null())],
                     default=exp.Div(this=exp.Cast(this=_idx(a[0], 2), to=exp.DataType.build("numeric")),
-                                    expression=n))
+                                    expression=exp.Cast(this=n, to=exp.DataType.build("numeric"))))
 
 
 BUILTINS: dict[str, list[Builtin]] = {
@@ -164,7 +164,7 @@ def find(session: Any, txn: Any, name: str, actual: list[T.SqlType], *, what: st
             returns = polymorphic.substitute(b.returns, fit[1]) or T.type_from_name(b.returns)
             return Support(name=name, declared=b.args, returns=returns, strict=b.strict, builtin=b)
     if coerced:
-        raise HeliosError(f"function {name}({coerced}) requires run-time type coercion", sqlstate="42883")
+        raise HeliosError(f"function {name}({coerced}) requires run-time type coercion", sqlstate="42804")
     raise HeliosError(f"function {label} does not exist", sqlstate="42883")
 
 
