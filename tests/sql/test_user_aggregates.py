@@ -74,7 +74,7 @@ def test_create_aggregate_errors_are_postgresql_s(db):
     db.execute("create function agg_least(int8, int8) returns int8 language sql as 'select least($1, $2)'")
     e = error(db, "create aggregate agg_bad(int4) (stype = int8, sfunc = agg_least)")
     assert (e.sqlstate, e.diag.message_primary) == (
-        "42883", "function agg_least(bigint, bigint) requires run-time type coercion")
+        "42804", "function agg_least(bigint, bigint) requires run-time type coercion")
     e = error(db, "create aggregate agg_bad(int) (stype = int, sfunc = no_such_fn)")
     assert (e.sqlstate, e.diag.message_primary) == ("42883", "function no_such_fn(integer, integer) does not exist")
     e = error(db, "create aggregate agg_bad(int) (stype = int, sfunc = int4pl, parallel = pear)")
