@@ -89,7 +89,7 @@ def test_create_aggregate_errors_are_postgresql_s(db):
 def test_catalog_rows_and_drop(db):
     assert rows(db, "select prokind from pg_proc where proname = 'agg_sum'") == [("a",)]
     e = error(db, "drop function agg_sum(int)")
-    assert (e.sqlstate, e.diag.message_primary) == ("42809", "agg_sum(integer) is an aggregate function")
+    assert (e.sqlstate, e.diag.message_primary) == ("42809", '"agg_sum" is an aggregate function')
     db.execute("drop aggregate agg_sum(int)")
     e = error(db, "select agg_sum(1)")
     assert e.sqlstate == "42883"
