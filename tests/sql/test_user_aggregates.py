@@ -166,3 +166,30 @@ def test_overloads_differing_only_in_defaults_are_ambiguous(db):
     e = error(db, "select dflt(1)")
     assert (e.sqlstate, e.diag.message_primary) == ("42725", "function dflt(integer) is not unique")
     assert rows(db, "select dflt(1, 2, 3)") == [(3,)]
+
+
+def test_named_and_mixed_notation_with_defaults(db):
+    db.execute("create function nf(a int, b int, c int = 0, d int = 0) returns table (a int, b int, c int, d int) "
+               "language sql as 'select $1, $2, $3, $4'")
+    assert rows(db, "select * from nf(1, 2, d := 3)") == [(1, 2, 0, 3)]
+    assert rows(db, "select * from nf(b => 10, a => 20)") == [(20, 10, 0, 0)]
+    e = error(db, "select * from nf(10, b := 20, 30)")
+    assert (e.sqlstate, e.diag.message_primary) == ("42601", "positional argument cannot follow named argument")
+    e = error(db, "select * from nf(x := 10, b := 20)")
+    assert (e.sqlstate, e.diag.message_primary) == ("42883", "function nf(x => integer, b => integer) does not exist")
+    db.execute("create function nf2(a anyelement, b anyelement = null, flag bool = true) returns anyelement "
+               "language sql as 'select case when $3 then $1 else $2 end'")
+    assert rows(db, "select nf2(a := 'a'::text, flag := false), nf2(b => 'b'::text, a => 'a')") == [(None, "a")]
+
+
+def test_parameter_list_checks(db):
+    for sql, message in (
+            ("create function pc(a int, a int) returns int language sql as 'select 1'",
+             'parameter name "a" used more than once'),
+            ("create function pc(a int = 1, b int) returns int language sql as 'select 1'",
+             "input parameters after one with a default value must also have defaults"),
+            ("create function pc(out a int = 20) returns int language sql as 'select 1'",
+             "only input parameters can have default values")):
+        e = error(db, sql)
+        assert (e.sqlstate, e.diag.message_primary) == ("42P13", message)
+    db.execute("create function pc(a int, out a int) returns int language sql as 'select $1'")

@@ -1231,9 +1231,11 @@ class Builder:
         else:
             name, args = pg_function_call(node)
         scope = Scope([], outer=outer)
+        routines = [] if self.ctx.fn.has_function(name) else planner_calls.lookup(self.ctx, name, len(args))
+        if routines and planner_calls.is_named(args):
+            routines, args = planner_calls.positional(self, routines, args, scope)
         args = named_arguments.to_positional(name, args)
         qual = alias or name
-        routines = [] if self.ctx.fn.has_function(name) else planner_calls.lookup(self.ctx, name, len(args))
         if routines:  # CREATE FUNCTION's, in FROM
             op = planner_calls.table_function(self, routines, [], qual, col_aliases, ordinality, arg_asts=args,
                                               scope=scope)

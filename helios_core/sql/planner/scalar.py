@@ -1953,6 +1953,11 @@ class ScalarCompiler:
         return self.compile_call(name, args, scope)
 
     def compile_call(self, name: str, arg_asts: list[exp.Expression], scope: Scope) -> Compiled:
+        if planner_calls.is_named(arg_asts) and not self.F.has_function(name):
+            routines = planner_calls.lookup(self.ctx, name, len(arg_asts))  # CREATE FUNCTION's, named notation
+            if routines:
+                routines, arg_asts = planner_calls.positional(self, routines, arg_asts, scope)
+                return planner_calls.compile_call(self, routines, arg_asts, scope)
         arg_asts = named_arguments.to_positional(name, arg_asts)
         if arg_asts and isinstance(arg_asts[-1], exp.Variadic) and not self.F.has_function(name):
             routines = planner_calls.lookup(self.ctx, name, len(arg_asts))  # a VARIADIC parameter's array

@@ -34,6 +34,54 @@ def lookup(ctx: Any, name: str, arg_count: int) -> list[Routine]:
     return [r for r in found if r.record["kind"] == "f"]
 
 
+def is_named(args: list[exp.Expression]) -> bool:
+    return any(isinstance(a, (exp.Kwarg, exp.PropertyEQ)) for a in args)
+
+
+def positional(compiler: Any, candidates: list[Routine], args: list[exp.Expression], scope: Any
+               ) -> tuple[list[Routine], list[exp.Expression]]:
+    """A call in named or mixed notation (``f(1, c => 2)``) as positional arguments, parameters left
+    out taking their defaults; the routines whose parameter names fit (PostgreSQL's errors otherwise)."""
+    seen: set[str] = set()
+    named: dict[str, exp.Expression] = {}
+    plain: list[exp.Expression] = []
+    for a in args:
+        if isinstance(a, (exp.Kwarg, exp.PropertyEQ)):
+            key = a.this.name
+            if key in seen:
+                raise HeliosError(f'argument name "{key}" used more than once', sqlstate="42601")
+            seen.add(key)
+            named[key] = a.expression
+        elif named:
+            raise HeliosError("positional argument cannot follow named argument", sqlstate="42601")
+        else:
+            plain.append(a)
+    fits = []
+    for r in candidates:
+        names = [a.get("name") for a in r.in_args]
+        if r.variadic or any(k not in names or names.index(k) < len(plain) for k in named):
+            continue
+        last = max([len(plain) - 1, *(names.index(k) for k in named)])
+        out = list(plain)
+        for i in range(len(plain), last + 1):
+            if names[i] in named:
+                out.append(named[names[i]])
+            elif r.in_args[i].get("default") is not None:
+                out.append(dialect_expression(r.in_args[i]["default"]))
+            else:
+                break
+        else:
+            fits.append((r, out))
+    if not fits:
+        shown = [compiler.compile(a, scope).type.sql_name() for a in plain]
+        shown += [f"{k} => {compiler.compile(v, scope).type.sql_name()}" for k, v in named.items()]
+        raise definition.UndefinedFunction(
+            f"function {candidates[0].name}({', '.join(shown)}) does not exist",
+            hint="No function matches the given name and argument types. You might need to add explicit type casts.")
+    longest = max(len(o) for _, o in fits)
+    return [r for r, o in fits if len(o) == longest], next(o for _, o in fits if len(o) == longest)
+
+
 def compile_call(compiler: Any, candidates: list[Routine], arg_asts: list[exp.Expression], scope: Any) -> Compiled:
     """The expression of a call to a user function (``compiler`` is the planner's ScalarCompiler)."""
     routine, arg_asts, args = _choose_with_variadic(compiler, candidates, arg_asts, scope)

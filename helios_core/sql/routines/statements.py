@@ -46,6 +46,7 @@ def create(session: Any, a: dict) -> Result:
         if language in ("c", "internal", "plpython3u", "plperl", "pltcl", "plv8"):
             raise FeatureNotSupported(f'language "{language}" is not supported')
         raise HeliosError(f'language "{language}" does not exist', sqlstate="42704")
+    _check_parameters(record["args"])
     routine = Routine(record)
     inputs = [a["type"] for a in routine.in_args]
     for result in [record.get("returns") or "void", *(t for _, t in record.get("out_columns") or [])]:
@@ -76,6 +77,26 @@ def create(session: Any, a: dict) -> Result:
         record["oid"] = stable_oid("function", f"{schema}.{name}({len(existing)},{routine.signature()})")
     txn.catalog_put(KIND, f"{schema}.{name}", {"overloads": [*existing, record]})
     return Result(command_tag=f"CREATE {noun.upper()}")
+
+
+def _check_parameters(args: list[dict]) -> None:
+    """PostgreSQL's checks of a parameter list (42P13): names unique among the inputs and among the
+    outputs, defaults only on inputs and on every input after the first that has one."""
+    for side in (("i", "b", "v"), ("o", "b")):
+        names = [a["name"] for a in args if a["mode"] in side and a.get("name")]
+        for n in names:
+            if names.count(n) > 1:
+                raise HeliosError(f'parameter name "{n}" used more than once', sqlstate="42P13")
+    defaulted = False
+    for a in args:
+        if a.get("default") is not None and a["mode"] == "o":
+            raise HeliosError("only input parameters can have default values", sqlstate="42P13")
+        if a["mode"] in ("i", "b", "v"):
+            if a.get("default") is not None:
+                defaulted = True
+            elif defaulted:
+                raise HeliosError("input parameters after one with a default value must also have defaults",
+                                  sqlstate="42P13")
 
 
 def _returns_table_row(session: Any, txn: Any, record: dict) -> None:
