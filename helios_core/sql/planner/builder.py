@@ -1232,14 +1232,20 @@ class Builder:
             name, args = pg_function_call(node)
         scope = Scope([], outer=outer)
         routines = [] if self.ctx.fn.has_function(name) else planner_calls.lookup(self.ctx, name, len(args))
-        if routines and planner_calls.is_named(args):
-            routines, args = planner_calls.positional(self, routines, args, scope)
+        if routines:  # CREATE FUNCTION's, in FROM
+            try:
+                if planner_calls.is_named(args):
+                    routines, args = planner_calls.positional(self, routines, args, scope)
+                op = planner_calls.table_function(self, routines, [], alias or name, col_aliases, ordinality,
+                                                  arg_asts=args, scope=scope)
+            except HeliosError as e:  # "function f(...) does not exist" points at the call, as in PostgreSQL
+                start = node.meta.get("start") if node.meta else None
+                if e.position is None and isinstance(start, int) and e.message.startswith(f"function {name}("):
+                    e.position = start + 1
+                raise
+            return Item(op, {alias or name})
         args = named_arguments.to_positional(name, args)
         qual = alias or name
-        if routines:  # CREATE FUNCTION's, in FROM
-            op = planner_calls.table_function(self, routines, [], qual, col_aliases, ordinality, arg_asts=args,
-                                              scope=scope)
-            return Item(op, {qual})
         compiled = [self.compile(a, scope) for a in args]
         op = FunctionScan.make(self, name, compiled, qual, col_aliases, ordinality=ordinality, col_types=col_types)
         return Item(op, {qual})

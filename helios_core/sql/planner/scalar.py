@@ -331,7 +331,7 @@ class ScalarCompiler:
             return self._compile_node(node, scope)
         except HeliosError as e:
             # "function f(...) does not exist" points at the call, as in PostgreSQL
-            if e.sqlstate == "42883" and e.position is None and node.meta and isinstance(node, exp.Func) and \
+            if e.sqlstate in ("42883", "42725") and e.position is None and node.meta and isinstance(node, exp.Func) and \
                     e.message.startswith(f"function {_call_name(node)}("):
                 start = node.meta.get("start")
                 e.position = start + 1 if isinstance(start, int) else None
