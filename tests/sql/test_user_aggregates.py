@@ -193,3 +193,15 @@ def test_parameter_list_checks(db):
         e = error(db, sql)
         assert (e.sqlstate, e.diag.message_primary) == ("42P13", message)
     db.execute("create function pc(a int, out a int) returns int language sql as 'select $1'")
+
+
+def test_polymorphic_default_and_replacement_checks(db):
+    db.execute("create function pd(anyelement = 'World'::text) returns text language sql "
+               "as 'select ''Hello, '' || $1::text'")
+    assert rows(db, "select pd(), pd(0)") == [("Hello, World", "Hello, 0")]
+    db.execute("create function pr(a int, c numeric = null) returns numeric language sql as 'select $2'")
+    e = error(db, "create or replace function pr(a int, x numeric = null) returns numeric language sql as 'select $2'")
+    assert (e.sqlstate, e.diag.message_primary, e.diag.message_hint) == (
+        "42P13", 'cannot change name of input parameter "c"', "Use DROP FUNCTION pr(integer,numeric) first.")
+    e = error(db, "create or replace function pr(a int, c numeric) returns numeric language sql as 'select $2'")
+    assert e.diag.message_primary == "cannot remove parameter defaults from existing function"

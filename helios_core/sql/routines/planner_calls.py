@@ -18,7 +18,7 @@ from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.sql import types as T
 from helios_core.sql.expr import Compiled, Field
 from helios_core.sql.functions.vec import Vec
-from helios_core.sql.routines import definition, invoke, sql_language
+from helios_core.sql.routines import definition, invoke, polymorphic, sql_language
 from helios_core.sql.routines.definition import Routine
 
 
@@ -89,6 +89,7 @@ def compile_call(compiler: Any, candidates: list[Routine], arg_asts: list[exp.Ex
         raise FeatureNotSupported(f"calling set-returning function {routine.name}() in an expression is not "
                                   "supported", hint="Call it in FROM: SELECT * FROM f(...).")
     args = _with_defaults(compiler, routine, args, scope)
+    routine = _bound_with_defaults(routine, args)
     args = [compiler.coerce(a, t) for a, t in zip(args, routine.in_types, strict=True)]
     inlined = _inline(compiler, routine, arg_asts, scope)
     if inlined is not None:
@@ -96,6 +97,16 @@ def compile_call(compiler: Any, candidates: list[Routine], arg_asts: list[exp.Ex
     ret = routine.return_type
     assert ret is not None
     return Compiled(ret, _per_row(routine, args, ret), label=f"{routine.name}(...)")
+
+
+def _bound_with_defaults(routine: Routine, args: list[Compiled]) -> Routine:
+    """A polymorphic routine bound again once defaults fill the arguments left out (their types count)."""
+    declared = [a["type"] for a in routine.in_args]
+    if len(args) == len(routine.in_args) and any(polymorphic.is_polymorphic(d) for d in declared):
+        bound = polymorphic.bind(declared, [a.type for a in args])
+        if bound is not None:
+            return Routine(routine.record, bound)
+    return routine
 
 
 def _choose_with_variadic(compiler: Any, candidates: list[Routine], arg_asts: list[exp.Expression], scope: Any
@@ -224,6 +235,7 @@ def table_function(builder: Any, candidates: list[Routine], args: list[Compiled]
             raise definition.UndefinedFunction(f"function {candidates[0].name} does not exist")
     scope_defaults = [builder.compile(dialect_expression(a["default"]), _empty_scope())
                       for a in routine.in_args[len(args):]]
+    routine = _bound_with_defaults(routine, list(args) + scope_defaults)
     args = [builder.coerce(a, t) for a, t in zip(list(args) + scope_defaults, routine.in_types, strict=True)]
     if routine.out_columns:
         out = routine.out_columns

@@ -69,6 +69,7 @@ def create(session: Any, a: dict) -> Result:
                 record["returns"], record["returns_set"], record["out_columns"]):
             raise HeliosError("cannot change return type of existing function", sqlstate="42P13",
                               hint=f"Use DROP FUNCTION {name}(...) first.")
+        _check_replacement(Routine(old), routine)
         record["oid"] = old.get("oid")
         record["owner"] = old.get("owner", record["owner"])
         existing = [r for r in existing if r is not old]
@@ -77,6 +78,17 @@ def create(session: Any, a: dict) -> Result:
         record["oid"] = stable_oid("function", f"{schema}.{name}({len(existing)},{routine.signature()})")
     txn.catalog_put(KIND, f"{schema}.{name}", {"overloads": [*existing, record]})
     return Result(command_tag=f"CREATE {noun.upper()}")
+
+
+def _check_replacement(old: Routine, new: Routine) -> None:
+    """CREATE OR REPLACE keeps the input parameters' names and defaults (42P13 otherwise)."""
+    drop = f"Use DROP FUNCTION {old.name}({','.join(t.sql_name() for t in old.in_types)}) first."
+    for was, now in zip(old.in_args, new.in_args, strict=False):
+        if was.get("name") and was.get("name") != now.get("name"):
+            raise HeliosError(f'cannot change name of input parameter "{was["name"]}"', sqlstate="42P13", hint=drop)
+    if sum(a.get("default") is not None for a in new.in_args) < sum(a.get("default") is not None
+                                                                    for a in old.in_args):
+        raise HeliosError("cannot remove parameter defaults from existing function", sqlstate="42P13", hint=drop)
 
 
 def _check_parameters(args: list[dict]) -> None:
