@@ -90,6 +90,10 @@ def create(session: Any, a: dict) -> Result:
     if stype.name == "internal":
         support.refuse_internal(stype)
     if aggkind != "n":
+        probe = {"kind": "a", "args": args, "schema": schema, "name": name, "aggregate": {"aggkind": aggkind}}
+        for old in definition.overloads(txn, schema, name):
+            if a["replace"] and definition.same_arguments(old, probe):
+                _check_kind(old, probe)
         raise FeatureNotSupported("ordered-set and hypothetical-set aggregates (ORDER BY in the signature) "
                                   "are not supported")
     sfunc = support.find(session, txn, _fname(opts["sfunc"]), [stype, *input_types])
@@ -171,6 +175,15 @@ def _check_initcond(text: str, stype: Any) -> None:
     cast(Vec(pa.array([text], pa.string()), T.UNKNOWN, True), stype, context="explicit")
 
 
+def _check_kind(old: dict, record: dict) -> None:
+    """OR REPLACE cannot turn a function into an aggregate, nor one kind of aggregate into another."""
+    if old["kind"] != "a" or old["aggregate"].get("aggkind", "n") != record["aggregate"]["aggkind"]:
+        kind = {"f": "a function", "p": "a procedure"}.get(old["kind"]) or {
+            "n": "an ordinary aggregate function", "o": "an ordered-set aggregate",
+            "h": "a hypothetical-set aggregate"}[old["aggregate"].get("aggkind", "n")]
+        raise HeliosError("cannot change routine kind", sqlstate="42809", detail=f'"{record["name"]}" is {kind}.')
+
+
 def _store(txn: Any, record: dict, replace: bool) -> None:
     schema, name = record["schema"], record["name"]
     existing = definition.overloads(txn, schema, name)
@@ -180,11 +193,7 @@ def _store(txn: Any, record: dict, replace: bool) -> None:
         old = same[0]
         if not replace:
             raise HeliosError(f'function "{name}" already exists with same argument types', sqlstate="42723")
-        if old["kind"] != "a" or old["aggregate"].get("aggkind", "n") != record["aggregate"]["aggkind"]:
-            kind = {"f": "a function", "p": "a procedure"}.get(old["kind"]) or {
-                "n": "an ordinary aggregate function", "o": "an ordered-set aggregate",
-                "h": "a hypothetical-set aggregate"}[old["aggregate"].get("aggkind", "n")]
-            raise HeliosError("cannot change routine kind", sqlstate="42809", detail=f'"{name}" is {kind}.')
+        _check_kind(old, record)
         if old.get("returns") != record["returns"]:
             raise HeliosError("cannot change return type of existing function", sqlstate="42P13",
                               hint=f"Use DROP AGGREGATE {signature} first.")
