@@ -205,3 +205,9 @@ def test_polymorphic_default_and_replacement_checks(db):
         "42P13", 'cannot change name of input parameter "c"', "Use DROP FUNCTION pr(integer,numeric) first.")
     e = error(db, "create or replace function pr(a int, c numeric) returns numeric language sql as 'select $2'")
     assert e.diag.message_primary == "cannot remove parameter defaults from existing function"
+
+
+def test_one_expression_sql_functions_over_columns_are_inlined(db):
+    db.execute("create function inl_add(int, int) returns int language sql immutable as 'select $1 + $2'")
+    plan = [r[0] for r in rows(db, "explain verbose select inl_add(x, 1) from agg_t")]
+    assert "  Output: (x + 1)" in plan  # as PostgreSQL's plan shows it: the body in place of the call

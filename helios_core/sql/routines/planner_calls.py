@@ -186,9 +186,12 @@ def _inline(compiler: Any, routine: Routine, arg_asts: list[exp.Expression], sco
             return argument(names[node.name])
         return node
 
-    body = expr.copy().transform(swap)
-    if any(isinstance(n, exp.Column) for n in body.find_all(exp.Column)):
+    def parameter(node: exp.Column) -> bool:
+        return node.name in names and (not node.table or node.table == routine.name)
+
+    if any(not parameter(n) for n in expr.find_all(exp.Column)):
         return None  # a name that is no parameter: let the per-row path report it as PostgreSQL would
+    body = expr.copy().transform(swap)
     compiled = compiler.compile(body, scope)
     ret = routine.return_type
     assert ret is not None
