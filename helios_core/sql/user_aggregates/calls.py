@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError
+from helios_core.sql import functions
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.functions import ACTIVE_SESSION
 from helios_core.sql.expr import Compiled, Field, Scope
@@ -39,7 +40,10 @@ def _arg_name(i: int) -> str:
 
 
 def aggregates_named(name: str) -> list[definition.Routine]:
-    """The user aggregates ``name`` reaches along the session's search_path ([] outside a session)."""
+    """The user aggregates ``name`` reaches along the session's search_path ([] outside a session,
+    and for the name of a built-in function, which calls reach first)."""
+    if "." not in name and functions.has_function(name):
+        return []
     session = ACTIVE_SESSION.get()
     txn = getattr(getattr(session, "tx", None), "txn", None) if session is not None else None
     if txn is None or not hasattr(session, "search_path"):
