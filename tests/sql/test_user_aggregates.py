@@ -211,3 +211,14 @@ def test_one_expression_sql_functions_over_columns_are_inlined(db):
     db.execute("create function inl_add(int, int) returns int language sql immutable as 'select $1 + $2'")
     plan = [r[0] for r in rows(db, "explain verbose select inl_add(x, 1) from agg_t")]
     assert "  Output: (x + 1)" in plan  # as PostgreSQL's plan shows it: the body in place of the call
+
+
+def test_user_aggregate_errors_point_at_the_call(db):
+    db.execute("create function agg_p3(int8, int8, int8) returns int8 language sql strict as 'select $1 + $2 + $3'")
+    db.execute("create aggregate agg_pair(int8, int8) (sfunc = agg_p3, stype = int8, initcond = '0')")
+    assert rows(db, "select g, agg_pair(x, g) from agg_t group by g having agg_pair(x, g) > 5 order by g") == [
+        (2, 14)]
+    e = error(db, "select agg_pair(x) from agg_t")
+    assert (e.sqlstate, e.diag.statement_position) == ("42883", "8")
+    e = error(db, "select agg_pair(agg_pair(x, g), 1) from agg_t")
+    assert (e.sqlstate, e.diag.message_primary) == ("42803", "aggregate function calls cannot be nested")

@@ -1439,7 +1439,7 @@ class Builder:
         distinct = False
         if isinstance(node, exp.Dot):  # schema.aggregate(...): CREATE AGGREGATE's
             name = f"{node.this.name}.{str(node.expression.this).lower()}"
-            return self._user_agg_spec(name, user_aggregate_calls.aggregates_named(name),
+            return self._user_agg_spec(node, name, user_aggregate_calls.aggregates_named(name),
                                        list(node.expression.expressions), scope, filt)
         if isinstance(node, exp.WithinGroup):
             fn = node.this
@@ -1460,7 +1460,7 @@ class Builder:
             label = name
             user = user_aggregate_calls.aggregates_named(name) if isinstance(node, exp.Anonymous) else []
             if user:  # CREATE AGGREGATE's: (DISTINCT args ORDER BY ...)
-                return self._user_agg_spec(name, user, list(node.expressions), scope, filt)
+                return self._user_agg_spec(node, name, user, list(node.expressions), scope, filt)
             if isinstance(node, exp.Anonymous):
                 args_ast = list(node.expressions)
             elif isinstance(node, exp.Count) and isinstance(node.this, exp.Star):
@@ -1504,8 +1504,8 @@ class Builder:
         return AggSpec(name=name, args=args, result_type=rt, distinct=distinct, filter=filt, order=order,
                        direct_args=direct, label=label or name)
 
-    def _user_agg_spec(self, name: str, candidates: list, args_ast: list[exp.Expression], scope: Scope,
-                       filt: Compiled | None) -> AggSpec:
+    def _user_agg_spec(self, node: exp.Expression, name: str, candidates: list, args_ast: list[exp.Expression],
+                       scope: Scope, filt: Compiled | None) -> AggSpec:
         order: list[tuple[Compiled, bool, bool | None]] = []
         distinct = False
         if args_ast and isinstance(args_ast[-1], exp.Order):
@@ -1515,7 +1515,13 @@ class Builder:
         if args_ast and isinstance(args_ast[0], exp.Distinct):
             distinct = True
             args_ast = list(args_ast[0].expressions) + args_ast[1:]
-        args, call, rt = user_aggregate_calls.compile_call(self, candidates, args_ast, scope)
+        try:
+            args, call, rt = user_aggregate_calls.compile_call(self, candidates, args_ast, scope)
+        except HeliosError as e:  # "function f(...) does not exist" points at the call, as in PostgreSQL
+            start = node.meta.get("start") if node.meta else None
+            if e.position is None and isinstance(start, int) and e.sqlstate == "42883":
+                e.position = start + 1
+            raise
         return AggSpec(name=name, args=args, result_type=rt, distinct=distinct, filter=filt, order=order,
                        label=name.split(".")[-1], user=call)
 

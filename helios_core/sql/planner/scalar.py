@@ -1908,8 +1908,9 @@ class ScalarCompiler:
     # ------------------------------------------------------------------ function calls
     def c_Anonymous(self, node: exp.Anonymous, scope: Scope) -> Compiled:
         name = str(node.this).lower()
-        if is_aggregate_node(node):
-            raise GroupingError(f"aggregate function {name}() is not allowed here")
+        if is_aggregate_node(node):  # the caller names the place (FILTER, nested calls, ...), as PostgreSQL
+            start = node.meta.get("start") if node.meta else None
+            raise GroupingError(AGGREGATE_NOT_ALLOWED, position=start + 1 if isinstance(start, int) else None)
         if name == "row":
             return self.row_constructor(list(node.expressions), scope)
         return self.compile_call(name, list(node.expressions), scope)
