@@ -58,6 +58,9 @@ STATEMENTS = [
     "SELECT ua_first_of(s), ua_first_of(x), ua_collect(x ORDER BY x DESC NULLS LAST) FROM ua_t",
     "SELECT x, ua_sum(x) OVER (ORDER BY x), ua_first_of(s) OVER (PARTITION BY g ORDER BY s) FROM ua_t ORDER BY x, s",
     "SELECT ua_sum(x) OVER (ORDER BY s ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM ua_t ORDER BY s",
+    "SELECT s, ua_sum0(x) FILTER (WHERE g <> 2) OVER (PARTITION BY g > 1 ORDER BY s) FROM ua_t ORDER BY s",
+    ("SELECT s, ua_sum(x) OVER (ORDER BY s ROWS BETWEEN 1 FOLLOWING AND 1 FOLLOWING), ua_cnt(*) OVER w "
+    "FROM ua_t WINDOW w AS (ORDER BY g RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) ORDER BY s"),
     "SELECT ua_pair(2, 4), ua_pair(1.5, 4.5)::text, pg_typeof(ua_pair(1, 2.5))",
     "SELECT ua_pair('a', 'b'), pg_typeof(ua_pair('a', 'b'))",
     "SELECT ua_pair(1, 'x'::text)",

@@ -73,6 +73,12 @@ class AggregateCall:
 
     def finish(self, ctx: Any, parents: np.ndarray, flat: list[pa.Array], ngroups: int) -> pa.Array:
         """The aggregate of each group: row j of ``flat`` belongs to group ``parents[j]``, in order."""
+        return self.finalize(ctx, self.fold(ctx, parents, flat, ngroups))
+
+    def fold(self, ctx: Any, parents: np.ndarray, flat: list[pa.Array], ngroups: int,
+             prefixes: list[list[Any]] | None = None) -> list[Any]:
+        """Each group's state after its rows; with ``prefixes``, each group's state after each of
+        its rows is appended to ``prefixes[group]`` too (running aggregates of window frames)."""
         counts = np.bincount(parents, minlength=ngroups) if len(parents) else np.zeros(ngroups, np.int64)
         order = np.argsort(parents, kind="stable")
         flat = [f.take(pa.array(order, pa.int64())) if len(f) else f for f in flat[:len(self.arg_types)]]
@@ -108,7 +114,15 @@ class AggregateCall:
                 out = self.transition.array(batch, ctx).to_pylist()
                 for j, v in zip(pick.to_pylist(), out, strict=True):
                     state[groups[j]] = v
-        states = pa.array(state, stype)
+            if prefixes is not None:
+                for g in groups:
+                    prefixes[g].append(state[g])
+        return state
+
+    def finalize(self, ctx: Any, state: list[Any]) -> pa.Array:
+        """The final function over states (the states themselves without one)."""
+        ngroups = len(state)
+        states = pa.array(state, self.state_type.arrow_type)
         if self.final is None:
             return states
         extra = [pa.nulls(ngroups, t.arrow_type) for t in self.arg_types] if self.final_extra else []
@@ -186,6 +200,9 @@ def over_frames(call: AggregateCall, ctx: Any, args: list[pa.Array], keep: np.nd
                 fe: np.ndarray) -> pa.Array:
     """The aggregate over each row's window frame, rows fs[i] .. fe[i]-1 of ``args`` (sorted)."""
     n = len(fs)
+    running = _running(call, ctx, args, keep, fs, fe)
+    if running is not None:
+        return running
     sizes = (fe - fs).astype(np.int64)
     parents = np.repeat(np.arange(n, dtype=np.int64), sizes)
     idx = (np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
@@ -195,3 +212,31 @@ def over_frames(call: AggregateCall, ctx: Any, args: list[pa.Array], keep: np.nd
         parents, idx = parents[mask], idx[mask]
     taken = pa.array(idx, pa.int64())
     return call.finish(ctx, parents, [a.take(taken) for a in args] or [pa.nulls(len(idx), pa.int8())], n)
+
+
+def _running(call: AggregateCall, ctx: Any, args: list[pa.Array], keep: np.ndarray | None, fs: np.ndarray,
+             fe: np.ndarray) -> pa.Array | None:
+    """Frames that all start where their partition starts and grow row by row (ORDER BY's default
+    frame): one fold per partition, each row taking the state after its frame's last row. None when
+    the frames are not of that shape."""
+    n = len(fs)
+    if n == 0:
+        return None
+    starts = np.unique(fs)
+    part = np.searchsorted(starts, fs)  # partition number of each row (frames start at partition starts)
+    bounds = np.append(starts[1:], n)
+    if np.any(fe < fs) or np.any(fe > bounds[part]) or np.any(np.diff(fe)[np.diff(part) == 0] < 0):
+        return None
+    rows_part = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, n)))
+    if len(rows_part) != n or np.any(np.diff(starts) <= 0):
+        return None
+    mask = np.ones(n, bool) if keep is None else keep.astype(bool)
+    kept = np.nonzero(mask)[0]
+    prefixes: list[list[Any]] = [[call.initial] for _ in starts]
+    taken = pa.array(kept, pa.int64())
+    call.fold(ctx, rows_part[kept], [a.take(taken) for a in args], len(starts), prefixes)
+    # rows of each partition kept before each frame end: the prefix whose state the row takes
+    kept_before = np.concatenate([[0], np.cumsum(mask)])
+    lengths = kept_before[fe] - kept_before[starts[part]]
+    states = [prefixes[p][k] for p, k in zip(part.tolist(), lengths.tolist(), strict=True)]
+    return call.finalize(ctx, states)
