@@ -222,3 +222,12 @@ def test_user_aggregate_errors_point_at_the_call(db):
     assert (e.sqlstate, e.diag.statement_position) == ("42883", "8")
     e = error(db, "select agg_pair(agg_pair(x, g), 1) from agg_t")
     assert (e.sqlstate, e.diag.message_primary) == ("42803", "aggregate function calls cannot be nested")
+
+
+def test_regproc_names_functions(db):
+    db.execute("create aggregate agg_rp(numeric) (stype = numeric, sfunc = numeric_add)")
+    assert rows(db, "select aggfnoid::text, aggtransfn::text, aggfinalfn::text, aggtranstype::regtype::text "
+                    "from pg_aggregate where aggfnoid = 'agg_rp'::regproc") == [("agg_rp", "numeric_add", "-", "numeric")]
+    assert rows(db, "select 'lower'::regproc::text") == [("lower",)]
+    e = error(db, "select 'no_such_fn'::regproc")
+    assert (e.sqlstate, e.diag.message_primary) == ("42883", 'function "no_such_fn" does not exist')

@@ -26,6 +26,8 @@ from helios_core.sql.functions.datetime_decode import julian_to_date
 
 # the relation name of an OID in the running session's catalog (installed by the catalog layer)
 RELATION_NAMES: list[Callable[[int], str | None]] = []
+# regproc output: OID -> function name, installed by helios_core.sql.routines.regproc
+FUNCTION_NAMES: list[Callable[[int], str | None]] = []
 
 _STRIP_FRACTION = r"(\.\d*?[1-9])0+$|\.0+$"
 
@@ -55,7 +57,9 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return regtype_text(arr)
     if name == "regclass":
         return regclass_text(arr)
-    if name in ("int2", "int4", "int8", "oid", "regproc"):
+    if name == "regproc":
+        return regproc_text(arr)
+    if name in ("int2", "int4", "int8", "oid"):
         return pc.cast(arr, pa.string())
     if name in ("float4", "float8"):
         digits = runtime.extra_float_digits()
@@ -103,6 +107,16 @@ def regtype_text(arr: pa.Array) -> pa.Array:
             return T.type_by_oid(oid).sql_name()
         except T.UndefinedObject:
             return str(oid)
+
+    return pa.array([one(v) for v in arr.cast(pa.int64()).to_pylist()], pa.string())
+
+
+def regproc_text(arr: pa.Array) -> pa.Array:
+    """regproc prints the function's name ("-" for 0); an OID no function has prints as a number."""
+    def one(oid: int | None) -> str | None:
+        if oid is None:
+            return None
+        return (FUNCTION_NAMES[0](oid) if FUNCTION_NAMES else None) or str(oid)
 
     return pa.array([one(v) for v in arr.cast(pa.int64()).to_pylist()], pa.string())
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from helios_core.sql.catalog_views.model import stable_oid
-from helios_core.sql.routines import definition
+from helios_core.sql.routines import definition, regproc
 
 COLUMNS = """aggfnoid regproc, aggkind "char", aggnumdirectargs int2, aggtransfn regproc, aggfinalfn regproc,
     aggcombinefn regproc, aggserialfn regproc, aggdeserialfn regproc, aggmtransfn regproc, aggminvtransfn regproc,
@@ -25,7 +25,7 @@ def _function_oid(txn: Any, name: str | None) -> int:
         if found and found[0].get("oid"):
             return int(found[0]["oid"])
         return stable_oid("function", name)
-    return stable_oid("proc", name) % 16_000 + 1  # a built-in's pg_proc OID (pg_catalog.pg_proc)
+    return regproc.builtin_oid(name)
 
 
 def _type_oid(name: str | None) -> int:
