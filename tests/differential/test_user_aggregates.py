@@ -50,6 +50,8 @@ STATEMENTS = [
     "SELECT g, ua_sum(x), ua_sum0(x) FROM ua_t GROUP BY g ORDER BY g",
     "SELECT ua_sum(x), ua_sum(DISTINCT x), ua_sum(x) FILTER (WHERE g < 2), ua_sum0(x) FILTER (WHERE g > 5) FROM ua_t",
     "SELECT ua_sum(x) FROM ua_t WHERE false",
+    "SELECT ua_sum(v) FROM (VALUES (2147483000), (1000), (-1000)) t(v)",
+    "SELECT ua_sum0(v), ua_cnt(*), ua_sum(v) FILTER (WHERE v > 0) FROM (VALUES (2147483000), (-1000), (NULL)) t(v)",
     "SELECT ua_fsum(f) FROM ua_t",
     "SELECT ua_concat(s ORDER BY s DESC), ua_list(s ORDER BY s) FROM ua_t",
     "SELECT g, ua_concat(s), ua_list(CASE WHEN x = 2 THEN NULL ELSE s END) FROM ua_t GROUP BY g ORDER BY g",

@@ -70,9 +70,13 @@ class AggregateCall:
     # the scopes and trees the functions were compiled from: the compiler memoizes by their ids,
     # which must not be reused by another call's while the plan lives
     pinned: list = attrs.field(factory=list, repr=False)
+    # a built-in state function whose fold is a sum, max, min or count (support.Builtin.fold)
+    shortcut: str | None = None
 
     def finish(self, ctx: Any, parents: np.ndarray, flat: list[pa.Array], ngroups: int) -> pa.Array:
         """The aggregate of each group: row j of ``flat`` belongs to group ``parents[j]``, in order."""
+        if self.shortcut is not None:
+            return self.finalize(ctx, _folded_at_once(self, parents, flat, ngroups))
         return self.finalize(ctx, self.fold(ctx, parents, flat, ngroups))
 
     def fold(self, ctx: Any, parents: np.ndarray, flat: list[pa.Array], ngroups: int,
@@ -186,9 +190,13 @@ def compile_call(builder: Any, candidates: list[definition.Routine], arg_asts: l
     if agg.get("initcond") is not None:
         initial = cast(Vec(pa.array([agg["initcond"]], pa.string()), T.UNKNOWN, True), state_type,
                        context="explicit").array.to_pylist()[0]
+    shortcut = sfunc.builtin.fold if sfunc.builtin is not None else None
+    if shortcut in ("sum", "max", "min") and (len(types) != 1 or types[0] != state_type
+                                              or state_type.name not in _INT_RANGE):
+        shortcut = None  # floats keep the row-by-row fold (its rounding, NaN's order)
     call = AggregateCall(transition=transition, final=final, state_type=state_type, result_type=result_type,
                          initial=initial, strict=sfunc.strict, arg_types=types,
-                         final_extra=bool(agg.get("finalfunc_extra")), pinned=pinned)
+                         final_extra=bool(agg.get("finalfunc_extra")), pinned=pinned, shortcut=shortcut)
     return args, call, result_type
 
 
@@ -240,3 +248,45 @@ def _running(call: AggregateCall, ctx: Any, args: list[pa.Array], keep: np.ndarr
     lengths = kept_before[fe] - kept_before[starts[part]]
     states = [prefixes[p][k] for p, k in zip(part.tolist(), lengths.tolist(), strict=True)]
     return call.finalize(ctx, states)
+
+
+_INT_RANGE = {"int2": (-(2 ** 15), 2 ** 15 - 1, "smallint"), "int4": (-(2 ** 31), 2 ** 31 - 1, "integer"),
+              "int8": (-(2 ** 63), 2 ** 63 - 1, "bigint")}
+
+
+def _folded_at_once(call: AggregateCall, parents: np.ndarray, flat: list[pa.Array], ngroups: int) -> list[Any]:
+    """The states a strict built-in sum, max, min or count leaves, computed for all rows at once:
+    NULL inputs are skipped, the first input is the state without INITCOND, and an integer sum
+    that leaves its type's range at any row is 22003, as the row-by-row fold would be."""
+    kind = call.shortcut
+    valid = np.ones(len(parents), bool)
+    for f in flat[:len(call.arg_types)]:
+        valid &= pc.is_valid(f).to_numpy(zero_copy_only=False)
+    if kind == "count":
+        valid = np.ones(len(parents), bool)
+    p = parents[valid]
+    counts = np.bincount(p, minlength=ngroups) if len(p) else np.zeros(ngroups, np.int64)
+    if kind in ("count", "count_valid"):
+        return [None if call.initial is None else call.initial + int(n) for n in counts]
+    order = np.argsort(p, kind="stable")
+    values = np.array(flat[0].filter(pa.array(valid)).to_pylist(), dtype=object)[order]
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    state: list[Any] = [call.initial] * ngroups
+    present = np.nonzero(counts)[0]
+    if not len(present):
+        return state
+    if kind == "sum":
+        lo, hi, word = _INT_RANGE[call.state_type.name]
+        running = np.cumsum(values) if len(values) else values  # Python ints: exact
+        before = np.concatenate([[0], running])[starts]
+        for g in present:
+            seg = running[starts[g]:starts[g] + counts[g]] - before[g] + (call.initial or 0)
+            if len(seg) and (min(seg) < lo or max(seg) > hi or (call.initial is not None and not lo <= call.initial <= hi)):
+                raise HeliosError(f"{word} out of range", sqlstate="22003")
+            state[g] = int(seg[-1])
+        return state
+    pick = max if kind == "max" else min
+    for g in present:
+        best = pick(values[starts[g]:starts[g] + counts[g]])
+        state[g] = best if call.initial is None else pick(call.initial, best)
+    return state

@@ -30,6 +30,9 @@ class Builtin:
     strict: bool = True
     # the expression over the argument expressions; None: the function layer has this name
     build: Callable[[list[exp.Expression]], exp.Expression] | None = None
+    # what folding rows through it amounts to, when that can be computed for all rows at once
+    # ("sum", "max", "min", "count", "count_valid"; calls.AggregateCall.finish)
+    fold: str | None = None
 
 
 def _binary(node: type) -> Callable[[list[exp.Expression]], exp.Expression]:
@@ -59,9 +62,10 @@ def _avg_final(a: list[exp.Expression]) -> exp.Expression:
 
 BUILTINS: dict[str, list[Builtin]] = {
     "int8inc": [Builtin(("bigint",), "bigint", True,
-                        lambda a: exp.Paren(this=exp.Add(this=a[0], expression=exp.Literal.number(1))))],
+                        lambda a: exp.Paren(this=exp.Add(this=a[0], expression=exp.Literal.number(1))), "count")],
     "int8inc_any": [Builtin(("bigint", "any"), "bigint", True,
-                            lambda a: exp.Paren(this=exp.Add(this=a[0], expression=exp.Literal.number(1))))],
+                            lambda a: exp.Paren(this=exp.Add(this=a[0], expression=exp.Literal.number(1))),
+                            "count_valid")],
     "int4_avg_accum": [Builtin(("bigint[]", "integer"), "bigint[]", True, _avg_accum)],
     "int2_avg_accum": [Builtin(("bigint[]", "smallint"), "bigint[]", True, _avg_accum)],
     "int8_avg": [Builtin(("bigint[]",), "numeric", True, _avg_final)],
@@ -76,9 +80,11 @@ _ARITH = {"pl": exp.Add, "mi": exp.Sub, "mul": exp.Mul, "div": exp.Div}
 for _prefix, _type in (("int2", "smallint"), ("int4", "integer"), ("int8", "bigint"), ("float4", "real"),
                        ("float8", "double precision")):
     for _suffix, _node in _ARITH.items():
-        BUILTINS[f"{_prefix}{_suffix}"] = [Builtin((_type, _type), _type, True, _binary(_node))]
-    BUILTINS[f"{_prefix}larger"] = [Builtin((_type, _type), _type, True, _fn("greatest"))]
-    BUILTINS[f"{_prefix}smaller"] = [Builtin((_type, _type), _type, True, _fn("least"))]
+        _sums = _suffix == "pl" and _prefix.startswith("int")  # integer sums are exact in any grouping
+        BUILTINS[f"{_prefix}{_suffix}"] = [Builtin((_type, _type), _type, True, _binary(_node),
+                                                   "sum" if _sums else None)]
+    BUILTINS[f"{_prefix}larger"] = [Builtin((_type, _type), _type, True, _fn("greatest"), "max")]
+    BUILTINS[f"{_prefix}smaller"] = [Builtin((_type, _type), _type, True, _fn("least"), "min")]
 for _suffix, _node in (("add", exp.Add), ("sub", exp.Sub), ("mul", exp.Mul), ("div", exp.Div)):
     BUILTINS[f"numeric_{_suffix}"] = [Builtin(("numeric", "numeric"), "numeric", True, _binary(_node))]
 for _prefix, _type in (("numeric", "numeric"), ("text", "text"), ("date", "date")):
