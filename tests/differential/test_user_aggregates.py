@@ -44,6 +44,11 @@ SETUP = [
     ("CREATE FUNCTION ua_least(VARIADIC anyarray) RETURNS anyelement LANGUAGE sql IMMUTABLE STRICT "
     "AS 'select min($1[i]) from generate_subscripts($1, 1) g(i)'"),
     "CREATE FUNCTION ua_nonarray(anynonarray) RETURNS text LANGUAGE sql AS 'select $1::text'",
+    "CREATE FUNCTION ua_osa_t(int[], int) RETURNS int[] LANGUAGE sql AS 'select $1 || $2'",
+    ("CREATE FUNCTION ua_osa_f(int[], float8) RETURNS int LANGUAGE sql "
+     "AS 'select $1[greatest(1, ceil($2 * cardinality($1))::int)]'"),
+    ("CREATE AGGREGATE ua_pct(float8 ORDER BY int) (sfunc = ua_osa_t, stype = int[], initcond = '{}', "
+     "finalfunc = ua_osa_f)"),
 ]
 
 STATEMENTS = [
@@ -74,6 +79,10 @@ STATEMENTS = [
     "SELECT ua_nonarray(1), ua_nonarray(ARRAY[1])",
     "SELECT ua_sum(1) OVER ()",
     "SELECT ua_sum('x'::text)",
+    "SELECT g, ua_pct(0.5) WITHIN GROUP (ORDER BY x) FROM ua_t GROUP BY g ORDER BY g",
+    "SELECT ua_pct(0.9) WITHIN GROUP (ORDER BY x DESC), ua_pct(0.1) WITHIN GROUP (ORDER BY x) FROM ua_t",
+    "SELECT ua_pct(x) FROM ua_t",
+    "SELECT aggkind, aggnumdirectargs FROM pg_aggregate WHERE aggfnoid = 'ua_pct'::regproc",
 ]
 
 CLEANUP = [
@@ -85,6 +94,7 @@ CLEANUP = [
     "DROP FUNCTION ua_first(anyarray)", "DROP AGGREGATE ua_collect(int)",
     "DROP FUNCTION ua_pair(anycompatible, anycompatible)", "DROP FUNCTION ua_same(anyelement, anyelement)",
     "DROP FUNCTION ua_least(anyarray)", "DROP FUNCTION ua_nonarray(anynonarray)",
+    "DROP FUNCTION ua_osa_t(int[], int) CASCADE", "DROP FUNCTION ua_osa_f(int[], float8)",
 ]
 
 CREATE_ERRORS = [

@@ -1441,6 +1441,9 @@ class Builder:
             name = f"{node.this.name}.{str(node.expression.this).lower()}"
             return self._user_agg_spec(node, name, user_aggregate_calls.aggregates_named(name),
                                        list(node.expression.expressions), scope, filt)
+        if isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.Anonymous) and (
+                user := user_aggregate_calls.aggregates_named(_agg_name(node.this))):
+            return self._user_agg_spec(node, _agg_name(node.this), user, [], scope, filt)  # an ordered-set one
         if isinstance(node, exp.WithinGroup):
             fn = node.this
             name = _agg_name(fn)
@@ -1508,6 +1511,14 @@ class Builder:
                        scope: Scope, filt: Compiled | None) -> AggSpec:
         order: list[tuple[Compiled, bool, bool | None]] = []
         distinct = False
+        direct_asts = None
+        if isinstance(node, exp.WithinGroup):  # name(direct) WITHIN GROUP (ORDER BY aggregated)
+            # PostgreSQL hands the rows to a user-defined ordered-set aggregate unsorted: sorting them
+            # is its state function's work (the built-in ones sort in their internal state)
+            ord_node = node.expression
+            items = list(ord_node.expressions) if isinstance(ord_node, exp.Order) else [ord_node]
+            direct_asts = list(node.this.expressions)
+            args_ast = [it.this if isinstance(it, exp.Ordered) else it for it in items]
         if args_ast and isinstance(args_ast[-1], exp.Order):
             o = args_ast[-1]
             args_ast[-1] = o.this
@@ -1516,7 +1527,7 @@ class Builder:
             distinct = True
             args_ast = list(args_ast[0].expressions) + args_ast[1:]
         try:
-            args, call, rt = user_aggregate_calls.compile_call(self, candidates, args_ast, scope)
+            args, call, rt = user_aggregate_calls.compile_call(self, candidates, args_ast, scope, direct_asts)
         except HeliosError as e:  # "function f(...) does not exist" points at the call, as in PostgreSQL
             start = node.meta.get("start") if node.meta else None
             if e.position is None and isinstance(start, int) and e.sqlstate == "42883":

@@ -72,6 +72,8 @@ class AggregateCall:
     pinned: list = attrs.field(factory=list, repr=False)
     # a built-in state function whose fold is a sum, max, min or count (support.Builtin.fold)
     shortcut: str | None = None
+    # an ordered-set aggregate's direct arguments (value, type), passed to its final function
+    direct: list = attrs.field(factory=list)
 
     def finish(self, ctx: Any, parents: np.ndarray, flat: list[pa.Array], ngroups: int) -> pa.Array:
         """The aggregate of each group: row j of ``flat`` belongs to group ``parents[j]``, in order."""
@@ -130,7 +132,10 @@ class AggregateCall:
         if self.final is None:
             return states
         extra = [pa.nulls(ngroups, t.arrow_type) for t in self.arg_types] if self.final_extra else []
-        batch = pa.RecordBatch.from_arrays([states, *extra], names=[_STATE, *(_arg_name(i) for i in range(len(extra)))])
+        direct = [pa.array([v] * ngroups, t.arrow_type) for v, t in self.direct]
+        batch = pa.RecordBatch.from_arrays(
+            [states, *direct, *extra],
+            names=[_STATE, *(f"__agg_direct{i}" for i in range(len(direct))), *(_arg_name(i) for i in range(len(extra)))])
         out = self.final.array(batch, ctx)  # a computed numeric keeps its display scale in its Arrow type
         return out if self.final.type == self.result_type else pa.array(out.to_pylist(), self.result_type.arrow_type)
 
@@ -149,24 +154,40 @@ def _choose(candidates: list[definition.Routine], types: list[T.SqlType]) -> tup
         if fit is not None:
             fits.append((fit[0] != types, definition.Routine(r.record, fit[1]), fit[0]))
     if not fits:
-        sig = ", ".join(t.sql_name() for t in types)
-        raise HeliosError(f"function {candidates[0].name}({sig}) does not exist", sqlstate="42883",
-                          hint="No function matches the given name and argument types. You might need to add "
-                               "explicit type casts.")
+        return _choose_none(types, candidates[0].name)
     fits.sort(key=lambda f: f[0])
     return fits[0][1], fits[0][2]
 
 
-def compile_call(builder: Any, candidates: list[definition.Routine], arg_asts: list[exp.Expression], scope: Any
-                 ) -> tuple[list[Compiled], AggregateCall, T.SqlType]:
-    """(the arguments compiled, the call, its result type) for ``name(args)`` of a user aggregate."""
+def _choose_none(types: list[T.SqlType], name: str = "") -> Any:
+    sig = ", ".join(t.sql_name() for t in types)
+    raise HeliosError(f"function {name}({sig}) does not exist", sqlstate="42883",
+                      hint="No function matches the given name and argument types. You might need to add "
+                           "explicit type casts.")
+
+
+def compile_call(builder: Any, candidates: list[definition.Routine], arg_asts: list[exp.Expression], scope: Any,
+                 direct_asts: list[exp.Expression] | None = None) -> tuple[list[Compiled], AggregateCall, T.SqlType]:
+    """(the arguments compiled, the call, its result type) for ``name(args)`` of a user aggregate, or
+    for ``name(direct_asts) WITHIN GROUP (ORDER BY arg_asts)`` of an ordered-set one."""
     if len(arg_asts) == 1 and isinstance(arg_asts[0], exp.Star):
         arg_asts = []
+    ordered_set = direct_asts is not None
+    name = candidates[0].name
+    candidates = [r for r in candidates if (r.record["aggregate"].get("aggkind", "n") != "n") == ordered_set]
+    if not candidates and ordered_set:
+        raise HeliosError("WITHIN GROUP is only allowed for ordered-set aggregates", sqlstate="42809")
+    direct = [builder.compile(a, scope) for a in direct_asts or []]
     args = [builder.compile(a, scope) for a in arg_asts]
-    routine, wanted = _choose(candidates, [a.type for a in args])
+    if not candidates:  # only ordered-set aggregates of that name, called without WITHIN GROUP
+        _choose_none([a.type for a in args], name)
+    routine, wanted = _choose(candidates, [a.type for a in [*direct, *args]])
     agg = routine.record["aggregate"]
-    if agg.get("aggkind", "n") != "n":
-        raise FeatureNotSupported("ordered-set aggregates are not supported")
+    wanted_direct, wanted = wanted[:len(direct)], wanted[len(direct):]
+    direct = [a if w.name in polymorphic.PSEUDO or a.type == w else builder.coerce(a, w)
+              for a, w in zip(direct, wanted_direct, strict=True)]
+    if any(d.const is None for d in direct):
+        raise FeatureNotSupported("direct arguments of an ordered-set aggregate must be constants")
     args = [a if w.name in polymorphic.PSEUDO or a.type == w else builder.coerce(a, w)
             for a, w in zip(args, wanted, strict=True)]
     types = [a.type for a in args]
@@ -182,9 +203,11 @@ def compile_call(builder: Any, candidates: list[definition.Routine], arg_asts: l
     final = None
     if agg.get("finalfunc"):
         extra = bool(agg.get("finalfunc_extra"))
-        ffunc = support.find(session, txn, agg["finalfunc"], [state_type, *(types if extra else [])])
-        ffields = fields if extra else fields[:1]
-        pinned += [Scope(ffields), ffunc.call_ast([c.copy() for c in columns[:len(ffields)]])]
+        direct_fields = [Field(f"__agg_direct{i}", d.type) for i, d in enumerate(direct)]
+        ffunc = support.find(session, txn, agg["finalfunc"],
+                             [state_type, *(d.type for d in direct), *(types if extra else [])])
+        ffields = [fields[0], *direct_fields, *(fields[1:] if extra else [])]
+        pinned += [Scope(ffields), ffunc.call_ast([exp.column(f.name) for f in ffields])]
         final = _as(builder, builder.compile(pinned[3], pinned[2]), result_type)
     initial = None
     if agg.get("initcond") is not None:
@@ -196,7 +219,8 @@ def compile_call(builder: Any, candidates: list[definition.Routine], arg_asts: l
         shortcut = None  # floats keep the row-by-row fold (its rounding, NaN's order)
     call = AggregateCall(transition=transition, final=final, state_type=state_type, result_type=result_type,
                          initial=initial, strict=sfunc.strict, arg_types=types,
-                         final_extra=bool(agg.get("finalfunc_extra")), pinned=pinned, shortcut=shortcut)
+                         final_extra=bool(agg.get("finalfunc_extra")), pinned=pinned, shortcut=shortcut,
+                         direct=[(d.const.value(), d.type) for d in direct])
     return args, call, result_type
 
 

@@ -89,25 +89,25 @@ def create(session: Any, a: dict) -> Result:
     polymorphic.check_result(stype_name, inputs, what="transition")
     if stype.name == "internal":
         support.refuse_internal(stype)
-    if aggkind != "n":
-        probe = {"kind": "a", "args": args, "schema": schema, "name": name, "aggregate": {"aggkind": aggkind}}
-        for old in definition.overloads(txn, schema, name):
-            if a["replace"] and definition.same_arguments(old, probe):
-                _check_kind(old, probe)
-        raise FeatureNotSupported("ordered-set and hypothetical-set aggregates (ORDER BY in the signature) "
-                                  "are not supported")
-    sfunc = support.find(session, txn, _fname(opts["sfunc"]), [stype, *input_types])
+    # an ordered-set aggregate's state function takes the aggregated (ORDER BY) arguments; its final
+    # function the direct ones (PostgreSQL's split)
+    direct_types = input_types[:direct or 0]
+    aggregated = input_types[direct or 0:]
+    if aggkind == "h":
+        raise FeatureNotSupported("hypothetical-set aggregates (HYPOTHETICAL) are not supported")
+    sfunc = support.find(session, txn, _fname(opts["sfunc"]), [stype, *aggregated])
     if sfunc.returns != stype and sfunc.returns.base != stype.base:
         raise HeliosError(f"return type of transition function {_fname(opts['sfunc'])} is not "
                           f"{_shown(stype)}", sqlstate="42804")
     initcond = opts.get("initcond")
-    if sfunc.strict and initcond is None and (not input_types or input_types[0].base != stype.base):
+    if sfunc.strict and initcond is None and (not aggregated or aggregated[0].base != stype.base):
         raise _error("must not omit initial value when transition function is strict and transition type is "
                      "not compatible with input type")
     result = stype
     extra = _flag(opts.get("finalfunc_extra", "false"))
     if "finalfunc" in opts:
-        final = support.find(session, txn, _fname(opts["finalfunc"]), [stype, *(input_types if extra else [])])
+        final = support.find(session, txn, _fname(opts["finalfunc"]),
+                             [stype, *direct_types, *(aggregated if extra else [])])
         result = final.returns
     polymorphic.check_result(result.name, inputs)
     if "combinefunc" in opts:
@@ -118,6 +118,8 @@ def create(session: Any, a: dict) -> Result:
     if "mstype" in opts:
         mstype = definition.resolve_type(_type(opts["mstype"]))
         support.refuse_internal(mstype)
+        if aggkind != "n":
+            raise _error("ordered-set aggregates cannot have a moving-aggregate implementation", "42P13")
         msfunc = support.find(session, txn, _fname(opts["msfunc"]), [mstype, *input_types])
         if msfunc.returns.base != mstype.base:
             raise HeliosError(f"return type of transition function {_fname(opts['msfunc'])} is not "
