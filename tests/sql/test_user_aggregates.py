@@ -231,3 +231,11 @@ def test_regproc_names_functions(db):
     assert rows(db, "select 'lower'::regproc::text") == [("lower",)]
     e = error(db, "select 'no_such_fn'::regproc")
     assert (e.sqlstate, e.diag.message_primary) == ("42883", 'function "no_such_fn" does not exist')
+
+
+def test_aggregate_follows_its_renamed_state_function(db):
+    db.execute("create function fol_add(int, int) returns int language sql strict as 'select $1 + $2'")
+    db.execute("create aggregate fol_sum(int) (sfunc = fol_add, stype = int)")
+    db.execute("alter function fol_add(int, int) rename to fol_add2")
+    db.execute("alter function fol_add2(int, int) set schema agg_s2")
+    assert rows(db, "select fol_sum(x) from agg_t") == [(13,)]

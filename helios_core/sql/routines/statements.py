@@ -188,6 +188,23 @@ def _remove(txn: Any, target: Routine) -> None:
         txn.catalog_delete(KIND, key)
 
 
+def _follow_support_function(txn: Any, old: str, new: str) -> None:
+    """Aggregates name their support functions: a renamed or moved one keeps serving them (PostgreSQL
+    refers to it by OID)."""
+    for key, value in txn.catalog_list(KIND).items():
+        records = []
+        changed = False
+        for r in value.get("overloads") or []:  # copies: the catalog's records are versioned data
+            agg = dict(r.get("aggregate") or {})
+            for role in ("sfunc", "finalfunc", "combinefunc"):
+                if r["kind"] == "a" and agg.get(role) == old:
+                    agg[role] = new
+                    changed = True
+            records.append({**r, "aggregate": agg} if r["kind"] == "a" else r)
+        if changed:
+            txn.catalog_put(KIND, key, {"overloads": records})
+
+
 def _aggregates_using(txn: Any, target: Routine) -> list[Routine]:
     """CREATE AGGREGATEs whose support functions include ``target`` (by its qualified name)."""
     qualified = f"{target.schema}.{target.name}"
@@ -257,6 +274,7 @@ def alter(session: Any, a: dict) -> Result:
         else:
             txn.catalog_delete(KIND, key)
         txn.catalog_put(KIND, f"{schema}.{new}", {"overloads": [*others, record]})
+        _follow_support_function(txn, f"{target.schema}.{target.name}", f"{schema}.{new}")
     else:
         txn.catalog_put(KIND, key, {"overloads": [*rest, record]})
     return Result(command_tag=f"ALTER {what.upper()}")
