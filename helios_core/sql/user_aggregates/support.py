@@ -154,7 +154,7 @@ def find(session: Any, txn: Any, name: str, actual: list[T.SqlType], *, what: st
         if fit[0] != actual:
             coerced = coerced or _types_text(fit[0])
             continue
-        bound = Routine(r.record, fit[1])
+        bound = definition.Routine(r.record, fit[1])
         if r.returns_set or r.out_columns:
             raise HeliosError(f"function {label} returns a set", sqlstate="42804")
         return Support(name=f"{r.schema}.{r.name}", declared=tuple(declared), returns=_result(bound),
@@ -180,8 +180,6 @@ def _result(r: Any) -> T.SqlType:
         return r.bound.get(name) or polymorphic.PSEUDO[name]
     return r.return_type
 
-
-Routine = definition.Routine
 
 
 def refuse_internal(stype: T.SqlType) -> None:
