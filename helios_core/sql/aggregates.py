@@ -68,10 +68,11 @@ class AggSpec:
     order: list[tuple[Compiled, bool, bool | None]] = attrs.Factory(list)  # (expr, desc, nulls_first)
     direct_args: list[Any] = attrs.Factory(list)  # constant extra args (separator, fraction)
     label: str = ""
+    user: Any = None  # a CREATE AGGREGATE's call (helios_core.sql.user_aggregates.calls.AggregateCall)
 
     @property
     def uses_lists(self) -> bool:
-        if self.name not in DIRECT or self.distinct or self.order:
+        if self.user is not None or self.name not in DIRECT or self.distinct or self.order:
             return True
         if self.name in ("min", "max") and self.args and _ordered_by_key(self.args[0].type):
             return True
@@ -365,7 +366,7 @@ def place(parent_ids: pa.Array, values: pa.Array, ngroups: int) -> pa.Array:
 
 
 def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array | None, ngroups: int,
-                      F: Any) -> pa.Array:
+                      F: Any, ctx: Any = None) -> pa.Array:
     """Compute the aggregate from per-group lists of its argument(s) (see module docstring)."""
     first = lists[0]
     parents = pc.list_parent_indices(first)
@@ -373,8 +374,8 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
     keep = None
     if mask_list is not None:
         keep = pc.fill_null(pc.list_flatten(mask_list), False)
-    plugin = plugin_extensions.aggregate(spec.name) if spec.name not in DIRECT else None
-    if spec.name not in KEEPS_NULLS and plugin is None:
+    plugin = plugin_extensions.aggregate(spec.name) if spec.name not in DIRECT and spec.user is None else None
+    if spec.name not in KEEPS_NULLS and plugin is None and spec.user is None:
         valid = pc.is_valid(flat[0])
         if spec.name in ("jsonb_object_agg", "json_object_agg"):
             valid = pa.array(np.ones(len(flat[0]), bool))
@@ -393,6 +394,8 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
     p_np = parents.to_numpy(zero_copy_only=False).astype(np.int64) if len(parents) else np.zeros(0, np.int64)
     vals = flat[0]
     name = spec.name
+    if spec.user is not None:  # CREATE AGGREGATE's
+        return spec.user.finish(ctx, p_np, flat, ngroups)
     if plugin is not None:  # helios_sql_aggregates
         out = plugin.impl(p_np, flat, ngroups)
         want = spec.result_type.arrow_type

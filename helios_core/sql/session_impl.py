@@ -71,6 +71,7 @@ from helios_core.sql.settings import SUPERUSER_SETTINGS, Settings, display_name,
 from helios_core.sql.statement_cache import StatementCache, bad_string_position, prepare_shared
 from helios_core.sql.transactions import TransactionState
 from helios_core.sql.triggers import statements as trigger_statements
+from helios_core.sql.user_aggregates import statements as aggregate_statements
 from helios_core.storage.errors import ReadOnlyTransaction
 
 # PostgreSQL's typlen per type OID (RowDescription's type size)
@@ -928,11 +929,15 @@ class SqlSession(Session):
 
             self.tx.statement_start()
             return identity_columns.add_identity(self, a)
-        if k in ("create_routine", "drop_routine", "alter_routine", "call", "do"):
+        if k in ("create_routine", "drop_routine", "alter_routine", "call", "do", "create_aggregate",
+                 "comment_aggregate"):
             self.tx.statement_start()
-            if k in ("create_routine", "drop_routine", "alter_routine"):
+            if k in ("create_routine", "drop_routine", "alter_routine", "create_aggregate"):
                 self.tx.wrote_ddl = True
                 self.engine.bump_plan_generation()
+            if k in ("create_aggregate", "comment_aggregate"):
+                return (aggregate_statements.create if k == "create_aggregate" else aggregate_statements.comment)(
+                    self, a)
             run = {"create_routine": routine_statements.create, "drop_routine": routine_statements.drop,
                    "alter_routine": routine_statements.alter, "call": routine_statements.call,
                    "do": routine_statements.do}[k]

@@ -387,7 +387,7 @@ _CATEGORY = {"bool": "B", "int2": "N", "int4": "N", "int8": "N", "float4": "N", 
              **{t.name: "G" for t in GEOMETRIC_TYPES}, **dict.fromkeys(RANGE_SUBTYPES, "R"),
              **dict.fromkeys(_MULTIRANGE_OIDS, "R")}
 
-_DISPLAY_NAME = {"bool": "boolean", "int2": "smallint", "int4": "integer", "int8": "bigint",
+_DISPLAY_NAME = {"any": '"any"', "bool": "boolean", "int2": "smallint", "int4": "integer", "int8": "bigint",
                  "float4": "real", "float8": "double precision", "varchar": "character varying",
                  "bpchar": "character", "timestamp": "timestamp without time zone",
                  "timestamptz": "timestamp with time zone", "time": "time without time zone",
@@ -619,6 +619,12 @@ _BY_OID[705] = UNKNOWN
 for _name, _oid in _ARRAY_OIDS.items():
     if _name != "unknown":
         _BY_OID[_oid] = array_of(_BASE_BY_NAME[_name])
+
+
+def register_by_oid(t: SqlType) -> None:
+    """A type that is only ever named by its OID (the pseudo-types of routine signatures: pg_proc's
+    prorettype/proargtypes print through format_type and regtype)."""
+    _BY_OID.setdefault(t.oid, t)
 
 
 def type_by_oid(oid: int) -> SqlType:

@@ -30,6 +30,7 @@ from helios_core.sql.aggregates import CANONICAL, result_type
 from helios_core.sql.expr import Compiled, Field, Scope, canonical_key
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions.vec import Vec
+from helios_core.sql.user_aggregates import calls as user_aggregate_calls
 from helios_core.sql.window_order import window_sort_items
 
 RANKING = {"row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile"}
@@ -60,6 +61,7 @@ class WindowSpec:
     filter: Compiled | None = None
     distinct: bool = False
     label: str = ""
+    user: Any = None  # a CREATE AGGREGATE's call over each frame (user_aggregates.calls.AggregateCall)
     # PARTITION BY + ORDER BY as PostgreSQL numbers them (window_order): which sort it needs
     sort_items: list = attrs.Factory(list)
 
@@ -129,8 +131,13 @@ def window_spec(builder: Any, w: exp.Window, scope: Scope, named: dict[str, exp.
                 raise HeliosError(f"could not identify an {kind} operator for type {key.type.name}",
                                   sqlstate="42883")
     name, arg_asts, distinct = _fn_name_args(fn)
-    args = [builder.compile(a, scope) for a in arg_asts]
     frame = _frame(builder, frame_node, scope, bool(order))
+    user = user_aggregate_calls.aggregates_named(name) if isinstance(fn, exp.Anonymous) else []
+    if user:  # CREATE AGGREGATE's, over each row's frame
+        args, call, rt = user_aggregate_calls.compile_call(builder, user, arg_asts, scope)
+        return WindowSpec(name=name, args=args, partition=partition, order=order, frame=frame, result_type=rt,
+                          filter=filt, label=name, user=call)
+    args = [builder.compile(a, scope) for a in arg_asts]
     if name in RANKING:
         rt = T.INT8 if name in ("row_number", "rank", "dense_rank") else (T.INT4 if name == "ntile" else T.FLOAT8)
     elif name in ("lag", "lead"):
@@ -338,7 +345,16 @@ def compute_window(spec: WindowSpec, t: pa.Table, ctx: Any, eval_on_table: Any) 
             res = taken
     else:
         fs, fe = frame_bounds(spec.frame, ctx, n, pos, pstart, pend, gstart, gend, peer_starts, so, spec)
-        if spec.frame.exclude != "no others":
+        if spec.user is not None:
+            if spec.frame.exclude != "no others":
+                raise FeatureNotSupported("EXCLUDE in the frame of a user-defined aggregate is not supported")
+            keep = None
+            if spec.filter is not None:
+                keep = pc.fill_null(eval_on_table(spec.filter, t, ctx).take(perm_arr), False).to_numpy(
+                    zero_copy_only=False)
+            sorted_args = [a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in args_sorted]
+            res = user_aggregate_calls.over_frames(spec.user, ctx, sorted_args, keep, fs, fe)
+        elif spec.frame.exclude != "no others":
             res = frame_aggregate_excluding(spec, args_sorted, fs, fe, gstart, gend, n, F, t, perm_arr, ctx,
                                             eval_on_table)
         else:

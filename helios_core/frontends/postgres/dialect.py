@@ -475,12 +475,15 @@ def _is_routine_statement(chunk: list[Token]) -> bool:
     first = words[0]
     if first in ("CALL", "DO"):
         return True
+    if first == "COMMENT":
+        return words[1:3] == ["ON", "AGGREGATE"]
     if first == "ALTER" and words[1:2] == ["TABLE"]:
         return trigger_enabling([t.text.upper() for t in chunk])
     if first == "CREATE":
         rest = words[3:4] if words[1:3] == ["OR", "REPLACE"] else words[1:2]
-        return bool(rest) and rest[0] in (*_ROUTINE_WORDS, "TRIGGER", "CONSTRAINT")
-    return first in ("DROP", "ALTER") and len(words) > 1 and words[1] in (*_ROUTINE_WORDS, "ROUTINE", "TRIGGER") \
+        return bool(rest) and rest[0] in (*_ROUTINE_WORDS, "TRIGGER", "CONSTRAINT", "AGGREGATE")
+    return first in ("DROP", "ALTER") and len(words) > 1 and words[1] in (*_ROUTINE_WORDS, "ROUTINE", "TRIGGER",
+                                                                           "AGGREGATE") \
         and not (first == "ALTER" and words[1] == "TRIGGER")
 
 
@@ -1074,11 +1077,13 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         text = None if c.accept("NULL") else c.string()
         c.end()
         return Utility(kind="comment_constraint", args={"constraint": constraint, "table": table, "text": text})
-    if w in ("CREATE", "DROP", "ALTER", "CALL", "DO") and _is_routine_statement(c.toks):
+    if w in ("CREATE", "DROP", "ALTER", "CALL", "DO", "COMMENT") and _is_routine_statement(c.toks):
         from helios_core.sql.routines import syntax as routine_syntax
         from helios_core.sql.triggers import syntax as trigger_syntax
 
         kind = c.peek_word(3) if c.peek_word() == "OR" else c.peek_word()
+        if w == "COMMENT":
+            return routine_syntax.parse_comment(c)
         if kind == "TABLE":
             return trigger_syntax.parse_enable(c)
         if kind in ("TRIGGER", "CONSTRAINT"):

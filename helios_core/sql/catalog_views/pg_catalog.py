@@ -37,6 +37,7 @@ from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.functions.proc_oids import builtin_proc_oid
 from helios_core.sql.row_security import catalog_rows as rls_catalog
 from helios_core.sql.triggers import catalog_rows
+from helios_core.sql.user_aggregates import catalog_rows as aggregate_catalog
 
 PG = "pg_catalog"
 
@@ -119,6 +120,19 @@ def pg_type(model: CatalogModel) -> list[tuple]:
     rows = [type_row(t) for t in all_types()] + enum_type_rows(model) + domain_type_rows(model) + \
         composite_type_rows(model) + shell_type_rows(model)
     return [_with_proc_oids(r) for r in rows]
+
+
+def io_function_names() -> set[str]:
+    """The input/output/receive/send functions pg_type names for the built-in types (array_in,
+    int4recv, ...): regproc input knows them though they are not SQL-callable here."""
+    if not _IO_NAMES:
+        for t in all_types():
+            row = type_row(t)
+            _IO_NAMES.update(v for v in (row[12], *row[15:22]) if isinstance(v, str) and v != "-")
+    return _IO_NAMES
+
+
+_IO_NAMES: set[str] = set()
 
 
 def _with_proc_oids(row: tuple) -> tuple:
@@ -937,7 +951,13 @@ static_table(PG, "pg_amop", """oid oid, amopfamily oid, amoplefttype oid, amopri
 static_table(PG, "pg_amproc", """oid oid, amprocfamily oid, amproclefttype oid, amprocrighttype oid,
     amprocnum int2, amproc regproc""")
 static_table(PG, "pg_opfamily", "oid oid, opfmethod oid, opfname name, opfnamespace oid, opfowner oid")
-static_table(PG, "pg_aggregate", "aggfnoid oid, aggkind \"char\", aggnumdirectargs int2, aggtransfn oid")
+
+
+@catalog_table(PG, "pg_aggregate", aggregate_catalog.COLUMNS)
+def pg_aggregate(model: CatalogModel) -> list[tuple]:
+    return aggregate_catalog.rows(model.txn)
+
+
 static_table(PG, "pg_statistic_ext_data", "stxoid oid, stxdinherit bool")
 static_table(PG, "pg_prepared_xacts", """transaction int8, gid text, prepared timestamptz, owner name,
     database name""")

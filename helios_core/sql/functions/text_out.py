@@ -28,8 +28,9 @@ from helios_core.sql.geometric import vectors as geometric_vectors
 
 # the relation name of an OID in the running session's catalog (installed by the catalog layer)
 RELATION_NAMES: list[Callable[[int], str | None]] = []
-# likewise the name of a user routine's OID (built-in functions' are in proc_oids)
-ROUTINE_NAMES: list[Callable[[int], str | None]] = []
+# regproc output: OID -> a user routine's name, installed by helios_core.sql.routines.regproc
+# (built-in functions' names are in proc_oids)
+FUNCTION_NAMES: list[Callable[[int], str | None]] = []
 
 _STRIP_FRACTION = r"(\.\d*?[1-9])0+$|\.0+$"
 
@@ -118,12 +119,11 @@ def regtype_text(arr: pa.Array) -> pa.Array:
 
 
 def regproc_text(arr: pa.Array) -> pa.Array:
-    """regproc prints the function's name ('-' for none); an OID of no known function as a number."""
+    """regproc prints the function's name ("-" for 0); an OID no function has prints as a number."""
     def one(oid: int | None) -> str | None:
         if oid is None:
             return None
-        name = proc_oids.proc_name(oid)
-        return name or (ROUTINE_NAMES[0](oid) if ROUTINE_NAMES else None) or str(oid)
+        return proc_oids.proc_name(oid) or (FUNCTION_NAMES[0](oid) if FUNCTION_NAMES else None) or str(oid)
 
     return pa.array([one(v) for v in arr.cast(pa.int64()).to_pylist()], pa.string())
 

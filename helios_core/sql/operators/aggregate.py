@@ -258,10 +258,11 @@ class HashAggregate(Operator):
         work = pa.table(cols) if cols else pa.table({"__one": pa.array(np.zeros(n, np.int8))})
         for s in sets:
             ctx.check_cancel()
-            yield self._one_set(work, s, key_arrays, F, n, int_scales, special_aggs)
+            yield self._one_set(work, s, key_arrays, F, n, int_scales, special_aggs, ctx)
 
     def _one_set(self, work: pa.Table, s: list[int], key_arrays: list[pa.Array], F: Any, n: int,
-                 int_scales: dict[int, int], special_aggs: set[int] = frozenset()) -> pa.RecordBatch:
+                 int_scales: dict[int, int], special_aggs: set[int] = frozenset(), ctx: Any = None
+                 ) -> pa.RecordBatch:
         ks = [f"g{i}" for i in s] or ["__one"]
         direct = [(j, spec) for j, spec in enumerate(self.aggs) if not spec.uses_lists]
         aggs: list[tuple] = [("__row", "min")]
@@ -343,7 +344,7 @@ class HashAggregate(Operator):
                         lists[i] = pa.ListArray.from_arrays(pos.offsets, nested[c].take(pos.values),
                                                             mask=pos.is_null())
                 mask_list = g.column(f"m{j}_list").combine_chunks() if has_mask else None
-            results[j] = finish_from_lists(spec, lists, mask_list, ngroups, F)
+            results[j] = finish_from_lists(spec, lists, mask_list, ngroups, F, ctx)
         out = []
         for i, arr in enumerate(key_arrays):
             if i in s and main is not None:

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from helios_core.errors import HeliosError
+from helios_core.sql import functions
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views import functions as catalog_functions
 from helios_core.sql.catalog_views import partition_info
@@ -99,6 +100,10 @@ class FunctionScan(Operator):
             if not col_aliases:
                 col_aliases = [n for n, _ in cols]
             produce = _partition_producer(name)
+        elif name == "generate_subscripts" and len(args) in (2, 3) and args[0].type.is_array:
+            args = [args[0], builder.coerce(args[1], T.INT4), *(builder.coerce(a, T.BOOL) for a in args[2:])]
+            out_types = [T.INT4]
+            produce = _subscripts
         elif name in ("regexp_split_to_table", "string_to_table"):
             args = [builder.coerce(a, T.TEXT) for a in args]
             out_types = [T.TEXT]
@@ -140,6 +145,19 @@ class FunctionScan(Operator):
 
     def label(self) -> str:
         return f"Function Scan on {self.name}"
+
+
+def _subscripts(vals: list[Vec], _fields: list[Field]) -> list[pa.Array]:
+    """generate_subscripts(array, dim [, reverse]): the subscripts of that dimension (none for a NULL
+    array or a dimension it does not have), in reverse order when asked."""
+    lo = functions.call_function("array_lower", vals[:2]).value()
+    hi = functions.call_function("array_upper", vals[:2]).value()
+    if lo is None or hi is None:
+        return [pa.array([], pa.int32())]
+    subs = np.arange(lo, hi + 1, dtype=np.int32)
+    if len(vals) > 2 and vals[2].value():
+        subs = subs[::-1]
+    return [pa.array(subs, pa.int32())]
 
 
 SERIES_CHUNK = 65_536  # rows per batch of generate_series: memory stays flat whatever the count

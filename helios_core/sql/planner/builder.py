@@ -66,6 +66,7 @@ from helios_core.sql.planner.scalar import (
 from helios_core.sql.planner.system_columns import table_oid, virtual_table_oid, with_tableoid
 from helios_core.sql.routines import planner_calls
 from helios_core.sql.row_security import policies as rls_policies
+from helios_core.sql.user_aggregates import calls as user_aggregate_calls
 from helios_core.sql.windows import plan_window_operator
 
 QUERY_TYPES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values, exp.Subquery)
@@ -1254,15 +1255,23 @@ class Builder:
         else:
             name, args = pg_function_call(node)
         scope = Scope([], outer=outer)
-        args = named_arguments.to_positional(name, args)
-        compiled = [self.compile(a, scope) for a in args]
-        qual = alias or name
         routines = [] if self.ctx.fn.has_function(name) else planner_calls.lookup(self.ctx, name, len(args))
         if routines:  # CREATE FUNCTION's, in FROM
-            op = planner_calls.table_function(self, routines, compiled, qual, col_aliases, ordinality)
-        else:
-            op = FunctionScan.make(self, name, compiled, qual, col_aliases, ordinality=ordinality,
-                                   col_types=col_types)
+            try:
+                if planner_calls.is_named(args):
+                    routines, args = planner_calls.positional(self, routines, args, scope)
+                op = planner_calls.table_function(self, routines, [], alias or name, col_aliases, ordinality,
+                                                  arg_asts=args, scope=scope)
+            except HeliosError as e:  # "function f(...) does not exist" points at the call, as in PostgreSQL
+                start = node.meta.get("start") if node.meta else None
+                if e.position is None and isinstance(start, int) and e.message.startswith(f"function {name}("):
+                    e.position = start + 1
+                raise
+            return Item(op, {alias or name})
+        args = named_arguments.to_positional(name, args)
+        qual = alias or name
+        compiled = [self.compile(a, scope) for a in args]
+        op = FunctionScan.make(self, name, compiled, qual, col_aliases, ordinality=ordinality, col_types=col_types)
         return Item(op, {qual})
 
     def plan_unnest(self, node: exp.Unnest, alias: str | None, col_aliases: list[str], outer: Scope | None) -> Item:
@@ -1453,6 +1462,13 @@ class Builder:
         order: list[tuple[Compiled, bool, bool | None]] = []
         direct: list[Any] = []
         distinct = False
+        if isinstance(node, exp.Dot):  # schema.aggregate(...): CREATE AGGREGATE's
+            name = f"{node.this.name}.{str(node.expression.this).lower()}"
+            return self._user_agg_spec(node, name, user_aggregate_calls.aggregates_named(name),
+                                       list(node.expression.expressions), scope, filt)
+        if isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.Anonymous) and (
+                user := user_aggregate_calls.aggregates_named(_agg_name(node.this))):
+            return self._user_agg_spec(node, _agg_name(node.this), user, [], scope, filt)  # an ordered-set one
         if isinstance(node, exp.WithinGroup):
             fn = node.this
             name = _agg_name(fn)
@@ -1470,6 +1486,9 @@ class Builder:
         else:
             name = _agg_name(node)
             label = name
+            user = user_aggregate_calls.aggregates_named(name) if isinstance(node, exp.Anonymous) else []
+            if user:  # CREATE AGGREGATE's: (DISTINCT args ORDER BY ...)
+                return self._user_agg_spec(node, name, user, list(node.expressions), scope, filt)
             if isinstance(node, exp.Anonymous):
                 args_ast = list(node.expressions)
             elif isinstance(node, exp.Count) and isinstance(node.this, exp.Star):
@@ -1514,6 +1533,35 @@ class Builder:
         rt = result_type(name, [a.type for a in args])
         return AggSpec(name=name, args=args, result_type=rt, distinct=distinct, filter=filt, order=order,
                        direct_args=direct, label=label or name)
+
+    def _user_agg_spec(self, node: exp.Expression, name: str, candidates: list, args_ast: list[exp.Expression],
+                       scope: Scope, filt: Compiled | None) -> AggSpec:
+        order: list[tuple[Compiled, bool, bool | None]] = []
+        distinct = False
+        direct_asts = None
+        if isinstance(node, exp.WithinGroup):  # name(direct) WITHIN GROUP (ORDER BY aggregated)
+            # PostgreSQL hands the rows to a user-defined ordered-set aggregate unsorted: sorting them
+            # is its state function's work (the built-in ones sort in their internal state)
+            ord_node = node.expression
+            items = list(ord_node.expressions) if isinstance(ord_node, exp.Order) else [ord_node]
+            direct_asts = list(node.this.expressions)
+            args_ast = [it.this if isinstance(it, exp.Ordered) else it for it in items]
+        if args_ast and isinstance(args_ast[-1], exp.Order):
+            o = args_ast[-1]
+            args_ast[-1] = o.this
+            order = [(self.compile(it.this, scope), bool(it.args.get("desc")), _nulls_first(it)) for it in o.expressions]
+        if args_ast and isinstance(args_ast[0], exp.Distinct):
+            distinct = True
+            args_ast = list(args_ast[0].expressions) + args_ast[1:]
+        try:
+            args, call, rt = user_aggregate_calls.compile_call(self, candidates, args_ast, scope, direct_asts)
+        except HeliosError as e:  # "function f(...) does not exist" points at the call, as in PostgreSQL
+            start = node.meta.get("start") if node.meta else None
+            if e.position is None and isinstance(start, int) and e.sqlstate == "42883":
+                e.position = start + 1
+            raise
+        return AggSpec(name=name, args=args, result_type=rt, distinct=distinct, filter=filt, order=order,
+                       label=name.split(".")[-1], user=call)
 
     # =================================================================== windows
     def plan_windows(self, op: Operator, scope: Scope, windows: list[exp.Window], sel: exp.Select

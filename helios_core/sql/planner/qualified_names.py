@@ -38,7 +38,8 @@ _DROPPABLE_SCHEMAS = {"pg_catalog", "public", "information_schema"}
 _OID_ALIASES = {"regnamespace", "regrole", "regoper", "regoperator", "regprocedure", "regconfig", "regdictionary",
                 "regcollation", "regproc", "regtype", "regclass"}
 _LOOKUPS = {"regclass": "helios_regclass_in", "regnamespace": "helios_regnamespace_in",
-            "regrole": "helios_regrole_in", "regtype": "helios_regtype_in", "regproc": "helios_regproc_in"}
+            "regrole": "helios_regrole_in", "regtype": "helios_regtype_in",
+            "regproc": "helios_regproc_in"}  # helios_core.sql.routines.regproc
 _HINTS = ("pg_catalog.", "public.", "information_schema.", "operator(", "operator (", "reg", "version")
 
 

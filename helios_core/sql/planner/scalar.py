@@ -55,6 +55,7 @@ from helios_core.sql.geometric import dispatch as geometric
 from helios_core.sql.object_privileges import check_execute
 from helios_core.sql.planner import named_arguments, row_compare, variadic_arguments
 from helios_core.sql.routines import planner_calls
+from helios_core.sql.user_aggregates import calls as user_aggregate_calls
 
 # PostgreSQL's functions named after a numeric type that do its casts (float8(int8) ...): the
 # argument types each takes; a quoted literal is cast too, as PostgreSQL makes typename('...') a cast
@@ -189,6 +190,12 @@ def is_aggregate_node(node: exp.Expression) -> bool:
         return not _is_window_fn(node)
     if isinstance(node, (exp.Anonymous, *_PLUGIN_AGG_NODES)) and _plugin_aggregate_call(node):
         return not _is_window_fn(node)
+    if isinstance(node, exp.Anonymous) and user_aggregate_calls.is_user_aggregate(str(node.this).lower()):
+        return not _is_window_fn(node)  # CREATE AGGREGATE's
+    if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Anonymous) and isinstance(
+            node.this, exp.Identifier) and user_aggregate_calls.is_user_aggregate(
+            f"{node.this.name}.{str(node.expression.this).lower()}"):
+        return not _is_window_fn(node)  # schema.aggregate(...)
     return False
 
 
@@ -329,7 +336,7 @@ class ScalarCompiler:
             return self._compile_node(node, scope)
         except HeliosError as e:
             # "function f(...) does not exist" points at the call, as in PostgreSQL
-            if e.sqlstate == "42883" and e.position is None and node.meta and isinstance(node, exp.Func) and \
+            if e.sqlstate in ("42883", "42725") and e.position is None and node.meta and isinstance(node, exp.Func) and \
                     e.message.startswith(f"function {_call_name(node)}("):
                 start = node.meta.get("start")
                 e.position = start + 1 if isinstance(start, int) else None
@@ -1942,8 +1949,9 @@ class ScalarCompiler:
     # ------------------------------------------------------------------ function calls
     def c_Anonymous(self, node: exp.Anonymous, scope: Scope) -> Compiled:
         name = str(node.this).lower()
-        if is_aggregate_node(node):
-            raise GroupingError(f"aggregate function {name}() is not allowed here")
+        if is_aggregate_node(node):  # the caller names the place (FILTER, nested calls, ...), as PostgreSQL
+            start = node.meta.get("start") if node.meta else None
+            raise GroupingError(AGGREGATE_NOT_ALLOWED, position=start + 1 if isinstance(start, int) else None)
         if name == "row":
             return self.row_constructor(list(node.expressions), scope)
         return self.compile_call(name, list(node.expressions), scope)
@@ -1991,7 +1999,16 @@ class ScalarCompiler:
         return self.compile_call(name, args, scope)
 
     def compile_call(self, name: str, arg_asts: list[exp.Expression], scope: Scope) -> Compiled:
+        if planner_calls.is_named(arg_asts) and not self.F.has_function(name):
+            routines = planner_calls.lookup(self.ctx, name, len(arg_asts))  # CREATE FUNCTION's, named notation
+            if routines:
+                routines, arg_asts = planner_calls.positional(self, routines, arg_asts, scope)
+                return planner_calls.compile_call(self, routines, arg_asts, scope)
         arg_asts = named_arguments.to_positional(name, arg_asts)
+        if arg_asts and isinstance(arg_asts[-1], exp.Variadic) and not self.F.has_function(name):
+            routines = planner_calls.lookup(self.ctx, name, len(arg_asts))  # a VARIADIC parameter's array
+            if routines:
+                return planner_calls.compile_call(self, routines, arg_asts, scope)
         if arg_asts and isinstance(arg_asts[-1], exp.Variadic):
             spread = variadic_arguments.expand(self, arg_asts, scope)
             if spread is None:  # VARIADIC NULL: the call is NULL

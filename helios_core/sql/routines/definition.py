@@ -16,8 +16,9 @@ from typing import Any
 
 import attrs
 
-from helios_core.errors import HeliosError
+from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.sql import types as T
+from helios_core.sql.routines import polymorphic
 
 KIND = "function"
 
@@ -31,6 +32,14 @@ class Routine:
     """A routine record with its types resolved."""
 
     record: dict
+    # concrete types of the signature's polymorphic pseudo-types for one call (polymorphic.bind)
+    bound: dict = attrs.field(factory=dict, eq=False)
+
+    def type_of(self, name: str) -> T.SqlType:
+        """A declared type name as this call sees it (a pseudo-type replaced by its binding)."""
+        if self.bound and name in self.bound:
+            return self.bound[name]
+        return resolve_type(name)
 
     @property
     def schema(self) -> str:
@@ -71,7 +80,7 @@ class Routine:
 
     @property
     def in_types(self) -> list[T.SqlType]:
-        return [resolve_type(a["type"]) for a in self.in_args]
+        return [self.type_of(a["type"]) for a in self.in_args]
 
     @property
     def return_type(self) -> T.SqlType | None:
@@ -79,12 +88,21 @@ class Routine:
         if self.out_columns:
             return None
         name = self.record.get("returns") or "void"
-        return resolve_type(name)
+        return self.type_of(name)
 
     @property
     def out_columns(self) -> list[tuple[str, T.SqlType]]:
         """Columns of the result rows (RETURNS TABLE, or OUT/INOUT parameters), [] otherwise."""
-        return [(n, resolve_type(t)) for n, t in self.record.get("out_columns") or []]
+        return [(n, self.type_of(t)) for n, t in self.record.get("out_columns") or []]
+
+    @property
+    def variadic(self) -> bool:
+        """The last argument is VARIADIC: the call's trailing arguments make up its array."""
+        args = self.in_args
+        return bool(args) and args[-1]["mode"] == "v"
+
+    def takes(self, arg_count: int) -> bool:
+        return self.min_args <= arg_count and (arg_count <= len(self.in_args) or self.variadic)
 
     @property
     def min_args(self) -> int:
@@ -96,9 +114,25 @@ class Routine:
 
 
 def resolve_type(name: str) -> T.SqlType:
+    pseudo = polymorphic.pseudo_type(name)
+    if pseudo is not None:
+        return pseudo
     if name in ("void", "trigger", "event_trigger"):
         return T.type_from_name("void") if name == "void" else T.TEXT
     return T.type_from_name(name)
+
+
+def type_spelling(text: str) -> str:
+    """A signature's type as written, checked and spelled as format_type does (%TYPE is PL/pgSQL's only)."""
+    if "%" in text:
+        raise FeatureNotSupported(f"type reference {text} is not supported in a routine signature")
+    written = text.strip()
+    if written.lower() in ("void", "trigger"):
+        return written.lower()
+    t = resolve_type(written)
+    name = t.name if t.name in polymorphic.PSEUDO else t.sql_name()
+    # format_type's spelling where it reads back as the same type ("character" would be char(1))
+    return name if resolve_type(name) == t else written.lower()
 
 
 def overloads(txn: Any, schema: str, name: str) -> list[dict]:
@@ -128,7 +162,7 @@ def find(session: Any, txn: Any, dotted: str, arg_count: int | None = None, *,
         if procedure is not None:
             found = [r for r in found if r.is_procedure == procedure]
         if arg_count is not None:
-            found = [r for r in found if r.min_args <= arg_count <= len(r.in_args)]
+            found = [r for r in found if r.takes(arg_count)]
         if found:
             return found
     return []
@@ -136,11 +170,19 @@ def find(session: Any, txn: Any, dotted: str, arg_count: int | None = None, *,
 
 def choose(candidates: list[Routine], arg_types: list[T.SqlType]) -> Routine | None:
     """The overload that fits the argument types best: exact type names first, then the first
-    whose parameters the arguments can be cast to (untyped literals fit anything)."""
-    if not candidates:
-        return None
-    if len(candidates) == 1:
-        return candidates[0]
+    whose parameters the arguments can be cast to (untyped literals fit anything). A polymorphic
+    one comes back bound to the call's types (polymorphic.bind), or does not fit."""
+    fitting = []
+    for r in candidates:
+        declared = [a["type"] for a in r.in_args]
+        if any(polymorphic.is_polymorphic(d) for d in declared):
+            bound = polymorphic.bind(declared, arg_types)
+            if bound is None:
+                continue
+            r = Routine(r.record, bound)
+        fitting.append(r)
+    if len(fitting) <= 1:
+        return fitting[0] if fitting else None
 
     def score(r: Routine) -> int:
         out = 0
@@ -153,8 +195,18 @@ def choose(candidates: list[Routine], arg_types: list[T.SqlType]) -> Routine | N
                 return -1
         return out
 
-    ranked = sorted(candidates, key=score, reverse=True)
-    return ranked[0] if score(ranked[0]) >= 0 else None
+    ranked = sorted(fitting, key=score, reverse=True)
+    best = score(ranked[0])
+    if best < 0:
+        return None
+    tied = [r for r in ranked if score(r) == best]
+    n = len(arg_types)
+    if len(tied) > 1 and all(r.in_types[:n] == tied[0].in_types[:n] for r in tied):
+        # the same parameters for the arguments given, the rest defaults: PostgreSQL cannot choose either
+        raise HeliosError(f"function {tied[0].name}({', '.join(t.sql_name() for t in arg_types)}) is not unique",
+                          sqlstate="42725", hint="Could not choose a best candidate function. You might need to "
+                                                 "add explicit type casts.")
+    return ranked[0]
 
 
 def _numeric(t: T.SqlType) -> bool:

@@ -18,7 +18,7 @@ from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.sql import types as T
 from helios_core.sql.expr import Compiled, Field
 from helios_core.sql.functions.vec import Vec
-from helios_core.sql.routines import definition, invoke, sql_language
+from helios_core.sql.routines import definition, invoke, polymorphic, sql_language
 from helios_core.sql.routines.definition import Routine
 
 
@@ -31,22 +31,65 @@ def lookup(ctx: Any, name: str, arg_count: int) -> list[Routine]:
     if found and all(r.is_procedure for r in found):
         raise HeliosError(f"{found[0].signature()} is a procedure", sqlstate="42809",
                           hint="To call a procedure, use CALL.")
-    return [r for r in found if not r.is_procedure]
+    return [r for r in found if r.record["kind"] == "f"]
+
+
+def is_named(args: list[exp.Expression]) -> bool:
+    return any(isinstance(a, (exp.Kwarg, exp.PropertyEQ)) for a in args)
+
+
+def positional(compiler: Any, candidates: list[Routine], args: list[exp.Expression], scope: Any
+               ) -> tuple[list[Routine], list[exp.Expression]]:
+    """A call in named or mixed notation (``f(1, c => 2)``) as positional arguments, parameters left
+    out taking their defaults; the routines whose parameter names fit (PostgreSQL's errors otherwise)."""
+    seen: set[str] = set()
+    named: dict[str, exp.Expression] = {}
+    plain: list[exp.Expression] = []
+    for a in args:
+        if isinstance(a, (exp.Kwarg, exp.PropertyEQ)):
+            key = a.this.name
+            if key in seen:
+                raise HeliosError(f'argument name "{key}" used more than once', sqlstate="42601")
+            seen.add(key)
+            named[key] = a.expression
+        elif named:
+            raise HeliosError("positional argument cannot follow named argument", sqlstate="42601")
+        else:
+            plain.append(a)
+    fits = []
+    for r in candidates:
+        names = [a.get("name") for a in r.in_args]
+        if r.variadic or any(k not in names or names.index(k) < len(plain) for k in named):
+            continue
+        last = max([len(plain) - 1, *(names.index(k) for k in named)])
+        out = list(plain)
+        for i in range(len(plain), last + 1):
+            if names[i] in named:
+                out.append(named[names[i]])
+            elif r.in_args[i].get("default") is not None:
+                out.append(dialect_expression(r.in_args[i]["default"]))
+            else:
+                break
+        else:
+            fits.append((r, out))
+    if not fits:
+        shown = [compiler.compile(a, scope).type.sql_name() for a in plain]
+        shown += [f"{k} => {compiler.compile(v, scope).type.sql_name()}" for k, v in named.items()]
+        raise definition.UndefinedFunction(
+            f"function {candidates[0].name}({', '.join(shown)}) does not exist",
+            hint="No function matches the given name and argument types. You might need to add explicit type casts.")
+    longest = max(len(o) for _, o in fits)
+    return [r for r, o in fits if len(o) == longest], next(o for _, o in fits if len(o) == longest)
 
 
 def compile_call(compiler: Any, candidates: list[Routine], arg_asts: list[exp.Expression], scope: Any) -> Compiled:
     """The expression of a call to a user function (``compiler`` is the planner's ScalarCompiler)."""
-    args = [compiler.compile(a, scope) for a in arg_asts]
-    routine = definition.choose(candidates, [a.type for a in args])
-    if routine is None:
-        sig = ", ".join(a.type.sql_name() for a in args)
-        raise definition.UndefinedFunction(
-            f"function {candidates[0].name}({sig}) does not exist",
-            hint="No function matches the given name and argument types. You might need to add explicit type casts.")
+    routine, arg_asts, args = _choose_with_variadic(compiler, candidates, arg_asts, scope)
     if routine.returns_set or routine.out_columns:
         raise FeatureNotSupported(f"calling set-returning function {routine.name}() in an expression is not "
                                   "supported", hint="Call it in FROM: SELECT * FROM f(...).")
     args = _with_defaults(compiler, routine, args, scope)
+    routine = _bound_with_defaults(routine, args)
     args = [compiler.coerce(a, t) for a, t in zip(args, routine.in_types, strict=True)]
     inlined = _inline(compiler, routine, arg_asts, scope)
     if inlined is not None:
@@ -54,6 +97,49 @@ def compile_call(compiler: Any, candidates: list[Routine], arg_asts: list[exp.Ex
     ret = routine.return_type
     assert ret is not None
     return Compiled(ret, _per_row(routine, args, ret), label=f"{routine.name}(...)")
+
+
+def _bound_with_defaults(routine: Routine, args: list[Compiled]) -> Routine:
+    """A polymorphic routine bound again once defaults fill the arguments left out (their types count)."""
+    declared = [a["type"] for a in routine.in_args]
+    if len(args) == len(routine.in_args) and any(polymorphic.is_polymorphic(d) for d in declared):
+        bound = polymorphic.bind(declared, [a.type for a in args])
+        if bound is not None:
+            return Routine(routine.record, bound)
+    return routine
+
+
+def _choose_with_variadic(compiler: Any, candidates: list[Routine], arg_asts: list[exp.Expression], scope: Any
+                          ) -> tuple[Routine, list[exp.Expression], list[Compiled]]:
+    """The routine a call reaches, with the argument expressions it takes: a VARIADIC parameter
+    gets the trailing arguments as one ARRAY[...] (or the array written after VARIADIC)."""
+    spread = bool(arg_asts) and isinstance(arg_asts[-1], exp.Variadic)
+    plain = arg_asts[:-1] + [arg_asts[-1].this] if spread else list(arg_asts)
+    args = [compiler.compile(a, scope) for a in plain]
+    fixed = [r for r in candidates if not r.variadic and not spread]
+    routine = definition.choose(fixed, [a.type for a in args]) if fixed else None
+    if routine is not None:
+        return routine, plain, args
+    for r in candidates:
+        if not r.variadic:
+            continue
+        k = len(r.in_args) - 1
+        if spread:
+            if len(plain) != k + 1:
+                continue
+            asts = plain
+        elif len(plain) > k:
+            asts = plain[:k] + [exp.Array(expressions=[a.copy() for a in plain[k:]])]
+        else:
+            asts = plain
+        packed = args[:k] + [compiler.compile(a, scope) for a in asts[k:]]
+        chosen = definition.choose([r], [a.type for a in packed])
+        if chosen is not None:
+            return chosen, asts, packed
+    sig = ", ".join(a.type.sql_name() for a in args)
+    raise definition.UndefinedFunction(
+        f"function {candidates[0].name}({sig}) does not exist",
+        hint="No function matches the given name and argument types. You might need to add explicit type casts.")
 
 
 def _with_defaults(compiler: Any, routine: Routine, args: list[Compiled], scope: Any) -> list[Compiled]:
@@ -100,9 +186,12 @@ def _inline(compiler: Any, routine: Routine, arg_asts: list[exp.Expression], sco
             return argument(names[node.name])
         return node
 
-    body = expr.copy().transform(swap)
-    if any(isinstance(n, exp.Column) for n in body.find_all(exp.Column)):
+    def parameter(node: exp.Column) -> bool:
+        return node.name in names and (not node.table or node.table == routine.name)
+
+    if any(not parameter(n) for n in expr.find_all(exp.Column)):
         return None  # a name that is no parameter: let the per-row path report it as PostgreSQL would
+    body = expr.copy().transform(swap)
     compiled = compiler.compile(body, scope)
     ret = routine.return_type
     assert ret is not None
@@ -136,15 +225,20 @@ def _per_row(routine: Routine, args: list[Compiled], ret: T.SqlType) -> Any:
 
 # ----------------------------------------------------------------------------------- FROM items
 def table_function(builder: Any, candidates: list[Routine], args: list[Compiled], qual: str,
-                   col_aliases: list[str], ordinality: bool) -> Any:
+                   col_aliases: list[str], ordinality: bool, arg_asts: list[exp.Expression] | None = None,
+                   scope: Any = None) -> Any:
     """A FunctionScan whose rows come from calling the routine once per execution."""
     from helios_core.sql.operators.tablefunc import FunctionScan
 
-    routine = definition.choose(candidates, [a.type for a in args])
-    if routine is None:
-        raise definition.UndefinedFunction(f"function {candidates[0].name} does not exist")
+    if arg_asts is not None:
+        routine, _asts, args = _choose_with_variadic(builder, candidates, arg_asts, scope or _empty_scope())
+    else:
+        routine = definition.choose(candidates, [a.type for a in args])
+        if routine is None:
+            raise definition.UndefinedFunction(f"function {candidates[0].name} does not exist")
     scope_defaults = [builder.compile(dialect_expression(a["default"]), _empty_scope())
                       for a in routine.in_args[len(args):]]
+    routine = _bound_with_defaults(routine, list(args) + scope_defaults)
     args = [builder.coerce(a, t) for a, t in zip(list(args) + scope_defaults, routine.in_types, strict=True)]
     if routine.out_columns:
         out = routine.out_columns

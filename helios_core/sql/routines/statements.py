@@ -14,11 +14,11 @@ from helios_core.sql import embedded_sql, triggers_catalog
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.model import stable_oid
 from helios_core.sql.context import table_sql_columns
-from helios_core.sql.routines import definition, invoke, sql_language
+from helios_core.sql.routines import definition, invoke, polymorphic, sql_language
 from helios_core.sql.routines.definition import KIND, Routine
 
 _LANGUAGES = ("sql", "plpgsql")
-_NOUN = {"f": "function", "p": "procedure"}
+_NOUN = {"f": "function", "p": "procedure", "a": "function"}
 
 
 def _plpgsql() -> Any:
@@ -47,7 +47,11 @@ def create(session: Any, a: dict) -> Result:
         if language in ("c", "internal", "plpython3u", "plperl", "pltcl", "plv8"):
             raise FeatureNotSupported(f'language "{language}" is not supported')
         raise HeliosError(f'language "{language}" does not exist', sqlstate="42704")
+    _check_parameters(record["args"])
     routine = Routine(record)
+    inputs = [a["type"] for a in routine.in_args]
+    for result in [record.get("returns") or "void", *(t for _, t in record.get("out_columns") or [])]:
+        polymorphic.check_result(result, inputs)
     if language == "sql":
         sql_language.check_body(routine)
     else:
@@ -66,6 +70,7 @@ def create(session: Any, a: dict) -> Result:
                 record["returns"], record["returns_set"], record["out_columns"]):
             raise HeliosError("cannot change return type of existing function", sqlstate="42P13",
                               hint=f"Use DROP FUNCTION {name}(...) first.")
+        _check_replacement(Routine(old), routine)
         record["oid"] = old.get("oid")
         record["owner"] = old.get("owner", record["owner"])
         existing = [r for r in existing if r is not old]
@@ -74,6 +79,37 @@ def create(session: Any, a: dict) -> Result:
         record["oid"] = stable_oid("function", f"{schema}.{name}({len(existing)},{routine.signature()})")
     txn.catalog_put(KIND, f"{schema}.{name}", {"overloads": [*existing, record]})
     return Result(command_tag=f"CREATE {noun.upper()}")
+
+
+def _check_replacement(old: Routine, new: Routine) -> None:
+    """CREATE OR REPLACE keeps the input parameters' names and defaults (42P13 otherwise)."""
+    drop = f"Use DROP FUNCTION {old.name}({','.join(t.sql_name() for t in old.in_types)}) first."
+    for was, now in zip(old.in_args, new.in_args, strict=False):
+        if was.get("name") and was.get("name") != now.get("name"):
+            raise HeliosError(f'cannot change name of input parameter "{was["name"]}"', sqlstate="42P13", hint=drop)
+    if sum(a.get("default") is not None for a in new.in_args) < sum(a.get("default") is not None
+                                                                    for a in old.in_args):
+        raise HeliosError("cannot remove parameter defaults from existing function", sqlstate="42P13", hint=drop)
+
+
+def _check_parameters(args: list[dict]) -> None:
+    """PostgreSQL's checks of a parameter list (42P13): names unique among the inputs and among the
+    outputs, defaults only on inputs and on every input after the first that has one."""
+    for side in (("i", "b", "v"), ("o", "b")):
+        names = [a["name"] for a in args if a["mode"] in side and a.get("name")]
+        for n in names:
+            if names.count(n) > 1:
+                raise HeliosError(f'parameter name "{n}" used more than once', sqlstate="42P13")
+    defaulted = False
+    for a in args:
+        if a.get("default") is not None and a["mode"] == "o":
+            raise HeliosError("only input parameters can have default values", sqlstate="42P13")
+        if a["mode"] in ("i", "b", "v"):
+            if a.get("default") is not None:
+                defaulted = True
+            elif defaulted:
+                raise HeliosError("input parameters after one with a default value must also have defaults",
+                                  sqlstate="42P13")
 
 
 def _returns_table_row(session: Any, txn: Any, record: dict) -> None:
@@ -121,6 +157,11 @@ def drop(session: Any, a: dict) -> Result:
             raise HeliosError(f'{what} name "{name}" is not unique', sqlstate="42725",
                               hint="Specify the argument list to select the function unambiguously.")
         target = candidates[0]
+        if what == "aggregate" and target.record["kind"] != "a":
+            raise HeliosError(f"function {target.signature()} is not an aggregate", sqlstate="42809")
+        if what in ("function", "procedure") and target.record["kind"] == "a":
+            raise HeliosError(f'"{dotted}" is an aggregate function', sqlstate="42809",
+                              hint="Use DROP AGGREGATE to drop aggregate functions.")
         if what == "function" and target.is_procedure:
             raise HeliosError(f"{target.signature()} is not a function", sqlstate="42809")
         if what == "procedure" and not target.is_procedure:
@@ -133,14 +174,56 @@ def drop(session: Any, a: dict) -> Result:
                               hint="Use DROP ... CASCADE to drop the dependent objects too.")
         for table, trigger in users:
             triggers_catalog.remove(txn, table, trigger)
-        key = f"{target.schema}.{target.name}"
-        rest = [r for r in definition.overloads(txn, target.schema, target.name) if r is not target.record
-                and not definition.same_arguments(r, target.record)]
-        if rest:
-            txn.catalog_put(KIND, key, {"overloads": rest})
-        else:
-            txn.catalog_delete(KIND, key)
+        aggregates = _aggregates_using(txn, target)
+        if aggregates and not a["cascade"]:
+            raise HeliosError(f"cannot drop function {target.signature()} because other objects depend on it",
+                              sqlstate="2BP01", detail=f"function {aggregates[0].signature()} depends on function "
+                                                       f"{target.signature()}",
+                              hint="Use DROP ... CASCADE to drop the dependent objects too.")
+        for agg in aggregates:
+            notices.append(f"drop cascades to function {agg.signature()}")
+            _remove(txn, agg)
+        _remove(txn, target)
     return Result(command_tag=f"DROP {what.upper()}", notices=notices)
+
+
+def _remove(txn: Any, target: Routine) -> None:
+    key = f"{target.schema}.{target.name}"
+    rest = [r for r in definition.overloads(txn, target.schema, target.name) if r is not target.record
+            and not definition.same_arguments(r, target.record)]
+    if rest:
+        txn.catalog_put(KIND, key, {"overloads": rest})
+    else:
+        txn.catalog_delete(KIND, key)
+
+
+def _follow_support_function(txn: Any, old: str, new: str) -> None:
+    """Aggregates name their support functions: a renamed or moved one keeps serving them (PostgreSQL
+    refers to it by OID)."""
+    for key, value in txn.catalog_list(KIND).items():
+        records = []
+        changed = False
+        for r in value.get("overloads") or []:  # copies: the catalog's records are versioned data
+            agg = dict(r.get("aggregate") or {})
+            for role in ("sfunc", "finalfunc", "combinefunc"):
+                if r["kind"] == "a" and agg.get(role) == old:
+                    agg[role] = new
+                    changed = True
+            records.append({**r, "aggregate": agg} if r["kind"] == "a" else r)
+        if changed:
+            txn.catalog_put(KIND, key, {"overloads": records})
+
+
+def _aggregates_using(txn: Any, target: Routine) -> list[Routine]:
+    """CREATE AGGREGATEs whose support functions include ``target`` (by its qualified name)."""
+    qualified = f"{target.schema}.{target.name}"
+    out = []
+    for value in txn.catalog_list(KIND).values():
+        for r in value.get("overloads") or []:
+            agg = r.get("aggregate") or {}
+            if r["kind"] == "a" and qualified in (agg.get("sfunc"), agg.get("finalfunc"), agg.get("combinefunc")):
+                out.append(Routine(r))
+    return out
 
 
 def alter(session: Any, a: dict) -> Result:
@@ -160,15 +243,23 @@ def alter(session: Any, a: dict) -> Result:
         raise HeliosError(f'{what} name "{name}" is not unique', sqlstate="42725",
                           hint="Specify the argument list to select the function unambiguously.")
     target = candidates[0]
+    if what == "aggregate" and target.record["kind"] != "a":
+        raise HeliosError(f"function {target.signature()} is not an aggregate", sqlstate="42809")
+    if what in ("function", "procedure") and target.record["kind"] == "a":
+        raise HeliosError(f'"{a["name"]}" is an aggregate function', sqlstate="42809",
+                          hint="Use ALTER AGGREGATE to change aggregate functions.")
     graph_owner = target.record.get("owner", "helios")
     graph = roles.role_graph(session.engine)
-    if not graph.is_superuser(session.user) and session.user != graph_owner:
+    superuser = graph.is_superuser(session.user)
+    if not superuser and not graph.has_privs_of(session.user, graph_owner):
         raise HeliosError(f"must be owner of {_NOUN[target.record['kind']]} {target.name}", sqlstate="42501")
     record = dict(target.record)
     changes = a["changes"]
     if "owner" in changes:
         if graph.get(changes["owner"]) is None:
             raise HeliosError(f'role "{changes["owner"]}" does not exist', sqlstate="42704")
+        if not superuser and not graph.is_member_of(session.user, changes["owner"]):
+            raise HeliosError(f'must be member of role "{changes["owner"]}"', sqlstate="42501")
         record["owner"] = changes["owner"]
     for key in ("volatility", "strict"):
         if key in changes:
@@ -176,18 +267,23 @@ def alter(session: Any, a: dict) -> Result:
     key = f"{target.schema}.{target.name}"
     rest = [r for r in definition.overloads(txn, target.schema, target.name)
             if not definition.same_arguments(r, target.record)]
-    if "rename" in changes:
-        new = changes["rename"]
-        others = definition.overloads(txn, target.schema, new)
+    if "rename" in changes or ("schema" in changes and changes["schema"] != target.schema):
+        new = changes.get("rename", target.name)
+        schema = changes.get("schema", target.schema)
+        if schema != target.schema and txn.catalog_get("schema", schema) is None and schema != "public":
+            raise HeliosError(f'schema "{schema}" does not exist', sqlstate="3F000")
+        others = definition.overloads(txn, schema, new)
         if any(definition.same_arguments(r, record) for r in others):
             raise HeliosError(f'function {new}({", ".join(a["type"] for a in target.in_args)}) already exists in '
-                              f'schema "{target.schema}"', sqlstate="42723")
+                              f'schema "{schema}"', sqlstate="42723")
         record["name"] = new
+        record["schema"] = schema
         if rest:
             txn.catalog_put(KIND, key, {"overloads": rest})
         else:
             txn.catalog_delete(KIND, key)
-        txn.catalog_put(KIND, f"{target.schema}.{new}", {"overloads": [*others, record]})
+        txn.catalog_put(KIND, f"{schema}.{new}", {"overloads": [*others, record]})
+        _follow_support_function(txn, f"{target.schema}.{target.name}", f"{schema}.{new}")
     else:
         txn.catalog_put(KIND, key, {"overloads": [*rest, record]})
     return Result(command_tag=f"ALTER {what.upper()}")

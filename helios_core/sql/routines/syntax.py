@@ -13,7 +13,8 @@ from sqlglot.tokens import TokenType
 
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.frontends.postgres import dialect
-from helios_core.sql.routines.definition import resolve_type
+from helios_core.sql.routines.definition import type_spelling
+from helios_core.sql.user_aggregates import syntax as aggregate_syntax
 
 _MODES = {"IN": "i", "OUT": "o", "INOUT": "b", "VARIADIC": "v"}
 _STRINGS = (TokenType.STRING, TokenType.HEREDOC_STRING, TokenType.RAW_STRING, TokenType.NATIONAL_STRING)
@@ -48,15 +49,7 @@ def _span(c: Any, stop_words: set[str], stop_tokens: tuple = (TokenType.COMMA, T
 
 def _type_name(text: str) -> str:
     """A type as written, checked and spelled as format_type does (%TYPE is PL/pgSQL's only)."""
-    if "%" in text:
-        raise FeatureNotSupported(f"type reference {text} is not supported in a routine signature")
-    written = text.strip()
-    if written.lower() in ("void", "trigger"):
-        return written.lower()
-    t = resolve_type(written)
-    name = t.sql_name()
-    # format_type's spelling where it reads back as the same type ("character" would be char(1))
-    return name if resolve_type(name) == t else written.lower()
+    return type_spelling(text)
 
 
 def _parameters(c: Any) -> list[dict]:
@@ -81,12 +74,14 @@ def _parameters(c: Any) -> list[dict]:
                 and nxt.text.upper() not in ("DEFAULT", "PRECISION", "VARYING", "WITH", "WITHOUT") \
                 and not (c.word() in ("DOUBLE", "CHARACTER", "BIT", "TIMESTAMP", "TIME", "INTERVAL")):
             name = c.name()
+            if mode == "i" and c.word() in _MODES and c.i + 1 < len(c.toks) and \
+                    c.toks[c.i + 1].token_type not in (TokenType.COMMA, TokenType.R_PAREN):
+                mode = _MODES[c.word()]  # "name VARIADIC type": PostgreSQL takes the mode after the name too
+                c.i += 1
         type_text = _span(c, {"DEFAULT"}, (TokenType.COMMA, TokenType.R_PAREN, TokenType.EQ))
         default = None
         if c.accept("DEFAULT") or (c.cur is not None and c.cur.token_type == TokenType.EQ and c.accept_token()):
             default = _span(c, set())
-        if mode == "v":
-            raise FeatureNotSupported("VARIADIC parameters are not supported")
         out.append({"name": name, "type": _type_name(type_text), "mode": mode, "default": default})
         if c.cur is not None and c.cur.token_type == TokenType.COMMA:
             c.i += 1
@@ -98,7 +93,10 @@ def _parameters(c: Any) -> list[dict]:
 
 
 def parse_create(c: Any) -> Any:
-    """CREATE [OR REPLACE] FUNCTION|PROCEDURE name (params) [RETURNS ...] options... AS 'body'."""
+    """CREATE [OR REPLACE] FUNCTION|PROCEDURE name (params) [RETURNS ...] options... AS 'body'
+    (CREATE AGGREGATE: helios_core.sql.user_aggregates.syntax)."""
+    if (c.peek_word(3) if c.peek_word() == "OR" else c.peek_word()) == "AGGREGATE":
+        return aggregate_syntax.parse_create(c)
     c.expect("CREATE")
     replace = c.accept("OR", "REPLACE")
     if c.accept("PROCEDURE"):
@@ -128,10 +126,6 @@ def parse_create(c: Any) -> Any:
             except HeliosError:  # maybe a table's row type: the catalog decides (statements.create)
                 record["returns"] = None
                 record["returns_relation"] = text.strip()
-            else:
-                if record["returns_set"] and resolve_type(record["returns"]).is_composite:
-                    record["returns"] = None  # SETOF a composite type: rows of its attributes
-                    record["returns_relation"] = text.strip()
     outs = [a for a in args if a["mode"] in ("o", "b")]
     if outs and not record["out_columns"]:
         if kind == "p":
@@ -205,14 +199,18 @@ def parse_alter(c: Any) -> Any:
     c.i += 1
     name = c.dotted_name()
     args = None
-    if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
+    if what == "aggregate":
+        args = [a["type"] for a in aggregate_syntax.parse_signature(c)[0]]
+    elif c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
         args = [a["type"] for a in _parameters(c) if a["mode"] in ("i", "b", "v")]
     changes: dict[str, Any] = {}
     if c.accept("OWNER", "TO"):
         changes["owner"] = c.name()
     elif c.accept("RENAME", "TO"):
         changes["rename"] = c.name()
-    elif c.word() in ("SET", "DEPENDS", "NO", "RESET"):
+    elif c.accept("SET", "SCHEMA"):
+        changes["schema"] = c.name()
+    elif c.word() in ("SET", "DEPENDS", "NO", "RESET") or what == "aggregate":
         raise FeatureNotSupported(f"ALTER {what.upper()} ... {c.word()} is not supported")
     else:
         record: dict[str, Any] = {}
@@ -223,8 +221,15 @@ def parse_alter(c: Any) -> Any:
                                                       "changes": changes})
 
 
+def parse_comment(c: Any) -> Any:
+    """COMMENT ON AGGREGATE (helios_core.sql.user_aggregates.syntax)."""
+    return aggregate_syntax.parse_comment(c)
+
+
 def parse_drop(c: Any) -> Any:
     """DROP FUNCTION|PROCEDURE|ROUTINE [IF EXISTS] name [(args)] [, ...] [CASCADE | RESTRICT]."""
+    if c.peek_word() == "AGGREGATE":
+        return aggregate_syntax.parse_drop(c)
     c.expect("DROP")
     what = c.word()
     c.i += 1
