@@ -110,10 +110,10 @@ def test_polymorphic_functions_resolve_per_call(db):
         "42P13", "cannot determine result data type",
         ("A result of type anyelement requires at least one input of type anyelement, anyarray, anynonarray, "
         "anyenum, anyrange, or anymultirange."))
-    db.execute("create function poly_same(anyelement, anyelement) returns anyelement language sql as 'select $1'")
-    e = error(db, "select poly_same(1, 'x'::text)")
-    assert (e.sqlstate, e.diag.message_primary) == ("42883", "function poly_same(integer, text) does not exist")
-    e = error(db, "select poly_same('a', 'b')")
+    db.execute("create function poly_pick(anyelement, anyelement) returns anyelement language sql as 'select $1'")
+    e = error(db, "select poly_pick(1, 'x'::text)")
+    assert (e.sqlstate, e.diag.message_primary) == ("42883", "function poly_pick(integer, text) does not exist")
+    e = error(db, "select poly_pick('a', 'b')")
     assert (e.sqlstate, e.diag.message_primary) == (
         "42804", "could not determine polymorphic type because input has type unknown")
 

@@ -34,6 +34,8 @@ def oid_of(name: str) -> int:
     text = name.strip()
     if text.isdigit():
         return int(text)
+    if text == "-":  # no function, as regproc prints 0
+        return 0
     dotted = ".".join(p[1:-1] if p.startswith('"') else p.lower() for p in text.split("."))
     session, txn = _session_txn()
     found = definition.find(session, txn, dotted) if txn is not None else []

@@ -13,7 +13,7 @@ from sqlglot.tokens import TokenType
 
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.frontends.postgres import dialect
-from helios_core.sql.routines.definition import type_spelling
+from helios_core.sql.routines.definition import resolve_type, type_spelling
 from helios_core.sql.user_aggregates import syntax as aggregate_syntax
 
 _MODES = {"IN": "i", "OUT": "o", "INOUT": "b", "VARIADIC": "v"}
@@ -126,6 +126,10 @@ def parse_create(c: Any) -> Any:
             except HeliosError:  # maybe a table's row type: the catalog decides (statements.create)
                 record["returns"] = None
                 record["returns_relation"] = text.strip()
+            else:
+                if record["returns_set"] and resolve_type(record["returns"]).is_composite:
+                    record["returns"] = None  # SETOF a composite type: rows of its attributes
+                    record["returns_relation"] = text.strip()
     outs = [a for a in args if a["mode"] in ("o", "b")]
     if outs and not record["out_columns"]:
         if kind == "p":
