@@ -46,6 +46,10 @@ class HeliosClickHouse(ClickHouse):
                 limit.meta[LIMIT_AFTER_BY] = super()._parse_limit()
             return limit
 
+        def _parse_function_args(self, alias: bool = False) -> list[exp.Expression]:
+            """``abs(x - 10 AS d)``: ClickHouse names an expression anywhere, known functions' arguments too."""
+            return super()._parse_function_args(True)
+
         def _parse_bare_totals(self) -> exp.Group | None:
             if self._next is None or self._next.text.upper() != "TOTALS":
                 return None

@@ -35,6 +35,7 @@ from helios_protocol_clickhouse.names import (
 from helios_protocol_clickhouse.results import ChColumn, ChResult
 from helios_protocol_clickhouse.rewrites.clauses import has_grouping_sets
 from helios_protocol_clickhouse.rewrites.ddl import enum_default, enum_label
+from helios_protocol_clickhouse.rewrites.sources import reads_unbounded_numbers
 from helios_protocol_clickhouse.source_totals import EPOCH, carries_totals, totals_row, type_default
 from helios_protocol_clickhouse.types import ChType, canonical_type, clickhouse_type, parse_type
 
@@ -259,7 +260,11 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     elif carried is not None and result.columns is not None:
         row = totals_row(carried, lambda q: _query(ch, q))
         result.totals = _as_result_row(row, result) if row is not None else None
-    if limited is not None and fmt is not None and fmt.name.startswith("JSON"):
+    if limited is not None and fmt is not None and fmt.name.startswith("JSON") and reads_unbounded_numbers(limited):
+        # counting an endless system.numbers never ends: what the LIMIT served is the "at least"
+        # (ClickHouse's own count for an unfiltered read, which stops at the LIMIT as well)
+        result.rows_before_limit = _offset_of(tree) + (result.rows or 0)
+    elif limited is not None and fmt is not None and fmt.name.startswith("JSON"):
         counted = ch.execute_tree(limited)
         rows = counted.batches[0].column(0).to_pylist() if counted.batches else [0]
         result.rows_before_limit = int(rows[0] or 0)
@@ -613,6 +618,12 @@ def _rows_before_limit_query(tree: exp.Query) -> exp.Expression | None:
             counted.set("where", where.copy())
         return counted
     return None
+
+
+def _offset_of(tree: exp.Expression) -> int:
+    offset = tree.args.get("offset")
+    value = offset.expression if isinstance(offset, exp.Offset) else None
+    return int(value.this) if isinstance(value, exp.Literal) and value.is_int else 0
 
 
 def _fill_defaults(totals: ChResult, result: ChResult) -> pa.RecordBatch | None:

@@ -26,6 +26,7 @@ from collections.abc import Callable
 import sqlglot
 from sqlglot import exp
 
+from helios_protocol_clickhouse import array_functions, sql_functions
 from helios_protocol_clickhouse.errors import VERSION, ClickHouseError
 from helios_protocol_clickhouse.names import hint_type, int_parts
 from helios_protocol_clickhouse.rewrites.context import RewriteContext
@@ -610,7 +611,24 @@ def condition(node: exp.Expression) -> exp.Expression:
 
 
 _BOOLEAN_SHAPED = (exp.Predicate, exp.Connector, exp.Not, exp.Boolean, exp.Exists, exp.Null)
-_BOOLEAN_FUNCTIONS = {"ch_bool", "ch_empty", "ch_not_empty", "starts_with", "isfinite", "isnan", "isinf"}
+# the shared library's boolean functions and ours (ClickHouse's UInt8 conditions)
+_BOOLEAN_FUNCTIONS = {"starts_with", "isfinite", "isnan", "isinf"} | {
+    f.name for f in (*sql_functions.FUNCTIONS, *array_functions.FUNCTIONS) if f.return_type == "boolean"}
+
+
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
+_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.IntDiv, exp.Mod)
+_NUMBER_AGGREGATES = (exp.Min, exp.Max, exp.AnyValue, exp.Sum, exp.Avg)
+
+
+def _is_condition(node: exp.Expression | None) -> bool:
+    """An expression the kernel types boolean (ClickHouse's UInt8 0/1)."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if node is None or isinstance(node, exp.Null):
+        return False
+    return isinstance(node, _BOOLEAN_SHAPED) or isinstance(node, exp.Anonymous) and \
+        str(node.this).lower() in _BOOLEAN_FUNCTIONS
 
 
 _EXACT = "ch_exact_integer"
@@ -626,10 +644,26 @@ def _mark_exact_integers(tree: exp.Expression) -> None:
             node.meta[_EXACT] = True
 
 
+def _conditions_as_numbers(node: exp.Expression) -> None:
+    """A condition is a UInt8 0/1 in ClickHouse: compared with or added to a number
+    (``isFinite(x) = 1``, ``(a < b) + 1``) or aggregated (``sum(a = b)``, ``min(a < b)``)."""
+    if isinstance(node, _COMPARISONS):
+        if _is_condition(node.this) != _is_condition(node.expression):
+            side = "this" if _is_condition(node.this) else "expression"
+            node.set(side, _cast(node.args[side], "int"))
+    elif isinstance(node, _ARITHMETIC):
+        for side in ("this", "expression"):
+            if _is_condition(node.args.get(side)):
+                node.set(side, _cast(node.args[side], "int"))
+    elif isinstance(node, _NUMBER_AGGREGATES) and _is_condition(node.this):
+        node.set("this", _cast(node.this, "int"))
+
+
 def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     if isinstance(node, exp.Add | exp.Sub | exp.Mul) and node.meta.get(_EXACT):
         node.meta.pop(_EXACT)
         return type(node)(this=_cast(node.this, "numeric"), expression=_cast(node.expression, "numeric"))
+    _conditions_as_numbers(node)
     if isinstance(node, exp.Sum) and not isinstance(node.parent, exp.Coalesce | exp.Filter | exp.Window):
         return exp.Coalesce(this=node, expressions=[exp.Literal.number(0)])  # ClickHouse: the sum of nothing is 0
 
