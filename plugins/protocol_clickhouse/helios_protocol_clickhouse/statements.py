@@ -29,6 +29,7 @@ from helios_protocol_clickhouse.names import (
     common_type,
     hint_type,
     int_parts,
+    source_column_names,
     union_parts,
     union_types,
 )
@@ -219,7 +220,7 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     hints: list[str | None] = []
     if isinstance(first, exp.Select):
         star = annotate_sources(first, ch.table_columns, ch.database)
-        names = [column_name(e) for e in first.expressions]
+        names = _right_side_names(first, [column_name(e) for e in first.expressions], ch)
         hints = [hint_type(e, first) for e in first.expressions]
         _settle_type_names(first)
         _empty_aggregate_defaults(first)
@@ -239,7 +240,8 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
             hints = [union_types_of(h, o) for h, o in zip(hints, others, strict=True)]
     outer_join = any(str(j.args.get("side") or "").upper() in ("LEFT", "RIGHT", "FULL")
                      for j in tree.find_all(exp.Join)) or has_grouping_sets(tree)
-    totals_tree = _totals_query(tree) if isinstance(tree, exp.Select) else None
+    totals_mode = {**ch.settings, **query_settings}.get("totals_mode", "after_having_exclusive")
+    totals_tree = _totals_query(tree, totals_mode) if isinstance(tree, exp.Select) else None
     limited = _rows_before_limit_query(tree)
     fill_join_defaults = outer_join and {**ch.settings, **query_settings}.get("join_use_nulls", "0") not in ("1", "true")
     # a streamed result's batches can be read once, by the protocol: whatever below reads
@@ -271,6 +273,23 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     elif fmt is not None and fmt.name.startswith("JSON") and totals_tree is not None:
         result.rows_before_limit = None
     return result
+
+
+def _right_side_names(select: exp.Select, names: list[str], ch: ClickHouseSession) -> list[str]:
+    """A joined side's column whose name the left side also has is called ``alias.name``
+    (``js2.b``), as ClickHouse names it; other qualified columns keep their bare name."""
+    source = select.args.get("from_")
+    joins = [j for j in select.args.get("joins") or [] if str(j.args.get("kind") or "").upper() != "ARRAY"]
+    if source is None or not joins:
+        return names
+    left = set(source_column_names(source.this, ch.table_columns, ch.database) or [])
+    sides = {j.this.alias_or_name for j in joins if j.this.alias_or_name}
+    out = []
+    for item, name in zip(select.expressions, names, strict=True):
+        if isinstance(item, exp.Column) and item.table in sides and item.name in left:
+            name = f"{item.table}.{item.name}"
+        out.append(name)
+    return out
 
 
 def union_types_of(first: str | None, others: str | None) -> str | None:
@@ -527,7 +546,9 @@ def _enum_numbers(select: exp.Select) -> None:
                 call.set("expressions", [_enum_number(call.expressions[0], enum)])
 
 
-def _totals_query(select: exp.Select) -> exp.Select | None:
+def _totals_query(select: exp.Select, mode: str = "after_having_exclusive") -> exp.Select | None:
+    """The query of the totals row: every group's rows, or with HAVING only those of the groups it
+    keeps (``totals_mode``: ``before_having`` totals them all)."""
     group = select.args.get("group")
     if group is None or not group.args.get("totals"):
         return None
@@ -537,7 +558,7 @@ def _totals_query(select: exp.Select) -> exp.Select | None:
     totals = select.copy()
     totals.set("group", None)
     totals.set("having", None)
-    if select.args.get("having") is not None and group.expressions:
+    if select.args.get("having") is not None and group.expressions and mode.strip("'") != "before_having":
         totals.where(_groups_kept_by_having(select), copy=False)
     totals.set("order", None)
     totals.set("limit", None)

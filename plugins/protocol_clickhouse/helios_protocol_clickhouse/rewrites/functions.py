@@ -510,7 +510,9 @@ FUNCTIONS: dict[str, Handler] = {
     "replaceall": lambda a, c: _fn("replace", *a),
     "arraystringconcat": lambda a, c: _fn("array_to_string", a[0], a[1] if len(a) > 1 else _lit("")),
     "lowerutf8": lambda a, c: _fn("lower", a[0]),
-    "positioncaseinsensitive": lambda a, c: _fn("strpos", _fn("lower", a[0]), _fn("lower", a[1])),
+    "positioncaseinsensitive": lambda a, c: _pg(
+        "CASE WHEN strpos(lower({h}), lower({n})) = 0 THEN 0 "
+        "ELSE octet_length(substr({h}, 1, strpos(lower({h}), lower({n})) - 1)) + 1 END", h=a[0], n=a[1]),
     "positioncaseinsensitiveutf8": lambda a, c: _fn("strpos", _fn("lower", a[0]), _fn("lower", a[1])),
     "positionutf8": lambda a, c: _fn("strpos", a[0], a[1]),
     "reverse": lambda a, c: _fn("ch_reverse", a[0]),
@@ -758,7 +760,9 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return _pg("CASE WHEN strpos(substr({h}, {p}), {n}) = 0 THEN 0 ELSE strpos(substr({h}, {p}), {n}) + {p} - 1 END",
                    h=node.this, n=node.args["substr"], p=node.args["position"])
     if isinstance(node, exp.StrPosition):
-        return _fn("strpos", node.this, node.args["substr"])
+        # ClickHouse counts bytes (positionUTF8 counts characters)
+        return _pg("CASE WHEN strpos({h}, {n}) = 0 THEN 0 ELSE octet_length(substr({h}, 1, strpos({h}, {n}) - 1)) + 1 END",
+                   h=node.this, n=node.args["substr"])
     if isinstance(node, exp.Length):
         return _fn("ch_length", node.this)
     if isinstance(node, exp.Split):  # an empty string is one empty piece in ClickHouse

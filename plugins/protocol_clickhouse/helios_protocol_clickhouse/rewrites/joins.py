@@ -4,7 +4,10 @@
     a ALL INNER JOIN b USING k  -> a INNER JOIN b USING k
     ORDER BY ALL                -> ORDER BY 1, 2, ... (every output column)
 
-ANY keeps one right row per key (the first); ALL is the SQL join.
+ANY keeps one right row per key (the first); ALL is the SQL join. In a join with USING, a
+name both sides have (other than the keys) means the left side's column, as in ClickHouse:
+
+    SELECT b FROM l ALL LEFT JOIN r USING k  -> SELECT l.b FROM l LEFT JOIN r USING k
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from __future__ import annotations
 from sqlglot import exp
 
 from helios_protocol_clickhouse.errors import ClickHouseError
+from helios_protocol_clickhouse.names import source_column_names
+from helios_protocol_clickhouse.rewrites.context import RewriteContext
 
 
-def rewrite(tree: exp.Expression) -> exp.Expression:
+def rewrite(tree: exp.Expression, ctx: RewriteContext | None = None) -> exp.Expression:
     for join in list(tree.find_all(exp.Join)):
         strictness = str(join.args.get("kind") or "").upper()
         if strictness in ("ANY", "ALL", "SEMI", "ANTI", "ASOF"):
@@ -29,6 +34,8 @@ def rewrite(tree: exp.Expression) -> exp.Expression:
         if subquery.args.get("alias") is None and isinstance(subquery.parent, exp.From | exp.Join):
             subquery.set("alias", exp.TableAlias(this=exp.to_identifier(f"_subquery{n}")))
     for select in list(tree.find_all(exp.Select)):
+        if ctx is not None and ctx.table_columns is not None:
+            _qualify_shared_names(select, ctx)
         _qualify_using_keys(select)
         order = select.args.get("order")
         if order is not None and len(order.expressions) == 1 and _is_all(order.expressions[0].this):
@@ -68,6 +75,36 @@ def _distinct_right(join: exp.Join) -> None:
     wrapped = exp.select("*").from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("_any"))))
     wrapped.set("distinct", exp.Distinct(on=exp.Tuple(expressions=keys)))
     join.set("this", exp.Subquery(this=wrapped, alias=exp.TableAlias(this=exp.to_identifier(name))))
+
+
+_SCOPES = ("where", "group", "having", "order", "qualify")
+
+
+def _qualify_shared_names(select: exp.Select, ctx: RewriteContext) -> None:
+    """A name the left side and a side joined with USING both give, not a key: the left one's."""
+    joins = [j for j in select.args.get("joins") or [] if j.args.get("using")]
+    source = select.args.get("from_")
+    if not joins or source is None or not source.this.alias_or_name:
+        return
+    assert ctx.table_columns is not None
+    left = source_column_names(source.this, ctx.table_columns, ctx.database)
+    if left is None:
+        return
+    keys: set[str] = set()
+    right: set[str] = set()
+    for join in joins:
+        keys |= {u.name for u in join.args["using"]}
+        right |= set(source_column_names(join.this, ctx.table_columns, ctx.database) or [])
+    shared = (set(left) & right) - keys
+    if not shared:
+        return
+    alias = exp.to_identifier(source.this.alias_or_name)
+    parts = list(select.expressions) + [select.args[k] for k in _SCOPES if select.args.get(k) is not None]
+    for part in parts:
+        for column in list(part.find_all(exp.Column)):
+            if not column.table and column.name in shared and column.find_ancestor(exp.Select) is select and \
+                    column.find_ancestor(exp.Lambda) is None:
+                column.set("table", alias.copy())
 
 
 def _qualify_using_keys(select: exp.Select) -> None:
