@@ -188,6 +188,7 @@ _CONVERSIONS = {
     "lower": "String", "upper": "String", "concat": "String", "substring": "String", "formatdatetime": "String",
     "tostartofday": "DateTime", "tostartofhour": "DateTime", "tostartofmonth": "Date", "median": "Float64",
     "quantile": "Float64", "avg": "Float64", "avgif": "Float64", "ignore": "UInt8",
+    "inthash64": "UInt64", "inthash32": "UInt32",
 }
 
 

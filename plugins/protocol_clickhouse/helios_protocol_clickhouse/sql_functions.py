@@ -298,6 +298,23 @@ def _reverse(args: list[pa.Array]) -> pa.Array:
     return pa.array([None if v is None else v[::-1] for v in args[0].to_pylist()], args[0].type)
 
 
+def _int_hash64_one(key: int) -> int:
+    """ClickHouse's intHash64: MurmurHash3's 64-bit finalizer over the key with its fixed salt."""
+    key = (key & _M64) ^ 0x4CF2D2BAAE6DA887
+    key ^= key >> 33
+    key = (key * 0xFF51AFD7ED558CCD) & _M64
+    key ^= key >> 33
+    key = (key * 0xC4CEB9FE1A85EC53) & _M64
+    return key ^ (key >> 33)
+
+
+def _int_hash64(args: list[pa.Array]) -> pa.Array:
+    a = args[0]
+    if not (pa.types.is_integer(a.type) or pa.types.is_decimal(a.type)):
+        raise HeliosError("intHash64 is built for integer arguments only", sqlstate="42883")
+    return pa.array([None if v is None else _int_hash64_one(int(v)) for v in a.to_pylist()], pa.uint64())
+
+
 def _city_hash64(args: list[pa.Array]) -> pa.Array:
     """cityHash64 of strings: CityHash64 (v1.0.2, ClickHouse's) of their UTF-8 bytes."""
     a = args[0]
@@ -534,4 +551,5 @@ FUNCTIONS = [
       for suffix, on_error in (("", "raise"), ("_or_zero", "zero"), ("_or_null", "null"))],
     SqlFunction(name="ch_reverse", impl=_reverse, return_type=_same),
     SqlFunction(name="ch_city_hash64", impl=_city_hash64, return_type="numeric(20,0)"),
+    SqlFunction(name="ch_int_hash64", impl=_int_hash64, return_type="numeric(20,0)"),
 ]

@@ -46,9 +46,14 @@ def _substitute(select: exp.Select) -> None:
             aliases[item.alias] = item.this
     if not aliases:
         return
+    aliases = {name: _resolved(name, aliases, set()) for name in aliases}
+    # a name only given inside an expression is no output column: GROUP BY / ORDER BY it is the expression
+    inner_only = set(nested) - {item.alias for item in select.expressions if isinstance(item, exp.Alias)
+                                and not _is_trivial(item)}
     scopes: list[tuple[exp.Expression, str | None]] = []
     for item in select.expressions:
-        named = isinstance(item, exp.Alias) and not (_is_trivial(item) and item.alias in nested)
+        # ``b`` listed again (``b AS b``, as the select list names it) is what b names
+        named = isinstance(item, exp.Alias) and not (_is_trivial(item) and item.alias in aliases)
         scopes.append((item.this if isinstance(item, exp.Alias) else item, item.alias if named else None))
     for key in _SCOPES:
         part = select.args.get(key)
@@ -65,9 +70,21 @@ def _substitute(select: exp.Select) -> None:
                 continue
             if _owner(column) is not select:
                 continue
-            if key_is_output_reference(column, select):
+            if key_is_output_reference(column, select) and column.name not in inner_only:
                 continue
             column.replace(exp.Paren(this=aliases[column.name].copy()))
+
+
+def _resolved(name: str, aliases: dict[str, exp.Expression], seen: set[str]) -> exp.Expression:
+    """What ``name`` stands for, with the names it uses replaced in turn (``1 AS a, a + 1 AS b``)."""
+    value = exp.Paren(this=aliases[name].copy())
+    for column in list(value.find_all(exp.Column)):
+        other = column.name
+        if column.table or other == name or other in seen or other not in aliases or \
+                column.find_ancestor(exp.Select, exp.Lambda) is not None:
+            continue
+        column.replace(_resolved(other, aliases, seen | {name}))
+    return value.this
 
 
 def _is_trivial(item: exp.Alias) -> bool:

@@ -485,6 +485,7 @@ FUNCTIONS: dict[str, Handler] = {
     "arrayenumerate": lambda a, c: _fn("ch_array_enumerate", a[0]),
     "arrayenumerateuniq": lambda a, c: _fn("ch_array_enumerate_uniq", *a),
     "inthash32": lambda a, c: _fn("ch_int_hash32", a[0]),
+    "inthash64": lambda a, c: _fn("ch_int_hash64", a[0]),
     "arrayuniq": lambda a, c: _fn("ch_array_uniq", a[0]),
     "arraywithconstant": lambda a, c: _fn("ch_array_with_constant", a[0], a[1]),
     "arrayenumeratedense": lambda a, c: _fn("ch_array_enumerate_dense", a[0]),
@@ -662,6 +663,11 @@ def _conditions_as_numbers(node: exp.Expression) -> None:
 
 
 def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
+    if isinstance(node, exp.In) and isinstance(node.this, exp.Tuple) and node.expressions and \
+            len(node.expressions) == len(node.this.expressions) and \
+            not any(isinstance(e, exp.Tuple) for e in node.expressions):
+        # (a, b) IN (1, 2): the right side is one tuple, as ClickHouse reads it
+        node.set("expressions", [exp.Tuple(expressions=list(node.expressions))])
     if isinstance(node, exp.Add | exp.Sub | exp.Mul) and node.meta.get(_EXACT):
         node.meta.pop(_EXACT)
         return type(node)(this=_cast(node.this, "numeric"), expression=_cast(node.expression, "numeric"))

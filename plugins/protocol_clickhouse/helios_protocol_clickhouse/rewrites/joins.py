@@ -40,7 +40,7 @@ def rewrite(tree: exp.Expression, ctx: RewriteContext | None = None) -> exp.Expr
         order = select.args.get("order")
         if order is not None and len(order.expressions) == 1 and _is_all(order.expressions[0].this):
             ordered = order.expressions[0]
-            count = _output_width(select)
+            count = _output_width(select, ctx)
             order.set("expressions", [exp.Ordered(this=exp.Literal.number(i + 1), desc=ordered.args.get("desc"))
                                       for i in range(count)])
     return tree
@@ -51,14 +51,38 @@ def _is_all(node: exp.Expression) -> bool:
         not node.this.args.get("quoted")
 
 
-def _output_width(select: exp.Select) -> int:
+def _output_width(select: exp.Select, ctx: RewriteContext | None = None) -> int:
     if not any(isinstance(e, exp.Star) for e in select.expressions):
         return len(select.expressions)
+    star = _star_width(select, ctx) if len(select.expressions) == 1 else None
+    if star is not None:
+        return star
     source = select.args.get("from_")
     if source is not None and isinstance(source.this, exp.Subquery) and isinstance(source.this.this, exp.Select) \
             and len(select.expressions) == 1 and not select.args.get("joins"):
         return _output_width(source.this.this)
-    raise ClickHouseError(48, "ORDER BY ALL over SELECT * of a table is not supported; list the columns")
+    raise ClickHouseError(48, "ORDER BY ALL over SELECT * of a source of unknown columns is not supported; "
+                              "list the columns")
+
+
+def _star_width(select: exp.Select, ctx: RewriteContext | None) -> int | None:
+    """How many columns ``SELECT *`` gives: the left side's, then each joined side's but its USING keys."""
+    source = select.args.get("from_")
+    if ctx is None or ctx.table_columns is None or source is None:
+        return None
+    left = source_column_names(source.this, ctx.table_columns, ctx.database)
+    if left is None:
+        return None
+    width = len(left)
+    for join in select.args.get("joins") or []:
+        if str(join.args.get("kind") or "").upper() == "ARRAY":
+            return None
+        names = source_column_names(join.this, ctx.table_columns, ctx.database)
+        if names is None:
+            return None
+        keys = {u.name for u in join.args.get("using") or []}
+        width += len([n for n in names if n not in keys])
+    return width
 
 
 def _distinct_right(join: exp.Join) -> None:

@@ -16,3 +16,12 @@ SELECT count() FROM numbers(20) WHERE (number > 5) = 1;
 SELECT number FROM system.numbers LIMIT 2 FORMAT JSONCompact SETTINGS output_format_write_statistics = 0;
 SELECT number FROM system.numbers LIMIT 3 OFFSET 2 FORMAT JSON SETTINGS output_format_write_statistics = 0;
 SELECT number FROM (SELECT number FROM system.numbers LIMIT 4) FORMAT JSONCompact SETTINGS output_format_write_statistics = 0;
+-- a name listed again, names that use names, a GROUP BY of a name given inside an expression
+SELECT identity(1 AS a) AS b, a, b;
+SELECT 'a}a' AS x, x LIKE (x AS pat), materialize(x) LIKE pat;
+SELECT 1 AS a, a + 1 AS b, b + 1 AS c, c;
+SELECT ignore(number % 3 AS k), count() FROM numbers(10) GROUP BY k ORDER BY k;
+SELECT number * 2 AS number, number FROM numbers(3);
+-- position's arguments may be named; a lambda's body may use the ternary operator
+SELECT position('abc' AS h, 'c' AS n) = positionCaseInsensitive(h, n), position('b' IN 'abc');
+SELECT arrayMap(x -> number != 1 ? x : 0, arr) FROM (SELECT number, range(number) AS arr FROM numbers(4)) WHERE arrayExists(x -> number != 1 ? 1 : 0, arr);

@@ -23,3 +23,11 @@ SELECT x FROM (SELECT arrayJoin([['b'], ['a', 'z'], ['a']]) AS x) ORDER BY x;
 -- a joined side's column the left side also has is named alias.name
 SELECT b + 1, js2.b FROM (SELECT 1 AS k, 5 AS b) js1 ALL LEFT JOIN (SELECT 1 AS k, 7 AS b) js2 USING k FORMAT TSVWithNames;
 SELECT js1.b, js2.k, js2.c FROM (SELECT 1 AS k, 5 AS b) js1 ALL LEFT JOIN (SELECT 1 AS k, 7 AS c) js2 USING k FORMAT TSVWithNames;
+-- ORDER BY ALL over SELECT * of joined subqueries and tables
+SELECT * FROM (SELECT number AS k FROM system.numbers LIMIT 10) js1 ALL LEFT JOIN (SELECT intDiv(number, 2) AS k, number AS joined FROM system.numbers LIMIT 10) js2 USING k ORDER BY ALL;
+DROP TABLE IF EXISTS order_all;
+CREATE TABLE order_all (a UInt8, b String) ENGINE = Memory;
+INSERT INTO order_all VALUES (2, 'x'), (1, 'z'), (1, 'y');
+SELECT * FROM order_all ORDER BY ALL;
+SELECT * FROM order_all ORDER BY ALL DESC;
+DROP TABLE order_all;
