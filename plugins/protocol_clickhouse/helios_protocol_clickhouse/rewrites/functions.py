@@ -699,7 +699,10 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
                    exp.Array(expressions=[exp.Literal.number(n) for n in numbers]))
     if isinstance(node, exp.CastToStrType):  # CAST(x, 'Type')
         target = node.args["to"]
-        return _cast(node.this, sql_type(target.this if isinstance(target, exp.Literal) else target.sql()))
+        pg_type = sql_type(target.this if isinstance(target, exp.Literal) else target.sql())
+        if pg_type.endswith("[]") and _is_text(node.this):
+            return _cast(_fn("ch_array_text", node.this), pg_type)
+        return _cast(node.this, pg_type)
     if isinstance(node, exp.Cast) and isinstance(node.to, exp.DataType) and \
             (parts := int_parts(node.to.sql(dialect="clickhouse"))) is not None:  # truncating, wrapping
         return _fn(f"ch_to{'' if parts[0] else 'u'}int{parts[1]}", node.this)
@@ -711,6 +714,8 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
             target = sql_type(node.to.sql(dialect="clickhouse"))
         except Exception:  # noqa: BLE001 - a type only PostgreSQL spells (made by a rewrite): keep it
             return node
+        if target.endswith("[]") and _is_text(node.this):  # '[1, 2, 3]' read as ClickHouse writes arrays
+            return _cast(_fn("ch_array_text", node.this), target)
         return _cast(node.this, target)
     if isinstance(node, exp.Add | exp.Sub) and hint_type(node.this) == "DateTime" and \
             int_parts(hint_type(node.expression)) is not None:
@@ -835,6 +840,16 @@ def _is_number(node: exp.Expression) -> bool:
         return False
     hint = hint_type(inner)
     return bool(hint) and hint.startswith(("UInt", "Int")) and not isinstance(inner, exp.Column)
+
+
+def _is_text(node: exp.Expression) -> bool:
+    """A String: a string literal, toString(...), or what the query types String."""
+    inner = node.this if isinstance(node, exp.Paren) else node
+    if isinstance(inner, exp.Literal):
+        return inner.is_string
+    if isinstance(inner, exp.Anonymous) and str(inner.this).lower() in ("ch_to_string", "tostring"):
+        return True
+    return hint_type(inner) == "String"
 
 
 def _integer_conversion(name: str) -> str | None:
