@@ -567,7 +567,7 @@ for _name in ("sum", "avg", "min", "max", "uniq", "uniqexact", "any", "anylast",
               "sumarray", "groupuniqarray"):
     FUNCTIONS.setdefault(f"{_name}if", _if_aggregate(_name))
 
-_PARAMETERIZED = {"grouparray", "quantile", "quantiles", "quantileexact", "quantilesexact", "topk", "quantiletiming",
+_PARAMETERIZED = {"grouparray", "groupuniqarray", "quantile", "quantiles", "quantileexact", "quantilesexact", "topk", "quantiletiming",
                   "quantiletdigest", "quantileexactlow", "quantileexacthigh"}
 
 
@@ -586,6 +586,9 @@ def _parameterized(name: str, params: list[exp.Expression], args: list[exp.Expre
         return exp.Array(expressions=[_pg("ch_quantile_exact(array_agg({x}), {p})", p=p, x=x) for p in params])
     if name == "grouparray" and params:  # groupArray(N)(x): the first N values
         return _fn("ch_array_slice", FUNCTIONS["grouparray"]([x], RewriteContext()), exp.Literal.number(1), params[0])
+    if name == "groupuniqarray" and params:  # groupUniqArray(N)(x): at most N different values
+        return _fn("ch_array_slice", FUNCTIONS["groupuniqarray"]([x], RewriteContext()), exp.Literal.number(1),
+                   params[0])
     if name == "topk":
         k = params[0] if params else exp.Literal.number(10)
         return _pg("ch_top_k(array_agg({x}), {k})", k=k, x=x)

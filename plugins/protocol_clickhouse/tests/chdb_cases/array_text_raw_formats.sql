@@ -12,3 +12,6 @@ SELECT arrayJoin([1, 2, 3]) AS arr, 'hello' AS s1, 'wo\trld' AS s2 FORMAT Raw;
 SELECT 'a\tb' AS `x\ty`, 1 AS n FORMAT TabSeparatedRawWithNames;
 SELECT 'a\tb' AS `x\ty`, 1 AS n FORMAT TSVRawWithNamesAndTypes;
 SELECT 'a\tb' AS `x\ty`, 1 AS n FORMAT RawWithNames;
+-- groupUniqArray(N)(x): at most N different values
+SELECT length(groupUniqArray(2)(number % 5)), length(groupUniqArray(number % 5)), length(groupUniqArray(100)(number % 5)) FROM numbers(20);
+SELECT k, length(groupUniqArray(2)(d)), arraySort(groupUniqArray(d)) FROM (SELECT number % 2 AS k, toDate('2020-01-01') + number % 3 AS d FROM numbers(10)) GROUP BY k ORDER BY k;
