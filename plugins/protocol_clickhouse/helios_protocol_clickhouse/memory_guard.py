@@ -7,18 +7,25 @@ reads the server's resident memory and the machine's available memory every quar
 cancels the statement when it has grown past ``max_memory_usage`` or the machine has less than a
 seventh of its memory left while this process holds more than a gigabyte of it. Without it a
 GROUP BY of ten million keys ends with the operating system killing the server.
+
+A statement that grew the process by more than ``_RETURN_AFTER`` gives back to the system, when
+it ends, the memory Arrow's pool keeps for reuse.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from typing import Any, Self
+
+import pyarrow as pa
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _INTERVAL = 0.25
 _SERVER_FLOOR = 0.15  # of the machine's memory left available
 _SERVER_HOLDS = 1 << 30  # and this process holds at least this much
+_RETURN_AFTER = 256 << 20
 
 
 def _resident() -> int:
@@ -65,6 +72,9 @@ class MemoryGuard:
         self._done.set()
         if self._thread is not None:
             self._thread.join()
+        if _resident() - self._start > _RETURN_AFTER:
+            gc.collect()
+            pa.default_memory_pool().release_unused()
 
     def _watch(self) -> None:
         while not self._done.wait(_INTERVAL):
