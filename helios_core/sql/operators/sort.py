@@ -47,12 +47,27 @@ def sortable(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     if range_io.is_range_struct(t) or (pa.types.is_list(t) and range_io.is_range_struct(t.value_type)):
         return range_io.sortable_key(col)  # ranges and multiranges in range_cmp order
     if pa.types.is_list(t) or pa.types.is_struct(t) or pa.types.is_large_list(t):
-        import json
-
-        vals = col.to_pylist()
-        return pa.array([None if v is None else json.dumps(v, default=str, sort_keys=True) for v in vals],
-                        pa.string())
+        return _nested_rank(col.to_pylist())
     return col
+
+
+def _nested_key(value: Any) -> tuple:
+    """Arrays compare element by element, a shorter one first when it is the other's prefix;
+    records field by field in their declared order; a NULL element after every value."""
+    if value is None:
+        return (1,)
+    if isinstance(value, list):
+        return (0, tuple(_nested_key(v) for v in value))
+    if isinstance(value, dict):
+        return (0, tuple(_nested_key(v) for v in value.values()))
+    return (0, value)
+
+
+def _nested_rank(values: list[Any]) -> pa.Array:
+    """Each array or record's rank among the column's values: a key Arrow sorts as they compare."""
+    keys = [None if v is None else _nested_key(v) for v in values]
+    ranks = {k: n for n, k in enumerate(sorted({k for k in keys if k is not None}))}
+    return pa.array([None if k is None else ranks[k] for k in keys], pa.int64())
 
 
 def enum_order(col: pa.ChunkedArray | pa.Array, labels: tuple[str, ...]) -> pa.Array:

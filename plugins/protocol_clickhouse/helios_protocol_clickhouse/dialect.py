@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from sqlglot import exp
 from sqlglot.dialects.clickhouse import ClickHouse
+from sqlglot.helper import seq_get
 from sqlglot.tokens import TokenType
 
 from helios_core.hookspecs import SqlDialect
@@ -45,6 +46,24 @@ class HeliosClickHouse(ClickHouse):
                     self._curr.token_type == TokenType.LIMIT:
                 limit.meta[LIMIT_AFTER_BY] = super()._parse_limit()
             return limit
+
+        # ClickHouse's keywords name tables and columns too (a table called prewhere or insert)
+        ID_VAR_TOKENS: ClassVar[set] = {*ClickHouse.Parser.ID_VAR_TOKENS, TokenType.PREWHERE, TokenType.INSERT}
+        # a lambda's body is a whole expression, the ternary operator too (x -> c ? x : 0)
+        LAMBDAS: ClassVar[dict] = {**ClickHouse.Parser.LAMBDAS, TokenType.ARROW: lambda self, expressions: self.expression(
+            exp.Lambda(this=self._replace_lambda(self._parse_assignment(), expressions), expressions=expressions))}
+
+        def _parse_position(self, haystack_first: bool = False) -> exp.StrPosition:
+            """``position(h AS x, n)`` and ``position(n IN h)``: arguments may be named."""
+            args = self._parse_csv(lambda: self._parse_alias(self._parse_bitwise(), explicit=True))
+            if self._match(TokenType.IN):
+                return self.expression(exp.StrPosition(this=self._parse_bitwise(), substr=seq_get(args, 0)))
+            return self.expression(exp.StrPosition(this=seq_get(args, 0), substr=seq_get(args, 1),
+                                                   position=seq_get(args, 2)))
+
+        def _parse_function_args(self, alias: bool = False) -> list[exp.Expression]:
+            """``abs(x - 10 AS d)``: ClickHouse names an expression anywhere, known functions' arguments too."""
+            return super()._parse_function_args(True)
 
         def _parse_bare_totals(self) -> exp.Group | None:
             if self._next is None or self._next.text.upper() != "TOTALS":

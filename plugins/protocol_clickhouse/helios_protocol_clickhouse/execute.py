@@ -39,6 +39,7 @@ from helios_protocol_clickhouse import catalog, column_types, names, statements
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.dialect import HeliosClickHouse
 from helios_protocol_clickhouse.errors import ClickHouseError, from_error
+from helios_protocol_clickhouse.memory_guard import MemoryGuard
 from helios_protocol_clickhouse.results import ChColumn, ChResult
 from helios_protocol_clickhouse.rewrites import RewriteContext, apply_all
 from helios_protocol_clickhouse.types import UNSIGNED_BIGINT, clickhouse_type
@@ -84,6 +85,13 @@ def split_statements(script: str) -> list[str]:
     return out
 
 
+def _bytes_setting(value: str) -> int:
+    try:
+        return max(int(str(value).strip("'")), 0)
+    except ValueError:
+        raise ClickHouseError(27, f"Cannot parse max_memory_usage value {value!r}") from None
+
+
 @attrs.define
 class ClickHouseSession:
     """A ClickHouse client's state over one HeliosDB session: settings and current database."""
@@ -102,11 +110,17 @@ class ClickHouseSession:
 
     def run(self, sql: str, data: bytes | None = None, params: dict[str, str] | None = None) -> list[ChResult]:
         """Run one ClickHouse statement; ``data`` is the INSERT's payload when it is sent apart."""
+        guard = MemoryGuard(self.session, _bytes_setting(self.settings.get("max_memory_usage", "0")))
         try:
-            return self._run(sql, data, params or {})
+            with guard:
+                return self._run(sql, data, params or {})
         except ClickHouseError:
+            if guard.exceeded is not None:
+                raise ClickHouseError(241, guard.exceeded) from None
             raise
         except Exception as exc:
+            if guard.exceeded is not None:
+                raise ClickHouseError(241, guard.exceeded) from exc
             raise from_error(exc) from exc
 
     def _run(self, sql: str, data: bytes | None, params: dict[str, str]) -> list[ChResult]:

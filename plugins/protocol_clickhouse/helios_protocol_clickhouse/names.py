@@ -187,7 +187,8 @@ _CONVERSIONS = {
     "tominute": "UInt8", "tosecond": "UInt8", "tounixtimestamp": "UInt32", "countif": "UInt64",
     "lower": "String", "upper": "String", "concat": "String", "substring": "String", "formatdatetime": "String",
     "tostartofday": "DateTime", "tostartofhour": "DateTime", "tostartofmonth": "Date", "median": "Float64",
-    "quantile": "Float64", "avg": "Float64", "avgif": "Float64",
+    "quantile": "Float64", "avg": "Float64", "avgif": "Float64", "ignore": "UInt8",
+    "inthash64": "UInt64", "inthash32": "UInt32",
 }
 
 
@@ -242,6 +243,13 @@ def annotate_sources(select: exp.Select, table_columns: Callable[[str, str], lis
     only_star = len(items) == 1 and (isinstance(items[0], exp.Star) or
                                      isinstance(items[0], exp.Column) and isinstance(items[0].this, exp.Star))
     return star if only_star and len(sources) == 1 else None
+
+
+def source_column_names(source: exp.Expression, table_columns: Callable[[str, str], list[Any] | None],
+                        database: str) -> list[str] | None:
+    """The names of the columns a FROM item gives, None when not known."""
+    outputs = _source_outputs(source, table_columns, database)
+    return None if outputs is None else [name for name, _ in outputs]
 
 
 def _source_outputs(source: exp.Expression, table_columns: Callable[[str, str], list[Any] | None],
@@ -532,6 +540,12 @@ def _arithmetic_type(node: exp.Expression, select: exp.Select | None) -> str | N
 
 def _arithmetic_of(kind: str, types: list[str | None]) -> str | None:
     parts = [int_parts(t) for t in types]
+    moments = [t if t in ("Date", "DateTime") else None for t in types]
+    if kind == "minus" and moments[0] and moments[0] == moments[1]:
+        return "Int32"  # DateTime - DateTime: seconds; Date - Date: days
+    if kind in ("plus", "minus") and moments[0] and parts[1] is not None or \
+            kind == "plus" and moments[1] and parts[0] is not None:
+        return moments[0] or moments[1]  # a Date or DateTime moved by a number of days or seconds
     if parts[0] is not None and parts[1] is not None:
         return _integer_result(kind, parts[0], parts[1])
     if kind in ("plus", "minus", "multiply", "modulo") and all(p is not None or t in _FLOATS

@@ -26,6 +26,7 @@ from clickhouse_cityhash.cityhash import CityHash64
 from helios_core.errors import HeliosError
 from helios_core.hookspecs import SqlFunction
 from helios_protocol_clickhouse.column_types import column_type
+from helios_protocol_clickhouse.formats.literals import parse_array_text
 from helios_protocol_clickhouse.formats.values import TextRenderer
 from helios_protocol_clickhouse.types import clickhouse_type
 
@@ -298,6 +299,42 @@ def _reverse(args: list[pa.Array]) -> pa.Array:
     return pa.array([None if v is None else v[::-1] for v in args[0].to_pylist()], args[0].type)
 
 
+def _pg_array_text(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, list):
+        return "{" + ",".join(_pg_array_text(v) for v in value) + "}"
+    if isinstance(value, tuple):
+        raise HeliosError("a tuple inside an array read from text is not supported", sqlstate="0A000")
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return str(value)
+
+
+def _array_text(args: list[pa.Array]) -> pa.Array:
+    """ClickHouse's text of an array (``[1, 2]``, ``['a', NULL]``) as PostgreSQL's (``{1,2}``), so
+    that ``CAST('[1, 2]' AS Array(UInt8))`` casts it."""
+    return pa.array([None if v is None else _pg_array_text(parse_array_text(v)) for v in args[0].to_pylist()],
+                    pa.string())
+
+
+def _int_hash64_one(key: int) -> int:
+    """ClickHouse's intHash64: MurmurHash3's 64-bit finalizer over the key with its fixed salt."""
+    key = (key & _M64) ^ 0x4CF2D2BAAE6DA887
+    key ^= key >> 33
+    key = (key * 0xFF51AFD7ED558CCD) & _M64
+    key ^= key >> 33
+    key = (key * 0xC4CEB9FE1A85EC53) & _M64
+    return key ^ (key >> 33)
+
+
+def _int_hash64(args: list[pa.Array]) -> pa.Array:
+    a = args[0]
+    if not (pa.types.is_integer(a.type) or pa.types.is_decimal(a.type)):
+        raise HeliosError("intHash64 is built for integer arguments only", sqlstate="42883")
+    return pa.array([None if v is None else _int_hash64_one(int(v)) for v in a.to_pylist()], pa.uint64())
+
+
 def _city_hash64(args: list[pa.Array]) -> pa.Array:
     """cityHash64 of strings: CityHash64 (v1.0.2, ClickHouse's) of their UTF-8 bytes."""
     a = args[0]
@@ -534,4 +571,6 @@ FUNCTIONS = [
       for suffix, on_error in (("", "raise"), ("_or_zero", "zero"), ("_or_null", "null"))],
     SqlFunction(name="ch_reverse", impl=_reverse, return_type=_same),
     SqlFunction(name="ch_city_hash64", impl=_city_hash64, return_type="numeric(20,0)"),
+    SqlFunction(name="ch_int_hash64", impl=_int_hash64, return_type="numeric(20,0)"),
+    SqlFunction(name="ch_array_text", impl=_array_text, return_type="text"),
 ]

@@ -29,12 +29,14 @@ from helios_protocol_clickhouse.names import (
     common_type,
     hint_type,
     int_parts,
+    source_column_names,
     union_parts,
     union_types,
 )
 from helios_protocol_clickhouse.results import ChColumn, ChResult
 from helios_protocol_clickhouse.rewrites.clauses import has_grouping_sets
 from helios_protocol_clickhouse.rewrites.ddl import enum_default, enum_label
+from helios_protocol_clickhouse.rewrites.sources import reads_unbounded_numbers
 from helios_protocol_clickhouse.source_totals import EPOCH, carries_totals, totals_row, type_default
 from helios_protocol_clickhouse.types import ChType, canonical_type, clickhouse_type, parse_type
 
@@ -218,7 +220,7 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     hints: list[str | None] = []
     if isinstance(first, exp.Select):
         star = annotate_sources(first, ch.table_columns, ch.database)
-        names = [column_name(e) for e in first.expressions]
+        names = _right_side_names(first, [column_name(e) for e in first.expressions], ch)
         hints = [hint_type(e, first) for e in first.expressions]
         _settle_type_names(first)
         _empty_aggregate_defaults(first)
@@ -238,7 +240,8 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
             hints = [union_types_of(h, o) for h, o in zip(hints, others, strict=True)]
     outer_join = any(str(j.args.get("side") or "").upper() in ("LEFT", "RIGHT", "FULL")
                      for j in tree.find_all(exp.Join)) or has_grouping_sets(tree)
-    totals_tree = _totals_query(tree) if isinstance(tree, exp.Select) else None
+    totals_mode = {**ch.settings, **query_settings}.get("totals_mode", "after_having_exclusive")
+    totals_tree = _totals_query(tree, totals_mode) if isinstance(tree, exp.Select) else None
     limited = _rows_before_limit_query(tree)
     fill_join_defaults = outer_join and {**ch.settings, **query_settings}.get("join_use_nulls", "0") not in ("1", "true")
     # a streamed result's batches can be read once, by the protocol: whatever below reads
@@ -259,13 +262,34 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     elif carried is not None and result.columns is not None:
         row = totals_row(carried, lambda q: _query(ch, q))
         result.totals = _as_result_row(row, result) if row is not None else None
-    if limited is not None and fmt is not None and fmt.name.startswith("JSON"):
+    if limited is not None and fmt is not None and fmt.name.startswith("JSON") and reads_unbounded_numbers(limited):
+        # counting an endless system.numbers never ends: what the LIMIT served is the "at least"
+        # (ClickHouse's own count for an unfiltered read, which stops at the LIMIT as well)
+        result.rows_before_limit = _offset_of(tree) + (result.rows or 0)
+    elif limited is not None and fmt is not None and fmt.name.startswith("JSON"):
         counted = ch.execute_tree(limited)
         rows = counted.batches[0].column(0).to_pylist() if counted.batches else [0]
         result.rows_before_limit = int(rows[0] or 0)
     elif fmt is not None and fmt.name.startswith("JSON") and totals_tree is not None:
         result.rows_before_limit = None
     return result
+
+
+def _right_side_names(select: exp.Select, names: list[str], ch: ClickHouseSession) -> list[str]:
+    """A joined side's column whose name the left side also has is called ``alias.name``
+    (``js2.b``), as ClickHouse names it; other qualified columns keep their bare name."""
+    source = select.args.get("from_")
+    joins = [j for j in select.args.get("joins") or [] if str(j.args.get("kind") or "").upper() != "ARRAY"]
+    if source is None or not joins:
+        return names
+    left = set(source_column_names(source.this, ch.table_columns, ch.database) or [])
+    sides = {j.this.alias_or_name for j in joins if j.this.alias_or_name}
+    out = []
+    for item, name in zip(select.expressions, names, strict=True):
+        if isinstance(item, exp.Column) and item.table in sides and item.name in left:
+            name = f"{item.table}.{item.name}"
+        out.append(name)
+    return out
 
 
 def union_types_of(first: str | None, others: str | None) -> str | None:
@@ -522,7 +546,9 @@ def _enum_numbers(select: exp.Select) -> None:
                 call.set("expressions", [_enum_number(call.expressions[0], enum)])
 
 
-def _totals_query(select: exp.Select) -> exp.Select | None:
+def _totals_query(select: exp.Select, mode: str = "after_having_exclusive") -> exp.Select | None:
+    """The query of the totals row: every group's rows, or with HAVING only those of the groups it
+    keeps (``totals_mode``: ``before_having`` totals them all)."""
     group = select.args.get("group")
     if group is None or not group.args.get("totals"):
         return None
@@ -532,7 +558,7 @@ def _totals_query(select: exp.Select) -> exp.Select | None:
     totals = select.copy()
     totals.set("group", None)
     totals.set("having", None)
-    if select.args.get("having") is not None and group.expressions:
+    if select.args.get("having") is not None and group.expressions and mode.strip("'") != "before_having":
         totals.where(_groups_kept_by_having(select), copy=False)
     totals.set("order", None)
     totals.set("limit", None)
@@ -613,6 +639,12 @@ def _rows_before_limit_query(tree: exp.Query) -> exp.Expression | None:
             counted.set("where", where.copy())
         return counted
     return None
+
+
+def _offset_of(tree: exp.Expression) -> int:
+    offset = tree.args.get("offset")
+    value = offset.expression if isinstance(offset, exp.Offset) else None
+    return int(value.this) if isinstance(value, exp.Literal) and value.is_int else 0
 
 
 def _fill_defaults(totals: ChResult, result: ChResult) -> pa.RecordBatch | None:
@@ -921,6 +953,10 @@ def _column(values: list[Any], arrow: pa.DataType, sql_type: str) -> pa.Array:
     try:
         return pa.array(values, arrow)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+        if pa.types.is_list(arrow) and sql_type.endswith("[]"):  # [1, 2] into Array(String): each element converted
+            flat = _column([x for v in values if v is not None for x in v], arrow.value_type, sql_type[:-2])
+            elements = iter(flat.to_pylist())
+            return pa.array([None if v is None else [next(elements) for _ in v] for v in values], arrow)
         strings = pa.array([None if v is None else str(v) for v in values], pa.string())
         return parse_text(strings, sql_type, arrow=arrow)
 

@@ -299,3 +299,15 @@ def test_max_connections_is_enforced(tmp_path):
         first.close()
     finally:
         server.stop()
+
+
+def test_max_memory_usage_stops_a_statement_with_241(http):
+    """A GROUP BY that grows the server past max_memory_usage is stopped (241), and the server goes on."""
+    big = ("SELECT sum(k), sum(c) FROM (SELECT number AS k, count() AS c FROM "
+           "(SELECT * FROM system.numbers LIMIT 3000000) GROUP BY k)")
+    reply = http.request(body=big, max_memory_usage="50000000")
+    assert reply.status != 200
+    assert reply.headers["x-clickhouse-exception-code"] == "241"
+    assert "Memory limit (for query) exceeded" in reply.text
+    assert http.request("SELECT 1").text == "1\n"
+    assert http.request(body="SELECT count() FROM numbers(1000)", max_memory_usage="50000000").text == "1000\n"

@@ -16,7 +16,9 @@ from helios_protocol_clickhouse.formats import binary, jsonfmt, native_format, p
 ALIASES = {
     "TSV": "TabSeparated", "TSVWithNames": "TabSeparatedWithNames",
     "TSVWithNamesAndTypes": "TabSeparatedWithNamesAndTypes", "TSVRaw": "TabSeparatedRaw",
-    "RawBLOB": "RawBLOB",
+    "RawBLOB": "RawBLOB", "Raw": "TabSeparatedRaw", "TSVRawWithNames": "TabSeparatedRawWithNames",
+    "RawWithNames": "TabSeparatedRawWithNames", "TSVRawWithNamesAndTypes": "TabSeparatedRawWithNamesAndTypes",
+    "RawWithNamesAndTypes": "TabSeparatedRawWithNamesAndTypes",
 }
 
 

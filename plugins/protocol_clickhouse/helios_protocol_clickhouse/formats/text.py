@@ -51,10 +51,11 @@ def _tsv(result: Any, settings: dict[str, str], *, names: bool = False, types: b
     out: list[str] = []
     if result.columns is None:
         return b"", "text/tab-separated-values; charset=UTF-8"
+    header = (lambda text: text) if raw else tsv_escape  # the Raw forms write names as they are
     if names:
-        out.append("\t".join(tsv_escape(c.name) for c in result.columns) + "\n")
+        out.append("\t".join(header(c.name) for c in result.columns) + "\n")
     if types:
-        out.append("\t".join(tsv_escape(c.type) for c in result.columns) + "\n")
+        out.append("\t".join(header(c.type) for c in result.columns) + "\n")
     renderers = _renderers(result, settings)
 
     def line(row: tuple) -> str:
@@ -126,6 +127,8 @@ WRITERS = {
     "TSKV": _tskv,
     "TabSeparated": lambda r, s: _tsv(r, s),
     "TabSeparatedRaw": lambda r, s: _tsv(r, s, raw=True),
+    "TabSeparatedRawWithNames": lambda r, s: _tsv(r, s, raw=True, names=True),
+    "TabSeparatedRawWithNamesAndTypes": lambda r, s: _tsv(r, s, raw=True, names=True, types=True),
     "TabSeparatedWithNames": lambda r, s: _tsv(r, s, names=True),
     "TabSeparatedWithNamesAndTypes": lambda r, s: _tsv(r, s, names=True, types=True),
     "CSV": lambda r, s: _csv(r, s),

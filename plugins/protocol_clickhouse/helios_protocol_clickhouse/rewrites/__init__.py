@@ -31,7 +31,7 @@ def apply_all(tree: exp.Expression, ctx: RewriteContext | None = None) -> exp.Ex
     tree = sources.rewrite(tree)
     tree = array_join.rewrite(tree)
     tree = aliases.rewrite(tree)
-    tree = joins.rewrite(tree)
+    tree = joins.rewrite(tree, ctx)
     tree = limit_by.rewrite(tree)
     tree = functions.rewrite(tree, ctx)
     return tree

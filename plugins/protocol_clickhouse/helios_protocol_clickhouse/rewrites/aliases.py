@@ -4,6 +4,9 @@ it wins over a column of the same name.
 
     SELECT [1, 2, 3] AS arr, arr[id] FROM t     -> SELECT [1, 2, 3] AS arr, [1, 2, 3][id] FROM t
     SELECT number * 2 AS number, number + 1 ... -> the second ``number`` is ``number * 2``
+    SELECT abs(x - 10 AS d), d                  -> SELECT abs((x - 10)), (x - 10)
+
+A name given inside an expression (a function's argument, a condition) holds the same way.
 """
 
 from __future__ import annotations
@@ -17,18 +20,42 @@ def rewrite(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
+_SCOPES = ("where", "group", "having", "order", "qualify")
+
+
+def _nested_aliases(select: exp.Select) -> dict[str, exp.Expression]:
+    """Names given inside this select's expressions (not its items' own names), each replaced by
+    what it names; subqueries keep theirs."""
+    found: dict[str, exp.Expression] = {}
+    parts = [item.this if isinstance(item, exp.Alias) else item for item in select.expressions]
+    parts += [select.args[key] for key in _SCOPES if select.args.get(key) is not None]
+    for part in parts:
+        for node in list(part.find_all(exp.Alias)):
+            if _owner(node) is not select or node.find_ancestor(exp.Lambda) is not None:
+                continue
+            found.setdefault(node.alias, node.this)
+            node.replace(exp.Paren(this=node.this))
+    return found
+
+
 def _substitute(select: exp.Select) -> None:
-    aliases: dict[str, exp.Expression] = {}
+    nested = _nested_aliases(select)
+    aliases: dict[str, exp.Expression] = dict(nested)
     for item in select.expressions:
         if isinstance(item, exp.Alias) and not _is_trivial(item):
             aliases[item.alias] = item.this
     if not aliases:
         return
+    aliases = {name: _resolved(name, aliases, set()) for name in aliases}
+    # a name only given inside an expression is no output column: GROUP BY / ORDER BY it is the expression
+    inner_only = set(nested) - {item.alias for item in select.expressions if isinstance(item, exp.Alias)
+                                and not _is_trivial(item)}
     scopes: list[tuple[exp.Expression, str | None]] = []
     for item in select.expressions:
-        scopes.append((item.this if isinstance(item, exp.Alias) else item,
-                       item.alias if isinstance(item, exp.Alias) else None))
-    for key in ("where", "group", "having", "order", "qualify"):
+        # ``b`` listed again (``b AS b``, as the select list names it) is what b names
+        named = isinstance(item, exp.Alias) and not (_is_trivial(item) and item.alias in aliases)
+        scopes.append((item.this if isinstance(item, exp.Alias) else item, item.alias if named else None))
+    for key in _SCOPES:
         part = select.args.get(key)
         if part is not None:
             scopes.append((part, None))
@@ -43,9 +70,21 @@ def _substitute(select: exp.Select) -> None:
                 continue
             if _owner(column) is not select:
                 continue
-            if key_is_output_reference(column, select):
+            if key_is_output_reference(column, select) and column.name not in inner_only:
                 continue
             column.replace(exp.Paren(this=aliases[column.name].copy()))
+
+
+def _resolved(name: str, aliases: dict[str, exp.Expression], seen: set[str]) -> exp.Expression:
+    """What ``name`` stands for, with the names it uses replaced in turn (``1 AS a, a + 1 AS b``)."""
+    value = exp.Paren(this=aliases[name].copy())
+    for column in list(value.find_all(exp.Column)):
+        other = column.name
+        if column.table or other == name or other in seen or other not in aliases or \
+                column.find_ancestor(exp.Select, exp.Lambda) is not None:
+            continue
+        column.replace(_resolved(other, aliases, seen | {name}))
+    return value.this
 
 
 def _is_trivial(item: exp.Alias) -> bool:

@@ -26,6 +26,7 @@ from collections.abc import Callable
 import sqlglot
 from sqlglot import exp
 
+from helios_protocol_clickhouse import array_functions, sql_functions
 from helios_protocol_clickhouse.errors import VERSION, ClickHouseError
 from helios_protocol_clickhouse.names import hint_type, int_parts
 from helios_protocol_clickhouse.rewrites.context import RewriteContext
@@ -484,6 +485,7 @@ FUNCTIONS: dict[str, Handler] = {
     "arrayenumerate": lambda a, c: _fn("ch_array_enumerate", a[0]),
     "arrayenumerateuniq": lambda a, c: _fn("ch_array_enumerate_uniq", *a),
     "inthash32": lambda a, c: _fn("ch_int_hash32", a[0]),
+    "inthash64": lambda a, c: _fn("ch_int_hash64", a[0]),
     "arrayuniq": lambda a, c: _fn("ch_array_uniq", a[0]),
     "arraywithconstant": lambda a, c: _fn("ch_array_with_constant", a[0], a[1]),
     "arrayenumeratedense": lambda a, c: _fn("ch_array_enumerate_dense", a[0]),
@@ -509,7 +511,9 @@ FUNCTIONS: dict[str, Handler] = {
     "replaceall": lambda a, c: _fn("replace", *a),
     "arraystringconcat": lambda a, c: _fn("array_to_string", a[0], a[1] if len(a) > 1 else _lit("")),
     "lowerutf8": lambda a, c: _fn("lower", a[0]),
-    "positioncaseinsensitive": lambda a, c: _fn("strpos", _fn("lower", a[0]), _fn("lower", a[1])),
+    "positioncaseinsensitive": lambda a, c: _pg(
+        "CASE WHEN strpos(lower({h}), lower({n})) = 0 THEN 0 "
+        "ELSE octet_length(substr({h}, 1, strpos(lower({h}), lower({n})) - 1)) + 1 END", h=a[0], n=a[1]),
     "positioncaseinsensitiveutf8": lambda a, c: _fn("strpos", _fn("lower", a[0]), _fn("lower", a[1])),
     "positionutf8": lambda a, c: _fn("strpos", a[0], a[1]),
     "reverse": lambda a, c: _fn("ch_reverse", a[0]),
@@ -563,7 +567,7 @@ for _name in ("sum", "avg", "min", "max", "uniq", "uniqexact", "any", "anylast",
               "sumarray", "groupuniqarray"):
     FUNCTIONS.setdefault(f"{_name}if", _if_aggregate(_name))
 
-_PARAMETERIZED = {"grouparray", "quantile", "quantiles", "quantileexact", "quantilesexact", "topk", "quantiletiming",
+_PARAMETERIZED = {"grouparray", "groupuniqarray", "quantile", "quantiles", "quantileexact", "quantilesexact", "topk", "quantiletiming",
                   "quantiletdigest", "quantileexactlow", "quantileexacthigh"}
 
 
@@ -582,6 +586,9 @@ def _parameterized(name: str, params: list[exp.Expression], args: list[exp.Expre
         return exp.Array(expressions=[_pg("ch_quantile_exact(array_agg({x}), {p})", p=p, x=x) for p in params])
     if name == "grouparray" and params:  # groupArray(N)(x): the first N values
         return _fn("ch_array_slice", FUNCTIONS["grouparray"]([x], RewriteContext()), exp.Literal.number(1), params[0])
+    if name == "groupuniqarray" and params:  # groupUniqArray(N)(x): at most N different values
+        return _fn("ch_array_slice", FUNCTIONS["groupuniqarray"]([x], RewriteContext()), exp.Literal.number(1),
+                   params[0])
     if name == "topk":
         k = params[0] if params else exp.Literal.number(10)
         return _pg("ch_top_k(array_agg({x}), {k})", k=k, x=x)
@@ -610,7 +617,24 @@ def condition(node: exp.Expression) -> exp.Expression:
 
 
 _BOOLEAN_SHAPED = (exp.Predicate, exp.Connector, exp.Not, exp.Boolean, exp.Exists, exp.Null)
-_BOOLEAN_FUNCTIONS = {"ch_bool", "ch_empty", "ch_not_empty", "starts_with", "isfinite", "isnan", "isinf"}
+# the shared library's boolean functions and ours (ClickHouse's UInt8 conditions)
+_BOOLEAN_FUNCTIONS = {"starts_with", "isfinite", "isnan", "isinf"} | {
+    f.name for f in (*sql_functions.FUNCTIONS, *array_functions.FUNCTIONS) if f.return_type == "boolean"}
+
+
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT, exp.GTE)
+_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.IntDiv, exp.Mod)
+_NUMBER_AGGREGATES = (exp.Min, exp.Max, exp.AnyValue, exp.Sum, exp.Avg)
+
+
+def _is_condition(node: exp.Expression | None) -> bool:
+    """An expression the kernel types boolean (ClickHouse's UInt8 0/1)."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if node is None or isinstance(node, exp.Null):
+        return False
+    return isinstance(node, _BOOLEAN_SHAPED) or isinstance(node, exp.Anonymous) and \
+        str(node.this).lower() in _BOOLEAN_FUNCTIONS
 
 
 _EXACT = "ch_exact_integer"
@@ -626,10 +650,31 @@ def _mark_exact_integers(tree: exp.Expression) -> None:
             node.meta[_EXACT] = True
 
 
+def _conditions_as_numbers(node: exp.Expression) -> None:
+    """A condition is a UInt8 0/1 in ClickHouse: compared with or added to a number
+    (``isFinite(x) = 1``, ``(a < b) + 1``) or aggregated (``sum(a = b)``, ``min(a < b)``)."""
+    if isinstance(node, _COMPARISONS):
+        if _is_condition(node.this) != _is_condition(node.expression):
+            side = "this" if _is_condition(node.this) else "expression"
+            node.set(side, _cast(node.args[side], "int"))
+    elif isinstance(node, _ARITHMETIC):
+        for side in ("this", "expression"):
+            if _is_condition(node.args.get(side)):
+                node.set(side, _cast(node.args[side], "int"))
+    elif isinstance(node, _NUMBER_AGGREGATES) and _is_condition(node.this):
+        node.set("this", _cast(node.this, "int"))
+
+
 def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
+    if isinstance(node, exp.In) and isinstance(node.this, exp.Tuple) and node.expressions and \
+            len(node.expressions) == len(node.this.expressions) and \
+            not any(isinstance(e, exp.Tuple) for e in node.expressions):
+        # (a, b) IN (1, 2): the right side is one tuple, as ClickHouse reads it
+        node.set("expressions", [exp.Tuple(expressions=list(node.expressions))])
     if isinstance(node, exp.Add | exp.Sub | exp.Mul) and node.meta.get(_EXACT):
         node.meta.pop(_EXACT)
         return type(node)(this=_cast(node.this, "numeric"), expression=_cast(node.expression, "numeric"))
+    _conditions_as_numbers(node)
     if isinstance(node, exp.Sum) and not isinstance(node.parent, exp.Coalesce | exp.Filter | exp.Window):
         return exp.Coalesce(this=node, expressions=[exp.Literal.number(0)])  # ClickHouse: the sum of nothing is 0
 
@@ -657,7 +702,10 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
                    exp.Array(expressions=[exp.Literal.number(n) for n in numbers]))
     if isinstance(node, exp.CastToStrType):  # CAST(x, 'Type')
         target = node.args["to"]
-        return _cast(node.this, sql_type(target.this if isinstance(target, exp.Literal) else target.sql()))
+        pg_type = sql_type(target.this if isinstance(target, exp.Literal) else target.sql())
+        if pg_type.endswith("[]") and _is_text(node.this):
+            return _cast(_fn("ch_array_text", node.this), pg_type)
+        return _cast(node.this, pg_type)
     if isinstance(node, exp.Cast) and isinstance(node.to, exp.DataType) and \
             (parts := int_parts(node.to.sql(dialect="clickhouse"))) is not None:  # truncating, wrapping
         return _fn(f"ch_to{'' if parts[0] else 'u'}int{parts[1]}", node.this)
@@ -669,6 +717,8 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
             target = sql_type(node.to.sql(dialect="clickhouse"))
         except Exception:  # noqa: BLE001 - a type only PostgreSQL spells (made by a rewrite): keep it
             return node
+        if target.endswith("[]") and _is_text(node.this):  # '[1, 2, 3]' read as ClickHouse writes arrays
+            return _cast(_fn("ch_array_text", node.this), target)
         return _cast(node.this, target)
     if isinstance(node, exp.Add | exp.Sub) and hint_type(node.this) == "DateTime" and \
             int_parts(hint_type(node.expression)) is not None:
@@ -724,7 +774,9 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return _pg("CASE WHEN strpos(substr({h}, {p}), {n}) = 0 THEN 0 ELSE strpos(substr({h}, {p}), {n}) + {p} - 1 END",
                    h=node.this, n=node.args["substr"], p=node.args["position"])
     if isinstance(node, exp.StrPosition):
-        return _fn("strpos", node.this, node.args["substr"])
+        # ClickHouse counts bytes (positionUTF8 counts characters)
+        return _pg("CASE WHEN strpos({h}, {n}) = 0 THEN 0 ELSE octet_length(substr({h}, 1, strpos({h}, {n}) - 1)) + 1 END",
+                   h=node.this, n=node.args["substr"])
     if isinstance(node, exp.Length):
         return _fn("ch_length", node.this)
     if isinstance(node, exp.Split):  # an empty string is one empty piece in ClickHouse
@@ -791,6 +843,16 @@ def _is_number(node: exp.Expression) -> bool:
         return False
     hint = hint_type(inner)
     return bool(hint) and hint.startswith(("UInt", "Int")) and not isinstance(inner, exp.Column)
+
+
+def _is_text(node: exp.Expression) -> bool:
+    """A String: a string literal, toString(...), or what the query types String."""
+    inner = node.this if isinstance(node, exp.Paren) else node
+    if isinstance(inner, exp.Literal):
+        return inner.is_string
+    if isinstance(inner, exp.Anonymous) and str(inner.this).lower() in ("ch_to_string", "tostring"):
+        return True
+    return hint_type(inner) == "String"
 
 
 def _integer_conversion(name: str) -> str | None:

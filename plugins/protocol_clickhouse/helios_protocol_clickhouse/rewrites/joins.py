@@ -4,7 +4,10 @@
     a ALL INNER JOIN b USING k  -> a INNER JOIN b USING k
     ORDER BY ALL                -> ORDER BY 1, 2, ... (every output column)
 
-ANY keeps one right row per key (the first); ALL is the SQL join.
+ANY keeps one right row per key (the first); ALL is the SQL join. In a join with USING, a
+name both sides have (other than the keys) means the left side's column, as in ClickHouse:
+
+    SELECT b FROM l ALL LEFT JOIN r USING k  -> SELECT l.b FROM l LEFT JOIN r USING k
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from __future__ import annotations
 from sqlglot import exp
 
 from helios_protocol_clickhouse.errors import ClickHouseError
+from helios_protocol_clickhouse.names import source_column_names
+from helios_protocol_clickhouse.rewrites.context import RewriteContext
 
 
-def rewrite(tree: exp.Expression) -> exp.Expression:
+def rewrite(tree: exp.Expression, ctx: RewriteContext | None = None) -> exp.Expression:
     for join in list(tree.find_all(exp.Join)):
         strictness = str(join.args.get("kind") or "").upper()
         if strictness in ("ANY", "ALL", "SEMI", "ANTI", "ASOF"):
@@ -29,11 +34,13 @@ def rewrite(tree: exp.Expression) -> exp.Expression:
         if subquery.args.get("alias") is None and isinstance(subquery.parent, exp.From | exp.Join):
             subquery.set("alias", exp.TableAlias(this=exp.to_identifier(f"_subquery{n}")))
     for select in list(tree.find_all(exp.Select)):
+        if ctx is not None and ctx.table_columns is not None:
+            _qualify_shared_names(select, ctx)
         _qualify_using_keys(select)
         order = select.args.get("order")
         if order is not None and len(order.expressions) == 1 and _is_all(order.expressions[0].this):
             ordered = order.expressions[0]
-            count = _output_width(select)
+            count = _output_width(select, ctx)
             order.set("expressions", [exp.Ordered(this=exp.Literal.number(i + 1), desc=ordered.args.get("desc"))
                                       for i in range(count)])
     return tree
@@ -44,14 +51,38 @@ def _is_all(node: exp.Expression) -> bool:
         not node.this.args.get("quoted")
 
 
-def _output_width(select: exp.Select) -> int:
+def _output_width(select: exp.Select, ctx: RewriteContext | None = None) -> int:
     if not any(isinstance(e, exp.Star) for e in select.expressions):
         return len(select.expressions)
+    star = _star_width(select, ctx) if len(select.expressions) == 1 else None
+    if star is not None:
+        return star
     source = select.args.get("from_")
     if source is not None and isinstance(source.this, exp.Subquery) and isinstance(source.this.this, exp.Select) \
             and len(select.expressions) == 1 and not select.args.get("joins"):
         return _output_width(source.this.this)
-    raise ClickHouseError(48, "ORDER BY ALL over SELECT * of a table is not supported; list the columns")
+    raise ClickHouseError(48, "ORDER BY ALL over SELECT * of a source of unknown columns is not supported; "
+                              "list the columns")
+
+
+def _star_width(select: exp.Select, ctx: RewriteContext | None) -> int | None:
+    """How many columns ``SELECT *`` gives: the left side's, then each joined side's but its USING keys."""
+    source = select.args.get("from_")
+    if ctx is None or ctx.table_columns is None or source is None:
+        return None
+    left = source_column_names(source.this, ctx.table_columns, ctx.database)
+    if left is None:
+        return None
+    width = len(left)
+    for join in select.args.get("joins") or []:
+        if str(join.args.get("kind") or "").upper() == "ARRAY":
+            return None
+        names = source_column_names(join.this, ctx.table_columns, ctx.database)
+        if names is None:
+            return None
+        keys = {u.name for u in join.args.get("using") or []}
+        width += len([n for n in names if n not in keys])
+    return width
 
 
 def _distinct_right(join: exp.Join) -> None:
@@ -68,6 +99,36 @@ def _distinct_right(join: exp.Join) -> None:
     wrapped = exp.select("*").from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("_any"))))
     wrapped.set("distinct", exp.Distinct(on=exp.Tuple(expressions=keys)))
     join.set("this", exp.Subquery(this=wrapped, alias=exp.TableAlias(this=exp.to_identifier(name))))
+
+
+_SCOPES = ("where", "group", "having", "order", "qualify")
+
+
+def _qualify_shared_names(select: exp.Select, ctx: RewriteContext) -> None:
+    """A name the left side and a side joined with USING both give, not a key: the left one's."""
+    joins = [j for j in select.args.get("joins") or [] if j.args.get("using")]
+    source = select.args.get("from_")
+    if not joins or source is None or not source.this.alias_or_name:
+        return
+    assert ctx.table_columns is not None
+    left = source_column_names(source.this, ctx.table_columns, ctx.database)
+    if left is None:
+        return
+    keys: set[str] = set()
+    right: set[str] = set()
+    for join in joins:
+        keys |= {u.name for u in join.args["using"]}
+        right |= set(source_column_names(join.this, ctx.table_columns, ctx.database) or [])
+    shared = (set(left) & right) - keys
+    if not shared:
+        return
+    alias = exp.to_identifier(source.this.alias_or_name)
+    parts = list(select.expressions) + [select.args[k] for k in _SCOPES if select.args.get(k) is not None]
+    for part in parts:
+        for column in list(part.find_all(exp.Column)):
+            if not column.table and column.name in shared and column.find_ancestor(exp.Select) is select and \
+                    column.find_ancestor(exp.Lambda) is None:
+                column.set("table", alias.copy())
 
 
 def _qualify_using_keys(select: exp.Select) -> None:

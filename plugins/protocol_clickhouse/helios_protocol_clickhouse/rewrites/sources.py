@@ -108,6 +108,17 @@ def rewrite(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
+def reads_unbounded_numbers(tree: exp.Expression) -> bool:
+    """Whether a ClickHouse query reads ``system.numbers`` in a SELECT with no LIMIT: it never ends."""
+    for table in tree.find_all(exp.Table):
+        if isinstance(table.this, exp.Identifier) and table.db and table.db.lower() == "system" and \
+                table.name.lower() in ("numbers", "numbers_mt"):
+            owner = table.find_ancestor(exp.Select)
+            if owner is None or owner.args.get("limit") is None:
+                return True
+    return False
+
+
 def _reads_dummy(select: exp.Select) -> bool:
     for column in select.find_all(exp.Column):
         if column.name.lower() == "dummy" and not column.table and column.parent_select is select:

@@ -1,0 +1,92 @@
+"""A statement that would take the server's memory is stopped with 241 MEMORY_LIMIT_EXCEEDED.
+
+ClickHouse stops a query past ``max_memory_usage`` (bytes, per query; 0: no limit) and past the
+server's limit (``max_server_memory_usage``: 90% of the machine's memory); the kernel has no
+accounting of a query's bytes, so this watches the process: while a statement runs, a thread
+reads the server's resident memory and the machine's available memory every quarter second, and
+cancels the statement when it has grown past ``max_memory_usage`` or the machine has less than a
+seventh of its memory left while this process holds more than a gigabyte of it. Without it a
+GROUP BY of ten million keys ends with the operating system killing the server.
+
+A statement that grew the process by more than ``_RETURN_AFTER`` gives back to the system, when
+it ends, the memory Arrow's pool keeps for reuse.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+from typing import Any, Self
+
+import pyarrow as pa
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+_INTERVAL = 0.25
+_SERVER_FLOOR = 0.15  # of the machine's memory left available
+_SERVER_HOLDS = 1 << 30  # and this process holds at least this much
+_RETURN_AFTER = 256 << 20
+
+
+def _resident() -> int:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _machine() -> tuple[int, int]:
+    """(total, available) bytes of memory; (0, 0) when unknown."""
+    total = available = 0
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    total = int(line.split()[1]) * 1024
+                elif line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return 0, 0
+    return total, available
+
+
+class MemoryGuard:
+    """``with MemoryGuard(session, limit):`` around one statement; ``exceeded`` says why it was stopped."""
+
+    def __init__(self, session: Any, limit: int = 0) -> None:
+        self.session = session
+        self.limit = limit
+        self.exceeded: str | None = None
+        self._done = threading.Event()
+        self._start = 0
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Self:
+        self._start = _resident()
+        self._thread = threading.Thread(target=self._watch, name="clickhouse-memory-guard", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+        if _resident() - self._start > _RETURN_AFTER:
+            gc.collect()
+            pa.default_memory_pool().release_unused()
+
+    def _watch(self) -> None:
+        while not self._done.wait(_INTERVAL):
+            held = _resident()
+            if self.limit and held - self._start > self.limit:
+                self.exceeded = (f"Memory limit (for query) exceeded: would use {held - self._start} bytes, "
+                                 f"maximum: {self.limit} bytes")
+            else:
+                total, available = _machine()
+                if total and available < total * _SERVER_FLOOR and held > _SERVER_HOLDS:
+                    self.exceeded = (f"Memory limit (total) exceeded: the server holds {held} bytes and the "
+                                     f"machine has {available} of {total} bytes left")
+            if self.exceeded is not None:
+                self.session.cancel()
+                return
