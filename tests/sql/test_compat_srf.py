@@ -39,6 +39,8 @@ CASES = [
     (("select information_schema._pg_expandarray(array[7, 8]) e, x, n "
      "from information_schema._pg_expandarray(array['p', 'q']) order by n"),
      ["e", "x", "n"], [((7, 1), "p", 1), ((8, 2), "p", 1), ((7, 1), "q", 2), ((8, 2), "q", 2)]),
+    ("select (jsonb_each('{\"a\":1}')).key, (information_schema._pg_expandarray(array[7, 8])).x",
+     ["key", "x"], [("a", 7), (None, 8)]),
     ("select jsonb_each_text('{\"a\":1,\"b\":null}')", ["jsonb_each_text"], [(("a", "1"),), (("b", None),)]),
     ("select regexp_matches('abab', '(a)(b)', 'g')", ["regexp_matches"], [(["a", "b"],), (["a", "b"],)]),
     ("select regexp_matches('abab', 'b')", ["regexp_matches"], [(["b"],)]),

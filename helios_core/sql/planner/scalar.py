@@ -1736,6 +1736,8 @@ class ScalarCompiler:
             position = names.index(name) + 1 if name in names else 0
             if not position:
                 raise UndefinedColumn(f'column "{name}" not found in data type {base.type.sql_name()}')
+        elif name in base.type.field_names:  # a record whose fields have names ((jsonb_each(j)).key)
+            position = base.type.field_names.index(name) + 1
         else:
             position = int(name[1:]) if name[:1] == "f" and name[1:].isdigit() else 0
         if not 1 <= position <= len(fields):
