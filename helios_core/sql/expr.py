@@ -62,6 +62,9 @@ class Field:
     # (schema, table) of a base table's column: a whole-row reference to its alias has the
     # table's row type
     relation: tuple[str, str] | None = None
+    # (schema, table, column) a result column reads unchanged: RowDescription's table OID and
+    # column number (pgJDBC's ResultSetMetaData, psycopg's ftable)
+    origin: tuple[str, str, str] | None = None
 
 
 @attrs.define(eq=False)

@@ -198,9 +198,9 @@ def _plan_statement(session: Any, pp: PreparedPlan, ast: Any, given: list, n: in
         inferred = list(getattr(plan, "param_types", []) or [])
         pp.param_types = [_pick(given, inferred, i) for i in range(n)]
         pp.plan = plan
-        from helios_core.sql.session_impl import result_column
+        from helios_core.sql.session_impl import plan_result_columns
 
-        return [result_column(name, t) for name, t in plan.columns]
+        return plan_result_columns(plan, ctx.txn)
     if isinstance(ast, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
         inferred_dml, cols = _dml_param_types(session, ctx, ast, given, n, pp.cache)
         pp.param_types = [_pick(given, inferred_dml, i) for i in range(n)]

@@ -62,6 +62,7 @@ from helios_core.sql import (
 from helios_core.sql.explain import explain_json
 from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.functions import runtime
+from helios_core.sql.planner import system_columns
 from helios_core.sql.point_reads import point_read_of
 from helios_core.sql.point_writes import run_undoable
 from helios_core.sql.routines import notices as plpgsql_notices
@@ -77,6 +78,25 @@ from helios_core.storage.errors import ReadOnlyTransaction
 # PostgreSQL's typlen per type OID (RowDescription's type size)
 _TYPE_SIZE = {16: 1, 18: 1, 19: 64, 20: 8, 21: 2, 23: 4, 24: 4, 26: 4, 700: 4, 701: 8, 1082: 4,
               1083: 8, 1114: 8, 1184: 8, 1186: 16, 1266: 12, 2205: 4, 2206: 4, 2950: 16}
+
+
+def plan_result_columns(plan: Any, txn: Any) -> list[ResultColumn]:
+    """A plan's ResultColumns; a column that reads a table's column unchanged names its table's
+    OID and the column's number, as PostgreSQL's RowDescription does."""
+    fields = [f for f in getattr(plan.root, "fields", []) if not f.hidden]
+    if len(fields) != len(plan.columns):
+        fields = [None] * len(plan.columns)
+    out = []
+    for (name, t), f in zip(plan.columns, fields, strict=True):
+        origin = getattr(f, "origin", None)
+        table = txn.get_table(origin[0], origin[1]) if origin is not None and txn is not None else None
+        names = [c.name for c in table.columns] if table is not None else []
+        if table is not None and origin[2] in names:
+            out.append(result_column(name, t, table_oid=system_columns.table_oid(table, origin[0], origin[1]),
+                                     column_number=names.index(origin[2]) + 1))
+        else:
+            out.append(result_column(name, t))
+    return out
 
 
 def result_column(name: str, sql_type: Any, *, table_oid: int = 0, column_number: int = 0,
@@ -688,7 +708,7 @@ class SqlSession(Session):
             plan = prepared.plan
             if "point" not in cache:  # re-made with the plan (prepared._plan empties the cache)
                 cache["point"] = point_read_of(plan)
-                cache["columns"] = [result_column(n, t) for n, t in plan.columns]
+                cache["columns"] = plan_result_columns(plan, ctx.txn)
             cols = cache["columns"]
             point = cache["point"]
             batches = point.run(ctx) if point is not None else None
@@ -698,7 +718,7 @@ class SqlSession(Session):
                               row_count=rows)
         else:
             plan = self.plan_query(ast, ctx)
-            cols = [result_column(n, t) for n, t in plan.columns]
+            cols = plan_result_columns(plan, ctx.txn)
         if lazy:
             return self._lazy_result(plan, ctx, cols)
         batches = list(plan.execute(ctx))

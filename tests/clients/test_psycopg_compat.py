@@ -257,3 +257,14 @@ def test_more_than_32767_parameters(conn: psycopg.Connection) -> None:
     assert conn.execute(sql, list(range(n))).rowcount == n
     assert conn.execute(sql, list(range(n)), prepare=True).rowcount == n
     assert conn.execute("select count(*), sum(a) from many_params").fetchone() == (2 * n, n * (n - 1))
+
+
+def test_row_description_names_table_and_column(conn) -> None:
+    """A column read unchanged from a table carries the table's OID and the column's number (libpq's
+    PQftable/PQftablecol); an expression carries 0, as in PostgreSQL."""
+    conn.execute("drop table if exists rd_t")
+    conn.execute("create table rd_t (id int primary key, name text, amt numeric)")
+    cur = conn.execute("select name, amt + 1, r.id from rd_t r")
+    oid = conn.execute("select 'rd_t'::regclass::oid").fetchone()[0]
+    res = cur.pgresult
+    assert [(res.ftable(i), res.ftablecol(i)) for i in range(3)] == [(oid, 2), (0, 0), (oid, 1)]

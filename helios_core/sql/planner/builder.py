@@ -313,6 +313,9 @@ class Builder:
                 out_fields.append(f)
                 sources.append(_star_column(scope, f.name, e) if star else e)
         nvis = len(out_fields)
+        for c, f in zip(out_exprs, out_fields, strict=True):  # a column read unchanged keeps its origin
+            if c.column is not None and c.column < len(scope.fields):
+                f.origin = scope.fields[c.column].origin
         # ORDER BY keys: output columns, or extra hidden columns
         distinct = sel.args.get("distinct")
         keys: list[SortKey] = []
@@ -1163,7 +1166,7 @@ class Builder:
         with_rowid = (qual, "_rowid") in self.refs or (None, "_rowid") in self.refs
         if not needed and all_cols and not with_rowid:
             needed = [all_cols[0]]
-        fields = [Field(n, t, qual, relation=(src.schema, name)) for n, t in needed]
+        fields = [Field(n, t, qual, relation=(src.schema, name), origin=(src.schema, name, n)) for n, t in needed]
         if with_rowid:
             fields.append(Field("_rowid", T.INT8, qual, hidden=True))
         score = (((qual, index_search.SCORE_COLUMN) in self.refs or (None, index_search.SCORE_COLUMN) in self.refs)
