@@ -89,8 +89,26 @@ def _max_param(ast: Any) -> int:
     return n
 
 
+_VOID_OID = 2278
+
+
+def _without_void_arguments(sql: str, oids: Sequence[int]) -> str:
+    """Parameters declared void are placeholders for OUT parameters (pgJDBC's ``{? = call f(?)}``
+    sends ``select * from f($1,$2)`` with $1 void): PostgreSQL drops them from the call's
+    arguments, and so does this."""
+    for n, oid in enumerate(oids, start=1):
+        if oid == _VOID_OID:
+            p = rf"\${n}(?!\d)"
+            sql = re.sub(rf"\(\s*{p}\s*,\s*", "(", sql)
+            sql = re.sub(rf"\s*,\s*{p}\s*(?=[,)])", "", sql)
+            sql = re.sub(rf"\(\s*{p}\s*\)", "()", sql)
+    return sql
+
+
 def prepare(session: Any, sql: str, param_type_oids: Sequence[int] = (),
             param_types: Sequence[str | None] = ()) -> PreparedStatement:
+    if _VOID_OID in param_type_oids:
+        sql = _without_void_arguments(sql, param_type_oids)
     stmts = deep_nesting.retry_deep(dialect.parse, sql)
     if len(stmts) > 1:
         raise HeliosError("cannot insert multiple commands into a prepared statement", sqlstate="42601")

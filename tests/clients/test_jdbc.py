@@ -35,4 +35,4 @@ def test_jdbc_metadata_and_statements(server: HeliosServer) -> None:
     # column number, as pgJDBC reads them from PostgreSQL
     assert "resultset|serial|varchar|8|2|jt|0|true|" in lines
     assert "pk|id|1|jt_pkey|" in lines
-    assert "error|22012|" in lines and "savepoint|7|" in lines
+    assert "error|22012|" in lines and "call|ABC|" in lines and "savepoint|7|" in lines

@@ -65,6 +65,12 @@ public class JdbcClient {
         p("error", e.getSQLState());
       }
       c.rollback();
+      CallableStatement cs = c.prepareCall("{? = call upper(?)}");  // the OUT placeholder travels as void
+      cs.registerOutParameter(1, Types.VARCHAR);
+      cs.setString(2, "abc");
+      cs.execute();
+      p("call", cs.getString(1));
+      c.rollback();
       ResultSet pk = md.getPrimaryKeys(null, "public", "jt");
       while (pk.next()) p("pk", pk.getString("COLUMN_NAME"), pk.getInt("KEY_SEQ"), pk.getString("PK_NAME"));
       Savepoint sp = c.setSavepoint();
