@@ -17,15 +17,7 @@ from helios_core.sql.routines.definition import resolve_type, type_spelling
 from helios_core.sql.user_aggregates import syntax as aggregate_syntax
 
 _MODES = {"IN": "i", "OUT": "o", "INOUT": "b", "VARIADIC": "v"}
-_STRINGS = (TokenType.STRING, TokenType.HEREDOC_STRING, TokenType.RAW_STRING, TokenType.NATIONAL_STRING)
-
-
-def _depth_step(tok: Any, depth: int) -> int:
-    if tok.token_type in (TokenType.L_PAREN, TokenType.L_BRACKET):
-        return depth + 1
-    if tok.token_type in (TokenType.R_PAREN, TokenType.R_BRACKET):
-        return depth - 1
-    return depth
+_STRINGS = aggregate_syntax.STRINGS
 
 
 def _span(c: Any, stop_words: set[str], stop_tokens: tuple = (TokenType.COMMA, TokenType.R_PAREN)) -> str:
@@ -38,7 +30,7 @@ def _span(c: Any, stop_words: set[str], stop_tokens: tuple = (TokenType.COMMA, T
                 t.token_type not in _STRINGS and t.token_type != TokenType.IDENTIFIER
                 and t.text.upper() in stop_words)):
             break
-        depth = _depth_step(t, depth)
+        depth = aggregate_syntax.depth_step(t, depth)
         if depth < 0:
             break
         c.i += 1
@@ -265,7 +257,7 @@ def parse_call(c: Any) -> Any:
     start = c.cur.end + 1
     depth = 0
     while c.cur is not None:
-        depth = _depth_step(c.cur, depth)
+        depth = aggregate_syntax.depth_step(c.cur, depth)
         if depth == 0:
             break
         c.i += 1

@@ -18,10 +18,11 @@ from helios_core.errors import HeliosError
 from helios_core.frontends.postgres import dialect
 from helios_core.sql.routines.definition import type_spelling as _type_name
 
-_STRINGS = (TokenType.STRING, TokenType.HEREDOC_STRING, TokenType.RAW_STRING, TokenType.NATIONAL_STRING)
+STRINGS = (TokenType.STRING, TokenType.HEREDOC_STRING, TokenType.RAW_STRING, TokenType.NATIONAL_STRING)
 
 
-def _depth_step(tok: Any, depth: int) -> int:
+def depth_step(tok: Any, depth: int) -> int:
+    """Parenthesis/bracket depth after a token (routine and aggregate signatures share it)."""
     if tok.token_type in (TokenType.L_PAREN, TokenType.L_BRACKET):
         return depth + 1
     if tok.token_type in (TokenType.R_PAREN, TokenType.R_BRACKET):
@@ -88,7 +89,7 @@ def parse_signature(c: Any) -> tuple[list[dict], int | None]:
             if depth == 0 and (t.token_type in (TokenType.COMMA, TokenType.R_PAREN) or (
                     t.token_type == TokenType.ORDER_BY and c.i > start)):
                 break
-            depth = _depth_step(t, depth)
+            depth = depth_step(t, depth)
             c.i += 1
         if c.cur is None or c.i == start:
             c.fail()
@@ -106,7 +107,7 @@ def parse_signature(c: Any) -> tuple[list[dict], int | None]:
 
 def _option_value(c: Any) -> str:
     """A value as written: a string's contents, else the text up to the next comma or parenthesis."""
-    if c.cur is not None and c.cur.token_type in _STRINGS:
+    if c.cur is not None and c.cur.token_type in STRINGS:
         return c.string_any()
     start = c.i
     depth = 0
@@ -114,7 +115,7 @@ def _option_value(c: Any) -> str:
         t = c.cur
         if depth == 0 and t.token_type in (TokenType.COMMA, TokenType.R_PAREN):
             break
-        depth = _depth_step(t, depth)
+        depth = depth_step(t, depth)
         c.i += 1
     if c.i == start:
         c.fail()
