@@ -81,8 +81,8 @@ class AggSpec:
 
 def _ordered_by_key(t: T.SqlType) -> bool:
     """Types whose Arrow values do not order as PostgreSQL orders them (enums by declaration,
-    intervals by their span): min/max compare their sort keys."""
-    return t.labels is not None or t.name == "interval"
+    intervals by their span, citext without regard to case): min/max compare their sort keys."""
+    return t.labels is not None or t.name in ("interval", "citext")
 
 
 def result_type(name: str, arg_types: list[T.SqlType]) -> T.SqlType:
@@ -384,7 +384,11 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
         parents = parents.filter(keep)
         flat = [f.filter(keep) for f in flat]
     if spec.distinct:
-        tbl = pa.table({"p": parents, **{f"v{i}": sortable(f) for i, f in enumerate(flat)},
+        def distinct_key(i: int, f: pa.Array) -> pa.Array:
+            citext_arg = i < len(spec.args) and spec.args[i].type.name == "citext"
+            return pc.utf8_lower(f) if citext_arg else sortable(f)
+
+        tbl = pa.table({"p": parents, **{f"v{i}": distinct_key(i, f) for i, f in enumerate(flat)},
                         "r": pa.array(np.arange(len(parents), dtype=np.int64))})
         g = tbl.group_by(["p"] + [f"v{i}" for i in range(len(flat))], use_threads=False).aggregate([("r", "min")])
         g = g.sort_by([("p", "ascending")] + [(f"v{i}", "ascending") for i in range(len(flat))])
@@ -545,6 +549,8 @@ def _keyed_extreme(name: str, p_np: np.ndarray, vals: pa.Array, t: T.SqlType, ng
     """min/max per group by the values' sort keys (see _ordered_by_key); per-row Python."""
     if t.labels is not None:
         keys = pc.index_in(vals, value_set=pa.array(list(t.labels), pa.string())).to_pylist()
+    elif t.name == "citext":
+        keys = pc.utf8_lower(vals).to_pylist()
     else:
         keys = interval_key(vals).to_pylist()
     best: list[int | None] = [None] * ngroups
@@ -552,8 +558,8 @@ def _keyed_extreme(name: str, p_np: np.ndarray, vals: pa.Array, t: T.SqlType, ng
         if k is None:
             continue
         j = best[g]
-        if j is None or (k < keys[j] if name == "min" else k > keys[j]):
-            best[g] = i
+        if j is None or (k <= keys[j] if name == "min" else k >= keys[j]):
+            best[g] = i  # on a tie the later value, as PostgreSQL's *_smaller/*_larger return
     return vals.take(pa.array(best, pa.int64()))
 
 

@@ -30,6 +30,7 @@ from helios_core.errors import (
 from helios_core.sql import deferred_constraints
 from helios_core.sql import types as T
 from helios_core.sql.expr import compile_scalar
+from helios_core.sql.extensions import citext
 
 
 def _fmt(v: Any) -> str:
@@ -73,20 +74,32 @@ def _check_not_null(tdef: Any, batch: pa.RecordBatch) -> None:
         raise err
 
 
-def _key_tuples(batch: Any, cols: list[str]) -> list[tuple]:
-    arrays = [batch.column(c).to_pylist() for c in cols]
+def _key_tuples(batch: Any, cols: list[str], table: Any = None) -> list[tuple]:
+    """The rows' values in ``cols``; citext columns of ``table`` lower-cased, as their equality
+    compares them (so UNIQUE and foreign keys over citext ignore case, as in PostgreSQL)."""
+    folded = citext_columns(table, cols)
+    arrays = [batch.column(c).to_pylist() if c not in folded else
+              [citext.fold_value(v) for v in batch.column(c).to_pylist()] for c in cols]
     return list(zip(*arrays, strict=True)) if arrays else []
+
+
+def citext_columns(table: Any, cols: list[str]) -> set[str]:
+    """Those of ``cols`` that are citext columns of ``table`` (their keys compare lower-cased)."""
+    if table is None:
+        return set()
+    by_name = {c.name: c for c in table.columns}
+    return {c for c in cols if c in by_name and citext.column_is_citext(by_name[c])}
 
 
 def _scan_keys(txn: Any, schema: str, name: str, cols: list[str], exclude_rowids: Any = None,
                probe: list[tuple] | None = None) -> dict[tuple, int]:
     """key tuple -> rowid of the visible rows (NULL-containing keys skipped)."""
     flt = None
-    if probe is not None and len(cols) == 1:
+    tdef = txn.get_table(schema, name)
+    if probe is not None and len(cols) == 1 and not citext_columns(tdef, cols):
         vals = [k[0] for k in probe if k[0] is not None]
         if not vals:
             return {}
-        tdef = txn.get_table(schema, name)
         typ = tdef.column(cols[0]).type
         try:
             flt = pc.field(cols[0]).isin(pa.array(vals, typ))
@@ -98,7 +111,7 @@ def _scan_keys(txn: Any, schema: str, name: str, cols: list[str], exclude_rowids
         if b.num_rows == 0:
             continue
         rid = b.column(b.num_columns - 1).to_pylist()
-        for k, r in zip(_key_tuples(b, cols), rid, strict=True):
+        for k, r in zip(_key_tuples(b, cols, tdef), rid, strict=True):
             if r in excl or any(v is None for v in k):
                 continue
             out[k] = r
@@ -117,6 +130,11 @@ def check_new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, batch: pa.Record
     if opts.get("checks"):
         _check_checks(session, ctx, tdef, batch)
     names = [c.name for c in tdef.columns]
+    pk = list(tdef.primary_key or [])
+    if pk and citext_columns(tdef, pk) and (changed_cols is None or any(names.index(c) in changed_cols for c in pk)):
+        # storage keys the rows by the values as written; citext keys must also differ in more than case
+        _check_unique(txn, tdef, batch, {"name": opts.get("pk_name") or f"{tdef.name}_pkey", "columns": pk},
+                      exclude_rowids)
     for u in opts.get("unique", []):
         if changed_cols is not None and not any(names.index(c) in changed_cols for c in u["columns"]):
             continue
@@ -174,7 +192,7 @@ def _check_checks(session: Any, ctx: Any, tdef: Any, batch: pa.RecordBatch) -> N
 
 def _check_unique(txn: Any, tdef: Any, batch: pa.RecordBatch, u: dict, exclude_rowids: Any) -> None:
     cols = u["columns"]
-    keys = _key_tuples(batch, cols)
+    keys = _key_tuples(batch, cols, tdef)
     seen: dict[tuple, int] = {}
     first_clash: tuple[int, tuple] | None = None
     for i, k in enumerate(keys):
@@ -189,8 +207,8 @@ def _check_unique(txn: Any, tdef: Any, batch: pa.RecordBatch, u: dict, exclude_r
         if k in existing and (first_clash is None or i < first_clash[0]):
             first_clash = (i, k)
             break
-    if first_clash is not None:
-        _unique_error(tdef, u, first_clash[1], first_clash[0])
+    if first_clash is not None:  # the key as the new row spells it
+        _unique_error(tdef, u, _key_tuples(batch.slice(first_clash[0], 1), cols)[0], first_clash[0])
 
 
 def _unique_error(tdef: Any, u: dict, k: tuple, row_index: int | None = None) -> None:
@@ -203,12 +221,12 @@ def _unique_error(tdef: Any, u: dict, k: tuple, row_index: int | None = None) ->
 
 
 def _check_fk_child(session: Any, txn: Any, tdef: Any, batch: pa.RecordBatch, fk: dict) -> None:
-    keys = {k for k in _key_tuples(batch, fk["columns"]) if not any(v is None for v in k)}
+    keys = {k for k in _key_tuples(batch, fk["columns"], tdef) if not any(v is None for v in k)}
     if not keys:
         return
     if (fk["ref_schema"], fk["ref_table"]) == (tdef.schema, tdef.name):
         # self-reference: the new rows themselves count as parents
-        own = set(_key_tuples(batch, fk["ref_columns"]))
+        own = set(_key_tuples(batch, fk["ref_columns"], tdef))
         keys = {k for k in keys if k not in own}
         if not keys:
             return
@@ -219,7 +237,7 @@ def _check_fk_child(session: Any, txn: Any, tdef: Any, batch: pa.RecordBatch, fk
     if parent is None:
         raise ForeignKeyViolation(f'referenced table "{fk["ref_table"]}" does not exist')
     present = _parent_keys(txn, parent, fk["ref_columns"], list(keys))
-    in_order = [k for k in dict.fromkeys(_key_tuples(batch, fk["columns"])) if k in keys]
+    in_order = [k for k in dict.fromkeys(_key_tuples(batch, fk["columns"], tdef)) if k in keys]
     for k in in_order:  # the first row's missing key, as PostgreSQL reports it
         if _norm(k) not in present:
             raise child_violation(tdef, fk, k)
@@ -417,7 +435,7 @@ def check_no_nulls(session: Any, txn: Any, tdef: Any, cname: str) -> None:
 def check_existing_unique(session: Any, txn: Any, tdef: Any, cols: list[str], name: str) -> None:
     seen: set[tuple] = set()
     for b in txn.scan(tdef.schema, tdef.name, columns=cols):
-        for k in _key_tuples(b, cols):
+        for k in _key_tuples(b, cols, tdef):
             if any(v is None for v in k):
                 continue
             if k in seen:

@@ -52,6 +52,7 @@ from helios_core.sql.constraints import column_metadata
 from helios_core.sql.context import table_sql_columns
 from helios_core.sql.ddl import ident, table_name
 from helios_core.sql.expr import Scope, compile_scalar
+from helios_core.sql.extensions import citext
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.triggers import firing
@@ -1212,11 +1213,21 @@ def _arbiters(tdef: Any, conflict: Any) -> list[Any]:
 
 
 def _existing_rows(txn: Any, tdef: Any, cols: list[str], keys: list[tuple]) -> dict[tuple, dict]:
-    """key -> {"_rowid": id, col: value ...} of visible rows whose key is among ``keys``."""
-    from helios_core.sql.constraints import _norm
+    """key -> {"_rowid": id, col: value ...} of visible rows whose key is among ``keys`` (citext
+    columns' values lower-cased in both)."""
+    from helios_core.sql.constraints import _norm, citext_columns
 
     out: dict[tuple, dict] = {}
     if not keys:
+        return out
+    folded = citext_columns(tdef, cols)
+    if folded:  # citext keys match whatever their case: compare the lower-cased values of every row
+        want = {_norm(k) for k in keys}
+        for b in txn.scan(tdef.schema, tdef.name, with_rowid=True):
+            for row in b.to_pylist():
+                k = _norm(tuple(citext.fold_value(row[c]) if c in folded else row[c] for c in cols))
+                if k in want:
+                    out[k] = row
         return out
     if cols == list(tdef.primary_key) and len(keys) <= 64:
         for k in keys:
@@ -1241,7 +1252,7 @@ def _existing_rows(txn: Any, tdef: Any, cols: list[str], keys: list[tuple]) -> d
 
 def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str | None, batch: pa.RecordBatch,
                        conflict: Any, _retry: int = 0) -> tuple[int, list[pa.RecordBatch]]:
-    from helios_core.sql.constraints import _norm
+    from helios_core.sql.constraints import _norm, citext_columns
     from helios_core.sql.expr import Field, Scope, compile_scalar
 
     action = str(conflict.args.get("action").this if conflict.args.get("action") is not None else "").upper()
@@ -1265,7 +1276,8 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
             existing.append(index_definitions.stored_rows_by_key(session, ctx, txn, tdef, arb,
                                                                  {k for k in keys if k is not None}))
         else:
-            keys = [tuple(r[c] for c in arb) for r in rows]
+            folded = citext_columns(tdef, arb)
+            keys = [tuple(citext.fold_value(r[c]) if c in folded else r[c] for c in arb) for r in rows]
             new_keys.append([None if any(v is None for v in k) else _norm(k) for k in keys])
             existing.append(_existing_rows(txn, tdef, arb, keys))
     insert_idx: list[int] = []

@@ -205,7 +205,7 @@ class SqlType:
 
     @property
     def is_string_family(self) -> bool:
-        return self.name in ("text", "varchar", "bpchar", "name", "char", "unknown")
+        return self.name in ("text", "varchar", "bpchar", "name", "char", "unknown", "citext")
 
     @property
     def base(self) -> SqlType:
@@ -328,6 +328,10 @@ POLYGON = _t("polygon", 604, pa.string())
 LINE = _t("line", 628, pa.string())
 CIRCLE = _t("circle", 718, pa.string())
 GEOMETRIC_TYPES = (POINT, LSEG, PATH, BOX, POLYGON, LINE, CIRCLE)
+# the citext extension's type (helios_core.sql.extensions.citext): text that compares without
+# regard to case; named only where CREATE EXTENSION citext installed it, so not among the base
+# types; its OIDs are fixed numbers in the range user-defined objects take
+CITEXT = SqlType(name="citext", oid=1_790_064, arrow_type=pa.string(), array_oid=1_108_083)
 # the catalogs' one-dimensional, zero-based vectors (pg_index.indkey, indclass): arrays whose
 # text form is the elements separated by spaces ("1 2") and whose first subscript is 0
 INT2VECTOR = SqlType(name="int2vector", oid=22, arrow_type=pa.list_(pa.int16()), element=INT2)
@@ -380,7 +384,7 @@ _ARRAY_OIDS = {"bool": 1000, "bytea": 1001, "char": 1002, "name": 1003, "int2": 
 
 _CATEGORY = {"bool": "B", "int2": "N", "int4": "N", "int8": "N", "float4": "N", "float8": "N",
              "numeric": "N", "money": "N", "oid": "N", "regproc": "N", "regclass": "N", "regtype": "N",
-             "text": "S", "varchar": "S", "bpchar": "S", "name": "S", "char": "Z",
+             "text": "S", "varchar": "S", "bpchar": "S", "name": "S", "char": "Z", "citext": "S",
              "date": "D", "time": "D", "timestamp": "D", "timestamptz": "D", "timetz": "D",
              "interval": "T", "bytea": "U", "uuid": "U", "json": "U", "jsonb": "U", "jsonpath": "U", "unknown": "X",
              "record": "P", "void": "P", "inet": "I", "cidr": "I",
@@ -616,6 +620,8 @@ def _type_from_name(text: str) -> SqlType:
 
 _BY_OID: dict[int, SqlType] = {t.oid: t for t in _BASE_TYPES if t is not NULLTYPE}
 _BY_OID[705] = UNKNOWN
+_BY_OID[CITEXT.oid] = CITEXT
+_BY_OID[CITEXT.array_oid] = array_of(CITEXT)
 for _name, _oid in _ARRAY_OIDS.items():
     if _name != "unknown":
         _BY_OID[_oid] = array_of(_BASE_BY_NAME[_name])

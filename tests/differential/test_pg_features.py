@@ -466,8 +466,44 @@ MAINTENANCE_AND_DEFERRED = [
     "SELECT reloptions FROM pg_class WHERE relname = 'tuned'",
 ]
 
+CITEXT = [
+    "CREATE TABLE before_ext (e citext)",
+    "CREATE EXTENSION IF NOT EXISTS citext",
+    "CREATE TABLE users (id int PRIMARY KEY, email citext UNIQUE, name text)",
+    "INSERT INTO users VALUES (1, 'Alice@Example.com', 'a'), (2, 'bob@example.com', 'b')",
+    "INSERT INTO users VALUES (3, 'ALICE@example.COM', 'dup')",
+    "SELECT id, email FROM users WHERE email = 'alice@EXAMPLE.com'",
+    "SELECT id FROM users WHERE email = 'alice@example.com'::text",
+    "SELECT id FROM users WHERE email <> 'BOB@EXAMPLE.COM' ORDER BY id",
+    "SELECT id FROM users WHERE email LIKE 'BOB%'",
+    "SELECT id FROM users WHERE email ~ '^ALICE'",
+    "SELECT id FROM users WHERE email IN ('BOB@example.com', 'nobody')",
+    "SELECT email FROM users ORDER BY email DESC",
+    "SELECT 'a'::citext < 'B', 'A'::citext = 'a', 'A'::citext >= 'b', 'x'::citext || 'Y'",
+    "SELECT pg_typeof('a'::citext), pg_typeof(upper('a'::citext)), pg_typeof('a'::citext || 'b')",
+    "SELECT upper(email), length(email), strpos(email, 'EXAMPLE'), replace(email, 'EXAMPLE', 'x') FROM users ORDER BY id",
+    "SELECT lower(x), count(*) FROM (VALUES ('a'::citext), ('A'), ('b')) v(x) GROUP BY x ORDER BY 1",
+    "SELECT DISTINCT lower(x) FROM (SELECT DISTINCT x FROM (VALUES ('a'::citext), ('A'), ('b')) v(x)) d ORDER BY 1",
+    "SELECT count(DISTINCT x), min(x), max(x) FROM (VALUES ('a'::citext), ('A'), ('B'), ('c')) v(x)",
+    "SELECT count(*) FROM (SELECT 'x'::citext UNION SELECT 'X'::citext) u",
+    "CREATE TABLE tags (name citext PRIMARY KEY)",
+    "INSERT INTO tags VALUES ('Postgres')",
+    "INSERT INTO tags VALUES ('POSTGRES')",
+    "INSERT INTO tags VALUES ('postgres') ON CONFLICT DO NOTHING",
+    "CREATE TABLE posts (id int, tag citext REFERENCES tags)",
+    "INSERT INTO posts VALUES (1, 'postgres')",
+    "INSERT INTO posts VALUES (2, 'mysql')",
+    "SELECT p.id, t.name FROM posts p JOIN tags t ON p.tag = t.name",
+    "SELECT typname, typcategory FROM pg_type WHERE typname IN ('citext', '_citext') ORDER BY 1",
+    "SELECT extname, extversion FROM pg_extension WHERE extname = 'citext'",
+    "DROP EXTENSION citext",
+    "DROP TABLE posts, tags, users",
+    "DROP EXTENSION citext",
+    "SELECT 'a'::citext",
+]
+
 ROLES = {"rls": ("rls_a", "rls_b")}
-SCRIPTS = {"rls": ROW_SECURITY, "extensions": EXTENSIONS, "matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
+SCRIPTS = {"rls": ROW_SECURITY, "extensions": EXTENSIONS, "citext": CITEXT, "matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
            "plpgsql": PLPGSQL, "triggers": TRIGGERS, "maintenance_and_deferred": MAINTENANCE_AND_DEFERRED}
 
 

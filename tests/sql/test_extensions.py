@@ -14,7 +14,7 @@ def conn(pg_server):
 
 def test_available_and_unknown_extensions(conn):
     names = [r[0] for r in conn.execute("SELECT name FROM pg_available_extensions ORDER BY 1").fetchall()]
-    assert {"pg_trgm", "pgcrypto", "uuid-ossp", "plpgsql"} <= set(names)
+    assert {"pg_trgm", "pgcrypto", "uuid-ossp", "plpgsql", "citext"} <= set(names)
     with pytest.raises(psycopg.errors.FeatureNotSupported, match='extension "postgis" is not available'):
         conn.execute("CREATE EXTENSION postgis")
     with pytest.raises(psycopg.errors.UndefinedObject, match='extension "pg_trgm" does not exist'):

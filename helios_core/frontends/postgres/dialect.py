@@ -994,7 +994,7 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         else:
             if c.cur is not None and c.cur.token_type == TokenType.COMMA:
                 return Utility(kind="unsupported", args={"what": "DROP EXTENSION of several extensions"})
-            c.accept("CASCADE") or c.accept("RESTRICT")
+            args["cascade"] = bool(c.accept("CASCADE")) or (c.accept("RESTRICT") and False)
             c.end()
         return Utility(kind="create_extension" if w == "CREATE" else "drop_extension", args=args)
     if w in ("CREATE", "DROP", "ALTER") and c.peek_word() == "TYPE":

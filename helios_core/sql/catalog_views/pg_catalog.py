@@ -118,7 +118,7 @@ def type_row(t: Any) -> tuple:
     typdefault text, typacl text[]""")
 def pg_type(model: CatalogModel) -> list[tuple]:
     rows = [type_row(t) for t in all_types()] + enum_type_rows(model) + domain_type_rows(model) + \
-        composite_type_rows(model) + shell_type_rows(model)
+        composite_type_rows(model) + shell_type_rows(model) + citext_type_rows(model)
     return [_with_proc_oids(r) for r in rows]
 
 
@@ -225,6 +225,19 @@ def enum_type_rows(model: CatalogModel) -> list[tuple]:
         arr = type_row(T.array_of(t))
         rows.append((t.array_oid, "_" + t.name, nsp, owner, *arr[4:]))
     return rows
+
+
+def citext_type_rows(model: CatalogModel) -> list[tuple]:
+    """pg_type rows of the citext extension's type and its array, where the extension is installed
+    (in the extension's schema, owned by its owner, collatable like text)."""
+    ext = extensions_catalog.installed(model.txn, "citext") if model.txn is not None else None
+    if ext is None:
+        return []
+    nsp = namespace_oid(ext.get("schema") or "public")
+    owner = role_oid(ext.get("owner") or "helios")
+    base, arr = type_row(T.CITEXT), type_row(T.array_of(T.CITEXT))
+    return [(*base[:2], nsp, owner, *base[4:28], DEFAULT_COLLATION_OID, *base[29:]),
+            (*arr[:2], nsp, owner, *arr[4:28], DEFAULT_COLLATION_OID, *arr[29:])]
 
 
 @catalog_table(PG, "pg_enum", "oid oid, enumtypid oid, enumsortorder float4, enumlabel name")

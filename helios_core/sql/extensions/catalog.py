@@ -29,6 +29,7 @@ from helios_core.sql.catalog_views.model import (
     stable_oid,
 )
 from helios_core.sql.extensions import pg_trgm, pgcrypto, uuid_ossp  # noqa: F401  (their functions register)
+from helios_core.sql.extensions.citext import column_is_citext
 
 
 @attrs.frozen
@@ -44,6 +45,7 @@ PROVIDED = {e.name: e for e in (
     Extension("plpgsql", "1.0", "PL/pgSQL procedural language", relocatable=False),
     Extension("pg_trgm", "1.6", "text similarity measurement and index searching based on trigrams",
               ("similarity", "word_similarity", "strict_word_similarity", "show_trgm", "similarity_dist")),
+    Extension("citext", "1.6", "data type for case-insensitive character strings"),
     Extension("pgcrypto", "1.3", "cryptographic functions",
               ("digest", "hmac", "crypt", "gen_salt", "gen_random_bytes")),
     Extension("uuid-ossp", "1.1", "generate universally unique identifiers (UUIDs)",
@@ -115,8 +117,24 @@ def drop(session: Any, a: dict) -> Result:
         if a["if"]:
             return Result(command_tag="DROP EXTENSION", notices=[f'extension "{name}" does not exist, skipping'])
         raise UndefinedObject(f'extension "{name}" does not exist')
+    if name == "citext":
+        _refuse_while_citext_columns(txn, a)
     txn.catalog_delete("extension", name)
     return Result(command_tag="DROP EXTENSION")
+
+
+def _refuse_while_citext_columns(txn: Any, a: dict) -> None:
+    """2BP01 while a table column is of the extension's type (CASCADE would drop the column)."""
+    users = [f"column {c.name} of table {t.name}" for t in txn.list_tables() for c in t.columns
+             if column_is_citext(c)]
+    if not users:
+        return
+    if a.get("cascade"):
+        raise FeatureNotSupported("DROP EXTENSION citext ... CASCADE is not supported by HeliosDB: drop or "
+                                  f"alter the columns that use type citext first ({users[0]})")
+    raise HeliosError("cannot drop extension citext because other objects depend on it",
+                      sqlstate="2BP01", detail="\n".join(f"{u} depends on type citext" for u in users),
+                      hint="Use DROP ... CASCADE to drop the dependent objects too.")
 
 
 _COMMENT = re.compile(r"""\s*ON\s+EXTENSION\s+("[^"]+"|[\w-]+)\s+IS\s+(NULL|'(?:[^']|'')*')\s*;?\s*$""",

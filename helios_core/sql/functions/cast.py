@@ -32,7 +32,7 @@ _INT_RANGE = {"int2": (-(2**15), 2**15 - 1, "smallint"), "int4": (-(2**31), 2**3
               "int8": (-(2**63), 2**63 - 1, "bigint"), "oid": (0, 2**32 - 1, "OID"),
               "regclass": (0, 2**32 - 1, "OID"), "regtype": (0, 2**32 - 1, "OID"),
               "regproc": (0, 2**32 - 1, "OID")}
-_STRINGS = ("text", "varchar", "bpchar", "name", "char", "unknown")
+_STRINGS = ("text", "varchar", "bpchar", "name", "char", "unknown", "citext")
 US_PER_DAY = 86_400_000_000
 
 

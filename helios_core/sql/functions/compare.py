@@ -1,7 +1,8 @@
 """Comparisons (= <> < <= > >=, IS [NOT] DISTINCT FROM) and three-valued boolean logic.
 
 Operands are first brought to one type (PostgreSQL's resolution). PostgreSQL orders float
-NaN above every number and equal to itself; char(n) compares without trailing blanks;
+NaN above every number and equal to itself; char(n) compares without trailing blanks, citext
+without regard to case;
 intervals compare by their span with 30-day months.
 """
 
@@ -27,6 +28,8 @@ def sort_key(arr: pa.Array, t: T.SqlType):
     """An Arrow array/scalar that sorts and compares like PostgreSQL orders values of type t."""
     if t.name == "bpchar":
         return pc.utf8_rtrim(arr, characters=" ")
+    if t.name == "citext":
+        return pc.utf8_lower(arr)
     if t.name == "interval":
         return interval_key(arr)
     if t.name == "jsonb":
@@ -73,6 +76,8 @@ def _key_pair(a, b, t: T.SqlType):
         return _special_keys(a, b)
     if t.name == "bpchar":
         return pc.utf8_rtrim(a, characters=" "), pc.utf8_rtrim(b, characters=" ")
+    if t.name == "citext":  # the citext extension's type: case does not count
+        return pc.utf8_lower(a), pc.utf8_lower(b)
     if t.name == "interval":
         ka, kb = interval_key(a), interval_key(b)
         if ka.type != kb.type:  # one side needed 128 bits

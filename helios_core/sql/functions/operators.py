@@ -123,8 +123,8 @@ def comparison_type(a: T.SqlType, b: T.SqlType, op: str) -> T.SqlType:
             return a.base
         return common_type([a, b])
     if a.is_string_family and b.is_string_family:
-        if a.name == b.name == "bpchar":
-            return T.BPCHAR
+        if a.name == b.name and a.name in ("bpchar", "citext"):
+            return a.base
         return T.TEXT
     if a.is_rowtype and b.is_rowtype and a != b and pa.types.is_struct(a.arrow_type) \
             and pa.types.is_struct(b.arrow_type):
@@ -326,6 +326,8 @@ def pattern_op(op: str, l: Vec, r: Vec, escape: str | None = "\\") -> Vec:
     for v in (l, r):
         if not v.type.is_string_family:
             raise no_operator(op.upper() if op[0].isalpha() else op, l.type, r.type)
+    if l.type.name == "citext":  # citext's LIKE and regular-expression operators ignore case
+        kind = {"like": "ilike", "regex": "iregex"}.get(kind, kind)
     return match(kind, l, r, negate=negate, escape=escape)
 
 

@@ -91,6 +91,8 @@ def implicitly_castable(src: T.SqlType, dst: T.SqlType) -> bool:
         return True
     if s == "text" and d in ("varchar", "bpchar", "name"):
         return True
+    if s == "citext" and d in ("text", "varchar", "bpchar"):  # the citext extension's casts
+        return True
     if s in _DT_RANK and d in _DT_RANK:
         return _DT_RANK[d] > _DT_RANK[s]
     if s == "time" and d == "interval":

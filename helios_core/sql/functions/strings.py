@@ -27,7 +27,7 @@ def text_arg(v: Vec, fname: str, args: list[Vec]) -> Vec:
     """A string-typed argument as text (char(n) loses its padding); other types: 42883."""
     if v.type.name == "bpchar":
         return Vec(pc.utf8_rtrim(v.array, characters=" "), T.TEXT, v.scalar)
-    if v.type.name in ("text", "varchar", "name", "char"):
+    if v.type.name in ("text", "varchar", "name", "char", "citext"):
         return v if v.type.name == "text" else Vec(v.array, T.TEXT, v.scalar)
     if v.type.name == "unknown":
         return Vec(v.array, T.TEXT, v.scalar)
@@ -260,8 +260,21 @@ _make_left_right("right")
 
 # ------------------------------------------------------------------------------ search/replace
 
+def _citext_call(args: list[Vec]) -> bool:
+    """Does the citext extension's overload take this call (a citext argument, the rest citext or
+    untyped literals)? It matches without regard to case."""
+    types = [a.type.name for a in args]
+    return "citext" in types and all(t in ("citext", "unknown") for t in types)
+
+
 @scalar("strpos", nargs=2)
 def _strpos(args: list[Vec]) -> Vec:
+    if _citext_call(args):
+        args = [Vec(pc.utf8_lower(a.array), T.TEXT, a.scalar) for a in args]
+    return _find(args)
+
+
+def _find(args: list[Vec]) -> Vec:
     s = text_arg(args[0], "strpos", args)
     sub = text_arg(args[1], "strpos", args)
     if sub.scalar and sub.value() is not None and pc.all(pc.string_is_ascii(s.array)).as_py() is not False:
@@ -274,12 +287,17 @@ def _strpos(args: list[Vec]) -> Vec:
 @scalar("position", nargs=2)
 def _position(args: list[Vec]) -> Vec:
     # position(sub IN s) arrives as (sub, s) from sqlglot's StrPosition? callers pass (s, sub)
-    return _strpos(args)
+    return _find(args)
 
 
 @scalar("replace", nargs=3)
 def _replace(args: list[Vec]) -> Vec:
     s, a, b = (text_arg(x, "replace", args) for x in args)
+    if _citext_call(args) and a.scalar and b.scalar and a.value():  # citext: the pattern matches any case
+        if b.value() is None:
+            return Vec(pa.nulls(len(s.array), pa.string()), T.TEXT, s.scalar)
+        pattern = "(?i)" + re.escape(a.value())
+        return Vec(pc.replace_substring_regex(s.array, pattern, b.value().replace("\\", "\\\\")), T.TEXT, s.scalar)
     if a.scalar and b.scalar:
         av, bv = a.value(), b.value()
         if av is None or bv is None:

@@ -83,7 +83,7 @@ def from_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
     if t.element is not None:
         return parse_array(arr, t)
     name = t.name
-    if name in ("text", "varchar", "bpchar", "name", "char", "unknown"):
+    if name in ("text", "varchar", "bpchar", "name", "char", "unknown", "citext"):
         return arr
     if name == "regtype":
         return parse_regtype(arr)

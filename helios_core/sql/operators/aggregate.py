@@ -28,6 +28,7 @@ from helios_core.sql.aggregates import (
     unscaled_int64,
 )
 from helios_core.sql.expr import Compiled, Field
+from helios_core.sql.extensions import citext
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.operators.base import Operator, collect, names
@@ -176,7 +177,7 @@ class HashAggregate(Operator):
         for i, k in enumerate(self.keys):
             arr = _input(k, t, ctx)
             key_arrays.append(arr)
-            cols[f"g{i}"] = _groupable(arr)
+            cols[f"g{i}"] = _groupable(citext.folded(arr) if citext.is_citext(k.type) else arr)
         sets = self.grouping_sets if self.grouping_sets is not None else [list(range(len(self.keys)))]
         if any(sets) or any(spec.uses_lists for spec in self.aggs):
             # input row numbers line groups up (and order them); a grand aggregate of direct

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.sql.expr import Compiled, Field
+from helios_core.sql.extensions import citext
 from helios_core.sql.operators.base import Operator, collect, names, table_batches, to_table, unify_batches
 
 NL_CHUNK_PAIRS = 1 << 20
@@ -130,6 +131,8 @@ class HashJoin(JoinBase):
                 a, b = _unify_arrays([a, b])
                 if a.type != b.type:
                     b = b.cast(a.type)
+            if citext.is_citext(self.lkeys[i].type) and citext.is_citext(self.rkeys[i].type):
+                a, b = citext.folded(a), citext.folded(b)  # citext = citext ignores case
             a, b = _joinable(a), _joinable(b)
             lcols[f"k{i}"] = a
             rcols[f"k{i}"] = b

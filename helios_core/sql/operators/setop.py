@@ -68,7 +68,7 @@ class SetOp(Operator):
         if self.kind == "union":
             both = to_table(unify_batches(keep_value_scales(lt.to_batches() + rt.to_batches(), self.fields),
                                           self.fields) or [], self.fields)
-            yield from table_batches(distinct_table(both))
+            yield from table_batches(distinct_table(both, None, self.fields))
             return
         n = lt.num_columns
         batches = unify_batches(lt.to_batches() + rt.to_batches(), self.fields)

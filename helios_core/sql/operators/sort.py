@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helios_core.sql.extensions import citext
 from helios_core.sql.functions import jsonb_order, network, range_io, timetz
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
@@ -152,6 +153,8 @@ def _sort_keys(t: pa.Table, keys: list[SortKey], fields: list[Any] | None) -> tu
             cols[name] = timetz.sort_key(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
         elif getattr(st, "name", "") == "jsonb" and getattr(st, "element", None) is None:
             cols[name] = jsonb_order.ranks(t.column(k.index))[0]
+        elif citext.is_citext(st):
+            cols[name] = citext.folded(t.column(k.index))
         elif getattr(st, "name", "") in network.NETWORK_TYPES:
             cols[name] = network.sort_key(t.column(k.index).combine_chunks()
                                           if isinstance(t.column(k.index), pa.ChunkedArray) else t.column(k.index))
@@ -196,13 +199,20 @@ class Sort(Operator):
         return ["Sort Key: " + ", ".join(parts)]
 
 
-def distinct_table(t: pa.Table, key_idx: list[int] | None = None) -> pa.Table:
-    """Rows with duplicates removed (NULLs equal), keeping the first of each in input order."""
+def distinct_table(t: pa.Table, key_idx: list[int] | None = None, fields: list[Any] | None = None) -> pa.Table:
+    """Rows with duplicates removed (NULLs equal), keeping the first of each in input order;
+    ``fields`` (the columns' types) make citext values equal whatever their case."""
     if t.num_rows <= 1:
         return t
     n = t.num_columns
     idx_cols = list(range(n)) if key_idx is None else key_idx
-    data = {f"k{j}": sortable(t.column(i)) for j, i in enumerate(idx_cols)}
+
+    def key(i: int) -> Any:
+        if fields is not None and i < len(fields) and citext.is_citext(fields[i].type):
+            return citext.folded(t.column(i))
+        return sortable(t.column(i))
+
+    data = {f"k{j}": key(i) for j, i in enumerate(idx_cols)}
     data["__row"] = pa.array(range(t.num_rows), pa.int64())
     work = pa.table(data)
     keys = [f"k{j}" for j in range(len(idx_cols))]
@@ -225,7 +235,7 @@ class Distinct(Operator):
             key = list(range(self.visible if self.visible is not None else t.num_columns))
         else:
             key = self.on
-        yield from table_batches(distinct_table(t, key))
+        yield from table_batches(distinct_table(t, key, self.fields))
 
     def ordering(self) -> list[Any]:
         return self.children[0].ordering()  # keeps the first row of each group, in input order

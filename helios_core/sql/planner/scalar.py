@@ -43,7 +43,7 @@ from helios_core.sql.expr import (
     outer_ref,
 )
 from helios_core.sql.extensions import catalog as extensions_catalog
-from helios_core.sql.extensions import pg_trgm
+from helios_core.sql.extensions import citext, pg_trgm
 from helios_core.sql.functions import array_subscripts as subs
 from helios_core.sql.functions import is_volatile
 from helios_core.sql.functions import numeric_wide as NW
@@ -867,7 +867,8 @@ class ScalarCompiler:
         pattern = self.compile(node.expression, scope)
         negate = bool(node.args.get("negate"))
         subject = self.coerce(subject, T.TEXT) if subject.type.name == "unknown" else subject
-        if subject.type.name not in ("text", "varchar", "bpchar", "name", "char", "unknown"):
+        ignore_case = ignore_case or subject.type.name == "citext"  # citext's LIKE ignores case
+        if subject.type.name not in ("text", "varchar", "bpchar", "name", "char", "unknown", "citext"):
             if subject.type.name in ("bytea",):
                 pass
             else:
@@ -1221,6 +1222,8 @@ class ScalarCompiler:
                     else:
                         arr = pc.utf8_rtrim(arr, characters=" ")
                         vs = pc.utf8_rtrim(vs, characters=" ")
+                elif rt.name == "citext":
+                    arr, vs = citext.folded(arr), citext.folded(vs)
                 found = pc.is_in(arr, value_set=vs, skip_nulls=True)
                 if has_null:
                     found = pc.if_else(found, True, pa.scalar(None, pa.bool_()))
