@@ -37,6 +37,8 @@ from helios_core.plugins import get_plugin_manager, index_kinds
 from helios_core.sql import types as T
 from helios_core.sql.collations import check_collation
 from helios_core.sql.expr import compile_scalar
+from helios_core.sql.extensions import catalog as extensions_catalog
+from helios_core.sql.extensions import trigram_index
 
 SUPPORTED_METHODS = ("btree", "hash")
 KNOWN_METHODS = ("btree", "hash", "gist", "gin", "spgist", "brin")
@@ -56,7 +58,7 @@ def parse_index(session: Any, tdef: Any, params: Any, unique: bool) -> dict[str,
         raise FeatureNotSupported("unique indexes on partitioned tables are not supported",
                                   hint="Declare PRIMARY KEY or UNIQUE in CREATE TABLE; its partitions inherit it.")
     method = str(params.args.get("using").name if params.args.get("using") is not None else "btree").lower()
-    plugin_kind = index_kinds(get_plugin_manager()).get(method)
+    plugin_kind = _trigram_kind(method, params) or index_kinds(get_plugin_manager()).get(method)
     if method not in KNOWN_METHODS and plugin_kind is None:
         raise HeliosError(f'access method "{method}" does not exist', sqlstate="42704")
     if method not in SUPPORTED_METHODS and plugin_kind is None:
@@ -91,6 +93,13 @@ def parse_index(session: Any, tdef: Any, params: Any, unique: bool) -> dict[str,
     if options:
         spec["options"] = options
     return spec
+
+
+def _trigram_kind(method: str, params: Any) -> Any:
+    """pg_trgm's access method when a key names its operator class for ``method`` (gin_trgm_ops)."""
+    named = [{"opclass": node.expression.name.lower()} for item in params.args.get("columns") or []
+             for node in [item.this if isinstance(item, exp.Ordered) else item] if isinstance(node, exp.Opclass)]
+    return trigram_index.kind_for(method, named)
 
 
 def _storage_options(props: list[Any], kind: Any) -> dict[str, str]:
@@ -136,7 +145,10 @@ def _check_plugin_keys(kind: Any, tdef: Any, keys: list[dict[str, Any]], unique:
         if type_name not in kind.key_types and type_name in _GEOMETRIC_INDEXABLE.get(kind.name, ()):
             raise FeatureNotSupported(f'access method "{kind.name}" over type {type_name} is not supported by '
                                       'HeliosDB', hint="PostgreSQL's geometric operator classes are not built.")
-        if type_name not in kind.key_types:
+        if type_name not in kind.key_types and T.type_from_name(type_name).name not in kind.key_types:
+            if key.get("opclass"):
+                raise HeliosError(f'operator class "{key["opclass"]}" does not accept data type {type_name}',
+                                  sqlstate="42804")
             raise HeliosError(f'data type {type_name} has no default operator class for access method '
                               f'"{kind.name}"', sqlstate="42704",
                               hint="You must specify an operator class for the index or define a default "
@@ -155,7 +167,9 @@ def _parse_key(session: Any, tdef: Any, item: Any, method: str) -> dict[str, Any
     key: dict[str, Any] = {"desc": desc, "nulls_first": nulls_first}
     if isinstance(node, exp.Opclass):
         opclass = node.expression.name.lower()
-        if opclass not in PATTERN_OPCLASSES or method != "btree":
+        trigram = trigram_index.OPCLASSES.get(opclass) == method and \
+            extensions_catalog.installed(session.tx.current(), "pg_trgm") is not None
+        if not trigram and (opclass not in PATTERN_OPCLASSES or method != "btree"):
             raise HeliosError(f'operator class "{opclass}" does not exist for access method "{method}"',
                               sqlstate="42704")
         key["opclass"] = opclass

@@ -25,13 +25,14 @@ import attrs
 import pyarrow as pa
 from sqlglot import exp
 
-from helios_core.errors import FeatureNotSupported
+from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.frontends.postgres.dialect import parse
 from helios_core.hookspecs import IndexChunk, IndexSearch
 from helios_core.plugins import get_plugin_manager, index_kinds
 from helios_core.sql import types as T
 from helios_core.sql.dml import _scope
 from helios_core.sql.expr import compile_scalar
+from helios_core.sql.extensions import trigram_index
 from helios_core.sql.index_definitions import expression_sql, referenced_columns
 from helios_core.sql.operators.base import batch_of
 
@@ -76,8 +77,16 @@ def searchable_kinds() -> dict[str, Any]:
     return _KINDS[0]
 
 
+def kind_of(index: dict[str, Any]) -> Any:
+    """The access method that searches with this index: pg_trgm's where a key names its operator
+    class (gin_trgm_ops), else the plugin's of that name (None: it cannot search)."""
+    return trigram_index.kind_for(index.get("method") or "", index.get("keys") or []) or \
+        searchable_kinds().get(index.get("method"))
+
+
 # operators sqlglot reads into nodes of their own, by PostgreSQL's spelling
-_NAMED_OPERATORS = {exp.ArrayContainsAll: "@>", exp.ArrayContainedBy: "<@", exp.JSONBContainsTopKey: "?"}
+_NAMED_OPERATORS = {exp.ArrayContainsAll: "@>", exp.ArrayContainedBy: "<@", exp.JSONBContainsTopKey: "?",
+                    exp.Like: "~~", exp.ILike: "~~*"}
 
 
 def operator_symbol(cond: exp.Expression) -> str | None:
@@ -92,18 +101,16 @@ def may_match(cond: exp.Expression) -> bool:
     while isinstance(cond, exp.Paren):
         cond = cond.this
     symbol = operator_symbol(cond)
-    return symbol is not None and any(symbol in k.operators for k in searchable_kinds().values())
+    return symbol is not None and any(symbol in k.operators for k in (*searchable_kinds().values(),
+                                                                      *trigram_index.KINDS.values()))
 
 
 def table_indexes(txn: Any, schema: str, tdef: Any) -> list[dict[str, Any]]:
     """The catalog records of the table's indexes whose access method can search."""
-    kinds = searchable_kinds()
-    if not kinds:
-        return []
     out = []
     for iname in (tdef.options or {}).get("indexes", []):
         rec = txn.catalog_get("index", f"{schema}.{iname}")
-        if rec is not None and rec.get("method") in kinds:
+        if rec is not None and kind_of(rec) is not None:
             out.append(rec)
     return out
 
@@ -128,13 +135,13 @@ def match(txn: Any, schema: str, tdef: Any, cond: exp.Expression) -> tuple[dict[
         return None  # a quantified comparison (a @@ ANY (array)): one condition per element, not one
     while isinstance(left, exp.Paren):
         left = left.this
-    kinds = searchable_kinds()
     for rec in table_indexes(txn, schema, tdef):
-        kind = kinds[rec["method"]]
+        kind = kind_of(rec)
         if symbol not in kind.operators:
             continue
         for pos, key in enumerate(rec.get("keys") or []):
-            if _key_type(tdef, key) not in kind.operators[symbol]:
+            key_type = _key_type(tdef, key)
+            if key_type not in kind.operators[symbol] and _base_name(key_type) not in kind.operators[symbol]:
                 continue
             if "column" in key:
                 if isinstance(left, exp.Column) and left.name == key["column"]:
@@ -149,6 +156,14 @@ def _key_type(tdef: Any, key: dict[str, Any]) -> str:
         return key.get("type") or ""
     column = tdef.column(key["column"])
     return T.type_from_name(column.metadata["sql_type"]).sql_name() if column is not None else ""
+
+
+def _base_name(type_name: str) -> str:
+    """'character varying(20)' -> 'varchar': a type's name without its modifier."""
+    try:
+        return T.type_from_name(type_name).name if type_name else ""
+    except HeliosError:
+        return ""
 
 
 def _unqualified(node: exp.Expression) -> exp.Expression:

@@ -466,6 +466,37 @@ MAINTENANCE_AND_DEFERRED = [
     "SELECT reloptions FROM pg_class WHERE relname = 'tuned'",
 ]
 
+TRIGRAM_INDEXES = [
+    "CREATE TABLE words (id int PRIMARY KEY, w text, v varchar(40))",
+    ("INSERT INTO words SELECT g, 'Word' || g || CASE WHEN g % 7 = 0 THEN ' Special' ELSE '' END, 'v' || g "
+     "FROM generate_series(1, 3000) g"),
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX words_w_trgm ON words USING gin (w gin_trgm_ops)",
+    "CREATE INDEX words_v_trgm ON words USING gist (v gist_trgm_ops)",
+    "CREATE INDEX words_lower_trgm ON words USING gin (lower(w) gin_trgm_ops)",
+    "CREATE INDEX bad ON words USING gin (w gist_trgm_ops)",
+    "CREATE INDEX bad ON words USING gin (id gin_trgm_ops)",
+    "CREATE INDEX bad ON words USING btree (w gin_trgm_ops)",
+    "SELECT count(*) FROM words WHERE w LIKE '%Special%'",
+    "SELECT count(*) FROM words WHERE w LIKE '%special%'",
+    "SELECT count(*) FROM words WHERE w ILIKE '%SPECIAL%'",
+    "SELECT id FROM words WHERE w ILIKE '%ord19_ %' ORDER BY id",
+    "SELECT id FROM words WHERE w LIKE 'Word2_' ORDER BY id",
+    "SELECT id FROM words WHERE w NOT LIKE '%1%' AND id < 30 ORDER BY id",
+    "SELECT count(*) FROM words WHERE v ILIKE 'V29%'",
+    "SELECT count(*) FROM words WHERE lower(w) LIKE '%d300%'",
+    "SELECT count(*) FROM words WHERE w LIKE '%\\%%'",
+    "INSERT INTO words VALUES (5000, 'brand new SPECIAL', 'x')",
+    "UPDATE words SET w = 'renamed' WHERE id = 7",
+    "SELECT id FROM words WHERE w ILIKE '%new spec%' OR w LIKE 'renamed' ORDER BY id",
+    "SELECT count(*) FROM words WHERE w LIKE '%Special%'",
+    "DELETE FROM words WHERE id = 5000",
+    "SELECT id FROM words WHERE w ILIKE '%new spec%'",
+    "SELECT indexdef FROM pg_indexes WHERE tablename = 'words' ORDER BY 1",
+    "DROP INDEX words_w_trgm",
+    "SELECT count(*) FROM words WHERE w LIKE '%Special%'",
+]
+
 CITEXT = [
     "CREATE TABLE before_ext (e citext)",
     "CREATE EXTENSION IF NOT EXISTS citext",
@@ -503,7 +534,7 @@ CITEXT = [
 ]
 
 ROLES = {"rls": ("rls_a", "rls_b")}
-SCRIPTS = {"rls": ROW_SECURITY, "extensions": EXTENSIONS, "citext": CITEXT, "matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
+SCRIPTS = {"rls": ROW_SECURITY, "extensions": EXTENSIONS, "citext": CITEXT, "trigram_indexes": TRIGRAM_INDEXES, "matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
            "plpgsql": PLPGSQL, "triggers": TRIGGERS, "maintenance_and_deferred": MAINTENANCE_AND_DEFERRED}
 
 

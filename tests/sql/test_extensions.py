@@ -49,3 +49,30 @@ def test_functions_exist_once_installed(conn):
             conn.execute(f"DROP EXTENSION {ext}")
     with pytest.raises(psycopg.errors.UndefinedFunction):
         conn.execute("SELECT digest('abc', 'sha1')")
+
+
+def test_trigram_index_answers_like_and_ilike(conn):
+    """A gin_trgm_ops index finds LIKE/ILIKE candidates (EXPLAIN shows it, rechecked); the rows
+    are those a scan finds, under MVCC: another session's uncommitted row is not among them."""
+    conn.execute("CREATE EXTENSION pg_trgm")
+    try:
+        conn.execute("CREATE TABLE docs (id int PRIMARY KEY, body text)")
+        conn.execute("INSERT INTO docs SELECT g, 'note ' || g || CASE WHEN g % 5 = 0 THEN ' Launch plan' ELSE '' END "
+                     "FROM generate_series(1, 1000) g")
+        scan = conn.execute("SELECT id FROM docs WHERE body ILIKE '%launch%' ORDER BY id").fetchall()
+        conn.execute("CREATE INDEX docs_trgm ON docs USING gin (body gin_trgm_ops)")
+        plan = "\n".join(r[0] for r in conn.execute("EXPLAIN SELECT id FROM docs WHERE body ILIKE '%launch%'"))
+        assert "Bitmap Index Scan on docs_trgm" in plan and "Recheck Cond" in plan
+        assert conn.execute("SELECT id FROM docs WHERE body ILIKE '%launch%' ORDER BY id").fetchall() == scan
+        assert len(scan) == 200
+        assert conn.execute("SELECT count(*) FROM docs WHERE body LIKE '%launch%'").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM docs WHERE body LIKE '%7 Launch%'").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM docs WHERE body LIKE '%5 Launch%'").fetchone() == (100,)
+        with psycopg.connect(conn.info.dsn) as other:
+            other.execute("INSERT INTO docs VALUES (5000, 'launch party')")
+            assert conn.execute("SELECT count(*) FROM docs WHERE body ILIKE '%launch p%'").fetchone() == (200,)
+            other.commit()
+        assert conn.execute("SELECT count(*) FROM docs WHERE body ILIKE '%launch p%'").fetchone() == (201,)
+    finally:
+        conn.execute("DROP TABLE IF EXISTS docs")
+        conn.execute("DROP EXTENSION pg_trgm")
