@@ -180,12 +180,33 @@ STATEMENTS = [
     "CREATE TYPE cd_shell",
     "CREATE TYPE cd_shell",
     "DROP TYPE cd_shell",
+    # json[b]_populate_record[set]: JSON objects as rows of a composite type (keys missing: base's values)
+    "CREATE TYPE cd_jpop AS (a text, b int, c timestamp)",
+    "CREATE TYPE cd_jnest AS (p cd_jpop, n int, t text[])",
+    "SELECT * FROM json_populate_record(null::cd_jpop, '{\"a\":\"blurfl\",\"x\":43.2}') q",
+    "SELECT * FROM json_populate_record(row('x',3,'2012-12-31 15:30:56')::cd_jpop, '{\"a\":\"blurfl\",\"b\":null}') q",
+    "SELECT * FROM jsonb_populate_record(row('x',3,'2012-12-31 15:30:56')::cd_jpop, '{\"a\":[100,200,false]}') q",
+    "SELECT * FROM json_populate_recordset(null::cd_jpop, '[{\"a\":1,\"b\":2},{\"a\":\"x\",\"c\":\"2012-01-01\"}]')",
+    "SELECT * FROM jsonb_populate_recordset(row('def',99,null)::cd_jpop, '[{\"a\":1,\"b\":2},{\"c\":\"2012-01-01\"}]')",
+    "SELECT json_populate_record(null::cd_jpop, '{\"a\":\"x\",\"b\":5}')",
+    "SELECT (jsonb_populate_record(null::cd_jpop, '{\"a\":\"x\",\"b\":5}')).b",
+    "SELECT * FROM jsonb_populate_record(null::cd_jnest, '{\"p\":{\"a\":\"in, \\\"q\\\"\",\"b\":7},\"n\":1,\"t\":[\"u\",null]}')",
+    "SELECT * FROM json_populate_record(null::cd_jpop, '[1]')",
+    "SELECT * FROM jsonb_populate_record(null::cd_jpop, '5')",
+    "SELECT * FROM json_populate_recordset(null::cd_jpop, '{}')",
+    "SELECT * FROM jsonb_populate_recordset(null::cd_jpop, '{}')",
+    "SELECT * FROM jsonb_populate_recordset(null::cd_jpop, '[1]')",
+    "SELECT * FROM json_populate_record(null::cd_jpop, '{\"b\":\"x\"}')",
+    "CREATE TABLE cd_people2 (id int, name text, tags text[])",
+    ("INSERT INTO cd_people2 SELECT * FROM jsonb_populate_recordset(null::cd_people2, "
+     "'[{\"id\":1,\"name\":\"A\",\"tags\":[\"x\",\"y\"]},{\"id\":2}]')"),
+    "SELECT * FROM cd_people2 ORDER BY id",
 ]
 
 CLEANUP = [
-    "DROP TABLE IF EXISTS cd_src, cd_nt, cd_quadtable, cd_people, cd_i8, cd_arr, cd_fullname, cd_chi, cd_par",
+    "DROP TABLE IF EXISTS cd_src, cd_nt, cd_quadtable, cd_people, cd_i8, cd_arr, cd_fullname, cd_chi, cd_par, cd_people2",
     "DROP FUNCTION IF EXISTS cd_mk, cd_mk2, cd_sum, cd_all",
-    "DROP TYPE IF EXISTS cd_mix, cd_fn, cd_t1, cd_t3, cd_t3b, cd_t5, cd_named, cd_quad, cd_complex, cd_shell CASCADE",
+    "DROP TYPE IF EXISTS cd_mix, cd_fn, cd_t1, cd_t3, cd_t3b, cd_t5, cd_named, cd_quad, cd_complex, cd_shell, cd_jnest, cd_jpop CASCADE",
 ]
 
 

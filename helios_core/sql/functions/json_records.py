@@ -1,11 +1,13 @@
 """json_to_record / jsonb_to_record[set] in FROM with a column definition list
-(``AS x(a int, b text)``): each object's keys become the columns of those names and types.
+(``AS x(a int, b text)``): each object's keys become the columns of those names and types;
+json[b]_populate_record[set](base, json) likewise with the columns of base's composite type
+(keys an object lacks take base's values), in FROM and, for one record, in expressions.
 
 A JSON value becomes a column value as PostgreSQL's populate_record does it: a string is the
 column type's text input, other scalars their JSON text, json/jsonb columns take the value
 itself, array columns take JSON arrays (nested ones as multidimensional arrays, with
 PostgreSQL's errors for what is not an array or not rectangular). A composite-typed column takes
-a string as the type's text input; a JSON object for it is refused (0A000: not built).
+a string as the type's text input and a JSON object by attribute name.
 """
 
 from __future__ import annotations
@@ -14,14 +16,18 @@ import json
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.sql import types as T
 from helios_core.sql.functions.cast import cast
 from helios_core.sql.functions.jsonb import dump_jsonb, loads
+from helios_core.sql.functions.registry import scalar
 from helios_core.sql.functions.vec import Vec
 
 RECORD_FUNCTIONS = ("json_to_record", "jsonb_to_record", "json_to_recordset", "jsonb_to_recordset")
+POPULATE_FUNCTIONS = ("json_populate_record", "jsonb_populate_record", "json_populate_recordset",
+                      "jsonb_populate_recordset")
 
 
 def _scalar_text(v: Any) -> str:
@@ -72,29 +78,85 @@ def _column_text(v: Any, key: str, t: T.SqlType) -> str | None:
         return json.dumps(v, ensure_ascii=False) if t.name == "json" and isinstance(v, str) else dump_jsonb(v)
     if t.element is not None:
         return _array_literal(v, key)
+    if t.composite is not None and isinstance(v, dict):  # a nested object: the type's record text
+        return _record_literal(v, t)
     if t.name == "record" or (isinstance(v, dict) and t.name not in ("text", "varchar", "bpchar")):
         raise FeatureNotSupported("json_to_record into composite-typed columns is not supported")
     return _scalar_text(v)
 
 
+def _record_literal(v: dict, t: T.SqlType) -> str:
+    """A JSON object as the record input text of composite type ``t`` (its keys by attribute name)."""
+    parts = []
+    for name, field in zip(t.composite.names, t.fields, strict=True):
+        text = _column_text(v.get(name), name, field)
+        parts.append("" if text is None else '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return "(" + ",".join(parts) + ")"
+
+
 def record_columns(name: str, doc_text: str | None, names: list[str], types: list[T.SqlType]) -> list[pa.Array]:
     """The output columns of one call of ``name`` over the document text."""
+    return populate_columns(name, None, doc_text, names, types)
+
+
+def row_type_fields(name: str, t: T.SqlType) -> tuple[list[str], list[T.SqlType]]:
+    """The attribute names and types of the composite type json_populate_record's base names."""
+    if t.composite is None or not t.fields:
+        raise HeliosError(f"first argument of {name} must be a row type", sqlstate="22023")
+    return list(t.composite.names), list(t.fields)
+
+
+def populate_columns(name: str, base: dict | None, doc_text: str | None, names: list[str],
+                     types: list[T.SqlType]) -> list[pa.Array]:
+    """The output columns of one call of ``name`` over the document text; a key an object lacks
+    takes the ``base`` record's value (json_populate_record's first argument), else NULL."""
+    objects = _objects(name, doc_text)
+    out = []
+    for col, t in zip(names, types, strict=True):
+        texts = [_column_text(o.get(col), col, t) for o in objects]
+        arr = cast(Vec(pa.array(texts, pa.string()), T.TEXT), t, context="explicit").array
+        missing = [col not in o for o in objects]
+        if base is not None and base.get(col) is not None and any(missing):
+            kept = pa.array([base[col]] * len(objects), arr.type)
+            arr = pc.if_else(pa.array(missing), kept, arr)
+        out.append(arr)
+    return out
+
+
+def _objects(name: str, doc_text: str | None) -> list[dict]:
+    """The JSON objects one call turns into rows (22023 for what is not an object / array of them)."""
     objects: list[dict] = []
     if doc_text is not None:
         doc = loads(doc_text)
         if name.endswith("recordset"):
-            if not isinstance(doc, list):
-                raise HeliosError(f"cannot call {name} on a non-array", sqlstate="22023")
+            if not isinstance(doc, list):  # PostgreSQL's json and jsonb code paths word it differently
+                what = "a non-array" if name.startswith("jsonb") else \
+                    "an object" if isinstance(doc, dict) else "a scalar"
+                raise HeliosError(f"cannot call {name} on {what}", sqlstate="22023")
             objects = doc
         else:
             objects = [doc]
         for o in objects:
             if not isinstance(o, dict):
-                raise HeliosError(f"cannot call {name} on a{'n array' if isinstance(o, list) else ' scalar'}"
-                                  if not name.endswith("recordset") else "argument of json_populate_recordset "
-                                  "must be an array of objects", sqlstate="22023")
-    out = []
-    for col, t in zip(names, types, strict=True):
-        texts = [_column_text(o.get(col), col, t) for o in objects]
-        out.append(cast(Vec(pa.array(texts, pa.string()), T.TEXT), t, context="explicit").array)
-    return out
+                raise HeliosError(f"argument of {name} must be an array of objects" if name.endswith("recordset")
+                                  else f"cannot call populate_composite on a{'n array' if isinstance(o, list) else ' scalar'}",
+                                  sqlstate="22023")
+    return objects
+
+
+@scalar("json_populate_record", "jsonb_populate_record", nargs=2)
+def _populate_record(args: list[Vec]) -> Vec:
+    """json_populate_record(base, json) in an expression: a value of base's composite type per row."""
+    base, doc = args
+    name = "jsonb_populate_record" if doc.type.name == "jsonb" else "json_populate_record"
+    if doc.type.name == "unknown":
+        doc = cast(doc, T.JSON)
+    names, types = row_type_fields(name, base.type)
+    n = max(len(base.array), len(doc.array))
+    bases = base.broadcast(n).array.to_pylist() if not base.scalar else [base.value()] * n
+    docs = doc.broadcast(n).array.to_pylist() if not doc.scalar else [doc.value()] * n
+    rows = [[c[0] for c in populate_columns(name, b, d, names, types)] for b, d in zip(bases, docs, strict=True)]
+    columns = [pa.array([r[i].as_py() for r in rows], types[i].arrow_type) for i in range(len(names))]
+    struct = pa.StructArray.from_arrays(columns, fields=list(base.type.arrow_type),
+                                        mask=pa.array([d is None and b is None for b, d in zip(bases, docs, strict=True)]))
+    return Vec(struct, base.type, base.scalar and doc.scalar)

@@ -75,6 +75,7 @@ def _load_builtins() -> None:
         arrays,
         datetime_funcs,
         enums,
+        json_records,
         jsonb,
         jsonb_function_forms,
         jsonpath_funcs,

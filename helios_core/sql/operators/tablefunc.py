@@ -20,7 +20,13 @@ from helios_core.sql import types as T
 from helios_core.sql.catalog_views import functions as catalog_functions
 from helios_core.sql.catalog_views import partition_info
 from helios_core.sql.expr import Compiled, Field
-from helios_core.sql.functions.json_records import RECORD_FUNCTIONS, record_columns
+from helios_core.sql.functions.json_records import (
+    POPULATE_FUNCTIONS,
+    RECORD_FUNCTIONS,
+    populate_columns,
+    record_columns,
+    row_type_fields,
+)
 from helios_core.sql.functions.jsonpath_funcs import path_query_rows
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.operators.base import Operator, batch_of
@@ -79,6 +85,14 @@ class FunctionScan(Operator):
             args = [builder.coerce(args[0], T.JSONB if name.startswith("jsonb") else T.JSON)]
             out_types = list(col_types)
             produce = _record_producer(name, list(col_aliases), out_types)
+        elif name in POPULATE_FUNCTIONS:
+            if len(args) != 2:
+                raise HeliosError(f"function {name} takes two arguments", sqlstate="42883")
+            names, out_types = row_type_fields(name, args[0].type)
+            args = [args[0], builder.coerce(args[1], T.JSONB if name.startswith("jsonb") else T.JSON)]
+            produce = _populate_producer(name, names, out_types)
+            if not col_aliases:
+                col_aliases = names
         elif name in ("jsonb_path_query", "jsonb_path_query_tz"):
             out_types = [T.JSONB]
             produce = _path_query_producer(name.endswith("_tz"))
@@ -339,6 +353,13 @@ def _json_producer(name: str) -> Any:
 def _record_producer(name: str, names: list[str], types: list[T.SqlType]) -> Any:
     def produce(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
         return record_columns(name, vals[0].value(), names, types)
+
+    return produce
+
+
+def _populate_producer(name: str, names: list[str], types: list[T.SqlType]) -> Any:
+    def produce(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
+        return populate_columns(name, vals[0].value(), vals[1].value(), names, types)
 
     return produce
 
