@@ -168,7 +168,7 @@ def _create(session: Any, body: str) -> Result:
     name = parts[-1]
     tokens = _split_top(m.group(2).rstrip().rstrip(";"))
     k = 0
-    while k < len(tokens) and tokens[k].upper() not in _CLAUSE_WORDS:
+    while k < len(tokens) and tokens[k].upper() not in _CLAUSE_WORDS and not tokens[k].upper().startswith("CHECK("):
         k += 1
     type_text = " ".join(tokens[:k])
     if not type_text:
