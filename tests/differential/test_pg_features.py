@@ -149,6 +149,18 @@ SQL_FUNCTIONS = [
     "DROP FUNCTION squares(int)",
     ("SELECT proname, prokind, provolatile, proretset, pronargs, pronargdefaults FROM pg_proc "
     "WHERE pronamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) ORDER BY proname"),
+    # planner hints: kept in pg_proc and printed by pg_get_functiondef, with PostgreSQL's checks
+    ("CREATE FUNCTION hinted(int) RETURNS SETOF int LANGUAGE sql IMMUTABLE COST 5 ROWS 7 PARALLEL SAFE LEAKPROOF "
+     "STRICT AS 'SELECT $1'"),
+    "SELECT pg_get_functiondef('hinted'::regproc)",
+    "CREATE FUNCTION hinted2(int) RETURNS int LANGUAGE sql PARALLEL RESTRICTED AS 'SELECT $1'",
+    "CREATE FUNCTION hinted3(int) RETURNS int LANGUAGE sql ROWS 5 AS 'SELECT $1'",
+    "CREATE FUNCTION hinted3(int) RETURNS int LANGUAGE sql COST 0 AS 'SELECT $1'",
+    "CREATE FUNCTION hinted3(int) RETURNS int LANGUAGE sql PARALLEL maybe AS 'SELECT $1'",
+    "ALTER FUNCTION hinted2(int) COST 42 PARALLEL SAFE",
+    "ALTER FUNCTION hinted2(int) ROWS 3",
+    "SELECT proname, procost, prorows, proparallel, proleakproof FROM pg_proc WHERE proname LIKE 'hinted%' ORDER BY 1",
+    "DROP FUNCTION hinted(int), hinted2(int)",
 ]
 
 PLPGSQL = [

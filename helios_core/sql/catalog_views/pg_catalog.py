@@ -803,8 +803,10 @@ def _user_routines(model: CatalogModel) -> list[tuple]:
             rows.append((
                 int(record.get("oid") or stable_oid("function", f"{r.schema}.{r.signature()}")), r.name,
                 namespace_oid(r.schema), role_oid(record.get("owner", "helios")),
-                _LANGUAGE_OIDS.get(r.language, 14), 100.0, 1000.0 if r.returns_set else 0.0, 0, "-", record["kind"],
-                False, False, r.strict, r.returns_set, r.volatility, "u", len(in_oids), len(defaults), ret_oid,
+                _LANGUAGE_OIDS.get(r.language, 14), float(record.get("cost") or 100.0),
+                float(record.get("rows") or (1000.0 if r.returns_set else 0.0)), 0, "-", record["kind"],
+                False, bool(record.get("leakproof")), r.strict, r.returns_set, r.volatility,
+                record.get("parallel") or "u", len(in_oids), len(defaults), ret_oid,
                 in_oids, all_oids if has_out else None, modes if has_out else None,
                 names if any(names) else None, ", ".join(defaults) if defaults else None, None, r.body, None, None,
                 None, None))

@@ -65,8 +65,15 @@ def definition(routine: Routine) -> str:
     if not routine.is_procedure:
         out.append(f" RETURNS {result(routine)}\n")
     out.append(f" LANGUAGE {routine.language}\n")
+    record = routine.record
     options = {"i": " IMMUTABLE", "s": " STABLE"}.get(routine.volatility, "")
+    options += {"s": " PARALLEL SAFE", "r": " PARALLEL RESTRICTED"}.get(record.get("parallel") or "u", "")
     options += " STRICT" if routine.strict else ""
+    options += " LEAKPROOF" if record.get("leakproof") else ""
+    if record.get("cost") is not None and float(record["cost"]) != 100.0:
+        options += f" COST {float(record['cost']):g}"
+    if record.get("rows") is not None and float(record["rows"]) != 1000.0:
+        options += f" ROWS {float(record['rows']):g}"
     if options:
         out.append(options + "\n")
     tag = "$" + noun.lower()

@@ -14,7 +14,7 @@ from helios_core.sql import embedded_sql, triggers_catalog
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.model import stable_oid
 from helios_core.sql.context import table_sql_columns
-from helios_core.sql.routines import definition, invoke, polymorphic, sql_language
+from helios_core.sql.routines import definition, invoke, polymorphic, sql_language, syntax
 from helios_core.sql.routines.definition import KIND, Routine
 
 _LANGUAGES = ("sql", "plpgsql")
@@ -48,6 +48,7 @@ def create(session: Any, a: dict) -> Result:
             raise FeatureNotSupported(f'language "{language}" is not supported')
         raise HeliosError(f'language "{language}" does not exist', sqlstate="42704")
     _check_parameters(record["args"])
+    _check_planner_hints(session, record)
     routine = Routine(record)
     inputs = [a["type"] for a in routine.in_args]
     for result in [record.get("returns") or "void", *(t for _, t in record.get("out_columns") or [])]:
@@ -226,6 +227,14 @@ def _aggregates_using(txn: Any, target: Routine) -> list[Routine]:
     return out
 
 
+def _check_planner_hints(session: Any, record: dict) -> None:
+    """ROWS only for set-returning functions; LEAKPROOF only from a superuser (PostgreSQL's rules)."""
+    if record.get("rows") is not None and not record.get("returns_set"):
+        raise HeliosError("ROWS is not applicable when function does not return a set", sqlstate="22023")
+    if record.get("leakproof") and not roles.role_graph(session.engine).is_superuser(session.user):
+        raise HeliosError("only superuser can define a leakproof function", sqlstate="42501")
+
+
 def alter(session: Any, a: dict) -> Result:
     """ALTER FUNCTION/PROCEDURE/ROUTINE: owner, name, volatility, strictness."""
     txn = session.tx.current()
@@ -261,9 +270,10 @@ def alter(session: Any, a: dict) -> Result:
         if not superuser and not graph.is_member_of(session.user, changes["owner"]):
             raise HeliosError(f'must be member of role "{changes["owner"]}"', sqlstate="42501")
         record["owner"] = changes["owner"]
-    for key in ("volatility", "strict"):
+    for key in ("volatility", "strict", *syntax.PLANNER_HINTS):
         if key in changes:
             record[key] = changes[key]
+    _check_planner_hints(session, {**record, "leakproof": changes.get("leakproof")})
     key = f"{target.schema}.{target.name}"
     rest = [r for r in definition.overloads(txn, target.schema, target.name)
             if not definition.same_arguments(r, target.record)]

@@ -165,12 +165,19 @@ def _options(c: Any, record: dict) -> None:
             raise FeatureNotSupported("SECURITY DEFINER routines are not supported")
         elif c.accept("EXTERNAL", "SECURITY", "INVOKER") or c.accept("SECURITY", "INVOKER"):
             record["security_definer"] = False
-        elif c.accept("PARALLEL"):
-            c.name()  # a planner hint: HeliosDB runs each call in its session's thread anyway
-        elif c.accept("COST") or c.accept("ROWS"):
-            c.value()  # planner estimates
-        elif c.accept("NOT", "LEAKPROOF") or c.accept("LEAKPROOF"):
-            pass
+        elif c.accept("PARALLEL"):  # planner hints, kept for pg_proc as PostgreSQL keeps them
+            word = c.name().lower()
+            if word not in _PARALLEL:
+                raise HeliosError('parameter "parallel" must be SAFE, RESTRICTED, or UNSAFE', sqlstate="42601")
+            record["parallel"] = _PARALLEL[word]
+        elif c.word() in ("COST", "ROWS"):
+            what = c.word()
+            c.i += 1
+            record[what.lower()] = _positive(what, c.value())
+        elif c.accept("NOT", "LEAKPROOF"):
+            record["leakproof"] = False
+        elif c.accept("LEAKPROOF"):
+            record["leakproof"] = True
         elif c.accept("AS"):
             if c.cur is None or c.cur.token_type not in _STRINGS:
                 c.fail()
@@ -185,6 +192,21 @@ def _options(c: Any, record: dict) -> None:
             raise FeatureNotSupported(f"{what} in CREATE FUNCTION is not supported")
         else:
             c.fail()
+
+
+_PARALLEL = {"safe": "s", "restricted": "r", "unsafe": "u"}
+PLANNER_HINTS = ("cost", "rows", "parallel", "leakproof")  # kept in pg_proc; HeliosDB plans without them
+
+
+def _positive(what: str, value: Any) -> float:
+    """COST and ROWS: positive numbers (22023 otherwise, as PostgreSQL)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise HeliosError(f"invalid value for {what}", sqlstate="22023") from None
+    if number <= 0:
+        raise HeliosError(f"{what} must be positive", sqlstate="22023")
+    return number
 
 
 def parse_alter(c: Any) -> Any:
@@ -211,7 +233,7 @@ def parse_alter(c: Any) -> Any:
     else:
         record: dict[str, Any] = {}
         _options(c, record)
-        changes = {k: v for k, v in record.items() if k in ("volatility", "strict")}
+        changes = {k: v for k, v in record.items() if k in ("volatility", "strict", *PLANNER_HINTS)}
     c.end()
     return dialect.Utility(kind="alter_routine", args={"what": what, "name": name, "args": args,
                                                       "changes": changes})
