@@ -62,6 +62,11 @@ VALUE_EXPRESSIONS = [
     "'[1, [2, 3]]'::jsonb @> '[[3]]'", "'{\"a\": null}'::jsonb ->> 'a'", "'\"str\"'::jsonb ->> 0",
     "jsonb_build_object('n', 1.50, 't', true, 'x', null, 'arr', ARRAY[1, 2])",
     "json_build_object('b', 1, 'a', '2')", "to_jsonb(ARRAY['a', NULL])", "to_jsonb(1.0::float8)",
+    # json keeps the text it was written in: pieces come back spaced and spelled as written
+    "'{\"a\": [1,  2], \"b\":{\"c\" : 1.50}}'::json -> 'a'", "'{\"b\":{\"c\" : 1.50}}'::json -> 'b'",
+    "'{\"b\":{\"c\" : 1.50, \"d\": 1e100}}'::json #> '{b,d}'", "'{\"d\": \"\\u00e9x\"}'::json -> 'd'",
+    "'{\"d\": \"\\u00e9x\"}'::json ->> 'd'", "'[1, [2,  3]]'::json ->> 1",
+    "json_extract_path('{\"a\": {\"b\" : 1}}', 'a')", "json_strip_nulls('[null, {\"a\": null}]')",
     "jsonb_typeof('null')", "jsonb_array_length('[1, {}, []]')", "jsonb_strip_nulls('[null, {\"a\": null}]')",
     "jsonb_set('[1, 2]', '{5}', '9')", "jsonb_set('{}', '{a,b}', '1')", "jsonb_insert('{\"a\": [1]}', '{a,0}', '0')",
     "'{\"b\": 2, \"aa\": 1, \"a\": 0}'::jsonb", "'[\"a\", \"b\"]'::jsonb ?| ARRAY['b', 'z']",

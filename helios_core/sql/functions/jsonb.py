@@ -28,6 +28,7 @@ from helios_core.errors import (
 from helios_core.sql import far_dates
 from helios_core.sql import types as T
 from helios_core.sql.functions.cast import cast
+from helios_core.sql.functions.json_text import loads_keeping_text
 from helios_core.sql.functions.registry import define, no_function, scalar
 from helios_core.sql.functions.vec import Vec, full
 
@@ -126,8 +127,17 @@ def pretty(v: Any, indent: int = 0) -> str:
     return dump_jsonb(v)
 
 
-def _docs(v: Vec) -> list[Any]:
-    """Parsed documents of a json/jsonb Vec (None for SQL NULL); parsed once per distinct text."""
+def text_of(value: Any) -> str:
+    """The json text of a value: the piece of json input it was read from (json_text), else
+    jsonb's rendering."""
+    raw = getattr(value, "raw", None)
+    return raw if raw is not None else dump_jsonb(value)
+
+
+def _docs(v: Vec, keep_text: bool = False) -> list[Any]:
+    """Parsed documents of a json/jsonb Vec (None for SQL NULL); parsed once per distinct text.
+    ``keep_text``: values remember the json text they were read from (json_text), for the
+    json type's operators that hand pieces of the input back."""
     cache: dict[str, Any] = {}
     out = []
     for x in v.array.to_pylist():
@@ -136,7 +146,7 @@ def _docs(v: Vec) -> list[Any]:
             continue
         d = cache.get(x, _MISSING)
         if d is _MISSING:
-            d = loads(x)
+            d = loads_keeping_text(x) if keep_text else loads(x)
             cache[x] = d
         out.append(d)
     return out
@@ -145,17 +155,17 @@ def _docs(v: Vec) -> list[Any]:
 def _json_arg(v: Vec, fname: str, args: list[Vec]) -> Vec:
     if v.type.name in ("json", "jsonb"):
         return v
-    if v.type.name == "unknown":
-        return cast(v, T.JSONB)
+    if v.type.name == "unknown":  # an untyped literal takes the type the function's name says
+        return cast(v, T.JSON if fname.startswith("json_") else T.JSONB)
     raise no_function(fname, args)
 
 
 def _result(vals: list[Any], t: T.SqlType, scalar_: bool) -> Vec:
     """Documents back to a json/jsonb/text Vec (_MISSING -> SQL NULL)."""
     if t.name in ("json", "jsonb"):
-        arr = pa.array([None if x is _MISSING else dump_jsonb(x) for x in vals], pa.string())
+        arr = pa.array([None if x is _MISSING else text_of(x) for x in vals], pa.string())
     elif t.name == "text":
-        arr = pa.array([None if x is _MISSING or x is None else (x if isinstance(x, str) else dump_jsonb(x))
+        arr = pa.array([None if x is _MISSING or x is None else (str(x) if isinstance(x, str) else text_of(x))
                         for x in vals], pa.string())
     else:
         arr = pa.array([None if x is _MISSING else x for x in vals], t.arrow_type)
@@ -234,7 +244,7 @@ def json_operator(op: str, l: Vec, r: Vec) -> Vec:
             raise no_operator(op, l.type, r.type)
     out_t = l.type.base
     (la, ra), all_scalar = full([l, r])
-    docs = _docs(Vec(la, l.type))
+    docs = _docs(Vec(la, l.type), keep_text=l.type.name == "json" and op in ("->", "->>", "#>", "#>>"))
     if op in ("->", "->>"):
         if r.type.name in ("int2", "int4", "int8") or r.type.is_string_family:
             keys = ra.to_pylist()
@@ -633,10 +643,34 @@ def _strip_nulls(d: Any) -> Any:
     return d
 
 
-@scalar("jsonb_strip_nulls", "json_strip_nulls")
-def _jsonb_strip_nulls(args: list[Vec]) -> Vec:
-    v = _json_arg(args[0], "jsonb_strip_nulls", args)
+def _strip_nulls_of(name: str):
+    def impl(args: list[Vec]) -> Vec:
+        return _jsonb_strip_nulls(name, args)
+
+    return impl
+
+
+def _jsonb_strip_nulls(name: str, args: list[Vec]) -> Vec:
+    v = _json_arg(args[0], name, args)
+    if v.type.name == "json":  # json's rewritten text has no spaces; its numbers and strings stay as written
+        docs = _docs(v, keep_text=True)
+        return Vec(pa.array([None if d is _MISSING else _compact_text(_strip_nulls(d)) for d in docs], pa.string()),
+                   T.JSON, v.scalar)
     return _result([_MISSING if d is _MISSING else _strip_nulls(d) for d in _docs(v)], v.type.base, v.scalar)
+
+
+for _n in ("jsonb_strip_nulls", "json_strip_nulls"):
+    define(_n, _strip_nulls_of(_n))
+
+
+def _compact_text(x: Any) -> str:
+    if isinstance(x, dict):
+        return "{" + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{_compact_text(v)}" for k, v in x.items()) + "}"
+    if isinstance(x, list):
+        return "[" + ",".join(_compact_text(v) for v in x) + "]"
+    if isinstance(x, str):  # strings are written anew (escapes resolved), numbers as they were
+        return json.dumps(str(x), ensure_ascii=False)
+    return text_of(x)
 
 
 def _make_extract_path(name: str):
@@ -644,7 +678,7 @@ def _make_extract_path(name: str):
         v = _json_arg(args[0], name, args)
         keys = [cast(a, T.TEXT) for a in args[1:]]
         arrays, all_scalar = full([v, *keys])
-        docs = _docs(Vec(arrays[0], v.type))
+        docs = _docs(Vec(arrays[0], v.type), keep_text=v.type.name == "json")
         kcols = [a.to_pylist() for a in arrays[1:]]
         vals = [(_MISSING if d is _MISSING else _path(d, [c[i] for c in kcols])) for i, d in enumerate(docs)]
         return _result(vals, T.TEXT if name.endswith("_text") else v.type.base, all_scalar)

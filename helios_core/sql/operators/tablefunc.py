@@ -27,6 +27,7 @@ from helios_core.sql.functions.json_records import (
     record_columns,
     row_type_fields,
 )
+from helios_core.sql.functions.json_text import loads_keeping_text
 from helios_core.sql.functions.jsonpath_funcs import path_query_rows
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.operators.base import Operator, batch_of
@@ -300,6 +301,9 @@ def _json_text(v: Any) -> str:
     """JSON text of a parsed value, numbers kept as written (Decimal), PostgreSQL's spacing."""
     import json
 
+    raw = getattr(v, "raw", None)  # a piece of a json text, as written (functions.json_text)
+    if raw is not None:
+        return raw
     if isinstance(v, decimal.Decimal):
         return str(v)
     if isinstance(v, dict):
@@ -320,7 +324,11 @@ def _json_producer(name: str) -> Any:
         doc = vals[0].value()
         rows: list[tuple] = []
         if doc is not None:
-            value = json.loads(doc, parse_float=decimal.Decimal) if isinstance(doc, str) else doc
+            if isinstance(doc, str):  # json keeps the text of its pieces, jsonb renders them anew
+                value = loads_keeping_text(doc) if vals[0].type.name == "json" else \
+                    json.loads(doc, parse_float=decimal.Decimal)
+            else:
+                value = doc
             if "array_elements" in name:
                 if not isinstance(value, list):
                     raise HeliosError(f"cannot extract elements from {'an object' if isinstance(value, dict) else 'a scalar'}",
