@@ -1927,10 +1927,13 @@ def _rewrite_dependent_views(session: Any, txn: Any, schema: str, table: str, *,
         aliases = {table}
         for t in tree.find_all(exp.Table):
             if ident(t.this) == table and (t.args.get("db") is None or ident(t.args["db"]) == schema):
-                if t.args.get("alias") is not None:
-                    aliases.add(ident(t.args["alias"].this))
+                alias = t.args.get("alias")
+                if alias is not None:
+                    aliases.add(ident(alias.this))
                 if new_table is not None:
                     t.set("this", exp.to_identifier(new_table, quoted=True))
+                    if alias is not None and ident(alias.this) == table:  # the table's own name as its alias
+                        alias.set("this", exp.to_identifier(new_table, quoted=True))
         if old_col is not None:
             for sel in tree.find_all(exp.Select):
                 items = []

@@ -391,3 +391,20 @@ def test_generated_check_names_are_unique_per_table(s):
     assert err(s, "alter table ck add constraint ck_qty_check check (qty > 1)").sqlstate == "42710"
     s.execute("alter table ck drop constraint ck_qty_check1")
     s.execute("insert into ck values (150)")
+
+
+def test_renaming_a_table_keeps_the_views_reading_it(s):
+    """A view that names a table (aliased or not, in a subquery too) still answers, with its
+    columns' types, after the table is renamed."""
+    s.execute("create table vt1 (f1 int, f2 int, f3 text)")
+    s.execute("create table vx1 (x1 int, x2 int, x3 text)")
+    s.execute("insert into vt1 values (1, 2, 'a'), (3, 4, 'b')")
+    s.execute("insert into vx1 values (1, 5, 'c')")
+    s.execute("create view av1 as select * from vt1 where exists (select 1 from vx1 where vt1.f1 = vx1.x1)")
+    s.execute("create view av2 as select * from vt1 a1 where exists (select 1 from vx1 a2 where a1.f1 = a2.x1)")
+    s.execute("alter table vx1 rename to va1")
+    s.execute("alter table vt1 rename to vt9")
+    assert rows(s, "select * from av1") == [(1, 2, "a")]
+    assert rows(s, "select * from av2") == [(1, 2, "a")]
+    assert rows(s, "select column_name, data_type from information_schema.columns where table_name = 'av1' "
+                   "order by ordinal_position") == [("f1", "integer"), ("f2", "integer"), ("f3", "text")]
