@@ -190,6 +190,29 @@ class Interpreter:
                               sqlstate="22004")
         var.value = value
 
+    def assign_element(self, target: str, subscripts: list[tuple[Any, T.SqlType]], value: Any,
+                       have: T.SqlType | None) -> None:
+        """``x[i] := v`` (``x[i][j]`` for nested arrays): the element set, the array grown with
+        NULLs up to it; a NULL array becomes one. Subscripts below 1 would need other lower
+        bounds, which HeliosDB's arrays do not keep (0A000)."""
+        var = self.frame.get(target)
+        array_type = T.without_domain(var.type) if var is not None and var.type is not None else None
+        if array_type is None or array_type.element is None:
+            raise HeliosError(f'cannot subscript type {var.type if var is not None and var.type else "record"} '
+                              "because it does not support subscripting", sqlstate="42804")
+        positions = []
+        for index, index_type in subscripts:
+            if index is None:
+                raise HeliosError("array subscript in assignment must not be null", sqlstate="22004")
+            position = int(convert_values([index], index_type, T.INT4)[0]) if index_type is not None else int(index)
+            if position < 1:
+                raise FeatureNotSupported("assigning to an array element below subscript 1 is not supported "
+                                          "(HeliosDB arrays start at 1)")
+            positions.append(position)
+        element = self._convert(value, have, array_type.element)
+        whole = _with_element(var.value, positions, element)
+        self.assign(target, whole, array_type)
+
     @staticmethod
     def _convert(value: Any, have: T.SqlType | None, want: T.SqlType) -> Any:
         if value is None or have is None or have == want:
@@ -346,7 +369,10 @@ class Interpreter:
     def statement(self, st: Any) -> None:
         if isinstance(st, N.Assign):
             value, t = self.eval(st.expr)
-            self.assign(st.target, value, t)
+            if st.subscripts:
+                self.assign_element(st.target, [self.eval(x) for x in st.subscripts], value, t)
+            else:
+                self.assign(st.target, value, t)
         elif isinstance(st, N.Sql):
             out = self.run_sql(st.text)
             self.row_count = out.row_count
@@ -619,3 +645,13 @@ def _record_text(fields: dict) -> str:
 def _is_name(text: str) -> bool:
     t = text.strip()
     return bool(t) and (t.replace("_", "a").isalnum()) and not t[0].isdigit()
+
+
+def _with_element(array: list | None, positions: list[int], element: Any) -> list:
+    """A copy of ``array`` with the element at the 1-based ``positions`` (one per dimension) set,
+    lists grown with NULLs (None) to reach it."""
+    out = list(array) if array is not None else []
+    head = positions[0] - 1
+    out.extend([None] * (head + 1 - len(out)))
+    out[head] = element if len(positions) == 1 else _with_element(out[head], positions[1:], element)
+    return out

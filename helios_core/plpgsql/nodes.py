@@ -39,6 +39,7 @@ class Handler:
 class Assign:
     target: str  # "x" or "rec.field"
     expr: str
+    subscripts: list[str] = attrs.Factory(list)  # x[i][j] := ...: the subscript expressions
 
 
 @attrs.define

@@ -362,14 +362,33 @@ class _Parser:
         except HeliosError:
             self.i = save
             return None
-        if self.cur is not None and self.cur.token_type == TokenType.L_BRACKET:
-            raise FeatureNotSupported("assigning to an array element in PL/pgSQL is not supported")
+        subscripts = []
+        while self.cur is not None and self.cur.token_type == TokenType.L_BRACKET:
+            subscripts.append(self.subscript())
         if self._assign_op():
             expr = self.text_until()
             self.semicolon()
-            return N.Assign(target, expr)
+            return N.Assign(target, expr, subscripts)
         self.i = save
         return None
+
+    def subscript(self) -> str:
+        """``[expr]`` of an array element assignment: the expression's text (slices refused)."""
+        self.i += 1
+        start, depth = self.i, 0
+        while self.cur is not None and (depth or self.cur.token_type != TokenType.R_BRACKET):
+            if self.cur.token_type in (TokenType.L_BRACKET, TokenType.L_PAREN):
+                depth += 1
+            elif self.cur.token_type in (TokenType.R_BRACKET, TokenType.R_PAREN):
+                depth -= 1
+            elif depth == 0 and self.cur.token_type == TokenType.COLON:
+                raise FeatureNotSupported("assigning to an array slice in PL/pgSQL is not supported")
+            self.i += 1
+        if self.cur is None or self.i == start:
+            self.fail()
+        text = self.text[self.toks[start].start:self.toks[self.i - 1].end + 1]
+        self.i += 1
+        return text
 
     def target_list(self) -> list[str]:
         out = [self.dotted()]

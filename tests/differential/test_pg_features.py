@@ -252,6 +252,17 @@ PLPGSQL = [
     "CALL restock(100)",
     "SELECT sum(qty) FROM items",
     "DO LANGUAGE sql 'SELECT 1'",
+    # array element assignment: x[i] := v grows the array (NULLs between), nested subscripts, typmods
+    ("CREATE FUNCTION fill_squares(n int) RETURNS int[] LANGUAGE plpgsql AS $$ DECLARE a int[]; "
+     "b int[] := '{1,2}'; m int[][] := '{{1,2},{3,4}}'; BEGIN FOR i IN 1..n LOOP a[i] := i * i; END LOOP; "
+     "b[5] := 9; m[2][1] := 30; RETURN a || b || m[2][1]; END $$"),
+    "SELECT fill_squares(3), fill_squares(0)",
+    ("CREATE FUNCTION elem_typmod(numeric) RETURNS numeric LANGUAGE plpgsql AS $$ DECLARE x numeric(4,2)[1]; "
+     "BEGIN x[1] := $1; RETURN x[1]; END $$"),
+    "SELECT elem_typmod(1.23456)",
+    "SELECT elem_typmod(121.00)",
+    "CREATE FUNCTION null_subscript() RETURNS int[] LANGUAGE plpgsql AS $$ DECLARE a int[]; BEGIN a[null] := 1; RETURN a; END $$",
+    "SELECT null_subscript()",
 ]
 
 TRIGGERS = [
