@@ -221,7 +221,15 @@ def _unique_error(tdef: Any, u: dict, k: tuple, row_index: int | None = None) ->
 
 
 def _check_fk_child(session: Any, txn: Any, tdef: Any, batch: pa.RecordBatch, fk: dict) -> None:
-    keys = {k for k in _key_tuples(batch, fk["columns"], tdef) if not any(v is None for v in k)}
+    all_keys = _key_tuples(batch, fk["columns"], tdef)
+    if fk.get("match") == "full" and len(fk["columns"]) > 1:
+        for k in all_keys:  # MATCH FULL: all of the key NULL, or none of it
+            if any(v is None for v in k) and not all(v is None for v in k):
+                raise ForeignKeyViolation(
+                    f'insert or update on table "{tdef.name}" violates foreign key constraint "{fk["name"]}"',
+                    detail="MATCH FULL does not allow mixing of null and nonnull key values.",
+                    schema_name=tdef.schema, table_name=tdef.name, constraint_name=fk["name"])
+    keys = {k for k in all_keys if not any(v is None for v in k)}
     if not keys:
         return
     if (fk["ref_schema"], fk["ref_table"]) == (tdef.schema, tdef.name):

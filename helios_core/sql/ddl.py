@@ -29,6 +29,7 @@ from helios_core.errors import (
     DuplicateTable,
     FeatureNotSupported,
     HeliosError,
+    SyntaxError_,
     UndefinedColumn,
     UndefinedObject,
     UndefinedTable,
@@ -400,9 +401,25 @@ def _reference(session: Any, txn: Any, ref: exp.Reference, cols: list[str], name
         raise HeliosError("number of referencing and referenced columns for foreign key disagree",
                           sqlstate="42830")
     opts = ref.args.get("options") or []
+    match = _fk_match(opts)
     return {"name": name, "columns": cols, "ref_schema": schema, "ref_table": rname, "ref_columns": ref_cols,
             "on_delete": _fk_action(opts, "delete"), "on_update": _fk_action(opts, "update"),
+            **({"match": "full"} if match == "full" else {}),
             **deferred_constraints.declared_deferral(opts, "foreign key")}
+
+
+def _fk_match(options: list[Any]) -> str:
+    """MATCH SIMPLE (the default) or FULL; PARTIAL is PostgreSQL's own 0A000."""
+    for o in options or []:
+        text = " ".join((o.sql() if hasattr(o, "sql") else str(o)).upper().split())
+        if text.startswith("MATCH "):
+            kind = text[len("MATCH "):]
+            if kind == "PARTIAL":
+                raise FeatureNotSupported("MATCH PARTIAL not yet implemented")
+            if kind not in ("FULL", "SIMPLE"):
+                raise SyntaxError_(f'syntax error at or near "{kind.split()[0].lower()}"')
+            return kind.lower()
+    return "simple"
 
 
 def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: list[Any],

@@ -489,6 +489,25 @@ MAINTENANCE_AND_DEFERRED = [
     "SELECT reloptions FROM pg_class WHERE relname = 'tuned'",
 ]
 
+FOREIGN_KEY_MATCH = [
+    "CREATE TABLE mf_p (a int, b int, PRIMARY KEY (a, b))",
+    "INSERT INTO mf_p VALUES (1, 2)",
+    "CREATE TABLE mf_c (x int, y int, CONSTRAINT mfk FOREIGN KEY (x, y) REFERENCES mf_p MATCH FULL ON DELETE SET NULL)",
+    "INSERT INTO mf_c VALUES (1, 2), (NULL, NULL)",
+    "INSERT INTO mf_c VALUES (1, NULL)",
+    "INSERT INTO mf_c VALUES (NULL, 3)",
+    "UPDATE mf_c SET y = NULL WHERE x = 1",
+    "SELECT pg_get_constraintdef(oid), confmatchtype FROM pg_constraint WHERE conname = 'mfk'",
+    "CREATE TABLE mf_s (x int, y int, CONSTRAINT mfs FOREIGN KEY (x, y) REFERENCES mf_p MATCH SIMPLE)",
+    "INSERT INTO mf_s VALUES (1, NULL), (NULL, 3)",
+    "SELECT pg_get_constraintdef(oid), confmatchtype FROM pg_constraint WHERE conname = 'mfs'",
+    "DELETE FROM mf_p",
+    "SELECT * FROM mf_c ORDER BY x NULLS LAST",
+    "CREATE TABLE mf_t (x int, y int)",
+    "INSERT INTO mf_t VALUES (1, NULL)",
+    "ALTER TABLE mf_t ADD CONSTRAINT mft FOREIGN KEY (x, y) REFERENCES mf_p MATCH FULL",
+]
+
 TRIGRAM_INDEXES = [
     "CREATE TABLE words (id int PRIMARY KEY, w text, v varchar(40))",
     ("INSERT INTO words SELECT g, 'Word' || g || CASE WHEN g % 7 = 0 THEN ' Special' ELSE '' END, 'v' || g "
@@ -557,7 +576,7 @@ CITEXT = [
 ]
 
 ROLES = {"rls": ("rls_a", "rls_b")}
-SCRIPTS = {"rls": ROW_SECURITY, "extensions": EXTENSIONS, "citext": CITEXT, "trigram_indexes": TRIGRAM_INDEXES, "matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
+SCRIPTS = {"rls": ROW_SECURITY, "extensions": EXTENSIONS, "citext": CITEXT, "trigram_indexes": TRIGRAM_INDEXES, "foreign_key_match": FOREIGN_KEY_MATCH, "matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
            "plpgsql": PLPGSQL, "triggers": TRIGGERS, "maintenance_and_deferred": MAINTENANCE_AND_DEFERRED}
 
 

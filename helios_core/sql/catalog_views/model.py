@@ -128,6 +128,7 @@ class Constraint:
     check: str | None = None
     on_update: str = "a"  # PG confupdtype: a no action, r restrict, c cascade, n set null, d set default
     on_delete: str = "a"
+    match: str = "s"  # PG confmatchtype: s simple, f full
     index: Index | None = None
     deferrable: bool = False
     deferred: bool = False  # INITIALLY DEFERRED
@@ -144,6 +145,8 @@ class Constraint:
         assert self.ref_table is not None
         ref = _qualified(self.ref_table)
         out = f"FOREIGN KEY ({cols}) REFERENCES {ref}({', '.join(_ident(c) for c in self.ref_columns)})"
+        if self.match == "f":
+            out += " MATCH FULL"
         actions = {"r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
         if self.on_update in actions:
             out += f" ON UPDATE {actions[self.on_update]}"
@@ -400,6 +403,7 @@ class CatalogModel:
                         k.name for k in con.ref_table.columns if k.not_null][:len(cols)]
                     con.on_update = _action(c.get("on_update"))
                     con.on_delete = _action(c.get("on_delete"))
+                    con.match = "f" if c.get("match") == "full" else "s"
                     con.deferrable = bool(c.get("deferrable"))
                     con.deferred = bool(c.get("initially_deferred"))
                 self.constraints.append(con)

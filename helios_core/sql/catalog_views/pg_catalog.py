@@ -420,7 +420,7 @@ def pg_constraint(model: CatalogModel) -> list[tuple]:
         rows.append((
             c.oid, c.name, c.table.namespace_oid, c.kind, c.deferrable, c.deferred, True, c.table.oid, 0, conindid, 0,
             c.ref_table.oid if c.ref_table else 0, c.on_update if c.kind == "f" else " ",
-            c.on_delete if c.kind == "f" else " ", "s" if c.kind == "f" else " ", islocal, inhcount, c.no_inherit,
+            c.on_delete if c.kind == "f" else " ", c.match if c.kind == "f" else " ", islocal, inhcount, c.no_inherit,
             [nums.get(n, 0) for n in c.columns] or None,
             [ref_nums.get(n, 0) for n in c.ref_columns] if c.kind == "f" else None,
             None, None, None, None, None, _stored_form(c.check) if c.kind == "c" else None,
