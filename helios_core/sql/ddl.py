@@ -52,7 +52,9 @@ from helios_core.sql import (
     types,
     user_types,
 )
+from helios_core.sql.context import table_sql_columns
 from helios_core.sql.extensions import catalog as extensions_catalog
+from helios_core.sql.functions.resolve import implicitly_castable
 from helios_core.sql.routines import definition as routine_definition
 from helios_core.sql.routines import notices as routine_notices
 from helios_core.sql.temp_tables import is_temp_schema, own_schema
@@ -388,6 +390,9 @@ def _reference(session: Any, txn: Any, ref: exp.Reference, cols: list[str], name
         if tdef is None:
             raise UndefinedTable(f'relation "{rname}" does not exist')
         ref_pk = list(tdef.primary_key)
+        for c in ref_cols:
+            if tdef.column(c) is None:
+                raise UndefinedColumn(f'column "{c}" referenced in foreign key constraint does not exist')
         if ref_cols:
             uniques = [u["columns"] for u in tdef.options.get("unique", [])]
             if sorted(ref_cols) != sorted(ref_pk) and sorted(ref_cols) not in [sorted(u) for u in uniques]:
@@ -406,6 +411,48 @@ def _reference(session: Any, txn: Any, ref: exp.Reference, cols: list[str], name
             "on_delete": _fk_action(opts, "delete"), "on_update": _fk_action(opts, "update"),
             **({"match": "full"} if match == "full" else {}),
             **deferred_constraints.declared_deferral(opts, "foreign key")}
+
+
+def _key_column_type(txn: Any, schema: str, table: str, new_columns: list[Any], name: str) -> Any:
+    """The SQL type of a column being defined (``new_columns``) or already in the table."""
+    for c in new_columns:
+        if c.name == name:
+            try:
+                return types.type_from_name((c.metadata or {}).get("sql_type") or "text")
+            except HeliosError:  # a type named only through its metadata (an enum): not checked here
+                return None
+    tdef = txn.get_table(schema, table)
+    found = dict(table_sql_columns(tdef)) if tdef is not None else {}
+    return found.get(name)
+
+
+def _check_key_types(txn: Any, schema: str, table: str, new_columns: list[Any], fk: dict) -> None:
+    """42804 when a referencing column's type has no equality with the referenced one's, as
+    PostgreSQL's "cannot be implemented" (numeric referencing integer, inet referencing integer)."""
+    for col, ref_col in zip(fk["columns"], fk["ref_columns"], strict=True):
+        mine = _key_column_type(txn, schema, table, new_columns, col)
+        if (fk["ref_schema"], fk["ref_table"]) == (schema, table):
+            theirs = _key_column_type(txn, schema, table, new_columns, ref_col)
+        else:
+            theirs = dict(table_sql_columns(txn.get_table(fk["ref_schema"], fk["ref_table"]))).get(ref_col)
+        if mine is None or theirs is None or _key_types_compatible(mine, theirs):
+            continue
+        raise HeliosError(f'foreign key constraint "{fk["name"]}" cannot be implemented', sqlstate="42804",
+                          detail=f'Key columns "{col}" and "{ref_col}" are of incompatible types: '
+                                 f"{mine.base.sql_name()} and {theirs.base.sql_name()}.")
+
+
+_KEY_FAMILIES = ({"int2", "int4", "int8"}, {"float4", "float8"}, {"text", "varchar", "bpchar", "name"},
+                 {"date", "timestamp", "timestamptz"})
+
+
+def _key_types_compatible(mine: Any, theirs: Any) -> bool:
+    """Does the referenced type's btree family compare it with the referencing type (same type, one
+    family of cross-type operators, or an implicit cast to the referenced type)?"""
+    a, b = types.without_domain(mine), types.without_domain(theirs)
+    if a.name == b.name or any(a.name in f and b.name in f for f in _KEY_FAMILIES):
+        return True
+    return implicitly_castable(a, b)
 
 
 def _fk_match(options: list[Any]) -> str:
@@ -576,7 +623,9 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
         for c in fk_cols:
             if c not in names:
                 raise UndefinedColumn(f'column "{c}" referenced in foreign key constraint does not exist')
-        fks.append(_reference(session, txn, ref, fk_cols, fk_name, (schema, tname), pk))
+        fk = _reference(session, txn, ref, fk_cols, fk_name, (schema, tname), pk)
+        _check_key_types(txn, schema, tname, cols, fk)
+        fks.append(fk)
     # each unique constraint is also an index record
     uniq_out = [u for u in uniques if sorted(u["columns"]) != sorted(pk)]
     options: dict[str, Any] = {"pk_name": pk_name}

@@ -506,6 +506,17 @@ FOREIGN_KEY_MATCH = [
     "CREATE TABLE mf_t (x int, y int)",
     "INSERT INTO mf_t VALUES (1, NULL)",
     "ALTER TABLE mf_t ADD CONSTRAINT mft FOREIGN KEY (x, y) REFERENCES mf_p MATCH FULL",
+    # key types: one btree family, or an implicit cast to the referenced type; else "cannot be implemented"
+    "CREATE TABLE fkt_p (ptest1 int PRIMARY KEY, n numeric UNIQUE, t text UNIQUE, d date UNIQUE, v varchar(5) UNIQUE)",
+    "CREATE TABLE fkt_c (ftest1 inet REFERENCES fkt_p)",
+    "CREATE TABLE fkt_c (ftest1 numeric REFERENCES fkt_p)",
+    ("CREATE TABLE fkt_c (ftest1 int8 REFERENCES fkt_p, a int REFERENCES fkt_p(n), b varchar REFERENCES fkt_p(t), "
+     "c timestamp REFERENCES fkt_p(d), e text REFERENCES fkt_p(v))"),
+    "CREATE TABLE fkt_c2 (a float8 REFERENCES fkt_p(n))",
+    "CREATE TABLE fkt_c3 (x int, CONSTRAINT k FOREIGN KEY (x) REFERENCES fkt_p(nosuch))",
+    "CREATE TABLE fkt_c3 (x int, CONSTRAINT k FOREIGN KEY (y) REFERENCES fkt_p)",
+    "CREATE TABLE fkt_c4 (x text)",
+    "ALTER TABLE fkt_c4 ADD FOREIGN KEY (x) REFERENCES fkt_p",
 ]
 
 TRIGRAM_INDEXES = [
