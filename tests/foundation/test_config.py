@@ -237,6 +237,20 @@ CLI_CASES = [
 
 
 @pytest.mark.parametrize(("toml", "expected"), CLI_CASES, ids=[c[1].split(":")[0] for c in CLI_CASES])
+def test_bad_config_is_one_error_naming_the_key(toml, expected, tmp_path, servers):
+    path = tmp_path / "helios.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as info:
+        load_config(path, servers)
+    assert expected in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+# the command itself for a few of them (each run starts a process): the same error, one line, exit 2
+CLI_RUNS = [CLI_CASES[0], CLI_CASES[1], CLI_CASES[5], CLI_CASES[7]]
+
+
+@pytest.mark.parametrize(("toml", "expected"), CLI_RUNS, ids=[c[1].split(":")[0] for c in CLI_RUNS])
 def test_serve_with_bad_config_exits_2_with_one_line(toml, expected, tmp_path, run_helios):
     config = tmp_path / "helios.toml"
     config.write_text(toml)
