@@ -138,6 +138,10 @@ def check_new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, batch: pa.Record
     for u in opts.get("unique", []):
         if changed_cols is not None and not any(names.index(c) in changed_cols for c in u["columns"]):
             continue
+        if u.get("deferrable") and session is not None and \
+                deferred_constraints.is_deferred(session, tdef.schema, u):
+            deferred_constraints.defer_unique(session, tdef, u)
+            continue
         _check_unique(txn, tdef, batch, u, exclude_rowids)
     for fk in opts.get("foreign_keys", []):
         if changed_cols is not None and not any(names.index(c) in changed_cols for c in fk["columns"]):
@@ -438,6 +442,20 @@ def check_no_nulls(session: Any, txn: Any, tdef: Any, cname: str) -> None:
     for b in txn.scan(tdef.schema, tdef.name, columns=[cname]):
         if b.num_rows and b.column(0).null_count:
             raise NotNullViolation(f'column "{cname}" of relation "{tdef.name}" contains null values')
+
+
+def check_table_unique(txn: Any, tdef: Any, u: dict) -> None:
+    """23505 when two visible rows of the table share a key of unique constraint ``u`` (a deferred
+    check, run at COMMIT or SET CONSTRAINTS ... IMMEDIATE)."""
+    cols = u["columns"]
+    seen: set[tuple] = set()
+    for b in txn.scan(tdef.schema, tdef.name, columns=cols):
+        for k, shown in zip(_key_tuples(b, cols, tdef), _key_tuples(b, cols), strict=True):
+            if any(v is None for v in k):
+                continue
+            if k in seen:
+                _unique_error(tdef, u, shown)
+            seen.add(k)
 
 
 def check_existing_unique(session: Any, txn: Any, tdef: Any, cols: list[str], name: str) -> None:

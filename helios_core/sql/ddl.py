@@ -482,8 +482,9 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
     seqs: list[dict] = []
     pending_refs: list[tuple[exp.Reference, list[str], str]] = []
 
-    def add_unique(names: list[str], cname: str | None) -> None:
-        uniques.append({"name": cname or _constraint_name(tname, names, "key"), "columns": names})
+    def add_unique(names: list[str], cname: str | None, deferral: dict[str, bool] | None = None) -> None:
+        uniques.append({"name": cname or _constraint_name(tname, names, "key"), "columns": names,
+                        **(deferral or {})})
 
     for el in elements:
         if isinstance(el, exp.ColumnDef):
@@ -527,8 +528,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                         pk_name = con_name
                     nullable = False
                 elif isinstance(k, exp.UniqueColumnConstraint):
-                    deferred_constraints.declared_deferral(k.args.get("options"), "unique")
-                    add_unique([cname], con_name)
+                    add_unique([cname], con_name, deferred_constraints.declared_deferral(k.args.get("options"), "unique"))
                 elif isinstance(k, exp.DefaultColumnConstraint):
                     if generated_columns.KEY in md:
                         raise HeliosError(f'both default and generation expression specified for column "{cname}" '
@@ -581,10 +581,10 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                     if con_name:
                         pk_name = con_name
                 elif isinstance(item, exp.UniqueColumnConstraint):
-                    deferred_constraints.declared_deferral(item.args.get("options"), "unique")
+                    deferral = deferred_constraints.declared_deferral(item.args.get("options"), "unique")
                     sch = item.this
                     names = [ident(c) for c in (sch.expressions if sch is not None else [])]
-                    add_unique(names, con_name)
+                    add_unique(names, con_name, deferral)
                 elif isinstance(item, exp.CheckColumnConstraint):
                     refs = sorted({ident(c) for c in item.this.find_all(exp.Column)})
                     default = f"{tname}_{refs[0]}_check" if len(refs) == 1 else f"{tname}_check"

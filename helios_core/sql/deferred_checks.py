@@ -1,4 +1,4 @@
-"""SET CONSTRAINTS and the deferred foreign-key checks themselves (see deferred_constraints).
+"""SET CONSTRAINTS and the deferred foreign-key and unique checks themselves (see deferred_constraints).
 
 Kept apart from deferred_constraints because the checks reuse constraints.py, which itself
 asks deferred_constraints whether a check is deferred.
@@ -14,7 +14,9 @@ from helios_core.sql.deferred_constraints import Pending
 
 
 def _foreign_keys(txn: Any) -> list[tuple[Any, dict]]:
-    return [(t, fk) for t in txn.list_tables() for fk in (t.options or {}).get("foreign_keys", [])]
+    """The deferrable-kind constraints of every table: foreign keys and UNIQUE constraints."""
+    return [(t, fk) for t in txn.list_tables() for fk in (t.options or {}).get("foreign_keys", [])] + \
+        [(t, u) for t in txn.list_tables() for u in (t.options or {}).get("unique", []) if not u.get("index_only")]
 
 
 def _other_constraint_names(txn: Any) -> set[tuple[str, str]]:
@@ -24,7 +26,6 @@ def _other_constraint_names(txn: Any) -> set[tuple[str, str]]:
         o = t.options or {}
         if t.primary_key:
             out.add((t.schema, str(o.get("pk_name") or f"{t.name}_pkey")))
-        out.update((t.schema, c["name"]) for c in o.get("unique", []) if not c.get("index_only"))
         out.update((t.schema, c["name"]) for c in o.get("checks", []))
     return out
 
@@ -74,6 +75,13 @@ def check_pending(session: Any, txn: Any, which: Any = None) -> None:
 
 
 def _recheck(txn: Any, p: Pending) -> None:
+    if p.side == "unique":
+        table = txn.get_table(*p.child)
+        unique = next((u for u in (table.options or {}).get("unique", []) if u["name"] == p.fk_name),
+                      None) if table is not None else None
+        if unique is not None:
+            constraints.check_table_unique(txn, table, unique)
+        return
     child = txn.get_table(*p.child)
     fk = next((f for f in (child.options or {}).get("foreign_keys", []) if f["name"] == p.fk_name),
               None) if child is not None else None

@@ -1182,7 +1182,9 @@ def _arbiters(tdef: Any, conflict: Any) -> list[Any]:
 
     keys = conflict.args.get("conflict_keys") or []
     uniques: list[Any] = [list(tdef.primary_key)] if tdef.primary_key else []
-    uniques += [list(u["columns"]) for u in (tdef.options or {}).get("unique", [])]
+    # a deferrable UNIQUE constraint is no arbiter (PostgreSQL checks it later, if deferred)
+    uniques += [list(u["columns"]) for u in (tdef.options or {}).get("unique", []) if not u.get("deferrable")]
+    deferrable = [sorted(u["columns"]) for u in (tdef.options or {}).get("unique", []) if u.get("deferrable")]
     constraint = conflict.args.get("constraint")
     if constraint is not None:
         cname = ident(constraint)
@@ -1190,6 +1192,8 @@ def _arbiters(tdef: Any, conflict: Any) -> list[Any]:
             return [list(tdef.primary_key)]
         for u in (tdef.options or {}).get("unique", []):
             if u["name"] == cname:
+                if u.get("deferrable"):
+                    raise _deferrable_arbiter()
                 return [list(u["columns"])]
         raise HeliosError(f'constraint "{cname}" for table "{tdef.name}" does not exist', sqlstate="42704")
     if not keys:
@@ -1208,8 +1212,15 @@ def _arbiters(tdef: Any, conflict: Any) -> list[Any]:
     for u in uniques:
         if sorted(u) == sorted(cols):
             return [u]
+    if sorted(cols) in deferrable:
+        raise _deferrable_arbiter()
     raise HeliosError("there is no unique or exclusion constraint matching the ON CONFLICT specification",
                       sqlstate="42P10")
+
+
+def _deferrable_arbiter() -> HeliosError:
+    return HeliosError("ON CONFLICT does not support deferrable unique constraints/exclusion constraints as "
+                       "arbiters", sqlstate="55000")
 
 
 def _existing_rows(txn: Any, tdef: Any, cols: list[str], keys: list[tuple]) -> dict[tuple, dict]:

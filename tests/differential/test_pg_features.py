@@ -519,6 +519,31 @@ FOREIGN_KEY_MATCH = [
     "ALTER TABLE fkt_c4 ADD FOREIGN KEY (x) REFERENCES fkt_p",
 ]
 
+DEFERRABLE_UNIQUE = [
+    "CREATE TABLE unique_tbl (i int UNIQUE DEFERRABLE, t text)",
+    "INSERT INTO unique_tbl VALUES (0, 'one'), (1, 'two'), (2, 'tree'), (3, 'four'), (4, 'five')",
+    "UPDATE unique_tbl SET i = i + 1",
+    "SELECT * FROM unique_tbl ORDER BY i",
+    "INSERT INTO unique_tbl VALUES (1, 'dup')",
+    "BEGIN", "SET CONSTRAINTS unique_tbl_i_key DEFERRED", "INSERT INTO unique_tbl VALUES (5, 'one')",
+    "UPDATE unique_tbl SET i = 6 WHERE t = 'five'", "COMMIT",
+    "SELECT * FROM unique_tbl ORDER BY i",
+    "BEGIN", "SET CONSTRAINTS unique_tbl_i_key DEFERRED", "INSERT INTO unique_tbl VALUES (3, 'three')",
+    "DELETE FROM unique_tbl WHERE t = 'tree'", "COMMIT",
+    "BEGIN", "SET CONSTRAINTS ALL DEFERRED", "INSERT INTO unique_tbl VALUES (4, 'x')", "SET CONSTRAINTS ALL IMMEDIATE",
+    "ROLLBACK",
+    "INSERT INTO unique_tbl VALUES (9, 'x') ON CONFLICT (i) DO NOTHING",
+    "INSERT INTO unique_tbl VALUES (9, 'x') ON CONFLICT ON CONSTRAINT unique_tbl_i_key DO NOTHING",
+    "CREATE TABLE du2 (a int, b int, CONSTRAINT du2_ab UNIQUE (a, b) DEFERRABLE INITIALLY DEFERRED)",
+    "BEGIN", "INSERT INTO du2 VALUES (1, 1), (1, 1)", "COMMIT",
+    "BEGIN", "INSERT INTO du2 VALUES (1, 1), (1, 1)", "UPDATE du2 SET b = 2 WHERE a = 1 AND b = 1", "COMMIT",
+    "BEGIN", "INSERT INTO du2 VALUES (2, 1)", "INSERT INTO du2 VALUES (2, 1)", "DELETE FROM du2 WHERE a = 2",
+    "COMMIT",
+    "SELECT * FROM du2 ORDER BY a, b",
+    ("SELECT conname, condeferrable, condeferred, pg_get_constraintdef(oid) FROM pg_constraint "
+     "WHERE conrelid IN ('unique_tbl'::regclass, 'du2'::regclass) ORDER BY 1"),
+]
+
 TRIGRAM_INDEXES = [
     "CREATE TABLE words (id int PRIMARY KEY, w text, v varchar(40))",
     ("INSERT INTO words SELECT g, 'Word' || g || CASE WHEN g % 7 = 0 THEN ' Special' ELSE '' END, 'v' || g "
@@ -587,7 +612,8 @@ CITEXT = [
 ]
 
 ROLES = {"rls": ("rls_a", "rls_b")}
-SCRIPTS = {"rls": ROW_SECURITY, "extensions": EXTENSIONS, "citext": CITEXT, "trigram_indexes": TRIGRAM_INDEXES, "foreign_key_match": FOREIGN_KEY_MATCH, "matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
+SCRIPTS = {"rls": ROW_SECURITY, "extensions": EXTENSIONS, "citext": CITEXT, "trigram_indexes": TRIGRAM_INDEXES, "foreign_key_match": FOREIGN_KEY_MATCH,
+           "deferrable_unique": DEFERRABLE_UNIQUE, "matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
            "plpgsql": PLPGSQL, "triggers": TRIGGERS, "maintenance_and_deferred": MAINTENANCE_AND_DEFERRED}
 
 

@@ -71,9 +71,12 @@ def test_set_constraints_defers_and_makes_immediate(s):
     assert [n.message for n in notices] == ["SET CONSTRAINTS can only be used in transaction blocks"]
 
 
-def test_deferrable_unique_is_refused(s):
-    assert sqlstate(s, "create table u (a int unique deferrable initially deferred)") == "0A000"
+def test_deferrable_primary_key_is_refused_and_deferrable_unique_is_deferred(s):
     assert sqlstate(s, "create table u (a int, primary key (a) deferrable)") == "0A000"
+    s.execute("create table u (a int unique deferrable initially deferred)")
+    s.execute("begin")
+    s.execute("insert into u values (1), (1)")  # checked at COMMIT, not here
+    assert sqlstate(s, "commit") == "23505"
 
 
 def test_vacuum_and_analyze_check_their_targets_and_refresh_statistics(s):

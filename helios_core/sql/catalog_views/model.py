@@ -139,7 +139,8 @@ class Constraint:
         if self.kind == "p":
             return f"PRIMARY KEY ({cols})"
         if self.kind == "u":
-            return f"UNIQUE ({cols})"
+            return f"UNIQUE ({cols})" + (" DEFERRABLE" if self.deferrable else "") + (
+                " INITIALLY DEFERRED" if self.deferred else "")
         if self.kind == "c":
             return f"CHECK ({catalog_text(self.check)})" + (" NO INHERIT" if self.no_inherit else "")
         assert self.ref_table is not None
@@ -390,7 +391,8 @@ class CatalogModel:
                 con = Constraint(oid=stable_oid("constraint", f"{rel.schema}.{rel.name}.{name}"), name=name,
                                  kind=kind, table=rel, columns=cols,
                                  check=c.get("expr") or c.get("check") or c.get("expression"),
-                                 no_inherit=bool(c.get("no_inherit")))
+                                 no_inherit=bool(c.get("no_inherit")), deferrable=bool(c.get("deferrable")),
+                                 deferred=bool(c.get("initially_deferred")))
                 if kind == "f":
                     ref_schema = str(c.get("ref_schema") or rel.schema)
                     ref_name = c.get("ref_table") or c.get("references")
