@@ -27,7 +27,7 @@ from helios_core.errors import (
     NotNullViolation,
     UniqueViolation,
 )
-from helios_core.sql import deferred_constraints
+from helios_core.sql import deferred_constraints, exclusion_constraints
 from helios_core.sql import types as T
 from helios_core.sql.expr import compile_scalar
 from helios_core.sql.extensions import citext
@@ -147,6 +147,8 @@ def check_new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, batch: pa.Record
         if changed_cols is not None and not any(names.index(c) in changed_cols for c in fk["columns"]):
             continue
         _check_fk_child(session, txn, tdef, batch, fk)
+    if opts.get(exclusion_constraints.OPTION):
+        exclusion_constraints.check_new_rows(ctx, txn, tdef, batch, exclude_rowids)
     if opts.get("expression_unique"):
         from helios_core.sql import index_definitions
 

@@ -41,6 +41,7 @@ from helios_core.sql import (
     composite_types,
     ddl_privileges,
     deferred_constraints,
+    exclusion_constraints,
     generated_columns,
     inheritance,
     matviews,
@@ -455,6 +456,27 @@ def _key_types_compatible(mine: Any, theirs: Any) -> bool:
     return implicitly_castable(a, b)
 
 
+def _figure_name(node: exp.Expression) -> str:
+    """The name PostgreSQL gives an index key in a constraint's default name: a column's own, a
+    cast's operand's, a function's, else "expr"."""
+    while isinstance(node, (exp.Paren, exp.Cast)):
+        node = node.this
+    if isinstance(node, exp.Column):
+        return ident(node)
+    if isinstance(node, exp.Anonymous):
+        return str(node.this).lower()
+    if isinstance(node, exp.Func):
+        return node.sql_name().lower()
+    return "expr"
+
+
+def _check_exclusion_types(session: Any, txn: Any, tdef: Any, options: dict) -> None:
+    """EXCLUDE's operator classes: gist over plain scalars needs btree_gist, as in PostgreSQL."""
+    for record in options.get(exclusion_constraints.OPTION) or []:
+        exclusion_constraints.check_types(session, tdef, record,
+                                          extensions_catalog.installed(txn, "btree_gist") is not None)
+
+
 def _fk_match(options: list[Any]) -> str:
     """MATCH SIMPLE (the default) or FULL; PARTIAL is PostgreSQL's own 0A000."""
     for o in options or []:
@@ -481,6 +503,8 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
     fks: list[dict] = []
     seqs: list[dict] = []
     pending_refs: list[tuple[exp.Reference, list[str], str]] = []
+
+    exclusions: list[dict[str, Any]] = []
 
     def add_unique(names: list[str], cname: str | None, deferral: dict[str, bool] | None = None) -> None:
         uniques.append({"name": cname or _constraint_name(tname, names, "key"), "columns": names,
@@ -595,6 +619,12 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                     names = [ident(c) for c in item.expressions]
                     pending_refs.append((item.args["reference"], names,
                                          con_name or _constraint_name(tname, names, "fkey")))
+                elif isinstance(item, exp.ExcludeColumnConstraint):
+                    elements = [w.this.this if isinstance(w.this, exp.Ordered) else w.this
+                                for w in item.this.args.get("columns") or []]
+                    words = [_figure_name(e) for e in elements]
+                    exclusions.append(exclusion_constraints.definition(
+                        item, con_name or _constraint_name(tname, words, "excl")))
                 elif isinstance(item, exp.LikeProperty):
                     src_schema, src_name = table_name(session, item.this, txn)
                     src = txn.get_table(src_schema, src_name)
@@ -635,6 +665,8 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
         options["checks"] = checks
     if fks:
         options["foreign_keys"] = fks
+    if exclusions:
+        options[exclusion_constraints.OPTION] = exclusions
     return {"columns": cols, "primary_key": pk, "options": options, "sequences": seqs}
 
 
@@ -765,6 +797,7 @@ def create_table(session: Any, ast: exp.Create) -> Result:
         raise DuplicateObject(f'type "{name}" already exists')
     txn.create_table(schema, name, spec["columns"], primary_key=spec["primary_key"] or None,
                      options=spec["options"])
+    _check_exclusion_types(session, txn, txn.get_table(schema, name), spec["options"])
     user_types.remember(session, user_types.table_row_type(txn.get_table(schema, name)))
     _record_constraint_indexes(txn, schema, name, spec["primary_key"], spec["options"])
     for fk in spec["options"].get("foreign_keys", []):
@@ -2137,11 +2170,14 @@ def _add_constraints(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
         else:
             new_checks.append(ck)
     spec["options"]["checks"] = new_checks
-    for key in ("unique", "checks", "foreign_keys"):
+    for key in ("unique", "checks", "foreign_keys", exclusion_constraints.OPTION):
         if spec["options"].get(key):
             opts[key] = list(opts.get(key, [])) + spec["options"][key]
     tdef = txn.alter_table(schema, name, options=opts)
     constraints.validate_table(session, txn, tdef)
+    _check_exclusion_types(session, txn, tdef, spec["options"])
+    for record in spec["options"].get(exclusion_constraints.OPTION) or []:
+        exclusion_constraints.check_table(session.context(txn), txn, tdef, record)
     _record_constraint_indexes(txn, schema, name, [], {"unique": spec["options"].get("unique", [])})
     for fk in spec["options"].get("foreign_keys", []):
         _add_ref(txn, fk, schema, name)
@@ -2151,7 +2187,7 @@ def _add_constraints(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
 def _drop_constraint(txn: Any, tdef: Any, cname: str, if_exists: bool) -> Any:
     opts = dict(tdef.options)
     found = False
-    for key in ("unique", "checks", "foreign_keys"):
+    for key in ("unique", "checks", "foreign_keys", exclusion_constraints.OPTION):
         before = opts.get(key, [])
         after = [c for c in before if c["name"] != cname]
         if len(after) != len(before):

@@ -544,6 +544,37 @@ DEFERRABLE_UNIQUE = [
      "WHERE conrelid IN ('unique_tbl'::regclass, 'du2'::regclass) ORDER BY 1"),
 ]
 
+EXCLUSION_CONSTRAINTS = [
+    "DROP EXTENSION IF EXISTS btree_gist",
+    "CREATE TABLE rooms (room int, during tsrange, EXCLUDE USING gist (room WITH =, during WITH &&))",
+    "CREATE EXTENSION btree_gist",
+    "CREATE TABLE rooms (room int, during tsrange, EXCLUDE USING gist (room WITH =, during WITH &&))",
+    "INSERT INTO rooms VALUES (1, '[2010-01-01 10:00, 2010-01-01 11:00)'), (2, '[2010-01-01 10:00, 2010-01-01 11:00)')",
+    "INSERT INTO rooms VALUES (1, '[2010-01-01 10:30, 2010-01-01 11:30)')",
+    "INSERT INTO rooms VALUES (1, '[2010-01-01 11:00, 2010-01-01 12:00)')",
+    "INSERT INTO rooms VALUES (3, '[2010-01-01 11:00, 2010-01-01 12:00)'), (3, '[2010-01-01 11:30, 2010-01-01 12:30)')",
+    "INSERT INTO rooms VALUES (NULL, '[2010-01-01 11:00, 2010-01-01 12:00)'), (NULL, '[2010-01-01 11:00, 2010-01-01 12:00)')",
+    "UPDATE rooms SET during = '[2010-01-01 10:00, 2010-01-01 13:00)' WHERE room = 1 AND lower(during) = '2010-01-01 11:00'",
+    "UPDATE rooms SET during = '[2010-01-01 09:00, 2010-01-01 10:30)' WHERE room = 2",
+    "SELECT room, during FROM rooms ORDER BY room NULLS LAST, during",
+    "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'rooms'::regclass",
+    "ALTER TABLE rooms DROP CONSTRAINT rooms_room_during_excl",
+    "INSERT INTO rooms VALUES (2, '[2010-01-01 10:00, 2010-01-01 11:00)')",
+    "ALTER TABLE rooms ADD CONSTRAINT again EXCLUDE USING gist (room WITH =, during WITH &&)",
+    ("CREATE TABLE circles2 (c1 circle, c2 circle, EXCLUDE USING gist (c1 WITH &&, c2 WITH &&) "
+     "WHERE (circle_center(c1) <> '(0,0)'))"),
+    "INSERT INTO circles2 VALUES ('<(0,0), 5>', '<(0,0), 5>'), ('<(0,0), 5>', '<(0,0), 4>')",
+    "INSERT INTO circles2 VALUES ('<(10,10), 10>', '<(0,0), 5>')",
+    "INSERT INTO circles2 VALUES ('<(20,20), 10>', '<(0,0), 4>')",
+    "INSERT INTO circles2 VALUES ('<(20,20), 10>', '<(10,10), 5>')",
+    "CREATE TABLE bt (a int, EXCLUDE USING btree (a WITH =))",
+    "INSERT INTO bt VALUES (1), (2)",
+    "INSERT INTO bt VALUES (1)",
+    "CREATE TABLE bt2 (a int, EXCLUDE USING btree (a WITH <>))",
+    "DROP TABLE bt, rooms, circles2",
+    "DROP EXTENSION btree_gist",
+]
+
 TRIGRAM_INDEXES = [
     "CREATE TABLE words (id int PRIMARY KEY, w text, v varchar(40))",
     ("INSERT INTO words SELECT g, 'Word' || g || CASE WHEN g % 7 = 0 THEN ' Special' ELSE '' END, 'v' || g "
@@ -613,7 +644,7 @@ CITEXT = [
 
 ROLES = {"rls": ("rls_a", "rls_b")}
 SCRIPTS = {"rls": ROW_SECURITY, "extensions": EXTENSIONS, "citext": CITEXT, "trigram_indexes": TRIGRAM_INDEXES, "foreign_key_match": FOREIGN_KEY_MATCH,
-           "deferrable_unique": DEFERRABLE_UNIQUE, "matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
+           "deferrable_unique": DEFERRABLE_UNIQUE, "exclusion_constraints": EXCLUSION_CONSTRAINTS, "matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
            "plpgsql": PLPGSQL, "triggers": TRIGGERS, "maintenance_and_deferred": MAINTENANCE_AND_DEFERRED}
 
 

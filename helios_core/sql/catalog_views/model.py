@@ -133,6 +133,7 @@ class Constraint:
     deferrable: bool = False
     deferred: bool = False  # INITIALLY DEFERRED
     no_inherit: bool = False  # CHECK ... NO INHERIT (table inheritance)
+    exclusion: dict | None = None  # an EXCLUDE constraint's record (helios_core.sql.exclusion_constraints)
 
     def definition(self) -> str:
         cols = ", ".join(_ident(c) for c in self.columns)
@@ -143,6 +144,10 @@ class Constraint:
                 " INITIALLY DEFERRED" if self.deferred else "")
         if self.kind == "c":
             return f"CHECK ({catalog_text(self.check)})" + (" NO INHERIT" if self.no_inherit else "")
+        if self.kind == "x" and self.exclusion is not None:
+            parts = ", ".join(f"{e['expr']} WITH {e['op']}" for e in self.exclusion["elements"])
+            where = f" WHERE (({self.exclusion['where']}))" if self.exclusion.get("where") else ""
+            return f"EXCLUDE USING {self.exclusion['method']} ({parts}){where}"
         assert self.ref_table is not None
         ref = _qualified(self.ref_table)
         out = f"FOREIGN KEY ({cols}) REFERENCES {ref}({', '.join(_ident(c) for c in self.ref_columns)})"
@@ -378,6 +383,7 @@ class CatalogModel:
             # PostgreSQL would list (pg_dump would carry it to PostgreSQL)
             specs += [("c", c) for c in o.get("checks") or [] if isinstance(c, dict) and not c.get("enum")]
             specs += [("f", c) for c in o.get("foreign_keys") or [] if isinstance(c, dict)]
+            specs += [("x", c) for c in o.get("exclusions") or [] if isinstance(c, dict)]
             for c in o.get("constraints") or []:
                 if isinstance(c, dict):
                     kind = str(c.get("type") or c.get("kind") or "").lower()
@@ -386,13 +392,14 @@ class CatalogModel:
                         specs.append((kind, c))
             for kind, c in specs:
                 cols = [str(x) for x in c.get("columns") or []]
-                suffix = {"u": "key", "f": "fkey", "c": "check"}[kind]
+                suffix = {"u": "key", "f": "fkey", "c": "check", "x": "excl"}[kind]
                 name = str(c.get("name") or f"{rel.name}_{'_'.join(cols)}_{suffix}")
                 con = Constraint(oid=stable_oid("constraint", f"{rel.schema}.{rel.name}.{name}"), name=name,
                                  kind=kind, table=rel, columns=cols,
                                  check=c.get("expr") or c.get("check") or c.get("expression"),
                                  no_inherit=bool(c.get("no_inherit")), deferrable=bool(c.get("deferrable")),
-                                 deferred=bool(c.get("initially_deferred")))
+                                 deferred=bool(c.get("initially_deferred")),
+                                 exclusion=c if kind == "x" else None)
                 if kind == "f":
                     ref_schema = str(c.get("ref_schema") or rel.schema)
                     ref_name = c.get("ref_table") or c.get("references")

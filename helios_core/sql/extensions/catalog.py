@@ -46,6 +46,8 @@ PROVIDED = {e.name: e for e in (
     Extension("pg_trgm", "1.6", "text similarity measurement and index searching based on trigrams",
               ("similarity", "word_similarity", "strict_word_similarity", "show_trgm", "similarity_dist")),
     Extension("citext", "1.6", "data type for case-insensitive character strings"),
+    # its operator classes let EXCLUDE USING gist compare plain scalars with = (sql.exclusion_constraints)
+    Extension("btree_gist", "1.7", "support for indexing common datatypes in GiST"),
     Extension("pgcrypto", "1.3", "cryptographic functions",
               ("digest", "hmac", "crypt", "gen_salt", "gen_random_bytes")),
     Extension("uuid-ossp", "1.1", "generate universally unique identifiers (UUIDs)",
