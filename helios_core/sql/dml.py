@@ -41,6 +41,7 @@ from helios_core.sql import (
     composite_types,
     constraints,
     dml_privileges,
+    exclusion_constraints,
     generated_columns,
     inheritance,
     matviews,
@@ -1195,6 +1196,13 @@ def _arbiters(tdef: Any, conflict: Any) -> list[Any]:
                 if u.get("deferrable"):
                     raise _deferrable_arbiter()
                 return [list(u["columns"])]
+        for x in (tdef.options or {}).get(exclusion_constraints.OPTION, []):
+            if x["name"] == cname:  # DO NOTHING skips the rows that would violate it
+                action = conflict.args.get("action")
+                if action is not None and "UPDATE" in str(action.this).upper():
+                    raise HeliosError("ON CONFLICT DO UPDATE not supported with exclusion constraints",
+                                      sqlstate="42809")
+                return [{"exclusion": x}]
         raise HeliosError(f'constraint "{cname}" for table "{tdef.name}" does not exist', sqlstate="42704")
     if not keys:
         return uniques + list((tdef.options or {}).get("expression_unique") or [])
@@ -1276,6 +1284,13 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
     from helios_core.sql import index_definitions
 
     arbiters = _arbiters(tdef, conflict)
+    if arbiters and isinstance(arbiters[0], dict) and "exclusion" in arbiters[0]:
+        clash = exclusion_constraints.conflicting_rows(ctx, txn, tdef, arbiters[0]["exclusion"], batch)
+        batch = batch.filter(pa.array([i not in clash for i in range(batch.num_rows)]))
+        if batch.num_rows:
+            constraints.check_new_rows(session, txn, ctx, tdef, batch)
+            txn.insert(tdef.schema, tdef.name, batch)
+        return batch.num_rows, [batch] if batch.num_rows else []
     rows = batch.to_pylist()
     # each arbiter's key of every new row (None: cannot conflict), and the stored rows holding those keys
     new_keys: list[list[tuple | None]] = []

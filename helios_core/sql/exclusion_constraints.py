@@ -177,6 +177,28 @@ def check_new_rows(ctx: Any, txn: Any, tdef: Any, batch: pa.RecordBatch, exclude
                     raise _violation(tdef, record, new, i, earlier, j)
 
 
+def conflicting_rows(ctx: Any, txn: Any, tdef: Any, record: dict[str, Any], batch: pa.RecordBatch) -> set[int]:
+    """The new rows ON CONFLICT ON CONSTRAINT ... DO NOTHING leaves out: those that conflict with
+    a visible row or with an earlier new row that goes in."""
+    existing = [b for b in txn.scan(tdef.schema, tdef.name) if b.num_rows]
+    old: list[Vec] = []
+    old_live = None
+    if existing:
+        old, old_live = _values(ctx, tdef, record, pa.Table.from_batches(existing).combine_chunks().to_batches()[0])
+    new, new_live = _values(ctx, tdef, record, batch)
+    out: set[int] = set()
+    for i in range(batch.num_rows):
+        if not new_live[i].as_py():
+            continue
+        if old_live is not None and _clashes(record, new, i, old, old_live) is not None:
+            out.add(i)
+            continue
+        kept = pa.array([j < i and j not in out and bool(new_live[j].as_py()) for j in range(batch.num_rows)])
+        if i and _clashes(record, new, i, new, kept) is not None:
+            out.add(i)
+    return out
+
+
 def check_table(ctx: Any, txn: Any, tdef: Any, record: dict[str, Any]) -> None:
     """ALTER TABLE ... ADD CONSTRAINT ... EXCLUDE over the rows already there."""
     batches = [b for b in txn.scan(tdef.schema, tdef.name) if b.num_rows]

@@ -567,6 +567,12 @@ EXCLUSION_CONSTRAINTS = [
     "INSERT INTO circles2 VALUES ('<(10,10), 10>', '<(0,0), 5>')",
     "INSERT INTO circles2 VALUES ('<(20,20), 10>', '<(0,0), 4>')",
     "INSERT INTO circles2 VALUES ('<(20,20), 10>', '<(10,10), 5>')",
+    "INSERT INTO circles2 VALUES ('<(20,20), 10>', '<(0,0), 4>') ON CONFLICT ON CONSTRAINT circles2_c1_c2_excl DO NOTHING",
+    ("INSERT INTO circles2 VALUES ('<(20,20), 10>', '<(0,0), 4>') "
+     "ON CONFLICT ON CONSTRAINT circles2_c1_c2_excl DO UPDATE SET c2 = EXCLUDED.c2"),
+    ("INSERT INTO circles2 VALUES ('<(50,50), 1>', '<(60,60), 1>'), ('<(50,50), 2>', '<(60,60), 2>'), "
+     "('<(90,90), 1>', '<(0,0), 1>') ON CONFLICT ON CONSTRAINT circles2_c1_c2_excl DO NOTHING"),
+    "SELECT c1, c2 FROM circles2 ORDER BY c1::text, c2::text",
     "CREATE TABLE bt (a int, EXCLUDE USING btree (a WITH =))",
     "INSERT INTO bt VALUES (1), (2)",
     "INSERT INTO bt VALUES (1)",
