@@ -906,7 +906,7 @@ def _create_partition(session: Any, txn: Any, schema: str, name: str, part_of: A
     if parent.options.get("checks"):
         options["checks"] = [dict(c) for c in parent.options["checks"]]
     if parent.options.get("unique"):
-        options["unique"] = [dict(u, name=_constraint_name(name, u["columns"], "key"))
+        options["unique"] = [dict(u, name=_constraint_name(name, u["columns"], "idx" if u.get("index_only") else "key"))
                              for u in parent.options["unique"]]
     if part_by is not None:
         options["partition_by"] = partitions.spec_from_property(session, txn, part_by, name, cols)
@@ -1079,7 +1079,15 @@ def _create_index(session: Any, ast: exp.Create) -> Result:
         txn.alter_table(schema, tname, options={
             "expression_unique": list(tdef.options.get("expression_unique", [])) + [entry]})
     elif unique:
-        constraints.check_existing_unique(session, txn, tdef, cols, iname)
+        if partitions.spec(tdef) is not None:  # each partition keeps its own (the key includes the partitioning)
+            partitions.check_unique_keys(tname, partitions.spec(tdef), [], [{"columns": cols}])
+            for leaf in partitions.leaves(txn, tdef):
+                leaf_name = _constraint_name(leaf.name, name_parts, "idx")
+                constraints.check_existing_unique(session, txn, leaf, cols, leaf_name)
+                txn.alter_table(leaf.schema, leaf.name, options={"unique": list(leaf.options.get("unique", [])) + [
+                    {"name": leaf_name, "columns": cols, "index_only": True}]})
+        else:
+            constraints.check_existing_unique(session, txn, tdef, cols, iname)
         uniq = list(tdef.options.get("unique", [])) + [{"name": iname, "columns": cols, "index_only": True}]
         txn.alter_table(schema, tname, options={"unique": uniq})
     txn.catalog_put("index", key, {"schema": schema, "name": iname, "table": tname, "columns": cols,

@@ -54,9 +54,6 @@ _NOT_IMMUTABLE = {"now", "random", "clock_timestamp", "statement_timestamp", "tr
 
 def parse_index(session: Any, tdef: Any, params: Any, unique: bool) -> dict[str, Any]:
     """The catalog description of CREATE INDEX's key list, method, INCLUDE and WHERE (validated)."""
-    if unique and (tdef.options or {}).get("partition_by"):
-        raise FeatureNotSupported("unique indexes on partitioned tables are not supported",
-                                  hint="Declare PRIMARY KEY or UNIQUE in CREATE TABLE; its partitions inherit it.")
     method = str(params.args.get("using").name if params.args.get("using") is not None else "btree").lower()
     plugin_kind = _trigram_kind(method, params) or index_kinds(get_plugin_manager()).get(method)
     if method not in KNOWN_METHODS and plugin_kind is None:
@@ -90,6 +87,9 @@ def parse_index(session: Any, tdef: Any, params: Any, unique: bool) -> dict[str,
     if where is not None:
         predicate, _ = _check_expression(session, tdef, where.this, "index predicate", boolean=True)
     spec = {"keys": keys, "method": method, "include": include, "where": predicate}
+    if unique and (tdef.options or {}).get("partition_by") and needs_expression_unique(spec):
+        raise FeatureNotSupported("unique indexes over expressions or with WHERE on partitioned tables are not "
+                                  "supported", hint="Each partition can have its own.")
     if options:
         spec["options"] = options
     return spec

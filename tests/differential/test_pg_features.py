@@ -544,6 +544,21 @@ DEFERRABLE_UNIQUE = [
      "WHERE conrelid IN ('unique_tbl'::regclass, 'du2'::regclass) ORDER BY 1"),
 ]
 
+PARTITIONED_UNIQUE_INDEXES = [
+    "CREATE TABLE pu (a int, b int, c text) PARTITION BY RANGE (a)",
+    "CREATE TABLE pu1 PARTITION OF pu FOR VALUES FROM (0) TO (10)",
+    "CREATE TABLE pu2 PARTITION OF pu FOR VALUES FROM (10) TO (20)",
+    "INSERT INTO pu VALUES (1, 1, 'x'), (11, 1, 'y')",
+    "CREATE UNIQUE INDEX ON pu (b)",
+    "CREATE UNIQUE INDEX pu_ab ON pu (a, b)",
+    "INSERT INTO pu VALUES (1, 1, 'dup')",
+    "INSERT INTO pu VALUES (11, 2, 'ok')",
+    "CREATE TABLE pu3 PARTITION OF pu FOR VALUES FROM (20) TO (30)",
+    "INSERT INTO pu VALUES (21, 5), (21, 5)",
+    "INSERT INTO pu VALUES (21, 5) ON CONFLICT (a, b) DO NOTHING",
+    "SELECT * FROM pu ORDER BY a, b",
+]
+
 EXCLUSION_CONSTRAINTS = [
     "DROP EXTENSION IF EXISTS btree_gist",
     "CREATE TABLE rooms (room int, during tsrange, EXCLUDE USING gist (room WITH =, during WITH &&))",
@@ -650,7 +665,8 @@ CITEXT = [
 
 ROLES = {"rls": ("rls_a", "rls_b")}
 SCRIPTS = {"rls": ROW_SECURITY, "extensions": EXTENSIONS, "citext": CITEXT, "trigram_indexes": TRIGRAM_INDEXES, "foreign_key_match": FOREIGN_KEY_MATCH,
-           "deferrable_unique": DEFERRABLE_UNIQUE, "exclusion_constraints": EXCLUSION_CONSTRAINTS, "matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
+           "deferrable_unique": DEFERRABLE_UNIQUE, "exclusion_constraints": EXCLUSION_CONSTRAINTS,
+           "partitioned_unique_indexes": PARTITIONED_UNIQUE_INDEXES, "matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
            "plpgsql": PLPGSQL, "triggers": TRIGGERS, "maintenance_and_deferred": MAINTENANCE_AND_DEFERRED}
 
 
