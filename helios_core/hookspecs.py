@@ -27,6 +27,8 @@ third-party plugin (a SQL function and a line protocol) built on this page alone
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -441,6 +443,31 @@ class IndexChunk:
     visible: Any
     read: Callable[[], pa.RecordBatch]
     rowids: Callable[[], Any]
+
+
+class ChunkCache:
+    """What an index kind derives from immutable chunks (an inverted list per chunk), kept for the
+    ``capacity`` chunks used last: ``get(key, build)`` returns the structure cached under ``key``
+    (a chunk never changes, so a key naming its ``chunk_id`` and the index definition stays
+    valid), else ``build()``'s, cached. Safe to share between sessions' threads."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        built = build()  # outside the lock: a build may take long, two threads may build the same
+        with self._lock:
+            self._items[key] = built
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+        return built
 
 
 @attrs.define(kw_only=True)

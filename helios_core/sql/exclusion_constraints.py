@@ -132,13 +132,16 @@ def _key_text(record: dict[str, Any], values: list[Vec], i: int) -> str:
     return ", ".join(str(to_text(v.array.slice(i, 1), v.type)[0].as_py()) for v in values)
 
 
-def _violation(tdef: Any, record: dict[str, Any], new: list[Vec], i: int, old: list[Vec], j: int
-               ) -> ExclusionViolation:
+def _violation(tdef: Any, record: dict[str, Any], new: list[Vec], i: int, old: list[Vec], j: int,
+               creating: bool = False) -> ExclusionViolation:
+    """23P01 naming both keys: a new row against an existing one, or (``creating``, ADD CONSTRAINT)
+    two rows already there."""
     labels = ", ".join(e["expr"] for e in record["elements"])
+    message = f'could not create exclusion constraint "{record["name"]}"' if creating else \
+        f'conflicting key value violates exclusion constraint "{record["name"]}"'
     return ExclusionViolation(
-        f'conflicting key value violates exclusion constraint "{record["name"]}"',
-        detail=f"Key ({labels})=({_key_text(record, new, i)}) conflicts with existing key "
-               f"({labels})=({_key_text(record, old, j)}).",
+        message, detail=f"Key ({labels})=({_key_text(record, new, i)}) conflicts with "
+                        f"{'' if creating else 'existing '}key ({labels})=({_key_text(record, old, j)}).",
         schema_name=tdef.schema, table_name=tdef.name, constraint_name=record["name"])
 
 
@@ -212,9 +215,4 @@ def check_table(ctx: Any, txn: Any, tdef: Any, record: dict[str, Any]) -> None:
         earlier = [Vec(v.array.slice(0, i), v.type, False) for v in values]
         j = _clashes(record, values, i, earlier, live.slice(0, i))
         if j is not None:
-            labels = ", ".join(e["expr"] for e in record["elements"])
-            raise ExclusionViolation(
-                f'could not create exclusion constraint "{record["name"]}"',
-                detail=f"Key ({labels})=({_key_text(record, values, j)}) conflicts with key "
-                       f"({labels})=({_key_text(record, values, i)}).",
-                schema_name=tdef.schema, table_name=tdef.name, constraint_name=record["name"])
+            raise _violation(tdef, record, values, j, values, i, creating=True)

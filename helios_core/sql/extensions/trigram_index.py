@@ -15,22 +15,19 @@ with pyarrow's string kernels (one pass per character offset).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helios_core.hookspecs import IndexKind, IndexSearch
+from helios_core.hookspecs import ChunkCache, IndexKind, IndexSearch
 
 OPCLASSES = {"gin_trgm_ops": "gin", "gist_trgm_ops": "gist"}  # operator class -> its access method
 KEY_TYPES = ("text", "varchar", "bpchar")
 KEPT_CHUNKS = 1024  # inverted lists kept in memory (least recently used dropped; rebuilt when asked)
 
-_lists: OrderedDict[tuple, _ChunkTrigrams] = OrderedDict()
-_lists_lock = threading.Lock()
+_lists = ChunkCache(KEPT_CHUNKS)
 
 
 class _ChunkTrigrams:
@@ -94,18 +91,7 @@ def pattern_trigrams(pattern: str) -> set[str]:
 
 
 def _lists_of(scope: tuple, chunk: Any, key: int) -> _ChunkTrigrams:
-    cache_key = (*scope, key, chunk.chunk_id)
-    with _lists_lock:
-        found = _lists.get(cache_key)
-        if found is not None:
-            _lists.move_to_end(cache_key)
-            return found
-    built = _ChunkTrigrams(chunk.read().column(f"k{key}"))
-    with _lists_lock:
-        _lists[cache_key] = built
-        while len(_lists) > KEPT_CHUNKS:
-            _lists.popitem(last=False)
-    return built
+    return _lists.get((*scope, key, chunk.chunk_id), lambda: _ChunkTrigrams(chunk.read().column(f"k{key}")))
 
 
 def search(request: IndexSearch) -> pa.Table:

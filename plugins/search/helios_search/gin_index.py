@@ -15,21 +15,18 @@ import bisect
 import decimal
 import json
 import re
-import threading
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helios_core.hookspecs import IndexKind, IndexSearch
+from helios_core.hookspecs import ChunkCache, IndexKind, IndexSearch
 from helios_search import tsquery as Q
 
 KEPT_CHUNKS = 4096  # inverted lists kept in memory (least recently used dropped; rebuilt when asked)
 
-_lists: OrderedDict[tuple, _ChunkLists] = OrderedDict()
-_lists_lock = threading.Lock()
+_lists = ChunkCache(KEPT_CHUNKS)
 
 
 class _ChunkLists:
@@ -168,19 +165,11 @@ def _scalar(v: Any) -> str:
 
 
 def _lists_of(scope: tuple, chunk: Any, key: int) -> _ChunkLists:
-    cache_key = (*scope, key, chunk.chunk_id)
-    with _lists_lock:
-        found = _lists.get(cache_key)
-        if found is not None:
-            _lists.move_to_end(cache_key)
-            return found
-    column = chunk.read().column(f"k{key}")
-    built = _JsonLists(column.to_pylist()) if scope[-1] == "jsonb" else _ChunkLists(column)
-    with _lists_lock:
-        _lists[cache_key] = built
-        while len(_lists) > KEPT_CHUNKS:
-            _lists.popitem(last=False)
-    return built
+    def build() -> Any:
+        column = chunk.read().column(f"k{key}")
+        return _JsonLists(column.to_pylist()) if scope[-1] == "jsonb" else _ChunkLists(column)
+
+    return _lists.get((*scope, key, chunk.chunk_id), build)
 
 
 def search(request: IndexSearch) -> pa.Table:
