@@ -97,3 +97,33 @@ def test_shared_aggregations_keep_null_counts(session):
     assert rows[0][:4] == ("g1", total, len(expect_v), total)
     assert rows[0][4] == sum(expect_v)
     assert rows[0][5] == (sum(expect_v) / len(expect_v)).quantize(rows[0][5])
+
+
+def test_grand_count_distinct_counts_values_as_postgresql(monkeypatch):
+    """count(DISTINCT x) without GROUP BY counts Arrow's unique values for plain-equality types;
+    NULL is not counted, floats (-0.0 = 0.0, NaN = NaN), char(n) padding and FILTER keep the
+    general path."""
+    fast = []
+    counter = aggregate._grand_count_distinct
+
+    def spy(spec, values):
+        out = counter(spec, values)
+        fast.append((spec.args[0].type.name, out is not None))
+        return out
+
+    monkeypatch.setattr(aggregate, "_grand_count_distinct", spy)
+    s = helios_core.connect()
+    try:
+        _rows(s, "CREATE TABLE d (a int, t text, n numeric(6,3), f float8, c char(3), ci int, b bool, dt date)")
+        _rows(s, "INSERT INTO d VALUES (1, 'x', 1.0, 0.0, 'a', 1, true, '2024-01-01'), "
+                 "(1, 'x', 1.00, -0.0, 'a  ', 2, true, '2024-01-01'), (NULL, NULL, NULL, NULL, NULL, 3, NULL, NULL), "
+                 "(2, 'X', 2, 'NaN', ' a', 4, false, '2024-01-02'), (3, 'y', 2.000, 'NaN', 'b', 5, NULL, NULL)")
+        assert _rows(s, "SELECT count(DISTINCT a), count(DISTINCT t), count(DISTINCT n), count(DISTINCT f), "
+                        "count(DISTINCT c), count(DISTINCT b), count(DISTINCT dt), count(*), "
+                        "count(DISTINCT a) FILTER (WHERE ci > 2) FROM d") == [(3, 3, 2, 2, 3, 2, 2, 5, 2)]
+        assert _rows(s, "SELECT count(DISTINCT a), count(DISTINCT t) FROM d WHERE ci = 3") == [(0, 0)]
+        assert _rows(s, "SELECT count(DISTINCT a) FROM d WHERE false") == [(0,)]
+        assert ("int4", True) in fast and ("text", True) in fast and ("float8", False) in fast
+        assert ("bpchar", True) not in fast
+    finally:
+        s.close()

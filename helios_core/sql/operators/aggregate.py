@@ -189,6 +189,24 @@ def _percentile_by_sorting(spec: AggSpec, j: int, work: pa.Table, ks: list[str],
     return per_run.take(pa.array(run_of_group))
 
 
+# SQL types whose equality is Arrow's value equality (no padding, case folding, -0.0 or NaN)
+_PLAIN_EQUALITY = {"int2", "int4", "int8", "date", "timestamp", "timestamptz", "bool", "text", "varchar", "numeric"}
+
+
+def _grand_count_distinct(spec: AggSpec, values: pa.Array | pa.ChunkedArray) -> pa.Array | None:
+    """count(DISTINCT x) over the whole input as the number of Arrow's unique values (one hash
+    pass; NULL is not counted), when x's equality is plain value equality; None otherwise."""
+    if spec.name != "count" or not spec.distinct or spec.order or len(spec.args) != 1 \
+            or spec.args[0].type.name not in _PLAIN_EQUALITY or spec.args[0].type.labels is not None:
+        return None
+    if not any(test(values.type) for test in (pa.types.is_integer, pa.types.is_date, pa.types.is_timestamp,
+                                               pa.types.is_boolean, pa.types.is_string, pa.types.is_large_string,
+                                               pa.types.is_decimal128)):
+        return None
+    distinct = pc.unique(values)
+    return pa.array([len(distinct) - distinct.null_count], pa.int64())
+
+
 class _Batched:
     """A table whose batches are materialized once, so per-batch expression caches hit."""
 
@@ -408,7 +426,8 @@ class HashAggregate(Operator):
                 lists = [pa.ListArray.from_arrays(pa.array([0, 0], pa.int32()), pa.array([], work.column(c).type))
                          for c in arg_cols]
                 mask_list = None
-            elif (fast := _percentile_by_sorting(spec, j, work, ks, has_mask, first, ngroups, F)) is not None:
+            elif (fast := _percentile_by_sorting(spec, j, work, ks, has_mask, first, ngroups, F)
+                  if s else None if has_mask else _grand_count_distinct(spec, work.column(arg_cols[0]))) is not None:
                 results[j] = fast
                 continue
             else:
