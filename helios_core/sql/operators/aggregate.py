@@ -287,7 +287,8 @@ class HashAggregate(Operator):
         ``g<i>``, each aggregate's argument ``a<j>`` (list aggregates: ``a<j>_<i>``, FILTER masks
         ``m<j>``, ORDER BY keys ``o<j>_<i>``), the input row number ``__row``; with the
         aggregates whose sums are unscaled int64 (their scales) and those over numeric
-        NaN/Infinity."""
+        NaN/Infinity. ``total`` is the whole input's row count: an unscaled int64 sum is taken only
+        when that many of these values cannot overflow it."""
         cols: dict[str, Any] = {}
         key_arrays = []
         for i, k in enumerate(self.keys):
