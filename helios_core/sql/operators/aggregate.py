@@ -82,6 +82,49 @@ def _scalar_aggregate(work: pa.Table, aggs: list[tuple]) -> pa.Table:
     return pa.table(out)
 
 
+def _data_identity(a: pa.Array | pa.ChunkedArray) -> tuple:
+    """What makes two arrays hold the same values without comparing them: their type and, chunk
+    by chunk, the buffers (addresses), offset and length they view."""
+    if pa.types.is_dictionary(a.type):  # its buffers do not include the dictionary's
+        return (id(a),)
+    chunks = a.chunks if isinstance(a, pa.ChunkedArray) else [a]
+    return (a.type, tuple((tuple(b.address if b is not None else None for b in c.buffers()), c.offset, len(c))
+                          for c in chunks))
+
+
+def _hash_aggregate(work: pa.Table, ks: list[str], aggs: list[tuple]) -> pa.Table:
+    """``work.group_by(ks).aggregate(aggs)`` computing each distinct aggregation once: aggregates
+    over columns that view the same values (``sum(x)`` beside ``avg(x)``) share one, and
+    counts of NULL-free columns are every group's row count (``__row`` is never NULL); the
+    output has every requested column all the same."""
+    first_of: dict[tuple, str] = {}
+    same: dict[str, str] = {}
+    for name in work.column_names:
+        if name not in ks:
+            same[name] = first_of.setdefault(_data_identity(work.column(name)), name)
+    unique: dict[tuple, tuple] = {}
+    copies: list[tuple[str, str]] = []
+    for agg in aggs:
+        col, fn = agg[0], agg[1]
+        opts = agg[2] if len(agg) > 2 else None
+        src = same.get(col, col)
+        if fn == "count" and str(opts) == "CountOptions(mode=NON_NULL)" and "__row" in same \
+                and work.column(col).null_count == 0:
+            src = "__row"
+        key = (src, fn, str(opts))
+        taken = next((k for k in unique if k[:2] == (src, fn)), None)
+        if taken is not None and taken != key:  # the same output name for other options: no sharing
+            src, key = col, (col, fn, str(opts))
+        unique.setdefault(key, (src, fn, opts) if opts is not None else (src, fn))
+        if src != col:
+            copies.append((f"{col}_{fn}", f"{src}_{fn}"))
+    out = work.group_by(ks, use_threads=True).aggregate(list(unique.values()))
+    for name, src in copies:
+        if name not in out.column_names:
+            out = out.append_column(name, out.column(src))
+    return out
+
+
 def _first_of_each_value(work: pa.Table, ks: list[str], cols: list[str]) -> pa.Table:
     """The rows of ``work`` that are the first of their (group, values) combination, in input
     order: what a DISTINCT aggregate needs of its input, and a group's first row always stays
@@ -94,6 +137,10 @@ def _first_of_each_value(work: pa.Table, ks: list[str], cols: list[str]) -> pa.T
     firsts = pa.table(data).group_by([*(f"k{i}" for i in range(len(ks))), *(f"v{i}" for i in range(len(cols)))],
                                      use_threads=True).aggregate([("__row", "min")]).column("__row_min")
     return work.take(firsts.sort())
+
+
+# Input rows per slice when the work table is built by slices (int64 arrays of about 1 MB)
+WORK_SLICE_ROWS = 1 << 17
 
 
 _EXACT_KEY = (pa.types.is_integer, pa.types.is_timestamp, pa.types.is_date, pa.types.is_string,
@@ -142,6 +189,24 @@ def _percentile_by_sorting(spec: AggSpec, j: int, work: pa.Table, ks: list[str],
     return per_run.take(pa.array(run_of_group))
 
 
+# SQL types whose equality is Arrow's value equality (no padding, case folding, -0.0 or NaN)
+_PLAIN_EQUALITY = {"int2", "int4", "int8", "date", "timestamp", "timestamptz", "bool", "text", "varchar", "numeric"}
+
+
+def _grand_count_distinct(spec: AggSpec, values: pa.Array | pa.ChunkedArray) -> pa.Array | None:
+    """count(DISTINCT x) over the whole input as the number of Arrow's unique values (one hash
+    pass; NULL is not counted), when x's equality is plain value equality; None otherwise."""
+    if spec.name != "count" or not spec.distinct or spec.order or len(spec.args) != 1 \
+            or spec.args[0].type.name not in _PLAIN_EQUALITY or spec.args[0].type.labels is not None:
+        return None
+    if not any(test(values.type) for test in (pa.types.is_integer, pa.types.is_date, pa.types.is_timestamp,
+                                               pa.types.is_boolean, pa.types.is_string, pa.types.is_large_string,
+                                               pa.types.is_decimal128)):
+        return None
+    distinct = pc.unique(values)
+    return pa.array([len(distinct) - distinct.null_count], pa.int64())
+
+
 class _Batched:
     """A table whose batches are materialized once, so per-batch expression caches hit."""
 
@@ -171,18 +236,70 @@ class HashAggregate(Operator):
         t = collect(self.children[0], ctx)
         ctx.check_cancel()
         n = t.num_rows
-        t = _Batched(t)
+        built = self._work_by_slices(t, ctx) if n > WORK_SLICE_ROWS and self._computes_inputs() else None
+        if built is None:
+            cols, key_arrays, int_scales, special_aggs = self._work_columns(_Batched(t), n, 0, n, ctx)
+            ctx.check_cancel()
+            work = pa.table(cols) if cols else pa.table({"__one": pa.array(np.zeros(n, np.int8))})
+        else:
+            work, key_arrays, int_scales, special_aggs = built
+        for s in self._sets():
+            ctx.check_cancel()
+            yield self._one_set(work, s, key_arrays, F, n, int_scales, special_aggs, ctx)
+
+    def _sets(self) -> list[list[int]]:
+        return self.grouping_sets if self.grouping_sets is not None else [list(range(len(self.keys)))]
+
+    def _computes_inputs(self) -> bool:
+        """Whether some aggregate's argument is computed (not a column read as it is): only then
+        does building the work table by slices save anything."""
+        return any(spec.args and spec.args[0].column is None for spec in self.aggs)
+
+    def _work_by_slices(self, t: pa.Table, ctx: Any) -> tuple[pa.Table, list, dict, set] | None:
+        """The work table built ``WORK_SLICE_ROWS`` input rows at a time, as one table of their
+        chunks: the computed arguments' intermediate arrays are then about a megabyte, reused
+        from the allocator and still in cache, instead of whole-input arrays. None when the
+        slices did not come out alike (numeric NaN/Infinity in some, another type or fast
+        path): the caller builds it over the whole input."""
+        n = t.num_rows
+        works: list[pa.Table] = []
+        keys: list[list] = [[] for _ in self.keys]
+        first: tuple = ()
+        for offset in range(0, n, WORK_SLICE_ROWS):
+            ctx.check_cancel()
+            piece = t.slice(offset, WORK_SLICE_ROWS)
+            cols, key_arrays, int_scales, special_aggs = self._work_columns(_Batched(piece), piece.num_rows, offset,
+                                                                            n, ctx)
+            work = pa.table(cols)
+            if not first:
+                first = (work.schema, int_scales, special_aggs)
+            elif (work.schema, int_scales, special_aggs) != first:
+                return None
+            works.append(work)
+            for i, arr in enumerate(key_arrays):
+                keys[i].extend(arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr])
+        if any(len({c.type for c in chunks}) != 1 for chunks in keys):
+            return None
+        return pa.concat_tables(works), [pa.chunked_array(chunks) for chunks in keys], first[1], first[2]
+
+    def _work_columns(self, t: Any, n: int, offset: int, total: int, ctx: Any) -> tuple[dict, list, dict, set]:
+        """The work table's columns over the rows of ``t`` (input rows ``offset``..): group keys
+        ``g<i>``, each aggregate's argument ``a<j>`` (list aggregates: ``a<j>_<i>``, FILTER masks
+        ``m<j>``, ORDER BY keys ``o<j>_<i>``), the input row number ``__row``; with the
+        aggregates whose sums are unscaled int64 (their scales) and those over numeric
+        NaN/Infinity. ``total`` is the whole input's row count: an unscaled int64 sum is taken only
+        when that many of these values cannot overflow it."""
         cols: dict[str, Any] = {}
         key_arrays = []
         for i, k in enumerate(self.keys):
             arr = _input(k, t, ctx)
             key_arrays.append(arr)
             cols[f"g{i}"] = _groupable(citext.folded(arr) if citext.is_citext(k.type) else arr)
-        sets = self.grouping_sets if self.grouping_sets is not None else [list(range(len(self.keys)))]
+        sets = self._sets()
         if any(sets) or any(spec.uses_lists for spec in self.aggs):
             # input row numbers line groups up (and order them); a grand aggregate of direct
             # aggregates alone needs neither them nor a constant key
-            cols["__row"] = pa.array(np.arange(n, dtype=np.int64))
+            cols["__row"] = pa.array(np.arange(offset, offset + n, dtype=np.int64))
             cols["__one"] = pa.array(np.zeros(n, np.int8))
         int_scales: dict[int, int] = {}
         unscaled_memo: dict = {}
@@ -214,7 +331,7 @@ class HashAggregate(Operator):
                         and (spec.args[0].arith is not None or spec.args[0].column is not None):
                     # sum(a) and sum(a * (1 - b)) over small decimals: the int64 unscaled values directly
                     u = unscaled_of(spec.args[0], t, unscaled_memo)
-                    if u is not None and not isinstance(u[0], int) and sum_fits_int64(u[0], n, unscaled_memo):
+                    if u is not None and not isinstance(u[0], int) and sum_fits_int64(u[0], total, unscaled_memo):
                         cols[f"a{j}"] = pa.array(u[0])
                         int_scales[j] = u[1]
                         continue
@@ -247,7 +364,7 @@ class HashAggregate(Operator):
                 if spec.name in ("sum", "avg") and spec.result_type.name == "numeric":
                     memo_key = ("int64 input", spec.args[0].column) if mask is None and spec.args[0].column is not None \
                         else None
-                    fast = unscaled_memo[memo_key] if memo_key in unscaled_memo else unscaled_int64(arr, n)
+                    fast = unscaled_memo[memo_key] if memo_key in unscaled_memo else unscaled_int64(arr, total)
                     if memo_key is not None:
                         unscaled_memo[memo_key] = fast
                     if fast is not None:
@@ -255,11 +372,7 @@ class HashAggregate(Operator):
                         arr = fast
                 cols[f"a{j}"] = arr
                 cols.update(extra_columns(spec, f"a{j}", arr))
-        ctx.check_cancel()
-        work = pa.table(cols) if cols else pa.table({"__one": pa.array(np.zeros(n, np.int8))})
-        for s in sets:
-            ctx.check_cancel()
-            yield self._one_set(work, s, key_arrays, F, n, int_scales, special_aggs, ctx)
+        return cols, key_arrays, int_scales, special_aggs
 
     def _one_set(self, work: pa.Table, s: list[int], key_arrays: list[pa.Array], F: Any, n: int,
                  int_scales: dict[int, int], special_aggs: set[int] = frozenset(), ctx: Any = None
@@ -283,7 +396,7 @@ class HashAggregate(Operator):
             ngroups = 1
             first = main.column("__row_min").combine_chunks()
         else:
-            main = work.group_by(ks, use_threads=True).aggregate(aggs)
+            main = _hash_aggregate(work, ks, aggs)
             order = pc.sort_indices(main.column("__row_min"))
             main = main.take(order)
             ngroups = main.num_rows
@@ -314,7 +427,8 @@ class HashAggregate(Operator):
                 lists = [pa.ListArray.from_arrays(pa.array([0, 0], pa.int32()), pa.array([], work.column(c).type))
                          for c in arg_cols]
                 mask_list = None
-            elif (fast := _percentile_by_sorting(spec, j, work, ks, has_mask, first, ngroups, F)) is not None:
+            elif (fast := _percentile_by_sorting(spec, j, work, ks, has_mask, first, ngroups, F)
+                  if s else None if has_mask else _grand_count_distinct(spec, work.column(arg_cols[0]))) is not None:
                 results[j] = fast
                 continue
             else:

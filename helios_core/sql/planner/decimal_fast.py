@@ -185,7 +185,8 @@ def _column_unscaled(col: pa.ChunkedArray, sql_type: Any) -> tuple[Any, int] | N
     if col.num_chunks == 1 or not (pa.types.is_decimal128(col.type) and col.type.precision <= 18):
         arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
         parts = _parts(Vec(arr, sql_type, False))
-        return None if parts is None else (parts[0], parts[1])
+        # contiguous: the strided view of decimal words would be copied again by each pa.array of it
+        return None if parts is None else (np.ascontiguousarray(parts[0]), parts[1])
     if sql_type.name != "numeric":
         return None
     pieces = []
