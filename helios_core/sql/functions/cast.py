@@ -689,9 +689,25 @@ def _apply_typmod(arr: pa.Array, dst: T.SqlType, context: str) -> pa.Array:
         if pa.types.is_struct(arr.type):  # timetz: round the time, keep the offset
             return timetz.round_to(arr, _apply_typmod(arr.field("time"), T.with_precision(T.TIME, dst.typmod),
                                                       context))
-        unit = 10 ** (6 - dst.typmod)
-        us = arr.cast(pa.int64())
-        rounded = pc.multiply(pc.round(pc.divide(us.cast(pa.float64()), float(unit)),
-                                       round_mode="half_towards_infinity").cast(pa.int64()), unit)
-        return rounded.cast(arr.type)
+        epoch = _PG_EPOCH_MICROS if dst.name in ("timestamp", "timestamptz") else 0
+        return _round_microseconds(arr, 10 ** (6 - dst.typmod), epoch)
     return arr
+
+
+_INFINITE_MICROS = pa.array([-(2 ** 63), 2 ** 63 - 1], pa.int64())
+
+
+_PG_EPOCH_MICROS = 946_684_800_000_000  # 2000-01-01, where PostgreSQL counts timestamps from
+
+
+def _round_microseconds(arr: pa.Array, unit: int, epoch: int) -> pa.Array:
+    """Round a time value to a multiple of ``unit`` microseconds as PostgreSQL's
+    AdjustTimestampForTypmod does: halves away from PostgreSQL's zero (``epoch`` microseconds from
+    ours), in integer arithmetic (a float64 loses microseconds past 2^53); 'infinity' and
+    '-infinity' stay as they are."""
+    us = arr.cast(pa.int64())
+    finite = pc.invert(pc.is_in(us, value_set=_INFINITE_MICROS))
+    shifted = pc.subtract(pc.if_else(finite, us, epoch), epoch)
+    rounded = pc.multiply(pc.divide(pc.add(pc.abs(shifted), unit // 2), unit), unit)
+    signed = pc.if_else(pc.less(shifted, 0), pc.negate(rounded), rounded)
+    return pc.if_else(finite, pc.add(signed, epoch), us).cast(arr.type)

@@ -1,0 +1,40 @@
+"""Scalar types and functions that applications use every day (timestamps' typmod rounding, numeric
+typmods, bytea output, string and regex functions), compared with a live PostgreSQL 15: each
+statement must give the same rows and type OIDs, or the same SQLSTATE."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
+_mod = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_mod)
+describe = _mod.describe
+
+SETUP = [
+    "CREATE TABLE scalar_ts (id int, d1 timestamp(2) without time zone, t2 time(1))",
+    ("INSERT INTO scalar_ts VALUES (1, '-infinity', '12:00:00.05'), (2, 'infinity', '23:59:59.94'), "
+     "(3, 'Feb 16 17:32:01.125 0097 BC', NULL), (4, '1990-01-01 00:00:00.005', NULL), "
+     "(5, '1990-01-01 00:00:00.015', NULL), (6, '2001-01-01 00:00:00.005', NULL)"),
+]
+
+STATEMENTS = [
+    # timestamp(p)/time(p): integer rounding, halves away from PostgreSQL's 2000-01-01, infinities kept
+    "SELECT id, d1::text, t2::text FROM scalar_ts ORDER BY id",
+    "SELECT '1990-01-01 00:00:00.005+00'::timestamptz(2)::text, '12:00:00.125'::time(2)::text",
+    "SELECT 'infinity'::timestamp(0)::text, '-infinity'::timestamptz(3)::text",
+]
+
+CLEANUP = ["DROP TABLE scalar_ts"]
+
+
+@pytest.mark.parametrize("sql", STATEMENTS)
+def test_scalar_types_agree(systems, sql):
+    pg, hx = systems
+    p, h = pg.run(sql), hx.run(sql)
+    want = ("error", p.sqlstate) if p.sqlstate else ("ok", list(p.oids), p.rows)
+    got = ("error", h.sqlstate) if h.sqlstate else ("ok", list(h.oids), h.rows)
+    assert got == want, describe(0, sql, p, h)
