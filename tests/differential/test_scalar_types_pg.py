@@ -21,11 +21,23 @@ SETUP = [
      "(5, '1990-01-01 00:00:00.015', NULL), (6, '2001-01-01 00:00:00.005', NULL)"),
 ]
 
+_INTERVALS = ", ".join(f"(interval '{v}')" for v in (
+    "0", "1-2", "1 2:03:04", "-1 day 23 hours 45 min 12.34 sec", "1 day -1 hours", "-1 days +1 hours",
+    "1 years 2 months -3 days 4 hours 5 minutes 6.789 seconds", "2:03:04.45679", "-0.000001 s",
+    "-10 mons -3 days +03:55:06.70", "1 mon -1 sec", "-1 sec", "5 hours 1 sec"))
+
 STATEMENTS = [
     # timestamp(p)/time(p): integer rounding, halves away from PostgreSQL's 2000-01-01, infinities kept
     "SELECT id, d1::text, t2::text FROM scalar_ts ORDER BY id",
     "SELECT '1990-01-01 00:00:00.005+00'::timestamptz(2)::text, '12:00:00.125'::time(2)::text",
     "SELECT 'infinity'::timestamp(0)::text, '-infinity'::timestamptz(3)::text",
+    # IntervalStyle: every style of PostgreSQL's EncodeInterval, on intervals of mixed signs
+    *[f"SET IntervalStyle TO {style}; SELECT v::text, (-v)::text FROM (VALUES {_INTERVALS}) t(v)"
+      for style in ("postgres", "postgres_verbose", "sql_standard", "iso_8601")],
+    "SET IntervalStyle TO 'nonesuch'",
+    # bytea_output escape, and encode(..., 'escape') that keeps control characters
+    "SET bytea_output TO escape; SELECT E'\\\\xde00be5c0a41'::bytea::text, encode('\\x1234007f80', 'escape')",
+    "SET bytea_output TO 'octal'",
 ]
 
 CLEANUP = ["DROP TABLE scalar_ts"]

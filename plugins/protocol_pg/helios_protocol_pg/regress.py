@@ -171,10 +171,13 @@ def blocks_of(output: str, statements: list[list[str]]) -> list[str]:
 
 
 def psql_env(host: str, port: int, user: str, database: str, srcdir: Path) -> dict[str, str]:
+    """The environment pg_regress gives psql: PGTZ and PGDATESTYLE, and IntervalStyle
+    postgres_verbose through PGOPTIONS (added to any options the caller's environment has)."""
     env = dict(os.environ)
+    options = " ".join(o for o in (env.get("PGOPTIONS", ""), "-c intervalstyle=postgres_verbose") if o)
     env.update(PGHOST=host, PGPORT=str(port), PGUSER=user, PGDATABASE=database, PGTZ="PST8PDT",
-               PGDATESTYLE="Postgres, MDY", PG_ABS_SRCDIR=str(srcdir), PG_LIBDIR=str(srcdir), PG_DLSUFFIX=".so",
-               PSQLRC="/dev/null", PGAPPNAME="pg_regress")
+               PGDATESTYLE="Postgres, MDY", PGOPTIONS=options, PG_ABS_SRCDIR=str(srcdir), PG_LIBDIR=str(srcdir),
+               PG_DLSUFFIX=".so", PSQLRC="/dev/null", PGAPPNAME="pg_regress")
     return env
 
 
