@@ -38,6 +38,28 @@ STATEMENTS = [
     # bytea_output escape, and encode(..., 'escape') that keeps control characters
     "SET bytea_output TO escape; SELECT E'\\\\xde00be5c0a41'::bytea::text, encode('\\x1234007f80', 'escape')",
     "SET bytea_output TO 'octal'",
+    # extract/date_part at ±infinity: ±Infinity for the unbounded fields, NULL for the others
+    ("SELECT d::text, date_part('year', d), date_part('month', d), date_part('epoch', d), "
+     "extract(epoch FROM d)::text, extract(day FROM d), extract(julian FROM d)::text, extract(isoyear FROM d)::text "
+     "FROM (VALUES (timestamp 'infinity'), ('-infinity'), ('2020-02-29 12:00')) t(d)"),
+    ("SELECT extract(year FROM date '-infinity')::text, date_part('decade', date 'infinity'), "
+     "extract(dow FROM timestamptz 'infinity')"),
+    "SELECT extract(hour FROM date 'infinity')",
+    # casts between date and timestamps keep infinities; dates before 1970 round down
+    ("SELECT date 'infinity'::timestamp::text, date '-infinity'::timestamptz::text, "
+     "timestamp '-infinity'::date::text, timestamp '1969-12-31 23:00'::date::text, "
+     "timestamptz 'infinity'::date::text"),
+    # the unit of date_trunc and the origin of date_bin are expressions: a column of that name too
+    ("SELECT str, date_trunc(str, ts)::text FROM (VALUES ('week'), ('day'), (NULL), ('hour')) u(str), "
+     "(VALUES (timestamp '2020-02-29 15:44:17.71393')) t(ts) ORDER BY 1"),
+    ("SELECT date_bin(i::interval, ts, origin)::text FROM (VALUES ('15 days'), ('2 hours')) i(i), "
+     "(VALUES (timestamp '2020-02-11 15:44:17.71393')) t(ts), (VALUES (timestamp '2001-01-01')) origin(origin) "
+     "ORDER BY 1"),
+    "SELECT date_bin('200000000 days'::interval, '2024-02-01'::timestamp, '2024-01-01'::timestamp)",
+    "SELECT date_bin('365000 days'::interval, '4400-01-01 BC'::timestamp, '4000-01-01 BC'::timestamp)",
+    "SELECT date_bin('1 mon'::interval, timestamp 'infinity', timestamp '2001-01-01')::text",
+    "SELECT date_bin('1 mon'::interval, timestamp '2020-01-01', timestamp '2001-01-01')",
+    "SELECT date_bin('5 min'::interval, timestamptz '2020-02-01 01:01:01+00', timestamptz '2020-02-01 00:02:30+00')::text",
 ]
 
 CLEANUP = ["DROP TABLE scalar_ts"]

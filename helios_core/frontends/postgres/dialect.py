@@ -128,6 +128,10 @@ class Helios(Postgres):
             # sqlglot folds these into Variance/Stddev; PostgreSQL labels each by its own name
             "VAR_SAMP": lambda args: exp.Anonymous(this="var_samp", expressions=args),
             "STDDEV_SAMP": lambda args: exp.Anonymous(this="stddev_samp", expressions=args),
+            # date_trunc(unit, ts) and date_bin(stride, ts, origin) take expressions: a column
+            # named str or origin is that column, not a unit word (sqlglot reads it as one)
+            "DATE_TRUNC": lambda args: exp.Anonymous(this="date_trunc", expressions=args),
+            "DATE_BIN": lambda args: exp.Anonymous(this="date_bin", expressions=args),
         }
         # PostgreSQL has no lambdas: f(doc -> 'k') is a call on a json field, never x -> body
         # (=> stays: named arguments)

@@ -535,14 +535,27 @@ def _float_to_numeric(arr: pa.Array, digits: int) -> pa.Array:
 
 # ---------------------------------------------------------------------------------- date / time
 
+_DATE_INFINITIES = (2**31 - 1, -(2**31))
+_TS_INFINITIES = (2**63 - 1, -(2**63))
+
+
 def _date_to_ts(arr: pa.Array) -> pa.Array:
-    return pc.multiply(arr.cast(pa.int32()).cast(pa.int64()), US_PER_DAY).cast(pa.timestamp("us"))
+    """Midnight of each date; 'infinity' and '-infinity' stay infinite."""
+    days = arr.cast(pa.int32())
+    pos, neg = (pc.fill_null(pc.equal(days, v), False) for v in _DATE_INFINITIES)
+    us = pc.multiply(pc.if_else(pc.or_(pos, neg), 0, days).cast(pa.int64()), US_PER_DAY)
+    us = pc.if_else(pos, _TS_INFINITIES[0], pc.if_else(neg, _TS_INFINITIES[1], us))
+    return us.cast(pa.timestamp("us"))
 
 
 def _ts_to_date(arr: pa.Array) -> pa.Array:
+    """The date of each timestamp (floor division: days before 1970 count down); infinities stay."""
     us = arr.cast(pa.timestamp("us")).cast(pa.int64()) if arr.type.tz is None else arr.cast(pa.int64())
-    days = pc.floor(pc.divide(us.cast(pa.float64()), float(US_PER_DAY)))
-    # floor division in exact integers (float division is exact enough for days in range)
+    pos, neg = (pc.fill_null(pc.equal(us, v), False) for v in _TS_INFINITIES)
+    finite = pc.if_else(pc.or_(pos, neg), 0, us)
+    days = pc.divide(finite, US_PER_DAY)  # truncates toward zero: one less where that went up
+    days = pc.subtract(days, pc.cast(pc.greater(pc.multiply(days, US_PER_DAY), finite), pa.int64()))
+    days = pc.if_else(pos, _DATE_INFINITIES[0], pc.if_else(neg, _DATE_INFINITIES[1], days))
     return days.cast(pa.int32()).cast(pa.date32())
 
 

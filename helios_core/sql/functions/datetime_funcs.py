@@ -16,11 +16,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.errors import HeliosError, InvalidParameterValue
+from helios_core.sql import far_dates
 from helios_core.sql import types as T
+from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import runtime
 from helios_core.sql.functions.cast import cast, ts_to_tstz, tstz_to_ts
 from helios_core.sql.functions.intervals import interval_fields, intervals_from_rows, make_intervals
-from helios_core.sql.functions.registry import no_function, scalar
+from helios_core.sql.functions.registry import define, no_function, scalar
 from helios_core.sql.functions.vec import Vec, full
 
 US_PER_DAY = 86_400_000_000
@@ -108,6 +110,11 @@ _FIELD_ALIASES = {
 }
 
 
+def _unsupported_unit(message: str) -> HeliosError:
+    """A unit that exists but not for this type: PostgreSQL's 0A000 (an unknown unit is 22023)."""
+    return HeliosError(message, sqlstate="0A000")
+
+
 def _canon_field(f: str) -> str:
     return _FIELD_ALIASES.get(f, f)
 
@@ -152,10 +159,10 @@ def _extract_fields(field: str, v: Vec) -> tuple[pa.Array, int]:
                  "millennium", "isodow", "isoyear", "julian"):
             if f == "epoch":
                 return us, 6
-            raise InvalidParameterValue(f'unit "{field}" not supported for type time without time zone')
+            raise _unsupported_unit(f'unit "{field}" not supported for type time without time zone')
     elif t == "date" and f in ("hour", "minute", "second", "milliseconds", "microseconds", "timezone",
                                "timezone_hour", "timezone_minute"):
-        raise InvalidParameterValue(f'unit "{field}" not supported for type date')
+        raise _unsupported_unit(f'unit "{field}" not supported for type date')
     else:
         ts = _local_ts(v)
     if f == "epoch":
@@ -195,7 +202,7 @@ def _extract_fields(field: str, v: Vec) -> tuple[pa.Array, int]:
         return pc.add(days, 2440588), 0
     if f in ("timezone", "timezone_hour", "timezone_minute"):
         if t != "timestamptz":
-            raise InvalidParameterValue(f'unit "{field}" not supported for type {v.type}')
+            raise _unsupported_unit(f'unit "{field}" not supported for type {v.type}')
         off = pc.divide(pc.subtract(ts.cast(pa.int64()), v.array.cast(pa.int64())), 1_000_000)
         if f == "timezone":
             return off, 0
@@ -233,17 +240,89 @@ def _extract_interval(f: str, arr: pa.Array) -> tuple[pa.Array, int]:
         return pc.add(pc.divide(pc.subtract(months, pc.multiply(pc.divide(months, 12), 12)), 3), 1), 0
     if f in ("decade", "century", "millennium"):
         return pc.divide(pc.divide(months, 12), {"decade": 10, "century": 100, "millennium": 1000}[f]), 0
-    raise InvalidParameterValue(f'unit "{f}" not supported for type interval')
+    raise _unsupported_unit(f'unit "{f}" not supported for type interval')
+
+
+# fields whose value at ±infinity is ±Infinity; every other field of an infinite date or timestamp is NULL
+_UNBOUNDED_FIELDS = {"year", "decade", "century", "millennium", "julian", "isoyear", "epoch"}
+
+
+def _infinite_rows(src: Vec) -> tuple[Vec, pa.Array, pa.Array] | None:
+    """(src with its infinite values put at the epoch, +infinity rows, -infinity rows) of a date or
+    timestamp that holds 'infinity' or '-infinity'; None when it holds none."""
+    if src.type.name not in ("date", "timestamp", "timestamptz"):
+        return None
+    ints = pa.int32() if src.type.name == "date" else pa.int64()
+    raw = src.array.cast(ints)
+    high, low = (2**31 - 1, -(2**31)) if src.type.name == "date" else (2**63 - 1, -(2**63))
+    pos = pc.fill_null(pc.equal(raw, high), False)
+    neg = pc.fill_null(pc.equal(raw, low), False)
+    if not pc.any(pc.or_(pos, neg)).as_py():
+        return None
+    finite = pc.if_else(pc.or_(pos, neg), pa.scalar(0, ints), raw).cast(src.array.type)
+    return Vec(finite, src.type, src.scalar), pos, neg
+
+
+def _numeric_at_infinity(out: Vec, field: str, pos: pa.Array, neg: pa.Array) -> Vec:
+    """extract()'s numeric result with PostgreSQL's answer on infinite rows: ±Infinity for the
+    unbounded fields, NULL for the others."""
+    inf = pc.or_(pos, neg)
+    values = out.array
+    if _canon_field(field) not in _UNBOUNDED_FIELDS:
+        return Vec(pc.if_else(inf, pa.scalar(None, values.type), values), out.type, out.scalar)
+    kinds = pc.if_else(pos, pa.scalar(NS.POS_INF, pa.int8()),
+                       pc.if_else(neg, pa.scalar(NS.NEG_INF, pa.int8()), pa.scalar(NS.FINITE, pa.int8())))
+    return Vec(NS.make(values, kinds, values.is_valid()), out.type, out.scalar)
+
+
+def _float_at_infinity(out: pa.Array, field: str, pos: pa.Array, neg: pa.Array) -> pa.Array:
+    """date_part()'s float8 result on infinite rows (as _numeric_at_infinity)."""
+    if _canon_field(field) not in _UNBOUNDED_FIELDS:
+        return pc.if_else(pc.or_(pos, neg), pa.scalar(None, pa.float64()), out)
+    return pc.if_else(pos, float("inf"), pc.if_else(neg, float("-inf"), out))
+
+
+def _per_field_value(fname: str, impl):
+    """A function of (field, value, ...) that also takes a field name varying per row (a column
+    of unit names): the rows of each distinct name are computed together and put back in order."""
+    def run(args: list[Vec]) -> Vec:
+        names = args[0]
+        if names.scalar or not names.type.is_string_family or len(pc.unique(names.array)) <= 1:
+            return impl(args)
+        n = len(names.array)
+        parts, positions = [], []
+        for name in pc.unique(names.array.drop_null()).to_pylist():
+            rows = pc.indices_nonzero(pc.fill_null(pc.equal(names.array, name), False))
+            sub = [Vec(pa.array([name], names.array.type), names.type, True)]
+            sub += [a if a.scalar else Vec(pc.take(a.array, rows), a.type, False) for a in args[1:]]
+            out = impl(sub)
+            parts.append(out.array if not out.scalar else pa.repeat(out.array[0], len(rows)))
+            positions.append(rows)
+        null_rows = pc.indices_nonzero(names.array.is_null())
+        parts.append(pa.nulls(len(null_rows), parts[0].type))
+        positions.append(null_rows)
+        combined = pa.concat_arrays([p.cast(parts[0].type) for p in parts])
+        order = pc.sort_indices(pa.concat_arrays([p.cast(pa.uint64()) for p in positions]))
+        assert len(order) == n
+        return Vec(pc.take(combined, order), out.type, False)
+
+    run.__name__ = f"_{fname}_per_field"
+    return run
 
 
 @scalar("extract", nargs=2)
 def _extract(args: list[Vec]) -> Vec:
     field = _field_name(args[0], "extract")
     src = _temporal_source(args[1], "extract", args)
+    infinite = _infinite_rows(src)
+    if infinite is not None:
+        src = infinite[0]
     if _canon_field(field) == "julian" and src.type.name in ("timestamp", "timestamptz"):
-        return _julian_of_timestamp(src)
-    ints, scale = _extract_fields(field, src)
-    return Vec(_dec_from_scaled(ints, scale), T.NUMERIC, src.scalar)
+        out = _julian_of_timestamp(src)
+    else:
+        ints, scale = _extract_fields(field, src)
+        out = Vec(_dec_from_scaled(ints, scale), T.NUMERIC, src.scalar)
+    return out if infinite is None else _numeric_at_infinity(out, field, infinite[1], infinite[2])
 
 
 def _julian_of_timestamp(src: Vec) -> Vec:
@@ -260,15 +339,22 @@ def _julian_of_timestamp(src: Vec) -> Vec:
     return binary_op("+", whole, frac)
 
 
-@scalar("date_part", nargs=2)
-def _date_part(args: list[Vec]) -> Vec:
+def _date_part_one(args: list[Vec]) -> Vec:
     field = _field_name(args[0], "date_part")
     src = _temporal_source(args[1], "date_part", args)
     if src.type.name == "date":
         src = cast(src, T.TIMESTAMP)
+    infinite = _infinite_rows(src)
+    if infinite is not None:
+        src = infinite[0]
     ints, scale = _extract_fields(field, src)
     out = pc.divide(ints.cast(pa.float64()), float(10 ** scale)) if scale else ints.cast(pa.float64())
+    if infinite is not None:
+        out = _float_at_infinity(out, field, infinite[1], infinite[2])
     return Vec(out, T.FLOAT8, src.scalar)
+
+
+define("date_part", _per_field_value("date_part", _date_part_one), nargs=2)
 
 
 # ---------------------------------------------------------------------------------- date_trunc
@@ -278,8 +364,7 @@ _TRUNC_UNITS = {"microseconds": "microsecond", "milliseconds": "millisecond", "s
                 "quarter": "quarter", "year": "year"}
 
 
-@scalar("date_trunc", nargs=(2, 3))
-def _date_trunc(args: list[Vec]) -> Vec:
+def _date_trunc_one(args: list[Vec]) -> Vec:
     field = _canon_field(_field_name(args[0], "date_trunc"))
     src = _temporal_source(args[1], "date_trunc", args)
     if src.type.name == "date":
@@ -297,6 +382,9 @@ def _date_trunc(args: list[Vec]) -> Vec:
         if src.type.name == "timestamptz":
             out = ts_to_tstz(out)
     return Vec(out, src.type.base, src.scalar)
+
+
+define("date_trunc", _per_field_value("date_trunc", _date_trunc_one), nargs=(2, 3))
 
 
 class _nullctx:
@@ -334,7 +422,7 @@ def _trunc_interval(field: str, v: Vec) -> Vec:
     order = ["microseconds", "milliseconds", "second", "minute", "hour", "day", "month", "year", "decade",
              "century", "millennium"]
     if field not in order:
-        raise InvalidParameterValue(f'unit "{field}" not supported for type interval')
+        raise _unsupported_unit(f'unit "{field}" not supported for type interval')
     lvl = order.index(field)
     unit_us = {"milliseconds": 1000, "second": 1_000_000, "minute": 60_000_000, "hour": 3_600_000_000}
     if field in unit_us:
@@ -981,22 +1069,36 @@ def _to_date(args: list[Vec]) -> Vec:
 
 @scalar("date_bin", nargs=3)
 def _date_bin(args: list[Vec]) -> Vec:
-    stride, src, origin = args
-    stride = cast(stride, T.INTERVAL)
-    m, d, ns = (x[0].as_py() if len(x) else None for x in interval_fields(stride.array))
-    if m:
-        raise HeliosError("timestamps cannot be binned into intervals containing months or years",
-                          sqlstate="22023")
-    if d is None or ns is None:
-        return Vec.null(T.TIMESTAMP if args[1].type.name != "timestamptz" else T.TIMESTAMPTZ)
-    step = d * US_PER_DAY + ns // 1000
-    if step <= 0:
-        raise HeliosError("stride must be greater than zero", sqlstate="22023")
-    src = _temporal_source(src, "date_bin", args)
-    origin = cast(origin, src.type)
-    (a, o), all_scalar = full([src, origin])
+    """date_bin(stride, source, origin): the start of the stride-wide bin, counted from origin, that
+    holds source, in exact integer microseconds as PostgreSQL (each row its own stride)."""
+    src = _temporal_source(args[1], "date_bin", args)
+    if src.type.name not in ("timestamp", "timestamptz"):
+        raise no_function("date_bin", args)
+    stride, origin = cast(args[0], T.INTERVAL), cast(args[2], src.type)
+    (st, a, o), all_scalar = full([stride, src, origin])
+    months, days, nanos = interval_fields(st)
     ai, oi = a.cast(pa.int64()), o.cast(pa.int64())
-    diff = pc.subtract(ai, oi)
-    k = pc.floor(pc.divide(diff.cast(pa.float64()), float(step))).cast(pa.int64())
-    out = pc.add(oi, pc.multiply(k, step)).cast(a.type)
-    return Vec(out, src.type, all_scalar)
+    infinite = pc.is_in(ai, value_set=pa.array([far_dates.TS_INFINITY, far_dates.TS_NEG_INFINITY], pa.int64()))
+    if pc.any(pc.is_in(oi, value_set=pa.array([far_dates.TS_INFINITY, far_dates.TS_NEG_INFINITY],
+                                               pa.int64()))).as_py():
+        raise HeliosError("origin out of range", sqlstate="22008")
+    if pc.any(pc.and_(pc.not_equal(months, 0), pc.invert(infinite))).as_py():
+        raise HeliosError("timestamps cannot be binned into intervals containing months or years",
+                          sqlstate="0A000")
+    try:
+        step = pc.add_checked(pc.multiply_checked(days.cast(pa.int64()), US_PER_DAY), pc.divide(nanos, 1000))
+        step = pc.if_else(infinite, 1, step)
+        diff = pc.subtract_checked(pc.if_else(infinite, oi, ai), oi)
+    except pa.ArrowInvalid:
+        raise HeliosError("interval out of range", sqlstate="22008") from None
+    if pc.any(pc.less_equal(step, 0)).as_py():
+        raise HeliosError("stride must be greater than zero", sqlstate="22023")
+    whole = pc.divide(diff, step)  # truncated toward zero: one bin earlier below the origin
+    whole = pc.subtract(whole, pc.cast(pc.greater(pc.multiply(whole, step), diff), pa.int64()))
+    try:
+        out = pc.add_checked(oi, pc.multiply_checked(whole, step))
+    except pa.ArrowInvalid:
+        raise HeliosError("timestamp out of range", sqlstate="22008") from None
+    if pc.any(pc.or_(pc.less(out, far_dates.TS_MIN_US), pc.greater(out, far_dates.TS_MAX_US))).as_py():
+        raise HeliosError("timestamp out of range", sqlstate="22008")
+    return Vec(pc.if_else(infinite, ai, out).cast(a.type), src.type, all_scalar)
