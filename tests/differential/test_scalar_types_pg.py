@@ -45,6 +45,12 @@ STATEMENTS = [
     ("SELECT extract(year FROM date '-infinity')::text, date_part('decade', date 'infinity'), "
      "extract(dow FROM timestamptz 'infinity')"),
     "SELECT extract(hour FROM date 'infinity')",
+    # BC years: no year 0 in year/isoyear/century/millennium; julian and epoch in exact integers
+    ("SELECT f, date_part(f, d) FROM (VALUES ('year'), ('isoyear'), ('century'), ('millennium'), ('decade'), "
+     "('julian'), ('epoch')) a(f), (VALUES (timestamp 'Feb 16 17:32:01 0097 BC'), (timestamp '0001-01-01 BC'), "
+     "(timestamp '0100-12-31 BC'), (timestamp '0101-01-01 BC'), (timestamp '1000-01-01'), "
+     "(timestamp '1969-12-31 12:00')) b(d)"),
+    "SELECT extract(julian FROM timestamp '0097-02-16 17:32:01 BC')::text, extract(century FROM date '0100-01-01 BC')",
     # casts between date and timestamps keep infinities; dates before 1970 round down
     ("SELECT date 'infinity'::timestamp::text, date '-infinity'::timestamptz::text, "
      "timestamp '-infinity'::date::text, timestamp '1969-12-31 23:00'::date::text, "

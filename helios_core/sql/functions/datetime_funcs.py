@@ -183,9 +183,12 @@ def _extract_fields(field: str, v: Vec) -> tuple[pa.Array, int]:
         us = pc.add(pc.multiply(pc.second(ts).cast(pa.int64()), 1_000_000),
                     pc.add(pc.multiply(pc.millisecond(ts).cast(pa.int64()), 1000), pc.microsecond(ts)))
         return us, 0
+    if f in ("year", "isoyear"):  # Arrow counts years astronomically (0 is 1 BC); PostgreSQL has no year 0
+        y = (pc.year if f == "year" else pc.iso_year)(ts).cast(pa.int64())
+        return pc.if_else(pc.greater(y, 0), y, pc.subtract(y, 1)), 0
     simple = {
-        "year": pc.year, "month": pc.month, "day": pc.day, "hour": pc.hour, "minute": pc.minute,
-        "quarter": pc.quarter, "doy": pc.day_of_year, "week": pc.iso_week, "isoyear": pc.iso_year,
+        "month": pc.month, "day": pc.day, "hour": pc.hour, "minute": pc.minute,
+        "quarter": pc.quarter, "doy": pc.day_of_year, "week": pc.iso_week,
         "dow": lambda a: pc.day_of_week(a, count_from_zero=True, week_start=7),
         "isodow": lambda a: pc.day_of_week(a, count_from_zero=False, week_start=1),
     }
@@ -196,10 +199,11 @@ def _extract_fields(field: str, v: Vec) -> tuple[pa.Array, int]:
         if f == "decade":
             return pc.floor(pc.divide(y.cast(pa.float64()), 10.0)).cast(pa.int64()), 0
         div = 100 if f == "century" else 1000
-        return pc.add(pc.divide(pc.subtract(y, 1), div), 1), 0
+        # 1..100 is the first century; 100 BC..1 BC (astronomical -99..0) is century -1
+        return pc.if_else(pc.greater(y, 0), pc.add(pc.divide(pc.subtract(y, 1), div), 1),
+                          pc.negate(pc.divide(pc.subtract(div, y), div))), 0
     if f == "julian":
-        days = pc.divide(ts.cast(pa.int64()), US_PER_DAY)
-        return pc.add(days, 2440588), 0
+        return pc.add(_floor_days(ts.cast(pa.int64())), 2440588), 0
     if f in ("timezone", "timezone_hour", "timezone_minute"):
         if t != "timestamptz":
             raise _unsupported_unit(f'unit "{field}" not supported for type {v.type}')
@@ -325,12 +329,18 @@ def _extract(args: list[Vec]) -> Vec:
     return out if infinite is None else _numeric_at_infinity(out, field, infinite[1], infinite[2])
 
 
+def _floor_days(us: pa.Array) -> pa.Array:
+    """Whole days since 1970 of microsecond counts, rounded down (exact for any timestamp)."""
+    days = pc.divide(us, US_PER_DAY)
+    return pc.subtract(days, pc.cast(pc.greater(pc.multiply(days, US_PER_DAY), us), pa.int64()))
+
+
 def _julian_of_timestamp(src: Vec) -> Vec:
     """Julian day with the time of day as a fraction (numeric division, PostgreSQL's scale)."""
     from helios_core.sql.functions.operators import binary_op
 
     us = _local_ts(src).cast(pa.int64())
-    days = pc.floor(pc.divide(us.cast(pa.float64()), float(US_PER_DAY))).cast(pa.int64())
+    days = _floor_days(us)
     tod = pc.subtract(us, pc.multiply(days, US_PER_DAY))
     # PostgreSQL divides the microseconds of the day by those of a whole day, both scale 0
     frac = binary_op("/", Vec(_dec_from_scaled(tod, 0), T.NUMERIC, src.scalar),
