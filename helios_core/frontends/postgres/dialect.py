@@ -278,13 +278,12 @@ Helios.Parser.TYPE_LITERAL_PARSERS = _TypedLiteralParsers()
 
 
 def _date_part(args: list) -> exp.Expression:
-    """date_part(field, source) as an Extract node marked to type its result double precision."""
-    if len(args) != 2:
+    """date_part('field', source) as an Extract node marked to type its result double precision;
+    a field given by any other expression (a column of unit names) stays a call."""
+    field = args[0] if args else None
+    if len(args) != 2 or not (isinstance(field, exp.Literal) and field.is_string):
         return exp.Anonymous(this="date_part", expressions=args)
-    field = args[0]
-    if isinstance(field, exp.Literal) and field.is_string:
-        field = exp.var(field.this)
-    node = exp.Extract(this=field, expression=args[1])
+    node = exp.Extract(this=exp.var(field.this), expression=args[1])
     node.meta["extract"] = False
     return node
 

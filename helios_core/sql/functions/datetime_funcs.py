@@ -357,8 +357,15 @@ def _date_part_one(args: list[Vec]) -> Vec:
     infinite = _infinite_rows(src)
     if infinite is not None:
         src = infinite[0]
-    ints, scale = _extract_fields(field, src)
-    out = pc.divide(ints.cast(pa.float64()), float(10 ** scale)) if scale else ints.cast(pa.float64())
+    if _canon_field(field) == "julian":  # the time of day is a fraction of the Julian day
+        us = _local_ts(src).cast(pa.int64())
+        days = _floor_days(us)
+        out = pc.add(pc.add(days, 2440588).cast(pa.float64()),
+                     pc.divide(pc.subtract(us, pc.multiply(days, US_PER_DAY)).cast(pa.float64()), float(US_PER_DAY)))
+    else:
+        ints, scale = _extract_fields(field, src)
+        as_float = ints.cast(pa.float64(), safe=False)  # past 2^53 microseconds: rounded, as PostgreSQL's float8
+        out = pc.divide(as_float, float(10 ** scale)) if scale else as_float
     if infinite is not None:
         out = _float_at_infinity(out, field, infinite[1], infinite[2])
     return Vec(out, T.FLOAT8, src.scalar)
