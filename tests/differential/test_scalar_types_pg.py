@@ -51,6 +51,15 @@ STATEMENTS = [
      "(timestamp '0100-12-31 BC'), (timestamp '0101-01-01 BC'), (timestamp '1000-01-01'), "
      "(timestamp '1969-12-31 12:00')) b(d)"),
     "SELECT extract(julian FROM timestamp '0097-02-16 17:32:01 BC')::text, extract(century FROM date '0100-01-01 BC')",
+    # to_char templates: BC and far years, ISO fields, TH suffixes, quoted text; NULL at ±infinity
+    *[f"SELECT d::text, to_char(d, '{fmt}') FROM (VALUES (timestamp 'Feb 16 17:32:01 0097 BC'), ('infinity'), "
+      "('1997-02-10 17:32:01.5'), ('2001-12-31 00:00'), ('12000-01-03 23:59:59')) t(d)"
+      for fmt in ("DAY Day day DY Dy dy MONTH Month month RM MON Mon mon FMMonth FMrm",
+                  "Y,YYY YYYY YYY YY Y CC Q MM WW DDD DD D J",
+                  "FMY,YYY FMYYYY FMYYY FMYY FMY FMCC FMQ FMMM FMWW FMDDD FMDD FMD FMJ",
+                  "YYYYTH YYYYth Jth DDth FMDDTH", "YYYY A.D. YYYY a.d. YYYY bc HH:MI:SS P.M. HH12 am",
+                  "IYYY IYY IY I IW IDDD ID", 'HH24--"text--MI"--SS SSSS MS US FF3')],
+    "SELECT to_char(timestamptz '2020-06-01 12:00+00', 'YYYY-MM-DD HH24:MI TZH:TZM OF')",
     # casts between date and timestamps keep infinities; dates before 1970 round down
     ("SELECT date 'infinity'::timestamp::text, date '-infinity'::timestamptz::text, "
      "timestamp '-infinity'::date::text, timestamp '1969-12-31 23:00'::date::text, "

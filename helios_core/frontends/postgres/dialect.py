@@ -132,6 +132,11 @@ class Helios(Postgres):
             # named str or origin is that column, not a unit word (sqlglot reads it as one)
             "DATE_TRUNC": lambda args: exp.Anonymous(this="date_trunc", expressions=args),
             "DATE_BIN": lambda args: exp.Anonymous(this="date_bin", expressions=args),
+            # the template of to_char/to_date/to_timestamp reaches the function as written (sqlglot's
+            # round trip through strftime loses patterns such as a.d., IDDD or TH)
+            "TO_CHAR": lambda args: exp.Anonymous(this="to_char", expressions=args),
+            "TO_DATE": lambda args: exp.Anonymous(this="to_date", expressions=args),
+            "TO_TIMESTAMP": lambda args: exp.Anonymous(this="to_timestamp", expressions=args),
         }
         # PostgreSQL has no lambdas: f(doc -> 'k') is a call on a json field, never x -> body
         # (=> stays: named arguments)

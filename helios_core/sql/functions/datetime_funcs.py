@@ -18,8 +18,8 @@ import pyarrow.compute as pc
 from helios_core.errors import HeliosError, InvalidParameterValue
 from helios_core.sql import far_dates
 from helios_core.sql import types as T
+from helios_core.sql.functions import datetime_template, runtime
 from helios_core.sql.functions import numeric_special as NS
-from helios_core.sql.functions import runtime
 from helios_core.sql.functions.cast import cast, ts_to_tstz, tstz_to_ts
 from helios_core.sql.functions.intervals import interval_fields, intervals_from_rows, make_intervals
 from helios_core.sql.functions.registry import define, no_function, scalar
@@ -699,100 +699,6 @@ def _interval_zone(zone: Vec) -> str:
 
 # --------------------------------------------------------------------------------- to_char
 
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"]
-_DAYS_N = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-_TOKENS = sorted(["YYYY", "YYY", "YY", "Y", "IYYY", "MM", "DD", "DDD", "D", "ID", "HH24", "HH12", "HH", "MI",
-                  "SS", "MS", "US", "AM", "PM", "am", "pm", "A.M.", "P.M.", "Mon", "MON", "mon", "Month",
-                  "MONTH", "month", "Dy", "DY", "dy", "Day", "DAY", "day", "Q", "WW", "IW", "W", "TZ", "tz",
-                  "CC", "J", "SSSS", "SSSSS", "FF1", "FF2", "FF3", "FF4", "FF5", "FF6", "OF", "TZH", "TZM", "RM",
-                  "rm"], key=len, reverse=True)
-
-
-def _fmt_ts(ts: dt.datetime, fmt: str, tzname: str = "UTC", offset_s: int = 0) -> str:
-    out = []
-    i = 0
-    while i < len(fmt):
-        if fmt[i] == '"':
-            j = fmt.find('"', i + 1)
-            j = len(fmt) if j < 0 else j
-            out.append(fmt[i + 1:j])
-            i = j + 1
-            continue
-        if fmt[i] == "\\" and i + 1 < len(fmt):
-            out.append(fmt[i + 1])
-            i += 2
-            continue
-        fm = False
-        if fmt.startswith("FM", i) or fmt.startswith("fm", i):
-            fm = True
-            i += 2
-        tok = next((t for t in _TOKENS if fmt.startswith(t, i)), None)
-        if tok is None:
-            # case-insensitive tokens like 'yyyy', 'hh24', 'mi', 'ss'
-            up = fmt[i:].upper()
-            tok_u = next((t for t in _TOKENS if t.isupper() and up.startswith(t) and t not in
-                          ("MON", "MONTH", "DY", "DAY", "AM", "PM", "TZ", "RM")), None)
-            if tok_u is None:
-                out.append(fmt[i])
-                i += 1
-                continue
-            tok = tok_u
-            i += len(tok)
-        else:
-            i += len(tok)
-        out.append(_tok_value(tok, ts, fm, tzname, offset_s))
-    return "".join(out)
-
-
-def _pad(n: int, width: int, fm: bool) -> str:
-    return str(n) if fm else f"{n:0{width}d}" if n >= 0 else "-" + f"{-n:0{width}d}"
-
-
-def _tok_value(tok: str, ts: dt.datetime, fm: bool, tzname: str, offset_s: int) -> str:
-    h12 = ts.hour % 12 or 12
-    pm = ts.hour >= 12
-    wd = ts.weekday()
-    iso = ts.isocalendar()
-    v = {
-        "YYYY": lambda: _pad(ts.year, 4, fm), "YYY": lambda: _pad(ts.year % 1000, 3, fm),
-        "YY": lambda: _pad(ts.year % 100, 2, fm), "Y": lambda: str(ts.year % 10),
-        "IYYY": lambda: _pad(iso[0], 4, fm), "MM": lambda: _pad(ts.month, 2, fm),
-        "DD": lambda: _pad(ts.day, 2, fm), "DDD": lambda: _pad(ts.timetuple().tm_yday, 3, fm),
-        "D": lambda: str((wd + 1) % 7 + 1), "ID": lambda: str(wd + 1),
-        "HH24": lambda: _pad(ts.hour, 2, fm), "HH12": lambda: _pad(h12, 2, fm), "HH": lambda: _pad(h12, 2, fm),
-        "MI": lambda: _pad(ts.minute, 2, fm), "SS": lambda: _pad(ts.second, 2, fm),
-        "MS": lambda: _pad(ts.microsecond // 1000, 3, fm), "US": lambda: _pad(ts.microsecond, 6, fm),
-        "FF1": lambda: str(ts.microsecond // 100000), "FF2": lambda: f"{ts.microsecond // 10000:02d}",
-        "FF3": lambda: f"{ts.microsecond // 1000:03d}", "FF4": lambda: f"{ts.microsecond // 100:04d}",
-        "FF5": lambda: f"{ts.microsecond // 10:05d}", "FF6": lambda: f"{ts.microsecond:06d}",
-        "SSSS": lambda: str(ts.hour * 3600 + ts.minute * 60 + ts.second),
-        "SSSSS": lambda: str(ts.hour * 3600 + ts.minute * 60 + ts.second),
-        "AM": lambda: "PM" if pm else "AM", "PM": lambda: "PM" if pm else "AM",
-        "am": lambda: "pm" if pm else "am", "pm": lambda: "pm" if pm else "am",
-        "A.M.": lambda: "P.M." if pm else "A.M.", "P.M.": lambda: "P.M." if pm else "A.M.",
-        "Mon": lambda: _MONTHS[ts.month - 1][:3], "MON": lambda: _MONTHS[ts.month - 1][:3].upper(),
-        "mon": lambda: _MONTHS[ts.month - 1][:3].lower(),
-        "Month": lambda: _MONTHS[ts.month - 1] if fm else _MONTHS[ts.month - 1].ljust(9),
-        "MONTH": lambda: (_MONTHS[ts.month - 1] if fm else _MONTHS[ts.month - 1].ljust(9)).upper(),
-        "month": lambda: (_MONTHS[ts.month - 1] if fm else _MONTHS[ts.month - 1].ljust(9)).lower(),
-        "Dy": lambda: _DAYS_N[wd][:3], "DY": lambda: _DAYS_N[wd][:3].upper(), "dy": lambda: _DAYS_N[wd][:3].lower(),
-        "Day": lambda: _DAYS_N[wd] if fm else _DAYS_N[wd].ljust(9),
-        "DAY": lambda: (_DAYS_N[wd] if fm else _DAYS_N[wd].ljust(9)).upper(),
-        "day": lambda: (_DAYS_N[wd] if fm else _DAYS_N[wd].ljust(9)).lower(),
-        "Q": lambda: str((ts.month - 1) // 3 + 1), "WW": lambda: _pad((ts.timetuple().tm_yday - 1) // 7 + 1, 2, fm),
-        "IW": lambda: _pad(iso[1], 2, fm), "W": lambda: str((ts.day - 1) // 7 + 1),
-        "CC": lambda: _pad((ts.year - 1) // 100 + 1, 2, fm),
-        "J": lambda: str((ts.date() - dt.date(1970, 1, 1)).days + 2440588),
-        "TZ": lambda: _zone_abbrev(tzname, ts, offset_s),
-        "tz": lambda: _zone_abbrev(tzname, ts, offset_s).lower(),
-        "OF": lambda: _offset_abbrev(offset_s), "TZH": lambda: f"{'-' if offset_s < 0 else '+'}{abs(offset_s) // 3600:02d}",
-        "TZM": lambda: f"{(abs(offset_s) % 3600) // 60:02d}",
-        "RM": lambda: _roman(ts.month).ljust(4 if not fm else 0), "rm": lambda: _roman(ts.month).lower(),
-    }[tok]
-    return v()
-
-
 def _fmt_interval(months: int, days: int, us: int, fmt: str) -> str:
     """to_char(interval): HH24 counts all hours of the time part (36:00:00), fields keep signs."""
     neg = us < 0
@@ -837,10 +743,6 @@ def _zone_abbrev(tzname: str, local: dt.datetime, offset_s: int) -> str:
     if isinstance(zone, dt.timezone):
         return _offset_abbrev(offset_s)
     return zone.tzname(local) or _offset_abbrev(offset_s)  # tzdata's own abbreviation ('EST', '+1030')
-
-
-def _roman(n: int) -> str:
-    return ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"][n - 1]
 
 
 def _offset_abbrev(off: int) -> str:
@@ -938,6 +840,9 @@ def _to_char(args: list[Vec]) -> Vec:
         src = cast(src, T.TIMESTAMPTZ)
     tname = src.type.name
     if tname in ("timestamp", "timestamptz", "date"):
+        infinite = _infinite_rows(src)  # to_char of ±infinity is NULL
+        if infinite is not None:
+            src = infinite[0]
         local = Vec(_local_ts(src), T.TIMESTAMP, src.scalar)
         (a, f), all_scalar = full([local, fmt])
         offsets = None
@@ -946,9 +851,17 @@ def _to_char(args: list[Vec]) -> Vec:
                                             src.broadcast(len(a)).array.cast(pa.int64())), 1_000_000).to_pylist()
         tzname = runtime.timezone()
         out = []
-        for i, (x, ff) in enumerate(zip(a.to_pylist(), f.to_pylist(), strict=True)):
-            out.append(None if x is None or ff is None else
-                       _fmt_ts(x, ff, tzname, offsets[i] if offsets else 0))
+        for i, (x, ff) in enumerate(zip(a.cast(pa.int64()).to_pylist(), f.to_pylist(), strict=True)):
+            if x is None or ff is None or (infinite is not None and (infinite[1][i].as_py() or
+                                                                     infinite[2][i].as_py())):
+                out.append(None)
+                continue
+            offset = offsets[i] if offsets else 0
+
+            def zone(x=x, offset=offset) -> tuple[str, int]:
+                return _zone_abbrev(tzname, datetime_template.Moment.of(x).python(), offset), offset
+
+            out.append(datetime_template.format_moment(x, ff, zone))
         return Vec(pa.array(out, pa.string()), T.TEXT, all_scalar)
     if tname == "interval":
         (a, f), all_scalar = full([src, fmt])
@@ -1016,7 +929,7 @@ def _parse_with_format(txt: str, fmt: str) -> tuple[dt.datetime, int | None]:
         if "y2" in g else 1
     if "mon" in g:
         name = g["mon"][:3].lower()
-        mo = next((i + 1 for i, n in enumerate(_MONTHS) if n[:3].lower() == name), None)
+        mo = next((i + 1 for i, n in enumerate(datetime_template.MONTHS) if n[:3].lower() == name), None)
         if mo is None:
             raise HeliosError(f'invalid value "{g["mon"]}" for "Mon"', sqlstate="22007")
     else:
