@@ -60,6 +60,19 @@ STATEMENTS = [
                   "YYYYTH YYYYth Jth DDth FMDDTH", "YYYY A.D. YYYY a.d. YYYY bc HH:MI:SS P.M. HH12 am",
                   "IYYY IYY IY I IW IDDD ID", 'HH24--"text--MI"--SS SSSS MS US FF3')],
     "SELECT to_char(timestamptz '2020-06-01 12:00+00', 'YYYY-MM-DD HH24:MI TZH:TZM OF')",
+    # AT TIME ZONE through transitions (a skipped time takes the offset before the jump, a repeated
+    # one the offset after it) and with zone abbreviations (fixed ones and MSK, which follows its zone)
+    ("SELECT (w::timestamp AT TIME ZONE z)::text FROM (VALUES ('2014-10-26 01:00:00', 'Europe/Moscow'), "
+     "('2011-03-27 02:00:01', 'Europe/Moscow'), ('2020-11-01 01:30', 'America/New_York'), "
+     "('2020-03-08 02:30', 'America/New_York'), ('2020-03-08 02:30', 'PST'), ('2011-03-27 01:00:00', 'MSK'), "
+     "('2020-06-01 12:00', 'edt')) t(w, z) WHERE z = 'Europe/Moscow' ORDER BY 1"),
+    *[f"SELECT ('{w}'::timestamp AT TIME ZONE '{z}')::text, (timestamptz '{w}+00' AT TIME ZONE '{z}')::text"
+      for w, z in (("2020-11-01 01:30", "America/New_York"), ("2020-03-08 02:30", "America/New_York"),
+                   ("2020-03-08 02:30", "PST"), ("2011-03-27 01:00:00", "MSK"), ("2011-03-26 22:00:00", "MSK"),
+                   ("2020-06-01 12:00", "edt"))],
+    "SET TIME ZONE 'America/New_York'; SELECT '2020-03-08 02:30'::timestamp::timestamptz::text",
+    ("SELECT isfinite(d), isfinite(d::date), isfinite(d::timestamptz) FROM (VALUES (timestamp 'infinity'), "
+     "('-infinity'), ('2020-01-01'), (NULL)) t(d)"),
     # casts between date and timestamps keep infinities; dates before 1970 round down
     ("SELECT date 'infinity'::timestamp::text, date '-infinity'::timestamptz::text, "
      "timestamp '-infinity'::date::text, timestamp '1969-12-31 23:00'::date::text, "

@@ -559,8 +559,23 @@ def _ts_to_date(arr: pa.Array) -> pa.Array:
     return days.cast(pa.int32()).cast(pa.date32())
 
 
+def _keeping_infinities(arr: pa.Array, convert, out_type: pa.DataType) -> pa.Array:
+    """convert(arr) with 'infinity' and '-infinity' passed through untouched (a zone's offset would
+    move them, or overflow)."""
+    us = arr.cast(pa.int64())
+    infinite = pc.is_in(us, value_set=pa.array(_TS_INFINITIES, pa.int64()))
+    if not pc.any(infinite).as_py():
+        return convert(arr)
+    finite = pc.if_else(infinite, 0, us).cast(arr.type)
+    return pc.if_else(infinite, us, convert(finite).cast(pa.int64())).cast(out_type)
+
+
 def ts_to_tstz(arr: pa.Array) -> pa.Array:
     """Wall-clock timestamps read in the session TimeZone -> UTC instants."""
+    return _keeping_infinities(arr.cast(pa.timestamp("us")), _ts_to_tstz_finite, pa.timestamp("us", tz="UTC"))
+
+
+def _ts_to_tstz_finite(arr: pa.Array) -> pa.Array:
     arr = arr.cast(pa.timestamp("us"))
     tz = runtime.timezone()
     if tz.upper() in ("UTC", "GMT", "ETC/UTC", "Z"):
@@ -573,12 +588,31 @@ def ts_to_tstz(arr: pa.Array) -> pa.Array:
     if isinstance(zone, dt.timezone):
         off = int(zone.utcoffset(None).total_seconds()) * 1_000_000
         return pc.subtract(arr.cast(pa.int64()), off).cast(pa.timestamp("us", tz="UTC"))
-    return pc.assume_timezone(arr, timezone=tz, ambiguous="earliest", nonexistent="latest").cast(
-        pa.timestamp("us", tz="UTC"))
+    return _wall_to_utc(arr, tz)
+
+
+def _wall_to_utc(wall: pa.Array, zone: str) -> pa.Array:
+    """Wall-clock times of a named zone as UTC instants, PostgreSQL's way through transitions: a
+    time that occurs twice (clocks set back) is read with the offset after the change, a time the
+    clocks skipped (set forward) with the offset before it (02:30 before a 02:00->03:00 jump is 01:30
+    in the old offset's terms, as DetermineTimeZoneOffset does)."""
+    utc = pc.assume_timezone(wall, timezone=zone, ambiguous="latest", nonexistent="earliest")
+    back = pc.local_timestamp(utc).cast(pa.int64())
+    us = wall.cast(pa.int64())
+    skipped = pc.fill_null(pc.not_equal(back, us), False)
+    if not pc.any(skipped).as_py():
+        return utc.cast(pa.timestamp("us", tz="UTC"))
+    offset_before = pc.subtract(back, utc.cast(pa.int64()))  # the offset just before the jump
+    fixed = pc.subtract(us, offset_before)
+    return pc.if_else(skipped, fixed, utc.cast(pa.int64())).cast(pa.timestamp("us", tz="UTC"))
 
 
 def tstz_to_ts(arr: pa.Array) -> pa.Array:
     """UTC instants -> wall-clock timestamps in the session TimeZone."""
+    return _keeping_infinities(arr, _tstz_to_ts_finite, pa.timestamp("us"))
+
+
+def _tstz_to_ts_finite(arr: pa.Array) -> pa.Array:
     tz = runtime.timezone()
     if tz.upper() in ("UTC", "GMT", "ETC/UTC", "Z"):
         return arr.cast(pa.timestamp("us"))

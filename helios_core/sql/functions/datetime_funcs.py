@@ -21,6 +21,7 @@ from helios_core.sql import types as T
 from helios_core.sql.functions import datetime_template, runtime
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions.cast import cast, ts_to_tstz, tstz_to_ts
+from helios_core.sql.functions.datetime_decode import ABBREVIATIONS
 from helios_core.sql.functions.intervals import interval_fields, intervals_from_rows, make_intervals
 from helios_core.sql.functions.registry import define, no_function, scalar
 from helios_core.sql.functions.vec import Vec, full
@@ -291,7 +292,7 @@ def _per_field_value(fname: str, impl):
     of unit names): the rows of each distinct name are computed together and put back in order."""
     def run(args: list[Vec]) -> Vec:
         names = args[0]
-        if names.scalar or not names.type.is_string_family or len(pc.unique(names.array)) <= 1:
+        if names.scalar or not names.type.is_string_family or len(names.array) == 0:
             return impl(args)
         n = len(names.array)
         parts, positions = [], []
@@ -303,6 +304,8 @@ def _per_field_value(fname: str, impl):
             parts.append(out.array if not out.scalar else pa.repeat(out.array[0], len(rows)))
             positions.append(rows)
         null_rows = pc.indices_nonzero(names.array.is_null())
+        if not parts:  # every name NULL
+            return impl([Vec(pa.array([None], names.array.type), names.type, True), *args[1:]]).broadcast(n)
         parts.append(pa.nulls(len(null_rows), parts[0].type))
         positions.append(null_rows)
         combined = pa.concat_arrays([p.cast(parts[0].type) for p in parts])
@@ -658,13 +661,17 @@ for _k in ("hours", "days", "interval"):
 @scalar("isfinite")
 def _isfinite(args: list[Vec]) -> Vec:
     v = args[0]
-    return Vec(pc.is_valid(v.array), T.BOOL, v.scalar)  # no infinite dates/timestamps in HeliosDB
+    if v.type.name in ("date", "timestamp", "timestamptz"):  # 'infinity' and '-infinity' are not finite
+        infinite = _infinite_rows(v)
+        if infinite is not None:
+            return Vec(pc.if_else(v.array.is_valid(), pc.invert(pc.or_(infinite[1], infinite[2])),
+                                  pa.scalar(None, pa.bool_())), T.BOOL, v.scalar)
+    return Vec(pc.if_else(v.array.is_valid(), True, pa.scalar(None, pa.bool_())), T.BOOL, v.scalar)
 
 
 # ---------------------------------------------------------------------------- AT TIME ZONE
 
-@scalar("timezone", nargs=2)
-def _timezone(args: list[Vec]) -> Vec:
+def _timezone_one(args: list[Vec]) -> Vec:
     """timezone(zone, ts) = ts AT TIME ZONE zone."""
     zone = args[0]
     src = args[1]
@@ -672,13 +679,18 @@ def _timezone(args: list[Vec]) -> Vec:
         src = cast(src, T.TIMESTAMPTZ)
     if src.type.name == "date":
         src = cast(src, T.TIMESTAMPTZ)
+    if not zone.scalar and len(zone.array) == 0:  # no rows (a planner's type probe): any zone will do
+        zone = Vec(pa.array(["UTC"]), T.TEXT, True)
     if not zone.scalar:
-        raise HeliosError("AT TIME ZONE with a per-row zone is not supported by HeliosDB", sqlstate="0A000")
+        raise HeliosError("AT TIME ZONE with a per-row interval is not supported by HeliosDB", sqlstate="0A000")
     z = zone.value()
     if z is None:
         return Vec.null(T.TIMESTAMP)
     if zone.type.name == "interval":
-        z = _interval_zone(zone)
+        v = zone.value()
+        z = _fixed_zone(v.days * 86400 + v.nanoseconds // 1_000_000_000)
+    else:
+        z = _abbreviated_zone(str(z))
     with runtime.use(timezone=str(z)):
         if src.type.name == "timestamptz":
             return Vec(tstz_to_ts(src.array), T.TIMESTAMP, src.scalar)
@@ -687,10 +699,22 @@ def _timezone(args: list[Vec]) -> Vec:
     raise no_function("timezone", args)
 
 
-def _interval_zone(zone: Vec) -> str:
-    """An interval zone (hours east of UTC) as a POSIX zone string ('<+05:00>-05:00')."""
-    v = zone.value()
-    secs = v.days * 86400 + v.nanoseconds // 1_000_000_000
+define("timezone", _per_field_value("timezone", _timezone_one), nargs=2)
+
+
+def _abbreviated_zone(name: str) -> str:
+    """AT TIME ZONE reads a zone abbreviation of PostgreSQL's default set before a zone name: 'PST'
+    is UTC-8 whatever the date; a dynamic one ('MSK') follows the zone it stands for."""
+    meaning = ABBREVIATIONS.get(name.strip().lower())
+    if meaning is None:
+        return name
+    if isinstance(meaning, str):
+        return meaning
+    return _fixed_zone(meaning[0])
+
+
+def _fixed_zone(secs: int) -> str:
+    """A fixed offset (seconds east of UTC) as a POSIX zone string ('<+05:00>-05:00')."""
     sign = "-" if secs < 0 else "+"
     secs = abs(secs)
     hhmm = f"{secs // 3600:02d}:{(secs % 3600) // 60:02d}"
