@@ -73,6 +73,29 @@ STATEMENTS = [
     "SET TIME ZONE 'America/New_York'; SELECT '2020-03-08 02:30'::timestamp::timestamptz::text",
     ("SELECT isfinite(d), isfinite(d::date), isfinite(d::timestamptz) FROM (VALUES (timestamp 'infinity'), "
      "('-infinity'), ('2020-01-01'), (NULL)) t(d)"),
+    # regexp_replace's start/N forms, PostgreSQL's replacement escapes, regex options and errors
+    ("SELECT regexp_replace('A PostgreSQL function', 'A|e|i|o|u', 'X', 1, 2), "
+     "regexp_replace('A PostgreSQL function', 'a|e|i|o|u', 'X', 1, 0, 'i'), "
+     "regexp_replace('A PostgreSQL function', 'A|e|i|o|u', 'X', 7, 0, 'i'), "
+     "regexp_replace('A PostgreSQL function', 'a|e|i|o|u', 'X', 1, 1, 'g'), "
+     "regexp_replace('A PostgreSQL function', 'a|e|i|o|u', 'X', 1, 9, 'i'), regexp_replace('abcb', 'b', 'X', 3), "
+     "regexp_replace('foobarrbazz', E'(.)\\\\1', E'X\\\\Y\\\\1Z\\\\'), "
+     "regexp_replace('abc', 'b', E'[\\\\&][\\\\\\\\][\\\\0]')"),
+    "SELECT regexp_replace('A PostgreSQL function', 'a|e|i|o|u', 'X', -1, 0, 'i')",
+    "SELECT regexp_replace('A PostgreSQL function', 'a|e|i|o|u', 'X', 1, -1, 'i')",
+    "SELECT regexp_replace('A PostgreSQL function', 'a|e|i|o|u', 'X', '1')",
+    ("SELECT regexp_like('a'||chr(10)||'d', 'a.d', 'n'), regexp_like('a'||chr(10)||'d', 'a.d'), "
+     "regexp_like('abc', ' a . c ', 'x'), regexp_like('ABC', 'abc', 'ic'), regexp_like('a.c', 'a.c', 'q'), "
+     "regexp_like('abc', 'a.c', 'q'), regexp_like('x'||chr(10)||'b', '^b', 'w'), regexp_like('x'||chr(10)||'b', '^b')"),
+    "SELECT regexp_like('abc', 'a.c', 'g')",
+    "SELECT regexp_split_to_array('thE QUick bROWn', 'e', 'g')",
+    "SELECT regexp_split_to_array('thE QUick bROWn', 'e', 'zippy')",
+    "SELECT regexp_matches('foobarbequebaz', '(barbeque')",
+    "SELECT regexp_matches('foobarbequebaz', '(bar)(beque){2,1}')",
+    ("SELECT regexp_split_to_array('the quick brown fox', '\\s*'), regexp_split_to_array('the quick', ''), "
+     "regexp_split_to_array('thE QUick bROWn', 'e', 'i')"),
+    "SELECT foo, length(foo) FROM regexp_split_to_table('the quick brown fox', '\\s*') AS foo",
+    "SELECT foo FROM regexp_split_to_table('thE QUick bROWn', 'e', 'i') AS foo",
     # casts between date and timestamps keep infinities; dates before 1970 round down
     ("SELECT date 'infinity'::timestamp::text, date '-infinity'::timestamptz::text, "
      "timestamp '-infinity'::date::text, timestamp '1969-12-31 23:00'::date::text, "

@@ -137,6 +137,9 @@ class Helios(Postgres):
             "TO_CHAR": lambda args: exp.Anonymous(this="to_char", expressions=args),
             "TO_DATE": lambda args: exp.Anonymous(this="to_date", expressions=args),
             "TO_TIMESTAMP": lambda args: exp.Anonymous(this="to_timestamp", expressions=args),
+            # regexp_replace(s, p, r [, start [, N]] [, flags]) and regexp_like(s, p [, flags]) as written
+            "REGEXP_REPLACE": lambda args: exp.Anonymous(this="regexp_replace", expressions=args),
+            "REGEXP_LIKE": lambda args: exp.Anonymous(this="regexp_like", expressions=args),
         }
         # PostgreSQL has no lambdas: f(doc -> 'k') is a call on a json field, never x -> body
         # (=> stays: named arguments)

@@ -20,6 +20,7 @@ from helios_core.sql import types as T
 from helios_core.sql.catalog_views import functions as catalog_functions
 from helios_core.sql.catalog_views import partition_info
 from helios_core.sql.expr import Compiled, Field
+from helios_core.sql.functions import strings
 from helios_core.sql.functions.json_records import RECORD_FUNCTIONS, record_columns
 from helios_core.sql.functions.jsonpath_funcs import path_query_rows
 from helios_core.sql.functions.vec import Vec
@@ -352,8 +353,6 @@ def _path_query_producer(use_tz: bool) -> Any:
 
 def _split_producer(name: str) -> Any:
     def produce(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
-        import re
-
         s = vals[0].value()
         sep = vals[1].value() if len(vals) > 1 else None
         if s is None:
@@ -363,7 +362,8 @@ def _split_producer(name: str) -> Any:
             if len(vals) > 2 and vals[2].value() is not None:
                 parts = [None if p == vals[2].value() else p for p in parts]
         else:
-            parts = re.split(sep, s) if sep is not None else [s]
+            flags = (vals[2].value() if len(vals) > 2 else "") or ""
+            parts = strings.regexp_split(s, sep, flags, name) if sep is not None else [s]
         return [pa.array(parts, pa.string())]
 
     return produce
