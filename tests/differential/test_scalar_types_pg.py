@@ -96,6 +96,13 @@ STATEMENTS = [
      "regexp_split_to_array('thE QUick bROWn', 'e', 'i')"),
     "SELECT foo, length(foo) FROM regexp_split_to_table('the quick brown fox', '\\s*') AS foo",
     "SELECT foo FROM regexp_split_to_table('thE QUick bROWn', 'e', 'i') AS foo",
+    # SUBSTRING(s SIMILAR p ESCAPE e) and its FROM ... FOR form; SIMILAR TO/LIKE with ESCAPE NULL or a long escape
+    *[f"SELECT SUBSTRING('abcdefg' SIMILAR '{p}' ESCAPE '#')" for p in (
+        'a#"(b_d)#"%', '#"(b_d)#"%', 'a#"%#"g', 'a*#"%#"g*', 'a|b#"%#"g', 'a#"%#"x|g', 'a#"%|ab#"g', 'a#"%g', 'a%g',
+        'a*#"%#"g*#"x')],
+    "SELECT SUBSTRING('abcdefg' FROM 'a#\"(b_d)#\"%' FOR '#'), SUBSTRING('abcdefg' SIMILAR '%' ESCAPE NULL)",
+    "SELECT 'abcdefg' SIMILAR TO '_bcd%' ESCAPE NULL, 'abc' LIKE 'abc' ESCAPE NULL, 'a_c' LIKE 'a$__' ESCAPE '$'",
+    "SELECT 'abcdefg' SIMILAR TO '_bcd#%' ESCAPE '##'",
     # casts between date and timestamps keep infinities; dates before 1970 round down
     ("SELECT date 'infinity'::timestamp::text, date '-infinity'::timestamptz::text, "
      "timestamp '-infinity'::date::text, timestamp '1969-12-31 23:00'::date::text, "

@@ -149,6 +149,7 @@ class Helios(Postgres):
             # json_object(keys, values) is PostgreSQL 15's function, not SQL's JSON_OBJECT(k: v)
             **{k: v for k, v in Postgres.Parser.FUNCTION_PARSERS.items() if k not in ("JSONB_EXISTS", "JSON_OBJECT")},
             "DATE_PART": lambda self: _date_part(self._parse_csv(self._parse_bitwise)),
+            "SUBSTRING": lambda self: self._parse_substring_similar(),
         }
         # @@ and @@@ keep their spelling (sqlglot reads @@ as MySQL's MATCH ... AGAINST, the
         # operands swapped): the operator is resolved by its operand types, as PostgreSQL does
@@ -182,6 +183,19 @@ class Helios(Postgres):
             **Postgres.Parser.VERSION_PHRASES,
             ("AS", "OF", "TIMESTAMP"): "TIMESTAMP",
         }
+
+        def _parse_substring_similar(self) -> exp.Expression | None:
+            """SUBSTRING(s SIMILAR pattern ESCAPE e): substring(s, pattern, e), the SQL regular
+            expression form; any other SUBSTRING(...) as sqlglot reads it."""
+            start = self._index
+            subject = self._parse_bitwise()
+            if subject is None or not self._match_text_seq("SIMILAR"):
+                self._retreat(start)
+                return Postgres.Parser.FUNCTION_PARSERS["SUBSTRING"](self)
+            pattern = self._parse_bitwise()
+            if not self._match_text_seq("ESCAPE"):
+                self.raise_error("Expected ESCAPE after SUBSTRING(... SIMILAR ...")
+            return exp.Anonymous(this="substring", expressions=[subject, pattern, self._parse_bitwise()])
 
         def _parse_statement(self) -> exp.Expression | None:  # type: ignore[override]
             if branch_syntax.starts_branch_statement(self):  # CREATE/ALTER/DROP/MERGE BRANCH

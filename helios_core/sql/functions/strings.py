@@ -141,7 +141,8 @@ def _substring(args: list[Vec]) -> Vec:
         return _bytea_substring(args)
     s = text_arg(args[0], "substring", args)
     if args[1].type.is_string_family and args[1].type.name != "unknown" or (
-            args[1].type.name == "unknown" and len(args) == 2 and not _looks_int(args[1])):
+            args[1].type.name == "unknown" and not _looks_int(args[1]) and (
+                len(args) == 2 or args[2].type.is_string_family and not _looks_int(args[2]))):
         return _substring_regex(s, args)
     start = int_arg(args[1], "substring", args)
     count = int_arg(args[2], "substring", args) if len(args) == 3 else None
@@ -179,9 +180,12 @@ def _substring_regex(s: Vec, args: list[Vec]) -> Vec:
         arrays, all_scalar = full([s, pat, esc])
 
         def sim(x, p, e):
-            rx = similar_to_regex(p.replace(e + '"', "\x00"), e).replace("\x00", "")
-            m = re.match(rx[1:-1] if False else rx, x, re.DOTALL)
-            return m.group(0) if m else None
+            if len(e) > 1:
+                raise _invalid_escape()
+            m = re.match(similar_to_regex(p, e or None), x, re.DOTALL)
+            if m is None:
+                return None
+            return m.group(1) if m.re.groups and e and e + '"' in p else m.group(0)
 
         return Vec(_per_row(sim, arrays, pa.string()), T.TEXT, all_scalar)
     arrays, all_scalar = full([s, pat])
@@ -194,6 +198,10 @@ def _substring_regex(s: Vec, args: list[Vec]) -> Vec:
         return m.group(1) if m.re.groups else m.group(0)
 
     return Vec(_per_row(one, arrays, pa.string()), T.TEXT, all_scalar)
+
+
+def _invalid_escape() -> HeliosError:
+    return HeliosError("invalid escape string", sqlstate="22025", hint="Escape string must be empty or one character.")
 
 
 def _bytea_substring(args: list[Vec]) -> Vec:

@@ -853,6 +853,11 @@ class ScalarCompiler:
         if esc.const is None:
             raise FeatureNotSupported("ESCAPE must be a constant")
         e = esc.const.value()
+        if e is None:  # ESCAPE NULL: the comparison is NULL
+            return make_const(const_vec(None, T.BOOL))
+        if len(str(e)) > 1:
+            raise HeliosError("invalid escape string", sqlstate="22025",
+                              hint="Escape string must be empty or one character.")
         if isinstance(inner, exp.Not):
             return self.negate(self.like(inner.this, scope, escape=e, ignore_case=isinstance(inner.this, exp.ILike)))
         if isinstance(inner, exp.SimilarTo):
