@@ -103,6 +103,16 @@ STATEMENTS = [
     "SELECT SUBSTRING('abcdefg' FROM 'a#\"(b_d)#\"%' FOR '#'), SUBSTRING('abcdefg' SIMILAR '%' ESCAPE NULL)",
     "SELECT 'abcdefg' SIMILAR TO '_bcd%' ESCAPE NULL, 'abc' LIKE 'abc' ESCAPE NULL, 'a_c' LIKE 'a$__' ESCAPE '$'",
     "SELECT 'abcdefg' SIMILAR TO '_bcd#%' ESCAPE '##'",
+    # wall times of a named zone across transitions, in a literal and in the session's zone
+    ("SELECT '2014-10-26 01:00:00 Europe/Moscow'::timestamptz::text, '2011-03-27 02:00:01 Europe/Moscow'::timestamptz::text, "
+     "'2020-11-01 01:30 America/New_York'::timestamptz::text"),
+    "SET TIME ZONE 'America/New_York'; SELECT '2020-11-01 01:30'::timestamptz::text, '2020-03-08 02:30'::timestamptz::text",
+    # make_timestamptz's zone: numeric offsets east of UTC, abbreviations, names, one per row
+    ("SET TIME ZONE 'EST5EDT'; SELECT make_timestamptz(2010, 2, 27, 3, 45, 00, tz)::text, tz FROM (VALUES ('+1'), "
+     "('+1:'), ('+1:0'), ('+100'), ('+1:00'), ('+01:00'), ('+10'), ('+1000'), ('+10:00:'), ('+10:00:1'), ('+10:00:10'), "
+     "('EDT'), ('Europe/Moscow'), (NULL)) t(tz)"),
+    "SELECT make_timestamptz(2014, 12, 10, 10, 10, 10, '+16')",
+    "SET TIME ZONE 'UTC'",
     # casts between date and timestamps keep infinities; dates before 1970 round down
     ("SELECT date 'infinity'::timestamp::text, date '-infinity'::timestamptz::text, "
      "timestamp '-infinity'::date::text, timestamp '1969-12-31 23:00'::date::text, "

@@ -287,25 +287,30 @@ def _float_at_infinity(out: pa.Array, field: str, pos: pa.Array, neg: pa.Array) 
     return pc.if_else(pos, float("inf"), pc.if_else(neg, float("-inf"), out))
 
 
-def _per_field_value(fname: str, impl):
-    """A function of (field, value, ...) that also takes a field name varying per row (a column
-    of unit names): the rows of each distinct name are computed together and put back in order."""
+def _per_field_value(fname: str, impl, at: int = 0):
+    """A function of (field, value, ...) that also takes a field name (argument ``at``) varying per
+    row, such as a column of unit or zone names: the rows of each distinct name are computed
+    together and put back in order."""
     def run(args: list[Vec]) -> Vec:
-        names = args[0]
+        if len(args) <= at:
+            return impl(args)
+        names = args[at]
         if names.scalar or not names.type.is_string_family or len(names.array) == 0:
             return impl(args)
         n = len(names.array)
         parts, positions = [], []
         for name in pc.unique(names.array.drop_null()).to_pylist():
             rows = pc.indices_nonzero(pc.fill_null(pc.equal(names.array, name), False))
-            sub = [Vec(pa.array([name], names.array.type), names.type, True)]
-            sub += [a if a.scalar else Vec(pc.take(a.array, rows), a.type, False) for a in args[1:]]
+            sub = [a if a.scalar else Vec(pc.take(a.array, rows), a.type, False) for a in args]
+            sub[at] = Vec(pa.array([name], names.array.type), names.type, True)
             out = impl(sub)
             parts.append(out.array if not out.scalar else pa.repeat(out.array[0], len(rows)))
             positions.append(rows)
         null_rows = pc.indices_nonzero(names.array.is_null())
         if not parts:  # every name NULL
-            return impl([Vec(pa.array([None], names.array.type), names.type, True), *args[1:]]).broadcast(n)
+            sub = list(args)
+            sub[at] = Vec(pa.array([None], names.array.type), names.type, True)
+            return impl(sub).broadcast(n)
         parts.append(pa.nulls(len(null_rows), parts[0].type))
         positions.append(null_rows)
         combined = pa.concat_arrays([p.cast(parts[0].type) for p in parts])
@@ -564,17 +569,20 @@ def _make_timestamp(args: list[Vec]) -> Vec:
     return Vec(pa.array(out, pa.int64()).cast(pa.timestamp("us")), T.TIMESTAMP, s)
 
 
-@scalar("make_timestamptz", nargs=(6, 7))
 def _make_timestamptz(args: list[Vec]) -> Vec:
     ts = _make_timestamp(args[:6])
     if len(args) == 7:
         # the zone argument reads like a timestamp literal's: a bare offset is ISO (east of UTC)
-        zone = str(args[6].value())
-        if re.fullmatch(r"[+-]\d{1,2}(?::\d{2}){0,2}", zone.strip()):
-            zone = f"<{zone.strip()}>{'-' if zone.strip()[0] == '+' else '+'}{zone.strip()[1:]}"
+        if args[6].value() is None:
+            return Vec.null(T.TIMESTAMPTZ) if ts.scalar else Vec(pa.nulls(len(ts.array), pa.timestamp("us", tz="UTC")),
+                                                                   T.TIMESTAMPTZ, False)
+        zone = _offset_or_named_zone(str(args[6].value()))
         with runtime.use(timezone=zone):
             return Vec(ts_to_tstz(ts.array), T.TIMESTAMPTZ, ts.scalar)
     return Vec(ts_to_tstz(ts.array), T.TIMESTAMPTZ, ts.scalar)
+
+
+define("make_timestamptz", _per_field_value("make_timestamptz", _make_timestamptz, at=6), nargs=(6, 7))
 
 
 @scalar("make_time", "time_from_parts", nargs=3)  # sqlglot: make_time -> TimeFromParts
@@ -702,6 +710,23 @@ def _timezone_one(args: list[Vec]) -> Vec:
 define("timezone", _per_field_value("timezone", _timezone_one), nargs=2)
 
 
+def _offset_or_named_zone(text: str) -> str:
+    """make_timestamptz's zone: a numeric offset east of UTC ('+1', '+10:00:01', '+1000' for
+    hhmm), an abbreviation of the default set, or a zone name."""
+    m = re.fullmatch(r"\s*([+-])(\d+)(?::(\d*))?(?::(\d*))?\s*", text)
+    if m is None:
+        return _abbreviated_zone(text)
+    digits = m.group(2)
+    if m.group(3) is None and len(digits) > 2:  # +hhmm
+        hours, minutes, seconds = int(digits[:-2]), int(digits[-2:]), 0
+    else:
+        hours, minutes, seconds = int(digits), int(m.group(3) or 0), int(m.group(4) or 0)
+    if hours > 15 or minutes > 59 or seconds > 59:
+        raise InvalidParameterValue(f'numeric time zone "{text}" out of range')
+    east = (hours * 3600 + minutes * 60 + seconds) * (-1 if m.group(1) == "-" else 1)
+    return _fixed_zone(east)
+
+
 def _abbreviated_zone(name: str) -> str:
     """AT TIME ZONE reads a zone abbreviation of PostgreSQL's default set before a zone name: 'PST'
     is UTC-8 whatever the date; a dynamic one ('MSK') follows the zone it stands for."""
@@ -717,7 +742,7 @@ def _fixed_zone(secs: int) -> str:
     """A fixed offset (seconds east of UTC) as a POSIX zone string ('<+05:00>-05:00')."""
     sign = "-" if secs < 0 else "+"
     secs = abs(secs)
-    hhmm = f"{secs // 3600:02d}:{(secs % 3600) // 60:02d}"
+    hhmm = f"{secs // 3600:02d}:{(secs % 3600) // 60:02d}" + (f":{secs % 60:02d}" if secs % 60 else "")
     return f"<{sign}{hhmm}>{'+' if sign == '-' else '-'}{hhmm}"
 
 
