@@ -113,6 +113,13 @@ STATEMENTS = [
      "('EDT'), ('Europe/Moscow'), (NULL)) t(tz)"),
     "SELECT make_timestamptz(2014, 12, 10, 10, 10, 10, '+16')",
     "SET TIME ZONE 'UTC'",
+    "SELECT to_timestamp('-Infinity'::float)::text, to_timestamp('Infinity'::float)::text, to_timestamp(1e9)::text",
+    "SELECT to_timestamp('NaN'::float)",
+    "SELECT to_timestamp(1e20)",
+    # generate_series(numeric) refuses NaN and infinite bounds and steps
+    *[f"SELECT * FROM generate_series({a}::numeric, {b}::numeric, {c}::numeric)" for a, b, c in (
+        ("-100", "100", "'nan'"), ("'nan'", "100", "10"), ("0", "'nan'", "10"), ("'inf'", "'inf'", "10"),
+        ("0", "'inf'", "10"), ("0", "'42'", "'-inf'"), ("0.1", "0.35", "0.1"))],
     # casts between date and timestamps keep infinities; dates before 1970 round down
     ("SELECT date 'infinity'::timestamp::text, date '-infinity'::timestamptz::text, "
      "timestamp '-infinity'::date::text, timestamp '1969-12-31 23:00'::date::text, "

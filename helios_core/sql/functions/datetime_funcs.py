@@ -1008,10 +1008,17 @@ def _to_timestamp(args: list[Vec]) -> Vec:
     if len(args) == 1:
         v = cast(args[0], T.FLOAT8)
         a = v.array
-        bad = pc.invert(pc.is_finite(a))
-        if pc.any(pc.fill_null(bad, False)).as_py():
-            raise HeliosError("timestamp out of range", sqlstate="22008")
-        us = pc.round(pc.multiply(a, 1e6)).cast(pa.int64())
+        if pc.any(pc.fill_null(pc.is_nan(a), False)).as_py():
+            raise HeliosError("timestamp cannot be NaN", sqlstate="22008")
+        infinite = pc.fill_null(pc.is_inf(a), False)
+        finite = pc.if_else(infinite, 0.0, a)
+        low, high = far_dates.TS_MIN_US / 1e6, (far_dates.TS_MAX_US + 1) / 1e6
+        outside = pc.fill_null(pc.or_(pc.less(finite, low), pc.greater_equal(finite, high)), False)
+        if pc.any(outside).as_py():
+            seconds = pc.filter(finite, outside)[0].as_py()
+            raise HeliosError(f'timestamp out of range: "{seconds:g}"', sqlstate="22008")
+        us = pc.round(pc.multiply(finite, 1e6)).cast(pa.int64())
+        us = pc.if_else(infinite, pc.if_else(pc.greater(a, 0), far_dates.TS_INFINITY, far_dates.TS_NEG_INFINITY), us)
         return Vec(us.cast(pa.timestamp("us", tz="UTC")), T.TIMESTAMPTZ, v.scalar)
     s, f = (cast(a, T.TEXT) for a in args)
     (a, b), all_scalar = full([s, f])

@@ -20,7 +20,7 @@ from helios_core.sql import types as T
 from helios_core.sql.catalog_views import functions as catalog_functions
 from helios_core.sql.catalog_views import partition_info
 from helios_core.sql.expr import Compiled, Field
-from helios_core.sql.functions import strings
+from helios_core.sql.functions import numeric_special, strings
 from helios_core.sql.functions.json_records import RECORD_FUNCTIONS, record_columns
 from helios_core.sql.functions.jsonpath_funcs import path_query_rows
 from helios_core.sql.functions.vec import Vec
@@ -184,7 +184,13 @@ def _series(vals: list[Vec], fields: list[Field]) -> Iterator[list[pa.Array]]:
             lo += span
         return
     if t.name == "numeric":
-        s, e, st = decimal.Decimal(start), decimal.Decimal(stop), decimal.Decimal(step)
+        s, e = (numeric_special.to_python(v.array.slice(0, 1))[0] for v in vals[:2])
+        st = numeric_special.to_python(vals[2].array.slice(0, 1))[0] if len(vals) > 2 else decimal.Decimal(1)
+        for what, x in (("start value", s), ("stop value", e), ("step size", st)):
+            if x.is_nan():
+                raise HeliosError(f"{what} cannot be NaN", sqlstate="22023")
+            if x.is_infinite():
+                raise HeliosError(f"{what} cannot be infinity", sqlstate="22023")
         if st == 0:
             raise HeliosError("step size cannot equal zero", sqlstate="22023")
         scale = max(max(-(x.as_tuple().exponent) for x in (s, st)), 0)
