@@ -120,6 +120,11 @@ STATEMENTS = [
     *[f"SELECT * FROM generate_series({a}::numeric, {b}::numeric, {c}::numeric)" for a, b, c in (
         ("-100", "100", "'nan'"), ("'nan'", "100", "10"), ("0", "'nan'", "10"), ("'inf'", "'inf'", "10"),
         ("0", "'inf'", "10"), ("0", "'42'", "'-inf'"), ("0.1", "0.35", "0.1"))],
+    # [NOT] [I]LIKE ANY/ALL (array of patterns), with NULL patterns and rows
+    ("SELECT 'foo' LIKE ANY (array['%a', '%b']), 'foo' LIKE ALL (array['f%', '%o']), 'foo' NOT LIKE ANY (array['%a', '%b']), "
+     "'foo' NOT LIKE ALL (array['%a', '%o']), 'foo' ILIKE ANY (array['%A', '%O']), 'foo' ILIKE ALL (array['F%', '%O']), "
+     "'foo' LIKE ANY (array[NULL, 'f%']), 'foo' LIKE ANY (array[NULL, 'x%'])"),
+    "SELECT x, x LIKE ANY ('{a%,%z}') FROM (VALUES ('abc'), ('xyz'), ('q'), (NULL)) t(x)",
     # casts between date and timestamps keep infinities; dates before 1970 round down
     ("SELECT date 'infinity'::timestamp::text, date '-infinity'::timestamptz::text, "
      "timestamp '-infinity'::date::text, timestamp '1969-12-31 23:00'::date::text, "

@@ -868,6 +868,10 @@ class ScalarCompiler:
         return self.lift([c], True, lambda v: Vec(pc.invert(v[0].array), T.BOOL, v[0].scalar), T.BOOL)
 
     def like(self, node: exp.Expression, scope: Scope, escape: str | None, ignore_case: bool) -> Compiled:
+        if isinstance(node.expression, (exp.Any, exp.All)) and escape is None:
+            # x [NOT] [I]LIKE ANY/ALL (patterns): each pattern through the ~~ family of operators
+            op = ("!" if node.args.get("negate") else "") + ("~~*" if ignore_case else "~~")
+            return self.compile_quantified(op, node.this, node.expression, scope)
         subject = self.compile(node.this, scope)
         pattern = self.compile(node.expression, scope)
         negate = bool(node.args.get("negate"))

@@ -5,7 +5,8 @@
 
 Each file of ``src/test/regress/sql`` runs as pg_regress would run it (``psql -X -a -q`` with
 HIDE_TABLEAM and HIDE_TOAST_COMPRESSION on,
-stderr merged, PGTZ/PGDATESTYLE as pg_regress sets them) after ``test_setup.sql``
+stderr merged, PGTZ/PGDATESTYLE and IntervalStyle postgres_verbose (PGOPTIONS) as pg_regress sets
+them) after ``test_setup.sql``
 (whose server-side ``COPY ... FROM :'filename'`` becomes psql's ``\\copy``). The output
 is cut into one block per statement by following the echoed input lines; a statement
 matches when its block equals the block of ``expected/<file>.out``. The score of a file is
