@@ -125,6 +125,8 @@ STATEMENTS = [
      "'foo' NOT LIKE ALL (array['%a', '%o']), 'foo' ILIKE ANY (array['%A', '%O']), 'foo' ILIKE ALL (array['F%', '%O']), "
      "'foo' LIKE ANY (array[NULL, 'f%']), 'foo' LIKE ANY (array[NULL, 'x%'])"),
     "SELECT x, x LIKE ANY ('{a%,%z}') FROM (VALUES ('abc'), ('xyz'), ('q'), (NULL)) t(x)",
+    "SELECT v, v IS NULL FROM string_to_table('', '|') g(v)",
+    "SELECT v, v IS NULL FROM string_to_table('a|b', '|') g(v)",
     # casts between date and timestamps keep infinities; dates before 1970 round down
     ("SELECT date 'infinity'::timestamp::text, date '-infinity'::timestamptz::text, "
      "timestamp '-infinity'::date::text, timestamp '1969-12-31 23:00'::date::text, "

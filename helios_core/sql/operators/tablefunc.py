@@ -363,8 +363,8 @@ def _split_producer(name: str) -> Any:
         sep = vals[1].value() if len(vals) > 1 else None
         if s is None:
             return [pa.array([], pa.string())]
-        if name == "string_to_table":
-            parts = list(s) if sep is None else ([s] if sep == "" else s.split(sep))
+        if name == "string_to_table":  # an empty string has no pieces at all, as string_to_array's {}
+            parts = [] if s == "" else list(s) if sep is None else ([s] if sep == "" else s.split(sep))
             if len(vals) > 2 and vals[2].value() is not None:
                 parts = [None if p == vals[2].value() else p for p in parts]
         else:
