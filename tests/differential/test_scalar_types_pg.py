@@ -15,6 +15,8 @@ _spec.loader.exec_module(_mod)
 describe = _mod.describe
 
 SETUP = [
+    "CREATE TABLE scalar_num (millions numeric(3, -6), thousands numeric(3, -3), millionths numeric(3, 6))",
+    "INSERT INTO scalar_num VALUES (123456, 123, 0.000000123), (987654321, 987654, 0.000987654), (-654321, -654, NULL)",
     "CREATE TABLE scalar_ts (id int, d1 timestamp(2) without time zone, t2 time(1))",
     ("INSERT INTO scalar_ts VALUES (1, '-infinity', '12:00:00.05'), (2, 'infinity', '23:59:59.94'), "
      "(3, 'Feb 16 17:32:01.125 0097 BC', NULL), (4, '1990-01-01 00:00:00.005', NULL), "
@@ -127,6 +129,14 @@ STATEMENTS = [
     "SELECT x, x LIKE ANY ('{a%,%z}') FROM (VALUES ('abc'), ('xyz'), ('q'), (NULL)) t(x)",
     "SELECT v, v IS NULL FROM string_to_table('', '|') g(v)",
     "SELECT v, v IS NULL FROM string_to_table('a|b', '|') g(v)",
+    # numeric scales below zero and past the precision (PostgreSQL 15)
+    "SELECT millions, thousands, millionths, scale(millions) FROM scalar_num ORDER BY millions",
+    ("SELECT 1234.5::numeric(6,-2), 0.000123::numeric(3,6), 0.0004567::numeric(3,6), 999499999::numeric(3,-6), "
+     "format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'scalar_num'::regclass AND attname = 'millions'"),
+    "INSERT INTO scalar_num (millions) VALUES (999500000)",
+    "INSERT INTO scalar_num (millionths) VALUES (0.0009995)",
+    "INSERT INTO scalar_num (millions) VALUES ('inf')",
+    "SELECT 1::numeric(3, -1001)",
     # casts between date and timestamps keep infinities; dates before 1970 round down
     ("SELECT date 'infinity'::timestamp::text, date '-infinity'::timestamptz::text, "
      "timestamp '-infinity'::date::text, timestamp '1969-12-31 23:00'::date::text, "
@@ -144,7 +154,7 @@ STATEMENTS = [
     "SELECT date_bin('5 min'::interval, timestamptz '2020-02-01 01:01:01+00', timestamptz '2020-02-01 00:02:30+00')::text",
 ]
 
-CLEANUP = ["DROP TABLE scalar_ts"]
+CLEANUP = ["DROP TABLE scalar_ts", "DROP TABLE scalar_num"]
 
 
 @pytest.mark.parametrize("sql", STATEMENTS)

@@ -245,6 +245,14 @@ class Helios(Postgres):
                     this = exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[this], nested=True)
             return this
 
+        def _parse_type_size(self) -> exp.DataTypeParam | None:  # type: ignore[override]
+            # numeric(3, -6): PostgreSQL 15 takes a negative scale (rounding left of the point)
+            if self._curr and self._curr.token_type == TokenType.DASH and self._next and (
+                    self._next.token_type == TokenType.NUMBER):
+                self._advance(2)
+                return self.expression(exp.DataTypeParam(this=exp.Literal.number("-" + self._prev.text)))
+            return super()._parse_type_size()
+
         def _parse_interval(self, *args: Any, **kwargs: Any) -> exp.Expression | None:  # type: ignore[override]
             # sqlglot splits INTERVAL '2 hours' into '2' HOURS and drops what its pattern does not
             # know ('P0002-10-15T10:30:20' would lose its P): keep the text as written, because
