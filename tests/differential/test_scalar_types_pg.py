@@ -137,6 +137,8 @@ STATEMENTS = [
     "INSERT INTO scalar_num (millionths) VALUES (0.0009995)",
     "INSERT INTO scalar_num (millions) VALUES ('inf')",
     "SELECT 1::numeric(3, -1001)",
+    "SELECT width_bucket(5, '{}'), width_bucket(5.5, '{1,5,6}'), width_bucket(2, ARRAY[1, 3])",
+    "SELECT width_bucket(5, ARRAY[ARRAY[1, 2], ARRAY[3, 4]])",
     # casts between date and timestamps keep infinities; dates before 1970 round down
     ("SELECT date 'infinity'::timestamp::text, date '-infinity'::timestamptz::text, "
      "timestamp '-infinity'::date::text, timestamp '1969-12-31 23:00'::date::text, "
