@@ -139,6 +139,12 @@ STATEMENTS = [
     "SELECT 1::numeric(3, -1001)",
     "SELECT width_bucket(5, '{}'), width_bucket(5.5, '{1,5,6}'), width_bucket(2, ARRAY[1, 3])",
     "SELECT width_bucket(5, ARRAY[ARRAY[1, 2], ARRAY[3, 4]])",
+    # make_date/make_timestamp with BC years, make_time's range and PostgreSQL's messages
+    ("SELECT make_date(-44, 3, 15)::text, make_timestamp(-44, 3, 15, 12, 30, 15)::text, make_time(24, 0, 0)::text, "
+     "make_date(2024, 2, 29)::text, make_timestamp(2014, 12, 28, 6, 30, 45.887)::text"),
+    "SELECT make_date(0, 7, 15)", "SELECT make_date(2013, 2, 30)", "SELECT make_date(2013, 13, 1)",
+    "SELECT make_time(10, 55, 100.1)", "SELECT make_time(24, 0, 2.1)", "SELECT make_time(25, 0, 5)",
+    "SELECT extract(timezone_m FROM date '2020-08-11')", "SELECT extract(timezone_h FROM timestamptz '2020-08-11 00:00+00')",
     # casts between date and timestamps keep infinities; dates before 1970 round down
     ("SELECT date 'infinity'::timestamp::text, date '-infinity'::timestamptz::text, "
      "timestamp '-infinity'::date::text, timestamp '1969-12-31 23:00'::date::text, "

@@ -107,7 +107,8 @@ _FIELD_ALIASES = {
     "milliseconds", "ms": "milliseconds", "msec": "milliseconds", "microseconds": "microseconds",
     "microsecond": "microseconds", "us": "microseconds", "usec": "microseconds", "weeks": "week",
     "w": "week", "quarters": "quarter", "qtr": "quarter", "decades": "decade", "centuries": "century",
-    "millennia": "millennium", "millenniums": "millennium",
+    "millennia": "millennium", "millenniums": "millennium", "timezone_m": "timezone_minute",
+    "timezone_h": "timezone_hour",
 }
 
 
@@ -534,29 +535,41 @@ def _ints(args: list[Vec], fname: str) -> list[Vec]:
     return [cast(a, T.INT4) if a.type.name in ("int2", "int8", "unknown", "numeric") else a for a in args]
 
 
+def _days_of(y: int, m: int, d: int) -> int:
+    """Days since 1970 of a year (negative: BC, as make_date takes it), month and day; 22008 when
+    there is no such date."""
+    year = y if y > 0 else y + 1  # -44 is 44 BC, astronomical -43; there is no year 0
+    if y == 0 or not 1 <= m <= 12 or not 1 <= d <= _month_length(year, m):
+        raise HeliosError(f"date field value out of range: {y}-{m:02d}-{d:02d}", sqlstate="22008")
+    days = far_dates.days_from_civil(year, m, d)
+    if not far_dates.DATE_MIN_DAYS <= days <= far_dates.DATE_MAX_DAYS:
+        raise HeliosError(f"date out of range: {y}-{m:02d}-{d:02d}", sqlstate="22008")
+    return days
+
+
+def _month_length(year: int, month: int) -> int:
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return 29 if month == 2 and leap else _DAYS[month - 1]
+
+
 @scalar("make_date", "date_from_parts", nargs=3)
 def _make_date(args: list[Vec]) -> Vec:
     arrays, s = full(_ints(args, "make_date"))
-    out = []
-    for y, m, d in zip(*(a.to_pylist() for a in arrays), strict=True):
-        if None in (y, m, d):
-            out.append(None)
-            continue
-        try:
-            out.append(dt.date(y if y > 0 else y + 1, m, d))
-        except ValueError:
-            raise HeliosError(f"date field value out of range: {y}-{m:02d}-{d:02d}", sqlstate="22008") from None
-    return Vec(pa.array(out, pa.date32()), T.DATE, s)
+    out = [None if None in row else _days_of(*row) for row in zip(*(a.to_pylist() for a in arrays), strict=True)]
+    return Vec(pa.array(out, pa.int32()).cast(pa.date32()), T.DATE, s)
+
+
+def _time_micros(h: int, mi: int, sec: float) -> int:
+    """Microseconds of a time of day from make_time/make_timestamp's fields (24:00:00 at most)."""
+    micros = (h * 3600 + mi * 60) * 1_000_000 + round(sec * 1_000_000)
+    if not (0 <= h <= 24 and 0 <= mi < 60 and 0 <= sec <= 60) or micros > US_PER_DAY:
+        seconds = f"{sec:g}".rjust(2, "0")  # C's %02g
+        raise HeliosError(f"time field value out of range: {h}:{mi:02d}:{seconds}", sqlstate="22008")
+    return micros
 
 
 def _make_ts_py(y, mo, d, h, mi, sec) -> int:
-    try:
-        base = dt.datetime(y, mo, d, h, mi)
-    except ValueError:
-        raise HeliosError(f"date field value out of range: {y}-{mo:02d}-{d:02d}", sqlstate="22008") from None
-    if not 0 <= sec <= 60:
-        raise HeliosError("date/time field value out of range", sqlstate="22008")
-    return int((base - EPOCH) / dt.timedelta(microseconds=1)) + round(sec * 1_000_000)
+    return _days_of(y, mo, d) * US_PER_DAY + _time_micros(h, mi, sec)
 
 
 @scalar("make_timestamp", "timestamp_from_parts", nargs=6)
@@ -594,9 +607,7 @@ def _make_time(args: list[Vec]) -> Vec:
         if None in (h, m, sec):
             out.append(None)
             continue
-        if not (0 <= h <= 24 and 0 <= m < 60 and 0 <= sec <= 60):
-            raise HeliosError("time field value out of range", sqlstate="22008")
-        out.append((h * 3600 + m * 60) * 1_000_000 + round(sec * 1_000_000))
+        out.append(_time_micros(h, m, sec))
     return Vec(pa.array(out, pa.int64()).cast(pa.time64("us")), T.TIME, s)
 
 
