@@ -147,6 +147,8 @@ STATEMENTS = [
     "SELECT extract(timezone_m FROM date '2020-08-11')", "SELECT extract(timezone_h FROM timestamptz '2020-08-11 00:00+00')",
     "SELECT date '5874897-12-31'::text, date '5874897-12-31' - date '1970-01-01', date '4714-11-24 BC'::text",
     "SELECT date '5874898-01-01'",
+    "SELECT ARRAY[]",
+    "SELECT ARRAY[]::int[], cardinality(ARRAY[]::text[]), ARRAY[]::int[] || ARRAY[1]",
     # casts between date and timestamps keep infinities; dates before 1970 round down
     ("SELECT date 'infinity'::timestamp::text, date '-infinity'::timestamptz::text, "
      "timestamp '-infinity'::date::text, timestamp '1969-12-31 23:00'::date::text, "

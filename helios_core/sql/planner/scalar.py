@@ -1686,6 +1686,10 @@ class ScalarCompiler:
             return self.array_subquery(items[0], scope)
         cs = [self.compile(i, scope) for i in items]
         if not cs:
+            if not isinstance(node.parent, exp.Cast):  # ARRAY[]::int[] says its type; a bare ARRAY[] has none
+                raise HeliosError("cannot determine type of empty array", sqlstate="42P18",
+                                  hint="Explicitly cast to the desired type, for example ARRAY[]::integer[].",
+                                  position=node_position(node))
             return make_const(Vec(pa.array([[]], pa.list_(pa.string())), T.array_of(T.TEXT), True))
         et = self.result_type([c.type for c in cs], "ARRAY")
         nested = et.is_array
