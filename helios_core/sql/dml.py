@@ -798,6 +798,8 @@ def _point_at_bad_literal(error: HeliosError, nodes: list[Any], sql_type: Any) -
 
     if error.position is not None or not error.sqlstate.startswith("22"):
         return
+    if error.message.startswith(("numeric field overflow", "value too long for type")):
+        return  # the column's typmod refused the value, not the literal's input: PostgreSQL points at nothing
     for node in nodes:
         if isinstance(node, exp.Literal) and node.is_string and node.meta and "start" in node.meta:
             try:

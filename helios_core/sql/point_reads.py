@@ -173,7 +173,8 @@ def execute_point(session: Any, stmt: Any, params: Sequence[Any]) -> Result | No
     engine, settings = session.engine, session.settings_obj
     if (pp.generation != engine.plan_generation or pp.branch != session.branch
             or pp.search_path != tuple(session.search_path())
-            or pp.value_styles != (settings.get("timezone"), settings.get("datestyle"))):
+            or pp.value_styles != (settings.get("timezone"), settings.get("datestyle"),
+                                   settings.get("intervalstyle"), settings.get("bytea_output"))):
         return None
     session.last_query = stmt.sql
     session.query_start = time.time()

@@ -62,8 +62,11 @@ def _types():
 
 
 def _value_styles(session: Any) -> tuple:
-    """The settings that change a folded constant's value (timestamptz input, date output)."""
-    return session.settings_obj.get("timezone"), session.settings_obj.get("datestyle")
+    """The settings that change a folded constant's value (timestamptz input, date, interval and
+    bytea output)."""
+    settings = session.settings_obj
+    return (settings.get("timezone"), settings.get("datestyle"), settings.get("intervalstyle"),
+            settings.get("bytea_output"))
 
 
 def _explained(ast: Any) -> Any:
@@ -194,10 +197,11 @@ def _plan(session: Any, pp: PreparedPlan) -> list[ResultColumn] | None:
             return session.sql_prepared[st.ast.args["name"]].columns  # EXECUTE describes as its statement
         return None
     own_txn = session.tx.txn is None
-    timezone, datestyle = pp.value_styles
+    timezone, datestyle, intervalstyle, bytea_output = pp.value_styles
     try:
-        # constants folded now depend on the session's TimeZone and DateStyle
-        with runtime.use(timezone=timezone, datestyle=datestyle):
+        # constants folded now depend on the session's TimeZone, DateStyle and output styles
+        with runtime.use(timezone=timezone, datestyle=datestyle, intervalstyle=intervalstyle,
+                         bytea_output=bytea_output):
             columns = _plan_statement(session, pp, ast, given, n)
             if body is not None:
                 pp.plan = None  # the EXPLAIN runs as a utility statement, planned again with the values

@@ -232,13 +232,19 @@ class SqlSession(Session):
     def transaction_state(self) -> str:
         return {"I": "idle", "T": "in_transaction", "E": "failed"}[self.tx.status]
 
+    def _output_styles(self) -> dict[str, str | None]:
+        """IntervalStyle and bytea_output: how interval and bytea values are written as text."""
+        return {"intervalstyle": self.settings_obj.get("intervalstyle"),
+                "bytea_output": self.settings_obj.get("bytea_output")}
+
     def rendering(self) -> Any:
         """Values rendered outside a statement (a protocol's encoder thread) see this session's
         TimeZone and catalog functions."""
         stack = contextlib.ExitStack()
         stack.enter_context(runtime.use(timezone=self.settings_obj.get("timezone"),
                                         datestyle=self.settings_obj.get("datestyle"),
-                                        extra_float_digits=self.settings_obj.get("extra_float_digits", True)))
+                                        extra_float_digits=self.settings_obj.get("extra_float_digits", True),
+                                        **self._output_styles()))
         stack.enter_context(_using_session(self))
         return stack
 
@@ -521,13 +527,14 @@ class SqlSession(Session):
         tz, started, now = self.settings_obj.get("timezone"), self.tx.started_at, runtime.statement_now()
         datestyle = self.settings_obj.get("datestyle")
         float_digits = self.settings_obj.get("extra_float_digits", True)
+        styles = self._output_styles()
 
         def produce() -> Iterator[pa.RecordBatch]:
             it = plan.execute(ctx)
             try:
                 while True:
                     with runtime.use(timezone=tz, now=started, statement_now=now, datestyle=datestyle,
-                                     extra_float_digits=float_digits), \
+                                     extra_float_digits=float_digits, **styles), \
                             _using_session(self):
                         try:
                             batch = next(it, None)
@@ -564,7 +571,8 @@ class SqlSession(Session):
         stack = contextlib.ExitStack()
         stack.enter_context(runtime.use(timezone=self.settings_obj.get("timezone"), now=self.tx.started_at,
                                         statement_now=now, datestyle=self.settings_obj.get("datestyle"),
-                                        extra_float_digits=self.settings_obj.get("extra_float_digits", True)))
+                                        extra_float_digits=self.settings_obj.get("extra_float_digits", True),
+                                        **self._output_styles()))
         stack.enter_context(_using_session(self))
         return stack
 

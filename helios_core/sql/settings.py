@@ -160,6 +160,9 @@ _NUMERIC_PLANNER = {"parallel_setup_cost", "parallel_tuple_cost", "max_parallel_
 # enumerated planner settings and the values PostgreSQL takes
 _ENUM_PLANNER = {"constraint_exclusion": ("partition", "on", "off"),
                  "plan_cache_mode": ("auto", "force_generic_plan", "force_custom_plan")}
+# enumerated settings of value output and the values PostgreSQL takes
+_ENUM_OUTPUT = {"intervalstyle": ("postgres", "postgres_verbose", "sql_standard", "iso_8601"),
+                "bytea_output": ("escape", "hex")}
 _TIME_SETTINGS = {"statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"}
 # real-valued settings in milliseconds and PostgreSQL's range for them
 _REAL_MS_SETTINGS = {"vacuum_cost_delay": (0.0, 100.0)}
@@ -278,6 +281,12 @@ def normalize(name: str, value: str, current: str | None = None) -> str:
         if v not in _ENUM_PLANNER[name]:
             raise InvalidParameterValue(f'invalid value for parameter "{name}": "{value}"',
                                         hint="Available values: " + ", ".join(_ENUM_PLANNER[name]) + ".")
+        return v
+    if name in _ENUM_OUTPUT:
+        v = value.strip().lower()
+        if v not in _ENUM_OUTPUT[name]:
+            raise InvalidParameterValue(f'invalid value for parameter "{name}": "{value}"',
+                                        hint="Available values: " + ", ".join(_ENUM_OUTPUT[name]) + ".")
         return v
     if name == "log_min_duration_statement":  # -1 turns the slow-statement log off
         return "-1" if value.strip() == "-1" else _format_ms(parse_duration_ms(value, name))

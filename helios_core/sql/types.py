@@ -221,7 +221,7 @@ class SqlType:
         if self.name != "numeric" or self.typmod < 4:
             return None
         t = self.typmod - 4
-        return (t >> 16) & 0xFFFF, t & 0xFFFF
+        return (t >> 16) & 0xFFFF, ((t & 0x7FF) ^ 1024) - 1024  # the scale: 11 bits with a sign, as PostgreSQL
 
     @property
     def stores_numeric_specials(self) -> bool:
@@ -443,14 +443,17 @@ def numeric(precision: int | None = None, scale: int = 0) -> SqlType:
         return NUMERIC
     if not 1 <= precision <= 1000:
         raise HeliosError(f"NUMERIC precision {precision} must be between 1 and 1000", sqlstate="22023")
-    if not 0 <= scale <= precision:
-        raise HeliosError(f"NUMERIC scale {scale} must be between 0 and precision {precision}",
-                          sqlstate="22023")
+    if not -1000 <= scale <= 1000:
+        raise HeliosError(f"NUMERIC scale {scale} must be between -1000 and 1000", sqlstate="22023")
     if precision > 76 and scale > 16:  # past Arrow's decimals: text per value (functions.numeric_wide)
         arrow: pa.DataType = WIDE_NUMERIC_ARROW
     else:
-        arrow = pa.decimal128(precision, scale) if precision <= 38 else pa.decimal256(min(precision, 76), scale)
-    return SqlType(name="numeric", oid=1700, arrow_type=arrow, typmod=((precision << 16) | scale) + 4)
+        # a scale past the precision (numeric(3,6): below 0.001) or below zero (numeric(3,-6): millions)
+        # is stored with the digits it can hold: fraction digits max(s, 0), integer digits max(p - s, 0)
+        stored_scale = max(scale, 0)
+        digits = max(precision - scale, 0) + stored_scale
+        arrow = pa.decimal128(digits, stored_scale) if digits <= 38 else pa.decimal256(min(digits, 76), stored_scale)
+    return SqlType(name="numeric", oid=1700, arrow_type=arrow, typmod=((precision << 16) | (scale & 0x7FF)) + 4)
 
 
 def varchar(n: int | None = None) -> SqlType:
@@ -672,6 +675,8 @@ def type_from_sqlglot(dt: Any) -> SqlType:
         v = e.this if isinstance(e, exp.DataTypeParam) else e
         if isinstance(v, exp.Literal):
             params.append(int(v.this))
+        elif isinstance(v, exp.Neg) and isinstance(v.this, exp.Literal):  # numeric(3, -6)
+            params.append(-int(v.this.this))
         elif isinstance(v, exp.Expression) and v.name.lstrip("-").isdigit():
             params.append(int(v.name))
     simple = {

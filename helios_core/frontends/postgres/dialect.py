@@ -128,6 +128,18 @@ class Helios(Postgres):
             # sqlglot folds these into Variance/Stddev; PostgreSQL labels each by its own name
             "VAR_SAMP": lambda args: exp.Anonymous(this="var_samp", expressions=args),
             "STDDEV_SAMP": lambda args: exp.Anonymous(this="stddev_samp", expressions=args),
+            # date_trunc(unit, ts) and date_bin(stride, ts, origin) take expressions: a column
+            # named str or origin is that column, not a unit word (sqlglot reads it as one)
+            "DATE_TRUNC": lambda args: exp.Anonymous(this="date_trunc", expressions=args),
+            "DATE_BIN": lambda args: exp.Anonymous(this="date_bin", expressions=args),
+            # the template of to_char/to_date/to_timestamp reaches the function as written (sqlglot's
+            # round trip through strftime loses patterns such as a.d., IDDD or TH)
+            "TO_CHAR": lambda args: exp.Anonymous(this="to_char", expressions=args),
+            "TO_DATE": lambda args: exp.Anonymous(this="to_date", expressions=args),
+            "TO_TIMESTAMP": lambda args: exp.Anonymous(this="to_timestamp", expressions=args),
+            # regexp_replace(s, p, r [, start [, N]] [, flags]) and regexp_like(s, p [, flags]) as written
+            "REGEXP_REPLACE": lambda args: exp.Anonymous(this="regexp_replace", expressions=args),
+            "REGEXP_LIKE": lambda args: exp.Anonymous(this="regexp_like", expressions=args),
         }
         # PostgreSQL has no lambdas: f(doc -> 'k') is a call on a json field, never x -> body
         # (=> stays: named arguments)
@@ -137,6 +149,7 @@ class Helios(Postgres):
             # json_object(keys, values) is PostgreSQL 15's function, not SQL's JSON_OBJECT(k: v)
             **{k: v for k, v in Postgres.Parser.FUNCTION_PARSERS.items() if k not in ("JSONB_EXISTS", "JSON_OBJECT")},
             "DATE_PART": lambda self: _date_part(self._parse_csv(self._parse_bitwise)),
+            "SUBSTRING": lambda self: self._parse_substring_similar(),
         }
         # @@ and @@@ keep their spelling (sqlglot reads @@ as MySQL's MATCH ... AGAINST, the
         # operands swapped): the operator is resolved by its operand types, as PostgreSQL does
@@ -170,6 +183,19 @@ class Helios(Postgres):
             **Postgres.Parser.VERSION_PHRASES,
             ("AS", "OF", "TIMESTAMP"): "TIMESTAMP",
         }
+
+        def _parse_substring_similar(self) -> exp.Expression | None:
+            """SUBSTRING(s SIMILAR pattern ESCAPE e): substring(s, pattern, e), the SQL regular
+            expression form; any other SUBSTRING(...) as sqlglot reads it."""
+            start = self._index
+            subject = self._parse_bitwise()
+            if subject is None or not self._match_text_seq("SIMILAR"):
+                self._retreat(start)
+                return Postgres.Parser.FUNCTION_PARSERS["SUBSTRING"](self)
+            pattern = self._parse_bitwise()
+            if not self._match_text_seq("ESCAPE"):
+                self.raise_error("Expected ESCAPE after SUBSTRING(... SIMILAR ...")
+            return exp.Anonymous(this="substring", expressions=[subject, pattern, self._parse_bitwise()])
 
         def _parse_statement(self) -> exp.Expression | None:  # type: ignore[override]
             if branch_syntax.starts_branch_statement(self):  # CREATE/ALTER/DROP/MERGE BRANCH
@@ -218,6 +244,14 @@ class Helios(Postgres):
                     self._advance(2)
                     this = exp.DataType(this=exp.DataType.Type.ARRAY, expressions=[this], nested=True)
             return this
+
+        def _parse_type_size(self) -> exp.DataTypeParam | None:  # type: ignore[override]
+            # numeric(3, -6): PostgreSQL 15 takes a negative scale (rounding left of the point)
+            if self._curr and self._curr.token_type == TokenType.DASH and self._next and (
+                    self._next.token_type == TokenType.NUMBER):
+                self._advance(2)
+                return self.expression(exp.DataTypeParam(this=exp.Literal.number("-" + self._prev.text)))
+            return super()._parse_type_size()
 
         def _parse_interval(self, *args: Any, **kwargs: Any) -> exp.Expression | None:  # type: ignore[override]
             # sqlglot splits INTERVAL '2 hours' into '2' HOURS and drops what its pattern does not
@@ -274,13 +308,12 @@ Helios.Parser.TYPE_LITERAL_PARSERS = _TypedLiteralParsers()
 
 
 def _date_part(args: list) -> exp.Expression:
-    """date_part(field, source) as an Extract node marked to type its result double precision."""
-    if len(args) != 2:
+    """date_part('field', source) as an Extract node marked to type its result double precision;
+    a field given by any other expression (a column of unit names) stays a call."""
+    field = args[0] if args else None
+    if len(args) != 2 or not (isinstance(field, exp.Literal) and field.is_string):
         return exp.Anonymous(this="date_part", expressions=args)
-    field = args[0]
-    if isinstance(field, exp.Literal) and field.is_string:
-        field = exp.var(field.this)
-    node = exp.Extract(this=field, expression=args[1])
+    node = exp.Extract(this=exp.var(field.this), expression=args[1])
     node.meta["extract"] = False
     return node
 

@@ -535,19 +535,47 @@ def _float_to_numeric(arr: pa.Array, digits: int) -> pa.Array:
 
 # ---------------------------------------------------------------------------------- date / time
 
+_DATE_INFINITIES = (2**31 - 1, -(2**31))
+_TS_INFINITIES = (2**63 - 1, -(2**63))
+
+
 def _date_to_ts(arr: pa.Array) -> pa.Array:
-    return pc.multiply(arr.cast(pa.int32()).cast(pa.int64()), US_PER_DAY).cast(pa.timestamp("us"))
+    """Midnight of each date; 'infinity' and '-infinity' stay infinite."""
+    days = arr.cast(pa.int32())
+    pos, neg = (pc.fill_null(pc.equal(days, v), False) for v in _DATE_INFINITIES)
+    us = pc.multiply(pc.if_else(pc.or_(pos, neg), 0, days).cast(pa.int64()), US_PER_DAY)
+    us = pc.if_else(pos, _TS_INFINITIES[0], pc.if_else(neg, _TS_INFINITIES[1], us))
+    return us.cast(pa.timestamp("us"))
 
 
 def _ts_to_date(arr: pa.Array) -> pa.Array:
+    """The date of each timestamp (floor division: days before 1970 count down); infinities stay."""
     us = arr.cast(pa.timestamp("us")).cast(pa.int64()) if arr.type.tz is None else arr.cast(pa.int64())
-    days = pc.floor(pc.divide(us.cast(pa.float64()), float(US_PER_DAY)))
-    # floor division in exact integers (float division is exact enough for days in range)
+    pos, neg = (pc.fill_null(pc.equal(us, v), False) for v in _TS_INFINITIES)
+    finite = pc.if_else(pc.or_(pos, neg), 0, us)
+    days = pc.divide(finite, US_PER_DAY)  # truncates toward zero: one less where that went up
+    days = pc.subtract(days, pc.cast(pc.greater(pc.multiply(days, US_PER_DAY), finite), pa.int64()))
+    days = pc.if_else(pos, _DATE_INFINITIES[0], pc.if_else(neg, _DATE_INFINITIES[1], days))
     return days.cast(pa.int32()).cast(pa.date32())
+
+
+def _keeping_infinities(arr: pa.Array, convert, out_type: pa.DataType) -> pa.Array:
+    """convert(arr) with 'infinity' and '-infinity' passed through untouched (a zone's offset would
+    move them, or overflow)."""
+    us = arr.cast(pa.int64())
+    infinite = pc.is_in(us, value_set=pa.array(_TS_INFINITIES, pa.int64()))
+    if not pc.any(infinite).as_py():
+        return convert(arr)
+    finite = pc.if_else(infinite, 0, us).cast(arr.type)
+    return pc.if_else(infinite, us, convert(finite).cast(pa.int64())).cast(out_type)
 
 
 def ts_to_tstz(arr: pa.Array) -> pa.Array:
     """Wall-clock timestamps read in the session TimeZone -> UTC instants."""
+    return _keeping_infinities(arr.cast(pa.timestamp("us")), _ts_to_tstz_finite, pa.timestamp("us", tz="UTC"))
+
+
+def _ts_to_tstz_finite(arr: pa.Array) -> pa.Array:
     arr = arr.cast(pa.timestamp("us"))
     tz = runtime.timezone()
     if tz.upper() in ("UTC", "GMT", "ETC/UTC", "Z"):
@@ -560,12 +588,31 @@ def ts_to_tstz(arr: pa.Array) -> pa.Array:
     if isinstance(zone, dt.timezone):
         off = int(zone.utcoffset(None).total_seconds()) * 1_000_000
         return pc.subtract(arr.cast(pa.int64()), off).cast(pa.timestamp("us", tz="UTC"))
-    return pc.assume_timezone(arr, timezone=tz, ambiguous="earliest", nonexistent="latest").cast(
-        pa.timestamp("us", tz="UTC"))
+    return _wall_to_utc(arr, tz)
+
+
+def _wall_to_utc(wall: pa.Array, zone: str) -> pa.Array:
+    """Wall-clock times of a named zone as UTC instants, PostgreSQL's way through transitions: a
+    time that occurs twice (clocks set back) is read with the offset after the change, a time the
+    clocks skipped (set forward) with the offset before it (02:30 before a 02:00->03:00 jump is 01:30
+    in the old offset's terms, as DetermineTimeZoneOffset does)."""
+    utc = pc.assume_timezone(wall, timezone=zone, ambiguous="latest", nonexistent="earliest")
+    back = pc.local_timestamp(utc).cast(pa.int64())
+    us = wall.cast(pa.int64())
+    skipped = pc.fill_null(pc.not_equal(back, us), False)
+    if not pc.any(skipped).as_py():
+        return utc.cast(pa.timestamp("us", tz="UTC"))
+    offset_before = pc.subtract(back, utc.cast(pa.int64()))  # the offset just before the jump
+    fixed = pc.subtract(us, offset_before)
+    return pc.if_else(skipped, fixed, utc.cast(pa.int64())).cast(pa.timestamp("us", tz="UTC"))
 
 
 def tstz_to_ts(arr: pa.Array) -> pa.Array:
     """UTC instants -> wall-clock timestamps in the session TimeZone."""
+    return _keeping_infinities(arr, _tstz_to_ts_finite, pa.timestamp("us"))
+
+
+def _tstz_to_ts_finite(arr: pa.Array) -> pa.Array:
     tz = runtime.timezone()
     if tz.upper() in ("UTC", "GMT", "ETC/UTC", "Z"):
         return arr.cast(pa.timestamp("us"))
@@ -689,9 +736,25 @@ def _apply_typmod(arr: pa.Array, dst: T.SqlType, context: str) -> pa.Array:
         if pa.types.is_struct(arr.type):  # timetz: round the time, keep the offset
             return timetz.round_to(arr, _apply_typmod(arr.field("time"), T.with_precision(T.TIME, dst.typmod),
                                                       context))
-        unit = 10 ** (6 - dst.typmod)
-        us = arr.cast(pa.int64())
-        rounded = pc.multiply(pc.round(pc.divide(us.cast(pa.float64()), float(unit)),
-                                       round_mode="half_towards_infinity").cast(pa.int64()), unit)
-        return rounded.cast(arr.type)
+        epoch = _PG_EPOCH_MICROS if dst.name in ("timestamp", "timestamptz") else 0
+        return _round_microseconds(arr, 10 ** (6 - dst.typmod), epoch)
     return arr
+
+
+_INFINITE_MICROS = pa.array([-(2 ** 63), 2 ** 63 - 1], pa.int64())
+
+
+_PG_EPOCH_MICROS = 946_684_800_000_000  # 2000-01-01, where PostgreSQL counts timestamps from
+
+
+def _round_microseconds(arr: pa.Array, unit: int, epoch: int) -> pa.Array:
+    """Round a time value to a multiple of ``unit`` microseconds as PostgreSQL's
+    AdjustTimestampForTypmod does: halves away from PostgreSQL's zero (``epoch`` microseconds from
+    ours), in integer arithmetic (a float64 loses microseconds past 2^53); 'infinity' and
+    '-infinity' stay as they are."""
+    us = arr.cast(pa.int64())
+    finite = pc.invert(pc.is_in(us, value_set=_INFINITE_MICROS))
+    shifted = pc.subtract(pc.if_else(finite, us, epoch), epoch)
+    rounded = pc.multiply(pc.divide(pc.add(pc.abs(shifted), unit // 2), unit), unit)
+    signed = pc.if_else(pc.less(shifted, 0), pc.negate(rounded), rounded)
+    return pc.if_else(finite, pc.add(signed, epoch), us).cast(arr.type)

@@ -16,11 +16,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.errors import HeliosError, InvalidParameterValue
+from helios_core.sql import far_dates
 from helios_core.sql import types as T
-from helios_core.sql.functions import runtime
+from helios_core.sql.functions import datetime_template, runtime
+from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions.cast import cast, ts_to_tstz, tstz_to_ts
+from helios_core.sql.functions.datetime_decode import ABBREVIATIONS
 from helios_core.sql.functions.intervals import interval_fields, intervals_from_rows, make_intervals
-from helios_core.sql.functions.registry import no_function, scalar
+from helios_core.sql.functions.registry import define, no_function, scalar
 from helios_core.sql.functions.vec import Vec, full
 
 US_PER_DAY = 86_400_000_000
@@ -104,8 +107,14 @@ _FIELD_ALIASES = {
     "milliseconds", "ms": "milliseconds", "msec": "milliseconds", "microseconds": "microseconds",
     "microsecond": "microseconds", "us": "microseconds", "usec": "microseconds", "weeks": "week",
     "w": "week", "quarters": "quarter", "qtr": "quarter", "decades": "decade", "centuries": "century",
-    "millennia": "millennium", "millenniums": "millennium",
+    "millennia": "millennium", "millenniums": "millennium", "timezone_m": "timezone_minute",
+    "timezone_h": "timezone_hour",
 }
+
+
+def _unsupported_unit(message: str) -> HeliosError:
+    """A unit that exists but not for this type: PostgreSQL's 0A000 (an unknown unit is 22023)."""
+    return HeliosError(message, sqlstate="0A000")
 
 
 def _canon_field(f: str) -> str:
@@ -152,10 +161,10 @@ def _extract_fields(field: str, v: Vec) -> tuple[pa.Array, int]:
                  "millennium", "isodow", "isoyear", "julian"):
             if f == "epoch":
                 return us, 6
-            raise InvalidParameterValue(f'unit "{field}" not supported for type time without time zone')
+            raise _unsupported_unit(f'unit "{field}" not supported for type time without time zone')
     elif t == "date" and f in ("hour", "minute", "second", "milliseconds", "microseconds", "timezone",
                                "timezone_hour", "timezone_minute"):
-        raise InvalidParameterValue(f'unit "{field}" not supported for type date')
+        raise _unsupported_unit(f'unit "{field}" not supported for type date')
     else:
         ts = _local_ts(v)
     if f == "epoch":
@@ -176,9 +185,12 @@ def _extract_fields(field: str, v: Vec) -> tuple[pa.Array, int]:
         us = pc.add(pc.multiply(pc.second(ts).cast(pa.int64()), 1_000_000),
                     pc.add(pc.multiply(pc.millisecond(ts).cast(pa.int64()), 1000), pc.microsecond(ts)))
         return us, 0
+    if f in ("year", "isoyear"):  # Arrow counts years astronomically (0 is 1 BC); PostgreSQL has no year 0
+        y = (pc.year if f == "year" else pc.iso_year)(ts).cast(pa.int64())
+        return pc.if_else(pc.greater(y, 0), y, pc.subtract(y, 1)), 0
     simple = {
-        "year": pc.year, "month": pc.month, "day": pc.day, "hour": pc.hour, "minute": pc.minute,
-        "quarter": pc.quarter, "doy": pc.day_of_year, "week": pc.iso_week, "isoyear": pc.iso_year,
+        "month": pc.month, "day": pc.day, "hour": pc.hour, "minute": pc.minute,
+        "quarter": pc.quarter, "doy": pc.day_of_year, "week": pc.iso_week,
         "dow": lambda a: pc.day_of_week(a, count_from_zero=True, week_start=7),
         "isodow": lambda a: pc.day_of_week(a, count_from_zero=False, week_start=1),
     }
@@ -189,13 +201,14 @@ def _extract_fields(field: str, v: Vec) -> tuple[pa.Array, int]:
         if f == "decade":
             return pc.floor(pc.divide(y.cast(pa.float64()), 10.0)).cast(pa.int64()), 0
         div = 100 if f == "century" else 1000
-        return pc.add(pc.divide(pc.subtract(y, 1), div), 1), 0
+        # 1..100 is the first century; 100 BC..1 BC (astronomical -99..0) is century -1
+        return pc.if_else(pc.greater(y, 0), pc.add(pc.divide(pc.subtract(y, 1), div), 1),
+                          pc.negate(pc.divide(pc.subtract(div, y), div))), 0
     if f == "julian":
-        days = pc.divide(ts.cast(pa.int64()), US_PER_DAY)
-        return pc.add(days, 2440588), 0
+        return pc.add(_floor_days(ts.cast(pa.int64())), 2440588), 0
     if f in ("timezone", "timezone_hour", "timezone_minute"):
         if t != "timestamptz":
-            raise InvalidParameterValue(f'unit "{field}" not supported for type {v.type}')
+            raise _unsupported_unit(f'unit "{field}" not supported for type {v.type}')
         off = pc.divide(pc.subtract(ts.cast(pa.int64()), v.array.cast(pa.int64())), 1_000_000)
         if f == "timezone":
             return off, 0
@@ -233,17 +246,102 @@ def _extract_interval(f: str, arr: pa.Array) -> tuple[pa.Array, int]:
         return pc.add(pc.divide(pc.subtract(months, pc.multiply(pc.divide(months, 12), 12)), 3), 1), 0
     if f in ("decade", "century", "millennium"):
         return pc.divide(pc.divide(months, 12), {"decade": 10, "century": 100, "millennium": 1000}[f]), 0
-    raise InvalidParameterValue(f'unit "{f}" not supported for type interval')
+    raise _unsupported_unit(f'unit "{f}" not supported for type interval')
+
+
+# fields whose value at ±infinity is ±Infinity; every other field of an infinite date or timestamp is NULL
+_UNBOUNDED_FIELDS = {"year", "decade", "century", "millennium", "julian", "isoyear", "epoch"}
+
+
+def _infinite_rows(src: Vec) -> tuple[Vec, pa.Array, pa.Array] | None:
+    """(src with its infinite values put at the epoch, +infinity rows, -infinity rows) of a date or
+    timestamp that holds 'infinity' or '-infinity'; None when it holds none."""
+    if src.type.name not in ("date", "timestamp", "timestamptz"):
+        return None
+    ints = pa.int32() if src.type.name == "date" else pa.int64()
+    raw = src.array.cast(ints)
+    high, low = (2**31 - 1, -(2**31)) if src.type.name == "date" else (2**63 - 1, -(2**63))
+    pos = pc.fill_null(pc.equal(raw, high), False)
+    neg = pc.fill_null(pc.equal(raw, low), False)
+    if not pc.any(pc.or_(pos, neg)).as_py():
+        return None
+    finite = pc.if_else(pc.or_(pos, neg), pa.scalar(0, ints), raw).cast(src.array.type)
+    return Vec(finite, src.type, src.scalar), pos, neg
+
+
+def _numeric_at_infinity(out: Vec, field: str, pos: pa.Array, neg: pa.Array) -> Vec:
+    """extract()'s numeric result with PostgreSQL's answer on infinite rows: ±Infinity for the
+    unbounded fields, NULL for the others."""
+    inf = pc.or_(pos, neg)
+    values = out.array
+    if _canon_field(field) not in _UNBOUNDED_FIELDS:
+        return Vec(pc.if_else(inf, pa.scalar(None, values.type), values), out.type, out.scalar)
+    kinds = pc.if_else(pos, pa.scalar(NS.POS_INF, pa.int8()),
+                       pc.if_else(neg, pa.scalar(NS.NEG_INF, pa.int8()), pa.scalar(NS.FINITE, pa.int8())))
+    return Vec(NS.make(values, kinds, values.is_valid()), out.type, out.scalar)
+
+
+def _float_at_infinity(out: pa.Array, field: str, pos: pa.Array, neg: pa.Array) -> pa.Array:
+    """date_part()'s float8 result on infinite rows (as _numeric_at_infinity)."""
+    if _canon_field(field) not in _UNBOUNDED_FIELDS:
+        return pc.if_else(pc.or_(pos, neg), pa.scalar(None, pa.float64()), out)
+    return pc.if_else(pos, float("inf"), pc.if_else(neg, float("-inf"), out))
+
+
+def _per_field_value(fname: str, impl, at: int = 0):
+    """A function of (field, value, ...) that also takes a field name (argument ``at``) varying per
+    row, such as a column of unit or zone names: the rows of each distinct name are computed
+    together and put back in order."""
+    def run(args: list[Vec]) -> Vec:
+        if len(args) <= at:
+            return impl(args)
+        names = args[at]
+        if names.scalar or not names.type.is_string_family or len(names.array) == 0:
+            return impl(args)
+        n = len(names.array)
+        parts, positions = [], []
+        for name in pc.unique(names.array.drop_null()).to_pylist():
+            rows = pc.indices_nonzero(pc.fill_null(pc.equal(names.array, name), False))
+            sub = [a if a.scalar else Vec(pc.take(a.array, rows), a.type, False) for a in args]
+            sub[at] = Vec(pa.array([name], names.array.type), names.type, True)
+            out = impl(sub)
+            parts.append(out.array if not out.scalar else pa.repeat(out.array[0], len(rows)))
+            positions.append(rows)
+        null_rows = pc.indices_nonzero(names.array.is_null())
+        if not parts:  # every name NULL
+            sub = list(args)
+            sub[at] = Vec(pa.array([None], names.array.type), names.type, True)
+            return impl(sub).broadcast(n)
+        parts.append(pa.nulls(len(null_rows), parts[0].type))
+        positions.append(null_rows)
+        combined = pa.concat_arrays([p.cast(parts[0].type) for p in parts])
+        order = pc.sort_indices(pa.concat_arrays([p.cast(pa.uint64()) for p in positions]))
+        assert len(order) == n
+        return Vec(pc.take(combined, order), out.type, False)
+
+    run.__name__ = f"_{fname}_per_field"
+    return run
 
 
 @scalar("extract", nargs=2)
 def _extract(args: list[Vec]) -> Vec:
     field = _field_name(args[0], "extract")
     src = _temporal_source(args[1], "extract", args)
+    infinite = _infinite_rows(src)
+    if infinite is not None:
+        src = infinite[0]
     if _canon_field(field) == "julian" and src.type.name in ("timestamp", "timestamptz"):
-        return _julian_of_timestamp(src)
-    ints, scale = _extract_fields(field, src)
-    return Vec(_dec_from_scaled(ints, scale), T.NUMERIC, src.scalar)
+        out = _julian_of_timestamp(src)
+    else:
+        ints, scale = _extract_fields(field, src)
+        out = Vec(_dec_from_scaled(ints, scale), T.NUMERIC, src.scalar)
+    return out if infinite is None else _numeric_at_infinity(out, field, infinite[1], infinite[2])
+
+
+def _floor_days(us: pa.Array) -> pa.Array:
+    """Whole days since 1970 of microsecond counts, rounded down (exact for any timestamp)."""
+    days = pc.divide(us, US_PER_DAY)
+    return pc.subtract(days, pc.cast(pc.greater(pc.multiply(days, US_PER_DAY), us), pa.int64()))
 
 
 def _julian_of_timestamp(src: Vec) -> Vec:
@@ -251,7 +349,7 @@ def _julian_of_timestamp(src: Vec) -> Vec:
     from helios_core.sql.functions.operators import binary_op
 
     us = _local_ts(src).cast(pa.int64())
-    days = pc.floor(pc.divide(us.cast(pa.float64()), float(US_PER_DAY))).cast(pa.int64())
+    days = _floor_days(us)
     tod = pc.subtract(us, pc.multiply(days, US_PER_DAY))
     # PostgreSQL divides the microseconds of the day by those of a whole day, both scale 0
     frac = binary_op("/", Vec(_dec_from_scaled(tod, 0), T.NUMERIC, src.scalar),
@@ -260,15 +358,29 @@ def _julian_of_timestamp(src: Vec) -> Vec:
     return binary_op("+", whole, frac)
 
 
-@scalar("date_part", nargs=2)
-def _date_part(args: list[Vec]) -> Vec:
+def _date_part_one(args: list[Vec]) -> Vec:
     field = _field_name(args[0], "date_part")
     src = _temporal_source(args[1], "date_part", args)
     if src.type.name == "date":
         src = cast(src, T.TIMESTAMP)
-    ints, scale = _extract_fields(field, src)
-    out = pc.divide(ints.cast(pa.float64()), float(10 ** scale)) if scale else ints.cast(pa.float64())
+    infinite = _infinite_rows(src)
+    if infinite is not None:
+        src = infinite[0]
+    if _canon_field(field) == "julian":  # the time of day is a fraction of the Julian day
+        us = _local_ts(src).cast(pa.int64())
+        days = _floor_days(us)
+        out = pc.add(pc.add(days, 2440588).cast(pa.float64()),
+                     pc.divide(pc.subtract(us, pc.multiply(days, US_PER_DAY)).cast(pa.float64()), float(US_PER_DAY)))
+    else:
+        ints, scale = _extract_fields(field, src)
+        as_float = ints.cast(pa.float64(), safe=False)  # past 2^53 microseconds: rounded, as PostgreSQL's float8
+        out = pc.divide(as_float, float(10 ** scale)) if scale else as_float
+    if infinite is not None:
+        out = _float_at_infinity(out, field, infinite[1], infinite[2])
     return Vec(out, T.FLOAT8, src.scalar)
+
+
+define("date_part", _per_field_value("date_part", _date_part_one), nargs=2)
 
 
 # ---------------------------------------------------------------------------------- date_trunc
@@ -278,8 +390,7 @@ _TRUNC_UNITS = {"microseconds": "microsecond", "milliseconds": "millisecond", "s
                 "quarter": "quarter", "year": "year"}
 
 
-@scalar("date_trunc", nargs=(2, 3))
-def _date_trunc(args: list[Vec]) -> Vec:
+def _date_trunc_one(args: list[Vec]) -> Vec:
     field = _canon_field(_field_name(args[0], "date_trunc"))
     src = _temporal_source(args[1], "date_trunc", args)
     if src.type.name == "date":
@@ -297,6 +408,9 @@ def _date_trunc(args: list[Vec]) -> Vec:
         if src.type.name == "timestamptz":
             out = ts_to_tstz(out)
     return Vec(out, src.type.base, src.scalar)
+
+
+define("date_trunc", _per_field_value("date_trunc", _date_trunc_one), nargs=(2, 3))
 
 
 class _nullctx:
@@ -334,7 +448,7 @@ def _trunc_interval(field: str, v: Vec) -> Vec:
     order = ["microseconds", "milliseconds", "second", "minute", "hour", "day", "month", "year", "decade",
              "century", "millennium"]
     if field not in order:
-        raise InvalidParameterValue(f'unit "{field}" not supported for type interval')
+        raise _unsupported_unit(f'unit "{field}" not supported for type interval')
     lvl = order.index(field)
     unit_us = {"milliseconds": 1000, "second": 1_000_000, "minute": 60_000_000, "hour": 3_600_000_000}
     if field in unit_us:
@@ -421,29 +535,41 @@ def _ints(args: list[Vec], fname: str) -> list[Vec]:
     return [cast(a, T.INT4) if a.type.name in ("int2", "int8", "unknown", "numeric") else a for a in args]
 
 
+def _days_of(y: int, m: int, d: int) -> int:
+    """Days since 1970 of a year (negative: BC, as make_date takes it), month and day; 22008 when
+    there is no such date."""
+    year = y if y > 0 else y + 1  # -44 is 44 BC, astronomical -43; there is no year 0
+    if y == 0 or not 1 <= m <= 12 or not 1 <= d <= _month_length(year, m):
+        raise HeliosError(f"date field value out of range: {y}-{m:02d}-{d:02d}", sqlstate="22008")
+    days = far_dates.days_from_civil(year, m, d)
+    if not far_dates.DATE_MIN_DAYS <= days <= far_dates.DATE_MAX_DAYS:
+        raise HeliosError(f"date out of range: {y}-{m:02d}-{d:02d}", sqlstate="22008")
+    return days
+
+
+def _month_length(year: int, month: int) -> int:
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return 29 if month == 2 and leap else _DAYS[month - 1]
+
+
 @scalar("make_date", "date_from_parts", nargs=3)
 def _make_date(args: list[Vec]) -> Vec:
     arrays, s = full(_ints(args, "make_date"))
-    out = []
-    for y, m, d in zip(*(a.to_pylist() for a in arrays), strict=True):
-        if None in (y, m, d):
-            out.append(None)
-            continue
-        try:
-            out.append(dt.date(y if y > 0 else y + 1, m, d))
-        except ValueError:
-            raise HeliosError(f"date field value out of range: {y}-{m:02d}-{d:02d}", sqlstate="22008") from None
-    return Vec(pa.array(out, pa.date32()), T.DATE, s)
+    out = [None if None in row else _days_of(*row) for row in zip(*(a.to_pylist() for a in arrays), strict=True)]
+    return Vec(pa.array(out, pa.int32()).cast(pa.date32()), T.DATE, s)
+
+
+def _time_micros(h: int, mi: int, sec: float) -> int:
+    """Microseconds of a time of day from make_time/make_timestamp's fields (24:00:00 at most)."""
+    micros = (h * 3600 + mi * 60) * 1_000_000 + round(sec * 1_000_000)
+    if not (0 <= h <= 24 and 0 <= mi < 60 and 0 <= sec <= 60) or micros > US_PER_DAY:
+        seconds = f"{sec:g}".rjust(2, "0")  # C's %02g
+        raise HeliosError(f"time field value out of range: {h}:{mi:02d}:{seconds}", sqlstate="22008")
+    return micros
 
 
 def _make_ts_py(y, mo, d, h, mi, sec) -> int:
-    try:
-        base = dt.datetime(y, mo, d, h, mi)
-    except ValueError:
-        raise HeliosError(f"date field value out of range: {y}-{mo:02d}-{d:02d}", sqlstate="22008") from None
-    if not 0 <= sec <= 60:
-        raise HeliosError("date/time field value out of range", sqlstate="22008")
-    return int((base - EPOCH) / dt.timedelta(microseconds=1)) + round(sec * 1_000_000)
+    return _days_of(y, mo, d) * US_PER_DAY + _time_micros(h, mi, sec)
 
 
 @scalar("make_timestamp", "timestamp_from_parts", nargs=6)
@@ -456,17 +582,20 @@ def _make_timestamp(args: list[Vec]) -> Vec:
     return Vec(pa.array(out, pa.int64()).cast(pa.timestamp("us")), T.TIMESTAMP, s)
 
 
-@scalar("make_timestamptz", nargs=(6, 7))
 def _make_timestamptz(args: list[Vec]) -> Vec:
     ts = _make_timestamp(args[:6])
     if len(args) == 7:
         # the zone argument reads like a timestamp literal's: a bare offset is ISO (east of UTC)
-        zone = str(args[6].value())
-        if re.fullmatch(r"[+-]\d{1,2}(?::\d{2}){0,2}", zone.strip()):
-            zone = f"<{zone.strip()}>{'-' if zone.strip()[0] == '+' else '+'}{zone.strip()[1:]}"
+        if args[6].value() is None:
+            return Vec.null(T.TIMESTAMPTZ) if ts.scalar else Vec(pa.nulls(len(ts.array), pa.timestamp("us", tz="UTC")),
+                                                                   T.TIMESTAMPTZ, False)
+        zone = _offset_or_named_zone(str(args[6].value()))
         with runtime.use(timezone=zone):
             return Vec(ts_to_tstz(ts.array), T.TIMESTAMPTZ, ts.scalar)
     return Vec(ts_to_tstz(ts.array), T.TIMESTAMPTZ, ts.scalar)
+
+
+define("make_timestamptz", _per_field_value("make_timestamptz", _make_timestamptz, at=6), nargs=(6, 7))
 
 
 @scalar("make_time", "time_from_parts", nargs=3)  # sqlglot: make_time -> TimeFromParts
@@ -478,9 +607,7 @@ def _make_time(args: list[Vec]) -> Vec:
         if None in (h, m, sec):
             out.append(None)
             continue
-        if not (0 <= h <= 24 and 0 <= m < 60 and 0 <= sec <= 60):
-            raise HeliosError("time field value out of range", sqlstate="22008")
-        out.append((h * 3600 + m * 60) * 1_000_000 + round(sec * 1_000_000))
+        out.append(_time_micros(h, m, sec))
     return Vec(pa.array(out, pa.int64()).cast(pa.time64("us")), T.TIME, s)
 
 
@@ -553,13 +680,17 @@ for _k in ("hours", "days", "interval"):
 @scalar("isfinite")
 def _isfinite(args: list[Vec]) -> Vec:
     v = args[0]
-    return Vec(pc.is_valid(v.array), T.BOOL, v.scalar)  # no infinite dates/timestamps in HeliosDB
+    if v.type.name in ("date", "timestamp", "timestamptz"):  # 'infinity' and '-infinity' are not finite
+        infinite = _infinite_rows(v)
+        if infinite is not None:
+            return Vec(pc.if_else(v.array.is_valid(), pc.invert(pc.or_(infinite[1], infinite[2])),
+                                  pa.scalar(None, pa.bool_())), T.BOOL, v.scalar)
+    return Vec(pc.if_else(v.array.is_valid(), True, pa.scalar(None, pa.bool_())), T.BOOL, v.scalar)
 
 
 # ---------------------------------------------------------------------------- AT TIME ZONE
 
-@scalar("timezone", nargs=2)
-def _timezone(args: list[Vec]) -> Vec:
+def _timezone_one(args: list[Vec]) -> Vec:
     """timezone(zone, ts) = ts AT TIME ZONE zone."""
     zone = args[0]
     src = args[1]
@@ -567,13 +698,18 @@ def _timezone(args: list[Vec]) -> Vec:
         src = cast(src, T.TIMESTAMPTZ)
     if src.type.name == "date":
         src = cast(src, T.TIMESTAMPTZ)
+    if not zone.scalar and len(zone.array) == 0:  # no rows (a planner's type probe): any zone will do
+        zone = Vec(pa.array(["UTC"]), T.TEXT, True)
     if not zone.scalar:
-        raise HeliosError("AT TIME ZONE with a per-row zone is not supported by HeliosDB", sqlstate="0A000")
+        raise HeliosError("AT TIME ZONE with a per-row interval is not supported by HeliosDB", sqlstate="0A000")
     z = zone.value()
     if z is None:
         return Vec.null(T.TIMESTAMP)
     if zone.type.name == "interval":
-        z = _interval_zone(zone)
+        v = zone.value()
+        z = _fixed_zone(v.days * 86400 + v.nanoseconds // 1_000_000_000)
+    else:
+        z = _abbreviated_zone(str(z))
     with runtime.use(timezone=str(z)):
         if src.type.name == "timestamptz":
             return Vec(tstz_to_ts(src.array), T.TIMESTAMP, src.scalar)
@@ -582,111 +718,46 @@ def _timezone(args: list[Vec]) -> Vec:
     raise no_function("timezone", args)
 
 
-def _interval_zone(zone: Vec) -> str:
-    """An interval zone (hours east of UTC) as a POSIX zone string ('<+05:00>-05:00')."""
-    v = zone.value()
-    secs = v.days * 86400 + v.nanoseconds // 1_000_000_000
+define("timezone", _per_field_value("timezone", _timezone_one), nargs=2)
+
+
+def _offset_or_named_zone(text: str) -> str:
+    """make_timestamptz's zone: a numeric offset east of UTC ('+1', '+10:00:01', '+1000' for
+    hhmm), an abbreviation of the default set, or a zone name."""
+    m = re.fullmatch(r"\s*([+-])(\d+)(?::(\d*))?(?::(\d*))?\s*", text)
+    if m is None:
+        return _abbreviated_zone(text)
+    digits = m.group(2)
+    if m.group(3) is None and len(digits) > 2:  # +hhmm
+        hours, minutes, seconds = int(digits[:-2]), int(digits[-2:]), 0
+    else:
+        hours, minutes, seconds = int(digits), int(m.group(3) or 0), int(m.group(4) or 0)
+    if hours > 15 or minutes > 59 or seconds > 59:
+        raise InvalidParameterValue(f'numeric time zone "{text}" out of range')
+    east = (hours * 3600 + minutes * 60 + seconds) * (-1 if m.group(1) == "-" else 1)
+    return _fixed_zone(east)
+
+
+def _abbreviated_zone(name: str) -> str:
+    """AT TIME ZONE reads a zone abbreviation of PostgreSQL's default set before a zone name: 'PST'
+    is UTC-8 whatever the date; a dynamic one ('MSK') follows the zone it stands for."""
+    meaning = ABBREVIATIONS.get(name.strip().lower())
+    if meaning is None:
+        return name
+    if isinstance(meaning, str):
+        return meaning
+    return _fixed_zone(meaning[0])
+
+
+def _fixed_zone(secs: int) -> str:
+    """A fixed offset (seconds east of UTC) as a POSIX zone string ('<+05:00>-05:00')."""
     sign = "-" if secs < 0 else "+"
     secs = abs(secs)
-    hhmm = f"{secs // 3600:02d}:{(secs % 3600) // 60:02d}"
+    hhmm = f"{secs // 3600:02d}:{(secs % 3600) // 60:02d}" + (f":{secs % 60:02d}" if secs % 60 else "")
     return f"<{sign}{hhmm}>{'+' if sign == '-' else '-'}{hhmm}"
 
 
 # --------------------------------------------------------------------------------- to_char
-
-_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"]
-_DAYS_N = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-_TOKENS = sorted(["YYYY", "YYY", "YY", "Y", "IYYY", "MM", "DD", "DDD", "D", "ID", "HH24", "HH12", "HH", "MI",
-                  "SS", "MS", "US", "AM", "PM", "am", "pm", "A.M.", "P.M.", "Mon", "MON", "mon", "Month",
-                  "MONTH", "month", "Dy", "DY", "dy", "Day", "DAY", "day", "Q", "WW", "IW", "W", "TZ", "tz",
-                  "CC", "J", "SSSS", "SSSSS", "FF1", "FF2", "FF3", "FF4", "FF5", "FF6", "OF", "TZH", "TZM", "RM",
-                  "rm"], key=len, reverse=True)
-
-
-def _fmt_ts(ts: dt.datetime, fmt: str, tzname: str = "UTC", offset_s: int = 0) -> str:
-    out = []
-    i = 0
-    while i < len(fmt):
-        if fmt[i] == '"':
-            j = fmt.find('"', i + 1)
-            j = len(fmt) if j < 0 else j
-            out.append(fmt[i + 1:j])
-            i = j + 1
-            continue
-        if fmt[i] == "\\" and i + 1 < len(fmt):
-            out.append(fmt[i + 1])
-            i += 2
-            continue
-        fm = False
-        if fmt.startswith("FM", i) or fmt.startswith("fm", i):
-            fm = True
-            i += 2
-        tok = next((t for t in _TOKENS if fmt.startswith(t, i)), None)
-        if tok is None:
-            # case-insensitive tokens like 'yyyy', 'hh24', 'mi', 'ss'
-            up = fmt[i:].upper()
-            tok_u = next((t for t in _TOKENS if t.isupper() and up.startswith(t) and t not in
-                          ("MON", "MONTH", "DY", "DAY", "AM", "PM", "TZ", "RM")), None)
-            if tok_u is None:
-                out.append(fmt[i])
-                i += 1
-                continue
-            tok = tok_u
-            i += len(tok)
-        else:
-            i += len(tok)
-        out.append(_tok_value(tok, ts, fm, tzname, offset_s))
-    return "".join(out)
-
-
-def _pad(n: int, width: int, fm: bool) -> str:
-    return str(n) if fm else f"{n:0{width}d}" if n >= 0 else "-" + f"{-n:0{width}d}"
-
-
-def _tok_value(tok: str, ts: dt.datetime, fm: bool, tzname: str, offset_s: int) -> str:
-    h12 = ts.hour % 12 or 12
-    pm = ts.hour >= 12
-    wd = ts.weekday()
-    iso = ts.isocalendar()
-    v = {
-        "YYYY": lambda: _pad(ts.year, 4, fm), "YYY": lambda: _pad(ts.year % 1000, 3, fm),
-        "YY": lambda: _pad(ts.year % 100, 2, fm), "Y": lambda: str(ts.year % 10),
-        "IYYY": lambda: _pad(iso[0], 4, fm), "MM": lambda: _pad(ts.month, 2, fm),
-        "DD": lambda: _pad(ts.day, 2, fm), "DDD": lambda: _pad(ts.timetuple().tm_yday, 3, fm),
-        "D": lambda: str((wd + 1) % 7 + 1), "ID": lambda: str(wd + 1),
-        "HH24": lambda: _pad(ts.hour, 2, fm), "HH12": lambda: _pad(h12, 2, fm), "HH": lambda: _pad(h12, 2, fm),
-        "MI": lambda: _pad(ts.minute, 2, fm), "SS": lambda: _pad(ts.second, 2, fm),
-        "MS": lambda: _pad(ts.microsecond // 1000, 3, fm), "US": lambda: _pad(ts.microsecond, 6, fm),
-        "FF1": lambda: str(ts.microsecond // 100000), "FF2": lambda: f"{ts.microsecond // 10000:02d}",
-        "FF3": lambda: f"{ts.microsecond // 1000:03d}", "FF4": lambda: f"{ts.microsecond // 100:04d}",
-        "FF5": lambda: f"{ts.microsecond // 10:05d}", "FF6": lambda: f"{ts.microsecond:06d}",
-        "SSSS": lambda: str(ts.hour * 3600 + ts.minute * 60 + ts.second),
-        "SSSSS": lambda: str(ts.hour * 3600 + ts.minute * 60 + ts.second),
-        "AM": lambda: "PM" if pm else "AM", "PM": lambda: "PM" if pm else "AM",
-        "am": lambda: "pm" if pm else "am", "pm": lambda: "pm" if pm else "am",
-        "A.M.": lambda: "P.M." if pm else "A.M.", "P.M.": lambda: "P.M." if pm else "A.M.",
-        "Mon": lambda: _MONTHS[ts.month - 1][:3], "MON": lambda: _MONTHS[ts.month - 1][:3].upper(),
-        "mon": lambda: _MONTHS[ts.month - 1][:3].lower(),
-        "Month": lambda: _MONTHS[ts.month - 1] if fm else _MONTHS[ts.month - 1].ljust(9),
-        "MONTH": lambda: (_MONTHS[ts.month - 1] if fm else _MONTHS[ts.month - 1].ljust(9)).upper(),
-        "month": lambda: (_MONTHS[ts.month - 1] if fm else _MONTHS[ts.month - 1].ljust(9)).lower(),
-        "Dy": lambda: _DAYS_N[wd][:3], "DY": lambda: _DAYS_N[wd][:3].upper(), "dy": lambda: _DAYS_N[wd][:3].lower(),
-        "Day": lambda: _DAYS_N[wd] if fm else _DAYS_N[wd].ljust(9),
-        "DAY": lambda: (_DAYS_N[wd] if fm else _DAYS_N[wd].ljust(9)).upper(),
-        "day": lambda: (_DAYS_N[wd] if fm else _DAYS_N[wd].ljust(9)).lower(),
-        "Q": lambda: str((ts.month - 1) // 3 + 1), "WW": lambda: _pad((ts.timetuple().tm_yday - 1) // 7 + 1, 2, fm),
-        "IW": lambda: _pad(iso[1], 2, fm), "W": lambda: str((ts.day - 1) // 7 + 1),
-        "CC": lambda: _pad((ts.year - 1) // 100 + 1, 2, fm),
-        "J": lambda: str((ts.date() - dt.date(1970, 1, 1)).days + 2440588),
-        "TZ": lambda: _zone_abbrev(tzname, ts, offset_s),
-        "tz": lambda: _zone_abbrev(tzname, ts, offset_s).lower(),
-        "OF": lambda: _offset_abbrev(offset_s), "TZH": lambda: f"{'-' if offset_s < 0 else '+'}{abs(offset_s) // 3600:02d}",
-        "TZM": lambda: f"{(abs(offset_s) % 3600) // 60:02d}",
-        "RM": lambda: _roman(ts.month).ljust(4 if not fm else 0), "rm": lambda: _roman(ts.month).lower(),
-    }[tok]
-    return v()
-
 
 def _fmt_interval(months: int, days: int, us: int, fmt: str) -> str:
     """to_char(interval): HH24 counts all hours of the time part (36:00:00), fields keep signs."""
@@ -732,10 +803,6 @@ def _zone_abbrev(tzname: str, local: dt.datetime, offset_s: int) -> str:
     if isinstance(zone, dt.timezone):
         return _offset_abbrev(offset_s)
     return zone.tzname(local) or _offset_abbrev(offset_s)  # tzdata's own abbreviation ('EST', '+1030')
-
-
-def _roman(n: int) -> str:
-    return ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"][n - 1]
 
 
 def _offset_abbrev(off: int) -> str:
@@ -833,6 +900,9 @@ def _to_char(args: list[Vec]) -> Vec:
         src = cast(src, T.TIMESTAMPTZ)
     tname = src.type.name
     if tname in ("timestamp", "timestamptz", "date"):
+        infinite = _infinite_rows(src)  # to_char of ±infinity is NULL
+        if infinite is not None:
+            src = infinite[0]
         local = Vec(_local_ts(src), T.TIMESTAMP, src.scalar)
         (a, f), all_scalar = full([local, fmt])
         offsets = None
@@ -841,9 +911,17 @@ def _to_char(args: list[Vec]) -> Vec:
                                             src.broadcast(len(a)).array.cast(pa.int64())), 1_000_000).to_pylist()
         tzname = runtime.timezone()
         out = []
-        for i, (x, ff) in enumerate(zip(a.to_pylist(), f.to_pylist(), strict=True)):
-            out.append(None if x is None or ff is None else
-                       _fmt_ts(x, ff, tzname, offsets[i] if offsets else 0))
+        for i, (x, ff) in enumerate(zip(a.cast(pa.int64()).to_pylist(), f.to_pylist(), strict=True)):
+            if x is None or ff is None or (infinite is not None and (infinite[1][i].as_py() or
+                                                                     infinite[2][i].as_py())):
+                out.append(None)
+                continue
+            offset = offsets[i] if offsets else 0
+
+            def zone(x=x, offset=offset) -> tuple[str, int]:
+                return _zone_abbrev(tzname, datetime_template.Moment.of(x).python(), offset), offset
+
+            out.append(datetime_template.format_moment(x, ff, zone))
         return Vec(pa.array(out, pa.string()), T.TEXT, all_scalar)
     if tname == "interval":
         (a, f), all_scalar = full([src, fmt])
@@ -911,7 +989,7 @@ def _parse_with_format(txt: str, fmt: str) -> tuple[dt.datetime, int | None]:
         if "y2" in g else 1
     if "mon" in g:
         name = g["mon"][:3].lower()
-        mo = next((i + 1 for i, n in enumerate(_MONTHS) if n[:3].lower() == name), None)
+        mo = next((i + 1 for i, n in enumerate(datetime_template.MONTHS) if n[:3].lower() == name), None)
         if mo is None:
             raise HeliosError(f'invalid value "{g["mon"]}" for "Mon"', sqlstate="22007")
     else:
@@ -941,10 +1019,17 @@ def _to_timestamp(args: list[Vec]) -> Vec:
     if len(args) == 1:
         v = cast(args[0], T.FLOAT8)
         a = v.array
-        bad = pc.invert(pc.is_finite(a))
-        if pc.any(pc.fill_null(bad, False)).as_py():
-            raise HeliosError("timestamp out of range", sqlstate="22008")
-        us = pc.round(pc.multiply(a, 1e6)).cast(pa.int64())
+        if pc.any(pc.fill_null(pc.is_nan(a), False)).as_py():
+            raise HeliosError("timestamp cannot be NaN", sqlstate="22008")
+        infinite = pc.fill_null(pc.is_inf(a), False)
+        finite = pc.if_else(infinite, 0.0, a)
+        low, high = far_dates.TS_MIN_US / 1e6, (far_dates.TS_MAX_US + 1) / 1e6
+        outside = pc.fill_null(pc.or_(pc.less(finite, low), pc.greater_equal(finite, high)), False)
+        if pc.any(outside).as_py():
+            seconds = pc.filter(finite, outside)[0].as_py()
+            raise HeliosError(f'timestamp out of range: "{seconds:g}"', sqlstate="22008")
+        us = pc.round(pc.multiply(finite, 1e6)).cast(pa.int64())
+        us = pc.if_else(infinite, pc.if_else(pc.greater(a, 0), far_dates.TS_INFINITY, far_dates.TS_NEG_INFINITY), us)
         return Vec(us.cast(pa.timestamp("us", tz="UTC")), T.TIMESTAMPTZ, v.scalar)
     s, f = (cast(a, T.TEXT) for a in args)
     (a, b), all_scalar = full([s, f])
@@ -981,22 +1066,36 @@ def _to_date(args: list[Vec]) -> Vec:
 
 @scalar("date_bin", nargs=3)
 def _date_bin(args: list[Vec]) -> Vec:
-    stride, src, origin = args
-    stride = cast(stride, T.INTERVAL)
-    m, d, ns = (x[0].as_py() if len(x) else None for x in interval_fields(stride.array))
-    if m:
-        raise HeliosError("timestamps cannot be binned into intervals containing months or years",
-                          sqlstate="22023")
-    if d is None or ns is None:
-        return Vec.null(T.TIMESTAMP if args[1].type.name != "timestamptz" else T.TIMESTAMPTZ)
-    step = d * US_PER_DAY + ns // 1000
-    if step <= 0:
-        raise HeliosError("stride must be greater than zero", sqlstate="22023")
-    src = _temporal_source(src, "date_bin", args)
-    origin = cast(origin, src.type)
-    (a, o), all_scalar = full([src, origin])
+    """date_bin(stride, source, origin): the start of the stride-wide bin, counted from origin, that
+    holds source, in exact integer microseconds as PostgreSQL (each row its own stride)."""
+    src = _temporal_source(args[1], "date_bin", args)
+    if src.type.name not in ("timestamp", "timestamptz"):
+        raise no_function("date_bin", args)
+    stride, origin = cast(args[0], T.INTERVAL), cast(args[2], src.type)
+    (st, a, o), all_scalar = full([stride, src, origin])
+    months, days, nanos = interval_fields(st)
     ai, oi = a.cast(pa.int64()), o.cast(pa.int64())
-    diff = pc.subtract(ai, oi)
-    k = pc.floor(pc.divide(diff.cast(pa.float64()), float(step))).cast(pa.int64())
-    out = pc.add(oi, pc.multiply(k, step)).cast(a.type)
-    return Vec(out, src.type, all_scalar)
+    infinite = pc.is_in(ai, value_set=pa.array([far_dates.TS_INFINITY, far_dates.TS_NEG_INFINITY], pa.int64()))
+    if pc.any(pc.is_in(oi, value_set=pa.array([far_dates.TS_INFINITY, far_dates.TS_NEG_INFINITY],
+                                               pa.int64()))).as_py():
+        raise HeliosError("origin out of range", sqlstate="22008")
+    if pc.any(pc.and_(pc.not_equal(months, 0), pc.invert(infinite))).as_py():
+        raise HeliosError("timestamps cannot be binned into intervals containing months or years",
+                          sqlstate="0A000")
+    try:
+        step = pc.add_checked(pc.multiply_checked(days.cast(pa.int64()), US_PER_DAY), pc.divide(nanos, 1000))
+        step = pc.if_else(infinite, 1, step)
+        diff = pc.subtract_checked(pc.if_else(infinite, oi, ai), oi)
+    except pa.ArrowInvalid:
+        raise HeliosError("interval out of range", sqlstate="22008") from None
+    if pc.any(pc.less_equal(step, 0)).as_py():
+        raise HeliosError("stride must be greater than zero", sqlstate="22023")
+    whole = pc.divide(diff, step)  # truncated toward zero: one bin earlier below the origin
+    whole = pc.subtract(whole, pc.cast(pc.greater(pc.multiply(whole, step), diff), pa.int64()))
+    try:
+        out = pc.add_checked(oi, pc.multiply_checked(whole, step))
+    except pa.ArrowInvalid:
+        raise HeliosError("timestamp out of range", sqlstate="22008") from None
+    if pc.any(pc.or_(pc.less(out, far_dates.TS_MIN_US), pc.greater(out, far_dates.TS_MAX_US))).as_py():
+        raise HeliosError("timestamp out of range", sqlstate="22008")
+    return Vec(pc.if_else(infinite, ai, out).cast(a.type), src.type, all_scalar)

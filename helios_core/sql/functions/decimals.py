@@ -94,7 +94,8 @@ def round_to_scale(arr: pa.Array, scale: int) -> pa.Array:
     if t.scale <= scale:
         return rescale(arr, scale)
     # one spare digit first: rounding can carry (99.995 -> 100.00)
-    arr = arr.cast(dec_type(t.precision + 1, t.scale)) if t.precision < MAX256 else arr
+    # (and room for the digits a negative scale rounds away: Arrow wants them in the precision)
+    arr = arr.cast(dec_type(max(t.precision + 1, t.scale - scale + 1), t.scale)) if t.precision < MAX256 else arr
     rounded = pc.round(arr, ndigits=scale, round_mode="half_towards_infinity")
     # rounding can carry into one more integer digit (9.99 -> 10.0)
     p = t.precision - t.scale + scale + 1
@@ -108,12 +109,13 @@ def apply_typmod(arr: pa.Array, precision: int, scale: int) -> pa.Array:
     """Coerce to numeric(precision, scale): round, then 22003 if the integer part is too wide."""
     arr = to_decimal(arr)
     r = round_to_scale(arr, scale)
+    if scale < 0:  # rounded left of the point: held with no fraction digits
+        r = r.cast(dec_type(r.type.precision - r.type.scale, 0)) if r.type.scale < 0 else r
     if len(r) and r.null_count < len(r):
         limit = precision - scale
-        need = int_digits_needed(r)
         mm = pc.min_max(r)
         biggest = max(abs(mm["min"].as_py()), abs(mm["max"].as_py()))
-        if (biggest >= 1 and need > limit) or (limit == 0 and biggest >= 1):
+        if biggest >= decimal.Decimal(10) ** limit:
             raise NumericValueOutOfRange(
                 "numeric field overflow",
                 detail=f"A field with precision {precision}, scale {scale} must round to an absolute value "
@@ -127,7 +129,8 @@ def apply_typmod(arr: pa.Array, precision: int, scale: int) -> pa.Array:
                                          detail=f"HeliosDB numeric({precision},{scale}) holds at most {room} "
                                                 "integer digits")
         return r.cast(pa.decimal256(MAX256, scale))
-    return r.cast(dec_type(precision, scale))
+    stored_scale = max(scale, 0)
+    return r.cast(dec_type(max(precision - scale, 0) + stored_scale, stored_scale))
 
 
 def py_to_decimal_array(vals: list, scale: int | None = None) -> pa.Array:

@@ -28,6 +28,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from sqlglot import exp
 
 from helios_core.errors import HeliosError
+from helios_core.sql.functions import runtime
 
 INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
@@ -228,8 +229,17 @@ def _number(text: str) -> tuple[int, Decimal, str]:
     return whole, frac, rest
 
 
+def _sign_applies_to_all(fields: list[tuple[str, str]]) -> bool:
+    """IntervalStyle sql_standard reads '-1 2:03:04' as all negative: a leading minus applies to
+    every field when no other field carries a sign of its own (PostgreSQL's DecodeInterval)."""
+    if runtime.intervalstyle() != "sql_standard" or not fields or not fields[0][1].startswith("-"):
+        return False
+    return not any(value[:1] in "+-" for kind, value in fields[1:] if kind != "word")
+
+
 def decode_simple(text: str, range_mask: int) -> _Fields:
     fields = split_fields(text)
+    all_negative = _sign_applies_to_all(fields)
     acc = _Fields()
     seen = 0
     unit: str | None = None  # the unit for the next number read (going right to left)
@@ -245,7 +255,7 @@ def decode_simple(text: str, range_mask: int) -> _Fields:
             unit = UNIT_OF_WORD[value]
             continue
         if kind == "time" or (kind == "signed" and ":" in value):
-            negative = value.startswith("-")
+            negative = value.startswith("-") or all_negative
             usec = _time_parts(value.lstrip("+-"), range_mask)
             acc.add_usec(-usec if negative else usec)
             slots = _TIME_SLOTS
@@ -265,6 +275,8 @@ def decode_simple(text: str, range_mask: int) -> _Fields:
                 frac, unit = Decimal(0), "month"
             elif rest:
                 raise BadFormat
+            if all_negative:
+                whole, frac = -abs(whole), -abs(frac)
             slots = _apply(acc, unit, whole, frac)
             if unit == "hour":
                 unit = "day"

@@ -552,6 +552,8 @@ def _width_bucket_array(args: list[Vec]) -> Vec:
     import bisect
 
     op, arr = args
+    if arr.type.name == "unknown":  # width_bucket(5, '{}'): the thresholds are an array of the operand's type
+        arr = cast(arr, T.array_of(op.type if op.type.name != "unknown" else T.NUMERIC))
     if arr.type.element is None:
         raise no_function("width_bucket", args)
     t = common_type([op.type, arr.type.element], "width_bucket")
@@ -563,6 +565,8 @@ def _width_bucket_array(args: list[Vec]) -> Vec:
         if x is None or th is None:
             out.append(None)
             continue
+        if any(isinstance(v, list) for v in th):
+            raise HeliosError("thresholds must be one-dimensional array", sqlstate="2202E")
         if any(v is None for v in th):
             raise HeliosError("thresholds array must not contain NULLs", sqlstate="22004")
         out.append(bisect.bisect_right(th, x))

@@ -88,11 +88,14 @@ define("num_nonnulls", _make_count_nulls(True), nargs=(1, None))
 
 
 def _escape_bytes(b: bytes) -> str:
+    """encode(..., 'escape'): a zero byte and bytes with the high bit as octal, a backslash doubled,
+    every other byte as it is (PostgreSQL's esc_encode, which keeps control characters unlike
+    bytea's escape output)."""
     out = []
     for c in b:
         if c == 0x5C:
             out.append("\\\\")
-        elif c < 0x20 or c > 0x7E:
+        elif c == 0 or c > 0x7F:
             out.append(f"\\{c:03o}")
         else:
             out.append(chr(c))

@@ -40,14 +40,30 @@ def like_to_regex(pattern: str, escape: str | None = "\\") -> str:
 
 
 def similar_to_regex(pattern: str, escape: str | None = "\\") -> str:
-    """PostgreSQL's SIMILAR TO pattern translated to an anchored regex."""
+    """PostgreSQL's SIMILAR TO pattern translated to an anchored regex. An escape character followed
+    by a double quote separates up to three parts, as substring(s SIMILAR p ESCAPE e) uses them: the
+    middle part is the one captured (group 1), the outer ones match as little as they can."""
+    separators = pattern.count(escape + '"') if escape else 0
+    if separators > 2:
+        raise HeliosError("SQL regular expression may not contain more than two escape-double-quote separators",
+                          sqlstate="2200C")
     out = []
     i = 0
+    part = 0  # which of the parts split by the separators we are in
     in_bracket = False
+
+    def quantifier(q: str) -> str:  # the outer parts are non-greedy
+        lazy = separators and (part == 0 or (part == 2 and separators == 2))
+        return q + "?" if lazy else q
+
     while i < len(pattern):
         c = pattern[i]
         if escape and c == escape and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
+            if pattern[i + 1] == '"' and not in_bracket:
+                part += 1
+                out.append("){1,1}?(" if part == 1 else "){1,1}(?:")
+            else:
+                out.append(re.escape(pattern[i + 1]))
             i += 2
             continue
         if in_bracket:
@@ -58,13 +74,21 @@ def similar_to_regex(pattern: str, escape: str | None = "\\") -> str:
             in_bracket = True
             out.append(c)
         elif c == "%":
-            out.append(".*")
+            out.append(".*" if not separators else quantifier(".*"))
         elif c == "_":
             out.append(".")
-        elif c in "|*+?{}()":
+        elif c in "*+?":
+            out.append(quantifier(c))
+        elif c == "{":
+            close = pattern.find("}", i)
+            if close < 0:
+                out.append("\\{")
+            else:
+                out.append(quantifier(pattern[i:close + 1]))
+                i = close + 1
+                continue
+        elif c in "|()":
             out.append(c)
-        elif c == ".":
-            out.append("\\.")
         else:
             out.append(re.escape(c))
         i += 1

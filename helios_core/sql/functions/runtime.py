@@ -14,6 +14,8 @@ from collections.abc import Iterator
 
 _TZ: contextvars.ContextVar[str] = contextvars.ContextVar("helios_timezone", default="UTC")
 _DATESTYLE: contextvars.ContextVar[str] = contextvars.ContextVar("helios_datestyle", default="ISO, MDY")
+_INTERVALSTYLE: contextvars.ContextVar[str] = contextvars.ContextVar("helios_intervalstyle", default="postgres")
+_BYTEA_OUTPUT: contextvars.ContextVar[str] = contextvars.ContextVar("helios_bytea_output", default="hex")
 _EXTRA_FLOAT_DIGITS: contextvars.ContextVar[int] = contextvars.ContextVar("helios_extra_float_digits", default=1)
 _NOW: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("helios_txn_now", default=None)
 _STMT_NOW: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("helios_stmt_now", default=None)
@@ -27,6 +29,16 @@ def timezone() -> str:
 def datestyle() -> str:
     """The session DateStyle ('ISO, MDY' unless the session set another): date/time output."""
     return _DATESTYLE.get()
+
+
+def intervalstyle() -> str:
+    """The session IntervalStyle ('postgres' unless set): interval output."""
+    return _INTERVALSTYLE.get()
+
+
+def bytea_output() -> str:
+    """The session bytea_output ('hex' unless set to 'escape'): bytea output."""
+    return _BYTEA_OUTPUT.get()
 
 
 def extra_float_digits() -> int:
@@ -49,9 +61,14 @@ def statement_now() -> dt.datetime:
 @contextlib.contextmanager
 def use(*, timezone: str | None = None, now: dt.datetime | None = None,
         statement_now: dt.datetime | None = None, datestyle: str | None = None,
-        extra_float_digits: str | int | None = None) -> Iterator[None]:
+        extra_float_digits: str | int | None = None, intervalstyle: str | None = None,
+        bytea_output: str | None = None) -> Iterator[None]:
     """Run a block with these settings (None leaves a setting as it is)."""
     tokens = []
+    if intervalstyle is not None:
+        tokens.append((_INTERVALSTYLE, _INTERVALSTYLE.set(intervalstyle)))
+    if bytea_output is not None:
+        tokens.append((_BYTEA_OUTPUT, _BYTEA_OUTPUT.set(bytea_output)))
     if extra_float_digits is not None:
         tokens.append((_EXTRA_FLOAT_DIGITS, _EXTRA_FLOAT_DIGITS.set(int(extra_float_digits))))
     if timezone is not None:

@@ -141,7 +141,8 @@ def _substring(args: list[Vec]) -> Vec:
         return _bytea_substring(args)
     s = text_arg(args[0], "substring", args)
     if args[1].type.is_string_family and args[1].type.name != "unknown" or (
-            args[1].type.name == "unknown" and len(args) == 2 and not _looks_int(args[1])):
+            args[1].type.name == "unknown" and not _looks_int(args[1]) and (
+                len(args) == 2 or args[2].type.is_string_family and not _looks_int(args[2]))):
         return _substring_regex(s, args)
     start = int_arg(args[1], "substring", args)
     count = int_arg(args[2], "substring", args) if len(args) == 3 else None
@@ -179,9 +180,12 @@ def _substring_regex(s: Vec, args: list[Vec]) -> Vec:
         arrays, all_scalar = full([s, pat, esc])
 
         def sim(x, p, e):
-            rx = similar_to_regex(p.replace(e + '"', "\x00"), e).replace("\x00", "")
-            m = re.match(rx[1:-1] if False else rx, x, re.DOTALL)
-            return m.group(0) if m else None
+            if len(e) > 1:
+                raise _invalid_escape()
+            m = re.match(similar_to_regex(p, e or None), x, re.DOTALL)
+            if m is None:
+                return None
+            return m.group(1) if m.re.groups and e and e + '"' in p else m.group(0)
 
         return Vec(_per_row(sim, arrays, pa.string()), T.TEXT, all_scalar)
     arrays, all_scalar = full([s, pat])
@@ -194,6 +198,10 @@ def _substring_regex(s: Vec, args: list[Vec]) -> Vec:
         return m.group(1) if m.re.groups else m.group(0)
 
     return Vec(_per_row(one, arrays, pa.string()), T.TEXT, all_scalar)
+
+
+def _invalid_escape() -> HeliosError:
+    return HeliosError("invalid escape string", sqlstate="22025", hint="Escape string must be empty or one character.")
 
 
 def _bytea_substring(args: list[Vec]) -> Vec:
@@ -448,25 +456,66 @@ def _concat_ws(args: list[Vec]) -> Vec:
 
 # -------------------------------------------------------------------------------------- regex
 
-_FLAG_MAP = {"i": re.IGNORECASE, "s": 0, "n": re.MULTILINE, "m": re.MULTILINE, "x": re.VERBOSE, "g": 0, "c": 0, "p": 0, "w": 0, "t": 0}
+# PostgreSQL's regex option letters; later letters override earlier ones (a pattern is by default
+# not newline-sensitive: '.' matches a newline and ^ $ anchor only at the ends)
+_FLAG_LETTERS = set("bceimnpqstwxg")
 _RE_CACHE: dict[tuple[str, str], re.Pattern] = {}
+
+
+def _python_flags(flags: str) -> tuple[int, bool]:
+    """(Python re flags, whether the pattern is literal text) of PostgreSQL regex options."""
+    ignore_case = verbose = literal = False
+    dot_all, multi_line = True, False
+    for ch in flags:
+        if ch not in _FLAG_LETTERS:
+            raise InvalidParameterValue(f"invalid regular expression option: \"{ch}\"")
+        if ch == "i":
+            ignore_case = True
+        elif ch == "c":
+            ignore_case = False
+        elif ch in "nm":  # newline-sensitive
+            dot_all, multi_line = False, True
+        elif ch == "s":
+            dot_all, multi_line = True, False
+        elif ch == "p":  # partial: '.' stops at newlines, ^ $ still only at the ends
+            dot_all, multi_line = False, False
+        elif ch == "w":  # inverse partial
+            dot_all, multi_line = True, True
+        elif ch == "x":
+            verbose = True
+        elif ch == "t":
+            verbose = False
+        elif ch == "q":
+            literal = True
+    f = (re.IGNORECASE if ignore_case else 0) | (re.DOTALL if dot_all else 0) | (re.MULTILINE if multi_line else 0)
+    return f | (re.VERBOSE if verbose else 0), literal
 
 
 def _compile(pattern: str, flags: str) -> re.Pattern:
     key = (pattern, flags)
     rx = _RE_CACHE.get(key)
     if rx is None:
-        f = 0
-        for ch in flags:
-            if ch not in _FLAG_MAP:
-                raise InvalidParameterValue(f"invalid regular expression option: \"{ch}\"")
-            f |= _FLAG_MAP[ch]
+        f, literal = _python_flags(flags)
         try:
-            rx = re.compile(_pg_regex_to_python(pattern), f)
+            rx = re.compile(re.escape(pattern) if literal else _pg_regex_to_python(pattern), f)
         except re.error as e:
-            raise HeliosError(f"invalid regular expression: {e}", sqlstate="2201B") from None
+            raise HeliosError(f"invalid regular expression: {_regex_error_text(e)}", sqlstate="2201B") from None
         _RE_CACHE[key] = rx
     return rx
+
+
+def _regex_error_text(e: re.error) -> str:
+    """PostgreSQL's words for the commonest pattern errors (Spencer's regerror texts)."""
+    msg = e.msg
+    if "missing )" in msg or "unbalanced parenthesis" in msg:
+        return "parentheses () not balanced"
+    if "min repeat greater than max repeat" in msg:
+        return "invalid repetition count(s)"
+    if "unterminated character set" in msg:
+        return "brackets [] not balanced"
+    if "nothing to repeat" in msg or "multiple repeat" in msg:
+        return "quantifier operand invalid"
+    return msg
 
 
 def _pg_regex_to_python(p: str) -> str:
@@ -484,13 +533,17 @@ def _expand_replacement(m: re.Match, r: str) -> str:
         c = r[i]
         if c == "\\" and i + 1 < len(r):
             nxt = r[i + 1]
-            if nxt.isdigit():
+            if nxt in "123456789":
                 k = int(nxt)
                 out.append((m.group(k) or "") if k <= (m.re.groups or 0) else "")
             elif nxt == "&":
                 out.append(m.group(0))
-            else:
-                out.append(nxt)
+            elif nxt == "\\":
+                out.append("\\")
+            else:  # any other backslash stays, and the next character is read as usual
+                out.append("\\")
+                i += 1
+                continue
             i += 2
             continue
         out.append(c)
@@ -521,17 +574,48 @@ def _pg_replacement(r: str) -> str:
     return "".join(out)
 
 
-@scalar("regexp_replace", nargs=(3, 4))
+@scalar("regexp_replace", nargs=(3, 6))
 def _regexp_replace(args: list[Vec]) -> Vec:
-    s, p, r = (text_arg(x, "regexp_replace", args) for x in args[:3])
-    flags = text_arg(args[3], "regexp_replace", args) if len(args) == 4 else Vec.const("", T.TEXT)
-    arrays, all_scalar = full([s, p, r, flags])
+    """regexp_replace(source, pattern, replacement [, start [, N]] [, flags]): the first match
+    replaced ('g': every match), or only the Nth from the start-th character (N 0: every one)."""
+    fname = "regexp_replace"
+    s, p, r = (text_arg(x, fname, args) for x in args[:3])
+    rest = args[3:]
+    flags_given = len(rest) == 3 or (len(rest) == 1 and not rest[0].type.is_numeric_family)
+    flags = text_arg(rest[-1], fname, args) if flags_given else Vec.const("", T.TEXT)
+    positions = rest[:-1] if flags_given else rest
+    start = int_arg(positions[0], fname, args) if positions else Vec.const(1, T.INT4)
+    nth_given = len(positions) > 1
+    nth = int_arg(positions[1], fname, args) if nth_given else Vec.const(-1, T.INT4)  # -1: from the flags
+    arrays, all_scalar = full([s, p, r, start, nth, flags])
 
     # Per-row Python (compiled patterns cached): PostgreSQL ARE semantics are closer to Python's
     # re than to RE2 for backreferences and flags
-    def one(x, pat, rep, fl):
-        rx = _compile(pat, fl)
-        return rx.sub(lambda m: _expand_replacement(m, rep), x, count=0 if "g" in fl else 1)
+    def one(x, pat, rep, first, n, fl):
+        if first <= 0:
+            raise InvalidParameterValue(f'invalid value for parameter "start": {first}')
+        if nth_given and n < 0:
+            raise InvalidParameterValue(f'invalid value for parameter "n": {n}')
+        try:
+            rx = _compile(pat, fl)
+        except HeliosError as e:
+            if len(rest) == 1 and flags_given and fl and fl.lstrip("-").isdigit():
+                e.hint = ("If you meant to use regexp_replace() with a start parameter, cast the fourth "
+                          "argument to integer explicitly.")
+            raise
+        if not nth_given:
+            n = 0 if "g" in fl else 1
+        head, out, pos, count = x[:first - 1], [], first - 1, 0
+        for m in rx.finditer(x, first - 1):
+            count += 1
+            if n and count < n:
+                continue
+            out.append(x[pos:m.start()])
+            out.append(_expand_replacement(m, rep))
+            pos = m.end()
+            if n:
+                break
+        return head + "".join(out) + x[pos:]
 
     return Vec(_per_row(one, arrays, pa.string()), T.TEXT, all_scalar)
 
@@ -565,8 +649,13 @@ def _regexp_like(args: list[Vec]) -> Vec:
     s, p = (text_arg(x, "regexp_like", args) for x in args[:2])
     flags = text_arg(args[2], "regexp_like", args) if len(args) == 3 else Vec.const("", T.TEXT)
     arrays, all_scalar = full([s, p, flags])
-    return Vec(_per_row(lambda x, pat, fl: _compile(pat, fl).search(x) is not None, arrays, pa.bool_()),
-               T.BOOL, all_scalar)
+
+    def one(x, pat, fl):
+        if "g" in fl:
+            raise InvalidParameterValue('regexp_like() does not support the "global" option')
+        return _compile(pat, fl).search(x) is not None
+
+    return Vec(_per_row(one, arrays, pa.bool_()), T.BOOL, all_scalar)
 
 
 @scalar("regexp_split_to_array", nargs=(2, 3))
@@ -575,21 +664,25 @@ def _regexp_split_to_array(args: list[Vec]) -> Vec:
     flags = text_arg(args[2], "regexp_split_to_array", args) if len(args) == 3 else Vec.const("", T.TEXT)
     arrays, all_scalar = full([s, p, flags])
 
-    def one(x, pat, fl):
-        rx = _compile(pat, fl)
-        if pat == "":
-            return list(x)
-        parts = []
-        pos = 0
-        for m in rx.finditer(x):
-            if m.end() == m.start() and (m.start() == 0 or m.start() >= len(x)):
-                continue
-            parts.append(x[pos:m.start()])
-            pos = m.end()
-        parts.append(x[pos:])
-        return parts
+    return Vec(_per_row(lambda x, pat, fl: regexp_split(x, pat, fl, "regexp_split_to_array"), arrays,
+                        pa.list_(pa.string())), T.array_of(T.TEXT), all_scalar)
 
-    return Vec(_per_row(one, arrays, pa.list_(pa.string())), T.array_of(T.TEXT), all_scalar)
+
+def regexp_split(x: str, pattern: str, flags: str, fname: str) -> list[str]:
+    """The pieces of x between the matches of pattern, as regexp_split_to_array/_table cut them: a
+    zero-length match at either end or right after the previous match does not cut."""
+    if "g" in flags:
+        raise InvalidParameterValue(f'{fname}() does not support the "global" option')
+    rx = _compile(pattern, flags)
+    parts = []
+    pos = 0
+    for m in rx.finditer(x):
+        if m.end() == m.start() and (m.start() == pos or m.start() >= len(x)):
+            continue
+        parts.append(x[pos:m.start()])
+        pos = m.end()
+    parts.append(x[pos:])
+    return parts
 
 
 def _regexp_search_args(fname: str, args: list[Vec], ints: dict[str, int], flags_at: int) -> tuple[list, bool]:

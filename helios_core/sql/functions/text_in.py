@@ -306,11 +306,21 @@ def _tz_offset_seconds(tz: str, naive_local: dt.datetime, *, session: bool = Fal
         zone = session_tz_info(tz)
     else:
         zone = tz_info(tz if not re.fullmatch(r"[+-]\d{4}", tz) else f"{tz[:3]}:{tz[3:]}")
-    off = zone.utcoffset(naive_local.replace(tzinfo=None)) if not isinstance(zone, dt.timezone) else \
+    off = wall_offset(zone, naive_local.replace(tzinfo=None)) if not isinstance(zone, dt.timezone) else \
         zone.utcoffset(None)
     if off is None:
         off = naive_local.replace(tzinfo=zone).utcoffset()
     return int(off.total_seconds())
+
+
+def wall_offset(zone: dt.tzinfo, naive_local: dt.datetime) -> dt.timedelta | None:
+    """The UTC offset PostgreSQL gives a wall time of a zone: across a transition the smaller of the
+    two offsets, which is the one after the clocks were set back (a time that occurs twice) and the
+    one before they were set forward (a time that never occurred), as DetermineTimeZoneOffset."""
+    first, second = zone.utcoffset(naive_local.replace(fold=0)), zone.utcoffset(naive_local.replace(fold=1))
+    if first is None or second is None:
+        return first if second is None else second
+    return min(first, second)
 
 
 def _parse_date_words(txt: str) -> dt.date:
@@ -378,7 +388,7 @@ def _decoded_timestamp(txt: str, want_tz: bool, check: bool = True) -> int | Non
         else:
             near = EPOCH + dt.timedelta(microseconds=min(max(micros, _PY_MIN_US), _PY_MAX_US))
             if d.zone is not None:
-                off = d.zone.utcoffset(near)
+                off = wall_offset(d.zone, near)
                 micros -= int(off.total_seconds()) * 1_000_000 if off is not None else 0
             else:
                 micros -= _tz_offset_seconds(runtime.timezone(), near, session=True) * 1_000_000

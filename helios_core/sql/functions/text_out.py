@@ -258,8 +258,25 @@ def _plain_decimal_text(arr: pa.Array) -> pa.Array:
 # --------------------------------------------------------------------------------------- bytea
 
 def bytea_text(arr: pa.Array) -> pa.Array:
-    # Per-row Python: Arrow has no hex-encoding kernel.
+    """bytea as text in the session's bytea_output: '\\x' and hex digits, or 'escape' (printable
+    ASCII as is, a backslash doubled, any other byte as three octal digits)."""
+    # Per-row Python: Arrow has no hex- or octal-encoding kernel.
+    if runtime.bytea_output() == "escape":
+        return pa.array([None if b is None else bytea_escape_text(b) for b in arr.to_pylist()], pa.string())
     return pa.array([None if b is None else "\\x" + b.hex() for b in arr.to_pylist()], pa.string())
+
+
+def bytea_escape_text(b: bytes) -> str:
+    """One bytea value in PostgreSQL's escape output format (byteaout with bytea_output=escape)."""
+    out = []
+    for c in b:
+        if c == 0x5C:
+            out.append("\\\\")
+        elif c < 0x20 or c > 0x7E:
+            out.append(f"\\{c:03o}")
+        else:
+            out.append(chr(c))
+    return "".join(out)
 
 
 # ------------------------------------------------------------------------------------ date/time
@@ -436,8 +453,16 @@ def _zone_names() -> dict[str, str]:
     return {key.lower(): key for key in zoneinfo.available_timezones()}
 
 
-def interval_parts_text(months: int, days: int, micros: int) -> str:
-    """PostgreSQL's IntervalStyle=postgres output of one interval."""
+def interval_parts_text(months: int, days: int, micros: int, style: str | None = None) -> str:
+    """One interval as text in an IntervalStyle (the session's unless given), as PostgreSQL's
+    EncodeInterval writes it."""
+    style = style or runtime.intervalstyle()
+    if style == "postgres_verbose":
+        return _interval_verbose(months, days, micros)
+    if style == "sql_standard":
+        return _interval_sql_standard(months, days, micros)
+    if style == "iso_8601":
+        return _interval_iso_8601(months, days, micros)
     parts = []
     is_before = False
     years, mons = int(months / 12), months - int(months / 12) * 12
@@ -445,7 +470,7 @@ def interval_parts_text(months: int, days: int, micros: int) -> str:
         if value:
             plus = "+" if is_before and value > 0 else ""
             parts.append(f"{plus}{value} {unit}{'' if value == 1 else 's'}")
-            is_before = is_before or value < 0
+            is_before = value < 0
     if micros or not parts:
         minus = micros < 0
         a = -micros if minus else micros
@@ -459,14 +484,108 @@ def interval_parts_text(months: int, days: int, micros: int) -> str:
     return " ".join(parts)
 
 
+def _interval_fields(months: int, days: int, micros: int) -> tuple[int, int, int, int, int, int, int]:
+    """(years, months, days, hours, minutes, seconds, microseconds), each part carrying the sign of
+    the field it comes from (C's truncating division, as PostgreSQL's interval2itm)."""
+    years = int(months / 12)
+    sign = -1 if micros < 0 else 1
+    a = abs(micros)
+    hours, a = divmod(a, 3_600_000_000)
+    minutes, a = divmod(a, 60_000_000)
+    seconds, usec = divmod(a, 1_000_000)
+    return (years, months - years * 12, days, sign * hours, sign * minutes, sign * seconds, sign * usec)
+
+
+def _seconds_text(sec: int, usec: int, two_digits: bool) -> str:
+    """Seconds with their fraction, trailing zeros cut (PostgreSQL's AppendSeconds: no sign)."""
+    txt = f"{abs(sec):02d}" if two_digits else str(abs(sec))
+    if usec:
+        txt += "." + f"{abs(usec):06d}".rstrip("0")
+    return txt
+
+
+def _interval_verbose(months: int, days: int, micros: int) -> str:
+    """IntervalStyle postgres_verbose: '@ 1 year 2 mons -3 days 4 hours 5 mins 6.7 secs ago'."""
+    year, mon, mday, hour, minute, sec, usec = _interval_fields(months, days, micros)
+    out = "@"
+    is_zero, is_before = True, False
+    for value, unit in ((year, "year"), (mon, "mon"), (mday, "day"), (hour, "hour"), (minute, "min")):
+        if value == 0:
+            continue
+        if is_zero:  # the first field that is not zero says whether the interval is "ago"
+            is_before = value < 0
+            value = abs(value)
+        elif is_before:
+            value = -value
+        out += f" {value} {unit}{'' if value == 1 else 's'}"
+        is_zero = False
+    if sec or usec:
+        out += " "
+        if sec < 0 or (sec == 0 and usec < 0):
+            if is_zero:
+                is_before = True
+            elif not is_before:
+                out += "-"
+        elif is_before:
+            out += "-"
+        out += _seconds_text(sec, usec, False) + (" secs" if abs(sec) != 1 or usec else " sec")
+        is_zero = False
+    if is_zero:
+        out += " 0"
+    return out + (" ago" if is_before else "")
+
+
+def _interval_sql_standard(months: int, days: int, micros: int) -> str:
+    """IntervalStyle sql_standard: '1-2', '3 4:05:06', or every field signed when they mix."""
+    year, mon, mday, hour, minute, sec, usec = _interval_fields(months, days, micros)
+    fields = (year, mon, mday, hour, minute, sec, usec)
+    has_negative = any(f < 0 for f in fields)
+    has_positive = any(f > 0 for f in fields)
+    has_year_month = year != 0 or mon != 0
+    has_day_time = any(f != 0 for f in fields[2:])
+    standard = not (has_negative and has_positive) and not (has_year_month and has_day_time)
+    sign = ""
+    if has_negative and standard:
+        sign = "-"
+        year, mon, mday, hour, minute, sec, usec = (-f for f in fields)
+    if not has_negative and not has_positive:
+        return "0"
+    if not standard:
+        year_sign = "-" if year < 0 or mon < 0 else "+"
+        day_sign = "-" if mday < 0 else "+"
+        sec_sign = "-" if hour < 0 or minute < 0 or sec < 0 or usec < 0 else "+"
+        return (f"{year_sign}{abs(year)}-{abs(mon)} {day_sign}{abs(mday)} {sec_sign}{abs(hour)}:{abs(minute):02d}:"
+                + _seconds_text(sec, usec, True))
+    if has_year_month:
+        return f"{sign}{year}-{mon}"
+    if mday:
+        return f"{sign}{mday} {hour}:{minute:02d}:" + _seconds_text(sec, usec, True)
+    return f"{sign}{hour}:{minute:02d}:" + _seconds_text(sec, usec, True)
+
+
+def _interval_iso_8601(months: int, days: int, micros: int) -> str:
+    """IntervalStyle iso_8601: 'P1Y2M3DT4H5M6.7S' ('PT0S' for zero)."""
+    year, mon, mday, hour, minute, sec, usec = _interval_fields(months, days, micros)
+    if not any((year, mon, mday, hour, minute, sec, usec)):
+        return "PT0S"
+    out = "P" + "".join(f"{v}{u}" for v, u in ((year, "Y"), (mon, "M"), (mday, "D")) if v)
+    if hour or minute or sec or usec:
+        out += "T"
+    out += "".join(f"{v}{u}" for v, u in ((hour, "H"), (minute, "M")) if v)
+    if sec or usec:
+        out += ("-" if sec < 0 or usec < 0 else "") + _seconds_text(sec, usec, False) + "S"
+    return out
+
+
 def interval_text(arr: pa.Array) -> pa.Array:
     # Per-row Python: interval layout has no Arrow kernel.
+    style = runtime.intervalstyle()
     out = []
     for v in arr.to_pylist():
         if v is None:
             out.append(None)
         else:
-            out.append(interval_parts_text(v.months, v.days, int(v.nanoseconds // 1000)))
+            out.append(interval_parts_text(v.months, v.days, int(v.nanoseconds // 1000), style))
     return pa.array(out, pa.string())
 
 

@@ -20,6 +20,7 @@ from helios_core.sql import types as T
 from helios_core.sql.catalog_views import functions as catalog_functions
 from helios_core.sql.catalog_views import partition_info
 from helios_core.sql.expr import Compiled, Field
+from helios_core.sql.functions import numeric_special, strings
 from helios_core.sql.functions.json_records import (
     POPULATE_FUNCTIONS,
     RECORD_FUNCTIONS,
@@ -198,7 +199,13 @@ def _series(vals: list[Vec], fields: list[Field]) -> Iterator[list[pa.Array]]:
             lo += span
         return
     if t.name == "numeric":
-        s, e, st = decimal.Decimal(start), decimal.Decimal(stop), decimal.Decimal(step)
+        s, e = (numeric_special.to_python(v.array.slice(0, 1))[0] for v in vals[:2])
+        st = numeric_special.to_python(vals[2].array.slice(0, 1))[0] if len(vals) > 2 else decimal.Decimal(1)
+        for what, x in (("start value", s), ("stop value", e), ("step size", st)):
+            if x.is_nan():
+                raise HeliosError(f"{what} cannot be NaN", sqlstate="22023")
+            if x.is_infinite():
+                raise HeliosError(f"{what} cannot be infinity", sqlstate="22023")
         if st == 0:
             raise HeliosError("step size cannot equal zero", sqlstate="22023")
         scale = max(max(-(x.as_tuple().exponent) for x in (s, st)), 0)
@@ -381,18 +388,17 @@ def _path_query_producer(use_tz: bool) -> Any:
 
 def _split_producer(name: str) -> Any:
     def produce(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
-        import re
-
         s = vals[0].value()
         sep = vals[1].value() if len(vals) > 1 else None
         if s is None:
             return [pa.array([], pa.string())]
-        if name == "string_to_table":
-            parts = list(s) if sep is None else ([s] if sep == "" else s.split(sep))
+        if name == "string_to_table":  # an empty string has no pieces at all, as string_to_array's {}
+            parts = [] if s == "" else list(s) if sep is None else ([s] if sep == "" else s.split(sep))
             if len(vals) > 2 and vals[2].value() is not None:
                 parts = [None if p == vals[2].value() else p for p in parts]
         else:
-            parts = re.split(sep, s) if sep is not None else [s]
+            flags = (vals[2].value() if len(vals) > 2 else "") or ""
+            parts = strings.regexp_split(s, sep, flags, name) if sep is not None else [s]
         return [pa.array(parts, pa.string())]
 
     return produce

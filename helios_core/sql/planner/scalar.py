@@ -853,6 +853,11 @@ class ScalarCompiler:
         if esc.const is None:
             raise FeatureNotSupported("ESCAPE must be a constant")
         e = esc.const.value()
+        if e is None:  # ESCAPE NULL: the comparison is NULL
+            return make_const(const_vec(None, T.BOOL))
+        if len(str(e)) > 1:
+            raise HeliosError("invalid escape string", sqlstate="22025",
+                              hint="Escape string must be empty or one character.")
         if isinstance(inner, exp.Not):
             return self.negate(self.like(inner.this, scope, escape=e, ignore_case=isinstance(inner.this, exp.ILike)))
         if isinstance(inner, exp.SimilarTo):
@@ -863,6 +868,10 @@ class ScalarCompiler:
         return self.lift([c], True, lambda v: Vec(pc.invert(v[0].array), T.BOOL, v[0].scalar), T.BOOL)
 
     def like(self, node: exp.Expression, scope: Scope, escape: str | None, ignore_case: bool) -> Compiled:
+        if isinstance(node.expression, (exp.Any, exp.All)) and escape is None:
+            # x [NOT] [I]LIKE ANY/ALL (patterns): each pattern through the ~~ family of operators
+            op = ("!" if node.args.get("negate") else "") + ("~~*" if ignore_case else "~~")
+            return self.compile_quantified(op, node.this, node.expression, scope)
         subject = self.compile(node.this, scope)
         pattern = self.compile(node.expression, scope)
         negate = bool(node.args.get("negate"))
@@ -1680,6 +1689,10 @@ class ScalarCompiler:
             return self.array_subquery(items[0], scope)
         cs = [self.compile(i, scope) for i in items]
         if not cs:
+            if not isinstance(node.parent, exp.Cast):  # ARRAY[]::int[] says its type; a bare ARRAY[] has none
+                raise HeliosError("cannot determine type of empty array", sqlstate="42P18",
+                                  hint="Explicitly cast to the desired type, for example ARRAY[]::integer[].",
+                                  position=node_position(node))
             return make_const(Vec(pa.array([[]], pa.list_(pa.string())), T.array_of(T.TEXT), True))
         et = self.result_type([c.type for c in cs], "ARRAY")
         nested = et.is_array

@@ -5,7 +5,8 @@
 
 Each file of ``src/test/regress/sql`` runs as pg_regress would run it (``psql -X -a -q`` with
 HIDE_TABLEAM and HIDE_TOAST_COMPRESSION on,
-stderr merged, PGTZ/PGDATESTYLE as pg_regress sets them) after ``test_setup.sql``
+stderr merged, PGTZ/PGDATESTYLE and IntervalStyle postgres_verbose (PGOPTIONS) as pg_regress sets
+them) after ``test_setup.sql``
 (whose server-side ``COPY ... FROM :'filename'`` becomes psql's ``\\copy``). The output
 is cut into one block per statement by following the echoed input lines; a statement
 matches when its block equals the block of ``expected/<file>.out``. The score of a file is
@@ -171,10 +172,13 @@ def blocks_of(output: str, statements: list[list[str]]) -> list[str]:
 
 
 def psql_env(host: str, port: int, user: str, database: str, srcdir: Path) -> dict[str, str]:
+    """The environment pg_regress gives psql: PGTZ and PGDATESTYLE, and IntervalStyle
+    postgres_verbose through PGOPTIONS (added to any options the caller's environment has)."""
     env = dict(os.environ)
+    options = " ".join(o for o in (env.get("PGOPTIONS", ""), "-c intervalstyle=postgres_verbose") if o)
     env.update(PGHOST=host, PGPORT=str(port), PGUSER=user, PGDATABASE=database, PGTZ="PST8PDT",
-               PGDATESTYLE="Postgres, MDY", PG_ABS_SRCDIR=str(srcdir), PG_LIBDIR=str(srcdir), PG_DLSUFFIX=".so",
-               PSQLRC="/dev/null", PGAPPNAME="pg_regress")
+               PGDATESTYLE="Postgres, MDY", PGOPTIONS=options, PG_ABS_SRCDIR=str(srcdir), PG_LIBDIR=str(srcdir),
+               PG_DLSUFFIX=".so", PSQLRC="/dev/null", PGAPPNAME="pg_regress")
     return env
 
 

@@ -35,3 +35,19 @@ def test_regress_files_through_psql(pg_server) -> None:
     # uuid 100%, boolean 98%
     assert by_name["interval"].share > 0.8
     assert by_name["select_having"].share > 0.6
+
+
+def test_psql_gets_pg_regress_settings_and_output_styles(pg_server) -> None:
+    """pg_regress runs psql with IntervalStyle postgres_verbose (through PGOPTIONS); interval and
+    bytea values sent as text follow the session's IntervalStyle and bytea_output."""
+    env = regress.psql_env(pg_server.host, pg_server.port("postgres"), "helios", "helios", CORPUS)
+    out = regress.run_psql("SHOW IntervalStyle;\n"
+                           "SELECT interval '-1 day 2 hours' AS v;\n"
+                           "SET IntervalStyle TO sql_standard;\n"
+                           "SELECT interval '1 day 02:03:04' AS v;\n"
+                           "SET IntervalStyle TO iso_8601;\n"
+                           "SELECT interval '1 year 2 months 3 seconds' AS v;\n"
+                           "SET bytea_output TO escape;\n"
+                           "SELECT E'\\\\x5c00416b'::bytea AS v;\n", env, timeout=60)
+    for want in ("postgres_verbose", "@ 1 day -2 hours ago", "1 2:03:04", "P1Y2MT3S", "\\\\\\000Ak"):
+        assert want in out, out
