@@ -21,6 +21,8 @@ ZONE_EXPRESSIONS = [
     "timestamptz '2024-03-10 12:00:00' + interval '1 day'",
     "timestamptz '2024-03-10 12:00:00' + interval '24 hours'",
     "timestamptz '2024-11-03 01:30:00-04' + interval '1 hour'",
+    "timestamptz '2024-11-03 01:30:00-04' + interval '1 day 1 hour'",
+    "'infinity'::timestamptz + interval '1 hour'", "'-infinity'::timestamptz - interval '1 month'",
     "timestamptz '2024-07-01 12:00:00+05:30'",
     "'2024-01-01 00:00:00'::timestamptz::timestamp",
     "'2024-06-01 12:00:00'::timestamp::timestamptz",

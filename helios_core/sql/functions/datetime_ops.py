@@ -69,7 +69,17 @@ def add_months_to_micros(us: pa.Array, months: pa.Array) -> pa.Array:
 
 
 def timestamp_plus_interval(ts: pa.Array, iv: pa.Array, sign: int, tz: bool) -> pa.Array:
-    """timestamp[tz] +/- interval: months, then days (in local time for timestamptz), then time."""
+    """timestamp[tz] +/- interval: months, then days (in local time for timestamptz), then time.
+    'infinity' and '-infinity' stay as they are, as in PostgreSQL."""
+    raw = ts.cast(pa.int64())
+    infinite = pc.fill_null(pc.is_in(raw, value_set=pa.array([2**63 - 1, -(2**63)], pa.int64())), False)
+    if pc.any(infinite).as_py():
+        finite = _plus_interval(pc.if_else(infinite, 0, raw).cast(ts.type), iv, sign, tz)
+        return pc.if_else(infinite, raw, finite.cast(pa.int64())).cast(finite.type)
+    return _plus_interval(ts, iv, sign, tz)
+
+
+def _plus_interval(ts: pa.Array, iv: pa.Array, sign: int, tz: bool) -> pa.Array:
     months, days, nanos = interval_fields(iv)
     if sign < 0:
         months, days, nanos = pc.negate(months), pc.negate(days), pc.negate(nanos)
@@ -79,7 +89,14 @@ def timestamp_plus_interval(ts: pa.Array, iv: pa.Array, sign: int, tz: bool) -> 
         us = add_months_to_micros(us, pc.fill_null(months, 0))
     us = pc.add_checked(us, pc.multiply(_i64(pc.fill_null(days, 0)), US_PER_DAY))
     if tz:
-        us = ts_to_tstz(us.cast(pa.timestamp("us"))).cast(pa.int64())
+        # only a row whose months or days moved goes through the wall clock and back (PostgreSQL
+        # re-reads the zone's offset there); the time part is added to the instant itself
+        moved = pc.fill_null(pc.or_(pc.not_equal(months, 0), pc.not_equal(days, 0)), False)
+        instant = ts.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
+        if pc.any(moved).as_py():
+            us = pc.if_else(moved, ts_to_tstz(us.cast(pa.timestamp("us"))).cast(pa.int64()), instant)
+        else:
+            us = instant
     us = pc.add_checked(us, pc.divide(nanos, 1000))
     return us.cast(pa.timestamp("us", tz="UTC") if tz else pa.timestamp("us"))
 
