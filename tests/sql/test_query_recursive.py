@@ -1,5 +1,5 @@
 """WITH RECURSIVE: rows handed on as the recursive term makes them, WITH queries inside the
-recursive term re-read on every step.
+recursive term re-read on every step, SEARCH DEPTH/BREADTH FIRST and CYCLE clauses.
 
 Expected answers were recorded from PostgreSQL 15 running the same statements."""
 from __future__ import annotations
@@ -25,6 +25,47 @@ CASES = [
      ['s'],
      [('a',), ('aa',), ('ab',), ('b',), ('ba',), ('bb',)],
      None),
+    # SEARCH and CYCLE clauses
+    ('with recursive g(f, t) as (values (1, 2), (2, 3), (3, 1), (1, 4)), s(f, t) as (select f, t from g where f = 1 union all select g.f, g.t from g, s where g.f = s.t) cycle f, t set is_cycle using path select f, t, is_cycle, path::text from s order by f, t, is_cycle, array_length(path, 1)',
+     ['f', 't', 'is_cycle', 'path'],
+     [(1, 2, False, '{"(1,2)"}'), (1, 2, True, '{"(1,2)","(2,3)","(3,1)","(1,2)"}'), (1, 4, False, '{"(1,4)"}'), (1, 4, False, '{"(1,2)","(2,3)","(3,1)","(1,4)"}'), (2, 3, False, '{"(1,2)","(2,3)"}'), (3, 1, False, '{"(1,2)","(2,3)","(3,1)"}')],
+     None),
+    ("with recursive n as (select 0 as x union all select (x + 1) % 4 from n) cycle x set c to 'Y' default 'N' using p select x, c, p::text from n",
+     ['x', 'c', 'p'],
+     [(0, 'N', '{(0)}'), (1, 'N', '{(0),(1)}'), (2, 'N', '{(0),(1),(2)}'), (3, 'N', '{(0),(1),(2),(3)}'), (0, 'Y', '{(0),(1),(2),(3),(0)}')],
+     None),
+    ('with recursive g(f, t) as (values (1, 2), (2, 3), (1, 4), (4, 5)), s(f, t) as (select f, t from g where f = 1 union all select g.f, g.t from g, s where g.f = s.t) search depth first by f, t set seq select f, t, seq::text from s order by f, t',
+     ['f', 't', 'seq'],
+     [(1, 2, '{"(1,2)"}'), (1, 4, '{"(1,4)"}'), (2, 3, '{"(1,2)","(2,3)"}'), (4, 5, '{"(1,4)","(4,5)"}')],
+     None),
+    ('with recursive g(f, t) as (values (1, 2), (2, 3), (1, 4), (4, 5)), s(f, t) as (select f, t from g where f = 1 union all select g.f, g.t from g, s where g.f = s.t) search breadth first by f, t set seq select f, t, seq::text from s order by seq',
+     ['f', 't', 'seq'],
+     [(1, 2, '(0,1,2)'), (1, 4, '(0,1,4)'), (2, 3, '(1,2,3)'), (4, 5, '(1,4,5)')],
+     None),
+    ('with recursive n as (select 0 as x union all select (x + 1) % 3 from n) search depth first by x set seq cycle x set c using p select x, seq::text, c from n',
+     ['x', 'seq', 'c'],
+     [(0, '{(0)}', False), (1, '{(0),(1)}', False), (2, '{(0),(1),(2)}', False), (0, '{(0),(1),(2),(0)}', True)],
+     None),
+    ('with recursive s(f, t) as (select 1, 2 union all select s.f, s.t from s) cycle f set c using c select * from s',
+     None,
+     None,
+     '42601'),  # cycle mark column name and cycle path column name are the same
+    ('with recursive s(f, t) as (select 1, 2 union all select f, t from s) search depth first by foo set seq select * from s',
+     None,
+     None,
+     '42601'),  # search column "foo" not in WITH query column list
 ]
 
 test_matches_postgresql = make_test(CASES)
+
+
+def test_view_keeps_search_and_cycle_over_several_columns():
+    """A view's stored text gives the column lists back as PostgreSQL writes them (no parentheses)."""
+    import helios_core
+
+    s = helios_core.connect()
+    s.execute("create view vs as with recursive s(f, t) as (select 1, 2 union all select s.f + 1, s.t from s "
+              "where s.f < 3) search depth first by f, t set seq cycle f, t set c using p select f, seq::text, c from s")
+    assert s.execute("select * from vs order by f")[-1].rows() == [
+        (1, '{"(1,2)"}', False), (2, '{"(1,2)","(2,2)"}', False), (3, '{"(1,2)","(2,2)","(3,2)"}', False)]
+    s.close()

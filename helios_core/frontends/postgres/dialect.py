@@ -105,6 +105,14 @@ class Helios(Postgres):
             _CURRENT_TIMESTAMP_SQL(self, e),
         }
 
+        def recursivewithsearch_sql(self, expression: exp.RecursiveWithSearch) -> str:
+            """SEARCH/CYCLE over several columns: a bare list, as PostgreSQL writes it (not a row)."""
+            cols = expression.this
+            if isinstance(cols, exp.Tuple):
+                expression = expression.copy()
+                expression.set("this", exp.var(", ".join(self.sql(c) for c in cols.expressions)))
+            return super().recursivewithsearch_sql(expression)
+
         def bracket_offset_expressions(self, expression, index_offset=None):  # type: ignore[override]
             return expression.expressions
 
@@ -182,6 +190,24 @@ class Helios(Postgres):
             if check is not None and self._match_text_seq("NO", "INHERIT"):
                 check.set("no_inherit", True)
             return check
+
+        def _parse_recursive_with_search(self) -> exp.RecursiveWithSearch | None:
+            """SEARCH {DEPTH|BREADTH} FIRST BY col, ... SET col / CYCLE col, ... SET col [TO v DEFAULT d]
+            USING col: PostgreSQL takes a list of columns where sqlglot reads one (``this`` is then a Tuple)."""
+            self._match_text_seq("SEARCH")
+            kind = self._match_texts(self.RECURSIVE_CTE_SEARCH_KIND) and self._prev.text.upper()
+            if not kind:
+                return None
+            self._match_text_seq("FIRST", "BY")
+            cols = self._parse_csv(self._parse_id_var)
+            return exp.RecursiveWithSearch(
+                kind=kind,
+                this=cols[0] if len(cols) == 1 else exp.Tuple(expressions=cols),
+                expression=self._match_text_seq("SET") and self._parse_id_var(),
+                to=self._match_text_seq("TO") and self._parse_bitwise(),
+                default=self._match(TokenType.DEFAULT) and self._parse_bitwise(),
+                using=self._match_text_seq("USING") and self._parse_id_var(),
+            )
 
         def _parse_without_oids(self) -> exp.Expression | None:
             if not self._match_text_seq("OIDS"):

@@ -48,7 +48,7 @@ from helios_core.sql.operators.recursive import RecursiveUnion, WorkTable
 from helios_core.sql.operators.scan import PushedTerm
 from helios_core.sql.operators.sort import SortKey
 from helios_core.sql.operators.tablefunc import FunctionScan
-from helios_core.sql.planner import Plan, named_arguments, option_tables, set_returning
+from helios_core.sql.planner import Plan, named_arguments, option_tables, search_cycle, set_returning
 from helios_core.sql.planner.decorrelate import decorrelate
 from helios_core.sql.planner.index_paths import usable_indexes
 from helios_core.sql.planner.join_order import Equality, estimate_item, join_order
@@ -200,13 +200,19 @@ class Builder:
         pushed = False
         if with_ is not None:
             frame: dict[str, CteDef] = {}
-            for cte in with_.expressions:
+            clauses = [c for c in (with_.args.get("search"), with_.args.get("cycle")) if c]
+            for i, cte in enumerate(with_.expressions):
                 alias = cte.args.get("alias")
                 name = cte.alias_or_name
                 if name in frame:
                     raise HeliosError(f'WITH query name "{name}" specified more than once', sqlstate="42712")
                 cols = [c.name for c in (alias.columns if alias is not None else [])]
-                frame[name] = CteDef(name=name, ast=cte.this, columns=cols, recursive=bool(with_.args.get("recursive")),
+                body = cte.this
+                if clauses and i == len(with_.expressions) - 1:  # SEARCH/CYCLE follow the CTE they belong to
+                    body, cols = search_cycle.rewrite(
+                        cte, clauses, bool(with_.args.get("recursive")), cols,
+                        lambda a: [f.name for f in drop_hidden(self.bind_query(a, outer)).fields])
+                frame[name] = CteDef(name=name, ast=body, columns=cols, recursive=bool(with_.args.get("recursive")),
                                      outer=outer)
             self.ctes.append(frame)
             pushed = True
