@@ -272,6 +272,13 @@ class Builder:
             _refuse_unsortable(fields, "equality")
         return L.SetOperation(fields, kind, all_, [left, right])
 
+    def resolve_unknowns(self, op: Operator) -> Operator:
+        """A subquery's or WITH query's columns of unknown type ('foo' AS x) become text, as PostgreSQL
+        resolves them (only a top-level SELECT list leaves them to its consumer)."""
+        if not any(f.type.name == "unknown" for f in op.fields):
+            return op
+        return self.cast_op(op, [T.TEXT if f.type.name == "unknown" else f.type for f in op.fields])
+
     def cast_op(self, op: Operator, types: list[T.SqlType]) -> Operator:
         if all(f.type == t and f.type.arrow_type == t.arrow_type for f, t in zip(op.fields, types, strict=True)):
             return op
@@ -1076,6 +1083,7 @@ class Builder:
             inner_ast = node.this
             op = drop_hidden(self.bind_query(inner_ast, outer))
             op = self.finish_order_limit(node, op, outer) if (arg(node, "order") or arg(node, "limit")) else op
+            op = self.resolve_unknowns(op)
             return Item(rename(op, alias or "?subquery", col_aliases), {alias or "?subquery"})
         if isinstance(node, exp.Values):
             names = col_aliases or None
@@ -1086,7 +1094,7 @@ class Builder:
         if isinstance(node, (exp.Func, exp.Anonymous)):
             return self.plan_table_function(node, alias, col_aliases, outer)
         if isinstance(node, (exp.Select, exp.Union)):
-            op = drop_hidden(self.bind_query(node, outer))
+            op = self.resolve_unknowns(drop_hidden(self.bind_query(node, outer)))
             return Item(rename(op, alias or "?subquery", col_aliases), {alias or "?subquery"})
         raise FeatureNotSupported(f"FROM item not supported: {node.sql(dialect='postgres')[:100]}")
 
@@ -1220,7 +1228,7 @@ class Builder:
                 if cte.recursive and _references(cte.ast, cte.name) and isinstance(cte.ast, exp.Union):
                     body = self.plan_recursive(cte)
                 else:
-                    body = drop_hidden(self.bind_query(cte.ast, cte.outer))
+                    body = self.resolve_unknowns(drop_hidden(self.bind_query(cte.ast, cte.outer)))
             finally:
                 cte.planning = False
                 if cte.outer is not None:
@@ -1233,7 +1241,7 @@ class Builder:
 
     def plan_recursive(self, cte: CteDef) -> Operator:
         union = cte.ast
-        anchor = drop_hidden(self.bind_query(union.this, cte.outer))
+        anchor = self.resolve_unknowns(drop_hidden(self.bind_query(union.this, cte.outer)))
         names = cte.columns or [f.name for f in anchor.fields]
         wt = WorkTable([Field(n, f.type, cte.name) for n, f in zip(names, anchor.fields, strict=False)], cte.name)
         cte.worktable = wt
