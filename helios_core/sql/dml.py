@@ -55,6 +55,7 @@ from helios_core.sql.expr import Scope, compile_scalar
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.triggers import firing
+from helios_core.sql.window_placement import refuse_window
 
 _NEXTVAL_RE = re.compile(r"^\s*nextval\s*\(\s*'([^']+)'(?:\s*::\s*regclass)?\s*\)\s*$", re.IGNORECASE)
 _VOLATILE = {"random", "gen_random_uuid", "clock_timestamp", "nextval", "uuid_generate_v4", "timeofday",
@@ -138,6 +139,7 @@ def returning_result(session: Any, ctx: Any, tag: str, tdef: Any, alias: str | N
     items: list[tuple[str, Any]] = []
     ctypes = column_types(tdef)
     for e in returning.expressions:
+        refuse_window(e, "RETURNING")
         if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
             for i, (n, _) in enumerate(ctypes):
                 items.append((n, exp.column(n, quoted=True) if i >= 0 else None))

@@ -33,6 +33,7 @@ from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.user_aggregates import calls as user_aggregate_calls
 from helios_core.sql.window_order import window_sort_items
+from helios_core.sql.window_placement import refuse_window
 
 RANKING = {"row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile"}
 VALUE_FNS = {"lag", "lead", "first_value", "last_value", "nth_value"}
@@ -73,7 +74,10 @@ def plan_window_operator(builder: Any, op: Any, scope: Scope, windows: list[exp.
 
     named = {}
     for w in sel.args.get("windows") or []:
-        named[w.this.name if isinstance(w.this, exp.Identifier) else str(w.this)] = w
+        wname = w.this.name if isinstance(w.this, exp.Identifier) else str(w.this)
+        if wname in named:
+            raise HeliosError(f'window "{wname}" is already defined', sqlstate="42P20")
+        named[wname] = w
     key_scope = scope.key_scope or scope
     specs: list[WindowSpec] = []
     keys: dict[str, int] = {}
@@ -120,6 +124,8 @@ def window_spec(builder: Any, w: exp.Window, scope: Scope, named: dict[str, exp.
                                "FILTER")
         fn = fn.this
     partition_asts, order_node, frame_node = _resolve_named(w, named)
+    for key in [*partition_asts, *(order_node.expressions if order_node is not None else [])]:
+        refuse_window(key, "window definitions")
     partition = [builder.compile(p, scope) for p in partition_asts]
     order = []
     if order_node is not None:
@@ -146,6 +152,8 @@ def window_spec(builder: Any, w: exp.Window, scope: Scope, named: dict[str, exp.
         args, call, rt = user_aggregate_calls.compile_call(builder, user, arg_asts, scope)
         return WindowSpec(name=name, args=args, partition=partition, order=order, frame=frame, result_type=rt,
                           filter=filt, label=name, user=call)
+    if name == "count" and not arg_asts:
+        raise HeliosError("count(*) must be used to call a parameterless aggregate function", sqlstate="42809")
     args = [builder.compile(a, scope) for a in arg_asts]
     if name == "ntile" and args:  # ntile(integer)
         args[0] = builder.coerce(args[0], T.INT4)

@@ -156,6 +156,55 @@ CASES = [
      ['x', 'ntile', 'ntile'],
      [(1, None, 1), (2, None, 1), (3, None, 2)],
      None),
+    # where a window function may not stand (42P20), and calls that are no window function (42809)
+    ('select rank() over (order by rank() over (order by a)) from t',
+     None,
+     None,
+     '42P20'),  # window functions are not allowed in window definitions
+    ('select * from t where row_number() over (order by a) < 10',
+     None,
+     None,
+     '42P20'),  # window functions are not allowed in WHERE
+    ('select * from t join u on row_number() over (order by t.a) < 10',
+     None,
+     None,
+     '42P20'),  # window functions are not allowed in JOIN conditions
+    ('select rank() over (order by 1), count(*) from t group by 1',
+     None,
+     None,
+     '42P20'),  # window functions are not allowed in GROUP BY
+    ('select count(*) over w from t window w as (order by a), w as (order by a)',
+     None,
+     None,
+     '42P20'),  # window "w" is already defined
+    ('select count() over () from t',
+     None,
+     None,
+     '42809'),  # count(*) must be used to call a parameterless aggregate function
+    ('select generate_series(1, 3) over () from t',
+     None,
+     None,
+     '42809'),  # OVER specified, but generate_series is not a window function nor an aggregate function
+    ('select a from t where a in (select row_number() over () from u) order by a',
+     ['a'],
+     [(1,), (2,), (2,), (3,)],
+     None),
 ]
 
 test_matches_postgresql = make_test(CASES)
+
+
+def test_window_function_in_returning_is_refused():
+    import pytest
+
+    import helios_core
+    from helios_core.errors import HeliosError
+
+    s = helios_core.connect()
+    s.execute("create table w_ret (a int)")
+    s.execute("insert into w_ret values (1)")
+    with pytest.raises(HeliosError) as err:
+        s.execute("delete from w_ret returning rank() over (order by a)")
+    assert (err.value.sqlstate, err.value.message) == ("42P20", "window functions are not allowed in RETURNING")
+    assert s.execute("select count(*) from w_ret")[-1].rows() == [(1,)]
+    s.close()

@@ -67,6 +67,7 @@ from helios_core.sql.planner.system_columns import table_oid, virtual_table_oid,
 from helios_core.sql.routines import planner_calls
 from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.user_aggregates import calls as user_aggregate_calls
+from helios_core.sql.window_placement import refuse_window
 from helios_core.sql.windows import plan_window_operator
 
 QUERY_TYPES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values, exp.Subquery)
@@ -564,6 +565,9 @@ class Builder:
         joins = list(sel.args.get("joins") or [])
         where = arg(sel, "where")
         conjuncts = split_and(where.this) if where is not None else []
+        refuse_window(where, "WHERE")
+        for j in joins:
+            refuse_window(j.args.get("on"), "JOIN conditions")
         for c in conjuncts:
             if contains_aggregate(c):
                 first = next((n for n in c.walk() if is_aggregate_node(n)), None)
@@ -1329,6 +1333,7 @@ class Builder:
                     e = aliases[e.name]
             if contains_aggregate(e):
                 raise GroupingError("aggregate functions are not allowed in GROUP BY")
+            refuse_window(e, "GROUP BY")
             k = canonical_key(e, scope) or e.sql()
             if k not in key_index:
                 key_index[k] = len(key_asts)
