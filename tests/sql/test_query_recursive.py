@@ -54,6 +54,63 @@ CASES = [
      None,
      None,
      '42601'),  # search column "foo" not in WITH query column list
+    # the shape PostgreSQL requires of a self-referencing recursive query
+    ('with recursive x(n) as (select 1 intersect select n+1 from x) select * from x',
+     None,
+     None,
+     '42P19'),  # recursive query "x" does not have the form non-recursive-term UNION [ALL] recursive-term
+    ('with recursive x(n) as (select n from x) select * from x',
+     None,
+     None,
+     '42P19'),  # recursive query "x" does not have the form non-recursive-term UNION [ALL] recursive-term
+    ('with recursive x(n) as (select n from x union all select 1) select * from x',
+     None,
+     None,
+     '42P19'),  # recursive reference to query "x" must not appear within its non-recursive term
+    ('with recursive x(n) as (select a from u where a = 1 union all select x.n+1 from u left join x on x.n = u.a where n < 10) select * from x',
+     None,
+     None,
+     '42P19'),  # recursive reference to query "x" must not appear within an outer join
+    ('with recursive x(n) as (select a from u where a = 1 union all select x.n+1 from x full join u on x.n = u.a where n < 10) select * from x',
+     None,
+     None,
+     '42P19'),  # recursive reference to query "x" must not appear within an outer join
+    ('with recursive x(n) as (select a from u where a = 1 union all select x.n+1 from x left join u on x.n = u.a where n < 4) select * from x',
+     ['n'],
+     [(1,), (2,), (3,), (4,)],
+     None),
+    ('with recursive x(n) as (select 1 union all select n+1 from x where n in (select * from x)) select * from x',
+     None,
+     None,
+     '42P19'),  # recursive reference to query "x" must not appear within a subquery
+    ('with recursive x(n) as (select 1 union all select count(*) from x) select * from x',
+     None,
+     None,
+     '42P19'),  # aggregate functions are not allowed in a recursive query's recursive term
+    ('with recursive x(n) as (select 1 union all select n+1 from x order by 1) select * from x',
+     None,
+     None,
+     '0A000'),  # ORDER BY in a recursive query is not implemented
+    ('with recursive x(n) as (select 1 union all select n+1 from x limit 10) select * from x',
+     None,
+     None,
+     '0A000'),  # LIMIT in a recursive query is not implemented
+    ('with recursive x(n) as (select 1 union all select n+1 from x for update) select * from x',
+     None,
+     None,
+     '0A000'),  # FOR UPDATE/SHARE in a recursive query is not implemented
+    ('with recursive x(n) as (select 1 union all select x.n+1 from x, x x2 where x.n < 3) select * from x',
+     None,
+     None,
+     '42P19'),  # recursive reference to query "x" must not appear more than once
+    ('with recursive x(n) as (select 1 union all select n+1 from (select * from x) s where n < 3) select * from x',
+     ['n'],
+     [(1,), (2,), (3,)],
+     None),
+    ('with recursive x(n) as (select 1 union all select (select count(*) from u) + n from x where n < 3) select * from x',
+     None,
+     None,
+     '42804'),  # recursive query "x" column 1 has type integer in non-recursive term but type bigint overall
 ]
 
 test_matches_postgresql = make_test(CASES)

@@ -48,7 +48,14 @@ from helios_core.sql.operators.recursive import RecursiveUnion, WorkTable
 from helios_core.sql.operators.scan import PushedTerm
 from helios_core.sql.operators.sort import SortKey
 from helios_core.sql.operators.tablefunc import FunctionScan
-from helios_core.sql.planner import Plan, named_arguments, option_tables, search_cycle, set_returning
+from helios_core.sql.planner import (
+    Plan,
+    named_arguments,
+    option_tables,
+    recursive_form,
+    search_cycle,
+    set_returning,
+)
 from helios_core.sql.planner.decorrelate import decorrelate
 from helios_core.sql.planner.index_paths import usable_indexes
 from helios_core.sql.planner.join_order import Equality, estimate_item, join_order
@@ -1229,6 +1236,8 @@ class Builder:
             if cte.outer is not None:
                 cte.outer.captured = set()
             try:
+                if cte.recursive:
+                    recursive_form.check(cte.ast, cte.name, is_aggregate_node)
                 if cte.recursive and _references(cte.ast, cte.name) and isinstance(cte.ast, exp.Union):
                     body = self.plan_recursive(cte)
                 else:
@@ -1255,6 +1264,12 @@ class Builder:
             cte.worktable = None
         if len(rec.fields) != len(anchor.fields):
             raise HeliosError("each UNION query must have the same number of columns", sqlstate="42601")
+        for i, (a, r) in enumerate(zip(anchor.fields, rec.fields, strict=True)):
+            overall = self.result_type([a.type, r.type], "UNION")
+            if overall.name != a.type.name and r.type.name != "unknown":
+                raise HeliosError(f'recursive query "{cte.name}" column {i + 1} has type {a.type.sql_name()} in '
+                                  f"non-recursive term but type {overall.sql_name()} overall", sqlstate="42804",
+                                  hint="Cast the output of the non-recursive term to the correct type.")
         rec = self.cast_op(rec, [f.type for f in anchor.fields])
         distinct = union.args.get("distinct") is not False
         fields = [Field(n, f.type) for n, f in zip(names, anchor.fields, strict=False)]
