@@ -98,6 +98,15 @@ CASES = [
      ['count'],
      [(2,)],
      None),
+    # an equality of types with no = operator between them, in ON or IN (subquery)
+    ('select * from t where a in (select d from u)',
+     None,
+     None,
+     '42883'),  # operator does not exist: integer = text
+    ('select * from t join u on t.a = u.d',
+     None,
+     None,
+     '42883'),  # operator does not exist: integer = text
 ]
 
 test_matches_postgresql = make_test(CASES)

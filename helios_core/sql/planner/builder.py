@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedTable
+from helios_core.errors import DatatypeMismatch, FeatureNotSupported, HeliosError, UndefinedTable
 from helios_core.frontends.postgres.dialect import parse
 from helios_core.logical import nodes as L
 from helios_core.logical.rules import optimize
@@ -39,6 +39,7 @@ from helios_core.sql.expr import (
     const_vec,
     make_const,
 )
+from helios_core.sql.functions.operators import no_operator
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.index_definitions import expression_sql
 from helios_core.sql.operators import basic
@@ -908,7 +909,10 @@ class Builder:
                 rest.append(c)
                 continue
             lc, rc = pair
-            common = self.exprs.result_type([lc.type, rc.type], "JOIN")
+            try:
+                common = self.exprs.result_type([lc.type, rc.type], "JOIN")
+            except DatatypeMismatch:  # an explicit a = b (or IN): no such operator, as PostgreSQL says
+                raise no_operator("=", lc.type.sql_name(), rc.type.sql_name()) from None
             lkeys.append(self.exprs.coerce(lc, common))
             rkeys.append(self.exprs.coerce(rc, common))
             texts.append(c.sql(dialect="postgres"))
