@@ -51,6 +51,7 @@ from helios_core.sql.operators.sort import SortKey
 from helios_core.sql.operators.tablefunc import FunctionScan
 from helios_core.sql.planner import (
     Plan,
+    lateral_pullup,
     named_arguments,
     option_tables,
     recursive_form,
@@ -297,6 +298,9 @@ class Builder:
 
     # =================================================================== SELECT
     def plan_select(self, sel: exp.Select, outer: Scope | None) -> Operator:
+        pulled = lateral_pullup.pull_up(sel, is_aggregate_node, lambda n: set_returning.srf_name(n) is not None)
+        if pulled is not None:
+            sel = pulled
         rewritten = set_returning.rewrite(sel, output_name, contains_aggregate)
         if rewritten is not None:
             sel = rewritten
