@@ -41,6 +41,7 @@ from helios_core.sql import (
     composite_types,
     constraints,
     dml_privileges,
+    dml_with,
     generated_columns,
     inheritance,
     matviews,
@@ -357,6 +358,12 @@ def default_array(session: Any, txn: Any, tdef: Any, col_index: int, n: int, ctx
 
 # ------------------------------------------------------------------------------------ INSERT
 def execute(session: Any, ast: Any, params: Any = (), prepared: Any = None) -> Result:
+    with_ = ast.args.get("with_") or ast.args.get("with")
+    if with_ is not None:  # WITH ... INSERT/UPDATE/DELETE/MERGE: data-modifying WITH queries first, once
+        if any(isinstance(c.this, (exp.Insert, exp.Update, exp.Delete, exp.Merge)) for c in with_.expressions):
+            ast = session._run_writable_ctes(ast, with_, params, prepared)
+        ast = dml_with.distribute(ast)
+        prepared = _uncached(prepared)
     through_view = updatable_views.rewrite(session, ast)  # a view's target becomes its table
     if through_view is not None:
         with contextlib.ExitStack() as stack:
