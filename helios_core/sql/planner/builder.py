@@ -266,6 +266,13 @@ class Builder:
 
     def plan_setop(self, ast: exp.Expression, outer: Scope | None) -> Operator:
         kind = {exp.Union: "union", exp.Intersect: "intersect", exp.Except: "except"}[type(ast)]
+        for branch in (ast.this, ast.expression):
+            while isinstance(branch, (exp.Subquery, exp.Paren)):
+                branch = branch.this
+            for lock in (branch.args.get("locks") or []) if isinstance(branch, exp.Select) else []:
+                strength = ("FOR NO KEY UPDATE" if lock.args.get("key") else "FOR UPDATE") if lock.args.get(
+                    "update") else ("FOR KEY SHARE" if lock.args.get("key") else "FOR SHARE")
+                raise HeliosError(f"{strength} is not allowed with UNION/INTERSECT/EXCEPT", sqlstate="0A000")
         distinct = ast.args.get("distinct")
         all_ = distinct is False
         left = drop_hidden(self.bind_query(ast.this, outer))
