@@ -140,6 +140,23 @@ CASES = [
      ['p'],
      [(1,), (2,), (2,), (3,), (None,)],
      None),
+    # table column aliases t(x, y) with only some columns read
+    ('select t1.x, u1.z from t t1 (x, y), u u1 (w, z) where t1.x = u1.w order by 1, 2',
+     ['x', 'z'],
+     [(1, 'one'), (2, 'two'), (2, 'two')],
+     None),
+    ('select t1.x from t t1 (x, y, z, v, f, g)',
+     None,
+     None,
+     '42P10'),  # table "t1" has 5 columns available but 6 columns specified
+    ('select t1.a from t t1 (x)',
+     None,
+     None,
+     '42703'),  # column t1.a does not exist
+    ('select t1.b, t1.x from t t1 (x) where t1.x = 1',
+     ['b', 'x'],
+     [('x', 1)],
+     None),
 ]
 
 test_matches_postgresql = make_test(CASES)

@@ -1202,7 +1202,8 @@ class Builder:
             if col_aliases:
                 return Item(rename(op, qual, col_aliases, all_names=[n for n, _ in all_cols]), {qual})
             return Item(op, {qual})
-        needed = [(n, t) for n, t in all_cols if self.needs(qual, n)]
+        aliased = dict(zip([n for n, _ in all_cols], col_aliases, strict=False))  # t(a, b): read under new names
+        needed = [(n, t) for n, t in all_cols if self.needs(qual, aliased.get(n, n))]
         with_rowid = (qual, "_rowid") in self.refs or (None, "_rowid") in self.refs
         if not needed and all_cols and not with_rowid:
             needed = [all_cols[0]]
@@ -1642,8 +1643,9 @@ def drop_hidden(op: Operator) -> Operator:
 def rename(op: Operator, qual: str, col_aliases: list[str], all_names: list[str] | None = None) -> Operator:
     """Requalify an operator's fields under a new alias (and column aliases)."""
     visible = [f for f in op.fields if not f.hidden]
-    if len(col_aliases) > len(visible):
-        raise HeliosError(f'table "{qual}" has {len(visible)} columns available but {len(col_aliases)} columns '
+    if len(col_aliases) > len(all_names if all_names is not None else visible):  # all_names: a pruned scan's table
+        raise HeliosError(f'table "{qual}" has {len(all_names if all_names is not None else visible)} columns '
+                          f'available but {len(col_aliases)} columns '
                           "specified", sqlstate="42P10")
     new_names: dict[int, str] = {}
     if all_names is not None:
