@@ -157,6 +157,19 @@ CASES = [
      ['b', 'x'],
      [('x', 1)],
      None),
+    # a parenthesized join with an alias (and column aliases)
+    ('select aa, dd from (t cross join u) as tx (aa, bb, cc, dd2, ff, dd) order by 1, 2',
+     ['aa', 'dd'],
+     [(1, 1), (1, 2), (1, 5), (2, 1), (2, 1), (2, 2), (2, 2), (2, 5), (2, 5), (3, 1), (3, 2), (3, 5), (None, 1), (None, 2), (None, 5)],
+     None),
+    ('select * from (t join u using (a)) as x order by 1, 2',
+     ['a', 'b', 'c', 'd', 'f', 'd'],
+     [(1, 'x', ('num', '1.50'), ('text', '2024-01-01'), ('float', '0.5'), 'one'), (2, 'y', None, ('text', '2024-02-29'), ('float', '10000000000.0'), 'two'), (2, 'y', ('num', '7.77'), ('text', '2024-03-01'), ('float', '2.0'), 'two')],
+     None),
+    ('select x.d from (t join u using (a)) as x order by 1',
+     None,
+     None,
+     '42702'),  # column reference "d" is ambiguous
 ]
 
 test_matches_postgresql = make_test(CASES)

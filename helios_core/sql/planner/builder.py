@@ -1095,15 +1095,23 @@ class Builder:
                 return self.plan_table_function(node.this, alias, col_aliases, outer, ordinality=ordinality,
                                                 col_types=col_types)
             return self.plan_table(node, alias, col_aliases, outer)
-        if isinstance(node, exp.Subquery) and isinstance(node.this, (exp.Table, exp.Subquery)) and not alias:
-            # a parenthesized join tree: FROM (a CROSS JOIN b)
+        if isinstance(node, exp.Subquery) and isinstance(node.this, (exp.Table, exp.Subquery)) and (
+                not alias or node.this.args.get("joins")):
+            # a parenthesized join tree: FROM (a CROSS JOIN b) [AS x (c1, c2, ...)]
             inner = node.this.copy()
             joins = inner.args.pop("joins", None) or []
             if isinstance(inner, exp.Table) or joins:
-                first = self.plan_from_item(inner, outer, None)
-                op, scope = first.op, Scope(list(first.op.fields), outer=outer)
-                for j in joins:
-                    op, scope = self.plan_join(op, scope, j, outer)
+                star_all = self.star_all
+                self.star_all = star_all or bool(alias)  # an alias renames the columns by position: read them all
+                try:
+                    first = self.plan_from_item(inner, outer, None)
+                    op, scope = first.op, Scope(list(first.op.fields), outer=outer)
+                    for j in joins:
+                        op, scope = self.plan_join(op, scope, j, outer)
+                finally:
+                    self.star_all = star_all
+                if alias:  # the join's columns under the alias only, as PostgreSQL names them
+                    return Item(rename(drop_hidden(op), alias, col_aliases), {alias})
                 return Item(op, {f.qualifier for f in op.fields if f.qualifier})
         if isinstance(node, exp.Subquery):
             inner_ast = node.this
