@@ -111,6 +111,15 @@ CASES = [
      None,
      None,
      '42804'),  # recursive query "x" column 1 has type integer in non-recursive term but type bigint overall
+    # a WITH query's column list longer than its columns
+    ('with x(n, b) as (select 1) select * from x',
+     None,
+     None,
+     '42P10'),  # WITH query "x" has 1 columns available but 2 columns specified
+    ('with x(n) as (select 1, 2) select * from x',
+     ['n', '?column?'],
+     [(1, 2)],
+     None),
 ]
 
 test_matches_postgresql = make_test(CASES)

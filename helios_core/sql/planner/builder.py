@@ -1272,6 +1272,10 @@ class Builder:
                     cte.correlated = bool(cte.outer.captured)
                     cte.outer.captured = (captured_before or set()) | cte.outer.captured
             if cte.columns:
+                width = len([f for f in body.fields if not f.hidden])
+                if len(cte.columns) > width:
+                    raise HeliosError(f'WITH query "{cte.name}" has {width} columns available but '
+                                      f"{len(cte.columns)} columns specified", sqlstate="42P10")
                 body = rename(body, cte.name, cte.columns)
             cte.op = L.CommonTable(body, cte.name, per_outer_row=cte.correlated)
         return L.CteScan(cte.op, [Field(f.name, f.type, cte.name) for f in cte.op.fields])
