@@ -170,6 +170,19 @@ CASES = [
      None,
      None,
      '42702'),  # column reference "d" is ambiguous
+    # an inner LATERAL item moved up next to the FROM items it reads
+    ('select t.a, u.d, ss.x from t, u join lateral (values (t.a), (-1)) ss(x) on u.a = ss.x order by 1, 2, 3',
+     ['a', 'd', 'x'],
+     [(1, 'one', 1), (2, 'two', 2), (2, 'two', 2)],
+     None),
+    ("select count(*) from t, u join lateral (values (t.a), (5)) ss(x) on u.a = ss.x where t.b = 'x'",
+     ['count'],
+     [(3,)],
+     None),
+    ('select t.a, u.a, ss.x from t, u left join lateral (values (u.a + 1)) ss(x) on ss.x = 2 order by 1, 2, 3',
+     ['a', 'a', 'x'],
+     [(1, 1, 2), (1, 2, None), (1, 5, None), (2, 1, 2), (2, 1, 2), (2, 2, None), (2, 2, None), (2, 5, None), (2, 5, None), (3, 1, 2), (3, 2, None), (3, 5, None), (None, 1, 2), (None, 2, None), (None, 5, None)],
+     None),
 ]
 
 test_matches_postgresql = make_test(CASES)

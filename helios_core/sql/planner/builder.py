@@ -308,6 +308,9 @@ class Builder:
         pulled = lateral_pullup.pull_up(sel, is_aggregate_node, lambda n: set_returning.srf_name(n) is not None)
         if pulled is not None:
             sel = pulled
+        hoisted = lateral_pullup.hoist(sel)
+        if hoisted is not None:
+            sel = hoisted
         rewritten = set_returning.rewrite(sel, output_name, contains_aggregate)
         if rewritten is not None:
             sel = rewritten

@@ -99,6 +99,51 @@ def pull_up(sel: exp.Select, is_aggregate: Callable[[exp.Expression], bool], is_
     return None
 
 
+def hoist(sel: exp.Select) -> exp.Select | None:
+    """An inner LATERAL item moved up to just after the FROM items it reads, as a cross join whose ON
+    condition joins the WHERE: ``FROM a, b JOIN LATERAL (VALUES (a.x), (-1)) ss(y) ON b.k = ss.y``
+    then computes ss once per row of a, not the join with b once per row of a (inner joins commute;
+    the select list must not expand ``*``, whose column order follows the FROM items)."""
+    joins = list(sel.args.get("joins") or [])
+    from_ = sel.args.get("from_") or sel.args.get("from")
+    if from_ is None or not joins or any(isinstance(e, exp.Star) or (isinstance(e, exp.Column) and
+                                                                       isinstance(e.this, exp.Star))
+                                         for e in sel.expressions):
+        return None
+    items = [from_.this] + [j.this for j in joins]
+    for k in range(2, len(items)):
+        j = joins[k - 1]
+        item = items[k]
+        if not isinstance(item, exp.Lateral) or j.args.get("side") or j.args.get("using") or j.args.get("method") \
+                or str(j.args.get("kind") or "").upper() not in ("", "CROSS", "INNER"):
+            continue
+        cols = list(item.find_all(exp.Column))
+        if not cols or any(not c.table for c in cols):
+            continue  # unqualified names: which item they read is the planner's to find out
+        names = [i.alias_or_name for i in items]
+        read = [names.index(c.table) for c in cols if c.table in names[:k]]
+        if len(read) != len(cols):
+            continue
+        m = max(read)
+        between = joins[m:k - 1]  # the joins of items m+1 .. k-1
+        if m >= k - 1 or any(b.args.get("side") or b.args.get("using") or b.args.get("method") or
+                             str(b.args.get("kind") or "").upper() not in ("", "CROSS", "INNER")
+                             for b in between):
+            continue
+        new = sel.copy()
+        new_joins = list(new.args["joins"])
+        moved = new_joins.pop(k - 1)
+        on = moved.args.get("on")
+        moved.set("on", None)
+        moved.set("kind", "CROSS")
+        new_joins.insert(m, moved)
+        new.set("joins", new_joins)
+        if on is not None:
+            new.where(on, copy=False)
+        return new
+    return None
+
+
 def _under(node: exp.Expression, ancestor: exp.Expression) -> bool:
     p = node.parent
     while p is not None:
