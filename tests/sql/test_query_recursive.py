@@ -135,3 +135,16 @@ def test_view_keeps_search_and_cycle_over_several_columns():
     assert s.execute("select * from vs order by f")[-1].rows() == [
         (1, '{"(1,2)"}', False), (2, '{"(1,2)","(2,2)"}', False), (3, '{"(1,2)","(2,2)","(3,2)"}', False)]
     s.close()
+
+
+def test_create_recursive_view():
+    """CREATE [OR REPLACE] RECURSIVE VIEW v (cols) AS q is CREATE VIEW v AS WITH RECURSIVE v (cols) AS (q)
+    SELECT cols FROM v (PostgreSQL 15 gives the same rows)."""
+    import helios_core
+
+    s = helios_core.connect()
+    s.execute("create recursive view nums (n) as values (1) union all select n + 1 from nums where n < 3")
+    assert s.execute("select * from nums")[-1].rows() == [(1,), (2,), (3,)]
+    s.execute("create or replace recursive view nums (n) as values (1) union all select n + 1 from nums where n < 4")
+    assert s.execute("select * from nums")[-1].rows() == [(1,), (2,), (3,), (4,)]
+    s.close()

@@ -443,6 +443,12 @@ def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Stateme
             util = Utility(kind="plugin_statement", args={"statement": ext.name, "args": ext.parse(text)})
             out.append(Statement(ast=util, text=text, offset=start))
             continue
+        if first == "CREATE":
+            recursive_view = _recursive_view_text(sql, chunk)
+            if recursive_view is not None:
+                tree = _parse_uncached(recursive_view, plugin_statements=plugin_statements)[0].ast
+                out.append(Statement(ast=tree, text=text, offset=start))
+                continue
         if first in _UTILITY_WORDS or (first in _BRANCHY and second in _ROLE_WORDS | _OTHER_SECOND) or (
             first == "EXPLAIN"
         ) or (first == "COMMENT" and third == "CONSTRAINT") or (first == "CREATE" and second == "DATABASE") or (
@@ -477,6 +483,37 @@ def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Stateme
             tree.set("view_options", view_opts)
         out.append(Statement(ast=tree, text=text, offset=start))
     return out
+
+
+def _recursive_view_text(sql: str, chunk: list[Token]) -> str | None:
+    """CREATE [OR REPLACE] [TEMP] RECURSIVE VIEW v (c1, ...) AS q is, as PostgreSQL defines it,
+    CREATE VIEW v AS WITH RECURSIVE v (c1, ...) AS (q) SELECT c1, ... FROM v: that statement's text."""
+    words = [t.text.upper() if t.token_type != TokenType.STRING else "" for t in chunk]
+    i = 1
+    head = ["CREATE"]
+    if words[i:i + 2] == ["OR", "REPLACE"]:
+        head += ["OR", "REPLACE"]
+        i += 2
+    if i < len(words) and words[i] in ("TEMP", "TEMPORARY"):
+        head.append("TEMPORARY")
+        i += 1
+    if words[i:i + 2] != ["RECURSIVE", "VIEW"]:
+        return None
+    i += 2
+    name_start = i
+    while i + 2 < len(chunk) and chunk[i + 1].text == ".":
+        i += 2
+    if i + 1 >= len(chunk) or chunk[i + 1].text != "(":
+        raise syntax_error(f'syntax error at or near "{chunk[min(i + 1, len(chunk) - 1)].text}"',
+                           chunk[min(i + 1, len(chunk) - 1)].start + 1)
+    name = sql[chunk[name_start].start:chunk[i].end + 1]
+    relation = sql[chunk[i].start:chunk[i].end + 1]
+    close = next((k for k in range(i + 2, len(chunk)) if chunk[k].text == ")"), None)
+    if close is None or close + 1 >= len(chunk) or words[close + 1] != "AS":
+        return None
+    cols = sql[chunk[i + 2].start:chunk[close - 1].end + 1]
+    body = sql[chunk[close + 2].start:chunk[-1].end + 1].rstrip().rstrip(";")
+    return f"{' '.join(head)} VIEW {name} AS WITH RECURSIVE {relation} ({cols}) AS ({body}) SELECT {cols} FROM {relation}"
 
 
 _ROUTINE_WORDS = {"FUNCTION", "PROCEDURE"}
