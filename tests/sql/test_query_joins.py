@@ -183,6 +183,19 @@ CASES = [
      ['a', 'a', 'x'],
      [(1, 1, 2), (1, 2, None), (1, 5, None), (2, 1, 2), (2, 1, 2), (2, 2, None), (2, 2, None), (2, 5, None), (2, 5, None), (3, 1, 2), (3, 2, None), (3, 5, None), (None, 1, 2), (None, 2, None), (None, 5, None)],
      None),
+    # SELECT * keeps a single-row LATERAL item's columns; a join alias with too many column names
+    ('select * from (select a from t) s1 join u on s1.a = u.a, lateral (select s1.a) s2(y) order by 1',
+     ['a', 'a', 'd', 'y'],
+     [(1, 1, 'one', 1), (2, 2, 'two', 2), (2, 2, 'two', 2)],
+     None),
+    ('select * from (values (1)) x(lb), lateral (values (lb)) y(lbcopy)',
+     ['lb', 'lbcopy'],
+     [(1, 1)],
+     None),
+    ('select * from (t cross join u) ss(a1, b1, c1, d1, f1, a2, d2, x)',
+     None,
+     None,
+     '42P10'),  # join expression "ss" has 7 columns available but 8 columns specified
 ]
 
 test_matches_postgresql = make_test(CASES)

@@ -1114,7 +1114,11 @@ class Builder:
                 finally:
                     self.star_all = star_all
                 if alias:  # the join's columns under the alias only, as PostgreSQL names them
-                    return Item(rename(drop_hidden(op), alias, col_aliases), {alias})
+                    op = drop_hidden(op)
+                    if len(col_aliases) > len(op.fields):
+                        raise HeliosError(f'join expression "{alias}" has {len(op.fields)} columns available but '
+                                          f"{len(col_aliases)} columns specified", sqlstate="42P10")
+                    return Item(rename(op, alias, col_aliases), {alias})
                 return Item(op, {f.qualifier for f in op.fields if f.qualifier})
         if isinstance(node, exp.Subquery):
             inner_ast = node.this

@@ -58,6 +58,8 @@ def _safe(e: exp.Expression, is_aggregate: Callable[[exp.Expression], bool], is_
 def pull_up(sel: exp.Select, is_aggregate: Callable[[exp.Expression], bool], is_srf: Callable) -> exp.Select | None:
     """``sel`` with its single-row LATERAL items replaced by their expressions (None: nothing to do)."""
     joins = list(sel.args.get("joins") or [])
+    if any(isinstance(e, exp.Star) for e in sel.expressions):
+        return None  # SELECT * shows the item's columns too
     for idx, j in enumerate(joins):
         if j.args.get("side") or str(j.args.get("kind") or "").upper() not in ("", "CROSS", "INNER") \
                 or j.args.get("using") or j.args.get("method"):
