@@ -16,9 +16,14 @@ def refuse_window(node: exp.Expression | None, clause: str) -> None:
     while stack:
         n = stack.pop()
         if isinstance(n, exp.Window):
-            start = n.meta.get("start") if n.meta else None
             raise HeliosError(f"window functions are not allowed in {clause}", sqlstate="42P20",
-                              position=start + 1 if isinstance(start, int) else None)
+                              position=position_of(n))
         if isinstance(n, _QUERIES) and n is not node:
             continue
         stack.extend(n.iter_expressions())
+
+
+def position_of(node: exp.Expression) -> int | None:
+    """1-based position of the leftmost token of ``node`` the tokenizer recorded (PostgreSQL's caret)."""
+    starts = [n.meta["start"] for n in node.walk() if n.meta and isinstance(n.meta.get("start"), int)]
+    return min(starts) + 1 if starts else None

@@ -33,7 +33,7 @@ from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.user_aggregates import calls as user_aggregate_calls
 from helios_core.sql.window_order import window_sort_items
-from helios_core.sql.window_placement import refuse_window
+from helios_core.sql.window_placement import position_of, refuse_window
 
 RANKING = {"row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile"}
 VALUE_FNS = {"lag", "lead", "first_value", "last_value", "nth_value"}
@@ -143,17 +143,24 @@ def window_spec(builder: Any, w: exp.Window, scope: Scope, named: dict[str, exp.
         if len(order) != 1:
             raise HeliosError("RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column",
                               sqlstate="42P20")
-        if frame.start_off is not None:
-            frame.start_off = window_range.type_offset(builder, order[0][0].type, frame.start_off)
-        if frame.end_off is not None:
-            frame.end_off = window_range.type_offset(builder, order[0][0].type, frame.end_off)
+        for which, side in (("start_off", "start"), ("end_off", "end")):
+            if getattr(frame, which) is None:
+                continue
+            try:
+                setattr(frame, which, window_range.type_offset(builder, order[0][0].type, getattr(frame, which)))
+            except HeliosError as e:  # PostgreSQL points at the offset
+                if e.position is None and frame_node is not None and isinstance(frame_node.args.get(side),
+                                                                                 exp.Expression):
+                    e.position = position_of(frame_node.args[side])
+                raise
     user = user_aggregate_calls.aggregates_named(name) if isinstance(fn, exp.Anonymous) else []
     if user:  # CREATE AGGREGATE's, over each row's frame
         args, call, rt = user_aggregate_calls.compile_call(builder, user, arg_asts, scope)
         return WindowSpec(name=name, args=args, partition=partition, order=order, frame=frame, result_type=rt,
                           filter=filt, label=name, user=call)
     if name == "count" and not arg_asts:
-        raise HeliosError("count(*) must be used to call a parameterless aggregate function", sqlstate="42809")
+        raise HeliosError("count(*) must be used to call a parameterless aggregate function", sqlstate="42809",
+                          position=position_of(fn))
     args = [builder.compile(a, scope) for a in arg_asts]
     if name == "ntile" and args:  # ntile(integer)
         args[0] = builder.coerce(args[0], T.INT4)

@@ -208,3 +208,25 @@ def test_window_function_in_returning_is_refused():
     assert (err.value.sqlstate, err.value.message) == ("42P20", "window functions are not allowed in RETURNING")
     assert s.execute("select count(*) from w_ret")[-1].rows() == [(1,)]
     s.close()
+
+
+def test_window_errors_point_where_postgresql_points():
+    """The error position (psql's caret) is the window call or the frame offset, as in PostgreSQL 15."""
+    import pytest
+
+    import helios_core
+    from helios_core.errors import HeliosError
+
+    s = helios_core.connect()
+    s.execute("create table w_pos (salary int, d date, x numeric)")
+    for sql, token in [
+        ("select * from w_pos where row_number() over (order by salary) < 10", "row_number"),
+        ("select rank() over (order by 1), count(*) from w_pos group by 1", "rank"),
+        ("select max(d) over (order by d range between 1 preceding and 2 following) from w_pos", "1 preceding"),
+        ("select max(d) over (order by x range between 1 preceding and 1.1::float8 following) from w_pos", "1.1"),
+        ("select count() over () from w_pos", "count"),
+    ]:
+        with pytest.raises(HeliosError) as err:
+            s.execute(sql)
+        assert err.value.position == sql.index(token) + 1, sql
+    s.close()
