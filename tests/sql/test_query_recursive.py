@@ -148,3 +148,23 @@ def test_create_recursive_view():
     s.execute("create or replace recursive view nums (n) as values (1) union all select n + 1 from nums where n < 4")
     assert s.execute("select * from nums")[-1].rows() == [(1,), (2,), (3,), (4,)]
     s.close()
+
+
+def test_recursive_form_errors_point_where_postgresql_points():
+    """At the WITH query's name for a query of the wrong form, at the self-reference otherwise (PostgreSQL 15)."""
+    import pytest
+
+    import helios_core
+    from helios_core.errors import HeliosError
+
+    s = helios_core.connect()
+    for sql, at in [
+        ("with recursive x(n) as (select 1 intersect select n+1 from x) select * from x", "x(n)"),
+        ("with recursive x(n) as (select n from x union all select 1) select * from x", "x union"),
+        ("with recursive x(n) as (select 1 union all select n+1 from x where n in (select * from x)) select * from x",
+         "x))"),
+    ]:
+        with pytest.raises(HeliosError) as err:
+            s.execute(sql)
+        assert err.value.position == sql.index(at) + 1, sql
+    s.close()

@@ -93,6 +93,7 @@ class CteDef:
     worktable: Operator | None = None
     outer: Scope | None = None  # the scope around the WITH: a CTE body may read its columns
     correlated: bool = False  # it does: computed again for each outer row, never shared
+    name_node: exp.Expression | None = None  # the name as written (error positions)
 
 
 @attrs.define(eq=False)
@@ -223,7 +224,7 @@ class Builder:
                         cte, clauses, bool(with_.args.get("recursive")), cols,
                         lambda a: [f.name for f in drop_hidden(self.bind_query(a, outer)).fields])
                 frame[name] = CteDef(name=name, ast=body, columns=cols, recursive=bool(with_.args.get("recursive")),
-                                     outer=outer)
+                                     outer=outer, name_node=alias)
             self.ctes.append(frame)
             pushed = True
         try:
@@ -1268,7 +1269,7 @@ class Builder:
                 cte.outer.captured = set()
             try:
                 if cte.recursive:
-                    recursive_form.check(cte.ast, cte.name, is_aggregate_node)
+                    recursive_form.check(cte.ast, cte.name, is_aggregate_node, cte.name_node)
                 if cte.recursive and _references(cte.ast, cte.name) and isinstance(cte.ast, exp.Union):
                     body = self.plan_recursive(cte)
                 else:

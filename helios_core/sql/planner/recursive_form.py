@@ -12,6 +12,7 @@ from sqlglot import exp
 
 from helios_core.errors import HeliosError
 from helios_core.sql.planner.query_tree import arg
+from helios_core.sql.window_placement import position_of
 
 
 def _refs(ast: exp.Expression, name: str) -> list[exp.Table]:
@@ -19,22 +20,22 @@ def _refs(ast: exp.Expression, name: str) -> list[exp.Table]:
 
 
 def _position(node: exp.Expression) -> int | None:
-    start = node.meta.get("start") if node.meta else None
-    return start + 1 if isinstance(start, int) else None
+    return position_of(node)
 
 
 def _error(message: str, node: exp.Expression, sqlstate: str = "42P19") -> HeliosError:
     return HeliosError(message, sqlstate=sqlstate, position=_position(node))
 
 
-def check(body: exp.Expression, name: str, is_aggregate: object) -> None:
-    """Raise PostgreSQL's error when a self-referencing recursive query is not of the allowed shape."""
+def check(body: exp.Expression, name: str, is_aggregate: object, at: exp.Expression | None = None) -> None:
+    """Raise PostgreSQL's error when a self-referencing recursive query is not of the allowed shape
+    (``at``: the WITH query's name, where PostgreSQL points for a query of the wrong form)."""
     refs = _refs(body, name)
     if not refs:
         return
     if type(body) is not exp.Union:
         raise _error(f'recursive query "{name}" does not have the form non-recursive-term UNION [ALL] '
-                     "recursive-term", body)
+                     "recursive-term", at if at is not None else body)
     anchor, rec = body.this, body.expression
     for ref in _refs(anchor, name):
         raise _error(f'recursive reference to query "{name}" must not appear within its non-recursive term', ref)
@@ -45,7 +46,7 @@ def check(body: exp.Expression, name: str, is_aggregate: object) -> None:
     if not isinstance(rec, exp.Select):
         return  # nested set operations of the recursive term: left to the planner
     if rec.args.get("locks"):
-        raise _error("FOR UPDATE/SHARE in a recursive query is not implemented", rec, "0A000")
+        raise HeliosError("FOR UPDATE/SHARE in a recursive query is not implemented", sqlstate="0A000")
     rec_refs = _refs(rec, name)
     for ref in rec_refs:
         p = ref.parent
