@@ -120,6 +120,15 @@ CASES = [
      ['n', '?column?'],
      [(1, 2)],
      None),
+    # * in the recursive term is the CTE's own columns; a SEARCH column named twice
+    ('with recursive a as (select 1 as b union all select * from a) cycle b set c using p select b, c, p::text from a',
+     ['b', 'c', 'p'],
+     [(1, False, '{(1)}'), (1, True, '{(1),(1)}')],
+     None),
+    ('with recursive s(f, t) as (select 1, 2 union all select s.f, s.t from s) search depth first by f, t, f set seq select * from s',
+     None,
+     None,
+     '42701'),  # search column "f" specified more than once
 ]
 
 test_matches_postgresql = make_test(CASES)

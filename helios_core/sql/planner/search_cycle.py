@@ -50,6 +50,30 @@ def _self_reference(rec: exp.Select, name: str) -> str:
                               "in its own FROM clause is not supported")
 
 
+def _expand_stars(rec: exp.Select, name: str, ref: str, cols: list[str]) -> exp.Select:
+    """``*`` in the recursive term names the CTE's own columns only (PostgreSQL expands it before it
+    adds the SEARCH/CYCLE columns): the self-reference's part of a star is written out."""
+    from_ = rec.args.get("from_") or rec.args.get("from")
+    joins = rec.args.get("joins") or []
+    if from_ is None or any(j.args.get("using") or j.args.get("method") for j in joins):
+        return rec
+    items = [from_.this] + [j.this for j in joins]
+    out: list[exp.Expression] = []
+    for e in rec.expressions:
+        if isinstance(e, exp.Star):
+            for it in items:
+                if isinstance(it, exp.Table) and it.name == name and not it.args.get("db"):
+                    out += [_col(ref, c) for c in cols]
+                else:
+                    out.append(exp.Column(this=exp.Star(), table=exp.to_identifier(it.alias_or_name)))
+        elif isinstance(e, exp.Column) and isinstance(e.this, exp.Star) and e.table == ref:
+            out += [_col(ref, c) for c in cols]
+        else:
+            out.append(e)
+    rec.set("expressions", out)
+    return rec
+
+
 def rewrite(cte: exp.CTE, clauses: list[exp.RecursiveWithSearch], recursive: bool,
             columns: list[str], anchor_names: Callable[[exp.Expression], list[str]]
             ) -> tuple[exp.Expression, list[str]]:
@@ -67,12 +91,17 @@ def rewrite(cte: exp.CTE, clauses: list[exp.RecursiveWithSearch], recursive: boo
                           sqlstate="0A000")
     cols = list(columns) or anchor_names(anchor)
     for c in clauses:
+        what = "cycle" if c.args.get("kind") == "CYCLE" else "search"
+        keys = _names(c.this)
+        for n in keys:
+            if keys.count(n) > 1:
+                raise HeliosError(f'{what} column "{n}" specified more than once', sqlstate="42701")
         for n in _names(c.this):
             if n not in cols:
                 what = "cycle" if c.args.get("kind") == "CYCLE" else "search"
                 raise HeliosError(f'{what} column "{n}" not in WITH query column list', sqlstate="42601")
     ref = _self_reference(rec, name)
-    rec = rec.copy()
+    rec = _expand_stars(rec.copy(), name, ref, cols)
     a_extra: list[exp.Expression] = []
     r_extra: list[exp.Expression] = []
     inner: list[str] = []
