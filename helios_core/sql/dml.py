@@ -41,6 +41,7 @@ from helios_core.sql import (
     composite_types,
     constraints,
     dml_privileges,
+    dml_with,
     exclusion_constraints,
     generated_columns,
     inheritance,
@@ -57,6 +58,7 @@ from helios_core.sql.extensions import citext
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.triggers import firing
+from helios_core.sql.window_placement import refuse_window
 
 _NEXTVAL_RE = re.compile(r"^\s*nextval\s*\(\s*'([^']+)'(?:\s*::\s*regclass)?\s*\)\s*$", re.IGNORECASE)
 _VOLATILE = {"random", "gen_random_uuid", "clock_timestamp", "nextval", "uuid_generate_v4", "timeofday",
@@ -140,6 +142,7 @@ def returning_result(session: Any, ctx: Any, tag: str, tdef: Any, alias: str | N
     items: list[tuple[str, Any]] = []
     ctypes = column_types(tdef)
     for e in returning.expressions:
+        refuse_window(e, "RETURNING")
         if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
             for i, (n, _) in enumerate(ctypes):
                 items.append((n, exp.column(n, quoted=True) if i >= 0 else None))
@@ -357,6 +360,12 @@ def default_array(session: Any, txn: Any, tdef: Any, col_index: int, n: int, ctx
 
 # ------------------------------------------------------------------------------------ INSERT
 def execute(session: Any, ast: Any, params: Any = (), prepared: Any = None) -> Result:
+    with_ = ast.args.get("with_") or ast.args.get("with")
+    if with_ is not None:  # WITH ... INSERT/UPDATE/DELETE/MERGE: data-modifying WITH queries first, once
+        if any(isinstance(c.this, (exp.Insert, exp.Update, exp.Delete, exp.Merge)) for c in with_.expressions):
+            ast = session._run_writable_ctes(ast, with_, params, prepared)
+        ast = dml_with.distribute(ast)
+        prepared = _uncached(prepared)
     through_view = updatable_views.rewrite(session, ast)  # a view's target becomes its table
     if through_view is not None:
         with contextlib.ExitStack() as stack:

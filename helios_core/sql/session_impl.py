@@ -745,10 +745,15 @@ class SqlSession(Session):
 
         ast = ast.copy()
         with_ = ast.args.get("with_") or ast.args.get("with")
-        for cte in with_.expressions:
+        for k, cte in enumerate(with_.expressions):
             body = cte.this
             if not isinstance(body, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
                 continue
+            if k:  # the WITH queries before it are visible to it (those that wrote: their RETURNING rows)
+                body = body.copy()
+                body.set("with_" if "with_" in type(body).arg_types else "with",
+                         exp.With(expressions=[c.copy() for c in with_.expressions[:k]],
+                                  recursive=with_.args.get("recursive")))
             result = dml.execute(self, body, params, None)
             if result.columns is None:
                 cte.set("this", exp.select(exp.Null().as_("_")).where(exp.false()))

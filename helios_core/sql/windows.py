@@ -10,7 +10,7 @@ is already the order PostgreSQL returns the rows in.
 
 Frames follow PostgreSQL: default with ORDER BY is RANGE UNBOUNDED PRECEDING .. CURRENT ROW
 (the current row's peers included), without ORDER BY the whole partition; ROWS/GROUPS/RANGE
-with offsets (RANGE offsets on numeric/date order keys) and EXCLUDE (per-row frames).
+with offsets (RANGE offsets by the key type's in_range rules: window_range.py) and EXCLUDE (per-row frames).
 """
 
 from __future__ import annotations
@@ -26,12 +26,14 @@ from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.sql import types as T
+from helios_core.sql import window_range
 from helios_core.sql.aggregates import CANONICAL, result_type
 from helios_core.sql.expr import Compiled, Field, Scope, canonical_key
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.user_aggregates import calls as user_aggregate_calls
 from helios_core.sql.window_order import window_sort_items
+from helios_core.sql.window_placement import position_of, refuse_window
 
 RANKING = {"row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile"}
 VALUE_FNS = {"lag", "lead", "first_value", "last_value", "nth_value"}
@@ -72,7 +74,10 @@ def plan_window_operator(builder: Any, op: Any, scope: Scope, windows: list[exp.
 
     named = {}
     for w in sel.args.get("windows") or []:
-        named[w.this.name if isinstance(w.this, exp.Identifier) else str(w.this)] = w
+        wname = w.this.name if isinstance(w.this, exp.Identifier) else str(w.this)
+        if wname in named:
+            raise HeliosError(f'window "{wname}" is already defined', sqlstate="42P20")
+        named[wname] = w
     key_scope = scope.key_scope or scope
     specs: list[WindowSpec] = []
     keys: dict[str, int] = {}
@@ -119,6 +124,8 @@ def window_spec(builder: Any, w: exp.Window, scope: Scope, named: dict[str, exp.
                                "FILTER")
         fn = fn.this
     partition_asts, order_node, frame_node = _resolve_named(w, named)
+    for key in [*partition_asts, *(order_node.expressions if order_node is not None else [])]:
+        refuse_window(key, "window definitions")
     partition = [builder.compile(p, scope) for p in partition_asts]
     order = []
     if order_node is not None:
@@ -132,12 +139,31 @@ def window_spec(builder: Any, w: exp.Window, scope: Scope, named: dict[str, exp.
                                   sqlstate="42883")
     name, arg_asts, distinct = _fn_name_args(fn)
     frame = _frame(builder, frame_node, scope, bool(order))
+    if frame.mode == "range" and (frame.start_off is not None or frame.end_off is not None):
+        if len(order) != 1:
+            raise HeliosError("RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column",
+                              sqlstate="42P20")
+        for which, side in (("start_off", "start"), ("end_off", "end")):
+            if getattr(frame, which) is None:
+                continue
+            try:
+                setattr(frame, which, window_range.type_offset(builder, order[0][0].type, getattr(frame, which)))
+            except HeliosError as e:  # PostgreSQL points at the offset
+                if e.position is None and frame_node is not None and isinstance(frame_node.args.get(side),
+                                                                                 exp.Expression):
+                    e.position = position_of(frame_node.args[side])
+                raise
     user = user_aggregate_calls.aggregates_named(name) if isinstance(fn, exp.Anonymous) else []
     if user:  # CREATE AGGREGATE's, over each row's frame
         args, call, rt = user_aggregate_calls.compile_call(builder, user, arg_asts, scope)
         return WindowSpec(name=name, args=args, partition=partition, order=order, frame=frame, result_type=rt,
                           filter=filt, label=name, user=call)
+    if name == "count" and not arg_asts:
+        raise HeliosError("count(*) must be used to call a parameterless aggregate function", sqlstate="42809",
+                          position=position_of(fn))
     args = [builder.compile(a, scope) for a in arg_asts]
+    if name == "ntile" and args:  # ntile(integer)
+        args[0] = builder.coerce(args[0], T.INT4)
     if name in RANKING:
         rt = T.INT8 if name in ("row_number", "rank", "dense_rank") else (T.INT4 if name == "ntile" else T.FLOAT8)
     elif name in ("lag", "lead"):
@@ -317,7 +343,9 @@ def compute_window(spec: WindowSpec, t: pa.Table, ctx: Any, eval_on_table: Any) 
     elif name == "cume_dist":
         res = pa.array((gend - pstart) / (pend - pstart), pa.float64())
     elif name == "ntile":
-        k_arr = args_sorted[0].to_numpy(zero_copy_only=False) if args_sorted else np.ones(n)
+        k_in = args_sorted[0].combine_chunks() if isinstance(args_sorted[0], pa.ChunkedArray) else args_sorted[0]
+        k_null = np.asarray(k_in.is_null()) if n else np.zeros(0, bool)  # ntile(NULL) is NULL
+        k_arr = pc.fill_null(k_in, 1).to_numpy(zero_copy_only=False)
         if n and (np.any(k_arr <= 0)):
             raise HeliosError("argument of ntile must be greater than zero", sqlstate="22014")
         size = pend - pstart
@@ -327,7 +355,7 @@ def compute_window(spec: WindowSpec, t: pa.Table, ctx: Any, eval_on_table: Any) 
         r = size % k
         big = r * (q + 1)
         res_np = np.where(i < big, i // np.maximum(q + 1, 1), r + (i - big) // np.maximum(q, 1)) + 1
-        res = pa.array(res_np.astype(np.int32), pa.int32())
+        res = pa.array(res_np.astype(np.int32), pa.int32(), mask=k_null)
     elif name in ("lag", "lead"):
         vals = args_sorted[0]
         off = args_sorted[1].to_numpy(zero_copy_only=False).astype(np.int64) if len(args_sorted) > 1 else np.ones(
@@ -344,6 +372,9 @@ def compute_window(spec: WindowSpec, t: pa.Table, ctx: Any, eval_on_table: Any) 
         else:
             res = taken
     else:
+        if spec.frame.mode == "range" and (spec.frame.start_off is not None or spec.frame.end_off is not None):
+            key = eval_on_table(spec.order[0][0], t, ctx)  # in_range reads the key itself, not its sort surrogate
+            so = [(key.combine_chunks() if isinstance(key, pa.ChunkedArray) else key).take(perm_arr)]
         fs, fe = frame_bounds(spec.frame, ctx, n, pos, pstart, pend, gstart, gend, peer_starts, so, spec)
         if spec.user is not None:
             if spec.frame.exclude != "no others":
@@ -366,15 +397,16 @@ def compute_window(spec: WindowSpec, t: pa.Table, ctx: Any, eval_on_table: Any) 
     return res.take(pa.array(inv, pa.int64()))
 
 
-def _const_int(c: Compiled | None, ctx: Any) -> Any:
+def _const_array(c: Compiled, ctx: Any) -> pa.Array:
+    """A frame offset as an array of one value (offsets read no column: one evaluation per execution)."""
     from helios_core.sql.operators.base import batch_of
 
-    if c is None:
-        return 0
-    v = c.evaluate(batch_of([], 1), ctx).array[0].as_py()
-    if v is None:
-        raise HeliosError("frame starting offset must not be null", sqlstate="22013")
-    return v
+    arr = c.evaluate(batch_of([], 1), ctx).array
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _const_value(c: Compiled, ctx: Any) -> Any:
+    return _const_array(c, ctx)[0].as_py()
 
 
 def frame_bounds(fr: Frame, ctx: Any, n: int, pos: np.ndarray, pstart: np.ndarray, pend: np.ndarray,
@@ -390,17 +422,20 @@ def frame_bounds(fr: Frame, ctx: Any, n: int, pos: np.ndarray, pstart: np.ndarra
             if fr.mode == "rows":
                 return pos if is_start else pos + 1
             return gstart if is_start else gend
-        off = _const_int(off_c, ctx)
         sign = -1 if kind == "preceding" else 1
+        if fr.mode in ("rows", "groups"):
+            off = _const_value(off_c, ctx)
+            which = "starting" if is_start else "ending"
+            if off is None:
+                raise HeliosError(f"frame {which} offset must not be null", sqlstate="22004")
+            if int(off) < 0:
+                raise HeliosError(f"frame {which} offset must not be negative", sqlstate="22013")
+            off = min(int(off), n + 1)  # past the partition either way: no int64 overflow
         if fr.mode == "rows":
-            off = int(off)
-            if off < 0:
-                raise HeliosError("frame starting offset must not be negative", sqlstate="22013")
             p = pos + sign * off
             p = p if is_start else p + 1
             return np.clip(p, pstart, pend)
         if fr.mode == "groups":
-            off = int(off)
             gid = np.cumsum(peer_starts) - 1
             starts_idx = np.nonzero(peer_starts)[0]
             ends_idx = np.append(starts_idx[1:], n)
@@ -414,47 +449,9 @@ def frame_bounds(fr: Frame, ctx: Any, n: int, pos: np.ndarray, pstart: np.ndarra
                 return np.where(over, pend, r)
             r = ends_idx[tg]
             return np.where(under, pstart, r)
-        # RANGE with offset: on the (single) order key
-        if len(so) != 1:
-            raise HeliosError("RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column",
-                              sqlstate="42P20")
-        desc = spec.order[0][1]
-        keys = so[0]
-        if pa.types.is_decimal(keys.type):
-            kv = np.array([None if v is None else float(v) for v in keys.to_pylist()], dtype=object)
-        elif pa.types.is_date(keys.type) or pa.types.is_timestamp(keys.type):
-            kv = keys.cast(pa.int64()).to_numpy(zero_copy_only=False).astype(object) if not pa.types.is_date(
-                keys.type) else keys.cast(pa.int32()).cast(pa.int64()).to_numpy(zero_copy_only=False).astype(object)
-            if hasattr(off, "days"):
-                unit = 86_400_000_000 if pa.types.is_timestamp(keys.type) else 1
-                off = (off.days * 86_400_000_000 + off.nanoseconds // 1000) / (86_400_000_000 / unit) \
-                    if pa.types.is_date(keys.type) else off.days * 86_400_000_000 + off.nanoseconds // 1000 + \
-                    off.months * 30 * 86_400_000_000
-        else:
-            kv = np.array(keys.to_pylist(), dtype=object)
-        out = np.empty(n, np.int64)
-        if isinstance(off, decimal.Decimal):
-            off = float(off)
-        for i in range(n):
-            k = kv[i]
-            lo, hi = pstart[i], pend[i]
-            if k is None:
-                out[i] = gstart[i] if is_start else gend[i]
-                continue
-            target = k + sign * off * (-1 if desc else 1)
-            j = lo
-            if is_start:
-                # first row in partition with key >= target (asc) / <= target (desc)
-                j = lo
-                while j < hi and kv[j] is not None and ((kv[j] < target) if not desc else (kv[j] > target)):
-                    j += 1
-                out[i] = j
-            else:
-                j = lo
-                while j < hi and kv[j] is not None and ((kv[j] <= target) if not desc else (kv[j] >= target)):
-                    j += 1
-                out[i] = j
-        return out
+        # RANGE with offset: on the (single) order key, by its type's in_range rules
+        return window_range.range_bounds(spec.order[0][0].type, so[0], _const_array(off_c, ctx), kind == "preceding",
+                                         is_start, spec.order[0][1], pstart, pend, gstart, gend)
 
     fs = one(fr.start, fr.start_off, True)
     fe = one(fr.end, fr.end_off, False)

@@ -101,3 +101,22 @@ def test_zone_names_in_any_case():
         ("2026-12-03 07:50:00+00", "2024-01-01 15:00:00+00")]
     s.execute("set timezone = 'america/port-au-prince'")
     assert s.execute("show timezone")[0].rows() == [("America/Port-au-Prince",)]
+
+
+TIMETZ = [  # a zone abbreviation after the time names its offset, as a numeric offset does
+    ('11:00 BST', '11:00:00+01'),
+    ('3:04 pm Z', '15:04:00+00'),
+    ('20:00 cest', '20:00:00+02'),
+    ('11:00 zulu', '11:00:00+00'),
+]
+
+
+@pytest.mark.parametrize(("value", "want"), TIMETZ)
+def test_timetz_input(session, value, want):
+    assert _text(session, value, "timetz") == want
+
+
+def test_timetz_unknown_zone_is_refused(session):
+    with pytest.raises(HeliosError) as err:
+        _text(session, "11:00 foo", "timetz")
+    assert err.value.sqlstate == "22007"

@@ -346,6 +346,23 @@ CASES = [
      ['a', 'd', 'b'],
      [(1, 'one', 'x'), (2, 'two', 'y'), (2, 'two', 'y')],
      None),
+    # row locks are refused on set operations
+    ('select a from t except all select a from t for no key update',
+     None,
+     None,
+     '0A000'),  # FOR NO KEY UPDATE is not allowed with UNION/INTERSECT/EXCEPT
+    ('(select a from t for share) union select a from u',
+     None,
+     None,
+     '0A000'),  # FOR SHARE is not allowed with UNION/INTERSECT/EXCEPT
+    ('select a from t union select a from u for key share',
+     None,
+     None,
+     '0A000'),  # FOR KEY SHARE is not allowed with UNION/INTERSECT/EXCEPT
+    ('select a from t union select a from u for update',
+     None,
+     None,
+     '0A000'),  # FOR UPDATE is not allowed with UNION/INTERSECT/EXCEPT
 ]
 
 test_matches_postgresql = make_test(CASES)

@@ -122,6 +122,23 @@ CASES = [
      ['count'],
      [(2,)],
      None),
+    # a subquery's or WITH query's unknown-typed columns become text
+    ("select x, pg_typeof(x)::text from (select 'foo' as x) s",
+     ['x', 'pg_typeof'],
+     [('foo', 'text')],
+     None),
+    ("with q as (select 'foo' as x) select x, pg_typeof(x)::text from q",
+     ['x', 'pg_typeof'],
+     [('foo', 'text')],
+     None),
+    ("with recursive r(n) as (select 'a' union all select n || 'b' from r where length(n) < 3) select n, pg_typeof(n)::text from r",
+     ['n', 'pg_typeof'],
+     [('a', 'text'), ('ab', 'text'), ('abb', 'text')],
+     None),
+    ('select pg_typeof(x)::text from (select null as x) s',
+     ['pg_typeof'],
+     [('text',)],
+     None),
 ]
 
 test_matches_postgresql = make_test(CASES)

@@ -45,6 +45,22 @@ SCRIPTS: dict[str, list[str]] = {
         "drop table t",
         "drop table if exists t",
     ],
+    "with_on_data_modifying_statements": [
+        "create table wz (a int primary key, v text)",
+        "with aa as (select 1 a) insert into wz select a, 'x' from aa",
+        "with aa as (select 2 a) insert into wz values ((select a from aa), 'y')",
+        "with aa as (select 1 a) update wz set v = 'u' from aa where wz.a = aa.a returning wz.*",
+        "with aa as (select 2 a) update wz set v = (select 'w' from aa where aa.a = wz.a) returning *",
+        "with aa as (select 1 a) insert into wz values (1, 'c') on conflict (a) do update set v = (select 'conf' || a from aa) returning *",
+        "with aa as (select 2 a) delete from wz using aa where wz.a = aa.a returning wz.*",
+        "with t as (delete from wz returning *) insert into wz select a + 10, v from t returning *",
+        ("with recursive t(a) as (select 0 union all select a + 1 from t where a + 1 < 3), "
+         "t2 as (insert into wz select a, 'r' from t returning *) select * from t2 order by a"),
+        "with x as (select 5 a) merge into wz using x on wz.a = x.a when not matched then insert values (x.a, 'm')",
+        "select * from wz order by a",
+        "with wz as (select 99 a) insert into wz select a, 'target is the table' from wz",
+        "select * from wz order by a",
+    ],
     "storage_parameters": [
         "create table sp1 (a int) with (fillfactor = 70, autovacuum_enabled = false)",
         "create table sp2 (a int) with (foo = 1)",

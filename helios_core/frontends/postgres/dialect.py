@@ -105,6 +105,14 @@ class Helios(Postgres):
             _CURRENT_TIMESTAMP_SQL(self, e),
         }
 
+        def recursivewithsearch_sql(self, expression: exp.RecursiveWithSearch) -> str:
+            """SEARCH/CYCLE over several columns: a bare list, as PostgreSQL writes it (not a row)."""
+            cols = expression.this
+            if isinstance(cols, exp.Tuple):
+                expression = expression.copy()
+                expression.set("this", exp.var(", ".join(self.sql(c) for c in cols.expressions)))
+            return super().recursivewithsearch_sql(expression)
+
         def bracket_offset_expressions(self, expression, index_offset=None):  # type: ignore[override]
             return expression.expressions
 
@@ -208,6 +216,24 @@ class Helios(Postgres):
             if check is not None and self._match_text_seq("NO", "INHERIT"):
                 check.set("no_inherit", True)
             return check
+
+        def _parse_recursive_with_search(self) -> exp.RecursiveWithSearch | None:
+            """SEARCH {DEPTH|BREADTH} FIRST BY col, ... SET col / CYCLE col, ... SET col [TO v DEFAULT d]
+            USING col: PostgreSQL takes a list of columns where sqlglot reads one (``this`` is then a Tuple)."""
+            self._match_text_seq("SEARCH")
+            kind = self._match_texts(self.RECURSIVE_CTE_SEARCH_KIND) and self._prev.text.upper()
+            if not kind:
+                return None
+            self._match_text_seq("FIRST", "BY")
+            cols = self._parse_csv(self._parse_id_var)
+            return exp.RecursiveWithSearch(
+                kind=kind,
+                this=cols[0] if len(cols) == 1 else exp.Tuple(expressions=cols),
+                expression=self._match_text_seq("SET") and self._parse_id_var(),
+                to=self._match_text_seq("TO") and self._parse_bitwise(),
+                default=self._match(TokenType.DEFAULT) and self._parse_bitwise(),
+                using=self._match_text_seq("USING") and self._parse_id_var(),
+            )
 
         def _parse_without_oids(self) -> exp.Expression | None:
             if not self._match_text_seq("OIDS"):
@@ -450,6 +476,12 @@ def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Stateme
             util = Utility(kind="plugin_statement", args={"statement": ext.name, "args": ext.parse(text)})
             out.append(Statement(ast=util, text=text, offset=start))
             continue
+        if first == "CREATE":
+            recursive_view = _recursive_view_text(sql, chunk)
+            if recursive_view is not None:
+                tree = _parse_uncached(recursive_view, plugin_statements=plugin_statements)[0].ast
+                out.append(Statement(ast=tree, text=text, offset=start))
+                continue
         if first in _UTILITY_WORDS or (first in _BRANCHY and second in _ROLE_WORDS | _OTHER_SECOND) or (
             first == "EXPLAIN"
         ) or (first == "COMMENT" and third == "CONSTRAINT") or (first == "CREATE" and second == "DATABASE") or (
@@ -484,6 +516,37 @@ def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Stateme
             tree.set("view_options", view_opts)
         out.append(Statement(ast=tree, text=text, offset=start))
     return out
+
+
+def _recursive_view_text(sql: str, chunk: list[Token]) -> str | None:
+    """CREATE [OR REPLACE] [TEMP] RECURSIVE VIEW v (c1, ...) AS q is, as PostgreSQL defines it,
+    CREATE VIEW v AS WITH RECURSIVE v (c1, ...) AS (q) SELECT c1, ... FROM v: that statement's text."""
+    words = [t.text.upper() if t.token_type != TokenType.STRING else "" for t in chunk]
+    i = 1
+    head = ["CREATE"]
+    if words[i:i + 2] == ["OR", "REPLACE"]:
+        head += ["OR", "REPLACE"]
+        i += 2
+    if i < len(words) and words[i] in ("TEMP", "TEMPORARY"):
+        head.append("TEMPORARY")
+        i += 1
+    if words[i:i + 2] != ["RECURSIVE", "VIEW"]:
+        return None
+    i += 2
+    name_start = i
+    while i + 2 < len(chunk) and chunk[i + 1].text == ".":
+        i += 2
+    if i + 1 >= len(chunk) or chunk[i + 1].text != "(":
+        raise syntax_error(f'syntax error at or near "{chunk[min(i + 1, len(chunk) - 1)].text}"',
+                           chunk[min(i + 1, len(chunk) - 1)].start + 1)
+    name = sql[chunk[name_start].start:chunk[i].end + 1]
+    relation = sql[chunk[i].start:chunk[i].end + 1]
+    close = next((k for k in range(i + 2, len(chunk)) if chunk[k].text == ")"), None)
+    if close is None or close + 1 >= len(chunk) or words[close + 1] != "AS":
+        return None
+    cols = sql[chunk[i + 2].start:chunk[close - 1].end + 1]
+    body = sql[chunk[close + 2].start:chunk[-1].end + 1].rstrip().rstrip(";")
+    return f"{' '.join(head)} VIEW {name} AS WITH RECURSIVE {relation} ({cols}) AS ({body}) SELECT {cols} FROM {relation}"
 
 
 _ROUTINE_WORDS = {"FUNCTION", "PROCEDURE"}

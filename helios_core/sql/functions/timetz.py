@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -18,10 +19,10 @@ from helios_core.errors import HeliosError
 from helios_core.sql import types as T
 
 # module objects: text_in and text_out dispatch timetz back to this module
-from helios_core.sql.functions import runtime, text_in, text_out
+from helios_core.sql.functions import datetime_decode, runtime, text_in, text_out
 
 _TIME_RE = re.compile(r"(?:\d{4}-\d{1,2}-\d{1,2}[ t])?(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*([ap]m)?"
-                      r"\s*(z|utc|gmt|[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?)?")
+                      r"\s*([a-z]+|[+-]\d{1,2}(?::?\d{2}(?::?\d{2})?)?)?")
 
 
 def make(times: pa.Array, offsets: pa.Array) -> pa.Array:
@@ -38,10 +39,15 @@ def session_offset() -> int:
     return int(off.total_seconds()) if off is not None else 0
 
 
-def _offset(text: str) -> int:
+def _offset(text: str) -> int | None:
+    """Seconds east of UTC of a numeric offset or a fixed zone abbreviation ('bst'); None if unknown."""
     t = text.lower()
-    if t in ("z", "utc", "gmt"):
-        return 0
+    if t[0].isalpha():
+        abbrev = datetime_decode.ABBREVIATIONS.get(t)
+        if isinstance(abbrev, str):  # a dynamic abbreviation: its zone's offset today, as PostgreSQL does
+            off = runtime.transaction_now().astimezone(zoneinfo.ZoneInfo(abbrev)).utcoffset()
+            return int(off.total_seconds()) if off is not None else 0
+        return abbrev[0] if abbrev is not None else None
     sign = -1 if t[0] == "-" else 1
     body = t[1:]
     if ":" in body:
@@ -75,7 +81,10 @@ def parse(arr: pa.Array) -> pa.Array:
         except text_in._DateTimeRange:
             raise HeliosError(f'date/time field value out of range: "{x}"', sqlstate="22008") from None
         if m.group(3):
-            offsets.append(_offset(m.group(3)))
+            off = _offset(m.group(3))
+            if off is None:
+                raise HeliosError(f'invalid input syntax for type time with time zone: "{x}"', sqlstate="22007")
+            offsets.append(off)
         else:
             default = session_offset() if default is None else default
             offsets.append(default)

@@ -46,26 +46,63 @@ class RecursiveUnion(Operator):
         seen = work
         yield from table_batches(work)
         key = ("worktable", id(self.worktable))
+        stale = self._reading_worktable()
         for _ in range(MAX_ITERATIONS):
             ctx.check_cancel()
             if work.num_rows == 0:
                 return
             ctx.subquery_cache[key] = work
-            # the recursive term must re-run: forget cached results computed from the old worktable
-            for k in [k for k in ctx.subquery_cache if isinstance(k, tuple) and k[0] == "cte"]:
-                pass
-            new = collect(rec, ctx)
-            if self.distinct and new.num_rows:
-                both = to_table(unify_batches(seen.to_batches() + new.to_batches(), self.fields), self.fields)
-                before = seen.num_rows
-                d = distinct_table(both)
-                new = d.slice(before) if d.num_rows > before else d.slice(0, 0)
-                seen = d
-            if new.num_rows == 0:
-                return
-            yield from table_batches(new)
+            for shared_id in stale:  # a WITH inside the recursive term reads this step's worktable
+                ctx.subquery_cache.pop(("cte", shared_id), None)
+            if self.distinct:
+                new = collect(rec, ctx)
+                if new.num_rows:
+                    both = to_table(unify_batches(seen.to_batches() + new.to_batches(), self.fields), self.fields)
+                    before = seen.num_rows
+                    d = distinct_table(both)
+                    new = d.slice(before) if d.num_rows > before else d.slice(0, 0)
+                    seen = d
+                if new.num_rows == 0:
+                    return
+                yield from table_batches(new)
+            else:
+                # UNION ALL hands each row on as the recursive term makes it, as PostgreSQL does: a
+                # consumer that stops early (LIMIT) stops a recursive term that would never end
+                produced = []
+                for b in rec.execute(ctx):
+                    ctx.check_cancel()
+                    if b.num_rows:
+                        produced.append(b)
+                        yield b
+                new = to_table(produced, self.fields) if produced else work.slice(0, 0)
+                if new.num_rows == 0:
+                    return
             work = new
         raise HeliosError("recursive query did not terminate", sqlstate="54001")
+
+    def _reading_worktable(self) -> list[int]:
+        """ids of the common tables within the recursive term whose rows depend on the worktable."""
+        found: list[int] = []
+        memo: dict[int, bool] = {}
+
+        def reads(op: Operator) -> bool:
+            if id(op) in memo:
+                return memo[id(op)]
+            memo[id(op)] = False
+            hit = op is self.worktable
+            kids = list(op.children)
+            shared = getattr(op, "shared", None)
+            if isinstance(shared, Operator):
+                kids.append(shared)
+            for k in kids:
+                hit = reads(k) or hit
+            if hit and type(op).__name__ == "Shared":
+                found.append(id(op))
+            memo[id(op)] = hit
+            return hit
+
+        reads(self.children[1])
+        return found
 
     def label(self) -> str:
         return "Recursive Union"

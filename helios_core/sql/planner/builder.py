@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedTable
+from helios_core.errors import DatatypeMismatch, FeatureNotSupported, HeliosError, UndefinedTable
 from helios_core.frontends.postgres.dialect import parse
 from helios_core.logical import nodes as L
 from helios_core.logical.rules import optimize
@@ -39,6 +39,7 @@ from helios_core.sql.expr import (
     const_vec,
     make_const,
 )
+from helios_core.sql.functions.operators import no_operator
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.index_definitions import expression_sql
 from helios_core.sql.operators import basic
@@ -48,7 +49,15 @@ from helios_core.sql.operators.recursive import RecursiveUnion, WorkTable
 from helios_core.sql.operators.scan import PushedTerm
 from helios_core.sql.operators.sort import SortKey
 from helios_core.sql.operators.tablefunc import FunctionScan
-from helios_core.sql.planner import Plan, named_arguments, option_tables, set_returning
+from helios_core.sql.planner import (
+    Plan,
+    lateral_pullup,
+    named_arguments,
+    option_tables,
+    recursive_form,
+    search_cycle,
+    set_returning,
+)
 from helios_core.sql.planner.decorrelate import decorrelate
 from helios_core.sql.planner.index_paths import usable_indexes
 from helios_core.sql.planner.join_order import Equality, estimate_item, join_order
@@ -67,6 +76,7 @@ from helios_core.sql.planner.system_columns import table_oid, virtual_table_oid,
 from helios_core.sql.routines import planner_calls
 from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.user_aggregates import calls as user_aggregate_calls
+from helios_core.sql.window_placement import refuse_window
 from helios_core.sql.windows import plan_window_operator
 
 QUERY_TYPES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values, exp.Subquery)
@@ -83,6 +93,7 @@ class CteDef:
     worktable: Operator | None = None
     outer: Scope | None = None  # the scope around the WITH: a CTE body may read its columns
     correlated: bool = False  # it does: computed again for each outer row, never shared
+    name_node: exp.Expression | None = None  # the name as written (error positions)
 
 
 @attrs.define(eq=False)
@@ -200,14 +211,20 @@ class Builder:
         pushed = False
         if with_ is not None:
             frame: dict[str, CteDef] = {}
-            for cte in with_.expressions:
+            clauses = [c for c in (with_.args.get("search"), with_.args.get("cycle")) if c]
+            for i, cte in enumerate(with_.expressions):
                 alias = cte.args.get("alias")
                 name = cte.alias_or_name
                 if name in frame:
                     raise HeliosError(f'WITH query name "{name}" specified more than once', sqlstate="42712")
                 cols = [c.name for c in (alias.columns if alias is not None else [])]
-                frame[name] = CteDef(name=name, ast=cte.this, columns=cols, recursive=bool(with_.args.get("recursive")),
-                                     outer=outer)
+                body = cte.this
+                if clauses and i == len(with_.expressions) - 1:  # SEARCH/CYCLE follow the CTE they belong to
+                    body, cols = search_cycle.rewrite(
+                        cte, clauses, bool(with_.args.get("recursive")), cols,
+                        lambda a: [f.name for f in drop_hidden(self.bind_query(a, outer)).fields])
+                frame[name] = CteDef(name=name, ast=body, columns=cols, recursive=bool(with_.args.get("recursive")),
+                                     outer=outer, name_node=alias)
             self.ctes.append(frame)
             pushed = True
         try:
@@ -250,6 +267,13 @@ class Builder:
 
     def plan_setop(self, ast: exp.Expression, outer: Scope | None) -> Operator:
         kind = {exp.Union: "union", exp.Intersect: "intersect", exp.Except: "except"}[type(ast)]
+        for branch in (ast.this, ast.expression):
+            while isinstance(branch, (exp.Subquery, exp.Paren)):
+                branch = branch.this
+            for lock in (branch.args.get("locks") or []) if isinstance(branch, exp.Select) else []:
+                strength = ("FOR NO KEY UPDATE" if lock.args.get("key") else "FOR UPDATE") if lock.args.get(
+                    "update") else ("FOR KEY SHARE" if lock.args.get("key") else "FOR SHARE")
+                raise HeliosError(f"{strength} is not allowed with UNION/INTERSECT/EXCEPT", sqlstate="0A000")
         distinct = ast.args.get("distinct")
         all_ = distinct is False
         left = drop_hidden(self.bind_query(ast.this, outer))
@@ -266,6 +290,13 @@ class Builder:
             _refuse_unsortable(fields, "equality")
         return L.SetOperation(fields, kind, all_, [left, right])
 
+    def resolve_unknowns(self, op: Operator) -> Operator:
+        """A subquery's or WITH query's columns of unknown type ('foo' AS x) become text, as PostgreSQL
+        resolves them (only a top-level SELECT list leaves them to its consumer)."""
+        if not any(f.type.name == "unknown" for f in op.fields):
+            return op
+        return self.cast_op(op, [T.TEXT if f.type.name == "unknown" else f.type for f in op.fields])
+
     def cast_op(self, op: Operator, types: list[T.SqlType]) -> Operator:
         if all(f.type == t and f.type.arrow_type == t.arrow_type for f, t in zip(op.fields, types, strict=True)):
             return op
@@ -275,6 +306,12 @@ class Builder:
 
     # =================================================================== SELECT
     def plan_select(self, sel: exp.Select, outer: Scope | None) -> Operator:
+        pulled = lateral_pullup.pull_up(sel, is_aggregate_node, lambda n: set_returning.srf_name(n) is not None)
+        if pulled is not None:
+            sel = pulled
+        hoisted = lateral_pullup.hoist(sel)
+        if hoisted is not None:
+            sel = hoisted
         rewritten = set_returning.rewrite(sel, output_name, contains_aggregate)
         if rewritten is not None:
             sel = rewritten
@@ -551,6 +588,9 @@ class Builder:
         joins = list(sel.args.get("joins") or [])
         where = arg(sel, "where")
         conjuncts = split_and(where.this) if where is not None else []
+        refuse_window(where, "WHERE")
+        for j in joins:
+            refuse_window(j.args.get("on"), "JOIN conditions")
         for c in conjuncts:
             if contains_aggregate(c):
                 first = next((n for n in c.walk() if is_aggregate_node(n)), None)
@@ -884,7 +924,10 @@ class Builder:
                 rest.append(c)
                 continue
             lc, rc = pair
-            common = self.exprs.result_type([lc.type, rc.type], "JOIN")
+            try:
+                common = self.exprs.result_type([lc.type, rc.type], "JOIN")
+            except DatatypeMismatch:  # an explicit a = b (or IN): no such operator, as PostgreSQL says
+                raise no_operator("=", lc.type.sql_name(), rc.type.sql_name()) from None
             lkeys.append(self.exprs.coerce(lc, common))
             rkeys.append(self.exprs.coerce(rc, common))
             texts.append(c.sql(dialect="postgres"))
@@ -1056,20 +1099,33 @@ class Builder:
                 return self.plan_table_function(node.this, alias, col_aliases, outer, ordinality=ordinality,
                                                 col_types=col_types)
             return self.plan_table(node, alias, col_aliases, outer)
-        if isinstance(node, exp.Subquery) and isinstance(node.this, (exp.Table, exp.Subquery)) and not alias:
-            # a parenthesized join tree: FROM (a CROSS JOIN b)
+        if isinstance(node, exp.Subquery) and isinstance(node.this, (exp.Table, exp.Subquery)) and (
+                not alias or node.this.args.get("joins")):
+            # a parenthesized join tree: FROM (a CROSS JOIN b) [AS x (c1, c2, ...)]
             inner = node.this.copy()
             joins = inner.args.pop("joins", None) or []
             if isinstance(inner, exp.Table) or joins:
-                first = self.plan_from_item(inner, outer, None)
-                op, scope = first.op, Scope(list(first.op.fields), outer=outer)
-                for j in joins:
-                    op, scope = self.plan_join(op, scope, j, outer)
+                star_all = self.star_all
+                self.star_all = star_all or bool(alias)  # an alias renames the columns by position: read them all
+                try:
+                    first = self.plan_from_item(inner, outer, None)
+                    op, scope = first.op, Scope(list(first.op.fields), outer=outer)
+                    for j in joins:
+                        op, scope = self.plan_join(op, scope, j, outer)
+                finally:
+                    self.star_all = star_all
+                if alias:  # the join's columns under the alias only, as PostgreSQL names them
+                    op = drop_hidden(op)
+                    if len(col_aliases) > len(op.fields):
+                        raise HeliosError(f'join expression "{alias}" has {len(op.fields)} columns available but '
+                                          f"{len(col_aliases)} columns specified", sqlstate="42P10")
+                    return Item(rename(op, alias, col_aliases), {alias})
                 return Item(op, {f.qualifier for f in op.fields if f.qualifier})
         if isinstance(node, exp.Subquery):
             inner_ast = node.this
             op = drop_hidden(self.bind_query(inner_ast, outer))
             op = self.finish_order_limit(node, op, outer) if (arg(node, "order") or arg(node, "limit")) else op
+            op = self.resolve_unknowns(op)
             return Item(rename(op, alias or "?subquery", col_aliases), {alias or "?subquery"})
         if isinstance(node, exp.Values):
             names = col_aliases or None
@@ -1080,7 +1136,7 @@ class Builder:
         if isinstance(node, (exp.Func, exp.Anonymous)):
             return self.plan_table_function(node, alias, col_aliases, outer)
         if isinstance(node, (exp.Select, exp.Union)):
-            op = drop_hidden(self.bind_query(node, outer))
+            op = self.resolve_unknowns(drop_hidden(self.bind_query(node, outer)))
             return Item(rename(op, alias or "?subquery", col_aliases), {alias or "?subquery"})
         raise FeatureNotSupported(f"FROM item not supported: {node.sql(dialect='postgres')[:100]}")
 
@@ -1162,7 +1218,8 @@ class Builder:
             if col_aliases:
                 return Item(rename(op, qual, col_aliases, all_names=[n for n, _ in all_cols]), {qual})
             return Item(op, {qual})
-        needed = [(n, t) for n, t in all_cols if self.needs(qual, n)]
+        aliased = dict(zip([n for n, _ in all_cols], col_aliases, strict=False))  # t(a, b): read under new names
+        needed = [(n, t) for n, t in all_cols if self.needs(qual, aliased.get(n, n))]
         with_rowid = (qual, "_rowid") in self.refs or (None, "_rowid") in self.refs
         if not needed and all_cols and not with_rowid:
             needed = [all_cols[0]]
@@ -1211,23 +1268,29 @@ class Builder:
             if cte.outer is not None:
                 cte.outer.captured = set()
             try:
+                if cte.recursive:
+                    recursive_form.check(cte.ast, cte.name, is_aggregate_node, cte.name_node)
                 if cte.recursive and _references(cte.ast, cte.name) and isinstance(cte.ast, exp.Union):
                     body = self.plan_recursive(cte)
                 else:
-                    body = drop_hidden(self.bind_query(cte.ast, cte.outer))
+                    body = self.resolve_unknowns(drop_hidden(self.bind_query(cte.ast, cte.outer)))
             finally:
                 cte.planning = False
                 if cte.outer is not None:
                     cte.correlated = bool(cte.outer.captured)
                     cte.outer.captured = (captured_before or set()) | cte.outer.captured
             if cte.columns:
+                width = len([f for f in body.fields if not f.hidden])
+                if len(cte.columns) > width:
+                    raise HeliosError(f'WITH query "{cte.name}" has {width} columns available but '
+                                      f"{len(cte.columns)} columns specified", sqlstate="42P10")
                 body = rename(body, cte.name, cte.columns)
             cte.op = L.CommonTable(body, cte.name, per_outer_row=cte.correlated)
         return L.CteScan(cte.op, [Field(f.name, f.type, cte.name) for f in cte.op.fields])
 
     def plan_recursive(self, cte: CteDef) -> Operator:
         union = cte.ast
-        anchor = drop_hidden(self.bind_query(union.this, cte.outer))
+        anchor = self.resolve_unknowns(drop_hidden(self.bind_query(union.this, cte.outer)))
         names = cte.columns or [f.name for f in anchor.fields]
         wt = WorkTable([Field(n, f.type, cte.name) for n, f in zip(names, anchor.fields, strict=False)], cte.name)
         cte.worktable = wt
@@ -1237,6 +1300,12 @@ class Builder:
             cte.worktable = None
         if len(rec.fields) != len(anchor.fields):
             raise HeliosError("each UNION query must have the same number of columns", sqlstate="42601")
+        for i, (a, r) in enumerate(zip(anchor.fields, rec.fields, strict=True)):
+            overall = self.result_type([a.type, r.type], "UNION")
+            if overall.name != a.type.name and r.type.name != "unknown":
+                raise HeliosError(f'recursive query "{cte.name}" column {i + 1} has type {a.type.sql_name()} in '
+                                  f"non-recursive term but type {overall.sql_name()} overall", sqlstate="42804",
+                                  hint="Cast the output of the non-recursive term to the correct type.")
         rec = self.cast_op(rec, [f.type for f in anchor.fields])
         distinct = union.args.get("distinct") is not False
         fields = [Field(n, f.type) for n, f in zip(names, anchor.fields, strict=False)]
@@ -1315,6 +1384,7 @@ class Builder:
                     e = aliases[e.name]
             if contains_aggregate(e):
                 raise GroupingError("aggregate functions are not allowed in GROUP BY")
+            refuse_window(e, "GROUP BY")
             k = canonical_key(e, scope) or e.sql()
             if k not in key_index:
                 key_index[k] = len(key_asts)
@@ -1593,8 +1663,9 @@ def drop_hidden(op: Operator) -> Operator:
 def rename(op: Operator, qual: str, col_aliases: list[str], all_names: list[str] | None = None) -> Operator:
     """Requalify an operator's fields under a new alias (and column aliases)."""
     visible = [f for f in op.fields if not f.hidden]
-    if len(col_aliases) > len(visible):
-        raise HeliosError(f'table "{qual}" has {len(visible)} columns available but {len(col_aliases)} columns '
+    if len(col_aliases) > len(all_names if all_names is not None else visible):  # all_names: a pruned scan's table
+        raise HeliosError(f'table "{qual}" has {len(all_names if all_names is not None else visible)} columns '
+                          f'available but {len(col_aliases)} columns '
                           "specified", sqlstate="42P10")
     new_names: dict[int, str] = {}
     if all_names is not None:

@@ -103,6 +103,10 @@ def check_placement(sel: exp.Select) -> None:
             raise _placement_error(call, "JOIN conditions")
     for e in sel.expressions:
         for call in _srfs_in(e):
+            if isinstance(call.parent, exp.Window) and call.parent.this is call:
+                start = call.meta.get("start") if call.meta else None
+                raise HeliosError(f"OVER specified, but {srf_name(call)} is not a window function nor an aggregate "
+                                  "function", sqlstate="42809", position=start + 1 if isinstance(start, int) else None)
             p = call.parent
             while p is not None and p is not e.parent:
                 if isinstance(p, exp.AggFunc):
