@@ -408,3 +408,11 @@ def test_renaming_a_table_keeps_the_views_reading_it(s):
     assert rows(s, "select * from av2") == [(1, 2, "a")]
     assert rows(s, "select column_name, data_type from information_schema.columns where table_name = 'av1' "
                    "order by ordinal_position") == [("f1", "integer"), ("f2", "integer"), ("f3", "text")]
+
+
+def test_pg_get_viewdef_takes_a_view_name(s):
+    """pg_get_viewdef(text [, bool]): the view named (on the search_path or qualified), as PostgreSQL."""
+    s.execute("create view named_v as select 1 as a")
+    assert rows(s, "select pg_get_viewdef('named_v', true), pg_get_viewdef('public.named_v')") == [
+        ("SELECT 1 AS a;", "SELECT 1 AS a;")]
+    assert err(s, "select pg_get_viewdef('no_such_view')").sqlstate == "42P01"

@@ -248,8 +248,18 @@ def _viewdef(args: list[pa.Array]) -> pa.Array:
     views = {r.oid: r for r in model.relations if r.kind in "vm"} if model else {}
     visible = ["pg_catalog", *_search_path_schemas()]
 
-    def one(oid: int | None) -> str | None:  # PostgreSQL's text ends with ';' (pg_dump strips it)
-        view = None if oid is None else views.get(int(oid))
+    def by_name(name: str) -> Any:  # pg_get_viewdef(text): the view's name, on the search_path
+        parts = name.split(".")
+        schemas = parts[:-1] or visible
+        return next((r for s in schemas for r in views.values() if r.schema == s and r.name == parts[-1]), None)
+
+    def one(oid: Any) -> str | None:  # PostgreSQL's text ends with ';' (pg_dump strips it)
+        if isinstance(oid, str) and not oid.strip().isdigit():
+            view = by_name(oid.strip())
+            if view is None:
+                raise HeliosError(f'relation "{oid.strip()}" does not exist', sqlstate="42P01")
+        else:
+            view = None if oid is None else views.get(int(oid))
         text = None if view is None or model is None else qualified_view_sql(model, view, visible)
         return text if text is None or text.rstrip().endswith(";") else text.rstrip() + ";"
 
