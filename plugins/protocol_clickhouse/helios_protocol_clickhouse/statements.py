@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from helios_core.types import parse_text
-from helios_protocol_clickhouse import column_types, formats
+from helios_protocol_clickhouse import column_types, formats, limits
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.dialect import HeliosClickHouse
 from helios_protocol_clickhouse.errors import ClickHouseError
@@ -37,6 +37,7 @@ from helios_protocol_clickhouse.results import ChColumn, ChResult
 from helios_protocol_clickhouse.rewrites.clauses import has_grouping_sets
 from helios_protocol_clickhouse.rewrites.ddl import enum_default, enum_label
 from helios_protocol_clickhouse.rewrites.sources import reads_unbounded_numbers
+from helios_protocol_clickhouse.settings_catalog import settings_of
 from helios_protocol_clickhouse.source_totals import EPOCH, carries_totals, totals_row, type_default
 from helios_protocol_clickhouse.types import ChType, canonical_type, clickhouse_type, parse_type
 
@@ -44,35 +45,14 @@ if TYPE_CHECKING:
     from helios_protocol_clickhouse.execute import ClickHouseSession
 
 
-def _setting_value(node: exp.Expression) -> str:
-    if isinstance(node, exp.Literal):
-        return node.this
-    if isinstance(node, exp.Boolean):
-        return "1" if node.this else "0"
-    if isinstance(node, exp.Column | exp.Identifier):
-        return node.name
-    return node.sql(dialect="clickhouse").strip("'")
-
-
-def settings_of(items: list[exp.Expression]) -> dict[str, str]:
-    """``SETTINGS a = 1, b = 'x'`` / ``SET a = 1`` items -> {"a": "1", "b": "x"}."""
-    out = {}
-    for item in items:
-        if isinstance(item, exp.SetItem):
-            item = item.this
-        if isinstance(item, exp.EQ):
-            out[item.this.name] = _setting_value(item.expression)
-        else:
-            raise ClickHouseError(62, f"Syntax error: cannot read setting {item.sql(dialect='clickhouse')}")
-    return out
-
-
 # -- queries ------------------------------------------------------------------------------
 
 
 def run_tree(ch: ClickHouseSession, tree: exp.Expression) -> list[ChResult]:
     if isinstance(tree, exp.Set):
-        ch.settings.update(settings_of(list(tree.expressions)))
+        changed = settings_of(list(tree.expressions))
+        limits.check(changed)
+        ch.settings.update(changed)
         return [ChResult(kind="SET")]
     if isinstance(tree, exp.Use):
         ch.use(tree.this.name)
@@ -205,6 +185,60 @@ def _relation_kind(ch: ClickHouseSession, schema: str, name: str) -> str | None:
 
 
 def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
+    """A query, with its own SETTINGS in force while it runs."""
+    query_settings = settings_of(list(tree.args.get("settings") or []))
+    session_settings = ch.settings
+    ch.settings = {**session_settings, **query_settings}
+    try:
+        limits.check(ch.settings)
+        if limits.any_set(ch.settings):
+            _check_read_and_groups(ch, tree)
+        result = _run_query(ch, tree)
+        if result.columns is not None and isinstance(result.batches, list):
+            if isinstance(tree, exp.Select) and tree.args.get("order"):
+                limits.check_sorted(ch.settings, result.rows or 0)
+            limits.check_result(ch.settings, result.rows or 0)
+        return result
+    finally:
+        ch.settings = session_settings
+
+
+def _check_read_and_groups(ch: ClickHouseSession, tree: exp.Query) -> None:
+    """max_rows_to_read over the tables the query reads; max_rows_to_group_by of its GROUP BY."""
+
+    def table_of(t: exp.Table) -> tuple[str, str] | None:
+        if not isinstance(t.this, exp.Identifier) or (t.db or "").lower() == "system":
+            return None
+        database, name = (t.db, t.name) if t.db else (ch.database, t.name)
+        return (database, name) if ch.table_columns(schema_of(database), name) is not None else None
+
+    def count_rows(t: exp.Table) -> int:
+        database, name = table_of(t)  # type: ignore[misc]
+        return _count(ch, exp.select("count()").from_(exp.table_(name, db=database, quoted=True)))
+
+    limits.check_tables_read(ch.settings, tree, count_rows, lambda t: table_of(t) is not None)
+    if isinstance(tree, exp.Select) and tree.args.get("group"):
+        def groups() -> tuple[int, int]:
+            grouped = tree.copy()
+            for key in ("having", "order", "limit", "offset", "settings", "format", "totals"):
+                grouped.set(key, None)
+            source = grouped.copy()
+            for key in ("group", "where", "prewhere", "distinct"):
+                source.set(key, None)
+            source.set("expressions", [exp.Literal.number(1)])
+            return (_count(ch, exp.select("count()").from_(grouped.subquery("_groups"))),
+                    _count(ch, exp.select("count()").from_(source.subquery("_rows"))))
+
+        limits.check_groups(ch.settings, groups)
+
+
+def _count(ch: ClickHouseSession, query: exp.Select) -> int:
+    result = ch.execute_tree(query)
+    values = result.batches[0].column(0).to_pylist() if result.batches else [0]
+    return int(values[0] or 0)
+
+
+def _run_query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     parts = _blocks_of_union(ch, tree)
     if parts is not None:
         return _union_blocks(ch, tree, parts)
@@ -246,7 +280,7 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     fill_join_defaults = outer_join and {**ch.settings, **query_settings}.get("join_use_nulls", "0") not in ("1", "true")
     # a streamed result's batches can be read once, by the protocol: whatever below reads
     # result.batches or result.rows (join defaults, totals, JSON's counts, extremes) needs it whole
-    stream = ch.stream_results and not fill_join_defaults and totals_tree is None and carried is None and \
+    stream = ch.stream_results and not limits.needs_whole_result(ch.settings) and not fill_join_defaults and totals_tree is None and carried is None and \
         not (fmt is not None and fmt.name.startswith("JSON")) and \
         {**ch.settings, **query_settings}.get("extremes", "0") not in ("1", "true")
     result = ch.execute_tree(tree, format=fmt.name if fmt is not None else None, types=hints, stream=stream)
