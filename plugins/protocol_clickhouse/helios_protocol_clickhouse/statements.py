@@ -634,7 +634,9 @@ def _groups_kept_by_having(select: exp.Select) -> exp.Expression:
 _AGGREGATES = (exp.AggFunc,)
 _AGG_NAMES = {"count", "sum", "avg", "min", "max", "any", "anylast", "uniq", "uniqexact", "grouparray",
               "groupuniqarray", "quantile", "quantiles", "median", "argmin", "argmax", "topk", "sumif", "countif",
-              "avgif", "minif", "maxif", "sumarray", "stddevpop", "stddevsamp", "varpop", "varsamp"}
+              "avgif", "minif", "maxif", "sumarray", "stddevpop", "stddevsamp", "varpop", "varsamp", "quantiletiming",
+              "quantilestiming", "quantiletimingweighted", "quantilestimingweighted", "mediantiming",
+              "mediantimingweighted"}
 
 
 def _is_aggregate(node: exp.Expression) -> bool:
