@@ -547,6 +547,8 @@ def _hypot(args: list[pa.Array]) -> pa.Array:
 
 
 FUNCTIONS = [
+    SqlFunction(name="ch_ascii_lower", impl=lambda a: pc.ascii_lower(a[0]), return_type="text"),
+    SqlFunction(name="ch_ascii_upper", impl=lambda a: pc.ascii_upper(a[0]), return_type="text"),
     SqlFunction(name="ch_ln", impl=_float_math(np.log), return_type="double precision"),
     SqlFunction(name="ch_log2", impl=_float_math(np.log2), return_type="double precision"),
     SqlFunction(name="ch_log10", impl=_float_math(np.log10), return_type="double precision"),

@@ -743,6 +743,8 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
             int_parts(hint_type(node.expression)) is not None:
         seconds = exp.Mul(this=exp.Paren(this=node.expression), expression=_pg("interval '1 second'"))
         return type(node)(this=node.this, expression=seconds)  # DateTime +/- n: n seconds
+    if isinstance(node, exp.Lower | exp.Upper):  # lower/upper change ASCII letters only (lowerUTF8 all)
+        return _fn("ch_ascii_lower" if isinstance(node, exp.Lower) else "ch_ascii_upper", node.this)
     if isinstance(node, exp.Ln):  # log(x), ln(x): Float64 with IEEE answers (-inf at 0, nan below)
         return _fn("ch_ln", node.this)
     if isinstance(node, exp.Log) and node.expression is not None and isinstance(node.this, exp.Literal) and \
