@@ -15,7 +15,9 @@ mode gives the rows of the first blocks. Enforced here:
 * ``max_rows_to_group_by``, ``max_rows_to_sort`` and ``max_result_rows`` on the top-level query:
   ``'throw'`` fails with ClickHouse's code; ``'break'``/``'any'`` change nothing while every
   row fits one block, and are refused past it (which rows of the first blocks ClickHouse keeps
-  depends on its block order).
+  depends on its block order), but for GROUP BY ``'any'`` over one source, whose admitted keys
+  are those of the source's rows up to the end of the block that passed the limit
+  (``statements``; rows of other keys go to the totals unless after_having_exclusive).
 
 Limits this server cannot measure (bytes, set and join sizes, execution speed, temporary
 columns) are refused with 48 when set to anything but 0; unknown overflow modes are 145.

@@ -191,9 +191,8 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     ch.settings = {**session_settings, **query_settings}
     try:
         limits.check(ch.settings)
-        if limits.any_set(ch.settings):
-            _check_read_and_groups(ch, tree)
-        result = _run_query(ch, tree)
+        admitted = _check_read_and_groups(ch, tree) if limits.any_set(ch.settings) else None
+        result = _run_query(ch, tree, admitted)
         if result.columns is not None and isinstance(result.batches, list):
             if isinstance(tree, exp.Select) and tree.args.get("order"):
                 limits.check_sorted(ch.settings, result.rows or 0)
@@ -203,8 +202,9 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
         ch.settings = session_settings
 
 
-def _check_read_and_groups(ch: ClickHouseSession, tree: exp.Query) -> None:
-    """max_rows_to_read over the tables the query reads; max_rows_to_group_by of its GROUP BY."""
+def _check_read_and_groups(ch: ClickHouseSession, tree: exp.Query) -> exp.Expression | None:
+    """max_rows_to_read over the tables the query reads; max_rows_to_group_by of its GROUP BY:
+    with group_by_overflow_mode = 'any' past the limit, the condition on the keys it admits."""
 
     def table_of(t: exp.Table) -> tuple[str, str] | None:
         if not isinstance(t.this, exp.Identifier) or (t.db or "").lower() == "system":
@@ -229,7 +229,61 @@ def _check_read_and_groups(ch: ClickHouseSession, tree: exp.Query) -> None:
             return (_count(ch, exp.select("count()").from_(grouped.subquery("_groups"))),
                     _count(ch, exp.select("count()").from_(source.subquery("_rows"))))
 
-        limits.check_groups(ch.settings, groups)
+        try:
+            limits.check_groups(ch.settings, groups)
+        except ClickHouseError as refused:
+            if refused.code != limits.NOT_IMPLEMENTED or limits.mode(ch.settings, "group_by_overflow_mode") != "any":
+                raise
+            admitted = _keys_admitted(ch, tree)
+            if admitted is None:
+                raise
+            return admitted
+    return None
+
+
+def _keys_admitted(ch: ClickHouseSession, select: exp.Select) -> exp.Expression | None:
+    """group_by_overflow_mode = 'any': ClickHouse adds no key once a block (``max_block_size`` rows
+    of the source) has taken the groups past max_rows_to_group_by; the keys admitted are those of
+    the source's rows up to the end of that block: ``(keys) IN (the keys of those rows)``. None
+    when the source is not one table or subquery (joins, ARRAY JOIN)."""
+    source = select.args.get("from_")
+    if source is None or select.args.get("joins") or not isinstance(source.this, exp.Table | exp.Subquery):
+        return None
+    limit, blocks = int(ch.settings.get("max_rows_to_group_by") or 0), limits.block_size(ch.settings)
+    alias = source.this.alias_or_name or "_source"
+
+    def first_rows(n: int) -> exp.Select:
+        grouped = select.copy()
+        for clause in ("having", "order", "limit", "offset", "settings", "format"):
+            grouped.set(clause, None)
+        if grouped.args.get("group") is not None:
+            grouped.args["group"].set("totals", None)
+        head = exp.select("*").from_(source.this.copy()).limit(n)
+        grouped.set("from_", exp.From(this=exp.Subquery(this=head, alias=exp.TableAlias(
+            this=exp.to_identifier(alias)))))
+        return grouped
+
+    n = blocks
+    while _count(ch, exp.select("count()").from_(first_rows(n).subquery("_groups"))) <= limit:
+        n += blocks
+    aliases = {e.alias: e.this for e in select.expressions if isinstance(e, exp.Alias)}
+    keys = [aliases.get(k.name, k) if isinstance(k, exp.Column) and not k.table else k
+            for k in select.args["group"].expressions]
+    if any(isinstance(f, exp.Rand) or isinstance(f, exp.Anonymous) and str(f.this).lower() in _VOLATILE
+           for k in keys for f in k.walk()):
+        return None  # keys that differ on each reading cannot be admitted by a second reading
+    names = [f"_admitted_key{i}" for i in range(len(keys))]
+    grouped = first_rows(n)
+    grouped.set("expressions", [*grouped.expressions, *(exp.alias_(k.copy(), name, quoted=True)
+                                                        for k, name in zip(keys, names, strict=True))])
+    kept = exp.select(*(exp.column(name, quoted=True) for name in names)).from_(
+        exp.Subquery(this=grouped, alias=exp.TableAlias(this=exp.to_identifier("_admitted"))))
+    left = keys[0].copy() if len(keys) == 1 else exp.Tuple(expressions=[k.copy() for k in keys])
+    return exp.In(this=left, query=exp.Subquery(this=kept))
+
+
+_VOLATILE = {"rand", "rand32", "rand64", "randconstant", "generateuuidv4", "now", "now64", "rownumberinblock",
+             "rownumberinallblocks", "blocknumber", "randuniform", "randnormal"}
 
 
 def _count(ch: ClickHouseSession, query: exp.Select) -> int:
@@ -238,7 +292,7 @@ def _count(ch: ClickHouseSession, query: exp.Select) -> int:
     return int(values[0] or 0)
 
 
-def _run_query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
+def _run_query(ch: ClickHouseSession, tree: exp.Query, admitted: exp.Expression | None = None) -> ChResult:
     parts = _blocks_of_union(ch, tree)
     if parts is not None:
         return _union_blocks(ch, tree, parts)
@@ -276,6 +330,13 @@ def _run_query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
                      for j in tree.find_all(exp.Join)) or has_grouping_sets(tree)
     totals_mode = {**ch.settings, **query_settings}.get("totals_mode", "after_having_exclusive")
     totals_tree = _totals_query(tree, totals_mode) if isinstance(tree, exp.Select) else None
+    if admitted is not None and isinstance(tree, exp.Select):
+        # groups of the keys max_rows_to_group_by admitted ('any'); the rows of the others are in the
+        # totals unless totals_mode is after_having_exclusive
+        having = tree.args.get("having")
+        tree.set("having", exp.Having(this=exp.and_(having.this, admitted.copy()) if having else admitted.copy()))
+        if totals_tree is not None and totals_mode.strip("'") == "after_having_exclusive":
+            totals_tree.where(admitted.copy(), copy=False)
     limited = _rows_before_limit_query(tree)
     fill_join_defaults = outer_join and {**ch.settings, **query_settings}.get("join_use_nulls", "0") not in ("1", "true")
     # a streamed result's batches can be read once, by the protocol: whatever below reads

@@ -32,6 +32,16 @@ def _code(reply: Any) -> str:
     (("SELECT number % 3 AS k, count() FROM numbers(100) GROUP BY k ORDER BY k "
      "SETTINGS max_rows_to_group_by = 2, group_by_overflow_mode = 'any'"), "0\t34\n1\t33\n2\t33\n"),
     ("SELECT number FROM numbers(10) ORDER BY number LIMIT 2 SETTINGS max_rows_to_sort = 5", "0\n1\n"),
+    # 'any' past the limit: the keys of the blocks up to the one that passed it (3 blocks of 5 rows)
+    (("SELECT number % 1000 AS k, count() FROM numbers(3000) GROUP BY k ORDER BY k DESC LIMIT 3 "
+      "SETTINGS max_rows_to_group_by = 10, group_by_overflow_mode = 'any', max_block_size = 5"),
+     "14\t3\n13\t3\n12\t3\n"),
+    (("SELECT number % 1000 AS k, count() FROM numbers(3000) GROUP BY k WITH TOTALS ORDER BY k DESC LIMIT 3 "
+      "SETTINGS max_rows_to_group_by = 10, group_by_overflow_mode = 'any', max_block_size = 5, "
+      "totals_mode = 'after_having_exclusive'"), "14\t3\n13\t3\n12\t3\n\n0\t45\n"),
+    (("SELECT number % 1000 AS k, count() FROM numbers(3000) GROUP BY k WITH TOTALS ORDER BY k DESC LIMIT 3 "
+      "SETTINGS max_rows_to_group_by = 10, group_by_overflow_mode = 'any', max_block_size = 5, "
+      "totals_mode = 'before_having'"), "14\t3\n13\t3\n12\t3\n\n0\t3000\n"),
     ("SELECT number FROM numbers(3) SETTINGS max_result_rows = 3", "0\n1\n2\n"),
 ])
 def test_limits_as_clickhouse_applies_them(http: Any, query: str, expected: str) -> None:
@@ -50,8 +60,10 @@ def test_limits_as_clickhouse_applies_them(http: Any, query: str, expected: str)
     ("SELECT number FROM numbers(100) SETTINGS max_result_rows = 10", "396"),
     ("SELECT number FROM numbers(10) ORDER BY number SETTINGS max_rows_to_sort = 5", "396"),
     # past one block, which keys or rows ClickHouse keeps depends on its blocks: refused
+    (("SELECT rand() AS k FROM numbers(100000) GROUP BY k SETTINGS max_rows_to_group_by = 2, "
+      "group_by_overflow_mode = 'any'"), "48"),  # keys that a second reading would not give again
     (("SELECT number % 3 AS k, count() FROM numbers(100000) GROUP BY k SETTINGS max_rows_to_group_by = 2, "
-     "group_by_overflow_mode = 'any'"), "48"),
+      "group_by_overflow_mode = 'break'"), "48"),
     ("SELECT number FROM numbers(100000) SETTINGS max_result_rows = 10, result_overflow_mode = 'break'", "48"),
     # limits without a measure here
     ("SELECT 1 SETTINGS max_bytes_to_read = 100", "48"),
