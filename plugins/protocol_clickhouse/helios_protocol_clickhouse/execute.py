@@ -111,6 +111,7 @@ class ClickHouseSession:
     def run(self, sql: str, data: bytes | None = None, params: dict[str, str] | None = None) -> list[ChResult]:
         """Run one ClickHouse statement; ``data`` is the INSERT's payload when it is sent apart."""
         guard = MemoryGuard(self.session, _bytes_setting(self.settings.get("max_memory_usage", "0")))
+        failure: ClickHouseError | None = None
         try:
             with guard:
                 return self._run(sql, data, params or {})
@@ -120,7 +121,7 @@ class ClickHouseSession:
                 failure.__cause__ = exc
             forget_frames(failure)
         finally:
-            guard.give_back()  # a failed statement's frames are gone by now: what they held can go
+            guard.give_back(failed=failure is not None)  # a failure's frames are gone by now
         raise failure
 
     def _run(self, sql: str, data: bytes | None, params: dict[str, str]) -> list[ChResult]:
@@ -266,7 +267,7 @@ class ClickHouseSession:
                 # here, in the thread that read the last batches: Arrow's pool keeps what a thread
                 # freed for that thread, so only this thread can hand it back
                 forget_frames(exc)
-                footprint.give_back()
+                footprint.give_back(failed=True)
                 raise
             finally:  # closed early: the statement stops producing
                 close = getattr(results, "close", None)

@@ -8,8 +8,8 @@ cancels the statement when it has grown past ``max_memory_usage`` or the machine
 seventh of its memory left while this process holds more than a gigabyte of it. Without it a
 GROUP BY of ten million keys ends with the operating system killing the server.
 
-A statement that grew the process by more than ``_RETURN_AFTER`` gives back to the system, when
-it ends, the memory Arrow's pool keeps for reuse. A statement that fails (a timeout, a cancel,
+A statement that grew the process by more than ``_TRIM_AFTER`` gives back to the system, when it
+ends, the memory Arrow's pool keeps for reuse. A statement that fails (a timeout, a cancel,
 an error) must first let go of what its frames hold: an exception's traceback keeps every frame
 of the executor alive, with the batches in their locals, and those frames sit in reference
 cycles that only the cycle collector frees; ``forget_frames`` drops the tracebacks of an error
@@ -31,6 +31,7 @@ _INTERVAL = 0.25
 _SERVER_FLOOR = 0.15  # of the machine's memory left available
 _SERVER_HOLDS = 1 << 30  # and this process holds at least this much
 _RETURN_AFTER = 256 << 20
+_TRIM_AFTER = 32 << 20
 
 
 def _resident() -> int:
@@ -62,12 +63,17 @@ class Footprint:
     def __init__(self) -> None:
         self.start = _resident()
 
-    def give_back(self) -> None:
-        """A statement that grew the process by more than ``_RETURN_AFTER`` frees its cycles and
-        trims Arrow's pool (call it when a failure's frames are forgotten)."""
-        if _resident() - self.start > _RETURN_AFTER:
+    def give_back(self, failed: bool = False) -> None:
+        """A statement that grew the process by more than ``_TRIM_AFTER`` trims Arrow's pool (each
+        worker thread keeps what it freed for its own reuse: a few hundred MB over many threads add
+        up); a failed one, or one that grew past ``_RETURN_AFTER``, first frees its reference
+        cycles (call it once a failure's frames are forgotten: what they held is in those cycles)."""
+        grown = _resident() - self.start
+        if grown <= _TRIM_AFTER:
+            return
+        if failed or grown > _RETURN_AFTER:
             gc.collect()
-            pa.default_memory_pool().release_unused()
+        pa.default_memory_pool().release_unused()
 
 
 class MemoryGuard:
@@ -94,9 +100,9 @@ class MemoryGuard:
         if self._thread is not None:
             self._thread.join()
 
-    def give_back(self) -> None:
+    def give_back(self, failed: bool = False) -> None:
         """Once the statement is over (and a failure's frames forgotten): see ``Footprint``."""
-        self._footprint.give_back()
+        self._footprint.give_back(failed)
 
     def _watch(self) -> None:
         while not self._done.wait(_INTERVAL):

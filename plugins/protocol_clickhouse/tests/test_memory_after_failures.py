@@ -1,4 +1,5 @@
-"""A statement stopped by max_execution_time gives its memory back (HTTP and native).
+"""A statement stopped by max_execution_time gives its memory back (HTTP and native); an HTTP
+read whose client left stops when cancel_http_readonly_queries_on_client_close asks it to.
 
 ``SELECT count() FROM system.numbers`` gathers hundreds of megabytes of numbers a second until
 the time limit stops it; a series of such statements must leave the server about as large as
@@ -7,6 +8,7 @@ it was, not larger by what each of them held (a long test run ended with the ser
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -55,3 +57,35 @@ def test_native_timeouts_give_memory_back(server: HeliosServer) -> None:
         assert err.value.code == 159
     after = _resident_mb(server)
     assert after - before < MARGIN_MB, (before, after)
+
+
+def _first_request_abandoned(server: HeliosServer, session: str, **params: str) -> None:
+    """Send a never-ending read on ``session`` and leave before its answer."""
+    import socket
+    import urllib.parse
+
+    query = urllib.parse.urlencode({"session_id": session, "max_execution_time": "60", **params})
+    body = RUNAWAY.encode()
+    with socket.create_connection(("127.0.0.1", server.port("clickhouse_http"))) as sock:
+        sock.sendall(f"POST /?{query} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+        time.sleep(1.0)
+
+
+def _session_free_after(http: Any, session: str, seconds: float) -> bool:
+    """Whether ``session`` takes a statement again (it is locked while the read runs) within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if http.request("SELECT 1", session_id=session).status == 200:
+            return True
+        time.sleep(0.25)
+    return False
+
+
+@pytest.mark.timeout(120)
+def test_a_read_whose_client_left_stops_when_asked(server: HeliosServer, http: Any) -> None:
+    """cancel_http_readonly_queries_on_client_close = 1: the read stops when its client leaves
+    (its session is free again at once); without it the read goes on, as ClickHouse's does."""
+    _first_request_abandoned(server, "left-cancel", cancel_http_readonly_queries_on_client_close="1")
+    assert _session_free_after(http, "left-cancel", 5)
+    _first_request_abandoned(server, "left-running")
+    assert not _session_free_after(http, "left-running", 3)  # still reading (locked: 373)

@@ -319,7 +319,7 @@ class NativeConnection:
             await self._answer(query, out, started, external_tables)
         finally:  # the failure's frames are forgotten by now: what the statement held can go
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(footprint.give_back)
+                await anyio.to_thread.run_sync(footprint.give_back, True)
 
     async def _answer(self, query: p.Query, out: _Output, started: float, external_tables: bool) -> None:
         try:
