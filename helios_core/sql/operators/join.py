@@ -19,6 +19,7 @@ from helios_core.sql.extensions import citext
 from helios_core.sql.operators.base import Operator, collect, names, table_batches, to_table, unify_batches
 
 NL_CHUNK_PAIRS = 1 << 20
+ASSEMBLE_PIECE_BYTES = 64 << 20
 
 
 def eval_on_table(c: Compiled, t: pa.Table, ctx: Any) -> pa.Array:
@@ -48,6 +49,25 @@ def combined(lt: pa.Table, rt: pa.Table, lids: pa.Array, rids: pa.Array) -> pa.R
     return pa.RecordBatch.from_arrays(cols, names=names(len(cols)))
 
 
+def assemble_batches(kind: str, lt: pa.Table, rt: pa.Table, lids: pa.Array, rids: pa.Array,
+                     ctx: Any) -> Iterator[pa.RecordBatch]:
+    """``assemble``'s rows, the matched pairs in pieces of about ``ASSEMBLE_PIECE_BYTES``.
+
+    A join whose pairs repeat wide rows (a row holding an array of a million elements, beside
+    each of its unnested elements) would otherwise copy them all in one go, with no check for
+    cancel (statement_timeout) in between; the rows and their order are the same either way."""
+    width = sum(t.nbytes / t.num_rows for t in (lt, rt) if t.num_rows)
+    step = max(1, int(ASSEMBLE_PIECE_BYTES // max(width, 1.0)))
+    if kind in ("semi", "anti") or len(lids) <= step:
+        yield from table_batches(assemble(kind, lt, rt, lids, rids))
+        return
+    for start in range(0, len(lids), step):
+        ctx.check_cancel()
+        yield combined(lt, rt, lids.slice(start, step), rids.slice(start, step))
+    ctx.check_cancel()
+    yield from _unmatched(kind, lt, rt, lids, rids)
+
+
 def assemble(kind: str, lt: pa.Table, rt: pa.Table, lids: pa.Array, rids: pa.Array) -> pa.Table:
     """Output rows of a join kind from the matching pairs (lids[i], rids[i])."""
     if kind == "semi":
@@ -58,7 +78,16 @@ def assemble(kind: str, lt: pa.Table, rt: pa.Table, lids: pa.Array, rids: pa.Arr
         if len(lids):
             mask[lids.to_numpy(zero_copy_only=False)] = False
         return lt.take(pa.array(np.nonzero(mask)[0], pa.int64()))
-    parts = [combined(lt, rt, lids, rids)]
+    parts = [combined(lt, rt, lids, rids), *_unmatched(kind, lt, rt, lids, rids)]
+    parts = [p for p in parts if p.num_rows] or parts[:1]
+    if len(parts) == 1:
+        return pa.Table.from_batches(parts)
+    return pa.Table.from_batches(unify_batches(parts, []))
+
+
+def _unmatched(kind: str, lt: pa.Table, rt: pa.Table, lids: pa.Array, rids: pa.Array) -> list[pa.RecordBatch]:
+    """An outer join's rows without a match, padded with NULLs (left ones, then right ones)."""
+    parts = []
     if kind in ("left", "full"):
         mask = np.ones(lt.num_rows, bool)
         if len(lids):
@@ -77,10 +106,7 @@ def assemble(kind: str, lt: pa.Table, rt: pa.Table, lids: pa.Array, rids: pa.Arr
             lcols = [pa.nulls(len(un), c.type) for c in lt.columns]
             rcols = [c.take(pa.array(un, pa.int64())).combine_chunks() for c in rt.columns]
             parts.append(pa.RecordBatch.from_arrays(lcols + rcols, names=names(len(lcols) + len(rcols))))
-    parts = [p for p in parts if p.num_rows] or parts[:1]
-    if len(parts) == 1:
-        return pa.Table.from_batches(parts)
-    return pa.Table.from_batches(unify_batches(parts, []))
+    return parts
 
 
 class JoinBase(Operator):
@@ -155,7 +181,7 @@ class HashJoin(JoinBase):
         lids = j.column("__l").combine_chunks()
         rids = j.column("__r").combine_chunks()
         lids, rids = self.filter_pairs(lt, rt, lids, rids, ctx)
-        yield from table_batches(assemble(self.kind, lt, rt, lids, rids))
+        yield from assemble_batches(self.kind, lt, rt, lids, rids, ctx)
 
     def label(self) -> str:
         k = {"inner": "", "left": "Left ", "right": "Right ", "full": "Full ", "semi": "Semi ",
@@ -216,7 +242,7 @@ class NestedLoopJoin(JoinBase):
             return
         lids = pa.concat_arrays(all_l) if all_l else pa.array([], pa.int64())
         rids = pa.concat_arrays(all_r) if all_r else pa.array([], pa.int64())
-        yield from table_batches(assemble(self.kind, lt, rt, lids, rids))
+        yield from assemble_batches(self.kind, lt, rt, lids, rids, ctx)
 
     def label(self) -> str:
         k = {"inner": "", "left": "Left ", "right": "Right ", "full": "Full ", "semi": "Semi ",
@@ -271,7 +297,7 @@ class LateralJoin(JoinBase):
         lids = pa.array(np.concatenate(lids_l) if lids_l else np.array([], np.int64))
         rids = pa.array(np.concatenate(rids_l) if rids_l else np.array([], np.int64))
         lids, rids = self.filter_pairs(lt, rt, lids, rids, ctx)
-        yield from table_batches(assemble(self.kind, lt, rt, lids, rids))
+        yield from assemble_batches(self.kind, lt, rt, lids, rids, ctx)
 
     def label(self) -> str:
         return "Nested Loop (LATERAL)" if self.kind == "inner" else f"Nested Loop {self.kind.capitalize()} (LATERAL)"

@@ -521,8 +521,10 @@ _MATH = {"erf": math.erf, "erfc": math.erfc, "lgamma": math.lgamma, "gamma": mat
 def _math(name: str, x: Any) -> float:
     try:
         return _MATH[name](float(x))
-    except (OverflowError, ValueError):
-        return math.inf if name != "erf" else math.nan
+    except OverflowError:
+        return math.inf
+    except ValueError:  # the poles of (l)gamma: +inf at 0, nan at the negative integers (as ClickHouse)
+        return math.nan if name == "erf" or float(x) < 0 else math.inf
 
 
 def _fmod(a: Any, b: Any) -> float:

@@ -39,7 +39,7 @@ from helios_protocol_clickhouse import catalog, column_types, names, statements
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.dialect import HeliosClickHouse
 from helios_protocol_clickhouse.errors import ClickHouseError, from_error
-from helios_protocol_clickhouse.memory_guard import MemoryGuard
+from helios_protocol_clickhouse.memory_guard import Footprint, MemoryGuard, forget_frames
 from helios_protocol_clickhouse.results import ChColumn, ChResult
 from helios_protocol_clickhouse.rewrites import RewriteContext, apply_all
 from helios_protocol_clickhouse.types import UNSIGNED_BIGINT, clickhouse_type
@@ -111,17 +111,18 @@ class ClickHouseSession:
     def run(self, sql: str, data: bytes | None = None, params: dict[str, str] | None = None) -> list[ChResult]:
         """Run one ClickHouse statement; ``data`` is the INSERT's payload when it is sent apart."""
         guard = MemoryGuard(self.session, _bytes_setting(self.settings.get("max_memory_usage", "0")))
+        failure: ClickHouseError | None = None
         try:
             with guard:
                 return self._run(sql, data, params or {})
-        except ClickHouseError:
-            if guard.exceeded is not None:
-                raise ClickHouseError(241, guard.exceeded) from None
-            raise
-        except Exception as exc:
-            if guard.exceeded is not None:
-                raise ClickHouseError(241, guard.exceeded) from exc
-            raise from_error(exc) from exc
+        except Exception as exc:  # noqa: BLE001 - every failure is answered as a ClickHouse error
+            failure = ClickHouseError(241, guard.exceeded) if guard.exceeded is not None else from_error(exc)
+            if failure is not exc:
+                failure.__cause__ = exc
+            forget_frames(failure)
+        finally:
+            guard.give_back(failed=failure is not None)  # a failure's frames are gone by now
+        raise failure
 
     def _run(self, sql: str, data: bytes | None, params: dict[str, str]) -> list[ChResult]:
         if params:
@@ -255,11 +256,19 @@ class ClickHouseSession:
                 pass
             return _whole(result, rows, types, format)
 
+        footprint = Footprint()
+
         def batches() -> Iterator[pa.RecordBatch]:
             try:
                 yield from result.batches
                 for _ in results:  # the implicit transaction of the statement ends after its last result
                     pass
+            except Exception as exc:
+                # here, in the thread that read the last batches: Arrow's pool keeps what a thread
+                # freed for that thread, so only this thread can hand it back
+                forget_frames(exc)
+                footprint.give_back(failed=True)
+                raise
             finally:  # closed early: the statement stops producing
                 close = getattr(results, "close", None)
                 if close is not None:

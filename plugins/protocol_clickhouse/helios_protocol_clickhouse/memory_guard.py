@@ -8,8 +8,13 @@ cancels the statement when it has grown past ``max_memory_usage`` or the machine
 seventh of its memory left while this process holds more than a gigabyte of it. Without it a
 GROUP BY of ten million keys ends with the operating system killing the server.
 
-A statement that grew the process by more than ``_RETURN_AFTER`` gives back to the system, when
-it ends, the memory Arrow's pool keeps for reuse.
+A statement that grew the process by more than ``_TRIM_AFTER`` gives back to the system, when it
+ends, the memory Arrow's pool keeps for reuse. A statement that fails (a timeout, a cancel,
+an error) must first let go of what its frames hold: an exception's traceback keeps every frame
+of the executor alive, with the batches in their locals, and those frames sit in reference
+cycles that only the cycle collector frees; ``forget_frames`` drops the tracebacks of an error
+that is to be answered (its message and code are all a client is sent) and ``give_back`` then
+collects the cycles before the pool is trimmed.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ _INTERVAL = 0.25
 _SERVER_FLOOR = 0.15  # of the machine's memory left available
 _SERVER_HOLDS = 1 << 30  # and this process holds at least this much
 _RETURN_AFTER = 256 << 20
+_TRIM_AFTER = 32 << 20
 
 
 def _resident() -> int:
@@ -51,6 +57,25 @@ def _machine() -> tuple[int, int]:
     return total, available
 
 
+class Footprint:
+    """The process's resident memory when a statement began; ``give_back`` once it is over."""
+
+    def __init__(self) -> None:
+        self.start = _resident()
+
+    def give_back(self, failed: bool = False) -> None:
+        """A statement that grew the process by more than ``_TRIM_AFTER`` trims Arrow's pool (each
+        worker thread keeps what it freed for its own reuse: a few hundred MB over many threads add
+        up); a failed one, or one that grew past ``_RETURN_AFTER``, first frees its reference
+        cycles (call it once a failure's frames are forgotten: what they held is in those cycles)."""
+        grown = _resident() - self.start
+        if grown <= _TRIM_AFTER:
+            return
+        if failed or grown > _RETURN_AFTER:
+            gc.collect()
+        pa.default_memory_pool().release_unused()
+
+
 class MemoryGuard:
     """``with MemoryGuard(session, limit):`` around one statement; ``exceeded`` says why it was stopped."""
 
@@ -59,11 +84,13 @@ class MemoryGuard:
         self.limit = limit
         self.exceeded: str | None = None
         self._done = threading.Event()
-        self._start = 0
+        self._footprint = Footprint()
+        self._start = self._footprint.start
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> Self:
-        self._start = _resident()
+        self._footprint = Footprint()
+        self._start = self._footprint.start
         self._thread = threading.Thread(target=self._watch, name="clickhouse-memory-guard", daemon=True)
         self._thread.start()
         return self
@@ -72,9 +99,10 @@ class MemoryGuard:
         self._done.set()
         if self._thread is not None:
             self._thread.join()
-        if _resident() - self._start > _RETURN_AFTER:
-            gc.collect()
-            pa.default_memory_pool().release_unused()
+
+    def give_back(self, failed: bool = False) -> None:
+        """Once the statement is over (and a failure's frames forgotten): see ``Footprint``."""
+        self._footprint.give_back(failed)
 
     def _watch(self) -> None:
         while not self._done.wait(_INTERVAL):
@@ -90,3 +118,17 @@ class MemoryGuard:
             if self.exceeded is not None:
                 self.session.cancel()
                 return
+
+
+def forget_frames(error: BaseException) -> None:
+    """Drop the tracebacks of ``error`` and of the errors it was raised from or during: the frames
+    they keep hold the failed statement's batches."""
+    seen: set[int] = set()
+    pending = [error]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        node.__traceback__ = None
+        pending.extend(e for e in (node.__cause__, node.__context__) if e is not None)

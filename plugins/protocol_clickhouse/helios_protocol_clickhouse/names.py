@@ -187,7 +187,9 @@ _CONVERSIONS = {
     "tominute": "UInt8", "tosecond": "UInt8", "tounixtimestamp": "UInt32", "countif": "UInt64",
     "lower": "String", "upper": "String", "concat": "String", "substring": "String", "formatdatetime": "String",
     "tostartofday": "DateTime", "tostartofhour": "DateTime", "tostartofmonth": "Date", "median": "Float64",
-    "quantile": "Float64", "avg": "Float64", "avgif": "Float64", "ignore": "UInt8",
+    "quantile": "Float64", "quantiletiming": "Float32", "quantiletimingweighted": "Float32",
+    "mediantiming": "Float32", "mediantimingweighted": "Float32", "quantilestiming": "Array(Float32)",
+    "quantilestimingweighted": "Array(Float32)", "avg": "Float64", "avgif": "Float64", "ignore": "UInt8",
     "inthash64": "UInt64", "inthash32": "UInt32",
 }
 

@@ -3,11 +3,16 @@
 Each has its default, its type and a description. A client may set any of them (URL
 parameter, SET, a query's SETTINGS clause); the ones that change an answer here are the
 output-format settings (``output_format_*``), ``extremes``, ``enable_http_compression``,
-``http_zlib_compression_level`` and ``session_timezone``; the rest are accepted because
-they tune how ClickHouse would execute, which the kernel decides for itself.
+``http_zlib_compression_level`` and ``session_timezone``; the query limits and their overflow
+modes are enforced or refused (``limits``); the rest are accepted because they tune how
+ClickHouse would execute, which the kernel decides for itself.
 """
 
 from __future__ import annotations
+
+from sqlglot import exp
+
+from helios_protocol_clickhouse.errors import ClickHouseError
 
 SETTINGS: dict[str, tuple[str, str, str]] = {
     # name: (default, type, description)
@@ -46,3 +51,26 @@ SETTINGS: dict[str, tuple[str, str, str]] = {
     "final": ("0", "Bool", "FINAL on every table"),
     "allow_suspicious_low_cardinality_types": ("0", "Bool", "LowCardinality of small types"),
 }
+
+
+def _setting_value(node: exp.Expression) -> str:
+    if isinstance(node, exp.Literal):
+        return node.this
+    if isinstance(node, exp.Boolean):
+        return "1" if node.this else "0"
+    if isinstance(node, exp.Column | exp.Identifier):
+        return node.name
+    return node.sql(dialect="clickhouse").strip("'")
+
+
+def settings_of(items: list[exp.Expression]) -> dict[str, str]:
+    """``SETTINGS a = 1, b = 'x'`` / ``SET a = 1`` items -> {"a": "1", "b": "x"}."""
+    out = {}
+    for item in items:
+        if isinstance(item, exp.SetItem):
+            item = item.this
+        if isinstance(item, exp.EQ):
+            out[item.this.name] = _setting_value(item.expression)
+        else:
+            raise ClickHouseError(62, f"Syntax error: cannot read setting {item.sql(dialect='clickhouse')}")
+    return out

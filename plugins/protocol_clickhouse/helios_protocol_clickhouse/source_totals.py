@@ -67,7 +67,8 @@ def _sources(select: exp.Select) -> list[exp.Expression]:
 
 
 _AGGREGATE_CALLS = {"uniq", "uniqexact", "grouparray", "groupuniqarray", "any", "anylast", "argmin", "argmax",
-                    "quantile", "quantiles", "median", "topk", "countif", "sumif", "avgif", "minif", "maxif"}
+                    "quantile", "quantiles", "median", "topk", "countif", "sumif", "avgif", "minif", "maxif",
+                    "quantiletiming", "quantilestiming", "mediantiming"}
 
 
 def _aggregates(select: exp.Select) -> bool:

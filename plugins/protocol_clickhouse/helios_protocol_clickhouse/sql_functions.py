@@ -528,7 +528,32 @@ def _sum_type(types: list[str]) -> str:
     return "double precision" if element in ("real", "double precision") else "bigint"
 
 
+def _float_math(fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[list[pa.Array]], pa.Array]:
+    """A Float64 function as ClickHouse computes it: IEEE answers (log(0) is -inf, log(-1) nan)
+    where PostgreSQL's numeric functions raise."""
+    def impl(args: list[pa.Array]) -> pa.Array:
+        a = args[0]
+        x = pc.cast(a, pa.float64()).fill_null(0.0).to_numpy(zero_copy_only=False)
+        with np.errstate(all="ignore"):
+            y = fn(x)
+        return pa.array(y, pa.float64(), mask=a.is_null().to_numpy(zero_copy_only=False) if a.null_count else None)
+    return impl
+
+
+def _hypot(args: list[pa.Array]) -> pa.Array:
+    x, y = (pc.cast(a, pa.float64()) for a in args)
+    return pa.array(np.hypot(x.fill_null(0.0).to_numpy(zero_copy_only=False), y.fill_null(0.0).to_numpy(
+        zero_copy_only=False)), pa.float64(), mask=pc.or_(x.is_null(), y.is_null()).to_numpy(zero_copy_only=False))
+
+
 FUNCTIONS = [
+    SqlFunction(name="ch_ascii_lower", impl=lambda a: pc.ascii_lower(a[0]), return_type="text"),
+    SqlFunction(name="ch_ascii_upper", impl=lambda a: pc.ascii_upper(a[0]), return_type="text"),
+    SqlFunction(name="ch_ln", impl=_float_math(np.log), return_type="double precision"),
+    SqlFunction(name="ch_log2", impl=_float_math(np.log2), return_type="double precision"),
+    SqlFunction(name="ch_log10", impl=_float_math(np.log10), return_type="double precision"),
+    SqlFunction(name="ch_log1p", impl=_float_math(np.log1p), return_type="double precision"),
+    SqlFunction(name="ch_hypot", impl=_hypot, return_type="double precision"),
     SqlFunction(name="clickhouse_type_name", impl=_type_names, return_type="text", arg_types=["text", "boolean"]),
     SqlFunction(name="ch_declared_type", impl=_declared_types, return_type="text",
                 arg_types=["text", "text", "boolean"], strict=False),

@@ -18,7 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from helios_core.types import parse_text
-from helios_protocol_clickhouse import column_types, formats
+from helios_protocol_clickhouse import column_types, formats, limits
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.dialect import HeliosClickHouse
 from helios_protocol_clickhouse.errors import ClickHouseError
@@ -37,6 +37,7 @@ from helios_protocol_clickhouse.results import ChColumn, ChResult
 from helios_protocol_clickhouse.rewrites.clauses import has_grouping_sets
 from helios_protocol_clickhouse.rewrites.ddl import enum_default, enum_label
 from helios_protocol_clickhouse.rewrites.sources import reads_unbounded_numbers
+from helios_protocol_clickhouse.settings_catalog import settings_of
 from helios_protocol_clickhouse.source_totals import EPOCH, carries_totals, totals_row, type_default
 from helios_protocol_clickhouse.types import ChType, canonical_type, clickhouse_type, parse_type
 
@@ -44,35 +45,14 @@ if TYPE_CHECKING:
     from helios_protocol_clickhouse.execute import ClickHouseSession
 
 
-def _setting_value(node: exp.Expression) -> str:
-    if isinstance(node, exp.Literal):
-        return node.this
-    if isinstance(node, exp.Boolean):
-        return "1" if node.this else "0"
-    if isinstance(node, exp.Column | exp.Identifier):
-        return node.name
-    return node.sql(dialect="clickhouse").strip("'")
-
-
-def settings_of(items: list[exp.Expression]) -> dict[str, str]:
-    """``SETTINGS a = 1, b = 'x'`` / ``SET a = 1`` items -> {"a": "1", "b": "x"}."""
-    out = {}
-    for item in items:
-        if isinstance(item, exp.SetItem):
-            item = item.this
-        if isinstance(item, exp.EQ):
-            out[item.this.name] = _setting_value(item.expression)
-        else:
-            raise ClickHouseError(62, f"Syntax error: cannot read setting {item.sql(dialect='clickhouse')}")
-    return out
-
-
 # -- queries ------------------------------------------------------------------------------
 
 
 def run_tree(ch: ClickHouseSession, tree: exp.Expression) -> list[ChResult]:
     if isinstance(tree, exp.Set):
-        ch.settings.update(settings_of(list(tree.expressions)))
+        changed = settings_of(list(tree.expressions))
+        limits.check(changed)
+        ch.settings.update(changed)
         return [ChResult(kind="SET")]
     if isinstance(tree, exp.Use):
         ch.use(tree.this.name)
@@ -205,6 +185,114 @@ def _relation_kind(ch: ClickHouseSession, schema: str, name: str) -> str | None:
 
 
 def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
+    """A query, with its own SETTINGS in force while it runs."""
+    query_settings = settings_of(list(tree.args.get("settings") or []))
+    session_settings = ch.settings
+    ch.settings = {**session_settings, **query_settings}
+    try:
+        limits.check(ch.settings)
+        admitted = _check_read_and_groups(ch, tree) if limits.any_set(ch.settings) else None
+        result = _run_query(ch, tree, admitted)
+        if result.columns is not None and isinstance(result.batches, list):
+            if isinstance(tree, exp.Select) and tree.args.get("order"):
+                limits.check_sorted(ch.settings, result.rows or 0)
+            limits.check_result(ch.settings, result.rows or 0)
+        return result
+    finally:
+        ch.settings = session_settings
+
+
+def _check_read_and_groups(ch: ClickHouseSession, tree: exp.Query) -> exp.Expression | None:
+    """max_rows_to_read over the tables the query reads; max_rows_to_group_by of its GROUP BY:
+    with group_by_overflow_mode = 'any' past the limit, the condition on the keys it admits."""
+
+    def table_of(t: exp.Table) -> tuple[str, str] | None:
+        if not isinstance(t.this, exp.Identifier) or (t.db or "").lower() == "system":
+            return None
+        database, name = (t.db, t.name) if t.db else (ch.database, t.name)
+        return (database, name) if ch.table_columns(schema_of(database), name) is not None else None
+
+    def count_rows(t: exp.Table) -> int:
+        database, name = table_of(t)  # type: ignore[misc]
+        return _count(ch, exp.select("count()").from_(exp.table_(name, db=database, quoted=True)))
+
+    limits.check_tables_read(ch.settings, tree, count_rows, lambda t: table_of(t) is not None)
+    if isinstance(tree, exp.Select) and tree.args.get("group"):
+        def groups() -> tuple[int, int]:
+            grouped = tree.copy()
+            for key in ("having", "order", "limit", "offset", "settings", "format", "totals"):
+                grouped.set(key, None)
+            source = grouped.copy()
+            for key in ("group", "where", "prewhere", "distinct"):
+                source.set(key, None)
+            source.set("expressions", [exp.Literal.number(1)])
+            return (_count(ch, exp.select("count()").from_(grouped.subquery("_groups"))),
+                    _count(ch, exp.select("count()").from_(source.subquery("_rows"))))
+
+        try:
+            limits.check_groups(ch.settings, groups)
+        except ClickHouseError as refused:
+            if refused.code != limits.NOT_IMPLEMENTED or limits.mode(ch.settings, "group_by_overflow_mode") != "any":
+                raise
+            admitted = _keys_admitted(ch, tree)
+            if admitted is None:
+                raise
+            return admitted
+    return None
+
+
+def _keys_admitted(ch: ClickHouseSession, select: exp.Select) -> exp.Expression | None:
+    """group_by_overflow_mode = 'any': ClickHouse adds no key once a block (``max_block_size`` rows
+    of the source) has taken the groups past max_rows_to_group_by; the keys admitted are those of
+    the source's rows up to the end of that block: ``(keys) IN (the keys of those rows)``. None
+    when the source is not one table or subquery (joins, ARRAY JOIN)."""
+    source = select.args.get("from_")
+    if source is None or select.args.get("joins") or not isinstance(source.this, exp.Table | exp.Subquery):
+        return None
+    limit, blocks = int(ch.settings.get("max_rows_to_group_by") or 0), limits.block_size(ch.settings)
+    alias = source.this.alias_or_name or "_source"
+
+    def first_rows(n: int) -> exp.Select:
+        grouped = select.copy()
+        for clause in ("having", "order", "limit", "offset", "settings", "format"):
+            grouped.set(clause, None)
+        if grouped.args.get("group") is not None:
+            grouped.args["group"].set("totals", None)
+        head = exp.select("*").from_(source.this.copy()).limit(n)
+        grouped.set("from_", exp.From(this=exp.Subquery(this=head, alias=exp.TableAlias(
+            this=exp.to_identifier(alias)))))
+        return grouped
+
+    n = blocks
+    while _count(ch, exp.select("count()").from_(first_rows(n).subquery("_groups"))) <= limit:
+        n += blocks
+    aliases = {e.alias: e.this for e in select.expressions if isinstance(e, exp.Alias)}
+    keys = [aliases.get(k.name, k) if isinstance(k, exp.Column) and not k.table else k
+            for k in select.args["group"].expressions]
+    if any(isinstance(f, exp.Rand) or isinstance(f, exp.Anonymous) and str(f.this).lower() in _VOLATILE
+           for k in keys for f in k.walk()):
+        return None  # keys that differ on each reading cannot be admitted by a second reading
+    names = [f"_admitted_key{i}" for i in range(len(keys))]
+    grouped = first_rows(n)
+    grouped.set("expressions", [*grouped.expressions, *(exp.alias_(k.copy(), name, quoted=True)
+                                                        for k, name in zip(keys, names, strict=True))])
+    kept = exp.select(*(exp.column(name, quoted=True) for name in names)).from_(
+        exp.Subquery(this=grouped, alias=exp.TableAlias(this=exp.to_identifier("_admitted"))))
+    left = keys[0].copy() if len(keys) == 1 else exp.Tuple(expressions=[k.copy() for k in keys])
+    return exp.In(this=left, query=exp.Subquery(this=kept))
+
+
+_VOLATILE = {"rand", "rand32", "rand64", "randconstant", "generateuuidv4", "now", "now64", "rownumberinblock",
+             "rownumberinallblocks", "blocknumber", "randuniform", "randnormal"}
+
+
+def _count(ch: ClickHouseSession, query: exp.Select) -> int:
+    result = ch.execute_tree(query)
+    values = result.batches[0].column(0).to_pylist() if result.batches else [0]
+    return int(values[0] or 0)
+
+
+def _run_query(ch: ClickHouseSession, tree: exp.Query, admitted: exp.Expression | None = None) -> ChResult:
     parts = _blocks_of_union(ch, tree)
     if parts is not None:
         return _union_blocks(ch, tree, parts)
@@ -242,11 +330,18 @@ def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
                      for j in tree.find_all(exp.Join)) or has_grouping_sets(tree)
     totals_mode = {**ch.settings, **query_settings}.get("totals_mode", "after_having_exclusive")
     totals_tree = _totals_query(tree, totals_mode) if isinstance(tree, exp.Select) else None
+    if admitted is not None and isinstance(tree, exp.Select):
+        # groups of the keys max_rows_to_group_by admitted ('any'); the rows of the others are in the
+        # totals unless totals_mode is after_having_exclusive
+        having = tree.args.get("having")
+        tree.set("having", exp.Having(this=exp.and_(having.this, admitted.copy()) if having else admitted.copy()))
+        if totals_tree is not None and totals_mode.strip("'") == "after_having_exclusive":
+            totals_tree.where(admitted.copy(), copy=False)
     limited = _rows_before_limit_query(tree)
     fill_join_defaults = outer_join and {**ch.settings, **query_settings}.get("join_use_nulls", "0") not in ("1", "true")
     # a streamed result's batches can be read once, by the protocol: whatever below reads
     # result.batches or result.rows (join defaults, totals, JSON's counts, extremes) needs it whole
-    stream = ch.stream_results and not fill_join_defaults and totals_tree is None and carried is None and \
+    stream = ch.stream_results and not limits.needs_whole_result(ch.settings) and not fill_join_defaults and totals_tree is None and carried is None and \
         not (fmt is not None and fmt.name.startswith("JSON")) and \
         {**ch.settings, **query_settings}.get("extremes", "0") not in ("1", "true")
     result = ch.execute_tree(tree, format=fmt.name if fmt is not None else None, types=hints, stream=stream)
@@ -600,7 +695,9 @@ def _groups_kept_by_having(select: exp.Select) -> exp.Expression:
 _AGGREGATES = (exp.AggFunc,)
 _AGG_NAMES = {"count", "sum", "avg", "min", "max", "any", "anylast", "uniq", "uniqexact", "grouparray",
               "groupuniqarray", "quantile", "quantiles", "median", "argmin", "argmax", "topk", "sumif", "countif",
-              "avgif", "minif", "maxif", "sumarray", "stddevpop", "stddevsamp", "varpop", "varsamp"}
+              "avgif", "minif", "maxif", "sumarray", "stddevpop", "stddevsamp", "varpop", "varsamp", "quantiletiming",
+              "quantilestiming", "quantiletimingweighted", "quantilestimingweighted", "mediantiming",
+              "mediantimingweighted"}
 
 
 def _is_aggregate(node: exp.Expression) -> bool:

@@ -140,7 +140,13 @@ def _run(ctx: HttpContext, request: Request, query_id: str, headers: list[tuple[
         ch.settings.update(settings)
         if database and database != ch.database:
             ch.use(database)  # 81 UNKNOWN_DATABASE when there is no such database
-        results = ch.run(query, data, params=query_params)
+        if not _writes(query) and (request.param("cancel_http_readonly_queries_on_client_close") or
+                                   ch.settings.get("cancel_http_readonly_queries_on_client_close", "0")) in ("1", "true"):
+            request.client.on_gone(ch.session.cancel)  # a read whose client left stops
+        try:
+            results = ch.run(query, data, params=query_params)
+        finally:
+            request.client.on_gone(None)
         result = results[-1]
         effective = {**ch.settings, **result.settings}
         if named is not None and settings:  # URL settings hold for this request; SET ones stay

@@ -7,7 +7,7 @@ import anyio.abc
 from anyio.streams.buffered import BufferedByteReceiveStream
 
 from helios_core.hookspecs import ProtocolContext
-from helios_protocol_clickhouse.http.handler import HttpContext, handle
+from helios_protocol_clickhouse.http.handler import HttpContext, Response, handle
 from helios_protocol_clickhouse.http.sessions import SessionRegistry
 from helios_protocol_clickhouse.http.wire import BadRequest, Request, read_request, response_bytes
 
@@ -36,6 +36,32 @@ async def _next_request(reader: BufferedByteReceiveStream, stopping: anyio.Event
     if isinstance(outcome[0], BaseException):
         return None
     return outcome[0]
+
+
+async def _answer(http: HttpContext, request: Request, reader: BufferedByteReceiveStream,
+                  limit: anyio.CapacityLimiter) -> Response:
+    """Run the request in a worker thread while watching its connection: a client that closes it
+    before its answer is reported to ``request.client`` (which may cancel the statement)."""
+    answer: list[Response] = []
+    async with anyio.create_task_group() as tg:
+
+        async def run() -> None:
+            try:
+                answer.append(await anyio.to_thread.run_sync(handle, http, request, limiter=limit))
+            finally:
+                tg.cancel_scope.cancel()
+
+        async def watch() -> None:
+            try:
+                data = await reader.receive()
+            except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError, ConnectionError):
+                request.client.gone()
+                return
+            reader.feed_data(data)  # the next request, sent early: read again after this answer
+
+        tg.start_soon(watch)
+        tg.start_soon(run)
+    return answer[0]
 
 
 async def serve_http(ctx: ProtocolContext) -> None:
@@ -68,7 +94,7 @@ async def serve_http(ctx: ProtocolContext) -> None:
                     return
                 if request is None:
                     return
-                response = await anyio.to_thread.run_sync(handle, http, request, limiter=limit)
+                response = await _answer(http, request, reader, limit)
                 keep_alive = request.keep_alive and not ctx.stopping.is_set()
                 await stream.send(response_bytes(response.status, response.headers, response.body,
                                                  keep_alive=keep_alive))

@@ -7,7 +7,9 @@ holding the server's memory.
 
 from __future__ import annotations
 
+import threading
 import urllib.parse
+from collections.abc import Callable
 
 import anyio
 import attrs
@@ -21,6 +23,31 @@ class BadRequest(Exception):
     """The bytes are not an HTTP/1.1 request we can read: answer 400 and close."""
 
 
+class ClientWatch:
+    """Whether a request's client is still there; what to do when it leaves (a cancel)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._gone = False
+        self._on_gone: Callable[[], None] | None = None
+
+    def gone(self) -> None:
+        """The client closed its connection before its answer."""
+        with self._lock:
+            self._gone = True
+            action = self._on_gone
+        if action is not None:
+            action()
+
+    def on_gone(self, action: Callable[[], None] | None) -> None:
+        """Run ``action`` when the client leaves (now, if it already has); None: nothing."""
+        with self._lock:
+            self._on_gone = action
+            gone = self._gone
+        if gone and action is not None:
+            action()
+
+
 @attrs.define
 class Request:
     method: str
@@ -29,6 +56,7 @@ class Request:
     headers: dict[str, str]  # lower-cased names
     body: bytes = b""
     version: str = "HTTP/1.1"
+    client: ClientWatch = attrs.Factory(ClientWatch)
 
     def param(self, name: str, default: str | None = None) -> str | None:
         for key, value in self.params:

@@ -25,6 +25,7 @@ from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.errors import ClickHouseError, from_error
 from helios_protocol_clickhouse.execute import ClickHouseSession
 from helios_protocol_clickhouse.login import role_for
+from helios_protocol_clickhouse.memory_guard import Footprint, forget_frames
 from helios_protocol_clickhouse.native import packets as p
 from helios_protocol_clickhouse.native.blocks import Block, cached_type, read_block, write_block
 from helios_protocol_clickhouse.native.columns import ColumnError, with_nulls_allowed
@@ -313,6 +314,14 @@ class NativeConnection:
         if cancelled_early:
             await out.end_of_stream()
             return
+        footprint = Footprint()
+        try:
+            await self._answer(query, out, started, external_tables)
+        finally:  # the failure's frames are forgotten by now: what the statement held can go
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(footprint.give_back, True)
+
+    async def _answer(self, query: p.Query, out: _Output, started: float, external_tables: bool) -> None:
         try:
             if external_tables:
                 raise ClickHouseError(NOT_IMPLEMENTED, "External tables are not supported by this server")
@@ -331,10 +340,13 @@ class NativeConnection:
                 else:
                     await self._statement(query, out, started)
         except ClickHouseError as e:
+            forget_frames(e)
             await self._send(self._exception_bytes(e))
-        except (ProtocolError, PeerGone):
+        except (ProtocolError, PeerGone) as e:
+            forget_frames(e)
             raise
         except Exception as e:  # noqa: BLE001 - any statement error goes to this client only
+            forget_frames(e)
             await self._send(self._exception_bytes(from_error(e)))
 
     @contextlib.contextmanager

@@ -442,7 +442,9 @@ FUNCTIONS: dict[str, Handler] = {
     "ignore": lambda a, c: exp.Literal.number(0),
     "exp2": lambda a, c: _fn("power", exp.Literal.number(2), a[0]),
     "exp10": lambda a, c: _fn("power", exp.Literal.number(10), a[0]),
-    "log2": lambda a, c: _fn("log", exp.Literal.number(2), a[0]),
+    "log2": lambda a, c: _fn("ch_log2", a[0]),
+    "log1p": lambda a, c: _fn("ch_log1p", a[0]),
+    "hypot": lambda a, c: _fn("ch_hypot", a[0], a[1]),
     "e": lambda a, c: _fn("exp", exp.Literal.number(1)),
     "arrayexists": lambda a, c: _lambda_scalar(a, "exists"),
     "arrayall": lambda a, c: _lambda_scalar(a, "all"),
@@ -546,6 +548,10 @@ FUNCTIONS: dict[str, Handler] = {
     "argmax": lambda a, c: _pg("ch_array_first(array_agg({x} ORDER BY {y} DESC) FILTER (WHERE {y} IS NOT NULL))",
                                x=a[0], y=a[1]),
     "median": lambda a, c: _pg("percentile_cont(0.5) WITHIN GROUP (ORDER BY {x})", x=a[0]),
+    "mediantiming": lambda a, c: _timing("quantiletiming", [], a),
+    "quantiletiming": lambda a, c: _timing("quantiletiming", [], a),  # without a level: the median
+    "quantiletimingweighted": lambda a, c: _timing("quantiletimingweighted", [], a),
+    "mediantimingweighted": lambda a, c: _timing("quantiletimingweighted", [], a),
     "sumarray": lambda a, c: _fn("sum", _fn("ch_array_sum", a[0])),
     # the -Array combinator over the arrays' elements: each row's arrays reduced first, then the rows
     "minarray": lambda a, c: _fn("min", _fn("ch_array_min", a[0])),
@@ -567,13 +573,26 @@ for _name in ("sum", "avg", "min", "max", "uniq", "uniqexact", "any", "anylast",
               "sumarray", "groupuniqarray"):
     FUNCTIONS.setdefault(f"{_name}if", _if_aggregate(_name))
 
-_PARAMETERIZED = {"grouparray", "groupuniqarray", "quantile", "quantiles", "quantileexact", "quantilesexact", "topk", "quantiletiming",
-                  "quantiletdigest", "quantileexactlow", "quantileexacthigh"}
+_TIMING = {"quantiletiming", "quantilestiming", "quantiletimingweighted", "quantilestimingweighted"}
+_PARAMETERIZED = {"grouparray", "groupuniqarray", "quantile", "quantiles", "quantileexact", "quantilesexact", "topk",
+                  "quantiletdigest", "quantileexactlow", "quantileexacthigh", *_TIMING}
+
+
+def _timing(name: str, params: list[exp.Expression], args: list[exp.Expression]) -> exp.Expression:
+    """quantileTiming(p)(x), quantilesTiming(p, ...)(x) and their Weighted forms (timing_quantiles)."""
+    weights = _pg("array_agg({w})", w=args[1]) if name.endswith("weighted") and len(args) > 1 else \
+        _pg("CAST(NULL AS bigint[])")
+    values = _pg("array_agg({x})", x=args[0])
+    if name.startswith("quantiles"):
+        return _fn("ch_quantiles_timing", values, weights, exp.Array(expressions=[p.copy() for p in params]))
+    return _fn("ch_quantile_timing", values, weights, params[0] if params else exp.Literal.number("0.5"))
 
 
 def _parameterized(name: str, params: list[exp.Expression], args: list[exp.Expression]) -> exp.Expression:
     x = args[0]
-    if name in ("quantile", "quantiletiming", "quantiletdigest"):
+    if name in _TIMING:
+        return _timing(name, params, args)
+    if name in ("quantile", "quantiletdigest"):
         level = params[0] if params else exp.Literal.number("0.5")
         return _pg("percentile_cont({p}) WITHIN GROUP (ORDER BY {x})", p=level, x=x)
     if name == "quantiles":
@@ -724,6 +743,13 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
             int_parts(hint_type(node.expression)) is not None:
         seconds = exp.Mul(this=exp.Paren(this=node.expression), expression=_pg("interval '1 second'"))
         return type(node)(this=node.this, expression=seconds)  # DateTime +/- n: n seconds
+    if isinstance(node, exp.Lower | exp.Upper):  # lower/upper change ASCII letters only (lowerUTF8 all)
+        return _fn("ch_ascii_lower" if isinstance(node, exp.Lower) else "ch_ascii_upper", node.this)
+    if isinstance(node, exp.Ln):  # log(x), ln(x): Float64 with IEEE answers (-inf at 0, nan below)
+        return _fn("ch_ln", node.this)
+    if isinstance(node, exp.Log) and node.expression is not None and isinstance(node.this, exp.Literal) and \
+            node.this.this in ("2", "10"):  # log2(x), log10(x)
+        return _fn(f"ch_log{node.this.this}", node.expression)
     if isinstance(node, exp.Explode):
         return _fn("unnest", node.this)
     if isinstance(node, exp.ArrayContains) and isinstance(node.expression, exp.Null):  # has(arr, NULL)

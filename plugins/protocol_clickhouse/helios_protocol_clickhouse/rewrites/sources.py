@@ -7,14 +7,69 @@
     SELECT dummy             -> SELECT dummy FROM system.one   (a SELECT without FROM reads system.one)
     FROM t FINAL             -> FROM t   (every read sees merged data: FINAL changes nothing)
 
-``generate_series`` streams, so a LIMIT stops an unbounded ``system.numbers``.
+``generate_series`` streams, so a LIMIT stops an unbounded ``system.numbers``. Under
+``max_rows_to_read`` a numbers source gives what ClickHouse's would (see ``limits``): cut
+after the block that passes the limit in 'break' mode, refused with 158 when longer in 'throw'
+mode. The settings of a subquery's own SETTINGS clause hold inside it.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlglot import exp
 
+from helios_protocol_clickhouse import limits
+from helios_protocol_clickhouse.errors import ClickHouseError
+from helios_protocol_clickhouse.settings_catalog import settings_of
+
 _BIG = 9223372036854775806
+
+
+def _settings_at(node: exp.Expression, settings: dict[str, str]) -> dict[str, str]:
+    """The settings in force at ``node``: the session's, then each enclosing SETTINGS clause."""
+    clauses = []
+    select = node.find_ancestor(exp.Select)
+    while select is not None:
+        if select.args.get("settings"):
+            clauses.append(settings_of(list(select.args["settings"])))
+        select = select.find_ancestor(exp.Select)
+    merged = dict(settings)
+    for clause in reversed(clauses):
+        merged.update(clause)
+    return merged
+
+
+def _literal_int(node: exp.Expression) -> int | None:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Literal) and not node.is_string:
+        try:
+            return int(node.this)
+        except ValueError:
+            return None
+    return None
+
+
+def _capped(start: exp.Expression, rows: exp.Expression | None, alias: str, settings: dict[str, str]
+            ) -> exp.Expression:
+    """The numbers start, start + 1, ... (``rows`` of them, None: endless) as max_rows_to_read lets
+    a source give them."""
+    known = _literal_int(rows) if rows is not None else None
+    limit, how = limits.read_limit(settings)
+    if limit and rows is not None and known is None:
+        if how == "throw":
+            raise ClickHouseError(limits.NOT_IMPLEMENTED, "max_rows_to_read over numbers() of a computed length "
+                                                          "is not supported by this server")
+        cut = limits.rows_read_by_source(settings, None)
+        count = exp.Anonymous(this="LEAST", expressions=[exp.Paren(this=rows.copy()), exp.Literal.number(cut)])
+    else:
+        n = limits.rows_read_by_source(settings, known if rows is not None else None)
+        count = exp.Literal.number(n) if n is not None else rows
+    if count is None:
+        return _numbers(start, exp.Literal.number(_BIG), alias)
+    stop = exp.Sub(this=exp.Add(this=start.copy(), expression=exp.Paren(this=count)), expression=exp.Literal.number(1))
+    return _numbers(start, stop, alias)
 
 
 def _numbers(start: exp.Expression, stop: exp.Expression, alias: str) -> exp.Expression:
@@ -33,7 +88,7 @@ def _alias_of(table: exp.Table, default: str) -> str:
     return alias.name if alias is not None and alias.name else default
 
 
-def _table_source(node: exp.Expression) -> exp.Expression | None:
+def _table_source(node: exp.Expression, settings: dict[str, str]) -> exp.Expression | None:
     """The replacement for a ClickHouse row source, or None when ``node`` is an ordinary table."""
     if isinstance(node, exp.Final):
         return node.this
@@ -43,17 +98,14 @@ def _table_source(node: exp.Expression) -> exp.Expression | None:
     if isinstance(fn, exp.Anonymous) and str(fn.this).lower() in ("numbers", "numbers_mt"):
         args = list(fn.expressions)
         if len(args) == 1:
-            stop = exp.Sub(this=exp.Paren(this=args[0].copy()), expression=exp.Literal.number(1))
-            return _numbers(exp.Literal.number(0), stop, _alias_of(node, "numbers"))
+            return _capped(exp.Literal.number(0), args[0], _alias_of(node, "numbers"), _settings_at(node, settings))
         if len(args) >= 2:
-            start = exp.Paren(this=args[0].copy())
-            stop = exp.Sub(this=exp.Add(this=start.copy(), expression=exp.Paren(this=args[1].copy())),
-                           expression=exp.Literal.number(1))
-            return _numbers(start, stop, _alias_of(node, "numbers"))
+            return _capped(exp.Paren(this=args[0].copy()), args[1], _alias_of(node, "numbers"),
+                           _settings_at(node, settings))
     if isinstance(fn, exp.Identifier) and node.db and node.db.lower() == "system":
         name = fn.name.lower()
         if name in ("numbers", "numbers_mt"):
-            return _numbers(exp.Literal.number(0), exp.Literal.number(_BIG), _alias_of(node, "numbers"))
+            return _capped(exp.Literal.number(0), None, _alias_of(node, "numbers"), _settings_at(node, settings))
         if name == "one":
             return _one(_alias_of(node, "one"))
     return None
@@ -86,7 +138,8 @@ def _limit_bound(select: exp.Select) -> int | None:
     return None if n is None else n + m
 
 
-def rewrite(tree: exp.Expression) -> exp.Expression:
+def rewrite(tree: exp.Expression, settings: dict[str, Any] | None = None) -> exp.Expression:
+    settings = settings or {}
     for select in list(tree.find_all(exp.Select)):
         source = select.args.get("from_")
         table = source.this if source is not None else None
@@ -94,11 +147,11 @@ def rewrite(tree: exp.Expression) -> exp.Expression:
                 table.db.lower() == "system" and table.name.lower() in ("numbers", "numbers_mt"):
             bound = _limit_bound(select)
             if bound is not None:
-                stop = exp.Literal.number(max(bound - 1, -1))
-                source.set("this", _numbers(exp.Literal.number(0), stop, _alias_of(table, "numbers")))
+                source.set("this", _capped(exp.Literal.number(0), exp.Literal.number(max(bound, 0)),
+                                           _alias_of(table, "numbers"), _settings_at(table, settings)))
 
     def swap(node: exp.Expression) -> exp.Expression:
-        replacement = _table_source(node)
+        replacement = _table_source(node, settings)
         return replacement if replacement is not None else node
 
     tree = tree.transform(swap)
