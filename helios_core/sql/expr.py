@@ -207,6 +207,8 @@ def _key(n: Any, scope: Scope, memo: dict | None = None) -> str:
 def _key_of(n: Any, scope: Scope, memo: dict | None) -> str:
     if isinstance(n, exp.Column):
         if isinstance(n.this, exp.Star):
+            if n.table and any(f.qualifier == n.table and not f.hidden for f in scope.fields):
+                return f"#row.{n.table}"  # t.* as a value is t's whole row, as t alone
             raise HeliosError("star")
         try:
             depth, idx = resolve_position(scope, n)

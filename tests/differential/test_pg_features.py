@@ -544,6 +544,13 @@ DEFERRABLE_UNIQUE = [
      "WHERE conrelid IN ('unique_tbl'::regclass, 'du2'::regclass) ORDER BY 1"),
 ]
 
+OUTER_JOIN_ROWS = [
+    "CREATE TABLE ca (id int)", "CREATE TABLE cb (aid int, v int)",
+    "INSERT INTO ca VALUES (1), (2)", "INSERT INTO cb VALUES (1, 10), (1, 11)",
+    "SELECT ca.id, count(cb.*), count(cb), count(*) FROM ca LEFT JOIN cb ON cb.aid = ca.id GROUP BY ca.id ORDER BY 1",
+    "SELECT row_to_json(cb.*), to_jsonb(cb), cb IS NULL FROM ca LEFT JOIN cb ON cb.aid = ca.id ORDER BY ca.id, cb.v",
+]
+
 PARTITIONED_UNIQUE_INDEXES = [
     "CREATE TABLE pu (a int, b int, c text) PARTITION BY RANGE (a)",
     "CREATE TABLE pu1 PARTITION OF pu FOR VALUES FROM (0) TO (10)",
@@ -666,7 +673,7 @@ CITEXT = [
 ROLES = {"rls": ("rls_a", "rls_b")}
 SCRIPTS = {"rls": ROW_SECURITY, "extensions": EXTENSIONS, "citext": CITEXT, "trigram_indexes": TRIGRAM_INDEXES, "foreign_key_match": FOREIGN_KEY_MATCH,
            "deferrable_unique": DEFERRABLE_UNIQUE, "exclusion_constraints": EXCLUSION_CONSTRAINTS,
-           "partitioned_unique_indexes": PARTITIONED_UNIQUE_INDEXES, "matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
+           "partitioned_unique_indexes": PARTITIONED_UNIQUE_INDEXES, "outer_join_rows": OUTER_JOIN_ROWS, "matviews": MATVIEWS, "generated": GENERATED, "notify": NOTIFY, "sql_functions": SQL_FUNCTIONS,
            "plpgsql": PLPGSQL, "triggers": TRIGGERS, "maintenance_and_deferred": MAINTENANCE_AND_DEFERRED}
 
 

@@ -361,6 +361,9 @@ class ScalarCompiler:
     # ------------------------------------------------------------------ leaves
     def c_Column(self, node: exp.Column, scope: Scope) -> Compiled:
         if isinstance(node.this, exp.Star):
+            whole = whole_row(scope, node.table) if node.table else None
+            if whole is not None:  # t.* as a value (count(t.*), row_to_json(t.*)): t's row
+                return whole
             raise FeatureNotSupported("* is not allowed here")
         name = node.name
         qual = node.table or None
@@ -2569,7 +2572,10 @@ def _table_row_type(scope: Scope, cols: list[int]) -> T.SqlType | None:
 
 def whole_row(scope: Scope, alias: str) -> Compiled | None:
     """``t`` alone, where t is a FROM item of this query level: its row as one record value
-    (``row_to_json(t)``, ``to_jsonb(t)``), its fields named as t's columns."""
+    (``row_to_json(t)``, ``to_jsonb(t)``), its fields named as t's columns. A row whose every column
+    is NULL is a NULL record: that is what an outer join's missing row is in PostgreSQL
+    (``count(t)`` over a LEFT JOIN counts matches); a stored row of only NULLs, which PostgreSQL
+    keeps as a record of NULLs, cannot be told apart here."""
     cols = [i for i, f in enumerate(scope.fields) if f.qualifier == alias and not f.hidden]
     if not cols:
         return None
@@ -2578,7 +2584,13 @@ def whole_row(scope: Scope, alias: str) -> Compiled | None:
 
     def fn(batch: pa.RecordBatch, ctx: Any) -> Vec:
         arrays = [batch.column(i) for i in cols]
-        return Vec(pa.StructArray.from_arrays(arrays, fields=list(rt.arrow_type)), rt, False)
+        arrays = [a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in arrays]
+        missing = None
+        if any(a.null_count for a in arrays):
+            missing = arrays[0].is_null()
+            for a in arrays[1:]:
+                missing = pc.and_(missing, a.is_null())
+        return Vec(pa.StructArray.from_arrays(arrays, fields=list(rt.arrow_type), mask=missing), rt, False)
 
     return Compiled(rt, fn, label=alias)
 
