@@ -824,6 +824,8 @@ def _returning_needs_join(returning: Any, tdef: Any, alias: str, extra_from: lis
     if returning is None or not extra_from:
         return False
     own = {alias, tdef.name}
+    if any(isinstance(e, exp.Star) for e in returning.expressions):
+        return True  # RETURNING * also lists the FROM/USING tables' columns
     for col in returning.find_all(exp.Column):
         if col.table and col.table not in own:
             return True
@@ -831,17 +833,53 @@ def _returning_needs_join(returning: Any, tdef: Any, alias: str, extra_from: lis
     return any(col.name not in names and not col.table for col in returning.find_all(exp.Column))
 
 
-def _joined_returning(returning: Any, tdef: Any, alias: str, sets: list[tuple[int, Any]]) -> list[tuple[str, Any]]:
-    """RETURNING items rewritten for the row query: target columns become their new values."""
+def _from_item_columns(session: Any, item: Any) -> tuple[str, list[str]]:
+    """(alias, column names) of a FROM/USING item that is a table, for RETURNING's stars."""
+    node = item.this if isinstance(item, exp.Join) else item
+    if isinstance(node, exp.Table):
+        txn = session.tx.current()
+        schema, name = table_name(session, node, txn)
+        other = txn.get_table(schema, name)
+        if other is not None:
+            return node.alias_or_name, [c.name for c in other.columns]
+    raise FeatureNotSupported("RETURNING * over a FROM/USING item that is not a table is not supported")
+
+
+def _joined_returning(session: Any, returning: Any, tdef: Any, alias: str, sets: list[tuple[int, Any]],
+                      extra_from: list[Any]) -> list[tuple[str, Any]]:
+    """RETURNING items rewritten for the row query: target columns become their new values; ``*`` is
+    the target's columns then each FROM/USING table's, ``t.*`` one table's, as in PostgreSQL."""
     names = [c.name for c in tdef.columns]
     types_ = dict(table_sql_columns(tdef))
     new_value = {names[ci]: v for ci, v in sets}
     items: list[tuple[str, Any]] = []
+
+    def own_columns() -> list[tuple[str, Any]]:
+        return [(n, _new_value_of(exp.column(n, table=alias, quoted=True))) for n in names]
+
+    def _new_value_of(col: exp.Column) -> Any:
+        v = new_value.get(col.name)
+        if v is None or isinstance(v, exp.Var):
+            return col
+        return exp.Cast(this=exp.Paren(this=v.copy()),
+                        to=exp.DataType.build(types_[col.name].sql_name(), dialect="postgres", udt=True))
+
     for e in returning.expressions:
-        if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
-            if isinstance(e, exp.Column) and e.table not in ("", alias, tdef.name):
-                raise FeatureNotSupported("RETURNING other_table.* is not supported yet")
-            items += [(n, exp.column(n, table=alias, quoted=True)) for n in names]
+        if isinstance(e, exp.Star):
+            items += own_columns()
+            for item in extra_from:
+                other, cols = _from_item_columns(session, item)
+                items += [(n, exp.column(n, table=other, quoted=True)) for n in cols]
+            continue
+        if isinstance(e, exp.Column) and isinstance(e.this, exp.Star):
+            if e.table in ("", alias, tdef.name):
+                items += own_columns()
+                continue
+            found = [_from_item_columns(session, item) for item in extra_from]
+            match = next((cols for other, cols in found if other == e.table), None)
+            if match is None:
+                raise HeliosError(f'missing FROM-clause entry for table "{e.table}"', sqlstate="42P01")
+            items += [(n, exp.column(n, table=e.table, quoted=True)) for n in match]
             continue
         name = e.alias_or_name if isinstance(e, exp.Alias) else (ident(e) if isinstance(e, exp.Column) else
                                                                   _label(e))
@@ -896,7 +934,7 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
     set_exprs = [exp.Null() if isinstance(v, exp.Var) and v.name.upper() == "DEFAULT" else v for _, v in sets]
     returning = ast.args.get("returning")
     joined = _returning_needs_join(returning, tdef, alias, extra_from)
-    ret_items = _joined_returning(returning, tdef, alias, sets) if joined else []
+    ret_items = _joined_returning(session, returning, tdef, alias, sets, extra_from) if joined else []
     extra_exprs = set_exprs + [node for _, node in ret_items]
     total = 0
     written: list[pa.RecordBatch] = []
@@ -997,7 +1035,7 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
     extra_from = list(ast.args.get("using") or [])
     returning = ast.args.get("returning")
     joined = _returning_needs_join(returning, tdef, alias, extra_from)
-    ret_items = _joined_returning(returning, tdef, alias, []) if joined else []
+    ret_items = _joined_returning(session, returning, tdef, alias, [], extra_from) if joined else []
     extra_exprs = [node for _, node in ret_items]
     total = 0
     deleted: list[pa.RecordBatch] = []

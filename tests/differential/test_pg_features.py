@@ -549,6 +549,13 @@ OUTER_JOIN_ROWS = [
     "INSERT INTO ca VALUES (1), (2)", "INSERT INTO cb VALUES (1, 10), (1, 11)",
     "SELECT ca.id, count(cb.*), count(cb), count(*) FROM ca LEFT JOIN cb ON cb.aid = ca.id GROUP BY ca.id ORDER BY 1",
     "SELECT row_to_json(cb.*), to_jsonb(cb), cb IS NULL FROM ca LEFT JOIN cb ON cb.aid = ca.id ORDER BY ca.id, cb.v",
+    # RETURNING * of UPDATE ... FROM / DELETE ... USING lists the other tables' columns too
+    "CREATE TABLE ua (id int, v int)", "CREATE TABLE ub (id int, w text)",
+    "INSERT INTO ua VALUES (1, 1), (2, 2)", "INSERT INTO ub VALUES (1, 'x')",
+    "UPDATE ua SET v = 10 FROM ub WHERE ub.id = ua.id RETURNING *",
+    "UPDATE ua SET v = 11 FROM ub WHERE ub.id = ua.id RETURNING ua.id, ub.w, ub.*, ua.*",
+    "UPDATE ua a SET v = v + 1 FROM ub b WHERE b.id = a.id RETURNING b.*, a.*, *",
+    "DELETE FROM ua USING ub WHERE ub.id = ua.id RETURNING *",
 ]
 
 PARTITIONED_UNIQUE_INDEXES = [
