@@ -1263,13 +1263,11 @@ def _arbiters(tdef: Any, conflict: Any) -> list[Any]:
             return [spec]
         raise HeliosError("there is no unique or exclusion constraint matching the ON CONFLICT specification",
                           sqlstate="42P10")
-    cols = []
-    for node in nodes:
-        cols.append(ident(node))
+    cols = sorted({ident(node) for node in nodes})  # the inference list is a set: (key, key) is (key)
     for u in uniques:
-        if sorted(u) == sorted(cols):
+        if sorted(set(u)) == cols:
             return [u]
-    if sorted(cols) in deferrable:
+    if cols in deferrable:
         raise _deferrable_arbiter()
     raise HeliosError("there is no unique or exclusion constraint matching the ON CONFLICT specification",
                       sqlstate="42P10")
