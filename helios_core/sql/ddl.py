@@ -885,10 +885,9 @@ def partition_command(session: Any, text: str) -> Result | None:
 def _create_partition(session: Any, txn: Any, schema: str, name: str, part_of: Any, part_by: Any) -> Result:
     """CREATE TABLE name PARTITION OF parent FOR VALUES ... | DEFAULT [PARTITION BY ...]."""
     target = part_of.this
+    elements: list[Any] = []
     if isinstance(target, exp.Schema):
-        if target.expressions:
-            raise FeatureNotSupported("column and constraint definitions in CREATE TABLE ... PARTITION OF are "
-                                      "not supported")
+        elements = list(target.expressions)
         target = target.this
     pschema, pname = table_name(session, target, txn)
     parent = txn.get_table(pschema, pname)
@@ -913,11 +912,65 @@ def _create_partition(session: Any, txn: Any, schema: str, name: str, part_of: A
         partitions.check_unique_keys(name, options["partition_by"], list(parent.primary_key),
                                      options.get("unique", []))
         options["partitions"] = []
-    txn.create_table(schema, name, cols, primary_key=list(parent.primary_key) or None, options=options)
-    _record_constraint_indexes(txn, schema, name, list(parent.primary_key), options)
+    pk = list(parent.primary_key)
+    if elements:  # the partition's own column options and constraints: (b UNIQUE, c DEFAULT 5, PRIMARY KEY (a))
+        cols, pk = _partition_elements(session, txn, schema, name, cols, pk, options, elements)
+    txn.create_table(schema, name, cols, primary_key=pk or None, options=options)
+    _record_constraint_indexes(txn, schema, name, pk, options)
     partitions._link(txn, parent, txn.get_table(schema, name), bound)
     partitions.check_default_rows(txn, txn.get_table(pschema, pname), session.context(txn))
     return Result(command_tag="CREATE TABLE")
+
+
+def _partition_elements(session: Any, txn: Any, schema: str, name: str, cols: list[Any], pk: list[str],
+                        options: dict, elements: list[Any]) -> tuple[list[Any], list[str]]:
+    """CREATE TABLE ... PARTITION OF parent (column options, table constraints): a column named there
+    takes NOT NULL / DEFAULT, its UNIQUE, CHECK and PRIMARY KEY become the partition's constraints,
+    as do table constraints. Columns keep the parent's types (a type there is PostgreSQL's 42601)."""
+    names = [c.name for c in cols]
+    constraints_: list[Any] = []
+    for el in elements:
+        if not isinstance(el, exp.ColumnDef):
+            constraints_.append(el)
+            continue
+        cname = ident(el.this)
+        if cname not in names:
+            raise UndefinedColumn(f'column "{cname}" does not exist')
+        if el.args.get("kind") is not None:
+            raise SyntaxError_(f'syntax error at or near "{el.args["kind"].sql(dialect="postgres").lower()}"')
+        i = names.index(cname)
+        for c in el.args.get("constraints") or []:
+            k = c.args.get("kind")
+            named = {"this": c.this} if c.this is not None else {}
+            if isinstance(k, exp.NotNullColumnConstraint) and not k.args.get("allow_null"):
+                cols[i] = ColumnDef(cols[i].name, cols[i].type, False, cols[i].metadata)
+            elif isinstance(k, exp.DefaultColumnConstraint):
+                cols[i] = ColumnDef(cols[i].name, cols[i].type, cols[i].nullable,
+                                    {**(cols[i].metadata or {}), "default": expression_text(k.this)})
+            elif isinstance(k, exp.UniqueColumnConstraint):
+                constraints_.append(exp.Constraint(**named, expressions=[exp.UniqueColumnConstraint(
+                    this=exp.Schema(expressions=[exp.to_identifier(cname)]))]) if named else
+                    exp.UniqueColumnConstraint(this=exp.Schema(expressions=[exp.to_identifier(cname)])))
+            elif isinstance(k, exp.PrimaryKeyColumnConstraint):
+                constraints_.append(exp.PrimaryKey(expressions=[exp.to_identifier(cname)]))
+            elif isinstance(k, exp.CheckColumnConstraint):
+                constraints_.append(exp.Constraint(**named, expressions=[k]) if named else k)
+            else:
+                raise FeatureNotSupported(f"column option {k.key} in CREATE TABLE ... PARTITION OF is not supported")
+    if constraints_:
+        spec = build_columns(session, txn, schema, name, constraints_, known=names,
+                             check_names=tuple(c["name"] for c in options.get("checks") or []))
+        if spec["primary_key"]:
+            if pk:
+                raise InvalidTableDefinition(f'multiple primary keys for table "{name}" are not allowed')
+            pk = spec["primary_key"]
+            options["pk_name"] = spec["options"].get("pk_name") or f"{name}_pkey"
+        for key in ("unique", "checks"):
+            if spec["options"].get(key):
+                options[key] = list(options.get(key) or []) + spec["options"][key]
+        if spec["options"].get("foreign_keys"):
+            raise FeatureNotSupported("FOREIGN KEY in CREATE TABLE ... PARTITION OF is not supported")
+    return cols, pk
 
 
 def _record_constraint_indexes(txn: Any, schema: str, name: str, pk: list[str], options: dict) -> None:

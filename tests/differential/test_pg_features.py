@@ -575,6 +575,17 @@ PARTITIONED_UNIQUE_INDEXES = [
     "INSERT INTO pu VALUES (21, 5), (21, 5)",
     "INSERT INTO pu VALUES (21, 5) ON CONFLICT (a, b) DO NOTHING",
     "SELECT * FROM pu ORDER BY a, b",
+    # a partition's own column options and constraints
+    "CREATE TABLE pe (a int, b char, c int) PARTITION BY LIST (a)",
+    ("CREATE TABLE pe_1 PARTITION OF pe (b UNIQUE, c NOT NULL DEFAULT 5, CONSTRAINT ck CHECK (c > 0), "
+     "PRIMARY KEY (a, b)) FOR VALUES IN (1, 2)"),
+    "INSERT INTO pe (a, b) VALUES (1, 'a')",
+    "INSERT INTO pe (a, b) VALUES (2, 'a')",
+    "INSERT INTO pe VALUES (1, 'z', -1)",
+    "INSERT INTO pe VALUES (1, 'q', NULL)",
+    "SELECT * FROM pe ORDER BY a, b",
+    "SELECT conname, contype FROM pg_constraint WHERE conrelid = 'pe_1'::regclass ORDER BY 1",
+    "CREATE TABLE pe_2 PARTITION OF pe (nosuch UNIQUE) FOR VALUES IN (3)",
 ]
 
 EXCLUSION_CONSTRAINTS = [

@@ -249,8 +249,14 @@ def test_partition_info_functions(db):
     db.execute("drop table pt")
 
 
+def test_a_partition_may_have_its_own_constraints(measures):
+    measures.execute("create table px_child partition of measures (primary key (id)) for values from (100) to (200)")
+    measures.execute("insert into measures values (1, 150, 'a')")
+    state, message, _ = err(measures, "insert into measures values (1, 160, 'b')")
+    assert state == "23505" and "px_child_pkey" in message, message
+
+
 @pytest.mark.parametrize("sql", [
-    "create table px_child partition of measures (primary key (id)) for values from (100) to (200)",
     "merge into measures m using (select 1 as id) s on m.id = s.id when matched then delete",
     "create unique index on measures (id, lower(d::text))",
 ])
