@@ -46,6 +46,7 @@ from helios_core.sql import (
     matviews,
     object_privileges,
     partitions,
+    publications,
     updatable_views,
 )
 from helios_core.sql.constraints import column_metadata
@@ -872,6 +873,7 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
                                          lambda s, one: update(s, one, params, _uncached(prepared)))
     if inheritance.has_children(tdef) and not ast.this.args.get("only"):
         return inheritance.each_table(session, ast, tdef, lambda s, one: update(s, one, params, _uncached(prepared)))
+    publications.check_replica_identity(txn, tdef, "update")  # 55000, as PostgreSQL at executor start
     alias = alias or tdef.name
     ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
     sets = _set_items(tdef, list(ast.expressions))
@@ -978,6 +980,7 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
                                          lambda s, one: delete(s, one, params, _uncached(prepared)))
     if inheritance.has_children(tdef) and not ast.this.args.get("only"):
         return inheritance.each_table(session, ast, tdef, lambda s, one: delete(s, one, params, _uncached(prepared)))
+    publications.check_replica_identity(txn, tdef, "delete")
     alias = alias or tdef.name
     ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
     where = ast.args.get("where")

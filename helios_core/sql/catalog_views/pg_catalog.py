@@ -17,7 +17,7 @@ from sqlglot import exp
 from helios_core import roles
 from helios_core.errors import HeliosError
 from helios_core.sql import acl as A
-from helios_core.sql import object_privileges, sequences, user_types
+from helios_core.sql import object_privileges, publications, sequences, user_types
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.model import (
     BOOTSTRAP_SUPERUSER_OID,
@@ -466,6 +466,7 @@ def pg_description(model: CatalogModel) -> list[tuple]:
     rows = model.descriptions()
     if model.txn is not None:
         rows += extensions_catalog.description_rows(model.txn)
+        rows += publications.description_rows(model.txn)
     public = namespace_oid("public")
     if "public" in model.schemas and not any(r[0] == public and r[1] == 2615 for r in rows):
         rows.append((public, 2615, 0, "standard public schema"))  # PostgreSQL's comment of a new database
@@ -926,10 +927,63 @@ static_table(PG, "pg_foreign_server", """oid oid, srvname name, srvowner oid, sr
     srvversion text, srvacl text[], srvoptions text[]""")
 static_table(PG, "pg_foreign_data_wrapper", """oid oid, fdwname name, fdwowner oid, fdwhandler oid,
     fdwvalidator oid, fdwacl text[], fdwoptions text[]""")
-static_table(PG, "pg_publication", """oid oid, pubname name, pubowner oid, puballtables bool, pubinsert bool,
+@catalog_table(PG, "pg_publication", """oid oid, pubname name, pubowner oid, puballtables bool, pubinsert bool,
     pubupdate bool, pubdelete bool, pubtruncate bool, pubviaroot bool""")
-static_table(PG, "pg_publication_rel", "oid oid, prpubid oid, prrelid oid, prqual text, prattrs int2[]")
-static_table(PG, "pg_publication_namespace", "oid oid, pnpubid oid, pnnspid oid")
+def pg_publication(model: CatalogModel) -> list[tuple]:
+    return [(publications.publication_oid(p["name"]), p["name"], role_oid(p["owner"]), bool(p.get("all_tables")),
+             *(bool(p["publish"].get(a)) for a in publications.ACTIONS), bool(p.get("via_root")))
+            for p in _publications(model)]
+
+
+def _publications(model: CatalogModel) -> list[dict]:
+    return publications.all_publications(model.txn) if model.txn is not None else []
+
+
+def _published_members(model: CatalogModel) -> list[tuple[dict, Any, dict]]:
+    """(publication, relation, member) of each table listed by a FOR TABLE clause that still exists."""
+    by_id = {r.table_id: r for r in model.relations if r.table_id is not None and r.kind in "rp"}
+    return [(p, by_id[t["table_id"]], t) for p in _publications(model) for t in p.get("tables", [])
+            if t["table_id"] in by_id]
+
+
+@catalog_table(PG, "pg_publication_rel", "oid oid, prpubid oid, prrelid oid, prqual text, prattrs int2[]")
+def pg_publication_rel(model: CatalogModel) -> list[tuple]:
+    rows = []
+    for p, rel, t in _published_members(model):
+        numbers = {c.name: c.number for c in rel.columns}
+        attrs = sorted(numbers[c] for c in t["columns"] if c in numbers) if t.get("columns") is not None else None
+        rows.append((stable_oid("publication_rel", f"{p['name']}.{rel.oid}"), publications.publication_oid(p["name"]),
+                     rel.oid, t.get("where"), attrs))
+    return rows
+
+
+@catalog_table(PG, "pg_publication_namespace", "oid oid, pnpubid oid, pnnspid oid")
+def pg_publication_namespace(model: CatalogModel) -> list[tuple]:
+    return [(stable_oid("publication_namespace", f"{p['name']}.{s}"), publications.publication_oid(p["name"]),
+             namespace_oid(s)) for p in _publications(model) for s in p.get("schemas", []) if s in model.schemas]
+
+
+@catalog_table(PG, "pg_publication_tables", """pubname name, schemaname name, tablename name, attnames name[],
+    rowfilter text""")
+def pg_publication_tables(model: CatalogModel) -> list[tuple]:
+    """Each published table once per publication: its column list (all columns when none) and row filter."""
+    rows: dict[tuple[str, int], tuple] = {}
+    for p in _publications(model):
+        listed = {t["table_id"]: t for t in p.get("tables", [])}
+        for rel in model.relations:
+            if rel.kind != "r" or rel.table_id is None or not publications.publishable(rel.schema, rel.options):
+                continue
+            member = listed.get(rel.table_id)
+            if not (p.get("all_tables") or member is not None or rel.schema in p.get("schemas", [])):
+                continue
+            cols = [c.name for c in rel.columns if c.number > 0]
+            if member is not None and member.get("columns") is not None:
+                cols = [c for c in cols if c in member["columns"]]
+            where = member.get("where") if member is not None else None
+            rows[(p["name"], rel.oid)] = (p["name"], rel.schema, rel.name, cols, where)
+    return [rows[k] for k in sorted(rows, key=lambda k: (k[0], rows[k][1], rows[k][2]))]
+
+
 static_table(PG, "pg_subscription", """oid oid, subdbid oid, subskiplsn text, subname name, subowner oid,
     subenabled bool, subbinary bool, substream bool, subtwophasestate "char", subdisableonerr bool,
     subconninfo text, subslotname name, subsynccommit text, subpublications text[]""")
