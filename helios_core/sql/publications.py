@@ -29,7 +29,7 @@ from helios_core.errors import (
 )
 from helios_core.frontends.postgres.dialect import DIALECT
 from helios_core.session import Result
-from helios_core.sql import object_privileges, transactions
+from helios_core.sql import object_privileges, partitions, replica_identity, transactions
 from helios_core.sql.catalog_views.model import _catalog_list, stable_oid
 from helios_core.sql.temp_tables import is_temp_schema
 
@@ -94,7 +94,7 @@ def _apply_options(rec: dict, options: list[tuple[str, str | None]]) -> None:
                 if not word:
                     continue
                 if word not in ACTIONS:
-                    raise HeliosError(f'unrecognized "publish" value: "{word}"', sqlstate="22023")
+                    raise HeliosError(f'unrecognized value for publication option "publish": "{word}"', sqlstate="22023")
                 actions[word] = True
             rec["publish"] = actions
         else:
@@ -430,38 +430,76 @@ def _table_by_id(txn: Any, table_id: int) -> Any:
     return None
 
 
-def has_identity_of_its_own(tdef: Any) -> bool:
-    """A replica identity: FULL, USING INDEX, or DEFAULT with a primary key."""
-    ident = (tdef.options or {}).get("replica_identity") or "d"
-    return ident in ("f", "i") or (ident == "d" and bool(tdef.primary_key))
-
-
 def publishable(schema: str, options: dict | None) -> bool:
     """Whether a table can be published at all (not temporary, unlogged or a system table)."""
     return not (is_temp_schema(schema) or schema in _SYSTEM_SCHEMAS or (options or {}).get("unlogged"))
 
 
-def publishing(txn: Any, tdef: Any) -> list[dict]:
-    """The publications whose set includes table ``tdef`` (for the replica identity check)."""
+def _lineage(txn: Any, tdef: Any) -> list[Any]:
+    """The table and its partition ancestors: a partition is published with its parent."""
+    out = [tdef]
+    parent = partitions.parent_of(tdef)
+    while parent is not None and len(out) < 64:
+        up = txn.get_table(*parent)
+        if up is None:
+            break
+        out.append(up)
+        parent = partitions.parent_of(up)
+    return out
+
+
+def publishing(txn: Any, tdef: Any) -> list[tuple[dict, dict | None]]:
+    """(publication, its FOR TABLE entry or None) of each publication whose set includes ``tdef``."""
     if not publishable(tdef.schema, tdef.options):
         return []
+    lineage = _lineage(txn, tdef)
+    ids = [t.table_id for t in lineage]
     out = []
     for rec in all_publications(txn):
-        if rec.get("all_tables") or tdef.schema in rec.get("schemas", []) or any(
-                t["table_id"] == tdef.table_id for t in rec.get("tables", [])):
-            out.append(rec)
+        listed = {t["table_id"]: t for t in rec.get("tables", [])}
+        entry = next((listed[i] for i in ids if i in listed), None)
+        if entry is not None or rec.get("all_tables") or any(t.schema in rec.get("schemas", []) for t in lineage):
+            out.append((rec, entry))
     return out
 
 
 def check_replica_identity(txn: Any, tdef: Any, action: str) -> None:
-    """UPDATE/DELETE of a table a publication publishing that action includes needs a replica
-    identity: a primary key (REPLICA IDENTITY DEFAULT), an index (USING INDEX) or FULL (55000)."""
-    if has_identity_of_its_own(tdef) or txn.catalog_get(_MARKER, "any") is None:
+    """UPDATE/DELETE of a table that a publication publishing that action includes (42P10, 55000 as
+    PostgreSQL's executor start): its row filter may only name replica identity columns, its
+    column list must cover them, and the table needs a replica identity at all."""
+    if txn.catalog_get(_MARKER, "any") is None:
         return  # the common case costs one catalog lookup, not a scan of the publications
-    if not any(p.get("publish", {}).get(action) for p in publishing(txn, tdef)):
+    pubs = [(p, e) for p, e in publishing(txn, tdef) if p.get("publish", {}).get(action)]
+    if not pubs:
         return
     verb = "update" if action == "update" else "delete from"
+    ident = replica_identity.identity_columns(tdef, txn)
+    for _pub, entry in pubs:
+        if entry is None:
+            continue
+        if entry.get("where") is not None and ident is not None and not set(_filter_columns(entry)) <= set(ident):
+            raise HeliosError(f'cannot {verb} table "{tdef.name}"', sqlstate="42P10",
+                              detail="Column used in the publication WHERE expression is not part of the replica "
+                                     "identity.")
+    for _pub, entry in pubs:
+        cols = entry.get("columns") if entry is not None else None
+        if cols is None:
+            continue
+        needed = [c.name for c in tdef.columns] if ident is None else ident
+        if not set(needed) <= set(cols):
+            raise HeliosError(f'cannot {verb} table "{tdef.name}"', sqlstate="42P10",
+                              detail="Column list used by the publication does not cover the replica identity.")
+    if replica_identity.has_identity(tdef):
+        return
     raise HeliosError(f'cannot {verb} table "{tdef.name}" because it does not have a replica identity and '
                       f'publishes {action}s', sqlstate="55000",
                       hint=f"To enable {'updating' if action == 'update' else 'deleting from'} the table, set "
                            "REPLICA IDENTITY using ALTER TABLE.")
+
+
+def _filter_columns(entry: dict) -> list[str]:
+    try:
+        tree = sqlglot.parse_one(entry["where"], dialect=DIALECT)
+    except Exception:  # noqa: BLE001 - a filter that was checked when it was stored
+        return []
+    return [c.name for c in tree.find_all(exp.Column)]

@@ -53,6 +53,7 @@ from helios_core.sql import (
     prepared,
     privilege_functions,
     publications,
+    replica_identity,
     schema_elements,
     sequences,
     session_identity,
@@ -1008,6 +1009,11 @@ class SqlSession(Session):
             self.tx.wrote_ddl = True
             self.engine.bump_plan_generation()
             return composite_types.utility(self, k, a)
+        if k == "replica_identity":
+            self.tx.statement_start()
+            self.tx.wrote_ddl = True
+            self.engine.bump_plan_generation()
+            return replica_identity.alter(self, a)
         if k == "publication":
             self.tx.statement_start()
             self.tx.wrote_ddl = True

@@ -423,7 +423,9 @@ def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Stateme
             first == "ALTER" and second == "TABLE" and any(t.text.upper() == "GENERATED" for t in chunk)
         ) or (first == "CREATE" and second == "MATERIALIZED") or _is_routine_statement(chunk) or (
             first == "REFRESH" and second.split()[:1] == ["MATERIALIZED"]  # sqlglot keeps REFRESH's rest as text
-        ) or (first == "ALTER" and second == "TABLE" and row_security_switch([t.text.upper() for t in chunk])):
+        ) or (first == "ALTER" and second == "TABLE" and row_security_switch([t.text.upper() for t in chunk])) or (
+            first == "ALTER" and second == "TABLE" and _replica_identity_words(chunk)
+        ):
             util = parse_utility(text, start)
         if util is not None:
             out.append(Statement(ast=util, text=text, offset=start))
@@ -454,6 +456,11 @@ def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Stateme
 
 
 _ROUTINE_WORDS = {"FUNCTION", "PROCEDURE"}
+
+
+def _replica_identity_words(chunk: list[Token]) -> bool:
+    words = [t.text.upper() for t in chunk]
+    return any(words[i:i + 2] == ["REPLICA", "IDENTITY"] for i in range(3, len(words) - 1))
 
 
 def row_security_switch(words: list[str]) -> bool:
@@ -1114,6 +1121,24 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         text = None if c.accept("NULL") else c.string_any()
         c.end()
         return Utility(kind="publication", args={"verb": "comment", "name": name, "text": text})
+    if w == "ALTER" and c.peek_word() == "TABLE" and _replica_identity_words(c.toks):
+        c.i += 2
+        if_exists = c.accept("IF", "EXISTS")
+        c.accept("ONLY")
+        table = c.dotted_name()
+        c.expect("REPLICA", "IDENTITY")
+        identity = {"table": table, "if_exists": if_exists, "index": None}
+        if c.accept("USING", "INDEX"):
+            identity["identity"], identity["index"] = "index", c.name()
+        else:
+            for word in ("DEFAULT", "FULL", "NOTHING"):
+                if c.accept(word):
+                    identity["identity"] = word.lower()
+                    break
+            else:
+                c.fail()
+        c.end()
+        return Utility(kind="replica_identity", args=identity)
     if w in ("CREATE", "ALTER", "DROP") and c.peek_word() == "PUBLICATION":
         return _parse_publication(c)
     if w in ("CREATE", "ALTER", "DROP") and c.peek_word() == "SUBSCRIPTION":

@@ -329,7 +329,8 @@ def pg_class(model: CatalogModel) -> list[tuple]:
             r.oid in indexed, False, "t" if r.schema.startswith("pg_temp_") else r.options.get("persistence", "p"), r.kind, len(r.columns), checks.get(r.oid, 0), r.kind == "v", r.oid in with_fk,
             bool(r.options.get("inheritors") or r.options.get("partitions")),
             bool((r.options.get("row_security") or {}).get("enabled")),
-            bool((r.options.get("row_security") or {}).get("forced")), _populated(r), "d" if r.kind in ("r", "m", "p") else "n",
+            bool((r.options.get("row_security") or {}).get("forced")), _populated(r),
+            str(r.options.get("replica_identity") or "d") if r.kind in ("r", "m", "p") else "n",
             bool(r.options.get("partition_of")), 0, 0, 0,
             A.items_text(r.options.get("acl")), r.options.get("reloptions") or None,
             r.options.get("partition_bound_text") if r.options.get(
