@@ -873,7 +873,11 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
                                          lambda s, one: update(s, one, params, _uncached(prepared)))
     if inheritance.has_children(tdef) and not ast.this.args.get("only"):
         return inheritance.each_table(session, ast, tdef, lambda s, one: update(s, one, params, _uncached(prepared)))
-    publications.check_replica_identity(txn, tdef, "update")  # 55000, as PostgreSQL at executor start
+    # 55000 / 42P10 as PostgreSQL at executor start; a partition reached through its parent only once
+    # it has rows to change (PostgreSQL checks the partitions pruning left, e.g. none for WHERE false)
+    through_parent = rls_policies.reached_through_parent(tdef)
+    if not through_parent:
+        publications.check_replica_identity(txn, tdef, "update")
     alias = alias or tdef.name
     ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
     sets = _set_items(tdef, list(ast.expressions))
@@ -903,6 +907,8 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
         rows = _dedupe_rowids(rows)
         if rows.num_rows == 0:
             break
+        if through_parent:
+            publications.check_replica_identity(txn, tdef, "update")
         new = _new_rows(session, txn, ctx, tdef, rows, sets, plan)
         if fire:
             old_rows = pa.RecordBatch.from_arrays(_stored_form([rows.column(1 + i).combine_chunks()
@@ -980,7 +986,9 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
                                          lambda s, one: delete(s, one, params, _uncached(prepared)))
     if inheritance.has_children(tdef) and not ast.this.args.get("only"):
         return inheritance.each_table(session, ast, tdef, lambda s, one: delete(s, one, params, _uncached(prepared)))
-    publications.check_replica_identity(txn, tdef, "delete")
+    through_parent = rls_policies.reached_through_parent(tdef)
+    if not through_parent:
+        publications.check_replica_identity(txn, tdef, "delete")
     alias = alias or tdef.name
     ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
     where = ast.args.get("where")
@@ -1004,6 +1012,8 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
         rows = _dedupe_rowids(rows)
         if rows.num_rows == 0:
             break
+        if through_parent:
+            publications.check_replica_identity(txn, tdef, "delete")
         old = pa.RecordBatch.from_arrays(_stored_form([rows.column(1 + i).combine_chunks()
                                                        for i in range(len(tdef.columns))], tdef),
                                          schema=_arrow_schema(tdef))

@@ -29,7 +29,7 @@ from helios_core.errors import (
 )
 from helios_core.frontends.postgres.dialect import DIALECT
 from helios_core.session import Result
-from helios_core.sql import object_privileges, partitions, replica_identity, transactions
+from helios_core.sql import inheritance, object_privileges, partitions, replica_identity, transactions
 from helios_core.sql.catalog_views.model import _catalog_list, stable_oid
 from helios_core.sql.temp_tables import is_temp_schema
 
@@ -79,7 +79,7 @@ _FALSE = {"false", "off", "0", "no", "f", "n"}
 
 
 def _apply_options(rec: dict, options: list[tuple[str, str | None]]) -> None:
-    """WITH (publish = '...', publish_via_partition_root = bool): 42601 / 22023 as PostgreSQL."""
+    """WITH (publish = '...', publish_via_partition_root = bool): 42601 as PostgreSQL."""
     seen: set[str] = set()
     for key, value in options:
         if key not in ("publish", "publish_via_partition_root"):
@@ -94,13 +94,13 @@ def _apply_options(rec: dict, options: list[tuple[str, str | None]]) -> None:
                 if not word:
                     continue
                 if word not in ACTIONS:
-                    raise HeliosError(f'unrecognized value for publication option "publish": "{word}"', sqlstate="22023")
+                    raise SyntaxError_(f'unrecognized value for publication option "publish": "{word}"')
                 actions[word] = True
             rec["publish"] = actions
         else:
             word = (value if value is not None else "true").strip().lower()
             if word not in _TRUE | _FALSE:
-                raise HeliosError('publish_via_partition_root requires a Boolean value', sqlstate="22023")
+                raise SyntaxError_("publish_via_partition_root requires a Boolean value")
             rec["via_root"] = word in _TRUE
 
 
@@ -108,6 +108,8 @@ def _apply_options(rec: dict, options: list[tuple[str, str | None]]) -> None:
 def _resolve_table(session: Any, txn: Any, dotted: str) -> Any:
     parts = dotted.split(".")
     schemas = [parts[0]] if len(parts) > 1 else session.search_path()
+    if len(parts) > 1:
+        object_privileges.check_schema_usage(session, parts[0], txn)  # 42501 as the name lookup
     for schema in schemas:
         tdef = txn.get_table(schema, parts[-1])
         if tdef is not None:
@@ -115,7 +117,7 @@ def _resolve_table(session: Any, txn: Any, dotted: str) -> Any:
     for schema in schemas:
         kind = object_privileges.relation_ref(txn, schema, parts[-1])
         if kind is not None:
-            raise HeliosError(f'cannot add relation "{parts[-1]}" to publication', sqlstate="42809",
+            raise HeliosError(f'cannot add relation "{parts[-1]}" to publication', sqlstate="22023",
                               detail=f"This operation is not supported for {kind.kind}s.")
     raise UndefinedTable(f'relation "{dotted}" does not exist')
 
@@ -124,13 +126,13 @@ def _table_member(session: Any, txn: Any, obj: dict, pubname: str, has_schemas: 
     tdef = _resolve_table(session, txn, obj["name"])
     label = tdef.name
     if is_temp_schema(tdef.schema):
-        raise HeliosError(f'cannot add relation "{label}" to publication', sqlstate="42809",
+        raise HeliosError(f'cannot add relation "{label}" to publication', sqlstate="22023",
                           detail="This operation is not supported for temporary tables.")
     if tdef.schema in _SYSTEM_SCHEMAS:
-        raise HeliosError(f'cannot add relation "{label}" to publication', sqlstate="42809",
+        raise HeliosError(f'cannot add relation "{label}" to publication', sqlstate="22023",
                           detail="This operation is not supported for system tables.")
     if (tdef.options or {}).get("unlogged"):
-        raise HeliosError(f'cannot add relation "{label}" to publication', sqlstate="42809",
+        raise HeliosError(f'cannot add relation "{label}" to publication', sqlstate="22023",
                           detail="This operation is not supported for unlogged tables.")
     object_privileges.check_owner(session, object_privileges.ObjectRef("table", tdef.name, tdef.schema), txn)
     cols = obj.get("columns")
@@ -150,7 +152,7 @@ def _table_member(session: Any, txn: Any, obj: dict, pubname: str, has_schemas: 
             if (cdef.metadata or {}).get("generated"):
                 raise FeatureNotSupported(f'cannot use generated column "{col}" in publication column list')
             if col in seen:
-                raise HeliosError(f'duplicate column "{col}" in publication column list', sqlstate="42701")
+                raise DuplicateObject(f'duplicate column "{col}" in publication column list')
             seen.add(col)
     where = obj.get("where")
     if where is not None:
@@ -195,10 +197,10 @@ def _schema_member(session: Any, txn: Any, name: str) -> str:
     if name == "current_schema":
         name = session.current_schema(txn)
     if name in _SYSTEM_SCHEMAS:
-        raise HeliosError(f'cannot add schema "{name}" to publication', sqlstate="42809",
+        raise HeliosError(f'cannot add schema "{name}" to publication', sqlstate="22023",
                           detail="This operation is not supported for system schemas.")
     if is_temp_schema(name):
-        raise HeliosError(f'cannot add schema "{name}" to publication', sqlstate="42809",
+        raise HeliosError(f'cannot add schema "{name}" to publication', sqlstate="22023",
                           detail="Temporary schemas cannot be replicated.")
     if not _schema_exists(session, txn, name):
         raise HeliosError(f'schema "{name}" does not exist', sqlstate="3F000")
@@ -228,13 +230,17 @@ def _members(session: Any, txn: Any, rec: dict, objects: list[dict]) -> tuple[li
             continue
         member = _table_member(session, txn, obj, rec["name"], has_schemas)
         prior = tables.get(member["table_id"])
+        tdef = _resolve_table(session, txn, obj["name"])
         if prior is not None:
             if prior["where"] is not None or member["where"] is not None:
-                raise DuplicateObject(f'conflicting or redundant WHERE clauses for table "{obj["name"]}"')
+                raise DuplicateObject(f'conflicting or redundant WHERE clauses for table "{tdef.name}"')
             if prior["columns"] is not None or member["columns"] is not None:
-                raise DuplicateObject(f'conflicting or redundant column lists for table "{obj["name"]}"')
+                raise DuplicateObject(f'conflicting or redundant column lists for table "{tdef.name}"')
             continue
         tables[member["table_id"]] = member
+        if not obj.get("only") and inheritance.has_children(tdef):  # without ONLY: the inheriting tables too
+            for child in inheritance.descendants(txn, tdef):
+                tables.setdefault(child.table_id, {**member, "table_id": child.table_id})
     return list(tables.values()), schemas
 
 

@@ -1254,13 +1254,13 @@ def _publication_objects(c: _Cursor) -> list[dict]:
         if kind == "schema":
             out.append({"kind": "schema", "name": c.name()})
         else:
-            c.accept("ONLY")
+            only = c.accept("ONLY")
             name = c.dotted_name()
             if c.cur is not None and c.cur.token_type == TokenType.STAR:
                 c.i += 1
             cols = c.paren_names() if c.cur is not None and c.cur.token_type == TokenType.L_PAREN else None
             where = c.parenthesized_text() if c.accept("WHERE") else None
-            out.append({"kind": "table", "name": name, "columns": cols, "where": where})
+            out.append({"kind": "table", "name": name, "columns": cols, "where": where, "only": only})
         if c.cur is None or c.cur.token_type != TokenType.COMMA:
             return out
         c.i += 1

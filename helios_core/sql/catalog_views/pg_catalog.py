@@ -947,7 +947,7 @@ def _published_members(model: CatalogModel) -> list[tuple[dict, Any, dict]]:
             if t["table_id"] in by_id]
 
 
-@catalog_table(PG, "pg_publication_rel", "oid oid, prpubid oid, prrelid oid, prqual text, prattrs int2[]")
+@catalog_table(PG, "pg_publication_rel", "oid oid, prpubid oid, prrelid oid, prqual text, prattrs int2vector")
 def pg_publication_rel(model: CatalogModel) -> list[tuple]:
     rows = []
     for p, rel, t in _published_members(model):
