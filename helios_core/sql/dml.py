@@ -873,11 +873,7 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
                                          lambda s, one: update(s, one, params, _uncached(prepared)))
     if inheritance.has_children(tdef) and not ast.this.args.get("only"):
         return inheritance.each_table(session, ast, tdef, lambda s, one: update(s, one, params, _uncached(prepared)))
-    # 55000 / 42P10 as PostgreSQL at executor start; a partition reached through its parent only once
-    # it has rows to change (PostgreSQL checks the partitions pruning left, e.g. none for WHERE false)
-    through_parent = rls_policies.reached_through_parent(tdef)
-    if not through_parent:
-        publications.check_replica_identity(txn, tdef, "update")
+    publications.check_replica_identity(txn, tdef, "update")  # 55000 / 42P10 as PostgreSQL at executor start
     alias = alias or tdef.name
     ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
     sets = _set_items(tdef, list(ast.expressions))
@@ -907,8 +903,6 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
         rows = _dedupe_rowids(rows)
         if rows.num_rows == 0:
             break
-        if through_parent:
-            publications.check_replica_identity(txn, tdef, "update")
         new = _new_rows(session, txn, ctx, tdef, rows, sets, plan)
         if fire:
             old_rows = pa.RecordBatch.from_arrays(_stored_form([rows.column(1 + i).combine_chunks()
@@ -986,9 +980,7 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
                                          lambda s, one: delete(s, one, params, _uncached(prepared)))
     if inheritance.has_children(tdef) and not ast.this.args.get("only"):
         return inheritance.each_table(session, ast, tdef, lambda s, one: delete(s, one, params, _uncached(prepared)))
-    through_parent = rls_policies.reached_through_parent(tdef)
-    if not through_parent:
-        publications.check_replica_identity(txn, tdef, "delete")
+    publications.check_replica_identity(txn, tdef, "delete")
     alias = alias or tdef.name
     ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
     where = ast.args.get("where")
@@ -1012,8 +1004,6 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
         rows = _dedupe_rowids(rows)
         if rows.num_rows == 0:
             break
-        if through_parent:
-            publications.check_replica_identity(txn, tdef, "delete")
         old = pa.RecordBatch.from_arrays(_stored_form([rows.column(1 + i).combine_chunks()
                                                        for i in range(len(tdef.columns))], tdef),
                                          schema=_arrow_schema(tdef))
@@ -1286,6 +1276,7 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
                           sqlstate="42601", hint="For example, ON CONFLICT (column_name).")
     if do_update:
         _set_items(tdef, list(conflict.expressions))  # its SET list checked whether or not a row conflicts
+        publications.check_replica_identity(txn, tdef, "update")
     from helios_core.sql import index_definitions
 
     arbiters = _arbiters(tdef, conflict)
@@ -1459,6 +1450,9 @@ def merge(session: Any, ast: exp.Merge, params: Any = (), prepared: Any = None) 
             if part["kind"] is None:
                 raise FeatureNotSupported(f"MERGE action {text} is not supported")
         plan_parts.append(part)
+    for action in ("update", "delete"):  # as PostgreSQL: for each action the MERGE has, matched or not
+        if any(p["kind"] == action for p in plan_parts):
+            publications.check_replica_identity(txn, tdef, action)
     tbl = exp.Table(this=exp.to_identifier(tdef.name, quoted=True), db=exp.to_identifier(tdef.schema, quoted=True),
                     alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)), only=True)
     # the statement's own scan of its target (privileges: checked already); ONLY: tables that inherit

@@ -221,22 +221,27 @@ def _members(session: Any, txn: Any, rec: dict, objects: list[dict]) -> tuple[li
     PostgreSQL does; a table named twice with a column list or WHERE clause is 42710."""
     has_schemas = bool(rec.get("schemas")) or any(o["kind"] == "schema" for o in objects)
     tables: dict[int, dict] = {}
-    schemas: list[str] = []
+    named: list[tuple[Any, dict]] = []  # (table, object): every name resolved and deduplicated first
+    seen: dict[int, dict] = {}
     for obj in objects:
-        if obj["kind"] == "schema":
-            name = _schema_member(session, txn, obj["name"])
-            if name not in schemas:
-                schemas.append(name)
+        if obj["kind"] != "table":
             continue
-        member = _table_member(session, txn, obj, rec["name"], has_schemas)
-        prior = tables.get(member["table_id"])
         tdef = _resolve_table(session, txn, obj["name"])
+        prior = seen.get(tdef.table_id)
         if prior is not None:
-            if prior["where"] is not None or member["where"] is not None:
+            if prior.get("where") is not None or obj.get("where") is not None:
                 raise DuplicateObject(f'conflicting or redundant WHERE clauses for table "{tdef.name}"')
-            if prior["columns"] is not None or member["columns"] is not None:
+            if prior.get("columns") is not None or obj.get("columns") is not None:
                 raise DuplicateObject(f'conflicting or redundant column lists for table "{tdef.name}"')
             continue
+        seen[tdef.table_id] = obj
+        named.append((tdef, obj))
+    schemas: list[str] = []
+    for obj in objects:
+        if obj["kind"] == "schema" and (name := _schema_member(session, txn, obj["name"])) not in schemas:
+            schemas.append(name)
+    for tdef, obj in named:
+        member = _table_member(session, txn, obj, rec["name"], has_schemas)
         tables[member["table_id"]] = member
         if not obj.get("only") and inheritance.has_children(tdef):  # without ONLY: the inheriting tables too
             for child in inheritance.descendants(txn, tdef):
@@ -328,12 +333,9 @@ def _alter_members(session: Any, txn: Any, rec: dict, verb: str, objects: list[d
         if s in rec.get("schemas", []):
             raise DuplicateObject(f'schema "{s}" is already member of publication "{rec["name"]}"')
     if schemas and any(t.get("columns") is not None for t in rec["tables"]):
-        bad = next(t for t in rec["tables"] if t.get("columns") is not None)
-        tdef = _table_by_id(txn, bad["table_id"])
-        label = f"{tdef.schema}.{tdef.name}" if tdef is not None else "?"
         raise FeatureNotSupported(f'cannot add schema to publication "{rec["name"]}"',
-                                  detail=f'Schemas cannot be added if any tables that specify a column list are '
-                                         f'already part of the publication. ({label})')
+                                  detail="Schemas cannot be added if any tables that specify a column list are "
+                                         "already part of the publication.")
     rec["tables"] = rec["tables"] + tables
     rec["schemas"] = rec.get("schemas", []) + schemas
 
@@ -491,8 +493,7 @@ def check_replica_identity(txn: Any, tdef: Any, action: str) -> None:
         cols = entry.get("columns") if entry is not None else None
         if cols is None:
             continue
-        needed = [c.name for c in tdef.columns] if ident is None else ident
-        if not set(needed) <= set(cols):
+        if ident is None or not set(ident) <= set(cols):  # FULL: PostgreSQL 15 refuses any column list
             raise HeliosError(f'cannot {verb} table "{tdef.name}"', sqlstate="42P10",
                               detail="Column list used by the publication does not cover the replica identity.")
     if replica_identity.has_identity(tdef):

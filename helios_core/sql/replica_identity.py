@@ -30,7 +30,7 @@ def identity_columns(tdef: Any, txn: Any) -> list[str] | None:
     if ident == "n":
         return []
     if ident == "i":
-        rec = txn.catalog_get("index", f"{tdef.schema}.{tdef.options.get('replica_identity_index')}")
+        rec = _index(txn, tdef, str(tdef.options.get("replica_identity_index")))
         return list((rec or {}).get("columns") or [])
     return list(tdef.primary_key)
 
@@ -59,9 +59,23 @@ def alter(session: Any, a: dict) -> Result:
     return Result(command_tag="ALTER TABLE")
 
 
+def _index(txn: Any, tdef: Any, name: str) -> dict | None:
+    """An index of the table by name: CREATE INDEX's record, else a PRIMARY KEY or UNIQUE constraint's."""
+    rec = txn.catalog_get("index", f"{tdef.schema}.{name}")
+    if rec is not None:
+        return rec
+    opts = tdef.options or {}
+    if tdef.primary_key and name == (opts.get("pk_name") or f"{tdef.name}_pkey"):
+        return {"table": tdef.name, "columns": list(tdef.primary_key), "unique": True}
+    for u in opts.get("unique") or []:
+        if u.get("name") == name:
+            return {"table": tdef.name, "columns": list(u.get("columns") or []), "unique": True}
+    return None
+
+
 def _checked_index(txn: Any, tdef: Any, name: str) -> str:
     """USING INDEX: a unique, non-partial, immediate index of this table on NOT NULL columns."""
-    rec = txn.catalog_get("index", f"{tdef.schema}.{name}")
+    rec = _index(txn, tdef, name)
     if rec is None:
         raise UndefinedObject(f'index "{name}" for table "{tdef.name}" does not exist')
     if rec.get("table") != tdef.name:

@@ -394,11 +394,16 @@ def pg_index(model: CatalogModel) -> list[tuple]:
         exprs = [k["expr"] for k in keys if "expr" in k]
         rows.append((
             i.relation.oid, i.table.oid, len(attnums), len(keys), i.unique, False, i.primary, False, True, False,
-            True, False, True, True, False, attnums, [0] * len(attnums), [0] * len(attnums),
+            True, False, True, True, _replica_identity_index(i), attnums, [0] * len(attnums), [0] * len(attnums),
             [key_option(k) for k in keys], ", ".join(exprs) if exprs else None,
             f"({i.where})" if i.where else None,  # what pg_get_expr(indpred, indrelid) prints
         ))
     return rows
+
+
+def _replica_identity_index(i: Any) -> bool:
+    opts = i.table.options or {}
+    return opts.get("replica_identity") == "i" and opts.get("replica_identity_index") == i.relation.name
 
 
 @catalog_table(PG, "pg_constraint", """oid oid, conname name, connamespace oid, contype "char",

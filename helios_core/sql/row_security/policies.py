@@ -50,11 +50,6 @@ def through_parent(leaf: Any, parent: Any) -> Iterator[None]:
         _THROUGH_PARENT.reset(token)
 
 
-def reached_through_parent(tdef: Any) -> bool:
-    """Whether this leaf runs an UPDATE/DELETE that named its partitioned parent."""
-    return (tdef.schema, tdef.name) in (_THROUGH_PARENT.get() or {})
-
-
 def _governing(tdef: Any) -> Any:
     return (_THROUGH_PARENT.get() or {}).get((tdef.schema, tdef.name), tdef)
 
