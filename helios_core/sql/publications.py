@@ -31,6 +31,7 @@ from helios_core.frontends.postgres.dialect import DIALECT
 from helios_core.session import Result
 from helios_core.sql import inheritance, object_privileges, partitions, replica_identity, transactions
 from helios_core.sql.catalog_views.model import _catalog_list, stable_oid
+from helios_core.sql.functions import registry as function_registry
 from helios_core.sql.temp_tables import is_temp_schema
 
 KIND = "publication"
@@ -168,11 +169,34 @@ def _check_row_filter(tdef: Any, where: str) -> str:
     except Exception as e:
         raise SyntaxError_(f"syntax error in publication WHERE expression: {where}") from e
     for col in tree.find_all(exp.Column):
-        if col.table == "" and tdef.column(col.name) is None:
+        if col.table == "" and tdef.column(col.name) is None and col.name not in _SYSTEM_COLUMNS:
             raise UndefinedColumn(f'column "{col.name}" does not exist')
     if tree.find(exp.AggFunc) is not None:
         raise HeliosError("aggregate functions are not allowed in WHERE", sqlstate="42803")
+    if isinstance(tree, exp.Literal) and not tree.is_string:
+        kind = "integer" if tree.this.lstrip("-").isdigit() else "numeric"
+        raise HeliosError(f"argument of PUBLICATION WHERE must be type boolean, not type {kind}", sqlstate="42804")
+    detail = _unsimple(tree)
+    if detail is not None:
+        raise FeatureNotSupported("invalid publication WHERE expression", detail=detail)
     return _deparsed(tree).sql(dialect=DIALECT, normalize_functions="lower")
+
+
+_MUTABLE_NODES = (exp.Rand, exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime)
+
+
+def _unsimple(tree: Any) -> str | None:
+    """Why a row filter is not the simple expression PostgreSQL allows (None when it is)."""
+    if tree.find(exp.Subquery, exp.Select) is not None:
+        return ("Only columns, constants, built-in operators, built-in data types, built-in collations, and "
+                "immutable built-in functions are allowed.")
+    if any(c.name in _SYSTEM_COLUMNS for c in tree.find_all(exp.Column)):
+        return "System columns are not allowed."
+    for node in tree.find_all(exp.Func):
+        if isinstance(node, _MUTABLE_NODES) or (isinstance(node, exp.Anonymous) and (
+                not function_registry.has_function(node.name) or function_registry.is_volatile(node.name))):
+            return "User-defined or built-in mutable functions are not allowed."
+    return None
 
 
 def _deparsed(node: Any) -> Any:
@@ -420,6 +444,26 @@ def comment(session: Any, name: str, text: str | None) -> Result:
     else:
         txn.catalog_put("comment", key, {"text": text})
     return Result(command_tag="COMMENT")
+
+
+def drop_column(session: Any, txn: Any, tdef: Any, column: str, cascade: bool) -> None:
+    """ALTER TABLE ... DROP COLUMN of a column a publication's column list or row filter names:
+    2BP01 without CASCADE; with it, the table leaves that publication (as PostgreSQL drops the
+    pg_publication_rel row)."""
+    for rec in all_publications(txn):
+        entry = next((t for t in rec.get("tables", []) if t["table_id"] == tdef.table_id), None)
+        if entry is None or column not in (entry.get("columns") or []) + (
+                _filter_columns(entry) if entry.get("where") else []):
+            continue
+        if not cascade:
+            label = tdef.name if tdef.schema in session.search_path() else f"{tdef.schema}.{tdef.name}"
+            raise HeliosError(f"cannot drop column {column} of table {label} because other objects depend on it",
+                              sqlstate="2BP01",
+                              detail=f"publication of table {label} in publication {rec['name']} depends on "
+                                     f"column {column} of table {label}",
+                              hint="Use DROP ... CASCADE to drop the dependent objects too.")
+        rec["tables"] = [t for t in rec["tables"] if t is not entry]
+        txn.catalog_put(KIND, rec["name"], rec)
 
 
 def description_rows(txn: Any) -> list[tuple]:

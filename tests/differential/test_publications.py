@@ -104,6 +104,18 @@ SCRIPT = [
     "UPDATE s1.parted SET v = 1",
     "DELETE FROM s1.parted_1",
     "DROP PUBLICATION p_ix",
+    # row filters PostgreSQL refuses, columns other objects depend on
+    "CREATE TABLE s1.rf (a int PRIMARY KEY, b int, c int)",
+    "CREATE PUBLICATION p_rf FOR TABLE s1.rf WHERE (a < random())",
+    "CREATE PUBLICATION p_rf FOR TABLE s1.rf WHERE (a IN (SELECT 1))",
+    "CREATE PUBLICATION p_rf FOR TABLE s1.rf WHERE (1234)",
+    "CREATE PUBLICATION p_rf FOR TABLE s1.rf WHERE (a < 5), s1.loose (a)",
+    "ALTER TABLE s1.loose DROP COLUMN a",
+    "ALTER TABLE s1.rf DROP COLUMN a",
+    "ALTER TABLE s1.loose DROP COLUMN a CASCADE",
+    "SELECT tablename FROM pg_publication_tables WHERE pubname = 'p_rf'",
+    "DROP PUBLICATION p_rf",
+    "ALTER TABLE s1.loose ADD COLUMN a int",
     # membership changes
     "ALTER PUBLICATION p_ins ADD TABLE s1.loose",
     "ALTER PUBLICATION p_ins DROP TABLE s1.keyed",
