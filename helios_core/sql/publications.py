@@ -139,19 +139,20 @@ def _table_member(session: Any, txn: Any, obj: dict, pubname: str, has_schemas: 
     cols = obj.get("columns")
     if cols is not None:
         if has_schemas:
-            raise FeatureNotSupported(
+            raise HeliosError(
                 f'cannot use column list for relation "{tdef.schema}.{tdef.name}" in publication "{pubname}"',
+                sqlstate="22023",
                 detail="Column lists cannot be specified in publications containing FOR TABLES IN SCHEMA "
                        "elements.")
         seen: set[str] = set()
         for col in cols:
             if col in _SYSTEM_COLUMNS:
-                raise FeatureNotSupported(f'cannot use system column "{col}" in publication column list')
+                raise HeliosError(f'cannot use system column "{col}" in publication column list', sqlstate="42P10")
             cdef = tdef.column(col)
             if cdef is None:
                 raise UndefinedColumn(f'column "{col}" of relation "{tdef.name}" does not exist')
             if (cdef.metadata or {}).get("generated"):
-                raise FeatureNotSupported(f'cannot use generated column "{col}" in publication column list')
+                raise HeliosError(f'cannot use generated column "{col}" in publication column list', sqlstate="42P10")
             if col in seen:
                 raise DuplicateObject(f'duplicate column "{col}" in publication column list')
             seen.add(col)
@@ -266,11 +267,44 @@ def _members(session: Any, txn: Any, rec: dict, objects: list[dict]) -> tuple[li
             schemas.append(name)
     for tdef, obj in named:
         member = _table_member(session, txn, obj, rec["name"], has_schemas)
+        if partitions.spec(tdef) is not None and not rec.get("via_root"):
+            _refuse_partitioned_filters(tdef, member, rec["name"])
         tables[member["table_id"]] = member
         if not obj.get("only") and inheritance.has_children(tdef):  # without ONLY: the inheriting tables too
             for child in inheritance.descendants(txn, tdef):
                 tables.setdefault(child.table_id, {**member, "table_id": child.table_id})
     return list(tables.values()), schemas
+
+
+def _refuse_partitioned_filters(tdef: Any, member: dict, pubname: str) -> None:
+    """Without publish_via_partition_root a partitioned table's changes are published as its
+    partitions', so its own row filter or column list would never apply."""
+    if member.get("where") is not None:
+        raise HeliosError(f'cannot use publication WHERE clause for relation "{tdef.name}"', sqlstate="22023",
+                          detail="WHERE clause cannot be used for a partitioned table when "
+                                 "publish_via_partition_root is false.")
+    if member.get("columns") is not None:
+        raise HeliosError(f'cannot use column list for relation "{tdef.schema}.{tdef.name}" in publication '
+                          f'"{pubname}"', sqlstate="22023",
+                          detail="Column lists cannot be specified for partitioned tables when "
+                                 "publish_via_partition_root is false.")
+
+
+def _check_via_root(txn: Any, rec: dict) -> None:
+    """SET (publish_via_partition_root = false) with a partitioned table's filter or column list."""
+    if rec.get("via_root"):
+        return
+    for entry in rec.get("tables", []):
+        tdef = _table_by_id(txn, entry["table_id"])
+        if tdef is None or partitions.spec(tdef) is None:
+            continue
+        what = "WHERE clause" if entry.get("where") is not None else "column list" if entry.get(
+            "columns") is not None else None
+        if what is not None:
+            raise HeliosError(f'cannot set parameter "publish_via_partition_root" to false for publication '
+                              f'"{rec["name"]}"', sqlstate="22023",
+                              detail=f'The publication contains a {what} for partitioned table "{tdef.name}", '
+                                     'which is not allowed when "publish_via_partition_root" is false.')
 
 
 def _superuser_for_schemas(session: Any, schemas: list[str]) -> None:
@@ -293,6 +327,7 @@ def execute(session: Any, a: dict) -> Result:
     tag = "ALTER PUBLICATION"
     if verb == "set_options":
         _apply_options(rec, a["options"])
+        _check_via_root(txn, rec)
     elif verb == "rename":
         if get(txn, a["new"]) is not None:
             raise DuplicateObject(f'publication "{a["new"]}" already exists')
@@ -357,7 +392,7 @@ def _alter_members(session: Any, txn: Any, rec: dict, verb: str, objects: list[d
         if s in rec.get("schemas", []):
             raise DuplicateObject(f'schema "{s}" is already member of publication "{rec["name"]}"')
     if schemas and any(t.get("columns") is not None for t in rec["tables"]):
-        raise FeatureNotSupported(f'cannot add schema to publication "{rec["name"]}"',
+        raise HeliosError(f'cannot add schema to publication "{rec["name"]}"', sqlstate="22023",
                                   detail="Schemas cannot be added if any tables that specify a column list are "
                                          "already part of the publication.")
     rec["tables"] = rec["tables"] + tables

@@ -972,22 +972,44 @@ def pg_publication_namespace(model: CatalogModel) -> list[tuple]:
 @catalog_table(PG, "pg_publication_tables", """pubname name, schemaname name, tablename name, attnames name[],
     rowfilter text""")
 def pg_publication_tables(model: CatalogModel) -> list[tuple]:
-    """Each published table once per publication: its column list (all columns when none) and row filter."""
-    rows: dict[tuple[str, int], tuple] = {}
+    """Each published table once per publication, as pg_get_publication_tables: without
+    publish_via_partition_root a partitioned table stands for its leaf partitions; with it, a
+    partition whose ancestor is published is left out. Column list (else all columns), row filter."""
+    tables = [r for r in model.relations if r.kind in "rp" and r.table_id is not None
+              and publications.publishable(r.schema, r.options)]
+    by_name = {(r.schema, r.name): r for r in tables}
+
+    def parent(r: Any) -> Any:
+        up = r.options.get("partition_of")
+        return by_name.get((up["schema"], up["name"])) if up else None
+
+    def leaves(r: Any) -> list[Any]:
+        if r.kind == "r":
+            return [r]
+        return [leaf for c in tables if parent(c) is r for leaf in leaves(c)]
+
+    rows = []
     for p in _publications(model):
         listed = {t["table_id"]: t for t in p.get("tables", [])}
-        for rel in model.relations:
-            if rel.kind != "r" or rel.table_id is None or not publications.publishable(rel.schema, rel.options):
-                continue
+        chosen = [r for r in tables if p.get("all_tables") or r.table_id in listed or r.schema in p.get("schemas", [])]
+        if p.get("via_root"):
+            ids = {r.oid for r in chosen}
+            out = []
+            for r in chosen:
+                up = parent(r)
+                while up is not None and up.oid not in ids:
+                    up = parent(up)
+                if up is None:
+                    out.append(r)
+        else:
+            out = list({leaf.oid: leaf for r in chosen for leaf in leaves(r)}.values())
+        for rel in out:
             member = listed.get(rel.table_id)
-            if not (p.get("all_tables") or member is not None or rel.schema in p.get("schemas", [])):
-                continue
             cols = [c.name for c in rel.columns if c.number > 0]
             if member is not None and member.get("columns") is not None:
                 cols = [c for c in cols if c in member["columns"]]
-            where = member.get("where") if member is not None else None
-            rows[(p["name"], rel.oid)] = (p["name"], rel.schema, rel.name, cols, where)
-    return [rows[k] for k in sorted(rows, key=lambda k: (k[0], rows[k][1], rows[k][2]))]
+            rows.append((p["name"], rel.schema, rel.name, cols, member.get("where") if member is not None else None))
+    return sorted(rows, key=lambda r: (r[0], r[1], r[2]))
 
 
 static_table(PG, "pg_subscription", """oid oid, subdbid oid, subskiplsn text, subname name, subowner oid,
