@@ -33,6 +33,7 @@ from helios_core.sql import inheritance, object_privileges, partitions, replica_
 from helios_core.sql.catalog_views.model import _catalog_list, stable_oid
 from helios_core.sql.functions import registry as function_registry
 from helios_core.sql.temp_tables import is_temp_schema
+from helios_core.sql.virtual_tables import lookup_virtual_table
 
 KIND = "publication"
 _MARKER = "publication_marker"  # present while the branch has a publication
@@ -115,6 +116,10 @@ def _resolve_table(session: Any, txn: Any, dotted: str) -> Any:
         tdef = txn.get_table(schema, parts[-1])
         if tdef is not None:
             return tdef
+    for schema in ([parts[0]] if len(parts) > 1 else ["pg_catalog", *schemas]):
+        if schema in _SYSTEM_SCHEMAS and lookup_virtual_table(schema, parts[-1]) is not None:
+            raise HeliosError(f'cannot add relation "{parts[-1]}" to publication', sqlstate="22023",
+                              detail="This operation is not supported for system tables.")
     for schema in schemas:
         kind = object_privileges.relation_ref(txn, schema, parts[-1])
         if kind is not None:
@@ -132,7 +137,7 @@ def _table_member(session: Any, txn: Any, obj: dict, pubname: str, has_schemas: 
     if tdef.schema in _SYSTEM_SCHEMAS:
         raise HeliosError(f'cannot add relation "{label}" to publication', sqlstate="22023",
                           detail="This operation is not supported for system tables.")
-    if (tdef.options or {}).get("unlogged"):
+    if _unlogged(tdef.options):
         raise HeliosError(f'cannot add relation "{label}" to publication', sqlstate="22023",
                           detail="This operation is not supported for unlogged tables.")
     object_privileges.check_owner(session, object_privileges.ObjectRef("table", tdef.name, tdef.schema), txn)
@@ -344,6 +349,8 @@ def execute(session: Any, a: dict) -> Result:
 
 def _create(session: Any, txn: Any, a: dict) -> Result:
     name = a["name"]
+    if not object_privileges.has_privilege(session, object_privileges.ObjectRef("database", session.database), "C"):
+        raise InsufficientPrivilege(f"permission denied for database {session.database}")
     if get(txn, name) is not None:
         raise DuplicateObject(f'publication "{name}" already exists')
     rec: dict[str, Any] = {"name": name, "owner": object_privileges.checking_user(session),
@@ -431,6 +438,9 @@ def _change_owner(session: Any, rec: dict, new_owner: str) -> None:
     if not graph.is_superuser(user):
         if not graph.is_member_of(user, new_owner):
             raise InsufficientPrivilege(f'must be member of role "{new_owner}"')
+        if not object_privileges.has_privilege(session, object_privileges.ObjectRef("database", session.database),
+                                               "C", user=new_owner):
+            raise InsufficientPrivilege(f"permission denied for database {session.database}")
         if (rec.get("all_tables") or rec.get("schemas")) and not graph.is_superuser(new_owner):
             what = "FOR ALL TABLES" if rec.get("all_tables") else "FOR TABLES IN SCHEMA"
             raise InsufficientPrivilege(f'permission denied to change owner of publication "{rec["name"]}"',
@@ -519,7 +529,11 @@ def _table_by_id(txn: Any, table_id: int) -> Any:
 
 def publishable(schema: str, options: dict | None) -> bool:
     """Whether a table can be published at all (not temporary, unlogged or a system table)."""
-    return not (is_temp_schema(schema) or schema in _SYSTEM_SCHEMAS or (options or {}).get("unlogged"))
+    return not (is_temp_schema(schema) or schema in _SYSTEM_SCHEMAS or _unlogged(options))
+
+
+def _unlogged(options: dict | None) -> bool:
+    return (options or {}).get("persistence") == "u"
 
 
 def _lineage(txn: Any, tdef: Any) -> list[Any]:

@@ -40,6 +40,9 @@ SCRIPT = [
     "CREATE PUBLICATION p_bad FOR TABLE s1.keyed (nope)",
     "CREATE PUBLICATION p_bad FOR TABLE s1.keyed (id, id)",
     "CREATE PUBLICATION p_bad FOR TABLE s1.keyed (ctid)",
+    "CREATE PUBLICATION p_bad FOR TABLE pg_class",
+    "CREATE UNLOGGED TABLE s1.unlogged (a int)",
+    "CREATE PUBLICATION p_bad FOR TABLE s1.unlogged",
     "CREATE PUBLICATION p_bad FOR TABLE s1.keyed WHERE (nope > 1)",
     "CREATE PUBLICATION p_bad FOR TABLE s1.keyed (id), s1.keyed",
     "CREATE PUBLICATION p_bad FOR TABLES IN SCHEMA nope",
@@ -147,6 +150,8 @@ SCRIPT = [
     "ALTER PUBLICATION p_ins RENAME TO p_renamed",
     "ALTER PUBLICATION p_renamed OWNER TO pub_plain",
     "SELECT pubname, pg_get_userbyid(pubowner) FROM pg_publication WHERE pubname = 'p_renamed'",
+    "CREATE ROLE pub_nocreate",
+    "ALTER PUBLICATION p_renamed OWNER TO pub_nocreate",
     "SET ROLE pub_plain",
     "CREATE PUBLICATION p_nope FOR ALL TABLES",
     "CREATE PUBLICATION p_nope FOR TABLE s1.keyed",
@@ -155,6 +160,11 @@ SCRIPT = [
     "ALTER PUBLICATION p_renamed SET (publish = 'delete')",
     "DROP PUBLICATION p_renamed",
     "RESET ROLE",
+    "REVOKE CREATE ON DATABASE pubs FROM pub_plain",
+    "SET ROLE pub_plain",
+    "CREATE PUBLICATION p_nope",
+    "RESET ROLE",
+    "DROP ROLE pub_nocreate",
     "DROP PUBLICATION p_keyed, p_missing",
     "DROP PUBLICATION IF EXISTS p_missing",
     "DROP TABLE s2.other",
@@ -211,6 +221,7 @@ def test_publication_script_matches_postgres(postgres_dsn, helios):
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute("DROP DATABASE pubs")
             _outcome(conn, "DROP ROLE pub_plain")
+            _outcome(conn, "DROP ROLE pub_nocreate")
     assert differing == [], "\n".join(map(repr, differing))
     assert subscribe[:2] == ("error", "0A000")
 
