@@ -445,9 +445,6 @@ def _change_owner(session: Any, rec: dict, new_owner: str) -> None:
             what = "FOR ALL TABLES" if rec.get("all_tables") else "FOR TABLES IN SCHEMA"
             raise InsufficientPrivilege(f'permission denied to change owner of publication "{rec["name"]}"',
                                         hint=f"The owner of a {what} publication must be a superuser.")
-    elif rec.get("all_tables") and not graph.is_superuser(new_owner):
-        raise InsufficientPrivilege(f'permission denied to change owner of publication "{rec["name"]}"',
-                                    hint="The owner of a FOR ALL TABLES publication must be a superuser.")
     rec["owner"] = new_owner
 
 
