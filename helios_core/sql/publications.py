@@ -225,7 +225,10 @@ def _deparsed(node: Any) -> Any:
 
 def _schema_member(session: Any, txn: Any, name: str) -> str:
     if name == "current_schema":
-        name = session.current_schema(txn)
+        try:
+            name = session.current_schema(txn)
+        except HeliosError as e:
+            raise HeliosError("no schema has been selected for CURRENT_SCHEMA", sqlstate="3F000") from e
     if name in _SYSTEM_SCHEMAS:
         raise HeliosError(f'cannot add schema "{name}" to publication', sqlstate="22023",
                           detail="This operation is not supported for system schemas.")

@@ -1239,21 +1239,37 @@ def _parse_publication(c: _Cursor) -> Any:
 
 def _publication_objects(c: _Cursor) -> list[dict]:
     """``TABLE [ONLY] t [*] [(cols)] [WHERE (expr)], ... | TABLES IN SCHEMA s, ...`` (a bare name
-    continues the previous kind, as PostgreSQL's grammar does)."""
+    continues the previous kind, as PostgreSQL's grammar does, with its errors and positions)."""
     out: list[dict] = []
     kind = None
     while True:
+        keyword = True
         if c.accept("TABLES", "IN", "SCHEMA"):
             kind = "schema"
         elif c.accept("TABLE"):
             kind = "table"
-        elif kind is None:
-            raise SyntaxError_("invalid publication object list",
+        else:
+            keyword = False
+        at = c.rest_offset() + 1
+        if kind is None:
+            raise SyntaxError_("invalid publication object list", position=at,
                                detail="One of TABLE or TABLES IN SCHEMA must be specified before a standalone "
                                       "table or schema name.")
+        current_schema = c.word() == "CURRENT_SCHEMA"
         if kind == "schema":
-            out.append({"kind": "schema", "name": c.name()})
+            parts = [c.name()] if keyword else c.name_parts()  # after the keywords, the grammar's own errors
+            if len(parts) > 1:
+                raise syntax_error("invalid schema name", at)
+            if not keyword and c.word() == "WHERE":
+                raise syntax_error("WHERE clause not allowed for schema", at)
+            if not keyword and c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
+                raise syntax_error("column specification not allowed for schema", at)
+            out.append({"kind": "schema", "name": "current_schema" if current_schema else parts[0]})
         else:
+            if current_schema and c.peek_word() != ".":
+                if keyword:
+                    c.fail()
+                raise syntax_error("invalid table name", at)
             only = c.accept("ONLY")
             name = c.dotted_name()
             if c.cur is not None and c.cur.token_type == TokenType.STAR:
@@ -1267,12 +1283,16 @@ def _publication_objects(c: _Cursor) -> list[dict]:
 
 
 def _publication_options(c: _Cursor) -> list[tuple[str, str | None]]:
+    """``(name [= value], ...)``; a name given twice is 42601 at its second place, as PostgreSQL."""
     if c.cur is None or c.cur.token_type != TokenType.L_PAREN:
         c.fail()
     c.i += 1
-    out = []
+    out: list[tuple[str, str | None]] = []
     while True:
+        at = c.rest_offset() + 1
         key = c.name()
+        if any(k == key for k, _v in out):
+            raise syntax_error("conflicting or redundant options", at)
         value = None
         if c.cur is not None and c.cur.token_type == TokenType.EQ:
             c.i += 1
