@@ -182,7 +182,7 @@ def _check_row_filter(tdef: Any, where: str) -> str:
     if isinstance(tree, exp.Literal) and not tree.is_string:
         kind = "integer" if tree.this.lstrip("-").isdigit() else "numeric"
         raise HeliosError(f"argument of PUBLICATION WHERE must be type boolean, not type {kind}", sqlstate="42804")
-    detail = _unsimple(tree)
+    detail = _unsimple(tree) or _user_typed(tdef, tree)
     if detail is not None:
         raise FeatureNotSupported("invalid publication WHERE expression", detail=detail)
     return _deparsed(tree).sql(dialect=DIALECT, normalize_functions="lower")
@@ -202,6 +202,15 @@ def _unsimple(tree: Any) -> str | None:
         if isinstance(node, _MUTABLE_NODES) or (isinstance(node, exp.Anonymous) and (
                 not function_registry.has_function(node.name) or function_registry.is_volatile(node.name))):
             return "User-defined or built-in mutable functions are not allowed."
+    return None
+
+
+def _user_typed(tdef: Any, tree: Any) -> str | None:
+    """A row filter may not read columns of user-defined types (enum, domain, composite)."""
+    for col in tree.find_all(exp.Column):
+        cdef = tdef.column(col.name)
+        if cdef is not None and any(k in (cdef.metadata or {}) for k in ("enum", "domain", "user_type")):
+            return "User-defined types are not allowed."
     return None
 
 
