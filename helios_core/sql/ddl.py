@@ -47,6 +47,7 @@ from helios_core.sql import (
     matviews,
     object_privileges,
     partitions,
+    publications,
     role_ddl,
     sequences,
     storage_parameters,
@@ -1963,6 +1964,7 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
                 tdef = _alter_action(session, txn, tdef, exp.Drop(kind="COLUMN", tables=[exp.to_identifier(
                     dependent, quoted=True)], cascade=True))
             _drop_views_using_column(session, txn, tdef, cname, bool(action.args.get("cascade")))
+            publications.drop_column(session, txn, tdef, cname, bool(action.args.get("cascade")))  # 2BP01 / leaves
             _drop_indexes_reading(txn, tdef, cname)
             tdef = txn.get_table(schema, name)
             opts = dict(tdef.options)

@@ -48,6 +48,7 @@ from helios_core.sql import (
     matviews,
     object_privileges,
     partitions,
+    publications,
     updatable_views,
 )
 from helios_core.sql.constraints import column_metadata
@@ -922,6 +923,7 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
                                          lambda s, one: update(s, one, params, _uncached(prepared)))
     if inheritance.has_children(tdef) and not ast.this.args.get("only"):
         return inheritance.each_table(session, ast, tdef, lambda s, one: update(s, one, params, _uncached(prepared)))
+    publications.check_replica_identity(txn, tdef, "update")  # 55000 / 42P10 as PostgreSQL at executor start
     alias = alias or tdef.name
     ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
     sets = _set_items(tdef, list(ast.expressions))
@@ -1028,6 +1030,7 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
                                          lambda s, one: delete(s, one, params, _uncached(prepared)))
     if inheritance.has_children(tdef) and not ast.this.args.get("only"):
         return inheritance.each_table(session, ast, tdef, lambda s, one: delete(s, one, params, _uncached(prepared)))
+    publications.check_replica_identity(txn, tdef, "delete")
     alias = alias or tdef.name
     ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
     where = ast.args.get("where")
@@ -1328,6 +1331,7 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
                           sqlstate="42601", hint="For example, ON CONFLICT (column_name).")
     if do_update:
         _set_items(tdef, list(conflict.expressions))  # its SET list checked whether or not a row conflicts
+        publications.check_replica_identity(txn, tdef, "update")
     from helios_core.sql import index_definitions
 
     arbiters = _arbiters(tdef, conflict)
@@ -1508,6 +1512,9 @@ def merge(session: Any, ast: exp.Merge, params: Any = (), prepared: Any = None) 
             if part["kind"] is None:
                 raise FeatureNotSupported(f"MERGE action {text} is not supported")
         plan_parts.append(part)
+    for action in ("update", "delete"):  # as PostgreSQL: for each action the MERGE has, matched or not
+        if any(p["kind"] == action for p in plan_parts):
+            publications.check_replica_identity(txn, tdef, action)
     tbl = exp.Table(this=exp.to_identifier(tdef.name, quoted=True), db=exp.to_identifier(tdef.schema, quoted=True),
                     alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)), only=True)
     # the statement's own scan of its target (privileges: checked already); ONLY: tables that inherit

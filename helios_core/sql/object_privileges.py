@@ -575,12 +575,21 @@ def objects_owned_by(session: Any, role: str) -> list[str]:
                         out.append(f"owner of {label}")
                     elif where and _mentions(rec, role):
                         out.append(f"privileges for {label}")
+                out += [f"owner of publication {name}{where}" for name, rec in _records(txn, "publication").items()
+                        if rec.get("owner") == role]
             finally:
                 if (db, info.name) != here:
                     txn.rollback()
             if len(out) >= 100:
                 return out
     return out
+
+
+def _records(txn: Any, kind: str) -> dict[str, dict]:
+    try:
+        return txn.catalog_list(kind) or {}
+    except Exception:  # noqa: BLE001 - a catalog without the kind yet
+        return {}
 
 
 def _branch_records_of(engine: Any, db: str, role: str) -> list[str]:

@@ -815,6 +815,13 @@ def _with_oid_field(fields: list, qual: str, want_oid: bool) -> list:
 
 
 # ------------------------------------------------------------------ UPDATE / DELETE through the parent
+def _constant_false(node: exp.Expression) -> bool:
+    """A WHERE that no row satisfies whatever the data: FALSE or NULL, maybe parenthesized."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    return isinstance(node, exp.Null) or (isinstance(node, exp.Boolean) and not node.this)
+
+
 def each_partition(session: Any, ast: exp.Expression, parent: Any, run: Any) -> Any:
     """Run an UPDATE/DELETE on each leaf the WHERE may reach, as the parent (its name or alias)."""
     txn = session.tx.current()
@@ -827,7 +834,11 @@ def each_partition(session: Any, ast: exp.Expression, parent: Any, run: Any) -> 
     kind = "UPDATE" if isinstance(ast, exp.Update) else "DELETE"
     results = []
     try:
-        for leaf in pruned_leaves(session, txn, parent, lambda p: where_terms(session, txn, p, table, qual)):
+        where = ast.args.get("where")
+        never = where is not None and _constant_false(where.this)  # WHERE false: every leaf pruned, as PostgreSQL
+        leaves = [] if never else pruned_leaves(session, txn, parent,
+                                                lambda p: where_terms(session, txn, p, table, qual))
+        for leaf in leaves:
             one = ast.copy()
             one.set("this", exp.Table(this=exp.to_identifier(leaf.name, quoted=True),
                                       db=exp.to_identifier(leaf.schema, quoted=True),

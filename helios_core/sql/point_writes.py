@@ -37,6 +37,7 @@ from helios_core.sql import (
     generated_columns,
     inheritance,
     partitions,
+    replica_identity,
     sequences,
 )
 from helios_core.sql.functions.vec import Vec
@@ -194,8 +195,8 @@ def _make_plan(session: Any, ast: Any, prepared: Any) -> Any:
         rows_plan = prepared.cache["rows"] = session.plan_query(
             dml._row_query(tdef, alias, ast.this, [], where.this if where is not None else None, set_exprs), ctx)
     rows = prepared.cache["point_rows"] = point_rows_of(rows_plan)
-    if rows is None or not plain_table(tdef):
-        return None
+    if rows is None or not plain_table(tdef) or not replica_identity.has_identity(tdef):
+        return None  # (a table without a replica identity may be published: dml checks it)
     pk = set(tdef.primary_key)
     for ci, node in sets:
         col = tdef.columns[ci]

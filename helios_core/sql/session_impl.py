@@ -52,6 +52,8 @@ from helios_core.sql import (
     point_writes,
     prepared,
     privilege_functions,
+    publications,
+    replica_identity,
     schema_elements,
     sequences,
     session_identity,
@@ -1020,6 +1022,15 @@ class SqlSession(Session):
             self.tx.wrote_ddl = True
             self.engine.bump_plan_generation()
             return composite_types.utility(self, k, a)
+        if k == "replica_identity":
+            self.tx.statement_start()
+            self.tx.wrote_ddl = True
+            self.engine.bump_plan_generation()
+            return replica_identity.alter(self, a)
+        if k == "publication":
+            self.tx.statement_start()
+            self.tx.wrote_ddl = True
+            return publications.execute(self, a)
         if k == "unsupported":
             raise FeatureNotSupported(f"{a['what']} is not supported")
         raise FeatureNotSupported(f"{k} is not supported")

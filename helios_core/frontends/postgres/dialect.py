@@ -372,7 +372,7 @@ _BRANCHY = {"CREATE", "DROP", "ALTER", "MERGE"}
 _LOCK_MODES = ("SHARE UPDATE EXCLUSIVE", "SHARE ROW EXCLUSIVE", "ACCESS EXCLUSIVE", "ACCESS SHARE", "ROW SHARE",
                "ROW EXCLUSIVE", "EXCLUSIVE", "SHARE")
 _ROLE_WORDS = {"ROLE", "USER", "GROUP"}
-_OTHER_SECOND = {"EXTENSION", "SEQUENCE", "DEFAULT", "POLICY", "TYPE"}  # DEFAULT: ALTER DEFAULT PRIVILEGES
+_OTHER_SECOND = {"EXTENSION", "SEQUENCE", "DEFAULT", "POLICY", "TYPE", "PUBLICATION", "SUBSCRIPTION"}  # DEFAULT: ALTER DEFAULT PRIVILEGES
 
 
 @attrs.define(kw_only=True)
@@ -484,11 +484,13 @@ def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Stateme
                 continue
         if first in _UTILITY_WORDS or (first in _BRANCHY and second in _ROLE_WORDS | _OTHER_SECOND) or (
             first == "EXPLAIN"
-        ) or (first == "COMMENT" and third == "CONSTRAINT") or (first == "CREATE" and second == "DATABASE") or (
+        ) or (first == "COMMENT" and third in ("CONSTRAINT", "PUBLICATION")) or (first == "CREATE" and second == "DATABASE") or (
             first == "ALTER" and second == "TABLE" and any(t.text.upper() == "GENERATED" for t in chunk)
         ) or (first == "CREATE" and second == "MATERIALIZED") or _is_routine_statement(chunk) or (
             first == "REFRESH" and second.split()[:1] == ["MATERIALIZED"]  # sqlglot keeps REFRESH's rest as text
-        ) or (first == "ALTER" and second == "TABLE" and row_security_switch([t.text.upper() for t in chunk])):
+        ) or (first == "ALTER" and second == "TABLE" and row_security_switch([t.text.upper() for t in chunk])) or (
+            first == "ALTER" and second == "TABLE" and _replica_identity_words(chunk)
+        ):
             util = parse_utility(text, start)
         if util is not None:
             out.append(Statement(ast=util, text=text, offset=start))
@@ -550,6 +552,11 @@ def _recursive_view_text(sql: str, chunk: list[Token]) -> str | None:
 
 
 _ROUTINE_WORDS = {"FUNCTION", "PROCEDURE"}
+
+
+def _replica_identity_words(chunk: list[Token]) -> bool:
+    words = [t.text.upper() for t in chunk]
+    return any(words[i:i + 2] == ["REPLICA", "IDENTITY"] for i in range(3, len(words) - 1))
 
 
 def row_security_switch(words: list[str]) -> bool:
@@ -1203,6 +1210,35 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         from helios_core.sql import matviews
 
         return matviews.parse_create(c) if w == "CREATE" else matviews.parse_refresh(c)
+    if w == "COMMENT" and c.peek_word() == "ON" and c.peek_word(2) == "PUBLICATION":
+        c.i += 3
+        name = c.name()
+        c.expect("IS")
+        text = None if c.accept("NULL") else c.string_any()
+        c.end()
+        return Utility(kind="publication", args={"verb": "comment", "name": name, "text": text})
+    if w == "ALTER" and c.peek_word() == "TABLE" and _replica_identity_words(c.toks):
+        c.i += 2
+        if_exists = c.accept("IF", "EXISTS")
+        c.accept("ONLY")
+        table = c.dotted_name()
+        c.expect("REPLICA", "IDENTITY")
+        identity = {"table": table, "if_exists": if_exists, "index": None}
+        if c.accept("USING", "INDEX"):
+            identity["identity"], identity["index"] = "index", c.name()
+        else:
+            for word in ("DEFAULT", "FULL", "NOTHING"):
+                if c.accept(word):
+                    identity["identity"] = word.lower()
+                    break
+            else:
+                c.fail()
+        c.end()
+        return Utility(kind="replica_identity", args=identity)
+    if w in ("CREATE", "ALTER", "DROP") and c.peek_word() == "PUBLICATION":
+        return _parse_publication(c)
+    if w in ("CREATE", "ALTER", "DROP") and c.peek_word() == "SUBSCRIPTION":
+        return Utility(kind="unsupported", args={"what": f"{w} SUBSCRIPTION (logical replication)"})
     if w == "CREATE" and c.peek_word() == "DATABASE":
         return _parse_create_database(c)
     if w == "ALTER" and c.peek_word() == "TABLE" and "GENERATED" in {t.text.upper() for t in c.toks}:
@@ -1248,6 +1284,123 @@ def _parse_type_statement(c: _Cursor, verb: str) -> Utility | None:
     if c.accept("AS", "RANGE"):
         return Utility(kind="unsupported", args={"what": "CREATE TYPE ... AS RANGE"})
     return None
+
+
+def _parse_publication(c: _Cursor) -> Any:
+    """CREATE/ALTER/DROP PUBLICATION (helios_core.sql.publications runs them), cursor on the verb."""
+    verb = c.word()
+    c.i += 2
+    if verb == "DROP":
+        if_exists = c.accept("IF", "EXISTS")
+        names = c.names()
+        cascade = c.accept("CASCADE")
+        if not cascade:
+            c.accept("RESTRICT")
+        c.end()
+        return Utility(kind="publication", args={"verb": "drop", "names": names, "if_exists": if_exists,
+                                                  "cascade": cascade})
+    name = c.name()
+    if verb == "CREATE":
+        args: dict[str, Any] = {"verb": "create", "name": name, "all_tables": False, "objects": [], "options": None}
+        if c.accept("FOR"):
+            if c.accept("ALL", "TABLES"):
+                args["all_tables"] = True
+            else:
+                args["objects"] = _publication_objects(c)
+        if c.accept("WITH"):
+            args["options"] = _publication_options(c)
+        c.end()
+        return Utility(kind="publication", args=args)
+    if c.accept("RENAME", "TO"):
+        new = c.name()
+        c.end()
+        return Utility(kind="publication", args={"verb": "rename", "name": name, "new": new})
+    if c.accept("OWNER", "TO"):
+        owner = c.name()
+        c.end()
+        return Utility(kind="publication", args={"verb": "owner", "name": name, "owner": owner})
+    for action in ("ADD", "SET", "DROP"):
+        if c.accept(action):
+            if action == "SET" and c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
+                opts = _publication_options(c)
+                c.end()
+                return Utility(kind="publication", args={"verb": "set_options", "name": name, "options": opts})
+            objects = _publication_objects(c)
+            c.end()
+            return Utility(kind="publication", args={"verb": f"{action.lower()}_members", "name": name,
+                                                      "objects": objects})
+    c.fail()
+    return None
+
+
+def _publication_objects(c: _Cursor) -> list[dict]:
+    """``TABLE [ONLY] t [*] [(cols)] [WHERE (expr)], ... | TABLES IN SCHEMA s, ...`` (a bare name
+    continues the previous kind, as PostgreSQL's grammar does, with its errors and positions)."""
+    out: list[dict] = []
+    kind = None
+    while True:
+        keyword = True
+        if c.accept("TABLES", "IN", "SCHEMA"):
+            kind = "schema"
+        elif c.accept("TABLE"):
+            kind = "table"
+        else:
+            keyword = False
+        at = c.rest_offset() + 1
+        if kind is None:
+            raise SyntaxError_("invalid publication object list", position=at,
+                               detail="One of TABLE or TABLES IN SCHEMA must be specified before a standalone "
+                                      "table or schema name.")
+        current_schema = c.word() == "CURRENT_SCHEMA"
+        if kind == "schema":
+            parts = [c.name()] if keyword else c.name_parts()  # after the keywords, the grammar's own errors
+            if len(parts) > 1:
+                raise syntax_error("invalid schema name", at)
+            if not keyword and c.word() == "WHERE":
+                raise syntax_error("WHERE clause not allowed for schema", at)
+            if not keyword and c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
+                raise syntax_error("column specification not allowed for schema", at)
+            out.append({"kind": "schema", "name": "current_schema" if current_schema else parts[0]})
+        else:
+            if current_schema and c.peek_word() != ".":
+                if keyword:
+                    c.fail()
+                raise syntax_error("invalid table name", at)
+            only = c.accept("ONLY")
+            name = c.dotted_name()
+            if c.cur is not None and c.cur.token_type == TokenType.STAR:
+                c.i += 1
+            cols = c.paren_names() if c.cur is not None and c.cur.token_type == TokenType.L_PAREN else None
+            where = c.parenthesized_text() if c.accept("WHERE") else None
+            out.append({"kind": "table", "name": name, "columns": cols, "where": where, "only": only})
+        if c.cur is None or c.cur.token_type != TokenType.COMMA:
+            return out
+        c.i += 1
+
+
+def _publication_options(c: _Cursor) -> list[tuple[str, str | None]]:
+    """``(name [= value], ...)``; a name given twice is 42601 at its second place, as PostgreSQL."""
+    if c.cur is None or c.cur.token_type != TokenType.L_PAREN:
+        c.fail()
+    c.i += 1
+    out: list[tuple[str, str | None]] = []
+    while True:
+        at = c.rest_offset() + 1
+        key = c.name()
+        if any(k == key for k, _v in out):
+            raise syntax_error("conflicting or redundant options", at)
+        value = None
+        if c.cur is not None and c.cur.token_type == TokenType.EQ:
+            c.i += 1
+            value = c.value()
+        out.append((key, value))
+        if c.cur is not None and c.cur.token_type == TokenType.COMMA:
+            c.i += 1
+            continue
+        if c.cur is None or c.cur.token_type != TokenType.R_PAREN:
+            c.fail()
+        c.i += 1
+        return out
 
 
 def _parse_create_database(c: _Cursor) -> Utility:

@@ -27,7 +27,7 @@ import pyarrow as pa
 from helios_core.errors import HeliosError
 from helios_core.hookspecs import SqlFunction
 from helios_core.sql import functions as F
-from helios_core.sql import privilege_functions
+from helios_core.sql import privilege_functions, publications
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views import partition_info, relation_sizes
 from helios_core.sql.catalog_views.model import (
@@ -154,6 +154,19 @@ def _table_is_visible(args: list[pa.Array]) -> pa.Array:
     return _map(args, one, pa.bool_())
 
 
+def _relation_is_publishable(args: list[pa.Array]) -> pa.Array:
+    """pg_relation_is_publishable(oid): an ordinary or partitioned table a publication may include."""
+    model = _model()
+    by_oid = {r.oid: r for r in model.relations} if model is not None else {}
+
+    def one(oid: Any) -> bool | None:
+        r = by_oid.get(int(oid)) if oid is not None else None
+        return None if oid is None else (r is not None and r.kind in "rp" and
+                                         publications.publishable(r.schema, r.options))
+
+    return _map(args, one, pa.bool_())
+
+
 def _userbyid(args: list[pa.Array]) -> pa.Array:
     names: dict[int, str] = {}
     s = _session()
@@ -229,7 +242,8 @@ def _indexdef(args: list[pa.Array]) -> pa.Array:
 def _obj_description(args: list[pa.Array]) -> pa.Array:
     """obj_description(oid [, catalog]): the COMMENT ON text of a relation."""
     model = _model()
-    texts = {oid: text for oid, _, sub, text in model.descriptions() if sub == 0} if model else {}
+    rows = model.descriptions() + publications.description_rows(model.txn) if model else []
+    texts = {oid: text for oid, _, sub, text in rows if sub == 0}
     return _map(args[:1], lambda oid: None if oid is None else texts.get(int(oid)), pa.string())
 
 
@@ -550,6 +564,7 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="pg_get_userbyid", impl=_userbyid, return_type="name"),
     SqlFunction(name="acldefault", impl=_acldefault, return_type="text[]", arg_types=["char", "oid"]),
     SqlFunction(name="pg_get_expr", impl=_get_expr, return_type="text"),
+    SqlFunction(name="pg_relation_is_publishable", impl=_relation_is_publishable, return_type="boolean"),
     SqlFunction(name="pg_get_constraintdef", impl=_constraintdef, return_type="text"),
     SqlFunction(name="pg_get_indexdef", impl=_indexdef, return_type="text"),
     SqlFunction(name="pg_get_viewdef", impl=_viewdef, return_type="text"),
@@ -602,7 +617,6 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="pg_sleep", impl=_pg_sleep, return_type="void"),
     SqlFunction(name="pg_my_temp_schema", impl=lambda a: _const(_len(a), 0, pa.int64()), return_type="oid"),
     SqlFunction(name="pg_is_other_temp_schema", impl=_false, return_type="boolean"),
-    SqlFunction(name="pg_relation_is_publishable", impl=_false, return_type="boolean"),
     SqlFunction(name="pg_get_partkeydef", impl=_partkeydef, return_type="text"),
     SqlFunction(name="pg_partition_root", impl=_partition_root, return_type="regclass"),
     SqlFunction(name="pg_get_triggerdef", impl=_triggerdef, return_type="text", strict=False),

@@ -17,7 +17,7 @@ from sqlglot import exp
 from helios_core import roles
 from helios_core.errors import HeliosError
 from helios_core.sql import acl as A
-from helios_core.sql import object_privileges, sequences, user_types
+from helios_core.sql import object_privileges, publications, sequences, user_types
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.model import (
     BOOTSTRAP_SUPERUSER_OID,
@@ -329,7 +329,8 @@ def pg_class(model: CatalogModel) -> list[tuple]:
             r.oid in indexed, False, "t" if r.schema.startswith("pg_temp_") else r.options.get("persistence", "p"), r.kind, len(r.columns), checks.get(r.oid, 0), r.kind == "v", r.oid in with_fk,
             bool(r.options.get("inheritors") or r.options.get("partitions")),
             bool((r.options.get("row_security") or {}).get("enabled")),
-            bool((r.options.get("row_security") or {}).get("forced")), _populated(r), "d" if r.kind in ("r", "m", "p") else "n",
+            bool((r.options.get("row_security") or {}).get("forced")), _populated(r),
+            str(r.options.get("replica_identity") or "d") if r.kind in ("r", "m", "p") else "n",
             bool(r.options.get("partition_of")), 0, 0, 0,
             A.items_text(r.options.get("acl")), r.options.get("reloptions") or None,
             r.options.get("partition_bound_text") if r.options.get(
@@ -393,11 +394,16 @@ def pg_index(model: CatalogModel) -> list[tuple]:
         exprs = [k["expr"] for k in keys if "expr" in k]
         rows.append((
             i.relation.oid, i.table.oid, len(attnums), len(keys), i.unique, False, i.primary, False, True, False,
-            True, False, True, True, False, attnums, [0] * len(attnums), [0] * len(attnums),
+            True, False, True, True, _replica_identity_index(i), attnums, [0] * len(attnums), [0] * len(attnums),
             [key_option(k) for k in keys], ", ".join(exprs) if exprs else None,
             f"({i.where})" if i.where else None,  # what pg_get_expr(indpred, indrelid) prints
         ))
     return rows
+
+
+def _replica_identity_index(i: Any) -> bool:
+    opts = i.table.options or {}
+    return opts.get("replica_identity") == "i" and opts.get("replica_identity_index") == i.relation.name
 
 
 @catalog_table(PG, "pg_constraint", """oid oid, conname name, connamespace oid, contype "char",
@@ -466,6 +472,7 @@ def pg_description(model: CatalogModel) -> list[tuple]:
     rows = model.descriptions()
     if model.txn is not None:
         rows += extensions_catalog.description_rows(model.txn)
+        rows += publications.description_rows(model.txn)
     public = namespace_oid("public")
     if "public" in model.schemas and not any(r[0] == public and r[1] == 2615 for r in rows):
         rows.append((public, 2615, 0, "standard public schema"))  # PostgreSQL's comment of a new database
@@ -926,10 +933,85 @@ static_table(PG, "pg_foreign_server", """oid oid, srvname name, srvowner oid, sr
     srvversion text, srvacl text[], srvoptions text[]""")
 static_table(PG, "pg_foreign_data_wrapper", """oid oid, fdwname name, fdwowner oid, fdwhandler oid,
     fdwvalidator oid, fdwacl text[], fdwoptions text[]""")
-static_table(PG, "pg_publication", """oid oid, pubname name, pubowner oid, puballtables bool, pubinsert bool,
+@catalog_table(PG, "pg_publication", """oid oid, pubname name, pubowner oid, puballtables bool, pubinsert bool,
     pubupdate bool, pubdelete bool, pubtruncate bool, pubviaroot bool""")
-static_table(PG, "pg_publication_rel", "oid oid, prpubid oid, prrelid oid, prqual text, prattrs int2[]")
-static_table(PG, "pg_publication_namespace", "oid oid, pnpubid oid, pnnspid oid")
+def pg_publication(model: CatalogModel) -> list[tuple]:
+    return [(publications.publication_oid(p["name"]), p["name"], role_oid(p["owner"]), bool(p.get("all_tables")),
+             *(bool(p["publish"].get(a)) for a in publications.ACTIONS), bool(p.get("via_root")))
+            for p in _publications(model)]
+
+
+def _publications(model: CatalogModel) -> list[dict]:
+    return publications.all_publications(model.txn) if model.txn is not None else []
+
+
+def _published_members(model: CatalogModel) -> list[tuple[dict, Any, dict]]:
+    """(publication, relation, member) of each table listed by a FOR TABLE clause that still exists."""
+    by_id = {r.table_id: r for r in model.relations if r.table_id is not None and r.kind in "rp"}
+    return [(p, by_id[t["table_id"]], t) for p in _publications(model) for t in p.get("tables", [])
+            if t["table_id"] in by_id]
+
+
+@catalog_table(PG, "pg_publication_rel", "oid oid, prpubid oid, prrelid oid, prqual text, prattrs int2vector")
+def pg_publication_rel(model: CatalogModel) -> list[tuple]:
+    rows = []
+    for p, rel, t in _published_members(model):
+        numbers = {c.name: c.number for c in rel.columns}
+        attrs = sorted(numbers[c] for c in t["columns"] if c in numbers) if t.get("columns") is not None else None
+        rows.append((stable_oid("publication_rel", f"{p['name']}.{rel.oid}"), publications.publication_oid(p["name"]),
+                     rel.oid, t.get("where"), attrs))
+    return rows
+
+
+@catalog_table(PG, "pg_publication_namespace", "oid oid, pnpubid oid, pnnspid oid")
+def pg_publication_namespace(model: CatalogModel) -> list[tuple]:
+    return [(stable_oid("publication_namespace", f"{p['name']}.{s}"), publications.publication_oid(p["name"]),
+             namespace_oid(s)) for p in _publications(model) for s in p.get("schemas", []) if s in model.schemas]
+
+
+@catalog_table(PG, "pg_publication_tables", """pubname name, schemaname name, tablename name, attnames name[],
+    rowfilter text""")
+def pg_publication_tables(model: CatalogModel) -> list[tuple]:
+    """Each published table once per publication, as pg_get_publication_tables: without
+    publish_via_partition_root a partitioned table stands for its leaf partitions; with it, a
+    partition whose ancestor is published is left out. Column list (else all columns), row filter."""
+    tables = [r for r in model.relations if r.kind in "rp" and r.table_id is not None
+              and publications.publishable(r.schema, r.options)]
+    by_name = {(r.schema, r.name): r for r in tables}
+
+    def parent(r: Any) -> Any:
+        up = r.options.get("partition_of")
+        return by_name.get((up["schema"], up["name"])) if up else None
+
+    def leaves(r: Any) -> list[Any]:
+        if r.kind == "r":
+            return [r]
+        return [leaf for c in tables if parent(c) is r for leaf in leaves(c)]
+
+    rows = []
+    for p in _publications(model):
+        listed = {t["table_id"]: t for t in p.get("tables", [])}
+        chosen = [r for r in tables if p.get("all_tables") or r.table_id in listed or r.schema in p.get("schemas", [])]
+        if p.get("via_root"):
+            ids = {r.oid for r in chosen}
+            out = []
+            for r in chosen:
+                up = parent(r)
+                while up is not None and up.oid not in ids:
+                    up = parent(up)
+                if up is None:
+                    out.append(r)
+        else:
+            out = list({leaf.oid: leaf for r in chosen for leaf in leaves(r)}.values())
+        for rel in out:
+            member = listed.get(rel.table_id)
+            cols = [c.name for c in rel.columns if c.number > 0]
+            if member is not None and member.get("columns") is not None:
+                cols = [c for c in cols if c in member["columns"]]
+            rows.append((p["name"], rel.schema, rel.name, cols, member.get("where") if member is not None else None))
+    return sorted(rows, key=lambda r: (r[0], r[1], r[2]))
+
+
 static_table(PG, "pg_subscription", """oid oid, subdbid oid, subskiplsn text, subname name, subowner oid,
     subenabled bool, subbinary bool, substream bool, subtwophasestate "char", subdisableonerr bool,
     subconninfo text, subslotname name, subsynccommit text, subpublications text[]""")
