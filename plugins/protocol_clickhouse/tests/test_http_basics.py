@@ -311,3 +311,10 @@ def test_max_memory_usage_stops_a_statement_with_241(http):
     assert "Memory limit (for query) exceeded" in reply.text
     assert http.request("SELECT 1").text == "1\n"
     assert http.request(body="SELECT count() FROM numbers(1000)", max_memory_usage="50000000").text == "1000\n"
+
+
+def test_rand_is_an_unsigned_32_bit_integer(http):
+    """rand() is a UInt32 in ClickHouse: `rand() % n` is integer arithmetic (it was a double, code 43)."""
+    reply = http.request("SELECT rand() % 10 < 10, rand(1) >= 0, rand32() < 4294967296, "
+                         "max(rand()) < 4294967296 FROM numbers(100)")
+    assert (reply.status, reply.body) == (200, b"1\t1\t1\t1\n")

@@ -496,6 +496,7 @@ FUNCTIONS: dict[str, Handler] = {
     "sleep": lambda a, c: _pg("CASE WHEN pg_sleep({s}) IS NULL THEN 0 ELSE 0 END", s=a[0]),
     "sleepeachrow": lambda a, c: _pg("CASE WHEN pg_sleep({s}) IS NULL THEN 0 ELSE 0 END", s=a[0]),
     "rand64": lambda a, c: _pg("CAST(floor(random() * 18446744073709551615) AS numeric(20,0))"),
+    "rand32": lambda a, c: _pg("CAST(floor(random() * 4294967296) AS bigint)"),
     "arraydifference": lambda a, c: _fn("ch_array_difference", a[0]),
     "countsubstrings": lambda a, c: _fn("ch_count_substrings", a[0], a[1]),
     "splitbywhitespace": lambda a, c: _fn("ch_split_by_whitespace", a[0]),
@@ -811,6 +812,8 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     if isinstance(node, exp.Struct):
         return exp.Tuple(expressions=node.expressions) if len(node.expressions) > 1 else \
             _pg("ROW({x})", x=node.expressions[0])
+    if isinstance(node, exp.Rand):  # rand([x]): a UInt32, as ClickHouse's (rand() % n is integer arithmetic)
+        return FUNCTIONS["rand32"]([], ctx)
     typed = _TYPED_CALLS.get(type(node).__name__)
     if typed is not None:  # calls sqlglot parses into its own classes
         args = [node.this] if node.this is not None else list(node.expressions)
