@@ -147,6 +147,8 @@ def _docs(v: Vec, keep_text: bool = False) -> list[Any]:
         d = cache.get(x, _MISSING)
         if d is _MISSING:
             d = loads_keeping_text(x) if keep_text else loads(x)
+            if keep_text and "\\u0000" in x:
+                refuse_nul(d)  # as loads does: PostgreSQL text cannot hold NUL
             cache[x] = d
         out.append(d)
     return out
