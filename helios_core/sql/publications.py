@@ -546,6 +546,16 @@ def drop_column(session: Any, txn: Any, tdef: Any, column: str, cascade: bool) -
         txn.catalog_put(KIND, rec["name"], rec)
 
 
+def table_recreated(txn: Any, old_id: int, new_id: int) -> None:
+    """A table rewritten under a new id (constraints.rebuild_table) keeps its memberships."""
+    if txn.catalog_get(_MARKER, "any") is None:
+        return
+    for rec in all_publications(txn):
+        if any(t["table_id"] == old_id for t in rec.get("tables", [])):
+            rec["tables"] = [{**t, "table_id": new_id} if t["table_id"] == old_id else t for t in rec["tables"]]
+            txn.catalog_put(KIND, rec["name"], rec)
+
+
 def description_rows(txn: Any) -> list[tuple]:
     """pg_description rows (objoid, classoid pg_publication, 0, text) of COMMENT ON PUBLICATION."""
     if txn is None:

@@ -101,6 +101,8 @@ SCRIPT = [
     "SELECT indexrelid::regclass::text, indisreplident FROM pg_index WHERE indrelid = 's1.ix'::regclass ORDER BY 1",
     "UPDATE s1.ix SET c = 1",
     "ALTER PUBLICATION p_ix SET TABLE s1.ix (a, c)",
+    "ALTER TABLE s1.ix ALTER b SET NOT NULL",
+    "SELECT tablename, attnames FROM pg_publication_tables WHERE pubname = 'p_ix'",
     "UPDATE s1.ix SET c = 1",
     "INSERT INTO s1.ix VALUES (1, 1, 1) ON CONFLICT (a) DO UPDATE SET c = 2",
     "ALTER TABLE s1.ix REPLICA IDENTITY FULL",
