@@ -27,7 +27,7 @@ from helios_core.errors import (
     NotNullViolation,
     UniqueViolation,
 )
-from helios_core.sql import deferred_constraints, exclusion_constraints
+from helios_core.sql import deferred_constraints, exclusion_constraints, publications
 from helios_core.sql import types as T
 from helios_core.sql.expr import compile_scalar
 from helios_core.sql.extensions import citext
@@ -530,6 +530,7 @@ def rebuild_table(session: Any, txn: Any, tdef: Any, cols: list[Any], pk: list[s
     opts.pop("column_metadata", None)
     txn.drop_table(tdef.schema, tdef.name)
     new = txn.create_table(tdef.schema, tdef.name, cols, primary_key=pk or None, options=opts)
+    publications.table_recreated(txn, tdef.table_id, new.table_id)  # it stays in its publications
     if convert is not None:
         from helios_core.sql.context import table_sql_columns
         from helios_core.sql.functions.vec import Vec

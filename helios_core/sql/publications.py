@@ -11,6 +11,7 @@ Members are stored by table id, so a renamed table stays a member and a dropped 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlglot
@@ -32,6 +33,7 @@ from helios_core.session import Result
 from helios_core.sql import inheritance, object_privileges, partitions, replica_identity, transactions
 from helios_core.sql.catalog_views.model import _catalog_list, stable_oid
 from helios_core.sql.functions import registry as function_registry
+from helios_core.sql.routines import definition as routine_definition
 from helios_core.sql.temp_tables import is_temp_schema
 from helios_core.sql.virtual_tables import lookup_virtual_table
 
@@ -163,11 +165,16 @@ def _table_member(session: Any, txn: Any, obj: dict, pubname: str, has_schemas: 
             seen.add(col)
     where = obj.get("where")
     if where is not None:
-        where = _check_row_filter(tdef, where)
+        try:
+            where = _check_row_filter(txn, tdef, where)
+        except HeliosError as e:
+            if e.position is None and obj.get("where_at") is not None:
+                e.position = obj["where_at"] + _offset_in(where, getattr(e, "at_text", ""))
+            raise
     return {"table_id": tdef.table_id, "columns": cols, "where": where}
 
 
-def _check_row_filter(tdef: Any, where: str) -> str:
+def _check_row_filter(txn: Any, tdef: Any, where: str) -> str:
     """The columns a row filter names must be the table's (42703); the expression must parse.
     Returns the filter's text as pg_publication_rel keeps it."""
     try:
@@ -176,41 +183,60 @@ def _check_row_filter(tdef: Any, where: str) -> str:
         raise SyntaxError_(f"syntax error in publication WHERE expression: {where}") from e
     for col in tree.find_all(exp.Column):
         if col.table == "" and tdef.column(col.name) is None and col.name not in _SYSTEM_COLUMNS:
-            raise UndefinedColumn(f'column "{col.name}" does not exist')
-    if tree.find(exp.AggFunc) is not None:
-        raise HeliosError("aggregate functions are not allowed in WHERE", sqlstate="42803")
+            raise _at(UndefinedColumn(f'column "{col.name}" does not exist'), col.name)
+    agg = tree.find(exp.AggFunc)
+    if agg is not None:
+        raise _at(HeliosError("aggregate functions are not allowed in WHERE", sqlstate="42803"),
+                  agg.sql_name() if hasattr(agg, "sql_name") else "")
     if isinstance(tree, exp.Literal) and not tree.is_string:
         kind = "integer" if tree.this.lstrip("-").isdigit() else "numeric"
         raise HeliosError(f"argument of PUBLICATION WHERE must be type boolean, not type {kind}", sqlstate="42804")
-    detail = _unsimple(tree) or _user_typed(tdef, tree)
-    if detail is not None:
-        raise FeatureNotSupported("invalid publication WHERE expression", detail=detail)
+    found = _unsimple(txn, tree) or _user_typed(tdef, tree)
+    if found is not None:
+        detail, word = found
+        raise _at(FeatureNotSupported("invalid publication WHERE expression", detail=detail), word)
     return _deparsed(tree).sql(dialect=DIALECT, normalize_functions="lower")
 
 
 _MUTABLE_NODES = (exp.Rand, exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime)
+_MUTABLE_NAMES = {exp.Rand: "random", exp.CurrentDate: "current_date", exp.CurrentTime: "current_time"}
 
 
-def _unsimple(tree: Any) -> str | None:
-    """Why a row filter is not the simple expression PostgreSQL allows (None when it is)."""
+def _at(error: HeliosError, word: str) -> HeliosError:
+    """The error, with the word of the filter it should point at (PostgreSQL's position)."""
+    error.at_text = word  # type: ignore[attr-defined]
+    return error
+
+
+def _offset_in(text: str, word: str) -> int:
+    """Where ``word`` first stands in ``text`` as a word (0: the start)."""
+    m = re.search(r"(?<![\w$])" + re.escape(word) + r"(?![\w$])", text, re.IGNORECASE) if word else None
+    return m.start() if m else 0
+
+
+def _unsimple(txn: Any, tree: Any) -> tuple[str, str] | None:
+    """Why a row filter is not the simple expression PostgreSQL allows, and the word it is about."""
     if tree.find(exp.Subquery, exp.Select) is not None:
-        return ("Only columns, constants, built-in operators, built-in data types, built-in collations, and "
-                "immutable built-in functions are allowed.")
-    if any(c.name in _SYSTEM_COLUMNS for c in tree.find_all(exp.Column)):
-        return "System columns are not allowed."
+        return (("Only columns, constants, built-in operators, built-in data types, built-in collations, and "
+                "immutable built-in functions are allowed."), "")
+    for c in tree.find_all(exp.Column):
+        if c.name in _SYSTEM_COLUMNS:
+            return "System columns are not allowed.", c.name
+    user_routines = {key.rsplit(".", 1)[-1] for key in _catalog_list(txn, routine_definition.KIND)}
     for node in tree.find_all(exp.Func):
         if isinstance(node, _MUTABLE_NODES) or (isinstance(node, exp.Anonymous) and (
-                not function_registry.has_function(node.name) or function_registry.is_volatile(node.name))):
-            return "User-defined or built-in mutable functions are not allowed."
+                node.name.lower() in user_routines or function_registry.is_volatile(node.name))):
+            word = node.name if isinstance(node, exp.Anonymous) else _MUTABLE_NAMES.get(type(node), "")
+            return "User-defined or built-in mutable functions are not allowed.", word
     return None
 
 
-def _user_typed(tdef: Any, tree: Any) -> str | None:
+def _user_typed(tdef: Any, tree: Any) -> tuple[str, str] | None:
     """A row filter may not read columns of user-defined types (enum, domain, composite)."""
     for col in tree.find_all(exp.Column):
         cdef = tdef.column(col.name)
         if cdef is not None and any(k in (cdef.metadata or {}) for k in ("enum", "domain", "user_type")):
-            return "User-defined types are not allowed."
+            return "User-defined types are not allowed.", col.name
     return None
 
 
@@ -518,6 +544,16 @@ def drop_column(session: Any, txn: Any, tdef: Any, column: str, cascade: bool) -
                               hint="Use DROP ... CASCADE to drop the dependent objects too.")
         rec["tables"] = [t for t in rec["tables"] if t is not entry]
         txn.catalog_put(KIND, rec["name"], rec)
+
+
+def table_recreated(txn: Any, old_id: int, new_id: int) -> None:
+    """A table rewritten under a new id (constraints.rebuild_table) keeps its memberships."""
+    if txn.catalog_get(_MARKER, "any") is None:
+        return
+    for rec in all_publications(txn):
+        if any(t["table_id"] == old_id for t in rec.get("tables", [])):
+            rec["tables"] = [{**t, "table_id": new_id} if t["table_id"] == old_id else t for t in rec["tables"]]
+            txn.catalog_put(KIND, rec["name"], rec)
 
 
 def description_rows(txn: Any) -> list[tuple]:

@@ -1371,8 +1371,13 @@ def _publication_objects(c: _Cursor) -> list[dict]:
             if c.cur is not None and c.cur.token_type == TokenType.STAR:
                 c.i += 1
             cols = c.paren_names() if c.cur is not None and c.cur.token_type == TokenType.L_PAREN else None
-            where = c.parenthesized_text() if c.accept("WHERE") else None
-            out.append({"kind": "table", "name": name, "columns": cols, "where": where, "only": only})
+            where, where_at = None, None
+            if c.accept("WHERE") and c.cur is not None:
+                after = c.text[c.cur.end + 1:]
+                where_at = c.offset + c.cur.end + 1 + len(after) - len(after.lstrip()) + 1  # 1-based, as errors
+                where = c.parenthesized_text()
+            out.append({"kind": "table", "name": name, "columns": cols, "where": where, "where_at": where_at,
+                        "only": only})
         if c.cur is None or c.cur.token_type != TokenType.COMMA:
             return out
         c.i += 1
