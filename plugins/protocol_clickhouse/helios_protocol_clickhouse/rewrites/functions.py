@@ -794,6 +794,9 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return FUNCTIONS["arrayreverse"]([node.this], ctx)
     if isinstance(node, exp.TimeToStr):  # formatDateTime(t, fmt)
         return _fn("ch_format_datetime", node.this, node.args["format"])
+    if isinstance(node, exp.Array) and not node.expressions and not isinstance(node.parent, exp.Cast):
+        # ClickHouse's [] is an Array(Nothing); the kernel's bare ARRAY[] is PostgreSQL's 42P18
+        return exp.Cast(this=node.copy(), to=exp.DataType.build("text[]", dialect="postgres"))
     if isinstance(node, exp.Array) and len(node.expressions) > 1 and \
             any(isinstance(e, exp.Array) for e in node.expressions) and not _inside_array_join(node):
         return _fn("ch_nested_array", *node.expressions)  # ragged allowed: [[1], [2, 3]]
