@@ -6,7 +6,7 @@ format (as multisets unless the query orders every column), or the SQLSTATE when
 Numeric values are compared by value (HeliosDB keeps one display scale per column where
 PostgreSQL keeps one per value); floats to 12 significant digits when aggregated.
 
-Time-bounded: HELIOS_DIFF_SECONDS (default 60). Replay one query:
+Time-bounded: HELIOS_DIFF_SECONDS (default 40). Replay one query:
     HELIOS_DIFF_SEED=<seed> pytest tests/differential -k replay
 A disagreement prints its seed, SQL and both answers (HELIOS_DIFF_SHOW=n prints n of them).
 The test fails below HELIOS_DIFF_MIN_AGREEMENT percent (default 95), or on any disagreement
@@ -43,7 +43,7 @@ querygen = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(querygen)
 
 BASE_SEED = int(os.environ.get("HELIOS_DIFF_BASE_SEED", "1000"))
-SECONDS = float(os.environ.get("HELIOS_DIFF_SECONDS", "60"))
+SECONDS = float(os.environ.get("HELIOS_DIFF_SECONDS", "40"))
 MAX_QUERIES = int(os.environ.get("HELIOS_DIFF_MAX_QUERIES", "100000"))
 # Every disagreement is printed with its seed. The suite gate is an agreement floor (the known
 # remaining gaps are listed in the module docstring); HELIOS_DIFF_STRICT=1 demands 100%.
