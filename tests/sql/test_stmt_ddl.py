@@ -416,3 +416,11 @@ def test_pg_get_viewdef_takes_a_view_name(s):
     assert rows(s, "select pg_get_viewdef('named_v', true), pg_get_viewdef('public.named_v')") == [
         ("SELECT 1 AS a;", "SELECT 1 AS a;")]
     assert err(s, "select pg_get_viewdef('no_such_view')").sqlstate == "42P01"
+
+
+def test_view_columns_of_unknown_type_are_text(s):
+    """A view's 'foo' AS u and NULL AS n are text columns, as PostgreSQL (10 and later) stores them."""
+    s.execute("create view unknown_v as select 42 as i, 'foo' as u, null as n")
+    assert rows(s, "select column_name, data_type from information_schema.columns where table_name = 'unknown_v' "
+                   "order by ordinal_position") == [("i", "integer"), ("u", "text"), ("n", "text")]
+    assert rows(s, "select pg_typeof(u)::text, pg_typeof(n)::text, u || '!' from unknown_v") == [("text", "text", "foo!")]

@@ -343,7 +343,8 @@ class CatalogModel:
 
             stmts = dialect.parse(str(v.get("sql") or ""))
             plan = plan_query(stmts[0].ast, self.session.context(self.txn))
-            planned = list(plan.columns)
+            # a column of unknown type ('foo' AS u) is text in a view, as PostgreSQL stores it
+            planned = [(n, T.TEXT if t.name == "unknown" else t) for n, t in plan.columns]
         except Exception:  # noqa: BLE001 - a view the planner can't take shows text columns
             return [(n, T.TEXT) for n in names]
         if names and len(names) == len(planned):

@@ -1181,7 +1181,8 @@ class Builder:
                 reader = object_privileges.checking_user(self.ctx.session) if src.view_options.get(
                     "security_invoker") else view_owner
                 with object_privileges.acting_as(reader or "helios"):  # a view reads as its owner
-                    op = drop_hidden(self.bind_query(view_ast, None))
+                    # its columns of unknown type ('foo' AS u) are text, as PostgreSQL's views store them
+                    op = self.resolve_unknowns(drop_hidden(self.bind_query(view_ast, None)))
             finally:
                 self.ctes = saved
             if src.view_columns and not col_aliases:
