@@ -761,6 +761,17 @@ class _Cursor:
         if not self.at_end():
             self.fail()
 
+    def list_goes_on(self) -> bool:
+        """After an item of a parenthesized list: past a comma, True (another item follows); past the
+        closing parenthesis, False; anything else is a syntax error there."""
+        if self.cur is not None and self.cur.token_type == TokenType.COMMA:
+            self.i += 1
+            return True
+        if self.cur is None or self.cur.token_type != TokenType.R_PAREN:
+            self.fail()
+        self.i += 1
+        return False
+
     def names(self) -> list[str]:
         """``a, b, c``: one identifier or more, separated by commas."""
         out = [self.name()]
@@ -1399,13 +1410,8 @@ def _publication_options(c: _Cursor) -> list[tuple[str, str | None]]:
             c.i += 1
             value = c.value()
         out.append((key, value))
-        if c.cur is not None and c.cur.token_type == TokenType.COMMA:
-            c.i += 1
-            continue
-        if c.cur is None or c.cur.token_type != TokenType.R_PAREN:
-            c.fail()
-        c.i += 1
-        return out
+        if not c.list_goes_on():
+            return out
 
 
 def _parse_create_database(c: _Cursor) -> Utility:
@@ -1644,13 +1650,8 @@ def _maintenance_options(c: _Cursor) -> dict[str, str]:
         if c.cur is not None and c.cur.token_type not in (TokenType.COMMA, TokenType.R_PAREN):
             value = c.value().lower()
         out[name] = value
-        if c.cur is not None and c.cur.token_type == TokenType.COMMA:
-            c.i += 1
-            continue
-        if c.cur is None or c.cur.token_type != TokenType.R_PAREN:
-            c.fail()
-        c.i += 1
-        return out
+        if not c.list_goes_on():
+            return out
 
 
 def _parse_vacuum(c: _Cursor) -> Utility:

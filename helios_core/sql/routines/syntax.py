@@ -75,13 +75,8 @@ def _parameters(c: Any) -> list[dict]:
         if c.accept("DEFAULT") or (c.cur is not None and c.cur.token_type == TokenType.EQ and c.accept_token()):
             default = _span(c, set())
         out.append({"name": name, "type": _type_name(type_text), "mode": mode, "default": default})
-        if c.cur is not None and c.cur.token_type == TokenType.COMMA:
-            c.i += 1
-            continue
-        if c.cur is None or c.cur.token_type != TokenType.R_PAREN:
-            c.fail()
-        c.i += 1
-        return out
+        if not c.list_goes_on():
+            return out
 
 
 def parse_create(c: Any) -> Any:

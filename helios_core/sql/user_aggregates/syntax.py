@@ -141,13 +141,8 @@ def _options(c: Any) -> tuple[dict[str, str], list[str]]:
             warnings.append(f'aggregate attribute "{key}" not recognized')
         else:
             options[key_l] = value
-        if c.cur is not None and c.cur.token_type == TokenType.COMMA:
-            c.i += 1
-            continue
-        if c.cur is None or c.cur.token_type != TokenType.R_PAREN:
-            c.fail()
-        c.i += 1
-        return options, warnings
+        if not c.list_goes_on():
+            return options, warnings
 
 
 def _old_style(c: Any) -> bool:
