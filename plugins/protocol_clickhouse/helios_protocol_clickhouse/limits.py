@@ -174,26 +174,24 @@ def check_groups(settings: dict[str, str], groups: Callable[[], tuple[int, int]]
 
 def check_sorted(settings: dict[str, str], rows: int) -> None:
     """max_rows_to_sort for a top-level ORDER BY that gave ``rows`` rows."""
-    limit = _int(settings, "max_rows_to_sort")
-    if not limit or rows <= limit:
-        return
-    how = mode(settings, "sort_overflow_mode")
-    if how == "throw":
-        raise ClickHouseError(TOO_MANY_ROWS_OR_BYTES, f"Limit for result exceeded, max rows: {readable(limit)}, "
-                                                      f"current rows: {readable(rows)}")
-    _binding(settings, "max_rows_to_sort", limit, rows, how, rows)
+    _check_rows(settings, rows, "max_rows_to_sort", "sort_overflow_mode")
 
 
 def check_result(settings: dict[str, str], rows: int) -> None:
     """max_result_rows for a result of ``rows`` rows."""
-    limit = _int(settings, "max_result_rows")
+    _check_rows(settings, rows, "max_result_rows", "result_overflow_mode")
+
+
+def _check_rows(settings: dict[str, str], rows: int, limit_key: str, mode_key: str) -> None:
+    """A limit on a count of rows already produced: 396 in 'throw' mode, else as ``_binding`` says."""
+    limit = _int(settings, limit_key)
     if not limit or rows <= limit:
         return
-    how = mode(settings, "result_overflow_mode")
+    how = mode(settings, mode_key)
     if how == "throw":
         raise ClickHouseError(TOO_MANY_ROWS_OR_BYTES, f"Limit for result exceeded, max rows: {readable(limit)}, "
                                                       f"current rows: {readable(rows)}")
-    _binding(settings, "max_result_rows", limit, rows, how, rows)
+    _binding(settings, limit_key, limit, rows, how, rows)
 
 
 def needs_whole_result(settings: dict[str, str]) -> bool:
