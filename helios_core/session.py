@@ -123,6 +123,7 @@ class CopySpec:
     force_quote: list[str] = attrs.Factory(list)
     force_not_null: list[str] = attrs.Factory(list)
     force_null: list[str] = attrs.Factory(list)
+    where: str | None = None  # COPY FROM ... WHERE condition: rows it is not true for are skipped
 
 
 def _split_tag(tag: str) -> tuple[str, int | None]:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlglot import exp
 
@@ -31,8 +32,10 @@ from helios_core.sql import (
     server_files,
 )
 from helios_core.sql import types as sql_types
+from helios_core.sql.expr import Scope, compile_scalar
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions.vec import Vec
+from helios_core.sql.planner.scalar import contains_aggregate
 from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.triggers import firing
 
@@ -131,6 +134,8 @@ def start(session: Any, u: Any) -> Result:
     if a.get("target"):
         server_files.check_role(session, writing=a["direction"] == "out")  # 42501 before anything else
     o = _spec_options(a["options"])
+    if a.get("where") is not None and a["direction"] == "out":
+        raise HeliosError("WHERE clause not allowed with COPY TO", sqlstate="42601")
     if o["header_match"] and a["direction"] == "out":
         raise FeatureNotSupported('cannot use "match" with HEADER in COPY TO')
     txn = session.tx.current()
@@ -184,6 +189,8 @@ def start(session: Any, u: Any) -> Result:
     spec = CopySpec(table=f"{tdef.schema}.{tdef.name}", columns=list(names), direction=a["direction"],
                     arrow_schema=pa.schema(fields), column_types=[result_column(n, ctypes[n]) for n in names],
                     **o, **forced)
+    if a.get("where") is not None:
+        spec.where = _where_condition(a["where"])
     if a["direction"] == "in":
         if a.get("target"):
             return _copy_from_file(session, spec, a["target"])
@@ -238,7 +245,8 @@ def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
     check = bool(tdef.options.get("checks") or tdef.options.get("unique") or tdef.options.get("foreign_keys")
                  or tdef.options.get("expression_unique") or any(not c.nullable for c in tdef.columns))
     table_schema = _arrow_schema(tdef)
-    total = 0
+    total = 0  # rows read (line numbers in errors count them all)
+    skipped = 0  # rows a WHERE condition left out
     first_line = 2 if spec.header else 1  # the line number of the first data row, as PostgreSQL counts
     for batch in _bulk(batches, session):
         n = batch.num_rows
@@ -262,6 +270,9 @@ def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
                 if full[ci] is None:
                     full[ci] = default_array(session, txn, tdef, ci, n, ctx)
             rb = generated_columns.compute(session, ctx, tdef, pa.RecordBatch.from_arrays(full, schema=table_schema))
+            if spec.where is not None:
+                rb = _rows_where(spec.where, tdef, ctypes, rb, ctx)
+                skipped += n - rb.num_rows
             if partitions.spec(tdef) is not None or partitions.parent_of(tdef) is not None:
                 partitions.insert_rows(session, txn, ctx, tdef, rb)  # routed to / checked against partitions
             else:
@@ -272,7 +283,29 @@ def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
             copy_context(e, spec, txn, tdef, rb, first_line + total)
             raise
         total += n
-    return Result(command_tag=f"COPY {total}")
+    return Result(command_tag=f"COPY {total - skipped}")
+
+
+def _where_condition(text: str) -> str:
+    """COPY FROM's WHERE condition, checked for what PostgreSQL refuses in it."""
+    tree = dialect.parse(f"select {text}")[0].ast.expressions[0]
+    if tree.find(exp.Select, exp.Subquery, exp.Exists) is not None:
+        raise FeatureNotSupported("cannot use subquery in COPY FROM WHERE condition")
+    if contains_aggregate(tree):
+        raise HeliosError("aggregate functions are not allowed in COPY FROM WHERE conditions", sqlstate="42803")
+    if tree.find(exp.Window) is not None:
+        raise HeliosError("window functions are not allowed in COPY FROM WHERE conditions", sqlstate="42P20")
+    return text
+
+
+def _rows_where(text: str, tdef: Any, ctypes: list, rb: pa.RecordBatch, ctx: Any) -> pa.RecordBatch:
+    """The rows of a COPY FROM batch its WHERE condition is true for (NULL and false are skipped)."""
+    tree = dialect.parse(f"select {text}")[0].ast.expressions[0]
+    v = compile_scalar(tree, Scope.of_table(tdef.name, ctypes), ctx).evaluate(rb, ctx)
+    arr = v.broadcast(rb.num_rows).array if v.scalar else v.array
+    if not pa.types.is_boolean(arr.type):
+        raise HeliosError("argument of WHERE must be type boolean", sqlstate="42804")
+    return rb.filter(pc.fill_null(arr, False))
 
 
 def _bulk(batches: Iterator[Any], session: Any) -> Iterator[pa.RecordBatch]:

@@ -33,6 +33,39 @@ def explain_lines(plan: Any, ctx: Any = None, analyze: bool = False, options: di
     return lines
 
 
+class _Folded:
+    """A projection shown as PostgreSQL shows it: not as a node of its own (its plan nodes project
+    their own output) but as its input node, which under VERBOSE lists the projection's Output."""
+
+    def __init__(self, project: Any, child: Any, verbose: bool) -> None:
+        self._project, self._child, self._verbose = project, child, verbose
+        self.children = child.children
+
+    def label(self) -> str:
+        return self._child.label()
+
+    def details(self) -> list[str]:
+        own = [d for d in self._child.details() if not d.startswith("Output: ")]
+        return ([*self._project.details()] if self._verbose else []) + own
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._child, name)
+
+
+def _shown(op: Any, show: dict[str, bool]) -> Any:
+    """The node EXPLAIN shows for ``op``: a Project over one input is folded into that input."""
+    if op.label() == "Project" and len(op.children) == 1 and not isinstance(op, _Folded):
+        child = _shown(op.children[0], show)
+        return _Folded(op, child, show.get("verbose", False))
+    return op
+
+
+def _stats_of(op: Any, stats: dict | None) -> Any:
+    if stats is None:
+        return None
+    return stats.get(id(op._child if isinstance(op, _Folded) else op))
+
+
 def explain_json(plan: Any, ctx: Any = None, analyze: bool = False, options: dict[str, Any] | None = None) -> str:
     """EXPLAIN (FORMAT JSON): the same plan as one JSON document in PostgreSQL's shape
     (``[{"Plan": {"Node Type": ..., "Plans": [...]}, "Execution Time": ...}]``, two-space indents)."""
@@ -47,6 +80,7 @@ def explain_json(plan: Any, ctx: Any = None, analyze: bool = False, options: dic
 
 
 def _node(op: Any, stats: dict | None, show: dict[str, bool], relationship: str | None = None) -> dict[str, Any]:
+    op = _shown(op, show)
     head = op.label()
     kind, _, relation = head.partition(" on ")
     node: dict[str, Any] = {"Node Type": kind}
@@ -59,7 +93,7 @@ def _node(op: Any, stats: dict | None, show: dict[str, bool], relationship: str 
         node["Relation Name"] = name
         node["Alias"] = alias or name
     if stats is not None:
-        s = stats.get(id(op))
+        s = _stats_of(op, stats)
         rows, secs, loops = s if s is not None else (0, 0.0, 0)
         if show["timing"]:
             node["Actual Total Time"] = round(secs * 1000, 3)
@@ -79,7 +113,7 @@ def _run(plan: Any, ctx: Any, analyze: bool, opts: dict[str, Any]) -> tuple[dict
     """Run the plan when ANALYZE asks: per-operator statistics and the total time."""
     timing = analyze if opts.get("timing") is None else opts["timing"]
     summary = analyze if opts.get("summary") is None else opts["summary"]
-    show = {"timing": timing, "buffers": analyze and bool(opts.get("buffers"))}
+    show = {"timing": timing, "buffers": analyze and bool(opts.get("buffers")), "verbose": bool(opts.get("verbose"))}
     stats = None
     total_ms = 0.0
     if analyze:
@@ -98,9 +132,10 @@ def _run(plan: Any, ctx: Any, analyze: bool, opts: dict[str, Any]) -> tuple[dict
 
 
 def _walk(op: Any, depth: int, lines: list[str], stats: dict | None, show: dict[str, bool]) -> None:
+    op = _shown(op, show)
     head = op.label()
     if stats is not None:
-        s = stats.get(id(op))
+        s = _stats_of(op, stats)
         if s is None:
             head += " (never executed)"
         else:

@@ -108,8 +108,20 @@ def _without_void_arguments(sql: str, oids: Sequence[int]) -> str:
     return sql
 
 
+_VOID_CAST = re.compile(r"\$(\d+)\s*::\s*(?:pg_catalog\.)?void\b", re.IGNORECASE)
+
+
 def prepare(session: Any, sql: str, param_type_oids: Sequence[int] = (),
             param_types: Sequence[str | None] = ()) -> PreparedStatement:
+    if "void" in sql.lower() and _VOID_CAST.search(sql):  # ``f($1::void)``: $1 is a void parameter
+        oids = list(param_type_oids)
+        for m in _VOID_CAST.finditer(sql):
+            n = int(m.group(1))
+            oids += [0] * (n - len(oids))
+            if not oids[n - 1]:
+                oids[n - 1] = _VOID_OID
+        sql = _VOID_CAST.sub(lambda m: f"${m.group(1)}", sql)
+        param_type_oids = oids
     if _VOID_OID in param_type_oids:
         sql = _without_void_arguments(sql, param_type_oids)
     stmts = deep_nesting.retry_deep(dialect.parse, sql)
@@ -193,8 +205,10 @@ def _plan(session: Any, pp: PreparedPlan) -> list[ResultColumn] | None:
             return [ResultColumn(name=_show_label(st.ast.args["name"]), type_oid=25, type_name="text")]
         if st is not None and st.ast.kind == "explain":
             return [ResultColumn(name="QUERY PLAN", type_oid=25, type_name="text")]
-        if st is not None and st.ast.kind == "execute" and st.ast.args["name"] in session.sql_prepared:
-            return session.sql_prepared[st.ast.args["name"]].columns  # EXECUTE describes as its statement
+        if st is not None and st.ast.kind == "execute":
+            named = session.sql_prepared.get(st.ast.args["name"]) or _protocol_statement(session, st.ast.args["name"])
+            if named is not None:
+                return named.columns  # EXECUTE describes as its statement
         return None
     own_txn = session.tx.txn is None
     timezone, datestyle, intervalstyle, bytea_output = pp.value_styles
@@ -612,7 +626,7 @@ def _run_prepared(session: Any, stmt: PreparedStatement, params: Sequence[Any], 
 def sql_prepare(session: Any, args: dict) -> Result:
     T = _types()
     name = args["name"]
-    if name in session.sql_prepared:
+    if name in session.sql_prepared or _protocol_statement(session, name) is not None:
         raise HeliosError(f'prepared statement "{name}" already exists', sqlstate="42P05")
     oids = [T.type_from_name(t).oid for t in args["types"]]
     session.sql_prepared[name] = prepare(session, args["body"], oids)
@@ -620,8 +634,17 @@ def sql_prepare(session: Any, args: dict) -> Result:
     return Result(command_tag="PREPARE")
 
 
+def _protocol_statement(session: Any, name: str) -> PreparedStatement | None:
+    """A statement the wire protocol prepared under ``name`` (PostgreSQL's Parse): SQL's PREPARE and
+    EXECUTE share one namespace with it, as in PostgreSQL (asyncpg's ``prepare(name=...)`` is then run
+    by ``EXECUTE name``)."""
+    listing = getattr(session, "protocol_listing", None)
+    find = getattr(listing, "prepared_statement", None)
+    return find(name) if find is not None and name else None
+
+
 def sql_execute(session: Any, args: dict) -> Result:
-    stmt = session.sql_prepared.get(args["name"])
+    stmt = session.sql_prepared.get(args["name"]) or _protocol_statement(session, args["name"])
     if stmt is None:
         raise HeliosError(f'prepared statement "{args["name"]}" does not exist', sqlstate="26000")
     text = args["params"].strip()

@@ -123,11 +123,15 @@ class CatalogOps(_Txn):
         return None if row is None else self.store._parse_tabledef(row.column(2)[0].as_py())
 
     def list_tables(self, schema: str | None = None) -> list[TableDef]:
-        return sorted(
-            (TableDef.from_record(v) for v in self.catalog_list("table").values()
-             if schema is None or v["schema"] == schema),
-            key=lambda t: (t.schema, t.name),
-        )
+        """Every visible table (of ``schema``), each parsed once per distinct stored text (the
+        definitions are frozen and shared, as get_table's are)."""
+        self._check_active()
+        found: dict[str, TableDef] = {}
+        for b in self.scan_def(CATALOG, filter=pc.field("kind") == "table"):
+            for k, v in zip(b.column(1).to_pylist(), b.column(2).to_pylist(), strict=True):
+                found[k] = self.store._parse_tabledef(v)
+        return sorted((t for t in found.values() if schema is None or t.schema == schema),
+                      key=lambda t: (t.schema, t.name))
 
     def create_table(
         self, schema: str, name: str, columns: list[ColumnDef], primary_key: list[str] | None = None,

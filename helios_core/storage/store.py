@@ -76,6 +76,8 @@ class Store:
         self._schema_cache: dict[tuple[int, Any, bool], tuple[TableDef, pa.Schema]] = {}
         self._present_plans: dict[tuple[int, tuple[str, ...]], tuple[TableDef, str, Any]] = {}
         self.catalog_version = 0  # bumped by every commit that changed some catalog
+        # what upper layers derive from the catalog, each entry stamped with catalog_version by its owner
+        self.derived_caches: dict[str, Any] = {}
         self.catalog_ts = 0
         self._table_cache: dict[tuple[int, str, str], tuple[int, TableDef | None]] = {}
         self.closed = False

@@ -207,3 +207,123 @@ def test_a_decimal_parameter_keeps_its_scale(server: HeliosServer) -> None:
             await conn.close()
 
     assert [str(v) for v in anyio.run(main)] == ["1.10", "4.000", "-50"]
+
+
+def test_sql_execute_runs_a_statement_parse_named(server: HeliosServer) -> None:
+    """Parse's named statements and SQL PREPARE share one namespace, as in PostgreSQL."""
+
+    async def main() -> None:
+        c = await asyncpg.connect(_dsn(server))
+        try:
+            ps = await c.prepare("select 41 + 1", name="foobar")
+            assert ps.get_name() == "foobar"
+            assert await c.fetchval("EXECUTE foobar") == 42
+            with pytest.raises(asyncpg.exceptions.DuplicatePreparedStatementError):
+                await c.prepare("select 1", name="foobar")
+            with pytest.raises(asyncpg.exceptions.DuplicatePreparedStatementError):
+                await c.execute("PREPARE foobar AS select 2")
+            with pytest.raises(asyncpg.exceptions.InvalidSQLStatementNameError):
+                await c.fetchval("EXECUTE nosuch")
+        finally:
+            await c.close()
+
+    anyio.run(main)
+
+
+def test_parameter_types_from_function_signatures(server: HeliosServer) -> None:
+    async def main() -> None:
+        c = await asyncpg.connect(_dsn(server))
+        try:
+            ps = await c.prepare("SELECT pg_terminate_backend($1)")
+            assert [p.name for p in ps.get_parameters()] == ["int4"]
+            assert await ps.fetchval(2_000_000) is False  # no such backend
+            ps = await c.prepare("select now($1::void)")  # a void argument is dropped from the call
+            assert [p.name for p in ps.get_parameters()] == ["void"]
+            assert isinstance(await ps.fetchval(""), dt.datetime)
+        finally:
+            await c.close()
+
+    anyio.run(main)
+
+
+def test_cursor_forward_moves_a_bound_portal(server: HeliosServer) -> None:
+    """asyncpg's Cursor.forward sends MOVE FORWARD n <portal> for a portal bound by Bind."""
+
+    async def main() -> None:
+        c = await asyncpg.connect(_dsn(server))
+        try:
+            async with c.transaction():
+                cur = await (await c.prepare("SELECT generate_series(0, 20)")).cursor()
+                assert [r[0] for r in await cur.fetch(2)] == [0, 1]
+                assert await cur.forward(5) == 5
+                assert (await cur.fetchrow())[0] == 7
+                assert len(await cur.fetch(100)) == 13
+                assert await cur.fetchrow() is None
+            async with c.transaction():
+                cur = await c.cursor("SELECT generate_series(0, 100)")
+                assert await cur.forward(42) == 42  # before any Execute
+                assert (await cur.fetchrow())[0] == 42
+        finally:
+            await c.close()
+
+    anyio.run(main)
+
+
+def test_copy_records_with_where(server: HeliosServer) -> None:
+    async def main() -> None:
+        c = await asyncpg.connect(_dsn(server))
+        try:
+            await c.execute("create table copy_where (a text, b int)")
+            status = await c.copy_records_to_table("copy_where", records=[(f"a-{i}", i) for i in range(10)],
+                                                   where="b > 6")
+            assert status == "COPY 3"
+            assert [r["b"] for r in await c.fetch("select b from copy_where order by b")] == [7, 8, 9]
+            with pytest.raises(asyncpg.exceptions.PostgresSyntaxError, match="WHERE clause not allowed with COPY TO"):
+                await c.execute("copy copy_where to stdout where b > 1")
+            with pytest.raises(asyncpg.exceptions.FeatureNotSupportedError, match="subquery"):
+                await c.execute("copy copy_where from stdin where b > (select 1)")
+        finally:
+            await c.close()
+
+    anyio.run(main)
+
+
+def test_binary_numeric_past_a_thousand_digits(server: HeliosServer) -> None:
+    import decimal
+
+    async def main() -> None:
+        c = await asyncpg.connect(_dsn(server))
+        try:
+            for v in (decimal.Decimal("1E+1000"), decimal.Decimal("-1E-1000"), decimal.Decimal("123.4500")):
+                assert await c.fetchval("select $1::numeric", v) == v
+        finally:
+            await c.close()
+
+    anyio.run(main)
+
+
+def test_catalog_subqueries_per_type_give_each_types_columns(server: HeliosServer) -> None:
+    """asyncpg's type lookup: correlated subqueries over joined catalog tables, per pg_type row (run
+    as one grouped subquery over catalog tables built once per statement); each row gets its own
+    composite type's attributes, and types without any get NULL."""
+
+    async def main() -> None:
+        c = await asyncpg.connect(_dsn(server))
+        try:
+            await c.execute("create table intro_a (x int, y text)")
+            await c.execute("create table intro_b (z boolean)")
+            rows = await c.fetch("""
+                select t.typname,
+                       (case when t.typtype = 'c' then
+                            (select array_agg(ia.attname::text order by ia.attnum)
+                             from pg_attribute ia inner join pg_class c on (ia.attrelid = c.oid)
+                             where ia.attnum > 0 and not ia.attisdropped and c.reltype = t.oid)
+                        else null end) as attrnames
+                from pg_type t where t.typname in ('intro_a', 'intro_b', 'int4') order by 1""")
+            assert [(r[0], r[1]) for r in rows] == [("int4", None), ("intro_a", ["x", "y"]), ("intro_b", ["z"])]
+            assert await c.fetchval("SELECT $1::int[]", [1, 2]) == [1, 2]
+        finally:
+            await c.execute("drop table if exists intro_a, intro_b")
+            await c.close()
+
+    anyio.run(main)

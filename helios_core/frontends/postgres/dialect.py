@@ -1560,11 +1560,18 @@ def _parse_copy(c: _Cursor) -> Utility:
                     opts[key] = ["*"]
                 else:
                     opts[key] = c.names()
-            elif w == "OIDS":
-                pass
+            elif w == "WHERE":
+                c.i -= 1
+                break
             else:
                 c.i -= 1
                 c.fail()
+    if c.accept("WHERE"):  # COPY FROM ... WHERE condition: the rest of the statement
+        if c.cur is None:
+            c.fail()
+        args["where"] = c.text[c.cur.start:].strip().rstrip(";").strip()
+        args["where_offset"] = c.offset + c.cur.start
+        c.i = len(c.toks)
     c.end()
     return Utility(kind="copy", args=args)
 

@@ -611,8 +611,8 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="current_version", impl=_version, return_type="text"),  # sqlglot's name for version()
     SqlFunction(name="pg_is_in_recovery", impl=_false, return_type="boolean"),
     SqlFunction(name="pg_postmaster_start_time", impl=_start_time, return_type="timestamptz"),
-    SqlFunction(name="pg_cancel_backend", impl=_signal(False), return_type="boolean"),
-    SqlFunction(name="pg_terminate_backend", impl=_signal(True), return_type="boolean"),
+    SqlFunction(name="pg_cancel_backend", impl=_signal(False), return_type="boolean", arg_types=["integer"]),
+    SqlFunction(name="pg_terminate_backend", impl=_signal(True), return_type="boolean", arg_types=["integer"]),
     SqlFunction(name="current_schemas", impl=_current_schemas, return_type="text[]"),
     SqlFunction(name="pg_sleep", impl=_pg_sleep, return_type="void"),
     SqlFunction(name="pg_my_temp_schema", impl=lambda a: _const(_len(a), 0, pa.int64()), return_type="oid"),

@@ -226,7 +226,7 @@ class CatalogModel:
         self.session = session
         self.database = getattr(session, "database", "helios")
         self.user = getattr(session, "user", "helios")
-        txn = _txn_of(session)
+        txn = txn_of(session)
         self.txn = txn
         self.schemas: dict[str, dict] = {"pg_catalog": {}, "public": {}, "information_schema": {}}
         self.relations: list[Relation] = []
@@ -550,7 +550,7 @@ def _type_named(name: str | None) -> Any:
         return T.TEXT
 
 
-def _txn_of(session: Any) -> Any:
+def txn_of(session: Any) -> Any:
     tx = getattr(session, "tx", None)
     if tx is not None and hasattr(tx, "current"):
         try:
@@ -561,11 +561,33 @@ def _txn_of(session: Any) -> Any:
 
 
 def _catalog_list(txn: Any, kind: str) -> dict[str, Any]:
+    """The catalog entries of one kind, as the catalog views read them (never changed by them):
+    kept per branch and catalog version while no transaction's own DDL or older snapshot differs."""
+    store = getattr(txn, "store", None)
+    key = None
+    if store is not None and not getattr(txn, "ddl", True):
+        try:
+            version = store.catalog_version  # read before catalog_ts, as get_table does
+            if txn.snapshot_ts >= store.catalog_ts:
+                key = (txn.branch, kind)
+                lists = store.derived_caches.setdefault("catalog_view_lists", {})  # -> (catalog version, entries)
+                hit = lists.get(key)
+                if hit is not None and hit[0] == version:
+                    return dict(hit[1])
+        except Exception:  # noqa: BLE001 - an aborted transaction: read (and fail) as before
+            key = None
     try:
         out = txn.catalog_list(kind) or {}
     except Exception:  # noqa: BLE001 - a kind nobody wrote yet
         return {}
-    return {k: v for k, v in out.items() if isinstance(v, dict)}
+    entries = {k: v for k, v in out.items() if isinstance(v, dict)}
+    if key is not None:
+        lists = store.derived_caches.setdefault("catalog_view_lists", {})
+        if len(lists) > 1000:
+            lists.clear()
+        lists[key] = (version, entries)
+        return dict(entries)
+    return entries
 
 
 def _split_key(key: str, value: dict) -> tuple[str, str]:

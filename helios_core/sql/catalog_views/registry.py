@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import pyarrow as pa
 
 from helios_core.sql import types as T
-from helios_core.sql.catalog_views.model import CatalogModel
+from helios_core.sql.catalog_views.model import CatalogModel, txn_of
 from helios_core.sql.virtual_tables import register_virtual_table
 
 Rows = Iterable[Sequence[Any]]
@@ -34,13 +36,63 @@ def _to_table(columns: list[tuple[str, Any]], rows: list[Sequence[Any]]) -> pa.T
     return pa.Table.from_arrays(arrays, names=[c[0] for c in columns])
 
 
+_STATEMENT_MODELS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("catalog_models", default=None)
+
+
+@contextlib.contextmanager
+def one_model_per_execution(cache: dict) -> Iterator[None]:
+    """While a statement executes, its catalog tables read one CatalogModel (built from the
+    statement's snapshot once, not once per table: asyncpg's type lookup joins six of them)."""
+    token = _STATEMENT_MODELS.set(cache)
+    try:
+        yield
+    finally:
+        _STATEMENT_MODELS.reset(token)
+
+
+def shared_model(session: Any) -> CatalogModel:
+    cache = _STATEMENT_MODELS.get()
+    if cache is None:
+        return _session_model(session)
+    key = ("catalog_model", id(session))
+    model = cache.get(key)
+    if model is None:
+        model = cache[key] = _session_model(session)
+    return model
+
+
+def _session_model(session: Any) -> CatalogModel:
+    """The session's model of its last statement again when no catalog changed since: the same
+    branch, role and database, no DDL of its own in the transaction, and a snapshot that sees the
+    latest catalog commit (an ORM's reflection runs dozens of catalog queries in a row)."""
+    txn = txn_of(session)
+    store = getattr(txn, "store", None)
+    if txn is None or store is None or getattr(txn, "ddl", True):
+        return CatalogModel(session)
+    version = store.catalog_version  # read before catalog_ts, as get_table does
+    try:
+        fresh = txn.snapshot_ts >= store.catalog_ts
+        stamp = (txn.branch, version, getattr(session, "user", None), getattr(session, "database", None))
+    except Exception:  # noqa: BLE001 - an aborted or finished transaction: build from scratch
+        return CatalogModel(session)
+    memo = getattr(session, "_catalog_model_memo", None)
+    if fresh and memo is not None and memo[0] == stamp:
+        model = memo[1]
+        model.txn = txn
+        return model
+    model = CatalogModel(session)
+    if fresh:
+        session._catalog_model_memo = (stamp, model)
+    return model
+
+
 def catalog_table(schema: str, name: str, spec: str) -> Callable[[Callable[[CatalogModel], Rows]], Any]:
     """Decorator: register ``schema.name`` whose rows come from ``fn(model)`` (tuples in column order)."""
     columns = parse_columns(spec)
 
     def deco(fn: Callable[[CatalogModel], Rows]) -> Callable[[CatalogModel], Rows]:
         def produce(session: Any) -> pa.Table:
-            model = CatalogModel(session)
+            model = shared_model(session)
             return _to_table(columns, [tuple(r) for r in fn(model)])
 
         register_virtual_table(schema, name, columns, produce)

@@ -23,6 +23,7 @@ from helios_core.sql.functions.literals import literal, number_literal, string_l
 from helios_core.sql.functions.operators import binary_op, operand_types, unary_op
 from helios_core.sql.functions.registry import (
     call_function,
+    declared_arg_types,
     declared_return_type,
     has_function,
     is_volatile,
@@ -40,6 +41,7 @@ __all__ = [
     "can_cast",
     "cast",
     "common_type",
+    "declared_arg_types",
     "declared_return_type",
     "has_function",
     "implicitly_castable",

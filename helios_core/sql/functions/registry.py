@@ -250,6 +250,7 @@ def register_function(fn) -> None:
         return
     impl.plugin_function = True  # type: ignore[attr-defined]
     impl.fixed_return_type = fixed_ret  # type: ignore[attr-defined]
+    impl.declared_arg_types = arg_types  # type: ignore[attr-defined]
     _REGISTRY[name] = [FunctionDef(name, impl, 0, None, volatile)]
 
 
@@ -273,6 +274,13 @@ def declared_return_type(name: str) -> T.SqlType | None:
     """A plugin function's fixed return type, known without calling it (None: not one)."""
     defs = _REGISTRY.get(name.lower()) or []
     return getattr(defs[0].impl, "fixed_return_type", None) if len(defs) == 1 else None
+
+
+def declared_arg_types(name: str) -> list[T.SqlType] | None:
+    """A plugin function's declared argument types (None: it takes any): what an untyped parameter
+    passed to it becomes, as PostgreSQL infers ``pg_terminate_backend($1)``'s $1 as integer."""
+    defs = _REGISTRY.get(name.lower()) or []
+    return getattr(defs[0].impl, "declared_arg_types", None) if len(defs) == 1 else None
 
 
 def _as_array(x, ret: T.SqlType) -> pa.Array:

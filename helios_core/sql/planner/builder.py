@@ -29,6 +29,7 @@ from helios_core.logical.rules.push_filters_into_scans import pins_key
 from helios_core.sql import index_search, inheritance, object_privileges, partitions
 from helios_core.sql import types as T
 from helios_core.sql.aggregates import CANONICAL, AggSpec, result_type
+from helios_core.sql.catalog_views.registry import one_model_per_execution
 from helios_core.sql.expr import (
     Compiled,
     Field,
@@ -1197,7 +1198,8 @@ class Builder:
                 key = ("virtual", id(_v))
                 rows = ctx.subquery_cache.get(key)
                 if rows is None:
-                    rows = ctx.subquery_cache[key] = _v.produce(ctx.session)
+                    with one_model_per_execution(ctx.subquery_cache):
+                        rows = ctx.subquery_cache[key] = _v.produce(ctx.session)
                 return rows
 
             op = TableSource(fields, produce, f"Function Scan on {name}")

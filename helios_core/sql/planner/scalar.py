@@ -1448,11 +1448,11 @@ class ScalarCompiler:
                 la, ra = _unify_arrays([left[f"k{i}"], g.column(f"k{i}").combine_chunks()])
                 left[f"k{i}"], right_cols[f"k{i}"] = _joinable(la), _joinable(ra)
             left["__row"] = pa.array(range(n), pa.int64())
-            right_cols["__v"] = g.column("__v")
-            j = pa.table(left).join(pa.table(right_cols), keys=[f"k{i}" for i in range(nk)], join_type="left outer",
-                                    use_threads=False)
+            right_cols["__gi"] = pa.array(range(g.num_rows), pa.int64())  # the group's row: values of any
+            j = pa.table(left).join(pa.table(right_cols), keys=[f"k{i}" for i in range(nk)],  # type (arrays too)
+                                    join_type="left outer", use_threads=False)
             j = j.sort_by("__row")
-            vals = j.column("__v").combine_chunks()
+            vals = g.column("__v").combine_chunks().take(j.column("__gi").combine_chunks())
             vals, dflt = _unify_arrays([vals, default])
             if dflt.null_count == 0:
                 vals = pc.coalesce(vals, dflt[0])
@@ -1474,7 +1474,7 @@ class ScalarCompiler:
             if not it.db and self.planner.find_cte(it.name) is not None:
                 return None
             rel = self.ctx.resolve_relation(it.db or None, it.name)
-            if rel is None or rel.kind != "table":
+            if rel is None or rel.kind not in ("table", "virtual"):
                 return None
             aliases.add(it.alias_or_name)
             cols.update(n for n, _ in rel.columns)
@@ -2076,6 +2076,9 @@ class ScalarCompiler:
     def call(self, name: str, args: list[Compiled]) -> Compiled:
         fold = name not in NOT_FOLDABLE and not is_volatile(name)  # a plugin's volatile function too
         F = self.F
+        declared_args = F.declared_arg_types(name) if any(a.param is not None for a in args) else None
+        if declared_args is not None and len(declared_args) == len(args):
+            args = [self.retype_param(a, t) for a, t in zip(args, declared_args, strict=True)]
 
         def compute(v: list[Vec], _n: str = name) -> Vec:
             return F.call_function(_n, v)

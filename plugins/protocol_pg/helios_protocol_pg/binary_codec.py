@@ -325,8 +325,12 @@ def _dec_numeric(b: bytes) -> decimal.Decimal:
         value = value * 10000 + d
     exp = (weight - ndigits + 1) * 4
     dec = decimal.Decimal((1 if sign else 0, tuple(int(c) for c in str(value)), exp))
-    return dec.quantize(decimal.Decimal(1).scaleb(-dscale), context=decimal.Context(prec=1000)) \
-        if dscale >= 0 else dec
+    if dscale < 0:
+        return dec
+    # enough precision for every digit the value has left of the point plus its scale (1E+1000)
+    prec = (max(weight, 0) + 1) * 4 + dscale + 8
+    return dec.quantize(decimal.Decimal(1).scaleb(-dscale), context=decimal.Context(prec=prec, Emax=decimal.MAX_EMAX,
+                                                                                    Emin=decimal.MIN_EMIN))
 
 
 def _dec_date(b: bytes) -> dt.date | str:
@@ -427,6 +431,7 @@ DECODERS: dict[int, Callable[[bytes], Any]] = {
     TIMESTAMPTZ: _dec_timestamptz,
     INTERVAL: _dec_interval,
     UUID: _dec_uuid,
+    2278: lambda b: None,  # void: a placeholder argument (``now($1::void)``, JDBC's OUT parameters)
 }
 
 

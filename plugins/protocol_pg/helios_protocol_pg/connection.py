@@ -196,6 +196,11 @@ class PgConnection:
                  getattr(getattr(st.prepared, "plan", None), "executions", 0), 0)
                 for name, st in list(self.statements.items()) if name]
 
+    def prepared_statement(self, name: str) -> Any:
+        """The session-level statement Parse prepared under ``name`` (None if none): SQL EXECUTE runs it."""
+        st = self.statements.get(name)
+        return getattr(st, "prepared", None) if st is not None and st.cursor_cmd is None else None
+
     def cursor_rows(self) -> list[tuple]:
         """DECLAREd cursors, as pg_cursors shows them."""
         return [(c.name, c.statement, c.hold, c.binary, c.scroll, c.created_at) for c in list(self.cursors.values())]
@@ -921,7 +926,7 @@ class PgConnection:
     # -- extended query -------------------------------------------------------------------
 
     async def on_parse(self, p: m.Parse) -> None:
-        if p.name and p.name in self.statements:
+        if p.name and (p.name in self.statements or p.name in getattr(self.session, "sql_prepared", {})):
             raise HeliosError(f'prepared statement "{p.name}" already exists', sqlstate="42P05")
         cmd = cursors.parse(p.query)
         if cmd is not None:
@@ -1237,6 +1242,9 @@ class PgConnection:
             self.write(m.command_complete("CLOSE CURSOR"))
         else:
             cur = self.cursors.get(cmd.name)
+            if cur is None and cmd.name in self.portals and cmd.name:
+                await self._fetch_from_portal(self.portals[cmd.name], cmd, describe)
+                return
             if cur is None:
                 raise HeliosError(f'cursor "{cmd.name}" does not exist', sqlstate="34000")
             fmts = result_format_list(formats, len(cur.columns)) if formats else [1 if cur.binary else 0] * len(
@@ -1255,6 +1263,40 @@ class PgConnection:
                 self.write(m.row_description(cur.columns, fmts))
             self.write(data)
             self.write(m.command_complete(f"{'MOVE' if cmd.move else 'FETCH'} {n}"))
+
+    async def _fetch_from_portal(self, portal: Portal, cmd: Any, describe: bool) -> None:
+        """FETCH/MOVE naming a portal bound by the extended protocol: one namespace with cursors, as
+        in PostgreSQL (asyncpg's ``Cursor.forward`` sends ``MOVE FORWARD n <portal>``). Such a portal
+        is not scrollable: it only goes forward, from where Execute left it."""
+        if cmd.direction != "forward":
+            raise HeliosError("cursor can only scan forward", sqlstate="55000",
+                              hint="Declare it with SCROLL option to enable backward scan.")
+        stmt = portal.statement.prepared
+        if stmt is None or portal.statement.cursor_cmd is not None or stmt.columns is None:
+            raise HeliosError(f'cursor "{cmd.name}" does not exist', sqlstate="34000")
+        if portal.result is None:
+            session, params, rformats = self.session, portal.params, portal.result_formats
+
+            def work() -> tuple[Any, Any]:
+                result = session.execute_prepared(stmt, params, stream=True)
+                fmts = result_format_list(rformats, len(result.columns))
+                return result, (fmts, _pre_encode(result, fmts, 0))
+
+            portal.result, (portal.formats, (portal.rows, _chunk, _n)) = await self.run_statement(
+                portal.statement.sql, work, may_inline=False, short=stmt.short)
+        want = cmd.count if cmd.count is not None and cmd.count >= 0 else None
+        if portal.done or portal.rows is None:
+            chunk, n = b"", 0
+        elif want is None:
+            chunk, n = await self.run_encoding(_encode_rows, portal.rows, 1 << 62)
+        else:
+            chunk, n = await self.run_encoding(_encode_rows, portal.rows, want)
+        portal.sent += n
+        if not cmd.move:
+            if describe:
+                self.write(m.row_description(portal.result.columns, portal.formats or []))
+            self.write(chunk)
+        self.write(m.command_complete(f"{'MOVE' if cmd.move else 'FETCH'} {n}"))
 
     # -- COPY ------------------------------------------------------------------------------
 
