@@ -30,8 +30,8 @@ from helios_core.errors import (
 )
 from helios_core.frontends.postgres.dialect import parse, statement_cursor
 from helios_core.session import Result
+from helios_core.sql import enum_values, user_types
 from helios_core.sql import types as T
-from helios_core.sql import user_types
 from helios_core.sql.constraints import column_metadata, rebuild_table
 from helios_core.sql.context import table_sql_columns
 from helios_core.sql.session_identity import resolve_role_name
@@ -229,6 +229,8 @@ def alter(session: Any, c: Any) -> Result:
         txn.catalog_delete("type", key)
         txn.catalog_put("type", f"{target}.{name}", {**rec, "schema": target})
         return Result(command_tag="ALTER TYPE")
+    if rec.get("kind") == "enum":
+        return enum_values.alter(session, c, key, rec)
     if rec.get("kind") != "composite":
         raise FeatureNotSupported(f"ALTER TYPE {c.text[c.toks[c.i].start:] if not c.at_end() else ''} "
                                   f"is not supported for type {name}".replace("  ", " "))

@@ -41,6 +41,7 @@ from helios_core.sql import (
     composite_types,
     ddl_privileges,
     deferred_constraints,
+    enum_labels,
     exclusion_constraints,
     generated_columns,
     inheritance,
@@ -333,6 +334,8 @@ def _create_type(session: Any, ast: exp.Create) -> Result:
     if txn.catalog_get("type", key) is not None or txn.get_table(schema, name) is not None:
         raise DuplicateObject(f'type "{name}" already exists')
     labels = [e.this for e in body.expressions]
+    for label in labels:
+        enum_labels.check_label(label)
     if len(set(labels)) != len(labels):
         raise HeliosError(f'enum label "{labels[0]}" used more than once', sqlstate="42710")
     txn.catalog_put("type", key, {"schema": schema, "name": name, "kind": "enum", "labels": labels,
@@ -419,9 +422,10 @@ def _key_column_type(txn: Any, schema: str, table: str, new_columns: list[Any], 
     """The SQL type of a column being defined (``new_columns``) or already in the table."""
     for c in new_columns:
         if c.name == name:
-            try:
-                return types.type_from_name((c.metadata or {}).get("sql_type") or "text")
-            except HeliosError:  # a type named only through its metadata (an enum): not checked here
+            md = c.metadata or {}
+            try:  # an enum column names its type in "enum" (schema.name)
+                return types.type_from_name(md.get("enum") or md.get("sql_type") or "text")
+            except HeliosError:  # a type named only through its metadata: not checked here
                 return None
     tdef = txn.get_table(schema, table)
     found = dict(table_sql_columns(tdef)) if tdef is not None else {}

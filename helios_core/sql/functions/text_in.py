@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.errors import HeliosError, InvalidTextRepresentation, NumericValueOutOfRange
-from helios_core.sql import far_dates
+from helios_core.sql import enum_labels, far_dates
 from helios_core.sql import types as T
 from helios_core.sql.functions import datestyle, money, network, range_io, runtime, timetz
 from helios_core.sql.functions import datetime_decode as DD
@@ -131,6 +131,8 @@ def parse_enum(arr: pa.Array, t: T.SqlType) -> pa.Array:
     bad = arr.filter(pc.invert(pc.or_(pc.is_in(arr, value_set=labels), pc.is_null(arr))))
     if len(bad):
         raise InvalidTextRepresentation(f'invalid input value for enum {t.name}: "{bad[0].as_py()}"')
+    if t.unsafe_labels:
+        enum_labels.check_safe(t, pc.unique(arr.drop_null()).to_pylist())
     return arr
 
 
