@@ -34,6 +34,7 @@ from helios_core.sql import enum_values, user_types
 from helios_core.sql import types as T
 from helios_core.sql.constraints import column_metadata, rebuild_table
 from helios_core.sql.context import table_sql_columns
+from helios_core.sql.missing_schema import missing_schema
 from helios_core.sql.session_identity import resolve_role_name
 from helios_core.sql.user_types import quote_ident, type_text
 from helios_core.storage import ColumnDef
@@ -141,6 +142,12 @@ def drop(session: Any, names: list[list[str]], if_exists: bool, cascade: bool) -
     notices: list[str] = []
     found = []
     for parts in names:
+        no_schema = missing_schema(txn, parts)
+        if no_schema is not None:
+            if not if_exists:
+                raise HeliosError(f'schema "{no_schema}" does not exist', sqlstate="3F000")
+            notices.append(f'schema "{no_schema}" does not exist, skipping')
+            continue
         schema, name, rec = _resolve(session, txn, parts)
         if rec is None and schema:
             raise DependentObjectsStillExist(f"cannot drop type {name} because table {name} requires it",

@@ -12,6 +12,9 @@ A record is a plain dict (it is versioned catalog data of the branch)::
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from typing import Any
 
 import attrs
@@ -122,6 +125,20 @@ def resolve_type(name: str) -> T.SqlType:
     return T.type_from_name(name)
 
 
+# DROP FUNCTION/AGGREGATE name(types): a type that does not exist is kept as written, for the
+# statement to answer as PostgreSQL does when it runs ('type "x" does not exist[, skipping]')
+_KEEP_UNKNOWN_TYPES: contextvars.ContextVar[bool] = contextvars.ContextVar("keep_unknown_types", default=False)
+
+
+@contextlib.contextmanager
+def keeping_unknown_types() -> Iterator[None]:
+    token = _KEEP_UNKNOWN_TYPES.set(True)
+    try:
+        yield
+    finally:
+        _KEEP_UNKNOWN_TYPES.reset(token)
+
+
 def type_spelling(text: str) -> str:
     """A signature's type as written, checked and spelled as format_type does (%TYPE is PL/pgSQL's only)."""
     if "%" in text:
@@ -129,7 +146,12 @@ def type_spelling(text: str) -> str:
     written = text.strip()
     if written.lower() in ("void", "trigger"):
         return written.lower()
-    t = resolve_type(written)
+    try:
+        t = resolve_type(written)
+    except HeliosError as e:
+        if e.sqlstate != "42704" or not _KEEP_UNKNOWN_TYPES.get():
+            raise
+        return written
     name = t.name if t.name in polymorphic.PSEUDO else t.sql_name()
     # format_type's spelling where it reads back as the same type ("character" would be char(1))
     return name if resolve_type(name) == t else written.lower()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlglot import exp
@@ -14,8 +15,11 @@ from helios_core.sql import embedded_sql, triggers_catalog
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.model import stable_oid
 from helios_core.sql.context import table_sql_columns
+from helios_core.sql.grammar_type_names import grammar_type_name
+from helios_core.sql.missing_schema import UNDEFINED_SCHEMA, missing_schema
 from helios_core.sql.routines import definition, invoke, polymorphic, sql_language, syntax
 from helios_core.sql.routines.definition import KIND, Routine
+from helios_core.sql.user_types import split_name
 
 _LANGUAGES = ("sql", "plpgsql")
 _NOUN = {"f": "function", "p": "procedure", "a": "function"}
@@ -135,28 +139,55 @@ def _returns_table_row(session: Any, txn: Any, record: dict) -> None:
     record["returns"] = f"{schema}.{name}"
 
 
+def _missing_name(txn: Any, dotted: str, arg_types: list[str] | None) -> tuple[str, str] | None:
+    """(message, SQLSTATE) when the routine's schema or one of its argument types does not exist."""
+    schema = missing_schema(txn, split_name(dotted))
+    if schema is not None:
+        return f'schema "{schema}" does not exist', UNDEFINED_SCHEMA
+    for t in arg_types or ():
+        schema = missing_schema(txn, split_name(re.sub(r"(\[\s*\d*\s*\])+$", "", t)))
+        if schema is not None:
+            return f'schema "{schema}" does not exist', UNDEFINED_SCHEMA
+        try:
+            definition.resolve_type(t)
+        except HeliosError as e:
+            if e.sqlstate != "42704":
+                raise
+            return f'type "{split_name(t)[-1] if split_name(t) else t}" does not exist', "42704"
+    return None
+
+
 def drop(session: Any, a: dict) -> Result:
     txn = session.tx.current()
     what = a["what"]
     notices = []
-    for dotted, arg_types in a["targets"]:
+    for n, (dotted, arg_types) in enumerate(a["targets"]):
+        missing = _missing_name(txn, dotted, arg_types)
+        if missing is not None:  # PostgreSQL looks up the schema and the argument types first
+            if a["if_exists"]:
+                notices.append(f"{missing[0]}, skipping")
+                continue
+            raise HeliosError(missing[0], sqlstate=missing[1])
         name = _split(session, txn, dotted)[1] if "." in dotted else dotted
         candidates = definition.find(session, txn, dotted, None if arg_types is None else len(arg_types),
                                      procedure={"function": False, "procedure": True}.get(what))
         if arg_types is not None:
             wanted = [definition.resolve_type(t).sql_name() for t in arg_types]
             candidates = [r for r in candidates if [t.sql_name() for t in r.in_types] == wanted]
-        label = f"{name}({', '.join(arg_types)})" if arg_types is not None else name
+        star = n in a.get("stars", ())
+        label = f"{name}({'*' if star else ', '.join(arg_types)})" if arg_types is not None else name
         if not candidates:
-            if a["if_exists"]:
-                notices.append(f"{what} {label} does not exist, skipping")
+            if a["if_exists"]:  # the notice prints the names the grammar made of the types (int: pg_catalog.int4)
+                spelled = f"{dotted}({','.join(grammar_type_name(t) for t in arg_types)})" if arg_types is not None \
+                    else dotted
+                notices.append(f"{what} {spelled} does not exist, skipping")
                 continue
             if arg_types is None:
                 raise definition.UndefinedFunction(f"could not find a {what} named \"{name}\"")
             raise definition.UndefinedFunction(f"{what} {label} does not exist")
         if len(candidates) > 1:
             raise HeliosError(f'{what} name "{name}" is not unique', sqlstate="42725",
-                              hint="Specify the argument list to select the function unambiguously.")
+                              hint=f"Specify the argument list to select the {what} unambiguously.")
         target = candidates[0]
         if what == "aggregate" and target.record["kind"] != "a":
             raise HeliosError(f"function {target.signature()} is not an aggregate", sqlstate="42809")

@@ -13,7 +13,7 @@ from sqlglot.tokens import TokenType
 
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.frontends.postgres import dialect
-from helios_core.sql.routines.definition import resolve_type, type_spelling
+from helios_core.sql.routines.definition import keeping_unknown_types, resolve_type, type_spelling
 from helios_core.sql.user_aggregates import syntax as aggregate_syntax
 
 _MODES = {"IN": "i", "OUT": "o", "INOUT": "b", "VARIADIC": "v"}
@@ -252,7 +252,8 @@ def parse_drop(c: Any) -> Any:
         name = c.dotted_name()
         args = None
         if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
-            args = [a["type"] for a in _parameters(c) if a["mode"] in ("i", "b", "v")]
+            with keeping_unknown_types():
+                args = [a["type"] for a in _parameters(c) if a["mode"] in ("i", "b", "v")]
         targets.append((name, args))
         if c.cur is not None and c.cur.token_type == TokenType.COMMA:
             c.i += 1
