@@ -78,8 +78,15 @@ class Routine:
 
     @property
     def in_args(self) -> list[dict]:
-        """Arguments a call passes (IN, INOUT, VARIADIC)."""
-        return [a for a in self.record["args"] if a["mode"] in ("i", "b", "v")]
+        """Arguments a call passes (IN, INOUT, VARIADIC; and OUT for a procedure, whose CALL names a
+        place for each output, as in PostgreSQL 14 and later)."""
+        return [a for a in self.record["args"] if a["mode"] in call_modes(self.record)]
+
+    @property
+    def identity_types(self) -> list[T.SqlType]:
+        """The types that tell overloads apart: IN, INOUT and VARIADIC (a procedure's OUT ones too are
+        in its calls, not in its identity)."""
+        return [self.type_of(a["type"]) for a in self.record["args"] if a["mode"] in ("i", "b", "v")]
 
     @property
     def in_types(self) -> list[T.SqlType]:
@@ -114,6 +121,12 @@ class Routine:
     def signature(self) -> str:
         """name(type, ...) as PostgreSQL's messages name a routine."""
         return f"{self.name}({', '.join(a['type'] for a in self.in_args)})"
+
+
+def call_modes(record: dict) -> tuple[str, ...]:
+    """The argument modes of a call's argument list (a routine's identity is its IN, INOUT and
+    VARIADIC types alone, as PostgreSQL's proargtypes)."""
+    return ("i", "b", "v", "o") if record.get("kind") == "p" else ("i", "b", "v")
 
 
 def resolve_type(name: str) -> T.SqlType:

@@ -119,9 +119,9 @@ def parse_create(c: Any) -> Any:
                     record["returns_relation"] = text.strip()
     outs = [a for a in args if a["mode"] in ("o", "b")]
     if outs and not record["out_columns"]:
-        if kind == "p":
-            raise FeatureNotSupported("OUT and INOUT parameters of procedures are not supported")
-        if len(outs) == 1 and not record["returns_set"]:
+        if kind == "p":  # CALL returns one row of them; the procedure itself returns nothing
+            record["out_columns"] = [[a["name"] or f"column{i}", a["type"]] for i, a in enumerate(outs, 1)]
+        elif len(outs) == 1 and not record["returns_set"]:
             record["returns"] = outs[0]["type"]
         else:
             record["out_columns"] = [[a["name"] or f"column{i}", a["type"]] for i, a in enumerate(outs, 1)]
@@ -269,6 +269,7 @@ def parse_drop(c: Any) -> Any:
 def parse_call(c: Any) -> Any:
     """CALL name(args): the arguments are kept as text, parsed as a SELECT list when run."""
     c.expect("CALL")
+    name_at = c.offset + c.cur.start + 1 if c.cur is not None else None  # errors point at the name
     name = c.dotted_name()
     if c.cur is None or c.cur.token_type != TokenType.L_PAREN:
         c.fail()
@@ -284,7 +285,7 @@ def parse_call(c: Any) -> Any:
     args_text = c.text[start:c.cur.start]
     c.i += 1
     c.end()
-    return dialect.Utility(kind="call", args={"name": name, "args": args_text})
+    return dialect.Utility(kind="call", args={"name": name, "args": args_text, "name_at": name_at})
 
 
 def parse_do(c: Any) -> Any:
