@@ -71,3 +71,27 @@ def test_procedures_differ_by_in_types_and_drop_sees_both_lists(db) -> None:
         db.execute("drop procedure po_amb(int, int, int)")
     db.execute("drop procedure po_amb(out int, int, int)")
     db.execute("drop procedure po_amb(int, int, int)")
+
+
+def test_procedure_definition_refusals(db) -> None:
+    with pytest.raises(psycopg.errors.InvalidFunctionDefinition, match="invalid attribute in procedure definition") as e:
+        db.execute("create procedure po_x() language sql strict as $$ select 1 $$")
+    assert e.value.diag.statement_position == "38"
+    with pytest.raises(psycopg.errors.InvalidFunctionDefinition, match="VARIADIC parameter must be the last"):
+        db.execute("create procedure po_x(a variadic int[], b out int) language sql as $$ select 1 $$")
+    with pytest.raises(psycopg.errors.InvalidFunctionDefinition, match="OUT parameters cannot appear after"):
+        db.execute("create procedure po_x(a int default 42, b out int) language sql as $$ select a $$")
+    with pytest.raises(psycopg.errors.InvalidFunctionDefinition, match="invalid attribute in procedure definition"):
+        db.execute("alter procedure po_named(int, text) strict")
+
+
+def test_wrong_kind_is_42809(db) -> None:
+    db.execute("create or replace function po_fn(a int) returns int language sql as $$ select a $$")
+    for sql, message in (("alter function po_named(int, text) volatile", r"po_named\(integer, text\) is not a function"),
+                         ("alter procedure po_fn(int) volatile", r"po_fn\(integer\) is not a procedure"),
+                         ("drop function po_named(int, text)", r"po_named\(integer, text\) is not a function"),
+                         ("drop procedure po_fn(int)", r"po_fn\(integer\) is not a procedure")):
+        with pytest.raises(psycopg.errors.WrongObjectType, match=message):
+            db.execute(sql)
+    with pytest.raises(psycopg.errors.UndefinedFunction, match=r"procedure po_none\(\) does not exist"):
+        db.execute("alter procedure po_none() volatile")

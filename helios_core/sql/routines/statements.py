@@ -173,12 +173,13 @@ def drop(session: Any, a: dict) -> Result:
                 continue
             raise HeliosError(missing[0], sqlstate=missing[1])
         name = _split(session, txn, dotted)[1] if "." in dotted else dotted
-        candidates = definition.find(session, txn, dotted, None,
-                                     procedure={"function": False, "procedure": True}.get(what))
+        candidates = definition.find(session, txn, dotted, None)
         if arg_types is not None:  # by identity, or (a procedure) by its calls' argument list, as PostgreSQL
             wanted = [definition.resolve_type(t).sql_name() for t in arg_types]
             candidates = [r for r in candidates if wanted in ([t.sql_name() for t in r.identity_types],
                                                               [t.sql_name() for t in r.in_types])]
+        if what in ("function", "procedure"):  # the other kind is only named when nothing else is (42809 below)
+            candidates = [r for r in candidates if r.is_procedure == (what == "procedure")] or candidates
         star = n in a.get("stars", ())
         label = f"{name}({'*' if star else ', '.join(arg_types)})" if arg_types is not None else name
         if not candidates:
@@ -276,24 +277,34 @@ def alter(session: Any, a: dict) -> Result:
     """ALTER FUNCTION/PROCEDURE/ROUTINE: owner, name, volatility, strictness."""
     txn = session.tx.current()
     what = a["what"]
-    candidates = definition.find(session, txn, a["name"], None if a["args"] is None else len(a["args"]),
-                                 procedure={"function": False, "procedure": True}.get(what))
+    candidates = definition.find(session, txn, a["name"], None)
     if a["args"] is not None:
         wanted = [definition.resolve_type(t).sql_name() for t in a["args"]]
-        candidates = [r for r in candidates if [t.sql_name() for t in r.in_types] == wanted]
+        candidates = [r for r in candidates if wanted in ([t.sql_name() for t in r.identity_types],
+                                                          [t.sql_name() for t in r.in_types])]
+    if what in ("function", "procedure"):  # of the other kind: 42809 when it is the only one named
+        kind_ok = [r for r in candidates if r.is_procedure == (what == "procedure")]
+        if not kind_ok and a["args"] is not None and len(candidates) == 1 and candidates[0].record["kind"] != "a":
+            raise HeliosError(f"{candidates[0].signature()} is not a {what}", sqlstate="42809")
+        candidates = kind_ok if a["args"] is not None or kind_ok else candidates
     name = a["name"].split(".")[-1]
     if not candidates:
         label = f"{name}({', '.join(a['args'])})" if a["args"] is not None else name
         raise definition.UndefinedFunction(f"{what} {label} does not exist")
     if len(candidates) > 1:
         raise HeliosError(f'{what} name "{name}" is not unique', sqlstate="42725",
-                          hint="Specify the argument list to select the function unambiguously.")
+                          hint=f"Specify the argument list to select the {what} unambiguously.")
     target = candidates[0]
     if what == "aggregate" and target.record["kind"] != "a":
         raise HeliosError(f"function {target.signature()} is not an aggregate", sqlstate="42809")
     if what in ("function", "procedure") and target.record["kind"] == "a":
         raise HeliosError(f'"{a["name"]}" is an aggregate function', sqlstate="42809",
                           hint="Use ALTER AGGREGATE to change aggregate functions.")
+    if what in ("function", "procedure") and target.is_procedure != (what == "procedure"):
+        raise HeliosError(f"{target.signature()} is not a {what}", sqlstate="42809")
+    if target.is_procedure and "function_only_at" in a["changes"]:
+        raise HeliosError("invalid attribute in procedure definition", sqlstate="42P13",
+                          position=a["changes"]["function_only_at"])
     graph_owner = target.record.get("owner", "helios")
     graph = roles.role_graph(session.engine)
     superuser = graph.is_superuser(session.user)

@@ -117,6 +117,7 @@ def parse_create(c: Any) -> Any:
                 if record["returns_set"] and resolve_type(record["returns"]).is_composite:
                     record["returns"] = None  # SETOF a composite type: rows of its attributes
                     record["returns_relation"] = text.strip()
+    _check_parameter_order(args, kind)
     outs = [a for a in args if a["mode"] in ("o", "b")]
     if outs and not record["out_columns"]:
         if kind == "p":  # CALL returns one row of them; the procedure itself returns nothing
@@ -141,8 +142,27 @@ _OPTION_WORDS = {"LANGUAGE", "IMMUTABLE", "STABLE", "VOLATILE", "STRICT", "CALLE
                  "TRANSFORM", "RETURN", "BEGIN"}
 
 
+# the attributes only a function has: on a procedure PostgreSQL refuses them where they are written
+_FUNCTION_ONLY = {"IMMUTABLE", "STABLE", "VOLATILE", "STRICT", "RETURNS", "CALLED", "WINDOW", "LEAKPROOF", "NOT",
+                  "COST", "ROWS", "SUPPORT", "PARALLEL"}
+
+
+def _check_parameter_order(args: list[dict], kind: str) -> None:
+    """PostgreSQL's 42P13 rules on where VARIADIC and (a procedure's) OUT parameters may stand."""
+    for k, a in enumerate(args):
+        later = args[k + 1:]
+        if a["mode"] == "v" and any(x["mode"] != "o" or kind == "p" for x in later):
+            raise HeliosError("VARIADIC parameter must be the last parameter", sqlstate="42P13")
+        if kind == "p" and a["mode"] == "o" and any(x.get("default") is not None for x in args[:k]):
+            raise HeliosError("procedure OUT parameters cannot appear after one with a default value",
+                              sqlstate="42P13")
+
+
 def _options(c: Any, record: dict) -> None:
     while not c.at_end():
+        if record.get("kind") == "p" and c.word() in _FUNCTION_ONLY:
+            raise HeliosError("invalid attribute in procedure definition", sqlstate="42P13",
+                              position=c.offset + c.cur.start + 1)
         if c.accept("LANGUAGE"):
             lang = c.string() if c.cur is not None and c.cur.token_type in _STRINGS else c.name()
             record["language"] = lang.lower()
@@ -227,8 +247,11 @@ def parse_alter(c: Any) -> Any:
         raise FeatureNotSupported(f"ALTER {what.upper()} ... {c.word()} is not supported")
     else:
         record: dict[str, Any] = {}
+        first = c.offset + c.cur.start + 1 if c.cur is not None else None
         _options(c, record)
         changes = {k: v for k, v in record.items() if k in ("volatility", "strict", *PLANNER_HINTS)}
+        if changes:  # a procedure has none of these: refused once the statement finds one (42P13)
+            changes["function_only_at"] = first
     c.end()
     return dialect.Utility(kind="alter_routine", args={"what": what, "name": name, "args": args,
                                                       "changes": changes})
