@@ -95,3 +95,17 @@ def test_wrong_kind_is_42809(db) -> None:
             db.execute(sql)
     with pytest.raises(psycopg.errors.UndefinedFunction, match=r"procedure po_none\(\) does not exist"):
         db.execute("alter procedure po_none() volatile")
+
+
+def test_call_inside_an_sql_procedure_sees_its_parameters(db) -> None:
+    db.execute("""create or replace procedure po_outer(y int) language sql as $$
+                  call po_named(y, 'outer'); call po_named($1 + 1); $$""")
+    db.execute("delete from po_log")
+    db.execute("call po_outer(40)")
+    assert db.execute("select a, b from po_log order by a").fetchall() == [(40, "outer"), (41, "d")]
+
+
+def test_pseudo_type_names_are_regtype_input(db) -> None:
+    # psql's \df filters with 'pg_catalog.trigger'::pg_catalog.regtype
+    assert db.execute("select 'pg_catalog.trigger'::pg_catalog.regtype::oid, 'event_trigger'::regtype::oid"
+                      ).fetchone() == (2279, 3838)
