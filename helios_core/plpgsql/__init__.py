@@ -71,6 +71,8 @@ def call(session: Any, routine: Any, values: list[Any], *, trigger: Any = None) 
         raise HeliosError('control reached end of trigger procedure without RETURN', sqlstate="2F005")
     if routine.returns_set:
         return interp.rows
+    if routine.is_procedure and routine.out_columns:  # the row CALL returns: its OUT/INOUT variables
+        return _out_row(frame, routine)
     if routine.is_procedure or (routine.return_type is not None and routine.return_type.name == "void"):
         return None
     if routine.out_columns:
@@ -79,6 +81,11 @@ def call(session: Any, routine: Any, values: list[Any], *, trigger: Any = None) 
         out = next(a for a in routine.record["args"] if a["mode"] in ("o", "b"))
         return frame.lookup(out["name"])[0]
     raise HeliosError("control reached end of function without RETURN", sqlstate="2F005")
+
+
+def _out_row(frame: Any, routine: Any) -> list[tuple]:
+    """A procedure's OUT/INOUT variables as the one row its CALL returns."""
+    return [tuple((frame.lookup(n) or (None, None))[0] for n, _ in routine.out_columns)]
 
 
 def _returned(routine: Any, interp: Interpreter, r: _Return, trigger: Any) -> Any:
@@ -90,7 +97,9 @@ def _returned(routine: Any, interp: Interpreter, r: _Return, trigger: Any) -> An
                               hint="Use RETURN NEXT or RETURN QUERY.")
         return interp.rows
     if routine.is_procedure:
-        return None
+        if r.value is not None:
+            raise HeliosError("RETURN cannot have a parameter in a procedure", sqlstate="42804")
+        return _out_row(interp.frame, routine) if routine.out_columns else None
     if routine.out_columns:
         if r.value is None:
             return [tuple(interp.frame.lookup(n)[0] for n, _ in routine.out_columns)]

@@ -25,6 +25,7 @@ from helios_core.sql import functions as F
 from helios_core.sql import types as T
 from helios_core.sql.context import table_sql_columns
 from helios_core.sql.routines import notices
+from helios_core.sql.routines import statements as routine_statements
 from helios_core.sql.routines.definition import resolve_type
 from helios_core.sql.routines.invoke import convert_values
 
@@ -223,8 +224,35 @@ class Interpreter:
 
     # -- SQL ------------------------------------------------------------------------------
     def run_sql(self, text: str, extra_values: list | None = None) -> embedded_sql.Outcome:
-        tree, values, types = bind(self.session, _statement_tree(text).copy(), self.frame)
+        tree = _statement_tree(text)
+        if isinstance(tree, dialect.Utility) and tree.kind == "call":
+            return self.run_call(tree.args)
+        tree, values, types = bind(self.session, tree.copy(), self.frame)
         return embedded_sql.run(self.session, tree, values, types)
+
+    def run_call(self, args: dict) -> embedded_sql.Outcome:
+        """CALL inside a routine: the arguments are expressions over its variables, and a variable
+        given for an OUT/INOUT parameter takes the procedure's value for it, as in PL/pgSQL."""
+        positional, named = routine_statements.call_arguments(args["args"])
+        evaluated = [self.eval(t) for t in positional + [t for _, t in named]]
+        routine, row = routine_statements.run_procedure(
+            self.session, args["name"], [v for v, _ in evaluated], [t or T.TEXT for _, t in evaluated],
+            len(positional), [n for n, _ in named])
+        if row is not None:
+            given = dict(named)
+            outs = iter(zip(row, routine.out_columns, strict=True))
+            for k, param in enumerate(routine.in_args):
+                if param["mode"] not in ("o", "b"):
+                    continue
+                value, (_, t) = next(outs)
+                text = positional[k] if k < len(positional) else given.get(param.get("name") or "")
+                if text is None:
+                    continue
+                if not _is_name(text) or self.frame.get(text.strip()) is None:
+                    raise HeliosError(f"procedure parameter \"{param.get('name') or k + 1}\" is an output parameter "
+                                      "but corresponding argument is not writable", sqlstate="42601")
+                self.assign(text.strip(), value, t)
+        return embedded_sql.Outcome(columns=[], rows=[], row_count=0, command="CALL")
 
     def run_dynamic(self, command: str, using: list[str]) -> embedded_sql.Outcome:
         text, _ = self.eval(command)

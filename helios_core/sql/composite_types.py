@@ -30,10 +30,11 @@ from helios_core.errors import (
 )
 from helios_core.frontends.postgres.dialect import parse, statement_cursor
 from helios_core.session import Result
+from helios_core.sql import enum_values, user_types
 from helios_core.sql import types as T
-from helios_core.sql import user_types
 from helios_core.sql.constraints import column_metadata, rebuild_table
 from helios_core.sql.context import table_sql_columns
+from helios_core.sql.missing_schema import missing_schema
 from helios_core.sql.session_identity import resolve_role_name
 from helios_core.sql.user_types import quote_ident, type_text
 from helios_core.storage import ColumnDef
@@ -141,6 +142,12 @@ def drop(session: Any, names: list[list[str]], if_exists: bool, cascade: bool) -
     notices: list[str] = []
     found = []
     for parts in names:
+        no_schema = missing_schema(txn, parts)
+        if no_schema is not None:
+            if not if_exists:
+                raise HeliosError(f'schema "{no_schema}" does not exist', sqlstate="3F000")
+            notices.append(f'schema "{no_schema}" does not exist, skipping')
+            continue
         schema, name, rec = _resolve(session, txn, parts)
         if rec is None and schema:
             raise DependentObjectsStillExist(f"cannot drop type {name} because table {name} requires it",
@@ -229,6 +236,8 @@ def alter(session: Any, c: Any) -> Result:
         txn.catalog_delete("type", key)
         txn.catalog_put("type", f"{target}.{name}", {**rec, "schema": target})
         return Result(command_tag="ALTER TYPE")
+    if rec.get("kind") == "enum":
+        return enum_values.alter(session, c, key, rec)
     if rec.get("kind") != "composite":
         raise FeatureNotSupported(f"ALTER TYPE {c.text[c.toks[c.i].start:] if not c.at_end() else ''} "
                                   f"is not supported for type {name}".replace("  ", " "))

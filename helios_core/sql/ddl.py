@@ -39,8 +39,10 @@ from helios_core.frontends.postgres.dialect import Utility, expression_text, to_
 from helios_core.session import Result
 from helios_core.sql import (
     composite_types,
+    database_drop,
     ddl_privileges,
     deferred_constraints,
+    enum_labels,
     exclusion_constraints,
     generated_columns,
     inheritance,
@@ -57,6 +59,7 @@ from helios_core.sql import (
 from helios_core.sql.context import table_sql_columns
 from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.functions.resolve import implicitly_castable
+from helios_core.sql.missing_schema import missing_schema
 from helios_core.sql.routines import definition as routine_definition
 from helios_core.sql.routines import notices as routine_notices
 from helios_core.sql.temp_tables import is_temp_schema, own_schema
@@ -333,6 +336,8 @@ def _create_type(session: Any, ast: exp.Create) -> Result:
     if txn.catalog_get("type", key) is not None or txn.get_table(schema, name) is not None:
         raise DuplicateObject(f'type "{name}" already exists')
     labels = [e.this for e in body.expressions]
+    for label in labels:
+        enum_labels.check_label(label)
     if len(set(labels)) != len(labels):
         raise HeliosError(f'enum label "{labels[0]}" used more than once', sqlstate="42710")
     txn.catalog_put("type", key, {"schema": schema, "name": name, "kind": "enum", "labels": labels,
@@ -419,9 +424,10 @@ def _key_column_type(txn: Any, schema: str, table: str, new_columns: list[Any], 
     """The SQL type of a column being defined (``new_columns``) or already in the table."""
     for c in new_columns:
         if c.name == name:
-            try:
-                return types.type_from_name((c.metadata or {}).get("sql_type") or "text")
-            except HeliosError:  # a type named only through its metadata (an enum): not checked here
+            md = c.metadata or {}
+            try:  # an enum column names its type in "enum" (schema.name)
+                return types.type_from_name(md.get("enum") or md.get("sql_type") or "text")
+            except HeliosError:  # a type named only through its metadata: not checked here
                 return None
     tdef = txn.get_table(schema, table)
     found = dict(table_sql_columns(tdef)) if tdef is not None else {}
@@ -1183,6 +1189,7 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
     notices: list[str] = []
     tag = f"DROP {kind}"
     if kind == "DATABASE":
+        force = database_drop.drop_options(ast.args.get("expressions") or [])
         if session.tx.in_block:
             raise ActiveSqlTransaction("DROP DATABASE cannot run inside a transaction block")
         for t in ast.args.get("tables") or [ast.this]:
@@ -1196,8 +1203,13 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
                 raise HeliosError(f'database "{name}" does not exist', sqlstate="3D000")
             if name == session.database:
                 raise HeliosError("cannot drop the currently open database", sqlstate="55006")
-            if any(s.database == name for s in list(session.engine.sessions.values())):
-                raise HeliosError(f'database "{name}" is being accessed by other users', sqlstate="55006")
+            if force:
+                database_drop.end_other_sessions(session, name)
+            others = sum(s.database == name for s in list(session.engine.sessions.values()))
+            if others:
+                raise HeliosError(f'database "{name}" is being accessed by other users', sqlstate="55006",
+                                  detail=f"There {'is' if others == 1 else 'are'} {others} other session"
+                                         f"{'' if others == 1 else 's'} using the database." if force else None)
             session.engine.store.drop_database(name)
         return Result(command_tag=tag, notices=notices)
     if kind == "SCHEMA":
@@ -1228,6 +1240,11 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
         return Result(command_tag=tag, notices=notices)
     for t in ast.args.get("tables") or []:
         schema, name = _resolve_for_drop(session, txn, t, kind)
+        if t.args.get("db") is not None and missing_schema(txn, [schema, name]):
+            if not if_exists:
+                raise InvalidSchemaName(f'schema "{schema}" does not exist')
+            notices.append(f'schema "{schema}" does not exist, skipping')
+            continue
         kind_found = relation_kind(txn, schema, name) if schema else None
         if kind == "TYPE":
             schema_t, tname_t = (ident(t.args["db"]), ident(t.this)) if t.args.get("db") is not None else (

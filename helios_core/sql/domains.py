@@ -34,6 +34,7 @@ from helios_core.sql import types as T
 from helios_core.sql.catalog_views.functions import ACTIVE_SESSION
 from helios_core.sql.catalog_views.model import stable_oid
 from helios_core.sql.expr import Scope, compile_scalar
+from helios_core.sql.missing_schema import missing_schema
 from helios_core.sql.user_types import split_name
 
 _CLAUSE_WORDS = ("DEFAULT", "CONSTRAINT", "NOT", "NULL", "CHECK", "COLLATE")
@@ -300,6 +301,12 @@ def _drop(session: Any, body: str) -> Result:
     notices: list[Any] = []
     targets = []
     for spelling in names:
+        no_schema = missing_schema(txn, split_name(spelling))
+        if no_schema is not None:
+            if not if_exists:
+                raise HeliosError(f'schema "{no_schema}" does not exist', sqlstate="3F000")
+            notices.append(f'schema "{no_schema}" does not exist, skipping')
+            continue
         found = _resolve(session, txn, spelling, missing_ok=if_exists)
         if found is None:
             notices.append(f'type "{split_name(spelling)[-1]}" does not exist, skipping')

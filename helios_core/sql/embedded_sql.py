@@ -99,6 +99,10 @@ def bind_names(tree: exp.Expression, names: dict[str, int], qualifiers: Sequence
     """
     if not names:
         return tree
+    source = tree.args.get("expression") if isinstance(tree, exp.Insert) else None
+    if source is not None and shadowing is not None:
+        # INSERT's VALUES / SELECT does not see the target table's columns: only its own tables shadow
+        tree.set("expression", bind_names(source, names, qualifiers, shadowing))
     shadowed = shadowing(tree) if shadowing is not None else set()
     aliases = {t.alias_or_name for t in tree.find_all(exp.Table, exp.Subquery)}
 

@@ -33,6 +33,7 @@ from helios_core.sql.functions import runtime
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.point_reads import point_read_of
 from helios_core.sql.point_writes import is_point_write
+from helios_core.sql.routines import statements as routine_statements
 
 
 @attrs.define
@@ -205,6 +206,13 @@ def _plan(session: Any, pp: PreparedPlan) -> list[ResultColumn] | None:
             return [ResultColumn(name=_show_label(st.ast.args["name"]), type_oid=25, type_name="text")]
         if st is not None and st.ast.kind == "explain":
             return [ResultColumn(name="QUERY PLAN", type_oid=25, type_name="text")]
+        if st is not None and st.ast.kind == "call":  # a procedure with OUT/INOUT parameters returns a row
+            own = session.tx.txn is None
+            try:
+                return routine_statements.call_columns(session, st.ast.args)
+            finally:
+                if own and not session.tx.in_block:
+                    session.tx.rollback()
         if st is not None and st.ast.kind == "execute":
             named = session.sql_prepared.get(st.ast.args["name"]) or _protocol_statement(session, st.ast.args["name"])
             if named is not None:

@@ -43,6 +43,7 @@ from helios_core.sql import (
     dml,
     dml_privileges,
     domains,
+    drop_unbuilt,
     in_statement,  # noqa: F401  (gives session-taking SQL functions their view of the session)
     maintenance,
     matviews,
@@ -654,6 +655,9 @@ class SqlSession(Session):
                     return done
             if word == "COMMENT" and rest.split()[:2] and [w.upper() for w in rest.split()[:2]] == ["ON", "EXTENSION"]:
                 return extensions_catalog.comment(self, rest)
+            if drop_unbuilt.handles(word, rest):  # DROP COLLATION, DROP OPERATOR, DROP CAST, ...
+                self.tx.wrote_ddl = True
+                return drop_unbuilt.execute(self, st.text, st.offset)
             if domains.handles(word, rest):
                 self.tx.wrote_ddl = True
                 self.engine.bump_plan_generation()

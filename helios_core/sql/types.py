@@ -145,6 +145,8 @@ class SqlType:
     # the OID of its array type; values are the label strings
     labels: tuple[str, ...] | None = attrs.field(default=None, eq=False, repr=False)
     array_oid: int = attrs.field(default=0, eq=False, repr=False)
+    # an enum's labels the running transaction added and may not use yet (55P04)
+    unsafe_labels: tuple[str, ...] = attrs.field(default=(), eq=False, repr=False)
     # a domain over this type (the rest of the fields are the base type's): casts to it check
     # the domain's constraints; not part of equality, so operators see the base type
     domain: DomainInfo | None = attrs.field(default=None, eq=False, repr=False)

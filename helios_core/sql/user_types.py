@@ -18,6 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from helios_core.sql import enum_labels
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.functions import ACTIVE_SESSION
 from helios_core.sql.catalog_views.model import stable_oid
@@ -38,8 +39,11 @@ def type_oids(schema: str, name: str) -> tuple[int, int]:
 def enum_type(record: dict) -> T.SqlType:
     """The SqlType of an enum's catalog record ({"schema", "name", "labels", ...})."""
     oid, array_oid = type_oids(record["schema"], record["name"])
+    session = ACTIVE_SESSION.get()
+    txn = getattr(getattr(session, "tx", None), "txn", None)
     return T.SqlType(name=record["name"], oid=oid, arrow_type=pa.string(), labels=tuple(record["labels"]),
-                     array_oid=array_oid)
+                     array_oid=array_oid,
+                     unsafe_labels=enum_labels.unsafe_labels(record, getattr(txn, "txid", None)))
 
 
 def composite_relid(schema: str, name: str) -> int:

@@ -507,6 +507,8 @@ def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Stateme
             chunk, view_opts = view_options.strip_view_options(chunk)
         elif first == "COMMENT":
             chunk = _comment_is_null(chunk)
+        elif first == "DROP":
+            chunk = _drop_database_with(chunk)
         tree = _parse_chunk(sql, chunk)
         refuse_time_travel_writes(tree, chunk)
         tree = select_into_as_create(tree)
@@ -650,6 +652,16 @@ def _strip_on_commit_drop(chunk: list[Token]) -> tuple[list[Token], bool]:
                 and chunk[i + 2].text.upper() == "DROP"):
             return chunk[:i] + chunk[i + 3:], True
     return chunk, False
+
+
+def _drop_database_with(chunk: list[Token]) -> list[Token]:
+    """DROP DATABASE name WITH (FORCE): the WITH is optional in PostgreSQL's grammar; sqlglot reads
+    the option list only without it."""
+    if len(chunk) > 3 and chunk[1].text.upper() == "DATABASE":
+        for i in range(2, len(chunk) - 1):
+            if chunk[i].text.upper() == "WITH" and chunk[i + 1].token_type == TokenType.L_PAREN:
+                return chunk[:i] + chunk[i + 1:]
+    return chunk
 
 
 def _comment_is_null(chunk: list[Token]) -> list[Token]:

@@ -17,7 +17,7 @@ from sqlglot import exp
 from helios_core import roles
 from helios_core.errors import HeliosError
 from helios_core.sql import acl as A
-from helios_core.sql import object_privileges, publications, sequences, user_types
+from helios_core.sql import enum_labels, object_privileges, publications, sequences, user_types
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.model import (
     BOOTSTRAP_SUPERUSER_OID,
@@ -245,8 +245,8 @@ def pg_enum(model: CatalogModel) -> list[tuple]:
     rows = []
     for key, rec in _enums(model):
         oid = user_types.type_oids(rec["schema"], rec["name"])[0]
-        for i, label in enumerate(rec["labels"]):
-            rows.append((stable_oid("enum", f"{key}.{label}"), oid, float(i + 1), label))
+        for label, order in zip(rec["labels"], enum_labels.sort_orders(rec), strict=True):
+            rows.append((stable_oid("enum", f"{key}.{label}"), oid, order, label))
     return rows
 
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.errors import HeliosError, InvalidTextRepresentation, NumericValueOutOfRange
-from helios_core.sql import far_dates
+from helios_core.sql import enum_labels, far_dates
 from helios_core.sql import types as T
 from helios_core.sql.functions import datestyle, money, network, range_io, runtime, timetz
 from helios_core.sql.functions import datetime_decode as DD
@@ -41,6 +41,11 @@ def _first_bad(orig: pa.Array, ok: pa.Array) -> str:
     return orig[idx].as_py()
 
 
+# pseudo-types that are no SqlType here (no value has them) but are names of pg_type rows
+_PSEUDO_TYPE_OIDS = {"trigger": 2279, "event_trigger": 3838, "language_handler": 2280, "fdw_handler": 3115,
+                     "index_am_handler": 325, "tsm_handler": 3310, "table_am_handler": 269, "internal": 2281}
+
+
 def parse_regtype(arr: pa.Array) -> pa.Array:
     """regtype input: a type name as PostgreSQL spells it ('integer', 'int4[]') or a numeric OID."""
     def one(text: str | None) -> int | None:
@@ -48,6 +53,9 @@ def parse_regtype(arr: pa.Array) -> pa.Array:
             return None
         if text.strip().isdigit():
             return int(text)
+        pseudo = _PSEUDO_TYPE_OIDS.get(re.sub(r'^\s*(pg_catalog|"pg_catalog")\s*\.\s*', "", text).strip().lower())
+        if pseudo is not None:  # psql's \df filters on 'pg_catalog.trigger'::regtype
+            return pseudo
         try:
             return T.catalog_oid(T.type_from_name(text))
         except HeliosError:
@@ -131,6 +139,8 @@ def parse_enum(arr: pa.Array, t: T.SqlType) -> pa.Array:
     bad = arr.filter(pc.invert(pc.or_(pc.is_in(arr, value_set=labels), pc.is_null(arr))))
     if len(bad):
         raise InvalidTextRepresentation(f'invalid input value for enum {t.name}: "{bad[0].as_py()}"')
+    if t.unsafe_labels:
+        enum_labels.check_safe(t, pc.unique(arr.drop_null()).to_pylist())
     return arr
 
 

@@ -33,6 +33,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from helios_core.errors import HeliosError
+from helios_core.sql.functions.text_in import parse_regtype
 
 _DROPPABLE_SCHEMAS = {"pg_catalog", "public", "information_schema"}
 _OID_ALIASES = {"regnamespace", "regrole", "regoper", "regoperator", "regprocedure", "regconfig", "regdictionary",
@@ -176,17 +177,7 @@ def _regclass_in(args: list[pa.Array]) -> pa.Array:
 
 
 def _regtype_in(args: list[pa.Array]) -> pa.Array:
-    from helios_core.sql import types as T
-
-    def one(name: str | None) -> int | None:
-        if name is None:
-            return None
-        try:
-            return T.catalog_oid(T.type_from_name(name))
-        except HeliosError:
-            raise HeliosError(f'type "{name}" does not exist', sqlstate="42704") from None
-
-    return pa.array([one(v) for v in args[0].to_pylist()], pa.int64())
+    return parse_regtype(args[0])  # a type name (or pseudo-type name) as regtype input
 
 
 def _strip_ident(name: str) -> str:

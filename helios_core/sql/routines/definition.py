@@ -12,6 +12,9 @@ A record is a plain dict (it is versioned catalog data of the branch)::
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from typing import Any
 
 import attrs
@@ -75,8 +78,15 @@ class Routine:
 
     @property
     def in_args(self) -> list[dict]:
-        """Arguments a call passes (IN, INOUT, VARIADIC)."""
-        return [a for a in self.record["args"] if a["mode"] in ("i", "b", "v")]
+        """Arguments a call passes (IN, INOUT, VARIADIC; and OUT for a procedure, whose CALL names a
+        place for each output, as in PostgreSQL 14 and later)."""
+        return [a for a in self.record["args"] if a["mode"] in call_modes(self.record)]
+
+    @property
+    def identity_types(self) -> list[T.SqlType]:
+        """The types that tell overloads apart: IN, INOUT and VARIADIC (a procedure's OUT ones too are
+        in its calls, not in its identity)."""
+        return [self.type_of(a["type"]) for a in self.record["args"] if a["mode"] in ("i", "b", "v")]
 
     @property
     def in_types(self) -> list[T.SqlType]:
@@ -113,6 +123,12 @@ class Routine:
         return f"{self.name}({', '.join(a['type'] for a in self.in_args)})"
 
 
+def call_modes(record: dict) -> tuple[str, ...]:
+    """The argument modes of a call's argument list (a routine's identity is its IN, INOUT and
+    VARIADIC types alone, as PostgreSQL's proargtypes)."""
+    return ("i", "b", "v", "o") if record.get("kind") == "p" else ("i", "b", "v")
+
+
 def resolve_type(name: str) -> T.SqlType:
     pseudo = polymorphic.pseudo_type(name)
     if pseudo is not None:
@@ -122,6 +138,20 @@ def resolve_type(name: str) -> T.SqlType:
     return T.type_from_name(name)
 
 
+# DROP FUNCTION/AGGREGATE name(types): a type that does not exist is kept as written, for the
+# statement to answer as PostgreSQL does when it runs ('type "x" does not exist[, skipping]')
+_KEEP_UNKNOWN_TYPES: contextvars.ContextVar[bool] = contextvars.ContextVar("keep_unknown_types", default=False)
+
+
+@contextlib.contextmanager
+def keeping_unknown_types() -> Iterator[None]:
+    token = _KEEP_UNKNOWN_TYPES.set(True)
+    try:
+        yield
+    finally:
+        _KEEP_UNKNOWN_TYPES.reset(token)
+
+
 def type_spelling(text: str) -> str:
     """A signature's type as written, checked and spelled as format_type does (%TYPE is PL/pgSQL's only)."""
     if "%" in text:
@@ -129,7 +159,12 @@ def type_spelling(text: str) -> str:
     written = text.strip()
     if written.lower() in ("void", "trigger"):
         return written.lower()
-    t = resolve_type(written)
+    try:
+        t = resolve_type(written)
+    except HeliosError as e:
+        if e.sqlstate != "42704" or not _KEEP_UNKNOWN_TYPES.get():
+            raise
+        return written
     name = t.name if t.name in polymorphic.PSEUDO else t.sql_name()
     # format_type's spelling where it reads back as the same type ("character" would be char(1))
     return name if resolve_type(name) == t else written.lower()

@@ -22,7 +22,8 @@ MAX_DEPTH = 100  # nested routine calls before 54001, as PostgreSQL's max_stack_
 
 
 def call(session: Any, routine: Routine, values: list[Any], *, trigger: Any = None) -> Any:
-    """Run ``routine``; a scalar, a list of row tuples (sets, tables), or None (procedures, void)."""
+    """Run ``routine``; a scalar, a list of row tuples (sets, tables, a procedure's OUT/INOUT values), or
+    None (procedures without outputs, void)."""
     if routine.strict and any(v is None for v in values):
         return [] if (routine.returns_set or routine.out_columns) else None
     depth = getattr(session, "routine_depth", 0)
@@ -44,6 +45,12 @@ def call(session: Any, routine: Routine, values: list[Any], *, trigger: Any = No
 
 
 def _result(routine: Routine, columns: list[tuple[str, T.SqlType]], rows: list[tuple]) -> Any:
+    if routine.is_procedure and routine.out_columns:  # its OUT/INOUT values: the last statement's first row
+        wanted = [t for _, t in routine.out_columns]
+        if columns and len(columns) != len(wanted):
+            raise HeliosError("return type mismatch in function declared to return record", sqlstate="42P13",
+                              detail=f"Final statement returns {len(columns)} columns.")
+        return convert_rows(rows[:1], [t for _, t in columns], wanted) or [tuple(None for _ in wanted)]
     if routine.is_procedure or (routine.return_type is not None and routine.return_type.name == "void"
                                 and not routine.returns_set):
         return None

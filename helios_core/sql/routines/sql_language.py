@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from helios_core.errors import HeliosError
+from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.frontends.postgres import dialect
 from helios_core.sql import embedded_sql
 from helios_core.sql.routines.definition import Routine
@@ -46,7 +46,8 @@ def statements(session: Any, routine: Routine) -> list[Any]:
     """The body's statements with argument names bound to ``$n``."""
     names = {a["name"]: i for i, a in enumerate(routine.in_args, 1) if a.get("name")}
     shadow = embedded_sql.table_columns(session)
-    return [embedded_sql.bind_names(ast.copy(), names, (routine.name,), shadow) for ast in _parsed(routine.body)]
+    return [ast if isinstance(ast, dialect.Utility) else
+            embedded_sql.bind_names(ast.copy(), names, (routine.name,), shadow) for ast in _parsed(routine.body)]
 
 
 def run(session: Any, routine: Routine, values: list[Any]) -> embedded_sql.Outcome | None:
@@ -54,5 +55,31 @@ def run(session: Any, routine: Routine, values: list[Any]) -> embedded_sql.Outco
     types = routine.in_types
     last = None
     for ast in statements(session, routine):
+        if isinstance(ast, dialect.Utility) and ast.kind == "call":
+            last = _nested_call(session, routine, ast.args, values, types)
+            continue
+        if isinstance(ast, dialect.Utility):
+            raise FeatureNotSupported(f"{ast.kind.replace('_', ' ').upper()} in an SQL function body is not supported")
         last = embedded_sql.run(session, ast, values, types)
     return last
+
+
+def _nested_call(session: Any, routine: Routine, args: dict, values: list[Any], types: list[Any]
+                 ) -> embedded_sql.Outcome:
+    """CALL in an SQL routine's body: its arguments see the routine's parameters (by name or $n)."""
+    from helios_core.sql.routines import statements as routine_statements
+
+    positional, named = routine_statements.call_arguments(args["args"])
+    texts = positional + [t for _, t in named]
+    got: list[Any] = []
+    got_types: list[Any] = []
+    if texts:
+        names = {a["name"]: i for i, a in enumerate(routine.in_args, 1) if a.get("name")}
+        tree = embedded_sql.bind_names(dialect.parse(f"SELECT {', '.join(texts)}")[0].ast, names, (routine.name,))
+        outcome = embedded_sql.run(session, tree, values, types)
+        got, got_types = list(outcome.rows[0]), [t for _, t in outcome.columns]
+    _routine, row = routine_statements.run_procedure(session, args["name"], got, got_types, len(positional),
+                                                     [n for n, _ in named])
+    if row is not None:
+        raise FeatureNotSupported("calling procedures with output arguments is not supported in SQL functions")
+    return embedded_sql.Outcome(columns=[], rows=[], row_count=0, command="CALL")

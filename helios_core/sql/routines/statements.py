@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import pyarrow as pa
 from sqlglot import exp
+from sqlglot.tokens import TokenType
 
 from helios_core import plugin_extensions, roles
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.frontends.postgres import dialect
-from helios_core.session import Result
-from helios_core.sql import embedded_sql, triggers_catalog
+from helios_core.session import Result, ResultColumn
+from helios_core.sql import aggregates, embedded_sql, triggers_catalog
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.model import stable_oid
 from helios_core.sql.context import table_sql_columns
+from helios_core.sql.functions.registry import has_function
+from helios_core.sql.grammar_type_names import grammar_type_name
+from helios_core.sql.missing_schema import UNDEFINED_SCHEMA, missing_schema
 from helios_core.sql.routines import definition, invoke, polymorphic, sql_language, syntax
 from helios_core.sql.routines.definition import KIND, Routine
+from helios_core.sql.user_aggregates import syntax as aggregate_syntax
+from helios_core.sql.user_types import split_name
 
 _LANGUAGES = ("sql", "plpgsql")
 _NOUN = {"f": "function", "p": "procedure", "a": "function"}
@@ -135,28 +143,58 @@ def _returns_table_row(session: Any, txn: Any, record: dict) -> None:
     record["returns"] = f"{schema}.{name}"
 
 
+def _missing_name(txn: Any, dotted: str, arg_types: list[str] | None) -> tuple[str, str] | None:
+    """(message, SQLSTATE) when the routine's schema or one of its argument types does not exist."""
+    schema = missing_schema(txn, split_name(dotted))
+    if schema is not None:
+        return f'schema "{schema}" does not exist', UNDEFINED_SCHEMA
+    for t in arg_types or ():
+        schema = missing_schema(txn, split_name(re.sub(r"(\[\s*\d*\s*\])+$", "", t)))
+        if schema is not None:
+            return f'schema "{schema}" does not exist', UNDEFINED_SCHEMA
+        try:
+            definition.resolve_type(t)
+        except HeliosError as e:
+            if e.sqlstate != "42704":
+                raise
+            return f'type "{split_name(t)[-1] if split_name(t) else t}" does not exist', "42704"
+    return None
+
+
 def drop(session: Any, a: dict) -> Result:
     txn = session.tx.current()
     what = a["what"]
     notices = []
-    for dotted, arg_types in a["targets"]:
-        name = _split(session, txn, dotted)[1] if "." in dotted else dotted
-        candidates = definition.find(session, txn, dotted, None if arg_types is None else len(arg_types),
-                                     procedure={"function": False, "procedure": True}.get(what))
-        if arg_types is not None:
-            wanted = [definition.resolve_type(t).sql_name() for t in arg_types]
-            candidates = [r for r in candidates if [t.sql_name() for t in r.in_types] == wanted]
-        label = f"{name}({', '.join(arg_types)})" if arg_types is not None else name
-        if not candidates:
+    for n, (dotted, arg_types) in enumerate(a["targets"]):
+        missing = _missing_name(txn, dotted, arg_types)
+        if missing is not None:  # PostgreSQL looks up the schema and the argument types first
             if a["if_exists"]:
-                notices.append(f"{what} {label} does not exist, skipping")
+                notices.append(f"{missing[0]}, skipping")
+                continue
+            raise HeliosError(missing[0], sqlstate=missing[1])
+        name = _split(session, txn, dotted)[1] if "." in dotted else dotted
+        candidates = definition.find(session, txn, dotted, None)
+        if arg_types is not None:  # by identity, or (a procedure) by its calls' argument list, as PostgreSQL
+            wanted = [definition.resolve_type(t).sql_name() for t in arg_types]
+            candidates = [r for r in candidates if wanted in ([t.sql_name() for t in r.identity_types],
+                                                              [t.sql_name() for t in r.in_types])]
+        if what in ("function", "procedure"):  # the other kind is only named when nothing else is (42809 below)
+            candidates = [r for r in candidates if r.is_procedure == (what == "procedure")] or candidates
+        star = n in a.get("stars", ())
+        label = f"{name}({'*' if star else ', '.join(arg_types)})" if arg_types is not None else name
+        if not candidates:
+            if a["if_exists"]:  # the notice prints the names the grammar made of the types (int: pg_catalog.int4)
+                spelled = f"{dotted}({','.join(grammar_type_name(t) for t in arg_types)})" if arg_types is not None \
+                    else dotted
+                notices.append(f"{what} {spelled} does not exist, skipping")
                 continue
             if arg_types is None:
                 raise definition.UndefinedFunction(f"could not find a {what} named \"{name}\"")
             raise definition.UndefinedFunction(f"{what} {label} does not exist")
         if len(candidates) > 1:
             raise HeliosError(f'{what} name "{name}" is not unique', sqlstate="42725",
-                              hint="Specify the argument list to select the function unambiguously.")
+                              hint=None if arg_types is not None else
+                              f"Specify the argument list to select the {what} unambiguously.")
         target = candidates[0]
         if what == "aggregate" and target.record["kind"] != "a":
             raise HeliosError(f"function {target.signature()} is not an aggregate", sqlstate="42809")
@@ -239,24 +277,34 @@ def alter(session: Any, a: dict) -> Result:
     """ALTER FUNCTION/PROCEDURE/ROUTINE: owner, name, volatility, strictness."""
     txn = session.tx.current()
     what = a["what"]
-    candidates = definition.find(session, txn, a["name"], None if a["args"] is None else len(a["args"]),
-                                 procedure={"function": False, "procedure": True}.get(what))
+    candidates = definition.find(session, txn, a["name"], None)
     if a["args"] is not None:
         wanted = [definition.resolve_type(t).sql_name() for t in a["args"]]
-        candidates = [r for r in candidates if [t.sql_name() for t in r.in_types] == wanted]
+        candidates = [r for r in candidates if wanted in ([t.sql_name() for t in r.identity_types],
+                                                          [t.sql_name() for t in r.in_types])]
+    if what in ("function", "procedure"):  # of the other kind: 42809 when it is the only one named
+        kind_ok = [r for r in candidates if r.is_procedure == (what == "procedure")]
+        if not kind_ok and a["args"] is not None and len(candidates) == 1 and candidates[0].record["kind"] != "a":
+            raise HeliosError(f"{candidates[0].signature()} is not a {what}", sqlstate="42809")
+        candidates = kind_ok if a["args"] is not None or kind_ok else candidates
     name = a["name"].split(".")[-1]
     if not candidates:
         label = f"{name}({', '.join(a['args'])})" if a["args"] is not None else name
         raise definition.UndefinedFunction(f"{what} {label} does not exist")
     if len(candidates) > 1:
         raise HeliosError(f'{what} name "{name}" is not unique', sqlstate="42725",
-                          hint="Specify the argument list to select the function unambiguously.")
+                          hint=f"Specify the argument list to select the {what} unambiguously.")
     target = candidates[0]
     if what == "aggregate" and target.record["kind"] != "a":
         raise HeliosError(f"function {target.signature()} is not an aggregate", sqlstate="42809")
     if what in ("function", "procedure") and target.record["kind"] == "a":
         raise HeliosError(f'"{a["name"]}" is an aggregate function', sqlstate="42809",
                           hint="Use ALTER AGGREGATE to change aggregate functions.")
+    if what in ("function", "procedure") and target.is_procedure != (what == "procedure"):
+        raise HeliosError(f"{target.signature()} is not a {what}", sqlstate="42809")
+    if target.is_procedure and "function_only_at" in a["changes"]:
+        raise HeliosError("invalid attribute in procedure definition", sqlstate="42P13",
+                          position=a["changes"]["function_only_at"])
     graph_owner = target.record.get("owner", "helios")
     graph = roles.role_graph(session.engine)
     superuser = graph.is_superuser(session.user)
@@ -300,40 +348,179 @@ def alter(session: Any, a: dict) -> Result:
 
 
 def call(session: Any, a: dict) -> Result:
-    """CALL proc(args): the arguments are evaluated as a SELECT list, then the procedure runs."""
-    txn = session.tx.current()
-    text = a["args"].strip()
-    args_ast = dialect.parse(f"SELECT {text}")[0].ast.expressions if text else []
+    """CALL proc(args): the arguments (positional, then ``name => value``) are evaluated as a SELECT
+    list, then the procedure runs; one with OUT/INOUT parameters returns them as a row."""
+    positional, named = call_arguments(a["args"])
+    texts = positional + [t for _, t in named]
     values: list[Any] = []
     types = []
-    if args_ast:
-        outcome = embedded_sql.run(session, dialect.parse(f"SELECT {text}")[0].ast)
+    if texts:
+        outcome = embedded_sql.run(session, dialect.parse(f"SELECT {', '.join(texts)}")[0].ast)
         values = list(outcome.rows[0])
         types = [t for _, t in outcome.columns]
     plugin_procedure = plugin_extensions.procedure(a["name"]) if "." in a["name"] else None
     if plugin_procedure is not None:  # helios_sql_procedures
+        if named:
+            raise FeatureNotSupported(f"named arguments of procedure {a['name']}")
         notice = plugin_procedure.run(session, values)
         return Result(command_tag="CALL", notices=[notice] if notice else [])
-    candidates = definition.find(session, txn, a["name"], len(args_ast))
-    if not candidates:
-        sig = ", ".join(t.sql_name() for t in types)
-        raise definition.UndefinedFunction(f"procedure {a['name']}({sig}) does not exist",
-                                           hint="No procedure matches the given name and argument types. You "
-                                                "might need to add explicit type casts.")
-    routine = definition.choose(candidates, types)
-    if routine is None:
-        raise definition.UndefinedFunction(f"procedure {a['name']} does not exist")
-    if not routine.is_procedure:
-        raise HeliosError(f"{routine.signature()} is not a procedure", sqlstate="42809",
-                          hint="To call a function, use SELECT.")
+    routine, row = run_procedure(session, a["name"], values, types, len(positional), [n for n, _ in named],
+                                 a.get("name_at"))
+    if row is None:
+        return Result(command_tag="CALL")
+    columns = [_column(n, t) for n, t in routine.out_columns]
+    arrays = [pa.array([v], t.arrow_type) for v, (_, t) in zip(row, routine.out_columns, strict=True)]
+    batch = pa.record_batch(arrays, names=[n for n, _ in routine.out_columns])
+    return Result(kind="CALL", command_tag="CALL", columns=columns, batches=[batch])
+
+
+def run_procedure(session: Any, name: str, values: list[Any], types: list[Any], n_positional: int,
+                  names: list[str], name_at: int | None = None) -> tuple[Routine, tuple | None]:
+    """Find and run the procedure a CALL names with its evaluated arguments (the last ``len(names)``
+    of them given by name): the procedure and the row of its OUT/INOUT values (None without any)."""
+    txn = session.tx.current()
+    try:
+        routine = _called_procedure(session, txn, name, types, names)
+    except HeliosError as e:
+        if e.position is None:
+            e.position = name_at
+        raise
+    values, types = _placed_arguments(session, routine, values, types, n_positional, names)
+    values, types = _variadic_packed(routine, values, types)
     values = [invoke.convert_values([v], t, want)[0] for v, t, want in zip(values, types, routine.in_types,
                                                                          strict=False)]
     for extra in routine.in_args[len(values):]:
         outcome = embedded_sql.run(session, dialect.parse(f"SELECT {extra['default']}")[0].ast)
         values.append(invoke.convert_values([outcome.rows[0][0]], outcome.columns[0][1],
                                             definition.resolve_type(extra["type"]))[0])
-    invoke.call(session, routine, values)
-    return Result(command_tag="CALL")
+    rows = invoke.call(session, routine, values)
+    if not routine.out_columns:
+        return routine, None
+    return routine, tuple(rows[0]) if rows else tuple(None for _ in routine.out_columns)
+
+
+def _column(name: str, t: T.SqlType) -> ResultColumn:
+    base = T.without_domain(t)  # a domain is described as its base type, as in PostgreSQL
+    return ResultColumn(name=name, type_oid=base.oid, type_name=base.sql_name(), typmod=base.typmod)
+
+
+def call_columns(session: Any, a: dict) -> list[Any] | None:
+    """The row description of a CALL (its procedure's OUT/INOUT parameters), or None when it returns
+    no row: what a client's Describe of the statement learns before it runs."""
+    positional, named = call_arguments(a["args"])
+    if "." in a["name"] and plugin_extensions.procedure(a["name"]) is not None:
+        return None
+    txn = session.tx.current()
+    found = [r for r in definition.find(session, txn, a["name"], None) if r.is_procedure]
+    shapes = {tuple((n, t.sql_name()) for n, t in r.out_columns) for r in found
+              if r.takes(len(positional) + len(named))}
+    if len(shapes) != 1:
+        return None
+    (shape,) = shapes
+    if not shape:
+        return None
+    out = next(r for r in found if tuple((n, t.sql_name()) for n, t in r.out_columns) == shape)
+    return [_column(n, t) for n, t in out.out_columns]
+
+
+def call_arguments(text: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """A CALL's argument texts: the positional ones, then (name, text) of each ``name => value``."""
+    positional: list[str] = []
+    named: list[tuple[str, str]] = []
+    if not text.strip():
+        return positional, named
+    toks = dialect.tokenize_plain(text)
+    start, depth = 0, 0
+    pieces = []
+    for k, t in enumerate(toks):
+        depth = aggregate_syntax.depth_step(t, depth)
+        if depth == 0 and t.token_type == TokenType.COMMA:
+            pieces.append(toks[start:k])
+            start = k + 1
+    pieces.append(toks[start:])
+    for piece in pieces:
+        if not piece:
+            raise dialect.syntax_error("syntax error at or near \",\"", None)
+        body = text[piece[0].start:piece[-1].end + 1]
+        arrow = len(piece) > 2 and text[piece[1].start:piece[2].end + 1] in ("=>",) or (
+            len(piece) > 1 and piece[1].text == "=>")
+        if arrow:
+            name = piece[0].text if piece[0].token_type == TokenType.IDENTIFIER else piece[0].text.lower()
+            value_at = 3 if piece[1].text != "=>" else 2
+            named.append((name, text[piece[value_at].start:piece[-1].end + 1]))
+            continue
+        if named:
+            raise HeliosError("positional argument cannot follow named argument", sqlstate="42601")
+        positional.append(body)
+    return positional, named
+
+
+def _called_procedure(session: Any, txn: Any, name: str, types: list[Any], names: list[str]) -> Routine:
+    """The procedure a CALL names (the function of that name: 42809, as PostgreSQL says)."""
+    everything = definition.find(session, txn, name, None)
+    candidates = [r for r in everything if r.takes(len(types)) and all(
+        n in [x.get("name") for x in r.in_args] for n in names)]
+    sig = ", ".join(t.sql_name() for t in types)
+    if not candidates and "." not in name and (has_function(name) or name in aggregates.DIRECT):
+        raise HeliosError(f"{name}({sig}) is not a procedure", sqlstate="42809", hint="To call a function, use SELECT.")
+    if not candidates:
+        raise definition.UndefinedFunction(f"procedure {name}({sig}) does not exist",
+                                           hint="No procedure matches the given name and argument types. You "
+                                                "might need to add explicit type casts.")
+    procedures = [r for r in candidates if r.is_procedure]
+    routine = definition.choose(procedures, types[:len(types) - len(names)]) if procedures else None
+    if routine is None and not procedures:
+        routine = definition.choose(candidates, types[:len(types) - len(names)])
+        shown = routine.signature() if routine is not None else f"{name}({sig})"
+        raise HeliosError(f"{shown} is not a procedure", sqlstate="42809", hint="To call a function, use SELECT.")
+    if routine is None:
+        raise definition.UndefinedFunction(f"procedure {name}({sig}) does not exist",
+                                           hint="No procedure matches the given name and argument types. You "
+                                                "might need to add explicit type casts.")
+    return routine
+
+
+def _variadic_packed(routine: Routine, values: list[Any], types: list[Any]) -> tuple[list[Any], list[Any]]:
+    """A VARIADIC procedure's trailing arguments as the one array its last parameter takes."""
+    k = len(routine.in_args) - 1
+    if not routine.variadic or len(values) < k + 1 or (len(values) == k + 1 and types[k].is_array):
+        return values, types
+    want = routine.in_types[-1]
+    packed = [invoke.convert_values([v], t, want.element)[0] for v, t in zip(values[k:], types[k:], strict=True)]
+    return [*values[:k], packed], [*types[:k], want]
+
+
+def _placed_arguments(session: Any, routine: Routine, values: list[Any], types: list[Any], n_positional: int,
+                      names: list[str]) -> tuple[list[Any], list[Any]]:
+    """Values in the procedure's argument order: the named ones where their parameters are, the
+    parameters not given taking their defaults (42883 for one with none)."""
+    if not names:
+        return values, types
+    params = routine.in_args
+    slots: list[Any] = [None] * len(params)
+    given = [False] * len(params)
+    for k in range(n_positional):
+        slots[k], given[k] = (values[k], types[k]), True
+    for k, name in enumerate(names, n_positional):
+        at = next(i for i, p in enumerate(params) if p.get("name") == name)
+        if given[at]:
+            raise HeliosError(f'argument name "{name}" used more than once', sqlstate="42601")
+        slots[at], given[at] = (values[k], types[k]), True
+    last = max(i for i, g in enumerate(given) if g)
+    out_values, out_types = [], []
+    for i in range(last + 1):
+        if given[i]:
+            out_values.append(slots[i][0])
+            out_types.append(slots[i][1])
+            continue
+        default = params[i].get("default")
+        if default is None:
+            raise definition.UndefinedFunction(f"procedure {routine.name} has no value for argument "
+                                               f"{params[i].get('name') or i + 1}")
+        outcome = embedded_sql.run(session, dialect.parse(f"SELECT {default}")[0].ast)
+        out_values.append(outcome.rows[0][0])
+        out_types.append(outcome.columns[0][1])
+    return out_values, out_types
 
 
 def do(session: Any, a: dict) -> Result:

@@ -13,7 +13,7 @@ from sqlglot.tokens import TokenType
 
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.frontends.postgres import dialect
-from helios_core.sql.routines.definition import resolve_type, type_spelling
+from helios_core.sql.routines.definition import keeping_unknown_types, resolve_type, type_spelling
 from helios_core.sql.user_aggregates import syntax as aggregate_syntax
 
 _MODES = {"IN": "i", "OUT": "o", "INOUT": "b", "VARIADIC": "v"}
@@ -117,11 +117,12 @@ def parse_create(c: Any) -> Any:
                 if record["returns_set"] and resolve_type(record["returns"]).is_composite:
                     record["returns"] = None  # SETOF a composite type: rows of its attributes
                     record["returns_relation"] = text.strip()
+    _check_parameter_order(args, kind)
     outs = [a for a in args if a["mode"] in ("o", "b")]
     if outs and not record["out_columns"]:
-        if kind == "p":
-            raise FeatureNotSupported("OUT and INOUT parameters of procedures are not supported")
-        if len(outs) == 1 and not record["returns_set"]:
+        if kind == "p":  # CALL returns one row of them; the procedure itself returns nothing
+            record["out_columns"] = [[a["name"] or f"column{i}", a["type"]] for i, a in enumerate(outs, 1)]
+        elif len(outs) == 1 and not record["returns_set"]:
             record["returns"] = outs[0]["type"]
         else:
             record["out_columns"] = [[a["name"] or f"column{i}", a["type"]] for i, a in enumerate(outs, 1)]
@@ -141,8 +142,27 @@ _OPTION_WORDS = {"LANGUAGE", "IMMUTABLE", "STABLE", "VOLATILE", "STRICT", "CALLE
                  "TRANSFORM", "RETURN", "BEGIN"}
 
 
+# the attributes only a function has: on a procedure PostgreSQL refuses them where they are written
+_FUNCTION_ONLY = {"IMMUTABLE", "STABLE", "VOLATILE", "STRICT", "RETURNS", "CALLED", "WINDOW", "LEAKPROOF", "NOT",
+                  "COST", "ROWS", "SUPPORT", "PARALLEL"}
+
+
+def _check_parameter_order(args: list[dict], kind: str) -> None:
+    """PostgreSQL's 42P13 rules on where VARIADIC and (a procedure's) OUT parameters may stand."""
+    for k, a in enumerate(args):
+        later = args[k + 1:]
+        if a["mode"] == "v" and any(x["mode"] != "o" or kind == "p" for x in later):
+            raise HeliosError("VARIADIC parameter must be the last parameter", sqlstate="42P13")
+        if kind == "p" and a["mode"] == "o" and any(x.get("default") is not None for x in args[:k]):
+            raise HeliosError("procedure OUT parameters cannot appear after one with a default value",
+                              sqlstate="42P13")
+
+
 def _options(c: Any, record: dict) -> None:
     while not c.at_end():
+        if record.get("kind") == "p" and c.word() in _FUNCTION_ONLY:
+            raise HeliosError("invalid attribute in procedure definition", sqlstate="42P13",
+                              position=c.offset + c.cur.start + 1)
         if c.accept("LANGUAGE"):
             lang = c.string() if c.cur is not None and c.cur.token_type in _STRINGS else c.name()
             record["language"] = lang.lower()
@@ -227,8 +247,11 @@ def parse_alter(c: Any) -> Any:
         raise FeatureNotSupported(f"ALTER {what.upper()} ... {c.word()} is not supported")
     else:
         record: dict[str, Any] = {}
+        first = c.offset + c.cur.start + 1 if c.cur is not None else None
         _options(c, record)
         changes = {k: v for k, v in record.items() if k in ("volatility", "strict", *PLANNER_HINTS)}
+        if changes:  # a procedure has none of these: refused once the statement finds one (42P13)
+            changes["function_only_at"] = first
     c.end()
     return dialect.Utility(kind="alter_routine", args={"what": what, "name": name, "args": args,
                                                       "changes": changes})
@@ -252,7 +275,8 @@ def parse_drop(c: Any) -> Any:
         name = c.dotted_name()
         args = None
         if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
-            args = [a["type"] for a in _parameters(c) if a["mode"] in ("i", "b", "v")]
+            with keeping_unknown_types():
+                args = [a["type"] for a in _parameters(c) if a["mode"] in ("i", "b", "v")]
         targets.append((name, args))
         if c.cur is not None and c.cur.token_type == TokenType.COMMA:
             c.i += 1
@@ -268,6 +292,7 @@ def parse_drop(c: Any) -> Any:
 def parse_call(c: Any) -> Any:
     """CALL name(args): the arguments are kept as text, parsed as a SELECT list when run."""
     c.expect("CALL")
+    name_at = c.offset + c.cur.start + 1 if c.cur is not None else None  # errors point at the name
     name = c.dotted_name()
     if c.cur is None or c.cur.token_type != TokenType.L_PAREN:
         c.fail()
@@ -283,7 +308,7 @@ def parse_call(c: Any) -> Any:
     args_text = c.text[start:c.cur.start]
     c.i += 1
     c.end()
-    return dialect.Utility(kind="call", args={"name": name, "args": args_text})
+    return dialect.Utility(kind="call", args={"name": name, "args": args_text, "name_at": name_at})
 
 
 def parse_do(c: Any) -> Any:

@@ -9,7 +9,9 @@ from sqlglot import exp
 from helios_core.errors import HeliosError, UndefinedTable
 from helios_core.session import Result
 from helios_core.sql import ddl, object_privileges, triggers_catalog
+from helios_core.sql.missing_schema import UNDEFINED_SCHEMA, missing_schema
 from helios_core.sql.routines import definition
+from helios_core.sql.user_types import split_name
 
 
 def _table(session: Any, txn: Any, dotted: str) -> Any:
@@ -59,6 +61,12 @@ def create(session: Any, a: dict) -> Result:
 
 def _table_unless_skipped(session: Any, txn: Any, a: dict) -> Any:
     """The statement's table, or None when it is missing and the statement says IF EXISTS."""
+    schema = missing_schema(txn, split_name(a["table"]))
+    if schema is not None:  # PostgreSQL looks the schema up first
+        if a["if_exists"]:
+            a["skipped"] = f'schema "{schema}" does not exist'
+            return None
+        raise HeliosError(f'schema "{schema}" does not exist', sqlstate=UNDEFINED_SCHEMA)
     try:
         return _table(session, txn, a["table"])
     except UndefinedTable:
@@ -68,7 +76,8 @@ def _table_unless_skipped(session: Any, txn: Any, a: dict) -> Any:
 
 
 def _skipped(tag: str, a: dict) -> Result:
-    return Result(command_tag=tag, notices=[f'relation "{a["table"]}" does not exist, skipping'])
+    missing = a.get("skipped") or f'relation "{a["table"]}" does not exist'
+    return Result(command_tag=tag, notices=[f"{missing}, skipping"])
 
 
 def enable(session: Any, a: dict) -> Result:

@@ -16,6 +16,7 @@ from sqlglot.tokens import TokenType
 
 from helios_core.errors import HeliosError
 from helios_core.frontends.postgres import dialect
+from helios_core.sql.routines.definition import keeping_unknown_types
 from helios_core.sql.routines.definition import type_spelling as _type_name
 
 STRINGS = (TokenType.STRING, TokenType.HEREDOC_STRING, TokenType.RAW_STRING, TokenType.NATIONAL_STRING)
@@ -173,10 +174,15 @@ def parse_drop(c: Any) -> Any:
     c.expect("DROP", "AGGREGATE")
     if_exists = c.accept("IF", "EXISTS")
     targets = []
+    stars = []  # the targets written name(*): PostgreSQL's messages say so
     while True:
         name = c.dotted_name()
-        args, _direct = parse_signature(c)
+        star = c.peek_word(1) == "*" and c.peek_word(2) == ")"
+        with keeping_unknown_types():
+            args, _direct = parse_signature(c)
         targets.append((name, [a["type"] for a in args]))
+        if star:
+            stars.append(len(targets) - 1)
         if c.cur is not None and c.cur.token_type == TokenType.COMMA:
             c.i += 1
             continue
@@ -184,7 +190,7 @@ def parse_drop(c: Any) -> Any:
     cascade = c.accept("CASCADE")
     c.accept("RESTRICT")
     c.end()
-    return dialect.Utility(kind="drop_routine", args={"what": "aggregate", "targets": targets,
+    return dialect.Utility(kind="drop_routine", args={"what": "aggregate", "targets": targets, "stars": stars,
                                                       "if_exists": if_exists, "cascade": cascade})
 
 
