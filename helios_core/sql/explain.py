@@ -34,36 +34,51 @@ def explain_lines(plan: Any, ctx: Any = None, analyze: bool = False, options: di
 
 
 class _Folded:
-    """A projection shown as PostgreSQL shows it: not as a node of its own (its plan nodes project
-    their own output) but as its input node, which under VERBOSE lists the projection's Output."""
+    """A node shown as PostgreSQL shows it: a projection is no node of its own (plan nodes project
+    their own output; VERBOSE lists it as the input's Output), and a filter over a scan is that
+    scan's Filter line."""
 
-    def __init__(self, project: Any, child: Any, verbose: bool) -> None:
-        self._project, self._child, self._verbose = project, child, verbose
+    def __init__(self, outer: Any, child: Any, verbose: bool) -> None:
+        self._outer, self._child, self._verbose = outer, child, verbose
         self.children = child.children
 
     def label(self) -> str:
         return self._child.label()
 
     def details(self) -> list[str]:
-        own = [d for d in self._child.details() if not d.startswith("Output: ")]
-        return ([*self._project.details()] if self._verbose else []) + own
+        if self._outer.label() == "Project":
+            own = [d for d in self._child.details() if not d.startswith("Output: ")]
+            return ([*self._outer.details()] if self._verbose else []) + own
+        outputs = [d for d in self._child.details() if d.startswith("Output: ")]
+        rest = [d for d in self._child.details() if not d.startswith("Output: ")]
+        return outputs + [*self._outer.details()] + rest
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._child, name)
 
 
 def _shown(op: Any, show: dict[str, bool]) -> Any:
-    """The node EXPLAIN shows for ``op``: a Project over one input is folded into that input."""
-    if op.label() == "Project" and len(op.children) == 1 and not isinstance(op, _Folded):
+    """The node EXPLAIN shows for ``op``: a Project over one input is folded into that input, and so
+    is a Filter over a scan (a table's, a function's, a catalog's)."""
+    if isinstance(op, _Folded) or len(op.children) != 1:
+        return op
+    label = op.label()
+    if label == "Project":
+        return _Folded(op, _shown(op.children[0], show), show.get("verbose", False))
+    if label == "Filter":
         child = _shown(op.children[0], show)
-        return _Folded(op, child, show.get("verbose", False))
+        if " on " in child.label() and not child.children and not any(d.startswith("Filter: ")
+                                                                        for d in child.details()):
+            return _Folded(op, child, show.get("verbose", False))
     return op
 
 
 def _stats_of(op: Any, stats: dict | None) -> Any:
     if stats is None:
         return None
-    return stats.get(id(op._child if isinstance(op, _Folded) else op))
+    while isinstance(op, _Folded) and op._outer.label() == "Project":
+        op = op._child
+    return stats.get(id(op._outer if isinstance(op, _Folded) else op))
 
 
 def explain_json(plan: Any, ctx: Any = None, analyze: bool = False, options: dict[str, Any] | None = None) -> str:

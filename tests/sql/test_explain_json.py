@@ -48,3 +48,18 @@ def test_other_formats_and_json_of_writes_are_refused(s):
         with pytest.raises(HeliosError) as e:
             s.execute(sql)
         assert e.value.sqlstate == "0A000"
+
+
+def test_projections_and_scan_filters_fold_into_the_scan_node(s):
+    """PostgreSQL's plans have no projection nodes and keep a scan's filter on the scan: asyncpg's
+    ``PreparedStatement.explain()`` users read ``plan['Plan']['Relation Name']``."""
+    plan = _document(s, "explain (format json) select typname from pg_type")[0]["Plan"]
+    assert (plan["Node Type"], plan["Relation Name"]) == ("Seq Scan", "pg_type") and "Plans" not in plan
+    assert "Output" not in plan  # VERBOSE only
+    plan = _document(s, "explain (format json, verbose) select typname, typlen from pg_type where typlen > 2")[0]["Plan"]
+    assert (plan["Node Type"], plan["Relation Name"]) == ("Seq Scan", "pg_type")
+    assert plan["Output"] == ["typname", "typlen"] and "typlen > 2" in plan["Filter"]
+    doc = _document(s, "explain (format json, analyze) select v + 1 from ej where v > 3")
+    assert doc[0]["Plan"]["Node Type"] == "Seq Scan" and doc[0]["Plan"]["Actual Rows"] == 27
+    lines = [r[0] for r in s.execute("explain select v from ej where v > 3")[-1].rows()]
+    assert lines[0] == "Seq Scan on ej" and lines[1].strip().startswith("Filter:")

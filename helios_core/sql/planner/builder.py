@@ -1202,7 +1202,9 @@ class Builder:
                         rows = ctx.subquery_cache[key] = _v.produce(ctx.session)
                 return rows
 
-            op = TableSource(fields, produce, f"Function Scan on {name}")
+            # pg_catalog's relations are tables in PostgreSQL (its plans scan them); others are views
+            kind = "Seq Scan" if virt.schema == "pg_catalog" else "Function Scan"
+            op = TableSource(fields, produce, f"{kind} on {name}")
             if (qual, "tableoid") in self.refs or (None, "tableoid") in self.refs:  # pg_dump reads it
 
                 op = with_tableoid(op, qual, virtual_table_oid(virt.schema, virt.name))
