@@ -86,6 +86,7 @@ class TransactionState:
                 read_only=self.effective_read_only(),
                 lock_timeout=(lock_ms / 1000.0) if lock_ms else None,
             )
+            self.txn.interrupt_check = getattr(s, "check_cancel", None)  # cancel ends a lock wait
             if self.txn.isolation != "read committed" and self.effective_deferrable() \
                     and self.effective_read_only() and getattr(self.txn, "sx", None) is not None:
                 self.txn.wait_for_safe_snapshot()  # SERIALIZABLE READ ONLY DEFERRABLE

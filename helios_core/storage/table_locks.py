@@ -30,6 +30,8 @@ _CONFLICTS: dict[str, frozenset[str]] = {
     "exclusive": frozenset({"write", "exclusive"}),
 }
 
+_SLICE = 0.05  # seconds a waiter sleeps between looks at its transaction's interrupt_check
+
 
 def waits_on(t: Transaction) -> list[Transaction]:
     """Transactions `t` is currently waiting for (row-lock wait and table-lock wait)."""
@@ -113,14 +115,17 @@ class TableLocks:
                     if entry is None:
                         entry = (txn, mode)
                         self.queue.setdefault(key, []).append(entry)
-                    timeout = None
+                    timeout = _SLICE
                     if txn.lock_timeout:
                         if deadline is None:
                             deadline = time.monotonic() + txn.lock_timeout
-                        timeout = deadline - time.monotonic()
+                        timeout = min(_SLICE, deadline - time.monotonic())
                         if timeout <= 0:
                             raise LockNotAvailable("canceling statement due to lock timeout")
                     self.cv.wait(timeout)
+                    check = getattr(txn, "interrupt_check", None)
+                    if check is not None:
+                        check()  # a cancel request or statement_timeout ends the wait
             finally:
                 txn.table_waits = []
                 if entry is not None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
@@ -45,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from helios_core.storage.store import Store
 
 REPEATABLE_READ = "repeatable read"
+LOCK_WAIT_SLICE = 0.05  # seconds a lock waiter sleeps between looks at its interrupt_check
 
 _EMPTY = pa.array([], pa.int64())
 
@@ -108,6 +111,8 @@ class Transaction(ReadOps, CatalogOps):
         self.row_locks: list[tuple[tuple[int, int], int]] = []
         self.table_locks: list[tuple[TableKey, str]] = []  # table locks taken, in order
         self.table_waits: list[Transaction] = []  # whom a table-lock wait is blocked by
+        # called while a lock wait goes on: raises to end it (the session's cancel / statement_timeout)
+        self.interrupt_check: Callable[[], None] | None = None
         self.ddl = False
         self.resident_new_bytes = 0  # new row versions held in memory, not yet spilled (storage.spill)
         self.spilled_bytes = 0
@@ -403,9 +408,14 @@ class Transaction(ReadOps, CatalogOps):
                     "which waits for this transaction.",
                 )
             self.waiting_for = other
+        give_up = time.monotonic() + self.lock_timeout if self.lock_timeout else None
         try:
-            if not other.done.wait(self.lock_timeout if self.lock_timeout else None):
-                raise LockNotAvailable("canceling statement due to lock timeout")
+            while not other.done.wait(LOCK_WAIT_SLICE if give_up is None else
+                                      max(0.0, min(LOCK_WAIT_SLICE, give_up - time.monotonic()))):
+                if give_up is not None and time.monotonic() >= give_up:
+                    raise LockNotAvailable("canceling statement due to lock timeout")
+                if self.interrupt_check is not None:
+                    self.interrupt_check()  # a cancel request or statement_timeout ends the wait
         finally:
             self.waiting_for = None
 

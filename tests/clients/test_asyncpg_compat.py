@@ -327,3 +327,37 @@ def test_catalog_subqueries_per_type_give_each_types_columns(server: HeliosServe
             await c.close()
 
     anyio.run(main)
+
+
+def test_executemany_cut_by_its_timeout_keeps_nothing(server: HeliosServer) -> None:
+    """asyncpg cancels an executemany past its timeout: the batch is one implicit transaction, so
+    none of its rows stay, even those before the row it waited on (asyncpg's own test)."""
+
+    async def main() -> None:
+        c = await asyncpg.connect(_dsn(server))
+        try:
+            await c.execute("create table exmany (a text, b int)")
+            await c.executemany("insert into exmany values (NULL, $1)", [(x,) for x in range(64)])
+            locked = anyio.Event()
+
+            async def locker() -> None:
+                c2 = await asyncpg.connect(_dsn(server))
+                tx = c2.transaction()
+                await tx.start()
+                await c2.execute("update exmany set a = '1' where b = 10")
+                locked.set()
+                await anyio.sleep(1.5)
+                await tx.rollback()
+                await c2.close()
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(locker)
+                await locked.wait()
+                with pytest.raises(TimeoutError):
+                    await c.executemany("update exmany set a = $1 where b = $2",
+                                        [("x" * 1000, x) for x in range(64)], timeout=0.5)
+            assert await c.fetch("select * from exmany where a is not null") == []
+        finally:
+            await c.close()
+
+    anyio.run(main)
