@@ -127,6 +127,11 @@ class Transaction(ReadOps, CatalogOps):
         return self._branch.name
 
     @property
+    def branch_id(self) -> int:
+        """The branch's id, unique in the store (branch names repeat across databases)."""
+        return self._branch.branch_id
+
+    @property
     def snapshot_ts(self) -> int:
         """Taken at the first statement (as PostgreSQL does), fixed under REPEATABLE READ."""
         if self._snapshot is None:

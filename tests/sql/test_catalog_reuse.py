@@ -57,3 +57,18 @@ def test_grouped_catalog_subquery_matches_each_row() -> None:
                   on a.attrelid = c.oid where c.reltype = t.oid and a.attnum > 0) as names
         from pg_type t where t.typname in ('cg_a', 'cg_b', 'int4') order by 1""")[-1]
     assert [tuple(row) for row in r.rows()] == [("cg_a", 2, ["x", "y"]), ("cg_b", 1, ["z"]), ("int4", 0, None)]
+
+
+def test_each_database_keeps_its_own_catalog() -> None:
+    """Branch names repeat across databases (each has a main): what is kept is kept per branch id."""
+    engine = Engine.open(None)
+    a = engine.connect()
+    a.execute("create database other_db")
+    b = engine.connect(database="other_db")
+    a.execute("create sequence seq_in_helios")
+    b.execute("create sequence seq_in_other")
+    for s, mine, theirs in ((a, "seq_in_helios", "seq_in_other"), (b, "seq_in_other", "seq_in_helios")):
+        r = s.execute("select relname from pg_class where relkind = 'S' and relname like 'seq_in_%'")[-1]
+        assert [row[0] for row in r.rows()] == [mine]
+        assert s.execute(f"select nextval('{mine}')")[-1].rows() == [(1,)]
+        assert theirs not in str(s.execute("select array_agg(relname) from pg_class")[-1].rows())

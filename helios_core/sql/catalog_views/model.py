@@ -234,6 +234,7 @@ class CatalogModel:
         self.indexes: list[Index] = []
         self.constraints: list[Constraint] = []
         self.comments: dict[str, str] = {}  # COMMENT ON: "<kind>:<schema.object[.column]>" -> text
+        self.produced: dict[str, Any] = {}  # catalog_only tables built from this model (registry)
         if txn is None:
             return
         self.comments = {k: str(v["text"]) for k, v in _catalog_list(txn, "comment").items() if "text" in v}
@@ -569,7 +570,7 @@ def _catalog_list(txn: Any, kind: str) -> dict[str, Any]:
         try:
             version = store.catalog_version  # read before catalog_ts, as get_table does
             if txn.snapshot_ts >= store.catalog_ts:
-                key = (txn.branch, kind)
+                key = (txn.branch_id, kind)
                 lists = store.derived_caches.setdefault("catalog_view_lists", {})  # -> (catalog version, entries)
                 hit = lists.get(key)
                 if hit is not None and hit[0] == version:

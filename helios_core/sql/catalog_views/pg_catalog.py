@@ -115,7 +115,7 @@ def type_row(t: Any) -> tuple:
     typreceive regproc, typsend regproc, typmodin regproc, typmodout regproc, typanalyze regproc, typalign "char",
     typstorage "char",
     typnotnull bool, typbasetype oid, typtypmod int4, typndims int4, typcollation oid, typdefaultbin text,
-    typdefault text, typacl text[]""")
+    typdefault text, typacl text[]""", catalog_only=True)
 def pg_type(model: CatalogModel) -> list[tuple]:
     rows = [type_row(t) for t in all_types()] + enum_type_rows(model) + domain_type_rows(model) + \
         composite_type_rows(model) + shell_type_rows(model) + citext_type_rows(model)
@@ -240,7 +240,7 @@ def citext_type_rows(model: CatalogModel) -> list[tuple]:
             (*arr[:2], nsp, owner, *arr[4:28], DEFAULT_COLLATION_OID, *arr[29:])]
 
 
-@catalog_table(PG, "pg_enum", "oid oid, enumtypid oid, enumsortorder float4, enumlabel name")
+@catalog_table(PG, "pg_enum", "oid oid, enumtypid oid, enumsortorder float4, enumlabel name", catalog_only=True)
 def pg_enum(model: CatalogModel) -> list[tuple]:
     rows = []
     for key, rec in _enums(model):
@@ -251,7 +251,7 @@ def pg_enum(model: CatalogModel) -> list[tuple]:
 
 
 @catalog_table(PG, "pg_range", """rngtypid oid, rngsubtype oid, rngmultitypid oid, rngcollation oid,
-    rngsubopc oid, rngcanonical text, rngsubdiff text""")
+    rngsubopc oid, rngcanonical text, rngsubdiff text""", catalog_only=True)
 def pg_range(model: CatalogModel) -> list[tuple]:
     rows = []
     for name, rt in T.RANGE_TYPES.items():
@@ -267,7 +267,7 @@ def pg_range(model: CatalogModel) -> list[tuple]:
 # ---------------------------------------------------------------------------
 
 
-@catalog_table(PG, "pg_namespace", "oid oid, nspname name, nspowner oid, nspacl text[]")
+@catalog_table(PG, "pg_namespace", "oid oid, nspname name, nspowner oid, nspacl text[]", catalog_only=True)
 def pg_namespace(model: CatalogModel) -> list[tuple]:
     rows = []
     for name, info in sorted(model.schemas.items()):
@@ -343,7 +343,7 @@ def pg_class(model: CatalogModel) -> list[tuple]:
     attnum int2, attndims int4, attcacheoff int4, atttypmod int4, attbyval bool, attalign "char",
     attstorage "char", attcompression "char", attnotnull bool, atthasdef bool, atthasmissing bool,
     attidentity "char", attgenerated "char", attisdropped bool, attislocal bool, attinhcount int4,
-    attcollation oid, attacl text[], attoptions text[], attfdwoptions text[], attmissingval text""")
+    attcollation oid, attacl text[], attoptions text[], attfdwoptions text[], attmissingval text""", catalog_only=True)
 def pg_attribute(model: CatalogModel) -> list[tuple]:
     rows = []
     for r in model.relations:
@@ -365,7 +365,7 @@ def pg_attribute(model: CatalogModel) -> list[tuple]:
     return rows
 
 
-@catalog_table(PG, "pg_attrdef", "oid oid, adrelid oid, adnum int2, adbin text")
+@catalog_table(PG, "pg_attrdef", "oid oid, adrelid oid, adnum int2, adbin text", catalog_only=True)
 def pg_attrdef(model: CatalogModel) -> list[tuple]:
     return [(stable_oid("attrdef", f"{r.oid}.{c.number}"), r.oid, c.number, c.default)
             for r in model.relations for c in r.columns if _has_default(c)]

@@ -72,7 +72,7 @@ def _session_model(session: Any) -> CatalogModel:
     version = store.catalog_version  # read before catalog_ts, as get_table does
     try:
         fresh = txn.snapshot_ts >= store.catalog_ts
-        stamp = (txn.branch, version, getattr(session, "user", None), getattr(session, "database", None))
+        stamp = (txn.branch_id, version, getattr(session, "user", None), getattr(session, "database", None))
     except Exception:  # noqa: BLE001 - an aborted or finished transaction: build from scratch
         return CatalogModel(session)
     memo = getattr(session, "_catalog_model_memo", None)
@@ -86,14 +86,22 @@ def _session_model(session: Any) -> CatalogModel:
     return model
 
 
-def catalog_table(schema: str, name: str, spec: str) -> Callable[[Callable[[CatalogModel], Rows]], Any]:
-    """Decorator: register ``schema.name`` whose rows come from ``fn(model)`` (tuples in column order)."""
+def catalog_table(schema: str, name: str, spec: str, *, catalog_only: bool = False
+                  ) -> Callable[[Callable[[CatalogModel], Rows]], Any]:
+    """Decorator: register ``schema.name`` whose rows come from ``fn(model)`` (tuples in column order).
+    ``catalog_only``: the rows follow from the catalog alone (no statistics, settings or session
+    state), so a model reused while no catalog changed keeps the table it built too."""
     columns = parse_columns(spec)
 
     def deco(fn: Callable[[CatalogModel], Rows]) -> Callable[[CatalogModel], Rows]:
         def produce(session: Any) -> pa.Table:
             model = shared_model(session)
-            return _to_table(columns, [tuple(r) for r in fn(model)])
+            if not catalog_only:
+                return _to_table(columns, [tuple(r) for r in fn(model)])
+            table = model.produced.get(name)
+            if table is None:
+                table = model.produced[name] = _to_table(columns, [tuple(r) for r in fn(model)])
+            return table
 
         register_virtual_table(schema, name, columns, produce)
         return fn
