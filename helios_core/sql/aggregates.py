@@ -28,6 +28,7 @@ from helios_core import plugin_extensions
 from helios_core.errors import HeliosError, UndefinedFunction
 from helios_core.sql import types as T
 from helios_core.sql.expr import Compiled
+from helios_core.sql.functions import network
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.compare import interval_key
@@ -81,8 +82,9 @@ class AggSpec:
 
 def _ordered_by_key(t: T.SqlType) -> bool:
     """Types whose Arrow values do not order as PostgreSQL orders them (enums by declaration,
-    intervals by their span, citext without regard to case): min/max compare their sort keys."""
-    return t.labels is not None or t.name in ("interval", "citext")
+    intervals by their span, citext without regard to case, inet/cidr by family and network):
+    min/max compare their sort keys."""
+    return t.labels is not None or t.name in ("interval", "citext", *network.NETWORK_TYPES)
 
 
 def result_type(name: str, arg_types: list[T.SqlType]) -> T.SqlType:
@@ -551,6 +553,8 @@ def _keyed_extreme(name: str, p_np: np.ndarray, vals: pa.Array, t: T.SqlType, ng
         keys = pc.index_in(vals, value_set=pa.array(list(t.labels), pa.string())).to_pylist()
     elif t.name == "citext":
         keys = pc.utf8_lower(vals).to_pylist()
+    elif t.name in network.NETWORK_TYPES:
+        keys = network.sort_key(vals).to_pylist()
     else:
         keys = interval_key(vals).to_pylist()
     best: list[int | None] = [None] * ngroups

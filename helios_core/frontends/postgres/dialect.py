@@ -47,6 +47,8 @@ logging.getLogger("sqlglot").setLevel(logging.ERROR)
 # operators of the geometric types that sqlglot has no token for
 _GEOMETRIC_LITERAL_TYPES = frozenset({"lseg", "line", "box", "path", "polygon", "circle"})
 GEOMETRIC_OPERATORS = ("?#", "?-|", "?||", "@-@", "##", "<<|", "|>>", "&<|", "|&>", "~=", "<^", ">^", "?-")
+# inet/cidr's "is contained by or equals" and "contains or equals"
+NETWORK_OPERATORS = ("<<=", ">>=")
 
 
 class PrefixOperator(exp.Expression):
@@ -89,7 +91,7 @@ class Helios(Postgres):
         # geometric types' operators (?#, @-@, |>>, ...) are read like @@: by their spelling
         KEYWORDS: ClassVar[dict] = {**Postgres.Tokenizer.KEYWORDS, "@@@": TokenType.DAT,
                                     "!!": TokenType.EXCLAMATION,
-                                    **dict.fromkeys(GEOMETRIC_OPERATORS, TokenType.DAT)}
+                                    **dict.fromkeys(GEOMETRIC_OPERATORS + NETWORK_OPERATORS, TokenType.DAT)}
 
         def tokenize(self, sql: str) -> list[Token]:
             # "$1,$2" is two parameters, not the start of a dollar-quoted string

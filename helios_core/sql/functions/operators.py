@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from helios_core.errors import DatatypeMismatch, HeliosError, UndefinedFunction
 from helios_core.sql import extension_operators
 from helios_core.sql import types as T
-from helios_core.sql.functions import money
+from helios_core.sql.functions import money, network_ops
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.cast import cast
 from helios_core.sql.functions.ranges import range_operator
@@ -68,6 +68,9 @@ def operand_types(op: str, left: T.SqlType, right: T.SqlType) -> tuple[T.SqlType
     known = right if lu else left
     if geometric.involves_type(known):
         return geometric.operand_types(op, left, right) or (left, right)
+    if network_ops.is_network(known):
+        t = network_ops.operand_type(op, known)
+        return (t, right) if lu else (left, t)
     if op in ("@?", "@@") and known.name == "jsonb":
         return (left, T.JSONPATH) if ru else (T.JSONB, right)
     if op in ("@?", "@@") and known.name == "jsonpath":
@@ -172,6 +175,8 @@ def binary_op(op: str, l: Vec, r: Vec) -> Vec:
             return extension_operators.apply(plugin_op, [l, r])
     if geometric.handles_binary(op, l, r):
         return geometric.binary(op, l, r)
+    if network_ops.handles_binary(op, l, r):
+        return network_ops.binary(op, l, r)
     if op in ("and", "or"):
         from helios_core.sql.functions.compare import logical
 
@@ -361,6 +366,8 @@ def unary_op(op: str, v: Vec) -> Vec:
             return extension_operators.apply(plugin_op, [v])
     if geometric.handles_prefix(op, v):
         return geometric.prefix(op, v)
+    if network_ops.handles_prefix(op, v):
+        return network_ops.prefix(op, v)
     if op in ("is null", "is not null") or (op in ("is unknown", "is not unknown") and v.type.name == "bool"):
         out = pc.is_null(v.array) if "not" not in op else pc.is_valid(v.array)
         return Vec(out, T.BOOL, v.scalar)

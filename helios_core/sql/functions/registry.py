@@ -81,7 +81,7 @@ def _load_builtins() -> None:
         jsonpath_funcs,
         math_funcs,
         misc,
-        network,
+        network_ops,
         numeric_format,
         ranges,
         strings,

@@ -65,6 +65,8 @@ CAST_FUNCTIONS = {
     "int8": {"int2", "int4", "float4", "float8", "numeric", "oid"},
     "float4": {"int2", "int4", "int8", "float8", "numeric"},
     "float8": {"int2", "int4", "int8", "float4", "numeric"},
+    "inet": {"cidr", "text", "varchar", "bpchar"},
+    "cidr": {"inet", "text", "varchar", "bpchar"},
 }  # numeric(x) is not among them: PostgreSQL's grammar reads numeric(...) as the type's modifier
 
 # the message of an aggregate call where none may be (callers reword it for their clause)
