@@ -74,6 +74,20 @@ def _spelled(node: exp.Expression, spelling: str) -> exp.Expression:
     return node
 
 
+def _bit_varying_as_varbit(tokens: list[Token]) -> list[Token]:
+    """BIT VARYING is the type varbit (sqlglot reads BIT alone and stops at VARYING)."""
+    out: list[Token] = []
+    for tok in tokens:
+        prev = out[-1] if out else None
+        if prev is not None and prev.token_type == TokenType.BIT and tok.token_type == TokenType.VAR \
+                and tok.text.upper() == "VARYING":
+            out[-1] = Token(TokenType.VAR, "varbit", line=tok.line, col=tok.col, start=prev.start, end=tok.end,
+                            comments=prev.comments)
+            continue
+        out.append(tok)
+    return out
+
+
 class Helios(Postgres):
     """PostgreSQL plus ``AS OF TIMESTAMP`` on table references."""
 
@@ -95,7 +109,7 @@ class Helios(Postgres):
 
         def tokenize(self, sql: str) -> list[Token]:
             # "$1,$2" is two parameters, not the start of a dollar-quoted string
-            return tokenize_with_parameters(sql, super().tokenize)
+            return _bit_varying_as_varbit(tokenize_with_parameters(sql, super().tokenize))
 
     class Generator(Postgres.Generator):
         TRANSFORMS: ClassVar[dict] = {

@@ -48,7 +48,7 @@ PG = "pg_catalog"
 _LEN = {"bool": 1, "char": 1, "int2": 2, "int4": 4, "int8": 8, "float4": 4, "float8": 8, "date": 4, "time": 8,
         "timestamp": 8, "timestamptz": 8, "interval": 16, "uuid": 16, "oid": 4, "name": 64, "regproc": 4,
         "regclass": 4, "regtype": 4, "timetz": 12, "void": 4, "unknown": -2,
-        "point": 16, "lseg": 32, "box": 32, "line": 24, "circle": 24}
+        "point": 16, "lseg": 32, "box": 32, "line": 24, "circle": 24, "macaddr": 6, "macaddr8": 8}
 _ALIGN = {"bool": "c", "char": "c", "name": "c", "uuid": "c", "int2": "s", "int8": "d", "float8": "d",
           "timestamp": "d", "timestamptz": "d", "time": "d", "timetz": "d", "interval": "d", "record": "d",
           **{t.name: "d" for t in T.GEOMETRIC_TYPES}}
