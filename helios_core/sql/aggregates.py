@@ -36,6 +36,8 @@ from helios_core.sql.functions.vec import Vec
 from helios_core.sql.operators.sort import sortable
 
 INTS = ("int2", "int4", "int8")
+# types PostgreSQL 15 orders but gives no min/max aggregate
+_NO_MIN_MAX = ("json", "xml", "macaddr", "macaddr8", "bit", "varbit")
 FLOATS = ("float4", "float8")
 
 # aliases -> canonical
@@ -112,7 +114,7 @@ def result_type(name: str, arg_types: list[T.SqlType]) -> T.SqlType:
         _need_numeric(name, a)
         return T.FLOAT8 if a.name in FLOATS else T.NUMERIC
     if name in ("min", "max"):
-        if a.is_array or a.is_rowtype or a.name in ("json", "xml") or a.category == "G":
+        if a.is_array or a.is_rowtype or a.name in _NO_MIN_MAX or a.category == "G":
             raise UndefinedFunction(f"function {name}({a.sql_name()}) does not exist",
                                     hint="No function matches the given name and argument types. "
                                          "You might need to add explicit type casts.")

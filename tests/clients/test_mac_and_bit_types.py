@@ -67,3 +67,10 @@ def test_asyncpg_decodes_and_encodes(server: HeliosServer) -> None:
             await conn.close()
 
     anyio.run(main)
+
+
+def test_connection_addresses(cur: psycopg.Cursor, server: HeliosServer) -> None:
+    addr, port, server_addr, server_port = cur.execute(
+        "select inet_client_addr()::text, inet_client_port(), inet_server_addr()::text, inet_server_port()").fetchone()
+    assert addr == "127.0.0.1/32" and server_addr == "127.0.0.1/32"
+    assert port > 0 and server_port == server.port("postgres")

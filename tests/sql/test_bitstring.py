@@ -81,3 +81,8 @@ def test_default_prints_as_postgres(s):
     got = s.execute("select pg_get_expr(adbin, adrelid) from pg_attrdef "
                     "where adrelid = 'bit_defaults'::regclass order by adnum")[-1].rows()
     assert got == [("'1001'::\"bit\"",), ("'0101'::\"bit\"",)]
+
+
+def test_typed_literals_and_no_min_max(s):
+    assert one(s, "select varbit '1011', bit '1', bit varying '11'") == ("1011", "1", "11")
+    assert sqlstate(s, "select max(b) from bits")[0] == "42883"

@@ -85,3 +85,18 @@ def test_bitwise_and_arithmetic(s):
 def test_min_max_order_by_family_then_network(s):
     assert one(s, "select max(i), min(i), max(c), min(c) from nets") == (
         "10:23::ffff", "9.1.2.3/8", "10:23::8000/113", "10.0.0.0/8")
+
+
+def test_typed_literals_and_comparison_functions(s):
+    assert one(s, "select cidr '10.0/16', network_cmp('1.2.3.4'::inet, '1.2.3.5'::inet), "
+                  "network_larger('1.2.3.4'::inet, '::1'::inet), network_smaller('1.2.3.4'::inet, '::1'::inet)") == (
+        "10.0.0.0/16", -1, "::1", "1.2.3.4")
+
+
+def test_gist_operator_class_is_refused_as_not_built(s):
+    assert sqlstate(s, "create index on nets using gist (i inet_ops)")[0] == "0A000"
+
+
+def test_connection_addresses_are_null_without_a_connection(s):
+    assert one(s, "select inet_client_addr(), inet_client_port(), inet_server_addr(), inet_server_port()") == (
+        None, None, None, None)

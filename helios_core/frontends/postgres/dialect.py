@@ -46,6 +46,8 @@ logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 # operators of the geometric types that sqlglot has no token for
 _GEOMETRIC_LITERAL_TYPES = frozenset({"lseg", "line", "box", "path", "polygon", "circle"})
+# other built-in type names sqlglot does not read before a string (cidr '10/8', varbit '101')
+_NAMED_LITERAL_TYPES = _GEOMETRIC_LITERAL_TYPES | {"cidr", "macaddr", "macaddr8", "varbit"}
 GEOMETRIC_OPERATORS = ("?#", "?-|", "?||", "@-@", "##", "<<|", "|>>", "&<|", "|&>", "~=", "<^", ">^", "?-")
 # inet/cidr's "is contained by or equals" and "contains or equals"
 NETWORK_OPERATORS = ("<<=", ">>=")
@@ -266,11 +268,11 @@ class Helios(Postgres):
             return out
 
         def _parse_type(self, *args: Any, **kwargs: Any) -> exp.Expression | None:  # type: ignore[override]
-            # box '(0,0,1,1)', circle '<(0,0),1>' ...: typed literals of the geometric types sqlglot
+            # box '(0,0,1,1)', circle '<(0,0),1>', cidr '10/8' ...: typed literals of types sqlglot
             # does not know as type names (it reads point '...' itself)
             if (self._curr and self._next and self._curr.token_type == TokenType.VAR
                     and self._next.token_type == TokenType.STRING
-                    and self._curr.text.lower() in _GEOMETRIC_LITERAL_TYPES):
+                    and self._curr.text.lower() in _NAMED_LITERAL_TYPES):
                 name = self._curr.text.lower()
                 self._advance()
                 literal = self._parse_primary()

@@ -260,4 +260,19 @@ define("abbrev", _abbrev_call, nargs=1)
 define("set_masklen", _set_masklen_call, nargs=2)
 overload("text", _text_call)
 _pair("inet_same_family", lambda a, b: a.family == b.family, T.BOOL)
+
+
+def _key(a: N.Address) -> tuple[int, int, int, int]:
+    """network_cmp's order: family, then the network part, then the prefix length, then the host."""
+    return a.family, a.addr & a.netmask, a.bits, a.addr
+
+
+def _cmp(a: N.Address, b: N.Address) -> int:
+    ka, kb = _key(a), _key(b)
+    return (ka > kb) - (ka < kb)
+
+
+_pair("network_cmp", _cmp, T.INT4)
+_pair("network_larger", lambda a, b: N.inet_text(a if _key(a) > _key(b) else b), T.INET)
+_pair("network_smaller", lambda a, b: N.inet_text(a if _key(a) < _key(b) else b), T.INET)
 _pair("inet_merge", _merge, T.CIDR)
