@@ -15,17 +15,18 @@ from helios_core.errors import HeliosError, InvalidTextRepresentation, NumericVa
 
 MAC_TYPES = ("macaddr", "macaddr8")
 
-_H = "([0-9A-Fa-f]{1,2})"
-_HX = "([0-9A-Fa-f]+)"
-# mac.c's sscanf formats: separated bytes of 1-2 digits, or groups of exactly two digits
+# mac.c's sscanf formats: %x reads any number of hex digits, %2x one or two; both skip blanks
+# before the number and never give back what they read (hence the possessive quantifiers)
+_H = r"\s*([0-9A-Fa-f]{1,2}+)"
+_HX = r"\s*([0-9A-Fa-f]++)"
 _MACADDR_FORMATS = [
-    re.compile(":".join([_HX] * 6) + r"$"),
-    re.compile("-".join([_HX] * 6) + r"$"),
-    re.compile(_H * 3 + ":" + _H * 3 + "$"),
-    re.compile(_H * 3 + "-" + _H * 3 + "$"),
-    re.compile(_H * 2 + r"\." + _H * 2 + r"\." + _H * 2 + "$"),
-    re.compile(_H * 2 + "-" + _H * 2 + "-" + _H * 2 + "$"),
-    re.compile("([0-9A-Fa-f]{2})" * 6 + "$"),
+    re.compile(":".join([_HX] * 6) + r"\s*$"),
+    re.compile("-".join([_HX] * 6) + r"\s*$"),
+    re.compile(_H * 3 + ":" + _H * 3 + r"\s*$"),
+    re.compile(_H * 3 + "-" + _H * 3 + r"\s*$"),
+    re.compile(_H * 2 + r"\." + _H * 2 + r"\." + _H * 2 + r"\s*$"),
+    re.compile(_H * 2 + "-" + _H * 2 + "-" + _H * 2 + r"\s*$"),
+    re.compile(_H * 6 + r"\s*$"),
 ]
 _SEPARATORS = ":-."
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -42,9 +43,8 @@ def text_of(octets: list[int] | bytes) -> str:
 def parse_macaddr(text: str) -> str:
     """macaddr_in: the seven spellings of mac.c (08:00:2b:01:02:03, 08002b-010203, ...),
     with blanks around; an octet over 255 is 22P02 "invalid octet value"."""
-    body = text.strip(" \t\n\r\f\v")
     for fmt in _MACADDR_FORMATS:
-        m = fmt.match(body)
+        m = fmt.match(text)
         if m is None:
             continue
         octets = [int(g, 16) for g in m.groups()]

@@ -267,9 +267,28 @@ def _key(a: N.Address) -> tuple[int, int, int, int]:
     return a.family, a.addr & a.netmask, a.bits, a.addr
 
 
+def _bitncmp(a: N.Address, b: N.Address, n: int) -> int:
+    """PostgreSQL's bitncmp over the first n bits: the difference of the first differing whole
+    bytes (memcmp's), else +-1 for a differing bit of the partial byte."""
+    size = a.max_bits // 8
+    x, y = a.addr.to_bytes(size, "big"), b.addr.to_bytes(size, "big")
+    for i in range(n // 8):
+        if x[i] != y[i]:
+            return x[i] - y[i]
+    rest = n % 8
+    if rest:
+        shift = 8 - rest
+        lx, ly = x[n // 8] >> shift, y[n // 8] >> shift
+        if lx != ly:
+            return 1 if lx > ly else -1
+    return 0
+
+
 def _cmp(a: N.Address, b: N.Address) -> int:
-    ka, kb = _key(a), _key(b)
-    return (ka > kb) - (ka < kb)
+    """network_cmp: its value as PostgreSQL computes it, not only its sign."""
+    if a.family != b.family:
+        return -1 if a.family < b.family else 1
+    return _bitncmp(a, b, min(a.bits, b.bits)) or (a.bits - b.bits) or _bitncmp(a, b, a.max_bits)
 
 
 _pair("network_cmp", _cmp, T.INT4)

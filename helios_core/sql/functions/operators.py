@@ -122,8 +122,10 @@ def comparison_type(a: T.SqlType, b: T.SqlType, op: str) -> T.SqlType:
     """The one type both sides of a comparison are brought to."""
     if {a.name, b.name} == {"inet", "cidr"}:
         return T.INET  # cidr casts to inet implicitly
-    if {a.name, b.name} == {"macaddr", "macaddr8"}:
-        return T.MACADDR8  # macaddr casts to macaddr8 implicitly
+    if {a.name, b.name} == {"macaddr", "macaddr8"}:  # each casts to the other implicitly
+        raise AmbiguousOperator(f"operator is not unique: {a} {op} {b}",
+                                hint="Could not choose a best candidate operator. You might need to add "
+                                     "explicit type casts.")
     if {a.name, b.name} == {"bit", "varbit"}:
         return T.VARBIT  # bit and bit varying compare alike
     if a.name in _OID_ALIASES and b.name in _OID_ALIASES and a.name != b.name:
