@@ -97,7 +97,24 @@ INPUTS = [f"SELECT '{s}'::{t}" for t, values in {
     "macaddr8": ["08:00:2b:01:02", "08002b:0102030405", "08:00:2b:01:02:03:04:05:", "08-00:2b-01-02-03"],
     "bit(3)": ["101", "10", "1012", "x5", "b101"], "varbit(3)": ["1010", "xF", "X0"],
 }.items() for s in values]
-STATEMENTS = NETWORK + MAC + BIT + INPUTS
+OTHERS = [
+    "SELECT DISTINCT v FROM d_cidr ORDER BY v", "SELECT count(DISTINCT v) FROM d_mac",
+    "SELECT a.id, b.id FROM d_inet a JOIN d_cidr b ON a.v = b.v ORDER BY 1, 2",
+    "SELECT id FROM d_inet WHERE v IN ('10.1.2.3', '::1', '1.1.1.1') ORDER BY 1",
+    "SELECT id FROM d_inet WHERE v << ANY (SELECT v FROM d_cidr) ORDER BY 1",
+    "SELECT array_agg(v ORDER BY v) FROM d_cidr", "SELECT array_agg(v ORDER BY id) FROM d_varbit",
+    "SELECT ARRAY['1.2.3.4'::inet, '::1'], ARRAY[B'1', B'01'], ARRAY['08:00:2b:01:02:03'::macaddr]",
+    "SELECT '{1.2.3.4,10/8}'::cidr[], '{101,1}'::varbit[], '{08:00:2b:01:02:03}'::macaddr[]",
+    "SELECT row_number() OVER (ORDER BY v), v FROM d_inet ORDER BY 1",
+    "SELECT v, rank() OVER (ORDER BY v) FROM d_varbit ORDER BY 2, 1",
+    "SELECT pg_typeof(v)::text, pg_typeof(~v)::text, pg_typeof(v || v)::text FROM d_bit LIMIT 1",
+    "SELECT pg_typeof(v & v)::text, pg_typeof(v << 1)::text, pg_typeof(substring(v from 1))::text FROM d_varbit LIMIT 1",
+    "SELECT pg_typeof(network(v))::text, pg_typeof(v + 1)::text, pg_typeof(v - v)::text FROM d_inet WHERE id = 0",
+    "SELECT '1.2.3.4'::inet + 1 > '1.2.3.4', B'1' || '0101'", "SELECT format('%s|%s', '10/8'::cidr, B'01')",
+    "SELECT 'x' || '1.2.3.4'::inet, 'x' || B'01', 'x' || '08:00:2b:01:02:03'::macaddr",
+    "SELECT to_json('1.2.3.4/24'::inet), to_jsonb(B'101'), row_to_json(row('08:00:2b:01:02:03'::macaddr))",
+]
+STATEMENTS = NETWORK + MAC + BIT + INPUTS + OTHERS
 
 
 @pytest.mark.parametrize("sql", STATEMENTS)
