@@ -49,7 +49,8 @@ log = logging.getLogger("helios.kernel")
 PORT_SEARCH_SPAN = 100  # with no explicit port: try the standard port and the next ones
 # (protocol, peer address) of the connection a task serves: sessions it opens carry them
 # (pg_stat_activity's protocol and client_addr); worker threads inherit it with the context
-CONNECTION: ContextVar[tuple[str, Any] | None] = ContextVar("helios_connection", default=None)
+# (protocol, the client's address, the server's address) of the connection a task serves
+CONNECTION: ContextVar[tuple[str, Any, Any] | None] = ContextVar("helios_connection", default=None)
 
 
 class StartupError(Exception):
@@ -149,7 +150,8 @@ class KernelListener(anyio.abc.Listener[anyio.abc.SocketStream]):
         task_group: anyio.abc.TaskGroup | None = None,
     ) -> None:
         async def run(stream: anyio.abc.SocketStream) -> None:
-            CONNECTION.set((self.protocol, stream.extra(anyio.abc.SocketAttribute.remote_address, None)))
+            CONNECTION.set((self.protocol, stream.extra(anyio.abc.SocketAttribute.remote_address, None),
+                            stream.extra(anyio.abc.SocketAttribute.local_address, None)))
             self.active_connections += 1
             self._kernel.metrics.connections.labels(self.protocol).inc()
             try:
@@ -267,7 +269,7 @@ class Kernel:
             raise
         connection = CONNECTION.get()
         if connection is not None:
-            session.protocol, session.client_addr = connection
+            session.protocol, session.client_addr, session.server_addr = connection
         try:
             self._sessions.add(session)
         except TypeError:  # a session type without weakref support: not tracked

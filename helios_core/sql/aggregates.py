@@ -28,6 +28,7 @@ from helios_core import plugin_extensions
 from helios_core.errors import HeliosError, UndefinedFunction
 from helios_core.sql import types as T
 from helios_core.sql.expr import Compiled
+from helios_core.sql.functions import network
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.compare import interval_key
@@ -35,6 +36,8 @@ from helios_core.sql.functions.vec import Vec
 from helios_core.sql.operators.sort import sortable
 
 INTS = ("int2", "int4", "int8")
+# types PostgreSQL 15 orders but gives no min/max aggregate
+_NO_MIN_MAX = ("json", "xml", "macaddr", "macaddr8", "bit", "varbit")
 FLOATS = ("float4", "float8")
 
 # aliases -> canonical
@@ -81,8 +84,9 @@ class AggSpec:
 
 def _ordered_by_key(t: T.SqlType) -> bool:
     """Types whose Arrow values do not order as PostgreSQL orders them (enums by declaration,
-    intervals by their span, citext without regard to case): min/max compare their sort keys."""
-    return t.labels is not None or t.name in ("interval", "citext")
+    intervals by their span, citext without regard to case, inet/cidr by family and network):
+    min/max compare their sort keys."""
+    return t.labels is not None or t.name in ("interval", "citext", *network.NETWORK_TYPES)
 
 
 def result_type(name: str, arg_types: list[T.SqlType]) -> T.SqlType:
@@ -110,7 +114,7 @@ def result_type(name: str, arg_types: list[T.SqlType]) -> T.SqlType:
         _need_numeric(name, a)
         return T.FLOAT8 if a.name in FLOATS else T.NUMERIC
     if name in ("min", "max"):
-        if a.is_array or a.is_rowtype or a.name in ("json", "xml") or a.category == "G":
+        if a.is_array or a.is_rowtype or a.name in _NO_MIN_MAX or a.category == "G":
             raise UndefinedFunction(f"function {name}({a.sql_name()}) does not exist",
                                     hint="No function matches the given name and argument types. "
                                          "You might need to add explicit type casts.")
@@ -551,6 +555,8 @@ def _keyed_extreme(name: str, p_np: np.ndarray, vals: pa.Array, t: T.SqlType, ng
         keys = pc.index_in(vals, value_set=pa.array(list(t.labels), pa.string())).to_pylist()
     elif t.name == "citext":
         keys = pc.utf8_lower(vals).to_pylist()
+    elif t.name in network.NETWORK_TYPES:
+        keys = network.sort_key(vals).to_pylist()
     else:
         keys = interval_key(vals).to_pylist()
     best: list[int | None] = [None] * ngroups

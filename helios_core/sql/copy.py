@@ -257,7 +257,8 @@ def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
                 ci = index[cname]
                 arr = batch.column(j)
                 t = ctypes[ci][1]
-                if arr.type != t.arrow_type or (t.typmod != -1 and t.name in ("bpchar", "varchar")):
+                if arr.type != t.arrow_type or (t.typmod != -1 and t.name in ("bpchar", "varchar")) \
+                        or _held_as_text(t):
                     src = __import__("helios_core.sql.types", fromlist=["TEXT"]).TEXT if pa.types.is_string(
                         arr.type) else None
                     try:
@@ -306,6 +307,13 @@ def _rows_where(text: str, tdef: Any, ctypes: list, rb: pa.RecordBatch, ctx: Any
     if not pa.types.is_boolean(arr.type):
         raise HeliosError("argument of WHERE must be type boolean", sqlstate="42804")
     return rb.filter(pc.fill_null(arr, False))
+
+
+def _held_as_text(t: Any) -> bool:
+    """A type the engine keeps as its canonical text (uuid, jsonb, inet, macaddr, bit, ...): a
+    field arrives as the text it was written with and goes through the type's input function."""
+    return t.element is None and pa.types.is_string(t.arrow_type) and not t.is_string_family \
+        and t.labels is None and t.name != "record"
 
 
 def _bulk(batches: Iterator[Any], session: Any) -> Iterator[pa.RecordBatch]:

@@ -157,6 +157,10 @@ def _check_plugin_keys(kind: Any, tdef: Any, keys: list[dict[str, Any]], unique:
     return out
 
 
+# PostgreSQL's operator classes that HeliosDB does not build (refused as such, not as unknown)
+_UNBUILT_OPCLASSES = frozenset({("gist", "inet_ops"), ("spgist", "inet_ops")})
+
+
 def _parse_key(session: Any, tdef: Any, item: Any, method: str) -> dict[str, Any]:
     node = item.this if isinstance(item, exp.Ordered) else item
     desc = bool(isinstance(item, exp.Ordered) and item.args.get("desc"))
@@ -169,6 +173,9 @@ def _parse_key(session: Any, tdef: Any, item: Any, method: str) -> dict[str, Any
         opclass = node.expression.name.lower()
         trigram = trigram_index.OPCLASSES.get(opclass) == method and \
             extensions_catalog.installed(session.tx.current(), "pg_trgm") is not None
+        if (method, opclass) in _UNBUILT_OPCLASSES:
+            raise FeatureNotSupported(f'operator class "{opclass}" of access method "{method}" is not supported '
+                                      'by HeliosDB', hint="Use a btree index (it answers =, <, <=, >, >=).")
         if not trigram and (opclass not in PATTERN_OPCLASSES or method != "btree"):
             raise HeliosError(f'operator class "{opclass}" does not exist for access method "{method}"',
                               sqlstate="42704")

@@ -265,6 +265,8 @@ class SqlType:
         n = self.length
         if n is not None:
             return f"{display}({n})"
+        if self.name in BIT_TYPE_NAMES and self.typmod >= 0:
+            return f"{display}({self.typmod})"
         if self.name == "interval" and self.typmod >= 0 and (self.typmod & 0xFFFF) != 0xFFFF:
             return f"interval({self.typmod & 0xFFFF})"
         if self.name in ("timestamp", "timestamptz", "time", "timetz") and self.typmod >= 0:
@@ -318,6 +320,16 @@ VOID = _t("void", 2278, pa.null())
 UUID = _t("uuid", 2950, pa.string())
 INET = _t("inet", 869, pa.string())  # stored as their output text (see functions.network)
 CIDR = _t("cidr", 650, pa.string())
+# MAC addresses: stored as their output text (lower-case hex, colons), whose string order is
+# PostgreSQL's byte order (see functions.macaddr)
+MACADDR = _t("macaddr", 829, pa.string())
+MACADDR8 = _t("macaddr8", 774, pa.string())
+# bit strings: stored as text of '0'/'1', whose string order is PostgreSQL's bit_cmp; the
+# typmod is the length n of bit(n)/bit varying(n) (see functions.bitstring). A B'...' literal
+# is bit without a length.
+BIT = _t("bit", 1560, pa.string())
+VARBIT = _t("varbit", 1562, pa.string())
+BIT_TYPE_NAMES = ("bit", "varbit")
 JSONB = _t("jsonb", 3802, pa.string())
 MONEY = _t("money", 790, pa.int64())  # cents (see functions.money)
 JSONPATH = _t("jsonpath", 4072, pa.string())  # stored as its normalised text (see sql.jsonpath)
@@ -369,7 +381,8 @@ NULLTYPE = UNKNOWN  # the type of a bare NULL literal is unknown, as in PostgreS
 
 _BASE_TYPES = [BOOL, BYTEA, CHAR, NAME, INT8, INT2, INT4, REGPROC, TEXT, OID, JSON, FLOAT4, FLOAT8, UNKNOWN,
                BPCHAR, VARCHAR, DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, TIMETZ, NUMERIC, REGCLASS,
-               REGTYPE, RECORD, VOID, UUID, JSONB, JSONPATH, MONEY, INT2VECTOR, OIDVECTOR, INET, CIDR, *RANGE_TYPES.values(),
+               REGTYPE, RECORD, VOID, UUID, JSONB, JSONPATH, MONEY, INT2VECTOR, OIDVECTOR, INET, CIDR, MACADDR, MACADDR8,
+               BIT, VARBIT, *RANGE_TYPES.values(),
                *GEOMETRIC_TYPES,
                *MULTIRANGE_TYPES.values()]
 _BASE_BY_NAME = {t.name: t for t in _BASE_TYPES}
@@ -380,6 +393,7 @@ _ARRAY_OIDS = {"bool": 1000, "bytea": 1001, "char": 1002, "name": 1003, "int2": 
                "timestamptz": 1185, "interval": 1187, "numeric": 1231, "timetz": 1270, "uuid": 2951,
                "json": 199, "jsonb": 3807, "jsonpath": 4073, "regclass": 2210, "regtype": 2211, "record": 2287,
                "unknown": 1009, "money": 791, "inet": 1041, "cidr": 651,
+               "macaddr": 1040, "macaddr8": 775, "bit": 1561, "varbit": 1563,
                "point": 1017, "lseg": 1018, "path": 1019, "box": 1020, "polygon": 1027, "line": 629, "circle": 719,
                **{n: oids[1] for n, oids in _RANGE_OIDS.items()},
                **{n: oids[1] for n, oids in _MULTIRANGE_OIDS.items()}}
@@ -389,7 +403,8 @@ _CATEGORY = {"bool": "B", "int2": "N", "int4": "N", "int8": "N", "float4": "N", 
              "text": "S", "varchar": "S", "bpchar": "S", "name": "S", "char": "Z", "citext": "S",
              "date": "D", "time": "D", "timestamp": "D", "timestamptz": "D", "timetz": "D",
              "interval": "T", "bytea": "U", "uuid": "U", "json": "U", "jsonb": "U", "jsonpath": "U", "unknown": "X",
-             "record": "P", "void": "P", "inet": "I", "cidr": "I",
+             "record": "P", "void": "P", "inet": "I", "cidr": "I", "macaddr": "U", "macaddr8": "U",
+             "bit": "V", "varbit": "V",
              **{t.name: "G" for t in GEOMETRIC_TYPES}, **dict.fromkeys(RANGE_SUBTYPES, "R"),
              **dict.fromkeys(_MULTIRANGE_OIDS, "R")}
 
@@ -397,7 +412,7 @@ _DISPLAY_NAME = {"any": '"any"', "bool": "boolean", "int2": "smallint", "int4": 
                  "float4": "real", "float8": "double precision", "varchar": "character varying",
                  "bpchar": "character", "timestamp": "timestamp without time zone",
                  "timestamptz": "timestamp with time zone", "time": "time without time zone",
-                 "timetz": "time with time zone", "char": '"char"'}
+                 "timetz": "time with time zone", "char": '"char"', "varbit": "bit varying"}
 
 
 def array_of(element: SqlType) -> SqlType:
@@ -467,6 +482,18 @@ def bpchar(n: int | None = 1) -> SqlType:
     return BPCHAR if n is None else attrs.evolve(BPCHAR, typmod=n + 4)
 
 
+def bit_string(t: SqlType, n: int | None) -> SqlType:
+    """bit(n) / bit varying(n): the typmod is the length (22023 for a length below 1)."""
+    if n is None:
+        return t
+    if n < 1:
+        raise HeliosError(f"length for type {_DISPLAY_NAME.get(t.name, t.name)} must be at least 1", sqlstate="22023")
+    if n > 83886080:
+        raise HeliosError(f"length for type {_DISPLAY_NAME.get(t.name, t.name)} cannot exceed 83886080",
+                          sqlstate="22023")
+    return attrs.evolve(t, typmod=n)
+
+
 def with_precision(t: SqlType, p: int | None) -> SqlType:
     """time(p)/timestamp(p)/interval(p) typmod (storage stays microseconds). An interval's typmod
     also holds its fields (PostgreSQL's INTERVAL_FULL_RANGE here) in the high 16 bits."""
@@ -501,6 +528,7 @@ _ALIASES = {
     "timestamp": "timestamp", "timestamp without time zone": "timestamp", "datetime": "timestamp",
     "timestamptz": "timestamptz", "timestamp with time zone": "timestamptz",
     "interval": "interval", "uuid": "uuid", "json": "json", "jsonb": "jsonb", "jsonpath": "jsonpath", "money": "money", "inet": "inet", "cidr": "cidr",
+    "macaddr": "macaddr", "macaddr8": "macaddr8", "bit": "bit", "varbit": "varbit", "bit varying": "varbit",
     **{t.name: t.name for t in GEOMETRIC_TYPES},
     "oid": "oid", "regclass": "regclass", "regtype": "regtype", "regproc": "regproc",
     "unknown": "unknown", "record": "record", "void": "void",
@@ -614,6 +642,10 @@ def _type_from_name(text: str) -> SqlType:
         t = bpchar(int(a) if a is not None else (None if key == "bpchar" else 1))
     elif canon in ("time", "timestamp", "timestamptz", "timetz", "interval"):
         t = with_precision(_BASE_BY_NAME[canon], int(a) if a is not None else None)
+    elif canon == "bit":  # bare bit is bit(1), as in PostgreSQL
+        t = bit_string(BIT, int(a) if a is not None else 1)
+    elif canon == "varbit":
+        t = bit_string(VARBIT, int(a) if a is not None else None)
     elif canon == "float8" and key == "float" and a is not None:
         t = FLOAT4 if int(a) <= 24 else FLOAT8
     else:

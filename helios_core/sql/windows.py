@@ -288,7 +288,7 @@ def window_sort_keys(spec: WindowSpec, t: pa.Table, ctx: Any, eval_on_table: Any
                      ) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
     """The PARTITION BY and ORDER BY columns of ``spec`` over ``t`` as Arrow sorts them, and the
     sort keys naming them (partitions ascending, NULLs as PostgreSQL places them)."""
-    from helios_core.sql.operators.sort import sortable
+    from helios_core.sql.operators.sort import sortable, typed_sortable
 
     cols: dict[str, Any] = {}
     sort_keys = []
@@ -296,7 +296,7 @@ def window_sort_keys(spec: WindowSpec, t: pa.Table, ctx: Any, eval_on_table: Any
         cols[f"p{i}"] = sortable(eval_on_table(p, t, ctx))
         sort_keys.append((f"p{i}", "ascending", "at_end"))
     for i, (o, desc, nf) in enumerate(spec.order):
-        cols[f"o{i}"] = sortable(eval_on_table(o, t, ctx))
+        cols[f"o{i}"] = typed_sortable(eval_on_table(o, t, ctx), o.type)
         null_first = desc if nf is None else nf
         sort_keys.append((f"o{i}", "descending" if desc else "ascending", "at_start" if null_first else "at_end"))
     return cols, sort_keys

@@ -46,7 +46,11 @@ logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 # operators of the geometric types that sqlglot has no token for
 _GEOMETRIC_LITERAL_TYPES = frozenset({"lseg", "line", "box", "path", "polygon", "circle"})
+# other built-in type names sqlglot does not read before a string (cidr '10/8', varbit '101')
+_NAMED_LITERAL_TYPES = _GEOMETRIC_LITERAL_TYPES | {"cidr", "macaddr", "macaddr8", "varbit"}
 GEOMETRIC_OPERATORS = ("?#", "?-|", "?||", "@-@", "##", "<<|", "|>>", "&<|", "|&>", "~=", "<^", ">^", "?-")
+# inet/cidr's "is contained by or equals" and "contains or equals"
+NETWORK_OPERATORS = ("<<=", ">>=")
 
 
 class PrefixOperator(exp.Expression):
@@ -72,6 +76,20 @@ def _spelled(node: exp.Expression, spelling: str) -> exp.Expression:
     return node
 
 
+def _bit_varying_as_varbit(tokens: list[Token]) -> list[Token]:
+    """BIT VARYING is the type varbit (sqlglot reads BIT alone and stops at VARYING)."""
+    out: list[Token] = []
+    for tok in tokens:
+        prev = out[-1] if out else None
+        if prev is not None and prev.token_type == TokenType.BIT and tok.token_type == TokenType.VAR \
+                and tok.text.upper() == "VARYING":
+            out[-1] = Token(TokenType.VAR, "varbit", line=tok.line, col=tok.col, start=prev.start, end=tok.end,
+                            comments=prev.comments)
+            continue
+        out.append(tok)
+    return out
+
+
 class Helios(Postgres):
     """PostgreSQL plus ``AS OF TIMESTAMP`` on table references."""
 
@@ -89,11 +107,11 @@ class Helios(Postgres):
         # geometric types' operators (?#, @-@, |>>, ...) are read like @@: by their spelling
         KEYWORDS: ClassVar[dict] = {**Postgres.Tokenizer.KEYWORDS, "@@@": TokenType.DAT,
                                     "!!": TokenType.EXCLAMATION,
-                                    **dict.fromkeys(GEOMETRIC_OPERATORS, TokenType.DAT)}
+                                    **dict.fromkeys(GEOMETRIC_OPERATORS + NETWORK_OPERATORS, TokenType.DAT)}
 
         def tokenize(self, sql: str) -> list[Token]:
             # "$1,$2" is two parameters, not the start of a dollar-quoted string
-            return tokenize_with_parameters(sql, super().tokenize)
+            return _bit_varying_as_varbit(tokenize_with_parameters(sql, super().tokenize))
 
     class Generator(Postgres.Generator):
         TRANSFORMS: ClassVar[dict] = {
@@ -250,11 +268,11 @@ class Helios(Postgres):
             return out
 
         def _parse_type(self, *args: Any, **kwargs: Any) -> exp.Expression | None:  # type: ignore[override]
-            # box '(0,0,1,1)', circle '<(0,0),1>' ...: typed literals of the geometric types sqlglot
+            # box '(0,0,1,1)', circle '<(0,0),1>', cidr '10/8' ...: typed literals of types sqlglot
             # does not know as type names (it reads point '...' itself)
             if (self._curr and self._next and self._curr.token_type == TokenType.VAR
                     and self._next.token_type == TokenType.STRING
-                    and self._curr.text.lower() in _GEOMETRIC_LITERAL_TYPES):
+                    and self._curr.text.lower() in _NAMED_LITERAL_TYPES):
                 name = self._curr.text.lower()
                 self._advance()
                 literal = self._parse_primary()

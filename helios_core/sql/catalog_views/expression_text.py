@@ -18,9 +18,11 @@ from sqlglot import exp
 
 from helios_core.frontends.postgres.dialect import DIALECT, expression_text
 from helios_core.sql import types as T
+from helios_core.sql.functions import bitstring
 
 _ARRAY = re.compile(r"\barray\[")
 _BUILTIN_NAMES = {t.name for t in T.ALL_BASE_TYPES}
+_BIT_NAME = '"bit"'  # format_type's spelling of bit with no length
 
 
 def catalog_text(sql: str | None, column_type: Any = None) -> str | None:
@@ -37,6 +39,10 @@ def _cached(sql: str, _type_key: str | None, column_type: Any) -> str:
         tree = sqlglot.parse_one(sql, read=DIALECT)
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError):
         return sql
+    for lit in list(tree.find_all(exp.BitString, exp.HexString)):
+        lit.replace(_bit_constant(lit))
+    if isinstance(tree, (exp.BitString, exp.HexString)):
+        tree = _bit_constant(tree)
     if column_type is not None:
         tree = _typed_default(tree, column_type)
     for node in sorted(tree.find_all(exp.Cast, exp.Boolean), key=_depth, reverse=True):
@@ -89,9 +95,17 @@ def _typed_default(tree: exp.Expression, column_type: Any) -> exp.Expression:
     return tree
 
 
+def _bit_constant(lit: exp.Expression) -> exp.Expression:
+    """B'0101' and X'5' are constants of type bit: '0101'::"bit"."""
+    bits = bitstring.parse_one(("x" if isinstance(lit, exp.HexString) else "") + lit.this)
+    return exp.Var(this=f"'{bits}'::{_BIT_NAME}")
+
+
 def _plain_name(t: Any) -> str:
     """A type's name without its modifier (PostgreSQL's constant of a varchar(20) column is a
-    `character varying`)."""
+    `character varying`; of a bit(4) column a "bit", quoted since a bare bit means bit(1))."""
+    if t.name == "bit":
+        return _BIT_NAME
     name = t.sql_name()
     return re.sub(r"\(\d+(,\s*\d+)?\)", "", name)
 

@@ -37,7 +37,7 @@ from helios_core.sql.catalog_views.model import (
     role_oid,
     stable_oid,
 )
-from helios_core.sql.functions import text_out
+from helios_core.sql.functions import network, text_out
 from helios_core.sql.routines import signature_text
 from helios_core.sql.server_version import version_string
 from helios_core.sql.triggers import catalog_rows
@@ -403,6 +403,22 @@ def _backend_pid(args: list[pa.Array]) -> pa.Array:
     return _const(_len(args), int(getattr(s, "pid", 0) or os.getpid()), pa.int32())
 
 
+def _connection_address(side: str, part: int) -> Callable[[list[pa.Array]], pa.Array]:
+    """inet_client_addr/port, inet_server_addr/port: the TCP connection's ends, NULL for a Unix
+    socket or a session that came in through no connection (as PostgreSQL's)."""
+    def impl(args: list[pa.Array]) -> pa.Array:
+        s = _session()
+        addr = getattr(s, side, None) if s is not None else None
+        value = None
+        if isinstance(addr, tuple) and len(addr) >= 2:
+            value = str(addr[0]).split("%", 1)[0] if part == 0 else int(addr[1])
+            if part == 0:
+                value = network.inet_text(network.parse_one(value, "inet"))
+        return _const(_len(args), value, pa.string() if part == 0 else pa.int32())
+
+    return impl
+
+
 def _current_txn() -> Any:
     s = _session()
     if s is None:
@@ -605,6 +621,10 @@ _FUNCTIONS: list[SqlFunction] = [
     *relation_sizes.FUNCTIONS,  # pg_relation_size, pg_total_relation_size, ..., pg_database_size
     SqlFunction(name="pg_size_pretty", impl=_size_pretty, return_type="text"),
     SqlFunction(name="pg_backend_pid", impl=_backend_pid, return_type="integer"),
+    SqlFunction(name="inet_client_addr", impl=_connection_address("client_addr", 0), return_type="inet"),
+    SqlFunction(name="inet_client_port", impl=_connection_address("client_addr", 1), return_type="integer"),
+    SqlFunction(name="inet_server_addr", impl=_connection_address("server_addr", 0), return_type="inet"),
+    SqlFunction(name="inet_server_port", impl=_connection_address("server_addr", 1), return_type="integer"),
     SqlFunction(name="version", impl=_version, return_type="text"),
     SqlFunction(name="txid_current", impl=_txid_current, return_type="bigint"),
     SqlFunction(name="txid_current_if_assigned", impl=_txid_current_if_assigned, return_type="bigint"),

@@ -48,7 +48,7 @@ PG = "pg_catalog"
 _LEN = {"bool": 1, "char": 1, "int2": 2, "int4": 4, "int8": 8, "float4": 4, "float8": 8, "date": 4, "time": 8,
         "timestamp": 8, "timestamptz": 8, "interval": 16, "uuid": 16, "oid": 4, "name": 64, "regproc": 4,
         "regclass": 4, "regtype": 4, "timetz": 12, "void": 4, "unknown": -2,
-        "point": 16, "lseg": 32, "box": 32, "line": 24, "circle": 24}
+        "point": 16, "lseg": 32, "box": 32, "line": 24, "circle": 24, "macaddr": 6, "macaddr8": 8}
 _ALIGN = {"bool": "c", "char": "c", "name": "c", "uuid": "c", "int2": "s", "int8": "d", "float8": "d",
           "timestamp": "d", "timestamptz": "d", "time": "d", "timetz": "d", "interval": "d", "record": "d",
           **{t.name: "d" for t in T.GEOMETRIC_TYPES}}
@@ -57,6 +57,9 @@ _ALIGN = {"bool": "c", "char": "c", "name": "c", "uuid": "c", "int2": "s", "int8
 _GEOMETRIC_IO = {"point": "point", "lseg": "lseg", "path": "path", "box": "box", "polygon": "poly", "line": "line",
                  "circle": "circle"}
 _GEOMETRIC_ELEMENT = {"point": 701, "lseg": 600, "box": 600}
+# types whose I/O functions are named inet_in, macaddr_out, varbit_recv ... (others: int4in)
+_UNDERSCORED_IO = frozenset({"inet", "cidr", "macaddr", "macaddr8", "bit", "varbit"})
+_STORAGE = {"inet": "m", "cidr": "m"}  # kept inline (main), not moved out of line
 _IO = {"int2vector": "int2vector", "oidvector": "oidvector", "bpchar": "bpchar", "varchar": "varchar", "regproc": "regproc", "void": "void", "record": "record"}
 
 
@@ -80,7 +83,7 @@ def type_row(t: Any) -> tuple:
     el = t.element
     name = t.name
     length = -1 if is_array else _LEN.get(name, -1)
-    byval = (not is_array) and length in (1, 2, 4, 8) and name not in ("name",)
+    byval = (not is_array) and length in (1, 2, 4, 8) and name not in ("name", "macaddr8")  # macaddr8 is 8 bytes by reference
     typtype = "p" if name in ("record", "void", "unknown") and name != "unknown" else \
         "r" if t.is_range else "m" if t.is_multirange else "b"
     category = t.category
@@ -99,12 +102,12 @@ def type_row(t: Any) -> tuple:
             array_oid, f"{io_name}_in", f"{io_name}_out", f"{io_name}_recv", f"{io_name}_send",
             "-", "-", "-", "d", "p" if length != -1 else "x", False, 0, -1, 0, 0, None, None, None,
         )
+    sep = "_" if io == "array" or io in _UNDERSCORED_IO else ""
     return (
         t.oid, name, PG_CATALOG_OID, BOOTSTRAP_SUPERUSER_OID, length, byval, typtype, category, preferred,
         True, ",", 0, "array_subscript_handler" if is_array else "-", el.oid if el is not None else 0, array_oid,
-        f"{io}_in" if io == "array" else f"{io}in", f"{io}_out" if io == "array" else f"{io}out",
-        f"{io}_recv" if io == "array" else f"{io}recv", f"{io}_send" if io == "array" else f"{io}send",
-        "-", "-", "-", align, "x" if length == -1 else "p", False, 0, -1, 0, collation,
+        f"{io}{sep}in", f"{io}{sep}out", f"{io}{sep}recv", f"{io}{sep}send",
+        "-", "-", "-", align, _STORAGE.get(name, "x" if length == -1 else "p"), False, 0, -1, 0, collation,
         None, None, None,
     )
 

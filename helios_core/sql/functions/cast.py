@@ -15,8 +15,17 @@ import pyarrow.compute as pc
 
 from helios_core.errors import FeatureNotSupported, HeliosError, NumericValueOutOfRange
 from helios_core.sql import types as T
+from helios_core.sql.functions import (
+    bitstring,
+    intervals,
+    macaddr,
+    money,
+    network,
+    record_io,
+    runtime,
+    timetz,
+)
 from helios_core.sql.functions import decimals as D
-from helios_core.sql.functions import intervals, money, network, record_io, runtime, timetz
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.text_in import from_text
@@ -143,7 +152,8 @@ def can_cast(src: T.SqlType, dst: T.SqlType) -> bool:
         return True
     if s in ("timestamp", "timestamptz") and d == "time":
         return True
-    if {s, d} <= {"time", "interval"} or {s, d} <= {"json", "jsonb"}:
+    if {s, d} <= {"time", "interval"} or {s, d} <= {"json", "jsonb"} or {s, d} <= {"macaddr", "macaddr8"} \
+            or {s, d} <= {"bit", "varbit"} or (s, d) in (("int4", "bit"), ("int8", "bit"), ("bit", "int4"), ("bit", "int8")):
         return True
     if (s, d) in CASTS:
         return True
@@ -185,6 +195,14 @@ def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context:
         return network.inet_to_cidr(arr) if d == "cidr" else network.cidr_to_inet(arr)
     if s in GEOMETRIC and d in GEOMETRIC and s != d:
         return _cast_geometric(arr, src, dst, context)
+    if s in macaddr.MAC_TYPES and d in macaddr.MAC_TYPES and s != d:
+        return macaddr.to_macaddr8(arr) if d == "macaddr8" else macaddr.to_macaddr(arr)
+    if s in bitstring.BIT_TYPES and d in bitstring.BIT_TYPES:
+        return bitstring.apply_typmod(arr, dst, context)
+    if s in ("int4", "int8") and d == "bit" and context == "explicit":
+        return bitstring.from_integer(arr, dst)
+    if s == "bit" and d in ("int4", "int8") and context == "explicit":
+        return bitstring.to_integer(arr, d)
     # ---- to the same type (maybe applying a typmod)
     if s == d and s not in _STRINGS:
         return _apply_typmod(arr, dst, context)
@@ -730,6 +748,8 @@ def _apply_typmod(arr: pa.Array, dst: T.SqlType, context: str) -> pa.Array:
         return D.apply_typmod(arr, p, s)
     if dst.name in _STRINGS:
         return _string_typmod(arr, dst, context)
+    if dst.name in bitstring.BIT_TYPES:
+        return bitstring.apply_typmod(arr, dst, context)
     if dst.name == "interval" and dst.typmod >= 0 and (dst.typmod & 0xFFFF) < 6:
         return _round_interval(arr, dst.typmod & 0xFFFF)
     if dst.name in ("timestamp", "timestamptz", "time", "timetz") and dst.typmod < 6:

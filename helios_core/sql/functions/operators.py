@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from helios_core.errors import DatatypeMismatch, HeliosError, UndefinedFunction
 from helios_core.sql import extension_operators
 from helios_core.sql import types as T
-from helios_core.sql.functions import money
+from helios_core.sql.functions import bitstring_ops, macaddr_ops, money, network_ops
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.cast import cast
 from helios_core.sql.functions.ranges import range_operator
@@ -68,6 +68,12 @@ def operand_types(op: str, left: T.SqlType, right: T.SqlType) -> tuple[T.SqlType
     known = right if lu else left
     if geometric.involves_type(known):
         return geometric.operand_types(op, left, right) or (left, right)
+    if network_ops.is_network(known):
+        t = network_ops.operand_type(op, known)
+        return (t, right) if lu else (left, t)
+    if bitstring_ops.is_bits(known):
+        t = bitstring_ops.operand_type(op, known) if ru else known.base
+        return (t, right) if lu else (left, t)
     if op in ("@?", "@@") and known.name == "jsonb":
         return (left, T.JSONPATH) if ru else (T.JSONB, right)
     if op in ("@?", "@@") and known.name == "jsonpath":
@@ -116,6 +122,12 @@ def comparison_type(a: T.SqlType, b: T.SqlType, op: str) -> T.SqlType:
     """The one type both sides of a comparison are brought to."""
     if {a.name, b.name} == {"inet", "cidr"}:
         return T.INET  # cidr casts to inet implicitly
+    if {a.name, b.name} == {"macaddr", "macaddr8"}:  # each casts to the other implicitly
+        raise AmbiguousOperator(f"operator is not unique: {a} {op} {b}",
+                                hint="Could not choose a best candidate operator. You might need to add "
+                                     "explicit type casts.")
+    if {a.name, b.name} == {"bit", "varbit"}:
+        return T.VARBIT  # bit and bit varying compare alike
     if a.name in _OID_ALIASES and b.name in _OID_ALIASES and a.name != b.name:
         return T.OID  # reg* types cast to oid implicitly (t.oid = to_regtype('x'))
     if a.name in NUMERIC_RANK and b.name in NUMERIC_RANK:
@@ -172,6 +184,12 @@ def binary_op(op: str, l: Vec, r: Vec) -> Vec:
             return extension_operators.apply(plugin_op, [l, r])
     if geometric.handles_binary(op, l, r):
         return geometric.binary(op, l, r)
+    if network_ops.handles_binary(op, l, r):
+        return network_ops.binary(op, l, r)
+    if bitstring_ops.handles_binary(op, l, r):
+        return bitstring_ops.binary(op, l, r)
+    if macaddr_ops.handles_binary(op, l, r):
+        return macaddr_ops.binary(op, l, r)
     if op in ("and", "or"):
         from helios_core.sql.functions.compare import logical
 
@@ -361,6 +379,12 @@ def unary_op(op: str, v: Vec) -> Vec:
             return extension_operators.apply(plugin_op, [v])
     if geometric.handles_prefix(op, v):
         return geometric.prefix(op, v)
+    if network_ops.handles_prefix(op, v):
+        return network_ops.prefix(op, v)
+    if bitstring_ops.handles_prefix(op, v):
+        return bitstring_ops.prefix(op, v)
+    if macaddr_ops.handles_prefix(op, v):
+        return macaddr_ops.prefix(op, v)
     if op in ("is null", "is not null") or (op in ("is unknown", "is not unknown") and v.type.name == "bool"):
         out = pc.is_null(v.array) if "not" not in op else pc.is_valid(v.array)
         return Vec(out, T.BOOL, v.scalar)

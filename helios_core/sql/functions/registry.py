@@ -57,12 +57,13 @@ def define(name: str, impl: Impl, nargs: int | tuple[int, int | None] = 1, volat
 def overload(name: str, impl: Callable[[list[Vec]], Vec | None]) -> None:
     """Let ``impl`` answer the calls of ``name`` whose argument types are its own (it returns None
     for others, which the other definitions of the name answer): ``length(lseg)`` beside
-    ``length(text)``, whatever the order the definitions are registered in."""
-    _TYPED_OVERLOADS[name] = impl
+    ``length(text)``, whatever the order the definitions are registered in. Several types may
+    overload one name (``length(lseg)``, ``length(bit)``): each is asked in turn."""
+    _TYPED_OVERLOADS.setdefault(name, []).append(impl)
 
 
-# name -> a function answering the calls of its own argument types first (see overload)
-_TYPED_OVERLOADS: dict[str, Callable[[list[Vec]], Vec | None]] = {}
+# name -> functions answering the calls of their own argument types first (see overload)
+_TYPED_OVERLOADS: dict[str, list[Callable[[list[Vec]], Vec | None]]] = {}
 
 
 def _load_builtins() -> None:
@@ -73,15 +74,17 @@ def _load_builtins() -> None:
     from helios_core.sql import advisory_locks  # noqa: F401
     from helios_core.sql.functions import (  # noqa: F401  (modules register on import)
         arrays,
+        bitstring_ops,
         datetime_funcs,
         enums,
         json_records,
         jsonb,
         jsonb_function_forms,
         jsonpath_funcs,
+        macaddr_ops,
         math_funcs,
         misc,
-        network,
+        network_ops,
         numeric_format,
         ranges,
         strings,
@@ -142,8 +145,7 @@ def _wide_arguments(name: str, args: list[Vec]) -> Vec | list[Vec]:
 def call_function(name: str, args: list[Vec]) -> Vec:
     """Evaluate scalar function ``name`` over argument Vecs (42883 when no such function)."""
     _load_builtins()
-    typed = _TYPED_OVERLOADS.get(_canon(name))
-    if typed is not None:
+    for typed in _TYPED_OVERLOADS.get(_canon(name), ()):
         out = typed(list(args))
         if out is not None:
             return out

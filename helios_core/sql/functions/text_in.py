@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from helios_core.errors import HeliosError, InvalidTextRepresentation, NumericValueOutOfRange
 from helios_core.sql import enum_labels, far_dates
 from helios_core.sql import types as T
-from helios_core.sql.functions import datestyle, money, network, range_io, runtime, timetz
+from helios_core.sql.functions import bitstring, datestyle, macaddr, money, network, range_io, runtime, timetz
 from helios_core.sql.functions import datetime_decode as DD
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.interval_input import parse_interval_value
@@ -82,6 +82,10 @@ def from_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return parse_enum(arr, t)
     if t.name in network.NETWORK_TYPES:
         return network.parse(arr, t)
+    if t.name in macaddr.MAC_TYPES:
+        return macaddr.parse(arr, t.name)
+    if t.name in bitstring.BIT_TYPES:
+        return bitstring.parse(arr)
     if t.name in GEOMETRIC:
         return geometric_vectors.parse_column(arr, t)
     if t.is_range:

@@ -33,7 +33,7 @@ from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.operators.base import Operator, collect, names
 from helios_core.sql.operators.join import eval_on_table
-from helios_core.sql.operators.sort import sortable
+from helios_core.sql.operators.sort import sortable, typed_sortable
 from helios_core.sql.planner.decimal_fast import sum_fits_int64, unscaled_of
 
 
@@ -325,7 +325,7 @@ class HashAggregate(Operator):
                 if mask is not None:
                     cols[f"m{j}"] = mask
                 for i, (o, _, _) in enumerate(spec.order):
-                    cols[f"o{j}_{i}"] = sortable(eval_on_table(o, t, ctx))
+                    cols[f"o{j}_{i}"] = typed_sortable(eval_on_table(o, t, ctx), o.type)
             else:
                 if mask is None and spec.name in ("sum", "avg") and spec.result_type.name == "numeric" \
                         and (spec.args[0].arith is not None or spec.args[0].column is not None):

@@ -138,6 +138,25 @@ def _selectable(t: pa.DataType) -> bool:
             or pa.types.is_large_binary(t))
 
 
+def typed_sortable(col: pa.ChunkedArray | pa.Array, st: Any) -> pa.ChunkedArray | pa.Array:
+    """A column Arrow orders as PostgreSQL orders values of SQL type ``st`` (enums by declaration,
+    timetz by instant, jsonb by its rules, citext without case, inet/cidr by network), for ORDER
+    BY, window ORDER BY and an aggregate's ORDER BY alike; other types as ``sortable``."""
+    labels = getattr(st, "labels", None)
+    name = getattr(st, "name", "") if getattr(st, "element", None) is None else ""
+    if labels is not None:
+        return enum_order(col, labels)
+    if name == "timetz":
+        return timetz.sort_key(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
+    if name == "jsonb":
+        return jsonb_order.ranks(col)[0]
+    if citext.is_citext(st):
+        return citext.folded(col)
+    if name in network.NETWORK_TYPES:
+        return network.sort_key(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
+    return sortable(col)
+
+
 def _sort_keys(t: pa.Table, keys: list[SortKey], fields: list[Any] | None) -> tuple[dict, list[tuple]]:
     """Columns Arrow can order as PostgreSQL orders the keys, and the sort_keys naming them."""
     cols = {}
@@ -145,21 +164,7 @@ def _sort_keys(t: pa.Table, keys: list[SortKey], fields: list[Any] | None) -> tu
     for i, k in enumerate(keys):
         name = f"k{i}"
         st = fields[k.index].type if fields is not None else None
-        labels = getattr(st, "labels", None)
-        if labels is not None:
-            cols[name] = enum_order(t.column(k.index), labels)
-        elif getattr(st, "name", "") == "timetz":
-            col = t.column(k.index)
-            cols[name] = timetz.sort_key(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
-        elif getattr(st, "name", "") == "jsonb" and getattr(st, "element", None) is None:
-            cols[name] = jsonb_order.ranks(t.column(k.index))[0]
-        elif citext.is_citext(st):
-            cols[name] = citext.folded(t.column(k.index))
-        elif getattr(st, "name", "") in network.NETWORK_TYPES:
-            cols[name] = network.sort_key(t.column(k.index).combine_chunks()
-                                          if isinstance(t.column(k.index), pa.ChunkedArray) else t.column(k.index))
-        else:
-            cols[name] = sortable(t.column(k.index))
+        cols[name] = typed_sortable(t.column(k.index), st)
         spec.append((name, "descending" if k.descending else "ascending",
                      "at_start" if k.null_first else "at_end"))
     return cols, spec

@@ -45,7 +45,7 @@ from helios_core.sql.expr import (
 from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.extensions import citext, pg_trgm
 from helios_core.sql.functions import array_subscripts as subs
-from helios_core.sql.functions import is_volatile
+from helios_core.sql.functions import bitstring, is_volatile
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.array_dims import check_rectangular, flatten_rows, from_rows
 from helios_core.sql.functions.arrays import stack_subarrays
@@ -65,6 +65,10 @@ CAST_FUNCTIONS = {
     "int8": {"int2", "int4", "float4", "float8", "numeric", "oid"},
     "float4": {"int2", "int4", "int8", "float8", "numeric"},
     "float8": {"int2", "int4", "int8", "float4", "numeric"},
+    "inet": {"cidr", "text", "varchar", "bpchar"},
+    "cidr": {"inet", "text", "varchar", "bpchar"},
+    "macaddr": {"macaddr8"},
+    "macaddr8": {"macaddr"},
 }  # numeric(x) is not among them: PostgreSQL's grammar reads numeric(...) as the type's modifier
 
 # the message of an aggregate call where none may be (callers reword it for their clause)
@@ -130,7 +134,8 @@ NOT_FOLDABLE = {
     "txid_current_if_assigned", "uuid_generate_v1", "uuid_generate_v1mc", "gen_salt", "gen_random_bytes",
     "pg_backend_pid", "current_setting", "set_config", "current_user", "session_user", "user",
     "current_schema", "current_database", "version", "pg_sleep", "random_normal", "setseed",
-    "current_catalog", "current_role", "inet_server_port", "pg_current_xact_id",
+    "current_catalog", "current_role", "inet_server_port", "inet_server_addr", "inet_client_port",
+    "inet_client_addr", "pg_current_xact_id",
     "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
     "pg_advisory_unlock", "pg_advisory_unlock_shared", "pg_advisory_unlock_all",
     "heliosdb.restore_branch",
@@ -452,11 +457,12 @@ class ScalarCompiler:
         return make_const(const_vec(s, T.UNKNOWN))
 
     def c_HexString(self, node: exp.Expression, scope: Scope) -> Compiled:
-        bits = bin(int(node.this, 16))[2:].zfill(len(node.this) * 4)
-        return make_const(const_vec(bits, T.UNKNOWN))
+        """X'1F': a bit string constant of type bit, four bits a digit."""
+        return make_const(const_vec(bitstring.parse_one("x" + node.this), T.BIT))
 
     def c_BitString(self, node: exp.Expression, scope: Scope) -> Compiled:
-        return make_const(const_vec(node.this, T.UNKNOWN))
+        """B'0101': a bit string constant of type bit (with no length)."""
+        return make_const(const_vec(bitstring.parse_one(node.this), T.BIT))
 
     def c_Parameter(self, node: exp.Expression, scope: Scope) -> Compiled:
         return self.param_ref(int(node.name) - 1)

@@ -26,9 +26,11 @@ from helios_core import types as sql_types
 from helios_core.errors import HeliosError
 from helios_protocol_pg import binary_codec as bc
 from helios_protocol_pg import (  # noqa: F401  (they add their codecs to bc)
+    bit_codec,
     client_encoding,
     geometric_codec,
     inet_codec,
+    mac_codec,
     range_codec,
     timetz_codec,
     tsearch_codec,

@@ -68,6 +68,10 @@ for _names, _typname, _oid, _len in (
     (("jsonpath",), "jsonpath", 4072, -1),
     (("inet",), "inet", 869, -1),
     (("cidr",), "cidr", 650, -1),
+    (("macaddr",), "macaddr", 829, 6),
+    (("macaddr8",), "macaddr8", 774, 8),
+    (("bit",), "bit", 1560, -1),
+    (("bit varying", "varbit"), "varbit", 1562, -1),
     (("point",), "point", 600, 16),
     (("lseg",), "lseg", 601, 32),
     (("path",), "path", 602, -1),
@@ -99,7 +103,8 @@ _ARRAY_OID = {"bool": 1000, "bytea": 1001, "char": 1002, "name": 1003, "int2": 1
               "float4": 1021, "float8": 1022, "oid": 1028, "timestamp": 1115, "date": 1182, "time": 1183,
               "timestamptz": 1185, "interval": 1187, "numeric": 1231, "timetz": 1270, "uuid": 2951,
               "json": 199, "jsonb": 3807, "regclass": 2210, "regtype": 2211, "record": 2287,
-              "money": 791, "jsonpath": 4073, "inet": 1041, "cidr": 651, "point": 1017, "lseg": 1018, "path": 1019, "box": 1020,
+              "money": 791, "jsonpath": 4073, "inet": 1041, "cidr": 651, "macaddr": 1040, "macaddr8": 775,
+              "bit": 1561, "varbit": 1563, "point": 1017, "lseg": 1018, "path": 1019, "box": 1020,
               "polygon": 1027, "line": 629, "circle": 719, "int4range": 3905, "numrange": 3907, "tsrange": 3909, "tstzrange": 3911, "daterange": 3913,
               "int8range": 3927, "int4multirange": 6150, "nummultirange": 6151, "tsmultirange": 6152,
               "tstzmultirange": 6153, "datemultirange": 6155, "int8multirange": 6157}
@@ -150,7 +155,7 @@ def _describe_builtin(type_name: str) -> PgType:
         typmod = a + 4
     elif typname == "interval":
         typmod = (0x7FFF << 16) | a  # INTERVAL_FULL_RANGE and the precision
-    elif typname in ("time", "timetz", "timestamp", "timestamptz"):
+    elif typname in ("time", "timetz", "timestamp", "timestamptz", "bit", "varbit"):
         typmod = a
     else:
         typmod = -1
