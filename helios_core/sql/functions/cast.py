@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from helios_core.errors import FeatureNotSupported, HeliosError, NumericValueOutOfRange
 from helios_core.sql import types as T
 from helios_core.sql.functions import decimals as D
-from helios_core.sql.functions import intervals, money, network, record_io, runtime, timetz
+from helios_core.sql.functions import intervals, money, network, range_io, record_io, runtime, timetz
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.text_in import from_text
@@ -145,7 +145,7 @@ def can_cast(src: T.SqlType, dst: T.SqlType) -> bool:
         return True
     if {s, d} <= {"time", "interval"} or {s, d} <= {"json", "jsonb"}:
         return True
-    if (s, d) in CASTS:
+    if (s, d) in CASTS or T.RANGE_MULTIRANGE.get(s) == d:
         return True
     if src.element is not None and dst.element is not None:
         return can_cast(src.element, dst.element)
@@ -185,6 +185,10 @@ def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context:
         return network.inet_to_cidr(arr) if d == "cidr" else network.cidr_to_inet(arr)
     if s in GEOMETRIC and d in GEOMETRIC and s != d:
         return _cast_geometric(arr, src, dst, context)
+    if src.is_range and T.RANGE_MULTIRANGE.get(s) == d:  # int4range::int4multirange, explicit only
+        if context != "explicit":
+            raise _cannot(src, dst)
+        return range_io.multirange_of_ranges(arr, dst)
     # ---- to the same type (maybe applying a typmod)
     if s == d and s not in _STRINGS:
         return _apply_typmod(arr, dst, context)

@@ -241,6 +241,11 @@ def to_arrow_multi(rows: list[list[PyRange] | None], t: T.SqlType) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values, type=t.arrow_type, mask=mask)
 
 
+def multirange_of_ranges(arr: pa.Array, t: T.SqlType) -> pa.Array:
+    """Each range as a multirange of type t holding it (none when it is empty)."""
+    return to_arrow_multi([None if r is None else normalize([r]) for r in from_arrow(arr)], t)
+
+
 def from_arrow(arr: pa.Array) -> list[PyRange | None]:
     """The Arrow struct array of a range type as Python ranges."""
     return [None if d is None else (d["flags"], d["lower"], d["upper"]) for d in arr.to_pylist()]

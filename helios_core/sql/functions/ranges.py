@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from helios_core.errors import HeliosError, SyntaxError_
 from helios_core.sql import types as T
-from helios_core.sql.functions import text_in
+from helios_core.sql.functions import range_algebra, text_in
 from helios_core.sql.functions.cast import cast
 from helios_core.sql.functions.range_io import (
     EMPTY,
@@ -26,6 +26,7 @@ from helios_core.sql.functions.range_io import (
     contains_element,
     from_arrow,
     from_arrow_multi,
+    multirange_of_ranges,
     normalize,
     numeric_storage,
     overlaps,
@@ -49,7 +50,8 @@ def _ranges_of(v: Vec, n: int) -> list[list[PyRange] | None]:
 
 
 def range_operator(op: str, left: Vec, right: Vec) -> Vec:
-    """@> <@ && -|- << >> between ranges, multiranges and elements (one side at least a range)."""
+    """@> <@ && -|- << >> &< &> + - * between ranges, multiranges and elements (one side at
+    least a range)."""
     if op == "<@":
         return range_operator("@>", right, left)
     lt, rt = left.type, right.type
@@ -73,6 +75,8 @@ def range_operator(op: str, left: Vec, right: Vec) -> Vec:
         return Vec(pa.array(out, pa.bool_()), T.BOOL, scalar)
     if range_type_of(lt) != range_type_of(rt):
         raise _no_operator(op, lt, rt)
+    if op in SET_OPERATORS:
+        return _set_operator(op, left, right)
     (arrays, scalar) = full([left, right])
     n = len(arrays[0])
     lrows, rrows = _ranges_of(left, n), _ranges_of(right, n)
@@ -88,10 +92,38 @@ def range_operator(op: str, left: Vec, right: Vec) -> Vec:
             return bool(a and b) and upper_vs_lower(a[-1], b[0]) < 0
         if op == ">>":
             return bool(a and b) and upper_vs_lower(b[-1], a[0]) < 0
+        if op == "&<":
+            return range_algebra.overleft(a, b)
+        if op == "&>":
+            return range_algebra.overright(a, b)
         raise _no_operator(op, lt, rt)
 
     out = [None if a is None or b is None else one(a, b) for a, b in zip(lrows, rrows, strict=True)]
     return Vec(pa.array(out, pa.bool_()), T.BOOL, scalar)
+
+
+# range + range, multirange * multirange, ...: union, intersection, difference of one kind
+SET_OPERATORS = ("+", "-", "*")
+
+
+def _set_operator(op: str, left: Vec, right: Vec) -> Vec:
+    lt, rt = left.type, right.type
+    if lt.is_range != rt.is_range:
+        raise _no_operator(op, lt, rt)
+    sub = subtype_of(lt)
+    (arrays, scalar) = full([left, right])
+    if lt.is_range:
+        fn = {"+": range_algebra.range_union, "-": range_algebra.range_minus,
+              "*": range_algebra.intersect}[op]
+        rows = [None if a is None or b is None else fn(sub, a, b)
+                for a, b in zip(from_arrow(arrays[0]), from_arrow(arrays[1]), strict=True)]
+        return Vec(to_arrow(rows, lt), lt, scalar)
+    multi = {"+": lambda a, b: range_algebra.multi_union(a, b),
+             "-": lambda a, b: range_algebra.multi_minus(sub, a, b),
+             "*": lambda a, b: range_algebra.multi_intersect(sub, a, b)}[op]
+    mrows = [None if a is None or b is None else multi(a, b)
+             for a, b in zip(from_arrow_multi(arrays[0]), from_arrow_multi(arrays[1]), strict=True)]
+    return Vec(to_arrow_multi(mrows, lt), lt, scalar)
 
 
 def _no_operator(op: str, a: T.SqlType, b: T.SqlType) -> HeliosError:
@@ -188,6 +220,49 @@ RANGE_FUNCTIONS: dict[str, Callable[[list[Vec]], Vec]] = {
 }
 
 
+def _operator_functions() -> dict[str, tuple[str, str]]:
+    """The functions behind the range operators (range_contains, multirange_overlaps_range, ...):
+    name -> (operator, argument kinds: r a range, m a multirange, e an element)."""
+    out: dict[str, tuple[str, str]] = {}
+    for op, stem in (("@>", "contains"), ("<@", "contained_by"), ("&&", "overlaps"), ("-|-", "adjacent"),
+                     ("<<", "before"), (">>", "after"), ("&<", "overleft"), ("&>", "overright")):
+        out[f"range_{stem}"] = (op, "rr")
+        out[f"range_{stem}_multirange"] = (op, "rm")
+        out[f"multirange_{stem}_range"] = (op, "mr")
+        out[f"multirange_{stem}_multirange"] = (op, "mm")
+    out.update({"range_contains_elem": ("@>", "re"), "multirange_contains_elem": ("@>", "me"),
+                "elem_contained_by_range": ("<@", "er"), "elem_contained_by_multirange": ("<@", "em")})
+    for op, stem in (("+", "union"), ("-", "minus"), ("*", "intersect")):
+        out[f"range_{stem}"] = (op, "rr")
+        out[f"multirange_{stem}"] = (op, "mm")
+    return out
+
+
+OPERATOR_FUNCTIONS = _operator_functions()
+
+
+def _operator_function(name: str, op: str, kinds: str, args: list[Vec]) -> Vec:
+    """range_contains(a, b) and the like: the operator, once the arguments are of the kinds the
+    name says (an unknown literal takes the kind from the other argument's range type)."""
+    known = next((a.type for a in args if a.type.is_range or a.type.is_multirange), None)
+    if known is None:
+        raise no_function(name, args)
+    rtype = range_type_of(known)
+    want = {"r": rtype, "m": T.MULTIRANGE_TYPES.get(T.RANGE_MULTIRANGE.get(rtype.name, ""))}
+    typed = []
+    for kind, a in zip(kinds, args, strict=True):
+        if kind == "e":
+            typed.append(a if a.type.name != "unknown" else cast(a, subtype_of(rtype), context="implicit"))
+            continue
+        target = want[kind]
+        if a.type.name == "unknown" and target is not None:
+            a = cast(a, target, context="implicit")
+        if target is None or a.type.name != target.name:
+            raise no_function(name, args)
+        typed.append(a)
+    return range_operator(op, typed[0], typed[1])
+
+
 def _register() -> None:
     for name, rtype in T.RANGE_TYPES.items():
         define(name, lambda args, t=rtype: construct(t, args), nargs=(2, 3))
@@ -196,6 +271,9 @@ def _register() -> None:
     for name in ("isempty", "lower_inc", "upper_inc", "lower_inf", "upper_inf"):
         define(name, RANGE_FUNCTIONS[name], nargs=1)
     define("multirange", _multirange_of, nargs=1)
+    for name, (op, kinds) in OPERATOR_FUNCTIONS.items():
+        define(name, lambda args, name=name, op=op, kinds=kinds: _operator_function(name, op, kinds, args),
+               nargs=2)
     define("range_merge", _range_merge, nargs=(1, 2))
 
 
@@ -204,8 +282,7 @@ def _multirange_of(args: list[Vec]) -> Vec:
     if not v.type.is_range:
         raise no_function("multirange", args)
     mt = T.MULTIRANGE_TYPES[T.RANGE_MULTIRANGE[v.type.name]]
-    rows = [None if r is None else normalize([r]) for r in from_arrow(v.array)]
-    return Vec(to_arrow_multi(rows, mt), mt, v.scalar)
+    return Vec(multirange_of_ranges(v.array, mt), mt, v.scalar)
 
 
 def _range_merge(args: list[Vec]) -> Vec:

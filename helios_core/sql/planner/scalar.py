@@ -165,6 +165,7 @@ AGGREGATE_NAMES = {
     "jsonb_agg", "json_agg", "jsonb_object_agg", "json_object_agg", "stddev", "stddev_samp",
     "stddev_pop", "variance", "var_samp", "var_pop", "percentile_cont", "percentile_disc", "mode",
     "bit_and", "bit_or", "corr", "covar_pop", "covar_samp", "regr_count", "any_value",
+    "range_agg", "range_intersect_agg",
 }
 
 AGG_NODE_TYPES: tuple[type, ...] = tuple(
