@@ -145,7 +145,7 @@ def can_cast(src: T.SqlType, dst: T.SqlType) -> bool:
         return True
     if {s, d} <= {"time", "interval"} or {s, d} <= {"json", "jsonb"}:
         return True
-    if (s, d) in CASTS or T.RANGE_MULTIRANGE.get(s) == d:
+    if (s, d) in CASTS or (src.is_range and dst.is_multirange and T.multirange_of_range(src) == dst):
         return True
     if src.element is not None and dst.element is not None:
         return can_cast(src.element, dst.element)
@@ -185,7 +185,7 @@ def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context:
         return network.inet_to_cidr(arr) if d == "cidr" else network.cidr_to_inet(arr)
     if s in GEOMETRIC and d in GEOMETRIC and s != d:
         return _cast_geometric(arr, src, dst, context)
-    if src.is_range and T.RANGE_MULTIRANGE.get(s) == d:  # int4range::int4multirange, explicit only
+    if src.is_range and dst.is_multirange and T.multirange_of_range(src) == dst:  # int4range::int4multirange, explicit only
         if context != "explicit":
             raise _cannot(src, dst)
         return range_io.multirange_of_ranges(arr, dst)

@@ -30,7 +30,7 @@ def result_type(name: str, a: T.SqlType | None) -> T.SqlType:
                                 hint="No function matches the given name and argument types. "
                                      "You might need to add explicit type casts.")
     if name == "range_agg" and a.is_range:
-        return T.MULTIRANGE_TYPES[T.RANGE_MULTIRANGE[a.name]]
+        return T.multirange_of_range(a)
     return a
 
 

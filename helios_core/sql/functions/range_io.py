@@ -35,13 +35,11 @@ EMPTY_RANGE: PyRange = (EMPTY, None, None)
 
 def subtype_of(t: T.SqlType) -> T.SqlType:
     """The element type of a range or multirange type."""
-    if t.is_multirange:
-        return T.RANGE_SUBTYPES[T.MULTIRANGE_OF[t.name]]
-    return T.RANGE_SUBTYPES[t.name]
+    return T.range_subtype(t)
 
 
 def range_type_of(t: T.SqlType) -> T.SqlType:
-    return T.RANGE_TYPES[T.MULTIRANGE_OF[t.name]] if t.is_multirange else t
+    return T.range_of_multirange(t)
 
 
 def _malformed(text: str, detail: str, kind: str = "range") -> HeliosError:

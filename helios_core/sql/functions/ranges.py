@@ -156,6 +156,15 @@ def construct(t: T.SqlType, args: list[Vec]) -> Vec:
     return Vec(to_arrow(rows, t), t, scalar)
 
 
+def range_constructor(t: T.SqlType, args: list[Vec]) -> Vec:
+    """The constructor function of range or multirange type t (textrange('a', 'z'), ...)."""
+    if t.is_multirange:
+        return construct_multi(t, args)
+    if len(args) not in (2, 3):
+        raise no_function(t.name, args)
+    return construct(t, args)
+
+
 _BOUND_FLAGS = {"[]": LB_INC | UB_INC, "[)": LB_INC, "(]": UB_INC, "()": 0}
 
 
@@ -248,7 +257,7 @@ def _operator_function(name: str, op: str, kinds: str, args: list[Vec]) -> Vec:
     if known is None:
         raise no_function(name, args)
     rtype = range_type_of(known)
-    want = {"r": rtype, "m": T.MULTIRANGE_TYPES.get(T.RANGE_MULTIRANGE.get(rtype.name, ""))}
+    want = {"r": rtype, "m": T.multirange_of_range(rtype)}
     typed = []
     for kind, a in zip(kinds, args, strict=True):
         if kind == "e":
@@ -257,7 +266,7 @@ def _operator_function(name: str, op: str, kinds: str, args: list[Vec]) -> Vec:
         target = want[kind]
         if a.type.name == "unknown" and target is not None:
             a = cast(a, target, context="implicit")
-        if target is None or a.type.name != target.name:
+        if a.type.oid != target.oid:
             raise no_function(name, args)
         typed.append(a)
     return range_operator(op, typed[0], typed[1])
@@ -281,7 +290,7 @@ def _multirange_of(args: list[Vec]) -> Vec:
     (v,) = args
     if not v.type.is_range:
         raise no_function("multirange", args)
-    mt = T.MULTIRANGE_TYPES[T.RANGE_MULTIRANGE[v.type.name]]
+    mt = T.multirange_of_range(v.type)
     return Vec(multirange_of_ranges(v.array, mt), mt, v.scalar)
 
 

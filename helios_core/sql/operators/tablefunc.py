@@ -65,7 +65,7 @@ class FunctionScan(Operator):
                 if a.type.name == "unknown":
                     raise HeliosError("function unnest(unknown) is not unique", sqlstate="42725")
                 if a.type.is_multirange:  # unnest(anymultirange): its ranges, in order
-                    out_types.append(T.RANGE_TYPES[T.MULTIRANGE_OF[a.type.name]])
+                    out_types.append(T.range_of_multirange(a.type))
                     continue
                 if not a.type.is_array:
                     raise HeliosError(f"function unnest({a.type.sql_name()}) does not exist", sqlstate="42883")

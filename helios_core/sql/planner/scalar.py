@@ -50,6 +50,7 @@ from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.array_dims import check_rectangular, flatten_rows, from_rows
 from helios_core.sql.functions.arrays import stack_subarrays
 from helios_core.sql.functions.interval_input import interval_qualifier, parse_interval_value
+from helios_core.sql.functions.ranges import range_constructor
 from helios_core.sql.functions.vec import Vec, length_of
 from helios_core.sql.geometric import dispatch as geometric
 from helios_core.sql.object_privileges import check_execute
@@ -2070,6 +2071,11 @@ class ScalarCompiler:
             routines = planner_calls.lookup(self.ctx, name, len(arg_asts))  # CREATE FUNCTION's
             if routines:
                 return planner_calls.compile_call(self, routines, arg_asts, scope)
+            made = T.USER_TYPES.find(name) if "." not in name else None
+            if made is not None and (made.is_range or made.is_multirange):  # CREATE TYPE ... AS RANGE's
+                args = [self.compile(a, scope) for a in arg_asts]
+                return self.lift(args, True, lambda v, t=made: range_constructor(t, v), made,
+                                 label=f"{name}({', '.join(a.label for a in args)})")
         args = [self.compile(a, scope) for a in arg_asts]
         extensions_catalog.check_function(self.ctx, name, [a.type for a in args])  # 42883 until installed
         return self.call(name, args)

@@ -1,0 +1,81 @@
+"""CREATE TYPE name AS RANGE: the range type, its multirange type (named by PostgreSQL's rule or
+by multirange_type_name), their constructors, columns, operators and aggregates, and what is
+refused. Expected answers are PostgreSQL 15's."""
+
+from __future__ import annotations
+
+import pytest
+
+import helios_core
+from helios_core.errors import HeliosError
+
+
+@pytest.fixture()
+def s():
+    session = helios_core.connect()
+    session.execute('create type textrange as range (subtype = text, collation = "C")')
+    yield session
+    session.close()
+
+
+def rows(s, sql: str) -> list[tuple]:
+    res = s.execute(sql)[-1]
+    out: list[tuple] = []
+    for b in res.batches:
+        out.extend(zip(*(c.to_pylist() for c in b.columns), strict=True))
+    return out
+
+
+def test_literals_constructors_and_operators(s) -> None:
+    assert rows(s, "select textrange('a','z')::text, '[a,z)'::textrange @> 'b'::text, "
+                   "textmultirange(textrange('a','c'), textrange('b','d'))::text, "
+                   "('(\"\\\\\",a)'::textrange)::text") == [("[a,z)", True, "{[a,d)}", '("\\\\",a)')]
+    with pytest.raises(HeliosError, match="range lower bound must be less than or equal to range upper bound"):
+        s.execute("select textrange('a','Z')")  # C collation: 'Z' sorts before 'a'
+    with pytest.raises(HeliosError, match='malformed range literal'):
+        s.execute("select '(,,a)'::textrange")
+
+
+def test_columns_order_and_aggregates(s) -> None:
+    s.execute("create table trt (tr textrange)")
+    s.execute("insert into trt values ('[,\"q\")'), (textrange('b','g')), ('empty'), ('[a,)')")
+    assert rows(s, "select tr::text as shown, isempty(tr), lower(tr), upper_inf(tr) from trt order by tr") == [
+        ("empty", True, None, False), ("(,q)", False, None, False), ("[a,)", False, "a", True),
+        ("[b,g)", False, "b", False)]
+    assert rows(s, "select count(*) from trt where tr @> 'e'::text") == [(3,)]
+    assert rows(s, "select range_agg(tr)::text from trt") == [("{(,)}",)]
+    assert rows(s, "select pg_typeof(tr)::text from trt limit 1") == [("textrange",)]
+    assert rows(s, "select pg_typeof(range_agg(tr))::text from trt") == [("textmultirange",)]
+
+
+def test_multirange_names_and_drop(s) -> None:
+    s.execute("create type intr as range (subtype = int4)")
+    assert rows(s, "select intr_multirange(intr(1,10))::text, intr(1,5,'[]')::text") == [("{[1,10)}", "[1,6)")]
+    s.execute("create type floatr as range (subtype = float8, subtype_diff = float8mi, "
+              "multirange_type_name = floats)")
+    assert rows(s, "select floats(floatr(1.5, 3), floatr(2, 4))::text") == [("{[1.5,4)}",)]
+    s.execute("drop type intr")
+    with pytest.raises(HeliosError, match='type "intr_multirange" does not exist'):
+        s.execute("select '{}'::intr_multirange")
+    s.execute("create type intmultirange as (x int, y int)")
+    with pytest.raises(HeliosError, match='type "intmultirange" already exists'):
+        s.execute("create type intrange as range (subtype = int)")
+    with pytest.raises(HeliosError, match="cannot drop type floats because type floatr requires it"):
+        s.execute("drop type floats")
+
+
+@pytest.mark.parametrize(("sql", "message"), [
+    ("create type bogus as range (subtype = float8, subtype_diff = float4mi)",
+     r"function float4mi\(double precision, double precision\) does not exist"),
+    ("create type bogus as range (subtype = int4, canonical = foo)", "canonical functions"),
+    ("create type bogus as range (subtype = int4, collation = \"C\")", "subtype does not support collation"),
+    ("create type bogus as range (subtype = text, collation = \"en_US\")", "not supported"),
+    ("create type bogus as range (subtype = jsonb)", "range types over jsonb are not supported"),
+    ("create type bogus as range (collation = \"C\")", 'type attribute "subtype" is required'),
+    ("create type bogus as range (subtype = int4, multirange_type_name = int)", 'type "int4" already exists'),
+])
+def test_refusals(s, sql: str, message: str) -> None:
+    with pytest.raises(HeliosError, match=message) as e:
+        s.execute(sql)
+    if "not supported" in message or "canonical" in message:
+        assert e.value.sqlstate == "0A000"
