@@ -484,6 +484,8 @@ class ScalarCompiler:
                 return v if v.type == _t or _t.name == "unknown" else self.cast_vec(v, _t)
             if isinstance(v, pa.Scalar):
                 arr = pa.array([v.as_py()], type=v.type)
+                if _t.name != "unknown" and v.type == _t.arrow_type:  # already held as the parameter's type
+                    return Vec(arr, _t, True)
                 vec = Vec(arr, T.sql_type_of_arrow(v.type), True)
                 return self.cast_vec(vec, _t) if _t.name != "unknown" else vec
             if _t.name == "unknown":

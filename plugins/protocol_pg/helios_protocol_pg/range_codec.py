@@ -116,6 +116,16 @@ def decode_multirange(b: bytes, sub: int) -> str:
     return "{" + ",".join(items) + "}"
 
 
+def encoder(is_multirange: bool, sub: int) -> Callable[[Any], bytes]:
+    """The binary encoder of a range (or multirange) type over the subtype with OID ``sub``."""
+    return _bind(encode_multirange if is_multirange else encode_range, sub)
+
+
+def decoder(is_multirange: bool, sub: int) -> Callable[[bytes], str]:
+    """The binary decoder (to literal text) of a range (or multirange) type over subtype ``sub``."""
+    return _bind(decode_multirange if is_multirange else decode_range, sub)
+
+
 def _bind(fn: Callable[[Any, int], Any], sub: int) -> Callable[[Any], Any]:
     return lambda v: fn(v, sub)
 
