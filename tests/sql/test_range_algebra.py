@@ -95,3 +95,13 @@ def test_unnest_and_cast(s) -> None:
         "{[1,5)}", "{}")
     with pytest.raises(HeliosError, match="int4range"):
         s.execute("create table range_cast_t (m int4multirange); insert into range_cast_t values (int4range(1,2))")
+
+
+def test_hash_join_on_ranges_and_arrays(s) -> None:
+    """Join keys of ranges, multiranges and arrays compare across the two sides (their surrogate
+    ranks are taken over both sides at once)."""
+    s.execute("create table jr1 (m nummultirange, a int[]); create table jr2 (m nummultirange, a int[])")
+    s.execute("insert into jr1 values ('{[1.1,2.2)}', '{1,2}'), ('{(,)}', '{3}'), ('{}', '{4}')")
+    s.execute("insert into jr2 values ('{[1.1,2.2)}', '{3}'), ('{}', '{5}'), ('{[1,2)}', '{1,2}')")
+    assert rows(s, "select jr1.m::text from jr1 join jr2 using (m) order by jr1.m") == [("{}",), ("{[1.1,2.2)}",)]
+    assert rows(s, "select jr1.a::text from jr1 join jr2 using (a) order by jr1.a") == [("{1,2}",), ("{3}",)]
