@@ -105,3 +105,13 @@ def test_hash_join_on_ranges_and_arrays(s) -> None:
     s.execute("insert into jr2 values ('{[1.1,2.2)}', '{3}'), ('{}', '{5}'), ('{[1,2)}', '{1,2}')")
     assert rows(s, "select jr1.m::text from jr1 join jr2 using (m) order by jr1.m") == [("{}",), ("{[1.1,2.2)}",)]
     assert rows(s, "select jr1.a::text from jr1 join jr2 using (a) order by jr1.a") == [("{1,2}",), ("{3}",)]
+
+
+def test_infinite_date_bounds(s) -> None:
+    """±infinity dates (date32's extremes) are bounds like others; canonicalization leaves them
+    as they are, as daterange_canonical does."""
+    assert one(s, "select daterange('-infinity'::date, '2000-01-01'::date, '()')::text, "
+                  "daterange('2000-01-01'::date, 'infinity'::date, '[]')::text, "
+                  "('[-infinity,2000-01-01)'::daterange @> '1999-12-31'::date)::text, "
+                  "upper('[2000-01-01,infinity]'::daterange)::text") == (
+        "(-infinity,2000-01-01)", "[2000-01-01,infinity]", "true", "infinity")

@@ -12,7 +12,6 @@ no kernels for intervals of values. Constructors, functions and operators are in
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -28,8 +27,10 @@ EMPTY, LB_INC, UB_INC, LB_INF, UB_INF = 0x01, 0x02, 0x04, 0x08, 0x10
 _DISCRETE_STEP = {"int4": 1, "int8": 1, "date": 1}
 _INT_LIMITS = {"int4": (-(2**31), 2**31 - 1, "integer"), "int8": (-(2**63), 2**63 - 1, "bigint")}
 
-# one range as Python: (flags, lower, upper), lower/upper None when infinite or empty
+# one range as Python: (flags, lower, upper), lower/upper None when infinite or empty; date
+# bounds are day numbers since 1970 (see bound_values)
 PyRange = tuple[int, Any, Any]
+_DATE_INFINITIES = (-(2**31), 2**31 - 1)  # how date32 holds -infinity and infinity
 EMPTY_RANGE: PyRange = (EMPTY, None, None)
 
 
@@ -148,7 +149,7 @@ def _bounds_to_values(parts: list[tuple[int, str | None, str | None]], sub: T.Sq
     """Literal parts to canonical ranges: bounds through the subtype's input function."""
 
     texts = [p[1] for p in parts] + [p[2] for p in parts]
-    values = text_in.from_text(pa.array(texts, pa.string()), sub).to_pylist() if texts else []
+    values = bound_values(text_in.from_text(pa.array(texts, pa.string()), sub)) if texts else []
     k = len(parts)
     return [canonical(sub, p[0], values[i], values[k + i]) for i, p in enumerate(parts)]
 
@@ -190,11 +191,11 @@ def canonical(sub: T.SqlType, flags: int, lower: Any, upper: Any) -> PyRange:
         if lower == upper and not (flags & LB_INC and flags & UB_INC):
             return EMPTY_RANGE
     step = _DISCRETE_STEP.get(sub.name)
-    if step is not None:
-        if lower is not None and not flags & LB_INC:
+    if step is not None:  # infinite dates are left as they are (daterange_canonical)
+        if lower is not None and not flags & LB_INC and (sub.name != "date" or lower not in _DATE_INFINITIES):
             lower = _next(sub, lower)
             flags |= LB_INC
-        if upper is not None and flags & UB_INC:
+        if upper is not None and flags & UB_INC and (sub.name != "date" or upper not in _DATE_INFINITIES):
             upper = _next(sub, upper)
             flags &= ~UB_INC
         if lower is not None and upper is not None and lower >= upper:
@@ -204,7 +205,7 @@ def canonical(sub: T.SqlType, flags: int, lower: Any, upper: Any) -> PyRange:
 
 def _next(sub: T.SqlType, v: Any) -> Any:
     if sub.name == "date":
-        return v + dt.timedelta(days=1)
+        return v + 1
     _lo, hi, name = _INT_LIMITS[sub.name]
     if v + 1 > hi:
         raise NumericValueOutOfRange(f"{name} out of range")
@@ -244,14 +245,34 @@ def multirange_of_ranges(arr: pa.Array, t: T.SqlType) -> pa.Array:
     return to_arrow_multi([None if r is None else normalize([r]) for r in from_arrow(arr)], t)
 
 
+def bound_values(arr: pa.Array) -> list:
+    """Bound or element values as Python: dates as day numbers, since date32 holds -infinity and
+    infinity as its extremes, which Python's dates cannot hold."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_date32(arr.type):
+        return arr.cast(pa.int32()).to_pylist()
+    return arr.to_pylist()
+
+
 def from_arrow(arr: pa.Array) -> list[PyRange | None]:
     """The Arrow struct array of a range type as Python ranges."""
-    return [None if d is None else (d["flags"], d["lower"], d["upper"]) for d in arr.to_pylist()]
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not len(arr):
+        return []
+    flat = arr.flatten()  # the fields, with the struct's offset applied
+    flags, lower, upper = flat[2].to_pylist(), bound_values(flat[0]), bound_values(flat[1])
+    valid = arr.is_valid().to_pylist()
+    return [(f, lo, up) if ok else None for ok, f, lo, up in zip(valid, flags, lower, upper, strict=True)]
 
 
 def from_arrow_multi(arr: pa.Array) -> list[list[PyRange] | None]:
-    return [None if row is None else [(d["flags"], d["lower"], d["upper"]) for d in row]
-            for row in arr.to_pylist()]
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    ranges = iter(from_arrow(arr.flatten()))
+    return [None if not ok else [next(ranges) for _ in range(n or 0)]  # type: ignore[misc]
+            for ok, n in zip(arr.is_valid().to_pylist(), arr.value_lengths().to_pylist(), strict=True)]
 
 
 # ---------------------------------------------------------------------------- ordering, algebra

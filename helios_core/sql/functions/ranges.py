@@ -21,6 +21,7 @@ from helios_core.sql.functions.range_io import (
     UB_INF,
     PyRange,
     adjacent,
+    bound_values,
     canonical,
     contains,
     contains_element,
@@ -69,7 +70,7 @@ def range_operator(op: str, left: Vec, right: Vec) -> Vec:
         right = cast(right, subtype_of(lt), context="implicit")
         (arrays, scalar) = full([left, right])
         n = len(arrays[0])
-        rows, elems = _ranges_of(left, n), right.broadcast(n).array.to_pylist()
+        rows, elems = _ranges_of(left, n), bound_values(right.broadcast(n).array)
         out = [None if rs is None or e is None else any(contains_element(r, e) for r in rs)
                for rs, e in zip(rows, elems, strict=True)]
         return Vec(pa.array(out, pa.bool_()), T.BOOL, scalar)
@@ -142,7 +143,7 @@ def construct(t: T.SqlType, args: list[Vec]) -> Vec:
     vecs = [lower, upper] + ([cast(args[2], T.TEXT, context="implicit")] if len(args) == 3 else [])
     (arrays, scalar) = full(vecs)
     n = len(arrays[0])
-    los, ups = arrays[0].to_pylist(), arrays[1].to_pylist()
+    los, ups = bound_values(arrays[0]), bound_values(arrays[1])
     bounds = arrays[2].to_pylist() if len(arrays) == 3 else ["[)"] * n
     rows: list[PyRange | None] = []
     for lo, up, b in zip(los, ups, bounds, strict=True):
