@@ -79,3 +79,24 @@ def test_refusals(s, sql: str, message: str) -> None:
         s.execute(sql)
     if "not supported" in message or "canonical" in message:
         assert e.value.sqlstate == "0A000"
+
+
+@pytest.mark.parametrize(("literal", "message", "detail"), [
+    ("{,}", 'malformed multirange literal: "{,}"', "Expected range start."),
+    ("{[a,z) - }", 'malformed multirange literal: "{[a,z) - }"', "Expected comma or end of multirange."),
+    ('{(",a)}', 'malformed multirange literal: "{(",a)}"', "Unexpected end of input."),
+    ("{(,,a)}", 'malformed range literal: "(,,a)"', "Too many commas."),
+    ("{(],a)}", 'malformed range literal: "(]"', "Missing comma after lower bound."),
+    ("{(a,))}", 'malformed multirange literal: "{(a,))}"', "Expected comma or end of multirange."),
+])
+def test_multirange_literal_errors(s, literal: str, message: str, detail: str) -> None:
+    """multirange_in finds each range's extent first, then reads it as a range literal."""
+    with pytest.raises(HeliosError) as e:
+        s.execute(f"select '{literal}'::textmultirange")
+    assert str(e.value) == message and e.value.detail == detail
+
+
+def test_bound_quoting(s) -> None:
+    """range_bound_escape doubles quotes and backslashes inside quoted bounds."""
+    got = rows(s, "select textrange('\"', '\"', '[]')::text, textmultirange(textrange('\\\\', 'a'))::text")
+    assert got == [('["""",""""]', '{["\\\\\\\\",a)}')]  # PostgreSQL 15: ["""",""""] and {["\\\\",a)}

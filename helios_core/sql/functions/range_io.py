@@ -115,6 +115,9 @@ def _parse_range_text(text: str) -> tuple[int, str | None, str | None]:
 
 
 def _parse_multirange_text(text: str) -> list[tuple[int, str | None, str | None]]:
+    """PostgreSQL's multirange_in: each range's extent is found first (from its opening bracket
+    to its closing one outside quotes, or the word empty), then read as a range literal, whose
+    own errors name that range's text."""
     s, n = text, len(text)
     i = 0
     while i < n and s[i].isspace():
@@ -129,8 +132,11 @@ def _parse_multirange_text(text: str) -> list[tuple[int, str | None, str | None]
         i += 1
     else:
         while True:
-            parsed, i = _parse_literal(s, i, text, "multirange")
-            out.append(parsed)
+            while i < n and s[i].isspace():
+                i += 1
+            j = _range_extent(s, i, text)
+            out.append(_parse_range_text(s[i:j]))
+            i = j
             while i < n and s[i].isspace():
                 i += 1
             if i < n and s[i] == ",":
@@ -143,6 +149,26 @@ def _parse_multirange_text(text: str) -> list[tuple[int, str | None, str | None]
     if s[i:].strip():
         raise _malformed(text, "Junk after closing right brace.", "multirange")
     return out
+
+
+def _range_extent(s: str, i: int, text: str) -> int:
+    """Where the range literal starting at s[i] ends (just past it) inside a multirange literal."""
+    if s[i:i + 5].lower() == "empty":
+        return i + 5
+    if i >= len(s) or s[i] not in "[(":
+        raise _malformed(text, "Expected range start.", "multirange")
+    j, in_quote = i + 1, False
+    while j < len(s):
+        ch = s[j]
+        if ch == "\\":
+            j += 2
+            continue
+        if ch == '"':
+            in_quote = not in_quote
+        elif not in_quote and ch in ")]":
+            return j + 1
+        j += 1
+    raise _malformed(text, "Unexpected end of input.", "multirange")
 
 
 def _bounds_to_values(parts: list[tuple[int, str | None, str | None]], sub: T.SqlType) -> list[PyRange]:
@@ -366,7 +392,7 @@ def multi_sort_key(rs: list[PyRange]) -> tuple:
 
 def _quote_bound(s: str) -> str:
     if s == "" or any(c in s for c in '"\\()[],{} \t\n\r\v\f'):
-        return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return '"' + s.replace("\\", "\\\\").replace('"', '""') + '"'  # range_bound_escape doubles both
     return s
 
 
