@@ -21,7 +21,7 @@ from helios_core.sql.user_types import split_name
 
 # subtypes whose Python values order as PostgreSQL's btree orders them
 _ORDERED_SUBTYPES = {"int2", "int4", "int8", "float4", "float8", "numeric", "text", "varchar", "bpchar", "name",
-                     "date", "time", "timestamp", "timestamptz", "oid"}
+                     "date", "time", "timestamp", "timestamptz", "oid", "money"}
 _COLLATABLE = {"text", "varchar", "bpchar", "name"}
 _BYTE_ORDER_COLLATIONS = {"c", "posix", "default", "ucs_basic"}
 _OPTIONS = {"subtype", "collation", "subtype_diff", "multirange_type_name", "canonical", "subtype_opclass"}

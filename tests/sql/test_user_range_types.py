@@ -54,6 +54,8 @@ def test_multirange_names_and_drop(s) -> None:
     s.execute("create type floatr as range (subtype = float8, subtype_diff = float8mi, "
               "multirange_type_name = floats)")
     assert rows(s, "select floats(floatr(1.5, 3), floatr(2, 4))::text") == [("{[1.5,4)}",)]
+    s.execute("create type cashrange as range (subtype = money)")
+    assert rows(s, "select ('(2,5)'::cashrange * '[3,9)'::cashrange)::text") == [("[$3.00,$5.00)",)]
     s.execute("drop type intr")
     with pytest.raises(HeliosError, match='type "intr_multirange" does not exist'):
         s.execute("select '{}'::intr_multirange")
@@ -71,6 +73,7 @@ def test_multirange_names_and_drop(s) -> None:
     ("create type bogus as range (subtype = int4, collation = \"C\")", "subtype does not support collation"),
     ("create type bogus as range (subtype = text, collation = \"en_US\")", "not supported"),
     ("create type bogus as range (subtype = jsonb)", "range types over jsonb are not supported"),
+    ("create type bogus as range (subtype = interval)", "range types over interval are not supported"),
     ("create type bogus as range (collation = \"C\")", 'type attribute "subtype" is required'),
     ("create type bogus as range (subtype = int4, multirange_type_name = int)", 'type "int4" already exists'),
 ])
