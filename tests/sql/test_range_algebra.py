@@ -115,3 +115,11 @@ def test_infinite_date_bounds(s) -> None:
                   "('[-infinity,2000-01-01)'::daterange @> '1999-12-31'::date)::text, "
                   "upper('[2000-01-01,infinity]'::daterange)::text") == (
         "(-infinity,2000-01-01)", "[2000-01-01,infinity]", "true", "infinity")
+
+
+def test_adjacency_with_multiranges_uses_outer_bounds(s) -> None:
+    """range -|- multirange: the range ends where the multirange begins or begins where it ends;
+    touching an inner range of the multirange from the other side is not adjacency."""
+    mr = "int4multirange(int4range(100,200), int4range(400,500))"
+    assert one(s, f"select (int4range(200,400) -|- {mr})::text, (int4range(90,100) -|- {mr})::text, "
+                  f"({mr} -|- int4range(500,600))::text") == ("false", "true", "true")

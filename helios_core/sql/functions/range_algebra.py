@@ -133,6 +133,19 @@ def overright(a: list[PyRange], b: list[PyRange]) -> bool:
     return bool(a and b) and lower_key(a[0]) >= lower_key(b[0])
 
 
+def touches(a: PyRange, b: PyRange) -> bool:
+    """a's upper bound meets b's lower bound with nothing between and no overlap (one inclusive)."""
+    if a[0] & (EMPTY | UB_INF) or b[0] & (EMPTY | LB_INF):
+        return False
+    return a[2] == b[1] and bool(a[0] & UB_INC) != bool(b[0] & LB_INC)
+
+
+def adjacent_lists(a: list[PyRange], b: list[PyRange]) -> bool:
+    """a -|- b over ranges or multiranges: a's last range ends where b's first begins, or b's last
+    ends where a's first begins (PostgreSQL compares the multiranges' outer bounds only)."""
+    return bool(a and b) and (touches(a[-1], b[0]) or touches(b[-1], a[0]))
+
+
 def as_list(r: PyRange) -> list[PyRange]:
     """A range as the ranges of a multirange: none when it is empty."""
     return [] if _is_empty(r) else [r]

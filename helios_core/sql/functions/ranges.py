@@ -20,7 +20,6 @@ from helios_core.sql.functions.range_io import (
     UB_INC,
     UB_INF,
     PyRange,
-    adjacent,
     bound_values,
     canonical,
     contains,
@@ -88,7 +87,7 @@ def range_operator(op: str, left: Vec, right: Vec) -> Vec:
         if op == "&&":
             return any(overlaps(x, y) for x in a for y in b)
         if op == "-|-":
-            return bool(a and b) and (adjacent(a[-1], b[0]) or adjacent(b[-1], a[0]))
+            return range_algebra.adjacent_lists(a, b)
         if op == "<<":
             return bool(a and b) and upper_vs_lower(a[-1], b[0]) < 0
         if op == ">>":
