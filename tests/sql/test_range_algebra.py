@@ -123,3 +123,10 @@ def test_adjacency_with_multiranges_uses_outer_bounds(s) -> None:
     mr = "int4multirange(int4range(100,200), int4range(400,500))"
     assert one(s, f"select (int4range(200,400) -|- {mr})::text, (int4range(90,100) -|- {mr})::text, "
                   f"({mr} -|- int4range(500,600))::text") == ("false", "true", "true")
+
+
+def test_numeric_bounds_print_their_own_digits(s) -> None:
+    """A stored numeric bound prints the same whatever the other rows hold (5 stays 5 beside 1.1)."""
+    s.execute("create table nr_digits (r numrange)")
+    s.execute("insert into nr_digits values ('(,5)'), ('[1.1,2.2)'), (numrange(1.5, 3))")
+    assert rows(s, "select r::text from nr_digits order by r") == [("(,5)",), ("[1.1,2.2)",), ("[1.5,3)",)]

@@ -396,9 +396,19 @@ def _quote_bound(s: str) -> str:
     return s
 
 
+def _own_digits(text: str | None) -> str | None:
+    """A numeric bound's text without trailing fractional zeros: range bounds are stored at one
+    scale, so the scale a value was written with is not known (5.0 and 5 print as 5)."""
+    if text is None or "." not in text or "e" in text.lower():
+        return text
+    return text.rstrip("0").rstrip(".")
+
+
 def _range_strings(arr: pa.Array, sub: T.SqlType) -> list[str | None]:
     lower = text_out.to_text(arr.field("lower"), sub).to_pylist()
     upper = text_out.to_text(arr.field("upper"), sub).to_pylist()
+    if sub.name == "numeric":  # each bound with its own digits, not the column's common scale
+        lower, upper = [_own_digits(x) for x in lower], [_own_digits(x) for x in upper]
     out: list[str | None] = []
     for i, flags in enumerate(arr.field("flags").to_pylist()):
         if not arr[i].is_valid:
