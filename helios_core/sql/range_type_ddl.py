@@ -4,8 +4,8 @@ with it, kept as two catalog records that ``user_types`` turns into SqlTypes (se
 ``types.RangeInfo``). Their values, operators and functions are the built-in ranges' own.
 
 Bounds order as Python orders the subtype's values, so subtypes are those whose values order
-so (numbers, text in the C collation, dates and times); other subtypes, collations and canonical
-functions are refused, naming what is missing.
+so (numbers, money, text in the C collation, dates and times, and domains over them); other
+subtypes, collations and canonical functions are refused, naming what is missing.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from helios_core.session import Result
 from helios_core.sql import composite_types
 from helios_core.sql import types as T
 from helios_core.sql.routines import definition
-from helios_core.sql.user_types import split_name
+from helios_core.sql.user_types import split_name, type_text
 
 # subtypes whose Python values order as PostgreSQL's btree orders them
 _ORDERED_SUBTYPES = {"int2", "int4", "int8", "float4", "float8", "numeric", "text", "varchar", "bpchar", "name",
@@ -52,8 +52,6 @@ def create(session: Any, parts: list[str], options: list[tuple[str, str]]) -> Re
         raise FeatureNotSupported(f"range types over {subtype.sql_name()} are not supported",
                                   hint="HeliosDB builds range types over numbers, text (C collation), "
                                        "dates and times.")
-    if subtype.domain is not None:
-        raise FeatureNotSupported("range types over a domain are not supported")
     if "collation" in given:
         if base.name not in _COLLATABLE:
             raise HeliosError("range collation specified but subtype does not support collation",
@@ -85,7 +83,7 @@ def create(session: Any, parts: list[str], options: list[tuple[str, str]]) -> Re
                                   hint='You can manually specify a multirange type name using the '
                                        '"multirange_type_name" attribute.') from None
     fields = {"range_schema": schema, "range_name": name, "multirange_schema": mschema, "multirange_name": mname,
-              "subtype": given["subtype"] if subtype.composite is None else subtype.sql_name(),
+              "subtype": type_text(subtype, txn),  # schema-qualified: DROP DOMAIN finds it
               "subtype_diff": given.get("subtype_diff"), "owner": session.user}
     txn.catalog_put("type", f"{schema}.{name}", {"schema": schema, "name": name, "kind": "range", **fields})
     txn.catalog_put("type", f"{mschema}.{mname}", {"schema": mschema, "name": mname, "kind": "multirange",

@@ -103,3 +103,21 @@ def test_bound_quoting(s) -> None:
     """range_bound_escape doubles quotes and backslashes inside quoted bounds."""
     got = rows(s, "select textrange('\"', '\"', '[]')::text, textmultirange(textrange('\\\\', 'a'))::text")
     assert got == [('["""",""""]', '{["\\\\\\\\",a)}')]  # PostgreSQL 15: ["""",""""] and {["\\\\",a)}
+
+
+def test_range_over_a_domain(s) -> None:
+    """Bounds are the domain's values (its checks apply to constructor arguments and literals);
+    DROP DOMAIN refuses while the range type uses it and CASCADE takes the range type along."""
+    s.execute("create domain posint as int4 check (value > 0)")
+    s.execute("create type posr as range (subtype = posint)")
+    assert rows(s, "select ('[4,50)'::posr @> 7::posint)::text, ('{[4,50)}'::posr_multirange @> 7)::text") == [
+        ("true", "true")]
+    for sql in ("select posr(-1, 5)", "select '[-1,5)'::posr"):
+        with pytest.raises(HeliosError, match='value for domain posint violates check constraint "posint_check"'):
+            s.execute(sql)
+    with pytest.raises(HeliosError, match="cannot drop type posint because other objects depend on it") as e:
+        s.execute("drop domain posint")
+    assert e.value.detail == "type posr depends on type posint"
+    s.execute("drop domain posint cascade")
+    with pytest.raises(HeliosError, match='type "posr_multirange" does not exist'):
+        s.execute("select '{}'::posr_multirange")

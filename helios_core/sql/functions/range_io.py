@@ -175,7 +175,10 @@ def _bounds_to_values(parts: list[tuple[int, str | None, str | None]], sub: T.Sq
     """Literal parts to canonical ranges: bounds through the subtype's input function."""
 
     texts = [p[1] for p in parts] + [p[2] for p in parts]
-    values = bound_values(text_in.from_text(pa.array(texts, pa.string()), sub)) if texts else []
+    parsed = text_in.from_text(pa.array(texts, pa.string()), sub) if texts else None
+    if parsed is not None and sub.domain is not None and T.DOMAIN_CHECK is not None:
+        T.DOMAIN_CHECK(sub, parsed)  # a range over a domain: its bounds are the domain's values
+    values = bound_values(parsed) if parsed is not None else []
     k = len(parts)
     return [canonical(sub, p[0], values[i], values[k + i]) for i, p in enumerate(parts)]
 
