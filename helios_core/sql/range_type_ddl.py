@@ -14,7 +14,7 @@ from typing import Any
 
 from helios_core.errors import DuplicateObject, FeatureNotSupported, HeliosError, SyntaxError_
 from helios_core.session import Result
-from helios_core.sql import composite_types
+from helios_core.sql import composite_types, object_privileges
 from helios_core.sql import types as T
 from helios_core.sql.routines import definition
 from helios_core.sql.user_types import split_name, type_text
@@ -82,6 +82,8 @@ def create(session: Any, parts: list[str], options: list[tuple[str, str]]) -> Re
             raise DuplicateObject(str(e), detail=f'Failed while creating a multirange type for type "{name}".',
                                   hint='You can manually specify a multirange type name using the '
                                        '"multirange_type_name" attribute.') from None
+    for where in dict.fromkeys((schema, mschema)):
+        object_privileges.check_create_in_schema(session, where, txn)
     fields = {"range_schema": schema, "range_name": name, "multirange_schema": mschema, "multirange_name": mname,
               "subtype": type_text(subtype, txn),  # schema-qualified: DROP DOMAIN finds it
               "subtype_diff": given.get("subtype_diff"), "owner": session.user}

@@ -306,6 +306,11 @@ class SqlType:
         return self.sql_name()
 
 
+def quote_name(name: str) -> str:
+    """A name as a double-quoted identifier (for looking up a name already folded)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _quoted(name: str) -> str:
     """An identifier as SQL spells it: quoted unless a plain lower-case name (nor a keyword)."""
     if USER_TYPES.quote_ident is not None:

@@ -121,3 +121,18 @@ def test_range_over_a_domain(s) -> None:
     s.execute("drop domain posint cascade")
     with pytest.raises(HeliosError, match='type "posr_multirange" does not exist'):
         s.execute("select '{}'::posr_multirange")
+
+
+def test_creating_needs_create_on_both_schemas(s) -> None:
+    """The multirange type goes to its own schema: CREATE is needed there too."""
+    s.execute("create role range_maker")
+    s.execute("create schema mr_sch")
+    s.execute("grant create on schema public to range_maker")
+    s.execute("set role range_maker")
+    with pytest.raises(HeliosError, match="permission denied for schema mr_sch"):
+        s.execute("create type mytype as range (subtype = int4, multirange_type_name = mr_sch.mr_type)")
+    s.execute("reset role")
+    s.execute("grant create on schema mr_sch to range_maker")
+    s.execute("set role range_maker")
+    s.execute("create type mytype as range (subtype = int4, multirange_type_name = mr_sch.mr_type)")
+    assert rows(s, "select mr_sch.mr_type(mytype(1, 3))::text") == [("{[1,3)}",)]

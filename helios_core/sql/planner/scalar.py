@@ -1981,6 +1981,13 @@ class ScalarCompiler:
             return self.row_constructor(list(node.expressions), scope)
         return self.compile_call(name, list(node.expressions), scope)
 
+    def range_constructor_call(self, t: T.SqlType, name: str, arg_asts: list[exp.Expression],
+                               scope: Scope) -> Compiled:
+        """The constructor function of a CREATE TYPE ... AS RANGE's range or multirange type."""
+        args = [self.compile(a, scope) for a in arg_asts]
+        return self.lift(args, True, lambda v, t=t: range_constructor(t, v), t,
+                         label=f"{name}({', '.join(a.label for a in args)})")
+
     def qualified_call(self, node: exp.Dot, scope: Scope) -> Compiled:
         """``schema.f(args)``: a function a plugin registered under its qualified name
         (``heliosdb.restore_branch``) or a user function named with its schema (pg_dump's spelling);
@@ -1996,6 +2003,9 @@ class ScalarCompiler:
         routines = planner_calls.lookup(self.ctx, f"{schema.name}.{name}", len(arg_asts))
         if routines:
             return planner_calls.compile_call(self, routines, arg_asts, scope)
+        made = T.USER_TYPES.find(f"{T.quote_name(schema.name)}.{T.quote_name(name)}")
+        if made is not None and (made.is_range or made.is_multirange):
+            return self.range_constructor_call(made, name, arg_asts, scope)
         txn = getattr(self.ctx, "txn", None)
         if txn is not None and schema.name.lower() not in _SYSTEM_SCHEMAS \
                 and not schema.name.lower().startswith("pg_temp") and txn.catalog_get("schema", schema.name) is None:
@@ -2073,11 +2083,9 @@ class ScalarCompiler:
             routines = planner_calls.lookup(self.ctx, name, len(arg_asts))  # CREATE FUNCTION's
             if routines:
                 return planner_calls.compile_call(self, routines, arg_asts, scope)
-            made = T.USER_TYPES.find(name) if "." not in name else None
-            if made is not None and (made.is_range or made.is_multirange):  # CREATE TYPE ... AS RANGE's
-                args = [self.compile(a, scope) for a in arg_asts]
-                return self.lift(args, True, lambda v, t=made: range_constructor(t, v), made,
-                                 label=f"{name}({', '.join(a.label for a in args)})")
+            made = T.USER_TYPES.find(T.quote_name(name)) if "." not in name else None
+            if made is not None and (made.is_range or made.is_multirange):
+                return self.range_constructor_call(made, name, arg_asts, scope)
         args = [self.compile(a, scope) for a in arg_asts]
         extensions_catalog.check_function(self.ctx, name, [a.type for a in args])  # 42883 until installed
         return self.call(name, args)
