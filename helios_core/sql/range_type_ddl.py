@@ -48,7 +48,8 @@ def create(session: Any, parts: list[str], options: list[tuple[str, str]]) -> Re
         raise HeliosError('type attribute "subtype" is required', sqlstate="42P17")
     subtype = T.type_from_name(given["subtype"])
     base = T.without_domain(subtype) if subtype.domain is not None else subtype
-    if base.name not in _ORDERED_SUBTYPES or base.element is not None:
+    element = base.element
+    if (base.name if element is None else element.name) not in _ORDERED_SUBTYPES:
         raise FeatureNotSupported(f"range types over {subtype.sql_name()} are not supported",
                                   hint="HeliosDB builds range types over numbers, text (C collation), "
                                        "dates and times.")

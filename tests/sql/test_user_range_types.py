@@ -74,6 +74,7 @@ def test_multirange_names_and_drop(s) -> None:
     ("create type bogus as range (subtype = text, collation = \"en_US\")", "not supported"),
     ("create type bogus as range (subtype = jsonb)", "range types over jsonb are not supported"),
     ("create type bogus as range (subtype = interval)", "range types over interval are not supported"),
+    ("create type bogus as range (subtype = interval[])", r"range types over interval\[\] are not supported"),
     ("create type bogus as range (collation = \"C\")", 'type attribute "subtype" is required'),
     ("create type bogus as range (subtype = int4, multirange_type_name = int)", 'type "int4" already exists'),
 ])
@@ -136,3 +137,20 @@ def test_creating_needs_create_on_both_schemas(s) -> None:
     s.execute("set role range_maker")
     s.execute("create type mytype as range (subtype = int4, multirange_type_name = mr_sch.mr_type)")
     assert rows(s, "select mr_sch.mr_type(mytype(1, 3))::text") == [("{[1,3)}",)]
+
+
+def test_range_over_an_array(s) -> None:
+    """Array bounds order as array_cmp does; a bound is quoted only for range_bound_escape's
+    characters (commas, not braces)."""
+    s.execute("create type arrayrange as range (subtype = int4[])")
+    assert rows(s, "select arrayrange(array[1,2], array[2,1])::text, "
+                   "(array[1,1] <@ arrayrange(array[1,2], array[2,1]))::text, "
+                   "(array[1,3] <@ arraymultirange(arrayrange(array[1,2], array[2,1])))::text") == [
+        ('["{1,2}","{2,1}")', "false", "true")]
+    with pytest.raises(HeliosError, match="range lower bound must be less than or equal to range upper bound"):
+        s.execute("select arrayrange(array[2,1], array[1,2])")
+    s.execute("create table ar (r arrayrange)")
+    s.execute("insert into ar values (arrayrange('{3}','{4}')), ('empty'), (arrayrange('{1}','{4}'))")
+    assert rows(s, "select r::text as shown from ar order by r") == [("empty",), ("[{1},{4})",), ("[{3},{4})",)]
+    assert rows(s, "select (arrayrange(array[1], array[1,null]) * arrayrange(array[1,0], array[3]))::text") == [
+        ('["{1,0}","{1,NULL}")',)]

@@ -274,13 +274,41 @@ def multirange_of_ranges(arr: pa.Array, t: T.SqlType) -> pa.Array:
     return to_arrow_multi([None if r is None else normalize([r]) for r in from_arrow(arr)], t)
 
 
+class ArrayBound(list):
+    """An array bound (a range over int4[], ...) that compares as PostgreSQL's array_cmp: element
+    by element, NULL elements after every value, a shorter array first when it is a prefix."""
+
+    def _key(self) -> tuple:
+        return tuple((1,) if v is None else (0, ArrayBound(v)._key() if isinstance(v, list) else v) for v in self)
+
+    def __lt__(self, other: object) -> bool:
+        return self._key() < ArrayBound(other)._key()  # type: ignore[arg-type]
+
+    def __le__(self, other: object) -> bool:
+        return self._key() <= ArrayBound(other)._key()  # type: ignore[arg-type]
+
+    def __gt__(self, other: object) -> bool:
+        return self._key() > ArrayBound(other)._key()  # type: ignore[arg-type]
+
+    def __ge__(self, other: object) -> bool:
+        return self._key() >= ArrayBound(other)._key()  # type: ignore[arg-type]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, list) and self._key() == ArrayBound(other)._key()
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(self._key())
+
+
 def bound_values(arr: pa.Array) -> list:
     """Bound or element values as Python: dates as day numbers, since date32 holds -infinity and
-    infinity as its extremes, which Python's dates cannot hold."""
+    infinity as its extremes, which Python's dates cannot hold; arrays as ArrayBounds."""
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if pa.types.is_date32(arr.type):
         return arr.cast(pa.int32()).to_pylist()
+    if pa.types.is_list(arr.type):
+        return [None if v is None else ArrayBound(v) for v in arr.to_pylist()]
     return arr.to_pylist()
 
 
@@ -394,7 +422,7 @@ def multi_sort_key(rs: list[PyRange]) -> tuple:
 # ------------------------------------------------------------------------------- text output
 
 def _quote_bound(s: str) -> str:
-    if s == "" or any(c in s for c in '"\\()[],{} \t\n\r\v\f'):
+    if s == "" or any(c in s for c in '"\\()[], \t\n\r\v\f'):  # range_bound_escape's characters
         return '"' + s.replace("\\", "\\\\").replace('"', '""') + '"'  # range_bound_escape doubles both
     return s
 
