@@ -33,6 +33,7 @@ __all__ = [
     "python_values",
     "timestamp_text_of_micros",
     "type_of_arrow",
+    "user_range_subtype",
     "user_type_oid",
 ]
 
@@ -67,7 +68,20 @@ def user_type_oid(type_name: str) -> int | None:
     except HeliosError:
         return None
     base = t.element or t
-    return t.oid if base.labels is not None or base.composite is not None else None
+    return t.oid if base.labels is not None or base.composite is not None or base.range_info is not None else None
+
+
+def user_range_subtype(type_name: str | int) -> tuple[bool, int] | None:
+    """(is a multirange, subtype OID) of a range type made with CREATE TYPE ... AS RANGE or its
+    multirange type, named or given by OID; None for every other type. Their binary format is
+    the built-in ranges' with the subtype's binary bounds."""
+    try:
+        t = _sql_type(type_name)
+    except HeliosError:
+        return None
+    if t.element is not None or t.range_info is None:
+        return None
+    return t.range_info.is_multirange, t.range_info.subtype.oid
 
 
 def composite_fields(type_name: str | int) -> list[tuple[str, str]] | None:

@@ -31,6 +31,7 @@ from helios_core.sql.expr import Compiled
 from helios_core.sql.functions import network
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
+from helios_core.sql.functions import range_aggregates
 from helios_core.sql.functions.compare import interval_key
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.operators.sort import sortable
@@ -139,6 +140,8 @@ def result_type(name: str, arg_types: list[T.SqlType]) -> T.SqlType:
         return a
     if name in ("corr", "covar_pop", "covar_samp"):
         return T.FLOAT8
+    if name in ("range_agg", "range_intersect_agg"):
+        return range_aggregates.result_type(name, a)
     plugin = plugin_extensions.aggregate(name)
     if plugin is not None:
         rt = plugin.return_type
@@ -494,6 +497,8 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
             cur = out_b[p]
             out_b[p] = v if cur is None else ((cur & v) if name == "bit_and" else (cur | v))
         return pa.array(out_b, type=vals.type)
+    if name in ("range_agg", "range_intersect_agg"):
+        return range_aggregates.finish(name, p_np, vals, spec.args[0].type, spec.result_type, ngroups)
     if name in ("corr", "covar_pop", "covar_samp"):
         ys = vals.to_pylist()
         xs = flat[1].to_pylist()

@@ -159,6 +159,10 @@ def drop(session: Any, names: list[list[str]], if_exists: bool, cascade: bool) -
             raise UndefinedObject(f'type "{name}" does not exist')
         if rec.get("kind") == "domain":
             raise HeliosError(f'"{name}" is not a type', sqlstate="42809", hint="Use DROP DOMAIN to remove a domain.")
+        if rec.get("kind") == "multirange":  # it goes with its range type
+            rng = rec["range_name"]
+            raise DependentObjectsStillExist(f"cannot drop type {name} because type {rng} requires it",
+                                             hint=f"You can drop type {rng} instead.")
         found.append((f"{schema}.{name}", rec))
     dropping = {k for k, _ in found}
     for key, rec in found:
@@ -193,6 +197,8 @@ def drop(session: Any, names: list[list[str]], if_exists: bool, cascade: bool) -
                 _reshape_table(session, txn, txn.get_table(tb.schema, tb.name), old_types[(tb.schema, tb.name)], k,
                                {x["name"]: x["name"] for x in kept})
         txn.catalog_delete("type", key)
+        if rec.get("kind") == "range":
+            txn.catalog_delete("type", f"{rec['multirange_schema']}.{rec['multirange_name']}")
     if len(notices) > 1 and notices[0].startswith("drop cascades"):
         many = HeliosError(f"drop cascades to {len(notices)} other objects", sqlstate="00000", detail="\n".join(notices))
         many.severity = "NOTICE"

@@ -300,7 +300,7 @@ def _column_type(dt: exp.DataType, session: Any = None, txn: Any = None) -> tupl
         if enum is not None and enum.get("kind") == "domain":  # stored as its base type
             t = types.type_from_name(f'"{enum["schema"]}"."{enum["name"]}"')
             return attrs.evolve(t, domain=None), None
-        if enum is not None and enum.get("kind") == "composite":
+        if enum is not None and enum.get("kind") in ("composite", "range", "multirange"):
             return types.type_from_name(f'"{enum["schema"]}"."{enum["name"]}"'), None
         if enum is not None and enum.get("kind") == "shell":
             raise UndefinedObject(f'type "{enum["name"]}" is only a shell')

@@ -29,7 +29,7 @@ from helios_core.errors import (
 )
 from helios_core.frontends.postgres.dialect import parse
 from helios_core.session import Result
-from helios_core.sql import constraints, ddl, user_types
+from helios_core.sql import composite_types, constraints, ddl, user_types
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.functions import ACTIVE_SESSION
 from helios_core.sql.catalog_views.model import stable_oid
@@ -272,6 +272,10 @@ def _dependents(txn: Any, key: str) -> list[tuple[str, Any, Any]]:
         out.append(("type", d, key))
         out.extend(_dependents(txn, d))
     out.extend(("column", tb, c) for tb, c in _users(txn, key))
+    schema, name = key.split(".", 1)
+    spelled = f'"{schema}"."{name}"'
+    out.extend(("type", k, key) for k, rec in sorted(txn.catalog_list("type").items())
+               if rec.get("kind") == "range" and rec.get("subtype") == spelled)  # CREATE TYPE ... AS RANGE's
     return out
 
 
@@ -336,11 +340,23 @@ def _drop(session: Any, body: str) -> Result:
         if kind == "column":
             txn.alter_table(a.schema, a.name, drop_column=b.name)
         else:
-            txn.catalog_delete("type", a)
+            _drop_type_record(txn, a)
     for key, _rec in targets:
         txn.catalog_delete("type", key)
     notices.extend(_cascade_notice(cascaded))
     return Result(command_tag="DROP DOMAIN", notices=notices)
+
+
+def _drop_type_record(txn: Any, key: str) -> None:
+    """A dependent type's catalog record; a range type takes its multirange type along, and is
+    refused while columns hold its values."""
+    rec = txn.catalog_get("type", key) or {}
+    if rec.get("kind") == "range":
+        if composite_types.dependents(txn, key)[0]:
+            raise HeliosError(f"dropping range type {rec['name']} while columns use it is not supported",
+                              sqlstate="0A000", hint=f"Drop the columns of type {rec['name']} first.")
+        txn.catalog_delete("type", f"{rec['multirange_schema']}.{rec['multirange_name']}")
+    txn.catalog_delete("type", key)
 
 
 def _cascade_notice(lines: list[str]) -> list[Any]:

@@ -54,6 +54,7 @@ from helios_core.sql import (
     prepared,
     privilege_functions,
     publications,
+    range_type_ddl,
     replica_identity,
     schema_elements,
     sequences,
@@ -1021,6 +1022,11 @@ class SqlSession(Session):
         if k == "alter_default_privileges":
             self.tx.statement_start()
             return object_privileges.alter_default_privileges(self, a["spec"])
+        if k == "create_range_type":
+            self.tx.statement_start()
+            self.tx.wrote_ddl = True
+            self.engine.bump_plan_generation()
+            return range_type_ddl.create(self, a["name"], a["options"])
         if k in ("drop_type", "alter_type", "create_shell_type"):
             self.tx.statement_start()
             self.tx.wrote_ddl = True

@@ -130,6 +130,24 @@ class CompositeInfo:
 
 
 @attrs.frozen
+class RangeInfo:
+    """What makes a type a user-defined range type (CREATE TYPE name AS RANGE) or the multirange
+    type made with it: the range's and the multirange's names and OIDs, the subtype, and which
+    of the two this type is. Values are held as the built-in ranges' (see ``range_arrow``)."""
+
+    schema: str
+    name: str
+    oid: int
+    array_oid: int
+    subtype: SqlType
+    multirange_schema: str
+    multirange_name: str
+    multirange_oid: int
+    multirange_array_oid: int
+    is_multirange: bool = False
+
+
+@attrs.frozen
 class SqlType:
     """One SQL type as PostgreSQL names it, with its Arrow representation."""
 
@@ -152,6 +170,8 @@ class SqlType:
     domain: DomainInfo | None = attrs.field(default=None, eq=False, repr=False)
     # a composite type (values are Arrow structs whose fields carry the attribute names)
     composite: CompositeInfo | None = attrs.field(default=None, eq=False, repr=False)
+    # a user-defined range type or its multirange type (CREATE TYPE ... AS RANGE)
+    range_info: RangeInfo | None = attrs.field(default=None, eq=False, repr=False)
 
     # -- classification -------------------------------------------------------------------------
     @property
@@ -163,6 +183,8 @@ class SqlType:
             return "E"
         if self.composite is not None:
             return "C"
+        if self.range_info is not None:
+            return "R"
         return _CATEGORY.get(self.name, "U")
 
     @property
@@ -199,11 +221,15 @@ class SqlType:
 
     @property
     def is_range(self) -> bool:
-        return self.name in RANGE_SUBTYPES
+        if self.range_info is not None:
+            return not self.range_info.is_multirange
+        return self.name in RANGE_SUBTYPES and self.element is None
 
     @property
     def is_multirange(self) -> bool:
-        return self.name in MULTIRANGE_OF
+        if self.range_info is not None:
+            return self.range_info.is_multirange
+        return self.name in MULTIRANGE_OF and self.element is None
 
     @property
     def is_string_family(self) -> bool:
@@ -256,6 +282,12 @@ class SqlType:
             schema = self.composite.schema
             visible = USER_TYPES.schema_visible(schema) if USER_TYPES.schema_visible else schema == "public"
             return name if visible else f"{_quoted(schema)}.{name}"
+        if self.range_info is not None:  # qualified where the search_path does not reach it
+            info = self.range_info
+            schema = info.multirange_schema if info.is_multirange else info.schema
+            name = _quoted(self.name)
+            visible = USER_TYPES.schema_visible(schema) if USER_TYPES.schema_visible else schema == "public"
+            return name if visible else f"{_quoted(schema)}.{name}"
         if self.labels is not None and not re.fullmatch(r"[a-z_][a-z0-9_$]*", self.name):
             return '"' + self.name.replace('"', '""') + '"'  # a user-defined name that needs quotes
         display = _DISPLAY_NAME.get(self.name, self.name)
@@ -276,6 +308,11 @@ class SqlType:
 
     def __str__(self) -> str:
         return self.sql_name()
+
+
+def quote_name(name: str) -> str:
+    """A name as a double-quoted identifier (for looking up a name already folded)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _quoted(name: str) -> str:
@@ -377,6 +414,43 @@ MULTIRANGE_TYPES = {name: _t(name, oid, pa.list_(pa.field("ranges", RANGE_TYPES[
                     for name, (oid, _arr, rng) in _MULTIRANGE_OIDS.items()}
 MULTIRANGE_OF = {name: rng for name, (_oid, _arr, rng) in _MULTIRANGE_OIDS.items()}
 RANGE_MULTIRANGE = {rng: name for name, rng in MULTIRANGE_OF.items()}
+
+
+def user_range_types(info: RangeInfo) -> tuple[SqlType, SqlType]:
+    """The range type and the multirange type that CREATE TYPE ... AS RANGE made."""
+    arrow = range_arrow(info.subtype)
+    rng = SqlType(name=info.name, oid=info.oid, arrow_type=arrow, array_oid=info.array_oid, range_info=info)
+    multi = SqlType(name=info.multirange_name, oid=info.multirange_oid,
+                    arrow_type=pa.list_(pa.field("ranges", arrow)), array_oid=info.multirange_array_oid,
+                    range_info=attrs.evolve(info, is_multirange=True))
+    return rng, multi
+
+
+def range_subtype(t: SqlType) -> SqlType:
+    """The element type of a range or multirange type."""
+    if t.range_info is not None:
+        return t.range_info.subtype
+    return RANGE_SUBTYPES[MULTIRANGE_OF.get(t.name, t.name)]
+
+
+def range_of_multirange(t: SqlType) -> SqlType:
+    """A multirange type's range type (a range type: itself)."""
+    if not t.is_multirange:
+        return t
+    if t.range_info is not None:
+        return user_range_types(t.range_info)[0]
+    return RANGE_TYPES[MULTIRANGE_OF[t.name]]
+
+
+def multirange_of_range(t: SqlType) -> SqlType:
+    """A range type's multirange type (a multirange type: itself)."""
+    if t.is_multirange:
+        return t
+    if t.range_info is not None:
+        return user_range_types(t.range_info)[1]
+    return MULTIRANGE_TYPES[RANGE_MULTIRANGE[t.name]]
+
+
 NULLTYPE = UNKNOWN  # the type of a bare NULL literal is unknown, as in PostgreSQL
 
 _BASE_TYPES = [BOOL, BYTEA, CHAR, NAME, INT8, INT2, INT4, REGPROC, TEXT, OID, JSON, FLOAT4, FLOAT8, UNKNOWN,
@@ -386,6 +460,7 @@ _BASE_TYPES = [BOOL, BYTEA, CHAR, NAME, INT8, INT2, INT4, REGPROC, TEXT, OID, JS
                *GEOMETRIC_TYPES,
                *MULTIRANGE_TYPES.values()]
 _BASE_BY_NAME = {t.name: t for t in _BASE_TYPES}
+BUILTIN_TYPE_NAMES = frozenset(_BASE_BY_NAME)
 
 _ARRAY_OIDS = {"bool": 1000, "bytea": 1001, "char": 1002, "name": 1003, "int2": 1005, "int4": 1007,
                "regproc": 1008, "text": 1009, "bpchar": 1014, "varchar": 1015, "int8": 1016,

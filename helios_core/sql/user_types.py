@@ -86,6 +86,10 @@ def type_text(t: T.SqlType, txn: Any) -> str:
         return f"{quote_ident(base.composite.schema)}.{quote_ident(base.composite.name)}{suffix}"
     if base.domain is not None:
         return f"{quote_ident(base.domain.schema)}.{quote_ident(base.domain.name)}{suffix}"
+    if base.range_info is not None:
+        info = base.range_info
+        schema = info.multirange_schema if info.is_multirange else info.schema
+        return f"{quote_ident(schema)}.{quote_ident(base.name)}{suffix}"
     if base.labels is not None:
         for rec in txn.catalog_list("type").values():
             if rec.get("kind") == "enum" and type_oids(rec["schema"], rec["name"])[0] == base.oid:
@@ -94,8 +98,25 @@ def type_text(t: T.SqlType, txn: Any) -> str:
 
 
 def is_composite_column(t: T.SqlType) -> bool:
-    """Does a column of type ``t`` store composite values (or arrays of them)?"""
-    return (t.element or t).composite is not None
+    """Does a column of type ``t`` store composite or user-defined range values (or arrays of
+    them)? Its type is then kept by schema-qualified name."""
+    base = t.element or t
+    return base.composite is not None or base.range_info is not None
+
+
+def range_types(record: dict) -> tuple[T.SqlType, T.SqlType]:
+    """The range type and its multirange type of a CREATE TYPE ... AS RANGE's catalog records
+    (both records carry the same fields: the two names, the subtype)."""
+    oid, array_oid = type_oids(record["range_schema"], record["range_name"])
+    moid, marray_oid = type_oids(record["multirange_schema"], record["multirange_name"])
+    info = T.RangeInfo(schema=record["range_schema"], name=record["range_name"], oid=oid, array_oid=array_oid,
+                       subtype=T.type_from_name(record["subtype"]), multirange_schema=record["multirange_schema"],
+                       multirange_name=record["multirange_name"], multirange_oid=moid,
+                       multirange_array_oid=marray_oid)
+    return T.user_range_types(info)
+
+
+_USER_KINDS = ("enum", "composite", "range", "multirange")
 
 
 def _record_type(rec: dict) -> T.SqlType | None:
@@ -104,6 +125,8 @@ def _record_type(rec: dict) -> T.SqlType | None:
         return enum_type(rec)
     if kind == "composite":
         return composite_type(rec)
+    if kind in ("range", "multirange"):
+        return range_types(rec)[kind == "multirange"]
     return None
 
 
@@ -147,7 +170,7 @@ def lookup(key: str | int) -> T.SqlType | None:
     if isinstance(key, int):
         if txn is not None:
             for rkey, rec in txn.catalog_list("type").items():
-                if rec.get("kind") in ("enum", "composite") and key in type_oids(rec["schema"], rec["name"]):
+                if rec.get("kind") in _USER_KINDS and key in type_oids(rec["schema"], rec["name"]):
                     _remember(database, _record_type(rec), rkey)
                 elif rec.get("kind") == "domain" and DOMAIN_TYPE and key in type_oids(rec["schema"], rec["name"]):
                     t = DOMAIN_TYPE[0](rec)
@@ -170,7 +193,7 @@ def lookup(key: str | int) -> T.SqlType | None:
                 return found
             continue
         rec = txn.catalog_get("type", rkey)
-        if rec is not None and rec.get("kind") in ("enum", "composite"):
+        if rec is not None and rec.get("kind") in _USER_KINDS:
             return _remember(database, _record_type(rec), rkey)
         if rec is not None and rec.get("kind") == "domain" and DOMAIN_TYPE:
             t = DOMAIN_TYPE[0](rec)

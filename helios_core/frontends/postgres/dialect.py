@@ -1323,8 +1323,36 @@ def _parse_type_statement(c: _Cursor, verb: str) -> Utility | None:
     if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
         return Utility(kind="unsupported", args={"what": "CREATE TYPE with input and output functions (a base type)"})
     if c.accept("AS", "RANGE"):
-        return Utility(kind="unsupported", args={"what": "CREATE TYPE ... AS RANGE"})
+        return Utility(kind="create_range_type", args={"name": parts, "options": _range_options(c)})
     return None
+
+
+def _range_options(c: _Cursor) -> list[tuple[str, str]]:
+    """CREATE TYPE ... AS RANGE's ``(key = value, ...)``: each key, and its value as written (a type
+    name, a function name or a collation, read by the statement's executor)."""
+    if c.cur is None or c.cur.token_type != TokenType.L_PAREN:
+        c.fail()
+    c.i += 1
+    out = []
+    while True:
+        key = c.name()
+        if c.cur is None or c.cur.token_type != TokenType.EQ:
+            c.fail()
+        c.i += 1
+        first, depth = c.cur, 0
+        last = None
+        while c.cur is not None and not (depth == 0 and c.cur.token_type in (TokenType.COMMA, TokenType.R_PAREN)):
+            depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(c.cur.token_type, 0)
+            last = c.cur
+            c.i += 1
+        if first is None or last is None:
+            c.fail()
+        assert first is not None and last is not None
+        out.append((key, c.text[first.start:last.end + 1]))
+        if not c.list_goes_on():
+            break
+    c.end()
+    return out
 
 
 def _parse_publication(c: _Cursor) -> Any:

@@ -121,7 +121,7 @@ def type_row(t: Any) -> tuple:
     typdefault text, typacl text[]""", catalog_only=True)
 def pg_type(model: CatalogModel) -> list[tuple]:
     rows = [type_row(t) for t in all_types()] + enum_type_rows(model) + domain_type_rows(model) + \
-        composite_type_rows(model) + shell_type_rows(model) + citext_type_rows(model)
+        composite_type_rows(model) + shell_type_rows(model) + citext_type_rows(model) + range_type_rows(model)
     return [_with_proc_oids(r) for r in rows]
 
 
@@ -230,6 +230,28 @@ def enum_type_rows(model: CatalogModel) -> list[tuple]:
     return rows
 
 
+def _user_ranges(model: CatalogModel) -> list[tuple[T.SqlType, T.SqlType, dict]]:
+    """(range type, multirange type, catalog record) of each CREATE TYPE ... AS RANGE."""
+    return [(*user_types.range_types(rec), rec) for _k, rec in sorted(_catalog_list(model.txn, "type").items())
+            if rec.get("kind") == "range"]
+
+
+def range_type_rows(model: CatalogModel) -> list[tuple]:
+    """pg_type rows of the range types made with CREATE TYPE ... AS RANGE, their multirange
+    types and the arrays of both (typtype 'r' and 'm', range_in / multirange_in I/O)."""
+    rows = []
+    for rng, multi, rec in _user_ranges(model):
+        owner = role_oid(rec.get("owner") or "helios")
+        for t, schema, io in ((rng, rec["range_schema"], "range"), (multi, rec["multirange_schema"], "multirange")):
+            nsp = namespace_oid(schema)
+            base = type_row(t)
+            rows.append((t.oid, t.name, nsp, owner, *base[4:15], f"{io}_in", f"{io}_out", f"{io}_recv",
+                         f"{io}_send", *base[19:]))
+            arr = type_row(T.array_of(t))
+            rows.append((t.array_oid, "_" + t.name, nsp, owner, *arr[4:]))
+    return rows
+
+
 def citext_type_rows(model: CatalogModel) -> list[tuple]:
     """pg_type rows of the citext extension's type and its array, where the extension is installed
     (in the extension's schema, owned by its owner, collatable like text)."""
@@ -262,6 +284,10 @@ def pg_range(model: CatalogModel) -> list[tuple]:
         multi = T.MULTIRANGE_TYPES[T.RANGE_MULTIRANGE[name]]
         canonical = f"{name}_canonical" if sub.name in ("int4", "int8", "date") else "-"
         rows.append((rt.oid, sub.oid, multi.oid, 0, 0, canonical, f"{name}_subdiff"))
+    for rng, multi, rec in _user_ranges(model):
+        sub = T.range_subtype(rng)
+        collation = 950 if sub.name in ("text", "varchar", "bpchar", "name") else 0  # "C"
+        rows.append((rng.oid, sub.oid, multi.oid, collation, 0, "-", rec.get("subtype_diff") or "-"))
     return rows
 
 

@@ -21,6 +21,7 @@ from helios_core.sql.functions import (
     macaddr,
     money,
     network,
+    range_io,
     record_io,
     runtime,
     timetz,
@@ -155,7 +156,7 @@ def can_cast(src: T.SqlType, dst: T.SqlType) -> bool:
     if {s, d} <= {"time", "interval"} or {s, d} <= {"json", "jsonb"} or {s, d} <= {"macaddr", "macaddr8"} \
             or {s, d} <= {"bit", "varbit"} or (s, d) in (("int4", "bit"), ("int8", "bit"), ("bit", "int4"), ("bit", "int8")):
         return True
-    if (s, d) in CASTS:
+    if (s, d) in CASTS or (src.is_range and dst.is_multirange and T.multirange_of_range(src) == dst):
         return True
     if src.element is not None and dst.element is not None:
         return can_cast(src.element, dst.element)
@@ -203,6 +204,10 @@ def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context:
         return bitstring.from_integer(arr, dst)
     if s == "bit" and d in ("int4", "int8") and context == "explicit":
         return bitstring.to_integer(arr, d)
+    if src.is_range and dst.is_multirange and T.multirange_of_range(src) == dst:  # int4range::int4multirange, explicit only
+        if context != "explicit":
+            raise _cannot(src, dst)
+        return range_io.multirange_of_ranges(arr, dst)
     # ---- to the same type (maybe applying a typmod)
     if s == d and s not in _STRINGS:
         return _apply_typmod(arr, dst, context)

@@ -17,7 +17,7 @@ from helios_core.sql import types as T
 from helios_core.sql.functions import bitstring_ops, macaddr_ops, money, network_ops
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.cast import cast
-from helios_core.sql.functions.ranges import range_operator
+from helios_core.sql.functions.ranges import SET_OPERATORS, range_operator
 from helios_core.sql.functions.registry import call_function
 from helios_core.sql.functions.resolve import NUMERIC_RANK, common_type
 from helios_core.sql.functions.vec import Vec, align
@@ -204,6 +204,8 @@ def binary_op(op: str, l: Vec, r: Vec) -> Vec:
         return distinct_from(_to(l, t), _to(r, t), t, negate=op.startswith("is not"))
     if op in COMPARISONS:
         return compare(op, l, r)
+    if op in SET_OPERATORS and any(v.type.is_range or v.type.is_multirange for v in (l, r)):
+        return range_operator(op, l, r)
     if op in ARITHMETIC:
         return arithmetic(op, l, r)
     if op == "||":
@@ -215,7 +217,7 @@ def binary_op(op: str, l: Vec, r: Vec) -> Vec:
         from helios_core.sql.functions.jsonb import json_operator
 
         return json_operator(op, l, r)
-    if op in ("@>", "<@", "&&", "-|-", "<<", ">>") and any(
+    if op in ("@>", "<@", "&&", "-|-", "<<", ">>", "&<", "&>") and any(
             v.type.is_range or v.type.is_multirange for v in (l, r)):
         return range_operator(op, l, r)
     if op in ("@>", "<@", "&&"):

@@ -12,7 +12,6 @@ no kernels for intervals of values. Constructors, functions and operators are in
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -28,20 +27,20 @@ EMPTY, LB_INC, UB_INC, LB_INF, UB_INF = 0x01, 0x02, 0x04, 0x08, 0x10
 _DISCRETE_STEP = {"int4": 1, "int8": 1, "date": 1}
 _INT_LIMITS = {"int4": (-(2**31), 2**31 - 1, "integer"), "int8": (-(2**63), 2**63 - 1, "bigint")}
 
-# one range as Python: (flags, lower, upper), lower/upper None when infinite or empty
+# one range as Python: (flags, lower, upper), lower/upper None when infinite or empty; date
+# bounds are day numbers since 1970 (see bound_values)
 PyRange = tuple[int, Any, Any]
+_DATE_INFINITIES = (-(2**31), 2**31 - 1)  # how date32 holds -infinity and infinity
 EMPTY_RANGE: PyRange = (EMPTY, None, None)
 
 
 def subtype_of(t: T.SqlType) -> T.SqlType:
     """The element type of a range or multirange type."""
-    if t.is_multirange:
-        return T.RANGE_SUBTYPES[T.MULTIRANGE_OF[t.name]]
-    return T.RANGE_SUBTYPES[t.name]
+    return T.range_subtype(t)
 
 
 def range_type_of(t: T.SqlType) -> T.SqlType:
-    return T.RANGE_TYPES[T.MULTIRANGE_OF[t.name]] if t.is_multirange else t
+    return T.range_of_multirange(t)
 
 
 def _malformed(text: str, detail: str, kind: str = "range") -> HeliosError:
@@ -116,6 +115,9 @@ def _parse_range_text(text: str) -> tuple[int, str | None, str | None]:
 
 
 def _parse_multirange_text(text: str) -> list[tuple[int, str | None, str | None]]:
+    """PostgreSQL's multirange_in: each range's extent is found first (from its opening bracket
+    to its closing one outside quotes, or the word empty), then read as a range literal, whose
+    own errors name that range's text."""
     s, n = text, len(text)
     i = 0
     while i < n and s[i].isspace():
@@ -130,8 +132,11 @@ def _parse_multirange_text(text: str) -> list[tuple[int, str | None, str | None]
         i += 1
     else:
         while True:
-            parsed, i = _parse_literal(s, i, text, "multirange")
-            out.append(parsed)
+            while i < n and s[i].isspace():
+                i += 1
+            j = _range_extent(s, i, text)
+            out.append(_parse_range_text(s[i:j]))
+            i = j
             while i < n and s[i].isspace():
                 i += 1
             if i < n and s[i] == ",":
@@ -146,11 +151,34 @@ def _parse_multirange_text(text: str) -> list[tuple[int, str | None, str | None]
     return out
 
 
+def _range_extent(s: str, i: int, text: str) -> int:
+    """Where the range literal starting at s[i] ends (just past it) inside a multirange literal."""
+    if s[i:i + 5].lower() == "empty":
+        return i + 5
+    if i >= len(s) or s[i] not in "[(":
+        raise _malformed(text, "Expected range start.", "multirange")
+    j, in_quote = i + 1, False
+    while j < len(s):
+        ch = s[j]
+        if ch == "\\":
+            j += 2
+            continue
+        if ch == '"':
+            in_quote = not in_quote
+        elif not in_quote and ch in ")]":
+            return j + 1
+        j += 1
+    raise _malformed(text, "Unexpected end of input.", "multirange")
+
+
 def _bounds_to_values(parts: list[tuple[int, str | None, str | None]], sub: T.SqlType) -> list[PyRange]:
     """Literal parts to canonical ranges: bounds through the subtype's input function."""
 
     texts = [p[1] for p in parts] + [p[2] for p in parts]
-    values = text_in.from_text(pa.array(texts, pa.string()), sub).to_pylist() if texts else []
+    parsed = text_in.from_text(pa.array(texts, pa.string()), sub) if texts else None
+    if parsed is not None and sub.domain is not None and T.DOMAIN_CHECK is not None:
+        T.DOMAIN_CHECK(sub, parsed)  # a range over a domain: its bounds are the domain's values
+    values = bound_values(parsed) if parsed is not None else []
     k = len(parts)
     return [canonical(sub, p[0], values[i], values[k + i]) for i, p in enumerate(parts)]
 
@@ -192,11 +220,11 @@ def canonical(sub: T.SqlType, flags: int, lower: Any, upper: Any) -> PyRange:
         if lower == upper and not (flags & LB_INC and flags & UB_INC):
             return EMPTY_RANGE
     step = _DISCRETE_STEP.get(sub.name)
-    if step is not None:
-        if lower is not None and not flags & LB_INC:
+    if step is not None:  # infinite dates are left as they are (daterange_canonical)
+        if lower is not None and not flags & LB_INC and (sub.name != "date" or lower not in _DATE_INFINITIES):
             lower = _next(sub, lower)
             flags |= LB_INC
-        if upper is not None and flags & UB_INC:
+        if upper is not None and flags & UB_INC and (sub.name != "date" or upper not in _DATE_INFINITIES):
             upper = _next(sub, upper)
             flags &= ~UB_INC
         if lower is not None and upper is not None and lower >= upper:
@@ -206,7 +234,7 @@ def canonical(sub: T.SqlType, flags: int, lower: Any, upper: Any) -> PyRange:
 
 def _next(sub: T.SqlType, v: Any) -> Any:
     if sub.name == "date":
-        return v + dt.timedelta(days=1)
+        return v + 1
     _lo, hi, name = _INT_LIMITS[sub.name]
     if v + 1 > hi:
         raise NumericValueOutOfRange(f"{name} out of range")
@@ -241,14 +269,67 @@ def to_arrow_multi(rows: list[list[PyRange] | None], t: T.SqlType) -> pa.Array:
     return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values, type=t.arrow_type, mask=mask)
 
 
+def multirange_of_ranges(arr: pa.Array, t: T.SqlType) -> pa.Array:
+    """Each range as a multirange of type t holding it (none when it is empty)."""
+    return to_arrow_multi([None if r is None else normalize([r]) for r in from_arrow(arr)], t)
+
+
+class ArrayBound(list):
+    """An array bound (a range over int4[], ...) that compares as PostgreSQL's array_cmp: element
+    by element, NULL elements after every value, a shorter array first when it is a prefix."""
+
+    def _key(self) -> tuple:
+        return tuple((1,) if v is None else (0, ArrayBound(v)._key() if isinstance(v, list) else v) for v in self)
+
+    def __lt__(self, other: object) -> bool:
+        return self._key() < ArrayBound(other)._key()  # type: ignore[arg-type]
+
+    def __le__(self, other: object) -> bool:
+        return self._key() <= ArrayBound(other)._key()  # type: ignore[arg-type]
+
+    def __gt__(self, other: object) -> bool:
+        return self._key() > ArrayBound(other)._key()  # type: ignore[arg-type]
+
+    def __ge__(self, other: object) -> bool:
+        return self._key() >= ArrayBound(other)._key()  # type: ignore[arg-type]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, list) and self._key() == ArrayBound(other)._key()
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(self._key())
+
+
+def bound_values(arr: pa.Array) -> list:
+    """Bound or element values as Python: dates as day numbers, since date32 holds -infinity and
+    infinity as its extremes, which Python's dates cannot hold; arrays as ArrayBounds."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_date32(arr.type):
+        return arr.cast(pa.int32()).to_pylist()
+    if pa.types.is_list(arr.type):
+        return [None if v is None else ArrayBound(v) for v in arr.to_pylist()]
+    return arr.to_pylist()
+
+
 def from_arrow(arr: pa.Array) -> list[PyRange | None]:
     """The Arrow struct array of a range type as Python ranges."""
-    return [None if d is None else (d["flags"], d["lower"], d["upper"]) for d in arr.to_pylist()]
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not len(arr):
+        return []
+    flat = arr.flatten()  # the fields, with the struct's offset applied
+    flags, lower, upper = flat[2].to_pylist(), bound_values(flat[0]), bound_values(flat[1])
+    valid = arr.is_valid().to_pylist()
+    return [(f, lo, up) if ok else None for ok, f, lo, up in zip(valid, flags, lower, upper, strict=True)]
 
 
 def from_arrow_multi(arr: pa.Array) -> list[list[PyRange] | None]:
-    return [None if row is None else [(d["flags"], d["lower"], d["upper"]) for d in row]
-            for row in arr.to_pylist()]
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    ranges = iter(from_arrow(arr.flatten()))
+    return [None if not ok else [next(ranges) for _ in range(n or 0)]  # type: ignore[misc]
+            for ok, n in zip(arr.is_valid().to_pylist(), arr.value_lengths().to_pylist(), strict=True)]
 
 
 # ---------------------------------------------------------------------------- ordering, algebra
@@ -341,14 +422,24 @@ def multi_sort_key(rs: list[PyRange]) -> tuple:
 # ------------------------------------------------------------------------------- text output
 
 def _quote_bound(s: str) -> str:
-    if s == "" or any(c in s for c in '"\\()[],{} \t\n\r\v\f'):
-        return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if s == "" or any(c in s for c in '"\\()[], \t\n\r\v\f'):  # range_bound_escape's characters
+        return '"' + s.replace("\\", "\\\\").replace('"', '""') + '"'  # range_bound_escape doubles both
     return s
+
+
+def _own_digits(text: str | None) -> str | None:
+    """A numeric bound's text without trailing fractional zeros: range bounds are stored at one
+    scale, so the scale a value was written with is not known (5.0 and 5 print as 5)."""
+    if text is None or "." not in text or "e" in text.lower():
+        return text
+    return text.rstrip("0").rstrip(".")
 
 
 def _range_strings(arr: pa.Array, sub: T.SqlType) -> list[str | None]:
     lower = text_out.to_text(arr.field("lower"), sub).to_pylist()
     upper = text_out.to_text(arr.field("upper"), sub).to_pylist()
+    if sub.name == "numeric":  # each bound with its own digits, not the column's common scale
+        lower, upper = [_own_digits(x) for x in lower], [_own_digits(x) for x in upper]
     out: list[str | None] = []
     for i, flags in enumerate(arr.field("flags").to_pylist()):
         if not arr[i].is_valid:

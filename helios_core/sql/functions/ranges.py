@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from helios_core.errors import HeliosError, SyntaxError_
 from helios_core.sql import types as T
-from helios_core.sql.functions import text_in
+from helios_core.sql.functions import range_algebra, text_in
 from helios_core.sql.functions.cast import cast
 from helios_core.sql.functions.range_io import (
     EMPTY,
@@ -20,12 +20,13 @@ from helios_core.sql.functions.range_io import (
     UB_INC,
     UB_INF,
     PyRange,
-    adjacent,
+    bound_values,
     canonical,
     contains,
     contains_element,
     from_arrow,
     from_arrow_multi,
+    multirange_of_ranges,
     normalize,
     numeric_storage,
     overlaps,
@@ -49,7 +50,8 @@ def _ranges_of(v: Vec, n: int) -> list[list[PyRange] | None]:
 
 
 def range_operator(op: str, left: Vec, right: Vec) -> Vec:
-    """@> <@ && -|- << >> between ranges, multiranges and elements (one side at least a range)."""
+    """@> <@ && -|- << >> &< &> + - * between ranges, multiranges and elements (one side at
+    least a range)."""
     if op == "<@":
         return range_operator("@>", right, left)
     lt, rt = left.type, right.type
@@ -67,12 +69,14 @@ def range_operator(op: str, left: Vec, right: Vec) -> Vec:
         right = cast(right, subtype_of(lt), context="implicit")
         (arrays, scalar) = full([left, right])
         n = len(arrays[0])
-        rows, elems = _ranges_of(left, n), right.broadcast(n).array.to_pylist()
+        rows, elems = _ranges_of(left, n), bound_values(right.broadcast(n).array)
         out = [None if rs is None or e is None else any(contains_element(r, e) for r in rs)
                for rs, e in zip(rows, elems, strict=True)]
         return Vec(pa.array(out, pa.bool_()), T.BOOL, scalar)
     if range_type_of(lt) != range_type_of(rt):
         raise _no_operator(op, lt, rt)
+    if op in SET_OPERATORS:
+        return _set_operator(op, left, right)
     (arrays, scalar) = full([left, right])
     n = len(arrays[0])
     lrows, rrows = _ranges_of(left, n), _ranges_of(right, n)
@@ -83,15 +87,43 @@ def range_operator(op: str, left: Vec, right: Vec) -> Vec:
         if op == "&&":
             return any(overlaps(x, y) for x in a for y in b)
         if op == "-|-":
-            return bool(a and b) and (adjacent(a[-1], b[0]) or adjacent(b[-1], a[0]))
+            return range_algebra.adjacent_lists(a, b)
         if op == "<<":
             return bool(a and b) and upper_vs_lower(a[-1], b[0]) < 0
         if op == ">>":
             return bool(a and b) and upper_vs_lower(b[-1], a[0]) < 0
+        if op == "&<":
+            return range_algebra.overleft(a, b)
+        if op == "&>":
+            return range_algebra.overright(a, b)
         raise _no_operator(op, lt, rt)
 
     out = [None if a is None or b is None else one(a, b) for a, b in zip(lrows, rrows, strict=True)]
     return Vec(pa.array(out, pa.bool_()), T.BOOL, scalar)
+
+
+# range + range, multirange * multirange, ...: union, intersection, difference of one kind
+SET_OPERATORS = ("+", "-", "*")
+
+
+def _set_operator(op: str, left: Vec, right: Vec) -> Vec:
+    lt, rt = left.type, right.type
+    if lt.is_range != rt.is_range:
+        raise _no_operator(op, lt, rt)
+    sub = subtype_of(lt)
+    (arrays, scalar) = full([left, right])
+    if lt.is_range:
+        fn = {"+": range_algebra.range_union, "-": range_algebra.range_minus,
+              "*": range_algebra.intersect}[op]
+        rows = [None if a is None or b is None else fn(sub, a, b)
+                for a, b in zip(from_arrow(arrays[0]), from_arrow(arrays[1]), strict=True)]
+        return Vec(to_arrow(rows, lt), lt, scalar)
+    multi = {"+": lambda a, b: range_algebra.multi_union(a, b),
+             "-": lambda a, b: range_algebra.multi_minus(sub, a, b),
+             "*": lambda a, b: range_algebra.multi_intersect(sub, a, b)}[op]
+    mrows = [None if a is None or b is None else multi(a, b)
+             for a, b in zip(from_arrow_multi(arrays[0]), from_arrow_multi(arrays[1]), strict=True)]
+    return Vec(to_arrow_multi(mrows, lt), lt, scalar)
 
 
 def _no_operator(op: str, a: T.SqlType, b: T.SqlType) -> HeliosError:
@@ -110,7 +142,7 @@ def construct(t: T.SqlType, args: list[Vec]) -> Vec:
     vecs = [lower, upper] + ([cast(args[2], T.TEXT, context="implicit")] if len(args) == 3 else [])
     (arrays, scalar) = full(vecs)
     n = len(arrays[0])
-    los, ups = arrays[0].to_pylist(), arrays[1].to_pylist()
+    los, ups = bound_values(arrays[0]), bound_values(arrays[1])
     bounds = arrays[2].to_pylist() if len(arrays) == 3 else ["[)"] * n
     rows: list[PyRange | None] = []
     for lo, up, b in zip(los, ups, bounds, strict=True):
@@ -122,6 +154,15 @@ def construct(t: T.SqlType, args: list[Vec]) -> Vec:
                                hint='Valid values are "[]", "[)", "(]", and "()".')
         rows.append(canonical(sub, flags, lo, up))
     return Vec(to_arrow(rows, t), t, scalar)
+
+
+def range_constructor(t: T.SqlType, args: list[Vec]) -> Vec:
+    """The constructor function of range or multirange type t (textrange('a', 'z'), ...)."""
+    if t.is_multirange:
+        return construct_multi(t, args)
+    if len(args) not in (2, 3):
+        raise no_function(t.name, args)
+    return construct(t, args)
 
 
 _BOUND_FLAGS = {"[]": LB_INC | UB_INC, "[)": LB_INC, "(]": UB_INC, "()": 0}
@@ -188,6 +229,49 @@ RANGE_FUNCTIONS: dict[str, Callable[[list[Vec]], Vec]] = {
 }
 
 
+def _operator_functions() -> dict[str, tuple[str, str]]:
+    """The functions behind the range operators (range_contains, multirange_overlaps_range, ...):
+    name -> (operator, argument kinds: r a range, m a multirange, e an element)."""
+    out: dict[str, tuple[str, str]] = {}
+    for op, stem in (("@>", "contains"), ("<@", "contained_by"), ("&&", "overlaps"), ("-|-", "adjacent"),
+                     ("<<", "before"), (">>", "after"), ("&<", "overleft"), ("&>", "overright")):
+        out[f"range_{stem}"] = (op, "rr")
+        out[f"range_{stem}_multirange"] = (op, "rm")
+        out[f"multirange_{stem}_range"] = (op, "mr")
+        out[f"multirange_{stem}_multirange"] = (op, "mm")
+    out.update({"range_contains_elem": ("@>", "re"), "multirange_contains_elem": ("@>", "me"),
+                "elem_contained_by_range": ("<@", "er"), "elem_contained_by_multirange": ("<@", "em")})
+    for op, stem in (("+", "union"), ("-", "minus"), ("*", "intersect")):
+        out[f"range_{stem}"] = (op, "rr")
+        out[f"multirange_{stem}"] = (op, "mm")
+    return out
+
+
+OPERATOR_FUNCTIONS = _operator_functions()
+
+
+def _operator_function(name: str, op: str, kinds: str, args: list[Vec]) -> Vec:
+    """range_contains(a, b) and the like: the operator, once the arguments are of the kinds the
+    name says (an unknown literal takes the kind from the other argument's range type)."""
+    known = next((a.type for a in args if a.type.is_range or a.type.is_multirange), None)
+    if known is None:
+        raise no_function(name, args)
+    rtype = range_type_of(known)
+    want = {"r": rtype, "m": T.multirange_of_range(rtype)}
+    typed = []
+    for kind, a in zip(kinds, args, strict=True):
+        if kind == "e":
+            typed.append(a if a.type.name != "unknown" else cast(a, subtype_of(rtype), context="implicit"))
+            continue
+        target = want[kind]
+        if a.type.name == "unknown" and target is not None:
+            a = cast(a, target, context="implicit")
+        if a.type.oid != target.oid:
+            raise no_function(name, args)
+        typed.append(a)
+    return range_operator(op, typed[0], typed[1])
+
+
 def _register() -> None:
     for name, rtype in T.RANGE_TYPES.items():
         define(name, lambda args, t=rtype: construct(t, args), nargs=(2, 3))
@@ -196,6 +280,9 @@ def _register() -> None:
     for name in ("isempty", "lower_inc", "upper_inc", "lower_inf", "upper_inf"):
         define(name, RANGE_FUNCTIONS[name], nargs=1)
     define("multirange", _multirange_of, nargs=1)
+    for name, (op, kinds) in OPERATOR_FUNCTIONS.items():
+        define(name, lambda args, name=name, op=op, kinds=kinds: _operator_function(name, op, kinds, args),
+               nargs=2)
     define("range_merge", _range_merge, nargs=(1, 2))
 
 
@@ -203,9 +290,8 @@ def _multirange_of(args: list[Vec]) -> Vec:
     (v,) = args
     if not v.type.is_range:
         raise no_function("multirange", args)
-    mt = T.MULTIRANGE_TYPES[T.RANGE_MULTIRANGE[v.type.name]]
-    rows = [None if r is None else normalize([r]) for r in from_arrow(v.array)]
-    return Vec(to_arrow_multi(rows, mt), mt, v.scalar)
+    mt = T.multirange_of_range(v.type)
+    return Vec(multirange_of_ranges(v.array, mt), mt, v.scalar)
 
 
 def _range_merge(args: list[Vec]) -> Vec:

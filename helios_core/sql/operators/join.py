@@ -159,7 +159,7 @@ class HashJoin(JoinBase):
                     b = b.cast(a.type)
             if citext.is_citext(self.lkeys[i].type) and citext.is_citext(self.rkeys[i].type):
                 a, b = citext.folded(a), citext.folded(b)  # citext = citext ignores case
-            a, b = _joinable(a), _joinable(b)
+            a, b = _joinable_pair(a, b)
             lcols[f"k{i}"] = a
             rcols[f"k{i}"] = b
         lcols["__l"] = pa.array(np.arange(lt.num_rows, dtype=np.int64))
@@ -191,6 +191,21 @@ class HashJoin(JoinBase):
     def details(self) -> list[str]:
         out = [f"Hash Cond: {self.text}"] if self.text else []
         return out + super().details()
+
+
+def _joinable_pair(a: pa.Array, b: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Both sides' keys in a form Arrow's hash join takes. Surrogates ranked within a column
+    (arrays, records, ranges, intervals) are ranked over both sides at once, so that equal
+    values get equal ranks on either side."""
+    t = a.type
+    if pa.types.is_interval(t) or pa.types.is_list(t) or pa.types.is_struct(t):
+        if isinstance(a, pa.ChunkedArray):
+            a = a.combine_chunks()
+        if isinstance(b, pa.ChunkedArray):
+            b = b.combine_chunks()
+        both = _joinable(pa.concat_arrays([a, b.cast(a.type) if b.type != a.type else b]))
+        return both.slice(0, len(a)), both.slice(len(a))
+    return _joinable(a), _joinable(b)
 
 
 def _joinable(a: pa.Array) -> pa.Array:

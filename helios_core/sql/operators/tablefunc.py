@@ -64,6 +64,9 @@ class FunctionScan(Operator):
             for a in args:
                 if a.type.name == "unknown":
                     raise HeliosError("function unnest(unknown) is not unique", sqlstate="42725")
+                if a.type.is_multirange:  # unnest(anymultirange): its ranges, in order
+                    out_types.append(T.range_of_multirange(a.type))
+                    continue
                 if not a.type.is_array:
                     raise HeliosError(f"function unnest({a.type.sql_name()}) does not exist", sqlstate="42883")
                 out_types.append(a.type.element)
@@ -277,7 +280,9 @@ def _unnest(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
     lists = []
     for v in vals:
         arr = v.array
-        if not arr[0].is_valid:
+        if v.type.is_multirange:
+            lists.append(arr.slice(0, 1).flatten())
+        elif not arr[0].is_valid:
             lists.append(pa.array([], type=leaf_type(arr.type)))
         else:  # an N-dimensional array unnests all its elements in storage order
             lists.append(leaves(arr.slice(0, 1))[1])

@@ -50,6 +50,7 @@ from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.array_dims import check_rectangular, flatten_rows, from_rows
 from helios_core.sql.functions.arrays import stack_subarrays
 from helios_core.sql.functions.interval_input import interval_qualifier, parse_interval_value
+from helios_core.sql.functions.ranges import range_constructor
 from helios_core.sql.functions.vec import Vec, length_of
 from helios_core.sql.geometric import dispatch as geometric
 from helios_core.sql.object_privileges import check_execute
@@ -170,6 +171,7 @@ AGGREGATE_NAMES = {
     "jsonb_agg", "json_agg", "jsonb_object_agg", "json_object_agg", "stddev", "stddev_samp",
     "stddev_pop", "variance", "var_samp", "var_pop", "percentile_cont", "percentile_disc", "mode",
     "bit_and", "bit_or", "corr", "covar_pop", "covar_samp", "regr_count", "any_value",
+    "range_agg", "range_intersect_agg",
 }
 
 AGG_NODE_TYPES: tuple[type, ...] = tuple(
@@ -488,6 +490,8 @@ class ScalarCompiler:
                 return v if v.type == _t or _t.name == "unknown" else self.cast_vec(v, _t)
             if isinstance(v, pa.Scalar):
                 arr = pa.array([v.as_py()], type=v.type)
+                if _t.name != "unknown" and v.type == _t.arrow_type:  # already held as the parameter's type
+                    return Vec(arr, _t, True)
                 vec = Vec(arr, T.sql_type_of_arrow(v.type), True)
                 return self.cast_vec(vec, _t) if _t.name != "unknown" else vec
             if _t.name == "unknown":
@@ -1984,6 +1988,13 @@ class ScalarCompiler:
             return self.row_constructor(list(node.expressions), scope)
         return self.compile_call(name, list(node.expressions), scope)
 
+    def range_constructor_call(self, t: T.SqlType, name: str, arg_asts: list[exp.Expression],
+                               scope: Scope) -> Compiled:
+        """The constructor function of a CREATE TYPE ... AS RANGE's range or multirange type."""
+        args = [self.compile(a, scope) for a in arg_asts]
+        return self.lift(args, True, lambda v, t=t: range_constructor(t, v), t,
+                         label=f"{name}({', '.join(a.label for a in args)})")
+
     def qualified_call(self, node: exp.Dot, scope: Scope) -> Compiled:
         """``schema.f(args)``: a function a plugin registered under its qualified name
         (``heliosdb.restore_branch``) or a user function named with its schema (pg_dump's spelling);
@@ -1999,6 +2010,9 @@ class ScalarCompiler:
         routines = planner_calls.lookup(self.ctx, f"{schema.name}.{name}", len(arg_asts))
         if routines:
             return planner_calls.compile_call(self, routines, arg_asts, scope)
+        made = T.USER_TYPES.find(f"{T.quote_name(schema.name)}.{T.quote_name(name)}")
+        if made is not None and (made.is_range or made.is_multirange):
+            return self.range_constructor_call(made, name, arg_asts, scope)
         txn = getattr(self.ctx, "txn", None)
         if txn is not None and schema.name.lower() not in _SYSTEM_SCHEMAS \
                 and not schema.name.lower().startswith("pg_temp") and txn.catalog_get("schema", schema.name) is None:
@@ -2076,6 +2090,9 @@ class ScalarCompiler:
             routines = planner_calls.lookup(self.ctx, name, len(arg_asts))  # CREATE FUNCTION's
             if routines:
                 return planner_calls.compile_call(self, routines, arg_asts, scope)
+            made = T.USER_TYPES.find(T.quote_name(name)) if "." not in name else None
+            if made is not None and (made.is_range or made.is_multirange):
+                return self.range_constructor_call(made, name, arg_asts, scope)
         args = [self.compile(a, scope) for a in arg_asts]
         extensions_catalog.check_function(self.ctx, name, [a.type for a in args])  # 42883 until installed
         return self.call(name, args)

@@ -181,6 +181,11 @@ def encode_column(array: pa.Array, oid: int, type_name: str, binary: bool) -> li
                     for t in text_values(array, oid, type_name)]
         if oid == RECORD_OID and pa.types.is_struct(array.type):
             return _record_binary(array)
+        user_range = sql_types.user_range_subtype(oid) if oid >= FIRST_USER_OID else None
+        if user_range is not None:  # CREATE TYPE ... AS RANGE's, or its multirange type
+            enc = range_codec.encoder(*user_range)
+            values = (array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array).to_pylist()
+            return [None if v is None else enc(v) for v in values]
         if oid >= FIRST_USER_OID and pa.types.is_struct(array.type):  # a composite type
             return _record_binary(array, sql_types.composite_fields(type_name))
         if oid >= FIRST_USER_OID and pa.types.is_list(array.type) and pa.types.is_struct(array.type.value_type):
@@ -434,6 +439,9 @@ def decode_param(raw: bytes | None, oid: int, binary: bool) -> Any:
 
         return decode_text(raw)
     dec: Callable[[bytes], Any] | None = bc.decoder_for(oid)
+    user_range = sql_types.user_range_subtype(oid) if dec is None and oid >= FIRST_USER_OID else None
+    if user_range is not None:
+        return range_codec.decoder(*user_range)(raw)
     if dec is None and oid >= FIRST_USER_OID and sql_types.composite_fields(oid) is not None:
         return _record_from_binary(raw, oid)
     if dec is None and oid >= FIRST_USER_OID:

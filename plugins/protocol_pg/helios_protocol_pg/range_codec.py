@@ -29,7 +29,7 @@ RANGES = {3904: (bc.INT4, 4451, 3905, 6150), 3926: (bc.INT8, 4536, 3927, 6157),
 def _bound_bytes(v: Any, sub: int) -> bytes:
     if sub == bc.NUMERIC and isinstance(v, decimal.Decimal):
         v = v.quantize(1) if v == v.to_integral_value() else v.normalize()  # the scale of the value
-    data = bc.ENCODERS[sub](v)
+    data = bc.encoder_for(sub)(v)  # type: ignore[misc]  (a user range type may be over an array)
     return _i32.pack(len(data)) + data
 
 
@@ -74,7 +74,7 @@ def _read_range(b: bytes, pos: int, end: int, sub: int) -> str:
         if pos != end:
             raise bc._bad("range")
         return "empty"
-    dec = bc.DECODERS[sub]
+    dec = bc.decoder_for(sub)
     bounds = []
     for inf in (LB_INF, UB_INF):
         if flags & inf:
@@ -114,6 +114,16 @@ def decode_multirange(b: bytes, sub: int) -> str:
     if pos != len(b):
         raise bc._bad("multirange")
     return "{" + ",".join(items) + "}"
+
+
+def encoder(is_multirange: bool, sub: int) -> Callable[[Any], bytes]:
+    """The binary encoder of a range (or multirange) type over the subtype with OID ``sub``."""
+    return _bind(encode_multirange if is_multirange else encode_range, sub)
+
+
+def decoder(is_multirange: bool, sub: int) -> Callable[[bytes], str]:
+    """The binary decoder (to literal text) of a range (or multirange) type over subtype ``sub``."""
+    return _bind(decode_multirange if is_multirange else decode_range, sub)
 
 
 def _bind(fn: Callable[[Any, int], Any], sub: int) -> Callable[[Any], Any]:
