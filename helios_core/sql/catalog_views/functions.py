@@ -280,18 +280,6 @@ def _viewdef(args: list[pa.Array]) -> pa.Array:
     return _map(args[:1], one, pa.string())
 
 
-def _to_regtype(args: list[pa.Array]) -> pa.Array:
-    def one(name: Any) -> int | None:
-        if name is None:
-            return None
-        try:
-            return T.type_from_name(str(name)).oid
-        except Exception:  # noqa: BLE001 - to_regtype returns NULL for unknown names
-            return None
-
-    return _map(args, one, pa.int64())
-
-
 def _to_regclass(args: list[pa.Array]) -> pa.Array:
     model = _model()
     path = _search_path_schemas()
@@ -584,8 +572,6 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="getdatabaseencoding", impl=lambda a: _const(_len(a), "UTF8", pa.string()), return_type="name"),
     SqlFunction(name="pg_char_to_encoding", return_type="integer", impl=lambda a: _map(
         a, lambda e: None if e is None else {"UTF8": 6, "SQL_ASCII": 0}.get(str(e).upper(), -1), pa.int32())),
-    SqlFunction(name="to_regtype", impl=_to_regtype, return_type="regtype"),
-    SqlFunction(name="to_regclass", impl=_to_regclass, return_type="oid"),
     SqlFunction(name="has_table_privilege", impl=privilege_functions.FUNCTIONS["has_table_privilege"],
                 return_type="boolean"),
     SqlFunction(name="has_schema_privilege", impl=privilege_functions.FUNCTIONS["has_schema_privilege"],

@@ -835,15 +835,17 @@ static_table(PG, "pg_am", "oid oid, amname name, amhandler regproc, amtype \"cha
     (405, "hash", 331, "i"), (783, "gist", 332, "i"), (2742, "gin", 333, "i"),
     (3580, "brin", 335, "i"),
 ])
-static_table(PG, "pg_collation", """oid oid, collname name, collnamespace oid, collowner oid,
-    collprovider "char", collisdeterministic bool, collencoding int4, collcollate text, collctype text,
-    colliculocale text, collversion text""", [
+_COLLATIONS = [
     (DEFAULT_COLLATION_OID, "default", PG_CATALOG_OID, 10, "d", True, -1, None, None, None, None),
     (950, "C", PG_CATALOG_OID, 10, "c", True, -1, "C", "C", None, None),
     (951, "POSIX", PG_CATALOG_OID, 10, "c", True, -1, "POSIX", "POSIX", None, None),
     (12340, "ucs_basic", PG_CATALOG_OID, 10, "c", True, 6, "C", "C", None, None),
     (12341, "C.utf8", PG_CATALOG_OID, 10, "c", True, 6, "C.utf8", "C.utf8", None, None),
-])
+]
+COLLATION_OIDS = {row[1]: row[0] for row in _COLLATIONS}  # regcollation's names (all in pg_catalog)
+static_table(PG, "pg_collation", """oid oid, collname name, collnamespace oid, collowner oid,
+    collprovider "char", collisdeterministic bool, collencoding int4, collcollate text, collctype text,
+    colliculocale text, collversion text""", _COLLATIONS)
 static_table(PG, "pg_tablespace", "oid oid, spcname name, spcowner oid, spcacl text[], spcoptions text[]",
              [(1663, "pg_default", 10, None, None), (1664, "pg_global", 10, None, None)])
 static_table(PG, "pg_language", """oid oid, lanname name, lanowner oid, lanispl bool, lanpltrusted bool,

@@ -553,7 +553,7 @@ class ScalarCompiler:
             except HeliosError as e:
                 # (a jsonpath literal's syntax errors, 42601/0A000, too: PostgreSQL parses it as input)
                 if c.position is not None and e.position is None and (
-                        e.sqlstate.startswith("22") or t.name == "jsonpath"):
+                        e.sqlstate.startswith("22") or t.name == "jsonpath" or t.name in T.OID_ALIAS_NAMES):
                     e.position = c.position
                 raise
         try:  # PostgreSQL rejects a cast that does not exist while planning, even over no rows
@@ -1975,6 +1975,9 @@ class ScalarCompiler:
             raise GroupingError(AGGREGATE_NOT_ALLOWED, position=start + 1 if isinstance(start, int) else None)
         if name == "row":
             return self.row_constructor(list(node.expressions), scope)
+        if name in T.OID_ALIAS_NAMES and len(node.expressions) == 1 and not self.F.has_function(name):
+            # a type name called as a function is a cast, as PostgreSQL reads regclass('pg_class')
+            return self.cast_compiled(self.compile(node.expressions[0], scope), T.type_from_name(name))
         return self.compile_call(name, list(node.expressions), scope)
 
     def qualified_call(self, node: exp.Dot, scope: Scope) -> Compiled:
