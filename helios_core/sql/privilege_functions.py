@@ -157,8 +157,8 @@ def _one(session: Any, kind: str, user: str, rest: list[Any]) -> bool:
             raise HeliosError(f'database "{name}" does not exist', sqlstate="3D000")
         return _answer(session, user, P.ObjectRef("database", name), _privileges(rest[1], "database"))
     if kind == "function":
-        name = str(rest[0]).split("(")[0].strip().split(".")[-1]
-        return _answer(session, user, P.ObjectRef("function", name), _privileges(rest[1], "function"))
+        ref = P.routine_target(session, str(rest[0]), "ROUTINE")
+        return _answer(session, user, ref, _privileges(rest[1], "function"))
     raise AssertionError(kind)
 
 

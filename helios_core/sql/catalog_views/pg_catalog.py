@@ -812,11 +812,11 @@ def _user_routines(model: CatalogModel) -> list[tuple]:
                 namespace_oid(r.schema), role_oid(record.get("owner", "helios")),
                 _LANGUAGE_OIDS.get(r.language, 14), float(record.get("cost") or 100.0),
                 float(record.get("rows") or (1000.0 if r.returns_set else 0.0)), 0, "-", record["kind"],
-                False, bool(record.get("leakproof")), r.strict, r.returns_set, r.volatility,
+                bool(record.get("security_definer")), bool(record.get("leakproof")), r.strict, r.returns_set, r.volatility,
                 record.get("parallel") or "u", len(in_oids), len(defaults), ret_oid,
                 in_oids, all_oids if has_out else None, modes if has_out else None,
                 names if any(names) else None, ", ".join(defaults) if defaults else None, None, r.body, None, None,
-                None, None))
+                None, A.items_text(record.get("acl"))))
     return rows
 
 

@@ -10,7 +10,7 @@ from helios_core import plugin_extensions, roles
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.frontends.postgres import dialect
 from helios_core.session import Result
-from helios_core.sql import embedded_sql, triggers_catalog
+from helios_core.sql import embedded_sql, object_privileges, triggers_catalog
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.model import stable_oid
 from helios_core.sql.context import table_sql_columns
@@ -74,7 +74,11 @@ def create(session: Any, a: dict) -> Result:
         _check_replacement(Routine(old), routine)
         record["oid"] = old.get("oid")
         record["owner"] = old.get("owner", record["owner"])
+        record["acl"] = old.get("acl")  # CREATE OR REPLACE keeps the grants
         existing = [r for r in existing if r is not old]
+    else:  # a new routine: PUBLIC may EXECUTE it unless ALTER DEFAULT PRIVILEGES said otherwise
+        record["acl"] = object_privileges.default_privileges_for(
+            session, record["owner"], object_privileges.ObjectRef("routine", name, schema), txn)
     record.setdefault("oid", None)
     if record["oid"] is None:
         record["oid"] = stable_oid("function", f"{schema}.{name}({len(existing)},{routine.signature()})")
@@ -167,6 +171,7 @@ def drop(session: Any, a: dict) -> Result:
             raise HeliosError(f"{target.signature()} is not a function", sqlstate="42809")
         if what == "procedure" and not target.is_procedure:
             raise HeliosError(f"{target.signature()} is not a procedure", sqlstate="42809")
+        object_privileges.check_routine_owner(session, target)  # 42501 "must be owner of function f"
         users = triggers_catalog.using_function(txn, target)
         if users and not a["cascade"]:
             raise HeliosError(f"cannot drop function {target.signature()} because other objects depend on it",
@@ -326,6 +331,7 @@ def call(session: Any, a: dict) -> Result:
     if not routine.is_procedure:
         raise HeliosError(f"{routine.signature()} is not a procedure", sqlstate="42809",
                           hint="To call a function, use SELECT.")
+    object_privileges.check_routine_execute(session, routine)
     values = [invoke.convert_values([v], t, want)[0] for v, t, want in zip(values, types, routine.in_types,
                                                                          strict=False)]
     for extra in routine.in_args[len(values):]:
