@@ -521,7 +521,8 @@ def grant_statement(session: Any, spec: Any) -> Result:
             bad = [w for w in words if w.replace(" PRIVILEGES", "") not in ("ALL", "SELECT", "UPDATE", "USAGE")]
             letters = A.letters_for([w for w in words if w not in bad], "sequence", object_label=label)
             for w in bad:
-                notices.append(f'sequence "{ref.name}" only supports USAGE, SELECT, and UPDATE privileges')
+                notices.append(_warning(f'sequence "{ref.name}" only supports USAGE, SELECT, and UPDATE privileges',
+                                        "01000"))
         else:
             letters = A.letters_for(words, kind, object_label=label)
         owner, cur_acl, column_acl = load(session, ref, txn)
@@ -532,8 +533,8 @@ def grant_statement(session: Any, spec: Any) -> Result:
         if letters:
             effective = A.effective(cur_acl, kind, owner)
             granted = letters if allowed is True else "".join(ch for ch in letters if ch in allowed)
-            if not granted:
-                notices.append(f'no privileges were {"granted" if spec.is_grant else "revoked"} for "{ref.name}"')
+            if granted != letters:  # PostgreSQL warns (01007 / 01006) and goes on with what it may grant
+                notices.append(_not_all_warning(spec.is_grant, bool(granted), ref.name))
             for g in grantees:
                 if spec.is_grant:
                     if g == owner and grantor == owner:
@@ -559,6 +560,19 @@ def grant_statement(session: Any, spec: Any) -> Result:
                         new_cols.pop(col, None)
             store(session, ref, column_acl=new_cols, txn=txn)
     return Result(command_tag="GRANT" if spec.is_grant else "REVOKE", notices=notices)
+
+
+def _warning(message: str, sqlstate: str) -> HeliosError:
+    w = HeliosError(message, sqlstate=sqlstate)
+    w.severity = "WARNING"
+    return w
+
+
+def _not_all_warning(is_grant: bool, some: bool, name: str) -> HeliosError:
+    """PostgreSQL's warning when the grantor lacks the grant option of some or all privileges."""
+    if is_grant:
+        return _warning(f'{"not all" if some else "no"} privileges were granted for "{name}"', "01007")
+    return _warning(f'{"not all" if some else "no"} privileges could be revoked for "{name}"', "01006")
 
 
 def _check_column(txn: Any, ref: ObjectRef, col: str) -> None:
