@@ -43,6 +43,7 @@ from helios_core.errors import (
 )
 from helios_core.session import Result
 from helios_core.sql import acl as A
+from helios_core.sql import type_privileges
 from helios_core.sql.routines import definition
 from helios_core.sql.session_identity import resolve_role_name
 
@@ -50,7 +51,7 @@ BOOTSTRAP_OWNER = "helios"
 DATABASE_OWNER_ROLE = "pg_database_owner"
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "heliosdb")
 _LABEL = {"table": "table", "view": "view", "sequence": "sequence", "schema": "schema", "database": "database",
-          "function": "function", "matview": "materialized view"}
+          "function": "function", "matview": "materialized view", "type": "type"}
 
 _ACTING_AS: contextvars.ContextVar[str | None] = contextvars.ContextVar("helios_acting_as", default=None)
 
@@ -132,6 +133,8 @@ def _record(txn: Any, ref: ObjectRef) -> dict | None:
         return txn.catalog_get("function_acl", ref.name) or {}
     if ref.kind == "routine":
         return _routine_record(txn, ref)
+    if ref.kind == "type":
+        return txn.catalog_get("type", f"{ref.schema}.{ref.name}")
     raise AssertionError(ref.kind)
 
 
@@ -205,6 +208,9 @@ def store(session: Any, ref: ObjectRef, *, owner: str | None = None, acl: Any = 
         txn.catalog_put("schema", ref.name, {**current, **fields})
     elif ref.kind == "function":
         txn.catalog_put("function_acl", ref.name, {**(txn.catalog_get("function_acl", ref.name) or {}), **fields})
+    elif ref.kind == "type":
+        key = f"{ref.schema}.{ref.name}"
+        txn.catalog_put("type", key, {**(txn.catalog_get("type", key) or {}), **fields})
     elif ref.kind == "routine":
         overloads = [{**r, **fields} if _is_routine(r, ref) else r
                      for r in definition.overloads(txn, ref.schema, ref.name)]
@@ -404,6 +410,8 @@ def _targets(session: Any, spec: Any) -> list[ObjectRef]:
         return [ObjectRef("database", n) for n in spec.objects]
     if kind == "FUNCTION":
         return [routine_target(session, text, spec.routine_kind or "FUNCTION", txn) for text in spec.objects]
+    if kind in ("TYPE", "DOMAIN"):
+        return [type_privileges.grant_target(session, txn, text, kind) for text in spec.objects]
     raise HeliosError(f"GRANT ON {kind} is not supported", sqlstate="0A000")
 
 
@@ -516,7 +524,8 @@ def grant_statement(session: Any, spec: Any) -> Result:
         words = [p for p, cols in spec.privileges if cols is None]
         column_words = [(p, cols) for p, cols in spec.privileges if cols is not None]
         label = {"table": "relation", "sequence": "sequence", "schema": "schema", "database": "database",
-                 "function": "procedure" if spec.routine_kind == "PROCEDURE" else "function"}[kind]
+                 "function": "procedure" if spec.routine_kind == "PROCEDURE" else "function",
+                 "type": "type"}[kind]
         if ref.kind == "sequence" and spec.object_kind == "TABLE":
             bad = [w for w in words if w.replace(" PRIVILEGES", "") not in ("ALL", "SELECT", "UPDATE", "USAGE")]
             letters = A.letters_for([w for w in words if w not in bad], "sequence", object_label=label)

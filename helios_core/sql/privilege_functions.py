@@ -20,6 +20,7 @@ from helios_core.errors import HeliosError, InsufficientPrivilege, UndefinedFunc
 from helios_core.session import Result
 from helios_core.sql import acl as A
 from helios_core.sql import object_privileges as P
+from helios_core.sql import type_privileges
 from helios_core.sql.virtual_tables import lookup_virtual_table
 
 
@@ -189,6 +190,10 @@ def _one(session: Any, kind: str, user: str, rest: list[Any]) -> bool:
     if kind == "function":
         ref = P.routine_target(session, str(rest[0]), "ROUTINE")
         return _answer(session, user, ref, _privileges(rest[1], "function"))
+    if kind == "type":
+        privs = _privileges(rest[1], "type")
+        ref = type_privileges.privilege_target(session, str(rest[0]))
+        return True if ref is None else _answer(session, user, ref, privs)  # PUBLIC uses built-in types
     raise AssertionError(kind)
 
 
@@ -224,6 +229,7 @@ FUNCTIONS: dict[str, Callable[[list[pa.Array]], pa.Array]] = {
     "has_schema_privilege": _make("schema"),
     "has_database_privilege": _make("database"),
     "has_function_privilege": _make("function"),
+    "has_type_privilege": _make("type"),
     "pg_has_role": _pg_has_role,
 }
 

@@ -586,6 +586,8 @@ _FUNCTIONS: list[SqlFunction] = [
                 return_type="boolean"),
     SqlFunction(name="has_any_column_privilege", impl=privilege_functions.FUNCTIONS["has_any_column_privilege"],
                 return_type="boolean"),
+    SqlFunction(name="has_type_privilege", impl=privilege_functions.FUNCTIONS["has_type_privilege"],
+                return_type="boolean"),
     SqlFunction(name="pg_has_role", impl=privilege_functions.FUNCTIONS["pg_has_role"],
                 return_type="boolean"),
     *relation_sizes.FUNCTIONS,  # pg_relation_size, pg_total_relation_size, ..., pg_database_size

@@ -10,7 +10,7 @@ from helios_core import plugin_extensions, roles
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.frontends.postgres import dialect
 from helios_core.session import Result
-from helios_core.sql import embedded_sql, object_privileges, triggers_catalog
+from helios_core.sql import embedded_sql, object_privileges, triggers_catalog, type_privileges
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.model import stable_oid
 from helios_core.sql.context import table_sql_columns
@@ -50,6 +50,9 @@ def create(session: Any, a: dict) -> Result:
     _check_parameters(record["args"])
     _check_planner_hints(session, record)
     routine = Routine(record)
+    for declared in [*routine.in_types, routine.return_type]:  # 42501 for a type the creator may not use
+        if declared is not None:
+            type_privileges.check_usage(session, declared, txn)
     inputs = [a["type"] for a in routine.in_args]
     for result in [record.get("returns") or "void", *(t for _, t in record.get("out_columns") or [])]:
         polymorphic.check_result(result, inputs)

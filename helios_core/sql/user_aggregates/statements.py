@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.session import Result
-from helios_core.sql import object_privileges
+from helios_core.sql import object_privileges, type_privileges
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.model import stable_oid
 from helios_core.sql.functions.cast import cast
@@ -87,6 +87,8 @@ def create(session: Any, a: dict) -> Result:
                      "is internal")
     inputs = [x["type"] for x in args]
     input_types = [definition.resolve_type(t) for t in inputs]
+    for declared in input_types:  # 42501 for an argument type the creator may not use
+        type_privileges.check_usage(session, declared)
     polymorphic.check_result(stype_name, inputs, what="transition")
     if stype.name == "internal":
         support.refuse_internal(stype)
