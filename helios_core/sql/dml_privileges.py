@@ -173,12 +173,12 @@ def check_row_locks(session: Any, ast: Any, locks: list[Any]) -> None:
 
 
 def check_lock_table(session: Any, tables: list[str], mode: str) -> None:
-    """LOCK TABLE: ACCESS SHARE needs SELECT (or a write privilege), ROW EXCLUSIVE a write privilege,
+    """LOCK TABLE: ACCESS SHARE needs SELECT, ROW EXCLUSIVE INSERT, UPDATE, DELETE or TRUNCATE,
     stronger modes UPDATE, DELETE or TRUNCATE (PostgreSQL 15's rules)."""
     txn = session.tx.current()
     superuser = roles.role_graph(session.engine).is_superuser(P.checking_user(session))
     mode = mode.upper()
-    needed = "rawdD" if mode == "ACCESS SHARE" else ("awdD" if mode == "ROW EXCLUSIVE" else "wdD")
+    needed = "r" if mode == "ACCESS SHARE" else ("awdD" if mode == "ROW EXCLUSIVE" else "wdD")
     for dotted in tables:
         ref = P.find_relation(session, dotted, txn)
         if superuser:
