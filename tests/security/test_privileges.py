@@ -468,3 +468,18 @@ def test_a_dropped_and_recreated_role_inherits_nothing(connect) -> None:
     admin.execute("drop role r_gone")  # the grant on this branch's table goes with it
     admin.execute("create role r_gone login")
     assert one(admin, "select has_table_privilege('r_gone', 'keepsake', 'select')") is False
+
+
+def test_column_aliases_do_not_hide_which_columns_are_read(connect, tenant_schema) -> None:
+    """t(a, b) renames the columns: the privilege check judges the columns the aliases stand for."""
+    alice, bob = connect("alice"), connect("bob")
+    alice.execute("create table shop.ledger (id int, amount int, note text)")
+    alice.execute("insert into shop.ledger values (1, 100, 'private')")
+    alice.execute("revoke all on shop.ledger from bob")  # whatever default privileges gave
+    alice.execute("grant select (id) on shop.ledger to bob")
+    assert one(bob, "select id from shop.ledger") == 1
+    denied(bob, "select id from shop.ledger l(x, id)", "permission denied for table ledger")
+    denied(bob, "select n from shop.ledger l(i, a, n)", "permission denied for table ledger")
+    denied(bob, "select y from (shop.ledger a join shop.ledger b(id, x, y) using (id))",
+           "permission denied for table ledger")
+    assert one(bob, "select renamed from shop.ledger l(renamed)") == 1
