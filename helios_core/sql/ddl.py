@@ -1227,6 +1227,7 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
                 for k in list(txn.catalog_list(kk)):
                     if k.startswith(name + "."):
                         txn.catalog_delete(kk, k)
+            object_privileges.forget_schema_default_privileges(txn, name)  # not inherited by a namesake
             txn.catalog_delete("schema", name)
         return Result(command_tag=tag, notices=notices)
     for t in ast.args.get("tables") or []:

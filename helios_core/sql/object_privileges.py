@@ -646,6 +646,19 @@ def default_privileges_for(session: Any, owner: str, ref: ObjectRef, txn: Any) -
     return acl
 
 
+def forget_schema_default_privileges(txn: Any, schema: str) -> None:
+    """DROP SCHEMA: its ALTER DEFAULT PRIVILEGES ... IN SCHEMA entries go with it (PostgreSQL's
+    pg_default_acl rows depend on the schema), so a new schema of that name starts clean."""
+    for key, rec in list(txn.catalog_list("default_acl").items()):
+        if rec.get("schema") == schema:
+            txn.catalog_delete("default_acl", key)
+
+
+def default_privilege_rows(txn: Any) -> list[dict]:
+    """The ALTER DEFAULT PRIVILEGES entries: {"role", "schema" ("" for all), "kind", "acl"}."""
+    return [rec for _key, rec in sorted(txn.catalog_list("default_acl").items())]
+
+
 def alter_default_privileges(session: Any, spec: Any) -> Result:
     txn = session.tx.current()
     graph = roles.role_graph(session.engine)

@@ -50,3 +50,13 @@ def test_granting_without_grant_option_warns(s):
     assert (w.severity, w.sqlstate, str(w)) == ("WARNING", "01007", 'no privileges were granted for "forms_t"')
     s.execute("reset role")
     assert one(s, "select has_table_privilege('public', 'forms_t', 'select')") == (False,)
+
+
+def test_dropping_a_schema_forgets_its_default_privileges(s):
+    s.execute("create role forms_reader; create schema forms_ns")
+    s.execute("alter default privileges in schema forms_ns grant select on tables to forms_reader")
+    assert one(s, "select defaclobjtype, defaclacl::text from pg_default_acl "
+                  "where defaclnamespace = 'forms_ns'::regnamespace") == ("r", "{forms_reader=r/helios}")
+    s.execute("drop schema forms_ns cascade; create schema forms_ns; create table forms_ns.t (x int)")
+    assert one(s, "select has_table_privilege('forms_reader', 'forms_ns.t', 'select'), "
+                  "(select count(*) from pg_default_acl)") == (False, 0)

@@ -1030,8 +1030,22 @@ static_table(PG, "pg_opclass", """oid oid, opcmethod oid, opcname name, opcnames
 static_table(PG, "pg_operator", """oid oid, oprname name, oprnamespace oid, oprowner oid, oprkind "char",
     oprcanmerge bool, oprcanhash bool, oprleft oid, oprright oid, oprresult oid, oprcom oid, oprnegate oid,
     oprcode text, oprrest text, oprjoin text""")
-static_table(PG, "pg_default_acl", """oid oid, defaclrole oid, defaclnamespace oid, defaclobjtype "char",
+_DEFACL_TYPES = {"table": "r", "sequence": "S", "function": "f", "type": "T", "schema": "n"}
+
+
+@catalog_table(PG, "pg_default_acl", """oid oid, defaclrole oid, defaclnamespace oid, defaclobjtype "char",
     defaclacl text[]""")
+def pg_default_acl(model: CatalogModel) -> list[tuple]:
+    """ALTER DEFAULT PRIVILEGES entries (namespace 0: for every schema)."""
+    if model.txn is None:
+        return []
+    rows = []
+    for rec in object_privileges.default_privilege_rows(model.txn):
+        key = f"{rec['role']}:{rec.get('schema') or ''}:{rec['kind']}"
+        rows.append((stable_oid("default_acl", key), role_oid(rec["role"]),
+                     namespace_oid(rec["schema"]) if rec.get("schema") else 0,
+                     _DEFACL_TYPES.get(rec["kind"], "r"), A.items_text(rec.get("acl"))))
+    return rows
 static_table(PG, "pg_seclabel", "objoid oid, classoid oid, objsubid int4, provider text, label text")
 static_table(PG, "pg_parameter_acl", "oid oid, parname text, paracl text[]")
 static_table(PG, "pg_shseclabel", "objoid oid, classoid oid, provider text, label text")
