@@ -60,3 +60,15 @@ def test_dropping_a_schema_forgets_its_default_privileges(s):
     s.execute("drop schema forms_ns cascade; create schema forms_ns; create table forms_ns.t (x int)")
     assert one(s, "select has_table_privilege('forms_reader', 'forms_ns.t', 'select'), "
                   "(select count(*) from pg_default_acl)") == (False, 0)
+
+
+@pytest.mark.parametrize(("sql", "message"), [
+    ("grant pg_database_owner to forms_member", 'role "pg_database_owner" cannot have explicit members'),
+    ("grant forms_member to pg_database_owner", 'role "pg_database_owner" cannot be a member of any role'),
+])
+def test_pg_database_owner_membership_is_implicit_only(s, sql, message):
+    s.execute("create role forms_member")
+    with pytest.raises(HeliosError) as e:
+        s.execute(sql)
+    assert (e.value.sqlstate, str(e.value)) == ("0LP01", message)
+    assert one(s, "select pg_has_role('forms_member', 'pg_database_owner', 'MEMBER')") == (False,)
