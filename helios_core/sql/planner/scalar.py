@@ -2033,6 +2033,8 @@ class ScalarCompiler:
             routines = planner_calls.lookup(self.ctx, name, len(arg_asts))  # a VARIADIC parameter's array
             if routines:
                 return planner_calls.compile_call(self, routines, arg_asts, scope)
+        if len(arg_asts) == 1 and isinstance(arg_asts[0], exp.Variadic) and name in variadic_arguments.NULL_COUNTERS:
+            return variadic_arguments.null_count(self, name, arg_asts[0].this, scope)
         if arg_asts and isinstance(arg_asts[-1], exp.Variadic):
             spread = variadic_arguments.expand(self, arg_asts, scope)
             if spread is None:  # VARIADIC NULL: the call is NULL
