@@ -45,11 +45,7 @@ def _needs(ast: Any) -> tuple[str, list[str] | None, bool]:
         cols = None
         if isinstance(ast.this, exp.Schema) and ast.this.expressions:
             cols = [_ident(e) for e in ast.this.expressions]
-        conflict = ast.args.get("conflict")
-        if conflict is not None and conflict.args.get("action") is not None and "UPDATE" in str(
-                conflict.args.get("action")).upper():
-            letters += "w"
-        return letters, cols, returning
+        return letters, cols, returning or _conflict_update(ast) is not None
     if isinstance(ast, exp.Update):
         cols = []
         reads = returning or ast.args.get("where") is not None or ast.args.get("from") is not None or \
@@ -92,6 +88,10 @@ def checked(session: Any, ast: Any) -> Iterator[None]:
         return
     letters, cols, reads = _needs(ast)
     P.check_write(session, target[0], target[1], letters, columns=cols, reads=False)
+    conflict_update = _conflict_update(ast) if isinstance(ast, exp.Insert) else None
+    if conflict_update is not None:  # ON CONFLICT DO UPDATE: UPDATE on the columns it sets
+        P.check_write(session, target[0], target[1], "w", columns=_set_columns(conflict_update) or None,
+                      reads=False)
     read_cols = _read_columns(session, target, ast) if reads else []
     if read_cols:
         P.check(session, P.ObjectRef("table", target[1], target[0]), "r", columns=read_cols)
@@ -113,6 +113,18 @@ def check_view(session: Any, ast: Any, schema: str, name: str) -> None:
         P.check(session, ref, "r")
 
 
+def _conflict_update(ast: Any) -> Any:
+    """The ON CONFLICT clause of an INSERT when its action is DO UPDATE, else None."""
+    conflict = ast.args.get("conflict")
+    action = conflict.args.get("action") if conflict is not None else None
+    return conflict if action is not None and "UPDATE" in str(action).upper() else None
+
+
+def _set_columns(node: Any) -> list[str]:
+    return [_ident(e.this.this if isinstance(e.this, exp.Column) else e.this)
+            for e in node.expressions if isinstance(e, exp.EQ)]
+
+
 def _read_columns(session: Any, target: tuple[str, str], ast: Any) -> list[str]:
     """Columns of the target whose values the statement reads (SELECT on them is needed): those in
     WHERE, SET expressions, RETURNING, ON CONFLICT and MERGE's join, not the assigned ones."""
@@ -123,7 +135,16 @@ def _read_columns(session: Any, target: tuple[str, str], ast: Any) -> list[str]:
     assigned = {id(e.this) for e in ast.expressions if isinstance(e, exp.EQ)} if isinstance(ast, exp.Update) else set()
     scopes: list[Any] = []
     if isinstance(ast, exp.Insert):
-        scopes = [ast.args.get("conflict"), ast.args.get("returning")]
+        # ON CONFLICT DO UPDATE reads the arbiter's columns and those of its SET expressions and WHERE,
+        # EXCLUDED's too (PostgreSQL asks SELECT on them); RETURNING reads what it names
+        conflict = _conflict_update(ast)
+        if conflict is not None:
+            assigned = {id(e.this) for e in conflict.expressions if isinstance(e, exp.EQ)}
+            qualifiers = qualifiers | {"excluded"}
+            scopes = [*(conflict.args.get("conflict_keys") or []),
+                      *(e.expression for e in conflict.expressions if isinstance(e, exp.EQ)),
+                      conflict.args.get("where")]
+        scopes.append(ast.args.get("returning"))
     else:
         scopes = [ast]
     used: set[str] = set()
@@ -141,7 +162,18 @@ def _read_columns(session: Any, target: tuple[str, str], ast: Any) -> list[str]:
         used |= names
     if isinstance(ast, exp.Merge) and not used:
         used = set(names)
+    conflict = _conflict_update(ast) if isinstance(ast, exp.Insert) else None
+    if conflict is not None and conflict.args.get("constraint") is not None and tdef is not None:
+        used |= set(_constraint_columns(tdef, _ident(conflict.args["constraint"])))  # ON CONSTRAINT c
     return sorted(used)
+
+
+def _constraint_columns(tdef: Any, cname: str) -> list[str]:
+    """The columns of a table's primary key or unique constraint named ``cname`` ([] if none)."""
+    options = tdef.options or {}
+    if cname == options.get("pk_name", f"{tdef.name}_pkey"):
+        return list(tdef.primary_key or [])
+    return next((list(u["columns"]) for u in options.get("unique", []) if u["name"] == cname), [])
 
 
 def _tables_of(session: Any, ast: Any) -> list[tuple[str, str]]:

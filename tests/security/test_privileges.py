@@ -483,3 +483,20 @@ def test_column_aliases_do_not_hide_which_columns_are_read(connect, tenant_schem
     denied(bob, "select y from (shop.ledger a join shop.ledger b(id, x, y) using (id))",
            "permission denied for table ledger")
     assert one(bob, "select renamed from shop.ledger l(renamed)") == 1
+
+
+def test_on_conflict_do_update_column_privileges(connect, tenant_schema) -> None:
+    """INSERT on the inserted columns, UPDATE on the ones DO UPDATE sets, SELECT on the arbiter's
+    columns (ON CONSTRAINT's too), on what SET/WHERE/EXCLUDED/RETURNING read, as PostgreSQL 15."""
+    alice, bob = connect("alice"), connect("bob")
+    alice.execute("create table shop.upserts (k int unique, v int, w int, z int unique)")
+    alice.execute("revoke all on shop.upserts from bob")
+    alice.execute("grant select (k), insert (k, z), update (v) on shop.upserts to bob")
+    bob.execute("insert into shop.upserts (k) values (1) on conflict (k) do update set v = 10")
+    bob.execute("insert into shop.upserts (k) values (1) on conflict (k) do update set v = excluded.k")
+    for sql in ("insert into shop.upserts (k) values (1) on conflict (k) do update set v = excluded.w",
+                "insert into shop.upserts (k) values (1) on conflict (k) do update set w = 1",
+                "insert into shop.upserts (k) values (1) on conflict (k) do update set v = 1 returning w",
+                "insert into shop.upserts (z) values (1) on conflict (z) do update set v = 1",
+                "insert into shop.upserts (z) values (1) on conflict on constraint upserts_z_key do update set v = 1"):
+        denied(bob, sql, "permission denied for table upserts")
