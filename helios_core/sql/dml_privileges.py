@@ -87,7 +87,11 @@ def checked(session: Any, ast: Any) -> Iterator[None]:
         yield  # a view or a missing table: the DML itself reports it
         return
     letters, cols, reads = _needs(ast)
-    P.check_write(session, target[0], target[1], letters, columns=cols, reads=False)
+    if isinstance(ast, exp.Merge):  # each action on its own columns
+        for letter, action_cols in _merge_actions(ast, [c.name for c in txn.get_table(*target).columns]):
+            P.check_write(session, target[0], target[1], letter, columns=action_cols, reads=False)
+    else:
+        P.check_write(session, target[0], target[1], letters, columns=cols, reads=False)
     conflict_update = _conflict_update(ast) if isinstance(ast, exp.Insert) else None
     if conflict_update is not None:  # ON CONFLICT DO UPDATE: UPDATE on the columns it sets
         P.check_write(session, target[0], target[1], "w", columns=_set_columns(conflict_update) or None,
@@ -111,6 +115,39 @@ def check_view(session: Any, ast: Any, schema: str, name: str) -> None:
     P.check(session, ref, letters, columns=cols)
     if reads:
         P.check(session, ref, "r")
+
+
+def _merge_actions(ast: Any, all_columns: list[str]) -> list[tuple[str, list[str] | None]]:
+    """(letter, columns) of each MERGE action: INSERT on the inserted columns, UPDATE on the set
+    ones, DELETE on the table."""
+    out: list[tuple[str, list[str] | None]] = []
+    whens = ast.args.get("whens")
+    for when in (whens.expressions if whens is not None else []):
+        then = when.args.get("then")
+        if isinstance(then, exp.Insert):
+            listed = then.this.expressions if isinstance(then.this, exp.Tuple) else (
+                [then.this] if then.this is not None else [])
+            out.append(("a", [_ident(c.this if isinstance(c, exp.Column) else c) for c in listed] or all_columns))
+        elif isinstance(then, exp.Update):
+            out.append(("w", _set_columns(then) or None))
+        elif then is not None and "DELETE" in str(then).upper():
+            out.append(("d", None))
+    return out
+
+
+def _merge_read_scopes(ast: Any) -> list[Any]:
+    """Where a MERGE reads its target's columns: ON, the WHEN conditions of MATCHED actions and
+    their SET expressions (a NOT MATCHED action sees only the source)."""
+    scopes: list[Any] = [ast.args.get("on"), ast.args.get("returning")]
+    whens = ast.args.get("whens")
+    for when in (whens.expressions if whens is not None else []):
+        if not when.args.get("matched"):
+            continue
+        scopes.append(when.args.get("condition"))
+        then = when.args.get("then")
+        if isinstance(then, exp.Update):
+            scopes += [e.expression for e in then.expressions if isinstance(e, exp.EQ)]
+    return scopes
 
 
 def _conflict_update(ast: Any) -> Any:
@@ -145,6 +182,8 @@ def _read_columns(session: Any, target: tuple[str, str], ast: Any) -> list[str]:
                       *(e.expression for e in conflict.expressions if isinstance(e, exp.EQ)),
                       conflict.args.get("where")]
         scopes.append(ast.args.get("returning"))
+    elif isinstance(ast, exp.Merge):
+        scopes = _merge_read_scopes(ast)
     else:
         scopes = [ast]
     used: set[str] = set()

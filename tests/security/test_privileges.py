@@ -500,3 +500,24 @@ def test_on_conflict_do_update_column_privileges(connect, tenant_schema) -> None
                 "insert into shop.upserts (z) values (1) on conflict (z) do update set v = 1",
                 "insert into shop.upserts (z) values (1) on conflict on constraint upserts_z_key do update set v = 1"):
         denied(bob, sql, "permission denied for table upserts")
+
+
+def test_merge_checks_each_action_on_its_own_columns(connect, tenant_schema) -> None:
+    """MERGE: INSERT on the inserted columns, UPDATE on the set ones, SELECT on the target columns
+    that ON, a MATCHED condition or a SET expression reads, as PostgreSQL 15."""
+    alice, bob = connect("alice"), connect("bob")
+    alice.execute("create table shop.mt (a int, b text)")
+    alice.execute("create table shop.ms (a int, b text)")
+    alice.execute("insert into shop.mt values (1, 'old')")
+    alice.execute("insert into shop.ms values (1, 'new'), (2, 'two')")
+    alice.execute("revoke all on shop.mt, shop.ms from bob")
+    alice.execute("grant select on shop.ms to bob")
+    alice.execute("grant select (a), insert (a, b), update (b) on shop.mt to bob")
+    bob.execute("merge into shop.mt t using shop.ms s on t.a = s.a when matched then update set b = s.b "
+                "when not matched then insert values (s.a, s.b)")
+    assert alice.execute("select a, b from shop.mt order by a").fetchall() == [(1, "new"), (2, "two")]
+    for sql in ("merge into shop.mt t using shop.ms s on t.a = s.a when matched then update set a = 1",
+                "merge into shop.mt t using shop.ms s on t.a = s.a when matched then update set b = t.b",
+                "merge into shop.mt t using shop.ms s on t.a = s.a when matched and t.b = 'x' then delete",
+                "merge into shop.mt t using shop.ms s on t.b = s.b when matched then update set b = 'x'"):
+        denied(bob, sql, "permission denied for table mt")
