@@ -53,6 +53,9 @@ SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "heliosdb")
 _LABEL = {"table": "table", "view": "view", "sequence": "sequence", "schema": "schema", "database": "database",
           "function": "function", "matview": "materialized view", "type": "type"}
 
+# built-in functions whose EXECUTE PostgreSQL revokes from PUBLIC (superusers, and those granted it)
+SUPERUSER_ONLY_FUNCTIONS = frozenset({"pg_log_backend_memory_contexts"})
+
 _ACTING_AS: contextvars.ContextVar[str | None] = contextvars.ContextVar("helios_acting_as", default=None)
 
 
@@ -130,7 +133,10 @@ def _record(txn: Any, ref: ObjectRef) -> dict | None:
         return _schema_record(ref.name, txn.catalog_get("schema", ref.name) if ref.name not in SYSTEM_SCHEMAS
                               else None)
     if ref.kind == "function":
-        return txn.catalog_get("function_acl", ref.name) or {}
+        rec = txn.catalog_get("function_acl", ref.name)
+        if rec is None and ref.name in SUPERUSER_ONLY_FUNCTIONS:  # PUBLIC holds no EXECUTE on these
+            return {"acl": [{"grantee": BOOTSTRAP_OWNER, "grantor": BOOTSTRAP_OWNER, "privs": "X", "options": ""}]}
+        return rec or {}
     if ref.kind == "routine":
         return _routine_record(txn, ref)
     if ref.kind == "type":
@@ -876,7 +882,7 @@ def check_execute(session: Any, name: str) -> None:
     if roles.role_graph(session.engine).is_superuser(user):
         return
     txn = session.tx.current()
-    if txn.catalog_get("function_acl", name) is None:
+    if txn.catalog_get("function_acl", name) is None and name not in SUPERUSER_ONLY_FUNCTIONS:
         return
     if not has_privilege(session, ObjectRef("function", name), "X", user=user, txn=txn):
         raise denied(ObjectRef("function", name))

@@ -72,3 +72,20 @@ def test_pg_database_owner_membership_is_implicit_only(s, sql, message):
         s.execute(sql)
     assert (e.value.sqlstate, str(e.value)) == ("0LP01", message)
     assert one(s, "select pg_has_role('forms_member', 'pg_database_owner', 'MEMBER')") == (False,)
+
+
+def test_pg_log_backend_memory_contexts_is_the_superusers_and_refused(s):
+    s.execute("create role forms_logger")
+    assert one(s, "select has_function_privilege('forms_logger', 'pg_log_backend_memory_contexts(integer)', "
+                  "'EXECUTE')") == (False,)
+    s.execute("set role forms_logger")
+    with pytest.raises(HeliosError) as e:
+        s.execute("select pg_log_backend_memory_contexts(pg_backend_pid())")
+    assert e.value.sqlstate == "42501"
+    s.execute("reset role")
+    s.execute("grant execute on function pg_log_backend_memory_contexts(integer) to forms_logger")
+    assert one(s, "select has_function_privilege('forms_logger', 'pg_log_backend_memory_contexts(integer)', "
+                  "'EXECUTE')") == (True,)
+    with pytest.raises(HeliosError) as e:
+        s.execute("select pg_log_backend_memory_contexts(pg_backend_pid())")
+    assert e.value.sqlstate == "0A000"

@@ -500,6 +500,16 @@ def _partkeydef(args: list[pa.Array]) -> pa.Array:
     return _map(args[:1], lambda oid: partition_info.partkeydef(_session(), oid), pa.string())
 
 
+def _log_backend_memory_contexts(args: list[pa.Array]) -> pa.Array:
+    """PostgreSQL's memory contexts do not exist here: refused (EXECUTE is the superuser's by
+    default, object_privileges.SUPERUSER_ONLY_FUNCTIONS, so others get 42501 first)."""
+    if len(args) != 1:
+        raise HeliosError(f"function pg_log_backend_memory_contexts({', '.join(['integer'] * len(args))}) "
+                          "does not exist", sqlstate="42883")
+    raise HeliosError("pg_log_backend_memory_contexts is not supported: HeliosDB has no memory contexts to log",
+                      sqlstate="0A000")
+
+
 def _partition_root(args: list[pa.Array]) -> pa.Array:
     return _map(args[:1], lambda oid: partition_info.partition_root(_session(), oid), pa.int64())
 
@@ -607,6 +617,7 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="pg_is_other_temp_schema", impl=_false, return_type="boolean"),
     SqlFunction(name="pg_get_partkeydef", impl=_partkeydef, return_type="text"),
     SqlFunction(name="pg_partition_root", impl=_partition_root, return_type="regclass"),
+    SqlFunction(name="pg_log_backend_memory_contexts", impl=_log_backend_memory_contexts, return_type="boolean"),
     SqlFunction(name="pg_get_triggerdef", impl=_triggerdef, return_type="text", strict=False),
     SqlFunction(name="pg_get_ruledef", impl=_null_text, return_type="text", strict=False),
     SqlFunction(name="pg_get_statisticsobjdef", impl=_null_text, return_type="text"),
