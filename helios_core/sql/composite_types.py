@@ -30,7 +30,7 @@ from helios_core.errors import (
 )
 from helios_core.frontends.postgres.dialect import parse, statement_cursor
 from helios_core.session import Result
-from helios_core.sql import enum_values, user_types
+from helios_core.sql import enum_values, type_privileges, user_types
 from helios_core.sql import types as T
 from helios_core.sql.constraints import column_metadata, rebuild_table
 from helios_core.sql.context import table_sql_columns
@@ -87,8 +87,10 @@ def create(session: Any, ast: exp.Create, schema: str, name: str) -> Result:
             if not isinstance(c.args.get("kind"), exp.CollateColumnConstraint):
                 raise SyntaxError_(f'syntax error at or near "{c.sql(dialect="postgres").split()[0]}"')
         t = _declared_type(el.args["kind"])
+        type_privileges.check_usage(session, t, txn)  # 42501 for a type the creator may not use
         attributes.append({"name": attr, "type": type_text(t, txn)})
     rec = {"schema": schema, "name": name, "kind": "composite", "attributes": attributes, "owner": session.user}
+    rec["acl"] = type_privileges.default_acl(session, txn, schema, name)
     txn.catalog_put("type", f"{schema}.{name}", rec)
     user_types.remember(session, user_types.composite_type(rec))
     return Result(command_tag="CREATE TYPE")
@@ -395,7 +397,9 @@ def _type_until_clause(session: Any, txn: Any, c: Any) -> T.SqlType:
     if not spelled:
         c.fail()
     tree = parse(f"CREATE TABLE _t (_c {spelled})")[0].ast
-    return _declared_type(tree.this.expressions[0].args["kind"])
+    t = _declared_type(tree.this.expressions[0].args["kind"])
+    type_privileges.check_usage(session, t, txn)  # ALTER TYPE ... ADD / ALTER ATTRIBUTE
+    return t
 
 
 def _declared_type(dt: exp.DataType) -> T.SqlType:

@@ -53,6 +53,7 @@ from helios_core.sql import (
     role_ddl,
     sequences,
     storage_parameters,
+    type_privileges,
     types,
     user_types,
 )
@@ -341,7 +342,8 @@ def _create_type(session: Any, ast: exp.Create) -> Result:
     if len(set(labels)) != len(labels):
         raise HeliosError(f'enum label "{labels[0]}" used more than once', sqlstate="42710")
     txn.catalog_put("type", key, {"schema": schema, "name": name, "kind": "enum", "labels": labels,
-                                  "owner": session.user})
+                                  "owner": session.user,
+                                  "acl": type_privileges.default_acl(session, txn, schema, name)})
     return Result(command_tag="CREATE TYPE")
 
 
@@ -524,6 +526,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
             if kind is None:
                 raise HeliosError(f'column "{cname}" has no type', sqlstate="42601")
             sql_type, serial = _column_type(kind, session, txn)
+            type_privileges.check_declared(session, txn, kind)  # 42501 for a type the user may not use
             md: dict[str, str] = {"sql_type": sql_type.sql_name()}
             if user_types.is_composite_column(sql_type):  # found whatever the search_path
                 md["user_type"] = user_types.type_text(sql_type, txn)
@@ -1236,6 +1239,7 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
                 for k in list(txn.catalog_list(kk)):
                     if k.startswith(name + "."):
                         txn.catalog_delete(kk, k)
+            object_privileges.forget_schema_default_privileges(txn, name)  # not inherited by a namesake
             txn.catalog_delete("schema", name)
         return Result(command_tag=tag, notices=notices)
     for t in ast.args.get("tables") or []:
@@ -2053,6 +2057,7 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
                               dict(constraints.column_metadata(tdef, c.name))) for c in tdef.columns]
             return constraints.rebuild_table(session, txn, tdef, cols, list(tdef.primary_key))
         if action.args.get("dtype") is not None:
+            type_privileges.check_declared(session, txn, action.args["dtype"])  # ALTER COLUMN TYPE
             pat = re.compile(rf'(?<![\w"]){re.escape(cname)}(?![\w"])|"{re.escape(cname)}"')
             for view in _dependent_views(txn, f"{schema}.{name}"):
                 if pat.search((txn.catalog_get("view", view) or {}).get("sql", "")):

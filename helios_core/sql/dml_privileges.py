@@ -45,11 +45,7 @@ def _needs(ast: Any) -> tuple[str, list[str] | None, bool]:
         cols = None
         if isinstance(ast.this, exp.Schema) and ast.this.expressions:
             cols = [_ident(e) for e in ast.this.expressions]
-        conflict = ast.args.get("conflict")
-        if conflict is not None and conflict.args.get("action") is not None and "UPDATE" in str(
-                conflict.args.get("action")).upper():
-            letters += "w"
-        return letters, cols, returning
+        return letters, cols, returning or _conflict_update(ast) is not None
     if isinstance(ast, exp.Update):
         cols = []
         reads = returning or ast.args.get("where") is not None or ast.args.get("from") is not None or \
@@ -91,7 +87,15 @@ def checked(session: Any, ast: Any) -> Iterator[None]:
         yield  # a view or a missing table: the DML itself reports it
         return
     letters, cols, reads = _needs(ast)
-    P.check_write(session, target[0], target[1], letters, columns=cols, reads=False)
+    if isinstance(ast, exp.Merge):  # each action on its own columns
+        for letter, action_cols in _merge_actions(ast, [c.name for c in txn.get_table(*target).columns]):
+            P.check_write(session, target[0], target[1], letter, columns=action_cols, reads=False)
+    else:
+        P.check_write(session, target[0], target[1], letters, columns=cols, reads=False)
+    conflict_update = _conflict_update(ast) if isinstance(ast, exp.Insert) else None
+    if conflict_update is not None:  # ON CONFLICT DO UPDATE: UPDATE on the columns it sets
+        P.check_write(session, target[0], target[1], "w", columns=_set_columns(conflict_update) or None,
+                      reads=False)
     read_cols = _read_columns(session, target, ast) if reads else []
     if read_cols:
         P.check(session, P.ObjectRef("table", target[1], target[0]), "r", columns=read_cols)
@@ -113,6 +117,51 @@ def check_view(session: Any, ast: Any, schema: str, name: str) -> None:
         P.check(session, ref, "r")
 
 
+def _merge_actions(ast: Any, all_columns: list[str]) -> list[tuple[str, list[str] | None]]:
+    """(letter, columns) of each MERGE action: INSERT on the inserted columns, UPDATE on the set
+    ones, DELETE on the table."""
+    out: list[tuple[str, list[str] | None]] = []
+    whens = ast.args.get("whens")
+    for when in (whens.expressions if whens is not None else []):
+        then = when.args.get("then")
+        if isinstance(then, exp.Insert):
+            listed = then.this.expressions if isinstance(then.this, exp.Tuple) else (
+                [then.this] if then.this is not None else [])
+            out.append(("a", [_ident(c.this if isinstance(c, exp.Column) else c) for c in listed] or all_columns))
+        elif isinstance(then, exp.Update):
+            out.append(("w", _set_columns(then) or None))
+        elif then is not None and "DELETE" in str(then).upper():
+            out.append(("d", None))
+    return out
+
+
+def _merge_read_scopes(ast: Any) -> list[Any]:
+    """Where a MERGE reads its target's columns: ON, the WHEN conditions of MATCHED actions and
+    their SET expressions (a NOT MATCHED action sees only the source)."""
+    scopes: list[Any] = [ast.args.get("on"), ast.args.get("returning")]
+    whens = ast.args.get("whens")
+    for when in (whens.expressions if whens is not None else []):
+        if not when.args.get("matched"):
+            continue
+        scopes.append(when.args.get("condition"))
+        then = when.args.get("then")
+        if isinstance(then, exp.Update):
+            scopes += [e.expression for e in then.expressions if isinstance(e, exp.EQ)]
+    return scopes
+
+
+def _conflict_update(ast: Any) -> Any:
+    """The ON CONFLICT clause of an INSERT when its action is DO UPDATE, else None."""
+    conflict = ast.args.get("conflict")
+    action = conflict.args.get("action") if conflict is not None else None
+    return conflict if action is not None and "UPDATE" in str(action).upper() else None
+
+
+def _set_columns(node: Any) -> list[str]:
+    return [_ident(e.this.this if isinstance(e.this, exp.Column) else e.this)
+            for e in node.expressions if isinstance(e, exp.EQ)]
+
+
 def _read_columns(session: Any, target: tuple[str, str], ast: Any) -> list[str]:
     """Columns of the target whose values the statement reads (SELECT on them is needed): those in
     WHERE, SET expressions, RETURNING, ON CONFLICT and MERGE's join, not the assigned ones."""
@@ -123,7 +172,18 @@ def _read_columns(session: Any, target: tuple[str, str], ast: Any) -> list[str]:
     assigned = {id(e.this) for e in ast.expressions if isinstance(e, exp.EQ)} if isinstance(ast, exp.Update) else set()
     scopes: list[Any] = []
     if isinstance(ast, exp.Insert):
-        scopes = [ast.args.get("conflict"), ast.args.get("returning")]
+        # ON CONFLICT DO UPDATE reads the arbiter's columns and those of its SET expressions and WHERE,
+        # EXCLUDED's too (PostgreSQL asks SELECT on them); RETURNING reads what it names
+        conflict = _conflict_update(ast)
+        if conflict is not None:
+            assigned = {id(e.this) for e in conflict.expressions if isinstance(e, exp.EQ)}
+            qualifiers = qualifiers | {"excluded"}
+            scopes = [*(conflict.args.get("conflict_keys") or []),
+                      *(e.expression for e in conflict.expressions if isinstance(e, exp.EQ)),
+                      conflict.args.get("where")]
+        scopes.append(ast.args.get("returning"))
+    elif isinstance(ast, exp.Merge):
+        scopes = _merge_read_scopes(ast)
     else:
         scopes = [ast]
     used: set[str] = set()
@@ -141,7 +201,18 @@ def _read_columns(session: Any, target: tuple[str, str], ast: Any) -> list[str]:
         used |= names
     if isinstance(ast, exp.Merge) and not used:
         used = set(names)
+    conflict = _conflict_update(ast) if isinstance(ast, exp.Insert) else None
+    if conflict is not None and conflict.args.get("constraint") is not None and tdef is not None:
+        used |= set(_constraint_columns(tdef, _ident(conflict.args["constraint"])))  # ON CONSTRAINT c
     return sorted(used)
+
+
+def _constraint_columns(tdef: Any, cname: str) -> list[str]:
+    """The columns of a table's primary key or unique constraint named ``cname`` ([] if none)."""
+    options = tdef.options or {}
+    if cname == options.get("pk_name", f"{tdef.name}_pkey"):
+        return list(tdef.primary_key or [])
+    return next((list(u["columns"]) for u in options.get("unique", []) if u["name"] == cname), [])
 
 
 def _tables_of(session: Any, ast: Any) -> list[tuple[str, str]]:
@@ -173,12 +244,12 @@ def check_row_locks(session: Any, ast: Any, locks: list[Any]) -> None:
 
 
 def check_lock_table(session: Any, tables: list[str], mode: str) -> None:
-    """LOCK TABLE: ACCESS SHARE needs SELECT (or a write privilege), ROW EXCLUSIVE a write privilege,
+    """LOCK TABLE: ACCESS SHARE needs SELECT, ROW EXCLUSIVE INSERT, UPDATE, DELETE or TRUNCATE,
     stronger modes UPDATE, DELETE or TRUNCATE (PostgreSQL 15's rules)."""
     txn = session.tx.current()
     superuser = roles.role_graph(session.engine).is_superuser(P.checking_user(session))
     mode = mode.upper()
-    needed = "rawdD" if mode == "ACCESS SHARE" else ("awdD" if mode == "ROW EXCLUSIVE" else "wdD")
+    needed = "r" if mode == "ACCESS SHARE" else ("awdD" if mode == "ROW EXCLUSIVE" else "wdD")
     for dotted in tables:
         ref = P.find_relation(session, dotted, txn)
         if superuser:

@@ -29,7 +29,7 @@ from helios_core.errors import (
 )
 from helios_core.frontends.postgres.dialect import parse
 from helios_core.session import Result
-from helios_core.sql import composite_types, constraints, ddl, user_types
+from helios_core.sql import composite_types, constraints, ddl, object_privileges, type_privileges, user_types
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.functions import ACTIVE_SESSION
 from helios_core.sql.catalog_views.model import stable_oid
@@ -167,6 +167,8 @@ def _create(session: Any, body: str) -> Result:
     txn = session.tx.current()
     schema = parts[0] if len(parts) == 2 else session.current_schema(txn)
     name = parts[-1]
+    if hasattr(session, "engine"):  # CREATE on the schema (42501), as every CREATE in a schema
+        object_privileges.check_create_in_schema(session, schema, txn)
     tokens = _split_top(m.group(2).rstrip().rstrip(";"))
     k = 0
     while k < len(tokens) and tokens[k].upper() not in _CLAUSE_WORDS and not tokens[k].upper().startswith("CHECK("):
@@ -175,6 +177,7 @@ def _create(session: Any, body: str) -> Result:
     if not type_text:
         raise HeliosError("syntax error in CREATE DOMAIN: no data type", sqlstate="42601")
     base = T.type_from_name(type_text)
+    type_privileges.check_usage(session, base)  # 42501: a domain over a type the creator may not use
     rec: dict[str, Any] = {"schema": schema, "name": name, "kind": "domain", "base": _type_spelling(base),
                            "not_null": False, "default": None, "checks": [],
                            "owner": getattr(session, "user", None) or "helios"}
@@ -213,6 +216,7 @@ def _create(session: Any, body: str) -> Result:
         raise DuplicateObject(f'type "{name}" already exists')
     for c in rec["checks"]:
         _validate_expr(c["expr"], base)
+    rec["acl"] = type_privileges.default_acl(session, txn, schema, name)
     txn.catalog_put("type", key, rec)
     return Result(command_tag="CREATE DOMAIN")
 

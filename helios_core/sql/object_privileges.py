@@ -6,8 +6,11 @@ and time travel, and vanish with it):
 * tables: ``TableDef.options`` ``owner``, ``acl``, ``column_acl`` ({column: acl});
 * views, sequences, schemas: fields ``owner`` / ``acl`` of their catalog records;
 * databases: catalog kind ``database`` of the hidden ``_system`` database;
-* functions: catalog kind ``function_acl`` of the branch (built-ins have no owner record:
-  the bootstrap superuser owns them, PUBLIC may EXECUTE them).
+* built-in functions: catalog kind ``function_acl`` of the branch, by name (they have no owner
+  record: the bootstrap superuser owns them, PUBLIC may EXECUTE them);
+* CREATE FUNCTION/PROCEDURE/AGGREGATE's routines: fields ``owner`` / ``acl`` of the overload's
+  record (kind "routine", one per signature; PUBLIC may EXECUTE a new one unless default
+  privileges say otherwise).
 
 An object without an owner field belongs to the bootstrap superuser; an ACL of None is
 PostgreSQL's default (helios_core.sql.acl.default_acl). The public schema is owned by
@@ -40,32 +43,42 @@ from helios_core.errors import (
 )
 from helios_core.session import Result
 from helios_core.sql import acl as A
+from helios_core.sql import type_privileges
+from helios_core.sql.routines import definition
 from helios_core.sql.session_identity import resolve_role_name
 
 BOOTSTRAP_OWNER = "helios"
 DATABASE_OWNER_ROLE = "pg_database_owner"
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "heliosdb")
 _LABEL = {"table": "table", "view": "view", "sequence": "sequence", "schema": "schema", "database": "database",
-          "function": "function", "matview": "materialized view"}
+          "function": "function", "matview": "materialized view", "type": "type"}
+
+# built-in functions whose EXECUTE PostgreSQL revokes from PUBLIC (superusers, and those granted it)
+SUPERUSER_ONLY_FUNCTIONS = frozenset({"pg_log_backend_memory_contexts"})
 
 _ACTING_AS: contextvars.ContextVar[str | None] = contextvars.ContextVar("helios_acting_as", default=None)
 
 
 @attrs.frozen
 class ObjectRef:
-    """A privilege-bearing object: kind is table|view|sequence|schema|database|function."""
+    """A privilege-bearing object: kind is table|view|sequence|schema|database|function|routine
+    (a routine is named by schema, name and its IN argument types, and says what it is in ``noun``)."""
 
     kind: str
     name: str
     schema: str | None = None
+    signature: tuple[str, ...] = ()
+    noun: str = "function"
 
     @property
     def acl_kind(self) -> str:
+        if self.kind == "routine":
+            return "function"
         return "table" if self.kind in ("table", "view", "matview") else self.kind
 
     @property
     def label(self) -> str:
-        return f"{_LABEL[self.kind]} {self.name}"
+        return f"{self.noun if self.kind == 'routine' else _LABEL[self.kind]} {self.name}"
 
 
 @contextlib.contextmanager
@@ -120,8 +133,23 @@ def _record(txn: Any, ref: ObjectRef) -> dict | None:
         return _schema_record(ref.name, txn.catalog_get("schema", ref.name) if ref.name not in SYSTEM_SCHEMAS
                               else None)
     if ref.kind == "function":
-        return txn.catalog_get("function_acl", ref.name) or {}
+        rec = txn.catalog_get("function_acl", ref.name)
+        if rec is None and ref.name in SUPERUSER_ONLY_FUNCTIONS:  # PUBLIC holds no EXECUTE on these
+            return {"acl": [{"grantee": BOOTSTRAP_OWNER, "grantor": BOOTSTRAP_OWNER, "privs": "X", "options": ""}]}
+        return rec or {}
+    if ref.kind == "routine":
+        return _routine_record(txn, ref)
+    if ref.kind == "type":
+        return txn.catalog_get("type", f"{ref.schema}.{ref.name}")
     raise AssertionError(ref.kind)
+
+
+def _routine_record(txn: Any, ref: ObjectRef) -> dict | None:
+    return next((r for r in definition.overloads(txn, ref.schema, ref.name) if _is_routine(r, ref)), None)
+
+
+def _is_routine(record: dict, ref: ObjectRef) -> bool:
+    return tuple(t.sql_name() for t in definition.Routine(record).in_types) == ref.signature
 
 
 def _schema_record(name: str, rec: dict | None) -> dict | None:
@@ -186,6 +214,13 @@ def store(session: Any, ref: ObjectRef, *, owner: str | None = None, acl: Any = 
         txn.catalog_put("schema", ref.name, {**current, **fields})
     elif ref.kind == "function":
         txn.catalog_put("function_acl", ref.name, {**(txn.catalog_get("function_acl", ref.name) or {}), **fields})
+    elif ref.kind == "type":
+        key = f"{ref.schema}.{ref.name}"
+        txn.catalog_put("type", key, {**(txn.catalog_get("type", key) or {}), **fields})
+    elif ref.kind == "routine":
+        overloads = [{**r, **fields} if _is_routine(r, ref) else r
+                     for r in definition.overloads(txn, ref.schema, ref.name)]
+        txn.catalog_put(definition.KIND, f"{ref.schema}.{ref.name}", {"overloads": overloads})
     session.engine.bump_plan_generation()
 
 
@@ -360,7 +395,7 @@ def _targets(session: Any, spec: Any) -> list[ObjectRef]:
                 out += [ObjectRef("sequence", s["name"], schema) for s in txn.catalog_list("sequence").values()
                         if s.get("schema") == schema]
             else:
-                raise HeliosError("GRANT ON ALL FUNCTIONS IN SCHEMA is not supported", sqlstate="0A000")
+                out += routines_in_schema(txn, schema, spec.routine_kind or "FUNCTION")
         return out
     if kind in ("TABLE", "SEQUENCE"):
         out = []
@@ -380,13 +415,107 @@ def _targets(session: Any, spec: Any) -> list[ObjectRef]:
                 raise HeliosError(f'database "{name}" does not exist', sqlstate="3D000")
         return [ObjectRef("database", n) for n in spec.objects]
     if kind == "FUNCTION":
-        from helios_core.sql import functions as F
-
-        for name in spec.objects:
-            if not F.has_function(name.split(".")[-1]):
-                raise HeliosError(f"function {name} does not exist", sqlstate="42883")
-        return [ObjectRef("function", n.split(".")[-1]) for n in spec.objects]
+        return [routine_target(session, text, spec.routine_kind or "FUNCTION", txn) for text in spec.objects]
+    if kind in ("TYPE", "DOMAIN"):
+        return [type_privileges.grant_target(session, txn, text, kind) for text in spec.objects]
     raise HeliosError(f"GRANT ON {kind} is not supported", sqlstate="0A000")
+
+
+def _signature_parts(text: str) -> tuple[str, list[str] | None]:
+    """'s.f(int, b text)' -> ('s.f', ['int', 'b text']); no parentheses: (name, None)."""
+    if "(" not in text:
+        return text.strip(), None
+    name, _, rest = text.partition("(")
+    inner = rest[:rest.rindex(")")].strip() if ")" in rest else rest
+    args, depth, cur = [], 0, ""
+    for ch in inner:
+        if ch == "," and depth == 0:
+            args.append(cur.strip())
+            cur = ""
+            continue
+        depth += (ch == "(") - (ch == ")")
+        cur += ch
+    if cur.strip():
+        args.append(cur.strip())
+    return name.strip(), args
+
+
+def _argument_type(text: str) -> str:
+    """An argument of a signature as its type's name: modes (IN, VARIADIC ...) and names dropped."""
+    words = text.split()
+    if words and words[0].upper() in ("IN", "OUT", "INOUT", "VARIADIC"):
+        words = words[1:]
+    for start in range(min(2, len(words))):
+        try:
+            return definition.resolve_type(" ".join(words[start:])).sql_name()
+        except HeliosError:
+            continue
+    raise HeliosError(f'type "{" ".join(words)}" does not exist', sqlstate="42704")
+
+
+def routine_ref(routine: definition.Routine) -> ObjectRef:
+    noun = {"p": "procedure", "a": "aggregate"}.get(routine.record.get("kind", "f"), "function")
+    return ObjectRef("routine", routine.name, routine.schema, tuple(t.sql_name() for t in routine.in_types), noun)
+
+
+def routine_target(session: Any, text: str, routine_kind: str, txn: Any = None) -> ObjectRef:
+    """The routine ``name(argtypes)`` of GRANT ON FUNCTION/PROCEDURE/ROUTINE or has_function_privilege:
+    CREATE FUNCTION's (one signature) first, then a built-in (its privileges are kept by name)."""
+    from helios_core.sql import functions as F
+
+    txn = txn or session.tx.current()
+    dotted, args = _signature_parts(text)
+    dotted = ".".join(_split_name(dotted)) if '"' in dotted else dotted.lower()
+    wanted = None if args is None else [_argument_type(a) for a in args]
+    found = [r for r in definition.find(session, txn, dotted)
+             if wanted is None or [t.sql_name() for t in r.in_types] == wanted]
+    shown = dotted.split(".")[-1] if wanted is None else f"{dotted.split('.')[-1]}({', '.join(wanted)})"
+    if len(found) > 1:
+        raise HeliosError(f'function name "{shown}" is not unique', sqlstate="42725",
+                          hint="Specify the argument list to select the function unambiguously.")
+    if found:
+        routine = found[0]
+        signature = f"{routine.name}({','.join(t.sql_name() for t in routine.in_types)})"
+        if routine_kind == "FUNCTION" and routine.is_procedure:
+            raise HeliosError(f"{signature} is not a function", sqlstate="42809")
+        if routine_kind == "PROCEDURE" and not routine.is_procedure:
+            raise HeliosError(f"{signature} is not a procedure", sqlstate="42809")
+        return routine_ref(routine)
+    bare = dotted.removeprefix("pg_catalog.")
+    if "." not in bare and F.has_function(bare):
+        return ObjectRef("function", bare)
+    noun = "procedure" if routine_kind == "PROCEDURE" else "function"
+    if wanted is None:
+        raise HeliosError(f'could not find a {noun} named "{shown}"', sqlstate="42883")
+    raise HeliosError(f"{noun} {shown} does not exist", sqlstate="42883")
+
+
+def routines_in_schema(txn: Any, schema: str, routine_kind: str) -> list[ObjectRef]:
+    """ON ALL FUNCTIONS (functions and aggregates) / PROCEDURES / ROUTINES IN SCHEMA s."""
+    out = []
+    for value in txn.catalog_list(definition.KIND).values():
+        for record in value.get("overloads") or []:
+            routine = definition.Routine(record)
+            if routine.schema != schema:
+                continue
+            if routine_kind == "FUNCTION" and routine.is_procedure:
+                continue
+            if routine_kind == "PROCEDURE" and not routine.is_procedure:
+                continue
+            out.append(routine_ref(routine))
+    return out
+
+
+def check_routine_execute(session: Any, routine: definition.Routine) -> None:
+    """EXECUTE on a CREATE FUNCTION routine (42501 "permission denied for function f")."""
+    if session is None or not hasattr(session, "engine"):
+        return
+    check(session, routine_ref(routine), "X")
+
+
+def check_routine_owner(session: Any, routine: definition.Routine) -> None:
+    """DROP and ALTER of a routine: its owner (or a member of the owning role) and superusers only."""
+    check_owner(session, routine_ref(routine))
 
 
 def grant_statement(session: Any, spec: Any) -> Result:
@@ -401,12 +530,14 @@ def grant_statement(session: Any, spec: Any) -> Result:
         words = [p for p, cols in spec.privileges if cols is None]
         column_words = [(p, cols) for p, cols in spec.privileges if cols is not None]
         label = {"table": "relation", "sequence": "sequence", "schema": "schema", "database": "database",
-                 "function": "function"}[kind]
+                 "function": "procedure" if spec.routine_kind == "PROCEDURE" else "function",
+                 "type": "type"}[kind]
         if ref.kind == "sequence" and spec.object_kind == "TABLE":
             bad = [w for w in words if w.replace(" PRIVILEGES", "") not in ("ALL", "SELECT", "UPDATE", "USAGE")]
             letters = A.letters_for([w for w in words if w not in bad], "sequence", object_label=label)
             for w in bad:
-                notices.append(f'sequence "{ref.name}" only supports USAGE, SELECT, and UPDATE privileges')
+                notices.append(_warning(f'sequence "{ref.name}" only supports USAGE, SELECT, and UPDATE privileges',
+                                        "01000"))
         else:
             letters = A.letters_for(words, kind, object_label=label)
         owner, cur_acl, column_acl = load(session, ref, txn)
@@ -417,8 +548,8 @@ def grant_statement(session: Any, spec: Any) -> Result:
         if letters:
             effective = A.effective(cur_acl, kind, owner)
             granted = letters if allowed is True else "".join(ch for ch in letters if ch in allowed)
-            if not granted:
-                notices.append(f'no privileges were {"granted" if spec.is_grant else "revoked"} for "{ref.name}"')
+            if granted != letters:  # PostgreSQL warns (01007 / 01006) and goes on with what it may grant
+                notices.append(_not_all_warning(spec.is_grant, bool(granted), ref.name))
             for g in grantees:
                 if spec.is_grant:
                     if g == owner and grantor == owner:
@@ -444,6 +575,19 @@ def grant_statement(session: Any, spec: Any) -> Result:
                         new_cols.pop(col, None)
             store(session, ref, column_acl=new_cols, txn=txn)
     return Result(command_tag="GRANT" if spec.is_grant else "REVOKE", notices=notices)
+
+
+def _warning(message: str, sqlstate: str) -> HeliosError:
+    w = HeliosError(message, sqlstate=sqlstate)
+    w.severity = "WARNING"
+    return w
+
+
+def _not_all_warning(is_grant: bool, some: bool, name: str) -> HeliosError:
+    """PostgreSQL's warning when the grantor lacks the grant option of some or all privileges."""
+    if is_grant:
+        return _warning(f'{"not all" if some else "no"} privileges were granted for "{name}"', "01007")
+    return _warning(f'{"not all" if some else "no"} privileges could be revoked for "{name}"', "01006")
 
 
 def _check_column(txn: Any, ref: ObjectRef, col: str) -> None:
@@ -506,6 +650,19 @@ def default_privileges_for(session: Any, owner: str, ref: ObjectRef, txn: Any) -
     for item in (schema_rec or {}).get("acl", []):
         acl = A.add(acl, item["grantee"], owner, item["privs"], with_option=bool(item["options"]))
     return acl
+
+
+def forget_schema_default_privileges(txn: Any, schema: str) -> None:
+    """DROP SCHEMA: its ALTER DEFAULT PRIVILEGES ... IN SCHEMA entries go with it (PostgreSQL's
+    pg_default_acl rows depend on the schema), so a new schema of that name starts clean."""
+    for key, rec in list(txn.catalog_list("default_acl").items()):
+        if rec.get("schema") == schema:
+            txn.catalog_delete("default_acl", key)
+
+
+def default_privilege_rows(txn: Any) -> list[dict]:
+    """The ALTER DEFAULT PRIVILEGES entries: {"role", "schema" ("" for all), "kind", "acl"}."""
+    return [rec for _key, rec in sorted(txn.catalog_list("default_acl").items())]
 
 
 def alter_default_privileges(session: Any, spec: Any) -> Result:
@@ -725,7 +882,7 @@ def check_execute(session: Any, name: str) -> None:
     if roles.role_graph(session.engine).is_superuser(user):
         return
     txn = session.tx.current()
-    if txn.catalog_get("function_acl", name) is None:
+    if txn.catalog_get("function_acl", name) is None and name not in SUPERUSER_ONLY_FUNCTIONS:
         return
     if not has_privilege(session, ObjectRef("function", name), "X", user=user, txn=txn):
         raise denied(ObjectRef("function", name))

@@ -20,6 +20,7 @@ from helios_core.errors import HeliosError, InsufficientPrivilege, UndefinedFunc
 from helios_core.session import Result
 from helios_core.sql import acl as A
 from helios_core.sql import object_privileges as P
+from helios_core.sql import type_privileges
 from helios_core.sql.virtual_tables import lookup_virtual_table
 
 
@@ -29,7 +30,11 @@ def _session() -> Any:
     return ACTIVE_SESSION.get()
 
 
-def _role_name(session: Any, value: Any) -> str:
+# a role OID that names no role: it holds no privilege (PostgreSQL answers false, not an error)
+NO_ROLE = "\x00no role"
+
+
+def _role_name(session: Any, value: Any, *, missing_oid_ok: bool = False) -> str:
     from helios_core.sql.catalog_views.model import role_oid  # the package imports this module
 
     graph = roles.role_graph(session.engine)
@@ -37,6 +42,8 @@ def _role_name(session: Any, value: Any) -> str:
         for name in graph.roles:
             if role_oid(name) == int(value):
                 return name
+        if missing_oid_ok:
+            return NO_ROLE
         raise UndefinedObject(f"role with OID {value} does not exist")
     name = str(value)
     if name.lower() == "public":
@@ -64,16 +71,35 @@ def _privileges(text: str, kind: str) -> list[tuple[str, bool]]:
     return out
 
 
+class _NoObject(Exception):
+    """An object given by OID that does not exist: the has_*_privilege answer is NULL."""
+
+
 def _table_ref(session: Any, value: Any) -> P.ObjectRef:
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+    if isinstance(value, int):
         from helios_core.sql.catalog_views.model import CatalogModel
 
         rel = CatalogModel(session).relation_by_oid(int(value))
         if rel is None:
-            raise HeliosError(f"relation with OID {value} does not exist", sqlstate="42P01")
+            raise _NoObject
         return P.ObjectRef({"r": "table", "v": "view", "S": "sequence", "m": "view"}.get(rel.kind, "table"),
                            rel.name, rel.schema)
     return P.find_relation(session, str(value))
+
+
+def _column_name(session: Any, ref: P.ObjectRef, value: Any) -> str:
+    """A column by name (42703 when the table has none such) or by number (NULL answer when none)."""
+    t = session.tx.current().get_table(ref.schema, ref.name) if ref.kind == "table" else None
+    if t is None:
+        return str(value)
+    names = [c.name for c in t.columns]
+    if isinstance(value, int):
+        if not 1 <= value <= len(names):
+            raise _NoObject
+        return names[value - 1]
+    if str(value) not in names:
+        raise HeliosError(f'column "{value}" of relation "{ref.name}" does not exist', sqlstate="42703")
+    return str(value)
 
 
 def _system_relation(value: Any) -> bool:
@@ -115,9 +141,14 @@ def _make(kind: str) -> Callable[[list[pa.Array]], pa.Array]:
             if any(v is None for v in row):
                 out.append(None)
                 continue
-            user = _role_name(session, row[0]) if with_role else session.user
+            user = _role_name(session, row[0], missing_oid_ok=True) if with_role else session.user
             rest = row[1:] if with_role else row
-            out.append(_one(session, kind, user, rest))
+            try:
+                answer = _one(session, kind, user, rest)
+            except _NoObject:
+                out.append(None)
+                continue
+            out.append(answer and user != NO_ROLE)
         return pa.array(out, pa.bool_())
 
     return impl
@@ -136,7 +167,7 @@ def _one(session: Any, kind: str, user: str, rest: list[Any]) -> bool:
         ref = _table_ref(session, obj)
         privs = _privileges(rest[-1], "sequence" if ref.kind == "sequence" and kind == "table" else "table")
         if kind == "column":
-            return _answer(session, user, ref, privs, column=str(rest[1]))
+            return _answer(session, user, ref, privs, column=_column_name(session, ref, rest[1]))
         if kind == "any_column":
             return any(P.has_any_column_privilege(session, ref, letter, user=user) for letter, _ in privs)
         return _answer(session, user, ref, privs)
@@ -157,8 +188,12 @@ def _one(session: Any, kind: str, user: str, rest: list[Any]) -> bool:
             raise HeliosError(f'database "{name}" does not exist', sqlstate="3D000")
         return _answer(session, user, P.ObjectRef("database", name), _privileges(rest[1], "database"))
     if kind == "function":
-        name = str(rest[0]).split("(")[0].strip().split(".")[-1]
-        return _answer(session, user, P.ObjectRef("function", name), _privileges(rest[1], "function"))
+        ref = P.routine_target(session, str(rest[0]), "ROUTINE")
+        return _answer(session, user, ref, _privileges(rest[1], "function"))
+    if kind == "type":
+        privs = _privileges(rest[1], "type")
+        ref = type_privileges.privilege_target(session, str(rest[0]))
+        return True if ref is None else _answer(session, user, ref, privs)  # PUBLIC uses built-in types
     raise AssertionError(kind)
 
 
@@ -194,6 +229,7 @@ FUNCTIONS: dict[str, Callable[[list[pa.Array]], pa.Array]] = {
     "has_schema_privilege": _make("schema"),
     "has_database_privilege": _make("database"),
     "has_function_privilege": _make("function"),
+    "has_type_privilege": _make("type"),
     "pg_has_role": _pg_has_role,
 }
 

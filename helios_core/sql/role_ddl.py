@@ -246,6 +246,11 @@ def grant_membership(session: Any, spec: Any) -> Result:
             if mrec is None:
                 raise UndefinedObject(f'role "{member}" does not exist')
             if spec.is_grant:
+                # pg_database_owner's one member is the current database's owner, implicitly
+                if role == "pg_database_owner":
+                    raise HeliosError('role "pg_database_owner" cannot have explicit members', sqlstate="0LP01")
+                if member == "pg_database_owner":
+                    raise HeliosError('role "pg_database_owner" cannot be a member of any role', sqlstate="0LP01")
                 if member == role or member in graph.memberships(role, inheriting=False):
                     raise HeliosError(f'role "{member}" is a member of role "{role}"', sqlstate="0LP01")
                 if role in (mrec.get("member_of") or []) and (not spec.option or role in (mrec.get("admin_of")

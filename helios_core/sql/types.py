@@ -352,6 +352,17 @@ TIMETZ = _t("timetz", 1266, pa.struct([pa.field("time", pa.time64("us")), pa.fie
 NUMERIC = _t("numeric", 1700, NUMERIC_STORAGE_ARROW)
 REGCLASS = _t("regclass", 2205, pa.int64())
 REGTYPE = _t("regtype", 2206, pa.int64())
+REGPROCEDURE = _t("regprocedure", 2202, pa.int64())
+REGOPER = _t("regoper", 2203, pa.int64())
+REGOPERATOR = _t("regoperator", 2204, pa.int64())
+REGNAMESPACE = _t("regnamespace", 4089, pa.int64())
+REGROLE = _t("regrole", 4096, pa.int64())
+REGCOLLATION = _t("regcollation", 4191, pa.int64())
+# the OID alias types: an OID read and written as the name of a catalog object
+# (helios_core.sql.catalog_views.oid_aliases installs their name lookups into text_in/text_out)
+OID_ALIAS_TYPES = (REGPROC, REGCLASS, REGTYPE, REGPROCEDURE, REGOPER, REGOPERATOR, REGNAMESPACE, REGROLE,
+                   REGCOLLATION)
+OID_ALIAS_NAMES = frozenset(t.name for t in OID_ALIAS_TYPES)
 RECORD = _t("record", 2249, pa.string())
 VOID = _t("void", 2278, pa.null())
 UUID = _t("uuid", 2950, pa.string())
@@ -455,8 +466,8 @@ NULLTYPE = UNKNOWN  # the type of a bare NULL literal is unknown, as in PostgreS
 
 _BASE_TYPES = [BOOL, BYTEA, CHAR, NAME, INT8, INT2, INT4, REGPROC, TEXT, OID, JSON, FLOAT4, FLOAT8, UNKNOWN,
                BPCHAR, VARCHAR, DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, TIMETZ, NUMERIC, REGCLASS,
-               REGTYPE, RECORD, VOID, UUID, JSONB, JSONPATH, MONEY, INT2VECTOR, OIDVECTOR, INET, CIDR, MACADDR, MACADDR8,
-               BIT, VARBIT, *RANGE_TYPES.values(),
+               REGTYPE, REGPROCEDURE, REGOPER, REGOPERATOR, REGNAMESPACE, REGROLE, REGCOLLATION, RECORD, VOID, UUID, JSONB,
+               JSONPATH, MONEY, INT2VECTOR, OIDVECTOR, INET, CIDR, MACADDR, MACADDR8, BIT, VARBIT, *RANGE_TYPES.values(),
                *GEOMETRIC_TYPES,
                *MULTIRANGE_TYPES.values()]
 _BASE_BY_NAME = {t.name: t for t in _BASE_TYPES}
@@ -467,6 +478,8 @@ _ARRAY_OIDS = {"bool": 1000, "bytea": 1001, "char": 1002, "name": 1003, "int2": 
                "float4": 1021, "float8": 1022, "oid": 1028, "timestamp": 1115, "date": 1182, "time": 1183,
                "timestamptz": 1185, "interval": 1187, "numeric": 1231, "timetz": 1270, "uuid": 2951,
                "json": 199, "jsonb": 3807, "jsonpath": 4073, "regclass": 2210, "regtype": 2211, "record": 2287,
+               "regprocedure": 2207, "regoper": 2208, "regoperator": 2209, "regnamespace": 4090, "regrole": 4097,
+               "regcollation": 4192,
                "unknown": 1009, "money": 791, "inet": 1041, "cidr": 651,
                "macaddr": 1040, "macaddr8": 775, "bit": 1561, "varbit": 1563,
                "point": 1017, "lseg": 1018, "path": 1019, "box": 1020, "polygon": 1027, "line": 629, "circle": 719,
@@ -474,7 +487,7 @@ _ARRAY_OIDS = {"bool": 1000, "bytea": 1001, "char": 1002, "name": 1003, "int2": 
                **{n: oids[1] for n, oids in _MULTIRANGE_OIDS.items()}}
 
 _CATEGORY = {"bool": "B", "int2": "N", "int4": "N", "int8": "N", "float4": "N", "float8": "N",
-             "numeric": "N", "money": "N", "oid": "N", "regproc": "N", "regclass": "N", "regtype": "N",
+             "numeric": "N", "money": "N", "oid": "N", **dict.fromkeys(OID_ALIAS_NAMES, "N"),
              "text": "S", "varchar": "S", "bpchar": "S", "name": "S", "char": "Z", "citext": "S",
              "date": "D", "time": "D", "timestamp": "D", "timestamptz": "D", "timetz": "D",
              "interval": "T", "bytea": "U", "uuid": "U", "json": "U", "jsonb": "U", "jsonpath": "U", "unknown": "X",
@@ -605,7 +618,7 @@ _ALIASES = {
     "interval": "interval", "uuid": "uuid", "json": "json", "jsonb": "jsonb", "jsonpath": "jsonpath", "money": "money", "inet": "inet", "cidr": "cidr",
     "macaddr": "macaddr", "macaddr8": "macaddr8", "bit": "bit", "varbit": "varbit", "bit varying": "varbit",
     **{t.name: t.name for t in GEOMETRIC_TYPES},
-    "oid": "oid", "regclass": "regclass", "regtype": "regtype", "regproc": "regproc",
+    "oid": "oid", **{n: n for n in OID_ALIAS_NAMES},
     "unknown": "unknown", "record": "record", "void": "void",
     "int2vector": "int2vector", "oidvector": "oidvector",
     **{n: n for n in RANGE_SUBTYPES}, **{n: n for n in _MULTIRANGE_OIDS},

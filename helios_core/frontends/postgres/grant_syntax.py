@@ -33,6 +33,7 @@ class GrantSpec:
     cascade: bool = False
     default_for_roles: list[str] = attrs.Factory(list)  # ALTER DEFAULT PRIVILEGES FOR ROLE ...
     default_in_schemas: list[str] = attrs.Factory(list)
+    routine_kind: str | None = None  # FUNCTION / PROCEDURE / ROUTINE as written (object_kind is FUNCTION)
 
 
 def _item_text(tokens: list[Any]) -> str:
@@ -59,9 +60,10 @@ def _names(c: Any, read: Any) -> list[str]:
 
 
 def _object_name(c: Any) -> str:
+    """A name; a routine's keeps its argument list as written: ``f(int, text)``."""
     name = c.dotted_name()
     if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:  # a function's argument types
-        depth = 0
+        depth, words = 0, []
         while c.cur is not None:
             if c.cur.token_type == TokenType.L_PAREN:
                 depth += 1
@@ -70,7 +72,10 @@ def _object_name(c: Any) -> str:
                 if depth == 0:
                     c.i += 1
                     break
+            if depth > 1 or c.cur.token_type != TokenType.L_PAREN:
+                words.append(c.cur.text)
             c.i += 1
+        name += "(" + " ".join(words).replace(" ,", ",") + ")"
     return name
 
 
@@ -109,6 +114,8 @@ def parse(c: Any) -> GrantSpec:
             if not kind:
                 c.i -= 1
                 c.fail()
+            if kind == "FUNCTION":
+                spec.routine_kind = word[:-1]
             c.expect("IN", "SCHEMA")
             spec.all_in_schema = True
         elif c.word() in _OBJECT_KINDS:
@@ -117,7 +124,8 @@ def parse(c: Any) -> GrantSpec:
             if kind in ("FOREIGN", "LARGE"):
                 kind = f"{kind} {c.word()}"
                 c.i += 1
-            if kind in ("PROCEDURE", "ROUTINE"):
+            if kind in ("FUNCTION", "PROCEDURE", "ROUTINE"):
+                spec.routine_kind = kind
                 kind = "FUNCTION"
         spec.object_kind = kind
         spec.objects = _names(c, _object_name)

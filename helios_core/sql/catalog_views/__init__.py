@@ -15,7 +15,7 @@ from helios_core.sql.catalog_views import (  # noqa: F401
 )
 
 try:
-    from helios_core.sql.catalog_views import functions, statement_statistics
+    from helios_core.sql.catalog_views import functions, oid_aliases, statement_statistics  # noqa: F401
 except ImportError:  # the scalar function registry (helios_core.sql.functions) is not there yet
     functions = None  # type: ignore[assignment]
     statement_statistics = None  # type: ignore[assignment]

@@ -280,18 +280,6 @@ def _viewdef(args: list[pa.Array]) -> pa.Array:
     return _map(args[:1], one, pa.string())
 
 
-def _to_regtype(args: list[pa.Array]) -> pa.Array:
-    def one(name: Any) -> int | None:
-        if name is None:
-            return None
-        try:
-            return T.type_from_name(str(name)).oid
-        except Exception:  # noqa: BLE001 - to_regtype returns NULL for unknown names
-            return None
-
-    return _map(args, one, pa.int64())
-
-
 def _to_regclass(args: list[pa.Array]) -> pa.Array:
     model = _model()
     path = _search_path_schemas()
@@ -528,6 +516,16 @@ def _partkeydef(args: list[pa.Array]) -> pa.Array:
     return _map(args[:1], lambda oid: partition_info.partkeydef(_session(), oid), pa.string())
 
 
+def _log_backend_memory_contexts(args: list[pa.Array]) -> pa.Array:
+    """PostgreSQL's memory contexts do not exist here: refused (EXECUTE is the superuser's by
+    default, object_privileges.SUPERUSER_ONLY_FUNCTIONS, so others get 42501 first)."""
+    if len(args) != 1:
+        raise HeliosError(f"function pg_log_backend_memory_contexts({', '.join(['integer'] * len(args))}) "
+                          "does not exist", sqlstate="42883")
+    raise HeliosError("pg_log_backend_memory_contexts is not supported: HeliosDB has no memory contexts to log",
+                      sqlstate="0A000")
+
+
 def _partition_root(args: list[pa.Array]) -> pa.Array:
     return _map(args[:1], lambda oid: partition_info.partition_root(_session(), oid), pa.int64())
 
@@ -600,8 +598,6 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="getdatabaseencoding", impl=lambda a: _const(_len(a), "UTF8", pa.string()), return_type="name"),
     SqlFunction(name="pg_char_to_encoding", return_type="integer", impl=lambda a: _map(
         a, lambda e: None if e is None else {"UTF8": 6, "SQL_ASCII": 0}.get(str(e).upper(), -1), pa.int32())),
-    SqlFunction(name="to_regtype", impl=_to_regtype, return_type="regtype"),
-    SqlFunction(name="to_regclass", impl=_to_regclass, return_type="oid"),
     SqlFunction(name="has_table_privilege", impl=privilege_functions.FUNCTIONS["has_table_privilege"],
                 return_type="boolean"),
     SqlFunction(name="has_schema_privilege", impl=privilege_functions.FUNCTIONS["has_schema_privilege"],
@@ -615,6 +611,8 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="has_function_privilege", impl=privilege_functions.FUNCTIONS["has_function_privilege"],
                 return_type="boolean"),
     SqlFunction(name="has_any_column_privilege", impl=privilege_functions.FUNCTIONS["has_any_column_privilege"],
+                return_type="boolean"),
+    SqlFunction(name="has_type_privilege", impl=privilege_functions.FUNCTIONS["has_type_privilege"],
                 return_type="boolean"),
     SqlFunction(name="pg_has_role", impl=privilege_functions.FUNCTIONS["pg_has_role"],
                 return_type="boolean"),
@@ -639,6 +637,7 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="pg_is_other_temp_schema", impl=_false, return_type="boolean"),
     SqlFunction(name="pg_get_partkeydef", impl=_partkeydef, return_type="text"),
     SqlFunction(name="pg_partition_root", impl=_partition_root, return_type="regclass"),
+    SqlFunction(name="pg_log_backend_memory_contexts", impl=_log_backend_memory_contexts, return_type="boolean"),
     SqlFunction(name="pg_get_triggerdef", impl=_triggerdef, return_type="text", strict=False),
     SqlFunction(name="pg_get_ruledef", impl=_null_text, return_type="text", strict=False),
     SqlFunction(name="pg_get_statisticsobjdef", impl=_null_text, return_type="text"),

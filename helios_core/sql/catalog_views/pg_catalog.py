@@ -841,11 +841,11 @@ def _user_routines(model: CatalogModel) -> list[tuple]:
                 namespace_oid(r.schema), role_oid(record.get("owner", "helios")),
                 _LANGUAGE_OIDS.get(r.language, 14), float(record.get("cost") or 100.0),
                 float(record.get("rows") or (1000.0 if r.returns_set else 0.0)), 0, "-", record["kind"],
-                False, bool(record.get("leakproof")), r.strict, r.returns_set, r.volatility,
+                bool(record.get("security_definer")), bool(record.get("leakproof")), r.strict, r.returns_set, r.volatility,
                 record.get("parallel") or "u", len(in_oids), len(defaults), ret_oid,
                 in_oids, all_oids if has_out else None, modes if has_out else None,
                 names if any(names) else None, ", ".join(defaults) if defaults else None, None, r.body, None, None,
-                None, None))
+                None, A.items_text(record.get("acl"))))
     return rows
 
 
@@ -864,15 +864,17 @@ static_table(PG, "pg_am", "oid oid, amname name, amhandler regproc, amtype \"cha
     (405, "hash", 331, "i"), (783, "gist", 332, "i"), (2742, "gin", 333, "i"),
     (3580, "brin", 335, "i"),
 ])
-static_table(PG, "pg_collation", """oid oid, collname name, collnamespace oid, collowner oid,
-    collprovider "char", collisdeterministic bool, collencoding int4, collcollate text, collctype text,
-    colliculocale text, collversion text""", [
+_COLLATIONS = [
     (DEFAULT_COLLATION_OID, "default", PG_CATALOG_OID, 10, "d", True, -1, None, None, None, None),
     (950, "C", PG_CATALOG_OID, 10, "c", True, -1, "C", "C", None, None),
     (951, "POSIX", PG_CATALOG_OID, 10, "c", True, -1, "POSIX", "POSIX", None, None),
     (12340, "ucs_basic", PG_CATALOG_OID, 10, "c", True, 6, "C", "C", None, None),
     (12341, "C.utf8", PG_CATALOG_OID, 10, "c", True, 6, "C.utf8", "C.utf8", None, None),
-])
+]
+COLLATION_OIDS = {row[1]: row[0] for row in _COLLATIONS}  # regcollation's names (all in pg_catalog)
+static_table(PG, "pg_collation", """oid oid, collname name, collnamespace oid, collowner oid,
+    collprovider "char", collisdeterministic bool, collencoding int4, collcollate text, collctype text,
+    colliculocale text, collversion text""", _COLLATIONS)
 static_table(PG, "pg_tablespace", "oid oid, spcname name, spcowner oid, spcacl text[], spcoptions text[]",
              [(1663, "pg_default", 10, None, None), (1664, "pg_global", 10, None, None)])
 static_table(PG, "pg_language", """oid oid, lanname name, lanowner oid, lanispl bool, lanpltrusted bool,
@@ -1057,8 +1059,22 @@ static_table(PG, "pg_opclass", """oid oid, opcmethod oid, opcname name, opcnames
 static_table(PG, "pg_operator", """oid oid, oprname name, oprnamespace oid, oprowner oid, oprkind "char",
     oprcanmerge bool, oprcanhash bool, oprleft oid, oprright oid, oprresult oid, oprcom oid, oprnegate oid,
     oprcode text, oprrest text, oprjoin text""")
-static_table(PG, "pg_default_acl", """oid oid, defaclrole oid, defaclnamespace oid, defaclobjtype "char",
+_DEFACL_TYPES = {"table": "r", "sequence": "S", "function": "f", "type": "T", "schema": "n"}
+
+
+@catalog_table(PG, "pg_default_acl", """oid oid, defaclrole oid, defaclnamespace oid, defaclobjtype "char",
     defaclacl text[]""")
+def pg_default_acl(model: CatalogModel) -> list[tuple]:
+    """ALTER DEFAULT PRIVILEGES entries (namespace 0: for every schema)."""
+    if model.txn is None:
+        return []
+    rows = []
+    for rec in object_privileges.default_privilege_rows(model.txn):
+        key = f"{rec['role']}:{rec.get('schema') or ''}:{rec['kind']}"
+        rows.append((stable_oid("default_acl", key), role_oid(rec["role"]),
+                     namespace_oid(rec["schema"]) if rec.get("schema") else 0,
+                     _DEFACL_TYPES.get(rec["kind"], "r"), A.items_text(rec.get("acl"))))
+    return rows
 static_table(PG, "pg_seclabel", "objoid oid, classoid oid, objsubid int4, provider text, label text")
 static_table(PG, "pg_parameter_acl", "oid oid, parname text, paracl text[]")
 static_table(PG, "pg_shseclabel", "objoid oid, classoid oid, provider text, label text")

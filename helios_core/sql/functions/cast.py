@@ -37,11 +37,10 @@ from helios_core.sql.geometric import vectors as geometric_vectors
 from helios_core.sql.geometric.conversions import CASTS
 
 _INTS = {"int2": pa.int16(), "int4": pa.int32(), "int8": pa.int64(), "oid": pa.int64(),
-         "regclass": pa.int64(), "regtype": pa.int64(), "regproc": pa.int64()}
+         **dict.fromkeys(T.OID_ALIAS_NAMES, pa.int64())}
 _INT_RANGE = {"int2": (-(2**15), 2**15 - 1, "smallint"), "int4": (-(2**31), 2**31 - 1, "integer"),
               "int8": (-(2**63), 2**63 - 1, "bigint"), "oid": (0, 2**32 - 1, "OID"),
-              "regclass": (0, 2**32 - 1, "OID"), "regtype": (0, 2**32 - 1, "OID"),
-              "regproc": (0, 2**32 - 1, "OID")}
+              **dict.fromkeys(T.OID_ALIAS_NAMES, (0, 2**32 - 1, "OID"))}
 _STRINGS = ("text", "varchar", "bpchar", "name", "char", "unknown", "citext")
 US_PER_DAY = 86_400_000_000
 
@@ -143,8 +142,7 @@ def can_cast(src: T.SqlType, dst: T.SqlType) -> bool:
     if src.is_string_family:
         return True
     s, d = src.name, dst.name
-    num = ("int2", "int4", "int8", "float4", "float8", "numeric", "oid", "regclass", "regtype", "regproc")
-    if s in num and d in num:
+    if s in _NUMBERISH and d in _NUMBERISH:
         return True
     if {s, d} <= {"int4", "bool"}:
         return True
@@ -312,7 +310,7 @@ def _parse_records(strings: pa.Array, dst: T.SqlType) -> pa.Array:
     return pa.StructArray.from_arrays(children, names=list(dst.field_names), mask=nulls)
 
 
-_NUMBERISH = ("int2", "int4", "int8", "float4", "float8", "numeric", "oid", "regclass", "regtype", "regproc")
+_NUMBERISH = ("int2", "int4", "int8", "float4", "float8", "numeric", "oid", *sorted(T.OID_ALIAS_NAMES))
 
 
 def _cannot(src: T.SqlType, dst: T.SqlType) -> HeliosError:

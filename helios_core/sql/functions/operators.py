@@ -115,7 +115,7 @@ def operand_types(op: str, left: T.SqlType, right: T.SqlType) -> tuple[T.SqlType
     return (t, right) if lu else (left, t)
 
 
-_OID_ALIASES = ("oid", "regclass", "regtype", "regproc")
+_OID_ALIASES = ("oid", *sorted(T.OID_ALIAS_NAMES))
 
 
 def comparison_type(a: T.SqlType, b: T.SqlType, op: str) -> T.SqlType:

@@ -12,6 +12,7 @@ import datetime as dt
 import decimal
 import json
 import re
+from collections.abc import Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -64,6 +65,27 @@ def parse_regtype(arr: pa.Array) -> pa.Array:
     return pa.array([one(v) for v in arr.cast(pa.string()).to_pylist()], pa.int64())
 
 
+# OID alias input by type name: text -> OID, raising PostgreSQL's error for an unknown name
+# (installed by helios_core.sql.catalog_views.oid_aliases, which can see the catalog)
+OID_ALIAS_INPUT: dict[str, Callable[[str], int]] = {}
+
+
+def parse_oid_alias(arr: pa.Array, name: str) -> pa.Array:
+    """Input of regclass, regproc, regoper, ...: a numeric OID, or the object's name looked up."""
+    lookup = OID_ALIAS_INPUT.get(name)
+    if lookup is None:
+        return parse_int(arr, "oid")
+
+    def one(text: str | None) -> int | None:
+        if text is None:
+            return None
+        if text.strip().isdigit():
+            return int(text)
+        return lookup(text)
+
+    return pa.array([one(v) for v in arr.cast(pa.string()).to_pylist()], pa.int64())
+
+
 def _any_bad(orig: pa.Array, ok: pa.Array) -> bool:
     return pc.any(pc.and_(pc.is_valid(orig), pc.invert(pc.fill_null(ok, False)))).as_py() or False
 
@@ -97,10 +119,12 @@ def from_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
     name = t.name
     if name in ("text", "varchar", "bpchar", "name", "char", "unknown", "citext"):
         return arr
-    if name == "regtype":
+    if name == "regtype" and name not in OID_ALIAS_INPUT:
         return parse_regtype(arr)
-    if name in _INT_LIMITS or name in ("regclass", "regproc"):
-        return parse_int(arr, name if name in _INT_LIMITS else "oid")
+    if name in T.OID_ALIAS_NAMES:
+        return parse_oid_alias(arr, name)
+    if name in _INT_LIMITS:
+        return parse_int(arr, name)
     if name in ("float4", "float8"):
         return parse_float(arr, name)
     if name == "numeric":

@@ -32,6 +32,10 @@ RELATION_NAMES: list[Callable[[int], str | None]] = []
 # (built-in functions' names are in proc_oids)
 FUNCTION_NAMES: list[Callable[[int], str | None]] = []
 
+# OID alias output by type name: OID -> the object's name, None when no object has it (then the
+# number prints); installed by helios_core.sql.catalog_views.oid_aliases
+OID_ALIAS_OUTPUT: dict[str, Callable[[int], str | None]] = {}
+
 _STRIP_FRACTION = r"(\.\d*?[1-9])0+$|\.0+$"
 
 
@@ -62,6 +66,8 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return regclass_text(arr)
     if name == "regproc":
         return regproc_text(arr)
+    if name in OID_ALIAS_OUTPUT:
+        return oid_alias_text(arr, OID_ALIAS_OUTPUT[name])
     if name in ("int2", "int4", "int8", "oid"):
         return pc.cast(arr, pa.string())
     if name in ("float4", "float8"):
@@ -141,6 +147,18 @@ def regclass_text(arr: pa.Array) -> pa.Array:
         if oid == 0:
             return "-"
         return (RELATION_NAMES[0](oid) if RELATION_NAMES else None) or str(oid)
+
+    return pa.array([one(v) for v in arr.cast(pa.int64()).to_pylist()], pa.string())
+
+
+def oid_alias_text(arr: pa.Array, name_of: Callable[[int], str | None]) -> pa.Array:
+    """regoper, regnamespace, ... print the object's name; 0 prints as "-", an unknown OID as its number."""
+    def one(oid: int | None) -> str | None:
+        if oid is None:
+            return None
+        if oid == 0:
+            return "-"
+        return name_of(oid) or str(oid)
 
     return pa.array([one(v) for v in arr.cast(pa.int64()).to_pylist()], pa.string())
 

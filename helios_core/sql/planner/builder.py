@@ -1166,9 +1166,12 @@ class Builder:
 
             raise UndefinedTable(f'relation "{shown}" does not exist', position=node_position(node))
         all_cols = src.columns
+        # the query names the columns by their aliases (t(a, b)): judge the columns they stand for
+        shown = [col_aliases[i] if i < len(col_aliases) else n for i, (n, _) in enumerate(all_cols)]
         view_owner = object_privileges.check_relation_read(  # 42501 without SELECT (and schema USAGE)
             self.ctx.session, src.kind, src.schema, name,
-            [n for n, _ in all_cols if self.needs(qual, n)] or [n for n, _ in all_cols[:1]], self.ctx.txn,
+            [n for (n, _), as_named in zip(all_cols, shown, strict=True) if self.needs(qual, as_named)]
+            or [n for n, _ in all_cols[:1]], self.ctx.txn,
             own_scan=bool(node.meta.get("dml_target")) if isinstance(node, exp.Expression) else False)
         if src.kind == "view":
             stmts = parse(src.view_sql)

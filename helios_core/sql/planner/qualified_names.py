@@ -113,18 +113,7 @@ def _oid_cast(node: exp.Cast) -> None:
     name = _type_name(to) if to is not None else None
     if name is None:
         return
-    value = node.this
-    named = isinstance(value, (exp.Placeholder, exp.Parameter)) or (isinstance(value, exp.Literal) and value.is_string)
-    if named and name in _LOOKUPS:
-        call = exp.Anonymous(this=_LOOKUPS[name], expressions=[exp.Cast(this=value.copy(),
-                                                                        to=exp.DataType.build("text"))])
-        # an inner alias hides the lookup's name, so the column is labelled by the type, as in PG
-        node.set("this", exp.Alias(this=call, alias=exp.to_identifier("__lookup")))
-    # regclass/regtype/regproc are types of ours; the other OID aliases are plain oids here
-    target = name if name in ("regclass", "regtype", "regproc") or name not in _OID_ALIASES else "oid"
-    if isinstance(node.parent, (exp.Binary, exp.In)) and name in _OID_ALIASES:
-        target = "oid"  # compared with an oid column (c.oid = 'x'::regclass): compare as oids
-    node.set("to", _type_node(target))
+    node.set("to", _type_node(name))  # the OID alias types' input looks the name up (oid_aliases)
 
 
 def _regclass_names(sel: exp.Select) -> None:

@@ -564,7 +564,7 @@ class ScalarCompiler:
                 # (a jsonpath literal's syntax errors, 42601/0A000, too: PostgreSQL parses it as input;
                 # and an enum's label not usable yet, 55P04)
                 if c.position is not None and e.position is None and (
-                        e.sqlstate.startswith("22") or e.sqlstate == "55P04" or t.name == "jsonpath"):
+                        e.sqlstate.startswith("22") or e.sqlstate == "55P04" or t.name == "jsonpath" or t.name in T.OID_ALIAS_NAMES):
                     e.position = c.position
                 raise
         try:  # PostgreSQL rejects a cast that does not exist while planning, even over no rows
@@ -1986,6 +1986,9 @@ class ScalarCompiler:
             raise GroupingError(AGGREGATE_NOT_ALLOWED, position=start + 1 if isinstance(start, int) else None)
         if name == "row":
             return self.row_constructor(list(node.expressions), scope)
+        if name in T.OID_ALIAS_NAMES and len(node.expressions) == 1 and not self.F.has_function(name):
+            # a type name called as a function is a cast, as PostgreSQL reads regclass('pg_class')
+            return self.cast_compiled(self.compile(node.expressions[0], scope), T.type_from_name(name))
         return self.compile_call(name, list(node.expressions), scope)
 
     def range_constructor_call(self, t: T.SqlType, name: str, arg_asts: list[exp.Expression],
@@ -2051,6 +2054,8 @@ class ScalarCompiler:
             routines = planner_calls.lookup(self.ctx, name, len(arg_asts))  # a VARIADIC parameter's array
             if routines:
                 return planner_calls.compile_call(self, routines, arg_asts, scope)
+        if len(arg_asts) == 1 and isinstance(arg_asts[0], exp.Variadic) and name in variadic_arguments.NULL_COUNTERS:
+            return variadic_arguments.null_count(self, name, arg_asts[0].this, scope)
         if arg_asts and isinstance(arg_asts[-1], exp.Variadic):
             spread = variadic_arguments.expand(self, arg_asts, scope)
             if spread is None:  # VARIADIC NULL: the call is NULL

@@ -18,6 +18,7 @@ from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.sql import types as T
 from helios_core.sql.expr import Compiled, Field
 from helios_core.sql.functions.vec import Vec
+from helios_core.sql.object_privileges import check_routine_execute
 from helios_core.sql.routines import definition, invoke, polymorphic, sql_language
 from helios_core.sql.routines.definition import Routine
 
@@ -85,6 +86,7 @@ def positional(compiler: Any, candidates: list[Routine], args: list[exp.Expressi
 def compile_call(compiler: Any, candidates: list[Routine], arg_asts: list[exp.Expression], scope: Any) -> Compiled:
     """The expression of a call to a user function (``compiler`` is the planner's ScalarCompiler)."""
     routine, arg_asts, args = _choose_with_variadic(compiler, candidates, arg_asts, scope)
+    check_routine_execute(getattr(compiler.ctx, "session", None), routine)  # 42501 once EXECUTE is revoked
     if routine.returns_set or routine.out_columns:
         raise FeatureNotSupported(f"calling set-returning function {routine.name}() in an expression is not "
                                   "supported", hint="Call it in FROM: SELECT * FROM f(...).")
@@ -236,6 +238,7 @@ def table_function(builder: Any, candidates: list[Routine], args: list[Compiled]
         routine = definition.choose(candidates, [a.type for a in args])
         if routine is None:
             raise definition.UndefinedFunction(f"function {candidates[0].name} does not exist")
+    check_routine_execute(getattr(getattr(builder, "ctx", None), "session", None), routine)
     scope_defaults = [builder.compile(dialect_expression(a["default"]), _empty_scope())
                       for a in routine.in_args[len(args):]]
     routine = _bound_with_defaults(routine, list(args) + scope_defaults)

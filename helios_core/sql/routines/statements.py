@@ -13,7 +13,7 @@ from helios_core import plugin_extensions, roles
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.frontends.postgres import dialect
 from helios_core.session import Result, ResultColumn
-from helios_core.sql import aggregates, embedded_sql, triggers_catalog
+from helios_core.sql import aggregates, embedded_sql, object_privileges, triggers_catalog, type_privileges
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.model import stable_oid
 from helios_core.sql.context import table_sql_columns
@@ -58,6 +58,9 @@ def create(session: Any, a: dict) -> Result:
     _check_parameters(record["args"])
     _check_planner_hints(session, record)
     routine = Routine(record)
+    for declared in [*routine.in_types, routine.return_type]:  # 42501 for a type the creator may not use
+        if declared is not None:
+            type_privileges.check_usage(session, declared, txn)
     inputs = [a["type"] for a in routine.in_args]
     for result in [record.get("returns") or "void", *(t for _, t in record.get("out_columns") or [])]:
         polymorphic.check_result(result, inputs)
@@ -82,7 +85,11 @@ def create(session: Any, a: dict) -> Result:
         _check_replacement(Routine(old), routine)
         record["oid"] = old.get("oid")
         record["owner"] = old.get("owner", record["owner"])
+        record["acl"] = old.get("acl")  # CREATE OR REPLACE keeps the grants
         existing = [r for r in existing if r is not old]
+    else:  # a new routine: PUBLIC may EXECUTE it unless ALTER DEFAULT PRIVILEGES said otherwise
+        record["acl"] = object_privileges.default_privileges_for(
+            session, record["owner"], object_privileges.ObjectRef("routine", name, schema), txn)
     record.setdefault("oid", None)
     if record["oid"] is None:
         record["oid"] = stable_oid("function", f"{schema}.{name}({len(existing)},{routine.signature()})")
@@ -205,6 +212,7 @@ def drop(session: Any, a: dict) -> Result:
             raise HeliosError(f"{target.signature()} is not a function", sqlstate="42809")
         if what == "procedure" and not target.is_procedure:
             raise HeliosError(f"{target.signature()} is not a procedure", sqlstate="42809")
+        object_privileges.check_routine_owner(session, target)  # 42501 "must be owner of function f"
         users = triggers_catalog.using_function(txn, target)
         if users and not a["cascade"]:
             raise HeliosError(f"cannot drop function {target.signature()} because other objects depend on it",
@@ -385,6 +393,7 @@ def run_procedure(session: Any, name: str, values: list[Any], types: list[Any], 
         if e.position is None:
             e.position = name_at
         raise
+    object_privileges.check_routine_execute(session, routine)  # 42501 without EXECUTE
     values, types = _placed_arguments(session, routine, values, types, n_positional, names)
     values, types = _variadic_packed(routine, values, types)
     values = [invoke.convert_values([v], t, want)[0] for v, t, want in zip(values, types, routine.in_types,

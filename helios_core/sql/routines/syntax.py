@@ -164,6 +164,13 @@ def _options(c: Any, record: dict) -> None:
             raise HeliosError("invalid attribute in procedure definition", sqlstate="42P13",
                               position=c.offset + c.cur.start + 1)
         if c.accept("LANGUAGE"):
+            if c.accept("SQL SECURITY"):  # the tokenizer reads "sql SECURITY" as one token
+                record["language"] = "sql"
+                if c.word() == "DEFINER":
+                    raise FeatureNotSupported("SECURITY DEFINER routines are not supported")
+                c.expect("INVOKER")
+                record["security_definer"] = False
+                continue
             lang = c.string() if c.cur is not None and c.cur.token_type in _STRINGS else c.name()
             record["language"] = lang.lower()
         elif c.accept("IMMUTABLE"):

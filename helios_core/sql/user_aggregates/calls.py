@@ -29,6 +29,7 @@ from helios_core.sql.catalog_views.functions import ACTIVE_SESSION
 from helios_core.sql.expr import Compiled, Field, Scope
 from helios_core.sql.functions.cast import cast
 from helios_core.sql.functions.vec import Vec
+from helios_core.sql.object_privileges import check_routine_execute
 from helios_core.sql.routines import definition, polymorphic
 from helios_core.sql.user_aggregates import support
 
@@ -182,6 +183,7 @@ def compile_call(builder: Any, candidates: list[definition.Routine], arg_asts: l
     if not candidates:  # only ordered-set aggregates of that name, called without WITHIN GROUP
         _choose_none([a.type for a in args], name)
     routine, wanted = _choose(candidates, [a.type for a in [*direct, *args]])
+    check_routine_execute(getattr(getattr(builder, "ctx", None), "session", None), routine)  # 42501
     agg = routine.record["aggregate"]
     wanted_direct, wanted = wanted[:len(direct)], wanted[len(direct):]
     direct = [a if w.name in polymorphic.PSEUDO or a.type == w else builder.coerce(a, w)

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.session import Result
+from helios_core.sql import object_privileges, type_privileges
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.model import stable_oid
 from helios_core.sql.functions.cast import cast
@@ -86,6 +87,8 @@ def create(session: Any, a: dict) -> Result:
                      "is internal")
     inputs = [x["type"] for x in args]
     input_types = [definition.resolve_type(t) for t in inputs]
+    for declared in input_types:  # 42501 for an argument type the creator may not use
+        type_privileges.check_usage(session, declared)
     polymorphic.check_result(stype_name, inputs, what="transition")
     if stype.name == "internal":
         support.refuse_internal(stype)
@@ -143,7 +146,7 @@ def create(session: Any, a: dict) -> Result:
                             "sortop": opts.get("sortop"), "parallel": parallel[0],
                             "finalfunc_modify": modify.get("finalfunc_modify", "read_only")[0],
                             "aggkind": aggkind, "direct_args": direct or 0}}
-    _store(txn, record, a["replace"])
+    _store(session, txn, record, a["replace"])
     return Result(command_tag="CREATE AGGREGATE")
 
 
@@ -186,7 +189,7 @@ def _check_kind(old: dict, record: dict) -> None:
         raise HeliosError("cannot change routine kind", sqlstate="42809", detail=f'"{record["name"]}" is {kind}.')
 
 
-def _store(txn: Any, record: dict, replace: bool) -> None:
+def _store(session: Any, txn: Any, record: dict, replace: bool) -> None:
     schema, name = record["schema"], record["name"]
     existing = definition.overloads(txn, schema, name)
     same = [r for r in existing if definition.same_arguments(r, record)]
@@ -201,7 +204,11 @@ def _store(txn: Any, record: dict, replace: bool) -> None:
                               hint=f"Use DROP AGGREGATE {signature} first.")
         record["oid"] = old.get("oid")
         record["owner"] = old.get("owner", record["owner"])
+        record["acl"] = old.get("acl")
         existing = [r for r in existing if r is not old]
+    else:  # a new aggregate: PUBLIC may EXECUTE it unless ALTER DEFAULT PRIVILEGES said otherwise
+        record["acl"] = object_privileges.default_privileges_for(
+            session, record["owner"], object_privileges.ObjectRef("routine", name, schema), txn)
     if record.get("oid") is None:
         record["oid"] = stable_oid("function", f"{schema}.{name}({len(existing)},{signature})")
     txn.catalog_put(KIND, f"{schema}.{name}", {"overloads": [*existing, record]})
