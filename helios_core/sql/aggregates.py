@@ -28,10 +28,9 @@ from helios_core import plugin_extensions
 from helios_core.errors import HeliosError, UndefinedFunction
 from helios_core.sql import types as T
 from helios_core.sql.expr import Compiled
-from helios_core.sql.functions import network
+from helios_core.sql.functions import network, range_aggregates
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
-from helios_core.sql.functions import range_aggregates
 from helios_core.sql.functions.compare import interval_key
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.operators.sort import sortable

@@ -40,7 +40,7 @@ def _run(session, sql: str) -> tuple[threading.Thread, dict]:
 
 
 def test_statement_timeout_ends_a_row_lock_wait(two) -> None:
-    a, b = two
+    _a, b = two
     b.execute("set statement_timeout = '200ms'")
     t, out = _run(b, "update lw set v = 2 where id = 1")
     t.join(20)
