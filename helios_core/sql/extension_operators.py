@@ -51,6 +51,13 @@ def find(symbol: str, left: T.SqlType | None, right: T.SqlType) -> Any | None:
     exact = [d for d in fitting if (left is None or left.name != "unknown") and right.name != "unknown"]
     if exact:
         return exact[0]
+    if len(fitting) > 1:  # PostgreSQL: an untyped literal first takes the other operand's type, then text
+        known = right if left is not None and left.name == "unknown" else left
+        side = "left" if left is not None and left.name == "unknown" else "right"
+        for wanted in ((known.name if known is not None else None), "text"):
+            same = [d for d in fitting if getattr(d, side) == wanted]
+            if len(same) == 1:
+                return same[0]
     return fitting[0] if len(fitting) == 1 else None
 
 

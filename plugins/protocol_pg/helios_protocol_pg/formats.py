@@ -28,6 +28,7 @@ from helios_protocol_pg import binary_codec as bc
 from helios_protocol_pg import (  # noqa: F401  (they add their codecs to bc)
     client_encoding,
     geometric_codec,
+    hstore_codec,
     inet_codec,
     range_codec,
     timetz_codec,
