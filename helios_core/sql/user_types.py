@@ -137,6 +137,8 @@ def lookup(key: str | int) -> T.SqlType | None:
     session = ACTIVE_SESSION.get()
     if session is None:
         parts = [] if isinstance(key, int) else split_name(key)
+        if parts and parts[-1] == hstore_type.NAME:  # a described column's type outside a statement
+            return T.HSTORE
         return _SEEN.get((None, key if isinstance(key, int) else ".".join(parts)))
     database = session.database
     txn = session.tx.txn
