@@ -38,7 +38,12 @@ def load_installed() -> None:
 def _fits(declared: str | None, actual: T.SqlType | None) -> bool:
     if declared is None or actual is None:
         return declared is None and actual is None
-    return actual.name == "unknown" or actual.sql_name() == declared or actual.name == declared
+    if actual.name == "unknown" or actual.sql_name() == declared or actual.name == declared:
+        return True
+    # text is also what varchar, char(n) and name operands are taken as (their implicit casts)
+    if declared == "text" and actual.element is None:
+        return actual.is_string_family and actual.name != "unknown"
+    return declared == "text[]" and actual.element is not None and actual.element.is_string_family
 
 
 def find(symbol: str, left: T.SqlType | None, right: T.SqlType) -> Any | None:

@@ -141,3 +141,12 @@ def test_btree_index_over_hstore(db):
         assert db.execute("select id from kv where h = 'b=>2,a=>1' order by id")[-1].rows() == [(1,), (2,)]
     finally:
         db.execute("drop index kv_h")
+
+
+def test_subscript_and_varchar_keys(db):
+    """h['key'] (PostgreSQL 14+, what SQLAlchemy writes) and keys typed varchar, as text."""
+    assert one(db, "select ('a=>1,b=>2'::hstore)['b'], 'a=>1'::hstore ? 'a'::varchar, "
+                   "'a=>1'::hstore -> 'a'::varchar(3)") == ("2", True, "1")
+    with pytest.raises(HeliosError, match="hstore allows only one subscript") as err:
+        db.execute("select ('a=>1'::hstore)['a']['b']")
+    assert err.value.sqlstate == "42804"

@@ -1785,6 +1785,13 @@ class ScalarCompiler:
                 idx = self.compile(exprs[0], scope)
                 base = self.lift([base, idx], True, lambda v: self.binop("->", v[0], v[1]))
             return base
+        if base.type.name == "hstore":  # the extension's subscript: h['key'] is h -> 'key'
+            if len(chain) != 1 or len(chain[0]) != 1:
+                raise HeliosError("hstore allows only one subscript", sqlstate="42804")
+            if isinstance(chain[0][0], exp.Slice):
+                raise HeliosError("hstore allows only one subscript", sqlstate="42804")
+            idx = self.coerce(self.compile(chain[0][0], scope), T.TEXT)
+            return self.lift([base, idx], True, lambda v: self.binop("->", v[0], v[1]), T.TEXT)
         if geometric.involves_type(base.type) and base.type.name in ("point", "lseg", "box"):
             # like a one-dimensional array of its element (float8, point) numbered from 0;
             # a second subscript finds no dimension and gives NULL, as in PostgreSQL
