@@ -150,3 +150,15 @@ def test_subscript_and_varchar_keys(db):
     with pytest.raises(HeliosError, match="hstore allows only one subscript") as err:
         db.execute("select ('a=>1'::hstore)['a']['b']")
     assert err.value.sqlstate == "42804"
+
+
+def test_hstore_of_a_record(db):
+    """hstore(record): field names and their values' text; a NULL record gives NULL values."""
+    db.execute("create table rec (id int, name text, d date)")
+    try:
+        db.execute("insert into rec values (1, 'x', '2020-01-02')")
+        assert one(db, "select hstore(rec) from rec") == ('"d"=>"2020-01-02", "id"=>"1", "name"=>"x"',)
+        assert one(db, "select hstore(row(1, 'a'))") == ('"f1"=>"1", "f2"=>"a"',)
+        assert one(db, "select hstore(null::rec)") == ('"d"=>NULL, "id"=>NULL, "name"=>NULL',)
+    finally:
+        db.execute("drop table rec")

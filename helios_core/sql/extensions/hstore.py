@@ -198,10 +198,25 @@ def _constructor(args: list[Vec]) -> Callable[[list[Vec]], Vec]:
             return Vec(pa.array(out, pa.string()), HSTORE, s)
         return pair
     if args[0].type.is_rowtype:
-        raise FeatureNotSupported("hstore(record) is not supported by HeliosDB")
+        return _from_record
     if args[0].type.element is None and args[0].type.name != "unknown":
         raise no_function("hstore", args)
     return _strict(_from_pairs_array, HSTORE, T.array_of(T.TEXT))
+
+
+def _from_record(args: list[Vec]) -> Vec:
+    """hstore(record): the fields' names and their values' text (a NULL record: every value NULL,
+    as PostgreSQL's hstore_from_record, which is not strict)."""
+    rec = args[0]
+    arr = rec.array.combine_chunks() if isinstance(rec.array, pa.ChunkedArray) else rec.array
+    if not pa.types.is_struct(arr.type):
+        raise FeatureNotSupported("hstore(record) of this record is not supported by HeliosDB")
+    texts = [cast(Vec(arr.field(i), t, rec.scalar), T.TEXT).array.to_pylist()
+             for i, t in enumerate(rec.type.fields)]
+    names = rec.type.field_names
+    out = [format_pairs(canonical([(names[i], texts[i][r] if valid else None) for i in range(len(names))]))
+           for r, valid in enumerate(arr.is_valid().to_pylist())]
+    return Vec(pa.array(out, pa.string()), HSTORE, rec.scalar)
 
 
 @scalar("hstore", nargs=(1, 2))
