@@ -67,6 +67,7 @@ def test_bad_input(db, literal, message):
     with pytest.raises(HeliosError, match=message) as err:
         db.execute(f"select '{literal}'::hstore")
     assert err.value.sqlstate == "XX000"
+    assert err.value.position == 8  # the error points at the literal, as PostgreSQL's
 
 
 @pytest.mark.parametrize(("sql", "row"), [

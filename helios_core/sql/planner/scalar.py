@@ -551,9 +551,10 @@ class ScalarCompiler:
             try:
                 return make_const(self.cast_vec(c.const, t, context), c.label)
             except HeliosError as e:
-                # (a jsonpath literal's syntax errors, 42601/0A000, too: PostgreSQL parses it as input)
+                # (a jsonpath literal's syntax errors, 42601/0A000, too: PostgreSQL parses it as input;
+                # and an hstore literal's, XX000 in PostgreSQL 15)
                 if c.position is not None and e.position is None and (
-                        e.sqlstate.startswith("22") or t.name == "jsonpath"):
+                        e.sqlstate.startswith("22") or t.name in ("jsonpath", "hstore")):
                     e.position = c.position
                 raise
         try:  # PostgreSQL rejects a cast that does not exist while planning, even over no rows
