@@ -249,7 +249,9 @@ def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
                 ci = index[cname]
                 arr = batch.column(j)
                 t = ctypes[ci][1]
-                if arr.type != t.arrow_type or (t.typmod != -1 and t.name in ("bpchar", "varchar")):
+                # a type stored as a string still reads its input function (jsonb, json, hstore, point...)
+                if arr.type != t.arrow_type or (t.typmod != -1 and t.name in ("bpchar", "varchar")) or (
+                        pa.types.is_string(arr.type) and not t.is_string_family):
                     src = __import__("helios_core.sql.types", fromlist=["TEXT"]).TEXT if pa.types.is_string(
                         arr.type) else None
                     try:

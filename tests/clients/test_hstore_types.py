@@ -12,6 +12,7 @@ from __future__ import annotations
 import anyio
 import asyncpg
 import psycopg
+import pytest
 import sqlalchemy as sa
 from psycopg.types import TypeInfo
 from psycopg.types.hstore import register_hstore
@@ -99,3 +100,19 @@ def test_sqlalchemy_hstore_column(server: HeliosServer) -> None:
     finally:
         meta.drop_all(engine)
         engine.dispose()
+
+
+def test_copy_from_reads_the_input_function(conn: psycopg.Connection) -> None:
+    """COPY's text goes through the column type's input: hstore stored canonical, jsonb normalized,
+    bad input refused (a string-stored type's values were stored as sent)."""
+    conn.execute("create table copied (h hstore, j jsonb)")
+    try:
+        with conn.cursor().copy("copy copied from stdin") as cp:
+            cp.write('"x"=>"1", y=>NULL\t{"b":1,    "a":2}\n')
+        assert conn.execute("select h::text, j::text from copied").fetchall() == [
+            ('"x"=>"1", "y"=>NULL', '{"a": 2, "b": 1}')]
+        with pytest.raises(psycopg.errors.InternalError, match="Unexpected end of string"), \
+                conn.cursor().copy("copy copied (h) from stdin") as cp:
+            cp.write("a=>\n")
+    finally:
+        conn.execute("drop table copied")
