@@ -32,7 +32,6 @@ from helios_core.sql.functions.json_records import (
 )
 from helios_core.sql.functions.json_text import loads_keeping_text
 from helios_core.sql.functions.jsonpath_funcs import path_query_rows
-from helios_core.sql.functions.registry import no_function
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.operators.base import Operator, batch_of
 
@@ -111,10 +110,9 @@ class FunctionScan(Operator):
                 col_aliases = [n for n, _ in cols_spec]
             elif not col_aliases and qual == name:
                 col_aliases = [cols_spec[0][0]] if cols_spec[0][0] != name else []
-        elif name in hstore.SET_RETURNING:  # the hstore extension's each/skeys/svals
+        elif name in hstore.SET_RETURNING and len(args) == 1 and args[0].type.name in ("hstore", "unknown"):
+            # the hstore extension's each/skeys/svals (other arguments: a routine of that name)
             extensions_catalog.check_function(builder.ctx, name, [a.type for a in args])
-            if len(args) != 1 or args[0].type.name not in ("hstore", "unknown"):
-                raise no_function(name, [Vec.null(a.type) for a in args])
             args = [builder.coerce(args[0], T.HSTORE)]
             cols_spec = hstore.SET_RETURNING[name]
             out_types = [t for _, t in cols_spec]
