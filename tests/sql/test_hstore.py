@@ -163,3 +163,14 @@ def test_hstore_of_a_record(db):
         assert one(db, "select hstore(null::rec)") == ('"d"=>NULL, "id"=>NULL, "name"=>NULL',)
     finally:
         db.execute("drop table rec")
+
+
+def test_a_routine_named_each_is_called_without_the_extension():
+    import helios_core
+
+    s = helios_core.connect()
+    s.execute("create function each(x int) returns int language sql as 'select x + 1'")
+    assert s.execute("select each(1)")[-1].rows() == [(2,)]
+    with pytest.raises(HeliosError) as err:
+        s.execute("select * from each('a=>1')")
+    assert err.value.sqlstate in ("42883", "22P02")
