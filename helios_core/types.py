@@ -20,14 +20,19 @@ from typing import Any
 
 import pyarrow as pa
 
+from helios_core import hstore_text
 from helios_core.errors import HeliosError
 
 __all__ = [
+    "HSTORE_ARRAY_OID",
+    "HSTORE_OID",
     "arrow_type",
     "canonical_name",
     "composite_fields",
     "date_text_of_days",
     "format_text",
+    "hstore_from_binary",
+    "hstore_to_binary",
     "is_known",
     "parse_text",
     "python_values",
@@ -68,7 +73,9 @@ def user_type_oid(type_name: str) -> int | None:
     except HeliosError:
         return None
     base = t.element or t
-    return t.oid if base.labels is not None or base.composite is not None or base.range_info is not None else None
+    own_oid = base.labels is not None or base.composite is not None or base.range_info is not None \
+        or base.name == "hstore"
+    return t.oid if own_oid else None
 
 
 def user_range_subtype(type_name: str | int) -> tuple[bool, int] | None:
@@ -82,6 +89,20 @@ def user_range_subtype(type_name: str | int) -> tuple[bool, int] | None:
     if t.element is not None or t.range_info is None:
         return None
     return t.range_info.is_multirange, t.range_info.subtype.oid
+
+
+HSTORE_OID = hstore_text.OID  # the hstore extension's type (its array: HSTORE_ARRAY_OID)
+HSTORE_ARRAY_OID = hstore_text.ARRAY_OID
+
+
+def hstore_from_binary(data: bytes) -> str:
+    """An hstore in PostgreSQL's binary format (hstore_recv) as the text HeliosDB stores."""
+    return hstore_text.format_pairs(hstore_text.from_binary(data))
+
+
+def hstore_to_binary(text: str) -> bytes:
+    """An hstore's stored text in PostgreSQL's binary format (hstore_send)."""
+    return hstore_text.to_binary(hstore_text.parse(text))
 
 
 def composite_fields(type_name: str | int) -> list[tuple[str, str]] | None:

@@ -38,7 +38,12 @@ def load_installed() -> None:
 def _fits(declared: str | None, actual: T.SqlType | None) -> bool:
     if declared is None or actual is None:
         return declared is None and actual is None
-    return actual.name == "unknown" or actual.sql_name() == declared or actual.name == declared
+    if actual.name == "unknown" or actual.sql_name() == declared or actual.name == declared:
+        return True
+    # text is also what varchar, char(n) and name operands are taken as (their implicit casts)
+    if declared == "text" and actual.element is None:
+        return actual.is_string_family and actual.name != "unknown"
+    return declared == "text[]" and actual.element is not None and actual.element.is_string_family
 
 
 def find(symbol: str, left: T.SqlType | None, right: T.SqlType) -> Any | None:
@@ -51,6 +56,13 @@ def find(symbol: str, left: T.SqlType | None, right: T.SqlType) -> Any | None:
     exact = [d for d in fitting if (left is None or left.name != "unknown") and right.name != "unknown"]
     if exact:
         return exact[0]
+    if len(fitting) > 1:  # PostgreSQL: an untyped literal first takes the other operand's type, then text
+        known = right if left is not None and left.name == "unknown" else left
+        side = "left" if left is not None and left.name == "unknown" else "right"
+        for wanted in ((known.name if known is not None else None), "text"):
+            same = [d for d in fitting if getattr(d, side) == wanted]
+            if len(same) == 1:
+                return same[0]
     return fitting[0] if len(fitting) == 1 else None
 
 

@@ -132,6 +132,15 @@ def _refuse_unordered_keys(tdef: Any, keys: list[dict[str, Any]], method: str) -
                                                      "a default operator class for the data type.")
 
 
+_HSTORE_OPCLASSES = ("gist_hstore_ops", "gin_hstore_ops")
+
+
+def _hstore_index_refused(method: str) -> FeatureNotSupported:
+    return FeatureNotSupported(f'access method "{method}" over type hstore is not supported by HeliosDB',
+                               hint="The hstore extension's gist_hstore_ops and gin_hstore_ops operator classes "
+                                    "are not built; a btree or hash index over hstore is.")
+
+
 def _check_plugin_keys(kind: Any, tdef: Any, keys: list[dict[str, Any]], unique: bool) -> list[str]:
     """A plugin's access method takes only the key types it names, as PostgreSQL's operator classes;
     the keys' SQL type names."""
@@ -145,6 +154,8 @@ def _check_plugin_keys(kind: Any, tdef: Any, keys: list[dict[str, Any]], unique:
         if type_name not in kind.key_types and type_name in _GEOMETRIC_INDEXABLE.get(kind.name, ()):
             raise FeatureNotSupported(f'access method "{kind.name}" over type {type_name} is not supported by '
                                       'HeliosDB', hint="PostgreSQL's geometric operator classes are not built.")
+        if type_name not in kind.key_types and T.type_from_name(type_name).name == "hstore":
+            raise _hstore_index_refused(kind.name)
         if type_name not in kind.key_types and T.type_from_name(type_name).name not in kind.key_types:
             if key.get("opclass"):
                 raise HeliosError(f'operator class "{key["opclass"]}" does not accept data type {type_name}',
@@ -176,6 +187,8 @@ def _parse_key(session: Any, tdef: Any, item: Any, method: str) -> dict[str, Any
         if (method, opclass) in _UNBUILT_OPCLASSES:
             raise FeatureNotSupported(f'operator class "{opclass}" of access method "{method}" is not supported '
                                       'by HeliosDB', hint="Use a btree index (it answers =, <, <=, >, >=).")
+        if opclass in _HSTORE_OPCLASSES and extensions_catalog.installed(session.tx.current(), "hstore"):
+            raise _hstore_index_refused(method)
         if not trigram and (opclass not in PATTERN_OPCLASSES or method != "btree"):
             raise HeliosError(f'operator class "{opclass}" does not exist for access method "{method}"',
                               sqlstate="42704")

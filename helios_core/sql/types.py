@@ -63,6 +63,7 @@ from typing import Any
 import attrs
 import pyarrow as pa
 
+from helios_core import hstore_text
 from helios_core.errors import HeliosError, SyntaxError_, UndefinedObject
 
 NUMERIC_STORAGE_ARROW = pa.decimal256(76, 16)
@@ -394,6 +395,9 @@ GEOMETRIC_TYPES = (POINT, LSEG, PATH, BOX, POLYGON, LINE, CIRCLE)
 # regard to case; named only where CREATE EXTENSION citext installed it, so not among the base
 # types; its OIDs are fixed numbers in the range user-defined objects take
 CITEXT = SqlType(name="citext", oid=1_790_064, arrow_type=pa.string(), array_oid=1_108_083)
+# the hstore extension's type (helios_core.sql.extensions.hstore): string pairs stored as their
+# canonical text; named, like citext, only where CREATE EXTENSION hstore installed it
+HSTORE = SqlType(name="hstore", oid=hstore_text.OID, arrow_type=pa.string(), array_oid=hstore_text.ARRAY_OID)
 # the catalogs' one-dimensional, zero-based vectors (pg_index.indkey, indclass): arrays whose
 # text form is the elements separated by spaces ("1 2") and whose first subscript is 0
 INT2VECTOR = SqlType(name="int2vector", oid=22, arrow_type=pa.list_(pa.int16()), element=INT2)
@@ -747,6 +751,8 @@ _BY_OID: dict[int, SqlType] = {t.oid: t for t in _BASE_TYPES if t is not NULLTYP
 _BY_OID[705] = UNKNOWN
 _BY_OID[CITEXT.oid] = CITEXT
 _BY_OID[CITEXT.array_oid] = array_of(CITEXT)
+_BY_OID[HSTORE.oid] = HSTORE
+_BY_OID[HSTORE.array_oid] = array_of(HSTORE)
 for _name, _oid in _ARRAY_OIDS.items():
     if _name != "unknown":
         _BY_OID[_oid] = array_of(_BASE_BY_NAME[_name])
@@ -840,6 +846,8 @@ def type_from_sqlglot(dt: Any) -> SqlType:
         return with_precision(TIME, params[0] if params else None)
     if kind == T.TIMETZ:
         return with_precision(TIMETZ, params[0] if params else None)
+    if kind == T.HSTORE:  # sqlglot knows the extension's type name; it resolves where installed
+        return type_from_name("hstore")
     # user-defined / unrecognised: fall back to its spelling ("oid", "regclass", ...)
     spelled = kind if isinstance(kind, str) else dt.sql(dialect="postgres")
     return type_from_name(str(spelled))

@@ -23,7 +23,7 @@ from helios_core.sql import types as T
 from helios_core.sql.catalog_views.functions import ACTIVE_SESSION
 from helios_core.sql.catalog_views.model import stable_oid
 from helios_core.sql.context import table_sql_columns
-from helios_core.sql.extensions import citext
+from helios_core.sql.extensions import citext, hstore_type
 from helios_core.sql.functions.strings import quote_ident as sql_quote_ident
 
 # (database, "schema.name") and (database, oid) -> SqlType, refreshed by every catalog lookup
@@ -164,6 +164,8 @@ def lookup(key: str | int) -> T.SqlType | None:
     session = ACTIVE_SESSION.get()
     if session is None:
         parts = [] if isinstance(key, int) else split_name(key)
+        if parts and parts[-1] == hstore_type.NAME:  # a described column's type outside a statement
+            return T.HSTORE
         return _SEEN.get((None, key if isinstance(key, int) else ".".join(parts)))
     database = session.database
     txn = session.tx.txn
@@ -204,6 +206,8 @@ def lookup(key: str | int) -> T.SqlType | None:
             return _remember(database, table_row_type(table), rkey)
     if parts[-1] == citext.NAME and (txn is None or citext.resolves(txn)):
         return T.CITEXT  # an extension's type (CREATE EXTENSION citext)
+    if parts[-1] == hstore_type.NAME and (txn is None or hstore_type.resolves(txn, schemas)):
+        return T.HSTORE  # CREATE EXTENSION hstore's type, in the extension's schema
     return None
 
 

@@ -167,6 +167,8 @@ class Helios(Postgres):
             "REGEXP_REPLACE": lambda args: exp.Anonymous(this="regexp_replace", expressions=args),
             "REGEXP_LIKE": lambda args: exp.Anonymous(this="regexp_like", expressions=args),
         }
+        # delete(hstore, key) is the hstore extension's function: DELETE followed by "(" is a call
+        FUNC_TOKENS: ClassVar[set] = {*Postgres.Parser.FUNC_TOKENS, TokenType.DELETE}
         # PostgreSQL has no lambdas: f(doc -> 'k') is a call on a json field, never x -> body
         # (=> stays: named arguments)
         LAMBDAS: ClassVar[dict] = {k: v for k, v in Postgres.Parser.LAMBDAS.items() if k != TokenType.ARROW}

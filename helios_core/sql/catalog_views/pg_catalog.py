@@ -121,7 +121,7 @@ def type_row(t: Any) -> tuple:
     typdefault text, typacl text[]""", catalog_only=True)
 def pg_type(model: CatalogModel) -> list[tuple]:
     rows = [type_row(t) for t in all_types()] + enum_type_rows(model) + domain_type_rows(model) + \
-        composite_type_rows(model) + shell_type_rows(model) + citext_type_rows(model) + range_type_rows(model)
+        composite_type_rows(model) + shell_type_rows(model) + extension_type_rows(model) + range_type_rows(model)
     return [_with_proc_oids(r) for r in rows]
 
 
@@ -252,17 +252,24 @@ def range_type_rows(model: CatalogModel) -> list[tuple]:
     return rows
 
 
-def citext_type_rows(model: CatalogModel) -> list[tuple]:
-    """pg_type rows of the citext extension's type and its array, where the extension is installed
-    (in the extension's schema, owned by its owner, collatable like text)."""
-    ext = extensions_catalog.installed(model.txn, "citext") if model.txn is not None else None
-    if ext is None:
-        return []
-    nsp = namespace_oid(ext.get("schema") or "public")
-    owner = role_oid(ext.get("owner") or "helios")
-    base, arr = type_row(T.CITEXT), type_row(T.array_of(T.CITEXT))
-    return [(*base[:2], nsp, owner, *base[4:28], DEFAULT_COLLATION_OID, *base[29:]),
-            (*arr[:2], nsp, owner, *arr[4:28], DEFAULT_COLLATION_OID, *arr[29:])]
+def extension_type_rows(model: CatalogModel) -> list[tuple]:
+    """pg_type rows of the extensions' types and their arrays, where the extension is installed
+    (in the extension's schema, owned by its owner; citext collatable like text, hstore with its
+    own I/O functions, of category U)."""
+    rows = []
+    for t, collation in ((T.CITEXT, DEFAULT_COLLATION_OID), (T.HSTORE, 0)):
+        ext = extensions_catalog.installed(model.txn, t.name) if model.txn is not None else None
+        if ext is None:
+            continue
+        nsp = namespace_oid(ext.get("schema") or "public")
+        owner = role_oid(ext.get("owner") or "helios")
+        base, arr = type_row(t), type_row(T.array_of(t))
+        if t is T.HSTORE:
+            base = (*base[:7], "U", *base[8:15], f"{t.name}_in", f"{t.name}_out", f"{t.name}_recv",
+                    f"{t.name}_send", *base[19:])
+        rows += [(*base[:2], nsp, owner, *base[4:28], collation, *base[29:]),
+                 (*arr[:2], nsp, owner, *arr[4:28], collation, *arr[29:])]
+    return rows
 
 
 @catalog_table(PG, "pg_enum", "oid oid, enumtypid oid, enumsortorder float4, enumlabel name", catalog_only=True)

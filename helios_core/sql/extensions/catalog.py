@@ -30,6 +30,8 @@ from helios_core.sql.catalog_views.model import (
 )
 from helios_core.sql.extensions import pg_trgm, pgcrypto, uuid_ossp  # noqa: F401  (their functions register)
 from helios_core.sql.extensions.citext import column_is_citext
+from helios_core.sql.extensions.hstore import FUNCTIONS as HSTORE_FUNCTIONS
+from helios_core.sql.extensions.hstore_type import column_is_hstore
 
 
 @attrs.frozen
@@ -46,6 +48,7 @@ PROVIDED = {e.name: e for e in (
     Extension("pg_trgm", "1.6", "text similarity measurement and index searching based on trigrams",
               ("similarity", "word_similarity", "strict_word_similarity", "show_trgm", "similarity_dist")),
     Extension("citext", "1.6", "data type for case-insensitive character strings"),
+    Extension("hstore", "1.8", "data type for storing sets of (key, value) pairs", HSTORE_FUNCTIONS),
     # its operator classes let EXCLUDE USING gist compare plain scalars with = (sql.exclusion_constraints)
     Extension("btree_gist", "1.7", "support for indexing common datatypes in GiST"),
     Extension("pgcrypto", "1.3", "cryptographic functions",
@@ -120,22 +123,23 @@ def drop(session: Any, a: dict) -> Result:
             return Result(command_tag="DROP EXTENSION", notices=[f'extension "{name}" does not exist, skipping'])
         raise UndefinedObject(f'extension "{name}" does not exist')
     if name == "citext":
-        _refuse_while_citext_columns(txn, a)
+        _refuse_while_columns_of_type(txn, a, name, column_is_citext)
+    if name == "hstore":
+        _refuse_while_columns_of_type(txn, a, name, column_is_hstore)
     txn.catalog_delete("extension", name)
     return Result(command_tag="DROP EXTENSION")
 
 
-def _refuse_while_citext_columns(txn: Any, a: dict) -> None:
+def _refuse_while_columns_of_type(txn: Any, a: dict, name: str, of_type: Any) -> None:
     """2BP01 while a table column is of the extension's type (CASCADE would drop the column)."""
-    users = [f"column {c.name} of table {t.name}" for t in txn.list_tables() for c in t.columns
-             if column_is_citext(c)]
+    users = [f"column {c.name} of table {t.name}" for t in txn.list_tables() for c in t.columns if of_type(c)]
     if not users:
         return
     if a.get("cascade"):
-        raise FeatureNotSupported("DROP EXTENSION citext ... CASCADE is not supported by HeliosDB: drop or "
-                                  f"alter the columns that use type citext first ({users[0]})")
-    raise HeliosError("cannot drop extension citext because other objects depend on it",
-                      sqlstate="2BP01", detail="\n".join(f"{u} depends on type citext" for u in users),
+        raise FeatureNotSupported(f"DROP EXTENSION {name} ... CASCADE is not supported by HeliosDB: drop or "
+                                  f"alter the columns that use type {name} first ({users[0]})")
+    raise HeliosError(f"cannot drop extension {name} because other objects depend on it",
+                      sqlstate="2BP01", detail="\n".join(f"{u} depends on type {name}" for u in users),
                       hint="Use DROP ... CASCADE to drop the dependent objects too.")
 
 

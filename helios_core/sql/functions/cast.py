@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helios_core import hstore_text
 from helios_core.errors import FeatureNotSupported, HeliosError, NumericValueOutOfRange
 from helios_core.sql import types as T
 from helios_core.sql.functions import (
@@ -154,6 +155,8 @@ def can_cast(src: T.SqlType, dst: T.SqlType) -> bool:
     if {s, d} <= {"time", "interval"} or {s, d} <= {"json", "jsonb"} or {s, d} <= {"macaddr", "macaddr8"} \
             or {s, d} <= {"bit", "varbit"} or (s, d) in (("int4", "bit"), ("int8", "bit"), ("bit", "int4"), ("bit", "int8")):
         return True
+    if s == "hstore" and d in ("json", "jsonb"):
+        return True
     if (s, d) in CASTS or (src.is_range and dst.is_multirange and T.multirange_of_range(src) == dst):
         return True
     if src.element is not None and dst.element is not None:
@@ -237,6 +240,9 @@ def cast_array_values(arr: pa.Array, src: T.SqlType, dst: T.SqlType, *, context:
     # ---- date/time
     if (s, d) in _DT_CASTS:
         return _apply_typmod(_DT_CASTS[(s, d)](arr), dst, context)
+    if s == "hstore" and d in ("json", "jsonb"):  # the hstore extension's casts (hstore_to_json)
+        return from_text(pa.array([None if x is None else hstore_text.to_json(hstore_text.parse(x)) for x in arr.to_pylist()],
+                                  pa.string()), dst)
     if s == "json" and d == "jsonb":
         return from_text(arr, T.JSONB)
     if s == "jsonb" and d == "json":

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from helios_core import hstore_text
 from helios_core.errors import HeliosError, InvalidTextRepresentation, NumericValueOutOfRange
 from helios_core.sql import enum_labels, far_dates
 from helios_core.sql import types as T
@@ -153,6 +154,8 @@ def from_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return parse_json(arr)
     if name == "jsonb":
         return parse_jsonb(arr)
+    if name == "hstore":  # the extension's type: stored as its canonical text
+        return pa.array([None if x is None else hstore_text.normalize(x) for x in arr.to_pylist()], pa.string())
     if name == "jsonpath":
         return pa.array([None if x is None else normalize_jsonpath(x) for x in arr.to_pylist()], pa.string())
     raise HeliosError(f"cannot parse input of type {t}", sqlstate="0A000")

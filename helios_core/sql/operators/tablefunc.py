@@ -20,6 +20,8 @@ from helios_core.sql import types as T
 from helios_core.sql.catalog_views import functions as catalog_functions
 from helios_core.sql.catalog_views import partition_info
 from helios_core.sql.expr import Compiled, Field
+from helios_core.sql.extensions import catalog as extensions_catalog
+from helios_core.sql.extensions import hstore
 from helios_core.sql.functions import numeric_special, strings
 from helios_core.sql.functions.json_records import (
     POPULATE_FUNCTIONS,
@@ -111,6 +113,15 @@ class FunctionScan(Operator):
                 col_aliases = [n for n, _ in cols_spec]
             elif not col_aliases and qual == name:
                 col_aliases = [cols_spec[0][0]] if cols_spec[0][0] != name else []
+        elif name in hstore.SET_RETURNING and len(args) == 1 and args[0].type.name in ("hstore", "unknown"):
+            # the hstore extension's each/skeys/svals (other arguments: a routine of that name)
+            extensions_catalog.check_function(builder.ctx, name, [a.type for a in args])
+            args = [builder.coerce(args[0], T.HSTORE)]
+            cols_spec = hstore.SET_RETURNING[name]
+            out_types = [t for _, t in cols_spec]
+            produce = _hstore_producer(name)
+            if not col_aliases and len(out_types) > 1:
+                col_aliases = [n for n, _ in cols_spec]
         elif name in ("pg_partition_tree", "pg_partition_ancestors"):
             args = [a if a.type.name in ("unknown", "text", "varchar") else builder.coerce(a, T.REGCLASS)
                     for a in args]  # a name is resolved like 'name'::regclass
@@ -366,6 +377,13 @@ def _json_producer(name: str) -> Any:
         if not rows:
             out = [pa.array([], type=f.type.arrow_type) for f in fields]
         return out
+
+    return produce
+
+
+def _hstore_producer(name: str) -> Any:
+    def produce(vals: list[Vec], fields: list[Field]) -> list[pa.Array]:
+        return hstore.set_rows(name, vals[0].value())
 
     return produce
 

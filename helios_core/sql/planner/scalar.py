@@ -562,9 +562,10 @@ class ScalarCompiler:
                 return make_const(self.cast_vec(c.const, t, context), c.label)
             except HeliosError as e:
                 # (a jsonpath literal's syntax errors, 42601/0A000, too: PostgreSQL parses it as input;
-                # and an enum's label not usable yet, 55P04)
+                # and an enum's label not usable yet, 55P04; an hstore literal's, XX000 in PostgreSQL 15)
                 if c.position is not None and e.position is None and (
-                        e.sqlstate.startswith("22") or e.sqlstate == "55P04" or t.name == "jsonpath" or t.name in T.OID_ALIAS_NAMES):
+                        e.sqlstate.startswith("22") or e.sqlstate == "55P04" or t.name in ("jsonpath", "hstore")
+                        or t.name in T.OID_ALIAS_NAMES):
                     e.position = c.position
                 raise
         try:  # PostgreSQL rejects a cast that does not exist while planning, even over no rows
@@ -1796,6 +1797,13 @@ class ScalarCompiler:
                 idx = self.compile(exprs[0], scope)
                 base = self.lift([base, idx], True, lambda v: self.binop("->", v[0], v[1]))
             return base
+        if base.type.name == "hstore":  # the extension's subscript: h['key'] is h -> 'key'
+            if len(chain) != 1 or len(chain[0]) != 1:
+                raise HeliosError("hstore allows only one subscript", sqlstate="42804")
+            if isinstance(chain[0][0], exp.Slice):
+                raise HeliosError("hstore allows only one subscript", sqlstate="42804")
+            idx = self.coerce(self.compile(chain[0][0], scope), T.TEXT)
+            return self.lift([base, idx], True, lambda v: self.binop("->", v[0], v[1]), T.TEXT)
         if geometric.involves_type(base.type) and base.type.name in ("point", "lseg", "box"):
             # like a one-dimensional array of its element (float8, point) numbered from 0;
             # a second subscript finds no dimension and gives NULL, as in PostgreSQL

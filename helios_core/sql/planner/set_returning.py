@@ -37,7 +37,8 @@ _JSON_SRFS = {"jsonb_array_elements", "json_array_elements", "jsonb_array_elemen
               "json_array_elements_text", "jsonb_each", "json_each", "jsonb_each_text", "json_each_text",
               "jsonb_object_keys", "json_object_keys", "jsonb_path_query", "jsonb_path_query_tz"}
 SRF_NAMES = {"unnest", "generate_series", "generate_subscripts", "regexp_matches", "regexp_split_to_table",
-             "string_to_table", "pg_partition_ancestors", "_pg_expandarray", *_JSON_SRFS}
+             "string_to_table", "pg_partition_ancestors", "_pg_expandarray", *_JSON_SRFS,
+             "each", "skeys", "svals"}  # the hstore extension's
 
 
 class RowsFrom(exp.Expression):

@@ -29,6 +29,7 @@ from helios_protocol_pg import (  # noqa: F401  (they add their codecs to bc)
     bit_codec,
     client_encoding,
     geometric_codec,
+    hstore_codec,
     inet_codec,
     mac_codec,
     range_codec,
