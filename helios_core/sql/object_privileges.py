@@ -46,7 +46,9 @@ BOOTSTRAP_OWNER = "helios"
 DATABASE_OWNER_ROLE = "pg_database_owner"
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "heliosdb")
 _LABEL = {"table": "table", "view": "view", "sequence": "sequence", "schema": "schema", "database": "database",
-          "function": "function", "matview": "materialized view"}
+          "function": "function", "matview": "materialized view", "fdw": "foreign-data wrapper",
+          "server": "foreign server"}
+_FOREIGN_RECORDS = {"fdw": "foreign_data_wrapper", "server": "foreign_server"}  # helios_core.sql.foreign_data
 
 _ACTING_AS: contextvars.ContextVar[str | None] = contextvars.ContextVar("helios_acting_as", default=None)
 
@@ -121,6 +123,8 @@ def _record(txn: Any, ref: ObjectRef) -> dict | None:
                               else None)
     if ref.kind == "function":
         return txn.catalog_get("function_acl", ref.name) or {}
+    if ref.kind in _FOREIGN_RECORDS:
+        return txn.catalog_get(_FOREIGN_RECORDS[ref.kind], ref.name)
     raise AssertionError(ref.kind)
 
 
@@ -157,6 +161,9 @@ def load(session: Any, ref: ObjectRef, txn: Any = None) -> tuple[str, list[dict]
     if rec is None:
         if ref.kind == "schema":
             raise HeliosError(f'schema "{ref.name}" does not exist', sqlstate="3F000")
+        if ref.kind in _FOREIGN_RECORDS:
+            what = "foreign-data wrapper" if ref.kind == "fdw" else "server"
+            raise UndefinedObject(f'{what} "{ref.name}" does not exist')
         raise UndefinedTable(f'relation "{ref.name}" does not exist')
     return rec.get("owner") or BOOTSTRAP_OWNER, rec.get("acl"), rec.get("column_acl") or {}
 
@@ -186,6 +193,9 @@ def store(session: Any, ref: ObjectRef, *, owner: str | None = None, acl: Any = 
         txn.catalog_put("schema", ref.name, {**current, **fields})
     elif ref.kind == "function":
         txn.catalog_put("function_acl", ref.name, {**(txn.catalog_get("function_acl", ref.name) or {}), **fields})
+    elif ref.kind in _FOREIGN_RECORDS:
+        kind = _FOREIGN_RECORDS[ref.kind]
+        txn.catalog_put(kind, ref.name, {**txn.catalog_get(kind, ref.name), **fields})
     session.engine.bump_plan_generation()
 
 
@@ -386,6 +396,11 @@ def _targets(session: Any, spec: Any) -> list[ObjectRef]:
             if not F.has_function(name.split(".")[-1]):
                 raise HeliosError(f"function {name} does not exist", sqlstate="42883")
         return [ObjectRef("function", n.split(".")[-1]) for n in spec.objects]
+    if kind in ("FOREIGN DATA WRAPPER", "FOREIGN SERVER"):
+        refs = [ObjectRef("fdw" if kind == "FOREIGN DATA WRAPPER" else "server", n) for n in spec.objects]
+        for ref in refs:
+            load(session, ref, txn)  # 42704 when absent
+        return refs
     raise HeliosError(f"GRANT ON {kind} is not supported", sqlstate="0A000")
 
 
@@ -401,7 +416,7 @@ def grant_statement(session: Any, spec: Any) -> Result:
         words = [p for p, cols in spec.privileges if cols is None]
         column_words = [(p, cols) for p, cols in spec.privileges if cols is not None]
         label = {"table": "relation", "sequence": "sequence", "schema": "schema", "database": "database",
-                 "function": "function"}[kind]
+                 "function": "function", "fdw": "foreign-data wrapper", "server": "foreign server"}[kind]
         if ref.kind == "sequence" and spec.object_kind == "TABLE":
             bad = [w for w in words if w.replace(" PRIVILEGES", "") not in ("ALL", "SELECT", "UPDATE", "USAGE")]
             letters = A.letters_for([w for w in words if w not in bad], "sequence", object_label=label)

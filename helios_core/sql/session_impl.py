@@ -43,6 +43,7 @@ from helios_core.sql import (
     dml,
     dml_privileges,
     domains,
+    foreign_data,
     in_statement,  # noqa: F401  (gives session-taking SQL functions their view of the session)
     maintenance,
     matviews,
@@ -1031,6 +1032,10 @@ class SqlSession(Session):
             self.tx.statement_start()
             self.tx.wrote_ddl = True
             return publications.execute(self, a)
+        if k == "foreign_data":
+            self.tx.statement_start()
+            self.tx.wrote_ddl = True
+            return foreign_data.execute(self, a)
         if k == "unsupported":
             raise FeatureNotSupported(f"{a['what']} is not supported")
         raise FeatureNotSupported(f"{k} is not supported")

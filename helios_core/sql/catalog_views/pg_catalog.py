@@ -17,7 +17,7 @@ from sqlglot import exp
 from helios_core import roles
 from helios_core.errors import HeliosError
 from helios_core.sql import acl as A
-from helios_core.sql import object_privileges, publications, sequences, user_types
+from helios_core.sql import foreign_data, object_privileges, publications, sequences, user_types
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.model import (
     BOOTSTRAP_SUPERUSER_OID,
@@ -473,6 +473,7 @@ def pg_description(model: CatalogModel) -> list[tuple]:
     if model.txn is not None:
         rows += extensions_catalog.description_rows(model.txn)
         rows += publications.description_rows(model.txn)
+        rows += foreign_data.description_rows(model.txn)
     public = namespace_oid("public")
     if "public" in model.schemas and not any(r[0] == public and r[1] == 2615 for r in rows):
         rows.append((public, 2615, 0, "standard public schema"))  # PostgreSQL's comment of a new database
@@ -928,11 +929,6 @@ def pg_partitioned_table(model: CatalogModel) -> list[tuple]:
         rows.append((r.oid, sp["strategy"][0], n, default, [nums.get(c, 0) for c in sp["columns"]], [0] * n,
                      [0] * n, None))
     return rows
-static_table(PG, "pg_foreign_table", "ftrelid oid, ftserver oid, ftoptions text[]")
-static_table(PG, "pg_foreign_server", """oid oid, srvname name, srvowner oid, srvfdw oid, srvtype text,
-    srvversion text, srvacl text[], srvoptions text[]""")
-static_table(PG, "pg_foreign_data_wrapper", """oid oid, fdwname name, fdwowner oid, fdwhandler oid,
-    fdwvalidator oid, fdwacl text[], fdwoptions text[]""")
 @catalog_table(PG, "pg_publication", """oid oid, pubname name, pubowner oid, puballtables bool, pubinsert bool,
     pubupdate bool, pubdelete bool, pubtruncate bool, pubviaroot bool""")
 def pg_publication(model: CatalogModel) -> list[tuple]:
