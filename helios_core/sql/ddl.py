@@ -42,6 +42,7 @@ from helios_core.sql import (
     ddl_privileges,
     deferred_constraints,
     exclusion_constraints,
+    foreign_tables,
     generated_columns,
     inheritance,
     matviews,
@@ -1108,6 +1109,9 @@ def _create_index(session: Any, ast: exp.Create) -> Result:
     tdef = txn.get_table(schema, tname)
     if tdef is None:
         raise UndefinedTable(f'relation "{tname}" does not exist')
+    if foreign_tables.definition(tdef) is not None:
+        raise HeliosError(f'cannot create index on relation "{tname}"', sqlstate="42809",
+                          detail="This operation is not supported for foreign tables.")
     unique = bool(ast.args.get("unique"))
     params = idx.args.get("params")
     spec = index_definitions.parse_index(session, tdef, params, unique) if params is not None else {
@@ -1257,6 +1261,10 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
         want = {"TABLE": "table", "VIEW": "view", "INDEX": "index", "SEQUENCE": "sequence"}.get(kind)
         if kind == "VIEW" and ast.args.get("materialized"):
             want, tag = "materialized view", "DROP MATERIALIZED VIEW"
+        if kind == "TABLE" and foreign_tables.dropping_foreign_tables():
+            want = "foreign table"
+        if kind_found == "table" and foreign_tables.definition(txn.get_table(schema, name)) is not None:
+            kind_found = "foreign table"
         if want is None:
             raise FeatureNotSupported(f"DROP {kind} is not supported")
         if kind_found != want:
@@ -1267,7 +1275,7 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
                 notices.append(f'{want} "{name}" does not exist, skipping')
                 continue
             raise UndefinedTable(f'{want} "{name}" does not exist')
-        if want in ("table", "materialized view"):
+        if want in ("table", "materialized view", "foreign table"):
             notices.extend(composite_types.drop_row_type_users(txn, schema, name, cascade=cascade))
             tdef = txn.get_table(schema, name)
             if inheritance.has_children(tdef):  # the tables below it go too, or the statement fails

@@ -243,9 +243,8 @@ def _alter_wrapper(session: Any, txn: Any, a: dict) -> Result:
         if a["validator"] is not None:
             notices.append(transactions.warning("changing the foreign-data wrapper validator can cause the options "
                                                 "for dependent objects to become invalid", "01000"))
-    if a["options"] is not None:
+    if a["options"] is not None:  # a new validator is not run on the options already there (PostgreSQL's way)
         rec["options"] = apply_options(rec.get("options"), a["options"])
-    if a["options"] is not None or "validator" in a:
         validate(rec.get("validator"), WRAPPER, rec["options"])
     txn.catalog_put(WRAPPER, rec["name"], rec)
     return Result(command_tag="ALTER FOREIGN DATA WRAPPER", notices=notices)
@@ -366,13 +365,23 @@ def _forget_server(txn: Any, name: str) -> None:
     _move_comment(txn, SERVER, name, None)
 
 
+TABLE_OPTION = "foreign"  # TableDef.options key of a foreign table (helios_core.sql.foreign_tables)
+
+
+def _tables_of(txn: Any, server_name: str) -> list[Any]:
+    return [t for t in txn.list_tables() if isinstance((t.options or {}).get(TABLE_OPTION), dict)
+            and t.options[TABLE_OPTION].get("server") == server_name]
+
+
 def _server_tables(txn: Any, name: str) -> list[tuple[str, Any]]:
-    """Foreign tables of a server (helios_core.sql.foreign_tables keeps them)."""
-    return []
+    """(label, how to drop it) of the foreign tables of a server."""
+    return [(f"foreign table {t.name}", lambda t=t: txn.drop_table(t.schema, t.name)) for t in _tables_of(txn, name)]
 
 
 def _rename_in_tables(txn: Any, old: str, new: str) -> None:
     """A renamed server: its foreign tables follow it."""
+    for t in _tables_of(txn, old):
+        txn.alter_table(t.schema, t.name, options={TABLE_OPTION: {**t.options[TABLE_OPTION], "server": new}})
 
 
 def _create_server(session: Any, txn: Any, a: dict) -> Result:

@@ -433,7 +433,8 @@ def grant_statement(session: Any, spec: Any) -> Result:
             effective = A.effective(cur_acl, kind, owner)
             granted = letters if allowed is True else "".join(ch for ch in letters if ch in allowed)
             if not granted:
-                notices.append(f'no privileges were {"granted" if spec.is_grant else "revoked"} for "{ref.name}"')
+                notices.append(_warning(f'no privileges were {"granted" if spec.is_grant else "revoked"} for '
+                                        f'"{ref.name}"', "01007" if spec.is_grant else "01006"))
             for g in grantees:
                 if spec.is_grant:
                     if g == owner and grantor == owner:
@@ -459,6 +460,13 @@ def grant_statement(session: Any, spec: Any) -> Result:
                         new_cols.pop(col, None)
             store(session, ref, column_acl=new_cols, txn=txn)
     return Result(command_tag="GRANT" if spec.is_grant else "REVOKE", notices=notices)
+
+
+def _warning(message: str, sqlstate: str) -> HeliosError:
+    """PostgreSQL warns (not notices) when a GRANT or REVOKE changed nothing."""
+    w = HeliosError(message, sqlstate=sqlstate)
+    w.severity = "WARNING"
+    return w
 
 
 def _check_column(txn: Any, ref: ObjectRef, col: str) -> None:

@@ -153,3 +153,80 @@ def user_mapping_options(model: CatalogModel) -> list[tuple]:
             graph.is_superuser(user))
         rows += [(_who(m), model.database, srv["name"], k, v if shown else None) for k, v in _options(m)]
     return rows
+
+
+def _usage_grants(model: CatalogModel, *, enabled_only: bool) -> list[tuple]:
+    """USAGE items of wrapper and server ACLs (the default ACL where none was granted), as
+    information_schema.usage_privileges (``enabled_only``: role_usage_grants) shows them."""
+    session = model.session
+    graph = roles.role_graph(session.engine)
+    user = session.user
+    rows = []
+    for kind, label, recs in ((F.WRAPPER, "FOREIGN DATA WRAPPER", F.wrappers(model.txn)),
+                              (F.SERVER, "FOREIGN SERVER", F.servers(model.txn))):
+        for rec in recs:
+            for item in A.effective(rec.get("acl"), F.ref(kind, rec["name"]).acl_kind, rec["owner"]):
+                if "U" not in item["privs"]:
+                    continue
+                grantee, grantor = item["grantee"], item["grantor"]
+                if not (graph.has_privs_of(user, grantor) or grantee == A.PUBLIC or graph.has_privs_of(user, grantee)):
+                    continue
+                if enabled_only and not (graph.has_privs_of(user, grantor) or (
+                        grantee != A.PUBLIC and graph.has_privs_of(user, grantee))):
+                    continue  # enabled_roles: the roles whose privileges the user has
+                grantable = "U" in item.get("options", "") or (
+                    grantee != A.PUBLIC and graph.has_privs_of(grantee, rec["owner"]))
+                rows.append((grantor, "PUBLIC" if grantee == A.PUBLIC else grantee, model.database, "", rec["name"],
+                             label, "USAGE", "YES" if grantable else "NO"))
+    return rows
+
+
+_USAGE_COLUMNS = """grantor name, grantee name, object_catalog name, object_schema name, object_name name,
+    object_type text, privilege_type text, is_grantable text"""
+
+
+@catalog_table(IS, "usage_privileges", _USAGE_COLUMNS)
+def usage_privileges(model: CatalogModel) -> list[tuple]:
+    """USAGE on foreign-data wrappers and servers (PostgreSQL also lists collations, domains,
+    sequences and types here; those rows are not built)."""
+    return _usage_grants(model, enabled_only=False)
+
+
+@catalog_table(IS, "role_usage_grants", _USAGE_COLUMNS)
+def role_usage_grants(model: CatalogModel) -> list[tuple]:
+    return _usage_grants(model, enabled_only=True)
+
+
+# ------------------------------------------------------------------------------------ foreign tables
+def _foreign_relations(model: CatalogModel) -> list[tuple[Any, dict]]:
+    return [(r, r.options[F.TABLE_OPTION]) for r in model.relations if r.kind == "f"]
+
+
+@catalog_table(PG, "pg_foreign_table", "ftrelid oid, ftserver oid, ftoptions text[]")
+def pg_foreign_table(model: CatalogModel) -> list[tuple]:
+    servers = _server_oids(model)
+    return [(r.oid, servers.get(spec["server"], 0), F.options_text(spec.get("options")))
+            for r, spec in _foreign_relations(model)]
+
+
+def _visible_tables(model: CatalogModel) -> list[tuple[Any, dict]]:
+    """information_schema's foreign tables: those the user owns or holds a privilege on."""
+    session = model.session
+    graph = roles.role_graph(session.engine)
+    holders = graph.privilege_holders(session.user)
+    return [(r, spec) for r, spec in _foreign_relations(model)
+            if graph.has_privs_of(session.user, r.owner) or any(
+                i["grantee"] in holders for i in r.options.get("acl") or [])]
+
+
+@catalog_table(IS, "foreign_tables", """foreign_table_catalog name, foreign_table_schema name,
+    foreign_table_name name, foreign_server_catalog name, foreign_server_name name""")
+def foreign_tables(model: CatalogModel) -> list[tuple]:
+    return [(model.database, r.schema, r.name, model.database, spec["server"]) for r, spec in _visible_tables(model)]
+
+
+@catalog_table(IS, "foreign_table_options", """foreign_table_catalog name, foreign_table_schema name,
+    foreign_table_name name, option_name name, option_value text""")
+def foreign_table_options(model: CatalogModel) -> list[tuple]:
+    return [(model.database, r.schema, r.name, k, v) for r, spec in _visible_tables(model)
+            for k, v in spec.get("options") or []]

@@ -603,6 +603,8 @@ _FUNCTIONS: list[SqlFunction] = [
                 return_type="boolean"),
     SqlFunction(name="pg_has_role", impl=privilege_functions.FUNCTIONS["pg_has_role"],
                 return_type="boolean"),
+    *(SqlFunction(name=name, impl=privilege_functions.FUNCTIONS[name], return_type="boolean")
+      for name in ("has_foreign_data_wrapper_privilege", "has_server_privilege")),
     *relation_sizes.FUNCTIONS,  # pg_relation_size, pg_total_relation_size, ..., pg_database_size
     SqlFunction(name="pg_size_pretty", impl=_size_pretty, return_type="text"),
     SqlFunction(name="pg_backend_pid", impl=_backend_pid, return_type="integer"),

@@ -143,7 +143,7 @@ def _with_proc_oids(row: tuple) -> tuple:
     return (*row[:12], sub, *row[13:15], *procs, *row[22:])
 
 
-ROW_TYPE_RELKINDS = ("r", "p", "v", "m", "c")
+ROW_TYPE_RELKINDS = ("r", "p", "v", "m", "c", "f")
 
 
 def composite_type_rows(model: CatalogModel) -> list[tuple]:
@@ -350,6 +350,7 @@ def pg_attribute(model: CatalogModel) -> list[tuple]:
         column_acl = r.options.get("column_acl") or {}
         inh = r.options.get("inherit_count")  # table inheritance: attinhcount / attislocal
         local = set(r.options.get("local_columns") or [])
+        fdw_options = (r.options.get(foreign_data.TABLE_OPTION) or {}).get("column_options") or {}
         for c in r.columns:
             t = c.type
             base = t.element or t
@@ -360,7 +361,8 @@ def pg_attribute(model: CatalogModel) -> list[tuple]:
                 length in (1, 2, 4, 8) and t.element is None, _ALIGN.get(t.name, "i"),
                 "x" if length == -1 else "p", "", c.not_null, _has_default(c), False, c.identity,
                 c.generated, False, c.name in local if inh is not None else True,
-                (inh or {}).get(c.name, 0), collation, A.items_text(column_acl.get(c.name)), None, None, None,
+                (inh or {}).get(c.name, 0), collation, A.items_text(column_acl.get(c.name)), None,
+                foreign_data.options_text(fdw_options.get(c.name)), None,
             ))
     return rows
 
@@ -888,7 +890,7 @@ static_table(PG, "pg_statistic_ext", """oid oid, stxrelid oid, stxname name, stx
 
 
 def _parents(model: CatalogModel) -> dict[tuple[str, str], Any]:
-    return {(r.schema, r.name): r for r in model.relations if r.kind in ("r", "p")}
+    return {(r.schema, r.name): r for r in model.relations if r.kind in ("r", "p", "f")}
 
 
 @catalog_table(PG, "pg_inherits", "inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool")
