@@ -1274,6 +1274,8 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
             if if_exists:
                 notices.append(f'{want} "{name}" does not exist, skipping')
                 continue
+            if want == "foreign table":  # PostgreSQL's code for a missing foreign table
+                raise UndefinedObject(f'{want} "{name}" does not exist')
             raise UndefinedTable(f'{want} "{name}" does not exist')
         if want in ("table", "materialized view", "foreign table"):
             notices.extend(composite_types.drop_row_type_users(txn, schema, name, cascade=cascade))

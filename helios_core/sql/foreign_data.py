@@ -132,7 +132,7 @@ def validate(validator: str | None, context: str, options: list) -> None:
         if name not in valid:
             hint = ("Valid options in this context are: " + ", ".join(valid) if valid
                     else "There are no valid options in this context.")
-            raise HeliosError(f'invalid option "{name}"', sqlstate="HV00D", hint=hint)
+            raise HeliosError(f'invalid option "{name}"', sqlstate="42601", hint=hint)  # PostgreSQL's code here
 
 
 def _validator_of(session: Any, txn: Any, name: str | None) -> str | None:

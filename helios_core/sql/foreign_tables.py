@@ -94,8 +94,13 @@ def run(session: Any, st: Any, clauses: dict, dispatch: Any) -> Result:
         extra = _validated(session, txn, spec["server"], [], added)["column_options"]
         spec["column_options"] = {**spec.get("column_options", {}), **extra}
         txn.alter_table(tdef.schema, tdef.name, options={OPTION: spec})
-    result.command_tag = "ALTER FOREIGN TABLE"
+    _retag(result, "ALTER FOREIGN TABLE")
     return result
+
+
+def _retag(result: Result, tag: str) -> None:
+    """The table statement's Result, tagged as the foreign table statement PostgreSQL reports."""
+    result.command_tag = result.kind = tag
 
 
 def _must_be_foreign(tdef: Any, shown: str) -> None:
@@ -114,7 +119,7 @@ def _create(session: Any, txn: Any, st: Any, clauses: dict, dispatch: Any) -> Re
     tdef = txn.get_table(schema, parts[-1])
     if not existed and tdef is not None:
         txn.alter_table(schema, parts[-1], options={OPTION: spec})
-    result.command_tag = "CREATE FOREIGN TABLE"
+    _retag(result, "CREATE FOREIGN TABLE")
     return result
 
 
@@ -122,7 +127,7 @@ def _drop(session: Any, txn: Any, st: Any, dispatch: Any) -> Result:
     """DROP FOREIGN TABLE: DROP TABLE's work, for foreign tables only (ddl asks dropping_foreign_tables)."""
     with _dropping_foreign():
         result = dispatch(st)
-    result.command_tag = "DROP FOREIGN TABLE"
+    _retag(result, "DROP FOREIGN TABLE")
     return result
 
 

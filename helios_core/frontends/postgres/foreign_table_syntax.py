@@ -134,7 +134,7 @@ def _refuse_constraint(c: Any, element_start: int) -> None:
             c.i >= 2 and c.toks[c.i - 2].text.upper() == "CONSTRAINT"):
         return
     at = c.toks[c.i - 2] if c.i >= 2 and c.toks[c.i - 2].text.upper() == "CONSTRAINT" else c.cur
-    raise HeliosError(f"{kind} constraints are not supported on foreign tables", sqlstate="42809",
+    raise HeliosError(f"{kind} constraints are not supported on foreign tables", sqlstate="0A000",
                       position=c.offset + at.start + 1)
 
 
@@ -157,7 +157,7 @@ def _alter(c: Any, blank: _Blanker, utility: Any) -> Any:
             column_options.append((col, list(foreign_data_syntax.options(c))))
         else:
             others += 1
-            _other_action(c, blank, added_options)
+            _other_action(c, blank, added_options, table.split(".")[-1])
         if c.cur is None:
             break
         if c.cur.token_type != TokenType.COMMA:
@@ -180,10 +180,21 @@ def _column_options_follow(c: Any) -> bool:
     return _is_options(c, j + 1)
 
 
-def _other_action(c: Any, blank: _Blanker, added_options: dict[str, list]) -> None:
-    """Step over one action up to its comma; ``ADD [COLUMN] c type OPTIONS (...)`` keeps its options."""
+def _other_action(c: Any, blank: _Blanker, added_options: dict[str, list], table: str) -> None:
+    """Step over one action up to its comma; ``ADD [COLUMN] c type OPTIONS (...)`` keeps its options.
+    What PostgreSQL refuses on a foreign table is refused here, as its parse analysis does."""
     start = c.i
     depth = 0
+    first = c.word()
+    if first == "ALTER" and c.peek_word() == "CONSTRAINT":
+        raise HeliosError(f'ALTER action ALTER CONSTRAINT cannot be performed on relation "{table}"',
+                          sqlstate="42809", detail="This operation is not supported for foreign tables.")
+    if first == "ADD" and c.peek_word() not in ("COLUMN", ""):
+        c.i += 1
+        if c.accept("CONSTRAINT"):
+            c.i += 1
+        _refuse_constraint(c, c.i)
+        c.i = start
     while c.cur is not None:
         t = c.cur
         if t.token_type == TokenType.L_PAREN:
@@ -192,6 +203,8 @@ def _other_action(c: Any, blank: _Blanker, added_options: dict[str, list]) -> No
             depth -= 1
         elif t.token_type == TokenType.COMMA and depth == 0:
             return
+        elif depth == 0 and first == "ALTER" and t.text.upper() == "USING" and t.token_type != TokenType.STRING:
+            raise HeliosError(f'"{table}" is not a table', sqlstate="42809")  # USING rewrites the rows
         elif depth == 0 and _is_options(c, c.i) and c.toks[start].text.upper() == "ADD":
             words = [x for x in c.toks[start + 1:c.i] if x.text.upper() not in ("COLUMN", "IF", "NOT", "EXISTS")]
             if not words:

@@ -493,7 +493,7 @@ class CatalogModel:
                 r.options.get("comment") if r.kind in ("r", "p", "f") else None)
             if text:
                 rows.append((r.oid, PG_CLASS_OID, 0, str(text)))
-            for c in r.columns if r.kind in "rvm" else ():
+            for c in r.columns if r.kind in "rvmpf" else ():
                 text = self.comments.get(f"column:{r.schema}.{r.name}.{c.name}")
                 if text:
                     rows.append((r.oid, PG_CLASS_OID, c.number, text))
