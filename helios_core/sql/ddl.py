@@ -1138,6 +1138,7 @@ def _create_index(session: Any, ast: exp.Create) -> Result:
             "expression_unique": list(tdef.options.get("expression_unique", [])) + [entry]})
     elif unique:
         if partitions.spec(tdef) is not None:  # each partition keeps its own (the key includes the partitioning)
+            foreign_tables.refuse_unique_index(tdef, partitions.leaves(txn, tdef))
             partitions.check_unique_keys(tname, partitions.spec(tdef), [], [{"columns": cols}])
             for leaf in partitions.leaves(txn, tdef):
                 leaf_name = _constraint_name(leaf.name, name_parts, "idx")
@@ -1299,10 +1300,11 @@ def _drop_inheritors(session: Any, txn: Any, tdef: Any, *, cascade: bool, named:
     below = [d for d in inheritance.descendants(txn, tdef) if (d.schema, d.name) not in named]
     if not below:
         return []
-    lines = [f"table {d.name} depends on table {tdef.name}" for d in inheritance.children(txn, tdef)
+    label = foreign_tables.label
+    lines = [f"{label(d)} {d.name} depends on {label(tdef)} {tdef.name}" for d in inheritance.children(txn, tdef)
              if (d.schema, d.name) not in named]
     if not cascade:
-        raise DependentObjectsStillExist(f"cannot drop table {tdef.name} because other objects depend on it",
+        raise DependentObjectsStillExist(f"cannot drop {label(tdef)} {tdef.name} because other objects depend on it",
                                          detail="\n".join(lines) if lines else None,
                                          hint="Use DROP ... CASCADE to drop the dependent objects too.")
     for d in reversed(below):
@@ -1846,6 +1848,8 @@ def _alter_partitioned(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
                             options={"partition_of": {"schema": tdef.schema, "name": tdef.name}})
         return tdef
     children = partitions.children(txn, tdef)
+    if isinstance(action, exp.AddConstraint) and action.find(exp.PrimaryKey, exp.UniqueColumnConstraint):
+        foreign_tables.refuse_unique_index(tdef, children)
     tdef = _alter_action(session, txn, tdef, action.copy())
     partitions.check_unique_keys(tdef.name, partitions.spec(tdef), list(tdef.primary_key),
                                  tdef.options.get("unique", []))
@@ -2046,6 +2050,8 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
                               dict(constraints.column_metadata(tdef, c.name))) for c in tdef.columns]
             return constraints.rebuild_table(session, txn, tdef, cols, list(tdef.primary_key))
         if action.args.get("dtype") is not None:
+            if action.args.get("using") is not None and foreign_tables.definition(tdef) is not None:
+                raise HeliosError(f'"{tdef.name}" is not a table', sqlstate="42809")  # USING rewrites rows
             pat = re.compile(rf'(?<![\w"]){re.escape(cname)}(?![\w"])|"{re.escape(cname)}"')
             for view in _dependent_views(txn, f"{schema}.{name}"):
                 if pat.search((txn.catalog_get("view", view) or {}).get("sql", "")):

@@ -547,6 +547,20 @@ def description_rows(txn: Any) -> list[tuple]:
 
 
 # ------------------------------------------------------------------------------------------ roles
+def rename_role(txn: Any, old: str, new: str) -> None:
+    """ALTER ROLE ... RENAME TO: owners, ACL entries and user mappings of the branch follow the name."""
+    for kind, recs in ((WRAPPER, wrappers(txn)), (SERVER, servers(txn))):
+        for rec in recs:
+            acl = A.rename_role(rec.get("acl"), old, new)
+            if rec["owner"] == old or acl != rec.get("acl"):
+                txn.catalog_put(kind, rec["name"], {**rec, "owner": new if rec["owner"] == old else rec["owner"],
+                                                    "acl": acl})
+    for um in mappings(txn):
+        if um["user"] == old:
+            txn.catalog_delete(MAPPING, _mapping_key(um["server"], old))
+            txn.catalog_put(MAPPING, _mapping_key(um["server"], new), {**um, "user": new})
+
+
 def role_dependents(txn: Any, role: str) -> list[str]:
     """What keeps DROP ROLE from going ahead, as PostgreSQL words it."""
     out = []

@@ -32,6 +32,31 @@ def definition(tdef: Any) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
+def label(tdef: Any) -> str:
+    """How PostgreSQL names the relation in dependency messages: "foreign table" or "table"."""
+    return "foreign table" if definition(tdef) is not None else "table"
+
+
+def refuse_unique_index(tdef: Any, partitions: list[Any]) -> None:
+    """A unique index of a partitioned table needs it on every partition, and a foreign table has
+    none (42809 as PostgreSQL, naming the partitioned table)."""
+    if any(definition(p) is not None for p in partitions):
+        raise HeliosError(f'cannot create unique index on partitioned table "{tdef.name}"', sqlstate="42809",
+                          detail=f'Table "{tdef.name}" contains partitions that are foreign tables.')
+
+
+def refuse_foreign_partition(parent: Any, *, attaching: str | None = None) -> None:
+    """A foreign table cannot become a partition of a table with unique indexes (42809)."""
+    if not (parent.primary_key or parent.options.get("unique")):
+        return
+    if attaching is not None:
+        raise HeliosError(f'cannot attach foreign table "{attaching}" as partition of partitioned table '
+                          f'"{parent.name}"', sqlstate="42809",
+                          detail=f'Partitioned table "{parent.name}" contains unique indexes.')
+    raise HeliosError(f'cannot create foreign partition of partitioned table "{parent.name}"', sqlstate="42809",
+                      detail=f'Table "{parent.name}" contains indexes that are unique.')
+
+
 def check_scan(txn: Any, tdef: Any) -> None:
     """Reading or writing a foreign table needs its wrapper's handler: 55000 without one."""
     spec = definition(tdef)
@@ -114,6 +139,10 @@ def _create(session: Any, txn: Any, st: Any, clauses: dict, dispatch: Any) -> Re
     parts = clauses["table"]
     schema = parts[0] if len(parts) > 1 else session.current_schema(txn)
     existed = txn.get_table(schema, parts[-1]) is not None
+    if clauses.get("partition_of"):
+        parent = _find(session, txn, clauses["partition_of"])
+        if parent is not None:
+            refuse_foreign_partition(parent)
     spec = _validated(session, txn, clauses["server"], clauses["options"], clauses["column_options"])
     result = dispatch(st)
     tdef = txn.get_table(schema, parts[-1])

@@ -37,7 +37,7 @@ from sqlglot import exp
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
 from helios_core.logical import nodes as L
 from helios_core.session import Result
-from helios_core.sql import constraints, object_privileges
+from helios_core.sql import constraints, foreign_tables, object_privileges
 from helios_core.sql import types as T
 from helios_core.sql.context import table_sql_columns
 from helios_core.sql.expr import Field, Scope, compile_scalar
@@ -884,6 +884,8 @@ def attach(session: Any, txn: Any, parent: Any, part: Any, bound_node: Any) -> N
         raise InvalidObjectDefinition(f'table "{parent.name}" is not partitioned')
     if parent_of(part) is not None:
         raise InvalidObjectDefinition(f'"{part.name}" is already a partition')
+    if foreign_tables.definition(part) is not None:
+        foreign_tables.refuse_foreign_partition(parent, attaching=part.name)
     pcols = {c.name: c.type for c in parent.columns}
     for c in part.columns:
         if c.name not in pcols:

@@ -173,6 +173,7 @@ def rename_role(session: Any, a: dict) -> Result:
             engine.put_role(dict(other, member_of=[new if r == old else r for r in other.get("member_of") or []],
                                  admin_of=[new if r == old else r for r in other.get("admin_of") or []]))
     object_privileges.rename_role_everywhere(session, old, new)
+    foreign_data.rename_role(session.tx.current(), old, new)
     return Result(command_tag="ALTER ROLE", notices=["MD5 password cleared because of role rename"]
                   if role.get("password") else [])
 

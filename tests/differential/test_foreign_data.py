@@ -176,3 +176,47 @@ def test_foreign_data_script_matches_postgres(postgres_dsn, helios):
             for role in ROLES:
                 _outcome(conn, f"DROP ROLE IF EXISTS {role}")
     assert differing == [], "\n".join(map(repr, differing))
+
+
+PSQL_SETUP = [
+    "SET SESSION AUTHORIZATION fdw_super",
+    "CREATE FOREIGN DATA WRAPPER wpsql OPTIONS (debug 'true')",
+    "COMMENT ON FOREIGN DATA WRAPPER wpsql IS 'for psql'",
+    "CREATE SERVER spsql TYPE 'pg' VERSION '15' FOREIGN DATA WRAPPER wpsql OPTIONS (host 'h', port '5432')",
+    "GRANT USAGE ON FOREIGN SERVER spsql TO fdw_plain",
+    "CREATE USER MAPPING FOR fdw_plain SERVER spsql OPTIONS (user 'u', password 'secret')",
+    "CREATE USER MAPPING FOR public SERVER spsql",
+    ("CREATE FOREIGN TABLE fpsql (a int OPTIONS (column_name 'x') NOT NULL, b text) SERVER spsql "
+    "OPTIONS (table_name 'remote')"),
+    "COMMENT ON FOREIGN TABLE fpsql IS 'remote rows'",
+]
+
+
+def _psql(dsn: str, command: str) -> str:
+    import subprocess
+    from pathlib import Path
+
+    params = dict(part.split("=", 1) for part in dsn.split())
+    psql = Path("/usr/lib/postgresql/15/bin/psql")
+    out = subprocess.run([str(psql), "-X", "-h", params["host"], "-p", params["port"], "-U", params["user"],
+                          "-d", "fdw", "-c", command], capture_output=True, text=True, timeout=60, check=False)
+    return out.stdout + out.stderr
+
+
+def test_psql_describes_foreign_objects_as_postgres(postgres_dsn, helios):
+    admins = (postgres_dsn, helios.pg_dsn())
+    for admin in admins:
+        _fresh(admin)
+    for dsn in (postgres_dsn.replace("dbname=postgres", "dbname=fdw"), helios.pg_dsn(database="fdw")):
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            for sql in PSQL_SETUP:
+                conn.execute(sql)
+    try:
+        for command in ("\\dew+", "\\des+", "\\deu+", "\\det+", "\\d+ fpsql"):
+            assert _psql(helios.pg_dsn(), command) == _psql(postgres_dsn, command), command
+    finally:
+        for admin in admins:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute("DROP DATABASE fdw")
+                for role in ROLES:
+                    _outcome(conn, f"DROP ROLE IF EXISTS {role}")

@@ -115,3 +115,16 @@ def test_foreign_table_is_a_table_without_a_handler(engine):
         "55000", 'foreign-data wrapper "w" has no handler')
     s.execute("drop foreign table f")
     assert _rows(s, "select count(*) from pg_foreign_table") == [(0,)]
+
+
+def test_renamed_role_keeps_its_wrappers_servers_and_mappings(engine):
+    s = engine.connect()
+    s.execute("create role old_name superuser")
+    s.execute("set role old_name")
+    s.execute("create foreign data wrapper w")
+    s.execute("create server s foreign data wrapper w")
+    s.execute("create user mapping for old_name server s options (user 'x')")
+    s.execute("reset role")
+    s.execute("alter role old_name rename to new_name")
+    assert _rows(s, "select pg_get_userbyid(fdwowner) from pg_foreign_data_wrapper") == [("new_name",)]
+    assert _rows(s, "select usename, umoptions from pg_user_mappings") == [("new_name", ["user=x"])]

@@ -81,9 +81,14 @@ def _create(c: Any, blank: _Blanker) -> dict:
         _column_list(c, blank, column_options)
     server = None
     options: list = []
+    partition_of = None
     depth = 0
     while c.cur is not None:
         t = c.cur
+        if depth == 0 and c.word() == "PARTITION" and c.peek_word() == "OF" and partition_of is None:
+            c.i += 2
+            partition_of = c.name_parts()
+            continue
         if t.token_type == TokenType.L_PAREN:
             depth += 1
         elif t.token_type == TokenType.R_PAREN:
@@ -99,7 +104,7 @@ def _create(c: Any, blank: _Blanker) -> dict:
     if server is None:
         c.fail()  # PostgreSQL's grammar wants SERVER: a syntax error where the statement ends
     return {"verb": "create", "table": table, "server": server, "options": options,
-            "column_options": column_options}
+            "column_options": column_options, "partition_of": partition_of}
 
 
 def _column_list(c: Any, blank: _Blanker, column_options: dict[str, list]) -> None:
