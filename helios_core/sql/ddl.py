@@ -1920,6 +1920,10 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     schema, name = tdef.schema, tdef.name
     if isinstance(action, exp.ColumnDef):
         spec = build_columns(session, txn, schema, name, [action])
+        if tdef.column(spec["columns"][0].name) is not None and action.args.get("exists"):
+            routine_notices.emit(session, inheritance.notice(
+                f'column "{spec["columns"][0].name}" of relation "{name}" already exists, skipping'))
+            return tdef
         if tdef.column(spec["columns"][0].name) is not None:
             raise HeliosError(f'column "{spec["columns"][0].name}" of relation "{name}" already exists',
                               sqlstate="42701")
@@ -1966,6 +1970,8 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
             cname = ident(c)
             if tdef.column(cname) is None:
                 if action.args.get("exists"):
+                    routine_notices.emit(session, inheritance.notice(
+                        f'column "{cname}" of relation "{name}" does not exist, skipping'))
                     continue
                 raise UndefinedColumn(f'column "{cname}" of relation "{name}" does not exist')
             col = tdef.column(cname)
@@ -2050,7 +2056,7 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
                               dict(constraints.column_metadata(tdef, c.name))) for c in tdef.columns]
             return constraints.rebuild_table(session, txn, tdef, cols, list(tdef.primary_key))
         if action.args.get("dtype") is not None:
-            if action.args.get("using") is not None and foreign_tables.definition(tdef) is not None:
+            if action.args.get("using") and foreign_tables.definition(tdef) is not None:
                 raise HeliosError(f'"{tdef.name}" is not a table', sqlstate="42809")  # USING rewrites rows
             pat = re.compile(rf'(?<![\w"]){re.escape(cname)}(?![\w"])|"{re.escape(cname)}"')
             for view in _dependent_views(txn, f"{schema}.{name}"):
@@ -2071,7 +2077,7 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "CONSTRAINT":
         for c in action.args.get("tables") or []:
             cname = ident(c)
-            tdef = _drop_constraint(txn, tdef, cname, bool(action.args.get("exists")))
+            tdef = _drop_constraint(txn, tdef, cname, bool(action.args.get("exists")), session)
         return tdef
     if isinstance(action, exp.AlterSet) and action.expressions and all(
             isinstance(e, exp.EQ) for e in action.expressions):
@@ -2263,7 +2269,7 @@ def _add_constraints(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     return txn.get_table(schema, name)
 
 
-def _drop_constraint(txn: Any, tdef: Any, cname: str, if_exists: bool) -> Any:
+def _drop_constraint(txn: Any, tdef: Any, cname: str, if_exists: bool, session: Any = None) -> Any:
     opts = dict(tdef.options)
     found = False
     for key in ("unique", "checks", "foreign_keys", exclusion_constraints.OPTION):
@@ -2280,6 +2286,9 @@ def _drop_constraint(txn: Any, tdef: Any, cname: str, if_exists: bool) -> Any:
                 opts["referenced_by"] = tdef.options.get("referenced_by", [])
     if not found:
         if if_exists:
+            if session is not None:
+                routine_notices.emit(session, inheritance.notice(
+                    f'constraint "{cname}" of relation "{tdef.name}" does not exist, skipping'))
             return tdef
         raise UndefinedObject(f'constraint "{cname}" of relation "{tdef.name}" does not exist')
     txn.catalog_delete("index", f"{tdef.schema}.{cname}") if txn.catalog_get(

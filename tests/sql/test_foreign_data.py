@@ -108,6 +108,8 @@ def test_foreign_table_is_a_table_without_a_handler(engine):
     s.execute("alter foreign table f options (set t '2', add u '3'), alter column b options (add c 'y')")
     assert _rows(s, "select ftoptions from pg_foreign_table") == [(["t=2", "u=3"],)]
     s.execute("alter foreign table f add column c int")
+    s.execute("alter foreign table f alter column c type bigint")  # no rows to rewrite
+    assert _error(s, "alter foreign table f alter column c type int using c::int") == ("42809", '"f" is not a table')
     assert _error(s, "drop table f") == ("42809", '"f" is not a table')
     s.execute("create table plain_t (a int)")
     assert _error(s, "drop foreign table plain_t") == ("42809", '"plain_t" is not a foreign table')
@@ -128,3 +130,18 @@ def test_renamed_role_keeps_its_wrappers_servers_and_mappings(engine):
     s.execute("alter role old_name rename to new_name")
     assert _rows(s, "select pg_get_userbyid(fdwowner) from pg_foreign_data_wrapper") == [("new_name",)]
     assert _rows(s, "select usename, umoptions from pg_user_mappings") == [("new_name", ["user=x"])]
+
+
+def test_alter_if_exists_forms_notice_and_skip(engine):
+    s = engine.connect()
+    s.execute("create foreign data wrapper w")
+    s.execute("create server s foreign data wrapper w")
+    s.execute("create foreign table f (a int) server s")
+    for sql, text in (("alter foreign table f add column if not exists a int",
+                       'column "a" of relation "f" already exists, skipping'),
+                      ("alter foreign table f drop column if exists zz",
+                       'column "zz" of relation "f" does not exist, skipping'),
+                      ("alter foreign table f drop constraint if exists zz",
+                       'constraint "zz" of relation "f" does not exist, skipping')):
+        result = s.execute(sql)[-1]
+        assert (result.command_tag, [str(n) for n in result.notices]) == ("ALTER FOREIGN TABLE", [text])
