@@ -897,6 +897,7 @@ def _create_partition(session: Any, txn: Any, schema: str, name: str, part_of: A
         raise UndefinedTable(f'relation "{pname}" does not exist')
     if partitions.spec(parent) is None:
         raise HeliosError(f'"{pname}" is not partitioned', sqlstate="42P17")
+    partitions.check_persistence(parent, schema)
     bound = partitions.bound_from_ast(session, txn, parent, name, part_of.expression)
     partitions.check_new_bound(txn, parent, name, bound)
     cols = [ColumnDef(c.name, c.type, c.nullable, {k: v for k, v in (c.metadata or {}).items() if k != "sequence"})

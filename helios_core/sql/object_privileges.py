@@ -435,7 +435,7 @@ def grant_statement(session: Any, spec: Any) -> Result:
             if not granted:
                 notices.append(_warning(f'no privileges were {"granted" if spec.is_grant else "revoked"} for '
                                         f'"{ref.name}"', "01007" if spec.is_grant else "01006"))
-            for g in grantees:
+            for g in grantees if granted else ():  # nothing to grant: no empty ACL item either
                 if spec.is_grant:
                     if g == owner and grantor == owner:
                         continue  # the owner's own privileges are implicit

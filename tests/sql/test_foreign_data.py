@@ -145,3 +145,43 @@ def test_alter_if_exists_forms_notice_and_skip(engine):
                        'constraint "zz" of relation "f" does not exist, skipping')):
         result = s.execute(sql)[-1]
         assert (result.command_tag, [str(n) for n in result.notices]) == ("ALTER FOREIGN TABLE", [text])
+
+
+def test_foreign_partitions_follow_postgres_rules(engine):
+    s = engine.connect()
+    s.execute("create foreign data wrapper w")
+    s.execute("create server s foreign data wrapper w")
+    s.execute("create table p (a int not null, b text, constraint p_ck check (b <> '')) partition by list (a)")
+    s.execute("create foreign table fp (a int, b text) server s")
+    assert _error(s, "alter table p attach partition fp for values in (1)") == (
+        "42804", 'column "a" in child table must be marked NOT NULL')
+    s.execute("alter foreign table fp alter a set not null")
+    assert _error(s, "alter table p attach partition fp for values in (1)") == (
+        "42804", 'child table is missing constraint "p_ck"')
+    s.execute("alter foreign table fp add constraint p_ck check (b <> '')")
+    s.execute("alter table p attach partition fp for values in (1)")
+    assert _error(s, "create unique index on p (a)") == (
+        "42809", 'cannot create unique index on partitioned table "p"')
+    s.execute("alter table p detach partition fp")
+    s.execute("create unique index on p (a)")
+    assert _error(s, "alter table p attach partition fp for values in (1)") == (
+        "42809", 'cannot attach foreign table "fp" as partition of partitioned table "p"')
+    assert _error(s, "create foreign table fp2 partition of p for values in (2) server s") == (
+        "42809", 'cannot create foreign partition of partitioned table "p"')
+    s.execute("create temp table tp (a int) partition by list (a)")
+    assert _error(s, "create foreign table fp3 partition of tp default server s") == (
+        "42809", 'cannot create a permanent relation as partition of temporary relation "tp"')
+
+
+def test_grant_of_nothing_leaves_no_acl_item(engine):
+    s = engine.connect()
+    s.execute("create role giver")
+    s.execute("create role taker")
+    s.execute("create foreign data wrapper w")
+    s.execute("grant usage on foreign data wrapper w to giver")  # without grant option
+    s.execute("set role giver")
+    result = s.execute("grant usage on foreign data wrapper w to taker")[-1]
+    assert [(getattr(n, "severity", ""), str(n)) for n in result.notices] == [
+        ("WARNING", 'no privileges were granted for "w"')]
+    s.execute("reset role")
+    assert _rows(s, "select fdwacl from pg_foreign_data_wrapper") == [(["helios=U/helios", "giver=U/helios"],)]
