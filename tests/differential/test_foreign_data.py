@@ -220,3 +220,55 @@ def test_psql_describes_foreign_objects_as_postgres(postgres_dsn, helios):
                 conn.execute("DROP DATABASE fdw")
                 for role in ROLES:
                     _outcome(conn, f"DROP ROLE IF EXISTS {role}")
+
+
+DUMPED = """
+create foreign data wrapper w_dump options (a '1');
+create server s_dump type 't' version '1' foreign data wrapper w_dump options (host 'h');
+grant usage on foreign server s_dump to fdw_plain;
+create user mapping for public server s_dump options (user 'u');
+create foreign table ft_dump (a int options (c 'x') not null, b text check (b <> '')) server s_dump
+    options (t 'r');
+comment on server s_dump is 'a server';
+"""
+
+DUMP_STATE = [
+    "select fdwname, fdwoptions from pg_foreign_data_wrapper",
+    "select srvname, srvtype, srvversion, srvoptions, srvacl from pg_foreign_server",
+    "select srvname, usename, umoptions from pg_user_mappings",
+    "select c.relname, ft.ftoptions from pg_foreign_table ft join pg_class c on c.oid = ft.ftrelid",
+    "select attname, attfdwoptions, attnotnull from pg_attribute where attrelid = 'ft_dump'::regclass and attnum > 0",
+    "select obj_description(oid, 'pg_foreign_server') from pg_foreign_server",
+]
+
+
+def test_pg_dump_of_foreign_objects_restores_into_heliosdb(helios):
+    import os
+    import subprocess
+    from pathlib import Path
+
+    bin_dir = Path("/usr/lib/postgresql/15/bin")
+    with psycopg.connect(helios.pg_dsn(), autocommit=True) as conn:
+        for db in ("fdw_src", "fdw_copy"):
+            conn.execute(f"drop database if exists {db}")
+            conn.execute(f"create database {db}")
+        _outcome(conn, "create role fdw_plain")
+    src = helios.pg_dsn(database="fdw_src")
+    with psycopg.connect(src, autocommit=True) as conn:
+        conn.execute(DUMPED)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    port = str(helios.port("postgres"))
+    dump = subprocess.run([str(bin_dir / "pg_dump"), "-h", "127.0.0.1", "-p", port, "-U", "helios", "fdw_src"],
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert dump.returncode == 0, dump.stderr
+    assert "CREATE FOREIGN TABLE public.ft_dump" in dump.stdout
+    restore = subprocess.run([str(bin_dir / "psql"), "-X", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", port,
+                              "-U", "helios", "-d", "fdw_copy"],
+                             input=dump.stdout, capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert restore.returncode == 0, restore.stderr + "\n--- dump ---\n" + dump.stdout
+
+    def state(dsn: str) -> list[list[tuple]]:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            return [conn.execute(q).fetchall() for q in DUMP_STATE]
+
+    assert state(helios.pg_dsn(database="fdw_copy")) == state(src)
