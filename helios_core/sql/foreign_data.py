@@ -25,6 +25,7 @@ from helios_core.errors import (
     InsufficientPrivilege,
     UndefinedObject,
 )
+from helios_core.frontends.postgres import dialect
 from helios_core.session import Result
 from helios_core.sql import acl as A
 from helios_core.sql import object_privileges as P
@@ -311,7 +312,7 @@ def _drop(session: Any, txn: Any, kind: str, a: dict) -> Result:
             raise UndefinedObject(f'{_LABEL[kind]} "{name}" does not exist')
         _check_owner(session, kind, rec)
         what = f"{'foreign-data wrapper' if kind == WRAPPER else 'server'} {name}"
-        deps = _dependents(txn, kind, name)
+        deps = _dependents(session, txn, kind, name)
         if deps and not a["cascade"]:
             raise HeliosError(f"cannot drop {what} because other objects depend on it", sqlstate="2BP01",
                               detail="\n".join(f"{d[0]} depends on {d[1]}" for d in deps),
@@ -335,7 +336,7 @@ def cascade_notice(labels: list[str]) -> Any:
     return notice
 
 
-def _dependents(txn: Any, kind: str, name: str) -> list[tuple[str, str, Any]]:
+def _dependents(session: Any, txn: Any, kind: str, name: str) -> list[tuple[str, str, Any]]:
     """(what, what it depends on, how to drop it) of the objects a DROP would take along, in
     PostgreSQL's order: a wrapper's servers, each followed by what depends on it."""
     out: list[tuple[str, str, Any]] = []
@@ -343,23 +344,23 @@ def _dependents(txn: Any, kind: str, name: str) -> list[tuple[str, str, Any]]:
         for srv in servers(txn):
             if srv["fdw"] == name:
                 out.append((f"server {srv['name']}", f"foreign-data wrapper {name}",
-                            lambda s=srv["name"]: _forget_server(txn, s)))
-                out += [(d[0], d[1], lambda: None) for d in _dependents(txn, SERVER, srv["name"])]
+                            lambda s=srv["name"]: _forget_server(session, txn, s)))
+                out += [(d[0], d[1], lambda: None) for d in _dependents(session, txn, SERVER, srv["name"])]
         return out
     for um in mappings(txn):
         if um["server"] == name:
             out.append((f"user mapping for {um['user']} on server {name}", f"server {name}",
                         lambda u=um["user"]: txn.catalog_delete(MAPPING, _mapping_key(name, u))))
-    for label, drop in _server_tables(txn, name):
+    for label, drop in _server_tables(session, txn, name):
         out.append((label, f"server {name}", drop))
     return out
 
 
-def _forget_server(txn: Any, name: str) -> None:
+def _forget_server(session: Any, txn: Any, name: str) -> None:
     for um in mappings(txn):
         if um["server"] == name:
             txn.catalog_delete(MAPPING, _mapping_key(name, um["user"]))
-    for _label, drop in _server_tables(txn, name):
+    for _label, drop in _server_tables(session, txn, name):
         drop()
     txn.catalog_delete(SERVER, name)
     _move_comment(txn, SERVER, name, None)
@@ -373,9 +374,15 @@ def _tables_of(txn: Any, server_name: str) -> list[Any]:
             and t.options[TABLE_OPTION].get("server") == server_name]
 
 
-def _server_tables(txn: Any, name: str) -> list[tuple[str, Any]]:
-    """(label, how to drop it) of the foreign tables of a server."""
-    return [(f"foreign table {t.name}", lambda t=t: txn.drop_table(t.schema, t.name)) for t in _tables_of(txn, name)]
+def _server_tables(session: Any, txn: Any, name: str) -> list[tuple[str, Any]]:
+    """(label, how to drop it) of the foreign tables of a server: each by DROP FOREIGN TABLE ...
+    CASCADE within the running statement, so what hangs on a table goes with it as usual."""
+    def drop(t: Any) -> None:
+        if txn.get_table(t.schema, t.name) is not None:
+            quoted = ".".join('"' + part.replace('"', '""') + '"' for part in (t.schema, t.name))
+            session.dispatch_nested(dialect.parse(f"DROP FOREIGN TABLE {quoted} CASCADE")[0])
+
+    return [(f"foreign table {t.name}", lambda t=t: drop(t)) for t in _tables_of(txn, name)]
 
 
 def _rename_in_tables(txn: Any, old: str, new: str) -> None:

@@ -185,3 +185,16 @@ def test_grant_of_nothing_leaves_no_acl_item(engine):
         ("WARNING", 'no privileges were granted for "w"')]
     s.execute("reset role")
     assert _rows(s, "select fdwacl from pg_foreign_data_wrapper") == [(["helios=U/helios", "giver=U/helios"],)]
+
+
+def test_drop_server_cascade_drops_its_foreign_tables_as_drop_foreign_table_would(engine):
+    s = engine.connect()
+    s.execute("create foreign data wrapper w")
+    s.execute("create server s foreign data wrapper w")
+    s.execute("create table p (a int) partition by list (a)")
+    s.execute("create foreign table f partition of p for values in (1) server s")
+    assert _error(s, "drop server s") == ("2BP01", "cannot drop server s because other objects depend on it")
+    notices = s.execute("drop server s cascade")[-1].notices
+    assert [str(n) for n in notices] == ["drop cascades to foreign table f"]
+    assert _rows(s, "select relname from pg_class where relname in ('f', 'p')") == [("p",)]
+    assert _rows(s, "select count(*) from pg_inherits") == [(0,)]  # the partition left its parent too
