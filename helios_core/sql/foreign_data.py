@@ -497,6 +497,10 @@ def _import_schema(session: Any, txn: Any, a: dict) -> Result:
     """IMPORT FOREIGN SCHEMA asks the wrapper's handler for the remote tables: none has one here."""
     srv = server(txn, a["server"])
     _check_usage(session, SERVER, srv)
+    local = a["into"]
+    if local != "public" and _get(txn, "schema", local) is None:
+        raise HeliosError(f'schema "{local}" does not exist', sqlstate="3F000")
+    P.check_create_in_schema(session, local, txn)
     fdw = wrapper(txn, srv["fdw"])
     raise no_handler(fdw["name"])
 

@@ -108,6 +108,8 @@ SCRIPT = [
     "SELECT foreign_table_name, foreign_server_name FROM information_schema.foreign_tables",
     "SELECT option_name, option_value FROM information_schema.foreign_table_options ORDER BY 1",
     "IMPORT FOREIGN SCHEMA r FROM SERVER s1 INTO public",
+    "IMPORT FOREIGN SCHEMA r FROM SERVER s1 INTO nowhere",
+    "IMPORT FOREIGN SCHEMA r LIMIT TO (a, b) FROM SERVER nope INTO public OPTIONS (x 'y')",
     "DROP SERVER s1",
     "DROP TABLE ft1",
     "DROP FOREIGN TABLE IF EXISTS nope",

@@ -115,6 +115,8 @@ def test_foreign_table_is_a_table_without_a_handler(engine):
     assert _error(s, "drop foreign table plain_t") == ("42809", '"plain_t" is not a foreign table')
     assert _error(s, "import foreign schema r from server s into public") == (
         "55000", 'foreign-data wrapper "w" has no handler')
+    assert _error(s, "import foreign schema r from server s into nowhere") == (
+        "3F000", 'schema "nowhere" does not exist')
     s.execute("drop foreign table f")
     assert _rows(s, "select count(*) from pg_foreign_table") == [(0,)]
 
