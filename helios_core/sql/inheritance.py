@@ -297,6 +297,7 @@ def plan_scan(builder: Any, node: exp.Table, src: Any, qual: str) -> Any:
         if (t.options or {}).get("partition_by"):
             leaves = partitions.leaves(txn, t)
         for leaf in leaves:
+            foreign_tables.check_scan(txn, leaf)  # 55000: a foreign child has no handler to read it with
             op = L.Scan(list(fields), leaf.schema, leaf.name, [n for n, _ in needed], with_rowid=with_rowid,
                         alias=qual, as_of=None, primary_key=list(leaf.primary_key))
             if want_oid:

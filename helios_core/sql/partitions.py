@@ -504,6 +504,7 @@ def route(txn: Any, parent: Any, batch: pa.RecordBatch, ctx: Any = None) -> list
 def _descend(txn: Any, t: Any, rows: pa.RecordBatch, ctx: Any) -> list[tuple[Any, pa.RecordBatch]]:
     if spec(t) is not None:
         return route(txn, t, rows, ctx)
+    foreign_tables.check_scan(txn, t)  # 55000: rows routed to a foreign partition need its handler
     return [(t, rows.select([c.name for c in t.columns]))]
 
 
@@ -798,6 +799,7 @@ def plan_scan(builder: Any, node: exp.Table, src: Any, qual: str) -> Any:
     runtime = _runtime_terms(builder, node, qual) if len(kept) > 1 else []
     paths = _paths(txn, parent, set()) if runtime else {}
     for leaf in kept:
+        foreign_tables.check_scan(txn, leaf)  # 55000: a foreign partition has no handler to read it with
         op = L.Scan(list(fields), leaf.schema, leaf.name, [n for n, _ in needed], with_rowid=with_rowid,
                     alias=qual, as_of=None, primary_key=list(leaf.primary_key))
         if runtime:

@@ -200,3 +200,20 @@ def test_drop_server_cascade_drops_its_foreign_tables_as_drop_foreign_table_woul
     assert [str(n) for n in notices] == ["drop cascades to foreign table f"]
     assert _rows(s, "select relname from pg_class where relname in ('f', 'p')") == [("p",)]
     assert _rows(s, "select count(*) from pg_inherits") == [(0,)]  # the partition left its parent too
+
+
+def test_foreign_partitions_and_children_are_not_read_or_written(engine):
+    s = engine.connect()
+    s.execute("create foreign data wrapper w")
+    s.execute("create server s foreign data wrapper w")
+    s.execute("create table p (a int) partition by list (a)")
+    s.execute("create table p2 partition of p for values in (2)")
+    s.execute("create foreign table p1 partition of p for values in (1) server s")
+    s.execute("create table q (a int)")
+    s.execute("create foreign table qf () inherits (q) server s")
+    no_handler = ("55000", 'foreign-data wrapper "w" has no handler')
+    for sql in ("select * from p", "insert into p values (1)", "select * from q", "update q set a = 1"):
+        assert _error(s, sql) == no_handler, sql
+    s.execute("insert into p values (2)")  # the foreign partition is pruned, as in PostgreSQL
+    assert _rows(s, "select * from p where a = 2") == [(2,)]
+    assert _rows(s, "select count(*) from only q") == [(0,)]
