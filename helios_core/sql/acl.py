@@ -28,7 +28,7 @@ LETTER_TO_WORD = {"a": "INSERT", "r": "SELECT", "w": "UPDATE", "d": "DELETE", "D
                   "T": "TEMPORARY", "c": "CONNECT"}
 # privileges that exist for each kind of object (ALL means these)
 KIND_PRIVILEGES = {"table": "arwdDxt", "column": "arwx", "sequence": "rwU", "schema": "UC",
-                   "database": "CTc", "function": "X", "type": "U"}
+                   "database": "CTc", "function": "X", "type": "U", "fdw": "U", "server": "U"}
 # what PUBLIC holds when the ACL is the default
 PUBLIC_DEFAULTS = {"database": "Tc", "function": "X", "type": "U"}
 

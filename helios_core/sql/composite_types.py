@@ -30,7 +30,7 @@ from helios_core.errors import (
 )
 from helios_core.frontends.postgres.dialect import parse, statement_cursor
 from helios_core.session import Result
-from helios_core.sql import enum_values, type_privileges, user_types
+from helios_core.sql import enum_values, foreign_tables, type_privileges, user_types
 from helios_core.sql import types as T
 from helios_core.sql.constraints import column_metadata, rebuild_table
 from helios_core.sql.context import table_sql_columns
@@ -465,7 +465,8 @@ def row_type_change(session: Any, txn: Any, tdef: Any, *, adding: Any, retyping:
     if retyping or with_default:
         columns, _ = dependents(txn, key)
         tb, col = columns[0] if columns else (stored[0], "?")
-        raise FeatureNotSupported(f'cannot alter table "{tdef.name}" because column "{tb.name}.{col}" uses its row type')
+        raise FeatureNotSupported(f'cannot alter {foreign_tables.label(tdef)} "{tdef.name}" because column '
+                                  f'"{tb.name}.{col}" uses its row type')
     old_types = {(tb.schema, tb.name): dict(table_sql_columns(tb)) for tb in stored}
     names = [c.name for c in tdef.columns]
 

@@ -26,6 +26,7 @@ from helios_core.frontends.postgres import dialect
 from helios_core.session import CopySpec, Result
 from helios_core.sql import (
     constraints,
+    foreign_tables,
     generated_columns,
     object_privileges,
     partitions,
@@ -170,6 +171,11 @@ def start(session: Any, u: Any) -> Result:
             raise HeliosError(f'cannot copy to materialized view "{name}"', sqlstate="42809")
         raise HeliosError(f'cannot copy from materialized view "{name}"', sqlstate="42809",
                           hint="Try the COPY (SELECT ...) TO variant.")
+    if foreign_tables.definition(tdef) is not None:  # PostgreSQL's refusal, then its want of a handler
+        if a["direction"] == "out":
+            raise HeliosError(f'cannot copy from foreign table "{name}"', sqlstate="42809",
+                              hint="Try the COPY (SELECT ...) TO variant.")
+        foreign_tables.check_scan(txn, tdef)
     ctypes = dict(column_types(tdef))
     names = generated_columns.copy_columns(tdef, a["columns"])
     for n in names:

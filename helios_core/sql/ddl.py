@@ -44,6 +44,7 @@ from helios_core.sql import (
     deferred_constraints,
     enum_labels,
     exclusion_constraints,
+    foreign_tables,
     generated_columns,
     inheritance,
     matviews,
@@ -905,6 +906,7 @@ def _create_partition(session: Any, txn: Any, schema: str, name: str, part_of: A
         raise UndefinedTable(f'relation "{pname}" does not exist')
     if partitions.spec(parent) is None:
         raise HeliosError(f'"{pname}" is not partitioned', sqlstate="42P17")
+    partitions.check_persistence(parent, schema)
     bound = partitions.bound_from_ast(session, txn, parent, name, part_of.expression)
     partitions.check_new_bound(txn, parent, name, bound)
     cols = [ColumnDef(c.name, c.type, c.nullable, {k: v for k, v in (c.metadata or {}).items() if k != "sequence"})
@@ -1117,6 +1119,9 @@ def _create_index(session: Any, ast: exp.Create) -> Result:
     tdef = txn.get_table(schema, tname)
     if tdef is None:
         raise UndefinedTable(f'relation "{tname}" does not exist')
+    if foreign_tables.definition(tdef) is not None:
+        raise HeliosError(f'cannot create index on relation "{tname}"', sqlstate="42809",
+                          detail="This operation is not supported for foreign tables.")
     unique = bool(ast.args.get("unique"))
     params = idx.args.get("params")
     spec = index_definitions.parse_index(session, tdef, params, unique) if params is not None else {
@@ -1143,6 +1148,7 @@ def _create_index(session: Any, ast: exp.Create) -> Result:
             "expression_unique": list(tdef.options.get("expression_unique", [])) + [entry]})
     elif unique:
         if partitions.spec(tdef) is not None:  # each partition keeps its own (the key includes the partitioning)
+            foreign_tables.refuse_unique_index(tdef, partitions.leaves(txn, tdef))
             partitions.check_unique_keys(tname, partitions.spec(tdef), [], [{"columns": cols}])
             for leaf in partitions.leaves(txn, tdef):
                 leaf_name = _constraint_name(leaf.name, name_parts, "idx")
@@ -1278,6 +1284,10 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
         want = {"TABLE": "table", "VIEW": "view", "INDEX": "index", "SEQUENCE": "sequence"}.get(kind)
         if kind == "VIEW" and ast.args.get("materialized"):
             want, tag = "materialized view", "DROP MATERIALIZED VIEW"
+        if kind == "TABLE" and foreign_tables.dropping_foreign_tables():
+            want = "foreign table"
+        if kind_found == "table" and foreign_tables.definition(txn.get_table(schema, name)) is not None:
+            kind_found = "foreign table"
         if want is None:
             raise FeatureNotSupported(f"DROP {kind} is not supported")
         if kind_found != want:
@@ -1287,8 +1297,10 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
             if if_exists:
                 notices.append(f'{want} "{name}" does not exist, skipping')
                 continue
+            if want == "foreign table":  # PostgreSQL's code for a missing foreign table
+                raise UndefinedObject(f'{want} "{name}" does not exist')
             raise UndefinedTable(f'{want} "{name}" does not exist')
-        if want in ("table", "materialized view"):
+        if want in ("table", "materialized view", "foreign table"):
             notices.extend(composite_types.drop_row_type_users(txn, schema, name, cascade=cascade))
             tdef = txn.get_table(schema, name)
             if inheritance.has_children(tdef):  # the tables below it go too, or the statement fails
@@ -1310,10 +1322,11 @@ def _drop_inheritors(session: Any, txn: Any, tdef: Any, *, cascade: bool, named:
     below = [d for d in inheritance.descendants(txn, tdef) if (d.schema, d.name) not in named]
     if not below:
         return []
-    lines = [f"table {d.name} depends on table {tdef.name}" for d in inheritance.children(txn, tdef)
+    label = foreign_tables.label
+    lines = [f"{label(d)} {d.name} depends on {label(tdef)} {tdef.name}" for d in inheritance.children(txn, tdef)
              if (d.schema, d.name) not in named]
     if not cascade:
-        raise DependentObjectsStillExist(f"cannot drop table {tdef.name} because other objects depend on it",
+        raise DependentObjectsStillExist(f"cannot drop {label(tdef)} {tdef.name} because other objects depend on it",
                                          detail="\n".join(lines) if lines else None,
                                          hint="Use DROP ... CASCADE to drop the dependent objects too.")
     for d in reversed(below):
@@ -1857,6 +1870,8 @@ def _alter_partitioned(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
                             options={"partition_of": {"schema": tdef.schema, "name": tdef.name}})
         return tdef
     children = partitions.children(txn, tdef)
+    if isinstance(action, exp.AddConstraint) and action.find(exp.PrimaryKey, exp.UniqueColumnConstraint):
+        foreign_tables.refuse_unique_index(tdef, children)
     tdef = _alter_action(session, txn, tdef, action.copy())
     partitions.check_unique_keys(tdef.name, partitions.spec(tdef), list(tdef.primary_key),
                                  tdef.options.get("unique", []))
@@ -1927,6 +1942,10 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     schema, name = tdef.schema, tdef.name
     if isinstance(action, exp.ColumnDef):
         spec = build_columns(session, txn, schema, name, [action])
+        if tdef.column(spec["columns"][0].name) is not None and action.args.get("exists"):
+            routine_notices.emit(session, inheritance.notice(
+                f'column "{spec["columns"][0].name}" of relation "{name}" already exists, skipping'))
+            return tdef
         if tdef.column(spec["columns"][0].name) is not None:
             raise HeliosError(f'column "{spec["columns"][0].name}" of relation "{name}" already exists',
                               sqlstate="42701")
@@ -1973,6 +1992,8 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
             cname = ident(c)
             if tdef.column(cname) is None:
                 if action.args.get("exists"):
+                    routine_notices.emit(session, inheritance.notice(
+                        f'column "{cname}" of relation "{name}" does not exist, skipping'))
                     continue
                 raise UndefinedColumn(f'column "{cname}" of relation "{name}" does not exist')
             col = tdef.column(cname)
@@ -2057,6 +2078,8 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
                               dict(constraints.column_metadata(tdef, c.name))) for c in tdef.columns]
             return constraints.rebuild_table(session, txn, tdef, cols, list(tdef.primary_key))
         if action.args.get("dtype") is not None:
+            if action.args.get("using") and foreign_tables.definition(tdef) is not None:
+                raise HeliosError(f'"{tdef.name}" is not a table', sqlstate="42809")  # USING rewrites rows
             type_privileges.check_declared(session, txn, action.args["dtype"])  # ALTER COLUMN TYPE
             pat = re.compile(rf'(?<![\w"]){re.escape(cname)}(?![\w"])|"{re.escape(cname)}"')
             for view in _dependent_views(txn, f"{schema}.{name}"):
@@ -2077,7 +2100,7 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "CONSTRAINT":
         for c in action.args.get("tables") or []:
             cname = ident(c)
-            tdef = _drop_constraint(txn, tdef, cname, bool(action.args.get("exists")))
+            tdef = _drop_constraint(txn, tdef, cname, bool(action.args.get("exists")), session)
         return tdef
     if isinstance(action, exp.AlterSet) and action.expressions and all(
             isinstance(e, exp.EQ) for e in action.expressions):
@@ -2269,7 +2292,7 @@ def _add_constraints(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     return txn.get_table(schema, name)
 
 
-def _drop_constraint(txn: Any, tdef: Any, cname: str, if_exists: bool) -> Any:
+def _drop_constraint(txn: Any, tdef: Any, cname: str, if_exists: bool, session: Any = None) -> Any:
     opts = dict(tdef.options)
     found = False
     for key in ("unique", "checks", "foreign_keys", exclusion_constraints.OPTION):
@@ -2286,6 +2309,9 @@ def _drop_constraint(txn: Any, tdef: Any, cname: str, if_exists: bool) -> Any:
                 opts["referenced_by"] = tdef.options.get("referenced_by", [])
     if not found:
         if if_exists:
+            if session is not None:
+                routine_notices.emit(session, inheritance.notice(
+                    f'constraint "{cname}" of relation "{tdef.name}" does not exist, skipping'))
             return tdef
         raise UndefinedObject(f'constraint "{cname}" of relation "{tdef.name}" does not exist')
     txn.catalog_delete("index", f"{tdef.schema}.{cname}") if txn.catalog_get(

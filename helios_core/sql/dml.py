@@ -43,6 +43,7 @@ from helios_core.sql import (
     dml_privileges,
     dml_with,
     exclusion_constraints,
+    foreign_tables,
     generated_columns,
     inheritance,
     matviews,
@@ -199,6 +200,7 @@ def _target(session: Any, txn: Any, table: exp.Table) -> tuple[Any, str | None]:
                                       detail="Views are not automatically updatable yet.")
         raise UndefinedTable(f'relation "{name}" does not exist', position=_position(table))
     matviews.check_writable(tdef)  # 42809: only REFRESH changes a materialized view
+    foreign_tables.check_scan(txn, tdef)  # 55000: no wrapper has a handler to write it with
     alias = table.args.get("alias")
     return tdef, ident(alias.this) if alias is not None else None
 

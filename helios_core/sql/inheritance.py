@@ -26,7 +26,7 @@ from sqlglot import exp
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedTable
 from helios_core.logical import nodes as L
 from helios_core.session import Result
-from helios_core.sql import constraints, object_privileges, partitions
+from helios_core.sql import constraints, foreign_tables, object_privileges, partitions
 from helios_core.sql.planner import system_columns
 from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.triggers import firing
@@ -259,7 +259,7 @@ def notice(text: str) -> HeliosError:
 
 def cascade_notice(dropped: list[Any]) -> list[Any]:
     """PostgreSQL's NOTICE for the tables a DROP ... CASCADE took along: one line, or a count and the list."""
-    lines = [f"drop cascades to table {d.name}" for d in dropped]
+    lines = [f"drop cascades to {foreign_tables.label(d)} {d.name}" for d in dropped]
     if len(lines) <= 1:
         return lines
     notice = HeliosError(f"drop cascades to {len(lines)} other objects", sqlstate="00000", detail="\n".join(lines))
@@ -297,6 +297,7 @@ def plan_scan(builder: Any, node: exp.Table, src: Any, qual: str) -> Any:
         if (t.options or {}).get("partition_by"):
             leaves = partitions.leaves(txn, t)
         for leaf in leaves:
+            foreign_tables.check_scan(txn, leaf)  # 55000: a foreign child has no handler to read it with
             op = L.Scan(list(fields), leaf.schema, leaf.name, [n for n, _ in needed], with_rowid=with_rowid,
                         alias=qual, as_of=None, primary_key=list(leaf.primary_key))
             if want_oid:

@@ -51,7 +51,9 @@ BOOTSTRAP_OWNER = "helios"
 DATABASE_OWNER_ROLE = "pg_database_owner"
 SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "heliosdb")
 _LABEL = {"table": "table", "view": "view", "sequence": "sequence", "schema": "schema", "database": "database",
-          "function": "function", "matview": "materialized view", "type": "type"}
+          "function": "function", "matview": "materialized view", "type": "type", "fdw": "foreign-data wrapper",
+          "server": "foreign server"}
+_FOREIGN_RECORDS = {"fdw": "foreign_data_wrapper", "server": "foreign_server"}  # helios_core.sql.foreign_data
 
 # built-in functions whose EXECUTE PostgreSQL revokes from PUBLIC (superusers, and those granted it)
 SUPERUSER_ONLY_FUNCTIONS = frozenset({"pg_log_backend_memory_contexts"})
@@ -141,6 +143,8 @@ def _record(txn: Any, ref: ObjectRef) -> dict | None:
         return _routine_record(txn, ref)
     if ref.kind == "type":
         return txn.catalog_get("type", f"{ref.schema}.{ref.name}")
+    if ref.kind in _FOREIGN_RECORDS:
+        return txn.catalog_get(_FOREIGN_RECORDS[ref.kind], ref.name)
     raise AssertionError(ref.kind)
 
 
@@ -185,6 +189,9 @@ def load(session: Any, ref: ObjectRef, txn: Any = None) -> tuple[str, list[dict]
     if rec is None:
         if ref.kind == "schema":
             raise HeliosError(f'schema "{ref.name}" does not exist', sqlstate="3F000")
+        if ref.kind in _FOREIGN_RECORDS:
+            what = "foreign-data wrapper" if ref.kind == "fdw" else "server"
+            raise UndefinedObject(f'{what} "{ref.name}" does not exist')
         raise UndefinedTable(f'relation "{ref.name}" does not exist')
     return rec.get("owner") or BOOTSTRAP_OWNER, rec.get("acl"), rec.get("column_acl") or {}
 
@@ -221,6 +228,9 @@ def store(session: Any, ref: ObjectRef, *, owner: str | None = None, acl: Any = 
         overloads = [{**r, **fields} if _is_routine(r, ref) else r
                      for r in definition.overloads(txn, ref.schema, ref.name)]
         txn.catalog_put(definition.KIND, f"{ref.schema}.{ref.name}", {"overloads": overloads})
+    elif ref.kind in _FOREIGN_RECORDS:
+        kind = _FOREIGN_RECORDS[ref.kind]
+        txn.catalog_put(kind, ref.name, {**txn.catalog_get(kind, ref.name), **fields})
     session.engine.bump_plan_generation()
 
 
@@ -418,6 +428,11 @@ def _targets(session: Any, spec: Any) -> list[ObjectRef]:
         return [routine_target(session, text, spec.routine_kind or "FUNCTION", txn) for text in spec.objects]
     if kind in ("TYPE", "DOMAIN"):
         return [type_privileges.grant_target(session, txn, text, kind) for text in spec.objects]
+    if kind in ("FOREIGN DATA WRAPPER", "FOREIGN SERVER"):
+        refs = [ObjectRef("fdw" if kind == "FOREIGN DATA WRAPPER" else "server", n) for n in spec.objects]
+        for ref in refs:
+            load(session, ref, txn)  # 42704 when absent
+        return refs
     raise HeliosError(f"GRANT ON {kind} is not supported", sqlstate="0A000")
 
 
@@ -531,7 +546,7 @@ def grant_statement(session: Any, spec: Any) -> Result:
         column_words = [(p, cols) for p, cols in spec.privileges if cols is not None]
         label = {"table": "relation", "sequence": "sequence", "schema": "schema", "database": "database",
                  "function": "procedure" if spec.routine_kind == "PROCEDURE" else "function",
-                 "type": "type"}[kind]
+                 "type": "type", "fdw": "foreign-data wrapper", "server": "foreign server"}[kind]
         if ref.kind == "sequence" and spec.object_kind == "TABLE":
             bad = [w for w in words if w.replace(" PRIVILEGES", "") not in ("ALL", "SELECT", "UPDATE", "USAGE")]
             letters = A.letters_for([w for w in words if w not in bad], "sequence", object_label=label)
@@ -550,7 +565,7 @@ def grant_statement(session: Any, spec: Any) -> Result:
             granted = letters if allowed is True else "".join(ch for ch in letters if ch in allowed)
             if granted != letters:  # PostgreSQL warns (01007 / 01006) and goes on with what it may grant
                 notices.append(_not_all_warning(spec.is_grant, bool(granted), ref.name))
-            for g in grantees:
+            for g in grantees if granted else ():  # nothing to grant: no empty ACL item either
                 if spec.is_grant:
                     if g == owner and grantor == owner:
                         continue  # the owner's own privileges are implicit
@@ -578,6 +593,7 @@ def grant_statement(session: Any, spec: Any) -> Result:
 
 
 def _warning(message: str, sqlstate: str) -> HeliosError:
+    """PostgreSQL warns (not notices) when a GRANT or REVOKE changed nothing."""
     w = HeliosError(message, sqlstate=sqlstate)
     w.severity = "WARNING"
     return w

@@ -37,13 +37,14 @@ from sqlglot import exp
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
 from helios_core.logical import nodes as L
 from helios_core.session import Result
-from helios_core.sql import constraints, object_privileges
+from helios_core.sql import constraints, foreign_tables, object_privileges
 from helios_core.sql import types as T
 from helios_core.sql.context import table_sql_columns
 from helios_core.sql.expr import Field, Scope, compile_scalar
 from helios_core.sql.operators.base import batch_of
 from helios_core.sql.planner import system_columns
 from helios_core.sql.row_security import policies as rls_policies
+from helios_core.sql.temp_tables import is_temp_schema
 from helios_core.sql.types import INT8, OID
 
 MIN, MAX = "MINVALUE", "MAXVALUE"
@@ -503,6 +504,7 @@ def route(txn: Any, parent: Any, batch: pa.RecordBatch, ctx: Any = None) -> list
 def _descend(txn: Any, t: Any, rows: pa.RecordBatch, ctx: Any) -> list[tuple[Any, pa.RecordBatch]]:
     if spec(t) is not None:
         return route(txn, t, rows, ctx)
+    foreign_tables.check_scan(txn, t)  # 55000: rows routed to a foreign partition need its handler
     return [(t, rows.select([c.name for c in t.columns]))]
 
 
@@ -797,6 +799,7 @@ def plan_scan(builder: Any, node: exp.Table, src: Any, qual: str) -> Any:
     runtime = _runtime_terms(builder, node, qual) if len(kept) > 1 else []
     paths = _paths(txn, parent, set()) if runtime else {}
     for leaf in kept:
+        foreign_tables.check_scan(txn, leaf)  # 55000: a foreign partition has no handler to read it with
         op = L.Scan(list(fields), leaf.schema, leaf.name, [n for n, _ in needed], with_rowid=with_rowid,
                     alias=qual, as_of=None, primary_key=list(leaf.primary_key))
         if runtime:
@@ -884,6 +887,9 @@ def attach(session: Any, txn: Any, parent: Any, part: Any, bound_node: Any) -> N
         raise InvalidObjectDefinition(f'table "{parent.name}" is not partitioned')
     if parent_of(part) is not None:
         raise InvalidObjectDefinition(f'"{part.name}" is already a partition')
+    check_persistence(parent, part.schema, attaching=True)
+    if foreign_tables.definition(part) is not None:
+        foreign_tables.refuse_foreign_partition(parent, attaching=part.name)
     pcols = {c.name: c.type for c in parent.columns}
     for c in part.columns:
         if c.name not in pcols:
@@ -896,6 +902,7 @@ def attach(session: Any, txn: Any, parent: Any, part: Any, bound_node: Any) -> N
     for name in pcols:
         if part.column(name) is None:
             raise HeliosError(f'child table is missing column "{name}"', sqlstate="42804")
+    _check_inherited_constraints(parent, part)
     b = bound_from_ast(session, txn, parent, part.name, bound_node)
     check_new_bound(txn, parent, part.name, b)
     _link(txn, parent, part, b)
@@ -907,6 +914,27 @@ def attach(session: Any, txn: Any, parent: Any, part: Any, bound_node: Any) -> N
                 raise CheckViolation(f'partition constraint of relation "{leaf.name}" is violated by some row',
                                      schema_name=leaf.schema, table_name=leaf.name)
     check_default_rows(txn, parent, ctx)
+
+
+def check_persistence(parent: Any, schema: str, *, attaching: bool = False) -> None:
+    """A permanent table cannot be a partition of a temporary one (42809 as PostgreSQL)."""
+    if is_temp_schema(parent.schema) and not is_temp_schema(schema):
+        what = "attach" if attaching else "create"
+        raise HeliosError(f'cannot {what} a permanent relation as partition of temporary relation "{parent.name}"',
+                          sqlstate="42809")
+
+
+def _check_inherited_constraints(parent: Any, part: Any) -> None:
+    """A table becoming a partition must already have its parent's NOT NULL columns and inheritable
+    CHECK constraints (42804 as PostgreSQL: attaching adds none)."""
+    for c in parent.columns:
+        mine = part.column(c.name)
+        if not c.nullable and mine is not None and mine.nullable:
+            raise HeliosError(f'column "{c.name}" in child table must be marked NOT NULL', sqlstate="42804")
+    mine_checks = {k["name"] for k in part.options.get("checks") or []}
+    for ck in parent.options.get("checks") or []:
+        if not ck.get("no_inherit") and ck["name"] not in mine_checks:
+            raise HeliosError(f'child table is missing constraint "{ck["name"]}"', sqlstate="42804")
 
 
 def check_default_rows(txn: Any, parent: Any, ctx: Any = None) -> None:

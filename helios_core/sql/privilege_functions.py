@@ -19,6 +19,7 @@ from helios_core.engine import TEMPLATE_DATABASES
 from helios_core.errors import HeliosError, InsufficientPrivilege, UndefinedFunction, UndefinedObject
 from helios_core.session import Result
 from helios_core.sql import acl as A
+from helios_core.sql import foreign_data
 from helios_core.sql import object_privileges as P
 from helios_core.sql import type_privileges
 from helios_core.sql.virtual_tables import lookup_virtual_table
@@ -194,7 +195,27 @@ def _one(session: Any, kind: str, user: str, rest: list[Any]) -> bool:
         privs = _privileges(rest[1], "type")
         ref = type_privileges.privilege_target(session, str(rest[0]))
         return True if ref is None else _answer(session, user, ref, privs)  # PUBLIC uses built-in types
+    if kind in ("foreign_data_wrapper", "server"):
+        rec = _foreign_object(session, kind, rest[0])
+        return _answer(session, user, foreign_data.ref(rec["kind"], rec["name"]), _privileges(rest[1], rec["acl"]))
     raise AssertionError(kind)
+
+
+def _foreign_object(session: Any, kind: str, value: Any) -> dict:
+    """A wrapper or server named or given by OID (42704 when there is none)."""
+    txn = session.tx.current()
+    record_kind = foreign_data.WRAPPER if kind == "foreign_data_wrapper" else foreign_data.SERVER
+    acl_kind = "fdw" if kind == "foreign_data_wrapper" else "server"
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        listed = foreign_data.wrappers(txn) if kind == "foreign_data_wrapper" else foreign_data.servers(txn)
+        found = next((r for r in listed if r["oid"] == int(value)), None)
+        if found is None:
+            what = "foreign-data wrapper" if kind == "foreign_data_wrapper" else "foreign server"
+            raise UndefinedObject(f"{what} with OID {value} does not exist")
+        return {"kind": record_kind, "name": found["name"], "acl": acl_kind}
+    rec = foreign_data.wrapper(txn, str(value)) if kind == "foreign_data_wrapper" else foreign_data.server(
+        txn, str(value))
+    return {"kind": record_kind, "name": rec["name"], "acl": acl_kind}
 
 
 def _pg_has_role(args: list[pa.Array]) -> pa.Array:
@@ -230,6 +251,8 @@ FUNCTIONS: dict[str, Callable[[list[pa.Array]], pa.Array]] = {
     "has_database_privilege": _make("database"),
     "has_function_privilege": _make("function"),
     "has_type_privilege": _make("type"),
+    "has_foreign_data_wrapper_privilege": _make("foreign_data_wrapper"),
+    "has_server_privilege": _make("server"),
     "pg_has_role": _pg_has_role,
 }
 

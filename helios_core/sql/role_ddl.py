@@ -26,7 +26,7 @@ from helios_core.errors import (
     UndefinedObject,
 )
 from helios_core.session import Result
-from helios_core.sql import object_privileges
+from helios_core.sql import foreign_data, object_privileges
 from helios_core.sql.session_identity import resolve_role_name
 
 BOOTSTRAP_ROLE = "helios"
@@ -173,6 +173,7 @@ def rename_role(session: Any, a: dict) -> Result:
             engine.put_role(dict(other, member_of=[new if r == old else r for r in other.get("member_of") or []],
                                  admin_of=[new if r == old else r for r in other.get("admin_of") or []]))
     object_privileges.rename_role_everywhere(session, old, new)
+    foreign_data.rename_role(session.tx.current(), old, new)
     return Result(command_tag="ALTER ROLE", notices=["MD5 password cleared because of role rename"]
                   if role.get("password") else [])
 
@@ -201,7 +202,8 @@ def drop_role(session: Any, a: dict) -> Result:
         if name == BOOTSTRAP_ROLE or name in roles.PREDEFINED_ROLES:
             raise HeliosError(f"cannot drop role {name} because it is required by the database system",
                               sqlstate="2BP01")
-        owned = object_privileges.objects_owned_by(session, name)
+        owned = object_privileges.objects_owned_by(session, name) + foreign_data.role_dependents(
+            session.tx.current(), name)
         if owned:
             raise HeliosError(f'role "{name}" cannot be dropped because some objects depend on it',
                               sqlstate="2BP01", detail="\n".join(owned[:20]))

@@ -44,6 +44,8 @@ from helios_core.sql import (
     dml_privileges,
     domains,
     drop_unbuilt,
+    foreign_data,
+    foreign_tables,
     in_statement,  # noqa: F401  (gives session-taking SQL functions their view of the session)
     maintenance,
     matviews,
@@ -625,6 +627,9 @@ class SqlSession(Session):
 
     def _dispatch(self, st: Statement, params: Sequence[Any], prepared: Any, lazy: bool = False) -> Result:
         ast = st.ast
+        clauses = ast.args.get("foreign_table") if isinstance(ast, (exp.Expression, Utility)) else None
+        if clauses is not None:  # CREATE/ALTER/DROP/COMMENT ON FOREIGN TABLE: a table statement and more
+            return foreign_tables.run(self, st, clauses, lambda inner: self._dispatch(inner, params, prepared, lazy))
         if isinstance(ast, (exp.Query, exp.Values, exp.Subquery)):
             return self.run_query(ast, params, prepared, lazy=lazy)
         if isinstance(ast, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
@@ -1041,6 +1046,14 @@ class SqlSession(Session):
             self.tx.statement_start()
             self.tx.wrote_ddl = True
             return publications.execute(self, a)
+        if k == "foreign_table_options":
+            self.tx.statement_start()
+            self.tx.wrote_ddl = True
+            return foreign_tables.alter_options(self, a)
+        if k == "foreign_data":
+            self.tx.statement_start()
+            self.tx.wrote_ddl = True
+            return foreign_data.execute(self, a)
         if k == "unsupported":
             raise FeatureNotSupported(f"{a['what']} is not supported")
         raise FeatureNotSupported(f"{k} is not supported")

@@ -33,7 +33,13 @@ from sqlglot.tokens import Token, TokenType
 
 from helios_core import plugin_extensions
 from helios_core.errors import SyntaxError_
-from helios_core.frontends.postgres import branch_syntax, explain_options, view_options
+from helios_core.frontends.postgres import (
+    branch_syntax,
+    explain_options,
+    foreign_data_syntax,
+    foreign_table_syntax,
+    view_options,
+)
 from helios_core.frontends.postgres.identifier_case import fold_identifiers
 from helios_core.frontends.postgres.placeholders import tokenize_with_parameters
 from helios_core.frontends.postgres.time_travel_targets import (
@@ -502,6 +508,9 @@ def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Stateme
                 tree = _parse_uncached(recursive_view, plugin_statements=plugin_statements)[0].ast
                 out.append(Statement(ast=tree, text=text, offset=start))
                 continue
+        if foreign_table_syntax.starts_statement([t.text.upper() for t in chunk[:4]]):
+            out.append(_foreign_table_statement(sql, text, start, plugin_statements))
+            continue
         if first in _UTILITY_WORDS or (first in _BRANCHY and second in _ROLE_WORDS | _OTHER_SECOND) or (
             first == "EXPLAIN"
         ) or (first == "COMMENT" and third in ("CONSTRAINT", "PUBLICATION")) or (first == "CREATE" and second == "DATABASE") or (
@@ -510,8 +519,8 @@ def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Stateme
             first == "REFRESH" and second.split()[:1] == ["MATERIALIZED"]  # sqlglot keeps REFRESH's rest as text
         ) or (first == "ALTER" and second == "TABLE" and row_security_switch([t.text.upper() for t in chunk])) or (
             first == "ALTER" and second == "TABLE" and _replica_identity_words(chunk)
-        ):
-            util = parse_utility(text, start)
+        ) or foreign_data_syntax.starts_statement([t.text.upper() for t in chunk[:4]]):
+            util = _ended_at_semicolon(sql, text, start)
         if util is not None:
             out.append(Statement(ast=util, text=text, offset=start))
             continue
@@ -699,6 +708,34 @@ def _strip_overriding(chunk: list[Token]) -> tuple[list[Token], str | None]:
                 and chunk[i + 2].text.upper() == "VALUE"):
             return chunk[:i] + chunk[i + 3:], chunk[i + 1].text.lower()
     return chunk, None
+
+
+def _foreign_table_statement(sql: str, text: str, start: int, plugin_statements: bool) -> Statement:
+    """CREATE/ALTER/DROP/COMMENT ON FOREIGN TABLE: the table statement with SQL/MED's clauses
+    blanked out (positions kept), parsed as usual, the clauses riding along as ``foreign_table``."""
+    found = _ended_at_semicolon(sql, text, start, lambda: foreign_table_syntax.rewrite(_Cursor(text, start), Utility))
+    if isinstance(found, Utility):
+        return Statement(ast=found, text=text, offset=start)
+    blanked, clauses = found
+    inner = _parse_uncached(" " * start + blanked, plugin_statements=plugin_statements)[0]
+    if isinstance(inner.ast, Utility):
+        inner.ast.args["foreign_table"] = clauses
+    else:
+        inner.ast.set("foreign_table", clauses)
+    return Statement(ast=inner.ast, text=blanked, offset=start)
+
+
+def _ended_at_semicolon(sql: str, text: str, start: int, parse_it: Any = None) -> Any:
+    """parse_utility; where the statement stopped too soon, PostgreSQL's parser sees the ';' that ends
+    it and names it ("syntax error at or near \";\""), where a statement without one ends the input."""
+    end = start + len(text)
+    try:
+        return parse_it() if parse_it is not None else parse_utility(text, start)
+    except SyntaxError_ as e:
+        rest = sql[end:]
+        if str(e) == "syntax error at end of input" and e.position == end and rest.lstrip().startswith(";"):
+            raise syntax_error('syntax error at or near ";"', end + len(rest) - len(rest.lstrip()) + 1) from None
+        raise
 
 
 def _parse_chunk(sql: str, chunk: list[Token]) -> exp.Expr:
@@ -1288,6 +1325,8 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         return _parse_add_identity(c)
     if w == "ALTER" and c.peek_word() == "DEFAULT" and c.peek_word(2) == "PRIVILEGES":
         return _parse_default_privileges(c)
+    if foreign_data_syntax.starts_statement([t.text.upper() for t in c.toks[:4]]):
+        return foreign_data_syntax.parse(c, Utility)
     if w in ("CREATE", "ALTER", "DROP") and c.peek_word() in _ROLE_WORDS:
         return _parse_role(c)
     return None

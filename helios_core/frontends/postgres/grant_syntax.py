@@ -121,7 +121,9 @@ def parse(c: Any) -> GrantSpec:
         elif c.word() in _OBJECT_KINDS:
             kind = c.word()
             c.i += 1
-            if kind in ("FOREIGN", "LARGE"):
+            if kind == "FOREIGN" and c.accept("DATA", "WRAPPER"):
+                kind = "FOREIGN DATA WRAPPER"
+            elif kind in ("FOREIGN", "LARGE"):
                 kind = f"{kind} {c.word()}"
                 c.i += 1
             if kind in ("FUNCTION", "PROCEDURE", "ROUTINE"):

@@ -9,6 +9,7 @@ See ``model.py`` for how OIDs are assigned.
 from helios_core.sql.catalog_views import (  # noqa: F401
     activity_views,
     dependencies,
+    foreign_data_catalog,
     information_schema,
     pg_catalog,
     session_objects,

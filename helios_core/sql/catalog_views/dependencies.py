@@ -112,7 +112,7 @@ def pg_depend(model: CatalogModel) -> list[tuple]:
                 column = next(c for c in owner[0].columns if c.number == owner[1])
                 kind = "i" if column.identity else "a"
                 rows.append((PG_CLASS, rel.oid, 0, PG_CLASS, owner[0].oid, owner[1], kind))
-        elif rel.kind in ("r", "p"):
+        elif rel.kind in ("r", "p", "f"):
             for c in rel.columns:
                 for name in NEXTVAL.findall("" if c.identity else c.default or ""):
                     seq = _sequence(by_name, name.replace("''", "'"), rel.schema)

@@ -26,8 +26,8 @@ import pyarrow as pa
 
 from helios_core.errors import HeliosError
 from helios_core.hookspecs import SqlFunction
+from helios_core.sql import foreign_data, privilege_functions, publications
 from helios_core.sql import functions as F
-from helios_core.sql import privilege_functions, publications
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views import partition_info, relation_sizes
 from helios_core.sql.catalog_views.model import (
@@ -242,7 +242,8 @@ def _indexdef(args: list[pa.Array]) -> pa.Array:
 def _obj_description(args: list[pa.Array]) -> pa.Array:
     """obj_description(oid [, catalog]): the COMMENT ON text of a relation."""
     model = _model()
-    rows = model.descriptions() + publications.description_rows(model.txn) if model else []
+    rows = (model.descriptions() + publications.description_rows(model.txn)
+            + foreign_data.description_rows(model.txn)) if model else []
     texts = {oid: text for oid, _, sub, text in rows if sub == 0}
     return _map(args[:1], lambda oid: None if oid is None else texts.get(int(oid)), pa.string())
 
@@ -616,6 +617,8 @@ _FUNCTIONS: list[SqlFunction] = [
                 return_type="boolean"),
     SqlFunction(name="pg_has_role", impl=privilege_functions.FUNCTIONS["pg_has_role"],
                 return_type="boolean"),
+    *(SqlFunction(name=name, impl=privilege_functions.FUNCTIONS[name], return_type="boolean")
+      for name in ("has_foreign_data_wrapper_privilege", "has_server_privilege")),
     *relation_sizes.FUNCTIONS,  # pg_relation_size, pg_total_relation_size, ..., pg_database_size
     SqlFunction(name="pg_size_pretty", impl=_size_pretty, return_type="text"),
     SqlFunction(name="pg_backend_pid", impl=_backend_pid, return_type="integer"),

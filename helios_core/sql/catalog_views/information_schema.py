@@ -46,10 +46,10 @@ def schemata(model: CatalogModel) -> list[tuple]:
 def tables(model: CatalogModel) -> list[tuple]:
     out = []
     for r in model.relations:
-        if r.kind not in "rvp":
+        if r.kind not in "rvpf":
             continue
-        kind = "BASE TABLE" if r.kind in ("r", "p") else "VIEW"
-        insertable = r.kind in ("r", "p") or _view_updatability(model, r)[0]
+        kind = {"r": "BASE TABLE", "p": "BASE TABLE", "f": "FOREIGN"}.get(r.kind, "VIEW")
+        insertable = r.kind in ("r", "p", "f") or _view_updatability(model, r)[0]
         out.append((model.database, r.schema, r.name, kind, None, None, None, None, None,
                     "YES" if insertable else "NO", "NO", None))
     return out
@@ -116,7 +116,7 @@ def _column_row(model: CatalogModel, r: Any, c: Column) -> tuple:
 def columns(model: CatalogModel) -> list[tuple]:
     out = []
     for r in model.relations:
-        if r.kind not in "rv":
+        if r.kind not in "rvf":
             continue
         for c in r.columns:
             row = list(_column_row(model, r, c))
@@ -166,7 +166,7 @@ def table_constraints(model: CatalogModel) -> list[tuple]:
                     _CON_TYPE[c.kind], "YES" if c.deferrable else "NO", "YES" if c.deferred else "NO", "YES",
                     "YES" if c.kind in "pu" else None))
     for r in model.relations:
-        if r.kind not in ("r", "p"):
+        if r.kind not in ("r", "p", "f"):
             continue
         for col in r.columns:
             if col.not_null:

@@ -270,7 +270,8 @@ class CatalogModel:
                                                                                                f"{t.schema}.{t.name}")
             opts = dict(getattr(t, "options", None) or {})
             matview = opts.get("matview") if isinstance(opts.get("matview"), dict) else None
-            rel = Relation(oid=oid, schema=t.schema, name=t.name, kind="m" if matview else "p" if opts.get("partition_by") else "r",
+            rel = Relation(oid=oid, schema=t.schema, name=t.name, kind="m" if matview else "p" if opts.get(
+                               "partition_by") else "f" if isinstance(opts.get("foreign"), dict) else "r",
                            table_id=table_id,
                            options=opts, owner=str(opts.get("owner", "helios")),
                            view_sql=matview.get("sql") if matview else None)
@@ -370,7 +371,7 @@ class CatalogModel:
         ``foreign_keys``: [{name, columns, ref_schema, ref_table, ref_columns, on_update, on_delete}].
         A generic ``constraints`` list ({type: p/u/f/c, ...}) is read too.
         """
-        for rel in [r for r in self.relations if r.kind in ("r", "p")]:
+        for rel in [r for r in self.relations if r.kind in ("r", "p", "f")]:
             table = self._table_def(rel)
             pk = list(getattr(table, "primary_key", None) or []) if table is not None else []
             o = rel.options
@@ -486,14 +487,14 @@ class CatalogModel:
 
     def descriptions(self) -> list[tuple[int, int, int, str]]:
         """pg_description rows (objoid, classoid, objsubid, text) of the relations' COMMENT ONs."""
-        kinds = {"r": "table", "p": "table", "v": "view", "m": "view", "S": "sequence", "i": "index"}
+        kinds = {"r": "table", "p": "table", "f": "table", "v": "view", "m": "view", "S": "sequence", "i": "index"}
         rows = []
         for r in self.relations:
             text = self.comments.get(f"{kinds.get(r.kind, 'table')}:{r.schema}.{r.name}") or (
-                r.options.get("comment") if r.kind in ("r", "p") else None)
+                r.options.get("comment") if r.kind in ("r", "p", "f") else None)
             if text:
                 rows.append((r.oid, PG_CLASS_OID, 0, str(text)))
-            for c in r.columns if r.kind in "rvm" else ():
+            for c in r.columns if r.kind in "rvmpf" else ():
                 text = self.comments.get(f"column:{r.schema}.{r.name}.{c.name}")
                 if text:
                     rows.append((r.oid, PG_CLASS_OID, c.number, text))

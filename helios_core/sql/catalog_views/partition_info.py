@@ -24,7 +24,7 @@ class _Tree:
     """Parent links between the relations of one catalog snapshot."""
 
     def __init__(self, model: CatalogModel, search_path: list[str]) -> None:
-        rels = [r for r in model.relations if r.kind in ("r", "p")]
+        rels = [r for r in model.relations if r.kind in ("r", "p", "f")]
         self.search_path = search_path
         self.all = model.relations
         by_name = {(r.schema, r.name): r for r in rels}

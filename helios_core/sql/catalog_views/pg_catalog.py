@@ -17,7 +17,7 @@ from sqlglot import exp
 from helios_core import roles
 from helios_core.errors import HeliosError
 from helios_core.sql import acl as A
-from helios_core.sql import enum_labels, object_privileges, publications, sequences, user_types
+from helios_core.sql import enum_labels, foreign_data, object_privileges, publications, sequences, user_types
 from helios_core.sql import types as T
 from helios_core.sql.catalog_views.model import (
     BOOTSTRAP_SUPERUSER_OID,
@@ -146,7 +146,7 @@ def _with_proc_oids(row: tuple) -> tuple:
     return (*row[:12], sub, *row[13:15], *procs, *row[22:])
 
 
-ROW_TYPE_RELKINDS = ("r", "p", "v", "m", "c")
+ROW_TYPE_RELKINDS = ("r", "p", "v", "m", "c", "f")
 
 
 def composite_type_rows(model: CatalogModel) -> list[tuple]:
@@ -386,6 +386,7 @@ def pg_attribute(model: CatalogModel) -> list[tuple]:
         column_acl = r.options.get("column_acl") or {}
         inh = r.options.get("inherit_count")  # table inheritance: attinhcount / attislocal
         local = set(r.options.get("local_columns") or [])
+        fdw_options = (r.options.get(foreign_data.TABLE_OPTION) or {}).get("column_options") or {}
         for c in r.columns:
             t = c.type
             base = t.element or t
@@ -396,7 +397,8 @@ def pg_attribute(model: CatalogModel) -> list[tuple]:
                 length in (1, 2, 4, 8) and t.element is None, _ALIGN.get(t.name, "i"),
                 "x" if length == -1 else "p", "", c.not_null, _has_default(c), False, c.identity,
                 c.generated, False, c.name in local if inh is not None else True,
-                (inh or {}).get(c.name, 0), collation, A.items_text(column_acl.get(c.name)), None, None, None,
+                (inh or {}).get(c.name, 0), collation, A.items_text(column_acl.get(c.name)), None,
+                foreign_data.options_text(fdw_options.get(c.name)), None,
             ))
     return rows
 
@@ -509,6 +511,7 @@ def pg_description(model: CatalogModel) -> list[tuple]:
     if model.txn is not None:
         rows += extensions_catalog.description_rows(model.txn)
         rows += publications.description_rows(model.txn)
+        rows += foreign_data.description_rows(model.txn)
     public = namespace_oid("public")
     if "public" in model.schemas and not any(r[0] == public and r[1] == 2615 for r in rows):
         rows.append((public, 2615, 0, "standard public schema"))  # PostgreSQL's comment of a new database
@@ -925,7 +928,7 @@ static_table(PG, "pg_statistic_ext", """oid oid, stxrelid oid, stxname name, stx
 
 
 def _parents(model: CatalogModel) -> dict[tuple[str, str], Any]:
-    return {(r.schema, r.name): r for r in model.relations if r.kind in ("r", "p")}
+    return {(r.schema, r.name): r for r in model.relations if r.kind in ("r", "p", "f")}
 
 
 @catalog_table(PG, "pg_inherits", "inhrelid oid, inhparent oid, inhseqno int4, inhdetachpending bool")
@@ -966,11 +969,6 @@ def pg_partitioned_table(model: CatalogModel) -> list[tuple]:
         rows.append((r.oid, sp["strategy"][0], n, default, [nums.get(c, 0) for c in sp["columns"]], [0] * n,
                      [0] * n, None))
     return rows
-static_table(PG, "pg_foreign_table", "ftrelid oid, ftserver oid, ftoptions text[]")
-static_table(PG, "pg_foreign_server", """oid oid, srvname name, srvowner oid, srvfdw oid, srvtype text,
-    srvversion text, srvacl text[], srvoptions text[]""")
-static_table(PG, "pg_foreign_data_wrapper", """oid oid, fdwname name, fdwowner oid, fdwhandler oid,
-    fdwvalidator oid, fdwacl text[], fdwoptions text[]""")
 @catalog_table(PG, "pg_publication", """oid oid, pubname name, pubowner oid, puballtables bool, pubinsert bool,
     pubupdate bool, pubdelete bool, pubtruncate bool, pubviaroot bool""")
 def pg_publication(model: CatalogModel) -> list[tuple]:

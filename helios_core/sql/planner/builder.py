@@ -26,7 +26,7 @@ from helios_core.frontends.postgres.dialect import parse
 from helios_core.logical import nodes as L
 from helios_core.logical.rules import optimize
 from helios_core.logical.rules.push_filters_into_scans import pins_key
-from helios_core.sql import index_search, inheritance, object_privileges, partitions
+from helios_core.sql import foreign_tables, index_search, inheritance, object_privileges, partitions
 from helios_core.sql import types as T
 from helios_core.sql.aggregates import CANONICAL, AggSpec, result_type
 from helios_core.sql.catalog_views.registry import one_model_per_execution
@@ -1213,6 +1213,7 @@ class Builder:
                 op = with_tableoid(op, qual, virtual_table_oid(virt.schema, virt.name))
             return Item(rename(op, qual, col_aliases), {qual})
         table = src.table
+        foreign_tables.check_scan(self.ctx.txn, table)  # 55000: no wrapper has a handler to read it with
         all_cols = src.columns
         policy = rls_policies.read_filter(self.ctx.session, table, qual)  # row-level security
         if policy is not None:
