@@ -640,6 +640,7 @@ class Store:
         layer = branch.layers.get(t.data_id)
         terms = self._prune_terms(t, filter) if filter is not None else None
         plan: list[tuple[Chunk, Any]] = []
+        wanted = np.unique(rid_np) if rid_np is not None and index is None else None
         if layer is not None:
             for ch in list(layer.chunks.values()):
                 if (terms and ch.stats is not None and not may_match(ch.stats, terms)) or (
@@ -664,6 +665,11 @@ class Store:
                         if len(pos):
                             plan.append((ch, pos))
                         continue
+                if wanted is not None:  # a few rowids (an index's candidates): found by binary search
+                    pos = secondary_index.visible_at(ch, ch.rowid_positions(wanted), ts, txid)
+                    if len(pos):
+                        plan.append((ch, pos))
+                    continue
                 m = ch.visible_mask(ts, txid)
                 if m is None:
                     continue
