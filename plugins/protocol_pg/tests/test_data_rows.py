@@ -59,7 +59,7 @@ def test_binary_columns_keep_the_per_value_path(session):
 def test_a_short_batch_takes_the_per_value_path(session, monkeypatch):
     """A few rows (a top-10 answer) are cheaper value by value than by the column-wise scatter,
     whose fixed cost is some twenty numpy and Arrow calls; a long batch is scattered."""
-    import helios_protocol_pg.formats as formats
+    from helios_protocol_pg import formats
 
     scattered = []
     real = formats.text_data_rows
