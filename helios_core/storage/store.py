@@ -726,10 +726,14 @@ class Store:
         for source in remote[1:1 + READ_AHEAD]:  # the segments after the first are fetched meanwhile
             self.tiers.read_ahead(source, need)
         seen_remote = 0
+        kept = None if need is None else {*need, ROWID}
         for ch, m in plan:
             ch.last_read = now
             if ch.resident:
                 data = ch.data
+                if kept is not None and m is not True and len(kept) < data.num_columns:
+                    # only the columns the scan uses are copied by the filter or take below
+                    data = data.select([n for n in data.schema.names if n in kept])
             else:
                 if ch.tier == COLD and self.on_cold_read is not None:
                     self.on_cold_read(ch)

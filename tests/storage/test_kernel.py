@@ -565,3 +565,18 @@ def test_scan_by_rowids_reads_the_snapshot_versions_after_compaction():
     old.rollback()
     with s.begin("db") as t:
         assert sorted(r["name"] for r in rows(t, rowids=wanted)) == ["B", "d"]
+
+
+def test_a_scan_copies_only_the_columns_it_reads(store):
+    """Rows picked by a filter or by rowids are copied with the columns the scan uses only (a
+    text column it does not read is not carried along)."""
+    with store.begin("db") as t:
+        rids = t.insert("public", "t", pa.table({"id": [1, 2, 3], "name": ["a" * 100, "b", "c"]}))
+    with store.begin("db") as t:
+        tdef = t._def("public", "t")
+        need = [f"c{tdef.column('id').col_id}"]
+        wanted = rids.take([0, 2]).to_numpy()
+        phys = list(store._visible(t._branch, tdef, t.snapshot_ts, t.txid, None, wanted, need=need))
+        assert [b.schema.names for b in phys] == [[*need, "_rowid"]]
+        assert phys[0].column("_rowid").to_pylist() == wanted.tolist()
+        assert rows(t, columns=["id"], rowids=rids.take([0, 2])) == [{"id": 1}, {"id": 3}]
