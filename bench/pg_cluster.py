@@ -61,10 +61,11 @@ class PgCluster:
         return self.root / "data"
 
     @classmethod
-    def start(cls) -> PgCluster:
+    def start(cls, port: int | None = None) -> PgCluster:
+        """``port``: the one to listen on (default: a free one)."""
         ensure_installed()
         root = pathlib.Path(tempfile.mkdtemp(prefix="helios-bench-pg-"))
-        cluster = cls(root=root, port=free_port())
+        cluster = cls(root=root, port=port or free_port())
         lifecycle.on_exit("postgres", cluster.stop)
         if os.geteuid() == 0:
             shutil.chown(root, "postgres", "postgres")

@@ -10,7 +10,7 @@ from the table's chunks on the first query after CREATE INDEX, so its build is t
 query's time. Server CPU per query (/proc: HeliosDB's server process, PostgreSQL's backend of
 the connection) is printed beside wall time: the machine may be shared.
 
-    python -m bench.search [--docs N] [--rounds R]
+    python -m bench.search [--docs N] [--rounds R] [--helios-port P] [--pg-port P]
 
 One ``helios serve`` (postgres protocol) and a private PostgreSQL 15 cluster (bench.pg_cluster).
 Not part of the test suite.
@@ -113,10 +113,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--helios-port", type=int, default=0, help="HeliosDB's PostgreSQL port (default: a free one)")
+    parser.add_argument("--pg-port", type=int, default=0, help="PostgreSQL's port (default: a free one)")
     args = parser.parse_args()
     docs, terms = _documents(args.docs)
-    helios = start_server(pathlib.Path(tempfile.mkdtemp(prefix="helios-bench-search-")), only=["postgres"])
-    cluster = PgCluster.start()
+    helios = start_server(pathlib.Path(tempfile.mkdtemp(prefix="helios-bench-search-")),
+                          {"protocols": {"postgres": {"port": args.helios_port}}}, only=["postgres"])
+    cluster = PgCluster.start(args.pg_port or None)
     out = [(f"{args.docs:,} documents of 20-80 words (5,000-word Zipf vocabulary), 40-term rotation x "
             f"{args.rounds}, one client")]
     try:

@@ -642,6 +642,7 @@ class Store:
         layer = branch.layers.get(t.data_id)
         terms = self._prune_terms(t, filter) if filter is not None else None
         plan: list[tuple[Chunk, Any]] = []
+        wanted = np.unique(rid_np) if rid_np is not None and index is None else None
         if layer is not None:
             for ch in list(layer.chunks.values()):
                 if (terms and ch.stats is not None and not may_match(ch.stats, terms)) or (
@@ -666,6 +667,11 @@ class Store:
                         if len(pos):
                             plan.append((ch, pos))
                         continue
+                if wanted is not None:  # a few rowids (an index's candidates): found by binary search
+                    pos = secondary_index.visible_at(ch, ch.rowid_positions(wanted), ts, txid)
+                    if len(pos):
+                        plan.append((ch, pos))
+                    continue
                 m = ch.visible_mask(ts, txid)
                 if m is None:
                     continue
@@ -722,10 +728,14 @@ class Store:
         for source in remote[1:1 + READ_AHEAD]:  # the segments after the first are fetched meanwhile
             self.tiers.read_ahead(source, need)
         seen_remote = 0
+        kept = None if need is None else {*need, ROWID}
         for ch, m in plan:
             ch.last_read = now
             if ch.resident:
                 data = ch.data
+                if kept is not None and m is not True and len(kept) < data.num_columns:
+                    # only the columns the scan uses are copied by the filter or take below
+                    data = data.select([n for n in data.schema.names if n in kept])
             else:
                 if ch.tier == COLD and self.on_cold_read is not None:
                     self.on_cold_read(ch)

@@ -35,7 +35,7 @@ class Chunk:
     """Immutable row data (physical columns ``c<col_id>`` + ``_rowid``) with MVCC stamps."""
 
     __slots__ = ("_data", "bloom", "chunk_id", "created", "ended", "index_data", "key_arrays", "last_read",
-                 "part", "rowids_np", "segment", "sorted_index", "source", "spill", "stats", "tier")
+                 "part", "rowid_order", "rowids_np", "segment", "sorted_index", "source", "spill", "stats", "tier")
 
     def __init__(
         self, chunk_id: int, data: pa.RecordBatch | None, created: int | np.ndarray, ended: np.ndarray | None = None,
@@ -53,6 +53,7 @@ class Chunk:
         self.stats: dict[str, tuple[Any, Any]] | None = None
         self.bloom: Any = None
         self.rowids_np: np.ndarray | None = None
+        self.rowid_order: tuple | None = None  # (rowids, permutation or None, sorted rowids): rowid_positions
         self.key_arrays: list[pa.Array] | None = None  # primary-key columns, for point reads
         self.index_data: pa.RecordBatch | None = None  # a remote segment's _rowid and key columns
         self.part: int | None = None  # a packed chunk's time chunk (helios_core.storage.packed)
@@ -106,6 +107,33 @@ class Chunk:
         if self.rowids_np is None:
             self.rowids_np = self.data.column(ROWID).to_numpy()
         return self.rowids_np
+
+    def rowid_positions(self, wanted: np.ndarray) -> np.ndarray:
+        """The positions (ascending) of the row versions whose rowid is in ``wanted`` (sorted,
+        unique), by binary search: k rowids cost O(k log n), not a pass over the chunk as a
+        membership test does. A chunk's rowids are usually ascending (one statement's rows); a
+        compacted segment holds runs (the old versions, then the new ones, under the same
+        rowids): it keeps a sorted copy and its permutation, built on the first such search
+        (the rows of a chunk never change, so neither do they)."""
+        rowids = self.rowids()
+        order = self.rowid_order
+        if order is None or order[0] is not rowids:
+            ascending = len(rowids) < 2 or bool((rowids[1:] > rowids[:-1]).all())
+            perm = None if ascending else np.argsort(rowids, kind="stable")
+            order = self.rowid_order = (rowids, perm, rowids if perm is None else rowids[perm])
+        _, perm, ordered = order
+        if not len(ordered) or not len(wanted) or wanted[0] > ordered[-1] or wanted[-1] < ordered[0]:
+            return np.empty(0, dtype=np.int64)
+        lo, hi = np.searchsorted(wanted, (ordered[0], ordered[-1] + 1))
+        wanted = wanted[lo:hi]
+        if perm is None:
+            pos = np.searchsorted(ordered, wanted)
+            return pos[ordered[pos] == wanted].astype(np.int64, copy=False)
+        left = np.searchsorted(ordered, wanted, "left")
+        counts = np.searchsorted(ordered, wanted, "right") - left
+        firsts = np.repeat(left, counts)
+        within = np.arange(len(firsts)) - np.repeat(np.cumsum(counts) - counts, counts)
+        return np.sort(perm[firsts + within]).astype(np.int64, copy=False)
 
     def visible_mask(self, ts: int, txid: int) -> np.ndarray | pa.BooleanArray | bool | None:
         """Which versions snapshot (ts, txid) sees: None (none), True (all) or a boolean array.

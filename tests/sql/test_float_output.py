@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+import math
+
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from helios_core.engine import Engine
+from helios_core.sql.functions import text_out
 
 
 @pytest.fixture
@@ -27,3 +32,20 @@ def test_rounded_float_output(session):
     assert _text(session, "select 0.091189064::real::text, (1.0/3)::float8::text") == ("0.0912", "0.333333333333")
     session.execute("reset extra_float_digits")
     assert _text(session, "select 0.091189064::real::text") == ("0.091189064",)
+
+
+VALUES = [0.0, -0.0, 1.0, -1.5, 0.1, 1e-4, 1.2345e-5, -3e-7, 123456.0, 1234567.0, 98765432.1, 1e14, 1.5e15,
+          -2.5e16, 1e100, 1.7976931348623157e308, 5e-324, math.inf, -math.inf, math.nan, None, 0.30000000000000004]
+
+
+@pytest.mark.parametrize(("arrow_type", "fixed_below"), [(pa.float64(), 15), (pa.float32(), 6)])
+def test_a_few_values_print_as_many_do(arrow_type, fixed_below):
+    """A few values (value by value in Python) and many (Arrow kernels) give the same texts."""
+    values = pa.array(VALUES, arrow_type)
+    many = text_out.float_text(pa.concat_arrays([values] * 3), fixed_below).to_pylist()[:len(VALUES)]
+    assert len(values) <= text_out.FLOAT_TEXT_PER_VALUE_ROWS < 3 * len(values)
+    few = [text_out._float_text_one(x, fixed_below, text_out._FLOAT8_DIFFERS if fixed_below == 15
+                                    else text_out._FLOAT4_DIFFERS) if x is not None else None
+           for x in pc.cast(values, pa.string()).to_pylist()]
+    assert text_out.float_text(values, fixed_below).to_pylist() == few == many
+    assert many[:4] == ["0", "-0", "1", "-1.5"]

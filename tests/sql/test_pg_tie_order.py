@@ -83,3 +83,39 @@ def test_no_rows_to_order() -> None:
     session.execute("insert into few values (1, 1), (2, 1)")
     assert session.execute("select id from few where g > 5 order by g limit 10")[-1].rows() == []
     assert session.execute("select id from few where g > 5 order by g")[-1].rows() == []
+
+
+def test_bounded_heap_skips_rows_below_the_top_in_blocks():
+    """Fed a numpy array, the heap discards whole blocks' rows not below its top at once: the same
+    positions in the same order as feeding every row."""
+    import random
+
+    import numpy as np
+
+    rng = random.Random(11)
+    for n, bound, spread in ((40, 10, 3), (3000, 10, 50), (3000, 25, 4), (1000, 600, 7), (700, 10, 10**6)):
+        rank = [rng.randrange(spread) for _ in range(n)]
+        assert bounded_heap_order(np.asarray(rank), bound) == bounded_heap_order(rank, bound)
+
+
+def test_a_numeric_key_orders_by_its_values_without_a_sort(monkeypatch):
+    """ORDER BY one integer or float key without NULLs (ts_rank(...) DESC LIMIT 10) replays
+    PostgreSQL's bounded heap over the values themselves: no sort for dense ranks first."""
+    import numpy as np
+    import pyarrow as pa
+
+    from helios_core.sql.operators import pg_tie_order
+
+    values = [0.5, 0.25, 0.5, 0.125, 0.25, 0.5, -0.0, 0.0, 0.25] * 10
+    keys = pa.table({"k": pa.array(values, pa.float32())})
+    _perm, ranks, _ties = pg_tie_order.dense_ranks(keys, [("k", "descending", "at_end")])
+    want = bounded_heap_order(ranks.tolist(), 7)
+
+    def no_sort(*args):
+        raise AssertionError("sorted for dense ranks")
+
+    monkeypatch.setattr(pg_tie_order, "dense_ranks", no_sort)
+    assert pg_tie_order.top_order(keys, [("k", "descending", "at_end")], 7).tolist() == want
+    ints = pa.table({"k": pa.array([3, 1, 3, 2, 1] * 8, pa.int32())})
+    got = pg_tie_order.top_order(ints, [("k", "ascending", "at_end")], 5).tolist()
+    assert got == bounded_heap_order(np.asarray([3, 1, 3, 2, 1] * 8).tolist(), 5)

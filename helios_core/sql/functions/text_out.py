@@ -211,19 +211,39 @@ def rounded_float_text(arr: pa.Array, digits: int) -> pa.Array:
     return pa.array([_rounded(v, digits) for v in arr.to_pylist()], pa.string())
 
 
+_FLOAT8_DIFFERS = r"^-?0\.0000|e\+1[0-4]$|^-?inf$|^nan$"
+_FLOAT4_DIFFERS = r"^-?0\.0000|^-?[0-9]{7,}|^-?inf$|^nan$"
+# Up to this many values (a top-10 answer) the rules below run value by value in Python: the
+# kernels' fixed cost is the larger part for a few rows.
+FLOAT_TEXT_PER_VALUE_ROWS = 32
+
+
+@functools.lru_cache(maxsize=4)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _float_text_one(x: str, fixed_below: int, differs: str) -> str:
+    """``float_text``'s rules for one of Arrow's texts."""
+    if _compiled(differs).search(x):
+        return _float_layout(x, fixed_below)
+    return _compiled(r"e([+-])([0-9])$").sub(r"e\g<1>0\2", x)
+
+
 def float_text(arr: pa.Array, fixed_below: int) -> pa.Array:
     """Arrow's shortest round-trip digits, laid out like PostgreSQL.
 
     Arrow prints fixed notation for decimal exponents -6..9 and d.ddde+X otherwise;
     PostgreSQL uses fixed for -4..14 (float8) / -4..5 (float4) and two-digit exponents.
     Rows whose layout differs are found with a regex kernel and re-laid out per row in
-    Python; all others only get their exponent padded (a kernel).
+    Python; all others only get their exponent padded (a kernel). A few values take the same
+    rules value by value (``_float_text_one``).
     """
     s = pc.cast(arr, pa.string())
-    if fixed_below == 15:
-        differs = r"^-?0\.0000|e\+1[0-4]$|^-?inf$|^nan$"
-    else:
-        differs = r"^-?0\.0000|^-?[0-9]{7,}|^-?inf$|^nan$"
+    differs = _FLOAT8_DIFFERS if fixed_below == 15 else _FLOAT4_DIFFERS
+    if len(s) <= FLOAT_TEXT_PER_VALUE_ROWS:
+        return pa.array([None if x is None else _float_text_one(x, fixed_below, differs) for x in s.to_pylist()],
+                        pa.string())
     mask = pc.fill_null(pc.match_substring_regex(s, differs), False)
     if pc.any(pc.match_substring(s, "e")).as_py():
         s = pc.replace_substring_regex(s, r"e([+-])([0-9])$", r"e\10\2")  # RE2: \1 then a literal 0

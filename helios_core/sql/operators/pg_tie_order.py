@@ -13,6 +13,9 @@ this does not model) Arrow's stable order stands too.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -56,12 +59,38 @@ def top_order(keys: pa.Table, spec: list[tuple[str, str, str]], bound: int) -> n
     n = keys.num_rows
     if n > MAX_ROWS:
         return None
-    _perm, ranks, ties = dense_ranks(keys, spec)
-    if not ties:
-        return None
+    ranks = _plain_ranks(keys, spec)
+    if ranks is None:  # several keys, NULLs, NaN or other types: dense ranks from Arrow's sort
+        _perm, ranks, ties = dense_ranks(keys, spec)
+        if not ties:
+            return None
     if n <= 2 * bound:  # PostgreSQL switches to its bounded heap only past twice the bound
         return np.asarray(quicksort_order(ranks.tolist())[:bound], dtype=np.int64)
-    return np.asarray(bounded_heap_order(ranks.tolist(), bound), dtype=np.int64)
+    return np.asarray(bounded_heap_order(ranks, bound), dtype=np.int64)
+
+
+def _plain_ranks(keys: pa.Table, spec: list[tuple[str, str, str]]) -> np.ndarray | None:
+    """One integer or floating-point key without NULL or NaN: its values themselves order the
+    rows as the dense ranks do (negated when descending), with no sort to find them. Without
+    ties the replay gives the one correct order, so it needs no test for ties either."""
+    if len(spec) != 1:
+        return None
+    col = keys.column(spec[0][0])
+    t = col.type
+    if col.null_count or not (pa.types.is_integer(t) or pa.types.is_floating(t)) or pa.types.is_float16(t):
+        return None
+    values = col.to_numpy()
+    if pa.types.is_floating(t):
+        if np.isnan(values).any():
+            return None
+        values = values.astype(np.float64)
+    else:
+        if pa.types.is_unsigned_integer(t) and t.bit_width == 64:
+            return None
+        values = values.astype(np.int64)
+        if spec[0][1] == "descending" and len(values) and values.min() == np.iinfo(np.int64).min:
+            return None
+    return -values if spec[0][1] == "descending" else values
 
 
 def quicksort_order(rank: list[int]) -> list[int]:
@@ -136,10 +165,19 @@ def quicksort_order(rank: list[int]) -> list[int]:
     return pos
 
 
-def bounded_heap_order(rank: list[int], bound: int) -> list[int]:
-    """The ``bound`` smallest positions by ``rank`` in the order PostgreSQL's bounded heapsort
+HEAP_BLOCK = 256  # rows fed to the heap between two vectorized discards
+
+
+def bounded_heap_order(ranks: Sequence[Any], bound: int) -> list[int]:
+    """The ``bound`` smallest positions by ``ranks`` in the order PostgreSQL's bounded heapsort
     (tuplesort's TSS_BOUNDED) returns them: a max-heap of ``bound`` rows fed in input order,
-    a row not below the top discarded, then the heap emptied from its top into the tail."""
+    a row not below the top discarded, then the heap emptied from its top into the tail.
+
+    A row not below the top leaves the heap as it was, and the top never rises: given a numpy
+    array, the rows of each block not below the top at its start are discarded at once, and
+    only the others are fed one by one."""
+    array = ranks if isinstance(ranks, np.ndarray) else None
+    rank = ranks.tolist() if array is not None else ranks
     heap: list[int] = []  # positions; heap[0] has the largest rank
 
     def sift_down(item: int, size: int) -> None:
@@ -156,19 +194,26 @@ def bounded_heap_order(rank: list[int], bound: int) -> list[int]:
             i = j
         heap[i] = item
 
-    for p in range(len(rank)):
-        if len(heap) < bound:
-            heap.append(p)
-            j = len(heap) - 1
-            while j > 0:
-                parent = (j - 1) >> 1
-                if rank[p] <= rank[heap[parent]]:
-                    break
-                heap[j] = heap[parent]
-                j = parent
-            heap[j] = p
-        elif rank[p] < rank[heap[0]]:
-            sift_down(p, len(heap))
+    n = len(rank)
+    for p in range(min(bound, n)):
+        heap.append(p)
+        j = len(heap) - 1
+        while j > 0:
+            parent = (j - 1) >> 1
+            if rank[p] <= rank[heap[parent]]:
+                break
+            heap[j] = heap[parent]
+            j = parent
+        heap[j] = p
+    start = min(bound, n)
+    while start < n:
+        stop = n if array is None else min(n, start + HEAP_BLOCK)
+        fed: Iterable[int] = range(start, stop) if array is None else \
+            (np.flatnonzero(array[start:stop] < rank[heap[0]]) + start).tolist()
+        for p in fed:
+            if rank[p] < rank[heap[0]]:
+                sift_down(p, len(heap))
+        start = stop
     size = len(heap)
     while size > 1:
         top = heap[0]

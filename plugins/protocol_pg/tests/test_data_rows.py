@@ -54,3 +54,23 @@ def test_binary_columns_keep_the_per_value_path(session):
     batch = next(b for b in result.batches if b.num_rows)
     rows = data_rows(batch, result.columns, [1, 0])
     assert rows == [b"D\x00\x00\x00\x13\x00\x02\x00\x00\x00\x04\x00\x00\x00\x01\x00\x00\x00\x01x"]
+
+
+def test_a_short_batch_takes_the_per_value_path(session, monkeypatch):
+    """A few rows (a top-10 answer) are cheaper value by value than by the column-wise scatter,
+    whose fixed cost is some twenty numpy and Arrow calls; a long batch is scattered."""
+    from helios_protocol_pg import formats
+
+    scattered = []
+    real = formats.text_data_rows
+    monkeypatch.setattr(formats, "text_data_rows", lambda b, c: scattered.append(b.num_rows) or real(b, c))
+    result = session.execute(_SELECT)[-1]
+    batch = next(b for b in result.batches if b.num_rows)
+    cols = result.columns
+    with session.rendering():
+        short = batch.slice(0, 10)
+        assert formats.data_rows(short, cols, [0] * len(cols)) == data_rows_per_value(short, cols, [0] * len(cols))
+        assert scattered == []
+        long = session.execute("select i, 'x' || i as s from generate_series(1, 1000) as g(i)")[-1]
+        rows = [r for b in long.batches if b.num_rows for r in formats.data_rows(b, long.columns, [0, 0])]
+        assert len(rows) == 1000 and scattered and rows[0] == b"D\x00\x00\x00\x11\x00\x02\x00\x00\x00\x011\x00\x00\x00\x02x1"
