@@ -19,9 +19,8 @@ from helios_core.engine import TEMPLATE_DATABASES
 from helios_core.errors import HeliosError, InsufficientPrivilege, UndefinedFunction, UndefinedObject
 from helios_core.session import Result
 from helios_core.sql import acl as A
-from helios_core.sql import foreign_data
+from helios_core.sql import foreign_data, type_privileges
 from helios_core.sql import object_privileges as P
-from helios_core.sql import type_privileges
 from helios_core.sql.virtual_tables import lookup_virtual_table
 
 
