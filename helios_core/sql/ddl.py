@@ -2441,11 +2441,7 @@ def comment(session: Any, ast: exp.Comment) -> Result:
         key = f"{kind}:{target.sql(dialect='postgres') if hasattr(target, 'sql') else target}"
     text = ast.args.get("expression")
     value = None if text is None or isinstance(text, exp.Null) else text.this
-    if value is None:
-        if txn.catalog_get("comment", key) is not None:
-            txn.catalog_delete("comment", key)
-    else:
-        txn.catalog_put("comment", key, {"text": value})
+    txn.catalog_comment(key, value)
     return Result(command_tag="COMMENT")
 
 
@@ -2465,11 +2461,7 @@ def comment_on_constraint(session: Any, args: dict) -> Result:
     if args["constraint"] not in names:
         raise HeliosError(f'constraint "{args["constraint"]}" for table "{tname}" does not exist', sqlstate="42704")
     key = f"constraint:{schema}.{tname}.{args['constraint']}"
-    if args["text"] is None:
-        if txn.catalog_get("comment", key) is not None:
-            txn.catalog_delete("comment", key)
-    else:
-        txn.catalog_put("comment", key, {"text": args["text"]})
+    txn.catalog_comment(key, args["text"])
     return Result(command_tag="COMMENT")
 
 

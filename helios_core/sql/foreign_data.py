@@ -527,11 +527,7 @@ def _comment(session: Any, txn: Any, kind: str, name: str, text: str | None) -> 
     rec = wrapper(txn, name) if kind == WRAPPER else server(txn, name)
     _check_owner(session, kind, rec)
     key = _comment_key(kind, name)
-    if text is None:
-        if txn.catalog_get("comment", key) is not None:
-            txn.catalog_delete("comment", key)
-    else:
-        txn.catalog_put("comment", key, {"text": text})
+    txn.catalog_comment(key, text)
     return Result(command_tag="COMMENT")
 
 

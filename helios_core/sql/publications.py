@@ -518,11 +518,7 @@ def comment(session: Any, name: str, text: str | None) -> Result:
     rec = _must_exist(txn, name)
     _check_owner(session, rec)
     key = f"publication:{name}"
-    if text is None:
-        if txn.catalog_get("comment", key) is not None:
-            txn.catalog_delete("comment", key)
-    else:
-        txn.catalog_put("comment", key, {"text": text})
+    txn.catalog_comment(key, text)
     return Result(command_tag="COMMENT")
 
 

@@ -86,6 +86,13 @@ class CatalogOps(_Txn):
             if out.count:
                 return
 
+    def catalog_comment(self, key: str, text: str | None) -> None:
+        """COMMENT ON ... IS 'text' | NULL: the comment kept under ``key`` set, or removed."""
+        if text is None:
+            self.catalog_delete("comment", key)
+        else:
+            self.catalog_put("comment", key, {"text": text})
+
     def catalog_delete(self, kind: str, key: str) -> bool:
         self._check_write()
         self.ddl = True

@@ -157,11 +157,7 @@ def comment(session: Any, rest: str) -> Result:
     if installed(txn, name) is None:
         raise UndefinedObject(f'extension "{name}" does not exist')
     key = f"extension:{name}"
-    if m.group(2).upper() == "NULL":
-        if txn.catalog_get("comment", key) is not None:
-            txn.catalog_delete("comment", key)
-    else:
-        txn.catalog_put("comment", key, {"text": m.group(2)[1:-1].replace("''", "'")})
+    txn.catalog_comment(key, None if m.group(2).upper() == "NULL" else m.group(2)[1:-1].replace("''", "'"))
     return Result(command_tag="COMMENT")
 
 

@@ -224,9 +224,5 @@ def comment(session: Any, a: dict) -> Result:
         label = ", ".join(a["args"]) if a["args"] else "*"
         raise HeliosError(f"aggregate {a['name']}({label}) does not exist", sqlstate="42883")
     key = f"aggregate:{found[0].schema}.{found[0].signature()}"
-    if a["text"] is None:
-        if txn.catalog_get("comment", key) is not None:
-            txn.catalog_delete("comment", key)
-    else:
-        txn.catalog_put("comment", key, {"text": a["text"]})
+    txn.catalog_comment(key, a["text"])
     return Result(command_tag="COMMENT")
