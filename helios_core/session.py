@@ -154,6 +154,9 @@ class Result:
     notices: list[str] = attrs.Factory(list)
     kind: str = ""
     row_count: int | None = None
+    # the output settings (TimeZone, DateStyle, ...) in effect when the statement ended, kept for a
+    # query string of several statements: a later SET must not change how this one's rows render
+    rendered_with: dict[str, Any] | None = None
 
     def __attrs_post_init__(self) -> None:
         if not self.kind and self.command_tag:
@@ -338,9 +341,12 @@ class Session:
     def copy_in(self, copy: CopySpec, batches: Iterator[Any]) -> Result:  # pragma: no cover
         raise NotImplementedError
 
-    def rendering(self) -> contextlib.AbstractContextManager[None]:  # pragma: no cover - interface
+    def rendering(self, result: Result | None = None
+                  ) -> contextlib.AbstractContextManager[None]:  # pragma: no cover - interface
         """A block in which values are rendered for this session (its TimeZone, its catalog functions):
-        wrap value encoding that runs outside ``execute`` (a protocol's worker thread) in it."""
+        wrap value encoding that runs outside ``execute`` (a protocol's worker thread) in it. Given
+        ``result``, in the settings its statement ended with (``SET TimeZone ...; SELECT ...`` in one
+        query string renders the SELECT in the new zone, a SELECT before the SET in the old one)."""
         raise NotImplementedError
 
     def take_notices(self) -> list[Any]:  # pragma: no cover - interface

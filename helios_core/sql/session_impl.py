@@ -243,16 +243,18 @@ class SqlSession(Session):
         return {"intervalstyle": self.settings_obj.get("intervalstyle"),
                 "bytea_output": self.settings_obj.get("bytea_output")}
 
-    def rendering(self) -> Any:
+    def rendering(self, result: Any = None) -> Any:
         """Values rendered outside a statement (a protocol's encoder thread) see this session's
-        TimeZone and catalog functions."""
+        TimeZone and catalog functions (or those ``result``'s statement ended with)."""
         stack = contextlib.ExitStack()
-        stack.enter_context(runtime.use(timezone=self.settings_obj.get("timezone"),
-                                        datestyle=self.settings_obj.get("datestyle"),
-                                        extra_float_digits=self.settings_obj.get("extra_float_digits", True),
-                                        **self._output_styles()))
+        styles = getattr(result, "rendered_with", None) or self._rendering_styles()
+        stack.enter_context(runtime.use(**styles))
         stack.enter_context(_using_session(self))
         return stack
+
+    def _rendering_styles(self) -> dict[str, Any]:
+        return {"timezone": self.settings_obj.get("timezone"), "datestyle": self.settings_obj.get("datestyle"),
+                "extra_float_digits": self.settings_obj.get("extra_float_digits", True), **self._output_styles()}
 
     @property
     def settings(self) -> dict[str, str]:
@@ -405,6 +407,8 @@ class SqlSession(Session):
                 err = from_engine_failure(e)
                 err.partial_results = results  # type: ignore[attr-defined]
                 raise err from e
+            if len(stmts) > 1 and result.columns is not None:
+                result.rendered_with = self._rendering_styles()
             results.append(result)
             try:
                 yield result

@@ -788,8 +788,14 @@ class PgConnection:
 
         def work() -> tuple[list[Any], list[Any]]:
             results = session.execute(text)
-            return results, [_pre_encode(r, [0] * len(r.columns), ROWS_PER_HOP)
-                             if r.copy is None and r.columns is not None else None for r in results]
+            pre = []
+            for r in results:
+                if r.copy is not None or r.columns is None:
+                    pre.append(None)
+                    continue
+                with session.rendering(r):  # in the settings its statement ended with (a later SET's)
+                    pre.append(_pre_encode(r, [0] * len(r.columns), ROWS_PER_HOP))
+            return results, pre
 
         try:
             results, pre = await self.run_statement(text, work,  # one hop for the statement and its rows

@@ -297,3 +297,19 @@ def test_client_vanishing_mid_copy(pg_server, dsn) -> None:
     _server_still_works(dsn)
     with psycopg.connect(dsn) as conn:
         assert conn.execute("select count(*) from wire_copy").fetchone() == (0,)  # nothing half-copied
+
+
+def test_a_set_in_a_query_string_shapes_the_rows_after_it(pg_server, dsn) -> None:
+    """One simple query, several statements: each result renders in the settings its own statement
+    ended with (psql -c "SET TimeZone ...; SELECT ..."), as PostgreSQL does statement by statement."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.pgconn.send_query(b"select '2020-01-01 00:00+00'::timestamptz::text, '2020-01-01 00:00+00'::timestamptz; "
+                               b"set timezone to 'America/New_York'; "
+                               b"select '2020-01-01 00:00+00'::timestamptz; set datestyle to 'SQL, MDY'; "
+                               b"select '2020-01-01'::date")
+        texts = []
+        while (res := conn.pgconn.get_result()) is not None:
+            if res.ntuples:
+                texts.append([res.get_value(0, i).decode() for i in range(res.nfields)])
+    assert texts == [["2020-01-01 00:00:00+00", "2020-01-01 00:00:00+00"], ["2019-12-31 19:00:00-05"],
+                     ["01/01/2020"]]
