@@ -350,6 +350,13 @@ def _check_timezone(value: str) -> str:
     v = value.strip()
     if v.upper() in ("UTC", "GMT", "Z", "ZULU"):
         return "UTC" if v.upper() != "GMT" else "GMT"
+    if re.fullmatch(r"[+-]?\d+(\.\d+)?", v):  # a plain number is hours EAST, as SET TIME ZONE -8 (ISO)
+        secs = round(float(v) * 3600)
+        if abs(secs) > 15 * 3600 + 59 * 60:
+            raise InvalidParameterValue(f'invalid value for parameter "TimeZone": "{value}"')
+        sign, a = ("-" if secs < 0 else "+"), abs(secs)
+        hhmm = f"{a // 3600:02d}" + (f":{(a % 3600) // 60:02d}" if a % 3600 else "")
+        return f"<{sign}{hhmm}>{'+' if sign == '-' else '-'}{hhmm}"  # PostgreSQL's spelling: '<-08>+08'
     if re.fullmatch(r"(?:<[^<>]*>|[A-Za-z]{3,})?[+-]?\d{1,2}(:\d{2}){0,2}", v):
         return v  # a POSIX offset: '+05', 'UTC+3', '<+03>-03' (read by text_out.session_tz_info)
     try:

@@ -234,3 +234,17 @@ def test_commit_and_chain_keeps_a_block_open(s):
     s.execute("commit")
     assert s.execute("select a from t")[0].rows() == [(1,)]
     assert err(s, "commit and chain").sqlstate == "25P01"
+
+
+@pytest.mark.parametrize(("value", "shown", "rendered"), [
+    ("'-08'", "<-08>+08", "2019-12-31 16:00:00-08"),     # a plain number: hours east (ISO), as SET TIME ZONE -8
+    ("'+5.5'", "<+05:30>-05:30", "2020-01-01 05:30:00+05:30"),
+    ("-8", "<-08>+08", "2019-12-31 16:00:00-08"),
+    ("'UTC+8'", "UTC+8", "2019-12-31 16:00:00-08"),       # POSIX: hours west
+    ("'+05:30'", "+05:30", "2019-12-31 18:30:00-05:30"),
+])
+def test_numeric_time_zone_strings_are_read_as_postgresql_reads_them(value, shown, rendered) -> None:
+    s = helios_core.connect()
+    s.execute(f"set timezone to {value}")
+    row = s.execute("select current_setting('timezone'), '2020-01-01 00:00+00'::timestamptz::text")[-1].rows()[0]
+    assert row == (shown, rendered)
