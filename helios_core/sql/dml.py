@@ -50,6 +50,7 @@ from helios_core.sql import (
     object_privileges,
     partitions,
     publications,
+    subscript_assignment,
     updatable_views,
 )
 from helios_core.sql.constraints import column_metadata
@@ -752,6 +753,14 @@ def _set_items(tdef: Any, expressions: list[Any]) -> list[tuple[int, Any]]:
             column_type = table_sql_columns(tdef)[names.index(parts[0])][1]
             targets = [parts[0]]  # SET c.field = v: c gets its value with that field replaced
             values = [composite_types.subfield_assignment(parts[0], column_type, parts[1:], rhs)]
+        elif isinstance(lhs, exp.Bracket):  # SET c[sub] = v: c gets its value with that element replaced
+            base, subs = subscript_assignment.subscripts_of(lhs)
+            name = ident(base)
+            if name not in names:
+                raise UndefinedColumn(f'column "{name}" of relation "{tdef.name}" does not exist')
+            column_type = table_sql_columns(tdef)[names.index(name)][1]
+            targets = [name]
+            values = [subscript_assignment.assignment(name, column_type, subs, rhs)]
         else:
             targets = [ident(lhs)]
             values = [rhs]

@@ -1,0 +1,52 @@
+"""UPDATE ... SET col[sub] = v assigns through the column's subscripting, as PostgreSQL does for
+jsonb and hstore; array element assignment is refused (it replaced the whole column before)."""
+
+from __future__ import annotations
+
+import pytest
+
+import helios_core
+from helios_core.errors import HeliosError
+
+
+@pytest.fixture
+def s():
+    session = helios_core.connect()
+    session.execute("create table sa (id int, a int[], j jsonb)")
+    session.execute("""insert into sa values (1, '{1,2,3}', '{"k": 1}'), (2, null, null)""")
+    return session
+
+
+def _j(s, i: int):
+    return s.execute(f"select j::text from sa where id = {i}")[-1].rows()[0][0]
+
+
+def test_jsonb_keys_nested_levels_and_null_documents(s) -> None:
+    s.execute("update sa set j['k'] = '5' where id = 1")
+    s.execute("""update sa set j['x']['y'] = '"deep"' where id = 1""")
+    s.execute("update sa set j['n'] = to_jsonb(a) where id = 1")
+    s.execute("update sa set j['k'] = '7' where id = 2")
+    assert _j(s, 1) == '{"k": 5, "n": [1, 2, 3], "x": {"y": "deep"}}'
+    assert _j(s, 2) == '{"k": 7}'
+    assert s.execute("select a::text from sa where id = 1")[-1].rows() == [("{1,2,3}",)]  # untouched
+
+
+def test_hstore_key(s) -> None:
+    s.execute("create extension hstore")
+    s.execute("create table hs (id int, h hstore)")
+    s.execute("insert into hs values (1, 'a=>1'), (2, null)")
+    s.execute("update hs set h['b'] = '2'")
+    rows = s.execute("select id, h::text from hs order by id")[-1].rows()
+    assert rows == [(1, '"a"=>"1", "b"=>"2"'), (2, '"b"=>"2"')]
+
+
+@pytest.mark.parametrize(("sql", "sqlstate"), [
+    ("update sa set a[2] = 20", "0A000"),        # array elements: not built, refused
+    ("update sa set a[1:2] = '{5,6}'", "0A000"),
+    ("update sa set id[1] = 3", "42804"),        # integer has no subscripting
+])
+def test_what_is_not_assignable_is_refused_and_nothing_changes(s, sql, sqlstate) -> None:
+    with pytest.raises(HeliosError) as e:
+        s.execute(sql)
+    assert e.value.sqlstate == sqlstate
+    assert s.execute("select a::text from sa where id = 1")[-1].rows() == [("{1,2,3}",)]
