@@ -361,6 +361,10 @@ REGROLE = _t("regrole", 4096, pa.int64())
 REGCOLLATION = _t("regcollation", 4191, pa.int64())
 # the OID alias types: an OID read and written as the name of a catalog object
 # (helios_core.sql.catalog_views.oid_aliases installs their name lookups into text_in/text_out)
+# pseudo-types that are no SqlType here (no value has them) but are names of pg_type rows
+PSEUDO_TYPE_OIDS = {"trigger": 2279, "event_trigger": 3838, "language_handler": 2280, "fdw_handler": 3115,
+                     "index_am_handler": 325, "tsm_handler": 3310, "table_am_handler": 269, "internal": 2281}
+
 OID_ALIAS_TYPES = (REGPROC, REGCLASS, REGTYPE, REGPROCEDURE, REGOPER, REGOPERATOR, REGNAMESPACE, REGROLE,
                    REGCOLLATION)
 OID_ALIAS_NAMES = frozenset(t.name for t in OID_ALIAS_TYPES)

@@ -59,3 +59,12 @@ def test_to_reg_functions_answer_null_for_unknown_names(s):
     assert got == (None,) * 10
     assert one(s, "select to_regclass('pg_class')::text, to_regnamespace('pg_catalog')::text") == (
         "pg_class", "pg_catalog")
+
+
+def test_pseudo_types_round_trip_through_regtype() -> None:
+    import helios_core
+
+    s = helios_core.connect()
+    row = s.execute("select 'pg_catalog.trigger'::pg_catalog.regtype::oid, 'event_trigger'::regtype::oid, "
+                    "'trigger'::regtype::text")[-1].rows()[0]
+    assert row == (2279, 3838, "trigger")

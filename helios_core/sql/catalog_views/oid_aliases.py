@@ -172,6 +172,9 @@ def type_in(text: str) -> int:
         _check_schema(schema)
         if schema == "pg_catalog":
             text = text.strip()[len(head.split(".")[0]) + 1:]
+    pseudo = T.PSEUDO_TYPE_OIDS.get(text.strip().lower())
+    if pseudo is not None:  # psql's \df filters on 'pg_catalog.trigger'::pg_catalog.regtype
+        return pseudo
     try:
         return T.catalog_oid(T.type_from_name(text))
     except HeliosError:

@@ -43,11 +43,6 @@ def _first_bad(orig: pa.Array, ok: pa.Array) -> str:
     return orig[idx].as_py()
 
 
-# pseudo-types that are no SqlType here (no value has them) but are names of pg_type rows
-_PSEUDO_TYPE_OIDS = {"trigger": 2279, "event_trigger": 3838, "language_handler": 2280, "fdw_handler": 3115,
-                     "index_am_handler": 325, "tsm_handler": 3310, "table_am_handler": 269, "internal": 2281}
-
-
 def parse_regtype(arr: pa.Array) -> pa.Array:
     """regtype input: a type name as PostgreSQL spells it ('integer', 'int4[]') or a numeric OID."""
     def one(text: str | None) -> int | None:
@@ -55,7 +50,7 @@ def parse_regtype(arr: pa.Array) -> pa.Array:
             return None
         if text.strip().isdigit():
             return int(text)
-        pseudo = _PSEUDO_TYPE_OIDS.get(re.sub(r'^\s*(pg_catalog|"pg_catalog")\s*\.\s*', "", text).strip().lower())
+        pseudo = T.PSEUDO_TYPE_OIDS.get(re.sub(r'^\s*(pg_catalog|"pg_catalog")\s*\.\s*', "", text).strip().lower())
         if pseudo is not None:  # psql's \df filters on 'pg_catalog.trigger'::regtype
             return pseudo
         try:

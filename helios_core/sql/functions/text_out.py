@@ -109,6 +109,9 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
     return pc.cast(arr, pa.string())
 
 
+_PSEUDO_TYPE_NAMES = {oid: name for name, oid in T.PSEUDO_TYPE_OIDS.items()}
+
+
 def regtype_text(arr: pa.Array) -> pa.Array:
     """regtype prints the type's name ('integer', 'text[]'); an OID we do not know prints as a number."""
     def one(oid: int | None) -> str | None:
@@ -119,7 +122,7 @@ def regtype_text(arr: pa.Array) -> pa.Array:
         try:
             return T.type_by_oid(oid).sql_name()
         except T.UndefinedObject:
-            return str(oid)
+            return _PSEUDO_TYPE_NAMES.get(oid) or str(oid)
 
     return pa.array([one(v) for v in arr.cast(pa.int64()).to_pylist()], pa.string())
 

@@ -39,6 +39,8 @@ BOOL, BYTEA, CHAR, NAME, INT8, INT2, INT4, TEXT, OID = 16, 17, 18, 19, 20, 21, 2
 JSON, FLOAT4, FLOAT8, UNKNOWN, BPCHAR, VARCHAR = 114, 700, 701, 705, 1042, 1043
 DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, NUMERIC, UUID, JSONB = 1082, 1083, 1114, 1184, 1186, 1700, 2950, 3802
 REGPROC, REGCLASS, REGTYPE, XID, CID, TID = 24, 2205, 2206, 28, 29, 27
+# the other OID alias types: regprocedure, regoper, regoperator, regnamespace, regrole, regcollation
+OID_ALIASES = (2202, 2203, 2204, 4089, 4096, 4191)
 VOID = 2278
 MONEY = 790
 JSONPATH = 4072
@@ -48,6 +50,7 @@ ARRAY_ELEMENT: dict[int, int] = {
     1028: OID, 199: JSON, 1021: FLOAT4, 1022: FLOAT8, 1014: BPCHAR, 1015: VARCHAR, 1182: DATE,
     1183: TIME, 1115: TIMESTAMP, 1185: TIMESTAMPTZ, 1187: INTERVAL, 1231: NUMERIC, 2951: UUID,
     3807: JSONB, 1008: REGPROC, 2210: REGCLASS, 2211: REGTYPE, 4073: JSONPATH,
+    2207: 2202, 2208: 2203, 2209: 2204, 4090: 4089, 4097: 4096, 4192: 4191,
 }
 ARRAY_OF: dict[int, int] = {v: k for k, v in ARRAY_ELEMENT.items()}
 
@@ -177,6 +180,7 @@ ENCODERS: dict[int, Callable[[Any], bytes]] = {
     REGPROC: _u32.pack,
     REGCLASS: _u32.pack,
     REGTYPE: _u32.pack,
+    **dict.fromkeys(OID_ALIASES, _u32.pack),
     XID: _u32.pack,
     CID: _u32.pack,
     FLOAT4: _f32.pack,
@@ -412,6 +416,7 @@ DECODERS: dict[int, Callable[[bytes], Any]] = {
     OID: _fixed(_u32, "oid"),
     REGCLASS: _fixed(_u32, "regclass"),
     REGTYPE: _fixed(_u32, "regtype"),
+    **{oid: _fixed(_u32, "oid") for oid in OID_ALIASES},
     FLOAT4: _fixed(_f32, "real"),
     FLOAT8: _fixed(_f64, "double precision"),
     TEXT: _dec_text,
