@@ -2,9 +2,9 @@
 
 PostgreSQL assigns through a type's subscripting: jsonb replaces (or adds) the value at the path,
 creating the missing levels; hstore sets one key. Both are written here as the function calls
-that do the same (jsonb_set with create_missing, hstore's ``||``). Array element and slice
-assignment is not built and is refused: the subscript must never be dropped (the statement
-would then replace the whole column).
+that do the same (jsonb_set with create_missing, hstore's ``||``); an array element through
+helios_array_assign (one dimension, lower bound 1). Slices and other lower bounds are refused:
+the subscript must never be dropped (the statement would then replace the whole column).
 """
 
 from __future__ import annotations
@@ -57,8 +57,10 @@ def assignment(column: str, t: T.SqlType, subs: list[exp.Expression], value: exp
         empty = exp.Cast(this=exp.Literal.string(""), to=exp.DataType.build("hstore", udt=True))
         return exp.DPipe(this=exp.Coalesce(this=col, expressions=[empty]), expression=pair)
     if t.element is not None:
-        raise FeatureNotSupported("assignment to an array element is not supported by HeliosDB",
-                                  hint="Build the new array and assign the whole column.")
+        if len(subs) != 1:
+            raise FeatureNotSupported("assignment to an element of a multidimensional array is not supported "
+                                      "by HeliosDB")
+        return exp.Anonymous(this="helios_array_assign", expressions=[col, subs[0].copy(), value.copy()])
     raise FeatureNotSupported(f"cannot subscript type {t.sql_name()} because it does not support subscripting"
                               if t.name not in ("hstore",) else "assignment to nested hstore subscripts is not "
                               "supported", sqlstate="42804" if t.name not in ("hstore",) else "0A000")

@@ -1,5 +1,5 @@
 """UPDATE ... SET col[sub] = v assigns through the column's subscripting, as PostgreSQL does for
-jsonb and hstore; array element assignment is refused (it replaced the whole column before)."""
+jsonb, hstore and one-dimensional arrays (the subscript was dropped: the whole column was replaced)."""
 
 from __future__ import annotations
 
@@ -40,8 +40,17 @@ def test_hstore_key(s) -> None:
     assert rows == [(1, '"a"=>"1", "b"=>"2"'), (2, '"b"=>"2"')]
 
 
+def test_array_elements_past_the_end_and_null_arrays(s) -> None:
+    s.execute("update sa set a[2] = 20 where id = 1")
+    s.execute("update sa set a[5] = 50 where id = 1")
+    s.execute("update sa set a[1] = 7 where id = 2")
+    rows = s.execute("select id, a::text from sa order by id")[-1].rows()
+    assert rows == [(1, "{1,20,3,NULL,50}"), (2, "{7}")]
+
+
 @pytest.mark.parametrize(("sql", "sqlstate"), [
-    ("update sa set a[2] = 20", "0A000"),        # array elements: not built, refused
+    ("update sa set a[0] = 20", "0A000"),        # a lower bound other than 1: not built, refused
+    ("update sa set a[1][1] = 20", "0A000"),
     ("update sa set a[1:2] = '{5,6}'", "0A000"),
     ("update sa set id[1] = 3", "42804"),        # integer has no subscripting
 ])

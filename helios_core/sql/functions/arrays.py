@@ -505,3 +505,31 @@ def unnest(v: Vec) -> tuple[pa.Array, Vec]:
 def string_to_text_array(v: Vec) -> Vec:
     """Convenience for callers holding '{...}' literals."""
     return cast(v, T.array_of(T.TEXT))
+
+
+# ------------------------------------------------------------------------------ assignment
+
+@scalar("helios_array_assign", nargs=3)
+def _array_assign(args: list[Vec]) -> Vec:
+    """``SET a[i] = v`` (helios_core.sql.subscript_assignment): a one-dimensional array with element i
+    replaced, NULLs filling the gap when i is past the end, as PostgreSQL. A NULL array becomes
+    ARRAY[v] for i = 1; other lower bounds (i < 1, or i > 1 on a NULL array) are not built here."""
+    v = _array_arg(args[0], "helios_array_assign", args)
+    el = _el_arg(v, args[2])
+    (a, idx, e), s = full([v, cast(args[1], T.INT8, context="implicit"), el])
+    if dims.depth(list_array(a).type) > 1:
+        raise HeliosError("assignment to an element of a multidimensional array is not supported by HeliosDB",
+                          sqlstate="0A000")
+    out = []
+    for lst, i, x in zip(list_array(a).to_pylist(), idx.to_pylist(), e.to_pylist(), strict=True):
+        if i is None:
+            raise HeliosError("array subscript in assignment must not be null", sqlstate="22004")
+        if i < 1 or (lst is None and i != 1) or (lst == [] and i != 1):
+            raise HeliosError("arrays with lower bounds other than 1 are not supported by HeliosDB",
+                              sqlstate="0A000")
+        items = list(lst or [])
+        if i > len(items):
+            items.extend([None] * (i - len(items)))
+        items[i - 1] = x
+        out.append(items)
+    return Vec(pa.array(out, list_array(a).type), v.type, s)
