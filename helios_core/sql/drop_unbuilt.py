@@ -1,6 +1,7 @@
 """DROP of object kinds HeliosDB does not build: collations, conversions, text search objects,
-operators, operator classes and families, languages, casts, rules, foreign-data wrappers,
-servers, foreign tables, access methods, transforms, event triggers, statistics objects.
+operators, operator classes and families, languages, casts, rules, access methods, transforms,
+event triggers, statistics objects (foreign-data wrappers, servers and foreign tables are built:
+helios_core.sql.foreign_data answers their DROPs).
 
 Nobody can make one (their CREATE is refused with 0A000), so a DROP finds only what is built in:
 PostgreSQL's own objects that the catalogs list (the C collation, the sql language, the btree
@@ -47,8 +48,6 @@ _NAMED_KINDS: dict[tuple[str, ...], tuple[str, frozenset[str]]] = {
     ("TEXT", "SEARCH", "CONFIGURATION"): ("text search configuration", frozenset()),
     ("LANGUAGE",): ("language", frozenset({"internal", "c", "sql"})),
     ("PROCEDURAL", "LANGUAGE"): ("language", frozenset({"internal", "c", "sql"})),
-    ("FOREIGN", "DATA", "WRAPPER"): ("foreign-data wrapper", frozenset()),
-    ("SERVER",): ("server", frozenset()),
     ("ACCESS", "METHOD"): ("access method", frozenset({"heap", "btree", "hash", "gist", "gin", "spgist", "brin"})),
     ("EVENT", "TRIGGER"): ("event trigger", frozenset()),
     ("STATISTICS",): ("statistics object", frozenset()),
@@ -57,7 +56,7 @@ _SCHEMA_KINDS = {"collation", "conversion", "text search parser", "text search d
                  "text search template", "text search configuration", "statistics object"}
 _ACCESS_METHODS = _NAMED_KINDS[("ACCESS", "METHOD")][1]
 _OTHER_KINDS = (("OPERATOR", "CLASS"), ("OPERATOR", "FAMILY"), ("OPERATOR",), ("CAST",), ("RULE",),
-                ("FOREIGN", "TABLE"), ("TRANSFORM",))
+                ("TRANSFORM",))
 # names that are PostgreSQL's built-in conversions (utf8_to_iso_8859_1, ...) or text search
 # configurations (the search plugin may serve them): not listed in the catalogs, so refused
 _BUILTIN_CONVERSION = re.compile(r"[a-z0-9_]+_to_[a-z0-9_]+")
@@ -125,12 +124,18 @@ def _required(noun: str, name: str) -> HeliosError:
                        sqlstate=REQUIRED)
 
 
-def _drop_named(txn: Any, c: Any, noun: str, builtin: frozenset[str]) -> list[str]:
-    if_exists = _if_exists(c)
+def _name_list(c: Any) -> list[list[str]]:
+    """``name [, name ...]`` of a DROP: each name's qualified parts."""
     names = [c.name_parts()]
     while c.cur is not None and c.cur.token_type == TokenType.COMMA:
         c.accept_token()
         names.append(c.name_parts())
+    return names
+
+
+def _drop_named(txn: Any, c: Any, noun: str, builtin: frozenset[str]) -> list[str]:
+    if_exists = _if_exists(c)
+    names = _name_list(c)
     _behaviour(c)
     notices: list[str] = []
     for parts in names:
@@ -364,30 +369,6 @@ def _drop_rule(session: Any, txn: Any, c: Any) -> list[str]:
     return notices
 
 
-def _drop_foreign_tables(session: Any, txn: Any, c: Any) -> list[str]:
-    """DROP FOREIGN TABLE [IF EXISTS] name [, ...]: a table of another kind is not one."""
-    if_exists = _if_exists(c)
-    names = [c.name_parts()]
-    while c.cur is not None and c.cur.token_type == TokenType.COMMA:
-        c.accept_token()
-        names.append(c.name_parts())
-    _behaviour(c)
-    notices: list[str] = []
-    for parts in names:
-        schema = _schema_missing(txn, parts)
-        if schema is not None:
-            _missing(f'schema "{schema}" does not exist', if_exists, notices, UNDEFINED_SCHEMA)
-            continue
-        try:
-            _s, name, kind = _relation(session, txn, parts, False, [])
-        except HeliosError:
-            _missing(f'foreign table "{parts[-1]}" does not exist', if_exists, notices, UndefinedTable.sqlstate)
-            continue
-        raise HeliosError(f'"{name}" is not a foreign table', sqlstate="42809",
-                          hint=f"Use DROP {kind.upper()} to remove a {kind}.")
-    return notices
-
-
 def _drop_transform(session: Any, txn: Any, c: Any) -> list[str]:
     """DROP TRANSFORM [IF EXISTS] FOR type LANGUAGE lang."""
     if_exists = _if_exists(c)
@@ -413,6 +394,5 @@ _OTHER_DROPS = {
     ("OPERATOR",): _drop_operators,
     ("CAST",): _drop_cast,
     ("RULE",): _drop_rule,
-    ("FOREIGN", "TABLE"): _drop_foreign_tables,
     ("TRANSFORM",): _drop_transform,
 }
