@@ -251,6 +251,7 @@ def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
     check = bool(tdef.options.get("checks") or tdef.options.get("unique") or tdef.options.get("foreign_keys")
                  or tdef.options.get("expression_unique") or any(not c.nullable for c in tdef.columns))
     table_schema = _arrow_schema(tdef)
+    where = _compiled_where(spec.where, tdef, ctypes, ctx) if spec.where is not None else None
     total = 0  # rows read (line numbers in errors count them all)
     skipped = 0  # rows a WHERE condition left out
     first_line = 2 if spec.header else 1  # the line number of the first data row, as PostgreSQL counts
@@ -279,7 +280,7 @@ def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
                     full[ci] = default_array(session, txn, tdef, ci, n, ctx)
             rb = generated_columns.compute(session, ctx, tdef, pa.RecordBatch.from_arrays(full, schema=table_schema))
             if spec.where is not None:
-                rb = _rows_where(spec.where, tdef, ctypes, rb, ctx)
+                rb = _rows_where(where, rb, ctx)
                 skipped += n - rb.num_rows
             if partitions.spec(tdef) is not None or partitions.parent_of(tdef) is not None:
                 partitions.insert_rows(session, txn, ctx, tdef, rb)  # routed to / checked against partitions
@@ -306,10 +307,15 @@ def _where_condition(text: str) -> str:
     return text
 
 
-def _rows_where(text: str, tdef: Any, ctypes: list, rb: pa.RecordBatch, ctx: Any) -> pa.RecordBatch:
-    """The rows of a COPY FROM batch its WHERE condition is true for (NULL and false are skipped)."""
+def _compiled_where(text: str, tdef: Any, ctypes: list, ctx: Any) -> Any:
+    """COPY FROM's WHERE condition compiled once over the table's row layout."""
     tree = dialect.parse(f"select {text}")[0].ast.expressions[0]
-    v = compile_scalar(tree, Scope.of_table(tdef.name, ctypes), ctx).evaluate(rb, ctx)
+    return compile_scalar(tree, Scope.of_table(tdef.name, ctypes), ctx)
+
+
+def _rows_where(where: Any, rb: pa.RecordBatch, ctx: Any) -> pa.RecordBatch:
+    """The rows of a COPY FROM batch its WHERE condition is true for (NULL and false are skipped)."""
+    v = where.evaluate(rb, ctx)
     arr = v.broadcast(rb.num_rows).array if v.scalar else v.array
     if not pa.types.is_boolean(arr.type):
         raise HeliosError("argument of WHERE must be type boolean", sqlstate="42804")
