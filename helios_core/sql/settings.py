@@ -387,6 +387,9 @@ class Settings:
 
     # --------------------------------------------------------------- access
     def get(self, name: str, missing_ok: bool = False) -> str | None:
+        value = self.values.get(name)  # names are kept in lower case: most callers ask so
+        if value is not None:
+            return value
         name = name.lower()
         if name in self.values:
             return self.values[name]

@@ -176,8 +176,7 @@ class ReadOps(_Txn):
         if row is None:
             return _empty_batch(schema_out)
         activity[IDX_TUP_FETCH] += 1
-        b = self.store._present(t, row)
-        return b.select(schema_out.names)
+        return self.store._present_columns(t, row, schema_out)
 
     def _lookup_phys(
         self, branch: Branch, t: TableDef, key: tuple, ts: int, txid: int, with_rowid: bool = False

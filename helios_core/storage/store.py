@@ -815,6 +815,26 @@ class Store:
         fields.append(full.field(ROWID))
         return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
 
+    def _present_columns(self, t: TableDef, phys: pa.RecordBatch, out: pa.Schema) -> pa.RecordBatch:
+        """``_present(t, phys).select(out.names)`` in one step when every column asked for is in
+        the physical batch (a point read's row): the physical columns picked by a cached plan."""
+        names = phys.schema.names
+        key = (id(t), tuple(names), id(out))
+        plan = self._present_plans.get(key)
+        if plan is None or plan[0] is not t or plan[2][0] is not out:
+            by_name = {c.name: f"c{c.col_id}" for c in t.columns}
+            by_name[ROWID] = ROWID
+            phys_names = [by_name.get(n) for n in out.names]
+            picks = [names.index(p) for p in phys_names if p is not None and p in names]
+            plan = (t, "columns", (out, picks if len(picks) == len(out) else None))
+            if len(self._present_plans) > 4096:
+                self._present_plans.clear()
+            self._present_plans[key] = plan
+        picks = plan[2][1]
+        if picks is None:  # a column added after this row was written: filled by _present
+            return self._present(t, phys).select(out.names)
+        return pa.RecordBatch.from_arrays([phys.column(i) for i in picks], schema=out)
+
     def _present(self, t: TableDef, phys: pa.RecordBatch) -> pa.RecordBatch:
         """Physical batch (c<col_id> columns) -> the table's current user-named columns + _rowid."""
         names = phys.schema.names

@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from helios_core.storage.store import Store
 
 REPEATABLE_READ = "repeatable read"
+_DONE_LOCK = threading.Lock()  # orders a transaction's end with the making of its ``done`` event
 LOCK_WAIT_SLICE = 0.05  # seconds a lock waiter sleeps between looks at its interrupt_check
 
 _EMPTY = pa.array([], pa.int64())
@@ -102,7 +103,8 @@ class Transaction(ReadOps, CatalogOps):
         self.lock_timeout = lock_timeout
         self.txid = store._next_txid()
         self.state = "active"
-        self.done = threading.Event()
+        self._done: threading.Event | None = None  # made when someone waits (most never are)
+        self._ended = False
         self.waiting_for: Transaction | None = None
         self.commit_ts: int | None = None
         self._snapshot: int | None = None
@@ -122,6 +124,21 @@ class Transaction(ReadOps, CatalogOps):
         self.sx: SerializableXact | None = store.ssi.register(self.txid, read_only) if serializable else None
 
     # ------------------------------------------------------------------ basics
+    @property
+    def done(self) -> threading.Event:
+        """Set when the transaction has ended: what a lock waiter blocks on. Made on first
+        use, since a transaction nobody waits for (nearly all) need not pay for an Event."""
+        ev = self._done
+        if ev is None:
+            with _DONE_LOCK:
+                ev = self._done
+                if ev is None:
+                    ev = threading.Event()
+                    if self._ended:
+                        ev.set()
+                    self._done = ev
+        return ev
+
     @property
     def branch(self) -> str:
         return self._branch.name
@@ -335,7 +352,11 @@ class Transaction(ReadOps, CatalogOps):
         self.store.active.pop(self.txid, None)
         if self.sx is not None:
             self.store.ssi.finish(self.sx, state == "committed", self.commit_ts)
-        self.done.set()
+        with _DONE_LOCK:
+            self._ended = True
+            ev = self._done
+        if ev is not None:
+            ev.set()
 
     # ------------------------------------------------------------- savepoints
     def savepoint(self, name: str | None = None) -> Any:

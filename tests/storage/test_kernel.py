@@ -145,6 +145,23 @@ def test_concurrent_insert_same_key_waits_for_first(store):
         assert t.lookup("public", "t", (8,)).column("name").to_pylist() == ["y"]
 
 
+def test_done_event_made_before_or_after_the_end(store):
+    """A transaction's ``done`` event is made only when asked for (most are never waited on):
+    asked after the end it is already set; asked before, the end sets it and wakes a waiter."""
+    ended = store.begin("db")
+    ended.commit()
+    assert ended._done is None and ended.done.is_set()
+    live = store.begin("db")
+    ev = live.done
+    assert not ev.is_set()
+    woke = []
+    th = threading.Thread(target=lambda: woke.append(ev.wait(10)))
+    th.start()
+    live.rollback()
+    th.join(10)
+    assert woke == [True] and live.done is ev
+
+
 def _wait_blocked(txn, thread):
     import time
 

@@ -363,14 +363,50 @@ _pack_i16 = struct.Struct("!h").pack
 COLUMN_WISE_MIN_ROWS = 256
 
 
+# At most this many rows of integers, strings and booleans in text format are encoded from
+# their Python values: an Arrow cast kernel call costs more than the row (a point read).
+SMALL_ROWS = 8
+
+
 def data_rows(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[int]) -> list[bytes]:
     """A RecordBatch as complete DataRow messages (column-at-a-time: each value is
     length-prefixed in one pass over its column, then rows are joined)."""
-    if batch.num_rows >= COLUMN_WISE_MIN_ROWS and columns and _all_plain_text(columns, formats):
+    n = batch.num_rows
+    if n <= SMALL_ROWS and columns:
+        rows = small_text_rows(batch, columns, formats)
+        if rows is not None:
+            return rows
+    if n >= COLUMN_WISE_MIN_ROWS and columns and _all_plain_text(columns, formats):
         buf, starts = text_data_rows(batch, columns)
         ends = starts[1:].tolist() + [len(buf)]
         return [buf[a:b] for a, b in zip(starts.tolist(), ends, strict=True)]
     return data_rows_per_value(batch, columns, formats)
+
+
+def small_text_rows(batch: pa.RecordBatch, columns: Sequence, formats: Sequence[int]) -> list[bytes] | None:
+    """DataRows of a few rows whose columns are all integers, strings or booleans in text
+    format (UTF-8 out), built from the Python values; None when any column is another kind
+    (the same bytes as ``data_rows_per_value``: integers in decimal, strings as stored,
+    booleans as t/f)."""
+    if any(formats) or not client_encoding.is_utf8():
+        return None
+    values = []
+    for i, c in enumerate(columns):
+        oid, t = oid_of(c), batch.schema.types[i]
+        if oid in _INT_OIDS and pa.types.is_integer(t):
+            values.append([None if v is None else str(v).encode() for v in batch.column(i).to_pylist()])
+        elif oid in _STR_OIDS and pa.types.is_string(t):
+            values.append([None if v is None else v.encode() for v in batch.column(i).to_pylist()])
+        elif oid == bc.BOOL and pa.types.is_boolean(t):
+            values.append([None if v is None else (b"t" if v else b"f") for v in batch.column(i).to_pylist()])
+        else:
+            return None
+    head = _pack_i16(len(columns))
+    out = []
+    for fields in zip(*values, strict=True):
+        body = b"".join(_NULL_FIELD if v is None else _pack_i32(len(v)) + v for v in fields)
+        out.append(b"D" + _pack_i32(len(body) + 6) + head + body)
+    return out
 
 
 def _all_plain_text(columns: Sequence, formats: Sequence[int]) -> bool:

@@ -74,3 +74,32 @@ def test_a_short_batch_takes_the_per_value_path(session, monkeypatch):
         long = session.execute("select i, 'x' || i as s from generate_series(1, 1000) as g(i)")[-1]
         rows = [r for b in long.batches if b.num_rows for r in formats.data_rows(b, long.columns, [0, 0])]
         assert len(rows) == 1000 and scattered and rows[0] == b"D\x00\x00\x00\x11\x00\x02\x00\x00\x00\x011\x00\x00\x00\x02x1"
+
+
+def test_a_few_rows_of_plain_types_are_encoded_from_python_values(session, monkeypatch):
+    """Up to SMALL_ROWS rows whose columns are all integers, strings or booleans (a point read)
+    skip the Arrow cast kernels and give the per-value path's bytes: NULLs, empty and non-ASCII
+    strings, negative and 64-bit integers, jsonb kept as stored text; any other column (float,
+    date, array) or a binary format sends the batch down the per-value path."""
+    from helios_protocol_pg import formats
+
+    casts = []
+    real_cast = formats.pc.cast
+    monkeypatch.setattr(formats.pc, "cast", lambda *a, **k: casts.append(a) or real_cast(*a, **k))
+    result = session.execute(
+        "select i::int2 as a, (i * 10000000000)::int8 as b, case when i = 0 then null else 'é' || i end as c, "
+        "(i % 2 = 0) as d, case when i = 1 then null else i end as e, '' as f, ('{\"k\": ' || i || '}')::jsonb as g, "
+        "'x'::char(3) as h from generate_series(-1, 2) as g(i)")[-1]
+    batch = next(b for b in result.batches if b.num_rows)
+    cols, fmts = result.columns, [0] * len(result.columns)
+    casts.clear()  # the query's own casts
+    fast = formats.small_text_rows(batch, cols, fmts)
+    assert fast is not None and casts == []
+    assert fast == data_rows_per_value(batch, cols, fmts) == formats.data_rows(batch, cols, fmts)
+    assert fast[1] == b"D" + (len(fast[1]) - 1).to_bytes(4, "big") + b"\x00\x08" + b"".join(
+        len(v).to_bytes(4, "big") + v if v is not None else b"\xff\xff\xff\xff"
+        for v in (b"0", b"0", None, b"t", b"0", b"", b'{"k": 0}', b"x  "))
+    other = session.execute("select 1 as a, 2.5::float8 as b")[-1]
+    ob = next(b for b in other.batches if b.num_rows)
+    assert formats.small_text_rows(ob, other.columns, [0, 0]) is None
+    assert formats.small_text_rows(batch, cols, [1] + fmts[1:]) is None
