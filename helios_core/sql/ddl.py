@@ -57,6 +57,7 @@ from helios_core.sql import (
     type_privileges,
     types,
     user_types,
+    view_stars,
 )
 from helios_core.sql.context import table_sql_columns
 from helios_core.sql.extensions import catalog as extensions_catalog
@@ -1085,7 +1086,7 @@ def _create_view(session: Any, ast: exp.Create, text: str) -> Result:
     out_names = cols or [n for n, _ in plan.columns]
     if cols and len(cols) > len(plan.columns):
         raise HeliosError("CREATE VIEW specifies more column names than columns", sqlstate="42601")
-    query = _bound_names(session, txn, query)
+    query = view_stars.expand_stars(txn, _bound_names(session, txn, query))
     sql = to_sql(query)
     if cols:
         out_names = cols + [n for n, _ in plan.columns][len(cols):]
