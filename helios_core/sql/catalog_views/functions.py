@@ -343,23 +343,29 @@ def regclass_oid(name: str) -> int | None:
 
 
 def _serial_sequence(args: list[pa.Array]) -> pa.Array:
+    """pg_get_serial_sequence(table, column): the table name is read as SQL reads one (quotes,
+    case folding, search_path: regclass input), the column name literally; an unknown table is
+    42P01 and an unknown column 42703, as in PostgreSQL."""
+    from helios_core.sql.functions.strings import quote_ident
+
     model = _model()
 
     def one(table: Any, column: Any) -> str | None:
         if table is None or column is None or model is None:
             return None
-        parts = str(table).split(".", 1)
-        key = (parts[0], parts[1]) if len(parts) == 2 else ("public", parts[0])
-        r = model.by_name.get(key)
+        oid = regclass_oid(str(table))
+        r = model.relation_by_oid(oid) if oid is not None else None
         if r is None:
+            raise HeliosError(f'relation "{table}" does not exist', sqlstate="42P01")
+        col = next((c for c in r.columns if c.name == column), None)
+        if col is None:
+            raise HeliosError(f'column "{column}" of relation "{r.name}" does not exist', sqlstate="42703")
+        m = re.search(r"nextval\('((?:[^']|'')+)'", col.default or "")
+        if m is None:
             return None
-        for c in r.columns:
-            if c.name == column and c.default:
-                m = re.search(r"nextval\('([^']+)'", c.default)
-                if m:
-                    name = m.group(1)
-                    return name if "." in name else f"{r.schema}.{name}"
-        return None
+        parts = [p.strip('"') if p.startswith('"') else p for p in m.group(1).replace("''", "'").split(".", 1)]
+        schema, name = (parts[0], parts[1]) if len(parts) == 2 else (r.schema, parts[0])
+        return f"{quote_ident(schema)}.{quote_ident(name)}"
 
     return _map(args, one, pa.string())
 
