@@ -1,5 +1,6 @@
 """Defaults, CHECK constraints and policies as PostgreSQL 15's catalog functions print them
-(pg_get_expr, pg_get_constraintdef): what psql's \\d, pg_dump and ORM reflection read back."""
+(pg_get_expr, pg_get_constraintdef): what psql's \\d, pg_dump and ORM reflection read back; names
+quoted only where they need it, however the statement wrote them."""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ SETUP = [
         active boolean DEFAULT TRUE,
         tenant uuid,
         qty bigint DEFAULT 0,
+        "Mixed" int CHECK ("Mixed" > 0),
         CHECK (qty >= 0),
         CHECK (qty < 1000000),
-        CHECK (qty <> 7)
+        CHECK (qty <> 7),
+        CHECK ("qty" <> 8)
     )""",
     "ALTER TABLE cx_t ENABLE ROW LEVEL SECURITY",
     "CREATE POLICY cx_p ON cx_t USING (tenant = CAST(current_setting('app.tenant', true) AS uuid))",

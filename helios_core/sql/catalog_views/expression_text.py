@@ -19,6 +19,7 @@ from sqlglot import exp
 from helios_core.frontends.postgres.dialect import DIALECT, expression_text
 from helios_core.sql import types as T
 from helios_core.sql.functions import bitstring
+from helios_core.sql.functions.strings import quote_ident
 
 _ARRAY = re.compile(r"\barray\[")
 _BUILTIN_NAMES = {t.name for t in T.ALL_BASE_TYPES}
@@ -45,6 +46,8 @@ def _cached(sql: str, _type_key: str | None, column_type: Any) -> str:
         tree = _bit_constant(tree)
     if column_type is not None:
         tree = _typed_default(tree, column_type)
+    for ident in tree.find_all(exp.Identifier):  # quoted only where a name needs it, as PostgreSQL prints
+        ident.set("quoted", quote_ident(ident.name) != ident.name)
     for node in sorted(tree.find_all(exp.Cast, exp.Boolean), key=_depth, reverse=True):
         node.replace(exp.Var(this=_render(node)))
     if isinstance(tree, (exp.Cast, exp.Boolean)):

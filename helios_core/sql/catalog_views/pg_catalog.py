@@ -58,7 +58,7 @@ _GEOMETRIC_IO = {"point": "point", "lseg": "lseg", "path": "path", "box": "box",
                  "circle": "circle"}
 _GEOMETRIC_ELEMENT = {"point": 701, "lseg": 600, "box": 600}
 # types whose I/O functions are named inet_in, macaddr_out, varbit_recv ... (others: int4in)
-_UNDERSCORED_IO = frozenset({"inet", "cidr", "macaddr", "macaddr8", "bit", "varbit"})
+_UNDERSCORED_IO = frozenset({"inet", "cidr", "macaddr", "macaddr8", "bit", "varbit", "range", "multirange", "record"})
 _STORAGE = {"inet": "m", "cidr": "m"}  # kept inline (main), not moved out of line
 _IO = {"int2vector": "int2vector", "oidvector": "oidvector", "bpchar": "bpchar", "varchar": "varchar", "regproc": "regproc", "void": "void", "record": "record"}
 
@@ -88,7 +88,8 @@ def type_row(t: Any) -> tuple:
         "r" if t.is_range else "m" if t.is_multirange else "b"
     category = t.category
     align = ("d" if _ALIGN.get(el.name) == "d" else "i") if is_array else _ALIGN.get(name, "i")
-    io = _IO[name] if name in T.VECTOR_TYPE_NAMES else "array" if is_array else _IO.get(name, name)
+    io = _IO[name] if name in T.VECTOR_TYPE_NAMES else "array" if is_array else \
+        "range" if t.is_range else "multirange" if t.is_multirange else _IO.get(name, name)
     collation = DEFAULT_COLLATION_OID if (el or t).name in ("text", "varchar", "bpchar") else (
         950 if (el or t).name == "name" else 0)
     array_oid = 0 if is_array else (T.array_of(t).oid if name not in ("unknown", "void") else 0)
