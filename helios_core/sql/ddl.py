@@ -2101,7 +2101,8 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "CONSTRAINT":
         for c in action.args.get("tables") or []:
             cname = ident(c)
-            tdef = _drop_constraint(txn, tdef, cname, bool(action.args.get("exists")), session)
+            tdef = _drop_constraint(txn, tdef, cname, bool(action.args.get("exists")), session,
+                                    cascade=bool(action.args.get("cascade")))
         return tdef
     if isinstance(action, exp.AlterSet) and action.expressions and all(
             isinstance(e, exp.EQ) for e in action.expressions):
@@ -2293,7 +2294,10 @@ def _add_constraints(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     return txn.get_table(schema, name)
 
 
-def _drop_constraint(txn: Any, tdef: Any, cname: str, if_exists: bool, session: Any = None) -> Any:
+def _drop_constraint(txn: Any, tdef: Any, cname: str, if_exists: bool, session: Any = None,
+                     cascade: bool = False) -> Any:
+    if tdef.primary_key and (tdef.options.get("pk_name") or f"{tdef.name}_pkey") == cname:
+        return _drop_primary_key(txn, tdef, cname, session, cascade)
     opts = dict(tdef.options)
     found = False
     for key in ("unique", "checks", "foreign_keys", exclusion_constraints.OPTION):
@@ -2318,6 +2322,33 @@ def _drop_constraint(txn: Any, tdef: Any, cname: str, if_exists: bool, session: 
     txn.catalog_delete("index", f"{tdef.schema}.{cname}") if txn.catalog_get(
         "index", f"{tdef.schema}.{cname}") else None
     return txn.alter_table(tdef.schema, tdef.name, options=opts)
+
+
+def _drop_primary_key(txn: Any, tdef: Any, cname: str, session: Any, cascade: bool) -> Any:
+    """DROP CONSTRAINT of the primary key: foreign keys that reference it (no unique constraint of
+    the same columns left to serve them) block it (2BP01) or, with CASCADE, are dropped too; the
+    table's rows go to a data set without a key and the key's index entry goes."""
+    pk = set(tdef.primary_key)
+    if any(set(u["columns"]) == pk for u in tdef.options.get("unique", [])):
+        dependents = []
+    else:
+        dependents = [(child, fk) for child, fk in referencing(txn, tdef) if set(fk["ref_columns"]) == pk]
+    if dependents and not cascade:
+        child, fk = dependents[0]
+        raise DependentObjectsStillExist(
+            f"cannot drop constraint {cname} on table {tdef.name} because other objects depend on it",
+            detail="\n".join(f"constraint {f['name']} on table {c.name} depends on index {cname}"
+                             for c, f in dependents),
+            hint="Use DROP ... CASCADE to drop the dependent objects too.")
+    for child, fk in dependents:
+        if session is not None:
+            routine_notices.emit(session, inheritance.notice(
+                f"drop cascades to constraint {fk['name']} on table {child.name}"))
+        current = txn.get_table(child.schema, child.name)
+        _drop_constraint(txn, current, fk["name"], False, session)
+    if txn.catalog_get("index", f"{tdef.schema}.{cname}") is not None:
+        txn.catalog_delete("index", f"{tdef.schema}.{cname}")
+    return txn.drop_primary_key(tdef.schema, tdef.name)  # pk_name stays unused until a new key
 
 
 # ---------------------------------------------------------------------------------------- TRUNCATE

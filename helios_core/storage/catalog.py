@@ -280,6 +280,17 @@ class CatalogOps(_Txn):
         return self._rewrite(t, TableDef(t.schema, t.name, cols, list(pk), t.options, t.table_id,
                                          self.store._alloc_id(), t.next_col_id), data)
 
+    def drop_primary_key(self, schema: str, name: str) -> TableDef:
+        """ALTER TABLE DROP CONSTRAINT <primary key>: the rows rewritten into a data set without a key
+        (the key columns keep NOT NULL, as in PostgreSQL)."""
+        self._check_write()
+        t = self._lock_table(self._def(schema, name), "exclusive")
+        if not t.primary_key:
+            return t
+        data = self._all_rows(t)
+        return self._rewrite(t, TableDef(t.schema, t.name, list(t.columns), [], t.options, t.table_id,
+                                         self.store._alloc_id(), t.next_col_id), data)
+
     def replace_column(self, schema: str, name: str, col: ColumnDef) -> TableDef:
         """ALTER COLUMN: new name/nullability/metadata, or a new type (rows are cast and rewritten).
 
