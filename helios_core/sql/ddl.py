@@ -57,6 +57,7 @@ from helios_core.sql import (
     type_privileges,
     types,
     user_types,
+    view_replacement,
     view_stars,
 )
 from helios_core.sql.context import table_sql_columns
@@ -1092,6 +1093,8 @@ def _create_view(session: Any, ast: exp.Create, text: str) -> Result:
         out_names = cols + [n for n, _ in plan.columns][len(cols):]
         alias_list = ", ".join(exp.to_identifier(n, quoted=True).sql(dialect="postgres") for n in out_names)
         sql = f"SELECT * FROM ({sql}) AS {exp.to_identifier(name, quoted=True).sql(dialect='postgres')}({alias_list})"
+    if existing is not None:  # OR REPLACE: only new columns at the end (42P16 otherwise)
+        view_replacement.check_replacement(session, txn, schema, name, out_names, [t for _, t in plan.columns])
     record = {"schema": schema, "name": name, "sql": sql, "columns": out_names, "select": to_sql(query)}
     options = dict(ast.args.get("view_options") or {})
     if options:
