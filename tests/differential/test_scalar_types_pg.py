@@ -29,6 +29,11 @@ _INTERVALS = ", ".join(f"(interval '{v}')" for v in (
     "-10 mons -3 days +03:55:06.70", "1 mon -1 sec", "-1 sec", "5 hours 1 sec"))
 
 STATEMENTS = [
+    # a common type keeps its typmod only when every input has it: an untyped literal beside a
+    # varchar(3) makes the column varchar (no 22001 for the longer literal)
+    "VALUES ('abc'::varchar(3), '0123456789'), ('0123456789'::varchar, 'abc'::varchar(3))",
+    "SELECT x FROM (SELECT 'ab'::varchar(2) AS x UNION ALL SELECT 'abcd') s ORDER BY x",
+    "SELECT coalesce('abcdef', 'ab'::varchar(2)), CASE WHEN true THEN 'abcdef' ELSE 'a'::char(1) END",
     # timestamp(p)/time(p): integer rounding, halves away from PostgreSQL's 2000-01-01, infinities kept
     "SELECT id, d1::text, t2::text FROM scalar_ts ORDER BY id",
     "SELECT '1990-01-01 00:00:00.005+00'::timestamptz(2)::text, '12:00:00.125'::time(2)::text",

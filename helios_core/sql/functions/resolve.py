@@ -35,7 +35,7 @@ def _common_record(records: list[T.SqlType], context: str) -> T.SqlType:
 def common_type(types: Iterable[T.SqlType], context: str = "UNION") -> T.SqlType:
     """The type PostgreSQL picks for UNION/CASE/COALESCE/VALUES/ARRAY[] over these types.
 
-    Unknowns (untyped literals, NULL) take the others' type; all unknown gives text.
+    Unknowns (untyped literals, NULL) take the others' type without its typmod; all unknown gives text.
     Mixed categories are 42804 "<context> types X and Y cannot be matched".
     """
     types = list(types)
@@ -46,7 +46,9 @@ def common_type(types: Iterable[T.SqlType], context: str = "UNION") -> T.SqlType
     if first.name == "record" and all(t.name == "record" for t in known) and any(t.fields for t in known):
         return _common_record(known, context)
     if all(t == first for t in known):
-        return first
+        # PostgreSQL keeps the typmod only when every input has it: an untyped literal beside
+        # '...'::varchar(3) makes the result varchar, so VALUES ('abc'::varchar(3)), ('abcdef') keeps both
+        return first if len(known) == len(types) else first.base
     if all(t.name == first.name for t in known):
         if first.element is not None:
             return T.array_of(common_type([t.element for t in known], context))
