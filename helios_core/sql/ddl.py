@@ -1063,10 +1063,12 @@ def _create_view(session: Any, ast: exp.Create, text: str) -> Result:
     query = ast.args.get("expression")
     notices: list[str] = []
     temporary = props is not None and any(isinstance(p, exp.TemporaryProperty) for p in props.expressions)
-    if not temporary and target.args.get("db") is None and any(
-            is_temp_schema(src.split(".", 1)[0]) for src in _view_sources(session, txn, query)):
+    if not temporary and any(is_temp_schema(src.split(".", 1)[0]) for src in _view_sources(session, txn, query)):
         temporary = True  # a view over a temporary table is temporary too, as PostgreSQL says
-        notices.append(f'view "{name}" will be a temporary view')
+        if target.args.get("db") is None:
+            notices.append(f'view "{name}" will be a temporary view')
+        else:  # said before the error that a named non-temporary schema brings
+            routine_notices.emit(session, inheritance.notice(f'view "{name}" will be a temporary view'))
     if temporary:
         if target.args.get("db") is not None and ident(target.args["db"]) != "pg_temp":
             raise HeliosError("cannot create temporary relation in non-temporary schema", sqlstate="42P16")

@@ -24,3 +24,18 @@ def test_temporary_views_are_private_and_dropped_at_close(pg_server):
             assert notices == ['view "over_scratch" will be a temporary view']
         assert other.execute("SELECT count(*) FROM pg_class WHERE relname IN ('big', 'over_scratch')").fetchone() == (0,)
         other.execute("CREATE VIEW big AS SELECT 1")  # the name is free again
+
+
+def test_view_over_a_temporary_table_in_a_named_schema_is_refused(pg_server):
+    """PostgreSQL says the view will be temporary, then refuses it in a non-temporary schema."""
+    with psycopg.connect(pg_server.pg_dsn(), autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA tvn_s")
+        conn.execute("CREATE TEMP TABLE tvn_temp (a int)")
+        notices: list[str] = []
+        conn.add_notice_handler(lambda d: notices.append(d.message_primary))
+        with pytest.raises(psycopg.errors.InvalidTableDefinition, match="non-temporary schema"):
+            conn.execute("CREATE VIEW tvn_s.v AS SELECT * FROM tvn_temp")
+        assert notices == ['view "v" will be a temporary view']
+        assert conn.execute("SELECT count(*) FROM pg_class WHERE relname = 'v'").fetchone() == (0,)
+        conn.execute("CREATE VIEW pg_temp.v AS SELECT * FROM tvn_temp")
+        assert conn.execute("SELECT relpersistence FROM pg_class WHERE relname = 'v'").fetchone() == ("t",)
