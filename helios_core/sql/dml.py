@@ -410,6 +410,19 @@ def _insert_columns(tdef: Any, target: Any) -> list[int]:
     return list(range(len(names)))
 
 
+def check_values_width(values: exp.Values, cols: list[int], named: bool) -> None:
+    """42601 for an INSERT's VALUES rows of unequal length, longer than the target columns, or
+    (with a named column list) shorter; checked when the statement is prepared, as PostgreSQL does."""
+    widths = {len(r.expressions) for r in values.expressions}
+    if len(widths) > 1:
+        raise HeliosError("VALUES lists must all be the same length", sqlstate="42601")
+    width = widths.pop() if widths else 0
+    if width > len(cols):
+        raise HeliosError("INSERT has more expressions than target columns", sqlstate="42601")
+    if named and width < len(cols):
+        raise HeliosError("INSERT has more target columns than expressions", sqlstate="42601")
+
+
 def source_rows(session: Any, ctx: Any, tdef: Any, cols: list[int], source: Any, cache: dict | None = None
                 ) -> tuple[list[pa.Array], list[list[bool]] | None, int]:
     """The INSERT source as arrays for the target columns (typed), default masks, row count.
@@ -576,6 +589,9 @@ def insert(session: Any, ast: exp.Insert, params: Any = (), prepared: Any = None
     else:
         arrays, masks, n = source_rows(session, ctx, tdef, cols, ast.args["expression"],
                                        getattr(prepared, "cache", None))
+        if len(arrays) < len(cols) and isinstance(target, exp.Schema) and target.expressions:
+            # a named column list must be filled (without one, the columns left take their defaults)
+            raise HeliosError("INSERT has more target columns than expressions", sqlstate="42601")
         cols_given = cols[:len(arrays)]
     full: list[pa.Array | None] = [None] * len(tdef.columns)
     for j, ci in enumerate(cols_given):

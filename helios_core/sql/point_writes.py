@@ -409,7 +409,7 @@ def _insert_plan(session: Any, txn: Any, ast: exp.Insert, prepared: Any) -> Poin
         return None
     cells = list(source.expressions[0].expressions)
     cols = dml._insert_columns(tdef, target)
-    if len(cells) > len(cols):
+    if len(cells) > len(cols) or (isinstance(target, exp.Schema) and target.expressions and len(cells) < len(cols)):
         return None  # 42601, from the general path
     ctypes = dml.column_types(tdef)
     ptypes = list(prepared.param_types)

@@ -331,6 +331,8 @@ def _dml_param_types(session: Any, ctx: Any, ast: Any, given: list[Any], n: int,
     if isinstance(ast, exp.Insert):
         cols = dml._insert_columns(tdef, ast.this)
         src = ast.args.get("expression")
+        if isinstance(src, exp.Values):
+            dml.check_values_width(src, cols, named=isinstance(ast.this, exp.Schema) and bool(ast.this.expressions))
         if isinstance(src, exp.Values) and cache is not None and through_view is None and n >= BATCH_BIND:
             # a bulk INSERT into a table: its rows' parameter layout known before the first execution,
             # so every execution (in every session it is shared with) binds by column
