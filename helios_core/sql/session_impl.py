@@ -35,6 +35,7 @@ from helios_core.frontends.postgres import branch_syntax, dialect
 from helios_core.frontends.postgres.dialect import Statement, Utility
 from helios_core.session import CopySpec, PreparedStatement, Result, ResultColumn, ResultStream, Session
 from helios_core.sql import (
+    column_attributes,
     composite_types,
     ddl,
     ddl_privileges,
@@ -978,6 +979,9 @@ class SqlSession(Session):
 
             self.tx.statement_start()
             return identity_columns.add_identity(self, a)
+        if k == "column_attribute":
+            self.tx.statement_start()
+            return column_attributes.alter(self, a)
         if k in ("create_routine", "drop_routine", "alter_routine", "call", "do", "create_aggregate",
                  "comment_aggregate"):
             self.tx.statement_start()

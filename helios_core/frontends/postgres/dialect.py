@@ -519,7 +519,7 @@ def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Stateme
             first == "REFRESH" and second.split()[:1] == ["MATERIALIZED"]  # sqlglot keeps REFRESH's rest as text
         ) or (first == "ALTER" and second == "TABLE" and row_security_switch([t.text.upper() for t in chunk])) or (
             first == "ALTER" and second == "TABLE" and _replica_identity_words(chunk)
-        ) or foreign_data_syntax.starts_statement([t.text.upper() for t in chunk[:4]]):
+        ) or (first == "ALTER" and second == "TABLE" and column_attribute_statement(chunk)) or foreign_data_syntax.starts_statement([t.text.upper() for t in chunk[:4]]):
             util = _ended_at_semicolon(sql, text, start)
         if util is not None:
             out.append(Statement(ast=util, text=text, offset=start))
@@ -1323,6 +1323,11 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         return _parse_create_database(c)
     if w == "ALTER" and c.peek_word() == "TABLE" and "GENERATED" in {t.text.upper() for t in c.toks}:
         return _parse_add_identity(c)
+    if w == "ALTER" and c.peek_word() == "TABLE" and column_attribute_statement(c.toks):
+        parsed = _parse_column_attribute(c)
+        if parsed is None:
+            c.fail()
+        return parsed
     if w == "ALTER" and c.peek_word() == "DEFAULT" and c.peek_word(2) == "PRIVILEGES":
         return _parse_default_privileges(c)
     if foreign_data_syntax.starts_statement([t.text.upper() for t in c.toks[:4]]):
@@ -1524,6 +1529,60 @@ def _parse_create_database(c: _Cursor) -> Utility:
         c.accept("=")
         options[key] = c.value()
     return Utility(kind="create_database", args={"name": name, "options": options})
+
+
+def column_attribute_statement(chunk: list[Token]) -> bool:
+    """ALTER TABLE ... ALTER [COLUMN] c SET STORAGE / SET COMPRESSION / SET STATISTICS / SET ( / RESET (."""
+    words = [t.text.upper() if t.token_type != TokenType.IDENTIFIER else "" for t in chunk]
+    if words[:2] != ["ALTER", "TABLE"] or "ALTER" not in words[3:]:
+        return False
+    k = words.index("ALTER", 3) + 1
+    k += words[k:k + 1] == ["COLUMN"]
+    tail = words[k + 1:k + 3]
+    return tail in (["SET", "STORAGE"], ["SET", "COMPRESSION"], ["SET", "STATISTICS"], ["SET", "("], ["RESET", "("])
+
+
+def _parse_column_attribute(c: _Cursor) -> Utility | None:
+    """ALTER TABLE [IF EXISTS] [ONLY] t ALTER [COLUMN] c SET STORAGE s | SET COMPRESSION m |
+    SET STATISTICS n | SET (option = value, ...) | RESET (option, ...): a column's attributes, as
+    pg_dump writes them one statement each (helios_core.sql.column_attributes); None (left to
+    sqlglot) for any other ALTER TABLE."""
+    c.i += 2
+    if_exists = c.accept("IF", "EXISTS")
+    only = c.accept("ONLY")
+    table = c.dotted_name()
+    if not c.accept("ALTER"):
+        return None
+    c.accept("COLUMN")
+    if c.cur is None:
+        return None
+    column = c.name()
+    args: dict[str, Any] = {"table": table, "column": column, "if_exists": if_exists, "only": only}
+    if c.accept("SET", "STORAGE"):
+        args["storage"] = c.value().lower()
+    elif c.accept("SET", "COMPRESSION"):
+        args["compression"] = c.value().lower()
+    elif c.accept("SET", "STATISTICS"):
+        args["statistics"] = c.value()
+    elif c.word() in ("SET", "RESET") and c.i + 1 < len(c.toks) and c.toks[c.i + 1].token_type == TokenType.L_PAREN:
+        reset = c.accept("RESET")
+        if not reset:
+            c.expect("SET")
+        c.i += 1
+        options: dict[str, str | None] = {}
+        while True:
+            key = c.name()
+            options[key] = None
+            if not reset:
+                c.expect("=")
+                options[key] = c.value()
+            if not c.list_goes_on():
+                break
+        args["reset" if reset else "options"] = options
+    else:
+        return None
+    c.end()
+    return Utility(kind="column_attribute", args=args)
 
 
 def _parse_add_identity(c: _Cursor) -> Utility | None:

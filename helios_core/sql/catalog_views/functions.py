@@ -38,6 +38,7 @@ from helios_core.sql.catalog_views.model import (
     stable_oid,
 )
 from helios_core.sql.functions import network, text_out
+from helios_core.sql.functions.strings import quote_ident
 from helios_core.sql.routines import signature_text
 from helios_core.sql.server_version import version_string
 from helios_core.sql.triggers import catalog_rows
@@ -346,8 +347,6 @@ def _serial_sequence(args: list[pa.Array]) -> pa.Array:
     """pg_get_serial_sequence(table, column): the table name is read as SQL reads one (quotes,
     case folding, search_path: regclass input), the column name literally; an unknown table is
     42P01 and an unknown column 42703, as in PostgreSQL."""
-    from helios_core.sql.functions.strings import quote_ident
-
     model = _model()
 
     def one(table: Any, column: Any) -> str | None:

@@ -78,6 +78,7 @@ class Column:
     default: str | None = None
     identity: str = ""  # "" | "a" (always) | "d" (by default)
     generated: str = ""
+    metadata: dict[str, Any] | None = None  # the column's stored metadata (column_attributes reads it)
 
 
 @attrs.define
@@ -289,6 +290,7 @@ class CatalogModel:
                     or catalog_text(md.get("default") or md.get("default_sql"), st) or None,
                     identity="a" if identity.startswith("a") else ("d" if identity.startswith(("d", "b")) else ""),
                     generated="s" if md.get("generated") else "",
+                    metadata=md,
                 ))
             self._add(rel)
 

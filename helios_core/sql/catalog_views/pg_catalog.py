@@ -59,7 +59,7 @@ _GEOMETRIC_IO = {"point": "point", "lseg": "lseg", "path": "path", "box": "box",
 _GEOMETRIC_ELEMENT = {"point": 701, "lseg": 600, "box": 600}
 # types whose I/O functions are named inet_in, macaddr_out, varbit_recv ... (others: int4in)
 _UNDERSCORED_IO = frozenset({"inet", "cidr", "macaddr", "macaddr8", "bit", "varbit", "range", "multirange", "record"})
-_STORAGE = {"inet": "m", "cidr": "m"}  # kept inline (main), not moved out of line
+_STORAGE = {"inet": "m", "cidr": "m", "numeric": "m"}  # kept inline (main), not moved out of line
 _IO = {"int2vector": "int2vector", "oidvector": "oidvector", "bpchar": "bpchar", "varchar": "varchar", "regproc": "regproc", "void": "void", "record": "record"}
 
 
@@ -76,6 +76,27 @@ def all_types() -> list[Any]:
         if a.oid and a.oid not in seen:
             seen[a.oid] = a
     return sorted(seen.values(), key=lambda t: t.oid)
+
+
+def type_storage(t: Any) -> str:
+    """pg_type.typstorage of a type: p (plain) for fixed-length types, m (main) for numeric and the
+    network types, x (extended) for the other variable-length ones and arrays."""
+    if t.element is not None:
+        return "x"
+    return _STORAGE.get(t.name, "x" if _LEN.get(t.name, -1) == -1 else "p")
+
+
+# In a column's metadata: what ALTER COLUMN SET STORAGE / COMPRESSION / STATISTICS / (options) set
+# (helios_core.sql.column_attributes): {"storage", "compression", "stattarget", "options"}
+COLUMN_ATTRIBUTES = "attributes"
+
+
+def column_attribute_values(md: dict | None, t: Any) -> tuple[int, str, str, list[str] | None]:
+    """(attstattarget, attstorage, attcompression, attoptions) of a column for pg_attribute."""
+    a = (md or {}).get(COLUMN_ATTRIBUTES) or {}
+    options = a.get("options") or {}
+    return (int(a.get("stattarget", -1)), a.get("storage") or type_storage(t), a.get("compression", ""),
+            [f"{k}={v}" for k, v in options.items()] or None)
 
 
 def type_row(t: Any) -> tuple:
@@ -393,12 +414,13 @@ def pg_attribute(model: CatalogModel) -> list[tuple]:
             base = t.element or t
             collation = DEFAULT_COLLATION_OID if base.name in ("text", "varchar", "bpchar") else 0
             length = -1 if t.element is not None else _LEN.get(t.name, -1)
+            stattarget, storage, compression, options = column_attribute_values(c.metadata, t)
             rows.append((
-                r.oid, c.name, T.catalog_oid(t), -1, length, c.number, 1 if t.element is not None else 0, -1, t.typmod,
-                length in (1, 2, 4, 8) and t.element is None, _ALIGN.get(t.name, "i"),
-                "x" if length == -1 else "p", "", c.not_null, _has_default(c), False, c.identity,
+                r.oid, c.name, T.catalog_oid(t), stattarget, length, c.number, 1 if t.element is not None else 0, -1,
+                t.typmod, length in (1, 2, 4, 8) and t.element is None, _ALIGN.get(t.name, "i"),
+                storage, compression, c.not_null, _has_default(c), False, c.identity,
                 c.generated, False, c.name in local if inh is not None else True,
-                (inh or {}).get(c.name, 0), collation, A.items_text(column_acl.get(c.name)), None,
+                (inh or {}).get(c.name, 0), collation, A.items_text(column_acl.get(c.name)), options,
                 foreign_data.options_text(fdw_options.get(c.name)), None,
             ))
     return rows
