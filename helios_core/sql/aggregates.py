@@ -355,6 +355,27 @@ def float_to_numeric(r: pa.Array) -> pa.Array:
 
 
 # --------------------------------------------------------------------------------- list path
+def _string_agg(spec: AggSpec, p_np: np.ndarray, flat: list[pa.Array], ngroups: int) -> pa.Array:
+    """string_agg(value, delimiter) over text or bytea: each non-NULL value after a group's first is
+    preceded by its row's delimiter (a NULL delimiter adds nothing), as PostgreSQL concatenates."""
+    binary = spec.args[0].type.name == "bytea"
+    kind = pa.binary() if binary else pa.string()
+    vals = flat[0] if flat[0].type == kind else flat[0].cast(kind)
+    if len(flat) > 1:  # a delimiter per row
+        delims = pc.fill_null(flat[1] if flat[1].type == kind else flat[1].cast(kind), b"" if binary else "")
+        first = np.ones(len(p_np), bool)
+        first[1:] = p_np[1:] != p_np[:-1]
+        joined = pc.binary_join_element_wise(delims, vals, b"" if binary else "")
+        pieces = pc.if_else(pa.array(first), vals, joined)
+        return pc.binary_join(rebuild_lists(p_np, pieces, ngroups), b"" if binary else "")
+    sep = spec.direct_args[0] if spec.direct_args else None
+    if sep is None:
+        sep = b"" if binary else ""
+    elif binary and isinstance(sep, str):
+        sep = sep.encode()
+    return pc.binary_join(rebuild_lists(p_np, vals, ngroups), pa.scalar(sep, kind))
+
+
 def rebuild_lists(parents: np.ndarray, values: pa.Array, ngroups: int) -> pa.Array:
     """ListArray of ngroups lists from values sorted by parent (empty groups -> NULL)."""
     counts = np.bincount(parents, minlength=ngroups) if len(parents) else np.zeros(ngroups, np.int64)
@@ -427,11 +448,7 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
         placed = place(g.column("p").combine_chunks(), res, ngroups)
         return placed
     if name == "string_agg":
-        sep = spec.direct_args[0] if spec.direct_args else ""
-        lists_ = rebuild_lists(p_np, vals.cast(pa.string()) if vals.type != pa.string() else vals, ngroups)
-        if sep is None:
-            return pa.nulls(ngroups, pa.string())
-        return pc.binary_join(lists_, sep)
+        return _string_agg(spec, p_np, flat, ngroups)
     if name == "array_agg":
         out = rebuild_lists(p_np, vals, ngroups)
         if pa.types.is_list(vals.type):

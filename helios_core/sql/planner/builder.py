@@ -1585,7 +1585,10 @@ class Builder:
                     sep = node.args.get("separator")
                     if sep is not None:
                         s = self.compile(sep, scope)
-                        direct.append(s.const.value() if s.const is not None else ",")
+                        if s.const is not None:  # one delimiter for every row (NULL: none)
+                            direct.append(s.const.value())
+                        else:  # a parameter or a column: each row's delimiter precedes its value
+                            args_ast.append(sep)
             if len(args_ast) > 1 and isinstance(args_ast[-1], exp.Order):  # f(k, v ORDER BY ...)
                 o = args_ast[-1]
                 args_ast[-1] = o.this
@@ -1601,11 +1604,15 @@ class Builder:
                 args_ast = list(args_ast[0].expressions) + args_ast[1:]
             if name == "string_agg" and isinstance(node, exp.Anonymous) and len(args_ast) == 2:
                 s = self.compile(args_ast[1], scope)
-                direct.append(s.const.value() if s.const is not None else ",")
-                args_ast = args_ast[:1]
+                if s.const is not None:  # one delimiter for every row (NULL: none)
+                    direct.append(s.const.value())
+                    args_ast = args_ast[:1]
+                # else the delimiter is a second argument: each row's precedes its value
         args = [self.compile(a, scope) for a in args_ast]
         if name == "string_agg" and args:
-            args = [self.exprs.coerce(args[0], T.TEXT) if args[0].type.name in ("unknown",) else args[0]]
+            value = self.exprs.coerce(args[0], T.TEXT) if args[0].type.name in ("unknown",) else args[0]
+            args = [value] + [self.exprs.coerce(a, T.BYTEA if value.type.name == "bytea" else T.TEXT)
+                              for a in args[1:]]
         if name in ("sum", "avg", "min", "max") and args and args[0].type.name == "unknown":
             args = [self.exprs.coerce(args[0], T.NUMERIC if name in ("sum", "avg") else T.TEXT)]
         if name == "count" and distinct and len(args) > 1:
