@@ -361,3 +361,33 @@ def test_executemany_cut_by_its_timeout_keeps_nothing(server: HeliosServer) -> N
             await c.close()
 
     anyio.run(main)
+
+
+def test_raise_notice_carries_context_and_source_fields(server: HeliosServer) -> None:
+    """PostgreSQL's NoticeResponse of a RAISE names its CONTEXT and source file, line and routine
+    (asyncpg's log listeners read them: its own test deletes ``server_source_line``)."""
+    async def main() -> list[dict]:
+        conn = await asyncpg.connect(_dsn(server))
+        got: list[dict] = []
+        conn.add_log_listener(lambda _c, message: got.append(message.as_dict()))
+        try:
+            await conn.execute("DO $$\n  BEGIN RAISE NOTICE 'catch me!'; END;\n$$ LANGUAGE plpgsql")
+            await conn.execute("create function raise_w(a integer, b text) returns int language plpgsql as $$"
+                               "begin\n  perform 1;\n  raise warning 'w %', a; return a; end $$")
+            assert await conn.fetchval("select raise_w(3, 'x')") == 3
+            with pytest.raises(asyncpg.exceptions.DivisionByZeroError) as err:
+                await conn.execute("select 1/0")
+            assert err.value.as_dict()["server_source_line"].isdigit()
+            await anyio.sleep(0.1)
+        finally:
+            await conn.close()
+        return got
+
+    notice, warning = anyio.run(main)
+    for m in (notice, warning):
+        assert m["server_source_function"] == "exec_stmt_raise"
+        assert m["server_source_filename"] and m["server_source_line"].isdigit()
+    assert notice["context"] == "PL/pgSQL function inline_code_block line 2 at RAISE"
+    assert (notice["severity"], notice["sqlstate"], notice["message"]) == ("NOTICE", "00000", "catch me!")
+    assert warning["context"] == "PL/pgSQL function raise_w(integer,text) line 3 at RAISE"
+    assert (warning["severity"], warning["sqlstate"], warning["message"]) == ("WARNING", "01000", "w 3")

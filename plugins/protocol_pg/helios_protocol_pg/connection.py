@@ -1469,7 +1469,9 @@ def error_fields_for(exc: BaseException, severity: str | None = None) -> dict[by
                               table_name=getattr(exc, "table_name", None),
                               column_name=getattr(exc, "column_name", None),
                               constraint_name=getattr(exc, "constraint_name", None),
-                              routine=getattr(exc, "routine", None))
+                              routine=getattr(exc, "routine", None) or getattr(exc, "source_function", None),
+                              source_file=getattr(exc, "source_file", None),
+                              source_line=getattr(exc, "source_line", None))
     if isinstance(exc, m.ProtocolViolation):
         return m.error_fields(severity or "FATAL", "08P01", str(exc))
     return m.error_fields(severity or "ERROR", "XX000", f"internal error: {exc}")
