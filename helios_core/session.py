@@ -255,6 +255,9 @@ class PreparedStatement:
     columns: list[ResultColumn] | None
     plan: Any = None  # engine-private
     param_types: list[str] = attrs.Factory(list)
+    # the parameters' pg_type OIDs as PostgreSQL's ParameterDescription names them: a domain's own
+    # (``param_type_oids`` has its base type's, which is how values are read); [] = the same
+    param_catalog_oids: list[int] = attrs.Factory(list)
     # every execution is short and never waits (a primary-key point read, BEGIN): a protocol may
     # run it on its event loop instead of handing it to a worker thread
     short: bool = False

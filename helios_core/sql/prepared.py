@@ -136,6 +136,15 @@ def _client_oid(t: T.SqlType) -> int:
     return T.TEXT.oid if t.name in T.EXTENSION_TYPES else t.oid
 
 
+def _catalog_oids(types: Sequence[T.SqlType]) -> list[int]:
+    """A domain parameter's own OID (PostgreSQL describes ``$1::d`` and a value for a column of
+    domain ``d`` as ``d``: asyncpg introspects it and finds the base type's codec); [] when no
+    parameter is of a domain."""
+    if not any(t.domain is not None for t in types):
+        return []
+    return [T.catalog_oid(t) if t.domain is not None else _client_oid(t) for t in types]
+
+
 def prepare_statement(session: Any, st: Statement | None, sql: str, param_type_oids: Sequence[int] = (),
                       param_types: Sequence[str | None] = ()) -> PreparedStatement:
     """Plan one parsed statement; ``param_types`` (SQL type names, None = infer) win over the OIDs."""
@@ -155,7 +164,7 @@ def prepare_statement(session: Any, st: Statement | None, sql: str, param_type_o
         columns = _plan(session, pp)
     return PreparedStatement(sql=sql, param_type_oids=[_client_oid(t) for t in pp.param_types], columns=columns, plan=pp,
                              param_types=[t.sql_name() for t in pp.param_types],
-                             short=_is_short(pp))
+                             param_catalog_oids=_catalog_oids(pp.param_types), short=_is_short(pp))
 
 
 def _is_short(pp: PreparedPlan) -> bool:

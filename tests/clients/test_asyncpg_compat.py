@@ -391,3 +391,28 @@ def test_raise_notice_carries_context_and_source_fields(server: HeliosServer) ->
     assert (notice["severity"], notice["sqlstate"], notice["message"]) == ("NOTICE", "00000", "catch me!")
     assert warning["context"] == "PL/pgSQL function raise_w(integer,text) line 3 at RAISE"
     assert (warning["severity"], warning["sqlstate"], warning["message"]) == ("WARNING", "01000", "w 3")
+
+
+def test_domain_parameters_are_described_as_the_domain(server: HeliosServer) -> None:
+    """ParameterDescription names a domain's own OID for ``$1::d`` and for a value of a column of
+    domain ``d`` (asyncpg introspects that OID and finds the base type); an operator's operand is
+    the base type, as in PostgreSQL."""
+    async def main() -> None:
+        conn = await asyncpg.connect(_dsn(server))
+        try:
+            await conn.execute("create domain pos_int as int check (value > 0)")
+            await conn.execute("create table dom_params (a pos_int)")
+            oid = await conn.fetchval("select oid from pg_type where typname = 'pos_int'")
+            for sql, want in (("select $1::pos_int", oid), ("insert into dom_params values ($1)", oid),
+                              ("select a from dom_params where a = $1", 23)):
+                stmt = await conn.prepare(sql)
+                assert [(t.oid, t.name) for t in stmt.get_parameters()] == [(want, "int4")], sql
+            assert await conn.fetchval("select $1::pos_int + 1", 41) == 42
+            await conn.execute("insert into dom_params values ($1)", 5)
+            with pytest.raises(asyncpg.exceptions.CheckViolationError):
+                await conn.execute("insert into dom_params values ($1)", -5)
+            assert await conn.fetchval("select count(*) from dom_params where a = $1", 5) == 1
+        finally:
+            await conn.close()
+
+    anyio.run(main)

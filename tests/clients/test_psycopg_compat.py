@@ -268,3 +268,16 @@ def test_row_description_names_table_and_column(conn) -> None:
     oid = conn.execute("select 'rd_t'::regclass::oid").fetchone()[0]
     res = cur.pgresult
     assert [(res.ftable(i), res.ftablecol(i)) for i in range(3)] == [(oid, 2), (0, 0), (oid, 1)]
+
+
+def test_terminating_ones_own_backend_is_fatal(server: HeliosServer) -> None:
+    """pg_terminate_backend of one's own pid ends the connection with FATAL 57P01, not with the
+    statement's cancel (57014): libpq marks the connection bad and psycopg closes it."""
+    with psycopg.connect(server.pg_dsn(), autocommit=True) as c:
+        with pytest.raises(psycopg.errors.AdminShutdown):
+            c.execute("select pg_terminate_backend(%s)", [c.pgconn.backend_pid])
+        assert c.closed
+    with psycopg.connect(server.pg_dsn()) as c:
+        with pytest.raises(psycopg.errors.AdminShutdown):
+            c.execute("select pg_terminate_backend(pg_backend_pid())")
+        assert c.pgconn.status == psycopg.pq.ConnStatus.BAD

@@ -868,8 +868,8 @@ class Builder:
             if not _pushable_type(col.type) and not (col.type.name == "jsonb" and o == "="):
                 return None  # jsonb: only equality (a key lookup on a jsonb primary key, as MongoDB's _id)
             val = self.compile(right, scope)
-            if val.type.name == "unknown" or val.param is not None:
-                val = self.exprs.coerce(val, col.type)
+            if val.type.name == "unknown" or val.param is not None:  # typed as the base of a domain column
+                val = self.exprs.coerce(val, T.without_domain(col.type))
             if not _same_family(col.type, val.type):
                 return None
             if val.type != col.type:
@@ -893,8 +893,8 @@ class Builder:
             if v.find(exp.Column, exp.Subquery, exp.Select, exp.Window) is not None or contains_aggregate(v):
                 return None
             val = self.compile(v, scope)
-            if val.type.name == "unknown" or val.param is not None:
-                val = self.exprs.coerce(val, col.type)
+            if val.type.name == "unknown" or val.param is not None:  # typed as the base of a domain column
+                val = self.exprs.coerce(val, T.without_domain(col.type))
             if not _same_family(col.type, val.type):
                 return None
             if val.type != col.type:

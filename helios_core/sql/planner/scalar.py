@@ -668,10 +668,12 @@ class ScalarCompiler:
             # takes text[], jsonb - 'k' text, timestamp + '1 day' interval); else the other side's
             lt, rt = self.F.operand_types(op, left.type, right.type) if hasattr(self.F, "operand_types") \
                 else (left.type, right.type)
+            # a domain operand is its base type to operator resolution (an untyped side is not
+            # checked against the domain, and a parameter there is described as the base type)
             if lu:
-                left = self.coerce(left, right.type if lt.name == "unknown" else lt)
+                left = self.coerce(left, T.without_domain(right.type if lt.name == "unknown" else lt))
             else:
-                right = self.coerce(right, left.type if rt.name == "unknown" else rt)
+                right = self.coerce(right, T.without_domain(left.type if rt.name == "unknown" else rt))
         elif lu and ru and (left.param is not None or right.param is not None):
             left = self.coerce(left, T.TEXT)
             right = self.coerce(right, T.TEXT)

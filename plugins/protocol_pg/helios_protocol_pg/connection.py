@@ -82,6 +82,16 @@ class Statement:
     session_pid: int = 0  # the engine session it was prepared on (transaction pooling moves it)
     descriptions: dict = attrs.Factory(dict)  # result formats -> (columns, RowDescription bytes)
 
+    def described_param_oids(self) -> list[int]:
+        """ParameterDescription's OIDs: a domain parameter's own OID where the Parse message left
+        the type to the server (values are read as its base type, ``param_oids``)."""
+        catalog = getattr(self.prepared, "param_catalog_oids", None)
+        if not catalog or len(catalog) != len(self.param_oids):
+            return self.param_oids
+        given = self.given_oids
+        return [o if i < len(given) and given[i] else c
+                for i, (o, c) in enumerate(zip(self.param_oids, catalog, strict=True))]
+
 
 @attrs.define
 class Portal:
@@ -661,6 +671,8 @@ class PgConnection:
             except HeliosError as exc:
                 if exc.severity == "FATAL":
                     raise
+                if self.terminating:  # pg_terminate_backend cut the statement: FATAL 57P01, not its 57014
+                    await self._shutdown_close()
                 self.log.debug("postgres pid %d: %s %s", self.pid, exc.sqlstate, exc.message)
                 self.send_error(exc)
                 if kind == b"Q":
@@ -1008,7 +1020,7 @@ class PgConnection:
         if kind == "S":
             stmt = self._statement(name)
             await self._on_this_session(stmt)
-            self.write(m.parameter_description(stmt.param_oids))
+            self.write(m.parameter_description(stmt.described_param_oids()))
             cols = self._statement_columns(stmt)
             self.write(m.row_description(cols) if cols is not None else m.NO_DATA)  # [] = rows of no columns
         else:
