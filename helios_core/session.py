@@ -303,6 +303,11 @@ class Session:
         protocol caches from catalog queries (a table's columns) stays current while it holds."""
         raise NotImplementedError
 
+    def cursor_columns(self, name: str) -> list[ResultColumn] | None:  # pragma: no cover - interface
+        """The columns of SQL cursor ``name`` that a statement of ``execute`` declared (DECLARE in a
+        multi-statement query), None when there is none: a protocol's Describe and FETCH of it."""
+        raise NotImplementedError
+
     def execute(self, sql: str, dialect: str = "postgres") -> list[Result]:  # pragma: no cover - interface
         """Run every statement in ``sql`` (simple-query semantics); stops at the first error."""
         raise NotImplementedError

@@ -444,7 +444,7 @@ def _bind_batched(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:
             ints = arr.cast(pa.int32() if pa.types.is_date32(arr.type) else pa.int64()).fill_null(0).to_numpy()
             limit = 1 if pa.types.is_date32(arr.type) else 86_400_000_000
             beyond = (ints < -719162 * limit) | (ints >= 2932897 * limit)
-        typed = t.name == "jsonb"  # as in _bind_each
+        typed = t.name == "jsonb" or isinstance(arr.type, pa.ExtensionType)  # as in _bind_each
         for j, i in enumerate(idxs):
             out[i] = Vec(arr.slice(j, 1), t, True) if beyond[j] or typed else arr[j]
     return out
@@ -530,8 +530,11 @@ def _bind_each(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:
             if t.name in ("date", "timestamp", "timestamptz") and _beyond_python(arr):
                 out.append(Vec(arr, t, True))  # BC, past 9999, ±infinity: no Python value holds it
                 continue
-            if t.name == "jsonb":
-                out.append(Vec(arr, t, True))  # typed: an Arrow string would be parsed as jsonb again
+            if t.name == "jsonb" or isinstance(arr.type, pa.ExtensionType) or arr.type != t.arrow_type:
+                # typed: an Arrow string would be parsed as jsonb again, and an extension scalar
+                # (numeric past 76 digits) or one held another way (numeric[] with NaN) does not
+                # rebuild from its Python value
+                out.append(Vec(arr, t, True))
                 continue
             out.append(arr[0])
             continue
@@ -573,13 +576,21 @@ def _beyond_python(arr: pa.Array) -> bool:
 def _array_value(v: list, t: Any) -> Any:
     """A decoded array parameter in the array type's Arrow form. Elements Arrow cannot take as
     they are (uuid.UUID, interval text) go through the type's text input, as PostgreSQL's
-    array_in would read them."""
-    try:
-        return pa.array([v], type=t.arrow_type)[0]
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
-        pass
+    array_in would read them, and so do elements held as text that the type's input puts in
+    canonical form (jsonb, inet: a binary element arrives as its sender's text)."""
+    element = t.element
+    while element.element is not None:
+        element = element.element
+    if not (pa.types.is_string(element.arrow_type) and element.name not in _TEXT_TYPES):
+        try:
+            return pa.array([v], type=t.arrow_type)[0]
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+            pass
     text = _array_text(v)
-    return F.cast(Vec(pa.array([text], pa.string()), _types().TEXT), t, context="explicit").array[0]
+    arr = F.cast(Vec(pa.array([text], pa.string()), _types().TEXT), t, context="explicit").array
+    if arr.type != t.arrow_type:  # held another way (numeric NaN elements): typed, as its scalar would lose that
+        return Vec(arr, t, True)
+    return arr[0]
 
 
 def _array_text(v: Any) -> str:

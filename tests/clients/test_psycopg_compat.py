@@ -281,3 +281,54 @@ def test_terminating_ones_own_backend_is_fatal(server: HeliosServer) -> None:
         with pytest.raises(psycopg.errors.AdminShutdown):
             c.execute("select pg_terminate_backend(pg_backend_pid())")
         assert c.pgconn.status == psycopg.pq.ConnStatus.BAD
+
+
+def test_binary_parameters_read_as_postgresql_reads_them(conn: psycopg.Connection) -> None:
+    """Values psycopg sends in binary: a numeric past 76 digits beside a text parameter, numeric[]
+    with NaN, and inet[]/jsonb[] elements, which the element type's input puts in canonical form."""
+    import decimal
+    import ipaddress
+
+    from psycopg.types.json import Jsonb
+
+    big = decimal.Decimal("1e1000")
+    got, want = conn.execute("select %b::text, %s::decimal::text", [big, "1e1000"]).fetchone()
+    assert got == want == "1" + "0" * 1000
+    for fmt in ("s", "b", "t"):
+        (arr,) = conn.execute(f"select %{fmt} as arr", ([decimal.Decimal("nan")],)).fetchone()
+        assert len(arr) == 1 and arr[0].is_nan()
+    addr = ipaddress.ip_interface("192.168.0.1")
+    assert conn.execute("select %b = array[null, %s]::inet[], %b::text",
+                        ([None, addr], "192.168.0.1", [None, addr])).fetchone() == (True, "{NULL,192.168.0.1}")
+    assert conn.execute("select %b::text = array[%s::jsonb]::text",
+                        ([Jsonb("\u00e0\u20ac")], '"\\u00e0\\u20ac"')).fetchone() == (True,)
+
+
+def test_time_24_00_in_binary(conn: psycopg.Connection) -> None:
+    """'24:00:00' is a time of its own (after 23:59:59): binary output sends its 86,400 seconds,
+    which psycopg refuses to load as a Python time, as it does against PostgreSQL."""
+    cur = conn.cursor(binary=True)
+    cur.execute("select '24:00'::time, '24:00'::time > '23:59:59'::time")
+    assert cur.pgresult.get_value(0, 0) == (86_400 * 1_000_000).to_bytes(8, "big")
+    with pytest.raises(psycopg.DataError):
+        cur.fetchone()
+
+
+def test_cursor_declared_in_a_multi_statement_query(server: HeliosServer) -> None:
+    """A cursor that ``begin; declare ...`` (one simple query) opened is the one later FETCH,
+    Describe (portal) and CLOSE name, as in PostgreSQL; CLOSE ALL's tag is CLOSE CURSOR ALL."""
+    with psycopg.connect(server.pg_dsn(), autocommit=True) as c:
+        pg = c.pgconn
+        res = pg.exec_(b"begin; declare cur cursor for select * from generate_series(1,10) foo;")
+        assert res.status == psycopg.pq.ExecStatus.COMMAND_OK
+        res = pg.describe_portal(b"cur")
+        assert res.status == psycopg.pq.ExecStatus.COMMAND_OK, res.error_message
+        assert (res.nfields, res.fname(0)) == (1, b"foo")
+        res = pg.exec_(b"fetch 2 from cur")
+        assert [res.get_value(i, 0) for i in range(res.ntuples)] == [b"1", b"2"]
+        assert pg.exec_(b"close cur").command_status == b"CLOSE CURSOR"
+        assert b"does not exist" in pg.exec_(b"fetch 1 from cur").error_message
+        pg.exec_(b"rollback")
+        pg.exec_(b"begin; declare c1 cursor for select 1;")
+        assert pg.exec_(b"close all").command_status == b"CLOSE CURSOR ALL"
+        assert b'cursor "c1" does not exist' in pg.exec_(b"fetch c1").error_message

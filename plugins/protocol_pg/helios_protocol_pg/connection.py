@@ -776,7 +776,7 @@ class PgConnection:
             await self.flush()
             return
         cmd = cursors.parse(sql)
-        if cmd is not None:
+        if cmd is not None and not self._kernel_cursor(cmd):
             await self.run_cursor_command(cmd, [], [], describe=True, inner=None)
             self.ready()
             await self.flush()
@@ -1028,6 +1028,10 @@ class PgConnection:
                 cur = self.cursors[name]
                 self.write(m.row_description(cur.columns, [1 if cur.binary else 0]))
                 return
+            declared = self.session.cursor_columns(name) if name and name not in self.portals else None
+            if declared is not None:  # DECLAREd by a multi-statement query: the session holds it
+                self.write(m.row_description(declared))
+                return
             self.write(self._portal_description(self._portal(name)))
 
     def _portal_description(self, portal: Portal) -> bytes:
@@ -1236,6 +1240,14 @@ class PgConnection:
 
     # -- SQL cursors -----------------------------------------------------------------------
 
+    def _kernel_cursor(self, cmd: Any) -> bool:
+        """FETCH/MOVE/CLOSE of a cursor that a multi-statement query declared: the session runs
+        those (the cursors of this module are the ones DECLAREd alone)."""
+        if isinstance(cmd, cursors.Declare) or cmd.name is None:
+            return False
+        return cmd.name not in self.cursors and cmd.name not in self.portals and \
+            self.session.cursor_columns(cmd.name) is not None
+
     async def run_cursor_command(self, cmd: Any, params: list[Any], formats: list[int], *, describe: bool,
                                  inner: Any) -> None:
         if isinstance(cmd, cursors.Declare):
@@ -1253,11 +1265,12 @@ class PgConnection:
                                                     cmd.binary, cmd.scroll)
             self.write(m.command_complete("DECLARE CURSOR"))
         elif isinstance(cmd, cursors.Close):
-            if cmd.name is None:
+            if cmd.name is None:  # the session's too (those a multi-statement query declared)
                 self.cursors.clear()
+                await self.run(self.session.execute, "CLOSE ALL")
             elif self.cursors.pop(cmd.name, None) is None:
                 raise HeliosError(f'cursor "{cmd.name}" does not exist', sqlstate="34000")
-            self.write(m.command_complete("CLOSE CURSOR"))
+            self.write(m.command_complete("CLOSE CURSOR" if cmd.name is not None else "CLOSE CURSOR ALL"))
         else:
             cur = self.cursors.get(cmd.name)
             if cur is None and cmd.name in self.portals and cmd.name:
