@@ -332,3 +332,20 @@ def test_cursor_declared_in_a_multi_statement_query(server: HeliosServer) -> Non
         pg.exec_(b"begin; declare c1 cursor for select 1;")
         assert pg.exec_(b"close all").command_status == b"CLOSE CURSOR ALL"
         assert b'cursor "c1" does not exist' in pg.exec_(b"fetch c1").error_message
+
+
+def test_deallocate_reaches_statements_prepared_by_parse(server: HeliosServer) -> None:
+    """DEALLOCATE name and DEALLOCATE ALL drop the statements the extended protocol prepared (one
+    namespace, as in PostgreSQL): psycopg sends DEALLOCATE ALL after a DROP or ALTER and expects
+    pg_prepared_statements empty; the unnamed statement stays."""
+    listed = "select name from pg_prepared_statements where name != '' order by name"
+    with psycopg.connect(server.pg_dsn(), autocommit=True) as c:
+        c.execute("select 1", prepare=True)
+        c.execute("select 2", prepare=True)
+        assert c.execute(listed, prepare=False).fetchall() == [("_pg3_0",), ("_pg3_1",)]
+        assert c.pgconn.exec_(b"deallocate _pg3_0").command_status == b"DEALLOCATE"
+        assert c.execute(listed, prepare=False).fetchall() == [("_pg3_1",)]
+        assert b"does not exist" in c.pgconn.exec_(b"deallocate _pg3_0").error_message
+        c.execute("drop table if exists noprep; create table noprep()")  # psycopg: DEALLOCATE ALL
+        assert c.execute(listed, prepare=False).fetchall() == []
+        assert c.execute("select 3", prepare=True).fetchone() == (3,)

@@ -781,6 +781,12 @@ class PgConnection:
             self.ready()
             await self.flush()
             return
+        dealloc = _DEALLOCATE.match(sql)
+        if dealloc is not None and dealloc.group(1).lower() != "all" and self.statements.pop(_identifier(dealloc.group(1)), None) is not None:
+            self.write(m.command_complete("DEALLOCATE"))  # a statement Parse prepared: one namespace
+            self.ready()
+            await self.flush()
+            return
         session = self.session
         text = sql
         if "set_config" in text.lower():
@@ -865,6 +871,8 @@ class PgConnection:
 
     async def _send_simple_result(self, result: Any, encoded: Any = None) -> None:
         self.write_notices(getattr(result, "notices", ()) or ())
+        if result.command_tag == "DEALLOCATE ALL":  # those Parse prepared go too (not the unnamed one)
+            self.statements = {k: v for k, v in self.statements.items() if not k}
         self._note_settings_change(result.kind)
         if result.kind == "EMPTY" and result.columns is None and result.copy is None:
             self.write(m.EMPTY_QUERY)
@@ -1532,6 +1540,14 @@ def _in_session(session: Any, output: dict[str, str] | None, fn: Callable[..., A
         return fn(*args)
     with session.rendering():
         return fn(*args)
+
+
+_DEALLOCATE = re.compile(r'\s*deallocate\s+(?:prepare\s+)?("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)\s*;?\s*$', re.IGNORECASE)
+
+
+def _identifier(text: str) -> str:
+    """An SQL identifier as written: folded to lower case unless double-quoted."""
+    return text[1:-1].replace('""', '"') if text.startswith('"') else text.lower()
 
 
 _BEGIN = re.compile(r"\s*(begin|start\s+transaction)(\s+(work|transaction))?\s*;?\s*$", re.IGNORECASE)
