@@ -303,6 +303,11 @@ class Session:
         protocol caches from catalog queries (a table's columns) stays current while it holds."""
         raise NotImplementedError
 
+    def statement_failed(self) -> None:  # pragma: no cover - interface
+        """The protocol failed the last statement while it sent the result (a cancel request during
+        COPY TO STDOUT): a transaction block is aborted, as after any error."""
+        raise NotImplementedError
+
     def cursor_columns(self, name: str) -> list[ResultColumn] | None:  # pragma: no cover - interface
         """The columns of SQL cursor ``name`` that a statement of ``execute`` declared (DECLARE in a
         multi-statement query), None when there is none: a protocol's Describe and FETCH of it."""

@@ -1117,6 +1117,12 @@ class SqlSession(Session):
         return Result(command_tag="EXPLAIN", columns=[result_column("QUERY PLAN", types.TEXT)],
                       batches=[batch])
 
+    def statement_failed(self) -> None:
+        """A protocol failed the last statement after it ran (its result was being sent): a block
+        is aborted; an implicit transaction has ended already."""
+        if self.tx.in_block:
+            self.tx.on_error()
+
     def cursor_columns(self, name: str) -> list[ResultColumn] | None:
         """Row description of an open SQL cursor (for a protocol's Describe of that portal name)."""
         cur = self.cursors.get(name)

@@ -349,3 +349,18 @@ def test_deallocate_reaches_statements_prepared_by_parse(server: HeliosServer) -
         c.execute("drop table if exists noprep; create table noprep()")  # psycopg: DEALLOCATE ALL
         assert c.execute(listed, prepare=False).fetchall() == []
         assert c.execute("select 3", prepare=True).fetchone() == (3,)
+
+
+def test_cancel_during_copy_to_stdout_fails_the_statement(server: HeliosServer) -> None:
+    """psycopg leaves a COPY TO STDOUT block early by sending a cancel request and reading on: the
+    statement ends with 57014 and the transaction block is aborted, as in PostgreSQL."""
+    with psycopg.connect(server.pg_dsn()) as c:
+        cur = c.cursor()
+        with pytest.raises(RuntimeError), cur.copy("copy (select generate_series(1, 1000000)) to stdout") as copy:
+            copy.read_row()
+            raise RuntimeError("leaving the copy with most rows unread")
+        assert c.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+        c.rollback()
+        with cur.copy("copy (select generate_series(1, 20000)) to stdout") as copy:  # read to the end
+            assert sum(1 for _ in copy.rows()) == 20000
+        assert c.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS

@@ -142,6 +142,9 @@ class PgConnection:
         self.datestyle = "ISO, MDY"  # DateStyle: how dates and timestamps are encoded as text
         self.client_encoding = "UTF8"
         self.terminating = False
+        # COPY TO STDOUT sends rows the session already produced: a cancel request then stops the
+        # sending (None: no COPY out under way; False/True: under way, cancelled)
+        self.copy_out_cancelled: bool | None = None
         self.settings_dirty = True  # re-read session settings (ParameterStatus, TimeZone) at next ready
         self.fast_reads = False  # this connection's plain reads finish within INLINE_BUDGET
         self.idle_tx_timeout = 0.0  # idle_in_transaction_session_timeout in seconds (0 = off)
@@ -612,6 +615,8 @@ class PgConnection:
         return received[0]
 
     def cancel(self) -> None:
+        if self.copy_out_cancelled is not None:
+            self.copy_out_cancelled = True
         if self.session is not None:
             try:
                 self.session.cancel()
@@ -1461,27 +1466,35 @@ class PgConnection:
         if pending_head and not binary:
             self.write(m.copy_data(pending_head))  # the CSV/text header line is a row of its own
             pending_head = b""
-        it = iter(result.batches)
+        # a slice of rows at a time, so that a cancel request is seen between slices
+        slices = (b.slice(i, ROWS_PER_HOP) for b in result.batches for i in range(0, b.num_rows, ROWS_PER_HOP))
 
         def next_rows() -> bytes | None:
-            batch = next(it, None)
+            batch = next(slices, None)
             if batch is None:
                 return None
             return b"".join(m.copy_data(recode(r)) for r in encoder.encode_rows(batch))
 
-        while True:
-            data = await self.run_encoding(next_rows)
-            if data is None:
-                break
-            if data and pending_head:
-                # binary: the file header travels with the first row, as PostgreSQL sends it
-                (length,) = struct.unpack_from("!i", data, 1)
-                first = data[5 : 1 + length]
-                data = m.copy_data(pending_head + first) + data[1 + length :]
-                pending_head = b""
-            if data:
-                self.write(data)
-                await self.maybe_flush()
+        self.copy_out_cancelled = False
+        try:
+            while True:
+                if self.copy_out_cancelled:  # PostgreSQL's 57014; the statement fails (a block is aborted)
+                    self.session.statement_failed()
+                    raise HeliosError("canceling statement due to user request", sqlstate="57014")
+                data = await self.run_encoding(next_rows)
+                if data is None:
+                    break
+                if data and pending_head:
+                    # binary: the file header travels with the first row, as PostgreSQL sends it
+                    (length,) = struct.unpack_from("!i", data, 1)
+                    first = data[5 : 1 + length]
+                    data = m.copy_data(pending_head + first) + data[1 + length :]
+                    pending_head = b""
+                if data:
+                    self.write(data)
+                    await self.maybe_flush()
+        finally:
+            self.copy_out_cancelled = None
         tail = encoder.trailer()
         if pending_head or tail:
             self.write(m.copy_data(pending_head + tail))
