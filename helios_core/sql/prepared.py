@@ -249,6 +249,7 @@ def _plan_statement(session: Any, pp: PreparedPlan, ast: Any, given: list, n: in
     if isinstance(ast, (exp.Query, exp.Values, exp.Subquery)):
         plan = session.plan_query(_describable(ast), ctx)
         inferred = list(getattr(plan, "param_types", []) or [])
+        _check_determined(plan, given, inferred)
         pp.param_types = [_pick(given, inferred, i) for i in range(n)]
         pp.plan = plan
         from helios_core.sql.session_impl import plan_result_columns
@@ -260,6 +261,17 @@ def _plan_statement(session: Any, pp: PreparedPlan, ast: Any, given: list, n: in
         return cols
     pp.param_types = [t or _types().TEXT for t in given]
     return None
+
+
+def _check_determined(plan: Any, given: list, inferred: list) -> None:
+    """42P18 for a parameter only ever passed to an argument declared "any" (``concat($1, $2)``):
+    nothing gives it a type, and PostgreSQL does not take text for it."""
+    for i in getattr(plan, "any_params", ()) or ():
+        if i < len(given) and given[i] is not None:
+            continue
+        t = inferred[i] if i < len(inferred) else None
+        if t is None or t.name == "unknown":
+            raise HeliosError(f"could not determine data type of parameter ${i + 1}", sqlstate="42P18")
 
 
 def _describable(ast: Any) -> Any:

@@ -416,3 +416,21 @@ def test_domain_parameters_are_described_as_the_domain(server: HeliosServer) -> 
             await conn.close()
 
     anyio.run(main)
+
+
+def test_char_of_byte_zero_is_the_empty_char(server: HeliosServer) -> None:
+    """"char" in binary is one byte; the byte 0 is the empty "char" (text output ''), both ways,
+    as charrecv/charsend have it (asyncpg sends and expects b'\\x00')."""
+    async def main() -> None:
+        conn = await asyncpg.connect(_dsn(server))
+        try:
+            for value, text in ((b"a", "a"), (b"\x00", "")):
+                assert await conn.fetchval('select $1::"char"', value) == value
+                assert await conn.fetchval('select $1::"char"::text', value) == text
+                assert await conn.fetchval('select $1::"char"[]', [value, b"b"]) == [value, b"b"]
+            assert await conn.fetchval("select ''::\"char\"") == b"\x00"
+            assert await conn.fetchval("select ''::\"char\" = $1", b"\x00") is True
+        finally:
+            await conn.close()
+
+    anyio.run(main)

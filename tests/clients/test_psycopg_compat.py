@@ -364,3 +364,16 @@ def test_cancel_during_copy_to_stdout_fails_the_statement(server: HeliosServer) 
         with cur.copy("copy (select generate_series(1, 20000)) to stdout") as copy:  # read to the end
             assert sum(1 for _ in copy.rows()) == 20000
         assert c.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+
+
+def test_parameter_passed_only_to_an_any_argument_is_undetermined(conn: psycopg.Connection) -> None:
+    """``concat(%s, %s)`` with psycopg's untyped strings: nothing types the parameters, and
+    PostgreSQL refuses with 42P18 naming the first (concat_ws's and format's first argument is text)."""
+    for sql, n, which in (("select concat(%s, %s)", 2, 1), ("select concat_ws(%s, %s)", 2, 2),
+                          ("select format(%s, %s)", 2, 2), ("select jsonb_build_object(%s, %s)", 2, 1),
+                          ("select concat(%s, 1) where %s = 'a'", 2, 1)):
+        with pytest.raises(psycopg.errors.IndeterminateDatatype, match=rf"parameter \${which}"):
+            conn.execute(sql, ["a"] * n)
+    assert conn.execute("select concat(%s::text, %s::int), %s", ["a", 1, "b"]).fetchone() == ("a1", "b")
+    # typed by its other use
+    assert conn.execute("select concat(%(a)s, 'x') where %(a)s = 'b'::text", {"a": "b"}).fetchall() == [("bx",)]

@@ -111,6 +111,7 @@ class Builder:
     def __init__(self, ctx: Any) -> None:
         self.ctx = ctx
         self.param_types: list[Any] = list(ctx.param_types or [])
+        self.any_params: set[int] = set()  # parameters passed untyped to an argument declared "any"
         self.exprs = ScalarCompiler(ctx, self)
         self.ctes: list[dict[str, CteDef]] = []
         self.refs: set[tuple[str | None, str]] = set()
@@ -128,7 +129,7 @@ class Builder:
         op = lower(logical)
         cols = [(f.name, f.type) for f in op.fields]
         return Plan(root=op, columns=cols, param_types=self.param_types, subplans=list(self.subplans),
-                    logical=logical)
+                    logical=logical, any_params=sorted(self.any_params))
 
     def bind_top(self, ast: exp.Expression) -> Any:
         """The logical plan of a query as bound, before the rules (tests show rules on it)."""
