@@ -332,6 +332,14 @@ def test_cursor_declared_in_a_multi_statement_query(server: HeliosServer) -> Non
         pg.exec_(b"begin; declare c1 cursor for select 1;")
         assert pg.exec_(b"close all").command_status == b"CLOSE CURSOR ALL"
         assert b'cursor "c1" does not exist' in pg.exec_(b"fetch c1").error_message
+        pg.exec_(b"rollback")
+        # the Close message of a portal closes a cursor of that name, however it was declared
+        for declare in ([b"begin; declare c2 cursor for select 1;"], [b"begin", b"declare c2 cursor for select 1"]):
+            for sql in declare:
+                assert pg.exec_(sql).status == psycopg.pq.ExecStatus.COMMAND_OK
+            assert pg.close_portal(b"c2").status == psycopg.pq.ExecStatus.COMMAND_OK
+            assert pg.describe_portal(b"c2").status == psycopg.pq.ExecStatus.FATAL_ERROR
+            pg.exec_(b"rollback")
 
 
 def test_deallocate_reaches_statements_prepared_by_parse(server: HeliosServer) -> None:

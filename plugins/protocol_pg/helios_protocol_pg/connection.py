@@ -751,7 +751,7 @@ class PgConnection:
         elif kind == b"E":
             await self.on_execute(*m.parse_execute(payload))
         elif kind == b"C":
-            self.on_close(*m.parse_describe_or_close(payload))
+            await self.on_close(*m.parse_describe_or_close(payload))
         elif kind == b"S":
             self.skip_until_sync = False
             if self.implicit_tx:
@@ -1244,11 +1244,13 @@ class PgConnection:
         except HeliosError as exc:
             self.send_error(exc)
 
-    def on_close(self, kind: str, name: str) -> None:
+    async def on_close(self, kind: str, name: str) -> None:
         if kind == "S":
             self.statements.pop(name, None)
-        else:
-            self.portals.pop(name, None)
+        elif self.portals.pop(name, None) is None and name and self.cursors.pop(name, None) is None \
+                and self.session.cursor_columns(name) is not None:  # a cursor is a portal too (one namespace)
+            quoted = '"' + name.replace('"', '""') + '"'
+            await self.run(self.session.execute, f"CLOSE {quoted}")
         self.write(m.CLOSE_COMPLETE)
 
     # -- SQL cursors -----------------------------------------------------------------------
