@@ -45,3 +45,18 @@ def test_parameters_and_array_elements_rounded(s) -> None:
     assert _texts(s, "select n::text from n2 order by id") == STORED * 2
     assert _texts(s, "select a[1]::text from n2 order by id") == STORED * 2
     assert _texts(s, "select c::text from n2 order by id")[:3] == ["0.000", "541224.245", "1.123"]
+
+
+def test_other_dimensionality_is_refused_not_an_internal_error(s) -> None:
+    """A two-dimensional numeric array for a numeric[] column (through a domain, as asyncpg binds
+    it) is the documented 0A000 of one dimensionality per column, not an internal error."""
+    from helios_core.errors import HeliosError
+
+    s.execute("create domain num_array numeric[]")
+    s.execute("create table n3 (num num_array)")
+    stmt = s.prepare("insert into n3 (num) values ($1)")
+    s.execute_prepared(stmt, [[Decimal("1.00000000000000001")]])
+    with pytest.raises(HeliosError) as err:
+        s.execute_prepared(stmt, [[[Decimal(1), Decimal(2)]]])
+    assert err.value.sqlstate == "0A000"
+    assert _texts(s, "select num::text from n3") == ["{1}"]  # rounded to 16 digits, printed at its scale

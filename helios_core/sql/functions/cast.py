@@ -146,6 +146,9 @@ def numeric_elements_to_storage(arr: pa.Array, column_type: T.SqlType) -> pa.Arr
     element = column_type.element
     if element is None:
         return to_storage(Vec(arr, T.NUMERIC, False), column_type)
+    arr = array_to_storage(arr, column_type)  # another dimensionality: 0A000 (or empty arrays)
+    if arr.type == column_type.arrow_type:
+        return arr
     if not pa.types.is_list(arr.type) and not pa.types.is_large_list(arr.type):
         return arr.cast(column_type.arrow_type)
     values = numeric_elements_to_storage(arr.values, element)
