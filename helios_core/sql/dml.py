@@ -1115,6 +1115,34 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
 
 
 # ------------------------------------------------------------------------------------ EXPLAIN
+def explain_parts(session: Any, ast: Any, ctx: Any) -> tuple[str, str, Any]:
+    """What EXPLAIN (FORMAT JSON) shows of an INSERT/UPDATE/DELETE: the operation, the table it
+    writes and the plan of the rows it reads (None for INSERT ... VALUES)."""
+    txn = ctx.txn
+    through_view = updatable_views.rewrite(session, ast)
+    if through_view is not None:
+        ast = through_view.ast
+    if isinstance(ast, exp.Insert):
+        target = ast.this
+        tdef, _ = _target(session, txn, target.this if isinstance(target, exp.Schema) else target)
+        src = ast.args.get("expression")
+        if src is not None and not isinstance(src, exp.Values):
+            return "Insert", tdef.name, session.plan_query(src, ctx)
+        return "Insert", tdef.name, None
+    tdef, alias = _target(session, txn, ast.this)
+    where = ast.args.get("where")
+    where = where.this if where is not None else None
+    if isinstance(ast, exp.Update):
+        sets = _set_items(tdef, list(ast.expressions))
+        f = ast.args.get("from_") or ast.args.get("from")
+        extra = [f.this] + list(f.args.get("joins") or []) if f is not None else []
+        q = _row_query(tdef, alias or tdef.name, ast.this, extra, where,
+                       [v for _, v in sets if not isinstance(v, exp.Var)])
+        return "Update", tdef.name, session.plan_query(q, ctx)
+    q = _row_query(tdef, alias or tdef.name, ast.this, list(ast.args.get("using") or []), where, [])
+    return "Delete", tdef.name, session.plan_query(q, ctx)
+
+
 def explain(session: Any, ast: Any, ctx: Any) -> list[str]:
     """EXPLAIN of a data-changing statement: the write node over the plan of the rows it reads."""
     txn = ctx.txn

@@ -65,7 +65,7 @@ from helios_core.sql import (
     types,
     user_types,  # noqa: F401  (installs the lookup of CREATE TYPE's types)
 )
-from helios_core.sql.explain import explain_json
+from helios_core.sql.explain import explain_json, explain_write_json
 from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.functions import runtime
 from helios_core.sql.planner import system_columns
@@ -1097,6 +1097,18 @@ class SqlSession(Session):
             if any(t.args.get("version") is not None for t in ast.find_all(exp.Table)):
                 ast = self._resolve_as_of(ast, ctx)
             document = explain_json(self.plan_query(ast, ctx), ctx, analyze=a["analyze"], options=a.get("options"))
+            return Result(command_tag="EXPLAIN", columns=[result_column("QUERY PLAN", types.JSON)],
+                          batches=[pa.record_batch([pa.array([document], pa.string())], names=["QUERY PLAN"])])
+        if as_json and isinstance(ast, (exp.Insert, exp.Update, exp.Delete)):
+            operation, table, source = dml.explain_parts(self, ast, ctx)
+            params = a.get("params", ())
+
+            def run() -> None:  # ANALYZE: the write happens, as in PostgreSQL, with EXPLAIN's parameters
+                names = [t.sql_name() if t is not None else None for t in a.get("param_types", ())]
+                stmt = prepared.prepare_statement(self, stmts[0], a["body"], param_types=names)
+                prepared.run_prepared(self, stmt, params)
+
+            document = explain_write_json(operation, table, source, run=run if a["analyze"] else None)
             return Result(command_tag="EXPLAIN", columns=[result_column("QUERY PLAN", types.JSON)],
                           batches=[pa.record_batch([pa.array([document], pa.string())], names=["QUERY PLAN"])])
         if as_json:

@@ -434,3 +434,32 @@ def test_char_of_byte_zero_is_the_empty_char(server: HeliosServer) -> None:
             await conn.close()
 
     anyio.run(main)
+
+
+def test_explain_json_of_writes(server: HeliosServer) -> None:
+    """asyncpg's PreparedStatement.explain() of an INSERT/UPDATE/DELETE: PostgreSQL's ModifyTable
+    node (Operation, Relation Name) over the plan of the rows read; with ANALYZE the write runs
+    (asyncpg rolls it back itself)."""
+    async def main() -> None:
+        conn = await asyncpg.connect(_dsn(server))
+        try:
+            await conn.execute("create table explained (a int)")
+            plan = await (await conn.prepare("insert into explained (a) values (1), (2)")).explain()
+            assert plan[0]["Plan"]["Node Type"] == "ModifyTable"
+            assert (plan[0]["Plan"]["Operation"], plan[0]["Plan"]["Relation Name"]) == ("Insert", "explained")
+            assert plan[0]["Plan"]["Plans"][0]["Node Type"] == "Values Scan"
+            assert await conn.fetchval("select count(*) from explained") == 0  # not run without ANALYZE
+            plan = await (await conn.prepare("insert into explained (a) values ($1)")).explain(7, analyze=True)
+            assert plan[0]["Plan"]["Actual Loops"] == 1 and "Execution Time" in plan[0]
+            assert await conn.fetchval("select count(*) from explained") == 0  # asyncpg rolled it back
+            await conn.fetchval("explain (format json, analyze) insert into explained (a) values ($1)", 7)
+            assert await conn.fetchval("select a from explained") == 7  # ANALYZE ran the insert
+            plan = await (await conn.prepare("update explained set a = 2 where a > $1")).explain(1)
+            assert plan[0]["Plan"]["Operation"] == "Update"
+            assert plan[0]["Plan"]["Plans"][0]["Relation Name"] == "explained"
+            plan = await (await conn.prepare("delete from explained")).explain()
+            assert plan[0]["Plan"]["Operation"] == "Delete"
+        finally:
+            await conn.close()
+
+    anyio.run(main)
