@@ -385,3 +385,17 @@ def test_parameter_passed_only_to_an_any_argument_is_undetermined(conn: psycopg.
     assert conn.execute("select concat(%s::text, %s::int), %s", ["a", 1, "b"]).fetchone() == ("a1", "b")
     # typed by its other use
     assert conn.execute("select concat(%(a)s, 'x') where %(a)s = 'b'::text", {"a": "b"}).fetchall() == [("bx",)]
+
+
+def test_numeric_typmods_with_negative_or_large_scales(conn: psycopg.Connection) -> None:
+    """PostgreSQL 15 takes numeric(p, s) with s < 0 or s > p: RowDescription's typmod holds the
+    scale in 11 bits (psycopg shows numeric(2,-3)), and a scale past 76 digits is a type too."""
+    for t, want in (("numeric(2,-3)", 12000), ("numeric(1,1000)", None), ("numeric(1,-1000)", 0)):
+        cur = conn.execute(f"select null::{t}, {0 if want is None else 12345}::{t}")
+        assert cur.description[0].type_display == t
+        assert (cur.description[0].precision, cur.description[0].scale) == tuple(
+            int(x) for x in t[8:-1].split(","))
+        if want is not None:
+            assert cur.fetchone()[1] == want
+    with pytest.raises(psycopg.errors.NumericValueOutOfRange):
+        conn.execute("select 5::numeric(1,1000)")
