@@ -7,6 +7,9 @@ is the most detailed taxonomy of the three.
 
 from __future__ import annotations
 
+import os
+import sys
+
 __all__ = [
     "CheckViolation",
     "DatatypeMismatch",
@@ -77,6 +80,19 @@ class HeliosError(Exception):
         # PostgreSQL's source routine (the 'R' field) where clients key on it: asyncpg re-prepares
         # its cached statements on a 0A000 from RevalidateCachedQuery
         self.routine = routine
+        self.source_file, self.source_line, self.source_function = _reporting_site()
+
+
+def _reporting_site() -> tuple[str, int, str]:
+    """Where the server reported an error: PostgreSQL's file, line and routine fields (F, L, R).
+
+    PostgreSQL names its C source; ours is the Python module, line and function that made the
+    error (the first frame outside the exception classes' constructors). Clients show these
+    and some read them (asyncpg's log messages expose every field)."""
+    frame = sys._getframe(2)
+    while frame.f_back is not None and frame.f_code.co_name == "__init__":
+        frame = frame.f_back
+    return os.path.basename(frame.f_code.co_filename), frame.f_lineno, frame.f_code.co_name
 
 
 class SyntaxError_(HeliosError):

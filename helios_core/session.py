@@ -255,6 +255,9 @@ class PreparedStatement:
     columns: list[ResultColumn] | None
     plan: Any = None  # engine-private
     param_types: list[str] = attrs.Factory(list)
+    # the parameters' pg_type OIDs as PostgreSQL's ParameterDescription names them: a domain's own
+    # (``param_type_oids`` has its base type's, which is how values are read); [] = the same
+    param_catalog_oids: list[int] = attrs.Factory(list)
     # every execution is short and never waits (a primary-key point read, BEGIN): a protocol may
     # run it on its event loop instead of handing it to a worker thread
     short: bool = False
@@ -298,6 +301,16 @@ class Session:
     def catalog_version(self) -> int:  # pragma: no cover - interface
         """A number that changes whenever a committed transaction changed some catalog: what a
         protocol caches from catalog queries (a table's columns) stays current while it holds."""
+        raise NotImplementedError
+
+    def statement_failed(self) -> None:  # pragma: no cover - interface
+        """The protocol failed the last statement while it sent the result (a cancel request during
+        COPY TO STDOUT): a transaction block is aborted, as after any error."""
+        raise NotImplementedError
+
+    def cursor_columns(self, name: str) -> list[ResultColumn] | None:  # pragma: no cover - interface
+        """The columns of SQL cursor ``name`` that a statement of ``execute`` declared (DECLARE in a
+        multi-statement query), None when there is none: a protocol's Describe and FETCH of it."""
         raise NotImplementedError
 
     def execute(self, sql: str, dialect: str = "postgres") -> list[Result]:  # pragma: no cover - interface

@@ -603,7 +603,11 @@ class Interpreter:
                 extra[opt.lower()] = text or ""
             else:
                 raise HeliosError(f'unrecognized RAISE statement option "{opt}"', sqlstate="42601")
-        err = HeliosError(message or "", sqlstate=sqlstate, detail=extra.get("detail"), hint=extra.get("hint"))
+        # PostgreSQL's CONTEXT line and source routine of a RAISE (clients show both; asyncpg's
+        # log messages carry them)
+        err = HeliosError(message or "", sqlstate=sqlstate, detail=extra.get("detail"), hint=extra.get("hint"),
+                          context=f"PL/pgSQL function {self.signature()} line {st.line} at RAISE",
+                          routine="exec_stmt_raise")
         for key, attr in (("column", "column_name"), ("constraint", "constraint_name"), ("table", "table_name"),
                           ("schema", "schema_name"), ("datatype", "datatype_name")):
             if key in extra:
@@ -614,6 +618,14 @@ class Interpreter:
             err.sqlstate = "00000" if st.level not in ("WARNING",) else "01000"
         err.severity = st.level
         notices.emit(self.session, err)
+
+    def signature(self) -> str:
+        """The routine as PostgreSQL's error context names it: ``f(integer,text)``; a DO block's
+        is ``inline_code_block``."""
+        if self.routine is None:
+            return "inline_code_block"
+        types = [a["type"] for a in self.routine.record["args"] if a["mode"] in ("i", "b", "v")]
+        return f"{self.routine.name}({','.join(types)})"
 
     def format(self, fmt: str, args: list[str]) -> str:
         out = []

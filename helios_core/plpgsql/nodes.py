@@ -128,6 +128,7 @@ class Raise:
     args: list[str]
     condition: str | None  # condition name or "sqlstate:XXXXX"
     options: list[tuple[str, str]]  # USING name = expression
+    line: int = 0  # of the body text, counted from 1 (the CONTEXT line names it)
 
 
 @attrs.define

@@ -466,6 +466,7 @@ class _Parser:
         return N.ForQuery(targets, spec, False, [], body, label)
 
     def raise_statement(self) -> N.Raise:
+        line = self.cur.line if self.cur is not None else 0
         self.expect("RAISE")
         level = "EXCEPTION"
         if self.word() in _LEVELS:
@@ -473,7 +474,7 @@ class _Parser:
             self.i += 1
         elif self.cur is not None and self.cur.token_type == TokenType.SEMICOLON:
             self.i += 1
-            return N.Raise("", None, [], None, [])
+            return N.Raise("", None, [], None, [], line)
         message = None
         condition = None
         args: list[str] = []
@@ -499,7 +500,7 @@ class _Parser:
                     continue
                 break
         self.semicolon()
-        return N.Raise(level, message, args, condition, options)
+        return N.Raise(level, message, args, condition, options, line)
 
     def sql_statement(self) -> N.Sql:
         start = self.i

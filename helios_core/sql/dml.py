@@ -59,6 +59,8 @@ from helios_core.sql.ddl import ident, table_name
 from helios_core.sql.expr import Scope, compile_scalar
 from helios_core.sql.extensions import citext
 from helios_core.sql.functions import numeric_special as NS
+from helios_core.sql.functions import numeric_wide as NW
+from helios_core.sql.functions.cast import numeric_elements_to_storage, stores_rounded_numeric_elements
 from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.triggers import firing
 from helios_core.sql.window_placement import refuse_window
@@ -118,11 +120,16 @@ def assign(vec: Any, sql_type: Any, n: int, column: str = "") -> pa.Array:
         from helios_core.sql.functions.cast import numeric_specials_to_storage
 
         return numeric_specials_to_storage(arr, sql_type)
+    if arr.type != sql_type.arrow_type and sql_type.name == "numeric" and sql_type.element is None:
+        # an unconstrained column's storage rounds to its scale (a plain Arrow cast refuses to)
+        return _fn().to_storage(Vec(arr, out.type, False), sql_type)
     if arr.type != sql_type.arrow_type:
         if sql_type.element is not None:
             from helios_core.sql.functions.cast import array_to_storage
 
             arr = array_to_storage(arr, sql_type)
+            if stores_rounded_numeric_elements(sql_type) and arr.type != sql_type.arrow_type:
+                return numeric_elements_to_storage(arr, sql_type)
         arr = arr.cast(sql_type.arrow_type)
     return arr
 
@@ -291,8 +298,15 @@ def _param_vec(vals: list[Any], t: Any) -> Any:
 
     T = _types()
     if any(isinstance(v, Vec) for v in vals):  # values no Python object holds (dates past 9999...)
+        if t.name == "numeric" and t.element is None:  # decimals of any scale, wide or NaN: one array of all
+            decimals = [d for v in vals for d in (NW.to_decimals(v.array) if isinstance(v, Vec) else
+                                                  [None if v is None else Decimal(str(v.as_py() if isinstance(
+                                                      v, pa.Scalar) else v))])]
+            return Vec(NS.from_python(decimals), t)
         parts = [v.array if isinstance(v, Vec) else pa.array([v.as_py() if isinstance(v, pa.Scalar) else v],
                                                              t.arrow_type) for v in vals]
+        if stores_rounded_numeric_elements(t):  # numeric[] elements of any scale: rounded as stored
+            parts = [p if p.type == t.arrow_type else numeric_elements_to_storage(p, t) for p in parts]
         return Vec(pa.concat_arrays([p.cast(t.arrow_type) for p in parts]), t)
     at = t.arrow_type
     if t.name != "unknown" and all(v is None or (isinstance(v, pa.Scalar) and v.type == at) for v in vals):
@@ -1117,6 +1131,34 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
 
 
 # ------------------------------------------------------------------------------------ EXPLAIN
+def explain_parts(session: Any, ast: Any, ctx: Any) -> tuple[str, str, Any]:
+    """What EXPLAIN (FORMAT JSON) shows of an INSERT/UPDATE/DELETE: the operation, the table it
+    writes and the plan of the rows it reads (None for INSERT ... VALUES)."""
+    txn = ctx.txn
+    through_view = updatable_views.rewrite(session, ast)
+    if through_view is not None:
+        ast = through_view.ast
+    if isinstance(ast, exp.Insert):
+        target = ast.this
+        tdef, _ = _target(session, txn, target.this if isinstance(target, exp.Schema) else target)
+        src = ast.args.get("expression")
+        if src is not None and not isinstance(src, exp.Values):
+            return "Insert", tdef.name, session.plan_query(src, ctx)
+        return "Insert", tdef.name, None
+    tdef, alias = _target(session, txn, ast.this)
+    where = ast.args.get("where")
+    where = where.this if where is not None else None
+    if isinstance(ast, exp.Update):
+        sets = _set_items(tdef, list(ast.expressions))
+        f = ast.args.get("from_") or ast.args.get("from")
+        extra = [f.this] + list(f.args.get("joins") or []) if f is not None else []
+        q = _row_query(tdef, alias or tdef.name, ast.this, extra, where,
+                       [v for _, v in sets if not isinstance(v, exp.Var)])
+        return "Update", tdef.name, session.plan_query(q, ctx)
+    q = _row_query(tdef, alias or tdef.name, ast.this, list(ast.args.get("using") or []), where, [])
+    return "Delete", tdef.name, session.plan_query(q, ctx)
+
+
 def explain(session: Any, ast: Any, ctx: Any) -> list[str]:
     """EXPLAIN of a data-changing statement: the write node over the plan of the rows it reads."""
     txn = ctx.txn

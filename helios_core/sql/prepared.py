@@ -136,6 +136,15 @@ def _client_oid(t: T.SqlType) -> int:
     return T.TEXT.oid if t.name in T.EXTENSION_TYPES else t.oid
 
 
+def _catalog_oids(types: Sequence[T.SqlType]) -> list[int]:
+    """A domain parameter's own OID (PostgreSQL describes ``$1::d`` and a value for a column of
+    domain ``d`` as ``d``: asyncpg introspects it and finds the base type's codec); [] when no
+    parameter is of a domain."""
+    if not any(t.domain is not None for t in types):
+        return []
+    return [T.catalog_oid(t) if t.domain is not None else _client_oid(t) for t in types]
+
+
 def prepare_statement(session: Any, st: Statement | None, sql: str, param_type_oids: Sequence[int] = (),
                       param_types: Sequence[str | None] = ()) -> PreparedStatement:
     """Plan one parsed statement; ``param_types`` (SQL type names, None = infer) win over the OIDs."""
@@ -155,7 +164,7 @@ def prepare_statement(session: Any, st: Statement | None, sql: str, param_type_o
         columns = _plan(session, pp)
     return PreparedStatement(sql=sql, param_type_oids=[_client_oid(t) for t in pp.param_types], columns=columns, plan=pp,
                              param_types=[t.sql_name() for t in pp.param_types],
-                             short=_is_short(pp))
+                             param_catalog_oids=_catalog_oids(pp.param_types), short=_is_short(pp))
 
 
 def _is_short(pp: PreparedPlan) -> bool:
@@ -240,6 +249,7 @@ def _plan_statement(session: Any, pp: PreparedPlan, ast: Any, given: list, n: in
     if isinstance(ast, (exp.Query, exp.Values, exp.Subquery)):
         plan = session.plan_query(_describable(ast), ctx)
         inferred = list(getattr(plan, "param_types", []) or [])
+        _check_determined(plan, given, inferred)
         pp.param_types = [_pick(given, inferred, i) for i in range(n)]
         pp.plan = plan
         from helios_core.sql.session_impl import plan_result_columns
@@ -251,6 +261,17 @@ def _plan_statement(session: Any, pp: PreparedPlan, ast: Any, given: list, n: in
         return cols
     pp.param_types = [t or _types().TEXT for t in given]
     return None
+
+
+def _check_determined(plan: Any, given: list, inferred: list) -> None:
+    """42P18 for a parameter only ever passed to an argument declared "any" (``concat($1, $2)``):
+    nothing gives it a type, and PostgreSQL does not take text for it."""
+    for i in getattr(plan, "any_params", ()) or ():
+        if i < len(given) and given[i] is not None:
+            continue
+        t = inferred[i] if i < len(inferred) else None
+        if t is None or t.name == "unknown":
+            raise HeliosError(f"could not determine data type of parameter ${i + 1}", sqlstate="42P18")
 
 
 def _describable(ast: Any) -> Any:
@@ -437,7 +458,7 @@ def _bind_batched(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:
             ints = arr.cast(pa.int32() if pa.types.is_date32(arr.type) else pa.int64()).fill_null(0).to_numpy()
             limit = 1 if pa.types.is_date32(arr.type) else 86_400_000_000
             beyond = (ints < -719162 * limit) | (ints >= 2932897 * limit)
-        typed = t.name == "jsonb"  # as in _bind_each
+        typed = t.name == "jsonb" or isinstance(arr.type, pa.ExtensionType)  # as in _bind_each
         for j, i in enumerate(idxs):
             out[i] = Vec(arr.slice(j, 1), t, True) if beyond[j] or typed else arr[j]
     return out
@@ -523,8 +544,11 @@ def _bind_each(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:
             if t.name in ("date", "timestamp", "timestamptz") and _beyond_python(arr):
                 out.append(Vec(arr, t, True))  # BC, past 9999, ±infinity: no Python value holds it
                 continue
-            if t.name == "jsonb":
-                out.append(Vec(arr, t, True))  # typed: an Arrow string would be parsed as jsonb again
+            if t.name == "jsonb" or isinstance(arr.type, pa.ExtensionType) or arr.type != t.arrow_type:
+                # typed: an Arrow string would be parsed as jsonb again, and an extension scalar
+                # (numeric past 76 digits) or one held another way (numeric[] with NaN) does not
+                # rebuild from its Python value
+                out.append(Vec(arr, t, True))
                 continue
             out.append(arr[0])
             continue
@@ -566,13 +590,21 @@ def _beyond_python(arr: pa.Array) -> bool:
 def _array_value(v: list, t: Any) -> Any:
     """A decoded array parameter in the array type's Arrow form. Elements Arrow cannot take as
     they are (uuid.UUID, interval text) go through the type's text input, as PostgreSQL's
-    array_in would read them."""
-    try:
-        return pa.array([v], type=t.arrow_type)[0]
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
-        pass
+    array_in would read them, and so do elements held as text that the type's input puts in
+    canonical form (jsonb, inet: a binary element arrives as its sender's text)."""
+    element = t.element
+    while element.element is not None:
+        element = element.element
+    if not (pa.types.is_string(element.arrow_type) and element.name not in _TEXT_TYPES):
+        try:
+            return pa.array([v], type=t.arrow_type)[0]
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+            pass
     text = _array_text(v)
-    return F.cast(Vec(pa.array([text], pa.string()), _types().TEXT), t, context="explicit").array[0]
+    arr = F.cast(Vec(pa.array([text], pa.string()), _types().TEXT), t, context="explicit").array
+    if arr.type != t.arrow_type:  # held another way (numeric NaN elements): typed, as its scalar would lose that
+        return Vec(arr, t, True)
+    return arr[0]
 
 
 def _array_text(v: Any) -> str:

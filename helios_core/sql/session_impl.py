@@ -66,7 +66,7 @@ from helios_core.sql import (
     types,
     user_types,  # noqa: F401  (installs the lookup of CREATE TYPE's types)
 )
-from helios_core.sql.explain import explain_json
+from helios_core.sql.explain import explain_json, explain_write_json
 from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.functions import runtime
 from helios_core.sql.planner import system_columns
@@ -1103,6 +1103,18 @@ class SqlSession(Session):
             document = explain_json(self.plan_query(ast, ctx), ctx, analyze=a["analyze"], options=a.get("options"))
             return Result(command_tag="EXPLAIN", columns=[result_column("QUERY PLAN", types.JSON)],
                           batches=[pa.record_batch([pa.array([document], pa.string())], names=["QUERY PLAN"])])
+        if as_json and isinstance(ast, (exp.Insert, exp.Update, exp.Delete)):
+            operation, table, source = dml.explain_parts(self, ast, ctx)
+            params = a.get("params", ())
+
+            def run() -> None:  # ANALYZE: the write happens, as in PostgreSQL, with EXPLAIN's parameters
+                names = [t.sql_name() if t is not None else None for t in a.get("param_types", ())]
+                stmt = prepared.prepare_statement(self, stmts[0], a["body"], param_types=names)
+                prepared.run_prepared(self, stmt, params)
+
+            document = explain_write_json(operation, table, source, run=run if a["analyze"] else None)
+            return Result(command_tag="EXPLAIN", columns=[result_column("QUERY PLAN", types.JSON)],
+                          batches=[pa.record_batch([pa.array([document], pa.string())], names=["QUERY PLAN"])])
         if as_json:
             raise FeatureNotSupported("EXPLAIN (FORMAT JSON) of this statement is not supported",
                                       hint="FORMAT TEXT is.")
@@ -1120,6 +1132,12 @@ class SqlSession(Session):
         batch = pa.record_batch([pa.array(lines, pa.string())], names=["QUERY PLAN"])
         return Result(command_tag="EXPLAIN", columns=[result_column("QUERY PLAN", types.TEXT)],
                       batches=[batch])
+
+    def statement_failed(self) -> None:
+        """A protocol failed the last statement after it ran (its result was being sent): a block
+        is aborted; an implicit transaction has ended already."""
+        if self.tx.in_block:
+            self.tx.on_error()
 
     def cursor_columns(self, name: str) -> list[ResultColumn] | None:
         """Row description of an open SQL cursor (for a protocol's Describe of that portal name)."""

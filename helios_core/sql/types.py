@@ -558,7 +558,8 @@ def numeric(precision: int | None = None, scale: int = 0) -> SqlType:
         raise HeliosError(f"NUMERIC precision {precision} must be between 1 and 1000", sqlstate="22023")
     if not -1000 <= scale <= 1000:
         raise HeliosError(f"NUMERIC scale {scale} must be between -1000 and 1000", sqlstate="22023")
-    if precision > 76 and scale > 16:  # past Arrow's decimals: text per value (functions.numeric_wide)
+    # past Arrow's decimals (76 digits in all, a scale of at most 76): text per value (functions.numeric_wide)
+    if (precision > 76 and scale > 16) or max(precision - scale, 0) + max(scale, 0) > 76:
         arrow: pa.DataType = WIDE_NUMERIC_ARROW
     else:
         # a scale past the precision (numeric(3,6): below 0.001) or below zero (numeric(3,-6): millions)

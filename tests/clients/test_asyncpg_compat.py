@@ -361,3 +361,105 @@ def test_executemany_cut_by_its_timeout_keeps_nothing(server: HeliosServer) -> N
             await c.close()
 
     anyio.run(main)
+
+
+def test_raise_notice_carries_context_and_source_fields(server: HeliosServer) -> None:
+    """PostgreSQL's NoticeResponse of a RAISE names its CONTEXT and source file, line and routine
+    (asyncpg's log listeners read them: its own test deletes ``server_source_line``)."""
+    async def main() -> list[dict]:
+        conn = await asyncpg.connect(_dsn(server))
+        got: list[dict] = []
+        conn.add_log_listener(lambda _c, message: got.append(message.as_dict()))
+        try:
+            await conn.execute("DO $$\n  BEGIN RAISE NOTICE 'catch me!'; END;\n$$ LANGUAGE plpgsql")
+            await conn.execute("create function raise_w(a integer, b text) returns int language plpgsql as $$"
+                               "begin\n  perform 1;\n  raise warning 'w %', a; return a; end $$")
+            assert await conn.fetchval("select raise_w(3, 'x')") == 3
+            with pytest.raises(asyncpg.exceptions.DivisionByZeroError) as err:
+                await conn.execute("select 1/0")
+            assert err.value.as_dict()["server_source_line"].isdigit()
+            await anyio.sleep(0.1)
+        finally:
+            await conn.close()
+        return got
+
+    notice, warning = anyio.run(main)
+    for m in (notice, warning):
+        assert m["server_source_function"] == "exec_stmt_raise"
+        assert m["server_source_filename"] and m["server_source_line"].isdigit()
+    assert notice["context"] == "PL/pgSQL function inline_code_block line 2 at RAISE"
+    assert (notice["severity"], notice["sqlstate"], notice["message"]) == ("NOTICE", "00000", "catch me!")
+    assert warning["context"] == "PL/pgSQL function raise_w(integer,text) line 3 at RAISE"
+    assert (warning["severity"], warning["sqlstate"], warning["message"]) == ("WARNING", "01000", "w 3")
+
+
+def test_domain_parameters_are_described_as_the_domain(server: HeliosServer) -> None:
+    """ParameterDescription names a domain's own OID for ``$1::d`` and for a value of a column of
+    domain ``d`` (asyncpg introspects that OID and finds the base type); an operator's operand is
+    the base type, as in PostgreSQL."""
+    async def main() -> None:
+        conn = await asyncpg.connect(_dsn(server))
+        try:
+            await conn.execute("create domain pos_int as int check (value > 0)")
+            await conn.execute("create table dom_params (a pos_int)")
+            oid = await conn.fetchval("select oid from pg_type where typname = 'pos_int'")
+            for sql, want in (("select $1::pos_int", oid), ("insert into dom_params values ($1)", oid),
+                              ("select a from dom_params where a = $1", 23)):
+                stmt = await conn.prepare(sql)
+                assert [(t.oid, t.name) for t in stmt.get_parameters()] == [(want, "int4")], sql
+            assert await conn.fetchval("select $1::pos_int + 1", 41) == 42
+            await conn.execute("insert into dom_params values ($1)", 5)
+            with pytest.raises(asyncpg.exceptions.CheckViolationError):
+                await conn.execute("insert into dom_params values ($1)", -5)
+            assert await conn.fetchval("select count(*) from dom_params where a = $1", 5) == 1
+        finally:
+            await conn.close()
+
+    anyio.run(main)
+
+
+def test_char_of_byte_zero_is_the_empty_char(server: HeliosServer) -> None:
+    """"char" in binary is one byte; the byte 0 is the empty "char" (text output ''), both ways,
+    as charrecv/charsend have it (asyncpg sends and expects b'\\x00')."""
+    async def main() -> None:
+        conn = await asyncpg.connect(_dsn(server))
+        try:
+            for value, text in ((b"a", "a"), (b"\x00", "")):
+                assert await conn.fetchval('select $1::"char"', value) == value
+                assert await conn.fetchval('select $1::"char"::text', value) == text
+                assert await conn.fetchval('select $1::"char"[]', [value, b"b"]) == [value, b"b"]
+            assert await conn.fetchval("select ''::\"char\"") == b"\x00"
+            assert await conn.fetchval("select ''::\"char\" = $1", b"\x00") is True
+        finally:
+            await conn.close()
+
+    anyio.run(main)
+
+
+def test_explain_json_of_writes(server: HeliosServer) -> None:
+    """asyncpg's PreparedStatement.explain() of an INSERT/UPDATE/DELETE: PostgreSQL's ModifyTable
+    node (Operation, Relation Name) over the plan of the rows read; with ANALYZE the write runs
+    (asyncpg rolls it back itself)."""
+    async def main() -> None:
+        conn = await asyncpg.connect(_dsn(server))
+        try:
+            await conn.execute("create table explained (a int)")
+            plan = await (await conn.prepare("insert into explained (a) values (1), (2)")).explain()
+            assert plan[0]["Plan"]["Node Type"] == "ModifyTable"
+            assert (plan[0]["Plan"]["Operation"], plan[0]["Plan"]["Relation Name"]) == ("Insert", "explained")
+            assert plan[0]["Plan"]["Plans"][0]["Node Type"] == "Values Scan"
+            assert await conn.fetchval("select count(*) from explained") == 0  # not run without ANALYZE
+            plan = await (await conn.prepare("insert into explained (a) values ($1)")).explain(7, analyze=True)
+            assert plan[0]["Plan"]["Actual Loops"] == 1 and "Execution Time" in plan[0]
+            assert await conn.fetchval("select count(*) from explained") == 0  # asyncpg rolled it back
+            await conn.fetchval("explain (format json, analyze) insert into explained (a) values ($1)", 7)
+            assert await conn.fetchval("select a from explained") == 7  # ANALYZE ran the insert
+            plan = await (await conn.prepare("update explained set a = 2 where a > $1")).explain(1)
+            assert plan[0]["Plan"]["Operation"] == "Update"
+            assert plan[0]["Plan"]["Plans"][0]["Relation Name"] == "explained"
+            plan = await (await conn.prepare("delete from explained")).explain()
+            assert plan[0]["Plan"]["Operation"] == "Delete"
+        finally:
+            await conn.close()
+
+    anyio.run(main)

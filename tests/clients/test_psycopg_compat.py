@@ -268,3 +268,134 @@ def test_row_description_names_table_and_column(conn) -> None:
     oid = conn.execute("select 'rd_t'::regclass::oid").fetchone()[0]
     res = cur.pgresult
     assert [(res.ftable(i), res.ftablecol(i)) for i in range(3)] == [(oid, 2), (0, 0), (oid, 1)]
+
+
+def test_terminating_ones_own_backend_is_fatal(server: HeliosServer) -> None:
+    """pg_terminate_backend of one's own pid ends the connection with FATAL 57P01, not with the
+    statement's cancel (57014): libpq marks the connection bad and psycopg closes it."""
+    with psycopg.connect(server.pg_dsn(), autocommit=True) as c:
+        with pytest.raises(psycopg.errors.AdminShutdown):
+            c.execute("select pg_terminate_backend(%s)", [c.pgconn.backend_pid])
+        assert c.closed
+    with psycopg.connect(server.pg_dsn()) as c:
+        with pytest.raises(psycopg.errors.AdminShutdown):
+            c.execute("select pg_terminate_backend(pg_backend_pid())")
+        assert c.pgconn.status == psycopg.pq.ConnStatus.BAD
+
+
+def test_binary_parameters_read_as_postgresql_reads_them(conn: psycopg.Connection) -> None:
+    """Values psycopg sends in binary: a numeric past 76 digits beside a text parameter, numeric[]
+    with NaN, and inet[]/jsonb[] elements, which the element type's input puts in canonical form."""
+    import decimal
+    import ipaddress
+
+    from psycopg.types.json import Jsonb
+
+    big = decimal.Decimal("1e1000")
+    got, want = conn.execute("select %b::text, %s::decimal::text", [big, "1e1000"]).fetchone()
+    assert got == want == "1" + "0" * 1000
+    for fmt in ("s", "b", "t"):
+        (arr,) = conn.execute(f"select %{fmt} as arr", ([decimal.Decimal("nan")],)).fetchone()
+        assert len(arr) == 1 and arr[0].is_nan()
+    addr = ipaddress.ip_interface("192.168.0.1")
+    assert conn.execute("select %b = array[null, %s]::inet[], %b::text",
+                        ([None, addr], "192.168.0.1", [None, addr])).fetchone() == (True, "{NULL,192.168.0.1}")
+    assert conn.execute("select %b::text = array[%s::jsonb]::text",
+                        ([Jsonb("\u00e0\u20ac")], '"\\u00e0\\u20ac"')).fetchone() == (True,)
+
+
+def test_time_24_00_in_binary(conn: psycopg.Connection) -> None:
+    """'24:00:00' is a time of its own (after 23:59:59): binary output sends its 86,400 seconds,
+    which psycopg refuses to load as a Python time, as it does against PostgreSQL."""
+    cur = conn.cursor(binary=True)
+    cur.execute("select '24:00'::time, '24:00'::time > '23:59:59'::time")
+    assert cur.pgresult.get_value(0, 0) == (86_400 * 1_000_000).to_bytes(8, "big")
+    with pytest.raises(psycopg.DataError):
+        cur.fetchone()
+
+
+def test_cursor_declared_in_a_multi_statement_query(server: HeliosServer) -> None:
+    """A cursor that ``begin; declare ...`` (one simple query) opened is the one later FETCH,
+    Describe (portal) and CLOSE name, as in PostgreSQL; CLOSE ALL's tag is CLOSE CURSOR ALL."""
+    with psycopg.connect(server.pg_dsn(), autocommit=True) as c:
+        pg = c.pgconn
+        res = pg.exec_(b"begin; declare cur cursor for select * from generate_series(1,10) foo;")
+        assert res.status == psycopg.pq.ExecStatus.COMMAND_OK
+        res = pg.describe_portal(b"cur")
+        assert res.status == psycopg.pq.ExecStatus.COMMAND_OK, res.error_message
+        assert (res.nfields, res.fname(0)) == (1, b"foo")
+        res = pg.exec_(b"fetch 2 from cur")
+        assert [res.get_value(i, 0) for i in range(res.ntuples)] == [b"1", b"2"]
+        assert pg.exec_(b"close cur").command_status == b"CLOSE CURSOR"
+        assert b"does not exist" in pg.exec_(b"fetch 1 from cur").error_message
+        pg.exec_(b"rollback")
+        pg.exec_(b"begin; declare c1 cursor for select 1;")
+        assert pg.exec_(b"close all").command_status == b"CLOSE CURSOR ALL"
+        assert b'cursor "c1" does not exist' in pg.exec_(b"fetch c1").error_message
+        pg.exec_(b"rollback")
+        # the Close message of a portal closes a cursor of that name, however it was declared
+        for declare in ([b"begin; declare c2 cursor for select 1;"], [b"begin", b"declare c2 cursor for select 1"]):
+            for sql in declare:
+                assert pg.exec_(sql).status == psycopg.pq.ExecStatus.COMMAND_OK
+            assert pg.close_portal(b"c2").status == psycopg.pq.ExecStatus.COMMAND_OK
+            assert pg.describe_portal(b"c2").status == psycopg.pq.ExecStatus.FATAL_ERROR
+            pg.exec_(b"rollback")
+
+
+def test_deallocate_reaches_statements_prepared_by_parse(server: HeliosServer) -> None:
+    """DEALLOCATE name and DEALLOCATE ALL drop the statements the extended protocol prepared (one
+    namespace, as in PostgreSQL): psycopg sends DEALLOCATE ALL after a DROP or ALTER and expects
+    pg_prepared_statements empty; the unnamed statement stays."""
+    listed = "select name from pg_prepared_statements where name != '' order by name"
+    with psycopg.connect(server.pg_dsn(), autocommit=True) as c:
+        c.execute("select 1", prepare=True)
+        c.execute("select 2", prepare=True)
+        assert c.execute(listed, prepare=False).fetchall() == [("_pg3_0",), ("_pg3_1",)]
+        assert c.pgconn.exec_(b"deallocate _pg3_0").command_status == b"DEALLOCATE"
+        assert c.execute(listed, prepare=False).fetchall() == [("_pg3_1",)]
+        assert b"does not exist" in c.pgconn.exec_(b"deallocate _pg3_0").error_message
+        c.execute("drop table if exists noprep; create table noprep()")  # psycopg: DEALLOCATE ALL
+        assert c.execute(listed, prepare=False).fetchall() == []
+        assert c.execute("select 3", prepare=True).fetchone() == (3,)
+
+
+def test_cancel_during_copy_to_stdout_fails_the_statement(server: HeliosServer) -> None:
+    """psycopg leaves a COPY TO STDOUT block early by sending a cancel request and reading on: the
+    statement ends with 57014 and the transaction block is aborted, as in PostgreSQL."""
+    with psycopg.connect(server.pg_dsn()) as c:
+        cur = c.cursor()
+        with pytest.raises(RuntimeError), cur.copy("copy (select generate_series(1, 1000000)) to stdout") as copy:
+            copy.read_row()
+            raise RuntimeError("leaving the copy with most rows unread")
+        assert c.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+        c.rollback()
+        with cur.copy("copy (select generate_series(1, 20000)) to stdout") as copy:  # read to the end
+            assert sum(1 for _ in copy.rows()) == 20000
+        assert c.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+
+
+def test_parameter_passed_only_to_an_any_argument_is_undetermined(conn: psycopg.Connection) -> None:
+    """``concat(%s, %s)`` with psycopg's untyped strings: nothing types the parameters, and
+    PostgreSQL refuses with 42P18 naming the first (concat_ws's and format's first argument is text)."""
+    for sql, n, which in (("select concat(%s, %s)", 2, 1), ("select concat_ws(%s, %s)", 2, 2),
+                          ("select format(%s, %s)", 2, 2), ("select jsonb_build_object(%s, %s)", 2, 1),
+                          ("select concat(%s, 1) where %s = 'a'", 2, 1)):
+        with pytest.raises(psycopg.errors.IndeterminateDatatype, match=rf"parameter \${which}"):
+            conn.execute(sql, ["a"] * n)
+    assert conn.execute("select concat(%s::text, %s::int), %s", ["a", 1, "b"]).fetchone() == ("a1", "b")
+    # typed by its other use
+    assert conn.execute("select concat(%(a)s, 'x') where %(a)s = 'b'::text", {"a": "b"}).fetchall() == [("bx",)]
+
+
+def test_numeric_typmods_with_negative_or_large_scales(conn: psycopg.Connection) -> None:
+    """PostgreSQL 15 takes numeric(p, s) with s < 0 or s > p: RowDescription's typmod holds the
+    scale in 11 bits (psycopg shows numeric(2,-3)), and a scale past 76 digits is a type too."""
+    for t, want in (("numeric(2,-3)", 12000), ("numeric(1,1000)", None), ("numeric(1,-1000)", 0)):
+        cur = conn.execute(f"select null::{t}, {0 if want is None else 12345}::{t}")
+        assert cur.description[0].type_display == t
+        assert (cur.description[0].precision, cur.description[0].scale) == tuple(
+            int(x) for x in t[8:-1].split(","))
+        if want is not None:
+            assert cur.fetchone()[1] == want
+    with pytest.raises(psycopg.errors.NumericValueOutOfRange):
+        conn.execute("select 5::numeric(1,1000)")

@@ -43,11 +43,25 @@ def test_explain_analyze_json_counts_rows(s):
     assert doc[0]["Execution Time"] >= 0
 
 
-def test_other_formats_and_json_of_writes_are_refused(s):
-    for sql in ("explain (format yaml) select 1", "explain (format json) insert into ej values (99, 'x', 1)"):
+def test_other_formats_and_json_of_merge_are_refused(s):
+    for sql in ("explain (format yaml) select 1",
+                "explain (format json) merge into ej using (select 1 as k) x on ej.id = x.k when matched then delete"):
         with pytest.raises(HeliosError) as e:
             s.execute(sql)
         assert e.value.sqlstate == "0A000"
+
+
+def test_json_of_writes_is_a_modify_table_node(s):
+    doc = _document(s, "explain (format json) insert into ej values (99, 'x', 1)")[0]["Plan"]
+    assert (doc["Node Type"], doc["Operation"], doc["Relation Name"]) == ("ModifyTable", "Insert", "ej")
+    assert doc["Plans"][0]["Node Type"] == "Values Scan"
+    assert s.execute("select count(*) from ej where id = 99")[0].rows() == [(0,)]
+    doc = _document(s, "explain (format json, analyze) insert into ej values (100, 'y', 1000)")[0]
+    assert doc["Plan"]["Actual Rows"] == 0 and doc["Triggers"] == [] and doc["Execution Time"] >= 0
+    assert s.execute("select count(*) from ej where id = 100")[0].rows() == [(1,)]  # ANALYZE inserted it
+    doc = _document(s, "explain (format json, analyze) delete from ej where id = 100")[0]
+    assert doc["Plan"]["Operation"] == "Delete" and doc["Plan"]["Plans"][0]["Relation Name"] == "ej"
+    assert s.execute("select count(*) from ej where id = 100")[0].rows() == [(0,)]
 
 
 def test_projections_and_scan_filters_fold_into_the_scan_node(s):

@@ -102,6 +102,8 @@ def to_storage(v: Vec, column_type: T.SqlType, n: int | None = None) -> pa.Array
     if arr.type != target:
         if column_type.element is not None:
             arr = array_to_storage(arr, column_type)
+            if stores_rounded_numeric_elements(column_type) and arr.type != target:
+                return numeric_elements_to_storage(arr, column_type)
         arr = arr.cast(target)
     return arr
 
@@ -134,6 +136,35 @@ def array_to_storage(arr: pa.Array, column_type: T.SqlType) -> pa.Array:
                       f"dimension{'s' if want > 1 else ''}: HeliosDB keeps one dimensionality per column",
                       sqlstate="0A000", hint=f"Declare the column as {column_type.element.sql_name()}"
                                               f"{'[]' * have}.")
+
+
+def numeric_elements_to_storage(arr: pa.Array, column_type: T.SqlType) -> pa.Array:
+    """An unconstrained numeric[] column's elements rounded to its storage scale, as to_storage
+    rounds a numeric value (a plain Arrow cast of the lists refuses to lose digits)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    element = column_type.element
+    if element is None:
+        return to_storage(Vec(arr, T.NUMERIC, False), column_type)
+    arr = array_to_storage(arr, column_type)  # another dimensionality: 0A000 (or empty arrays)
+    if arr.type == column_type.arrow_type:
+        return arr
+    if not pa.types.is_list(arr.type) and not pa.types.is_large_list(arr.type):
+        return arr.cast(column_type.arrow_type)
+    values = numeric_elements_to_storage(arr.values, element)
+    return pa.ListArray.from_arrays(arr.offsets, values, type=column_type.arrow_type, mask=arr.is_null())
+
+
+def _innermost(t: T.SqlType) -> T.SqlType:
+    while t.element is not None:
+        t = t.element
+    return t
+
+
+def stores_rounded_numeric_elements(t: T.SqlType) -> bool:
+    """An array column of unconstrained numeric: its elements are rounded on the way in."""
+    inner = _innermost(t)
+    return t.element is not None and inner.name == "numeric" and inner.typmod == -1
 
 
 def can_cast(src: T.SqlType, dst: T.SqlType) -> bool:

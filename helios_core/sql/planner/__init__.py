@@ -55,6 +55,7 @@ class Plan:
     param_types: list[Any] = attrs.Factory(list)
     subplans: list[Any] = attrs.Factory(list)  # operators of expression subqueries (EXPLAIN shows them)
     logical: Any = None  # the logical plan after the rules (helios_core.logical), ``root`` lowered from it
+    any_params: list[int] = attrs.Factory(list)  # parameters passed untyped to an argument declared "any"
 
     @property
     def schema(self) -> pa.Schema:

@@ -111,6 +111,7 @@ class Builder:
     def __init__(self, ctx: Any) -> None:
         self.ctx = ctx
         self.param_types: list[Any] = list(ctx.param_types or [])
+        self.any_params: set[int] = set()  # parameters passed untyped to an argument declared "any"
         self.exprs = ScalarCompiler(ctx, self)
         self.ctes: list[dict[str, CteDef]] = []
         self.refs: set[tuple[str | None, str]] = set()
@@ -128,7 +129,7 @@ class Builder:
         op = lower(logical)
         cols = [(f.name, f.type) for f in op.fields]
         return Plan(root=op, columns=cols, param_types=self.param_types, subplans=list(self.subplans),
-                    logical=logical)
+                    logical=logical, any_params=sorted(self.any_params))
 
     def bind_top(self, ast: exp.Expression) -> Any:
         """The logical plan of a query as bound, before the rules (tests show rules on it)."""
@@ -868,8 +869,8 @@ class Builder:
             if not _pushable_type(col.type) and not (col.type.name == "jsonb" and o == "="):
                 return None  # jsonb: only equality (a key lookup on a jsonb primary key, as MongoDB's _id)
             val = self.compile(right, scope)
-            if val.type.name == "unknown" or val.param is not None:
-                val = self.exprs.coerce(val, col.type)
+            if val.type.name == "unknown" or val.param is not None:  # typed as the base of a domain column
+                val = self.exprs.coerce(val, T.without_domain(col.type))
             if not _same_family(col.type, val.type):
                 return None
             if val.type != col.type:
@@ -893,8 +894,8 @@ class Builder:
             if v.find(exp.Column, exp.Subquery, exp.Select, exp.Window) is not None or contains_aggregate(v):
                 return None
             val = self.compile(v, scope)
-            if val.type.name == "unknown" or val.param is not None:
-                val = self.exprs.coerce(val, col.type)
+            if val.type.name == "unknown" or val.param is not None:  # typed as the base of a domain column
+                val = self.exprs.coerce(val, T.without_domain(col.type))
             if not _same_family(col.type, val.type):
                 return None
             if val.type != col.type:

@@ -145,6 +145,12 @@ NOT_FOLDABLE = {
 }
 
 # volatile functions that give a new value for every row they are evaluated on
+# functions whose arguments (from the given position on) are declared "any": an untyped
+# parameter passed there gets no type from the call, and PostgreSQL refuses the statement with
+# 42P18 unless something else types it (Builder.any_params, checked where parameters are typed)
+ANY_ARGUMENTS_FROM = {"concat": 0, "concat_ws": 1, "format": 1, "num_nulls": 0, "num_nonnulls": 0,
+                      "pg_typeof": 0, "pg_column_size": 0, "json_build_object": 0, "json_build_array": 0,
+                      "jsonb_build_object": 0, "jsonb_build_array": 0}
 PER_ROW_VOLATILE = {"random", "gen_random_uuid", "uuid_generate_v4", "random_normal", "clock_timestamp",
                     "timeofday", "uuid_generate_v1", "uuid_generate_v1mc", "gen_random_bytes", "gen_salt",
                     "nextval"}
@@ -668,10 +674,12 @@ class ScalarCompiler:
             # takes text[], jsonb - 'k' text, timestamp + '1 day' interval); else the other side's
             lt, rt = self.F.operand_types(op, left.type, right.type) if hasattr(self.F, "operand_types") \
                 else (left.type, right.type)
+            # a domain operand is its base type to operator resolution (an untyped side is not
+            # checked against the domain, and a parameter there is described as the base type)
             if lu:
-                left = self.coerce(left, right.type if lt.name == "unknown" else lt)
+                left = self.coerce(left, T.without_domain(right.type if lt.name == "unknown" else lt))
             else:
-                right = self.coerce(right, left.type if rt.name == "unknown" else rt)
+                right = self.coerce(right, T.without_domain(left.type if rt.name == "unknown" else rt))
         elif lu and ru and (left.param is not None or right.param is not None):
             left = self.coerce(left, T.TEXT)
             right = self.coerce(right, T.TEXT)
@@ -2112,6 +2120,9 @@ class ScalarCompiler:
 
     def call(self, name: str, args: list[Compiled]) -> Compiled:
         fold = name not in NOT_FOLDABLE and not is_volatile(name)  # a plugin's volatile function too
+        if name in ANY_ARGUMENTS_FROM:
+            self.planner.any_params.update(a.param for a in args[ANY_ARGUMENTS_FROM[name]:]
+                                           if a.param is not None and a.type.name == "unknown")
         F = self.F
         declared_args = F.declared_arg_types(name) if any(a.param is not None for a in args) else None
         if declared_args is not None and len(declared_args) == len(args):

@@ -68,6 +68,16 @@ def _enc_bool(v: Any) -> bytes:
     return b"\x01" if v else b"\x00"
 
 
+def _enc_char(v: Any) -> bytes:
+    """"char" is one byte; the empty value (text output '') is the byte 0, as charsend sends it."""
+    return b"\x00" if v == "" else _enc_text(v)
+
+
+def _dec_char(b: bytes) -> str:
+    """charrecv: the byte 0 is the empty "char" (a NUL has no place in text)."""
+    return "" if b == b"\x00" else _dec_text(b)
+
+
 def _enc_text(v: Any) -> bytes:
     if isinstance(v, bytes):
         return v
@@ -189,7 +199,7 @@ ENCODERS: dict[int, Callable[[Any], bytes]] = {
     VARCHAR: _enc_text,
     BPCHAR: _enc_text,
     NAME: _enc_text,
-    CHAR: _enc_text,
+    CHAR: _enc_char,
     UNKNOWN: _enc_text,
     JSON: _enc_text,
     JSONB: _enc_jsonb,
@@ -423,7 +433,7 @@ DECODERS: dict[int, Callable[[bytes], Any]] = {
     VARCHAR: _dec_text,
     BPCHAR: _dec_text,
     NAME: _dec_text,
-    CHAR: _dec_text,
+    CHAR: _dec_char,
     UNKNOWN: _dec_text,
     JSON: _dec_text,
     JSONB: _dec_jsonb,

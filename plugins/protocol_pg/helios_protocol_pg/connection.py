@@ -82,6 +82,16 @@ class Statement:
     session_pid: int = 0  # the engine session it was prepared on (transaction pooling moves it)
     descriptions: dict = attrs.Factory(dict)  # result formats -> (columns, RowDescription bytes)
 
+    def described_param_oids(self) -> list[int]:
+        """ParameterDescription's OIDs: a domain parameter's own OID where the Parse message left
+        the type to the server (values are read as its base type, ``param_oids``)."""
+        catalog = getattr(self.prepared, "param_catalog_oids", None)
+        if not catalog or len(catalog) != len(self.param_oids):
+            return self.param_oids
+        given = self.given_oids
+        return [o if i < len(given) and given[i] else c
+                for i, (o, c) in enumerate(zip(self.param_oids, catalog, strict=True))]
+
 
 @attrs.define
 class Portal:
@@ -132,6 +142,9 @@ class PgConnection:
         self.datestyle = "ISO, MDY"  # DateStyle: how dates and timestamps are encoded as text
         self.client_encoding = "UTF8"
         self.terminating = False
+        # COPY TO STDOUT sends rows the session already produced: a cancel request then stops the
+        # sending (None: no COPY out under way; False/True: under way, cancelled)
+        self.copy_out_cancelled: bool | None = None
         self.settings_dirty = True  # re-read session settings (ParameterStatus, TimeZone) at next ready
         self.fast_reads = False  # this connection's plain reads finish within INLINE_BUDGET
         self.idle_tx_timeout = 0.0  # idle_in_transaction_session_timeout in seconds (0 = off)
@@ -602,6 +615,8 @@ class PgConnection:
         return received[0]
 
     def cancel(self) -> None:
+        if self.copy_out_cancelled is not None:
+            self.copy_out_cancelled = True
         if self.session is not None:
             try:
                 self.session.cancel()
@@ -661,6 +676,8 @@ class PgConnection:
             except HeliosError as exc:
                 if exc.severity == "FATAL":
                     raise
+                if self.terminating:  # pg_terminate_backend cut the statement: FATAL 57P01, not its 57014
+                    await self._shutdown_close()
                 self.log.debug("postgres pid %d: %s %s", self.pid, exc.sqlstate, exc.message)
                 self.send_error(exc)
                 if kind == b"Q":
@@ -734,7 +751,7 @@ class PgConnection:
         elif kind == b"E":
             await self.on_execute(*m.parse_execute(payload))
         elif kind == b"C":
-            self.on_close(*m.parse_describe_or_close(payload))
+            await self.on_close(*m.parse_describe_or_close(payload))
         elif kind == b"S":
             self.skip_until_sync = False
             if self.implicit_tx:
@@ -764,8 +781,14 @@ class PgConnection:
             await self.flush()
             return
         cmd = cursors.parse(sql)
-        if cmd is not None:
+        if cmd is not None and not self._kernel_cursor(cmd):
             await self.run_cursor_command(cmd, [], [], describe=True, inner=None)
+            self.ready()
+            await self.flush()
+            return
+        dealloc = _DEALLOCATE.match(sql)
+        if dealloc is not None and dealloc.group(1).lower() != "all" and self.statements.pop(_identifier(dealloc.group(1)), None) is not None:
+            self.write(m.command_complete("DEALLOCATE"))  # a statement Parse prepared: one namespace
             self.ready()
             await self.flush()
             return
@@ -853,6 +876,8 @@ class PgConnection:
 
     async def _send_simple_result(self, result: Any, encoded: Any = None) -> None:
         self.write_notices(getattr(result, "notices", ()) or ())
+        if result.command_tag == "DEALLOCATE ALL":  # those Parse prepared go too (not the unnamed one)
+            self.statements = {k: v for k, v in self.statements.items() if not k}
         self._note_settings_change(result.kind)
         if result.kind == "EMPTY" and result.columns is None and result.copy is None:
             self.write(m.EMPTY_QUERY)
@@ -1008,13 +1033,17 @@ class PgConnection:
         if kind == "S":
             stmt = self._statement(name)
             await self._on_this_session(stmt)
-            self.write(m.parameter_description(stmt.param_oids))
+            self.write(m.parameter_description(stmt.described_param_oids()))
             cols = self._statement_columns(stmt)
             self.write(m.row_description(cols) if cols is not None else m.NO_DATA)  # [] = rows of no columns
         else:
             if name not in self.portals and name in self.cursors:
                 cur = self.cursors[name]
                 self.write(m.row_description(cur.columns, [1 if cur.binary else 0]))
+                return
+            declared = self.session.cursor_columns(name) if name and name not in self.portals else None
+            if declared is not None:  # DECLAREd by a multi-statement query: the session holds it
+                self.write(m.row_description(declared))
                 return
             self.write(self._portal_description(self._portal(name)))
 
@@ -1215,14 +1244,24 @@ class PgConnection:
         except HeliosError as exc:
             self.send_error(exc)
 
-    def on_close(self, kind: str, name: str) -> None:
+    async def on_close(self, kind: str, name: str) -> None:
         if kind == "S":
             self.statements.pop(name, None)
-        else:
-            self.portals.pop(name, None)
+        elif self.portals.pop(name, None) is None and name and self.cursors.pop(name, None) is None \
+                and self.session.cursor_columns(name) is not None:  # a cursor is a portal too (one namespace)
+            quoted = '"' + name.replace('"', '""') + '"'
+            await self.run(self.session.execute, f"CLOSE {quoted}")
         self.write(m.CLOSE_COMPLETE)
 
     # -- SQL cursors -----------------------------------------------------------------------
+
+    def _kernel_cursor(self, cmd: Any) -> bool:
+        """FETCH/MOVE/CLOSE of a cursor that a multi-statement query declared: the session runs
+        those (the cursors of this module are the ones DECLAREd alone)."""
+        if isinstance(cmd, cursors.Declare) or cmd.name is None:
+            return False
+        return cmd.name not in self.cursors and cmd.name not in self.portals and \
+            self.session.cursor_columns(cmd.name) is not None
 
     async def run_cursor_command(self, cmd: Any, params: list[Any], formats: list[int], *, describe: bool,
                                  inner: Any) -> None:
@@ -1241,11 +1280,12 @@ class PgConnection:
                                                     cmd.binary, cmd.scroll)
             self.write(m.command_complete("DECLARE CURSOR"))
         elif isinstance(cmd, cursors.Close):
-            if cmd.name is None:
+            if cmd.name is None:  # the session's too (those a multi-statement query declared)
                 self.cursors.clear()
+                await self.run(self.session.execute, "CLOSE ALL")
             elif self.cursors.pop(cmd.name, None) is None:
                 raise HeliosError(f'cursor "{cmd.name}" does not exist', sqlstate="34000")
-            self.write(m.command_complete("CLOSE CURSOR"))
+            self.write(m.command_complete("CLOSE CURSOR" if cmd.name is not None else "CLOSE CURSOR ALL"))
         else:
             cur = self.cursors.get(cmd.name)
             if cur is None and cmd.name in self.portals and cmd.name:
@@ -1428,27 +1468,35 @@ class PgConnection:
         if pending_head and not binary:
             self.write(m.copy_data(pending_head))  # the CSV/text header line is a row of its own
             pending_head = b""
-        it = iter(result.batches)
+        # a slice of rows at a time, so that a cancel request is seen between slices
+        slices = (b.slice(i, ROWS_PER_HOP) for b in result.batches for i in range(0, b.num_rows, ROWS_PER_HOP))
 
         def next_rows() -> bytes | None:
-            batch = next(it, None)
+            batch = next(slices, None)
             if batch is None:
                 return None
             return b"".join(m.copy_data(recode(r)) for r in encoder.encode_rows(batch))
 
-        while True:
-            data = await self.run_encoding(next_rows)
-            if data is None:
-                break
-            if data and pending_head:
-                # binary: the file header travels with the first row, as PostgreSQL sends it
-                (length,) = struct.unpack_from("!i", data, 1)
-                first = data[5 : 1 + length]
-                data = m.copy_data(pending_head + first) + data[1 + length :]
-                pending_head = b""
-            if data:
-                self.write(data)
-                await self.maybe_flush()
+        self.copy_out_cancelled = False
+        try:
+            while True:
+                if self.copy_out_cancelled:  # PostgreSQL's 57014; the statement fails (a block is aborted)
+                    self.session.statement_failed()
+                    raise HeliosError("canceling statement due to user request", sqlstate="57014")
+                data = await self.run_encoding(next_rows)
+                if data is None:
+                    break
+                if data and pending_head:
+                    # binary: the file header travels with the first row, as PostgreSQL sends it
+                    (length,) = struct.unpack_from("!i", data, 1)
+                    first = data[5 : 1 + length]
+                    data = m.copy_data(pending_head + first) + data[1 + length :]
+                    pending_head = b""
+                if data:
+                    self.write(data)
+                    await self.maybe_flush()
+        finally:
+            self.copy_out_cancelled = None
         tail = encoder.trailer()
         if pending_head or tail:
             self.write(m.copy_data(pending_head + tail))
@@ -1469,7 +1517,9 @@ def error_fields_for(exc: BaseException, severity: str | None = None) -> dict[by
                               table_name=getattr(exc, "table_name", None),
                               column_name=getattr(exc, "column_name", None),
                               constraint_name=getattr(exc, "constraint_name", None),
-                              routine=getattr(exc, "routine", None))
+                              routine=getattr(exc, "routine", None) or getattr(exc, "source_function", None),
+                              source_file=getattr(exc, "source_file", None),
+                              source_line=getattr(exc, "source_line", None))
     if isinstance(exc, m.ProtocolViolation):
         return m.error_fields(severity or "FATAL", "08P01", str(exc))
     return m.error_fields(severity or "ERROR", "XX000", f"internal error: {exc}")
@@ -1505,6 +1555,14 @@ def _in_session(session: Any, output: dict[str, str] | None, fn: Callable[..., A
         return fn(*args)
     with session.rendering():
         return fn(*args)
+
+
+_DEALLOCATE = re.compile(r'\s*deallocate\s+(?:prepare\s+)?("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)\s*;?\s*$', re.IGNORECASE)
+
+
+def _identifier(text: str) -> str:
+    """An SQL identifier as written: folded to lower case unless double-quoted."""
+    return text[1:-1].replace('""', '"') if text.startswith('"') else text.lower()
 
 
 _BEGIN = re.compile(r"\s*(begin|start\s+transaction)(\s+(work|transaction))?\s*;?\s*$", re.IGNORECASE)

@@ -194,6 +194,8 @@ def encode_column(array: pa.Array, oid: int, type_name: str, binary: bool) -> li
         if oid in (bc.DATE, bc.TIMESTAMP, bc.TIMESTAMPTZ) and (
                 pa.types.is_date32(array.type) or pa.types.is_timestamp(array.type)):
             return _datetime_binary(array, oid)
+        if oid == bc.TIME and pa.types.is_time64(array.type):  # from the microseconds: 24:00:00 is no Python time
+            return _time_binary(array)
         if bc.ARRAY_ELEMENT.get(oid) == bc.NUMERIC:  # the same for the elements of numeric[]
             return _numeric_arrays(array)
         enc = bc.encoder_for(oid) or _user_type_encoder(oid, type_name, array)
@@ -228,6 +230,18 @@ def _datetime_binary(array: pa.Array, oid: int) -> list[bytes | None]:
         shift, pack = _EPOCH_SHIFT_DAYS * 86_400_000_000, struct.Struct("!q").pack
         ints = array.cast(pa.int64()).to_pylist()
     return [None if v is None else pack(v if v in _INFINITIES else v - shift) for v in ints]
+
+
+def _time_binary(array: pa.Array) -> list[bytes | None]:
+    """time as time_send writes it, microseconds since midnight; '24:00:00' (which PostgreSQL
+    keeps apart from '00:00:00') as 86,400,000,000."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    micros = array.cast(pa.time64("us")).cast(pa.int64()).to_pylist()
+    pack = struct.Struct("!q").pack
+    return [None if v is None else pack(v) for v in micros]
+
+
 FIRST_USER_OID = 16384  # PostgreSQL's first OID for user-defined objects
 
 

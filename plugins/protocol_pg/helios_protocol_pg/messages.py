@@ -493,6 +493,8 @@ def error_fields(
     column_name: str | None = None,
     constraint_name: str | None = None,
     routine: str | None = None,
+    source_file: str | None = None,
+    source_line: int | None = None,
 ) -> dict[bytes, str]:
     f: dict[bytes, str] = {b"S": severity, b"V": severity, b"C": sqlstate, b"M": message}
     if detail:
@@ -504,7 +506,7 @@ def error_fields(
     if context:
         f[b"W"] = context
     for code, value in ((b"s", schema_name), (b"t", table_name), (b"c", column_name), (b"n", constraint_name),
-                        (b"R", routine)):
+                        (b"F", source_file), (b"L", source_line and str(source_line)), (b"R", routine)):
         if value:
             f[code] = value
     return f

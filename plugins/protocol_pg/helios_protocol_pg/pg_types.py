@@ -158,7 +158,7 @@ def _describe_builtin(type_name: str) -> PgType:
     typname, oid, size = base
     a = int(m["a"])
     if typname == "numeric":
-        typmod = ((a << 16) | int(m["b"] or 0)) + 4
+        typmod = ((a << 16) | (int(m["b"] or 0) & 0x7FF)) + 4  # the scale as 11 bits (negative ones too)
     elif typname in ("varchar", "bpchar"):
         typmod = a + 4
     elif typname == "interval":
