@@ -14,6 +14,7 @@ Known limit: FOREIGN KEY checks read the snapshot, they do not lock the referenc
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -118,7 +119,20 @@ def _scan_keys(txn: Any, schema: str, name: str, cols: list[str], exclude_rowids
     return out
 
 
+def _own_writes_seen(check: Any) -> Any:
+    """Constraint checks read every row the statement wrote, also while the rest of a statement
+    with data-modifying WITH queries reads the tables as they were before it."""
+    @functools.wraps(check)
+    def run(session: Any, txn: Any, *args: Any, **kwargs: Any) -> Any:
+        if not txn.hidden_writes:
+            return check(session, txn, *args, **kwargs)
+        with txn.own_writes_seen():
+            return check(session, txn, *args, **kwargs)
+    return run
+
+
 # ------------------------------------------------------------------------------------ new rows
+@_own_writes_seen
 def check_new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, batch: pa.RecordBatch,
                    exclude_rowids: Any = None, changed_cols: set[int] | None = None) -> None:
     """Everything a new row version must satisfy beyond storage's primary key, in PostgreSQL's order:
@@ -325,6 +339,7 @@ def _parent_keys(txn: Any, parent: Any, cols: list[str], probe: list[tuple]) -> 
 
 
 # ------------------------------------------------------------------------------------ updates / deletes
+@_own_writes_seen
 def check_updated_rows(session: Any, txn: Any, ctx: Any, tdef: Any, old: pa.RecordBatch, new: pa.RecordBatch,
                        rowids: Any, changed_cols: set[int]) -> None:
     check_new_rows(session, txn, ctx, tdef, new, exclude_rowids=rowids, changed_cols=changed_cols)
@@ -342,6 +357,7 @@ def check_updated_rows(session: Any, txn: Any, ctx: Any, tdef: Any, old: pa.Reco
                           dict(zip(old_keys, new_keys, strict=True)))
 
 
+@_own_writes_seen
 def on_parent_delete(session: Any, txn: Any, ctx: Any, tdef: Any, old: pa.RecordBatch,
                      deleting: Any = None) -> None:
     """Rows of ``tdef`` are being deleted: enforce/act on the foreign keys that reference it.

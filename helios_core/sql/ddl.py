@@ -245,7 +245,9 @@ def _dependent_matviews(txn: Any, key: str) -> list[str]:
     return out
 
 
-def _drop_dependent_views(session: Any, txn: Any, key: str, what: str, cascade: bool) -> None:
+def _drop_dependent_views(session: Any, txn: Any, key: str, what: str, cascade: bool) -> list[str]:
+    """Drop (CASCADE) the views and materialized views that read ``key``; the lines of
+    PostgreSQL's "drop cascades to" notice, one per object dropped."""
     views = _dependent_views(txn, key)
     mvs = _dependent_matviews(txn, key)
     if (views or mvs) and not cascade:
@@ -255,14 +257,31 @@ def _drop_dependent_views(session: Any, txn: Any, key: str, what: str, cascade: 
             f"cannot drop {what} {name} because other objects depend on it",
             detail=f"{first} depends on {what} {name}",
             hint="Use DROP ... CASCADE to drop the dependent objects too.")
+    lines: list[str] = []
     for v in views:
-        _drop_dependent_views(session, txn, v, "view", cascade)
+        if txn.catalog_get("view", v) is None:  # reached already through another view
+            continue
+        lines.append(f"drop cascades to view {v.split('.', 1)[1]}")
+        lines.extend(_drop_dependent_views(session, txn, v, "view", cascade))
         txn.catalog_delete("view", v)
     for v in mvs:
         schema, name = v.split(".", 1)
-        drop_table_objects(session, txn, schema, name, cascade=cascade)
+        if txn.get_table(schema, name) is None:
+            continue
+        lines.append(f"drop cascades to materialized view {name}")
+        lines.extend(drop_table_objects(session, txn, schema, name, cascade=cascade))
     if txn.catalog_get("depend", key) is not None:
         txn.catalog_delete("depend", key)
+    return lines
+
+
+def cascade_notices(lines: list[str]) -> list[Any]:
+    """PostgreSQL's NOTICE for what a DROP ... CASCADE took along: one line, or a count and the list."""
+    if len(lines) <= 1:
+        return list(lines)
+    notice = HeliosError(f"drop cascades to {len(lines)} other objects", sqlstate="00000", detail="\n".join(lines))
+    notice.severity = "NOTICE"
+    return [notice]
 
 
 # ---------------------------------------------------------------------------------------- CREATE
@@ -1306,9 +1325,10 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
             if inheritance.has_children(tdef):  # the tables below it go too, or the statement fails
                 notices.extend(_drop_inheritors(session, txn, tdef, cascade=cascade, named=[
                     _resolve_for_drop(session, txn, o, kind) for o in ast.args.get("tables") or []]))
-            drop_table_objects(session, txn, schema, name, cascade=cascade)
+            notices.extend(cascade_notices(drop_table_objects(session, txn, schema, name, cascade=cascade, named={
+                _resolve_for_drop(session, txn, o, kind) for o in ast.args.get("tables") or []})))
         elif want == "view":
-            _drop_dependent_views(session, txn, f"{schema}.{name}", "view", cascade)
+            notices.extend(cascade_notices(_drop_dependent_views(session, txn, f"{schema}.{name}", "view", cascade)))
             txn.catalog_delete("view", f"{schema}.{name}")
         elif want == "index":
             _drop_index(txn, schema, name)
@@ -1345,8 +1365,13 @@ def _resolve_for_drop(session: Any, txn: Any, t: exp.Table, kind: str) -> tuple[
     return (session.search_path() or ["public"])[0], name
 
 
-def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascade: bool) -> None:
-    """Drop a table with its indexes, owned sequences and (CASCADE) dependent FKs and views."""
+def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascade: bool,
+                       named: set[tuple[str, str]] | None = None) -> list[str]:
+    """Drop a table with its indexes, owned sequences and (CASCADE) dependent FKs and views.
+
+    ``named``: the tables the same DROP removes; their foreign keys to this one do not hold it
+    back (PostgreSQL drops them together). Returns the lines of the "drop cascades to" notice."""
+    notices: list[str] = []
     tdef = txn.get_table(schema, name)
     if tdef is None:
         raise UndefinedTable(f'table "{name}" does not exist')
@@ -1363,14 +1388,17 @@ def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascad
     for child, fk in referencing(txn, tdef):
         if (child.schema, child.name) == (schema, name):
             continue
-        if not cascade:
+        together = named is not None and (child.schema, child.name) in named
+        if not cascade and not together:
             raise DependentObjectsStillExist(
                 f"cannot drop table {name} because other objects depend on it",
                 detail=f"constraint {fk['name']} on table {child.name} depends on table {name}",
                 hint="Use DROP ... CASCADE to drop the dependent objects too.")
+        if not together:
+            notices.append(f"drop cascades to constraint {fk['name']} on table {child.name}")
         txn.alter_table(child.schema, child.name, options={"foreign_keys": [
             f for f in child.options.get("foreign_keys", []) if f["name"] != fk["name"]]})
-    _drop_dependent_views(session, txn, f"{schema}.{name}", "table", cascade)
+    notices.extend(_drop_dependent_views(session, txn, f"{schema}.{name}", "table", cascade))
     for fk in tdef.options.get("foreign_keys", []):
         if (fk["ref_schema"], fk["ref_table"]) != (schema, name):
             _remove_ref(txn, fk, schema, name)
@@ -1385,6 +1413,7 @@ def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascad
         seq = c.metadata.get("sequence")
         if seq:
             txn.catalog_delete("sequence", seq)  # the cached counter stays: the DROP may roll back
+    return notices
 
 
 def _drop_comments(txn: Any, keys: list[str]) -> None:

@@ -707,8 +707,15 @@ class SqlSession(Session):
         with_ = ast.args.get("with_") or ast.args.get("with")
         if with_ is not None and any(isinstance(c.this, (exp.Insert, exp.Update, exp.Delete, exp.Merge))
                                      for c in with_.expressions):
-            ast = self._run_writable_ctes(ast, with_, params, prepared)
-            prepared = None
+            txn = ctx.txn
+            try:  # the query reads the tables as they were before its WITH queries wrote them
+                ast = self._run_writable_ctes(ast, with_, params, prepared)
+                return self._run_query_body(ast, ctx, params, None, lazy=False)
+            finally:
+                txn.hidden_writes = frozenset()
+        return self._run_query_body(ast, ctx, params, prepared, lazy)
+
+    def _run_query_body(self, ast: Any, ctx: Any, params: Sequence[Any], prepared: Any, lazy: bool) -> Result:
         cache = getattr(prepared, "cache", None)
         time_travel = cache.get("as_of") if cache is not None else None
         if time_travel is None:
@@ -753,18 +760,25 @@ class SqlSession(Session):
         """WITH x AS (INSERT/UPDATE/DELETE ... RETURNING ...) SELECT ...: run each data-modifying CTE
         once, in order, and let the query read its RETURNING rows as a VALUES list.
 
-        Known difference: the main query sees the CTEs' changes (PostgreSQL's reads the snapshot
-        from before them).
+        As in PostgreSQL, all parts of the statement read one snapshot: a later WITH query and the
+        main statement read the tables the earlier ones wrote as they were before (their changes
+        show only through RETURNING), and a row an earlier one updated or deleted is not written
+        again. On return ``txn.hidden_writes`` names those tables; the caller clears it when the
+        statement is done. Known limit: a table the transaction had already written before this
+        statement is read with all its writes (storage keeps no per-statement marks of them).
         """
         from helios_core.sql import dml, types
         from helios_core.sql import functions as F
 
         ast = ast.copy()
         with_ = ast.args.get("with_") or ast.args.get("with")
+        txn = self.tx.current()
+        marks = txn.write_marks()
         for k, cte in enumerate(with_.expressions):
             body = cte.this
             if not isinstance(body, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
                 continue
+            txn.hidden_writes = frozenset(txn.written_since(marks)[0])
             if k:  # the WITH queries before it are visible to it (those that wrote: their RETURNING rows)
                 body = body.copy()
                 body.set("with_" if "with_" in type(body).arg_types else "with",
@@ -798,6 +812,7 @@ class SqlSession(Session):
                                        columns=[exp.to_identifier(nm, quoted=True) for nm in names])
                 sel = exp.select("*").from_(exp.Values(expressions=rows, alias=alias))
             cte.set("this", sel)
+        txn.hidden_writes = frozenset(txn.written_since(marks)[0])
         return ast
 
     def _resolve_as_of(self, ast: Any, ctx: Any) -> Any:
