@@ -1846,6 +1846,71 @@ def rename_constraint_command(session: Any, text: str) -> Result | None:
     raise UndefinedObject(f'constraint "{old}" for table "{name}" does not exist')
 
 
+_ALTER_CONSTRAINT = re.compile(r"(?P<head>table\s+(?P<exists>if\s+exists\s+)?(?:only\s+)?(?P<table>\S+)\s+alter\s+"
+                               r"constraint\s+(?P<name>\S+))\s+(?P<attrs>.*?)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
+_CONSTRAINT_ATTRIBUTES = re.compile(r"\s*(not\s+deferrable|deferrable|initially\s+deferred|initially\s+immediate|"
+                                    r"no\s+inherit|not\s+valid)\b", re.IGNORECASE)
+
+
+def alter_constraint_command(session: Any, text: str, position: int = 0) -> Result | None:
+    """ALTER TABLE t ALTER CONSTRAINT fk [NOT] DEFERRABLE [INITIALLY {DEFERRED | IMMEDIATE}] (None when
+    ``text`` is not one). As in PostgreSQL 15 only foreign keys can be altered, and the clause sets
+    both attributes (an omitted one goes back to NOT DEFERRABLE / INITIALLY IMMEDIATE).
+    ``position``: where ``text`` starts in the statement (1-based), for the error cursor."""
+    m = _ALTER_CONSTRAINT.match(text.strip())
+    if m is None:
+        return None
+    attrs: list[tuple[str, int]] = []
+    at = 0
+    rest = m["attrs"]
+    while at < len(rest):
+        w = _CONSTRAINT_ATTRIBUTES.match(rest, at)
+        if w is None:
+            return None  # not an attribute list this command knows: the caller refuses the statement
+        attrs.append((" ".join(w.group(1).lower().split()), w.start(1)))
+        at = w.end()
+    if not attrs:
+        return None
+    start = position + len(text) - len(text.lstrip()) + m.start("attrs")
+    words = [a for a, _ in attrs]
+    if "no inherit" in words:
+        raise FeatureNotSupported("FOREIGN KEY constraints cannot be marked NO INHERIT")
+    if "not valid" in words:
+        raise FeatureNotSupported("FOREIGN KEY constraints cannot be marked NOT VALID")
+    if "initially deferred" in words and "not deferrable" in words:
+        raise HeliosError("constraint declared INITIALLY DEFERRED must be DEFERRABLE", sqlstate="42601",
+                          position=start + dict(attrs)["initially deferred"])
+    txn = session.tx.current()
+    tdef = _owned_table(session, txn, m["table"], missing_ok=bool(m["exists"]))
+    if tdef is None:
+        name = table_name(session, exp.to_table(m["table"], dialect="postgres"), txn)[1]
+        return Result(command_tag="ALTER TABLE", notices=[f'relation "{name}" does not exist, skipping'])
+    cname = ident(exp.to_identifier(m["name"]))
+    fk = next((f for f in tdef.options.get("foreign_keys") or [] if f["name"] == cname), None)
+    if fk is None:
+        others = {k["name"] for k in tdef.options.get("checks") or []} | {
+            u["name"] for u in tdef.options.get("unique") or []}
+        if tdef.primary_key:
+            others.add(tdef.options.get("pk_name") or f"{tdef.name}_pkey")
+        if cname in others:
+            raise HeliosError(f'constraint "{cname}" of relation "{tdef.name}" is not a foreign key constraint',
+                              sqlstate="42809")
+        raise UndefinedObject(f'constraint "{cname}" of relation "{tdef.name}" does not exist')
+    deferred = "initially deferred" in words
+    deferral = {"deferrable": "deferrable" in words or deferred, "initially_deferred": deferred}
+    for t in [tdef, *(partitions.children(txn, tdef) if partitions.spec(tdef) is not None else [])]:
+        t = txn.get_table(t.schema, t.name)
+        txn.alter_table(t.schema, t.name, options={"foreign_keys": [
+            _with_deferral(f, deferral) if f["name"] == cname else f for f in t.options.get("foreign_keys") or []]})
+    return Result(command_tag="ALTER TABLE")
+
+
+def _with_deferral(fk: dict, deferral: dict[str, bool]) -> dict:
+    out = {k: v for k, v in fk.items() if k not in deferral}
+    out.update({k: True for k, v in deferral.items() if v})
+    return out
+
+
 _INHERIT_COMMAND = re.compile(r"table\s+(?:if\s+exists\s+)?(?:only\s+)?(?P<child>\S+)\s+(?P<no>no\s+)?inherit\s+"
                               r"(?P<parent>\S+?)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
 

@@ -686,6 +686,12 @@ class SqlSession(Session):
                 done = ddl.rename_constraint_command(self, rest)
                 if done is not None:
                     return done
+            if word == "ALTER" and " alter constraint " in f" {' '.join(rest.lower().split())} ":
+                self.tx.wrote_ddl = True
+                self.engine.bump_plan_generation()
+                done = ddl.alter_constraint_command(self, rest, st.offset + 1 + st.text.find(rest))
+                if done is not None:
+                    return done
             if word == "ALTER" and " inherit " in f" {rest.lower()} ":  # ALTER TABLE c [NO] INHERIT p
                 self.tx.wrote_ddl = True
                 self.engine.bump_plan_generation()

@@ -116,3 +116,36 @@ def test_primary_key_composite(s):
     e = err(s, "insert into k values (1, 'x', 3)")
     assert e.sqlstate == "23505"
     assert err(s, "insert into k values (null, 'x', 3)").sqlstate == "23502"
+
+
+def test_alter_constraint_changes_a_foreign_keys_deferral(s):
+    s.execute("create table pk (id int primary key)")
+    s.execute("create table fk (id int primary key, p int references pk)")
+    s.execute("insert into pk values (5)")
+    s.execute("insert into fk values (1, 5)")
+    q = "select condeferrable, condeferred from pg_constraint where conname = 'fk_p_fkey'"
+    assert s.execute("alter table fk alter constraint fk_p_fkey deferrable initially immediate")[0].command_tag \
+        == "ALTER TABLE"
+    assert rows(s, q) == [(True, False)]
+    s.execute("begin")
+    assert err(s, "update pk set id = 10 where id = 5").sqlstate == "23503"  # immediate still
+    s.execute("rollback")
+    s.execute("begin")
+    s.execute("set constraints all deferred")
+    s.execute("update pk set id = 10 where id = 5")  # deferrable now: waits for COMMIT
+    assert err(s, "commit").sqlstate == "23503"
+    s.execute("alter table fk alter constraint fk_p_fkey deferrable initially deferred")
+    assert rows(s, q) == [(True, True)]
+    s.execute("alter table fk alter constraint fk_p_fkey not deferrable")  # both attributes are set
+    assert rows(s, q) == [(False, False)]
+
+
+def test_alter_constraint_refusals(s):
+    s.execute("create table pk (id int primary key)")
+    s.execute("create table fk (id int primary key, p int references pk)")
+    e = err(s, "alter table fk alter constraint fk_p_fkey not deferrable initially deferred")
+    assert (e.sqlstate, e.message) == ("42601", "constraint declared INITIALLY DEFERRED must be DEFERRABLE")
+    assert err(s, "alter table fk alter constraint fk_p_fkey no inherit").sqlstate == "0A000"
+    assert err(s, "alter table fk alter constraint fk_p_fkey not valid").sqlstate == "0A000"
+    assert err(s, "alter table fk alter constraint fk_pkey deferrable").sqlstate == "42809"
+    assert err(s, "alter table fk alter constraint nope deferrable").sqlstate == "42704"
