@@ -134,9 +134,10 @@ def _own_writes_seen(check: Any) -> Any:
 # ------------------------------------------------------------------------------------ new rows
 @_own_writes_seen
 def check_new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, batch: pa.RecordBatch,
-                   exclude_rowids: Any = None, changed_cols: set[int] | None = None) -> None:
+                   exclude_rowids: Any = None, changed_cols: set[int] | None = None,
+                   settled_fk: str | None = None) -> None:
     """Everything a new row version must satisfy beyond storage's primary key, in PostgreSQL's order:
-    NOT NULL, CHECK, UNIQUE, FOREIGN KEY."""
+    NOT NULL, CHECK, UNIQUE, FOREIGN KEY (but ``settled_fk``, which the caller checks itself)."""
     opts = tdef.options or {}
     _check_domains(tdef, batch)
     if batch.num_columns == len(tdef.columns):
@@ -158,7 +159,8 @@ def check_new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, batch: pa.Record
             continue
         _check_unique(txn, tdef, batch, u, exclude_rowids)
     for fk in opts.get("foreign_keys", []):
-        if changed_cols is not None and not any(names.index(c) in changed_cols for c in fk["columns"]):
+        if fk["name"] == settled_fk or (
+                changed_cols is not None and not any(names.index(c) in changed_cols for c in fk["columns"])):
             continue
         _check_fk_child(session, txn, tdef, batch, fk)
     if opts.get(exclusion_constraints.OPTION):
@@ -432,8 +434,32 @@ def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk:
     new = pa.RecordBatch.from_arrays([arrays[c.name] for c in child.columns], schema=dml._arrow_schema(child))
     if action != "cascade":
         check_new_rows(session, txn, ctx, child, new, exclude_rowids=rowids,
-                       changed_cols={[c.name for c in child.columns].index(c) for c in cols})
+                       changed_cols={[c.name for c in child.columns].index(c) for c in cols},
+                       settled_fk=fk["name"] if action == "set default" else None)
+    if action == "set default":
+        _check_defaults_have_parents(txn, parent, child, fk, new, keys, remap)
     txn.update(child.schema, child.name, pa.array(rows.column("_rowid").to_pylist(), pa.int64()), new)
+
+
+def _check_defaults_have_parents(txn: Any, parent: Any, child: Any, fk: dict, new: pa.RecordBatch,
+                                 removed: set[tuple], remap: dict) -> None:
+    """ON ... SET DEFAULT: the default key must have a parent once the statement is done, as
+    PostgreSQL checks it after the parent's change: not the key being deleted or updated away
+    (23503 on the parent), but a key the same update gives a parent row counts."""
+    gone = {_norm(k) for k in removed}
+    added = {_norm(v) for v in remap.values() if not any(x is None for x in v)}
+    wanted = [k for k in dict.fromkeys(_key_tuples(new, fk["columns"], child)) if not any(v is None for v in k)]
+    if not wanted:
+        return
+    present = _parent_keys(txn, parent, fk["ref_columns"], wanted)
+    for k in wanted:
+        nk = _norm(k)
+        if nk in added:
+            continue
+        if nk in gone:
+            raise parent_violation(parent, child, fk, k)
+        if nk not in present:
+            raise child_violation(child, fk, k)
 
 
 def _find(remap: dict, k: tuple) -> tuple:

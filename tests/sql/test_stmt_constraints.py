@@ -149,3 +149,26 @@ def test_alter_constraint_refusals(s):
     assert err(s, "alter table fk alter constraint fk_p_fkey not valid").sqlstate == "0A000"
     assert err(s, "alter table fk alter constraint fk_pkey deferrable").sqlstate == "42809"
     assert err(s, "alter table fk alter constraint nope deferrable").sqlstate == "42704"
+
+
+def test_set_default_checks_the_parent_as_the_statement_leaves_it(s):
+    s.execute("create table p (a int, b int, primary key (a, b))")
+    s.execute("create table c (a int default 0, b int default -1, "
+              "foreign key (a, b) references p on update set default)")
+    s.execute("insert into p values (1, 2), (2, 3)")
+    s.execute("insert into c values (1, 2), (2, 3)")
+    assert err(s, "update p set b = 5 where b = 2").sqlstate == "23503"  # (0, -1) has no parent
+    s.execute("update p set a = 0, b = -1 where b = 2")  # the default key is the updated row's new key
+    assert sorted(rows(s, "select a, b from c")) == [(0, -1), (2, 3)]
+
+
+def test_set_default_to_the_key_being_deleted_fails_on_the_parent(s):
+    s.execute("create table p (f1 int primary key)")
+    s.execute("create table c (f1 int default 0 references p on delete set default)")
+    s.execute("insert into p values (0), (1), (2)")
+    s.execute("insert into c values (2)")
+    s.execute("delete from p where f1 = 2")
+    assert rows(s, "select f1 from c") == [(0,)]
+    e = err(s, "delete from p where f1 = 0")
+    assert e.sqlstate == "23503" and e.message.startswith('update or delete on table "p"')
+    assert rows(s, "select f1 from p order by f1") == [(0,), (1,)]
