@@ -423,9 +423,11 @@ def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk:
         for j, c in enumerate(cols):
             arrays[c] = pa.array([v[j] for v in new_vals], arrays[c].type)
     elif action == "set null":
+        cols = (op == "delete" and fk.get("on_delete_columns")) or cols  # SET NULL (a, b): those alone
         for c in cols:
             arrays[c] = pa.nulls(n, arrays[c].type)
     elif action == "set default":
+        cols = (op == "delete" and fk.get("on_delete_columns")) or cols
         names = [c.name for c in child.columns]
         for c in cols:
             arrays[c] = dml.default_array(session, txn, child, names.index(c), n, ctx)

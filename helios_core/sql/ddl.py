@@ -396,11 +396,35 @@ def _constraint_name(table: str, cols: list[str], suffix: str) -> str:
 
 
 def _fk_action(options: list[Any], which: str) -> str:
+    return _fk_action_and_columns(options, which)[0]
+
+
+def _fk_action_and_columns(options: list[Any], which: str) -> tuple[str, list[str]]:
+    """(action, the columns of ``SET NULL (a, b)`` / ``SET DEFAULT (a, b)``, empty when none are listed)."""
     for o in options or []:
-        text = (o.sql() if hasattr(o, "sql") else str(o)).upper()
-        if text.startswith(f"ON {which.upper()} "):
-            return text[len(which) + 4:].strip().lower()
-    return "no action"
+        text = o.sql() if hasattr(o, "sql") else str(o)
+        if text.upper().startswith(f"ON {which.upper()} "):
+            action, _, cols = text[len(which) + 4:].strip().partition("(")
+            names = [ident(exp.to_identifier(c.strip())) if not c.strip().startswith('"') else c.strip()[1:-1]
+                     for c in cols.rstrip(") ").split(",")] if cols else []
+            return " ".join(action.lower().split()), list(dict.fromkeys(names))
+    return "no action", []
+
+
+def _fk_set_columns(options: list[Any], fk_cols: list[str], table_columns: list[str]) -> dict:
+    """``{"on_delete_columns": [...]}`` for ON DELETE SET NULL/DEFAULT (cols), checked as PostgreSQL 15:
+    each column exists (42703) and is one of the key's (42P10); ON UPDATE takes no list (0A000)."""
+    action, cols = _fk_action_and_columns(options, "update")
+    if cols:
+        raise FeatureNotSupported(f"a column list with {action.upper()} is only supported for ON DELETE actions")
+    action, cols = _fk_action_and_columns(options, "delete")
+    for c in cols:
+        if c not in table_columns:
+            raise UndefinedColumn(f'column "{c}" referenced in foreign key constraint does not exist')
+        if c not in fk_cols:
+            raise HeliosError(f'column "{c}" referenced in ON DELETE SET action must be part of foreign key',
+                              sqlstate="42P10")
+    return {"on_delete_columns": cols} if cols else {}
 
 
 def _reference(session: Any, txn: Any, ref: exp.Reference, cols: list[str], name: str,
@@ -684,6 +708,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
             if c not in names:
                 raise UndefinedColumn(f'column "{c}" referenced in foreign key constraint does not exist')
         fk = _reference(session, txn, ref, fk_cols, fk_name, (schema, tname), pk)
+        fk.update(_fk_set_columns(ref.args.get("options") or [], fk_cols, names))
         _check_key_types(txn, schema, tname, cols, fk)
         fks.append(fk)
     # each unique constraint is also an index record

@@ -172,3 +172,28 @@ def test_set_default_to_the_key_being_deleted_fails_on_the_parent(s):
     e = err(s, "delete from p where f1 = 0")
     assert e.sqlstate == "23503" and e.message.startswith('update or delete on table "p"')
     assert rows(s, "select f1 from p order by f1") == [(0,), (1,)]
+
+
+def test_on_delete_set_null_or_default_of_listed_columns(s):
+    s.execute("create table p (tid int, id int, primary key (tid, id))")
+    s.execute("create table c (tid int, id int, n int, d int default 0, "
+              "foreign key (tid, n) references p on delete set null (n), "
+              "foreign key (tid, d) references p on delete set default (d, d))")
+    assert [r[0] for r in rows(s, "select pg_get_constraintdef(oid) from pg_constraint "
+                                  "where conrelid = 'c'::regclass order by oid")] == [
+        "FOREIGN KEY (tid, n) REFERENCES p(tid, id) ON DELETE SET NULL (n)",
+        "FOREIGN KEY (tid, d) REFERENCES p(tid, id) ON DELETE SET DEFAULT (d)"]
+    s.execute("insert into p values (1, 0), (1, 1), (1, 2)")
+    s.execute("insert into c values (1, 1, 1, null), (1, 2, null, 2)")
+    s.execute("delete from p where id = 1 or id = 2")
+    assert rows(s, "select tid, id, n, d from c order by id") == [(1, 1, None, None), (1, 2, None, 0)]
+
+
+def test_on_delete_set_column_list_refusals(s):
+    s.execute("create table p (tid int, id int, primary key (tid, id))")
+    assert err(s, "create table c (tid int, id int, foo int, foreign key (tid, id) references p "
+                  "on delete set null (bar))").sqlstate == "42703"
+    assert err(s, "create table c (tid int, id int, foo int, foreign key (tid, id) references p "
+                  "on delete set null (foo))").sqlstate == "42P10"
+    e = err(s, "create table c (tid int, foo int, foreign key (tid, foo) references p on update set null (foo))")
+    assert e.sqlstate == "0A000" and "only supported for ON DELETE" in e.message
