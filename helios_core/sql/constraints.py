@@ -352,10 +352,16 @@ def check_updated_rows(session: Any, txn: Any, ctx: Any, tdef: Any, old: pa.Reco
             continue
         old_keys = _key_tuples(old, fk["ref_columns"])
         new_keys = _key_tuples(new, fk["ref_columns"])
-        gone = {k for k, n in zip(old_keys, new_keys, strict=True) if k != n and not any(v is None for v in k)}
-        gone -= set(new_keys)
+        action = fk.get("on_update", "no action")
+        # in the rows' order, so a violation names the first row's key as PostgreSQL does; NO ACTION
+        # (and the actions) leave alone a key another updated row takes over, RESTRICT does not
+        gone = list(dict.fromkeys(k for k, n in zip(old_keys, new_keys, strict=True)
+                                  if k != n and not any(v is None for v in k)))
+        if action.lower() != "restrict":
+            kept = {_norm(n) for n in new_keys}
+            gone = [k for k in gone if _norm(k) not in kept]
         if gone:
-            _apply_action(session, txn, ctx, tdef, child, fk, gone, fk.get("on_update", "no action"), "update",
+            _apply_action(session, txn, ctx, tdef, child, fk, gone, action, "update",
                           dict(zip(old_keys, new_keys, strict=True)))
 
 
@@ -369,7 +375,7 @@ def on_parent_delete(session: Any, txn: Any, ctx: Any, tdef: Any, old: pa.Record
     at the end of the statement)."""
     gone = set(deleting.to_pylist()) if deleting is not None else set()
     for child, fk in _referencing(txn, tdef):
-        keys = {k for k in _key_tuples(old, fk["ref_columns"]) if not any(v is None for v in k)}
+        keys = list(dict.fromkeys(k for k in _key_tuples(old, fk["ref_columns"]) if not any(v is None for v in k)))
         if keys:
             same_table = (child.schema, child.name) == (tdef.schema, tdef.name)
             _apply_action(session, txn, ctx, tdef, child, fk, keys, fk.get("on_delete", "no action"), "delete", {},
@@ -384,13 +390,15 @@ def _referencing(txn: Any, tdef: Any) -> list[tuple[Any, dict]]:
     return referencing(txn, tdef)
 
 
-def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk: dict, keys: set[tuple],
+def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk: dict, keys: list[tuple],
                   action: str, op: str, remap: dict, skip_rowids: set | None = None) -> None:
+    """``keys``: the parent keys going away, in the order of the parent rows."""
     from helios_core.sql import dml
 
     normalized = {_norm(k) for k in keys}
     cols = fk["columns"]
     hits: list[int] = []
+    used: set[tuple] = set()
     for b in txn.scan(child.schema, child.name, columns=cols, with_rowid=True):
         if b.num_rows == 0:
             continue
@@ -398,14 +406,16 @@ def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk:
         for k, r in zip(_key_tuples(b, cols), rid, strict=True):
             if _norm(k) in normalized and not (skip_rowids and r in skip_rowids):
                 hits.append(r)
+                used.add(_norm(k))
     if not hits:
         return
+    referenced = [k for k in keys if _norm(k) in used]
     action = action.lower()
     if action == "no action" and fk.get("deferrable") and deferred_constraints.is_deferred(session, child.schema, fk):
-        deferred_constraints.defer_parent_keys(session, child, fk, keys)  # RESTRICT is never deferred
+        deferred_constraints.defer_parent_keys(session, child, fk, set(keys))  # RESTRICT is never deferred
         return
     if action in ("no action", "restrict"):
-        raise parent_violation(parent, child, fk, next(iter(keys)))
+        raise parent_violation(parent, child, fk, referenced[0])
     rowids = pa.array(hits, pa.int64())
     rows = pa.Table.from_batches(list(txn.scan(child.schema, child.name, rowids=rowids, with_rowid=True)))
     if action == "cascade" and op == "delete":

@@ -395,6 +395,16 @@ def _constraint_name(table: str, cols: list[str], suffix: str) -> str:
     return f"{table}_{'_'.join(cols)}_{suffix}" if cols else f"{table}_{suffix}"
 
 
+_SYSTEM_COLUMNS = frozenset({"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"})
+
+
+def _missing_key_column(c: str) -> HeliosError:
+    """The error for a foreign key column the table does not have: a system column's is 42830."""
+    if c in _SYSTEM_COLUMNS:
+        return HeliosError("system columns cannot be used in foreign keys", sqlstate="42830")
+    return UndefinedColumn(f'column "{c}" referenced in foreign key constraint does not exist')
+
+
 def _fk_action(options: list[Any], which: str) -> str:
     return _fk_action_and_columns(options, which)[0]
 
@@ -420,7 +430,7 @@ def _fk_set_columns(options: list[Any], fk_cols: list[str], table_columns: list[
     action, cols = _fk_action_and_columns(options, "delete")
     for c in cols:
         if c not in table_columns:
-            raise UndefinedColumn(f'column "{c}" referenced in foreign key constraint does not exist')
+            raise _missing_key_column(c)
         if c not in fk_cols:
             raise HeliosError(f'column "{c}" referenced in ON DELETE SET action must be part of foreign key',
                               sqlstate="42P10")
@@ -445,7 +455,7 @@ def _reference(session: Any, txn: Any, ref: exp.Reference, cols: list[str], name
         ref_pk = list(tdef.primary_key)
         for c in ref_cols:
             if tdef.column(c) is None:
-                raise UndefinedColumn(f'column "{c}" referenced in foreign key constraint does not exist')
+                raise _missing_key_column(c)
         if ref_cols:
             uniques = [u["columns"] for u in tdef.options.get("unique", [])]
             if sorted(ref_cols) != sorted(ref_pk) and sorted(ref_cols) not in [sorted(u) for u in uniques]:
@@ -706,7 +716,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
     for ref, fk_cols, fk_name in pending_refs:
         for c in fk_cols:
             if c not in names:
-                raise UndefinedColumn(f'column "{c}" referenced in foreign key constraint does not exist')
+                raise _missing_key_column(c)
         fk = _reference(session, txn, ref, fk_cols, fk_name, (schema, tname), pk)
         fk.update(_fk_set_columns(ref.args.get("options") or [], fk_cols, names))
         _check_key_types(txn, schema, tname, cols, fk)

@@ -197,3 +197,31 @@ def test_on_delete_set_column_list_refusals(s):
                   "on delete set null (foo))").sqlstate == "42P10"
     e = err(s, "create table c (tid int, foo int, foreign key (tid, foo) references p on update set null (foo))")
     assert e.sqlstate == "0A000" and "only supported for ON DELETE" in e.message
+
+
+def test_restrict_fails_where_no_action_lets_another_row_take_the_key(s):
+    for action, fails in (("no action", False), ("restrict", True)):
+        s.execute("create table pp (f1 int primary key)")
+        s.execute(f"create table cc (f1 int references pp on update {action})")
+        s.execute("insert into pp values (13), (12)")
+        s.execute("insert into cc values (13)")
+        if fails:
+            assert err(s, "update pp set f1 = f1 + 1").sqlstate == "23503"
+        else:
+            s.execute("update pp set f1 = f1 + 1")  # 12 becomes 13: the key is still there
+        s.execute("drop table cc, pp")
+
+
+def test_parent_violation_names_the_first_rows_key(s):
+    s.execute("create table pk (a int primary key)")
+    s.execute("create table fk (a int references pk)")
+    s.execute("insert into pk values (100), (3)")
+    s.execute("insert into fk values (3), (100)")
+    assert "Key (a)=(100)" in err(s, "delete from pk").detail
+
+
+def test_system_columns_in_foreign_keys(s):
+    s.execute("create table pk (a int primary key)")
+    assert err(s, "create table f (x int, foreign key (tableoid) references pk (a))").sqlstate == "42830"
+    e = err(s, "create table f (x oid, foreign key (x) references pk (tableoid))")
+    assert (e.sqlstate, e.message) == ("42830", "system columns cannot be used in foreign keys")
