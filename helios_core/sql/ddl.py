@@ -395,6 +395,30 @@ def _constraint_name(table: str, cols: list[str], suffix: str) -> str:
     return f"{table}_{'_'.join(cols)}_{suffix}" if cols else f"{table}_{suffix}"
 
 
+def object_name(name1: str, name2: str, label: str) -> str:
+    """PostgreSQL's makeObjectName: ``name1_name2_label`` within 63 characters, the longer of the
+    two names cut a character at a time until it fits (the label is kept whole)."""
+    avail = 63 - (len(label) + 1 if label else 0) - (1 if name2 else 0)
+    n1, n2 = len(name1), len(name2)
+    while n1 + n2 > avail:
+        if n1 > n2:
+            n1 -= 1
+        else:
+            n2 -= 1
+    return "_".join(p for p in (name1[:n1], name2[:n2], label) if p)
+
+
+def _foreign_key_name(table: str, cols: list[str], taken: set[str]) -> str:
+    """The name PostgreSQL gives an unnamed foreign key: table_cols_fkey made to fit 63 characters,
+    with fkey1, fkey2, ... while the name is taken."""
+    joined = "_".join(cols)[:63]
+    n, name = 0, object_name(table, joined, "fkey")
+    while name in taken:
+        n += 1
+        name = object_name(table, joined, f"fkey{n}")
+    return name
+
+
 _SYSTEM_COLUMNS = frozenset({"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"})
 
 
@@ -565,7 +589,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
     checks: list[dict] = []
     fks: list[dict] = []
     seqs: list[dict] = []
-    pending_refs: list[tuple[exp.Reference, list[str], str]] = []
+    pending_refs: list[tuple[exp.Reference, list[str], str | None]] = []
 
     exclusions: list[dict[str, Any]] = []
 
@@ -629,7 +653,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                                    "expr": to_sql(k.this), "local": True,
                                    **({"no_inherit": True} if k.args.get("no_inherit") else {})})
                 elif isinstance(k, exp.Reference):
-                    pending_refs.append((k, [cname], con_name or f"{tname}_{cname}_fkey"))
+                    pending_refs.append((k, [cname], con_name))
                 elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
                     seq_name = f"{tname}_{cname}_seq"
                     start = k.args.get("start")
@@ -681,8 +705,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                                    **({"no_inherit": True} if item.args.get("no_inherit") else {})})
                 elif isinstance(item, exp.ForeignKey):
                     names = [ident(c) for c in item.expressions]
-                    pending_refs.append((item.args["reference"], names,
-                                         con_name or _constraint_name(tname, names, "fkey")))
+                    pending_refs.append((item.args["reference"], names, con_name))
                 elif isinstance(item, exp.ExcludeColumnConstraint):
                     elements = [w.this.this if isinstance(w.this, exp.Ordered) else w.this
                                 for w in item.this.args.get("columns") or []]
@@ -713,7 +736,13 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
     for k in pk + [c for u in uniques for c in u["columns"]]:
         if k not in names:
             raise UndefinedColumn(f'column "{k}" named in key does not exist')
+    existing = txn.get_table(schema, tname)
+    taken = {f["name"] for f in (existing.options.get("foreign_keys") or [] if existing is not None else [])}
+    taken |= {n for _, _, n in pending_refs if n}
     for ref, fk_cols, fk_name in pending_refs:
+        if fk_name is None:
+            fk_name = _foreign_key_name(tname, fk_cols, taken)
+        taken.add(fk_name)
         for c in fk_cols:
             if c not in names:
                 raise _missing_key_column(c)

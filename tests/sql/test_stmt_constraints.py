@@ -225,3 +225,25 @@ def test_system_columns_in_foreign_keys(s):
     assert err(s, "create table f (x int, foreign key (tableoid) references pk (a))").sqlstate == "42830"
     e = err(s, "create table f (x oid, foreign key (x) references pk (tableoid))")
     assert (e.sqlstate, e.message) == ("42830", "system columns cannot be used in foreign keys")
+
+
+def test_unnamed_foreign_keys_get_postgres_names(s):
+    long = "very_very_long_column_name_to_exceed_63_characters"
+    s.execute("create table p1 (a int primary key)")
+    s.execute("create table p2 (a int, b int, primary key (a, b))")
+    s.execute(f"create table f (a int, {long} int, foreign key ({long}) references p1, "
+              f"foreign key (a, {long}) references p2, foreign key (a, {long}) references p2)")
+    s.execute("alter table f add foreign key (a) references p1")
+    s.execute("alter table f add foreign key (a) references p1")
+    got = [r[0] for r in rows(s, "select conname from pg_constraint where conrelid = 'f'::regclass order by conname")]
+    assert got == ["f_a_fkey", "f_a_fkey1",
+                   "f_a_very_very_long_column_name_to_exceed_63_characters_fkey",
+                   "f_a_very_very_long_column_name_to_exceed_63_characters_fkey1",
+                   "f_very_very_long_column_name_to_exceed_63_characters_fkey"]
+    s.execute(f"create table fktable2 (a int, {long} int, foreign key ({long}) references p1, "
+              f"foreign key (a, {long}) references p2, foreign key (a, {long}) references p2)")
+    got = [r[0] for r in rows(s, "select conname from pg_constraint where conrelid = 'fktable2'::regclass "
+                                 "order by conname")]
+    assert got == ["fktable2_a_very_very_long_column_name_to_exceed_63_charac_fkey1",
+                   "fktable2_a_very_very_long_column_name_to_exceed_63_charact_fkey",
+                   "fktable2_very_very_long_column_name_to_exceed_63_character_fkey"]
