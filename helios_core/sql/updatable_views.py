@@ -113,7 +113,7 @@ def _not_updatable_reason(q: exp.Expression) -> str | None:
         return "Views that return window functions are not automatically updatable."
     if any(isinstance(n, exp.AggFunc) and n.find_ancestor(exp.Window) is None for n in own):
         return "Views that return aggregate functions are not automatically updatable."
-    if any(isinstance(n, (exp.Explode, exp.Unnest)) or (isinstance(n, exp.Func) and (
+    if any(isinstance(n, (exp.Explode, exp.Unnest, exp.GenerateSeries)) or (isinstance(n, exp.Func) and (
             n.name if isinstance(n, exp.Anonymous) else n.sql_name()).lower() in _SET_RETURNING) for n in own):
         return "Views that return set-returning functions are not automatically updatable."
     return None

@@ -46,7 +46,9 @@ def test_refusals_name_what_is_missing(conn):
     conn.execute("CREATE VIEW uv_join AS SELECT x.a FROM uv_r x, uv_r y")
     conn.execute("CREATE VIEW uv_expr AS SELECT a, upper(b) AS u, a AS a2 FROM uv_r")
     conn.execute("CREATE VIEW uv_over AS SELECT * FROM uv_distinct")
+    conn.execute("CREATE VIEW uv_srf AS SELECT a, b, generate_series(1, a) g FROM uv_r")
     cases = [
+        ("UPDATE uv_srf SET b = upper(b)", 'cannot update view "uv_srf"', "return set-returning functions"),
         ("DELETE FROM uv_distinct", 'cannot delete from view "uv_distinct"', "containing DISTINCT"),
         ("UPDATE uv_agg SET n = 1", 'cannot update view "uv_agg"', "return aggregate functions"),
         ("INSERT INTO uv_join VALUES (1)", 'cannot insert into view "uv_join"', "single table or view"),
