@@ -1180,7 +1180,7 @@ def _create_view(session: Any, ast: exp.Create, text: str) -> Result:
         record["options"] = options
     _check_view_check_option(session, txn, schema, record)
     if existing is not None:  # CREATE OR REPLACE keeps the owner and grants
-        record.update({k: existing[k] for k in ("owner", "acl", "column_acl", "oid") if k in existing})
+        record.update({k: existing[k] for k in ("owner", "acl", "column_acl", "oid", "triggers") if k in existing})
     txn.catalog_put("view", key, record)
     if temporary:
         session.temp_tables.add((schema, name))  # dropped when the session closes

@@ -46,6 +46,7 @@ from helios_core.sql import (
     foreign_tables,
     generated_columns,
     inheritance,
+    instead_of_triggers,
     matviews,
     object_privileges,
     partitions,
@@ -376,6 +377,9 @@ def execute(session: Any, ast: Any, params: Any = (), prepared: Any = None) -> R
         ast = dml_with.distribute(ast)
         prepared = _uncached(prepared)
     through_view = updatable_views.rewrite(session, ast)  # a view's target becomes its table
+    if through_view is not None and through_view.instead_of is not None:  # or its triggers do the writing
+        return instead_of_triggers.execute(session, through_view.ast, *through_view.base, through_view.instead_of,
+                                           through_view.checks, params, returning_result)
     if through_view is not None:
         with contextlib.ExitStack() as stack:
             with object_privileges.acting_as(through_view.owner):  # the table: as the view's owner

@@ -25,7 +25,7 @@ from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
 from helios_core.frontends.postgres.dialect import parse
-from helios_core.sql import dml_privileges, partitions
+from helios_core.sql import dml_privileges, partitions, triggers_catalog
 from helios_core.sql import object_privileges as P
 from helios_core.sql.constraints import failing_row
 from helios_core.sql.context import table_sql_columns
@@ -73,6 +73,7 @@ class Rewritten:
     owner: str  # whose privileges the rewritten statement's target is checked with
     checks: list[tuple[str, exp.Expression]]  # (view, condition over the table's columns), innermost first
     base: tuple[str, str]
+    instead_of: dict | None = None  # the catalog record of the view (``base``) whose INSTEAD OF triggers write
 
 
 # (schema, table) -> [(view, condition)]: the check options of the running statement
@@ -437,6 +438,10 @@ def rewrite(session: Any, ast: exp.Expression) -> Rewritten | None:
         schema, name, rec = found
         shape = analyze(session, txn, schema, name, rec)
         _check_view_privileges(session, ast, shape, acting)
+        if triggers_catalog.instead_of_fires(rec, command):  # the view's triggers do the writing
+            plain = [(v, _unqualified(c)) for v, c in reversed(checks)]
+            return Rewritten(ast=ast, owner=acting or session.user, checks=plain, base=(schema, name),
+                             instead_of=rec)
         if shape.reason is not None:
             raise refuse(command, name, shape.reason)
         # a view is checked for its own option, or because a CASCADED view above it asks
@@ -494,6 +499,11 @@ def check_new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, batch: pa.Record
             return
         checks = active.get(up)
         parent = txn.get_table(*up)
+    check_rows(ctx, tdef, batch, checks)
+
+
+def check_rows(ctx: Any, tdef: Any, batch: pa.RecordBatch, checks: list[tuple[str, exp.Expression]]) -> None:
+    """44000 unless every row of ``batch`` (shaped like ``tdef``) passes the views' conditions."""
     scope = Scope.of_table(tdef.name, table_sql_columns(tdef))
     for view, cond in checks:
         v = compile_scalar(cond, scope, ctx).evaluate(batch, ctx)

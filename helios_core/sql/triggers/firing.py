@@ -144,9 +144,10 @@ def _interpreter() -> Any:
 
 @_own_writes_seen
 def before_rows(session: Any, tdef: Any, op: str, new: pa.RecordBatch | None, old: pa.RecordBatch | None,
-                changed: set[str] | None = None) -> tuple[pa.RecordBatch | None, list[int]]:
-    """Run BEFORE ROW triggers; (the rows to write, indexes of the input rows kept)."""
-    records = _matching(tdef, "BEFORE", "ROW", op, changed)
+                changed: set[str] | None = None, timing: str = "BEFORE") -> tuple[pa.RecordBatch | None, list[int]]:
+    """Run BEFORE ROW (or a view's INSTEAD OF ROW) triggers; (the rows to write, indexes of the input
+    rows kept)."""
+    records = _matching(tdef, timing, "ROW", op, changed)
     n = (new if new is not None else old).num_rows  # type: ignore[union-attr]
     if not records or n == 0:
         return new, list(range(n))
