@@ -1163,7 +1163,7 @@ def _create_view(session: Any, ast: exp.Create, text: str) -> Result:
     if existing is None and relation_kind(txn, schema, name) is not None:
         raise DuplicateTable(f'relation "{name}" already exists')
     # validate now (unknown tables/columns are errors at CREATE VIEW time, as in PostgreSQL)
-    with object_privileges.acting_as(object_privileges.BOOTSTRAP_OWNER):  # names only: PostgreSQL checks
+    with object_privileges.names_only():  # PostgreSQL checks
         plan = session.plan_query(query, session.context(txn))  # privileges when the view is used
     out_names = cols or [n for n, _ in plan.columns]
     if cols and len(cols) > len(plan.columns):

@@ -130,6 +130,23 @@ def test_privileges_are_the_views_and_its_owners(conn):
     assert _rows(conn, "SELECT a FROM uv_p") == [(2,)]
 
 
+def test_a_view_over_a_view_its_owner_cannot_read_is_created_and_refused_when_used(conn):
+    conn.execute("CREATE TABLE uv_n (a int)")
+    conn.execute("CREATE ROLE uv_u1")
+    conn.execute("CREATE ROLE uv_u2")
+    conn.execute("GRANT CREATE, USAGE ON SCHEMA public TO uv_u1, uv_u2")
+    conn.execute("SET ROLE uv_u1")
+    try:
+        conn.execute("CREATE VIEW uv_n1 AS SELECT * FROM uv_n")  # u1 may not read uv_n: fine to create
+        conn.execute("GRANT SELECT ON uv_n1 TO uv_u2")
+        conn.execute("SET ROLE uv_u2")
+        conn.execute("CREATE VIEW uv_n2 AS SELECT * FROM uv_n1")  # privileges count when it is used
+        with pytest.raises(errors.InsufficientPrivilege, match="permission denied for table uv_n"):
+            conn.execute("SELECT * FROM uv_n2")
+    finally:
+        conn.execute("RESET ROLE")
+
+
 def test_writing_through_a_view_does_not_open_the_table_to_subqueries(conn):
     conn.execute("CREATE TABLE uv_s (a int, secret text)")
     conn.execute("INSERT INTO uv_s VALUES (1, 'hidden')")
