@@ -448,7 +448,8 @@ def rewrite(session: Any, ast: exp.Expression) -> Rewritten | None:
         effective = attrs.evolve(shape, check_option=shape.check_option or ("cascaded" if cascade else None))
         ast, checks = _rewrite_one(session, txn, ast, effective, checks)
         cascade = cascade or shape.check_option == "cascaded"
-        acting = shape.owner
+        if not (rec.get("options") or {}).get("security_invoker"):  # an invoker view's relations: as its caller
+            acting = shape.owner
         found = view_record(session, txn, _target_table(ast))
     base = table_name(session, _target_table(ast), txn)
     if txn.get_table(*base) is None:

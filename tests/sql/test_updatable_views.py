@@ -147,6 +147,29 @@ def test_a_view_over_a_view_its_owner_cannot_read_is_created_and_refused_when_us
         conn.execute("RESET ROLE")
 
 
+def test_invoker_views_write_with_the_callers_rights_and_row_locks_need_update(conn):
+    conn.execute("CREATE TABLE uv_i (a int, b text)")
+    conn.execute("INSERT INTO uv_i VALUES (1, 'x')")
+    conn.execute("CREATE VIEW uv_iv WITH (security_invoker = true) AS SELECT a, b FROM uv_i")
+    conn.execute("CREATE VIEW uv_ov AS SELECT a, b FROM uv_i")
+    conn.execute("CREATE ROLE uv_caller")
+    conn.execute("GRANT SELECT, UPDATE ON uv_iv, uv_ov TO uv_caller")
+    conn.execute("GRANT SELECT ON uv_i TO uv_caller")
+    conn.execute("SET ROLE uv_caller")
+    try:
+        with pytest.raises(errors.InsufficientPrivilege, match="permission denied for table uv_i"):
+            conn.execute("UPDATE uv_iv SET b = 'y'")  # the caller has no UPDATE on the table
+        assert conn.execute("UPDATE uv_ov SET b = 'y'").rowcount == 1  # the owner's rights
+        assert _rows(conn, "SELECT a FROM uv_ov FOR UPDATE") == [(1,)]
+        conn.execute("RESET ROLE")
+        conn.execute("REVOKE UPDATE ON uv_ov FROM uv_caller")
+        conn.execute("SET ROLE uv_caller")
+        with pytest.raises(errors.InsufficientPrivilege, match="permission denied for view uv_ov"):
+            conn.execute("SELECT a FROM uv_ov FOR UPDATE")
+    finally:
+        conn.execute("RESET ROLE")
+
+
 def test_writing_through_a_view_does_not_open_the_table_to_subqueries(conn):
     conn.execute("CREATE TABLE uv_s (a int, secret text)")
     conn.execute("INSERT INTO uv_s VALUES (1, 'hidden')")
