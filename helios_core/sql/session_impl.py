@@ -773,23 +773,23 @@ class SqlSession(Session):
         statement is done. Known limit: a table the transaction had already written before this
         statement is read with all its writes (storage keeps no per-statement marks of them).
         """
-        from helios_core.sql import dml, types
+        from helios_core.sql import dml, types, writable_with
         from helios_core.sql import functions as F
 
         ast = ast.copy()
         with_ = ast.args.get("with_") or ast.args.get("with")
+        writable_with.check(ast, with_)
         txn = self.tx.current()
         marks = txn.write_marks()
-        for k, cte in enumerate(with_.expressions):
+        for k in writable_with.order(with_):
+            cte = with_.expressions[k]
             body = cte.this
-            if not isinstance(body, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
-                continue
             txn.hidden_writes = frozenset(txn.written_since(marks)[0])
-            if k:  # the WITH queries before it are visible to it (those that wrote: their RETURNING rows)
+            seen = writable_with.visible_to(with_, k)  # the WITH queries it may read (writers: their RETURNING rows)
+            if seen:
                 body = body.copy()
                 body.set("with_" if "with_" in type(body).arg_types else "with",
-                         exp.With(expressions=[c.copy() for c in with_.expressions[:k]],
-                                  recursive=with_.args.get("recursive")))
+                         exp.With(expressions=[c.copy() for c in seen], recursive=with_.args.get("recursive")))
             result = dml.execute(self, body, params, None)
             if result.columns is None:
                 cte.set("this", exp.select(exp.Null().as_("_")).where(exp.false()))

@@ -80,3 +80,28 @@ def test_the_next_statement_sees_everything_again(s):
     _rows(s, "WITH t AS (DELETE FROM y WHERE a = 1 RETURNING *) SELECT * FROM y")
     assert _rows(s, "SELECT count(*) FROM y") == [(4,)]
     s.execute("COMMIT")
+
+
+def _error(s, sql):
+    with pytest.raises(HeliosError) as e:
+        s.execute(sql)
+    return e.value.sqlstate, e.value.message, e.value.position
+
+
+def test_what_postgres_refuses_of_data_modifying_with(s):
+    sql = "WITH RECURSIVE t AS (INSERT INTO y SELECT * FROM t) SELECT 1"
+    assert _error(s, sql) == ("42P19", 'recursive query "t" must not contain data-modifying statements',
+                              sql.index("t AS") + 1)
+    sql = "WITH t AS (INSERT INTO y VALUES (0)) SELECT * FROM t"
+    assert _error(s, sql) == ("0A000", 'WITH query "t" does not have a RETURNING clause', sql.rindex("t") + 1)
+    sql = "SELECT * FROM (WITH t AS (UPDATE y SET a = a + 1 RETURNING *) SELECT * FROM t) ss"
+    assert _error(s, sql) == ("0A000", "WITH clause containing a data-modifying statement must be at the top level",
+                              sql.index("t AS") + 1)
+    assert _rows(s, "SELECT count(*) FROM y") == [(5,)]  # none of them wrote
+
+
+def test_under_recursive_a_with_query_reads_a_later_one(s):
+    got = _rows(s, "WITH RECURSIVE t AS (INSERT INTO y SELECT a + 100 FROM t2 WHERE a > 13 RETURNING a), "
+                   "t2 AS (UPDATE y SET a = a + 10 RETURNING a) SELECT a FROM t ORDER BY a")
+    assert got == [(114,), (115,)]  # t2 ran first: t read its RETURNING rows 11..15, those > 13 here
+    assert _rows(s, "SELECT a FROM y ORDER BY a") == [(11,), (12,), (13,), (14,), (15,), (114,), (115,)]

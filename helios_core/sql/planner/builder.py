@@ -77,7 +77,7 @@ from helios_core.sql.planner.system_columns import table_oid, virtual_table_oid,
 from helios_core.sql.routines import planner_calls
 from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.user_aggregates import calls as user_aggregate_calls
-from helios_core.sql.window_placement import refuse_window
+from helios_core.sql.window_placement import position_of, refuse_window
 from helios_core.sql.windows import plan_window_operator
 
 QUERY_TYPES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values, exp.Subquery)
@@ -220,6 +220,10 @@ class Builder:
                     raise HeliosError(f'WITH query name "{name}" specified more than once', sqlstate="42712")
                 cols = [c.name for c in (alias.columns if alias is not None else [])]
                 body = cte.this
+                if isinstance(body, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):  # the statement's own
+                    raise FeatureNotSupported(  # WITH runs those first: this one sits inside a query
+                        "WITH clause containing a data-modifying statement must be at the top level",
+                        position=position_of(alias) if alias is not None else None)
                 if clauses and i == len(with_.expressions) - 1:  # SEARCH/CYCLE follow the CTE they belong to
                     body, cols = search_cycle.rewrite(
                         cte, clauses, bool(with_.args.get("recursive")), cols,
