@@ -243,6 +243,34 @@ class Helios(Postgres):
                 check.set("no_inherit", True)
             return check
 
+        def _parse_select_query(self, *args: Any, **kwargs: Any) -> exp.Expression | None:  # type: ignore[override]
+            """``WITH ... VALUES (...)``: PostgreSQL's VALUES takes a WITH like a SELECT does; it becomes
+            ``WITH ... SELECT * FROM (VALUES ...)`` (sqlglot's VALUES node has no WITH)."""
+            if not (self._curr is not None and self._curr.token_type == TokenType.WITH):
+                return super()._parse_select_query(*args, **kwargs)
+            cte = self._parse_with()
+            if cte is None:
+                return super()._parse_select_query(*args, **kwargs)
+            this = self._parse_statement()
+            if this is None:
+                self.raise_error("Failed to parse any statement following CTE")
+                return cte
+            while isinstance(this, exp.Subquery) and this.is_wrapper:
+                this = this.this
+            if isinstance(this, exp.Values):
+                this.set("alias", exp.TableAlias(this=exp.to_identifier("*VALUES*", quoted=True)))
+                this = exp.select("*").from_(this)
+            if "with_" not in this.arg_types:
+                self.raise_error(f"{this.key} does not support CTE")
+                return cte
+            inner = this.args.get("with_")
+            if inner:
+                cte.set("expressions", cte.expressions + inner.expressions)
+                if inner.args.get("recursive"):
+                    cte.set("recursive", True)
+            this.set("with_", cte)
+            return this
+
         def _parse_key_constraint_options(self) -> list[str]:  # type: ignore[override]
             """PostgreSQL 15's ``ON DELETE SET NULL (col, ...)`` / ``SET DEFAULT (col, ...)``: the column
             list rides on the option text ("ON DELETE SET NULL (a, b)"); the rest as sqlglot reads it."""
