@@ -69,3 +69,14 @@ def test_a_with_list_of_the_recursive_query_reaches_both_terms(s):
     sql = ("WITH RECURSIVE t(j) AS (WITH RECURSIVE s(i) AS (VALUES (1) UNION ALL SELECT i+1 FROM s WHERE i < 3) "
            "SELECT i FROM s UNION ALL SELECT j+1 FROM t WHERE j < 3) SELECT * FROM t")
     assert _rows(s, sql) == [(1,), (2,), (3,), (2,), (3,), (3,)]
+
+
+def test_recursive_column_types_must_agree_typmod_included(s):
+    sql = ("WITH RECURSIVE foo(i) AS (SELECT i::numeric(3,0) FROM (VALUES (1), (2)) t(i) UNION ALL "
+           "SELECT (i+1)::numeric(10,0) FROM foo WHERE i < 10) SELECT * FROM foo")
+    e = _error(s, sql)
+    assert (e.sqlstate, e.message, e.position) == (
+        "42804", ('recursive query "foo" column 1 has type numeric(3,0) in non-recursive term but type numeric '
+                 "overall"), sql.index("i::numeric") + 1)
+    assert _rows(s, "WITH RECURSIVE foo(i) AS (SELECT i::numeric(3,0) FROM (VALUES (1)) t(i) UNION ALL "
+                    "SELECT (i+1)::numeric(3,0) FROM foo WHERE i < 3) SELECT * FROM foo") == [(1,), (2,), (3,)]

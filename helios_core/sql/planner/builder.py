@@ -83,6 +83,15 @@ from helios_core.sql.windows import plan_window_operator
 QUERY_TYPES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values, exp.Subquery)
 
 
+def _select_item_position(term: exp.Expression, i: int) -> int | None:
+    """Where the i-th output column of a query term is written (its first SELECT's item)."""
+    while isinstance(term, (exp.Subquery, exp.Paren, exp.SetOperation)):
+        term = term.this
+    if isinstance(term, exp.Select) and i < len(term.expressions):
+        return position_of(term.expressions[i])
+    return None
+
+
 def _with_in_front(term: exp.Expression, with_: exp.With) -> exp.Expression:
     """A term of a set operation as a query that carries ``with_`` ahead of its own WITH list."""
     while isinstance(term, (exp.Subquery, exp.Paren)) and not term.args.get("alias"):
@@ -1358,10 +1367,15 @@ class Builder:
             raise HeliosError("each UNION query must have the same number of columns", sqlstate="42601")
         for i, (a, r) in enumerate(zip(anchor.fields, rec.fields, strict=True)):
             overall = self.result_type([a.type, r.type], "UNION")
-            if overall.name != a.type.name and r.type.name != "unknown":
+            if r.type.name == "unknown":
+                continue
+            if overall.name == a.type.name and a.type.typmod != -1 and a.type.typmod != r.type.typmod:
+                overall = attrs.evolve(overall, typmod=-1)  # numeric(3,0) and numeric(10,0): numeric overall
+            if overall.name != a.type.name or overall.typmod != a.type.typmod:
                 raise HeliosError(f'recursive query "{cte.name}" column {i + 1} has type {a.type.sql_name()} in '
                                   f"non-recursive term but type {overall.sql_name()} overall", sqlstate="42804",
-                                  hint="Cast the output of the non-recursive term to the correct type.")
+                                  hint="Cast the output of the non-recursive term to the correct type.",
+                                  position=_select_item_position(union.this, i))
         rec = self.cast_op(rec, [f.type for f in anchor.fields])
         distinct = union.args.get("distinct") is not False
         fields = [Field(n, f.type) for n, f in zip(names, anchor.fields, strict=False)]
