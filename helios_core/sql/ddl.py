@@ -579,9 +579,11 @@ def _fk_match(options: list[Any]) -> str:
 
 
 def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: list[Any],
-                  known: list[str] | None = None, check_names: tuple[str, ...] = ()) -> dict[str, Any]:
+                  known: list[str] | None = None, check_names: tuple[str, ...] = (),
+                  known_columns: list[Any] = ()) -> dict[str, Any]:
     """ColumnDefs, primary key and constraint options from CREATE TABLE's element list
-    (check_names: the table's CHECK names already taken, for ALTER TABLE ADD)."""
+    (check_names: the table's CHECK names already taken, for ALTER TABLE ADD; known_columns: the
+    inherited columns ``known`` names, whose types a foreign key's check needs)."""
     cols: list[Any] = []
     pk: list[str] = []
     pk_name = f"{tname}_pkey"
@@ -748,7 +750,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                 raise _missing_key_column(c)
         fk = _reference(session, txn, ref, fk_cols, fk_name, (schema, tname), pk)
         fk.update(_fk_set_columns(ref.args.get("options") or [], fk_cols, names))
-        _check_key_types(txn, schema, tname, cols, fk)
+        _check_key_types(txn, schema, tname, [*cols, *known_columns], fk)
         fks.append(fk)
     # each unique constraint is also an index record
     uniq_out = [u for u in uniques if sorted(u["columns"]) != sorted(pk)]
@@ -854,7 +856,8 @@ def create_table(session: Any, ast: exp.Create) -> Result:
             src = txn.get_table(*table_name(session, like.this, txn))
             own_names |= {c.name for c in src.columns} if src is not None else set()
         inherited = list(dict.fromkeys(c.name for p in ups for c in p.columns if c.name not in own_names))
-        spec = build_columns(session, txn, schema, name, elements, known=inherited)
+        spec = build_columns(session, txn, schema, name, elements, known=inherited, known_columns=[
+            c for p in ups for c in p.columns if c.name in inherited])
         try:
             cols, counts, own, inh_checks = inheritance.merge_columns(ups, spec["columns"], notices)
             local_checks = spec["options"].get("checks") or []

@@ -247,3 +247,13 @@ def test_unnamed_foreign_keys_get_postgres_names(s):
     assert got == ["fktable2_a_very_very_long_column_name_to_exceed_63_charac_fkey1",
                    "fktable2_a_very_very_long_column_name_to_exceed_63_charact_fkey",
                    "fktable2_very_very_long_column_name_to_exceed_63_character_fkey"]
+
+
+def test_foreign_key_types_are_checked_for_inherited_columns_too(s):
+    s.execute("create table base (b1 int not null, b2 int)")
+    e = err(s, "create table t (p1 inet, p2 inet, primary key (b1, p1), foreign key (b2, p2) references t (p1, b1)) "
+               "inherits (base)")
+    assert (e.sqlstate, e.message) == ("42804", 'foreign key constraint "t_b2_p2_fkey" cannot be implemented')
+    assert e.detail == 'Key columns "b2" and "p1" are of incompatible types: integer and inet.'
+    s.execute("create table t (p1 inet, p2 inet, primary key (b1, p1), foreign key (b2, p2) references t (b1, p1)) "
+              "inherits (base)")
