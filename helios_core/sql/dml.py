@@ -741,6 +741,7 @@ def _dedupe_rowids(t: pa.Table) -> pa.Table:
 def _set_items(tdef: Any, expressions: list[Any]) -> list[tuple[int, Any]]:
     names = [c.name for c in tdef.columns]
     out: list[tuple[int, Any]] = []
+    subscripted: dict[int, int] = {}  # column -> its place in ``out``: SET a[1] = x, a[2] = y builds on a[1]'s
     for e in expressions:
         if not isinstance(e, exp.EQ):
             raise FeatureNotSupported("unsupported SET clause")
@@ -777,8 +778,14 @@ def _set_items(tdef: Any, expressions: list[Any]) -> list[tuple[int, Any]]:
             if name not in names:
                 raise UndefinedColumn(f'column "{name}" of relation "{tdef.name}" does not exist')
             column_type = table_sql_columns(tdef)[names.index(name)][1]
+            ci = names.index(name)
+            if ci in subscripted:  # PostgreSQL applies the element assignments of one column in order
+                k = subscripted[ci]
+                out[k] = (ci, subscript_assignment.assignment(name, column_type, subs, rhs, base=out[k][1]))
+                continue
             targets = [name]
             values = [subscript_assignment.assignment(name, column_type, subs, rhs)]
+            subscripted[ci] = len(out)
         else:
             targets = [ident(lhs)]
             values = [rhs]

@@ -402,10 +402,19 @@ def _rewrite_one(session: Any, txn: Any, ast: exp.Expression, shape: ViewShape,
             sets = []
             for e in ast.expressions:
                 col = e.this
-                n = ident(col.this if isinstance(col, exp.Column) else col)
+                inner = col
+                while isinstance(inner, exp.Bracket):  # SET v[1] = x: the element of the column it stands for
+                    inner = inner.this
+                n = ident(inner.this if isinstance(inner, exp.Column) else inner)
                 (bc,) = _written(command, shape, [n], real)
-                sets.append(exp.EQ(this=exp.column(bc, quoted=True),
-                                   expression=_substitute(e.expression, mapping, quals)))
+                target: exp.Expression = exp.column(bc, quoted=True)
+                if isinstance(col, exp.Bracket):
+                    target = col.copy()
+                    node = target
+                    while isinstance(node.this, exp.Bracket):
+                        node = node.this
+                    node.set("this", exp.column(bc, quoted=True))
+                sets.append(exp.EQ(this=target, expression=_substitute(e.expression, mapping, quals)))
             new.set("expressions", sets)
         where = ast.args.get("where")
         cond = _substitute(where.this, mapping, quals) if where is not None else None
