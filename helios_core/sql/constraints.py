@@ -14,6 +14,7 @@ Known limit: FOREIGN KEY checks read the snapshot, they do not lock the referenc
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -118,11 +119,25 @@ def _scan_keys(txn: Any, schema: str, name: str, cols: list[str], exclude_rowids
     return out
 
 
+def _own_writes_seen(check: Any) -> Any:
+    """Constraint checks read every row the statement wrote, also while the rest of a statement
+    with data-modifying WITH queries reads the tables as they were before it."""
+    @functools.wraps(check)
+    def run(session: Any, txn: Any, *args: Any, **kwargs: Any) -> Any:
+        if not txn.hidden_writes:
+            return check(session, txn, *args, **kwargs)
+        with txn.own_writes_seen():
+            return check(session, txn, *args, **kwargs)
+    return run
+
+
 # ------------------------------------------------------------------------------------ new rows
+@_own_writes_seen
 def check_new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, batch: pa.RecordBatch,
-                   exclude_rowids: Any = None, changed_cols: set[int] | None = None) -> None:
+                   exclude_rowids: Any = None, changed_cols: set[int] | None = None,
+                   settled_fk: str | None = None) -> None:
     """Everything a new row version must satisfy beyond storage's primary key, in PostgreSQL's order:
-    NOT NULL, CHECK, UNIQUE, FOREIGN KEY."""
+    NOT NULL, CHECK, UNIQUE, FOREIGN KEY (but ``settled_fk``, which the caller checks itself)."""
     opts = tdef.options or {}
     _check_domains(tdef, batch)
     if batch.num_columns == len(tdef.columns):
@@ -144,7 +159,8 @@ def check_new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, batch: pa.Record
             continue
         _check_unique(txn, tdef, batch, u, exclude_rowids)
     for fk in opts.get("foreign_keys", []):
-        if changed_cols is not None and not any(names.index(c) in changed_cols for c in fk["columns"]):
+        if fk["name"] == settled_fk or (
+                changed_cols is not None and not any(names.index(c) in changed_cols for c in fk["columns"])):
             continue
         _check_fk_child(session, txn, tdef, batch, fk)
     if opts.get(exclusion_constraints.OPTION):
@@ -325,6 +341,7 @@ def _parent_keys(txn: Any, parent: Any, cols: list[str], probe: list[tuple]) -> 
 
 
 # ------------------------------------------------------------------------------------ updates / deletes
+@_own_writes_seen
 def check_updated_rows(session: Any, txn: Any, ctx: Any, tdef: Any, old: pa.RecordBatch, new: pa.RecordBatch,
                        rowids: Any, changed_cols: set[int]) -> None:
     check_new_rows(session, txn, ctx, tdef, new, exclude_rowids=rowids, changed_cols=changed_cols)
@@ -335,13 +352,20 @@ def check_updated_rows(session: Any, txn: Any, ctx: Any, tdef: Any, old: pa.Reco
             continue
         old_keys = _key_tuples(old, fk["ref_columns"])
         new_keys = _key_tuples(new, fk["ref_columns"])
-        gone = {k for k, n in zip(old_keys, new_keys, strict=True) if k != n and not any(v is None for v in k)}
-        gone -= set(new_keys)
+        action = fk.get("on_update", "no action")
+        # in the rows' order, so a violation names the first row's key as PostgreSQL does; NO ACTION
+        # (and the actions) leave alone a key another updated row takes over, RESTRICT does not
+        gone = list(dict.fromkeys(k for k, n in zip(old_keys, new_keys, strict=True)
+                                  if k != n and not any(v is None for v in k)))
+        if action.lower() != "restrict":
+            kept = {_norm(n) for n in new_keys}
+            gone = [k for k in gone if _norm(k) not in kept]
         if gone:
-            _apply_action(session, txn, ctx, tdef, child, fk, gone, fk.get("on_update", "no action"), "update",
+            _apply_action(session, txn, ctx, tdef, child, fk, gone, action, "update",
                           dict(zip(old_keys, new_keys, strict=True)))
 
 
+@_own_writes_seen
 def on_parent_delete(session: Any, txn: Any, ctx: Any, tdef: Any, old: pa.RecordBatch,
                      deleting: Any = None) -> None:
     """Rows of ``tdef`` are being deleted: enforce/act on the foreign keys that reference it.
@@ -351,7 +375,7 @@ def on_parent_delete(session: Any, txn: Any, ctx: Any, tdef: Any, old: pa.Record
     at the end of the statement)."""
     gone = set(deleting.to_pylist()) if deleting is not None else set()
     for child, fk in _referencing(txn, tdef):
-        keys = {k for k in _key_tuples(old, fk["ref_columns"]) if not any(v is None for v in k)}
+        keys = list(dict.fromkeys(k for k in _key_tuples(old, fk["ref_columns"]) if not any(v is None for v in k)))
         if keys:
             same_table = (child.schema, child.name) == (tdef.schema, tdef.name)
             _apply_action(session, txn, ctx, tdef, child, fk, keys, fk.get("on_delete", "no action"), "delete", {},
@@ -366,13 +390,15 @@ def _referencing(txn: Any, tdef: Any) -> list[tuple[Any, dict]]:
     return referencing(txn, tdef)
 
 
-def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk: dict, keys: set[tuple],
+def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk: dict, keys: list[tuple],
                   action: str, op: str, remap: dict, skip_rowids: set | None = None) -> None:
+    """``keys``: the parent keys going away, in the order of the parent rows."""
     from helios_core.sql import dml
 
     normalized = {_norm(k) for k in keys}
     cols = fk["columns"]
     hits: list[int] = []
+    used: set[tuple] = set()
     for b in txn.scan(child.schema, child.name, columns=cols, with_rowid=True):
         if b.num_rows == 0:
             continue
@@ -380,14 +406,16 @@ def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk:
         for k, r in zip(_key_tuples(b, cols), rid, strict=True):
             if _norm(k) in normalized and not (skip_rowids and r in skip_rowids):
                 hits.append(r)
+                used.add(_norm(k))
     if not hits:
         return
+    referenced = [k for k in keys if _norm(k) in used]
     action = action.lower()
     if action == "no action" and fk.get("deferrable") and deferred_constraints.is_deferred(session, child.schema, fk):
-        deferred_constraints.defer_parent_keys(session, child, fk, keys)  # RESTRICT is never deferred
+        deferred_constraints.defer_parent_keys(session, child, fk, set(keys))  # RESTRICT is never deferred
         return
     if action in ("no action", "restrict"):
-        raise parent_violation(parent, child, fk, next(iter(keys)))
+        raise parent_violation(parent, child, fk, referenced[0])
     rowids = pa.array(hits, pa.int64())
     rows = pa.Table.from_batches(list(txn.scan(child.schema, child.name, rowids=rowids, with_rowid=True)))
     if action == "cascade" and op == "delete":
@@ -405,9 +433,11 @@ def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk:
         for j, c in enumerate(cols):
             arrays[c] = pa.array([v[j] for v in new_vals], arrays[c].type)
     elif action == "set null":
+        cols = (op == "delete" and fk.get("on_delete_columns")) or cols  # SET NULL (a, b): those alone
         for c in cols:
             arrays[c] = pa.nulls(n, arrays[c].type)
     elif action == "set default":
+        cols = (op == "delete" and fk.get("on_delete_columns")) or cols
         names = [c.name for c in child.columns]
         for c in cols:
             arrays[c] = dml.default_array(session, txn, child, names.index(c), n, ctx)
@@ -416,8 +446,32 @@ def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk:
     new = pa.RecordBatch.from_arrays([arrays[c.name] for c in child.columns], schema=dml._arrow_schema(child))
     if action != "cascade":
         check_new_rows(session, txn, ctx, child, new, exclude_rowids=rowids,
-                       changed_cols={[c.name for c in child.columns].index(c) for c in cols})
+                       changed_cols={[c.name for c in child.columns].index(c) for c in cols},
+                       settled_fk=fk["name"] if action == "set default" else None)
+    if action == "set default":
+        _check_defaults_have_parents(txn, parent, child, fk, new, keys, remap)
     txn.update(child.schema, child.name, pa.array(rows.column("_rowid").to_pylist(), pa.int64()), new)
+
+
+def _check_defaults_have_parents(txn: Any, parent: Any, child: Any, fk: dict, new: pa.RecordBatch,
+                                 removed: set[tuple], remap: dict) -> None:
+    """ON ... SET DEFAULT: the default key must have a parent once the statement is done, as
+    PostgreSQL checks it after the parent's change: not the key being deleted or updated away
+    (23503 on the parent), but a key the same update gives a parent row counts."""
+    gone = {_norm(k) for k in removed}
+    added = {_norm(v) for v in remap.values() if not any(x is None for x in v)}
+    wanted = [k for k in dict.fromkeys(_key_tuples(new, fk["columns"], child)) if not any(v is None for v in k)]
+    if not wanted:
+        return
+    present = _parent_keys(txn, parent, fk["ref_columns"], wanted)
+    for k in wanted:
+        nk = _norm(k)
+        if nk in added:
+            continue
+        if nk in gone:
+            raise parent_violation(parent, child, fk, k)
+        if nk not in present:
+            raise child_violation(child, fk, k)
 
 
 def _find(remap: dict, k: tuple) -> tuple:

@@ -247,7 +247,9 @@ def _dependent_matviews(txn: Any, key: str) -> list[str]:
     return out
 
 
-def _drop_dependent_views(session: Any, txn: Any, key: str, what: str, cascade: bool) -> None:
+def _drop_dependent_views(session: Any, txn: Any, key: str, what: str, cascade: bool) -> list[str]:
+    """Drop (CASCADE) the views and materialized views that read ``key``; the lines of
+    PostgreSQL's "drop cascades to" notice, one per object dropped."""
     views = _dependent_views(txn, key)
     mvs = _dependent_matviews(txn, key)
     if (views or mvs) and not cascade:
@@ -257,14 +259,31 @@ def _drop_dependent_views(session: Any, txn: Any, key: str, what: str, cascade: 
             f"cannot drop {what} {name} because other objects depend on it",
             detail=f"{first} depends on {what} {name}",
             hint="Use DROP ... CASCADE to drop the dependent objects too.")
+    lines: list[str] = []
     for v in views:
-        _drop_dependent_views(session, txn, v, "view", cascade)
+        if txn.catalog_get("view", v) is None:  # reached already through another view
+            continue
+        lines.append(f"drop cascades to view {v.split('.', 1)[1]}")
+        lines.extend(_drop_dependent_views(session, txn, v, "view", cascade))
         txn.catalog_delete("view", v)
     for v in mvs:
         schema, name = v.split(".", 1)
-        drop_table_objects(session, txn, schema, name, cascade=cascade)
+        if txn.get_table(schema, name) is None:
+            continue
+        lines.append(f"drop cascades to materialized view {name}")
+        lines.extend(drop_table_objects(session, txn, schema, name, cascade=cascade))
     if txn.catalog_get("depend", key) is not None:
         txn.catalog_delete("depend", key)
+    return lines
+
+
+def cascade_notices(lines: list[str]) -> list[Any]:
+    """PostgreSQL's NOTICE for what a DROP ... CASCADE took along: one line, or a count and the list."""
+    if len(lines) <= 1:
+        return list(lines)
+    notice = HeliosError(f"drop cascades to {len(lines)} other objects", sqlstate="00000", detail="\n".join(lines))
+    notice.severity = "NOTICE"
+    return [notice]
 
 
 # ---------------------------------------------------------------------------------------- CREATE
@@ -378,12 +397,70 @@ def _constraint_name(table: str, cols: list[str], suffix: str) -> str:
     return f"{table}_{'_'.join(cols)}_{suffix}" if cols else f"{table}_{suffix}"
 
 
+def object_name(name1: str, name2: str, label: str) -> str:
+    """PostgreSQL's makeObjectName: ``name1_name2_label`` within 63 characters, the longer of the
+    two names cut a character at a time until it fits (the label is kept whole)."""
+    avail = 63 - (len(label) + 1 if label else 0) - (1 if name2 else 0)
+    n1, n2 = len(name1), len(name2)
+    while n1 + n2 > avail:
+        if n1 > n2:
+            n1 -= 1
+        else:
+            n2 -= 1
+    return "_".join(p for p in (name1[:n1], name2[:n2], label) if p)
+
+
+def _foreign_key_name(table: str, cols: list[str], taken: set[str]) -> str:
+    """The name PostgreSQL gives an unnamed foreign key: table_cols_fkey made to fit 63 characters,
+    with fkey1, fkey2, ... while the name is taken."""
+    joined = "_".join(cols)[:63]
+    n, name = 0, object_name(table, joined, "fkey")
+    while name in taken:
+        n += 1
+        name = object_name(table, joined, f"fkey{n}")
+    return name
+
+
+_SYSTEM_COLUMNS = frozenset({"ctid", "xmin", "xmax", "cmin", "cmax", "tableoid"})
+
+
+def _missing_key_column(c: str) -> HeliosError:
+    """The error for a foreign key column the table does not have: a system column's is 42830."""
+    if c in _SYSTEM_COLUMNS:
+        return HeliosError("system columns cannot be used in foreign keys", sqlstate="42830")
+    return UndefinedColumn(f'column "{c}" referenced in foreign key constraint does not exist')
+
+
 def _fk_action(options: list[Any], which: str) -> str:
+    return _fk_action_and_columns(options, which)[0]
+
+
+def _fk_action_and_columns(options: list[Any], which: str) -> tuple[str, list[str]]:
+    """(action, the columns of ``SET NULL (a, b)`` / ``SET DEFAULT (a, b)``, empty when none are listed)."""
     for o in options or []:
-        text = (o.sql() if hasattr(o, "sql") else str(o)).upper()
-        if text.startswith(f"ON {which.upper()} "):
-            return text[len(which) + 4:].strip().lower()
-    return "no action"
+        text = o.sql() if hasattr(o, "sql") else str(o)
+        if text.upper().startswith(f"ON {which.upper()} "):
+            action, _, cols = text[len(which) + 4:].strip().partition("(")
+            names = [ident(exp.to_identifier(c.strip())) if not c.strip().startswith('"') else c.strip()[1:-1]
+                     for c in cols.rstrip(") ").split(",")] if cols else []
+            return " ".join(action.lower().split()), list(dict.fromkeys(names))
+    return "no action", []
+
+
+def _fk_set_columns(options: list[Any], fk_cols: list[str], table_columns: list[str]) -> dict:
+    """``{"on_delete_columns": [...]}`` for ON DELETE SET NULL/DEFAULT (cols), checked as PostgreSQL 15:
+    each column exists (42703) and is one of the key's (42P10); ON UPDATE takes no list (0A000)."""
+    action, cols = _fk_action_and_columns(options, "update")
+    if cols:
+        raise FeatureNotSupported(f"a column list with {action.upper()} is only supported for ON DELETE actions")
+    action, cols = _fk_action_and_columns(options, "delete")
+    for c in cols:
+        if c not in table_columns:
+            raise _missing_key_column(c)
+        if c not in fk_cols:
+            raise HeliosError(f'column "{c}" referenced in ON DELETE SET action must be part of foreign key',
+                              sqlstate="42P10")
+    return {"on_delete_columns": cols} if cols else {}
 
 
 def _reference(session: Any, txn: Any, ref: exp.Reference, cols: list[str], name: str,
@@ -404,7 +481,7 @@ def _reference(session: Any, txn: Any, ref: exp.Reference, cols: list[str], name
         ref_pk = list(tdef.primary_key)
         for c in ref_cols:
             if tdef.column(c) is None:
-                raise UndefinedColumn(f'column "{c}" referenced in foreign key constraint does not exist')
+                raise _missing_key_column(c)
         if ref_cols:
             uniques = [u["columns"] for u in tdef.options.get("unique", [])]
             if sorted(ref_cols) != sorted(ref_pk) and sorted(ref_cols) not in [sorted(u) for u in uniques]:
@@ -504,9 +581,11 @@ def _fk_match(options: list[Any]) -> str:
 
 
 def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: list[Any],
-                  known: list[str] | None = None, check_names: tuple[str, ...] = ()) -> dict[str, Any]:
+                  known: list[str] | None = None, check_names: tuple[str, ...] = (),
+                  known_columns: list[Any] = ()) -> dict[str, Any]:
     """ColumnDefs, primary key and constraint options from CREATE TABLE's element list
-    (check_names: the table's CHECK names already taken, for ALTER TABLE ADD)."""
+    (check_names: the table's CHECK names already taken, for ALTER TABLE ADD; known_columns: the
+    inherited columns ``known`` names, whose types a foreign key's check needs)."""
     cols: list[Any] = []
     pk: list[str] = []
     pk_name = f"{tname}_pkey"
@@ -514,7 +593,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
     checks: list[dict] = []
     fks: list[dict] = []
     seqs: list[dict] = []
-    pending_refs: list[tuple[exp.Reference, list[str], str]] = []
+    pending_refs: list[tuple[exp.Reference, list[str], str | None]] = []
 
     exclusions: list[dict[str, Any]] = []
 
@@ -578,7 +657,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                                    "expr": to_sql(k.this), "local": True,
                                    **({"no_inherit": True} if k.args.get("no_inherit") else {})})
                 elif isinstance(k, exp.Reference):
-                    pending_refs.append((k, [cname], con_name or f"{tname}_{cname}_fkey"))
+                    pending_refs.append((k, [cname], con_name))
                 elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
                     seq_name = f"{tname}_{cname}_seq"
                     start = k.args.get("start")
@@ -630,8 +709,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                                    **({"no_inherit": True} if item.args.get("no_inherit") else {})})
                 elif isinstance(item, exp.ForeignKey):
                     names = [ident(c) for c in item.expressions]
-                    pending_refs.append((item.args["reference"], names,
-                                         con_name or _constraint_name(tname, names, "fkey")))
+                    pending_refs.append((item.args["reference"], names, con_name))
                 elif isinstance(item, exp.ExcludeColumnConstraint):
                     elements = [w.this.this if isinstance(w.this, exp.Ordered) else w.this
                                 for w in item.this.args.get("columns") or []]
@@ -662,12 +740,19 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
     for k in pk + [c for u in uniques for c in u["columns"]]:
         if k not in names:
             raise UndefinedColumn(f'column "{k}" named in key does not exist')
+    existing = txn.get_table(schema, tname)
+    taken = {f["name"] for f in (existing.options.get("foreign_keys") or [] if existing is not None else [])}
+    taken |= {n for _, _, n in pending_refs if n}
     for ref, fk_cols, fk_name in pending_refs:
+        if fk_name is None:
+            fk_name = _foreign_key_name(tname, fk_cols, taken)
+        taken.add(fk_name)
         for c in fk_cols:
             if c not in names:
-                raise UndefinedColumn(f'column "{c}" referenced in foreign key constraint does not exist')
+                raise _missing_key_column(c)
         fk = _reference(session, txn, ref, fk_cols, fk_name, (schema, tname), pk)
-        _check_key_types(txn, schema, tname, cols, fk)
+        fk.update(_fk_set_columns(ref.args.get("options") or [], fk_cols, names))
+        _check_key_types(txn, schema, tname, [*cols, *known_columns], fk)
         fks.append(fk)
     # each unique constraint is also an index record
     uniq_out = [u for u in uniques if sorted(u["columns"]) != sorted(pk)]
@@ -773,7 +858,8 @@ def create_table(session: Any, ast: exp.Create) -> Result:
             src = txn.get_table(*table_name(session, like.this, txn))
             own_names |= {c.name for c in src.columns} if src is not None else set()
         inherited = list(dict.fromkeys(c.name for p in ups for c in p.columns if c.name not in own_names))
-        spec = build_columns(session, txn, schema, name, elements, known=inherited)
+        spec = build_columns(session, txn, schema, name, elements, known=inherited, known_columns=[
+            c for p in ups for c in p.columns if c.name in inherited])
         try:
             cols, counts, own, inh_checks = inheritance.merge_columns(ups, spec["columns"], notices)
             local_checks = spec["options"].get("checks") or []
@@ -1084,7 +1170,7 @@ def _create_view(session: Any, ast: exp.Create, text: str) -> Result:
     if existing is None and relation_kind(txn, schema, name) is not None:
         raise DuplicateTable(f'relation "{name}" already exists')
     # validate now (unknown tables/columns are errors at CREATE VIEW time, as in PostgreSQL)
-    with object_privileges.acting_as(object_privileges.BOOTSTRAP_OWNER):  # names only: PostgreSQL checks
+    with object_privileges.names_only():  # PostgreSQL checks
         plan = session.plan_query(query, session.context(txn))  # privileges when the view is used
     out_names = cols or [n for n, _ in plan.columns]
     if cols and len(cols) > len(plan.columns):
@@ -1103,7 +1189,7 @@ def _create_view(session: Any, ast: exp.Create, text: str) -> Result:
         record["options"] = options
     _check_view_check_option(session, txn, schema, record)
     if existing is not None:  # CREATE OR REPLACE keeps the owner and grants
-        record.update({k: existing[k] for k in ("owner", "acl", "column_acl", "oid") if k in existing})
+        record.update({k: existing[k] for k in ("owner", "acl", "column_acl", "oid", "triggers") if k in existing})
     txn.catalog_put("view", key, record)
     if temporary:
         session.temp_tables.add((schema, name))  # dropped when the session closes
@@ -1312,9 +1398,10 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
             if inheritance.has_children(tdef):  # the tables below it go too, or the statement fails
                 notices.extend(_drop_inheritors(session, txn, tdef, cascade=cascade, named=[
                     _resolve_for_drop(session, txn, o, kind) for o in ast.args.get("tables") or []]))
-            drop_table_objects(session, txn, schema, name, cascade=cascade)
+            notices.extend(cascade_notices(drop_table_objects(session, txn, schema, name, cascade=cascade, named={
+                _resolve_for_drop(session, txn, o, kind) for o in ast.args.get("tables") or []})))
         elif want == "view":
-            _drop_dependent_views(session, txn, f"{schema}.{name}", "view", cascade)
+            notices.extend(cascade_notices(_drop_dependent_views(session, txn, f"{schema}.{name}", "view", cascade)))
             txn.catalog_delete("view", f"{schema}.{name}")
         elif want == "index":
             _drop_index(txn, schema, name)
@@ -1351,8 +1438,13 @@ def _resolve_for_drop(session: Any, txn: Any, t: exp.Table, kind: str) -> tuple[
     return (session.search_path() or ["public"])[0], name
 
 
-def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascade: bool) -> None:
-    """Drop a table with its indexes, owned sequences and (CASCADE) dependent FKs and views."""
+def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascade: bool,
+                       named: set[tuple[str, str]] | None = None) -> list[str]:
+    """Drop a table with its indexes, owned sequences and (CASCADE) dependent FKs and views.
+
+    ``named``: the tables the same DROP removes; their foreign keys to this one do not hold it
+    back (PostgreSQL drops them together). Returns the lines of the "drop cascades to" notice."""
+    notices: list[str] = []
     tdef = txn.get_table(schema, name)
     if tdef is None:
         raise UndefinedTable(f'table "{name}" does not exist')
@@ -1369,14 +1461,17 @@ def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascad
     for child, fk in referencing(txn, tdef):
         if (child.schema, child.name) == (schema, name):
             continue
-        if not cascade:
+        together = named is not None and (child.schema, child.name) in named
+        if not cascade and not together:
             raise DependentObjectsStillExist(
                 f"cannot drop table {name} because other objects depend on it",
                 detail=f"constraint {fk['name']} on table {child.name} depends on table {name}",
                 hint="Use DROP ... CASCADE to drop the dependent objects too.")
+        if not together:
+            notices.append(f"drop cascades to constraint {fk['name']} on table {child.name}")
         txn.alter_table(child.schema, child.name, options={"foreign_keys": [
             f for f in child.options.get("foreign_keys", []) if f["name"] != fk["name"]]})
-    _drop_dependent_views(session, txn, f"{schema}.{name}", "table", cascade)
+    notices.extend(_drop_dependent_views(session, txn, f"{schema}.{name}", "table", cascade))
     for fk in tdef.options.get("foreign_keys", []):
         if (fk["ref_schema"], fk["ref_table"]) != (schema, name):
             _remove_ref(txn, fk, schema, name)
@@ -1391,6 +1486,7 @@ def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascad
         seq = c.metadata.get("sequence")
         if seq:
             txn.catalog_delete("sequence", seq)  # the cached counter stays: the DROP may roll back
+    return notices
 
 
 def _drop_comments(txn: Any, keys: list[str]) -> None:
@@ -1821,6 +1917,71 @@ def rename_constraint_command(session: Any, text: str) -> Result | None:
                                   actions=[exp.AlterRename(this=exp.to_table(f'"{new}"'))]))
         return Result(command_tag="ALTER TABLE")
     raise UndefinedObject(f'constraint "{old}" for table "{name}" does not exist')
+
+
+_ALTER_CONSTRAINT = re.compile(r"(?P<head>table\s+(?P<exists>if\s+exists\s+)?(?:only\s+)?(?P<table>\S+)\s+alter\s+"
+                               r"constraint\s+(?P<name>\S+))\s+(?P<attrs>.*?)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
+_CONSTRAINT_ATTRIBUTES = re.compile(r"\s*(not\s+deferrable|deferrable|initially\s+deferred|initially\s+immediate|"
+                                    r"no\s+inherit|not\s+valid)\b", re.IGNORECASE)
+
+
+def alter_constraint_command(session: Any, text: str, position: int = 0) -> Result | None:
+    """ALTER TABLE t ALTER CONSTRAINT fk [NOT] DEFERRABLE [INITIALLY {DEFERRED | IMMEDIATE}] (None when
+    ``text`` is not one). As in PostgreSQL 15 only foreign keys can be altered, and the clause sets
+    both attributes (an omitted one goes back to NOT DEFERRABLE / INITIALLY IMMEDIATE).
+    ``position``: where ``text`` starts in the statement (1-based), for the error cursor."""
+    m = _ALTER_CONSTRAINT.match(text.strip())
+    if m is None:
+        return None
+    attrs: list[tuple[str, int]] = []
+    at = 0
+    rest = m["attrs"]
+    while at < len(rest):
+        w = _CONSTRAINT_ATTRIBUTES.match(rest, at)
+        if w is None:
+            return None  # not an attribute list this command knows: the caller refuses the statement
+        attrs.append((" ".join(w.group(1).lower().split()), w.start(1)))
+        at = w.end()
+    if not attrs:
+        return None
+    start = position + len(text) - len(text.lstrip()) + m.start("attrs")
+    words = [a for a, _ in attrs]
+    if "no inherit" in words:
+        raise FeatureNotSupported("FOREIGN KEY constraints cannot be marked NO INHERIT")
+    if "not valid" in words:
+        raise FeatureNotSupported("FOREIGN KEY constraints cannot be marked NOT VALID")
+    if "initially deferred" in words and "not deferrable" in words:
+        raise HeliosError("constraint declared INITIALLY DEFERRED must be DEFERRABLE", sqlstate="42601",
+                          position=start + dict(attrs)["initially deferred"])
+    txn = session.tx.current()
+    tdef = _owned_table(session, txn, m["table"], missing_ok=bool(m["exists"]))
+    if tdef is None:
+        name = table_name(session, exp.to_table(m["table"], dialect="postgres"), txn)[1]
+        return Result(command_tag="ALTER TABLE", notices=[f'relation "{name}" does not exist, skipping'])
+    cname = ident(exp.to_identifier(m["name"]))
+    fk = next((f for f in tdef.options.get("foreign_keys") or [] if f["name"] == cname), None)
+    if fk is None:
+        others = {k["name"] for k in tdef.options.get("checks") or []} | {
+            u["name"] for u in tdef.options.get("unique") or []}
+        if tdef.primary_key:
+            others.add(tdef.options.get("pk_name") or f"{tdef.name}_pkey")
+        if cname in others:
+            raise HeliosError(f'constraint "{cname}" of relation "{tdef.name}" is not a foreign key constraint',
+                              sqlstate="42809")
+        raise UndefinedObject(f'constraint "{cname}" of relation "{tdef.name}" does not exist')
+    deferred = "initially deferred" in words
+    deferral = {"deferrable": "deferrable" in words or deferred, "initially_deferred": deferred}
+    for t in [tdef, *(partitions.children(txn, tdef) if partitions.spec(tdef) is not None else [])]:
+        t = txn.get_table(t.schema, t.name)
+        txn.alter_table(t.schema, t.name, options={"foreign_keys": [
+            _with_deferral(f, deferral) if f["name"] == cname else f for f in t.options.get("foreign_keys") or []]})
+    return Result(command_tag="ALTER TABLE")
+
+
+def _with_deferral(fk: dict, deferral: dict[str, bool]) -> dict:
+    out = {k: v for k, v in fk.items() if k not in deferral}
+    out.update({k: True for k, v in deferral.items() if v})
+    return out
 
 
 _INHERIT_COMMAND = re.compile(r"table\s+(?:if\s+exists\s+)?(?:only\s+)?(?P<child>\S+)\s+(?P<no>no\s+)?inherit\s+"

@@ -46,6 +46,7 @@ from helios_core.sql import (
     foreign_tables,
     generated_columns,
     inheritance,
+    instead_of_triggers,
     matviews,
     object_privileges,
     partitions,
@@ -381,10 +382,18 @@ def execute(session: Any, ast: Any, params: Any = (), prepared: Any = None) -> R
     with_ = ast.args.get("with_") or ast.args.get("with")
     if with_ is not None:  # WITH ... INSERT/UPDATE/DELETE/MERGE: data-modifying WITH queries first, once
         if any(isinstance(c.this, (exp.Insert, exp.Update, exp.Delete, exp.Merge)) for c in with_.expressions):
-            ast = session._run_writable_ctes(ast, with_, params, prepared)
+            txn = session.tx.current()
+            try:  # the statement reads the tables as they were before its WITH queries wrote them
+                ast = session._run_writable_ctes(ast, with_, params, prepared)
+                return execute(session, dml_with.distribute(ast), params, _uncached(prepared))
+            finally:
+                txn.hidden_writes = frozenset()
         ast = dml_with.distribute(ast)
         prepared = _uncached(prepared)
     through_view = updatable_views.rewrite(session, ast)  # a view's target becomes its table
+    if through_view is not None and through_view.instead_of is not None:  # or its triggers do the writing
+        return instead_of_triggers.execute(session, through_view.ast, *through_view.base, through_view.instead_of,
+                                           through_view.checks, params, returning_result)
     if through_view is not None:
         with contextlib.ExitStack() as stack:
             with object_privileges.acting_as(through_view.owner):  # the table: as the view's owner
@@ -738,6 +747,15 @@ def _cached_rows(session: Any, ctx: Any, prepared: Any, rowid_filter: list[int] 
     return _run_rows(session, ctx, build(rowid_filter))
 
 
+def _unmodified_rows(txn: Any, tdef: Any, t: pa.Table) -> pa.Table:
+    """Leave out the rows an earlier data-modifying WITH query of the same statement changed:
+    a row is written at most once per statement (PostgreSQL skips the later writes)."""
+    if tdef.data_id not in txn.hidden_writes or t.num_rows == 0:
+        return t
+    done = txn.self_modified(tdef, t.column(0).to_pylist())
+    return t.filter(pc.invert(pa.array(done, pa.bool_()))) if any(done) else t
+
+
 def _dedupe_rowids(t: pa.Table) -> pa.Table:
     if t.num_rows <= 1:
         return t
@@ -753,6 +771,7 @@ def _dedupe_rowids(t: pa.Table) -> pa.Table:
 def _set_items(tdef: Any, expressions: list[Any]) -> list[tuple[int, Any]]:
     names = [c.name for c in tdef.columns]
     out: list[tuple[int, Any]] = []
+    subscripted: dict[int, int] = {}  # column -> its place in ``out``: SET a[1] = x, a[2] = y builds on a[1]'s
     for e in expressions:
         if not isinstance(e, exp.EQ):
             raise FeatureNotSupported("unsupported SET clause")
@@ -789,8 +808,14 @@ def _set_items(tdef: Any, expressions: list[Any]) -> list[tuple[int, Any]]:
             if name not in names:
                 raise UndefinedColumn(f'column "{name}" of relation "{tdef.name}" does not exist')
             column_type = table_sql_columns(tdef)[names.index(name)][1]
+            ci = names.index(name)
+            if ci in subscripted:  # PostgreSQL applies the element assignments of one column in order
+                k = subscripted[ci]
+                out[k] = (ci, subscript_assignment.assignment(name, column_type, subs, rhs, base=out[k][1]))
+                continue
             targets = [name]
             values = [subscript_assignment.assignment(name, column_type, subs, rhs)]
+            subscripted[ci] = len(out)
         else:
             targets = [ident(lhs)]
             values = [rhs]
@@ -991,7 +1016,7 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
     for _ in range(_MAX_RECHECK):
         rows, plan = _cached_rows(session, ctx, prepared, rowid_filter,
                                   lambda f: _row_query(tdef, alias, ast.this, extra_from, where, extra_exprs, f))
-        rows = _dedupe_rowids(rows)
+        rows = _unmodified_rows(txn, tdef, _dedupe_rowids(rows))
         if rows.num_rows == 0:
             break
         new = _new_rows(session, txn, ctx, tdef, rows, sets, plan)
@@ -1092,7 +1117,7 @@ def delete(session: Any, ast: exp.Delete, params: Any = (), prepared: Any = None
     for _ in range(_MAX_RECHECK):
         rows, _plan = _cached_rows(session, ctx, prepared, rowid_filter,
                                    lambda f: _row_query(tdef, alias, ast.this, extra_from, where, extra_exprs, f))
-        rows = _dedupe_rowids(rows)
+        rows = _unmodified_rows(txn, tdef, _dedupe_rowids(rows))
         if rows.num_rows == 0:
             break
         old = pa.RecordBatch.from_arrays(_stored_form([rows.column(1 + i).combine_chunks()

@@ -16,6 +16,7 @@ from typing import Any
 from sqlglot import exp
 
 from helios_core import roles
+from helios_core.frontends.postgres.dialect import parse
 from helios_core.sql import object_privileges as P
 from helios_core.sql.ddl import table_name
 from helios_core.sql.row_security import policies as rls_policies
@@ -231,16 +232,35 @@ def _tables_of(session: Any, ast: Any) -> list[tuple[str, str]]:
 
 def check_row_locks(session: Any, ast: Any, locks: list[Any]) -> None:
     """SELECT ... FOR UPDATE/NO KEY UPDATE/SHARE/KEY SHARE: UPDATE on each locked table, as PostgreSQL."""
-    if roles.role_graph(session.engine).is_superuser(P.checking_user(session)):
-        return
     named = {_ident(e.this if isinstance(e, exp.Column) else e).lower()
              for lock in locks for e in (lock.args.get("expressions") or [])}
-    for schema, name in _tables_of(session, ast):
+    _check_locked_relations(session, ast, named)
+
+
+def _check_locked_relations(session: Any, ast: Any, named: set[str]) -> None:
+    """UPDATE on each table and view a row-locking query reads; a view's own relations are checked
+    as the view's owner (its caller for a security_invoker view), as PostgreSQL locks through it."""
+    if roles.role_graph(session.engine).is_superuser(P.checking_user(session)):
+        return
+    txn = session.tx.current()
+    ctes = {c.alias_or_name for c in ast.find_all(exp.CTE)}
+    for t in ast.find_all(exp.Table):
+        if not t.db and t.name in ctes:
+            continue
+        schema, name = table_name(session, t, txn)
         if named and name.lower() not in named:
             continue
-        ref = P.ObjectRef("table", name, schema)
+        view = txn.catalog_get("view", f"{schema}.{name}") if txn.get_table(schema, name) is None else None
+        if view is None and txn.get_table(schema, name) is None:
+            continue
+        ref = P.ObjectRef("view" if view is not None else "table", name, schema)
         if not any(P.has_privilege(session, ref, letter) for letter in "wdD"):
             raise P.denied(ref)
+        if view is not None:
+            body = parse(view["sql"])[0].ast
+            invoker = bool((view.get("options") or {}).get("security_invoker"))
+            with contextlib.nullcontext() if invoker else P.acting_as(view.get("owner") or P.BOOTSTRAP_OWNER):
+                _check_locked_relations(session, body, set())
 
 
 def check_lock_table(session: Any, tables: list[str], mode: str) -> None:

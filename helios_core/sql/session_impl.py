@@ -687,6 +687,12 @@ class SqlSession(Session):
                 done = ddl.rename_constraint_command(self, rest)
                 if done is not None:
                     return done
+            if word == "ALTER" and " alter constraint " in f" {' '.join(rest.lower().split())} ":
+                self.tx.wrote_ddl = True
+                self.engine.bump_plan_generation()
+                done = ddl.alter_constraint_command(self, rest, st.offset + 1 + st.text.find(rest))
+                if done is not None:
+                    return done
             if word == "ALTER" and " inherit " in f" {rest.lower()} ":  # ALTER TABLE c [NO] INHERIT p
                 self.tx.wrote_ddl = True
                 self.engine.bump_plan_generation()
@@ -708,8 +714,15 @@ class SqlSession(Session):
         with_ = ast.args.get("with_") or ast.args.get("with")
         if with_ is not None and any(isinstance(c.this, (exp.Insert, exp.Update, exp.Delete, exp.Merge))
                                      for c in with_.expressions):
-            ast = self._run_writable_ctes(ast, with_, params, prepared)
-            prepared = None
+            txn = ctx.txn
+            try:  # the query reads the tables as they were before its WITH queries wrote them
+                ast = self._run_writable_ctes(ast, with_, params, prepared)
+                return self._run_query_body(ast, ctx, params, None, lazy=False)
+            finally:
+                txn.hidden_writes = frozenset()
+        return self._run_query_body(ast, ctx, params, prepared, lazy)
+
+    def _run_query_body(self, ast: Any, ctx: Any, params: Sequence[Any], prepared: Any, lazy: bool) -> Result:
         cache = getattr(prepared, "cache", None)
         time_travel = cache.get("as_of") if cache is not None else None
         if time_travel is None:
@@ -754,23 +767,30 @@ class SqlSession(Session):
         """WITH x AS (INSERT/UPDATE/DELETE ... RETURNING ...) SELECT ...: run each data-modifying CTE
         once, in order, and let the query read its RETURNING rows as a VALUES list.
 
-        Known difference: the main query sees the CTEs' changes (PostgreSQL's reads the snapshot
-        from before them).
+        As in PostgreSQL, all parts of the statement read one snapshot: a later WITH query and the
+        main statement read the tables the earlier ones wrote as they were before (their changes
+        show only through RETURNING), and a row an earlier one updated or deleted is not written
+        again. On return ``txn.hidden_writes`` names those tables; the caller clears it when the
+        statement is done. Known limit: a table the transaction had already written before this
+        statement is read with all its writes (storage keeps no per-statement marks of them).
         """
-        from helios_core.sql import dml, types
+        from helios_core.sql import dml, types, writable_with
         from helios_core.sql import functions as F
 
         ast = ast.copy()
         with_ = ast.args.get("with_") or ast.args.get("with")
-        for k, cte in enumerate(with_.expressions):
+        writable_with.check(ast, with_)
+        txn = self.tx.current()
+        marks = txn.write_marks()
+        for k in writable_with.order(with_):
+            cte = with_.expressions[k]
             body = cte.this
-            if not isinstance(body, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
-                continue
-            if k:  # the WITH queries before it are visible to it (those that wrote: their RETURNING rows)
+            txn.hidden_writes = frozenset(txn.written_since(marks)[0])
+            seen = writable_with.visible_to(with_, k)  # the WITH queries it may read (writers: their RETURNING rows)
+            if seen:
                 body = body.copy()
                 body.set("with_" if "with_" in type(body).arg_types else "with",
-                         exp.With(expressions=[c.copy() for c in with_.expressions[:k]],
-                                  recursive=with_.args.get("recursive")))
+                         exp.With(expressions=[c.copy() for c in seen], recursive=with_.args.get("recursive")))
             result = dml.execute(self, body, params, None)
             if result.columns is None:
                 cte.set("this", exp.select(exp.Null().as_("_")).where(exp.false()))
@@ -799,6 +819,7 @@ class SqlSession(Session):
                                        columns=[exp.to_identifier(nm, quoted=True) for nm in names])
                 sel = exp.select("*").from_(exp.Values(expressions=rows, alias=alias))
             cte.set("this", sel)
+        txn.hidden_writes = frozenset(txn.written_since(marks)[0])
         return ast
 
     def _resolve_as_of(self, ast: Any, ctx: Any) -> Any:

@@ -40,9 +40,11 @@ def _jsonb_set(doc: exp.Expression, path: exp.Expression, value: exp.Expression)
     return exp.Anonymous(this="jsonb_set", expressions=[doc, path, value, exp.true()])
 
 
-def assignment(column: str, t: T.SqlType, subs: list[exp.Expression], value: exp.Expression) -> exp.Expression:
-    """The expression ``column`` is set to by ``SET column[subs...] = value``."""
-    col = exp.Column(this=exp.to_identifier(column, quoted=True))
+def assignment(column: str, t: T.SqlType, subs: list[exp.Expression], value: exp.Expression,
+               base: exp.Expression | None = None) -> exp.Expression:
+    """The expression ``column`` is set to by ``SET column[subs...] = value`` (``base``: the value an
+    earlier element assignment of the same SET list gave it, instead of the stored one)."""
+    col = base.copy() if base is not None else exp.Column(this=exp.to_identifier(column, quoted=True))
     if t.name == "jsonb" and t.element is None:
         # every missing level on the way is created (an object, or an array under a number subscript)
         doc: exp.Expression = exp.Coalesce(this=col, expressions=[_empty_for(subs[0])])

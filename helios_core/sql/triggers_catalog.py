@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 OPTION = "triggers"
+INSTEAD_OF = "INSTEAD OF"  # the timing of a view's triggers (helios_core.sql.instead_of_triggers)
 
 
 def of_table(tdef: Any) -> list[dict]:
@@ -29,3 +30,9 @@ def remove(txn: Any, table: str, trigger: str) -> None:
         if tdef.name == table:
             kept = [t for t in of_table(tdef) if t["name"] != trigger]
             txn.alter_table(tdef.schema, tdef.name, options={OPTION: kept})
+
+
+def instead_of_fires(view_record: dict, command: str) -> bool:
+    """Whether a view (its catalog record) has an enabled INSTEAD OF ROW trigger for ``command``."""
+    return any(t["timing"] == INSTEAD_OF and command in t["events"] and t.get("enabled") is not False
+               for t in view_record.get(OPTION) or [])

@@ -25,7 +25,7 @@ from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedColumn, UndefinedTable
 from helios_core.frontends.postgres.dialect import parse
-from helios_core.sql import dml_privileges, partitions
+from helios_core.sql import dml_privileges, partitions, triggers_catalog
 from helios_core.sql import object_privileges as P
 from helios_core.sql.constraints import failing_row
 from helios_core.sql.context import table_sql_columns
@@ -73,6 +73,7 @@ class Rewritten:
     owner: str  # whose privileges the rewritten statement's target is checked with
     checks: list[tuple[str, exp.Expression]]  # (view, condition over the table's columns), innermost first
     base: tuple[str, str]
+    instead_of: dict | None = None  # the catalog record of the view (``base``) whose INSTEAD OF triggers write
 
 
 # (schema, table) -> [(view, condition)]: the check options of the running statement
@@ -113,7 +114,7 @@ def _not_updatable_reason(q: exp.Expression) -> str | None:
         return "Views that return window functions are not automatically updatable."
     if any(isinstance(n, exp.AggFunc) and n.find_ancestor(exp.Window) is None for n in own):
         return "Views that return aggregate functions are not automatically updatable."
-    if any(isinstance(n, (exp.Explode, exp.Unnest)) or (isinstance(n, exp.Func) and (
+    if any(isinstance(n, (exp.Explode, exp.Unnest, exp.GenerateSeries)) or (isinstance(n, exp.Func) and (
             n.name if isinstance(n, exp.Anonymous) else n.sql_name()).lower() in _SET_RETURNING) for n in own):
         return "Views that return set-returning functions are not automatically updatable."
     return None
@@ -401,10 +402,19 @@ def _rewrite_one(session: Any, txn: Any, ast: exp.Expression, shape: ViewShape,
             sets = []
             for e in ast.expressions:
                 col = e.this
-                n = ident(col.this if isinstance(col, exp.Column) else col)
+                inner = col
+                while isinstance(inner, exp.Bracket):  # SET v[1] = x: the element of the column it stands for
+                    inner = inner.this
+                n = ident(inner.this if isinstance(inner, exp.Column) else inner)
                 (bc,) = _written(command, shape, [n], real)
-                sets.append(exp.EQ(this=exp.column(bc, quoted=True),
-                                   expression=_substitute(e.expression, mapping, quals)))
+                target: exp.Expression = exp.column(bc, quoted=True)
+                if isinstance(col, exp.Bracket):
+                    target = col.copy()
+                    node = target
+                    while isinstance(node.this, exp.Bracket):
+                        node = node.this
+                    node.set("this", exp.column(bc, quoted=True))
+                sets.append(exp.EQ(this=target, expression=_substitute(e.expression, mapping, quals)))
             new.set("expressions", sets)
         where = ast.args.get("where")
         cond = _substitute(where.this, mapping, quals) if where is not None else None
@@ -437,13 +447,18 @@ def rewrite(session: Any, ast: exp.Expression) -> Rewritten | None:
         schema, name, rec = found
         shape = analyze(session, txn, schema, name, rec)
         _check_view_privileges(session, ast, shape, acting)
+        if triggers_catalog.instead_of_fires(rec, command):  # the view's triggers do the writing
+            plain = [(v, _unqualified(c)) for v, c in reversed(checks)]
+            return Rewritten(ast=ast, owner=acting or session.user, checks=plain, base=(schema, name),
+                             instead_of=rec)
         if shape.reason is not None:
             raise refuse(command, name, shape.reason)
         # a view is checked for its own option, or because a CASCADED view above it asks
         effective = attrs.evolve(shape, check_option=shape.check_option or ("cascaded" if cascade else None))
         ast, checks = _rewrite_one(session, txn, ast, effective, checks)
         cascade = cascade or shape.check_option == "cascaded"
-        acting = shape.owner
+        if not (rec.get("options") or {}).get("security_invoker"):  # an invoker view's relations: as its caller
+            acting = shape.owner
         found = view_record(session, txn, _target_table(ast))
     base = table_name(session, _target_table(ast), txn)
     if txn.get_table(*base) is None:
@@ -494,6 +509,11 @@ def check_new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, batch: pa.Record
             return
         checks = active.get(up)
         parent = txn.get_table(*up)
+    check_rows(ctx, tdef, batch, checks)
+
+
+def check_rows(ctx: Any, tdef: Any, batch: pa.RecordBatch, checks: list[tuple[str, exp.Expression]]) -> None:
+    """44000 unless every row of ``batch`` (shaped like ``tdef``) passes the views' conditions."""
     scope = Scope.of_table(tdef.name, table_sql_columns(tdef))
     for view, cond in checks:
         v = compile_scalar(cond, scope, ctx).evaluate(batch, ctx)

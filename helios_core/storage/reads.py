@@ -84,11 +84,11 @@ class ReadOps(_Txn):
         if as_of is not None:
             ts, txid = as_of, 0
         elif latest:
-            ts, txid = self._latest_ts(), self.txid
+            ts, txid = self._latest_ts(), self.reader_txid(t)
             if self.isolation == READ_COMMITTED:
                 self._recheck_snap = ts  # writes after a re-check apply to the versions it saw
         else:
-            ts, txid = self.snapshot_ts, self.txid
+            ts, txid = self.snapshot_ts, self.reader_txid(t)
         if columns is not None:
             for c in columns:
                 if t.column(c) is None:
@@ -116,7 +116,7 @@ class ReadOps(_Txn):
         if self.sx is not None:
             self.ssi_read(t, None)
         need = [f"c{t.column(c).col_id}" for c in columns]
-        for ch, mask in self.store.visible_chunks(self._branch, t, self.snapshot_ts, self.txid):
+        for ch, mask in self.store.visible_chunks(self._branch, t, self.snapshot_ts, self.reader_txid(t)):
             def read(_ch: Any = ch) -> pa.RecordBatch:
                 return self.store._present_some(t, _ch.columns(need + [ROWID]), need)
 
@@ -169,7 +169,7 @@ class ReadOps(_Txn):
             key = (key,)
         if self.sx is not None:
             self.ssi_read(t, (key[0] if len(key) == 1 else key,))
-        row = self._lookup_phys(self._branch, t, key, self.snapshot_ts, self.txid, with_rowid=True)
+        row = self._lookup_phys(self._branch, t, key, self.snapshot_ts, self.reader_txid(t), with_rowid=True)
         schema_out = self.store._present_schema(t, columns, with_rowid)
         activity = self.store.table_activity(t.table_id)
         activity[IDX_SCAN] += 1

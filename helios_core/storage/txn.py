@@ -10,10 +10,11 @@ in ``WriteOutcome.changed``/``gone``. New versions go into a pending chunk whose
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
@@ -109,6 +110,9 @@ class Transaction(ReadOps, CatalogOps):
         self.commit_ts: int | None = None
         self._snapshot: int | None = None
         self._recheck_snap: int | None = None  # RC: snapshot of the last latest=True re-read
+        # tables (data ids) whose rows this transaction wrote in the current statement only and
+        # that the statement's other parts must read as they were before it (writable WITH)
+        self.hidden_writes: frozenset[int] = frozenset()
         self.writes: dict[tuple[int, int], LayerWrites] = {}
         self.row_locks: list[tuple[tuple[int, int], int]] = []
         self.table_locks: list[tuple[TableKey, str]] = []  # table locks taken, in order
@@ -198,6 +202,51 @@ class Transaction(ReadOps, CatalogOps):
         if self.isolation == READ_COMMITTED:
             self._snapshot = None
             self._recheck_snap = None
+
+    def reader_txid(self, t: TableDef) -> int:
+        """The transaction id reads of ``t`` use: 0 (own writes unseen) while the statement
+        reads a table its data-modifying WITH queries changed (see ``written_since``)."""
+        return 0 if t.data_id in self.hidden_writes else self.txid
+
+    def write_marks(self) -> dict[tuple[int, int], tuple[int, ...]]:
+        """Where this transaction's writes stand now, per layer: compare with ``written_since``."""
+        return {key: w.marks() for key, w in self.writes.items()}
+
+    def written_since(self, marks: dict[tuple[int, int], tuple[int, ...]]) -> tuple[set[int], set[int]]:
+        """(data ids first written after ``marks`` were taken, data ids written before and again after).
+
+        A table of the first kind reads as it was at ``marks`` by leaving out the transaction's own
+        writes (it has no older ones); one of the second kind cannot be read that way."""
+        fresh, again = set(), set()
+        for key, w in self.writes.items():
+            before = marks.get(key)
+            if before == w.marks():
+                continue
+            if before is None or not any(before):
+                fresh.add(w.layer.data_id)
+            else:
+                again.add(w.layer.data_id)
+        return fresh, again
+
+    @contextlib.contextmanager
+    def own_writes_seen(self) -> Iterator[None]:
+        """Reads inside see all of this transaction's writes again: constraint checks, foreign-key
+        actions and triggers look at the rows as the statement has left them, as PostgreSQL's do."""
+        saved, self.hidden_writes = self.hidden_writes, frozenset()
+        try:
+            yield
+        finally:
+            self.hidden_writes = saved
+
+    def self_modified(self, t: TableDef, rowids: list[int]) -> list[bool]:
+        """Which of ``rowids`` of ``t`` (a table of ``hidden_writes``) the current statement
+        already updated or deleted: PostgreSQL's later writes of one statement skip them."""
+        layer = self._branch.layers.get(t.data_id)
+        w = self.writes.get(layer.key) if layer is not None else None
+        if w is None:
+            return [False] * len(rowids)
+        ended = set(w.ended_rowids) | set(w.tombs)
+        return [r in w.own or r in ended for r in rowids]
 
     def _check_active(self) -> None:
         if self.state != "active":

@@ -177,3 +177,33 @@ def test_recursive_form_errors_point_where_postgresql_points():
             s.execute(sql)
         assert err.value.position == sql.index(at) + 1, sql
     s.close()
+
+
+def test_recursive_term_that_is_a_set_operation_or_has_its_own_with():
+    """The self-reference once in a recursive term made of set operations, never on EXCEPT's right, never
+    in a WITH of the recursive query (PostgreSQL 15's messages and positions)."""
+    import pytest
+
+    import helios_core
+    from helios_core.errors import HeliosError
+
+    s = helios_core.connect()
+    for sql, message, at in [
+        (("with recursive f(i) as (values (1) union all (select i+1 from f where i < 10 union all "
+         "select i+1 from f where i < 5)) select * from f"), "must not appear more than once", "f where i < 5"),
+        (("with recursive f(i) as (values (1) union all select * from (select i+1 from f where i < 10 union all "
+         "select i+1 from f where i < 5) as t) select * from f"), "must not appear more than once", "f where i < 5"),
+        (("with recursive f(i) as (values (1) union all (select i+1 from f where i < 10 except "
+         "select i+1 from f where i < 5)) select * from f"), "must not appear within EXCEPT", "f where i < 5"),
+        ("with recursive x(n) as (with x1 as (select 1 from x) select 0 union select * from x1) select * from x",
+         "must not appear within a subquery", "x) select 0"),
+    ]:
+        with pytest.raises(HeliosError, match=message) as err:
+            s.execute(sql)
+        assert (err.value.sqlstate, err.value.position) == ("42P19", sql.index(at) + 1), sql
+    # still allowed: the reference once, in a subquery of FROM or in one branch of a UNION
+    assert s.execute("with recursive t(n) as (select 1 union all select n+1 from (select n from t) s where n < 3) "
+                     "select * from t")[-1].rows() == [(1,), (2,), (3,)]
+    assert s.execute("with recursive t(n) as (select 1 union all (select n+1 from t where n < 3 union "
+                     "select 7 where false)) select * from t")[-1].rows() == [(1,), (2,), (3,)]
+    s.close()

@@ -116,3 +116,144 @@ def test_primary_key_composite(s):
     e = err(s, "insert into k values (1, 'x', 3)")
     assert e.sqlstate == "23505"
     assert err(s, "insert into k values (null, 'x', 3)").sqlstate == "23502"
+
+
+def test_alter_constraint_changes_a_foreign_keys_deferral(s):
+    s.execute("create table pk (id int primary key)")
+    s.execute("create table fk (id int primary key, p int references pk)")
+    s.execute("insert into pk values (5)")
+    s.execute("insert into fk values (1, 5)")
+    q = "select condeferrable, condeferred from pg_constraint where conname = 'fk_p_fkey'"
+    assert s.execute("alter table fk alter constraint fk_p_fkey deferrable initially immediate")[0].command_tag \
+        == "ALTER TABLE"
+    assert rows(s, q) == [(True, False)]
+    s.execute("begin")
+    assert err(s, "update pk set id = 10 where id = 5").sqlstate == "23503"  # immediate still
+    s.execute("rollback")
+    s.execute("begin")
+    s.execute("set constraints all deferred")
+    s.execute("update pk set id = 10 where id = 5")  # deferrable now: waits for COMMIT
+    assert err(s, "commit").sqlstate == "23503"
+    s.execute("alter table fk alter constraint fk_p_fkey deferrable initially deferred")
+    assert rows(s, q) == [(True, True)]
+    s.execute("alter table fk alter constraint fk_p_fkey not deferrable")  # both attributes are set
+    assert rows(s, q) == [(False, False)]
+
+
+def test_alter_constraint_refusals(s):
+    s.execute("create table pk (id int primary key)")
+    s.execute("create table fk (id int primary key, p int references pk)")
+    e = err(s, "alter table fk alter constraint fk_p_fkey not deferrable initially deferred")
+    assert (e.sqlstate, e.message) == ("42601", "constraint declared INITIALLY DEFERRED must be DEFERRABLE")
+    assert err(s, "alter table fk alter constraint fk_p_fkey no inherit").sqlstate == "0A000"
+    assert err(s, "alter table fk alter constraint fk_p_fkey not valid").sqlstate == "0A000"
+    assert err(s, "alter table fk alter constraint fk_pkey deferrable").sqlstate == "42809"
+    assert err(s, "alter table fk alter constraint nope deferrable").sqlstate == "42704"
+
+
+def test_set_default_checks_the_parent_as_the_statement_leaves_it(s):
+    s.execute("create table p (a int, b int, primary key (a, b))")
+    s.execute("create table c (a int default 0, b int default -1, "
+              "foreign key (a, b) references p on update set default)")
+    s.execute("insert into p values (1, 2), (2, 3)")
+    s.execute("insert into c values (1, 2), (2, 3)")
+    assert err(s, "update p set b = 5 where b = 2").sqlstate == "23503"  # (0, -1) has no parent
+    s.execute("update p set a = 0, b = -1 where b = 2")  # the default key is the updated row's new key
+    assert sorted(rows(s, "select a, b from c")) == [(0, -1), (2, 3)]
+
+
+def test_set_default_to_the_key_being_deleted_fails_on_the_parent(s):
+    s.execute("create table p (f1 int primary key)")
+    s.execute("create table c (f1 int default 0 references p on delete set default)")
+    s.execute("insert into p values (0), (1), (2)")
+    s.execute("insert into c values (2)")
+    s.execute("delete from p where f1 = 2")
+    assert rows(s, "select f1 from c") == [(0,)]
+    e = err(s, "delete from p where f1 = 0")
+    assert e.sqlstate == "23503" and e.message.startswith('update or delete on table "p"')
+    assert rows(s, "select f1 from p order by f1") == [(0,), (1,)]
+
+
+def test_on_delete_set_null_or_default_of_listed_columns(s):
+    s.execute("create table p (tid int, id int, primary key (tid, id))")
+    s.execute("create table c (tid int, id int, n int, d int default 0, "
+              "foreign key (tid, n) references p on delete set null (n), "
+              "foreign key (tid, d) references p on delete set default (d, d))")
+    assert [r[0] for r in rows(s, "select pg_get_constraintdef(oid) from pg_constraint "
+                                  "where conrelid = 'c'::regclass order by oid")] == [
+        "FOREIGN KEY (tid, n) REFERENCES p(tid, id) ON DELETE SET NULL (n)",
+        "FOREIGN KEY (tid, d) REFERENCES p(tid, id) ON DELETE SET DEFAULT (d)"]
+    s.execute("insert into p values (1, 0), (1, 1), (1, 2)")
+    s.execute("insert into c values (1, 1, 1, null), (1, 2, null, 2)")
+    s.execute("delete from p where id = 1 or id = 2")
+    assert rows(s, "select tid, id, n, d from c order by id") == [(1, 1, None, None), (1, 2, None, 0)]
+
+
+def test_on_delete_set_column_list_refusals(s):
+    s.execute("create table p (tid int, id int, primary key (tid, id))")
+    assert err(s, "create table c (tid int, id int, foo int, foreign key (tid, id) references p "
+                  "on delete set null (bar))").sqlstate == "42703"
+    assert err(s, "create table c (tid int, id int, foo int, foreign key (tid, id) references p "
+                  "on delete set null (foo))").sqlstate == "42P10"
+    e = err(s, "create table c (tid int, foo int, foreign key (tid, foo) references p on update set null (foo))")
+    assert e.sqlstate == "0A000" and "only supported for ON DELETE" in e.message
+
+
+def test_restrict_fails_where_no_action_lets_another_row_take_the_key(s):
+    for action, fails in (("no action", False), ("restrict", True)):
+        s.execute("create table pp (f1 int primary key)")
+        s.execute(f"create table cc (f1 int references pp on update {action})")
+        s.execute("insert into pp values (13), (12)")
+        s.execute("insert into cc values (13)")
+        if fails:
+            assert err(s, "update pp set f1 = f1 + 1").sqlstate == "23503"
+        else:
+            s.execute("update pp set f1 = f1 + 1")  # 12 becomes 13: the key is still there
+        s.execute("drop table cc, pp")
+
+
+def test_parent_violation_names_the_first_rows_key(s):
+    s.execute("create table pk (a int primary key)")
+    s.execute("create table fk (a int references pk)")
+    s.execute("insert into pk values (100), (3)")
+    s.execute("insert into fk values (3), (100)")
+    assert "Key (a)=(100)" in err(s, "delete from pk").detail
+
+
+def test_system_columns_in_foreign_keys(s):
+    s.execute("create table pk (a int primary key)")
+    assert err(s, "create table f (x int, foreign key (tableoid) references pk (a))").sqlstate == "42830"
+    e = err(s, "create table f (x oid, foreign key (x) references pk (tableoid))")
+    assert (e.sqlstate, e.message) == ("42830", "system columns cannot be used in foreign keys")
+
+
+def test_unnamed_foreign_keys_get_postgres_names(s):
+    long = "very_very_long_column_name_to_exceed_63_characters"
+    s.execute("create table p1 (a int primary key)")
+    s.execute("create table p2 (a int, b int, primary key (a, b))")
+    s.execute(f"create table f (a int, {long} int, foreign key ({long}) references p1, "
+              f"foreign key (a, {long}) references p2, foreign key (a, {long}) references p2)")
+    s.execute("alter table f add foreign key (a) references p1")
+    s.execute("alter table f add foreign key (a) references p1")
+    got = [r[0] for r in rows(s, "select conname from pg_constraint where conrelid = 'f'::regclass order by conname")]
+    assert got == ["f_a_fkey", "f_a_fkey1",
+                   "f_a_very_very_long_column_name_to_exceed_63_characters_fkey",
+                   "f_a_very_very_long_column_name_to_exceed_63_characters_fkey1",
+                   "f_very_very_long_column_name_to_exceed_63_characters_fkey"]
+    s.execute(f"create table fktable2 (a int, {long} int, foreign key ({long}) references p1, "
+              f"foreign key (a, {long}) references p2, foreign key (a, {long}) references p2)")
+    got = [r[0] for r in rows(s, "select conname from pg_constraint where conrelid = 'fktable2'::regclass "
+                                 "order by conname")]
+    assert got == ["fktable2_a_very_very_long_column_name_to_exceed_63_charac_fkey1",
+                   "fktable2_a_very_very_long_column_name_to_exceed_63_charact_fkey",
+                   "fktable2_very_very_long_column_name_to_exceed_63_character_fkey"]
+
+
+def test_foreign_key_types_are_checked_for_inherited_columns_too(s):
+    s.execute("create table base (b1 int not null, b2 int)")
+    e = err(s, "create table t (p1 inet, p2 inet, primary key (b1, p1), foreign key (b2, p2) references t (p1, b1)) "
+               "inherits (base)")
+    assert (e.sqlstate, e.message) == ("42804", 'foreign key constraint "t_b2_p2_fkey" cannot be implemented')
+    assert e.detail == 'Key columns "b2" and "p1" are of incompatible types: integer and inet.'
+    s.execute("create table t (p1 inet, p2 inet, primary key (b1, p1), foreign key (b2, p2) references t (b1, p1)) "
+              "inherits (base)")

@@ -52,6 +52,21 @@ def test_drop_table(s):
     assert err(s, "select * from t").sqlstate == "42P01"
 
 
+def test_drop_tables_that_reference_each_other_together(s):
+    """One DROP naming both sides of a foreign key drops them; a referenced table alone needs CASCADE,
+    which says which constraint it took with it."""
+    s.execute("create table pk (id int primary key)")
+    s.execute("create table fk (id int primary key, p int references pk)")
+    assert err(s, "drop table pk").sqlstate == "2BP01"
+    r = s.execute("drop table pk, fk")[0]
+    assert r.command_tag == "DROP TABLE" and r.notices == []
+    s.execute("create table pk (id int primary key)")
+    s.execute("create table fk (id int primary key, p int constraint named_fk references pk)")
+    r = s.execute("drop table pk cascade")[0]
+    assert r.notices == ["drop cascades to constraint named_fk on table fk"]
+    s.execute("insert into fk values (1, 99)")  # the constraint went with it
+
+
 def test_create_table_as(s):
     s.execute("create table src (a int, b text)")
     s.execute("insert into src values (1, 'x'), (2, 'y')")

@@ -59,3 +59,17 @@ def test_what_is_not_assignable_is_refused_and_nothing_changes(s, sql, sqlstate)
         s.execute(sql)
     assert e.value.sqlstate == sqlstate
     assert s.execute("select a::text from sa where id = 1")[-1].rows() == [("{1,2,3}",)]
+
+
+def test_several_elements_of_one_column_in_one_set_list(s) -> None:
+    """PostgreSQL applies them in order; mixing them with a whole-column assignment stays 42601."""
+    s.execute("create table ma (a int, arr int[])")
+    s.execute("insert into ma values (1, array[2]), (3, array[4])")
+    s.execute("update ma set arr[1] = 42, arr[2] = 77 where a = 3")
+    assert s.execute("select arr from ma where a = 3")[-1].rows() == [([42, 77],)]
+    s.execute("create view mav as select a, arr as brr from ma")  # and through a view
+    assert s.execute("update mav set brr[3] = 9, brr[1] = 5 where a = 3 returning brr")[-1].rows() == [([5, 77, 9],)]
+    assert s.execute("update mav set brr[2] = 8 where a = 1 returning brr")[-1].rows() == [([2, 8],)]
+    with pytest.raises(HeliosError) as e:
+        s.execute("update ma set arr[1] = 5, arr = '{1}'")
+    assert e.value.sqlstate == "42601"

@@ -46,7 +46,9 @@ def test_refusals_name_what_is_missing(conn):
     conn.execute("CREATE VIEW uv_join AS SELECT x.a FROM uv_r x, uv_r y")
     conn.execute("CREATE VIEW uv_expr AS SELECT a, upper(b) AS u, a AS a2 FROM uv_r")
     conn.execute("CREATE VIEW uv_over AS SELECT * FROM uv_distinct")
+    conn.execute("CREATE VIEW uv_srf AS SELECT a, b, generate_series(1, a) g FROM uv_r")
     cases = [
+        ("UPDATE uv_srf SET b = upper(b)", 'cannot update view "uv_srf"', "return set-returning functions"),
         ("DELETE FROM uv_distinct", 'cannot delete from view "uv_distinct"', "containing DISTINCT"),
         ("UPDATE uv_agg SET n = 1", 'cannot update view "uv_agg"', "return aggregate functions"),
         ("INSERT INTO uv_join VALUES (1)", 'cannot insert into view "uv_join"', "single table or view"),
@@ -126,6 +128,46 @@ def test_privileges_are_the_views_and_its_owners(conn):
     finally:
         conn.execute("RESET ROLE")
     assert _rows(conn, "SELECT a FROM uv_p") == [(2,)]
+
+
+def test_a_view_over_a_view_its_owner_cannot_read_is_created_and_refused_when_used(conn):
+    conn.execute("CREATE TABLE uv_n (a int)")
+    conn.execute("CREATE ROLE uv_u1")
+    conn.execute("CREATE ROLE uv_u2")
+    conn.execute("GRANT CREATE, USAGE ON SCHEMA public TO uv_u1, uv_u2")
+    conn.execute("SET ROLE uv_u1")
+    try:
+        conn.execute("CREATE VIEW uv_n1 AS SELECT * FROM uv_n")  # u1 may not read uv_n: fine to create
+        conn.execute("GRANT SELECT ON uv_n1 TO uv_u2")
+        conn.execute("SET ROLE uv_u2")
+        conn.execute("CREATE VIEW uv_n2 AS SELECT * FROM uv_n1")  # privileges count when it is used
+        with pytest.raises(errors.InsufficientPrivilege, match="permission denied for table uv_n"):
+            conn.execute("SELECT * FROM uv_n2")
+    finally:
+        conn.execute("RESET ROLE")
+
+
+def test_invoker_views_write_with_the_callers_rights_and_row_locks_need_update(conn):
+    conn.execute("CREATE TABLE uv_i (a int, b text)")
+    conn.execute("INSERT INTO uv_i VALUES (1, 'x')")
+    conn.execute("CREATE VIEW uv_iv WITH (security_invoker = true) AS SELECT a, b FROM uv_i")
+    conn.execute("CREATE VIEW uv_ov AS SELECT a, b FROM uv_i")
+    conn.execute("CREATE ROLE uv_caller")
+    conn.execute("GRANT SELECT, UPDATE ON uv_iv, uv_ov TO uv_caller")
+    conn.execute("GRANT SELECT ON uv_i TO uv_caller")
+    conn.execute("SET ROLE uv_caller")
+    try:
+        with pytest.raises(errors.InsufficientPrivilege, match="permission denied for table uv_i"):
+            conn.execute("UPDATE uv_iv SET b = 'y'")  # the caller has no UPDATE on the table
+        assert conn.execute("UPDATE uv_ov SET b = 'y'").rowcount == 1  # the owner's rights
+        assert _rows(conn, "SELECT a FROM uv_ov FOR UPDATE") == [(1,)]
+        conn.execute("RESET ROLE")
+        conn.execute("REVOKE UPDATE ON uv_ov FROM uv_caller")
+        conn.execute("SET ROLE uv_caller")
+        with pytest.raises(errors.InsufficientPrivilege, match="permission denied for view uv_ov"):
+            conn.execute("SELECT a FROM uv_ov FOR UPDATE")
+    finally:
+        conn.execute("RESET ROLE")
 
 
 def test_writing_through_a_view_does_not_open_the_table_to_subqueries(conn):

@@ -32,7 +32,7 @@ from sqlglot.helper import seq_get
 from sqlglot.tokens import Token, TokenType
 
 from helios_core import plugin_extensions
-from helios_core.errors import SyntaxError_
+from helios_core.errors import FeatureNotSupported, SyntaxError_
 from helios_core.frontends.postgres import (
     branch_syntax,
     explain_options,
@@ -242,6 +242,72 @@ class Helios(Postgres):
             if check is not None and self._match_text_seq("NO", "INHERIT"):
                 check.set("no_inherit", True)
             return check
+
+        def _parse_select_query(self, *args: Any, **kwargs: Any) -> exp.Expression | None:  # type: ignore[override]
+            """``WITH ... VALUES (...)``: PostgreSQL's VALUES takes a WITH like a SELECT does; it becomes
+            ``WITH ... SELECT * FROM (VALUES ...)`` (sqlglot's VALUES node has no WITH)."""
+            if not (self._curr is not None and self._curr.token_type == TokenType.WITH):
+                return super()._parse_select_query(*args, **kwargs)
+            cte = self._parse_with()
+            if cte is None:
+                return super()._parse_select_query(*args, **kwargs)
+            this = self._parse_statement()
+            if this is None:
+                self.raise_error("Failed to parse any statement following CTE")
+                return cte
+            while isinstance(this, exp.Subquery) and this.is_wrapper:
+                this = this.this
+            if isinstance(this, exp.Values):
+                this.set("alias", exp.TableAlias(this=exp.to_identifier("*VALUES*", quoted=True)))
+                this = exp.select("*").from_(this)
+            if "with_" not in this.arg_types:
+                self.raise_error(f"{this.key} does not support CTE")
+                return cte
+            inner = this.args.get("with_")
+            if inner:
+                cte.set("expressions", cte.expressions + inner.expressions)
+                if inner.args.get("recursive"):
+                    cte.set("recursive", True)
+            this.set("with_", cte)
+            return this
+
+        def _parse_key_constraint_options(self) -> list[str]:  # type: ignore[override]
+            """PostgreSQL 15's ``ON DELETE SET NULL (col, ...)`` / ``SET DEFAULT (col, ...)``: the column
+            list rides on the option text ("ON DELETE SET NULL (a, b)"); the rest as sqlglot reads it."""
+            options: list[str] = []
+            while self._curr:
+                if not (self._curr.token_type == TokenType.ON and self._next is not None
+                        and self._next.text.upper() in ("DELETE", "UPDATE")):
+                    more = super()._parse_key_constraint_options()
+                    if not more:
+                        break
+                    options.extend(more)
+                    continue
+                start = self._curr.start
+                self._advance()
+                on = self._curr.text.upper()
+                self._advance()
+                if self._match_text_seq("NO", "ACTION"):
+                    action = "NO ACTION"
+                elif self._match_text_seq("CASCADE"):
+                    action = "CASCADE"
+                elif self._match_text_seq("RESTRICT"):
+                    action = "RESTRICT"
+                elif self._match_pair(TokenType.SET, TokenType.NULL):
+                    action = "SET NULL"
+                elif self._match_pair(TokenType.SET, TokenType.DEFAULT):
+                    action = "SET DEFAULT"
+                else:
+                    self.raise_error("Invalid key constraint")
+                if action.startswith("SET") and self._match(TokenType.L_PAREN):
+                    if on == "UPDATE":  # PostgreSQL's grammar refuses it, pointing at ON
+                        raise FeatureNotSupported(f"a column list with {action} is only supported for ON DELETE "
+                                                  "actions", position=start + 1)
+                    cols = self._parse_csv(self._parse_id_var)
+                    self._match_r_paren()
+                    action += " (" + ", ".join(c.sql(dialect="postgres") for c in cols) + ")"
+                options.append(f"ON {on} {action}")
+            return options
 
         def _parse_recursive_with_search(self) -> exp.RecursiveWithSearch | None:
             """SEARCH {DEPTH|BREADTH} FIRST BY col, ... SET col / CYCLE col, ... SET col [TO v DEFAULT d]

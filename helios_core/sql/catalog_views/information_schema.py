@@ -7,7 +7,7 @@ from typing import Any
 from helios_core import roles
 from helios_core.errors import HeliosError
 from helios_core.sql import acl as A
-from helios_core.sql import types
+from helios_core.sql import triggers_catalog, types
 from helios_core.sql.catalog_views.model import CatalogModel, Column, _catalog_list
 from helios_core.sql.catalog_views.registry import catalog_table, static_table
 
@@ -136,8 +136,11 @@ def views(model: CatalogModel) -> list[tuple]:
         insertable, updatable, _cols = _view_updatability(model, r)
         rec = model.txn.catalog_get("view", f"{r.schema}.{r.name}") if model.txn is not None else None
         check = str(((rec or {}).get("options") or {}).get("check_option") or "none").upper()
+        triggered = {e for t in (rec or {}).get("triggers") or [] if t.get("timing") == triggers_catalog.INSTEAD_OF
+                     for e in t["events"]}  # the view's INSTEAD OF ROW triggers, by event
         out.append((model.database, r.schema, r.name, r.view_sql, check, "YES" if updatable else "NO",
-                    "YES" if insertable else "NO", "NO", "NO", "NO"))
+                    "YES" if insertable else "NO", *("YES" if e in triggered else "NO"
+                                                      for e in ("UPDATE", "DELETE", "INSERT"))))
     return out
 
 

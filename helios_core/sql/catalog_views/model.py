@@ -129,6 +129,7 @@ class Constraint:
     check: str | None = None
     on_update: str = "a"  # PG confupdtype: a no action, r restrict, c cascade, n set null, d set default
     on_delete: str = "a"
+    on_delete_columns: list[str] = attrs.Factory(list)  # ON DELETE SET NULL/DEFAULT (cols): confdelsetcols
     match: str = "s"  # PG confmatchtype: s simple, f full
     index: Index | None = None
     deferrable: bool = False
@@ -159,6 +160,8 @@ class Constraint:
             out += f" ON UPDATE {actions[self.on_update]}"
         if self.on_delete in actions:
             out += f" ON DELETE {actions[self.on_delete]}"
+            if self.on_delete_columns:
+                out += f" ({', '.join(_ident(c) for c in self.on_delete_columns)})"
         if self.deferrable:
             out += " DEFERRABLE"
         if self.deferred:
@@ -417,6 +420,7 @@ class CatalogModel:
                         k.name for k in con.ref_table.columns if k.not_null][:len(cols)]
                     con.on_update = _action(c.get("on_update"))
                     con.on_delete = _action(c.get("on_delete"))
+                    con.on_delete_columns = list(c.get("on_delete_columns") or [])
                     con.match = "f" if c.get("match") == "full" else "s"
                     con.deferrable = bool(c.get("deferrable"))
                     con.deferred = bool(c.get("initially_deferred"))

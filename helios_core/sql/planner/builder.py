@@ -77,10 +77,36 @@ from helios_core.sql.planner.system_columns import table_oid, virtual_table_oid,
 from helios_core.sql.routines import planner_calls
 from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.user_aggregates import calls as user_aggregate_calls
-from helios_core.sql.window_placement import refuse_window
+from helios_core.sql.window_placement import position_of, refuse_window
 from helios_core.sql.windows import plan_window_operator
 
 QUERY_TYPES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Values, exp.Subquery)
+
+
+def _select_item_position(term: exp.Expression, i: int) -> int | None:
+    """Where the i-th output column of a query term is written (its first SELECT's item)."""
+    while isinstance(term, (exp.Subquery, exp.Paren, exp.SetOperation)):
+        term = term.this
+    if isinstance(term, exp.Select) and i < len(term.expressions):
+        return position_of(term.expressions[i])
+    return None
+
+
+def _with_in_front(term: exp.Expression, with_: exp.With) -> exp.Expression:
+    """A term of a set operation as a query that carries ``with_`` ahead of its own WITH list."""
+    while isinstance(term, (exp.Subquery, exp.Paren)) and not term.args.get("alias"):
+        term = term.this
+    if not isinstance(term, (exp.Select, exp.SetOperation)):
+        term = exp.select("*").from_(exp.Subquery(this=term.copy(), alias=exp.TableAlias(
+            this=exp.to_identifier("*VALUES*", quoted=True))))
+    else:
+        term = term.copy()
+    own = arg(term, "with")
+    ctes = [c.copy() for c in with_.expressions] + (list(own.expressions) if own is not None else [])
+    term.set("with_" if "with_" in type(term).arg_types else "with",
+             exp.With(expressions=ctes, recursive=with_.args.get("recursive") or (own is not None and own.args.get(
+                 "recursive")) or None))
+    return term
 
 
 @attrs.define(eq=False)
@@ -95,6 +121,7 @@ class CteDef:
     outer: Scope | None = None  # the scope around the WITH: a CTE body may read its columns
     correlated: bool = False  # it does: computed again for each outer row, never shared
     name_node: exp.Expression | None = None  # the name as written (error positions)
+    index: int = 0  # its place in its WITH list (a plain WITH query sees only those before it)
 
 
 @attrs.define(eq=False)
@@ -221,12 +248,16 @@ class Builder:
                     raise HeliosError(f'WITH query name "{name}" specified more than once', sqlstate="42712")
                 cols = [c.name for c in (alias.columns if alias is not None else [])]
                 body = cte.this
+                if isinstance(body, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):  # the statement's own
+                    raise FeatureNotSupported(  # WITH runs those first: this one sits inside a query
+                        "WITH clause containing a data-modifying statement must be at the top level",
+                        position=position_of(alias) if alias is not None else None)
                 if clauses and i == len(with_.expressions) - 1:  # SEARCH/CYCLE follow the CTE they belong to
                     body, cols = search_cycle.rewrite(
                         cte, clauses, bool(with_.args.get("recursive")), cols,
                         lambda a: [f.name for f in drop_hidden(self.bind_query(a, outer)).fields])
                 frame[name] = CteDef(name=name, ast=body, columns=cols, recursive=bool(with_.args.get("recursive")),
-                                     outer=outer, name_node=alias)
+                                     outer=outer, name_node=alias, index=i)
             self.ctes.append(frame)
             pushed = True
         try:
@@ -1143,9 +1174,17 @@ class Builder:
         raise FeatureNotSupported(f"FROM item not supported: {node.sql(dialect='postgres')[:100]}")
 
     def find_cte(self, name: str) -> CteDef | None:
+        """The WITH query ``name`` reads; in a plain (not RECURSIVE) WITH list, a query's body sees
+        only the queries before it (``self.invisible_cte`` remembers one it could not see)."""
+        planning = self.__dict__.setdefault("cte_stack", [])
         for frame in reversed(self.ctes):
             if name in frame:
-                return frame[name]
+                found = frame[name]
+                inside = [c for c in planning if frame.get(c.name) is c]
+                if inside and not found.recursive and found.index >= min(c.index for c in inside):
+                    self.invisible_cte = found
+                    continue
+                return found
         return None
 
     def plan_table(self, node: exp.Table, alias: str | None, col_aliases: list[str], outer: Scope | None) -> Item:
@@ -1164,7 +1203,13 @@ class Builder:
         src = self.ctx.resolve_relation(schema, name)
         if src is None:
             shown = f"{schema}.{name}" if schema else name
-
+            hidden = self.__dict__.get("invisible_cte")
+            if schema is None and hidden is not None and hidden.name == name:  # a forward reference
+                raise UndefinedTable(
+                    f'relation "{shown}" does not exist', position=node_position(node),
+                    detail=f'There is a WITH item named "{name}", but it cannot be referenced from this part of '
+                           "the query.",
+                    hint="Use WITH RECURSIVE, or re-order the WITH items to remove forward references.")
             raise UndefinedTable(f'relation "{shown}" does not exist', position=node_position(node))
         all_cols = src.columns
         # the query names the columns by their aliases (t(a, b)): judge the columns they stand for
@@ -1270,10 +1315,15 @@ class Builder:
         if cte.worktable is not None and cte.planning:
             return cte.worktable
         if cte.op is None:
+            stack = self.__dict__.setdefault("cte_stack", [])
+            if cte.planning and stack and stack[-1] is not cte and cte.recursive:
+                raise FeatureNotSupported("mutual recursion between WITH items is not implemented",
+                                          position=position_of(cte.name_node) if cte.name_node is not None else None)
             if cte.planning:
                 raise HeliosError(f'recursive reference to query "{cte.name}" must not appear here',
                                   sqlstate="42P19")
             cte.planning = True
+            stack.append(cte)
             captured_before = cte.outer.captured if cte.outer is not None else None
             if cte.outer is not None:
                 cte.outer.captured = set()
@@ -1286,6 +1336,7 @@ class Builder:
                     body = self.resolve_unknowns(drop_hidden(self.bind_query(cte.ast, cte.outer)))
             finally:
                 cte.planning = False
+                stack.pop()
                 if cte.outer is not None:
                     cte.correlated = bool(cte.outer.captured)
                     cte.outer.captured = (captured_before or set()) | cte.outer.captured
@@ -1293,13 +1344,18 @@ class Builder:
                 width = len([f for f in body.fields if not f.hidden])
                 if len(cte.columns) > width:
                     raise HeliosError(f'WITH query "{cte.name}" has {width} columns available but '
-                                      f"{len(cte.columns)} columns specified", sqlstate="42P10")
+                                      f"{len(cte.columns)} columns specified", sqlstate="42P10",
+                                      position=position_of(cte.name_node) if cte.name_node is not None else None)
                 body = rename(body, cte.name, cte.columns)
             cte.op = L.CommonTable(body, cte.name, per_outer_row=cte.correlated)
         return L.CteScan(cte.op, [Field(f.name, f.type, cte.name) for f in cte.op.fields])
 
     def plan_recursive(self, cte: CteDef) -> Operator:
         union = cte.ast
+        own_with = arg(union, "with")
+        if own_with is not None:  # WITH ... a UNION b: its WITH queries are visible to both terms
+            union = exp.Union(this=_with_in_front(union.this, own_with), expression=_with_in_front(
+                union.expression, own_with), distinct=union.args.get("distinct"))
         anchor = self.resolve_unknowns(drop_hidden(self.bind_query(union.this, cte.outer)))
         names = cte.columns or [f.name for f in anchor.fields]
         wt = WorkTable([Field(n, f.type, cte.name) for n, f in zip(names, anchor.fields, strict=False)], cte.name)
@@ -1312,10 +1368,15 @@ class Builder:
             raise HeliosError("each UNION query must have the same number of columns", sqlstate="42601")
         for i, (a, r) in enumerate(zip(anchor.fields, rec.fields, strict=True)):
             overall = self.result_type([a.type, r.type], "UNION")
-            if overall.name != a.type.name and r.type.name != "unknown":
+            if r.type.name == "unknown":
+                continue
+            if overall.name == a.type.name and a.type.typmod != -1 and a.type.typmod != r.type.typmod:
+                overall = attrs.evolve(overall, typmod=-1)  # numeric(3,0) and numeric(10,0): numeric overall
+            if overall.name != a.type.name or overall.typmod != a.type.typmod:
                 raise HeliosError(f'recursive query "{cte.name}" column {i + 1} has type {a.type.sql_name()} in '
                                   f"non-recursive term but type {overall.sql_name()} overall", sqlstate="42804",
-                                  hint="Cast the output of the non-recursive term to the correct type.")
+                                  hint="Cast the output of the non-recursive term to the correct type.",
+                                  position=_select_item_position(union.this, i))
         rec = self.cast_op(rec, [f.type for f in anchor.fields])
         distinct = union.args.get("distinct") is not False
         fields = [Field(n, f.type) for n, f in zip(names, anchor.fields, strict=False)]

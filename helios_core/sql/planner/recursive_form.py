@@ -37,14 +37,23 @@ def check(body: exp.Expression, name: str, is_aggregate: object, at: exp.Express
         raise _error(f'recursive query "{name}" does not have the form non-recursive-term UNION [ALL] '
                      "recursive-term", at if at is not None else body)
     anchor, rec = body.this, body.expression
+    own_with = body.args.get("with_") or body.args.get("with")
+    for ref in _refs(own_with, name) if own_with is not None else []:  # WITH x1 AS (... x ...) a UNION b
+        raise _error(f'recursive reference to query "{name}" must not appear within a subquery', ref)
     for ref in _refs(anchor, name):
         raise _error(f'recursive reference to query "{name}" must not appear within its non-recursive term', ref)
     for key, what in (("order", "ORDER BY"), ("offset", "OFFSET"), ("limit", "LIMIT")):
         clause = arg(body, key)
         if clause is not None:
             raise _error(f"{what} in a recursive query is not implemented", clause, "0A000")
+    while isinstance(rec, (exp.Subquery, exp.Paren)) and isinstance(rec.this, exp.SetOperation) and not (
+            rec.this.args.get("with_") or rec.this.args.get("with")):
+        rec = rec.this
+    if isinstance(rec, exp.SetOperation):  # (a UNION b): the reference once, never on EXCEPT's right
+        _check_set_operation(rec, name)
+        return
     if not isinstance(rec, exp.Select):
-        return  # nested set operations of the recursive term: left to the planner
+        return
     if rec.args.get("locks"):
         raise HeliosError("FOR UPDATE/SHARE in a recursive query is not implemented", sqlstate="0A000")
     rec_refs = _refs(rec, name)
@@ -61,15 +70,24 @@ def check(body: exp.Expression, name: str, is_aggregate: object, at: exp.Express
         for i in nullable:
             for ref in _refs(items[i], name) if items[i] is not None else []:
                 raise _error(f'recursive reference to query "{name}" must not appear within an outer join', ref)
-    at_level = [r for r in rec_refs if _same_level(r, rec)]
-    if len(at_level) > 1:
-        raise _error(f'recursive reference to query "{name}" must not appear more than once', at_level[1])
+    if len(rec_refs) > 1:  # also inside a subquery of FROM: (a UNION ALL b) AS t
+        raise _error(f'recursive reference to query "{name}" must not appear more than once', rec_refs[1])
     for e in rec.expressions:
         for n in e.walk():
             if isinstance(n, (exp.Subquery, exp.Select)):
                 continue
             if is_aggregate(n) and _same_level(n, rec):  # type: ignore[operator]
                 raise _error("aggregate functions are not allowed in a recursive query's recursive term", n)
+
+
+def _check_set_operation(op: exp.Expression, name: str) -> None:
+    """PostgreSQL's walk of a recursive term that is itself a set operation."""
+    for node in op.find_all(exp.Except):
+        for ref in _refs(node.expression, name):
+            raise _error(f'recursive reference to query "{name}" must not appear within EXCEPT', ref)
+    refs = _refs(op, name)
+    if len(refs) > 1:
+        raise _error(f'recursive reference to query "{name}" must not appear more than once', refs[1])
 
 
 def _same_level(node: exp.Expression, rec: exp.Select) -> bool:

@@ -317,6 +317,8 @@ class ScalarCompiler:
     def compile(self, node: exp.Expression, scope: Scope) -> Compiled:
         if scope.substitutions and not isinstance(node, (exp.Literal, exp.Null, exp.Boolean)):
             key = canonical_key(node, scope.key_scope or scope, self.key_memo())
+            if key is None and (is_aggregate_node(node) or isinstance(node, exp.Grouping)):
+                key = node.sql()  # as plan_aggregate keys a call it cannot canonicalize (a subquery inside)
             if key is not None and key in scope.substitutions:
                 idx = scope.substitutions[key]
                 return column_ref(idx, scope.fields[idx])

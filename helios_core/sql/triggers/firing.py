@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -96,6 +97,20 @@ def without_statement_triggers(tdef: Any) -> Iterator[None]:
         _QUIET_STATEMENT.reset(token)
 
 
+def _own_writes_seen(fire: Any) -> Any:
+    """Trigger functions see every row the statement wrote so far, also while the statement's
+    queries read tables as they were before its data-modifying WITH queries."""
+    @functools.wraps(fire)
+    def run(session: Any, *args: Any, **kwargs: Any) -> Any:
+        txn = getattr(session.tx, "txn", None)
+        if txn is None or not txn.hidden_writes:
+            return fire(session, *args, **kwargs)
+        with txn.own_writes_seen():
+            return fire(session, *args, **kwargs)
+    return run
+
+
+@_own_writes_seen
 def statement(session: Any, tdef: Any, timing: str, op: str) -> None:
     if (tdef.schema, tdef.name) in _QUIET_STATEMENT.get():
         return
@@ -127,10 +142,12 @@ def _interpreter() -> Any:
     return interpreter
 
 
+@_own_writes_seen
 def before_rows(session: Any, tdef: Any, op: str, new: pa.RecordBatch | None, old: pa.RecordBatch | None,
-                changed: set[str] | None = None) -> tuple[pa.RecordBatch | None, list[int]]:
-    """Run BEFORE ROW triggers; (the rows to write, indexes of the input rows kept)."""
-    records = _matching(tdef, "BEFORE", "ROW", op, changed)
+                changed: set[str] | None = None, timing: str = "BEFORE") -> tuple[pa.RecordBatch | None, list[int]]:
+    """Run BEFORE ROW (or a view's INSTEAD OF ROW) triggers; (the rows to write, indexes of the input
+    rows kept)."""
+    records = _matching(tdef, timing, "ROW", op, changed)
     n = (new if new is not None else old).num_rows  # type: ignore[union-attr]
     if not records or n == 0:
         return new, list(range(n))
@@ -180,6 +197,7 @@ def _field(row: dict, name: str, t: T.SqlType) -> Any:
     return invoke.convert_values([value], have, t)[0]
 
 
+@_own_writes_seen
 def after_rows(session: Any, tdef: Any, op: str, new: pa.RecordBatch | None, old: pa.RecordBatch | None,
                changed: set[str] | None = None) -> None:
     records = _matching(tdef, "AFTER", "ROW", op, changed)

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from helios_core.errors import HeliosError, UndefinedTable
+from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedTable
 from helios_core.session import Result
 from helios_core.sql import ddl, object_privileges, triggers_catalog
 from helios_core.sql.missing_schema import UNDEFINED_SCHEMA, missing_schema
@@ -27,9 +27,69 @@ def _table(session: Any, txn: Any, dotted: str) -> Any:
     return tdef
 
 
+def _view(session: Any, txn: Any, dotted: str) -> tuple[str, dict] | None:
+    """(catalog key, record) of the view ``dotted`` names, or None when it names no view."""
+    parts = dotted.split(".")
+    node = exp.Table(this=exp.to_identifier(parts[-1]), db=exp.to_identifier(parts[0]) if len(parts) > 1 else None)
+    schema, name = ddl.table_name(session, node, txn)
+    if txn.get_table(schema, name) is not None:
+        return None
+    rec = txn.catalog_get("view", f"{schema}.{name}")
+    return None if rec is None else (f"{schema}.{name}", rec)
+
+
+def _check_instead_of(record: dict) -> None:
+    """What PostgreSQL refuses of an INSTEAD OF trigger, whatever it is on."""
+    if record["level"] != "ROW":
+        raise FeatureNotSupported("INSTEAD OF triggers must be FOR EACH ROW")
+    if record.get("when"):
+        raise FeatureNotSupported("INSTEAD OF triggers cannot have WHEN conditions")
+    if record.get("columns"):
+        raise FeatureNotSupported("INSTEAD OF triggers cannot have column lists")
+
+
+def _routine_record(session: Any, txn: Any, a: dict) -> dict:
+    found = definition.find(session, txn, a["function"], 0, procedure=None)
+    if not found:
+        raise definition.UndefinedFunction(f"function {a['function']}() does not exist")
+    routine = found[0]
+    if routine.record.get("returns") != "trigger":
+        raise HeliosError(f"function {routine.name} must return type trigger", sqlstate="42P17")
+    return {**a["record"], "function": f"{routine.schema}.{routine.name}"}
+
+
+def _create_on_view(session: Any, txn: Any, a: dict, key: str, rec: dict) -> Result:
+    """CREATE TRIGGER ... INSTEAD OF ... ON view: kept in the view's catalog record."""
+    name = key.split(".", 1)[1]
+    if a["record"]["timing"] != "INSTEAD OF":
+        raise HeliosError(f'"{name}" is a view', sqlstate="42809",
+                          detail="Views cannot have row-level BEFORE or AFTER triggers."
+                          if a["record"]["level"] == "ROW" else None)
+    _check_instead_of(a["record"])
+    if not object_privileges.is_owner(session, object_privileges.ObjectRef("table", name, key.split(".", 1)[0])):
+        raise HeliosError(f"must be owner of view {name}", sqlstate="42501")
+    record = _routine_record(session, txn, a)
+    existing = list(rec.get(triggers_catalog.OPTION) or [])
+    if any(t["name"] == record["name"] for t in existing):
+        if not a["replace"]:
+            raise HeliosError(f'trigger "{record["name"]}" for relation "{name}" already exists', sqlstate="42710")
+        existing = [record if t["name"] == record["name"] else t for t in existing]
+    else:
+        existing.append(record)
+    txn.catalog_put("view", key, {**rec, triggers_catalog.OPTION: existing})
+    return Result(command_tag="CREATE TRIGGER")
+
+
 def create(session: Any, a: dict) -> Result:
     txn = session.tx.current()
+    view = _view(session, txn, a["table"])
+    if view is not None:
+        return _create_on_view(session, txn, a, *view)
     tdef = _table(session, txn, a["table"])
+    if a["record"]["timing"] == "INSTEAD OF":
+        _check_instead_of(a["record"])
+        raise HeliosError(f'"{tdef.name}" is a table', sqlstate="42809",
+                          detail="Tables cannot have INSTEAD OF triggers.")
     if not object_privileges.is_owner(session, object_privileges.ObjectRef("table", tdef.name, tdef.schema)):
         raise HeliosError(f"must be owner of table {tdef.name}", sqlstate="42501")
     found = definition.find(session, txn, a["function"], 0, procedure=None)
@@ -100,6 +160,21 @@ def enable(session: Any, a: dict) -> Result:
 
 def drop(session: Any, a: dict) -> Result:
     txn = session.tx.current()
+    view = _view(session, txn, a["table"]) if missing_schema(txn, split_name(a["table"])) is None else None
+    if view is not None:  # a view's INSTEAD OF trigger
+        key, rec = view
+        name = key.split(".", 1)[1]
+        existing = list(rec.get(triggers_catalog.OPTION) or [])
+        if not any(t["name"] == a["name"] for t in existing):
+            if a["if_exists"]:
+                return Result(command_tag="DROP TRIGGER",
+                              notices=[f'trigger "{a["name"]}" for relation "{name}" does not exist, skipping'])
+            raise HeliosError(f'trigger "{a["name"]}" for table "{name}" does not exist', sqlstate="42704")
+        if not object_privileges.is_owner(session, object_privileges.ObjectRef("table", name, key.split(".", 1)[0])):
+            raise HeliosError(f"must be owner of view {name}", sqlstate="42501")
+        txn.catalog_put("view", key, {**rec, triggers_catalog.OPTION: [t for t in existing
+                                                                       if t["name"] != a["name"]]})
+        return Result(command_tag="DROP TRIGGER")
     tdef = _table_unless_skipped(session, txn, a)
     if tdef is None:
         return _skipped("DROP TRIGGER", a)

@@ -20,8 +20,9 @@ def parse_create(c: Any) -> Any:
     c.expect("TRIGGER")
     name = c.name()
     if c.accept("INSTEAD", "OF"):
-        raise FeatureNotSupported("INSTEAD OF triggers are not supported")
-    timing = "BEFORE" if c.accept("BEFORE") else ("AFTER" if c.accept("AFTER") else None)
+        timing: str | None = "INSTEAD OF"
+    else:
+        timing = "BEFORE" if c.accept("BEFORE") else ("AFTER" if c.accept("AFTER") else None)
     if timing is None:
         c.fail()
     events: list[str] = []
