@@ -8,13 +8,14 @@ collection commands live in ``crud`` and ``aggregation``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import os
 import platform
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
@@ -22,7 +23,7 @@ import bson
 from bson import Int64, ObjectId
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import authentication, collation, crud
+from helios_protocol_mongo import authentication, capped, collation, crud, snapshot
 from helios_protocol_mongo.aggregation import aggregate
 from helios_protocol_mongo.errors import MongoError, from_helios_error
 from helios_protocol_mongo.indexes import (
@@ -61,6 +62,7 @@ class CommandContext:
     in_transaction: bool = False
     lsid: bytes | None = None
     txn_number: int | None = None
+    read_at: int | None = None  # a snapshot read's commit timestamp (snapshot.read_time)
 
     @property
     def server(self) -> Any:
@@ -94,6 +96,19 @@ class CommandRunner:
         self.branch: str | None = None  # chosen with {heliosdb: 1, branch: ...}; None: the role's default
         self.conversation: authentication.Conversation | None = None
         self.largest_document = MAX_MESSAGE_SIZE  # of the message being run: bounds its documents' sizes
+        self.command_slot: Any = None  # the server's semaphore while this connection's thread holds a slot
+
+    @contextlib.contextmanager
+    def waiting(self) -> Iterator[None]:
+        """A command that waits (an awaitData getMore) gives its slot to others meanwhile."""
+        slot = self.command_slot
+        if slot is not None:
+            slot.release()
+        try:
+            yield
+        finally:
+            if slot is not None:
+                slot.acquire()
 
     # -- sessions ---------------------------------------------------------------------
 
@@ -167,7 +182,7 @@ class CommandRunner:
         lsid = bytes(lsid_doc["id"]) if isinstance(lsid_doc, dict) and "id" in lsid_doc else None
         txn_number = command.get("txnNumber")
         if lsid is None or txn_number is None or name.lower() in ("hello", "ismaster"):
-            return handler(CommandContext(self, command, db, self.store(), lsid=lsid))
+            return _call(handler, CommandContext(self, command, db, self.store(), lsid=lsid))
         session = self.server.sessions.get(lsid)
         with session.lock:
             if command.get("autocommit") is False:
@@ -225,11 +240,22 @@ class CommandRunner:
                        txn_number: int) -> dict[str, Any]:
         if session.retry_txn_number == txn_number and session.retry_reply is not None:
             return dict(session.retry_reply)
-        reply = handler(CommandContext(self, command, db, self.store(), lsid=session.lsid, txn_number=txn_number))
+        reply = _call(handler, CommandContext(self, command, db, self.store(), lsid=session.lsid,
+                                              txn_number=txn_number))
         if not reply.get("writeErrors") and reply.get("ok", 1.0):
             session.retry_txn_number = txn_number
             session.retry_reply = reply
         return reply
+
+
+def _call(handler: Handler, ctx: CommandContext) -> dict[str, Any]:
+    """Run a command outside a transaction (a snapshot read at the time it chose, told in the reply)."""
+    snapshot.check(next(iter(ctx.command)), ctx.command, in_transaction=False)
+    if next(iter(ctx.command)) in snapshot.SNAPSHOT_COMMANDS:
+        snapshot.read_time(ctx)
+    reply = handler(ctx)
+    snapshot.annotate(ctx, reply)
+    return reply
 
 
 def _write_concern(command: dict[str, Any], reply: dict[str, Any]) -> None:
@@ -464,11 +490,11 @@ def list_collections(ctx: CommandContext) -> dict[str, Any]:
 
 def create(ctx: CommandContext) -> dict[str, Any]:
     name = ctx.collection_name()
-    for option in ("capped", "timeseries", "viewOn", "clusteredIndex", "changeStreamPreAndPostImages"):
+    for option in ("timeseries", "viewOn", "clusteredIndex", "changeStreamPreAndPostImages"):
         if ctx.command.get(option):
             raise MongoError(72, f"create option {option!r} is not supported by HeliosDB")
     collation.refuse_default(ctx.command.get("collation"), "a collection")
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = capped.create_options(ctx.command)
     if ctx.command.get("validator"):
         compile_validator(ctx.command["validator"])  # refuse a bad validator before anything exists
         options["validator"] = ctx.command["validator"]
@@ -481,7 +507,7 @@ def create(ctx: CommandContext) -> dict[str, Any]:
             raise MongoError(2, f"validationAction {options['validationAction']!r} must be error or warn")
     if ctx.store.collection_exists(ctx.db, name):
         raise MongoError(48, f"Collection {ctx.db}.{name} already exists.")
-    ctx.store.create_collection(ctx.db, name)
+    ctx.store.create_collection(ctx.db, name, capped=bool(options.get("capped")))
     if options:
         ctx.store.set_collection_options(ctx.db, name, options)
     ctx.server.collection_options.pop((ctx.db, name), None)  # read again when asked (an abort may undo this)

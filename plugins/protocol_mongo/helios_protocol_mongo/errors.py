@@ -19,7 +19,8 @@ CODE_NAMES = {
     10334: "BSONObjectTooLarge", 11000: "DuplicateKey", 11600: "InterruptedAtShutdown",
     17124: "Location17124", 28667: "Location28667", 40324: "Location40324", 40352: "Location40352",
     15998: "Location15998", 16410: "Location16410", 31249: "Location31249", 40353: "Location40353",
-    4822819: "Location4822819", 5107201: "Location5107201",
+    136: "CappedPositionLost", 237: "CursorKilled", 239: "SnapshotTooOld",
+    10003: "CannotGrowDocumentInCappedNamespace", 4822819: "Location4822819", 5107201: "Location5107201",
 }
 
 
@@ -66,6 +67,8 @@ _SQLSTATE_CODES = {
 def from_helios_error(exc: HeliosError) -> MongoError:
     code, labels = _SQLSTATE_CODES.get(getattr(exc, "sqlstate", ""), (125, ()))
     message = str(exc)
+    if getattr(exc, "sqlstate", "") == "22023" and "retention window" in message:  # a snapshot read's time
+        code = 239
     if code == 112:
         message = f"Write conflict during plan execution and yielding is disabled. :: {message}"
     return MongoError(code, message, labels=labels)

@@ -18,7 +18,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import collation, text_search
+from helios_protocol_mongo import capped, collation, text_search
 from helios_protocol_mongo.bson_order import date_millis
 from helios_protocol_mongo.errors import MongoError
 from helios_protocol_mongo.paths import candidates
@@ -278,9 +278,16 @@ def collection_stats(ctx: CommandContext) -> dict[str, Any]:
     size = ctx.store.size_bytes(ctx.db, collection)
     indexes = 1 + len(list_index_specs(ctx.store, ctx.db, collection)) \
         if ctx.store.collection_exists(ctx.db, collection) else 0
-    return {"ns": f"{ctx.db}.{collection}", "count": count, "size": size, "storageSize": size,
-            "avgObjSize": size // count if count else 0, "nindexes": indexes, "totalIndexSize": 0,
-            "indexSizes": {}, "capped": False, "ok": 1.0}
+    reply = {"ns": f"{ctx.db}.{collection}", "count": count, "size": size, "storageSize": size,
+             "avgObjSize": size // count if count else 0, "nindexes": indexes, "totalIndexSize": 0,
+             "indexSizes": {}, "capped": False}
+    options = ctx.store.collection_options(ctx.db, collection) if indexes else {}
+    if options.get("capped"):
+        reply["capped"] = True
+        reply["maxSize"] = capped.effective_size(options["size"])
+        if capped.document_limit(options) is not None:
+            reply["max"] = capped.document_limit(options)
+    return {**reply, "ok": 1.0}
 
 
 def validate(ctx: CommandContext) -> dict[str, Any]:
