@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from helios_protocol_mongo.commands import CommandContext
 
 SNAPSHOT_COMMANDS = {"find", "aggregate", "distinct"}
+CONTINUING = {"getMore"}  # a snapshot cursor's next batches (its documents were read at its time)
 MICROS = 1_000_000
 
 
@@ -45,7 +46,7 @@ def check(name: str, command: dict[str, Any], in_transaction: bool) -> None:
         return
     if "atClusterTime" in concern and concern.get("level") != "snapshot":
         raise MongoError(72, "readConcern.atClusterTime can only be used with readConcern level snapshot")
-    if concern.get("level") == "snapshot" and not in_transaction and name not in SNAPSHOT_COMMANDS:
+    if concern.get("level") == "snapshot" and not in_transaction and name not in SNAPSHOT_COMMANDS | CONTINUING:
         raise MongoError(72, f"Command {name} does not support {{ readConcern: {{ level: \"snapshot\" }} }} "
                              "outside a multi-document transaction")
     if "atClusterTime" in concern and not isinstance(concern["atClusterTime"], Timestamp):
