@@ -25,6 +25,7 @@ from bson import Int64, ObjectId
 from helios_core.errors import HeliosError
 from helios_protocol_mongo import authentication, capped, collation, crud, snapshot
 from helios_protocol_mongo.aggregation import aggregate
+from helios_protocol_mongo.collection_modify import coll_mod
 from helios_protocol_mongo.errors import MongoError, from_helios_error
 from helios_protocol_mongo.indexes import (
     collection_stats,
@@ -38,7 +39,7 @@ from helios_protocol_mongo.indexes import (
 from helios_protocol_mongo.logical_sessions import LogicalSession
 from helios_protocol_mongo.store import CollectionStore
 from helios_protocol_mongo.users import create_user, drop_user, update_user, users_info
-from helios_protocol_mongo.validation import compile_validator
+from helios_protocol_mongo.validation import check_settings, compile_validator
 from helios_protocol_mongo.wire import COMPRESSORS, MAX_BSON_SIZE, MAX_MESSAGE_SIZE, OP_QUERY, Message
 
 log = logging.getLogger("helios.mongodb")
@@ -495,16 +496,12 @@ def create(ctx: CommandContext) -> dict[str, Any]:
             raise MongoError(72, f"create option {option!r} is not supported by HeliosDB")
     collation.refuse_default(ctx.command.get("collation"), "a collection")
     options: dict[str, Any] = capped.create_options(ctx.command)
+    check_settings(ctx.command.get("validationLevel"), ctx.command.get("validationAction"), "create")
     if ctx.command.get("validator"):
         compile_validator(ctx.command["validator"])  # refuse a bad validator before anything exists
         options["validator"] = ctx.command["validator"]
         options["validationLevel"] = ctx.command.get("validationLevel", "strict")
         options["validationAction"] = ctx.command.get("validationAction", "error")
-        if options["validationLevel"] not in ("strict", "off"):
-            raise MongoError(2, f"validationLevel {options['validationLevel']!r} is not supported by HeliosDB "
-                                "(strict and off are)")
-        if options["validationAction"] not in ("error", "warn"):
-            raise MongoError(2, f"validationAction {options['validationAction']!r} must be error or warn")
     if ctx.store.collection_exists(ctx.db, name):
         raise MongoError(48, f"Collection {ctx.db}.{name} already exists.")
     ctx.store.create_collection(ctx.db, name, capped=bool(options.get("capped")))
@@ -615,6 +612,7 @@ COMMANDS: dict[str, Handler] = {
     "dropIndexes": drop_indexes,
     "deleteIndexes": drop_indexes,
     "renameCollection": rename_collection,
+    "collMod": coll_mod,
     "collStats": collection_stats,
     "validate": validate,
     "dbStats": database_stats,

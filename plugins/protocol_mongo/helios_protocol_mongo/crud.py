@@ -51,10 +51,11 @@ __all__ = ["COMMANDS", "collection_options", "compile_filter", "find_documents",
 
 
 def check_hint(ctx: CommandContext, collection: str, hint: Any) -> None:
-    """A hint must name an existing index (it picks no plan here: the results are the same)."""
+    """A hint must name an existing index that is not hidden (it picks no plan here: the results are the same)."""
     if hint is None or hint == {} or hint == "":
         return
-    specs = [{"name": "_id_", "key": {"_id": 1}}, *list_index_specs(ctx.store, ctx.db, collection)]
+    specs = [{"name": "_id_", "key": {"_id": 1}},
+             *(s for s in list_index_specs(ctx.store, ctx.db, collection) if not s.get("hidden"))]
     if isinstance(hint, str):
         found = any(s["name"] == hint for s in specs)
     elif isinstance(hint, dict):
@@ -321,7 +322,9 @@ def collection_options(ctx: CommandContext, collection: str) -> dict[str, Any]:
     return cache[key]
 
 
-def _validate(ctx: CommandContext, collection: str, docs: list[dict[str, Any]]) -> None:
+def _validate(ctx: CommandContext, collection: str, docs: list[dict[str, Any]],
+              old: dict[str, Any] | None = None) -> None:
+    """The collection's validator on written documents (``old``: the document an update replaces)."""
     if ctx.command.get("bypassDocumentValidation"):
         return
     options = collection_options(ctx, collection)
@@ -329,6 +332,8 @@ def _validate(ctx: CommandContext, collection: str, docs: list[dict[str, Any]]) 
             or options.get("validationLevel") == "off":
         return
     check = compile_validator(options["validator"])
+    if old is not None and options.get("validationLevel") == "moderate" and not check(old):
+        return  # moderate: a document that was invalid already may stay so
     for doc in docs:
         if not check(doc):
             raise validation_error(doc)
@@ -486,7 +491,7 @@ def _store_new(ctx: CommandContext, collection: str, old: dict[str, Any], new: d
     options = collection_options(ctx, collection)
     if options.get("capped"):
         capped.check_same_size(before, encoded)
-    _validate(ctx, collection, [new])
+    _validate(ctx, collection, [new], old)
     ctx.store.replace(ctx.db, collection, old["_id"], new)
     return True
 

@@ -154,6 +154,11 @@ def _comment(store: CollectionStore, db: str, sql_name: str, definition: dict[st
     store.execute(f"comment on index {quote_ident(db)}.{quote_ident(sql_name)} is '{text}'")
 
 
+def keep_definition(store: CollectionStore, db: str, collection: str, definition: dict[str, Any]) -> None:
+    """Replace the MongoDB definition kept for one index (collMod's changes)."""
+    _comment(store, db, sql_index_name(collection, definition["name"]), definition)
+
+
 def list_indexes(ctx: CommandContext) -> dict[str, Any]:
     collection = ctx.collection_name()
     if not ctx.store.collection_exists(ctx.db, collection):
