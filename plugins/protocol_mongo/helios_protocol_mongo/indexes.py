@@ -18,7 +18,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import capped, collation, text_search
+from helios_protocol_mongo import capped, collation, partial_indexes, text_search
 from helios_protocol_mongo.bson_order import date_millis
 from helios_protocol_mongo.errors import MongoError
 from helios_protocol_mongo.paths import candidates
@@ -93,29 +93,34 @@ def create_indexes(ctx: CommandContext) -> dict[str, Any]:
         if list(key) == ["_id"]:
             continue  # the primary key is the _id index
         collation.refuse_default(spec.get("collation"), "an index")
-        if spec.get("partialFilterExpression") is not None:
-            raise MongoError(67, "partial indexes (partialFilterExpression) are not supported by HeliosDB yet")
+        partial = spec.get("partialFilterExpression")
+        if partial is not None:
+            partial_indexes.check(partial)
+            if spec.get("sparse"):
+                raise MongoError(67, "cannot mix \"partialFilterExpression\" and \"sparse\" options")
         definition = {"v": 2, "key": dict(key), "name": name}
-        for option in ("unique", "sparse", "expireAfterSeconds", "background", "hidden"):
+        for option in ("unique", "sparse", "expireAfterSeconds", "background", "hidden", "partialFilterExpression"):
             if option in spec:
                 definition[option] = spec[option]
         if name in existing:
             if existing[name]["key"] != definition["key"] or bool(existing[name].get("unique")) != bool(
-                    definition.get("unique")):
+                    definition.get("unique")) or existing[name].get("partialFilterExpression") != partial:
                 raise MongoError(86 if existing[name]["key"] != definition["key"] else 85,
                                  f"An existing index has the same name as the requested index. When index names "
                                  f"are not specified, they are auto generated and can cause conflicts. Requested "
                                  f"index: {definition}, existing index: {existing[name]}")
             continue
-        same_key = [s for s in existing.values() if s["key"] == definition["key"]]
+        same_key = [s for s in existing.values() if s["key"] == definition["key"]
+                    and s.get("partialFilterExpression") == partial]
         if same_key:
             raise MongoError(85, f"Index already exists with a different name: {same_key[0]['name']}")
         sql_name = sql_index_name(collection, name)
         columns = ", ".join(_key_expression(path, bool(spec.get("sparse"))) for path in key)
         unique = "unique " if spec.get("unique") else ""
+        where = f" where {partial_indexes.where_clause(partial)}" if partial is not None else ""
         try:
             ctx.store.execute(f"create {unique}index {quote_ident(sql_name)} on "
-                              f"{table_name(ctx.db, collection)} ({columns})")
+                              f"{table_name(ctx.db, collection)} ({columns}){where}")
         except HeliosError as exc:
             if exc.sqlstate == "23505":
                 raise MongoError(11000, f"Index build failed: E11000 duplicate key error collection: "
