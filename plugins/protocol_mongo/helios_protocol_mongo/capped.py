@@ -19,6 +19,7 @@ from helios_protocol_mongo.expressions import is_number
 
 if TYPE_CHECKING:
     from helios_protocol_mongo.commands import CommandContext
+    from helios_protocol_mongo.store import CollectionStore
 
 _locks: dict[tuple[str, str], threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -82,15 +83,14 @@ def insert(ctx: CommandContext, collection: str, docs: list[dict[str, Any]], opt
     """Insert into a capped collection, then remove the oldest documents past its caps."""
     with writing(ctx.db, collection):
         n = ctx.store.insert_capped(ctx.db, collection, docs)
-        trim(ctx, collection, options)
+        trim(ctx.store, ctx.db, collection, options)
     with written:
         written.notify_all()
     return n
 
 
-def trim(ctx: CommandContext, collection: str, options: dict[str, Any]) -> int:
+def trim(store: CollectionStore, db: str, collection: str, options: dict[str, Any]) -> int:
     """Remove the oldest documents until the caps hold; how many went."""
-    store, db = ctx.store, ctx.db
     count, total = store.capped_totals(db, collection)
     limit = document_limit(options)
     max_bytes = effective_size(options["size"])

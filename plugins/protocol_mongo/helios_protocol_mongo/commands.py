@@ -23,7 +23,7 @@ import bson
 from bson import Int64, ObjectId
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import authentication, capped, collation, crud, snapshot
+from helios_protocol_mongo import authentication, capped, collation, crud, profiler, snapshot
 from helios_protocol_mongo.aggregation import aggregate
 from helios_protocol_mongo.collection_modify import coll_mod
 from helios_protocol_mongo.errors import MongoError, from_helios_error
@@ -73,7 +73,9 @@ class CommandContext:
         name = next(iter(self.command.values()))
         if not isinstance(name, str) or not name:
             raise MongoError(73, f"collection name has invalid type {type(name).__name__}")
-        if "\x00" in name or name.startswith("system."):
+        if name == profiler.COLLECTION and next(iter(self.command)) in profiler.WRITES:
+            profiler.check_write(self.db, name)
+        if "\x00" in name or (name.startswith("system.") and name != profiler.COLLECTION):
             raise MongoError(73, f"Invalid collection name: {name}")
         return name
 
@@ -172,6 +174,11 @@ class CommandRunner:
             log.debug("mongodb: %s on %s in %.1f ms", name, db, (time.perf_counter() - started) * 1000)
         if "ok" not in reply:
             reply["ok"] = 1.0
+        if self.server.profiler.active(db):
+            try:
+                self.server.profiler.record(self, db, command, reply, (time.perf_counter() - started) * 1000)
+            except (HeliosError, MongoError):
+                log.warning("mongodb: could not write %s.system.profile", db, exc_info=True)
         _write_concern(command, reply)
         now = self.server.cluster_time()
         reply.setdefault("operationTime", now)
@@ -613,6 +620,7 @@ COMMANDS: dict[str, Handler] = {
     "deleteIndexes": drop_indexes,
     "renameCollection": rename_collection,
     "collMod": coll_mod,
+    "profile": profiler.profile,
     "collStats": collection_stats,
     "validate": validate,
     "dbStats": database_stats,

@@ -30,6 +30,7 @@ from helios_protocol_mongo.commands import CommandRunner
 from helios_protocol_mongo.config import MongoConfig
 from helios_protocol_mongo.cursors import CursorRegistry
 from helios_protocol_mongo.logical_sessions import LogicalSessions
+from helios_protocol_mongo.profiler import Profiler
 from helios_protocol_mongo.socket_handoff import TakenSocket, take_socket
 from helios_protocol_mongo.wire import (
     HEADER,
@@ -59,6 +60,7 @@ class MongoServer:
         self.command_slots = threading.BoundedSemaphore(config.worker_threads)  # for connection threads
         self.connection_threads = anyio.CapacityLimiter(self.max_connections + 1)
         self.cursors = CursorRegistry()
+        self.profiler = Profiler()
         self.sessions = LogicalSessions(self)
         self.auth = settings_from_kernel(kernel)
         self.collection_options: dict[tuple[str, str], dict[str, Any]] = {}  # read from table comments
