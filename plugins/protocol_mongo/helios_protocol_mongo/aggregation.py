@@ -13,7 +13,7 @@ from helios_core.errors import HeliosError
 from helios_protocol_mongo import text_search
 from helios_protocol_mongo.crud import duplicate_key_error, find_documents
 from helios_protocol_mongo.errors import MongoError
-from helios_protocol_mongo.pipeline import run_pipeline
+from helios_protocol_mongo.pipeline import refuse_where, run_pipeline
 from helios_protocol_mongo.query import compile_filter
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ def aggregate(ctx: CommandContext) -> dict[str, Any]:
         first_filter: dict[str, Any] = {}
         if stages and isinstance(stages[0], dict) and "$match" in stages[0]:
             first_filter = stages[0]["$match"]
+            refuse_where(first_filter)
             compile_filter(text_search.split(first_filter)[1])  # $text: answered by find_documents
             stages = stages[1:]
         docs = find_documents(ctx, target, first_filter)

@@ -19,7 +19,7 @@ CODE_NAMES = {
     10334: "BSONObjectTooLarge", 11000: "DuplicateKey", 11600: "InterruptedAtShutdown",
     17124: "Location17124", 28667: "Location28667", 40324: "Location40324", 40352: "Location40352",
     15998: "Location15998", 16410: "Location16410", 31249: "Location31249", 40353: "Location40353",
-    136: "CappedPositionLost", 237: "CursorKilled", 239: "SnapshotTooOld",
+    136: "CappedPositionLost", 139: "JSInterpreterFailure", 237: "CursorKilled", 239: "SnapshotTooOld",
     10003: "CannotGrowDocumentInCappedNamespace", 4822819: "Location4822819", 5107201: "Location5107201",
 }
 
