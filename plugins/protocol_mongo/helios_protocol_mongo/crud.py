@@ -567,6 +567,10 @@ def _update_statement(ctx: CommandContext, collection: str, index: int, statemen
             current = [fresh] if fresh is not None and compile_filter(query)(fresh) else []
             _update_matched(ctx, collection, current, index, statement, counts, upserted, updater)
         return
+    if len(matched) > 1 and not ctx.store.is_capped(ctx.db, collection):
+        # MongoDB visits them in insertion order, and an error stops it there with the earlier ones written;
+        # _id order is that order for ObjectIds (a table's scan order changes as rows are updated)
+        matched.sort(key=lambda d: sort_key(d["_id"]))
     if matched and not ctx.in_transaction:  # updateMany: each document atomic on its own, as in MongoDB
         still_matches = compile_filter(query)
         for doc in matched:

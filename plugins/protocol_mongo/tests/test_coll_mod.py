@@ -93,3 +93,14 @@ def test_errors(coll):
     with pytest.raises(OperationFailure) as info:  # a bad validator changes nothing
         db.command("collMod", coll.name, validator={"a": {"$nope": 1}})
     assert "validator" not in coll.options()
+
+
+def test_update_many_stops_at_the_first_invalid_document_in_insertion_order(coll):
+    db = coll.database
+    first = coll.insert_one({"z": 0}).inserted_id
+    coll.insert_many([{"z": 5, "other": i} for i in range(3)])
+    coll.update_one({"_id": first}, {"$set": {"touched": True}})  # a new row version: later in the table's scan
+    db.command("collMod", coll.name, validator={"z": {"$gte": 0}})
+    with pytest.raises(WriteError):
+        coll.update_many({}, {"$inc": {"z": -1}})  # the first document (by insertion) fails: nothing is written
+    assert sorted(d["z"] for d in coll.find()) == [0, 5, 5, 5]
