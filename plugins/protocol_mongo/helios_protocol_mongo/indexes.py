@@ -271,9 +271,15 @@ def rename_collection(ctx: CommandContext) -> dict[str, Any]:
                           f"rename to {new_name}")
             _comment(store, src_db, sql_index_name(dst_coll, spec["name"]), spec)  # the rename drops it
         return {"ok": 1.0}
-    store.create_collection(dst_db, dst_coll)
-    store.execute(f"insert into {table_name(dst_db, dst_coll)} (_id, doc) "
-                  f"select _id, doc from {table_name(src_db, src_coll)}")
+    options = store.collection_options(src_db, src_coll)
+    store.create_collection(dst_db, dst_coll, capped=bool(options.get("capped")))
+    if options:
+        store.set_collection_options(dst_db, dst_coll, options)
+    if options.get("capped"):  # the natural order goes along
+        store.insert_capped(dst_db, dst_coll, [doc for _, doc in store.natural_after(src_db, src_coll, 0)])
+    else:
+        store.execute(f"insert into {table_name(dst_db, dst_coll)} (_id, doc) "
+                      f"select _id, doc from {table_name(src_db, src_coll)}")
     copy = type(ctx)(ctx.runner, {"createIndexes": dst_coll, "indexes": specs}, dst_db, store,
                      ctx.in_transaction, ctx.lsid, ctx.txn_number)
     if specs:

@@ -48,7 +48,7 @@ class CollectionStore:
         self.use_copy = use_copy  # False inside a SQL statement (heliosdb.mongo), which is no COPY
         self._prepared: dict[str, Any] = {}
         self._has_order: dict[tuple[str, str], bool] = {}
-        self._capped: dict[tuple[str, str], bool] = {}
+        self._capped: dict[tuple[str, str], tuple[int, bool]] = {}  # (catalog version, capped)
         self._copy_specs: dict[tuple[str, str, bool], tuple[int, Any]] = {}  # (catalog version, CopySpec)
 
     # -- statements ---------------------------------------------------------------
@@ -98,13 +98,14 @@ class CollectionStore:
     def is_capped(self, db: str, collection: str) -> bool:
         """Whether the table keeps its rows' insertion order (a capped collection's natural order)."""
         key = (db, collection)
+        version = self.session.catalog_version  # another connection may drop it and make it again
         known = self._capped.get(key)
-        if known is None:
-            known = bool(self.rows("select 1 from information_schema.columns where table_schema = $1 and "
-                                   "table_name = $2 and column_name = $3", [db, collection, NATURAL_COLUMN],
-                                   ["text", "text", "text"]))
+        if known is None or known[0] != version:
+            known = (version, bool(self.rows(
+                "select 1 from information_schema.columns where table_schema = $1 and table_name = $2 and "
+                "column_name = $3", [db, collection, NATURAL_COLUMN], ["text", "text", "text"])))
             self._capped[key] = known
-        return known
+        return known[1]
 
     def _columns_changed(self, exc: HeliosError, db: str, collection: str) -> bool:
         """A statement failed on a column: the table may have been made again another way; forget it."""

@@ -9,7 +9,7 @@ import time
 import bson
 import pytest
 from motor.motor_asyncio import AsyncIOMotorClient
-from pymongo import CursorType
+from pymongo import CursorType, MongoClient
 from pymongo.errors import OperationFailure, WriteError
 
 
@@ -186,3 +186,26 @@ def test_kill_during_wait(client, capped):
     cursor.close()
     thread.join(5)
     assert done.is_set()
+
+
+def test_rename_across_databases_keeps_capped_and_order(client, capped):
+    capped.insert_many([{"_id": k} for k in ("c", "a", "b")])
+    target = client.other_testdb[capped.name]
+    target.drop()
+    client.admin.command("renameCollection", capped.full_name, to=target.full_name)
+    assert target.options() == {"capped": True, "size": 100_000, "max": 3}
+    assert [d["_id"] for d in target.find()] == ["c", "a", "b"]
+    target.insert_one({"_id": "d"})
+    assert [d["_id"] for d in target.find()] == ["a", "b", "d"]
+    target.drop()
+
+
+def test_made_again_by_another_client(mongo_uri, capped):
+    capped.insert_many([{"_id": k} for k in ("b", "a")])
+    assert [d["_id"] for d in capped.find()] == ["b", "a"]
+    with MongoClient(mongo_uri) as other:
+        other_coll = other[capped.database.name][capped.name]
+        other_coll.drop()
+        other_coll.insert_many([{"_id": k} for k in ("y", "x")])
+    assert sorted(d["_id"] for d in capped.find()) == ["x", "y"]  # a plain collection now: no natural order kept
+    assert capped.options() == {}
