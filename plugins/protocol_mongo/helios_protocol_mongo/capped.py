@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from helios_protocol_mongo.errors import MongoError
 from helios_protocol_mongo.expressions import is_number
+from helios_protocol_mongo.store import quote_ident, table_name
 
 if TYPE_CHECKING:
     from helios_protocol_mongo.commands import CommandContext
@@ -109,3 +110,54 @@ def trim(store: CollectionStore, db: str, collection: str, options: dict[str, An
             break
         chunk *= 4
     return store.delete_through(db, collection, last) if last is not None else 0
+
+
+def clone_as_capped(ctx: CommandContext) -> dict[str, Any]:
+    """cloneCollectionAsCapped: a new capped collection holding the source's documents (the newest
+    that fit its caps), in the source's natural order."""
+    source = ctx.collection_name()
+    target = ctx.command.get("toCollection")
+    if not isinstance(target, str) or not target:
+        raise MongoError(40414, "BSON field 'cloneCollectionAsCapped.toCollection' is missing but a required field")
+    _copy_into_capped(ctx, source, target)
+    return {"ok": 1.0}
+
+
+def convert_to_capped(ctx: CommandContext) -> dict[str, Any]:
+    """convertToCapped: the collection made capped in place (its documents kept as the caps allow)."""
+    source = ctx.collection_name()
+    if ctx.store.is_capped(ctx.db, source):
+        options = ctx.store.collection_options(ctx.db, source)
+        new = create_options({"capped": True, "size": ctx.command.get("size"), "max": options.get("max")})
+        ctx.store.set_collection_options(ctx.db, source, {**options, **new})
+        ctx.server.collection_options.pop((ctx.db, source), None)
+        return {"ok": 1.0}
+    temporary = f"tmp.convertToCapped.{source}"
+    ctx.store.drop_collection(ctx.db, temporary)
+    _copy_into_capped(ctx, source, temporary)
+    options = ctx.store.collection_options(ctx.db, temporary)
+    ctx.store.drop_collection(ctx.db, source)
+    ctx.store.execute(f"alter table {table_name(ctx.db, temporary)} rename to {quote_ident(source)}")
+    ctx.store.set_collection_options(ctx.db, source, options)  # a rename does not carry the comment
+    ctx.server.collection_options.clear()
+    return {"ok": 1.0}
+
+
+def _copy_into_capped(ctx: CommandContext, source: str, target: str) -> None:
+    store, db = ctx.store, ctx.db
+    if not store.collection_exists(db, source):
+        raise MongoError(26, f"source collection {db}.{source} does not exist")
+    if store.collection_exists(db, target):
+        raise MongoError(48, f"target namespace {db}.{target} exists")
+    options = create_options({"capped": True, "size": ctx.command.get("size")})
+    source_options = store.collection_options(db, source)
+    docs = [d for _, d in store.natural_after(db, source, 0)] if store.is_capped(db, source) \
+        else list(store.scan(db, source))
+    store.create_collection(db, target, capped=True)
+    kept = {k: v for k, v in source_options.items() if k in ("validator", "validationLevel", "validationAction")}
+    store.set_collection_options(db, target, {**options, **kept})
+    ctx.server.collection_options.pop((db, target), None)
+    with writing(db, target):
+        if docs:
+            store.insert_capped(db, target, docs)
+        trim(store, db, target, options)

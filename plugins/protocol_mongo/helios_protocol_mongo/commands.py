@@ -81,7 +81,7 @@ class CommandContext:
 
 
 NOT_IN_TRANSACTION = {"drop", "dropdatabase", "renamecollection", "dropindexes", "deleteindexes", "createuser",
-                      "dropuser", "updateuser"}
+                      "dropuser", "updateuser", "collmod", "converttocapped", "clonecollectionascapped", "profile"}
 UNSIGNED = {"hash": bson.Binary(bytes(20)), "keyId": Int64(0)}  # no keys: cluster times are not signed
 Handler = Callable[[CommandContext], dict[str, Any]]
 
@@ -621,6 +621,8 @@ COMMANDS: dict[str, Handler] = {
     "deleteIndexes": drop_indexes,
     "renameCollection": rename_collection,
     "collMod": coll_mod,
+    "cloneCollectionAsCapped": capped.clone_as_capped,
+    "convertToCapped": capped.convert_to_capped,
     "profile": profiler.profile,
     "collStats": collection_stats,
     "validate": validate,

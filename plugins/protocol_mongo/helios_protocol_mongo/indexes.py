@@ -264,7 +264,10 @@ def rename_collection(ctx: CommandContext) -> dict[str, Any]:
     specs = list_index_specs(store, src_db, src_coll)
     ctx.server.collection_options.clear()
     if src_db == dst_db:
+        options = store.collection_options(src_db, src_coll)
         store.execute(f"alter table {table_name(src_db, src_coll)} rename to {quote_ident(dst_coll)}")
+        if options:  # a rename does not carry the table's comment
+            store.set_collection_options(dst_db, dst_coll, options)
         for spec in specs:
             new_name = quote_ident(sql_index_name(dst_coll, spec["name"]))
             store.execute(f"alter index {quote_ident(src_db)}.{quote_ident(sql_index_name(src_coll, spec['name']))} "

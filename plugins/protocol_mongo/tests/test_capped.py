@@ -209,3 +209,40 @@ def test_made_again_by_another_client(mongo_uri, capped):
         other_coll.insert_many([{"_id": k} for k in ("y", "x")])
     assert sorted(d["_id"] for d in capped.find()) == ["x", "y"]  # a plain collection now: no natural order kept
     assert capped.options() == {}
+
+
+def test_clone_and_convert_to_capped(coll):
+    db = coll.database
+    coll.insert_many([{"_id": i} for i in range(10)])
+    db.drop_collection(coll.name + "_clone")
+    db.command("cloneCollectionAsCapped", coll.name, toCollection=coll.name + "_clone", size=4096)
+    clone = db[coll.name + "_clone"]
+    assert clone.options() == {"capped": True, "size": 4096} and clone.count_documents({}) == 10
+    with pytest.raises(OperationFailure) as info:
+        db.command("cloneCollectionAsCapped", coll.name, toCollection=coll.name + "_clone", size=4096)
+    assert info.value.code == 48
+    db.drop_collection(coll.name + "_clone")
+    coll.create_index("x")
+    db.command("convertToCapped", coll.name, size=4096)
+    assert coll.options() == {"capped": True, "size": 4096}
+    assert [i["name"] for i in coll.list_indexes()] == ["_id_"]
+    cursor = coll.find(cursor_type=CursorType.TAILABLE)
+    assert len(cursor.to_list()) == 10 and cursor.alive
+    coll.insert_one({"_id": 10})
+    assert [d["_id"] for d in cursor] == [10]
+    with pytest.raises(OperationFailure) as info:
+        db.command("convertToCapped", "no_such_collection_here", size=4096)
+    assert info.value.code == 26
+
+
+def test_rename_within_a_database_keeps_the_options(client, coll):
+    db = coll.database
+    db.create_collection(coll.name, capped=True, size=4096, validator={"x": {"$type": "number"}})
+    db.drop_collection(coll.name + "_renamed")
+    coll.rename(coll.name + "_renamed")
+    renamed = db[coll.name + "_renamed"]
+    assert renamed.options() == {"capped": True, "size": 4096, "validator": {"x": {"$type": "number"}},
+                                 "validationLevel": "strict", "validationAction": "error"}
+    with pytest.raises(WriteError):
+        renamed.insert_one({"x": "text"})
+    db.drop_collection(coll.name + "_renamed")
