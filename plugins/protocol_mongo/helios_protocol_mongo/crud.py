@@ -376,6 +376,13 @@ def _store_insert(ctx: CommandContext, collection: str, docs: list[dict[str, Any
     return ctx.store.insert(ctx.db, collection, docs)
 
 
+def _document_error(exc: HeliosError) -> MongoError | None:
+    """A kernel error about the written document itself (a write error, not the command's): an array
+    in a hashed index's field (16766, its CHECK)."""
+    error = from_helios_error(exc)
+    return error if error.code == 16766 else None
+
+
 def _insert_one(ctx: CommandContext, collection: str, doc: dict[str, Any]) -> None:
     _validate(ctx, collection, [doc])
     try:
@@ -383,7 +390,7 @@ def _insert_one(ctx: CommandContext, collection: str, doc: dict[str, Any]) -> No
     except HeliosError as exc:
         if exc.sqlstate == "23505":
             raise unique_violation(ctx, collection, exc, doc) from None
-        raise
+        raise _document_error(exc) or exc from None
 
 
 def insert(ctx: CommandContext) -> dict[str, Any]:
@@ -413,7 +420,7 @@ def insert(ctx: CommandContext) -> dict[str, Any]:
             n = _store_insert(ctx, collection, docs)
             prepared = []
         except HeliosError as exc:
-            if exc.sqlstate != "23505":
+            if exc.sqlstate != "23505" and _document_error(exc) is None:
                 raise
     for index, doc in prepared:  # one by one: find the duplicate(s) and keep the others' order rules
         try:
@@ -603,7 +610,7 @@ def _update_matched(ctx: CommandContext, collection: str, matched: list[dict[str
         except HeliosError as exc:
             if exc.sqlstate == "23505":
                 raise unique_violation(ctx, collection, exc, new) from None
-            raise
+            raise _document_error(exc) or exc from None
 
 
 def delete(ctx: CommandContext) -> dict[str, Any]:

@@ -18,9 +18,9 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import capped, collation, partial_indexes, text_search
+from helios_protocol_mongo import capped, collation, hashed_indexes, partial_indexes, text_search
 from helios_protocol_mongo.bson_order import date_millis
-from helios_protocol_mongo.errors import MongoError
+from helios_protocol_mongo.errors import MongoError, from_helios_error
 from helios_protocol_mongo.paths import candidates
 from helios_protocol_mongo.store import CollectionStore, quote_ident, table_name
 
@@ -42,9 +42,15 @@ def default_name(key: dict[str, Any]) -> str:
     return "_".join(f"{field}_{direction}" for field, direction in key.items())
 
 
-def _key_expression(path: str, sparse: bool) -> str:
+def _path_value(path: str) -> str:
     parts = ",".join('"' + p.replace('"', '\\"') + '"' if not p.isidentifier() else p for p in path.split("."))
-    value = f"doc #> '{{{parts.replace(chr(39), chr(39) * 2)}}}'"
+    return f"doc #> '{{{parts.replace(chr(39), chr(39) * 2)}}}'"
+
+
+def _key_expression(path: str, sparse: bool, hashed: bool = False) -> str:
+    value = _path_value(path)
+    if hashed:
+        return hashed_indexes.key_expression(value)
     return f"({value})" if sparse else f"(coalesce({value}, 'null'::jsonb))"
 
 
@@ -84,7 +90,10 @@ def create_indexes(ctx: CommandContext) -> dict[str, Any]:
             name = spec.get("name") or default_name(key)
             _create_text_index(ctx, collection, spec, name, existing)
             continue
+        hashed_indexes.check(key, spec)
         for field, direction in key.items():
+            if hashed_indexes.is_hashed(direction):
+                continue
             if direction not in (1, -1) and not (isinstance(direction, int | float) and direction != 0):
                 raise MongoError(67, f"Values in the index key pattern can only be numbers: {field}: {direction!r}"
                                      if not isinstance(direction, str) else
@@ -115,7 +124,8 @@ def create_indexes(ctx: CommandContext) -> dict[str, Any]:
         if same_key:
             raise MongoError(85, f"Index already exists with a different name: {same_key[0]['name']}")
         sql_name = sql_index_name(collection, name)
-        columns = ", ".join(_key_expression(path, bool(spec.get("sparse"))) for path in key)
+        columns = ", ".join(_key_expression(path, bool(spec.get("sparse")), hashed_indexes.is_hashed(direction))
+                            for path, direction in key.items())
         unique = "unique " if spec.get("unique") else ""
         where = f" where {partial_indexes.where_clause(partial)}" if partial is not None else ""
         try:
@@ -125,11 +135,25 @@ def create_indexes(ctx: CommandContext) -> dict[str, Any]:
             if exc.sqlstate == "23505":
                 raise MongoError(11000, f"Index build failed: E11000 duplicate key error collection: "
                                         f"{ctx.db}.{collection} index: {name}") from None
-            raise
+            raise from_helios_error(exc) from None
+        hashed = [path for path, direction in key.items() if hashed_indexes.is_hashed(direction)]
+        if hashed:
+            _keep_arrays_out(ctx, collection, name, hashed[0])
         _comment(ctx.store, ctx.db, sql_name, definition)
         existing[name] = definition
     return {"numIndexesBefore": before, "numIndexesAfter": len(existing) + 1,
             "createdCollectionAutomatically": created_collection, "ok": 1.0}
+
+
+def _keep_arrays_out(ctx: CommandContext, collection: str, name: str, path: str) -> None:
+    """A hashed index's CHECK against arrays; when a document has one already, no index either (16766)."""
+    try:
+        ctx.store.execute(f"alter table {table_name(ctx.db, collection)} add constraint "
+                          f"{quote_ident(hashed_indexes.constraint_name(name))} "
+                          f"{hashed_indexes.no_array_check(_path_value(path))}")
+    except HeliosError as exc:
+        ctx.store.execute(f"drop index {quote_ident(ctx.db)}.{quote_ident(sql_index_name(collection, name))}")
+        raise from_helios_error(exc) from None
 
 
 def _create_text_index(ctx: CommandContext, collection: str, spec: dict[str, Any], name: str,
@@ -198,8 +222,12 @@ def drop_indexes(ctx: CommandContext) -> dict[str, Any]:
     for name in names:
         if name not in known:
             raise MongoError(27, f"index not found with name [{name}]")
+    by_name = {s["name"]: s for s in specs}
     for name in names:
         ctx.store.execute(f"drop index {quote_ident(ctx.db)}.{quote_ident(sql_index_name(collection, name))}")
+        if any(hashed_indexes.is_hashed(d) for d in by_name[name]["key"].values()):
+            ctx.store.execute(f"alter table {table_name(ctx.db, collection)} drop constraint if exists "
+                              f"{quote_ident(hashed_indexes.constraint_name(name))}")
     return {"nIndexesWas": len(specs) + 1, "ok": 1.0}
 
 
