@@ -26,7 +26,7 @@ from helios_core.errors import HeliosError
 from helios_protocol_mongo import authentication, capped, collation, crud, javascript, profiler, snapshot
 from helios_protocol_mongo.aggregation import aggregate
 from helios_protocol_mongo.collection_modify import coll_mod
-from helios_protocol_mongo.errors import MongoError, from_helios_error
+from helios_protocol_mongo.errors import MongoError, from_helios_error, refuse_oplog
 from helios_protocol_mongo.indexes import (
     collection_stats,
     create_indexes,
@@ -73,6 +73,7 @@ class CommandContext:
         name = next(iter(self.command.values()))
         if not isinstance(name, str) or not name:
             raise MongoError(73, f"collection name has invalid type {type(name).__name__}")
+        refuse_oplog(self.db, name)
         if name == profiler.COLLECTION and next(iter(self.command)) in profiler.WRITES:
             profiler.check_write(self.db, name)
         if "\x00" in name or (name.startswith("system.") and name != profiler.COLLECTION):

@@ -76,3 +76,11 @@ def from_helios_error(exc: HeliosError) -> MongoError:
     if code == 112:
         message = f"Write conflict during plan execution and yielding is disabled. :: {message}"
     return MongoError(code, message, labels=labels)
+
+
+def refuse_oplog(db: str, collection: str) -> None:
+    """This server keeps no replication oplog: reading local.oplog.rs is refused, not answered empty
+    (a tool that tails it would wait forever)."""
+    if db == "local" and collection == "oplog.rs":
+        raise MongoError(115, "local.oplog.rs: HeliosDB keeps no replication oplog (change streams and oplog "
+                              "tailing are not supported)")
