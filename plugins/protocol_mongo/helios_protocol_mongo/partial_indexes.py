@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from helios_core.hookspecs import SqlFunction
-from helios_protocol_mongo import bson_json
+from helios_protocol_mongo import bson_json, collation
 from helios_protocol_mongo.errors import MongoError
 from helios_protocol_mongo.query import compile_filter
 
@@ -61,8 +61,9 @@ def _matcher(text: str) -> Callable[[dict[str, Any]], bool]:
 
 def _matches(args: list[pa.Array]) -> pa.Array:
     out = []
-    for doc, text in zip(args[0].to_pylist(), args[1].to_pylist(), strict=True):
-        out.append(None if doc is None or text is None else _matcher(text)(bson_json.load_document(doc)))
+    with collation.using(None):  # an index's filter compares simply, whatever the writing command's collation
+        for doc, text in zip(args[0].to_pylist(), args[1].to_pylist(), strict=True):
+            out.append(None if doc is None or text is None else _matcher(text)(bson_json.load_document(doc)))
     return pa.array(out, pa.bool_())
 
 

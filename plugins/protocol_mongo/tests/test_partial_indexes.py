@@ -62,3 +62,13 @@ def test_range_and_or_filters(coll):
     assert info.value.code in (85, 86)
     coll.drop_index("x_1")
     coll.insert_one({"x": 1, "a": 0})
+
+
+def test_the_filter_compares_simply_under_a_collation(coll):
+    coll.create_index("k", unique=True, partialFilterExpression={"name": "y"})
+    # the first write to meet the filter runs under a case-blind collation: the index still compares simply
+    coll.update_one({"_id": 1}, {"$set": {"k": 1, "name": "y"}}, upsert=True,
+                    collation={"locale": "en", "strength": 2})
+    coll.insert_one({"_id": 2, "k": 1, "name": "Y"})  # "Y" is not "y": outside the filter, no collision
+    with pytest.raises(DuplicateKeyError):
+        coll.insert_one({"_id": 3, "k": 1, "name": "y"})
