@@ -48,7 +48,7 @@ class CollectionStore:
         self.use_copy = use_copy  # False inside a SQL statement (heliosdb.mongo), which is no COPY
         self._prepared: dict[str, Any] = {}
         self._has_order: dict[tuple[str, str], bool] = {}
-        self._capped: dict[tuple[str, str], tuple[int, bool]] = {}  # (catalog version, capped)
+        self._capped: dict[tuple[str, str], tuple[int | None, bool]] = {}  # (catalog version, capped)
         self._copy_specs: dict[tuple[str, str, bool], tuple[int, Any]] = {}  # (catalog version, CopySpec)
 
     # -- statements ---------------------------------------------------------------
@@ -98,7 +98,9 @@ class CollectionStore:
     def is_capped(self, db: str, collection: str) -> bool:
         """Whether the table keeps its rows' insertion order (a capped collection's natural order)."""
         key = (db, collection)
-        version = self.session.catalog_version  # another connection may drop it and make it again
+        # another connection may drop it and make it again (a statement's session, heliosdb.mongo's, has no
+        # catalog version: its store lives for one call)
+        version = getattr(self.session, "catalog_version", None)
         known = self._capped.get(key)
         if known is None or known[0] != version:
             known = (version, bool(self.rows(
