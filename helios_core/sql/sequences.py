@@ -135,7 +135,7 @@ def resolve(session: Any, name: str, txn: Any = None) -> tuple[str, dict]:
     """'s' or 'schema.s' (as nextval's text/regclass argument) -> (key, definition); 42P01 if none."""
     txn = txn or session.tx.current()
     text = name.strip()
-    parts = [p.strip('"') if p.startswith('"') else p.lower() for p in text.split(".")]
+    parts = _name_parts(text)
     schemas = [parts[0]] if len(parts) == 2 else session.search_path()
     seq = parts[-1]
     for schema in schemas:
@@ -144,6 +144,35 @@ def resolve(session: Any, name: str, txn: Any = None) -> tuple[str, dict]:
         if d is not None:
             return key, d
     raise UndefinedTable(f'relation "{text}" does not exist')
+
+
+def _name_parts(text: str) -> list[str]:
+    """The parts of a possibly qualified name: quoted ones kept as written (dots and "" inside them
+    included), the others folded to lower case, as PostgreSQL reads regclass text."""
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quoted:
+            if ch == '"' and text[i + 1:i + 2] == '"':
+                current.append('"')
+                i += 1
+            elif ch == '"':
+                quoted = False
+            else:
+                current.append(ch)
+        elif ch == '"':
+            quoted = True
+        elif ch == ".":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch.lower())
+        i += 1
+    parts.append("".join(current))
+    return parts
 
 
 def relation(schema: str, name: str, key: str, d: dict) -> Any:

@@ -29,3 +29,13 @@ def test_pg_sequences_reports_the_last_value_handed_out():
     assert s.execute(rows)[0].rows() == [("reported", 2), ("with_serial_id_seq", 1)]
     s.execute("select setval('reported', 10, false)")
     assert s.execute(rows)[0].rows() == [("reported", None), ("with_serial_id_seq", 1)]
+
+
+def test_identity_of_a_table_whose_name_has_a_dot():
+    s = helios_core.connect()
+    s.execute('create schema "my.schema"')
+    s.execute('create table "my.schema"."log.entries" (id bigint generated always as identity, v text)')
+    s.execute("""insert into "my.schema"."log.entries" (v) values ('a'), ('b')""")
+    assert s.execute('select id, v from "my.schema"."log.entries" order by id')[0].rows() == [(1, "a"), (2, "b")]
+    s.execute('create sequence "Odd.Name"')
+    assert s.execute("""select nextval('"Odd.Name"')""")[0].rows() == [(1,)]

@@ -12,8 +12,8 @@ from bson import Binary
 from helios_core.errors import HeliosError
 from helios_protocol_mongo import text_search
 from helios_protocol_mongo.crud import duplicate_key_error, find_documents
-from helios_protocol_mongo.errors import MongoError
-from helios_protocol_mongo.pipeline import run_pipeline
+from helios_protocol_mongo.errors import MongoError, refuse_oplog
+from helios_protocol_mongo.pipeline import refuse_where, run_pipeline
 from helios_protocol_mongo.query import compile_filter
 
 if TYPE_CHECKING:
@@ -38,6 +38,10 @@ def aggregate(ctx: CommandContext) -> dict[str, Any]:
     def load(name: str) -> list[dict[str, Any]]:
         return list(find_documents(ctx, name, {}))
 
+    if any(isinstance(stage, dict) and "$changeStream" in stage for stage in stages):
+        raise MongoError(115, "$changeStream is not supported by HeliosDB (change streams are not built)")
+    if isinstance(target, str):
+        refuse_oplog(ctx.db, target)
     if target == 1 or target == 1.0:
         if stages and isinstance(stages[0], dict) and "$documents" in stages[0]:
             docs = iter(list(stages[0]["$documents"]))
@@ -55,6 +59,7 @@ def aggregate(ctx: CommandContext) -> dict[str, Any]:
         first_filter: dict[str, Any] = {}
         if stages and isinstance(stages[0], dict) and "$match" in stages[0]:
             first_filter = stages[0]["$match"]
+            refuse_where(first_filter)
             compile_filter(text_search.split(first_filter)[1])  # $text: answered by find_documents
             stages = stages[1:]
         docs = find_documents(ctx, target, first_filter)

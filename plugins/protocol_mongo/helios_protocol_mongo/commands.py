@@ -8,13 +8,14 @@ collection commands live in ``crud`` and ``aggregation``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
 import os
 import platform
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
@@ -22,9 +23,10 @@ import bson
 from bson import Int64, ObjectId
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import authentication, collation, crud
+from helios_protocol_mongo import authentication, capped, collation, crud, javascript, profiler, snapshot
 from helios_protocol_mongo.aggregation import aggregate
-from helios_protocol_mongo.errors import MongoError, from_helios_error
+from helios_protocol_mongo.collection_modify import coll_mod
+from helios_protocol_mongo.errors import MongoError, from_helios_error, refuse_oplog
 from helios_protocol_mongo.indexes import (
     collection_stats,
     create_indexes,
@@ -37,7 +39,7 @@ from helios_protocol_mongo.indexes import (
 from helios_protocol_mongo.logical_sessions import LogicalSession
 from helios_protocol_mongo.store import CollectionStore
 from helios_protocol_mongo.users import create_user, drop_user, update_user, users_info
-from helios_protocol_mongo.validation import compile_validator
+from helios_protocol_mongo.validation import check_settings, compile_validator
 from helios_protocol_mongo.wire import COMPRESSORS, MAX_BSON_SIZE, MAX_MESSAGE_SIZE, OP_QUERY, Message
 
 log = logging.getLogger("helios.mongodb")
@@ -61,6 +63,7 @@ class CommandContext:
     in_transaction: bool = False
     lsid: bytes | None = None
     txn_number: int | None = None
+    read_at: int | None = None  # a snapshot read's commit timestamp (snapshot.read_time)
 
     @property
     def server(self) -> Any:
@@ -70,13 +73,16 @@ class CommandContext:
         name = next(iter(self.command.values()))
         if not isinstance(name, str) or not name:
             raise MongoError(73, f"collection name has invalid type {type(name).__name__}")
-        if "\x00" in name or name.startswith("system."):
+        refuse_oplog(self.db, name)
+        if name == profiler.COLLECTION and next(iter(self.command)) in profiler.WRITES:
+            profiler.check_write(self.db, name)
+        if "\x00" in name or (name.startswith("system.") and name != profiler.COLLECTION):
             raise MongoError(73, f"Invalid collection name: {name}")
         return name
 
 
 NOT_IN_TRANSACTION = {"drop", "dropdatabase", "renamecollection", "dropindexes", "deleteindexes", "createuser",
-                      "dropuser", "updateuser"}
+                      "dropuser", "updateuser", "collmod", "converttocapped", "clonecollectionascapped", "profile"}
 UNSIGNED = {"hash": bson.Binary(bytes(20)), "keyId": Int64(0)}  # no keys: cluster times are not signed
 Handler = Callable[[CommandContext], dict[str, Any]]
 
@@ -94,6 +100,19 @@ class CommandRunner:
         self.branch: str | None = None  # chosen with {heliosdb: 1, branch: ...}; None: the role's default
         self.conversation: authentication.Conversation | None = None
         self.largest_document = MAX_MESSAGE_SIZE  # of the message being run: bounds its documents' sizes
+        self.command_slot: Any = None  # the server's semaphore while this connection's thread holds a slot
+
+    @contextlib.contextmanager
+    def waiting(self) -> Iterator[None]:
+        """A command that waits (an awaitData getMore) gives its slot to others meanwhile."""
+        slot = self.command_slot
+        if slot is not None:
+            slot.release()
+        try:
+            yield
+        finally:
+            if slot is not None:
+                slot.acquire()
 
     # -- sessions ---------------------------------------------------------------------
 
@@ -143,7 +162,8 @@ class CommandRunner:
         try:
             _check_api_version(name, command)
             _check_read_concern(command)
-            with collation.using(None if name in ("create", "createIndexes") else command.get("collation")):
+            with collation.using(None if name in ("create", "createIndexes") else command.get("collation")), \
+                    javascript.time_limit(command.get("maxTimeMS")):
                 reply = self._run_in_session(handler, command, db, name)
         except MongoError as exc:
             reply = exc.reply()
@@ -156,6 +176,11 @@ class CommandRunner:
             log.debug("mongodb: %s on %s in %.1f ms", name, db, (time.perf_counter() - started) * 1000)
         if "ok" not in reply:
             reply["ok"] = 1.0
+        if self.server.profiler.active(db):
+            try:
+                self.server.profiler.record(self, db, command, reply, (time.perf_counter() - started) * 1000)
+            except (HeliosError, MongoError):
+                log.warning("mongodb: could not write %s.system.profile", db, exc_info=True)
         _write_concern(command, reply)
         now = self.server.cluster_time()
         reply.setdefault("operationTime", now)
@@ -167,7 +192,7 @@ class CommandRunner:
         lsid = bytes(lsid_doc["id"]) if isinstance(lsid_doc, dict) and "id" in lsid_doc else None
         txn_number = command.get("txnNumber")
         if lsid is None or txn_number is None or name.lower() in ("hello", "ismaster"):
-            return handler(CommandContext(self, command, db, self.store(), lsid=lsid))
+            return _call(handler, CommandContext(self, command, db, self.store(), lsid=lsid))
         session = self.server.sessions.get(lsid)
         with session.lock:
             if command.get("autocommit") is False:
@@ -225,11 +250,22 @@ class CommandRunner:
                        txn_number: int) -> dict[str, Any]:
         if session.retry_txn_number == txn_number and session.retry_reply is not None:
             return dict(session.retry_reply)
-        reply = handler(CommandContext(self, command, db, self.store(), lsid=session.lsid, txn_number=txn_number))
+        reply = _call(handler, CommandContext(self, command, db, self.store(), lsid=session.lsid,
+                                              txn_number=txn_number))
         if not reply.get("writeErrors") and reply.get("ok", 1.0):
             session.retry_txn_number = txn_number
             session.retry_reply = reply
         return reply
+
+
+def _call(handler: Handler, ctx: CommandContext) -> dict[str, Any]:
+    """Run a command outside a transaction (a snapshot read at the time it chose, told in the reply)."""
+    snapshot.check(next(iter(ctx.command)), ctx.command, in_transaction=False)
+    if next(iter(ctx.command)) in snapshot.SNAPSHOT_COMMANDS:
+        snapshot.read_time(ctx)
+    reply = handler(ctx)
+    snapshot.annotate(ctx, reply)
+    return reply
 
 
 def _write_concern(command: dict[str, Any], reply: dict[str, Any]) -> None:
@@ -464,24 +500,20 @@ def list_collections(ctx: CommandContext) -> dict[str, Any]:
 
 def create(ctx: CommandContext) -> dict[str, Any]:
     name = ctx.collection_name()
-    for option in ("capped", "timeseries", "viewOn", "clusteredIndex", "changeStreamPreAndPostImages"):
+    for option in ("timeseries", "viewOn", "clusteredIndex", "changeStreamPreAndPostImages"):
         if ctx.command.get(option):
             raise MongoError(72, f"create option {option!r} is not supported by HeliosDB")
     collation.refuse_default(ctx.command.get("collation"), "a collection")
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = capped.create_options(ctx.command)
+    check_settings(ctx.command.get("validationLevel"), ctx.command.get("validationAction"), "create")
     if ctx.command.get("validator"):
         compile_validator(ctx.command["validator"])  # refuse a bad validator before anything exists
         options["validator"] = ctx.command["validator"]
         options["validationLevel"] = ctx.command.get("validationLevel", "strict")
         options["validationAction"] = ctx.command.get("validationAction", "error")
-        if options["validationLevel"] not in ("strict", "off"):
-            raise MongoError(2, f"validationLevel {options['validationLevel']!r} is not supported by HeliosDB "
-                                "(strict and off are)")
-        if options["validationAction"] not in ("error", "warn"):
-            raise MongoError(2, f"validationAction {options['validationAction']!r} must be error or warn")
     if ctx.store.collection_exists(ctx.db, name):
         raise MongoError(48, f"Collection {ctx.db}.{name} already exists.")
-    ctx.store.create_collection(ctx.db, name)
+    ctx.store.create_collection(ctx.db, name, capped=bool(options.get("capped")))
     if options:
         ctx.store.set_collection_options(ctx.db, name, options)
     ctx.server.collection_options.pop((ctx.db, name), None)  # read again when asked (an abort may undo this)
@@ -589,6 +621,10 @@ COMMANDS: dict[str, Handler] = {
     "dropIndexes": drop_indexes,
     "deleteIndexes": drop_indexes,
     "renameCollection": rename_collection,
+    "collMod": coll_mod,
+    "cloneCollectionAsCapped": capped.clone_as_capped,
+    "convertToCapped": capped.convert_to_capped,
+    "profile": profiler.profile,
     "collStats": collection_stats,
     "validate": validate,
     "dbStats": database_stats,

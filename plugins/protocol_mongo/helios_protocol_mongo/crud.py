@@ -18,7 +18,16 @@ import bson
 from bson import Int64, ObjectId
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import bson_json, collation, document_locks, point_access, text_search
+from helios_protocol_mongo import (
+    bson_json,
+    capped,
+    collation,
+    document_locks,
+    point_access,
+    snapshot,
+    tailable,
+    text_search,
+)
 from helios_protocol_mongo.bson_order import MISSING, sort_key
 from helios_protocol_mongo.errors import MongoError, bad_value, from_helios_error
 from helios_protocol_mongo.expressions import is_number
@@ -42,10 +51,11 @@ __all__ = ["COMMANDS", "collection_options", "compile_filter", "find_documents",
 
 
 def check_hint(ctx: CommandContext, collection: str, hint: Any) -> None:
-    """A hint must name an existing index (it picks no plan here: the results are the same)."""
+    """A hint must name an existing index that is not hidden (it picks no plan here: the results are the same)."""
     if hint is None or hint == {} or hint == "":
         return
-    specs = [{"name": "_id_", "key": {"_id": 1}}, *list_index_specs(ctx.store, ctx.db, collection)]
+    specs = [{"name": "_id_", "key": {"_id": 1}},
+             *(s for s in list_index_specs(ctx.store, ctx.db, collection) if not s.get("hidden"))]
     if isinstance(hint, str):
         found = any(s["name"] == hint for s in specs)
     elif isinstance(hint, dict):
@@ -58,8 +68,10 @@ def check_hint(ctx: CommandContext, collection: str, hint: Any) -> None:
                             "not correspond to an existing index")
 
 
-def find_documents(ctx: CommandContext, collection: str, spec: Any) -> Iterator[dict[str, Any]]:
-    """Documents of ``collection`` matching the filter ``spec`` (with ``$text``: scored, text_search)."""
+def find_documents(ctx: CommandContext, collection: str, spec: Any, *,
+                   descending: bool = False) -> Iterator[dict[str, Any]]:
+    """Documents of ``collection`` matching the filter ``spec`` (with ``$text``: scored, text_search);
+    a capped collection's in natural order (``descending``: newest first)."""
     text, spec = text_search.split(spec)
     matcher = compile_filter(spec)
     where, params, types = pushdown(spec or {})
@@ -73,7 +85,9 @@ def find_documents(ctx: CommandContext, collection: str, spec: Any) -> Iterator[
         where = f"{vector} @@ {query}" + (f" and {where}" if where else "")
         params, types = [*params, *query_params], [*types, *["text"] * len(query_params)]
         score = f"ts_rank({vector}, {query})"
-    return (d for d in ctx.store.scan(ctx.db, collection, where, params, types, score=score) if matcher(d))
+    docs = ctx.store.scan(ctx.db, collection, where, params, types, score=score, descending=descending,
+                          as_of=snapshot.read_time(ctx))
+    return (d for d in docs if matcher(d))
 
 
 def _sort_value(doc: dict[str, Any], path: str, descending: bool) -> tuple:
@@ -112,8 +126,11 @@ def _hinted_key(ctx: CommandContext, collection: str, hint: Any) -> dict[str, An
 
 
 def _index_order(ctx: CommandContext, collection: str, hint: Any) -> dict[str, Any] | None:
-    """Without a sort, a hinted index decides the order, as MongoDB's scan of that index does."""
-    if not hint or hint == {} or (isinstance(hint, dict) and "$natural" in hint):
+    """Without a sort, a hinted index decides the order, as MongoDB's scan of that index does
+    ({$natural: -1}: a capped collection's newest first)."""
+    if isinstance(hint, dict) and list(hint) == ["$natural"]:
+        return dict(hint)
+    if not hint or hint == {}:
         return None
     pattern = _hinted_key(ctx, collection, hint)
     if all(isinstance(d, int | float) and not isinstance(d, bool) and d in (1, -1) for d in pattern.values()):
@@ -151,7 +168,10 @@ def index_bounds(ctx: CommandContext, collection: str) -> Callable[[dict[str, An
 
 def _select(ctx: CommandContext, collection: str, spec: Any, sort: Any = None, skip: int = 0,
             limit: int = 0, bounds: Callable[[dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
-    docs = find_documents(ctx, collection, spec)
+    descending = False
+    if isinstance(sort, dict) and list(sort) == ["$natural"]:  # the natural order: the scan's own
+        descending, sort = sort["$natural"] in (-1, -1.0), None
+    docs = find_documents(ctx, collection, spec, descending=descending)
     if bounds is not None:
         docs = (d for d in docs if bounds(d))
     if sort:
@@ -176,7 +196,7 @@ def _int_arg(ctx: CommandContext, name: str, default: int = 0) -> int:
 
 def find(ctx: CommandContext) -> dict[str, Any]:
     collection = ctx.collection_name()
-    if point_access.is_point_find(ctx.command):
+    if ctx.read_at is None and point_access.is_point_find(ctx.command):
         return point_access.find_by_id(ctx, collection)
     skip = _int_arg(ctx, "skip")
     limit = _int_arg(ctx, "limit")
@@ -190,6 +210,11 @@ def find(ctx: CommandContext) -> dict[str, Any]:
         raise bad_value(f"BSON field 'batchSize' value must be >= 0, actual value '{batch_size}'")
     hint = ctx.command.get("hint")
     check_hint(ctx, collection, hint)
+    if tailable.check_find(ctx, collection):
+        matcher = compile_filter(ctx.command.get("filter"))
+        projector = compile_projection(ctx.command.get("projection"), ctx.command.get("filter"))
+        return {"cursor": tailable.find(ctx, collection, matcher, projector, skip, limit,
+                                        None if batch_size is None else int(batch_size), single_batch), "ok": 1.0}
     docs = _select(ctx, collection, ctx.command.get("filter"), ctx.command.get("sort") or _index_order(ctx, collection, hint),
                    skip, limit, index_bounds(ctx, collection))
     projector = compile_projection(ctx.command.get("projection"), ctx.command.get("filter"))
@@ -209,8 +234,12 @@ def get_more(ctx: CommandContext) -> dict[str, Any]:
     if not isinstance(cursor_id, int):
         raise MongoError(14, "BSON field 'getMore.getMore' is the wrong type, expected type 'long'")
     batch = ctx.command.get("batchSize")
-    return {"cursor": ctx.server.cursors.get_more(int(cursor_id), f"{ctx.db}.{collection}",
-                                                  int(batch) if batch else None), "ok": 1.0}
+    namespace = f"{ctx.db}.{collection}"
+    cursor = ctx.server.cursors.lookup(int(cursor_id), namespace)
+    if cursor.tail is not None:
+        return {"cursor": tailable.get_more(ctx, cursor, int(batch) if batch else None), "ok": 1.0}
+    return {"cursor": ctx.server.cursors.get_more(int(cursor_id), namespace, int(batch) if batch else None),
+            "ok": 1.0}
 
 
 def kill_cursors(ctx: CommandContext) -> dict[str, Any]:
@@ -293,7 +322,9 @@ def collection_options(ctx: CommandContext, collection: str) -> dict[str, Any]:
     return cache[key]
 
 
-def _validate(ctx: CommandContext, collection: str, docs: list[dict[str, Any]]) -> None:
+def _validate(ctx: CommandContext, collection: str, docs: list[dict[str, Any]],
+              old: dict[str, Any] | None = None) -> None:
+    """The collection's validator on written documents (``old``: the document an update replaces)."""
     if ctx.command.get("bypassDocumentValidation"):
         return
     options = collection_options(ctx, collection)
@@ -301,6 +332,8 @@ def _validate(ctx: CommandContext, collection: str, docs: list[dict[str, Any]]) 
             or options.get("validationLevel") == "off":
         return
     check = compile_validator(options["validator"])
+    if old is not None and options.get("validationLevel") == "moderate" and not check(old):
+        return  # moderate: a document that was invalid already may stay so
     for doc in docs:
         if not check(doc):
             raise validation_error(doc)
@@ -334,14 +367,30 @@ def unique_violation(ctx: CommandContext, collection: str, exc: HeliosError, doc
     return duplicate_key_error(ctx.db, collection, key_value(spec, doc), spec["name"])
 
 
+def _store_insert(ctx: CommandContext, collection: str, docs: list[dict[str, Any]]) -> int:
+    """Insert ``docs`` as one batch (a capped collection then drops its oldest past its caps)."""
+    options = collection_options(ctx, collection)
+    if options.get("capped"):
+        capped.check_write(ctx, collection, options)
+        return capped.insert(ctx, collection, docs, options)
+    return ctx.store.insert(ctx.db, collection, docs)
+
+
+def _document_error(exc: HeliosError) -> MongoError | None:
+    """A kernel error about the written document itself (a write error, not the command's): an array
+    in a hashed index's field (16766, its CHECK)."""
+    error = from_helios_error(exc)
+    return error if error.code == 16766 else None
+
+
 def _insert_one(ctx: CommandContext, collection: str, doc: dict[str, Any]) -> None:
     _validate(ctx, collection, [doc])
     try:
-        ctx.store.insert(ctx.db, collection, [doc])
+        _store_insert(ctx, collection, [doc])
     except HeliosError as exc:
         if exc.sqlstate == "23505":
             raise unique_violation(ctx, collection, exc, doc) from None
-        raise
+        raise _document_error(exc) or exc from None
 
 
 def insert(ctx: CommandContext) -> dict[str, Any]:
@@ -368,10 +417,10 @@ def insert(ctx: CommandContext) -> dict[str, Any]:
         docs = []  # one by one: each document is validated and reported at its own index
     if docs and not ctx.in_transaction:
         try:
-            n = ctx.store.insert(ctx.db, collection, docs)
+            n = _store_insert(ctx, collection, docs)
             prepared = []
         except HeliosError as exc:
-            if exc.sqlstate != "23505":
+            if exc.sqlstate != "23505" and _document_error(exc) is None:
                 raise
     for index, doc in prepared:  # one by one: find the duplicate(s) and keep the others' order rules
         try:
@@ -443,9 +492,13 @@ def _store_new(ctx: CommandContext, collection: str, old: dict[str, Any], new: d
     if len(encoded) > MAX_BSON_SIZE:
         raise MongoError(10334, f"object to insert too large. size in bytes: {len(encoded)}, "
                                 f"max size: {MAX_BSON_SIZE}")
-    if bson.encode(old) == encoded:
+    before = bson.encode(old)
+    if before == encoded:
         return False
-    _validate(ctx, collection, [new])
+    options = collection_options(ctx, collection)
+    if options.get("capped"):
+        capped.check_same_size(before, encoded)
+    _validate(ctx, collection, [new], old)
     ctx.store.replace(ctx.db, collection, old["_id"], new)
     return True
 
@@ -492,6 +545,7 @@ def _update_statement(ctx: CommandContext, collection: str, index: int, statemen
                       counts: dict[str, int], upserted: list[dict[str, Any]]) -> None:
     """One statement of an update command; ``counts`` (n, nModified) go on from the earlier statements'
     and keep what this one did before an error."""
+    capped.check_write(ctx, collection, collection_options(ctx, collection))
     check_hint(ctx, collection, statement.get("hint"))
     query = statement.get("q") or {}
     spec = statement.get("u")
@@ -520,6 +574,10 @@ def _update_statement(ctx: CommandContext, collection: str, index: int, statemen
             current = [fresh] if fresh is not None and compile_filter(query)(fresh) else []
             _update_matched(ctx, collection, current, index, statement, counts, upserted, updater)
         return
+    if len(matched) > 1 and not ctx.store.is_capped(ctx.db, collection):
+        # MongoDB visits them in insertion order, and an error stops it there with the earlier ones written;
+        # _id order is that order for ObjectIds (a table's scan order changes as rows are updated)
+        matched.sort(key=lambda d: sort_key(d["_id"]))
     if matched and not ctx.in_transaction:  # updateMany: each document atomic on its own, as in MongoDB
         still_matches = compile_filter(query)
         for doc in matched:
@@ -552,7 +610,7 @@ def _update_matched(ctx: CommandContext, collection: str, matched: list[dict[str
         except HeliosError as exc:
             if exc.sqlstate == "23505":
                 raise unique_violation(ctx, collection, exc, new) from None
-            raise
+            raise _document_error(exc) or exc from None
 
 
 def delete(ctx: CommandContext) -> dict[str, Any]:
@@ -562,6 +620,7 @@ def delete(ctx: CommandContext) -> dict[str, Any]:
     write_errors: list[dict[str, Any]] = []
     for index, statement in enumerate(ctx.command.get("deletes") or []):
         try:
+            capped.check_write(ctx, collection, collection_options(ctx, collection))
             check_hint(ctx, collection, statement.get("hint"))
             limit = statement.get("limit", 0)
             if limit not in (0, 1):
@@ -595,6 +654,7 @@ def find_and_modify(ctx: CommandContext) -> dict[str, Any]:
     if remove and command.get("new"):
         raise MongoError(9, "Cannot specify both new=true and remove=true; 'remove' always returns the deleted "
                             "document")
+    capped.check_write(ctx, collection, collection_options(ctx, collection))
     check_hint(ctx, collection, command.get("hint"))
     matched = _select(ctx, collection, query, command.get("sort"), 0, 1)
     projector = compile_projection(command.get("fields"), query)

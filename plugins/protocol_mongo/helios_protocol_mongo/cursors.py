@@ -30,6 +30,7 @@ class Cursor:
     lsid: bytes | None = None
     last_used: float = attrs.Factory(time.monotonic)
     pending: list[dict[str, Any]] = attrs.Factory(list)
+    tail: Any = None  # a tailable cursor's Tail (tailable.py): it stays open at the end of its documents
 
 
 class CursorRegistry:
@@ -60,7 +61,7 @@ class CursorRegistry:
         return batch, False
 
     def open(self, namespace: str, documents: Iterator[dict[str, Any]], batch_size: int | None,
-             single_batch: bool = False, lsid: bytes | None = None) -> dict[str, Any]:
+             single_batch: bool = False, lsid: bytes | None = None, tail: Any = None) -> dict[str, Any]:
         """The ``cursor`` document of a first reply; keeps the rest under a new id if any."""
         pending: list[dict[str, Any]] = []
         size = DEFAULT_FIRST_BATCH if batch_size is None else (batch_size or DEFAULT_FIRST_BATCH)
@@ -70,19 +71,21 @@ class CursorRegistry:
         else:
             first, exhausted = self.take_batch(documents, size, pending)
         cursor_id = 0
-        if not exhausted and not single_batch:
-            if not pending:
+        if not single_batch:
+            if not exhausted and not pending:
                 try:
                     pending.append(next(documents))
                 except StopIteration:
                     exhausted = True
-            if not exhausted:
+            if not exhausted or tail is not None:  # a tailable cursor waits at its end for more
                 with self._lock:
                     cursor_id = random.getrandbits(62) + 1
-                    self._cursors[cursor_id] = Cursor(cursor_id, namespace, documents, lsid, pending=pending)
+                    self._cursors[cursor_id] = Cursor(cursor_id, namespace, documents, lsid, pending=pending,
+                                                      tail=tail)
         return {"firstBatch": first, "id": cursor_id, "ns": namespace}
 
-    def get_more(self, cursor_id: int, namespace: str, batch_size: int | None) -> dict[str, Any]:
+    def lookup(self, cursor_id: int, namespace: str) -> Cursor:
+        """The open cursor ``cursor_id`` of ``namespace`` (43 when there is none, 13 for another namespace)."""
         with self._lock:
             cursor = self._cursors.get(cursor_id)
         if cursor is None:
@@ -90,6 +93,14 @@ class CursorRegistry:
         if cursor.namespace != namespace:
             raise MongoError(13, f"Requested getMore on namespace '{namespace}', but cursor belongs to a "
                                  f"different namespace {cursor.namespace}")
+        return cursor
+
+    def alive(self, cursor_id: int) -> bool:
+        with self._lock:
+            return cursor_id in self._cursors
+
+    def get_more(self, cursor_id: int, namespace: str, batch_size: int | None) -> dict[str, Any]:
+        cursor = self.lookup(cursor_id, namespace)
         batch, exhausted = self.take_batch(cursor.documents, batch_size or None, cursor.pending)
         cursor.last_used = time.monotonic()
         if exhausted and not cursor.pending:

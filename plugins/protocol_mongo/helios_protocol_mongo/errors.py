@@ -19,7 +19,9 @@ CODE_NAMES = {
     10334: "BSONObjectTooLarge", 11000: "DuplicateKey", 11600: "InterruptedAtShutdown",
     17124: "Location17124", 28667: "Location28667", 40324: "Location40324", 40352: "Location40352",
     15998: "Location15998", 16410: "Location16410", 31249: "Location31249", 40353: "Location40353",
-    4822819: "Location4822819", 5107201: "Location5107201",
+    136: "CappedPositionLost", 139: "JSInterpreterFailure", 237: "CursorKilled", 239: "SnapshotTooOld",
+    10003: "CannotGrowDocumentInCappedNamespace", 16766: "Location16766", 16764: "Location16764",
+    31303: "Location31303", 4822819: "Location4822819", 5107201: "Location5107201",
 }
 
 
@@ -66,6 +68,19 @@ _SQLSTATE_CODES = {
 def from_helios_error(exc: HeliosError) -> MongoError:
     code, labels = _SQLSTATE_CODES.get(getattr(exc, "sqlstate", ""), (125, ()))
     message = str(exc)
+    if getattr(exc, "sqlstate", "") == "22023" and "retention window" in message:  # a snapshot read's time
+        code = 239
+    constraint = getattr(exc, "constraint_name", None) or ""
+    if getattr(exc, "sqlstate", "") == "23514" and constraint.endswith("$hashed"):  # hashed_indexes' CHECK
+        code, message = 16766, f"hashed indexes do not currently support array values ({constraint[:-7]})"
     if code == 112:
         message = f"Write conflict during plan execution and yielding is disabled. :: {message}"
     return MongoError(code, message, labels=labels)
+
+
+def refuse_oplog(db: str, collection: str) -> None:
+    """This server keeps no replication oplog: reading local.oplog.rs is refused, not answered empty
+    (a tool that tails it would wait forever)."""
+    if db == "local" and collection == "oplog.rs":
+        raise MongoError(115, "local.oplog.rs: HeliosDB keeps no replication oplog (change streams and oplog "
+                              "tailing are not supported)")

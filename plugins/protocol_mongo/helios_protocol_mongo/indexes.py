@@ -18,9 +18,9 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import collation, text_search
+from helios_protocol_mongo import capped, collation, hashed_indexes, partial_indexes, text_search
 from helios_protocol_mongo.bson_order import date_millis
-from helios_protocol_mongo.errors import MongoError
+from helios_protocol_mongo.errors import MongoError, from_helios_error
 from helios_protocol_mongo.paths import candidates
 from helios_protocol_mongo.store import CollectionStore, quote_ident, table_name
 
@@ -42,9 +42,15 @@ def default_name(key: dict[str, Any]) -> str:
     return "_".join(f"{field}_{direction}" for field, direction in key.items())
 
 
-def _key_expression(path: str, sparse: bool) -> str:
+def _path_value(path: str) -> str:
     parts = ",".join('"' + p.replace('"', '\\"') + '"' if not p.isidentifier() else p for p in path.split("."))
-    value = f"doc #> '{{{parts.replace(chr(39), chr(39) * 2)}}}'"
+    return f"doc #> '{{{parts.replace(chr(39), chr(39) * 2)}}}'"
+
+
+def _key_expression(path: str, sparse: bool, hashed: bool = False) -> str:
+    value = _path_value(path)
+    if hashed:
+        return hashed_indexes.key_expression(value)
     return f"({value})" if sparse else f"(coalesce({value}, 'null'::jsonb))"
 
 
@@ -84,7 +90,10 @@ def create_indexes(ctx: CommandContext) -> dict[str, Any]:
             name = spec.get("name") or default_name(key)
             _create_text_index(ctx, collection, spec, name, existing)
             continue
+        hashed_indexes.check(key, spec)
         for field, direction in key.items():
+            if hashed_indexes.is_hashed(direction):
+                continue
             if direction not in (1, -1) and not (isinstance(direction, int | float) and direction != 0):
                 raise MongoError(67, f"Values in the index key pattern can only be numbers: {field}: {direction!r}"
                                      if not isinstance(direction, str) else
@@ -93,38 +102,58 @@ def create_indexes(ctx: CommandContext) -> dict[str, Any]:
         if list(key) == ["_id"]:
             continue  # the primary key is the _id index
         collation.refuse_default(spec.get("collation"), "an index")
-        if spec.get("partialFilterExpression") is not None:
-            raise MongoError(67, "partial indexes (partialFilterExpression) are not supported by HeliosDB yet")
+        partial = spec.get("partialFilterExpression")
+        if partial is not None:
+            partial_indexes.check(partial)
+            if spec.get("sparse"):
+                raise MongoError(67, "cannot mix \"partialFilterExpression\" and \"sparse\" options")
         definition = {"v": 2, "key": dict(key), "name": name}
-        for option in ("unique", "sparse", "expireAfterSeconds", "background", "hidden"):
+        for option in ("unique", "sparse", "expireAfterSeconds", "background", "hidden", "partialFilterExpression"):
             if option in spec:
                 definition[option] = spec[option]
         if name in existing:
             if existing[name]["key"] != definition["key"] or bool(existing[name].get("unique")) != bool(
-                    definition.get("unique")):
+                    definition.get("unique")) or existing[name].get("partialFilterExpression") != partial:
                 raise MongoError(86 if existing[name]["key"] != definition["key"] else 85,
                                  f"An existing index has the same name as the requested index. When index names "
                                  f"are not specified, they are auto generated and can cause conflicts. Requested "
                                  f"index: {definition}, existing index: {existing[name]}")
             continue
-        same_key = [s for s in existing.values() if s["key"] == definition["key"]]
+        same_key = [s for s in existing.values() if s["key"] == definition["key"]
+                    and s.get("partialFilterExpression") == partial]
         if same_key:
             raise MongoError(85, f"Index already exists with a different name: {same_key[0]['name']}")
         sql_name = sql_index_name(collection, name)
-        columns = ", ".join(_key_expression(path, bool(spec.get("sparse"))) for path in key)
+        columns = ", ".join(_key_expression(path, bool(spec.get("sparse")), hashed_indexes.is_hashed(direction))
+                            for path, direction in key.items())
         unique = "unique " if spec.get("unique") else ""
+        where = f" where {partial_indexes.where_clause(partial)}" if partial is not None else ""
         try:
             ctx.store.execute(f"create {unique}index {quote_ident(sql_name)} on "
-                              f"{table_name(ctx.db, collection)} ({columns})")
+                              f"{table_name(ctx.db, collection)} ({columns}){where}")
         except HeliosError as exc:
             if exc.sqlstate == "23505":
                 raise MongoError(11000, f"Index build failed: E11000 duplicate key error collection: "
                                         f"{ctx.db}.{collection} index: {name}") from None
-            raise
+            raise from_helios_error(exc) from None
+        hashed = [path for path, direction in key.items() if hashed_indexes.is_hashed(direction)]
+        if hashed:
+            _keep_arrays_out(ctx, collection, name, hashed[0])
         _comment(ctx.store, ctx.db, sql_name, definition)
         existing[name] = definition
     return {"numIndexesBefore": before, "numIndexesAfter": len(existing) + 1,
             "createdCollectionAutomatically": created_collection, "ok": 1.0}
+
+
+def _keep_arrays_out(ctx: CommandContext, collection: str, name: str, path: str) -> None:
+    """A hashed index's CHECK against arrays; when a document has one already, no index either (16766)."""
+    try:
+        ctx.store.execute(f"alter table {table_name(ctx.db, collection)} add constraint "
+                          f"{quote_ident(hashed_indexes.constraint_name(name))} "
+                          f"{hashed_indexes.no_array_check(_path_value(path))}")
+    except HeliosError as exc:
+        ctx.store.execute(f"drop index {quote_ident(ctx.db)}.{quote_ident(sql_index_name(collection, name))}")
+        raise from_helios_error(exc) from None
 
 
 def _create_text_index(ctx: CommandContext, collection: str, spec: dict[str, Any], name: str,
@@ -152,6 +181,11 @@ def _create_text_index(ctx: CommandContext, collection: str, spec: dict[str, Any
 def _comment(store: CollectionStore, db: str, sql_name: str, definition: dict[str, Any]) -> None:
     text = json.dumps(definition).replace("'", "''")
     store.execute(f"comment on index {quote_ident(db)}.{quote_ident(sql_name)} is '{text}'")
+
+
+def keep_definition(store: CollectionStore, db: str, collection: str, definition: dict[str, Any]) -> None:
+    """Replace the MongoDB definition kept for one index (collMod's changes)."""
+    _comment(store, db, sql_index_name(collection, definition["name"]), definition)
 
 
 def list_indexes(ctx: CommandContext) -> dict[str, Any]:
@@ -188,8 +222,12 @@ def drop_indexes(ctx: CommandContext) -> dict[str, Any]:
     for name in names:
         if name not in known:
             raise MongoError(27, f"index not found with name [{name}]")
+    by_name = {s["name"]: s for s in specs}
     for name in names:
         ctx.store.execute(f"drop index {quote_ident(ctx.db)}.{quote_ident(sql_index_name(collection, name))}")
+        if any(hashed_indexes.is_hashed(d) for d in by_name[name]["key"].values()):
+            ctx.store.execute(f"alter table {table_name(ctx.db, collection)} drop constraint if exists "
+                              f"{quote_ident(hashed_indexes.constraint_name(name))}")
     return {"nIndexesWas": len(specs) + 1, "ok": 1.0}
 
 
@@ -254,16 +292,25 @@ def rename_collection(ctx: CommandContext) -> dict[str, Any]:
     specs = list_index_specs(store, src_db, src_coll)
     ctx.server.collection_options.clear()
     if src_db == dst_db:
+        options = store.collection_options(src_db, src_coll)
         store.execute(f"alter table {table_name(src_db, src_coll)} rename to {quote_ident(dst_coll)}")
+        if options:  # a rename does not carry the table's comment
+            store.set_collection_options(dst_db, dst_coll, options)
         for spec in specs:
             new_name = quote_ident(sql_index_name(dst_coll, spec["name"]))
             store.execute(f"alter index {quote_ident(src_db)}.{quote_ident(sql_index_name(src_coll, spec['name']))} "
                           f"rename to {new_name}")
             _comment(store, src_db, sql_index_name(dst_coll, spec["name"]), spec)  # the rename drops it
         return {"ok": 1.0}
-    store.create_collection(dst_db, dst_coll)
-    store.execute(f"insert into {table_name(dst_db, dst_coll)} (_id, doc) "
-                  f"select _id, doc from {table_name(src_db, src_coll)}")
+    options = store.collection_options(src_db, src_coll)
+    store.create_collection(dst_db, dst_coll, capped=bool(options.get("capped")))
+    if options:
+        store.set_collection_options(dst_db, dst_coll, options)
+    if options.get("capped"):  # the natural order goes along
+        store.insert_capped(dst_db, dst_coll, [doc for _, doc in store.natural_after(src_db, src_coll, 0)])
+    else:
+        store.execute(f"insert into {table_name(dst_db, dst_coll)} (_id, doc) "
+                      f"select _id, doc from {table_name(src_db, src_coll)}")
     copy = type(ctx)(ctx.runner, {"createIndexes": dst_coll, "indexes": specs}, dst_db, store,
                      ctx.in_transaction, ctx.lsid, ctx.txn_number)
     if specs:
@@ -278,9 +325,16 @@ def collection_stats(ctx: CommandContext) -> dict[str, Any]:
     size = ctx.store.size_bytes(ctx.db, collection)
     indexes = 1 + len(list_index_specs(ctx.store, ctx.db, collection)) \
         if ctx.store.collection_exists(ctx.db, collection) else 0
-    return {"ns": f"{ctx.db}.{collection}", "count": count, "size": size, "storageSize": size,
-            "avgObjSize": size // count if count else 0, "nindexes": indexes, "totalIndexSize": 0,
-            "indexSizes": {}, "capped": False, "ok": 1.0}
+    reply = {"ns": f"{ctx.db}.{collection}", "count": count, "size": size, "storageSize": size,
+             "avgObjSize": size // count if count else 0, "nindexes": indexes, "totalIndexSize": 0,
+             "indexSizes": {}, "capped": False}
+    options = ctx.store.collection_options(ctx.db, collection) if indexes else {}
+    if options.get("capped"):
+        reply["capped"] = True
+        reply["maxSize"] = capped.effective_size(options["size"])
+        if capped.document_limit(options) is not None:
+            reply["max"] = capped.document_limit(options)
+    return {**reply, "ok": 1.0}
 
 
 def validate(ctx: CommandContext) -> dict[str, Any]:

@@ -29,7 +29,19 @@ def _vars(doc: dict[str, Any]) -> dict[str, Any]:
     return {"ROOT": doc, "CURRENT": doc}
 
 
+def refuse_where(spec: Any) -> None:
+    """$where is not allowed in an aggregation's $match (error 2, as mongod)."""
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key == "$where":
+                raise MongoError(2, "$where is not allowed inside of a $match aggregation expression")
+            if key in ("$and", "$or", "$nor") and isinstance(value, list):
+                for part in value:
+                    refuse_where(part)
+
+
 def _match(spec: Any, docs: Docs, load: Loader) -> Docs:
+    refuse_where(spec)
     matcher = compile_filter(spec)
     return (d for d in docs if matcher(d))
 

@@ -9,7 +9,9 @@ from typing import Any
 from helios_core.hookspecs import BackgroundJob, ProtocolServer, SqlFunction, hookimpl
 from helios_protocol_mongo.authentication import settings_from_kernel
 from helios_protocol_mongo.config import MongoConfig
+from helios_protocol_mongo.hashed_indexes import hash_function
 from helios_protocol_mongo.indexes import expire_ttl_documents
+from helios_protocol_mongo.partial_indexes import matches_function
 from helios_protocol_mongo.server import MongoServer
 from helios_protocol_mongo.sql_function import mongo_function
 from helios_protocol_mongo.store import CollectionStore
@@ -79,4 +81,4 @@ def helios_background_jobs(kernel: Any) -> list[BackgroundJob]:
 
 @hookimpl
 def helios_sql_functions() -> list[SqlFunction]:
-    return [mongo_function()]
+    return [mongo_function(), matches_function(), hash_function()]

@@ -15,6 +15,7 @@ from typing import Any
 
 from bson import Regex
 
+from helios_protocol_mongo import javascript
 from helios_protocol_mongo.bson_order import MISSING, RANK_MAXKEY, RANK_MINKEY, sort_key, type_rank
 from helios_protocol_mongo.errors import MongoError, bad_value
 from helios_protocol_mongo.expressions import bson_type_name, compile_regex, evaluate, is_number, truthy
@@ -55,7 +56,9 @@ def _compile_clause(key: str, value: Any) -> Predicate:
             return lambda doc: truthy(evaluate(value, doc, {"ROOT": doc, "CURRENT": doc}))
         if key == "$comment":
             return lambda doc: True
-        if key in ("$where", "$text", "$jsonSchema"):
+        if key == "$where":
+            return javascript.compile_where(value)
+        if key in ("$text", "$jsonSchema"):
             raise MongoError(2, f"{key} is not supported by HeliosDB")
         raise bad_value(f"unknown top level operator: {key}")
     return _compile_field(key, value)

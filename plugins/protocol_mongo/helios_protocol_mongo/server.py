@@ -24,12 +24,13 @@ from anyio.abc import SocketAttribute
 from anyio.streams.buffered import BufferedByteReceiveStream
 from bson import Timestamp
 
-from helios_protocol_mongo import scram_sha1
+from helios_protocol_mongo import scram_sha1, snapshot
 from helios_protocol_mongo.authentication import role_of, settings_from_kernel
 from helios_protocol_mongo.commands import CommandRunner
 from helios_protocol_mongo.config import MongoConfig
 from helios_protocol_mongo.cursors import CursorRegistry
 from helios_protocol_mongo.logical_sessions import LogicalSessions
+from helios_protocol_mongo.profiler import Profiler
 from helios_protocol_mongo.socket_handoff import TakenSocket, take_socket
 from helios_protocol_mongo.wire import (
     HEADER,
@@ -59,6 +60,7 @@ class MongoServer:
         self.command_slots = threading.BoundedSemaphore(config.worker_threads)  # for connection threads
         self.connection_threads = anyio.CapacityLimiter(self.max_connections + 1)
         self.cursors = CursorRegistry()
+        self.profiler = Profiler()
         self.sessions = LogicalSessions(self)
         self.auth = settings_from_kernel(kernel)
         self.collection_options: dict[tuple[str, str], dict[str, Any]] = {}  # read from table comments
@@ -69,16 +71,16 @@ class MongoServer:
         self.stopping = False
         self.started = time.time()
         self._clock = threading.Lock()
-        self._last_time = (0, 0)
+        self._last_micros = 0
 
     def cluster_time(self) -> Timestamp:
-        """The replica set's logical clock (seconds, increment), strictly increasing: replies carry it as
-        ``operationTime`` and ``$clusterTime`` so drivers' causally consistent sessions have one to send."""
+        """The replica set's logical clock, strictly increasing: replies carry it as ``operationTime`` and
+        ``$clusterTime`` so drivers' causally consistent sessions have one to send. It is the commit clock
+        in microseconds (``snapshot.to_cluster_time``), so a snapshot read at a cluster time reads the
+        commits made before it."""
         with self._clock:
-            seconds, increment = self._last_time
-            now = int(time.time())
-            self._last_time = (now, 1) if now > seconds else (seconds, increment + 1)
-            return Timestamp(*self._last_time)
+            self._last_micros = max(snapshot.now_micros(), self._last_micros + 1)
+            return snapshot.to_cluster_time(self._last_micros)
 
     def open_session(self, user: str = "helios", branch: str | None = None) -> Any:
         """A kernel session on the configured database (blocking); ``branch`` None: the role's default."""
@@ -223,7 +225,11 @@ class MongoConnection:
         """Run one request and write its reply (an exhaust cursor's batches, one after another)."""
         server = self.server
         with server.command_slots:
-            reply = self.commands.run(message)
+            self.commands.command_slot = server.command_slots
+            try:
+                reply = self.commands.run(message)
+            finally:
+                self.commands.command_slot = None
         if message.more_to_come:
             return
         response_to = message.request_id

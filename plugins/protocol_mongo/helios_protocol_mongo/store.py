@@ -28,6 +28,8 @@ ID_DEFAULT = "default jsonb_build_object('$oid', substr(md5(random()::text || cl
 SYSTEM_SCHEMAS = {"pg_catalog", "information_schema", "heliosdb", "pg_toast"}
 MISSING_TABLE = {"42P01", "3F000"}
 ORDER_COLUMN = "field_order"
+NATURAL_COLUMN = "natural_order"  # capped collections: the insertion order (an identity column)
+SIZE_COLUMN = "bson_size"  # capped collections: each document's BSON size, for the size cap
 
 
 def quote_ident(name: str) -> str:
@@ -46,6 +48,7 @@ class CollectionStore:
         self.use_copy = use_copy  # False inside a SQL statement (heliosdb.mongo), which is no COPY
         self._prepared: dict[str, Any] = {}
         self._has_order: dict[tuple[str, str], bool] = {}
+        self._capped: dict[tuple[str, str], tuple[int | None, bool]] = {}  # (catalog version, capped)
         self._copy_specs: dict[tuple[str, str, bool], tuple[int, Any]] = {}  # (catalog version, CopySpec)
 
     # -- statements ---------------------------------------------------------------
@@ -76,6 +79,7 @@ class CollectionStore:
     def execute(self, sql: str) -> Any:
         self._prepared.clear()  # DDL: plans prepared before may name what changed
         self._has_order.clear()
+        self._capped.clear()
         self._copy_specs.clear()
         return self.session.execute(sql)
 
@@ -90,6 +94,20 @@ class CollectionStore:
             if known or self.collection_exists(db, collection):
                 self._has_order[key] = known
         return known
+
+    def is_capped(self, db: str, collection: str) -> bool:
+        """Whether the table keeps its rows' insertion order (a capped collection's natural order)."""
+        key = (db, collection)
+        # another connection may drop it and make it again (a statement's session, heliosdb.mongo's, has no
+        # catalog version: its store lives for one call)
+        version = getattr(self.session, "catalog_version", None)
+        known = self._capped.get(key)
+        if known is None or known[0] != version:
+            known = (version, bool(self.rows(
+                "select 1 from information_schema.columns where table_schema = $1 and table_name = $2 and "
+                "column_name = $3", [db, collection, NATURAL_COLUMN], ["text", "text", "text"])))
+            self._capped[key] = known
+        return known[1]
 
     def _columns_changed(self, exc: HeliosError, db: str, collection: str) -> bool:
         """A statement failed on a column: the table may have been made again another way; forget it."""
@@ -123,10 +141,14 @@ class CollectionStore:
                          "and column_name = 'doc'", [db, collection], ["text", "text"])
         return bool(rows)
 
-    def create_collection(self, db: str, collection: str) -> None:
+    def create_collection(self, db: str, collection: str, capped: bool = False) -> None:
+        """The collection's table; a capped one also numbers its rows in insertion order and keeps
+        each document's BSON size (what its caps count)."""
+        extra = (f", {NATURAL_COLUMN} bigint generated always as identity, {SIZE_COLUMN} integer not null default 0"
+                 if capped else "")
         self.execute(f"create schema if not exists {quote_ident(db)}; "
                      f"create table if not exists {table_name(db, collection)} (_id jsonb primary key {ID_DEFAULT}, "
-                     f"doc jsonb not null, {ORDER_COLUMN} text)")
+                     f"doc jsonb not null, {ORDER_COLUMN} text{extra})")
 
     def collection_options(self, db: str, collection: str) -> dict[str, Any]:
         """create's options kept as the table's COMMENT (validator, validationAction), or {}."""
@@ -183,25 +205,35 @@ class CollectionStore:
         return self.session.transaction_state != "idle" and not self.collection_exists(db, collection)
 
     def scan(self, db: str, collection: str, where: str = "", params: Sequence[Any] = (),
-             types: Sequence[str] = (), score: str = "") -> Iterator[dict[str, Any]]:
+             types: Sequence[str] = (), score: str = "", *, descending: bool = False,
+             as_of: int | None = None) -> Iterator[dict[str, Any]]:
         """Documents of the collection (none when it does not exist), filtered by ``where`` if given;
-        with ``score`` (a SQL expression) each is a ScoredDocument carrying its value."""
+        with ``score`` (a SQL expression) each is a ScoredDocument carrying its value. A capped
+        collection's come in insertion order (``descending``: newest first). ``as_of``: the
+        collection as it was at that commit timestamp (µs), as a snapshot read sees it."""
         if self._missing_in_transaction(db, collection):
             return iter(())
         if score:
-            return self._scored(db, collection, where, params, types, score)
+            return self._scored(db, collection, where, params, types, score, as_of)
         ordered = self.has_order_column(db, collection)
         sql = f"select _id, doc{', ' + ORDER_COLUMN if ordered else ''} from {table_name(db, collection)}"
+        if as_of is not None:
+            sql += f" as of timestamp {int(as_of)}"
         if where:
             sql += f" where {where}"
+        if self.is_capped(db, collection):
+            sql += f" order by {NATURAL_COLUMN}{' desc' if descending else ''}"
         try:
             result = self.run(sql, params, types)
         except HeliosError as exc:
             if exc.sqlstate in MISSING_TABLE:
                 return iter(())
             if self._columns_changed(exc, db, collection):
-                return self.scan(db, collection, where, params, types)
+                return self.scan(db, collection, where, params, types, descending=descending, as_of=as_of)
             raise
+        finally:
+            if as_of is not None:
+                self._prepared.pop(sql, None)  # one statement per timestamp: not worth keeping
         rows: list[tuple[Any, ...]] = []
         for batch in result.batches:
             rows.extend(zip(*(batch.column(i).to_pylist() for i in range(batch.num_columns)), strict=True))
@@ -233,10 +265,11 @@ class CollectionStore:
         return None
 
     def _scored(self, db: str, collection: str, where: str, params: Sequence[Any], types: Sequence[str],
-                score: str) -> Iterator[dict[str, Any]]:
+                score: str, as_of: int | None = None) -> Iterator[dict[str, Any]]:
         ordered = self.has_order_column(db, collection)
         sql = (f"select _id, doc, {score}{', ' + ORDER_COLUMN if ordered else ''} "
-               f"from {table_name(db, collection)}" + (f" where {where}" if where else ""))
+               f"from {table_name(db, collection)}" + (f" as of timestamp {int(as_of)}" if as_of is not None else "")
+               + (f" where {where}" if where else ""))
         try:
             result = self.run(sql, params, types)
         except HeliosError as exc:
@@ -299,6 +332,57 @@ class CollectionStore:
         sql = (f"insert into {table_name(db, collection)} (_id, doc{order_column}) "
                f"select e -> 0 -> '_id', e -> 0{order_value} from jsonb_array_elements($1) as e")
         return self.run(sql, [payload], ["jsonb"]).row_count or 0
+
+    # -- capped collections -----------------------------------------------------
+
+    def insert_capped(self, db: str, collection: str, docs: Sequence[dict[str, Any]]) -> int:
+        """Insert into a capped collection: in the given order, each with its BSON size."""
+        rows = [bson_json.encode_row(d) for d in docs]
+        payload = "[" + ",".join(f"[{doc}, {json.dumps(order)}, {bson_json.bson_size(d)}]"
+                                 for (_, doc, order), d in zip(rows, docs, strict=True)) + "]"
+        sql = (f"insert into {table_name(db, collection)} (_id, doc, {ORDER_COLUMN}, {SIZE_COLUMN}) "
+               f"select e -> 0 -> '_id', e -> 0, e ->> 1, (e ->> 2)::integer "
+               f"from jsonb_array_elements($1) with ordinality as t(e, n) order by n")
+        return self.run(sql, [payload], ["jsonb"]).row_count or 0
+
+    def capped_totals(self, db: str, collection: str) -> tuple[int, int]:
+        """(documents, bytes of BSON) of a capped collection."""
+        rows = self.rows(f"select count(*), coalesce(sum({SIZE_COLUMN}), 0) from {table_name(db, collection)}")
+        return int(rows[0][0]), int(rows[0][1])
+
+    def oldest_sizes(self, db: str, collection: str, limit: int) -> list[tuple[int, int]]:
+        """(natural position, BSON size) of the ``limit`` oldest documents of a capped collection."""
+        return [(int(n), int(size)) for n, size in self.rows(
+            f"select {NATURAL_COLUMN}, {SIZE_COLUMN} from {table_name(db, collection)} "
+            f"order by {NATURAL_COLUMN} limit $1", [limit], ["bigint"])]
+
+    def delete_through(self, db: str, collection: str, position: int) -> int:
+        """Delete a capped collection's documents up to ``position`` (its oldest)."""
+        return self.run(f"delete from {table_name(db, collection)} where {NATURAL_COLUMN} <= $1",
+                        [position], ["bigint"]).row_count or 0
+
+    def natural_after(self, db: str, collection: str, position: int) -> list[tuple[int, dict[str, Any]]]:
+        """(natural position, document) of a capped collection's documents inserted after ``position``."""
+        ordered = self.has_order_column(db, collection)
+        sql = (f"select {NATURAL_COLUMN}, _id, doc{', ' + ORDER_COLUMN if ordered else ''} "
+               f"from {table_name(db, collection)} where {NATURAL_COLUMN} > $1 order by {NATURAL_COLUMN}")
+        try:
+            rows = self.rows(sql, [position], ["bigint"])
+        except HeliosError as exc:
+            if exc.sqlstate in MISSING_TABLE:
+                return []
+            raise
+        return [(int(row[0]), bson_json.load_document(row[2], row[1], *row[3:])) for row in rows]
+
+    def has_position(self, db: str, collection: str, position: int) -> bool:
+        """Whether the document at ``position`` of a capped collection is still there."""
+        try:
+            return bool(self.rows(f"select 1 from {table_name(db, collection)} where {NATURAL_COLUMN} = $1",
+                                  [position], ["bigint"]))
+        except HeliosError as exc:
+            if exc.sqlstate in MISSING_TABLE:
+                return False
+            raise
 
     def replace(self, db: str, collection: str, old_id: Any, doc: dict[str, Any]) -> int:
         """Write ``doc`` over the row of ``old_id``: a point UPDATE by primary key. ``_id`` is immutable

@@ -3,7 +3,8 @@
 The validator is kept as the table's COMMENT (Extended JSON) and checked in Python on every
 insert and update of the collection; a document that fails is error 121
 (DocumentValidationFailure), unless the command says ``bypassDocumentValidation`` or the
-collection's ``validationAction`` is "warn" (then the write goes through). ``$jsonSchema``
+collection's ``validationAction`` is "warn" (then the write goes through). ``validationLevel``
+"moderate" leaves updates of documents that already fail the validator unchecked, "off" all. ``$jsonSchema``
 supports bsonType/type, required, properties, additionalProperties, enum, minimum/maximum,
 minLength/maxLength, pattern, items, minItems/maxItems; other keywords are refused at create.
 """
@@ -91,6 +92,19 @@ def compile_validator(validator: dict[str, Any]) -> Check:
     if rest:
         checks.append(compile_filter(rest))
     return lambda doc: all(c(doc) for c in checks)
+
+
+LEVELS = ("off", "strict", "moderate")
+ACTIONS = ("error", "warn")
+
+
+def check_settings(level: Any, action: Any, command: str) -> None:
+    """validationLevel and validationAction must be among MongoDB 7.0's (error 2 otherwise)."""
+    if level is not None and level not in LEVELS:
+        raise MongoError(2, f"Enumeration value '{level}' for field '{command}.validationLevel' is not a valid value.")
+    if action is not None and action not in ACTIONS:
+        raise MongoError(2, f"Enumeration value '{action}' for field '{command}.validationAction' is not a valid "
+                            "value.")
 
 
 def validation_error(doc: dict[str, Any]) -> MongoError:
