@@ -413,13 +413,15 @@ def _as_result_row(row: pa.RecordBatch, result: ChResult) -> pa.RecordBatch | No
 
 def _blocks_of_union(ch: ClickHouseSession, tree: exp.Query) -> list[exp.Query] | None:
     """The SELECTs of a UNION ALL whose parts a Pretty format shows as tables of their own
-    (``output_format_pretty_squash_ms = 0``: ClickHouse does not glue the parts' blocks)."""
+    (``output_format_pretty_squash_consecutive_ms = 0``, formerly ``output_format_pretty_squash_ms``:
+    ClickHouse does not glue the parts' blocks)."""
     fmt = tree.args.get("format")
     if not isinstance(tree, exp.Union) or tree.args.get("distinct") or fmt is None or \
             not fmt.name.startswith("Pretty") or "MonoBlock" in fmt.name:
         return None
     settings = {**ch.settings, **settings_of(list(tree.args.get("settings") or []))}
-    if settings.get("output_format_pretty_squash_ms") != "0":
+    if "0" not in (settings.get("output_format_pretty_squash_consecutive_ms"),
+                   settings.get("output_format_pretty_squash_ms")):
         return None
     parts: list[exp.Query] = []
     node: exp.Expression = tree
