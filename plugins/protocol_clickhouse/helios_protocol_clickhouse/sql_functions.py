@@ -210,6 +210,44 @@ def _reinterpret_as_string(args: list[pa.Array]) -> pa.Array:
     return pa.array(out, pa.string())
 
 
+def _value_bytes(v: Any, from_hex: bool) -> bytes:
+    """The bytes ClickHouse reinterprets: a string's own (or those its hex digits spell, for
+    ``reinterpretAs*(unhex(s))``, whose bytes need not be UTF-8), a number's little-endian."""
+    if isinstance(v, str):
+        return bytes.fromhex(v if len(v) % 2 == 0 else "0" + v) if from_hex else v.encode()
+    if isinstance(v, float):
+        return struct.pack("<d", v)
+    return (int(v) & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "little")
+
+
+def _reinterpret_as_number(kind: str) -> Callable[[list[pa.Array]], pa.Array]:
+    """reinterpretAs(U)Int8..64 / Float32/64: the value's first bytes (zero-padded) read little-endian;
+    ``kind`` is ``int``/``uint64`` (args: value, bits, signed, from_hex) or ``float`` (value, bits,
+    from_hex)."""
+    def impl(args: list[pa.Array]) -> pa.Array:
+        values = args[0].to_pylist()
+        bits = args[1].to_pylist()
+        out: list[Any] = []
+        if kind in ("int", "uint64"):
+            signed, hexes = args[2].to_pylist(), args[3].to_pylist()
+            for v, b, sg, hx in zip(values, bits, signed, hexes, strict=True):
+                if v is None:
+                    out.append(None)
+                    continue
+                raw = _value_bytes(v, bool(hx))[:b // 8].ljust(b // 8, b"\0")
+                out.append(int.from_bytes(raw, "little", signed=bool(sg)))
+            return pa.array(out, pa.uint64() if kind == "uint64" else pa.int64())
+        hexes = args[2].to_pylist()
+        for v, b, hx in zip(values, bits, hexes, strict=True):
+            if v is None:
+                out.append(None)
+                continue
+            raw = _value_bytes(v, bool(hx))[:b // 8].ljust(b // 8, b"\0")
+            out.append(struct.unpack("<f" if b == 32 else "<d", raw)[0])
+        return pa.array(out, pa.float64())
+    return impl
+
+
 def _to_fixed_string(args: list[pa.Array]) -> pa.Array:
     out = []
     for s, n in zip(args[0].to_pylist(), args[1].to_pylist(), strict=True):
@@ -405,10 +443,25 @@ def _to_date(args: list[pa.Array]) -> pa.Array:
     for s in a.cast(pa.string()).to_pylist():
         try:
             values.append(None if s is None else _EPOCH_DATE if _zero_date(s) else
+                          datetime.datetime.strptime(s, "%Y%m%d").date() if len(s) == 8 and s.isdigit() else
                           datetime.date.fromisoformat(s.strip()[:10]))
         except ValueError:
             raise HeliosError(f"Cannot parse date: value {s!r}", sqlstate="22007") from None
     return pa.array(values, pa.date32())
+
+
+def _datetime_text(s: str) -> datetime.datetime:
+    """A DateTime's text as ClickHouse reads it: ISO, or digits alone (YYYYMMDD, YYYYMMDDhhmmss,
+    otherwise of 9 digits and more a Unix time)."""
+    if s.isascii() and s.isdigit():
+        if len(s) == 8:
+            return datetime.datetime.strptime(s, "%Y%m%d")
+        if len(s) == 14:
+            return datetime.datetime.strptime(s, "%Y%m%d%H%M%S")
+        if len(s) >= 9:
+            return _EPOCH + datetime.timedelta(seconds=int(s))
+        raise ValueError(s)
+    return datetime.datetime.fromisoformat(s.strip())
 
 
 def _to_datetime(args: list[pa.Array]) -> pa.Array:
@@ -423,7 +476,7 @@ def _to_datetime(args: list[pa.Array]) -> pa.Array:
     values = []
     for s in a.cast(pa.string()).to_pylist():
         try:
-            values.append(None if s is None else _EPOCH if _zero_date(s) else datetime.datetime.fromisoformat(s.strip()))
+            values.append(None if s is None else _EPOCH if _zero_date(s) else _datetime_text(s))
         except ValueError:
             raise HeliosError(f"Cannot parse DateTime: value {s!r}", sqlstate="22007") from None
     return pa.array(values, pa.timestamp("us"))
@@ -575,6 +628,9 @@ FUNCTIONS = [
     SqlFunction(name="ch_range", impl=_range, return_type="bigint[]"),
     SqlFunction(name="ch_replicate", impl=_replicate, return_type=lambda t: t[0] + "[]", strict=False),
     SqlFunction(name="ch_reinterpret_as_string", impl=_reinterpret_as_string, return_type="text"),
+    SqlFunction(name="ch_reinterpret_as_int", impl=_reinterpret_as_number("int"), return_type="bigint"),
+    SqlFunction(name="ch_reinterpret_as_uint64", impl=_reinterpret_as_number("uint64"), return_type="numeric(20,0)"),
+    SqlFunction(name="ch_reinterpret_as_float", impl=_reinterpret_as_number("float"), return_type="double precision"),
     SqlFunction(name="ch_to_fixed_string", impl=_to_fixed_string, return_type="text"),
     SqlFunction(name="ch_to_string", impl=_to_string, return_type="text"),
     SqlFunction(name="ch_divide", impl=_divide, return_type="double precision"),

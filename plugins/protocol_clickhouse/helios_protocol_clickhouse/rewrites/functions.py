@@ -165,6 +165,22 @@ def _conversion(target: str) -> Handler:
     return lambda args, ctx: _fn(target, args[0])
 
 
+def _reinterpret(target: str) -> Handler:
+    """reinterpretAs<number type>(x): x's bytes read as the type; over unhex(s) the hex digits
+    are passed on, as the bytes they spell need not be text."""
+    def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+        source, from_hex = args[0], False
+        if isinstance(source, exp.Anonymous) and str(source.this) == "ch_unhex":
+            source, from_hex = source.expressions[0], True
+        signed = target.startswith("Int")
+        bits = exp.Literal.number(int("".join(ch for ch in target if ch.isdigit())))
+        if target.startswith("Float"):
+            return _fn("ch_reinterpret_as_float", source, bits, exp.Boolean(this=from_hex))
+        name = "ch_reinterpret_as_uint64" if target == "UInt64" else "ch_reinterpret_as_int"
+        return _fn(name, source, bits, exp.Boolean(this=signed), exp.Boolean(this=from_hex))
+    return handler
+
+
 def _decimal(p: int) -> Handler:
     def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
         scale = args[1].this if len(args) > 1 and isinstance(args[1], exp.Literal) else "0"
@@ -510,6 +526,12 @@ FUNCTIONS: dict[str, Handler] = {
     "range": lambda a, c: _fn("ch_range", *a),
     "replicate": lambda a, c: _fn("ch_replicate", a[0], a[1]),
     "reinterpretasstring": lambda a, c: _fn("ch_reinterpret_as_string", a[0]),
+    "extracturlparameters": lambda a, c: _fn("ch_extract_url_parameters", a[0]),
+    "extracturlparameternames": lambda a, c: _fn("ch_extract_url_parameter_names", a[0]),
+    "extracturlparameter": lambda a, c: _fn("ch_extract_url_parameter", a[0], a[1]),
+    "cuturlparameter": lambda a, c: _fn("ch_cut_url_parameter", a[0], a[1]),
+    **{f"reinterpretas{t.lower()}": _reinterpret(t) for t in ("UInt8", "UInt16", "UInt32", "UInt64", "Int8", "Int16",
+                                                            "Int32", "Int64", "Float32", "Float64")},
     "arrayelement": lambda a, c: _fn("ch_array_element", a[0], a[1]),
     "replaceall": lambda a, c: _fn("replace", *a),
     "arraystringconcat": lambda a, c: _fn("array_to_string", a[0], a[1] if len(a) > 1 else _lit("")),
