@@ -53,6 +53,19 @@ class HeliosClickHouse(ClickHouse):
         LAMBDAS: ClassVar[dict] = {**ClickHouse.Parser.LAMBDAS, TokenType.ARROW: lambda self, expressions: self.expression(
             exp.Lambda(this=self._replace_lambda(self._parse_assignment(), expressions), expressions=expressions))}
 
+        # in an expression, range(...), tuple(...), map(...), array(...) are calls, never types
+        # (sqlglot would read ``tuple(NULL) < tuple(1)`` as a generic type and ``range(number)`` as a
+        # RANGE of DECIMAL); CAST targets are read without check_func and stay types
+        _CALLS_NAMED_AS_TYPES: ClassVar[set] = {TokenType.RANGE, TokenType.STRUCT, TokenType.MAP, TokenType.ARRAY}
+
+        def _parse_types(self, check_func: bool = False, schema: bool = False, allow_identifiers: bool = True,
+                         with_collation: bool = False) -> Any:
+            if check_func and self._curr is not None and self._next is not None and \
+                    self._curr.token_type in self._CALLS_NAMED_AS_TYPES and self._next.token_type == TokenType.L_PAREN:
+                return None
+            return super()._parse_types(check_func=check_func, schema=schema, allow_identifiers=allow_identifiers,
+                                        with_collation=with_collation)
+
         def _parse_position(self, haystack_first: bool = False) -> exp.StrPosition:
             """``position(h AS x, n)`` and ``position(n IN h)``: arguments may be named."""
             args = self._parse_csv(lambda: self._parse_alias(self._parse_bitwise(), explicit=True))

@@ -447,6 +447,11 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
         return "Float64"
     if isinstance(node, exp.Length):
         return "UInt64"
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() in ("materialize", "identity") and node.expressions:
+        return hint_type(node.expressions[0], select)
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "range" and node.expressions:
+        bounds = common_type([hint_type(e, select) for e in node.expressions])  # range(UInt8) is Array(UInt8)
+        return f"Array({bounds})" if int_parts(bounds) is not None else None
     if isinstance(node, exp.Anonymous):
         return _CONVERSIONS.get(str(node.this).lower())
     if isinstance(node, exp.CurrentVersion | exp.CurrentDatabase):
@@ -568,6 +573,9 @@ def common_type(kinds: list[str | None]) -> str | None:
         return None
     if len(set(kinds)) == 1:
         return kinds[0]
+    if all(k.startswith("Array(") for k in kinds):  # arrays: of their elements' common type
+        element = common_type([k[len("Array("):-1] for k in kinds])
+        return f"Array({element})" if element else None
     parts = [int_parts(k) for k in kinds]
     if all(p is not None for p in parts):
         signed = any(p[0] for p in parts)

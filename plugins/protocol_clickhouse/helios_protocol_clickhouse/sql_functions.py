@@ -186,10 +186,11 @@ def _count_equal(args: list[pa.Array]) -> pa.Array:
 
 
 def _range(args: list[pa.Array]) -> pa.Array:
-    if len(args) == 1:
-        return pa.array([None if n is None else list(range(n)) for n in args[0].to_pylist()], pa.list_(pa.int64()))
+    if len(args) == 1:  # int(): a UInt64 argument comes as a decimal
+        return pa.array([None if n is None else list(range(int(n))) for n in args[0].to_pylist()],
+                        pa.list_(pa.int64()))
     rows = zip(*[a.to_pylist() for a in args], strict=True)
-    return pa.array([list(range(*r)) for r in rows], pa.list_(pa.int64()))
+    return pa.array([None if None in r else list(range(*map(int, r))) for r in rows], pa.list_(pa.int64()))
 
 
 def _replicate(args: list[pa.Array]) -> pa.Array:

@@ -497,12 +497,21 @@ def _extremes(result: ChResult) -> pa.RecordBatch:
     arrays = []
     for column in table.columns:
         values = [v for v in column.to_pylist() if v is not None]
-        try:
-            low, high = (min(values), max(values)) if values else (None, None)
-        except TypeError:  # values that do not order (records): ClickHouse shows the first
+        try:  # tuples (records) in order of their elements, as ClickHouse compares them
+            low, high = (min(values, key=_order_key), max(values, key=_order_key)) if values else (None, None)
+        except TypeError:  # values that do not order: ClickHouse shows the first
             low = high = values[0]
         arrays.append(pa.array([low, high], column.type))
     return pa.RecordBatch.from_arrays(arrays, names=table.column_names)
+
+
+def _order_key(value: Any) -> Any:
+    """A value as Python orders it: a record (a dict of its fields) as the tuple of its elements."""
+    if isinstance(value, dict):
+        return tuple(_order_key(v) for v in value.values())
+    if isinstance(value, list):
+        return [_order_key(v) for v in value]
+    return value
 
 
 def _settle_type_names(select: exp.Select) -> None:

@@ -707,11 +707,47 @@ def _conditions_as_numbers(node: exp.Expression) -> None:
         node.set("this", _cast(node.this, "int"))
 
 
+def _tuple_cast(node: exp.Cast, ctx: RewriteContext) -> exp.Expression:
+    """CAST((a, b) AS Tuple(T1, T2)): each element cast to its type; a tuple the statement does not
+    spell out (a column, a string) is refused, tables having no Tuple columns to cast from."""
+    items = _tuple_items(node.this)
+    targets = node.to.expressions
+    if items is None or len(items) != len(targets):
+        raise ClickHouseError(48, f"CAST to {node.to.sql(dialect='clickhouse')} of anything but a tuple of as "
+                                  "many elements is not supported")
+    casts = []
+    for item, target in zip(items, targets, strict=True):
+        kind = target.args.get("kind") if isinstance(target, exp.ColumnDef) else target
+        casts.append(_rewrite_node(exp.Cast(this=item, to=kind.copy()), ctx))
+    return exp.Tuple(expressions=casts)
+
+
+def _tuple_items(node: exp.Expression) -> list[exp.Expression] | None:
+    if isinstance(node, exp.Tuple):
+        return list(node.expressions)
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "tuple":
+        return list(node.expressions)
+    return None
+
+
+def _null_tuple_comparison(node: exp.Expression) -> bool:
+    """A comparison of tuples with a NULL element: NULL in ClickHouse, whatever the other elements
+    (SQL's row comparison would decide on them)."""
+    if not isinstance(node, _COMPARISONS):
+        return False
+    left, right = _tuple_items(node.this), _tuple_items(node.expression)
+    return left is not None and right is not None and any(isinstance(e, exp.Null) for e in left + right)
+
+
 def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
+    if _null_tuple_comparison(node):
+        return _cast(exp.Null(), "boolean")
     if isinstance(node, exp.In) and isinstance(node.this, exp.Tuple) and node.expressions and \
             len(node.expressions) == len(node.this.expressions) and \
-            not any(isinstance(e, exp.Tuple) for e in node.expressions):
-        # (a, b) IN (1, 2): the right side is one tuple, as ClickHouse reads it
+            not all(isinstance(e, exp.Tuple) and len(e.expressions) == len(node.this.expressions)
+                    for e in node.expressions):
+        # (a, b) IN (1, 2), (a, t) IN (3, (2, 3)): the right side is no list of pairs but one
+        # tuple, as ClickHouse reads it
         node.set("expressions", [exp.Tuple(expressions=list(node.expressions))])
     if isinstance(node, exp.Add | exp.Sub | exp.Mul) and node.meta.get(_EXACT):
         node.meta.pop(_EXACT)
@@ -748,6 +784,8 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         if pg_type.endswith("[]") and _is_text(node.this):
             return _cast(_fn("ch_array_text", node.this), pg_type)
         return _cast(node.this, pg_type)
+    if isinstance(node, exp.Cast) and isinstance(node.to, exp.DataType) and node.to.this == exp.DataType.Type.STRUCT:
+        return _tuple_cast(node, ctx)
     if isinstance(node, exp.Cast) and isinstance(node.to, exp.DataType) and \
             (parts := int_parts(node.to.sql(dialect="clickhouse"))) is not None:  # truncating, wrapping
         return _fn(f"ch_to{'' if parts[0] else 'u'}int{parts[1]}", node.this)
@@ -762,6 +800,10 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         if target.endswith("[]") and _is_text(node.this):  # '[1, 2, 3]' read as ClickHouse writes arrays
             return _cast(_fn("ch_array_text", node.this), target)
         return _cast(node.this, target)
+    if isinstance(node, exp.Add | exp.Sub) and hint_type(node.this) == "Date" and \
+            int_parts(hint_type(node.expression, node.find_ancestor(exp.Select))) is not None:
+        # Date +/- n days, n of any integer type (a UInt64 column is numeric to SQL)
+        return type(node)(this=node.this, expression=_cast(node.expression, "integer"))
     if isinstance(node, exp.Add | exp.Sub) and hint_type(node.this) == "DateTime" and \
             int_parts(hint_type(node.expression)) is not None:
         seconds = exp.Mul(this=exp.Paren(this=node.expression), expression=_pg("interval '1 second'"))
