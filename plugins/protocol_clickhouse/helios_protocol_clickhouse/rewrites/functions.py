@@ -739,7 +739,42 @@ def _null_tuple_comparison(node: exp.Expression) -> bool:
     return left is not None and right is not None and any(isinstance(e, exp.Null) for e in left + right)
 
 
+def _inner_query(select: exp.Select) -> bool:
+    """A SELECT whose rows another query reads (a subquery, a CTE, a part of either's UNION)."""
+    parent = select.parent
+    while isinstance(parent, exp.SetOperation):
+        parent = parent.parent
+    return isinstance(parent, exp.Subquery | exp.CTE | exp.Array)
+
+
+def _conditions_as_columns(select: exp.Select) -> None:
+    """A condition a subquery outputs is a UInt8 column to the query reading it (``sum(x)`` of
+    ``number IN (...) AS x``): SQL's boolean is cast to the integer ClickHouse has."""
+    for item in select.expressions:
+        if isinstance(item, exp.Alias) and _is_condition(item.this) and not isinstance(item.this, exp.Null):
+            item.set("this", _cast(item.this, "int"))
+
+
+def _in_without_list(node: exp.In) -> None:
+    """``x IN y`` without parentheses: a tuple's elements, a table's rows (``x IN t``), else the one value."""
+    field = node.args.pop("field")
+    while isinstance(field, exp.Paren):
+        field = field.this
+    items = _tuple_items(field)
+    if items is not None:
+        node.set("expressions", items)
+    elif isinstance(field, exp.Column) and not isinstance(field.this, exp.Star):
+        table = exp.Table(this=field.this.copy(), db=exp.to_identifier(field.table) if field.table else None)
+        node.set("query", exp.Subquery(this=exp.select("*").from_(table)))
+    else:
+        node.set("expressions", [field])
+
+
 def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
+    if isinstance(node, exp.In) and node.args.get("field") is not None:
+        _in_without_list(node)
+    if isinstance(node, exp.Select) and _inner_query(node):
+        _conditions_as_columns(node)
     if _null_tuple_comparison(node):
         return _cast(exp.Null(), "boolean")
     if isinstance(node, exp.In) and isinstance(node.this, exp.Tuple) and node.expressions and \
