@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import datetime
+import decimal
 import math
 import struct
 from collections.abc import Callable
@@ -249,6 +250,53 @@ def _reinterpret_as_number(kind: str) -> Callable[[list[pa.Array]], pa.Array]:
     return impl
 
 
+def _position_in(haystack: str, needle: str, start: int, kind: str) -> int:
+    """position(h, n, start) as ClickHouse counts: bytes (characters for the UTF8 forms), from
+    ``start`` (below 1: 1); an empty needle is found at ``start`` while that is within h + 1."""
+    h: str | bytes = haystack if kind.endswith("utf8") else haystack.encode()
+    n: str | bytes = needle if kind.endswith("utf8") else needle.encode()
+    if kind.startswith("ci"):  # ASCII letters only for the byte form, as ClickHouse's
+        h, n = h.lower(), n.lower()
+    start = max(int(start), 1)
+    if not n:
+        return start if start <= len(h) + 1 else 0
+    return h.find(n, start - 1) + 1  # type: ignore[arg-type]  # both str or both bytes
+
+
+def _position(args: list[pa.Array]) -> pa.Array:
+    rows = zip(*(a.to_pylist() for a in args), strict=True)
+    return pa.array([None if None in row else _position_in(*row) for row in rows], pa.int64())
+
+
+_READABLE_UNITS = {
+    "size": (1024.0, ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"]),
+    "decimal_size": (1000.0, ["B", "KB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]),
+    "quantity": (1000.0, ["", "thousand", "million", "billion", "trillion", "quadrillion", "quintillion",
+                          "sextillion", "septillion"]),
+}
+
+
+def _readable(value: float, kind: str) -> str:
+    """formatReadableSize/DecimalSize/Quantity: divided down to the largest unit it reaches, two
+    decimals rounded half up from the exact binary value (as ClickHouse's ToFixed)."""
+    step, units = _READABLE_UNITS[kind]
+    i = 0
+    while i + 1 < len(units) and abs(value) >= step:
+        value /= step
+        i += 1
+    if math.isnan(value) or math.isinf(value):
+        text = "nan" if math.isnan(value) else ("-inf" if value < 0 else "inf")
+    else:
+        text = str(decimal.Decimal(value).quantize(decimal.Decimal("0.01"), rounding=decimal.ROUND_HALF_UP))
+    return f"{text} {units[i]}" if units[i] else text
+
+
+def _format_readable(kind: str) -> Callable[[list[pa.Array]], pa.Array]:
+    def impl(args: list[pa.Array]) -> pa.Array:
+        return pa.array([None if v is None else _readable(float(v), kind) for v in args[0].to_pylist()], pa.string())
+    return impl
+
+
 def _to_fixed_string(args: list[pa.Array]) -> pa.Array:
     out = []
     for s, n in zip(args[0].to_pylist(), args[1].to_pylist(), strict=True):
@@ -324,8 +372,13 @@ def _integer(bits: int, signed: bool, on_error: str = "raise") -> Callable[[list
         wrapped = raw.astype(np.float64).astype(np.int64) if raw.dtype.kind == "f" else raw.astype(np.int64)
         if unsigned64:  # the whole UInt64 range (stored as numeric(20,0)): -1 is 18446744073709551615
             raw = a.fill_null(0).to_numpy(zero_copy_only=False)
-            unsigned = raw.astype(np.float64).astype(np.int64).astype(np.uint64) if raw.dtype.kind == "f" \
-                else raw.astype(np.uint64)
+            if raw.dtype.kind == "f":  # 2^63 and above as they are; negatives wrap around 2^64
+                floats = raw.astype(np.float64)
+                with np.errstate(invalid="ignore"):
+                    unsigned = np.where(floats >= 2.0 ** 63, floats.astype(np.uint64),
+                                        floats.astype(np.int64).astype(np.uint64))
+            else:
+                unsigned = raw.astype(np.uint64)
             return pa.array(unsigned, pa.uint64(), mask=mask)
         wrapped = wrapped.astype(dtype).astype(np.int64) if bits < 64 or signed else wrapped
         return pa.array(wrapped, out_arrow, mask=mask)
@@ -629,6 +682,9 @@ FUNCTIONS = [
     SqlFunction(name="ch_range", impl=_range, return_type="bigint[]"),
     SqlFunction(name="ch_replicate", impl=_replicate, return_type=lambda t: t[0] + "[]", strict=False),
     SqlFunction(name="ch_reinterpret_as_string", impl=_reinterpret_as_string, return_type="text"),
+    SqlFunction(name="ch_position", impl=_position, return_type="bigint"),
+    *(SqlFunction(name=f"ch_format_readable_{kind}", impl=_format_readable(kind), return_type="text")
+      for kind in _READABLE_UNITS),
     SqlFunction(name="ch_reinterpret_as_int", impl=_reinterpret_as_number("int"), return_type="bigint"),
     SqlFunction(name="ch_reinterpret_as_uint64", impl=_reinterpret_as_number("uint64"), return_type="numeric(20,0)"),
     SqlFunction(name="ch_reinterpret_as_float", impl=_reinterpret_as_number("float"), return_type="double precision"),

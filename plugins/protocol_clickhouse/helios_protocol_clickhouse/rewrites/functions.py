@@ -165,6 +165,25 @@ def _conversion(target: str) -> Handler:
     return lambda args, ctx: _fn(target, args[0])
 
 
+def _int_div_or_zero(args: list[exp.Expression]) -> exp.Expression:
+    """intDivOrZero(a, b): 0 where b is 0, and where the quotient leaves a's signed type (its
+    least value over -1, as intDivOrZero(-128, -1) of Int8)."""
+    parts = int_parts(hint_type(args[0]))
+    if parts is not None and parts[0]:
+        least = exp.Literal.number(-(2 ** (parts[1] - 1)))
+        return _pg("CASE WHEN {b} = 0 OR {b} = -1 AND {a} = {least} THEN 0 ELSE ch_int_div({a}, {b}) END",
+                   a=args[0], b=args[1], least=least)
+    return _pg("CASE WHEN {b} = 0 THEN 0 ELSE ch_int_div({a}, {b}) END", a=args[0], b=args[1])
+
+
+def _position(kind: str) -> Handler:
+    """position/positionUTF8/positionCaseInsensitive(UTF8)(h, n[, from]): see ``ch_position``."""
+    def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+        start = args[2] if len(args) > 2 else exp.Literal.number(1)
+        return _fn("ch_position", args[0], args[1], start, _lit(kind))
+    return handler
+
+
 def _reinterpret(target: str) -> Handler:
     """reinterpretAs<number type>(x): x's bytes read as the type; over unhex(s) the hex digits
     are passed on, as the bytes they spell need not be text."""
@@ -292,7 +311,7 @@ def _sort(descending: bool) -> Handler:
 
 def _rounding(kind: str) -> Handler:
     def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
-        if len(args) == 1 and kind != "round":
+        if len(args) == 1 and kind not in ("round", "round_bankers"):
             return _fn(kind, args[0])
         return _fn(f"ch_{kind}", args[0], args[1] if len(args) > 1 else exp.Literal.number(0))
     return handler
@@ -392,6 +411,11 @@ FUNCTIONS: dict[str, Handler] = {
     "hasany": lambda a, c: _fn("ch_has_any", a[0], a[1]),
     "hasall": lambda a, c: _fn("ch_has_all", a[0], a[1]),
     "round": _rounding("round"),
+    "roundbankers": _rounding("round_bankers"),
+    "bittestall": lambda a, c: exp.Least(this=_fn("ch_bit_test", a[0], a[1]),
+                                         expressions=[_fn("ch_bit_test", a[0].copy(), i) for i in a[2:]]),
+    "bittestany": lambda a, c: exp.Greatest(this=_fn("ch_bit_test", a[0], a[1]),
+                                            expressions=[_fn("ch_bit_test", a[0].copy(), i) for i in a[2:]]),
     "floor": _rounding("floor"),
     "ceil": _rounding("ceil"),
     "ceiling": _rounding("ceil"),
@@ -480,7 +504,7 @@ FUNCTIONS: dict[str, Handler] = {
     "todecimal32": _decimal(9), "todecimal64": _decimal(18), "todecimal128": _decimal(38),
     "touuid": lambda a, c: _cast(a[0], "uuid"),
     "intdiv": lambda a, c: _fn("ch_int_div", a[0], a[1]),
-    "intdivorzero": lambda a, c: _pg("CASE WHEN {b} = 0 THEN 0 ELSE ch_int_div({a}, {b}) END", a=a[0], b=a[1]),
+    "intdivorzero": lambda a, c: _int_div_or_zero(a),
     "divide": lambda a, c: _fn("ch_divide", a[0], a[1]),
     "plus": lambda a, c: exp.Add(this=a[0], expression=a[1]),
     "minus": lambda a, c: exp.Sub(this=a[0], expression=a[1]),
@@ -536,11 +560,13 @@ FUNCTIONS: dict[str, Handler] = {
     "replaceall": lambda a, c: _fn("replace", *a),
     "arraystringconcat": lambda a, c: _fn("array_to_string", a[0], a[1] if len(a) > 1 else _lit("")),
     "lowerutf8": lambda a, c: _fn("lower", a[0]),
-    "positioncaseinsensitive": lambda a, c: _pg(
-        "CASE WHEN strpos(lower({h}), lower({n})) = 0 THEN 0 "
-        "ELSE octet_length(substr({h}, 1, strpos(lower({h}), lower({n})) - 1)) + 1 END", h=a[0], n=a[1]),
-    "positioncaseinsensitiveutf8": lambda a, c: _fn("strpos", _fn("lower", a[0]), _fn("lower", a[1])),
-    "positionutf8": lambda a, c: _fn("strpos", a[0], a[1]),
+    "positioncaseinsensitive": _position("ci"),
+    "positioncaseinsensitiveutf8": _position("ciutf8"),
+    "positionutf8": _position("utf8"),
+    "formatreadablesize": lambda a, c: _fn("ch_format_readable_size", a[0]),
+    "format_bytes": lambda a, c: _fn("ch_format_readable_size", a[0]),
+    "formatreadabledecimalsize": lambda a, c: _fn("ch_format_readable_decimal_size", a[0]),
+    "formatreadablequantity": lambda a, c: _fn("ch_format_readable_quantity", a[0]),
     "reverse": lambda a, c: _fn("ch_reverse", a[0]),
     "reverseutf8": lambda a, c: _fn("ch_reverse", a[0]),
     "todayofweek": lambda a, c: _cast(_pg("extract(isodow FROM {d})", d=a[0]), "smallint"),
@@ -899,13 +925,9 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     if isinstance(node, exp.Array) and len(node.expressions) > 1 and \
             any(isinstance(e, exp.Array) for e in node.expressions) and not _inside_array_join(node):
         return _fn("ch_nested_array", *node.expressions)  # ragged allowed: [[1], [2, 3]]
-    if isinstance(node, exp.StrPosition) and node.args.get("position") is not None:  # position(h, n, from)
-        return _pg("CASE WHEN strpos(substr({h}, {p}), {n}) = 0 THEN 0 ELSE strpos(substr({h}, {p}), {n}) + {p} - 1 END",
-                   h=node.this, n=node.args["substr"], p=node.args["position"])
-    if isinstance(node, exp.StrPosition):
-        # ClickHouse counts bytes (positionUTF8 counts characters)
-        return _pg("CASE WHEN strpos({h}, {n}) = 0 THEN 0 ELSE octet_length(substr({h}, 1, strpos({h}, {n}) - 1)) + 1 END",
-                   h=node.this, n=node.args["substr"])
+    if isinstance(node, exp.StrPosition):  # position(h, n[, from]): ClickHouse counts bytes
+        return _position("bytes")([node.this, node.args["substr"], *([node.args["position"]]
+                                                                   if node.args.get("position") else [])], ctx)
     if isinstance(node, exp.Length):
         return _fn("ch_length", node.this)
     if isinstance(node, exp.Split):  # an empty string is one empty piece in ClickHouse
