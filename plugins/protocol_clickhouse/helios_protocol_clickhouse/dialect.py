@@ -25,7 +25,7 @@ from helios_protocol_clickhouse.rewrites.limit_by import LIMIT_AFTER_BY
 # own classes for them take fewer arguments than ClickHouse (lambdas, rounding digits) or other rules
 _PLAIN_CALLS = {"ARRAYMIN", "ARRAYMAX", "ARRAYSUM", "ARRAYSLICE", "ARRAYCONCAT", "ARRAYDISTINCT", "ISNAN",
                 "ISINFINITE", "ROUND", "TRUNC", "SUBSTRING", "SUBSTR", "STARTSWITH", "ENDSWITH", "FORMAT", "FLOOR",
-                "CEIL", "CEILING", "CBRT", "HEX", "UNHEX", "TOISOWEEK", "TOISOYEAR", "TRUNCATE"}
+                "CEIL", "CEILING", "CBRT", "HEX", "UNHEX", "TOISOWEEK", "TOISOYEAR", "TRUNCATE", "UNIQ"}
 
 
 class HeliosClickHouse(ClickHouse):

@@ -394,6 +394,8 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
         if element and len(kinds) < len(node.expressions):
             element = f"Nullable({element})"
         return f"Array({element})" if element else None
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "emptyarraytosingle" and node.expressions:
+        return hint_type(node.expressions[0], select)
     if isinstance(node, exp.Anonymous) and str(node.this).lower().startswith("emptyarray") and \
             len(str(node.this)) > len("emptyarray"):
         return f"Array({str(node.this)[len('emptyArray'):]})"

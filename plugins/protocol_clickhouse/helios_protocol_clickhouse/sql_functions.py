@@ -250,6 +250,26 @@ def _reinterpret_as_number(kind: str) -> Callable[[list[pa.Array]], pa.Array]:
     return impl
 
 
+def _empty_array_to_single(args: list[pa.Array]) -> pa.Array:
+    """emptyArrayToSingle(a): an empty array becomes one element, its type's default."""
+    default = _default_for(args[0].type.value_type)
+    return pa.array([None if a is None else a or [default] for a in args[0].to_pylist()], args[0].type)
+
+
+def _array_uniq(args: list[pa.Array]) -> pa.Array:
+    """arrayUniq(a[, b...]): the distinct elements of a, or distinct tuples of the arrays' elements
+    at the same index (the arrays are of one length, as ClickHouse requires)."""
+    out = []
+    for arrays in zip(*(a.to_pylist() for a in args), strict=True):
+        if any(arr is None for arr in arrays):
+            out.append(None)
+            continue
+        if len({len(arr) for arr in arrays}) > 1:
+            raise HeliosError("arrayUniq: the arrays differ in size", sqlstate="22023")
+        out.append(len({repr(t) for t in zip(*arrays, strict=True)}))
+    return pa.array(out, pa.int64())
+
+
 def _position_in(haystack: str, needle: str, start: int, kind: str) -> int:
     """position(h, n, start) as ClickHouse counts: bytes (characters for the UTF8 forms), from
     ``start`` (below 1: 1); an empty needle is found at ``start`` while that is within h + 1."""
@@ -675,7 +695,8 @@ FUNCTIONS = [
                                                            pa.list_(pa.int64())), return_type="bigint[]"),
     SqlFunction(name="ch_array_enumerate_uniq", impl=_enumerate_uniq_arrays, return_type="bigint[]"),
     SqlFunction(name="ch_int_hash32", impl=_int_hash32, return_type="bigint"),
-    SqlFunction(name="ch_array_uniq", impl=_per_array(lambda v: len({repr(x) for x in v}), pa.int64()),
+    SqlFunction(name="ch_empty_array_to_single", impl=_empty_array_to_single, return_type=lambda t: t[0]),
+    SqlFunction(name="ch_array_uniq", impl=_array_uniq,
                 return_type="bigint"),
     SqlFunction(name="ch_index_of", impl=_index_of, return_type="bigint", strict=False),
     SqlFunction(name="ch_count_equal", impl=_count_equal, return_type="bigint", strict=False),
