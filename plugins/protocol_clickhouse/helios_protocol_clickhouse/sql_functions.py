@@ -65,22 +65,28 @@ def _default_for(arrow: pa.DataType) -> Any:
 
 
 def _array_element(args: list[pa.Array]) -> pa.Array:
-    arrays, indexes = args[0], args[1].to_pylist()
-    value_type = arrays.type.value_type
-    default = _default_for(value_type)
-    out = []
-    for arr, i in zip(arrays.to_pylist(), indexes, strict=True):
-        if arr is None or i is None:
-            out.append(None)
-            continue
-        n = len(arr)
-        if 1 <= i <= n:
-            out.append(arr[i - 1])
-        elif -n <= i <= -1:
-            out.append(arr[n + i])
-        else:
-            out.append(default)
-    return pa.array(out, value_type)
+    """arr[i] (arr[i][j]... with more indexes, down nested arrays): from 1 at the start, from -1 at
+    the end, the element type's default out of range."""
+    values, value_type = args[0].to_pylist(), args[0].type
+    for index in args[1:]:
+        if not (pa.types.is_list(value_type) or pa.types.is_large_list(value_type)):
+            raise HeliosError("arrayElement of a value that is no array", sqlstate="42804")
+        value_type = value_type.value_type
+        default = _default_for(value_type)
+        out = []
+        for arr, i in zip(values, index.to_pylist(), strict=True):
+            if arr is None or i is None:
+                out.append(None)
+                continue
+            n = len(arr)
+            if 1 <= i <= n:
+                out.append(arr[i - 1])
+            elif -n <= i <= -1:
+                out.append(arr[n + i])
+            else:
+                out.append(default)
+        values = out
+    return pa.array(values, value_type)
 
 
 def _truth(args: list[pa.Array]) -> pa.Array:

@@ -151,7 +151,7 @@ def _tuple_element(tuple_: exp.Expression, index: exp.Expression) -> exp.Express
         i = int(index.this)
         if isinstance(inner, exp.Tuple) and 1 <= i <= len(inner.expressions):
             return inner.expressions[i - 1].copy()
-        if isinstance(inner, exp.Anonymous) and inner.this == "ch_array_element" and \
+        if isinstance(inner, exp.Anonymous) and inner.this == "ch_array_element" and len(inner.expressions) == 2 and \
                 isinstance(inner.expressions[1], exp.Literal) and int(inner.expressions[1].this) >= 1:
             # arr[n].i: the kernel's own subscript keeps the element's record type (its fields f1...)
             position = int(inner.expressions[1].this)
@@ -924,7 +924,8 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         # ClickHouse's [] is an Array(Nothing); the kernel's bare ARRAY[] is PostgreSQL's 42P18
         return exp.Cast(this=node.copy(), to=exp.DataType.build("text[]", dialect="postgres"))
     if isinstance(node, exp.Array) and len(node.expressions) > 1 and \
-            any(isinstance(e, exp.Array) for e in node.expressions) and not _inside_array_join(node):
+            any(isinstance(e, exp.Array) or isinstance(e, exp.Anonymous) and str(e.this) == "ch_nested_array"
+                for e in node.expressions) and not _inside_array_join(node):
         return _fn("ch_nested_array", *node.expressions)  # ragged allowed: [[1], [2, 3]]
     if isinstance(node, exp.StrPosition):  # position(h, n[, from]): ClickHouse counts bytes
         return _position("bytes")([node.this, node.args["substr"], *([node.args["position"]]
@@ -950,7 +951,11 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     if isinstance(node, exp.Not):
         return exp.Not(this=condition(node.this))
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
-        return _fn("ch_array_element", node.this, _sql_index(node.expressions[0]))
+        index = _sql_index(node.expressions[0])
+        if isinstance(node.this, exp.Anonymous) and node.this.this == "ch_array_element":
+            # a[i][j]: one call down the nested arrays (SQL types an element of a nested array as a scalar)
+            return _fn("ch_array_element", *node.this.expressions, index)
+        return _fn("ch_array_element", node.this, index)
     if isinstance(node, exp.Transform):  # arrayMap
         return _lambda_array([node.expression, node.this], filter_=False)
     if isinstance(node, exp.ArrayFilter):
