@@ -86,7 +86,7 @@ def _ordered_by_key(t: T.SqlType) -> bool:
     """Types whose Arrow values do not order as PostgreSQL orders them (enums by declaration,
     intervals by their span, citext without regard to case, inet/cidr by family and network):
     min/max compare their sort keys."""
-    return t.labels is not None or t.name in ("interval", "citext", *network.NETWORK_TYPES)
+    return t.labels is not None or t.name in ("interval", "citext", *network.NETWORK_TYPES) or t.is_array
 
 
 def result_type(name: str, arg_types: list[T.SqlType]) -> T.SqlType:
@@ -114,7 +114,7 @@ def result_type(name: str, arg_types: list[T.SqlType]) -> T.SqlType:
         _need_numeric(name, a)
         return T.FLOAT8 if a.name in FLOATS else T.NUMERIC
     if name in ("min", "max"):
-        if a.is_array or a.is_rowtype or a.name in _NO_MIN_MAX or a.category == "G":
+        if a.is_rowtype or a.name in _NO_MIN_MAX or a.category == "G":  # arrays: in array order
             raise UndefinedFunction(f"function {name}({a.sql_name()}) does not exist",
                                     hint="No function matches the given name and argument types. "
                                          "You might need to add explicit type casts.")
@@ -572,7 +572,9 @@ def percentile_from_sorted(spec: AggSpec, p_np: np.ndarray, vals: pa.Array, ngro
 
 def _keyed_extreme(name: str, p_np: np.ndarray, vals: pa.Array, t: T.SqlType, ngroups: int) -> pa.Array:
     """min/max per group by the values' sort keys (see _ordered_by_key); per-row Python."""
-    if t.labels is not None:
+    if t.is_array:
+        keys = [None if v is None else _array_key(v) for v in vals.to_pylist()]
+    elif t.labels is not None:
         keys = pc.index_in(vals, value_set=pa.array(list(t.labels), pa.string())).to_pylist()
     elif t.name == "citext":
         keys = pc.utf8_lower(vals).to_pylist()
@@ -588,6 +590,14 @@ def _keyed_extreme(name: str, p_np: np.ndarray, vals: pa.Array, t: T.SqlType, ng
         if j is None or (k <= keys[j] if name == "min" else k >= keys[j]):
             best[g] = i  # on a tie the later value, as PostgreSQL's *_smaller/*_larger return
     return vals.take(pa.array(best, pa.int64()))
+
+
+def _array_key(value: Any) -> Any:
+    """An array as PostgreSQL orders arrays: element by element, a NULL element after any value,
+    a shorter array before a longer one it begins."""
+    if isinstance(value, list):
+        return [(1, None) if v is None else (0, _array_key(v)) for v in value]
+    return value
 
 
 def _interval_reduce(name: str, p_np: np.ndarray, vals: pa.Array, ngroups: int, F: Any) -> pa.Array:

@@ -196,8 +196,24 @@ def _reduce_type(types: list[str]) -> str:
     return types[1][:-2] if types[1].endswith("[]") else "double precision"
 
 
-def _round_half_even(x: Any, digits: int) -> Any:
-    """ClickHouse's round(): half to even for floats (as nearbyint), half away from zero for integers."""
+def _round_integer(x: Any, digits: int, half_even: bool) -> Any:
+    """An integer (a UInt64 comes as a whole decimal) rounded to 10^-digits: ties away from zero
+    (round) or to the even multiple (roundBankers)."""
+    if digits >= 0:
+        return x
+    step = 10 ** -digits
+    q, r = divmod(abs(int(x)), step)
+    if 2 * r > step or 2 * r == step and (not half_even or q % 2 == 1):
+        q += 1
+    out = q * step * (1 if x >= 0 else -1)
+    return type(x)(out)
+
+
+def _round_half_even(x: Any, digits: int, bankers: bool = False) -> Any:
+    """ClickHouse's round(): half to even for floats (as nearbyint), half away from zero for integers
+    (roundBankers: half to even for both)."""
+    if bankers and not isinstance(x, float) and (isinstance(x, int) or x == x.to_integral_value()):
+        return _round_integer(x, digits, half_even=True)
     if isinstance(x, float):
         if math.isnan(x) or math.isinf(x):
             return x
@@ -224,21 +240,43 @@ def _rounding(kind: str) -> Callable[[list[pa.Array]], pa.Array]:
     how = {"floor": math.floor, "ceil": math.ceil, "trunc": math.trunc}.get(kind)
 
     def one(x: Any, digits: int = 0) -> Any:
-        if kind == "round":
-            return _round_half_even(x, digits)
+        if kind in ("round", "round_bankers"):
+            return _round_half_even(x, digits, bankers=kind == "round_bankers")
         return _floor_to(x, digits, how)
 
     def impl(args: list[pa.Array]) -> pa.Array:
-        return pa.array([None if any(v is None for v in row) else one(*row) for row in _rows(args)], args[0].type)
+        try:
+            if how is not None and pa.types.is_floating(args[0].type):
+                return _float_floor_to(args, {"floor": np.floor, "ceil": np.ceil, "trunc": np.trunc}[kind])
+            return pa.array([None if any(v is None for v in row) else one(*row) for row in _rows(args)],
+                            args[0].type)
+        except OverflowError:  # a scale such as -54212: ClickHouse's ARGUMENT_OUT_OF_BOUND
+            raise HeliosError(f"{kind}: the scale argument is out of bounds", sqlstate="22003") from None
 
     return impl
 
 
+def _float_floor_to(args: list[pa.Array], how: Callable[[Any], Any]) -> pa.Array:
+    """floor/ceil/trunc(x, digits) of floats computed in x's own width (a Float32 scaled in float32,
+    so -0.9 * 10 is -9 as ClickHouse has it) and keeping a negative zero (ceil(-9, -1) is -0)."""
+    dtype = np.float32 if pa.types.is_float32(args[0].type) else np.float64
+    values = args[0].to_pylist()
+    digits = args[1].to_pylist() if len(args) > 1 else [0] * len(values)
+    out = []
+    for x, d in zip(values, digits, strict=True):
+        if x is None or d is None:
+            out.append(None)
+            continue
+        v, scale = dtype(x), dtype(10.0 ** abs(int(d)))
+        out.append(float(how(v * scale) / scale if d >= 0 else how(v / scale) * scale))
+    return pa.array(out, args[0].type)
+
+
 def _round_to_exp2(x: Any) -> Any:
-    if x <= 0:
+    if x <= 0 and not isinstance(x, float):
         return 0
-    if isinstance(x, float):
-        return 2.0 ** math.floor(math.log2(x)) if x >= 1 else 0.0
+    if isinstance(x, float):  # the power of two at or below |x|, with x's sign
+        return math.copysign(2.0 ** math.floor(math.log2(abs(x))), x) if x else 0.0
     return 1 << (int(x).bit_length() - 1)
 
 
@@ -667,7 +705,7 @@ FUNCTIONS = [
     SqlFunction(name="ch_has_any", impl=_row_wise(_has_any, lambda a: pa.bool_()), return_type="boolean"),
     SqlFunction(name="ch_has_all", impl=_row_wise(_has_all, lambda a: pa.bool_()), return_type="boolean"),
     *[SqlFunction(name=f"ch_{kind}", impl=_rounding(kind), return_type=_same) for kind in
-      ("round", "floor", "ceil", "trunc")],
+      ("round", "round_bankers", "floor", "ceil", "trunc")],
     SqlFunction(name="ch_round_to_exp2", impl=_row_wise(_round_to_exp2, _first_type), return_type=_same),
     SqlFunction(name="ch_is_finite", impl=_is_finite, return_type="boolean", strict=False),
     SqlFunction(name="ch_visible_width", impl=_visible_width, return_type="bigint", strict=False),

@@ -25,7 +25,7 @@ from helios_protocol_clickhouse.rewrites.limit_by import LIMIT_AFTER_BY
 # own classes for them take fewer arguments than ClickHouse (lambdas, rounding digits) or other rules
 _PLAIN_CALLS = {"ARRAYMIN", "ARRAYMAX", "ARRAYSUM", "ARRAYSLICE", "ARRAYCONCAT", "ARRAYDISTINCT", "ISNAN",
                 "ISINFINITE", "ROUND", "TRUNC", "SUBSTRING", "SUBSTR", "STARTSWITH", "ENDSWITH", "FORMAT", "FLOOR",
-                "CEIL", "CEILING", "CBRT", "HEX", "UNHEX", "TOISOWEEK", "TOISOYEAR", "TRUNCATE"}
+                "CEIL", "CEILING", "CBRT", "HEX", "UNHEX", "TOISOWEEK", "TOISOYEAR", "TRUNCATE", "UNIQ"}
 
 
 class HeliosClickHouse(ClickHouse):
@@ -52,6 +52,19 @@ class HeliosClickHouse(ClickHouse):
         # a lambda's body is a whole expression, the ternary operator too (x -> c ? x : 0)
         LAMBDAS: ClassVar[dict] = {**ClickHouse.Parser.LAMBDAS, TokenType.ARROW: lambda self, expressions: self.expression(
             exp.Lambda(this=self._replace_lambda(self._parse_assignment(), expressions), expressions=expressions))}
+
+        # in an expression, range(...), tuple(...), map(...), array(...) are calls, never types
+        # (sqlglot would read ``tuple(NULL) < tuple(1)`` as a generic type and ``range(number)`` as a
+        # RANGE of DECIMAL); CAST targets are read without check_func and stay types
+        _CALLS_NAMED_AS_TYPES: ClassVar[set] = {TokenType.RANGE, TokenType.STRUCT, TokenType.MAP, TokenType.ARRAY}
+
+        def _parse_types(self, check_func: bool = False, schema: bool = False, allow_identifiers: bool = True,
+                         with_collation: bool = False) -> Any:
+            if check_func and self._curr is not None and self._next is not None and \
+                    self._curr.token_type in self._CALLS_NAMED_AS_TYPES and self._next.token_type == TokenType.L_PAREN:
+                return None
+            return super()._parse_types(check_func=check_func, schema=schema, allow_identifiers=allow_identifiers,
+                                        with_collation=with_collation)
 
         def _parse_position(self, haystack_first: bool = False) -> exp.StrPosition:
             """``position(h AS x, n)`` and ``position(n IN h)``: arguments may be named."""

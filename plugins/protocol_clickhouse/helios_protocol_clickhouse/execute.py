@@ -285,9 +285,29 @@ def _whole(result: Any, batches: list[pa.RecordBatch], types: list[str | None] |
         if col.type_name == "numeric":
             hint = types[i] if types and i < len(types) else None
             batches, col.type_name = _numeric_as_number(batches, i, hint)
-    return ChResult(kind=result.kind, columns=_describe(result, types, [_has_nulls(batches, i)
-                                                                        for i in range(len(result.columns))]),
-                    batches=batches, row_count=sum(b.num_rows for b in batches), format=format)
+    columns = _describe(result, types, [_has_nulls(batches, i) for i in range(len(result.columns))])
+    for i, column in enumerate(columns):  # an element of a nested array: SQL's type says text, the values are arrays
+        if batches and _shape(column.type) == "scalar" and pa.types.is_list(batches[0].schema.field(i).type):
+            arrow_type = _arrow_clickhouse_type(batches[0].schema.field(i).type)
+            if arrow_type is not None:
+                column.type = arrow_type
+    return ChResult(kind=result.kind, columns=columns, batches=batches, row_count=sum(b.num_rows for b in batches),
+                    format=format)
+
+
+_ARROW_SCALARS = {pa.string(): "String", pa.large_string(): "String", pa.int64(): "Int64", pa.int32(): "Int32",
+                  pa.int16(): "Int16", pa.int8(): "Int8", pa.uint64(): "UInt64", pa.uint8(): "UInt8",
+                  pa.float64(): "Float64", pa.float32(): "Float32", pa.bool_(): "UInt8", pa.date32(): "Date"}
+
+
+def _arrow_clickhouse_type(t: pa.DataType) -> str | None:
+    """The ClickHouse type of values of an Arrow type (arrays of the scalars above), None otherwise."""
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        inner = _arrow_clickhouse_type(t.value_type)
+        return f"Array({inner})" if inner else None
+    if pa.types.is_timestamp(t):
+        return "DateTime"
+    return _ARROW_SCALARS.get(t)
 
 
 def _describe(result: Any, types: list[str | None] | None, has_nulls: list[bool]) -> list[ChColumn]:

@@ -9,7 +9,9 @@ seventh of its memory left while this process holds more than a gigabyte of it. 
 GROUP BY of ten million keys ends with the operating system killing the server.
 
 A statement that grew the process by more than ``_TRIM_AFTER`` gives back to the system, when it
-ends, the memory Arrow's pool keeps for reuse. A statement that fails (a timeout, a cancel,
+ends, the memory Arrow's pool keeps for reuse and the free memory of the C library's heaps
+(``malloc_trim``: what the kernel's Python objects took in a worker thread's arena stays with
+that arena otherwise; a join stopped by its time limit left 2 GB held so). A statement that fails (a timeout, a cancel,
 an error) must first let go of what its frames hold: an exception's traceback keeps every frame
 of the executor alive, with the batches in their locals, and those frames sit in reference
 cycles that only the cycle collector frees; ``forget_frames`` drops the tracebacks of an error
@@ -19,6 +21,8 @@ collects the cycles before the pool is trimmed.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import os
 import threading
@@ -32,6 +36,17 @@ _SERVER_FLOOR = 0.15  # of the machine's memory left available
 _SERVER_HOLDS = 1 << 30  # and this process holds at least this much
 _RETURN_AFTER = 256 << 20
 _TRIM_AFTER = 32 << 20
+
+
+def _c_library_trim() -> Any:
+    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS)."""
+    try:
+        return getattr(ctypes.CDLL(ctypes.util.find_library("c") or None), "malloc_trim", None)
+    except OSError:
+        return None
+
+
+_MALLOC_TRIM = _c_library_trim()
 
 
 def _resident() -> int:
@@ -74,6 +89,8 @@ class Footprint:
         if failed or grown > _RETURN_AFTER:
             gc.collect()
         pa.default_memory_pool().release_unused()
+        if _MALLOC_TRIM is not None:
+            _MALLOC_TRIM(0)
 
 
 class MemoryGuard:

@@ -180,6 +180,13 @@ _CONVERSIONS = {
     "toint8": "Int8", "toint16": "Int16", "toint32": "Int32", "toint64": "Int64", "tofloat32": "Float32",
     "tofloat64": "Float64", "todate": "Date", "todate32": "Date32", "todatetime": "DateTime",
     "touint8orzero": "UInt8", "toint32orzero": "Int32", "toint64orzero": "Int64", "tofloat64orzero": "Float64",
+    **{f"reinterpretas{t.lower()}": t for t in ("UInt8", "UInt16", "UInt32", "UInt64", "Int8", "Int16", "Int32",
+                                                 "Int64", "Float32", "Float64")},
+    "formatreadablesize": "String", "format_bytes": "String", "formatreadabledecimalsize": "String",
+    "formatreadablequantity": "String", "positionutf8": "UInt64", "positioncaseinsensitive": "UInt64",
+    "positioncaseinsensitiveutf8": "UInt64",
+    "extracturlparameters": "Array(String)", "extracturlparameternames": "Array(String)",
+    "extracturlparameter": "String", "cuturlparameter": "String",
     "intdiv": None, "length": "UInt64", "empty": "UInt8", "notempty": "UInt8", "has": "UInt8",
     "today": "Date", "yesterday": "Date", "now": "DateTime", "version": "String", "timezone": "String",
     "totypename": "String", "currentdatabase": "String", "uniqexact": "UInt64", "uniq": "UInt64",
@@ -387,6 +394,8 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
         if element and len(kinds) < len(node.expressions):
             element = f"Nullable({element})"
         return f"Array({element})" if element else None
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "emptyarraytosingle" and node.expressions:
+        return hint_type(node.expressions[0], select)
     if isinstance(node, exp.Anonymous) and str(node.this).lower().startswith("emptyarray") and \
             len(str(node.this)) > len("emptyarray"):
         return f"Array({str(node.this)[len('emptyArray'):]})"
@@ -443,6 +452,11 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
         return "Float64"
     if isinstance(node, exp.Length):
         return "UInt64"
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() in ("materialize", "identity") and node.expressions:
+        return hint_type(node.expressions[0], select)
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "range" and node.expressions:
+        bounds = common_type([hint_type(e, select) for e in node.expressions])  # range(UInt8) is Array(UInt8)
+        return f"Array({bounds})" if int_parts(bounds) is not None else None
     if isinstance(node, exp.Anonymous):
         return _CONVERSIONS.get(str(node.this).lower())
     if isinstance(node, exp.CurrentVersion | exp.CurrentDatabase):
@@ -564,6 +578,9 @@ def common_type(kinds: list[str | None]) -> str | None:
         return None
     if len(set(kinds)) == 1:
         return kinds[0]
+    if all(k.startswith("Array(") for k in kinds):  # arrays: of their elements' common type
+        element = common_type([k[len("Array("):-1] for k in kinds])
+        return f"Array({element})" if element else None
     parts = [int_parts(k) for k in kinds]
     if all(p is not None for p in parts):
         signed = any(p[0] for p in parts)

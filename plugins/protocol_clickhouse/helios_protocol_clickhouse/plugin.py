@@ -7,7 +7,7 @@ from typing import Any
 import anyio
 
 from helios_core.hookspecs import ProtocolContext, ProtocolServer, SqlDialect, SqlFunction, hookimpl
-from helios_protocol_clickhouse import array_functions, timing_quantiles
+from helios_protocol_clickhouse import array_functions, timing_quantiles, url_functions
 from helios_protocol_clickhouse.config import HTTP_PORT, NATIVE_PORT, ClickHouseConfig
 from helios_protocol_clickhouse.dialect import CLICKHOUSE
 from helios_protocol_clickhouse.http.server import serve_http
@@ -49,4 +49,4 @@ def helios_sql_dialects() -> list[SqlDialect]:
 
 @hookimpl
 def helios_sql_functions() -> list[SqlFunction]:
-    return [*FUNCTIONS, *array_functions.FUNCTIONS, *timing_quantiles.FUNCTIONS]
+    return [*FUNCTIONS, *array_functions.FUNCTIONS, *timing_quantiles.FUNCTIONS, *url_functions.FUNCTIONS]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import datetime
+import decimal
 import math
 import struct
 from collections.abc import Callable
@@ -64,22 +65,28 @@ def _default_for(arrow: pa.DataType) -> Any:
 
 
 def _array_element(args: list[pa.Array]) -> pa.Array:
-    arrays, indexes = args[0], args[1].to_pylist()
-    value_type = arrays.type.value_type
-    default = _default_for(value_type)
-    out = []
-    for arr, i in zip(arrays.to_pylist(), indexes, strict=True):
-        if arr is None or i is None:
-            out.append(None)
-            continue
-        n = len(arr)
-        if 1 <= i <= n:
-            out.append(arr[i - 1])
-        elif -n <= i <= -1:
-            out.append(arr[n + i])
-        else:
-            out.append(default)
-    return pa.array(out, value_type)
+    """arr[i] (arr[i][j]... with more indexes, down nested arrays): from 1 at the start, from -1 at
+    the end, the element type's default out of range."""
+    values, value_type = args[0].to_pylist(), args[0].type
+    for index in args[1:]:
+        if not (pa.types.is_list(value_type) or pa.types.is_large_list(value_type)):
+            raise HeliosError("arrayElement of a value that is no array", sqlstate="42804")
+        value_type = value_type.value_type
+        default = _default_for(value_type)
+        out = []
+        for arr, i in zip(values, index.to_pylist(), strict=True):
+            if arr is None or i is None:
+                out.append(None)
+                continue
+            n = len(arr)
+            if 1 <= i <= n:
+                out.append(arr[i - 1])
+            elif -n <= i <= -1:
+                out.append(arr[n + i])
+            else:
+                out.append(default)
+        values = out
+    return pa.array(values, value_type)
 
 
 def _truth(args: list[pa.Array]) -> pa.Array:
@@ -186,10 +193,11 @@ def _count_equal(args: list[pa.Array]) -> pa.Array:
 
 
 def _range(args: list[pa.Array]) -> pa.Array:
-    if len(args) == 1:
-        return pa.array([None if n is None else list(range(n)) for n in args[0].to_pylist()], pa.list_(pa.int64()))
+    if len(args) == 1:  # int(): a UInt64 argument comes as a decimal
+        return pa.array([None if n is None else list(range(int(n))) for n in args[0].to_pylist()],
+                        pa.list_(pa.int64()))
     rows = zip(*[a.to_pylist() for a in args], strict=True)
-    return pa.array([list(range(*r)) for r in rows], pa.list_(pa.int64()))
+    return pa.array([None if None in r else list(range(*map(int, r))) for r in rows], pa.list_(pa.int64()))
 
 
 def _replicate(args: list[pa.Array]) -> pa.Array:
@@ -208,6 +216,111 @@ def _reinterpret_as_string(args: list[pa.Array]) -> pa.Array:
             n = int(v) & 0xFFFFFFFFFFFFFFFF
             out.append(n.to_bytes(8, "little").rstrip(b"\0").decode("utf-8", "replace"))
     return pa.array(out, pa.string())
+
+
+def _value_bytes(v: Any, from_hex: bool) -> bytes:
+    """The bytes ClickHouse reinterprets: a string's own (or those its hex digits spell, for
+    ``reinterpretAs*(unhex(s))``, whose bytes need not be UTF-8), a number's little-endian."""
+    if isinstance(v, str):
+        return bytes.fromhex(v if len(v) % 2 == 0 else "0" + v) if from_hex else v.encode()
+    if isinstance(v, float):
+        return struct.pack("<d", v)
+    return (int(v) & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "little")
+
+
+def _reinterpret_as_number(kind: str) -> Callable[[list[pa.Array]], pa.Array]:
+    """reinterpretAs(U)Int8..64 / Float32/64: the value's first bytes (zero-padded) read little-endian;
+    ``kind`` is ``int``/``uint64`` (args: value, bits, signed, from_hex) or ``float`` (value, bits,
+    from_hex)."""
+    def impl(args: list[pa.Array]) -> pa.Array:
+        values = args[0].to_pylist()
+        bits = args[1].to_pylist()
+        out: list[Any] = []
+        if kind in ("int", "uint64"):
+            signed, hexes = args[2].to_pylist(), args[3].to_pylist()
+            for v, b, sg, hx in zip(values, bits, signed, hexes, strict=True):
+                if v is None:
+                    out.append(None)
+                    continue
+                raw = _value_bytes(v, bool(hx))[:b // 8].ljust(b // 8, b"\0")
+                out.append(int.from_bytes(raw, "little", signed=bool(sg)))
+            return pa.array(out, pa.uint64() if kind == "uint64" else pa.int64())
+        hexes = args[2].to_pylist()
+        for v, b, hx in zip(values, bits, hexes, strict=True):
+            if v is None:
+                out.append(None)
+                continue
+            raw = _value_bytes(v, bool(hx))[:b // 8].ljust(b // 8, b"\0")
+            out.append(struct.unpack("<f" if b == 32 else "<d", raw)[0])
+        return pa.array(out, pa.float64())
+    return impl
+
+
+def _empty_array_to_single(args: list[pa.Array]) -> pa.Array:
+    """emptyArrayToSingle(a): an empty array becomes one element, its type's default."""
+    default = _default_for(args[0].type.value_type)
+    return pa.array([None if a is None else a or [default] for a in args[0].to_pylist()], args[0].type)
+
+
+def _array_uniq(args: list[pa.Array]) -> pa.Array:
+    """arrayUniq(a[, b...]): the distinct elements of a, or distinct tuples of the arrays' elements
+    at the same index (the arrays are of one length, as ClickHouse requires)."""
+    out = []
+    for arrays in zip(*(a.to_pylist() for a in args), strict=True):
+        if any(arr is None for arr in arrays):
+            out.append(None)
+            continue
+        if len({len(arr) for arr in arrays}) > 1:
+            raise HeliosError("arrayUniq: the arrays differ in size", sqlstate="22023")
+        out.append(len({repr(t) for t in zip(*arrays, strict=True)}))
+    return pa.array(out, pa.int64())
+
+
+def _position_in(haystack: str, needle: str, start: int, kind: str) -> int:
+    """position(h, n, start) as ClickHouse counts: bytes (characters for the UTF8 forms), from
+    ``start`` (below 1: 1); an empty needle is found at ``start`` while that is within h + 1."""
+    h: str | bytes = haystack if kind.endswith("utf8") else haystack.encode()
+    n: str | bytes = needle if kind.endswith("utf8") else needle.encode()
+    if kind.startswith("ci"):  # ASCII letters only for the byte form, as ClickHouse's
+        h, n = h.lower(), n.lower()
+    start = max(int(start), 1)
+    if not n:
+        return start if start <= len(h) + 1 else 0
+    return h.find(n, start - 1) + 1  # type: ignore[arg-type]  # both str or both bytes
+
+
+def _position(args: list[pa.Array]) -> pa.Array:
+    rows = zip(*(a.to_pylist() for a in args), strict=True)
+    return pa.array([None if None in row else _position_in(*row) for row in rows], pa.int64())
+
+
+_READABLE_UNITS = {
+    "size": (1024.0, ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"]),
+    "decimal_size": (1000.0, ["B", "KB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]),
+    "quantity": (1000.0, ["", "thousand", "million", "billion", "trillion", "quadrillion", "quintillion",
+                          "sextillion", "septillion"]),
+}
+
+
+def _readable(value: float, kind: str) -> str:
+    """formatReadableSize/DecimalSize/Quantity: divided down to the largest unit it reaches, two
+    decimals rounded half up from the exact binary value (as ClickHouse's ToFixed)."""
+    step, units = _READABLE_UNITS[kind]
+    i = 0
+    while i + 1 < len(units) and abs(value) >= step:
+        value /= step
+        i += 1
+    if math.isnan(value) or math.isinf(value):
+        text = "nan" if math.isnan(value) else ("-inf" if value < 0 else "inf")
+    else:
+        text = str(decimal.Decimal(value).quantize(decimal.Decimal("0.01"), rounding=decimal.ROUND_HALF_UP))
+    return f"{text} {units[i]}" if units[i] else text
+
+
+def _format_readable(kind: str) -> Callable[[list[pa.Array]], pa.Array]:
+    def impl(args: list[pa.Array]) -> pa.Array:
+        return pa.array([None if v is None else _readable(float(v), kind) for v in args[0].to_pylist()], pa.string())
+    return impl
 
 
 def _to_fixed_string(args: list[pa.Array]) -> pa.Array:
@@ -285,8 +398,13 @@ def _integer(bits: int, signed: bool, on_error: str = "raise") -> Callable[[list
         wrapped = raw.astype(np.float64).astype(np.int64) if raw.dtype.kind == "f" else raw.astype(np.int64)
         if unsigned64:  # the whole UInt64 range (stored as numeric(20,0)): -1 is 18446744073709551615
             raw = a.fill_null(0).to_numpy(zero_copy_only=False)
-            unsigned = raw.astype(np.float64).astype(np.int64).astype(np.uint64) if raw.dtype.kind == "f" \
-                else raw.astype(np.uint64)
+            if raw.dtype.kind == "f":  # 2^63 and above as they are; negatives wrap around 2^64
+                floats = raw.astype(np.float64)
+                with np.errstate(invalid="ignore"):
+                    unsigned = np.where(floats >= 2.0 ** 63, floats.astype(np.uint64),
+                                        floats.astype(np.int64).astype(np.uint64))
+            else:
+                unsigned = raw.astype(np.uint64)
             return pa.array(unsigned, pa.uint64(), mask=mask)
         wrapped = wrapped.astype(dtype).astype(np.int64) if bits < 64 or signed else wrapped
         return pa.array(wrapped, out_arrow, mask=mask)
@@ -405,10 +523,25 @@ def _to_date(args: list[pa.Array]) -> pa.Array:
     for s in a.cast(pa.string()).to_pylist():
         try:
             values.append(None if s is None else _EPOCH_DATE if _zero_date(s) else
+                          datetime.datetime.strptime(s, "%Y%m%d").date() if len(s) == 8 and s.isdigit() else
                           datetime.date.fromisoformat(s.strip()[:10]))
         except ValueError:
             raise HeliosError(f"Cannot parse date: value {s!r}", sqlstate="22007") from None
     return pa.array(values, pa.date32())
+
+
+def _datetime_text(s: str) -> datetime.datetime:
+    """A DateTime's text as ClickHouse reads it: ISO, or digits alone (YYYYMMDD, YYYYMMDDhhmmss,
+    otherwise of 9 digits and more a Unix time)."""
+    if s.isascii() and s.isdigit():
+        if len(s) == 8:
+            return datetime.datetime.strptime(s, "%Y%m%d")
+        if len(s) == 14:
+            return datetime.datetime.strptime(s, "%Y%m%d%H%M%S")
+        if len(s) >= 9:
+            return _EPOCH + datetime.timedelta(seconds=int(s))
+        raise ValueError(s)
+    return datetime.datetime.fromisoformat(s.strip())
 
 
 def _to_datetime(args: list[pa.Array]) -> pa.Array:
@@ -423,7 +556,7 @@ def _to_datetime(args: list[pa.Array]) -> pa.Array:
     values = []
     for s in a.cast(pa.string()).to_pylist():
         try:
-            values.append(None if s is None else _EPOCH if _zero_date(s) else datetime.datetime.fromisoformat(s.strip()))
+            values.append(None if s is None else _EPOCH if _zero_date(s) else _datetime_text(s))
         except ValueError:
             raise HeliosError(f"Cannot parse DateTime: value {s!r}", sqlstate="22007") from None
     return pa.array(values, pa.timestamp("us"))
@@ -568,13 +701,20 @@ FUNCTIONS = [
                                                            pa.list_(pa.int64())), return_type="bigint[]"),
     SqlFunction(name="ch_array_enumerate_uniq", impl=_enumerate_uniq_arrays, return_type="bigint[]"),
     SqlFunction(name="ch_int_hash32", impl=_int_hash32, return_type="bigint"),
-    SqlFunction(name="ch_array_uniq", impl=_per_array(lambda v: len({repr(x) for x in v}), pa.int64()),
+    SqlFunction(name="ch_empty_array_to_single", impl=_empty_array_to_single, return_type=lambda t: t[0]),
+    SqlFunction(name="ch_array_uniq", impl=_array_uniq,
                 return_type="bigint"),
     SqlFunction(name="ch_index_of", impl=_index_of, return_type="bigint", strict=False),
     SqlFunction(name="ch_count_equal", impl=_count_equal, return_type="bigint", strict=False),
     SqlFunction(name="ch_range", impl=_range, return_type="bigint[]"),
     SqlFunction(name="ch_replicate", impl=_replicate, return_type=lambda t: t[0] + "[]", strict=False),
     SqlFunction(name="ch_reinterpret_as_string", impl=_reinterpret_as_string, return_type="text"),
+    SqlFunction(name="ch_position", impl=_position, return_type="bigint"),
+    *(SqlFunction(name=f"ch_format_readable_{kind}", impl=_format_readable(kind), return_type="text")
+      for kind in _READABLE_UNITS),
+    SqlFunction(name="ch_reinterpret_as_int", impl=_reinterpret_as_number("int"), return_type="bigint"),
+    SqlFunction(name="ch_reinterpret_as_uint64", impl=_reinterpret_as_number("uint64"), return_type="numeric(20,0)"),
+    SqlFunction(name="ch_reinterpret_as_float", impl=_reinterpret_as_number("float"), return_type="double precision"),
     SqlFunction(name="ch_to_fixed_string", impl=_to_fixed_string, return_type="text"),
     SqlFunction(name="ch_to_string", impl=_to_string, return_type="text"),
     SqlFunction(name="ch_divide", impl=_divide, return_type="double precision"),

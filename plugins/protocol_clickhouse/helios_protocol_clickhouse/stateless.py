@@ -28,6 +28,7 @@ from helios_protocol_clickhouse.execute import split_statements
 REFERENCE_SETTINGS = {"output_format_json_quote_64bit_integers": "1", "output_format_decimal_trailing_zeros": "1",
                       "max_execution_time": "60"}
 _EXPECTED_ERROR = re.compile(r"^\s*--\s*\{\s*(?:serverError|clientError)\s+(?P<codes>[\w|\s]+?)\s*\}", re.IGNORECASE)
+_OWN_HINT = re.compile(r"--\s*\{\s*(?:serverError|clientError)\s+(?P<codes>[\w|\s]+?)\s*\}")
 _CODE = re.compile(r"Code: (\d+)")
 
 
@@ -50,7 +51,8 @@ def statements_of(script: str) -> list[tuple[str, str | None]]:
             m = _EXPECTED_ERROR.match(piece)
         if _is_only_comments(piece):
             continue
-        out.append((piece, None))
+        own = _OWN_HINT.search(piece)  # SELECT ... -- { serverError N } with no ';' after it
+        out.append((piece, own.group("codes") if own else None))
     return out
 
 

@@ -413,13 +413,15 @@ def _as_result_row(row: pa.RecordBatch, result: ChResult) -> pa.RecordBatch | No
 
 def _blocks_of_union(ch: ClickHouseSession, tree: exp.Query) -> list[exp.Query] | None:
     """The SELECTs of a UNION ALL whose parts a Pretty format shows as tables of their own
-    (``output_format_pretty_squash_ms = 0``: ClickHouse does not glue the parts' blocks)."""
+    (``output_format_pretty_squash_consecutive_ms = 0``, formerly ``output_format_pretty_squash_ms``:
+    ClickHouse does not glue the parts' blocks)."""
     fmt = tree.args.get("format")
     if not isinstance(tree, exp.Union) or tree.args.get("distinct") or fmt is None or \
             not fmt.name.startswith("Pretty") or "MonoBlock" in fmt.name:
         return None
     settings = {**ch.settings, **settings_of(list(tree.args.get("settings") or []))}
-    if settings.get("output_format_pretty_squash_ms") != "0":
+    if "0" not in (settings.get("output_format_pretty_squash_consecutive_ms"),
+                   settings.get("output_format_pretty_squash_ms")):
         return None
     parts: list[exp.Query] = []
     node: exp.Expression = tree
@@ -495,12 +497,21 @@ def _extremes(result: ChResult) -> pa.RecordBatch:
     arrays = []
     for column in table.columns:
         values = [v for v in column.to_pylist() if v is not None]
-        try:
-            low, high = (min(values), max(values)) if values else (None, None)
-        except TypeError:  # values that do not order (records): ClickHouse shows the first
+        try:  # tuples (records) in order of their elements, as ClickHouse compares them
+            low, high = (min(values, key=_order_key), max(values, key=_order_key)) if values else (None, None)
+        except TypeError:  # values that do not order: ClickHouse shows the first
             low = high = values[0]
         arrays.append(pa.array([low, high], column.type))
     return pa.RecordBatch.from_arrays(arrays, names=table.column_names)
+
+
+def _order_key(value: Any) -> Any:
+    """A value as Python orders it: a record (a dict of its fields) as the tuple of its elements."""
+    if isinstance(value, dict):
+        return tuple(_order_key(v) for v in value.values())
+    if isinstance(value, list):
+        return [_order_key(v) for v in value]
+    return value
 
 
 def _settle_type_names(select: exp.Select) -> None:

@@ -47,6 +47,24 @@ def test_http_timeouts_give_memory_back(server: HeliosServer, http: Any) -> None
     assert after - before < MARGIN_MB, (before, peak, after)
 
 
+# a join over an unbounded source: the kernel's Python objects fill a worker thread's C heap
+RUNAWAY_JOIN = ("SELECT * FROM (SELECT number, number / 2 AS n FROM system.numbers) AS l "
+                "ANY LEFT JOIN (SELECT number / 3 AS n, number AS j FROM system.numbers) AS r USING n LIMIT 10")
+
+
+@pytest.mark.timeout(300)
+def test_http_join_timeout_gives_c_heap_back(server: HeliosServer, http: Any) -> None:
+    http.request("SELECT 1")
+    before = _warm(server)
+    peak = 0
+    for _ in range(2):
+        reply = http.request(body=RUNAWAY_JOIN, max_execution_time="6")
+        assert reply.headers["x-clickhouse-exception-code"] == "159"
+        peak = max(peak, _resident_mb(server))
+    after = _resident_mb(server)
+    assert after - before < MARGIN_MB, (before, peak, after)
+
+
 @pytest.mark.timeout(300)
 def test_native_timeouts_give_memory_back(server: HeliosServer) -> None:
     client = Client("127.0.0.1", port=server.port("clickhouse"), send_receive_timeout=60)

@@ -1,5 +1,6 @@
 """Pretty, PrettyCompact, PrettySpace and Vertical rendered from Arrow batches, without a server:
-the expected texts are ClickHouse's for the same columns (no colours, no row numbers)."""
+the expected texts are ClickHouse's for the same columns (no colours; no row numbers unless a test
+asks for ClickHouse's default)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ def _result(**columns: tuple[str, list]) -> ChResult:
 
 
 def _render(name: str, result: ChResult, **settings: str) -> str:
-    return formats.render(name, result, settings)[0].decode()
+    return formats.render(name, result, {"output_format_pretty_row_numbers": "0", **settings})[0].decode()
 
 
 def test_compact_aligns_numbers_right_and_text_left() -> None:
@@ -44,6 +45,23 @@ def test_row_numbers_when_asked() -> None:
     result = _result(number=("UInt64", [0, 1]))
     assert _render("PrettyCompact", result, output_format_pretty_row_numbers="1") == (
         "   ┌─number─┐\n1. │      0 │\n2. │      1 │\n   └────────┘\n")
+
+
+def test_row_numbers_by_default_and_on_across_blocks() -> None:
+    result = _result(number=("UInt64", [0, 1]))
+    assert formats.render("PrettyCompact", result, {})[0].decode() == (
+        "   ┌─number─┐\n1. │      0 │\n2. │      1 │\n   └────────┘\n")
+    result.block_starts = [0, 1]  # two blocks: the second numbers its row 2
+    assert formats.render("PrettySpace", result, {})[0].decode() == (
+        "    number\n\n1.       0 \n    number\n\n2.       1 \n")
+
+
+def test_tabs_advance_to_multiples_of_eight_from_the_margin() -> None:
+    # ClickHouse counts from the row number's width plus 2, then each cell and its separator
+    result = _result(y=("UInt8", [1]), x=("String", ["a\tb"]))
+    assert _render("PrettyCompact", result, output_format_pretty_row_numbers="1") == (
+        "   ┌─y─┬─x────────┐\n1. │ 1 │ a\tb     │\n   └───┴──────────┘\n")
+    assert _render("PrettyCompact", _result(x=("String", ["a\tb"]))) == "┌─x────┐\n│ a\tb │\n└──────┘\n"
 
 
 def test_vertical_pads_names_and_titles_totals() -> None:

@@ -33,8 +33,8 @@ def json_string(s: str) -> str:
 class _JsonValue:
     def __init__(self, ch_type: str, settings: dict[str, str]) -> None:
         self.text = TextRenderer(ch_type, settings)
-        self.quote_int = _on(settings, "output_format_json_quote_64bit_integers", "0") and (
-            self.text.kind in _QUOTED_INTS)
+        self.quote_ints = _on(settings, "output_format_json_quote_64bit_integers", "0")
+        self.named_objects = _on(settings, "output_format_json_named_tuples_as_objects", "1")
         self.settings = settings
 
     def __call__(self, v: Any, r: TextRenderer | None = None) -> str:
@@ -45,8 +45,11 @@ class _JsonValue:
             if r.kind != "Bool":
                 return "1" if v else "0"
             return "true" if v else "false"
+        quoted = self.quote_ints and r.kind in _QUOTED_INTS  # inside arrays and tuples too
         if isinstance(v, int):
-            return f'"{v}"' if self.quote_int and r is self.text else str(v)
+            return f'"{v}"' if quoted else str(v)
+        if isinstance(v, decimal.Decimal) and quoted:  # a UInt64 the kernel holds as a decimal
+            return f'"{r.text(v)}"'
         if isinstance(v, float):
             if math.isnan(v) or math.isinf(v):
                 return "null"
@@ -58,6 +61,12 @@ class _JsonValue:
             return "[" + ",".join(self(x, element) for x in v) + "]"
         if isinstance(v, tuple):
             return "[" + ",".join(self(x, r.fields[i] if i < len(r.fields) else r) for i, x in enumerate(v)) + "]"
+        if isinstance(v, dict) and r.kind == "Tuple":  # a tuple: an array, an object when its elements are named
+            names = [a.name if hasattr(a, "type") else None for a in r.type.inner.args]  # named elements
+            items = [self(x, r.fields[i] if i < len(r.fields) else r) for i, x in enumerate(v.values())]
+            if self.named_objects and names and all(names):
+                return "{" + ",".join(f"{json_string(str(n))}:{x}" for n, x in zip(names, items, strict=False)) + "}"
+            return "[" + ",".join(items) + "]"
         if isinstance(v, dict):
             return "{" + ",".join(f"{json_string(str(k))}:{self(x, r)}" for k, x in v.items()) + "}"
         if isinstance(v, str | datetime.date | uuid.UUID | bytes):

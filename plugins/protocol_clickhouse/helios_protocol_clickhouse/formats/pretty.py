@@ -5,8 +5,12 @@ Vertical, as ClickHouse writes them to a client that is not a terminal (colours 
 A table per result (the kernel's batches are one block to ClickHouse's eyes), then ``Totals:``
 and ``Extremes:`` tables. Numbers, dates and times are aligned right (their header too), other
 values left; NULL is ``ᴺᵁᴸᴸ``; a value with line breaks takes several lines, ``↴`` ending and
-``↳`` starting the continued ones in the cell's padding. Row numbers are off
-(``output_format_pretty_row_numbers = 1`` puts ``N. `` before each row).
+``↳`` starting the continued ones in the cell's padding. Row numbers are on, as ClickHouse's
+``output_format_pretty_row_numbers`` is by default (``N. `` before each row; 0 turns them off).
+A tab advances to the next multiple of 8 columns, counted as ClickHouse counts them: from a
+margin of the row number's width plus 2 (1 for PrettySpace), whether or not numbers are shown,
+plus the cells and separators before it when a column's width is measured, but from the margin
+alone when a cell's padding is.
 """
 
 from __future__ import annotations
@@ -27,10 +31,14 @@ NULL_TEXT = "ᴺᵁᴸᴸ"
 _RIGHT_ALIGNED = ("Int", "UInt", "Float", "Decimal", "Date", "DateTime")
 
 
-def visible_width(text: str) -> int:
-    """Columns a terminal gives the text: wide (East Asian) characters two, combining marks none."""
+def visible_width(text: str, prefix: int = 0) -> int:
+    """Columns a terminal gives the text: wide (East Asian) characters two, combining marks none,
+    a tab up to the next multiple of 8 counted from ``prefix`` columns before the text."""
     width = 0
     for ch in text:
+        if ch == "\t":
+            width = (prefix + width) // 8 * 8 + 8 - prefix
+            continue
         if unicodedata.combining(ch):
             continue
         width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
@@ -74,7 +82,8 @@ def _digit_groups(text: str) -> str:
 class _Grid:
     """The texts of a block's cells, its column widths and alignments."""
 
-    def __init__(self, result: Any, batches: list, settings: dict[str, str], color: bool = False) -> None:
+    def __init__(self, result: Any, batches: list, settings: dict[str, str], color: bool = False,
+                 margin: int = 5) -> None:
         self.color = color
         self.names = [c.name for c in result.columns]
         self.right = [_aligns_right(c.type) for c in result.columns]
@@ -83,12 +92,15 @@ class _Grid:
         renderers = [TextRenderer(c.type, settings) for c in result.columns]
         self.rows = [[_cell_lines(r, v) for r, v in zip(renderers, row, strict=True)] for row in rows_of(batches)]
         self.widths = [visible_width(n) for n in self.names]
-        for row in self.rows:
-            for i, lines in enumerate(row):
-                self.widths[i] = max(self.widths[i], *(visible_width(x) for x in lines))
+        self.margin = margin
+        prefix = margin
+        for i in range(len(self.names)):
+            for row in self.rows:
+                self.widths[i] = max(self.widths[i], *(visible_width(x, prefix) for x in row[i]))
+            prefix += self.widths[i] + 3
 
     def pad(self, i: int, text: str, bold: bool = False) -> str:
-        gap = " " * (self.widths[i] - visible_width(text))
+        gap = " " * max(0, self.widths[i] - visible_width(text, self.margin))
         text = _bold(text, bold and self.color)
         return gap + text if self.right[i] else text + gap
 
@@ -129,7 +141,7 @@ class _Margin:
                 *(self.blank(x) for x in lines[1:])]
 
 
-def _boxed(grid: _Grid, heavy: bool, margin: _Margin) -> list[str]:
+def _boxed(grid: _Grid, heavy: bool, margin: _Margin, first: int = 1) -> list[str]:
     if heavy:
         lines = ["┏" + "┳".join("━" * (w + 2) for w in grid.widths) + "┓",
                  "┃" + "┃".join(" " + grid.pad(i, n, bold=True) + " " for i, n in enumerate(grid.names)) + "┃",
@@ -143,17 +155,17 @@ def _boxed(grid: _Grid, heavy: bool, margin: _Margin) -> list[str]:
         lines = ["┌" + "┬".join(cells) + "┐"]
     lines = [margin.blank(x) for x in lines]
     between = margin.blank("├" + "┼".join("─" * (w + 2) for w in grid.widths) + "┤")
-    for n, row in enumerate(grid.rows, start=1):
-        if heavy and n > 1:
+    for n, row in enumerate(grid.rows, start=first):
+        if heavy and n > first:
             lines.append(between)
         lines.extend(margin.row(n, grid.row_lines(row, "│", "│")))
     lines.append(margin.blank("└" + "┴".join("─" * (w + 2) for w in grid.widths) + "┘"))
     return lines
 
 
-def _spaced(grid: _Grid, margin: _Margin) -> list[str]:
+def _spaced(grid: _Grid, margin: _Margin, first: int = 1) -> list[str]:
     lines = [margin.blank(" " + "   ".join(grid.pad(i, n, bold=True) for i, n in enumerate(grid.names))), ""]
-    for n, row in enumerate(grid.rows, start=1):
+    for n, row in enumerate(grid.rows, start=first):
         lines.extend(margin.row(n, grid.row_lines(row, "", " ")))
     return lines
 
@@ -166,17 +178,21 @@ def _colored(settings: dict[str, str]) -> bool:
 def _pretty(result: Any, settings: dict[str, str], style: str, escapes: bool = True) -> tuple[bytes, str]:
     if result.columns is None or not result.rows:
         return b"", "text/plain; charset=UTF-8"
-    numbered = settings.get("output_format_pretty_row_numbers", "0") in ("1", "true")
+    numbered = settings.get("output_format_pretty_row_numbers", "1") in ("1", "true")
     color = escapes and _colored(settings)
 
-    def table(batches: list) -> list[str]:
-        grid = _Grid(result, batches, settings, color)
-        margin = _Margin(len(grid.rows), numbered, color)
-        return _spaced(grid, margin) if style == "PrettySpace" else _boxed(grid, style == "Pretty", margin)
+    def table(batches: list, first: int = 1) -> list[str]:
+        last = first - 1 + sum(b.num_rows for b in batches)
+        grid = _Grid(result, batches, settings, color, len(str(max(last, 1))) + 2 + (1 if style == "PrettySpace" else 2))
+        margin = _Margin(first + len(grid.rows) - 1, numbered, color)
+        return _spaced(grid, margin, first) if style == "PrettySpace" else \
+            _boxed(grid, style == "Pretty", margin, first)
 
     out: list[str] = []
+    first = 1  # the blocks of one answer number their rows on from the block before
     for blocks in _blocks(result):
-        out += table(blocks)
+        out += table(blocks, first)
+        first += sum(b.num_rows for b in blocks)
     if result.totals is not None:
         out += ["", "Totals:", *table([result.totals])]
     if result.extremes is not None:

@@ -73,6 +73,8 @@ def _tsv(result: Any, settings: dict[str, str], *, names: bool = False, types: b
 
 
 def _csv_value(r: TextRenderer, v: Any) -> str:
+    if r.kind == "Tuple" and isinstance(v, dict) and r.fields:  # a tuple: its elements as fields of their own
+        return ",".join(_csv_value(f, x) for f, x in zip(r.fields, v.values(), strict=False))
     text = r.text(v)
     if text is None:
         return "\\N"

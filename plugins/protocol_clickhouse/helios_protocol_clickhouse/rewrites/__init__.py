@@ -12,6 +12,7 @@ from helios_protocol_clickhouse.rewrites import (
     array_join,
     clauses,
     ddl,
+    duplicate_outputs,
     functions,
     joins,
     limit_by,
@@ -26,8 +27,9 @@ def apply_all(tree: exp.Expression, ctx: RewriteContext | None = None) -> exp.Ex
     ctx = ctx or RewriteContext()
     tree = ddl.rewrite(tree, ctx)
     tree = system_tables.rewrite(tree, ctx)
-    tree = clauses.rewrite(tree)
+    tree = clauses.rewrite(tree, ctx.settings)
     tree = with_aliases.rewrite(tree)
+    tree = duplicate_outputs.rewrite(tree)
     tree = sources.rewrite(tree, ctx.settings)
     tree = array_join.rewrite(tree)
     tree = aliases.rewrite(tree)

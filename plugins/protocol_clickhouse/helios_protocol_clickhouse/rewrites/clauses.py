@@ -5,6 +5,9 @@
     x GLOBAL IN (...)                  -> x IN (...)                      (one server: nothing to ship)
     SELECT a UNION ALL SELECT b ORDER BY b -> ... UNION ALL (SELECT b ORDER BY b)  (each part its own clauses)
 
+With ``enable_positional_arguments = 0`` a number in GROUP BY or ORDER BY is a constant, not a
+position: it is written so that SQL does not read it as one (``GROUP BY 1`` -> ``GROUP BY CAST(1 AS bigint)``).
+
 ORDER BY ... WITH FILL and SAMPLE are refused (48 NOT_IMPLEMENTED).
 """
 
@@ -17,12 +20,31 @@ from helios_protocol_clickhouse.errors import ClickHouseError
 _NOT_BUILT = {exp.WithFill: "ORDER BY ... WITH FILL", exp.TableSample: "SAMPLE"}
 
 
-def rewrite(tree: exp.Expression) -> exp.Expression:
+def _constant_not_position(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Literal) and not node.is_string:
+        return exp.Cast(this=node, to=exp.DataType.build("bigint"))
+    return node
+
+
+def _positions_as_constants(select: exp.Select) -> None:
+    group = select.args.get("group")
+    if group is not None:
+        group.set("expressions", [_constant_not_position(e) for e in group.expressions])
+    order = select.args.get("order")
+    if order is not None:
+        for ordered in order.expressions:
+            ordered.set("this", _constant_not_position(ordered.this))
+
+
+def rewrite(tree: exp.Expression, settings: dict[str, str] | None = None) -> exp.Expression:
     for node in tree.walk():  # clauses PostgreSQL's grammar would silently lose: refused, not dropped
         for kind, what in _NOT_BUILT.items():
             if isinstance(node, kind):
                 raise ClickHouseError(48, f"{what} is not supported yet")
+    positional = (settings or {}).get("enable_positional_arguments", "1").lower() not in ("0", "false")
     for select in list(tree.find_all(exp.Select)):
+        if not positional:
+            _positions_as_constants(select)
         prewhere = select.args.get("prewhere")
         if prewhere is not None:
             where = select.args.get("where")

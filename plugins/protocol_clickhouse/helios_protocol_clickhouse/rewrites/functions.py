@@ -151,7 +151,7 @@ def _tuple_element(tuple_: exp.Expression, index: exp.Expression) -> exp.Express
         i = int(index.this)
         if isinstance(inner, exp.Tuple) and 1 <= i <= len(inner.expressions):
             return inner.expressions[i - 1].copy()
-        if isinstance(inner, exp.Anonymous) and inner.this == "ch_array_element" and \
+        if isinstance(inner, exp.Anonymous) and inner.this == "ch_array_element" and len(inner.expressions) == 2 and \
                 isinstance(inner.expressions[1], exp.Literal) and int(inner.expressions[1].this) >= 1:
             # arr[n].i: the kernel's own subscript keeps the element's record type (its fields f1...)
             position = int(inner.expressions[1].this)
@@ -163,6 +163,41 @@ def _tuple_element(tuple_: exp.Expression, index: exp.Expression) -> exp.Express
 
 def _conversion(target: str) -> Handler:
     return lambda args, ctx: _fn(target, args[0])
+
+
+def _int_div_or_zero(args: list[exp.Expression]) -> exp.Expression:
+    """intDivOrZero(a, b): 0 where b is 0, and where the quotient leaves a's signed type (its
+    least value over -1, as intDivOrZero(-128, -1) of Int8)."""
+    parts = int_parts(hint_type(args[0]))
+    if parts is not None and parts[0]:
+        least = exp.Literal.number(-(2 ** (parts[1] - 1)))
+        return _pg("CASE WHEN {b} = 0 OR {b} = -1 AND {a} = {least} THEN 0 ELSE ch_int_div({a}, {b}) END",
+                   a=args[0], b=args[1], least=least)
+    return _pg("CASE WHEN {b} = 0 THEN 0 ELSE ch_int_div({a}, {b}) END", a=args[0], b=args[1])
+
+
+def _position(kind: str) -> Handler:
+    """position/positionUTF8/positionCaseInsensitive(UTF8)(h, n[, from]): see ``ch_position``."""
+    def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+        start = args[2] if len(args) > 2 else exp.Literal.number(1)
+        return _fn("ch_position", args[0], args[1], start, _lit(kind))
+    return handler
+
+
+def _reinterpret(target: str) -> Handler:
+    """reinterpretAs<number type>(x): x's bytes read as the type; over unhex(s) the hex digits
+    are passed on, as the bytes they spell need not be text."""
+    def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+        source, from_hex = args[0], False
+        if isinstance(source, exp.Anonymous) and str(source.this) == "ch_unhex":
+            source, from_hex = source.expressions[0], True
+        signed = target.startswith("Int")
+        bits = exp.Literal.number(int("".join(ch for ch in target if ch.isdigit())))
+        if target.startswith("Float"):
+            return _fn("ch_reinterpret_as_float", source, bits, exp.Boolean(this=from_hex))
+        name = "ch_reinterpret_as_uint64" if target == "UInt64" else "ch_reinterpret_as_int"
+        return _fn(name, source, bits, exp.Boolean(this=signed), exp.Boolean(this=from_hex))
+    return handler
 
 
 def _decimal(p: int) -> Handler:
@@ -276,7 +311,7 @@ def _sort(descending: bool) -> Handler:
 
 def _rounding(kind: str) -> Handler:
     def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
-        if len(args) == 1 and kind != "round":
+        if len(args) == 1 and kind not in ("round", "round_bankers"):
             return _fn(kind, args[0])
         return _fn(f"ch_{kind}", args[0], args[1] if len(args) > 1 else exp.Literal.number(0))
     return handler
@@ -376,6 +411,11 @@ FUNCTIONS: dict[str, Handler] = {
     "hasany": lambda a, c: _fn("ch_has_any", a[0], a[1]),
     "hasall": lambda a, c: _fn("ch_has_all", a[0], a[1]),
     "round": _rounding("round"),
+    "roundbankers": _rounding("round_bankers"),
+    "bittestall": lambda a, c: exp.Least(this=_fn("ch_bit_test", a[0], a[1]),
+                                         expressions=[_fn("ch_bit_test", a[0].copy(), i) for i in a[2:]]),
+    "bittestany": lambda a, c: exp.Greatest(this=_fn("ch_bit_test", a[0], a[1]),
+                                            expressions=[_fn("ch_bit_test", a[0].copy(), i) for i in a[2:]]),
     "floor": _rounding("floor"),
     "ceil": _rounding("ceil"),
     "ceiling": _rounding("ceil"),
@@ -464,7 +504,7 @@ FUNCTIONS: dict[str, Handler] = {
     "todecimal32": _decimal(9), "todecimal64": _decimal(18), "todecimal128": _decimal(38),
     "touuid": lambda a, c: _cast(a[0], "uuid"),
     "intdiv": lambda a, c: _fn("ch_int_div", a[0], a[1]),
-    "intdivorzero": lambda a, c: _pg("CASE WHEN {b} = 0 THEN 0 ELSE ch_int_div({a}, {b}) END", a=a[0], b=a[1]),
+    "intdivorzero": lambda a, c: _int_div_or_zero(a),
     "divide": lambda a, c: _fn("ch_divide", a[0], a[1]),
     "plus": lambda a, c: exp.Add(this=a[0], expression=a[1]),
     "minus": lambda a, c: exp.Sub(this=a[0], expression=a[1]),
@@ -488,7 +528,8 @@ FUNCTIONS: dict[str, Handler] = {
     "arrayenumerateuniq": lambda a, c: _fn("ch_array_enumerate_uniq", *a),
     "inthash32": lambda a, c: _fn("ch_int_hash32", a[0]),
     "inthash64": lambda a, c: _fn("ch_int_hash64", a[0]),
-    "arrayuniq": lambda a, c: _fn("ch_array_uniq", a[0]),
+    "arrayuniq": lambda a, c: _fn("ch_array_uniq", *a),
+    "emptyarraytosingle": lambda a, c: _fn("ch_empty_array_to_single", a[0]),
     "arraywithconstant": lambda a, c: _fn("ch_array_with_constant", a[0], a[1]),
     "arrayenumeratedense": lambda a, c: _fn("ch_array_enumerate_dense", a[0]),
     "arraycompact": lambda a, c: _fn("ch_array_compact", a[0]),
@@ -510,15 +551,23 @@ FUNCTIONS: dict[str, Handler] = {
     "range": lambda a, c: _fn("ch_range", *a),
     "replicate": lambda a, c: _fn("ch_replicate", a[0], a[1]),
     "reinterpretasstring": lambda a, c: _fn("ch_reinterpret_as_string", a[0]),
+    "extracturlparameters": lambda a, c: _fn("ch_extract_url_parameters", a[0]),
+    "extracturlparameternames": lambda a, c: _fn("ch_extract_url_parameter_names", a[0]),
+    "extracturlparameter": lambda a, c: _fn("ch_extract_url_parameter", a[0], a[1]),
+    "cuturlparameter": lambda a, c: _fn("ch_cut_url_parameter", a[0], a[1]),
+    **{f"reinterpretas{t.lower()}": _reinterpret(t) for t in ("UInt8", "UInt16", "UInt32", "UInt64", "Int8", "Int16",
+                                                            "Int32", "Int64", "Float32", "Float64")},
     "arrayelement": lambda a, c: _fn("ch_array_element", a[0], a[1]),
     "replaceall": lambda a, c: _fn("replace", *a),
     "arraystringconcat": lambda a, c: _fn("array_to_string", a[0], a[1] if len(a) > 1 else _lit("")),
     "lowerutf8": lambda a, c: _fn("lower", a[0]),
-    "positioncaseinsensitive": lambda a, c: _pg(
-        "CASE WHEN strpos(lower({h}), lower({n})) = 0 THEN 0 "
-        "ELSE octet_length(substr({h}, 1, strpos(lower({h}), lower({n})) - 1)) + 1 END", h=a[0], n=a[1]),
-    "positioncaseinsensitiveutf8": lambda a, c: _fn("strpos", _fn("lower", a[0]), _fn("lower", a[1])),
-    "positionutf8": lambda a, c: _fn("strpos", a[0], a[1]),
+    "positioncaseinsensitive": _position("ci"),
+    "positioncaseinsensitiveutf8": _position("ciutf8"),
+    "positionutf8": _position("utf8"),
+    "formatreadablesize": lambda a, c: _fn("ch_format_readable_size", a[0]),
+    "format_bytes": lambda a, c: _fn("ch_format_readable_size", a[0]),
+    "formatreadabledecimalsize": lambda a, c: _fn("ch_format_readable_decimal_size", a[0]),
+    "formatreadablequantity": lambda a, c: _fn("ch_format_readable_quantity", a[0]),
     "reverse": lambda a, c: _fn("ch_reverse", a[0]),
     "reverseutf8": lambda a, c: _fn("ch_reverse", a[0]),
     "todayofweek": lambda a, c: _cast(_pg("extract(isodow FROM {d})", d=a[0]), "smallint"),
@@ -685,11 +734,82 @@ def _conditions_as_numbers(node: exp.Expression) -> None:
         node.set("this", _cast(node.this, "int"))
 
 
+def _tuple_cast(node: exp.Cast, ctx: RewriteContext) -> exp.Expression:
+    """CAST((a, b) AS Tuple(T1, T2)): each element cast to its type; a tuple the statement does not
+    spell out (a column, a string) is refused, tables having no Tuple columns to cast from."""
+    items = _tuple_items(node.this)
+    targets = node.to.expressions
+    if items is None or len(items) != len(targets):
+        raise ClickHouseError(48, f"CAST to {node.to.sql(dialect='clickhouse')} of anything but a tuple of as "
+                                  "many elements is not supported")
+    casts = []
+    for item, target in zip(items, targets, strict=True):
+        kind = target.args.get("kind") if isinstance(target, exp.ColumnDef) else target
+        casts.append(_rewrite_node(exp.Cast(this=item, to=kind.copy()), ctx))
+    return exp.Tuple(expressions=casts)
+
+
+def _tuple_items(node: exp.Expression) -> list[exp.Expression] | None:
+    if isinstance(node, exp.Tuple):
+        return list(node.expressions)
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "tuple":
+        return list(node.expressions)
+    return None
+
+
+def _null_tuple_comparison(node: exp.Expression) -> bool:
+    """A comparison of tuples with a NULL element: NULL in ClickHouse, whatever the other elements
+    (SQL's row comparison would decide on them)."""
+    if not isinstance(node, _COMPARISONS):
+        return False
+    left, right = _tuple_items(node.this), _tuple_items(node.expression)
+    return left is not None and right is not None and any(isinstance(e, exp.Null) for e in left + right)
+
+
+def _inner_query(select: exp.Select) -> bool:
+    """A SELECT whose rows another query reads (a subquery, a CTE, a part of either's UNION)."""
+    parent = select.parent
+    while isinstance(parent, exp.SetOperation):
+        parent = parent.parent
+    return isinstance(parent, exp.Subquery | exp.CTE | exp.Array)
+
+
+def _conditions_as_columns(select: exp.Select) -> None:
+    """A condition a subquery outputs is a UInt8 column to the query reading it (``sum(x)`` of
+    ``number IN (...) AS x``): SQL's boolean is cast to the integer ClickHouse has."""
+    for item in select.expressions:
+        if isinstance(item, exp.Alias) and _is_condition(item.this) and not isinstance(item.this, exp.Null):
+            item.set("this", _cast(item.this, "int"))
+
+
+def _in_without_list(node: exp.In) -> None:
+    """``x IN y`` without parentheses: a tuple's elements, a table's rows (``x IN t``), else the one value."""
+    field = node.args.pop("field")
+    while isinstance(field, exp.Paren):
+        field = field.this
+    items = _tuple_items(field)
+    if items is not None:
+        node.set("expressions", items)
+    elif isinstance(field, exp.Column) and not isinstance(field.this, exp.Star):
+        table = exp.Table(this=field.this.copy(), db=exp.to_identifier(field.table) if field.table else None)
+        node.set("query", exp.Subquery(this=exp.select("*").from_(table)))
+    else:
+        node.set("expressions", [field])
+
+
 def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
+    if isinstance(node, exp.In) and node.args.get("field") is not None:
+        _in_without_list(node)
+    if isinstance(node, exp.Select) and _inner_query(node):
+        _conditions_as_columns(node)
+    if _null_tuple_comparison(node):
+        return _cast(exp.Null(), "boolean")
     if isinstance(node, exp.In) and isinstance(node.this, exp.Tuple) and node.expressions and \
             len(node.expressions) == len(node.this.expressions) and \
-            not any(isinstance(e, exp.Tuple) for e in node.expressions):
-        # (a, b) IN (1, 2): the right side is one tuple, as ClickHouse reads it
+            not all(isinstance(e, exp.Tuple) and len(e.expressions) == len(node.this.expressions)
+                    for e in node.expressions):
+        # (a, b) IN (1, 2), (a, t) IN (3, (2, 3)): the right side is no list of pairs but one
+        # tuple, as ClickHouse reads it
         node.set("expressions", [exp.Tuple(expressions=list(node.expressions))])
     if isinstance(node, exp.Add | exp.Sub | exp.Mul) and node.meta.get(_EXACT):
         node.meta.pop(_EXACT)
@@ -726,6 +846,8 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         if pg_type.endswith("[]") and _is_text(node.this):
             return _cast(_fn("ch_array_text", node.this), pg_type)
         return _cast(node.this, pg_type)
+    if isinstance(node, exp.Cast) and isinstance(node.to, exp.DataType) and node.to.this == exp.DataType.Type.STRUCT:
+        return _tuple_cast(node, ctx)
     if isinstance(node, exp.Cast) and isinstance(node.to, exp.DataType) and \
             (parts := int_parts(node.to.sql(dialect="clickhouse"))) is not None:  # truncating, wrapping
         return _fn(f"ch_to{'' if parts[0] else 'u'}int{parts[1]}", node.this)
@@ -740,6 +862,10 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         if target.endswith("[]") and _is_text(node.this):  # '[1, 2, 3]' read as ClickHouse writes arrays
             return _cast(_fn("ch_array_text", node.this), target)
         return _cast(node.this, target)
+    if isinstance(node, exp.Add | exp.Sub) and hint_type(node.this) == "Date" and \
+            int_parts(hint_type(node.expression, node.find_ancestor(exp.Select))) is not None:
+        # Date +/- n days, n of any integer type (a UInt64 column is numeric to SQL)
+        return type(node)(this=node.this, expression=_cast(node.expression, "integer"))
     if isinstance(node, exp.Add | exp.Sub) and hint_type(node.this) == "DateTime" and \
             int_parts(hint_type(node.expression)) is not None:
         seconds = exp.Mul(this=exp.Paren(this=node.expression), expression=_pg("interval '1 second'"))
@@ -798,15 +924,12 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         # ClickHouse's [] is an Array(Nothing); the kernel's bare ARRAY[] is PostgreSQL's 42P18
         return exp.Cast(this=node.copy(), to=exp.DataType.build("text[]", dialect="postgres"))
     if isinstance(node, exp.Array) and len(node.expressions) > 1 and \
-            any(isinstance(e, exp.Array) for e in node.expressions) and not _inside_array_join(node):
+            any(isinstance(e, exp.Array) or isinstance(e, exp.Anonymous) and str(e.this) == "ch_nested_array"
+                for e in node.expressions) and not _inside_array_join(node):
         return _fn("ch_nested_array", *node.expressions)  # ragged allowed: [[1], [2, 3]]
-    if isinstance(node, exp.StrPosition) and node.args.get("position") is not None:  # position(h, n, from)
-        return _pg("CASE WHEN strpos(substr({h}, {p}), {n}) = 0 THEN 0 ELSE strpos(substr({h}, {p}), {n}) + {p} - 1 END",
-                   h=node.this, n=node.args["substr"], p=node.args["position"])
-    if isinstance(node, exp.StrPosition):
-        # ClickHouse counts bytes (positionUTF8 counts characters)
-        return _pg("CASE WHEN strpos({h}, {n}) = 0 THEN 0 ELSE octet_length(substr({h}, 1, strpos({h}, {n}) - 1)) + 1 END",
-                   h=node.this, n=node.args["substr"])
+    if isinstance(node, exp.StrPosition):  # position(h, n[, from]): ClickHouse counts bytes
+        return _position("bytes")([node.this, node.args["substr"], *([node.args["position"]]
+                                                                   if node.args.get("position") else [])], ctx)
     if isinstance(node, exp.Length):
         return _fn("ch_length", node.this)
     if isinstance(node, exp.Split):  # an empty string is one empty piece in ClickHouse
@@ -828,7 +951,11 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     if isinstance(node, exp.Not):
         return exp.Not(this=condition(node.this))
     if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
-        return _fn("ch_array_element", node.this, _sql_index(node.expressions[0]))
+        index = _sql_index(node.expressions[0])
+        if isinstance(node.this, exp.Anonymous) and node.this.this == "ch_array_element":
+            # a[i][j]: one call down the nested arrays (SQL types an element of a nested array as a scalar)
+            return _fn("ch_array_element", *node.this.expressions, index)
+        return _fn("ch_array_element", node.this, index)
     if isinstance(node, exp.Transform):  # arrayMap
         return _lambda_array([node.expression, node.this], filter_=False)
     if isinstance(node, exp.ArrayFilter):

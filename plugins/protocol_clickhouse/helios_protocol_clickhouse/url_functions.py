@@ -1,0 +1,97 @@
+"""ClickHouse's URL parameter functions: extractURLParameter(s), extractURLParameterNames,
+cutURLParameter.
+
+The parameters are read as ClickHouse reads them: from after the URL's first ``?`` or ``#``,
+parted by ``&`` and ``#``; a ``?`` inside restarts the reading after it (``#test?e=f`` holds
+``e=f``), and a last piece without ``=`` is no parameter (``?a=b&c`` holds only ``a=b``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pyarrow as pa
+
+from helios_core.hookspecs import SqlFunction
+
+_START = re.compile(r"[?#]")
+_STOP = re.compile(r"[=&#?]")
+_VALUE_END = re.compile(r"[&#]")
+
+
+def parameter_spans(url: str) -> list[tuple[int, int]]:
+    """(start, end) of each parameter's text in ``url``."""
+    m = _START.search(url)
+    if m is None:
+        return []
+    pos, spans = m.end(), []
+    while pos <= len(url):
+        begin = pos
+        stop = _STOP.search(url, pos)
+        if stop is None:
+            break
+        if stop.group() == "?":
+            pos = stop.end()
+            continue
+        if stop.group() == "=":
+            end_m = _VALUE_END.search(url, stop.end())
+            end = end_m.start() if end_m else len(url)
+        else:
+            end = stop.start()
+        spans.append((begin, end))
+        pos = end + 1
+        if end == len(url):
+            break
+    return spans
+
+
+def _parameters(url: str) -> list[str]:
+    return [url[a:b] for a, b in parameter_spans(url)]
+
+
+def _names(url: str) -> list[str]:
+    return [p.split("=", 1)[0] for p in _parameters(url)]
+
+
+def _value(url: str, name: str) -> str:
+    for p in _parameters(url):
+        key, eq, value = p.partition("=")
+        if key == name:
+            return value if eq else ""
+    return ""
+
+
+def _cut(url: str, name: str) -> str:
+    """The URL without its ``name=...`` parameters, each with the ``&`` after it (or, last, before it)."""
+    out = url
+    for a, b in reversed(parameter_spans(url)):
+        if not url[a:b].startswith(name + "="):
+            continue
+        if b < len(out) and out[b] == "&":
+            out = out[:a] + out[b + 1:]
+        elif a > 0 and out[a - 1] == "&":
+            out = out[:a - 1] + out[b:]
+        else:
+            out = out[:a] + out[b:]
+    return out
+
+
+def _row_wise(fn: Callable[..., Any], out_type: pa.DataType) -> Callable[[list[pa.Array]], pa.Array]:
+    """``fn`` of one row's values (NULL in any: NULL out) over whole columns."""
+    def impl(args: list[pa.Array]) -> pa.Array:
+        columns = [a.to_pylist() for a in args]
+        return pa.array([None if any(v is None for v in row) else fn(*row) for row in zip(*columns, strict=True)],
+                        out_type)
+    return impl
+
+
+FUNCTIONS = [
+    SqlFunction(name="ch_extract_url_parameters", impl=_row_wise(_parameters, pa.list_(pa.string())),
+                return_type="text[]"),
+    SqlFunction(name="ch_extract_url_parameter_names", impl=_row_wise(_names, pa.list_(pa.string())),
+                return_type="text[]"),
+    SqlFunction(name="ch_extract_url_parameter", impl=_row_wise(_value, pa.string()), return_type="text"),
+    SqlFunction(name="ch_cut_url_parameter", impl=_row_wise(_cut, pa.string()), return_type="text"),
+]

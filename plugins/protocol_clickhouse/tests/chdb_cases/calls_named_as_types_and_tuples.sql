@@ -1,0 +1,13 @@
+SELECT number % 2 ? range(number) : range(toUInt64(10 - number)) AS res FROM numbers(4) FORMAT TabSeparatedWithNamesAndTypes;
+SELECT number % 2 ? materialize([1, 2]) : [3, 4, -5] AS res FROM numbers(2) FORMAT TabSeparatedWithNamesAndTypes;
+SELECT number % 2 ? [1, 2] : range(number) AS res FROM numbers(3) FORMAT TabSeparatedWithNamesAndTypes;
+SELECT range(x) AS k1, range(y) AS k2, count() FROM (SELECT number % 2 ? number : 0 AS x, number % 3 ? toUInt64(20 - number) : 0 AS y FROM numbers(20)) GROUP BY k1, k2 ORDER BY k1, k2;
+SELECT tuple(NULL) < tuple(1), tuple(NULL) = tuple(1), tuple(1, NULL) = tuple(2, 1), tuple(1, NULL) < tuple(2, 1);
+SELECT (1, 'Hello', 23) < (1, 'World', 23), tuple(1, 2) = tuple(1, 2), array(1, 2);
+SELECT number, tuple FROM (SELECT 3 AS number, (2, 3) AS tuple) WHERE (number, tuple) IN (3, (2, 3));
+SELECT (number, number + 1) IN ((1, 2), (3, 4)), (number, 2) IN (1, 2) FROM numbers(4);
+SELECT CAST((1, 'a') AS Tuple(UInt8, String)), CAST((300, 1.5) AS Tuple(UInt8, Float32)), CAST([1] AS Array(UInt16));
+CREATE TABLE numbers_10 ENGINE = Memory AS SELECT number FROM numbers(10);
+SELECT number, (number, toDate('2015-01-01') + number) FROM numbers_10 LIMIT 10 SETTINGS extremes = 1;
+SELECT toDate('2015-01-01') - number FROM numbers_10 ORDER BY number LIMIT 2;
+DROP TABLE numbers_10;

@@ -1,0 +1,11 @@
+SELECT sumIf(number, x), sum(x) FROM (SELECT number, number IN (0 + 1, 2 + 3, toUInt64(concat('8', ''))) AS x FROM numbers(10));
+SELECT x, toTypeName(x), NOT x FROM (SELECT number = 1 AS x FROM numbers(2)) ORDER BY x;
+SELECT count() FROM (SELECT number = 1 AS x FROM numbers(4)) WHERE x;
+SELECT avg(c), max(c) FROM (SELECT number % 3 = 0 AS c FROM numbers(9) UNION ALL SELECT 1 AS c);
+SELECT toDate('2015-06-12') IN toDate('2015-06-12'), 1 IN 1, 2 NOT IN 1;
+WITH (1, 2) AS a SELECT 1 IN a, 3 IN a;
+CREATE TABLE in_t (x UInt8) ENGINE = Memory;
+INSERT INTO in_t VALUES (1), (2);
+SELECT number IN in_t FROM numbers(3);
+SELECT number FROM numbers(4) WHERE number NOT IN default.in_t ORDER BY number;
+DROP TABLE in_t;

@@ -1,0 +1,14 @@
+SELECT position('', '', 0), position('', '', 2), position('a', '', 2), position('a', '', 3), position('abcabc', 'b', 3), position('abc', 'B');
+SELECT positionUTF8('абв', 'б', 2), positionUTF8('абв', '', 4), position('абв', 'б'), positionCaseInsensitive('ABC', 'b', 2), positionCaseInsensitiveUTF8('АБВ', 'б');
+SELECT position(materialize('hello world'), materialize('o'), number) FROM numbers(10);
+SELECT formatReadableSize(x), formatReadableDecimalSize(x), formatReadableQuantity(x), FORMAT_BYTES(x) FROM (SELECT arrayJoin([0, 1, 1023, 1024, 1536, 999999, 1e15, -5000]) AS x);
+WITH round(exp(number), 6) AS x, x > 0xFFFFFFFFFFFFFFFF ? 0xFFFFFFFFFFFFFFFF : toUInt64(x) AS y SELECT formatReadableSize(y), y FROM numbers(40, 8);
+SELECT toUInt64(-1.0), toUInt64(1.2851600114359308e19), toUInt64(3.7);
+SELECT x, roundBankers(x), roundBankers(x, -1), round(x, -1) FROM (SELECT toInt32(number * 5 - 20) AS x FROM numbers(9));
+SELECT roundBankers(2.5), roundBankers(3.5), roundBankers(-2.5), roundBankers(toUInt64(25), -1);
+SELECT toFloat32((number - 10) / 10) AS x, floor(x, 1), ceil(x, 1), trunc(x, 1) FROM numbers(20);
+SELECT toFloat64(number - 10) AS x, ceil(x, -1), trunc(x, -1) FROM numbers(20);
+SELECT roundToExp2(0.9), roundToExp2(0), roundToExp2(-0.5), roundToExp2(-0.6), roundToExp2(-0.2), roundToExp2(1000);
+SELECT bitTestAll(0xff, 0, 1, 7), bitTestAll(0xf0, 0, 4), bitTestAny(0xf0, 0, 4), bitTestAny(1, 3), bitTestAll(1, 0);
+SELECT intDivOrZero(-128, -1), intDivOrZero(10, 0), intDivOrZero(7, 2), intDivOrZero(-7, 2);
+SELECT ceil(29375422, -54212);

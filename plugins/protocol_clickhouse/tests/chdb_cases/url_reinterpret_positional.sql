@@ -1,0 +1,15 @@
+SELECT extractURLParameter('http://com/?testq=aaa&q=111', 'q');
+SELECT extractURLParameters('http://bigmir.net/?a=b&c=d#test?e=f&g=h'), extractURLParameterNames('http://x/?a==b&&c=&d');
+SELECT extractURLParameter(materialize('http://x/?a=1?b=2'), 'a'), extractURLParameter('http://bigmir.net/?a&c=d#e=f', 'a');
+SELECT cutURLParameter('http://bigmir.net/?a=b&c=d#e=f', 'c'), cutURLParameter('http://bigmir.net/?a=b&c=d#e=f', 'e'), cutURLParameter('http://x/?a==b&&c=&d', 'a');
+SELECT cutURLParameter('http://bigmir.net/?a=b&c=d#test?e=f&g=h', 'g'), cutURLParameter('//bigmir.net/?a&c=d#e=f', 'a');
+SELECT reinterpretAsUInt8('A'), reinterpretAsUInt16('AB'), reinterpretAsUInt64('ABCDEFGHIJ'), reinterpretAsInt32('');
+SELECT reinterpretAsInt64(unhex('FFFFFFFFFFFFFFFF')), reinterpretAsFloat64(unhex('875635ffffffbfbe')), reinterpretAsFloat32(unhex('0000803F'));
+SELECT reinterpretAsString(number + reinterpretAsUInt8('A')) AS k, toTypeName(reinterpretAsUInt8('A')) FROM numbers(3);
+SELECT toDateTime('1000000000'), toDateTime('20150101'), toDate('20150101');
+SELECT min(ts = toUInt32(toDateTime(toString(ts)))) FROM (SELECT 1000000000 + 1234 * number AS ts FROM numbers(1000));
+SET enable_positional_arguments = 0;
+SELECT count() GROUP BY 1 WITH TOTALS LIMIT 1;
+SELECT number FROM numbers(3) ORDER BY 1, number DESC;
+SET enable_positional_arguments = 1;
+SELECT number % 2, count() FROM numbers(4) GROUP BY 1 ORDER BY 1;
