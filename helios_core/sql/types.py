@@ -559,7 +559,9 @@ def numeric(precision: int | None = None, scale: int = 0) -> SqlType:
     if not -1000 <= scale <= 1000:
         raise HeliosError(f"NUMERIC scale {scale} must be between -1000 and 1000", sqlstate="22023")
     # past Arrow's decimals (76 digits in all, a scale of at most 76): text per value (functions.numeric_wide)
-    if (precision > 76 and scale > 16) or max(precision - scale, 0) + max(scale, 0) > 76:
+    # (numeric(p > 76, s <= 16) stays a decimal256(76, s) under the declared bound, as unconstrained
+    # numeric: numeric_special stores its NaN there)
+    if (precision > 76 and scale > 16) or scale > 76 or (scale < 0 and precision - scale > 76):
         arrow: pa.DataType = WIDE_NUMERIC_ARROW
     else:
         # a scale past the precision (numeric(3,6): below 0.001) or below zero (numeric(3,-6): millions)
