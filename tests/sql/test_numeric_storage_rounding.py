@@ -60,3 +60,19 @@ def test_other_dimensionality_is_refused_not_an_internal_error(s) -> None:
         s.execute_prepared(stmt, [[[Decimal(1), Decimal(2)]]])
     assert err.value.sqlstate == "0A000"
     assert _texts(s, "select num::text from n3") == ["{1}"]  # rounded to 16 digits, printed at its scale
+
+
+def test_numeric_range_bounds_round_or_overflow_as_a_column_does(s) -> None:
+    """numrange/nummultirange bounds are stored as unconstrained numeric: rounded to 16 places,
+    22003 past 59 integer digits (an internal error before, for bounds past 76 digits too)."""
+    from helios_core.errors import HeliosError
+
+    assert _texts(s, "select numrange(1.123456789012345678, 1e50)::text") == [
+        "[1.1234567890123457,100000000000000000000000000000000000000000000000000)"]
+    assert _texts(s, "select '{[1,5.037845093374103648E+37], [-3, -2]}'::nummultirange::text") == [
+        "{[-3,-2],[1,50378450933741036480000000000000000000]}"]
+    for sql in ("select numrange(1, 1e80)", "select '{[-1e70,5]}'::nummultirange",
+                "select '{[1,5.037845093374103648E+60]}'::nummultirange"):
+        with pytest.raises(HeliosError) as err:
+            s.execute(sql)
+        assert err.value.sqlstate == "22003", sql

@@ -22,6 +22,7 @@ from helios_core.sql import types as T
 
 # module objects, not names: text_in and text_out dispatch range types back to this module
 from helios_core.sql.functions import decimals, text_in, text_out
+from helios_core.sql.functions import numeric_wide as NW
 
 EMPTY, LB_INC, UB_INC, LB_INF, UB_INF = 0x01, 0x02, 0x04, 0x08, 0x10
 _DISCRETE_STEP = {"int4": 1, "int8": 1, "date": 1}
@@ -517,8 +518,21 @@ def sortable_key(col: pa.Array) -> pa.Array:
 
 
 def numeric_storage(arr: pa.Array) -> pa.Array:
-    """Decimal bounds as unconstrained numeric storage (decimal256(76, 16), rounded to 16 places)."""
+    """Decimal bounds as unconstrained numeric storage (decimal256(76, 16), rounded to 16 places),
+    as a numeric column stores them: more than 59 integer digits is 22003, not an internal error."""
     target = T.NUMERIC_STORAGE_ARROW
+    if not pa.types.is_decimal(arr.type):  # past 76 digits (wide text): rounded first, then it may fit
+        arr = text_in.decimals_to_array([None if d is None else NW.round_half_away(d, target.scale)
+                                         for d in NW.to_decimals(arr)])
+    if not pa.types.is_decimal(arr.type) or (
+            arr.type.scale <= target.scale and decimals.int_digits_needed(arr) > target.precision - target.scale - 1):
+        raise NumericValueOutOfRange("value overflows numeric format",
+                                     detail="HeliosDB stores numeric range bounds with at most 59 integer digits "
+                                            "and 16 fractional digits")
     if arr.type.scale > target.scale:
         arr = decimals.round_to_scale(arr, target.scale)
+        if decimals.int_digits_needed(arr) > target.precision - target.scale - 1:
+            raise NumericValueOutOfRange("value overflows numeric format",
+                                         detail="HeliosDB stores numeric range bounds with at most 59 integer "
+                                                "digits and 16 fractional digits")
     return arr.cast(target)

@@ -26,9 +26,14 @@ RANGES = {3904: (bc.INT4, 4451, 3905, 6150), 3926: (bc.INT8, 4536, 3927, 6157),
           3908: (bc.TIMESTAMP, 4533, 3909, 6152), 3910: (bc.TIMESTAMPTZ, 4534, 3911, 6153)}
 
 
+# precise enough for any numeric bound (1,000 digits: PostgreSQL's numeric(p) limit)
+_EXACT = decimal.Context(prec=2000)
+
+
 def _bound_bytes(v: Any, sub: int) -> bytes:
-    if sub == bc.NUMERIC and isinstance(v, decimal.Decimal):
-        v = v.quantize(1) if v == v.to_integral_value() else v.normalize()  # the scale of the value
+    if sub == bc.NUMERIC and isinstance(v, decimal.Decimal) and v.is_finite():
+        # the scale of the value; an integral one with all its digits (3.05615E+24 has 25)
+        v = v.quantize(1, context=_EXACT) if v == v.to_integral_value() else v.normalize(_EXACT)
     data = bc.encoder_for(sub)(v)  # type: ignore[misc]  (a user range type may be over an array)
     return _i32.pack(len(data)) + data
 
