@@ -448,7 +448,7 @@ def rewrite(session: Any, ast: exp.Expression) -> Rewritten | None:
         shape = analyze(session, txn, schema, name, rec)
         _check_view_privileges(session, ast, shape, acting)
         if triggers_catalog.instead_of_fires(rec, command):  # the view's triggers do the writing
-            plain = [(v, _unqualified(c)) for v, c in reversed(checks)]
+            plain = [(v, _unqualified(c, _target_alias(ast), name)) for v, c in reversed(checks)]
             return Rewritten(ast=ast, owner=acting or session.user, checks=plain, base=(schema, name),
                              instead_of=rec)
         if shape.reason is not None:
@@ -463,15 +463,24 @@ def rewrite(session: Any, ast: exp.Expression) -> Rewritten | None:
     base = table_name(session, _target_table(ast), txn)
     if txn.get_table(*base) is None:
         raise UndefinedTable(f'relation "{base[1]}" does not exist')
-    plain = [(v, _unqualified(c)) for v, c in reversed(checks)]
+    plain = [(v, _unqualified(c, _target_alias(ast), base[1])) for v, c in reversed(checks)]
     return Rewritten(ast=ast, owner=acting or session.user, checks=plain, base=base)
 
 
-def _unqualified(cond: exp.Expression) -> exp.Expression:
+def _target_alias(ast: exp.Expression) -> str:
+    target = _target_table(ast)
+    return ident(target.args["alias"].this) if target.args.get("alias") is not None else target.name
+
+
+def _unqualified(cond: exp.Expression, alias: str, table: str) -> exp.Expression:
+    """A check condition as the new rows of ``table`` are checked against it: its own columns
+    unqualified, and inside its subqueries the target's alias spelled as the table's name."""
     cond = cond.copy()
     for col in cond.find_all(exp.Column):
         if col.find_ancestor(exp.Select) is None:
             col.set("table", None)
+        elif col.table == alias:
+            col.set("table", exp.to_identifier(table, quoted=True))
     return cond
 
 

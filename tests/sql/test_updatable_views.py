@@ -170,6 +170,20 @@ def test_invoker_views_write_with_the_callers_rights_and_row_locks_need_update(c
         conn.execute("RESET ROLE")
 
 
+def test_check_option_with_a_subquery_that_reads_the_view_row(conn):
+    conn.execute("CREATE TABLE uv_ck1 (a int, b text, c int)")
+    conn.execute("CREATE TABLE uv_ck2 (cc int)")
+    conn.execute("INSERT INTO uv_ck2 VALUES (10), (20)")
+    conn.execute("CREATE VIEW uv_ckv1 AS SELECT * FROM uv_ck1 WHERE a > 0 WITH CHECK OPTION")
+    conn.execute("CREATE VIEW uv_ckv2 AS SELECT * FROM uv_ckv1 WHERE EXISTS (SELECT 1 FROM uv_ck2 "
+                 "WHERE uv_ck2.cc = uv_ckv1.c) WITH CHECK OPTION")
+    conn.execute("INSERT INTO uv_ckv2 VALUES (2, 'two', 20)")
+    for sql in ("INSERT INTO uv_ckv2 VALUES (3, 'three', 30)", "UPDATE uv_ckv2 x SET c = 30 WHERE a = 2"):
+        with pytest.raises(errors.WithCheckOptionViolation, match='new row violates check option for view "uv_ckv2"'):
+            conn.execute(sql)
+    assert _rows(conn, "SELECT a, c FROM uv_ck1") == [(2, 20)]
+
+
 def test_writing_through_a_view_does_not_open_the_table_to_subqueries(conn):
     conn.execute("CREATE TABLE uv_s (a int, secret text)")
     conn.execute("INSERT INTO uv_s VALUES (1, 'hidden')")
