@@ -534,27 +534,26 @@ def check_rows(ctx: Any, tdef: Any, batch: pa.RecordBatch, checks: list[tuple[st
                                        detail=failing_row(tdef, batch, i))
 
 
-def updatability(session: Any, txn: Any, schema: str, name: str) -> tuple[bool, bool, dict[str, bool]]:
-    """(insertable, updatable and deletable, updatable per column) of a view, as information_schema
-    reports them; a view over a view is as updatable as both."""
+def updatability(session: Any, txn: Any, schema: str, name: str
+                 ) -> tuple[bool, bool, dict[str, bool], bool]:
+    """(insertable, updatable and deletable, updatable per column, deletable) of a view, as
+    information_schema and pg_relation_is_updatable report them; a view over a view is as
+    updatable as both (one with no updatable column can still be deleted from)."""
     rec = txn.catalog_get("view", f"{schema}.{name}")
     if rec is None:
-        return False, False, {}
+        return False, False, {}, False
     try:
         shape = analyze(session, txn, schema, name, rec)
     except HeliosError:
-        return False, False, {}
+        return False, False, {}, False
     if shape.reason is not None:
-        return False, False, {n: False for n in rec.get("columns") or []}
+        return False, False, {n: False for n in rec.get("columns") or []}, False
     real = _relation_columns(session, txn, shape.base)
     cols = {n: column_problem(shape, e, real) is None for n, e in shape.columns}
     deletable = True
     below = view_record(session, txn, shape.base)
     if below is not None:
-        b_ins, b_upd, b_cols = updatability(session, txn, below[0], below[1])
+        _b_ins, _b_upd, b_cols, deletable = updatability(session, txn, below[0], below[1])
         cols = {n: ok and b_cols.get(ident(dict(shape.columns)[n].this), False) for n, ok in cols.items()}
-        deletable = b_upd
-        if not b_ins and not b_upd:
-            return False, False, {n: False for n in cols}
     writable = any(cols.values())
-    return writable, writable and deletable, cols
+    return writable, writable and deletable, cols, deletable

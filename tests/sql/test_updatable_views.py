@@ -184,6 +184,23 @@ def test_check_option_with_a_subquery_that_reads_the_view_row(conn):
     assert _rows(conn, "SELECT a, c FROM uv_ck1") == [(2, 20)]
 
 
+def test_pg_relation_and_column_is_updatable(conn):
+    conn.execute("CREATE TABLE uv_ru (a int PRIMARY KEY, b text)")
+    conn.execute("CREATE VIEW uv_ru1 AS SELECT a, b, upper(b) AS u FROM uv_ru")
+    conn.execute("CREATE VIEW uv_ru3 AS SELECT upper(b) AS u FROM uv_ru1")  # no updatable column, deletable
+    conn.execute("CREATE VIEW uv_rud AS SELECT DISTINCT a FROM uv_ru")
+    assert _rows(conn, "SELECT pg_relation_is_updatable('uv_ru'::regclass, false), "
+                       "pg_relation_is_updatable('uv_ru1'::regclass, false), "
+                       "pg_relation_is_updatable('uv_ru3'::regclass, false), "
+                       "pg_relation_is_updatable('uv_rud'::regclass, false)") == [(28, 28, 16, 0)]
+    assert _rows(conn, "SELECT pg_column_is_updatable('uv_ru1'::regclass, 1::smallint, false), "
+                       "pg_column_is_updatable('uv_ru1'::regclass, 3::smallint, false)") == [(True, False)]
+    conn.execute("CREATE FUNCTION uv_ru_fn() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql")
+    conn.execute("CREATE TRIGGER uv_ru_t INSTEAD OF UPDATE ON uv_rud FOR EACH ROW EXECUTE FUNCTION uv_ru_fn()")
+    assert _rows(conn, "SELECT pg_relation_is_updatable('uv_rud'::regclass, false), "
+                       "pg_relation_is_updatable('uv_rud'::regclass, true)") == [(0, 4)]
+
+
 def test_writing_through_a_view_does_not_open_the_table_to_subqueries(conn):
     conn.execute("CREATE TABLE uv_s (a int, secret text)")
     conn.execute("INSERT INTO uv_s VALUES (1, 'hidden')")
