@@ -309,8 +309,8 @@ def _with_view_defaults(shape: ViewShape, source: Any, names: list[str], real: l
     value (columns left out, or DEFAULT in VALUES), as PostgreSQL's rewriter does."""
     if not shape.defaults:
         return source, names
-    extra = [n for n in shape.defaults if n not in names and column_problem(shape, dict(shape.columns)[n], real)
-             is None]
+    # a default of a column that cannot be written is still applied, and so refused (as PostgreSQL)
+    extra = [n for n in shape.defaults if n not in names and n in dict(shape.columns)]
     if isinstance(source, exp.Values):
         source = source.copy()
         for row in source.expressions:

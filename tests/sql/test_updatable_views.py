@@ -201,6 +201,18 @@ def test_pg_relation_and_column_is_updatable(conn):
                        "pg_relation_is_updatable('uv_rud'::regclass, true)") == [(0, 4)]
 
 
+def test_a_default_of_a_computed_view_column_is_applied_and_refused(conn):
+    conn.execute("CREATE TABLE uv_dc (a int PRIMARY KEY, b text)")
+    conn.execute("CREATE VIEW uv_dcv AS SELECT a, upper(b) FROM uv_dc")
+    conn.execute("INSERT INTO uv_dcv (a) VALUES (1)")  # no default on upper yet: fine
+    conn.execute("ALTER VIEW uv_dcv ALTER COLUMN upper SET DEFAULT 'NOT SET'")
+    for sql in ("INSERT INTO uv_dcv (a) VALUES (4)",
+                "INSERT INTO uv_dcv (a) VALUES (1) ON CONFLICT (a) DO UPDATE SET upper = 'x'"):
+        with pytest.raises(errors.FeatureNotSupported, match='cannot insert into column "upper" of view "uv_dcv"'):
+            conn.execute(sql)
+    assert _rows(conn, "SELECT a FROM uv_dc") == [(1,)]
+
+
 def test_writing_through_a_view_does_not_open_the_table_to_subqueries(conn):
     conn.execute("CREATE TABLE uv_s (a int, secret text)")
     conn.execute("INSERT INTO uv_s VALUES (1, 'hidden')")
