@@ -395,6 +395,12 @@ def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk:
     """``keys``: the parent keys going away, in the order of the parent rows."""
     from helios_core.sql import dml
 
+    if action.lower() == "no action" and fk.get("deferrable") and \
+            deferred_constraints.is_deferred(session, child.schema, fk):
+        # checked at COMMIT against the data as it stands then (RESTRICT is never deferred); the
+        # pending check exists whether or not a row refers to the keys now, as PostgreSQL's event
+        deferred_constraints.defer_parent_keys(session, child, fk, set(keys))
+        return
     normalized = {_norm(k) for k in keys}
     cols = fk["columns"]
     hits: list[int] = []
@@ -411,9 +417,6 @@ def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk:
         return
     referenced = [k for k in keys if _norm(k) in used]
     action = action.lower()
-    if action == "no action" and fk.get("deferrable") and deferred_constraints.is_deferred(session, child.schema, fk):
-        deferred_constraints.defer_parent_keys(session, child, fk, set(keys))  # RESTRICT is never deferred
-        return
     if action in ("no action", "restrict"):
         raise parent_violation(parent, child, fk, referenced[0])
     rowids = pa.array(hits, pa.int64())

@@ -2453,6 +2453,18 @@ def _add_constraints(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     return txn.get_table(schema, name)
 
 
+def _refuse_pending_checks(session: Any, tdef: Any, fk: dict) -> None:
+    """55006 for dropping a foreign key whose deferred checks this transaction still owes: on the
+    referencing table for the rows it wrote, on the referenced one for the keys it removed."""
+    if session is None or getattr(session.tx, "deferred", None) is None:
+        return
+    for side, table in (("child", tdef.name), ("parent", fk["ref_table"])):
+        if any(p.side == side and p.child == (tdef.schema, tdef.name) and p.fk_name == fk["name"]
+               for p in deferred_constraints.state(session).pending):
+            raise HeliosError(f'cannot ALTER TABLE "{table}" because it has pending trigger events',
+                              sqlstate="55006")
+
+
 def _drop_constraint(txn: Any, tdef: Any, cname: str, if_exists: bool, session: Any = None) -> Any:
     opts = dict(tdef.options)
     found = False
@@ -2465,6 +2477,7 @@ def _drop_constraint(txn: Any, tdef: Any, cname: str, if_exists: bool, session: 
             if key == "foreign_keys":
                 for fk in before:
                     if fk["name"] == cname:
+                        _refuse_pending_checks(session, tdef, fk)
                         _remove_ref(txn, fk, tdef.schema, tdef.name)
                 tdef = txn.get_table(tdef.schema, tdef.name)
                 opts["referenced_by"] = tdef.options.get("referenced_by", [])

@@ -257,3 +257,20 @@ def test_foreign_key_types_are_checked_for_inherited_columns_too(s):
     assert e.detail == 'Key columns "b2" and "p1" are of incompatible types: integer and inet.'
     s.execute("create table t (p1 inet, p2 inet, primary key (b1, p1), foreign key (b2, p2) references t (b1, p1)) "
               "inherits (base)")
+
+
+def test_dropping_a_foreign_key_with_pending_deferred_checks_is_refused(s):
+    s.execute("create table pk2 (f1 int primary key)")
+    s.execute("create table fk2 (f1 int references pk2 deferrable initially deferred)")
+    s.execute("insert into pk2 values (1)")
+    s.execute("begin")
+    s.execute("insert into fk2 values (2)")
+    e = err(s, "alter table fk2 drop constraint fk2_f1_fkey")
+    assert (e.sqlstate, e.message) == ("55006", 'cannot ALTER TABLE "fk2" because it has pending trigger events')
+    s.execute("rollback")
+    s.execute("begin")
+    s.execute("delete from pk2 where f1 = 1")  # no row refers to it: the check is pending all the same
+    e = err(s, "alter table fk2 drop constraint fk2_f1_fkey")
+    assert (e.sqlstate, e.message) == ("55006", 'cannot ALTER TABLE "pk2" because it has pending trigger events')
+    s.execute("rollback")
+    s.execute("alter table fk2 drop constraint fk2_f1_fkey")  # nothing pending: fine
