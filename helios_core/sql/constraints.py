@@ -418,7 +418,7 @@ def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk:
     referenced = [k for k in keys if _norm(k) in used]
     action = action.lower()
     if action in ("no action", "restrict"):
-        raise parent_violation(parent, child, fk, referenced[0])
+        raise parent_violation(parent, _declaring_table(txn, child, fk), fk, referenced[0])
     rowids = pa.array(hits, pa.int64())
     rows = pa.Table.from_batches(list(txn.scan(child.schema, child.name, rowids=rowids, with_rowid=True)))
     if action == "cascade" and op == "delete":
@@ -475,6 +475,16 @@ def _check_defaults_have_parents(txn: Any, parent: Any, child: Any, fk: dict, ne
             raise parent_violation(parent, child, fk, k)
         if nk not in present:
             raise child_violation(child, fk, k)
+
+
+def _declaring_table(txn: Any, child: Any, fk: dict) -> Any:
+    """The table whose foreign key a partition's clone is: PostgreSQL names it in a parent violation."""
+    while (up := (child.options or {}).get("partition_of")) is not None:
+        parent = txn.get_table(up["schema"], up["name"])
+        if parent is None or not any(f["name"] == fk["name"] for f in parent.options.get("foreign_keys") or []):
+            break
+        child = parent
+    return child
 
 
 def _find(remap: dict, k: tuple) -> tuple:
@@ -551,6 +561,16 @@ def validate_table(session: Any, txn: Any, tdef: Any) -> None:
         check_existing_unique(session, txn, tdef, u["columns"], u["name"])
     for fk in opts.get("foreign_keys", []):
         _check_fk_child(None, txn, tdef, batch, fk)  # existing rows: checked now, deferrable or not
+
+
+def validate_foreign_keys(txn: Any, tdef: Any, fks: list[dict]) -> None:
+    """Existing rows of ``tdef`` against foreign keys it just took (a partition being attached)."""
+    batches = [b for b in txn.scan(tdef.schema, tdef.name) if b.num_rows]
+    if not batches:
+        return
+    batch = pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
+    for fk in fks:
+        _check_fk_child(None, txn, tdef, batch, fk)
 
 
 def column_metadata(tdef: Any, cname: str) -> dict:

@@ -274,3 +274,32 @@ def test_dropping_a_foreign_key_with_pending_deferred_checks_is_refused(s):
     assert (e.sqlstate, e.message) == ("55006", 'cannot ALTER TABLE "pk2" because it has pending trigger events')
     s.execute("rollback")
     s.execute("alter table fk2 drop constraint fk2_f1_fkey")  # nothing pending: fine
+
+
+def test_partitions_take_their_parents_foreign_keys(s):
+    """Created or attached later, or present when the key is added: each partition has the parent's
+    foreign key under its name, so its rows are checked and the referenced table's actions reach them."""
+    s.execute("create table pk (a int primary key)")
+    s.execute("insert into pk values (1), (2)")
+    s.execute("create table fk (a int references pk on delete cascade, n int) partition by list (n)")
+    s.execute("create table fk1 partition of fk for values in (1)")
+    assert err(s, "insert into fk values (7, 1)").sqlstate == "23503"
+    s.execute("create table fk2 (a int, n int)")
+    s.execute("insert into fk2 values (9, 2)")
+    assert err(s, "alter table fk attach partition fk2 for values in (2)").sqlstate == "23503"  # its rows too
+    s.execute("delete from fk2")
+    s.execute("alter table fk attach partition fk2 for values in (2)")
+    assert err(s, "insert into fk2 values (7, 2)").sqlstate == "23503"
+    s.execute("insert into fk values (1, 1), (1, 2), (2, 2)")
+    s.execute("delete from pk where a = 1")  # the cascade reaches the partitions
+    assert rows(s, "select a, n from fk order by a, n") == [(2, 2)]
+    got = rows(s, "select conname, conrelid::regclass::text from pg_constraint where contype = 'f' order by 2")
+    assert got == [("fk_a_fkey", "fk"), ("fk_a_fkey", "fk1"), ("fk_a_fkey", "fk2")]
+    s.execute("create table gk (a int, n int) partition by list (n)")
+    s.execute("create table gk1 partition of gk for values in (1)")
+    s.execute("insert into gk values (2, 1)")
+    s.execute("alter table gk add foreign key (a) references pk")
+    e = err(s, "delete from pk where a = 2")
+    assert e.message == 'update or delete on table "pk" violates foreign key constraint "gk_a_fkey" on table "gk"'
+    s.execute("alter table gk drop constraint gk_a_fkey")  # from the partitions too
+    s.execute("insert into gk values (42, 1)")
