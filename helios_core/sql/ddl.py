@@ -1488,7 +1488,7 @@ def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascad
     for child, fk in referencing(txn, tdef):
         if (child.schema, child.name) == (schema, name):
             continue
-        together = named is not None and (child.schema, child.name) in named
+        together = named is not None and _dropped_with(txn, child, named)
         if not cascade and not together:
             raise DependentObjectsStillExist(
                 f"cannot drop table {name} because other objects depend on it",
@@ -1514,6 +1514,16 @@ def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascad
         if seq:
             txn.catalog_delete("sequence", seq)  # the cached counter stays: the DROP may roll back
     return notices
+
+
+def _dropped_with(txn: Any, table: Any, named: set[tuple[str, str]]) -> bool:
+    """Whether ``table`` goes with the tables a DROP names: one of them, or a partition of one."""
+    while table is not None:
+        if (table.schema, table.name) in named:
+            return True
+        up = (table.options or {}).get("partition_of")
+        table = txn.get_table(up["schema"], up["name"]) if up else None
+    return False
 
 
 def _drop_comments(txn: Any, keys: list[str]) -> None:

@@ -303,3 +303,11 @@ def test_partitions_take_their_parents_foreign_keys(s):
     assert e.message == 'update or delete on table "pk" violates foreign key constraint "gk_a_fkey" on table "gk"'
     s.execute("alter table gk drop constraint gk_a_fkey")  # from the partitions too
     s.execute("insert into gk values (42, 1)")
+
+
+def test_drop_a_referenced_table_with_a_partitioned_referencing_one(s):
+    s.execute("create table pk (a int primary key)")
+    s.execute("create table fk (a int references pk primary key) partition by range (a)")
+    s.execute("create table fk1 partition of fk for values from (minvalue) to (maxvalue)")
+    assert err(s, "drop table pk").sqlstate == "2BP01"
+    s.execute("drop table pk, fk")
