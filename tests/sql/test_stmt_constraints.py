@@ -311,3 +311,12 @@ def test_drop_a_referenced_table_with_a_partitioned_referencing_one(s):
     s.execute("create table fk1 partition of fk for values from (minvalue) to (maxvalue)")
     assert err(s, "drop table pk").sqlstate == "2BP01"
     s.execute("drop table pk, fk")
+
+
+def test_a_partitions_cloned_foreign_key_in_pg_constraint(s):
+    s.execute("create table pk (a int primary key)")
+    s.execute("create table fk (a int references pk) partition by list (a)")
+    s.execute("create table fk1 partition of fk for values in (1, 2)")
+    got = rows(s, "select conname, conrelid::regclass::text, conparentid <> 0, conislocal, coninhcount "
+                  "from pg_constraint where contype = 'f' order by 2")
+    assert got == [("fk_a_fkey", "fk", False, True, 0), ("fk_a_fkey", "fk1", True, False, 1)]
