@@ -325,7 +325,26 @@ def _norm(k: tuple) -> tuple:
     return tuple(out)
 
 
+def _stored_tables(txn: Any, t: Any) -> list[Any]:
+    """The tables that hold ``t``'s rows: itself, or a partitioned table's leaf partitions."""
+    opts = t.options or {}
+    if not opts.get("partition_by"):
+        return [t]
+    out: list[Any] = []
+    for key in opts.get("partitions") or []:
+        schema, _, name = key.partition(".")
+        part = txn.get_table(schema, name)
+        if part is not None:
+            out += _stored_tables(txn, part)
+    return out
+
+
 def _parent_keys(txn: Any, parent: Any, cols: list[str], probe: list[tuple]) -> set[tuple]:
+    if (parent.options or {}).get("partition_by"):  # a partitioned table: its partitions hold the keys
+        found: set[tuple] = set()
+        for part in _stored_tables(txn, parent):
+            found |= _parent_keys(txn, part, cols, probe)
+        return found
     if list(cols) == list(parent.primary_key) and len(probe) <= 32:
         found = set()
         for k in probe:
@@ -383,11 +402,17 @@ def on_parent_delete(session: Any, txn: Any, ctx: Any, tdef: Any, old: pa.Record
 
 
 def _referencing(txn: Any, tdef: Any) -> list[tuple[Any, dict]]:
-    if not (tdef.options or {}).get("referenced_by"):
-        return []
-    from helios_core.sql.ddl import referencing
+    """The foreign keys that reference ``tdef``, or (a partition) the partitioned table above it."""
+    out: list[tuple[Any, dict]] = []
+    table = tdef
+    while table is not None:
+        if (table.options or {}).get("referenced_by"):
+            from helios_core.sql.ddl import referencing
 
-    return referencing(txn, tdef)
+            out += referencing(txn, table)
+        up = (table.options or {}).get("partition_of")
+        table = txn.get_table(up["schema"], up["name"]) if up else None
+    return out
 
 
 def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk: dict, keys: list[tuple],

@@ -320,3 +320,21 @@ def test_a_partitions_cloned_foreign_key_in_pg_constraint(s):
     got = rows(s, "select conname, conrelid::regclass::text, conparentid <> 0, conislocal, coninhcount "
                   "from pg_constraint where contype = 'f' order by 2")
     assert got == [("fk_a_fkey", "fk", False, True, 0), ("fk_a_fkey", "fk1", True, False, 1)]
+
+
+def test_foreign_keys_that_reference_a_partitioned_table(s):
+    """The referenced keys live in the partitions: found there by the check, and a delete or key
+    update in a partition is held back (or cascades) by the keys that reference the partitioned table."""
+    s.execute("create table pk (a int primary key) partition by range (a)")
+    s.execute("create table pk1 partition of pk for values from (1) to (1000)")
+    s.execute("create table pk2 partition of pk for values from (1000) to (2000)")
+    s.execute("create table fk (a int references pk on update cascade) partition by range (a)")
+    s.execute("create table fk1 partition of fk for values from (1) to (5000)")
+    assert err(s, "insert into fk values (1)").sqlstate == "23503"
+    s.execute("insert into pk values (1), (1000)")
+    s.execute("insert into fk values (1), (1000)")
+    e = err(s, "delete from pk where a = 1")
+    assert (e.sqlstate, e.detail) == ("23503", 'Key (a)=(1) is still referenced from table "fk".')
+    assert err(s, "delete from pk1").sqlstate == "23503"
+    s.execute("update pk set a = 2 where a = 1")
+    assert rows(s, "select a from fk order by a") == [(2,), (1000,)]
