@@ -362,7 +362,10 @@ def _parent_keys(txn: Any, parent: Any, cols: list[str], probe: list[tuple]) -> 
 # ------------------------------------------------------------------------------------ updates / deletes
 @_own_writes_seen
 def check_updated_rows(session: Any, txn: Any, ctx: Any, tdef: Any, old: pa.RecordBatch, new: pa.RecordBatch,
-                       rowids: Any, changed_cols: set[int]) -> None:
+                       rowids: Any, changed_cols: set[int]) -> pa.RecordBatch:
+    """Check the new versions of updated rows and act on the foreign keys their key changes reach;
+    returns the rows to write (a self-referencing CASCADE/SET NULL/SET DEFAULT that reaches rows of
+    the same statement changes them there, as PostgreSQL's action runs after the update)."""
     check_new_rows(session, txn, ctx, tdef, new, exclude_rowids=rowids, changed_cols=changed_cols)
     names = [c.name for c in tdef.columns]
     changed_names = {names[i] for i in changed_cols}
@@ -380,8 +383,35 @@ def check_updated_rows(session: Any, txn: Any, ctx: Any, tdef: Any, old: pa.Reco
             kept = {_norm(n) for n in new_keys}
             gone = [k for k in gone if _norm(k) not in kept]
         if gone:
-            _apply_action(session, txn, ctx, tdef, child, fk, gone, action, "update",
-                          dict(zip(old_keys, new_keys, strict=True)))
+            remap = dict(zip(old_keys, new_keys, strict=True))
+            skip = None
+            if (child.schema, child.name) == (tdef.schema, tdef.name) and action.lower() in (
+                    "cascade", "set null", "set default"):
+                new = _act_on_own_rows(session, txn, ctx, tdef, fk, new, gone, action.lower(), remap)
+                skip = set(rowids.to_pylist())
+            _apply_action(session, txn, ctx, tdef, child, fk, gone, action, "update", remap, skip_rowids=skip)
+    return new
+
+
+def _act_on_own_rows(session: Any, txn: Any, ctx: Any, tdef: Any, fk: dict, new: pa.RecordBatch,
+                     gone: list[tuple], action: str, remap: dict) -> pa.RecordBatch:
+    """The statement's own rows whose new foreign key still names a key it changed, acted on."""
+    cols = fk["columns"]
+    gone_keys = {_norm(k) for k in gone}
+    keys = _key_tuples(new, cols, tdef)
+    hit = [i for i, k in enumerate(keys) if not any(v is None for v in k) and _norm(k) in gone_keys]
+    if not hit:
+        return new
+    names = [c.name for c in tdef.columns]
+    arrays = list(new.columns)
+    for j, cname in enumerate(cols):
+        ci = names.index(cname)
+        values = arrays[ci].to_pylist()
+        default = constant_default(session, txn, tdef.columns[ci]) if action == "set default" else None
+        for i in hit:
+            values[i] = remap.get(_find(remap, keys[i]), keys[i])[j] if action == "cascade" else default
+        arrays[ci] = pa.array(values, arrays[ci].type)
+    return pa.RecordBatch.from_arrays(arrays, schema=new.schema)
 
 
 @_own_writes_seen

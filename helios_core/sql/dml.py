@@ -1015,7 +1015,7 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
         old = pa.RecordBatch.from_arrays(_stored_form([rows.column(1 + i).combine_chunks()
                                                        for i in range(len(tdef.columns))], tdef),
                                          schema=_arrow_schema(tdef))
-        constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
+        new = constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
                                        changed_cols=_changed_columns(tdef, sets))
         out = txn.update(tdef.schema, tdef.name, rowids, new)
         changed = out.changed.to_pylist() if out.changed is not None else []
@@ -1474,7 +1474,7 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
             new, old, rowids = new.filter(m), old.filter(m), rowids.filter(m)
         if new.num_rows:
             rls_policies.check_new_rows(session, ctx, tdef, new, "UPDATE")
-            constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
+            new = constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
                                            changed_cols=_changed_columns(tdef, sets))
             res = txn.update(tdef.schema, tdef.name, rowids, new)
             if res.changed is not None and len(res.changed):
@@ -1615,7 +1615,7 @@ def merge(session: Any, ast: exp.Merge, params: Any = (), prepared: Any = None) 
                 arrays[ci] = assign(col_vec(j, idx), ctypes[ci][1], len(idx), tdef.columns[ci].name)
             new = generated_columns.compute(session, ctx, tdef, pa.RecordBatch.from_arrays(arrays, schema=schema))
             rowids = pa.array([rid[i] for i in idx], pa.int64())
-            constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
+            new = constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
                                            changed_cols=_changed_columns(tdef, p["sets"]))
             count += txn.update(tdef.schema, tdef.name, rowids, new).count
     if del_rows:

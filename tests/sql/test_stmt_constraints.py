@@ -338,3 +338,14 @@ def test_foreign_keys_that_reference_a_partitioned_table(s):
     assert err(s, "delete from pk1").sqlstate == "23503"
     s.execute("update pk set a = 2 where a = 1")
     assert rows(s, "select a from fk order by a") == [(2,), (1000,)]
+
+
+def test_self_referencing_actions_reach_the_rows_being_updated(s):
+    s.execute("create table selfref (a int primary key, b int references selfref (a) on update cascade)")
+    s.execute("insert into selfref values (0, 0), (1, 1)")
+    s.execute("update selfref set a = 123 where a = 0")  # the row refers to itself: its b follows
+    assert rows(s, "select a, b from selfref order by a") == [(1, 1), (123, 123)]
+    s.execute("create table sr2 (a int primary key, b int references sr2 on update set null)")
+    s.execute("insert into sr2 values (1, 1), (2, 1), (3, 2)")
+    s.execute("update sr2 set a = a + 100")
+    assert rows(s, "select a, b from sr2 order by a") == [(101, None), (102, None), (103, None)]
