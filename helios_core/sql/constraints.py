@@ -124,7 +124,7 @@ def _own_writes_seen(check: Any) -> Any:
     with data-modifying WITH queries reads the tables as they were before it."""
     @functools.wraps(check)
     def run(session: Any, txn: Any, *args: Any, **kwargs: Any) -> Any:
-        if not txn.hidden_writes:
+        if not getattr(txn, "hidden_writes", None):
             return check(session, txn, *args, **kwargs)
         with txn.own_writes_seen():
             return check(session, txn, *args, **kwargs)

@@ -720,7 +720,7 @@ def _cached_rows(session: Any, ctx: Any, prepared: Any, rowid_filter: list[int] 
 def _unmodified_rows(txn: Any, tdef: Any, t: pa.Table) -> pa.Table:
     """Leave out the rows an earlier data-modifying WITH query of the same statement changed:
     a row is written at most once per statement (PostgreSQL skips the later writes)."""
-    if tdef.data_id not in txn.hidden_writes or t.num_rows == 0:
+    if t.num_rows == 0 or tdef.data_id not in getattr(txn, "hidden_writes", ()):
         return t
     done = txn.self_modified(tdef, t.column(0).to_pylist())
     return t.filter(pc.invert(pa.array(done, pa.bool_()))) if any(done) else t
