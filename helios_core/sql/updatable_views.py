@@ -81,12 +81,23 @@ _CHECKS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("view_chec
 
 
 def view_record(session: Any, txn: Any, table: exp.Table) -> tuple[str, str, dict] | None:
-    """(schema, name, catalog record) when ``table`` names a view, else None."""
-    schema, name = table_name(session, table, txn)
-    if txn.get_table(schema, name) is not None:
-        return None
-    rec = txn.catalog_get("view", f"{schema}.{name}")
-    return None if rec is None else (schema, name, rec)
+    """(schema, name, catalog record) when ``table`` names a view, else None. Unqualified, the first
+    schema of the search path holding a table or view of that name decides (the session's temporary
+    schema too), as PostgreSQL looks relations up."""
+    if table.args.get("db") is not None:
+        schema, name = table_name(session, table, txn)
+        if txn.get_table(schema, name) is not None:
+            return None
+        rec = txn.catalog_get("view", f"{schema}.{name}")
+        return None if rec is None else (schema, name, rec)
+    name = ident(table.this)
+    for schema in session.search_path():
+        if txn.get_table(schema, name) is not None:
+            return None
+        rec = txn.catalog_get("view", f"{schema}.{name}")
+        if rec is not None:
+            return schema, name, rec
+    return None
 
 
 def _query_of(rec: dict) -> exp.Expression:
