@@ -124,7 +124,7 @@ def _own_writes_seen(check: Any) -> Any:
     with data-modifying WITH queries reads the tables as they were before it."""
     @functools.wraps(check)
     def run(session: Any, txn: Any, *args: Any, **kwargs: Any) -> Any:
-        if not txn.hidden_writes:
+        if not getattr(txn, "hidden_writes", None):
             return check(session, txn, *args, **kwargs)
         with txn.own_writes_seen():
             return check(session, txn, *args, **kwargs)
@@ -325,7 +325,26 @@ def _norm(k: tuple) -> tuple:
     return tuple(out)
 
 
+def _stored_tables(txn: Any, t: Any) -> list[Any]:
+    """The tables that hold ``t``'s rows: itself, or a partitioned table's leaf partitions."""
+    opts = t.options or {}
+    if not opts.get("partition_by"):
+        return [t]
+    out: list[Any] = []
+    for key in opts.get("partitions") or []:
+        schema, _, name = key.partition(".")
+        part = txn.get_table(schema, name)
+        if part is not None:
+            out += _stored_tables(txn, part)
+    return out
+
+
 def _parent_keys(txn: Any, parent: Any, cols: list[str], probe: list[tuple]) -> set[tuple]:
+    if (parent.options or {}).get("partition_by"):  # a partitioned table: its partitions hold the keys
+        found: set[tuple] = set()
+        for part in _stored_tables(txn, parent):
+            found |= _parent_keys(txn, part, cols, probe)
+        return found
     if list(cols) == list(parent.primary_key) and len(probe) <= 32:
         found = set()
         for k in probe:
@@ -343,7 +362,10 @@ def _parent_keys(txn: Any, parent: Any, cols: list[str], probe: list[tuple]) -> 
 # ------------------------------------------------------------------------------------ updates / deletes
 @_own_writes_seen
 def check_updated_rows(session: Any, txn: Any, ctx: Any, tdef: Any, old: pa.RecordBatch, new: pa.RecordBatch,
-                       rowids: Any, changed_cols: set[int]) -> None:
+                       rowids: Any, changed_cols: set[int]) -> pa.RecordBatch:
+    """Check the new versions of updated rows and act on the foreign keys their key changes reach;
+    returns the rows to write (a self-referencing CASCADE/SET NULL/SET DEFAULT that reaches rows of
+    the same statement changes them there, as PostgreSQL's action runs after the update)."""
     check_new_rows(session, txn, ctx, tdef, new, exclude_rowids=rowids, changed_cols=changed_cols)
     names = [c.name for c in tdef.columns]
     changed_names = {names[i] for i in changed_cols}
@@ -361,8 +383,35 @@ def check_updated_rows(session: Any, txn: Any, ctx: Any, tdef: Any, old: pa.Reco
             kept = {_norm(n) for n in new_keys}
             gone = [k for k in gone if _norm(k) not in kept]
         if gone:
-            _apply_action(session, txn, ctx, tdef, child, fk, gone, action, "update",
-                          dict(zip(old_keys, new_keys, strict=True)))
+            remap = dict(zip(old_keys, new_keys, strict=True))
+            skip = None
+            if (child.schema, child.name) == (tdef.schema, tdef.name) and action.lower() in (
+                    "cascade", "set null", "set default"):
+                new = _act_on_own_rows(session, txn, ctx, tdef, fk, new, gone, action.lower(), remap)
+                skip = set(rowids.to_pylist())
+            _apply_action(session, txn, ctx, tdef, child, fk, gone, action, "update", remap, skip_rowids=skip)
+    return new
+
+
+def _act_on_own_rows(session: Any, txn: Any, ctx: Any, tdef: Any, fk: dict, new: pa.RecordBatch,
+                     gone: list[tuple], action: str, remap: dict) -> pa.RecordBatch:
+    """The statement's own rows whose new foreign key still names a key it changed, acted on."""
+    cols = fk["columns"]
+    gone_keys = {_norm(k) for k in gone}
+    keys = _key_tuples(new, cols, tdef)
+    hit = [i for i, k in enumerate(keys) if not any(v is None for v in k) and _norm(k) in gone_keys]
+    if not hit:
+        return new
+    names = [c.name for c in tdef.columns]
+    arrays = list(new.columns)
+    for j, cname in enumerate(cols):
+        ci = names.index(cname)
+        values = arrays[ci].to_pylist()
+        default = constant_default(session, txn, tdef.columns[ci]) if action == "set default" else None
+        for i in hit:
+            values[i] = remap.get(_find(remap, keys[i]), keys[i])[j] if action == "cascade" else default
+        arrays[ci] = pa.array(values, arrays[ci].type)
+    return pa.RecordBatch.from_arrays(arrays, schema=new.schema)
 
 
 @_own_writes_seen
@@ -383,11 +432,17 @@ def on_parent_delete(session: Any, txn: Any, ctx: Any, tdef: Any, old: pa.Record
 
 
 def _referencing(txn: Any, tdef: Any) -> list[tuple[Any, dict]]:
-    if not (tdef.options or {}).get("referenced_by"):
-        return []
-    from helios_core.sql.ddl import referencing
+    """The foreign keys that reference ``tdef``, or (a partition) the partitioned table above it."""
+    out: list[tuple[Any, dict]] = []
+    table = tdef
+    while table is not None:
+        if (table.options or {}).get("referenced_by"):
+            from helios_core.sql.ddl import referencing
 
-    return referencing(txn, tdef)
+            out += referencing(txn, table)
+        up = (table.options or {}).get("partition_of")
+        table = txn.get_table(up["schema"], up["name"]) if up else None
+    return out
 
 
 def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk: dict, keys: list[tuple],
@@ -395,6 +450,12 @@ def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk:
     """``keys``: the parent keys going away, in the order of the parent rows."""
     from helios_core.sql import dml
 
+    if action.lower() == "no action" and fk.get("deferrable") and \
+            deferred_constraints.is_deferred(session, child.schema, fk):
+        # checked at COMMIT against the data as it stands then (RESTRICT is never deferred); the
+        # pending check exists whether or not a row refers to the keys now, as PostgreSQL's event
+        deferred_constraints.defer_parent_keys(session, child, fk, set(keys))
+        return
     normalized = {_norm(k) for k in keys}
     cols = fk["columns"]
     hits: list[int] = []
@@ -411,11 +472,8 @@ def _apply_action(session: Any, txn: Any, ctx: Any, parent: Any, child: Any, fk:
         return
     referenced = [k for k in keys if _norm(k) in used]
     action = action.lower()
-    if action == "no action" and fk.get("deferrable") and deferred_constraints.is_deferred(session, child.schema, fk):
-        deferred_constraints.defer_parent_keys(session, child, fk, set(keys))  # RESTRICT is never deferred
-        return
     if action in ("no action", "restrict"):
-        raise parent_violation(parent, child, fk, referenced[0])
+        raise parent_violation(parent, _declaring_table(txn, child, fk), fk, referenced[0])
     rowids = pa.array(hits, pa.int64())
     rows = pa.Table.from_batches(list(txn.scan(child.schema, child.name, rowids=rowids, with_rowid=True)))
     if action == "cascade" and op == "delete":
@@ -472,6 +530,16 @@ def _check_defaults_have_parents(txn: Any, parent: Any, child: Any, fk: dict, ne
             raise parent_violation(parent, child, fk, k)
         if nk not in present:
             raise child_violation(child, fk, k)
+
+
+def _declaring_table(txn: Any, child: Any, fk: dict) -> Any:
+    """The table whose foreign key a partition's clone is: PostgreSQL names it in a parent violation."""
+    while (up := (child.options or {}).get("partition_of")) is not None:
+        parent = txn.get_table(up["schema"], up["name"])
+        if parent is None or not any(f["name"] == fk["name"] for f in parent.options.get("foreign_keys") or []):
+            break
+        child = parent
+    return child
 
 
 def _find(remap: dict, k: tuple) -> tuple:
@@ -548,6 +616,16 @@ def validate_table(session: Any, txn: Any, tdef: Any) -> None:
         check_existing_unique(session, txn, tdef, u["columns"], u["name"])
     for fk in opts.get("foreign_keys", []):
         _check_fk_child(None, txn, tdef, batch, fk)  # existing rows: checked now, deferrable or not
+
+
+def validate_foreign_keys(txn: Any, tdef: Any, fks: list[dict]) -> None:
+    """Existing rows of ``tdef`` against foreign keys it just took (a partition being attached)."""
+    batches = [b for b in txn.scan(tdef.schema, tdef.name) if b.num_rows]
+    if not batches:
+        return
+    batch = pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
+    for fk in fks:
+        _check_fk_child(None, txn, tdef, batch, fk)
 
 
 def column_metadata(tdef: Any, cname: str) -> dict:

@@ -39,6 +39,7 @@ from helios_core.frontends.postgres.dialect import Utility, expression_text, to_
 from helios_core.session import Result
 from helios_core.sql import (
     composite_types,
+    constraints,
     database_drop,
     ddl_privileges,
     deferred_constraints,
@@ -978,7 +979,37 @@ def partition_command(session: Any, text: str) -> Result | None:
     except (sqlglot.errors.ParseError, KeyError, AttributeError, IndexError):
         raise HeliosError(f"syntax error at or near \"{m['rest'][:20]}\"", sqlstate="42601") from None
     partitions.attach(session, txn, parent, part, bound_node)
+    clone_foreign_keys(session, txn, parent.options.get("foreign_keys") or [], part, validate=True)
     return Result(command_tag="ALTER TABLE")
+
+
+def clone_foreign_keys(session: Any, txn: Any, fks: list[dict], part: Any, *, validate: bool) -> None:
+    """A partition (and the partitions below it) takes its parent's foreign keys under their names,
+    as PostgreSQL clones them: rows written to the partition are checked against them, and the
+    referenced table's actions reach it. ``validate``: its existing rows are checked now (ATTACH)."""
+
+    part = txn.get_table(part.schema, part.name)
+    if not fks or part is None:
+        return
+    have = list(part.options.get("foreign_keys") or [])
+    taken = {f["name"] for f in have} | {c["name"] for c in part.options.get("checks") or []}
+    added = []
+    for fk in fks:
+        if any((f["columns"], f["ref_schema"], f["ref_table"], f["ref_columns"]) ==
+               (fk["columns"], fk["ref_schema"], fk["ref_table"], fk["ref_columns"]) for f in have):
+            continue  # the partition has that key already
+        name = fk["name"] if fk["name"] not in taken else _foreign_key_name(part.name, fk["columns"], taken)
+        taken.add(name)
+        added.append({**fk, "name": name})
+    if added:
+        part = txn.alter_table(part.schema, part.name, options={"foreign_keys": have + added})
+        for fk in added:
+            _add_ref(txn, fk, part.schema, part.name)
+        if validate:
+            constraints.validate_foreign_keys(txn, txn.get_table(part.schema, part.name), added)
+    if partitions.spec(part) is not None:
+        for sub in partitions.children(txn, part):
+            clone_foreign_keys(session, txn, fks, sub, validate=validate)
 
 
 def _create_partition(session: Any, txn: Any, schema: str, name: str, part_of: Any, part_by: Any) -> Result:
@@ -1019,6 +1050,8 @@ def _create_partition(session: Any, txn: Any, schema: str, name: str, part_of: A
     _record_constraint_indexes(txn, schema, name, pk, options)
     partitions._link(txn, parent, txn.get_table(schema, name), bound)
     partitions.check_default_rows(txn, txn.get_table(pschema, pname), session.context(txn))
+    clone_foreign_keys(session, txn, parent.options.get("foreign_keys") or [], txn.get_table(schema, name),
+                       validate=False)
     return Result(command_tag="CREATE TABLE")
 
 
@@ -1202,7 +1235,7 @@ def _create_view(session: Any, ast: exp.Create, text: str) -> Result:
 
 
 def _create_index(session: Any, ast: exp.Create) -> Result:
-    from helios_core.sql import constraints, index_definitions
+    from helios_core.sql import index_definitions
 
     txn = session.tx.current()
     idx = ast.this
@@ -1461,7 +1494,7 @@ def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascad
     for child, fk in referencing(txn, tdef):
         if (child.schema, child.name) == (schema, name):
             continue
-        together = named is not None and (child.schema, child.name) in named
+        together = named is not None and _dropped_with(txn, child, named)
         if not cascade and not together:
             raise DependentObjectsStillExist(
                 f"cannot drop table {name} because other objects depend on it",
@@ -1487,6 +1520,16 @@ def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascad
         if seq:
             txn.catalog_delete("sequence", seq)  # the cached counter stays: the DROP may roll back
     return notices
+
+
+def _dropped_with(txn: Any, table: Any, named: set[tuple[str, str]]) -> bool:
+    """Whether ``table`` goes with the tables a DROP names: one of them, or a partition of one."""
+    while table is not None:
+        if (table.schema, table.name) in named:
+            return True
+        up = (table.options or {}).get("partition_of")
+        table = txn.get_table(up["schema"], up["name"]) if up else None
+    return False
 
 
 def _drop_comments(txn: Any, keys: list[str]) -> None:
@@ -2039,15 +2082,24 @@ def _alter_partitioned(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     children = partitions.children(txn, tdef)
     if isinstance(action, exp.AddConstraint) and action.find(exp.PrimaryKey, exp.UniqueColumnConstraint):
         foreign_tables.refuse_unique_index(tdef, children)
+    before = {f["name"] for f in tdef.options.get("foreign_keys") or []}
     tdef = _alter_action(session, txn, tdef, action.copy())
     partitions.check_unique_keys(tdef.name, partitions.spec(tdef), list(tdef.primary_key),
                                  tdef.options.get("unique", []))
+    new_fks = [f for f in tdef.options.get("foreign_keys") or [] if f["name"] not in before]
+    child_action = _for_partition(action)
+    if new_fks and isinstance(child_action, exp.AddConstraint):  # the partitions clone those, names and all
+        child_action.set("expressions", [e for e in child_action.expressions if e.find(exp.ForeignKey) is None])
+        if not child_action.expressions:
+            child_action = None
     for child in children:
         child = txn.get_table(child.schema, child.name)
-        if partitions.spec(child) is not None:
-            _alter_partitioned(session, txn, child, _for_partition(action))
-        else:
-            _alter_action(session, txn, child, _for_partition(action))
+        if child_action is not None:
+            if partitions.spec(child) is not None:
+                _alter_partitioned(session, txn, child, child_action.copy())
+            else:
+                _alter_action(session, txn, child, child_action.copy())
+        clone_foreign_keys(session, txn, new_fks, child, validate=True)
     return txn.get_table(tdef.schema, tdef.name)
 
 
@@ -2105,7 +2157,6 @@ def _alter_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
 
 
 def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
-    from helios_core.sql import constraints
     schema, name = tdef.schema, tdef.name
     if isinstance(action, exp.ColumnDef):
         spec = build_columns(session, txn, schema, name, [action])
@@ -2422,7 +2473,6 @@ def _rename_in_options(options: dict, old: str, new: str) -> dict:
 
 
 def _add_constraints(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
-    from helios_core.sql import constraints
 
     schema, name = tdef.schema, tdef.name
     spec = build_columns(session, txn, schema, name, list(action.expressions), known=[c.name for c in tdef.columns],
@@ -2460,6 +2510,18 @@ def _add_constraints(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     return txn.get_table(schema, name)
 
 
+def _refuse_pending_checks(session: Any, tdef: Any, fk: dict) -> None:
+    """55006 for dropping a foreign key whose deferred checks this transaction still owes: on the
+    referencing table for the rows it wrote, on the referenced one for the keys it removed."""
+    if session is None or getattr(session.tx, "deferred", None) is None:
+        return
+    for side, table in (("child", tdef.name), ("parent", fk["ref_table"])):
+        if any(p.side == side and p.child == (tdef.schema, tdef.name) and p.fk_name == fk["name"]
+               for p in deferred_constraints.state(session).pending):
+            raise HeliosError(f'cannot ALTER TABLE "{table}" because it has pending trigger events',
+                              sqlstate="55006")
+
+
 def _drop_constraint(txn: Any, tdef: Any, cname: str, if_exists: bool, session: Any = None,
                      cascade: bool = False) -> Any:
     if tdef.primary_key and (tdef.options.get("pk_name") or f"{tdef.name}_pkey") == cname:
@@ -2475,6 +2537,7 @@ def _drop_constraint(txn: Any, tdef: Any, cname: str, if_exists: bool, session: 
             if key == "foreign_keys":
                 for fk in before:
                     if fk["name"] == cname:
+                        _refuse_pending_checks(session, tdef, fk)
                         _remove_ref(txn, fk, tdef.schema, tdef.name)
                 tdef = txn.get_table(tdef.schema, tdef.name)
                 opts["referenced_by"] = tdef.options.get("referenced_by", [])

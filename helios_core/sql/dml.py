@@ -750,7 +750,7 @@ def _cached_rows(session: Any, ctx: Any, prepared: Any, rowid_filter: list[int] 
 def _unmodified_rows(txn: Any, tdef: Any, t: pa.Table) -> pa.Table:
     """Leave out the rows an earlier data-modifying WITH query of the same statement changed:
     a row is written at most once per statement (PostgreSQL skips the later writes)."""
-    if tdef.data_id not in txn.hidden_writes or t.num_rows == 0:
+    if t.num_rows == 0 or tdef.data_id not in getattr(txn, "hidden_writes", ()):
         return t
     done = txn.self_modified(tdef, t.column(0).to_pylist())
     return t.filter(pc.invert(pa.array(done, pa.bool_()))) if any(done) else t
@@ -1045,7 +1045,7 @@ def update(session: Any, ast: exp.Update, params: Any = (), prepared: Any = None
         old = pa.RecordBatch.from_arrays(_stored_form([rows.column(1 + i).combine_chunks()
                                                        for i in range(len(tdef.columns))], tdef),
                                          schema=_arrow_schema(tdef))
-        constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
+        new = constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
                                        changed_cols=_changed_columns(tdef, sets))
         out = txn.update(tdef.schema, tdef.name, rowids, new)
         changed = out.changed.to_pylist() if out.changed is not None else []
@@ -1532,7 +1532,7 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
             new, old, rowids = new.filter(m), old.filter(m), rowids.filter(m)
         if new.num_rows:
             rls_policies.check_new_rows(session, ctx, tdef, new, "UPDATE")
-            constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
+            new = constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
                                            changed_cols=_changed_columns(tdef, sets))
             res = txn.update(tdef.schema, tdef.name, rowids, new)
             if res.changed is not None and len(res.changed):
@@ -1673,7 +1673,7 @@ def merge(session: Any, ast: exp.Merge, params: Any = (), prepared: Any = None) 
                 arrays[ci] = assign(col_vec(j, idx), ctypes[ci][1], len(idx), tdef.columns[ci].name)
             new = generated_columns.compute(session, ctx, tdef, pa.RecordBatch.from_arrays(arrays, schema=schema))
             rowids = pa.array([rid[i] for i in idx], pa.int64())
-            constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
+            new = constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
                                            changed_cols=_changed_columns(tdef, p["sets"]))
             count += txn.update(tdef.schema, tdef.name, rowids, new).count
     if del_rows:

@@ -107,6 +107,11 @@ def names_only() -> Iterator[None]:
         _NAMES_ONLY.reset(token)
 
 
+def checking_names_only() -> bool:
+    """Inside ``names_only``: neither privileges nor row-level security apply."""
+    return _NAMES_ONLY.get()
+
+
 def checking_user(session: Any) -> str:
     return _ACTING_AS.get() or session.user
 

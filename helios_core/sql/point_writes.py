@@ -329,7 +329,7 @@ class PointUpdate:
                 new_cols = self._new_columns(ctx, b, old_cols, ncols)
                 old = pa.RecordBatch.from_arrays(old_cols, schema=schema)
                 new = pa.RecordBatch.from_arrays(new_cols, schema=schema)
-                constraints.check_updated_rows(session, txn, ctx, tdef, old, new, pa.array([rowid], pa.int64()),
+                new = constraints.check_updated_rows(session, txn, ctx, tdef, old, new, pa.array([rowid], pa.int64()),
                                                self.changed_cols)
                 return txn.update_row(tdef, rowid, new), new
 

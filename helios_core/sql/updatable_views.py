@@ -81,12 +81,23 @@ _CHECKS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("view_chec
 
 
 def view_record(session: Any, txn: Any, table: exp.Table) -> tuple[str, str, dict] | None:
-    """(schema, name, catalog record) when ``table`` names a view, else None."""
-    schema, name = table_name(session, table, txn)
-    if txn.get_table(schema, name) is not None:
-        return None
-    rec = txn.catalog_get("view", f"{schema}.{name}")
-    return None if rec is None else (schema, name, rec)
+    """(schema, name, catalog record) when ``table`` names a view, else None. Unqualified, the first
+    schema of the search path holding a table or view of that name decides (the session's temporary
+    schema too), as PostgreSQL looks relations up."""
+    if table.args.get("db") is not None:
+        schema, name = table_name(session, table, txn)
+        if txn.get_table(schema, name) is not None:
+            return None
+        rec = txn.catalog_get("view", f"{schema}.{name}")
+        return None if rec is None else (schema, name, rec)
+    name = ident(table.this)
+    for schema in session.search_path():
+        if txn.get_table(schema, name) is not None:
+            return None
+        rec = txn.catalog_get("view", f"{schema}.{name}")
+        if rec is not None:
+            return schema, name, rec
+    return None
 
 
 def _query_of(rec: dict) -> exp.Expression:
@@ -309,8 +320,8 @@ def _with_view_defaults(shape: ViewShape, source: Any, names: list[str], real: l
     value (columns left out, or DEFAULT in VALUES), as PostgreSQL's rewriter does."""
     if not shape.defaults:
         return source, names
-    extra = [n for n in shape.defaults if n not in names and column_problem(shape, dict(shape.columns)[n], real)
-             is None]
+    # a default of a column that cannot be written is still applied, and so refused (as PostgreSQL)
+    extra = [n for n in shape.defaults if n not in names and n in dict(shape.columns)]
     if isinstance(source, exp.Values):
         source = source.copy()
         for row in source.expressions:
@@ -448,7 +459,7 @@ def rewrite(session: Any, ast: exp.Expression) -> Rewritten | None:
         shape = analyze(session, txn, schema, name, rec)
         _check_view_privileges(session, ast, shape, acting)
         if triggers_catalog.instead_of_fires(rec, command):  # the view's triggers do the writing
-            plain = [(v, _unqualified(c)) for v, c in reversed(checks)]
+            plain = [(v, _unqualified(c, _target_alias(ast), name)) for v, c in reversed(checks)]
             return Rewritten(ast=ast, owner=acting or session.user, checks=plain, base=(schema, name),
                              instead_of=rec)
         if shape.reason is not None:
@@ -463,15 +474,24 @@ def rewrite(session: Any, ast: exp.Expression) -> Rewritten | None:
     base = table_name(session, _target_table(ast), txn)
     if txn.get_table(*base) is None:
         raise UndefinedTable(f'relation "{base[1]}" does not exist')
-    plain = [(v, _unqualified(c)) for v, c in reversed(checks)]
+    plain = [(v, _unqualified(c, _target_alias(ast), base[1])) for v, c in reversed(checks)]
     return Rewritten(ast=ast, owner=acting or session.user, checks=plain, base=base)
 
 
-def _unqualified(cond: exp.Expression) -> exp.Expression:
+def _target_alias(ast: exp.Expression) -> str:
+    target = _target_table(ast)
+    return ident(target.args["alias"].this) if target.args.get("alias") is not None else target.name
+
+
+def _unqualified(cond: exp.Expression, alias: str, table: str) -> exp.Expression:
+    """A check condition as the new rows of ``table`` are checked against it: its own columns
+    unqualified, and inside its subqueries the target's alias spelled as the table's name."""
     cond = cond.copy()
     for col in cond.find_all(exp.Column):
         if col.find_ancestor(exp.Select) is None:
             col.set("table", None)
+        elif col.table == alias:
+            col.set("table", exp.to_identifier(table, quoted=True))
     return cond
 
 
@@ -525,27 +545,26 @@ def check_rows(ctx: Any, tdef: Any, batch: pa.RecordBatch, checks: list[tuple[st
                                        detail=failing_row(tdef, batch, i))
 
 
-def updatability(session: Any, txn: Any, schema: str, name: str) -> tuple[bool, bool, dict[str, bool]]:
-    """(insertable, updatable and deletable, updatable per column) of a view, as information_schema
-    reports them; a view over a view is as updatable as both."""
+def updatability(session: Any, txn: Any, schema: str, name: str
+                 ) -> tuple[bool, bool, dict[str, bool], bool]:
+    """(insertable, updatable and deletable, updatable per column, deletable) of a view, as
+    information_schema and pg_relation_is_updatable report them; a view over a view is as
+    updatable as both (one with no updatable column can still be deleted from)."""
     rec = txn.catalog_get("view", f"{schema}.{name}")
     if rec is None:
-        return False, False, {}
+        return False, False, {}, False
     try:
         shape = analyze(session, txn, schema, name, rec)
     except HeliosError:
-        return False, False, {}
+        return False, False, {}, False
     if shape.reason is not None:
-        return False, False, {n: False for n in rec.get("columns") or []}
+        return False, False, {n: False for n in rec.get("columns") or []}, False
     real = _relation_columns(session, txn, shape.base)
     cols = {n: column_problem(shape, e, real) is None for n, e in shape.columns}
     deletable = True
     below = view_record(session, txn, shape.base)
     if below is not None:
-        b_ins, b_upd, b_cols = updatability(session, txn, below[0], below[1])
+        _b_ins, _b_upd, b_cols, deletable = updatability(session, txn, below[0], below[1])
         cols = {n: ok and b_cols.get(ident(dict(shape.columns)[n].this), False) for n, ok in cols.items()}
-        deletable = b_upd
-        if not b_ins and not b_upd:
-            return False, False, {n: False for n in cols}
     writable = any(cols.values())
-    return writable, writable and deletable, cols
+    return writable, writable and deletable, cols, deletable

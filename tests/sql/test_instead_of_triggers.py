@@ -88,3 +88,15 @@ def test_what_postgres_refuses(conn):
     for sql, error, message in cases:
         with pytest.raises(error, match=message):
             conn.execute(sql)
+
+
+def test_on_a_temporary_view(conn):
+    conn.execute("CREATE TEMP TABLE io_tb (a int)")
+    conn.execute("CREATE TEMP VIEW io_tv AS SELECT a FROM io_tb GROUP BY a")
+    conn.execute("CREATE FUNCTION io_tfn() RETURNS trigger AS $$ BEGIN INSERT INTO io_tb VALUES (NEW.a); "
+                 "RETURN NEW; END $$ LANGUAGE plpgsql")
+    conn.execute("CREATE TRIGGER io_tt INSTEAD OF INSERT ON io_tv FOR EACH ROW EXECUTE FUNCTION io_tfn()")
+    assert _rows(conn, "INSERT INTO io_tv VALUES (3) RETURNING a") == [(3,)]
+    assert _rows(conn, "SELECT a FROM io_tb") == [(3,)]
+    conn.execute("DROP TRIGGER io_tt ON io_tv")
+    conn.execute("DROP FUNCTION io_tfn()")

@@ -207,3 +207,46 @@ def test_recursive_term_that_is_a_set_operation_or_has_its_own_with():
     assert s.execute("with recursive t(n) as (select 1 union all (select n+1 from t where n < 3 union "
                      "select 7 where false)) select * from t")[-1].rows() == [(1,), (2,), (3,)]
     s.close()
+
+
+def test_search_and_cycle_clause_errors_as_postgresql():
+    """Messages, SQLSTATEs and the caret at the clause's keyword, as PostgreSQL 15 gives them."""
+    import pytest
+
+    import helios_core
+    from helios_core.errors import HeliosError
+
+    s = helios_core.connect()
+    s.execute("create table g0 (f int, t int, label text)")
+    body = ("with recursive sg(f, t, label) as (select * from g0 g union all select g.* from g0 g, sg "
+            "where g.f = sg.t) ")
+    for clause, message, at in [
+        ("search depth first by foo, tar set seq", 'search column "foo" not in WITH query column list', "search"),
+        ("search depth first by f, t, f set seq", 'search column "f" specified more than once', "search"),
+        ("search depth first by f, t set label",
+         'search sequence column name "label" already used in WITH query column list', "search"),
+        ("cycle f, t set foo to true default false using foo",
+         "cycle mark column name and cycle path column name are the same", "cycle"),
+        ("search depth first by f, t set foo cycle f, t set foo to true default false using path",
+         "search sequence column name and cycle mark column name are the same", "search"),
+    ]:
+        sql = body + clause + " select * from sg"
+        with pytest.raises(HeliosError) as err:
+            s.execute(sql)
+        assert (err.value.message, err.value.position) == (message, len(body) + 1), clause
+    for sql, message in [
+        (("with recursive sg(f, t, label) as (select * from g0 union all select * from g0 union all "
+         "select g.* from g0 g, sg where g.f = sg.t) search depth first by f, t set seq select * from sg"),
+         "with a SEARCH or CYCLE clause, the left side of the UNION must be a SELECT"),
+        (("with recursive x(col) as (select 1 union (with x as (select * from x) select * from x)) "
+         "search depth first by col set seq select * from x"),
+         ('with a SEARCH or CYCLE clause, the recursive reference to WITH query "x" must be at the top level of its '
+         "right-hand SELECT")),
+    ]:
+        with pytest.raises(HeliosError, match="SEARCH or CYCLE") as err:
+            s.execute(sql)
+        assert (err.value.sqlstate, err.value.message) == ("0A000", message)
+    # a WITH query of the same name inside the recursive term hides the recursive one
+    assert s.execute("with recursive x(col) as (select 1 union (with x as (select * from x) select * from x)) "
+                     "select * from x")[-1].rows() == [(1,)]
+    s.close()

@@ -230,3 +230,17 @@ def test_branch_readers_refuse_tables_under_policies(owner, alice):
     with pytest.raises(psycopg.errors.FeatureNotSupported, match="row-level security policies apply"):
         alice.execute("SELECT * FROM heliosdb.branch_diff('main', 'rls_br', 'docs')")
     assert owner.execute("SELECT count(*) FROM heliosdb.branch_diff('main', 'rls_br', 'docs')").fetchone() == (0,)
+
+
+def test_create_view_over_a_table_whose_policy_reads_it_through_a_view(owner, alice):
+    """CREATE VIEW checks names only: no policy runs (PostgreSQL reports a recursive policy when the
+    view is read, not when it is created)."""
+    owner.execute("CREATE TABLE rec1 (x int, y int)")
+    owner.execute("GRANT ALL ON rec1 TO alice")
+    owner.execute("ALTER TABLE rec1 OWNER TO alice")
+    alice.execute("CREATE VIEW rec1v AS SELECT * FROM rec1")
+    alice.execute("CREATE POLICY r1 ON rec1 USING (x = (SELECT x FROM rec1v WHERE y = 1))")
+    alice.execute("ALTER TABLE rec1 ENABLE ROW LEVEL SECURITY")
+    alice.execute("ALTER TABLE rec1 FORCE ROW LEVEL SECURITY")
+    alice.execute("CREATE VIEW rec1v2 AS SELECT * FROM rec1")  # created; reading it is another matter
+    assert alice.execute("SELECT count(*) FROM pg_views WHERE viewname = 'rec1v2'").fetchone() == (1,)

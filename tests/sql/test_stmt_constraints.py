@@ -257,3 +257,95 @@ def test_foreign_key_types_are_checked_for_inherited_columns_too(s):
     assert e.detail == 'Key columns "b2" and "p1" are of incompatible types: integer and inet.'
     s.execute("create table t (p1 inet, p2 inet, primary key (b1, p1), foreign key (b2, p2) references t (b1, p1)) "
               "inherits (base)")
+
+
+def test_dropping_a_foreign_key_with_pending_deferred_checks_is_refused(s):
+    s.execute("create table pk2 (f1 int primary key)")
+    s.execute("create table fk2 (f1 int references pk2 deferrable initially deferred)")
+    s.execute("insert into pk2 values (1)")
+    s.execute("begin")
+    s.execute("insert into fk2 values (2)")
+    e = err(s, "alter table fk2 drop constraint fk2_f1_fkey")
+    assert (e.sqlstate, e.message) == ("55006", 'cannot ALTER TABLE "fk2" because it has pending trigger events')
+    s.execute("rollback")
+    s.execute("begin")
+    s.execute("delete from pk2 where f1 = 1")  # no row refers to it: the check is pending all the same
+    e = err(s, "alter table fk2 drop constraint fk2_f1_fkey")
+    assert (e.sqlstate, e.message) == ("55006", 'cannot ALTER TABLE "pk2" because it has pending trigger events')
+    s.execute("rollback")
+    s.execute("alter table fk2 drop constraint fk2_f1_fkey")  # nothing pending: fine
+
+
+def test_partitions_take_their_parents_foreign_keys(s):
+    """Created or attached later, or present when the key is added: each partition has the parent's
+    foreign key under its name, so its rows are checked and the referenced table's actions reach them."""
+    s.execute("create table pk (a int primary key)")
+    s.execute("insert into pk values (1), (2)")
+    s.execute("create table fk (a int references pk on delete cascade, n int) partition by list (n)")
+    s.execute("create table fk1 partition of fk for values in (1)")
+    assert err(s, "insert into fk values (7, 1)").sqlstate == "23503"
+    s.execute("create table fk2 (a int, n int)")
+    s.execute("insert into fk2 values (9, 2)")
+    assert err(s, "alter table fk attach partition fk2 for values in (2)").sqlstate == "23503"  # its rows too
+    s.execute("delete from fk2")
+    s.execute("alter table fk attach partition fk2 for values in (2)")
+    assert err(s, "insert into fk2 values (7, 2)").sqlstate == "23503"
+    s.execute("insert into fk values (1, 1), (1, 2), (2, 2)")
+    s.execute("delete from pk where a = 1")  # the cascade reaches the partitions
+    assert rows(s, "select a, n from fk order by a, n") == [(2, 2)]
+    got = rows(s, "select conname, conrelid::regclass::text from pg_constraint where contype = 'f' order by 2")
+    assert got == [("fk_a_fkey", "fk"), ("fk_a_fkey", "fk1"), ("fk_a_fkey", "fk2")]
+    s.execute("create table gk (a int, n int) partition by list (n)")
+    s.execute("create table gk1 partition of gk for values in (1)")
+    s.execute("insert into gk values (2, 1)")
+    s.execute("alter table gk add foreign key (a) references pk")
+    e = err(s, "delete from pk where a = 2")
+    assert e.message == 'update or delete on table "pk" violates foreign key constraint "gk_a_fkey" on table "gk"'
+    s.execute("alter table gk drop constraint gk_a_fkey")  # from the partitions too
+    s.execute("insert into gk values (42, 1)")
+
+
+def test_drop_a_referenced_table_with_a_partitioned_referencing_one(s):
+    s.execute("create table pk (a int primary key)")
+    s.execute("create table fk (a int references pk primary key) partition by range (a)")
+    s.execute("create table fk1 partition of fk for values from (minvalue) to (maxvalue)")
+    assert err(s, "drop table pk").sqlstate == "2BP01"
+    s.execute("drop table pk, fk")
+
+
+def test_a_partitions_cloned_foreign_key_in_pg_constraint(s):
+    s.execute("create table pk (a int primary key)")
+    s.execute("create table fk (a int references pk) partition by list (a)")
+    s.execute("create table fk1 partition of fk for values in (1, 2)")
+    got = rows(s, "select conname, conrelid::regclass::text, conparentid <> 0, conislocal, coninhcount "
+                  "from pg_constraint where contype = 'f' order by 2")
+    assert got == [("fk_a_fkey", "fk", False, True, 0), ("fk_a_fkey", "fk1", True, False, 1)]
+
+
+def test_foreign_keys_that_reference_a_partitioned_table(s):
+    """The referenced keys live in the partitions: found there by the check, and a delete or key
+    update in a partition is held back (or cascades) by the keys that reference the partitioned table."""
+    s.execute("create table pk (a int primary key) partition by range (a)")
+    s.execute("create table pk1 partition of pk for values from (1) to (1000)")
+    s.execute("create table pk2 partition of pk for values from (1000) to (2000)")
+    s.execute("create table fk (a int references pk on update cascade) partition by range (a)")
+    s.execute("create table fk1 partition of fk for values from (1) to (5000)")
+    assert err(s, "insert into fk values (1)").sqlstate == "23503"
+    s.execute("insert into pk values (1), (1000)")
+    s.execute("insert into fk values (1), (1000)")
+    e = err(s, "delete from pk where a = 1")
+    assert (e.sqlstate, e.detail) == ("23503", 'Key (a)=(1) is still referenced from table "fk".')
+    assert err(s, "delete from pk1").sqlstate == "23503"
+    s.execute("update pk set a = 2 where a = 1")
+    assert rows(s, "select a from fk order by a") == [(2,), (1000,)]
+
+
+def test_self_referencing_actions_reach_the_rows_being_updated(s):
+    s.execute("create table selfref (a int primary key, b int references selfref (a) on update cascade)")
+    s.execute("insert into selfref values (0, 0), (1, 1)")
+    s.execute("update selfref set a = 123 where a = 0")  # the row refers to itself: its b follows
+    assert rows(s, "select a, b from selfref order by a") == [(1, 1), (123, 123)]
+    s.execute("create table sr2 (a int primary key, b int references sr2 on update set null)")
+    s.execute("insert into sr2 values (1, 1), (2, 1), (3, 2)")
+    s.execute("update sr2 set a = a + 100")
+    assert rows(s, "select a, b from sr2 order by a") == [(101, None), (102, None), (103, None)]

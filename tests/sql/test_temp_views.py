@@ -39,3 +39,15 @@ def test_view_over_a_temporary_table_in_a_named_schema_is_refused(pg_server):
         assert conn.execute("SELECT count(*) FROM pg_class WHERE relname = 'v'").fetchone() == (0,)
         conn.execute("CREATE VIEW pg_temp.v AS SELECT * FROM tvn_temp")
         assert conn.execute("SELECT relpersistence FROM pg_class WHERE relname = 'v'").fetchone() == ("t",)
+
+
+def test_writing_through_a_temporary_view(pg_server):
+    with psycopg.connect(pg_server.pg_dsn(), autocommit=True) as c:
+        c.execute("CREATE TEMP TABLE tvw (i int GENERATED ALWAYS AS IDENTITY, b text)")
+        c.execute("CREATE TEMP VIEW tvw_v AS SELECT * FROM tvw")
+        assert c.execute("INSERT INTO tvw_v (b) VALUES ('x') RETURNING i, b").fetchall() == [(1, "x")]
+        assert c.execute("WITH w AS (SELECT 'y' AS b) INSERT INTO tvw_v (b) SELECT b FROM w RETURNING i").fetchall() \
+            == [(2,)]
+        assert c.execute("UPDATE tvw_v SET b = 'z' WHERE i = 1").rowcount == 1
+        assert c.execute("DELETE FROM tvw_v WHERE i = 2").rowcount == 1
+        assert c.execute("SELECT i, b FROM tvw").fetchall() == [(1, "z")]

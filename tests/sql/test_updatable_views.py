@@ -170,6 +170,49 @@ def test_invoker_views_write_with_the_callers_rights_and_row_locks_need_update(c
         conn.execute("RESET ROLE")
 
 
+def test_check_option_with_a_subquery_that_reads_the_view_row(conn):
+    conn.execute("CREATE TABLE uv_ck1 (a int, b text, c int)")
+    conn.execute("CREATE TABLE uv_ck2 (cc int)")
+    conn.execute("INSERT INTO uv_ck2 VALUES (10), (20)")
+    conn.execute("CREATE VIEW uv_ckv1 AS SELECT * FROM uv_ck1 WHERE a > 0 WITH CHECK OPTION")
+    conn.execute("CREATE VIEW uv_ckv2 AS SELECT * FROM uv_ckv1 WHERE EXISTS (SELECT 1 FROM uv_ck2 "
+                 "WHERE uv_ck2.cc = uv_ckv1.c) WITH CHECK OPTION")
+    conn.execute("INSERT INTO uv_ckv2 VALUES (2, 'two', 20)")
+    for sql in ("INSERT INTO uv_ckv2 VALUES (3, 'three', 30)", "UPDATE uv_ckv2 x SET c = 30 WHERE a = 2"):
+        with pytest.raises(errors.WithCheckOptionViolation, match='new row violates check option for view "uv_ckv2"'):
+            conn.execute(sql)
+    assert _rows(conn, "SELECT a, c FROM uv_ck1") == [(2, 20)]
+
+
+def test_pg_relation_and_column_is_updatable(conn):
+    conn.execute("CREATE TABLE uv_ru (a int PRIMARY KEY, b text)")
+    conn.execute("CREATE VIEW uv_ru1 AS SELECT a, b, upper(b) AS u FROM uv_ru")
+    conn.execute("CREATE VIEW uv_ru3 AS SELECT upper(b) AS u FROM uv_ru1")  # no updatable column, deletable
+    conn.execute("CREATE VIEW uv_rud AS SELECT DISTINCT a FROM uv_ru")
+    assert _rows(conn, "SELECT pg_relation_is_updatable('uv_ru'::regclass, false), "
+                       "pg_relation_is_updatable('uv_ru1'::regclass, false), "
+                       "pg_relation_is_updatable('uv_ru3'::regclass, false), "
+                       "pg_relation_is_updatable('uv_rud'::regclass, false)") == [(28, 28, 16, 0)]
+    assert _rows(conn, "SELECT pg_column_is_updatable('uv_ru1'::regclass, 1::smallint, false), "
+                       "pg_column_is_updatable('uv_ru1'::regclass, 3::smallint, false)") == [(True, False)]
+    conn.execute("CREATE FUNCTION uv_ru_fn() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql")
+    conn.execute("CREATE TRIGGER uv_ru_t INSTEAD OF UPDATE ON uv_rud FOR EACH ROW EXECUTE FUNCTION uv_ru_fn()")
+    assert _rows(conn, "SELECT pg_relation_is_updatable('uv_rud'::regclass, false), "
+                       "pg_relation_is_updatable('uv_rud'::regclass, true)") == [(0, 4)]
+
+
+def test_a_default_of_a_computed_view_column_is_applied_and_refused(conn):
+    conn.execute("CREATE TABLE uv_dc (a int PRIMARY KEY, b text)")
+    conn.execute("CREATE VIEW uv_dcv AS SELECT a, upper(b) FROM uv_dc")
+    conn.execute("INSERT INTO uv_dcv (a) VALUES (1)")  # no default on upper yet: fine
+    conn.execute("ALTER VIEW uv_dcv ALTER COLUMN upper SET DEFAULT 'NOT SET'")
+    for sql in ("INSERT INTO uv_dcv (a) VALUES (4)",
+                "INSERT INTO uv_dcv (a) VALUES (1) ON CONFLICT (a) DO UPDATE SET upper = 'x'"):
+        with pytest.raises(errors.FeatureNotSupported, match='cannot insert into column "upper" of view "uv_dcv"'):
+            conn.execute(sql)
+    assert _rows(conn, "SELECT a FROM uv_dc") == [(1,)]
+
+
 def test_writing_through_a_view_does_not_open_the_table_to_subqueries(conn):
     conn.execute("CREATE TABLE uv_s (a int, secret text)")
     conn.execute("INSERT INTO uv_s VALUES (1, 'hidden')")

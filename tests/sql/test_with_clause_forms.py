@@ -80,3 +80,9 @@ def test_recursive_column_types_must_agree_typmod_included(s):
                  "overall"), sql.index("i::numeric") + 1)
     assert _rows(s, "WITH RECURSIVE foo(i) AS (SELECT i::numeric(3,0) FROM (VALUES (1)) t(i) UNION ALL "
                     "SELECT (i+1)::numeric(3,0) FROM foo WHERE i < 3) SELECT * FROM foo") == [(1,), (2,), (3,)]
+
+
+def test_a_recursive_query_whose_own_with_defines_its_name_is_not_recursive(s):
+    sql = ("WITH RECURSIVE w1(c1) AS (WITH RECURSIVE w6(c6) AS (WITH w6(c6) AS (SELECT 1) SELECT * FROM w6) "
+           "SELECT * FROM w6) SELECT * FROM w1")
+    assert _rows(s, sql) == [(1,)]

@@ -312,13 +312,14 @@ class Helios(Postgres):
         def _parse_recursive_with_search(self) -> exp.RecursiveWithSearch | None:
             """SEARCH {DEPTH|BREADTH} FIRST BY col, ... SET col / CYCLE col, ... SET col [TO v DEFAULT d]
             USING col: PostgreSQL takes a list of columns where sqlglot reads one (``this`` is then a Tuple)."""
-            self._match_text_seq("SEARCH")
+            searching = self._match_text_seq("SEARCH")
+            keyword = self._prev if searching else self._curr
             kind = self._match_texts(self.RECURSIVE_CTE_SEARCH_KIND) and self._prev.text.upper()
             if not kind:
                 return None
             self._match_text_seq("FIRST", "BY")
             cols = self._parse_csv(self._parse_id_var)
-            return exp.RecursiveWithSearch(
+            node = exp.RecursiveWithSearch(
                 kind=kind,
                 this=cols[0] if len(cols) == 1 else exp.Tuple(expressions=cols),
                 expression=self._match_text_seq("SET") and self._parse_id_var(),
@@ -326,6 +327,9 @@ class Helios(Postgres):
                 default=self._match(TokenType.DEFAULT) and self._parse_bitwise(),
                 using=self._match_text_seq("USING") and self._parse_id_var(),
             )
+            if keyword is not None:  # where PostgreSQL points for the clause's errors
+                node.meta["keyword_start"] = keyword.start
+            return node
 
         def _parse_without_oids(self) -> exp.Expression | None:
             if not self._match_text_seq("OIDS"):

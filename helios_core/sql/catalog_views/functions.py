@@ -29,7 +29,7 @@ from helios_core.hookspecs import SqlFunction
 from helios_core.sql import foreign_data, privilege_functions, publications
 from helios_core.sql import functions as F
 from helios_core.sql import types as T
-from helios_core.sql.catalog_views import partition_info, relation_sizes
+from helios_core.sql.catalog_views import information_schema, partition_info, relation_sizes
 from helios_core.sql.catalog_views.model import (
     CatalogModel,
     domain_constraints,
@@ -280,6 +280,32 @@ def _viewdef(args: list[pa.Array]) -> pa.Array:
         return text if text is None or text.rstrip().endswith(";") else text.rstrip() + ";"
 
     return _map(args[:1], one, pa.string())
+
+
+def _relation_is_updatable(args: list[pa.Array]) -> pa.Array:
+    """pg_relation_is_updatable(regclass, include_triggers): which of UPDATE/INSERT/DELETE can reach it."""
+    model = _model()
+    rels = {r.oid: r for r in model.relations} if model else {}
+
+    def one(oid: Any, include_triggers: Any) -> int | None:
+        r = rels.get(int(oid)) if oid is not None else None
+        return 0 if r is None or model is None else information_schema.update_events(model, r, bool(include_triggers))
+
+    return _map(args[:2], one, pa.int32())
+
+
+def _column_is_updatable(args: list[pa.Array]) -> pa.Array:
+    """pg_column_is_updatable(regclass, attnum, include_triggers)."""
+    model = _model()
+    rels = {r.oid: r for r in model.relations} if model else {}
+
+    def one(oid: Any, attnum: Any, include_triggers: Any) -> bool | None:
+        r = rels.get(int(oid)) if oid is not None else None
+        if r is None or model is None or attnum is None:
+            return False
+        return information_schema.column_updatable(model, r, int(attnum), bool(include_triggers))
+
+    return _map(args[:3], one, pa.bool_())
 
 
 def _to_regclass(args: list[pa.Array]) -> pa.Array:
@@ -588,6 +614,10 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="pg_get_constraintdef", impl=_constraintdef, return_type="text"),
     SqlFunction(name="pg_get_indexdef", impl=_indexdef, return_type="text"),
     SqlFunction(name="pg_get_viewdef", impl=_viewdef, return_type="text"),
+    SqlFunction(name="pg_relation_is_updatable", impl=_relation_is_updatable, return_type="integer",
+                arg_types=["regclass", "boolean"]),
+    SqlFunction(name="pg_column_is_updatable", impl=_column_is_updatable, return_type="boolean",
+                arg_types=["regclass", "smallint", "boolean"]),
     SqlFunction(name="pg_get_serial_sequence", impl=_serial_sequence, return_type="text"),
     SqlFunction(name="pg_get_function_identity_arguments", impl=_signature(signature_text.identity_arguments),
                 return_type="text"),

@@ -133,7 +133,7 @@ def views(model: CatalogModel) -> list[tuple]:
     for r in model.relations:
         if r.kind != "v":
             continue
-        insertable, updatable, _cols = _view_updatability(model, r)
+        insertable, updatable, _cols, _deletable = _view_updatability(model, r)
         rec = model.txn.catalog_get("view", f"{r.schema}.{r.name}") if model.txn is not None else None
         check = str(((rec or {}).get("options") or {}).get("check_option") or "none").upper()
         triggered = {e for t in (rec or {}).get("triggers") or [] if t.get("timing") == triggers_catalog.INSTEAD_OF
@@ -144,7 +144,40 @@ def views(model: CatalogModel) -> list[tuple]:
     return out
 
 
-def _view_updatability(model: CatalogModel, r: Any) -> tuple[bool, bool, dict[str, bool]]:
+def update_events(model: CatalogModel, r: Any, include_triggers: bool) -> int:
+    """pg_relation_is_updatable: the bits 1 << (CMD_UPDATE 2, CMD_INSERT 3, CMD_DELETE 4) of what
+    can be done to the relation (a view's INSTEAD OF triggers count when ``include_triggers``)."""
+    if r.kind in ("r", "p"):
+        return 28
+    if r.kind != "v":
+        return 0
+    _ins, _both, cols, deletable = _view_updatability(model, r)
+    events = (12 if any(cols.values()) else 0) | (16 if deletable else 0)
+    if include_triggers:
+        rec = model.txn.catalog_get("view", f"{r.schema}.{r.name}") if model.txn is not None else None
+        bits = {"UPDATE": 4, "INSERT": 8, "DELETE": 16}
+        for t in (rec or {}).get("triggers") or []:
+            if t.get("timing") == triggers_catalog.INSTEAD_OF:
+                events |= sum(bits[e] for e in t["events"] if e in bits)
+    return events
+
+
+def column_updatable(model: CatalogModel, r: Any, attnum: int, include_triggers: bool) -> bool:
+    """pg_column_is_updatable: UPDATE can set this column and DELETE can reach the relation (both
+    are required, as PostgreSQL's function does)."""
+    if attnum <= 0 or attnum > len(r.columns):
+        return False
+    if r.kind in ("r", "p"):
+        return True
+    if r.kind != "v":
+        return False
+    events = update_events(model, r, include_triggers)
+    triggers = update_events(model, r, True) & ~update_events(model, r, False) if include_triggers else 0
+    column = bool(_view_updatability(model, r)[2].get(r.columns[attnum - 1].name)) or bool(triggers & 4)
+    return column and bool(events & 16)
+
+
+def _view_updatability(model: CatalogModel, r: Any) -> tuple[bool, bool, dict[str, bool], bool]:
     """A view's (insertable, updatable, per-column) through updatable_views, once per model."""
     cache = model.__dict__.setdefault("_view_updatability", {})
     key = (r.schema, r.name)
@@ -152,7 +185,7 @@ def _view_updatability(model: CatalogModel, r: Any) -> tuple[bool, bool, dict[st
         from helios_core.sql import updatable_views  # it reads the catalog this package builds
 
         cache[key] = updatable_views.updatability(model.session, model.txn, r.schema, r.name) \
-            if r.kind == "v" and model.txn is not None else (False, False, {})
+            if r.kind == "v" and model.txn is not None else (False, False, {}, False)
     return cache[key]
 
 

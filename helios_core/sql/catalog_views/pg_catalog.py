@@ -484,8 +484,12 @@ def pg_constraint(model: CatalogModel) -> list[tuple]:
             for i in model.indexes:
                 if i.table is c.ref_table and i.columns == c.ref_columns:
                     conindid = i.relation.oid
+        parent_con = _cloned_from(model, c)  # a partition's copy of its parent's foreign key
+        if parent_con:
+            islocal, inhcount = False, 1
         rows.append((
-            c.oid, c.name, c.table.namespace_oid, c.kind, c.deferrable, c.deferred, True, c.table.oid, 0, conindid, 0,
+            c.oid, c.name, c.table.namespace_oid, c.kind, c.deferrable, c.deferred, True, c.table.oid, 0, conindid,
+            parent_con,
             c.ref_table.oid if c.ref_table else 0, c.on_update if c.kind == "f" else " ",
             c.on_delete if c.kind == "f" else " ", c.match if c.kind == "f" else " ", islocal, inhcount, c.no_inherit,
             [nums.get(n, 0) for n in c.columns] or None,
@@ -925,6 +929,17 @@ def pg_extension(model: CatalogModel) -> list[tuple]:
 def pg_available_extensions(model: CatalogModel) -> list[tuple]:
     return extensions_catalog.available_rows(model.txn) if model.txn is not None else []
 
+
+
+def _cloned_from(model: Any, c: Any) -> int:
+    """conparentid: the OID of the parent's foreign key a partition's one was cloned from, else 0."""
+    up = (c.table.options or {}).get("partition_of") if c.kind == "f" else None
+    if not up:
+        return 0
+    parent = model.by_name.get((up["schema"], up["name"]))
+    if parent is None or not any(f.get("name") == c.name for f in (parent.options or {}).get("foreign_keys") or []):
+        return 0
+    return stable_oid("constraint", f"{parent.schema}.{parent.name}.{c.name}")
 
 
 @catalog_table(PG, "pg_trigger", """oid oid, tgrelid oid, tgparentid oid, tgname name, tgfoid oid, tgtype int2,

@@ -16,7 +16,29 @@ from helios_core.sql.window_placement import position_of
 
 
 def _refs(ast: exp.Expression, name: str) -> list[exp.Table]:
-    return [t for t in ast.find_all(exp.Table) if t.name == name and not t.args.get("db")]
+    """The tables of ``ast`` that read the WITH query ``name`` (not a WITH query of that name
+    defined inside ``ast``, which hides it)."""
+    return [t for t in ast.find_all(exp.Table) if t.name == name and not t.args.get("db")
+            and not _shadowed(t, name, ast)]
+
+
+def _shadowed(t: exp.Table, name: str, root: exp.Expression) -> bool:
+    node: exp.Expression = t
+    while node is not root and node.parent is not None:
+        parent = node.parent
+        with_ = parent.args.get("with_") or parent.args.get("with") if isinstance(
+            parent, (exp.Select, exp.SetOperation)) else None
+        if with_ is not None and node is not with_:
+            names = [c.alias_or_name for c in with_.expressions]
+            if name in names:
+                return True  # the query's own part reads its WITH query of that name
+        if isinstance(node, exp.CTE) and isinstance(parent, exp.With):
+            names = [c.alias_or_name for c in parent.expressions]
+            k = names.index(node.alias_or_name)
+            if name in names[:k] or (parent.args.get("recursive") and name in names):
+                return True  # a later WITH query (or any, under RECURSIVE) sees that one
+        node = parent
+    return False
 
 
 def _position(node: exp.Expression) -> int | None:

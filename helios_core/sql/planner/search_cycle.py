@@ -43,11 +43,25 @@ def _names(node: exp.Expression | None) -> list[str]:
 
 def _self_reference(rec: exp.Select, name: str) -> str:
     """The alias under which the recursive term reads the CTE itself."""
-    for t in rec.find_all(exp.Table):
+    own = rec.args.get("with_") or rec.args.get("with")
+    hidden = own is not None and name in [c.alias_or_name for c in own.expressions]  # its WITH's x is not x
+    for t in [] if hidden else rec.find_all(exp.Table):
         if t.name == name and not t.args.get("db") and t.parent_select is rec:
             return t.alias_or_name
-    raise FeatureNotSupported(f'SEARCH/CYCLE on WITH query "{name}" whose recursive term does not read it '
-                              "in its own FROM clause is not supported")
+    raise FeatureNotSupported(f'with a SEARCH or CYCLE clause, the recursive reference to WITH query "{name}" '
+                              "must be at the top level of its right-hand SELECT")
+
+
+def _at(clause: exp.Expression) -> int | None:
+    """Where PostgreSQL points for an error of a SEARCH/CYCLE clause: its keyword."""
+    start = clause.meta.get("keyword_start") if clause.meta else None
+    return start + 1 if isinstance(start, int) else None
+
+
+def _unwrapped(term: exp.Expression) -> exp.Expression:
+    while isinstance(term, (exp.Subquery, exp.Paren)) and not term.args.get("alias"):
+        term = term.this
+    return term
 
 
 def _expand_stars(rec: exp.Select, name: str, ref: str, cols: list[str]) -> exp.Select:
@@ -85,7 +99,10 @@ def rewrite(cte: exp.CTE, clauses: list[exp.RecursiveWithSearch], recursive: boo
     if not isinstance(body, exp.Union) or isinstance(body, (exp.Intersect, exp.Except)):
         raise HeliosError("with a SEARCH or CYCLE clause, the recursive query must be a UNION [ALL] of a "
                           "non-recursive and a recursive term", sqlstate="0A000")
-    anchor, rec = body.this, body.expression
+    anchor, rec = body.this, _unwrapped(body.expression)
+    if isinstance(_unwrapped(anchor), exp.SetOperation):
+        raise HeliosError("with a SEARCH or CYCLE clause, the left side of the UNION must be a SELECT",
+                          sqlstate="0A000")
     if not isinstance(rec, exp.Select):
         raise HeliosError("with a SEARCH or CYCLE clause, the right side of the UNION must be a SELECT",
                           sqlstate="0A000")
@@ -94,12 +111,20 @@ def rewrite(cte: exp.CTE, clauses: list[exp.RecursiveWithSearch], recursive: boo
         what = "cycle" if c.args.get("kind") == "CYCLE" else "search"
         keys = _names(c.this)
         for n in keys:
-            if keys.count(n) > 1:
-                raise HeliosError(f'{what} column "{n}" specified more than once', sqlstate="42701")
-        for n in _names(c.this):
             if n not in cols:
-                what = "cycle" if c.args.get("kind") == "CYCLE" else "search"
-                raise HeliosError(f'{what} column "{n}" not in WITH query column list', sqlstate="42601")
+                raise HeliosError(f'{what} column "{n}" not in WITH query column list', sqlstate="42601",
+                                  position=_at(c))
+            if keys.count(n) > 1:
+                raise HeliosError(f'{what} column "{n}" specified more than once', sqlstate="42701",
+                                  position=_at(c))
+    search = next((c for c in clauses if c.args.get("kind") in ("DEPTH", "BREADTH")), None)
+    cycle = next((c for c in clauses if c.args.get("kind") == "CYCLE"), None)
+    if search is not None and cycle is not None:
+        seq = search.expression.name
+        for n, what in ((cycle.expression.name, "cycle mark"), (cycle.args["using"].name, "cycle path")):
+            if seq == n:
+                raise HeliosError(f"search sequence column name and {what} column name are the same",
+                                  sqlstate="42601", position=_at(search))
     ref = _self_reference(rec, name)
     rec = _expand_stars(rec.copy(), name, ref, cols)
     a_extra: list[exp.Expression] = []
@@ -113,7 +138,7 @@ def rewrite(cte: exp.CTE, clauses: list[exp.RecursiveWithSearch], recursive: boo
             seq = c.expression.name
             if seq in out:
                 raise HeliosError(f'search sequence column name "{seq}" already used in WITH query column list',
-                                  sqlstate="42601")
+                                  sqlstate="42601", position=_at(c))
             prev = PREV + seq
             rec.select(exp.alias_(_col(ref, seq), prev, quoted=True), copy=False)
             inner.append(prev)
@@ -132,10 +157,10 @@ def rewrite(cte: exp.CTE, clauses: list[exp.RecursiveWithSearch], recursive: boo
             for n, what in ((mark, "cycle mark"), (path, "cycle path")):
                 if n in out:
                     raise HeliosError(f'{what} column name "{n}" already used in WITH query column list',
-                                      sqlstate="42601")
+                                      sqlstate="42601", position=_at(c))
             if mark == path:
                 raise HeliosError("cycle mark column name and cycle path column name are the same",
-                                  sqlstate="42601")
+                                  sqlstate="42601", position=_at(c))
             to = c.args.get("to") or exp.true()
             default = c.args.get("default") or exp.false()
             prev = PREV + path

@@ -103,7 +103,7 @@ def _own_writes_seen(fire: Any) -> Any:
     @functools.wraps(fire)
     def run(session: Any, *args: Any, **kwargs: Any) -> Any:
         txn = getattr(session.tx, "txn", None)
-        if txn is None or not txn.hidden_writes:
+        if txn is None or not getattr(txn, "hidden_writes", None):
             return fire(session, *args, **kwargs)
         with txn.own_writes_seen():
             return fire(session, *args, **kwargs)

@@ -8,7 +8,7 @@ from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError, UndefinedTable
 from helios_core.session import Result
-from helios_core.sql import ddl, object_privileges, triggers_catalog
+from helios_core.sql import ddl, object_privileges, triggers_catalog, updatable_views
 from helios_core.sql.missing_schema import UNDEFINED_SCHEMA, missing_schema
 from helios_core.sql.routines import definition
 from helios_core.sql.user_types import split_name
@@ -31,11 +31,8 @@ def _view(session: Any, txn: Any, dotted: str) -> tuple[str, dict] | None:
     """(catalog key, record) of the view ``dotted`` names, or None when it names no view."""
     parts = dotted.split(".")
     node = exp.Table(this=exp.to_identifier(parts[-1]), db=exp.to_identifier(parts[0]) if len(parts) > 1 else None)
-    schema, name = ddl.table_name(session, node, txn)
-    if txn.get_table(schema, name) is not None:
-        return None
-    rec = txn.catalog_get("view", f"{schema}.{name}")
-    return None if rec is None else (f"{schema}.{name}", rec)
+    found = updatable_views.view_record(session, txn, node)  # a temporary view too
+    return None if found is None else (f"{found[0]}.{found[1]}", found[2])
 
 
 def _check_instead_of(record: dict) -> None:
