@@ -256,6 +256,34 @@ def _reinterpret_as_number(kind: str) -> Callable[[list[pa.Array]], pa.Array]:
     return impl
 
 
+def _moment(args: list[pa.Array]) -> pa.Array:
+    """ch_moment(kind, n, S1, S2, S3, S4): ClickHouse's var/stddev/skew/kurt (Samp and Pop) from
+    the count and power sums (S4 of x^4...): central moments m2..m4 over n, divided as its are."""
+    kinds, n, s1, s2, s3, s4 = (a.to_pylist() for a in args)
+    out = []
+    for kind, count, a, b, c, d in zip(kinds, n, s1, s2, s3, s4, strict=True):
+        stable = kind.endswith("stable")
+        sample = kind.removesuffix("stable").endswith("samp")
+        if not count or count <= 1 and sample or a is None:
+            out.append(math.inf if stable else math.nan)
+            continue
+        m2 = b - a * a / count  # the sums of (x - mean)^k
+        m3 = c - 3 * b * a / count + 2 * a ** 3 / count ** 2
+        m4 = d - 4 * c * a / count + 6 * b * a * a / count ** 2 - 3 * a ** 4 / count ** 3
+        var = m2 / (count - 1 if sample else count)
+        if kind.startswith("var"):
+            out.append(var)
+        elif kind.startswith("stddev"):
+            out.append(math.sqrt(var) if var >= 0 else math.nan)
+        elif var <= 0:
+            out.append(math.nan)
+        elif kind.startswith("skew"):
+            out.append(m3 / count / var ** 1.5)
+        else:
+            out.append(m4 / count / var ** 2)
+    return pa.array(out, pa.float64())
+
+
 def _empty_array_to_single(args: list[pa.Array]) -> pa.Array:
     """emptyArrayToSingle(a): an empty array becomes one element, its type's default."""
     default = _default_for(args[0].type.value_type)
@@ -577,8 +605,9 @@ def _quantile_exact(args: list[pa.Array]) -> pa.Array:
     out = []
     for values, level in zip(args[0].to_pylist(), args[1].to_pylist(), strict=True):
         present = sorted(v for v in (values or []) if v is not None)
-        if not present:
-            out.append(None)
+        if not present:  # of no rows: the type's default (0; nan for floats), as ClickHouse's
+            value_type = args[0].type.value_type
+            out.append(math.nan if pa.types.is_floating(value_type) else _default_for(value_type))
             continue
         index = min(int(level * len(present)), len(present) - 1)  # ClickHouse: the element at floor(level * n)
         out.append(present[index])
@@ -701,6 +730,7 @@ FUNCTIONS = [
                                                            pa.list_(pa.int64())), return_type="bigint[]"),
     SqlFunction(name="ch_array_enumerate_uniq", impl=_enumerate_uniq_arrays, return_type="bigint[]"),
     SqlFunction(name="ch_int_hash32", impl=_int_hash32, return_type="bigint"),
+    SqlFunction(name="ch_moment", impl=_moment, return_type="double precision", strict=False),
     SqlFunction(name="ch_empty_array_to_single", impl=_empty_array_to_single, return_type=lambda t: t[0]),
     SqlFunction(name="ch_array_uniq", impl=_array_uniq,
                 return_type="bigint"),

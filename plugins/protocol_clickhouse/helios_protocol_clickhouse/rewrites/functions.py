@@ -165,6 +165,22 @@ def _conversion(target: str) -> Handler:
     return lambda args, ctx: _fn(target, args[0])
 
 
+def _filled_when_null(sql_name: str, fill: str) -> Handler:
+    """covarSamp/covarPop/corr: SQL's NULL of too few rows is ClickHouse's nan (inf for the *Stable forms)."""
+    return lambda args, ctx: exp.Coalesce(this=_fn(sql_name, *(_cast(a, "double precision") for a in args[:2])),
+                                          expressions=[_pg(f"'{fill}'::float8")])
+
+
+def _moments(name: str) -> Handler:
+    """varSamp/varPop/stddev*/skew*/kurt*(x) and the *Stable forms: from the count and the sums of
+    x's first four powers, nan (inf for *Stable) where ClickHouse's is (no rows; one row for *Samp)."""
+    def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+        x = _cast(args[0], "double precision")
+        powers = [_fn("sum", x.copy())] + [_fn("sum", _fn("power", x.copy(), exp.Literal.number(k))) for k in (2, 3, 4)]
+        return _fn("ch_moment", _lit(name), _fn("count", x.copy()), *powers)
+    return handler
+
+
 def _int_div_or_zero(args: list[exp.Expression]) -> exp.Expression:
     """intDivOrZero(a, b): 0 where b is 0, and where the quotient leaves a's signed type (its
     least value over -1, as intDivOrZero(-128, -1) of Int8)."""
@@ -384,8 +400,6 @@ FUNCTIONS: dict[str, Handler] = {
     "toisoyear": lambda a, c: _pg("CAST(extract(isoyear FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
     "toquarter": lambda a, c: _pg("CAST(extract(quarter FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
     "rownumberinallblocks": lambda a, c: _pg("(row_number() OVER () - 1)"),
-    "covarpop": lambda a, c: _fn("covar_pop", a[0], a[1]),
-    "covarsamp": lambda a, c: _fn("covar_samp", a[0], a[1]),
     "anyheavy": lambda a, c: _fn("any_value", a[0]),
     "tostringcuttozero": lambda a, c: _fn("split_part", _fn("ch_to_string", a[0]), _lit("\0"), exp.Literal.number(1)),
     "appendtrailingcharifabsent": lambda a, c: _pg("CASE WHEN {s} = '' OR right({s}, 1) = {ch} THEN {s} "
@@ -613,10 +627,11 @@ FUNCTIONS: dict[str, Handler] = {
                                                      _fn("ch_array_min", a[1].copy())], c),
     "argmaxarray": lambda a, c: FUNCTIONS["argmax"]([_fn("ch_array_arg_max", a[0], a[1]),
                                                      _fn("ch_array_max", a[1].copy())], c),
-    "stddevpop": lambda a, c: _fn("sqrt", _fn("var_pop", a[0])),
-    "stddevsamp": lambda a, c: _fn("sqrt", _fn("var_samp", a[0])),
-    "varpop": lambda a, c: _fn("var_pop", a[0]),
-    "varsamp": lambda a, c: _fn("var_samp", a[0]),
+    **{name: _moments(name) for name in ("varsamp", "varpop", "stddevsamp", "stddevpop", "skewsamp", "skewpop",
+                                         "kurtsamp", "kurtpop", "varsampstable", "varpopstable", "stddevsampstable",
+                                         "stddevpopstable")},
+    **{f"{name}{stable}": _filled_when_null(sql_name, "Infinity" if stable else "NaN") for name, sql_name in (
+        ("covarpop", "covar_pop"), ("covarsamp", "covar_samp"), ("corr", "corr")) for stable in ("", "stable")},
     "countif": _if_aggregate("count"),
 }
 for _name in ("sum", "avg", "min", "max", "uniq", "uniqexact", "any", "anylast", "grouparray", "argmin", "argmax",
@@ -638,7 +653,21 @@ def _timing(name: str, params: list[exp.Expression], args: list[exp.Expression])
     return _fn("ch_quantile_timing", values, weights, params[0] if params else exp.Literal.number("0.5"))
 
 
+def _parameterized_if(name: str, params: list[exp.Expression], args: list[exp.Expression]) -> exp.Expression:
+    """quantileIf(x, cond), quantileExactIf, quantilesIf(p...)(x, cond)...: the aggregate over the rows
+    passing the condition (the others made NULL, which it skips); of no rows quantile is nan, as
+    ClickHouse's (quantileExact gives its type's default itself)."""
+    *values, cond = args
+    kept = [exp.Case().when(condition(cond.copy()), v) for v in values]
+    out = _parameterized(name, params, kept)
+    if name in ("quantile", "quantiletdigest", "median"):
+        return exp.Coalesce(this=out, expressions=[_pg("'NaN'::float8")])
+    return out
+
+
 def _parameterized(name: str, params: list[exp.Expression], args: list[exp.Expression]) -> exp.Expression:
+    if name.endswith("if") and name[:-2] in _PARAMETERIZED:
+        return _parameterized_if(name[:-2], params, args)
     x = args[0]
     if name in _TIMING:
         return _timing(name, params, args)
@@ -802,6 +831,8 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         _in_without_list(node)
     if isinstance(node, exp.Select) and _inner_query(node):
         _conditions_as_columns(node)
+    if isinstance(node, exp.Corr) and not isinstance(node.parent, exp.Coalesce):  # corr(x, y) of too few rows: nan
+        return exp.Coalesce(this=node, expressions=[_pg("'NaN'::float8")])
     if _null_tuple_comparison(node):
         return _cast(exp.Null(), "boolean")
     if isinstance(node, exp.In) and isinstance(node.this, exp.Tuple) and node.expressions and \
@@ -984,6 +1015,12 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         handler = FUNCTIONS.get(name)
         if handler is not None:
             return handler([a.copy() for a in args], ctx)
+        if name.endswith("if") and name[:-2] in _PARAMETERIZED and len(args) >= 2:  # quantileExactIf(x, cond)
+            return _parameterized_if(name[:-2], [], [a.copy() for a in args])
+        if name in ("quantiles", "quantilesexact", "quantilestiming", "quantilestimingweighted"):
+            raise ClickHouseError(42, f"Aggregate function {name} needs at least one level: {name}(0.5, ...)(x)")
+        if name in _PARAMETERIZED and name not in ("grouparray", "groupuniqarray") and args:
+            return _parameterized(name, [], [a.copy() for a in args])  # quantileExact(x): its default level
         conversion = _integer_conversion(name)
         if conversion is not None:
             return _fn(conversion, args[0])

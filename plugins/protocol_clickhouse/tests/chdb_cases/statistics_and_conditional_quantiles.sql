@@ -1,0 +1,17 @@
+SET joined_subquery_requires_alias = 0;
+CREATE TABLE series (i UInt32, x_value Float64, y_value Float64) ENGINE = Memory;
+INSERT INTO series (i, x_value, y_value) VALUES (1, 5.6, -4.4), (2, -9.6, 3), (3, -1.3, -4), (4, 5.3, 9.7), (5, 4.4, 0.037), (6, -8.6, -7.8), (7, 5.1, 9.3), (8, 7.9, -3.6), (9, -8.2, 0.62), (10, -3, 7.3);
+SELECT round(varSamp(x_value), 6), round(varPop(x_value), 6), round(stddevSamp(x_value), 6), round(stddevPop(x_value), 6) FROM series;
+SELECT round(skewSamp(x_value), 6), round(skewPop(x_value), 6), round(kurtSamp(x_value), 6), round(kurtPop(x_value), 6) FROM series;
+SELECT round(varSampStable(x_value), 6), round(stddevPopStable(x_value), 6), round(covarSampStable(x_value, y_value), 6), round(corrStable(x_value, y_value), 6) FROM series;
+SELECT varSamp(x_value), skewPop(x_value), covarSamp(x_value, y_value), covarPop(x_value, y_value), corr(x_value, y_value) FROM (SELECT x_value, y_value FROM series LIMIT 1);
+SELECT varSampStable(x_value), varPopStable(x_value), covarPopStable(x_value, y_value), corrStable(x_value, y_value) FROM (SELECT x_value, y_value FROM series LIMIT 1);
+SELECT varPop(x_value), kurtSamp(x_value), covarSampStable(x_value, y_value) FROM (SELECT x_value, y_value FROM series LIMIT 0);
+SELECT quantileExactIf(number, number > 0), quantileExactIf(number, number > 100), quantileIf(number, number > 100), quantileIf(toFloat64(number), number > 50), quantilesIf(0.5, 0.9)(number, number > 10) FROM numbers(90);
+SELECT quantileExactIf(toFloat32(number), number > 100), quantileExact(number) FROM numbers(90);
+SELECT a FROM (SELECT 1 AS a) ANY INNER JOIN (SELECT 1 AS a, 2 AS b) USING a;
+SELECT x FROM (SELECT 1 AS x) ANY INNER JOIN (SELECT x FROM (SELECT 1 AS x) ANY INNER JOIN (SELECT 1 AS x, 3 AS z) USING x) USING x;
+DROP TABLE series;
+SELECT arrayJoin([1, 2]) AS a, count() FROM numbers(3);
+SELECT arrayJoin([1, 2]) AS a, count() FROM numbers(3) GROUP BY number % 2 ORDER BY a;
+SELECT arrayJoin(range(number)) AS a FROM numbers(3);
