@@ -65,6 +65,17 @@ def declare_statements(schema: str, table: str, columns: list[tuple[str, str, bo
     return out
 
 
+def add_statements(schema: str, table: str, columns: list[tuple[str, str, bool]]) -> list[str]:
+    """SQL that records the declared types of columns ALTER TABLE ... ADD COLUMN gives a table."""
+    out = [f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"', _CREATE_TABLE]
+    for name, ch, explicit in columns:
+        out.append(f"DELETE FROM {TABLE} WHERE schema_name = {_q(schema)} AND table_name = {_q(table)} "
+                   f"AND column_name = {_q(name)}")
+        out.append(f"INSERT INTO {TABLE} (schema_name, table_name, column_name, type, implicit_default) "
+                   f"VALUES ({_q(schema)}, {_q(table)}, {_q(name)}, {_q(ch)}, {'false' if explicit else 'true'})")
+    return out
+
+
 def forget_statement(schema: str, table: str) -> str:
     return f"DELETE FROM {TABLE} WHERE schema_name = {_q(schema)} AND table_name = {_q(table)}"
 

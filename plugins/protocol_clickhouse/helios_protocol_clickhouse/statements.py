@@ -72,6 +72,9 @@ def run_tree(ch: ClickHouseSession, tree: exp.Expression) -> list[ChResult]:
         return [_create_table(ch, tree)]
     if isinstance(tree, exp.Drop) and str(tree.args.get("kind") or "").upper() == "TABLE":
         return [_drop_table(ch, tree)]
+    if isinstance(tree, exp.Alter) and str(tree.args.get("kind") or "").upper() == "TABLE" and \
+            any(isinstance(a, exp.ColumnDef) for a in tree.args.get("actions") or []):
+        return [_add_columns(ch, tree)]
     if isinstance(tree, exp.Insert):
         literal = _literal_rows(tree)
         if literal is not None:
@@ -157,6 +160,35 @@ def _create_table(ch: ClickHouseSession, tree: exp.Create) -> ChResult:
     if target is None or not declared or temporary:
         return ch.execute_sql(sql)
     result = _in_transaction(ch, [sql, *column_types.declare_statements(*target, declared)])
+    return ChResult(kind=result.kind)
+
+
+def _add_columns(ch: ClickHouseSession, tree: exp.Alter) -> ChResult:
+    """ALTER TABLE ... ADD COLUMN: the columns in their nearest SQL types (zero defaults, NOT NULL
+    unless Nullable) and their declared ClickHouse types, in one transaction. A column goes at the
+    end: ``FIRST`` or ``AFTER`` a column that is not the last one is refused with 48, the kernel's
+    tables keeping their columns in the order they were added."""
+    target = _table_target(ch, tree)
+    current = [c.name for c in (ch.table_columns(*target) or [])] if target is not None else []
+    declared = []
+    for action in tree.args.get("actions") or []:
+        if not isinstance(action, exp.ColumnDef):
+            continue
+        position = action.args.get("position")
+        if position is not None:
+            after = position.this.name if position.this is not None else None
+            if str(position.args.get("position") or "").upper() != "AFTER" or not current or after != current[-1]:
+                raise ClickHouseError(48, f"ADD COLUMN {action.name} {position.sql(dialect='clickhouse')}: only "
+                                          "adding a column at the end is supported")
+        current.append(action.name)
+        kind = action.args.get("kind")
+        if kind is not None:
+            explicit = any(isinstance(c.kind, exp.DefaultColumnConstraint) for c in action.args.get("constraints") or [])
+            declared.append((action.name, str(canonical_type(parse_type(kind.sql(dialect="clickhouse")))), explicit))
+    sql = ch.translate(tree)
+    if target is None or not declared:
+        return ch.execute_sql(sql)
+    result = _in_transaction(ch, [sql, *column_types.add_statements(*target, declared)])
     return ChResult(kind=result.kind)
 
 
