@@ -26,7 +26,7 @@ CODES = {
     184: "ILLEGAL_AGGREGATION", 202: "TOO_MANY_SIMULTANEOUS_QUERIES", 215: "NOT_AN_AGGREGATE",
     241: "MEMORY_LIMIT_EXCEEDED", 352: "AMBIGUOUS_COLUMN_NAME", 386: "NO_COMMON_TYPE",
     394: "QUERY_WAS_CANCELLED", 395: "FUNCTION_THROW_IF_VALUE_IS_NON_ZERO", 432: "UNKNOWN_CODEC",
-    497: "ACCESS_DENIED", 516: "AUTHENTICATION_FAILED", 691: "UNKNOWN_ELEMENT_OF_ENUM",
+    497: "ACCESS_DENIED", 675: "CANNOT_PARSE_IPV4", 516: "AUTHENTICATION_FAILED", 691: "UNKNOWN_ELEMENT_OF_ENUM",
     1001: "STD_EXCEPTION", 1002: "UNKNOWN_EXCEPTION",
 }
 
@@ -75,6 +75,8 @@ def from_error(exc: BaseException) -> ClickHouseError:
         code = 47
     if sqlstate == "23514" and re.search(r'violates check constraint "[^"]*_enum_labels"', message):
         code = 691  # the labels check of an Enum column (rewrites.ddl names it so)
+    if sqlstate == "22P02" and message.startswith("Invalid IPv4 value"):
+        code = 675
     if sqlstate == "22023" and message.startswith(("Unknown element", "Unexpected value")):
         code = 691  # a label or number the Enum does not have
     if code is None:

@@ -181,6 +181,18 @@ def _moments(name: str) -> Handler:
     return handler
 
 
+def _interval_of(count: exp.Expression, unit: str) -> exp.Expression:
+    """toIntervalDay(n), INTERVAL n DAY with n an expression: n times one unit."""
+    unit = unit.lower().removesuffix("s")
+    if unit == "quarter":
+        return _pg("(CAST({n} AS integer) * interval '3 months')", n=count)
+    return _pg(f"(CAST({{n}} AS integer) * interval '1 {unit}')", n=count)
+
+
+def _to_interval(unit: str) -> Handler:
+    return lambda args, ctx: _interval_of(args[0], unit)
+
+
 def _int_div_or_zero(args: list[exp.Expression]) -> exp.Expression:
     """intDivOrZero(a, b): 0 where b is 0, and where the quotient leaves a's signed type (its
     least value over -1, as intDivOrZero(-128, -1) of Int8)."""
@@ -467,6 +479,8 @@ FUNCTIONS: dict[str, Handler] = {
     "todate32": lambda a, c: _fn("ch_to_date", a[0]),
     "todatetime": lambda a, c: _fn("ch_to_datetime", a[0]),
     "todatetime64": lambda a, c: _fn("ch_to_datetime", a[0]),
+    **{f"tointerval{u}": _to_interval(u) for u in ("second", "minute", "hour", "day", "week", "month", "quarter",
+                                                    "year")},
     "tostartofinterval": _start_of_interval,
     "tostartofminute": lambda a, c: _pg("date_trunc('minute', {t})", t=_cast(a[0], "timestamp")),
     "tostartoffiveminutes": lambda a, c: _start_of_interval([a[0], sqlglot.parse_one("INTERVAL 5 MINUTE",
@@ -569,6 +583,9 @@ FUNCTIONS: dict[str, Handler] = {
     "extracturlparameternames": lambda a, c: _fn("ch_extract_url_parameter_names", a[0]),
     "extracturlparameter": lambda a, c: _fn("ch_extract_url_parameter", a[0], a[1]),
     "cuturlparameter": lambda a, c: _fn("ch_cut_url_parameter", a[0], a[1]),
+    "ipv4numtostring": lambda a, c: _fn("ch_ipv4_num_to_string", a[0]),
+    "ipv4numtostringclassc": lambda a, c: _fn("ch_ipv4_num_to_string_class_c", a[0]),
+    "ipv4stringtonum": lambda a, c: _fn("ch_ipv4_string_to_num", a[0]),
     **{f"reinterpretas{t.lower()}": _reinterpret(t) for t in ("UInt8", "UInt16", "UInt32", "UInt64", "Int8", "Int16",
                                                             "Int32", "Int64", "Float32", "Float64")},
     "arrayelement": lambda a, c: _fn("ch_array_element", a[0], a[1]),
@@ -831,6 +848,9 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         _in_without_list(node)
     if isinstance(node, exp.Select) and _inner_query(node):
         _conditions_as_columns(node)
+    if isinstance(node, exp.Interval) and node.this is not None and not isinstance(node.this, exp.Literal) and \
+            node.args.get("unit") is not None:  # INTERVAL number DAY: so many units
+        return _interval_of(node.this, node.args["unit"].name)
     if isinstance(node, exp.Corr) and not isinstance(node.parent, exp.Coalesce):  # corr(x, y) of too few rows: nan
         return exp.Coalesce(this=node, expressions=[_pg("'NaN'::float8")])
     if _null_tuple_comparison(node):
@@ -893,6 +913,9 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         if target.endswith("[]") and _is_text(node.this):  # '[1, 2, 3]' read as ClickHouse writes arrays
             return _cast(_fn("ch_array_text", node.this), target)
         return _cast(node.this, target)
+    if isinstance(node, exp.Add | exp.Sub) and hint_type(node.this) == "Date" and \
+            node.expression.find(exp.Interval) is not None and not isinstance(node.parent, exp.Cast):
+        return _cast(node, "date")  # Date +/- INTERVAL stays a Date in ClickHouse (SQL's is a timestamp)
     if isinstance(node, exp.Add | exp.Sub) and hint_type(node.this) == "Date" and \
             int_parts(hint_type(node.expression, node.find_ancestor(exp.Select))) is not None:
         # Date +/- n days, n of any integer type (a UInt64 column is numeric to SQL)
