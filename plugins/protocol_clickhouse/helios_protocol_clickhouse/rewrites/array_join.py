@@ -78,8 +78,7 @@ def _array_join_calls(select: exp.Select) -> None:
                                                                for e in array.expressions]), alias=table_alias)
         else:
             unnest = exp.Unnest(expressions=[array.copy()], alias=table_alias)
-        after_aggregation = _aggregates(select) and not array.find(exp.Column) and \
-            call.find_ancestor(exp.AggFunc) is None
+        after_aggregation = _aggregates(select) and not array.find(exp.Column) and not _in_aggregate(call)
         call.replace(exp.column("v", table=alias))
         if after_aggregation:
             group = select.args.get("group") or exp.Group(expressions=[])
@@ -96,6 +95,22 @@ _AGGREGATE_WORDS = ("count", "sum", "avg", "min", "max", "any", "uniq", "quantil
                     "covar", "corr", "skew", "kurt", "grouparray", "groupuniqarray", "argmin", "argmax", "topk")
 
 
+def _is_aggregate_call(node: exp.Expression) -> bool:
+    return isinstance(node, exp.AggFunc) or isinstance(
+        node, exp.Anonymous | exp.AnonymousAggFunc | exp.CombinedAggFunc | exp.ParameterizedAgg) and \
+        str(node.this).lower().startswith(_AGGREGATE_WORDS)
+
+
+def _in_aggregate(node: exp.Expression) -> bool:
+    """An argument of an aggregate (any(arrayJoin(...)) multiplies the rows that aggregate sees)."""
+    parent = node.parent
+    while parent is not None and not isinstance(parent, exp.Select):
+        if _is_aggregate_call(parent):
+            return True
+        parent = parent.parent
+    return False
+
+
 def _aggregates(select: exp.Select) -> bool:
     """The select groups or computes aggregates (its own, not a subquery's)."""
     if select.args.get("group") is not None:
@@ -103,9 +118,7 @@ def _aggregates(select: exp.Select) -> bool:
     for item in select.expressions:
         for node in item.find_all(exp.AggFunc, exp.Anonymous, exp.AnonymousAggFunc, exp.CombinedAggFunc,
                                   exp.ParameterizedAgg):
-            if _owner(node) is not select:
-                continue
-            if isinstance(node, exp.AggFunc) or str(node.this).lower().startswith(_AGGREGATE_WORDS):
+            if _owner(node) is select and _is_aggregate_call(node):
                 return True
     return False
 

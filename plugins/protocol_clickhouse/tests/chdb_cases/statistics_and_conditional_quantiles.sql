@@ -15,3 +15,5 @@ DROP TABLE series;
 SELECT arrayJoin([1, 2]) AS a, count() FROM numbers(3);
 SELECT arrayJoin([1, 2]) AS a, count() FROM numbers(3) GROUP BY number % 2 ORDER BY a;
 SELECT arrayJoin(range(number)) AS a FROM numbers(3);
+SELECT count(), arrayJoin([1, 2, 3]) AS n GROUP BY n WITH TOTALS ORDER BY n LIMIT 1;
+SELECT count(), any(arrayJoin([1, 2, 3])) FROM numbers(2);
