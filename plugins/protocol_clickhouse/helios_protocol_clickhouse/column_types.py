@@ -93,6 +93,8 @@ def _declared_matches(declared: str, sql_name: str, not_null: bool) -> bool:
         nearest = sql_type(parsed)
     except Exception:  # noqa: BLE001 - a declaration this version cannot read shows the nearest type
         return False
+    if nearest.startswith("numeric(") and nearest.endswith("[]") and sql_name == "numeric[]":
+        nearest = sql_name  # the kernel keeps no precision for an array's numeric elements (Array(UInt64))
     return clickhouse_type(nearest) == clickhouse_type(sql_name) and parsed.nullable == (not not_null)
 
 
