@@ -648,9 +648,10 @@ def _array_arg_extreme(largest: bool) -> Callable[[list[pa.Array]], pa.Array]:
 
 def _array_sum(args: list[pa.Array]) -> pa.Array:
     value_type = args[0].type.value_type
-    out_type = pa.float64() if pa.types.is_floating(value_type) else pa.int64()
-    return pa.array([None if v is None else sum(x for x in v if x is not None) for v in args[0].to_pylist()],
-                    out_type)
+    sums = [None if v is None else sum(x for x in v if x is not None) for v in args[0].to_pylist()]
+    if pa.types.is_decimal(value_type):  # Array(UInt64): a UInt64, wrapped around 2^64 as ClickHouse's
+        return pa.array([None if t is None else int(t) % (1 << 64) for t in sums], pa.uint64())
+    return pa.array(sums, pa.float64() if pa.types.is_floating(value_type) else pa.int64())
 
 
 def arrow_clickhouse_name(t: pa.DataType) -> str:
@@ -687,6 +688,8 @@ def _same(types: list[str]) -> str:
 
 def _sum_type(types: list[str]) -> str:
     element = _element_type(types)
+    if element.startswith("numeric"):
+        return "numeric(20,0)"
     return "double precision" if element in ("real", "double precision") else "bigint"
 
 
