@@ -65,6 +65,17 @@ def declare_statements(schema: str, table: str, columns: list[tuple[str, str, bo
     return out
 
 
+def add_statements(schema: str, table: str, columns: list[tuple[str, str, bool]]) -> list[str]:
+    """SQL that records the declared types of columns ALTER TABLE ... ADD COLUMN gives a table."""
+    out = [f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"', _CREATE_TABLE]
+    for name, ch, explicit in columns:
+        out.append(f"DELETE FROM {TABLE} WHERE schema_name = {_q(schema)} AND table_name = {_q(table)} "
+                   f"AND column_name = {_q(name)}")
+        out.append(f"INSERT INTO {TABLE} (schema_name, table_name, column_name, type, implicit_default) "
+                   f"VALUES ({_q(schema)}, {_q(table)}, {_q(name)}, {_q(ch)}, {'false' if explicit else 'true'})")
+    return out
+
+
 def forget_statement(schema: str, table: str) -> str:
     return f"DELETE FROM {TABLE} WHERE schema_name = {_q(schema)} AND table_name = {_q(table)}"
 
@@ -82,6 +93,8 @@ def _declared_matches(declared: str, sql_name: str, not_null: bool) -> bool:
         nearest = sql_type(parsed)
     except Exception:  # noqa: BLE001 - a declaration this version cannot read shows the nearest type
         return False
+    if nearest.startswith("numeric(") and nearest.endswith("[]") and sql_name == "numeric[]":
+        nearest = sql_name  # the kernel keeps no precision for an array's numeric elements (Array(UInt64))
     return clickhouse_type(nearest) == clickhouse_type(sql_name) and parsed.nullable == (not not_null)
 
 

@@ -256,6 +256,34 @@ def _reinterpret_as_number(kind: str) -> Callable[[list[pa.Array]], pa.Array]:
     return impl
 
 
+def _moment(args: list[pa.Array]) -> pa.Array:
+    """ch_moment(kind, n, S1, S2, S3, S4): ClickHouse's var/stddev/skew/kurt (Samp and Pop) from
+    the count and power sums (S4 of x^4...): central moments m2..m4 over n, divided as its are."""
+    kinds, n, s1, s2, s3, s4 = (a.to_pylist() for a in args)
+    out = []
+    for kind, count, a, b, c, d in zip(kinds, n, s1, s2, s3, s4, strict=True):
+        stable = kind.endswith("stable")
+        sample = kind.removesuffix("stable").endswith("samp")
+        if not count or count <= 1 and sample or a is None:
+            out.append(math.inf if stable else math.nan)
+            continue
+        m2 = b - a * a / count  # the sums of (x - mean)^k
+        m3 = c - 3 * b * a / count + 2 * a ** 3 / count ** 2
+        m4 = d - 4 * c * a / count + 6 * b * a * a / count ** 2 - 3 * a ** 4 / count ** 3
+        var = m2 / (count - 1 if sample else count)
+        if kind.startswith("var"):
+            out.append(var)
+        elif kind.startswith("stddev"):
+            out.append(math.sqrt(var) if var >= 0 else math.nan)
+        elif var <= 0:
+            out.append(math.nan)
+        elif kind.startswith("skew"):
+            out.append(m3 / count / var ** 1.5)
+        else:
+            out.append(m4 / count / var ** 2)
+    return pa.array(out, pa.float64())
+
+
 def _empty_array_to_single(args: list[pa.Array]) -> pa.Array:
     """emptyArrayToSingle(a): an empty array becomes one element, its type's default."""
     default = _default_for(args[0].type.value_type)
@@ -577,8 +605,9 @@ def _quantile_exact(args: list[pa.Array]) -> pa.Array:
     out = []
     for values, level in zip(args[0].to_pylist(), args[1].to_pylist(), strict=True):
         present = sorted(v for v in (values or []) if v is not None)
-        if not present:
-            out.append(None)
+        if not present:  # of no rows: the type's default (0; nan for floats), as ClickHouse's
+            value_type = args[0].type.value_type
+            out.append(math.nan if pa.types.is_floating(value_type) else _default_for(value_type))
             continue
         index = min(int(level * len(present)), len(present) - 1)  # ClickHouse: the element at floor(level * n)
         out.append(present[index])
@@ -619,9 +648,10 @@ def _array_arg_extreme(largest: bool) -> Callable[[list[pa.Array]], pa.Array]:
 
 def _array_sum(args: list[pa.Array]) -> pa.Array:
     value_type = args[0].type.value_type
-    out_type = pa.float64() if pa.types.is_floating(value_type) else pa.int64()
-    return pa.array([None if v is None else sum(x for x in v if x is not None) for v in args[0].to_pylist()],
-                    out_type)
+    sums = [None if v is None else sum(x for x in v if x is not None) for v in args[0].to_pylist()]
+    if pa.types.is_decimal(value_type):  # Array(UInt64): a UInt64, wrapped around 2^64 as ClickHouse's
+        return pa.array([None if t is None else int(t) % (1 << 64) for t in sums], pa.uint64())
+    return pa.array(sums, pa.float64() if pa.types.is_floating(value_type) else pa.int64())
 
 
 def arrow_clickhouse_name(t: pa.DataType) -> str:
@@ -658,6 +688,8 @@ def _same(types: list[str]) -> str:
 
 def _sum_type(types: list[str]) -> str:
     element = _element_type(types)
+    if element.startswith("numeric"):
+        return "numeric(20,0)"
     return "double precision" if element in ("real", "double precision") else "bigint"
 
 
@@ -701,6 +733,7 @@ FUNCTIONS = [
                                                            pa.list_(pa.int64())), return_type="bigint[]"),
     SqlFunction(name="ch_array_enumerate_uniq", impl=_enumerate_uniq_arrays, return_type="bigint[]"),
     SqlFunction(name="ch_int_hash32", impl=_int_hash32, return_type="bigint"),
+    SqlFunction(name="ch_moment", impl=_moment, return_type="double precision", strict=False),
     SqlFunction(name="ch_empty_array_to_single", impl=_empty_array_to_single, return_type=lambda t: t[0]),
     SqlFunction(name="ch_array_uniq", impl=_array_uniq,
                 return_type="bigint"),

@@ -11,6 +11,7 @@ the session's COPY path.
 from __future__ import annotations
 
 import re
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -72,8 +73,11 @@ def run_tree(ch: ClickHouseSession, tree: exp.Expression) -> list[ChResult]:
         return [_create_table(ch, tree)]
     if isinstance(tree, exp.Drop) and str(tree.args.get("kind") or "").upper() == "TABLE":
         return [_drop_table(ch, tree)]
+    if isinstance(tree, exp.Alter) and str(tree.args.get("kind") or "").upper() == "TABLE" and \
+            any(isinstance(a, exp.ColumnDef) for a in tree.args.get("actions") or []):
+        return [_add_columns(ch, tree)]
     if isinstance(tree, exp.Insert):
-        literal = _literal_rows(tree)
+        literal = _literal_rows(tree, lambda value: _constant_value(ch, value))
         if literal is not None:
             table, columns, rows = literal
             return [insert_rows(ch, table, columns, rows)]
@@ -157,6 +161,35 @@ def _create_table(ch: ClickHouseSession, tree: exp.Create) -> ChResult:
     if target is None or not declared or temporary:
         return ch.execute_sql(sql)
     result = _in_transaction(ch, [sql, *column_types.declare_statements(*target, declared)])
+    return ChResult(kind=result.kind)
+
+
+def _add_columns(ch: ClickHouseSession, tree: exp.Alter) -> ChResult:
+    """ALTER TABLE ... ADD COLUMN: the columns in their nearest SQL types (zero defaults, NOT NULL
+    unless Nullable) and their declared ClickHouse types, in one transaction. A column goes at the
+    end: ``FIRST`` or ``AFTER`` a column that is not the last one is refused with 48, the kernel's
+    tables keeping their columns in the order they were added."""
+    target = _table_target(ch, tree)
+    current = [c.name for c in (ch.table_columns(*target) or [])] if target is not None else []
+    declared = []
+    for action in tree.args.get("actions") or []:
+        if not isinstance(action, exp.ColumnDef):
+            continue
+        position = action.args.get("position")
+        if position is not None:
+            after = position.this.name if position.this is not None else None
+            if str(position.args.get("position") or "").upper() != "AFTER" or not current or after != current[-1]:
+                raise ClickHouseError(48, f"ADD COLUMN {action.name} {position.sql(dialect='clickhouse')}: only "
+                                          "adding a column at the end is supported")
+        current.append(action.name)
+        kind = action.args.get("kind")
+        if kind is not None:
+            explicit = any(isinstance(c.kind, exp.DefaultColumnConstraint) for c in action.args.get("constraints") or [])
+            declared.append((action.name, str(canonical_type(parse_type(kind.sql(dialect="clickhouse")))), explicit))
+    sql = ch.translate(tree)
+    if target is None or not declared:
+        return ch.execute_sql(sql)
+    result = _in_transaction(ch, [sql, *column_types.add_statements(*target, declared)])
     return ChResult(kind=result.kind)
 
 
@@ -944,8 +977,24 @@ def _unwrap(value: exp.Expression) -> exp.Expression:
     return value.expressions[0] if isinstance(value, exp.Tuple) and len(value.expressions) == 1 else value
 
 
-def _literal_rows(tree: exp.Insert) -> tuple[str, str | None, list[list[Any]]] | None:
-    """(table, column list, rows) of an INSERT ... VALUES of literals only, else None."""
+_EVALUATED_VALUES = 1000  # VALUES with more expressions than this go to the kernel as they are
+
+
+def _constant_value(ch: ClickHouseSession, value: exp.Expression) -> Any:
+    """A VALUES expression (``1 + 1``, ``toDate('2016-01-01') + 1``, ``[[0, 1], [2]][1]``) evaluated
+    as ClickHouse evaluates them (input_format_values_interpret_expressions): a constant SELECT."""
+    result = _query(ch, exp.select(value.copy()))
+    batches = result.batches if isinstance(result.batches, list) else list(result.batches)
+    rows = [v for b in batches for v in b.column(0).to_pylist()]
+    if len(rows) != 1:
+        raise _NotLiteral
+    out = rows[0]
+    return str(out) if isinstance(out, uuid.UUID) else out
+
+
+def _literal_rows(tree: exp.Insert, evaluate: Any = None) -> tuple[str, str | None, list[list[Any]]] | None:
+    """(table, column list, rows) of an INSERT ... VALUES of literals (and, with ``evaluate``, of
+    constant expressions, each evaluated on its own), else None."""
     values = tree.expression
     if not isinstance(values, exp.Values):
         return None
@@ -957,8 +1006,19 @@ def _literal_rows(tree: exp.Insert) -> tuple[str, str | None, list[list[Any]]] |
     if not isinstance(target, exp.Table):
         return None
     table = f"{target.db}.{target.name}" if target.db else target.name
+    budget = [_EVALUATED_VALUES]
+
+    def value_of(v: exp.Expression) -> Any:
+        try:
+            return _python_literal(v)
+        except _NotLiteral:
+            if evaluate is None or v.find(exp.Column, exp.Select) is not None or budget[0] <= 0:
+                raise
+            budget[0] -= 1
+            return evaluate(v)
+
     try:
-        rows = [[_python_literal(_unwrap(v)) for v in row.expressions] for row in values.expressions]
+        rows = [[value_of(_unwrap(v)) for v in row.expressions] for row in values.expressions]
     except _NotLiteral:
         return None
     return table, columns, rows

@@ -1,5 +1,6 @@
 """ClickHouse's URL parameter functions: extractURLParameter(s), extractURLParameterNames,
-cutURLParameter.
+cutURLParameter; and the IPv4 address texts of numbers (IPv4NumToString, IPv4NumToStringClassC,
+whose last part is ``xxx``, IPv4StringToNum: a text that is no address is an error).
 
 The parameters are read as ClickHouse reads them: from after the URL's first ``?`` or ``#``,
 parted by ``&`` and ``#``; a ``?`` inside restarts the reading after it (``#test?e=f`` holds
@@ -14,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from helios_core.errors import HeliosError
 from helios_core.hookspecs import SqlFunction
 
 _START = re.compile(r"[?#]")
@@ -87,7 +89,24 @@ def _row_wise(fn: Callable[..., Any], out_type: pa.DataType) -> Callable[[list[p
     return impl
 
 
+def _ipv4_text(n: int, class_c: bool) -> str:
+    parts = [str((int(n) >> shift) & 0xFF) for shift in (24, 16, 8, 0)]
+    return ".".join(parts[:3] + ["xxx"]) if class_c else ".".join(parts)
+
+
+def _ipv4_number(text: str) -> int:
+    parts = text.split(".")
+    if len(parts) != 4 or not all(p.isdigit() and int(p) < 256 for p in parts):
+        raise HeliosError(f"Invalid IPv4 value: {text!r}", sqlstate="22P02")
+    return sum(int(p) << shift for p, shift in zip(parts, (24, 16, 8, 0), strict=True))
+
+
 FUNCTIONS = [
+    SqlFunction(name="ch_ipv4_num_to_string", impl=_row_wise(lambda n: _ipv4_text(n, False), pa.string()),
+                return_type="text"),
+    SqlFunction(name="ch_ipv4_num_to_string_class_c", impl=_row_wise(lambda n: _ipv4_text(n, True), pa.string()),
+                return_type="text"),
+    SqlFunction(name="ch_ipv4_string_to_num", impl=_row_wise(_ipv4_number, pa.int64()), return_type="bigint"),
     SqlFunction(name="ch_extract_url_parameters", impl=_row_wise(_parameters, pa.list_(pa.string())),
                 return_type="text[]"),
     SqlFunction(name="ch_extract_url_parameter_names", impl=_row_wise(_names, pa.list_(pa.string())),

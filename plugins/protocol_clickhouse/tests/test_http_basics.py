@@ -247,6 +247,26 @@ def test_ddl_engines(http):
     assert http.request(body="ALTER TABLE mt DELETE WHERE k = 1").status == 200
 
 
+def test_add_column_takes_clickhouse_types_at_the_end_only(http):
+    assert http.request(body="CREATE TABLE alt (d Date, a String) ENGINE = Memory").status == 200
+    assert http.request(body="INSERT INTO alt VALUES ('2015-01-01', 'hello')").status == 200
+    assert http.request(body="ALTER TABLE alt ADD COLUMN n UInt16, ADD COLUMN m Nullable(UInt8) AFTER n, "
+                             "ADD COLUMN s String DEFAULT 'x'").status == 200
+    assert http.request("SELECT *, toTypeName(n), toTypeName(m) FROM alt").text == (
+        "2015-01-01\thello\t0\t\\N\tx\tUInt16\tNullable(UInt8)\n")
+    for sql in ("ALTER TABLE alt ADD COLUMN b String AFTER d", "ALTER TABLE alt ADD COLUMN f UInt8 FIRST",
+                "ALTER TABLE alt ADD COLUMN h UInt64 DEFAULT intHash64(n)"):  # refused, never misplaced
+        assert http.request(body=sql).headers["x-clickhouse-exception-code"] == "48"
+    assert http.request("SELECT count() FROM system.columns WHERE table = 'alt'").text == "5\n"
+
+
+def test_array_of_uint64_column_keeps_its_declared_type(http):
+    assert http.request(body="CREATE TABLE au64 (a Array(UInt64)) ENGINE = Memory").status == 200
+    assert http.request(body="INSERT INTO au64 VALUES ([1, 2]), ([]), ([18446744073709551615])").status == 200
+    assert http.request("SELECT a, toTypeName(a) FROM au64").text == (
+        "[1,2]\tArray(UInt64)\n[]\tArray(UInt64)\n[18446744073709551615]\tArray(UInt64)\n")
+
+
 def test_higher_order_and_date_arithmetic(ch):
     assert ch("SELECT arrayExists(x -> x = 'b', ['a', 'b']), arrayAll(x -> x > 1, [1, 2]), "
               "arrayCount(x -> x > 1, [1, 2, 3]), arrayFirst(x -> x > 1, [1, 2, 3]), materialize(3)") == "1\t0\t2\t2\t3\n"

@@ -18,6 +18,7 @@ from helios_protocol_clickhouse.rewrites import (
     limit_by,
     sources,
     system_tables,
+    tuple_access,
     with_aliases,
 )
 from helios_protocol_clickhouse.rewrites.context import RewriteContext
@@ -25,6 +26,7 @@ from helios_protocol_clickhouse.rewrites.context import RewriteContext
 
 def apply_all(tree: exp.Expression, ctx: RewriteContext | None = None) -> exp.Expression:
     ctx = ctx or RewriteContext()
+    tree = tuple_access.rewrite(tree)
     tree = ddl.rewrite(tree, ctx)
     tree = system_tables.rewrite(tree, ctx)
     tree = clauses.rewrite(tree, ctx.settings)

@@ -9,7 +9,9 @@ An ARRAY JOIN without an alias keeps the array's name for the element (``ARRAY J
 ``arr`` is the element after it); several arrays are unnested side by side. LEFT ARRAY
 JOIN keeps rows with empty arrays (in their place, with the element type's default). ``arrayJoin(x)`` in the select list multiplies rows
 before any aggregation, as in ClickHouse, so it becomes a lateral unnest of the FROM; the same
-``arrayJoin(x)`` written twice (in the select list, WHERE, GROUP BY...) is one unnest.
+``arrayJoin(x)`` written twice (in the select list, WHERE, GROUP BY...) is one unnest. An
+``arrayJoin`` of a constant array in a query that aggregates repeats each group once per element,
+as ClickHouse applies it after the aggregation: its element joins the grouping keys.
 """
 
 from __future__ import annotations
@@ -76,12 +78,49 @@ def _array_join_calls(select: exp.Select) -> None:
                                                                for e in array.expressions]), alias=table_alias)
         else:
             unnest = exp.Unnest(expressions=[array.copy()], alias=table_alias)
+        after_aggregation = _aggregates(select) and not array.find(exp.Column) and not _in_aggregate(call)
         call.replace(exp.column("v", table=alias))
+        if after_aggregation:
+            group = select.args.get("group") or exp.Group(expressions=[])
+            group.append("expressions", exp.column("v", table=alias))
+            select.set("group", group)
         source = select.args.get("from_")
         if source is None:
             select.set("from_", exp.From(this=unnest))
         else:
             select.append("joins", exp.Join(this=unnest, kind="CROSS"))
+
+
+_AGGREGATE_WORDS = ("count", "sum", "avg", "min", "max", "any", "uniq", "quantile", "median", "var", "stddev",
+                    "covar", "corr", "skew", "kurt", "grouparray", "groupuniqarray", "argmin", "argmax", "topk")
+
+
+def _is_aggregate_call(node: exp.Expression) -> bool:
+    return isinstance(node, exp.AggFunc) or isinstance(
+        node, exp.Anonymous | exp.AnonymousAggFunc | exp.CombinedAggFunc | exp.ParameterizedAgg) and \
+        str(node.this).lower().startswith(_AGGREGATE_WORDS)
+
+
+def _in_aggregate(node: exp.Expression) -> bool:
+    """An argument of an aggregate (any(arrayJoin(...)) multiplies the rows that aggregate sees)."""
+    parent = node.parent
+    while parent is not None and not isinstance(parent, exp.Select):
+        if _is_aggregate_call(parent):
+            return True
+        parent = parent.parent
+    return False
+
+
+def _aggregates(select: exp.Select) -> bool:
+    """The select groups or computes aggregates (its own, not a subquery's)."""
+    if select.args.get("group") is not None:
+        return True
+    for item in select.expressions:
+        for node in item.find_all(exp.AggFunc, exp.Anonymous, exp.AnonymousAggFunc, exp.CombinedAggFunc,
+                                  exp.ParameterizedAgg):
+            if _owner(node) is select and _is_aggregate_call(node):
+                return True
+    return False
 
 
 def _owner(node: exp.Expression) -> exp.Expression | None:

@@ -48,6 +48,12 @@ def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
             tree.set("kind", "SCHEMA")
             tree.set("properties", None)
         return tree
+    if isinstance(tree, exp.Alter) and str(tree.args.get("kind") or "").upper() == "TABLE":
+        for action in tree.args.get("actions") or []:
+            if isinstance(action, exp.ColumnDef):  # ADD COLUMN: typed as CREATE TABLE types its columns
+                _column(action)
+                action.set("position", None)  # AFTER the last column: the statement layer checked it
+        return tree
     if isinstance(tree, exp.Drop):
         kind = str(tree.args.get("kind") or "").upper()
         if kind in ("DATABASE", "SCHEMA"):

@@ -165,6 +165,34 @@ def _conversion(target: str) -> Handler:
     return lambda args, ctx: _fn(target, args[0])
 
 
+def _filled_when_null(sql_name: str, fill: str) -> Handler:
+    """covarSamp/covarPop/corr: SQL's NULL of too few rows is ClickHouse's nan (inf for the *Stable forms)."""
+    return lambda args, ctx: exp.Coalesce(this=_fn(sql_name, *(_cast(a, "double precision") for a in args[:2])),
+                                          expressions=[_pg(f"'{fill}'::float8")])
+
+
+def _moments(name: str) -> Handler:
+    """varSamp/varPop/stddev*/skew*/kurt*(x) and the *Stable forms: from the count and the sums of
+    x's first four powers, nan (inf for *Stable) where ClickHouse's is (no rows; one row for *Samp)."""
+    def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+        x = _cast(args[0], "double precision")
+        powers = [_fn("sum", x.copy())] + [_fn("sum", _fn("power", x.copy(), exp.Literal.number(k))) for k in (2, 3, 4)]
+        return _fn("ch_moment", _lit(name), _fn("count", x.copy()), *powers)
+    return handler
+
+
+def _interval_of(count: exp.Expression, unit: str) -> exp.Expression:
+    """toIntervalDay(n), INTERVAL n DAY with n an expression: n times one unit."""
+    unit = unit.lower().removesuffix("s")
+    if unit == "quarter":
+        return _pg("(CAST({n} AS integer) * interval '3 months')", n=count)
+    return _pg(f"(CAST({{n}} AS integer) * interval '1 {unit}')", n=count)
+
+
+def _to_interval(unit: str) -> Handler:
+    return lambda args, ctx: _interval_of(args[0], unit)
+
+
 def _int_div_or_zero(args: list[exp.Expression]) -> exp.Expression:
     """intDivOrZero(a, b): 0 where b is 0, and where the quotient leaves a's signed type (its
     least value over -1, as intDivOrZero(-128, -1) of Int8)."""
@@ -384,8 +412,6 @@ FUNCTIONS: dict[str, Handler] = {
     "toisoyear": lambda a, c: _pg("CAST(extract(isoyear FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
     "toquarter": lambda a, c: _pg("CAST(extract(quarter FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
     "rownumberinallblocks": lambda a, c: _pg("(row_number() OVER () - 1)"),
-    "covarpop": lambda a, c: _fn("covar_pop", a[0], a[1]),
-    "covarsamp": lambda a, c: _fn("covar_samp", a[0], a[1]),
     "anyheavy": lambda a, c: _fn("any_value", a[0]),
     "tostringcuttozero": lambda a, c: _fn("split_part", _fn("ch_to_string", a[0]), _lit("\0"), exp.Literal.number(1)),
     "appendtrailingcharifabsent": lambda a, c: _pg("CASE WHEN {s} = '' OR right({s}, 1) = {ch} THEN {s} "
@@ -453,6 +479,8 @@ FUNCTIONS: dict[str, Handler] = {
     "todate32": lambda a, c: _fn("ch_to_date", a[0]),
     "todatetime": lambda a, c: _fn("ch_to_datetime", a[0]),
     "todatetime64": lambda a, c: _fn("ch_to_datetime", a[0]),
+    **{f"tointerval{u}": _to_interval(u) for u in ("second", "minute", "hour", "day", "week", "month", "quarter",
+                                                    "year")},
     "tostartofinterval": _start_of_interval,
     "tostartofminute": lambda a, c: _pg("date_trunc('minute', {t})", t=_cast(a[0], "timestamp")),
     "tostartoffiveminutes": lambda a, c: _start_of_interval([a[0], sqlglot.parse_one("INTERVAL 5 MINUTE",
@@ -555,6 +583,9 @@ FUNCTIONS: dict[str, Handler] = {
     "extracturlparameternames": lambda a, c: _fn("ch_extract_url_parameter_names", a[0]),
     "extracturlparameter": lambda a, c: _fn("ch_extract_url_parameter", a[0], a[1]),
     "cuturlparameter": lambda a, c: _fn("ch_cut_url_parameter", a[0], a[1]),
+    "ipv4numtostring": lambda a, c: _fn("ch_ipv4_num_to_string", a[0]),
+    "ipv4numtostringclassc": lambda a, c: _fn("ch_ipv4_num_to_string_class_c", a[0]),
+    "ipv4stringtonum": lambda a, c: _fn("ch_ipv4_string_to_num", a[0]),
     **{f"reinterpretas{t.lower()}": _reinterpret(t) for t in ("UInt8", "UInt16", "UInt32", "UInt64", "Int8", "Int16",
                                                             "Int32", "Int64", "Float32", "Float64")},
     "arrayelement": lambda a, c: _fn("ch_array_element", a[0], a[1]),
@@ -613,10 +644,11 @@ FUNCTIONS: dict[str, Handler] = {
                                                      _fn("ch_array_min", a[1].copy())], c),
     "argmaxarray": lambda a, c: FUNCTIONS["argmax"]([_fn("ch_array_arg_max", a[0], a[1]),
                                                      _fn("ch_array_max", a[1].copy())], c),
-    "stddevpop": lambda a, c: _fn("sqrt", _fn("var_pop", a[0])),
-    "stddevsamp": lambda a, c: _fn("sqrt", _fn("var_samp", a[0])),
-    "varpop": lambda a, c: _fn("var_pop", a[0]),
-    "varsamp": lambda a, c: _fn("var_samp", a[0]),
+    **{name: _moments(name) for name in ("varsamp", "varpop", "stddevsamp", "stddevpop", "skewsamp", "skewpop",
+                                         "kurtsamp", "kurtpop", "varsampstable", "varpopstable", "stddevsampstable",
+                                         "stddevpopstable")},
+    **{f"{name}{stable}": _filled_when_null(sql_name, "Infinity" if stable else "NaN") for name, sql_name in (
+        ("covarpop", "covar_pop"), ("covarsamp", "covar_samp"), ("corr", "corr")) for stable in ("", "stable")},
     "countif": _if_aggregate("count"),
 }
 for _name in ("sum", "avg", "min", "max", "uniq", "uniqexact", "any", "anylast", "grouparray", "argmin", "argmax",
@@ -638,7 +670,21 @@ def _timing(name: str, params: list[exp.Expression], args: list[exp.Expression])
     return _fn("ch_quantile_timing", values, weights, params[0] if params else exp.Literal.number("0.5"))
 
 
+def _parameterized_if(name: str, params: list[exp.Expression], args: list[exp.Expression]) -> exp.Expression:
+    """quantileIf(x, cond), quantileExactIf, quantilesIf(p...)(x, cond)...: the aggregate over the rows
+    passing the condition (the others made NULL, which it skips); of no rows quantile is nan, as
+    ClickHouse's (quantileExact gives its type's default itself)."""
+    *values, cond = args
+    kept = [exp.Case().when(condition(cond.copy()), v) for v in values]
+    out = _parameterized(name, params, kept)
+    if name in ("quantile", "quantiletdigest", "median"):
+        return exp.Coalesce(this=out, expressions=[_pg("'NaN'::float8")])
+    return out
+
+
 def _parameterized(name: str, params: list[exp.Expression], args: list[exp.Expression]) -> exp.Expression:
+    if name.endswith("if") and name[:-2] in _PARAMETERIZED:
+        return _parameterized_if(name[:-2], params, args)
     x = args[0]
     if name in _TIMING:
         return _timing(name, params, args)
@@ -802,6 +848,11 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         _in_without_list(node)
     if isinstance(node, exp.Select) and _inner_query(node):
         _conditions_as_columns(node)
+    if isinstance(node, exp.Interval) and node.this is not None and not isinstance(node.this, exp.Literal) and \
+            node.args.get("unit") is not None:  # INTERVAL number DAY: so many units
+        return _interval_of(node.this, node.args["unit"].name)
+    if isinstance(node, exp.Corr) and not isinstance(node.parent, exp.Coalesce):  # corr(x, y) of too few rows: nan
+        return exp.Coalesce(this=node, expressions=[_pg("'NaN'::float8")])
     if _null_tuple_comparison(node):
         return _cast(exp.Null(), "boolean")
     if isinstance(node, exp.In) and isinstance(node.this, exp.Tuple) and node.expressions and \
@@ -862,6 +913,9 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         if target.endswith("[]") and _is_text(node.this):  # '[1, 2, 3]' read as ClickHouse writes arrays
             return _cast(_fn("ch_array_text", node.this), target)
         return _cast(node.this, target)
+    if isinstance(node, exp.Add | exp.Sub) and hint_type(node.this) == "Date" and \
+            node.expression.find(exp.Interval) is not None and not isinstance(node.parent, exp.Cast):
+        return _cast(node, "date")  # Date +/- INTERVAL stays a Date in ClickHouse (SQL's is a timestamp)
     if isinstance(node, exp.Add | exp.Sub) and hint_type(node.this) == "Date" and \
             int_parts(hint_type(node.expression, node.find_ancestor(exp.Select))) is not None:
         # Date +/- n days, n of any integer type (a UInt64 column is numeric to SQL)
@@ -984,6 +1038,12 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         handler = FUNCTIONS.get(name)
         if handler is not None:
             return handler([a.copy() for a in args], ctx)
+        if name.endswith("if") and name[:-2] in _PARAMETERIZED and len(args) >= 2:  # quantileExactIf(x, cond)
+            return _parameterized_if(name[:-2], [], [a.copy() for a in args])
+        if name in ("quantiles", "quantilesexact", "quantilestiming", "quantilestimingweighted"):
+            raise ClickHouseError(42, f"Aggregate function {name} needs at least one level: {name}(0.5, ...)(x)")
+        if name in _PARAMETERIZED and name not in ("grouparray", "groupuniqarray") and args:
+            return _parameterized(name, [], [a.copy() for a in args])  # quantileExact(x): its default level
         conversion = _integer_conversion(name)
         if conversion is not None:
             return _fn(conversion, args[0])

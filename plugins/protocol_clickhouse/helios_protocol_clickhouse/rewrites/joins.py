@@ -20,7 +20,7 @@ from helios_protocol_clickhouse.rewrites.context import RewriteContext
 
 
 def rewrite(tree: exp.Expression, ctx: RewriteContext | None = None) -> exp.Expression:
-    for join in list(tree.find_all(exp.Join)):
+    for join in reversed(list(tree.find_all(exp.Join))):  # inner joins first: an ANY join copies its right side
         strictness = str(join.args.get("kind") or "").upper()
         if strictness in ("ANY", "ALL", "SEMI", "ANTI", "ASOF"):
             if strictness in ("SEMI", "ANTI", "ASOF"):

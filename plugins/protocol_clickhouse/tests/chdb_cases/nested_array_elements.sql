@@ -3,3 +3,8 @@ SELECT [['Hello']][1] AS x FORMAT TSVWithNamesAndTypes;
 SELECT [[['a'], ['b', 'c']], [['d']]];
 SELECT ([[['a'], ['b', 'c']], [['d', 'e', 'f'], ['g', 'h']]] AS arr)[number], arr[number][2], arr[number][2][1] FROM numbers(4);
 SELECT [[1], [2, 3]][number][1], [[1], [2, 3]][number][-1] FROM numbers(3);
+CREATE TABLE au64 (a Array(UInt64)) ENGINE = Memory;
+INSERT INTO au64 VALUES ([1, 2]), ([]), ([18446744073709551615, 2]);
+SELECT a, toTypeName(a), arraySum(a), toTypeName(arraySum(a)) FROM au64 ORDER BY length(a), arraySum(a);
+SELECT arraySum([1, 2]), arraySum([1.5, 2]), arraySum(range(number)) FROM numbers(3);
+DROP TABLE au64;
