@@ -23,7 +23,7 @@ import bson
 from bson import Int64, ObjectId
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import authentication, capped, collation, crud, javascript, profiler, snapshot
+from helios_protocol_mongo import authentication, capped, collation, crud, profiler, snapshot, time_limits
 from helios_protocol_mongo.aggregation import aggregate
 from helios_protocol_mongo.collection_modify import coll_mod
 from helios_protocol_mongo.errors import MongoError, from_helios_error, refuse_oplog
@@ -163,7 +163,7 @@ class CommandRunner:
             _check_api_version(name, command)
             _check_read_concern(command)
             with collation.using(None if name in ("create", "createIndexes") else command.get("collation")), \
-                    javascript.time_limit(command.get("maxTimeMS")):
+                    time_limits.limit(name, command.get("maxTimeMS")):
                 reply = self._run_in_session(handler, command, db, name)
         except MongoError as exc:
             reply = exc.reply()

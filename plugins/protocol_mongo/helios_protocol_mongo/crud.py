@@ -27,6 +27,7 @@ from helios_protocol_mongo import (
     snapshot,
     tailable,
     text_search,
+    time_limits,
 )
 from helios_protocol_mongo.bson_order import MISSING, sort_key
 from helios_protocol_mongo.errors import MongoError, bad_value, from_helios_error
@@ -87,6 +88,8 @@ def find_documents(ctx: CommandContext, collection: str, spec: Any, *,
         score = f"ts_rank({vector}, {query})"
     docs = ctx.store.scan(ctx.db, collection, where, params, types, score=score, descending=descending,
                           as_of=snapshot.read_time(ctx))
+    if time_limits.deadline() is not None:
+        return (d for d in docs if time_limits.check() is None and matcher(d))
     return (d for d in docs if matcher(d))
 
 
@@ -581,6 +584,7 @@ def _update_statement(ctx: CommandContext, collection: str, index: int, statemen
     if matched and not ctx.in_transaction:  # updateMany: each document atomic on its own, as in MongoDB
         still_matches = compile_filter(query)
         for doc in matched:
+            time_limits.check()
             with document_locks.holding(ctx, collection, doc["_id"]):
                 fresh = ctx.store.point_read(ctx.db, collection, doc["_id"])
                 if fresh is not None and still_matches(fresh):  # changed meanwhile so it no longer matches

@@ -15,16 +15,15 @@ aggregation's ``$match`` (both error 2).
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from bson import Code
 from bson.json_util import RELAXED_JSON_OPTIONS, dumps
 
+from helios_protocol_mongo import time_limits
 from helios_protocol_mongo.errors import MongoError
 
 try:
@@ -34,7 +33,6 @@ except ImportError:  # pragma: no cover - the package is a dependency; a broken 
 
 MEMORY_LIMIT = 64 * 1024 * 1024
 PER_DOCUMENT_SECONDS = 60.0
-_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("mongo_js_deadline", default=None)
 
 # JSON.parse's reviver: Extended JSON dates and ObjectIds as the values mongod's JavaScript sees
 _PRELUDE = """
@@ -57,19 +55,6 @@ function sleep(ms) {  // spins: QuickJS cannot call out to wait while a time lim
     while (Date.now() < until) {}
 }
 """
-
-
-@contextlib.contextmanager
-def time_limit(max_time_ms: Any) -> Iterator[None]:
-    """A command's maxTimeMS, for the $where predicates it runs."""
-    if not isinstance(max_time_ms, int | float) or isinstance(max_time_ms, bool) or max_time_ms <= 0:
-        yield
-        return
-    token = _deadline.set(time.monotonic() + max_time_ms / 1000)
-    try:
-        yield
-    finally:
-        _deadline.reset(token)
 
 
 def _function_source(code: Any) -> str:
@@ -113,7 +98,7 @@ def compile_where(code: Any) -> Callable[[dict[str, Any]], bool]:
 
     def matches(doc: dict[str, Any]) -> bool:
         run = function()
-        deadline = _deadline.get()
+        deadline = time_limits.deadline()
         budget = PER_DOCUMENT_SECONDS if deadline is None else deadline - time.monotonic()
         if budget <= 0:
             raise MongoError(50, "operation exceeded time limit")
