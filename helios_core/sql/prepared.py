@@ -544,7 +544,8 @@ def _bind_each(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:
             if t.name in ("date", "timestamp", "timestamptz") and _beyond_python(arr):
                 out.append(Vec(arr, t, True))  # BC, past 9999, ±infinity: no Python value holds it
                 continue
-            if t.name == "jsonb" or isinstance(arr.type, pa.ExtensionType) or arr.type != t.arrow_type:
+            if t.name == "jsonb" or isinstance(arr.type, pa.ExtensionType) or (
+                    arr.type != t.arrow_type and _innermost_name(t) == "numeric"):
                 # typed: an Arrow string would be parsed as jsonb again, and an extension scalar
                 # (numeric past 76 digits) or one held another way (numeric[] with NaN) does not
                 # rebuild from its Python value
@@ -587,6 +588,13 @@ def _beyond_python(arr: pa.Array) -> bool:
     return v is not None and not -719162 * limit <= v < 2932897 * limit
 
 
+def _innermost_name(t: Any) -> str:
+    """The element type's name of an array type of any depth (the type's own name otherwise)."""
+    while t.element is not None:
+        t = t.element
+    return t.name
+
+
 def _array_value(v: list, t: Any) -> Any:
     """A decoded array parameter in the array type's Arrow form. Elements Arrow cannot take as
     they are (uuid.UUID, interval text) go through the type's text input, as PostgreSQL's
@@ -602,8 +610,8 @@ def _array_value(v: list, t: Any) -> Any:
             pass
     text = _array_text(v)
     arr = F.cast(Vec(pa.array([text], pa.string()), _types().TEXT), t, context="explicit").array
-    if arr.type != t.arrow_type:  # held another way (numeric NaN elements): typed, as its scalar would lose that
-        return Vec(arr, t, True)
+    if arr.type != t.arrow_type and _innermost_name(t) == "numeric":
+        return Vec(arr, t, True)  # held another way (numeric NaN elements): typed, as its scalar would lose that
     return arr[0]
 
 
