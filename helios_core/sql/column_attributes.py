@@ -13,12 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlglot import exp
-
-from helios_core.errors import HeliosError, UndefinedColumn, UndefinedTable
+from helios_core.errors import HeliosError, UndefinedColumn
 from helios_core.session import Result
 from helios_core.sql import constraints, ddl
-from helios_core.sql import object_privileges as P
 from helios_core.sql.catalog_views.pg_catalog import COLUMN_ATTRIBUTES, type_storage
 from helios_core.sql.context import table_sql_columns
 from helios_core.sql.transactions import warning
@@ -32,13 +29,10 @@ _MAX_STATISTICS = 10000
 def alter(session: Any, args: dict[str, Any]) -> Result:
     """Check and record one column attribute change; the result PostgreSQL answers (ALTER TABLE)."""
     txn = session.tx.current()
-    schema, tname = ddl.table_name(session, exp.to_table(args["table"]), txn)
-    tdef = txn.get_table(schema, tname)
-    if tdef is None:
-        if args["if_exists"]:
-            return Result(command_tag="ALTER TABLE", notices=[f'relation "{tname}" does not exist, skipping'])
-        raise UndefinedTable(f'relation "{tname}" does not exist')
-    P.check_owner(session, P.ObjectRef("table", tname, schema), txn)
+    tdef = ddl.table_to_alter(session, txn, args["table"], args["if_exists"])
+    if isinstance(tdef, Result):
+        return tdef
+    tname = tdef.name
     cname = args["column"]
     if tdef.column(cname) is None:
         raise UndefinedColumn(f'column "{cname}" of relation "{tname}" does not exist')

@@ -105,6 +105,19 @@ def ident(node: Any) -> str:
         node.name).lower()
 
 
+def table_to_alter(session: Any, txn: Any, table: str, if_exists: bool) -> Any:
+    """The table of an ALTER TABLE [IF EXISTS] parsed outside sqlglot, owner-checked: its TableDef,
+    or the Result of IF EXISTS naming a table that is not there (42P01 without IF EXISTS)."""
+    schema, tname = table_name(session, exp.to_table(table), txn)
+    tdef = txn.get_table(schema, tname)
+    if tdef is None:
+        if if_exists:
+            return Result(command_tag="ALTER TABLE", notices=[f'relation "{tname}" does not exist, skipping'])
+        raise UndefinedTable(f'relation "{tname}" does not exist')
+    object_privileges.check_owner(session, object_privileges.ObjectRef("table", tname, schema), txn)
+    return tdef
+
+
 def table_name(session: Any, table: exp.Table, txn: Any = None, *, for_create: bool = False) -> tuple[str, str]:
     """(schema, name) of a table reference; unqualified: the current schema (create) or search."""
     name = ident(table.this)

@@ -10,24 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlglot import exp
-
-from helios_core.errors import HeliosError, UndefinedColumn, UndefinedTable
+from helios_core.errors import HeliosError, UndefinedColumn
 from helios_core.session import Result
 from helios_core.sql import constraints, ddl, sequences
-from helios_core.sql import object_privileges as P
 from helios_core.sql.context import table_sql_columns
 
 
 def add_identity(session: Any, args: dict[str, Any]) -> Result:
     txn = session.tx.current()
-    schema, tname = ddl.table_name(session, exp.to_table(args["table"]), txn)
-    tdef = txn.get_table(schema, tname)
-    if tdef is None:
-        if args["if_exists"]:
-            return Result(command_tag="ALTER TABLE", notices=[f'relation "{tname}" does not exist, skipping'])
-        raise UndefinedTable(f'relation "{tname}" does not exist')
-    P.check_owner(session, P.ObjectRef("table", tname, schema), txn)
+    tdef = ddl.table_to_alter(session, txn, args["table"], args["if_exists"])
+    if isinstance(tdef, Result):
+        return tdef
+    schema, tname = tdef.schema, tdef.name
     cname = args["column"]
     col = tdef.column(cname)
     if col is None:

@@ -196,6 +196,16 @@ def agree(sql: str, pg: Outcome, hx: Outcome) -> bool:
     return _normalize(pg, ordered, loose) == _normalize(hx, ordered, loose)
 
 
+def assert_steps_agree(pg: Postgres, hx: Helios, steps: list[str]) -> None:
+    """Run each statement in order on both systems: the same rows (and column types) or the same
+    SQLSTATE at every step (for statements whose effects the later ones read)."""
+    for n, sql in enumerate(steps):
+        p, h = pg.run(sql), hx.run(sql)
+        want = ("error", p.sqlstate) if p.sqlstate else ("ok", list(p.oids), p.rows)
+        got = ("error", h.sqlstate) if h.sqlstate else ("ok", list(h.oids), h.rows)
+        assert got == want, describe(n, sql, p, h)
+
+
 def describe(seed: int, sql: str, pg: Outcome, hx: Outcome) -> str:
     def show(o: Outcome) -> str:
         if o.sqlstate:

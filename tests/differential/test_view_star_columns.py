@@ -11,7 +11,7 @@ from pathlib import Path
 _spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
 _mod = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_mod)
-describe = _mod.describe
+assert_steps_agree = _mod.assert_steps_agree
 
 SETUP = [
     "CREATE TABLE vs_cust (id int PRIMARY KEY, name text NOT NULL)",
@@ -45,9 +45,4 @@ CLEANUP = ["DROP TABLE vs_ord CASCADE", "DROP TABLE vs_cust CASCADE"]
 
 
 def test_view_columns_are_fixed_at_create_view(systems):
-    pg, hx = systems
-    for n, sql in enumerate(STEPS):
-        p, h = pg.run(sql), hx.run(sql)
-        want = ("error", p.sqlstate) if p.sqlstate else ("ok", list(p.oids), p.rows)
-        got = ("error", h.sqlstate) if h.sqlstate else ("ok", list(h.oids), h.rows)
-        assert got == want, describe(n, sql, p, h)
+    assert_steps_agree(*systems, STEPS)
