@@ -11,7 +11,7 @@ SELECT number, x FROM (SELECT number, range(number % 4) AS r FROM numbers(6)) LE
 SELECT s, x FROM (SELECT toString(number) AS s, arrayMap(i -> toString(i), range(number % 3)) AS r FROM numbers(5)) LEFT ARRAY JOIN r AS x;
 SELECT number, x FROM system.numbers LEFT ARRAY JOIN range(number % 2) AS x LIMIT 7;
 SELECT arrayLast(x -> x < 3, [1, 2, 3, 4]), arrayLastIndex(x -> x < 3, [1, 2, 3, 4]), arrayLast(x -> x > 9, [1, 2]), arrayLastIndex(x -> x > 9, [1, 2]);
-SELECT toUInt8(7) UNION ALL SELECT sumIf(n, n > 1) FROM (SELECT 3 AS n);
+SELECT x FROM (SELECT toUInt8(7) AS x UNION ALL SELECT sumIf(n, n > 1) FROM (SELECT 3 AS n)) ORDER BY x;
 SELECT k FROM (SELECT toUInt64(2) AS k UNION ALL SELECT count() FROM numbers(4)) ORDER BY k;
 DROP TABLE IF EXISTS esc_enum;
 CREATE TABLE esc_enum (e Enum8('back\\slash' = -5, 'tab\there' = 7, 'plain' = 2), n UInt8) ENGINE = Memory;
