@@ -169,6 +169,15 @@ class TransactionState:
             self._finish(commit=False)
 
     def _finish(self, *, commit: bool) -> None:
+        try:
+            self._finish_transaction(commit=commit)
+        finally:
+            if getattr(self.session, "advisory_xact_holds", None):  # pg_advisory_xact_lock's locks
+                from helios_core.sql import advisory_locks
+
+                advisory_locks.at_transaction_end(self.session)
+
+    def _finish_transaction(self, *, commit: bool) -> None:
         txn, self.txn = self.txn, None
         was_block = self.in_block
         self.in_block = False
@@ -259,6 +268,10 @@ class TransactionState:
         token = self.savepoints[i][1]
         if hasattr(txn, "release_savepoint"):
             txn.release_savepoint(token)
+        if getattr(self.session, "advisory_xact_holds", None):
+            from helios_core.sql import advisory_locks
+
+            advisory_locks.at_release_savepoint(self.session, i)
         del self.savepoints[i:]
         self._restore_read_only(i)
         del self.savepoint_read_only[i:]
@@ -271,6 +284,10 @@ class TransactionState:
         _, token, snap = self.savepoints[i]
         txn = self.current()
         txn.rollback_to(token) if hasattr(txn, "rollback_to") else txn.rollback_to_savepoint(token)
+        if getattr(self.session, "advisory_xact_holds", None):  # locks taken since the savepoint go
+            from helios_core.sql import advisory_locks
+
+            advisory_locks.at_rollback_to(self.session, i)
         del self.savepoints[i + 1:]
         self.session.settings_obj.restore(snap)
         self._restore_read_only(i)

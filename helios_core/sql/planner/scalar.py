@@ -139,6 +139,8 @@ NOT_FOLDABLE = {
     "inet_client_addr", "pg_current_xact_id",
     "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared",
     "pg_advisory_unlock", "pg_advisory_unlock_shared", "pg_advisory_unlock_all",
+    "pg_advisory_xact_lock", "pg_advisory_xact_lock_shared", "pg_try_advisory_xact_lock",
+    "pg_try_advisory_xact_lock_shared",
     "heliosdb.restore_branch",
     # side effects: planning (EXPLAIN, a what-if plan) must not run them
     "pg_stat_statements_reset", "pg_cancel_backend", "pg_terminate_backend", "pg_notify",

@@ -841,15 +841,20 @@ class PgConnection:
         query (the socket's buffers fill, ``flush`` waits), so the server holds a bounded buffer
         whatever the result's size, and the memory goes back as the rows leave."""
         session = self.session
+        end = _QueryEnd()
 
         def work() -> tuple[Any, Any]:
-            result = next(iter(session.stream(text)))
+            end.statements = iter(session.stream(text))
+            result = next(end.statements)
             if result.copy is not None or result.columns is None:
+                end.finish()
                 return result, None
-            return result, _pre_encode(result, [0] * len(result.columns), ROWS_PER_HOP)
+            return result, _pre_encode(result, [0] * len(result.columns), ROWS_PER_HOP, then=end.finish)
 
         result, encoded = await self.run_statement(text, work)
         await self._send_simple_result(result, encoded)
+        if end.error is not None:  # the query string's implicit transaction failed to commit
+            raise end.error
         self.ready()
         await self.flush()
 
@@ -1590,11 +1595,42 @@ def _is_plain_read(sql: str) -> bool:
     return _NOT_PLAIN_READ.search(sql) is None
 
 
-def _pre_encode(result: Any, fmts: list[int], want: int) -> tuple[Iterator[Any], bytes, int]:
-    """Worker thread: the row iterator of a result and its first ``want`` rows, encoded."""
+def _pre_encode(result: Any, fmts: list[int], want: int,
+                then: Callable[[], None] | None = None) -> tuple[Iterator[Any], bytes, int]:
+    """Worker thread: the row iterator of a result and its first ``want`` rows, encoded; ``then``
+    runs in the hop that reads past the last row."""
     rows = _iter_rows(result, result.columns, fmts)
+    if then is not None:
+        rows = _followed_by(rows, then)
     chunk, n = _encode_rows(rows, want)
     return rows, chunk, n
+
+
+def _followed_by(rows: Iterator[Any], then: Callable[[], None]) -> Iterator[Any]:
+    yield from rows
+    then()
+
+
+class _QueryEnd:
+    """The rest of a streamed query string (``Session.stream``), run as soon as the client has its
+    rows: advancing past the last Result ends the implicit transaction, so what the statement's
+    functions wrote (nextval, advisory locks, a routine's INSERT) commits before ReadyForQuery,
+    not when the connection's next statement arrives. A commit that fails is kept in ``error``
+    and reported after the rows, as PostgreSQL reports an error at the end of a query string."""
+
+    def __init__(self) -> None:
+        self.statements: Iterator[Any] | None = None
+        self.error: HeliosError | None = None
+
+    def finish(self) -> None:
+        statements, self.statements = self.statements, None
+        if statements is None:
+            return
+        try:
+            for _ in statements:
+                pass
+        except HeliosError as exc:
+            self.error = exc
 
 
 def _encode_rows(rows: Iterator[bytes], want: int) -> tuple[bytes, int]:
