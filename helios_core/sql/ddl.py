@@ -660,6 +660,9 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                 elif isinstance(k, exp.UniqueColumnConstraint):
                     add_unique([cname], con_name, deferred_constraints.declared_deferral(k.args.get("options"), "unique"))
                 elif isinstance(k, exp.DefaultColumnConstraint):
+                    if md.get("identity"):
+                        raise HeliosError(f'both default and identity specified for column "{cname}" of table '
+                                          f'"{tname}"', sqlstate="42601")
                     if generated_columns.KEY in md:
                         raise HeliosError(f'both default and generation expression specified for column "{cname}" '
                                           f'of table "{tname}"', sqlstate="42601")
@@ -673,14 +676,14 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                 elif isinstance(k, exp.Reference):
                     pending_refs.append((k, [cname], con_name))
                 elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
+                    _check_identity_column(md, sql_type, cname, tname)
                     seq_name = f"{tname}_{cname}_seq"
-                    start = k.args.get("start")
-                    inc = k.args.get("increment")
+                    bounds = {key: sequences._int_of(k.args[key]) for key in ("start", "increment", "minvalue",
+                                                                              "maxvalue")
+                              if k.args.get(key) is not None}
                     seqs.append(sequences.make_definition(
-                        schema, seq_name, data_type=_seq_type(sql_type),
-                        start=sequences._int_of(start) if start is not None else None,
-                        increment=sequences._int_of(inc) if inc is not None else 1,
-                        owned_by=f"{schema}.{tname}.{cname}"))
+                        schema, seq_name, data_type=_seq_type(sql_type), cycle=bool(k.args.get("cycle")),
+                        owned_by=f"{schema}.{tname}.{cname}", **bounds))
                     md["identity"] = "always" if k.this else "by default"
                     md["default"] = _sequence_default(schema, seq_name)
                     md["sequence"] = f"{schema}.{seq_name}"
@@ -780,6 +783,38 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
     if exclusions:
         options[exclusion_constraints.OPTION] = exclusions
     return {"columns": cols, "primary_key": pk, "options": options, "sequences": seqs}
+
+
+def _check_identity_column(md: dict, sql_type: Any, cname: str, tname: str) -> None:
+    """CREATE TABLE's rules for GENERATED ... AS IDENTITY: one per column, no default (serial has
+    one), an integer type."""
+    if md.get("identity"):
+        raise HeliosError(f'multiple identity specifications for column "{cname}" of table "{tname}"',
+                          sqlstate="42601")
+    if md.get("default") is not None:
+        raise HeliosError(f'both default and identity specified for column "{cname}" of table "{tname}"',
+                          sqlstate="42601")
+    if sql_type.name not in ("int2", "int4", "int8"):
+        raise HeliosError("identity column type must be smallint, integer, or bigint", sqlstate="22023")
+
+
+def _retype_identity_sequence(txn: Any, md: dict, new_type: Any) -> None:
+    """ALTER COLUMN TYPE of an identity column: the type must stay an integer one, and the sequence
+    takes the new type (its maximum with it, when it was the old type's)."""
+    if new_type.name not in ("int2", "int4", "int8"):
+        raise HeliosError("identity column type must be smallint, integer, or bigint", sqlstate="22023")
+    seq = txn.catalog_get("sequence", md.get("sequence") or "")
+    if seq is None:
+        return
+    data_type = _seq_type(new_type)
+    old_lo, old_hi = sequences._LIMITS.get(seq["data_type"], sequences._LIMITS["bigint"])
+    base = {k: seq[k] for k in ("start", "increment", "minvalue", "maxvalue", "cycle", "cache", "owned_by")}
+    base["minvalue"] = None if seq["minvalue"] == old_lo else seq["minvalue"]
+    base["maxvalue"] = None if seq["maxvalue"] == old_hi else seq["maxvalue"]
+    new = sequences.make_definition(seq["schema"], seq["name"], data_type=data_type, **base)
+    new["seq_id"] = seq["seq_id"]
+    new.update({k: seq[k] for k in ("owner", "acl") if k in seq})
+    txn.catalog_put("sequence", md["sequence"], new)
 
 
 def _seq_type(sql_type: Any) -> str:
@@ -2291,16 +2326,24 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
         if col is None:
             raise UndefinedColumn(f'column "{cname}" of relation "{name}" does not exist')
         md = dict(constraints.column_metadata(tdef, cname))
+        identity = f'column "{cname}" of relation "{name}" is an identity column' if md.get("identity") else None
         if action.args.get("default") is not None:
+            if identity:
+                raise HeliosError(identity, sqlstate="42601")
             md["default"] = expression_text(action.args["default"])
             return _set_column_metadata(txn, tdef, cname, md)
         if action.args.get("drop") and action.args.get("allow_null") is None:
+            if identity:
+                raise HeliosError(identity, sqlstate="42601",
+                                  hint="Use ALTER TABLE ... ALTER COLUMN ... DROP IDENTITY instead.")
             md.pop("default", None)
             return _set_column_metadata(txn, tdef, cname, md)
         if action.args.get("allow_null") is not None:
             if action.args.get("drop"):
                 if cname in tdef.primary_key:
                     raise InvalidTableDefinition(f'column "{cname}" is in a primary key')
+                if identity:
+                    raise HeliosError(identity, sqlstate="42601")
                 nullable = True
             else:
                 constraints.check_no_nulls(session, txn, tdef, cname)
@@ -2319,6 +2362,8 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
                                               detail=f"rule _RETURN on view {view.split('.', 1)[1]} depends on "
                                                      f'column "{cname}"')
             new_type = types.type_from_sqlglot(action.args["dtype"])
+            if identity:
+                _retype_identity_sequence(txn, md, new_type)
             md["sql_type"] = new_type.sql_name()
             cols = [ColumnDef(c.name, new_type.arrow_type if c.name == cname else c.type, c.nullable,
                               md if c.name == cname else dict(constraints.column_metadata(tdef, c.name)))

@@ -995,11 +995,11 @@ class SqlSession(Session):
         if k == "explain":
             with _positions_from(a["body_offset"]):
                 return self._explain(a)
-        if k == "add_identity":
+        if k in ("add_identity", "drop_identity", "alter_identity"):
             from helios_core.sql import identity_columns
 
             self.tx.statement_start()
-            return identity_columns.add_identity(self, a)
+            return getattr(identity_columns, k)(self, a)
         if k == "column_attribute":
             self.tx.statement_start()
             return column_attributes.alter(self, a)

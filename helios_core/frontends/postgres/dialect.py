@@ -584,7 +584,7 @@ def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Stateme
         if first in _UTILITY_WORDS or (first in _BRANCHY and second in _ROLE_WORDS | _OTHER_SECOND) or (
             first == "EXPLAIN"
         ) or (first == "COMMENT" and third in ("CONSTRAINT", "PUBLICATION")) or (first == "CREATE" and second == "DATABASE") or (
-            first == "ALTER" and second == "TABLE" and any(t.text.upper() == "GENERATED" for t in chunk)
+            first == "ALTER" and second == "TABLE" and any(t.text.upper() in _IDENTITY_WORDS for t in chunk)
         ) or (first == "CREATE" and second == "MATERIALIZED") or _is_routine_statement(chunk) or (
             first == "REFRESH" and second.split()[:1] == ["MATERIALIZED"]  # sqlglot keeps REFRESH's rest as text
         ) or (first == "ALTER" and second == "TABLE" and row_security_switch([t.text.upper() for t in chunk])) or (
@@ -1391,8 +1391,8 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         return Utility(kind="unsupported", args={"what": f"{w} SUBSCRIPTION (logical replication)"})
     if w == "CREATE" and c.peek_word() == "DATABASE":
         return _parse_create_database(c)
-    if w == "ALTER" and c.peek_word() == "TABLE" and "GENERATED" in {t.text.upper() for t in c.toks}:
-        return _parse_add_identity(c)
+    if w == "ALTER" and c.peek_word() == "TABLE" and _IDENTITY_WORDS & {t.text.upper() for t in c.toks}:
+        return _parse_identity(c)
     if w == "ALTER" and c.peek_word() == "TABLE" and column_attribute_statement(c.toks):
         parsed = _parse_column_attribute(c)
         if parsed is None:
@@ -1655,9 +1655,15 @@ def _parse_column_attribute(c: _Cursor) -> Utility | None:
     return Utility(kind="column_attribute", args=args)
 
 
-def _parse_add_identity(c: _Cursor) -> Utility | None:
-    """ALTER TABLE [IF EXISTS] [ONLY] t ALTER [COLUMN] c ADD GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY
-    [(sequence options)], as pg_dump writes identity columns; None (left to sqlglot) otherwise."""
+_IDENTITY_WORDS = {"GENERATED", "IDENTITY", "RESTART", "INCREMENT", "MINVALUE", "MAXVALUE", "CYCLE", "CACHE",
+                   "START"}
+
+
+def _parse_identity(c: _Cursor) -> Utility | None:
+    """ALTER TABLE [IF EXISTS] [ONLY] t ALTER [COLUMN] c followed by one identity action:
+    ADD GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY [(sequence options)] (as pg_dump writes identity
+    columns), DROP IDENTITY [IF EXISTS], or any of SET GENERATED {ALWAYS | BY DEFAULT}, SET <sequence
+    option>, RESTART [[WITH] n]; None (left to sqlglot) for anything else, several actions included."""
     c.i += 2
     if_exists = c.accept("IF", "EXISTS")
     c.accept("ONLY")
@@ -1666,44 +1672,78 @@ def _parse_add_identity(c: _Cursor) -> Utility | None:
         return None
     c.accept("COLUMN")
     column = c.name()
-    if not c.accept("ADD", "GENERATED"):
-        return None
-    always = c.accept("ALWAYS")
-    if not always:
-        c.expect("BY", "DEFAULT")
-    c.expect("AS", "IDENTITY")
-    opts: dict[str, Any] = {}
-    if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
-        c.i += 1
-        while c.cur is not None and c.cur.token_type != TokenType.R_PAREN:
-            if c.accept("SEQUENCE", "NAME"):
-                opts["sequence_name"] = c.dotted_name()
-            elif c.accept("START"):
-                c.accept("WITH")
-                opts["start"] = int(c.value())
-            elif c.accept("INCREMENT"):
-                c.accept("BY")
-                opts["increment"] = int(c.value())
-            elif c.accept("NO", "MINVALUE") or c.accept("NO", "MAXVALUE") or c.accept("NO", "CYCLE"):
-                continue
-            elif c.accept("MINVALUE"):
-                opts["minvalue"] = int(c.value())
-            elif c.accept("MAXVALUE"):
-                opts["maxvalue"] = int(c.value())
-            elif c.accept("CACHE"):
-                opts["cache"] = int(c.value())
-            elif c.accept("CYCLE"):
-                opts["cycle"] = True
-            elif c.accept("AS"):
-                opts["data_type"] = c.name()
-            else:
+    args: dict[str, Any] = {"table": table, "column": column, "if_exists": if_exists}
+    if c.accept("DROP", "IDENTITY"):
+        args["missing_ok"] = c.accept("IF", "EXISTS")
+        return Utility(kind="drop_identity", args=args) if c.at_end() else None
+    if c.accept("ADD", "GENERATED"):
+        always = c.accept("ALWAYS")
+        if not always:
+            c.expect("BY", "DEFAULT")
+        c.expect("AS", "IDENTITY")
+        opts: dict[str, Any] = {}
+        if c.cur is not None and c.cur.token_type == TokenType.L_PAREN:
+            c.i += 1
+            while c.cur is not None and c.cur.token_type != TokenType.R_PAREN:
+                if c.accept("SEQUENCE", "NAME"):
+                    opts["sequence_name"] = c.dotted_name()
+                elif c.accept("AS"):
+                    opts["data_type"] = c.name()
+                elif not _sequence_option(c, opts):
+                    c.fail()
+            if c.cur is None:
                 c.fail()
-        if c.cur is None:
-            c.fail()
-        c.i += 1
-    c.end()
-    return Utility(kind="add_identity", args={"table": table, "column": column, "always": always,
-                                              "if_exists": if_exists, "options": opts})
+            c.i += 1
+        if not c.at_end():
+            return None
+        return Utility(kind="add_identity", args={**args, "always": always, "options": opts})
+    generated: str | None = None
+    options: dict[str, Any] = {}
+    while not c.at_end():
+        if c.accept("SET", "GENERATED"):
+            generated = "always" if c.accept("ALWAYS") else None
+            if generated is None:
+                c.expect("BY", "DEFAULT")
+                generated = "by default"
+        elif c.accept("RESTART"):
+            with_value = c.accept("WITH") or (c.cur is not None and c.cur.token_type == TokenType.NUMBER)
+            options["restart"] = int(c.value()) if with_value else None
+        elif c.accept("SET"):
+            if not _sequence_option(c, options):
+                return None
+        else:
+            return None
+    if generated is None and not options:
+        return None
+    return Utility(kind="alter_identity", args={**args, "generated": generated, "options": options})
+
+
+def _sequence_option(c: _Cursor, opts: dict[str, Any]) -> bool:
+    """One sequence option of an identity column into ``opts`` (NO MINVALUE/MAXVALUE give None: the
+    type's bound); False when the next words are none."""
+    if c.accept("START"):
+        c.accept("WITH")
+        opts["start"] = int(c.value())
+    elif c.accept("INCREMENT"):
+        c.accept("BY")
+        opts["increment"] = int(c.value())
+    elif c.accept("NO", "MINVALUE"):
+        opts["minvalue"] = None
+    elif c.accept("NO", "MAXVALUE"):
+        opts["maxvalue"] = None
+    elif c.accept("NO", "CYCLE"):
+        opts["cycle"] = False
+    elif c.accept("MINVALUE"):
+        opts["minvalue"] = int(c.value())
+    elif c.accept("MAXVALUE"):
+        opts["maxvalue"] = int(c.value())
+    elif c.accept("CACHE"):
+        opts["cache"] = int(c.value())
+    elif c.accept("CYCLE"):
+        opts["cycle"] = True
+    else:
+        return False
+    return True
 
 
 def _parse_copy(c: _Cursor) -> Utility:

@@ -88,6 +88,7 @@ def _column_row(model: CatalogModel, r: Any, c: Column) -> tuple:
         dt_prec = t.typmod if t.typmod >= 0 else 6
     udt = t.name
     identity = c.identity != ""
+    seq = _identity_sequence(model, c) if identity else {}
     return (
         model.database, r.schema, r.name, c.name, c.number, None if c.generated or identity else c.default,
         "NO" if c.not_null else "YES",
@@ -96,10 +97,19 @@ def _column_row(model: CatalogModel, r: Any, c: Column) -> tuple:
         prec, radix, scale, dt_prec, None, None, None, None, None, None, None, None, None, None, None,
         model.database, "pg_catalog", udt, None, None, None, None, str(c.number), "NO",
         "YES" if identity else "NO", ("ALWAYS" if c.identity == "a" else "BY DEFAULT") if identity else None,
-        None, None, None, None, "NO", "ALWAYS" if c.generated else "NEVER",
+        *(None if seq.get(k) is None else str(seq[k]) for k in ("start", "increment", "maxvalue", "minvalue")),
+        ("YES" if seq.get("cycle") else "NO") if identity else "NO", "ALWAYS" if c.generated else "NEVER",
         c.default if c.generated else None,
         "YES" if r.kind in ("r", "p") or (r.kind == "v" and _view_updatability(model, r)[2].get(c.name)) else "NO",
     )
+
+
+def _identity_sequence(model: CatalogModel, c: Column) -> dict:
+    """The sequence record behind an identity column (its start, increment, bounds, cycle)."""
+    key = (c.metadata or {}).get("sequence")
+    if not key or model.txn is None:
+        return {}
+    return model.txn.catalog_get("sequence", key) or {}
 
 
 @catalog_table(IS, "columns", """table_catalog name, table_schema name, table_name name, column_name name,
@@ -269,11 +279,15 @@ def check_constraints(model: CatalogModel) -> list[tuple]:
     start_value text, minimum_value text, maximum_value text, increment text, cycle_option text""")
 def sequences(model: CatalogModel) -> list[tuple]:
     out = []
+    identity = {(c.metadata or {}).get("sequence") for r in model.relations if r.kind in ("r", "p")
+                for c in r.columns if c.identity}
     for r in model.relations:
-        if r.kind != "S":
+        if r.kind != "S" or f"{r.schema}.{r.name}" in identity:  # an identity column's sequence is internal
             continue
         o = r.options
-        out.append((model.database, r.schema, r.name, str(o.get("data_type") or "bigint"), 64, 2, 0,
+        data_type = str(o.get("data_type") or "bigint")
+        out.append((model.database, r.schema, r.name, data_type,
+                    {"smallint": 16, "integer": 32}.get(data_type, 64), 2, 0,
                     str(o.get("start", 1)), str(o.get("minvalue", o.get("min", 1))),
                     str(o.get("maxvalue", o.get("max", 9223372036854775807))),
                     str(o.get("increment", 1)), "YES" if o.get("cycle") else "NO"))
