@@ -744,11 +744,9 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                 else:
                     raise FeatureNotSupported(f"table constraint {item.key} is not supported")
     names = [c.name for c in cols] + list(known or [])
-    if txn.get_table(schema, tname) is None:
-        if known is None:  # an inheriting table's are checked once merged with its parents' (create_table)
-            generated_columns.validate_table(session, txn, tname, cols)
-    elif any(generated_columns.is_generated(c) for c in cols):
-        raise FeatureNotSupported("ALTER TABLE ... ADD COLUMN ... GENERATED ALWAYS AS ... STORED is not supported")
+    if txn.get_table(schema, tname) is None and known is None:
+        # (an inheriting table's are checked once merged with its parents': create_table)
+        generated_columns.validate_table(session, txn, tname, cols)
     seen: set[str] = set()
     for n in names:
         if n in seen:
@@ -2220,7 +2218,10 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
             txn.catalog_put("sequence", f"{schema}.{d['name']}", d)
         fill = None
         default = col.metadata.get("default")
-        per_row = default is not None and "nextval(" in default
+        generated = generated_columns.is_generated(col)
+        if generated:  # checked against the table's columns; every existing row gets its value
+            generated_columns.validate_table(session, txn, name, [*tdef.columns, col])
+        per_row = (default is not None and "nextval(" in default) or generated
         domain = col.metadata.get("domain")
         if (default is not None or domain is not None) and not per_row:
             fill = constraints.constant_default(session, txn, col)  # a domain's DEFAULT too
@@ -2233,7 +2234,7 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
         if per_row:
             # a sequence default gives every existing row its own value: add NULL, fill, then NOT NULL
             tdef = txn.alter_table(schema, name, add_column=ColumnDef(col.name, col.type, True, col.metadata))
-            tdef = _fill_from_default(session, txn, tdef, col.name)
+            tdef = _fill_generated(session, txn, tdef) if generated else _fill_from_default(session, txn, tdef, col.name)
             if not col.nullable:
                 cols = [ColumnDef(c.name, c.type, False if c.name == col.name else c.nullable,
                                   dict(constraints.column_metadata(tdef, c.name))) for c in tdef.columns]
@@ -2468,6 +2469,20 @@ def _fill_from_default(session: Any, txn: Any, tdef: Any, cname: str) -> Any:
     arrays = [values if c.name == cname else table.column(c.name).combine_chunks() for c in tdef.columns]
     new = pa.RecordBatch.from_arrays(arrays, schema=dml._arrow_schema(tdef))
     txn.update(tdef.schema, tdef.name, table.column("_rowid").combine_chunks(), new)
+    return txn.get_table(tdef.schema, tdef.name)
+
+
+def _fill_generated(session: Any, txn: Any, tdef: Any) -> Any:
+    """ADD COLUMN ... GENERATED ALWAYS AS (...) STORED: every existing row gets its computed value,
+    a batch at a time."""
+    from helios_core.sql import dml
+
+    batches = [b for b in txn.scan(tdef.schema, tdef.name, with_rowid=True) if b.num_rows]
+    schema = dml._arrow_schema(tdef)
+    ctx = session.context(txn)
+    for b in batches:
+        rows = pa.RecordBatch.from_arrays([b.column(c.name) for c in tdef.columns], schema=schema)
+        txn.update(tdef.schema, tdef.name, b.column("_rowid"), generated_columns.compute(session, ctx, tdef, rows))
     return txn.get_table(tdef.schema, tdef.name)
 
 

@@ -195,7 +195,30 @@ def _get_expr(args: list[pa.Array]) -> pa.Array:
         home = schemas.get(int(rel)) if rel is not None else None
         return e if e is None or home is None or "nextval" not in e else qualified_nextval(e, home, visible)
 
+    if len(args) > 2:  # pretty: no parentheses around the whole expression (psql's \d asks so)
+        return _map(args[:3], lambda e, rel, pretty: _without_outer_parens(one(e, rel)) if pretty and e else
+                    one(e, rel), pa.string())
     return _map(args[:2], one, pa.string())
+
+
+def _without_outer_parens(text: str) -> str:
+    """``(a * 3)`` -> ``a * 3`` when the first parenthesis closes at the end (quotes skipped)."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return text
+    depth, quote = 0, None
+    for i, ch in enumerate(text):
+        if quote is not None:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0 and i != len(text) - 1:
+                return text
+    return text[1:-1]
 
 
 # acldefault(kind, owner): the privileges an object has before any GRANT (PostgreSQL's table):

@@ -71,3 +71,28 @@ def test_documents_from_mongodb_are_searched_ranked_and_joined(server):
             assert [r[0] for r in pg.execute(SEED_QUERY, (7,)).fetchall()] == [1, 5, 4]
             mongo.app.documents.delete_one({"id": 1})
             assert [r[0] for r in pg.execute(SEED_QUERY, (7,)).fetchall()] == [5, 4]
+
+
+def test_generated_columns_added_to_a_collection_mongodb_created(server):
+    """The other order: the collection exists first (pymongo made it), the generated columns and the
+    index are added with ALTER TABLE, then the same query finds and ranks the documents; later
+    inserts over MongoDB get their generated values too."""
+    with pymongo.MongoClient(f"mongodb://127.0.0.1:{server.port('mongodb')}/") as mongo, \
+            psycopg.connect(server.pg_dsn(), autocommit=True) as pg:
+        mongo.app2.documents.insert_many([dict(d) for d in DOCUMENTS[:3]])
+        pg.execute("create table app2.users (id int primary key, name text)")
+        pg.execute("insert into app2.users values (1, 'Ada'), (2, 'Grace')")
+        for column, expression in (("id", "(doc->>'id')::int"), ("title", "doc->>'title'"),
+                                   ("author_id", "(doc->>'author_id')::int"),
+                                   ("workspace_id", "(doc->>'workspace_id')::int"),
+                                   ("content_tsv", "to_tsvector('english', doc->>'content')")):
+            kind = "tsvector" if column == "content_tsv" else "text" if column == "title" else "int"
+            pg.execute(f"alter table app2.documents add column {column} {kind} "
+                       f"generated always as ({expression}) stored")
+        pg.execute("create index documents2_fts on app2.documents using gin (content_tsv)")
+        mongo.app2.documents.insert_one(dict(DOCUMENTS[3]))
+        rows = pg.execute(SEED_QUERY.replace("app.", "app2."), (7,)).fetchall()
+        assert [(r[0], r[1], r[2]) for r in rows] == [(1, "Launch plan", "Ada"), (4, "Brief", "Grace")]
+        assert [r[3] for r in rows] == [pytest.approx(0.5559057, rel=1e-6), pytest.approx(0.09524299, rel=1e-6)]
+        # the documents still read back whole over MongoDB
+        assert mongo.app2.documents.find_one({"id": 2}, {"_id": 0}) == DOCUMENTS[1]
