@@ -227,6 +227,8 @@ class Interpreter:
         tree = _statement_tree(text)
         if isinstance(tree, dialect.Utility) and tree.kind == "call":
             return self.run_call(tree.args)
+        if isinstance(tree, dialect.Utility):  # a utility statement takes no variables (as in PL/pgSQL)
+            return embedded_sql.run(self.session, tree, [], [])
         tree, values, types = bind(self.session, tree.copy(), self.frame)
         return embedded_sql.run(self.session, tree, values, types)
 

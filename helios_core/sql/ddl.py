@@ -2401,41 +2401,54 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
 
 def _rewrite_dependent_views(session: Any, txn: Any, schema: str, table: str, *, old_col: str | None = None,
                              new_col: str | None = None, new_table: str | None = None) -> None:
-    """Views name columns and tables in their SQL text: follow a RENAME as PostgreSQL's views do."""
-    from helios_core.frontends.postgres.dialect import parse
+    """Views and materialized views name columns and tables in their SQL text: follow a RENAME as
+    PostgreSQL's do (they hold the columns themselves, not their names)."""
+    def renamed(sql: str) -> str:
+        return _renamed_in(sql, schema, table, old_col=old_col, new_col=new_col, new_table=new_table)
 
     for view in _dependent_views(txn, f"{schema}.{table}"):
         v = txn.catalog_get("view", view)
-        if v is None:
-            continue
-        tree = parse(v["sql"])[0].ast
-        aliases = {table}
-        for t in tree.find_all(exp.Table):
-            if ident(t.this) == table and (t.args.get("db") is None or ident(t.args["db"]) == schema):
-                alias = t.args.get("alias")
-                if alias is not None:
-                    aliases.add(ident(alias.this))
-                if new_table is not None:
-                    t.set("this", exp.to_identifier(new_table, quoted=True))
-                    if alias is not None and ident(alias.this) == table:  # the table's own name as its alias
-                        alias.set("this", exp.to_identifier(new_table, quoted=True))
-        if old_col is not None:
-            for sel in tree.find_all(exp.Select):
-                items = []
-                for item in sel.expressions:
-                    if isinstance(item, exp.Column) and ident(item) == old_col and (
-                            not item.table or item.table in aliases):
-                        item = exp.alias_(item.copy(), old_col, quoted=True)  # the view keeps its column name
-                    items.append(item)
-                sel.set("expressions", items)
-            for col in tree.find_all(exp.Column):
-                if ident(col) == old_col and (not col.table or col.table in aliases):
-                    col.set("this", exp.to_identifier(new_col, quoted=True))
-        if new_table is not None:
-            for col in tree.find_all(exp.Column):
-                if col.table == table:
-                    col.set("table", exp.to_identifier(new_table, quoted=True))
-        txn.catalog_put("view", view, {**v, "sql": to_sql(tree)})
+        if v is not None:
+            txn.catalog_put("view", view, {**v, "sql": renamed(v["sql"])})
+    for key in _dependent_matviews(txn, f"{schema}.{table}"):
+        mv_schema, mv_name = key.split(".", 1)
+        mv = matviews.definition(txn.get_table(mv_schema, mv_name))
+        txn.alter_table(mv_schema, mv_name, options={matviews.OPTION: {**mv, "sql": renamed(mv["sql"])}})
+
+
+def _renamed_in(sql: str, schema: str, table: str, *, old_col: str | None, new_col: str | None,
+                new_table: str | None) -> str:
+    """A view's query text after ``schema.table`` (or its column ``old_col``) was renamed."""
+    from helios_core.frontends.postgres.dialect import parse
+
+    tree = parse(sql)[0].ast
+    aliases = {table}
+    for t in tree.find_all(exp.Table):
+        if ident(t.this) == table and (t.args.get("db") is None or ident(t.args["db"]) == schema):
+            alias = t.args.get("alias")
+            if alias is not None:
+                aliases.add(ident(alias.this))
+            if new_table is not None:
+                t.set("this", exp.to_identifier(new_table, quoted=True))
+                if alias is not None and ident(alias.this) == table:  # the table's own name as its alias
+                    alias.set("this", exp.to_identifier(new_table, quoted=True))
+    if old_col is not None:
+        for sel in tree.find_all(exp.Select):
+            items = []
+            for item in sel.expressions:
+                if isinstance(item, exp.Column) and ident(item) == old_col and (
+                        not item.table or item.table in aliases):
+                    item = exp.alias_(item.copy(), old_col, quoted=True)  # the view keeps its column name
+                items.append(item)
+            sel.set("expressions", items)
+        for col in tree.find_all(exp.Column):
+            if ident(col) == old_col and (not col.table or col.table in aliases):
+                col.set("this", exp.to_identifier(new_col, quoted=True))
+    if new_table is not None:
+        for col in tree.find_all(exp.Column):
+            if col.table == table:
+                col.set("table", exp.to_identifier(new_table, quoted=True))
+    return to_sql(tree)
 
 
 def _drop_views_using_column(session: Any, txn: Any, tdef: Any, cname: str, cascade: bool) -> None:

@@ -1271,6 +1271,8 @@ def lock_selected_rows(session: Any, ast: exp.Select, ctx: Any, locks: list[Any]
         tdef = txn.get_table(schema, name)
         if tdef is None:
             continue
+        if (tdef.options or {}).get("matview") is not None:
+            raise HeliosError(f'cannot lock rows in materialized view "{name}"', sqlstate="42809")
         alias = ident(t.args["alias"].this) if t.args.get("alias") is not None else tdef.name
         q = ast.copy()
         q.set("locks", None)

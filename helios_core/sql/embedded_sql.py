@@ -23,6 +23,11 @@ from helios_core.frontends.postgres import branch_syntax
 from helios_core.frontends.postgres.dialect import Statement, Utility
 from helios_core.sql import types as T
 
+# utility statements (parsed by the PostgreSQL front end's own parser) a routine may run: DDL whose
+# effects belong to the calling transaction
+ROUTINE_UTILITIES = frozenset({"create_matview", "refresh_matview", "add_identity", "drop_identity",
+                               "alter_identity", "column_attribute", "replica_identity"})
+
 
 @attrs.define
 class Outcome:
@@ -46,7 +51,9 @@ class _Params:
 def run(session: Any, ast: Any, values: Sequence[Any] = (), types: Sequence[T.SqlType] = ()) -> Outcome:
     """Run one parsed statement with ``$n`` = ``values[n-1]`` (typed by ``types``)."""
     if isinstance(ast, Utility):
-        raise FeatureNotSupported(f"{ast.kind.upper().replace('_', ' ')} is not supported inside a routine")
+        if ast.kind not in ROUTINE_UTILITIES:  # transaction control and the like stay out of routines
+            raise FeatureNotSupported(f"{ast.kind.upper().replace('_', ' ')} is not supported inside a routine")
+        return _from_result(session._utility(Statement(ast=ast, text="", offset=0)))
     if isinstance(ast, branch_syntax.BRANCH_STATEMENTS):
         raise FeatureNotSupported(f"{type(ast).__name__.replace('Branch', ' BRANCH').upper()} is not supported "
                                   "inside a routine")
