@@ -26,7 +26,8 @@ from helios_core.sql import types as T
 # utility statements (parsed by the PostgreSQL front end's own parser) a routine may run: DDL whose
 # effects belong to the calling transaction
 ROUTINE_UTILITIES = frozenset({"create_matview", "refresh_matview", "add_identity", "drop_identity",
-                               "alter_identity", "column_attribute", "replica_identity"})
+                               "alter_identity", "column_attribute", "replica_identity", "set", "set_role",
+                               "reset"})
 
 
 @attrs.define

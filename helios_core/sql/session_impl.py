@@ -1170,6 +1170,9 @@ class SqlSession(Session):
         """SET name = value (None = DEFAULT); heliosdb.branch switches the branch."""
         lname = name.lower()
         if lname in session_identity.IDENTITY_SETTINGS:
+            if getattr(self, "security_definer_depth", 0):
+                raise HeliosError(f'cannot set parameter "{lname}" within security-definer function',
+                                  sqlstate="42501")
             value = session_identity.check_set(self, lname, value)  # 42501 unless allowed
         if lname in SUPERUSER_SETTINGS and not (self.engine.get_role(self.user) or {}).get("superuser"):
             raise HeliosError(f'permission denied to set parameter "{lname}"', sqlstate="42501")

@@ -850,6 +850,7 @@ _LANGUAGE_OIDS = {"sql": 14, "plpgsql": 13_600}
 def _user_routines(model: CatalogModel) -> list[tuple]:
     """CREATE FUNCTION / PROCEDURE's routines (helios_core.sql.routines.definition)."""
     from helios_core.sql.routines.definition import KIND, Routine
+    from helios_core.sql.routines.signature_text import config_entries
 
     rows = []
     for value in _catalog_list(model.txn, KIND).values() if model.txn is not None else ():
@@ -881,8 +882,8 @@ def _user_routines(model: CatalogModel) -> list[tuple]:
                 bool(record.get("security_definer")), bool(record.get("leakproof")), r.strict, r.returns_set, r.volatility,
                 record.get("parallel") or "u", len(in_oids), len(defaults), ret_oid,
                 in_oids, all_oids if has_out else None, modes if has_out else None,
-                names if any(names) else None, ", ".join(defaults) if defaults else None, None, r.body, None, None,
-                None, A.items_text(record.get("acl"))))
+                names if any(names) else None, ", ".join(defaults) if defaults else None, None, r.body, None,
+                None, config_entries(record), A.items_text(record.get("acl"))))
     return rows
 
 

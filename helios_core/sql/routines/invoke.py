@@ -31,6 +31,8 @@ def call(session: Any, routine: Routine, values: list[Any], *, trigger: Any = No
         raise HeliosError("stack depth limit exceeded", sqlstate="54001",
                           hint="A routine calls itself (or others) too deeply.")
     session.routine_depth = depth + 1
+    leave = _enter(session, routine) if routine.record.get("security_definer") or routine.record.get("config") \
+        else None
     try:
         if routine.language == "sql":
             outcome = sql_language.run(session, routine, values)
@@ -42,6 +44,55 @@ def call(session: Any, routine: Routine, values: list[Any], *, trigger: Any = No
         raise FeatureNotSupported(f'language "{routine.language}" is not supported')
     finally:
         session.routine_depth = depth
+        if leave is not None:
+            leave()
+
+
+def _enter(session: Any, routine: Routine) -> Any:
+    """A SECURITY DEFINER routine runs as its owner (current_user; session_user stays), and a routine
+    with SET clauses runs with those settings; both are put back when it returns or fails. What the
+    body SETs itself lasts (another name, or the same name set again), as in PostgreSQL."""
+    from helios_core.sql import session_identity
+    from helios_core.sql.settings import normalize
+
+    settings = session.settings_obj
+    config = routine.record.get("config") or []
+    names = ["role", "is_superuser"] * bool(routine.record.get("security_definer")) + [c["name"] for c in config]
+    saved = {name: settings.values.get(name) for name in names}
+    definer_depth = getattr(session, "security_definer_depth", 0)
+    try:
+        for c in config:
+            name = settings.check_name(c["name"])
+            value = c["value"]
+            settings.values[name] = settings.session_defaults.get(name, "") if value is None else \
+                normalize(name, value, settings.values.get(name))
+        if routine.record.get("security_definer"):
+            settings.values["role"] = routine.record.get("owner", "helios")
+            session.security_definer_depth = definer_depth + 1
+            session_identity.refresh(session)
+    except BaseException:
+        _put_back(settings, saved)
+        session.security_definer_depth = definer_depth
+        raise
+
+    installed = {name: settings.values.get(name) for name in names}
+
+    def leave() -> None:
+        # a plain SET of the same name in the body outlasts the call, as PostgreSQL documents; the
+        # identity of a SECURITY DEFINER routine always goes back
+        _put_back(settings, {name: value for name, value in saved.items()
+                             if name in ("role", "is_superuser") or settings.values.get(name) == installed[name]})
+        session.security_definer_depth = definer_depth
+
+    return leave
+
+
+def _put_back(settings: Any, saved: dict[str, Any]) -> None:
+    for name, value in saved.items():
+        if value is None:
+            settings.values.pop(name, None)
+        else:
+            settings.values[name] = value
 
 
 def _result(routine: Routine, columns: list[tuple[str, T.SqlType]], rows: list[tuple]) -> Any:

@@ -161,6 +161,8 @@ def _inline(compiler: Any, routine: Routine, arg_asts: list[exp.Expression], sco
     """A one-expression SQL function compiled in place (None when the body is anything else)."""
     if routine.language != "sql" or routine.strict or (routine.volatility == "v" and _volatile_body(routine)):
         return None
+    if routine.record.get("security_definer") or routine.record.get("config"):
+        return None  # it runs as its owner or with its own settings: never in the caller's expression
     stmts = sql_language._parsed(routine.body)
     if len(stmts) != 1 or not isinstance(stmts[0], exp.Select):
         return None

@@ -69,6 +69,7 @@ def definition(routine: Routine) -> str:
     options = {"i": " IMMUTABLE", "s": " STABLE"}.get(routine.volatility, "")
     options += {"s": " PARALLEL SAFE", "r": " PARALLEL RESTRICTED"}.get(record.get("parallel") or "u", "")
     options += " STRICT" if routine.strict else ""
+    options += " SECURITY DEFINER" if record.get("security_definer") else ""
     options += " LEAKPROOF" if record.get("leakproof") else ""
     if record.get("cost") is not None and float(record["cost"]) != 100.0:
         options += f" COST {float(record['cost']):g}"
@@ -76,8 +77,39 @@ def definition(routine: Routine) -> str:
         options += f" ROWS {float(record['rows']):g}"
     if options:
         out.append(options + "\n")
+    for c in record.get("config") or []:
+        values = _config_values(c)
+        out.append(f" SET {c['name']} TO {', '.join(_literal(v) for v in values)}\n")
     tag = "$" + noun.lower()
     while tag + "$" in routine.body:
         tag += "x"
     out.append(f"AS {tag}${routine.body}{tag}$\n")
     return "".join(out)
+
+
+# settings whose value is a list of names (PostgreSQL's GUC_LIST_QUOTE ones)
+_LIST_SETTINGS = ("search_path", "temp_tablespaces", "session_preload_libraries", "local_preload_libraries")
+
+
+def _config_values(c: dict) -> list[str]:
+    if c["name"] in _LIST_SETTINGS and c.get("values") is not None:
+        return list(c["values"])
+    return [c["value"] if c["value"] is not None else "DEFAULT"]
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def config_entries(record: dict) -> list[str] | None:
+    """pg_proc.proconfig: ``name=value`` per SET clause of the routine (list settings' names quoted
+    where a name needs it, as PostgreSQL flattens them)."""
+    from helios_core.sql.functions.strings import quote_ident
+
+    entries = []
+    for c in record.get("config") or []:
+        if c["name"] in _LIST_SETTINGS and c.get("values") is not None:
+            entries.append(f"{c['name']}={', '.join(quote_ident(v) for v in c['values'])}")
+        else:
+            entries.append(f"{c['name']}={c['value']}")
+    return entries or None

@@ -326,9 +326,14 @@ def alter(session: Any, a: dict) -> Result:
         if not superuser and not graph.is_member_of(session.user, changes["owner"]):
             raise HeliosError(f'must be member of role "{changes["owner"]}"', sqlstate="42501")
         record["owner"] = changes["owner"]
-    for key in ("volatility", "strict", *syntax.PLANNER_HINTS):
+    for key in ("volatility", "strict", "security_definer", *syntax.PLANNER_HINTS):
         if key in changes:
             record[key] = changes[key]
+    if "config_reset" in changes:  # RESET name | RESET ALL
+        gone = changes["config_reset"]
+        record["config"] = [] if gone == "all" else [c for c in record.get("config") or [] if c["name"] != gone]
+    for setting in changes.get("config") or []:  # SET name ...: replaces the routine's earlier value
+        record["config"] = [c for c in record.get("config") or [] if c["name"] != setting["name"]] + [setting]
     _check_planner_hints(session, {**record, "leakproof": changes.get("leakproof")})
     key = f"{target.schema}.{target.name}"
     rest = [r for r in definition.overloads(txn, target.schema, target.name)

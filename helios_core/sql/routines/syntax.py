@@ -166,10 +166,9 @@ def _options(c: Any, record: dict) -> None:
         if c.accept("LANGUAGE"):
             if c.accept("SQL SECURITY"):  # the tokenizer reads "sql SECURITY" as one token
                 record["language"] = "sql"
-                if c.word() == "DEFINER":
-                    raise FeatureNotSupported("SECURITY DEFINER routines are not supported")
-                c.expect("INVOKER")
-                record["security_definer"] = False
+                record["security_definer"] = c.accept("DEFINER")
+                if not record["security_definer"]:
+                    c.expect("INVOKER")
                 continue
             lang = c.string() if c.cur is not None and c.cur.token_type in _STRINGS else c.name()
             record["language"] = lang.lower()
@@ -184,7 +183,7 @@ def _options(c: Any, record: dict) -> None:
         elif c.accept("CALLED", "ON", "NULL", "INPUT"):
             record["strict"] = False
         elif c.accept("EXTERNAL", "SECURITY", "DEFINER") or c.accept("SECURITY", "DEFINER"):
-            raise FeatureNotSupported("SECURITY DEFINER routines are not supported")
+            record["security_definer"] = True
         elif c.accept("EXTERNAL", "SECURITY", "INVOKER") or c.accept("SECURITY", "INVOKER"):
             record["security_definer"] = False
         elif c.accept("PARALLEL"):  # planner hints, kept for pg_proc as PostgreSQL keeps them
@@ -209,11 +208,42 @@ def _options(c: Any, record: dict) -> None:
         elif c.accept("RETURN"):
             record["body"] = "SELECT " + c.rest_text()
             c.i = len(c.toks)
-        elif c.word() in ("SET", "WINDOW", "SUPPORT", "TRANSFORM", "BEGIN"):
+        elif c.word() == "SET":
+            record.setdefault("config", []).append(_config_setting(c))
+        elif c.word() == "RESET":
+            c.i += 1
+            record["config_reset"] = "all" if c.accept("ALL") else c.dotted_name().lower()
+        elif c.word() in ("WINDOW", "SUPPORT", "TRANSFORM", "BEGIN"):
             what = {"SET": "SET configuration_parameter", "BEGIN": "BEGIN ATOMIC"}.get(c.word(), c.word())
             raise FeatureNotSupported(f"{what} in CREATE FUNCTION is not supported")
         else:
             c.fail()
+
+
+def _config_setting(c: Any) -> dict:
+    """``SET name {TO | =} value [, ...]`` or ``SET name FROM CURRENT`` of CREATE/ALTER FUNCTION: the
+    setting the routine runs with ({"name", "value", "values"}: the SET statement's own parse)."""
+    start = c.i
+    c.i += 1
+    depth_end = c.i
+    while depth_end < len(c.toks) and not (c.toks[depth_end].text.upper() in _OPTION_WORDS - {"NOT"}
+                                           and c.toks[depth_end - 1].token_type != TokenType.COMMA
+                                           and depth_end > start + 2):
+        depth_end += 1
+    text = c.text[c.toks[start].start:c.toks[depth_end - 1].end + 1]
+    c.i = depth_end
+    words = [t.text.upper() for t in c.toks[start:depth_end]]
+    if words[-2:] == ["FROM", "CURRENT"]:
+        from helios_core.sql.catalog_views.functions import ACTIVE_SESSION
+
+        name = c.text[c.toks[start + 1].start:c.toks[depth_end - 3].end + 1].strip().lower()
+        session = ACTIVE_SESSION.get()
+        value = session.settings_obj.get(name) if session is not None else None
+        return {"name": name, "value": value, "values": None}
+    parsed = dialect.parse_utility(text)
+    if parsed is None or parsed.kind != "set":
+        raise FeatureNotSupported(f"{text} in CREATE FUNCTION is not supported")
+    return {"name": parsed.args["name"], "value": parsed.args["value"], "values": parsed.args.get("values")}
 
 
 _PARALLEL = {"safe": "s", "restricted": "r", "unsafe": "u"}
@@ -232,8 +262,8 @@ def _positive(what: str, value: Any) -> float:
 
 
 def parse_alter(c: Any) -> Any:
-    """ALTER FUNCTION|PROCEDURE|ROUTINE name [(args)] action: OWNER TO, RENAME TO, volatility,
-    strictness and planner hints."""
+    """ALTER FUNCTION|PROCEDURE|ROUTINE name [(args)] action: OWNER TO, RENAME TO, SET SCHEMA,
+    volatility, strictness, SECURITY DEFINER/INVOKER, SET/RESET of settings and planner hints."""
     c.expect("ALTER")
     what = c.word().lower()
     c.i += 1
@@ -250,7 +280,7 @@ def parse_alter(c: Any) -> Any:
         changes["rename"] = c.name()
     elif c.accept("SET", "SCHEMA"):
         changes["schema"] = c.name()
-    elif c.word() in ("SET", "DEPENDS", "NO", "RESET") or what == "aggregate":
+    elif c.word() in ("DEPENDS", "NO") or what == "aggregate":
         raise FeatureNotSupported(f"ALTER {what.upper()} ... {c.word()} is not supported")
     else:
         record: dict[str, Any] = {}
@@ -259,6 +289,7 @@ def parse_alter(c: Any) -> Any:
         changes = {k: v for k, v in record.items() if k in ("volatility", "strict", *PLANNER_HINTS)}
         if changes:  # a procedure has none of these: refused once the statement finds one (42P13)
             changes["function_only_at"] = first
+        changes.update({k: v for k, v in record.items() if k in ("security_definer", "config", "config_reset")})
     c.end()
     return dialect.Utility(kind="alter_routine", args={"what": what, "name": name, "args": args,
                                                       "changes": changes})
