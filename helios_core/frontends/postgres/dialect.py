@@ -515,11 +515,21 @@ def _split(sql: str) -> list[list[Token]]:
             raise syntax_error("unterminated quoted string or comment", len(sql)) from None
         raise syntax_error(f"syntax error: {msg}", None) from None
     chunks: list[list[Token]] = [[]]
+    atomic = 0  # inside CREATE FUNCTION's BEGIN ATOMIC ... END: its statements' ';' do not end it
     for tok in toks:
-        if tok.token_type == TokenType.SEMICOLON:
+        if tok.token_type == TokenType.SEMICOLON and not atomic:
             chunks.append([])
-        else:
-            chunks[-1].append(tok)
+            continue
+        chunk = chunks[-1]
+        word = tok.text.upper() if tok.token_type != TokenType.STRING else ""
+        if atomic:
+            if word in ("CASE", "BEGIN"):
+                atomic += 1
+            elif word == "END":
+                atomic -= 1
+        elif word == "ATOMIC" and chunk and chunk[-1].text.upper() == "BEGIN" and chunk[0].text.upper() == "CREATE":
+            atomic = 1
+        chunk.append(tok)
     return [c for c in chunks if c]
 
 

@@ -80,6 +80,15 @@ def definition(routine: Routine) -> str:
     for c in record.get("config") or []:
         values = _config_values(c)
         out.append(f" SET {c['name']} TO {', '.join(_literal(v) for v in values)}\n")
+    if record.get("sql_body") == "return":  # SQL-standard bodies print as written, not dollar-quoted
+        out.append(f"RETURN {routine.body.removeprefix('SELECT ').strip()}\n")
+        return "".join(out)
+    if record.get("sql_body") == "atomic":
+        from helios_core.frontends.postgres import dialect
+
+        statements = [st.text.strip() for st in dialect.parse(routine.body)] if routine.body else []
+        out.append("BEGIN ATOMIC\n" + "".join(f" {st};\n" for st in statements) + "END\n")
+        return "".join(out)
     tag = "$" + noun.lower()
     while tag + "$" in routine.body:
         tag += "x"

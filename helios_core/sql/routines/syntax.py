@@ -128,8 +128,12 @@ def parse_create(c: Any) -> Any:
             record["out_columns"] = [[a["name"] or f"column{i}", a["type"]] for i, a in enumerate(outs, 1)]
             record["returns"] = "record"
     _options(c, record)
+    if record["language"] is None and record.get("sql_body"):  # RETURN / BEGIN ATOMIC: SQL's own bodies
+        record["language"] = "sql"
     if record["language"] is None:
         raise HeliosError("no language specified", sqlstate="42P13")
+    if record.get("sql_body") and record["language"] != "sql":
+        raise HeliosError("inline SQL function body only valid for language SQL", sqlstate="42P13")
     if record["body"] is None:
         raise HeliosError("no function body specified", sqlstate="42P13")
     if record["returns"] == "record" and not record["out_columns"]:
@@ -206,18 +210,48 @@ def _options(c: Any, record: dict) -> None:
             if c.cur is not None and c.cur.token_type == TokenType.COMMA:
                 raise FeatureNotSupported("routines in object files (AS 'obj_file', 'symbol') are not supported")
         elif c.accept("RETURN"):
+            if record.get("body") is not None:
+                raise HeliosError("duplicate function body specified", sqlstate="42P13")
             record["body"] = "SELECT " + c.rest_text()
+            record["sql_body"] = "return"
             c.i = len(c.toks)
+        elif c.accept("BEGIN", "ATOMIC"):
+            if record.get("body") is not None:
+                raise HeliosError("duplicate function body specified", sqlstate="42P13")
+            record["body"] = _atomic_body(c)
+            record["sql_body"] = "atomic"
         elif c.word() == "SET":
             record.setdefault("config", []).append(_config_setting(c))
         elif c.word() == "RESET":
             c.i += 1
             record["config_reset"] = "all" if c.accept("ALL") else c.dotted_name().lower()
-        elif c.word() in ("WINDOW", "SUPPORT", "TRANSFORM", "BEGIN"):
-            what = {"SET": "SET configuration_parameter", "BEGIN": "BEGIN ATOMIC"}.get(c.word(), c.word())
+        elif c.word() in ("WINDOW", "SUPPORT", "TRANSFORM"):
+            what = c.word()
             raise FeatureNotSupported(f"{what} in CREATE FUNCTION is not supported")
         else:
             c.fail()
+
+
+def _atomic_body(c: Any) -> str:
+    """The statements of ``BEGIN ATOMIC ... END`` (the cursor just past ATOMIC), ``;``-separated as
+    written; CASE ... END inside them is skipped over."""
+    depth = 1
+    start = c.i
+    while not c.at_end():
+        word = c.word()
+        if word in ("CASE", "BEGIN"):
+            depth += 1
+        elif word == "END":
+            depth -= 1
+            if depth == 0:
+                end = c.i
+                c.i += 1
+                if start == end:
+                    return ""
+                return c.text[c.toks[start].start:c.toks[end - 1].end + 1].strip()
+        c.i += 1
+    c.fail()
+    return ""
 
 
 def _config_setting(c: Any) -> dict:
