@@ -771,6 +771,12 @@ def objects_owned_by(session: Any, role: str) -> list[str]:
                         out.append(f"privileges for {label}")
                 out += [f"owner of publication {name}{where}" for name, rec in _records(txn, "publication").items()
                         if rec.get("owner") == role]
+                for key, rec in _records(txn, "function").items():  # routines and types too
+                    out += [f"owner of {'procedure' if r.get('kind') == 'p' else 'function'} "
+                            f"{key.split('.', 1)[0]}.{r['name']}({', '.join(a['type'] for a in r.get('args', []))})"
+                            f"{where}" for r in rec.get("overloads", []) if r.get("owner") == role]
+                out += [f"owner of type {key}{where}" for key, rec in _records(txn, "type").items()
+                        if rec.get("owner") == role]
             finally:
                 if (db, info.name) != here:
                     txn.rollback()

@@ -995,6 +995,11 @@ class SqlSession(Session):
         if k == "explain":
             with _positions_from(a["body_offset"]):
                 return self._explain(a)
+        if k in ("reassign_owned", "drop_owned"):
+            from helios_core.sql import owned_objects
+
+            self.tx.statement_start()
+            return owned_objects.reassign(self, a) if k == "reassign_owned" else owned_objects.drop(self, a)
         if k in ("add_identity", "drop_identity", "alter_identity"):
             from helios_core.sql import identity_columns
 

@@ -18,6 +18,8 @@ USERS = {"helios": "adminpw", "alice": "alicepw", "bob": "bobpw"}
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HeliosServer]:
     srv = start_server(tmp_path_factory.mktemp("routine_privileges"), {"auth": {"users": USERS}}, only=["postgres"])
     try:
+        with psycopg.connect(srv.pg_dsn(user="helios", password=USERS["helios"]), autocommit=True) as admin:
+            admin.execute("grant create on schema public to alice")  # PostgreSQL 15: nobody else may create there
         yield srv
     finally:
         srv.stop()
@@ -50,6 +52,24 @@ def test_revoked_execute_is_refused_per_signature(server: HeliosServer) -> None:
                            "has_function_privilege('bob', 'twice(text)', 'EXECUTE')").fetchone() == (False, True)
         alice.execute("grant execute on function twice(integer) to bob")
         assert bob.execute("select twice(3)").fetchone() == (6,)
+
+
+def test_creating_a_routine_needs_create_on_its_schema_and_replacing_needs_ownership(server: HeliosServer) -> None:
+    with connect(server, "alice") as alice, connect(server, "bob") as bob:
+        alice.execute("create function alices() returns int language sql security definer as 'select 1'")
+        fails(bob, "create function bobs() returns int language sql as 'select 1'", "42501",
+              "permission denied for schema public")
+        fails(bob, "create aggregate bobs_total(int) (sfunc = int4pl, stype = int4)", "42501",
+              "permission denied for schema public")
+        with psycopg.connect(server.pg_dsn(user="helios", password=USERS["helios"]), autocommit=True) as admin:
+            admin.execute("grant create on schema public to bob")
+            try:
+                # CREATE on the schema is not enough to take over alice's (SECURITY DEFINER) function
+                fails(bob, "create or replace function alices() returns int language sql security definer "
+                      "as 'select 2'", "42501", "must be owner of function alices")
+                assert alice.execute("select alices()").fetchone() == (1,)
+            finally:
+                admin.execute("revoke create on schema public from bob")
 
 
 def test_only_the_owner_drops_a_routine(server: HeliosServer) -> None:

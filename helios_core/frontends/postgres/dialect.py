@@ -461,14 +461,14 @@ _UTILITY_WORDS = {
     "SAVEPOINT", "RELEASE", "ROLLBACK", "ABORT", "BEGIN", "START", "COMMIT", "END",
     "SHOW", "RESET", "SET", "DISCARD", "PREPARE", "EXECUTE", "DEALLOCATE", "VACUUM",
     "ANALYZE", "ANALYSE", "CHECKPOINT", "GRANT", "REVOKE", "LISTEN", "UNLISTEN", "NOTIFY", "COPY", "LOCK", "REINDEX",
-    "DECLARE", "FETCH", "MOVE", "CLOSE",
+    "DECLARE", "FETCH", "MOVE", "CLOSE", "REASSIGN",
 }
 _BRANCHY = {"CREATE", "DROP", "ALTER", "MERGE"}
 # PostgreSQL's table lock modes, longest spelling first (so SHARE ROW EXCLUSIVE is not read as SHARE)
 _LOCK_MODES = ("SHARE UPDATE EXCLUSIVE", "SHARE ROW EXCLUSIVE", "ACCESS EXCLUSIVE", "ACCESS SHARE", "ROW SHARE",
                "ROW EXCLUSIVE", "EXCLUSIVE", "SHARE")
 _ROLE_WORDS = {"ROLE", "USER", "GROUP"}
-_OTHER_SECOND = {"EXTENSION", "SEQUENCE", "DEFAULT", "POLICY", "TYPE", "PUBLICATION", "SUBSCRIPTION"}  # DEFAULT: ALTER DEFAULT PRIVILEGES
+_OTHER_SECOND = {"EXTENSION", "SEQUENCE", "DEFAULT", "POLICY", "TYPE", "PUBLICATION", "SUBSCRIPTION", "OWNED"}  # DEFAULT: ALTER DEFAULT PRIVILEGES
 
 
 @attrs.define(kw_only=True)
@@ -1105,6 +1105,10 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
     except TokenError:
         return None
     w = c.word()
+    if w == "REASSIGN" or (w == "DROP" and c.peek_word() == "OWNED"):
+        from helios_core.sql import owned_objects
+
+        return owned_objects.parse_reassign(c) if w == "REASSIGN" else owned_objects.parse_drop(c)
     if w in ("BEGIN", "START"):
         c.i += 1
         if w == "START":

@@ -47,6 +47,7 @@ def _split(session: Any, txn: Any, dotted: str) -> tuple[str, str]:
 def create(session: Any, a: dict) -> Result:
     txn = session.tx.current()
     schema, name = _split(session, txn, a["name"])
+    object_privileges.check_create_in_schema(session, schema, txn)  # 42501 without CREATE on the schema
     record = {**a["record"], "schema": schema, "name": name, "owner": session.user}
     if record.get("returns_relation"):
         _returns_table_row(session, txn, record)
@@ -82,6 +83,9 @@ def create(session: Any, a: dict) -> Result:
                 record["returns"], record["returns_set"], record["out_columns"]):
             raise HeliosError("cannot change return type of existing function", sqlstate="42P13",
                               hint=f"Use DROP FUNCTION {name}(...) first.")
+        graph = roles.role_graph(session.engine)
+        if not graph.is_superuser(session.user) and not graph.has_privs_of(session.user, old.get("owner", "helios")):
+            raise HeliosError(f"must be owner of {noun} {name}", sqlstate="42501")
         _check_replacement(Routine(old), routine)
         record["oid"] = old.get("oid")
         record["owner"] = old.get("owner", record["owner"])

@@ -42,6 +42,7 @@ def _type(text: str) -> str:
 def create(session: Any, a: dict) -> Result:
     txn = session.tx.current()
     schema, name = _split(session, txn, a["name"])
+    object_privileges.check_create_in_schema(session, schema, txn)  # 42501 without CREATE on the schema
     for w in a["warnings"]:  # sent before the statement's error too
         routine_notices.emit(session, warning(w, "01000"))
     opts = dict(a["options"])
