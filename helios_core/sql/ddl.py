@@ -35,7 +35,7 @@ from helios_core.errors import (
     UndefinedTable,
 )
 from helios_core.frontends.postgres import branch_syntax, view_options
-from helios_core.frontends.postgres.dialect import Utility, expression_text, to_sql
+from helios_core.frontends.postgres.dialect import Utility, expression_text, parse, to_sql
 from helios_core.session import Result
 from helios_core.sql import (
     composite_types,
@@ -2419,8 +2419,6 @@ def _rewrite_dependent_views(session: Any, txn: Any, schema: str, table: str, *,
 def _renamed_in(sql: str, schema: str, table: str, *, old_col: str | None, new_col: str | None,
                 new_table: str | None) -> str:
     """A view's query text after ``schema.table`` (or its column ``old_col``) was renamed."""
-    from helios_core.frontends.postgres.dialect import parse
-
     tree = parse(sql)[0].ast
     aliases = {table}
     for t in tree.find_all(exp.Table):
@@ -2511,8 +2509,6 @@ def _set_column_metadata(txn: Any, tdef: Any, cname: str, md: dict) -> Any:
 
 
 def _expr_columns(expr_sql: str) -> set[str]:
-    from helios_core.frontends.postgres.dialect import parse
-
     tree = parse(f"select {expr_sql}")[0].ast
     return {ident(c) for c in tree.find_all(exp.Column)}
 
@@ -2547,8 +2543,6 @@ def _rename_in_options(options: dict, old: str, new: str) -> dict:
                                      for u in opts["expression_unique"]]
     checks = []
     for ck in opts.get("checks", []):
-        from helios_core.frontends.postgres.dialect import parse
-
         tree = parse(f"select {ck['expr']}")[0].ast.expressions[0]
         for col in tree.find_all(exp.Column):
             if ident(col) == old:

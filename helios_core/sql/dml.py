@@ -1533,8 +1533,8 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
             m = mask.broadcast(n).array if mask.scalar else mask.array
             m = pc.fill_null(m, False)
             new, old, rowids = new.filter(m), old.filter(m), rowids.filter(m)
-        if new.num_rows:
-            rls_policies.check_new_rows(session, ctx, tdef, new, "UPDATE")
+        if new.num_rows:  # the arbiter reads the row: SELECT's policies apply too, as in PostgreSQL
+            rls_policies.check_new_rows(session, ctx, tdef, new, "UPDATE", with_select=True)
             new = constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
                                            changed_cols=_changed_columns(tdef, sets))
             res = txn.update(tdef.schema, tdef.name, rowids, new)
@@ -1557,8 +1557,6 @@ def merge(session: Any, ast: exp.Merge, params: Any = (), prepared: Any = None) 
     if inheritance.has_children(tdef):
         raise FeatureNotSupported("MERGE into a table that other tables inherit from is not supported")
     firing.refuse_unfired(tdef, "MERGE")
-    if rls_policies.applies(session, tdef):
-        raise FeatureNotSupported("MERGE into a table with row-level security policies is not supported")
     alias = alias or tdef.name
     ctx = session.context(txn, params, prepared.param_types if prepared is not None else ())
     ctypes = column_types(tdef)
@@ -1675,6 +1673,8 @@ def merge(session: Any, ast: exp.Merge, params: Any = (), prepared: Any = None) 
                     generated_columns.refuse_update(tdef.columns[ci])
                 arrays[ci] = assign(col_vec(j, idx), ctypes[ci][1], len(idx), tdef.columns[ci].name)
             new = generated_columns.compute(session, ctx, tdef, pa.RecordBatch.from_arrays(arrays, schema=schema))
+            rls_policies.check_merge_targets(session, ctx, tdef, old, "UPDATE")  # row security: the old row,
+            rls_policies.check_new_rows(session, ctx, tdef, new, "UPDATE", with_select=True)  # then the new
             rowids = pa.array([rid[i] for i in idx], pa.int64())
             new = constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
                                            changed_cols=_changed_columns(tdef, p["sets"]))
@@ -1684,6 +1684,7 @@ def merge(session: Any, ast: exp.Merge, params: Any = (), prepared: Any = None) 
         old = pa.RecordBatch.from_arrays([rows.column(1 + c).combine_chunks().take(take) for c in range(ncols)],
                                          schema=schema)
         merged_away = pa.array([rid[i] for i in del_rows], pa.int64())
+        rls_policies.check_merge_targets(session, ctx, tdef, old, "DELETE")
         constraints.on_parent_delete(session, txn, ctx, tdef, old, merged_away)
         count += txn.delete(tdef.schema, tdef.name, merged_away).count
     if ins_rows:
@@ -1701,6 +1702,7 @@ def merge(session: Any, ast: exp.Merge, params: Any = (), prepared: Any = None) 
                 if full[ci] is None:
                     full[ci] = default_array(session, txn, tdef, ci, len(idx), ctx)
             batch = generated_columns.compute(session, ctx, tdef, pa.RecordBatch.from_arrays(full, schema=schema))
+            rls_policies.check_new_rows(session, ctx, tdef, batch, "INSERT")
             constraints.check_new_rows(session, txn, ctx, tdef, batch)
             txn.insert(tdef.schema, tdef.name, batch)
             count += batch.num_rows

@@ -16,6 +16,7 @@ from typing import Any
 from sqlglot import exp
 
 from helios_core import roles
+from helios_core.errors import HeliosError
 from helios_core.frontends.postgres.dialect import parse
 from helios_core.sql import object_privileges as P
 from helios_core.sql.ddl import table_name
@@ -101,8 +102,23 @@ def checked(session: Any, ast: Any) -> Iterator[None]:
     if read_cols:
         P.check(session, P.ObjectRef("table", target[1], target[0]), "r", columns=read_cols)
     command = {exp.Insert: "INSERT", exp.Update: "UPDATE", exp.Delete: "DELETE"}.get(type(ast), "SELECT")
-    with P.dml_target(*target), rls_policies.dml_target(*target, command, reads):
-        yield
+    try:
+        with P.dml_target(*target), rls_policies.dml_target(*target, command, reads):
+            yield
+    except HeliosError as e:
+        if e.sqlstate in ("23505", "23P01") and (e.detail or "").startswith("Key (") and \
+                _keys_hidden(session, txn, target):
+            e.detail = None  # PostgreSQL shows no key values to who may not read them
+        raise
+
+
+def _keys_hidden(session: Any, txn: Any, target: tuple[str, str]) -> bool:
+    """A unique or exclusion violation names the clashing key only to a role that can read the
+    table and sees it without row security (another row's key may be one it could not SELECT)."""
+    tdef = txn.get_table(*target)
+    if tdef is not None and rls_policies.applies(session, tdef):
+        return True
+    return not P.has_privilege(session, P.ObjectRef("table", target[1], target[0]), "r")
 
 
 def check_view(session: Any, ast: Any, schema: str, name: str) -> None:

@@ -25,33 +25,6 @@ from helios_core.sql.functions.strings import quote_ident
 from helios_core.sql.session_identity import resolve_role_name
 
 
-def parse_reassign(c: Any) -> dialect.Utility:
-    c.expect("REASSIGN", "OWNED", "BY")
-    olds = _role_list(c)
-    c.expect("TO")
-    new = c.name()
-    c.end()
-    return dialect.Utility(kind="reassign_owned", args={"roles": olds, "to": new})
-
-
-def parse_drop(c: Any) -> dialect.Utility:
-    c.expect("DROP", "OWNED", "BY")
-    names = _role_list(c)
-    cascade = c.accept("CASCADE")
-    if not cascade:
-        c.accept("RESTRICT")
-    c.end()
-    return dialect.Utility(kind="drop_owned", args={"roles": names, "cascade": cascade})
-
-
-def _role_list(c: Any) -> list[str]:
-    names = [c.name()]
-    while c.cur is not None and c.cur.text == ",":
-        c.i += 1
-        names.append(c.name())
-    return names
-
-
 def _checked_roles(session: Any, names: list[str], action: str) -> list[str]:
     graph = roles.role_graph(session.engine)
     out = []

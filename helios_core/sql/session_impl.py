@@ -52,6 +52,7 @@ from helios_core.sql import (
     matviews,
     notifications,
     object_privileges,
+    owned_objects,
     point_reads,
     point_writes,
     prepared,
@@ -996,8 +997,6 @@ class SqlSession(Session):
             with _positions_from(a["body_offset"]):
                 return self._explain(a)
         if k in ("reassign_owned", "drop_owned"):
-            from helios_core.sql import owned_objects
-
             self.tx.statement_start()
             return owned_objects.reassign(self, a) if k == "reassign_owned" else owned_objects.drop(self, a)
         if k in ("add_identity", "drop_identity", "alter_identity"):

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from helios_core.errors import FeatureNotSupported, HeliosError, InFailedTransaction
-from helios_core.sql import deferred_checks, notifications
+from helios_core.sql import advisory_locks, deferred_checks, notifications
 
 
 class NoActiveTransaction(HeliosError):
@@ -173,8 +173,6 @@ class TransactionState:
             self._finish_transaction(commit=commit)
         finally:
             if getattr(self.session, "advisory_xact_holds", None):  # pg_advisory_xact_lock's locks
-                from helios_core.sql import advisory_locks
-
                 advisory_locks.at_transaction_end(self.session)
 
     def _finish_transaction(self, *, commit: bool) -> None:
@@ -269,8 +267,6 @@ class TransactionState:
         if hasattr(txn, "release_savepoint"):
             txn.release_savepoint(token)
         if getattr(self.session, "advisory_xact_holds", None):
-            from helios_core.sql import advisory_locks
-
             advisory_locks.at_release_savepoint(self.session, i)
         del self.savepoints[i:]
         self._restore_read_only(i)
@@ -285,8 +281,6 @@ class TransactionState:
         txn = self.current()
         txn.rollback_to(token) if hasattr(txn, "rollback_to") else txn.rollback_to_savepoint(token)
         if getattr(self.session, "advisory_xact_holds", None):  # locks taken since the savepoint go
-            from helios_core.sql import advisory_locks
-
             advisory_locks.at_rollback_to(self.session, i)
         del self.savepoints[i + 1:]
         self.session.settings_obj.restore(snap)

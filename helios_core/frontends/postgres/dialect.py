@@ -1106,9 +1106,7 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         return None
     w = c.word()
     if w == "REASSIGN" or (w == "DROP" and c.peek_word() == "OWNED"):
-        from helios_core.sql import owned_objects
-
-        return owned_objects.parse_reassign(c) if w == "REASSIGN" else owned_objects.parse_drop(c)
+        return _parse_reassign_owned(c) if w == "REASSIGN" else _parse_drop_owned(c)
     if w in ("BEGIN", "START"):
         c.i += 1
         if w == "START":
@@ -1671,6 +1669,35 @@ def _parse_column_attribute(c: _Cursor) -> Utility | None:
 
 _IDENTITY_WORDS = {"GENERATED", "IDENTITY", "RESTART", "INCREMENT", "MINVALUE", "MAXVALUE", "CYCLE", "CACHE",
                    "START"}
+
+
+# REASSIGN OWNED BY / DROP OWNED BY (run by helios_core.sql.owned_objects)
+def _parse_reassign_owned(c: _Cursor) -> Utility:
+    c.expect("REASSIGN", "OWNED", "BY")
+    olds = _owned_role_list(c)
+    c.expect("TO")
+    new = c.name()
+    c.end()
+    return Utility(kind="reassign_owned", args={"roles": olds, "to": new})
+
+
+def _parse_drop_owned(c: _Cursor) -> Utility:
+    c.expect("DROP", "OWNED", "BY")
+    names = _owned_role_list(c)
+    cascade = c.accept("CASCADE")
+    if not cascade:
+        c.accept("RESTRICT")
+    c.end()
+    return Utility(kind="drop_owned", args={"roles": names, "cascade": cascade})
+
+
+def _owned_role_list(c: _Cursor) -> list[str]:
+    names = [c.name()]
+    while c.cur is not None and c.cur.text == ",":
+        c.i += 1
+        names.append(c.name())
+    return names
+
 
 
 def _parse_identity(c: _Cursor) -> Utility | None:

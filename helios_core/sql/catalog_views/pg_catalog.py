@@ -35,6 +35,7 @@ from helios_core.sql.catalog_views.model import (
 from helios_core.sql.catalog_views.registry import catalog_table, static_table
 from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.functions.proc_oids import builtin_proc_oid
+from helios_core.sql.routines.signature_text import config_entries
 from helios_core.sql.row_security import catalog_rows as rls_catalog
 from helios_core.sql.triggers import catalog_rows
 from helios_core.sql.user_aggregates import catalog_rows as aggregate_catalog
@@ -850,7 +851,6 @@ _LANGUAGE_OIDS = {"sql": 14, "plpgsql": 13_600}
 def _user_routines(model: CatalogModel) -> list[tuple]:
     """CREATE FUNCTION / PROCEDURE's routines (helios_core.sql.routines.definition)."""
     from helios_core.sql.routines.definition import KIND, Routine
-    from helios_core.sql.routines.signature_text import config_entries
 
     rows = []
     for value in _catalog_list(model.txn, KIND).values() if model.txn is not None else ():

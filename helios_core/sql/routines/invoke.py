@@ -12,11 +12,13 @@ from typing import Any
 import pyarrow as pa
 
 from helios_core.errors import FeatureNotSupported, HeliosError
+from helios_core.sql import session_identity
 from helios_core.sql import types as T
 from helios_core.sql.functions.cast import cast
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.routines import sql_language
 from helios_core.sql.routines.definition import Routine
+from helios_core.sql.settings import normalize
 
 MAX_DEPTH = 100  # nested routine calls before 54001, as PostgreSQL's max_stack_depth protects it
 
@@ -52,9 +54,6 @@ def _enter(session: Any, routine: Routine) -> Any:
     """A SECURITY DEFINER routine runs as its owner (current_user; session_user stays), and a routine
     with SET clauses runs with those settings; both are put back when it returns or fails. What the
     body SETs itself lasts (another name, or the same name set again), as in PostgreSQL."""
-    from helios_core.sql import session_identity
-    from helios_core.sql.settings import normalize
-
     settings = session.settings_obj
     config = routine.record.get("config") or []
     names = ["role", "is_superuser"] * bool(routine.record.get("security_definer")) + [c["name"] for c in config]

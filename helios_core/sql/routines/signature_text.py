@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from helios_core.frontends.postgres import dialect
+from helios_core.sql.functions.strings import quote_ident
 from helios_core.sql.routines.definition import KIND, Routine
 
 _MODE_WORD = {"i": "", "o": "OUT ", "b": "INOUT ", "v": "VARIADIC "}
@@ -84,8 +86,6 @@ def definition(routine: Routine) -> str:
         out.append(f"RETURN {routine.body.removeprefix('SELECT ').strip()}\n")
         return "".join(out)
     if record.get("sql_body") == "atomic":
-        from helios_core.frontends.postgres import dialect
-
         statements = [st.text.strip() for st in dialect.parse(routine.body)] if routine.body else []
         out.append("BEGIN ATOMIC\n" + "".join(f" {st};\n" for st in statements) + "END\n")
         return "".join(out)
@@ -113,8 +113,6 @@ def _literal(text: str) -> str:
 def config_entries(record: dict) -> list[str] | None:
     """pg_proc.proconfig: ``name=value`` per SET clause of the routine (list settings' names quoted
     where a name needs it, as PostgreSQL flattens them)."""
-    from helios_core.sql.functions.strings import quote_ident
-
     entries = []
     for c in record.get("config") or []:
         if c["name"] in _LIST_SETTINGS and c.get("values") is not None:
