@@ -23,7 +23,16 @@ import bson
 from bson import Int64, ObjectId
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import authentication, capped, collation, crud, profiler, snapshot, time_limits
+from helios_protocol_mongo import (
+    authentication,
+    capped,
+    collation,
+    crud,
+    profiler,
+    snapshot,
+    time_limits,
+    views,
+)
 from helios_protocol_mongo.aggregation import aggregate
 from helios_protocol_mongo.collection_modify import coll_mod
 from helios_protocol_mongo.errors import MongoError, from_helios_error, refuse_oplog
@@ -78,6 +87,7 @@ class CommandContext:
             profiler.check_write(self.db, name)
         if "\x00" in name or (name.startswith("system.") and name != profiler.COLLECTION):
             raise MongoError(73, f"Invalid collection name: {name}")
+        views.refuse(self, next(iter(self.command)), name)
         return name
 
 
@@ -487,6 +497,7 @@ def list_collections(ctx: CommandContext) -> dict[str, Any]:
             cache.setdefault((ctx.db, n), found.get(n, {}))
     infos = [{"name": n, "type": "collection", "options": crud.collection_options(ctx, n), "info": {"readOnly": False},
               "idIndex": {"v": 2, "key": {"_id": 1}, "name": "_id_"}} for n in names]
+    infos.extend(views.list_entries(ctx))
     flt = ctx.command.get("filter")
     if flt:
         matcher = crud.compile_filter(flt)
@@ -500,7 +511,13 @@ def list_collections(ctx: CommandContext) -> dict[str, Any]:
 
 def create(ctx: CommandContext) -> dict[str, Any]:
     name = ctx.collection_name()
-    for option in ("timeseries", "viewOn", "clusteredIndex", "changeStreamPreAndPostImages"):
+    if "viewOn" in ctx.command or "pipeline" in ctx.command:
+        if "viewOn" not in ctx.command:
+            raise MongoError(2, "'pipeline' requires 'viewOn' to also be specified")
+        return views.create(ctx, name)
+    if views.lookup(ctx, ctx.db, name) is not None:
+        raise MongoError(48, f"Collection {ctx.db}.{name} already exists.")
+    for option in ("timeseries", "clusteredIndex", "changeStreamPreAndPostImages"):
         if ctx.command.get(option):
             raise MongoError(72, f"create option {option!r} is not supported by HeliosDB")
     collation.refuse_default(ctx.command.get("collation"), "a collection")
@@ -522,6 +539,8 @@ def create(ctx: CommandContext) -> dict[str, Any]:
 
 def drop(ctx: CommandContext) -> dict[str, Any]:
     name = ctx.collection_name()
+    if views.lookup(ctx, ctx.db, name) is not None:
+        return views.drop(ctx, name)
     if not ctx.store.collection_exists(ctx.db, name):
         return {"ok": 1.0}  # MongoDB 7.0: dropping a missing collection succeeds
     count = ctx.store.count(ctx.db, name)

@@ -1,0 +1,548 @@
+"""Change streams: ``aggregate`` with a leading ``$changeStream`` stage, continued by getMore.
+
+Where the events come from: the kernel tells its commit observers (``helios_commit_observers``)
+of every commit, in commit order, once it is durable, with the rows it ended and made per
+table, whoever wrote them (MongoDB commands, SQL over PostgreSQL, ``heliosdb.mongo()`` in a SQL
+transaction); an aborted transaction is never told. ``ChangeHistory`` keeps the last
+``HISTORY_COMMITS`` such commits of the server in memory and turns each into MongoDB events
+the first time a stream reads it:
+
+* a row made and none ended: ``insert``; ended and none made: ``delete``; both: ``update``
+  (``updateDescription`` from comparing the two documents: dotted paths into embedded
+  documents, array elements by index, ``truncatedArrays`` for shortened arrays) or
+  ``replace`` when a MongoDB replacement wrote exactly that document;
+* catalog changes: a collection's table gone is ``drop``, gone under one name and present
+  under another with the same table id ``rename``, a schema gone ``dropDatabase`` (after the
+  drops of its collections).
+
+A transaction's events share its commit's ``clusterTime``; a document changed twice in one
+transaction gives one event with the net change (MongoDB gives one per operation).
+
+Resume tokens are ``{_data: hex}`` of (commit timestamp, event number within the commit, a
+flag for invalidate), fixed width, so they sort as the events do. A stream resumes after a
+token while the history still holds every commit since it; older is error 286
+(ChangeStreamHistoryLost). The history starts empty when the server starts.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime
+import threading
+import time
+import weakref
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import bson
+from bson import Timestamp
+
+from helios_protocol_mongo import bson_json, snapshot
+from helios_protocol_mongo.errors import MongoError
+from helios_protocol_mongo.pipeline import run_pipeline
+
+if TYPE_CHECKING:
+    from helios_core.hookspecs import CommittedChanges
+    from helios_protocol_mongo.commands import CommandContext
+    from helios_protocol_mongo.cursors import Cursor
+
+HISTORY_COMMITS = 10_000  # commits kept for resuming (each with all its events)
+DEFAULT_AWAIT_MS = 1000
+MAX_INDEX = 0xFFFFFFFF
+FLAG_EVENT, FLAG_INVALIDATE = 0, 1
+TOKEN_PREFIX = "82"
+STREAM_STAGES = {"$match", "$project", "$addFields", "$set", "$unset", "$replaceRoot", "$replaceWith", "$redact"}
+FULL_DOCUMENT = ("default", "updateLookup", "whenAvailable", "required")
+INTERNAL_SCHEMAS = {"pg_internal", "pg_catalog", "information_schema", "heliosdb", "heliosdb_mongo"}
+REPLACEMENT_MEMORY = 60.0  # seconds a MongoDB replacement is remembered to name its event "replace"
+
+
+# -- resume tokens ---------------------------------------------------------------------------------
+
+
+def make_token(ts: int, index: int, flag: int = FLAG_EVENT) -> dict[str, Any]:
+    return {"_data": f"{TOKEN_PREFIX}{ts:016X}{index:08X}{flag:02X}"}
+
+
+def read_token(token: Any) -> tuple[int, int, int]:
+    data = token.get("_data") if isinstance(token, dict) else None
+    if not isinstance(data, str) or len(data) != 28 or not data.startswith(TOKEN_PREFIX):
+        raise MongoError(260, f"Bad resume token: {token!r}")
+    try:
+        return int(data[2:18], 16), int(data[18:26], 16), int(data[26:28], 16)
+    except ValueError:
+        raise MongoError(260, f"Bad resume token: {token!r}") from None
+
+
+# -- replacements (to tell "replace" from "update") --------------------------------------------------
+
+_replacements: collections.OrderedDict[bytes, float] = collections.OrderedDict()
+_replacements_lock = threading.Lock()
+
+
+def note_replacement(doc: dict[str, Any]) -> None:
+    """A MongoDB replacement is about to write ``doc``: its event is ``replace`` when it commits."""
+    now = time.monotonic()
+    with _replacements_lock:
+        _replacements[bson.encode(doc)] = now
+        while _replacements and (len(_replacements) > 10_000 or
+                                 next(iter(_replacements.values())) < now - REPLACEMENT_MEMORY):
+            _replacements.popitem(last=False)
+
+
+def _was_replacement(doc: dict[str, Any]) -> bool:
+    with _replacements_lock:
+        return _replacements.pop(bson.encode(doc), None) is not None
+
+
+# -- the history ---------------------------------------------------------------------------------
+
+
+@attrs.define
+class Commit:
+    ts: int
+    changes: Any  # CommittedChanges
+    events: list[dict[str, Any]] | None = None  # made on first read
+
+
+class ChangeHistory:
+    """The server's recent commits (all databases and branches), newest last."""
+
+    def __init__(self, bound: int = HISTORY_COMMITS) -> None:
+        self.commits: collections.deque[Commit] = collections.deque()
+        self.bound = bound
+        self.horizon = snapshot.now_micros()  # a position before this may have lost events
+        self.last_ts = self.horizon  # the newest commit told (or the start)
+        self.changed = threading.Condition()
+
+    def observe(self, changes: CommittedChanges) -> None:
+        """The kernel's commit observer (under its commit lock: only queue)."""
+        if all(t.schema in INTERNAL_SCHEMAS and t.name != "catalog" for t in changes.tables):
+            return
+        with self.changed:
+            self.commits.append(Commit(changes.commit_ts, changes))
+            self.last_ts = changes.commit_ts
+            while len(self.commits) > self.bound:
+                self.horizon = self.commits.popleft().ts
+            self.changed.notify_all()
+
+    def since(self, ts: int) -> list[Commit]:
+        """The commits after ``ts`` (oldest first)."""
+        with self.changed:
+            commits = self.commits
+            if not commits or commits[-1].ts <= ts:
+                return []
+            lo, hi = 0, len(commits)
+            while lo < hi:  # deque indexing is O(n) at worst, fine for a bounded history
+                mid = (lo + hi) // 2
+                if commits[mid].ts <= ts:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            return [commits[i] for i in range(lo, len(commits))]
+
+
+_histories: weakref.WeakKeyDictionary[Any, ChangeHistory] = weakref.WeakKeyDictionary()
+_histories_lock = threading.Lock()
+
+
+def history_of(kernel: Any) -> ChangeHistory:
+    with _histories_lock:
+        history = _histories.get(kernel)
+        if history is None:
+            history = _histories[kernel] = ChangeHistory()
+        return history
+
+
+# -- events of one commit ---------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _documents(table: Any) -> dict[int, dict[str, Any]]:
+    """rowid -> document, for a collection table's rows (None when the table is not one)."""
+    names = table.schema.names
+    if "_id" not in names or "doc" not in names:
+        return {}
+    has_order = "field_order" in names
+    out: dict[int, dict[str, Any]] = {}
+    for row in table.to_pylist():
+        doc_text = _text(row["doc"])
+        if doc_text is None:
+            continue
+        out[row["_rowid"]] = bson_json.load_document(doc_text, _text(row["_id"]),
+                                                     _text(row.get("field_order")) if has_order else None)
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    return bson.encode({"v": a}) == bson.encode({"v": b})
+
+
+def _diff(old: dict[str, Any], new: dict[str, Any], prefix: str, updated: dict[str, Any], removed: list[str],
+          truncated: list[dict[str, Any]]) -> None:
+    for key in old:
+        if key not in new:
+            removed.append(prefix + key)
+    for key, value in new.items():
+        path = prefix + key
+        if key not in old:
+            updated[path] = value
+            continue
+        before = old[key]
+        if _same(before, value):
+            continue
+        if type(before) is dict and type(value) is dict and \
+                [k for k in before if k in value] == [k for k in value if k in before]:
+            _diff(before, value, path + ".", updated, removed, truncated)
+        elif type(before) is list and type(value) is list:
+            if len(value) < len(before):
+                truncated.append({"field": path, "newSize": len(value)})
+            for i, item in enumerate(value):
+                if i >= len(before) or not _same(before[i], item):
+                    updated[f"{path}.{i}"] = item
+        else:
+            updated[path] = value
+
+
+def _catalog_tables(rows: Any) -> dict[str, int]:
+    """catalog rows -> {"schema.name": table_id} of the tables among them."""
+    out: dict[str, int] = {}
+    for row in rows.to_pylist():
+        if row.get("kind") == "table":
+            try:
+                out[row["key"]] = int(bson_json.parse_json(row["value"]).get("table_id", 0))
+            except (ValueError, AttributeError, TypeError):
+                out[row["key"]] = 0
+    return out
+
+
+def _catalog_schemas(rows: Any) -> set[str]:
+    return {row["key"] for row in rows.to_pylist() if row.get("kind") in ("schema", "namespace")}
+
+
+def events_of(commit: Commit) -> list[dict[str, Any]]:
+    """The MongoDB events of one commit (each with ``ts`` and ``index``), made once."""
+    if commit.events is not None:
+        return commit.events
+    changes = commit.changes
+    ts = commit.ts
+    events: list[dict[str, Any]] = []
+    base = {"clusterTime": snapshot.to_cluster_time(ts),
+            "wallTime": datetime.datetime.fromtimestamp(ts / 1_000_000, datetime.UTC)}
+    ddl: list[dict[str, Any]] = []
+    for table in changes.tables:
+        if table.schema == "pg_internal" and table.name == "catalog":
+            ddl.extend(_ddl_events(table))
+            continue
+        if table.schema in INTERNAL_SCHEMAS:
+            continue
+        before, after = _documents(table.before()), _documents(table.after())
+        ns = {"db": table.schema, "coll": table.name}
+        for rowid in sorted(set(before) | set(after), key=lambda r: (r not in after, r)):
+            old, new = before.get(rowid), after.get(rowid)
+            if new is not None and old is None:
+                events.append({"operationType": "insert", "fullDocument": new, "ns": ns,
+                               "documentKey": {"_id": new["_id"]}})
+            elif new is None and old is not None:
+                events.append({"operationType": "delete", "ns": ns, "documentKey": {"_id": old["_id"]}})
+            elif new is not None and old is not None:
+                if bson.encode(old) == bson.encode(new):
+                    continue
+                if _was_replacement(new):
+                    events.append({"operationType": "replace", "fullDocument": new, "ns": ns,
+                                   "documentKey": {"_id": new["_id"]}})
+                    continue
+                updated: dict[str, Any] = {}
+                removed: list[str] = []
+                truncated: list[dict[str, Any]] = []
+                _diff(old, new, "", updated, removed, truncated)
+                events.append({"operationType": "update", "postImage": new, "ns": ns,
+                               "documentKey": {"_id": new["_id"]},
+                               "updateDescription": {"updatedFields": updated, "removedFields": removed,
+                                                     "truncatedArrays": truncated}})
+    events.extend(ddl)
+    for index, event in enumerate(events):
+        event.update(base)
+        event["ts"] = ts
+        event["index"] = index
+    commit.events = events
+    return events
+
+
+def _ddl_events(table: Any) -> list[dict[str, Any]]:
+    before_rows, after_rows = table.before(), table.after()
+    before, after = _catalog_tables(before_rows), _catalog_tables(after_rows)
+    gone_schemas = _catalog_schemas(before_rows) - _catalog_schemas(after_rows)
+    made = {tid: key for key, tid in after.items() if key not in before}
+    out: list[dict[str, Any]] = []
+    for key, tid in before.items():
+        if key in after:
+            continue
+        db, _, coll = key.partition(".")
+        if db in INTERNAL_SCHEMAS:
+            continue
+        target = made.get(tid) if tid else None
+        if target is not None:
+            to_db, _, to_coll = target.partition(".")
+            out.append({"operationType": "rename", "ns": {"db": db, "coll": coll},
+                        "to": {"db": to_db, "coll": to_coll}})
+        else:
+            out.append({"operationType": "drop", "ns": {"db": db, "coll": coll}})
+    for db in sorted(gone_schemas - INTERNAL_SCHEMAS):
+        out.append({"operationType": "dropDatabase", "ns": {"db": db}})
+    return out
+
+
+# -- a stream ------------------------------------------------------------------------------------------
+
+
+@attrs.define
+class Stream:
+    """One change stream cursor: what it watches, where it stands, how it renders events."""
+
+    db: str | None  # None: the whole server
+    collection: str | None  # None: a database's or the server's stream
+    branch: str
+    database: str  # the HeliosDB database the server serves
+    stages: list[dict[str, Any]]
+    full_document: str
+    position: tuple[int, int]  # (commit ts, event index): events after it are next
+    history: ChangeHistory
+    find_documents: Any  # crud.find_documents, for updateLookup
+    invalidated: bool = False
+    scanned: int = 0  # every commit up to this timestamp has been examined
+
+    def high_water_token(self) -> dict[str, Any]:
+        """An empty batch's resume token: after every commit examined so far."""
+        if self.scanned > self.position[0]:
+            return make_token(self.scanned, MAX_INDEX)
+        return make_token(*self.position)
+
+    def _watches(self, event: dict[str, Any]) -> bool:
+        ns = event["ns"]
+        if self.db is None:
+            return ns["db"] not in ("admin", "config", "local")
+        if ns["db"] != self.db:
+            return False
+        return self.collection is None or event["operationType"] == "dropDatabase" or ns.get("coll") == self.collection
+
+    def _invalidates(self, event: dict[str, Any]) -> bool:
+        kind = event["operationType"]
+        if self.collection is not None:
+            return kind in ("drop", "rename") or kind == "dropDatabase"
+        if self.db is not None:
+            return kind == "dropDatabase"
+        return False
+
+    def fetch(self, ctx: CommandContext, limit: int | None) -> list[dict[str, Any]]:
+        """Up to ``limit`` rendered events after the position (the position moves past those examined)."""
+        out: list[dict[str, Any]] = []
+        if self.invalidated:
+            return out
+        history = self.history
+        with history.changed:
+            high_water, horizon = history.last_ts, history.horizon
+        if self.position[0] < horizon:
+            raise MongoError(286, "Resume of change stream was not possible, as the resume point may no longer be "
+                                  "in the oplog.")
+        for commit in self.history.since(self.position[0] - 1):
+            if commit.changes.database != self.database or commit.changes.branch != self.branch:
+                continue
+            for event in events_of(commit):
+                where = (event["ts"], event["index"])
+                if where <= self.position:
+                    continue
+                if not self._watches(event):
+                    self.position = where
+                    continue
+                rendered = self._render(ctx, event)
+                self.position = where
+                if rendered is not None:
+                    out.append(rendered)
+                if self._invalidates(event):
+                    self.invalidated = True
+                    out.append({"_id": make_token(event["ts"], event["index"], FLAG_INVALIDATE),
+                                "operationType": "invalidate", "clusterTime": event["clusterTime"],
+                                "wallTime": event["wallTime"]})
+                    return out
+                if limit is not None and len(out) >= limit:
+                    return out
+        self.scanned = max(self.scanned, high_water)
+        return out
+
+    def _render(self, ctx: CommandContext, event: dict[str, Any]) -> dict[str, Any] | None:
+        kind = event["operationType"]
+        doc: dict[str, Any] = {"_id": make_token(event["ts"], event["index"]), "operationType": kind,
+                               "clusterTime": event["clusterTime"], "wallTime": event["wallTime"]}
+        if kind in ("insert", "replace"):
+            doc["fullDocument"] = event["fullDocument"]
+        elif kind == "update" and self.full_document != "default":
+            if self.full_document == "updateLookup":
+                doc["fullDocument"] = _lookup(ctx, self.find_documents, event["ns"], event["documentKey"]["_id"])
+            else:
+                doc["fullDocument"] = event["postImage"]
+        doc["ns"] = event["ns"]
+        if "to" in event:
+            doc["to"] = event["to"]
+        if "documentKey" in event:
+            doc["documentKey"] = event["documentKey"]
+        if "updateDescription" in event:
+            doc["updateDescription"] = event["updateDescription"]
+        if not self.stages:
+            return doc
+        results = list(run_pipeline(iter([doc]), self.stages, lambda name: []))
+        if not results:
+            return None
+        result = results[0]
+        if "_id" not in result or not _same(result["_id"], doc["_id"]):
+            raise MongoError(280, "Encountered an event whose _id field, which contains the resume token, was "
+                                  "modified by the pipeline. Modifying the _id field of an event makes it impossible "
+                                  "to resume the stream from that point. Only transformations that retain the "
+                                  "unmodified _id field are allowed.")
+        return result
+
+
+def _lookup(ctx: CommandContext, find_documents: Any, ns: dict[str, Any], key: Any) -> dict[str, Any] | None:
+    """updateLookup: the document as it is now (None when it is gone)."""
+    sub = type(ctx)(ctx.runner, ctx.command, ns["db"], ctx.store, ctx.in_transaction, ctx.lsid, ctx.txn_number)
+    try:
+        return next(iter(find_documents(sub, ns["coll"], {"_id": key})), None)
+    except MongoError:
+        return None
+
+
+# -- the commands ------------------------------------------------------------------------------------
+
+
+def open_stream(ctx: CommandContext, target: Any, stages: list[Any], find_documents: Any) -> dict[str, Any]:
+    """aggregate with a leading $changeStream: the first (possibly empty) batch and the cursor
+    (``find_documents``: crud's, for updateLookup)."""
+    if ctx.in_transaction:
+        raise MongoError(263, "Operation not permitted in transaction :: caused by :: Cannot run aggregate with "
+                              "$changeStream in a multi-document transaction.")
+    spec = stages[0]["$changeStream"]
+    if not isinstance(spec, dict):
+        raise MongoError(14, "the $changeStream stage specification must be an object")
+    rest = stages[1:]
+    for stage in rest:
+        name = next(iter(stage), None) if isinstance(stage, dict) else None
+        if name == "$changeStream":
+            raise MongoError(40602, "$changeStream is only valid as the first stage in a pipeline")
+        if name not in STREAM_STAGES:
+            raise MongoError(20, f"{name} is not permitted in a $changeStream pipeline")
+    known = {"fullDocument", "fullDocumentBeforeChange", "resumeAfter", "startAfter", "startAtOperationTime",
+             "allChangesForCluster", "showExpandedEvents"}
+    for option in spec:
+        if option not in known:
+            raise MongoError(40415, f"BSON field '$changeStream.{option}' is an unknown field.")
+    full = spec.get("fullDocument", "default")
+    if full not in FULL_DOCUMENT:
+        raise MongoError(2, f"Enumeration value '{full}' for field '$changeStream.fullDocument' is not a valid value.")
+    if spec.get("fullDocumentBeforeChange", "off") != "off":
+        raise MongoError(72, "$changeStream fullDocumentBeforeChange other than 'off' is not supported by HeliosDB "
+                             "(no pre-images are kept)")
+    if spec.get("showExpandedEvents"):
+        raise MongoError(72, "$changeStream showExpandedEvents is not supported by HeliosDB")
+    db, collection = _scope(ctx, target, spec)
+    history = history_of(ctx.server.kernel)
+    position = _start(spec, history, ctx)
+    stream = Stream(db=db, collection=collection, branch=ctx.store.session.branch, database=ctx.server.config.database,
+                    stages=rest, full_document=full, position=position, history=history,
+                    find_documents=find_documents)
+    namespace = f"{ctx.db}.{collection}" if collection is not None else f"{ctx.db}.$cmd.aggregate"
+    cursor_opts = ctx.command.get("cursor") or {}
+    size = cursor_opts.get("batchSize")
+    batch = stream.fetch(ctx, None if size is None else int(size)) if size != 0 else []
+    reply_cursor = ctx.server.cursors.open(namespace, iter(()), None, lsid=ctx.lsid, tail=stream)
+    reply_cursor["firstBatch"] = batch
+    if stream.invalidated:
+        ctx.server.cursors.kill(reply_cursor["id"])
+        reply_cursor["id"] = 0
+    reply_cursor["postBatchResumeToken"] = _batch_token(stream, batch)
+    return {"cursor": reply_cursor, "ok": 1.0}
+
+
+def _batch_token(stream: Stream, batch: list[dict[str, Any]]) -> dict[str, Any]:
+    if batch:
+        return batch[-1]["_id"]
+    return stream.high_water_token()
+
+
+def _scope(ctx: CommandContext, target: Any, spec: dict[str, Any]) -> tuple[str | None, str | None]:
+    if isinstance(target, str):
+        if spec.get("allChangesForCluster"):
+            raise MongoError(40415, "allChangesForCluster is only valid on the admin database with aggregate: 1")
+        if ctx.db in ("admin", "config", "local"):
+            raise MongoError(73, f"$changeStream may not be opened on the internal {ctx.db}.{target} collection")
+        return ctx.db, target
+    if target not in (1, 1.0):
+        raise MongoError(73, f"Invalid collection name: {target!r}")
+    if spec.get("allChangesForCluster"):
+        if ctx.db != "admin":
+            raise MongoError(73, "$changeStream with allChangesForCluster must be run on the admin database")
+        return None, None
+    if ctx.db in ("admin", "config", "local"):
+        raise MongoError(73, f"$changeStream may not be opened on the internal {ctx.db} database")
+    return ctx.db, None
+
+
+def _start(spec: dict[str, Any], history: ChangeHistory, ctx: CommandContext) -> tuple[int, int]:
+    given = [k for k in ("resumeAfter", "startAfter", "startAtOperationTime") if k in spec]
+    if len(given) > 1:
+        raise MongoError(40674, "Only one type of resume option is allowed, but multiple were found.")
+    if not given:
+        return (max(history.last_ts, snapshot.to_micros(ctx.server.cluster_time())), MAX_INDEX)
+    option = given[0]
+    if option == "startAtOperationTime":
+        at = spec[option]
+        if not isinstance(at, Timestamp):
+            raise MongoError(14, "BSON field '$changeStream.startAtOperationTime' is the wrong type, expected "
+                                 "type 'timestamp'")
+        position = (snapshot.to_micros(at) - 1, MAX_INDEX)
+    else:
+        ts, index, flag = read_token(spec[option])
+        if flag == FLAG_INVALIDATE and option == "resumeAfter":
+            raise MongoError(260, "Attempting to resume a change stream using 'resumeAfter' is not allowed from an "
+                                  "invalidate notification.")
+        position = (ts, index)
+    if position[0] < history.horizon:
+        raise MongoError(286, "Resume of change stream was not possible, as the resume point may no longer be in "
+                              "the oplog.")
+    return position
+
+
+def get_more(ctx: CommandContext, cursor: Cursor, batch_size: int | None) -> dict[str, Any]:
+    """The next events of a change stream, waiting up to ``maxTimeMS`` (1 s) for one."""
+    registry = ctx.server.cursors
+    stream: Stream = cursor.tail
+    wait_ms = ctx.command.get("maxTimeMS")
+    deadline = time.monotonic() + (DEFAULT_AWAIT_MS if wait_ms is None else int(wait_ms)) / 1000
+    history = stream.history
+    try:
+        while True:
+            with history.changed:
+                seen = history.last_ts
+            batch = stream.fetch(ctx, batch_size)
+            left = deadline - time.monotonic()
+            if batch or stream.invalidated or left <= 0:
+                break
+            with ctx.runner.waiting(), history.changed:
+                if history.last_ts == seen:
+                    history.changed.wait(min(left, 0.5))
+            if not registry.alive(cursor.cursor_id):
+                raise MongoError(237, f"cursor id {cursor.cursor_id} was killed while waiting for data")
+    except MongoError:
+        registry.kill(cursor.cursor_id)
+        raise
+    cursor.last_used = time.monotonic()
+    cursor_id = cursor.cursor_id
+    if stream.invalidated:
+        registry.kill(cursor_id)
+        cursor_id = 0
+    return {"nextBatch": batch, "postBatchResumeToken": _batch_token(stream, batch), "id": cursor_id,
+            "ns": cursor.namespace}

@@ -1,0 +1,256 @@
+"""Change streams (pymongo's and motor's watch()) against a real server, with writes from MongoDB
+clients, from psycopg over SQL and from heliosdb.mongo() inside SQL transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+
+import psycopg
+import pymongo
+import pytest
+from bson import Timestamp
+from motor.motor_asyncio import AsyncIOMotorClient
+from pymongo.errors import OperationFailure
+
+
+def _next(stream, timeout: float = 5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        event = stream.try_next()
+        if event is not None:
+            return event
+    raise AssertionError("no change event arrived")
+
+
+def _collect(stream, count: int, timeout: float = 5.0) -> list:
+    return [_next(stream, timeout) for _ in range(count)]
+
+
+def test_events_of_a_collection(client, coll):
+    coll.insert_one({"_id": 0})
+    with coll.watch(max_await_time_ms=200) as stream:
+        assert stream.try_next() is None  # what was there before is not an event
+        coll.insert_one({"_id": 1, "a": 1, "arr": [1, 2, 3], "sub": {"x": 1, "y": 2}})
+        coll.update_one({"_id": 1}, {"$set": {"a": 2, "sub.x": 5}, "$unset": {"sub.y": ""}, "$pop": {"arr": 1}})
+        coll.update_one({"_id": 1}, {"$push": {"arr": 9}})
+        coll.replace_one({"_id": 1}, {"b": 1})
+        coll.delete_one({"_id": 1})
+        events = _collect(stream, 5)
+    kinds = [e["operationType"] for e in events]
+    assert kinds == ["insert", "update", "update", "replace", "delete"]
+    insert, update, push, replace, delete = events
+    assert insert["fullDocument"] == {"_id": 1, "a": 1, "arr": [1, 2, 3], "sub": {"x": 1, "y": 2}}
+    assert insert["ns"] == {"db": "testdb", "coll": coll.name} and insert["documentKey"] == {"_id": 1}
+    assert isinstance(insert["clusterTime"], Timestamp) and insert["wallTime"] is not None
+    assert update["updateDescription"] == {"updatedFields": {"a": 2, "sub.x": 5}, "removedFields": ["sub.y"],
+                                           "truncatedArrays": [{"field": "arr", "newSize": 2}]}
+    assert "fullDocument" not in update
+    assert push["updateDescription"]["updatedFields"] == {"arr.2": 9}
+    assert replace["fullDocument"] == {"_id": 1, "b": 1}
+    assert delete["documentKey"] == {"_id": 1} and "fullDocument" not in delete
+    tokens = [e["_id"]["_data"] for e in events]
+    assert tokens == sorted(tokens) and len(set(tokens)) == 5
+
+
+def test_full_document_options(client, coll):
+    coll.insert_one({"_id": 1, "n": 0})
+    with coll.watch(full_document="updateLookup", max_await_time_ms=200) as lookup, \
+            coll.watch(full_document="whenAvailable", max_await_time_ms=200) as post:
+        coll.update_one({"_id": 1}, {"$inc": {"n": 1}})
+        coll.update_one({"_id": 1}, {"$inc": {"n": 1}})
+        first_post = _next(post)
+        assert first_post["fullDocument"] == {"_id": 1, "n": 1}  # the document as this update left it
+        assert _next(lookup)["fullDocument"] == {"_id": 1, "n": 2}  # the document as it is now
+    with pytest.raises(OperationFailure) as info:
+        coll.watch(full_document_before_change="required")
+    assert info.value.code == 72
+
+
+def test_watcher_thread_sees_another_client_and_sql(client, coll, mongo_server, mongo_uri):
+    coll.insert_one({"_id": "seed"})
+    seen: list = []
+    ready = threading.Event()
+
+    def watch() -> None:
+        with pymongo.MongoClient(mongo_uri) as other, other.testdb[coll.name].watch(max_await_time_ms=100) as stream:
+            ready.set()
+            seen.extend(_collect(stream, 5, timeout=10))
+
+    thread = threading.Thread(target=watch)
+    thread.start()
+    assert ready.wait(10)
+    coll.insert_one({"_id": "m", "v": 1})
+    table = f'testdb."{coll.name}"'
+    with psycopg.connect(mongo_server.pg_dsn(), autocommit=True) as conn:
+        conn.execute(f"insert into {table} (_id, doc) values (%s, %s)", (json.dumps("s"), json.dumps({"_id": "s", "v": 1})))
+        conn.execute(f"""update {table} set doc = jsonb_set(doc, '{{v}}', '2') where _id = '"s"'""")
+        conn.execute(f"""delete from {table} where _id = '"m"'""")
+        with conn.transaction():
+            conn.execute("select heliosdb.mongo('testdb', %s)",
+                         (json.dumps({"insert": coll.name, "documents": [{"_id": "f", "via": "sql"}]}),))
+    thread.join(15)
+    assert [(e["operationType"], e["documentKey"]["_id"]) for e in seen] == [
+        ("insert", "m"), ("insert", "s"), ("update", "s"), ("delete", "m"), ("insert", "f")]
+    assert seen[1]["fullDocument"] == {"_id": "s", "v": 1}
+    assert seen[2]["updateDescription"]["updatedFields"] == {"v": 2}
+    assert seen[4]["fullDocument"] == {"_id": "f", "via": "sql"}
+
+
+def test_only_committed_changes_in_commit_order(client, coll, mongo_server):
+    coll.insert_one({"_id": 0})
+    table = f'testdb."{coll.name}"'
+    with coll.watch(max_await_time_ms=200) as stream:
+        with psycopg.connect(mongo_server.pg_dsn()) as conn:  # an aborted SQL transaction: nothing
+            conn.execute(f"insert into {table} (_id, doc) values ('\"gone\"', '{{\"x\": 1}}')")
+            conn.execute("select heliosdb.mongo('testdb', %s)",
+                         (json.dumps({"delete": coll.name, "deletes": [{"q": {"_id": 0}, "limit": 1}]}),))
+            conn.rollback()
+        with client.start_session() as session:  # an aborted MongoDB transaction: nothing
+            session.start_transaction()
+            coll.insert_one({"_id": "aborted"}, session=session)
+            session.abort_transaction()
+        with client.start_session() as session, session.start_transaction():  # committed: one cluster time
+            coll.insert_one({"_id": "t1"}, session=session)
+            coll.insert_one({"_id": "t2"}, session=session)
+        coll.insert_one({"_id": "after"})
+        events = _collect(stream, 3)
+        assert stream.try_next() is None
+    assert [e["documentKey"]["_id"] for e in events] == ["t1", "t2", "after"]
+    assert events[0]["clusterTime"] == events[1]["clusterTime"] < events[2]["clusterTime"]
+
+
+def test_resume_after_a_token(client, coll):
+    with coll.watch(max_await_time_ms=200) as stream:
+        coll.insert_many([{"_id": i} for i in range(4)])
+        first = _collect(stream, 2)
+        token = stream.resume_token
+    assert token == first[-1]["_id"]
+    coll.insert_one({"_id": 4})
+    with coll.watch(resume_after=token, max_await_time_ms=200) as resumed:
+        assert [e["documentKey"]["_id"] for e in _collect(resumed, 3)] == [2, 3, 4]
+    with coll.watch(start_after=token, max_await_time_ms=200) as started:
+        assert _next(started)["documentKey"]["_id"] == 2
+    at = first[0]["clusterTime"]
+    with coll.watch(start_at_operation_time=at, max_await_time_ms=200) as timed:
+        assert [e["documentKey"]["_id"] for e in _collect(timed, 5)] == [0, 1, 2, 3, 4]
+    # the empty batches' token moves on with the commits of other collections and resumes there
+    with coll.watch(max_await_time_ms=100) as idle:
+        assert idle.try_next() is None
+        client.testdb.other_collection.insert_one({})
+        assert idle.try_next() is None
+        idle_token = idle.resume_token
+    coll.insert_one({"_id": 5})
+    with coll.watch(resume_after=idle_token, max_await_time_ms=200) as resumed:
+        assert _next(resumed)["documentKey"]["_id"] == 5
+
+
+def test_resume_point_too_old_or_bad(client, coll):
+    with pytest.raises(OperationFailure) as info:
+        coll.watch(resume_after={"_data": "82" + "0" * 15 + "1" + "0" * 10})
+    assert info.value.code == 286
+    with pytest.raises(OperationFailure) as info:
+        coll.watch(start_at_operation_time=Timestamp(1000, 1))
+    assert info.value.code == 286
+    with pytest.raises(OperationFailure) as info:
+        coll.watch(resume_after={"_data": "nonsense"})
+    assert info.value.code == 260
+
+
+def test_pipeline_over_events(client, coll):
+    pipeline = [{"$match": {"operationType": "insert", "fullDocument.keep": True}},
+                {"$project": {"fullDocument._id": 1, "operationType": 1}}]
+    with coll.watch(pipeline, max_await_time_ms=200) as stream:
+        coll.insert_many([{"_id": 1, "keep": False}, {"_id": 2, "keep": True}])
+        coll.delete_many({})
+        event = _next(stream)
+        assert stream.try_next() is None
+    assert event["fullDocument"] == {"_id": 2} and event["operationType"] == "insert"
+    assert set(event) == {"_id", "fullDocument", "operationType"}
+    with pytest.raises(OperationFailure) as info:
+        coll.watch([{"$group": {"_id": None}}])
+    assert info.value.code == 20
+    with coll.watch([{"$project": {"_id": 0}}], max_await_time_ms=200) as broken:
+        coll.insert_one({"_id": 3})
+        with pytest.raises(OperationFailure) as info:
+            _next(broken)
+    assert info.value.code == 280
+
+
+def test_drop_invalidates_a_collection_stream(client, coll):
+    coll.insert_one({"_id": 1})
+    with coll.watch(max_await_time_ms=200) as stream:
+        coll.insert_one({"_id": 2})
+        coll.drop()
+        events = _collect(stream, 3)
+        assert not stream.alive
+    assert [e["operationType"] for e in events] == ["insert", "drop", "invalidate"]
+    assert events[1]["ns"] == {"db": "testdb", "coll": coll.name}
+    invalidate = events[2]["_id"]
+    with pytest.raises(OperationFailure) as info:
+        coll.watch(resume_after=invalidate)
+    assert info.value.code == 260
+    with coll.watch(start_after=invalidate, max_await_time_ms=200) as again:
+        coll.insert_one({"_id": 3})
+        assert _next(again)["documentKey"] == {"_id": 3}
+
+
+def test_database_and_client_streams(client):
+    db = client.cs_database
+    client.drop_database("cs_database")
+    db.a.insert_one({"_id": 0})
+    with db.watch(max_await_time_ms=200) as db_stream, client.watch(max_await_time_ms=200) as all_stream:
+        db.a.insert_one({"_id": 1})
+        db.b.insert_one({"_id": 2})
+        client.cs_elsewhere.c.insert_one({"_id": 3})
+        db.a.rename("renamed")
+        client.drop_database("cs_database")
+        events = _collect(db_stream, 7)
+        seen = [(e["operationType"], e.get("ns", {}).get("coll")) for e in events]
+        assert seen[:3] == [("insert", "a"), ("insert", "b"), ("rename", "a")]
+        assert sorted(seen[3:5]) == [("drop", "b"), ("drop", "renamed")]
+        assert seen[5:] == [("dropDatabase", None), ("invalidate", None)]
+        assert events[2]["to"] == {"db": "cs_database", "coll": "renamed"}
+        everything = _collect(all_stream, 7)
+        assert [e["ns"]["db"] for e in everything[:3]] == ["cs_database", "cs_database", "cs_elsewhere"]
+        assert everything[-1]["operationType"] == "dropDatabase" and all_stream.alive
+    client.drop_database("cs_elsewhere")
+
+
+def test_motor_watch(mongo_uri):
+    async def run() -> list:
+        motor = AsyncIOMotorClient(mongo_uri)
+        try:
+            coll = motor.testdb.motor_changes
+            await coll.drop()
+            await coll.insert_one({"_id": 0})
+            async with coll.watch(max_await_time_ms=200) as stream:
+                async def writer() -> None:
+                    await asyncio.sleep(0.3)
+                    await coll.insert_one({"_id": 1})
+                    await coll.update_one({"_id": 1}, {"$set": {"x": 1}})
+
+                task = asyncio.create_task(writer())
+                out = []
+                async for event in stream:
+                    out.append((event["operationType"], event["documentKey"]["_id"]))
+                    if len(out) == 2:
+                        break
+                await task
+                return out
+        finally:
+            motor.close()
+
+    assert asyncio.run(run()) == [("insert", 1), ("update", 1)]
+
+
+def test_change_stream_in_a_transaction_is_refused(client, coll):
+    coll.insert_one({"_id": 0})
+    with client.start_session() as session:
+        session.start_transaction()
+        with pytest.raises(OperationFailure) as info:
+            coll.watch(session=session)
+        assert info.value.code == 263
+        session.abort_transaction()
