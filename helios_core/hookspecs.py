@@ -738,13 +738,15 @@ class CommittedTable:
     commit) and may be called from any thread; rows of an inherited (parent branch)
     version deleted on a branch are not in ``before()``. The catalog's own changes come
     as table ``pg_internal.catalog`` (columns ``kind``, ``key``, ``value``: a table is kind
-    ``table``, key ``schema.name``).
+    ``table``, key ``schema.name``). ``rows`` counts the versions of both (what reading them
+    costs, and what keeping the record keeps alive).
     """
 
     schema: str
     name: str
     before: Callable[[], pa.Table]
     after: Callable[[], pa.Table]
+    rows: int = 0
 
 
 @attrs.define(kw_only=True)

@@ -51,8 +51,9 @@ def describe(txn: Transaction, ts: int) -> CommittedChanges | None:
                     before.append((ch, np.sort(locs[cids == cid] & 0xFFFFFFFF)))
         if not after and not before:
             continue
-        tables.append(CommittedTable(schema=t.schema, name=t.name,
-                                     before=_reader(t, before), after=_reader(t, after)))
+        rows = sum(len(pos) for _ch, pos in before) + sum(len(pos) for _ch, pos in after)
+        tables.append(CommittedTable(schema=t.schema, name=t.name, before=_reader(t, before),
+                                     after=_reader(t, after), rows=rows))
     if not tables:
         return None
     branch = txn._branch

@@ -3,9 +3,10 @@
 Where the events come from: the kernel tells its commit observers (``helios_commit_observers``)
 of every commit, in commit order, once it is durable, with the rows it ended and made per
 table, whoever wrote them (MongoDB commands, SQL over PostgreSQL, ``heliosdb.mongo()`` in a SQL
-transaction); an aborted transaction is never told. ``ChangeHistory`` keeps the last
-``HISTORY_COMMITS`` such commits of the server in memory and turns each into MongoDB events
-the first time a stream reads it:
+transaction); an aborted transaction is never told. ``ChangeHistory`` keeps the newest such
+commits of the server in memory (``change_history_commits`` of them, 10,000, holding at most
+``change_history_rows`` changed row versions, 200,000; the newest one always) and turns each
+into MongoDB events the first time a stream reads it:
 
 * a row made and none ended: ``insert``; ended and none made: ``delete``; both: ``update``
   (``updateDescription`` from comparing the two documents: dotted paths into embedded
@@ -46,7 +47,8 @@ if TYPE_CHECKING:
     from helios_protocol_mongo.commands import CommandContext
     from helios_protocol_mongo.cursors import Cursor
 
-HISTORY_COMMITS = 10_000  # commits kept for resuming (each with all its events)
+HISTORY_COMMITS = 10_000  # commits kept for resuming (each with all its events): config's default
+HISTORY_ROWS = 200_000  # changed row versions those commits may hold
 DEFAULT_AWAIT_MS = 1000
 MAX_INDEX = 0xFFFFFFFF
 FLAG_EVENT, FLAG_INVALIDATE = 0, 1
@@ -102,15 +104,18 @@ def _was_replacement(doc: dict[str, Any]) -> bool:
 class Commit:
     ts: int
     changes: Any  # CommittedChanges
+    rows: int = 0
     events: list[dict[str, Any]] | None = None  # made on first read
 
 
 class ChangeHistory:
     """The server's recent commits (all databases and branches), newest last."""
 
-    def __init__(self, bound: int = HISTORY_COMMITS) -> None:
+    def __init__(self, bound: int = HISTORY_COMMITS, row_bound: int = HISTORY_ROWS) -> None:
         self.commits: collections.deque[Commit] = collections.deque()
         self.bound = bound
+        self.row_bound = row_bound
+        self.rows = 0  # changed row versions the kept commits hold
         self.horizon = snapshot.now_micros()  # a position before this may have lost events
         self.last_ts = self.horizon  # the newest commit told (or the start)
         self.changed = threading.Condition()
@@ -119,11 +124,15 @@ class ChangeHistory:
         """The kernel's commit observer (under its commit lock: only queue)."""
         if all(t.schema in INTERNAL_SCHEMAS and t.name != "catalog" for t in changes.tables):
             return
+        rows = sum(t.rows for t in changes.tables)
         with self.changed:
-            self.commits.append(Commit(changes.commit_ts, changes))
+            self.commits.append(Commit(changes.commit_ts, changes, rows))
+            self.rows += rows
             self.last_ts = changes.commit_ts
-            while len(self.commits) > self.bound:
-                self.horizon = self.commits.popleft().ts
+            while len(self.commits) > 1 and (len(self.commits) > self.bound or self.rows > self.row_bound):
+                gone = self.commits.popleft()
+                self.horizon = gone.ts
+                self.rows -= gone.rows
             self.changed.notify_all()
 
     def since(self, ts: int) -> list[Commit]:
@@ -146,11 +155,14 @@ _histories: weakref.WeakKeyDictionary[Any, ChangeHistory] = weakref.WeakKeyDicti
 _histories_lock = threading.Lock()
 
 
-def history_of(kernel: Any) -> ChangeHistory:
+def history_of(kernel: Any, config: Any = None) -> ChangeHistory:
+    """The server's history (made by the commit observer hook at start-up, with ``config``'s bounds)."""
     with _histories_lock:
         history = _histories.get(kernel)
         if history is None:
-            history = _histories[kernel] = ChangeHistory()
+            history = _histories[kernel] = ChangeHistory(
+                getattr(config, "change_history_commits", HISTORY_COMMITS),
+                getattr(config, "change_history_rows", HISTORY_ROWS))
         return history
 
 

@@ -50,9 +50,10 @@ class _ConfigHolder:
 @hookimpl
 def helios_commit_observers(kernel: Any) -> list[Any]:
     """Change streams hear of every commit (change_streams.ChangeHistory) when the protocol is on."""
-    if _mongo_config(kernel) is None:
+    config = _mongo_config(kernel)
+    if config is None:
         return []
-    return [change_streams.history_of(kernel).observe]
+    return [change_streams.history_of(kernel, config).observe]
 
 
 @hookimpl

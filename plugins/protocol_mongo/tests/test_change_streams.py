@@ -254,3 +254,39 @@ def test_change_stream_in_a_transaction_is_refused(client, coll):
             coll.watch(session=session)
         assert info.value.code == 263
         session.abort_transaction()
+
+
+def test_sql_drop_table_invalidates_and_change_stream_must_come_first(client, coll, mongo_server):
+    coll.insert_one({"_id": 1})
+    with coll.watch(max_await_time_ms=200) as stream:
+        with psycopg.connect(mongo_server.pg_dsn(), autocommit=True) as conn:
+            conn.execute(f'drop table testdb."{coll.name}"')
+        assert [e["operationType"] for e in _collect(stream, 2)] == ["drop", "invalidate"]
+    with pytest.raises(OperationFailure) as info:
+        list(coll.aggregate([{"$match": {}}, {"$changeStream": {}}]))
+    assert info.value.code == 40602
+
+
+def test_history_bound_loses_old_resume_points(tmp_path):
+    from helios_core.testing import start_server
+
+    server = start_server(tmp_path, {"protocols": {"mongodb": {"change_history_commits": 3}}}, only=["mongodb"])
+    try:
+        with pymongo.MongoClient(f"mongodb://127.0.0.1:{server.port('mongodb')}/") as small:
+            coll = small.testdb.bounded
+            with coll.watch(max_await_time_ms=200) as stream:
+                coll.insert_one({"_id": 0})
+                token = _next(stream)["_id"]
+                coll.insert_one({"_id": 1})
+                with coll.watch(resume_after=token, max_await_time_ms=200) as held:  # still held
+                    assert _next(held)["documentKey"] == {"_id": 1}
+                for i in range(2, 6):
+                    coll.insert_one({"_id": i})
+                with pytest.raises(OperationFailure) as info:  # the commits after it are gone
+                    coll.watch(resume_after=token)
+                assert info.value.code == 286
+                with pytest.raises(OperationFailure) as info:  # a stream that fell behind too
+                    _next(stream)
+                assert info.value.code == 286
+    finally:
+        server.stop()
