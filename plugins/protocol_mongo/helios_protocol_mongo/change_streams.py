@@ -40,7 +40,7 @@ from bson import Timestamp
 
 from helios_protocol_mongo import bson_json, snapshot
 from helios_protocol_mongo.errors import MongoError
-from helios_protocol_mongo.pipeline import run_pipeline
+from helios_protocol_mongo.pipeline import STAGES, run_pipeline
 
 if TYPE_CHECKING:
     from helios_core.hookspecs import CommittedChanges
@@ -53,8 +53,12 @@ DEFAULT_AWAIT_MS = 1000
 MAX_INDEX = 0xFFFFFFFF
 FLAG_EVENT, FLAG_INVALIDATE = 0, 1
 TOKEN_PREFIX = "82"
-STREAM_STAGES = {"$match", "$project", "$addFields", "$set", "$unset", "$replaceRoot", "$replaceWith", "$redact"}
+STREAM_STAGES = {"$match", "$project", "$addFields", "$set", "$unset", "$replaceRoot", "$replaceWith"}
+OTHER_STAGES = {"$out", "$merge", "$changeStream", "$graphLookup", "$unionWith", "$redact", "$sample", "$geoNear",
+                "$densify", "$fill", "$setWindowFields", "$bucketAuto", "$indexStats", "$collStats",
+                "$currentOp", "$documents", "$listSessions", "$listLocalSessions", "$search"}
 FULL_DOCUMENT = ("default", "updateLookup", "whenAvailable", "required")
+BEFORE_CHANGE = ("off", "whenAvailable", "required")
 INTERNAL_SCHEMAS = {"pg_internal", "pg_catalog", "information_schema", "heliosdb", "heliosdb_mongo"}
 REPLACEMENT_MEMORY = 60.0  # seconds a MongoDB replacement is remembered to name its event "replace"
 
@@ -261,19 +265,20 @@ def events_of(commit: Commit) -> list[dict[str, Any]]:
                 events.append({"operationType": "insert", "fullDocument": new, "ns": ns,
                                "documentKey": {"_id": new["_id"]}})
             elif new is None and old is not None:
-                events.append({"operationType": "delete", "ns": ns, "documentKey": {"_id": old["_id"]}})
+                events.append({"operationType": "delete", "ns": ns, "documentKey": {"_id": old["_id"]},
+                               "preImage": old})
             elif new is not None and old is not None:
                 if bson.encode(old) == bson.encode(new):
                     continue
                 if _was_replacement(new):
                     events.append({"operationType": "replace", "fullDocument": new, "ns": ns,
-                                   "documentKey": {"_id": new["_id"]}})
+                                   "documentKey": {"_id": new["_id"]}, "preImage": old})
                     continue
                 updated: dict[str, Any] = {}
                 removed: list[str] = []
                 truncated: list[dict[str, Any]] = []
                 _diff(old, new, "", updated, removed, truncated)
-                events.append({"operationType": "update", "postImage": new, "ns": ns,
+                events.append({"operationType": "update", "postImage": new, "preImage": old, "ns": ns,
                                "documentKey": {"_id": new["_id"]},
                                "updateDescription": {"updatedFields": updated, "removedFields": removed,
                                                      "truncatedArrays": truncated}})
@@ -323,6 +328,7 @@ class Stream:
     database: str  # the HeliosDB database the server serves
     stages: list[dict[str, Any]]
     full_document: str
+    before_change: str  # fullDocumentBeforeChange
     position: tuple[int, int]  # (commit ts, event index): events after it are next
     history: ChangeHistory
     find_documents: Any  # crud.find_documents, for updateLookup
@@ -387,6 +393,20 @@ class Stream:
         self.scanned = max(self.scanned, high_water)
         return out
 
+    def _image(self, ctx: CommandContext, event: dict[str, Any], which: str, mode: str) -> dict[str, Any] | None:
+        """A pre- or post-image: the kernel gives both for every change, but as in MongoDB they are
+        shown only for collections with ``changeStreamPreAndPostImages`` enabled; ``required``
+        without them is error 47 (NoMatchingDocument), ``whenAvailable`` null."""
+        if _images_enabled(ctx, event["ns"]):
+            return event[which]
+        if mode == "required":
+            image = "pre-image" if which == "preImage" else "post-image"
+            raise MongoError(47, f"Change stream was configured to require a {image} for all update, delete and "
+                                 f"replace events, but the {image} was not found for event on "
+                                 f"{event['ns']['db']}.{event['ns']['coll']} (changeStreamPreAndPostImages is not "
+                                 "enabled on the collection)")
+        return None
+
     def _render(self, ctx: CommandContext, event: dict[str, Any]) -> dict[str, Any] | None:
         kind = event["operationType"]
         doc: dict[str, Any] = {"_id": make_token(event["ts"], event["index"]), "operationType": kind,
@@ -397,7 +417,9 @@ class Stream:
             if self.full_document == "updateLookup":
                 doc["fullDocument"] = _lookup(ctx, self.find_documents, event["ns"], event["documentKey"]["_id"])
             else:
-                doc["fullDocument"] = event["postImage"]
+                doc["fullDocument"] = self._image(ctx, event, "postImage", self.full_document)
+        if "preImage" in event and self.before_change != "off":
+            doc["fullDocumentBeforeChange"] = self._image(ctx, event, "preImage", self.before_change)
         doc["ns"] = event["ns"]
         if "to" in event:
             doc["to"] = event["to"]
@@ -417,6 +439,31 @@ class Stream:
                                   "to resume the stream from that point. Only transformations that retain the "
                                   "unmodified _id field are allowed.")
         return result
+
+
+def images_setting(value: Any, command: str) -> dict[str, bool]:
+    """create's / collMod's ``changeStreamPreAndPostImages: {enabled: bool}``, checked."""
+    if not isinstance(value, dict):
+        raise MongoError(14, f"BSON field '{command}.changeStreamPreAndPostImages' is the wrong type, expected "
+                             "type 'object'")
+    for key in value:
+        if key != "enabled":
+            raise MongoError(40415, f"BSON field '{command}.changeStreamPreAndPostImages.{key}' is an unknown field.")
+    if not isinstance(value.get("enabled"), bool):
+        raise MongoError(40414, f"BSON field '{command}.changeStreamPreAndPostImages.enabled' is missing but a "
+                                "required field" if "enabled" not in value else
+                                f"BSON field '{command}.changeStreamPreAndPostImages.enabled' is the wrong type, "
+                                "expected type 'bool'")
+    return {"enabled": value["enabled"]}
+
+
+def _images_enabled(ctx: CommandContext, ns: dict[str, Any]) -> bool:
+    key = (ns["db"], ns["coll"])
+    cache = ctx.server.collection_options
+    if key not in cache:
+        cache[key] = ctx.store.collection_options(*key)
+    setting = cache[key].get("changeStreamPreAndPostImages")
+    return isinstance(setting, dict) and bool(setting.get("enabled"))
 
 
 def _lookup(ctx: CommandContext, find_documents: Any, ns: dict[str, Any], key: Any) -> dict[str, Any] | None:
@@ -446,7 +493,9 @@ def open_stream(ctx: CommandContext, target: Any, stages: list[Any], find_docume
         if name == "$changeStream":
             raise MongoError(40602, "$changeStream is only valid as the first stage in a pipeline")
         if name not in STREAM_STAGES:
-            raise MongoError(20, f"{name} is not permitted in a $changeStream pipeline")
+            if name in STAGES or name in OTHER_STAGES:
+                raise MongoError(20, f"{name} is not permitted in a $changeStream pipeline")
+            raise MongoError(40324, f"Unrecognized pipeline stage name: '{name}'")
     known = {"fullDocument", "fullDocumentBeforeChange", "resumeAfter", "startAfter", "startAtOperationTime",
              "allChangesForCluster", "showExpandedEvents"}
     for option in spec:
@@ -455,16 +504,20 @@ def open_stream(ctx: CommandContext, target: Any, stages: list[Any], find_docume
     full = spec.get("fullDocument", "default")
     if full not in FULL_DOCUMENT:
         raise MongoError(2, f"Enumeration value '{full}' for field '$changeStream.fullDocument' is not a valid value.")
-    if spec.get("fullDocumentBeforeChange", "off") != "off":
-        raise MongoError(72, "$changeStream fullDocumentBeforeChange other than 'off' is not supported by HeliosDB "
-                             "(no pre-images are kept)")
+    before = spec.get("fullDocumentBeforeChange", "off")
+    if before not in BEFORE_CHANGE:
+        raise MongoError(2, f"Enumeration value '{before}' for field '$changeStream.fullDocumentBeforeChange' is not "
+                            "a valid value.")
+    concern = ctx.command.get("readConcern")
+    if isinstance(concern, dict) and concern.get("level", "majority") != "majority":
+        raise MongoError(72, f"$changeStream needs readConcern level 'majority', not {concern.get('level')!r}")
     if spec.get("showExpandedEvents"):
         raise MongoError(72, "$changeStream showExpandedEvents is not supported by HeliosDB")
     db, collection = _scope(ctx, target, spec)
     history = history_of(ctx.server.kernel)
     position = _start(spec, history, ctx)
     stream = Stream(db=db, collection=collection, branch=ctx.store.session.branch, database=ctx.server.config.database,
-                    stages=rest, full_document=full, position=position, history=history,
+                    stages=rest, full_document=full, before_change=before, position=position, history=history,
                     find_documents=find_documents)
     namespace = f"{ctx.db}.{collection}" if collection is not None else f"{ctx.db}.$cmd.aggregate"
     cursor_opts = ctx.command.get("cursor") or {}

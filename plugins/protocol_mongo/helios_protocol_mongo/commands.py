@@ -26,6 +26,7 @@ from helios_core.errors import HeliosError
 from helios_protocol_mongo import (
     authentication,
     capped,
+    change_streams,
     collation,
     crud,
     profiler,
@@ -517,7 +518,7 @@ def create(ctx: CommandContext) -> dict[str, Any]:
         return views.create(ctx, name)
     if views.lookup(ctx, ctx.db, name) is not None:
         raise MongoError(48, f"Collection {ctx.db}.{name} already exists.")
-    for option in ("timeseries", "clusteredIndex", "changeStreamPreAndPostImages"):
+    for option in ("timeseries", "clusteredIndex"):
         if ctx.command.get(option):
             raise MongoError(72, f"create option {option!r} is not supported by HeliosDB")
     collation.refuse_default(ctx.command.get("collation"), "a collection")
@@ -528,6 +529,10 @@ def create(ctx: CommandContext) -> dict[str, Any]:
         options["validator"] = ctx.command["validator"]
         options["validationLevel"] = ctx.command.get("validationLevel", "strict")
         options["validationAction"] = ctx.command.get("validationAction", "error")
+    if "changeStreamPreAndPostImages" in ctx.command:
+        setting = change_streams.images_setting(ctx.command["changeStreamPreAndPostImages"], "create")
+        if setting["enabled"]:
+            options["changeStreamPreAndPostImages"] = setting
     if ctx.store.collection_exists(ctx.db, name):
         raise MongoError(48, f"Collection {ctx.db}.{name} already exists.")
     ctx.store.create_collection(ctx.db, name, capped=bool(options.get("capped")))

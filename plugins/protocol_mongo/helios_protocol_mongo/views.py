@@ -88,7 +88,7 @@ def documents(ctx: CommandContext, view: dict[str, Any], find_documents: Find, d
     """The documents a view gives: its source's (a view's recursively, ``find_documents`` reads a
     collection's) through its pipeline."""
     if depth > MAX_DEPTH:
-        raise MongoError(40, f"View depth too deep or view cycle detected; maximum depth is {MAX_DEPTH}")
+        raise MongoError(165, f"View depth limit exceeded; maximum depth is {MAX_DEPTH}")
 
     def load(name: str) -> list[dict[str, Any]]:
         return list(find_documents(ctx, name, {}))
@@ -114,35 +114,42 @@ def create(ctx: CommandContext, name: str) -> dict[str, Any]:
         raise MongoError(263, f"Cannot create a view in a multi-document transaction: {ctx.db}.{name}")
     for option in NOT_ON_VIEWS:
         if option in command:
-            raise MongoError(72, f"option '{option}' is not supported on a view")
+            raise MongoError(167, f"option '{option}' is not supported on a view")
     if "collation" in command:
         raise MongoError(72, "a view's default collation is not supported by HeliosDB")
     for stage in pipeline:
         stage_name = next(iter(stage), "")
         if stage_name in ("$out", "$merge"):
-            raise MongoError(2, f"{stage_name} cannot be used in a view definition")
+            raise MongoError(167, f"{stage_name} cannot be used in a view definition")
         if stage_name == "$changeStream":
-            raise MongoError(2, "$changeStream cannot be used in a view definition")
+            raise MongoError(167, "$changeStream cannot be used in a view definition")
     if lookup(ctx, ctx.db, name) is not None or ctx.store.collection_exists(ctx.db, name):
         raise MongoError(48, f"Collection {ctx.db}.{name} already exists.")
-    seen = {name}
-    source = view_on
-    for _ in range(MAX_DEPTH + 1):  # refuse cycles before anything is created
-        if source in seen:
-            raise MongoError(40, f"View cycle detected: {ctx.db}.{name} would read itself through {ctx.db}.{source}")
-        seen.add(source)
-        inner = lookup(ctx, ctx.db, source)
-        if inner is None:
-            break
-        source = inner["viewOn"]
-    else:
-        raise MongoError(40, f"View depth too deep; maximum depth is {MAX_DEPTH}")
+    _check_chain(ctx, name, view_on)
     list(run_pipeline(iter(()), list(pipeline), lambda _name: []))  # an unknown stage is refused now
     text = bson_json.dumps({"viewOn": view_on, "pipeline": pipeline}).replace("'", "''")
     ctx.store.execute(f"create schema if not exists {quote_ident(ctx.db)}; "
                       f"create view {table_name(ctx.db, name)} ({VIEW_COLUMN}) as select null::text where false; "
                       f"comment on view {table_name(ctx.db, name)} is '{text}'")
     return {"ok": 1.0}
+
+
+def _check_chain(ctx: CommandContext, name: str, view_on: str) -> None:
+    """Refuse a view that would read itself (5, GraphContainsCycle) or sit over 20 views (165)."""
+    seen = {name}
+    source = view_on
+    depth = 1  # views on the way down, the new one included
+    while True:
+        if source in seen:
+            raise MongoError(5, f"View cycle detected: {ctx.db}.{name} would read itself through {ctx.db}.{source}")
+        seen.add(source)
+        inner = lookup(ctx, ctx.db, source)
+        if inner is None:
+            return
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise MongoError(165, f"View depth limit exceeded; maximum depth is {MAX_DEPTH}")
+        source = inner["viewOn"]
 
 
 def drop(ctx: CommandContext, name: str) -> dict[str, Any]:
@@ -157,12 +164,13 @@ def modify(ctx: CommandContext, name: str, view: dict[str, Any]) -> dict[str, An
               and k not in ("lsid", "txnNumber", "writeConcern", "comment", "apiVersion", "apiStrict",
                             "apiDeprecationErrors")]
     if others:
-        raise MongoError(72, f"option '{others[0]}' is not supported on a view")
+        raise MongoError(167, f"option '{others[0]}' is not supported on a view")
     if "viewOn" not in command or "pipeline" not in command:
         raise MongoError(72, "must specify both 'viewOn' and 'pipeline' when modifying a view")
     view_on, pipeline = command["viewOn"], command["pipeline"]
     if not isinstance(view_on, str) or not view_on or not isinstance(pipeline, list):
         raise MongoError(14, "collMod of a view needs 'viewOn' (a string) and 'pipeline' (an array)")
+    _check_chain(ctx, name, view_on)
     text = bson_json.dumps({"viewOn": view_on, "pipeline": pipeline}).replace("'", "''")
     ctx.store.execute(f"comment on view {table_name(ctx.db, name)} is '{text}'")
     return {"ok": 1.0}

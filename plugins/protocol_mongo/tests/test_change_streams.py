@@ -58,15 +58,40 @@ def test_events_of_a_collection(client, coll):
 def test_full_document_options(client, coll):
     coll.insert_one({"_id": 1, "n": 0})
     with coll.watch(full_document="updateLookup", max_await_time_ms=200) as lookup, \
-            coll.watch(full_document="whenAvailable", max_await_time_ms=200) as post:
+            coll.watch(full_document="whenAvailable", full_document_before_change="whenAvailable",
+                       max_await_time_ms=200) as images:
         coll.update_one({"_id": 1}, {"$inc": {"n": 1}})
         coll.update_one({"_id": 1}, {"$inc": {"n": 1}})
-        first_post = _next(post)
-        assert first_post["fullDocument"] == {"_id": 1, "n": 1}  # the document as this update left it
+        first = _next(images)  # no changeStreamPreAndPostImages on the collection: null images
+        assert first["fullDocument"] is None and first["fullDocumentBeforeChange"] is None
         assert _next(lookup)["fullDocument"] == {"_id": 1, "n": 2}  # the document as it is now
-    with pytest.raises(OperationFailure) as info:
-        coll.watch(full_document_before_change="required")
-    assert info.value.code == 72
+    client.testdb.command("collMod", coll.name, changeStreamPreAndPostImages={"enabled": True})
+    info = next(i for i in client.testdb.list_collections() if i["name"] == coll.name)
+    assert info["options"]["changeStreamPreAndPostImages"] == {"enabled": True}
+    with coll.watch(full_document="required", full_document_before_change="required",
+                    max_await_time_ms=200) as required:
+        coll.update_one({"_id": 1}, {"$inc": {"n": 1}})
+        coll.replace_one({"_id": 1}, {"r": 1})
+        coll.delete_one({"_id": 1})
+        update, replace, delete = _collect(required, 3)
+    assert update["fullDocument"] == {"_id": 1, "n": 3}  # the document as this update left it
+    assert update["fullDocumentBeforeChange"] == {"_id": 1, "n": 2}
+    assert replace["fullDocumentBeforeChange"] == {"_id": 1, "n": 3} and replace["fullDocument"] == {"_id": 1, "r": 1}
+    assert delete["fullDocumentBeforeChange"] == {"_id": 1, "r": 1}
+    client.testdb.command("collMod", coll.name, changeStreamPreAndPostImages={"enabled": False})
+    coll.insert_one({"_id": 2})
+    with coll.watch(full_document_before_change="required", max_await_time_ms=200) as strict:
+        coll.delete_one({"_id": 2})
+        with pytest.raises(OperationFailure) as failure:
+            _next(strict)
+    assert failure.value.code == 47
+    with coll.watch(max_await_time_ms=200) as plain:  # off: no field at all
+        coll.insert_one({"_id": 3})
+        coll.delete_one({"_id": 3})
+        assert "fullDocumentBeforeChange" not in _collect(plain, 2)[1]
+    with pytest.raises(OperationFailure) as failure:
+        coll.watch(full_document_before_change="sometimes")
+    assert failure.value.code == 2
 
 
 def test_watcher_thread_sees_another_client_and_sql(client, coll, mongo_server, mongo_uri):
@@ -172,11 +197,17 @@ def test_pipeline_over_events(client, coll):
     with pytest.raises(OperationFailure) as info:
         coll.watch([{"$group": {"_id": None}}])
     assert info.value.code == 20
+    with pytest.raises(OperationFailure) as info:
+        coll.watch([{"$unsupported": 1}])
+    assert info.value.code == 40324
+    with pytest.raises(OperationFailure) as info:  # change streams read majority-committed data only
+        coll.with_options(read_concern=pymongo.read_concern.ReadConcern("local")).watch()
+    assert info.value.code == 72
     with coll.watch([{"$project": {"_id": 0}}], max_await_time_ms=200) as broken:
         coll.insert_one({"_id": 3})
         with pytest.raises(OperationFailure) as info:
             _next(broken)
-    assert info.value.code == 280
+    assert info.value.code == 280 and info.value.details["codeName"] == "ChangeStreamFatalError"
 
 
 def test_drop_invalidates_a_collection_stream(client, coll):

@@ -56,8 +56,13 @@ def test_view_of_a_view_and_lookup_from_a_view(shop):
     assert joined == [{"_id": "apple", "n": 2}, {"_id": "fig", "n": 0}]
     with pytest.raises(OperationFailure) as info:  # a cycle is refused
         shop.command("collMod", "apples", viewOn="big_apples", pipeline=[])
-        shop.apples.find_one()
-    assert info.value.code == 40
+    assert info.value.code == 5 and info.value.details["codeName"] == "GraphContainsCycle"
+    for i in range(20):  # 20 views over views at most
+        shop.command("create", f"chain{i}", viewOn=f"chain{i - 1}" if i else "orders", pipeline=[])
+    assert shop.chain19.count_documents({}) == 4
+    with pytest.raises(OperationFailure) as info:
+        shop.command("create", "chain20", viewOn="chain19", pipeline=[])
+    assert info.value.code == 165
 
 
 def test_writes_to_a_view_fail_with_166(shop):
@@ -67,7 +72,7 @@ def test_writes_to_a_view_fail_with_166(shop):
                  lambda: shop.v.create_index("x"), lambda: list(shop.v.list_indexes())):
         with pytest.raises(OperationFailure) as info:
             call()
-        assert info.value.code == 166, call
+        assert info.value.code == 166 and info.value.details["codeName"] == "CommandNotSupportedOnView", call
     assert shop.orders.count_documents({}) == 4 and "x" not in shop.orders.find_one()
 
 
@@ -84,13 +89,13 @@ def test_create_refusals_and_drop(shop, mongo_server):
     assert info.value.code == 48
     with pytest.raises(OperationFailure) as info:
         shop.create_collection("w", viewOn="orders", pipeline=[{"$out": "x"}])
-    assert info.value.code == 2
+    assert info.value.code == 167
     with pytest.raises(OperationFailure) as info:
         shop.command("create", "w", pipeline=[])
     assert info.value.code == 2
     with pytest.raises(OperationFailure) as info:
         shop.create_collection("w", viewOn="orders", pipeline=[], capped=True, size=4096)
-    assert info.value.code == 72
+    assert info.value.code == 167
     with psycopg.connect(mongo_server.pg_dsn(), autocommit=True) as conn:  # SQL sees a view with no rows
         assert conn.execute("select count(*) from viewshop.v").fetchone() == (0,)
     shop.command("collMod", "v", viewOn="orders", pipeline=[{"$match": {"qty": 10}}])
