@@ -738,8 +738,8 @@ class CommittedTable:
     commit) and may be called from any thread; rows of an inherited (parent branch)
     version deleted on a branch are not in ``before()``. The catalog's own changes come
     as table ``pg_internal.catalog`` (columns ``kind``, ``key``, ``value``: a table is kind
-    ``table``, key ``schema.name``). ``rows`` counts the versions of both (what reading them
-    costs, and what keeping the record keeps alive).
+    ``table``, key ``schema.name``). ``rows`` bounds the number of versions of both from above
+    (what reading them costs, and about what keeping the record keeps alive).
     """
 
     schema: str

@@ -57,6 +57,7 @@ STREAM_STAGES = {"$match", "$project", "$addFields", "$set", "$unset", "$replace
 OTHER_STAGES = {"$out", "$merge", "$changeStream", "$graphLookup", "$unionWith", "$redact", "$sample", "$geoNear",
                 "$densify", "$fill", "$setWindowFields", "$bucketAuto", "$indexStats", "$collStats",
                 "$currentOp", "$documents", "$listSessions", "$listLocalSessions", "$search"}
+NON_RESUMABLE = ("NonResumableChangeStreamError",)  # drivers do not resume after these errors
 FULL_DOCUMENT = ("default", "updateLookup", "whenAvailable", "required")
 BEFORE_CHANGE = ("off", "whenAvailable", "required")
 INTERNAL_SCHEMAS = {"pg_internal", "pg_catalog", "information_schema", "heliosdb", "heliosdb_mongo"}
@@ -292,23 +293,30 @@ def events_of(commit: Commit) -> list[dict[str, Any]]:
 
 
 def _ddl_events(table: Any) -> list[dict[str, Any]]:
+    """drop, rename and dropDatabase from the catalog's rows: a table is known by its table id, so a
+    rename (also onto a target it replaces, ``dropTarget``) keeps it and a drop loses it."""
     before_rows, after_rows = table.before(), table.after()
     before, after = _catalog_tables(before_rows), _catalog_tables(after_rows)
     gone_schemas = _catalog_schemas(before_rows) - _catalog_schemas(after_rows)
-    made = {tid: key for key, tid in after.items() if key not in before}
+    after_by_id = {tid: key for key, tid in after.items() if tid}
+    renamed_onto = {after_by_id[tid] for key, tid in before.items()
+                    if tid in after_by_id and after_by_id[tid] != key}
     out: list[dict[str, Any]] = []
     for key, tid in before.items():
-        if key in after:
+        if after.get(key) == tid:
             continue
         db, _, coll = key.partition(".")
         if db in INTERNAL_SCHEMAS:
             continue
-        target = made.get(tid) if tid else None
-        if target is not None:
+        target = after_by_id.get(tid) if tid else None
+        if target is not None and target != key:
+            if target in before:  # the replaced target goes first, as a drop
+                to_db, _, to_coll = target.partition(".")
+                out.append({"operationType": "drop", "ns": {"db": to_db, "coll": to_coll}})
             to_db, _, to_coll = target.partition(".")
             out.append({"operationType": "rename", "ns": {"db": db, "coll": coll},
                         "to": {"db": to_db, "coll": to_coll}})
-        else:
+        elif key not in renamed_onto:
             out.append({"operationType": "drop", "ns": {"db": db, "coll": coll}})
     for db in sorted(gone_schemas - INTERNAL_SCHEMAS):
         out.append({"operationType": "dropDatabase", "ns": {"db": db}})
@@ -366,7 +374,7 @@ class Stream:
         with history.changed:
             high_water, horizon = history.last_ts, history.horizon
         if self.position[0] < horizon:
-            raise MongoError(286, "Resume of change stream was not possible, as the resume point may no longer be "
+            raise MongoError(286, labels=NON_RESUMABLE, message="Resume of change stream was not possible, as the resume point may no longer be "
                                   "in the oplog.")
         for commit in self.history.since(self.position[0] - 1):
             if commit.changes.database != self.database or commit.changes.branch != self.branch:
@@ -434,7 +442,7 @@ class Stream:
             return None
         result = results[0]
         if "_id" not in result or not _same(result["_id"], doc["_id"]):
-            raise MongoError(280, "Encountered an event whose _id field, which contains the resume token, was "
+            raise MongoError(280, labels=NON_RESUMABLE, message="Encountered an event whose _id field, which contains the resume token, was "
                                   "modified by the pipeline. Modifying the _id field of an event makes it impossible "
                                   "to resume the stream from that point. Only transformations that retain the "
                                   "unmodified _id field are allowed.")
@@ -492,6 +500,9 @@ def open_stream(ctx: CommandContext, target: Any, stages: list[Any], find_docume
         name = next(iter(stage), None) if isinstance(stage, dict) else None
         if name == "$changeStream":
             raise MongoError(40602, "$changeStream is only valid as the first stage in a pipeline")
+        if name == "$changeStreamSplitLargeEvent":
+            raise MongoError(115, "$changeStreamSplitLargeEvent is not supported by HeliosDB (an event over 16 MiB "
+                                  "fails the stream instead of being split)")
         if name not in STREAM_STAGES:
             if name in STAGES or name in OTHER_STAGES:
                 raise MongoError(20, f"{name} is not permitted in a $changeStream pipeline")
@@ -576,7 +587,7 @@ def _start(spec: dict[str, Any], history: ChangeHistory, ctx: CommandContext) ->
                                   "invalidate notification.")
         position = (ts, index)
     if position[0] < history.horizon:
-        raise MongoError(286, "Resume of change stream was not possible, as the resume point may no longer be in "
+        raise MongoError(286, labels=NON_RESUMABLE, message="Resume of change stream was not possible, as the resume point may no longer be in "
                               "the oplog.")
     return position
 

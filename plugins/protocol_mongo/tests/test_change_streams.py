@@ -208,6 +208,7 @@ def test_pipeline_over_events(client, coll):
         with pytest.raises(OperationFailure) as info:
             _next(broken)
     assert info.value.code == 280 and info.value.details["codeName"] == "ChangeStreamFatalError"
+    assert info.value.has_error_label("NonResumableChangeStreamError")
 
 
 def test_drop_invalidates_a_collection_stream(client, coll):
@@ -226,6 +227,20 @@ def test_drop_invalidates_a_collection_stream(client, coll):
     with coll.watch(start_after=invalidate, max_await_time_ms=200) as again:
         coll.insert_one({"_id": 3})
         assert _next(again)["documentKey"] == {"_id": 3}
+
+
+def test_rename_onto_an_existing_collection(client):
+    db = client.cs_rename
+    client.drop_database("cs_rename")
+    db.source.insert_one({"_id": 1})
+    db.target.insert_one({"_id": 2})
+    with db.source.watch(max_await_time_ms=200) as source, db.target.watch(max_await_time_ms=200) as target:
+        db.source.rename("target", dropTarget=True)
+        events = _collect(source, 2)
+        assert [e["operationType"] for e in events] == ["rename", "invalidate"]
+        assert events[0]["to"] == {"db": "cs_rename", "coll": "target"}
+        assert [e["operationType"] for e in _collect(target, 2)] == ["drop", "invalidate"]
+    client.drop_database("cs_rename")
 
 
 def test_database_and_client_streams(client):
