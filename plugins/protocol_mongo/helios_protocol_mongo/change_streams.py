@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 HISTORY_COMMITS = 10_000  # commits kept for resuming (each with all its events): config's default
 HISTORY_ROWS = 200_000  # changed row versions those commits may hold
 DEFAULT_AWAIT_MS = 1000
-MAX_INDEX = 0xFFFFFFFF
+MAX_INDEX = (1 << 48) - 1  # event number: the table's place in its commit << 32 | the event's place in the table's
 FLAG_EVENT, FLAG_INVALIDATE = 0, 1
 TOKEN_PREFIX = "82"
 STREAM_STAGES = {"$match", "$project", "$addFields", "$set", "$unset", "$replaceRoot", "$replaceWith"}
@@ -68,15 +68,15 @@ REPLACEMENT_MEMORY = 60.0  # seconds a MongoDB replacement is remembered to name
 
 
 def make_token(ts: int, index: int, flag: int = FLAG_EVENT) -> dict[str, Any]:
-    return {"_data": f"{TOKEN_PREFIX}{ts:016X}{index:08X}{flag:02X}"}
+    return {"_data": f"{TOKEN_PREFIX}{ts:016X}{index:012X}{flag:02X}"}
 
 
 def read_token(token: Any) -> tuple[int, int, int]:
     data = token.get("_data") if isinstance(token, dict) else None
-    if not isinstance(data, str) or len(data) != 28 or not data.startswith(TOKEN_PREFIX):
+    if not isinstance(data, str) or len(data) != 32 or not data.startswith(TOKEN_PREFIX):
         raise MongoError(260, f"Bad resume token: {token!r}")
     try:
-        return int(data[2:18], 16), int(data[18:26], 16), int(data[26:28], 16)
+        return int(data[2:18], 16), int(data[18:30], 16), int(data[30:32], 16)
     except ValueError:
         raise MongoError(260, f"Bad resume token: {token!r}") from None
 
@@ -110,7 +110,7 @@ class Commit:
     ts: int
     changes: Any  # CommittedChanges
     rows: int = 0
-    events: list[dict[str, Any]] | None = None  # made on first read
+    events: dict[int, list[dict[str, Any]]] = attrs.Factory(dict)  # by table number, made on first read
 
 
 class ChangeHistory:
@@ -242,53 +242,63 @@ def _catalog_schemas(rows: Any) -> set[str]:
     return {row["key"] for row in rows.to_pylist() if row.get("kind") in ("schema", "namespace")}
 
 
-def events_of(commit: Commit) -> list[dict[str, Any]]:
-    """The MongoDB events of one commit (each with ``ts`` and ``index``), made once."""
-    if commit.events is not None:
-        return commit.events
-    changes = commit.changes
+def is_catalog(table: Any) -> bool:
+    return table.schema == "pg_internal" and table.name == "catalog"
+
+
+def tables_of(commit: Commit) -> list[tuple[int, Any]]:
+    """(number, table) of a commit's tables whose changes may be events: collections' tables in the
+    order the kernel gave them, then the catalog's (drops, renames after the rows)."""
+    tables = commit.changes.tables
+    out = [(n, t) for n, t in enumerate(tables) if not is_catalog(t) and t.schema not in INTERNAL_SCHEMAS]
+    out.extend((len(tables), t) for t in tables if is_catalog(t))
+    return out
+
+
+def events_of(commit: Commit, number: int, table: Any) -> list[dict[str, Any]]:
+    """The MongoDB events of one table of a commit (each with ``ts`` and ``index``), made once."""
+    made = commit.events.get(number)
+    if made is not None:
+        return made
     ts = commit.ts
-    events: list[dict[str, Any]] = []
+    events = _ddl_events(table) if is_catalog(table) else _row_events(table)
     base = {"clusterTime": snapshot.to_cluster_time(ts),
             "wallTime": datetime.datetime.fromtimestamp(ts / 1_000_000, datetime.UTC)}
-    ddl: list[dict[str, Any]] = []
-    for table in changes.tables:
-        if table.schema == "pg_internal" and table.name == "catalog":
-            ddl.extend(_ddl_events(table))
-            continue
-        if table.schema in INTERNAL_SCHEMAS:
-            continue
-        before, after = _documents(table.before()), _documents(table.after())
-        ns = {"db": table.schema, "coll": table.name}
-        for rowid in sorted(set(before) | set(after), key=lambda r: (r not in after, r)):
-            old, new = before.get(rowid), after.get(rowid)
-            if new is not None and old is None:
-                events.append({"operationType": "insert", "fullDocument": new, "ns": ns,
-                               "documentKey": {"_id": new["_id"]}})
-            elif new is None and old is not None:
-                events.append({"operationType": "delete", "ns": ns, "documentKey": {"_id": old["_id"]},
-                               "preImage": old})
-            elif new is not None and old is not None:
-                if bson.encode(old) == bson.encode(new):
-                    continue
-                if _was_replacement(new):
-                    events.append({"operationType": "replace", "fullDocument": new, "ns": ns,
-                                   "documentKey": {"_id": new["_id"]}, "preImage": old})
-                    continue
-                updated: dict[str, Any] = {}
-                removed: list[str] = []
-                truncated: list[dict[str, Any]] = []
-                _diff(old, new, "", updated, removed, truncated)
-                events.append({"operationType": "update", "postImage": new, "preImage": old, "ns": ns,
-                               "documentKey": {"_id": new["_id"]},
-                               "updateDescription": {"updatedFields": updated, "removedFields": removed,
-                                                     "truncatedArrays": truncated}})
-    events.extend(ddl)
     for index, event in enumerate(events):
         event.update(base)
         event["ts"] = ts
-        event["index"] = index
-    commit.events = events
+        event["index"] = number << 32 | index
+    commit.events[number] = events
+    return events
+
+
+def _row_events(table: Any) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    before, after = _documents(table.before()), _documents(table.after())
+    ns = {"db": table.schema, "coll": table.name}
+    for rowid in sorted(set(before) | set(after), key=lambda r: (r not in after, r)):
+        old, new = before.get(rowid), after.get(rowid)
+        if new is not None and old is None:
+            events.append({"operationType": "insert", "fullDocument": new, "ns": ns,
+                           "documentKey": {"_id": new["_id"]}})
+        elif new is None and old is not None:
+            events.append({"operationType": "delete", "ns": ns, "documentKey": {"_id": old["_id"]},
+                           "preImage": old})
+        elif new is not None and old is not None:
+            if bson.encode(old) == bson.encode(new):
+                continue
+            if _was_replacement(new):
+                events.append({"operationType": "replace", "fullDocument": new, "ns": ns,
+                               "documentKey": {"_id": new["_id"]}, "preImage": old})
+                continue
+            updated: dict[str, Any] = {}
+            removed: list[str] = []
+            truncated: list[dict[str, Any]] = []
+            _diff(old, new, "", updated, removed, truncated)
+            events.append({"operationType": "update", "postImage": new, "preImage": old, "ns": ns,
+                           "documentKey": {"_id": new["_id"]},
+                           "updateDescription": {"updatedFields": updated, "removedFields": removed,
+                                                 "truncatedArrays": truncated}})
     return events
 
 
@@ -357,6 +367,12 @@ class Stream:
             return False
         return self.collection is None or event["operationType"] == "dropDatabase" or ns.get("coll") == self.collection
 
+    def _covers(self, db: str, collection: str) -> bool:
+        """Whether the rows of ``db.collection`` are this stream's to report."""
+        if self.db is None:
+            return db not in ("admin", "config", "local")
+        return db == self.db and (self.collection is None or collection == self.collection)
+
     def _invalidates(self, event: dict[str, Any]) -> bool:
         kind = event["operationType"]
         if self.collection is not None:
@@ -379,25 +395,30 @@ class Stream:
         for commit in self.history.since(self.position[0] - 1):
             if commit.changes.database != self.database or commit.changes.branch != self.branch:
                 continue
-            for event in events_of(commit):
-                where = (event["ts"], event["index"])
-                if where <= self.position:
-                    continue
-                if not self._watches(event):
+            for number, table in tables_of(commit):
+                if (commit.ts, number << 32 | 0xFFFFFFFF) <= self.position:
+                    continue  # examined already
+                if not is_catalog(table) and not self._covers(table.schema, table.name):
+                    continue  # not read at all: its rows are not even decoded
+                for event in events_of(commit, number, table):
+                    where = (event["ts"], event["index"])
+                    if where <= self.position:
+                        continue
+                    if not self._watches(event):
+                        self.position = where
+                        continue
+                    rendered = self._render(ctx, event)
                     self.position = where
-                    continue
-                rendered = self._render(ctx, event)
-                self.position = where
-                if rendered is not None:
-                    out.append(rendered)
-                if self._invalidates(event):
-                    self.invalidated = True
-                    out.append({"_id": make_token(event["ts"], event["index"], FLAG_INVALIDATE),
-                                "operationType": "invalidate", "clusterTime": event["clusterTime"],
-                                "wallTime": event["wallTime"]})
-                    return out
-                if limit is not None and len(out) >= limit:
-                    return out
+                    if rendered is not None:
+                        out.append(rendered)
+                    if self._invalidates(event):
+                        self.invalidated = True
+                        out.append({"_id": make_token(event["ts"], event["index"], FLAG_INVALIDATE),
+                                    "operationType": "invalidate", "clusterTime": event["clusterTime"],
+                                    "wallTime": event["wallTime"]})
+                        return out
+                    if limit is not None and len(out) >= limit:
+                        return out
         self.scanned = max(self.scanned, high_water)
         return out
 

@@ -85,5 +85,5 @@ def refuse_oplog(db: str, collection: str) -> None:
     """This server keeps no replication oplog: reading local.oplog.rs is refused, not answered empty
     (a tool that tails it would wait forever)."""
     if db == "local" and collection == "oplog.rs":
-        raise MongoError(115, "local.oplog.rs: HeliosDB keeps no replication oplog (change streams and oplog "
-                              "tailing are not supported)")
+        raise MongoError(115, "local.oplog.rs: HeliosDB keeps no replication oplog (tailing it is not supported; "
+                              "use a change stream: watch())")

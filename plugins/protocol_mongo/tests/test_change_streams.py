@@ -174,7 +174,7 @@ def test_resume_after_a_token(client, coll):
 
 def test_resume_point_too_old_or_bad(client, coll):
     with pytest.raises(OperationFailure) as info:
-        coll.watch(resume_after={"_data": "82" + "0" * 15 + "1" + "0" * 10})
+        coll.watch(resume_after={"_data": "82" + "0" * 15 + "1" + "0" * 14})
     assert info.value.code == 286
     with pytest.raises(OperationFailure) as info:
         coll.watch(start_at_operation_time=Timestamp(1000, 1))
