@@ -361,17 +361,18 @@ class Stream:
 
     def _watches(self, event: dict[str, Any]) -> bool:
         ns = event["ns"]
-        if self.db is None:
-            return ns["db"] not in ("admin", "config", "local")
-        if ns["db"] != self.db:
-            return False
-        return self.collection is None or event["operationType"] == "dropDatabase" or ns.get("coll") == self.collection
+        if event["operationType"] == "dropDatabase":
+            return self.db is None or ns["db"] == self.db
+        return self._covers(ns["db"], ns["coll"])
 
     def _covers(self, db: str, collection: str) -> bool:
-        """Whether the rows of ``db.collection`` are this stream's to report."""
-        if self.db is None:
-            return db not in ("admin", "config", "local")
-        return db == self.db and (self.collection is None or collection == self.collection)
+        """Whether the rows of ``db.collection`` are this stream's to report (a database's or the
+        server's stream leaves out the system collections, such as system.profile, as MongoDB's)."""
+        if self.collection is not None:
+            return db == self.db and collection == self.collection
+        if collection.startswith("system."):
+            return False
+        return db not in ("admin", "config", "local") if self.db is None else db == self.db
 
     def _invalidates(self, event: dict[str, Any]) -> bool:
         kind = event["operationType"]

@@ -248,7 +248,9 @@ def test_database_and_client_streams(client):
     client.drop_database("cs_database")
     db.a.insert_one({"_id": 0})
     with db.watch(max_await_time_ms=200) as db_stream, client.watch(max_await_time_ms=200) as all_stream:
+        db.command("profile", 2)  # system.profile's documents are no events of the database
         db.a.insert_one({"_id": 1})
+        db.command("profile", 0)
         db.b.insert_one({"_id": 2})
         client.cs_elsewhere.c.insert_one({"_id": 3})
         db.a.rename("renamed")
