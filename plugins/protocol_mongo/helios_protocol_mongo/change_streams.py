@@ -255,11 +255,22 @@ def tables_of(commit: Commit) -> list[tuple[int, Any]]:
     return out
 
 
+_making = threading.Lock()  # events are made once: streams of several connections read the same commits
+
+
 def events_of(commit: Commit, number: int, table: Any) -> list[dict[str, Any]]:
     """The MongoDB events of one table of a commit (each with ``ts`` and ``index``), made once."""
     made = commit.events.get(number)
     if made is not None:
         return made
+    with _making:
+        made = commit.events.get(number)
+        if made is None:
+            made = commit.events[number] = _make_events(commit, number, table)
+        return made
+
+
+def _make_events(commit: Commit, number: int, table: Any) -> list[dict[str, Any]]:
     ts = commit.ts
     events = _ddl_events(table) if is_catalog(table) else _row_events(table)
     base = {"clusterTime": snapshot.to_cluster_time(ts),
@@ -268,7 +279,6 @@ def events_of(commit: Commit, number: int, table: Any) -> list[dict[str, Any]]:
         event.update(base)
         event["ts"] = ts
         event["index"] = number << 32 | index
-    commit.events[number] = events
     return events
 
 
@@ -391,8 +401,9 @@ class Stream:
         with history.changed:
             high_water, horizon = history.last_ts, history.horizon
         if self.position[0] < horizon:
-            raise MongoError(286, labels=NON_RESUMABLE, message="Resume of change stream was not possible, as the resume point may no longer be "
-                                  "in the oplog.")
+            raise MongoError(286, labels=NON_RESUMABLE,
+                             message="Resume of change stream was not possible, as the resume point may no longer be "
+                                     "in the oplog.")
         for commit in self.history.since(self.position[0] - 1):
             if commit.changes.database != self.database or commit.changes.branch != self.branch:
                 continue
@@ -464,10 +475,11 @@ class Stream:
             return None
         result = results[0]
         if "_id" not in result or not _same(result["_id"], doc["_id"]):
-            raise MongoError(280, labels=NON_RESUMABLE, message="Encountered an event whose _id field, which contains the resume token, was "
-                                  "modified by the pipeline. Modifying the _id field of an event makes it impossible "
-                                  "to resume the stream from that point. Only transformations that retain the "
-                                  "unmodified _id field are allowed.")
+            raise MongoError(280, labels=NON_RESUMABLE,
+                             message="Encountered an event whose _id field, which contains the resume token, was "
+                                     "modified by the pipeline. Modifying the _id field of an event makes it "
+                                     "impossible to resume the stream from that point. Only transformations that "
+                                     "retain the unmodified _id field are allowed.")
         return result
 
 
@@ -609,8 +621,9 @@ def _start(spec: dict[str, Any], history: ChangeHistory, ctx: CommandContext) ->
                                   "invalidate notification.")
         position = (ts, index)
     if position[0] < history.horizon:
-        raise MongoError(286, labels=NON_RESUMABLE, message="Resume of change stream was not possible, as the resume point may no longer be in "
-                              "the oplog.")
+        raise MongoError(286, labels=NON_RESUMABLE,
+                         message="Resume of change stream was not possible, as the resume point may no longer be in "
+                                 "the oplog.")
     return position
 
 
