@@ -338,3 +338,42 @@ def test_history_bound_loses_old_resume_points(tmp_path):
                 assert info.value.code == 286
     finally:
         server.stop()
+
+
+def test_streams_follow_their_branch(client, coll, mongo_server, mongo_uri):
+    coll.insert_one({"_id": 0})
+    with psycopg.connect(mongo_server.pg_dsn(), autocommit=True) as conn:
+        conn.execute("drop branch if exists stream_branch")
+        conn.execute("create branch stream_branch from main")
+    with pymongo.MongoClient(mongo_uri, maxPoolSize=1) as on_branch:
+        on_branch.admin.command("heliosdb", 1, branch="stream_branch")
+        branch_coll = on_branch.testdb[coll.name]
+        with coll.watch(max_await_time_ms=200) as main_stream, \
+                branch_coll.watch(max_await_time_ms=200) as branch_stream:
+            branch_coll.insert_one({"_id": "on-branch"})
+            coll.insert_one({"_id": "on-main"})
+            assert _next(branch_stream)["documentKey"] == {"_id": "on-branch"}
+            assert _next(main_stream)["documentKey"] == {"_id": "on-main"}
+            assert branch_stream.try_next() is None and main_stream.try_next() is None
+
+
+def test_motor_database_and_client_streams(mongo_uri):
+    async def run() -> tuple[list, list]:
+        motor = AsyncIOMotorClient(mongo_uri)
+        try:
+            db = motor.cs_motor
+            await motor.drop_database("cs_motor")
+            await db.a.insert_one({"_id": 0})
+            async with db.watch(max_await_time_ms=200) as db_stream, \
+                    motor.watch(max_await_time_ms=200) as all_stream:
+                await db.a.insert_one({"_id": 1})
+                await db.b.delete_one({"_id": 9})  # deletes nothing: no event
+                await db.b.insert_one({"_id": 2})
+                seen_db = [(await db_stream.next())["ns"]["coll"] for _ in range(2)]
+                seen_all = [(await all_stream.next())["documentKey"]["_id"] for _ in range(2)]
+            await motor.drop_database("cs_motor")
+            return seen_db, seen_all
+        finally:
+            motor.close()
+
+    assert asyncio.run(run()) == (["a", "b"], [1, 2])
