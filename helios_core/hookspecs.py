@@ -739,7 +739,8 @@ class CommittedTable:
     version deleted on a branch are not in ``before()``. The catalog's own changes come
     as table ``pg_internal.catalog`` (columns ``kind``, ``key``, ``value``: a table is kind
     ``table``, key ``schema.name``). ``rows`` bounds the number of versions of both from above
-    (what reading them costs, and about what keeping the record keeps alive).
+    (what reading them costs, and about what keeping the record keeps alive). ``table_id`` is
+    the table's identity, kept by renames (the catalog's ``table_id``).
     """
 
     schema: str
@@ -747,6 +748,7 @@ class CommittedTable:
     before: Callable[[], pa.Table]
     after: Callable[[], pa.Table]
     rows: int = 0
+    table_id: int = 0
 
 
 @attrs.define(kw_only=True)

@@ -94,7 +94,7 @@ def describe(txn: Transaction, ts: int) -> CommittedChanges | None:
             continue
         rows = _Rows(t, ts, w.chunks, ended, locs)
         tables.append(CommittedTable(schema=t.schema, name=t.name, before=rows.before, after=rows.after,
-                                     rows=made + len(locs)))
+                                     rows=made + len(locs), table_id=t.table_id))
     if not tables:
         return None
     branch = txn._branch

@@ -42,7 +42,7 @@ def test_insert_update_delete_and_rollback_told_once_committed():
     first, second = told
     assert first.commit_ts < second.commit_ts and first.database == "db" and first.branch == "main"
     [table] = first.tables
-    assert (table.schema, table.name) == ("public", "t")
+    assert (table.schema, table.name) == ("public", "t") and table.table_id > 0
     assert _rows(table.before()) == [] and _rows(table.after()) == [(1, "a"), (2, "b")]
     [table] = second.tables
     before, after = table.before(), table.after()

@@ -31,12 +31,13 @@ import collections
 import datetime
 import threading
 import time
+import uuid
 import weakref
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import bson
-from bson import Timestamp
+from bson import Binary, Timestamp
 
 from helios_protocol_mongo import bson_json, snapshot
 from helios_protocol_mongo.errors import MongoError
@@ -201,45 +202,56 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _diff(old: dict[str, Any], new: dict[str, Any], prefix: str, updated: dict[str, Any], removed: list[str],
-          truncated: list[dict[str, Any]]) -> None:
+          truncated: list[dict[str, Any]], parts: tuple[Any, ...] = (),
+          paths: dict[str, list[Any]] | None = None) -> None:
+    """updateDescription's fields from two documents; ``paths`` gets each path's components (array
+    indexes as ints), for showExpandedEvents' disambiguatedPaths."""
+    if paths is None:
+        paths = {}
     for key in old:
         if key not in new:
             removed.append(prefix + key)
+            paths[prefix + key] = [*parts, key]
     for key, value in new.items():
         path = prefix + key
+        here = (*parts, key)
         if key not in old:
             updated[path] = value
+            paths[path] = list(here)
             continue
         before = old[key]
         if _same(before, value):
             continue
-        if type(before) is dict and type(value) is dict and \
-                [k for k in before if k in value] == [k for k in value if k in before]:
-            _diff(before, value, path + ".", updated, removed, truncated)
+        if _nested(before, value):
+            _diff(before, value, path + ".", updated, removed, truncated, here, paths)
         elif type(before) is list and type(value) is list:
             if len(value) < len(before):
                 truncated.append({"field": path, "newSize": len(value)})
+                paths[path] = list(here)
             for i, item in enumerate(value):
-                if i >= len(before) or not _same(before[i], item):
+                if i < len(before) and _same(before[i], item):
+                    continue
+                if i < len(before) and _nested(before[i], item):  # an embedded document changed in place
+                    _diff(before[i], item, f"{path}.{i}.", updated, removed, truncated, (*here, i), paths)
+                else:
                     updated[f"{path}.{i}"] = item
+                    paths[f"{path}.{i}"] = [*here, i]
         else:
             updated[path] = value
+            paths[path] = list(here)
 
 
-def _catalog_tables(rows: Any) -> dict[str, int]:
-    """catalog rows -> {"schema.name": table_id} of the tables among them."""
-    out: dict[str, int] = {}
-    for row in rows.to_pylist():
-        if row.get("kind") == "table":
-            try:
-                out[row["key"]] = int(bson_json.parse_json(row["value"]).get("table_id", 0))
-            except (ValueError, AttributeError, TypeError):
-                out[row["key"]] = 0
-    return out
+def _nested(before: Any, after: Any) -> bool:
+    """Both embedded documents, their common fields in the same order: told field by field."""
+    return type(before) is dict and type(after) is dict and \
+        [k for k in before if k in after] == [k for k in after if k in before]
 
 
-def _catalog_schemas(rows: Any) -> set[str]:
-    return {row["key"] for row in rows.to_pylist() if row.get("kind") in ("schema", "namespace")}
+def _ambiguous(paths: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """The paths a dotted string does not name unambiguously: with an array index, a numeric field
+    name or a field name holding a dot."""
+    return {path: parts for path, parts in paths.items()
+            if any(isinstance(p, int) or p.isdigit() or "." in p for p in parts)}
 
 
 def is_catalog(table: Any) -> bool:
@@ -273,6 +285,9 @@ def events_of(commit: Commit, number: int, table: Any) -> list[dict[str, Any]]:
 def _make_events(commit: Commit, number: int, table: Any) -> list[dict[str, Any]]:
     ts = commit.ts
     events = _ddl_events(table) if is_catalog(table) else _row_events(table)
+    if not is_catalog(table) and table.table_id:
+        for event in events:
+            event["uuid"] = table.table_id
     base = {"clusterTime": snapshot.to_cluster_time(ts),
             "wallTime": datetime.datetime.fromtimestamp(ts / 1_000_000, datetime.UTC)}
     for index, event in enumerate(events):
@@ -304,43 +319,145 @@ def _row_events(table: Any) -> list[dict[str, Any]]:
             updated: dict[str, Any] = {}
             removed: list[str] = []
             truncated: list[dict[str, Any]] = []
-            _diff(old, new, "", updated, removed, truncated)
+            paths: dict[str, list[Any]] = {}
+            _diff(old, new, "", updated, removed, truncated, (), paths)
             events.append({"operationType": "update", "postImage": new, "preImage": old, "ns": ns,
                            "documentKey": {"_id": new["_id"]},
                            "updateDescription": {"updatedFields": updated, "removedFields": removed,
-                                                 "truncatedArrays": truncated}})
+                                                 "truncatedArrays": truncated},
+                           "disambiguatedPaths": _ambiguous(paths)})
     return events
+
+
+def _rows_by_kind(rows: Any) -> dict[str, dict[str, Any]]:
+    """catalog rows -> {kind: {key: parsed value}}."""
+    out: dict[str, dict[str, Any]] = {}
+    for row in rows.to_pylist():
+        try:
+            value = bson_json.parse_json(row["value"])
+        except ValueError:
+            value = {}
+        out.setdefault(row["kind"], {})[row["key"]] = value if isinstance(value, dict) else {}
+    return out
+
+
+def _ns(key: str) -> dict[str, str]:
+    db, _, coll = key.partition(".")
+    return {"db": db, "coll": coll}
+
+
+def _comment(comments: dict[str, Any], key: str) -> Any:
+    """A COMMENT's text parsed as the JSON the plugin keeps there (None when absent or not JSON)."""
+    text = comments.get(key, {}).get("text")
+    try:
+        return bson_json.loads(text) if text else None
+    except ValueError:
+        return None
 
 
 def _ddl_events(table: Any) -> list[dict[str, Any]]:
     """drop, rename and dropDatabase from the catalog's rows: a table is known by its table id, so a
-    rename (also onto a target it replaces, ``dropTarget``) keeps it and a drop loses it."""
-    before_rows, after_rows = table.before(), table.after()
-    before, after = _catalog_tables(before_rows), _catalog_tables(after_rows)
-    gone_schemas = _catalog_schemas(before_rows) - _catalog_schemas(after_rows)
+    rename (also onto a target it replaces, ``dropTarget``) keeps it and a drop loses it. Events only
+    streams with ``showExpandedEvents`` see (marked ``expanded``): create (of a collection or a
+    view), createIndexes and dropIndexes (of the plugin's ``coll$name`` indexes), modify (a
+    changed collection or index definition, as collMod makes)."""
+    before_all, after_all = _rows_by_kind(table.before()), _rows_by_kind(table.after())
+    before = {k: int(v.get("table_id") or 0) for k, v in before_all.get("table", {}).items()}
+    after = {k: int(v.get("table_id") or 0) for k, v in after_all.get("table", {}).items()}
+    gone_schemas = set(before_all.get("schema", {})) - set(after_all.get("schema", {}))
     after_by_id = {tid: key for key, tid in after.items() if tid}
+    before_ids = {tid for tid in before.values() if tid}
     renamed_onto = {after_by_id[tid] for key, tid in before.items()
                     if tid in after_by_id and after_by_id[tid] != key}
+    touched: set[str] = set()  # tables made, renamed or dropped here: their index changes go with them
     out: list[dict[str, Any]] = []
     for key, tid in before.items():
         if after.get(key) == tid:
             continue
-        db, _, coll = key.partition(".")
-        if db in INTERNAL_SCHEMAS:
+        if key.partition(".")[0] in INTERNAL_SCHEMAS:
             continue
+        touched.add(key)
         target = after_by_id.get(tid) if tid else None
         if target is not None and target != key:
+            touched.add(target)
+            rename: dict[str, Any] = {"operationType": "rename", "ns": _ns(key), "to": _ns(target), "uuid": tid,
+                                      "operationDescription": {"to": _ns(target)}}
             if target in before:  # the replaced target goes first, as a drop
-                to_db, _, to_coll = target.partition(".")
-                out.append({"operationType": "drop", "ns": {"db": to_db, "coll": to_coll}})
-            to_db, _, to_coll = target.partition(".")
-            out.append({"operationType": "rename", "ns": {"db": db, "coll": coll},
-                        "to": {"db": to_db, "coll": to_coll}})
+                out.append({"operationType": "drop", "ns": _ns(target), "uuid": before[target]})
+                rename["operationDescription"]["dropTarget"] = _uuid(before[target])
+            out.append(rename)
         elif key not in renamed_onto:
-            out.append({"operationType": "drop", "ns": {"db": db, "coll": coll}})
+            out.append({"operationType": "drop", "ns": _ns(key), "uuid": tid})
+    comments_after = after_all.get("comment", {})
+    for key, tid in after.items():
+        if tid in before_ids or key.partition(".")[0] in INTERNAL_SCHEMAS:
+            continue
+        touched.add(key)
+        columns = [c.get("name") for c in after_all["table"][key].get("columns", []) if isinstance(c, dict)]
+        if "doc" in columns:
+            out.append({"operationType": "create", "ns": _ns(key), "uuid": tid, "expanded": True,
+                        "operationDescription": {"idIndex": {"v": 2, "key": {"_id": 1}, "name": "_id_"}}})
+    for key in sorted(set(after_all.get("view", {})) - set(before_all.get("view", {}))):
+        if key.partition(".")[0] in INTERNAL_SCHEMAS:
+            continue
+        spec = next((_comment(comments_after, f"{kind}:{key}") for kind in ("view", "table")
+                     if _comment(comments_after, f"{kind}:{key}") is not None), None)
+        description = {"viewOn": spec.get("viewOn"), "pipeline": spec.get("pipeline")} if isinstance(spec, dict) else {}
+        out.append({"operationType": "create", "ns": _ns(key), "expanded": True,
+                    "operationDescription": description})
+    out.extend(_index_events(before_all, after_all, touched))
+    for key in comments_after:  # collMod: a collection's definition written again
+        target = key.partition(":")[2]
+        if key.startswith("table:") and target not in touched and target.partition(".")[0] not in INTERNAL_SCHEMAS:
+            options = _comment(comments_after, key)
+            out.append({"operationType": "modify", "ns": _ns(target), "uuid": after.get(target, 0),
+                        "expanded": True, "operationDescription": options if isinstance(options, dict) else {}})
     for db in sorted(gone_schemas - INTERNAL_SCHEMAS):
         out.append({"operationType": "dropDatabase", "ns": {"db": db}})
     return out
+
+
+def _index_events(before_all: dict[str, Any], after_all: dict[str, Any], touched: set[str]) -> list[dict[str, Any]]:
+    """createIndexes / dropIndexes / modify (of an index) for the indexes the plugin names ``coll$name``;
+    an index renamed along with its table's rename is neither."""
+    def mongo_indexes(rows: dict[str, Any]) -> dict[tuple[str, str, str], tuple[str, dict[str, Any]]]:
+        found = {}
+        for key, value in rows.items():
+            schema, table, name = value.get("schema"), value.get("table"), value.get("name")
+            if not (schema and table and isinstance(name, str) and name.startswith(f"{table}$")):
+                continue
+            if schema in INTERNAL_SCHEMAS or f"{schema}.{table}" in touched:
+                continue
+            found[(schema, table, name[len(table) + 1:])] = (key, value)
+        return found
+
+    before, after = mongo_indexes(before_all.get("index", {})), mongo_indexes(after_all.get("index", {}))
+    tables_after = after_all.get("table", {})
+    comments_before, comments_after = before_all.get("comment", {}), after_all.get("comment", {})
+    out: list[dict[str, Any]] = []
+    for (schema, table, name), (key, _value) in after.items():
+        ns = {"db": schema, "coll": table}
+        uuid = int(tables_after.get(f"{schema}.{table}", {}).get("table_id") or 0)
+        spec = _comment(comments_after, f"index:{key}")
+        if (schema, table, name) not in before:
+            out.append({"operationType": "createIndexes", "ns": ns, "uuid": uuid, "expanded": True,
+                        "operationDescription": {"indexes": [spec if isinstance(spec, dict) else
+                                                             {"v": 2, "name": name}]}})
+        elif f"index:{key}" in comments_before and isinstance(spec, dict):  # collMod of the index
+            out.append({"operationType": "modify", "ns": ns, "uuid": uuid, "expanded": True,
+                        "operationDescription": {"index": spec}})
+    for (schema, table, name), (key, _value) in before.items():
+        if (schema, table, name) in after:
+            continue
+        spec = _comment(comments_before, f"index:{key}")
+        out.append({"operationType": "dropIndexes", "ns": {"db": schema, "coll": table}, "expanded": True,
+                    "operationDescription": {"indexes": [spec if isinstance(spec, dict) else {"v": 2, "name": name}]}})
+    return out
+
+
+def _uuid(table_id: int) -> Binary:
+    """A collection's UUID (collectionUUID): made of its table id, which renames keep."""
+    return Binary(uuid.UUID(int=(0x48454C494F53 << 80) | table_id).bytes, 4)
 
 
 # -- a stream ------------------------------------------------------------------------------------------
@@ -360,6 +477,7 @@ class Stream:
     position: tuple[int, int]  # (commit ts, event index): events after it are next
     history: ChangeHistory
     find_documents: Any  # crud.find_documents, for updateLookup
+    expanded: bool = False  # showExpandedEvents
     invalidated: bool = False
     scanned: int = 0  # every commit up to this timestamp has been examined
 
@@ -370,6 +488,8 @@ class Stream:
         return make_token(*self.position)
 
     def _watches(self, event: dict[str, Any]) -> bool:
+        if event.get("expanded") and not self.expanded:
+            return False
         ns = event["ns"]
         if event["operationType"] == "dropDatabase":
             return self.db is None or ns["db"] == self.db
@@ -452,6 +572,8 @@ class Stream:
         kind = event["operationType"]
         doc: dict[str, Any] = {"_id": make_token(event["ts"], event["index"]), "operationType": kind,
                                "clusterTime": event["clusterTime"], "wallTime": event["wallTime"]}
+        if self.expanded and event.get("uuid"):
+            doc["collectionUUID"] = _uuid(event["uuid"])
         if kind in ("insert", "replace"):
             doc["fullDocument"] = event["fullDocument"]
         elif kind == "update" and self.full_document != "default":
@@ -468,6 +590,11 @@ class Stream:
             doc["documentKey"] = event["documentKey"]
         if "updateDescription" in event:
             doc["updateDescription"] = event["updateDescription"]
+            if self.expanded and event.get("disambiguatedPaths"):
+                doc["updateDescription"] = {**event["updateDescription"],
+                                            "disambiguatedPaths": event["disambiguatedPaths"]}
+        if self.expanded and "operationDescription" in event:
+            doc["operationDescription"] = event["operationDescription"]
         if not self.stages:
             return doc
         results = list(run_pipeline(iter([doc]), self.stages, lambda name: []))
@@ -556,14 +683,15 @@ def open_stream(ctx: CommandContext, target: Any, stages: list[Any], find_docume
     concern = ctx.command.get("readConcern")
     if isinstance(concern, dict) and concern.get("level", "majority") != "majority":
         raise MongoError(72, f"$changeStream needs readConcern level 'majority', not {concern.get('level')!r}")
-    if spec.get("showExpandedEvents"):
-        raise MongoError(72, "$changeStream showExpandedEvents is not supported by HeliosDB")
+    expanded = spec.get("showExpandedEvents", False)
+    if not isinstance(expanded, bool):
+        raise MongoError(14, "BSON field '$changeStream.showExpandedEvents' is the wrong type, expected type 'bool'")
     db, collection = _scope(ctx, target, spec)
     history = history_of(ctx.server.kernel)
     position = _start(spec, history, ctx)
     stream = Stream(db=db, collection=collection, branch=ctx.store.session.branch, database=ctx.server.config.database,
                     stages=rest, full_document=full, before_change=before, position=position, history=history,
-                    find_documents=find_documents)
+                    find_documents=find_documents, expanded=expanded)
     namespace = f"{ctx.db}.{collection}" if collection is not None else f"{ctx.db}.$cmd.aggregate"
     cursor_opts = ctx.command.get("cursor") or {}
     size = cursor_opts.get("batchSize")

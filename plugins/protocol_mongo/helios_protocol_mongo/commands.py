@@ -535,9 +535,7 @@ def create(ctx: CommandContext) -> dict[str, Any]:
             options["changeStreamPreAndPostImages"] = setting
     if ctx.store.collection_exists(ctx.db, name):
         raise MongoError(48, f"Collection {ctx.db}.{name} already exists.")
-    ctx.store.create_collection(ctx.db, name, capped=bool(options.get("capped")))
-    if options:
-        ctx.store.set_collection_options(ctx.db, name, options)
+    ctx.store.create_collection(ctx.db, name, capped=bool(options.get("capped")), options=options)
     ctx.server.collection_options.pop((ctx.db, name), None)  # read again when asked (an abort may undo this)
     return {"ok": 1.0}
 

@@ -377,3 +377,37 @@ def test_motor_database_and_client_streams(mongo_uri):
             motor.close()
 
     assert asyncio.run(run()) == (["a", "b"], [1, 2])
+
+
+def test_expanded_events(client):
+    db = client.cs_expanded
+    client.drop_database("cs_expanded")
+    db.target.insert_one({"_id": 0})
+    with db.watch(show_expanded_events=True, max_await_time_ms=200) as stream, \
+            db.watch(max_await_time_ms=200) as plain:
+        db.create_collection("c", validator={"a": {"$exists": True}})
+        db.c.insert_one({"_id": 1, "a": {"1": 1}, "arr": [{"1": 1}]})
+        db.c.update_one({"_id": 1}, {"$set": {"a.1": 2, "arr.0.1": 3}})
+        db.c.create_index("x", name="x_1")
+        db.command("collMod", "c", validationAction="warn")
+        db.c.drop_index("x_1")
+        db.create_collection("v", viewOn="c", pipeline=[])
+        db.c.rename("target", dropTarget=True)
+        events = _collect(stream, 9)
+        assert [e["operationType"] for e in _collect(plain, 4)] == ["insert", "update", "drop", "rename"]
+    kinds = [e["operationType"] for e in events]
+    assert kinds == ["create", "insert", "update", "createIndexes", "modify", "dropIndexes", "create", "drop",
+                     "rename"]
+    create, insert, update, created_index, modify, dropped_index, view, drop, rename = events
+    uuid = create["collectionUUID"]
+    assert create["operationDescription"]["idIndex"]["name"] == "_id_"
+    assert insert["collectionUUID"] == uuid == update["collectionUUID"] == rename["collectionUUID"]
+    assert update["updateDescription"]["disambiguatedPaths"] == {"a.1": ["a", "1"], "arr.0.1": ["arr", 0, "1"]}
+    assert created_index["operationDescription"]["indexes"][0]["name"] == "x_1"
+    assert modify["operationDescription"]["validationAction"] == "warn"
+    assert dropped_index["operationDescription"]["indexes"][0]["key"] == {"x": 1}
+    assert view["ns"] == {"db": "cs_expanded", "coll": "v"} and view["operationDescription"]["viewOn"] == "c"
+    assert drop["ns"]["coll"] == "target" and drop["collectionUUID"] != uuid
+    assert rename["operationDescription"] == {"to": {"db": "cs_expanded", "coll": "target"},
+                                              "dropTarget": drop["collectionUUID"]}
+    client.drop_database("cs_expanded")
