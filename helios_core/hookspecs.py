@@ -44,6 +44,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "PROJECT",
     "BackgroundJob",
+    "CommittedChanges",
+    "CommittedTable",
     "IndexChunk",
     "IndexKind",
     "IndexSearch",
@@ -716,6 +718,66 @@ def helios_run_statement(session: Any, statement: str, run: Callable[[], Any]) -
                 return (yield)
             finally:
                 STATEMENT_SECONDS.observe(time.perf_counter() - started)
+    """
+
+
+# ---------------------------------------------------------------------------
+# Committed changes (change feeds)
+# ---------------------------------------------------------------------------
+
+
+@attrs.define(kw_only=True)
+class CommittedTable:
+    """The rows one commit changed in one table.
+
+    ``before()`` gives the row versions the commit ended (updated or deleted rows as they
+    were), ``after()`` the versions it made that are live after it (inserted rows and the
+    new versions of updated ones): each a ``pyarrow.Table`` with the table's columns (by
+    name, as the definition the transaction wrote with) and ``_rowid``, the row's identity
+    across versions, so a row in both is an update. Both are read on demand (not at
+    commit) and may be called from any thread; rows of an inherited (parent branch)
+    version deleted on a branch are not in ``before()``. The catalog's own changes come
+    as table ``pg_internal.catalog`` (columns ``kind``, ``key``, ``value``: a table is kind
+    ``table``, key ``schema.name``). ``rows`` bounds the number of versions of both from above
+    (what reading them costs, and about what keeping the record keeps alive). ``table_id`` is
+    the table's identity, kept by renames (the catalog's ``table_id``).
+    """
+
+    schema: str
+    name: str
+    before: Callable[[], pa.Table]
+    after: Callable[[], pa.Table]
+    rows: int = 0
+    table_id: int = 0
+
+
+@attrs.define(kw_only=True)
+class CommittedChanges:
+    """One committed transaction's row changes: database, branch, commit timestamp (µs), tables."""
+
+    database: str
+    branch: str
+    commit_ts: int
+    tables: list[CommittedTable]
+
+
+@hookspec
+def helios_commit_observers(kernel: Kernel) -> Sequence[Callable[[CommittedChanges], None]]:
+    """Functions told of every commit that wrote rows, once it is durable and visible.
+
+    Each is called with a ``CommittedChanges`` in commit order (strictly increasing
+    ``commit_ts``), from the committing thread while the store's commit lock is held: keep
+    it short (queue the record; call ``before()``/``after()`` later, elsewhere) and never
+    start a transaction in it. An aborted transaction is never reported; a commit that wrote
+    nothing is not either. Exceptions are logged and ignored (the commit stands). Commits
+    replayed from the WAL at start-up are not reported. With no observer the commit path
+    pays nothing. Used by change streams (helios-protocol-mongo).
+
+    Example::
+
+        @hookimpl
+        def helios_commit_observers(kernel):
+            return [lambda changes: FEED.append(changes)]
     """
 
 

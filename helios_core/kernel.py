@@ -41,7 +41,13 @@ from helios_core.errors import DiskFull, HeliosError, TooManyConnections
 from helios_core.hookspecs import BackgroundJob, ProtocolContext, ProtocolServer
 from helios_core.metrics import EngineCollector, KernelMetrics, serve_metrics
 from helios_core.plugin_hints import missing_plugin_hint
-from helios_core.plugins import background_jobs, protocol_servers, sql_functions, storage_tier_factories
+from helios_core.plugins import (
+    background_jobs,
+    commit_observers,
+    protocol_servers,
+    sql_functions,
+    storage_tier_factories,
+)
 from helios_core.storage.tiering import TierSet
 
 log = logging.getLogger("helios.kernel")
@@ -512,6 +518,7 @@ class Kernel:
                 tg.start_soon(self._watch_signals)
                 await anyio.to_thread.run_sync(self._open_engine)
                 self.pm.hook.helios_register_metrics(registry=self.registry)
+                self.engine.store.commit_observers = commit_observers(self.pm, self)
                 self.pm.hook.helios_startup(kernel=self)
                 if metrics_listener is not None:
                     tg.start_soon(serve_metrics, metrics_listener, self.registry)

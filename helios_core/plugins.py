@@ -264,5 +264,10 @@ def statement_hook(pm: pluggy.PluginManager) -> Any:
     return None
 
 
+def commit_observers(pm: pluggy.PluginManager, kernel: Any) -> list[Any]:
+    """The functions of ``helios_commit_observers``: told of each commit, in commit order."""
+    return _flatten(pm.hook.helios_commit_observers(kernel=kernel))
+
+
 def background_jobs(pm: pluggy.PluginManager, kernel: Any) -> list[BackgroundJob]:
     return _flatten(pm.hook.helios_background_jobs(kernel=kernel))

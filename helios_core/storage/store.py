@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from helios_core.errors import DiskFull, HeliosError, InvalidCatalogName, InvalidParameterValue
 from helios_core.hookspecs import StorageTier
 from helios_core.storage import (
+    commit_feed,
     compaction,
     mover,
     persist,
@@ -61,6 +62,7 @@ class Store:
         self.retention_us = int(retention_seconds * 1_000_000)
         self.mu = threading.RLock()
         self.clock = Clock()
+        self.commit_observers: list[Any] = []  # helios_commit_observers (storage.commit_feed)
         self.dbs: dict[str, dict[str, Branch]] = {}
         self.branches: dict[int, Branch] = {}
         self.active: dict[int, Transaction] = {}
@@ -607,6 +609,8 @@ class Store:
             def apply() -> None:
                 txn._apply(ts)
                 txn.commit_ts = ts
+                if self.commit_observers:  # in commit order: applies run in log order under self.mu
+                    commit_feed.tell(self.commit_observers, txn, ts)
                 txn._finish("committed")
                 if spilled:
                     self.spills_committed.extend(spilled)

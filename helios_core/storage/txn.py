@@ -61,7 +61,7 @@ class LayerWrites:
     """What one transaction did to one layer: needed to commit, roll back and log it."""
 
     __slots__ = ("chunks", "ended_locs", "ended_rowids", "layer", "own", "own_ended", "own_undo_old",
-                 "own_undo_r", "pk_undo_key", "pk_undo_old", "ranges", "tombs")
+                 "own_undo_r", "pk_undo_key", "pk_undo_old", "ranges", "table", "tombs")
 
     def __init__(self, layer: Layer) -> None:
         self.layer = layer
@@ -76,6 +76,7 @@ class LayerWrites:
         self.own_undo_old: list[int | None] = []
         self.own_ended: list[int] = []  # own versions this txn replaced/deleted again
         self.ranges: list[tuple[int, int, Any]] = []  # pending_new entries it added
+        self.table: TableDef | None = None  # the definition last written with (commit observers)
 
     def marks(self) -> tuple[int, ...]:
         return (len(self.chunks), len(self.ended_locs), len(self.tombs), len(self.pk_undo_key), len(self.own_undo_r),
@@ -557,6 +558,7 @@ class Transaction(ReadOps, CatalogOps):
         w = self.writes.get(layer.key)
         if w is None:
             w = self.writes[layer.key] = LayerWrites(layer)
+        w.table = t
         return layer, w
 
     def _physical(self, t: TableDef, data: pa.RecordBatch | pa.Table, base: pa.RecordBatch | None = None

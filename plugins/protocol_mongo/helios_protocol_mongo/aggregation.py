@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from bson import Binary
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import text_search
+from helios_protocol_mongo import change_streams, text_search
 from helios_protocol_mongo.crud import duplicate_key_error, find_documents
 from helios_protocol_mongo.errors import MongoError, refuse_oplog
 from helios_protocol_mongo.pipeline import refuse_where, run_pipeline
@@ -38,8 +38,10 @@ def aggregate(ctx: CommandContext) -> dict[str, Any]:
     def load(name: str) -> list[dict[str, Any]]:
         return list(find_documents(ctx, name, {}))
 
-    if any(isinstance(stage, dict) and "$changeStream" in stage for stage in stages):
-        raise MongoError(115, "$changeStream is not supported by HeliosDB (change streams are not built)")
+    if stages and isinstance(stages[0], dict) and "$changeStream" in stages[0] and write_stage is None:
+        return change_streams.open_stream(ctx, target, stages, find_documents)
+    if any(isinstance(stage, dict) and "$changeStream" in stage for stage in pipeline):
+        raise MongoError(40602, "$changeStream is only valid as the first stage in a pipeline")
     if isinstance(target, str):
         refuse_oplog(ctx.db, target)
     if target == 1 or target == 1.0:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from helios_protocol_mongo import indexes
+from helios_protocol_mongo import change_streams, indexes, views
 from helios_protocol_mongo.errors import MongoError
 from helios_protocol_mongo.expressions import is_number
 from helios_protocol_mongo.validation import check_settings, compile_validator
@@ -21,17 +21,24 @@ from helios_protocol_mongo.validation import check_settings, compile_validator
 if TYPE_CHECKING:
     from helios_protocol_mongo.commands import CommandContext
 
-NOT_BUILT = ("viewOn", "pipeline", "expireAfterSeconds", "changeStreamPreAndPostImages", "timeseries",
+NOT_BUILT = ("expireAfterSeconds", "timeseries",
              "clusteredIndex", "dryRun")
 GENERIC = {"collMod", "$db", "lsid", "txnNumber", "$clusterTime", "$readPreference", "writeConcern", "comment",
            "apiVersion", "apiStrict", "apiDeprecationErrors", "maxTimeMS", "autocommit", "startTransaction"}
-KNOWN = {"validator", "validationLevel", "validationAction", "cappedSize", "cappedMax", "index", *NOT_BUILT,
+KNOWN = {"viewOn", "pipeline", "changeStreamPreAndPostImages", "validator", "validationLevel", "validationAction", "cappedSize", "cappedMax", "index", *NOT_BUILT,
          "recordPreImages", "collation"}
 
 
 def coll_mod(ctx: CommandContext) -> dict[str, Any]:
     collection = ctx.collection_name()
     command = ctx.command
+    view = views.lookup(ctx, ctx.db, collection)
+    if view is not None:
+        return views.modify(ctx, collection, view)
+    for option in ("viewOn", "pipeline"):
+        if option in command:
+            raise MongoError(72, f"collMod option {option!r} applies to views only; {ctx.db}.{collection} is a "
+                                 "collection")
     for field in command:
         if field not in GENERIC and field not in KNOWN:
             raise MongoError(40415, f"BSON field 'collMod.{field}' is an unknown field.")
@@ -46,6 +53,12 @@ def coll_mod(ctx: CommandContext) -> dict[str, Any]:
     reply: dict[str, Any] = {}
     _validation(command, options)
     _caps(command, options)
+    if "changeStreamPreAndPostImages" in command:
+        setting = change_streams.images_setting(command["changeStreamPreAndPostImages"], "collMod")
+        if setting["enabled"]:
+            options["changeStreamPreAndPostImages"] = setting
+        else:
+            options.pop("changeStreamPreAndPostImages", None)
     if "index" in command:
         reply.update(_index(ctx, collection, command["index"]))
     ctx.store.set_collection_options(ctx.db, collection, options)

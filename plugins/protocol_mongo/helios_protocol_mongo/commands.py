@@ -23,7 +23,17 @@ import bson
 from bson import Int64, ObjectId
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import authentication, capped, collation, crud, profiler, snapshot, time_limits
+from helios_protocol_mongo import (
+    authentication,
+    capped,
+    change_streams,
+    collation,
+    crud,
+    profiler,
+    snapshot,
+    time_limits,
+    views,
+)
 from helios_protocol_mongo.aggregation import aggregate
 from helios_protocol_mongo.collection_modify import coll_mod
 from helios_protocol_mongo.errors import MongoError, from_helios_error, refuse_oplog
@@ -78,6 +88,7 @@ class CommandContext:
             profiler.check_write(self.db, name)
         if "\x00" in name or (name.startswith("system.") and name != profiler.COLLECTION):
             raise MongoError(73, f"Invalid collection name: {name}")
+        views.refuse(self, next(iter(self.command)), name)
         return name
 
 
@@ -487,6 +498,7 @@ def list_collections(ctx: CommandContext) -> dict[str, Any]:
             cache.setdefault((ctx.db, n), found.get(n, {}))
     infos = [{"name": n, "type": "collection", "options": crud.collection_options(ctx, n), "info": {"readOnly": False},
               "idIndex": {"v": 2, "key": {"_id": 1}, "name": "_id_"}} for n in names]
+    infos.extend(views.list_entries(ctx))
     flt = ctx.command.get("filter")
     if flt:
         matcher = crud.compile_filter(flt)
@@ -500,7 +512,13 @@ def list_collections(ctx: CommandContext) -> dict[str, Any]:
 
 def create(ctx: CommandContext) -> dict[str, Any]:
     name = ctx.collection_name()
-    for option in ("timeseries", "viewOn", "clusteredIndex", "changeStreamPreAndPostImages"):
+    if "viewOn" in ctx.command or "pipeline" in ctx.command:
+        if "viewOn" not in ctx.command:
+            raise MongoError(2, "'pipeline' requires 'viewOn' to also be specified")
+        return views.create(ctx, name)
+    if views.lookup(ctx, ctx.db, name) is not None:
+        raise MongoError(48, f"Collection {ctx.db}.{name} already exists.")
+    for option in ("timeseries", "clusteredIndex"):
         if ctx.command.get(option):
             raise MongoError(72, f"create option {option!r} is not supported by HeliosDB")
     collation.refuse_default(ctx.command.get("collation"), "a collection")
@@ -511,17 +529,21 @@ def create(ctx: CommandContext) -> dict[str, Any]:
         options["validator"] = ctx.command["validator"]
         options["validationLevel"] = ctx.command.get("validationLevel", "strict")
         options["validationAction"] = ctx.command.get("validationAction", "error")
+    if "changeStreamPreAndPostImages" in ctx.command:
+        setting = change_streams.images_setting(ctx.command["changeStreamPreAndPostImages"], "create")
+        if setting["enabled"]:
+            options["changeStreamPreAndPostImages"] = setting
     if ctx.store.collection_exists(ctx.db, name):
         raise MongoError(48, f"Collection {ctx.db}.{name} already exists.")
-    ctx.store.create_collection(ctx.db, name, capped=bool(options.get("capped")))
-    if options:
-        ctx.store.set_collection_options(ctx.db, name, options)
+    ctx.store.create_collection(ctx.db, name, capped=bool(options.get("capped")), options=options)
     ctx.server.collection_options.pop((ctx.db, name), None)  # read again when asked (an abort may undo this)
     return {"ok": 1.0}
 
 
 def drop(ctx: CommandContext) -> dict[str, Any]:
     name = ctx.collection_name()
+    if views.lookup(ctx, ctx.db, name) is not None:
+        return views.drop(ctx, name)
     if not ctx.store.collection_exists(ctx.db, name):
         return {"ok": 1.0}  # MongoDB 7.0: dropping a missing collection succeeds
     count = ctx.store.count(ctx.db, name)

@@ -22,12 +22,17 @@ class MongoConfig:
     worker_threads: how many commands may run at once in worker threads.
     ttl_monitor_interval: how often documents past a TTL index's expireAfterSeconds are removed
     ("60s", MongoDB's default).
+    change_history_commits, change_history_rows: how much the change stream history keeps (the
+    newest commits, at most that many and holding at most that many changed row versions; the
+    newest commit is always kept): a stream resumes from a point it still holds.
     """
 
     wire_version: str = attrs.field(default="7.0", converter=str, validator=_check_wire_version)
     database: str = "helios"
     worker_threads: int = attrs.field(default=16, metadata={"min": 1})
     ttl_monitor_interval: float = attrs.field(default=60.0, metadata={"duration": True})
+    change_history_commits: int = attrs.field(default=10_000, metadata={"min": 1})
+    change_history_rows: int = attrs.field(default=200_000, metadata={"min": 1})
     # common keys repeated so the section validates whether or not the kernel strips them
     enabled: bool = True
     host: str = "127.0.0.1"

@@ -21,6 +21,7 @@ from helios_core.errors import HeliosError
 from helios_protocol_mongo import (
     bson_json,
     capped,
+    change_streams,
     collation,
     document_locks,
     point_access,
@@ -28,6 +29,7 @@ from helios_protocol_mongo import (
     tailable,
     text_search,
     time_limits,
+    views,
 )
 from helios_protocol_mongo.bson_order import MISSING, sort_key
 from helios_protocol_mongo.errors import MongoError, bad_value, from_helios_error
@@ -75,6 +77,12 @@ def find_documents(ctx: CommandContext, collection: str, spec: Any, *,
     a capped collection's in natural order (``descending``: newest first)."""
     text, spec = text_search.split(spec)
     matcher = compile_filter(spec)
+    view = views.lookup(ctx, ctx.db, collection)
+    if view is not None:
+        if text is not None:
+            raise MongoError(2, "$text is not allowed on a view: its pipeline's first stage would have to be $match "
+                                "with $text")
+        return (d for d in views.documents(ctx, view, find_documents) if matcher(d))
     where, params, types = pushdown(spec or {})
     score = ""
     if text is not None:
@@ -199,7 +207,7 @@ def _int_arg(ctx: CommandContext, name: str, default: int = 0) -> int:
 
 def find(ctx: CommandContext) -> dict[str, Any]:
     collection = ctx.collection_name()
-    if ctx.read_at is None and point_access.is_point_find(ctx.command):
+    if ctx.read_at is None and point_access.is_point_find(ctx.command) and views.lookup(ctx, ctx.db, collection) is None:
         return point_access.find_by_id(ctx, collection)
     skip = _int_arg(ctx, "skip")
     limit = _int_arg(ctx, "limit")
@@ -239,6 +247,8 @@ def get_more(ctx: CommandContext) -> dict[str, Any]:
     batch = ctx.command.get("batchSize")
     namespace = f"{ctx.db}.{collection}"
     cursor = ctx.server.cursors.lookup(int(cursor_id), namespace)
+    if isinstance(cursor.tail, change_streams.Stream):
+        return {"cursor": change_streams.get_more(ctx, cursor, int(batch) if batch else None), "ok": 1.0}
     if cursor.tail is not None:
         return {"cursor": tailable.get_more(ctx, cursor, int(batch) if batch else None), "ok": 1.0}
     return {"cursor": ctx.server.cursors.get_more(int(cursor_id), namespace, int(batch) if batch else None),
@@ -259,7 +269,7 @@ def count(ctx: CommandContext) -> dict[str, Any]:
     skip = _int_arg(ctx, "skip")
     limit = abs(_int_arg(ctx, "limit"))
     check_hint(ctx, collection, ctx.command.get("hint"))
-    if not query and not skip and not limit:
+    if not query and not skip and not limit and views.lookup(ctx, ctx.db, collection) is None:
         return {"n": ctx.store.count(ctx.db, collection), "ok": 1.0}
     n = sum(1 for _ in find_documents(ctx, collection, query))
     n = max(0, n - skip)
@@ -478,6 +488,7 @@ def _apply(doc: dict[str, Any] | None, spec: Any, query: dict[str, Any], array_f
             if "_id" in new and sort_key(new["_id"]) != sort_key(doc["_id"]):
                 raise _immutable_id(doc, new)
             new = {"_id": doc["_id"], **{k: v for k, v in new.items() if k != "_id"}}
+            change_streams.note_replacement(new)
     if doc is not None and "_id" in doc and ("_id" not in new or sort_key(new["_id"]) != sort_key(doc["_id"])):
         raise _immutable_id(doc, new)
     return new

@@ -22,6 +22,9 @@ CODE_NAMES = {
     136: "CappedPositionLost", 139: "JSInterpreterFailure", 237: "CursorKilled", 239: "SnapshotTooOld",
     10003: "CannotGrowDocumentInCappedNamespace", 16766: "Location16766", 16764: "Location16764",
     31303: "Location31303", 4822819: "Location4822819", 5107201: "Location5107201",
+    5: "GraphContainsCycle", 47: "NoMatchingDocument", 165: "ViewDepthLimitExceeded",
+    166: "CommandNotSupportedOnView", 167: "OptionNotSupportedOnView", 260: "InvalidResumeToken",
+    280: "ChangeStreamFatalError", 286: "ChangeStreamHistoryLost", 40602: "Location40602",
 }
 
 
@@ -82,5 +85,5 @@ def refuse_oplog(db: str, collection: str) -> None:
     """This server keeps no replication oplog: reading local.oplog.rs is refused, not answered empty
     (a tool that tails it would wait forever)."""
     if db == "local" and collection == "oplog.rs":
-        raise MongoError(115, "local.oplog.rs: HeliosDB keeps no replication oplog (change streams and oplog "
-                              "tailing are not supported)")
+        raise MongoError(115, "local.oplog.rs: HeliosDB keeps no replication oplog (tailing it is not supported; "
+                              "use a change stream: watch())")

@@ -18,7 +18,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from helios_core.errors import HeliosError
-from helios_protocol_mongo import capped, collation, hashed_indexes, partial_indexes, text_search
+from helios_protocol_mongo import bson_json, capped, collation, hashed_indexes, partial_indexes, text_search
 from helios_protocol_mongo.bson_order import date_millis
 from helios_protocol_mongo.errors import MongoError, from_helios_error
 from helios_protocol_mongo.paths import candidates
@@ -285,23 +285,28 @@ def rename_collection(ctx: CommandContext) -> dict[str, Any]:
         raise MongoError(26, f"Source collection {source} does not exist")
     if source == target:
         raise MongoError(20, "Can't rename a collection to itself")
-    if store.collection_exists(dst_db, dst_coll):
-        if not ctx.command.get("dropTarget"):
-            raise MongoError(48, "target namespace exists")
-        store.drop_collection(dst_db, dst_coll)
+    drop_target = store.collection_exists(dst_db, dst_coll)
+    if drop_target and not ctx.command.get("dropTarget"):
+        raise MongoError(48, "target namespace exists")
     specs = list_index_specs(store, src_db, src_coll)
     ctx.server.collection_options.clear()
-    if src_db == dst_db:
+    if src_db == dst_db:  # one commit: the target's drop, the rename, the indexes' new names
         options = store.collection_options(src_db, src_coll)
-        store.execute(f"alter table {table_name(src_db, src_coll)} rename to {quote_ident(dst_coll)}")
+        statements = [f"drop table if exists {table_name(dst_db, dst_coll)}"] if drop_target else []
+        statements.append(f"alter table {table_name(src_db, src_coll)} rename to {quote_ident(dst_coll)}")
         if options:  # a rename does not carry the table's comment
-            store.set_collection_options(dst_db, dst_coll, options)
+            text = bson_json.dumps(options).replace("'", "''")
+            statements.append(f"comment on table {table_name(dst_db, dst_coll)} is '{text}'")
         for spec in specs:
-            new_name = quote_ident(sql_index_name(dst_coll, spec["name"]))
-            store.execute(f"alter index {quote_ident(src_db)}.{quote_ident(sql_index_name(src_coll, spec['name']))} "
-                          f"rename to {new_name}")
-            _comment(store, src_db, sql_index_name(dst_coll, spec["name"]), spec)  # the rename drops it
+            new_name = sql_index_name(dst_coll, spec["name"])
+            statements.append(f"alter index {quote_ident(src_db)}.{quote_ident(sql_index_name(src_coll, spec['name']))} "
+                              f"rename to {quote_ident(new_name)}")
+            text = json.dumps(spec).replace("'", "''")  # the rename drops the comment
+            statements.append(f"comment on index {quote_ident(src_db)}.{quote_ident(new_name)} is '{text}'")
+        store.execute("; ".join(statements))
         return {"ok": 1.0}
+    if drop_target:
+        store.drop_collection(dst_db, dst_coll)
     options = store.collection_options(src_db, src_coll)
     store.create_collection(dst_db, dst_coll, capped=bool(options.get("capped")))
     if options:

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from helios_core.hookspecs import BackgroundJob, ProtocolServer, SqlFunction, hookimpl
+from helios_protocol_mongo import change_streams
 from helios_protocol_mongo.authentication import settings_from_kernel
 from helios_protocol_mongo.config import MongoConfig
 from helios_protocol_mongo.hashed_indexes import hash_function
@@ -44,6 +45,15 @@ class _ConfigHolder:
 
     def __init__(self, config: Any) -> None:
         self.config = config
+
+
+@hookimpl
+def helios_commit_observers(kernel: Any) -> list[Any]:
+    """Change streams hear of every commit (change_streams.ChangeHistory) when the protocol is on."""
+    config = _mongo_config(kernel)
+    if config is None:
+        return []
+    return [change_streams.history_of(kernel, config).observe]
 
 
 @hookimpl

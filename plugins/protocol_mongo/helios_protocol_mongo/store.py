@@ -141,14 +141,20 @@ class CollectionStore:
                          "and column_name = 'doc'", [db, collection], ["text", "text"])
         return bool(rows)
 
-    def create_collection(self, db: str, collection: str, capped: bool = False) -> None:
+    def create_collection(self, db: str, collection: str, capped: bool = False,
+                          options: dict[str, Any] | None = None) -> None:
         """The collection's table; a capped one also numbers its rows in insertion order and keeps
-        each document's BSON size (what its caps count)."""
+        each document's BSON size (what its caps count). ``options`` (create's) go with it, in the
+        same commit."""
         extra = (f", {NATURAL_COLUMN} bigint generated always as identity, {SIZE_COLUMN} integer not null default 0"
                  if capped else "")
+        comment = ""
+        if options:
+            text = bson_json.dumps(options).replace("'", "''")
+            comment = f"; comment on table {table_name(db, collection)} is '{text}'"
         self.execute(f"create schema if not exists {quote_ident(db)}; "
                      f"create table if not exists {table_name(db, collection)} (_id jsonb primary key {ID_DEFAULT}, "
-                     f"doc jsonb not null, {ORDER_COLUMN} text{extra})")
+                     f"doc jsonb not null, {ORDER_COLUMN} text{extra}){comment}")
 
     def collection_options(self, db: str, collection: str) -> dict[str, Any]:
         """create's options kept as the table's COMMENT (validator, validationAction), or {}."""
