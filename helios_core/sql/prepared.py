@@ -694,17 +694,38 @@ def _protocol_statement(session: Any, name: str) -> PreparedStatement | None:
 
 
 def sql_execute(session: Any, args: dict) -> Result:
+    stmt, values = execute_arguments(session, args)
+    pp: PreparedPlan = stmt.plan
+    pp.executions += 1
+    st = pp.statement
+    if st is None:
+        return Result(command_tag="EMPTY")
+    if (pp.generation != session.engine.plan_generation or pp.branch != session.branch
+            or pp.value_styles != _value_styles(session)):
+        _plan(session, pp)
+    if isinstance(st.ast, Utility):
+        return session._utility(st)
+    session.tx.statement_start()
+    return session._dispatch(st, values, pp)
+
+
+def execute_arguments(session: Any, args: dict) -> tuple[PreparedStatement, list[Any]]:
+    """The statement ``EXECUTE name (args)`` names and its argument values (evaluated as a SELECT
+    list cast to the parameter types); 26000 / 42601 as PostgreSQL."""
     stmt = session.sql_prepared.get(args["name"]) or _protocol_statement(session, args["name"])
     if stmt is None:
         raise HeliosError(f'prepared statement "{args["name"]}" does not exist', sqlstate="26000")
     text = args["params"].strip()
     values: list[Any] = []
     pp: PreparedPlan = stmt.plan
-    pp.executions += 1
     if text:
         if not (text.startswith("(") and text.endswith(")")):
             raise HeliosError(f'syntax error at or near "{text[:10]}"', sqlstate="42601")
         q = dialect.parse(f"select {text[1:-1]}")[0].ast
+        if len(q.expressions) != len(pp.param_types):
+            raise HeliosError(f"wrong number of parameters for prepared statement \"{args['name']}\"",
+                              sqlstate="42601",
+                              detail=f"Expected {len(pp.param_types)} parameters but got {len(q.expressions)}.")
         casted = []
         for e, t in zip(q.expressions, pp.param_types, strict=False):
             casted.append(exp.Cast(this=e, to=exp.DataType.build(t.sql_name(), dialect="postgres", udt=True)))
@@ -717,16 +738,7 @@ def sql_execute(session: Any, args: dict) -> Result:
         raise HeliosError(f"wrong number of parameters for prepared statement \"{args['name']}\"",
                           sqlstate="42601",
                           detail=f"Expected {len(pp.param_types)} parameters but got {len(values)}.")
-    st = pp.statement
-    if st is None:
-        return Result(command_tag="EMPTY")
-    if (pp.generation != session.engine.plan_generation or pp.branch != session.branch
-            or pp.value_styles != _value_styles(session)):
-        _plan(session, pp)
-    if isinstance(st.ast, Utility):
-        return session._utility(st)
-    session.tx.statement_start()
-    return session._dispatch(st, values, pp)
+    return stmt, values
 
 
 # ------------------------------------------------------------------------------------ SQL cursors

@@ -19,6 +19,7 @@ is_local)``, plus the attributes ``user``, ``database``, ``branch``, ``pid``.
 from __future__ import annotations
 
 import contextlib
+import decimal
 import re
 import threading
 import time
@@ -167,6 +168,28 @@ def _with_raised_notices(session: Any, result: Result) -> Result:
     if raised:
         result.notices = [*result.notices, *raised]
     return result
+
+
+def _with_values_inlined(ast: Any, values: list[Any]) -> str | None:
+    """The statement's text with ``$n`` replaced by plain number, string, boolean or NULL literals
+    (None when a value is of another kind: EXPLAIN then shows the parameters)."""
+    tree = ast.copy()
+    for node in list(tree.find_all(exp.Parameter)):
+        try:
+            value = values[int(node.this.this) - 1]
+        except (ValueError, IndexError, AttributeError):
+            return None
+        if value is None:
+            node.replace(exp.Null())
+        elif isinstance(value, bool):
+            node.replace(exp.Boolean(this=value))
+        elif isinstance(value, (int, float, decimal.Decimal)):
+            node.replace(exp.Literal.number(value))
+        elif isinstance(value, str):
+            node.replace(exp.Literal.string(value))
+        else:
+            return None
+    return dialect.to_sql(tree)
 
 
 def _tree_statement(tree: Any) -> Statement:
@@ -1119,6 +1142,15 @@ class SqlSession(Session):
         if len(stmts) != 1:
             raise HeliosError("EXPLAIN needs exactly one statement", sqlstate="42601")
         ast = stmts[0].ast
+        if isinstance(ast, Utility) and ast.kind == "execute":  # EXPLAIN EXECUTE name(args): its statement
+            stmt, values = prepared.execute_arguments(self, ast.args)
+            inner = stmt.plan.statement
+            if inner is None or isinstance(inner.ast, Utility):
+                raise FeatureNotSupported("EXPLAIN of this statement is not supported")
+            python_values = [getattr(v, "as_py", lambda v=v: v)() for v in values]
+            body = _with_values_inlined(inner.ast, python_values)  # a custom plan shows them, as PostgreSQL's
+            return self._explain({**a, "body": body if body is not None else inner.text, "params": python_values,
+                                  "param_types": list(stmt.plan.param_types)})
         self.tx.statement_start()
         ctx = self.context(params=a.get("params", ()), param_types=a.get("param_types", ()))
         as_json = (a.get("options") or {}).get("format") == "json"

@@ -54,3 +54,21 @@ CLEANUP = ["DROP TABLE IF EXISTS rm_doc, rm_src", "DROP ROLE IF EXISTS rm_user"]
 
 def test_row_security_on_merge_and_upsert_as_postgres(systems):
     assert_steps_agree(*systems, STEPS)
+
+
+EXPLAIN_STEPS = [
+    "CREATE TABLE rm_explain (a int PRIMARY KEY, b text)",
+    "PREPARE rm_p1(int) AS SELECT * FROM rm_explain WHERE a = $1",
+    "EXPLAIN (COSTS OFF) EXECUTE rm_p1(2)",
+    "PREPARE rm_p2 AS SELECT count(*) FROM rm_explain",
+    "EXPLAIN (COSTS OFF) EXECUTE rm_p2",
+    "EXPLAIN (COSTS OFF) EXECUTE rm_nope",
+    "EXPLAIN (COSTS OFF) EXECUTE rm_p1(1, 2)",
+    "DEALLOCATE ALL",
+    "DROP TABLE rm_explain",
+]
+
+
+def test_explain_execute_as_postgres(systems):
+    """EXPLAIN EXECUTE shows the prepared statement's plan with its arguments (a custom plan)."""
+    assert_steps_agree(*systems, EXPLAIN_STEPS)
