@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-CONDITIONS = {
+from helios_core.plpgsql.errcodes import ERRCODES
+
+CONDITIONS = {**ERRCODES, 
     "raise_exception": "P0001", "no_data_found": "P0002", "too_many_rows": "P0003", "assert_failure": "P0004",
     "division_by_zero": "22012", "unique_violation": "23505", "foreign_key_violation": "23503",
     "not_null_violation": "23502", "check_violation": "23514", "integrity_constraint_violation": "23000",
@@ -18,7 +20,7 @@ CONDITIONS = {
     "object_not_in_prerequisite_state": "55000", "internal_error": "XX000", "case_not_found": "20000",
     "invalid_escape_sequence": "22025", "array_subscript_error": "2202E", "program_limit_exceeded": "54000",
     "statement_too_complex": "54001", "warning": "01000", "successful_completion": "00000",
-    "read_only_sql_transaction": "25006", "in_failed_sql_transaction": "25P02",
+    "read_only_sql_transaction": "25006", "in_failed_sql_transaction": "25P02"
 }
 _BY_CODE = {v: k for k, v in CONDITIONS.items()}
 

@@ -145,6 +145,7 @@ class Interpreter:
         self.rows: list[tuple] = []  # RETURN NEXT / RETURN QUERY
         self.row_count = 0
         self.errors: list[HeliosError] = []  # errors being handled (innermost last): bare RAISE, GET STACKED
+        self.protected = 0  # blocks with EXCEPTION handlers (savepoints) the running statement is inside
 
     # -- values ---------------------------------------------------------------------------
     def eval(self, text: str) -> tuple[Any, T.SqlType]:
@@ -311,7 +312,11 @@ class Interpreter:
             txn = self.session.tx.current()
             token = txn.savepoint()
             try:
-                self.statements(block.body, block.label)
+                self.protected += 1
+                try:
+                    self.statements(block.body, block.label)
+                finally:
+                    self.protected -= 1
             except HeliosError as e:
                 handler = next((h for h in block.handlers if any(conditions.matches(c, e.sqlstate)
                                                                   for c in h.conditions)), None)
@@ -473,8 +478,24 @@ class Interpreter:
             self.diagnostics(st)
         elif isinstance(st, N.Null):
             pass
+        elif isinstance(st, N.TransactionControl):
+            self.end_transaction(st)
         else:  # pragma: no cover - the parser builds nothing else
             raise FeatureNotSupported(f"PL/pgSQL statement {type(st).__name__} is not supported")
+
+    def end_transaction(self, st: N.TransactionControl) -> None:
+        """COMMIT / ROLLBACK inside a procedure a top-level CALL runs, or a DO block, outside a
+        transaction block: the transaction ends and the rest runs in a new one, as in PostgreSQL.
+        Anywhere else (a function, a CALL inside BEGIN ... COMMIT) it is 2D000."""
+        if not getattr(self.session, "transaction_control", False):
+            raise HeliosError("invalid transaction termination", sqlstate="2D000")
+        if self.protected:
+            verb = "commit" if st.commit else "roll back"
+            raise HeliosError(f"cannot {verb} while a subtransaction is active", sqlstate="2D000")
+        if st.commit:
+            self.session.tx.commit()
+        else:
+            self.session.tx.rollback()
 
     def case(self, st: N.Case) -> None:
         for cond, body in st.branches:

@@ -168,3 +168,11 @@ class GetDiagnostics:
 @attrs.define
 class Null:
     pass
+
+
+@attrs.define
+class TransactionControl:
+    """COMMIT / ROLLBACK [AND [NO] CHAIN] in a procedure or DO block."""
+
+    commit: bool
+    chain: bool

@@ -14,6 +14,7 @@ from sqlglot.tokens import Token, TokenType
 
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.frontends.postgres.dialect import tokenize_plain
+from helios_core.plpgsql import conditions
 from helios_core.plpgsql import nodes as N
 
 _STRING_TOKENS = (TokenType.STRING, TokenType.HEREDOC_STRING, TokenType.IDENTIFIER, TokenType.NATIONAL_STRING,
@@ -159,9 +160,14 @@ class _Parser:
         return N.Block(body=body, declarations=decls, handlers=handlers, label=label)
 
     def condition(self) -> str:
+        """An EXCEPTION WHEN condition: a name from PostgreSQL's errcodes (42704 otherwise, when the
+        routine is created, as PostgreSQL checks it), OTHERS, or SQLSTATE 'xxxxx'."""
         if self.accept("SQLSTATE"):
             return "sqlstate:" + self.string()
-        return self.name().lower()
+        name = self.name().lower()
+        if name != "others" and conditions.sqlstate_of(name) is None:
+            raise HeliosError(f'unrecognized exception condition "{name}"', sqlstate="42704")
+        return name
 
     def string(self) -> str:
         t = self.cur
@@ -340,7 +346,13 @@ class _Parser:
         if w in ("OPEN", "FETCH", "CLOSE", "MOVE"):
             raise FeatureNotSupported(f"{w} (cursors) in PL/pgSQL is not supported")
         if w in ("COMMIT", "ROLLBACK"):
-            raise FeatureNotSupported(f"{w} inside a PL/pgSQL routine is not supported")
+            self.i += 1
+            chain = False
+            if self.accept("AND"):
+                chain = not self.accept("NO")
+                self.expect("CHAIN")
+            self.semicolon()
+            return N.TransactionControl(w == "COMMIT", chain)
         assign = self.try_assignment()
         if assign is not None:
             return assign

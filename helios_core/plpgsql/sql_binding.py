@@ -25,7 +25,12 @@ def bind(session: Any, tree: exp.Expression, frame: Any) -> tuple[exp.Expression
     values: list[Any] = []
     types: list[Any] = []
     slots: dict[str, int] = {}
-    shadowed = embedded_sql.table_columns(session)(tree) if tree.find(exp.Table) else set()
+    columns_of = embedded_sql.table_columns(session)
+    shadowed = columns_of(tree) if tree.find(exp.Table) else set()
+    source = tree.args.get("expression") if isinstance(tree, exp.Insert) else None
+    # INSERT's VALUES (or query) does not see the target's columns: a variable named like one is
+    # the variable there (RETURNING and ON CONFLICT do see them)
+    source_shadowed = (columns_of(source) if source is not None and source.find(exp.Table) else set())
 
     def slot(key: str, value: Any, sql_type: Any) -> exp.Expression:
         if key not in slots:
@@ -34,7 +39,7 @@ def bind(session: Any, tree: exp.Expression, frame: Any) -> tuple[exp.Expression
             slots[key] = len(values)
         return exp.Placeholder(this=str(slots[key]))  # not an exp.Parameter: those are the routine's $n
 
-    def swap(node: exp.Expression) -> exp.Expression:
+    def swap(node: exp.Expression, shadowed: set = shadowed) -> exp.Expression:
         if isinstance(node, exp.Anonymous) and str(node.this).lower() in _RECORD_TO_JSON and \
                 len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Column) and \
                 not node.expressions[0].table:
@@ -78,4 +83,8 @@ def bind(session: Any, tree: exp.Expression, frame: Any) -> tuple[exp.Expression
                 return exp.Tuple(expressions=[slot(f"{name}.{f}", v, t) for f, (v, t) in whole.fields.items()])
         return node
 
+    if source is not None:
+        tree.set("expression", source.transform(lambda n: swap(n, source_shadowed)))
+        rest = tree.transform(lambda n: n if n is tree.args.get("expression") else swap(n))
+        return rest, values, types
     return tree.transform(swap), values, types

@@ -33,6 +33,9 @@ def call(session: Any, routine: Routine, values: list[Any], *, trigger: Any = No
         raise HeliosError("stack depth limit exceeded", sqlstate="54001",
                           hint="A routine calls itself (or others) too deeply.")
     session.routine_depth = depth + 1
+    control = getattr(session, "transaction_control", False)
+    if control and not routine.is_procedure:
+        session.transaction_control = False  # no COMMIT/ROLLBACK below a function call
     leave = _enter(session, routine) if routine.record.get("security_definer") or routine.record.get("config") \
         else None
     try:
@@ -46,6 +49,7 @@ def call(session: Any, routine: Routine, values: list[Any], *, trigger: Any = No
         raise FeatureNotSupported(f'language "{routine.language}" is not supported')
     finally:
         session.routine_depth = depth
+        session.transaction_control = control
         if leave is not None:
             leave()
 

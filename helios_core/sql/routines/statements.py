@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -65,6 +67,12 @@ def create(session: Any, a: dict) -> Result:
     inputs = [a["type"] for a in routine.in_args]
     for result in [record.get("returns") or "void", *(t for _, t in record.get("out_columns") or [])]:
         polymorphic.check_result(result, inputs)
+    if record.get("sql_body") == "atomic":  # BEGIN ATOMIC holds queries and DML only, as in PostgreSQL
+        for st in dialect.parse(record["body"]):
+            if not isinstance(st.ast, (exp.Query, exp.Values, exp.Insert, exp.Update, exp.Delete, exp.Merge)):
+                what = st.text.split(None, 2)
+                raise FeatureNotSupported(f"{' '.join(what[:2]).upper()} is not yet supported in unquoted SQL "
+                                          "function body")
     if language == "sql":
         sql_language.check_body(routine)
     else:
@@ -381,8 +389,9 @@ def call(session: Any, a: dict) -> Result:
             raise FeatureNotSupported(f"named arguments of procedure {a['name']}")
         notice = plugin_procedure.run(session, values)
         return Result(command_tag="CALL", notices=[notice] if notice else [])
-    routine, row = run_procedure(session, a["name"], values, types, len(positional), [n for n, _ in named],
-                                 a.get("name_at"))
+    with transaction_control(session):
+        routine, row = run_procedure(session, a["name"], values, types, len(positional), [n for n, _ in named],
+                                     a.get("name_at"))
     if row is None:
         return Result(command_tag="CALL")
     columns = [_column(n, t) for n, t in routine.out_columns]
@@ -546,5 +555,19 @@ def do(session: Any, a: dict) -> Result:
         if a["language"] == "sql":
             raise FeatureNotSupported('language "sql" does not support inline code execution')
         raise FeatureNotSupported(f'language "{a["language"]}" is not supported')
-    _plpgsql().run_block(session, a["code"])
+    with transaction_control(session):
+        _plpgsql().run_block(session, a["code"])
     return Result(command_tag="DO")
+
+
+@contextlib.contextmanager
+def transaction_control(session: Any) -> Iterator[None]:
+    """While a CALL or DO runs: COMMIT/ROLLBACK inside it are allowed when it is a top-level statement
+    outside a transaction block (PostgreSQL's non-atomic context), not when it runs inside a block or
+    a function (invoke.call clears the flag for a function's duration)."""
+    before = getattr(session, "transaction_control", False)
+    session.transaction_control = before or (not session.tx.in_block and getattr(session, "routine_depth", 0) == 0)
+    try:
+        yield
+    finally:
+        session.transaction_control = before
