@@ -22,7 +22,9 @@ from helios_protocol_clickhouse.errors import ClickHouseError
 from helios_protocol_clickhouse.rewrites.context import RewriteContext
 from helios_protocol_clickhouse.types import ChType, parse_type, sql_type
 
-PLAIN_ENGINES = {"mergetree", "memory", "log", "tinylog", "stripelog", "replicatedmergetree"}
+# the table engines CREATE TABLE takes (as ClickHouse spells them): they decide storage, not answers
+ENGINE_NAMES = ("MergeTree", "Memory", "Log", "TinyLog", "StripeLog", "ReplicatedMergeTree")
+PLAIN_ENGINES = {name.lower() for name in ENGINE_NAMES}
 
 _ZERO = {"smallint": "0", "integer": "0", "bigint": "0", "real": "0", "double precision": "0",
          "text": "''", "boolean": "false", "date": "'1970-01-01'", "timestamp": "'1970-01-01 00:00:00'",
