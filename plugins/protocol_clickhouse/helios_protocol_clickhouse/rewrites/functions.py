@@ -664,7 +664,8 @@ _TIMING = {"quantiletiming", "quantilestiming", "quantiletimingweighted", "quant
 # aggregates that take parameters, as ClickHouse spells them: quantile(0.9)(x), topK(5)(x)...
 PARAMETERIZED_NAMES = ("groupArray", "groupUniqArray", "quantile", "quantiles", "quantileExact", "quantilesExact",
                        "topK", "quantileTDigest", "quantileExactLow", "quantileExactHigh", "quantileTiming",
-                       "quantilesTiming", "quantileTimingWeighted", "quantilesTimingWeighted")
+                       "quantilesTiming", "quantileTimingWeighted", "quantilesTimingWeighted", "uniqCombined",
+                       "uniqCombined64", "uniqUpTo")
 _PARAMETERIZED = {name.lower() for name in PARAMETERIZED_NAMES}
 
 
@@ -712,6 +713,11 @@ def _parameterized(name: str, params: list[exp.Expression], args: list[exp.Expre
     if name == "groupuniqarray" and params:  # groupUniqArray(N)(x): at most N different values
         return _fn("ch_array_slice", _HANDLERS["groupuniqarray"]([x], RewriteContext()), exp.Literal.number(1),
                    params[0])
+    if name in ("uniqcombined", "uniqcombined64"):  # uniqCombined(precision)(x, ...): counted exactly here,
+        return _count_distinct(args)  # as ClickHouse's is up to the thousands its precision keeps exact
+    if name == "uniqupto":  # uniqUpTo(N)(x, ...): the number of different values when at most N, else N + 1
+        limit = exp.Add(this=params[0].copy(), expression=exp.Literal.number(1)) if params else exp.Literal.number(2)
+        return exp.Least(this=_count_distinct(args), expressions=[limit])
     if name == "topk":
         k = params[0] if params else exp.Literal.number(10)
         return _pg("ch_top_k(array_agg({x}), {k})", k=k, x=x)
