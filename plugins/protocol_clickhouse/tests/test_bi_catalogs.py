@@ -172,3 +172,15 @@ def test_clickhouse_connect_reads_functions(server) -> None:
     assert [(name, int(agg)) for name, agg in result.result_rows] == [("arrayMap", 0), ("sum", 1)]
     assert client.command("SELECT uptime() >= 0") == 1
     client.close()
+
+
+def test_show_create_table_and_check_table(http) -> None:
+    assert http.request(body="CREATE TABLE bi_shown (id UInt32, name String DEFAULT 'x', v Nullable(Float64)) "
+                             "ENGINE = MergeTree ORDER BY id", method="POST").status == 200
+    assert http.request("SHOW CREATE TABLE bi_shown FORMAT TSVRaw").text == (
+        "CREATE TABLE default.bi_shown\n(\n    `id` UInt32,\n    `name` String DEFAULT 'x',\n"
+        "    `v` Nullable(Float64)\n)\nENGINE = MergeTree\nORDER BY tuple()\n")
+    assert http.request("SHOW CREATE TABLE nope").headers["x-clickhouse-exception-code"] == "60"
+    assert http.request("-- a comment first\nCHECK TABLE bi_shown").text == "1\n"
+    assert http.request("CHECK TABLE bi_shown SETTINGS check_query_single_value_result = 0").text == "all\t1\t\n"
+    assert http.request("CHECK TABLE bi_shown PART 'all_0_0_0'").headers["x-clickhouse-exception-code"] == "48"

@@ -103,10 +103,12 @@ def _column(column: exp.ColumnDef) -> None:
     for c in constraints:
         k = c.kind
         if isinstance(k, exp.DefaultColumnConstraint):
-            if k.this is not None and k.this.find(exp.Column):  # refused, not accepted and broken at INSERT
-                raise ClickHouseError(48, f"Column {column.name}: a DEFAULT that uses other columns "
-                                          f"({k.this.sql(dialect='clickhouse')}) is not supported yet")
             has_default = True
+            if k.this is not None and k.this.find(exp.Column):  # computed by a trigger (expression_defaults)
+                continue
+            if isinstance(k.this, exp.Literal) and k.this.is_string and k.this.this.startswith("0000-00-00") and \
+                    sql.startswith(("date", "timestamp")):  # the zero date: ClickHouse's least one
+                k.set("this", exp.Literal.string("1970-01-01" + k.this.this[10:]))
             kept.append(c)
         elif isinstance(k, exp.CommentColumnConstraint | exp.NotNullColumnConstraint):
             kept.append(c)
@@ -130,8 +132,13 @@ def _column(column: exp.ColumnDef) -> None:
             if zero is not None:
                 kept.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(
                     this=exp.maybe_parse(zero, dialect="postgres"))))
-        kept.append(exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
+        if not column.meta.get(NOT_NULL_LATER):
+            kept.append(exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
     column.set("constraints", kept)
+
+
+# a column added with a DEFAULT over other columns: NOT NULL only once its rows are filled
+NOT_NULL_LATER = "ch_not_null_later"
 
 
 def _unsupported_part(t: ChType) -> str | None:

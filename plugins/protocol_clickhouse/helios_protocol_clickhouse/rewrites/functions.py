@@ -260,10 +260,23 @@ def _aggregate(name: str, args: list[exp.Expression], ctx: RewriteContext) -> ex
     return _fn(name, *args)
 
 
+def _check_condition(body: exp.Expression, name: str) -> None:
+    """A lambda that filters (arrayFilter, arrayCount, arrayExists...) must give a number: a String
+    or a Float is ClickHouse's 43."""
+    inner = body.this if isinstance(body, exp.Paren) else body
+    if isinstance(inner, exp.Literal) and inner.is_string or isinstance(inner, exp.Cast) and \
+            isinstance(inner.this, exp.Literal) and inner.to.this in (exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT):
+        kind = "String" if isinstance(inner, exp.Literal) else "Float64"
+        raise ClickHouseError(43, f"Illegal type {kind} of the lambda's result in {name}: it must be a number "
+                                  "(UInt8 or Nullable(UInt8))")
+
+
 def _lambda_array(args: list[exp.Expression], *, filter_: bool) -> exp.Expression:
     fn, arrays = args[0], args[1:]
     if not isinstance(fn, exp.Lambda):
         raise ClickHouseError(43, "the first argument of arrayMap/arrayFilter must be a lambda")
+    if filter_:
+        _check_condition(fn.this, "arrayFilter")
     params = [p.name for p in fn.expressions]
     body = fn.this.copy()
     alias = exp.TableAlias(this=exp.to_identifier("_l"), columns=[exp.to_identifier(p) for p in params])
@@ -288,6 +301,7 @@ def _lambda_scalar(args: list[exp.Expression], kind: str) -> exp.Expression:
     fn, arrays = args[0], args[1:]
     if not isinstance(fn, exp.Lambda):
         raise ClickHouseError(43, f"the first argument of array{kind.title()} must be a lambda")
+    _check_condition(fn.this, f"array{kind.title().replace('_', '')}")
     params = [p.name for p in fn.expressions]
     alias = exp.TableAlias(this=exp.to_identifier("_l"), columns=[exp.to_identifier(p) for p in params])
     unnest = exp.Unnest(expressions=[a.copy() for a in arrays], offset=exp.to_identifier("_n"), alias=alias)
