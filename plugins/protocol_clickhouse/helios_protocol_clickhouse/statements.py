@@ -164,16 +164,31 @@ def _create_table(ch: ClickHouseSession, tree: exp.Create) -> ChResult:
                     (tree.args.get("properties").expressions if tree.args.get("properties") else []))
     defaults = expression_defaults.expression_defaults(tree.this.expressions if isinstance(tree.this, exp.Schema)
                                                        else [])
+    comments = column_comments(*target, tree.this.expressions) if target is not None and \
+        isinstance(tree.this, exp.Schema) else []
     sql = ch.translate(tree)
     if target is None or not declared or temporary:
         if defaults:
             raise ClickHouseError(48, "A DEFAULT that uses other columns is supported in tables of a database "
                                       "only (not in temporary tables)")
         return ch.execute_sql(sql)
-    result = _in_transaction(ch, [sql, *column_types.declare_statements(*target, declared)])
+    result = _in_transaction(ch, [sql, *column_types.declare_statements(*target, declared), *comments])
     if defaults:
         _in_transaction(ch, expression_defaults.trigger_statements(ch, *target, defaults))
     return ChResult(kind=result.kind)
+
+
+def column_comments(schema: str, table: str, columns: list[exp.Expression]) -> list[str]:
+    """COMMENT ON COLUMN for each column declared with ``COMMENT 'text'`` (system.columns.comment)."""
+    out = []
+    for column in columns:
+        for constraint in column.args.get("constraints") or [] if isinstance(column, exp.ColumnDef) else []:
+            if isinstance(constraint.kind, exp.CommentColumnConstraint):
+                text = constraint.kind.this.name if isinstance(constraint.kind.this, exp.Literal) else \
+                    constraint.kind.this.sql()
+                quoted = text.replace("'", "''")
+                out.append(f'COMMENT ON COLUMN "{schema}"."{table}"."{column.name}" IS \'{quoted}\'')
+    return out
 
 
 def _add_columns(ch: ClickHouseSession, tree: exp.Alter) -> ChResult:
@@ -207,6 +222,7 @@ def _add_columns(ch: ClickHouseSession, tree: exp.Alter) -> ChResult:
         defaults_first.meta[NOT_NULL_LATER] = True  # filled below, then NOT NULL
         if not parse_type(type_name).nullable:
             not_null.add(name)
+    comments = column_comments(*target, actions) if target is not None else []
     sql = ch.translate(tree)
     if target is None or not declared:
         return ch.execute_sql(sql)
@@ -222,7 +238,7 @@ def _add_columns(ch: ClickHouseSession, tree: exp.Alter) -> ChResult:
             fill.append(f'UPDATE {relation} SET "{name}" = {value}')
             if name in not_null:
                 fill.append(f'ALTER TABLE {relation} ALTER COLUMN "{name}" SET NOT NULL')
-    result = _in_transaction(ch, [sql, *column_types.add_statements(*target, declared)])
+    result = _in_transaction(ch, [sql, *column_types.add_statements(*target, declared), *comments])
     if defaults:
         _in_transaction(ch, [*fill, *expression_defaults.trigger_statements(ch, *target, defaults)])
     return ChResult(kind=result.kind)

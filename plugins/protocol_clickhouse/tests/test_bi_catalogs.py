@@ -124,6 +124,20 @@ METABASE = [
     "WHERE database LIKE 'default' AND table LIKE 'bi_events' AND name LIKE '%' "
     "ORDER BY TABLE_SCHEM, TABLE_NAME, ORDINAL_POSITION"),
 ]
+JDBC_AND_OTHERS = [  # clickhouse-java's getTables (a join naming system.tables in full beside its alias), linq2db
+    ("SELECT NULL AS TABLE_CAT, t.database AS TABLE_SCHEM, t.name AS TABLE_NAME, if(t.is_temporary = 1, "
+    "concat('Temporary', t.engine), t.engine) AS TABLE_TYPE, t.comment AS REMARKS, d.engine AS TYPE_SCHEM "
+    "FROM system.tables t JOIN system.databases d ON system.tables.database = system.databases.name "
+    "WHERE t.database LIKE 'default' AND t.name LIKE 'bi%' AND (t.is_temporary = 0)"),
+    "select name, comment, engine LIKE '%View' from system.tables where is_temporary = 0 and database = database()",
+    ("select name, primary_key from system.tables where is_temporary = 0 and database = database() and "
+    "primary_key <> ''"),
+    ("SELECT table, name, type, position, comment, multiIf(type LIKE '%FixedString%', character_octet_length, NULL), "
+    "multiIf(type LIKE '%DateTime64%', datetime_precision, numeric_precision_radix = 10, numeric_precision, NULL), "
+    "multiIf(numeric_precision_radix = 10, numeric_scale, NULL), is_in_primary_key FROM system.columns "
+    "WHERE database = database() and default_kind <> 'ALIAS'"),
+    "select hostName()",
+]
 CATALOGS = [
     "SELECT name FROM system.databases",
     "SELECT name, value FROM system.settings WHERE name = 'max_block_size'",
@@ -133,7 +147,7 @@ CATALOGS = [
 ]
 
 
-@pytest.mark.parametrize("sql", GRAFANA + METABASE + CATALOGS)
+@pytest.mark.parametrize("sql", GRAFANA + METABASE + JDBC_AND_OTHERS + CATALOGS)
 def test_bi_tool_query_runs(http, table, sql) -> None:
     reply = http.request(sql)
     assert reply.status == 200, reply.text
@@ -184,3 +198,27 @@ def test_show_create_table_and_check_table(http) -> None:
     assert http.request("-- a comment first\nCHECK TABLE bi_shown").text == "1\n"
     assert http.request("CHECK TABLE bi_shown SETTINGS check_query_single_value_result = 0").text == "all\t1\t\n"
     assert http.request("CHECK TABLE bi_shown PART 'all_0_0_0'").headers["x-clickhouse-exception-code"] == "48"
+
+
+def test_result_types_and_names_as_clickhouse_gives_them(http, table) -> None:
+    """Flags are UInt8 and positions UInt64 (what ClickHouse's system tables hold), not the kernel's
+    nearest types; currentDatabase() is named as written; database() is its other name."""
+    reply = http.request("SELECT is_aggregate, case_insensitive FROM system.functions LIMIT 1 "
+                         "FORMAT TSVWithNamesAndTypes").text.splitlines()
+    assert reply[1] == "UInt8\tUInt8"
+    reply = http.request("SELECT position, is_in_primary_key FROM system.columns LIMIT 1 "
+                         "FORMAT TSVWithNamesAndTypes").text.splitlines()
+    assert reply[1] == "UInt64\tUInt8"
+    assert http.request("SELECT currentDatabase(), database() FORMAT TSVWithNames").text == (
+        "currentDatabase()\tdatabase()\ndefault\tdefault\n")
+    joined = _rows(http, JDBC_AND_OTHERS[0])
+    assert ["\\N", "default", "bi_events", "MergeTree", "", "Atomic"] in joined
+
+
+def test_column_comments(http) -> None:
+    assert http.request(body="CREATE TABLE bi_commented (id UInt32 COMMENT 'the id', name String COMMENT 'it''s') "
+                             "ENGINE = MergeTree ORDER BY id", method="POST").status == 200
+    assert http.request(body="ALTER TABLE bi_commented ADD COLUMN z UInt8 COMMENT 'zed'", method="POST").status == 200
+    assert _rows(http, "SELECT name, comment FROM system.columns WHERE table = 'bi_commented' ORDER BY position") == [
+        ["id", "the id"], ["name", "it\\'s"], ["z", "zed"]]
+    assert [row[4] for row in _rows(http, "DESCRIBE TABLE bi_commented")] == ["the id", "it\\'s", "zed"]

@@ -110,7 +110,9 @@ def _column(column: exp.ColumnDef) -> None:
                     sql.startswith(("date", "timestamp")):  # the zero date: ClickHouse's least one
                 k.set("this", exp.Literal.string("1970-01-01" + k.this.this[10:]))
             kept.append(c)
-        elif isinstance(k, exp.CommentColumnConstraint | exp.NotNullColumnConstraint):
+        elif isinstance(k, exp.CommentColumnConstraint):
+            continue  # COMMENT ON COLUMN after the table is made (statements.column_comments)
+        elif isinstance(k, exp.NotNullColumnConstraint):
             kept.append(c)
         elif type(k).__name__ in ("CompressColumnConstraint", "CodecColumnConstraint"):
             continue  # a codec: storage only

@@ -486,6 +486,7 @@ FUNCTIONS: dict[str, Handler] = {
     "timezone": lambda a, c: _lit(c.timezone),
     "serverTimezone": lambda a, c: _lit(c.timezone),
     "currentDatabase": lambda a, c: _lit(c.database),
+    "database": lambda a, c: _lit(c.database),
     "currentUser": lambda a, c: _fn("current_user"),
     "hostName": lambda a, c: _lit("heliosdb"),
     "uptime": lambda a, c: _fn("ch_touint32", exp.Literal.number(int(time.monotonic() - _STARTED))),
@@ -945,11 +946,12 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
             node.expression.find(exp.Interval) is not None and not isinstance(node.parent, exp.Cast):
         return _cast(node, "date")  # Date +/- INTERVAL stays a Date in ClickHouse (SQL's is a timestamp)
     if isinstance(node, exp.Add | exp.Sub) and hint_type(node.this) == "Date" and \
-            int_parts(hint_type(node.expression, node.find_ancestor(exp.Select))) is not None:
+            (int_parts(hint_type(node.expression, node.find_ancestor(exp.Select))) is not None or
+             _lambda_parameter(node.expression)):
         # Date +/- n days, n of any integer type (a UInt64 column is numeric to SQL)
         return type(node)(this=node.this, expression=_cast(node.expression, "integer"))
-    if isinstance(node, exp.Add | exp.Sub) and hint_type(node.this) == "DateTime" and \
-            int_parts(hint_type(node.expression)) is not None:
+    if isinstance(node, exp.Add | exp.Sub) and (hint_type(node.this) or "").split("(")[0] == "DateTime" and \
+            (int_parts(hint_type(node.expression)) is not None or _lambda_parameter(node.expression)):
         seconds = exp.Mul(this=exp.Paren(this=node.expression), expression=_pg("interval '1 second'"))
         return type(node)(this=node.this, expression=seconds)  # DateTime +/- n: n seconds
     if isinstance(node, exp.Lower | exp.Upper):  # lower/upper change ASCII letters only (lowerUTF8 all)
@@ -978,6 +980,12 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return _HANDLERS["totypename"]([node.this], ctx)
     if isinstance(node, exp.CurrentDatabase | exp.CurrentSchema):
         return _lit(ctx.database)
+    if isinstance(node, exp.If) and not isinstance(node.parent, exp.Case) and \
+            isinstance(node.this, exp.Literal) and not node.this.is_string:
+        # a constant condition picks its branch before anything runs, as ClickHouse's does: the other
+        # one is never looked at (it may name a column that does not exist)
+        chosen = node.args["true"] if float(node.this.this) != 0 else node.args.get("false")
+        return chosen if chosen is not None else exp.Null()
     if isinstance(node, exp.If) and not isinstance(node.parent, exp.Case):
         case = exp.Case().when(condition(node.this), node.args["true"])
         false = node.args.get("false")
@@ -1078,6 +1086,19 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         if name.startswith("emptyarray"):
             return _cast(_lit("{}"), sql_type(name[len("emptyarray"):] or "String") + "[]")
     return node
+
+
+def _lambda_parameter(node: exp.Expression) -> bool:
+    """A lambda's parameter (``x`` in ``x -> d + x``): over the arrays of numbers it is given, a number
+    (``toDate(...) + x`` adds days, ``toDateTime(...) + x`` seconds)."""
+    if not isinstance(node, exp.Column | exp.Identifier) or isinstance(node, exp.Column) and node.table:
+        return False
+    lam = node.find_ancestor(exp.Lambda)
+    while lam is not None:
+        if node.name in [p.name for p in lam.expressions]:
+            return True
+        lam = lam.find_ancestor(exp.Lambda)
+    return False
 
 
 _TYPED_CALLS = {"Reverse": "reverse", "DayOfWeekIso": "todayofweek", "CityHash64": "cityhash64"}

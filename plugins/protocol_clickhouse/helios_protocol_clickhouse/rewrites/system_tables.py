@@ -135,7 +135,61 @@ def _relation(name: str, ctx: RewriteContext) -> str | None:
     return None
 
 
+# ClickHouse's types of system tables' columns where the kernel's nearest type is another
+# (flags are UInt8, counts UInt64): what result headers and toTypeName show
+_CLICKHOUSE_TYPES: dict[str, dict[str, str]] = {
+    "functions": {"is_aggregate": "UInt8", "case_insensitive": "UInt8", "deterministic": "Nullable(UInt8)",
+                  "higher_order": "Nullable(UInt8)"},
+    "data_type_families": {"case_insensitive": "UInt8"},
+    "table_engines": {name: "UInt8" for name in (
+        "supports_settings", "supports_skipping_indices", "supports_projections", "supports_sort_order",
+        "supports_ttl", "supports_replication", "supports_deduplication", "supports_parallel_insert")},
+    "tables": {"is_temporary": "UInt8", "total_rows": "Nullable(UInt64)", "total_bytes": "Nullable(UInt64)",
+               "has_own_data": "UInt8"},
+    "columns": {"position": "UInt64", "is_in_partition_key": "UInt8", "is_in_sorting_key": "UInt8",
+                "is_in_primary_key": "UInt8", "is_in_sampling_key": "UInt8",
+                **{name: "Nullable(UInt64)" for name in ("character_octet_length", "numeric_precision",
+                                                         "numeric_precision_radix", "numeric_scale",
+                                                         "datetime_precision")}},
+    "settings": {"changed": "UInt8", "readonly": "UInt8", "is_obsolete": "UInt8"},
+}
+
+
+def output_columns(name: str) -> list[tuple[str, str | None]] | None:
+    """(name, ClickHouse type or None: the kernel's nearest) of a system table's columns, in order;
+    None for a system table this module does not make."""
+    sql = _relation(name.lower(), RewriteContext())
+    if sql is None:
+        return None
+    select = sqlglot.parse_one(sql, read="postgres")
+    types = _CLICKHOUSE_TYPES.get(name.lower(), {})
+    return [(e.alias_or_name, types.get(e.alias_or_name)) for e in select.expressions]
+
+
+def _qualified_by_full_name(tree: exp.Expression) -> None:
+    """``system.tables.database`` where ``system.tables`` is a source of the query (aliased or not):
+    the column of that source, as ClickHouse reads it (JDBC drivers write joins so)."""
+    for select in tree.find_all(exp.Select):
+        sources: dict[tuple[str, str], str] = {}
+        from_ = select.args.get("from_") or select.args.get("from")
+        nodes = [from_.this] if from_ is not None else []
+        nodes += [j.this for j in select.args.get("joins") or []]
+        for node in nodes:
+            if isinstance(node, exp.Table) and node.db:
+                sources[(node.db, node.name)] = node.alias or node.name
+        if not sources:
+            continue
+        for column in select.find_all(exp.Column):
+            db = column.args.get("db")
+            key = (db.name, column.table) if db is not None else None
+            if key in sources and column.find_ancestor(exp.Select) is select:
+                column.set("db", None)
+                column.set("table", exp.to_identifier(sources[key]))
+
+
 def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
+    _qualified_by_full_name(tree)
+
     def swap(node: exp.Expression) -> exp.Expression:
         if not isinstance(node, exp.Table) or not isinstance(node.this, exp.Identifier):
             return node
