@@ -66,6 +66,10 @@ def trigger_statements(ch: Any, schema: str, table: str,
     """A trigger function and a BEFORE INSERT trigger on the table for each DEFAULT."""
     out = []
     for position, name, expression, type_name in defaults:
+        # planned over the table first (no row read): an expression the kernel cannot run is refused
+        # at CREATE/ALTER, not at the first INSERT
+        checked = kernel_expression(ch, schema, table, expression, type_name, None)
+        out.append(f"SELECT {checked} FROM {_ident(schema)}.{_ident(table)} LIMIT 0")
         value = kernel_expression(ch, schema, table, expression, type_name, "NEW")
         function = f"{_ident(column_types.SCHEMA)}.{_ident('default_' + uuid.uuid4().hex)}"
         column = f"NEW.{_ident(name)}"

@@ -172,9 +172,9 @@ def _create_table(ch: ClickHouseSession, tree: exp.Create) -> ChResult:
             raise ClickHouseError(48, "A DEFAULT that uses other columns is supported in tables of a database "
                                       "only (not in temporary tables)")
         return ch.execute_sql(sql)
-    result = _in_transaction(ch, [sql, *column_types.declare_statements(*target, declared), *comments])
-    if defaults:
-        _in_transaction(ch, expression_defaults.trigger_statements(ch, *target, defaults))
+    # the DEFAULTs' triggers made before anything is created: one that cannot be made leaves no table
+    triggers = expression_defaults.trigger_statements(ch, *target, defaults) if defaults else []
+    result = _in_transaction(ch, [sql, *column_types.declare_statements(*target, declared), *comments, *triggers])
     return ChResult(kind=result.kind)
 
 
@@ -238,9 +238,9 @@ def _add_columns(ch: ClickHouseSession, tree: exp.Alter) -> ChResult:
             fill.append(f'UPDATE {relation} SET "{name}" = {value}')
             if name in not_null:
                 fill.append(f'ALTER TABLE {relation} ALTER COLUMN "{name}" SET NOT NULL')
-    result = _in_transaction(ch, [sql, *column_types.add_statements(*target, declared), *comments])
-    if defaults:
-        _in_transaction(ch, [*fill, *expression_defaults.trigger_statements(ch, *target, defaults)])
+    triggers = expression_defaults.trigger_statements(ch, *target, defaults) if defaults else []
+    result = _in_transaction(ch, [sql, *column_types.add_statements(*target, declared), *comments, *fill,
+                                  *triggers])  # one transaction: a DEFAULT that cannot run adds no column
     return ChResult(kind=result.kind)
 
 

@@ -56,3 +56,18 @@ def test_datetime_text_of_digits_is_a_unix_time(http) -> None:
     _ok(http, "CREATE TABLE ed_unix (t DateTime) ENGINE = Memory")
     _ok(http, "INSERT INTO ed_unix VALUES ('1234567890')")
     assert _ok(http, "SELECT t, toUInt32(t) FROM ed_unix") == "2009-02-13 23:31:30\t1234567890\n"
+
+
+def test_default_the_kernel_cannot_run_is_refused_whole(http) -> None:
+    """Refused at CREATE/ALTER with the expression's own code, leaving no table or column behind."""
+    reply = http.request(body="CREATE TABLE ed_bad (d Date DEFAULT nosuchfunction(t), t DateTime) ENGINE = Memory",
+                         method="POST")
+    assert reply.headers["x-clickhouse-exception-code"] == "46"
+    assert _ok(http, "EXISTS TABLE ed_bad") == "0\n"
+    reply = http.request(body="CREATE TABLE ed_bad (d Date DEFAULT toDate(nocolumn), t DateTime) ENGINE = Memory",
+                         method="POST")
+    assert reply.headers["x-clickhouse-exception-code"] == "47"
+    _ok(http, "CREATE TABLE ed_kept (t DateTime) ENGINE = Memory")
+    reply = http.request(body="ALTER TABLE ed_kept ADD COLUMN q UInt8 DEFAULT nosuch(t)", method="POST")
+    assert reply.headers["x-clickhouse-exception-code"] == "46"
+    assert _ok(http, "SELECT name FROM system.columns WHERE table = 'ed_kept'") == "t\n"
