@@ -71,13 +71,26 @@ def trigger_statements(ch: Any, schema: str, table: str,
         checked = kernel_expression(ch, schema, table, expression, type_name, None)
         out.append(f"SELECT {checked} FROM {_ident(schema)}.{_ident(table)} LIMIT 0")
         value = kernel_expression(ch, schema, table, expression, type_name, "NEW")
-        function = f"{_ident(column_types.SCHEMA)}.{_ident('default_' + uuid.uuid4().hex)}"
+        key = uuid.uuid4().hex
+        function = f"{_ident(column_types.SCHEMA)}.{_ident('default_' + key)}"
         column = f"NEW.{_ident(name)}"
         out.append(f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                    f"IF {column} IS NULL THEN {column} := {value}; END IF; RETURN NEW; END $$")
-        out.append(f"CREATE TRIGGER {_ident(f'ch_default_{position:04d}_{name}')} BEFORE INSERT ON "
+        # the trigger's name: the column's position (the order they fire in) and its function's key
+        out.append(f"CREATE TRIGGER {_ident(f'ch_default_{position:04d}_{key}')} BEFORE INSERT ON "
                    f"{_ident(schema)}.{_ident(table)} FOR EACH ROW EXECUTE FUNCTION {function}()")
     return out
+
+
+def drop_statements(session: Any, schema: str, table: str) -> list[str]:
+    """The trigger functions of a table's DEFAULTs, to drop with it."""
+    result = session.execute(
+        "SELECT t.tgname FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON t.tgrelid = c.oid "
+        "JOIN pg_catalog.pg_namespace n ON c.relnamespace = n.oid "
+        f"WHERE n.nspname = {_literal(schema)} AND c.relname = {_literal(table)} AND t.tgname LIKE 'ch_default_%'")[-1]
+    names = [v for batch in result.batches or [] for v in batch.column(0).to_pylist()]
+    return [f"DROP FUNCTION IF EXISTS {_ident(column_types.SCHEMA)}.{_ident('default_' + n.rsplit('_', 1)[1])}()"
+            for n in names]
 
 
 def has_expression_defaults(session: Any, schema: str, table: str) -> bool:

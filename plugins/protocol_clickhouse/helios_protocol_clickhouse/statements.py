@@ -256,7 +256,8 @@ def _drop_table(ch: ClickHouseSession, tree: exp.Drop) -> ChResult:
     sql = ch.translate(tree)
     if target is None or not column_types.declarations_exist(ch.session):
         return ch.execute_sql(sql)
-    result = _in_transaction(ch, [sql, column_types.forget_statement(*target)])
+    functions = expression_defaults.drop_statements(ch.session, *target)  # its DEFAULTs' trigger functions
+    result = _in_transaction(ch, [sql, column_types.forget_statement(*target), *functions])
     return ChResult(kind=result.kind)
 
 

@@ -71,3 +71,14 @@ def test_default_the_kernel_cannot_run_is_refused_whole(http) -> None:
     reply = http.request(body="ALTER TABLE ed_kept ADD COLUMN q UInt8 DEFAULT nosuch(t)", method="POST")
     assert reply.headers["x-clickhouse-exception-code"] == "46"
     assert _ok(http, "SELECT name FROM system.columns WHERE table = 'ed_kept'") == "t\n"
+
+
+def test_defaults_follow_a_renamed_table_and_go_with_a_dropped_one(http) -> None:
+    _ok(http, "CREATE TABLE ed_moved (d Date DEFAULT toDate(t), t DateTime) ENGINE = Memory")
+    _ok(http, "RENAME TABLE ed_moved TO ed_moved2")
+    _ok(http, "INSERT INTO ed_moved2 (t) VALUES ('2022-02-03 04:05:06')")
+    assert _ok(http, "SELECT d FROM ed_moved2") == "2022-02-03\n"
+    _ok(http, "DROP TABLE ed_moved2")
+    _ok(http, "CREATE TABLE ed_moved2 (d Date DEFAULT toDate(t) + 1, t DateTime) ENGINE = Memory")
+    _ok(http, "INSERT INTO ed_moved2 (t) VALUES ('2022-02-03 04:05:06')")
+    assert _ok(http, "SELECT d FROM ed_moved2") == "2022-02-04\n"
