@@ -74,6 +74,7 @@ __all__ = [
     "Session",
     "add_backend_signaller",
     "remove_backend_signaller",
+    "sql_function_names",
     "time_budget",
 ]
 
@@ -402,3 +403,15 @@ def remove_backend_signaller(signaller: Callable[[int, bool], bool]) -> None:
 
     with contextlib.suppress(ValueError):
         BACKEND_SIGNALLERS.remove(signaller)
+
+
+def sql_function_names() -> dict[str, bool]:
+    """The names of the SQL functions statements can call (built in and registered by plugins),
+    each with True for an aggregate: what a protocol's own function catalog is built from."""
+    from helios_core.sql.functions import registry
+    from helios_core.sql.planner.scalar import AGGREGATE_NAMES
+
+    registry._load_builtins()
+    names = dict.fromkeys([*registry._REGISTRY, *registry._TYPED_OVERLOADS], False)
+    names.update(dict.fromkeys(AGGREGATE_NAMES, True))
+    return names

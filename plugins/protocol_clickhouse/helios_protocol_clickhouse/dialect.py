@@ -49,6 +49,8 @@ class HeliosClickHouse(ClickHouse):
 
         # ClickHouse's keywords name tables and columns too (a table called prewhere or insert)
         ID_VAR_TOKENS: ClassVar[set] = {*ClickHouse.Parser.ID_VAR_TOKENS, TokenType.PREWHERE, TokenType.INSERT}
+        # database(): currentDatabase() under its other name (DATABASE is a keyword to the tokenizer)
+        FUNC_TOKENS: ClassVar[set] = {*ClickHouse.Parser.FUNC_TOKENS, TokenType.DATABASE}
         # a lambda's body is a whole expression, the ternary operator too (x -> c ? x : 0)
         LAMBDAS: ClassVar[dict] = {**ClickHouse.Parser.LAMBDAS, TokenType.ARROW: lambda self, expressions: self.expression(
             exp.Lambda(this=self._replace_lambda(self._parse_assignment(), expressions), expressions=expressions))}

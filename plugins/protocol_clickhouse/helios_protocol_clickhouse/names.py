@@ -75,6 +75,8 @@ def column_name(node: exp.Expression) -> str:
         return _call(name, node.this)
     if isinstance(node, exp.Count) and node.this is None:
         return "count()"
+    if isinstance(node, exp.CurrentDatabase | exp.CurrentSchema):
+        return "currentDatabase()"
     if isinstance(node, exp.Anonymous):
         return f"{node.this}({', '.join(column_name(e) for e in node.expressions)})"
     named = _functional_name(node)
@@ -268,7 +270,9 @@ def _source_outputs(source: exp.Expression, table_columns: Callable[[str, str], 
     if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier):
         db = source.db or database
         if db.lower() == "system":
-            return None
+            from helios_protocol_clickhouse.rewrites.system_tables import output_columns  # it reads names
+
+            return output_columns(source.name)
         columns = table_columns("public" if db == "default" else db, source.name)
         return None if columns is None else [(c.name, c.type) for c in columns]
     if isinstance(source, exp.Subquery) and isinstance(source.this, exp.Select):

@@ -13,6 +13,7 @@ with are sent with every statement (``output_format_json_quote_64bit_integers=1`
 from __future__ import annotations
 
 import argparse
+import http.client
 import re
 import sys
 import urllib.error
@@ -69,8 +70,8 @@ def run_statement(base_url: str, sql: str, session_id: str, timeout: float) -> t
             return response.status, response.read()
     except urllib.error.HTTPError as err:
         return err.code, err.read()
-    except (TimeoutError, OSError) as err:
-        return 0, f"no answer: {err}".encode()
+    except (TimeoutError, OSError, http.client.HTTPException) as err:
+        return 0, f"no answer: {err!r}".encode()
 
 
 def run_file(base_url: str, sql_path: Path, timeout: float = 90.0) -> Outcome:
@@ -107,11 +108,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     base_url = f"http://{args.host}:{args.port}"
-    outcomes = [run_file(base_url, path) for path in sql_files(args.corpus)]
-    for outcome in outcomes:
-        print(f"{'PASS' if outcome.passed else 'FAIL'} {outcome.name}")
+    outcomes = []
+    for path in sql_files(args.corpus):  # each file's outcome as it comes (a long run can be followed)
+        outcome = run_file(base_url, path)
+        outcomes.append(outcome)
+        print(f"{'PASS' if outcome.passed else 'FAIL'} {outcome.name}", flush=True)
         if args.verbose and not outcome.passed:
-            print("  " + outcome.detail.replace("\n", "\n  "))
+            print("  " + outcome.detail.replace("\n", "\n  "), flush=True)
     passed = sum(o.passed for o in outcomes)
     print(f"{passed} of {len(outcomes)} passed")
     return 0

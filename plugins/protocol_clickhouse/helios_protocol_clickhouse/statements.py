@@ -10,6 +10,7 @@ the session's COPY path.
 
 from __future__ import annotations
 
+import datetime
 import re
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ import sqlglot
 from sqlglot import exp
 
 from helios_core.types import parse_text
-from helios_protocol_clickhouse import column_types, formats, limits
+from helios_protocol_clickhouse import column_types, expression_defaults, formats, limits
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.dialect import HeliosClickHouse
 from helios_protocol_clickhouse.errors import ClickHouseError
@@ -35,8 +36,9 @@ from helios_protocol_clickhouse.names import (
     union_types,
 )
 from helios_protocol_clickhouse.results import ChColumn, ChResult
+from helios_protocol_clickhouse.rewrites import nested
 from helios_protocol_clickhouse.rewrites.clauses import has_grouping_sets
-from helios_protocol_clickhouse.rewrites.ddl import enum_default, enum_label
+from helios_protocol_clickhouse.rewrites.ddl import NOT_NULL_LATER, enum_default, enum_label
 from helios_protocol_clickhouse.rewrites.sources import reads_unbounded_numbers
 from helios_protocol_clickhouse.settings_catalog import settings_of
 from helios_protocol_clickhouse.source_totals import EPOCH, carries_totals, totals_row, type_default
@@ -77,6 +79,7 @@ def run_tree(ch: ClickHouseSession, tree: exp.Expression) -> list[ChResult]:
             any(isinstance(a, exp.ColumnDef) for a in tree.args.get("actions") or []):
         return [_add_columns(ch, tree)]
     if isinstance(tree, exp.Insert):
+        nested.insert_columns(tree)
         literal = _literal_rows(tree, lambda value: _constant_value(ch, value))
         if literal is not None:
             table, columns, rows = literal
@@ -153,15 +156,39 @@ def _typed_create_as(ch: ClickHouseSession, tree: exp.Create) -> exp.Create | No
 
 def _create_table(ch: ClickHouseSession, tree: exp.Create) -> ChResult:
     """CREATE TABLE: the table in its nearest SQL types and the ClickHouse types it declares."""
+    if isinstance(tree.this, exp.Schema):  # a Nested column: its arrays (rewrites.nested)
+        tree.this.set("expressions", nested.expand_columns(tree.this.expressions))
     declared = _declared_columns(tree)
     target = _table_target(ch, tree)
     temporary = any(isinstance(p, exp.TemporaryProperty) for p in
                     (tree.args.get("properties").expressions if tree.args.get("properties") else []))
+    defaults = expression_defaults.expression_defaults(tree.this.expressions if isinstance(tree.this, exp.Schema)
+                                                       else [])
+    comments = column_comments(*target, tree.this.expressions) if target is not None and \
+        isinstance(tree.this, exp.Schema) else []
     sql = ch.translate(tree)
     if target is None or not declared or temporary:
+        if defaults:
+            raise ClickHouseError(48, "A DEFAULT that uses other columns is supported in tables of a database "
+                                      "only (not in temporary tables)")
         return ch.execute_sql(sql)
-    result = _in_transaction(ch, [sql, *column_types.declare_statements(*target, declared)])
+    # the DEFAULTs' triggers made before anything is created: one that cannot be made leaves no table
+    triggers = expression_defaults.trigger_statements(ch, *target, defaults) if defaults else []
+    result = _in_transaction(ch, [sql, *column_types.declare_statements(*target, declared), *comments, *triggers])
     return ChResult(kind=result.kind)
+
+
+def column_comments(schema: str, table: str, columns: list[exp.Expression]) -> list[str]:
+    """COMMENT ON COLUMN for each column declared with ``COMMENT 'text'`` (system.columns.comment)."""
+    out = []
+    for column in columns:
+        for constraint in column.args.get("constraints") or [] if isinstance(column, exp.ColumnDef) else []:
+            if isinstance(constraint.kind, exp.CommentColumnConstraint):
+                text = constraint.kind.this.name if isinstance(constraint.kind.this, exp.Literal) else \
+                    constraint.kind.this.sql()
+                quoted = text.replace("'", "''")
+                out.append(f'COMMENT ON COLUMN "{schema}"."{table}"."{column.name}" IS \'{quoted}\'')
+    return out
 
 
 def _add_columns(ch: ClickHouseSession, tree: exp.Alter) -> ChResult:
@@ -170,6 +197,7 @@ def _add_columns(ch: ClickHouseSession, tree: exp.Alter) -> ChResult:
     end: ``FIRST`` or ``AFTER`` a column that is not the last one is refused with 48, the kernel's
     tables keeping their columns in the order they were added."""
     target = _table_target(ch, tree)
+    tree.set("actions", nested.expand_columns(tree.args.get("actions") or []))
     current = [c.name for c in (ch.table_columns(*target) or [])] if target is not None else []
     declared = []
     for action in tree.args.get("actions") or []:
@@ -186,10 +214,33 @@ def _add_columns(ch: ClickHouseSession, tree: exp.Alter) -> ChResult:
         if kind is not None:
             explicit = any(isinstance(c.kind, exp.DefaultColumnConstraint) for c in action.args.get("constraints") or [])
             declared.append((action.name, str(canonical_type(parse_type(kind.sql(dialect="clickhouse")))), explicit))
+    actions = [a for a in tree.args.get("actions") or [] if isinstance(a, exp.ColumnDef)]
+    defaults = expression_defaults.expression_defaults(actions)
+    not_null = set()
+    for _, name, _, type_name in defaults:
+        defaults_first = next(a for a in actions if a.name == name)
+        defaults_first.meta[NOT_NULL_LATER] = True  # filled below, then NOT NULL
+        if not parse_type(type_name).nullable:
+            not_null.add(name)
+    comments = column_comments(*target, actions) if target is not None else []
     sql = ch.translate(tree)
     if target is None or not declared:
         return ch.execute_sql(sql)
-    result = _in_transaction(ch, [sql, *column_types.add_statements(*target, declared)])
+    fill = []
+    if defaults:  # the rows already there get the DEFAULT computed from their values
+        offset = len(current) - len(actions)
+        defaults = [(offset + position, name, expression, type_name)
+                    for position, name, expression, type_name in defaults]
+        schema, table = target
+        relation = f'"{schema}"."{table}"'
+        for _, name, expression, type_name in defaults:
+            value = expression_defaults.kernel_expression(ch, schema, table, expression, type_name, None)
+            fill.append(f'UPDATE {relation} SET "{name}" = {value}')
+            if name in not_null:
+                fill.append(f'ALTER TABLE {relation} ALTER COLUMN "{name}" SET NOT NULL')
+    triggers = expression_defaults.trigger_statements(ch, *target, defaults) if defaults else []
+    result = _in_transaction(ch, [sql, *column_types.add_statements(*target, declared), *comments, *fill,
+                                  *triggers])  # one transaction: a DEFAULT that cannot run adds no column
     return ChResult(kind=result.kind)
 
 
@@ -205,7 +256,8 @@ def _drop_table(ch: ClickHouseSession, tree: exp.Drop) -> ChResult:
     sql = ch.translate(tree)
     if target is None or not column_types.declarations_exist(ch.session):
         return ch.execute_sql(sql)
-    result = _in_transaction(ch, [sql, column_types.forget_statement(*target)])
+    functions = expression_defaults.drop_statements(ch.session, *target)  # its DEFAULTs' trigger functions
+    result = _in_transaction(ch, [sql, column_types.forget_statement(*target), *functions])
     return ChResult(kind=result.kind)
 
 
@@ -219,6 +271,7 @@ def _relation_kind(ch: ClickHouseSession, schema: str, name: str) -> str | None:
 
 def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     """A query, with its own SETTINGS in force while it runs."""
+    tree = nested.rewrite(tree, ch.rewrite_context())  # n.x of a Nested column: the column `n.x` from here on
     query_settings = settings_of(list(tree.args.get("settings") or []))
     session_settings = ch.settings
     ch.settings = {**session_settings, **query_settings}
@@ -826,12 +879,19 @@ _DESCRIBE = re.compile(r"^(?:DESCRIBE|DESC)\s+(?:TABLE\s+)?(?P<name>[\w`\".]+)\s
 _ALTER_MUTATION = re.compile(r"^ALTER\s+TABLE\s+(?P<table>[\w`\".]+)\s+(?:ON\s+CLUSTER\s+\S+\s+)?"
                              r"(?P<kind>UPDATE|DELETE)\s+(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 _RENAME = re.compile(r"^RENAME\s+TABLE\s+(?P<pairs>.+)$", re.IGNORECASE | re.DOTALL)
+_LEADING_COMMENTS = re.compile(r"^(?:\s*(?:--[^\n]*(?:\n|$)|/\*.*?\*/))*\s*", re.DOTALL)
+_SHOW_CREATE = re.compile(r"^SHOW\s+CREATE\s+(?:TEMPORARY\s+)?(?P<kind>TABLE\s+|VIEW\s+|DICTIONARY\s+)?(?P<name>[\w`\".]+)"
+                          r"\s*(?:FORMAT\s+(?P<fmt>\w+))?$", re.IGNORECASE)
+_CHECK_TABLE = re.compile(r"^CHECK\s+TABLE\s+(?P<name>[\w`\".]+)(?P<part>\s+(?:PARTITION|PART)\b.*?)?"
+                          r"(?:\s+FORMAT\s+(?P<fmt>\w+))?(?:\s+SETTINGS\s+(?P<settings>.+))?$",
+                          re.IGNORECASE | re.DOTALL)
 _RENAME_PAIR = re.compile(r"^\s*(?P<old>[\w`\".]+)\s+TO\s+(?P<new>[\w`\".]+)\s*$", re.IGNORECASE)
 _OPTIMIZE = re.compile(r"^OPTIMIZE\s+TABLE\s+[\w`\".]+", re.IGNORECASE)
 
 
 def try_special(ch: ClickHouseSession, sql: str) -> list[ChResult] | None:
     """Statements handled before sqlglot parses (None: not one of those)."""
+    sql = _LEADING_COMMENTS.sub("", sql)
     m = _SHOW_TABLES.match(sql)
     if m:
         db = _unquote(m.group("db")) if m.group("db") else ch.database
@@ -857,6 +917,13 @@ def try_special(ch: ClickHouseSession, sql: str) -> list[ChResult] | None:
     m = _DESCRIBE.match(sql)
     if m:
         return [_with_format(describe(ch, m.group("name")), m.group("fmt"))]
+    m = _SHOW_CREATE.match(sql)
+    if m:
+        return [_with_format(show_create(ch, m.group("name"), (m.group("kind") or "TABLE").strip().upper()),
+                             m.group("fmt"))]
+    m = _CHECK_TABLE.match(sql)
+    if m:
+        return [_with_format(check_table(ch, m.group("name"), m.group("part"), m.group("settings")), m.group("fmt"))]
     m = _ALTER_MUTATION.match(sql)
     if m:
         table = m.group("table")
@@ -938,6 +1005,63 @@ def describe(ch: ClickHouseSession, target: Any) -> ChResult:
         "'' AS codec_expression, '' AS ttl_expression FROM system.columns "
         f"WHERE database = '{_escape(db)}' AND table = '{_escape(table)}' ORDER BY position")
     result.columns = [ChColumn(name=c.name, type="String") for c in result.columns or []]
+    return result
+
+
+def _relation_engine(ch: ClickHouseSession, db: str, table: str) -> str:
+    result = ch.run_query(f"SELECT engine FROM system.tables WHERE database = '{_escape(db)}' "
+                          f"AND name = '{_escape(table)}'")
+    rows = [v for b in result.batches for v in b.column(0).to_pylist()]
+    if not rows:
+        raise ClickHouseError(60, f"Table {db}.{table} does not exist")
+    return rows[0]
+
+
+def show_create(ch: ClickHouseSession, name: str, kind: str) -> ChResult:
+    """SHOW CREATE TABLE: a CREATE TABLE statement that makes the table as it is here: its columns with
+    their ClickHouse types and constant DEFAULTs; ``ORDER BY tuple()``, as rows are kept in no key's
+    order here. A view's or dictionary's statement is refused (48): the kernel keeps a view's query in
+    its own SQL, not in ClickHouse's."""
+    db, table = _split_name(name, ch.database)
+    engine = _relation_engine(ch, db, table)
+    if kind != "TABLE" or engine == "View":
+        raise ClickHouseError(48, f"SHOW CREATE of the view {db}.{table} is not supported: its query is kept "
+                                  "in the kernel's SQL only")
+    columns = describe(ch, exp.Table(this=exp.to_identifier(table), db=exp.to_identifier(db)))
+    lines = []
+    for batch in columns.batches:
+        for row in batch.to_pylist():
+            line = f"    `{row['name'].replace('`', '``')}` {row['type']}"
+            if row["default_type"]:
+                line += f" {row['default_type']} {row['default_expression']}"
+            lines.append(line)
+    text = f"CREATE TABLE {db}.{table}\n(\n" + ",\n".join(lines) + f"\n)\nENGINE = {engine}"
+    if engine.endswith("MergeTree"):
+        text += "\nORDER BY tuple()"
+    result = ch.run_query(f"SELECT '{_escape(text)}' AS statement")
+    result.columns = [ChColumn(name="statement", type="String")]
+    return result
+
+
+def check_table(ch: ClickHouseSession, name: str, part: str | None, settings: str | None) -> ChResult:
+    """CHECK TABLE: every row of the table read back (its segments opened and decoded); 1 when that
+    succeeds, the read's error otherwise. ``check_query_single_value_result = 0`` gives the one row
+    of the table as a whole (there are no parts to list). PARTITION/PART are refused (48)."""
+    db, table = _split_name(name, ch.database)
+    _relation_engine(ch, db, table)
+    if part:
+        raise ClickHouseError(48, "CHECK TABLE of a PARTITION or PART is not supported: a table has no parts here")
+    own = settings_of(list(sqlglot.parse_one(f"SET {settings}", read=HeliosClickHouse).expressions)) \
+        if settings else {}
+    single = {**ch.settings, **own}.get("check_query_single_value_result", "1") not in ("0", "false")
+    ch.run_query(f"SELECT count() FROM `{db}`.`{table}` WHERE NOT ignore(*)")
+    if single:
+        result = ch.run_query("SELECT 1 AS result")
+        result.columns = [ChColumn(name="result", type="UInt8")]
+        return result
+    result = ch.run_query("SELECT 'all' AS part_path, 1 AS is_passed, '' AS message")
+    result.columns = [ChColumn(name="part_path", type="String"), ChColumn(name="is_passed", type="UInt8"),
+                      ChColumn(name="message", type="String")]
     return result
 
 
@@ -1053,35 +1177,42 @@ def _nulls_as_default(ch: ClickHouseSession, table: str, copy: Any, batch: pa.Re
     return pa.RecordBatch.from_arrays(arrays, schema=batch.schema)
 
 
-def _copy_target(ch: ClickHouseSession, table: str, columns: str | None) -> Any:
+def _copy_target(ch: ClickHouseSession, table: str, columns: str | None) -> tuple[Any, list[str]]:
+    """The CopySpec of the INSERT's table and columns, and statements to run once the rows are in
+    (a table with DEFAULTs over other columns is loaded through a stage: ``expression_defaults``)."""
     db, name = _split_name(table, ch.database)
     target = f'"{schema_of(db)}"."{name}"'
     cols = [_unquote(c.strip()) for c in columns.split(",")] if columns and columns.strip() else None
     col_list = f" ({', '.join(chr(34) + c + chr(34) for c in cols)})" if cols else ""
     ch.ensure_database()
-    copy = ch.session.execute(f"COPY {target}{col_list} FROM STDIN")[-1].copy
+    statement, after = f"COPY {target}{col_list} FROM STDIN", []
+    if expression_defaults.has_expression_defaults(ch.session, schema_of(db), name):
+        statement, after = expression_defaults.staged_copy(ch.session, schema_of(db), name, cols)
+    copy = ch.session.execute(statement)[-1].copy
     if copy is None:
         raise ClickHouseError(48, f"INSERT into {table} is not supported")
-    return copy
+    return copy, after
 
 
 def insert_rows(ch: ClickHouseSession, table: str, columns: str | None, rows: list[list[Any]]) -> ChResult:
     """INSERT ... VALUES of literals, loaded through the session's COPY (typed by the table)."""
-    copy = _copy_target(ch, table, columns)
-    return _load(ch, copy, _nulls_as_default(ch, table, copy, _to_batch(rows, copy)))
+    copy, after = _copy_target(ch, table, columns)
+    return _load(ch, copy, _nulls_as_default(ch, table, copy, _to_batch(rows, copy)), after)
 
 
 def insert_formatted(ch: ClickHouseSession, table: str, columns: str | None, fmt: str,
                      payload: bytes) -> ChResult:
     """Load ``payload`` (rows in format ``fmt``) into ``table`` through the session's COPY."""
-    copy = _copy_target(ch, table, columns)
+    copy, after = _copy_target(ch, table, columns)
     ch_columns = [(c.name, _ch(c.type_name)) for c in copy.column_types]
     decoded = formats.parse(fmt, payload, ch_columns, ch.settings)
-    return _load(ch, copy, _nulls_as_default(ch, table, copy, _to_batch(decoded, copy)))
+    return _load(ch, copy, _nulls_as_default(ch, table, copy, _to_batch(decoded, copy)), after)
 
 
-def _load(ch: ClickHouseSession, copy: Any, batch: pa.RecordBatch) -> ChResult:
+def _load(ch: ClickHouseSession, copy: Any, batch: pa.RecordBatch, after: list[str]) -> ChResult:
     result = ch.session.copy_in(copy, iter([batch]) if batch.num_rows else iter(()))
+    for sql in after:
+        ch.session.execute(sql)
     rows = batch.num_rows if result.row_count is None else result.row_count
     return ChResult(kind="INSERT", row_count=rows, written_rows=rows)
 
@@ -1117,6 +1248,10 @@ def _column(values: list[Any], arrow: pa.DataType, sql_type: str) -> pa.Array:
         if sql_type == "boolean":
             values = [None if v is None else {"true": "t", "false": "f", "1": "t", "0": "f"}.get(v.lower(), v)
                       for v in values]
+        if sql_type.startswith("timestamp"):  # DateTime text of digits only: a Unix time, as ClickHouse reads it
+            values = [_unix_time_text(v) if v is not None and v.isdigit() else v for v in values]
+        if sql_type.startswith(("timestamp", "date")):  # the zero date is the least one, 1970-01-01
+            values = [zero_date(v) for v in values]
         return parse_text(pa.array(values, pa.string()), sql_type, arrow=arrow)
     try:
         return pa.array(values, arrow)
@@ -1127,6 +1262,15 @@ def _column(values: list[Any], arrow: pa.DataType, sql_type: str) -> pa.Array:
             return pa.array([None if v is None else [next(elements) for _ in v] for v in values], arrow)
         strings = pa.array([None if v is None else str(v) for v in values], pa.string())
         return parse_text(strings, sql_type, arrow=arrow)
+
+
+def zero_date(text: str | None) -> str | None:
+    """``0000-00-00`` (and ``0000-00-00 00:00:00``): ClickHouse reads it as the least Date/DateTime."""
+    return "1970-01-01" + text[10:] if text is not None and text.startswith("0000-00-00") else text
+
+
+def _unix_time_text(digits: str) -> str:
+    return (EPOCH + datetime.timedelta(seconds=int(digits))).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _coerce(array: pa.Array, arrow: pa.DataType, sql_type: str) -> pa.Array:

@@ -159,6 +159,17 @@ _ALIASES = {"boolean": "Bool", "tinyint": "Int8", "smallint": "Int16", "int": "I
             "timestamp": "DateTime", "numeric": "Decimal", "dec": "Decimal"}
 
 
+# families CREATE TABLE refuses as column types (48): not listed in system.data_type_families
+REFUSED_FAMILIES = ("Tuple", "Map", "Nested", "JSON", "Object", "Nothing")
+
+
+def type_families() -> list[tuple[str, int, str]]:
+    """(name, case_insensitive, alias_to) of each type name a column may be declared with."""
+    rows = [(name, 0, "") for name in sorted(_CANONICAL.values()) if name not in REFUSED_FAMILIES]
+    rows += [(alias.upper(), 1, target) for alias, target in sorted(_ALIASES.items())]
+    return rows
+
+
 def _canonical(name: str) -> str:
     low = name.lower()
     return _CANONICAL.get(low) or _ALIASES.get(low) or name

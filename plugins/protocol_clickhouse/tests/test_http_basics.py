@@ -254,10 +254,12 @@ def test_add_column_takes_clickhouse_types_at_the_end_only(http):
                              "ADD COLUMN s String DEFAULT 'x'").status == 200
     assert http.request("SELECT *, toTypeName(n), toTypeName(m) FROM alt").text == (
         "2015-01-01\thello\t0\t\\N\tx\tUInt16\tNullable(UInt8)\n")
-    for sql in ("ALTER TABLE alt ADD COLUMN b String AFTER d", "ALTER TABLE alt ADD COLUMN f UInt8 FIRST",
-                "ALTER TABLE alt ADD COLUMN h UInt64 DEFAULT intHash64(n)"):  # refused, never misplaced
-        assert http.request(body=sql).headers["x-clickhouse-exception-code"] == "48"
+    for sql in ("ALTER TABLE alt ADD COLUMN b String AFTER d", "ALTER TABLE alt ADD COLUMN f UInt8 FIRST"):
+        assert http.request(body=sql).headers["x-clickhouse-exception-code"] == "48"  # refused, never misplaced
     assert http.request("SELECT count() FROM system.columns WHERE table = 'alt'").text == "5\n"
+    # a DEFAULT over another column: computed for the row already there
+    assert http.request(body="ALTER TABLE alt ADD COLUMN h UInt64 DEFAULT intHash64(n)").status == 200
+    assert http.request("SELECT h = intHash64(n) FROM alt").text == "1\n"
 
 
 def test_array_of_uint64_column_keeps_its_declared_type(http):
@@ -292,7 +294,7 @@ def test_clickhouse_clauses_and_casts(ch):
 
 def test_clauses_not_built_are_refused(http):
     for sql in ("SELECT number FROM numbers(5) ORDER BY number WITH FILL", "SELECT number FROM numbers(5) SAMPLE 0.5",
-                "CREATE TABLE uses_columns (a UInt8, b UInt8 DEFAULT a * 2) ENGINE = Memory",
+                "CREATE TABLE uses_columns (a UInt8, b UInt8 MATERIALIZED a * 2) ENGINE = Memory",
                 "CREATE TABLE with_ttl (d DateTime) ENGINE = MergeTree ORDER BY d TTL d + INTERVAL 1 DAY",
                 "SELECT CAST(toString((1, 2)) AS Tuple(UInt8, UInt8))"):
         assert http.request(body=sql).headers["x-clickhouse-exception-code"] == "48"

@@ -21,6 +21,7 @@ import anyio
 import anyio.abc
 import pyarrow as pa
 
+from helios_protocol_clickhouse import expression_defaults
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.errors import ClickHouseError, from_error
 from helios_protocol_clickhouse.execute import ClickHouseSession
@@ -451,8 +452,8 @@ class NativeConnection:
     # -- INSERT with data blocks -----------------------------------------------------------------
 
     async def _insert(self, query: p.Query, match: re.Match, out: _Output) -> None:
-        target, declared = await anyio.to_thread.run_sync(self._copy_target, match.group("table"),
-                                                          match.group("columns"))
+        target, declared, after = await anyio.to_thread.run_sync(self._copy_target, match.group("table"),
+                                                                 match.group("columns"))
         names = list(target.columns)
         types = [declared.get(c.name) or clickhouse_type(c.type_name, nullable=c.nullable is not False)
                  for c in target.column_types]
@@ -501,9 +502,12 @@ class NativeConnection:
         def run() -> Any:
             self.reader.fill = self._blocking_fill
             try:
-                return self.session.copy_in(target, blocks())
+                result = self.session.copy_in(target, blocks())
             finally:
                 self.reader.fill = None
+            for sql in after:  # a staged load (expression_defaults): the rows go on into the table
+                self.session.execute(sql)
+            return result
 
         try:
             try:
@@ -532,9 +536,10 @@ class NativeConnection:
         p.write_profile_events(w, self.revision)
         anyio.from_thread.run(self._send, w.buf)
 
-    def _copy_target(self, table: str, columns: str | None) -> tuple[Any, dict[str, str]]:
-        """The CopySpec of ``table`` (ClickHouse names: ``db.t`` with ``default`` as ``public``)
-        and the ClickHouse types of its columns by name."""
+    def _copy_target(self, table: str, columns: str | None) -> tuple[Any, dict[str, str], list[str]]:
+        """The CopySpec of ``table`` (ClickHouse names: ``db.t`` with ``default`` as ``public``),
+        the ClickHouse types of its columns by name and the statements to run once the rows are in
+        (a table with DEFAULTs over other columns is loaded through a stage: ``expression_defaults``)."""
 
         parts = [_unquote(x) for x in _split_dotted(table)]
         schema = schema_of(parts[0] if len(parts) == 2 else self.ch.database)
@@ -542,12 +547,16 @@ class NativeConnection:
         if columns and columns.strip():
             column_list = " (" + ", ".join(_quote_ident(_unquote(c.strip())) for c in columns.split(",")) + ")"
         sql = f"COPY {_quote_ident(schema)}.{_quote_ident(parts[-1])}{column_list} FROM STDIN"
+        after: list[str] = []
         try:
             columns_of_table = self.ch.table_columns(schema, parts[-1]) or []
+            if expression_defaults.has_expression_defaults(self.session, schema, parts[-1]):
+                listed = [_unquote(c.strip()) for c in columns.split(",")] if columns and columns.strip() else None
+                sql, after = expression_defaults.staged_copy(self.session, schema, parts[-1], listed)
             results = self.session.execute(sql)
         except Exception as e:
             raise from_error(e) from e
-        return results[-1].copy, {c.name: c.type for c in columns_of_table}
+        return results[-1].copy, {c.name: c.type for c in columns_of_table}, after
 
 
 class _PacketError(ProtocolError):

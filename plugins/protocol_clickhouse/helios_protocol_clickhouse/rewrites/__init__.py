@@ -16,6 +16,7 @@ from helios_protocol_clickhouse.rewrites import (
     functions,
     joins,
     limit_by,
+    nested,
     sources,
     system_tables,
     tuple_access,
@@ -29,6 +30,7 @@ def apply_all(tree: exp.Expression, ctx: RewriteContext | None = None) -> exp.Ex
     tree = tuple_access.rewrite(tree)
     tree = ddl.rewrite(tree, ctx)
     tree = system_tables.rewrite(tree, ctx)
+    tree = nested.rewrite(tree, ctx)
     tree = clauses.rewrite(tree, ctx.settings)
     tree = with_aliases.rewrite(tree)
     tree = duplicate_outputs.rewrite(tree)

@@ -22,7 +22,9 @@ from helios_protocol_clickhouse.errors import ClickHouseError
 from helios_protocol_clickhouse.rewrites.context import RewriteContext
 from helios_protocol_clickhouse.types import ChType, parse_type, sql_type
 
-PLAIN_ENGINES = {"mergetree", "memory", "log", "tinylog", "stripelog", "replicatedmergetree"}
+# the table engines CREATE TABLE takes (as ClickHouse spells them): they decide storage, not answers
+ENGINE_NAMES = ("MergeTree", "Memory", "Log", "TinyLog", "StripeLog", "ReplicatedMergeTree")
+PLAIN_ENGINES = {name.lower() for name in ENGINE_NAMES}
 
 _ZERO = {"smallint": "0", "integer": "0", "bigint": "0", "real": "0", "double precision": "0",
          "text": "''", "boolean": "false", "date": "'1970-01-01'", "timestamp": "'1970-01-01 00:00:00'",
@@ -101,12 +103,16 @@ def _column(column: exp.ColumnDef) -> None:
     for c in constraints:
         k = c.kind
         if isinstance(k, exp.DefaultColumnConstraint):
-            if k.this is not None and k.this.find(exp.Column):  # refused, not accepted and broken at INSERT
-                raise ClickHouseError(48, f"Column {column.name}: a DEFAULT that uses other columns "
-                                          f"({k.this.sql(dialect='clickhouse')}) is not supported yet")
             has_default = True
+            if k.this is not None and k.this.find(exp.Column):  # computed by a trigger (expression_defaults)
+                continue
+            if isinstance(k.this, exp.Literal) and k.this.is_string and k.this.this.startswith("0000-00-00") and \
+                    sql.startswith(("date", "timestamp")):  # the zero date: ClickHouse's least one
+                k.set("this", exp.Literal.string("1970-01-01" + k.this.this[10:]))
             kept.append(c)
-        elif isinstance(k, exp.CommentColumnConstraint | exp.NotNullColumnConstraint):
+        elif isinstance(k, exp.CommentColumnConstraint):
+            continue  # COMMENT ON COLUMN after the table is made (statements.column_comments)
+        elif isinstance(k, exp.NotNullColumnConstraint):
             kept.append(c)
         elif type(k).__name__ in ("CompressColumnConstraint", "CodecColumnConstraint"):
             continue  # a codec: storage only
@@ -128,8 +134,13 @@ def _column(column: exp.ColumnDef) -> None:
             if zero is not None:
                 kept.append(exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(
                     this=exp.maybe_parse(zero, dialect="postgres"))))
-        kept.append(exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
+        if not column.meta.get(NOT_NULL_LATER):
+            kept.append(exp.ColumnConstraint(kind=exp.NotNullColumnConstraint()))
     column.set("constraints", kept)
+
+
+# a column added with a DEFAULT over other columns: NOT NULL only once its rows are filled
+NOT_NULL_LATER = "ch_not_null_later"
 
 
 def _unsupported_part(t: ChType) -> str | None:

@@ -21,6 +21,7 @@ Functions with no rewrite keep their name and reach the kernel's library as they
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import sqlglot
@@ -34,6 +35,7 @@ from helios_protocol_clickhouse.rewrites.ddl import enum_label
 from helios_protocol_clickhouse.types import parse_type, sql_type
 
 Handler = Callable[[list[exp.Expression], RewriteContext], exp.Expression]
+_STARTED = time.monotonic()  # the server's start, for uptime(): the plugin loads as it starts
 
 
 def _fn(name: str, *args: exp.Expression) -> exp.Expression:
@@ -252,16 +254,29 @@ def _if_aggregate(name: str) -> Handler:
 
 
 def _aggregate(name: str, args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
-    handler = FUNCTIONS.get(name.lower())
+    handler = _HANDLERS.get(name.lower())
     if handler is not None:
         return handler(args, ctx)
     return _fn(name, *args)
+
+
+def _check_condition(body: exp.Expression, name: str) -> None:
+    """A lambda that filters (arrayFilter, arrayCount, arrayExists...) must give a number: a String
+    or a Float is ClickHouse's 43."""
+    inner = body.this if isinstance(body, exp.Paren) else body
+    if isinstance(inner, exp.Literal) and inner.is_string or isinstance(inner, exp.Cast) and \
+            isinstance(inner.this, exp.Literal) and inner.to.this in (exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT):
+        kind = "String" if isinstance(inner, exp.Literal) else "Float64"
+        raise ClickHouseError(43, f"Illegal type {kind} of the lambda's result in {name}: it must be a number "
+                                  "(UInt8 or Nullable(UInt8))")
 
 
 def _lambda_array(args: list[exp.Expression], *, filter_: bool) -> exp.Expression:
     fn, arrays = args[0], args[1:]
     if not isinstance(fn, exp.Lambda):
         raise ClickHouseError(43, "the first argument of arrayMap/arrayFilter must be a lambda")
+    if filter_:
+        _check_condition(fn.this, "arrayFilter")
     params = [p.name for p in fn.expressions]
     body = fn.this.copy()
     alias = exp.TableAlias(this=exp.to_identifier("_l"), columns=[exp.to_identifier(p) for p in params])
@@ -286,6 +301,7 @@ def _lambda_scalar(args: list[exp.Expression], kind: str) -> exp.Expression:
     fn, arrays = args[0], args[1:]
     if not isinstance(fn, exp.Lambda):
         raise ClickHouseError(43, f"the first argument of array{kind.title()} must be a lambda")
+    _check_condition(fn.this, f"array{kind.title().replace('_', '')}")
     params = [p.name for p in fn.expressions]
     alias = exp.TableAlias(this=exp.to_identifier("_l"), columns=[exp.to_identifier(p) for p in params])
     unnest = exp.Unnest(expressions=[a.copy() for a in arrays], offset=exp.to_identifier("_n"), alias=alias)
@@ -384,129 +400,131 @@ _DATE_UNITS = ("second", "minute", "hour", "day", "week", "month", "quarter", "y
 
 
 FUNCTIONS: dict[str, Handler] = {
-    **{f"add{u}s": _add(u) for u in _DATE_UNITS},
-    **{f"subtract{u}s": _add(u, -1) for u in _DATE_UNITS},
+    **{f"add{u.title()}s": _add(u) for u in _DATE_UNITS},
+    **{f"subtract{u.title()}s": _add(u, -1) for u in _DATE_UNITS},
     "match": lambda a, c: _fn("ch_match", a[0], a[1]),
     "extract": lambda a, c: _fn("ch_extract", a[0], a[1]),
-    "replaceregexpone": lambda a, c: _fn("ch_replace_regexp_one", *a),
-    "replaceregexpall": lambda a, c: _fn("ch_replace_regexp_all", *a),
-    "substringutf8": lambda a, c: _fn("substring", *a),
+    "replaceRegexpOne": lambda a, c: _fn("ch_replace_regexp_one", *a),
+    "replaceRegexpAll": lambda a, c: _fn("ch_replace_regexp_all", *a),
+    "substringUTF8": lambda a, c: _fn("substring", *a),
     "hex": lambda a, c: _fn("ch_hex", a[0]),
     "bin": lambda a, c: _fn("ch_bin", a[0]),
     "unhex": lambda a, c: _fn("ch_unhex", a[0]),
-    "alphatokens": lambda a, c: _fn("ch_alpha_tokens", a[0]),
-    "arrayresize": lambda a, c: _fn("ch_array_resize", *a),
+    "alphaTokens": lambda a, c: _fn("ch_alpha_tokens", a[0]),
+    "arrayResize": lambda a, c: _fn("ch_array_resize", *a),
     "cbrt": lambda a, c: _fn("ch_cbrt", a[0]),
     "gcd": lambda a, c: _fn("ch_gcd", a[0], a[1]),
     "lcm": lambda a, c: _fn("ch_lcm", a[0], a[1]),
-    "intexp2": lambda a, c: _pg("CAST(power(2, {x}) AS bigint)", x=a[0]),
-    "intexp10": lambda a, c: _pg("CAST(power(10, {x}) AS bigint)", x=a[0]),
-    "torelativedaynum": lambda a, c: _pg("(CAST({t} AS date) - DATE '1970-01-01')", t=a[0]),
-    "torelativemonthnum": lambda a, c: _pg("CAST(extract(year FROM {t}) * 12 + extract(month FROM {t}) AS bigint)",
+    "intExp2": lambda a, c: _pg("CAST(power(2, {x}) AS bigint)", x=a[0]),
+    "intExp10": lambda a, c: _pg("CAST(power(10, {x}) AS bigint)", x=a[0]),
+    "toRelativeDayNum": lambda a, c: _pg("(CAST({t} AS date) - DATE '1970-01-01')", t=a[0]),
+    "toRelativeMonthNum": lambda a, c: _pg("CAST(extract(year FROM {t}) * 12 + extract(month FROM {t}) AS bigint)",
                                            t=_cast(a[0], "timestamp")),
-    "torelativeyearnum": lambda a, c: _pg("CAST(extract(year FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
-    "torelativehournum": lambda a, c: _pg("CAST(floor(extract(epoch FROM {t}) / 3600) AS bigint)",
+    "toRelativeYearNum": lambda a, c: _pg("CAST(extract(year FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "toRelativeHourNum": lambda a, c: _pg("CAST(floor(extract(epoch FROM {t}) / 3600) AS bigint)",
                                           t=_cast(a[0], "timestamp")),
-    "todayofyear": lambda a, c: _pg("CAST(extract(doy FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
-    "toisoweek": lambda a, c: _pg("CAST(extract(week FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
-    "toisoyear": lambda a, c: _pg("CAST(extract(isoyear FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
-    "toquarter": lambda a, c: _pg("CAST(extract(quarter FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
-    "rownumberinallblocks": lambda a, c: _pg("(row_number() OVER () - 1)"),
-    "anyheavy": lambda a, c: _fn("any_value", a[0]),
-    "tostringcuttozero": lambda a, c: _fn("split_part", _fn("ch_to_string", a[0]), _lit("\0"), exp.Literal.number(1)),
-    "appendtrailingcharifabsent": lambda a, c: _pg("CASE WHEN {s} = '' OR right({s}, 1) = {ch} THEN {s} "
+    "toDayOfYear": lambda a, c: _pg("CAST(extract(doy FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "toISOWeek": lambda a, c: _pg("CAST(extract(week FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "toISOYear": lambda a, c: _pg("CAST(extract(isoyear FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "toQuarter": lambda a, c: _pg("CAST(extract(quarter FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "rowNumberInAllBlocks": lambda a, c: _pg("(row_number() OVER () - 1)"),
+    "anyHeavy": lambda a, c: _fn("any_value", a[0]),
+    "toStringCutToZero": lambda a, c: _fn("split_part", _fn("ch_to_string", a[0]), _lit("\0"), exp.Literal.number(1)),
+    "appendTrailingCharIfAbsent": lambda a, c: _pg("CASE WHEN {s} = '' OR right({s}, 1) = {ch} THEN {s} "
                                                    "ELSE {s} || {ch} END", s=a[0], ch=a[1]),
     "erf": lambda a, c: _fn("ch_math", _lit("erf"), a[0]),
     "erfc": lambda a, c: _fn("ch_math", _lit("erfc"), a[0]),
     "lgamma": lambda a, c: _fn("ch_math", _lit("lgamma"), a[0]),
     "tgamma": lambda a, c: _fn("ch_math", _lit("gamma"), a[0]),
-    "arraysort": _sort(False),
-    "arrayreversesort": _sort(True),
-    "arraysum": lambda a, c: _fn("ch_array_sum", _mapped(a)),
-    "arraymin": lambda a, c: _fn("ch_array_min", _mapped(a)),
-    "arraymax": lambda a, c: _fn("ch_array_max", _mapped(a)),
-    "arrayavg": lambda a, c: _fn("ch_array_avg", _mapped(a)),
-    "arrayproduct": lambda a, c: _fn("ch_array_product", _mapped(a)),
-    "arraycumsum": lambda a, c: _fn("ch_array_cum_sum", _mapped(a)),
-    "arraydistinct": lambda a, c: _fn("ch_array_distinct", a[0]),
-    "arrayslice": lambda a, c: _fn("ch_array_slice", *a),
-    "arrayconcat": _array_concat,
-    "arraypopback": lambda a, c: _fn("ch_array_pop_back", a[0]),
-    "arraypopfront": lambda a, c: _fn("ch_array_pop_front", a[0]),
-    "arrayreduce": lambda a, c: _fn("ch_array_reduce", a[0], a[1]),
-    "hasany": lambda a, c: _fn("ch_has_any", a[0], a[1]),
-    "hasall": lambda a, c: _fn("ch_has_all", a[0], a[1]),
+    "arraySort": _sort(False),
+    "arrayReverseSort": _sort(True),
+    "arraySum": lambda a, c: _fn("ch_array_sum", _mapped(a)),
+    "arrayMin": lambda a, c: _fn("ch_array_min", _mapped(a)),
+    "arrayMax": lambda a, c: _fn("ch_array_max", _mapped(a)),
+    "arrayAvg": lambda a, c: _fn("ch_array_avg", _mapped(a)),
+    "arrayProduct": lambda a, c: _fn("ch_array_product", _mapped(a)),
+    "arrayCumSum": lambda a, c: _fn("ch_array_cum_sum", _mapped(a)),
+    "arrayDistinct": lambda a, c: _fn("ch_array_distinct", a[0]),
+    "arraySlice": lambda a, c: _fn("ch_array_slice", *a),
+    "arrayConcat": _array_concat,
+    "arrayPopBack": lambda a, c: _fn("ch_array_pop_back", a[0]),
+    "arrayPopFront": lambda a, c: _fn("ch_array_pop_front", a[0]),
+    "arrayReduce": lambda a, c: _fn("ch_array_reduce", a[0], a[1]),
+    "hasAny": lambda a, c: _fn("ch_has_any", a[0], a[1]),
+    "hasAll": lambda a, c: _fn("ch_has_all", a[0], a[1]),
     "round": _rounding("round"),
-    "roundbankers": _rounding("round_bankers"),
-    "bittestall": lambda a, c: exp.Least(this=_fn("ch_bit_test", a[0], a[1]),
+    "roundBankers": _rounding("round_bankers"),
+    "bitTestAll": lambda a, c: exp.Least(this=_fn("ch_bit_test", a[0], a[1]),
                                          expressions=[_fn("ch_bit_test", a[0].copy(), i) for i in a[2:]]),
-    "bittestany": lambda a, c: exp.Greatest(this=_fn("ch_bit_test", a[0], a[1]),
+    "bitTestAny": lambda a, c: exp.Greatest(this=_fn("ch_bit_test", a[0], a[1]),
                                             expressions=[_fn("ch_bit_test", a[0].copy(), i) for i in a[2:]]),
     "floor": _rounding("floor"),
     "ceil": _rounding("ceil"),
     "ceiling": _rounding("ceil"),
     "trunc": _rounding("trunc"),
     "truncate": _rounding("trunc"),
-    "roundtoexp2": lambda a, c: _fn("ch_round_to_exp2", a[0]),
-    "isfinite": lambda a, c: _fn("ch_is_finite", a[0]),
-    "isinfinite": lambda a, c: _pg("({x} = 'Infinity'::float8 OR {x} = '-Infinity'::float8)",
+    "roundToExp2": lambda a, c: _fn("ch_round_to_exp2", a[0]),
+    "isFinite": lambda a, c: _fn("ch_is_finite", a[0]),
+    "isInfinite": lambda a, c: _pg("({x} = 'Infinity'::float8 OR {x} = '-Infinity'::float8)",
                                    x=_cast(a[0], "double precision")),
-    "isnan": lambda a, c: _pg("({x} = 'NaN'::float8)", x=_cast(a[0], "double precision")),
-    "visiblewidth": lambda a, c: _fn("ch_visible_width", a[0]),
+    "isNaN": lambda a, c: _pg("({x} = 'NaN'::float8)", x=_cast(a[0], "double precision")),
+    "visibleWidth": lambda a, c: _fn("ch_visible_width", a[0]),
     "substring": lambda a, c: _fn("ch_substring", *a),
     "substr": lambda a, c: _fn("ch_substring", *a),
     "mid": lambda a, c: _fn("ch_substring", *a),
-    "startswith": lambda a, c: _pg("(left({s}, length({p})) = {p})", s=a[0], p=a[1]),
-    "endswith": lambda a, c: _pg("(right({s}, length({p})) = {p})", s=a[0], p=a[1]),
+    "startsWith": lambda a, c: _pg("(left({s}, length({p})) = {p})", s=a[0], p=a[1]),
+    "endsWith": lambda a, c: _pg("(right({s}, length({p})) = {p})", s=a[0], p=a[1]),
     "format": lambda a, c: _fn("ch_format", *a),
-    "replaceone": lambda a, c: _fn("ch_replace_one", *a),
-    "bitand": lambda a, c: exp.BitwiseAnd(this=a[0], expression=a[1]),
-    "bitor": lambda a, c: exp.BitwiseOr(this=a[0], expression=a[1]),
-    "bitxor": lambda a, c: exp.BitwiseXor(this=a[0], expression=a[1]),
-    "bitnot": _bit_not,
-    "bitshiftleft": lambda a, c: _fn("ch_bit_shift_left", a[0], a[1]),
-    "bitshiftright": lambda a, c: _fn("ch_bit_shift_right", a[0], a[1]),
+    "replaceOne": lambda a, c: _fn("ch_replace_one", *a),
+    "bitAnd": lambda a, c: exp.BitwiseAnd(this=a[0], expression=a[1]),
+    "bitOr": lambda a, c: exp.BitwiseOr(this=a[0], expression=a[1]),
+    "bitXor": lambda a, c: exp.BitwiseXor(this=a[0], expression=a[1]),
+    "bitNot": _bit_not,
+    "bitShiftLeft": lambda a, c: _fn("ch_bit_shift_left", a[0], a[1]),
+    "bitShiftRight": lambda a, c: _fn("ch_bit_shift_right", a[0], a[1]),
     "version": lambda a, c: _lit(VERSION),
     "timezone": lambda a, c: _lit(c.timezone),
-    "servertimezone": lambda a, c: _lit(c.timezone),
-    "currentdatabase": lambda a, c: _lit(c.database),
-    "currentuser": lambda a, c: _fn("current_user"),
-    "hostname": lambda a, c: _lit("heliosdb"),
+    "serverTimezone": lambda a, c: _lit(c.timezone),
+    "currentDatabase": lambda a, c: _lit(c.database),
+    "database": lambda a, c: _lit(c.database),
+    "currentUser": lambda a, c: _fn("current_user"),
+    "hostName": lambda a, c: _lit("heliosdb"),
+    "uptime": lambda a, c: _fn("ch_touint32", exp.Literal.number(int(time.monotonic() - _STARTED))),
     "now": lambda a, c: _now(c),
     "today": lambda a, c: _today(c),
     "yesterday": lambda a, c: _pg("{t} - 1", t=_today(c)),
-    "todate": lambda a, c: _fn("ch_to_date", a[0]),
-    "todate32": lambda a, c: _fn("ch_to_date", a[0]),
-    "todatetime": lambda a, c: _fn("ch_to_datetime", a[0]),
-    "todatetime64": lambda a, c: _fn("ch_to_datetime", a[0]),
-    **{f"tointerval{u}": _to_interval(u) for u in ("second", "minute", "hour", "day", "week", "month", "quarter",
+    "toDate": lambda a, c: _fn("ch_to_date", a[0]),
+    "toDate32": lambda a, c: _fn("ch_to_date", a[0]),
+    "toDateTime": lambda a, c: _fn("ch_to_datetime", a[0]),
+    "toDateTime64": lambda a, c: _fn("ch_to_datetime", a[0]),
+    **{f"toInterval{u.title()}": _to_interval(u) for u in ("second", "minute", "hour", "day", "week", "month", "quarter",
                                                     "year")},
-    "tostartofinterval": _start_of_interval,
-    "tostartofminute": lambda a, c: _pg("date_trunc('minute', {t})", t=_cast(a[0], "timestamp")),
-    "tostartoffiveminutes": lambda a, c: _start_of_interval([a[0], sqlglot.parse_one("INTERVAL 5 MINUTE",
+    "toStartOfInterval": _start_of_interval,
+    "toStartOfMinute": lambda a, c: _pg("date_trunc('minute', {t})", t=_cast(a[0], "timestamp")),
+    "toStartOfFiveMinutes": lambda a, c: _start_of_interval([a[0], sqlglot.parse_one("INTERVAL 5 MINUTE",
                                                                                      read="clickhouse")], c),
-    "tostartofweek": lambda a, c: _start_of_week(a),
-    "tostartofyear": lambda a, c: _pg("CAST(date_trunc('year', {t}) AS date)", t=_cast(a[0], "timestamp")),
-    "tostartofquarter": lambda a, c: _pg("CAST(date_trunc('quarter', {t}) AS date)", t=_cast(a[0], "timestamp")),
-    "tomonday": lambda a, c: _pg("CAST(date_trunc('week', {t}) AS date)", t=_cast(a[0], "timestamp")),
-    "toyyyymm": lambda a, c: _pg("CAST(extract(year FROM {t}) * 100 + extract(month FROM {t}) AS bigint)",
+    "toStartOfWeek": lambda a, c: _start_of_week(a),
+    "toStartOfYear": lambda a, c: _pg("CAST(date_trunc('year', {t}) AS date)", t=_cast(a[0], "timestamp")),
+    "toStartOfQuarter": lambda a, c: _pg("CAST(date_trunc('quarter', {t}) AS date)", t=_cast(a[0], "timestamp")),
+    "toMonday": lambda a, c: _pg("CAST(date_trunc('week', {t}) AS date)", t=_cast(a[0], "timestamp")),
+    "toYYYYMM": lambda a, c: _pg("CAST(extract(year FROM {t}) * 100 + extract(month FROM {t}) AS bigint)",
                                  t=_cast(a[0], "timestamp")),
-    "toyyyymmdd": lambda a, c: _pg("CAST(extract(year FROM {t}) * 10000 + extract(month FROM {t}) * 100 + "
+    "toYYYYMMDD": lambda a, c: _pg("CAST(extract(year FROM {t}) * 10000 + extract(month FROM {t}) * 100 + "
                                    "extract(day FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
-    "toyear": lambda a, c: _pg("CAST(extract(year FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
-    "tomonth": lambda a, c: _pg("CAST(extract(month FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
-    "todayofmonth": lambda a, c: _pg("CAST(extract(day FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
-    "tohour": lambda a, c: _pg("CAST(extract(hour FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
-    "tominute": lambda a, c: _pg("CAST(extract(minute FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
-    "tosecond": lambda a, c: _pg("CAST(floor(extract(second FROM {t})) AS bigint)", t=_cast(a[0], "timestamp")),
-    "tounixtimestamp": lambda a, c: _pg("CAST(extract(epoch FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
-    "tostring": lambda a, c: _fn("ch_to_string", a[0]),
-    "tupleelement": lambda a, c: _tuple_element(a[0], a[1]),
+    "toYear": lambda a, c: _pg("CAST(extract(year FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "toMonth": lambda a, c: _pg("CAST(extract(month FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "toDayOfMonth": lambda a, c: _pg("CAST(extract(day FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "toHour": lambda a, c: _pg("CAST(extract(hour FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "toMinute": lambda a, c: _pg("CAST(extract(minute FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "toSecond": lambda a, c: _pg("CAST(floor(extract(second FROM {t})) AS bigint)", t=_cast(a[0], "timestamp")),
+    "toUnixTimestamp": lambda a, c: _pg("CAST(extract(epoch FROM {t}) AS bigint)", t=_cast(a[0], "timestamp")),
+    "toString": lambda a, c: _fn("ch_to_string", a[0]),
+    "tupleElement": lambda a, c: _tuple_element(a[0], a[1]),
     "materialize": lambda a, c: exp.Paren(this=a[0]) if isinstance(a[0], exp.Literal) else a[0],  # no longer
     # a literal as written (an index a[materialize(2)] is not shifted as a literal one is)
     "identity": lambda a, c: a[0],
-    "assumenotnull": lambda a, c: a[0],
-    "tonullable": lambda a, c: a[0],
+    "assumeNotNull": lambda a, c: a[0],
+    "toNullable": lambda a, c: a[0],
     "ignore": lambda a, c: exp.Literal.number(0),
     "exp2": lambda a, c: _fn("power", exp.Literal.number(2), a[0]),
     "exp10": lambda a, c: _fn("power", exp.Literal.number(10), a[0]),
@@ -514,25 +532,25 @@ FUNCTIONS: dict[str, Handler] = {
     "log1p": lambda a, c: _fn("ch_log1p", a[0]),
     "hypot": lambda a, c: _fn("ch_hypot", a[0], a[1]),
     "e": lambda a, c: _fn("exp", exp.Literal.number(1)),
-    "arrayexists": lambda a, c: _lambda_scalar(a, "exists"),
-    "arrayall": lambda a, c: _lambda_scalar(a, "all"),
-    "arraycount": lambda a, c: _lambda_scalar(a, "count"),
-    "arrayfirst": lambda a, c: _lambda_scalar(a, "first"),
-    "arrayfirstindex": lambda a, c: _lambda_scalar(a, "first_index"),
-    "arraylast": lambda a, c: _lambda_scalar(a, "last"),
-    "arraylastindex": lambda a, c: _lambda_scalar(a, "last_index"),
-    "tofloat64orzero": lambda a, c: _fn("ch_to_float_or", a[0], exp.Boolean(this=True)),
-    "tofloat32orzero": lambda a, c: _fn("ch_to_float_or", a[0], exp.Boolean(this=True)),
-    "tofloat64ornull": lambda a, c: _fn("ch_to_float_or", a[0], exp.Boolean(this=False)),
-    "tofloat32ornull": lambda a, c: _fn("ch_to_float_or", a[0], exp.Boolean(this=False)),
-    "totypename": lambda a, c: _lit(hint) if (hint := hint_type(a[0])) else _fn("ch_type_name", a[0]),
-    "tofixedstring": lambda a, c: _fn("ch_to_fixed_string", a[0], a[1]),
-    "tofloat64": lambda a, c: _cast(a[0], "double precision"),
-    "tofloat32": lambda a, c: _cast(a[0], "real"),
-    "todecimal32": _decimal(9), "todecimal64": _decimal(18), "todecimal128": _decimal(38),
-    "touuid": lambda a, c: _cast(a[0], "uuid"),
-    "intdiv": lambda a, c: _fn("ch_int_div", a[0], a[1]),
-    "intdivorzero": lambda a, c: _int_div_or_zero(a),
+    "arrayExists": lambda a, c: _lambda_scalar(a, "exists"),
+    "arrayAll": lambda a, c: _lambda_scalar(a, "all"),
+    "arrayCount": lambda a, c: _lambda_scalar(a, "count"),
+    "arrayFirst": lambda a, c: _lambda_scalar(a, "first"),
+    "arrayFirstIndex": lambda a, c: _lambda_scalar(a, "first_index"),
+    "arrayLast": lambda a, c: _lambda_scalar(a, "last"),
+    "arrayLastIndex": lambda a, c: _lambda_scalar(a, "last_index"),
+    "toFloat64OrZero": lambda a, c: _fn("ch_to_float_or", a[0], exp.Boolean(this=True)),
+    "toFloat32OrZero": lambda a, c: _fn("ch_to_float_or", a[0], exp.Boolean(this=True)),
+    "toFloat64OrNull": lambda a, c: _fn("ch_to_float_or", a[0], exp.Boolean(this=False)),
+    "toFloat32OrNull": lambda a, c: _fn("ch_to_float_or", a[0], exp.Boolean(this=False)),
+    "toTypeName": lambda a, c: _lit(hint) if (hint := hint_type(a[0])) else _fn("ch_type_name", a[0]),
+    "toFixedString": lambda a, c: _fn("ch_to_fixed_string", a[0], a[1]),
+    "toFloat64": lambda a, c: _cast(a[0], "double precision"),
+    "toFloat32": lambda a, c: _cast(a[0], "real"),
+    "toDecimal32": _decimal(9), "toDecimal64": _decimal(18), "toDecimal128": _decimal(38),
+    "toUUID": lambda a, c: _cast(a[0], "uuid"),
+    "intDiv": lambda a, c: _fn("ch_int_div", a[0], a[1]),
+    "intDivOrZero": lambda a, c: _int_div_or_zero(a),
     "divide": lambda a, c: _fn("ch_divide", a[0], a[1]),
     "plus": lambda a, c: exp.Add(this=a[0], expression=a[1]),
     "minus": lambda a, c: exp.Sub(this=a[0], expression=a[1]),
@@ -540,124 +558,130 @@ FUNCTIONS: dict[str, Handler] = {
     "modulo": lambda a, c: _modulo(exp.Mod(this=a[0], expression=a[1])),
     "negate": lambda a, c: exp.Neg(this=a[0]),
     "equals": lambda a, c: exp.EQ(this=a[0], expression=a[1]),
-    "notequals": lambda a, c: exp.NEQ(this=a[0], expression=a[1]),
+    "notEquals": lambda a, c: exp.NEQ(this=a[0], expression=a[1]),
     "less": lambda a, c: exp.LT(this=a[0], expression=a[1]),
     "greater": lambda a, c: exp.GT(this=a[0], expression=a[1]),
-    "lessorequals": lambda a, c: exp.LTE(this=a[0], expression=a[1]),
-    "greaterorequals": lambda a, c: exp.GTE(this=a[0], expression=a[1]),
-    "multiif": _multi_if,
+    "lessOrEquals": lambda a, c: exp.LTE(this=a[0], expression=a[1]),
+    "greaterOrEquals": lambda a, c: exp.GTE(this=a[0], expression=a[1]),
+    "multiIf": _multi_if,
     "transform": _transform,
-    "isnull": lambda a, c: exp.Is(this=a[0], expression=exp.Null()),
-    "isnotnull": lambda a, c: exp.Not(this=exp.Is(this=a[0], expression=exp.Null())),
-    "ifnull": lambda a, c: exp.Coalesce(this=a[0], expressions=[a[1]]),
+    "isNull": lambda a, c: exp.Is(this=a[0], expression=exp.Null()),
+    "isNotNull": lambda a, c: exp.Not(this=exp.Is(this=a[0], expression=exp.Null())),
+    "ifNull": lambda a, c: exp.Coalesce(this=a[0], expressions=[a[1]]),
     "empty": lambda a, c: _fn("ch_empty", a[0]),
-    "notempty": lambda a, c: _fn("ch_not_empty", a[0]),
-    "arrayenumerate": lambda a, c: _fn("ch_array_enumerate", a[0]),
-    "arrayenumerateuniq": lambda a, c: _fn("ch_array_enumerate_uniq", *a),
-    "inthash32": lambda a, c: _fn("ch_int_hash32", a[0]),
-    "inthash64": lambda a, c: _fn("ch_int_hash64", a[0]),
-    "arrayuniq": lambda a, c: _fn("ch_array_uniq", *a),
-    "emptyarraytosingle": lambda a, c: _fn("ch_empty_array_to_single", a[0]),
-    "arraywithconstant": lambda a, c: _fn("ch_array_with_constant", a[0], a[1]),
-    "arrayenumeratedense": lambda a, c: _fn("ch_array_enumerate_dense", a[0]),
-    "arraycompact": lambda a, c: _fn("ch_array_compact", a[0]),
-    "arrayintersect": lambda a, c: _fn("ch_array_intersect", *a),
+    "notEmpty": lambda a, c: _fn("ch_not_empty", a[0]),
+    "arrayEnumerate": lambda a, c: _fn("ch_array_enumerate", a[0]),
+    "arrayEnumerateUniq": lambda a, c: _fn("ch_array_enumerate_uniq", *a),
+    "intHash32": lambda a, c: _fn("ch_int_hash32", a[0]),
+    "intHash64": lambda a, c: _fn("ch_int_hash64", a[0]),
+    "arrayUniq": lambda a, c: _fn("ch_array_uniq", *a),
+    "emptyArrayToSingle": lambda a, c: _fn("ch_empty_array_to_single", a[0]),
+    "arrayWithConstant": lambda a, c: _fn("ch_array_with_constant", a[0], a[1]),
+    "arrayEnumerateDense": lambda a, c: _fn("ch_array_enumerate_dense", a[0]),
+    "arrayCompact": lambda a, c: _fn("ch_array_compact", a[0]),
+    "arrayIntersect": lambda a, c: _fn("ch_array_intersect", *a),
     "sleep": lambda a, c: _pg("CASE WHEN pg_sleep({s}) IS NULL THEN 0 ELSE 0 END", s=a[0]),
-    "sleepeachrow": lambda a, c: _pg("CASE WHEN pg_sleep({s}) IS NULL THEN 0 ELSE 0 END", s=a[0]),
+    "sleepEachRow": lambda a, c: _pg("CASE WHEN pg_sleep({s}) IS NULL THEN 0 ELSE 0 END", s=a[0]),
     "rand64": lambda a, c: _pg("CAST(floor(random() * 18446744073709551615) AS numeric(20,0))"),
     "rand32": lambda a, c: _pg("CAST(floor(random() * 4294967296) AS bigint)"),
-    "arraydifference": lambda a, c: _fn("ch_array_difference", a[0]),
-    "countsubstrings": lambda a, c: _fn("ch_count_substrings", a[0], a[1]),
-    "splitbywhitespace": lambda a, c: _fn("ch_split_by_whitespace", a[0]),
-    "base64encode": lambda a, c: _fn("ch_base64_encode", a[0]),
-    "base64decode": lambda a, c: _fn("ch_base64_decode", a[0]),
-    "bitcount": lambda a, c: _fn("ch_bit_count", a[0]),
-    "bittest": lambda a, c: _fn("ch_bit_test", a[0], a[1]),
-    "concatwithseparator": lambda a, c: _fn("concat_ws", *a),
-    "indexof": lambda a, c: _fn("ch_index_of", a[0], a[1]),
-    "countequal": lambda a, c: _fn("ch_count_equal", a[0], a[1]),
+    "arrayDifference": lambda a, c: _fn("ch_array_difference", a[0]),
+    "countSubstrings": lambda a, c: _fn("ch_count_substrings", a[0], a[1]),
+    "splitByWhitespace": lambda a, c: _fn("ch_split_by_whitespace", a[0]),
+    "base64Encode": lambda a, c: _fn("ch_base64_encode", a[0]),
+    "base64Decode": lambda a, c: _fn("ch_base64_decode", a[0]),
+    "bitCount": lambda a, c: _fn("ch_bit_count", a[0]),
+    "bitTest": lambda a, c: _fn("ch_bit_test", a[0], a[1]),
+    "concatWithSeparator": lambda a, c: _fn("concat_ws", *a),
+    "indexOf": lambda a, c: _fn("ch_index_of", a[0], a[1]),
+    "countEqual": lambda a, c: _fn("ch_count_equal", a[0], a[1]),
     "range": lambda a, c: _fn("ch_range", *a),
     "replicate": lambda a, c: _fn("ch_replicate", a[0], a[1]),
-    "reinterpretasstring": lambda a, c: _fn("ch_reinterpret_as_string", a[0]),
-    "extracturlparameters": lambda a, c: _fn("ch_extract_url_parameters", a[0]),
-    "extracturlparameternames": lambda a, c: _fn("ch_extract_url_parameter_names", a[0]),
-    "extracturlparameter": lambda a, c: _fn("ch_extract_url_parameter", a[0], a[1]),
-    "cuturlparameter": lambda a, c: _fn("ch_cut_url_parameter", a[0], a[1]),
-    "ipv4numtostring": lambda a, c: _fn("ch_ipv4_num_to_string", a[0]),
-    "ipv4numtostringclassc": lambda a, c: _fn("ch_ipv4_num_to_string_class_c", a[0]),
-    "ipv4stringtonum": lambda a, c: _fn("ch_ipv4_string_to_num", a[0]),
-    **{f"reinterpretas{t.lower()}": _reinterpret(t) for t in ("UInt8", "UInt16", "UInt32", "UInt64", "Int8", "Int16",
+    "reinterpretAsString": lambda a, c: _fn("ch_reinterpret_as_string", a[0]),
+    "extractURLParameters": lambda a, c: _fn("ch_extract_url_parameters", a[0]),
+    "extractURLParameterNames": lambda a, c: _fn("ch_extract_url_parameter_names", a[0]),
+    "extractURLParameter": lambda a, c: _fn("ch_extract_url_parameter", a[0], a[1]),
+    "cutURLParameter": lambda a, c: _fn("ch_cut_url_parameter", a[0], a[1]),
+    "IPv4NumToString": lambda a, c: _fn("ch_ipv4_num_to_string", a[0]),
+    "IPv4NumToStringClassC": lambda a, c: _fn("ch_ipv4_num_to_string_class_c", a[0]),
+    "IPv4StringToNum": lambda a, c: _fn("ch_ipv4_string_to_num", a[0]),
+    **{f"reinterpretAs{t}": _reinterpret(t) for t in ("UInt8", "UInt16", "UInt32", "UInt64", "Int8", "Int16",
                                                             "Int32", "Int64", "Float32", "Float64")},
-    "arrayelement": lambda a, c: _fn("ch_array_element", a[0], a[1]),
-    "replaceall": lambda a, c: _fn("replace", *a),
-    "arraystringconcat": lambda a, c: _fn("array_to_string", a[0], a[1] if len(a) > 1 else _lit("")),
-    "lowerutf8": lambda a, c: _fn("lower", a[0]),
-    "positioncaseinsensitive": _position("ci"),
-    "positioncaseinsensitiveutf8": _position("ciutf8"),
-    "positionutf8": _position("utf8"),
-    "formatreadablesize": lambda a, c: _fn("ch_format_readable_size", a[0]),
-    "format_bytes": lambda a, c: _fn("ch_format_readable_size", a[0]),
-    "formatreadabledecimalsize": lambda a, c: _fn("ch_format_readable_decimal_size", a[0]),
-    "formatreadablequantity": lambda a, c: _fn("ch_format_readable_quantity", a[0]),
+    "arrayElement": lambda a, c: _fn("ch_array_element", a[0], a[1]),
+    "replaceAll": lambda a, c: _fn("replace", *a),
+    "arrayStringConcat": lambda a, c: _fn("array_to_string", a[0], a[1] if len(a) > 1 else _lit("")),
+    "lowerUTF8": lambda a, c: _fn("lower", a[0]),
+    "positionCaseInsensitive": _position("ci"),
+    "positionCaseInsensitiveUTF8": _position("ciutf8"),
+    "positionUTF8": _position("utf8"),
+    "formatReadableSize": lambda a, c: _fn("ch_format_readable_size", a[0]),
+    "FORMAT_BYTES": lambda a, c: _fn("ch_format_readable_size", a[0]),
+    "formatReadableDecimalSize": lambda a, c: _fn("ch_format_readable_decimal_size", a[0]),
+    "formatReadableQuantity": lambda a, c: _fn("ch_format_readable_quantity", a[0]),
     "reverse": lambda a, c: _fn("ch_reverse", a[0]),
-    "reverseutf8": lambda a, c: _fn("ch_reverse", a[0]),
-    "todayofweek": lambda a, c: _cast(_pg("extract(isodow FROM {d})", d=a[0]), "smallint"),
-    "arraypushback": lambda a, c: _pg("{a} || ARRAY[{x}]", a=a[0], x=a[1]),
-    "arraypushfront": lambda a, c: _pg("ARRAY[{x}] || {a}", a=a[0], x=a[1]),
-    "cityhash64": lambda a, c: _fn("ch_city_hash64", a[0]),
-    "upperutf8": lambda a, c: _fn("upper", a[0]),
-    "lengthutf8": lambda a, c: _fn("char_length", a[0]),
-    "generateuuidv4": lambda a, c: _fn("gen_random_uuid"),
+    "reverseUTF8": lambda a, c: _fn("ch_reverse", a[0]),
+    "toDayOfWeek": lambda a, c: _cast(_pg("extract(isodow FROM {d})", d=a[0]), "smallint"),
+    "arrayPushBack": lambda a, c: _pg("{a} || ARRAY[{x}]", a=a[0], x=a[1]),
+    "arrayPushFront": lambda a, c: _pg("ARRAY[{x}] || {a}", a=a[0], x=a[1]),
+    "cityHash64": lambda a, c: _fn("ch_city_hash64", a[0]),
+    "upperUTF8": lambda a, c: _fn("upper", a[0]),
+    "lengthUTF8": lambda a, c: _fn("char_length", a[0]),
+    "generateUUIDv4": lambda a, c: _fn("gen_random_uuid"),
     "uniq": lambda a, c: _count_distinct(a),
-    "countdistinct": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
-    "uniqhll12": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
-    "uniqcombined64": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
-    "arrayreverse": lambda a, c: _pg("ARRAY(SELECT _v FROM unnest({a}) WITH ORDINALITY AS _r(_v, _n) ORDER BY _n DESC)",
+    "countDistinct": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
+    "uniqHLL12": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
+    "uniqCombined64": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
+    "arrayReverse": lambda a, c: _pg("ARRAY(SELECT _v FROM unnest({a}) WITH ORDINALITY AS _r(_v, _n) ORDER BY _n DESC)",
                                      a=a[0]),
-    "uniqexact": lambda a, c: _count_distinct(a),
-    "uniqcombined": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
-    "grouparray": lambda a, c: exp.Filter(this=_fn("array_agg", a[0]), expression=exp.Where(
+    "uniqExact": lambda a, c: _count_distinct(a),
+    "uniqCombined": lambda a, c: exp.Count(this=exp.Distinct(expressions=a)),
+    "groupArray": lambda a, c: exp.Filter(this=_fn("array_agg", a[0]), expression=exp.Where(
         this=exp.Not(this=exp.Is(this=a[0].copy(), expression=exp.Null())))),
-    "groupuniqarray": lambda a, c: exp.Filter(this=_fn("array_agg", exp.Distinct(expressions=[a[0]])),
+    "groupUniqArray": lambda a, c: exp.Filter(this=_fn("array_agg", exp.Distinct(expressions=[a[0]])),
                                               expression=exp.Where(this=exp.Not(this=exp.Is(
                                                   this=a[0].copy(), expression=exp.Null())))),
     "any": lambda a, c: _fn("any_value", a[0]),
-    "anylast": lambda a, c: _fn("ch_array_last", exp.Filter(this=_fn("array_agg", a[0]), expression=exp.Where(
+    "anyLast": lambda a, c: _fn("ch_array_last", exp.Filter(this=_fn("array_agg", a[0]), expression=exp.Where(
         this=exp.Not(this=exp.Is(this=a[0].copy(), expression=exp.Null()))))),
-    "argmin": lambda a, c: _pg("ch_array_first(array_agg({x} ORDER BY {y}) FILTER (WHERE {y} IS NOT NULL))",
+    "argMin": lambda a, c: _pg("ch_array_first(array_agg({x} ORDER BY {y}) FILTER (WHERE {y} IS NOT NULL))",
                                x=a[0], y=a[1]),
-    "argmax": lambda a, c: _pg("ch_array_first(array_agg({x} ORDER BY {y} DESC) FILTER (WHERE {y} IS NOT NULL))",
+    "argMax": lambda a, c: _pg("ch_array_first(array_agg({x} ORDER BY {y} DESC) FILTER (WHERE {y} IS NOT NULL))",
                                x=a[0], y=a[1]),
     "median": lambda a, c: _pg("percentile_cont(0.5) WITHIN GROUP (ORDER BY {x})", x=a[0]),
-    "mediantiming": lambda a, c: _timing("quantiletiming", [], a),
-    "quantiletiming": lambda a, c: _timing("quantiletiming", [], a),  # without a level: the median
-    "quantiletimingweighted": lambda a, c: _timing("quantiletimingweighted", [], a),
-    "mediantimingweighted": lambda a, c: _timing("quantiletimingweighted", [], a),
-    "sumarray": lambda a, c: _fn("sum", _fn("ch_array_sum", a[0])),
+    "medianTiming": lambda a, c: _timing("quantiletiming", [], a),
+    "quantileTiming": lambda a, c: _timing("quantiletiming", [], a),  # without a level: the median
+    "quantileTimingWeighted": lambda a, c: _timing("quantiletimingweighted", [], a),
+    "medianTimingWeighted": lambda a, c: _timing("quantiletimingweighted", [], a),
+    "sumArray": lambda a, c: _fn("sum", _fn("ch_array_sum", a[0])),
     # the -Array combinator over the arrays' elements: each row's arrays reduced first, then the rows
-    "minarray": lambda a, c: _fn("min", _fn("ch_array_min", a[0])),
-    "maxarray": lambda a, c: _fn("max", _fn("ch_array_max", a[0])),
-    "countarray": lambda a, c: _fn("coalesce", _fn("sum", _fn("ch_length", a[0])), exp.Literal.number(0)),
-    "avgarray": lambda a, c: _fn("ch_divide", _fn("sum", _fn("ch_array_sum", a[0])),
+    "minArray": lambda a, c: _fn("min", _fn("ch_array_min", a[0])),
+    "maxArray": lambda a, c: _fn("max", _fn("ch_array_max", a[0])),
+    "countArray": lambda a, c: _fn("coalesce", _fn("sum", _fn("ch_length", a[0])), exp.Literal.number(0)),
+    "avgArray": lambda a, c: _fn("ch_divide", _fn("sum", _fn("ch_array_sum", a[0])),
                                  _fn("sum", _fn("ch_length", a[0].copy()))),
-    "argminarray": lambda a, c: FUNCTIONS["argmin"]([_fn("ch_array_arg_min", a[0], a[1]),
+    "argMinArray": lambda a, c: _HANDLERS["argmin"]([_fn("ch_array_arg_min", a[0], a[1]),
                                                      _fn("ch_array_min", a[1].copy())], c),
-    "argmaxarray": lambda a, c: FUNCTIONS["argmax"]([_fn("ch_array_arg_max", a[0], a[1]),
+    "argMaxArray": lambda a, c: _HANDLERS["argmax"]([_fn("ch_array_arg_max", a[0], a[1]),
                                                      _fn("ch_array_max", a[1].copy())], c),
-    **{name: _moments(name) for name in ("varsamp", "varpop", "stddevsamp", "stddevpop", "skewsamp", "skewpop",
-                                         "kurtsamp", "kurtpop", "varsampstable", "varpopstable", "stddevsampstable",
-                                         "stddevpopstable")},
+    **{name: _moments(name.lower()) for name in ("varSamp", "varPop", "stddevSamp", "stddevPop", "skewSamp",
+                                                 "skewPop", "kurtSamp", "kurtPop", "varSampStable", "varPopStable",
+                                                 "stddevSampStable", "stddevPopStable")},
     **{f"{name}{stable}": _filled_when_null(sql_name, "Infinity" if stable else "NaN") for name, sql_name in (
-        ("covarpop", "covar_pop"), ("covarsamp", "covar_samp"), ("corr", "corr")) for stable in ("", "stable")},
-    "countif": _if_aggregate("count"),
+        ("covarPop", "covar_pop"), ("covarSamp", "covar_samp"), ("corr", "corr")) for stable in ("", "Stable")},
+    "countIf": _if_aggregate("count"),
 }
-for _name in ("sum", "avg", "min", "max", "uniq", "uniqexact", "any", "anylast", "grouparray", "argmin", "argmax",
-              "sumarray", "groupuniqarray"):
-    FUNCTIONS.setdefault(f"{_name}if", _if_aggregate(_name))
+for _name in ("sum", "avg", "min", "max", "uniq", "uniqExact", "any", "anyLast", "groupArray", "argMin", "argMax",
+              "sumArray", "groupUniqArray"):
+    FUNCTIONS.setdefault(f"{_name}If", _if_aggregate(_name.lower()))
+# the handlers by their names in lower case: ClickHouse's names are looked up whatever their case here
+_HANDLERS: dict[str, Handler] = {name.lower(): handler for name, handler in FUNCTIONS.items()}
 
 _TIMING = {"quantiletiming", "quantilestiming", "quantiletimingweighted", "quantilestimingweighted"}
-_PARAMETERIZED = {"grouparray", "groupuniqarray", "quantile", "quantiles", "quantileexact", "quantilesexact", "topk",
-                  "quantiletdigest", "quantileexactlow", "quantileexacthigh", *_TIMING}
+# aggregates that take parameters, as ClickHouse spells them: quantile(0.9)(x), topK(5)(x)...
+PARAMETERIZED_NAMES = ("groupArray", "groupUniqArray", "quantile", "quantiles", "quantileExact", "quantilesExact",
+                       "topK", "quantileTDigest", "quantileExactLow", "quantileExactHigh", "quantileTiming",
+                       "quantilesTiming", "quantileTimingWeighted", "quantilesTimingWeighted", "uniqCombined",
+                       "uniqCombined64", "uniqUpTo")
+_PARAMETERIZED = {name.lower() for name in PARAMETERIZED_NAMES}
 
 
 def _timing(name: str, params: list[exp.Expression], args: list[exp.Expression]) -> exp.Expression:
@@ -700,10 +724,15 @@ def _parameterized(name: str, params: list[exp.Expression], args: list[exp.Expre
     if name == "quantilesexact":
         return exp.Array(expressions=[_pg("ch_quantile_exact(array_agg({x}), {p})", p=p, x=x) for p in params])
     if name == "grouparray" and params:  # groupArray(N)(x): the first N values
-        return _fn("ch_array_slice", FUNCTIONS["grouparray"]([x], RewriteContext()), exp.Literal.number(1), params[0])
+        return _fn("ch_array_slice", _HANDLERS["grouparray"]([x], RewriteContext()), exp.Literal.number(1), params[0])
     if name == "groupuniqarray" and params:  # groupUniqArray(N)(x): at most N different values
-        return _fn("ch_array_slice", FUNCTIONS["groupuniqarray"]([x], RewriteContext()), exp.Literal.number(1),
+        return _fn("ch_array_slice", _HANDLERS["groupuniqarray"]([x], RewriteContext()), exp.Literal.number(1),
                    params[0])
+    if name in ("uniqcombined", "uniqcombined64"):  # uniqCombined(precision)(x, ...): counted exactly here,
+        return _count_distinct(args)  # as ClickHouse's is up to the thousands its precision keeps exact
+    if name == "uniqupto":  # uniqUpTo(N)(x, ...): the number of different values when at most N, else N + 1
+        limit = exp.Add(this=params[0].copy(), expression=exp.Literal.number(1)) if params else exp.Literal.number(2)
+        return exp.Least(this=_count_distinct(args), expressions=[limit])
     if name == "topk":
         k = params[0] if params else exp.Literal.number(10)
         return _pg("ch_top_k(array_agg({x}), {k})", k=k, x=x)
@@ -917,11 +946,12 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
             node.expression.find(exp.Interval) is not None and not isinstance(node.parent, exp.Cast):
         return _cast(node, "date")  # Date +/- INTERVAL stays a Date in ClickHouse (SQL's is a timestamp)
     if isinstance(node, exp.Add | exp.Sub) and hint_type(node.this) == "Date" and \
-            int_parts(hint_type(node.expression, node.find_ancestor(exp.Select))) is not None:
+            (int_parts(hint_type(node.expression, node.find_ancestor(exp.Select))) is not None or
+             _lambda_parameter(node.expression)):
         # Date +/- n days, n of any integer type (a UInt64 column is numeric to SQL)
         return type(node)(this=node.this, expression=_cast(node.expression, "integer"))
-    if isinstance(node, exp.Add | exp.Sub) and hint_type(node.this) == "DateTime" and \
-            int_parts(hint_type(node.expression)) is not None:
+    if isinstance(node, exp.Add | exp.Sub) and (hint_type(node.this) or "").split("(")[0] == "DateTime" and \
+            (int_parts(hint_type(node.expression)) is not None or _lambda_parameter(node.expression)):
         seconds = exp.Mul(this=exp.Paren(this=node.expression), expression=_pg("interval '1 second'"))
         return type(node)(this=node.this, expression=seconds)  # DateTime +/- n: n seconds
     if isinstance(node, exp.Lower | exp.Upper):  # lower/upper change ASCII letters only (lowerUTF8 all)
@@ -947,9 +977,15 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     if isinstance(node, exp.CurrentVersion):
         return _lit(VERSION)
     if type(node).__name__ == "Typeof":  # toTypeName
-        return FUNCTIONS["totypename"]([node.this], ctx)
+        return _HANDLERS["totypename"]([node.this], ctx)
     if isinstance(node, exp.CurrentDatabase | exp.CurrentSchema):
         return _lit(ctx.database)
+    if isinstance(node, exp.If) and not isinstance(node.parent, exp.Case) and \
+            isinstance(node.this, exp.Literal) and not node.this.is_string:
+        # a constant condition picks its branch before anything runs, as ClickHouse's does: the other
+        # one is never looked at (it may name a column that does not exist)
+        chosen = node.args["true"] if float(node.this.this) != 0 else node.args.get("false")
+        return chosen if chosen is not None else exp.Null()
     if isinstance(node, exp.If) and not isinstance(node.parent, exp.Case):
         case = exp.Case().when(condition(node.this), node.args["true"])
         false = node.args.get("false")
@@ -971,7 +1007,7 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         unit = node.args.get("unit")
         return _date_diff(unit.name if unit is not None else "day", node.expression, node.this)
     if isinstance(node, exp.ArrayReverse):
-        return FUNCTIONS["arrayreverse"]([node.this], ctx)
+        return _HANDLERS["arrayreverse"]([node.this], ctx)
     if isinstance(node, exp.TimeToStr):  # formatDateTime(t, fmt)
         return _fn("ch_format_datetime", node.this, node.args["format"])
     if isinstance(node, exp.Array) and not node.expressions and not isinstance(node.parent, exp.Cast):
@@ -993,11 +1029,11 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return exp.Tuple(expressions=node.expressions) if len(node.expressions) > 1 else \
             _pg("ROW({x})", x=node.expressions[0])
     if isinstance(node, exp.Rand):  # rand([x]): a UInt32, as ClickHouse's (rand() % n is integer arithmetic)
-        return FUNCTIONS["rand32"]([], ctx)
+        return _HANDLERS["rand32"]([], ctx)
     typed = _TYPED_CALLS.get(type(node).__name__)
     if typed is not None:  # calls sqlglot parses into its own classes
         args = [node.this] if node.this is not None else list(node.expressions)
-        return FUNCTIONS[typed]([a.copy() for a in args], ctx)
+        return _HANDLERS[typed]([a.copy() for a in args], ctx)
     if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Literal) and not node.expression.is_string:
         return _tuple_element(node.this, node.expression)
     if isinstance(node, exp.Not) and _is_number(node.this):  # NOT of a number: 1 when it is 0
@@ -1024,7 +1060,7 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     if isinstance(node, exp.AnyValue):
         return _fn("any_value", node.this)
     if isinstance(node, exp.ArgMin | exp.ArgMax):
-        return FUNCTIONS["argmin" if isinstance(node, exp.ArgMin) else "argmax"]([node.this, node.expression], ctx)
+        return _HANDLERS["argmin" if isinstance(node, exp.ArgMin) else "argmax"]([node.this, node.expression], ctx)
     if isinstance(node, exp.CountIf):
         return exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=condition(node.this)))
     if isinstance(node, exp.Lambda) and isinstance(node.parent, exp.Anonymous) and \
@@ -1035,7 +1071,7 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         name, args = call
         if name in ("arraymap", "arrayfilter"):
             return _lambda_array(args, filter_=name == "arrayfilter")
-        handler = FUNCTIONS.get(name)
+        handler = _HANDLERS.get(name)
         if handler is not None:
             return handler([a.copy() for a in args], ctx)
         if name.endswith("if") and name[:-2] in _PARAMETERIZED and len(args) >= 2:  # quantileExactIf(x, cond)
@@ -1050,6 +1086,19 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         if name.startswith("emptyarray"):
             return _cast(_lit("{}"), sql_type(name[len("emptyarray"):] or "String") + "[]")
     return node
+
+
+def _lambda_parameter(node: exp.Expression) -> bool:
+    """A lambda's parameter (``x`` in ``x -> d + x``): over the arrays of numbers it is given, a number
+    (``toDate(...) + x`` adds days, ``toDateTime(...) + x`` seconds)."""
+    if not isinstance(node, exp.Column | exp.Identifier) or isinstance(node, exp.Column) and node.table:
+        return False
+    lam = node.find_ancestor(exp.Lambda)
+    while lam is not None:
+        if node.name in [p.name for p in lam.expressions]:
+            return True
+        lam = lam.find_ancestor(exp.Lambda)
+    return False
 
 
 _TYPED_CALLS = {"Reverse": "reverse", "DayOfWeekIso": "todayofweek", "CityHash64": "cityhash64"}
@@ -1072,6 +1121,12 @@ def _is_text(node: exp.Expression) -> bool:
     if isinstance(inner, exp.Anonymous) and str(inner.this).lower() in ("ch_to_string", "tostring"):
         return True
     return hint_type(inner) == "String"
+
+
+def integer_conversion_names() -> list[str]:
+    """toInt8 ... toUInt64 and their OrZero/OrNull/OrDefault forms (``_integer_conversion``)."""
+    return [f"to{sign}Int{bits}{suffix}" for sign in ("", "U") for bits in (8, 16, 32, 64)
+            for suffix in ("", "OrZero", "OrNull", "OrDefault")]
 
 
 def _integer_conversion(name: str) -> str | None:
