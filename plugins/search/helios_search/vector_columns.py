@@ -65,6 +65,58 @@ def _parse_positions(text: str) -> Positions:
     return tuple(out)
 
 
+FEW_ROWS = 512  # up to this many rows, each is read with str.find: a dozen Arrow calls cost more
+
+
+def _entry_positions(text: str, needle: str) -> str | None:
+    """The positions text of the entry ``needle`` (a quoted lexeme) in canonical tsvector output
+    (``""``: present without positions; None: absent). Inside a quoted lexeme every quote is
+    doubled, so a needle preceded by the start or a space and followed by ``:``, a space or the
+    end is an entry of its own (what ``_pattern`` matches)."""
+    i = text.find(needle)
+    while i >= 0:
+        if i == 0 or text[i - 1] == " ":
+            j = i + len(needle)
+            if j == len(text) or text[j] == " ":
+                return ""
+            if text[j] == ":":
+                end = text.find(" ", j)
+                return text[j + 1:] if end < 0 else text[j + 1:end]
+        i = text.find(needle, i + 1)
+    return None
+
+
+def _per_row_few(texts: list[str | None], lexemes: list[str], compute: Callable[[TsVector, bool], Any],
+                 result_type: pa.DataType, positions_matter: bool) -> pa.Array | None:
+    """``per_row`` over a few rows, read one by one in Python (same grouping by evidence)."""
+    if any(t and t[0] != "'" for t in texts):
+        return None
+    needles = [(lexeme, f"'{lexeme}'") for lexeme in lexemes]
+    parsed: dict[str, Positions] = {}
+    results: dict[tuple, Any] = {}
+    values = []
+    for text in texts:
+        if text is None:
+            values.append(None)
+            continue
+        small = []
+        for lexeme, needle in needles:
+            found = _entry_positions(text, needle)
+            if found is not None:
+                ps = parsed.get(found)
+                if ps is None:
+                    ps = parsed[found] = _parse_positions(found)
+                    if not positions_matter:
+                        ps = parsed[found] = tuple((1, w) for _, w in ps)
+                small.append((lexeme, ps))
+        key = (tuple(small), text != "")
+        value = results.get(key, results)
+        if value is results:
+            value = results[key] = compute(key[0], key[1])
+        values.append(value)
+    return pa.array(values, result_type)
+
+
 def per_row(vectors: pa.Array, query: Q.Node | None, compute: Callable[[TsVector, bool], Any],
             result_type: pa.DataType, positions_matter: bool = True) -> pa.Array | None:
     """``compute(small vector, whether the row's vector is non-empty)`` for each row (null for a
@@ -79,6 +131,8 @@ def per_row(vectors: pa.Array, query: Q.Node | None, compute: Callable[[TsVector
         vectors = vectors.combine_chunks()
     if not pa.types.is_string(vectors.type) and not pa.types.is_large_string(vectors.type):
         return None
+    if len(vectors) <= FEW_ROWS:
+        return _per_row_few(vectors.to_pylist(), lexemes, compute, result_type, positions_matter)
     empty = pc.equal(vectors, "")
     canonical = pc.or_(empty, pc.starts_with(vectors, "'"))
     if not pc.all(canonical).as_py():  # nulls are skipped by all()
