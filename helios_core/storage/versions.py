@@ -29,6 +29,7 @@ ROWID = "_rowid"
 LOC_SHIFT = 32
 LOC_MASK = (1 << LOC_SHIFT) - 1
 ARROW_MASK_ROWS = 4096  # chunks at least this long get their visibility from pyarrow.compute
+DEAD_CHECK_ROWS = 1024  # chunks at least this long are first checked for "every version ended" (two passes, no mask)
 
 
 class Chunk:
@@ -154,8 +155,12 @@ class Chunk:
         else:
             created_ok = False
         e = self.ended
-        if created_ok is True and len(e) >= ARROW_MASK_ROWS and e.min() > ts:
-            return True  # nothing ended, deleted or locked as the snapshot sees it: one pass, no mask
+        if len(e) >= DEAD_CHECK_ROWS:
+            first_end = e.min()
+            if created_ok is True and len(e) >= ARROW_MASK_ROWS and first_end > ts:
+                return True  # nothing ended, deleted or locked as the snapshot sees it: one pass, no mask
+            if 0 <= first_end <= ts and e.max() <= ts:
+                return None  # every version ended by a commit the snapshot sees (replaced or deleted rows)
         if len(e) >= ARROW_MASK_ROWS:
             ea = pa.array(e)
             alive = pc.or_(pc.greater(ea, ts), pc.less(ea, 0))
