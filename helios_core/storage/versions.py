@@ -136,6 +136,12 @@ class Chunk:
         within = np.arange(len(firsts)) - np.repeat(np.cumsum(counts) - counts, counts)
         return np.sort(perm[firsts + within]).astype(np.int64, copy=False)
 
+    def all_ended_by(self, ts: int) -> bool:
+        """Whether every version of a chunk of DEAD_CHECK_ROWS or more ended by a commit at or before
+        ``ts`` (no snapshot at ``ts`` sees any; two passes over ``ended``, no mask). Smaller chunks: False."""
+        e = self.ended
+        return len(e) >= DEAD_CHECK_ROWS and 0 <= e.min() <= ts and e.max() <= ts
+
     def visible_mask(self, ts: int, txid: int) -> np.ndarray | pa.BooleanArray | bool | None:
         """Which versions snapshot (ts, txid) sees: None (none), True (all) or a boolean array.
 

@@ -612,6 +612,8 @@ def test_a_chunk_whose_versions_all_ended_is_skipped_and_still_seen_by_older_sna
     ended[: n // 2] = 40
     chunk = Chunk(1, data, 10, ended.copy())
     assert chunk.visible_mask(60, 0) is None
+    assert chunk.all_ended_by(50) and not chunk.all_ended_by(49)
+    assert not Chunk(5, data.slice(0, 10), 10, ended[:10].copy()).all_ended_by(60)  # small: never checked
     assert chunk.visible_mask(50, 7) is None  # ended at 50: not seen at 50
     assert np.asarray(chunk.visible_mask(45, 0)).sum() == n // 2  # time travel: the later half is seen
     assert chunk.visible_mask(5, 0) is None  # created after the snapshot
@@ -648,3 +650,5 @@ def test_an_all_updated_table_reads_the_new_versions_at_every_size(store):
     some = now.column("_rowid").combine_chunks()[:5]
     by_rowid = pa.Table.from_batches(list(store.begin("db").scan("public", "u", rowids=pa.chunked_array([some]))))
     assert by_rowid.num_rows == 5 and pc.sum(by_rowid.column("v")).as_py() == 5
+    old_by_rowid = pa.Table.from_batches(list(before.scan("public", "u", rowids=pa.chunked_array([some]))))
+    assert old_by_rowid.num_rows == 5 and pc.sum(old_by_rowid.column("v")).as_py() == 0

@@ -88,31 +88,31 @@ def _entry_positions(text: str, needle: str) -> str | None:
 
 def _per_row_few(texts: list[str | None], lexemes: list[str], compute: Callable[[TsVector, bool], Any],
                  result_type: pa.DataType, positions_matter: bool) -> pa.Array | None:
-    """``per_row`` over a few rows, read one by one in Python (same grouping by evidence)."""
+    """``per_row`` over a few rows, read one by one in Python (same grouping by evidence): rows
+    with the same positions texts share a value, and so do those whose small vectors are equal."""
     if any(t and t[0] != "'" for t in texts):
         return None
-    needles = [(lexeme, f"'{lexeme}'") for lexeme in lexemes]
-    parsed: dict[str, Positions] = {}
-    results: dict[tuple, Any] = {}
+    needles = [f"'{lexeme}'" for lexeme in lexemes]
+    by_text: dict[tuple, Any] = {}
+    by_vector: dict[tuple, Any] = {}
     values = []
     for text in texts:
         if text is None:
             values.append(None)
             continue
-        small = []
-        for lexeme, needle in needles:
-            found = _entry_positions(text, needle)
-            if found is not None:
-                ps = parsed.get(found)
-                if ps is None:
-                    ps = parsed[found] = _parse_positions(found)
-                    if not positions_matter:
-                        ps = parsed[found] = tuple((1, w) for _, w in ps)
-                small.append((lexeme, ps))
-        key = (tuple(small), text != "")
-        value = results.get(key, results)
-        if value is results:
-            value = results[key] = compute(key[0], key[1])
+        key = (text != "", *[_entry_positions(text, needle) for needle in needles])
+        value = by_text.get(key, by_text)
+        if value is by_text:
+            small = []
+            for lexeme, found in zip(lexemes, key[1:], strict=True):
+                if found is not None:
+                    ps = _parse_positions(found)
+                    small.append((lexeme, ps if positions_matter else tuple((1, w) for _, w in ps)))
+            evidence = (tuple(small), key[0])
+            value = by_vector.get(evidence, by_vector)
+            if value is by_vector:
+                value = by_vector[evidence] = compute(*evidence)
+            by_text[key] = value
         values.append(value)
     return pa.array(values, result_type)
 
