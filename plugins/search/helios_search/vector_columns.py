@@ -5,7 +5,8 @@ normalization flags, its length). A column of stored tsvectors is their canonica
 (``'lexeme':1,5A 'other':2``), so one regular expression per operand over the whole Arrow
 column (RE2, in C++) finds each row's positions of that lexeme; each row then gets a small
 vector of just the query's lexemes, which answers those functions as the whole vector would.
-Rows with the same evidence share one computation.
+Rows with the same evidence share one computation. Up to ``FEW_ROWS`` rows (most queries' matched
+rows), each row is read with ``str.find`` instead: a dozen Arrow calls cost more than that.
 
 Only for what that reading settles: operands without a prefix (``:*`` needs every lexeme
 starting so), lexemes without quote or backslash (their output is escaped), and columns that

@@ -1,6 +1,7 @@
 """ts_rank, ts_rank_cd and ``@@`` over a column read each row's evidence with one regular
-expression per query lexeme (vector_columns); they must give what parsing every vector gives,
-for every operator, weights, normalization flags, stripped lexemes and escaped lexemes."""
+expression per query lexeme, or row by row with ``str.find`` for a few rows (vector_columns);
+both must give what parsing every vector gives, for every operator, weights, normalization
+flags, stripped lexemes and escaped lexemes."""
 
 from __future__ import annotations
 
