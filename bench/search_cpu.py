@@ -4,6 +4,12 @@ make them over the wire), timed with the process's CPU clock. On a shared machin
 started together (say, two checkouts) see the same load, which wall-clock runs apart do not.
 
     python -m bench.search_cpu [--docs N] [--rounds R]
+    valgrind --tool=callgrind --instr-atstart=no python -m bench.search_cpu --rounds 1 --callgrind
+
+With ``--callgrind`` (under valgrind's callgrind, started with instrumentation off) each query
+kind's loop is the only code instrumented (after a warm-up over every term), and its counts are
+dumped under the kind's name (``desc: Trigger: dump gin`` / ``bm25``, ``totals:`` instructions):
+counts that the machine's load does not change, for comparing two builds.
 
 Loads with INSERT statements of 2,000 rows and one UPDATE ... SET tsv = to_tsvector(...), in
 memory. Not part of the test suite.
@@ -12,6 +18,8 @@ memory. Not part of the test suite.
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import time
 
 import helios_core
@@ -25,6 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--callgrind", action="store_true", help="switch callgrind's instrumentation on around each loop")
     args = parser.parse_args()
     docs, terms = _documents(args.docs)
     session = helios_core.connect()
@@ -38,15 +47,25 @@ def main() -> None:
     queries = {"GIN + ts_rank": GIN_QUERY.replace("%s", "$1"), "BM25 top-10": BM25_QUERY.replace("%s", "$1")}
     for name, sql in queries.items():
         statement = session.prepare(sql)
-        for term in ("zzzz", *terms[:3]):  # builds the index structures, warms the caches
+        for term in ("zzzz", *(terms if args.callgrind else terms[:3])):  # builds the index structures, warms the caches
             session.execute_prepared(statement, [term]).rows()
+        if args.callgrind:
+            _callgrind("-z")
+            _callgrind("-i", "on")
         cpu, wall = time.process_time(), time.perf_counter()
         for _ in range(args.rounds):
             for term in terms:
                 session.execute_prepared(statement, [term]).rows()
+        if args.callgrind:
+            _callgrind("-i", "off")
+            _callgrind("-d", "gin" if name.startswith("GIN") else "bm25")
         n = args.rounds * len(terms)
         print(f"{name:<14} {(time.process_time() - cpu) / n * 1000:.2f} ms CPU/query, "
               f"{(time.perf_counter() - wall) / n * 1000:.2f} ms wall ({args.docs:,} documents, {n} queries)")
+
+
+def _callgrind(*args: str) -> None:
+    subprocess.run(["callgrind_control", *args, str(os.getpid())], check=True, capture_output=True)
 
 
 if __name__ == "__main__":

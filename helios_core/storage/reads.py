@@ -95,6 +95,8 @@ class ReadOps(_Txn):
                     raise UndefinedColumn(f'column "{c}" does not exist')
         rid_np = None
         if rowids is not None:
+            if isinstance(rowids, pa.ChunkedArray):  # pa.array() would read it value by value in Python
+                rowids = rowids.combine_chunks()
             rid_np = np.asarray(pa.array(rowids, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
         if as_of is not None:
             self._check_as_of(as_of)

@@ -672,6 +672,8 @@ class Store:
                             plan.append((ch, pos))
                         continue
                 if wanted is not None:  # a few rowids (an index's candidates): found by binary search
+                    if ch.all_ended_by(ts):  # replaced or deleted rows only: none of its versions is seen
+                        continue
                     pos = secondary_index.visible_at(ch, ch.rowid_positions(wanted), ts, txid)
                     if len(pos):
                         plan.append((ch, pos))

@@ -172,6 +172,13 @@ _PLUGIN_TYPE_ERRORS = (TypeError, IndexError, AttributeError, ValueError, KeyErr
                        pa.ArrowTypeError)
 
 
+def _may_hold_nulls(arrays: list[Any]) -> bool:
+    """Whether a strict function's arguments need their rows checked for NULL: an array's null
+    count is kept with it (no pass over the rows); unions and run-end encoded arrays keep their
+    nulls in their children, so they are always checked."""
+    return any(a.null_count or pa.types.is_union(a.type) or pa.types.is_run_end_encoded(a.type) for a in arrays)
+
+
 def register_function(fn) -> None:
     """Add a plugin's ``helios_core.hookspecs.SqlFunction`` (replaces a plugin function of that name)."""
     from helios_core.sql.functions.cast import cast
@@ -212,7 +219,7 @@ def register_function(fn) -> None:
         ret = return_type(args)
         arrays, scalar_only = full(args)
         n = len(arrays[0]) if arrays else 1
-        if fn.strict and arrays:
+        if fn.strict and arrays and _may_hold_nulls(arrays):
             valid = arrays[0].is_valid()
             for a in arrays[1:]:
                 valid = pc.and_(valid, a.is_valid())

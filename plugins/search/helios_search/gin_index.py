@@ -186,11 +186,15 @@ def search(request: IndexSearch) -> pa.Table:
                 continue
             lists = _lists_of(scope, chunk, request.key)
             rows = lists.candidates(query)
-            keep = np.ones(lists.rows, dtype=bool) if rows is None else _positions_mask(rows, lists.rows)
-            if chunk.visible is not None:
-                keep &= chunk.visible
-            if keep.any():
-                found.append(np.asarray(chunk.rowids())[keep])
+            if rows is None:
+                keep = np.ones(lists.rows, dtype=bool) if chunk.visible is None else chunk.visible
+                if keep.any():
+                    found.append(np.asarray(chunk.rowids())[keep])
+                continue
+            if chunk.visible is not None:  # positions ascend: the rowids come out in chunk order
+                rows = rows[chunk.visible[rows]]
+            if len(rows):
+                found.append(np.asarray(chunk.rowids())[rows])
     rowids = np.concatenate(found) if found else np.empty(0, dtype=np.int64)
     table = pa.table({"_rowid": pa.array(rowids, pa.int64())})
     return table.replace_schema_metadata({"exact": "1"}) if query is None or _exact(query) else table

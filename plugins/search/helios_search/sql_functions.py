@@ -8,6 +8,7 @@ ts_rank with or without weights) take their arguments by position.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -93,9 +94,16 @@ def _to_tsvector_batch(arrays: list[pa.Array]) -> pa.Array:
 
 
 def _query_builder(build: Callable[[str | None, str], Q.Node | None]) -> Callable[..., str]:
+    """to_tsquery and its kin: the output depends only on the configuration (a fixed set, the
+    default one read at each call) and the text, so it is kept for texts seen lately (a query's
+    constant is built again at every execution of its statement otherwise)."""
+    @functools.lru_cache(maxsize=4096)
+    def built(config: str | None, default: str, text: str) -> str:
+        return Q.format(build(config, text))
+
     def fn(*args: Any) -> str:
         config, text = _config_and_text(args)
-        return Q.format(build(config, text))
+        return built(config, C.DEFAULT_CONFIG[0], text)
 
     return fn
 

@@ -5,7 +5,8 @@ normalization flags, its length). A column of stored tsvectors is their canonica
 (``'lexeme':1,5A 'other':2``), so one regular expression per operand over the whole Arrow
 column (RE2, in C++) finds each row's positions of that lexeme; each row then gets a small
 vector of just the query's lexemes, which answers those functions as the whole vector would.
-Rows with the same evidence share one computation.
+Rows with the same evidence share one computation. Up to ``FEW_ROWS`` rows (most queries' matched
+rows), each row is read with ``str.find`` instead: a dozen Arrow calls cost more than that.
 
 Only for what that reading settles: operands without a prefix (``:*`` needs every lexeme
 starting so), lexemes without quote or backslash (their output is escaped), and columns that
@@ -65,6 +66,58 @@ def _parse_positions(text: str) -> Positions:
     return tuple(out)
 
 
+FEW_ROWS = 512  # up to this many rows, each is read with str.find: a dozen Arrow calls cost more
+
+
+def _entry_positions(text: str, needle: str) -> str | None:
+    """The positions text of the entry ``needle`` (a quoted lexeme) in canonical tsvector output
+    (``""``: present without positions; None: absent). Inside a quoted lexeme every quote is
+    doubled, so a needle preceded by the start or a space and followed by ``:``, a space or the
+    end is an entry of its own (what ``_pattern`` matches)."""
+    i = text.find(needle)
+    while i >= 0:
+        if i == 0 or text[i - 1] == " ":
+            j = i + len(needle)
+            if j == len(text) or text[j] == " ":
+                return ""
+            if text[j] == ":":
+                end = text.find(" ", j)
+                return text[j + 1:] if end < 0 else text[j + 1:end]
+        i = text.find(needle, i + 1)
+    return None
+
+
+def _per_row_few(texts: list[str | None], lexemes: list[str], compute: Callable[[TsVector, bool], Any],
+                 result_type: pa.DataType, positions_matter: bool) -> pa.Array | None:
+    """``per_row`` over a few rows, read one by one in Python (same grouping by evidence): rows
+    with the same positions texts share a value, and so do those whose small vectors are equal."""
+    if any(t and t[0] != "'" for t in texts):
+        return None
+    needles = [f"'{lexeme}'" for lexeme in lexemes]
+    by_text: dict[tuple, Any] = {}
+    by_vector: dict[tuple, Any] = {}
+    values = []
+    for text in texts:
+        if text is None:
+            values.append(None)
+            continue
+        key = (text != "", *[_entry_positions(text, needle) for needle in needles])
+        value = by_text.get(key, by_text)
+        if value is by_text:
+            small = []
+            for lexeme, found in zip(lexemes, key[1:], strict=True):
+                if found is not None:
+                    ps = _parse_positions(found)
+                    small.append((lexeme, ps if positions_matter else tuple((1, w) for _, w in ps)))
+            evidence = (tuple(small), key[0])
+            value = by_vector.get(evidence, by_vector)
+            if value is by_vector:
+                value = by_vector[evidence] = compute(*evidence)
+            by_text[key] = value
+        values.append(value)
+    return pa.array(values, result_type)
+
+
 def per_row(vectors: pa.Array, query: Q.Node | None, compute: Callable[[TsVector, bool], Any],
             result_type: pa.DataType, positions_matter: bool = True) -> pa.Array | None:
     """``compute(small vector, whether the row's vector is non-empty)`` for each row (null for a
@@ -79,6 +132,8 @@ def per_row(vectors: pa.Array, query: Q.Node | None, compute: Callable[[TsVector
         vectors = vectors.combine_chunks()
     if not pa.types.is_string(vectors.type) and not pa.types.is_large_string(vectors.type):
         return None
+    if len(vectors) <= FEW_ROWS:
+        return _per_row_few(vectors.to_pylist(), lexemes, compute, result_type, positions_matter)
     empty = pc.equal(vectors, "")
     canonical = pc.or_(empty, pc.starts_with(vectors, "'"))
     if not pc.all(canonical).as_py():  # nulls are skipped by all()

@@ -1,6 +1,7 @@
 """ts_rank, ts_rank_cd and ``@@`` over a column read each row's evidence with one regular
-expression per query lexeme (vector_columns); they must give what parsing every vector gives,
-for every operator, weights, normalization flags, stripped lexemes and escaped lexemes."""
+expression per query lexeme, or row by row with ``str.find`` for a few rows (vector_columns);
+both must give what parsing every vector gives, for every operator, weights, normalization
+flags, stripped lexemes and escaped lexemes."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from helios_search import ranking, sql_functions, vector_columns
 from helios_search import tsquery as Q
 from helios_search import tsvector as V
 
-WORDS = ["ab", "cd", "ef", "gh", "ij", "a-b", "x.y", "über", "q'q", "b\\s", "a b"]
+WORDS = ["ab", "cd", "ef", "gh", "ij", "a-b", "x.y", "über", "q'q", "b\\s", "a b", "ab'", "'ab", "x 'ab' y", "ab cd"]
 QUERIES = ["ab", "ab & cd", "ab | cd", "!ab", "ab <-> cd", "ab <2> ef", "ab:A", "ab:AB & !cd", "(ab | ef) & gh",
            "'a-b' & 'x.y'", "über", "ab:*", "ab & 'q''q'", "nomatch", "nomatch & ab", "ab & ab", "ab <-> (cd | ef)",
            "!(ab & cd)", "'a b' | ab"]
@@ -36,8 +37,18 @@ def vectors() -> pa.Array:
     return pa.array(_vectors(150) + [""])
 
 
+@pytest.fixture(params=["few", "many"])
+def reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways of reading a column: row by row in Python (up to FEW_ROWS rows) and with Arrow's kernels."""
+    if request.param == "many":
+        monkeypatch.setattr(vector_columns, "FEW_ROWS", -1)
+    else:
+        monkeypatch.setattr(vector_columns, "FEW_ROWS", 10**9)
+    return request.param
+
+
 @pytest.mark.parametrize("text", QUERIES)
-def test_column_reading_agrees_with_parsing(vectors: pa.Array, text: str) -> None:
+def test_column_reading_agrees_with_parsing(vectors: pa.Array, text: str, reading: str) -> None:
     query = Q.format(Q.parse(text))
     n = len(vectors)
     queries = pa.array([query] * n)
@@ -58,13 +69,27 @@ def test_column_reading_agrees_with_parsing(vectors: pa.Array, text: str) -> Non
     assert sql_functions._match_column(1)([queries, vectors]).equals(by_row([vectors, queries]))
 
 
-def test_the_column_reading_is_taken_for_plain_lexemes(vectors: pa.Array) -> None:
-    seen = vector_columns.per_row(vectors, Q.parse("ab & cd"), lambda small, nonempty: repr((small, nonempty)),
+def test_the_column_reading_is_taken_for_plain_lexemes(vectors: pa.Array, reading: str) -> None:
+    with_null = pa.concat_arrays([vectors, pa.array([None], pa.string())])
+    seen = vector_columns.per_row(with_null, Q.parse("ab & cd"), lambda small, nonempty: repr((small, nonempty)),
                                   pa.string())
     assert seen is not None
-    for text, got in zip(vectors.to_pylist(), seen.to_pylist(), strict=True):
+    assert seen.to_pylist()[-1] is None  # a null vector: a null result
+    for text, got in zip(vectors.to_pylist(), seen.to_pylist()[:-1], strict=True):
         whole = V.parse(text)
         assert got == repr((tuple(e for e in whole if e[0] in ("ab", "cd")), bool(whole)))
+
+
+@pytest.mark.parametrize("positions_matter", [True, False])
+def test_both_readings_give_the_same_evidence(vectors: pa.Array, positions_matter: bool,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    with_null = pa.concat_arrays([vectors, pa.array([None], pa.string())])
+    for text in ("ab", "ab & cd", "'a b' | 'ab cd' | ef", "gh <-> ij"):
+        def read(few_rows: int, text: str = text) -> pa.Array:
+            monkeypatch.setattr(vector_columns, "FEW_ROWS", few_rows)
+            return vector_columns.per_row(with_null, Q.parse(text), lambda small, nonempty: repr((small, nonempty)),
+                                          pa.string(), positions_matter)
+        assert read(10**9).equals(read(-1)), text
 
 
 @pytest.mark.parametrize("text", ["run", "fox & !run", "run <-> fox", "run:*", "bold", "'x.y' | über", "the"])
