@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from helios_core.sql.catalog_views.builtin_routines_data import OPERATORS, ROUTINES
+from helios_core.sql.catalog_views.builtin_routines_data import OPERATORS, QUOTED_NAMES, ROUTINES
 
 
 @attrs.frozen
@@ -179,12 +179,12 @@ def definition(r: BuiltinRoutine) -> str:
     options = _VOLATILITY[r.volatility] + _PARALLEL[r.parallel] + (" STRICT" if r.strict else "")
     if r.kind == "w":
         options = " WINDOW" + options
-    return (f"CREATE OR REPLACE FUNCTION pg_catalog.{r.name}({r.arguments})\n RETURNS {r.result}\n"
-            f" LANGUAGE internal\n{options.lstrip()}\nAS $function${r.name}$function$\n")
+    return (f"CREATE OR REPLACE FUNCTION pg_catalog.{quoted_name(r.name)}({r.arguments})\n RETURNS {r.result}\n"
+            f" LANGUAGE internal\n{options + chr(10) if options else ''}AS $function${r.name}$function$\n")
 
 
 def type_name(oid: int) -> str:
-    """format_type of an argument type OID (pseudo-types by their own names)."""
+    """format_type of an argument type OID (pseudo-types and plugin types by their own names)."""
     from helios_core.sql import types as T
 
     try:
@@ -196,9 +196,26 @@ def type_name(oid: int) -> str:
 _PSEUDO_NAMES = {2276: '"any"', 2277: "anyarray", 2283: "anyelement", 2776: "anynonarray", 3500: "anyenum",
                  3831: "anyrange", 4537: "anymultirange", 5077: "anycompatible", 5078: "anycompatiblearray",
                  5079: "anycompatiblenonarray", 5080: "anycompatiblerange", 4538: "anycompatiblemultirange",
-                 2249: "record", 2278: "void", 2275: "cstring", 2281: "internal"}
+                 2249: "record", 2278: "void", 2275: "cstring", 2281: "internal",
+                 # the full-text search types, whose plugin may not be loaded
+                 3614: "tsvector", 3615: "tsquery", 3734: "regconfig", 3769: "regdictionary"}
 
 
 def regprocedure_text(r: BuiltinRoutine) -> str:
     """How regprocedure prints a built-in: ``lower(text)``, ``substr(text,integer)``."""
-    return f"{r.name}({','.join(type_name(t) for t in r.argtypes)})"
+    return f"{quoted_name(r.name)}({','.join(type_name(t) for t in r.argtypes)})"
+
+
+def quoted_name(name: str) -> str:
+    """A built-in routine's name as PostgreSQL prints it in a signature (keywords quoted)."""
+    return f'"{name}"' if name in QUOTED_NAMES else name
+
+
+def pseudo_type_oid(word: str) -> int | None:
+    """The OID of a pseudo-type named in a signature ('"any"', 'any', 'anyelement'), else None."""
+    w = word.strip().lower()
+    w = w.removeprefix("pg_catalog.")
+    for oid, name in _PSEUDO_NAMES.items():
+        if w in (name, name.strip('"')) and oid not in (3614, 3615, 3734, 3769):
+            return oid
+    return None

@@ -2851,3 +2851,6 @@ OPERATORS = [(15, '=', 'b', True, True, 23, 20, 16, 416, 36, 'int48eq', 852),
  (4400, '>>', 'b', False, False, 4537, 4537, 16, 4397, 0, 'multirange_after_multirange', 4263),
  (4539, '@>', 'b', False, False, 3831, 4537, 16, 4540, 0, 'range_contains_multirange', 4541),
  (4540, '<@', 'b', False, False, 4537, 3831, 16, 4539, 0, 'multirange_contained_by_range', 4542)]
+
+# routine names that are keywords a signature quotes ("substring"(text,integer))
+QUOTED_NAMES = frozenset(['current_schema', 'left', 'like', 'overlay', 'right', 'substring'])

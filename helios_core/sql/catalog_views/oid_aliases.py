@@ -239,7 +239,33 @@ def _accepts(call: Callable[[], Any]) -> bool:
     return True
 
 
+def _builtin_signature(text: str) -> int | None:
+    """The OID of the built-in pg_proc lists for 'name(type, ...)', pseudo-types ("any",
+    anyelement, ...) included; None when it lists none."""
+    open_at = text.find("(")
+    schema, name = _split_qualified(text[:open_at], 3)
+    if schema not in (None, "pg_catalog"):
+        return None
+    inner = text[open_at + 1:text.rstrip().rindex(")")].strip()
+    oids = []
+    for word in (w.strip() for w in _split_args(inner)) if inner else ():
+        pseudo = builtin_routines.pseudo_type_oid(word)
+        if pseudo is not None:
+            oids.append(pseudo)
+            continue
+        try:
+            oids.append(T.catalog_oid(T.type_from_name(word)))
+        except HeliosError:
+            return None
+    listed = builtin_routines.find(name, tuple(oids))
+    return listed.oid if listed is not None else None
+
+
 def procedure_in(text: str) -> int:
+    if "(" in text and text.rstrip().endswith(")"):
+        found = _builtin_signature(text)
+        if found is not None:
+            return found
     name_text, types = _arg_types(text)
     schema, name = _split_qualified(name_text, 3)
     if schema is not None:
@@ -254,12 +280,6 @@ def procedure_in(text: str) -> int:
                 return int(r.record.get("oid") or 0)
     if schema not in (None, "pg_catalog"):
         raise missing
-    try:
-        listed = builtin_routines.find(name, tuple(T.catalog_oid(t) for t in types))
-    except HeliosError:
-        listed = None
-    if listed is not None:
-        return listed.oid
     if not F.has_function(name):
         raise missing
     if not _accepts(lambda: F.call_function(name, [_empty(t) for t in types])):

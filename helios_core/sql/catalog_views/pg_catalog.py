@@ -20,6 +20,7 @@ from helios_core.errors import HeliosError
 from helios_core.sql import acl as A
 from helios_core.sql import enum_labels, foreign_data, object_privileges, publications, sequences, user_types
 from helios_core.sql import types as T
+from helios_core.sql.catalog_views import builtin_routines
 from helios_core.sql.catalog_views.model import (
     BOOTSTRAP_SUPERUSER_OID,
     BTREE_AM_OID,
@@ -33,14 +34,19 @@ from helios_core.sql.catalog_views.model import (
     role_oid,
     stable_oid,
 )
-from helios_core.sql.catalog_views import builtin_routines
-from helios_core.sql.catalog_views.registry import _to_table, catalog_table, parse_columns, shared_model, static_table
-from helios_core.sql.virtual_tables import register_virtual_table
+from helios_core.sql.catalog_views.registry import (
+    _to_table,
+    catalog_table,
+    parse_columns,
+    shared_model,
+    static_table,
+)
 from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.functions.proc_oids import builtin_proc_oid
 from helios_core.sql.row_security import catalog_rows as rls_catalog
 from helios_core.sql.triggers import catalog_rows
 from helios_core.sql.user_aggregates import catalog_rows as aggregate_catalog
+from helios_core.sql.virtual_tables import register_virtual_table
 
 PG = "pg_catalog"
 
