@@ -261,6 +261,22 @@ def _dependent_matviews(txn: Any, key: str) -> list[str]:
     return out
 
 
+def dependent_view_lines(txn: Any, key: str, what: str, seen: set[str] | None = None) -> list[str]:
+    """The DETAIL lines of 2BP01 for the views and materialized views over ``key``, each followed
+    by what depends on it in turn, as PostgreSQL lists them ("view v2 depends on view v1")."""
+    seen = set() if seen is None else seen
+    name = key.split(".", 1)[1]
+    lines = []
+    for noun, keys in (("view", _dependent_views(txn, key)), ("materialized view", _dependent_matviews(txn, key))):
+        for v in keys:
+            if v in seen:
+                continue
+            seen.add(v)
+            lines.append(f"{noun} {v.split('.', 1)[1]} depends on {what} {name}")
+            lines.extend(dependent_view_lines(txn, v, noun, seen))
+    return lines
+
+
 def _drop_dependent_views(session: Any, txn: Any, key: str, what: str, cascade: bool) -> list[str]:
     """Drop (CASCADE) the views and materialized views that read ``key``; the lines of
     PostgreSQL's "drop cascades to" notice, one per object dropped."""
@@ -268,10 +284,9 @@ def _drop_dependent_views(session: Any, txn: Any, key: str, what: str, cascade: 
     mvs = _dependent_matviews(txn, key)
     if (views or mvs) and not cascade:
         name = key.split(".", 1)[1]
-        first = f"view {views[0].split('.', 1)[1]}" if views else f"materialized view {mvs[0].split('.', 1)[1]}"
         raise DependentObjectsStillExist(
             f"cannot drop {what} {name} because other objects depend on it",
-            detail=f"{first} depends on {what} {name}",
+            detail="\n".join(dependent_view_lines(txn, key, what)),
             hint="Use DROP ... CASCADE to drop the dependent objects too.")
     lines: list[str] = []
     for v in views:
@@ -1369,9 +1384,12 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
                 raise UndefinedObject(f'schema "{name}" does not exist', sqlstate="3F000")
             contents = [t for t in txn.list_tables(name)]
             views = [k for k in txn.catalog_list("view") if k.startswith(name + ".")]
-            if (contents or views) and not cascade:
+            members = schema_member_lines(session, txn, name)
+            if members and not cascade:
                 raise DependentObjectsStillExist(f"cannot drop schema {name} because other objects depend on it",
+                                                 detail="\n".join(f"{what} depends on {on}" for what, on in members),
                                                  hint="Use DROP ... CASCADE to drop the dependent objects too.")
+            notices.extend(cascade_notices([f"drop cascades to {what}" for what, _ in members]))
             for tdef in contents:
                 if txn.get_table(tdef.schema, tdef.name) is not None:  # partitions go with their parent
                     drop_table_objects(session, txn, tdef.schema, tdef.name, cascade=True)
@@ -1452,8 +1470,121 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
         elif want == "index":
             _drop_index(txn, schema, name)
         elif want == "sequence":
+            notices.extend(cascade_notices(_drop_sequence_defaults(txn, schema, name, cascade)))
             txn.catalog_delete("sequence", f"{schema}.{name}")  # its cached counter stays: DROP may roll back
     return Result(command_tag=tag, notices=notices)
+
+
+def _shown(session: Any, schema: str, name: str) -> str:
+    """An object's name as PostgreSQL's messages print it: qualified unless its schema is on the
+    search_path."""
+    try:
+        visible = schema in session.search_path()
+    except Exception:  # noqa: BLE001 - no session settings: public only
+        visible = schema == "public"
+    return name if visible else f"{schema}.{name}"
+
+
+def _creation_order(txn: Any, schema: str) -> dict[tuple[str, str], int]:
+    """(catalog kind, key) -> position of its catalog entry's latest write, for the entries of a
+    schema: the order objects were created in, unless altered since."""
+    from helios_core.storage.catalog import CATALOG
+
+    order: dict[tuple[str, str], int] = {}
+    for batch in txn.scan_def(CATALOG, with_rowid=True, columns=["kind", "key"]):
+        for kind, key, rowid in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist(),
+                                    batch.column(batch.num_columns - 1).to_pylist(), strict=True):
+            if isinstance(key, str) and key.startswith(schema + "."):
+                order[(kind, key)] = rowid
+    return order
+
+
+def schema_member_lines(session: Any, txn: Any, schema: str) -> list[tuple[str, str]]:
+    """(object, what it depends on) of everything DROP SCHEMA takes along, as PostgreSQL lists them:
+    tables, views, sequences (not those a column owns), types and routines of the schema in the
+    order they were created, each table followed by the views elsewhere that read it."""
+    if is_temp_schema(schema):
+        return []
+    on = f"schema {schema}"
+    order = _creation_order(txn, schema)
+    members: list[tuple[int, list[tuple[str, str]]]] = []
+    seen: set[str] = set()
+    for tdef in txn.list_tables(schema):
+        noun = ("materialized view" if matviews.definition(tdef) is not None else
+                "foreign table" if foreign_tables.definition(tdef) is not None else "table")
+        lines = [(f"{noun} {_shown(session, schema, tdef.name)}", on)]
+        for v in _dependent_views(txn, f"{schema}.{tdef.name}"):
+            if not v.startswith(schema + ".") and v not in seen:
+                seen.add(v)
+                vs, vn = v.split(".", 1)
+                lines.append((f"view {_shown(session, vs, vn)}", f"{noun} {_shown(session, schema, tdef.name)}"))
+        members.append((order.get(("table", f"{schema}.{tdef.name}"), 0), lines))
+    for key in txn.catalog_list("view"):
+        if key.startswith(schema + "."):
+            members.append((order.get(("view", key), 0), [(f"view {_shown(session, schema, key.split('.', 1)[1])}", on)]))
+    for key, rec in txn.catalog_list("sequence").items():
+        if key.startswith(schema + ".") and not rec.get("owned_by"):
+            members.append((order.get(("sequence", key), 0),
+                            [(f"sequence {_shown(session, schema, key.split('.', 1)[1])}", on)]))
+    for key in txn.catalog_list("type"):
+        if key.startswith(schema + "."):
+            members.append((order.get(("type", key), 0), [(f"type {_shown(session, schema, key.split('.', 1)[1])}", on)]))
+    for key, rec in txn.catalog_list(routine_definition.KIND).items():
+        if not key.startswith(schema + "."):
+            continue
+        for record in rec.get("overloads") or []:
+            r = routine_definition.Routine(record)
+            try:
+                args = ",".join(t.sql_name() for t in r.in_types)
+            except Exception:  # noqa: BLE001 - a type gone since: the declared names
+                args = ",".join(a["type"] for a in record["args"] if a["mode"] in ("i", "b", "v"))
+            noun = "procedure" if r.is_procedure else "function"
+            members.append((order.get((routine_definition.KIND, key), 0),
+                            [(f"{noun} {_shown(session, schema, r.name)}({args})", on)]))
+    members.sort(key=lambda m: m[0])
+    return [line for _, lines in members for line in lines]
+
+
+_NEXTVAL = re.compile(r"nextval\(\s*(?:CAST\(\s*)?'((?:[^']|'')+)'", re.IGNORECASE)
+
+
+def _sequence_default_users(txn: Any, schema: str, name: str) -> list[tuple[Any, str]]:
+    """(table, column) of each column default that calls nextval() of sequence schema.name (an
+    identity column's sequence is its own, not a default's)."""
+    out = []
+    for tdef in txn.list_tables(None):
+        for c in tdef.columns:
+            md = c.metadata or {}
+            if md.get("identity"):
+                continue
+            for text in _NEXTVAL.findall(md.get("default") or ""):
+                parts = [p.strip('"') for p in text.replace("''", "'").split(".")]
+                if parts[-1] != name:
+                    continue
+                if (len(parts) == 2 and parts[0] == schema) or (len(parts) == 1 and schema in (tdef.schema, "public")):
+                    out.append((tdef, c.name))
+                    break
+    return out
+
+
+def _drop_sequence_defaults(txn: Any, schema: str, name: str, cascade: bool) -> list[str]:
+    """DROP SEQUENCE of a sequence column defaults call: 2BP01 unless CASCADE, which drops those
+    defaults (PostgreSQL's "drop cascades to default value for column ... of table ...")."""
+    users = _sequence_default_users(txn, schema, name)
+    if users and not cascade:
+        raise DependentObjectsStillExist(
+            f"cannot drop sequence {name} because other objects depend on it",
+            detail="\n".join(f"default value for column {c} of table {t.name} depends on sequence {name}"
+                             for t, c in users),
+            hint="Use DROP ... CASCADE to drop the dependent objects too.")
+    lines = []
+    for tdef, cname in users:
+        tdef = txn.get_table(tdef.schema, tdef.name)
+        md = dict(constraints.column_metadata(tdef, cname))
+        md.pop("default", None)
+        _set_column_metadata(txn, tdef, cname, md)
+        lines.append(f"drop cascades to default value for column {cname} of table {tdef.name}")
+    return lines
 
 
 def _drop_inheritors(session: Any, txn: Any, tdef: Any, *, cascade: bool, named: list) -> list:
@@ -1504,15 +1635,19 @@ def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascad
     for parent in inheritance.parents(txn, tdef):
         inheritance.unlink(txn, parent, txn.get_table(schema, name))
     tdef = txn.get_table(schema, name)
+    if not cascade:  # 2BP01 lists every dependent: foreign keys, then the views over it (and theirs)
+        detail = [f"constraint {fk['name']} on table {child.name} depends on table {name}"
+                  for child, fk in referencing(txn, tdef) if (child.schema, child.name) != (schema, name)
+                  and not (named is not None and _dropped_with(txn, child, named))]
+        if detail:
+            detail.extend(dependent_view_lines(txn, f"{schema}.{name}", "table"))
+            raise DependentObjectsStillExist(
+                f"cannot drop table {name} because other objects depend on it", detail="\n".join(detail),
+                hint="Use DROP ... CASCADE to drop the dependent objects too.")
     for child, fk in referencing(txn, tdef):
         if (child.schema, child.name) == (schema, name):
             continue
         together = named is not None and _dropped_with(txn, child, named)
-        if not cascade and not together:
-            raise DependentObjectsStillExist(
-                f"cannot drop table {name} because other objects depend on it",
-                detail=f"constraint {fk['name']} on table {child.name} depends on table {name}",
-                hint="Use DROP ... CASCADE to drop the dependent objects too.")
         if not together:
             notices.append(f"drop cascades to constraint {fk['name']} on table {child.name}")
         txn.alter_table(child.schema, child.name, options={"foreign_keys": [
@@ -2236,7 +2371,12 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
                         hint="Use DROP ... CASCADE to drop the dependent objects too.")
                 tdef = _alter_action(session, txn, tdef, exp.Drop(kind="COLUMN", tables=[exp.to_identifier(
                     dependent, quoted=True)], cascade=True))
-            _drop_views_using_column(session, txn, tdef, cname, bool(action.args.get("cascade")))
+            cascaded: list[str] = []
+            if cname in tdef.primary_key:  # the key goes with its column, and what needs the key
+                tdef, cascaded = _drop_key_column(session, txn, tdef, cname, bool(action.args.get("cascade")))
+            cascaded += _drop_views_using_column(session, txn, tdef, cname, bool(action.args.get("cascade")))
+            for notice in cascade_notices(cascaded):
+                routine_notices.emit(session, inheritance.notice(notice) if isinstance(notice, str) else notice)
             publications.drop_column(session, txn, tdef, cname, bool(action.args.get("cascade")))  # 2BP01 / leaves
             _drop_indexes_reading(txn, tdef, cname)
             tdef = txn.get_table(schema, name)
@@ -2392,20 +2532,40 @@ def _rewrite_dependent_views(session: Any, txn: Any, schema: str, table: str, *,
         txn.catalog_put("view", view, {**v, "sql": to_sql(tree)})
 
 
-def _drop_views_using_column(session: Any, txn: Any, tdef: Any, cname: str, cascade: bool) -> None:
-    """DROP COLUMN: views that read the column block it (2BP01) or go with it (CASCADE)."""
+def _views_using_column(txn: Any, tdef: Any, cname: str) -> list[str]:
     pat = re.compile(rf'(?<![\w"]){re.escape(cname)}(?![\w"])|"{re.escape(cname)}"')
-    for view in _dependent_views(txn, f"{tdef.schema}.{tdef.name}"):
-        v = txn.catalog_get("view", view) or {}
-        if not pat.search(v.get("sql", "")):
+    return [view for view in _dependent_views(txn, f"{tdef.schema}.{tdef.name}")
+            if pat.search((txn.catalog_get("view", view) or {}).get("sql", ""))]
+
+
+def _column_view_lines(txn: Any, tdef: Any, cname: str) -> list[str]:
+    """2BP01 DETAIL lines of the views reading a column, each followed by the views over it."""
+    users = _views_using_column(txn, tdef, cname)
+    detail: list[str] = []
+    seen: set[str] = set(users)
+    for view in users:
+        detail.append(f"view {view.split('.', 1)[1]} depends on column {cname} of table {tdef.name}")
+        detail.extend(dependent_view_lines(txn, view, "view", seen))
+    return detail
+
+
+def _drop_views_using_column(session: Any, txn: Any, tdef: Any, cname: str, cascade: bool) -> list[str]:
+    """DROP COLUMN: views that read the column block it (2BP01, each listed with the views over
+    it) or go with it (CASCADE); the lines of the "drop cascades to" NOTICE."""
+    users = _views_using_column(txn, tdef, cname)
+    if users and not cascade:
+        raise DependentObjectsStillExist(
+            f"cannot drop column {cname} of table {tdef.name} because other objects depend on it",
+            detail="\n".join(_column_view_lines(txn, tdef, cname)),
+            hint="Use DROP ... CASCADE to drop the dependent objects too.")
+    lines: list[str] = []
+    for view in users:
+        if txn.catalog_get("view", view) is None:  # went with a view dropped before it
             continue
-        if not cascade:
-            raise DependentObjectsStillExist(
-                f"cannot drop column {cname} of table {tdef.name} because other objects depend on it",
-                detail=f"view {view.split('.', 1)[1]} depends on column {cname} of table {tdef.name}",
-                hint="Use DROP ... CASCADE to drop the dependent objects too.")
-        _drop_dependent_views(session, txn, view, "view", True)
+        lines.append(f"drop cascades to view {view.split('.', 1)[1]}")
+        lines.extend(_drop_dependent_views(session, txn, view, "view", True))
         txn.catalog_delete("view", view)
+    return lines
 
 
 def _fill_from_default(session: Any, txn: Any, tdef: Any, cname: str) -> Any:
@@ -2564,6 +2724,26 @@ def _drop_constraint(txn: Any, tdef: Any, cname: str, if_exists: bool, session: 
     txn.catalog_delete("index", f"{tdef.schema}.{cname}") if txn.catalog_get(
         "index", f"{tdef.schema}.{cname}") else None
     return txn.alter_table(tdef.schema, tdef.name, options=opts)
+
+
+def _drop_key_column(session: Any, txn: Any, tdef: Any, cname: str, cascade: bool) -> tuple[Any, list[str]]:
+    """DROP COLUMN of a primary-key column drops the key, as PostgreSQL: the foreign keys that
+    reference it block it (2BP01, listed with the views reading the column) or, with CASCADE,
+    go with it; the table and the lines of the "drop cascades to" NOTICE."""
+    pk_name = tdef.options.get("pk_name") or f"{tdef.name}_pkey"
+    pk = set(tdef.primary_key)
+    spare = any(set(u["columns"]) == pk for u in tdef.options.get("unique", []))
+    dependents = [] if spare else [(c, fk) for c, fk in referencing(txn, tdef) if set(fk["ref_columns"]) == pk
+                                   and (c.schema, c.name) != (tdef.schema, tdef.name)]
+    if dependents and not cascade:
+        detail = [f"constraint {fk['name']} on table {c.name} depends on column {cname} of table {tdef.name}"
+                  for c, fk in dependents]
+        raise DependentObjectsStillExist(
+            f"cannot drop column {cname} of table {tdef.name} because other objects depend on it",
+            detail="\n".join(detail + _column_view_lines(txn, tdef, cname)),
+            hint="Use DROP ... CASCADE to drop the dependent objects too.")
+    lines = [f"drop cascades to constraint {fk['name']} on table {child.name}" for child, fk in dependents]
+    return _drop_primary_key(txn, tdef, pk_name, None, True), lines
 
 
 def _drop_primary_key(txn: Any, tdef: Any, cname: str, session: Any, cascade: bool) -> Any:
