@@ -2840,13 +2840,16 @@ def misc_statement(session: Any, u: Utility) -> Result:
             key, d = sequences.resolve(session, a["name"], txn)
         except UndefinedTable:
             if a["if_exists"]:
-                return Result(command_tag="ALTER SEQUENCE")
+                name = a["name"][-1] if isinstance(a["name"], list | tuple) else str(a["name"]).split(".")[-1]
+                return Result(command_tag="ALTER SEQUENCE",
+                              notices=[f'relation "{name}" does not exist, skipping'])
             raise
         seq_ref = object_privileges.ObjectRef("sequence", d["name"], d["schema"])
         object_privileges.check_owner(session, seq_ref)
         opts = dict(a["options"])
         restart = opts.pop("restart", "absent")
         rename = opts.pop("rename", None)
+        set_schema = opts.pop("set_schema", None)
         new_owner = opts.pop("owner", None)
         if new_owner is not None:
             object_privileges.alter_owner(session, seq_ref, new_owner)
@@ -2867,8 +2870,44 @@ def misc_statement(session: Any, u: Utility) -> Result:
             sequences.forget(session, key)
             d = {**d, "name": rename}
             txn.catalog_put("sequence", f"{d['schema']}.{rename}", d)
+        if set_schema:
+            move_sequence(session, txn, f"{d['schema']}.{d['name']}", set_schema)
         return Result(command_tag="ALTER SEQUENCE")
     raise FeatureNotSupported(f"{u.kind} is not supported")
+
+
+def move_sequence(session: Any, txn: Any, key: str, new_schema: str) -> None:
+    """ALTER SEQUENCE ... SET SCHEMA: the sequence, its position and the column defaults that call
+    it (they name it qualified from then on, as PostgreSQL prints them). A sequence a column owns
+    moves only with its table (0A000, as in PostgreSQL)."""
+    d = txn.catalog_get("sequence", key)
+    schema, name = d["schema"], d["name"]
+    if txn.catalog_get("schema", new_schema) is None:
+        raise InvalidSchemaName(f'schema "{new_schema}" does not exist')
+    if new_schema == schema:
+        return
+    if d.get("owned_by"):
+        owner = str(d["owned_by"]).split(".")
+        table = owner[-2] if len(owner) >= 2 else owner[0]
+        raise FeatureNotSupported("cannot move an owned sequence into another schema",
+                                  detail=f'Sequence "{name}" is linked to table "{table}".')
+    if relation_kind(txn, new_schema, name) is not None:
+        raise DuplicateTable(f'relation "{name}" already exists in schema "{new_schema}"')
+    users = _sequence_default_users(txn, schema, name)
+    new_key = f"{new_schema}.{name}"
+    with session.engine.lock:
+        state = sequences._load(session, key, d)
+        sequences._persist(session, new_key, state, exact=True)  # the position moves with it
+    sequences.forget(session, key)
+    txn.catalog_delete("sequence", key)
+    txn.catalog_put("sequence", new_key, {**d, "schema": new_schema})
+    for tdef, cname in users:
+        tdef = txn.get_table(tdef.schema, tdef.name)
+        md = dict(constraints.column_metadata(tdef, cname))
+        md["default"] = re.sub(r"nextval\(\s*(?:CAST\(\s*)?'((?:[^']|'')+)'(?:\s+AS\s+REGCLASS\)|::regclass)?\)",
+                               lambda m: f"nextval('{new_schema}.{name}'::regclass)" if m.group(1).split(".")[-1]
+                               .strip('"') == name else m.group(0), md.get("default") or "", flags=re.IGNORECASE)
+        _set_column_metadata(txn, tdef, cname, md)
 
 
 def comment(session: Any, ast: exp.Comment) -> Result:
