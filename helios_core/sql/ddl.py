@@ -261,19 +261,21 @@ def _dependent_matviews(txn: Any, key: str) -> list[str]:
     return out
 
 
-def dependent_view_lines(txn: Any, key: str, what: str, seen: set[str] | None = None) -> list[str]:
+def dependent_view_lines(txn: Any, key: str, what: str, seen: set[str] | None = None,
+                         session: Any = None) -> list[str]:
     """The DETAIL lines of 2BP01 for the views and materialized views over ``key``, each followed
-    by what depends on it in turn, as PostgreSQL lists them ("view v2 depends on view v1")."""
+    by what depends on it in turn, as PostgreSQL lists them ("view v2 depends on view v1"; names
+    outside the search_path qualified)."""
     seen = set() if seen is None else seen
-    name = key.split(".", 1)[1]
+    shown = _shown(session, *key.split(".", 1))
     lines = []
     for noun, keys in (("view", _dependent_views(txn, key)), ("materialized view", _dependent_matviews(txn, key))):
         for v in keys:
             if v in seen:
                 continue
             seen.add(v)
-            lines.append(f"{noun} {v.split('.', 1)[1]} depends on {what} {name}")
-            lines.extend(dependent_view_lines(txn, v, noun, seen))
+            lines.append(f"{noun} {_shown(session, *v.split('.', 1))} depends on {what} {shown}")
+            lines.extend(dependent_view_lines(txn, v, noun, seen, session))
     return lines
 
 
@@ -285,14 +287,14 @@ def _drop_dependent_views(session: Any, txn: Any, key: str, what: str, cascade: 
     if (views or mvs) and not cascade:
         name = key.split(".", 1)[1]
         raise DependentObjectsStillExist(
-            f"cannot drop {what} {name} because other objects depend on it",
-            detail="\n".join(dependent_view_lines(txn, key, what)),
+            f"cannot drop {what} {_shown(session, key.split('.', 1)[0], name)} because other objects depend on it",
+            detail="\n".join(dependent_view_lines(txn, key, what, session=session)),
             hint="Use DROP ... CASCADE to drop the dependent objects too.")
     lines: list[str] = []
     for v in views:
         if txn.catalog_get("view", v) is None:  # reached already through another view
             continue
-        lines.append(f"drop cascades to view {v.split('.', 1)[1]}")
+        lines.append(f"drop cascades to view {_shown(session, *v.split('.', 1))}")
         lines.extend(_drop_dependent_views(session, txn, v, "view", cascade))
         txn.catalog_delete("view", v)
     for v in mvs:
@@ -1479,7 +1481,7 @@ def _shown(session: Any, schema: str, name: str) -> str:
     """An object's name as PostgreSQL's messages print it: qualified unless its schema is on the
     search_path."""
     try:
-        visible = schema in session.search_path()
+        visible = schema in session.search_path() or is_temp_schema(schema)
     except Exception:  # noqa: BLE001 - no session settings: public only
         visible = schema == "public"
     return name if visible else f"{schema}.{name}"
@@ -1636,20 +1638,22 @@ def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascad
         inheritance.unlink(txn, parent, txn.get_table(schema, name))
     tdef = txn.get_table(schema, name)
     if not cascade:  # 2BP01 lists every dependent: foreign keys, then the views over it (and theirs)
-        detail = [f"constraint {fk['name']} on table {child.name} depends on table {name}"
-                  for child, fk in referencing(txn, tdef) if (child.schema, child.name) != (schema, name)
+        shown = _shown(session, schema, name)
+        detail = [f"constraint {fk['name']} on table {_shown(session, child.schema, child.name)} depends on table "
+                  f"{shown}" for child, fk in referencing(txn, tdef) if (child.schema, child.name) != (schema, name)
                   and not (named is not None and _dropped_with(txn, child, named))]
         if detail:
-            detail.extend(dependent_view_lines(txn, f"{schema}.{name}", "table"))
+            detail.extend(dependent_view_lines(txn, f"{schema}.{name}", "table", session=session))
             raise DependentObjectsStillExist(
-                f"cannot drop table {name} because other objects depend on it", detail="\n".join(detail),
+                f"cannot drop table {shown} because other objects depend on it", detail="\n".join(detail),
                 hint="Use DROP ... CASCADE to drop the dependent objects too.")
     for child, fk in referencing(txn, tdef):
         if (child.schema, child.name) == (schema, name):
             continue
         together = named is not None and _dropped_with(txn, child, named)
         if not together:
-            notices.append(f"drop cascades to constraint {fk['name']} on table {child.name}")
+            notices.append(f"drop cascades to constraint {fk['name']} on table "
+                           f"{_shown(session, child.schema, child.name)}")
         txn.alter_table(child.schema, child.name, options={"foreign_keys": [
             f for f in child.options.get("foreign_keys", []) if f["name"] != fk["name"]]})
     notices.extend(_drop_dependent_views(session, txn, f"{schema}.{name}", "table", cascade))
@@ -2876,7 +2880,7 @@ def misc_statement(session: Any, u: Utility) -> Result:
     raise FeatureNotSupported(f"{u.kind} is not supported")
 
 
-def move_sequence(session: Any, txn: Any, key: str, new_schema: str) -> None:
+def move_sequence(session: Any, txn: Any, key: str, new_schema: str, *, with_table: bool = False) -> None:
     """ALTER SEQUENCE ... SET SCHEMA: the sequence, its position and the column defaults that call
     it (they name it qualified from then on, as PostgreSQL prints them). A sequence a column owns
     moves only with its table (0A000, as in PostgreSQL)."""
@@ -2886,7 +2890,7 @@ def move_sequence(session: Any, txn: Any, key: str, new_schema: str) -> None:
         raise InvalidSchemaName(f'schema "{new_schema}" does not exist')
     if new_schema == schema:
         return
-    if d.get("owned_by"):
+    if d.get("owned_by") and not with_table:
         owner = str(d["owned_by"]).split(".")
         table = owner[-2] if len(owner) >= 2 else owner[0]
         raise FeatureNotSupported("cannot move an owned sequence into another schema",
@@ -2900,7 +2904,10 @@ def move_sequence(session: Any, txn: Any, key: str, new_schema: str) -> None:
         sequences._persist(session, new_key, state, exact=True)  # the position moves with it
     sequences.forget(session, key)
     txn.catalog_delete("sequence", key)
-    txn.catalog_put("sequence", new_key, {**d, "schema": new_schema})
+    moved = {**d, "schema": new_schema}
+    if with_table and d.get("owned_by"):  # schema.table.column of the owning column, which moves too
+        moved["owned_by"] = f"{new_schema}.{str(d['owned_by']).split('.', 1)[1]}"
+    txn.catalog_put("sequence", new_key, moved)
     for tdef, cname in users:
         tdef = txn.get_table(tdef.schema, tdef.name)
         md = dict(constraints.column_metadata(tdef, cname))
