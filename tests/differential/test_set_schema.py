@@ -85,6 +85,10 @@ SCRIPT = [
     "create table ss_a.ss_dup (a int)",
     "create table ss_dup (a int)",
     "alter table ss_dup set schema ss_a",
+    "create type ss_a.ss_ct as (x int)",
+    "alter type ss_a.ss_ct set schema ss_a",
+    "alter type ss_a.ss_ct set schema ss_b",
+    "select '(1)'::ss_b.ss_ct",
 ]
 CLEANUP = ["drop schema if exists ss_a, ss_b, ss_m1 cascade",
            "drop table if exists ss_own, ss_q3t, ss_mc, ss_mself, ss_dup, ss_st cascade",
