@@ -1,6 +1,7 @@
 """DROP and its dependencies compared with a live PostgreSQL 15 through psycopg on both sides (a
 real ``helios serve``): each statement's SQLSTATE, message, DETAIL and HINT, and the NOTICEs it
-sends ("drop cascades to view v", "drop cascades to N other objects" with the list)."""
+sends ("drop cascades to view v", "drop cascades to N other objects" with the list), for tables,
+views, foreign keys, key columns, sequences in defaults, schemas, types and functions."""
 
 from __future__ import annotations
 
@@ -60,13 +61,24 @@ SCRIPT = [
     "drop schema dd_sc2 cascade",
     "create schema dd_sc3",
     "drop schema dd_sc3",
+    # a function views, defaults and CHECK constraints call
+    "create function dd_f(int) returns int language sql immutable as 'select $1 + 1'",
+    "create view dd_fv as select dd_f(1) as x",
+    "drop function dd_f(int)",
+    "create table dd_ft (a int default dd_f(1), b int check (dd_f(b) > 0))",
+    "drop function dd_f(int)",
+    "drop function dd_f(int) cascade",
+    "insert into dd_ft values (default, -5)",
+    "select * from dd_ft",
+    "drop table dd_ft",
     # types
     "create type dd_ty as (x int)",
     "create table dd_tt (c dd_ty)",
     "drop type dd_ty",
     "drop type dd_ty cascade",
 ]
-CLEANUP = ["drop table if exists dd_tt, dd_d, dd_c1, dd_c2 cascade", "drop sequence if exists dd_sq"]
+CLEANUP = ["drop table if exists dd_tt, dd_d, dd_c1, dd_c2, dd_ft cascade", "drop sequence if exists dd_sq",
+           "drop function if exists dd_f(int) cascade"]
 
 
 def _run(conn: psycopg.Connection, sql: str) -> tuple:
