@@ -70,6 +70,7 @@ from helios_core.sql.routines import notices as routine_notices
 from helios_core.sql.temp_tables import is_temp_schema, own_schema
 from helios_core.sql.triggers import firing
 from helios_core.storage import ColumnDef, mover
+from helios_core.storage.catalog import CATALOG
 
 
 class DependentObjectsStillExist(HeliosError):
@@ -1490,8 +1491,6 @@ def _shown(session: Any, schema: str, name: str) -> str:
 def _creation_order(txn: Any, schema: str) -> dict[tuple[str, str], int]:
     """(catalog kind, key) -> position of its catalog entry's latest write, for the entries of a
     schema: the order objects were created in, unless altered since."""
-    from helios_core.storage.catalog import CATALOG
-
     order: dict[tuple[str, str], int] = {}
     for batch in txn.scan_def(CATALOG, with_rowid=True, columns=["kind", "key"]):
         for kind, key, rowid in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist(),

@@ -18,7 +18,10 @@ from typing import Any
 from sqlglot import exp
 
 from helios_core.errors import DuplicateTable, FeatureNotSupported, HeliosError, UndefinedTable
+from helios_core.frontends.postgres.dialect import DIALECT, parse, to_sql
 from helios_core.session import Result
+from helios_core.sql import ddl, foreign_tables, inheritance, matviews, object_privileges, partitions
+from helios_core.sql.ddl import ident
 
 _STATEMENT = re.compile(
     r"^\s*(?P<kind>TABLE|VIEW|MATERIALIZED\s+VIEW|FOREIGN\s+TABLE)\s+(?P<if_exists>IF\s+EXISTS\s+)?(?:ONLY\s+)?"
@@ -36,9 +39,6 @@ def _ident(text: str) -> str:
 
 
 def execute(session: Any, rest: str) -> Result:
-    from helios_core.frontends.postgres.dialect import DIALECT
-    from helios_core.sql import ddl
-
     m = _STATEMENT.match(rest)
     kind = " ".join(m["kind"].upper().split())
     tag = f"ALTER {kind}"
@@ -77,17 +77,12 @@ def execute(session: Any, rest: str) -> Result:
 
 
 def _check_owner(session: Any, found: str, schema: str, name: str) -> None:
-    from helios_core.sql import object_privileges
-
     kind = {"view": "view", "sequence": "sequence"}.get(found, "table")
     object_privileges.check_owner(session, object_privileges.ObjectRef(kind, name, schema))
 
 
 def _qualify_in_views(txn: Any, views: list[str], schema: str, name: str, target: str) -> None:
     """The views that read schema.name name it target.name from now on."""
-    from helios_core.frontends.postgres.dialect import parse, to_sql
-    from helios_core.sql.ddl import ident
-
     for view in views:
         v = txn.catalog_get("view", view)
         if v is None:
@@ -117,16 +112,12 @@ def _move_comments(txn: Any, schema: str, name: str, target: str) -> None:
 
 
 def move_table(session: Any, txn: Any, schema: str, name: str, target: str) -> None:
-    from helios_core.sql import ddl, inheritance, partitions
-
     tdef = txn.get_table(schema, name)
     opts = tdef.options or {}
     if partitions.spec(tdef) is not None or partitions.parent_of(tdef) is not None:
         raise FeatureNotSupported("ALTER TABLE ... SET SCHEMA of a partitioned table or a partition is not supported")
     if opts.get("inherits") or inheritance.has_children(tdef):
         raise FeatureNotSupported("ALTER TABLE ... SET SCHEMA of a table in an inheritance tree is not supported")
-    from helios_core.sql import foreign_tables, matviews
-
     if matviews.definition(tdef) is not None or foreign_tables.definition(tdef) is not None:
         raise FeatureNotSupported("ALTER ... SET SCHEMA of a materialized view or a foreign table is not supported")
     indexes = [i for i in opts.get("indexes", []) if txn.catalog_get("index", f"{schema}.{i}") is not None]
@@ -170,10 +161,6 @@ def move_table(session: Any, txn: Any, schema: str, name: str, target: str) -> N
 
 
 def move_view(session: Any, txn: Any, schema: str, name: str, target: str) -> None:
-    from helios_core.frontends.postgres.dialect import parse, to_sql
-    from helios_core.sql import ddl
-    from helios_core.sql.ddl import ident
-
     key = f"{schema}.{name}"
     v = txn.catalog_get("view", key)
     tree = parse(v["sql"])[0].ast

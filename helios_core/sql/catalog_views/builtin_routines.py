@@ -15,6 +15,9 @@ from typing import Any
 
 import attrs
 
+from helios_core.errors import HeliosError
+from helios_core.sql import functions as F
+from helios_core.sql import types as T
 from helios_core.sql.catalog_views.builtin_routines_data import OPERATORS, QUOTED_NAMES, ROUTINES
 
 
@@ -87,8 +90,6 @@ _LISTINGS: dict[frozenset[int], _Listing] = {}
 
 
 def _listed() -> _Listing:
-    from helios_core.sql import functions as F
-
     absent = frozenset(r.oid for r in _all_routines() if r.from_plugin and not F.has_function(r.name))
     listing = _LISTINGS.get(absent)
     if listing is None:
@@ -172,8 +173,6 @@ _PARALLEL = {"s": " PARALLEL SAFE", "r": " PARALLEL RESTRICTED", "u": ""}
 
 def definition(r: BuiltinRoutine) -> str:
     """pg_get_functiondef of a built-in function (42809 for an aggregate, as PostgreSQL)."""
-    from helios_core.errors import HeliosError
-
     if r.kind == "a":
         raise HeliosError(f'"{r.name}" is an aggregate function', sqlstate="42809")
     options = _VOLATILITY[r.volatility] + _PARALLEL[r.parallel] + (" STRICT" if r.strict else "")
@@ -185,8 +184,6 @@ def definition(r: BuiltinRoutine) -> str:
 
 def type_name(oid: int) -> str:
     """format_type of an argument type OID (pseudo-types and plugin types by their own names)."""
-    from helios_core.sql import types as T
-
     try:
         return T.type_by_oid(oid).sql_name()
     except Exception:  # noqa: BLE001 - a pseudo-type not registered by OID

@@ -43,6 +43,7 @@ from helios_core.sql.catalog_views.registry import (
 )
 from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.functions.proc_oids import builtin_proc_oid
+from helios_core.sql.routines.definition import KIND, Routine, resolve_type
 from helios_core.sql.row_security import catalog_rows as rls_catalog
 from helios_core.sql.triggers import catalog_rows
 from helios_core.sql.user_aggregates import catalog_rows as aggregate_catalog
@@ -858,8 +859,6 @@ _LANGUAGE_OIDS = {"sql": 14, "plpgsql": 13_600}
 
 def _user_routines(model: CatalogModel) -> list[tuple]:
     """CREATE FUNCTION / PROCEDURE's routines (helios_core.sql.routines.definition)."""
-    from helios_core.sql.routines.definition import KIND, Routine
-
     rows = []
     for value in _catalog_list(model.txn, KIND).values() if model.txn is not None else ():
         for record in value.get("overloads") or []:
@@ -896,8 +895,6 @@ def _user_routines(model: CatalogModel) -> list[tuple]:
 
 
 def _routine_type_oid(name: str) -> int:
-    from helios_core.sql.routines.definition import resolve_type
-
     try:
         return resolve_type(name).oid
     except Exception:  # noqa: BLE001 - a type that is gone

@@ -12,8 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
+import sqlglot
 from sqlglot import exp
 
+from helios_core.frontends.postgres.dialect import DIALECT
+from helios_core.sql import constraints, ddl
+from helios_core.sql.ddl import _shown, ident
 from helios_core.sql.routines.definition import Routine
 
 
@@ -27,8 +31,6 @@ class User:
 
 
 def _calls(tree: exp.Expression, target: Routine, home: str) -> bool:
-    from helios_core.sql.ddl import ident
-
     low = len([a for a in target.in_args if a.get("default") is None])
     high = len(target.in_args)
     for call in tree.find_all(exp.Anonymous):
@@ -46,10 +48,6 @@ def _calls(tree: exp.Expression, target: Routine, home: str) -> bool:
 
 
 def _parse(sql: str, expression: bool) -> exp.Expression | None:
-    import sqlglot
-
-    from helios_core.frontends.postgres.dialect import DIALECT
-
     try:
         return sqlglot.parse_one(f"SELECT {sql}" if expression else sql, read=DIALECT)
     except Exception:  # noqa: BLE001 - text we cannot read calls nothing we can see
@@ -57,8 +55,6 @@ def _parse(sql: str, expression: bool) -> exp.Expression | None:
 
 
 def users(session: Any, txn: Any, target: Routine) -> list[User]:
-    from helios_core.sql.ddl import _shown
-
     out = []
     for key, v in sorted(txn.catalog_list("view").items()):
         tree = _parse(v.get("sql") or "", False)
@@ -84,8 +80,6 @@ def users(session: Any, txn: Any, target: Routine) -> list[User]:
 def drop(session: Any, txn: Any, found: list[User]) -> list[str]:
     """CASCADE: drop the views (and the views over them), defaults and constraints; the lines of
     the "drop cascades to" NOTICE."""
-    from helios_core.sql import constraints, ddl
-
     lines = []
     for u in found:
         lines.append(f"drop cascades to {u.what}")

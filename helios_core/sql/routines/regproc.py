@@ -12,6 +12,7 @@ import pyarrow as pa
 from helios_core.errors import HeliosError
 from helios_core.hookspecs import SqlFunction
 from helios_core.sql import functions
+from helios_core.sql.catalog_views import builtin_routines
 from helios_core.sql.catalog_views.functions import ACTIVE_SESSION
 from helios_core.sql.functions import text_out
 from helios_core.sql.functions.proc_oids import builtin_proc_oid, proc_name
@@ -46,8 +47,6 @@ def oid_of(name: str) -> int:
     from helios_core.sql.catalog_views.pg_catalog import io_function_names  # pg_catalog imports this module
 
     bare = dotted.removeprefix("pg_catalog.")
-    from helios_core.sql.catalog_views import builtin_routines
-
     listed = builtin_routines.by_name().get(bare, ()) if "." not in bare else ()
     if len(listed) > 1:
         raise HeliosError(f'more than one function named "{text}"', sqlstate="42725")
@@ -62,8 +61,6 @@ def name_of(oid: int) -> str | None:
     """regproc output: the function's name, "-" for 0, None when no function has that OID."""
     if oid == 0:
         return "-"
-    from helios_core.sql.catalog_views import builtin_routines
-
     listed = builtin_routines.by_oid().get(oid)
     if listed is not None:  # qualified when the name alone names several routines, as PostgreSQL prints it
         several = len(builtin_routines.by_name()[listed.name]) > 1
