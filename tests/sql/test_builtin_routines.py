@@ -75,6 +75,25 @@ def test_every_listed_routine_of_the_kernel_runs():
     assert failures == [], "\n".join(failures)
 
 
+def test_every_listed_routine_of_a_plugin_runs_on_the_server(db):
+    """The routines a plugin registers (full-text search) are listed by the server that loads it,
+    and each call runs there."""
+    listed = rows(db, "select oid::int from pg_proc where oid < 16384")
+    plugin = [r for r in B._all_routines() if r.from_plugin]
+    assert plugin and {r.oid for r in plugin} <= {oid for (oid,) in listed}
+    failures = []
+    for r in plugin:
+        for sql in _probes(r):
+            try:
+                db.execute(sql).fetchall()
+                break
+            except psycopg.Error as e:
+                last = f"{sql}: {e.sqlstate} {e}"
+        else:
+            failures.append(last)
+    assert failures == [], "\n".join(failures)
+
+
 def test_listed_names_have_no_duplicate_signatures():
     seen = {(r.name, r.argtypes) for r in B.routines()}
     assert len(seen) == len(B.routines())
