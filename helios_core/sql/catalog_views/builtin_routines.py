@@ -89,8 +89,13 @@ class _Listing:
 _LISTINGS: dict[frozenset[int], _Listing] = {}
 
 
+@functools.cache
+def _plugin_routines() -> tuple[BuiltinRoutine, ...]:
+    return tuple(r for r in _all_routines() if r.from_plugin)
+
+
 def _listed() -> _Listing:
-    absent = frozenset(r.oid for r in _all_routines() if r.from_plugin and not F.has_function(r.name))
+    absent = frozenset(r.oid for r in _plugin_routines() if not F.has_function(r.name))
     listing = _LISTINGS.get(absent)
     if listing is None:
         present = tuple(r for r in _all_routines() if r.oid not in absent)

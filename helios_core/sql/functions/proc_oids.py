@@ -17,17 +17,18 @@ _NAMES: dict[int, str] = {0: "-"}
 @functools.cache
 def _listed() -> tuple[dict[str, int], frozenset[int]]:
     """(name -> OID of the names with a single listed overload, every listed OID)."""
-    from helios_core.sql.catalog_views.builtin_routines_data import OPERATORS, ROUTINES
-
-    for row in OPERATORS:  # an operator's function prints by name (pg_operator.oprcode)
-        _NAMES.setdefault(row[-1], row[-2])
+    from helios_core.sql.catalog_views.builtin_routines_data import OPERATORS, QUOTED_NAMES, ROUTINES
 
     counts: dict[str, list[int]] = {}
     for row in ROUTINES:
         counts.setdefault(row[1], []).append(row[0])
     for name, oids in counts.items():
+        # as PostgreSQL prints a regproc: keywords quoted, qualified when the name alone is ambiguous
+        text = f'"{name}"' if name in QUOTED_NAMES else name
         for oid in oids:
-            _NAMES.setdefault(oid, name)
+            _NAMES[oid] = f"pg_catalog.{text}" if len(oids) > 1 else text
+    for row in OPERATORS:  # an operator's function prints by name (pg_operator.oprcode)
+        _NAMES.setdefault(row[-1], row[-2])
     return {n: o[0] for n, o in counts.items() if len(o) == 1}, frozenset(r[0] for r in ROUTINES)
 
 
@@ -49,6 +50,6 @@ def builtin_proc_oid(name: str) -> int:
 
 
 def proc_name(oid: int) -> str | None:
-    """The name of a built-in function's OID, or None when no known function has it."""
+    """A built-in function's OID as regproc prints it, or None when no known function has it."""
     _listed()
     return _NAMES.get(oid)

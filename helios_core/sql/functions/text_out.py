@@ -132,7 +132,7 @@ def regproc_text(arr: pa.Array) -> pa.Array:
     def one(oid: int | None) -> str | None:
         if oid is None:
             return None
-        return (FUNCTION_NAMES[0](oid) if FUNCTION_NAMES else None) or proc_oids.proc_name(oid) or str(oid)
+        return proc_oids.proc_name(oid) or (FUNCTION_NAMES[0](oid) if FUNCTION_NAMES else None) or str(oid)
 
     return pa.array([one(v) for v in arr.cast(pa.int64()).to_pylist()], pa.string())
 

@@ -61,11 +61,6 @@ def name_of(oid: int) -> str | None:
     """regproc output: the function's name, "-" for 0, None when no function has that OID."""
     if oid == 0:
         return "-"
-    listed = builtin_routines.by_oid().get(oid)
-    if listed is not None:  # qualified when the name alone names several routines, as PostgreSQL prints it
-        several = len(builtin_routines.by_name()[listed.name]) > 1
-        name = builtin_routines.quoted_name(listed.name)
-        return f"pg_catalog.{name}" if several else name
     if proc_name(oid) is not None:
         return proc_name(oid)
     _session, txn = _session_txn()
