@@ -239,6 +239,8 @@ def alter(session: Any, c: Any) -> Result:
         c.end()
         if target not in {k.split(".")[0] for k in (*txn.catalog_list("schema"), "public", "pg_catalog")}:
             raise UndefinedObject(f'schema "{target}" does not exist', sqlstate="3F000")
+        if target == schema:  # already there: nothing to do, as in PostgreSQL
+            return Result(command_tag="ALTER TYPE")
         _check_free_name(txn, target, name)
         _check_unused(txn, key, name, rec, "move")
         txn.catalog_delete("type", key)

@@ -70,6 +70,7 @@ from helios_core.sql.routines import notices as routine_notices
 from helios_core.sql.temp_tables import is_temp_schema, own_schema
 from helios_core.sql.triggers import firing
 from helios_core.storage import ColumnDef, mover
+from helios_core.storage.catalog import CATALOG
 
 
 class DependentObjectsStillExist(HeliosError):
@@ -261,6 +262,24 @@ def _dependent_matviews(txn: Any, key: str) -> list[str]:
     return out
 
 
+def dependent_view_lines(txn: Any, key: str, what: str, seen: set[str] | None = None,
+                         session: Any = None) -> list[str]:
+    """The DETAIL lines of 2BP01 for the views and materialized views over ``key``, each followed
+    by what depends on it in turn, as PostgreSQL lists them ("view v2 depends on view v1"; names
+    outside the search_path qualified)."""
+    seen = set() if seen is None else seen
+    shown = _shown(session, *key.split(".", 1))
+    lines = []
+    for noun, keys in (("view", _dependent_views(txn, key)), ("materialized view", _dependent_matviews(txn, key))):
+        for v in keys:
+            if v in seen:
+                continue
+            seen.add(v)
+            lines.append(f"{noun} {_shown(session, *v.split('.', 1))} depends on {what} {shown}")
+            lines.extend(dependent_view_lines(txn, v, noun, seen, session))
+    return lines
+
+
 def _drop_dependent_views(session: Any, txn: Any, key: str, what: str, cascade: bool) -> list[str]:
     """Drop (CASCADE) the views and materialized views that read ``key``; the lines of
     PostgreSQL's "drop cascades to" notice, one per object dropped."""
@@ -268,16 +287,15 @@ def _drop_dependent_views(session: Any, txn: Any, key: str, what: str, cascade: 
     mvs = _dependent_matviews(txn, key)
     if (views or mvs) and not cascade:
         name = key.split(".", 1)[1]
-        first = f"view {views[0].split('.', 1)[1]}" if views else f"materialized view {mvs[0].split('.', 1)[1]}"
         raise DependentObjectsStillExist(
-            f"cannot drop {what} {name} because other objects depend on it",
-            detail=f"{first} depends on {what} {name}",
+            f"cannot drop {what} {_shown(session, key.split('.', 1)[0], name)} because other objects depend on it",
+            detail="\n".join(dependent_view_lines(txn, key, what, session=session)),
             hint="Use DROP ... CASCADE to drop the dependent objects too.")
     lines: list[str] = []
     for v in views:
         if txn.catalog_get("view", v) is None:  # reached already through another view
             continue
-        lines.append(f"drop cascades to view {v.split('.', 1)[1]}")
+        lines.append(f"drop cascades to view {_shown(session, *v.split('.', 1))}")
         lines.extend(_drop_dependent_views(session, txn, v, "view", cascade))
         txn.catalog_delete("view", v)
     for v in mvs:
@@ -1402,9 +1420,12 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
                 raise UndefinedObject(f'schema "{name}" does not exist', sqlstate="3F000")
             contents = [t for t in txn.list_tables(name)]
             views = [k for k in txn.catalog_list("view") if k.startswith(name + ".")]
-            if (contents or views) and not cascade:
+            members = schema_member_lines(session, txn, name)
+            if members and not cascade:
                 raise DependentObjectsStillExist(f"cannot drop schema {name} because other objects depend on it",
+                                                 detail="\n".join(f"{what} depends on {on}" for what, on in members),
                                                  hint="Use DROP ... CASCADE to drop the dependent objects too.")
+            notices.extend(cascade_notices([f"drop cascades to {what}" for what, _ in members]))
             for tdef in contents:
                 if txn.get_table(tdef.schema, tdef.name) is not None:  # partitions go with their parent
                     drop_table_objects(session, txn, tdef.schema, tdef.name, cascade=True)
@@ -1485,8 +1506,119 @@ def _drop(session: Any, ast: exp.Drop) -> Result:
         elif want == "index":
             _drop_index(txn, schema, name)
         elif want == "sequence":
+            notices.extend(cascade_notices(_drop_sequence_defaults(txn, schema, name, cascade)))
             txn.catalog_delete("sequence", f"{schema}.{name}")  # its cached counter stays: DROP may roll back
     return Result(command_tag=tag, notices=notices)
+
+
+def _shown(session: Any, schema: str, name: str) -> str:
+    """An object's name as PostgreSQL's messages print it: qualified unless its schema is on the
+    search_path."""
+    try:
+        visible = schema in session.search_path() or is_temp_schema(schema)
+    except Exception:  # noqa: BLE001 - no session settings: public only
+        visible = schema == "public"
+    return name if visible else f"{schema}.{name}"
+
+
+def _creation_order(txn: Any, schema: str) -> dict[tuple[str, str], int]:
+    """(catalog kind, key) -> position of its catalog entry's latest write, for the entries of a
+    schema: the order objects were created in, unless altered since."""
+    order: dict[tuple[str, str], int] = {}
+    for batch in txn.scan_def(CATALOG, with_rowid=True, columns=["kind", "key"]):
+        for kind, key, rowid in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist(),
+                                    batch.column(batch.num_columns - 1).to_pylist(), strict=True):
+            if isinstance(key, str) and key.startswith(schema + "."):
+                order[(kind, key)] = rowid
+    return order
+
+
+def schema_member_lines(session: Any, txn: Any, schema: str) -> list[tuple[str, str]]:
+    """(object, what it depends on) of everything DROP SCHEMA takes along, as PostgreSQL lists them:
+    tables, views, sequences (not those a column owns), types and routines of the schema in the
+    order they were created, each table followed by the views elsewhere that read it."""
+    if is_temp_schema(schema):
+        return []
+    on = f"schema {schema}"
+    order = _creation_order(txn, schema)
+    members: list[tuple[int, list[tuple[str, str]]]] = []
+    seen: set[str] = set()
+    for tdef in txn.list_tables(schema):
+        noun = ("materialized view" if matviews.definition(tdef) is not None else
+                "foreign table" if foreign_tables.definition(tdef) is not None else "table")
+        lines = [(f"{noun} {_shown(session, schema, tdef.name)}", on)]
+        for v in _dependent_views(txn, f"{schema}.{tdef.name}"):
+            if not v.startswith(schema + ".") and v not in seen:
+                seen.add(v)
+                vs, vn = v.split(".", 1)
+                lines.append((f"view {_shown(session, vs, vn)}", f"{noun} {_shown(session, schema, tdef.name)}"))
+        members.append((order.get(("table", f"{schema}.{tdef.name}"), 0), lines))
+    for key in txn.catalog_list("view"):
+        if key.startswith(schema + "."):
+            members.append((order.get(("view", key), 0), [(f"view {_shown(session, schema, key.split('.', 1)[1])}", on)]))
+    for key, rec in txn.catalog_list("sequence").items():
+        if key.startswith(schema + ".") and not rec.get("owned_by"):
+            members.append((order.get(("sequence", key), 0),
+                            [(f"sequence {_shown(session, schema, key.split('.', 1)[1])}", on)]))
+    for key in txn.catalog_list("type"):
+        if key.startswith(schema + "."):
+            members.append((order.get(("type", key), 0), [(f"type {_shown(session, schema, key.split('.', 1)[1])}", on)]))
+    for key, rec in txn.catalog_list(routine_definition.KIND).items():
+        if not key.startswith(schema + "."):
+            continue
+        for record in rec.get("overloads") or []:
+            r = routine_definition.Routine(record)
+            try:
+                args = ",".join(t.sql_name() for t in r.in_types)
+            except Exception:  # noqa: BLE001 - a type gone since: the declared names
+                args = ",".join(a["type"] for a in record["args"] if a["mode"] in ("i", "b", "v"))
+            noun = "procedure" if r.is_procedure else "function"
+            members.append((order.get((routine_definition.KIND, key), 0),
+                            [(f"{noun} {_shown(session, schema, r.name)}({args})", on)]))
+    members.sort(key=lambda m: m[0])
+    return [line for _, lines in members for line in lines]
+
+
+_NEXTVAL = re.compile(r"nextval\(\s*(?:CAST\(\s*)?'((?:[^']|'')+)'", re.IGNORECASE)
+
+
+def _sequence_default_users(txn: Any, schema: str, name: str) -> list[tuple[Any, str]]:
+    """(table, column) of each column default that calls nextval() of sequence schema.name (an
+    identity column's sequence is its own, not a default's)."""
+    out = []
+    for tdef in txn.list_tables(None):
+        for c in tdef.columns:
+            md = c.metadata or {}
+            if md.get("identity"):
+                continue
+            for text in _NEXTVAL.findall(md.get("default") or ""):
+                parts = [p.strip('"') for p in text.replace("''", "'").split(".")]
+                if parts[-1] != name:
+                    continue
+                if (len(parts) == 2 and parts[0] == schema) or (len(parts) == 1 and schema in (tdef.schema, "public")):
+                    out.append((tdef, c.name))
+                    break
+    return out
+
+
+def _drop_sequence_defaults(txn: Any, schema: str, name: str, cascade: bool) -> list[str]:
+    """DROP SEQUENCE of a sequence column defaults call: 2BP01 unless CASCADE, which drops those
+    defaults (PostgreSQL's "drop cascades to default value for column ... of table ...")."""
+    users = _sequence_default_users(txn, schema, name)
+    if users and not cascade:
+        raise DependentObjectsStillExist(
+            f"cannot drop sequence {name} because other objects depend on it",
+            detail="\n".join(f"default value for column {c} of table {t.name} depends on sequence {name}"
+                             for t, c in users),
+            hint="Use DROP ... CASCADE to drop the dependent objects too.")
+    lines = []
+    for tdef, cname in users:
+        tdef = txn.get_table(tdef.schema, tdef.name)
+        md = dict(constraints.column_metadata(tdef, cname))
+        md.pop("default", None)
+        _set_column_metadata(txn, tdef, cname, md)
+        lines.append(f"drop cascades to default value for column {cname} of table {tdef.name}")
+    return lines
 
 
 def _drop_inheritors(session: Any, txn: Any, tdef: Any, *, cascade: bool, named: list) -> list:
@@ -1537,17 +1669,23 @@ def drop_table_objects(session: Any, txn: Any, schema: str, name: str, *, cascad
     for parent in inheritance.parents(txn, tdef):
         inheritance.unlink(txn, parent, txn.get_table(schema, name))
     tdef = txn.get_table(schema, name)
+    if not cascade:  # 2BP01 lists every dependent: foreign keys, then the views over it (and theirs)
+        shown = _shown(session, schema, name)
+        detail = [f"constraint {fk['name']} on table {_shown(session, child.schema, child.name)} depends on table "
+                  f"{shown}" for child, fk in referencing(txn, tdef) if (child.schema, child.name) != (schema, name)
+                  and not (named is not None and _dropped_with(txn, child, named))]
+        if detail:
+            detail.extend(dependent_view_lines(txn, f"{schema}.{name}", "table", session=session))
+            raise DependentObjectsStillExist(
+                f"cannot drop table {shown} because other objects depend on it", detail="\n".join(detail),
+                hint="Use DROP ... CASCADE to drop the dependent objects too.")
     for child, fk in referencing(txn, tdef):
         if (child.schema, child.name) == (schema, name):
             continue
         together = named is not None and _dropped_with(txn, child, named)
-        if not cascade and not together:
-            raise DependentObjectsStillExist(
-                f"cannot drop table {name} because other objects depend on it",
-                detail=f"constraint {fk['name']} on table {child.name} depends on table {name}",
-                hint="Use DROP ... CASCADE to drop the dependent objects too.")
         if not together:
-            notices.append(f"drop cascades to constraint {fk['name']} on table {child.name}")
+            notices.append(f"drop cascades to constraint {fk['name']} on table "
+                           f"{_shown(session, child.schema, child.name)}")
         txn.alter_table(child.schema, child.name, options={"foreign_keys": [
             f for f in child.options.get("foreign_keys", []) if f["name"] != fk["name"]]})
     notices.extend(_drop_dependent_views(session, txn, f"{schema}.{name}", "table", cascade))
@@ -2272,7 +2410,12 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
                         hint="Use DROP ... CASCADE to drop the dependent objects too.")
                 tdef = _alter_action(session, txn, tdef, exp.Drop(kind="COLUMN", tables=[exp.to_identifier(
                     dependent, quoted=True)], cascade=True))
-            _drop_views_using_column(session, txn, tdef, cname, bool(action.args.get("cascade")))
+            cascaded: list[str] = []
+            if cname in tdef.primary_key:  # the key goes with its column, and what needs the key
+                tdef, cascaded = _drop_key_column(session, txn, tdef, cname, bool(action.args.get("cascade")))
+            cascaded += _drop_views_using_column(session, txn, tdef, cname, bool(action.args.get("cascade")))
+            for notice in cascade_notices(cascaded):
+                routine_notices.emit(session, inheritance.notice(notice) if isinstance(notice, str) else notice)
             publications.drop_column(session, txn, tdef, cname, bool(action.args.get("cascade")))  # 2BP01 / leaves
             _drop_indexes_reading(txn, tdef, cname)
             tdef = txn.get_table(schema, name)
@@ -2449,20 +2592,40 @@ def _renamed_in(sql: str, schema: str, table: str, *, old_col: str | None, new_c
     return to_sql(tree)
 
 
-def _drop_views_using_column(session: Any, txn: Any, tdef: Any, cname: str, cascade: bool) -> None:
-    """DROP COLUMN: views that read the column block it (2BP01) or go with it (CASCADE)."""
+def _views_using_column(txn: Any, tdef: Any, cname: str) -> list[str]:
     pat = re.compile(rf'(?<![\w"]){re.escape(cname)}(?![\w"])|"{re.escape(cname)}"')
-    for view in _dependent_views(txn, f"{tdef.schema}.{tdef.name}"):
-        v = txn.catalog_get("view", view) or {}
-        if not pat.search(v.get("sql", "")):
+    return [view for view in _dependent_views(txn, f"{tdef.schema}.{tdef.name}")
+            if pat.search((txn.catalog_get("view", view) or {}).get("sql", ""))]
+
+
+def _column_view_lines(txn: Any, tdef: Any, cname: str) -> list[str]:
+    """2BP01 DETAIL lines of the views reading a column, each followed by the views over it."""
+    users = _views_using_column(txn, tdef, cname)
+    detail: list[str] = []
+    seen: set[str] = set(users)
+    for view in users:
+        detail.append(f"view {view.split('.', 1)[1]} depends on column {cname} of table {tdef.name}")
+        detail.extend(dependent_view_lines(txn, view, "view", seen))
+    return detail
+
+
+def _drop_views_using_column(session: Any, txn: Any, tdef: Any, cname: str, cascade: bool) -> list[str]:
+    """DROP COLUMN: views that read the column block it (2BP01, each listed with the views over
+    it) or go with it (CASCADE); the lines of the "drop cascades to" NOTICE."""
+    users = _views_using_column(txn, tdef, cname)
+    if users and not cascade:
+        raise DependentObjectsStillExist(
+            f"cannot drop column {cname} of table {tdef.name} because other objects depend on it",
+            detail="\n".join(_column_view_lines(txn, tdef, cname)),
+            hint="Use DROP ... CASCADE to drop the dependent objects too.")
+    lines: list[str] = []
+    for view in users:
+        if txn.catalog_get("view", view) is None:  # went with a view dropped before it
             continue
-        if not cascade:
-            raise DependentObjectsStillExist(
-                f"cannot drop column {cname} of table {tdef.name} because other objects depend on it",
-                detail=f"view {view.split('.', 1)[1]} depends on column {cname} of table {tdef.name}",
-                hint="Use DROP ... CASCADE to drop the dependent objects too.")
-        _drop_dependent_views(session, txn, view, "view", True)
+        lines.append(f"drop cascades to view {view.split('.', 1)[1]}")
+        lines.extend(_drop_dependent_views(session, txn, view, "view", True))
         txn.catalog_delete("view", view)
+    return lines
 
 
 def _fill_from_default(session: Any, txn: Any, tdef: Any, cname: str) -> Any:
@@ -2633,6 +2796,26 @@ def _drop_constraint(txn: Any, tdef: Any, cname: str, if_exists: bool, session: 
     return txn.alter_table(tdef.schema, tdef.name, options=opts)
 
 
+def _drop_key_column(session: Any, txn: Any, tdef: Any, cname: str, cascade: bool) -> tuple[Any, list[str]]:
+    """DROP COLUMN of a primary-key column drops the key, as PostgreSQL: the foreign keys that
+    reference it block it (2BP01, listed with the views reading the column) or, with CASCADE,
+    go with it; the table and the lines of the "drop cascades to" NOTICE."""
+    pk_name = tdef.options.get("pk_name") or f"{tdef.name}_pkey"
+    pk = set(tdef.primary_key)
+    spare = any(set(u["columns"]) == pk for u in tdef.options.get("unique", []))
+    dependents = [] if spare else [(c, fk) for c, fk in referencing(txn, tdef) if set(fk["ref_columns"]) == pk
+                                   and (c.schema, c.name) != (tdef.schema, tdef.name)]
+    if dependents and not cascade:
+        detail = [f"constraint {fk['name']} on table {c.name} depends on column {cname} of table {tdef.name}"
+                  for c, fk in dependents]
+        raise DependentObjectsStillExist(
+            f"cannot drop column {cname} of table {tdef.name} because other objects depend on it",
+            detail="\n".join(detail + _column_view_lines(txn, tdef, cname)),
+            hint="Use DROP ... CASCADE to drop the dependent objects too.")
+    lines = [f"drop cascades to constraint {fk['name']} on table {child.name}" for child, fk in dependents]
+    return _drop_primary_key(txn, tdef, pk_name, None, True), lines
+
+
 def _drop_primary_key(txn: Any, tdef: Any, cname: str, session: Any, cascade: bool) -> Any:
     """DROP CONSTRAINT of the primary key: foreign keys that reference it (no unique constraint of
     the same columns left to serve them) block it (2BP01) or, with CASCADE, are dropped too; the
@@ -2727,13 +2910,16 @@ def misc_statement(session: Any, u: Utility) -> Result:
             key, d = sequences.resolve(session, a["name"], txn)
         except UndefinedTable:
             if a["if_exists"]:
-                return Result(command_tag="ALTER SEQUENCE")
+                name = a["name"][-1] if isinstance(a["name"], list | tuple) else str(a["name"]).split(".")[-1]
+                return Result(command_tag="ALTER SEQUENCE",
+                              notices=[f'relation "{name}" does not exist, skipping'])
             raise
         seq_ref = object_privileges.ObjectRef("sequence", d["name"], d["schema"])
         object_privileges.check_owner(session, seq_ref)
         opts = dict(a["options"])
         restart = opts.pop("restart", "absent")
         rename = opts.pop("rename", None)
+        set_schema = opts.pop("set_schema", None)
         new_owner = opts.pop("owner", None)
         if new_owner is not None:
             object_privileges.alter_owner(session, seq_ref, new_owner)
@@ -2754,8 +2940,47 @@ def misc_statement(session: Any, u: Utility) -> Result:
             sequences.forget(session, key)
             d = {**d, "name": rename}
             txn.catalog_put("sequence", f"{d['schema']}.{rename}", d)
+        if set_schema:
+            move_sequence(session, txn, f"{d['schema']}.{d['name']}", set_schema)
         return Result(command_tag="ALTER SEQUENCE")
     raise FeatureNotSupported(f"{u.kind} is not supported")
+
+
+def move_sequence(session: Any, txn: Any, key: str, new_schema: str, *, with_table: bool = False) -> None:
+    """ALTER SEQUENCE ... SET SCHEMA: the sequence, its position and the column defaults that call
+    it (they name it qualified from then on, as PostgreSQL prints them). A sequence a column owns
+    moves only with its table (0A000, as in PostgreSQL)."""
+    d = txn.catalog_get("sequence", key)
+    schema, name = d["schema"], d["name"]
+    if txn.catalog_get("schema", new_schema) is None:
+        raise InvalidSchemaName(f'schema "{new_schema}" does not exist')
+    if new_schema == schema:
+        return
+    if d.get("owned_by") and not with_table:
+        owner = str(d["owned_by"]).split(".")
+        table = owner[-2] if len(owner) >= 2 else owner[0]
+        raise FeatureNotSupported("cannot move an owned sequence into another schema",
+                                  detail=f'Sequence "{name}" is linked to table "{table}".')
+    if relation_kind(txn, new_schema, name) is not None:
+        raise DuplicateTable(f'relation "{name}" already exists in schema "{new_schema}"')
+    users = _sequence_default_users(txn, schema, name)
+    new_key = f"{new_schema}.{name}"
+    with session.engine.lock:
+        state = sequences._load(session, key, d)
+        sequences._persist(session, new_key, state, exact=True)  # the position moves with it
+    sequences.forget(session, key)
+    txn.catalog_delete("sequence", key)
+    moved = {**d, "schema": new_schema}
+    if with_table and d.get("owned_by"):  # schema.table.column of the owning column, which moves too
+        moved["owned_by"] = f"{new_schema}.{str(d['owned_by']).split('.', 1)[1]}"
+    txn.catalog_put("sequence", new_key, moved)
+    for tdef, cname in users:
+        tdef = txn.get_table(tdef.schema, tdef.name)
+        md = dict(constraints.column_metadata(tdef, cname))
+        md["default"] = re.sub(r"nextval\(\s*(?:CAST\(\s*)?'((?:[^']|'')+)'(?:\s+AS\s+REGCLASS\)|::regclass)?\)",
+                               lambda m: f"nextval('{new_schema}.{name}'::regclass)" if m.group(1).split(".")[-1]
+                               .strip('"') == name else m.group(0), md.get("default") or "", flags=re.IGNORECASE)
+        _set_column_metadata(txn, tdef, cname, md)
 
 
 def comment(session: Any, ast: exp.Comment) -> Result:

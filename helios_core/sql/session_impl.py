@@ -64,6 +64,7 @@ from helios_core.sql import (
     schema_elements,
     sequences,
     session_identity,
+    set_schema,
     transactions,
     types,
     user_types,  # noqa: F401  (installs the lookup of CREATE TYPE's types)
@@ -697,6 +698,10 @@ class SqlSession(Session):
                 self.tx.wrote_ddl = True
                 self.engine.bump_plan_generation()
                 return domains.execute(self, word, rest)
+            if set_schema.handles(word, rest):  # ALTER TABLE / VIEW ... SET SCHEMA
+                self.tx.wrote_ddl = True
+                self.engine.bump_plan_generation()
+                return set_schema.execute(self, rest)
             if word == "ALTER" and " owner to " in f" {rest.lower()} ":
                 self.tx.wrote_ddl = True
                 return ddl_privileges.alter_owner_command(self, rest)

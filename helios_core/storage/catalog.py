@@ -195,9 +195,10 @@ class CatalogOps(_Txn):
     def alter_table(
         self, schema: str, name: str, *, add_column: ColumnDef | None = None, drop_column: str | None = None,
         rename_column: tuple[str, str] | None = None, rename_to: str | None = None,
-        options: dict | None = None, fill_value: Any = None,
+        options: dict | None = None, fill_value: Any = None, move_to_schema: str | None = None,
     ) -> TableDef:
-        """Change a table's definition. `fill_value`: value existing rows get for `add_column`."""
+        """Change a table's definition. `fill_value`: value existing rows get for `add_column`.
+        `move_to_schema`: the table's new schema (its data stays where it is)."""
         self._check_write()
         t = self._lock_table(self._def(schema, name), "exclusive")
         rec = t.to_record()
@@ -242,6 +243,12 @@ class CatalogOps(_Txn):
             rec["name"] = rename_to
             self.catalog_delete("table", f"{schema}.{name}")
             self.catalog_put_new("table", f"{schema}.{rename_to}", rec)
+        elif move_to_schema is not None and move_to_schema != schema:
+            if self.get_table(move_to_schema, name) is not None:
+                raise DuplicateTable(f'relation "{name}" already exists in schema "{move_to_schema}"')
+            rec["schema"] = move_to_schema
+            self.catalog_delete("table", f"{schema}.{name}")
+            self.catalog_put_new("table", f"{move_to_schema}.{name}", rec)
         else:
             self.catalog_put("table", f"{schema}.{name}", rec)
         return TableDef.from_record(rec)

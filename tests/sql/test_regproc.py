@@ -27,9 +27,12 @@ def test_pg_type_io_functions_are_regprocs(s):
 
 
 def test_regproc_input_and_output(s):
-    assert rows(s, "select 'now'::regproc::text a, 'pg_catalog.upper'::regproc::text b, '-'::regproc::oid c, "
+    assert rows(s, "select 'now'::regproc::text a, 'pg_catalog.now'::regproc::text b, '-'::regproc::oid c, "
                    "'array_in'::regproc::oid = (select typinput::oid from pg_type where typname = '_int4')") == \
-        [("now", "upper", 0, True)]
+        [("now", "now", 0, True)]
+    with pytest.raises(HeliosError) as e:  # upper(text), upper(anyrange), upper(anymultirange), as PostgreSQL
+        s.execute("select 'pg_catalog.upper'::regproc")
+    assert (e.value.sqlstate, e.value.message) == ("42725", 'more than one function named "pg_catalog.upper"')
     s.execute("create function twice(x int) returns int language sql as 'select x * 2'")
     assert rows(s, "select 'twice'::regproc::text, 'public.twice'::regproc::oid = "
                    "(select oid from pg_proc where proname = 'twice')") == [("twice", True)]

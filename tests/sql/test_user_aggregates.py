@@ -228,7 +228,9 @@ def test_regproc_names_functions(db):
     db.execute("create aggregate agg_rp(numeric) (stype = numeric, sfunc = numeric_add)")
     assert rows(db, "select aggfnoid::text, aggtransfn::text, aggfinalfn::text, aggtranstype::regtype::text "
                     "from pg_aggregate where aggfnoid = 'agg_rp'::regproc") == [("agg_rp", "numeric_add", "-", "numeric")]
-    assert rows(db, "select 'lower'::regproc::text") == [("lower",)]
+    assert rows(db, "select 'now'::regproc::text, 'now'::regproc::oid") == [("now", 1299)]  # PostgreSQL's OID
+    e = error(db, "select 'lower'::regproc")  # lower(text), lower(anyrange), lower(anymultirange)
+    assert (e.sqlstate, e.diag.message_primary) == ("42725", 'more than one function named "lower"')
     e = error(db, "select 'no_such_fn'::regproc")
     assert (e.sqlstate, e.diag.message_primary) == ("42883", 'function "no_such_fn" does not exist')
 

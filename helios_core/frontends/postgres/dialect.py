@@ -1299,6 +1299,8 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
                 opts["rename" if c.toks[c.i - 2].text.upper() == "RENAME" else "owner"] = c.name()
             elif c.accept("AS"):
                 opts["data_type"] = c.name()
+            elif c.accept("SET", "SCHEMA"):
+                opts["set_schema"] = c.name()
             else:
                 c.fail()
         return Utility(kind="alter_sequence", args={"name": name, "if_exists": if_exists, "options": opts})

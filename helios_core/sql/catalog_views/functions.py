@@ -29,7 +29,7 @@ from helios_core.hookspecs import SqlFunction
 from helios_core.sql import foreign_data, privilege_functions, publications
 from helios_core.sql import functions as F
 from helios_core.sql import types as T
-from helios_core.sql.catalog_views import information_schema, partition_info, relation_sizes
+from helios_core.sql.catalog_views import builtin_routines, information_schema, partition_info, relation_sizes
 from helios_core.sql.catalog_views.model import (
     CatalogModel,
     domain_constraints,
@@ -585,16 +585,22 @@ def _partition_root(args: list[pa.Array]) -> pa.Array:
     return _map(args[:1], lambda oid: partition_info.partition_root(_session(), oid), pa.int64())
 
 
-def _signature(render: Callable[[Any], str | None]) -> Callable[[list[pa.Array]], pa.Array]:
-    """A pg_get_function_* of CREATE FUNCTION's routines ("" for the built-ins, which have no
-    catalog signature here)."""
+def _signature(render: Callable[[Any], str | None],
+               builtin: Callable[[builtin_routines.BuiltinRoutine], str | None]) -> Callable[[list[pa.Array]], pa.Array]:
+    """A pg_get_function_* of CREATE FUNCTION's routines and of the built-ins pg_proc lists
+    (NULL for an OID that is no routine, as PostgreSQL)."""
     def impl(args: list[pa.Array]) -> pa.Array:
         session = _session()
         txn = session.tx.current() if session is not None and hasattr(session, "tx") else None
 
         def one(oid: Any) -> str | None:
-            routine = signature_text.routine_by_oid(txn, oid) if oid is not None else None
-            return render(routine) if routine is not None else ""
+            if oid is None:
+                return None
+            routine = signature_text.routine_by_oid(txn, oid)
+            if routine is not None:
+                return render(routine)
+            found = builtin_routines.by_oid().get(int(oid))
+            return builtin(found) if found is not None else None
 
         return _map(args[:1], one, pa.string())
 
@@ -642,11 +648,12 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="pg_column_is_updatable", impl=_column_is_updatable, return_type="boolean",
                 arg_types=["regclass", "smallint", "boolean"]),
     SqlFunction(name="pg_get_serial_sequence", impl=_serial_sequence, return_type="text"),
-    SqlFunction(name="pg_get_function_identity_arguments", impl=_signature(signature_text.identity_arguments),
+    SqlFunction(name="pg_get_function_identity_arguments", impl=_signature(signature_text.identity_arguments,
+                                                                             lambda r: r.identity_arguments),
                 return_type="text"),
-    SqlFunction(name="pg_get_function_arguments", impl=_signature(signature_text.arguments), return_type="text"),
-    SqlFunction(name="pg_get_function_result", impl=_signature(signature_text.result), return_type="text"),
-    SqlFunction(name="pg_get_functiondef", impl=_signature(signature_text.definition), return_type="text"),
+    SqlFunction(name="pg_get_function_arguments", impl=_signature(signature_text.arguments, lambda r: r.arguments), return_type="text"),
+    SqlFunction(name="pg_get_function_result", impl=_signature(signature_text.result, lambda r: r.result), return_type="text"),
+    SqlFunction(name="pg_get_functiondef", impl=_signature(signature_text.definition, builtin_routines.definition), return_type="text"),
     # bodies are kept as text (prosrc), never as a parsed BEGIN ATOMIC body
     SqlFunction(name="pg_get_function_sqlbody", impl=_null_text, return_type="text", strict=False),
     SqlFunction(name="pg_get_statisticsobjdef_columns", impl=_null_text, return_type="text"),

@@ -24,6 +24,7 @@ from helios_core.errors import HeliosError
 from helios_core.hookspecs import SqlFunction
 from helios_core.sql import functions as F
 from helios_core.sql import types as T
+from helios_core.sql.catalog_views import builtin_routines
 from helios_core.sql.catalog_views import functions as cv
 from helios_core.sql.catalog_views.model import namespace_oid, role_oid
 from helios_core.sql.catalog_views.pg_catalog import COLLATION_OIDS
@@ -238,7 +239,33 @@ def _accepts(call: Callable[[], Any]) -> bool:
     return True
 
 
+def _builtin_signature(text: str) -> int | None:
+    """The OID of the built-in pg_proc lists for 'name(type, ...)', pseudo-types ("any",
+    anyelement, ...) included; None when it lists none."""
+    open_at = text.find("(")
+    schema, name = _split_qualified(text[:open_at], 3)
+    if schema not in (None, "pg_catalog"):
+        return None
+    inner = text[open_at + 1:text.rstrip().rindex(")")].strip()
+    oids = []
+    for word in (w.strip() for w in _split_args(inner)) if inner else ():
+        pseudo = builtin_routines.pseudo_type_oid(word)
+        if pseudo is not None:
+            oids.append(pseudo)
+            continue
+        try:
+            oids.append(T.catalog_oid(T.type_from_name(word)))
+        except HeliosError:
+            return None
+    listed = builtin_routines.find(name, tuple(oids))
+    return listed.oid if listed is not None else None
+
+
 def procedure_in(text: str) -> int:
+    if "(" in text and text.rstrip().endswith(")"):
+        found = _builtin_signature(text)
+        if found is not None:
+            return found
     name_text, types = _arg_types(text)
     schema, name = _split_qualified(name_text, 3)
     if schema is not None:
@@ -251,7 +278,9 @@ def procedure_in(text: str) -> int:
         for r in definition.find(session, txn, dotted):
             if [p.name for p in r.in_types] == [t.name for t in types]:
                 return int(r.record.get("oid") or 0)
-    if schema not in (None, "pg_catalog") or not F.has_function(name):
+    if schema not in (None, "pg_catalog"):
+        raise missing
+    if not F.has_function(name):
         raise missing
     if not _accepts(lambda: F.call_function(name, [_empty(t) for t in types])):
         raise missing
@@ -261,6 +290,9 @@ def procedure_in(text: str) -> int:
 
 
 def procedure_out(oid: int) -> str | None:
+    listed = builtin_routines.by_oid().get(oid)
+    if listed is not None:
+        return builtin_routines.regprocedure_text(listed)
     if oid in _SIGNATURES:
         return _SIGNATURES[oid]
     session = cv._session()
@@ -284,7 +316,15 @@ _OPERATORS: dict[int, tuple[str, str | None, str]] = {}  # OID -> (symbol, left 
 
 
 def operator_oid(symbol: str, left: str | None, right: str) -> int:
-    """A deterministic OID of a built-in operator, remembered for output."""
+    """A built-in operator's OID: PostgreSQL's for one pg_operator lists, else a deterministic one
+    (remembered for output)."""
+    try:
+        listed = builtin_routines.find_operator(symbol, T.type_from_name(left).oid if left else 0,
+                                                T.type_from_name(right).oid)
+    except HeliosError:
+        listed = None
+    if listed is not None:
+        return listed.oid
     oid = zlib.crc32(f"oper:{symbol}({left},{right})".encode()) % 16_000 + 1
     _OPERATORS.setdefault(oid, (symbol, left, right))
     return oid
@@ -319,6 +359,9 @@ def oper_in(text: str) -> int:
 
 
 def oper_out(oid: int) -> str | None:
+    listed = builtin_routines.operator_by_oid().get(oid)
+    if listed is not None:
+        return listed.name
     found = _OPERATORS.get(oid)
     return found[0] if found else None
 
@@ -344,6 +387,10 @@ def operator_in(text: str) -> int:
 
 
 def operator_out(oid: int) -> str | None:
+    listed = builtin_routines.operator_by_oid().get(oid)
+    if listed is not None:
+        left = "NONE" if listed.kind == "l" else builtin_routines.type_name(listed.left)
+        return f"{listed.name}({left},{builtin_routines.type_name(listed.right)})"
     found = _OPERATORS.get(oid)
     if found is None:
         return None

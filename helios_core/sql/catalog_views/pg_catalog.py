@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pyarrow as pa
 import sqlglot
 import sqlglot.errors
 from sqlglot import exp
@@ -19,6 +20,7 @@ from helios_core.errors import HeliosError
 from helios_core.sql import acl as A
 from helios_core.sql import enum_labels, foreign_data, object_privileges, publications, sequences, user_types
 from helios_core.sql import types as T
+from helios_core.sql.catalog_views import builtin_routines
 from helios_core.sql.catalog_views.model import (
     BOOTSTRAP_SUPERUSER_OID,
     BTREE_AM_OID,
@@ -32,13 +34,21 @@ from helios_core.sql.catalog_views.model import (
     role_oid,
     stable_oid,
 )
-from helios_core.sql.catalog_views.registry import catalog_table, static_table
+from helios_core.sql.catalog_views.registry import (
+    _to_table,
+    catalog_table,
+    parse_columns,
+    shared_model,
+    static_table,
+)
 from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.functions.proc_oids import builtin_proc_oid
+from helios_core.sql.routines.definition import KIND, Routine, resolve_type
 from helios_core.sql.routines.signature_text import config_entries
 from helios_core.sql.row_security import catalog_rows as rls_catalog
 from helios_core.sql.triggers import catalog_rows
 from helios_core.sql.user_aggregates import catalog_rows as aggregate_catalog
+from helios_core.sql.virtual_tables import register_virtual_table
 
 PG = "pg_catalog"
 
@@ -817,32 +827,32 @@ def pg_sequence(model: CatalogModel) -> list[tuple]:
 # ---------------------------------------------------------------------------
 
 
-def _function_names() -> list[str]:
-    try:
-        from helios_core.sql import functions as F
-    except ImportError:
-        return []
-    for attr in ("function_names", "list_functions"):
-        fn = getattr(F, attr, None)
-        if callable(fn):
-            try:
-                return sorted({str(n) for n in fn()})
-            except Exception:  # noqa: BLE001 - an optional listing
-                return []
-    return []
-
-
-@catalog_table(PG, "pg_proc", """oid oid, proname name, pronamespace oid, proowner oid, prolang oid,
+_PG_PROC_COLUMNS = parse_columns("""oid oid, proname name, pronamespace oid, proowner oid, prolang oid,
     procost float4, prorows float4, provariadic oid, prosupport text, prokind "char", prosecdef bool,
     proleakproof bool, proisstrict bool, proretset bool, provolatile "char", proparallel "char", pronargs int2,
     pronargdefaults int2, prorettype oid, proargtypes oidvector, proallargtypes oid[], proargmodes "char"[],
     proargnames text[], proargdefaults text, protrftypes oid[], prosrc text, probin text, prosqlbody text,
     proconfig text[], proacl text[]""")
+_BUILTIN_PROCS: dict[int, pa.Table] = {}  # the built-in routines' rows, by the listing they come from
+
+
 def pg_proc(model: CatalogModel) -> list[tuple]:
-    builtin = [(builtin_proc_oid(n), n, PG_CATALOG_OID, BOOTSTRAP_SUPERUSER_OID, 12, 1.0, 0.0, 0, "-",
-                "f", False, False, True, False, "i", "s", 0, 0, 25, [], None, None, None, None, None, n, None, None,
-                None, None) for n in _function_names()]
-    return builtin + _user_routines(model)
+    """pg_proc's rows: the built-in routines (builtin_routines) and the session's own."""
+    return builtin_routines.pg_proc_rows() + _user_routines(model)
+
+
+def _pg_proc_table(session: Any) -> pa.Table:
+    key = id(builtin_routines.routines())
+    builtin = _BUILTIN_PROCS.get(key)
+    if builtin is None:
+        builtin = _BUILTIN_PROCS[key] = _to_table(_PG_PROC_COLUMNS, builtin_routines.pg_proc_rows())
+    user = _user_routines(shared_model(session))
+    if not user:
+        return builtin
+    return pa.concat_tables([builtin, _to_table(_PG_PROC_COLUMNS, user)])
+
+
+register_virtual_table(PG, "pg_proc", _PG_PROC_COLUMNS, _pg_proc_table)
 
 
 _LANGUAGE_OIDS = {"sql": 14, "plpgsql": 13_600}
@@ -850,8 +860,6 @@ _LANGUAGE_OIDS = {"sql": 14, "plpgsql": 13_600}
 
 def _user_routines(model: CatalogModel) -> list[tuple]:
     """CREATE FUNCTION / PROCEDURE's routines (helios_core.sql.routines.definition)."""
-    from helios_core.sql.routines.definition import KIND, Routine
-
     rows = []
     for value in _catalog_list(model.txn, KIND).values() if model.txn is not None else ():
         for record in value.get("overloads") or []:
@@ -888,8 +896,6 @@ def _user_routines(model: CatalogModel) -> list[tuple]:
 
 
 def _routine_type_oid(name: str) -> int:
-    from helios_core.sql.routines.definition import resolve_type
-
     try:
         return resolve_type(name).oid
     except Exception:  # noqa: BLE001 - a type that is gone
@@ -1102,7 +1108,7 @@ static_table(PG, "pg_opclass", """oid oid, opcmethod oid, opcname name, opcnames
     opcfamily oid, opcintype oid, opcdefault bool, opckeytype oid""")
 static_table(PG, "pg_operator", """oid oid, oprname name, oprnamespace oid, oprowner oid, oprkind "char",
     oprcanmerge bool, oprcanhash bool, oprleft oid, oprright oid, oprresult oid, oprcom oid, oprnegate oid,
-    oprcode text, oprrest text, oprjoin text""")
+    oprcode regproc, oprrest regproc, oprjoin regproc""", builtin_routines.pg_operator_rows())
 _DEFACL_TYPES = {"table": "r", "sequence": "S", "function": "f", "type": "T", "schema": "n"}
 
 
@@ -1141,7 +1147,7 @@ static_table(PG, "pg_opfamily", "oid oid, opfmethod oid, opfname name, opfnamesp
 
 @catalog_table(PG, "pg_aggregate", aggregate_catalog.COLUMNS)
 def pg_aggregate(model: CatalogModel) -> list[tuple]:
-    return aggregate_catalog.rows(model.txn)
+    return builtin_routines.pg_aggregate_rows() + aggregate_catalog.rows(model.txn)
 
 
 static_table(PG, "pg_statistic_ext_data", "stxoid oid, stxdinherit bool")

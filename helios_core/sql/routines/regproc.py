@@ -12,6 +12,7 @@ import pyarrow as pa
 from helios_core.errors import HeliosError
 from helios_core.hookspecs import SqlFunction
 from helios_core.sql import functions
+from helios_core.sql.catalog_views import builtin_routines
 from helios_core.sql.catalog_views.functions import ACTIVE_SESSION
 from helios_core.sql.functions import text_out
 from helios_core.sql.functions.proc_oids import builtin_proc_oid, proc_name
@@ -46,6 +47,11 @@ def oid_of(name: str) -> int:
     from helios_core.sql.catalog_views.pg_catalog import io_function_names  # pg_catalog imports this module
 
     bare = dotted.removeprefix("pg_catalog.")
+    listed = builtin_routines.by_name().get(bare, ()) if "." not in bare else ()
+    if len(listed) > 1:
+        raise HeliosError(f'more than one function named "{text}"', sqlstate="42725")
+    if listed:
+        return listed[0].oid
     if "." not in bare and (functions.has_function(bare) or bare in io_function_names()):
         return builtin_oid(bare)
     raise HeliosError(f'function "{text}" does not exist', sqlstate="42883")

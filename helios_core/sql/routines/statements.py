@@ -22,7 +22,7 @@ from helios_core.sql.context import table_sql_columns
 from helios_core.sql.functions.registry import has_function
 from helios_core.sql.grammar_type_names import grammar_type_name
 from helios_core.sql.missing_schema import UNDEFINED_SCHEMA, missing_schema
-from helios_core.sql.routines import definition, invoke, polymorphic, sql_language, syntax
+from helios_core.sql.routines import definition, expression_users, invoke, polymorphic, sql_language, syntax
 from helios_core.sql.routines.definition import KIND, Routine
 from helios_core.sql.user_aggregates import syntax as aggregate_syntax
 from helios_core.sql.user_types import split_name
@@ -239,9 +239,20 @@ def drop(session: Any, a: dict) -> Result:
                               sqlstate="2BP01", detail=f"function {aggregates[0].signature()} depends on function "
                                                        f"{target.signature()}",
                               hint="Use DROP ... CASCADE to drop the dependent objects too.")
+        lines = []
         for agg in aggregates:
-            notices.append(f"drop cascades to function {agg.signature()}")
+            lines.append(f"drop cascades to function {agg.signature()}")
             _remove(txn, agg)
+        calling = expression_users.users(session, txn, target)
+        if calling and not a["cascade"]:
+            raise HeliosError(f"cannot drop function {target.signature()} because other objects depend on it",
+                              sqlstate="2BP01", detail="\n".join(f"{u.what} depends on function {target.signature()}"
+                                                                 for u in calling),
+                              hint="Use DROP ... CASCADE to drop the dependent objects too.")
+        lines += expression_users.drop(session, txn, calling)
+        from helios_core.sql.ddl import cascade_notices
+
+        notices.extend(cascade_notices(lines))
         _remove(txn, target)
     return Result(command_tag=f"DROP {what.upper()}", notices=notices)
 
