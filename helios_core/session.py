@@ -411,7 +411,6 @@ def sql_function_names() -> dict[str, bool]:
     from helios_core.sql.functions import registry
     from helios_core.sql.planner.scalar import AGGREGATE_NAMES
 
-    registry._load_builtins()
-    names = dict.fromkeys([*registry._REGISTRY, *registry._TYPED_OVERLOADS], False)
+    names = dict.fromkeys(registry.function_names(), False)
     names.update(dict.fromkeys(AGGREGATE_NAMES, True))
     return names

@@ -62,6 +62,7 @@ from helios_core.sql.extensions import citext
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.cast import numeric_elements_to_storage, stores_rounded_numeric_elements
+from helios_core.sql.functions.vec import Vec
 from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.triggers import firing
 from helios_core.sql.window_placement import refuse_window
@@ -95,8 +96,6 @@ def column_types(tdef: Any) -> list[tuple[str, Any]]:
 
 def assign(vec: Any, sql_type: Any, n: int, column: str = "") -> pa.Array:
     """A Vec converted to a column's type with assignment-cast rules, as a length-n array."""
-    from helios_core.sql.functions.vec import Vec
-
     if not isinstance(vec, Vec):
         vec = Vec.of(vec)
     if sql_type.name == "numeric" and isinstance(vec.array.type, pa.ExtensionType) and \
@@ -252,8 +251,6 @@ def _param_index(node: Any) -> int | None:
 
 def _column_vec(kinds: list[str], values: list[Any], ptypes: list[Any]) -> Any:
     """A Vec for one column of literal cells when they are homogeneous, else None."""
-    from helios_core.sql.functions.vec import Vec
-
     T = _types()
     real = {k for k in kinds if k not in ("null", "default")}
     vals = [None if k == "default" else v for k, v in zip(kinds, values, strict=True)]
@@ -295,8 +292,6 @@ def _stored_form(arrays: list[pa.Array], tdef: Any) -> list[pa.Array]:
 
 
 def _param_vec(vals: list[Any], t: Any) -> Any:
-    from helios_core.sql.functions.vec import Vec
-
     T = _types()
     if any(isinstance(v, Vec) for v in vals):  # values no Python object holds (dates past 9999...)
         if t.name == "numeric" and t.element is None:  # decimals of any scale, wide or NaN: one array of all
@@ -357,8 +352,6 @@ def default_array(session: Any, txn: Any, tdef: Any, col_index: int, n: int, ctx
 
         # an identity column's own sequence needs no privilege of the inserting role (a serial's does)
         vals = sequences.nextvals(session, m.group(1), n, check_privilege=not md.get("identity"))
-        from helios_core.sql.functions.vec import Vec
-
         return assign(Vec(pa.array(vals, pa.int64()), _types().INT8), sql_type, n, col.name)
     from helios_core.frontends.postgres.dialect import parse
 
@@ -371,8 +364,6 @@ def default_array(session: Any, txn: Any, tdef: Any, col_index: int, n: int, ctx
     batches = list(plan.execute(ctx))
     t = plan.columns[0][1]
     arr = pa.concat_arrays([b.column(0) for b in batches]) if batches else pa.nulls(0, t.arrow_type)
-    from helios_core.sql.functions.vec import Vec
-
     if not volatile or n == 1:
         return assign(Vec(arr, t, True), sql_type, n, col.name)
     return assign(Vec(arr, t), sql_type, n, col.name)
@@ -574,8 +565,6 @@ def _values_row_by_row(session: Any, ctx: Any, query: exp.Values, targets: list[
 
 def _plan_source(session: Any, ctx: Any, query: Any, targets: list[tuple[str, Any]], cache: dict | None = None
                  ) -> tuple[list[pa.Array], int]:
-    from helios_core.sql.functions.vec import Vec
-
     if cache is not None and query.find(exp.Version) is None:  # a prepared INSERT plans its source once
         plan = cache.get("insert_source")
         if plan is None:
@@ -849,8 +838,6 @@ def _refuse_always_generated(col: Any) -> None:
 def _new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, rows: pa.Table, sets: list[tuple[int, Any]],
               plan: Any) -> pa.RecordBatch:
     """Old row columns with SET results (columns 1+len(cols)+i of ``rows``) cast into place."""
-    from helios_core.sql.functions.vec import Vec
-
     ctypes = column_types(tdef)
     ncols = len(tdef.columns)
     n = rows.num_rows
@@ -871,8 +858,6 @@ def _new_rows(session: Any, txn: Any, ctx: Any, tdef: Any, rows: pa.Table, sets:
 
 def _point_at_bad_literal(error: HeliosError, nodes: list[Any], sql_type: Any) -> None:
     """An input error of a quoted literal points at that literal, as PostgreSQL's do."""
-    from helios_core.sql.functions.vec import Vec
-
     if error.position is not None or not error.sqlstate.startswith("22"):
         return
     if error.message.startswith(("numeric field overflow", "value too long for type")):
@@ -1548,8 +1533,6 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
 # ------------------------------------------------------------------------------------ MERGE
 def merge(session: Any, ast: exp.Merge, params: Any = (), prepared: Any = None) -> Result:
     """MERGE INTO t USING s ON cond WHEN [NOT] MATCHED [AND c] THEN UPDATE/DELETE/INSERT/DO NOTHING."""
-    from helios_core.sql.functions.vec import Vec
-
     txn = session.tx.current()
     tdef, alias = _target(session, txn, ast.this)
     if partitions.spec(tdef) is not None or partitions.parent_of(tdef) is not None:

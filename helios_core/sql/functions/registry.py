@@ -92,6 +92,12 @@ def _load_builtins() -> None:
     )
 
 
+def function_names() -> list[str]:
+    """Every name a statement can call a scalar function by (built in, overloaded or registered)."""
+    _load_builtins()
+    return [*_REGISTRY, *_TYPED_OVERLOADS]
+
+
 def no_function(name: str, args: list[Vec]) -> UndefinedFunction:
     sig = ", ".join(str(a.type) for a in args)
     return UndefinedFunction(f"function {name}({sig}) does not exist",
