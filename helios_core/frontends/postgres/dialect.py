@@ -2083,8 +2083,16 @@ def _parse_set(c: _Cursor) -> Utility:
         c.i += 1
         values.append(c.value())
     c.end()
-    return Utility(kind="set", args={"name": name, "value": ", ".join(values), "local": local,
+    # a list of names (search_path) keeps each name's spelling: quoted where it needs it, as
+    # PostgreSQL shows and re-reads it ('' is "", "My Schema" stays one name)
+    shown = [_quoted_name(v) for v in values] if name == "search_path" else values
+    return Utility(kind="set", args={"name": name, "value": ", ".join(shown), "local": local,
                                      "values": values})
+
+
+def _quoted_name(name: str) -> str:
+    return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
+
 
 
 def _parse_role(c: _Cursor) -> Utility:

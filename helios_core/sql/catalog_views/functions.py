@@ -521,8 +521,17 @@ def _signal(terminate: bool) -> Callable[[list[pa.Array]], pa.Array]:
 
 
 def _current_schemas(args: list[pa.Array]) -> pa.Array:
+    """current_schemas(implicit): the search_path's schemas that exist (a missing one, or "$user"
+    without a schema of that name, is left out, as in PostgreSQL)."""
+    s = _session()
+    txn = s.tx.current() if s is not None and hasattr(s, "tx") else None
+
+    def exists(name: str) -> bool:
+        return txn is None or name in ("public", "pg_catalog", "information_schema") or \
+            name.startswith("pg_temp") or txn.catalog_get("schema", name) is not None
+
     def one(implicit: Any) -> list[str]:
-        path = _search_path_schemas()
+        path = [name for name in _search_path_schemas() if exists(name)]
         return (["pg_catalog", *path] if implicit else path)
 
     return _map(args, one, pa.list_(pa.string()))
@@ -699,7 +708,7 @@ _FUNCTIONS: list[SqlFunction] = [
     SqlFunction(name="pg_postmaster_start_time", impl=_start_time, return_type="timestamptz"),
     SqlFunction(name="pg_cancel_backend", impl=_signal(False), return_type="boolean", arg_types=["integer"]),
     SqlFunction(name="pg_terminate_backend", impl=_signal(True), return_type="boolean", arg_types=["integer"]),
-    SqlFunction(name="current_schemas", impl=_current_schemas, return_type="text[]"),
+    SqlFunction(name="current_schemas", impl=_current_schemas, return_type="name[]"),
     SqlFunction(name="pg_sleep", impl=_pg_sleep, return_type="void"),
     SqlFunction(name="pg_my_temp_schema", impl=lambda a: _const(_len(a), 0, pa.int64()), return_type="oid"),
     SqlFunction(name="pg_is_other_temp_schema", impl=_false, return_type="boolean"),
