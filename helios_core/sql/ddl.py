@@ -2936,10 +2936,9 @@ def misc_statement(session: Any, u: Utility) -> Result:
         if restart != "absent":
             sequences.restart(session, key, d, restart)
         if rename:
-            txn.catalog_delete("sequence", key)
-            sequences.forget(session, key)
-            d = {**d, "name": rename}
-            txn.catalog_put("sequence", f"{d['schema']}.{rename}", d)
+            if relation_kind(txn, d["schema"], rename) is not None:
+                raise DuplicateTable(f'relation "{rename}" already exists')
+            relocate_sequence(session, txn, key, d["schema"], rename)
         if set_schema:
             move_sequence(session, txn, f"{d['schema']}.{d['name']}", set_schema)
         return Result(command_tag="ALTER SEQUENCE")
@@ -2963,24 +2962,43 @@ def move_sequence(session: Any, txn: Any, key: str, new_schema: str, *, with_tab
                                   detail=f'Sequence "{name}" is linked to table "{table}".')
     if relation_kind(txn, new_schema, name) is not None:
         raise DuplicateTable(f'relation "{name}" already exists in schema "{new_schema}"')
+    relocate_sequence(session, txn, key, new_schema, name, with_table=with_table)
+
+
+def relocate_sequence(session: Any, txn: Any, key: str, new_schema: str, new_name: str, *,
+                      with_table: bool = False) -> None:
+    """A sequence takes a new schema or name (SET SCHEMA, RENAME TO): its position comes along, and
+    so do the column defaults that call it and the columns that own it (PostgreSQL's defaults hold
+    the sequence itself, not its name, so they keep working)."""
+    d = txn.catalog_get("sequence", key)
+    schema, name = d["schema"], d["name"]
     users = _sequence_default_users(txn, schema, name)
-    new_key = f"{new_schema}.{name}"
+    new_key = f"{new_schema}.{new_name}"
     with session.engine.lock:
         state = sequences._load(session, key, d)
         sequences._persist(session, new_key, state, exact=True)  # the position moves with it
     sequences.forget(session, key)
     txn.catalog_delete("sequence", key)
-    moved = {**d, "schema": new_schema}
+    moved = {**d, "schema": new_schema, "name": new_name}
     if with_table and d.get("owned_by"):  # schema.table.column of the owning column, which moves too
         moved["owned_by"] = f"{new_schema}.{str(d['owned_by']).split('.', 1)[1]}"
     txn.catalog_put("sequence", new_key, moved)
+    qualified = new_name if new_schema == schema and schema == "public" else f"{new_schema}.{new_name}"
     for tdef, cname in users:
         tdef = txn.get_table(tdef.schema, tdef.name)
         md = dict(constraints.column_metadata(tdef, cname))
         md["default"] = re.sub(r"nextval\(\s*(?:CAST\(\s*)?'((?:[^']|'')+)'(?:\s+AS\s+REGCLASS\)|::regclass)?\)",
-                               lambda m: f"nextval('{new_schema}.{name}'::regclass)" if m.group(1).split(".")[-1]
+                               lambda m: f"nextval('{qualified}'::regclass)" if m.group(1).split(".")[-1]
                                .strip('"') == name else m.group(0), md.get("default") or "", flags=re.IGNORECASE)
         _set_column_metadata(txn, tdef, cname, md)
+    for tdef in txn.list_tables(None):  # serial and identity columns name the sequence they own
+        for c in tdef.columns:
+            if (c.metadata or {}).get("sequence") == key:
+                md = dict(constraints.column_metadata(tdef, c.name))
+                md["sequence"] = new_key
+                if md.get("identity"):
+                    md["default"] = _sequence_default(new_schema, new_name)
+                _set_column_metadata(txn, txn.get_table(tdef.schema, tdef.name), c.name, md)
 
 
 def comment(session: Any, ast: exp.Comment) -> Result:

@@ -1296,7 +1296,8 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
             elif c.accept("OWNED", "BY"):
                 opts["owned_by"] = c.dotted_name() if not c.accept("NONE") else None
             elif c.accept("OWNER", "TO") or c.accept("RENAME", "TO"):
-                opts["rename" if c.toks[c.i - 2].text.upper() == "RENAME" else "owner"] = c.name()
+                key = "rename" if c.toks[c.i - 2].text.upper() == "RENAME" else "owner"  # before name() moves on
+                opts[key] = c.name()
             elif c.accept("AS"):
                 opts["data_type"] = c.name()
             elif c.accept("SET", "SCHEMA"):
