@@ -57,7 +57,7 @@ from helios_core.sql import (
 from helios_core.sql.constraints import column_metadata
 from helios_core.sql.context import table_sql_columns
 from helios_core.sql.ddl import ident, table_name
-from helios_core.sql.expr import Scope, compile_scalar
+from helios_core.sql.expr import Field, Scope, compile_scalar
 from helios_core.sql.extensions import citext
 from helios_core.sql.functions import numeric_special as NS
 from helios_core.sql.functions import numeric_wide as NW
@@ -143,12 +143,34 @@ def evaluate_exprs(session: Any, ctx: Any, exprs: list[Any], scope: Any, batch: 
     return [compile_scalar(e, scope, ctx).evaluate(batch, ctx) for e in exprs]
 
 
+# schema metadata of the rows an INSERT ... ON CONFLICT DO UPDATE updated (the rest it inserted)
+_UPDATED_ROWS = {b"helios.updated": b"1"}
+_SYSTEM_COLUMNS = ("xmin", "xmax")
+
+
+def _system_columns_read(returning: Any, tdef: Any) -> list[str]:
+    """xmin / xmax named in RETURNING (and not columns of the table): PostgreSQL's row headers. Here
+    xmin is the writing transaction and xmax is 0 for a row the statement inserted, the writing
+    transaction for one it updated: the ``RETURNING (xmax = 0) AS inserted`` idiom of upserts."""
+    names = {ident(c) for c in returning.find_all(exp.Column)} & set(_SYSTEM_COLUMNS)
+    return [n for n in _SYSTEM_COLUMNS if n in names and tdef.column(n) is None]
+
+
 def returning_result(session: Any, ctx: Any, tag: str, tdef: Any, alias: str | None, returning: Any,
                      batches: list[pa.RecordBatch]) -> Result:
     """RETURNING expressions evaluated over rows shaped like the table (new rows; old for DELETE)."""
     from helios_core.sql.session_impl import result_column
 
     scope = _scope(tdef, alias)
+    system = _system_columns_read(returning, tdef)
+    if system:
+        scope = Scope([*scope.fields, *(Field(n, _types().INT8, alias or tdef.name) for n in system)])
+        txid = int(getattr(session.tx.current(), "txid", 0) or 0) & 0xFFFFFFFF or 1
+        width = len(tdef.columns)
+        batches = [pa.RecordBatch.from_arrays(
+            [*b.columns[:width], *(pa.array([txid if n == "xmin" or (b.schema.metadata or {}).get(b"helios.updated")
+                                             else 0] * b.num_rows, pa.int64()) for n in system)],
+            names=[*b.schema.names[:width], *system]) for b in batches]
     items: list[tuple[str, Any]] = []
     ctypes = column_types(tdef)
     for e in returning.expressions:
@@ -1512,12 +1534,13 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
             arrays[ci] = assign(v, ctypes[ci][1], n, tdef.columns[ci].name)
         new = generated_columns.compute(session, ctx, tdef, pa.RecordBatch.from_arrays(arrays, schema=schema))
         rowids = pa.array([h["_rowid"] for _, h in update_pairs], pa.int64())
+        update_idx = pa.array([i for i, _ in update_pairs], pa.int64())
         where = conflict.args.get("where")
         if where is not None:
             mask = compile_scalar(where.this, scope, ctx).evaluate(combined, ctx)
             m = mask.broadcast(n).array if mask.scalar else mask.array
             m = pc.fill_null(m, False)
-            new, old, rowids = new.filter(m), old.filter(m), rowids.filter(m)
+            new, old, rowids, update_idx = new.filter(m), old.filter(m), rowids.filter(m), update_idx.filter(m)
         if new.num_rows:  # the arbiter reads the row: SELECT's policies apply too, as in PostgreSQL
             rls_policies.check_new_rows(session, ctx, tdef, new, "UPDATE", with_select=True)
             new = constraints.check_updated_rows(session, txn, ctx, tdef, old, new, rowids,
@@ -1526,8 +1549,27 @@ def insert_on_conflict(session: Any, txn: Any, ctx: Any, tdef: Any, alias: str |
             if res.changed is not None and len(res.changed):
                 raise SerializationFailure("could not serialize access due to concurrent update")
             count += res.count
-            out_batches.append(new)
+            out_batches.append(new.replace_schema_metadata(_UPDATED_ROWS))  # RETURNING's xmax tells them apart
+            if insert_idx:  # RETURNING lists rows in the order the statement gave them, as PostgreSQL does
+                out_batches = _in_input_order(out_batches, [insert_idx, update_idx.to_pylist()])
     return count, out_batches
+
+
+def _in_input_order(parts: list[pa.RecordBatch], positions: list[list[int]]) -> list[pa.RecordBatch]:
+    """Batches of one kind each (inserted, updated) merged back into input order, as runs of rows of
+    one kind (each run keeps its batch's schema metadata)."""
+    tagged = sorted((pos, k, j) for k, idx in enumerate(positions) for j, pos in enumerate(idx))
+    out: list[pa.RecordBatch] = []
+    start = 0
+    while start < len(tagged):
+        kind = tagged[start][1]
+        end = start
+        while end < len(tagged) and tagged[end][1] == kind:
+            end += 1
+        rows = pa.array([j for _, _, j in tagged[start:end]], pa.int64())
+        out.append(parts[kind].take(rows).replace_schema_metadata(parts[kind].schema.metadata))
+        start = end
+    return out
 
 
 # ------------------------------------------------------------------------------------ MERGE

@@ -1,0 +1,32 @@
+"""INSERT ... ON CONFLICT DO UPDATE ... RETURNING as applications use it: rows come back in the
+order the statement gave them (inserted and updated mixed), and ``(xmax = 0) AS inserted`` tells an
+inserted row from an updated one. In order, on a live PostgreSQL and on HeliosDB; same rows (in
+order) or SQLSTATE."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
+_mod = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_mod)
+assert_steps_agree = _mod.assert_steps_agree
+
+SETUP = ["CREATE TABLE upr (id int PRIMARY KEY, v text, n int DEFAULT 0)", "INSERT INTO upr VALUES (1, 'a'), (3, 'x')"]
+
+STEPS = [
+    ("INSERT INTO upr VALUES (1, 'b'), (2, 'c'), (3, 'y'), (4, 'z') ON CONFLICT (id) DO UPDATE "
+     "SET v = excluded.v, n = upr.n + 1 RETURNING id, v, (xmax = 0) AS inserted"),
+    "INSERT INTO upr VALUES (9, 'q') ON CONFLICT (id) DO NOTHING RETURNING id, xmax = 0",
+    "INSERT INTO upr VALUES (9, 'q2') ON CONFLICT (id) DO UPDATE SET v = excluded.v RETURNING id, v, xmax <> 0",
+    ("INSERT INTO upr VALUES (5, 'r'), (1, 's') ON CONFLICT (id) DO UPDATE SET v = excluded.v WHERE upr.v <> 'b' "
+    "RETURNING id, v"),
+    "SELECT id, v, n FROM upr ORDER BY id",
+]
+
+CLEANUP = ["DROP TABLE IF EXISTS upr"]
+
+
+def test_upsert_returning_as_postgres(systems):
+    assert_steps_agree(*systems, STEPS)
