@@ -30,3 +30,17 @@ CLEANUP = ["DROP TABLE IF EXISTS upr"]
 
 def test_upsert_returning_as_postgres(systems):
     assert_steps_agree(*systems, STEPS)
+
+
+JSON_STEPS = [
+    ("SELECT json_build_object('b', array[1,2], 'c', array['x','y'], 'd', row(1,'a'), 'e', '{\"x\": 1}'::jsonb, "
+     "'f', '{\"y\" :  2}'::json, 'g', null, 'h', 'txt', 'i', 1.50, 'j', true)::text"),
+    "SELECT json_build_array(array[1,2], 3, null, 'a', '{\"z\": 1}'::jsonb, row(2, 'b'))::text",
+    "SELECT json_build_object()::text, json_build_array()::text",
+]
+
+
+def test_json_build_spacing_as_postgres(systems):
+    """json_build_object/json_build_array embed each value as to_json writes it (arrays and records
+    compact, jsonb and json as their own text) between PostgreSQL's spaced separators."""
+    assert_steps_agree(*systems, JSON_STEPS)

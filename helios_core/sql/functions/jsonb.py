@@ -550,10 +550,21 @@ def _build_object(args: list[Vec], fname: str, out_t: T.SqlType) -> Vec:
                 raise HeliosError("argument 1: key must not be null", sqlstate="22004")
             obj[k] = cols[j + 1][row]
         out.append(obj)
-    if out_t.name == "json":
-        arr = pa.array([_json_text(o) for o in out], pa.string())
+    if out_t.name == "json":  # each value as to_json writes it (arrays and records compact), spaced pairs
+        values = [_value_texts(args[j + 1], n) for j in range(0, len(args), 2)]
+        arr = pa.array(["{" + ", ".join(f"{_str_text(keys_txt[j][row])} : {values[j][row]}"
+                                        for j in range(len(values))) + "}" for row in range(n)], pa.string())
         return Vec(arr, T.JSON, all_scalar)
     return _result(out, T.JSONB, all_scalar)
+
+
+def _value_texts(v: Vec, n: int) -> list[str]:
+    """Each row of ``v`` as json_build_object/json_build_array embed it: to_json's text, null for NULL."""
+    b = v.broadcast(n)
+    if b.type.name == "unknown":
+        b = cast(b, T.TEXT)
+    texts = cast(b, T.TEXT) if b.type.name == "jsonb" else _to_json([b])  # jsonb: its own text, as PostgreSQL
+    return ["null" if t is None else t for t in texts.array.to_pylist()]
 
 
 def _json_text(v: Any) -> str:
@@ -582,7 +593,9 @@ def _build_array(args: list[Vec], out_t: T.SqlType) -> Vec:
             for a in args]
     out = [[c[i] for c in cols] for i in range(n)]
     if out_t.name == "json":
-        return Vec(pa.array([_json_text(o) for o in out], pa.string()), T.JSON, all_scalar)
+        values = [_value_texts(a, n) for a in args]
+        return Vec(pa.array(["[" + ", ".join(vals[row] for vals in values) + "]" for row in range(n)], pa.string()),
+                   T.JSON, all_scalar)
     return _result(out, T.JSONB, all_scalar)
 
 
