@@ -448,7 +448,9 @@ class SqlSession(Session):
         try:
             self.tx.end_implicit()
         except HeliosError as e:
-            e.partial_results = results  # type: ignore[attr-defined]
+            # PostgreSQL commits before the last statement's CommandComplete: when the commit fails
+            # (a deferred constraint), that statement reports only the error
+            e.partial_results = results[:-1]  # type: ignore[attr-defined]
             raise
         finally:
             self._open_statements = None

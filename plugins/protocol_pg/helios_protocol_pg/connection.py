@@ -852,7 +852,7 @@ class PgConnection:
             return result, _pre_encode(result, [0] * len(result.columns), ROWS_PER_HOP, then=end.finish)
 
         result, encoded = await self.run_statement(text, work)
-        await self._send_simple_result(result, encoded)
+        await self._send_simple_result(result, encoded, end)
         if end.error is not None:  # the query string's implicit transaction failed to commit
             raise end.error
         self.ready()
@@ -879,7 +879,7 @@ class PgConnection:
             if late:
                 self.write_notices(late)
 
-    async def _send_simple_result(self, result: Any, encoded: Any = None) -> None:
+    async def _send_simple_result(self, result: Any, encoded: Any = None, end: Any = None) -> None:
         self.write_notices(getattr(result, "notices", ()) or ())
         if result.command_tag == "DEALLOCATE ALL":  # those Parse prepared go too (not the unnamed one)
             self.statements = {k: v for k, v in self.statements.items() if not k}
@@ -894,7 +894,8 @@ class PgConnection:
             if n >= ROWS_PER_HOP:
                 n += await self.stream_rows(rows, 0)
             self.write_late_notices()
-            self.write(m.command_complete(command_tag(result, n)))
+            if end is None or end.error is None:  # a failed commit takes the CommandComplete's place
+                self.write(m.command_complete(command_tag(result, n)))
             return
         await self.send_result(result, formats=None, limit=0, describe=True)
         self.write_late_notices()

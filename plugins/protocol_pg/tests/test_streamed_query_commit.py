@@ -4,6 +4,9 @@ other sessions at once, and a commit that fails is reported to that query."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import psycopg
 import pytest
 
@@ -32,3 +35,17 @@ def test_a_commit_failure_at_the_end_of_a_streamed_query_is_its_error(pg_server)
             a.execute("select streamed_orphan()")
         assert b.execute("select count(*) from streamed_child").fetchone() == (0,)
         assert a.execute("select 1").fetchone() == (1,)  # the session goes on
+
+
+@pytest.mark.skipif(shutil.which("psql") is None, reason="needs psql (postgresql-client)")
+def test_a_failed_commit_replaces_the_last_statements_completion(pg_server) -> None:
+    """PostgreSQL commits before the last statement's CommandComplete: an INSERT whose deferred
+    foreign key fails at that commit reports the error alone (psql shows no "INSERT 0 1")."""
+    with psycopg.connect(pg_server.pg_dsn(), autocommit=True) as conn:
+        conn.execute("create table cc_parent (id int primary key)")
+        conn.execute("create table cc_child (p int references cc_parent deferrable initially deferred)")
+    proc = subprocess.run(["psql", "-X", "-h", pg_server.host, "-p", str(pg_server.port("postgres")), "-U", "helios",
+                           "helios", "-c", "insert into cc_child values (5) returning p"],
+                          capture_output=True, text=True, timeout=60)
+    assert "violates foreign key constraint" in proc.stderr
+    assert proc.stdout == ""  # neither the row nor "INSERT 0 1"
