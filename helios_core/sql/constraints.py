@@ -186,13 +186,18 @@ def _check_domains(tdef: Any, batch: pa.RecordBatch) -> None:
         T.DOMAIN_CHECK(t, arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
 
 
-def _check_checks(session: Any, ctx: Any, tdef: Any, batch: pa.RecordBatch) -> None:
+def _check_checks(session: Any, ctx: Any, tdef: Any, batch: pa.RecordBatch, *, existing: bool = False,
+                  only: list[dict] | None = None) -> None:
+    """The table's CHECK constraints (or ``only`` these) over ``batch``; ``existing`` rows skip those
+    added NOT VALID."""
     from helios_core.frontends.postgres.dialect import parse
     from helios_core.sql.dml import _scope
     from helios_core.sql.expr import compile_scalar
 
     scope = _scope(tdef)
-    for ck in tdef.options.get("checks", []):
+    for ck in tdef.options.get("checks", []) if only is None else only:
+        if existing and ck.get("not_valid"):
+            continue
         tree = parse(f"select {ck['expr']}")[0].ast.expressions[0]
         c = compile_scalar(tree, scope, ctx)
         v = c.evaluate(batch, ctx)
@@ -607,7 +612,7 @@ def validate_table(session: Any, txn: Any, tdef: Any) -> None:
     opts = tdef.options or {}
     if opts.get("checks"):
         try:
-            _check_checks(session, ctx, tdef, batch)
+            _check_checks(session, ctx, tdef, batch, existing=True)
         except CheckViolation as e:  # existing rows: PostgreSQL names the constraint, not a new row
             raise CheckViolation(f'check constraint "{e.constraint_name}" of relation "{tdef.name}" is violated by '
                                  "some row", schema_name=tdef.schema, table_name=tdef.name,
@@ -615,7 +620,39 @@ def validate_table(session: Any, txn: Any, tdef: Any) -> None:
     for u in opts.get("unique", []):
         check_existing_unique(session, txn, tdef, u["columns"], u["name"])
     for fk in opts.get("foreign_keys", []):
-        _check_fk_child(None, txn, tdef, batch, fk)  # existing rows: checked now, deferrable or not
+        if not fk.get("not_valid"):  # NOT VALID: existing rows wait for VALIDATE CONSTRAINT
+            _check_fk_child(None, txn, tdef, batch, fk)  # existing rows: checked now, deferrable or not
+
+
+def validate_constraint(session: Any, txn: Any, tdef: Any, name: str) -> Any:
+    """ALTER TABLE ... VALIDATE CONSTRAINT: a CHECK or FOREIGN KEY constraint added NOT VALID is
+    checked against the existing rows (23514 / 23503) and marked valid; a valid one is left alone."""
+    opts = dict(tdef.options or {})
+    for key in ("checks", "foreign_keys"):
+        records = list(opts.get(key) or [])
+        for i, rec in enumerate(records):
+            if rec["name"] != name:
+                continue
+            if rec.get("not_valid"):
+                valid = {k: v for k, v in rec.items() if k != "not_valid"}
+                records[i] = valid
+                opts[key] = records
+                tdef = txn.alter_table(tdef.schema, tdef.name, options={key: records})
+                batches = [b for b in txn.scan(tdef.schema, tdef.name) if b.num_rows]
+                if batches:
+                    batch = pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
+                    if key == "checks":
+                        try:
+                            _check_checks(session, session.context(txn), tdef, batch, only=[valid])
+                        except CheckViolation as e:
+                            raise CheckViolation(f'check constraint "{name}" of relation "{tdef.name}" is violated '
+                                                 "by some row", schema_name=tdef.schema, table_name=tdef.name,
+                                                 constraint_name=name) from e
+                    else:
+                        _check_fk_child(None, txn, tdef, batch, valid)
+            return tdef
+    raise HeliosError(f'constraint "{name}" of relation "{tdef.name}" does not exist', sqlstate="42704")
+
 
 
 def validate_foreign_keys(txn: Any, tdef: Any, fks: list[dict]) -> None:

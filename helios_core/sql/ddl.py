@@ -2720,6 +2720,13 @@ def _add_constraints(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
     schema, name = tdef.schema, tdef.name
     spec = build_columns(session, txn, schema, name, list(action.expressions), known=[c.name for c in tdef.columns],
                          check_names=tuple(k["name"] for k in tdef.options.get("checks") or []))
+    if isinstance(action.parent, exp.Alter) and action.parent.args.get("not_valid"):
+        # NOT VALID: new rows are checked from now on, existing ones at VALIDATE CONSTRAINT
+        for what, key in (("UNIQUE", "unique"), ("PRIMARY KEY", "primary_key")):
+            if spec["options"].get(key) if key != "primary_key" else spec["primary_key"]:
+                raise FeatureNotSupported(f"{what} constraints cannot be marked NOT VALID")
+        for key in ("checks", "foreign_keys"):
+            spec["options"][key] = [{**rec, "not_valid": True} for rec in spec["options"].get(key) or []]
     opts = dict(tdef.options)
     if spec["primary_key"]:
         if tdef.primary_key:

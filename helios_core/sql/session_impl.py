@@ -38,6 +38,7 @@ from helios_core.session import CopySpec, PreparedStatement, Result, ResultColum
 from helios_core.sql import (
     column_attributes,
     composite_types,
+    constraints,
     ddl,
     ddl_privileges,
     deep_nesting,
@@ -1026,6 +1027,14 @@ class SqlSession(Session):
         if k == "explain":
             with _positions_from(a["body_offset"]):
                 return self._explain(a)
+        if k == "validate_constraint":
+            self.tx.statement_start()
+            txn = self.tx.current()
+            tdef = ddl.table_to_alter(self, txn, a["table"], a["if_exists"])
+            if isinstance(tdef, Result):
+                return tdef
+            constraints.validate_constraint(self, txn, tdef, a["name"])
+            return Result(command_tag="ALTER TABLE")
         if k in ("reassign_owned", "drop_owned"):
             self.tx.statement_start()
             return owned_objects.reassign(self, a) if k == "reassign_owned" else owned_objects.drop(self, a)

@@ -136,6 +136,7 @@ class Constraint:
     deferred: bool = False  # INITIALLY DEFERRED
     no_inherit: bool = False  # CHECK ... NO INHERIT (table inheritance)
     exclusion: dict | None = None  # an EXCLUDE constraint's record (helios_core.sql.exclusion_constraints)
+    validated: bool = True  # False for a CHECK or FOREIGN KEY added NOT VALID until VALIDATE CONSTRAINT
 
     def definition(self) -> str:
         cols = ", ".join(_ident(c) for c in self.columns)
@@ -145,7 +146,8 @@ class Constraint:
             return f"UNIQUE ({cols})" + (" DEFERRABLE" if self.deferrable else "") + (
                 " INITIALLY DEFERRED" if self.deferred else "")
         if self.kind == "c":
-            return f"CHECK ({catalog_text(self.check)})" + (" NO INHERIT" if self.no_inherit else "")
+            return f"CHECK ({catalog_text(self.check)})" + (" NO INHERIT" if self.no_inherit else "") + (
+                "" if self.validated else " NOT VALID")
         if self.kind == "x" and self.exclusion is not None:
             parts = ", ".join(f"{e['expr']} WITH {e['op']}" for e in self.exclusion["elements"])
             where = f" WHERE (({self.exclusion['where']}))" if self.exclusion.get("where") else ""
@@ -166,7 +168,7 @@ class Constraint:
             out += " DEFERRABLE"
         if self.deferred:
             out += " INITIALLY DEFERRED"
-        return out
+        return out + ("" if self.validated else " NOT VALID")
 
 
 def _ident(name: str) -> str:
@@ -407,7 +409,7 @@ class CatalogModel:
                                  check=c.get("expr") or c.get("check") or c.get("expression"),
                                  no_inherit=bool(c.get("no_inherit")), deferrable=bool(c.get("deferrable")),
                                  deferred=bool(c.get("initially_deferred")),
-                                 exclusion=c if kind == "x" else None)
+                                 exclusion=c if kind == "x" else None, validated=not c.get("not_valid"))
                 if kind == "f":
                     ref_schema = str(c.get("ref_schema") or rel.schema)
                     ref_name = c.get("ref_table") or c.get("references")

@@ -499,7 +499,8 @@ def pg_constraint(model: CatalogModel) -> list[tuple]:
         if parent_con:
             islocal, inhcount = False, 1
         rows.append((
-            c.oid, c.name, c.table.namespace_oid, c.kind, c.deferrable, c.deferred, True, c.table.oid, 0, conindid,
+            c.oid, c.name, c.table.namespace_oid, c.kind, c.deferrable, c.deferred, c.validated, c.table.oid, 0,
+            conindid,
             parent_con,
             c.ref_table.oid if c.ref_table else 0, c.on_update if c.kind == "f" else " ",
             c.on_delete if c.kind == "f" else " ", c.match if c.kind == "f" else " ", islocal, inhcount, c.no_inherit,
