@@ -34,3 +34,4 @@ CLEANUP = ['DROP SCHEMA IF EXISTS "Sp Mixed" CASCADE']
 
 def test_search_path_text_as_postgres(systems):
     assert_steps_agree(*systems, STEPS)
+

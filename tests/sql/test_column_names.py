@@ -18,6 +18,7 @@ CASES = [
     ("trim(' a '), btrim(' a '), date_part('year', date '2020-01-01'), extract(year from date '2020-01-01')",
      ["btrim", "btrim", "date_part", "extract"]),
     ("timestamp '2024-01-01' at time zone 'UTC', now() at time zone 'Asia/Tokyo'", ["timezone", "timezone"]),
+    ("lower('A') collate \"C\", 'x' collate \"C\", (upper('b')) collate \"C\"", ["lower", "?column?", "upper"]),
 ]
 
 

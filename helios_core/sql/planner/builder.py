@@ -2010,7 +2010,7 @@ def output_name(e: exp.Expression) -> str:
             return t.element.name if t.element is not None else t.name  # '{1}'::int[] -> int4
         except HeliosError:
             return "?column?"
-    if isinstance(e, exp.Window):
+    if isinstance(e, exp.Window | exp.Collate):  # x COLLATE "C" is named as x is
         return output_name(e.this)
     if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Anonymous):  # schema.f(...) is named f
         return str(e.expression.this).lower()
