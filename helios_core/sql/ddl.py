@@ -822,15 +822,10 @@ def _retype_identity_sequence(txn: Any, md: dict, new_type: Any) -> None:
     seq = txn.catalog_get("sequence", md.get("sequence") or "")
     if seq is None:
         return
-    data_type = _seq_type(new_type)
     old_lo, old_hi = sequences._LIMITS.get(seq["data_type"], sequences._LIMITS["bigint"])
-    base = {k: seq[k] for k in ("start", "increment", "minvalue", "maxvalue", "cycle", "cache", "owned_by")}
-    base["minvalue"] = None if seq["minvalue"] == old_lo else seq["minvalue"]
-    base["maxvalue"] = None if seq["maxvalue"] == old_hi else seq["maxvalue"]
-    new = sequences.make_definition(seq["schema"], seq["name"], data_type=data_type, **base)
-    new["seq_id"] = seq["seq_id"]
-    new.update({k: seq[k] for k in ("owner", "acl") if k in seq})
-    txn.catalog_put("sequence", md["sequence"], new)
+    txn.catalog_put("sequence", md["sequence"], sequences.redefined(
+        seq, data_type=_seq_type(new_type), minvalue=None if seq["minvalue"] == old_lo else seq["minvalue"],
+        maxvalue=None if seq["maxvalue"] == old_hi else seq["maxvalue"]))
 
 
 def _seq_type(sql_type: Any) -> str:
@@ -2932,14 +2927,8 @@ def misc_statement(session: Any, u: Utility) -> Result:
             object_privileges.alter_owner(session, seq_ref, new_owner)
             d = txn.catalog_get("sequence", key) or d
         if opts:
-            base = {k: d[k] for k in ("data_type", "start", "increment", "minvalue", "maxvalue", "cycle", "cache",
-                                      "owned_by")}
-            base.update(opts)
-            nd = sequences.make_definition(d["schema"], d["name"], **base)
-            nd["seq_id"] = d["seq_id"]
-            nd.update({k: d[k] for k in ("owner", "acl") if k in d})
-            txn.catalog_put("sequence", key, nd)
-            d = nd
+            d = sequences.redefined(d, **opts)
+            txn.catalog_put("sequence", key, d)
         if restart != "absent":
             sequences.restart(session, key, d, restart)
         if rename:

@@ -111,14 +111,8 @@ def alter_identity(session: Any, args: dict[str, Any]) -> Result:
     key = md.get("sequence")
     seq = txn.catalog_get("sequence", key) if key else None
     if seq is not None and options:
-        base = {k: seq[k] for k in ("data_type", "start", "increment", "minvalue", "maxvalue", "cycle", "cache",
-                                    "owned_by")}
-        base.update(options)
-        new = sequences.make_definition(seq["schema"], seq["name"], **base)
-        new["seq_id"] = seq["seq_id"]
-        new.update({k: seq[k] for k in ("owner", "acl") if k in seq})
-        txn.catalog_put("sequence", key, new)
-        seq = new
+        seq = sequences.redefined(seq, **options)
+        txn.catalog_put("sequence", key, seq)
     if seq is not None and restart != "absent":
         sequences.restart(session, key, seq, restart)
     session.engine.bump_plan_generation()

@@ -79,6 +79,18 @@ def make_definition(
             "owned_by": owned_by, "seq_id": uuid.uuid4().hex}
 
 
+def redefined(d: dict, **changes: Any) -> dict:
+    """A sequence's record with some options changed (ALTER SEQUENCE, identity columns): PostgreSQL's
+    checks again, the same identity (seq_id, so its position stays), owner and grants."""
+    base = {k: d[k] for k in ("data_type", "start", "increment", "minvalue", "maxvalue", "cycle", "cache",
+                              "owned_by")}
+    base.update(changes)
+    new = make_definition(d["schema"], d["name"], **base)
+    new["seq_id"] = d["seq_id"]
+    new.update({k: d[k] for k in ("owner", "acl") if k in d})
+    return new
+
+
 def definition_from_options(schema: str, name: str, props: Any, data_type: Any = None,
                             base: dict | None = None) -> dict:
     """Build a definition from sqlglot's SequenceProperties (CREATE or ALTER SEQUENCE)."""

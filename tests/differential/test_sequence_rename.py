@@ -28,6 +28,10 @@ STEPS = [
     "ALTER SEQUENCE sqr_b RENAME TO sqr_taken",
     "ALTER SEQUENCE IF EXISTS sqr_missing RENAME TO sqr_other",
     "SELECT sequencename::text, last_value FROM pg_sequences WHERE sequencename LIKE 'sqr\\_%' ORDER BY 1",
+    "ALTER SEQUENCE sqr_taken INCREMENT BY 5 START WITH 10 RESTART NO MAXVALUE CACHE 3 CYCLE",
+    "SELECT nextval('sqr_taken'), nextval('sqr_taken')",
+    "ALTER SEQUENCE sqr_taken RESTART WITH -5 MINVALUE -10",
+    "SELECT nextval('sqr_taken')",
 ]
 
 CLEANUP = ["DROP TABLE IF EXISTS sqr_t", "DROP SEQUENCE IF EXISTS sqr_a, sqr_b, sqr_taken"]

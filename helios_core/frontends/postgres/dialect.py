@@ -1272,28 +1272,11 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         opts: dict[str, Any] = {}
         while not c.at_end():
             if c.accept("RESTART"):
-                c.accept("WITH")
-                opts["restart"] = int(c.value()) if not c.at_end() else None
-            elif c.accept("INCREMENT"):
-                c.accept("BY")
-                opts["increment"] = int(c.value())
-            elif c.accept("START"):
-                c.accept("WITH")
-                opts["start"] = int(c.value())
-            elif c.accept("MINVALUE"):
-                opts["minvalue"] = int(c.value())
-            elif c.accept("MAXVALUE"):
-                opts["maxvalue"] = int(c.value())
-            elif c.accept("NO", "MINVALUE"):
-                opts["minvalue"] = None
-            elif c.accept("NO", "MAXVALUE"):
-                opts["maxvalue"] = None
-            elif c.accept("NO", "CYCLE"):
-                opts["cycle"] = False
-            elif c.accept("CYCLE"):
-                opts["cycle"] = True
-            elif c.accept("CACHE"):
-                opts["cache"] = int(c.value())
+                with_value = c.accept("WITH") or (c.cur is not None and c.cur.token_type in (TokenType.NUMBER,
+                                                                                            TokenType.DASH))
+                opts["restart"] = int(c.value()) if with_value else None
+            elif _sequence_option(c, opts):
+                pass
             elif c.accept("OWNED", "BY"):
                 opts["owned_by"] = c.dotted_name() if not c.accept("NONE") else None
             elif c.accept("OWNER", "TO") or c.accept("RENAME", "TO"):

@@ -189,27 +189,24 @@ def _evaluate_check(session: Any, ctx: Any, tdef: Any, batch: pa.RecordBatch, na
 def check_existing_for_update(session: Any, ctx: Any, tdef: Any, batch: pa.RecordBatch) -> None:
     """INSERT ... ON CONFLICT DO UPDATE: the conflicting row must pass UPDATE's USING and SELECT's
     USING (42501)."""
-    if batch is None or batch.num_rows == 0 or not applies(session, tdef):
-        return
-    cond = exp.and_(_combined(_for_role(session, tdef, "UPDATE"), "using"),
-                    _combined(_for_role(session, tdef, "SELECT"), "using"))
-    with expanding(tdef):
-        v = compile_scalar(cond, table_scope(tdef), ctx).evaluate(batch, ctx)
-    arr = v.broadcast(batch.num_rows).array if v.scalar else v.array
-    if not pc.all(pc.fill_null(arr, False)).as_py():
-        raise InsufficientPrivilege(
-            f'new row violates row-level security policy (USING expression) for table "{tdef.name}"')
+    _existing_rows_pass(session, ctx, tdef, batch, ("UPDATE", "SELECT"), "new row")
 
 
 def check_merge_targets(session: Any, ctx: Any, tdef: Any, batch: pa.RecordBatch, command: str) -> None:
     """MERGE's UPDATE or DELETE action: each target row it acts on must pass that command's USING;
     a row that does not is an error (42501), not skipped as a plain UPDATE/DELETE skips it."""
+    _existing_rows_pass(session, ctx, tdef, batch, (command,), "target row")
+
+
+def _existing_rows_pass(session: Any, ctx: Any, tdef: Any, batch: pa.RecordBatch, commands: tuple[str, ...],
+                        what: str) -> None:
+    """42501 unless every row of ``batch`` passes the USING of each command's policies."""
     if batch is None or batch.num_rows == 0 or not applies(session, tdef):
         return
-    cond = _combined(_for_role(session, tdef, command), "using")
+    cond = exp.and_(*(_combined(_for_role(session, tdef, c), "using") for c in commands))
     with expanding(tdef):
         v = compile_scalar(cond, table_scope(tdef), ctx).evaluate(batch, ctx)
     arr = v.broadcast(batch.num_rows).array if v.scalar else v.array
     if not pc.all(pc.fill_null(arr, False)).as_py():
         raise InsufficientPrivilege(
-            f'target row violates row-level security policy (USING expression) for table "{tdef.name}"')
+            f'{what} violates row-level security policy (USING expression) for table "{tdef.name}"')
