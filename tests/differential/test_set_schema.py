@@ -4,8 +4,15 @@ what follows the moved object (a sequence's position, the column defaults that c
 
 from __future__ import annotations
 
-import psycopg
+import importlib.util
+from pathlib import Path
+
 import pytest
+
+_spec = importlib.util.spec_from_file_location("helios_wire_script", Path(__file__).with_name("wire_script.py"))
+_mod = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_mod)
+assert_script_agrees = _mod.assert_script_agrees
 
 SCRIPT = [
     "create schema ss_a",
@@ -95,23 +102,6 @@ CLEANUP = ["drop schema if exists ss_a, ss_b, ss_m1 cascade",
            "drop view if exists ss_sv"]
 
 
-def _run(conn: psycopg.Connection, sql: str) -> tuple:
-    notices: list[tuple] = []
-
-    def handler(d: psycopg.errors.Diagnostic) -> None:
-        notices.append((d.severity_nonlocalized, d.message_primary, d.message_detail))
-
-    conn.add_notice_handler(handler)
-    try:
-        cur = conn.execute(sql)
-        rows = cur.fetchall() if cur.description else None
-        error = None
-    except psycopg.Error as e:
-        rows, error = None, (e.sqlstate, e.diag.message_primary, e.diag.message_detail, e.diag.message_hint)
-    conn.remove_notice_handler(handler)
-    return error, notices, rows
-
-
 @pytest.fixture(scope="module")
 def helios_dsn(tmp_path_factory):
     from helios_core.testing import start_server
@@ -124,14 +114,4 @@ def helios_dsn(tmp_path_factory):
 
 
 def test_set_schema_as_postgresql(postgres_dsn, helios_dsn):
-    with psycopg.connect(postgres_dsn, autocommit=True) as pg, psycopg.connect(helios_dsn, autocommit=True) as hx:
-        try:
-            differ = []
-            for sql in SCRIPT:
-                want, got = _run(pg, sql), _run(hx, sql)
-                if want != got:
-                    differ.append(f"{sql}\n  PostgreSQL: {want}\n  HeliosDB:   {got}")
-            assert differ == [], "\n".join(differ)
-        finally:
-            for sql in CLEANUP:
-                pg.execute(sql)
+    assert_script_agrees(postgres_dsn, helios_dsn, SCRIPT, CLEANUP)
