@@ -2520,14 +2520,18 @@ def _alter_table_action(session: Any, txn: Any, tdef: Any, action: Any) -> Any:
         return tdef
     if isinstance(action, exp.AlterSet) and action.expressions and all(
             isinstance(e, exp.EQ) for e in action.expressions):
-        values = {ident(e.this.this if isinstance(e.this, exp.Column) else e.this):
-                  None if isinstance(e.expression, exp.Null) else e.expression.name for e in action.expressions}
-        toast = {ident(e.this.this) for e in action.expressions
-                 if isinstance(e.this, exp.Column) and e.this.args.get("table") is not None}
+        toast = {ident(e.this.this): None if isinstance(e.expression, exp.Null)
+                 else storage_parameters.value_text(e.expression) for e in action.expressions
+                 if isinstance(e.this, exp.Column) and e.this.args.get("table") is not None}  # toast.x: its own table
+        values = {ident(e.this): None if isinstance(e.expression, exp.Null)
+                  else storage_parameters.value_text(e.expression) for e in action.expressions
+                  if not (isinstance(e.this, exp.Column) and e.this.args.get("table") is not None)}
         tier = storage_parameters.tier_value(values.pop("tier")) if "tier" in values else None
+        if toast:
+            storage_parameters.set_table_parameters(session, tdef, toast)
         if values:
             storage_parameters.set_table_parameters(session, tdef, values)  # WITH (...) of ALTER TABLE SET
-            own = {k: v for k, v in values.items() if k not in toast}
+            own = values
             merged = storage_parameters.merged_reloptions(list(tdef.options.get("reloptions") or []), own)
             if merged != list(tdef.options.get("reloptions") or []):
                 txn.alter_table(schema, name, options={"reloptions": merged})

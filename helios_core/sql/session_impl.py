@@ -66,6 +66,7 @@ from helios_core.sql import (
     sequences,
     session_identity,
     set_schema,
+    storage_parameters,
     transactions,
     types,
     user_types,  # noqa: F401  (installs the lookup of CREATE TYPE's types)
@@ -1027,6 +1028,15 @@ class SqlSession(Session):
         if k == "explain":
             with _positions_from(a["body_offset"]):
                 return self._explain(a)
+        if k == "reset_table_options":
+            self.tx.statement_start()
+            txn = self.tx.current()
+            tdef = ddl.table_to_alter(self, txn, a["table"], a["if_exists"])
+            if isinstance(tdef, Result):
+                return tdef
+            kept = storage_parameters.reset_table_parameters(self, tdef, a["names"])
+            txn.alter_table(tdef.schema, tdef.name, options={"reloptions": kept})
+            return Result(command_tag="ALTER TABLE")
         if k == "validate_constraint":
             self.tx.statement_start()
             txn = self.tx.current()

@@ -101,6 +101,21 @@ def merged_reloptions(current: list[str], values: dict[str, str | None]) -> list
     return [o for o in current if o.split("=", 1)[0] not in mine] + list(mine.values())
 
 
+def reset_table_parameters(session: object, tdef: object, names: list[str]) -> list[str]:
+    """``ALTER TABLE t RESET (name, ...)``: the reloptions left (a name nothing set is no error, as in
+    PostgreSQL); a plugin's parameters are set back with SET, not RESET (0A000)."""
+    owned = [n for n in names if plugin_extensions.parameter_owner(n) is not None]
+    if owned:
+        raise HeliosError(f'RESET of parameter "{owned[0]}" is not supported', sqlstate="0A000",
+                          hint="Set it with ALTER TABLE ... SET (...).")
+    return [o for o in (tdef.options.get("reloptions") or []) if o.split("=", 1)[0] not in names]  # type: ignore[attr-defined]
+
+
+def value_text(value: exp.Expression | None) -> str:
+    """A parameter's value as pg_class.reloptions writes it (true/false for booleans)."""
+    return _value_text(value)
+
+
 def _value_text(value: exp.Expression | None) -> str:
     if value is None:
         return "true"

@@ -594,7 +594,7 @@ def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Stateme
         if first in _UTILITY_WORDS or (first in _BRANCHY and second in _ROLE_WORDS | _OTHER_SECOND) or (
             first == "EXPLAIN"
         ) or (first == "COMMENT" and third in ("CONSTRAINT", "PUBLICATION")) or (first == "CREATE" and second == "DATABASE") or (
-            first == "ALTER" and second == "TABLE" and any(t.text.upper() in _IDENTITY_WORDS | {"VALIDATE"}
+            first == "ALTER" and second == "TABLE" and any(t.text.upper() in _IDENTITY_WORDS | {"VALIDATE", "RESET"}
                                                            for t in chunk)
         ) or (first == "CREATE" and second == "MATERIALIZED") or _is_routine_statement(chunk) or (
             first == "REFRESH" and second.split()[:1] == ["MATERIALIZED"]  # sqlglot keeps REFRESH's rest as text
@@ -1392,6 +1392,8 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         return _parse_create_database(c)
     if w == "ALTER" and c.peek_word() == "TABLE" and any(t.text.upper() == "VALIDATE" for t in c.toks):
         return _parse_validate_constraint(c)
+    if w == "ALTER" and c.peek_word() == "TABLE" and any(t.text.upper() == "RESET" for t in c.toks):
+        return _parse_reset_table_options(c)
     if w == "ALTER" and c.peek_word() == "TABLE" and _IDENTITY_WORDS & {t.text.upper() for t in c.toks}:
         return _parse_identity(c)
     if w == "ALTER" and c.peek_word() == "TABLE" and column_attribute_statement(c.toks):
@@ -1654,6 +1656,23 @@ def _parse_column_attribute(c: _Cursor) -> Utility | None:
         return None
     c.end()
     return Utility(kind="column_attribute", args=args)
+
+
+def _parse_reset_table_options(c: _Cursor) -> Utility | None:
+    """ALTER TABLE [IF EXISTS] [ONLY] t RESET (name [, ...]); None (left to sqlglot) otherwise."""
+    c.i += 2
+    if_exists = c.accept("IF", "EXISTS")
+    c.accept("ONLY")
+    table = c.dotted_name()
+    if not c.accept("RESET") or c.cur is None or c.cur.token_type != TokenType.L_PAREN:
+        return None
+    c.i += 1
+    names = [c.dotted_name().lower()]
+    while c.list_goes_on():
+        names.append(c.dotted_name().lower())
+    if not c.at_end():
+        return None
+    return Utility(kind="reset_table_options", args={"table": table, "if_exists": if_exists, "names": names})
 
 
 def _parse_validate_constraint(c: _Cursor) -> Utility | None:

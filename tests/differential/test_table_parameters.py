@@ -1,0 +1,35 @@
+"""Table storage parameters as pg_dump and operators write them: ALTER TABLE ... SET (...) with
+boolean values (autovacuum_enabled = false was stored as an empty value) and toast.* names beside
+heap ones (they overwrote each other), ALTER TABLE ... RESET (...) (was "not supported"), all as
+pg_class.reloptions shows them in PostgreSQL 15. In order, on a live PostgreSQL and on HeliosDB;
+same rows or SQLSTATE."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
+_mod = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_mod)
+assert_steps_agree = _mod.assert_steps_agree
+
+SETUP = ["CREATE TABLE tp_t (a int) WITH (fillfactor = 70)"]
+
+_OPTIONS = "SELECT reloptions::text FROM pg_class WHERE relname = 'tp_t'"
+STEPS = [
+    "ALTER TABLE tp_t SET (autovacuum_enabled = false, toast.autovacuum_enabled = off)",
+    _OPTIONS,
+    "ALTER TABLE tp_t RESET (fillfactor)",
+    _OPTIONS,
+    "ALTER TABLE tp_t RESET (nonsense)",
+    "ALTER TABLE tp_t SET (nonsense = 1)",
+    "ALTER TABLE tp_t RESET (autovacuum_enabled, fillfactor)",
+    _OPTIONS,
+]
+
+CLEANUP = ["DROP TABLE IF EXISTS tp_t"]
+
+
+def test_table_parameters_as_postgres(systems):
+    assert_steps_agree(*systems, STEPS)
