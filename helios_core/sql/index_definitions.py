@@ -61,7 +61,7 @@ def parse_index(session: Any, tdef: Any, params: Any, unique: bool) -> dict[str,
     if method not in SUPPORTED_METHODS and plugin_kind is None:
         raise FeatureNotSupported(f'index access method "{method}" is not supported',
                                   hint="HeliosDB builds btree and hash indexes.")
-    options = _storage_options(params.args.get("with_storage") or [], plugin_kind)
+    options = _storage_options(params.args.get("with_storage") or [], plugin_kind, method)
     if params.args.get("tablespace") is not None:
         raise FeatureNotSupported("tablespaces are not supported")
     keys = [_parse_key(session, tdef, k, method) for k in params.args.get("columns") or []]
@@ -102,19 +102,30 @@ def _trigram_kind(method: str, params: Any) -> Any:
     return trigram_index.kind_for(method, named)
 
 
-def _storage_options(props: list[Any], kind: Any) -> dict[str, str]:
-    """``WITH (name = value, ...)``: only the names the plugin's access method takes (22023 else,
-    PostgreSQL's "unrecognized parameter"), values kept as text."""
+# the storage parameters PostgreSQL's own btree and hash take (page layout: kept for the catalog and
+# pg_dump; HeliosDB's indexes have no pages to fill)
+_BUILTIN_OPTIONS = {"btree": ("fillfactor", "deduplicate_items"), "hash": ("fillfactor",)}
+
+
+def _storage_options(props: list[Any], kind: Any, method: str = "btree") -> dict[str, str]:
+    """``WITH (name = value, ...)``: only the names the access method takes (22023 else,
+    PostgreSQL's "unrecognized parameter"), values kept as text; fillfactor 10-100 as PostgreSQL's."""
     out: dict[str, str] = {}
+    known = kind.options if kind is not None else _BUILTIN_OPTIONS.get(method, ())
     for prop in props:
         name = prop.name.lower() if isinstance(prop, exp.Property) else str(prop).lower()
-        if kind is None or name not in kind.options:
-            if kind is None:
-                raise FeatureNotSupported("index storage parameters (WITH ...) are not supported")
+        if name not in known:
             raise HeliosError(f'unrecognized parameter "{name}"', sqlstate="22023")
         value = prop.args.get("value")
-        out[name] = value.name if isinstance(value, (exp.Literal, exp.Identifier, exp.Column, exp.Var)) else \
+        text = value.name if isinstance(value, (exp.Literal, exp.Identifier, exp.Column, exp.Var)) else \
             value.sql(dialect="postgres")
+        if kind is None and name == "fillfactor":
+            if not text.lstrip("-").isdigit():
+                raise HeliosError(f'invalid value for integer option "fillfactor": {text}', sqlstate="22023")
+            if not 10 <= int(text) <= 100:
+                raise HeliosError(f'value {text} out of bounds for option "fillfactor"', sqlstate="22023",
+                                  detail="Valid values are between \"10\" and \"100\".")
+        out[name] = text
     return out
 
 

@@ -33,3 +33,21 @@ CLEANUP = ["DROP TABLE IF EXISTS tp_t"]
 
 def test_table_parameters_as_postgres(systems):
     assert_steps_agree(*systems, STEPS)
+
+
+INDEX_STEPS = [
+    "CREATE INDEX tp_a ON tp_t (a) WITH (fillfactor = 80)",
+    "CREATE INDEX tp_h ON tp_t USING hash (a) WITH (fillfactor = 50)",
+    "CREATE INDEX tp_d ON tp_t (a) WITH (deduplicate_items = off)",
+    "CREATE INDEX tp_bad ON tp_t (a) WITH (fillfactor = 5)",
+    "CREATE INDEX tp_bad2 ON tp_t (a) WITH (nonsense = 1)",
+    "SELECT indexdef FROM pg_indexes WHERE tablename = 'tp_t' ORDER BY 1",
+    "INSERT INTO tp_t VALUES (1)",
+    "SELECT a FROM tp_t WHERE a = 1",
+]
+
+
+def test_index_storage_parameters_as_postgres(systems):
+    """btree/hash WITH (fillfactor, deduplicate_items) as pg_dump writes them (they were refused):
+    checked as PostgreSQL checks them and shown by pg_get_indexdef with its quoting."""
+    assert_steps_agree(*systems, INDEX_STEPS)

@@ -171,6 +171,10 @@ class Constraint:
         return out + ("" if self.validated else " NOT VALID")
 
 
+def _option_value(value: str) -> str:
+    return value if _ident(value) == value and not value[:1].isdigit() else "'" + value.replace("'", "''") + "'"
+
+
 def _ident(name: str) -> str:
     if name and (name[0].isalpha() or name[0] == "_") and all(c.isalnum() or c == "_" for c in name) \
             and name == name.lower():
@@ -528,8 +532,9 @@ class CatalogModel:
         out = f"CREATE {unique}INDEX {_ident(idx.relation.name)} ON {table} USING {idx.method} ({cols})"
         if idx.include:
             out += f" INCLUDE ({', '.join(_ident(c) for c in idx.include)})"
-        if idx.options:  # PostgreSQL's spelling of reloptions: WITH (name=value, ...)
-            out += f" WITH ({', '.join(f'{k}={v}' for k, v in idx.options.items())})"
+        if idx.options:  # PostgreSQL's spelling of reloptions: WITH (name=value, ...), values quoted
+            # unless they read as plain identifiers (fillfactor='80', deduplicate_items=off, key_field=id)
+            out += f" WITH ({', '.join(f'{k}={_option_value(str(v))}' for k, v in idx.options.items())})"
         if idx.where:
             out += f" WHERE {idx.where}" if pretty else f" WHERE ({idx.where})"
         return out
