@@ -814,6 +814,32 @@ def _check_identity_column(md: dict, sql_type: Any, cname: str, tname: str) -> N
         raise HeliosError("identity column type must be smallint, integer, or bigint", sqlstate="22023")
 
 
+def table_physical(session: Any, a: dict) -> Result:
+    """ALTER TABLE ... SET LOGGED / SET UNLOGGED (relpersistence: HeliosDB logs every table, so an
+    unlogged one still survives a crash) and CLUSTER ON index / SET WITHOUT CLUSTER (the index a
+    later CLUSTER would order by: pg_index.indisclustered)."""
+    txn = session.tx.current()
+    tdef = table_to_alter(session, txn, a["table"], a["if_exists"])
+    if isinstance(tdef, Result):
+        return tdef
+    if "persistence" in a:
+        txn.alter_table(tdef.schema, tdef.name, options={"persistence": a["persistence"]})
+    elif a["cluster_on"] is None:
+        txn.alter_table(tdef.schema, tdef.name, options={"clustered_index": None})
+    else:
+        index = a["cluster_on"]
+        rec = txn.catalog_get("index", f"{tdef.schema}.{index}")
+        constraint_index = index == (tdef.options.get("pk_name") or f"{tdef.name}_pkey") and tdef.primary_key or \
+            any(u["name"] == index for u in tdef.options.get("unique") or [])
+        if rec is None and not constraint_index:
+            raise UndefinedObject(f'index "{index}" for table "{tdef.name}" does not exist')
+        if rec is not None and rec.get("method", "btree") not in ("btree",):
+            raise FeatureNotSupported(f'cannot cluster on index "{index}" because access method does not '
+                                      "support clustering")
+        txn.alter_table(tdef.schema, tdef.name, options={"clustered_index": index})
+    return Result(command_tag="ALTER TABLE")
+
+
 def _retype_identity_sequence(txn: Any, md: dict, new_type: Any) -> None:
     """ALTER COLUMN TYPE of an identity column: the type must stay an integer one, and the sequence
     takes the new type (its maximum with it, when it was the old type's)."""

@@ -1028,6 +1028,9 @@ class SqlSession(Session):
         if k == "explain":
             with _positions_from(a["body_offset"]):
                 return self._explain(a)
+        if k == "table_physical":
+            self.tx.statement_start()
+            return ddl.table_physical(self, a)
         if k == "reset_table_options":
             self.tx.statement_start()
             txn = self.tx.current()

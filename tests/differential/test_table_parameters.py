@@ -51,3 +51,31 @@ def test_index_storage_parameters_as_postgres(systems):
     """btree/hash WITH (fillfactor, deduplicate_items) as pg_dump writes them (they were refused):
     checked as PostgreSQL checks them and shown by pg_get_indexdef with its quoting."""
     assert_steps_agree(*systems, INDEX_STEPS)
+
+
+_CLUSTERED = ("SELECT c.relname::text, i.indisclustered FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+              "WHERE i.indrelid = 'tp_cl'::regclass ORDER BY 1")
+PHYSICAL_STEPS = [
+    "CREATE TABLE tp_cl (a int PRIMARY KEY, b text)",
+    "CREATE INDEX tp_cl_b ON tp_cl (b)",
+    "CREATE INDEX tp_cl_h ON tp_cl USING hash (b)",
+    "ALTER TABLE tp_cl CLUSTER ON tp_cl_b",
+    _CLUSTERED,
+    "ALTER TABLE tp_cl CLUSTER ON tp_cl_pkey",
+    _CLUSTERED,
+    "ALTER TABLE tp_cl CLUSTER ON tp_cl_h",
+    "ALTER TABLE tp_cl CLUSTER ON nope",
+    "ALTER TABLE tp_cl SET WITHOUT CLUSTER",
+    _CLUSTERED,
+    "ALTER TABLE tp_cl SET UNLOGGED",
+    "SELECT relpersistence FROM pg_class WHERE relname = 'tp_cl'",
+    "ALTER TABLE tp_cl SET LOGGED",
+    "SELECT relpersistence FROM pg_class WHERE relname = 'tp_cl'",
+    "DROP TABLE tp_cl",
+]
+
+
+def test_cluster_on_and_logged_as_postgres(systems):
+    """ALTER TABLE ... CLUSTER ON / SET WITHOUT CLUSTER / SET LOGGED / SET UNLOGGED, as pg_dump and
+    operators write them (they were "not supported")."""
+    assert_steps_agree(*systems, PHYSICAL_STEPS)

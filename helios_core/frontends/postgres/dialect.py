@@ -594,8 +594,8 @@ def _parse_uncached(sql: str, *, plugin_statements: bool = True) -> list[Stateme
         if first in _UTILITY_WORDS or (first in _BRANCHY and second in _ROLE_WORDS | _OTHER_SECOND) or (
             first == "EXPLAIN"
         ) or (first == "COMMENT" and third in ("CONSTRAINT", "PUBLICATION")) or (first == "CREATE" and second == "DATABASE") or (
-            first == "ALTER" and second == "TABLE" and any(t.text.upper() in _IDENTITY_WORDS | {"VALIDATE", "RESET"}
-                                                           for t in chunk)
+            first == "ALTER" and second == "TABLE" and any(
+                t.text.upper() in _IDENTITY_WORDS | {"VALIDATE", "RESET", "LOGGED", "UNLOGGED", "CLUSTER"} for t in chunk)
         ) or (first == "CREATE" and second == "MATERIALIZED") or _is_routine_statement(chunk) or (
             first == "REFRESH" and second.split()[:1] == ["MATERIALIZED"]  # sqlglot keeps REFRESH's rest as text
         ) or (first == "ALTER" and second == "TABLE" and row_security_switch([t.text.upper() for t in chunk])) or (
@@ -1394,6 +1394,8 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         return _parse_validate_constraint(c)
     if w == "ALTER" and c.peek_word() == "TABLE" and any(t.text.upper() == "RESET" for t in c.toks):
         return _parse_reset_table_options(c)
+    if w == "ALTER" and c.peek_word() == "TABLE" and {"LOGGED", "UNLOGGED", "CLUSTER"} & {t.text.upper() for t in c.toks}:
+        return _parse_table_physical(c)
     if w == "ALTER" and c.peek_word() == "TABLE" and _IDENTITY_WORDS & {t.text.upper() for t in c.toks}:
         return _parse_identity(c)
     if w == "ALTER" and c.peek_word() == "TABLE" and column_attribute_statement(c.toks):
@@ -1656,6 +1658,25 @@ def _parse_column_attribute(c: _Cursor) -> Utility | None:
         return None
     c.end()
     return Utility(kind="column_attribute", args=args)
+
+
+def _parse_table_physical(c: _Cursor) -> Utility | None:
+    """ALTER TABLE [IF EXISTS] [ONLY] t SET LOGGED | SET UNLOGGED | CLUSTER ON index | SET WITHOUT
+    CLUSTER (what pg_dump writes for such tables); None (left to sqlglot) otherwise."""
+    c.i += 2
+    if_exists = c.accept("IF", "EXISTS")
+    c.accept("ONLY")
+    table = c.dotted_name()
+    args: dict[str, Any] = {"table": table, "if_exists": if_exists}
+    if c.accept("SET", "LOGGED") or c.accept("SET", "UNLOGGED"):
+        args["persistence"] = "p" if c.toks[c.i - 1].text.upper() == "LOGGED" else "u"
+    elif c.accept("CLUSTER", "ON"):
+        args["cluster_on"] = c.name()
+    elif c.accept("SET", "WITHOUT", "CLUSTER"):
+        args["cluster_on"] = None
+    else:
+        return None
+    return Utility(kind="table_physical", args=args) if c.at_end() else None
 
 
 def _parse_reset_table_options(c: _Cursor) -> Utility | None:

@@ -465,7 +465,8 @@ def pg_index(model: CatalogModel) -> list[tuple]:
         attnums += [nums.get(c, 0) for c in i.include]
         exprs = [k["expr"] for k in keys if "expr" in k]
         rows.append((
-            i.relation.oid, i.table.oid, len(attnums), len(keys), i.unique, False, i.primary, False, True, False,
+            i.relation.oid, i.table.oid, len(attnums), len(keys), i.unique, False, i.primary, False, True,
+            (i.table.options or {}).get("clustered_index") == i.relation.name,
             True, False, True, True, _replica_identity_index(i), attnums, [0] * len(attnums), [0] * len(attnums),
             [key_option(k) for k in keys], ", ".join(exprs) if exprs else None,
             f"({i.where})" if i.where else None,  # what pg_get_expr(indpred, indrelid) prints
