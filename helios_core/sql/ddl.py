@@ -108,8 +108,12 @@ def ident(node: Any) -> str:
 
 def table_to_alter(session: Any, txn: Any, table: str, if_exists: bool) -> Any:
     """The table of an ALTER TABLE [IF EXISTS] parsed outside sqlglot, owner-checked: its TableDef,
-    or the Result of IF EXISTS naming a table that is not there (42P01 without IF EXISTS)."""
-    schema, tname = table_name(session, exp.to_table(table), txn)
+    or the Result of IF EXISTS naming a table that is not there (42P01 without IF EXISTS). ``table``
+    is the parser's dotted name, its parts already folded ("Customers" keeps its case)."""
+    *db, last = table.split(".")
+    node = exp.Table(this=exp.to_identifier(last, quoted=True),
+                     db=exp.to_identifier(db[-1], quoted=True) if db else None)
+    schema, tname = table_name(session, node, txn)
     tdef = txn.get_table(schema, tname)
     if tdef is None:
         if if_exists:

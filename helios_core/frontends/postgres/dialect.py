@@ -1390,12 +1390,14 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         return Utility(kind="unsupported", args={"what": f"{w} SUBSCRIPTION (logical replication)"})
     if w == "CREATE" and c.peek_word() == "DATABASE":
         return _parse_create_database(c)
-    if w == "ALTER" and c.peek_word() == "TABLE" and any(t.text.upper() == "VALIDATE" for t in c.toks):
-        return _parse_validate_constraint(c)
-    if w == "ALTER" and c.peek_word() == "TABLE" and any(t.text.upper() == "RESET" for t in c.toks):
-        return _parse_reset_table_options(c)
-    if w == "ALTER" and c.peek_word() == "TABLE" and {"LOGGED", "UNLOGGED", "CLUSTER"} & {t.text.upper() for t in c.toks}:
-        return _parse_table_physical(c)
+    if w == "ALTER" and c.peek_word() == "TABLE":
+        # table-level forms parsed here; a statement none of them takes goes on to the checks below
+        for parse_form in (_parse_validate_constraint, _parse_reset_table_options, _parse_table_physical):
+            start = c.i
+            parsed = parse_form(c)
+            if parsed is not None:
+                return parsed
+            c.i = start
     if w == "ALTER" and c.peek_word() == "TABLE" and _IDENTITY_WORDS & {t.text.upper() for t in c.toks}:
         return _parse_identity(c)
     if w == "ALTER" and c.peek_word() == "TABLE" and column_attribute_statement(c.toks):
