@@ -68,6 +68,19 @@ def postgres_dsn() -> Iterator[str]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+@pytest.fixture(scope="module")
+def helios_wire_dsn(tmp_path_factory) -> Iterator[str]:
+    """A real ``helios serve`` (PostgreSQL protocol only) for one test module's psycopg script
+    (wire_script.assert_script_agrees)."""
+    from helios_core.testing import start_server
+
+    server = start_server(tmp_path_factory.mktemp("wire-script"), only=["postgres"])
+    try:
+        yield server.pg_dsn()
+    finally:
+        server.stop()
+
+
 def _load_differential_module():
     """test_differential.py as a module (the folder is not a package): its Postgres and Helios runners."""
     spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))

@@ -8,8 +8,6 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import pytest
-
 _spec = importlib.util.spec_from_file_location("helios_wire_script", Path(__file__).with_name("wire_script.py"))
 _mod = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_mod)
@@ -88,16 +86,5 @@ CLEANUP = ["drop table if exists dd_tt, dd_d, dd_c1, dd_c2, dd_ft cascade", "dro
            "drop function if exists dd_f(int) cascade"]
 
 
-@pytest.fixture(scope="module")
-def helios_dsn(tmp_path_factory):
-    from helios_core.testing import start_server
-
-    server = start_server(tmp_path_factory.mktemp("drop-deps"), only=["postgres"])
-    try:
-        yield server.pg_dsn()
-    finally:
-        server.stop()
-
-
-def test_drop_dependencies_as_postgresql(postgres_dsn, helios_dsn):
-    assert_script_agrees(postgres_dsn, helios_dsn, SCRIPT, CLEANUP)
+def test_drop_dependencies_as_postgresql(postgres_dsn, helios_wire_dsn):
+    assert_script_agrees(postgres_dsn, helios_wire_dsn, SCRIPT, CLEANUP)

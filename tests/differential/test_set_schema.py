@@ -7,8 +7,6 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import pytest
-
 _spec = importlib.util.spec_from_file_location("helios_wire_script", Path(__file__).with_name("wire_script.py"))
 _mod = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_mod)
@@ -102,16 +100,5 @@ CLEANUP = ["drop schema if exists ss_a, ss_b, ss_m1 cascade",
            "drop view if exists ss_sv"]
 
 
-@pytest.fixture(scope="module")
-def helios_dsn(tmp_path_factory):
-    from helios_core.testing import start_server
-
-    server = start_server(tmp_path_factory.mktemp("drop-deps"), only=["postgres"])
-    try:
-        yield server.pg_dsn()
-    finally:
-        server.stop()
-
-
-def test_set_schema_as_postgresql(postgres_dsn, helios_dsn):
-    assert_script_agrees(postgres_dsn, helios_dsn, SCRIPT, CLEANUP)
+def test_set_schema_as_postgresql(postgres_dsn, helios_wire_dsn):
+    assert_script_agrees(postgres_dsn, helios_wire_dsn, SCRIPT, CLEANUP)
