@@ -159,12 +159,14 @@ def compact_layer(store: Store, layer: Layer, *, to_tier: bool, gc: bool, small_
     """
     merges = 0
 
-    def candidates() -> list[Chunk]:
+    def candidates(wanted: Any = None) -> list[Chunk]:
         with store.mu:
             # segments on a warm or cold tier stay as they are: merging them would pull them back
-            # packed chunks (storage.packed) are rewritten by their own job, never merged here
-            return [c for c in layer.chunks.values() if c.tier == HOT and c.part is None
-                    and not (isinstance(c.created, int) and c.created < 0) and not (c.ended < 0).any()]
+            # packed chunks (storage.packed) are rewritten by their own job, never merged here;
+            # ``wanted`` is tried first: it is cheap, the scan of ``ended`` is not on a large chunk
+            return [c for c in layer.chunks.values() if (wanted is None or wanted(c)) and c.tier == HOT
+                    and c.part is None and not (isinstance(c.created, int) and c.created < 0)
+                    and not (c.ended < 0).any()]
 
     if gc:
         with store.mu:
@@ -173,9 +175,8 @@ def compact_layer(store: Store, layer: Layer, *, to_tier: bool, gc: bool, small_
             if garbage_mask(_created_array(c), c.ended, hz, pins).any() and \
                     merge(store, layer, [c], gc=True, to_tier=to_tier) is not None:
                 merges += 1
-    cands = [c for c in candidates()
-             if (c.segment is None or (not memtable_only and c.num_rows < small_rows))
-             and (not memtable_only or c.num_rows < small_rows) and (select is None or select(c))]
+    cands = candidates(lambda c: (c.segment is None or (not memtable_only and c.num_rows < small_rows))
+                       and (not memtable_only or c.num_rows < small_rows) and (select is None or select(c)))
     groups: dict[pa.Schema, list[Chunk]] = {}
     for c in cands:
         groups.setdefault(c.schema, []).append(c)

@@ -65,6 +65,7 @@ class Layer:
         self.tomb: Tombstones = Tombstones()  # inherited rowid -> ended stamp (commit ts or -txid)
         self._tomb_arrays: tuple[int, np.ndarray, np.ndarray] | None = None
         self.pending_new: list[tuple[int, int, Transaction]] = []  # rowid ranges of open inserts
+        self.appended = 0  # chunks written since the memtable's size classes were last counted
 
     def keys_of(self, batch: Any) -> list[Any]:
         """Primary-key values of a physical batch, in Python form (bulk, not per row)."""

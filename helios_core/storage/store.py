@@ -294,11 +294,14 @@ class Store:
             return [lay for b in self.branches.values() for lay in b.layers.values()]
 
     def _compact_memtables(self, txn: Transaction) -> None:
-        """Keep per-statement memtable chunks few, so scans do not pay per-chunk overhead."""
+        """Keep per-statement memtable chunks few, so scans do not pay per-chunk overhead. A size
+        class only reaches 16 chunks after new ones were written, so the layer's chunks are counted
+        once per 16 appended (not at every commit: a table of many chunks made each commit pay)."""
         for w in txn.writes.values():
             layer = w.layer
-            if len(layer.chunks) < 16:
+            if len(layer.chunks) < 16 or layer.appended < 16:
                 continue
+            layer.appended = 0
             classes: dict[int, int] = {}
             for c in list(layer.chunks.values()):
                 if c.segment is None:

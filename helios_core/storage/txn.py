@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Self
 
+import attrs
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -568,15 +569,16 @@ class Transaction(ReadOps, CatalogOps):
             data = data.combine_chunks()
             data = data.to_batches()[0] if data.num_rows else pa.RecordBatch.from_pylist([], schema=data.schema)
         n = data.num_rows
-        names = set(data.schema.names)
+        layout = _physical_layout(t)
+        names = data.schema.names
         for nm in names:
-            if nm != ROWID and t.column(nm) is None:
+            if nm != ROWID and nm not in layout.by_name:
                 raise UndefinedColumn(f'column "{nm}" of relation "{t.name}" does not exist')
-        arrays, fields = [], []
+        given = dict(zip(names, data.columns, strict=True))
+        arrays = []
         for c in t.columns:
-            pn = f"c{c.col_id}"
-            if c.name in names:
-                arr = data.column(c.name)
+            arr = given.get(c.name)
+            if arr is not None:
                 if arr.type != c.type:
                     try:
                         arr = arr.cast(c.type)
@@ -592,8 +594,7 @@ class Transaction(ReadOps, CatalogOps):
                     f'null value in column "{c.name}" of relation "{t.name}" violates not-null constraint',
                     schema_name=t.schema, table_name=t.name, column_name=c.name)
             arrays.append(arr)
-            fields.append(pa.field(pn, c.type))
-        return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
+        return pa.RecordBatch.from_arrays(arrays, schema=layout.schema)
 
     def insert(self, schema: str, name: str, data: pa.RecordBatch | pa.Table) -> pa.Array:
         self._check_write()
@@ -651,6 +652,7 @@ class Transaction(ReadOps, CatalogOps):
         data = phys.append_column(ROWID, rowids)
         ch = Chunk(self.store._next_chunk_id(), data, -self.txid)
         layer.chunks[ch.chunk_id] = ch
+        layer.appended += 1
         w.chunks.append(ch)
         base = ch.chunk_id << 32
         rl = rowids.to_pylist()
@@ -1132,3 +1134,28 @@ def _ancestors(b: Branch) -> list[Branch]:
         b = b.parent
         out.append(b)
     return out
+
+
+@attrs.define(frozen=True)
+class _PhysicalLayout:
+    """A table definition's physical schema (columns named by col_id) and its columns by name."""
+
+    table: TableDef
+    schema: pa.Schema
+    by_name: dict[str, Any]
+
+
+_LAYOUTS: dict[int, _PhysicalLayout] = {}
+
+
+def _physical_layout(t: TableDef) -> _PhysicalLayout:
+    """Made once per table definition (definitions are immutable; DDL makes a new one): every
+    written row used to rebuild the schema and search the columns by name."""
+    hit = _LAYOUTS.get(id(t))
+    if hit is not None and hit.table is t:
+        return hit
+    if len(_LAYOUTS) > 4096:
+        _LAYOUTS.clear()
+    layout = _LAYOUTS[id(t)] = _PhysicalLayout(
+        t, pa.schema([pa.field(f"c{c.col_id}", c.type) for c in t.columns]), {c.name: c for c in t.columns})
+    return layout
