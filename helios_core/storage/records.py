@@ -40,9 +40,12 @@ def decode(payload: bytes) -> tuple[dict[str, Any], list[memoryview]]:
     return header, blobs
 
 
+_IPC_OPTIONS = pa.ipc.IpcWriteOptions()  # the defaults, made once (new_stream reads the environment for them)
+
+
 def batch_to_ipc(batch: pa.RecordBatch) -> pa.Buffer:
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, batch.schema) as w:
+    with pa.ipc.RecordBatchStreamWriter(sink, batch.schema, options=_IPC_OPTIONS) as w:
         w.write_batch(batch)
     return sink.getvalue()
 

@@ -595,6 +595,7 @@ def _float_to_numeric(arr: pa.Array, digits: int) -> pa.Array:
 
 _DATE_INFINITIES = (2**31 - 1, -(2**31))
 _TS_INFINITIES = (2**63 - 1, -(2**63))
+_TS_US = pa.timestamp("us")
 
 
 def _date_to_ts(arr: pa.Array) -> pa.Array:
@@ -620,6 +621,9 @@ def _ts_to_date(arr: pa.Array) -> pa.Array:
 def _keeping_infinities(arr: pa.Array, convert, out_type: pa.DataType) -> pa.Array:
     """convert(arr) with 'infinity' and '-infinity' passed through untouched (a zone's offset would
     move them, or overflow)."""
+    if isinstance(arr, pa.Array) and len(arr) <= 8:  # a statement's constant (now()): no kernel calls
+        if not any(v in _TS_INFINITIES for v in arr.view(pa.int64()).to_pylist()):
+            return convert(arr)
     us = arr.cast(pa.int64())
     infinite = pc.is_in(us, value_set=pa.array(_TS_INFINITIES, pa.int64()))
     if not pc.any(infinite).as_py():
@@ -673,7 +677,7 @@ def tstz_to_ts(arr: pa.Array) -> pa.Array:
 def _tstz_to_ts_finite(arr: pa.Array) -> pa.Array:
     tz = runtime.timezone()
     if tz.upper() in ("UTC", "GMT", "ETC/UTC", "Z"):
-        return arr.cast(pa.timestamp("us"))
+        return arr.view(_TS_US) if isinstance(arr, pa.Array) else arr.cast(_TS_US)  # same int64 microseconds
     import datetime as dt
 
     from helios_core.sql.functions.text_out import session_tz_info

@@ -42,14 +42,14 @@ def _now(args: list[Vec]) -> Vec:
         p = int(args[0].value())
         unit = 10 ** (6 - min(p, 6))
         us = round(us / unit) * unit
-    return Vec(pa.array([us], pa.int64()).cast(pa.timestamp("us", tz="UTC")), T.TIMESTAMPTZ, True)
+    return Vec(pa.array([us], T.TIMESTAMPTZ.arrow_type), T.TIMESTAMPTZ, True)
 
 
 @scalar("statement_timestamp", "clock_timestamp", nargs=0, volatile=True)
 def _stmt_now(args: list[Vec]) -> Vec:
     now = runtime.statement_now()
     us = int((now - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) / dt.timedelta(microseconds=1))
-    return Vec(pa.array([us], pa.int64()).cast(pa.timestamp("us", tz="UTC")), T.TIMESTAMPTZ, True)
+    return Vec(pa.array([us], T.TIMESTAMPTZ.arrow_type), T.TIMESTAMPTZ, True)
 
 
 @scalar("current_date", nargs=0)
