@@ -773,6 +773,8 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
     for n in names:
         if n in seen:
             raise HeliosError(f'column "{n}" specified more than once', sqlstate="42701")
+        if n in _SYSTEM_COLUMNS:
+            raise HeliosError(f'column name "{n}" conflicts with a system column name', sqlstate="42701")
         seen.add(n)
     for k in pk + [c for u in uniques for c in u["columns"]]:
         if k not in names:

@@ -769,14 +769,16 @@ def _unmodified_rows(txn: Any, tdef: Any, t: pa.Table) -> pa.Table:
 
 
 def _dedupe_rowids(t: pa.Table) -> pa.Table:
+    """The first row of each target row id (a join in FROM/USING may match a row several times),
+    in their order."""
     if t.num_rows <= 1:
         return t
     rid = t.column(0)
     if pc.count_distinct(rid).as_py() == t.num_rows:
         return t
-    idx = pa.table({"r": rid, "i": pa.array(range(t.num_rows), pa.int64())}).group_by("r").aggregate(
+    first = pa.table({"r": rid, "i": pa.array(range(t.num_rows), pa.int64())}).group_by("r").aggregate(
         [("i", "min")]).column("i_min")
-    return t.take(pc.sort_indices(idx))
+    return t.take(pc.take(first, pc.sort_indices(first)))
 
 
 # ------------------------------------------------------------------------------------ UPDATE

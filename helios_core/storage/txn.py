@@ -150,6 +150,16 @@ class Transaction(ReadOps, CatalogOps):
         return self._branch.name
 
     @property
+    def branch_lineage(self) -> list[int]:
+        """Ids of this transaction's branch and of its ancestors, nearest first: a row id carries
+        the id of the branch that wrote the row (ctid is derived from both)."""
+        out, b = [], self._branch
+        while b is not None:
+            out.append(b.branch_id)
+            b = b.parent
+        return out
+
+    @property
     def branch_id(self) -> int:
         """The branch's id, unique in the store (branch names repeat across databases)."""
         return self._branch.branch_id

@@ -621,9 +621,9 @@ def _ts_to_date(arr: pa.Array) -> pa.Array:
 def _keeping_infinities(arr: pa.Array, convert, out_type: pa.DataType) -> pa.Array:
     """convert(arr) with 'infinity' and '-infinity' passed through untouched (a zone's offset would
     move them, or overflow)."""
-    if isinstance(arr, pa.Array) and len(arr) <= 8:  # a statement's constant (now()): no kernel calls
-        if not any(v in _TS_INFINITIES for v in arr.view(pa.int64()).to_pylist()):
-            return convert(arr)
+    if isinstance(arr, pa.Array) and len(arr) <= 8 and \
+            not any(v in _TS_INFINITIES for v in arr.view(pa.int64()).to_pylist()):
+        return convert(arr)  # a statement's constant (now()): no kernel calls
     us = arr.cast(pa.int64())
     infinite = pc.is_in(us, value_set=pa.array(_TS_INFINITIES, pa.int64()))
     if not pc.any(infinite).as_py():

@@ -21,7 +21,17 @@ from helios_core import hstore_text
 from helios_core.errors import HeliosError, InvalidTextRepresentation, NumericValueOutOfRange
 from helios_core.sql import enum_labels, far_dates
 from helios_core.sql import types as T
-from helios_core.sql.functions import bitstring, datestyle, macaddr, money, network, range_io, runtime, timetz
+from helios_core.sql.functions import (
+    bitstring,
+    datestyle,
+    macaddr,
+    money,
+    network,
+    range_io,
+    runtime,
+    tid,
+    timetz,
+)
 from helios_core.sql.functions import datetime_decode as DD
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.interval_input import parse_interval_value
@@ -127,6 +137,8 @@ def from_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return parse_numeric(arr)
     if name == "money":
         return money.parse(arr)
+    if name == "tid":
+        return tid.parse(arr)
     if name == "bool":
         return parse_bool(arr)
     if name == "date":

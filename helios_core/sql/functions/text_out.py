@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from helios_core.sql import far_dates
 from helios_core.sql import types as T
-from helios_core.sql.functions import datestyle, money, proc_oids, range_io, runtime, timetz
+from helios_core.sql.functions import datestyle, money, proc_oids, range_io, runtime, tid, timetz
 from helios_core.sql.functions.datetime_decode import julian_to_date
 from helios_core.sql.geometric import TYPE_NAMES as GEOMETRIC
 from helios_core.sql.geometric import vectors as geometric_vectors
@@ -79,6 +79,8 @@ def to_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return numeric_text(arr, t)
     if name == "money":
         return money.text(arr)
+    if name == "tid":
+        return tid.text(arr)
     if name in GEOMETRIC:
         return geometric_vectors.text_column(arr, t)
     if name == "bytea":

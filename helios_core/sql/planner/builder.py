@@ -73,7 +73,7 @@ from helios_core.sql.planner.scalar import (
     pg_function_call,
     walk_same_level,
 )
-from helios_core.sql.planner.system_columns import table_oid, virtual_table_oid, with_tableoid
+from helios_core.sql.planner.system_columns import table_oid, virtual_table_oid, with_ctid, with_tableoid
 from helios_core.sql.routines import planner_calls
 from helios_core.sql.row_security import policies as rls_policies
 from helios_core.sql.user_aggregates import calls as user_aggregate_calls
@@ -1275,7 +1275,9 @@ class Builder:
             return Item(op, {qual})
         aliased = dict(zip([n for n, _ in all_cols], col_aliases, strict=False))  # t(a, b): read under new names
         needed = [(n, t) for n, t in all_cols if self.needs(qual, aliased.get(n, n))]
-        with_rowid = (qual, "_rowid") in self.refs or (None, "_rowid") in self.refs
+        wants_ctid = ((qual, "ctid") in self.refs or (None, "ctid") in self.refs) and \
+            not any(n == "ctid" for n, _ in all_cols)
+        with_rowid = (qual, "_rowid") in self.refs or (None, "_rowid") in self.refs or wants_ctid
         if not needed and all_cols and not with_rowid:
             needed = [all_cols[0]]
         fields = [Field(n, t, qual, relation=(src.schema, name), origin=(src.schema, name, n)) for n, t in needed]
@@ -1300,6 +1302,8 @@ class Builder:
         if (qual, "tableoid") in self.refs or (None, "tableoid") in self.refs:  # system column
 
             op = with_tableoid(op, qual, table_oid(table, src.schema, name))
+        if wants_ctid:  # system column
+            op = with_ctid(op, qual)
         primary_key = list(getattr(table, "primary_key", []) or [])
         if primary_key and not col_aliases:
             self.__dict__.setdefault("pk_of", {})[qual] = primary_key

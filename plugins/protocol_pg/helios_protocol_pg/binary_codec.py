@@ -30,6 +30,7 @@ _i16 = struct.Struct("!h")
 _i32 = struct.Struct("!i")
 _u32 = struct.Struct("!I")
 _i64 = struct.Struct("!q")
+_tid = struct.Struct("!IH")  # tid: block, offset (held as block << 16 | offset)
 _f32 = struct.Struct("!f")
 _f64 = struct.Struct("!d")
 _interval = struct.Struct("!qii")
@@ -186,6 +187,7 @@ ENCODERS: dict[int, Callable[[Any], bytes]] = {
     INT4: _i32.pack,
     INT8: _i64.pack,
     MONEY: _i64.pack,  # cents
+    TID: lambda v: _tid.pack(v >> 16, v & 0xFFFF),
     OID: _u32.pack,
     REGPROC: _u32.pack,
     REGCLASS: _u32.pack,
@@ -412,6 +414,13 @@ def _dec_interval(b: bytes) -> str:
     return f"{months} mons {days} days {t}"
 
 
+def _dec_tid(b: bytes) -> int:
+    if len(b) != 6:
+        raise _bad("tid")
+    block, offset = _tid.unpack(b)
+    return block << 16 | offset
+
+
 def _dec_uuid(b: bytes) -> uuid.UUID:
     if len(b) != 16:
         raise _bad("uuid")
@@ -423,6 +432,7 @@ DECODERS: dict[int, Callable[[bytes], Any]] = {
     INT2: _fixed(_i16, "smallint"),
     INT4: _fixed(_i32, "integer"),
     INT8: _fixed(_i64, "bigint"),
+    TID: _dec_tid,
     OID: _fixed(_u32, "oid"),
     REGCLASS: _fixed(_u32, "regclass"),
     REGTYPE: _fixed(_u32, "regtype"),

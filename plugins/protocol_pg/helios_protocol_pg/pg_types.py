@@ -71,6 +71,7 @@ for _names, _typname, _oid, _len in (
     (("uuid",), "uuid", 2950, 16),
     (("jsonb",), "jsonb", 3802, -1),
     (("money",), "money", 790, 8),
+    (("tid",), "tid", 27, 6),
     (("jsonpath",), "jsonpath", 4072, -1),
     (("inet",), "inet", 869, -1),
     (("cidr",), "cidr", 650, -1),
