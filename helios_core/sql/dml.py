@@ -50,6 +50,7 @@ from helios_core.sql import (
     matviews,
     object_privileges,
     partitions,
+    plan_costs,
     publications,
     subscript_assignment,
     updatable_views,
@@ -1194,24 +1195,36 @@ def explain_parts(session: Any, ast: Any, ctx: Any) -> tuple[str, str, Any]:
     return "Delete", tdef.name, session.plan_query(q, ctx)
 
 
-def explain(session: Any, ast: Any, ctx: Any) -> list[str]:
-    """EXPLAIN of a data-changing statement: the write node over the plan of the rows it reads."""
+def explain(session: Any, ast: Any, ctx: Any, options: dict[str, Any] | None = None) -> list[str]:
+    """EXPLAIN of a data-changing statement: the write node over the plan of the rows it reads (with
+    PostgreSQL's cost line unless COSTS OFF: the write node's is its input's, rows=0 width=0)."""
     txn = ctx.txn
+    costs = (options or {}).get("costs", True) is not False
     through_view = updatable_views.rewrite(session, ast)  # a view's target: the table written
     if through_view is not None:
         ast = through_view.ast
+
+    def under(head: str, plan: Any) -> list[str]:
+        body = plan.explain(ctx, options=options)
+        if costs:
+            c = plan_costs.estimate(plan.root, ctx)
+            head += f"  (cost={c.startup:.2f}..{c.total:.2f} rows=0 width=0)"
+        return [head] + ["  ->  " + ln if i == 0 else "      " + ln for i, ln in enumerate(body)]
+
     if isinstance(ast, exp.Insert):
         target = ast.this
         table = target.this if isinstance(target, exp.Schema) else target
         tdef, _ = _target(session, txn, table)
-        lines = [f"Insert on {tdef.name}"]
         src = ast.args.get("expression")
         if src is not None and not isinstance(src, exp.Values):
-            lines += ["  ->  " + ln if i == 0 else "      " + ln
-                      for i, ln in enumerate(session.plan_query(src, ctx).explain(ctx))]
+            lines = under(f"Insert on {tdef.name}", session.plan_query(src, ctx))
         else:
             n = len(src.expressions) if isinstance(src, exp.Values) else 1
-            lines.append(f"  ->  Values Scan on \"*VALUES*\"  (rows={n})")
+            total = n * plan_costs.OPERATOR * 5
+            lines = [f"Insert on {tdef.name}" + (f"  (cost=0.00..{total:.2f} rows=0 width=0)" if costs else ""),
+                     '  ->  Values Scan on "*VALUES*"' + (f"  (cost=0.00..{total:.2f} rows={n} width="
+                                                           f"{plan_costs.width_of_types(t for _, t in column_types(tdef))})"
+                                                           if costs else "")]
         if ast.args.get("conflict") is not None:
             lines.insert(1, "  Conflict Resolution: " + ("UPDATE" if "UPDATE" in str(
                 ast.args["conflict"].args.get("action")).upper() else "NOTHING"))
@@ -1228,12 +1241,9 @@ def explain(session: Any, ast: Any, ctx: Any) -> list[str]:
         f = ast.args.get("from_") or ast.args.get("from")
         extra = [f.this] + list(f.args.get("joins") or []) if f is not None else []
         q = _row_query(tdef, alias, ast.this, extra, where, [v for _, v in sets if not isinstance(v, exp.Var)])
-        head = f"Update on {tdef.name}"
-    else:
-        q = _row_query(tdef, alias, ast.this, list(ast.args.get("using") or []), where, [])
-        head = f"Delete on {tdef.name}"
-    body = session.plan_query(q, ctx).explain(ctx)
-    return [head] + ["  ->  " + ln if i == 0 else "      " + ln for i, ln in enumerate(body)]
+        return under(f"Update on {tdef.name}", session.plan_query(q, ctx))
+    q = _row_query(tdef, alias, ast.this, list(ast.args.get("using") or []), where, [])
+    return under(f"Delete on {tdef.name}", session.plan_query(q, ctx))
 
 
 # ------------------------------------------------------------------------------------ FOR UPDATE

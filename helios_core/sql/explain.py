@@ -13,6 +13,10 @@ import json
 import time
 from typing import Any
 
+import attrs
+
+from helios_core.sql import plan_costs
+
 # detail keys PostgreSQL's structured formats give as lists (one item per key expression)
 _LIST_KEYS = {"Output", "Sort Key", "Group Key", "Presorted Key", "Hash Key"}
 
@@ -20,6 +24,7 @@ _LIST_KEYS = {"Output", "Sort Key", "Group Key", "Presorted Key", "Hash Key"}
 def explain_lines(plan: Any, ctx: Any = None, analyze: bool = False, options: dict[str, Any] | None = None,
                   ) -> list[str]:
     stats, total_ms, show, summary = _run(plan, ctx, analyze, options or {})
+    show["ctx"] = ctx
     lines: list[str] = []
     _walk(plan.root, 0, lines, stats, show)
     for i, sub in enumerate(getattr(plan, "subplans", None) or [], start=1):
@@ -85,6 +90,7 @@ def explain_json(plan: Any, ctx: Any = None, analyze: bool = False, options: dic
     """EXPLAIN (FORMAT JSON): the same plan as one JSON document in PostgreSQL's shape
     (``[{"Plan": {"Node Type": ..., "Plans": [...]}, "Execution Time": ...}]``, two-space indents)."""
     stats, total_ms, show, summary = _run(plan, ctx, analyze, options or {})
+    show["ctx"] = ctx
     root = _node(plan.root, stats, show)
     for i, sub in enumerate(getattr(plan, "subplans", None) or [], start=1):
         root.setdefault("Plans", []).append({**_node(sub, stats, show, "SubPlan"), "Subplan Name": f"SubPlan {i}"})
@@ -121,19 +127,28 @@ def _node(op: Any, stats: dict | None, show: dict[str, bool], relationship: str 
     op = _shown(op, show)
     head = op.label()
     kind, _, relation = head.partition(" on ")
+    kind, _, index = kind.partition(" using ")  # "Index Scan using t_pkey": the node is an Index Scan
     node: dict[str, Any] = {"Node Type": kind}
     if relationship is not None:
         node["Parent Relationship"] = relationship
     node["Parallel Aware"] = False  # statements run in one thread
     node["Async Capable"] = False
+    if index:
+        node["Scan Direction"] = "Forward"
+        node["Index Name"] = index
     if relation:
         name, _, alias = relation.partition(" ")
         node["Relation Name"] = name
         node["Alias"] = alias or name
+    if show.get("costs"):
+        cost = _cost(op, show)
+        node.update({"Startup Cost": round(cost.startup, 2), "Total Cost": round(cost.total, 2),
+                     "Plan Rows": max(1, round(cost.rows)), "Plan Width": cost.width})
     if stats is not None:
         s = _stats_of(op, stats)
         rows, secs, loops = s if s is not None else (0, 0.0, 0)
         if show["timing"]:
+            node["Actual Startup Time"] = round(secs * 1000, 3)
             node["Actual Total Time"] = round(secs * 1000, 3)
         node["Actual Rows"] = rows
         node["Actual Loops"] = loops
@@ -147,11 +162,34 @@ def _node(op: Any, stats: dict | None, show: dict[str, bool], relationship: str 
     return node
 
 
+def _cost(op: Any, show: dict[str, Any]) -> plan_costs.Cost:
+    """The estimate of a shown node: rows and costs of the Filter folded into it (if any), the width
+    of the projection folded into it (if any)."""
+    target = op
+    while isinstance(target, _Folded):
+        if target._outer.label() == "Filter":
+            target = target._outer
+            break
+        target = target._child
+    cache = show.setdefault("costs_of", {})
+    key = id(op)
+    if key not in cache:
+        try:
+            cost = plan_costs.estimate(target, show.get("ctx"))
+            if isinstance(op, _Folded) and op._outer.label() == "Project":
+                cost = attrs.evolve(cost, width=plan_costs.width_of(op._outer))
+        except Exception:  # noqa: BLE001 - an estimate must never fail EXPLAIN
+            cost = plan_costs.Cost(0.0, 0.0, 1, 0)
+        cache[key] = cost
+    return cache[key]
+
+
 def _run(plan: Any, ctx: Any, analyze: bool, opts: dict[str, Any]) -> tuple[dict | None, float, dict, bool]:
     """Run the plan when ANALYZE asks: per-operator statistics and the total time."""
     timing = analyze if opts.get("timing") is None else opts["timing"]
     summary = analyze if opts.get("summary") is None else opts["summary"]
-    show = {"timing": timing, "buffers": analyze and bool(opts.get("buffers")), "verbose": bool(opts.get("verbose"))}
+    show = {"timing": timing, "buffers": analyze and bool(opts.get("buffers")), "verbose": bool(opts.get("verbose")),
+            "costs": opts.get("costs", True) is not False}
     stats = None
     total_ms = 0.0
     if analyze:
@@ -172,14 +210,16 @@ def _run(plan: Any, ctx: Any, analyze: bool, opts: dict[str, Any]) -> tuple[dict
 def _walk(op: Any, depth: int, lines: list[str], stats: dict | None, show: dict[str, bool]) -> None:
     op = _shown(op, show)
     head = op.label()
+    if show.get("costs"):
+        head += "  " + _cost(op, show).text()
     if stats is not None:
         s = _stats_of(op, stats)
         if s is None:
             head += " (never executed)"
         else:
             rows, secs, loops = s
-            if show["timing"]:
-                head += f" (actual time={secs * 1000:.3f} ms rows={rows} loops={loops})"
+            if show["timing"]:  # (the time to the first row is not kept: the total stands for both)
+                head += f" (actual time={secs * 1000:.3f}..{secs * 1000:.3f} rows={rows} loops={loops})"
             else:
                 head += f" (actual rows={rows} loops={loops})"
     # PostgreSQL's layout: a child's arrow under its parent's details, 6 columns deeper per level

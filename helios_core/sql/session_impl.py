@@ -1207,7 +1207,7 @@ class SqlSession(Session):
         if isinstance(ast, (exp.Insert, exp.Update, exp.Delete, exp.Merge)):
             if a["analyze"]:
                 raise FeatureNotSupported("EXPLAIN ANALYZE of INSERT/UPDATE/DELETE/MERGE is not supported yet")
-            lines = dml.explain(self, ast, ctx)
+            lines = dml.explain(self, ast, ctx, a.get("options"))
         elif isinstance(ast, (exp.Query, exp.Values)):
             if any(t.args.get("version") is not None for t in ast.find_all(exp.Table)):
                 ast = self._resolve_as_of(ast, ctx)  # AS OF '...' -> the commit timestamp it reads

@@ -41,7 +41,7 @@ QUERIES = [
 
 
 def plan(session, sql: str, analyze: bool = False) -> list[str]:
-    return [r[0] for r in session.execute(("explain analyze " if analyze else "explain ") + sql)[0].rows()]
+    return [r[0] for r in session.execute(("explain (analyze, costs off) " if analyze else "explain (costs off) ") + sql)[0].rows()]
 
 
 def scan(session, sql: str) -> str:
