@@ -3,7 +3,7 @@
 EXPLAIN ANALYZE runs the plan with per-operator instrumentation (``ctx.op_stats``) and shows
 each operator's rows, loops and inclusive wall time in milliseconds. The options of
 ``EXPLAIN (...)`` (helios_core.frontends.postgres.explain_options) shape it as in PostgreSQL:
-TIMING off drops the times, SUMMARY off the execution time, and BUFFERS adds, under each
+TIMING off drops the times, SUMMARY off the planning and execution times, and BUFFERS adds, under each
 scan, the segments it read (in memory: hit; fetched from a tier: read), skipped, and their names.
 """
 
@@ -33,6 +33,9 @@ def explain_lines(plan: Any, ctx: Any = None, analyze: bool = False, options: di
         sub_lines: list[str] = []
         _walk(sub, 1, sub_lines, stats, show)
         lines.extend("  " + ln for ln in sub_lines)
+    planning_ms = (options or {}).get("planning_ms")
+    if summary and planning_ms is not None:
+        lines.append(f"Planning Time: {planning_ms:.3f} ms")
     if analyze and summary:
         lines.append(f"Execution Time: {total_ms:.3f} ms")
     return lines
@@ -95,7 +98,11 @@ def explain_json(plan: Any, ctx: Any = None, analyze: bool = False, options: dic
     for i, sub in enumerate(getattr(plan, "subplans", None) or [], start=1):
         root.setdefault("Plans", []).append({**_node(sub, stats, show, "SubPlan"), "Subplan Name": f"SubPlan {i}"})
     doc: dict[str, Any] = {"Plan": root}
+    planning_ms = (options or {}).get("planning_ms")
+    if summary and planning_ms is not None:
+        doc["Planning Time"] = round(planning_ms, 3)
     if analyze and summary:
+        doc["Triggers"] = []
         doc["Execution Time"] = round(total_ms, 3)
     return json.dumps([doc], indent=2)
 
@@ -136,7 +143,9 @@ def _node(op: Any, stats: dict | None, show: dict[str, bool], relationship: str 
     if index:
         node["Scan Direction"] = "Forward"
         node["Index Name"] = index
-    if relation:
+    if relation.startswith('"'):  # "*VALUES*": a name PostgreSQL gives, an alias and no relation
+        node["Alias"] = relation.strip('"')
+    elif relation:
         name, _, alias = relation.partition(" ")
         node["Relation Name"] = name
         node["Alias"] = alias or name

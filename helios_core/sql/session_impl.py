@@ -1186,7 +1186,8 @@ class SqlSession(Session):
         if as_json and isinstance(ast, (exp.Query, exp.Values)):
             if any(t.args.get("version") is not None for t in ast.find_all(exp.Table)):
                 ast = self._resolve_as_of(ast, ctx)
-            document = explain_json(self.plan_query(ast, ctx), ctx, analyze=a["analyze"], options=a.get("options"))
+            plan, options = self._planned_for_explain(ast, ctx, a)
+            document = explain_json(plan, ctx, analyze=a["analyze"], options=options)
             return Result(command_tag="EXPLAIN", columns=[result_column("QUERY PLAN", types.JSON)],
                           batches=[pa.record_batch([pa.array([document], pa.string())], names=["QUERY PLAN"])])
         if as_json and isinstance(ast, (exp.Insert, exp.Update, exp.Delete)):
@@ -1211,13 +1212,19 @@ class SqlSession(Session):
         elif isinstance(ast, (exp.Query, exp.Values)):
             if any(t.args.get("version") is not None for t in ast.find_all(exp.Table)):
                 ast = self._resolve_as_of(ast, ctx)  # AS OF '...' -> the commit timestamp it reads
-            plan = self.plan_query(ast, ctx)
-            lines = plan.explain(ctx, analyze=a["analyze"], options=a.get("options"))
+            plan, options = self._planned_for_explain(ast, ctx, a)
+            lines = plan.explain(ctx, analyze=a["analyze"], options=options)
         else:
             raise FeatureNotSupported("EXPLAIN of this statement is not supported")
         batch = pa.record_batch([pa.array(lines, pa.string())], names=["QUERY PLAN"])
         return Result(command_tag="EXPLAIN", columns=[result_column("QUERY PLAN", types.TEXT)],
                       batches=[batch])
+
+    def _planned_for_explain(self, ast: Any, ctx: Any, a: dict) -> tuple[Any, dict[str, Any]]:
+        """The query's plan, and EXPLAIN's options with the time planning took (its Planning Time)."""
+        started = time.perf_counter()
+        plan = self.plan_query(ast, ctx)
+        return plan, {**(a.get("options") or {}), "planning_ms": (time.perf_counter() - started) * 1000}
 
     def statement_failed(self) -> None:
         """A protocol failed the last statement after it ran (its result was being sent): a block

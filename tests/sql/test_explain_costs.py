@@ -75,3 +75,16 @@ def test_json_has_the_cost_fields_and_index_names(s):
     assert plan["Plan Rows"] == 1 and plan["Startup Cost"] <= plan["Total Cost"] and plan["Plan Width"] == 40
     doc = json.loads(_lines(s, "explain (format json, costs off) select * from ec")[0])
     assert "Total Cost" not in doc[0]["Plan"]
+
+
+def test_summary_has_planning_and_execution_times(s):
+    lines = _lines(s, "explain analyze select * from ec where a = 3")
+    assert re.fullmatch(r"Planning Time: \d+\.\d{3} ms", lines[-2]) and lines[-1].startswith("Execution Time: ")
+    assert not any(ln.startswith(("Planning", "Execution")) for ln in
+                   _lines(s, "explain (analyze, summary off) select * from ec"))
+    assert _lines(s, "explain (summary on) select * from ec")[-1].startswith("Planning Time: ")
+    doc = json.loads(_lines(s, "explain (format json, analyze) select * from ec")[0])[0]
+    assert list(doc) == ["Plan", "Planning Time", "Triggers", "Execution Time"]
+    values = json.loads(_lines(s, "explain (format json) select * from (values (1), (2)) v(x)")[0])[0]["Plan"]
+    assert (values["Node Type"], values["Alias"], values["Plan Rows"]) == ("Values Scan", "*VALUES*", 2)
+    assert _lines(s, "explain (costs off) select * from (values (1), (2)) v(x)") == ['Values Scan on "*VALUES*"']

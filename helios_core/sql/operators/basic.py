@@ -71,7 +71,7 @@ class Values(Operator):
         yield from table_batches(pa.Table.from_batches(batches))
 
     def label(self) -> str:
-        return f"Values Scan ({len(self.rows)} rows)"
+        return 'Values Scan on "*VALUES*"'
 
 
 def apply_scan_terms(b: pa.RecordBatch, parts: list[Compiled], simple: list[bool], ctx: Any
