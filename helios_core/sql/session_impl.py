@@ -36,6 +36,7 @@ from helios_core.frontends.postgres import branch_syntax, dialect
 from helios_core.frontends.postgres.dialect import Statement, Utility
 from helios_core.session import CopySpec, PreparedStatement, Result, ResultColumn, ResultStream, Session
 from helios_core.sql import (
+    clustering,
     column_attributes,
     composite_types,
     constraints,
@@ -991,6 +992,8 @@ class SqlSession(Session):
             return maintenance.vacuum_or_analyze(self, k, a)
         if k == "reindex":
             return maintenance.reindex(self, a)
+        if k == "cluster":
+            return clustering.cluster(self, a)
         if k == "checkpoint":
             return privilege_functions.checkpoint(self)
         if k == "comment_constraint":

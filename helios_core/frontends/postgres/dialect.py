@@ -460,7 +460,7 @@ def tokenize_plain(text: str) -> list[Token]:
 _UTILITY_WORDS = {
     "SAVEPOINT", "RELEASE", "ROLLBACK", "ABORT", "BEGIN", "START", "COMMIT", "END",
     "SHOW", "RESET", "SET", "DISCARD", "PREPARE", "EXECUTE", "DEALLOCATE", "VACUUM",
-    "ANALYZE", "ANALYSE", "CHECKPOINT", "GRANT", "REVOKE", "LISTEN", "UNLISTEN", "NOTIFY", "COPY", "LOCK", "REINDEX",
+    "ANALYZE", "ANALYSE", "CHECKPOINT", "GRANT", "REVOKE", "LISTEN", "UNLISTEN", "NOTIFY", "COPY", "LOCK", "REINDEX", "CLUSTER",
     "DECLARE", "FETCH", "MOVE", "CLOSE", "REASSIGN",
 }
 _BRANCHY = {"CREATE", "DROP", "ALTER", "MERGE"}
@@ -1222,6 +1222,8 @@ def parse_utility(text: str, offset: int = 0) -> Utility | None:
         return _parse_vacuum(c)
     if w == "REINDEX":
         return _parse_reindex(c)
+    if w == "CLUSTER":
+        return _parse_cluster(c)
     if w == "LOCK":
         # LOCK [TABLE] [ONLY] name [*] [, ...] [IN lockmode MODE] [NOWAIT]
         c.i += 1
@@ -2037,6 +2039,25 @@ def _parse_vacuum(c: _Cursor) -> Utility:
             continue
         c.end()
     return Utility(kind=command, args={"options": options, "targets": targets})
+
+
+def _parse_cluster(c: _Cursor) -> Utility:
+    """CLUSTER [(options) | VERBOSE] [table [USING index]], and the old CLUSTER index ON table."""
+    c.expect("CLUSTER")
+    options = _maintenance_options(c)
+    if c.accept("VERBOSE"):
+        options["verbose"] = "true"
+    table = index = None
+    if not c.at_end():
+        first = c.dotted_name()
+        if c.accept("ON"):  # CLUSTER index ON table (before PostgreSQL 8.3)
+            index, table = first, c.dotted_name()
+        else:
+            table = first
+            if c.accept("USING"):
+                index = c.name()
+    c.end()
+    return Utility(kind="cluster", args={"table": table, "index": index, "options": options})
 
 
 def _parse_reindex(c: _Cursor) -> Utility:

@@ -1,10 +1,11 @@
 """ctid on branches: the rows a branch inherits and the rows it writes itself come from different
 row-id ranges whose low bits can coincide; every row of the table must still have its own ctid,
-and a ctid found on one branch addresses that row there only."""
+and a ctid found on one branch addresses that row there only. CLUSTER's refusals."""
 
 from __future__ import annotations
 
 import helios_core
+from helios_core.errors import HeliosError
 
 
 def _rows(s, sql):
@@ -41,4 +42,21 @@ def test_ctid_is_a_tid_ordered_like_postgres():
     assert pairs == sorted(pairs) and len(set(pairs)) == 700
     assert all(1 <= off <= 256 for _, off in pairs)
     assert _rows(s, "select n from t order by ctid limit 3") == [(1,), (2,), (3,)]
+    s.close()
+
+
+def test_cluster_refuses_what_it_does_not_build():
+    """CLUSTER on an index whose keys include an expression is refused (0A000, naming it), not
+    done in some other order."""
+    s = helios_core.connect()
+    s.execute("create table ce (n int)")
+    s.execute("insert into ce values (3), (1), (2)")
+    s.execute("create index ce_expr on ce ((n * -1))")
+    try:
+        s.execute("cluster ce using ce_expr")
+    except HeliosError as e:
+        assert e.sqlstate == "0A000" and "ce_expr" in str(e)
+    else:
+        raise AssertionError("CLUSTER on an expression index was accepted")
+    assert _rows(s, "select n from ce") == [(3,), (1,), (2,)]
     s.close()
