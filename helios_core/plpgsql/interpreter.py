@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.frontends.postgres import dialect
-from helios_core.plpgsql import conditions
+from helios_core.plpgsql import conditions, cursors
 from helios_core.plpgsql import nodes as N
 from helios_core.plpgsql.sql_binding import bind
 from helios_core.sql import embedded_sql
@@ -40,6 +40,7 @@ class Var:
     not_null: bool = False
     fields: dict[str, tuple[Any, T.SqlType]] | None = None  # a record's fields; None while unassigned
     null_row: bool = False  # a record that is NULL (OLD in an INSERT trigger): its fields read as NULL
+    cursor: Any = None  # a bound cursor variable's declaration (helios_core.plpgsql.cursors)
 
 
 class _Return(Exception):
@@ -352,6 +353,9 @@ class Interpreter:
         t, fields = self.resolve_declared_type(d.type_text)
         var = Var(None, t, d.constant, d.not_null, fields)
         self.frame.declare(d.name, var)
+        if d.cursor_query is not None:
+            cursors.declare(self, d, var)
+            return
         if d.default is not None:
             value, have = self.eval(d.default)
             var.constant = False
@@ -476,6 +480,14 @@ class Interpreter:
                 self.fill(st.into, out, st.strict)
         elif isinstance(st, N.GetDiagnostics):
             self.diagnostics(st)
+        elif isinstance(st, N.Open):
+            cursors.open_cursor(self, st)
+        elif isinstance(st, N.Fetch):
+            cursors.fetch(self, st)
+        elif isinstance(st, N.Close):
+            cursors.close(self, st)
+        elif isinstance(st, N.ForCursor):
+            cursors.for_cursor(self, st)
         elif isinstance(st, N.Null):
             pass
         elif isinstance(st, N.TransactionControl):

@@ -19,6 +19,8 @@ class Declaration:
     constant: bool = False
     not_null: bool = False
     alias_of: str | None = None  # name ALIAS FOR $1 / other
+    cursor_query: str | None = None  # name CURSOR [(params)] FOR query: a bound cursor variable
+    cursor_params: list[tuple[str, str]] = attrs.Factory(list)  # (name, type as written)
 
 
 @attrs.define
@@ -176,3 +178,41 @@ class TransactionControl:
 
     commit: bool
     chain: bool
+
+
+@attrs.define
+class Open:
+    """OPEN cursor [(arguments)] | OPEN cursor FOR query | OPEN cursor FOR EXECUTE text [USING ...]."""
+
+    cursor: str
+    args: list[str] = attrs.Factory(list)
+    query: str | None = None
+    dynamic: bool = False
+    using: list[str] = attrs.Factory(list)
+
+
+@attrs.define
+class Fetch:
+    """FETCH / MOVE [direction {FROM | IN}] cursor [INTO targets]; ``direction`` as SQL's FETCH
+    writes it ("", "NEXT", "ABSOLUTE 3", "BACKWARD ALL", ...)."""
+
+    cursor: str
+    direction: str
+    into: list[str]
+    move: bool
+
+
+@attrs.define
+class Close:
+    cursor: str
+
+
+@attrs.define
+class ForCursor:
+    """FOR record IN bound_cursor [(arguments)] LOOP ... END LOOP."""
+
+    var: str
+    cursor: str
+    args: list[str]
+    body: list[Any]
+    label: str | None = None

@@ -8,6 +8,7 @@ naming it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlglot.tokens import Token, TokenType
@@ -46,6 +47,7 @@ class _Parser:
         self.text = text
         self.toks = toks
         self.i = 0
+        self.cursor_names: set[str] = set()  # bound cursors declared so far (FOR r IN cursor LOOP)
 
     # -- cursor ---------------------------------------------------------------------------
     @property
@@ -189,7 +191,7 @@ class _Parser:
             self.semicolon()
             return N.Declaration(name=name, type_text="", alias_of=target)
         if self.word() == "CURSOR" or (self.word() == "NO" and self.word(1) == "SCROLL") or self.word() == "SCROLL":
-            raise FeatureNotSupported("cursor variables in PL/pgSQL are not supported")
+            return self.cursor_declaration(name)
         constant = self.accept("CONSTANT")
         type_text = self.text_until("DEFAULT", "NOT", ":=", "=", "COLLATE")
         if type_text.endswith(":") and self.cur is not None and self.cur.token_type == TokenType.EQ:
@@ -202,6 +204,80 @@ class _Parser:
         self.semicolon()
         return N.Declaration(name=name, type_text=type_text, default=default, constant=constant,
                              not_null=not_null)
+
+    def cursor_declaration(self, name: str) -> N.Declaration:
+        """name [[NO] SCROLL] CURSOR [(param type, ...)] {FOR | IS} query;"""
+        if self.accept("NO"):
+            self.expect("SCROLL")
+        else:
+            self.accept("SCROLL")
+        self.expect("CURSOR")
+        params: list[tuple[str, str]] = []
+        if self.cur is not None and self.cur.token_type == TokenType.L_PAREN:
+            for part in self.parenthesized():
+                pname, _, ptype = part.strip().partition(" ")
+                if not ptype.strip():
+                    self.fail()
+                params.append((pname.strip('"'), ptype.strip()))
+        if not (self.accept("FOR") or self.accept("IS")):
+            self.fail()
+        query = self.text_until()
+        self.semicolon()
+        self.cursor_names.add(name.lower())
+        return N.Declaration(name=name, type_text="refcursor", cursor_query=query, cursor_params=params)
+
+    def parenthesized(self) -> list[str]:
+        """The comma-separated texts of a parenthesized list (the cursor is at its "(")."""
+        self.i += 1
+        start, depth, parts = self.i, 0, []
+        while self.cur is not None:
+            t = self.cur.token_type
+            if depth == 0 and t in (TokenType.COMMA, TokenType.R_PAREN):
+                parts.append(self.text[self.toks[start].start:self.toks[self.i - 1].end + 1] if self.i > start else "")
+                self.i += 1
+                if t == TokenType.R_PAREN:
+                    return parts
+                start = self.i
+                continue
+            depth += t == TokenType.L_PAREN
+            depth -= t == TokenType.R_PAREN
+            self.i += 1
+        self.fail()
+        return parts
+
+    def open_statement(self) -> N.Open:
+        self.expect("OPEN")
+        cursor = self.name()
+        if self.accept("NO"):
+            self.expect("SCROLL")
+        else:
+            self.accept("SCROLL")
+        if self.accept("FOR"):
+            if self.accept("EXECUTE"):
+                cmd = self.text_until("USING")
+                using = self.expr_list() if self.accept("USING") else []
+                self.semicolon()
+                return N.Open(cursor, query=cmd, dynamic=True, using=using)
+            query = self.text_until()
+            self.semicolon()
+            return N.Open(cursor, query=query)
+        args = self.parenthesized() if self.cur is not None and self.cur.token_type == TokenType.L_PAREN else []
+        self.semicolon()
+        return N.Open(cursor, args=[a.strip() for a in args])
+
+    def fetch_statement(self) -> N.Fetch:
+        move = self.word() == "MOVE"
+        self.i += 1
+        spec = self.text_until("INTO").split()
+        into = self.target_list() if not move and self.accept("INTO") else []
+        self.semicolon()
+        if not spec or (not move and not into):
+            self.fail()
+        cursor = spec[-1]
+        direction = spec[:-1]
+        if direction and direction[-1].upper() in ("FROM", "IN"):
+            direction = direction[:-1]
+        return N.Fetch(cursor.strip('"'), " ".join(direction), into, move)
 
     def _assign_op(self) -> bool:
         t = self.cur
@@ -343,8 +419,15 @@ class _Parser:
         if w == "NULL" and self.i + 1 < len(self.toks) and self.toks[self.i + 1].token_type == TokenType.SEMICOLON:
             self.i += 2
             return N.Null()
-        if w in ("OPEN", "FETCH", "CLOSE", "MOVE"):
-            raise FeatureNotSupported(f"{w} (cursors) in PL/pgSQL is not supported")
+        if w == "OPEN":
+            return self.open_statement()
+        if w in ("FETCH", "MOVE"):
+            return self.fetch_statement()
+        if w == "CLOSE":
+            self.i += 1
+            cursor = self.name()
+            self.semicolon()
+            return N.Close(cursor)
         if w in ("COMMIT", "ROLLBACK"):
             self.i += 1
             chain = False
@@ -465,6 +548,10 @@ class _Parser:
         self.expect("LOOP")
         body = self.statements("END")
         self.end_of("LOOP")
+        bound = re.match(r"^\s*([A-Za-z_][A-Za-z0-9_$]*)\s*(?:\((.*)\))?\s*$", spec, re.DOTALL)
+        if bound is not None and bound[1].lower() in self.cursor_names and len(targets) == 1 and not reverse:
+            args = [a.strip() for a in _split_top_level(bound[2])] if bound[2] else []
+            return N.ForCursor(targets[0], bound[1], args, body, label)
         dots = _top_level_dots(spec)
         if dots is not None and len(targets) == 1:
             low, rest = spec[:dots].strip(), spec[dots + 2:].strip()
@@ -566,6 +653,25 @@ def _with_into(source: str, toks: list[Token], text: str) -> N.Sql:
             cut_to = (toks[end - 1].end + 1 - base)
             return N.Sql(text=(text[:cut_from] + " " + text[cut_to:]).strip(), into=targets, strict=strict)
     return N.Sql(text=text)
+
+
+def _split_top_level(text: str) -> list[str]:
+    """``text`` split at its commas outside parentheses and quotes."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
 
 
 def _top_level_dots(spec: str) -> int | None:

@@ -54,7 +54,7 @@ def run(session: Any, ast: Any, values: Sequence[Any] = (), types: Sequence[T.Sq
     if isinstance(ast, Utility):
         if ast.kind not in ROUTINE_UTILITIES:  # transaction control and the like stay out of routines
             raise FeatureNotSupported(f"{ast.kind.upper().replace('_', ' ')} is not supported inside a routine")
-        return _from_result(session._utility(Statement(ast=ast, text="", offset=0)))
+        return outcome_of(session._utility(Statement(ast=ast, text="", offset=0)))
     if isinstance(ast, branch_syntax.BRANCH_STATEMENTS):
         raise FeatureNotSupported(f"{type(ast).__name__.replace('Branch', ' BRANCH').upper()} is not supported "
                                   "inside a routine")
@@ -72,12 +72,13 @@ def run(session: Any, ast: Any, values: Sequence[Any] = (), types: Sequence[T.Sq
         from helios_core.sql import dml
 
         result = dml.execute(session, ast, params, _Params(ptypes))
-        return _from_result(result)
+        return outcome_of(result)
     result = session._dispatch(Statement(ast=ast, text=ast.sql(dialect="postgres"), offset=0), params, None)
-    return _from_result(result)
+    return outcome_of(result)
 
 
-def _from_result(result: Any) -> Outcome:
+def outcome_of(result: Any) -> Outcome:
+    """A statement's Result as the rows and column types a routine reads."""
     from helios_core.sql.routines.definition import resolve_type
 
     cols = [(c.name, _type_of(c, resolve_type)) for c in result.columns or []]

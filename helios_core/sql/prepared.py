@@ -819,14 +819,22 @@ def declare_cursor(session: Any, args: dict) -> Result:
     stmts = dialect.parse(args["body"])
     if len(stmts) != 1 or not isinstance(stmts[0].ast, (exp.Query, exp.Values)):
         raise HeliosError("DECLARE CURSOR needs a SELECT or VALUES query", sqlstate="42601")
+    open_cursor(session, name, stmts[0].ast, hold=args["hold"],
+                statement=args.get("text") or f"DECLARE {name} CURSOR FOR {args['body']}")
+    return Result(command_tag="DECLARE CURSOR")
+
+
+def open_cursor(session: Any, name: str, query: Any, *, hold: bool = False, statement: str = "",
+                params: Sequence[Any] = (), param_types: Sequence[Any] = (), materialize: bool = False) -> None:
+    """A cursor named ``name`` over the query (its ``$n`` = ``params``): DECLARE's, and PL/pgSQL's
+    OPEN (``materialize``: the rows are made at once, as its variables were bound)."""
     from helios_core.sql.session_impl import result_column
 
-    ctx = session.context()
-    plan = session.plan_query(stmts[0].ast, ctx)
+    ctx = session.context(params=list(params), param_types=list(param_types))
+    plan = session.plan_query(query, ctx)
     cols = [result_column(n, t) for n, t in plan.columns]
-    session.cursors[name] = SqlCursor(name=name, columns=cols, hold=args["hold"], source=iter(plan.execute(ctx)),
-                                      statement=args.get("text") or f"DECLARE {name} CURSOR FOR {args['body']}")
-    return Result(command_tag="DECLARE CURSOR")
+    source = iter(list(plan.execute(ctx)) if materialize else plan.execute(ctx))
+    session.cursors[name] = SqlCursor(name=name, columns=cols, hold=hold, source=source, statement=statement)
 
 
 def fetch_cursor(session: Any, args: dict) -> Result:

@@ -386,6 +386,7 @@ BIT_TYPE_NAMES = ("bit", "varbit")
 JSONB = _t("jsonb", 3802, pa.string())
 MONEY = _t("money", 790, pa.int64())  # cents (see functions.money)
 TID = _t("tid", 27, pa.int64())  # block << 16 | offset: what ctid holds (see functions.tid)
+REFCURSOR = _t("refcursor", 1790, pa.string())  # a cursor's (portal's) name
 JSONPATH = _t("jsonpath", 4072, pa.string())  # stored as its normalised text (see sql.jsonpath)
 # the geometric types: stored as their canonical output text (see sql.geometric)
 POINT = _t("point", 600, pa.string())
@@ -476,7 +477,7 @@ NULLTYPE = UNKNOWN  # the type of a bare NULL literal is unknown, as in PostgreS
 _BASE_TYPES = [BOOL, BYTEA, CHAR, NAME, INT8, INT2, INT4, REGPROC, TEXT, OID, JSON, FLOAT4, FLOAT8, UNKNOWN,
                BPCHAR, VARCHAR, DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, TIMETZ, NUMERIC, REGCLASS,
                REGTYPE, REGPROCEDURE, REGOPER, REGOPERATOR, REGNAMESPACE, REGROLE, REGCOLLATION, RECORD, VOID, UUID, JSONB,
-               JSONPATH, MONEY, TID, INT2VECTOR, OIDVECTOR, INET, CIDR, MACADDR, MACADDR8, BIT, VARBIT, *RANGE_TYPES.values(),
+               JSONPATH, MONEY, TID, REFCURSOR, INT2VECTOR, OIDVECTOR, INET, CIDR, MACADDR, MACADDR8, BIT, VARBIT, *RANGE_TYPES.values(),
                *GEOMETRIC_TYPES,
                *MULTIRANGE_TYPES.values()]
 _BASE_BY_NAME = {t.name: t for t in _BASE_TYPES}
@@ -489,7 +490,7 @@ _ARRAY_OIDS = {"bool": 1000, "bytea": 1001, "char": 1002, "name": 1003, "int2": 
                "json": 199, "jsonb": 3807, "jsonpath": 4073, "regclass": 2210, "regtype": 2211, "record": 2287,
                "regprocedure": 2207, "regoper": 2208, "regoperator": 2209, "regnamespace": 4090, "regrole": 4097,
                "regcollation": 4192,
-               "unknown": 1009, "money": 791, "tid": 1010, "inet": 1041, "cidr": 651,
+               "unknown": 1009, "money": 791, "tid": 1010, "refcursor": 2201, "inet": 1041, "cidr": 651,
                "macaddr": 1040, "macaddr8": 775, "bit": 1561, "varbit": 1563,
                "point": 1017, "lseg": 1018, "path": 1019, "box": 1020, "polygon": 1027, "line": 629, "circle": 719,
                **{n: oids[1] for n, oids in _RANGE_OIDS.items()},
@@ -627,7 +628,7 @@ _ALIASES = {
     "timetz": "timetz", "time with time zone": "timetz",
     "timestamp": "timestamp", "timestamp without time zone": "timestamp", "datetime": "timestamp",
     "timestamptz": "timestamptz", "timestamp with time zone": "timestamptz",
-    "interval": "interval", "uuid": "uuid", "json": "json", "jsonb": "jsonb", "jsonpath": "jsonpath", "money": "money", "tid": "tid", "inet": "inet", "cidr": "cidr",
+    "interval": "interval", "uuid": "uuid", "json": "json", "jsonb": "jsonb", "jsonpath": "jsonpath", "money": "money", "tid": "tid", "refcursor": "refcursor", "inet": "inet", "cidr": "cidr",
     "macaddr": "macaddr", "macaddr8": "macaddr8", "bit": "bit", "varbit": "varbit", "bit varying": "varbit",
     **{t.name: t.name for t in GEOMETRIC_TYPES},
     "oid": "oid", **{n: n for n in OID_ALIAS_NAMES},

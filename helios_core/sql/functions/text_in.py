@@ -139,6 +139,8 @@ def from_text(arr: pa.Array, t: T.SqlType) -> pa.Array:
         return money.parse(arr)
     if name == "tid":
         return tid.parse(arr)
+    if name == "refcursor":  # a cursor's name, as written
+        return arr.cast(pa.string())
     if name == "bool":
         return parse_bool(arr)
     if name == "date":
