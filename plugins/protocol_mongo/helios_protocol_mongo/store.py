@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import attrs
 import pyarrow as pa
 
 from helios_core.errors import HeliosError
@@ -30,6 +31,7 @@ MISSING_TABLE = {"42P01", "3F000"}
 ORDER_COLUMN = "field_order"
 NATURAL_COLUMN = "natural_order"  # capped collections: the insertion order (an identity column)
 SIZE_COLUMN = "bson_size"  # capped collections: each document's BSON size, for the size cap
+CANONICAL_COLUMNS = frozenset({"_id", "doc"})  # COPY columns whose text is jsonb's own (bson_json.encode_row)
 
 
 def quote_ident(name: str) -> str:
@@ -324,7 +326,8 @@ class CollectionStore:
                 if exc.sqlstate != "0A000":
                     raise
                 return self._insert_statement(db, collection, rows, ordered)  # a table with triggers: INSERT fires them
-            spec = started[-1].copy
+            # bson_json writes _id and doc in jsonb's own text (test_bson_json): the kernel need not parse them again
+            spec = attrs.evolve(started[-1].copy, canonical_text=CANONICAL_COLUMNS)
             self._copy_specs[key] = (version, spec)
         arrays = [pa.array([r[i] for r in rows], pa.string()) for i in range(len(columns))]
         batch = pa.RecordBatch.from_arrays(arrays, schema=spec.arrow_schema)
