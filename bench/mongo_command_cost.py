@@ -1,8 +1,9 @@
 """CPU time of MongoDB commands in-process: find_one and update_one by ``_id``, insert_many.
 
-    python -m bench.mongo_command_cost [--docs N] [--rounds R]
+    python -m bench.mongo_command_cost [--docs N] [--rounds R] [--disk]
 
-The plugin's command runner over an in-memory engine, without sockets or an event loop: each
+The plugin's command runner over an in-memory engine (``--disk``: one with a data directory, its
+WAL and the installed plugins, as ``helios serve`` opens it), without sockets or an event loop: each
 command is a whole OP_MSG (parsed, run, its reply encoded) and is timed by the thread's CPU
 time, which a machine shared with other work disturbs much less than wall time or a server's
 process CPU. Every document is updated for the first time in the update rounds (as in YCSB's
@@ -14,13 +15,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import statistics
 import struct
+import tempfile
 import time
 from typing import Any
 
 import bson
 from helios_core.engine import Engine
+from helios_core.plugins import get_plugin_manager
 from helios_protocol_mongo import wire
 from helios_protocol_mongo.commands import CommandRunner
 from helios_protocol_mongo.config import MongoConfig
@@ -28,10 +32,13 @@ from helios_protocol_mongo.server import MongoServer
 
 
 class _Kernel:
-    """What the protocol server asks of a kernel: sessions on one in-memory engine."""
+    """What the protocol server asks of a kernel: sessions on one engine (in memory, or in ``data_dir``)."""
 
-    def __init__(self) -> None:
-        self.engine = Engine.open(None)
+    def __init__(self, data_dir: str | None = None) -> None:
+        if data_dir is None:
+            self.engine = Engine.open(None)
+        else:
+            self.engine = Engine.open(data_dir, plugin_manager=get_plugin_manager())
 
     def open_session(self, user: str, database: str, options: dict[str, str]) -> Any:
         return self.engine.connect(user=user, database=database)
@@ -51,8 +58,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--disk", action="store_true", help="an engine with a data directory (WAL, fsync)")
     args = parser.parse_args()
-    runner = CommandRunner(MongoServer(_Kernel(), MongoConfig(), None, logging.getLogger("bench")), _Connection())
+    data_dir = tempfile.mkdtemp(prefix="helios-bench-mongo-cost-") if args.disk else None
+    try:
+        _measure(args, _Kernel(data_dir))
+    finally:
+        if data_dir is not None:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _measure(args: argparse.Namespace, kernel: _Kernel) -> None:
+    runner = CommandRunner(MongoServer(kernel, MongoConfig(), None, logging.getLogger("bench")), _Connection())
     lsid = {"id": bson.Binary(bytes(16), 4)}
 
     def run(command: dict[str, Any]) -> bytes:

@@ -125,6 +125,12 @@ class CopySpec:
     force_not_null: list[str] = attrs.Factory(list)
     force_null: list[str] = attrs.Factory(list)
     where: str | None = None  # COPY FROM ... WHERE condition: rows it is not true for are skipped
+    # COPY FROM by an in-process caller (a protocol plugin that builds the Arrow batches itself): these
+    # columns of a type held as its canonical text (jsonb, ...) arrive in exactly that text, as the
+    # type's output writes it, so their input function is not run again (the MongoDB plugin's
+    # documents: jsonb's parse of every inserted document was most of an insert's CPU). A caller
+    # that sets it answers for the text; the wire protocols never set it.
+    canonical_text: frozenset[str] = frozenset()
 
 
 def _split_tag(tag: str) -> tuple[str, int | None]:

@@ -266,7 +266,7 @@ def copy_in(session: Any, spec: CopySpec, batches: Iterator[Any]) -> Result:
                 t = ctypes[ci][1]
                 # a type stored as a string still reads its input function (jsonb, json, hstore, point...)
                 if arr.type != t.arrow_type or (t.typmod != -1 and t.name in ("bpchar", "varchar")) \
-                        or _held_as_text(t):
+                        or (_held_as_text(t) and cname not in spec.canonical_text):
                     src = __import__("helios_core.sql.types", fromlist=["TEXT"]).TEXT if pa.types.is_string(
                         arr.type) else None
                     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pyarrow as pa
 import pytest
 
@@ -49,6 +50,28 @@ def test_copy_in_accepts_text_columns(s):
     batch = pa.record_batch([pa.array(["7", "8"]), pa.array(["p", "q"])], names=["a", "b"])
     assert s.copy_in(spec, iter([batch])).command_tag == "COPY 2"
     assert s.execute("select sum(a) from t")[0].rows() == [(15,)]
+
+
+def test_copy_in_canonical_text_skips_the_input_function():
+    """A caller that names a column in ``canonical_text`` hands its type's own text (the MongoDB
+    plugin's documents): it is stored as given; without it jsonb's input parses and normalises it."""
+    session = helios_core.connect()
+    session.execute("create table docs (k jsonb primary key, d jsonb not null)")
+    spec = session.execute("copy docs (k, d) from stdin")[0].copy
+    assert spec.canonical_text == frozenset()
+    batch = pa.record_batch([pa.array(['"a"']), pa.array(['{"bb":1,  "a": 2}'])], schema=spec.arrow_schema)
+    assert session.copy_in(spec, iter([batch])).command_tag == "COPY 1"
+    trusted = attrs.evolve(spec, canonical_text=frozenset({"k", "d"}))
+    batch = pa.record_batch([pa.array(['"b"']), pa.array(['{"a": 2, "bb": 1}'])], schema=spec.arrow_schema)
+    assert session.copy_in(trusted, iter([batch])).command_tag == "COPY 1"
+    assert session.execute("select k::text, d::text from docs order by k")[0].rows() == [
+        ('"a"', '{"a": 2, "bb": 1}'), ('"b"', '{"a": 2, "bb": 1}')]
+    assert session.execute("select d->>'bb' from docs where k = '\"b\"'")[0].rows() == [("1",)]
+    bad = pa.record_batch([pa.array(['"c"']), pa.array(["{oops"])], schema=spec.arrow_schema)
+    with pytest.raises(HeliosError) as ei:
+        session.copy_in(spec, iter([bad]))
+    assert ei.value.sqlstate == "22P02"
+    session.close()
 
 
 def test_copy_to_stdout(s):

@@ -65,6 +65,14 @@ def dumps(value: Any) -> str:
     return json.dumps(to_json_value(value), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
+def key_text(value: Any) -> str:
+    """``dumps`` of an ``_id`` for a jsonb parameter; a string of printable ASCII without quotes or
+    backslashes is its own JSON text once quoted (no encoder call: every find and update by key has one)."""
+    if type(value) is str and _SAFE.fullmatch(value):
+        return '"' + value + '"'
+    return dumps(value)
+
+
 def _object_hook(obj: dict[str, Any]) -> Any:
     if obj and next(iter(obj)).startswith("$"):
         return json_util.object_hook(obj, json_options=CANONICAL_JSON_OPTIONS)

@@ -29,6 +29,7 @@ from helios_protocol_mongo import (
     change_streams,
     collation,
     crud,
+    point_access,
     profiler,
     snapshot,
     time_limits,
@@ -169,6 +170,10 @@ class CommandRunner:
             return MongoError(59, f"no such command: '{name}'").reply()
         if self.server.auth.configured and self.user is None and name.lower() not in authentication.OPEN_COMMANDS:
             return MongoError(13, f"Command {name} requires authentication").reply()
+        if name == "find" and point_access.is_plain_point_find(command) and not self.server.profiler.active(db):
+            reply = self._point_find(command, db)
+            if reply is not None:
+                return reply
         started = time.perf_counter()
         try:
             _check_api_version(name, command)
@@ -195,6 +200,26 @@ class CommandRunner:
         _write_concern(command, reply)
         now = self.server.cluster_time()
         reply.setdefault("operationTime", now)
+        reply["$clusterTime"] = {"clusterTime": now, "signature": UNSIGNED}
+        return reply
+
+    def _point_find(self, command: dict[str, Any], db: str) -> dict[str, Any] | None:
+        """``find_one`` by ``_id`` (``point_access.is_plain_point_find``): the general path's reply without
+        its per-command steps, which have nothing to do for it (no collation, time limit, read concern,
+        API version, transaction or snapshot); None for a view or an unexpected failure (the general
+        path then runs the command and reports it)."""
+        collection = command["find"]
+        try:
+            ctx = CommandContext(self, command, db, self.store())
+            if views.lookup(ctx, db, collection) is not None:
+                return None
+            reply = point_access.find_by_id(ctx, collection)
+        except HeliosError as exc:
+            reply = from_helios_error(exc).reply()
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, bson.errors.BSONError):
+            return None
+        now = self.server.cluster_time()
+        reply["operationTime"] = now
         reply["$clusterTime"] = {"clusterTime": now, "signature": UNSIGNED}
         return reply
 

@@ -25,6 +25,9 @@ POINT_FIND_FIELDS = {"find", "filter", "limit", "singleBatch", "batchSize", "lsi
                      "$readPreference", "readConcern", "apiVersion", "apiStrict", "apiDeprecationErrors", "comment",
                      "maxTimeMS", "noCursorTimeout", "allowPartialResults"}
 NOT_FOUND = object()
+# a point find with none of these needs no per-command machinery (read concern, time limit, Stable API
+# checks): CommandRunner answers it directly (is_plain_point_find)
+NEEDS_MACHINERY = {"readConcern", "maxTimeMS", "apiVersion", "apiStrict", "apiDeprecationErrors"}
 
 
 def point_key(spec: Any) -> Any:
@@ -50,6 +53,17 @@ def is_point_find(command: dict[str, Any]) -> bool:
     if batch_size is not None and (type(batch_size) is not int or batch_size < 1):
         return False
     return point_key(command.get("filter")) is not NOT_FOUND
+
+
+def is_plain_point_find(command: dict[str, Any]) -> bool:
+    """A point find (``is_point_find``) outside transactions and snapshots, with no time limit or API
+    version, on a collection name the general path would take as it is (not ``system.*``, no NUL,
+    not the oplog): its reply is ``find_by_id``'s unless the name is a view's."""
+    name = command.get("find")
+    if type(name) is not str or not name or "\x00" in name or name.startswith("system.") \
+            or command.get("$db") == "local" or not NEEDS_MACHINERY.isdisjoint(command):
+        return False
+    return is_point_find(command)
 
 
 def find_by_id(ctx: Any, collection: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import attrs
 import pyarrow as pa
 
 from helios_core.errors import HeliosError
@@ -30,6 +31,7 @@ MISSING_TABLE = {"42P01", "3F000"}
 ORDER_COLUMN = "field_order"
 NATURAL_COLUMN = "natural_order"  # capped collections: the insertion order (an identity column)
 SIZE_COLUMN = "bson_size"  # capped collections: each document's BSON size, for the size cap
+CANONICAL_COLUMNS = frozenset({"_id", "doc"})  # COPY columns whose text is jsonb's own (bson_json.encode_row)
 
 
 def quote_ident(name: str) -> str:
@@ -50,6 +52,7 @@ class CollectionStore:
         self._has_order: dict[tuple[str, str], bool] = {}
         self._capped: dict[tuple[str, str], tuple[int | None, bool]] = {}  # (catalog version, capped)
         self._copy_specs: dict[tuple[str, str, bool], tuple[int, Any]] = {}  # (catalog version, CopySpec)
+        self._point_sql: dict[tuple[str, str, bool], str] = {}  # point_read's statement per collection
 
     # -- statements ---------------------------------------------------------------
 
@@ -254,10 +257,15 @@ class CollectionStore:
         if self._missing_in_transaction(db, collection):
             return None
         ordered = self.has_order_column(db, collection)
-        sql = (f"select _id, doc{', ' + ORDER_COLUMN if ordered else ''} from {table_name(db, collection)} "
-               "where _id = $1")
+        sql = self._point_sql.get((db, collection, ordered))
+        if sql is None:
+            if len(self._point_sql) > 10_000:
+                self._point_sql.clear()
+            sql = self._point_sql[(db, collection, ordered)] = (
+                f"select _id, doc{', ' + ORDER_COLUMN if ordered else ''} from {table_name(db, collection)} "
+                "where _id = $1")
         try:
-            result = self.run_point(sql, [bson_json.dumps(key)], ["jsonb"])
+            result = self.run_point(sql, [bson_json.key_text(key)], ["jsonb"])
         except HeliosError as exc:
             if exc.sqlstate in MISSING_TABLE:
                 return None
@@ -266,7 +274,7 @@ class CollectionStore:
             raise
         for batch in result.batches:
             if batch.num_rows:
-                row = [batch.column(i)[0].as_py() for i in range(batch.num_columns)]
+                row = [column.to_pylist()[0] for column in batch.columns]
                 return bson_json.load_document(row[1], row[0], *row[2:])
         return None
 
@@ -324,7 +332,8 @@ class CollectionStore:
                 if exc.sqlstate != "0A000":
                     raise
                 return self._insert_statement(db, collection, rows, ordered)  # a table with triggers: INSERT fires them
-            spec = started[-1].copy
+            # bson_json writes _id and doc in jsonb's own text (test_bson_json): the kernel need not parse them again
+            spec = attrs.evolve(started[-1].copy, canonical_text=CANONICAL_COLUMNS)
             self._copy_specs[key] = (version, spec)
         arrays = [pa.array([r[i] for r in rows], pa.string()) for i in range(len(columns))]
         batch = pa.RecordBatch.from_arrays(arrays, schema=spec.arrow_schema)
@@ -394,7 +403,7 @@ class CollectionStore:
         """Write ``doc`` over the row of ``old_id``: a point UPDATE by primary key. ``_id`` is immutable
         (the update checked it), so the key column is not set again: no key change for the kernel."""
         _id_text, doc_text, order = bson_json.encode_row(doc)
-        params = [bson_json.dumps(old_id), doc_text]
+        params = [bson_json.key_text(old_id), doc_text]
         types = ["jsonb", "jsonb"]
         if self.has_order_column(db, collection):
             sql = f"update {table_name(db, collection)} set doc = $2, {ORDER_COLUMN} = $3 where _id = $1"

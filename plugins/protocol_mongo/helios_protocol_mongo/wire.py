@@ -53,7 +53,7 @@ class Message:
     exhaust_allowed: bool = False  # the client takes a stream of getMore replies (exhaust cursors)
     compressor: int | None = None  # the client's compressor when it compressed the request
     legacy_collection: str = ""  # OP_QUERY's fullCollectionName
-    largest_document: int = MAX_MESSAGE_SIZE  # bytes of the largest BSON document it carried (a bound on each)
+    largest_document: int = MAX_MESSAGE_SIZE  # a bound on the bytes of each BSON document it carried
 
 
 def _crc32c_table() -> list[int]:
@@ -167,12 +167,18 @@ def parse_op_msg(request_id: int, body: bytes, compressor: int | None = None) ->
                 raise ProtocolViolation("document sequence size out of bounds")
             name, pos = _cstring(body[:stop], offset + 4)
             docs = sequences.setdefault(name, [])
-            first = pos
-            while pos < stop:  # the lengths first (cheap), then every document in one decode
-                length = _document_length(body, pos, stop)
-                largest = max(largest, length)
-                pos += length
-            docs.extend(decode_documents(body[first:stop]))
+            if stop - pos <= MAX_BSON_SIZE:
+                # no document of the sequence is larger than the sequence: that bound is enough (no
+                # document can outgrow the limit), and decode_all checks every length itself
+                largest = max(largest, stop - pos)
+            else:
+                first = pos
+                while pos < stop:  # each document's own length: one of them may be over the limit
+                    length = _document_length(body, pos, stop)
+                    largest = max(largest, length)
+                    pos += length
+                pos = first
+            docs.extend(decode_documents(body[pos:stop]))
             offset = stop
         else:
             raise ProtocolViolation(f"OP_MSG section kind {kind} is unknown")

@@ -30,6 +30,9 @@ def test_encoded_row_is_jsonbs_own_text(doc):
     session = helios_core.connect()
     normal = session.execute(f"select '{doc_text.replace(chr(39), chr(39) * 2)}'::jsonb::text")[0].rows()[0][0]
     assert doc_text == normal
+    # both texts go into the table unparsed (COPY's canonical_text): each must be jsonb's own
+    normal_id = session.execute(f"select '{id_text.replace(chr(39), chr(39) * 2)}'::jsonb::text")[0].rows()[0][0]
+    assert id_text == normal_id
     assert bson_json.load_document(doc_text, id_text, order) == doc
 
 

@@ -7,6 +7,7 @@ import asyncio
 import threading
 
 import psycopg
+import pymongo
 from bson import Decimal128, Int64, ObjectId
 from motor.motor_asyncio import AsyncIOMotorClient
 
@@ -163,3 +164,36 @@ def test_concurrent_update_many_loses_nothing(coll):
     assert sorted(d["n"] for d in coll.find({"grp": "g"})) == [40] * 5
     result = coll.update_many({"grp": "g", "n": 40}, {"$set": {"done": True}})
     assert (result.matched_count, result.modified_count) == (5, 5)
+
+
+def test_point_finds_that_need_the_general_path_still_get_its_answer(client, coll):
+    """A find by _id is answered without the per-command machinery only when that machinery has nothing
+    to do: on a view, with the profiler on, a snapshot read, a time limit or a bad API version the
+    general path answers (the view's document, a profile entry, atClusterTime, error 322)."""
+    db = coll.database
+    coll.insert_many([{"_id": "k1", "v": 1}, {"_id": "k2", "v": 2}])
+    db.command("create", f"{coll.name}_view", viewOn=coll.name, pipeline=[{"$set": {"seen": True}}])
+    try:
+        assert db[f"{coll.name}_view"].find_one({"_id": "k1"}) == {"_id": "k1", "v": 1, "seen": True}
+    finally:
+        db.drop_collection(f"{coll.name}_view")
+    reply = db.command("find", coll.name, filter={"_id": "k2"}, limit=1, singleBatch=True)
+    assert reply["cursor"]["firstBatch"] == [{"_id": "k2", "v": 2}] and reply["cursor"]["id"] == 0
+    assert "operationTime" in reply and "clusterTime" in reply["$clusterTime"]
+    reply = db.command("find", coll.name, filter={"_id": "k2"}, limit=1, readConcern={"level": "snapshot"})
+    assert reply["cursor"]["firstBatch"] == [{"_id": "k2", "v": 2}] and "atClusterTime" in reply["cursor"]
+    reply = db.command("find", coll.name, filter={"_id": "k1"}, limit=1, maxTimeMS=5000)
+    assert reply["cursor"]["firstBatch"] == [{"_id": "k1", "v": 1}]
+    try:
+        db.command("find", coll.name, filter={"_id": "k1"}, limit=1, apiVersion="2")
+        raise AssertionError("apiVersion 2 was accepted")
+    except pymongo.errors.OperationFailure as exc:
+        assert exc.code == 322
+    db.command("profile", 2)
+    try:
+        assert coll.find_one({"_id": "k1"}) == {"_id": "k1", "v": 1}
+        entries = list(db["system.profile"].find({"ns": coll.full_name, "op": "query"}))
+        assert any(e["command"].get("filter") == {"_id": "k1"} for e in entries)
+    finally:
+        db.command("profile", 0)
+        db.drop_collection("system.profile")

@@ -123,11 +123,21 @@ def test_op_msg_document_sequence_and_checksum(raw, client):
     assert sorted(d["_id"] for d in client.testdb.seq.find()) == [1, 2]
 
 
+def _bad_sequence(length: bytes) -> bytes:
+    """An insert whose document sequence holds a document with a wrong length field (its second)."""
+    whole = bytearray(_op_msg({"insert": "seq", "$db": "testdb"}, sequences={"documents": [{"_id": 1}, {"_id": 2}]}))
+    second = len(whole) - len(bson.encode({"_id": 2}))
+    whole[second:second + 4] = length
+    return bytes(whole)
+
+
 @pytest.mark.parametrize("garbage", [
     pytest.param(lambda: _op_msg({"ping": 1, "$db": "admin"})[:-3] + b"\xff\xff\xff", id="malformed-bson"),
     pytest.param(lambda: struct.pack("<iiii", 20, 1, 0, 9999) + b"abcd", id="unknown-opcode"),
     pytest.param(lambda: struct.pack("<iiii", 100_000_000, 1, 0, OP_MSG), id="oversized-length"),
     pytest.param(lambda: _op_msg({"ping": 1, "$db": "admin"}, checksum=True)[:-1] + b"\x00", id="bad-checksum"),
+    pytest.param(lambda: _bad_sequence(struct.pack("<i", 400)), id="sequence-document-overruns"),
+    pytest.param(lambda: _bad_sequence(struct.pack("<i", 3)), id="sequence-document-too-short"),
 ])
 def test_bad_input_closes_only_that_connection(raw, client, garbage):
     raw.sendall(garbage())
