@@ -65,6 +65,7 @@ from helios_core.types import python_values
 
 __all__ = [
     "BudgetExceeded",
+    "CanonicalText",
     "CopySpec",
     "Notification",
     "PreparedStatement",
@@ -131,6 +132,15 @@ class CopySpec:
     # documents: jsonb's parse of every inserted document was most of an insert's CPU). A caller
     # that sets it answers for the text; the wire protocols never set it.
     canonical_text: frozenset[str] = frozenset()
+
+
+class CanonicalText(str):
+    """A parameter of ``execute_prepared`` that is already its type's canonical text (jsonb's, as
+    jsonb's output writes it): bound as stored, without running the type's input function again
+    (the MongoDB plugin's documents in a point UPDATE, like ``CopySpec.canonical_text`` for COPY).
+    A caller that passes one answers for the text; the wire protocols never do."""
+
+    __slots__ = ()
 
 
 def _split_tag(tag: str) -> tuple[str, int | None]:

@@ -24,7 +24,7 @@ from sqlglot import exp
 from helios_core.errors import DatatypeMismatch, HeliosError
 from helios_core.frontends.postgres import dialect
 from helios_core.frontends.postgres.dialect import Statement, Utility
-from helios_core.session import PreparedStatement, Result, ResultColumn
+from helios_core.session import CanonicalText, PreparedStatement, Result, ResultColumn
 from helios_core.sql import deep_nesting, updatable_views
 from helios_core.sql import functions as F
 from helios_core.sql import types as T
@@ -530,6 +530,9 @@ def _bind_each(stmt_types: list[Any], params: Sequence[Any]) -> list[Any]:
         if isinstance(v, str):
             if t.name in ("text", "varchar", "unknown", "name", "bpchar"):
                 out.append(v)
+                continue
+            if type(v) is CanonicalText and t.name == "jsonb":  # stored as given (helios_core.session)
+                out.append(Vec(pa.array([str(v)], pa.string()), t, True))
                 continue
             if t.name in _INT_RANGE and _INT_RE.match(v):
                 n = int(v)

@@ -143,3 +143,18 @@ def test_copy_names_a_table_whose_quoted_name_holds_a_dot(s):
     s.execute('create table "x.y" (n int)')
     s.execute('insert into "x.y" values (5)')
     assert s.execute('copy "x.y" to stdout')[0].rows() == [(5,)]
+
+
+def test_canonical_text_parameter_is_stored_as_given():
+    """A jsonb parameter passed as CanonicalText (an in-process caller's own canonical text) binds
+    without jsonb's input function and reads back the same as the parsed one."""
+    from helios_core.session import CanonicalText
+
+    s = helios_core.connect()
+    s.execute("create table ct (id int primary key, doc jsonb)")
+    s.execute("""insert into ct values (1, '{"a": 1}')""")
+    stmt = s.prepare("update ct set doc = $2 where id = $1", [23, 3802])
+    s.execute_prepared(stmt, [1, CanonicalText('{"b": [1, 2], "c": {"d": null}}')])
+    assert s.execute("select doc->'b'->>1, doc::text from ct")[-1].rows() == [("2", '{"b": [1, 2], "c": {"d": null}}')]
+    assert s.execute("""select count(*) from ct where doc @> '{"c": {"d": null}}'""")[-1].rows() == [(1,)]
+    s.close()

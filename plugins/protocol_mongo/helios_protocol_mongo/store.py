@@ -22,6 +22,7 @@ import attrs
 import pyarrow as pa
 
 from helios_core.errors import HeliosError
+from helios_core.session import CanonicalText
 from helios_protocol_mongo import bson_json, text_search
 
 # a row inserted through SQL without an _id gets an ObjectId-shaped one (24 hex digits)
@@ -403,7 +404,7 @@ class CollectionStore:
         """Write ``doc`` over the row of ``old_id``: a point UPDATE by primary key. ``_id`` is immutable
         (the update checked it), so the key column is not set again: no key change for the kernel."""
         _id_text, doc_text, order = bson_json.encode_row(doc)
-        params = [bson_json.key_text(old_id), doc_text]
+        params = [bson_json.key_text(old_id), CanonicalText(doc_text)]  # jsonb's own text (test_bson_json)
         types = ["jsonb", "jsonb"]
         if self.has_order_column(db, collection):
             sql = f"update {table_name(db, collection)} set doc = $2, {ORDER_COLUMN} = $3 where _id = $1"
