@@ -584,6 +584,8 @@ def _float_to_numeric(arr: pa.Array, digits: int) -> pa.Array:
         vals.append(decimal.Decimal(format(x, f".{digits}g")))
     if specials:  # NaN / Infinity are numerics too (numeric_special)
         finite = D.py_to_decimal_array([d if d is not None and d.is_finite() else None for d in vals])
+        if NW.is_wide(finite):  # past Arrow's decimals: text per value holds NaN and Infinity too
+            return NW.from_decimals(vals)
         return NS.make(pc.if_else(pc.is_valid(finite), finite, pa.scalar(decimal.Decimal(0), finite.type)),
                        pa.array([0 if d is None or d.is_finite() else NS.NAN if d.is_nan() else
                                  NS.POS_INF if d > 0 else NS.NEG_INF for d in vals], pa.int8()),

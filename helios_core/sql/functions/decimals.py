@@ -134,7 +134,10 @@ def apply_typmod(arr: pa.Array, precision: int, scale: int) -> pa.Array:
 
 
 def py_to_decimal_array(vals: list, scale: int | None = None) -> pa.Array:
-    """Python Decimals/ints to a decimal array, at ``scale`` or the largest scale present."""
+    """Python Decimals/ints to a decimal array, at ``scale`` or the largest scale present (past
+    Arrow's 76 digits, text per value: then without ``scale`` each value keeps its own, as
+    PostgreSQL's numerics do)."""
+    own_scales = scale is None
     if scale is None:
         scale = 0
         for d in vals:
@@ -156,10 +159,16 @@ def py_to_decimal_array(vals: list, scale: int | None = None) -> pa.Array:
             except decimal.InvalidOperation:
                 dd = None
             if dd is None or ip + scale > MAX256:
-                return NW.from_decimals(NW.round_half_away(decimal.Decimal(x), scale) if x is not None else None
-                                        for x in vals)
+                return _wide(vals, None if own_scales else scale)
             out.append(dd)
             ip = max(ip, len(str(abs(int(dd)))))
     if ip + scale > MAX256:  # past Arrow's decimals: one text per value (numeric_wide)
-        return NW.from_decimals(out)
+        return _wide(vals, None if own_scales else scale)
     return pa.array(out, dec_type(ip + scale, scale))
+
+
+def _wide(vals: list, scale: int | None) -> pa.Array:
+    """A wide numeric array of the values, rounded to ``scale`` (None: each keeps its own)."""
+    if scale is None:
+        return NW.from_decimals(None if x is None else decimal.Decimal(x) for x in vals)
+    return NW.from_decimals(NW.round_half_away(decimal.Decimal(x), scale) if x is not None else None for x in vals)

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from helios_core.errors import DivisionByZero, HeliosError, NumericValueOutOfRange
 from helios_core.sql import types as T
@@ -73,6 +74,16 @@ def from_decimals(vals: Iterable[decimal.Decimal | None]) -> pa.Array:
     """Python Decimals (NaN and Infinity included) as a wide numeric array."""
     storage = pa.array([None if d is None else text_of(check_range(d)) for d in vals], pa.string())
     return pa.ExtensionArray.from_storage(WIDE, storage)
+
+
+def coalesce(arrays: list[pa.Array]) -> pa.Array:
+    """Arrow's coalesce over arrays of one type, wide numeric ones too (its kernels do not take an
+    extension type: they run on the text the values are held in)."""
+    ext = next((a.type for a in arrays if isinstance(a.type, pa.ExtensionType)), None)
+    if ext is None:
+        return pc.coalesce(*arrays)
+    out = pc.coalesce(*[a.storage if isinstance(a.type, pa.ExtensionType) else a for a in arrays])
+    return pa.ExtensionArray.from_storage(ext, out)
 
 
 def from_text(arr: pa.Array) -> pa.Array:

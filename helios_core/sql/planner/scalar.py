@@ -1126,7 +1126,7 @@ class ScalarCompiler:
             scalar = all(x.scalar for x in v)
             n = max(len(x.array) for x in v)
             arrs = _unify_arrays([x.array if scalar else x.broadcast(n).array for x in v])
-            return Vec(pc.coalesce(*arrs), rt, scalar)
+            return Vec(NW.coalesce(arrs), rt, scalar)
 
         eager = self.lift(cs, True, compute, rt, label="COALESCE")
         if eager.const is not None:
