@@ -15,8 +15,8 @@ _spec.loader.exec_module(_mod)
 assert_steps_agree = _mod.assert_steps_agree
 
 SETUP = ["CREATE TABLE fnc (id int, d float8)",
-         "INSERT INTO fnc VALUES (1, 1.5), (2, 1e308), (3, 'Infinity'), (4, '-Infinity'), (5, 'NaN'), "
-         "(6, 1e-30), (7, -2.5), (8, NULL), (9, 0.1), (10, 123456789.125)"]
+         ("INSERT INTO fnc VALUES (1, 1.5), (2, 1e308), (3, 'Infinity'), (4, '-Infinity'), (5, 'NaN'), "
+          "(6, 1e-30), (7, -2.5), (8, NULL), (9, 0.1), (10, 123456789.125)")]
 
 STEPS = [
     "SELECT id, d::numeric FROM fnc ORDER BY id",

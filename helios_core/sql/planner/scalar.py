@@ -477,7 +477,10 @@ class ScalarCompiler:
         return make_const(const_vec(bitstring.parse_one(node.this), T.BIT))
 
     def c_Parameter(self, node: exp.Expression, scope: Scope) -> Compiled:
-        return self.param_ref(int(node.name) - 1)
+        if node.name.isdigit():
+            return self.param_ref(int(node.name) - 1)
+        # PostgreSQL's prefix @ (absolute value): sqlglot reads "@ x" as a variable named x
+        return self.compile(exp.Abs(this=exp.column(node.name)), scope)
 
     def c_Placeholder(self, node: exp.Expression, scope: Scope) -> Compiled:
         name = node.name
