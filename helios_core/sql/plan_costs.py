@@ -85,7 +85,8 @@ def estimate(op: Any, ctx: Any) -> Cost:
 
 def _scan(op: Any, ctx: Any, kind: str, width: int) -> Cost:
     txn = getattr(ctx, "txn", None)
-    table_rows = txn.estimated_rows(op.schema_name, op.table) if txn is not None else 0
+    table = txn.get_table(op.schema_name, op.table) if txn is not None else None
+    table_rows = txn.estimated_rows(table) if table is not None else 0
     details = " ".join(op.details())
     if kind.startswith("Index"):
         if getattr(op, "pk_lookup", None) is not None:

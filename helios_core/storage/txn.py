@@ -149,22 +149,6 @@ class Transaction(ReadOps, CatalogOps):
     def branch(self) -> str:
         return self._branch.name
 
-    def estimated_rows(self, schema: str, name: str) -> int:
-        """About how many rows the table holds on this branch (its own and inherited layers' current
-        versions; no snapshot check): what EXPLAIN's estimates start from. 0 for no such table."""
-        t = self.get_table(schema, name)
-        if t is None:
-            return 0
-        rows, b = 0, self._branch
-        while b is not None:
-            layer = b.layers.get(t.data_id)
-            if layer is not None:
-                for chunk in list(layer.chunks.values()):
-                    rows += int(np.count_nonzero(chunk.ended == MAX_TS))
-                rows -= len(layer.tomb)
-            b = b.parent
-        return max(rows, 0)
-
     @property
     def branch_lineage(self) -> list[int]:
         """Ids of this transaction's branch and of its ancestors, nearest first: a row id carries
