@@ -8,7 +8,6 @@ naming it.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlglot.tokens import Token, TokenType
@@ -544,14 +543,19 @@ class _Parser:
             body = self.statements("END")
             self.end_of("LOOP")
             return N.ForQuery(targets, cmd, True, using, body, label)
+        if self.word().lower() in self.cursor_names and len(targets) == 1 and not reverse and \
+                self.i + 1 < len(self.toks) and (self.word(1) == "LOOP" or self.toks[self.i + 1].token_type ==
+                                                 TokenType.L_PAREN):  # FOR r IN bound_cursor [(args)] LOOP
+            cursor = self.name()
+            args = self.parenthesized() if self.cur is not None and self.cur.token_type == TokenType.L_PAREN else []
+            self.expect("LOOP")
+            body = self.statements("END")
+            self.end_of("LOOP")
+            return N.ForCursor(targets[0], cursor, [a.strip() for a in args], body, label)
         spec = self.text_until("LOOP")
         self.expect("LOOP")
         body = self.statements("END")
         self.end_of("LOOP")
-        bound = re.match(r"^\s*([A-Za-z_][A-Za-z0-9_$]*)\s*(?:\((.*)\))?\s*$", spec, re.DOTALL)
-        if bound is not None and bound[1].lower() in self.cursor_names and len(targets) == 1 and not reverse:
-            args = [a.strip() for a in _split_top_level(bound[2])] if bound[2] else []
-            return N.ForCursor(targets[0], bound[1], args, body, label)
         dots = _top_level_dots(spec)
         if dots is not None and len(targets) == 1:
             low, rest = spec[:dots].strip(), spec[dots + 2:].strip()
@@ -653,25 +657,6 @@ def _with_into(source: str, toks: list[Token], text: str) -> N.Sql:
             cut_to = (toks[end - 1].end + 1 - base)
             return N.Sql(text=(text[:cut_from] + " " + text[cut_to:]).strip(), into=targets, strict=strict)
     return N.Sql(text=text)
-
-
-def _split_top_level(text: str) -> list[str]:
-    """``text`` split at its commas outside parentheses and quotes."""
-    parts, depth, quote, start = [], 0, "", 0
-    for i, ch in enumerate(text):
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return parts
 
 
 def _top_level_dots(spec: str) -> int | None:
