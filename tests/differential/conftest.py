@@ -89,6 +89,13 @@ def _load_differential_module():
     return module
 
 
+@pytest.fixture(scope="session")
+def assert_steps_agree():
+    """test_differential.py's ``assert_steps_agree(pg, hx, steps)``: each statement in order on both
+    systems, the same rows (and column types) or the same SQLSTATE at every step."""
+    return _load_differential_module().assert_steps_agree
+
+
 @pytest.fixture(scope="module")
 def systems(request, postgres_dsn):
     """(PostgreSQL, HeliosDB) runners with the test module's SETUP statements run on both (each must

@@ -5,14 +5,6 @@ a live PostgreSQL and on HeliosDB; the same rows in the same order, or the same 
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = ["CREATE TABLE cl_t (id int PRIMARY KEY, v text, n int, UNIQUE (v))",
          "INSERT INTO cl_t VALUES (3, 'c', 2), (1, 'e', NULL), (2, 'b', 1), (5, 'a', NULL), (4, 'd', 3)",
          "CREATE INDEX cl_t_n ON cl_t (n DESC NULLS LAST, id)",
@@ -51,5 +43,5 @@ STEPS = [
 CLEANUP = ["DROP TABLE IF EXISTS cl_t"]
 
 
-def test_cluster_as_postgres(systems):
+def test_cluster_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)

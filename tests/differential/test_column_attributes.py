@@ -5,14 +5,6 @@ order, on a live PostgreSQL and on HeliosDB; same rows or SQLSTATE."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = ["CREATE TABLE ca_t (a text, b int, c numeric, d int[], e jsonb)"]
 
 _ATTRS = ("SELECT attname, attstorage, attcompression, attstattarget, attoptions FROM pg_attribute "
@@ -43,5 +35,5 @@ STEPS = [
 CLEANUP = ["DROP TABLE IF EXISTS ca_t"]
 
 
-def test_column_attributes_as_postgres(systems):
+def test_column_attributes_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)

@@ -6,14 +6,6 @@ not the addresses. In order, on a live PostgreSQL and on HeliosDB; same rows or 
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = ["CREATE TABLE ct_dup (x int, y text)",
          "INSERT INTO ct_dup VALUES (1, 'a'), (1, 'a'), (2, 'b'), (3, 'c'), (3, 'c'), (3, 'c'), (4, NULL)",
          "CREATE TABLE ct_keyed (id int PRIMARY KEY, v text)",
@@ -54,5 +46,5 @@ STEPS = [
 CLEANUP = ["DROP TABLE IF EXISTS ct_dup, ct_keyed, ct_bad, ct_many"]
 
 
-def test_ctid_idioms_as_postgres(systems):
+def test_ctid_idioms_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)

@@ -6,14 +6,6 @@ HeliosDB and must give the same rows or SQLSTATE (migration tools drop and re-ad
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = [
     "CREATE TABLE dpk_t (a int PRIMARY KEY, b int)",
     "INSERT INTO dpk_t VALUES (1, 1), (2, 2)",
@@ -44,5 +36,5 @@ STEPS = [
 CLEANUP = ["DROP TABLE IF EXISTS dpk_t, dpk_c, dpk_p"]
 
 
-def test_drop_primary_key_as_postgres(systems):
+def test_drop_primary_key_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)

@@ -6,14 +6,6 @@ difference, see helios_core.sql.types.) In order, on a live PostgreSQL and on He
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = ["CREATE TABLE fnc (id int, d float8)",
          ("INSERT INTO fnc VALUES (1, 1.5), (2, 1e308), (3, 'Infinity'), (4, '-Infinity'), (5, 'NaN'), "
           "(6, 1e-30), (7, -2.5), (8, NULL), (9, 0.1), (10, 123456789.125)")]
@@ -29,5 +21,5 @@ STEPS = [
 CLEANUP = ["DROP TABLE IF EXISTS fnc"]
 
 
-def test_float_to_numeric_as_postgres(systems):
+def test_float_to_numeric_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)

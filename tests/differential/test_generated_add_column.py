@@ -5,14 +5,6 @@ PostgreSQL and on HeliosDB; same rows or SQLSTATE."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = ["CREATE TABLE gen_add (id int PRIMARY KEY, doc jsonb, qty int, price numeric(10,2))",
          ("INSERT INTO gen_add VALUES (1, '{\"content\": \"The project launch\", \"n\": 3}', 2, 9.99), "
          "(2, '{\"content\": \"nothing here\"}', NULL, 1.50), (3, NULL, 5, NULL)")]
@@ -39,5 +31,5 @@ STEPS = [
 CLEANUP = ["DROP TABLE IF EXISTS gen_add"]
 
 
-def test_add_generated_column_as_postgres(systems):
+def test_add_generated_column_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)

@@ -5,14 +5,6 @@ the columns left take their defaults. In order, on a live PostgreSQL and on Heli
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = ["CREATE TABLE ins_shape (a int, b int, c int DEFAULT 5)"]
 
 STEPS = [
@@ -34,5 +26,5 @@ STEPS = [
 CLEANUP = ["DEALLOCATE ALL", "DROP TABLE IF EXISTS ins_shape"]
 
 
-def test_insert_shape_as_postgres(systems):
+def test_insert_shape_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)

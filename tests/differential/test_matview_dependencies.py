@@ -5,14 +5,6 @@ caller's transaction. In order, on a live PostgreSQL and on HeliosDB; same rows 
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = ["CREATE TABLE mvd_src (i int, j int)",
          "CREATE MATERIALIZED VIEW mvd_named (ii, jj) AS SELECT i, j FROM mvd_src",
          "CREATE MATERIALIZED VIEW mvd_partly (ii) AS SELECT i, j FROM mvd_src WITH NO DATA",
@@ -45,5 +37,5 @@ CLEANUP = ["DROP MATERIALIZED VIEW IF EXISTS mvd_named, mvd_partly, mvd_made, mv
            "DROP TABLE IF EXISTS mvd_src, mvd_source", "DROP FUNCTION IF EXISTS mvd_make()"]
 
 
-def test_matview_dependencies_as_postgres(systems):
+def test_matview_dependencies_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)

@@ -7,14 +7,6 @@ order, on a live PostgreSQL and on HeliosDB; same rows or SQLSTATE."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = ["CREATE TABLE nvc_parent (id int PRIMARY KEY)", "INSERT INTO nvc_parent VALUES (1)",
          "CREATE TABLE nvc (a int, b int)", "INSERT INTO nvc VALUES (-1, 5), (2, 1)"]
 
@@ -41,5 +33,5 @@ STEPS = [
 CLEANUP = ["DROP TABLE IF EXISTS nvc, nvc_parent"]
 
 
-def test_not_valid_constraints_as_postgres(systems):
+def test_not_valid_constraints_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)

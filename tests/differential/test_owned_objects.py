@@ -5,14 +5,6 @@ owned). In order, on a live PostgreSQL and on HeliosDB; same rows or SQLSTATE.""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = ["CREATE ROLE own_old", "CREATE ROLE own_new", "CREATE ROLE own_other",
          "GRANT CREATE ON SCHEMA public TO own_old", "CREATE SCHEMA own_schema AUTHORIZATION own_old",
          "CREATE TABLE own_kept (id int)", "GRANT SELECT ON own_kept TO own_old"]
@@ -60,5 +52,5 @@ CLEANUP = ["DROP SCHEMA IF EXISTS own_schema CASCADE",
            "DROP ROLE IF EXISTS own_old", "DROP ROLE IF EXISTS own_new", "DROP ROLE IF EXISTS own_other"]
 
 
-def test_reassign_and_drop_owned_as_postgres(systems):
+def test_reassign_and_drop_owned_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)

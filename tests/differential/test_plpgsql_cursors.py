@@ -7,14 +7,6 @@ HeliosDB; the same rows or the same SQLSTATE."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = [
     "CREATE TABLE pcur (id int, v text)",
     "INSERT INTO pcur VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd')",
@@ -76,5 +68,5 @@ CLEANUP = ["DROP FUNCTION IF EXISTS pcur_sum(), pcur_upto(int), pcur_moves(int),
            "DROP TABLE IF EXISTS pcur"]
 
 
-def test_plpgsql_cursors_as_postgres(systems):
+def test_plpgsql_cursors_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)

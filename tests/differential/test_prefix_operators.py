@@ -4,14 +4,6 @@ live PostgreSQL and on HeliosDB; the same rows or the same SQLSTATE."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = ["CREATE TABLE pfx (id int, a int, b float8, c numeric(6,2))",
          "INSERT INTO pfx VALUES (1, -5, -1.5, -2.25), (2, 7, 2, 3.5), (3, NULL, NULL, NULL)"]
 
@@ -27,5 +19,5 @@ STEPS = [
 CLEANUP = ["DROP TABLE IF EXISTS pfx"]
 
 
-def test_prefix_operators_as_postgres(systems):
+def test_prefix_operators_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)

@@ -6,14 +6,6 @@ live PostgreSQL and on HeliosDB; same rows or SQLSTATE."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = [
     "CREATE TABLE ptx_log (i int)",
     ("CREATE PROCEDURE ptx_batches(n int) LANGUAGE plpgsql AS $$ BEGIN FOR i IN 1..n LOOP "
@@ -45,5 +37,5 @@ CLEANUP = ["DROP TABLE IF EXISTS ptx_log", "DROP PROCEDURE IF EXISTS ptx_batches
            "DROP FUNCTION IF EXISTS ptx_fn()"]
 
 
-def test_transaction_control_in_procedures_as_postgres(systems):
+def test_transaction_control_in_procedures_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)

@@ -6,14 +6,6 @@ PostgreSQL and on HeliosDB; same rows or SQLSTATE (and the same DETAIL presence)
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = [
     "CREATE ROLE rm_user",
     "CREATE TABLE rm_doc (id int PRIMARY KEY, level int, owner_name text, title text)",
@@ -52,7 +44,7 @@ STEPS = [
 CLEANUP = ["DROP TABLE IF EXISTS rm_doc, rm_src", "DROP ROLE IF EXISTS rm_user"]
 
 
-def test_row_security_on_merge_and_upsert_as_postgres(systems):
+def test_row_security_on_merge_and_upsert_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)
 
 
@@ -69,6 +61,6 @@ EXPLAIN_STEPS = [
 ]
 
 
-def test_explain_execute_as_postgres(systems):
+def test_explain_execute_as_postgres(systems, assert_steps_agree):
     """EXPLAIN EXECUTE shows the prepared statement's plan with its arguments (a custom plan)."""
     assert_steps_agree(*systems, EXPLAIN_STEPS)

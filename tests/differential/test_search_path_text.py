@@ -5,14 +5,6 @@ PostgreSQL and on HeliosDB; same rows or SQLSTATE."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = ['CREATE SCHEMA "Sp Mixed"', 'CREATE TABLE "Sp Mixed".sp_t (a int)', 'INSERT INTO "Sp Mixed".sp_t VALUES (1)']
 
 STEPS = [
@@ -32,6 +24,6 @@ STEPS = [
 CLEANUP = ['DROP SCHEMA IF EXISTS "Sp Mixed" CASCADE']
 
 
-def test_search_path_text_as_postgres(systems):
+def test_search_path_text_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)
 

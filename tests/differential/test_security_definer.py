@@ -7,14 +7,6 @@ HeliosDB; same rows or SQLSTATE."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = [
     "CREATE ROLE sd_caller",
     "CREATE TABLE sd_secret (id int, v text)",
@@ -68,5 +60,5 @@ CLEANUP = ["DROP TABLE IF EXISTS sd_secret, sd_docs",
            "DROP ROLE IF EXISTS sd_caller"]
 
 
-def test_security_definer_and_set_clauses_as_postgres(systems):
+def test_security_definer_and_set_clauses_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)

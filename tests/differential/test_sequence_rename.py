@@ -5,14 +5,6 @@ same rows or SQLSTATE."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = ["CREATE SEQUENCE sqr_a", "CREATE TABLE sqr_t (id int DEFAULT nextval('sqr_a'), s serial, note text)",
          "CREATE SEQUENCE sqr_taken"]
 
@@ -37,5 +29,5 @@ STEPS = [
 CLEANUP = ["DROP TABLE IF EXISTS sqr_t", "DROP SEQUENCE IF EXISTS sqr_a, sqr_b, sqr_taken"]
 
 
-def test_sequence_rename_as_postgres(systems):
+def test_sequence_rename_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)

@@ -5,14 +5,6 @@ SQLSTATE."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = ["CREATE TABLE ssb_log (v int)"]
 
 STEPS = [
@@ -36,5 +28,5 @@ CLEANUP = ["DROP TABLE IF EXISTS ssb_log",
            "DROP PROCEDURE IF EXISTS ssb_log2(int)"]
 
 
-def test_sql_standard_bodies_as_postgres(systems):
+def test_sql_standard_bodies_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)

@@ -6,14 +6,6 @@ same rows or SQLSTATE."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = ["CREATE TABLE tp_t (a int) WITH (fillfactor = 70)"]
 
 _OPTIONS = "SELECT reloptions::text FROM pg_class WHERE relname = 'tp_t'"
@@ -31,7 +23,7 @@ STEPS = [
 CLEANUP = ["DROP TABLE IF EXISTS tp_t"]
 
 
-def test_table_parameters_as_postgres(systems):
+def test_table_parameters_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)
 
 
@@ -47,7 +39,7 @@ INDEX_STEPS = [
 ]
 
 
-def test_index_storage_parameters_as_postgres(systems):
+def test_index_storage_parameters_as_postgres(systems, assert_steps_agree):
     """btree/hash WITH (fillfactor, deduplicate_items) as pg_dump writes them (they were refused):
     checked as PostgreSQL checks them and shown by pg_get_indexdef with its quoting."""
     assert_steps_agree(*systems, INDEX_STEPS)
@@ -75,7 +67,7 @@ PHYSICAL_STEPS = [
 ]
 
 
-def test_cluster_on_and_logged_as_postgres(systems):
+def test_cluster_on_and_logged_as_postgres(systems, assert_steps_agree):
     """ALTER TABLE ... CLUSTER ON / SET WITHOUT CLUSTER / SET LOGGED / SET UNLOGGED, as pg_dump and
     operators write them (they were "not supported")."""
     assert_steps_agree(*systems, PHYSICAL_STEPS)
@@ -97,7 +89,7 @@ MIXED_CASE_STEPS = [
 ]
 
 
-def test_statements_on_mixed_case_tables_as_postgres(systems):
+def test_statements_on_mixed_case_tables_as_postgres(systems, assert_steps_agree):
     """pg_dump quotes mixed-case names: ALTER TABLE forms parsed outside sqlglot (identity, VALIDATE,
     SET STATISTICS, RESET, SET UNLOGGED) folded "TpMixed" to tpmixed and did not find the table."""
     assert_steps_agree(*systems, MIXED_CASE_STEPS)

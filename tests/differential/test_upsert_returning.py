@@ -5,14 +5,6 @@ order) or SQLSTATE."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = ["CREATE TABLE upr (id int PRIMARY KEY, v text, n int DEFAULT 0)", "INSERT INTO upr VALUES (1, 'a'), (3, 'x')"]
 
 STEPS = [
@@ -28,7 +20,7 @@ STEPS = [
 CLEANUP = ["DROP TABLE IF EXISTS upr"]
 
 
-def test_upsert_returning_as_postgres(systems):
+def test_upsert_returning_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)
 
 
@@ -40,7 +32,7 @@ JSON_STEPS = [
 ]
 
 
-def test_json_build_spacing_as_postgres(systems):
+def test_json_build_spacing_as_postgres(systems, assert_steps_agree):
     """json_build_object/json_build_array embed each value as to_json writes it (arrays and records
     compact, jsonb and json as their own text) between PostgreSQL's spaced separators."""
     assert_steps_agree(*systems, JSON_STEPS)

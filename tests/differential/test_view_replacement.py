@@ -4,14 +4,6 @@ is 42P16. Statements run in order on a live PostgreSQL and on HeliosDB; same row
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = [
     "CREATE TABLE vr_t (a int, b int, c numeric(10,1), d text)",
     "INSERT INTO vr_t VALUES (1, 2, 3.5, 'x')",
@@ -40,5 +32,5 @@ STEPS = [
 CLEANUP = ["DROP TABLE IF EXISTS vr_t CASCADE", "DROP VIEW IF EXISTS vr_u"]
 
 
-def test_view_replacement_as_postgres(systems):
+def test_view_replacement_as_postgres(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)

@@ -5,14 +5,6 @@ runs in order on a live PostgreSQL and on HeliosDB and must give the same rows o
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
-_mod = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_mod)
-assert_steps_agree = _mod.assert_steps_agree
-
 SETUP = [
     "CREATE TABLE vs_cust (id int PRIMARY KEY, name text NOT NULL)",
     "CREATE TABLE vs_ord (oid int, cid int)",
@@ -44,5 +36,5 @@ STEPS = [
 CLEANUP = ["DROP TABLE vs_ord CASCADE", "DROP TABLE vs_cust CASCADE"]
 
 
-def test_view_columns_are_fixed_at_create_view(systems):
+def test_view_columns_are_fixed_at_create_view(systems, assert_steps_agree):
     assert_steps_agree(*systems, STEPS)
