@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from helios_core.errors import FeatureNotSupported
+from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.sql.aggregates import (
     AggSpec,
     direct_aggregations,
@@ -57,6 +57,22 @@ def _input(c: Compiled, t: Any, ctx: Any) -> pa.Array | pa.ChunkedArray:
     if c.column is not None:
         return t.column(c.column)
     return eval_on_table(c, t, ctx)
+
+
+def _filtered_input(c: Compiled, t: Any, ctx: Any, mask: Any) -> pa.Array | pa.ChunkedArray:
+    """An argument under FILTER (WHERE ...): computed over every row, and when that fails (a
+    division by zero, an overflow) over the rows the FILTER keeps only, as PostgreSQL computes it
+    (``sum(y / x) FILTER (WHERE x <> 0)``); the rows left out read as NULL, which the FILTER's mask
+    drops anyway."""
+    try:
+        return _input(c, t, ctx)
+    except HeliosError:
+        keep = np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool) if mask is not None else None
+        if keep is None or keep.all():
+            raise
+    values = _input(c, t.filter(pa.array(keep)), ctx)
+    positions = pa.array(np.where(keep, np.cumsum(keep) - 1, 0), pa.int64(), mask=~keep)
+    return pc.take(values, positions)
 
 
 _SCALAR_KERNELS = {"count": pc.count, "sum": pc.sum, "min": pc.min, "max": pc.max, "all": pc.all, "any": pc.any,
@@ -221,6 +237,9 @@ class _Batched:
     def column(self, i: int) -> pa.ChunkedArray:
         return self._t.column(i)
 
+    def filter(self, mask: pa.Array) -> pa.Table:
+        return self._t.filter(mask)
+
 
 class HashAggregate(Operator):
     def __init__(self, fields: list[Field], child: Operator, keys: list[Compiled], aggs: list[AggSpec],
@@ -311,7 +330,7 @@ class HashAggregate(Operator):
                 mask = pc.fill_null(eval_on_table(spec.filter, t, ctx), False)
             if spec.uses_lists:
                 for i, a in enumerate(spec.args):
-                    cols[f"a{j}_{i}"] = eval_on_table(a, t, ctx)
+                    cols[f"a{j}_{i}"] = _filtered_input(a, t, ctx, mask)
                     if NW.is_wide(cols[f"a{j}_{i}"]):  # as decimals where they fit (count: equal values)
                         cols[f"a{j}_{i}"] = NW.order_key(cols[f"a{j}_{i}"]) if spec.name == "count" else \
                             NS.from_python(NW.to_decimals(cols[f"a{j}_{i}"]))
@@ -338,7 +357,7 @@ class HashAggregate(Operator):
                 if spec.name == "count_star":
                     arr = pa.array(np.ones(n, np.int8))
                 else:
-                    arr = _input(spec.args[0], t, ctx)
+                    arr = _filtered_input(spec.args[0], t, ctx, mask)
                 if NW.is_wide(arr):  # wide numerics: as decimals where they fit (NaN/Infinity as below)
                     arr = NS.from_python(NW.to_decimals(arr))
                     if NW.is_wide(arr) and spec.name not in ("count", "count_star"):
