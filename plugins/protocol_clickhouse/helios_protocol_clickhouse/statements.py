@@ -1257,7 +1257,9 @@ def _column(values: list[Any], arrow: pa.DataType, sql_type: str) -> pa.Array:
         return pa.array(values, arrow)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
         if pa.types.is_list(arrow) and sql_type.endswith("[]"):  # [1, 2] into Array(String): each element converted
-            flat = _column([x for v in values if v is not None for x in v], arrow.value_type, sql_type[:-2])
+            # the kernel's date[] is any number of dimensions: an element that is an array keeps it
+            element_sql = sql_type if pa.types.is_list(arrow.value_type) else sql_type[:-2]
+            flat = _column([x for v in values if v is not None for x in v], arrow.value_type, element_sql)
             elements = iter(flat.to_pylist())
             return pa.array([None if v is None else [next(elements) for _ in v] for v in values], arrow)
         strings = pa.array([None if v is None else str(v) for v in values], pa.string())

@@ -17,6 +17,7 @@ from helios_protocol_clickhouse.rewrites import (
     joins,
     limit_by,
     nested,
+    scalar_subqueries,
     sources,
     system_tables,
     tuple_access,
@@ -28,6 +29,7 @@ from helios_protocol_clickhouse.rewrites.context import RewriteContext
 def apply_all(tree: exp.Expression, ctx: RewriteContext | None = None) -> exp.Expression:
     ctx = ctx or RewriteContext()
     tree = tuple_access.rewrite(tree)
+    tree = scalar_subqueries.rewrite(tree)
     tree = ddl.rewrite(tree, ctx)
     tree = system_tables.rewrite(tree, ctx)
     tree = nested.rewrite(tree, ctx)

@@ -27,7 +27,7 @@ from collections.abc import Callable
 import sqlglot
 from sqlglot import exp
 
-from helios_protocol_clickhouse import array_functions, sql_functions
+from helios_protocol_clickhouse import array_functions, hashing, sql_functions
 from helios_protocol_clickhouse.errors import VERSION, ClickHouseError
 from helios_protocol_clickhouse.names import hint_type, int_parts
 from helios_protocol_clickhouse.rewrites.context import RewriteContext
@@ -574,6 +574,8 @@ FUNCTIONS: dict[str, Handler] = {
     "arrayEnumerateUniq": lambda a, c: _fn("ch_array_enumerate_uniq", *a),
     "intHash32": lambda a, c: _fn("ch_int_hash32", a[0]),
     "intHash64": lambda a, c: _fn("ch_int_hash64", a[0]),
+    "cityHash64": lambda a, c: _fn("ch_city_hash64", _lit(""), *a),  # types unknown: from the values
+    "throwIf": lambda a, c: _fn("ch_throw_if", condition(a[0]), *a[1:]),
     "arrayUniq": lambda a, c: _fn("ch_array_uniq", *a),
     "emptyArrayToSingle": lambda a, c: _fn("ch_empty_array_to_single", a[0]),
     "arrayWithConstant": lambda a, c: _fn("ch_array_with_constant", a[0], a[1]),
@@ -622,7 +624,6 @@ FUNCTIONS: dict[str, Handler] = {
     "toDayOfWeek": lambda a, c: _cast(_pg("extract(isodow FROM {d})", d=a[0]), "smallint"),
     "arrayPushBack": lambda a, c: _pg("{a} || ARRAY[{x}]", a=a[0], x=a[1]),
     "arrayPushFront": lambda a, c: _pg("ARRAY[{x}] || {a}", a=a[0], x=a[1]),
-    "cityHash64": lambda a, c: _fn("ch_city_hash64", a[0]),
     "upperUTF8": lambda a, c: _fn("upper", a[0]),
     "lengthUTF8": lambda a, c: _fn("char_length", a[0]),
     "generateUUIDv4": lambda a, c: _fn("gen_random_uuid"),
@@ -784,14 +785,50 @@ def _is_condition(node: exp.Expression | None) -> bool:
 _EXACT = "ch_exact_integer"
 
 
-def _mark_exact_integers(tree: exp.Expression) -> None:
+def _past_bigint(node: exp.Expression) -> bool:
+    for literal in node.find_all(exp.Literal, exp.HexString):
+        text = literal.this
+        try:
+            value = int(text, 16) if isinstance(literal, exp.HexString) else \
+                int(text, 10 if text.isdigit() else 0) if not literal.is_string else 0
+        except ValueError:
+            continue
+        if value > 9223372036854775807:
+            return True
+    return False
+
+
+def _mark_exact_integers(tree: exp.Expression, past_bigint_only: bool = False) -> None:
     """Mark + - * of (U)Int64 type (read before the operands are rewritten): their operands are
     computed as numeric, so a result past bigint's range wraps around 2^64 as ClickHouse's does
-    (exact sums and products wrapped at the end equal wrapping at each step)."""
+    (exact sums and products wrapped at the end equal wrapping at each step; where another
+    operation reads one, it is wrapped there). ``past_bigint_only``: only those over a constant
+    past bigint's range."""
     for node in tree.find_all(exp.Add, exp.Sub, exp.Mul):
+        if past_bigint_only and not _past_bigint(node):
+            continue
         parts = int_parts(hint_type(node, node.find_ancestor(exp.Select)))
+        if parts is None and past_bigint_only:  # a UInt64 constant with operands of no known type
+            parts = (False, 64)
         if parts is not None and parts[1] == 64:
-            node.meta[_EXACT] = True
+            node.meta[_EXACT] = "signed" if parts[0] else "unsigned"
+
+
+def _wrapped_here(node: exp.Expression) -> bool:
+    """An exact (U)Int64 + - * whose value something other than another such operation or the
+    output reads (``x * y % 131``, ``f(x * y)``): wrapped around 2^64 there, as the output is."""
+    parent = node.parent
+    while isinstance(parent, exp.Paren):
+        parent = parent.parent
+    return parent is not None and not parent.meta.get(_EXACT) and not isinstance(parent, exp.Alias | exp.Select)
+
+
+def _wrap_64(node: exp.Expression, signed: bool) -> exp.Expression:
+    if signed:
+        return _cast(_pg("mod(mod({x} + 9223372036854775808, 18446744073709551616) + 18446744073709551616, "
+                         "18446744073709551616) - 9223372036854775808", x=node), "bigint")
+    return _cast(_pg("mod(mod({x}, 18446744073709551616) + 18446744073709551616, 18446744073709551616)", x=node),
+                 "numeric(20,0)")
 
 
 def _conditions_as_numbers(node: exp.Expression) -> None:
@@ -892,8 +929,9 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         # tuple, as ClickHouse reads it
         node.set("expressions", [exp.Tuple(expressions=list(node.expressions))])
     if isinstance(node, exp.Add | exp.Sub | exp.Mul) and node.meta.get(_EXACT):
-        node.meta.pop(_EXACT)
-        return type(node)(this=_cast(node.this, "numeric"), expression=_cast(node.expression, "numeric"))
+        kind = node.meta.pop(_EXACT)
+        exact = type(node)(this=_cast(node.this, "numeric"), expression=_cast(node.expression, "numeric"))
+        return _wrap_64(exp.Paren(this=exact), kind == "signed") if _wrapped_here(node) else exact
     _conditions_as_numbers(node)
     if isinstance(node, exp.Sum) and not isinstance(node.parent, exp.Coalesce | exp.Filter | exp.Window):
         return exp.Coalesce(this=node, expressions=[exp.Literal.number(0)])  # ClickHouse: the sum of nothing is 0
@@ -1014,8 +1052,9 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         # ClickHouse's [] is an Array(Nothing); the kernel's bare ARRAY[] is PostgreSQL's 42P18
         return exp.Cast(this=node.copy(), to=exp.DataType.build("text[]", dialect="postgres"))
     if isinstance(node, exp.Array) and len(node.expressions) > 1 and \
-            any(isinstance(e, exp.Array) or isinstance(e, exp.Anonymous) and str(e.this) == "ch_nested_array"
-                for e in node.expressions) and not _inside_array_join(node):
+            any(isinstance(e, exp.Array) or isinstance(e, exp.Anonymous) and str(e.this) == "ch_nested_array" or
+                isinstance(e, exp.Cast) and isinstance(e.this, exp.Array) for e in node.expressions) and \
+            not _inside_array_join(node):
         return _fn("ch_nested_array", *node.expressions)  # ragged allowed: [[1], [2, 3]]
     if isinstance(node, exp.StrPosition):  # position(h, n[, from]): ClickHouse counts bytes
         return _position("bytes")([node.this, node.args["substr"], *([node.args["position"]]
@@ -1145,6 +1184,9 @@ def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     """Children first, so a handler sees its arguments already rewritten."""
     if ctx.exact_integers:
         _mark_exact_integers(tree)
+    else:  # a UInt64 constant past bigint's range makes the arithmetic over it exact (numeric) anyway
+        _mark_exact_integers(tree, past_bigint_only=True)
+    _typed_hash_calls(tree)
 
     def post(node: exp.Expression) -> exp.Expression:
         for key, value in list(node.args.items()):
@@ -1155,6 +1197,23 @@ def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return _rewrite_node(node, ctx)
 
     return post(tree)
+
+
+def _typed_hash_calls(tree: exp.Expression) -> None:
+    """cityHash64(a, b, ...) -> ch_city_hash64('<types of a, b...>', a, b, ...): the hash of a value
+    depends on its ClickHouse type (an Int8's width, an Enum's number), read here before the
+    arguments are rewritten."""
+    for node in list(tree.find_all(exp.Anonymous, exp.CityHash64)):
+        if isinstance(node, exp.Anonymous) and str(node.this).lower() != "cityhash64":
+            continue
+        args = [a for a in (node.args.get("this"), *node.expressions) if isinstance(a, exp.Expression)] \
+            if isinstance(node, exp.CityHash64) else list(node.expressions)
+        if not args or any(isinstance(a, exp.Star) for a in args):
+            continue
+        select = node.find_ancestor(exp.Select)
+        types = [hint_type(a, select) or "" for a in args]
+        node.replace(exp.Anonymous(this="ch_city_hash64", expressions=[
+            exp.Literal.string(hashing.TYPES_SEPARATOR.join(types)), *[a.copy() for a in args]]))
 
 
 def _sql_index(node: exp.Expression) -> exp.Expression:
