@@ -766,6 +766,9 @@ FUNCTIONS = [
       for bits in (8, 16, 32, 64) for signed in (True, False)
       for suffix, on_error in (("", "raise"), ("_or_zero", "zero"), ("_or_null", "null"))],
     SqlFunction(name="ch_reverse", impl=_reverse, return_type=_same),
+    # an array a lambda gets as its element (typed by the kernel as the element of a flat array)
+    SqlFunction(name="ch_as_array", impl=lambda a: a[0],
+                return_type=lambda t: t[0] if t[0].endswith("[]") else t[0] + "[]", strict=False),
     SqlFunction(name="ch_scalar_array", impl=_scalar_array, return_type=lambda t: t[0], strict=False),
     SqlFunction(name="ch_throw_if", impl=_throw_if, return_type="smallint", strict=False, volatile=True),
     SqlFunction(name="ch_city_hash64", impl=hashing.city_hash64, return_type="numeric(20,0)"),

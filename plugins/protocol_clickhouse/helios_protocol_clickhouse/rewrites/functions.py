@@ -30,6 +30,7 @@ from sqlglot import exp
 from helios_protocol_clickhouse import array_functions, hashing, sql_functions
 from helios_protocol_clickhouse.errors import VERSION, ClickHouseError
 from helios_protocol_clickhouse.names import hint_type, int_parts
+from helios_protocol_clickhouse.rewrites import lambda_arrays
 from helios_protocol_clickhouse.rewrites.context import RewriteContext
 from helios_protocol_clickhouse.rewrites.ddl import enum_label
 from helios_protocol_clickhouse.types import parse_type, sql_type
@@ -271,6 +272,21 @@ def _check_condition(body: exp.Expression, name: str) -> None:
                                   "(UInt8 or Nullable(UInt8))")
 
 
+def _lambda_source(fn: exp.Lambda, params: list[str], arrays: list[exp.Expression]) -> exp.Expression:
+    """The rows a lambda runs over: the arrays' elements side by side with their position ``_n``.
+    An unnest, or, where an array's elements are arrays themselves (which the kernel's unnest
+    would flatten), each element picked by its position."""
+    alias = exp.TableAlias(this=exp.to_identifier("_l"), columns=[exp.to_identifier(p) for p in params])
+    if not fn.meta.get(lambda_arrays.ARRAY_PARAMS):
+        return exp.Unnest(expressions=[a.copy() for a in arrays], offset=exp.to_identifier("_n"), alias=alias)
+    positions = _pg("generate_series(1, ch_length({a}))", a=arrays[0])
+    picked = exp.select(*[exp.alias_(_fn("ch_array_element", a.copy(), exp.column("_n")), p)
+                          for p, a in zip(params, arrays, strict=False)], exp.column("_n")).from_(
+        exp.Table(this=positions, alias=exp.TableAlias(this=exp.to_identifier("_g"),
+                                                       columns=[exp.to_identifier("_n")])))
+    return exp.Subquery(this=picked, alias=exp.TableAlias(this=exp.to_identifier("_l")))
+
+
 def _lambda_array(args: list[exp.Expression], *, filter_: bool) -> exp.Expression:
     fn, arrays = args[0], args[1:]
     if not isinstance(fn, exp.Lambda):
@@ -279,12 +295,12 @@ def _lambda_array(args: list[exp.Expression], *, filter_: bool) -> exp.Expressio
         _check_condition(fn.this, "arrayFilter")
     params = [p.name for p in fn.expressions]
     body = fn.this.copy()
-    alias = exp.TableAlias(this=exp.to_identifier("_l"), columns=[exp.to_identifier(p) for p in params])
-    unnest = exp.Unnest(expressions=[a.copy() for a in arrays], offset=exp.to_identifier("_n"), alias=alias)
+    unnest = _lambda_source(fn, params, arrays)
     projected = exp.column(params[0]) if filter_ else body
     body = body.transform(lambda n: exp.column(n.name) if isinstance(n, exp.Identifier) and
                           isinstance(n.parent, exp.Expression) and not isinstance(n.parent, exp.Column) and
                           n.name in params and not isinstance(n.parent, exp.TableAlias) else n)
+    body = lambda_arrays.typed(body, fn)
     select = exp.select(projected if not filter_ else exp.column(params[0])).from_(unnest)
     if filter_:
         select = select.where(condition(body))
@@ -303,9 +319,8 @@ def _lambda_scalar(args: list[exp.Expression], kind: str) -> exp.Expression:
         raise ClickHouseError(43, f"the first argument of array{kind.title()} must be a lambda")
     _check_condition(fn.this, f"array{kind.title().replace('_', '')}")
     params = [p.name for p in fn.expressions]
-    alias = exp.TableAlias(this=exp.to_identifier("_l"), columns=[exp.to_identifier(p) for p in params])
-    unnest = exp.Unnest(expressions=[a.copy() for a in arrays], offset=exp.to_identifier("_n"), alias=alias)
-    cond = condition(fn.this.copy())
+    unnest = _lambda_source(fn, params, arrays)
+    cond = condition(lambda_arrays.typed(fn.this.copy(), fn))
     if kind == "exists":
         return exp.Exists(this=exp.select("1").from_(unnest).where(cond))
     if kind == "all":  # a NULL condition is not true: it fails arrayAll as it does in ClickHouse
@@ -1187,6 +1202,7 @@ def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     else:  # a UInt64 constant past bigint's range makes the arithmetic over it exact (numeric) anyway
         _mark_exact_integers(tree, past_bigint_only=True)
     _typed_hash_calls(tree)
+    lambda_arrays.mark(tree)
 
     def post(node: exp.Expression) -> exp.Expression:
         for key, value in list(node.args.items()):

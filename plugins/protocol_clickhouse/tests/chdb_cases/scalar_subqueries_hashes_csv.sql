@@ -33,3 +33,6 @@ INSERT INTO nested_dates (c) VALUES ([	]), ([ [ ] ]), ([[],[]]), ([['2015-01-01'
 INSERT INTO nested_dates (a) VALUES ([ 5 ,6]), ([   ]);
 SELECT a, c FROM nested_dates ORDER BY a, c;
 DROP TABLE nested_dates;
+-- a LIMIT over a subquery that reads system.numbers row by row bounds it (through an ANY LEFT JOIN too)
+SELECT x FROM (SELECT number * 2 AS x FROM system.numbers) LIMIT 3 OFFSET 2;
+SELECT * FROM (SELECT number, n, j1, j2 FROM (SELECT number, number / 2 AS n FROM system.numbers) js1 ANY LEFT JOIN (SELECT number / 3 AS n, number AS j1, 'Hello' AS j2 FROM system.numbers LIMIT 10) js2 USING n LIMIT 10) ORDER BY n;
