@@ -27,7 +27,7 @@ from helios_core.errors import HeliosError
 from helios_core.hookspecs import SqlFunction
 from helios_protocol_clickhouse import hashing
 from helios_protocol_clickhouse.column_types import column_type
-from helios_protocol_clickhouse.formats.literals import parse_array_text
+from helios_protocol_clickhouse.formats.literals import parse_array_text, parse_tuple_text, value_text
 from helios_protocol_clickhouse.formats.values import TextRenderer
 from helios_protocol_clickhouse.types import clickhouse_type
 
@@ -488,6 +488,20 @@ def _scalar_array(args: list[pa.Array]) -> pa.Array:
     return args[0]
 
 
+def _tuple_field(args: list[pa.Array]) -> pa.Array:
+    """ch_tuple_field(text, i, n): the i-th element's text of a tuple's text of n elements."""
+    out = []
+    for text, i, n in zip(*(a.to_pylist() for a in args), strict=True):
+        if text is None:
+            out.append(None)
+            continue
+        items = parse_tuple_text(text)
+        if len(items) != n:
+            raise HeliosError(f"Cannot parse a tuple of {n} elements from {text[:60]!r}", sqlstate="22P02")
+        out.append(value_text(items[i - 1]))
+    return pa.array(out, pa.string())
+
+
 def _divide(args: list[pa.Array]) -> pa.Array:
     a = args[0].cast(pa.float64())
     b = args[1].cast(pa.float64())
@@ -769,6 +783,7 @@ FUNCTIONS = [
     # an array a lambda gets as its element (typed by the kernel as the element of a flat array)
     SqlFunction(name="ch_as_array", impl=lambda a: a[0],
                 return_type=lambda t: t[0] if t[0].endswith("[]") else t[0] + "[]", strict=False),
+    SqlFunction(name="ch_tuple_field", impl=_tuple_field, return_type="text", strict=False),
     SqlFunction(name="ch_scalar_array", impl=_scalar_array, return_type=lambda t: t[0], strict=False),
     SqlFunction(name="ch_throw_if", impl=_throw_if, return_type="smallint", strict=False, volatile=True),
     SqlFunction(name="ch_city_hash64", impl=hashing.city_hash64, return_type="numeric(20,0)"),

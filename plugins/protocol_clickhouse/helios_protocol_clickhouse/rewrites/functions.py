@@ -29,7 +29,7 @@ from sqlglot import exp
 
 from helios_protocol_clickhouse import array_functions, hashing, sql_functions
 from helios_protocol_clickhouse.errors import VERSION, ClickHouseError
-from helios_protocol_clickhouse.names import hint_type, int_parts
+from helios_protocol_clickhouse.names import hint_type, int_parts, source_column_names
 from helios_protocol_clickhouse.rewrites import lambda_arrays
 from helios_protocol_clickhouse.rewrites.context import RewriteContext
 from helios_protocol_clickhouse.rewrites.ddl import enum_label
@@ -590,6 +590,7 @@ FUNCTIONS: dict[str, Handler] = {
     "intHash32": lambda a, c: _fn("ch_int_hash32", a[0]),
     "intHash64": lambda a, c: _fn("ch_int_hash64", a[0]),
     "cityHash64": lambda a, c: _fn("ch_city_hash64", _lit(""), *a),  # types unknown: from the values
+    "hasColumnInTable": lambda a, c: _has_column_in_table(a, c),
     "throwIf": lambda a, c: _fn("ch_throw_if", condition(a[0]), *a[1:]),
     "arrayUniq": lambda a, c: _fn("ch_array_uniq", *a),
     "emptyArrayToSingle": lambda a, c: _fn("ch_empty_array_to_single", a[0]),
@@ -866,6 +867,9 @@ def _tuple_cast(node: exp.Cast, ctx: RewriteContext) -> exp.Expression:
     spell out (a column, a string) is refused, tables having no Tuple columns to cast from."""
     items = _tuple_items(node.this)
     targets = node.to.expressions
+    if items is None and targets and _is_text(node.this):  # '(1,\'a\')': the text of a tuple, read
+        items = [_fn("ch_tuple_field", node.this.copy(), exp.Literal.number(i), exp.Literal.number(len(targets)))
+                 for i in range(1, len(targets) + 1)]
     if items is None or len(items) != len(targets):
         raise ClickHouseError(48, f"CAST to {node.to.sql(dialect='clickhouse')} of anything but a tuple of as "
                                   "many elements is not supported")
@@ -973,6 +977,10 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         labels, numbers = enum
         return _fn("ch_to_enum", node.this, exp.Array(expressions=[_lit(x) for x in labels]),
                    exp.Array(expressions=[exp.Literal.number(n) for n in numbers]))
+    if isinstance(node, exp.CastToStrType) and isinstance(node.args["to"], exp.Literal) and \
+            node.args["to"].this.strip().startswith("Tuple("):  # CAST(x, 'Tuple(...)'): as CAST(x AS Tuple(...))
+        return _tuple_cast(exp.Cast(this=node.this, to=exp.DataType.build(node.args["to"].this, dialect="clickhouse")),
+                           ctx)
     if isinstance(node, exp.CastToStrType):  # CAST(x, 'Type')
         target = node.args["to"]
         pg_type = sql_type(target.this if isinstance(target, exp.Literal) else target.sql())
@@ -1033,6 +1041,10 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return _HANDLERS["totypename"]([node.this], ctx)
     if isinstance(node, exp.CurrentDatabase | exp.CurrentSchema):
         return _lit(ctx.database)
+    if isinstance(node, exp.If) and isinstance(node.this, exp.Subquery) and \
+            isinstance(node.this.this, exp.Select) and not node.this.this.args.get("from_") and \
+            len(node.this.this.expressions) == 1 and isinstance(node.this.this.expressions[0], exp.Literal):
+        node.set("this", node.this.this.expressions[0].copy())  # (SELECT 0) ? a : b: a constant condition
     if isinstance(node, exp.If) and not isinstance(node.parent, exp.Case) and \
             isinstance(node.this, exp.Literal) and not node.this.is_string:
         # a constant condition picks its branch before anything runs, as ClickHouse's does: the other
@@ -1172,7 +1184,7 @@ def _is_text(node: exp.Expression) -> bool:
     inner = node.this if isinstance(node, exp.Paren) else node
     if isinstance(inner, exp.Literal):
         return inner.is_string
-    if isinstance(inner, exp.Anonymous) and str(inner.this).lower() in ("ch_to_string", "tostring"):
+    if isinstance(inner, exp.Anonymous) and str(inner.this).lower() in ("ch_to_string", "tostring", "ch_tuple_field"):
         return True
     return hint_type(inner) == "String"
 
@@ -1213,6 +1225,24 @@ def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return _rewrite_node(node, ctx)
 
     return post(tree)
+
+
+def _has_column_in_table(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+    """hasColumnInTable([host, ...,] database, table, column): 1 when the table has the column,
+    decided when the statement is read (its arguments are constants)."""
+    if len(args) < 3 or not all(isinstance(a, exp.Literal) and a.is_string for a in args[-3:]):
+        raise ClickHouseError(43, "hasColumnInTable takes constant strings: database, table, column")
+    database, table, column = (a.this for a in args[-3:])
+    if ctx.table_columns is None:
+        raise ClickHouseError(48, "hasColumnInTable is not supported here")
+    sources = {"numbers": ["number"], "numbers_mt": ["number"], "one": ["dummy"]}  # made in sources, not system_tables
+    names = sources.get(table.lower()) if database.lower() == "system" else None
+    if names is None:
+        names = source_column_names(exp.Table(this=exp.to_identifier(table), db=exp.to_identifier(database)),
+                                    ctx.table_columns, ctx.database)
+    if names is None:
+        raise ClickHouseError(60, f"Table {database}.{table} does not exist")
+    return exp.Literal.number(1 if column in names else 0)
 
 
 def _typed_hash_calls(tree: exp.Expression) -> None:

@@ -36,3 +36,14 @@ DROP TABLE nested_dates;
 -- a LIMIT over a subquery that reads system.numbers row by row bounds it (through an ANY LEFT JOIN too)
 SELECT x FROM (SELECT number * 2 AS x FROM system.numbers) LIMIT 3 OFFSET 2;
 SELECT * FROM (SELECT number, n, j1, j2 FROM (SELECT number, number / 2 AS n FROM system.numbers) js1 ANY LEFT JOIN (SELECT number / 3 AS n, number AS j1, 'Hello' AS j2 FROM system.numbers LIMIT 10) js2 USING n LIMIT 10) ORDER BY n;
+-- CAST of a tuple's text to a Tuple, CAST(x, 'Tuple(...)')
+SELECT CAST(toString((number, number * 111)) AS Tuple(UInt64, UInt8)) FROM numbers(4);
+SELECT CAST('(1, [2, 3], \'x\')' AS Tuple(UInt8, Array(UInt8), String));
+SELECT CAST((1, 'a'), 'Tuple(UInt8, String)');
+-- hasColumnInTable, a constant scalar subquery as the condition of ?: (the other branch never read)
+SELECT hasColumnInTable('system', 'numbers', 'number'), hasColumnInTable('system', 'one', 'x'), hasColumnInTable('system', 'tables', 'name');
+SELECT (SELECT hasColumnInTable('system', 'numbers', 'not_existing')) ? not_existing : 42 AS not_existing FROM system.numbers LIMIT 1 FORMAT TSKV;
+DROP TABLE IF EXISTS has_column;
+CREATE TABLE has_column (a UInt8) ENGINE = Memory;
+SELECT hasColumnInTable(currentDatabase(), 'has_column', 'a'), hasColumnInTable(currentDatabase(), 'has_column', 'b');
+DROP TABLE has_column;
