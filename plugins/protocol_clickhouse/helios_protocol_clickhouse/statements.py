@@ -352,12 +352,17 @@ def _keys_admitted(ch: ClickHouseSession, select: exp.Select) -> exp.Expression 
     n = blocks
     while _count(ch, exp.select("count()").from_(first_rows(n).subquery("_groups"))) <= limit:
         n += blocks
-    aliases = {e.alias: e.this for e in select.expressions if isinstance(e, exp.Alias)}
+    aliases = {a.alias: a.this for e in select.expressions for a in e.find_all(exp.Alias)}  # ignore(rand() AS k)
     keys = [aliases.get(k.name, k) if isinstance(k, exp.Column) and not k.table else k
             for k in select.args["group"].expressions]
     if any(isinstance(f, exp.Rand) or isinstance(f, exp.Anonymous) and str(f.this).lower() in _VOLATILE
            for k in keys for f in k.walk()):
-        return None  # keys that differ on each reading cannot be admitted by a second reading
+        # keys that differ on each reading cannot be admitted by a second reading: the groups are
+        # those of the rows read up to that block (a later row's new random key is never one of them)
+        head = exp.select("*").from_(source.this.copy()).limit(n)
+        select.set("from_", exp.From(this=exp.Subquery(this=head, alias=exp.TableAlias(
+            this=exp.to_identifier(alias)))))
+        return exp.true()
     names = [f"_admitted_key{i}" for i in range(len(keys))]
     grouped = first_rows(n)
     grouped.set("expressions", [*grouped.expressions, *(exp.alias_(k.copy(), name, quoted=True)
