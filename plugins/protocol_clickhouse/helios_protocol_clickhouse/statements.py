@@ -741,6 +741,12 @@ def _enum_numbers(select: exp.Select) -> None:
             enum = enum_of(call.expressions[0])
             if enum is not None:
                 call.set("expressions", [_enum_number(call.expressions[0], enum)])
+    for cast in list(select.find_all(exp.Cast, exp.CastToStrType)):  # CAST(e AS Int8): the number
+        target = cast.args.get("to")
+        target_name = target.this if isinstance(target, exp.Literal) else \
+            target.sql(dialect="clickhouse") if isinstance(target, exp.DataType) else ""
+        if re.match(r"(U?Int\d+|Float\d+|Decimal)", target_name or "") and (enum := enum_of(cast.this)) is not None:
+            cast.set("this", _enum_number(cast.this, enum))
 
 
 def _totals_query(select: exp.Select, mode: str = "after_having_exclusive") -> exp.Select | None:
@@ -1199,8 +1205,34 @@ def _copy_target(ch: ClickHouseSession, table: str, columns: str | None) -> tupl
     return copy, after
 
 
+def _enum_labels_for_numbers(ch: ClickHouseSession, table: str, columns: str | None,
+                             rows: list[list[Any]]) -> None:
+    """A number given for an Enum column is its label's number (ClickHouse reads 1 as the label of 1)."""
+    if not any(isinstance(v, int) and not isinstance(v, bool) for row in rows for v in row):
+        return
+    db, name = _split_name(table, ch.database)
+    declared = ch.table_columns(schema_of(db), name) or []
+    names = [_unquote(c.strip()) for c in columns.split(",")] if columns and columns.strip() else \
+        [c.name for c in declared]
+    types = {c.name: c.type for c in declared}
+    for i, column in enumerate(names):
+        ch_type = parse_type(types[column]).inner if "Enum" in (types.get(column) or "") else None
+        if ch_type is None or ch_type.name not in ("Enum8", "Enum16"):
+            continue
+        labels = {}
+        for arg in ch_type.args:
+            label, _, number = str(arg).rpartition("=")
+            labels[int(number)] = _enum_text(label.strip())
+        for row in rows:
+            if i < len(row) and isinstance(row[i], int) and not isinstance(row[i], bool):
+                if row[i] not in labels:
+                    raise ClickHouseError(691, f"Unexpected value {row[i]} in enum")
+                row[i] = labels[row[i]]
+
+
 def insert_rows(ch: ClickHouseSession, table: str, columns: str | None, rows: list[list[Any]]) -> ChResult:
     """INSERT ... VALUES of literals, loaded through the session's COPY (typed by the table)."""
+    _enum_labels_for_numbers(ch, table, columns, rows)
     copy, after = _copy_target(ch, table, columns)
     return _load(ch, copy, _nulls_as_default(ch, table, copy, _to_batch(rows, copy)), after)
 

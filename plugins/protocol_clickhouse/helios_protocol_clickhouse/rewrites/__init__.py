@@ -14,6 +14,7 @@ from helios_protocol_clickhouse.rewrites import (
     ddl,
     duplicate_outputs,
     functions,
+    hoisted_aggregates,
     joins,
     limit_by,
     nested,
@@ -39,6 +40,7 @@ def apply_all(tree: exp.Expression, ctx: RewriteContext | None = None) -> exp.Ex
     tree = sources.rewrite(tree, ctx.settings)
     tree = array_join.rewrite(tree)
     tree = aliases.rewrite(tree)
+    tree = hoisted_aggregates.rewrite(tree)
     tree = joins.rewrite(tree, ctx)
     tree = limit_by.rewrite(tree)
     tree = functions.rewrite(tree, ctx)

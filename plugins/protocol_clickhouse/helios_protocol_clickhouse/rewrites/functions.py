@@ -1215,6 +1215,7 @@ def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         _mark_exact_integers(tree, past_bigint_only=True)
     _typed_hash_calls(tree)
     lambda_arrays.mark(tree)
+    _arrays_grouped(tree)
 
     def post(node: exp.Expression) -> exp.Expression:
         for key, value in list(node.args.items()):
@@ -1243,6 +1244,18 @@ def _has_column_in_table(args: list[exp.Expression], ctx: RewriteContext) -> exp
     if names is None:
         raise ClickHouseError(60, f"Table {database}.{table} does not exist")
     return exp.Literal.number(1 if column in names else 0)
+
+
+def _arrays_grouped(tree: exp.Expression) -> None:
+    """groupArray(arr) of arrays (ragged, empty ones among them) and groupArrayArray(arr): aggregates
+    of this plugin's (``aggregates``), the kernel's array_agg making rectangular arrays only."""
+    for node in list(tree.find_all(exp.AnonymousAggFunc, exp.Anonymous)):
+        name = str(node.this).lower()
+        if name == "grouparrayarray" and len(node.expressions) == 1:
+            node.set("this", "ch_group_array_array")
+        elif name == "grouparray" and len(node.expressions) == 1 and \
+                lambda_arrays.depth(node.expressions[0], {}, node.find_ancestor(exp.Select)) > 0:
+            node.set("this", "ch_group_array_of_arrays")
 
 
 def _typed_hash_calls(tree: exp.Expression) -> None:

@@ -70,6 +70,12 @@ def depth(node: exp.Expression, env: dict[str, int], select: exp.Select | None, 
                 if isinstance(item, exp.Alias) and item.alias == node.name and item.this is not node and \
                         not any(c.name == node.name and not c.table for c in item.this.find_all(exp.Column)):
                     return depth(item.this, env, select, seen + 1)
+            source = select.args.get("from_")
+            inner = source.this.this if source is not None and isinstance(source.this, exp.Subquery) else None
+            if isinstance(inner, exp.Select):  # a column of the subquery read
+                for item in inner.expressions:
+                    if isinstance(item, exp.Alias) and item.alias == node.name:
+                        return depth(item.this, {}, inner, seen + 1)
         return _hint_depth(node, select)
     name = _name(node)
     args = _args(node)

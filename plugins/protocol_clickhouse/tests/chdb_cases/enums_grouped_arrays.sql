@@ -1,0 +1,22 @@
+-- an Enum column given numbers in VALUES; CAST of an Enum to a number; IN over an Enum
+DROP TABLE IF EXISTS enum_values;
+CREATE TABLE enum_values (k UInt32, e Enum8('a' = 1, 'b' = 2), n Nullable(Int32)) ENGINE = Memory;
+INSERT INTO enum_values VALUES (1, 'a', NULL), (2, 2, 5), (3, 1, -1);
+INSERT INTO enum_values (k, e) VALUES (9, 2);
+INSERT INTO enum_values (k, e) VALUES (10, 7);
+SELECT k, e, toTypeName(e), n FROM enum_values ORDER BY k;
+SELECT e, CAST(e AS Int8), CAST(e, 'UInt16'), e IN ('a'), toInt8(e) FROM enum_values ORDER BY k;
+SELECT e, count() FROM enum_values GROUP BY e ORDER BY e;
+DROP TABLE enum_values;
+-- groupArray of arrays (ragged, empty ones too) and groupArrayArray
+SELECT groupArray(arr), groupArrayArray(arr) FROM (SELECT range(number) AS arr FROM numbers(3));
+SELECT number % 2 AS k, groupArray(range(number)), groupArrayArray([number, 1]) FROM numbers(5) GROUP BY k ORDER BY k;
+SELECT groupArray([toString(number)]) FROM numbers(2);
+SELECT groupArrayArray([1, 2]) FROM numbers(2);
+SELECT groupArray(x) FROM (SELECT number AS x FROM numbers(3));
+-- an aggregate inside the array a lambda runs over
+SELECT arrayMap(x -> length(x), groupArray(range(number))) FROM numbers(4);
+SELECT number % 3 AS k, arrayMap(x -> x * 2, groupArray(number)) AS a, count() AS c FROM numbers(7) GROUP BY k ORDER BY k;
+SELECT arrayFilter(x -> x > 2, groupArray(number)) FROM numbers(5);
+SELECT arr, count() AS c FROM (SELECT arrayMap(x -> x % 2, arraySort(groupArray(number))) AS arr FROM numbers(1000) GROUP BY number % 7) GROUP BY arr ORDER BY c DESC, arr ASC;
+SELECT arrayMap(x -> length(x), a) FROM (SELECT [[1], [2, 3]] AS a);
