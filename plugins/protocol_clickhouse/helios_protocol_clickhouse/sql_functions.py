@@ -370,7 +370,8 @@ def _to_string(args: list[pa.Array]) -> pa.Array:
     if pa.types.is_integer(a.type):
         return pc.cast(a, pa.string())
     kind = "Float32" if pa.types.is_float32(a.type) else "Float64" if pa.types.is_floating(a.type) else \
-        "UInt8" if pa.types.is_boolean(a.type) else "Int64"
+        "UInt8" if pa.types.is_boolean(a.type) else \
+        f"Decimal({a.type.precision}, {a.type.scale})" if pa.types.is_decimal(a.type) else "Int64"
     renderer = TextRenderer(kind)
     return pa.array([renderer.text(v) for v in a.to_pylist()], pa.string())
 

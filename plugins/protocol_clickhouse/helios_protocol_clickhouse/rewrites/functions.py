@@ -21,6 +21,7 @@ Functions with no rewrite keep their name and reach the kernel's library as they
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -231,10 +232,19 @@ def _reinterpret(target: str) -> Handler:
     return handler
 
 
+def _truncated_decimal(value: exp.Expression, target: str) -> exp.Expression:
+    """A number or text made a Decimal as ClickHouse makes it: the digits past the scale dropped
+    (toward zero), not rounded; a float read through its shortest text (1.555 is 1.55 at scale 2)."""
+    m = re.fullmatch(r"numeric\((\d+),\s*(\d+)\)", target)
+    if m is None:
+        return _cast(value, target)
+    return _cast(_pg(f"trunc(CAST({{x}} AS numeric), {m.group(2)})", x=value), target)
+
+
 def _decimal(p: int) -> Handler:
     def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
         scale = args[1].this if len(args) > 1 and isinstance(args[1], exp.Literal) else "0"
-        return _cast(args[0], f"numeric({p},{scale})")
+        return _truncated_decimal(args[0], f"numeric({p},{scale})")
     return handler
 
 
@@ -1002,6 +1012,8 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
             return node
         if target.endswith("[]") and _is_text(node.this):  # '[1, 2, 3]' read as ClickHouse writes arrays
             return _cast(_fn("ch_array_text", node.this), target)
+        if target.startswith("numeric("):
+            return _truncated_decimal(node.this, target)
         return _cast(node.this, target)
     if isinstance(node, exp.Add | exp.Sub) and hint_type(node.this) == "Date" and \
             node.expression.find(exp.Interval) is not None and not isinstance(node.parent, exp.Cast):
@@ -1253,6 +1265,8 @@ def _arrays_grouped(tree: exp.Expression) -> None:
         name = str(node.this).lower()
         if name == "grouparrayarray" and len(node.expressions) == 1:
             node.set("this", "ch_group_array_array")
+        elif name in ("uniqarray", "uniqexactarray") and len(node.expressions) == 1:
+            node.set("this", "ch_uniq_array")
         elif name == "grouparray" and len(node.expressions) == 1 and \
                 lambda_arrays.depth(node.expressions[0], {}, node.find_ancestor(exp.Select)) > 0:
             node.set("this", "ch_group_array_of_arrays")

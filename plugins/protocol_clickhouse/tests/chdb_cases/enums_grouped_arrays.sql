@@ -20,3 +20,15 @@ SELECT number % 3 AS k, arrayMap(x -> x * 2, groupArray(number)) AS a, count() A
 SELECT arrayFilter(x -> x > 2, groupArray(number)) FROM numbers(5);
 SELECT arr, count() AS c FROM (SELECT arrayMap(x -> x % 2, arraySort(groupArray(number))) AS arr FROM numbers(1000) GROUP BY number % 7) GROUP BY arr ORDER BY c DESC, arr ASC;
 SELECT arrayMap(x -> length(x), a) FROM (SELECT [[1], [2, 3]] AS a);
+-- uniqArray; LIMIT BY without ORDER BY (the first rows as read), with OFFSET
+SELECT uniqArray([1, 2, 2]), sumArray([1, 2]), maxArray([1, 5]);
+SELECT number % 2 AS k, uniqArray([number, 1]), uniqExactArray(range(number)) FROM numbers(5) GROUP BY k ORDER BY k;
+SELECT number FROM numbers(10) LIMIT 3 BY number % 2 LIMIT 4;
+SELECT number % 3 AS k, number FROM numbers(10) LIMIT 1 BY k;
+SELECT number % 3 AS k, number FROM numbers(10) LIMIT 1 OFFSET 1 BY k;
+SELECT number % 3 AS k, number FROM numbers(10) ORDER BY number DESC LIMIT 1, 1 BY k;
+SELECT number % 3 AS k, number FROM numbers(10) LIMIT 2 BY k LIMIT 3 OFFSET 1;
+SELECT x FROM (SELECT arrayJoin([5, 3, 9, 1, 5, 5, 3]) AS x) LIMIT 2 BY x;
+-- Decimals: digits past the scale dropped, toString without trailing zeros
+SELECT toString(toDecimal32(1.5, 2)), CAST(1.555 AS Decimal(9, 2)), toDecimal32(-1.555, 2), CAST('1.555' AS Decimal(9, 2)), toDecimal64(3.14159, 3);
+SELECT toDecimal64('123.456', 1), CAST(10 AS Decimal(5, 2)), toString(toDecimal128(0.1, 5)), toDecimal32(number, 2) FROM numbers(2);
