@@ -11,6 +11,7 @@ the session's COPY path.
 from __future__ import annotations
 
 import datetime
+import decimal
 import re
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -569,6 +570,8 @@ def _fill_join_defaults(result: ChResult, declared: list[str | None]) -> None:
 def _default_for_arrow(t: pa.DataType) -> Any:
     if pa.types.is_integer(t) or pa.types.is_floating(t):
         return 0
+    if pa.types.is_decimal(t):  # a UInt64 (numeric(20,0)) or a Decimal
+        return decimal.Decimal(0)
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         return ""
     if pa.types.is_boolean(t):

@@ -378,6 +378,20 @@ def _sort(descending: bool) -> Handler:
     return handler
 
 
+def _partial_sort(descending: bool) -> Handler:
+    """arrayPartialSort([f,] limit, arr...): the first ``limit`` elements in order, the others in an
+    order ClickHouse leaves unspecified; all of them sorted is one such order."""
+    sort = _sort(descending)
+
+    def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+        if len(args) < 2 + isinstance(args[0], exp.Lambda):
+            raise ClickHouseError(42, "arrayPartialSort takes a limit and an array (after a lambda, if any)")
+        if isinstance(args[0], exp.Lambda):
+            return sort([args[0], *args[2:]], ctx)
+        return sort(args[1:], ctx)
+    return handler
+
+
 def _rounding(kind: str) -> Handler:
     def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
         if len(args) == 1 and kind not in ("round", "round_bankers"):
@@ -463,6 +477,8 @@ FUNCTIONS: dict[str, Handler] = {
     "tgamma": lambda a, c: _fn("ch_math", _lit("gamma"), a[0]),
     "arraySort": _sort(False),
     "arrayReverseSort": _sort(True),
+    "arrayPartialSort": _partial_sort(False),
+    "arrayPartialReverseSort": _partial_sort(True),
     "arraySum": lambda a, c: _fn("ch_array_sum", _mapped(a)),
     "arrayMin": lambda a, c: _fn("ch_array_min", _mapped(a)),
     "arrayMax": lambda a, c: _fn("ch_array_max", _mapped(a)),

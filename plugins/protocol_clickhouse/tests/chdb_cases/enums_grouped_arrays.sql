@@ -32,3 +32,14 @@ SELECT x FROM (SELECT arrayJoin([5, 3, 9, 1, 5, 5, 3]) AS x) LIMIT 2 BY x;
 -- Decimals: digits past the scale dropped, toString without trailing zeros
 SELECT toString(toDecimal32(1.5, 2)), CAST(1.555 AS Decimal(9, 2)), toDecimal32(-1.555, 2), CAST('1.555' AS Decimal(9, 2)), toDecimal64(3.14159, 3);
 SELECT toDecimal64('123.456', 1), CAST(10 AS Decimal(5, 2)), toString(toDecimal128(0.1, 5)), toDecimal32(number, 2) FROM numbers(2);
+-- arrayPartialSort: the first elements in order
+SELECT materialize([9,4,8,10,5,2,3,7,1,6]) AS arr, 4 AS lim, arrayResize(arrayPartialReverseSort(lim, arr), lim), arrayResize(arrayPartialSort(x -> -x, lim, arr), lim);
+SELECT arrayMap(x -> toString(x), [9,4,8,10,5,2,3,7,1,6]) AS arr, 4 AS lim, arrayResize(arrayPartialReverseSort(lim, arr), lim), arrayResize(arrayPartialSort(x -> reverse(x), lim, arr), lim);
+SELECT arrayResize(arrayPartialSort((x, y) -> y, 3, ['directly','ignore','wrongly','relocate','upright'], [4,2,1,3,5]), 3);
+SELECT arrayPartialSort([1, 2, 3]);
+-- NULL for a column that is not Nullable in VALUES: its default (a UInt64 too); rows with no comma between them
+DROP TABLE IF EXISTS null_default;
+CREATE TABLE null_default (col1 UInt64, col2 Nullable(UInt64), s String) ENGINE = Memory;
+INSERT INTO null_default (col1, col2) VALUES (2,7)(NULL,6)(9,NULL)(NULL,NULL);
+SELECT col1, col2, s FROM null_default ORDER BY col1, col2;
+DROP TABLE null_default;
