@@ -43,3 +43,9 @@ CREATE TABLE null_default (col1 UInt64, col2 Nullable(UInt64), s String) ENGINE 
 INSERT INTO null_default (col1, col2) VALUES (2,7)(NULL,6)(9,NULL)(NULL,NULL);
 SELECT col1, col2, s FROM null_default ORDER BY col1, col2;
 DROP TABLE null_default;
+-- XML; the name of a string literal with its control characters escaped
+SELECT number, toString(number) AS s, [number, 1] AS a, (1, 'x') AS t, 'a<b>&"\'' AS e, NULL AS n, 1.5 AS f FROM numbers(2) SETTINGS output_format_write_statistics = 0 FORMAT XML;
+SELECT number % 2 AS k, count() FROM numbers(3) GROUP BY k WITH TOTALS ORDER BY k SETTINGS extremes = 1, output_format_write_statistics = 0 FORMAT XML;
+SELECT 1 AS `a b`, 2 AS `1x`, 3 AS `x.y`, 4 AS `a-b`, [[1], [2]] AS nested SETTINGS output_format_write_statistics = 0 FORMAT XML;
+SELECT 1 WHERE 0 SETTINGS output_format_write_statistics = 0 FORMAT XML;
+SELECT 'a\nb', 'c\td', 'e\\f' FORMAT TSVWithNames;
