@@ -854,6 +854,10 @@ def _mark_exact_integers(tree: exp.Expression, past_bigint_only: bool = False) -
             parts = (False, 64)
         if parts is not None and parts[1] == 64:
             node.meta[_EXACT] = "signed" if parts[0] else "unsigned"
+        elif parts is not None and not past_bigint_only:
+            # narrower: ClickHouse's result type is wide enough (UInt32 * UInt32 is a UInt64), the
+            # kernel's integer of the operands' width is not: exact, nothing to wrap
+            node.meta[_EXACT] = "wide"
 
 
 def _wrapped_here(node: exp.Expression) -> bool:
@@ -976,6 +980,8 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     if isinstance(node, exp.Add | exp.Sub | exp.Mul) and node.meta.get(_EXACT):
         kind = node.meta.pop(_EXACT)
         exact = type(node)(this=_cast(node.this, "numeric"), expression=_cast(node.expression, "numeric"))
+        if kind == "wide":
+            return exact
         return _wrap_64(exp.Paren(this=exact), kind == "signed") if _wrapped_here(node) else exact
     _conditions_as_numbers(node)
     if isinstance(node, exp.Sum) and not isinstance(node.parent, exp.Coalesce | exp.Filter | exp.Window):

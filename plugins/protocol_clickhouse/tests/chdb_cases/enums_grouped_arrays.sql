@@ -49,3 +49,10 @@ SELECT number % 2 AS k, count() FROM numbers(3) GROUP BY k WITH TOTALS ORDER BY 
 SELECT 1 AS `a b`, 2 AS `1x`, 3 AS `x.y`, 4 AS `a-b`, [[1], [2]] AS nested SETTINGS output_format_write_statistics = 0 FORMAT XML;
 SELECT 1 WHERE 0 SETTINGS output_format_write_statistics = 0 FORMAT XML;
 SELECT 'a\nb', 'c\td', 'e\\f' FORMAT TSVWithNames;
+-- integer arithmetic past the operands' width: ClickHouse's wider result type
+SELECT 100000000 * 100000000, 9223372036854775807 + 1;
+SELECT toUInt16(65535) * toUInt16(65535) AS x, toTypeName(x);
+SELECT 2000000000 + 2000000000 AS x, toTypeName(x);
+SELECT toInt32(-2000000000) - 2000000000 AS x, toTypeName(x);
+SELECT number * 3000000000 FROM numbers(3);
+SELECT toUInt8(200) + toUInt8(100) AS x, toTypeName(x);
