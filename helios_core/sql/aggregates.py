@@ -430,6 +430,9 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
     if plugin is not None:  # helios_sql_aggregates
         out = plugin.impl(p_np, flat, ngroups)
         want = spec.result_type.arrow_type
+        if pa.types.is_list(out.type) and pa.types.is_list(want) and pa.types.is_list(out.type.value_type) and \
+                not pa.types.is_list(want.value_type):
+            return out  # an array of arrays: an array type holds any number of dimensions
         return out.cast(want) if out.type != want else out
     if name in ("count", "count_star"):
         return pa.array(np.bincount(p_np, minlength=ngroups).astype(np.int64))

@@ -447,10 +447,22 @@ def _to_float_or(args: list[pa.Array]) -> pa.Array:
 def _nested_array(args: list[pa.Array]) -> pa.Array:
     """[[1, 2], [3]]: an array of arrays, which (unlike PostgreSQL's) need not be rectangular."""
     types = {a.type for a in args}
-    element = args[0].type if len(types) == 1 else _widest_list(types)
+    if len(types) > 1:  # an empty [] (text[] to the kernel) takes the type of the others
+        types = {a.type for a in args if not _all_empty(a)} or \
+            {t for t in types if not _untyped_list(t)} or types
+    element = next(iter(types)) if len(types) == 1 else _widest_list(types)
     columns = [a if a.type == element else a.cast(element) for a in args]
     rows = [list(r) for r in _rows(columns)]
     return pa.array(rows, pa.list_(element))
+
+
+def _untyped_list(t: pa.DataType) -> bool:
+    return pa.types.is_null(t) or pa.types.is_list(t) and (pa.types.is_null(t.value_type) or
+                                                           pa.types.is_string(t.value_type))
+
+
+def _all_empty(a: pa.Array) -> bool:
+    return (pa.types.is_list(a.type) or pa.types.is_null(a.type)) and all(not v for v in a.to_pylist())
 
 
 def _widest_list(types: set[pa.DataType]) -> pa.DataType:

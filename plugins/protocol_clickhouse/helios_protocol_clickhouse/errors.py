@@ -14,7 +14,7 @@ VERSION = "24.8.4.13"  # the ClickHouse release whose behaviour clients should e
 
 CODES = {
     40: "CHECKSUM_DOESNT_MATCH", 101: "UNKNOWN_PACKET_FROM_CLIENT", 102: "UNEXPECTED_PACKET_FROM_CLIENT",
-    171: "BLOCKS_HAVE_DIFFERENT_STRUCTURE", 271: "CANNOT_DECOMPRESS",
+    171: "BLOCKS_HAVE_DIFFERENT_STRUCTURE", 20: "NUMBER_OF_COLUMNS_DOESNT_MATCH", 125: "INCORRECT_RESULT_OF_SCALAR_SUBQUERY", 271: "CANNOT_DECOMPRESS",
     1: "UNSUPPORTED_METHOD", 6: "CANNOT_PARSE_TEXT", 27: "CANNOT_PARSE_INPUT_ASSERTION_FAILED",
     33: "CANNOT_READ_ALL_DATA", 36: "BAD_ARGUMENTS", 42: "NUMBER_OF_ARGUMENTS_DOESNT_MATCH", 43: "ILLEGAL_TYPE_OF_ARGUMENT", 44: "ILLEGAL_COLUMN", 46: "UNKNOWN_FUNCTION",
     47: "UNKNOWN_IDENTIFIER", 48: "NOT_IMPLEMENTED", 49: "LOGICAL_ERROR", 50: "UNKNOWN_TYPE",
@@ -75,6 +75,13 @@ def from_error(exc: BaseException) -> ClickHouseError:
         code = 47
     if sqlstate == "23514" and re.search(r'violates check constraint "[^"]*_enum_labels"', message):
         code = 691  # the labels check of an Enum column (rewrites.ddl names it so)
+    if sqlstate == "21000" and message.startswith("more than one row returned by a subquery"):
+        code = 125
+        message = "Scalar subquery returned more than one row"
+    if sqlstate == "21000" and message.startswith("Scalar subquery returned empty result"):
+        code = 125
+    if sqlstate == "42601" and message.startswith(("subquery has too many columns", "subquery has too few columns")):
+        code = 20
     if sqlstate == "22P02" and message.startswith("Invalid IPv4 value"):
         code = 675
     if sqlstate == "22023" and message.startswith(("Unknown element", "Unexpected value")):

@@ -208,14 +208,16 @@ class ClickHouseSession:
 
         ``types`` give ClickHouse types where the ClickHouse expression settles them
         (``count()`` is UInt64 where the kernel says bigint). A statement whose 64-bit integer
-        arithmetic left bigint's range runs again with that arithmetic exact, then wrapped around
+        arithmetic left bigint's range (or whose narrower arithmetic left the kernel's integer of its
+        operands' width, where ClickHouse's result type is wider) runs again with that arithmetic exact, then wrapped around
         2^64 as ClickHouse's is (the common case pays nothing for it). A streamed result is run
         again only when the error comes before its first block (nothing has been sent yet)."""
         second = tree.copy() if tree.find(exp.Add, exp.Sub, exp.Mul) else None
         try:
             return self.execute_sql(self.translate(tree), format=format, types=types, stream=stream)
         except HeliosError as exc:
-            if second is None or exc.sqlstate != "22003" or "bigint out of range" not in str(exc):
+            if second is None or exc.sqlstate != "22003" or \
+                    not any(f"{kind} out of range" in str(exc) for kind in ("bigint", "integer", "smallint")):
                 raise
         return self.execute_sql(self.translate(second, exact_integers=True), format=format, types=types,
                                 stream=stream)

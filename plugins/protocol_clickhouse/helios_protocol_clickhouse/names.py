@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from helios_protocol_clickhouse.formats.values import quote_string
 from helios_protocol_clickhouse.types import canonical_type, parse_type
 
 _BINARY = {
@@ -33,8 +34,8 @@ def column_name(node: exp.Expression) -> str:
         if isinstance(node.this, exp.Literal):  # x.1: a tuple element
             return f"tupleElement({node.table}, {node.this.this})"
         return node.name
-    if isinstance(node, exp.Literal):
-        return "'" + node.this.replace("\\", "\\\\").replace("'", "\\'") + "'" if node.is_string else node.this
+    if isinstance(node, exp.Literal):  # a string as ClickHouse quotes it (escapes of control characters too)
+        return quote_string(node.this) if node.is_string else node.this
     if isinstance(node, exp.Null):
         return "NULL"
     if isinstance(node, exp.Boolean):

@@ -6,8 +6,15 @@ from typing import Any
 
 import anyio
 
-from helios_core.hookspecs import ProtocolContext, ProtocolServer, SqlDialect, SqlFunction, hookimpl
-from helios_protocol_clickhouse import array_functions, timing_quantiles, url_functions
+from helios_core.hookspecs import (
+    ProtocolContext,
+    ProtocolServer,
+    SqlAggregate,
+    SqlDialect,
+    SqlFunction,
+    hookimpl,
+)
+from helios_protocol_clickhouse import aggregates, array_functions, timing_quantiles, url_functions
 from helios_protocol_clickhouse.config import HTTP_PORT, NATIVE_PORT, ClickHouseConfig
 from helios_protocol_clickhouse.dialect import CLICKHOUSE
 from helios_protocol_clickhouse.http.server import serve_http
@@ -50,3 +57,8 @@ def helios_sql_dialects() -> list[SqlDialect]:
 @hookimpl
 def helios_sql_functions() -> list[SqlFunction]:
     return [*FUNCTIONS, *array_functions.FUNCTIONS, *timing_quantiles.FUNCTIONS, *url_functions.FUNCTIONS]
+
+
+@hookimpl
+def helios_sql_aggregates() -> list[SqlAggregate]:
+    return list(aggregates.AGGREGATES)

@@ -22,12 +22,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from clickhouse_cityhash.cityhash import CityHash64
 
 from helios_core.errors import HeliosError
 from helios_core.hookspecs import SqlFunction
+from helios_protocol_clickhouse import hashing
 from helios_protocol_clickhouse.column_types import column_type
-from helios_protocol_clickhouse.formats.literals import parse_array_text
+from helios_protocol_clickhouse.formats.literals import parse_array_text, parse_tuple_text, value_text
 from helios_protocol_clickhouse.formats.values import TextRenderer
 from helios_protocol_clickhouse.types import clickhouse_type
 
@@ -370,7 +370,8 @@ def _to_string(args: list[pa.Array]) -> pa.Array:
     if pa.types.is_integer(a.type):
         return pc.cast(a, pa.string())
     kind = "Float32" if pa.types.is_float32(a.type) else "Float64" if pa.types.is_floating(a.type) else \
-        "UInt8" if pa.types.is_boolean(a.type) else "Int64"
+        "UInt8" if pa.types.is_boolean(a.type) else \
+        f"Decimal({a.type.precision}, {a.type.scale})" if pa.types.is_decimal(a.type) else "Int64"
     renderer = TextRenderer(kind)
     return pa.array([renderer.text(v) for v in a.to_pylist()], pa.string())
 
@@ -464,30 +465,42 @@ def _array_text(args: list[pa.Array]) -> pa.Array:
                     pa.string())
 
 
-def _int_hash64_one(key: int) -> int:
-    """ClickHouse's intHash64: MurmurHash3's 64-bit finalizer over the key with its fixed salt."""
-    key = (key & _M64) ^ 0x4CF2D2BAAE6DA887
-    key ^= key >> 33
-    key = (key * 0xFF51AFD7ED558CCD) & _M64
-    key ^= key >> 33
-    key = (key * 0xC4CEB9FE1A85EC53) & _M64
-    return key ^ (key >> 33)
-
-
 def _int_hash64(args: list[pa.Array]) -> pa.Array:
     a = args[0]
     if not (pa.types.is_integer(a.type) or pa.types.is_decimal(a.type)):
         raise HeliosError("intHash64 is built for integer arguments only", sqlstate="42883")
-    return pa.array([None if v is None else _int_hash64_one(int(v)) for v in a.to_pylist()], pa.uint64())
+    return pa.array([None if v is None else hashing.int_hash64(int(v)) for v in a.to_pylist()], pa.uint64())
 
 
-def _city_hash64(args: list[pa.Array]) -> pa.Array:
-    """cityHash64 of strings: CityHash64 (v1.0.2, ClickHouse's) of their UTF-8 bytes."""
-    a = args[0]
-    if not (pa.types.is_string(a.type) or pa.types.is_large_string(a.type) or pa.types.is_binary(a.type)):
-        raise HeliosError("cityHash64 is built for String arguments only", sqlstate="0A000")
-    values = [None if v is None else CityHash64(v.encode() if isinstance(v, str) else v) for v in a.to_pylist()]
-    return pa.array(values, pa.uint64())
+def _throw_if(args: list[pa.Array]) -> pa.Array:
+    """throwIf(x[, message]): 0 for each row, or error 395 at the first row where x is not zero."""
+    for i, v in enumerate(args[0].to_pylist()):
+        if v:
+            message = args[1][i].as_py() if len(args) > 1 else None
+            raise HeliosError(message or "Value passed to 'throwIf' function is non-zero", sqlstate="P0001")
+    return pa.array([0] * len(args[0]), pa.int16())
+
+
+def _scalar_array(args: list[pa.Array]) -> pa.Array:
+    """The value of a scalar subquery of an array: no row is an error (an Array cannot be NULL)."""
+    if args[0].null_count:
+        raise HeliosError("Scalar subquery returned empty result of type Array which cannot be Nullable",
+                          sqlstate="21000")
+    return args[0]
+
+
+def _tuple_field(args: list[pa.Array]) -> pa.Array:
+    """ch_tuple_field(text, i, n): the i-th element's text of a tuple's text of n elements."""
+    out = []
+    for text, i, n in zip(*(a.to_pylist() for a in args), strict=True):
+        if text is None:
+            out.append(None)
+            continue
+        items = parse_tuple_text(text)
+        if len(items) != n:
+            raise HeliosError(f"Cannot parse a tuple of {n} elements from {text[:60]!r}", sqlstate="22P02")
+        out.append(value_text(items[i - 1]))
+    return pa.array(out, pa.string())
 
 
 def _divide(args: list[pa.Array]) -> pa.Array:
@@ -768,7 +781,13 @@ FUNCTIONS = [
       for bits in (8, 16, 32, 64) for signed in (True, False)
       for suffix, on_error in (("", "raise"), ("_or_zero", "zero"), ("_or_null", "null"))],
     SqlFunction(name="ch_reverse", impl=_reverse, return_type=_same),
-    SqlFunction(name="ch_city_hash64", impl=_city_hash64, return_type="numeric(20,0)"),
+    # an array a lambda gets as its element (typed by the kernel as the element of a flat array)
+    SqlFunction(name="ch_as_array", impl=lambda a: a[0],
+                return_type=lambda t: t[0] if t[0].endswith("[]") else t[0] + "[]", strict=False),
+    SqlFunction(name="ch_tuple_field", impl=_tuple_field, return_type="text", strict=False),
+    SqlFunction(name="ch_scalar_array", impl=_scalar_array, return_type=lambda t: t[0], strict=False),
+    SqlFunction(name="ch_throw_if", impl=_throw_if, return_type="smallint", strict=False, volatile=True),
+    SqlFunction(name="ch_city_hash64", impl=hashing.city_hash64, return_type="numeric(20,0)"),
     SqlFunction(name="ch_int_hash64", impl=_int_hash64, return_type="numeric(20,0)"),
     SqlFunction(name="ch_array_text", impl=_array_text, return_type="text"),
 ]

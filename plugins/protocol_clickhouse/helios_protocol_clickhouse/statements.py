@@ -11,6 +11,7 @@ the session's COPY path.
 from __future__ import annotations
 
 import datetime
+import decimal
 import re
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -352,12 +353,17 @@ def _keys_admitted(ch: ClickHouseSession, select: exp.Select) -> exp.Expression 
     n = blocks
     while _count(ch, exp.select("count()").from_(first_rows(n).subquery("_groups"))) <= limit:
         n += blocks
-    aliases = {e.alias: e.this for e in select.expressions if isinstance(e, exp.Alias)}
+    aliases = {a.alias: a.this for e in select.expressions for a in e.find_all(exp.Alias)}  # ignore(rand() AS k)
     keys = [aliases.get(k.name, k) if isinstance(k, exp.Column) and not k.table else k
             for k in select.args["group"].expressions]
     if any(isinstance(f, exp.Rand) or isinstance(f, exp.Anonymous) and str(f.this).lower() in _VOLATILE
            for k in keys for f in k.walk()):
-        return None  # keys that differ on each reading cannot be admitted by a second reading
+        # keys that differ on each reading cannot be admitted by a second reading: the groups are
+        # those of the rows read up to that block (a later row's new random key is never one of them)
+        head = exp.select("*").from_(source.this.copy()).limit(n)
+        select.set("from_", exp.From(this=exp.Subquery(this=head, alias=exp.TableAlias(
+            this=exp.to_identifier(alias)))))
+        return exp.true()
     names = [f"_admitted_key{i}" for i in range(len(keys))]
     grouped = first_rows(n)
     grouped.set("expressions", [*grouped.expressions, *(exp.alias_(k.copy(), name, quoted=True)
@@ -564,6 +570,8 @@ def _fill_join_defaults(result: ChResult, declared: list[str | None]) -> None:
 def _default_for_arrow(t: pa.DataType) -> Any:
     if pa.types.is_integer(t) or pa.types.is_floating(t):
         return 0
+    if pa.types.is_decimal(t):  # a UInt64 (numeric(20,0)) or a Decimal
+        return decimal.Decimal(0)
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         return ""
     if pa.types.is_boolean(t):
@@ -736,6 +744,12 @@ def _enum_numbers(select: exp.Select) -> None:
             enum = enum_of(call.expressions[0])
             if enum is not None:
                 call.set("expressions", [_enum_number(call.expressions[0], enum)])
+    for cast in list(select.find_all(exp.Cast, exp.CastToStrType)):  # CAST(e AS Int8): the number
+        target = cast.args.get("to")
+        target_name = target.this if isinstance(target, exp.Literal) else \
+            target.sql(dialect="clickhouse") if isinstance(target, exp.DataType) else ""
+        if re.match(r"(U?Int\d+|Float\d+|Decimal)", target_name or "") and (enum := enum_of(cast.this)) is not None:
+            cast.set("this", _enum_number(cast.this, enum))
 
 
 def _totals_query(select: exp.Select, mode: str = "after_having_exclusive") -> exp.Select | None:
@@ -1194,8 +1208,34 @@ def _copy_target(ch: ClickHouseSession, table: str, columns: str | None) -> tupl
     return copy, after
 
 
+def _enum_labels_for_numbers(ch: ClickHouseSession, table: str, columns: str | None,
+                             rows: list[list[Any]]) -> None:
+    """A number given for an Enum column is its label's number (ClickHouse reads 1 as the label of 1)."""
+    if not any(isinstance(v, int) and not isinstance(v, bool) for row in rows for v in row):
+        return
+    db, name = _split_name(table, ch.database)
+    declared = ch.table_columns(schema_of(db), name) or []
+    names = [_unquote(c.strip()) for c in columns.split(",")] if columns and columns.strip() else \
+        [c.name for c in declared]
+    types = {c.name: c.type for c in declared}
+    for i, column in enumerate(names):
+        ch_type = parse_type(types[column]).inner if "Enum" in (types.get(column) or "") else None
+        if ch_type is None or ch_type.name not in ("Enum8", "Enum16"):
+            continue
+        labels = {}
+        for arg in ch_type.args:
+            label, _, number = str(arg).rpartition("=")
+            labels[int(number)] = _enum_text(label.strip())
+        for row in rows:
+            if i < len(row) and isinstance(row[i], int) and not isinstance(row[i], bool):
+                if row[i] not in labels:
+                    raise ClickHouseError(691, f"Unexpected value {row[i]} in enum")
+                row[i] = labels[row[i]]
+
+
 def insert_rows(ch: ClickHouseSession, table: str, columns: str | None, rows: list[list[Any]]) -> ChResult:
     """INSERT ... VALUES of literals, loaded through the session's COPY (typed by the table)."""
+    _enum_labels_for_numbers(ch, table, columns, rows)
     copy, after = _copy_target(ch, table, columns)
     return _load(ch, copy, _nulls_as_default(ch, table, copy, _to_batch(rows, copy)), after)
 
@@ -1257,7 +1297,9 @@ def _column(values: list[Any], arrow: pa.DataType, sql_type: str) -> pa.Array:
         return pa.array(values, arrow)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
         if pa.types.is_list(arrow) and sql_type.endswith("[]"):  # [1, 2] into Array(String): each element converted
-            flat = _column([x for v in values if v is not None for x in v], arrow.value_type, sql_type[:-2])
+            # the kernel's date[] is any number of dimensions: an element that is an array keeps it
+            element_sql = sql_type if pa.types.is_list(arrow.value_type) else sql_type[:-2]
+            flat = _column([x for v in values if v is not None for x in v], arrow.value_type, element_sql)
             elements = iter(flat.to_pylist())
             return pa.array([None if v is None else [next(elements) for _ in v] for v in values], arrow)
         strings = pa.array([None if v is None else str(v) for v in values], pa.string())

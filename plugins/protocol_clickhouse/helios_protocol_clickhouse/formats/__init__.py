@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from helios_protocol_clickhouse.errors import ClickHouseError
-from helios_protocol_clickhouse.formats import binary, jsonfmt, native_format, pretty, rowbinary, text
+from helios_protocol_clickhouse.formats import binary, jsonfmt, native_format, pretty, rowbinary, text, xmlfmt
 
 ALIASES = {
     "TSV": "TabSeparated", "TSVWithNames": "TabSeparatedWithNames",
@@ -28,7 +28,7 @@ def canonical(name: str) -> str:
 
 WRITERS: dict[str, Callable[..., tuple[bytes, str]]] = {**text.WRITERS, **jsonfmt.WRITERS, **binary.WRITERS,
                                                      **native_format.WRITERS, **rowbinary.WRITERS,
-                                                     **pretty.WRITERS}
+                                                     **pretty.WRITERS, **xmlfmt.WRITERS}
 READERS: dict[str, Callable[..., Any]] = {**text.READERS, **jsonfmt.READERS, **binary.READERS,
                                             **native_format.READERS}
 

@@ -15,6 +15,36 @@ def parse_array_text(text: str) -> list[Any]:
     return value
 
 
+def parse_tuple_text(text: str) -> tuple:
+    """``(1, 'a', [2])`` -> (1, "a", [2])."""
+    value, _end = _value(text.strip(), 0)
+    if not isinstance(value, tuple):
+        raise ClickHouseError(6, f"Cannot parse tuple from {text[:60]!r}")
+    return value
+
+
+def value_text(value: Any) -> str | None:
+    """A parsed value's text as a String holds it (a string as it is; an array or tuple in its
+    quoted form, which a CAST reads back); None for NULL."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return _quoted(value)
+
+
+def _quoted(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if isinstance(value, list):
+        return "[" + ",".join(_quoted(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        return "(" + ",".join(_quoted(v) for v in value) + ")"
+    return str(value)
+
+
 def _skip(text: str, pos: int) -> int:
     while pos < len(text) and text[pos] in " \t\n\r":
         pos += 1

@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from helios_protocol_clickhouse.formats.values import TextRenderer
+from helios_protocol_clickhouse.types import ChType, parse_type
 
 _TSV_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\b": "\\b", "\f": "\\f", "\0": "\\0",
                 "'": "\\'"}
@@ -83,14 +84,30 @@ def _csv_value(r: TextRenderer, v: Any) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def _csv_fields(name: str, ch_type: ChType) -> list[tuple[str, str]]:
+    """A column's CSV header fields: a tuple's elements are fields of their own, named
+    ``name.1`` (or ``name.element``) and typed by the element, nested tuples in turn."""
+    inner = ch_type.inner
+    if inner.name != "Tuple" or not inner.args or ch_type.nullable:
+        return [(name, str(ch_type))]
+    fields = []
+    for i, arg in enumerate(inner.args, 1):
+        if isinstance(arg, ChType):
+            fields.extend(_csv_fields(f"{name}.{i}", arg))
+        else:  # a named element
+            fields.extend(_csv_fields(f"{name}.{arg.name}", arg.type))
+    return fields
+
+
 def _csv(result: Any, settings: dict[str, str], *, names: bool = False, types: bool = False) -> tuple[bytes, str]:
     if result.columns is None:
         return b"", "text/csv; charset=UTF-8; header=absent"
     out: list[str] = []
+    header = [f for c in result.columns for f in _csv_fields(c.name, parse_type(c.type))]
     if names:
-        out.append(",".join('"' + c.name.replace('"', '""') + '"' for c in result.columns) + "\n")
+        out.append(",".join('"' + n.replace('"', '""') + '"' for n, _ in header) + "\n")
     if types:
-        out.append(",".join('"' + c.type + '"' for c in result.columns) + "\n")
+        out.append(",".join('"' + t + '"' for _, t in header) + "\n")
     renderers = _renderers(result, settings)
     for row in rows_of(result.batches):
         out.append(",".join(_csv_value(r, v) for r, v in zip(renderers, row, strict=True)) + "\n")

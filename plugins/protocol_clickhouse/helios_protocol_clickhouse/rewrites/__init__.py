@@ -14,9 +14,11 @@ from helios_protocol_clickhouse.rewrites import (
     ddl,
     duplicate_outputs,
     functions,
+    hoisted_aggregates,
     joins,
     limit_by,
     nested,
+    scalar_subqueries,
     sources,
     system_tables,
     tuple_access,
@@ -28,6 +30,7 @@ from helios_protocol_clickhouse.rewrites.context import RewriteContext
 def apply_all(tree: exp.Expression, ctx: RewriteContext | None = None) -> exp.Expression:
     ctx = ctx or RewriteContext()
     tree = tuple_access.rewrite(tree)
+    tree = scalar_subqueries.rewrite(tree)
     tree = ddl.rewrite(tree, ctx)
     tree = system_tables.rewrite(tree, ctx)
     tree = nested.rewrite(tree, ctx)
@@ -37,6 +40,7 @@ def apply_all(tree: exp.Expression, ctx: RewriteContext | None = None) -> exp.Ex
     tree = sources.rewrite(tree, ctx.settings)
     tree = array_join.rewrite(tree)
     tree = aliases.rewrite(tree)
+    tree = hoisted_aggregates.rewrite(tree)
     tree = joins.rewrite(tree, ctx)
     tree = limit_by.rewrite(tree)
     tree = functions.rewrite(tree, ctx)

@@ -21,15 +21,17 @@ Functions with no rewrite keep their name and reach the kernel's library as they
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
 import sqlglot
 from sqlglot import exp
 
-from helios_protocol_clickhouse import array_functions, sql_functions
+from helios_protocol_clickhouse import array_functions, hashing, sql_functions
 from helios_protocol_clickhouse.errors import VERSION, ClickHouseError
-from helios_protocol_clickhouse.names import hint_type, int_parts
+from helios_protocol_clickhouse.names import hint_type, int_parts, source_column_names
+from helios_protocol_clickhouse.rewrites import lambda_arrays
 from helios_protocol_clickhouse.rewrites.context import RewriteContext
 from helios_protocol_clickhouse.rewrites.ddl import enum_label
 from helios_protocol_clickhouse.types import parse_type, sql_type
@@ -230,10 +232,19 @@ def _reinterpret(target: str) -> Handler:
     return handler
 
 
+def _truncated_decimal(value: exp.Expression, target: str) -> exp.Expression:
+    """A number or text made a Decimal as ClickHouse makes it: the digits past the scale dropped
+    (toward zero), not rounded; a float read through its shortest text (1.555 is 1.55 at scale 2)."""
+    m = re.fullmatch(r"numeric\((\d+),\s*(\d+)\)", target)
+    if m is None:
+        return _cast(value, target)
+    return _cast(_pg(f"trunc(CAST({{x}} AS numeric), {m.group(2)})", x=value), target)
+
+
 def _decimal(p: int) -> Handler:
     def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
         scale = args[1].this if len(args) > 1 and isinstance(args[1], exp.Literal) else "0"
-        return _cast(args[0], f"numeric({p},{scale})")
+        return _truncated_decimal(args[0], f"numeric({p},{scale})")
     return handler
 
 
@@ -271,6 +282,21 @@ def _check_condition(body: exp.Expression, name: str) -> None:
                                   "(UInt8 or Nullable(UInt8))")
 
 
+def _lambda_source(fn: exp.Lambda, params: list[str], arrays: list[exp.Expression]) -> exp.Expression:
+    """The rows a lambda runs over: the arrays' elements side by side with their position ``_n``.
+    An unnest, or, where an array's elements are arrays themselves (which the kernel's unnest
+    would flatten), each element picked by its position."""
+    alias = exp.TableAlias(this=exp.to_identifier("_l"), columns=[exp.to_identifier(p) for p in params])
+    if not fn.meta.get(lambda_arrays.ARRAY_PARAMS):
+        return exp.Unnest(expressions=[a.copy() for a in arrays], offset=exp.to_identifier("_n"), alias=alias)
+    positions = _pg("generate_series(1, ch_length({a}))", a=arrays[0])
+    picked = exp.select(*[exp.alias_(_fn("ch_array_element", a.copy(), exp.column("_n")), p)
+                          for p, a in zip(params, arrays, strict=False)], exp.column("_n")).from_(
+        exp.Table(this=positions, alias=exp.TableAlias(this=exp.to_identifier("_g"),
+                                                       columns=[exp.to_identifier("_n")])))
+    return exp.Subquery(this=picked, alias=exp.TableAlias(this=exp.to_identifier("_l")))
+
+
 def _lambda_array(args: list[exp.Expression], *, filter_: bool) -> exp.Expression:
     fn, arrays = args[0], args[1:]
     if not isinstance(fn, exp.Lambda):
@@ -279,12 +305,12 @@ def _lambda_array(args: list[exp.Expression], *, filter_: bool) -> exp.Expressio
         _check_condition(fn.this, "arrayFilter")
     params = [p.name for p in fn.expressions]
     body = fn.this.copy()
-    alias = exp.TableAlias(this=exp.to_identifier("_l"), columns=[exp.to_identifier(p) for p in params])
-    unnest = exp.Unnest(expressions=[a.copy() for a in arrays], offset=exp.to_identifier("_n"), alias=alias)
+    unnest = _lambda_source(fn, params, arrays)
     projected = exp.column(params[0]) if filter_ else body
     body = body.transform(lambda n: exp.column(n.name) if isinstance(n, exp.Identifier) and
                           isinstance(n.parent, exp.Expression) and not isinstance(n.parent, exp.Column) and
                           n.name in params and not isinstance(n.parent, exp.TableAlias) else n)
+    body = lambda_arrays.typed(body, fn)
     select = exp.select(projected if not filter_ else exp.column(params[0])).from_(unnest)
     if filter_:
         select = select.where(condition(body))
@@ -303,9 +329,8 @@ def _lambda_scalar(args: list[exp.Expression], kind: str) -> exp.Expression:
         raise ClickHouseError(43, f"the first argument of array{kind.title()} must be a lambda")
     _check_condition(fn.this, f"array{kind.title().replace('_', '')}")
     params = [p.name for p in fn.expressions]
-    alias = exp.TableAlias(this=exp.to_identifier("_l"), columns=[exp.to_identifier(p) for p in params])
-    unnest = exp.Unnest(expressions=[a.copy() for a in arrays], offset=exp.to_identifier("_n"), alias=alias)
-    cond = condition(fn.this.copy())
+    unnest = _lambda_source(fn, params, arrays)
+    cond = condition(lambda_arrays.typed(fn.this.copy(), fn))
     if kind == "exists":
         return exp.Exists(this=exp.select("1").from_(unnest).where(cond))
     if kind == "all":  # a NULL condition is not true: it fails arrayAll as it does in ClickHouse
@@ -350,6 +375,20 @@ def _sort(descending: bool) -> Handler:
         if isinstance(args[0], exp.Lambda):  # sorted by the lambda's values; the first array is sorted
             return _fn("ch_array_sort", args[1].copy(), _lambda_array(args, filter_=False), flag)
         return _fn("ch_array_sort", args[0], flag)
+    return handler
+
+
+def _partial_sort(descending: bool) -> Handler:
+    """arrayPartialSort([f,] limit, arr...): the first ``limit`` elements in order, the others in an
+    order ClickHouse leaves unspecified; all of them sorted is one such order."""
+    sort = _sort(descending)
+
+    def handler(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+        if len(args) < 2 + isinstance(args[0], exp.Lambda):
+            raise ClickHouseError(42, "arrayPartialSort takes a limit and an array (after a lambda, if any)")
+        if isinstance(args[0], exp.Lambda):
+            return sort([args[0], *args[2:]], ctx)
+        return sort(args[1:], ctx)
     return handler
 
 
@@ -438,6 +477,8 @@ FUNCTIONS: dict[str, Handler] = {
     "tgamma": lambda a, c: _fn("ch_math", _lit("gamma"), a[0]),
     "arraySort": _sort(False),
     "arrayReverseSort": _sort(True),
+    "arrayPartialSort": _partial_sort(False),
+    "arrayPartialReverseSort": _partial_sort(True),
     "arraySum": lambda a, c: _fn("ch_array_sum", _mapped(a)),
     "arrayMin": lambda a, c: _fn("ch_array_min", _mapped(a)),
     "arrayMax": lambda a, c: _fn("ch_array_max", _mapped(a)),
@@ -574,6 +615,9 @@ FUNCTIONS: dict[str, Handler] = {
     "arrayEnumerateUniq": lambda a, c: _fn("ch_array_enumerate_uniq", *a),
     "intHash32": lambda a, c: _fn("ch_int_hash32", a[0]),
     "intHash64": lambda a, c: _fn("ch_int_hash64", a[0]),
+    "cityHash64": lambda a, c: _fn("ch_city_hash64", _lit(""), *a),  # types unknown: from the values
+    "hasColumnInTable": lambda a, c: _has_column_in_table(a, c),
+    "throwIf": lambda a, c: _fn("ch_throw_if", condition(a[0]), *a[1:]),
     "arrayUniq": lambda a, c: _fn("ch_array_uniq", *a),
     "emptyArrayToSingle": lambda a, c: _fn("ch_empty_array_to_single", a[0]),
     "arrayWithConstant": lambda a, c: _fn("ch_array_with_constant", a[0], a[1]),
@@ -622,7 +666,6 @@ FUNCTIONS: dict[str, Handler] = {
     "toDayOfWeek": lambda a, c: _cast(_pg("extract(isodow FROM {d})", d=a[0]), "smallint"),
     "arrayPushBack": lambda a, c: _pg("{a} || ARRAY[{x}]", a=a[0], x=a[1]),
     "arrayPushFront": lambda a, c: _pg("ARRAY[{x}] || {a}", a=a[0], x=a[1]),
-    "cityHash64": lambda a, c: _fn("ch_city_hash64", a[0]),
     "upperUTF8": lambda a, c: _fn("upper", a[0]),
     "lengthUTF8": lambda a, c: _fn("char_length", a[0]),
     "generateUUIDv4": lambda a, c: _fn("gen_random_uuid"),
@@ -784,14 +827,54 @@ def _is_condition(node: exp.Expression | None) -> bool:
 _EXACT = "ch_exact_integer"
 
 
-def _mark_exact_integers(tree: exp.Expression) -> None:
+def _past_bigint(node: exp.Expression) -> bool:
+    for literal in node.find_all(exp.Literal, exp.HexString):
+        text = literal.this
+        try:
+            value = int(text, 16) if isinstance(literal, exp.HexString) else \
+                int(text, 10 if text.isdigit() else 0) if not literal.is_string else 0
+        except ValueError:
+            continue
+        if value > 9223372036854775807:
+            return True
+    return False
+
+
+def _mark_exact_integers(tree: exp.Expression, past_bigint_only: bool = False) -> None:
     """Mark + - * of (U)Int64 type (read before the operands are rewritten): their operands are
     computed as numeric, so a result past bigint's range wraps around 2^64 as ClickHouse's does
-    (exact sums and products wrapped at the end equal wrapping at each step)."""
+    (exact sums and products wrapped at the end equal wrapping at each step; where another
+    operation reads one, it is wrapped there). ``past_bigint_only``: only those over a constant
+    past bigint's range."""
     for node in tree.find_all(exp.Add, exp.Sub, exp.Mul):
+        if past_bigint_only and not _past_bigint(node):
+            continue
         parts = int_parts(hint_type(node, node.find_ancestor(exp.Select)))
+        if parts is None and past_bigint_only:  # a UInt64 constant with operands of no known type
+            parts = (False, 64)
         if parts is not None and parts[1] == 64:
-            node.meta[_EXACT] = True
+            node.meta[_EXACT] = "signed" if parts[0] else "unsigned"
+        elif parts is not None and not past_bigint_only:
+            # narrower: ClickHouse's result type is wide enough (UInt32 * UInt32 is a UInt64), the
+            # kernel's integer of the operands' width is not: exact, nothing to wrap
+            node.meta[_EXACT] = "wide"
+
+
+def _wrapped_here(node: exp.Expression) -> bool:
+    """An exact (U)Int64 + - * whose value something other than another such operation or the
+    output reads (``x * y % 131``, ``f(x * y)``): wrapped around 2^64 there, as the output is."""
+    parent = node.parent
+    while isinstance(parent, exp.Paren):
+        parent = parent.parent
+    return parent is not None and not parent.meta.get(_EXACT) and not isinstance(parent, exp.Alias | exp.Select)
+
+
+def _wrap_64(node: exp.Expression, signed: bool) -> exp.Expression:
+    if signed:
+        return _cast(_pg("mod(mod({x} + 9223372036854775808, 18446744073709551616) + 18446744073709551616, "
+                         "18446744073709551616) - 9223372036854775808", x=node), "bigint")
+    return _cast(_pg("mod(mod({x}, 18446744073709551616) + 18446744073709551616, 18446744073709551616)", x=node),
+                 "numeric(20,0)")
 
 
 def _conditions_as_numbers(node: exp.Expression) -> None:
@@ -814,6 +897,9 @@ def _tuple_cast(node: exp.Cast, ctx: RewriteContext) -> exp.Expression:
     spell out (a column, a string) is refused, tables having no Tuple columns to cast from."""
     items = _tuple_items(node.this)
     targets = node.to.expressions
+    if items is None and targets and _is_text(node.this):  # '(1,\'a\')': the text of a tuple, read
+        items = [_fn("ch_tuple_field", node.this.copy(), exp.Literal.number(i), exp.Literal.number(len(targets)))
+                 for i in range(1, len(targets) + 1)]
     if items is None or len(items) != len(targets):
         raise ClickHouseError(48, f"CAST to {node.to.sql(dialect='clickhouse')} of anything but a tuple of as "
                                   "many elements is not supported")
@@ -892,8 +978,11 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         # tuple, as ClickHouse reads it
         node.set("expressions", [exp.Tuple(expressions=list(node.expressions))])
     if isinstance(node, exp.Add | exp.Sub | exp.Mul) and node.meta.get(_EXACT):
-        node.meta.pop(_EXACT)
-        return type(node)(this=_cast(node.this, "numeric"), expression=_cast(node.expression, "numeric"))
+        kind = node.meta.pop(_EXACT)
+        exact = type(node)(this=_cast(node.this, "numeric"), expression=_cast(node.expression, "numeric"))
+        if kind == "wide":
+            return exact
+        return _wrap_64(exp.Paren(this=exact), kind == "signed") if _wrapped_here(node) else exact
     _conditions_as_numbers(node)
     if isinstance(node, exp.Sum) and not isinstance(node.parent, exp.Coalesce | exp.Filter | exp.Window):
         return exp.Coalesce(this=node, expressions=[exp.Literal.number(0)])  # ClickHouse: the sum of nothing is 0
@@ -920,6 +1009,10 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         labels, numbers = enum
         return _fn("ch_to_enum", node.this, exp.Array(expressions=[_lit(x) for x in labels]),
                    exp.Array(expressions=[exp.Literal.number(n) for n in numbers]))
+    if isinstance(node, exp.CastToStrType) and isinstance(node.args["to"], exp.Literal) and \
+            node.args["to"].this.strip().startswith("Tuple("):  # CAST(x, 'Tuple(...)'): as CAST(x AS Tuple(...))
+        return _tuple_cast(exp.Cast(this=node.this, to=exp.DataType.build(node.args["to"].this, dialect="clickhouse")),
+                           ctx)
     if isinstance(node, exp.CastToStrType):  # CAST(x, 'Type')
         target = node.args["to"]
         pg_type = sql_type(target.this if isinstance(target, exp.Literal) else target.sql())
@@ -941,6 +1034,8 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
             return node
         if target.endswith("[]") and _is_text(node.this):  # '[1, 2, 3]' read as ClickHouse writes arrays
             return _cast(_fn("ch_array_text", node.this), target)
+        if target.startswith("numeric("):
+            return _truncated_decimal(node.this, target)
         return _cast(node.this, target)
     if isinstance(node, exp.Add | exp.Sub) and hint_type(node.this) == "Date" and \
             node.expression.find(exp.Interval) is not None and not isinstance(node.parent, exp.Cast):
@@ -980,6 +1075,10 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return _HANDLERS["totypename"]([node.this], ctx)
     if isinstance(node, exp.CurrentDatabase | exp.CurrentSchema):
         return _lit(ctx.database)
+    if isinstance(node, exp.If) and isinstance(node.this, exp.Subquery) and \
+            isinstance(node.this.this, exp.Select) and not node.this.this.args.get("from_") and \
+            len(node.this.this.expressions) == 1 and isinstance(node.this.this.expressions[0], exp.Literal):
+        node.set("this", node.this.this.expressions[0].copy())  # (SELECT 0) ? a : b: a constant condition
     if isinstance(node, exp.If) and not isinstance(node.parent, exp.Case) and \
             isinstance(node.this, exp.Literal) and not node.this.is_string:
         # a constant condition picks its branch before anything runs, as ClickHouse's does: the other
@@ -1014,8 +1113,9 @@ def _rewrite_node(node: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         # ClickHouse's [] is an Array(Nothing); the kernel's bare ARRAY[] is PostgreSQL's 42P18
         return exp.Cast(this=node.copy(), to=exp.DataType.build("text[]", dialect="postgres"))
     if isinstance(node, exp.Array) and len(node.expressions) > 1 and \
-            any(isinstance(e, exp.Array) or isinstance(e, exp.Anonymous) and str(e.this) == "ch_nested_array"
-                for e in node.expressions) and not _inside_array_join(node):
+            any(isinstance(e, exp.Array) or isinstance(e, exp.Anonymous) and str(e.this) == "ch_nested_array" or
+                isinstance(e, exp.Cast) and isinstance(e.this, exp.Array) for e in node.expressions) and \
+            not _inside_array_join(node):
         return _fn("ch_nested_array", *node.expressions)  # ragged allowed: [[1], [2, 3]]
     if isinstance(node, exp.StrPosition):  # position(h, n[, from]): ClickHouse counts bytes
         return _position("bytes")([node.this, node.args["substr"], *([node.args["position"]]
@@ -1118,7 +1218,7 @@ def _is_text(node: exp.Expression) -> bool:
     inner = node.this if isinstance(node, exp.Paren) else node
     if isinstance(inner, exp.Literal):
         return inner.is_string
-    if isinstance(inner, exp.Anonymous) and str(inner.this).lower() in ("ch_to_string", "tostring"):
+    if isinstance(inner, exp.Anonymous) and str(inner.this).lower() in ("ch_to_string", "tostring", "ch_tuple_field"):
         return True
     return hint_type(inner) == "String"
 
@@ -1145,6 +1245,11 @@ def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
     """Children first, so a handler sees its arguments already rewritten."""
     if ctx.exact_integers:
         _mark_exact_integers(tree)
+    else:  # a UInt64 constant past bigint's range makes the arithmetic over it exact (numeric) anyway
+        _mark_exact_integers(tree, past_bigint_only=True)
+    _typed_hash_calls(tree)
+    lambda_arrays.mark(tree)
+    _arrays_grouped(tree)
 
     def post(node: exp.Expression) -> exp.Expression:
         for key, value in list(node.args.items()):
@@ -1155,6 +1260,55 @@ def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return _rewrite_node(node, ctx)
 
     return post(tree)
+
+
+def _has_column_in_table(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
+    """hasColumnInTable([host, ...,] database, table, column): 1 when the table has the column,
+    decided when the statement is read (its arguments are constants)."""
+    if len(args) < 3 or not all(isinstance(a, exp.Literal) and a.is_string for a in args[-3:]):
+        raise ClickHouseError(43, "hasColumnInTable takes constant strings: database, table, column")
+    database, table, column = (a.this for a in args[-3:])
+    if ctx.table_columns is None:
+        raise ClickHouseError(48, "hasColumnInTable is not supported here")
+    sources = {"numbers": ["number"], "numbers_mt": ["number"], "one": ["dummy"]}  # made in sources, not system_tables
+    names = sources.get(table.lower()) if database.lower() == "system" else None
+    if names is None:
+        names = source_column_names(exp.Table(this=exp.to_identifier(table), db=exp.to_identifier(database)),
+                                    ctx.table_columns, ctx.database)
+    if names is None:
+        raise ClickHouseError(60, f"Table {database}.{table} does not exist")
+    return exp.Literal.number(1 if column in names else 0)
+
+
+def _arrays_grouped(tree: exp.Expression) -> None:
+    """groupArray(arr) of arrays (ragged, empty ones among them) and groupArrayArray(arr): aggregates
+    of this plugin's (``aggregates``), the kernel's array_agg making rectangular arrays only."""
+    for node in list(tree.find_all(exp.AnonymousAggFunc, exp.Anonymous)):
+        name = str(node.this).lower()
+        if name == "grouparrayarray" and len(node.expressions) == 1:
+            node.set("this", "ch_group_array_array")
+        elif name in ("uniqarray", "uniqexactarray") and len(node.expressions) == 1:
+            node.set("this", "ch_uniq_array")
+        elif name == "grouparray" and len(node.expressions) == 1 and \
+                lambda_arrays.depth(node.expressions[0], {}, node.find_ancestor(exp.Select)) > 0:
+            node.set("this", "ch_group_array_of_arrays")
+
+
+def _typed_hash_calls(tree: exp.Expression) -> None:
+    """cityHash64(a, b, ...) -> ch_city_hash64('<types of a, b...>', a, b, ...): the hash of a value
+    depends on its ClickHouse type (an Int8's width, an Enum's number), read here before the
+    arguments are rewritten."""
+    for node in list(tree.find_all(exp.Anonymous, exp.CityHash64)):
+        if isinstance(node, exp.Anonymous) and str(node.this).lower() != "cityhash64":
+            continue
+        args = [a for a in (node.args.get("this"), *node.expressions) if isinstance(a, exp.Expression)] \
+            if isinstance(node, exp.CityHash64) else list(node.expressions)
+        if not args or any(isinstance(a, exp.Star) for a in args):
+            continue
+        select = node.find_ancestor(exp.Select)
+        types = [hint_type(a, select) or "" for a in args]
+        node.replace(exp.Anonymous(this="ch_city_hash64", expressions=[
+            exp.Literal.string(hashing.TYPES_SEPARATOR.join(types)), *[a.copy() for a in args]]))
 
 
 def _sql_index(node: exp.Expression) -> exp.Expression:

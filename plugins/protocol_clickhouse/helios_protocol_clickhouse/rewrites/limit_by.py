@@ -4,6 +4,9 @@
     -> SELECT a, b FROM (SELECT a, b, row_number() OVER (PARTITION BY a ORDER BY b) AS _limit_by_rn
                          FROM t ORDER BY b) AS _limit_by WHERE _limit_by_rn <= 1 ORDER BY ...
 
+Without ORDER BY the rows are numbered as read (``row_number() OVER ()`` a level below), each
+group keeps its first rows and the result stays in that order, as ClickHouse's does.
+
 The outer query lists the inner one's output names, so ``SELECT *`` with LIMIT BY is
 refused (48 NOT_IMPLEMENTED) rather than answered with an extra column.
 """
@@ -15,6 +18,7 @@ from sqlglot import exp
 from helios_protocol_clickhouse.errors import ClickHouseError
 
 RN = "_limit_by_rn"
+POS = "_limit_by_pos"
 LIMIT_AFTER_BY = "limit_after_by"  # meta key of a LIMIT BY's Limit: the plain LIMIT that follows it (the parser's)
 
 
@@ -23,6 +27,13 @@ def rewrite(tree: exp.Expression) -> exp.Expression:
         if not isinstance(node, exp.Select):
             return node
         limit = node.args.get("limit")
+        offset = node.args.get("offset")
+        if isinstance(limit, exp.Limit) and not limit.args.get("expressions") and isinstance(offset, exp.Offset) \
+                and offset.args.get("expressions"):  # LIMIT n OFFSET m BY x (LIMIT m, n BY x): read with the BY
+            limit = exp.Limit(expression=limit.expression.copy(), offset=offset.expression.copy(),
+                              expressions=[e.copy() for e in offset.expressions])
+            node.set("limit", limit)
+            node.set("offset", None)
         if not isinstance(limit, exp.Limit) or not limit.args.get("expressions"):
             return node
         return _wrap(node, limit)
@@ -49,10 +60,21 @@ def _wrap(select: exp.Select, limit: exp.Limit) -> exp.Expression:
         return node
 
     by = [b.transform(unalias) for b in by]
-    window = exp.Window(this=exp.Anonymous(this="row_number", expressions=[]), partition_by=by,
-                        order=order.copy().transform(unalias) if order is not None else None)
     names = [e.alias_or_name for e in inner.expressions]
-    inner.set("expressions", [*inner.expressions, exp.alias_(window, RN)])
+    if order is None:  # the first rows of each group as they come: numbered in the order read, a level below
+        base = inner
+        keys = [f"_limit_by_key{i}" for i in range(len(by))]
+        base.set("expressions", [*base.expressions, *(exp.alias_(b, k) for b, k in zip(by, keys, strict=True)),
+                                 exp.alias_(exp.Window(this=exp.Anonymous(this="row_number", expressions=[])), POS)])
+        window = exp.Window(this=exp.Anonymous(this="row_number", expressions=[]),
+                            partition_by=[exp.column(k) for k in keys],
+                            order=exp.Order(expressions=[exp.Ordered(this=exp.column(POS))]))
+        inner = exp.select(*[exp.column(n) for n in names], exp.column(POS), exp.alias_(window, RN)).from_(
+            exp.Subquery(this=base, alias=exp.TableAlias(this=exp.to_identifier("_limit_by_base"))))
+    else:
+        window = exp.Window(this=exp.Anonymous(this="row_number", expressions=[]), partition_by=by,
+                            order=order.copy().transform(unalias))
+        inner.set("expressions", [*inner.expressions, exp.alias_(window, RN)])
     rn = exp.column(RN)
     if offset is not None:
         cond = exp.and_(exp.GT(this=rn, expression=offset.copy()),
@@ -61,9 +83,9 @@ def _wrap(select: exp.Select, limit: exp.Limit) -> exp.Expression:
         cond = exp.LTE(this=rn, expression=count)
     skip = None
     if isinstance(after, exp.Limit):  # OFFSET m after the second LIMIT: of the whole result
-        plain_offset = inner.args.get("offset")
+        plain_offset = (inner if order is not None else base).args.get("offset")
         if isinstance(plain_offset, exp.Offset) and not plain_offset.args.get("expressions"):
-            inner.set("offset", None)
+            (inner if order is not None else base).set("offset", None)
             skip = plain_offset.expression
         skip = after.args.get("offset") or skip
     outer = exp.select(*[exp.column(n) for n in names]).from_(
@@ -72,6 +94,8 @@ def _wrap(select: exp.Select, limit: exp.Limit) -> exp.Expression:
         outer.set("limit", exp.Limit(expression=after.expression.copy()))
         if skip is not None:
             outer.set("offset", exp.Offset(expression=skip.copy()))
+    if order is None:
+        outer.set("order", exp.Order(expressions=[exp.Ordered(this=exp.column(POS))]))
     if order is not None:
         outer.set("order", exp.Order(expressions=[exp.Ordered(this=exp.column(RN))]))
         # the inner order holds: re-sort by the same keys when they are output columns

@@ -138,6 +138,17 @@ def _limit_bound(select: exp.Select) -> int | None:
     return None if n is None else n + m
 
 
+def _plain_projection(query: exp.Expression) -> bool:
+    """A SELECT that gives one row per row of its source, in its order, and has no LIMIT of its own."""
+    if not isinstance(query, exp.Select) or query.args.get("joins") or query.args.get("from_") is None:
+        return False
+    if any(query.args.get(k) for k in ("where", "group", "having", "order", "distinct", "qualify", "limit",
+                                       "offset")):
+        return False
+    return not any(isinstance(n, exp.AggFunc | exp.Window | exp.Explode | exp.Subquery)
+                   for e in query.expressions for n in e.walk())
+
+
 def rewrite(tree: exp.Expression, settings: dict[str, Any] | None = None) -> exp.Expression:
     settings = settings or {}
     for select in list(tree.find_all(exp.Select)):
@@ -149,6 +160,12 @@ def rewrite(tree: exp.Expression, settings: dict[str, Any] | None = None) -> exp
             if bound is not None:
                 source.set("this", _capped(exp.Literal.number(0), exp.Literal.number(max(bound, 0)),
                                            _alias_of(table, "numbers"), _settings_at(table, settings)))
+        elif isinstance(table, exp.Subquery) and _plain_projection(table.this):
+            # FROM (SELECT number, number / 2 AS n FROM system.numbers) ... LIMIT n: a row of the
+            # subquery per row read, so the LIMIT bounds it too (and, through it, the numbers)
+            bound = _limit_bound(select)
+            if bound is not None:
+                table.this.set("limit", exp.Limit(expression=exp.Literal.number(max(bound, 0))))
 
     def swap(node: exp.Expression) -> exp.Expression:
         replacement = _table_source(node, settings)
