@@ -89,7 +89,8 @@ def plan_window_operator(builder: Any, op: Any, scope: Scope, windows: list[exp.
         keys[k] = len(specs)
         specs.append(window_spec(builder, w, scope, named))
         specs[-1].sort_items = items
-    fields = list(scope.fields) + [Field(s.label, s.result_type) for s in specs]
+    # hidden: a window call's result is no column of the FROM items (SELECT *, f() OVER ... shows it once)
+    fields = list(scope.fields) + [Field(s.label, s.result_type, hidden=True) for s in specs]
     subs = dict(scope.substitutions)
     n = len(scope.fields)
     for k, i in keys.items():

@@ -55,6 +55,7 @@ from helios_core.sql.planner import (
     lateral_pullup,
     named_arguments,
     option_tables,
+    outer_aggregates,
     recursive_form,
     search_cycle,
     set_returning,
@@ -148,6 +149,9 @@ class Builder:
         self.decorrelation = True  # correlated [NOT] EXISTS / IN as semi/anti joins (tests switch it off)
         self.join_ordering = True  # inner joins of 3+ items by estimated size (tests switch it off)
         self.decorrelated = 0  # semi joins so far: their aliases are __sq1, __sq2, ...
+        # aggregate calls written in a subquery that belong to an enclosing query (outer_aggregates):
+        # id -> (call, substitution key, the SELECT that computes it)
+        self.outer_aggs: dict[int, tuple[exp.Expression, str, exp.Select]] = {}
 
     # =================================================================== entry points
     def plan_top(self, ast: exp.Expression) -> Plan:
@@ -356,8 +360,13 @@ class Builder:
         group = arg(sel, "group")
         select_aliases = {e.alias: e.this for e in exprs if isinstance(e, exp.Alias)}
         agg_sources = exprs + ([having.this] if having is not None else []) + [o.this for o in order_items]
+        lifted = outer_aggregates.find(sel, agg_sources, scope, is_aggregate_node)
+        for node in lifted:
+            self.outer_aggs[id(node)] = (node, canonical_key(node, scope) or node.sql(), sel)
+        agg_sources = agg_sources + lifted
         # HAVING alone makes the query grouped: one group of all rows, as in PostgreSQL
-        has_agg = group is not None or having is not None or any(contains_aggregate(e) for e in agg_sources)
+        has_agg = group is not None or having is not None or bool(lifted) or any(
+            self.has_own_aggregate(e) for e in agg_sources)
         if has_agg:
             if having is not None and group is None and isinstance(having.this, (exp.Null, exp.Boolean)) \
                     and having.this.this is not True:
@@ -625,8 +634,8 @@ class Builder:
         for j in joins:
             refuse_window(j.args.get("on"), "JOIN conditions")
         for c in conjuncts:
-            if contains_aggregate(c):
-                first = next((n for n in c.walk() if is_aggregate_node(n)), None)
+            if self.has_own_aggregate(c):
+                first = next((n for n in c.walk() if is_aggregate_node(n) and id(n) not in self.outer_aggs), None)
                 start = first.meta.get("start") if first is not None and first.meta else None
                 raise GroupingError("aggregate functions are not allowed in WHERE",
                                     position=start + 1 if isinstance(start, int) else None)
@@ -1516,7 +1525,8 @@ class Builder:
                     if k not in grouping_keys:
                         grouping_keys[k] = len(grouping_nodes)
                         grouping_nodes.append(n)
-                elif is_aggregate_node(n) and not _inside_agg(n):
+                elif is_aggregate_node(n) and not _inside_agg(n) and self.outer_aggs.get(
+                        id(n), (n, "", sel))[2] is sel:
                     k = canonical_key(n, scope) or n.sql()
                     if k not in agg_keys:
                         agg_keys[k] = len(agg_nodes)
@@ -1546,6 +1556,12 @@ class Builder:
         # keys that are plain columns also resolve qualified/unqualified spellings of that column
         new_scope = Scope(fields, outer=outer, substitutions=subs, key_scope=scope, strict_grouping=True)
         return agg_op, new_scope
+
+    def has_own_aggregate(self, node: exp.Expression) -> bool:
+        """An aggregate call at this query level that no enclosing query computes."""
+        if not self.outer_aggs:
+            return contains_aggregate(node)
+        return any(is_aggregate_node(n) and id(n) not in self.outer_aggs for n in walk_same_level(node))
 
     def add_dependent_keys(self, key_asts: list[exp.Expression], key_index: dict[str, int], scope: Scope) -> None:
         """GROUP BY a table's whole primary key makes its other columns functionally dependent

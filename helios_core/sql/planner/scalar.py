@@ -317,6 +317,10 @@ class ScalarCompiler:
 
     # ------------------------------------------------------------------ entry point
     def compile(self, node: exp.Expression, scope: Scope) -> Compiled:
+        outer_aggs = getattr(self.planner, "outer_aggs", None)
+        lifted = outer_aggs.get(id(node)) if outer_aggs else None
+        if lifted is not None and lifted[0] is node:
+            return self.enclosing_aggregate(lifted[1], scope)
         if scope.substitutions and not isinstance(node, (exp.Literal, exp.Null, exp.Boolean)):
             key = canonical_key(node, scope.key_scope or scope, self.key_memo())
             if key is None and (is_aggregate_node(node) or isinstance(node, exp.Grouping)):
@@ -340,6 +344,25 @@ class ScalarCompiler:
             out = _batch_cached(out)
             self.cse_memo[memo_key] = out
         return out
+
+    def enclosing_aggregate(self, key: str, scope: Scope) -> Compiled:
+        """An aggregate call of an enclosing query (planner/outer_aggregates.py): its computed column."""
+        s: Scope | None = scope
+        depth = 0
+        chain: list[Scope] = []
+        while s is not None:
+            idx = s.substitutions.get(key)
+            if idx is not None:
+                if depth == 0:
+                    return column_ref(idx, s.fields[idx])
+                for mid in chain[1:]:
+                    mid.captured.add(None)
+                s.captured.add(idx)
+                return outer_ref(depth, idx, s.fields[idx])
+            chain.append(s)
+            s = s.outer
+            depth += 1
+        raise FeatureNotSupported("an aggregate of an enclosing query used here is not supported")
 
     def key_memo(self) -> dict:
         """canonical_key's memo for this compiler's trees (keys of a deep tree are built once per node)."""
