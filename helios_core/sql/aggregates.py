@@ -17,6 +17,7 @@ avg(float) -> double; stddev/variance(integer types|numeric) -> numeric, (float)
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import attrs
@@ -54,6 +55,10 @@ CANONICAL = {
 
 DIRECT = {"count", "count_star", "sum", "avg", "min", "max", "bool_and", "bool_or", "stddev_samp",
           "stddev_pop", "var_samp", "var_pop"}
+
+# the statistics aggregates of two double precision arguments (Y, X)
+TWO_FLOAT_ARGS = ("corr", "covar_pop", "covar_samp", "regr_count", "regr_sxx", "regr_syy", "regr_sxy",
+                  "regr_avgx", "regr_avgy", "regr_r2", "regr_slope", "regr_intercept")
 
 # aggregates over lists that keep NULL inputs
 KEEPS_NULLS = {"array_agg", "json_agg", "jsonb_agg"}
@@ -135,9 +140,16 @@ def result_type(name: str, arg_types: list[T.SqlType]) -> T.SqlType:
         return T.INTERVAL if a is not None and a.name == "interval" else T.FLOAT8
     if name in ("percentile_disc", "mode", "any_value"):
         return a
-    if name in ("bit_and", "bit_or"):
+    if name in ("bit_and", "bit_or", "bit_xor"):
+        if a is None or not (a.name in INTS or a.name in ("bit", "varbit")):
+            shown = a.sql_name() if a is not None else ""
+            raise UndefinedFunction(f"function {name}({shown}) does not exist",
+                                    hint="No function matches the given name and argument types. "
+                                         "You might need to add explicit type casts.")
         return a
-    if name in ("corr", "covar_pop", "covar_samp"):
+    if name == "regr_count":
+        return T.INT8
+    if name in TWO_FLOAT_ARGS:
         return T.FLOAT8
     if name in ("range_agg", "range_intersect_agg"):
         return range_aggregates.result_type(name, a)
@@ -418,7 +430,13 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
         tbl = pa.table({"p": parents, **{f"v{i}": distinct_key(i, f) for i, f in enumerate(flat)},
                         "r": pa.array(np.arange(len(parents), dtype=np.int64))})
         g = tbl.group_by(["p"] + [f"v{i}" for i in range(len(flat))], use_threads=False).aggregate([("r", "min")])
-        g = g.sort_by([("p", "ascending")] + [(f"v{i}", "ascending") for i in range(len(flat))])
+        desc, nulls_first = False, None
+        if len(flat) == 1 and spec.order:  # DISTINCT x ORDER BY x [DESC] [NULLS FIRST|LAST]
+            desc, nulls_first = spec.order[0][1], spec.order[0][2]
+        if nulls_first is None:
+            nulls_first = desc
+        g = g.sort_by([("p", "ascending")] + [(f"v{i}", "descending" if desc else "ascending",
+                                               "at_start" if nulls_first else "at_end") for i in range(len(flat))])
         rows = g.column("r_min").combine_chunks()
         parents = parents.take(rows)
         flat = [f.take(rows) for f in flat]
@@ -507,37 +525,84 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
         tbl = pa.table({"p": parents, "v": vals})
         g = tbl.group_by("p", use_threads=False).aggregate([("v", "first")])
         return place(g.column("p").combine_chunks(), g.column("v_first").combine_chunks(), ngroups)
-    if name in ("bit_and", "bit_or"):
+    if name in ("bit_and", "bit_or", "bit_xor"):
         out_b: list[Any] = [None] * ngroups
         for p, v in zip(p_np.tolist(), vals.to_pylist(), strict=True):
+            if v is None:
+                continue
             cur = out_b[p]
-            out_b[p] = v if cur is None else ((cur & v) if name == "bit_and" else (cur | v))
+            out_b[p] = v if cur is None else ((cur & v) if name == "bit_and" else (cur | v) if name == "bit_or"
+                                              else (cur ^ v))
         return pa.array(out_b, type=vals.type)
     if name in ("range_agg", "range_intersect_agg"):
         return range_aggregates.finish(name, p_np, vals, spec.args[0].type, spec.result_type, ngroups)
-    if name in ("corr", "covar_pop", "covar_samp"):
-        ys = vals.to_pylist()
-        xs = flat[1].to_pylist()
-        per2: dict[int, list] = {}
-        for p, y, x in zip(p_np.tolist(), ys, xs, strict=True):
-            if y is not None and x is not None:
-                per2.setdefault(p, []).append((float(y), float(x)))
-        out_f: list[float | None] = [None] * ngroups
-        for p, pts in per2.items():
-            n = len(pts)
-            my = sum(y for y, _ in pts) / n
-            mx = sum(x for _, x in pts) / n
-            sxy = sum((y - my) * (x - mx) for y, x in pts)
-            if name == "covar_pop":
-                out_f[p] = sxy / n
-            elif name == "covar_samp":
-                out_f[p] = sxy / (n - 1) if n > 1 else None
-            else:
-                sxx = sum((x - mx) ** 2 for _, x in pts)
-                syy = sum((y - my) ** 2 for y, _ in pts)
-                out_f[p] = sxy / (sxx * syy) ** 0.5 if sxx and syy else None
-        return pa.array(out_f, pa.float64())
+    if name in TWO_FLOAT_ARGS:
+        return _two_variable_statistics(name, p_np, vals, flat[1], ngroups)
     raise UndefinedFunction(f"aggregate {name} is not supported")
+
+
+def _two_variable_statistics(name: str, p_np: np.ndarray, ys_arr: pa.Array, xs_arr: pa.Array,
+                             ngroups: int) -> pa.Array:
+    """corr, covar_* and regr_*(Y, X) of each group over the rows where both are not NULL, from
+    N, Sx, Sy and the centred sums Sxx, Syy, Sxy accumulated one row at a time in the order
+    PostgreSQL's float8_regr_accum uses (Youngs and Cramer), so the last digits agree."""
+    acc: dict[int, list[float]] = {}
+    for p, y, x in zip(p_np.tolist(), ys_arr.to_pylist(), xs_arr.to_pylist(), strict=True):
+        if y is None or x is None:
+            continue
+        st = acc.get(p)
+        if st is None:
+            st = acc[p] = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+        n, sx, sxx, sy, syy, sxy = st
+        n += 1.0
+        sx += x
+        sy += y
+        if n > 1.0:
+            tx = x * n - sx
+            ty = y * n - sy
+            scale = 1.0 / (n * (n - 1.0))
+            sxx += tx * tx * scale
+            syy += ty * ty * scale
+            sxy += tx * ty * scale
+        else:
+            sxx = syy = sxy = 0.0
+            if not math.isfinite(x):
+                sxx = sxy = float("nan")
+            if not math.isfinite(y):
+                syy = sxy = float("nan")
+        st[:] = [n, sx, sxx, sy, syy, sxy]
+    if name == "regr_count":
+        counts = [0] * ngroups
+        for p, st in acc.items():
+            counts[p] = int(st[0])
+        return pa.array(counts, pa.int64())
+    out: list[float | None] = [None] * ngroups
+    for p, (n, sx, sxx, sy, syy, sxy) in acc.items():
+        r: float | None
+        if name == "covar_pop":
+            r = sxy / n
+        elif name == "covar_samp":
+            r = sxy / (n - 1.0) if n > 1 else None
+        elif name == "corr":
+            r = None if sxx == 0 or syy == 0 else sxy / (sxx * syy) ** 0.5
+        elif name == "regr_sxx":
+            r = sxx
+        elif name == "regr_syy":
+            r = syy
+        elif name == "regr_sxy":
+            r = sxy
+        elif name == "regr_avgx":
+            r = sx / n
+        elif name == "regr_avgy":
+            r = sy / n
+        elif name == "regr_r2":
+            r = None if sxx == 0 else 1.0 if syy == 0 else (sxy * sxy) / (sxx * syy)
+        elif name == "regr_slope":
+            r = None if sxx == 0 else sxy / sxx
+        else:  # regr_intercept
+            r = None if sxx == 0 else (sy - sx * sxy / sxx) / n
+        out[p] = r
+    return pa.array(out, pa.float64())
 
 
 def percentile_from_sorted(spec: AggSpec, p_np: np.ndarray, vals: pa.Array, ngroups: int, F: Any) -> pa.Array:

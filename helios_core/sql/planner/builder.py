@@ -28,7 +28,7 @@ from helios_core.logical.rules import optimize
 from helios_core.logical.rules.push_filters_into_scans import pins_key
 from helios_core.sql import foreign_tables, index_search, inheritance, object_privileges, partitions
 from helios_core.sql import types as T
-from helios_core.sql.aggregates import CANONICAL, AggSpec, result_type
+from helios_core.sql.aggregates import CANONICAL, TWO_FLOAT_ARGS, AggSpec, result_type
 from helios_core.sql.catalog_views.registry import one_model_per_execution
 from helios_core.sql.expr import (
     Compiled,
@@ -590,7 +590,15 @@ class Builder:
         if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Star):
             return self.expand_row_star(e.this, scope)
         inner = e.this if isinstance(e, exp.Alias) else e
-        c = self.compile(inner, scope)
+        lit_key = (canonical_key(inner, scope.key_scope or scope) or inner.sql()) if isinstance(
+            inner, exp.Literal) and scope.substitutions else None
+        if lit_key is not None and lit_key in scope.substitutions:
+            # a constant that is a grouping key (SELECT 1 AS x ... GROUPING SETS (1, ...)): the key's
+            # column, NULL in the grouping sets without it
+            idx = scope.substitutions[lit_key]
+            c = column_ref(idx, scope.fields[idx])
+        else:
+            c = self.compile(inner, scope)
         name = e.alias if isinstance(e, exp.Alias) else output_name(inner)
         return [(c, Field(name, c.type))]
 
@@ -1474,44 +1482,42 @@ class Builder:
         if group is not None:
             plain: list[int] = []
             set_lists: list[list[list[int]]] = []
-            for g in group.expressions:
-                if isinstance(g, exp.Rollup):
-                    cols = [self.set_item(x, key_of) for x in g.expressions]
-                    set_lists.append([_concat(cols[:i]) for i in range(len(cols), -1, -1)])
-                elif isinstance(g, exp.Cube):
-                    cols = [self.set_item(x, key_of) for x in g.expressions]
-                    combos = []
-                    n = len(cols)
-                    for mask in range((1 << n) - 1, -1, -1):
-                        combos.append(_concat(cols[i] for i in range(n) if mask & (1 << (n - 1 - i))))
-                    set_lists.append(combos)
-                elif isinstance(g, exp.Tuple) and not g.expressions:
-                    continue
-                elif isinstance(g, exp.GroupingSets):
-                    set_lists.append([self.set_item(x, key_of) for x in g.expressions])
-                else:
-                    plain.append(key_of(g))
+            items = list(group.expressions)
             for key in ("rollup", "cube", "grouping_sets"):
                 extra = group.args.get(key)
                 if extra:
                     for g in extra if isinstance(extra, list) else [extra]:
-                        if isinstance(g, exp.Rollup) or key == "rollup":
-                            exps = g.expressions if hasattr(g, "expressions") else []
-                            cols = [self.set_item(x, key_of) for x in exps]
-                            set_lists.append([_concat(cols[:i]) for i in range(len(cols), -1, -1)])
-                        elif isinstance(g, exp.Cube) or key == "cube":
-                            cols = [self.set_item(x, key_of) for x in g.expressions]
-                            n = len(cols)
-                            set_lists.append([_concat(cols[i] for i in range(n) if m & (1 << (n - 1 - i)))
-                                              for m in range((1 << n) - 1, -1, -1)])
+                        if isinstance(g, (exp.Rollup, exp.Cube, exp.GroupingSets)):
+                            items.append(g)
+                        elif key == "rollup":
+                            items.append(exp.Rollup(expressions=list(getattr(g, "expressions", []) or [])))
+                        elif key == "cube":
+                            items.append(exp.Cube(expressions=list(g.expressions)))
                         else:
-                            set_lists.append([self.set_item(x, key_of) for x in g.expressions])
+                            items.append(exp.GroupingSets(expressions=list(g.expressions)))
+            for g in items:
+                if isinstance(g, (exp.Rollup, exp.Cube, exp.GroupingSets)):
+                    set_lists.append(self.grouping_sets_of(g, key_of))
+                elif isinstance(g, exp.Tuple) or (isinstance(g, exp.Paren) and isinstance(g.this, exp.Tuple)):
+                    plain.extend(self.set_item(g, key_of))  # GROUP BY (a, b): the columns a and b
+                else:
+                    plain.append(key_of(g))
             if set_lists:
                 combos = [list(plain)]
                 for sl in set_lists:
                     combos = [c + s for c in combos for s in sl]
                 sets = [sorted(set(c), key=c.index) for c in combos]
-        self.add_dependent_keys(key_asts, key_index, scope)
+                if group.args.get("all") is False:  # GROUP BY DISTINCT: each set once
+                    seen: set[frozenset[int]] = set()
+                    unique = []
+                    for s in sets:
+                        if frozenset(s) not in seen:
+                            seen.add(frozenset(s))
+                            unique.append(s)
+                    sets = unique
+        dependent = self.add_dependent_keys(key_asts, key_index, scope)
+        if sets is not None and dependent:
+            sets = [s + [k for k, pk in dependent.items() if all(p in s for p in pk)] for s in sets]
         keys = [self.compile(k, scope) for k in key_asts]
         # aggregate calls (unique) and GROUPING() calls
         agg_nodes: list[exp.Expression] = []
@@ -1563,14 +1569,18 @@ class Builder:
             return contains_aggregate(node)
         return any(is_aggregate_node(n) and id(n) not in self.outer_aggs for n in walk_same_level(node))
 
-    def add_dependent_keys(self, key_asts: list[exp.Expression], key_index: dict[str, int], scope: Scope) -> None:
+    def add_dependent_keys(self, key_asts: list[exp.Expression], key_index: dict[str, int],
+                           scope: Scope) -> dict[int, list[int]]:
         """GROUP BY a table's whole primary key makes its other columns functionally dependent
-        (PostgreSQL accepts them in the select list): add them as extra keys."""
+        (PostgreSQL accepts them in the select list): add them as extra keys. Returns each added
+        key's index -> the indexes of the primary-key columns it depends on (a grouping set holds
+        it when it holds them)."""
+        added: dict[int, list[int]] = {}
         pk_of = self.__dict__.get("pk_of") or {}
         if not pk_of:
-            return
-        grouped: set[tuple[str | None, str]] = set()
-        for k in key_asts:
+            return added
+        grouped: dict[tuple[str | None, str], int] = {}
+        for n, k in enumerate(key_asts):
             if isinstance(k, exp.Column) and not isinstance(k.this, exp.Star):
                 try:
                     idx = scope.find_local(k.name, k.table or None)
@@ -1578,7 +1588,7 @@ class Builder:
                     continue
                 if idx is not None:
                     f = scope.fields[idx]
-                    grouped.add((f.qualifier, f.name))
+                    grouped.setdefault((f.qualifier, f.name), n)
         for qual, pk in pk_of.items():
             if not all((qual, c) in grouped for c in pk):
                 continue
@@ -1589,14 +1599,40 @@ class Builder:
                 key = canonical_key(col, scope)
                 if key is not None and key not in key_index:
                     key_index[key] = len(key_asts)
+                    added[len(key_asts)] = [grouped[(qual, c)] for c in pk]
                     key_asts.append(col)
+        return added
 
     def set_item(self, x: exp.Expression, key_of: Any) -> list[int]:
-        if isinstance(x, exp.Tuple):
-            return [key_of(e) for e in x.expressions]
+        """The keys of one grouping set written as an expression, (a, b) or (a, (b, c)) (flattened)."""
         if isinstance(x, exp.Paren) and isinstance(x.this, exp.Tuple):
-            return [key_of(e) for e in x.this.expressions]
+            x = x.this
+        if isinstance(x, exp.Tuple):
+            out: list[int] = []
+            for e in x.expressions:
+                for k in self.set_item(e, key_of):
+                    if k not in out:
+                        out.append(k)
+            return out
         return [key_of(x)]
+
+    def grouping_sets_of(self, g: exp.Expression, key_of: Any) -> list[list[int]]:
+        """The grouping sets of ROLLUP (...), CUBE (...) or GROUPING SETS (...), nested ones expanded
+        (PostgreSQL's rules: ROLLUP gives its prefixes, CUBE every subset, GROUPING SETS the union)."""
+        if isinstance(g, exp.Rollup):
+            cols = [self.set_item(x, key_of) for x in g.expressions]
+            return [_concat(cols[:i]) for i in range(len(cols), -1, -1)]
+        if isinstance(g, exp.Cube):
+            cols = [self.set_item(x, key_of) for x in g.expressions]
+            n = len(cols)
+            return [_concat(cols[i] for i in range(n) if m & (1 << (n - 1 - i))) for m in range((1 << n) - 1, -1, -1)]
+        out: list[list[int]] = []
+        for x in g.expressions:
+            if isinstance(x, (exp.Rollup, exp.Cube, exp.GroupingSets)):
+                out.extend(self.grouping_sets_of(x, key_of))
+            else:
+                out.append(self.set_item(x, key_of))
+        return out
 
     def agg_spec(self, node: exp.Expression, scope: Scope) -> AggSpec:
         """The aggregate call ``node`` compiled; an aggregate inside it is PostgreSQL's 42803."""
@@ -1693,6 +1729,14 @@ class Builder:
                               for a in args[1:]]
         if name in ("sum", "avg", "min", "max") and args and args[0].type.name == "unknown":
             args = [self.exprs.coerce(args[0], T.NUMERIC if name in ("sum", "avg") else T.TEXT)]
+        if name in TWO_FLOAT_ARGS:  # (double precision, double precision): other numbers cast implicitly
+            if len(args) != 2 or any(a.type.name not in ("int2", "int4", "int8", "numeric", "float4", "float8",
+                                                         "unknown") for a in args):
+                shown = ", ".join(a.type.sql_name() for a in args)
+                raise HeliosError(f"function {name}({shown}) does not exist", sqlstate="42883",
+                                  hint="No function matches the given name and argument types. "
+                                       "You might need to add explicit type casts.")
+            args = [self.exprs.coerce(a, T.FLOAT8) for a in args]
         if name == "count" and distinct and len(args) > 1:
             raise FeatureNotSupported("count(DISTINCT a, b)")
         if distinct:
@@ -1983,7 +2027,10 @@ def _agg_name(node: exp.Expression) -> str:
              "StddevPop": "stddev_pop", "Variance": "var_samp", "VariancePop": "var_pop",
              "PercentileCont": "percentile_cont", "PercentileDisc": "percentile_disc", "Mode": "mode",
              "AnyValue": "any_value", "BitwiseAndAgg": "bit_and", "BitwiseOrAgg": "bit_or",
-             "Corr": "corr", "CovarPop": "covar_pop", "CovarSamp": "covar_samp"}.get(type(node).__name__)
+             "Corr": "corr", "CovarPop": "covar_pop", "CovarSamp": "covar_samp", "BitwiseXorAgg": "bit_xor",
+             "RegrCount": "regr_count", "RegrSxx": "regr_sxx", "RegrSyy": "regr_syy", "RegrSxy": "regr_sxy",
+             "RegrAvgx": "regr_avgx", "RegrAvgy": "regr_avgy", "RegrR2": "regr_r2", "RegrSlope": "regr_slope",
+             "RegrIntercept": "regr_intercept"}.get(type(node).__name__)
         if n is None:
             n = type(node).__name__.lower()
     return CANONICAL.get(n, n)

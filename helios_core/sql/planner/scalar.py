@@ -178,7 +178,8 @@ AGGREGATE_NAMES = {
     "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "string_agg", "array_agg",
     "jsonb_agg", "json_agg", "jsonb_object_agg", "json_object_agg", "stddev", "stddev_samp",
     "stddev_pop", "variance", "var_samp", "var_pop", "percentile_cont", "percentile_disc", "mode",
-    "bit_and", "bit_or", "corr", "covar_pop", "covar_samp", "regr_count", "any_value",
+    "bit_and", "bit_or", "bit_xor", "corr", "covar_pop", "covar_samp", "regr_count", "regr_sxx", "regr_syy",
+    "regr_sxy", "regr_avgx", "regr_avgy", "regr_r2", "regr_slope", "regr_intercept", "any_value",
     "range_agg", "range_intersect_agg",
 }
 
@@ -188,7 +189,9 @@ AGG_NODE_TYPES: tuple[type, ...] = tuple(
         "Count", "Sum", "Avg", "Min", "Max", "LogicalAnd", "LogicalOr", "GroupConcat", "ArrayAgg",
         "JSONArrayAgg", "JSONBObjectAgg", "JSONObjectAgg", "Stddev", "StddevSamp", "StddevPop",
         "Variance", "VariancePop", "PercentileCont", "PercentileDisc", "Mode", "AnyValue",
-        "BitwiseAndAgg", "BitwiseOrAgg", "Corr", "CovarPop", "CovarSamp", "WithinGroup",
+        "BitwiseAndAgg", "BitwiseOrAgg", "BitwiseXorAgg", "Corr", "CovarPop", "CovarSamp", "WithinGroup",
+        "RegrCount", "RegrSxx", "RegrSyy", "RegrSxy", "RegrAvgx", "RegrAvgy", "RegrR2", "RegrSlope",
+        "RegrIntercept",
     )
     if hasattr(exp, n)
 )
