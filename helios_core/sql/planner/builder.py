@@ -72,6 +72,7 @@ from helios_core.sql.planner.scalar import (
     is_aggregate_node,
     node_position,
     pg_function_call,
+    values_as_subqueries,
     walk_same_level,
 )
 from helios_core.sql.planner.system_columns import table_oid, virtual_table_oid, with_tableoid
@@ -155,6 +156,7 @@ class Builder:
 
     # =================================================================== entry points
     def plan_top(self, ast: exp.Expression) -> Plan:
+        values_as_subqueries(ast)
         self.note_refs(ast)
         logical = optimize(drop_hidden(self.bind_query(ast, None)))
         op = lower(logical)
@@ -164,6 +166,7 @@ class Builder:
 
     def bind_top(self, ast: exp.Expression) -> Any:
         """The logical plan of a query as bound, before the rules (tests show rules on it)."""
+        values_as_subqueries(ast)
         self.note_refs(ast)
         return drop_hidden(self.bind_query(ast, None))
 
@@ -385,7 +388,7 @@ class Builder:
         out_fields: list[Field] = []
         sources: list[exp.Expression] = []  # per output column, what it was written as (* expanded)
         for e in exprs:
-            expanded = self.expand_select_item(e, scope)
+            expanded = self.expand_select_item(e, scope, has_from=arg(sel, "from") is not None)
             star = isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
             for c, f in expanded:
                 out_exprs.append(c)
@@ -552,7 +555,8 @@ class Builder:
                     return i
         return None
 
-    def expand_select_item(self, e: exp.Expression, scope: Scope) -> list[tuple[Compiled, Field]]:
+    def expand_select_item(self, e: exp.Expression, scope: Scope, has_from: bool = False
+                           ) -> list[tuple[Compiled, Field]]:
         if isinstance(e, exp.Star) and scope.strict_grouping and scope.key_scope is not None:
             # SELECT * with GROUP BY: the input columns, each of which must be grouped
             out = []
@@ -565,7 +569,7 @@ class Builder:
             return out
         if isinstance(e, exp.Star):
             out = [(column_ref(i, f), Field(f.name, f.type)) for i, f in enumerate(scope.fields) if not f.hidden]
-            if not scope.fields and not out:
+            if not scope.fields and not out and not has_from:  # a table of no columns gives rows of none
                 raise HeliosError("SELECT * with no tables specified is not valid", sqlstate="42601")
             return out
         if isinstance(e, exp.Column) and isinstance(e.this, exp.Star) and scope.strict_grouping \
@@ -2053,6 +2057,19 @@ _NAME_OF = {
 }
 
 
+def _strong_name(e: exp.Expression | None) -> str | None:
+    """The name an expression gives a column when it is a name of its own (a column, a call, a
+    subquery's column), not a type name or ?column? (PostgreSQL's FigureColname strength 2)."""
+    while isinstance(e, exp.Paren):
+        e = e.this
+    if e is None or isinstance(e, (exp.Case, exp.Literal, exp.Null, exp.Boolean)):
+        return None
+    if isinstance(e, exp.Cast):
+        return _strong_name(e.this)
+    n = output_name(e)
+    return None if n == "?column?" else n
+
+
 def output_name(e: exp.Expression) -> str:
     """The column name PostgreSQL gives an unaliased select expression."""
     while isinstance(e, exp.Paren):
@@ -2083,8 +2100,12 @@ def output_name(e: exp.Expression) -> str:
         return output_name(e.this)
     if isinstance(e, exp.WithinGroup):
         return output_name(e.this)
+    if isinstance(e, exp.Case):  # named after its ELSE result when that has a name of its own
+        return _strong_name(e.args.get("default")) or "case"
     if isinstance(e, (exp.Subquery,)):
         q = e.this
+        while isinstance(q, (exp.Subquery, exp.Paren)):
+            q = q.this
         if isinstance(q, exp.Select) and len(q.expressions) == 1:
             x = q.expressions[0]
             return x.alias if isinstance(x, exp.Alias) else output_name(x)

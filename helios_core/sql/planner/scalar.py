@@ -243,6 +243,28 @@ def contains_aggregate(node: exp.Expression) -> bool:
     return False
 
 
+def values_as_subqueries(ast: exp.Expression) -> None:
+    """``x IN (VALUES ...)`` and ``x op ANY/ALL (VALUES ...)`` rewritten in place to read a subquery
+    over that VALUES (which every later step, semi joins included, knows how to plan)."""
+    for node in list(ast.find_all(exp.In, exp.Any, exp.All)):
+        if isinstance(node, exp.In):
+            if node.args.get("query") is None and len(node.expressions) == 1 and isinstance(
+                    node.expressions[0], exp.Values):
+                node.set("query", _values_query(node.expressions[0]))
+                node.set("expressions", [])
+            continue
+        inner = node.this.this if isinstance(node.this, exp.Subquery) else node.this
+        if isinstance(inner, exp.Values) and not inner.alias:
+            node.set("this", _values_query(inner))
+
+
+def _values_query(values: exp.Values) -> exp.Subquery:
+    """``VALUES (...), (...)`` written where a subquery goes (IN, ANY/ALL): SELECT * FROM that VALUES."""
+    v = values.copy()
+    v.set("alias", exp.TableAlias(this=exp.to_identifier("__values")))
+    return exp.Subquery(this=exp.Select(expressions=[exp.Star()]).from_(v))
+
+
 def walk_same_level(node: exp.Expression):
     """Nodes of an expression without descending into subqueries."""
     stack = [node]
@@ -404,7 +426,7 @@ class ScalarCompiler:
     # ------------------------------------------------------------------ leaves
     def c_Column(self, node: exp.Column, scope: Scope) -> Compiled:
         if isinstance(node.this, exp.Star):
-            whole = whole_row(scope, node.table) if node.table else None
+            whole = (whole_row(scope, node.table) or outer_whole_row(scope, node.table)) if node.table else None
             if whole is not None:  # t.* as a value (count(t.*), row_to_json(t.*)): t's row
                 return whole
             raise FeatureNotSupported("* is not allowed here")
@@ -441,6 +463,8 @@ class ScalarCompiler:
             return self.compile_call(name, [], scope)
         if qual is None:
             whole = whole_row(scope, name)
+            if whole is None:
+                whole = outer_whole_row(scope, name)
             if whole is not None:
                 return whole
         shown = f"{qual}.{name}" if qual else name
@@ -668,6 +692,10 @@ class ScalarCompiler:
                 and len(right_ast.expressions) == 1:
             kind = exp.All if str(right_ast.this).lower() == "all" else exp.Any
             right_ast = kind(this=right_ast.expressions[0])
+        if isinstance(right_ast, (exp.Any, exp.All)):  # x op ALL (VALUES ...)
+            inner = right_ast.this.this if isinstance(right_ast.this, exp.Subquery) else right_ast.this
+            if isinstance(inner, exp.Values) and inner.alias == "":
+                right_ast = type(right_ast)(this=_values_query(inner))
         if isinstance(right_ast, (exp.Any, exp.All)):
             return self.compile_quantified(op, left_ast, right_ast, scope)
         if op in row_compare.ROW_OPS:
@@ -1232,6 +1260,8 @@ class ScalarCompiler:
     def c_In(self, node: exp.In, scope: Scope) -> Compiled:
         negate = False
         query = node.args.get("query")
+        if query is None and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Values):
+            query = _values_query(node.expressions[0])  # x IN (VALUES (1), (2)): a subquery
         if query is not None:
             res = self.in_subquery(node.this, query, scope)
         elif node.args.get("unnest") is not None:
@@ -2675,6 +2705,35 @@ def whole_row(scope: Scope, alias: str) -> Compiled | None:
 
     return Compiled(rt, fn, label=alias)
 
+
+def outer_whole_row(scope: Scope, alias: str) -> Compiled | None:
+    """``t`` alone in a subquery, where t is a FROM item of an enclosing query: the current outer
+    row of t as one record value (``SELECT (SELECT t) FROM t``)."""
+    s, depth, chain = scope.outer, 1, [scope]
+    while s is not None:
+        cols = [i for i, f in enumerate(s.fields) if f.qualifier == alias and not f.hidden]
+        if cols:
+            for mid in chain[1:]:
+                mid.captured.add(None)
+            s.captured.update(cols)
+            names = [s.fields[i].name for i in cols]
+            rt = _table_row_type(s, cols) or T.record_of([s.fields[i].type for i in cols], names)
+
+            def fn(batch: pa.RecordBatch, ctx: Any, _d: int = depth, _cols: list[int] = cols,
+                   _rt: T.SqlType = rt) -> Vec:
+                row = ctx.outer_rows[-_d]
+                arrays = [row[i] for i in _cols]
+                arrays = [a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in arrays]
+                missing = None
+                if all(a.null_count for a in arrays):
+                    missing = pa.array([True])
+                return Vec(pa.StructArray.from_arrays(arrays, fields=list(_rt.arrow_type), mask=missing), _rt, True)
+
+            return Compiled(rt, fn, label=alias)
+        chain.append(s)
+        s = s.outer
+        depth += 1
+    return None
 
 
 _HEX = "0123456789abcdefABCDEF"

@@ -1,0 +1,78 @@
+"""Query forms people type, compared with a live PostgreSQL 15: rows and column types in process,
+and the column names over the wire (psycopg on both sides, a real ``helios serve``).
+
+``ORDER BY x USING <`` / ``USING >`` (a syntax error before); ``x IN (VALUES ...)``, ``(a, b) IN
+(VALUES ...)`` and ``x op ANY/ALL (VALUES ...)`` (refused); ``SELECT *`` over a table of no
+columns (42601 before); a FROM item of an enclosing query named alone in a subquery, ``(SELECT t)``
+and ``(SELECT t.*)``, as its current row (42703 / refused); a CASE named after its ELSE result and
+a subscripted subquery after the subquery's column (both were ``case`` / ``?column?``)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import psycopg
+
+_spec = importlib.util.spec_from_file_location("helios_difftest", Path(__file__).with_name("test_differential.py"))
+_mod = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_mod)
+assert_steps_agree = _mod.assert_steps_agree
+
+SETUP = [
+    "CREATE TABLE qf_t (a int, b int, s text)",
+    "INSERT INTO qf_t VALUES (1, 1, 'x'), (20, 0, 'y'), (5, 5, NULL), (NULL, 3, 'z'), (7, 7, 'x')",
+    "CREATE TABLE qf_nocols ()",
+]
+
+STEPS = [
+    "SELECT a, b FROM qf_t ORDER BY a USING >",
+    "SELECT a, b FROM qf_t ORDER BY a USING <",
+    "SELECT a, s FROM qf_t ORDER BY s USING >, a USING <",
+    "SELECT a FROM qf_t ORDER BY a USING > NULLS LAST",
+    "SELECT array_agg(a ORDER BY a USING >) FROM qf_t",
+    "SELECT * FROM qf_t WHERE (a, b) IN (VALUES (1, 1), (20, 0), (99, 9)) ORDER BY a",
+    "SELECT * FROM qf_t WHERE a IN (VALUES (1), (20)) ORDER BY a",
+    "SELECT * FROM qf_t WHERE a NOT IN (VALUES (1), (20)) ORDER BY a",
+    "SELECT * FROM qf_t WHERE a <> ALL (VALUES (1), (20)) ORDER BY a",
+    "SELECT * FROM qf_t WHERE a = ANY (VALUES (1), (20)) ORDER BY a",
+    "SELECT a, a = ANY (VALUES (1), (20)) FROM qf_t ORDER BY a",
+    "SELECT count(*) FROM (SELECT * FROM qf_nocols) s",
+    "SELECT count(*) FROM qf_nocols",
+    "SELECT exists(SELECT * FROM qf_nocols)",
+    "SELECT (SELECT t)::text FROM qf_t t ORDER BY a",
+    "SELECT (SELECT (SELECT t))::text FROM qf_t t ORDER BY a",
+    "SELECT (SELECT (t.*)::text) FROM qf_t t ORDER BY a",
+]
+
+NAMES = [
+    "SELECT CASE WHEN a > 1 THEN 1 ELSE b END FROM qf_w",
+    "SELECT CASE WHEN a > 1 THEN 1 ELSE 2 END FROM qf_w",
+    "SELECT CASE WHEN a > 1 THEN 1 ELSE coalesce(b, 0) END FROM qf_w",
+    "SELECT CASE WHEN a > 1 THEN 1 ELSE b::int END, CASE WHEN a > 1 THEN 1 ELSE '2'::int END FROM qf_w",
+    "SELECT CASE s WHEN 'x' THEN ARRAY['a'] ELSE ARRAY['b'] || ARRAY[s] END FROM qf_w",
+    "SELECT ((SELECT ARRAY[1, 2, 3]))[2], (((SELECT ARRAY[1, 2, 3])))[3]",
+    "SELECT (SELECT t) FROM qf_w t",
+]
+
+WIRE_SETUP = ["CREATE TABLE qf_w (a int, b int, s text)", "INSERT INTO qf_w VALUES (1, 1, 'x'), (20, 0, NULL)"]
+
+CLEANUP = ["DROP TABLE IF EXISTS qf_t", "DROP TABLE IF EXISTS qf_nocols"]
+
+
+def test_query_forms_as_postgres(systems):
+    assert_steps_agree(*systems, STEPS)
+
+
+def test_column_names_as_postgres(postgres_dsn, helios_wire_dsn):
+    with psycopg.connect(postgres_dsn, autocommit=True) as pg, psycopg.connect(helios_wire_dsn, autocommit=True) as hx:
+        for conn in (pg, hx):
+            for sql in WIRE_SETUP:
+                conn.execute(sql)
+        try:
+            for sql in NAMES:
+                want = [c.name for c in pg.execute(sql).description]
+                got = [c.name for c in hx.execute(sql).description]
+                assert got == want, sql
+        finally:
+            pg.execute("DROP TABLE IF EXISTS qf_w")
