@@ -76,3 +76,38 @@ def test_column_names_as_postgres(postgres_dsn, helios_wire_dsn):
                 assert got == want, sql
         finally:
             pg.execute("DROP TABLE IF EXISTS qf_w")
+
+
+ERRORS = [
+    "SELECT i, k FROM qf_e1 CROSS JOIN qf_e2",
+    "SELECT j, count(*) FROM qf_e1 GROUP BY i",
+    "SELECT 1 FROM qf_e1 GROUP BY i HAVING j > 1",
+    "SELECT * FROM (qf_e1 JOIN qf_e2 USING (i)) AS x WHERE qf_e1.j = 1",
+    "SELECT * FROM qf_e1 x JOIN (qf_e2 x CROSS JOIN qf_e2 y) j ON x.i = y.k",
+    "SELECT i, g FROM qf_e1 a, (SELECT a.i AS g) ss",
+    "SELECT zz.i FROM qf_e1",
+]
+
+
+def test_error_positions_as_postgres(postgres_dsn, helios_wire_dsn):
+    """SQLSTATE, message, HINT and the position the error points at: an ambiguous column and an
+    ungrouped one are pointed at (they had no position), a FROM item named where it is not visible
+    is an "invalid reference" with PostgreSQL's hint (it was "missing FROM-clause entry")."""
+    setup = ["CREATE TABLE qf_e1 (i int, j int)", "CREATE TABLE qf_e2 (i int, k int)"]
+    with psycopg.connect(postgres_dsn, autocommit=True) as pg, psycopg.connect(helios_wire_dsn, autocommit=True) as hx:
+        for conn in (pg, hx):
+            for sql in setup:
+                conn.execute(sql)
+        try:
+            for sql in ERRORS:
+                outcomes = []
+                for conn in (pg, hx):
+                    try:
+                        conn.execute(sql)
+                        outcomes.append(None)
+                    except psycopg.Error as e:
+                        outcomes.append((e.sqlstate, e.diag.message_primary, e.diag.message_hint,
+                                         e.diag.statement_position))
+                assert outcomes[1] == outcomes[0], sql
+        finally:
+            pg.execute("DROP TABLE IF EXISTS qf_e1, qf_e2")

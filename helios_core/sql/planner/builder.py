@@ -153,6 +153,9 @@ class Builder:
         # aggregate calls written in a subquery that belong to an enclosing query (outer_aggregates):
         # id -> (call, substitution key, the SELECT that computes it)
         self.outer_aggs: dict[int, tuple[exp.Expression, str, exp.Select]] = {}
+        # the names of the FROM items of each query being planned, outermost first: a reference to
+        # one of them from where it is not visible is "invalid reference", not "missing" (42P01 both)
+        self.from_names: list[set[str]] = []
 
     # =================================================================== entry points
     def plan_top(self, ast: exp.Expression) -> Plan:
@@ -346,6 +349,13 @@ class Builder:
 
     # =================================================================== SELECT
     def plan_select(self, sel: exp.Select, outer: Scope | None) -> Operator:
+        self.from_names.append(_from_item_names(sel))
+        try:
+            return self._plan_select(sel, outer)
+        finally:
+            self.from_names.pop()
+
+    def _plan_select(self, sel: exp.Select, outer: Scope | None) -> Operator:
         pulled = lateral_pullup.pull_up(sel, is_aggregate_node, lambda n: set_returning.srf_name(n) is not None)
         if pulled is not None:
             sel = pulled
@@ -1933,6 +1943,35 @@ def _is_function_item(node: exp.Expression) -> bool:
     if isinstance(node, exp.Table) and isinstance(node.this, (exp.Func, exp.Anonymous)):
         return True
     return isinstance(node, (exp.Unnest, exp.Func, exp.Anonymous))
+
+
+def _from_item_names(sel: exp.Select) -> set[str]:
+    """The names of a query's FROM items, those inside joins and aliased joins included (not the
+    FROM items of its subqueries)."""
+    out: set[str] = set()
+    stack: list[exp.Expression] = []
+    frm = arg(sel, "from")
+    if frm is not None:
+        stack.append(frm.this)
+        stack.extend(frm.expressions or [])
+    stack.extend(j.this for j in sel.args.get("joins") or [])
+    while stack:
+        it = stack.pop()
+        if isinstance(it, exp.Table):
+            out.add(it.alias_or_name)
+        elif isinstance(it, exp.Subquery) and not isinstance(it.this, (exp.Select, exp.Union, exp.Intersect,
+                                                                        exp.Except, exp.Values)):
+            if it.alias:
+                out.add(it.alias)
+            stack.append(it.this)  # a parenthesized join
+        elif isinstance(it, (exp.Subquery, exp.Values, exp.Lateral, exp.Unnest)):
+            if it.alias:
+                out.add(it.alias)
+        elif isinstance(it, exp.Join):
+            stack.append(it.this)
+        if isinstance(it, exp.Expression) and not isinstance(it, exp.Join):
+            stack.extend(j.this for j in it.args.get("joins") or [])
+    return out
 
 
 def _is_quantified(e: exp.Expression) -> bool:

@@ -441,13 +441,18 @@ class ScalarCompiler:
                 f = scope.key_scope.fields[idx]
                 shown = f"{f.qualifier}.{f.name}" if f.qualifier else f.name
                 raise GroupingError(
-                    f'column "{shown}" must appear in the GROUP BY clause or be used in an aggregate function'
-                )
+                    f'column "{shown}" must appear in the GROUP BY clause or be used in an aggregate function',
+                    position=node_position(node))
         s: Scope | None = scope
         depth = 0
         chain: list[Scope] = []
         while s is not None:
-            idx = s.find_local(name, qual)
+            try:
+                idx = s.find_local(name, qual)
+            except HeliosError as e:  # ambiguous: PostgreSQL points at the reference
+                if e.position is None:
+                    e.position = node_position(node)
+                raise
             if idx is not None:
                 if depth == 0:
                     return column_ref(idx, s.fields[idx])
@@ -470,6 +475,10 @@ class ScalarCompiler:
         shown = f"{qual}.{name}" if qual else name
         pos = node_position(node)
         if qual is not None and not _any_qualifier(scope, qual):
+            if any(qual in names for names in getattr(self.planner, "from_names", ())):
+                raise HeliosError(f'invalid reference to FROM-clause entry for table "{qual}"', sqlstate="42P01",
+                                  position=pos, hint=f'There is an entry for table "{qual}", but it cannot be '
+                                                     "referenced from this part of the query.")
             raise HeliosError(f'missing FROM-clause entry for table "{qual}"', sqlstate="42P01", position=pos)
         # PostgreSQL quotes a bare name but not a qualified one: column "x" / column t.x
         raise UndefinedColumn(f'column {shown} does not exist' if qual else f'column "{name}" does not exist',
