@@ -56,12 +56,15 @@ CANONICAL = {
 DIRECT = {"count", "count_star", "sum", "avg", "min", "max", "bool_and", "bool_or", "stddev_samp",
           "stddev_pop", "var_samp", "var_pop"}
 
+# hypothetical-set aggregates: name(values) WITHIN GROUP (ORDER BY columns), where the values would fall
+HYPOTHETICAL = ("rank", "dense_rank", "percent_rank", "cume_dist")
+
 # the statistics aggregates of two double precision arguments (Y, X)
 TWO_FLOAT_ARGS = ("corr", "covar_pop", "covar_samp", "regr_count", "regr_sxx", "regr_syy", "regr_sxy",
                   "regr_avgx", "regr_avgy", "regr_r2", "regr_slope", "regr_intercept")
 
 # aggregates over lists that keep NULL inputs
-KEEPS_NULLS = {"array_agg", "json_agg", "jsonb_agg"}
+KEEPS_NULLS = {"array_agg", "json_agg", "jsonb_agg", "rank", "dense_rank", "percent_rank", "cume_dist"}
 
 
 @attrs.define(eq=False)
@@ -149,6 +152,10 @@ def result_type(name: str, arg_types: list[T.SqlType]) -> T.SqlType:
         return a
     if name == "regr_count":
         return T.INT8
+    if name in ("rank", "dense_rank"):
+        return T.INT8
+    if name in ("percent_rank", "cume_dist"):
+        return T.FLOAT8
     if name in TWO_FLOAT_ARGS:
         return T.FLOAT8
     if name in ("range_agg", "range_intersect_agg"):
@@ -538,7 +545,52 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
         return range_aggregates.finish(name, p_np, vals, spec.args[0].type, spec.result_type, ngroups)
     if name in TWO_FLOAT_ARGS:
         return _two_variable_statistics(name, p_np, vals, flat[1], ngroups)
+    if name in HYPOTHETICAL:
+        return _hypothetical(spec, p_np, flat, ngroups)
     raise UndefinedFunction(f"aggregate {name} is not supported")
+
+
+def _hypothetical(spec: AggSpec, p_np: np.ndarray, flat: list[pa.Array], ngroups: int) -> pa.Array:
+    """rank, dense_rank, percent_rank and cume_dist of the hypothetical row ``spec.direct_args[0]``
+    among each group's rows, ordered as ``spec.direct_args[1]`` says ((desc, nulls_first) per column)."""
+    hyp, dirs = spec.direct_args
+    cols = [f.to_pylist() for f in flat]
+
+    def cmp(row: tuple) -> int:
+        """-1: the row sorts before the hypothetical one, 0: peers, 1: after."""
+        for v, h, (desc, nulls_first) in zip(row, hyp, dirs, strict=True):
+            if v is None and h is None:
+                continue
+            if v is None or h is None:
+                first = v is None  # the row's NULL sorts first when NULLs go first
+                return (-1 if first else 1) if nulls_first else (1 if first else -1)
+            if v == h:
+                continue
+            less = v < h
+            return (-1 if less else 1) if not desc else (1 if less else -1)
+        return 0
+
+    before = [0] * ngroups
+    peers = [0] * ngroups
+    total = [0] * ngroups
+    distinct_before: list[set] = [set() for _ in range(ngroups)]
+    for i, p in enumerate(p_np.tolist()):
+        row = tuple(c[i] for c in cols)
+        total[p] += 1
+        c = cmp(row)
+        if c < 0:
+            before[p] += 1
+            if spec.name == "dense_rank":
+                distinct_before[p].add(row)
+        elif c == 0:
+            peers[p] += 1
+    if spec.name == "rank":
+        return pa.array([b + 1 for b in before], pa.int64())
+    if spec.name == "dense_rank":
+        return pa.array([len(d) + 1 for d in distinct_before], pa.int64())
+    if spec.name == "percent_rank":
+        return pa.array([b / n if n else 0.0 for b, n in zip(before, total, strict=True)], pa.float64())
+    return pa.array([(b + q + 1) / (n + 1) for b, q, n in zip(before, peers, total, strict=True)], pa.float64())
 
 
 def _two_variable_statistics(name: str, p_np: np.ndarray, ys_arr: pa.Array, xs_arr: pa.Array,
@@ -611,8 +663,15 @@ def percentile_from_sorted(spec: AggSpec, p_np: np.ndarray, vals: pa.Array, ngro
     frac = spec.direct_args[0] if spec.direct_args else None
     if frac is None:
         return pa.nulls(ngroups, spec.result_type.arrow_type)
-    if isinstance(frac, list):
-        raise HeliosError("percentile with an array of fractions is not supported", sqlstate="0A000")
+    if isinstance(frac, list):  # percentile_cont(ARRAY[...]): one value per fraction, in an array
+        elem = spec.result_type.element or spec.result_type
+        counts = np.bincount(p_np, minlength=ngroups) if len(p_np) else np.zeros(ngroups, np.int64)
+        each = [pa.nulls(ngroups, elem.arrow_type) if f is None else percentile_from_sorted(
+            attrs.evolve(spec, direct_args=[f], result_type=elem), p_np, vals, ngroups, F).to_pylist()
+                for f in frac]
+        each = [e.to_pylist() if isinstance(e, pa.Array) else e for e in each]
+        out = [[e[g] for e in each] if counts[g] else None for g in range(ngroups)]
+        return pa.array(out, spec.result_type.arrow_type)
     frac = float(frac)
     if not 0.0 <= frac <= 1.0:
         raise HeliosError(f"percentile value {frac:g} is not between 0 and 1", sqlstate="22003")

@@ -28,7 +28,7 @@ from helios_core.logical.rules import optimize
 from helios_core.logical.rules.push_filters_into_scans import pins_key
 from helios_core.sql import foreign_tables, index_search, inheritance, object_privileges, partitions
 from helios_core.sql import types as T
-from helios_core.sql.aggregates import CANONICAL, TWO_FLOAT_ARGS, AggSpec, result_type
+from helios_core.sql.aggregates import CANONICAL, HYPOTHETICAL, TWO_FLOAT_ARGS, AggSpec, result_type
 from helios_core.sql.catalog_views.registry import one_model_per_execution
 from helios_core.sql.expr import (
     Compiled,
@@ -1679,6 +1679,8 @@ class Builder:
         if isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.Anonymous) and (
                 user := user_aggregate_calls.aggregates_named(_agg_name(node.this))):
             return self._user_agg_spec(node, _agg_name(node.this), user, [], scope, filt)  # an ordered-set one
+        if isinstance(node, exp.WithinGroup) and _agg_name(node.this) in HYPOTHETICAL:
+            return self._hypothetical_spec(node, scope, filt)
         if isinstance(node, exp.WithinGroup):
             fn = node.this
             name = _agg_name(fn)
@@ -1756,8 +1758,43 @@ class Builder:
         if distinct:
             _refuse_unsortable([Field(name, a.type) for a in args], "equality")
         rt = result_type(name, [a.type for a in args])
+        if name in ("percentile_cont", "percentile_disc") and direct and isinstance(direct[0], list):
+            rt = T.array_of(rt)  # percentile_cont(ARRAY[...]): an array of percentiles
         return AggSpec(name=name, args=args, result_type=rt, distinct=distinct, filter=filt, order=order,
                        direct_args=direct, label=label or name)
+
+    def _hypothetical_spec(self, node: exp.WithinGroup, scope: Scope, filt: Compiled | None) -> AggSpec:
+        """rank(v, ...) WITHIN GROUP (ORDER BY c, ...) and dense_rank, percent_rank, cume_dist: the place
+        of the hypothetical row (v, ...) among the group's rows (c, ...)."""
+        fn = node.this
+        name = _agg_name(fn)
+        ord_node = node.expression
+        items = list(ord_node.expressions) if isinstance(ord_node, exp.Order) else [ord_node]
+        direct_asts = list(fn.expressions) if fn.expressions else ([fn.this] if fn.this is not None else [])
+        args = [self.compile(it.this if isinstance(it, exp.Ordered) else it, scope) for it in items]
+        direct = [self.compile(d, scope) for d in direct_asts]
+        if len(direct) != len(args):
+            shown = ", ".join(x.type.sql_name() for x in direct + args)
+            start = fn.meta.get("start") if fn.meta else None
+            raise HeliosError(f"function {name}({shown}) does not exist", sqlstate="42883",
+                              position=start + 1 if isinstance(start, int) else None,
+                              hint=f"To use the hypothetical-set aggregate {name}, the number of hypothetical "
+                                   f"direct arguments (here {len(direct)}) must match the number of ordering "
+                                   f"columns (here {len(args)}).")
+        values = []
+        for d, a in zip(direct, args, strict=True):
+            rt = self.exprs.result_type([a.type, d.type], "WITHIN GROUP")
+            d = self.exprs.coerce(d, rt)
+            if d.const is None:
+                raise FeatureNotSupported(f"{name}() WITHIN GROUP with arguments that vary per row")
+            values.append(d.const.value())
+        dirs = []
+        for it in items:
+            desc = bool(it.args.get("desc")) if isinstance(it, exp.Ordered) else False
+            nf = _nulls_first(it) if isinstance(it, exp.Ordered) else None
+            dirs.append((desc, desc if nf is None else nf))
+        return AggSpec(name=name, args=args, result_type=result_type(name, [a.type for a in args]), filter=filt,
+                       direct_args=[tuple(values), dirs], label=name)
 
     def _user_agg_spec(self, node: exp.Expression, name: str, candidates: list, args_ast: list[exp.Expression],
                        scope: Scope, filt: Compiled | None) -> AggSpec:
@@ -2073,7 +2110,8 @@ def _agg_name(node: exp.Expression) -> str:
              "Corr": "corr", "CovarPop": "covar_pop", "CovarSamp": "covar_samp", "BitwiseXorAgg": "bit_xor",
              "RegrCount": "regr_count", "RegrSxx": "regr_sxx", "RegrSyy": "regr_syy", "RegrSxy": "regr_sxy",
              "RegrAvgx": "regr_avgx", "RegrAvgy": "regr_avgy", "RegrR2": "regr_r2", "RegrSlope": "regr_slope",
-             "RegrIntercept": "regr_intercept"}.get(type(node).__name__)
+             "RegrIntercept": "regr_intercept", "DenseRank": "dense_rank", "PercentRank": "percent_rank",
+             "CumeDist": "cume_dist"}.get(type(node).__name__)
         if n is None:
             n = type(node).__name__.lower()
     return CANONICAL.get(n, n)
