@@ -3,7 +3,7 @@ on HeliosDB in order.
 
 An aggregate written in a subquery whose arguments use only the enclosing query's columns is an
 aggregate of the enclosing query (one row over all its rows; it was computed once per outer row
-inside the subquery), also when the subquery uses it in WHERE; such a call nested in an aggregate
+inside the subquery), also when the subquery uses it in WHERE or names the columns unqualified; such a call nested in an aggregate
 of the enclosing query is 42803 (it ran for minutes instead). ``SELECT *, f() OVER (...)`` shows
 the window call's column once (``*`` showed it a second time, so a subquery of that shape had
 extra columns)."""
@@ -29,6 +29,11 @@ STEPS = [
     "SELECT (SELECT count(*) FROM lvl_o i WHERE i.x < max(o.x)) FROM lvl_o o",
     "SELECT o.d, (SELECT sum(o.y) FILTER (WHERE o.x > 1)) FROM lvl_o o GROUP BY o.d ORDER BY 1",
     "SELECT o.d, (SELECT max(i.y) FROM lvl_o i WHERE i.d = o.d) FROM lvl_o o ORDER BY 1, 2",
+    "SELECT (SELECT count(*) FILTER (WHERE outer_c <> 0) FROM (VALUES (1)) t0(inner_c)) FROM (VALUES (2), (3)) t1(outer_c)",
+    "SELECT (SELECT count(*) FROM (VALUES (1)) t0(inner_c)) FROM (VALUES (2), (3)) t1(outer_c)",
+    "SELECT (SELECT max(0) FILTER (WHERE y > 10)) FROM lvl_o",
+    "SELECT (SELECT sum(y) FROM (SELECT 1 AS q) s) FROM lvl_o",
+    "SELECT (SELECT sum(x) FROM lvl_o i) FROM lvl_o",
     "SELECT avg((SELECT avg(a1.x ORDER BY (SELECT avg(a2.y) FROM lvl_o a3)) FROM lvl_o a1)) FROM lvl_o a2",
     ("SELECT *, count(1) OVER (PARTITION BY d) AS c1, row_number() OVER (PARTITION BY d ORDER BY x) AS rn "
     "FROM lvl_o ORDER BY x"),

@@ -373,7 +373,7 @@ class Builder:
         group = arg(sel, "group")
         select_aliases = {e.alias: e.this for e in exprs if isinstance(e, exp.Alias)}
         agg_sources = exprs + ([having.this] if having is not None else []) + [o.this for o in order_items]
-        lifted = outer_aggregates.find(sel, agg_sources, scope, is_aggregate_node)
+        lifted = outer_aggregates.find(sel, agg_sources, scope, is_aggregate_node, self.table_columns)
         for node in lifted:
             self.outer_aggs[id(node)] = (node, canonical_key(node, scope) or node.sql(), sel)
         agg_sources = agg_sources + lifted

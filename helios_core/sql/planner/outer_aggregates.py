@@ -10,8 +10,8 @@ constant::
 
 ``find`` walks the select list, HAVING and ORDER BY of a query for such calls. A column is
 placed by its qualifier (the FROM items of each query between the call and this one); a call
-whose arguments use an unqualified column of a query in between, or whose placement cannot be
-decided from qualifiers alone, stays where it is written.
+whose placement cannot be decided from the text and the catalog (an unqualified column, when a
+query in between reads a view, a CTE or a subquery's ``*``) stays where it is written.
 """
 
 from __future__ import annotations
@@ -20,7 +20,11 @@ from collections.abc import Callable, Iterable
 
 from sqlglot import exp
 
+from helios_core.errors import HeliosError
 from helios_core.sql.expr import GroupingError, Scope
+
+# (schema, table name) -> the stored table's column names, None when the name is no stored table
+TableColumns = Callable[[str | None, str], "list[str] | None"]
 
 _QUERY = (exp.Select,)
 
@@ -53,12 +57,48 @@ def _enclosing_queries(node: exp.Expression, stop: exp.Expression) -> list[exp.S
     return out
 
 
-def _belongs_here(agg: exp.Expression, sel: exp.Select, scope: Scope) -> bool:
+def _column_names(sel: exp.Select, table_columns: TableColumns) -> set[str] | None:
+    """The column names a query's FROM items give it (None: not known from the text and catalog)."""
+    out: set[str] = set()
+    items: list[exp.Expression] = []
+    frm = sel.args.get("from_") or sel.args.get("from")
+    if frm is not None:
+        items.append(frm.this)
+        items.extend(frm.expressions or [])
+    items.extend(j.this for j in sel.args.get("joins") or [])
+    while items:
+        it = items.pop()
+        items.extend(j.this for j in it.args.get("joins") or [])
+        alias = it.args.get("alias")
+        named = [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) and alias.columns else []
+        if named:
+            out.update(named)
+        elif isinstance(it, exp.Table) and isinstance(it.this, exp.Identifier):
+            cols = table_columns(it.db or None, it.name)
+            if cols is None:
+                return None
+            out.update(cols)
+        elif isinstance(it, exp.Subquery) and isinstance(it.this, exp.Select):
+            for e in it.this.expressions:
+                if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
+                    return None
+                out.add(e.alias_or_name)
+        elif isinstance(it, exp.Values) and it.expressions:
+            first = it.expressions[0]
+            width = len(first.expressions) if isinstance(first, exp.Tuple) else 1
+            out.update(f"column{i + 1}" for i in range(width))
+        else:
+            return None
+    return out
+
+
+def _belongs_here(agg: exp.Expression, sel: exp.Select, scope: Scope, table_columns: TableColumns) -> bool:
     """True when every column the call's arguments use from outside themselves is of ``sel``."""
     between = _enclosing_queries(agg, sel)
     if not between:
         return False  # written at this level: an ordinary aggregate
     between_aliases = set().union(*(_aliases(q) for q in between))
+    between_columns: set[str] | None = None
     here = False
     for col in agg.find_all(exp.Column):
         if isinstance(col.this, exp.Star):
@@ -68,7 +108,20 @@ def _belongs_here(agg: exp.Expression, sel: exp.Select, scope: Scope) -> bool:
         if not qual:
             if inner:
                 continue  # assume an inner query's own column
-            return False
+            if between_columns is None:
+                known = [_column_names(q, table_columns) for q in between]
+                if any(k is None for k in known):
+                    return False
+                between_columns = set().union(*known)  # type: ignore[arg-type]
+            if col.name in between_columns:
+                return False
+            try:
+                if scope.find_local(col.name, None) is None:
+                    return False
+            except HeliosError:
+                return False
+            here = True
+            continue
         if any(qual in _aliases(q) for q in inner):
             continue
         if qual in between_aliases:
@@ -80,7 +133,7 @@ def _belongs_here(agg: exp.Expression, sel: exp.Select, scope: Scope) -> bool:
 
 
 def find(sel: exp.Select, sources: Iterable[exp.Expression], scope: Scope,
-         is_aggregate: Callable[[exp.Expression], bool]) -> list[exp.Expression]:
+         is_aggregate: Callable[[exp.Expression], bool], table_columns: TableColumns) -> list[exp.Expression]:
     """Aggregate calls written in subqueries of ``sources`` that belong to ``sel``.
 
     A call nested in an aggregate of ``sel`` itself is 42803, as in PostgreSQL."""
@@ -91,7 +144,7 @@ def find(sel: exp.Select, sources: Iterable[exp.Expression], scope: Scope,
                 continue
             if isinstance(node.parent, exp.Filter) and node.parent.this is node:
                 continue  # the call of agg(...) FILTER (...): the Filter node is the aggregate
-            if not _belongs_here(node, sel, scope):
+            if not _belongs_here(node, sel, scope, table_columns):
                 continue
             p = node.parent
             while p is not None and p is not sel:
