@@ -3,7 +3,7 @@ and the column names over the wire (psycopg on both sides, a real ``helios serve
 
 ``ORDER BY x USING <`` / ``USING >`` (a syntax error before); ``x IN (VALUES ...)``, ``(a, b) IN
 (VALUES ...)`` and ``x op ANY/ALL (VALUES ...)`` (refused); ``SELECT *`` over a table of no
-columns (42601 before); a FROM item of an enclosing query named alone in a subquery, ``(SELECT t)``
+columns (42601 before); INTERSECT / EXCEPT [ALL] of rows of no columns (always no rows before); a FROM item of an enclosing query named alone in a subquery, ``(SELECT t)``
 and ``(SELECT t.*)``, as its current row (42703 / refused); a CASE named after its ELSE result and
 a subscripted subquery after the subquery's column (both were ``case`` / ``?column?``)."""
 
@@ -40,6 +40,12 @@ STEPS = [
     "SELECT count(*) FROM (SELECT * FROM qf_nocols) s",
     "SELECT count(*) FROM qf_nocols",
     "SELECT exists(SELECT * FROM qf_nocols)",
+    "SELECT count(*) FROM (SELECT INTERSECT SELECT) s",
+    "SELECT count(*) FROM (SELECT FROM generate_series(1, 5) INTERSECT SELECT FROM generate_series(1, 3)) s",
+    "SELECT count(*) FROM (SELECT FROM generate_series(1, 5) INTERSECT ALL SELECT FROM generate_series(1, 3)) s",
+    "SELECT count(*) FROM (SELECT FROM generate_series(1, 5) EXCEPT ALL SELECT FROM generate_series(1, 3)) s",
+    "SELECT count(*) FROM (SELECT FROM generate_series(1, 5) EXCEPT SELECT FROM generate_series(1, 3)) s",
+    "SELECT count(*) FROM (SELECT FROM generate_series(1, 2) EXCEPT SELECT WHERE false) s",
     "SELECT (SELECT t)::text FROM qf_t t ORDER BY a",
     "SELECT (SELECT (SELECT t))::text FROM qf_t t ORDER BY a",
     "SELECT (SELECT (t.*)::text) FROM qf_t t ORDER BY a",
