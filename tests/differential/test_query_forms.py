@@ -3,7 +3,8 @@ and the column names over the wire (psycopg on both sides, a real ``helios serve
 
 ``ORDER BY x USING <`` / ``USING >`` (a syntax error before); ``x IN (VALUES ...)``, ``(a, b) IN
 (VALUES ...)`` and ``x op ANY/ALL (VALUES ...)`` (refused); ``SELECT *`` over a table of no
-columns (42601 before); INTERSECT / EXCEPT [ALL] of rows of no columns (always no rows before); a FROM item of an enclosing query named alone in a subquery, ``(SELECT t)``
+columns (42601 before); INTERSECT / EXCEPT [ALL] of rows of no columns (always no rows before); nested joins written
+without parentheses, ``a JOIN b LEFT JOIN c ON x ON y`` (the inner join's tables were missing); a FROM item of an enclosing query named alone in a subquery, ``(SELECT t)``
 and ``(SELECT t.*)``, as its current row (42703 / refused); a CASE named after its ELSE result and
 a subscripted subquery after the subquery's column (both were ``case`` / ``?column?``)."""
 
@@ -23,6 +24,10 @@ SETUP = [
     "CREATE TABLE qf_t (a int, b int, s text)",
     "INSERT INTO qf_t VALUES (1, 1, 'x'), (20, 0, 'y'), (5, 5, NULL), (NULL, 3, 'z'), (7, 7, 'x')",
     "CREATE TABLE qf_nocols ()",
+    "CREATE TABLE qf_b (x int, y int)",
+    "INSERT INTO qf_b VALUES (1, 10), (20, 20)",
+    "CREATE TABLE qf_c (y int, z int)",
+    "INSERT INTO qf_c VALUES (10, 100), (30, 300)",
 ]
 
 STEPS = [
@@ -40,6 +45,12 @@ STEPS = [
     "SELECT count(*) FROM (SELECT * FROM qf_nocols) s",
     "SELECT count(*) FROM qf_nocols",
     "SELECT exists(SELECT * FROM qf_nocols)",
+    "SELECT * FROM qf_t INNER JOIN qf_b LEFT JOIN qf_c ON qf_b.y = qf_c.y ON qf_t.a = qf_b.x ORDER BY 1",
+    "SELECT * FROM qf_t LEFT JOIN qf_b LEFT JOIN qf_c ON qf_b.y = qf_c.y ON qf_t.a = qf_b.x ORDER BY 1, 2",
+    ("SELECT * FROM qf_t LEFT JOIN (SELECT * FROM qf_b) bb LEFT JOIN qf_c ON bb.y = qf_c.y ON qf_t.a = bb.x "
+    "ORDER BY 1, 2"),
+    ("SELECT * FROM qf_t t LEFT JOIN qf_b INNER JOIN qf_c ON qf_b.y = qf_c.y ON t.a = qf_b.x "
+    "LEFT JOIN qf_b b2 ON b2.x = t.a ORDER BY 1, 2"),
     "SELECT count(*) FROM (SELECT INTERSECT SELECT) s",
     "SELECT count(*) FROM (SELECT FROM generate_series(1, 5) INTERSECT SELECT FROM generate_series(1, 3)) s",
     "SELECT count(*) FROM (SELECT FROM generate_series(1, 5) INTERSECT ALL SELECT FROM generate_series(1, 3)) s",
@@ -63,7 +74,8 @@ NAMES = [
 
 WIRE_SETUP = ["CREATE TABLE qf_w (a int, b int, s text)", "INSERT INTO qf_w VALUES (1, 1, 'x'), (20, 0, NULL)"]
 
-CLEANUP = ["DROP TABLE IF EXISTS qf_t", "DROP TABLE IF EXISTS qf_nocols"]
+CLEANUP = ["DROP TABLE IF EXISTS qf_t", "DROP TABLE IF EXISTS qf_nocols", "DROP TABLE IF EXISTS qf_b",
+           "DROP TABLE IF EXISTS qf_c"]
 
 
 def test_query_forms_as_postgres(systems):

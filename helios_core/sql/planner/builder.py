@@ -1129,6 +1129,16 @@ class Builder:
     def plan_from_item(self, node: exp.Expression, outer: Scope | None, wrapper: Any) -> Item:
         if isinstance(node, set_returning.RowsFrom):
             return set_returning.plan_rows_from(self, node, outer)
+        nested = node.args.get("joins") if isinstance(node, (exp.Table, exp.Subquery, exp.Values, exp.Unnest)) \
+            else None
+        if nested:  # a JOIN b JOIN c ON x ON y: b's joins (to c) come first, then the join to a
+            inner = node.copy()
+            inner.set("joins", None)
+            first = self.plan_from_item(inner, outer, wrapper)
+            op, scope = first.op, Scope(list(first.op.fields), outer=outer)
+            for j in nested:
+                op, scope = self.plan_join(op, scope, j, outer)
+            return Item(op, {f.qualifier for f in op.fields if f.qualifier})
         alias_node = node.args.get("alias") if isinstance(node, exp.Expression) else None
         if isinstance(node, exp.Lateral):
             alias_node = node.args.get("alias")
