@@ -3,8 +3,8 @@ and the column names over the wire (psycopg on both sides, a real ``helios serve
 
 ``ORDER BY x USING <`` / ``USING >`` (a syntax error before); ``x IN (VALUES ...)``, ``(a, b) IN
 (VALUES ...)`` and ``x op ANY/ALL (VALUES ...)`` (refused); ``SELECT *`` over a table of no
-columns (42601 before); INTERSECT / EXCEPT [ALL] of rows of no columns (always no rows before); nested joins written
-without parentheses, ``a JOIN b LEFT JOIN c ON x ON y`` (the inner join's tables were missing); a FROM item of an enclosing query named alone in a subquery, ``(SELECT t)``
+columns (42601 before); INTERSECT / EXCEPT [ALL] of rows of no columns (always no rows before); ``JOIN ... USING (c) AS j``
+(a syntax error); nested joins written without parentheses, ``a JOIN b LEFT JOIN c ON x ON y`` (the inner join's tables were missing); a FROM item of an enclosing query named alone in a subquery, ``(SELECT t)``
 and ``(SELECT t.*)``, as its current row (42703 / refused); a CASE named after its ELSE result and
 a subscripted subquery after the subquery's column (both were ``case`` / ``?column?``)."""
 
@@ -51,6 +51,11 @@ STEPS = [
     "ORDER BY 1, 2"),
     ("SELECT * FROM qf_t t LEFT JOIN qf_b INNER JOIN qf_c ON qf_b.y = qf_c.y ON t.a = qf_b.x "
     "LEFT JOIN qf_b b2 ON b2.x = t.a ORDER BY 1, 2"),
+    "SELECT * FROM qf_t JOIN qf_b USING (x) AS j WHERE j.x = 1",
+    "SELECT j.x, qf_t.s FROM qf_t t JOIN qf_b ON t.a = qf_b.x JOIN qf_b b2 USING (x, y) AS j ORDER BY 1",
+    "SELECT * FROM qf_b JOIN qf_b b2 USING (x) AS j WHERE j.y = 1",
+    "SELECT * FROM qf_b a1 JOIN qf_b a2 USING (x) AS a1",
+    "SELECT j.*, row(j.*)::text FROM qf_b LEFT JOIN qf_b b2 USING (x) AS j ORDER BY 1",
     "SELECT count(*) FROM (SELECT INTERSECT SELECT) s",
     "SELECT count(*) FROM (SELECT FROM generate_series(1, 5) INTERSECT SELECT FROM generate_series(1, 3)) s",
     "SELECT count(*) FROM (SELECT FROM generate_series(1, 5) INTERSECT ALL SELECT FROM generate_series(1, 3)) s",

@@ -238,6 +238,15 @@ class Helios(Postgres):
                 return self.expression(exp.Ordered(this=this, desc=desc, nulls_first=nulls_first))
             return super()._parse_ordered(lambda: this)
 
+        def _parse_join(self, *args: Any, **kwargs: Any) -> exp.Join | None:  # type: ignore[override]
+            """``JOIN ... USING (cols) AS alias``: a name for the join's USING columns (PostgreSQL 14)."""
+            join = super()._parse_join(*args, **kwargs)
+            if join is not None and join.args.get("using") and self._curr is not None \
+                    and self._curr.token_type == TokenType.ALIAS:
+                self._advance()
+                join.set("using_alias", self._parse_id_var(any_token=False))
+            return join
+
         def _parse_substring_similar(self) -> exp.Expression | None:
             """SUBSTRING(s SIMILAR pattern ESCAPE e): substring(s, pattern, e), the SQL regular
             expression form; any other SUBSTRING(...) as sqlglot reads it."""

@@ -1110,6 +1110,14 @@ class Builder:
             for name, idx in scope.merged.items():
                 if name not in merged:
                     merged[name] = len(using_names) + idx
+            using_alias = j.args.get("using_alias")
+            if using_alias is not None:  # JOIN ... USING (a) AS x: x.a is the merged column (x.* the merged ones)
+                ua = using_alias.name
+                if any(f.qualifier == ua for f in fields):
+                    raise HeliosError(f'table name "{ua}" specified more than once', sqlstate="42712")
+                for name in using_names:
+                    exprs.append(exprs[merged[name]])
+                    fields.append(Field(name, fields[merged[name]].type, ua, hidden=True))
             proj = L.Project(joined, exprs, fields)
             return proj, Scope(fields, outer=outer, merged=merged)
         new = self.make_join(op, right, kind, conds, outer) if conds or kind != "inner" else L.Join(

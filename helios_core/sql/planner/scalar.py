@@ -1959,7 +1959,9 @@ class ScalarCompiler:
         expanded: list[exp.Expression] = []
         for item in items:
             if isinstance(item, exp.Column) and isinstance(item.this, exp.Star) and item.table:
-                names = [f.name for f in scope.fields if f.qualifier == item.table and not f.hidden]
+                names = [f.name for f in scope.fields if f.qualifier == item.table and not f.hidden] or [
+                    f.name for f in scope.fields if f.qualifier == item.table and f.name not in ("_rowid", "tableoid")
+                    and not f.name.startswith("?")]  # JOIN ... USING (...) AS alias: hidden from SELECT *
                 if not names:
                     raise HeliosError(f'missing FROM-clause entry for table "{item.table}"', sqlstate="42P01")
                 expanded.extend(exp.column(n, table=item.table, quoted=True) for n in names)
@@ -2697,6 +2699,9 @@ def whole_row(scope: Scope, alias: str) -> Compiled | None:
     (``count(t)`` over a LEFT JOIN counts matches); a stored row of only NULLs, which PostgreSQL
     keeps as a record of NULLs, cannot be told apart here."""
     cols = [i for i, f in enumerate(scope.fields) if f.qualifier == alias and not f.hidden]
+    if not cols:  # a JOIN ... USING (...) AS alias: its columns are kept out of SELECT *
+        cols = [i for i, f in enumerate(scope.fields) if f.qualifier == alias and f.name not in (
+            "_rowid", "tableoid") and not f.name.startswith("?")]
     if not cols:
         return None
     names = [scope.fields[i].name for i in cols]
