@@ -140,6 +140,8 @@ def window_spec(builder: Any, w: exp.Window, scope: Scope, named: dict[str, exp.
                                   sqlstate="42883")
     name, arg_asts, distinct = _fn_name_args(fn)
     frame = _frame(builder, frame_node, scope, bool(order))
+    if frame.mode == "groups" and not order:
+        raise HeliosError("GROUPS mode requires an ORDER BY clause", sqlstate="42P20")
     if frame.mode == "range" and (frame.start_off is not None or frame.end_off is not None):
         if len(order) != 1:
             raise HeliosError("RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column",

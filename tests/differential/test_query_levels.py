@@ -4,7 +4,10 @@ on HeliosDB in order.
 An aggregate written in a subquery whose arguments use only the enclosing query's columns is an
 aggregate of the enclosing query (one row over all its rows; it was computed once per outer row
 inside the subquery), also when the subquery uses it in WHERE or names the columns unqualified; such a call nested in an aggregate
-of the enclosing query is 42803 (it ran for minutes instead). ``SELECT *, f() OVER (...)`` shows
+of the enclosing query is 42803 (it ran for minutes instead), and so is one in a subquery of its FROM
+items, JOIN conditions or WHERE (it was computed per row). DISTINCT aggregates whose ORDER BY is no
+argument (42P10), ordered-set aggregates without WITHIN GROUP (42809) and GROUPS frames without
+ORDER BY (42P20) are refused as PostgreSQL refuses them (they were answered). ``SELECT *, f() OVER (...)`` shows
 the window call's column once (``*`` showed it a second time, so a subquery of that shape had
 extra columns)."""
 

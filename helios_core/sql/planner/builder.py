@@ -365,6 +365,7 @@ class Builder:
         rewritten = set_returning.rewrite(sel, output_name, contains_aggregate)
         if rewritten is not None:
             sel = rewritten
+        outer_aggregates.refuse_misplaced(sel, is_aggregate_node, self.table_columns)
         op, scope = self.plan_from_where(sel, outer)
         exprs = list(sel.expressions)
         order = arg(sel, "order")
@@ -1688,6 +1689,7 @@ class Builder:
     def _agg_call_spec(self, node: exp.Expression, scope: Scope, filt: Compiled | None) -> AggSpec:
         label = None
         order: list[tuple[Compiled, bool, bool | None]] = []
+        order_asts: list[exp.Expression] = []
         direct: list[Any] = []
         distinct = False
         if isinstance(node, exp.Dot):  # schema.aggregate(...): CREATE AGGREGATE's
@@ -1716,6 +1718,10 @@ class Builder:
         else:
             name = _agg_name(node)
             label = name
+            if name in ("percentile_cont", "percentile_disc", "mode", *HYPOTHETICAL):
+                start = node.meta.get("start") if node.meta else None
+                raise HeliosError(f"WITHIN GROUP is required for ordered-set aggregate {name}", sqlstate="42809",
+                                  position=start + 1 if isinstance(start, int) else None)
             user = user_aggregate_calls.aggregates_named(name) if isinstance(node, exp.Anonymous) else []
             if user:  # CREATE AGGREGATE's: (DISTINCT args ORDER BY ...)
                 return self._user_agg_spec(node, name, user, list(node.expressions), scope, filt)
@@ -1742,11 +1748,13 @@ class Builder:
                 args_ast[-1] = o.this
                 for it in o.expressions:
                     order.append((self.compile(it.this, scope), bool(it.args.get("desc")), _nulls_first(it)))
+                    order_asts.append(it.this)
             if args_ast and isinstance(args_ast[0], exp.Order):
                 o = args_ast[0]
                 args_ast = [o.this] + args_ast[1:]
                 for it in o.expressions:
                     order.append((self.compile(it.this, scope), bool(it.args.get("desc")), _nulls_first(it)))
+                    order_asts.append(it.this)
             if args_ast and isinstance(args_ast[0], exp.Distinct):
                 distinct = True
                 args_ast = list(args_ast[0].expressions) + args_ast[1:]
@@ -1771,6 +1779,12 @@ class Builder:
                                   hint="No function matches the given name and argument types. "
                                        "You might need to add explicit type casts.")
             args = [self.exprs.coerce(a, T.FLOAT8) for a in args]
+        if distinct and order:  # DISTINCT f(x ORDER BY y): y must be one of the arguments
+            arg_keys = {canonical_key(a, scope) or a.sql() for a in args_ast}
+            for item in order_asts:
+                if (canonical_key(item, scope) or item.sql()) not in arg_keys:
+                    raise HeliosError("in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list",
+                                      sqlstate="42P10", position=node_position(item))
         if name == "count" and distinct and len(args) > 1:
             raise FeatureNotSupported("count(DISTINCT a, b)")
         if distinct:

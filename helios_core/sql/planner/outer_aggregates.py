@@ -156,3 +156,65 @@ def find(sel: exp.Select, sources: Iterable[exp.Expression], scope: Scope,
             if not any(n is node for n in found):
                 found.append(node)
     return found
+
+
+class _TextScope:
+    """What ``_belongs_here`` asks of a scope, answered from a query's text and the catalog (before its
+    FROM items are planned)."""
+
+    def __init__(self, sel: exp.Select, table_columns: TableColumns) -> None:
+        self.names = _aliases_deep(sel)
+        self.columns = _column_names(sel, table_columns)
+
+    def has_qualifier(self, qual: str) -> bool:
+        return qual in self.names
+
+    def find_local(self, name: str, qual: str | None) -> int | None:
+        if self.columns is None:
+            raise HeliosError("unknown columns")
+        return 0 if name in self.columns else None
+
+
+def _aliases_deep(sel: exp.Select) -> set[str]:
+    out: set[str] = set()
+    items: list[exp.Expression] = []
+    frm = sel.args.get("from_") or sel.args.get("from")
+    if frm is not None:
+        items.append(frm.this)
+        items.extend(frm.expressions or [])
+    items.extend(j.this for j in sel.args.get("joins") or [])
+    while items:
+        it = items.pop()
+        items.extend(j.this for j in it.args.get("joins") or [])
+        if it.alias_or_name:
+            out.add(it.alias_or_name)
+        if isinstance(it, exp.Subquery) and isinstance(it.this, exp.Table):
+            items.append(it.this)
+    return out
+
+
+def refuse_misplaced(sel: exp.Select, is_aggregate: Callable[[exp.Expression], bool],
+                     table_columns: TableColumns) -> None:
+    """42803 for an aggregate of ``sel`` written in a subquery of its FROM items, JOIN conditions or
+    WHERE, where ``sel``'s rows are not yet grouped (PostgreSQL's messages)."""
+    places: list[tuple[str, exp.Expression]] = []
+    frm = sel.args.get("from_") or sel.args.get("from")
+    if frm is not None:
+        places.append(("FROM clause of their own query level", frm))
+    for j in sel.args.get("joins") or []:
+        places.append(("FROM clause of their own query level", j.this))
+        if j.args.get("on") is not None:
+            places.append(("JOIN conditions", j.args["on"]))
+    where = sel.args.get("where")
+    if where is not None:
+        places.append(("WHERE", where))
+    for clause, node in places:
+        for agg in node.walk():
+            if not isinstance(agg, exp.Expression) or not is_aggregate(agg) or not _enclosing_queries(agg, sel):
+                continue
+            if isinstance(agg.parent, exp.Filter) and agg.parent.this is agg:
+                continue
+            if _belongs_here(agg, sel, _TextScope(sel, table_columns), table_columns):  # type: ignore[arg-type]
+                start = agg.meta.get("start") if agg.meta else None
+                raise GroupingError(f"aggregate functions are not allowed in {clause}",
+                                    position=start + 1 if isinstance(start, int) else None)
