@@ -16,6 +16,7 @@ avg(float) -> double; stddev/variance(integer types|numeric) -> numeric, (float)
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
 from typing import Any
@@ -320,6 +321,9 @@ def finish_direct(spec: AggSpec, cols: list[pa.Array], F: Any, int_scale: int | 
         if spec.result_type.name == "float8":
             return pc.divide(s.cast(pa.float64()), pc.if_else(pc.equal(c, 0), None, c).cast(pa.float64()))
         cnt = pc.if_else(pc.equal(c, 0), pa.scalar(None, pa.int64()), c)
+        own = quotients_at_own_scale(s, cnt)
+        if own is not None:
+            return own
         s = _narrow_decimal(s)
         num = Vec(s, T.NUMERIC, False)
         den = Vec(_narrow_decimal(cnt.cast(pa.decimal128(38, 0))), T.NUMERIC, False)
@@ -339,6 +343,28 @@ def finish_direct(spec: AggSpec, cols: list[pa.Array], F: Any, int_scale: int | 
     if n in ("stddev_samp", "stddev_pop", "var_samp", "var_pop"):
         return cols[0]
     return cols[0]
+
+
+# up to this many results, avg(numeric) values of different display scales keep each its own
+# (Python per value); past it they share the largest scale (Arrow, trailing zeros)
+OWN_SCALE_LIMIT = 10_000
+
+
+def quotients_at_own_scale(sums: pa.Array, counts: pa.Array) -> pa.Array | None:
+    """sum / count per row at the display scale PostgreSQL gives each quotient (avg(x) of one group
+    prints 1.5000000000000000, of another 0.00000000000000000000), as a numeric array of per-value
+    scales; None when every quotient has the same scale (the caller's Arrow division is exact then)
+    or there are more than OWN_SCALE_LIMIT rows."""
+    n = len(sums)
+    if n < 2 or n > OWN_SCALE_LIMIT:
+        return None
+    num = NW.to_decimals(sums)
+    den = counts.to_pylist()
+    pairs = [(a, decimal.Decimal(int(b))) if a is not None and b else None for a, b in zip(num, den, strict=True)]
+    scales = {NW.div_scale(*p) for p in pairs if p is not None and p[0].is_finite()}
+    if len(scales) < 2 or any(p is not None and not p[0].is_finite() for p in pairs):
+        return None
+    return NW.from_decimals([None if p is None else NW.divide(*p) for p in pairs])
 
 
 def _narrow_decimal(a: pa.Array) -> pa.Array:
