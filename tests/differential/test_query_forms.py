@@ -3,7 +3,8 @@ and the column names over the wire (psycopg on both sides, a real ``helios serve
 
 ``ORDER BY x USING <`` / ``USING >`` (a syntax error before); ``x IN (VALUES ...)``, ``(a, b) IN
 (VALUES ...)`` and ``x op ANY/ALL (VALUES ...)`` (refused); ``SELECT *`` over a table of no
-columns (42601 before); INTERSECT / EXCEPT [ALL] of rows of no columns (always no rows before); ``JOIN ... USING (c) AS j``
+columns (42601 before); INTERSECT / EXCEPT [ALL] of rows of no columns (always no rows before); a USING column named
+unqualified in a later join's ON (42702 before); ``JOIN ... USING (c) AS j``
 (a syntax error); nested joins written without parentheses, ``a JOIN b LEFT JOIN c ON x ON y`` (the inner join's tables were missing); a FROM item of an enclosing query named alone in a subquery, ``(SELECT t)``
 and ``(SELECT t.*)``, as its current row (42703 / refused); a CASE named after its ELSE result and
 a subscripted subquery after the subquery's column (both were ``case`` / ``?column?``)."""
@@ -56,6 +57,12 @@ STEPS = [
     "SELECT * FROM qf_b JOIN qf_b b2 USING (x) AS j WHERE j.y = 1",
     "SELECT * FROM qf_b a1 JOIN qf_b a2 USING (x) AS a1",
     "SELECT j.*, row(j.*)::text FROM qf_b LEFT JOIN qf_b b2 USING (x) AS j ORDER BY 1",
+    ("SELECT qq, c.y FROM (SELECT coalesce(a, 0) AS qq FROM qf_t) ss1 FULL JOIN (SELECT coalesce(b, -1) AS qq "
+    "FROM qf_t) ss2 USING (qq) INNER JOIN qf_c c ON qq = c.y - 9 ORDER BY 1, 2"),
+    ("SELECT qq, c.z FROM (SELECT a AS qq FROM qf_t) ss1 JOIN (SELECT b AS qq FROM qf_t) ss2 USING (qq) "
+    "LEFT JOIN qf_c c ON qq = c.y ORDER BY 1, 2"),
+    ("SELECT (SELECT q FROM (SELECT 1, 2, 3 WHERE a > 1 UNION ALL SELECT 4, 5, 6.0 WHERE a <= 1) q) IS NULL "
+     "FROM qf_t WHERE a IS NOT NULL ORDER BY a"),
     "SELECT count(*) FROM (SELECT INTERSECT SELECT) s",
     "SELECT count(*) FROM (SELECT FROM generate_series(1, 5) INTERSECT SELECT FROM generate_series(1, 3)) s",
     "SELECT count(*) FROM (SELECT FROM generate_series(1, 5) INTERSECT ALL SELECT FROM generate_series(1, 3)) s",

@@ -970,7 +970,7 @@ class Builder:
         return PushedTerm(op.columns[col.column], "in", vals, col.type.arrow_type, c.sql(dialect="postgres"))
 
     def make_join(self, left: Operator, right: Operator, kind: str, conds: list[exp.Expression],
-                  outer: Scope | None) -> Operator:
+                  outer: Scope | None, merged: dict[str, int] | None = None) -> Operator:
         fields = list(left.fields) + list(right.fields)
         if kind in ("semi", "anti"):
             out_fields = list(left.fields)
@@ -978,9 +978,10 @@ class Builder:
             out_fields = [attrs.evolve(f) for f in fields]
         if kind in ("left", "full"):
             pass
-        lscope = Scope(list(left.fields), outer=outer)
+        # merged: the left side's USING columns (an unqualified name means the merged one)
+        lscope = Scope(list(left.fields), outer=outer, merged=dict(merged or {}))
         rscope = Scope(list(right.fields), outer=outer)
-        both = Scope(fields, outer=outer)
+        both = Scope(fields, outer=outer, merged=dict(merged or {}))
         lkeys, rkeys, rest, texts = [], [], [], []
         nl = len(left.fields)
         for c in conds:
@@ -1121,7 +1122,7 @@ class Builder:
                     fields.append(Field(name, fields[merged[name]].type, ua, hidden=True))
             proj = L.Project(joined, exprs, fields)
             return proj, Scope(fields, outer=outer, merged=merged)
-        new = self.make_join(op, right, kind, conds, outer) if conds or kind != "inner" else L.Join(
+        new = self.make_join(op, right, kind, conds, outer, scope.merged) if conds or kind != "inner" else L.Join(
             list(op.fields) + list(right.fields), op, right, "inner", [], [], None)
         if kind != "inner" and not conds:
             new = L.Join(list(op.fields) + list(right.fields), op, right, kind, [], [], None)

@@ -2715,9 +2715,22 @@ def whole_row(scope: Scope, alias: str) -> Compiled | None:
             missing = arrays[0].is_null()
             for a in arrays[1:]:
                 missing = pc.and_(missing, a.is_null())
-        return Vec(pa.StructArray.from_arrays(arrays, fields=list(rt.arrow_type), mask=missing), rt, False)
+        fields = list(rt.arrow_type)
+        arrays = [_as_field_type(a, f) for a, f in zip(arrays, fields, strict=True)]
+        return Vec(pa.StructArray.from_arrays(arrays, fields=fields, mask=missing), rt, False)
 
     return Compiled(rt, fn, label=alias)
+
+
+def _as_field_type(a: pa.Array, f: pa.Field) -> pa.Array:
+    """A column cast to its record field's Arrow type when the two differ (a numeric column of one
+    UNION branch comes as decimal128(2, 1) where the record's field is the wider common decimal)."""
+    if a.type == f.type:
+        return a
+    try:
+        return a.cast(f.type)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return a
 
 
 def outer_whole_row(scope: Scope, alias: str) -> Compiled | None:
