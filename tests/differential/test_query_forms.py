@@ -25,6 +25,8 @@ SETUP = [
     "CREATE TABLE qf_t (a int, b int, s text)",
     "INSERT INTO qf_t VALUES (1, 1, 'x'), (20, 0, 'y'), (5, 5, NULL), (NULL, 3, 'z'), (7, 7, 'x')",
     "CREATE TABLE qf_nocols ()",
+    "CREATE SEQUENCE qf_seq",
+    "CREATE TABLE qf_many AS SELECT g AS u, 100 - g AS v, g % 7 AS th FROM generate_series(1, 50) g",
     "CREATE TABLE qf_b (x int, y int)",
     "INSERT INTO qf_b VALUES (1, 10), (20, 20)",
     "CREATE TABLE qf_c (y int, z int)",
@@ -63,6 +65,14 @@ STEPS = [
     "LEFT JOIN qf_c c ON qq = c.y ORDER BY 1, 2"),
     ("SELECT (SELECT q FROM (SELECT 1, 2, 3 WHERE a > 1 UNION ALL SELECT 4, 5, 6.0 WHERE a <= 1) q) IS NULL "
      "FROM qf_t WHERE a IS NOT NULL ORDER BY a"),
+    "SELECT u, v, nextval('qf_seq') FROM qf_many ORDER BY th, u LIMIT 5",
+    "SELECT currval('qf_seq')",
+    "SELECT u, nextval('qf_seq') FROM qf_many ORDER BY u DESC LIMIT 3 OFFSET 2",
+    "SELECT currval('qf_seq')",
+    "SELECT nextval('qf_seq') AS n, u FROM qf_many ORDER BY 1 LIMIT 2",
+    "SELECT u + 1 AS w, nextval('qf_seq') FROM qf_many WHERE u < 4 ORDER BY w",
+    "SELECT th, count(*), nextval('qf_seq') FROM qf_many GROUP BY th ORDER BY th LIMIT 2",
+    "SELECT u, random() < 2 FROM qf_many ORDER BY u LIMIT 2",
     "SELECT count(*) FROM (SELECT INTERSECT SELECT) s",
     "SELECT count(*) FROM (SELECT FROM generate_series(1, 5) INTERSECT SELECT FROM generate_series(1, 3)) s",
     "SELECT count(*) FROM (SELECT FROM generate_series(1, 5) INTERSECT ALL SELECT FROM generate_series(1, 3)) s",
@@ -86,7 +96,8 @@ NAMES = [
 
 WIRE_SETUP = ["CREATE TABLE qf_w (a int, b int, s text)", "INSERT INTO qf_w VALUES (1, 1, 'x'), (20, 0, NULL)"]
 
-CLEANUP = ["DROP TABLE IF EXISTS qf_t", "DROP TABLE IF EXISTS qf_nocols", "DROP TABLE IF EXISTS qf_b",
+CLEANUP = ["DROP TABLE IF EXISTS qf_t", "DROP TABLE IF EXISTS qf_nocols", "DROP SEQUENCE IF EXISTS qf_seq",
+           "DROP TABLE IF EXISTS qf_many", "DROP TABLE IF EXISTS qf_b",
            "DROP TABLE IF EXISTS qf_c"]
 
 

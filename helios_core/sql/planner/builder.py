@@ -437,6 +437,38 @@ class Builder:
                     out_fields.append(Field(f"?on{len(out_fields)}", c.type, hidden=True))
                     idx = len(out_fields) - 1
                 on_idx.append(idx)
+        late: dict[int, Compiled] = {}
+        lim_node = arg(sel, "limit")
+        with_ties = isinstance(lim_node, exp.Fetch) and lim_node.args.get("limit_options") is not None and \
+            lim_node.args["limit_options"].args.get("with_ties")
+        if keys and distinct is None and not with_ties and not set_returning_in(sources):
+            # volatile select-list expressions (nextval, random) are computed after the sort (and any
+            # LIMIT), in output order, as PostgreSQL does: the sort carries the columns they read
+            sorted_by = {k.index for k in keys}
+            late = {j: out_exprs[j] for j in range(nvis) if j not in sorted_by and _volatile_call(sources[j])}
+        if late:
+            width = len(scope.fields)
+            carried = [column_ref(i, f) for i, f in enumerate(scope.fields)]
+            first_exprs = carried + [make_const(const_vec(None, out_fields[j].type)) if j in late else c
+                                     for j, c in enumerate(out_exprs)]
+            first_fields = [Field(f.name, f.type, f.qualifier, hidden=True) for f in scope.fields] + [
+                attrs.evolve(f) for f in out_fields]
+            op = L.Project(op, first_exprs, first_fields)
+            keys = [attrs.evolve(k, index=k.index + width) for k in keys]
+            _refuse_unsortable([first_fields[k.index] for k in keys], "ordering")
+            op = L.Sort(op, keys)
+            limited = self.apply_limit(sel, op, Scope([], outer=outer))
+            final_exprs = [late[j] if j in late else column_ref(width + j, first_fields[width + j])
+                           for j in range(len(out_exprs))]
+            if isinstance(limited, L.Limit) and limited.offset is not None:
+                # the rows OFFSET skips are computed too (PostgreSQL projects below its Limit)
+                if limited.limit is not None:
+                    op = L.Limit(op, self.exprs.lift([limited.limit, limited.offset], True, _limit_plus_offset,
+                                                     T.INT8), None)
+                op = L.Limit(L.Project(op, final_exprs, out_fields), None, limited.offset)
+            else:
+                op = L.Project(limited, final_exprs, out_fields)
+            return drop_hidden(op) if len(out_fields) != nvis else op
         op = L.Project(op, out_exprs, out_fields)
         if distinct is not None:
             if on_idx is not None:
@@ -2042,6 +2074,35 @@ def _from_item_names(sel: exp.Select) -> set[str]:
         if isinstance(it, exp.Expression) and not isinstance(it, exp.Join):
             stack.extend(j.this for j in it.args.get("joins") or [])
     return out
+
+
+# calls whose every evaluation differs: computed after ORDER BY / LIMIT (see _plan_select)
+_VOLATILE_CALLS = {"random", "nextval", "setval", "clock_timestamp", "timeofday", "gen_random_uuid",
+                   "uuid_generate_v4", "random_normal", "pg_sleep", "set_config"}
+
+
+def _limit_plus_offset(v: list[Vec]) -> Vec:
+    """LIMIT + OFFSET (a negative OFFSET counts as 0: the outer Limit reports it)."""
+    lim, off = v
+    total = pc.add(lim.array.cast(pa.int64()), pc.max_element_wise(off.array.cast(pa.int64()), 0))
+    return Vec(total, T.INT8, lim.scalar and off.scalar)
+
+
+def _volatile_call(e: exp.Expression) -> bool:
+    for n in walk_same_level(e):
+        if isinstance(n, exp.Rand):
+            return True
+        if isinstance(n, exp.Func):
+            name = str(n.this).lower() if isinstance(n, exp.Anonymous) else (
+                n.meta.get("pg_name") if n._meta else None) or type(n).__name__.lower()
+            if str(name).lower() in _VOLATILE_CALLS:
+                return True
+    return False
+
+
+def set_returning_in(exprs: list[exp.Expression]) -> bool:
+    """A set-returning call in any of the expressions (at their own query level)."""
+    return any(set_returning.srf_name(n) is not None for e in exprs for n in walk_same_level(e))
 
 
 def _is_quantified(e: exp.Expression) -> bool:
