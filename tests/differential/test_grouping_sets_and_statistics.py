@@ -5,7 +5,8 @@ GROUPING SETS nested in GROUPING SETS and ROLLUP/CUBE inside GROUPING SETS expan
 expands them (they were refused), GROUP BY DISTINCT drops repeated sets (they were kept), a
 column functionally dependent on a grouped primary key keeps its value in the sets that hold the
 key (it was NULL), and a constant grouping key is NULL in the sets without it (it stayed the
-constant, so a filter over it kept rows it should drop). regr_* and bit_xor exist (they did
+constant, so a filter over it kept rows it should drop); GROUPING() in a subquery over the enclosing
+query's grouping columns is that query's (it did not exist). regr_* and bit_xor exist (they did
 not; corr and covar_* now accumulate like PostgreSQL, so the last digits agree), so do the
 hypothetical-set aggregates rank/dense_rank/percent_rank/cume_dist WITHIN GROUP and percentiles of
 an array of fractions (refused before), and

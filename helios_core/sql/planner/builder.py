@@ -375,6 +375,9 @@ class Builder:
         select_aliases = {e.alias: e.this for e in exprs if isinstance(e, exp.Alias)}
         agg_sources = exprs + ([having.this] if having is not None else []) + [o.this for o in order_items]
         lifted = outer_aggregates.find(sel, agg_sources, scope, is_aggregate_node, self.table_columns)
+        # GROUPING(a, b) in a subquery whose arguments are this query's columns: this query's grouping
+        lifted += [g for g in outer_aggregates.find(sel, agg_sources, scope, _is_grouping_call, self.table_columns)
+                   if not any(g is n for n in lifted)]
         for node in lifted:
             self.outer_aggs[id(node)] = (node, canonical_key(node, scope) or node.sql(), sel)
         agg_sources = agg_sources + lifted
@@ -2086,6 +2089,10 @@ def _limit_plus_offset(v: list[Vec]) -> Vec:
     lim, off = v
     total = pc.add(lim.array.cast(pa.int64()), pc.max_element_wise(off.array.cast(pa.int64()), 0))
     return Vec(total, T.INT8, lim.scalar and off.scalar)
+
+
+def _is_grouping_call(e: exp.Expression) -> bool:
+    return isinstance(e, exp.Grouping)
 
 
 def _volatile_call(e: exp.Expression) -> bool:
