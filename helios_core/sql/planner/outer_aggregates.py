@@ -136,7 +136,7 @@ def find(sel: exp.Select, sources: Iterable[exp.Expression], scope: Scope,
          is_aggregate: Callable[[exp.Expression], bool], table_columns: TableColumns) -> list[exp.Expression]:
     """Aggregate calls written in subqueries of ``sources`` that belong to ``sel``.
 
-    A call nested in an aggregate of ``sel`` itself is 42803, as in PostgreSQL."""
+    A call nested in the arguments of another aggregate call is 42803, as in PostgreSQL."""
     found: list[exp.Expression] = []
     for src in sources:
         for node in src.walk() if isinstance(src, exp.Expression) else ():
@@ -148,7 +148,7 @@ def find(sel: exp.Select, sources: Iterable[exp.Expression], scope: Scope,
                 continue
             p = node.parent
             while p is not None and p is not sel:
-                if is_aggregate(p) and not _enclosing_queries(p, sel):
+                if is_aggregate(p):  # in the arguments (or FILTER) of an aggregate of any level
                     start = node.meta.get("start") if node.meta else None
                     raise GroupingError("aggregate function calls cannot be nested",
                                         position=start + 1 if isinstance(start, int) else None)

@@ -124,7 +124,7 @@ STRICT_FUNCTIONS = {
 # constructs PostgreSQL names in "<construct> types X and Y cannot be matched"
 # schemas whose functions are built in rather than catalog entries (a plugin's live under its name)
 _SYSTEM_SCHEMAS = {"pg_catalog", "information_schema", "heliosdb", "helios", "timescaledb_information"}
-_MATCHED_CONTEXTS = {"VALUES", "CASE", "COALESCE", "GREATEST", "LEAST", "ARRAY", "UNION", "INTERSECT", "EXCEPT",
+_MATCHED_CONTEXTS = {"VALUES", "CASE", "WITHIN GROUP", "COALESCE", "GREATEST", "LEAST", "ARRAY", "UNION", "INTERSECT", "EXCEPT",
                      "JOIN/USING"}
 
 # functions whose value changes per call or per statement: never folded at plan time
