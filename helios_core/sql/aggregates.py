@@ -16,7 +16,9 @@ avg(float) -> double; stddev/variance(integer types|numeric) -> numeric, (float)
 
 from __future__ import annotations
 
+import decimal
 import json
+import math
 from typing import Any
 
 import attrs
@@ -55,8 +57,15 @@ CANONICAL = {
 DIRECT = {"count", "count_star", "sum", "avg", "min", "max", "bool_and", "bool_or", "stddev_samp",
           "stddev_pop", "var_samp", "var_pop"}
 
+# hypothetical-set aggregates: name(values) WITHIN GROUP (ORDER BY columns), where the values would fall
+HYPOTHETICAL = ("rank", "dense_rank", "percent_rank", "cume_dist")
+
+# the statistics aggregates of two double precision arguments (Y, X)
+TWO_FLOAT_ARGS = ("corr", "covar_pop", "covar_samp", "regr_count", "regr_sxx", "regr_syy", "regr_sxy",
+                  "regr_avgx", "regr_avgy", "regr_r2", "regr_slope", "regr_intercept")
+
 # aggregates over lists that keep NULL inputs
-KEEPS_NULLS = {"array_agg", "json_agg", "jsonb_agg"}
+KEEPS_NULLS = {"array_agg", "json_agg", "jsonb_agg", "rank", "dense_rank", "percent_rank", "cume_dist"}
 
 
 @attrs.define(eq=False)
@@ -135,9 +144,20 @@ def result_type(name: str, arg_types: list[T.SqlType]) -> T.SqlType:
         return T.INTERVAL if a is not None and a.name == "interval" else T.FLOAT8
     if name in ("percentile_disc", "mode", "any_value"):
         return a
-    if name in ("bit_and", "bit_or"):
+    if name in ("bit_and", "bit_or", "bit_xor"):
+        if a is None or not (a.name in INTS or a.name in ("bit", "varbit")):
+            shown = a.sql_name() if a is not None else ""
+            raise UndefinedFunction(f"function {name}({shown}) does not exist",
+                                    hint="No function matches the given name and argument types. "
+                                         "You might need to add explicit type casts.")
         return a
-    if name in ("corr", "covar_pop", "covar_samp"):
+    if name == "regr_count":
+        return T.INT8
+    if name in ("rank", "dense_rank"):
+        return T.INT8
+    if name in ("percent_rank", "cume_dist"):
+        return T.FLOAT8
+    if name in TWO_FLOAT_ARGS:
         return T.FLOAT8
     if name in ("range_agg", "range_intersect_agg"):
         return range_aggregates.result_type(name, a)
@@ -301,6 +321,9 @@ def finish_direct(spec: AggSpec, cols: list[pa.Array], F: Any, int_scale: int | 
         if spec.result_type.name == "float8":
             return pc.divide(s.cast(pa.float64()), pc.if_else(pc.equal(c, 0), None, c).cast(pa.float64()))
         cnt = pc.if_else(pc.equal(c, 0), pa.scalar(None, pa.int64()), c)
+        own = quotients_at_own_scale(s, cnt)
+        if own is not None:
+            return own
         s = _narrow_decimal(s)
         num = Vec(s, T.NUMERIC, False)
         den = Vec(_narrow_decimal(cnt.cast(pa.decimal128(38, 0))), T.NUMERIC, False)
@@ -320,6 +343,28 @@ def finish_direct(spec: AggSpec, cols: list[pa.Array], F: Any, int_scale: int | 
     if n in ("stddev_samp", "stddev_pop", "var_samp", "var_pop"):
         return cols[0]
     return cols[0]
+
+
+# up to this many results, avg(numeric) values of different display scales keep each its own
+# (Python per value); past it they share the largest scale (Arrow, trailing zeros)
+OWN_SCALE_LIMIT = 10_000
+
+
+def quotients_at_own_scale(sums: pa.Array, counts: pa.Array) -> pa.Array | None:
+    """sum / count per row at the display scale PostgreSQL gives each quotient (avg(x) of one group
+    prints 1.5000000000000000, of another 0.00000000000000000000), as a numeric array of per-value
+    scales; None when every quotient has the same scale (the caller's Arrow division is exact then)
+    or there are more than OWN_SCALE_LIMIT rows."""
+    n = len(sums)
+    if n < 2 or n > OWN_SCALE_LIMIT:
+        return None
+    num = NW.to_decimals(sums)
+    den = counts.to_pylist()
+    pairs = [(a, decimal.Decimal(int(b))) if a is not None and b else None for a, b in zip(num, den, strict=True)]
+    scales = {NW.div_scale(*p) for p in pairs if p is not None and p[0].is_finite()}
+    if len(scales) < 2 or any(p is not None and not p[0].is_finite() for p in pairs):
+        return None
+    return NW.from_decimals([None if p is None else NW.divide(*p) for p in pairs])
 
 
 def _narrow_decimal(a: pa.Array) -> pa.Array:
@@ -418,7 +463,13 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
         tbl = pa.table({"p": parents, **{f"v{i}": distinct_key(i, f) for i, f in enumerate(flat)},
                         "r": pa.array(np.arange(len(parents), dtype=np.int64))})
         g = tbl.group_by(["p"] + [f"v{i}" for i in range(len(flat))], use_threads=False).aggregate([("r", "min")])
-        g = g.sort_by([("p", "ascending")] + [(f"v{i}", "ascending") for i in range(len(flat))])
+        desc, nulls_first = False, None
+        if len(flat) == 1 and spec.order:  # DISTINCT x ORDER BY x [DESC] [NULLS FIRST|LAST]
+            desc, nulls_first = spec.order[0][1], spec.order[0][2]
+        if nulls_first is None:
+            nulls_first = desc
+        g = g.sort_by([("p", "ascending")] + [(f"v{i}", "descending" if desc else "ascending",
+                                               "at_start" if nulls_first else "at_end") for i in range(len(flat))])
         rows = g.column("r_min").combine_chunks()
         parents = parents.take(rows)
         flat = [f.take(rows) for f in flat]
@@ -510,37 +561,129 @@ def finish_from_lists(spec: AggSpec, lists: list[pa.Array], mask_list: pa.Array 
         tbl = pa.table({"p": parents, "v": vals})
         g = tbl.group_by("p", use_threads=False).aggregate([("v", "first")])
         return place(g.column("p").combine_chunks(), g.column("v_first").combine_chunks(), ngroups)
-    if name in ("bit_and", "bit_or"):
+    if name in ("bit_and", "bit_or", "bit_xor"):
         out_b: list[Any] = [None] * ngroups
         for p, v in zip(p_np.tolist(), vals.to_pylist(), strict=True):
+            if v is None:
+                continue
             cur = out_b[p]
-            out_b[p] = v if cur is None else ((cur & v) if name == "bit_and" else (cur | v))
+            out_b[p] = v if cur is None else ((cur & v) if name == "bit_and" else (cur | v) if name == "bit_or"
+                                              else (cur ^ v))
         return pa.array(out_b, type=vals.type)
     if name in ("range_agg", "range_intersect_agg"):
         return range_aggregates.finish(name, p_np, vals, spec.args[0].type, spec.result_type, ngroups)
-    if name in ("corr", "covar_pop", "covar_samp"):
-        ys = vals.to_pylist()
-        xs = flat[1].to_pylist()
-        per2: dict[int, list] = {}
-        for p, y, x in zip(p_np.tolist(), ys, xs, strict=True):
-            if y is not None and x is not None:
-                per2.setdefault(p, []).append((float(y), float(x)))
-        out_f: list[float | None] = [None] * ngroups
-        for p, pts in per2.items():
-            n = len(pts)
-            my = sum(y for y, _ in pts) / n
-            mx = sum(x for _, x in pts) / n
-            sxy = sum((y - my) * (x - mx) for y, x in pts)
-            if name == "covar_pop":
-                out_f[p] = sxy / n
-            elif name == "covar_samp":
-                out_f[p] = sxy / (n - 1) if n > 1 else None
-            else:
-                sxx = sum((x - mx) ** 2 for _, x in pts)
-                syy = sum((y - my) ** 2 for y, _ in pts)
-                out_f[p] = sxy / (sxx * syy) ** 0.5 if sxx and syy else None
-        return pa.array(out_f, pa.float64())
+    if name in TWO_FLOAT_ARGS:
+        return _two_variable_statistics(name, p_np, vals, flat[1], ngroups)
+    if name in HYPOTHETICAL:
+        return _hypothetical(spec, p_np, flat, ngroups)
     raise UndefinedFunction(f"aggregate {name} is not supported")
+
+
+def _hypothetical(spec: AggSpec, p_np: np.ndarray, flat: list[pa.Array], ngroups: int) -> pa.Array:
+    """rank, dense_rank, percent_rank and cume_dist of the hypothetical row ``spec.direct_args[0]``
+    among each group's rows, ordered as ``spec.direct_args[1]`` says ((desc, nulls_first) per column)."""
+    hyp, dirs = spec.direct_args
+    cols = [f.to_pylist() for f in flat]
+
+    def cmp(row: tuple) -> int:
+        """-1: the row sorts before the hypothetical one, 0: peers, 1: after."""
+        for v, h, (desc, nulls_first) in zip(row, hyp, dirs, strict=True):
+            if v is None and h is None:
+                continue
+            if v is None or h is None:
+                first = v is None  # the row's NULL sorts first when NULLs go first
+                return (-1 if first else 1) if nulls_first else (1 if first else -1)
+            if v == h:
+                continue
+            less = v < h
+            return (-1 if less else 1) if not desc else (1 if less else -1)
+        return 0
+
+    before = [0] * ngroups
+    peers = [0] * ngroups
+    total = [0] * ngroups
+    distinct_before: list[set] = [set() for _ in range(ngroups)]
+    for i, p in enumerate(p_np.tolist()):
+        row = tuple(c[i] for c in cols)
+        total[p] += 1
+        c = cmp(row)
+        if c < 0:
+            before[p] += 1
+            if spec.name == "dense_rank":
+                distinct_before[p].add(row)
+        elif c == 0:
+            peers[p] += 1
+    if spec.name == "rank":
+        return pa.array([b + 1 for b in before], pa.int64())
+    if spec.name == "dense_rank":
+        return pa.array([len(d) + 1 for d in distinct_before], pa.int64())
+    if spec.name == "percent_rank":
+        return pa.array([b / n if n else 0.0 for b, n in zip(before, total, strict=True)], pa.float64())
+    return pa.array([(b + q + 1) / (n + 1) for b, q, n in zip(before, peers, total, strict=True)], pa.float64())
+
+
+def _two_variable_statistics(name: str, p_np: np.ndarray, ys_arr: pa.Array, xs_arr: pa.Array,
+                             ngroups: int) -> pa.Array:
+    """corr, covar_* and regr_*(Y, X) of each group over the rows where both are not NULL, from
+    N, Sx, Sy and the centred sums Sxx, Syy, Sxy accumulated one row at a time in the order
+    PostgreSQL's float8_regr_accum uses (Youngs and Cramer), so the last digits agree."""
+    acc: dict[int, list[float]] = {}
+    for p, y, x in zip(p_np.tolist(), ys_arr.to_pylist(), xs_arr.to_pylist(), strict=True):
+        if y is None or x is None:
+            continue
+        st = acc.get(p)
+        if st is None:
+            st = acc[p] = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+        n, sx, sxx, sy, syy, sxy = st
+        n += 1.0
+        sx += x
+        sy += y
+        if n > 1.0:
+            tx = x * n - sx
+            ty = y * n - sy
+            scale = 1.0 / (n * (n - 1.0))
+            sxx += tx * tx * scale
+            syy += ty * ty * scale
+            sxy += tx * ty * scale
+        else:
+            sxx = syy = sxy = 0.0
+            if not math.isfinite(x):
+                sxx = sxy = float("nan")
+            if not math.isfinite(y):
+                syy = sxy = float("nan")
+        st[:] = [n, sx, sxx, sy, syy, sxy]
+    if name == "regr_count":
+        counts = [0] * ngroups
+        for p, st in acc.items():
+            counts[p] = int(st[0])
+        return pa.array(counts, pa.int64())
+    out: list[float | None] = [None] * ngroups
+    for p, (n, sx, sxx, sy, syy, sxy) in acc.items():
+        r: float | None
+        if name == "covar_pop":
+            r = sxy / n
+        elif name == "covar_samp":
+            r = sxy / (n - 1.0) if n > 1 else None
+        elif name == "corr":
+            r = None if sxx == 0 or syy == 0 else sxy / (sxx * syy) ** 0.5
+        elif name == "regr_sxx":
+            r = sxx
+        elif name == "regr_syy":
+            r = syy
+        elif name == "regr_sxy":
+            r = sxy
+        elif name == "regr_avgx":
+            r = sx / n
+        elif name == "regr_avgy":
+            r = sy / n
+        elif name == "regr_r2":
+            r = None if sxx == 0 else 1.0 if syy == 0 else (sxy * sxy) / (sxx * syy)
+        elif name == "regr_slope":
+            r = None if sxx == 0 else sxy / sxx
+        else:  # regr_intercept
+            r = None if sxx == 0 else (sy - sx * sxy / sxx) / n
+        out[p] = r
+    return pa.array(out, pa.float64())
 
 
 def percentile_from_sorted(spec: AggSpec, p_np: np.ndarray, vals: pa.Array, ngroups: int, F: Any) -> pa.Array:
@@ -549,8 +692,15 @@ def percentile_from_sorted(spec: AggSpec, p_np: np.ndarray, vals: pa.Array, ngro
     frac = spec.direct_args[0] if spec.direct_args else None
     if frac is None:
         return pa.nulls(ngroups, spec.result_type.arrow_type)
-    if isinstance(frac, list):
-        raise HeliosError("percentile with an array of fractions is not supported", sqlstate="0A000")
+    if isinstance(frac, list):  # percentile_cont(ARRAY[...]): one value per fraction, in an array
+        elem = spec.result_type.element or spec.result_type
+        counts = np.bincount(p_np, minlength=ngroups) if len(p_np) else np.zeros(ngroups, np.int64)
+        each = [pa.nulls(ngroups, elem.arrow_type) if f is None else percentile_from_sorted(
+            attrs.evolve(spec, direct_args=[f], result_type=elem), p_np, vals, ngroups, F).to_pylist()
+                for f in frac]
+        each = [e.to_pylist() if isinstance(e, pa.Array) else e for e in each]
+        out = [[e[g] for e in each] if counts[g] else None for g in range(ngroups)]
+        return pa.array(out, spec.result_type.arrow_type)
     frac = float(frac)
     if not 0.0 <= frac <= 1.0:
         raise HeliosError(f"percentile value {frac:g} is not between 0 and 1", sqlstate="22003")

@@ -27,9 +27,10 @@ from sqlglot import exp
 from helios_core.errors import FeatureNotSupported, HeliosError
 from helios_core.sql import types as T
 from helios_core.sql import window_range
-from helios_core.sql.aggregates import CANONICAL, result_type
+from helios_core.sql.aggregates import CANONICAL, quotients_at_own_scale, result_type
 from helios_core.sql.expr import Compiled, Field, Scope, canonical_key
 from helios_core.sql.functions import numeric_special as NS
+from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.vec import Vec
 from helios_core.sql.user_aggregates import calls as user_aggregate_calls
 from helios_core.sql.window_order import window_sort_items
@@ -89,7 +90,8 @@ def plan_window_operator(builder: Any, op: Any, scope: Scope, windows: list[exp.
         keys[k] = len(specs)
         specs.append(window_spec(builder, w, scope, named))
         specs[-1].sort_items = items
-    fields = list(scope.fields) + [Field(s.label, s.result_type) for s in specs]
+    # hidden: a window call's result is no column of the FROM items (SELECT *, f() OVER ... shows it once)
+    fields = list(scope.fields) + [Field(s.label, s.result_type, hidden=True) for s in specs]
     subs = dict(scope.substitutions)
     n = len(scope.fields)
     for k, i in keys.items():
@@ -139,6 +141,8 @@ def window_spec(builder: Any, w: exp.Window, scope: Scope, named: dict[str, exp.
                                   sqlstate="42883")
     name, arg_asts, distinct = _fn_name_args(fn)
     frame = _frame(builder, frame_node, scope, bool(order))
+    if frame.mode == "groups" and not order:
+        raise HeliosError("GROUPS mode requires an ORDER BY clause", sqlstate="42P20")
     if frame.mode == "range" and (frame.start_off is not None or frame.end_off is not None):
         if len(order) != 1:
             raise HeliosError("RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column",
@@ -367,8 +371,16 @@ def compute_window(spec: WindowSpec, t: pa.Table, ctx: Any, eval_on_table: Any) 
             default = args_sorted[2]
             from helios_core.sql.planner.scalar import _unify_arrays
 
-            taken, default = _unify_arrays([taken, default])
-            res = pc.if_else(pa.array(ok), taken, default)
+            scales = {getattr(a.type, "scale", None) for a in (taken, default)}
+            if spec.result_type.name == "numeric" and len(scales) > 1 and all(
+                    pa.types.is_decimal(a.type) for a in (taken, default)):
+                # values of different scales keep each its own (lag(x, 1, 0.7) over integers prints 4, not 4.0)
+                d_vals = default.to_pylist() if len(default) == n else default.to_pylist() * n
+                res = NW.from_decimals([v if k else d for v, d, k in zip(taken.to_pylist(), d_vals, ok.tolist(),
+                                                                         strict=True)])
+            else:
+                taken, default = _unify_arrays([taken, default])
+                res = pc.if_else(pa.array(ok), taken, default)
         else:
             res = taken
     else:
@@ -519,6 +531,9 @@ def frame_aggregate(spec: WindowSpec, args: list[pa.Array], fs: np.ndarray, fe: 
             return pa.array(np.where(none_mask, 0, sums) / np.maximum(counts, 1), pa.float64(), mask=none_mask)
         num = _decimal_array([None if m else s for s, m in zip(sums.tolist(), none_mask, strict=True)])
         den = pa.array([None if c == 0 else int(c) for c in counts.tolist()], pa.int64()).cast(pa.decimal128(19, 0))
+        own = quotients_at_own_scale(num, den)
+        if own is not None:
+            return own
         return F.binary_op("/", Vec(num, T.NUMERIC, False), Vec(den, T.NUMERIC, False)).broadcast(n).array
     # generic: per-row slices through Arrow aggregates (fine for the sizes window queries see)
     out = []

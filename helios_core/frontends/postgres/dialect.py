@@ -218,6 +218,35 @@ class Helios(Postgres):
             ("AS", "OF", "TIMESTAMP"): "TIMESTAMP",
         }
 
+        def _parse_ordered(self, parse_method: Any = None) -> exp.Ordered | None:  # type: ignore[override]
+            """``ORDER BY x USING <`` (ascending) and ``USING >`` (descending): the ordering operators
+            of the btree operator classes; NULLS FIRST/LAST may follow."""
+            this = parse_method() if parse_method else self._parse_disjunction()
+            if this is None:
+                return None
+            nxt = self._next
+            if self._curr is not None and self._curr.token_type == TokenType.USING and nxt is not None \
+                    and nxt.token_type in (TokenType.LT, TokenType.GT):
+                self._advance(2)
+                desc = nxt.token_type == TokenType.GT
+                if self._match_text_seq("NULLS", "FIRST"):
+                    nulls_first = True
+                elif self._match_text_seq("NULLS", "LAST"):
+                    nulls_first = False
+                else:
+                    nulls_first = desc
+                return self.expression(exp.Ordered(this=this, desc=desc, nulls_first=nulls_first))
+            return super()._parse_ordered(lambda: this)
+
+        def _parse_join(self, *args: Any, **kwargs: Any) -> exp.Join | None:  # type: ignore[override]
+            """``JOIN ... USING (cols) AS alias``: a name for the join's USING columns (PostgreSQL 14)."""
+            join = super()._parse_join(*args, **kwargs)
+            if join is not None and join.args.get("using") and self._curr is not None \
+                    and self._curr.token_type == TokenType.ALIAS:
+                self._advance()
+                join.set("using_alias", self._parse_id_var(any_token=False))
+            return join
+
         def _parse_substring_similar(self) -> exp.Expression | None:
             """SUBSTRING(s SIMILAR pattern ESCAPE e): substring(s, pattern, e), the SQL regular
             expression form; any other SUBSTRING(...) as sqlglot reads it."""

@@ -355,6 +355,9 @@ def _div_scales(a, b) -> pa.Array:
 
 def _div(a, b):
     scales = _div_scales(a, b)
+    for side in (a, b):  # a NULL quotient has no scale: it must not widen the others'
+        if isinstance(side, pa.Array) and side.null_count and len(side) == len(scales):
+            scales = pc.if_else(side.is_valid(), scales, pa.scalar(None, pa.int64()))
     mm = pc.min_max(scales)
     lo, rs = mm["min"].as_py(), mm["max"].as_py()
     if rs is None:  # no rows
@@ -381,7 +384,7 @@ def _div(a, b):
         # PostgreSQL picks the scale per value; rows that want fewer digits are rounded at
         # their own scale (one array keeps one scale, so they print with trailing zeros)
         for r in pc.unique(scales).to_pylist():
-            if r == rs:
+            if r is None or r == rs:
                 continue
             mask = pc.equal(scales, r)
             if len(mask) != len(out):

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from helios_core.sql.expr import Field
-from helios_core.sql.operators.base import Operator, collect, table_batches, to_table, unify_batches
+from helios_core.sql.operators.base import Operator, batch_of, collect, table_batches, to_table, unify_batches
 from helios_core.sql.operators.basic import per_value_scales
 from helios_core.sql.operators.sort import distinct_table, sortable
 
@@ -71,6 +71,15 @@ class SetOp(Operator):
             yield from table_batches(distinct_table(both, None, self.fields))
             return
         n = lt.num_columns
+        if n == 0:  # rows of no columns are all equal: only the counts matter
+            lc, rc = lt.num_rows, rt.num_rows
+            if self.kind == "intersect":
+                copies = min(lc, rc) if self.all else int(lc > 0 and rc > 0)
+            else:
+                copies = max(lc - rc, 0) if self.all else int(lc > 0 and rc == 0)
+            if copies:
+                yield batch_of([], copies)
+            return
         batches = unify_batches(lt.to_batches() + rt.to_batches(), self.fields)
         both = to_table(batches, self.fields)
         side = np.concatenate([np.zeros(lt.num_rows, np.int64), np.ones(rt.num_rows, np.int64)])

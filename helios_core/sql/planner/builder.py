@@ -28,7 +28,7 @@ from helios_core.logical.rules import optimize
 from helios_core.logical.rules.push_filters_into_scans import pins_key
 from helios_core.sql import foreign_tables, index_search, inheritance, object_privileges, partitions
 from helios_core.sql import types as T
-from helios_core.sql.aggregates import CANONICAL, AggSpec, result_type
+from helios_core.sql.aggregates import CANONICAL, HYPOTHETICAL, TWO_FLOAT_ARGS, AggSpec, result_type
 from helios_core.sql.catalog_views.registry import one_model_per_execution
 from helios_core.sql.expr import (
     Compiled,
@@ -55,6 +55,7 @@ from helios_core.sql.planner import (
     lateral_pullup,
     named_arguments,
     option_tables,
+    outer_aggregates,
     recursive_form,
     search_cycle,
     set_returning,
@@ -71,6 +72,7 @@ from helios_core.sql.planner.scalar import (
     is_aggregate_node,
     node_position,
     pg_function_call,
+    values_as_subqueries,
     walk_same_level,
 )
 from helios_core.sql.planner.system_columns import table_oid, virtual_table_oid, with_ctid, with_tableoid
@@ -148,9 +150,16 @@ class Builder:
         self.decorrelation = True  # correlated [NOT] EXISTS / IN as semi/anti joins (tests switch it off)
         self.join_ordering = True  # inner joins of 3+ items by estimated size (tests switch it off)
         self.decorrelated = 0  # semi joins so far: their aliases are __sq1, __sq2, ...
+        # aggregate calls written in a subquery that belong to an enclosing query (outer_aggregates):
+        # id -> (call, substitution key, the SELECT that computes it)
+        self.outer_aggs: dict[int, tuple[exp.Expression, str, exp.Select]] = {}
+        # the names of the FROM items of each query being planned, outermost first: a reference to
+        # one of them from where it is not visible is "invalid reference", not "missing" (42P01 both)
+        self.from_names: list[set[str]] = []
 
     # =================================================================== entry points
     def plan_top(self, ast: exp.Expression) -> Plan:
+        values_as_subqueries(ast)
         self.note_refs(ast)
         logical = optimize(drop_hidden(self.bind_query(ast, None)))
         op = lower(logical)
@@ -160,6 +169,7 @@ class Builder:
 
     def bind_top(self, ast: exp.Expression) -> Any:
         """The logical plan of a query as bound, before the rules (tests show rules on it)."""
+        values_as_subqueries(ast)
         self.note_refs(ast)
         return drop_hidden(self.bind_query(ast, None))
 
@@ -339,6 +349,13 @@ class Builder:
 
     # =================================================================== SELECT
     def plan_select(self, sel: exp.Select, outer: Scope | None) -> Operator:
+        self.from_names.append(_from_item_names(sel))
+        try:
+            return self._plan_select(sel, outer)
+        finally:
+            self.from_names.pop()
+
+    def _plan_select(self, sel: exp.Select, outer: Scope | None) -> Operator:
         pulled = lateral_pullup.pull_up(sel, is_aggregate_node, lambda n: set_returning.srf_name(n) is not None)
         if pulled is not None:
             sel = pulled
@@ -348,6 +365,7 @@ class Builder:
         rewritten = set_returning.rewrite(sel, output_name, contains_aggregate)
         if rewritten is not None:
             sel = rewritten
+        outer_aggregates.refuse_misplaced(sel, is_aggregate_node, self.table_columns)
         op, scope = self.plan_from_where(sel, outer)
         exprs = list(sel.expressions)
         order = arg(sel, "order")
@@ -356,8 +374,16 @@ class Builder:
         group = arg(sel, "group")
         select_aliases = {e.alias: e.this for e in exprs if isinstance(e, exp.Alias)}
         agg_sources = exprs + ([having.this] if having is not None else []) + [o.this for o in order_items]
+        lifted = outer_aggregates.find(sel, agg_sources, scope, is_aggregate_node, self.table_columns)
+        # GROUPING(a, b) in a subquery whose arguments are this query's columns: this query's grouping
+        lifted += [g for g in outer_aggregates.find(sel, agg_sources, scope, _is_grouping_call, self.table_columns)
+                   if not any(g is n for n in lifted)]
+        for node in lifted:
+            self.outer_aggs[id(node)] = (node, canonical_key(node, scope) or node.sql(), sel)
+        agg_sources = agg_sources + lifted
         # HAVING alone makes the query grouped: one group of all rows, as in PostgreSQL
-        has_agg = group is not None or having is not None or any(contains_aggregate(e) for e in agg_sources)
+        has_agg = group is not None or having is not None or bool(lifted) or any(
+            self.has_own_aggregate(e) for e in agg_sources)
         if has_agg:
             if having is not None and group is None and isinstance(having.this, (exp.Null, exp.Boolean)) \
                     and having.this.this is not True:
@@ -376,7 +402,7 @@ class Builder:
         out_fields: list[Field] = []
         sources: list[exp.Expression] = []  # per output column, what it was written as (* expanded)
         for e in exprs:
-            expanded = self.expand_select_item(e, scope)
+            expanded = self.expand_select_item(e, scope, has_from=arg(sel, "from") is not None)
             star = isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
             for c, f in expanded:
                 out_exprs.append(c)
@@ -414,6 +440,38 @@ class Builder:
                     out_fields.append(Field(f"?on{len(out_fields)}", c.type, hidden=True))
                     idx = len(out_fields) - 1
                 on_idx.append(idx)
+        late: dict[int, Compiled] = {}
+        lim_node = arg(sel, "limit")
+        with_ties = isinstance(lim_node, exp.Fetch) and lim_node.args.get("limit_options") is not None and \
+            lim_node.args["limit_options"].args.get("with_ties")
+        if keys and distinct is None and not with_ties and not set_returning_in(sources):
+            # volatile select-list expressions (nextval, random) are computed after the sort (and any
+            # LIMIT), in output order, as PostgreSQL does: the sort carries the columns they read
+            sorted_by = {k.index for k in keys}
+            late = {j: out_exprs[j] for j in range(nvis) if j not in sorted_by and _volatile_call(sources[j])}
+        if late:
+            width = len(scope.fields)
+            carried = [column_ref(i, f) for i, f in enumerate(scope.fields)]
+            first_exprs = carried + [make_const(const_vec(None, out_fields[j].type)) if j in late else c
+                                     for j, c in enumerate(out_exprs)]
+            first_fields = [Field(f.name, f.type, f.qualifier, hidden=True) for f in scope.fields] + [
+                attrs.evolve(f) for f in out_fields]
+            op = L.Project(op, first_exprs, first_fields)
+            keys = [attrs.evolve(k, index=k.index + width) for k in keys]
+            _refuse_unsortable([first_fields[k.index] for k in keys], "ordering")
+            op = L.Sort(op, keys)
+            limited = self.apply_limit(sel, op, Scope([], outer=outer))
+            final_exprs = [late[j] if j in late else column_ref(width + j, first_fields[width + j])
+                           for j in range(len(out_exprs))]
+            if isinstance(limited, L.Limit) and limited.offset is not None:
+                # the rows OFFSET skips are computed too (PostgreSQL projects below its Limit)
+                if limited.limit is not None:
+                    op = L.Limit(op, self.exprs.lift([limited.limit, limited.offset], True, _limit_plus_offset,
+                                                     T.INT8), None)
+                op = L.Limit(L.Project(op, final_exprs, out_fields), None, limited.offset)
+            else:
+                op = L.Project(limited, final_exprs, out_fields)
+            return drop_hidden(op) if len(out_fields) != nvis else op
         op = L.Project(op, out_exprs, out_fields)
         if distinct is not None:
             if on_idx is not None:
@@ -543,7 +601,8 @@ class Builder:
                     return i
         return None
 
-    def expand_select_item(self, e: exp.Expression, scope: Scope) -> list[tuple[Compiled, Field]]:
+    def expand_select_item(self, e: exp.Expression, scope: Scope, has_from: bool = False
+                           ) -> list[tuple[Compiled, Field]]:
         if isinstance(e, exp.Star) and scope.strict_grouping and scope.key_scope is not None:
             # SELECT * with GROUP BY: the input columns, each of which must be grouped
             out = []
@@ -556,7 +615,7 @@ class Builder:
             return out
         if isinstance(e, exp.Star):
             out = [(column_ref(i, f), Field(f.name, f.type)) for i, f in enumerate(scope.fields) if not f.hidden]
-            if not scope.fields and not out:
+            if not scope.fields and not out and not has_from:  # a table of no columns gives rows of none
                 raise HeliosError("SELECT * with no tables specified is not valid", sqlstate="42601")
             return out
         if isinstance(e, exp.Column) and isinstance(e.this, exp.Star) and scope.strict_grouping \
@@ -581,7 +640,15 @@ class Builder:
         if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Star):
             return self.expand_row_star(e.this, scope)
         inner = e.this if isinstance(e, exp.Alias) else e
-        c = self.compile(inner, scope)
+        lit_key = (canonical_key(inner, scope.key_scope or scope) or inner.sql()) if isinstance(
+            inner, exp.Literal) and scope.substitutions else None
+        if lit_key is not None and lit_key in scope.substitutions:
+            # a constant that is a grouping key (SELECT 1 AS x ... GROUPING SETS (1, ...)): the key's
+            # column, NULL in the grouping sets without it
+            idx = scope.substitutions[lit_key]
+            c = column_ref(idx, scope.fields[idx])
+        else:
+            c = self.compile(inner, scope)
         name = e.alias if isinstance(e, exp.Alias) else output_name(inner)
         return [(c, Field(name, c.type))]
 
@@ -625,8 +692,8 @@ class Builder:
         for j in joins:
             refuse_window(j.args.get("on"), "JOIN conditions")
         for c in conjuncts:
-            if contains_aggregate(c):
-                first = next((n for n in c.walk() if is_aggregate_node(n)), None)
+            if self.has_own_aggregate(c):
+                first = next((n for n in c.walk() if is_aggregate_node(n) and id(n) not in self.outer_aggs), None)
                 start = first.meta.get("start") if first is not None and first.meta else None
                 raise GroupingError("aggregate functions are not allowed in WHERE",
                                     position=start + 1 if isinstance(start, int) else None)
@@ -938,7 +1005,7 @@ class Builder:
         return PushedTerm(op.columns[col.column], "in", vals, col.type.arrow_type, c.sql(dialect="postgres"))
 
     def make_join(self, left: Operator, right: Operator, kind: str, conds: list[exp.Expression],
-                  outer: Scope | None) -> Operator:
+                  outer: Scope | None, merged: dict[str, int] | None = None) -> Operator:
         fields = list(left.fields) + list(right.fields)
         if kind in ("semi", "anti"):
             out_fields = list(left.fields)
@@ -946,9 +1013,10 @@ class Builder:
             out_fields = [attrs.evolve(f) for f in fields]
         if kind in ("left", "full"):
             pass
-        lscope = Scope(list(left.fields), outer=outer)
+        # merged: the left side's USING columns (an unqualified name means the merged one)
+        lscope = Scope(list(left.fields), outer=outer, merged=dict(merged or {}))
         rscope = Scope(list(right.fields), outer=outer)
-        both = Scope(fields, outer=outer)
+        both = Scope(fields, outer=outer, merged=dict(merged or {}))
         lkeys, rkeys, rest, texts = [], [], [], []
         nl = len(left.fields)
         for c in conds:
@@ -1079,9 +1147,17 @@ class Builder:
             for name, idx in scope.merged.items():
                 if name not in merged:
                     merged[name] = len(using_names) + idx
+            using_alias = j.args.get("using_alias")
+            if using_alias is not None:  # JOIN ... USING (a) AS x: x.a is the merged column (x.* the merged ones)
+                ua = using_alias.name
+                if any(f.qualifier == ua for f in fields):
+                    raise HeliosError(f'table name "{ua}" specified more than once', sqlstate="42712")
+                for name in using_names:
+                    exprs.append(exprs[merged[name]])
+                    fields.append(Field(name, fields[merged[name]].type, ua, hidden=True))
             proj = L.Project(joined, exprs, fields)
             return proj, Scope(fields, outer=outer, merged=merged)
-        new = self.make_join(op, right, kind, conds, outer) if conds or kind != "inner" else L.Join(
+        new = self.make_join(op, right, kind, conds, outer, scope.merged) if conds or kind != "inner" else L.Join(
             list(op.fields) + list(right.fields), op, right, "inner", [], [], None)
         if kind != "inner" and not conds:
             new = L.Join(list(op.fields) + list(right.fields), op, right, kind, [], [], None)
@@ -1098,6 +1174,16 @@ class Builder:
     def plan_from_item(self, node: exp.Expression, outer: Scope | None, wrapper: Any) -> Item:
         if isinstance(node, set_returning.RowsFrom):
             return set_returning.plan_rows_from(self, node, outer)
+        nested = node.args.get("joins") if isinstance(node, (exp.Table, exp.Subquery, exp.Values, exp.Unnest)) \
+            else None
+        if nested:  # a JOIN b JOIN c ON x ON y: b's joins (to c) come first, then the join to a
+            inner = node.copy()
+            inner.set("joins", None)
+            first = self.plan_from_item(inner, outer, wrapper)
+            op, scope = first.op, Scope(list(first.op.fields), outer=outer)
+            for j in nested:
+                op, scope = self.plan_join(op, scope, j, outer)
+            return Item(op, {f.qualifier for f in op.fields if f.qualifier})
         alias_node = node.args.get("alias") if isinstance(node, exp.Expression) else None
         if isinstance(node, exp.Lateral):
             alias_node = node.args.get("alias")
@@ -1469,44 +1555,42 @@ class Builder:
         if group is not None:
             plain: list[int] = []
             set_lists: list[list[list[int]]] = []
-            for g in group.expressions:
-                if isinstance(g, exp.Rollup):
-                    cols = [self.set_item(x, key_of) for x in g.expressions]
-                    set_lists.append([_concat(cols[:i]) for i in range(len(cols), -1, -1)])
-                elif isinstance(g, exp.Cube):
-                    cols = [self.set_item(x, key_of) for x in g.expressions]
-                    combos = []
-                    n = len(cols)
-                    for mask in range((1 << n) - 1, -1, -1):
-                        combos.append(_concat(cols[i] for i in range(n) if mask & (1 << (n - 1 - i))))
-                    set_lists.append(combos)
-                elif isinstance(g, exp.Tuple) and not g.expressions:
-                    continue
-                elif isinstance(g, exp.GroupingSets):
-                    set_lists.append([self.set_item(x, key_of) for x in g.expressions])
-                else:
-                    plain.append(key_of(g))
+            items = list(group.expressions)
             for key in ("rollup", "cube", "grouping_sets"):
                 extra = group.args.get(key)
                 if extra:
                     for g in extra if isinstance(extra, list) else [extra]:
-                        if isinstance(g, exp.Rollup) or key == "rollup":
-                            exps = g.expressions if hasattr(g, "expressions") else []
-                            cols = [self.set_item(x, key_of) for x in exps]
-                            set_lists.append([_concat(cols[:i]) for i in range(len(cols), -1, -1)])
-                        elif isinstance(g, exp.Cube) or key == "cube":
-                            cols = [self.set_item(x, key_of) for x in g.expressions]
-                            n = len(cols)
-                            set_lists.append([_concat(cols[i] for i in range(n) if m & (1 << (n - 1 - i)))
-                                              for m in range((1 << n) - 1, -1, -1)])
+                        if isinstance(g, (exp.Rollup, exp.Cube, exp.GroupingSets)):
+                            items.append(g)
+                        elif key == "rollup":
+                            items.append(exp.Rollup(expressions=list(getattr(g, "expressions", []) or [])))
+                        elif key == "cube":
+                            items.append(exp.Cube(expressions=list(g.expressions)))
                         else:
-                            set_lists.append([self.set_item(x, key_of) for x in g.expressions])
+                            items.append(exp.GroupingSets(expressions=list(g.expressions)))
+            for g in items:
+                if isinstance(g, (exp.Rollup, exp.Cube, exp.GroupingSets)):
+                    set_lists.append(self.grouping_sets_of(g, key_of))
+                elif isinstance(g, exp.Tuple) or (isinstance(g, exp.Paren) and isinstance(g.this, exp.Tuple)):
+                    plain.extend(self.set_item(g, key_of))  # GROUP BY (a, b): the columns a and b
+                else:
+                    plain.append(key_of(g))
             if set_lists:
                 combos = [list(plain)]
                 for sl in set_lists:
                     combos = [c + s for c in combos for s in sl]
                 sets = [sorted(set(c), key=c.index) for c in combos]
-        self.add_dependent_keys(key_asts, key_index, scope)
+                if group.args.get("all") is False:  # GROUP BY DISTINCT: each set once
+                    seen: set[frozenset[int]] = set()
+                    unique = []
+                    for s in sets:
+                        if frozenset(s) not in seen:
+                            seen.add(frozenset(s))
+                            unique.append(s)
+                    sets = unique
+        dependent = self.add_dependent_keys(key_asts, key_index, scope)
+        if sets is not None and dependent:
+            sets = [s + [k for k, pk in dependent.items() if all(p in s for p in pk)] for s in sets]
         keys = [self.compile(k, scope) for k in key_asts]
         # aggregate calls (unique) and GROUPING() calls
         agg_nodes: list[exp.Expression] = []
@@ -1520,7 +1604,8 @@ class Builder:
                     if k not in grouping_keys:
                         grouping_keys[k] = len(grouping_nodes)
                         grouping_nodes.append(n)
-                elif is_aggregate_node(n) and not _inside_agg(n):
+                elif is_aggregate_node(n) and not _inside_agg(n) and self.outer_aggs.get(
+                        id(n), (n, "", sel))[2] is sel:
                     k = canonical_key(n, scope) or n.sql()
                     if k not in agg_keys:
                         agg_keys[k] = len(agg_nodes)
@@ -1551,14 +1636,24 @@ class Builder:
         new_scope = Scope(fields, outer=outer, substitutions=subs, key_scope=scope, strict_grouping=True)
         return agg_op, new_scope
 
-    def add_dependent_keys(self, key_asts: list[exp.Expression], key_index: dict[str, int], scope: Scope) -> None:
+    def has_own_aggregate(self, node: exp.Expression) -> bool:
+        """An aggregate call at this query level that no enclosing query computes."""
+        if not self.outer_aggs:
+            return contains_aggregate(node)
+        return any(is_aggregate_node(n) and id(n) not in self.outer_aggs for n in walk_same_level(node))
+
+    def add_dependent_keys(self, key_asts: list[exp.Expression], key_index: dict[str, int],
+                           scope: Scope) -> dict[int, list[int]]:
         """GROUP BY a table's whole primary key makes its other columns functionally dependent
-        (PostgreSQL accepts them in the select list): add them as extra keys."""
+        (PostgreSQL accepts them in the select list): add them as extra keys. Returns each added
+        key's index -> the indexes of the primary-key columns it depends on (a grouping set holds
+        it when it holds them)."""
+        added: dict[int, list[int]] = {}
         pk_of = self.__dict__.get("pk_of") or {}
         if not pk_of:
-            return
-        grouped: set[tuple[str | None, str]] = set()
-        for k in key_asts:
+            return added
+        grouped: dict[tuple[str | None, str], int] = {}
+        for n, k in enumerate(key_asts):
             if isinstance(k, exp.Column) and not isinstance(k.this, exp.Star):
                 try:
                     idx = scope.find_local(k.name, k.table or None)
@@ -1566,7 +1661,7 @@ class Builder:
                     continue
                 if idx is not None:
                     f = scope.fields[idx]
-                    grouped.add((f.qualifier, f.name))
+                    grouped.setdefault((f.qualifier, f.name), n)
         for qual, pk in pk_of.items():
             if not all((qual, c) in grouped for c in pk):
                 continue
@@ -1577,14 +1672,40 @@ class Builder:
                 key = canonical_key(col, scope)
                 if key is not None and key not in key_index:
                     key_index[key] = len(key_asts)
+                    added[len(key_asts)] = [grouped[(qual, c)] for c in pk]
                     key_asts.append(col)
+        return added
 
     def set_item(self, x: exp.Expression, key_of: Any) -> list[int]:
-        if isinstance(x, exp.Tuple):
-            return [key_of(e) for e in x.expressions]
+        """The keys of one grouping set written as an expression, (a, b) or (a, (b, c)) (flattened)."""
         if isinstance(x, exp.Paren) and isinstance(x.this, exp.Tuple):
-            return [key_of(e) for e in x.this.expressions]
+            x = x.this
+        if isinstance(x, exp.Tuple):
+            out: list[int] = []
+            for e in x.expressions:
+                for k in self.set_item(e, key_of):
+                    if k not in out:
+                        out.append(k)
+            return out
         return [key_of(x)]
+
+    def grouping_sets_of(self, g: exp.Expression, key_of: Any) -> list[list[int]]:
+        """The grouping sets of ROLLUP (...), CUBE (...) or GROUPING SETS (...), nested ones expanded
+        (PostgreSQL's rules: ROLLUP gives its prefixes, CUBE every subset, GROUPING SETS the union)."""
+        if isinstance(g, exp.Rollup):
+            cols = [self.set_item(x, key_of) for x in g.expressions]
+            return [_concat(cols[:i]) for i in range(len(cols), -1, -1)]
+        if isinstance(g, exp.Cube):
+            cols = [self.set_item(x, key_of) for x in g.expressions]
+            n = len(cols)
+            return [_concat(cols[i] for i in range(n) if m & (1 << (n - 1 - i))) for m in range((1 << n) - 1, -1, -1)]
+        out: list[list[int]] = []
+        for x in g.expressions:
+            if isinstance(x, (exp.Rollup, exp.Cube, exp.GroupingSets)):
+                out.extend(self.grouping_sets_of(x, key_of))
+            else:
+                out.append(self.set_item(x, key_of))
+        return out
 
     def agg_spec(self, node: exp.Expression, scope: Scope) -> AggSpec:
         """The aggregate call ``node`` compiled; an aggregate inside it is PostgreSQL's 42803."""
@@ -1608,6 +1729,7 @@ class Builder:
     def _agg_call_spec(self, node: exp.Expression, scope: Scope, filt: Compiled | None) -> AggSpec:
         label = None
         order: list[tuple[Compiled, bool, bool | None]] = []
+        order_asts: list[exp.Expression] = []
         direct: list[Any] = []
         distinct = False
         if isinstance(node, exp.Dot):  # schema.aggregate(...): CREATE AGGREGATE's
@@ -1617,6 +1739,8 @@ class Builder:
         if isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.Anonymous) and (
                 user := user_aggregate_calls.aggregates_named(_agg_name(node.this))):
             return self._user_agg_spec(node, _agg_name(node.this), user, [], scope, filt)  # an ordered-set one
+        if isinstance(node, exp.WithinGroup) and _agg_name(node.this) in HYPOTHETICAL:
+            return self._hypothetical_spec(node, scope, filt)
         if isinstance(node, exp.WithinGroup):
             fn = node.this
             name = _agg_name(fn)
@@ -1634,6 +1758,10 @@ class Builder:
         else:
             name = _agg_name(node)
             label = name
+            if name in ("percentile_cont", "percentile_disc", "mode", *HYPOTHETICAL):
+                start = node.meta.get("start") if node.meta else None
+                raise HeliosError(f"WITHIN GROUP is required for ordered-set aggregate {name}", sqlstate="42809",
+                                  position=start + 1 if isinstance(start, int) else None)
             user = user_aggregate_calls.aggregates_named(name) if isinstance(node, exp.Anonymous) else []
             if user:  # CREATE AGGREGATE's: (DISTINCT args ORDER BY ...)
                 return self._user_agg_spec(node, name, user, list(node.expressions), scope, filt)
@@ -1660,11 +1788,13 @@ class Builder:
                 args_ast[-1] = o.this
                 for it in o.expressions:
                     order.append((self.compile(it.this, scope), bool(it.args.get("desc")), _nulls_first(it)))
+                    order_asts.append(it.this)
             if args_ast and isinstance(args_ast[0], exp.Order):
                 o = args_ast[0]
                 args_ast = [o.this] + args_ast[1:]
                 for it in o.expressions:
                     order.append((self.compile(it.this, scope), bool(it.args.get("desc")), _nulls_first(it)))
+                    order_asts.append(it.this)
             if args_ast and isinstance(args_ast[0], exp.Distinct):
                 distinct = True
                 args_ast = list(args_ast[0].expressions) + args_ast[1:]
@@ -1681,13 +1811,62 @@ class Builder:
                               for a in args[1:]]
         if name in ("sum", "avg", "min", "max") and args and args[0].type.name == "unknown":
             args = [self.exprs.coerce(args[0], T.NUMERIC if name in ("sum", "avg") else T.TEXT)]
+        if name in TWO_FLOAT_ARGS:  # (double precision, double precision): other numbers cast implicitly
+            if len(args) != 2 or any(a.type.name not in ("int2", "int4", "int8", "numeric", "float4", "float8",
+                                                         "unknown") for a in args):
+                shown = ", ".join(a.type.sql_name() for a in args)
+                raise HeliosError(f"function {name}({shown}) does not exist", sqlstate="42883",
+                                  hint="No function matches the given name and argument types. "
+                                       "You might need to add explicit type casts.")
+            args = [self.exprs.coerce(a, T.FLOAT8) for a in args]
+        if distinct and order:  # DISTINCT f(x ORDER BY y): y must be one of the arguments
+            arg_keys = {canonical_key(a, scope) or a.sql() for a in args_ast}
+            for item in order_asts:
+                if (canonical_key(item, scope) or item.sql()) not in arg_keys:
+                    raise HeliosError("in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list",
+                                      sqlstate="42P10", position=node_position(item))
         if name == "count" and distinct and len(args) > 1:
             raise FeatureNotSupported("count(DISTINCT a, b)")
         if distinct:
             _refuse_unsortable([Field(name, a.type) for a in args], "equality")
         rt = result_type(name, [a.type for a in args])
+        if name in ("percentile_cont", "percentile_disc") and direct and isinstance(direct[0], list):
+            rt = T.array_of(rt)  # percentile_cont(ARRAY[...]): an array of percentiles
         return AggSpec(name=name, args=args, result_type=rt, distinct=distinct, filter=filt, order=order,
                        direct_args=direct, label=label or name)
+
+    def _hypothetical_spec(self, node: exp.WithinGroup, scope: Scope, filt: Compiled | None) -> AggSpec:
+        """rank(v, ...) WITHIN GROUP (ORDER BY c, ...) and dense_rank, percent_rank, cume_dist: the place
+        of the hypothetical row (v, ...) among the group's rows (c, ...)."""
+        fn = node.this
+        name = _agg_name(fn)
+        ord_node = node.expression
+        items = list(ord_node.expressions) if isinstance(ord_node, exp.Order) else [ord_node]
+        direct_asts = list(fn.expressions) if fn.expressions else ([fn.this] if fn.this is not None else [])
+        args = [self.compile(it.this if isinstance(it, exp.Ordered) else it, scope) for it in items]
+        direct = [self.compile(d, scope) for d in direct_asts]
+        if len(direct) != len(args):
+            shown = ", ".join(x.type.sql_name() for x in direct + args)
+            start = fn.meta.get("start") if fn.meta else None
+            raise HeliosError(f"function {name}({shown}) does not exist", sqlstate="42883",
+                              position=start + 1 if isinstance(start, int) else None,
+                              hint=f"To use the hypothetical-set aggregate {name}, the number of hypothetical "
+                                   f"direct arguments (here {len(direct)}) must match the number of ordering "
+                                   f"columns (here {len(args)}).")
+        values = []
+        for d, a in zip(direct, args, strict=True):
+            rt = self.exprs.result_type([a.type, d.type], "WITHIN GROUP")
+            d = self.exprs.coerce(d, rt)
+            if d.const is None:
+                raise FeatureNotSupported(f"{name}() WITHIN GROUP with arguments that vary per row")
+            values.append(d.const.value())
+        dirs = []
+        for it in items:
+            desc = bool(it.args.get("desc")) if isinstance(it, exp.Ordered) else False
+            nf = _nulls_first(it) if isinstance(it, exp.Ordered) else None
+            dirs.append((desc, desc if nf is None else nf))
+        return AggSpec(name=name, args=args, result_type=result_type(name, [a.type for a in args]), filter=filt,
+                       direct_args=[tuple(values), dirs], label=name)
 
     def _user_agg_spec(self, node: exp.Expression, name: str, candidates: list, args_ast: list[exp.Expression],
                        scope: Scope, filt: Compiled | None) -> AggSpec:
@@ -1875,6 +2054,68 @@ def _is_function_item(node: exp.Expression) -> bool:
     return isinstance(node, (exp.Unnest, exp.Func, exp.Anonymous))
 
 
+def _from_item_names(sel: exp.Select) -> set[str]:
+    """The names of a query's FROM items, those inside joins and aliased joins included (not the
+    FROM items of its subqueries)."""
+    out: set[str] = set()
+    stack: list[exp.Expression] = []
+    frm = arg(sel, "from")
+    if frm is not None:
+        stack.append(frm.this)
+        stack.extend(frm.expressions or [])
+    stack.extend(j.this for j in sel.args.get("joins") or [])
+    while stack:
+        it = stack.pop()
+        if isinstance(it, exp.Table):
+            out.add(it.alias_or_name)
+        elif isinstance(it, exp.Subquery) and not isinstance(it.this, (exp.Select, exp.Union, exp.Intersect,
+                                                                        exp.Except, exp.Values)):
+            if it.alias:
+                out.add(it.alias)
+            stack.append(it.this)  # a parenthesized join
+        elif isinstance(it, (exp.Subquery, exp.Values, exp.Lateral, exp.Unnest)):
+            if it.alias:
+                out.add(it.alias)
+        elif isinstance(it, exp.Join):
+            stack.append(it.this)
+        if isinstance(it, exp.Expression) and not isinstance(it, exp.Join):
+            stack.extend(j.this for j in it.args.get("joins") or [])
+    return out
+
+
+# calls whose every evaluation differs: computed after ORDER BY / LIMIT (see _plan_select)
+_VOLATILE_CALLS = {"random", "nextval", "setval", "clock_timestamp", "timeofday", "gen_random_uuid",
+                   "uuid_generate_v4", "random_normal", "pg_sleep", "set_config"}
+
+
+def _limit_plus_offset(v: list[Vec]) -> Vec:
+    """LIMIT + OFFSET (a negative OFFSET counts as 0: the outer Limit reports it)."""
+    lim, off = v
+    total = pc.add(lim.array.cast(pa.int64()), pc.max_element_wise(off.array.cast(pa.int64()), 0))
+    return Vec(total, T.INT8, lim.scalar and off.scalar)
+
+
+def _is_grouping_call(e: exp.Expression) -> bool:
+    return isinstance(e, exp.Grouping)
+
+
+def _volatile_call(e: exp.Expression) -> bool:
+    for n in walk_same_level(e):
+        if isinstance(n, exp.Rand):
+            return True
+        if isinstance(n, exp.Func):
+            name = str(n.this).lower() if isinstance(n, exp.Anonymous) else (
+                n.meta.get("pg_name") if n._meta else None) or type(n).__name__.lower()
+            if str(name).lower() in _VOLATILE_CALLS:
+                return True
+    return False
+
+
+def set_returning_in(exprs: list[exp.Expression]) -> bool:
+    """A set-returning call in any of the expressions (at their own query level)."""
+    return any(set_returning.srf_name(n) is not None for e in exprs for n in walk_same_level(e))
+
+
 def _is_quantified(e: exp.Expression) -> bool:
     return isinstance(e, (exp.Any, exp.All)) or (
         isinstance(e, exp.Anonymous) and str(e.this).lower() in ("any", "all", "some"))
@@ -1971,7 +2212,11 @@ def _agg_name(node: exp.Expression) -> str:
              "StddevPop": "stddev_pop", "Variance": "var_samp", "VariancePop": "var_pop",
              "PercentileCont": "percentile_cont", "PercentileDisc": "percentile_disc", "Mode": "mode",
              "AnyValue": "any_value", "BitwiseAndAgg": "bit_and", "BitwiseOrAgg": "bit_or",
-             "Corr": "corr", "CovarPop": "covar_pop", "CovarSamp": "covar_samp"}.get(type(node).__name__)
+             "Corr": "corr", "CovarPop": "covar_pop", "CovarSamp": "covar_samp", "BitwiseXorAgg": "bit_xor",
+             "RegrCount": "regr_count", "RegrSxx": "regr_sxx", "RegrSyy": "regr_syy", "RegrSxy": "regr_sxy",
+             "RegrAvgx": "regr_avgx", "RegrAvgy": "regr_avgy", "RegrR2": "regr_r2", "RegrSlope": "regr_slope",
+             "RegrIntercept": "regr_intercept", "DenseRank": "dense_rank", "PercentRank": "percent_rank",
+             "CumeDist": "cume_dist"}.get(type(node).__name__)
         if n is None:
             n = type(node).__name__.lower()
     return CANONICAL.get(n, n)
@@ -1992,6 +2237,19 @@ _NAME_OF = {
     "Grouping": "grouping", "Abs": "abs", "Upper": "upper", "Lower": "lower", "Length": "length",
     "Round": "round", "Substring": "substring", "Trim": "btrim", "StrPosition": "position",
 }
+
+
+def _strong_name(e: exp.Expression | None) -> str | None:
+    """The name an expression gives a column when it is a name of its own (a column, a call, a
+    subquery's column), not a type name or ?column? (PostgreSQL's FigureColname strength 2)."""
+    while isinstance(e, exp.Paren):
+        e = e.this
+    if e is None or isinstance(e, (exp.Case, exp.Literal, exp.Null, exp.Boolean)):
+        return None
+    if isinstance(e, exp.Cast):
+        return _strong_name(e.this)
+    n = output_name(e)
+    return None if n == "?column?" else n
 
 
 def output_name(e: exp.Expression) -> str:
@@ -2024,8 +2282,12 @@ def output_name(e: exp.Expression) -> str:
         return output_name(e.this)
     if isinstance(e, exp.WithinGroup):
         return output_name(e.this)
+    if isinstance(e, exp.Case):  # named after its ELSE result when that has a name of its own
+        return _strong_name(e.args.get("default")) or "case"
     if isinstance(e, (exp.Subquery,)):
         q = e.this
+        while isinstance(q, (exp.Subquery, exp.Paren)):
+            q = q.this
         if isinstance(q, exp.Select) and len(q.expressions) == 1:
             x = q.expressions[0]
             return x.alias if isinstance(x, exp.Alias) else output_name(x)

@@ -124,7 +124,7 @@ STRICT_FUNCTIONS = {
 # constructs PostgreSQL names in "<construct> types X and Y cannot be matched"
 # schemas whose functions are built in rather than catalog entries (a plugin's live under its name)
 _SYSTEM_SCHEMAS = {"pg_catalog", "information_schema", "heliosdb", "helios", "timescaledb_information"}
-_MATCHED_CONTEXTS = {"VALUES", "CASE", "COALESCE", "GREATEST", "LEAST", "ARRAY", "UNION", "INTERSECT", "EXCEPT",
+_MATCHED_CONTEXTS = {"VALUES", "CASE", "WITHIN GROUP", "COALESCE", "GREATEST", "LEAST", "ARRAY", "UNION", "INTERSECT", "EXCEPT",
                      "JOIN/USING"}
 
 # functions whose value changes per call or per statement: never folded at plan time
@@ -178,7 +178,8 @@ AGGREGATE_NAMES = {
     "count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "string_agg", "array_agg",
     "jsonb_agg", "json_agg", "jsonb_object_agg", "json_object_agg", "stddev", "stddev_samp",
     "stddev_pop", "variance", "var_samp", "var_pop", "percentile_cont", "percentile_disc", "mode",
-    "bit_and", "bit_or", "corr", "covar_pop", "covar_samp", "regr_count", "any_value",
+    "bit_and", "bit_or", "bit_xor", "corr", "covar_pop", "covar_samp", "regr_count", "regr_sxx", "regr_syy",
+    "regr_sxy", "regr_avgx", "regr_avgy", "regr_r2", "regr_slope", "regr_intercept", "any_value",
     "range_agg", "range_intersect_agg",
 }
 
@@ -188,7 +189,9 @@ AGG_NODE_TYPES: tuple[type, ...] = tuple(
         "Count", "Sum", "Avg", "Min", "Max", "LogicalAnd", "LogicalOr", "GroupConcat", "ArrayAgg",
         "JSONArrayAgg", "JSONBObjectAgg", "JSONObjectAgg", "Stddev", "StddevSamp", "StddevPop",
         "Variance", "VariancePop", "PercentileCont", "PercentileDisc", "Mode", "AnyValue",
-        "BitwiseAndAgg", "BitwiseOrAgg", "Corr", "CovarPop", "CovarSamp", "WithinGroup",
+        "BitwiseAndAgg", "BitwiseOrAgg", "BitwiseXorAgg", "Corr", "CovarPop", "CovarSamp", "WithinGroup",
+        "RegrCount", "RegrSxx", "RegrSyy", "RegrSxy", "RegrAvgx", "RegrAvgy", "RegrR2", "RegrSlope",
+        "RegrIntercept",
     )
     if hasattr(exp, n)
 )
@@ -238,6 +241,28 @@ def contains_aggregate(node: exp.Expression) -> bool:
         if is_aggregate_node(n):
             return True
     return False
+
+
+def values_as_subqueries(ast: exp.Expression) -> None:
+    """``x IN (VALUES ...)`` and ``x op ANY/ALL (VALUES ...)`` rewritten in place to read a subquery
+    over that VALUES (which every later step, semi joins included, knows how to plan)."""
+    for node in list(ast.find_all(exp.In, exp.Any, exp.All)):
+        if isinstance(node, exp.In):
+            if node.args.get("query") is None and len(node.expressions) == 1 and isinstance(
+                    node.expressions[0], exp.Values):
+                node.set("query", _values_query(node.expressions[0]))
+                node.set("expressions", [])
+            continue
+        inner = node.this.this if isinstance(node.this, exp.Subquery) else node.this
+        if isinstance(inner, exp.Values) and not inner.alias:
+            node.set("this", _values_query(inner))
+
+
+def _values_query(values: exp.Values) -> exp.Subquery:
+    """``VALUES (...), (...)`` written where a subquery goes (IN, ANY/ALL): SELECT * FROM that VALUES."""
+    v = values.copy()
+    v.set("alias", exp.TableAlias(this=exp.to_identifier("__values")))
+    return exp.Subquery(this=exp.Select(expressions=[exp.Star()]).from_(v))
 
 
 def walk_same_level(node: exp.Expression):
@@ -317,6 +342,10 @@ class ScalarCompiler:
 
     # ------------------------------------------------------------------ entry point
     def compile(self, node: exp.Expression, scope: Scope) -> Compiled:
+        outer_aggs = getattr(self.planner, "outer_aggs", None)
+        lifted = outer_aggs.get(id(node)) if outer_aggs else None
+        if lifted is not None and lifted[0] is node:
+            return self.enclosing_aggregate(lifted[1], scope)
         if scope.substitutions and not isinstance(node, (exp.Literal, exp.Null, exp.Boolean)):
             key = canonical_key(node, scope.key_scope or scope, self.key_memo())
             if key is None and (is_aggregate_node(node) or isinstance(node, exp.Grouping)):
@@ -340,6 +369,25 @@ class ScalarCompiler:
             out = _batch_cached(out)
             self.cse_memo[memo_key] = out
         return out
+
+    def enclosing_aggregate(self, key: str, scope: Scope) -> Compiled:
+        """An aggregate call of an enclosing query (planner/outer_aggregates.py): its computed column."""
+        s: Scope | None = scope
+        depth = 0
+        chain: list[Scope] = []
+        while s is not None:
+            idx = s.substitutions.get(key)
+            if idx is not None:
+                if depth == 0:
+                    return column_ref(idx, s.fields[idx])
+                for mid in chain[1:]:
+                    mid.captured.add(None)
+                s.captured.add(idx)
+                return outer_ref(depth, idx, s.fields[idx])
+            chain.append(s)
+            s = s.outer
+            depth += 1
+        raise FeatureNotSupported("an aggregate of an enclosing query used here is not supported")
 
     def key_memo(self) -> dict:
         """canonical_key's memo for this compiler's trees (keys of a deep tree are built once per node)."""
@@ -378,7 +426,7 @@ class ScalarCompiler:
     # ------------------------------------------------------------------ leaves
     def c_Column(self, node: exp.Column, scope: Scope) -> Compiled:
         if isinstance(node.this, exp.Star):
-            whole = whole_row(scope, node.table) if node.table else None
+            whole = (whole_row(scope, node.table) or outer_whole_row(scope, node.table)) if node.table else None
             if whole is not None:  # t.* as a value (count(t.*), row_to_json(t.*)): t's row
                 return whole
             raise FeatureNotSupported("* is not allowed here")
@@ -393,13 +441,18 @@ class ScalarCompiler:
                 f = scope.key_scope.fields[idx]
                 shown = f"{f.qualifier}.{f.name}" if f.qualifier else f.name
                 raise GroupingError(
-                    f'column "{shown}" must appear in the GROUP BY clause or be used in an aggregate function'
-                )
+                    f'column "{shown}" must appear in the GROUP BY clause or be used in an aggregate function',
+                    position=node_position(node))
         s: Scope | None = scope
         depth = 0
         chain: list[Scope] = []
         while s is not None:
-            idx = s.find_local(name, qual)
+            try:
+                idx = s.find_local(name, qual)
+            except HeliosError as e:  # ambiguous: PostgreSQL points at the reference
+                if e.position is None:
+                    e.position = node_position(node)
+                raise
             if idx is not None:
                 if depth == 0:
                     return column_ref(idx, s.fields[idx])
@@ -415,11 +468,17 @@ class ScalarCompiler:
             return self.compile_call(name, [], scope)
         if qual is None:
             whole = whole_row(scope, name)
+            if whole is None:
+                whole = outer_whole_row(scope, name)
             if whole is not None:
                 return whole
         shown = f"{qual}.{name}" if qual else name
         pos = node_position(node)
         if qual is not None and not _any_qualifier(scope, qual):
+            if any(qual in names for names in getattr(self.planner, "from_names", ())):
+                raise HeliosError(f'invalid reference to FROM-clause entry for table "{qual}"', sqlstate="42P01",
+                                  position=pos, hint=f'There is an entry for table "{qual}", but it cannot be '
+                                                     "referenced from this part of the query.")
             raise HeliosError(f'missing FROM-clause entry for table "{qual}"', sqlstate="42P01", position=pos)
         # PostgreSQL quotes a bare name but not a qualified one: column "x" / column t.x
         raise UndefinedColumn(f'column {shown} does not exist' if qual else f'column "{name}" does not exist',
@@ -645,6 +704,10 @@ class ScalarCompiler:
                 and len(right_ast.expressions) == 1:
             kind = exp.All if str(right_ast.this).lower() == "all" else exp.Any
             right_ast = kind(this=right_ast.expressions[0])
+        if isinstance(right_ast, (exp.Any, exp.All)):  # x op ALL (VALUES ...)
+            inner = right_ast.this.this if isinstance(right_ast.this, exp.Subquery) else right_ast.this
+            if isinstance(inner, exp.Values) and inner.alias == "":
+                right_ast = type(right_ast)(this=_values_query(inner))
         if isinstance(right_ast, (exp.Any, exp.All)):
             return self.compile_quantified(op, left_ast, right_ast, scope)
         if op in row_compare.ROW_OPS:
@@ -1209,6 +1272,8 @@ class ScalarCompiler:
     def c_In(self, node: exp.In, scope: Scope) -> Compiled:
         negate = False
         query = node.args.get("query")
+        if query is None and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Values):
+            query = _values_query(node.expressions[0])  # x IN (VALUES (1), (2)): a subquery
         if query is not None:
             res = self.in_subquery(node.this, query, scope)
         elif node.args.get("unnest") is not None:
@@ -1897,7 +1962,9 @@ class ScalarCompiler:
         expanded: list[exp.Expression] = []
         for item in items:
             if isinstance(item, exp.Column) and isinstance(item.this, exp.Star) and item.table:
-                names = [f.name for f in scope.fields if f.qualifier == item.table and not f.hidden]
+                names = [f.name for f in scope.fields if f.qualifier == item.table and not f.hidden] or [
+                    f.name for f in scope.fields if f.qualifier == item.table and f.name not in ("_rowid", "tableoid")
+                    and not f.name.startswith("?")]  # JOIN ... USING (...) AS alias: hidden from SELECT *
                 if not names:
                     raise HeliosError(f'missing FROM-clause entry for table "{item.table}"', sqlstate="42P01")
                 expanded.extend(exp.column(n, table=item.table, quoted=True) for n in names)
@@ -2635,6 +2702,9 @@ def whole_row(scope: Scope, alias: str) -> Compiled | None:
     (``count(t)`` over a LEFT JOIN counts matches); a stored row of only NULLs, which PostgreSQL
     keeps as a record of NULLs, cannot be told apart here."""
     cols = [i for i, f in enumerate(scope.fields) if f.qualifier == alias and not f.hidden]
+    if not cols:  # a JOIN ... USING (...) AS alias: its columns are kept out of SELECT *
+        cols = [i for i, f in enumerate(scope.fields) if f.qualifier == alias and f.name not in (
+            "_rowid", "tableoid") and not f.name.startswith("?")]
     if not cols:
         return None
     names = [scope.fields[i].name for i in cols]
@@ -2648,10 +2718,52 @@ def whole_row(scope: Scope, alias: str) -> Compiled | None:
             missing = arrays[0].is_null()
             for a in arrays[1:]:
                 missing = pc.and_(missing, a.is_null())
-        return Vec(pa.StructArray.from_arrays(arrays, fields=list(rt.arrow_type), mask=missing), rt, False)
+        fields = list(rt.arrow_type)
+        arrays = [_as_field_type(a, f) for a, f in zip(arrays, fields, strict=True)]
+        return Vec(pa.StructArray.from_arrays(arrays, fields=fields, mask=missing), rt, False)
 
     return Compiled(rt, fn, label=alias)
 
+
+def _as_field_type(a: pa.Array, f: pa.Field) -> pa.Array:
+    """A column cast to its record field's Arrow type when the two differ (a numeric column of one
+    UNION branch comes as decimal128(2, 1) where the record's field is the wider common decimal)."""
+    if a.type == f.type:
+        return a
+    try:
+        return a.cast(f.type)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return a
+
+
+def outer_whole_row(scope: Scope, alias: str) -> Compiled | None:
+    """``t`` alone in a subquery, where t is a FROM item of an enclosing query: the current outer
+    row of t as one record value (``SELECT (SELECT t) FROM t``)."""
+    s, depth, chain = scope.outer, 1, [scope]
+    while s is not None:
+        cols = [i for i, f in enumerate(s.fields) if f.qualifier == alias and not f.hidden]
+        if cols:
+            for mid in chain[1:]:
+                mid.captured.add(None)
+            s.captured.update(cols)
+            names = [s.fields[i].name for i in cols]
+            rt = _table_row_type(s, cols) or T.record_of([s.fields[i].type for i in cols], names)
+
+            def fn(batch: pa.RecordBatch, ctx: Any, _d: int = depth, _cols: list[int] = cols,
+                   _rt: T.SqlType = rt) -> Vec:
+                row = ctx.outer_rows[-_d]
+                arrays = [row[i] for i in _cols]
+                arrays = [a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a for a in arrays]
+                missing = None
+                if all(a.null_count for a in arrays):
+                    missing = pa.array([True])
+                return Vec(pa.StructArray.from_arrays(arrays, fields=list(_rt.arrow_type), mask=missing), _rt, True)
+
+            return Compiled(rt, fn, label=alias)
+        chain.append(s)
+        s = s.outer
+        depth += 1
+    return None
 
 
 _HEX = "0123456789abcdefABCDEF"
