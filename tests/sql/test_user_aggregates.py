@@ -239,5 +239,6 @@ def test_aggregate_follows_its_renamed_state_function(db):
     db.execute("create function fol_add(int, int) returns int language sql strict as 'select $1 + $2'")
     db.execute("create aggregate fol_sum(int) (sfunc = fol_add, stype = int)")
     db.execute("alter function fol_add(int, int) rename to fol_add2")
+    db.execute("create schema if not exists agg_s2")  # (also made by an earlier test of the module)
     db.execute("alter function fol_add2(int, int) set schema agg_s2")
     assert rows(db, "select fol_sum(x) from agg_t") == [(13,)]
