@@ -109,9 +109,20 @@ class EmulatorServer:
             return ""
 
     def pause(self) -> None:
-        """Freeze the server: connections are accepted but never answered."""
+        """Freeze the server: connections are accepted but never answered. Returns once the kernel
+        shows the process stopped (a signal takes effect asynchronously; on a loaded machine a
+        request sent at once could still be answered)."""
         assert self.proc is not None
         os.kill(self.proc.pid, signal.SIGSTOP)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                with open(f"/proc/{self.proc.pid}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] in ("T", "t"):
+                        return
+            except OSError:  # no /proc (not Linux): the signal is all there is
+                return
+            time.sleep(0.01)
 
     def resume(self) -> None:
         assert self.proc is not None
