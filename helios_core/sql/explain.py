@@ -10,12 +10,22 @@ scan, the segments it read (in memory: hit; fetched from a tier: read), skipped,
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
 import attrs
 
 from helios_core.sql import plan_costs
+
+# "relation [alias]" of a scan's label, each name quoted where SQL needs it
+_NAMES = re.compile(r'("(?:[^"]|"")*"|\S+)(?: ("(?:[^"]|"")*"|\S+))?')
+
+
+def _unquoted(name: str) -> str:
+    """A name as the text label quoted it, as the structured formats give it (unquoted)."""
+    return name[1:-1].replace('""', '"') if len(name) > 1 and name.startswith('"') and name.endswith('"') else name
+
 
 # detail keys PostgreSQL's structured formats give as lists (one item per key expression)
 _LIST_KEYS = {"Output", "Sort Key", "Group Key", "Presorted Key", "Hash Key"}
@@ -142,13 +152,14 @@ def _node(op: Any, stats: dict | None, show: dict[str, bool], relationship: str 
     node["Async Capable"] = False
     if index:
         node["Scan Direction"] = "Forward"
-        node["Index Name"] = index
-    if relation.startswith('"'):  # "*VALUES*": a name PostgreSQL gives, an alias and no relation
-        node["Alias"] = relation.strip('"')
+        node["Index Name"] = _unquoted(index)
+    if relation == '"*VALUES*"':  # a name PostgreSQL gives: an alias and no relation
+        node["Alias"] = "*VALUES*"
     elif relation:
-        name, _, alias = relation.partition(" ")
+        m = _NAMES.fullmatch(relation)
+        name, alias = (_unquoted(m[1]), _unquoted(m[2] or m[1])) if m else (relation, relation)
         node["Relation Name"] = name
-        node["Alias"] = alias or name
+        node["Alias"] = alias
     if show.get("costs"):
         cost = _cost(op, show)
         node.update({"Startup Cost": round(cost.startup, 2), "Total Cost": round(cost.total, 2),

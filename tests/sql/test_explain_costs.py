@@ -88,3 +88,13 @@ def test_summary_has_planning_and_execution_times(s):
     values = json.loads(_lines(s, "explain (format json) select * from (values (1), (2)) v(x)")[0])[0]["Plan"]
     assert (values["Node Type"], values["Alias"], values["Plan Rows"]) == ("Values Scan", "*VALUES*", 2)
     assert _lines(s, "explain (costs off) select * from (values (1), (2)) v(x)") == ['Values Scan on "*VALUES*"']
+
+
+def test_names_are_quoted_where_sql_needs_it(s):
+    """As PostgreSQL prints them: "Orders" and "Orders_pkey" in the text, bare names in JSON."""
+    s.execute('create table "Orders" (id int primary key, v text)')
+    assert _lines(s, 'explain (costs off) select * from "Orders" "My O" where id = 1')[0] == \
+        'Index Scan using "Orders_pkey" on "Orders" "My O"'
+    assert _lines(s, "explain (costs off) select * from ec where a = 1")[0] == "Index Scan using ec_pkey on ec"
+    plan = json.loads(_lines(s, 'explain (format json) select * from "Orders" "My O" where id = 1')[0])[0]["Plan"]
+    assert (plan["Index Name"], plan["Relation Name"], plan["Alias"]) == ("Orders_pkey", "Orders", "My O")

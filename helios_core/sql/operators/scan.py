@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 from helios_core.sql import index_search
 from helios_core.sql.expr import Compiled, Field
 from helios_core.sql.functions import numeric_special as NS
+from helios_core.sql.functions.strings import quote_ident
 from helios_core.sql.operators.base import Operator, batch_of, names
 from helios_core.sql.operators.parallel_map import ordered_map
 from helios_core.sql.types import NUMERIC_STORAGE_ARROW as NUMERIC_STORAGE
@@ -282,13 +283,13 @@ class TableScan(Operator):
         if self.index_use is not None:
             return self.index_use.explain(self.table, self.alias)[0]
         if self.pk_lookup is not None:
-            kind = f"Index Scan using {self.key_name} on"
+            kind = f"Index Scan using {quote_ident(self.key_name)} on"
         elif self.index is not None:
-            kind = f"Index Scan using {self.index[0]} on"
+            kind = f"Index Scan using {quote_ident(self.index[0])} on"
         else:
             kind = "Seq Scan on"
-        alias = f" {self.alias}" if self.alias and self.alias != self.table else ""
-        return f"{kind} {self.table}{alias}"
+        alias = f" {quote_ident(self.alias)}" if self.alias and self.alias != self.table else ""
+        return f"{kind} {quote_ident(self.table)}{alias}"  # names quoted where SQL needs it, as PostgreSQL prints them
 
     def details(self) -> list[str]:
         out = []
