@@ -97,7 +97,7 @@ def _scan(op: Any, ctx: Any, kind: str, width: int) -> Cost:
         total = 0.29 + pages * RANDOM_PAGE + rows * (TUPLE + INDEX_TUPLE)
         rows *= _selectivity(details.split("Filter:", 1)[1]) if "Filter:" in details else 1.0
         return Cost(0.29 if table_rows > 1000 else 0.15, total, rows, width)
-    pages = max(1.0, math.ceil(table_rows * (_row_width(op, width) + TUPLE_OVERHEAD) / PAGE_BYTES))
+    pages = max(1.0, math.ceil(table_rows * (max(width, 4) + TUPLE_OVERHEAD) / PAGE_BYTES))
     total = pages * SEQ_PAGE + table_rows * TUPLE
     rows = float(table_rows)
     if "Filter:" in details:
@@ -141,8 +141,3 @@ def width_of(op: Any) -> int:
 
 def width_of_types(types: Any) -> int:
     return sum(_WIDTHS.get(getattr(t, "name", ""), 32) for t in types)
-
-
-def _row_width(op: Any, width: int) -> int:
-    """A scan's stored row: every column of the table is on the page, not only those read."""
-    return max(width, 4)

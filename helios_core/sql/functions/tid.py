@@ -16,6 +16,7 @@ import re
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from helios_core.errors import HeliosError
 from helios_core.storage.layer import ROWID_BRANCH_SHIFT
@@ -45,11 +46,11 @@ def from_rowids(rowids: pa.Array, lineage: list[int]) -> pa.Array:
 
 
 def text(arr: pa.Array) -> pa.Array:
-    """Output: ``(block,offset)``."""
-    out = []
-    for v in arr.cast(pa.int64()).to_pylist():
-        out.append(None if v is None else f"({v >> 16},{v & 0xFFFF})")
-    return pa.array(out, pa.string())
+    """Output: ``(block,offset)``, a column at a time."""
+    v = arr.cast(pa.int64())
+    block = pc.cast(pc.shift_right(v, 16), pa.string())
+    offset = pc.cast(pc.bit_wise_and(v, 0xFFFF), pa.string())
+    return pc.binary_join_element_wise("(", block, ",", offset, ")", "")
 
 
 def parse(arr: pa.Array) -> pa.Array:

@@ -2728,12 +2728,7 @@ def whole_row(scope: Scope, alias: str) -> Compiled | None:
 def _as_field_type(a: pa.Array, f: pa.Field) -> pa.Array:
     """A column cast to its record field's Arrow type when the two differ (a numeric column of one
     UNION branch comes as decimal128(2, 1) where the record's field is the wider common decimal)."""
-    if a.type == f.type:
-        return a
-    try:
-        return a.cast(f.type)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return a
+    return a if a.type == f.type else a.cast(f.type)
 
 
 def outer_whole_row(scope: Scope, alias: str) -> Compiled | None:
