@@ -6,7 +6,7 @@ SELECT x, toTypeName(x) FROM (SELECT toUInt8(1) AS x UNION ALL SELECT toUInt16(3
 SELECT x, toTypeName(x) FROM (SELECT 1 AS x UNION ALL SELECT -1) ORDER BY x;
 SELECT x, toTypeName(x) FROM (SELECT 1 AS x UNION ALL SELECT 1.5) ORDER BY x;
 SELECT s FROM (SELECT 'a' AS s UNION ALL SELECT 'b' UNION ALL SELECT 'c') ORDER BY s DESC;
-SELECT 1 AS a, 'x' AS b UNION ALL SELECT 2, 'y' ORDER BY a;
+SELECT * FROM (SELECT 1 AS a, 'x' AS b UNION ALL SELECT 2, 'y') ORDER BY a;
 SELECT * FROM (SELECT number AS k, 'a' AS src FROM numbers(2) UNION ALL SELECT number AS k, 'b' FROM numbers(2)) ORDER BY k, src;
 SELECT k, count() FROM (SELECT number % 2 AS k FROM numbers(4) UNION ALL SELECT number % 3 FROM numbers(6)) GROUP BY k ORDER BY k;
 SELECT arr FROM (SELECT [1, 2] AS arr UNION ALL SELECT [3]) ORDER BY length(arr);
@@ -17,4 +17,4 @@ SELECT count() FROM (SELECT number FROM numbers(3) UNION ALL SELECT number FROM 
 SELECT x FROM (SELECT toNullable(1) AS x UNION ALL SELECT NULL) ORDER BY x;
 SELECT x, toTypeName(x) FROM (SELECT 'ab' AS x UNION ALL SELECT toFixedString('cd', 2)) ORDER BY x;
 SELECT d FROM (SELECT toDate('2020-01-01') AS d UNION ALL SELECT toDate('2019-01-01')) ORDER BY d;
-SELECT number FROM numbers(2) UNION ALL SELECT number FROM numbers(2) ORDER BY number;
+SELECT * FROM (SELECT number FROM numbers(2) UNION ALL SELECT number FROM numbers(2)) ORDER BY number;
