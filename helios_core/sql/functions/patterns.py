@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from helios_core.errors import HeliosError
 from helios_core.sql import types as T
+from helios_core.sql.functions import like_prefilter
 from helios_core.sql.functions.vec import Vec
 
 
@@ -117,7 +118,7 @@ def match(kind: str, l: Vec, r: Vec, negate: bool = False, escape: str | None = 
     def one(pattern: str, strings: pa.Array) -> pa.Array:
         if kind in ("like", "ilike"):
             if escape == "\\":
-                return pc.match_like(strings, pattern, ignore_case=ignore_case)
+                return like_prefilter.match_like(strings, pattern, ignore_case=ignore_case)
             return _regex_array(strings, "(?s)" + like_to_regex(pattern, escape), ignore_case)
         if kind == "similar":
             return _regex_array(strings, "(?s)" + similar_to_regex(pattern, escape), False)

@@ -45,7 +45,7 @@ from helios_core.sql.expr import (
 from helios_core.sql.extensions import catalog as extensions_catalog
 from helios_core.sql.extensions import citext, pg_trgm
 from helios_core.sql.functions import array_subscripts as subs
-from helios_core.sql.functions import bitstring, is_volatile
+from helios_core.sql.functions import bitstring, is_volatile, like_prefilter
 from helios_core.sql.functions import numeric_wide as NW
 from helios_core.sql.functions.array_dims import check_rectangular, flatten_rows, from_rows
 from helios_core.sql.functions.arrays import stack_subarrays
@@ -990,7 +990,7 @@ class ScalarCompiler:
                     n = len(s.array)
                     return Vec(pa.nulls(n, pa.bool_()), T.BOOL, s.scalar)
                 pat = _translate_escape(pat, escape)
-                r = pc.match_like(s.array, pat, ignore_case=ignore_case)
+                r = like_prefilter.match_like(s.array, pat, ignore_case=ignore_case)
             else:
                 n = len(p.array)
                 sa = s.broadcast(n).array.to_pylist()
