@@ -6,7 +6,7 @@
 The nine queries of ``bench/queries.py`` on ``helios_core.connect()`` loaded as
 ``bench/embedded.py`` loads it (``Session.copy_in`` of Arrow batches). Each query runs once to
 warm up, then N times; the figure is the process's CPU time per run (``getrusage``: user +
-system of every thread, so worker threads count), min and median of the N runs. On a machine
+system of every thread, so worker threads count), min and median of the N runs, then the wall time's. On a machine
 shared with other work the wall clock moves several times between identical runs; the CPU
 time much less. ``--duckdb`` runs the same queries on an in-memory DuckDB in the same way.
 ``--repeat-query`` runs one query in a loop for ``--seconds`` (to attach a sampling profiler).
@@ -51,16 +51,18 @@ def _duckdb(scale: float) -> Any:
     return lambda sql: con.execute(sql).fetchall()
 
 
-def measure(run: Any, queries: list[str], runs: int) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = {}
+def measure(run: Any, queries: list[str], runs: int) -> dict[str, tuple[list[float], list[float]]]:
+    """Per query: (CPU ms, wall ms) of each run."""
+    out: dict[str, tuple[list[float], list[float]]] = {}
     for name in queries:
         run(ALL[name])
-        samples = []
+        cpu, wall = [], []
         for _ in range(runs):
-            started = cpu_now()
+            started, clock = cpu_now(), time.perf_counter()
             run(ALL[name])
-            samples.append((cpu_now() - started) * 1000)
-        out[name] = samples
+            cpu.append((cpu_now() - started) * 1000)
+            wall.append((time.perf_counter() - clock) * 1000)
+        out[name] = (cpu, wall)
     return out
 
 
@@ -82,11 +84,12 @@ def main() -> None:
     if args.duckdb:
         systems["duckdb"] = _duckdb(args.scale)
     queries = args.query or list(ALL)
-    print(f"CPU ms per run (min / median of {args.runs}), scale {args.scale:g}, "
+    print(f"CPU ms per run (min / median of {args.runs}), then wall ms (min / median), scale {args.scale:g}, "
           f"load average {' '.join(f'{x:.1f}' for x in __import__('os').getloadavg())}")
     for system, run in systems.items():
-        for name, samples in measure(run, queries, args.runs).items():
-            print(f"{system:7s} {name:22s} {min(samples):9.1f} {statistics.median(samples):9.1f}", flush=True)
+        for name, (cpu, wall) in measure(run, queries, args.runs).items():
+            print(f"{system:7s} {name:22s} {min(cpu):9.1f} {statistics.median(cpu):9.1f}"
+                  f" {min(wall):9.1f} {statistics.median(wall):9.1f}", flush=True)
 
 
 if __name__ == "__main__":

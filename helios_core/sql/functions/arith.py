@@ -171,8 +171,8 @@ def _float_range_check(op: str, a, b, out: pa.Array) -> None:
         under = pc.and_(pc.equal(out, 0), pc.invert(nz))
         if op == "/":
             under = pc.and_(under, pc.is_finite(b))
-        if op == "^":
-            under = pc.and_(under, pc.is_finite(b))
+        if op == "^":  # an infinite base or exponent may give 0 (power('-Infinity', -1) is -0)
+            under = pc.and_(under, pc.and_(pc.is_finite(a), pc.is_finite(b)))
         if _any(pc.fill_null(under, False)):
             raise NumericValueOutOfRange("value out of range: underflow")
 

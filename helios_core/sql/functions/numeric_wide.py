@@ -463,10 +463,14 @@ _INT_RESULT = {"scale": lambda x: scale_of(x) if x.is_finite() else None,
                "min_scale": lambda x: scale_of(_trim(x)) if x.is_finite() else None}
 
 
+_NUMBER_TYPES = frozenset({"numeric", "int2", "int4", "int8", "float4", "float8"})
+
+
 def call(name: str, args: list[Any]) -> Any | None:
     """A numeric function with a wide argument, or None when it is not one of these (the caller
     then tries the values as decimals)."""
-
+    if any(a.type.name not in _NUMBER_TYPES for a in args):  # to_char(x, format): not a computation here
+        return None
     rows, n, scalar = _rows(args)
     if name in _INT_RESULT and len(args) == 1:
         f = _INT_RESULT[name]
