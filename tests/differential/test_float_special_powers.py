@@ -6,8 +6,8 @@ a finite nonzero base whose power rounds to 0 is 22003 underflow and one that re
 from __future__ import annotations
 
 SETUP = ["CREATE TABLE fp (id int, x float8, y float8)",
-         "INSERT INTO fp VALUES (1, '-Infinity', -1), (2, 'Infinity', -2), (3, '-Infinity', 3), (4, 2, '-Infinity'),"
-         " (5, 0.5, 'Infinity'), (6, 1e-200, 1), (7, -8, 3)"]
+         ("INSERT INTO fp VALUES (1, '-Infinity', -1), (2, 'Infinity', -2), (3, '-Infinity', 3), (4, 2, '-Infinity'),"
+          " (5, 0.5, 'Infinity'), (6, 1e-200, 1), (7, -8, 3)")]
 
 STEPS = [
     "SELECT power('-Infinity'::float8, -1), power('Infinity'::float8, -2), power('-Infinity'::float8, 3)",
