@@ -219,8 +219,8 @@ def lift_constants(sql: str) -> Lifted | None:
         if not head:
             return None
         prev2, prev = prev, tok
-    if not values:
-        return None
+    if not values and head != "select":
+        return None  # a query without numbers is cached as it is; other statements gain nothing
     parts.append(sql[copied:])
     return Lifted("".join(parts), tuple(values), tuple(types))
 

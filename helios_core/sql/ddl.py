@@ -55,6 +55,7 @@ from helios_core.sql import (
     role_ddl,
     sequences,
     storage_parameters,
+    temp_tables,
     type_privileges,
     types,
     user_types,
@@ -67,7 +68,7 @@ from helios_core.sql.functions.resolve import implicitly_castable
 from helios_core.sql.missing_schema import missing_schema
 from helios_core.sql.routines import definition as routine_definition
 from helios_core.sql.routines import notices as routine_notices
-from helios_core.sql.temp_tables import is_temp_schema, own_schema
+from helios_core.sql.temp_tables import is_temp_schema, map_schema, own_schema
 from helios_core.sql.triggers import firing
 from helios_core.storage import ColumnDef, mover
 from helios_core.storage.catalog import CATALOG
@@ -127,8 +128,6 @@ def table_name(session: Any, table: exp.Table, txn: Any = None, *, for_create: b
     """(schema, name) of a table reference; unqualified: the current schema (create) or search."""
     name = ident(table.this)
     if table.args.get("db") is not None:
-        from helios_core.sql.temp_tables import map_schema
-
         return map_schema(session, ident(table.args["db"])), name
     if for_create:
         return session.current_schema(txn), name
@@ -892,8 +891,6 @@ def create_table(session: Any, ast: exp.Create) -> Result:
     else:
         table = target
         elements = []
-    from helios_core.sql import temp_tables
-
     props = ast.args.get("properties")
     storage_parameters.check_table_parameters(props)  # WITH (fillfactor = 70): 22023 for unknown names
     storage_parameters.check_tablespace(props)
@@ -1389,19 +1386,30 @@ def _expr_index_name(text: str) -> str:
 
 def _create_sequence(session: Any, ast: exp.Create) -> Result:
     txn = session.tx.current()
+    listed = ast.args.get("properties").expressions if ast.args.get("properties") else []
+    temporary = any(isinstance(p, exp.TemporaryProperty) for p in listed)
+    target = ast.this.this if isinstance(ast.this, exp.Schema) else ast.this
+    if temporary and target.args.get("db") is not None and ident(target.args["db"]) != "pg_temp":
+        raise HeliosError("cannot create temporary relation in non-temporary schema", sqlstate="42P16")
     schema, name = table_name(session, ast.this, txn, for_create=True)
-    _check_schema(txn, schema)
+    if temporary:
+        schema = own_schema(session)
+    temporary = temporary or schema == own_schema(session)
+    if not temporary:
+        _check_schema(txn, schema)
     key = f"{schema}.{name}"
     if relation_kind(txn, schema, name) is not None:
         if ast.args.get("exists"):
             return Result(command_tag="CREATE SEQUENCE", notices=[f'relation "{name}" already exists, skipping'])
         raise DuplicateTable(f'relation "{name}" already exists')
     props = None
-    for p in (ast.args.get("properties").expressions if ast.args.get("properties") else []):
+    for p in listed:
         if isinstance(p, exp.SequenceProperties):
             props = p
     d = sequences.definition_from_options(schema, name, props, ast.args.get("expression"))
     txn.catalog_put("sequence", key, d)
+    if temporary:  # in the session's pg_temp, dropped when the session ends (as temp tables are)
+        temp_tables.register(session, schema, name, None)
     return Result(command_tag="CREATE SEQUENCE")
 
 
@@ -1669,7 +1677,7 @@ def _drop_inheritors(session: Any, txn: Any, tdef: Any, *, cascade: bool, named:
 def _resolve_for_drop(session: Any, txn: Any, t: exp.Table, kind: str) -> tuple[str, str]:
     name = ident(t.this)
     if t.args.get("db") is not None:
-        return ident(t.args["db"]), name
+        return map_schema(session, ident(t.args["db"])), name  # pg_temp: the session's own
     for schema in session.search_path():
         if relation_kind(txn, schema, name) is not None:
             return schema, name

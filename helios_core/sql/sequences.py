@@ -23,6 +23,7 @@ import attrs
 
 from helios_core.errors import HeliosError, UndefinedTable
 from helios_core.sql import object_privileges as P
+from helios_core.sql.temp_tables import map_schema
 
 _PERSIST_AHEAD = 32
 _LIMITS = {"smallint": (-32768, 32767), "integer": (-2147483648, 2147483647),
@@ -148,7 +149,7 @@ def resolve(session: Any, name: str, txn: Any = None) -> tuple[str, dict]:
     txn = txn or session.tx.current()
     text = name.strip()
     parts = _name_parts(text)
-    schemas = [parts[0]] if len(parts) == 2 else session.search_path()
+    schemas = [map_schema(session, parts[0])] if len(parts) == 2 else session.search_path()
     seq = parts[-1]
     for schema in schemas:
         key = f"{schema}.{seq}"

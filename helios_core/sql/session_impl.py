@@ -1466,6 +1466,8 @@ class SqlSession(Session):
                     ddl.drop_table_objects(self, txn, schema, name, cascade=True)
                 elif txn.catalog_get("view", f"{schema}.{name}") is not None:  # CREATE TEMPORARY VIEW
                     txn.catalog_delete("view", f"{schema}.{name}")
+                elif txn.catalog_get("sequence", f"{schema}.{name}") is not None:  # CREATE TEMPORARY SEQUENCE
+                    txn.catalog_delete("sequence", f"{schema}.{name}")
             txn.commit()
         except Exception:  # noqa: BLE001 - a session must always close
             txn.rollback()

@@ -151,3 +151,28 @@ def test_two_pg_connections_do_not_see_each_others_temp_tables(helios_server):
             c2.execute("select x from secret")
         assert c2.execute("select count(*) from pg_class where relname = 'secret'").fetchone() == (0,)
         assert c1.execute("select count(*) from pg_class where relname = 'secret'").fetchone() == (1,)
+
+
+def test_temp_sequence_is_private_and_goes_with_the_session(engine, a, b):
+    # it was created in public, for good and for everyone (TEMP ignored)
+    a.execute("create temp sequence ts start 5")
+    assert rows(a, "select nextval('ts'), nextval('pg_temp.ts'), currval('pg_temp.ts')") == [(5, 6, 6)]
+    assert rows(a, "select schemaname like 'pg_temp_%' from pg_sequences where sequencename = 'ts'") == [(True,)]
+    assert err(b, "select nextval('ts')").sqlstate == "42P01"
+    assert err(a, "create temp sequence public.ts2").sqlstate == "42P16"
+    a.execute("create sequence pg_temp.ts3")
+    a.close()
+    c = engine.connect()
+    assert rows(c, "select count(*) from pg_sequences where sequencename in ('ts', 'ts3')") == [(0,)]
+
+
+def test_drop_with_pg_temp_qualifier(a):
+    # DROP TABLE pg_temp.x did not find the session's own temp table (42P01)
+    a.execute("create temp table dt (x int)")
+    a.execute("create temp view dv as select 1")
+    a.execute("create temp sequence ds")
+    a.execute("drop view pg_temp.dv")
+    a.execute("drop sequence pg_temp.ds")
+    a.execute("drop table pg_temp.dt")
+    a.execute("drop table if exists pg_temp.dt")
+    assert rows(a, "select count(*) from pg_class where relname in ('dt', 'dv', 'ds')") == [(0,)]
