@@ -758,6 +758,7 @@ class SqlCursor:
     position: int = 0  # rows before the cursor (0 = before the first row)
     statement: str = ""  # as pg_cursors shows it
     created_at: dt.datetime = attrs.Factory(lambda: dt.datetime.now(dt.UTC))
+    no_scroll: bool = False  # DECLARE ... NO SCROLL CURSOR: every move back is 55000
 
     def _fill(self, upto: int | None) -> None:
         """Produce rows until ``upto`` are available (None: all)."""
@@ -780,14 +781,24 @@ class SqlCursor:
 
     def fetch(self, count: int | None, direction: str) -> tuple[int, list]:
         """Move and return (rows, batches) as FETCH does."""
+        if direction in ("forward", "backward") and count is not None and count <= 0:
+            if count == 0:  # FETCH FORWARD 0 / BACKWARD 0: the current row again
+                direction = "relative"
+            else:  # FETCH -n is FETCH BACKWARD n, BACKWARD -n is FORWARD n
+                direction, count = ("backward" if direction == "forward" else "forward"), -count
+        if self.no_scroll and self._goes_back(count, direction):
+            raise HeliosError("cursor can only scan forward", sqlstate="55000",
+                              hint="Declare it with SCROLL option to enable backward scan.")
         if direction == "forward":
             want = None if count is None else self.position + count
             self._fill(want)
             stop = self.produced if want is None else min(want, self.produced)
             out = self._slice(self.position, stop)
             n = stop - self.position
-            self.position = stop if n > 0 else (self.produced + 1 if self.source is None else self.position)
-            self.position = min(self.position, self.produced + 1)
+            if want is None or want > self.produced:  # asked past the last row: now after it
+                self.position = self.produced + 1
+            else:
+                self.position = stop
             return max(n, 0), out
         if direction == "backward":
             start = 0 if count is None else max(0, self.position - 1 - count)
@@ -809,6 +820,18 @@ class SqlCursor:
             return 1, self._slice(target - 1, target)
         raise HeliosError(f"unsupported FETCH direction {direction}", sqlstate="0A000")
 
+    def _goes_back(self, count: int | None, direction: str) -> bool:
+        """The move needs rows before the current one (or a rewind past the start), as PostgreSQL
+        judges it for a NO SCROLL cursor: ABSOLUTE n beyond the position and moves from the start
+        stay allowed."""
+        if direction == "backward":
+            return True
+        if direction == "relative":
+            return (count or 0) < 0 or (count == 0 and self.position > 0)
+        if direction == "absolute":
+            return count is None or count < 0 or (count == 0 and self.position > 0) or 0 < count <= self.position
+        return False
+
     def materialize(self) -> None:
         self._fill(None)
 
@@ -824,6 +847,7 @@ def declare_cursor(session: Any, args: dict) -> Result:
         raise HeliosError("DECLARE CURSOR needs a SELECT or VALUES query", sqlstate="42601")
     open_cursor(session, name, stmts[0].ast, hold=args["hold"],
                 statement=args.get("text") or f"DECLARE {name} CURSOR FOR {args['body']}")
+    session.cursors[name].no_scroll = bool(args.get("no_scroll"))
     return Result(command_tag="DECLARE CURSOR")
 
 

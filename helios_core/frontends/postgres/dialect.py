@@ -1975,10 +1975,13 @@ def _parse_declare(c: _Cursor) -> Utility:
     name = c.name()
     hold = False
     binary = False
+    no_scroll = False
     while not c.accept("CURSOR"):
         w = c.word()
         if w in ("BINARY",):
             binary = True
+        elif w == "NO" and c.i + 1 < len(c.toks) and c.toks[c.i + 1].text.upper() == "SCROLL":
+            no_scroll = True
         elif w not in ("ASENSITIVE", "INSENSITIVE", "SCROLL", "NO"):
             c.fail()
         c.i += 1
@@ -1992,7 +1995,7 @@ def _parse_declare(c: _Cursor) -> Utility:
     if not body:
         c.fail()
     return Utility(kind="declare_cursor", args={"name": name, "hold": hold, "binary": binary, "body": body,
-                                                "body_offset": body_offset})
+                                                "body_offset": body_offset, "no_scroll": no_scroll})
 
 
 def _parse_fetch(c: _Cursor) -> Utility:
