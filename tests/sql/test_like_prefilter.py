@@ -36,3 +36,10 @@ def test_a_piece_at_the_very_end_of_the_buffer() -> None:
     got = match_like(column, "%requests")
     assert got.equals(pc.match_like(column, "%requests"))
     assert pc.sum(got).as_py() == 1
+
+
+def test_chunked_and_other_inputs_take_arrows_kernel() -> None:
+    chunked = pa.chunked_array([["special requests"] * 3000, ["nothing"] * 3000])
+    assert match_like(chunked, "%special%").equals(pc.match_like(chunked, "%special%"))
+    big = pa.array(["special requests", None] * 3000, pa.large_string()).slice(1)
+    assert match_like(big, "%requests%").equals(pc.match_like(big, "%requests%"))

@@ -33,7 +33,7 @@ _OFFSET_TYPES = {pa.string(): np.int32, pa.large_string(): np.int64}
 
 def match_like(strings: pa.Array, pattern: str, ignore_case: bool = False) -> pa.Array:
     """``pc.match_like`` (backslash escapes), narrowed first to the rows holding the longest literal piece."""
-    offset_type = _OFFSET_TYPES.get(strings.type)
+    offset_type = _OFFSET_TYPES.get(strings.type) if isinstance(strings, pa.Array) else None
     if ignore_case or offset_type is None or len(strings) < MIN_ROWS:
         return pc.match_like(strings, pattern, ignore_case=ignore_case)
     piece, only_piece = _longest_piece(pattern)
