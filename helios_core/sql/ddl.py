@@ -40,6 +40,7 @@ from helios_core.session import Result
 from helios_core.sql import (
     composite_types,
     constraints,
+    create_like,
     database_drop,
     ddl_privileges,
     deferred_constraints,
@@ -47,6 +48,7 @@ from helios_core.sql import (
     exclusion_constraints,
     foreign_tables,
     generated_columns,
+    index_definitions,
     inheritance,
     matviews,
     object_privileges,
@@ -631,6 +633,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
     pending_refs: list[tuple[exp.Reference, list[str], str | None]] = []
 
     exclusions: list[dict[str, Any]] = []
+    like_copies: list[create_like.LikeCopy] = []  # their indexes and comments follow the table's creation
 
     def add_unique(names: list[str], cname: str | None, deferral: dict[str, bool] | None = None) -> None:
         uniques.append({"name": cname or _constraint_name(tname, names, "key"), "columns": names,
@@ -755,13 +758,22 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
                     exclusions.append(exclusion_constraints.definition(
                         item, con_name or _constraint_name(tname, words, "excl")))
                 elif isinstance(item, exp.LikeProperty):
-                    src_schema, src_name = table_name(session, item.this, txn)
-                    src = txn.get_table(src_schema, src_name)
-                    if src is None:
-                        raise UndefinedTable(f'relation "{src_name}" does not exist')
-                    for c in src.columns:
-                        md = {k: v for k, v in c.metadata.items() if k == "sql_type"}
-                        cols.append(ColumnDef(c.name, c.type, c.nullable, md))
+                    copy = create_like.copy_of(txn, table_name(session, item.this, txn), schema, tname, item,
+                                               _sequence_default)
+                    taken = {c.name for c in cols}
+                    for c in copy.columns:
+                        if c[0] in taken:
+                            raise HeliosError(f'column "{c[0]}" specified more than once', sqlstate="42701")
+                    cols.extend(ColumnDef(*c) for c in copy.columns)
+                    checks.extend(copy.checks)
+                    seqs.extend(copy.sequences)
+                    if copy.primary_key:
+                        if pk:
+                            raise InvalidTableDefinition(f'multiple primary keys for table "{tname}" are not allowed')
+                        pk = copy.primary_key
+                    for u in copy.uniques:
+                        uniques.append({"name": _constraint_name(tname, u["columns"], "key"), **u})
+                    like_copies.append(copy)
                 else:
                     raise FeatureNotSupported(f"table constraint {item.key} is not supported")
     names = [c.name for c in cols] + list(known or [])
@@ -803,7 +815,7 @@ def build_columns(session: Any, txn: Any, schema: str, tname: str, elements: lis
         options["foreign_keys"] = fks
     if exclusions:
         options[exclusion_constraints.OPTION] = exclusions
-    return {"columns": cols, "primary_key": pk, "options": options, "sequences": seqs}
+    return {"columns": cols, "primary_key": pk, "options": options, "sequences": seqs, "like_copies": like_copies}
 
 
 def _check_identity_column(md: dict, sql_type: Any, cname: str, tname: str) -> None:
@@ -988,6 +1000,8 @@ def create_table(session: Any, ast: exp.Create) -> Result:
     _check_exclusion_types(session, txn, txn.get_table(schema, name), spec["options"])
     user_types.remember(session, user_types.table_row_type(txn.get_table(schema, name)))
     _record_constraint_indexes(txn, schema, name, spec["primary_key"], spec["options"])
+    for copy in spec.get("like_copies") or []:
+        _finish_like_copy(txn, schema, name, copy)
     for fk in spec["options"].get("foreign_keys", []):
         _add_ref(txn, fk, schema, name)
     if inherits is not None:
@@ -1323,8 +1337,6 @@ def _create_view(session: Any, ast: exp.Create, text: str) -> Result:
 
 
 def _create_index(session: Any, ast: exp.Create) -> Result:
-    from helios_core.sql import index_definitions
-
     txn = session.tx.current()
     idx = ast.this
     table = idx.args.get("table")
@@ -1376,6 +1388,41 @@ def _create_index(session: Any, ast: exp.Create) -> Result:
                                    "unique": unique, "primary": False, "constraint": False, **spec})
     _add_index_name(txn, schema, tname, iname)
     return Result(command_tag="CREATE INDEX")
+
+
+def _finish_like_copy(txn: Any, schema: str, table: str, copy: Any) -> None:
+    """CREATE TABLE ... LIKE, once the table exists: the source's other indexes under names made for
+    this table (t_a_idx, t_a_idx1, ...), and the comments the copy takes."""
+    renamed: dict[str, str] = {}
+    tdef = txn.get_table(schema, table)
+    for rec in copy.indexes:
+        parts = [k.get("column") or _expr_index_name(k["expr"]) for k in rec.get("keys") or []] + \
+            list(rec.get("include") or [])
+        base = iname = _constraint_name(table, parts, "idx")
+        n = 0
+        while txn.catalog_get("index", f"{schema}.{iname}") is not None or relation_kind(txn, schema, iname):
+            n += 1
+            iname = f"{base}{n}"
+        renamed[rec["name"]] = iname
+        if rec.get("unique"):  # enforced through the table's options, as CREATE UNIQUE INDEX records it
+            tdef = txn.get_table(schema, table)
+            if index_definitions.needs_expression_unique(rec):
+                entry = {"name": iname, "keys": rec["keys"], "where": rec.get("where")}
+                txn.alter_table(schema, table, options={
+                    "expression_unique": list(tdef.options.get("expression_unique", [])) + [entry]})
+            else:
+                txn.alter_table(schema, table, options={"unique": list(tdef.options.get("unique", [])) + [
+                    {"name": iname, "columns": list(rec["columns"]), "index_only": True}]})
+        txn.catalog_put("index", f"{schema}.{iname}", dict(rec, schema=schema, name=iname, table=table))
+        _add_index_name(txn, schema, table, iname)
+    tdef = txn.get_table(schema, table)
+    for kind, obj, text in copy.comments:
+        if kind == "column":
+            txn.catalog_put("comment", f"column:{schema}.{table}.{obj}", text)
+        elif kind == "constraint":
+            txn.catalog_put("comment", f"constraint:{schema}.{table}.{obj}", text)
+        elif obj in renamed:
+            txn.catalog_put("comment", f"index:{schema}.{renamed[obj]}", text)
 
 
 def _expr_index_name(text: str) -> str:
@@ -1759,8 +1806,6 @@ def _drop_comments(txn: Any, keys: list[str]) -> None:
 
 def _drop_indexes_reading(txn: Any, tdef: Any, column: str) -> None:
     """ALTER TABLE DROP COLUMN drops the (non-constraint) indexes that read the column."""
-    from helios_core.sql import index_definitions
-
     for iname in list(tdef.options.get("indexes", [])):
         idx = txn.catalog_get("index", f"{tdef.schema}.{iname}")
         if idx is None or idx.get("constraint") or "keys" not in idx:
@@ -2716,8 +2761,6 @@ def _expr_columns(expr_sql: str) -> set[str]:
 
 
 def _rename_in_indexes(txn: Any, tdef: Any, old: str, new: str) -> None:
-    from helios_core.sql import index_definitions
-
     for iname in tdef.options.get("indexes", []):
         idx = txn.catalog_get("index", f"{tdef.schema}.{iname}")
         if idx is None:
@@ -2739,9 +2782,7 @@ def _rename_in_options(options: dict, old: str, new: str) -> dict:
         opts[key] = [{**u, "columns": [new if c == old else c for c in u["columns"]]}
                      for u in opts.get(key, [])]
     if opts.get("expression_unique"):
-        from helios_core.sql import index_definitions
-
-        opts["expression_unique"] = [index_definitions.rename_column(u, old, new)
+            opts["expression_unique"] = [index_definitions.rename_column(u, old, new)
                                      for u in opts["expression_unique"]]
     checks = []
     for ck in opts.get("checks", []):
