@@ -75,6 +75,9 @@ def from_error(exc: BaseException) -> ClickHouseError:
         code = 47
     if sqlstate == "23514" and re.search(r'violates check constraint "[^"]*_enum_labels"', message):
         code = 691  # the labels check of an Enum column (rewrites.ddl names it so)
+    if sqlstate == "23514" and re.search(r'violates check constraint "[^"]*_versioned_sign_not_built"', message):
+        # merge_engines names it so
+        code, message = 48, "A sign other than 1 and -1 in a VersionedCollapsingMergeTree table is not supported"
     if sqlstate == "21000" and message.startswith("more than one row returned by a subquery"):
         code = 125
         message = "Scalar subquery returned more than one row"
