@@ -5,7 +5,8 @@
        recorded in "_clickhouse".table_engines
 
 ClickHouse merges a table's parts at times of its own choosing; each merge applies the engine's
-rule to the rows that share a sorting key (within a partition):
+rule to the rows that share a sorting key (within a partition; a FINAL read merges across
+partitions, as ClickHouse's does by default):
 
 - ReplacingMergeTree([ver [, is_deleted]]): the row of the highest ``ver`` (the last inserted
   among equals, or the last inserted without ``ver``); with ``is_deleted`` a FINAL read leaves the
@@ -363,7 +364,9 @@ def merged_select(engine: TableEngine, columns: list[Any], source: str, *, final
     OPTIMIZE ... DEDUPLICATE keeps the first of equal rows."""
     names = [c.name for c in columns]
     listed = ", ".join(_bq(n) for n in names)
-    groups = [_sql(e) for e in [*_elements(engine.partition_by), *engine.key_expressions()]]
+    # merges keep to a partition; a FINAL read merges across them (do_not_merge_across_partitions_select_final = 0)
+    partition = [] if final else _elements(engine.partition_by)
+    groups = [_sql(e) for e in [*partition, *engine.key_expressions()]]
     if engine.name == VERSIONED:
         groups.append(_bq(engine.arguments[1]))
     over = f"PARTITION BY {', '.join(groups)} " if groups else ""
@@ -430,6 +433,8 @@ def read_final(tree: exp.Expression, ctx: Any) -> exp.Expression:
     lookup = getattr(ctx, "table_engine", None)
     if lookup is None or not isinstance(tree, exp.Query | exp.Insert | exp.Create):
         return tree
+    every = str(ctx.settings.get("final", "0")).strip("'").lower() in ("1", "true")
+    sources = [t for t in tree.find_all(exp.Table) if isinstance(t.parent, exp.From | exp.Join)] if every else []
     for final in list(tree.find_all(exp.Final)):
         table = final.this
         if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier) or \
@@ -441,14 +446,12 @@ def read_final(tree: exp.Expression, ctx: Any) -> exp.Expression:
         if engine is None or not engine.merging:
             raise ClickHouseError(181, f"Storage {engine.name if engine else 'MergeTree'} doesn't support FINAL")
         final.replace(_final_source(table, engine, columns, _prewhere_of(final, table)))
-    if str(ctx.settings.get("final", "0")).strip("'").lower() in ("1", "true"):
-        for table in list(tree.find_all(exp.Table)):
-            if not isinstance(table.parent, exp.From | exp.Join) or not isinstance(table.this, exp.Identifier) or \
-                    (table.db or "").lower() == "system":
-                continue
-            engine, columns = _engine_of(table, ctx, lookup)
-            if engine is not None and engine.merging and columns is not None:
-                table.replace(_final_source(table, engine, columns, None))
+    for table in sources:  # final = 1: the tables read, not those of the merges just put in
+        if not isinstance(table.this, exp.Identifier) or (table.db or "").lower() == "system":
+            continue
+        engine, columns = _engine_of(table, ctx, lookup)
+        if engine is not None and engine.merging and columns is not None:
+            table.replace(_final_source(table, engine, columns, None))
     return tree
 
 
@@ -508,10 +511,22 @@ def staged_copy(ch: Any, schema: str, table: str, columns: list[str] | None) -> 
 
 
 def _new_stage(ch: Any, schema: str, table: str) -> str:
-    stage = f"_ch_merge_stage_{uuid.uuid4().hex}"
-    ch.session.execute(f"CREATE TEMPORARY TABLE {_ident(stage)} (LIKE {_ident(schema)}.{_ident(table)} "
-                       "INCLUDING DEFAULTS)")
-    return stage
+    """A temporary table of the table's columns and DEFAULTs (the rows an INSERT leaves out take them)."""
+    stage = _ident(f"_ch_merge_stage_{uuid.uuid4().hex}")
+    ch.session.execute(f"CREATE TEMPORARY TABLE {stage} (LIKE {_ident(schema)}.{_ident(table)})")
+    for column, default in _defaults(ch.session, schema, table):
+        ch.session.execute(f"ALTER TABLE {stage} ALTER COLUMN {_ident(column)} SET DEFAULT {default}")
+    return stage[1:-1].replace('""', '"')
+
+
+def _defaults(session: Any, schema: str, table: str) -> list[tuple[str, str]]:
+    def compute() -> list[tuple[str, str]]:
+        return [tuple(row) for row in session.execute(
+            "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_catalog.pg_attrdef d "
+            "JOIN pg_catalog.pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
+            "JOIN pg_catalog.pg_class c ON c.oid = d.adrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            f"WHERE n.nspname = {_q(schema)} AND c.relname = {_q(table)} ORDER BY a.attnum")[-1].rows()]
+    return _cached(session, ("defaults", schema, table), compute)
 
 
 def staged_insert(ch: Any, tree: exp.Insert) -> Any | None:
