@@ -86,6 +86,14 @@ class TableEngine:
     primary_key: str = ""
     order_by: str = ""
     settings: str = ""
+    # the deprecated syntax ENGINE = SummingMergeTree(d, k, 8192[, ...]): its leading arguments (date
+    # column, [sampling,] primary key, index granularity) say what the clauses say in the other
+    leading: int = 0
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """The engine's own arguments (version, sign, columns to sum...)."""
+        return self.arguments[self.leading:]
 
     @property
     def merging(self) -> bool:
@@ -105,7 +113,7 @@ class TableEngine:
     def sorting_key(self) -> str:
         keys = [k.sql(dialect=_DIALECT) for k in self.key_expressions()]
         if self.name == VERSIONED and keys:
-            keys.append(self.arguments[1])
+            keys.append(self.parameters[1])
         return ", ".join(keys)
 
     def primary_key_text(self) -> str:
@@ -119,7 +127,7 @@ class TableEngine:
         return "index_granularity = 8192" + (f", {self.settings}" if self.settings else "")
 
     def _clauses(self) -> list[str]:
-        if not self.merge_tree:
+        if not self.merge_tree or self.leading:
             return []
         out = [f"PARTITION BY {self.partition_by}"] if self.partition_by else []
         if self.primary_key:
@@ -160,7 +168,7 @@ def _sql(node: exp.Expression) -> str:
     return node.sql(dialect=_DIALECT)
 
 
-def engine_of(create: exp.Create, columns: list[tuple[str, str, bool]]) -> TableEngine | None:
+def engine_of(create: exp.Create, columns: list[tuple[str, str, bool]], settings: dict[str, str]) -> TableEngine | None:
     """The engine a CREATE TABLE declares (None: it names none), checked against its columns
     ((name, ClickHouse type, ...)) as ClickHouse checks a merging engine's arguments."""
     properties = create.args.get("properties")
@@ -188,13 +196,34 @@ def engine_of(create: exp.Create, columns: list[tuple[str, str, bool]]) -> Table
         return None
     nodes = parts.pop("nodes", [])
     engine = TableEngine(**parts)
+    leading = _deprecated_leading(engine, nodes)
+    if leading:
+        if str(settings.get("allow_deprecated_syntax_for_merge_tree", "0")).strip("'").lower() not in ("1", "true"):
+            raise ClickHouseError(36, "This syntax for *MergeTree engine is deprecated. Use extended storage "
+                                      "definition syntax with ORDER BY/PRIMARY KEY clause. See also "
+                                      "`allow_deprecated_syntax_for_merge_tree` setting")
+        engine = attrs.evolve(engine, leading=leading, partition_by=f"toYYYYMM({_sql(nodes[0])})",
+                              order_by=_sql(nodes[leading - 2]))
     if engine.merging:
-        _check(engine, nodes, {name: type_name for name, type_name, _ in columns})
+        _check(engine, nodes[leading:], {name: type_name for name, type_name, _ in columns})
     return engine
+
+
+def _deprecated_leading(engine: TableEngine, nodes: list[exp.Expression]) -> int:
+    """How many leading arguments of the deprecated syntax there are (0: the extended syntax)."""
+    if not engine.merge_tree or engine.order_by or engine.primary_key or engine.partition_by:
+        return 0
+    for granularity in (2, 3):
+        if len(nodes) > granularity and isinstance(nodes[granularity], exp.Literal) and \
+                not nodes[granularity].is_string:
+            return granularity + 1
+    return 0
 
 
 def _check(engine: TableEngine, nodes: list[exp.Expression], types: dict[str, str]) -> None:
     low, high, names = _ARGUMENTS[engine.name]
+    if engine.leading:  # the deprecated syntax: no is_deleted
+        high = min(high, 1) if engine.name == REPLACING else high
     if not low <= len(nodes) <= high:
         wanted = f"{low} to {high}" if low != high else str(low)
         raise ClickHouseError(42, f"With extended storage definition syntax storage {engine.name} requires "
@@ -261,11 +290,11 @@ def declare_statements(schema: str, table: str, engine: TableEngine) -> list[str
     relation = f"{_ident(schema)}.{_ident(table)}"
     checks = []
     if engine.name == COLLAPSING:  # ClickHouse's merge refuses any other sign (117)
-        checks.append((f"{table}_collapsing_sign", f"{_ident(engine.arguments[0])} IN (1, -1)"))
+        checks.append((f"{table}_collapsing_sign", f"{_ident(engine.parameters[0])} IN (1, -1)"))
     if engine.name == VERSIONED:  # ClickHouse's merge takes other signs: not built here (48)
-        checks.append((f"{table}{VERSIONED_SIGN_CHECK}", f"{_ident(engine.arguments[0])} IN (1, -1)"))
-    if engine.name == REPLACING and len(engine.arguments) == 2:
-        checks.append((f"{table}_is_deleted", f"{_ident(engine.arguments[1])} IN (0, 1)"))
+        checks.append((f"{table}{VERSIONED_SIGN_CHECK}", f"{_ident(engine.parameters[0])} IN (1, -1)"))
+    if engine.name == REPLACING and len(engine.parameters) == 2:
+        checks.append((f"{table}_is_deleted", f"{_ident(engine.parameters[1])} IN (0, 1)"))
     out += [f"ALTER TABLE {relation} ADD CONSTRAINT {_ident(name)} CHECK ({condition})" for name, condition in checks]
     return out
 
@@ -341,8 +370,8 @@ def _bq(name: str) -> str:
 
 def _summed(engine: TableEngine, columns: list[Any]) -> list[Any]:
     """The columns SummingMergeTree sums: those named, or every number outside the keys."""
-    if engine.arguments:
-        named = _elements(engine.arguments[0])
+    if engine.parameters:
+        named = _elements(engine.parameters[0])
         listed = {c.name for c in named}
         return [c for c in columns if c.name in listed and _NUMBER.match(c.type)]
     keys = {c.name for k in [*engine.key_expressions(), *_elements(engine.partition_by)] for c in k.find_all(exp.Column)}
@@ -368,14 +397,14 @@ def merged_select(engine: TableEngine, columns: list[Any], source: str, *, final
     partition = [] if final else _elements(engine.partition_by)
     groups = [_sql(e) for e in [*partition, *engine.key_expressions()]]
     if engine.name == VERSIONED:
-        groups.append(_bq(engine.arguments[1]))
+        groups.append(_bq(engine.parameters[1]))
     over = f"PARTITION BY {', '.join(groups)} " if groups else ""
     order = ", ".join([*groups, _POS])
     rows = (f"(SELECT {listed}, row_number() OVER (ORDER BY ctid) AS {_POS} FROM {source}"
             f"{f' WHERE {where}' if where else ''}) AS _ch_merge_rows")
     if engine.name == REPLACING:
-        version = f"{_bq(engine.arguments[0])} DESC, " if engine.arguments else ""
-        deleted = f" AND {_bq(engine.arguments[1])} = 0" if final and len(engine.arguments) == 2 else ""
+        version = f"{_bq(engine.parameters[0])} DESC, " if engine.parameters else ""
+        deleted = f" AND {_bq(engine.parameters[1])} = 0" if final and len(engine.parameters) == 2 else ""
         text = (f"SELECT {listed}, {_POS} FROM (SELECT {listed}, {_POS}, row_number() OVER ({over}ORDER BY "
                 f"{version}{_POS} DESC) AS {_RANK} FROM {rows}) AS _ch_merge_ranked WHERE {_RANK} = 1{deleted}")
     elif engine.name == SUMMING:
@@ -389,7 +418,7 @@ def merged_select(engine: TableEngine, columns: list[Any], source: str, *, final
         text = (f"SELECT {out}, {_POS} FROM (SELECT {listed}, {_POS}, row_number() OVER ({over}ORDER BY {_POS}) "
                 f"AS {_RANK}{sums} FROM {rows}) AS _ch_merge_ranked WHERE {_RANK} = 1{zero}")
     elif engine.name == COLLAPSING:
-        sign = _bq(engine.arguments[0])
+        sign = _bq(engine.parameters[0])
         by_sign = f"PARTITION BY {', '.join([*groups, sign])} "
         negative = "0" if final else f"{sign} = -1 AND _ch_first = 1 AND _ch_up <= _ch_down"
         text = (f"SELECT {listed}, {_POS} FROM (SELECT {listed}, {_POS}, "
@@ -401,7 +430,7 @@ def merged_select(engine: TableEngine, columns: list[Any], source: str, *, final
                 f"WHERE (_ch_last_sign = 1 OR _ch_up != _ch_down) AND (({negative}) OR "
                 f"({sign} = 1 AND _ch_last = 1 AND _ch_up >= _ch_down)) OR {sign} NOT IN (1, -1)")
     elif engine.name == VERSIONED:
-        sign = _bq(engine.arguments[0])
+        sign = _bq(engine.parameters[0])
         # each row cancels the standing row before it of the other sign: what stands at the end is,
         # for each level 1..|sum| the running sum reached, the last row that took it there
         running = (f"(SELECT {listed}, {_POS}, sum({sign}) OVER ({over}ORDER BY {_POS} ROWS BETWEEN UNBOUNDED "
@@ -553,7 +582,7 @@ def staged_insert(ch: Any, tree: exp.Insert) -> Any | None:
 # -- OPTIMIZE --------------------------------------------------------------------------------------
 
 _OPTIMIZE = re.compile(r"^OPTIMIZE\s+TABLE\s+(?P<name>(?:`[^`]+`|\"[^\"]+\"|[\w.])+)"
-                       r"(?:\s+ON\s+CLUSTER\s+\S+)?(?P<partition>\s+PARTITION\s+(?:ID\s+)?\S+)?"
+                       r"(?:\s+ON\s+CLUSTER\s+\S+)?(?:\s+PARTITION\s+(?P<partition>.+?))?"
                        r"(?P<final>\s+FINAL)?(?P<dedup>\s+DEDUPLICATE(?:\s+BY\s+(?P<by>.+?))?)?"
                        r"(?P<cleanup>\s+CLEANUP)?\s*$", re.IGNORECASE | re.DOTALL)
 
@@ -574,18 +603,20 @@ def optimize(ch: Any, sql: str, split_name: Callable[[str, str], tuple[str, str]
         engine = TableEngine(name="MergeTree")
     if not engine.merge_tree:
         raise ClickHouseError(48, f"Method optimize is not supported by storage {engine.name}")
-    if m.group("partition"):
-        raise ClickHouseError(48, "OPTIMIZE ... PARTITION is not supported: a table has no parts here")
+    where = _partition_condition(engine, m.group("partition")) if m.group("partition") else None
     if m.group("cleanup"):
         raise ClickHouseError(344, "Experimental merges with CLEANUP are not allowed")
     deduplicate = _deduplicate_by(engine, columns, m.group("by")) if m.group("dedup") else None
     if not engine.merging and deduplicate is None:
         return True
     relation = f"{_ident(schema)}.{_ident(name)}"
-    merged = merged_select(engine, columns, f"{_bq(database)}.{_bq(name)}", final=False, deduplicate=deduplicate)
+    source = f"{_bq(database)}.{_bq(name)}"
+    merged = merged_select(engine, columns, source, final=False, where=where, deduplicate=deduplicate)
     stage = _ident(f"_ch_merge_stage_{uuid.uuid4().hex}")
     listed = ", ".join(_ident(c.name) for c in columns)
-    statements = [f"CREATE TEMPORARY TABLE {stage} AS {ch.translate(merged)}", f"DELETE FROM {relation}",
+    delete = ch.translate(sqlglot.parse_one(f"DELETE FROM {source} WHERE {where}", read=_DIALECT)) if where else \
+        f"DELETE FROM {relation}"
+    statements = [f"CREATE TEMPORARY TABLE {stage} AS {ch.translate(merged)}", delete,
                   f"INSERT INTO {relation} ({listed}) SELECT {listed} FROM {stage}", f"DROP TABLE {stage}"]
     ch.ensure_database()
     session = ch.session
@@ -599,6 +630,20 @@ def optimize(ch: Any, sql: str, split_name: Callable[[str, str], tuple[str, str]
             session.execute("ROLLBACK")
         raise
     return True
+
+
+def _partition_condition(engine: TableEngine, value: str) -> str | None:
+    """OPTIMIZE ... PARTITION value: the condition on the rows of that partition (None: all rows)."""
+    value = value.strip()
+    if value.upper() == "ALL":
+        return None
+    if value.upper().startswith("ID ") or value.upper().startswith("ID'"):
+        raise ClickHouseError(48, "OPTIMIZE ... PARTITION ID is not supported: partitions have no ids here")
+    fields = len(_elements(engine.partition_by))
+    given = len(_elements(value)) if value.replace(" ", "").startswith(("tuple(", "(")) else 1
+    if fields != given:
+        raise ClickHouseError(248, f"Wrong number of fields in the partition expression: {given}, must be: {fields}")
+    return f"({engine.partition_by}) = ({value})" if fields else None
 
 
 def _deduplicate_by(engine: TableEngine, columns: list[Any], by: str | None) -> list[str]:

@@ -167,7 +167,7 @@ def _create_table(ch: ClickHouseSession, tree: exp.Create) -> ChResult:
                                                        else [])
     comments = column_comments(*target, tree.this.expressions) if target is not None and \
         isinstance(tree.this, exp.Schema) else []
-    engine = merge_engines.engine_of(tree, declared)
+    engine = merge_engines.engine_of(tree, declared, ch.settings)
     if engine is not None and engine.merging and defaults:
         raise ClickHouseError(48, f"A DEFAULT that uses other columns is not supported in a {engine.name} table")
     sql = ch.translate(tree)

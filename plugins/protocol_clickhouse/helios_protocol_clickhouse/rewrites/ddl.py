@@ -74,6 +74,9 @@ def _create_table(create: exp.Create) -> exp.Expression:
                 base = engine.split("(")[0].strip().lower()
                 if isinstance(prop.this, exp.Anonymous):
                     base = str(prop.this.this).lower()
+                if base == "aggregatingmergetree":
+                    raise ClickHouseError(48, "Table engine AggregatingMergeTree is not supported: aggregate function "
+                                              "states (AggregateFunction columns, -State/-Merge) are not built")
                 if base not in PLAIN_ENGINES:
                     raise ClickHouseError(48, f"Table engine {engine} is not supported (supported: "
                                               f"{', '.join(ENGINE_NAMES)})")

@@ -51,6 +51,34 @@ SELECT * FROM me_replace_part FINAL ORDER BY k, d;
 OPTIMIZE TABLE me_replace_part FINAL;
 SELECT * FROM me_replace_part ORDER BY k, d;
 
+-- OPTIMIZE of one partition merges its rows only
+DROP TABLE IF EXISTS me_sum_part;
+CREATE TABLE me_sum_part (k UInt32, d Date, v UInt32) ENGINE = SummingMergeTree PARTITION BY toYYYYMM(d) ORDER BY k;
+INSERT INTO me_sum_part VALUES (1, '2020-01-01', 1);
+INSERT INTO me_sum_part VALUES (1, '2020-01-02', 2), (1, '2020-02-01', 5);
+INSERT INTO me_sum_part VALUES (1, '2020-02-03', 7);
+OPTIMIZE TABLE me_sum_part PARTITION 202001 FINAL;
+SELECT * FROM me_sum_part ORDER BY d;
+OPTIMIZE TABLE me_sum_part PARTITION tuple();
+OPTIMIZE TABLE me_sum_part PARTITION (202002) FINAL;
+SELECT * FROM me_sum_part ORDER BY d;
+OPTIMIZE TABLE me_replace_part PARTITION 202001;
+
+-- the deprecated syntax: ENGINE = SummingMergeTree(date, primary key, index granularity[, columns to sum])
+CREATE TABLE me_old (d Date, k UInt64, v Int8) ENGINE = SummingMergeTree(d, k, 8192);
+SET allow_deprecated_syntax_for_merge_tree = 1;
+DROP TABLE IF EXISTS me_old;
+CREATE TABLE me_old (d Date, a String, x UInt32, y UInt64, z Float64) ENGINE = SummingMergeTree(d, a, 8192, (y, z));
+INSERT INTO me_old VALUES ('2000-01-01', 'Hello', 1, 2, 3), ('2000-01-01', 'Hello', 4, 5, 6), ('2000-01-01', 'Goodbye', 1, 2, 3);
+SELECT * FROM me_old;
+SELECT engine_full, partition_key, sorting_key, primary_key FROM system.tables WHERE database = currentDatabase() AND name = 'me_old';
+SHOW CREATE TABLE me_old;
+DROP TABLE IF EXISTS me_old_replace;
+CREATE TABLE me_old_replace (d Date, k UInt64, v String, ver UInt32) ENGINE = ReplacingMergeTree(d, (k, d), 8192, ver);
+INSERT INTO me_old_replace VALUES ('2000-01-01', 1, 'a', 2), ('2000-01-01', 1, 'b', 1), ('2000-01-02', 1, 'c', 0);
+SELECT * FROM me_old_replace;
+SET allow_deprecated_syntax_for_merge_tree = 0;
+
 -- SummingMergeTree: several columns summed in their own types (UInt8 wraps), others from the first
 -- row, a row whose sums are all 0 dropped
 DROP TABLE IF EXISTS me_sum;
@@ -160,3 +188,6 @@ DROP TABLE me_versioned;
 DROP TABLE me_declared;
 DROP TABLE me_plain;
 DROP TABLE me_memory;
+DROP TABLE me_sum_part;
+DROP TABLE me_old;
+DROP TABLE me_old_replace;
