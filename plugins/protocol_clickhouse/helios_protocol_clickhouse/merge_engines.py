@@ -73,7 +73,7 @@ VERSIONED_SIGN_CHECK = "_versioned_sign_not_built"
 
 _POS, _RANK = "_ch_merge_pos", "_ch_merge_rank"
 _INTEGER = re.compile(r"^U?Int(8|16|32|64|128|256)$")
-_NUMBER = re.compile(r"^(U?Int(8|16|32|64|128|256)|Float(32|64)|Decimal(32|64|128|256)?\(.*\))$")
+_NUMBER = re.compile(r"^(U?Int(8|16|32|64|128|256)|Float(32|64)|Decimal(32|64|128|256)?\(.*\)|Bool)$")
 
 
 @attrs.frozen
@@ -373,24 +373,46 @@ def _summed(engine: TableEngine, columns: list[Any]) -> list[Any]:
     if engine.parameters:
         named = _elements(engine.parameters[0])
         listed = {c.name for c in named}
-        return [c for c in columns if c.name in listed and _NUMBER.match(c.type)]
+        return [c for c in columns if c.name in listed and _NUMBER.match(_not_null(c.type))]
     keys = {c.name for k in [*engine.key_expressions(), *_elements(engine.partition_by)] for c in k.find_all(exp.Column)}
-    return [c for c in columns if c.name not in keys and _NUMBER.match(c.type)]
+    return [c for c in columns if c.name not in keys and _NUMBER.match(_not_null(c.type))]
+
+
+def _not_null(type_name: str) -> str:
+    return type_name[len("Nullable("):-1] if type_name.startswith("Nullable(") else type_name
+
+
+def _summand(column: Any) -> str:
+    return f"toUInt8({_bq(column.name)})" if _not_null(column.type) == "Bool" else _bq(column.name)
+
+
+def _default_test(expression: str, type_name: str) -> str:
+    """Whether a sum is its column's default: 0, or NULL in a Nullable column (NULLs are not summed)."""
+    if type_name.startswith("Nullable("):
+        return f"{expression} IS NULL"
+    return f"NOT {expression}" if type_name == "Bool" else f"{expression} = 0"
 
 
 def _wrapped(expression: str, type_name: str) -> str:
     """A sum in the column's own type (integers wrap around as ClickHouse's do)."""
+    if type_name.startswith("Nullable("):
+        inner = _not_null(type_name)
+        return f"if({expression} IS NULL, NULL, {_wrapped(expression, inner)})"
+    if type_name == "Bool":  # summed as a UInt8
+        return f"(toUInt8({expression}) != 0)"
     if _INTEGER.match(type_name) or type_name in ("Float32", "Float64"):
         return f"to{type_name}({expression})"
     return f"CAST({expression} AS {type_name})"
 
 
 def merged_select(engine: TableEngine, columns: list[Any], source: str, *, final: bool,
-                  where: str | None = None, deduplicate: list[str] | None = None) -> exp.Select:
+                  where: str | None = None, deduplicate: list[str] | None = None,
+                  read: set[str] | None = None) -> exp.Select:
     """The rows of ``source`` (ClickHouse SQL of a table) after the engine's merge of them all, in
     the order of the keys (``final``: as a FINAL read shows them). ``where`` filters the rows
     before they merge (PREWHERE of a FINAL read); ``deduplicate``: the columns by which
-    OPTIMIZE ... DEDUPLICATE keeps the first of equal rows."""
+    OPTIMIZE ... DEDUPLICATE keeps the first of equal rows; ``read``: the columns a FINAL read reads
+    (ClickHouse's FINAL merges those only: SummingMergeTree drops a row when the sums it reads are 0)."""
     names = [c.name for c in columns]
     listed = ", ".join(_bq(n) for n in names)
     # merges keep to a partition; a FINAL read merges across them (do_not_merge_across_partitions_select_final = 0)
@@ -409,12 +431,13 @@ def merged_select(engine: TableEngine, columns: list[Any], source: str, *, final
                 f"{version}{_POS} DESC) AS {_RANK} FROM {rows}) AS _ch_merge_ranked WHERE {_RANK} = 1{deleted}")
     elif engine.name == SUMMING:
         summed = _summed(engine, columns)
-        sums = "".join(f", sum({_bq(c.name)}) OVER ({over.strip()}) AS _ch_merge_sum{i}" for i, c in enumerate(summed))
+        sums = "".join(f", sum({_summand(c)}) OVER ({over.strip()}) AS _ch_merge_sum{i}" for i, c in enumerate(summed))
         index = {c.name: i for i, c in enumerate(summed)}
         out = ", ".join(f"{_wrapped(f'_ch_merge_sum{index[n]}', c.type)} AS {_bq(n)}" if n in index else _bq(n)
                         for n, c in zip(names, columns, strict=True))
-        zero = f" AND NOT ({' AND '.join(_wrapped(f'_ch_merge_sum{i}', c.type) + ' = 0' for i, c in enumerate(summed))})" \
-            if summed else ""
+        tested = [(i, c) for i, c in enumerate(summed) if read is None or c.name in read]
+        zero = f" AND NOT ({' AND '.join(_default_test(_wrapped(f'_ch_merge_sum{i}', c.type), c.type) for i, c in tested)})" \
+            if tested else ""
         text = (f"SELECT {out}, {_POS} FROM (SELECT {listed}, {_POS}, row_number() OVER ({over}ORDER BY {_POS}) "
                 f"AS {_RANK}{sums} FROM {rows}) AS _ch_merge_ranked WHERE {_RANK} = 1{zero}")
     elif engine.name == COLLAPSING:
@@ -463,6 +486,7 @@ def read_final(tree: exp.Expression, ctx: Any) -> exp.Expression:
     if lookup is None or not isinstance(tree, exp.Query | exp.Insert | exp.Create):
         return tree
     every = str(ctx.settings.get("final", "0")).strip("'").lower() in ("1", "true")
+    read = _read(tree)
     sources = [t for t in tree.find_all(exp.Table) if isinstance(t.parent, exp.From | exp.Join)] if every else []
     for final in list(tree.find_all(exp.Final)):
         table = final.this
@@ -474,13 +498,13 @@ def read_final(tree: exp.Expression, ctx: Any) -> exp.Expression:
             continue
         if engine is None or not engine.merging:
             raise ClickHouseError(181, f"Storage {engine.name if engine else 'MergeTree'} doesn't support FINAL")
-        final.replace(_final_source(table, engine, columns, _prewhere_of(final, table)))
+        final.replace(_final_source(table, engine, columns, _prewhere_of(final, table), read))
     for table in sources:  # final = 1: the tables read, not those of the merges just put in
         if not isinstance(table.this, exp.Identifier) or (table.db or "").lower() == "system":
             continue
         engine, columns = _engine_of(table, ctx, lookup)
         if engine is not None and engine.merging and columns is not None:
-            table.replace(_final_source(table, engine, columns, None))
+            table.replace(_final_source(table, engine, columns, None, read))
     return tree
 
 
@@ -504,9 +528,17 @@ def _prewhere_of(final: exp.Final, table: exp.Table) -> str | None:
     return _sql(condition)
 
 
-def _final_source(table: exp.Table, engine: TableEngine, columns: list[Any], where: str | None) -> exp.Expression:
+def _read(tree: exp.Expression) -> set[str] | None:
+    """The column names a query reads (None: every column, ``*``)."""
+    if any(isinstance(n, exp.Star) for n in tree.find_all(exp.Star)):
+        return None
+    return {c.name for c in tree.find_all(exp.Column)}
+
+
+def _final_source(table: exp.Table, engine: TableEngine, columns: list[Any], where: str | None,
+                  read: set[str] | None) -> exp.Expression:
     source = f"{_bq(table.db)}.{_bq(table.name)}" if table.db else _bq(table.name)
-    merged = merged_select(engine, columns, source, final=True, where=where)
+    merged = merged_select(engine, columns, source, final=True, where=where, read=read)
     return exp.Subquery(this=merged, alias=exp.TableAlias(this=exp.to_identifier(table.alias_or_name, quoted=True)))
 
 

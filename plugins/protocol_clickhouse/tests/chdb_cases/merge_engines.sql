@@ -3,13 +3,15 @@
 
 -- ReplacingMergeTree: the last row of a key; with a version the highest (the last among equals)
 DROP TABLE IF EXISTS me_replace;
-CREATE TABLE me_replace (k UInt32, v String) ENGINE = ReplacingMergeTree ORDER BY k;
+CREATE TABLE me_replace (k UInt32, v FixedString(2)) ENGINE = ReplacingMergeTree ORDER BY k;
 INSERT INTO me_replace VALUES (2, 'a'), (1, 'b'), (2, 'c'), (1, 'd'), (3, 'e');
 SELECT * FROM me_replace;
 INSERT INTO me_replace VALUES (2, 'x');
 SELECT * FROM me_replace ORDER BY k, v;
 SELECT * FROM me_replace FINAL ORDER BY k;
 SELECT count() FROM me_replace FINAL;
+SELECT k, toTypeName(k), toTypeName(v) FROM me_replace FINAL ORDER BY k FORMAT TSVWithNamesAndTypes;
+SELECT * FROM (SELECT * FROM me_replace FINAL) AS m ORDER BY k FORMAT TSVWithNamesAndTypes;
 SELECT t.k, t.v FROM me_replace AS t FINAL WHERE t.v != 'e' ORDER BY t.k;
 SELECT * FROM me_replace FINAL PREWHERE v = 'c' ORDER BY k;
 SELECT * FROM me_replace ORDER BY k SETTINGS final = 1;
@@ -99,6 +101,21 @@ INSERT INTO me_sum_named VALUES (3, 8, 3, 0), (1, 9, 0, 65535);
 SELECT * FROM me_sum_named FINAL ORDER BY k;
 OPTIMIZE TABLE me_sum_named FINAL;
 SELECT * FROM me_sum_named;
+
+-- Nullable numbers: NULLs are not summed, a row is dropped when every sum is its default (NULL, 0) (in a FINAL
+-- read: every sum it reads);
+-- Float32 and Decimal sum in their type, Int8 wraps, Bool sums as a UInt8, other types come from the first row
+DROP TABLE IF EXISTS me_sum_types;
+CREATE TABLE me_sum_types (k String, a Nullable(UInt32), b Int8, f Float32, d Decimal(10, 2), e Enum8('a' = 1, 'b' = 2), arr Array(UInt8), flag Bool) ENGINE = SummingMergeTree ORDER BY k;
+INSERT INTO me_sum_types VALUES ('b', NULL, 100, 0.5, 1.25, 'a', [1], true), ('a', 5, 0, 0, 0, 'b', [], false), ('b', 3, 100, 0.25, 2.5, 'b', [2], false), ('c', NULL, 0, 0, 0, 'a', [3], true), ('d', 0, 0, 0, 0, 'a', [], true), ('B', NULL, 1, 0, 0, 'b', [4], true);
+SELECT * FROM me_sum_types;
+INSERT INTO me_sum_types VALUES ('a', NULL, 0, 0, 0, 'a', [9], true), ('B', NULL, -1, 0, 0, 'a', [], false);
+SELECT k, a, b, f, d, e, arr FROM me_sum_types FINAL ORDER BY k;
+SELECT k, b FROM me_sum_types FINAL ORDER BY k;
+SELECT k, a FROM me_sum_types FINAL WHERE b = 0 ORDER BY k;
+OPTIMIZE TABLE me_sum_types FINAL;
+SELECT * FROM me_sum_types;
+DROP TABLE me_sum_types;
 
 DROP TABLE IF EXISTS me_sum_expr;
 CREATE TABLE me_sum_expr (t DateTime, id UInt32, hits UInt32) ENGINE = SummingMergeTree ORDER BY (toDate(t), id);
