@@ -246,6 +246,10 @@ def test_ddl_engines(http):
     reply = http.request(body="CREATE TABLE amt (k UInt32) ENGINE = AggregatingMergeTree ORDER BY k")
     assert reply.headers["x-clickhouse-exception-code"] == "48"
     assert b"AggregatingMergeTree" in reply.body
+    for column in ("SimpleAggregateFunction(sum, UInt64)", "AggregateFunction(uniq, UInt64)"):  # states: not built
+        reply = http.request(body=f"CREATE TABLE agf (k UInt32, s {column}) ENGINE = MergeTree ORDER BY k")
+        assert reply.headers["x-clickhouse-exception-code"] == "48"
+        assert column.split("(")[0].encode() in reply.body
     assert http.request("SHOW TABLES").text.splitlines() == sorted(http.request("SHOW TABLES").text.splitlines())
     assert http.request("EXISTS TABLE mt").text == "1\n"
     assert http.request(body="ALTER TABLE mt DELETE WHERE k = 1").status == 200

@@ -148,8 +148,9 @@ NOT_NULL_LATER = "ch_not_null_later"
 
 
 def _unsupported_part(t: ChType) -> str | None:
-    """Map or Tuple anywhere in a column's type: the kernel's tables have no column of them."""
-    if t.name in ("Map", "Tuple", "Nested"):
+    """Map or Tuple anywhere in a column's type: the kernel's tables have no column of them; aggregate
+    function states (AggregateFunction, SimpleAggregateFunction) are not built."""
+    if t.name in ("Map", "Tuple", "Nested", "AggregateFunction", "SimpleAggregateFunction"):
         return t.name
     for arg in t.args:
         inner = getattr(arg, "type", arg)
