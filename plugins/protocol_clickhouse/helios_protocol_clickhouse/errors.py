@@ -27,6 +27,8 @@ CODES = {
     241: "MEMORY_LIMIT_EXCEEDED", 352: "AMBIGUOUS_COLUMN_NAME", 386: "NO_COMMON_TYPE",
     394: "QUERY_WAS_CANCELLED", 395: "FUNCTION_THROW_IF_VALUE_IS_NON_ZERO", 432: "UNKNOWN_CODEC",
     497: "ACCESS_DENIED", 675: "CANNOT_PARSE_IPV4", 516: "AUTHENTICATION_FAILED", 691: "UNKNOWN_ELEMENT_OF_ENUM",
+    248: "INVALID_PARTITION_VALUE", 181: "ILLEGAL_FINAL", 344: "SUPPORT_IS_DISABLED", 169: "BAD_TYPE_OF_FIELD",
+    16: "NO_SUCH_COLUMN_IN_TABLE", 8: "THERE_IS_NO_COLUMN",
     1001: "STD_EXCEPTION", 1002: "UNKNOWN_EXCEPTION",
 }
 
@@ -75,6 +77,9 @@ def from_error(exc: BaseException) -> ClickHouseError:
         code = 47
     if sqlstate == "23514" and re.search(r'violates check constraint "[^"]*_enum_labels"', message):
         code = 691  # the labels check of an Enum column (rewrites.ddl names it so)
+    if sqlstate == "23514" and re.search(r'violates check constraint "[^"]*_versioned_sign_not_built"', message):
+        # merge_engines names it so
+        code, message = 48, "A sign other than 1 and -1 in a VersionedCollapsingMergeTree table is not supported"
     if sqlstate == "21000" and message.startswith("more than one row returned by a subquery"):
         code = 125
         message = "Scalar subquery returned more than one row"

@@ -35,7 +35,7 @@ from sqlglot.errors import ParseError, TokenError
 
 from helios_core.errors import HeliosError
 from helios_core.types import python_values
-from helios_protocol_clickhouse import catalog, column_types, names, statements
+from helios_protocol_clickhouse import catalog, column_types, merge_engines, names, statements
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.dialect import HeliosClickHouse
 from helios_protocol_clickhouse.errors import ClickHouseError, from_error
@@ -196,7 +196,9 @@ class ClickHouseSession:
         return RewriteContext(timezone=self.settings.get("session_timezone") or self.timezone,
                               database=self.database, settings=dict(self.settings),
                               declared_types=column_types.declarations_exist(self.session),
-                              table_columns=self.table_columns)
+                              table_columns=self.table_columns,
+                              table_engine=lambda schema, table: merge_engines.table_engine(self.session, schema, table),
+                              engines_recorded=merge_engines.recorded(self.session))
 
     def table_columns(self, schema: str, table: str) -> list[column_types.TableColumn] | None:
         """A table's columns with their ClickHouse types (None: no such table)."""

@@ -228,6 +228,7 @@ def annotate_sources(select: exp.Select, table_columns: Callable[[str, str], lis
     array_joins = [j for j in select.args.get("joins") or [] if str(j.args.get("kind") or "").upper() == "ARRAY"]
     sources.extend(j.this for j in select.args.get("joins") or [] if j not in array_joins)
     for n, source in enumerate(sources):
+        source = source.this if isinstance(source, exp.Final) else source  # t FINAL: t's columns, merged
         outputs = _source_outputs(source, table_columns, database)
         if outputs is None:
             if n == 0:
@@ -268,6 +269,8 @@ def source_column_names(source: exp.Expression, table_columns: Callable[[str, st
 def _source_outputs(source: exp.Expression, table_columns: Callable[[str, str], list[Any] | None],
                     database: str) -> list[tuple[str, str | None]] | None:
     """(name, ClickHouse type or None) of the columns a FROM item gives, None when not known."""
+    if isinstance(source, exp.Final):  # t FINAL: t's columns
+        source = source.this
     if isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier):
         db = source.db or database
         if db.lower() == "system":

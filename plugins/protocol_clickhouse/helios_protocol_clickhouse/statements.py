@@ -21,7 +21,7 @@ import sqlglot
 from sqlglot import exp
 
 from helios_core.types import parse_text
-from helios_protocol_clickhouse import column_types, expression_defaults, formats, limits
+from helios_protocol_clickhouse import column_types, expression_defaults, formats, limits, merge_engines
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.dialect import HeliosClickHouse
 from helios_protocol_clickhouse.errors import ClickHouseError
@@ -85,7 +85,7 @@ def run_tree(ch: ClickHouseSession, tree: exp.Expression) -> list[ChResult]:
         if literal is not None:
             table, columns, rows = literal
             return [insert_rows(ch, table, columns, rows)]
-        result = ch.execute_tree(tree)
+        result = merge_engines.staged_insert(ch, tree) or ch.execute_tree(tree)
         result.written_rows = result.row_count
         return [result]
     return [ch.execute_tree(tree)]
@@ -167,6 +167,9 @@ def _create_table(ch: ClickHouseSession, tree: exp.Create) -> ChResult:
                                                        else [])
     comments = column_comments(*target, tree.this.expressions) if target is not None and \
         isinstance(tree.this, exp.Schema) else []
+    engine = merge_engines.engine_of(tree, declared, ch.settings)
+    if engine is not None and engine.merging and defaults:
+        raise ClickHouseError(48, f"A DEFAULT that uses other columns is not supported in a {engine.name} table")
     sql = ch.translate(tree)
     if target is None or not declared or temporary:
         if defaults:
@@ -175,7 +178,9 @@ def _create_table(ch: ClickHouseSession, tree: exp.Create) -> ChResult:
         return ch.execute_sql(sql)
     # the DEFAULTs' triggers made before anything is created: one that cannot be made leaves no table
     triggers = expression_defaults.trigger_statements(ch, *target, defaults) if defaults else []
-    result = _in_transaction(ch, [sql, *column_types.declare_statements(*target, declared), *comments, *triggers])
+    recorded = merge_engines.declare_statements(*target, engine) if engine is not None else []
+    result = _in_transaction(ch, [sql, *column_types.declare_statements(*target, declared), *comments, *triggers,
+                                  *recorded])
     return ChResult(kind=result.kind)
 
 
@@ -258,7 +263,8 @@ def _drop_table(ch: ClickHouseSession, tree: exp.Drop) -> ChResult:
     if target is None or not column_types.declarations_exist(ch.session):
         return ch.execute_sql(sql)
     functions = expression_defaults.drop_statements(ch.session, *target)  # its DEFAULTs' trigger functions
-    result = _in_transaction(ch, [sql, column_types.forget_statement(*target), *functions])
+    engines = [merge_engines.forget_statement(*target)] if merge_engines.recorded(ch.session) else []
+    result = _in_transaction(ch, [sql, column_types.forget_statement(*target), *functions, *engines])
     return ChResult(kind=result.kind)
 
 
@@ -955,6 +961,8 @@ def try_special(ch: ClickHouseSession, sql: str) -> list[ChResult] | None:
     m = _RENAME.match(sql)
     if m:
         return [_rename_tables(ch, m.group("pairs"))]
+    if merge_engines.optimize(ch, sql, _split_name):  # a merging table's rows merged now
+        return [ChResult(kind="OPTIMIZE")]
     if _OPTIMIZE.match(sql):  # merges parts: nothing a query could see changes
         return [ChResult(kind="OPTIMIZE")]
     return None
@@ -980,6 +988,8 @@ def _rename_tables(ch: ClickHouseSession, pairs: str) -> ChResult:
             statements.append(f'ALTER TABLE {relation} RENAME TO "{new}"')
         if column_types.declarations_exist(ch.session):
             statements.append(column_types.rename_statement(old_schema, old, new_schema, new))
+        if merge_engines.recorded(ch.session):
+            statements.append(merge_engines.rename_statement(old_schema, old, new_schema, new))
     if statements:
         _in_transaction(ch, statements)
     return ChResult(kind="RENAME")
@@ -1050,7 +1060,10 @@ def show_create(ch: ClickHouseSession, name: str, kind: str) -> ChResult:
                 line += f" {row['default_type']} {row['default_expression']}"
             lines.append(line)
     text = f"CREATE TABLE {db}.{table}\n(\n" + ",\n".join(lines) + f"\n)\nENGINE = {engine}"
-    if engine.endswith("MergeTree"):
+    declared = merge_engines.table_engine(ch.session, schema_of(db), table)
+    if declared is not None:  # as its CREATE TABLE declared it
+        text = text[:text.rindex("ENGINE = ")] + declared.show_create()
+    elif engine.endswith("MergeTree"):
         text += "\nORDER BY tuple()"
     result = ch.run_query(f"SELECT '{_escape(text)}' AS statement")
     result.columns = [ChColumn(name="statement", type="String")]
@@ -1202,6 +1215,9 @@ def _copy_target(ch: ClickHouseSession, table: str, columns: str | None) -> tupl
     statement, after = f"COPY {target}{col_list} FROM STDIN", []
     if expression_defaults.has_expression_defaults(ch.session, schema_of(db), name):
         statement, after = expression_defaults.staged_copy(ch.session, schema_of(db), name, cols)
+    staged = merge_engines.staged_copy(ch, schema_of(db), name, cols)
+    if staged is not None:  # a merging engine's table: the block merged before it is written
+        statement, after = staged
     copy = ch.session.execute(statement)[-1].copy
     if copy is None:
         raise ClickHouseError(48, f"INSERT into {table} is not supported")

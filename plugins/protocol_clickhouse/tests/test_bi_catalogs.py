@@ -193,7 +193,7 @@ def test_show_create_table_and_check_table(http) -> None:
                              "ENGINE = MergeTree ORDER BY id", method="POST").status == 200
     assert http.request("SHOW CREATE TABLE bi_shown FORMAT TSVRaw").text == (
         "CREATE TABLE default.bi_shown\n(\n    `id` UInt32,\n    `name` String DEFAULT 'x',\n"
-        "    `v` Nullable(Float64)\n)\nENGINE = MergeTree\nORDER BY tuple()\n")
+        "    `v` Nullable(Float64)\n)\nENGINE = MergeTree\nORDER BY id\nSETTINGS index_granularity = 8192\n")
     assert http.request("SHOW CREATE TABLE nope").headers["x-clickhouse-exception-code"] == "60"
     assert http.request("-- a comment first\nCHECK TABLE bi_shown").text == "1\n"
     assert http.request("CHECK TABLE bi_shown SETTINGS check_query_single_value_result = 0").text == "all\t1\t\n"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from helios_protocol_clickhouse import merge_engines
 from helios_protocol_clickhouse.rewrites import (
     aliases,
     array_join,
@@ -32,6 +33,7 @@ def apply_all(tree: exp.Expression, ctx: RewriteContext | None = None) -> exp.Ex
     tree = tuple_access.rewrite(tree)
     tree = scalar_subqueries.rewrite(tree)
     tree = ddl.rewrite(tree, ctx)
+    tree = merge_engines.read_final(tree, ctx)  # FROM t FINAL of a merging engine's table: its merge
     tree = system_tables.rewrite(tree, ctx)
     tree = nested.rewrite(tree, ctx)
     tree = clauses.rewrite(tree, ctx.settings)

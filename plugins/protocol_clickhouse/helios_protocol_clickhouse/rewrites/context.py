@@ -22,3 +22,7 @@ class RewriteContext:
     # (U)Int64 + - * computed exactly (numeric) and wrapped around 2^64 afterwards: the second
     # try of a statement the kernel's bigint arithmetic refused as out of range
     exact_integers: bool = False
+    # (schema, table) -> the engine it was created with (merge_engines.TableEngine) or None: what
+    # FROM t FINAL reads; engines_recorded: the branch holds them (system.tables shows them)
+    table_engine: Callable[[str, str], Any] | None = None
+    engines_recorded: bool = False

@@ -7,9 +7,9 @@ Columns take their nearest SQL type (``types.sql_type``). A column that is not N
 NOT NULL with the type's default value (0, '', 1970-01-01, []) when it names none, as
 ClickHouse fills omitted columns. Engines: MergeTree, Memory, Log, TinyLog, StripeLog
 (ORDER BY, PRIMARY KEY, PARTITION BY, SAMPLE BY and SETTINGS change how ClickHouse
-stores rows, not what a query returns). Engines whose merges change the data
-(Replacing/Summing/Aggregating/CollapsingMergeTree...), TTL and the others are refused
-with 48 NOT_IMPLEMENTED. CREATE/DROP DATABASE are schemas.
+stores rows, not what a query returns) and the merging engines Replacing/Summing/Collapsing/
+VersionedCollapsingMergeTree (``merge_engines``: their merges do change the rows). AggregatingMergeTree,
+TTL and the others are refused with 48 NOT_IMPLEMENTED. CREATE/DROP DATABASE are schemas.
 """
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ import re
 from sqlglot import exp
 
 from helios_protocol_clickhouse.errors import ClickHouseError
+from helios_protocol_clickhouse.merge_engines import MERGING_ENGINES
 from helios_protocol_clickhouse.rewrites.context import RewriteContext
 from helios_protocol_clickhouse.types import ChType, parse_type, sql_type
 
 # the table engines CREATE TABLE takes (as ClickHouse spells them): they decide storage, not answers
-ENGINE_NAMES = ("MergeTree", "Memory", "Log", "TinyLog", "StripeLog", "ReplicatedMergeTree")
+ENGINE_NAMES = ("MergeTree", "Memory", "Log", "TinyLog", "StripeLog", "ReplicatedMergeTree", *MERGING_ENGINES)
 PLAIN_ENGINES = {name.lower() for name in ENGINE_NAMES}
 
 _ZERO = {"smallint": "0", "integer": "0", "bigint": "0", "real": "0", "double precision": "0",
@@ -73,9 +74,12 @@ def _create_table(create: exp.Create) -> exp.Expression:
                 base = engine.split("(")[0].strip().lower()
                 if isinstance(prop.this, exp.Anonymous):
                     base = str(prop.this.this).lower()
+                if base == "aggregatingmergetree":
+                    raise ClickHouseError(48, "Table engine AggregatingMergeTree is not supported: aggregate function "
+                                              "states (AggregateFunction columns, -State/-Merge) are not built")
                 if base not in PLAIN_ENGINES:
-                    raise ClickHouseError(48, f"Table engine {engine} is not supported (supported: MergeTree, "
-                                              "Memory, Log, TinyLog, StripeLog)")
+                    raise ClickHouseError(48, f"Table engine {engine} is not supported (supported: "
+                                              f"{', '.join(ENGINE_NAMES)})")
             elif type(prop).__name__ in ("MergeTreeTTL",):
                 raise ClickHouseError(48, "TTL is not supported yet")
         create.set("properties", None)
@@ -144,8 +148,9 @@ NOT_NULL_LATER = "ch_not_null_later"
 
 
 def _unsupported_part(t: ChType) -> str | None:
-    """Map or Tuple anywhere in a column's type: the kernel's tables have no column of them."""
-    if t.name in ("Map", "Tuple", "Nested"):
+    """Map or Tuple anywhere in a column's type: the kernel's tables have no column of them; aggregate
+    function states (AggregateFunction, SimpleAggregateFunction) are not built."""
+    if t.name in ("Map", "Tuple", "Nested", "AggregateFunction", "SimpleAggregateFunction"):
         return t.name
     for arg in t.args:
         inner = getattr(arg, "type", arg)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
-from helios_protocol_clickhouse import column_types
+from helios_protocol_clickhouse import column_types, merge_engines
 from helios_protocol_clickhouse.rewrites.context import RewriteContext
 from helios_protocol_clickhouse.rewrites.ddl import ENGINE_NAMES
 from helios_protocol_clickhouse.settings_catalog import SETTINGS
@@ -114,7 +114,7 @@ def _relation(name: str, ctx: RewriteContext) -> str | None:
     if name == "databases":
         return DATABASES
     if name == "tables":
-        return TABLES
+        return merge_engines.tables_query(TABLES) if ctx.engines_recorded else TABLES
     if name == "columns":
         if ctx.declared_types:
             return COLUMNS.format(
