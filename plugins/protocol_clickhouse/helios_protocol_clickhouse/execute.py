@@ -104,6 +104,9 @@ class ClickHouseSession:
     # plain queries hand their batches over as the kernel produces them (the native protocol sends
     # each as a block); their types are not Nullable then: the blocks that hold NULLs say so
     stream_results: bool = False
+    # the session's temporary tables (CREATE TEMPORARY TABLE): an unqualified name means one of
+    # them before a table of the current database, as in ClickHouse
+    temporary_tables: set[str] = attrs.Factory(set)
     _search_path: str | None = None
     _stable_ties: bool = False
     _timeout_ms: int = 0
@@ -155,6 +158,13 @@ class ClickHouseSession:
         if data and isinstance(tree, exp.Insert):
             raise ClickHouseError(62, "Syntax error: INSERT data sent with a query that has no FORMAT")
         return statements.run_tree(self, tree)
+
+    def schema_of_table(self, database: str | None, name: str) -> str:
+        """The schema a table name is looked up in: the session's temporary tables (``pg_temp``)
+        for an unqualified name of one, else the schema of the (current) database."""
+        if database is None and name in self.temporary_tables:
+            return "pg_temp"
+        return schema_of(database or self.database)
 
     def use(self, database: str) -> None:
         """USE db: unqualified names resolve in ``db`` (a schema) from now on."""

@@ -113,7 +113,7 @@ def _table_target(ch: ClickHouseSession, tree: exp.Expression) -> tuple[str, str
         target = tables[0]
     if not isinstance(target, exp.Table):
         return None
-    return schema_of(target.db or ch.database), target.name
+    return ch.schema_of_table(target.db or None, target.name), target.name
 
 
 def _in_transaction(ch: ClickHouseSession, statements: list[str]) -> Any:
@@ -172,7 +172,10 @@ def _create_table(ch: ClickHouseSession, tree: exp.Create) -> ChResult:
         if defaults:
             raise ClickHouseError(48, "A DEFAULT that uses other columns is supported in tables of a database "
                                       "only (not in temporary tables)")
-        return ch.execute_sql(sql)
+        result = ch.execute_sql(sql)
+        if temporary and target is not None:
+            ch.temporary_tables.add(target[1])
+        return result
     # the DEFAULTs' triggers made before anything is created: one that cannot be made leaves no table
     triggers = expression_defaults.trigger_statements(ch, *target, defaults) if defaults else []
     result = _in_transaction(ch, [sql, *column_types.declare_statements(*target, declared), *comments, *triggers])
@@ -255,6 +258,10 @@ def _drop_table(ch: ClickHouseSession, tree: exp.Drop) -> ChResult:
             return ch.execute_sql(ch.translate(tree))
     tree.set("cascade", True)  # ClickHouse drops a table that views read (they fail when next read)
     sql = ch.translate(tree)
+    if target is not None and target[0] == "pg_temp":
+        result = ch.execute_sql(sql)
+        ch.temporary_tables.discard(target[1])
+        return result
     if target is None or not column_types.declarations_exist(ch.session):
         return ch.execute_sql(sql)
     functions = expression_defaults.drop_statements(ch.session, *target)  # its DEFAULTs' trigger functions
@@ -1194,14 +1201,16 @@ def _nulls_as_default(ch: ClickHouseSession, table: str, copy: Any, batch: pa.Re
 def _copy_target(ch: ClickHouseSession, table: str, columns: str | None) -> tuple[Any, list[str]]:
     """The CopySpec of the INSERT's table and columns, and statements to run once the rows are in
     (a table with DEFAULTs over other columns is loaded through a stage: ``expression_defaults``)."""
-    db, name = _split_name(table, ch.database)
-    target = f'"{schema_of(db)}"."{name}"'
+    parts = [_unquote(p) for p in table.split(".")]
+    name = parts[-1]
+    schema = ch.schema_of_table(parts[0] if len(parts) == 2 else None, name)
+    target = f'"{name}"' if schema == "pg_temp" else f'"{schema}"."{name}"'  # the search path finds it first
     cols = [_unquote(c.strip()) for c in columns.split(",")] if columns and columns.strip() else None
     col_list = f" ({', '.join(chr(34) + c + chr(34) for c in cols)})" if cols else ""
     ch.ensure_database()
     statement, after = f"COPY {target}{col_list} FROM STDIN", []
-    if expression_defaults.has_expression_defaults(ch.session, schema_of(db), name):
-        statement, after = expression_defaults.staged_copy(ch.session, schema_of(db), name, cols)
+    if expression_defaults.has_expression_defaults(ch.session, schema, name):
+        statement, after = expression_defaults.staged_copy(ch.session, schema, name, cols)
     copy = ch.session.execute(statement)[-1].copy
     if copy is None:
         raise ClickHouseError(48, f"INSERT into {table} is not supported")
