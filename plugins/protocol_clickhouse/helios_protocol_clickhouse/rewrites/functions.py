@@ -718,12 +718,19 @@ for _name in ("sum", "avg", "min", "max", "uniq", "uniqExact", "any", "anyLast",
 # the handlers by their names in lower case: ClickHouse's names are looked up whatever their case here
 _HANDLERS: dict[str, Handler] = {name.lower(): handler for name, handler in FUNCTIONS.items()}
 
+# the weighted quantiles by name (quantiles... as quantile...): the function that computes one level
+_WEIGHTED_QUANTILES = {"quantileexactweighted": "ch_quantile_exact_weighted",
+                       "quantileinterpolatedweighted": "ch_quantile_interpolated_weighted",
+                       "quantileexactweightedinterpolated": "ch_quantile_exact_weighted_interpolated"}
 _TIMING = {"quantiletiming", "quantilestiming", "quantiletimingweighted", "quantilestimingweighted"}
 # aggregates that take parameters, as ClickHouse spells them: quantile(0.9)(x), topK(5)(x)...
 PARAMETERIZED_NAMES = ("groupArray", "groupUniqArray", "quantile", "quantiles", "quantileExact", "quantilesExact",
                        "topK", "quantileTDigest", "quantileExactLow", "quantileExactHigh", "quantileTiming",
                        "quantilesTiming", "quantileTimingWeighted", "quantilesTimingWeighted", "uniqCombined",
-                       "uniqCombined64", "uniqUpTo")
+                       "uniqCombined64", "uniqUpTo", "quantileExactWeighted", "quantilesExactWeighted",
+                       "quantileInterpolatedWeighted", "quantilesInterpolatedWeighted",
+                       "quantileExactWeightedInterpolated", "quantilesExactWeightedInterpolated",
+                       "quantileDeterministic", "quantilesDeterministic")
 _PARAMETERIZED = {name.lower() for name in PARAMETERIZED_NAMES}
 
 
@@ -766,6 +773,20 @@ def _parameterized(name: str, params: list[exp.Expression], args: list[exp.Expre
         return _pg("ch_quantile_exact(array_agg({x}), {p})", p=level, x=x)
     if name == "quantilesexact":
         return exp.Array(expressions=[_pg("ch_quantile_exact(array_agg({x}), {p})", p=p, x=x) for p in params])
+    weighted = _WEIGHTED_QUANTILES.get(name[:8] + name[9:] if name.startswith("quantiles") else name)
+    if weighted is not None:  # quantileExactWeighted(p)(x, w) and kin (sql_functions.weighted_quantile)
+        if len(args) != 2:
+            raise ClickHouseError(42, f"Aggregate function {name} takes two arguments: the value and its weight")
+        values, weights = _pg("array_agg({x})", x=x), _pg("array_agg({w})", w=args[1])
+        levels = params or [exp.Literal.number("0.5")]
+        calls = [_fn(weighted, values.copy(), weights.copy(), p.copy()) for p in levels]
+        return exp.Array(expressions=calls) if name.startswith("quantiles") else calls[0]
+    if name in ("quantiledeterministic", "quantilesdeterministic"):  # (x, determinator)
+        if len(args) != 2:
+            raise ClickHouseError(42, f"Aggregate function {name} takes two arguments: the value and a determinator")
+        calls = [_fn("ch_quantile_deterministic", _pg("array_agg({x})", x=x), p.copy())
+                 for p in params or [exp.Literal.number("0.5")]]
+        return exp.Array(expressions=calls) if name.startswith("quantiles") else calls[0]
     if name == "grouparray" and params:  # groupArray(N)(x): the first N values
         return _fn("ch_array_slice", _HANDLERS["grouparray"]([x], RewriteContext()), exp.Literal.number(1), params[0])
     if name == "groupuniqarray" and params:  # groupUniqArray(N)(x): at most N different values
