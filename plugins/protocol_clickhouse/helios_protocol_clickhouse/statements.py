@@ -21,7 +21,7 @@ import sqlglot
 from sqlglot import exp
 
 from helios_core.types import parse_text
-from helios_protocol_clickhouse import column_types, expression_defaults, formats, limits
+from helios_protocol_clickhouse import column_kinds, column_types, expression_defaults, formats, limits
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.dialect import HeliosClickHouse
 from helios_protocol_clickhouse.errors import ClickHouseError
@@ -81,6 +81,7 @@ def run_tree(ch: ClickHouseSession, tree: exp.Expression) -> list[ChResult]:
         return [_add_columns(ch, tree)]
     if isinstance(tree, exp.Insert):
         nested.insert_columns(tree)
+        column_kinds.positional_insert(ch, tree)  # a table's MATERIALIZED/ALIAS columns take no positional value
         literal = _literal_rows(tree, lambda value: _constant_value(ch, value))
         if literal is not None:
             table, columns, rows = literal
@@ -159,6 +160,8 @@ def _create_table(ch: ClickHouseSession, tree: exp.Create) -> ChResult:
     """CREATE TABLE: the table in its nearest SQL types and the ClickHouse types it declares."""
     if isinstance(tree.this, exp.Schema):  # a Nested column: its arrays (rewrites.nested)
         tree.this.set("expressions", nested.expand_columns(tree.this.expressions))
+    hidden = column_kinds.prepare(tree.this.expressions, lambda probe: _query(ch, probe).columns[0].type,
+                                  HeliosClickHouse) if isinstance(tree.this, exp.Schema) else {}
     declared = _declared_columns(tree)
     target = _table_target(ch, tree)
     temporary = any(isinstance(p, exp.TemporaryProperty) for p in
@@ -178,7 +181,8 @@ def _create_table(ch: ClickHouseSession, tree: exp.Create) -> ChResult:
         return result
     # the DEFAULTs' triggers made before anything is created: one that cannot be made leaves no table
     triggers = expression_defaults.trigger_statements(ch, *target, defaults) if defaults else []
-    result = _in_transaction(ch, [sql, *column_types.declare_statements(*target, declared), *comments, *triggers])
+    result = _in_transaction(ch, [sql, *column_types.declare_statements(*target, declared), *comments, *triggers,
+                                  *column_kinds.record_statements(*target, hidden)])
     return ChResult(kind=result.kind)
 
 
@@ -265,7 +269,8 @@ def _drop_table(ch: ClickHouseSession, tree: exp.Drop) -> ChResult:
     if target is None or not column_types.declarations_exist(ch.session):
         return ch.execute_sql(sql)
     functions = expression_defaults.drop_statements(ch.session, *target)  # its DEFAULTs' trigger functions
-    result = _in_transaction(ch, [sql, column_types.forget_statement(*target), *functions])
+    kinds = [column_kinds.forget_statement(*target)] if column_kinds.exists(ch.session) else []
+    result = _in_transaction(ch, [sql, column_types.forget_statement(*target), *functions, *kinds])
     return ChResult(kind=result.kind)
 
 
@@ -279,6 +284,7 @@ def _relation_kind(ch: ClickHouseSession, schema: str, name: str) -> str | None:
 
 def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     """A query, with its own SETTINGS in force while it runs."""
+    column_kinds.expand_stars(ch, tree)  # * leaves out MATERIALIZED and ALIAS columns
     tree = nested.rewrite(tree, ch.rewrite_context())  # n.x of a Nested column: the column `n.x` from here on
     query_settings = settings_of(list(tree.args.get("settings") or []))
     session_settings = ch.settings
@@ -908,6 +914,8 @@ _CHECK_TABLE = re.compile(r"^CHECK\s+TABLE\s+(?P<name>[\w`\".]+)(?P<part>\s+(?:P
                           re.IGNORECASE | re.DOTALL)
 _RENAME_PAIR = re.compile(r"^\s*(?P<old>[\w`\".]+)\s+TO\s+(?P<new>[\w`\".]+)\s*$", re.IGNORECASE)
 _OPTIMIZE = re.compile(r"^OPTIMIZE\s+TABLE\s+[\w`\".]+", re.IGNORECASE)
+_DETACH = re.compile(r"^(?P<verb>DETACH|ATTACH)\s+TABLE\s+(?P<if_exists>IF\s+(?:NOT\s+)?EXISTS\s+)?(?P<name>[\w`\".]+)"
+                     r"(?:\s+PERMANENTLY)?(?:\s+SYNC)?\s*$", re.IGNORECASE)
 
 
 def try_special(ch: ClickHouseSession, sql: str) -> list[ChResult] | None:
@@ -962,9 +970,41 @@ def try_special(ch: ClickHouseSession, sql: str) -> list[ChResult] | None:
     m = _RENAME.match(sql)
     if m:
         return [_rename_tables(ch, m.group("pairs"))]
+    m = _DETACH.match(sql)
+    if m:
+        return [_detach(ch, m.group("name"), m.group("verb").upper() == "ATTACH", bool(m.group("if_exists")))]
     if _OPTIMIZE.match(sql):  # merges parts: nothing a query could see changes
         return [ChResult(kind="OPTIMIZE")]
     return None
+
+
+def _detach(ch: ClickHouseSession, name: str, attach: bool, if_exists: bool) -> ChResult:
+    """DETACH TABLE t: the table out of sight (queries of it fail with 60) until ATTACH TABLE t brings
+    it back with its rows: it is parked in the plugin's own schema under a name that says where it
+    came from, its declared types and column kinds moving with it, in one transaction."""
+    db, table = _split_name(name, ch.database)
+    schema = schema_of(db)
+    parked = f"detached:{schema}:{table}"
+    (from_schema, from_name), (to_schema, to_name) = ((column_types.SCHEMA, parked), (schema, table)) if attach \
+        else ((schema, table), (column_types.SCHEMA, parked))
+    verb = "ATTACH" if attach else "DETACH"
+    if attach and _relation_kind(ch, schema, table) is not None:
+        if if_exists:  # ATTACH TABLE IF NOT EXISTS
+            return ChResult(kind=verb)
+        raise ClickHouseError(57, f"Table {db}.{table} already exists")
+    if _relation_kind(ch, from_schema, from_name) is None:
+        if if_exists:
+            return ChResult(kind=verb)
+        raise ClickHouseError(60, f"Table {db}.{table} {'is not detached' if attach else 'does not exist'}")
+    statements = [f'CREATE SCHEMA IF NOT EXISTS "{column_types.SCHEMA}"',
+                  f'ALTER TABLE "{from_schema}"."{from_name}" RENAME TO "{to_name}"',
+                  f'ALTER TABLE "{from_schema}"."{to_name}" SET SCHEMA "{to_schema}"']
+    if column_types.declarations_exist(ch.session):
+        statements.append(column_types.rename_statement(from_schema, from_name, to_schema, to_name))
+    if column_kinds.exists(ch.session):
+        statements.append(column_kinds.rename_statement(from_schema, from_name, to_schema, to_name))
+    _in_transaction(ch, statements)
+    return ChResult(kind=verb)
 
 
 def _rename_tables(ch: ClickHouseSession, pairs: str) -> ChResult:
@@ -987,6 +1027,8 @@ def _rename_tables(ch: ClickHouseSession, pairs: str) -> ChResult:
             statements.append(f'ALTER TABLE {relation} RENAME TO "{new}"')
         if column_types.declarations_exist(ch.session):
             statements.append(column_types.rename_statement(old_schema, old, new_schema, new))
+        if column_kinds.exists(ch.session):
+            statements.append(column_kinds.rename_statement(old_schema, old, new_schema, new))
     if statements:
         _in_transaction(ch, statements)
     return ChResult(kind="RENAME")

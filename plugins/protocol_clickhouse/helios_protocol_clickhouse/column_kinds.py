@@ -1,0 +1,164 @@
+"""MATERIALIZED and ALIAS columns, and columns declared by their DEFAULT alone (no type).
+
+    CREATE TABLE t (a UInt8, b DEFAULT 0, c UInt16 MATERIALIZED a + 1, d ALIAS a * 2) ENGINE = Memory
+
+In ClickHouse a MATERIALIZED column is stored and always computed from the row when it is
+inserted; an ALIAS column is computed when read. Neither is part of ``SELECT *``, nor takes a
+value of an INSERT without a column list. Here both are stored columns computed when a row
+comes in, as a DEFAULT over other columns is (``expression_defaults``: the kernel's DEFAULT for
+a constant, a BEFORE INSERT trigger otherwise), hidden from ``SELECT *`` over the table and
+from an INSERT's positional values; an ALIAS so agrees with ClickHouse's until a column it
+reads is changed in place (ALTER TABLE ... UPDATE). A column with no type takes the
+ClickHouse type of its expression over the columns declared before it (``b DEFAULT 0`` is
+UInt8). The hidden columns are recorded in ``"_clickhouse".column_kinds``, data of the branch
+like the declared types (``column_types``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from helios_protocol_clickhouse import column_types
+from helios_protocol_clickhouse.errors import ClickHouseError
+
+TABLE = f'"{column_types.SCHEMA}".column_kinds'
+_CREATE_TABLE = (f"CREATE TABLE IF NOT EXISTS {TABLE} (schema_name text NOT NULL, table_name text NOT NULL, "
+                 "column_name text NOT NULL, kind text NOT NULL, PRIMARY KEY (schema_name, table_name, column_name))")
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _expression_of(column: exp.ColumnDef) -> tuple[str, exp.ColumnConstraint] | None:
+    """(DEFAULT | MATERIALIZED | ALIAS, its constraint) of a column that names one."""
+    for constraint in column.args.get("constraints") or []:
+        kind = constraint.kind
+        if isinstance(kind, exp.DefaultColumnConstraint) and kind.this is not None:
+            return "DEFAULT", constraint
+        if isinstance(kind, exp.ComputedColumnConstraint) and kind.this is not None:
+            return ("MATERIALIZED" if kind.args.get("persisted") else "ALIAS"), constraint
+    return None
+
+
+def prepare(columns: list[exp.Expression], type_of: Callable[[exp.Select], str | None],
+            dialect: Any) -> dict[str, str]:
+    """Ready a CREATE TABLE's columns for the kernel: a MATERIALIZED or ALIAS expression becomes the
+    column's DEFAULT, a column without a type gets its expression's (``type_of`` describes a probe
+    SELECT). Returns {name: MATERIALIZED | ALIAS} of the columns to hide."""
+    hidden: dict[str, str] = {}
+    known: list[tuple[str, str]] = []  # (name, ClickHouse type) of the columns before
+    for column in columns:
+        if not isinstance(column, exp.ColumnDef):
+            continue
+        found = _expression_of(column)
+        if found is not None:
+            kind, constraint = found
+            expression = constraint.kind.this
+            if kind != "DEFAULT":
+                hidden[column.name] = kind
+                constraint.set("kind", exp.DefaultColumnConstraint(this=expression))
+            if column.args.get("kind") is None:
+                column.set("kind", _inferred_type(column.name, expression, known, type_of, dialect))
+        if column.args.get("kind") is not None:
+            known.append((column.name, column.args["kind"].sql(dialect="clickhouse")))
+    return hidden
+
+
+def _inferred_type(name: str, expression: exp.Expression, known: list[tuple[str, str]],
+                   type_of: Callable[[exp.Select], str | None], dialect: Any) -> exp.DataType:
+    """The type ClickHouse gives a column declared by its expression: the expression's, over
+    values of the types of the columns declared before it."""
+    source = ", ".join(f"CAST(NULL AS {t}) AS `{n.replace('`', '``')}`" for n, t in known) or "0 AS `_none`"
+    try:
+        probe = sqlglot.parse_one(f"SELECT 1 AS `_probe` FROM (SELECT {source}) LIMIT 0", dialect=dialect)
+        probe.set("expressions", [exp.alias_(expression.copy(), "_probe")])
+        found = type_of(probe)
+    except (sqlglot.errors.ParseError, ClickHouseError):
+        found = None
+    if found is None or found.startswith(("Nothing", "Tuple", "Map")):
+        raise ClickHouseError(48, f"Column {name}: the type of its expression could not be told: declare one")
+    if found == "Decimal(20, 0)":  # UInt64's storage, as a function's result is described
+        found = "UInt64"
+    schema = sqlglot.parse_one(f"CREATE TABLE _t (_c {found}) ENGINE = Memory", dialect=dialect).this
+    return schema.expressions[0].args["kind"]
+
+
+def record_statements(schema: str, table: str, hidden: dict[str, str]) -> list[str]:
+    """SQL recording a new table's hidden columns (run in its CREATE TABLE's transaction)."""
+    if not hidden:
+        return []
+    rows = ", ".join(f"({_q(schema)}, {_q(table)}, {_q(name)}, {_q(kind)})" for name, kind in hidden.items())
+    return [f'CREATE SCHEMA IF NOT EXISTS "{column_types.SCHEMA}"', _CREATE_TABLE, forget_statement(schema, table),
+            f"INSERT INTO {TABLE} (schema_name, table_name, column_name, kind) VALUES {rows}"]
+
+
+def forget_statement(schema: str, table: str) -> str:
+    return f"DELETE FROM {TABLE} WHERE schema_name = {_q(schema)} AND table_name = {_q(table)}"
+
+
+def rename_statement(schema: str, table: str, new_schema: str, new_table: str) -> str:
+    return (f"UPDATE {TABLE} SET schema_name = {_q(new_schema)}, table_name = {_q(new_table)} "
+            f"WHERE schema_name = {_q(schema)} AND table_name = {_q(table)}")
+
+
+def exists(session: Any) -> bool:
+    """Whether this branch has the table of hidden columns (some table was created with one)."""
+    def compute() -> bool:
+        rows = session.execute(f"SELECT to_regclass({_q(TABLE)}) IS NOT NULL")[-1].rows()
+        return bool(rows and rows[0][0])
+    return column_types.cached(session, ("column_kinds",), compute)
+
+
+def hidden_columns(session: Any, schema: str, table: str) -> dict[str, str]:
+    """{name: MATERIALIZED | ALIAS} of a table's hidden columns."""
+    if not exists(session):
+        return {}
+
+    def compute() -> dict[str, str]:
+        rows = session.execute(f"SELECT column_name, kind FROM {TABLE} WHERE schema_name = {_q(schema)} "
+                               f"AND table_name = {_q(table)}")[-1].rows()
+        return dict(rows)
+    return column_types.cached(session, ("column_kinds", schema, table), compute)
+
+
+def visible_columns(ch: Any, schema: str, table: str) -> list[str] | None:
+    """The names ``SELECT *`` and a positional INSERT mean, when the table hides some; else None."""
+    hidden = hidden_columns(ch.session, schema, table)
+    if not hidden:
+        return None
+    return [c.name for c in ch.table_columns(schema, table) or [] if c.name not in hidden]
+
+
+def positional_insert(ch: Any, tree: exp.Insert) -> None:
+    """INSERT INTO t VALUES|SELECT ... into a table with hidden columns: the visible ones named."""
+    target = tree.this
+    if not isinstance(target, exp.Table) or not target.name:
+        return
+    visible = visible_columns(ch, ch.schema_of_table(target.db or None, target.name), target.name)
+    if visible is not None:
+        tree.set("this", exp.Schema(this=target, expressions=[exp.to_identifier(n, quoted=True) for n in visible]))
+
+
+def expand_stars(ch: Any, tree: exp.Expression) -> None:
+    """``SELECT *`` over one table that hides columns: its visible columns named instead."""
+    for select in list(tree.find_all(exp.Select)):
+        stars = [e for e in select.expressions if isinstance(e, exp.Star)]
+        source = select.args.get("from_")
+        if not stars or select.args.get("joins") or source is None or not isinstance(source.this, exp.Table):
+            continue
+        table = source.this
+        if not table.name or table.args.get("db") is not None and table.db == "system":
+            continue
+        visible = visible_columns(ch, ch.schema_of_table(table.db or None, table.name), table.name)
+        if visible is None:
+            continue
+        listed = [exp.column(exp.to_identifier(n, quoted=True)) for n in visible]
+        expressions = []
+        for e in select.expressions:
+            expressions.extend(c.copy() for c in listed) if isinstance(e, exp.Star) else expressions.append(e)
+        select.set("expressions", expressions)
