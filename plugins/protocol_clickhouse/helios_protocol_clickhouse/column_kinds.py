@@ -26,8 +26,13 @@ from helios_protocol_clickhouse import column_types
 from helios_protocol_clickhouse.errors import ClickHouseError
 
 TABLE = f'"{column_types.SCHEMA}".column_kinds'
+# kind: MATERIALIZED, ALIAS, DEFAULT (over other columns, or of a column without a type: the kernel
+# keeps no such DEFAULT) or '' (an ordinary column); expression: the kind's, as ClickHouse SQL; position: the column's place in the table's
+# ClickHouse order once ADD COLUMN ... AFTER|FIRST put one where the kernel's order (the order the
+# columns were added in) is not it (NULL: none recorded; columns without one follow those with one)
 _CREATE_TABLE = (f"CREATE TABLE IF NOT EXISTS {TABLE} (schema_name text NOT NULL, table_name text NOT NULL, "
-                 "column_name text NOT NULL, kind text NOT NULL, PRIMARY KEY (schema_name, table_name, column_name))")
+                 "column_name text NOT NULL, kind text NOT NULL DEFAULT '', position integer, expression text, "
+                 "PRIMARY KEY (schema_name, table_name, column_name))")
 
 
 def _q(text: str) -> str:
@@ -46,11 +51,12 @@ def _expression_of(column: exp.ColumnDef) -> tuple[str, exp.ColumnConstraint] | 
 
 
 def prepare(columns: list[exp.Expression], type_of: Callable[[exp.Select], str | None],
-            dialect: Any) -> dict[str, str]:
+            dialect: Any) -> dict[str, tuple[str, str]]:
     """Ready a CREATE TABLE's columns for the kernel: a MATERIALIZED or ALIAS expression becomes the
     column's DEFAULT, a column without a type gets its expression's (``type_of`` describes a probe
-    SELECT). Returns {name: MATERIALIZED | ALIAS} of the columns to hide."""
-    hidden: dict[str, str] = {}
+    SELECT). Returns {name: (kind, expression)} of the columns to record: MATERIALIZED and ALIAS
+    ones, and the DEFAULTs the kernel does not keep as such (over other columns, or typing one)."""
+    hidden: dict[str, tuple[str, str]] = {}
     known: list[tuple[str, str]] = []  # (name, ClickHouse type) of the columns before
     for column in columns:
         if not isinstance(column, exp.ColumnDef):
@@ -59,8 +65,9 @@ def prepare(columns: list[exp.Expression], type_of: Callable[[exp.Select], str |
         if found is not None:
             kind, constraint = found
             expression = constraint.kind.this
+            if kind != "DEFAULT" or column.args.get("kind") is None or expression.find(exp.Column):
+                hidden[column.name] = (kind, expression.sql(dialect="clickhouse"))
             if kind != "DEFAULT":
-                hidden[column.name] = kind
                 constraint.set("kind", exp.DefaultColumnConstraint(this=expression))
             if column.args.get("kind") is None:
                 column.set("kind", _inferred_type(column.name, expression, known, type_of, dialect))
@@ -88,13 +95,14 @@ def _inferred_type(name: str, expression: exp.Expression, known: list[tuple[str,
     return schema.expressions[0].args["kind"]
 
 
-def record_statements(schema: str, table: str, hidden: dict[str, str]) -> list[str]:
-    """SQL recording a new table's hidden columns (run in its CREATE TABLE's transaction)."""
-    if not hidden:
+def record_statements(schema: str, table: str, kinds: dict[str, tuple[str, str]]) -> list[str]:
+    """SQL recording a new table's column kinds (run in its CREATE TABLE's transaction)."""
+    if not kinds:
         return []
-    rows = ", ".join(f"({_q(schema)}, {_q(table)}, {_q(name)}, {_q(kind)})" for name, kind in hidden.items())
+    rows = ", ".join(f"({_q(schema)}, {_q(table)}, {_q(name)}, {_q(kind)}, {_q(text)})"
+                     for name, (kind, text) in kinds.items())
     return [f'CREATE SCHEMA IF NOT EXISTS "{column_types.SCHEMA}"', _CREATE_TABLE, forget_statement(schema, table),
-            f"INSERT INTO {TABLE} (schema_name, table_name, column_name, kind) VALUES {rows}"]
+            f"INSERT INTO {TABLE} (schema_name, table_name, column_name, kind, expression) VALUES {rows}"]
 
 
 def forget_statement(schema: str, table: str) -> str:
@@ -114,24 +122,57 @@ def exists(session: Any) -> bool:
     return column_types.cached(session, ("column_kinds",), compute)
 
 
-def hidden_columns(session: Any, schema: str, table: str) -> dict[str, str]:
-    """{name: MATERIALIZED | ALIAS} of a table's hidden columns."""
+def _rows(session: Any, schema: str, table: str) -> list[tuple[str, str, int | None, str | None]]:
+    """(name, kind, position, expression) recorded for a table's columns."""
     if not exists(session):
-        return {}
+        return []
 
-    def compute() -> dict[str, str]:
-        rows = session.execute(f"SELECT column_name, kind FROM {TABLE} WHERE schema_name = {_q(schema)} "
-                               f"AND table_name = {_q(table)}")[-1].rows()
-        return dict(rows)
+    def compute() -> list[tuple[str, str, int | None, str | None]]:
+        return [tuple(r) for r in session.execute(
+            f"SELECT column_name, kind, position, expression FROM {TABLE} WHERE schema_name = {_q(schema)} "
+            f"AND table_name = {_q(table)}")[-1].rows()]
     return column_types.cached(session, ("column_kinds", schema, table), compute)
 
 
+def described_defaults(session: Any, schema: str, table: str) -> dict[str, tuple[str, str]]:
+    """{name: (default_type, default_expression)} of the columns whose kind is recorded."""
+    return {name: (kind, text or "") for name, kind, _, text in _rows(session, schema, table) if kind}
+
+
+def hidden_columns(session: Any, schema: str, table: str) -> dict[str, str]:
+    """{name: MATERIALIZED | ALIAS} of a table's hidden columns."""
+    return {name: kind for name, kind, _, _ in _rows(session, schema, table) if kind in ("MATERIALIZED", "ALIAS")}
+
+
+def ordered_columns(ch: Any, schema: str, table: str) -> list[str]:
+    """A table's column names in ClickHouse's order (ADD COLUMN ... AFTER places kept)."""
+    names = [c.name for c in ch.table_columns(schema, table) or []]
+    positions = {name: position for name, _, position, _ in _rows(ch.session, schema, table)
+                 if position is not None}
+    if not positions:
+        return names
+    return sorted(names, key=lambda n: (0, positions[n], 0) if n in positions else (1, 0, names.index(n)))
+
+
 def visible_columns(ch: Any, schema: str, table: str) -> list[str] | None:
-    """The names ``SELECT *`` and a positional INSERT mean, when the table hides some; else None."""
-    hidden = hidden_columns(ch.session, schema, table)
-    if not hidden:
+    """The names ``SELECT *`` and a positional INSERT mean, in order, when the table hides some or
+    has an order of its own; else None (the kernel's own expansion is the same)."""
+    rows = _rows(ch.session, schema, table)
+    if not any(kind in ("MATERIALIZED", "ALIAS") or position is not None for _, kind, position, _ in rows):
         return None
-    return [c.name for c in ch.table_columns(schema, table) or [] if c.name not in hidden]
+    hidden = hidden_columns(ch.session, schema, table)
+    return [n for n in ordered_columns(ch, schema, table) if n not in hidden]
+
+
+def order_statements(schema: str, table: str, names: list[str]) -> list[str]:
+    """SQL recording ``names`` as the table's column order."""
+    out = [f'CREATE SCHEMA IF NOT EXISTS "{column_types.SCHEMA}"', _CREATE_TABLE,
+           f"UPDATE {TABLE} SET position = NULL WHERE schema_name = {_q(schema)} AND table_name = {_q(table)}"]
+    for position, name in enumerate(names, start=1):
+        out.append(f"INSERT INTO {TABLE} (schema_name, table_name, column_name, position) VALUES ({_q(schema)}, "
+                   f"{_q(table)}, {_q(name)}, {position}) ON CONFLICT (schema_name, table_name, column_name) "
+                   "DO UPDATE SET position = EXCLUDED.position")
+    return out
 
 
 def positional_insert(ch: Any, tree: exp.Insert) -> None:
@@ -145,7 +186,8 @@ def positional_insert(ch: Any, tree: exp.Insert) -> None:
 
 
 def expand_stars(ch: Any, tree: exp.Expression) -> None:
-    """``SELECT *`` over one table that hides columns: its visible columns named instead."""
+    """``SELECT *`` over one table that hides columns or orders them its own way: its visible
+    columns named instead, in order."""
     for select in list(tree.find_all(exp.Select)):
         stars = [e for e in select.expressions if isinstance(e, exp.Star)]
         source = select.args.get("from_")

@@ -201,22 +201,31 @@ def column_comments(schema: str, table: str, columns: list[exp.Expression]) -> l
 
 def _add_columns(ch: ClickHouseSession, tree: exp.Alter) -> ChResult:
     """ALTER TABLE ... ADD COLUMN: the columns in their nearest SQL types (zero defaults, NOT NULL
-    unless Nullable) and their declared ClickHouse types, in one transaction. A column goes at the
-    end: ``FIRST`` or ``AFTER`` a column that is not the last one is refused with 48, the kernel's
-    tables keeping their columns in the order they were added."""
+    unless Nullable) and their declared ClickHouse types, in one transaction. The kernel's tables
+    keep their columns in the order they were added: a column put ``FIRST`` or ``AFTER`` one that
+    is not the last is added at the end there, and the table's ClickHouse order recorded
+    (``column_kinds``: what ``SELECT *``, a positional INSERT and DESCRIBE follow)."""
     target = _table_target(ch, tree)
     tree.set("actions", nested.expand_columns(tree.args.get("actions") or []))
     current = [c.name for c in (ch.table_columns(*target) or [])] if target is not None else []
+    order = column_kinds.ordered_columns(ch, *target) if target is not None else []
+    placed = False  # a column goes elsewhere than at the end: the table's order is recorded
     declared = []
     for action in tree.args.get("actions") or []:
         if not isinstance(action, exp.ColumnDef):
             continue
         position = action.args.get("position")
+        where = len(order)
         if position is not None:
             after = position.this.name if position.this is not None else None
-            if str(position.args.get("position") or "").upper() != "AFTER" or not current or after != current[-1]:
-                raise ClickHouseError(48, f"ADD COLUMN {action.name} {position.sql(dialect='clickhouse')}: only "
-                                          "adding a column at the end is supported")
+            if str(position.args.get("position") or "").upper() == "FIRST":
+                where = 0
+            elif after in order:
+                where = order.index(after) + 1
+            else:
+                raise ClickHouseError(16, f"Wrong column name. Cannot find column {after} to insert after")
+        placed = placed or where != len(order)
+        order.insert(where, action.name)
         current.append(action.name)
         kind = action.args.get("kind")
         if kind is not None:
@@ -247,8 +256,9 @@ def _add_columns(ch: ClickHouseSession, tree: exp.Alter) -> ChResult:
             if name in not_null:
                 fill.append(f'ALTER TABLE {relation} ALTER COLUMN "{name}" SET NOT NULL')
     triggers = expression_defaults.trigger_statements(ch, *target, defaults) if defaults else []
+    ordering = column_kinds.order_statements(*target, order) if placed else []
     result = _in_transaction(ch, [sql, *column_types.add_statements(*target, declared), *comments, *fill,
-                                  *triggers])  # one transaction: a DEFAULT that cannot run adds no column
+                                  *triggers, *ordering])  # one transaction: a DEFAULT that cannot run adds no column
     return ChResult(kind=result.kind)
 
 
@@ -1068,6 +1078,22 @@ def describe(ch: ClickHouseSession, target: Any) -> ChResult:
         "'' AS codec_expression, '' AS ttl_expression FROM system.columns "
         f"WHERE database = '{_escape(db)}' AND table = '{_escape(table)}' ORDER BY position")
     result.columns = [ChColumn(name=c.name, type="String") for c in result.columns or []]
+    return _described_kinds(ch, result, schema_of(db), table)
+
+
+def _described_kinds(ch: ClickHouseSession, result: ChResult, schema: str, table: str) -> ChResult:
+    """DESCRIBE's rows in the table's ClickHouse order, MATERIALIZED/ALIAS columns and the DEFAULTs
+    the kernel does not keep said as declared (``column_kinds``)."""
+    kinds = column_kinds.described_defaults(ch.session, schema, table)
+    order = column_kinds.ordered_columns(ch, schema, table)
+    if not result.batches or not kinds and order == [c.name for c in ch.table_columns(schema, table) or []]:
+        return result
+    table_rows = pa.Table.from_batches(result.batches).to_pylist()
+    for row in table_rows:
+        if row["name"] in kinds:
+            row["default_type"], row["default_expression"] = kinds[row["name"]]
+    table_rows.sort(key=lambda r: order.index(r["name"]) if r["name"] in order else len(order))
+    result.batches = [pa.RecordBatch.from_pylist(table_rows, schema=result.batches[0].schema)]
     return result
 
 
