@@ -24,6 +24,7 @@ from sqlglot import exp
 
 from helios_protocol_clickhouse import column_types
 from helios_protocol_clickhouse.errors import ClickHouseError
+from helios_protocol_clickhouse.rewrites.functions import star_arguments
 
 TABLE = f'"{column_types.SCHEMA}".column_kinds'
 # kind: MATERIALIZED, ALIAS, DEFAULT (over other columns, or of a column without a type: the kernel
@@ -189,7 +190,8 @@ def expand_stars(ch: Any, tree: exp.Expression) -> None:
     """``SELECT *`` over one table that hides columns or orders them its own way: its visible
     columns named instead, in order."""
     for select in list(tree.find_all(exp.Select)):
-        stars = [e for e in select.expressions if isinstance(e, exp.Star)]
+        stars = [e for e in select.expressions if isinstance(e, exp.Star) or
+                 any(isinstance(s, exp.Star) and isinstance(s.parent, exp.Func) for s in e.find_all(exp.Star))]
         source = select.args.get("from_")
         if not stars or select.args.get("joins") or source is None or not isinstance(source.this, exp.Table):
             continue
@@ -199,6 +201,10 @@ def expand_stars(ch: Any, tree: exp.Expression) -> None:
         visible = visible_columns(ch, ch.schema_of_table(table.db or None, table.name), table.name)
         if visible is None:
             continue
+        for item in select.expressions:  # cityHash64(*): the visible columns too
+            for call in list(item.find_all(exp.Func)):
+                if not isinstance(call, exp.Count) and call.parent_select is select:
+                    star_arguments(call, visible)
         listed = [exp.column(exp.to_identifier(n, quoted=True)) for n in visible]
         expressions = []
         for e in select.expressions:

@@ -29,7 +29,7 @@ _PLAIN_CALLS = {"ARRAYMIN", "ARRAYMAX", "ARRAYSUM", "ARRAYSLICE", "ARRAYCONCAT",
 
 # aggregates taking parameters that sqlglot's ClickHouse dialect does not know by name
 _MORE_AGGREGATES = {"quantileExactWeightedInterpolated", "quantilesExactWeightedInterpolated",
-                    "quantilesExactWeighted", "quantilesInterpolatedWeighted"}
+                    "quantilesExactWeighted", "quantilesInterpolatedWeighted", "groupArraySorted"}
 
 
 class HeliosClickHouse(ClickHouse):
