@@ -240,10 +240,16 @@ def _add_columns(ch: ClickHouseSession, tree: exp.Alter) -> ChResult:
         if not parse_type(type_name).nullable:
             not_null.add(name)
     comments = column_comments(*target, actions) if target is not None else []
+    nested_later = _nested_added_later(actions, current[:len(current) - len(actions)])
     sql = ch.translate(tree)
     if target is None or not declared:
         return ch.execute_sql(sql)
     fill = []
+    for name, sibling, type_name in nested_later:  # the rows there: arrays of defaults as long as the siblings'
+        expression = sqlglot.parse_one(f"arrayResize(CAST([] AS {type_name}), length(`{sibling}`))",
+                                       read=HeliosClickHouse)
+        value = expression_defaults.kernel_expression(ch, *target, expression, type_name, None)
+        fill.append(f'UPDATE "{target[0]}"."{target[1]}" SET "{name}" = {value}')
     if defaults:  # the rows already there get the DEFAULT computed from their values
         offset = len(current) - len(actions)
         defaults = [(offset + position, name, expression, type_name)
@@ -260,6 +266,25 @@ def _add_columns(ch: ClickHouseSession, tree: exp.Alter) -> ChResult:
     result = _in_transaction(ch, [sql, *column_types.add_statements(*target, declared), *comments, *fill,
                                   *triggers, *ordering])  # one transaction: a DEFAULT that cannot run adds no column
     return ChResult(kind=result.kind)
+
+
+def _nested_added_later(actions: list[exp.ColumnDef], existing: list[str]) -> list[tuple[str, str, str]]:
+    """(name, a sibling's name, type) of each array column ADD COLUMN gives a Nested structure the table
+    has (``n.x`` beside ``n.y``) with no DEFAULT: ClickHouse reads the rows already there as arrays of
+    the element's default as long as the structure's other arrays."""
+    out = []
+    for action in actions:
+        prefix, dot, _ = action.name.rpartition(".")
+        kind = action.args.get("kind")
+        sibling = next((c for c in existing if c.startswith(prefix + ".")), None) if dot else None
+        has_default = any(isinstance(c.kind, exp.DefaultColumnConstraint | exp.ComputedColumnConstraint)
+                          for c in action.args.get("constraints") or [])
+        if sibling is None or kind is None or has_default:
+            continue
+        type_name = kind.sql(dialect="clickhouse")
+        if type_name.startswith("Array("):
+            out.append((action.name, sibling, type_name))
+    return out
 
 
 def _drop_table(ch: ClickHouseSession, tree: exp.Drop) -> ChResult:
