@@ -143,6 +143,7 @@ class ClickHouseSession:
         if not sql:
             raise ClickHouseError(62, "Empty query")
         sql = hex_float_literals(sql)
+        sql = dotted_column_names(sql)
         if _INSERT_VALUES.match(sql):
             sql = comma_separated_rows(sql)
         special = statements.try_special(self, sql)
@@ -388,6 +389,19 @@ def hex_float_literals(sql: str) -> str:
 
 
 _PARAM = re.compile(r"\{(?P<name>\w+)\s*:\s*(?P<type>[^}]+)\}")
+
+
+_ALTER_TABLE = re.compile(r"^\s*ALTER\s+TABLE\b", re.IGNORECASE)
+_DOTTED_COLUMN = re.compile(r"\b((?:(?:ADD|DROP|MODIFY|CLEAR|COMMENT|RENAME)\s+COLUMN|AFTER)\s+"
+                            r"(?:IF\s+(?:NOT\s+)?EXISTS\s+)?)([A-Za-z_]\w*\.[A-Za-z_]\w*)\b", re.IGNORECASE)
+
+
+def dotted_column_names(sql: str) -> str:
+    """ALTER TABLE t ADD COLUMN n.x Array(T) [AFTER n.y], DROP COLUMN n.x...: a Nested structure's
+    column named unquoted, read as the one name it is (`n.x`), not as a table's column."""
+    if not _ALTER_TABLE.match(sql):
+        return sql
+    return _DOTTED_COLUMN.sub(lambda m: f"{m.group(1)}`{m.group(2)}`", sql)
 
 
 def substitute_parameters(sql: str, params: dict[str, str]) -> str:

@@ -232,6 +232,13 @@ def _add_columns(ch: ClickHouseSession, tree: exp.Alter) -> ChResult:
             explicit = any(isinstance(c.kind, exp.DefaultColumnConstraint) for c in action.args.get("constraints") or [])
             declared.append((action.name, str(canonical_type(parse_type(kind.sql(dialect="clickhouse")))), explicit))
     actions = [a for a in tree.args.get("actions") or [] if isinstance(a, exp.ColumnDef)]
+    for name, sibling, type_name in _nested_added_later(actions, current[:len(current) - len(actions)]):
+        # a Nested structure's array added later: as long as its siblings, of the element's default, for
+        # the rows already there and the rows that come without it, as ClickHouse reads them
+        action = next(a for a in actions if a.name == name)
+        expression = sqlglot.parse_one(f"arrayResize(CAST([] AS {type_name}), length(`{sibling}`))",
+                                       read=HeliosClickHouse)
+        action.append("constraints", exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=expression)))
     defaults = expression_defaults.expression_defaults(actions)
     not_null = set()
     for _, name, _, type_name in defaults:
@@ -240,16 +247,10 @@ def _add_columns(ch: ClickHouseSession, tree: exp.Alter) -> ChResult:
         if not parse_type(type_name).nullable:
             not_null.add(name)
     comments = column_comments(*target, actions) if target is not None else []
-    nested_later = _nested_added_later(actions, current[:len(current) - len(actions)])
     sql = ch.translate(tree)
     if target is None or not declared:
         return ch.execute_sql(sql)
     fill = []
-    for name, sibling, type_name in nested_later:  # the rows there: arrays of defaults as long as the siblings'
-        expression = sqlglot.parse_one(f"arrayResize(CAST([] AS {type_name}), length(`{sibling}`))",
-                                       read=HeliosClickHouse)
-        value = expression_defaults.kernel_expression(ch, *target, expression, type_name, None)
-        fill.append(f'UPDATE "{target[0]}"."{target[1]}" SET "{name}" = {value}')
     if defaults:  # the rows already there get the DEFAULT computed from their values
         offset = len(current) - len(actions)
         defaults = [(offset + position, name, expression, type_name)
@@ -270,8 +271,7 @@ def _add_columns(ch: ClickHouseSession, tree: exp.Alter) -> ChResult:
 
 def _nested_added_later(actions: list[exp.ColumnDef], existing: list[str]) -> list[tuple[str, str, str]]:
     """(name, a sibling's name, type) of each array column ADD COLUMN gives a Nested structure the table
-    has (``n.x`` beside ``n.y``) with no DEFAULT: ClickHouse reads the rows already there as arrays of
-    the element's default as long as the structure's other arrays."""
+    has (``n.x`` beside ``n.y``) with no DEFAULT."""
     out = []
     for action in actions:
         prefix, dot, _ = action.name.rpartition(".")

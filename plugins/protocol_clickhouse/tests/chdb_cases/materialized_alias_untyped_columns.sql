@@ -58,3 +58,12 @@ ALTER TABLE kinds_nested ADD COLUMN `n.i8` Array(Int8) AFTER i32, ADD COLUMN `n.
 SELECT `n.i8`, `n.ui8`, `n.s`, `n.t` FROM kinds_nested ORDER BY k;
 SELECT * FROM kinds_nested ORDER BY k;
 DROP TABLE kinds_nested;
+DROP TABLE IF EXISTS kinds_nested_later;
+CREATE TABLE kinds_nested_later (d Date DEFAULT toDate('2015-01-01'), n Nested(x String)) ENGINE = MergeTree ORDER BY d;
+INSERT INTO kinds_nested_later (`n.x`) VALUES (['Hello', 'World']);
+ALTER TABLE kinds_nested_later ADD COLUMN n.y Array(UInt64), ADD COLUMN n.z Array(Date) AFTER n.x;
+INSERT INTO kinds_nested_later (`n.x`) VALUES (['Hello2', 'World2', '!']);
+SELECT * FROM kinds_nested_later ORDER BY n.x;
+ALTER TABLE kinds_nested_later DROP COLUMN n.z;
+SELECT * FROM kinds_nested_later ORDER BY n.x;
+DROP TABLE kinds_nested_later;
