@@ -193,12 +193,18 @@ def expand_stars(ch: Any, tree: exp.Expression) -> None:
         stars = [e for e in select.expressions if isinstance(e, exp.Star) or
                  any(isinstance(s, exp.Star) and isinstance(s.parent, exp.Func) for s in e.find_all(exp.Star))]
         source = select.args.get("from_")
-        if not stars or select.args.get("joins") or source is None or not isinstance(source.this, exp.Table):
+        joins = select.args.get("joins") or []
+        array_joined = bool(joins) and all(str(j.args.get("kind") or "").upper() == "ARRAY" for j in joins)
+        if not stars or joins and not array_joined or source is None or not isinstance(source.this, exp.Table):
             continue
         table = source.this
         if not table.name or table.args.get("db") is not None and table.db == "system":
             continue
-        visible = visible_columns(ch, ch.schema_of_table(table.db or None, table.name), table.name)
+        schema = ch.schema_of_table(table.db or None, table.name)
+        visible = visible_columns(ch, schema, table.name)
+        if visible is None and array_joined:  # * under ARRAY JOIN arr: arr is its element there, by name
+            hidden = hidden_columns(ch.session, schema, table.name)
+            visible = [n for n in ordered_columns(ch, schema, table.name) if n not in hidden] or None
         if visible is None:
             continue
         for item in select.expressions:  # cityHash64(*): the visible columns too
