@@ -3,14 +3,15 @@
 Source: a folder of ClickHouse's tests/queries/0_stateless ``.sql`` files, as the public
 repository ClickHouse/clickhouse-node-parser keeps them in ``tests/clickhouse-reference`` (copies
 without their ``.reference`` files; they drop repeated identical statements). Kept: the files
-numbered 00001-00399 that need nothing a single server without datasets has, that is less those
-that
+numbered 00001-00399 that need no more than one server without datasets, that is less those that
 
 * read the stateful datasets (``test.hits``, ``test.visits``, the ``stateful`` tag);
 * reach other servers: ``remote()``/``cluster()``, ``_shard_`` in the name, Distributed tables,
-  GLOBAL IN/JOIN over shards, Replicated engines, ZooKeeper;
-* use dictionaries, external engines and table functions (files, URLs, S3, MySQL, ...), or
-  system tables other than ``system.one``, ``system.numbers`` and ``system.numbers_mt``.
+  GLOBAL IN/JOIN over shards, Replicated engines, ZooKeeper, parallel replicas;
+* use dictionaries, engines over other storage or other tables (File, URL, S3, MySQL, Kafka,
+  Merge, Buffer...) and table functions of them, or system tables other than ``system.one``,
+  ``system.numbers`` and ``system.numbers_mt`` (``system.number``, which a test expects to be
+  unknown, counts as none).
 
 Each kept file gets a ``.reference`` made by ClickHouse's own engine (chdb): the statements go
 one by one, split as the runner (``python -m helios_protocol_clickhouse.stateless``) splits them,
