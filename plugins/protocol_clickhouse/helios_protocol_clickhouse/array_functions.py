@@ -551,8 +551,9 @@ def _unhex(s: str) -> str:
 def _resize(args: list[pa.Array]) -> pa.Array:
     """arrayResize(arr, n [, fill]): cut or padded (with fill, else the element type's default)."""
     element = args[0].type.value_type
-    default = 0 if pa.types.is_integer(element) or pa.types.is_floating(element) else \
-        "" if pa.types.is_string(element) else None
+    default = 0 if pa.types.is_integer(element) or pa.types.is_floating(element) or pa.types.is_decimal(element) \
+        else "" if pa.types.is_string(element) else datetime.date(1970, 1, 1) if pa.types.is_date(element) \
+        else datetime.datetime(1970, 1, 1) if pa.types.is_timestamp(element) else None
     out = []
     for row in _rows(args):
         arr, n = row[0], row[1]

@@ -119,6 +119,9 @@ def _cached(session: Any, key: tuple, compute: Any) -> Any:
     return value
 
 
+cached = _cached  # (session, key, compute): a value of the branch's catalog as of its version
+
+
 def declarations_exist(session: Any) -> bool:
     """Whether this branch holds the table of declared types (some table was created over ClickHouse)."""
     def compute() -> bool:

@@ -27,6 +27,10 @@ _PLAIN_CALLS = {"ARRAYMIN", "ARRAYMAX", "ARRAYSUM", "ARRAYSLICE", "ARRAYCONCAT",
                 "ISINFINITE", "ROUND", "TRUNC", "SUBSTRING", "SUBSTR", "STARTSWITH", "ENDSWITH", "FORMAT", "FLOOR",
                 "CEIL", "CEILING", "CBRT", "HEX", "UNHEX", "TOISOWEEK", "TOISOYEAR", "TRUNCATE", "UNIQ"}
 
+# aggregates taking parameters that sqlglot's ClickHouse dialect does not know by name
+_MORE_AGGREGATES = {"quantileExactWeightedInterpolated", "quantilesExactWeightedInterpolated",
+                    "quantilesExactWeighted", "quantilesInterpolatedWeighted", "groupArraySorted"}
+
 
 class HeliosClickHouse(ClickHouse):
     """sqlglot's ClickHouse dialect; the name under which HeliosDB parses ClickHouse SQL."""
@@ -38,6 +42,14 @@ class HeliosClickHouse(ClickHouse):
         QUERY_MODIFIER_PARSERS: ClassVar[dict] = {**ClickHouse.Parser.QUERY_MODIFIER_PARSERS,
                                                   TokenType.WITH: lambda self: ("group", self._parse_bare_totals())}
         QUERY_MODIFIER_TOKENS: ClassVar[set] = set(QUERY_MODIFIER_PARSERS)
+
+        @classmethod
+        def _resolve_clickhouse_agg(cls, name: str) -> Any:
+            """Aggregates sqlglot does not list, read as aggregates (with parameters) all the same."""
+            found = super()._resolve_clickhouse_agg(name)
+            if found is None and name in _MORE_AGGREGATES:
+                return name, ()
+            return found
 
         def _parse_limit(self, *args: Any, **kwargs: Any) -> Any:
             """``LIMIT n BY x LIMIT m``: the second LIMIT (of the whole result) kept beside the first."""

@@ -104,6 +104,9 @@ class ClickHouseSession:
     # plain queries hand their batches over as the kernel produces them (the native protocol sends
     # each as a block); their types are not Nullable then: the blocks that hold NULLs say so
     stream_results: bool = False
+    # the session's temporary tables (CREATE TEMPORARY TABLE): an unqualified name means one of
+    # them before a table of the current database, as in ClickHouse
+    temporary_tables: set[str] = attrs.Factory(set)
     _search_path: str | None = None
     _stable_ties: bool = False
     _timeout_ms: int = 0
@@ -140,6 +143,7 @@ class ClickHouseSession:
         if not sql:
             raise ClickHouseError(62, "Empty query")
         sql = hex_float_literals(sql)
+        sql = dotted_column_names(sql)
         if _INSERT_VALUES.match(sql):
             sql = comma_separated_rows(sql)
         special = statements.try_special(self, sql)
@@ -155,6 +159,13 @@ class ClickHouseSession:
         if data and isinstance(tree, exp.Insert):
             raise ClickHouseError(62, "Syntax error: INSERT data sent with a query that has no FORMAT")
         return statements.run_tree(self, tree)
+
+    def schema_of_table(self, database: str | None, name: str) -> str:
+        """The schema a table name is looked up in: the session's temporary tables (``pg_temp``)
+        for an unqualified name of one, else the schema of the (current) database."""
+        if database is None and name in self.temporary_tables:
+            return "pg_temp"
+        return schema_of(database or self.database)
 
     def use(self, database: str) -> None:
         """USE db: unqualified names resolve in ``db`` (a schema) from now on."""
@@ -380,6 +391,19 @@ def hex_float_literals(sql: str) -> str:
 
 
 _PARAM = re.compile(r"\{(?P<name>\w+)\s*:\s*(?P<type>[^}]+)\}")
+
+
+_ALTER_TABLE = re.compile(r"^\s*ALTER\s+TABLE\b", re.IGNORECASE)
+_DOTTED_COLUMN = re.compile(r"\b((?:(?:ADD|DROP|MODIFY|CLEAR|COMMENT|RENAME)\s+COLUMN|AFTER)\s+"
+                            r"(?:IF\s+(?:NOT\s+)?EXISTS\s+)?)([A-Za-z_]\w*\.[A-Za-z_]\w*)\b", re.IGNORECASE)
+
+
+def dotted_column_names(sql: str) -> str:
+    """ALTER TABLE t ADD COLUMN n.x Array(T) [AFTER n.y], DROP COLUMN n.x...: a Nested structure's
+    column named unquoted, read as the one name it is (`n.x`), not as a table's column."""
+    if not _ALTER_TABLE.match(sql):
+        return sql
+    return _DOTTED_COLUMN.sub(lambda m: f"{m.group(1)}`{m.group(2)}`", sql)
 
 
 def substitute_parameters(sql: str, params: dict[str, str]) -> str:

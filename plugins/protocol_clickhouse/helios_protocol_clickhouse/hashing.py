@@ -17,6 +17,7 @@ does not tell it, from the Arrow type of the values.
 from __future__ import annotations
 
 import datetime
+import decimal
 import struct
 from typing import Any
 
@@ -104,6 +105,8 @@ def _hashes(t: ChType, v: Any) -> list[int]:
         precision = int(t.args[0]) if t.args else 3
         delta = v.replace(tzinfo=None) - _EPOCH
         v = (delta.days * 86400 + delta.seconds) * 10 ** precision + delta.microseconds * 10 ** precision // 10 ** 6
+    if isinstance(v, decimal.Decimal) and v == v.to_integral_value():  # a UInt64 kept as numeric(20,0)
+        v = int(v)
     width = _WIDTH.get(name)
     if width is None or not isinstance(v, int | bool):
         raise HeliosError(f"cityHash64 of {t} is not supported", sqlstate="0A000")

@@ -451,6 +451,11 @@ def hint_type(node: exp.Expression, select: exp.Select | None = None) -> str | N
         return array_type[len("Array("):-1] if array_type and array_type.startswith("Array(") else None
     if isinstance(node, exp.Max | exp.Min | exp.AnyValue) and isinstance(node.this, exp.Column):
         return hint_type(node.this, select)  # the column's own type, Nullable or not
+    if isinstance(node, exp.AnonymousAggFunc | exp.ParameterizedAgg) and \
+            str(node.this).lower() in ("grouparray", "grouparraysorted", "groupuniqarray"):
+        values = node.args.get("params") if isinstance(node, exp.ParameterizedAgg) else node.expressions
+        inner = hint_type(values[0], select) if values and len(values) == 1 else None
+        return f"Array({inner})" if inner and not inner.startswith("Nullable(") else None  # NULLs are left out
     if isinstance(node, exp.Count | exp.ApproxDistinct | exp.CountIf):
         return "UInt64"
     if isinstance(node, exp.Div):

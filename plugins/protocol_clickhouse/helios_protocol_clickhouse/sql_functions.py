@@ -627,6 +627,122 @@ def _quantile_exact(args: list[pa.Array]) -> pa.Array:
     return pa.array(out, args[0].type.value_type)
 
 
+def _weighted_pairs(values: list | None, weights: list | None) -> list[list]:
+    """[value, total weight] of each different value, in value order (rows with NULLs skipped)."""
+    totals: dict[Any, int] = {}
+    for v, w in zip(values or [], weights or [], strict=True):
+        if v is not None and w is not None:
+            totals[v] = totals.get(v, 0) + int(w)
+    return [[v, totals[v]] for v in sorted(totals)]
+
+
+def _exact_weighted(pairs: list[list], level: float) -> Any:
+    """quantileExactWeighted: the first value whose running weight reaches ceil(total * level)."""
+    threshold = math.ceil(sum(w for _, w in pairs) * level)
+    accumulated = 0
+    for value, weight in pairs:
+        accumulated += weight
+        if accumulated >= threshold:
+            return value
+    return pairs[-1][0]
+
+
+def _interpolated_weighted(pairs: list[list], level: float) -> float:
+    """quantileInterpolatedWeighted: each value placed at the middle of its weight on the cumulative
+    distribution ((running weight - weight / 2) / total), the level interpolated between the two
+    values around it (held at the first and last value outside them)."""
+    total = float(sum(w for _, w in pairs))
+    points, accumulated = [], 0.0
+    for value, weight in pairs:
+        accumulated += weight
+        points.append((accumulated - 0.5 * weight) / total if total else float(weight))
+    size = len(pairs)
+    index = 0
+    if size >= 2:
+        if level >= points[size - 2]:
+            index = size - 2
+        else:  # the first i (from the left) with level <= points[i + 1]
+            index = next((i for i in range(size - 1) if level <= points[i + 1]), 0)
+    lower, upper = index, min(index + 1, size - 1)
+    xl, xr = points[lower], points[upper]
+    yl, yr = float(pairs[lower][0]), float(pairs[upper][0])
+    if level < xl:
+        yr = yl
+    if level > xr:
+        yl = yr
+    dx = (xr - xl) or 1.0
+    return yl + (yr - yl) / dx * (level - xl)
+
+
+def _exact_weighted_interpolated(pairs: list[list], level: float) -> float:
+    """quantileExactWeightedInterpolated: the values repeated by their weights, the level's position
+    (total - 1) * level interpolated linearly between the two values around it."""
+    total = sum(w for _, w in pairs)
+    position = (total - 1) * level
+    lower = math.floor(position)
+    fraction = position - lower
+
+    def at(i: int) -> float:
+        running = 0
+        for value, weight in pairs:
+            running += weight
+            if i < running:
+                return float(value)
+        return float(pairs[-1][0])
+
+    low = at(lower)
+    return low + fraction * (at(lower + 1) - low) if fraction else low
+
+
+DETERMINISTIC_SAMPLE = 8192  # the values quantileDeterministic keeps before it thins its sample by the hash
+
+
+def _quantile_deterministic(args: list[pa.Array]) -> pa.Array:
+    """ch_quantile_deterministic(values[], level): quantileDeterministic of a group of at most 8192 values
+    (all of them kept: the level interpolated between the two sorted values around (n - 1) * level, as
+    ClickHouse's sampler does); past that ClickHouse keeps a sample chosen by the determinator's hash,
+    which is not built here (refused with 48 rather than answered differently)."""
+    out = []
+    for values, level in zip(args[0].to_pylist(), args[1].to_pylist(), strict=True):
+        present = sorted(float(v) for v in (values or []) if v is not None and not
+                         (isinstance(v, float) and math.isnan(v)))
+        if len(present) > DETERMINISTIC_SAMPLE:
+            raise HeliosError(f"quantileDeterministic over more than {DETERMINISTIC_SAMPLE} values (a sample by the "
+                              "determinator's hash) is not supported", sqlstate="0A000")
+        if not present or level is None:
+            out.append(math.nan)
+            continue
+        index = max(0.0, min(len(present) - 1.0, float(level) * (len(present) - 1)))
+        left = int(index)
+        if left + 1 >= len(present):
+            out.append(present[left])
+            continue
+        out.append(present[left] * (left + 1 - index) + present[left + 1] * (index - left))
+    return pa.array(out, pa.float64())
+
+
+def weighted_quantile(pick: Callable[[list[list], float], Any], typed: bool) -> Callable[[list[pa.Array]], pa.Array]:
+    """ch_quantile_*_weighted(values[], weights[], level): one group's quantile; ``typed`` results take
+    the values' type (an integer's interpolation truncated, as ClickHouse casts it back), the others
+    are float8. Of no rows: 0 for an integer type, nan otherwise."""
+    def impl(args: list[pa.Array]) -> pa.Array:
+        value_type = args[0].type.value_type
+        integral = pa.types.is_integer(value_type) or pa.types.is_decimal(value_type)
+        out = []
+        for values, weights, level in zip(args[0].to_pylist(), args[1].to_pylist(), args[2].to_pylist(),
+                                          strict=True):
+            pairs = _weighted_pairs(values, weights)
+            if not pairs or level is None:
+                out.append(0 if typed and integral else math.nan)
+                continue
+            result = pick(pairs, float(level))
+            if typed and integral and isinstance(result, float):
+                result = int(result)
+            out.append(result)
+        return pa.array(out, value_type if typed else pa.float64())
+    return impl
+
+
 def _array_first(args: list[pa.Array]) -> pa.Array:
     return pa.array([None if not v else v[0] for v in args[0].to_pylist()], args[0].type.value_type)
 
@@ -769,6 +885,13 @@ FUNCTIONS = [
     SqlFunction(name="ch_to_datetime", impl=_to_datetime, return_type="timestamp"),
     SqlFunction(name="ch_top_k", impl=_top_k, return_type=_same),
     SqlFunction(name="ch_quantile_exact", impl=_quantile_exact, return_type=_element_type),
+    SqlFunction(name="ch_quantile_deterministic", impl=_quantile_deterministic, return_type="double precision"),
+    SqlFunction(name="ch_quantile_exact_weighted", impl=weighted_quantile(_exact_weighted, True),
+                return_type=_element_type),
+    SqlFunction(name="ch_quantile_interpolated_weighted", impl=weighted_quantile(_interpolated_weighted, True),
+                return_type=_element_type),
+    SqlFunction(name="ch_quantile_exact_weighted_interpolated",
+                impl=weighted_quantile(_exact_weighted_interpolated, False), return_type="double precision"),
     SqlFunction(name="ch_array_first", impl=_array_first, return_type=_element_type),
     SqlFunction(name="ch_array_last", impl=_array_last, return_type=_element_type),
     SqlFunction(name="ch_array_sum", impl=_array_sum, return_type=_sum_type),

@@ -21,7 +21,14 @@ import sqlglot
 from sqlglot import exp
 
 from helios_core.types import parse_text
-from helios_protocol_clickhouse import column_types, expression_defaults, formats, limits, merge_engines
+from helios_protocol_clickhouse import (
+    column_kinds,
+    column_types,
+    expression_defaults,
+    formats,
+    limits,
+    merge_engines,
+)
 from helios_protocol_clickhouse.catalog import schema_of
 from helios_protocol_clickhouse.dialect import HeliosClickHouse
 from helios_protocol_clickhouse.errors import ClickHouseError
@@ -81,6 +88,7 @@ def run_tree(ch: ClickHouseSession, tree: exp.Expression) -> list[ChResult]:
         return [_add_columns(ch, tree)]
     if isinstance(tree, exp.Insert):
         nested.insert_columns(tree)
+        column_kinds.positional_insert(ch, tree)  # a table's MATERIALIZED/ALIAS columns take no positional value
         literal = _literal_rows(tree, lambda value: _constant_value(ch, value))
         if literal is not None:
             table, columns, rows = literal
@@ -113,7 +121,7 @@ def _table_target(ch: ClickHouseSession, tree: exp.Expression) -> tuple[str, str
         target = tables[0]
     if not isinstance(target, exp.Table):
         return None
-    return schema_of(target.db or ch.database), target.name
+    return ch.schema_of_table(target.db or None, target.name), target.name
 
 
 def _in_transaction(ch: ClickHouseSession, statements: list[str]) -> Any:
@@ -159,6 +167,8 @@ def _create_table(ch: ClickHouseSession, tree: exp.Create) -> ChResult:
     """CREATE TABLE: the table in its nearest SQL types and the ClickHouse types it declares."""
     if isinstance(tree.this, exp.Schema):  # a Nested column: its arrays (rewrites.nested)
         tree.this.set("expressions", nested.expand_columns(tree.this.expressions))
+    hidden = column_kinds.prepare(tree.this.expressions, lambda probe: _query(ch, probe).columns[0].type,
+                                  HeliosClickHouse) if isinstance(tree.this, exp.Schema) else {}
     declared = _declared_columns(tree)
     target = _table_target(ch, tree)
     temporary = any(isinstance(p, exp.TemporaryProperty) for p in
@@ -175,12 +185,15 @@ def _create_table(ch: ClickHouseSession, tree: exp.Create) -> ChResult:
         if defaults:
             raise ClickHouseError(48, "A DEFAULT that uses other columns is supported in tables of a database "
                                       "only (not in temporary tables)")
-        return ch.execute_sql(sql)
+        result = ch.execute_sql(sql)
+        if temporary and target is not None:
+            ch.temporary_tables.add(target[1])
+        return result
     # the DEFAULTs' triggers made before anything is created: one that cannot be made leaves no table
     triggers = expression_defaults.trigger_statements(ch, *target, defaults) if defaults else []
     recorded = merge_engines.declare_statements(*target, engine) if engine is not None else []
     result = _in_transaction(ch, [sql, *column_types.declare_statements(*target, declared), *comments, *triggers,
-                                  *recorded])
+                                  *column_kinds.record_statements(*target, hidden), *recorded])
     return ChResult(kind=result.kind)
 
 
@@ -199,28 +212,44 @@ def column_comments(schema: str, table: str, columns: list[exp.Expression]) -> l
 
 def _add_columns(ch: ClickHouseSession, tree: exp.Alter) -> ChResult:
     """ALTER TABLE ... ADD COLUMN: the columns in their nearest SQL types (zero defaults, NOT NULL
-    unless Nullable) and their declared ClickHouse types, in one transaction. A column goes at the
-    end: ``FIRST`` or ``AFTER`` a column that is not the last one is refused with 48, the kernel's
-    tables keeping their columns in the order they were added."""
+    unless Nullable) and their declared ClickHouse types, in one transaction. The kernel's tables
+    keep their columns in the order they were added: a column put ``FIRST`` or ``AFTER`` one that
+    is not the last is added at the end there, and the table's ClickHouse order recorded
+    (``column_kinds``: what ``SELECT *``, a positional INSERT and DESCRIBE follow)."""
     target = _table_target(ch, tree)
     tree.set("actions", nested.expand_columns(tree.args.get("actions") or []))
     current = [c.name for c in (ch.table_columns(*target) or [])] if target is not None else []
+    order = column_kinds.ordered_columns(ch, *target) if target is not None else []
+    placed = False  # a column goes elsewhere than at the end: the table's order is recorded
     declared = []
     for action in tree.args.get("actions") or []:
         if not isinstance(action, exp.ColumnDef):
             continue
         position = action.args.get("position")
+        where = len(order)
         if position is not None:
             after = position.this.name if position.this is not None else None
-            if str(position.args.get("position") or "").upper() != "AFTER" or not current or after != current[-1]:
-                raise ClickHouseError(48, f"ADD COLUMN {action.name} {position.sql(dialect='clickhouse')}: only "
-                                          "adding a column at the end is supported")
+            if str(position.args.get("position") or "").upper() == "FIRST":
+                where = 0
+            elif after in order:
+                where = order.index(after) + 1
+            else:
+                raise ClickHouseError(16, f"Wrong column name. Cannot find column {after} to insert after")
+        placed = placed or where != len(order)
+        order.insert(where, action.name)
         current.append(action.name)
         kind = action.args.get("kind")
         if kind is not None:
             explicit = any(isinstance(c.kind, exp.DefaultColumnConstraint) for c in action.args.get("constraints") or [])
             declared.append((action.name, str(canonical_type(parse_type(kind.sql(dialect="clickhouse")))), explicit))
     actions = [a for a in tree.args.get("actions") or [] if isinstance(a, exp.ColumnDef)]
+    for name, sibling, type_name in _nested_added_later(actions, current[:len(current) - len(actions)]):
+        # a Nested structure's array added later: as long as its siblings, of the element's default, for
+        # the rows already there and the rows that come without it, as ClickHouse reads them
+        action = next(a for a in actions if a.name == name)
+        expression = sqlglot.parse_one(f"arrayResize(CAST([] AS {type_name}), length(`{sibling}`))",
+                                       read=HeliosClickHouse)
+        action.append("constraints", exp.ColumnConstraint(kind=exp.DefaultColumnConstraint(this=expression)))
     defaults = expression_defaults.expression_defaults(actions)
     not_null = set()
     for _, name, _, type_name in defaults:
@@ -245,9 +274,28 @@ def _add_columns(ch: ClickHouseSession, tree: exp.Alter) -> ChResult:
             if name in not_null:
                 fill.append(f'ALTER TABLE {relation} ALTER COLUMN "{name}" SET NOT NULL')
     triggers = expression_defaults.trigger_statements(ch, *target, defaults) if defaults else []
+    ordering = column_kinds.order_statements(*target, order) if placed else []
     result = _in_transaction(ch, [sql, *column_types.add_statements(*target, declared), *comments, *fill,
-                                  *triggers])  # one transaction: a DEFAULT that cannot run adds no column
+                                  *triggers, *ordering])  # one transaction: a DEFAULT that cannot run adds no column
     return ChResult(kind=result.kind)
+
+
+def _nested_added_later(actions: list[exp.ColumnDef], existing: list[str]) -> list[tuple[str, str, str]]:
+    """(name, a sibling's name, type) of each array column ADD COLUMN gives a Nested structure the table
+    has (``n.x`` beside ``n.y``) with no DEFAULT."""
+    out = []
+    for action in actions:
+        prefix, dot, _ = action.name.rpartition(".")
+        kind = action.args.get("kind")
+        sibling = next((c for c in existing if c.startswith(prefix + ".")), None) if dot else None
+        has_default = any(isinstance(c.kind, exp.DefaultColumnConstraint | exp.ComputedColumnConstraint)
+                          for c in action.args.get("constraints") or [])
+        if sibling is None or kind is None or has_default:
+            continue
+        type_name = kind.sql(dialect="clickhouse")
+        if type_name.startswith("Array("):
+            out.append((action.name, sibling, type_name))
+    return out
 
 
 def _drop_table(ch: ClickHouseSession, tree: exp.Drop) -> ChResult:
@@ -260,11 +308,16 @@ def _drop_table(ch: ClickHouseSession, tree: exp.Drop) -> ChResult:
             return ch.execute_sql(ch.translate(tree))
     tree.set("cascade", True)  # ClickHouse drops a table that views read (they fail when next read)
     sql = ch.translate(tree)
+    if target is not None and target[0] == "pg_temp":
+        result = ch.execute_sql(sql)
+        ch.temporary_tables.discard(target[1])
+        return result
     if target is None or not column_types.declarations_exist(ch.session):
         return ch.execute_sql(sql)
     functions = expression_defaults.drop_statements(ch.session, *target)  # its DEFAULTs' trigger functions
     engines = [merge_engines.forget_statement(*target)] if merge_engines.recorded(ch.session) else []
-    result = _in_transaction(ch, [sql, column_types.forget_statement(*target), *functions, *engines])
+    kinds = [column_kinds.forget_statement(*target)] if column_kinds.exists(ch.session) else []
+    result = _in_transaction(ch, [sql, column_types.forget_statement(*target), *functions, *engines, *kinds])
     return ChResult(kind=result.kind)
 
 
@@ -278,6 +331,7 @@ def _relation_kind(ch: ClickHouseSession, schema: str, name: str) -> str | None:
 
 def _query(ch: ClickHouseSession, tree: exp.Query) -> ChResult:
     """A query, with its own SETTINGS in force while it runs."""
+    column_kinds.expand_stars(ch, tree)  # * leaves out MATERIALIZED and ALIAS columns
     tree = nested.rewrite(tree, ch.rewrite_context())  # n.x of a Nested column: the column `n.x` from here on
     query_settings = settings_of(list(tree.args.get("settings") or []))
     session_settings = ch.settings
@@ -907,6 +961,8 @@ _CHECK_TABLE = re.compile(r"^CHECK\s+TABLE\s+(?P<name>[\w`\".]+)(?P<part>\s+(?:P
                           re.IGNORECASE | re.DOTALL)
 _RENAME_PAIR = re.compile(r"^\s*(?P<old>[\w`\".]+)\s+TO\s+(?P<new>[\w`\".]+)\s*$", re.IGNORECASE)
 _OPTIMIZE = re.compile(r"^OPTIMIZE\s+TABLE\s+[\w`\".]+", re.IGNORECASE)
+_DETACH = re.compile(r"^(?P<verb>DETACH|ATTACH)\s+TABLE\s+(?P<if_exists>IF\s+(?:NOT\s+)?EXISTS\s+)?(?P<name>[\w`\".]+)"
+                     r"(?:\s+PERMANENTLY)?(?:\s+SYNC)?\s*$", re.IGNORECASE)
 
 
 def try_special(ch: ClickHouseSession, sql: str) -> list[ChResult] | None:
@@ -963,9 +1019,41 @@ def try_special(ch: ClickHouseSession, sql: str) -> list[ChResult] | None:
         return [_rename_tables(ch, m.group("pairs"))]
     if merge_engines.optimize(ch, sql, _split_name):  # a merging table's rows merged now
         return [ChResult(kind="OPTIMIZE")]
+    m = _DETACH.match(sql)
+    if m:
+        return [_detach(ch, m.group("name"), m.group("verb").upper() == "ATTACH", bool(m.group("if_exists")))]
     if _OPTIMIZE.match(sql):  # merges parts: nothing a query could see changes
         return [ChResult(kind="OPTIMIZE")]
     return None
+
+
+def _detach(ch: ClickHouseSession, name: str, attach: bool, if_exists: bool) -> ChResult:
+    """DETACH TABLE t: the table out of sight (queries of it fail with 60) until ATTACH TABLE t brings
+    it back with its rows: it is parked in the plugin's own schema under a name that says where it
+    came from, its declared types and column kinds moving with it, in one transaction."""
+    db, table = _split_name(name, ch.database)
+    schema = schema_of(db)
+    parked = f"detached:{schema}:{table}"
+    (from_schema, from_name), (to_schema, to_name) = ((column_types.SCHEMA, parked), (schema, table)) if attach \
+        else ((schema, table), (column_types.SCHEMA, parked))
+    verb = "ATTACH" if attach else "DETACH"
+    if attach and _relation_kind(ch, schema, table) is not None:
+        if if_exists:  # ATTACH TABLE IF NOT EXISTS
+            return ChResult(kind=verb)
+        raise ClickHouseError(57, f"Table {db}.{table} already exists")
+    if _relation_kind(ch, from_schema, from_name) is None:
+        if if_exists:
+            return ChResult(kind=verb)
+        raise ClickHouseError(60, f"Table {db}.{table} {'is not detached' if attach else 'does not exist'}")
+    statements = [f'CREATE SCHEMA IF NOT EXISTS "{column_types.SCHEMA}"',
+                  f'ALTER TABLE "{from_schema}"."{from_name}" RENAME TO "{to_name}"',
+                  f'ALTER TABLE "{from_schema}"."{to_name}" SET SCHEMA "{to_schema}"']
+    if column_types.declarations_exist(ch.session):
+        statements.append(column_types.rename_statement(from_schema, from_name, to_schema, to_name))
+    if column_kinds.exists(ch.session):
+        statements.append(column_kinds.rename_statement(from_schema, from_name, to_schema, to_name))
+    _in_transaction(ch, statements)
+    return ChResult(kind=verb)
 
 
 def _rename_tables(ch: ClickHouseSession, pairs: str) -> ChResult:
@@ -990,6 +1078,8 @@ def _rename_tables(ch: ClickHouseSession, pairs: str) -> ChResult:
             statements.append(column_types.rename_statement(old_schema, old, new_schema, new))
         if merge_engines.recorded(ch.session):
             statements.append(merge_engines.rename_statement(old_schema, old, new_schema, new))
+        if column_kinds.exists(ch.session):
+            statements.append(column_kinds.rename_statement(old_schema, old, new_schema, new))
     if statements:
         _in_transaction(ch, statements)
     return ChResult(kind="RENAME")
@@ -1029,6 +1119,22 @@ def describe(ch: ClickHouseSession, target: Any) -> ChResult:
         "'' AS codec_expression, '' AS ttl_expression FROM system.columns "
         f"WHERE database = '{_escape(db)}' AND table = '{_escape(table)}' ORDER BY position")
     result.columns = [ChColumn(name=c.name, type="String") for c in result.columns or []]
+    return _described_kinds(ch, result, schema_of(db), table)
+
+
+def _described_kinds(ch: ClickHouseSession, result: ChResult, schema: str, table: str) -> ChResult:
+    """DESCRIBE's rows in the table's ClickHouse order, MATERIALIZED/ALIAS columns and the DEFAULTs
+    the kernel does not keep said as declared (``column_kinds``)."""
+    kinds = column_kinds.described_defaults(ch.session, schema, table)
+    order = column_kinds.ordered_columns(ch, schema, table)
+    if not result.batches or not kinds and order == [c.name for c in ch.table_columns(schema, table) or []]:
+        return result
+    table_rows = pa.Table.from_batches(result.batches).to_pylist()
+    for row in table_rows:
+        if row["name"] in kinds:
+            row["default_type"], row["default_expression"] = kinds[row["name"]]
+    table_rows.sort(key=lambda r: order.index(r["name"]) if r["name"] in order else len(order))
+    result.batches = [pa.RecordBatch.from_pylist(table_rows, schema=result.batches[0].schema)]
     return result
 
 
@@ -1207,15 +1313,17 @@ def _nulls_as_default(ch: ClickHouseSession, table: str, copy: Any, batch: pa.Re
 def _copy_target(ch: ClickHouseSession, table: str, columns: str | None) -> tuple[Any, list[str]]:
     """The CopySpec of the INSERT's table and columns, and statements to run once the rows are in
     (a table with DEFAULTs over other columns is loaded through a stage: ``expression_defaults``)."""
-    db, name = _split_name(table, ch.database)
-    target = f'"{schema_of(db)}"."{name}"'
+    parts = [_unquote(p) for p in table.split(".")]
+    name = parts[-1]
+    schema = ch.schema_of_table(parts[0] if len(parts) == 2 else None, name)
+    target = f'"{name}"' if schema == "pg_temp" else f'"{schema}"."{name}"'  # the search path finds it first
     cols = [_unquote(c.strip()) for c in columns.split(",")] if columns and columns.strip() else None
     col_list = f" ({', '.join(chr(34) + c + chr(34) for c in cols)})" if cols else ""
     ch.ensure_database()
     statement, after = f"COPY {target}{col_list} FROM STDIN", []
-    if expression_defaults.has_expression_defaults(ch.session, schema_of(db), name):
-        statement, after = expression_defaults.staged_copy(ch.session, schema_of(db), name, cols)
-    staged = merge_engines.staged_copy(ch, schema_of(db), name, cols)
+    if expression_defaults.has_expression_defaults(ch.session, schema, name):
+        statement, after = expression_defaults.staged_copy(ch.session, schema, name, cols)
+    staged = merge_engines.staged_copy(ch, schema, name, cols)
     if staged is not None:  # a merging engine's table: the block merged before it is written
         statement, after = staged
     copy = ch.session.execute(statement)[-1].copy

@@ -255,7 +255,7 @@ def test_ddl_engines(http):
     assert http.request(body="ALTER TABLE mt DELETE WHERE k = 1").status == 200
 
 
-def test_add_column_takes_clickhouse_types_at_the_end_only(http):
+def test_add_column_takes_clickhouse_types_and_its_place(http):
     assert http.request(body="CREATE TABLE alt (d Date, a String) ENGINE = Memory").status == 200
     assert http.request(body="INSERT INTO alt VALUES ('2015-01-01', 'hello')").status == 200
     assert http.request(body="ALTER TABLE alt ADD COLUMN n UInt16, ADD COLUMN m Nullable(UInt8) AFTER n, "
@@ -263,11 +263,14 @@ def test_add_column_takes_clickhouse_types_at_the_end_only(http):
     assert http.request("SELECT *, toTypeName(n), toTypeName(m) FROM alt").text == (
         "2015-01-01\thello\t0\t\\N\tx\tUInt16\tNullable(UInt8)\n")
     for sql in ("ALTER TABLE alt ADD COLUMN b String AFTER d", "ALTER TABLE alt ADD COLUMN f UInt8 FIRST"):
-        assert http.request(body=sql).headers["x-clickhouse-exception-code"] == "48"  # refused, never misplaced
-    assert http.request("SELECT count() FROM system.columns WHERE table = 'alt'").text == "5\n"
+        assert http.request(body=sql).status == 200
+    assert http.request("SELECT * FROM alt").text == "0\t2015-01-01\t\thello\t0\t\\N\tx\n"  # where they were put
+    assert http.request(body="INSERT INTO alt VALUES (1, '2015-01-02', 'b', 'a', 2, 3, 'y')").status == 200
+    assert http.request("SELECT f, b, m FROM alt ORDER BY f").text == "0\t\t\\N\n1\tb\t3\n"
+    assert http.request("SELECT count() FROM system.columns WHERE table = 'alt'").text == "7\n"
     # a DEFAULT over another column: computed for the row already there
     assert http.request(body="ALTER TABLE alt ADD COLUMN h UInt64 DEFAULT intHash64(n)").status == 200
-    assert http.request("SELECT h = intHash64(n) FROM alt").text == "1\n"
+    assert http.request("SELECT h = intHash64(n) FROM alt").text == "1\n1\n"
 
 
 def test_array_of_uint64_column_keeps_its_declared_type(http):
@@ -302,7 +305,7 @@ def test_clickhouse_clauses_and_casts(ch):
 
 def test_clauses_not_built_are_refused(http):
     for sql in ("SELECT number FROM numbers(5) ORDER BY number WITH FILL", "SELECT number FROM numbers(5) SAMPLE 0.5",
-                "CREATE TABLE uses_columns (a UInt8, b UInt8 MATERIALIZED a * 2) ENGINE = Memory",
+                "CREATE TABLE uses_columns (a UInt8, b UInt8 EPHEMERAL a * 2) ENGINE = Memory",
                 "CREATE TABLE with_ttl (d DateTime) ENGINE = MergeTree ORDER BY d TTL d + INTERVAL 1 DAY"):
         assert http.request(body=sql).headers["x-clickhouse-exception-code"] == "48"
     assert http.request("EXISTS TABLE uses_columns").text == "0\n"

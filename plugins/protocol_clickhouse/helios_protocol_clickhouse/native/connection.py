@@ -542,11 +542,12 @@ class NativeConnection:
         (a table with DEFAULTs over other columns is loaded through a stage: ``expression_defaults``)."""
 
         parts = [_unquote(x) for x in _split_dotted(table)]
-        schema = schema_of(parts[0] if len(parts) == 2 else self.ch.database)
+        schema = self.ch.schema_of_table(parts[0] if len(parts) == 2 else None, parts[-1])
         column_list = ""
         if columns and columns.strip():
             column_list = " (" + ", ".join(_quote_ident(_unquote(c.strip())) for c in columns.split(",")) + ")"
-        sql = f"COPY {_quote_ident(schema)}.{_quote_ident(parts[-1])}{column_list} FROM STDIN"
+        qualified = "" if schema == "pg_temp" else f"{_quote_ident(schema)}."  # the search path finds it first
+        sql = f"COPY {qualified}{_quote_ident(parts[-1])}{column_list} FROM STDIN"
         after: list[str] = []
         try:
             columns_of_table = self.ch.table_columns(schema, parts[-1]) or []

@@ -37,7 +37,10 @@ def _array_join_clauses(select: exp.Select) -> None:
             continue
         items = [join.this, *(join.args.get("expressions") or [])]
         arrays, names = [], []
-        for item in items:
+        for i, item in enumerate(items):
+            if isinstance(item, exp.Alias) and isinstance(item.this, exp.Column) and not item.this.table and \
+                    item.this.name == item.alias:  # ARRAY JOIN arr AS arr: as ARRAY JOIN arr
+                item = items[i] = item.this
             if isinstance(item, exp.Alias):
                 arrays.append(item.this.copy())
                 names.append(item.alias)

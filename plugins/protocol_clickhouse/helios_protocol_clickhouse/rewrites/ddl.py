@@ -82,7 +82,9 @@ def _create_table(create: exp.Create) -> exp.Expression:
                                               f"{', '.join(ENGINE_NAMES)})")
             elif type(prop).__name__ in ("MergeTreeTTL",):
                 raise ClickHouseError(48, "TTL is not supported yet")
-        create.set("properties", None)
+        # TEMPORARY stays: the table is the session's own, as a ClickHouse session's temporary table
+        kept = [p for p in properties.expressions if isinstance(p, exp.TemporaryProperty)]
+        create.set("properties", exp.Properties(expressions=kept) if kept else None)
     schema = create.this
     if isinstance(schema, exp.Schema):
         for column in schema.expressions:

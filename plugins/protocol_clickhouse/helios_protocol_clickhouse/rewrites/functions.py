@@ -718,12 +718,19 @@ for _name in ("sum", "avg", "min", "max", "uniq", "uniqExact", "any", "anyLast",
 # the handlers by their names in lower case: ClickHouse's names are looked up whatever their case here
 _HANDLERS: dict[str, Handler] = {name.lower(): handler for name, handler in FUNCTIONS.items()}
 
+# the weighted quantiles by name (quantiles... as quantile...): the function that computes one level
+_WEIGHTED_QUANTILES = {"quantileexactweighted": "ch_quantile_exact_weighted",
+                       "quantileinterpolatedweighted": "ch_quantile_interpolated_weighted",
+                       "quantileexactweightedinterpolated": "ch_quantile_exact_weighted_interpolated"}
 _TIMING = {"quantiletiming", "quantilestiming", "quantiletimingweighted", "quantilestimingweighted"}
 # aggregates that take parameters, as ClickHouse spells them: quantile(0.9)(x), topK(5)(x)...
 PARAMETERIZED_NAMES = ("groupArray", "groupUniqArray", "quantile", "quantiles", "quantileExact", "quantilesExact",
                        "topK", "quantileTDigest", "quantileExactLow", "quantileExactHigh", "quantileTiming",
                        "quantilesTiming", "quantileTimingWeighted", "quantilesTimingWeighted", "uniqCombined",
-                       "uniqCombined64", "uniqUpTo")
+                       "uniqCombined64", "uniqUpTo", "quantileExactWeighted", "quantilesExactWeighted",
+                       "quantileInterpolatedWeighted", "quantilesInterpolatedWeighted",
+                       "quantileExactWeightedInterpolated", "quantilesExactWeightedInterpolated",
+                       "quantileDeterministic", "quantilesDeterministic", "groupArraySorted")
 _PARAMETERIZED = {name.lower() for name in PARAMETERIZED_NAMES}
 
 
@@ -766,6 +773,25 @@ def _parameterized(name: str, params: list[exp.Expression], args: list[exp.Expre
         return _pg("ch_quantile_exact(array_agg({x}), {p})", p=level, x=x)
     if name == "quantilesexact":
         return exp.Array(expressions=[_pg("ch_quantile_exact(array_agg({x}), {p})", p=p, x=x) for p in params])
+    weighted = _WEIGHTED_QUANTILES.get(name[:8] + name[9:] if name.startswith("quantiles") else name)
+    if weighted is not None:  # quantileExactWeighted(p)(x, w) and kin (sql_functions.weighted_quantile)
+        if len(args) != 2:
+            raise ClickHouseError(42, f"Aggregate function {name} takes two arguments: the value and its weight")
+        values, weights = _pg("array_agg({x})", x=x), _pg("array_agg({w})", w=args[1])
+        levels = params or [exp.Literal.number("0.5")]
+        calls = [_fn(weighted, values.copy(), weights.copy(), p.copy()) for p in levels]
+        return exp.Array(expressions=calls) if name.startswith("quantiles") else calls[0]
+    if name in ("quantiledeterministic", "quantilesdeterministic"):  # (x, determinator)
+        if len(args) != 2:
+            raise ClickHouseError(42, f"Aggregate function {name} takes two arguments: the value and a determinator")
+        calls = [_fn("ch_quantile_deterministic", _pg("array_agg({x})", x=x), p.copy())
+                 for p in params or [exp.Literal.number("0.5")]]
+        return exp.Array(expressions=calls) if name.startswith("quantiles") else calls[0]
+    if name == "grouparraysorted":  # groupArraySorted(N)(x): the N least values, ascending
+        if not params:
+            raise ClickHouseError(42, "Aggregate function groupArraySorted needs its size: groupArraySorted(N)(x)")
+        return _pg("ch_array_slice(array_agg({x} ORDER BY {x}) FILTER (WHERE {x} IS NOT NULL), 1, {n})",
+                   x=x, n=params[0])
     if name == "grouparray" and params:  # groupArray(N)(x): the first N values
         return _fn("ch_array_slice", _HANDLERS["grouparray"]([x], RewriteContext()), exp.Literal.number(1), params[0])
     if name == "groupuniqarray" and params:  # groupUniqArray(N)(x): at most N different values
@@ -888,8 +914,19 @@ def _conditions_as_numbers(node: exp.Expression) -> None:
         for side in ("this", "expression"):
             if _is_condition(node.args.get(side)):
                 node.set(side, _cast(node.args[side], "int"))
-    elif isinstance(node, _NUMBER_AGGREGATES) and _is_condition(node.this):
+    elif isinstance(node, (*_NUMBER_AGGREGATES, exp.Neg, exp.Abs, exp.Sqrt, exp.Exp, exp.Ln)) and \
+            _is_condition(node.this):  # sum(a = b), -(a = b)
         node.set("this", _cast(node.this, "int"))
+    elif isinstance(node, exp.Pow):
+        for side in ("this", "expression"):
+            if _is_condition(node.args.get(side)):
+                node.set(side, _cast(node.args[side], "int"))
+    elif isinstance(node, exp.Anonymous) and str(node.this).lower() in _NUMERIC_CALLS:  # exp2(a != b)
+        node.set("expressions", [_cast(a, "int") if _is_condition(a) else a for a in node.expressions])
+
+
+# math the kernel has no boolean form of: a condition goes in as the number ClickHouse reads it as
+_NUMERIC_CALLS = {"power", "pow", "abs", "exp", "exp2", "exp10", "ln", "sqrt", "sign", "log", "log2", "log10", "cbrt"}
 
 
 def _tuple_cast(node: exp.Cast, ctx: RewriteContext) -> exp.Expression:
@@ -1247,6 +1284,7 @@ def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         _mark_exact_integers(tree)
     else:  # a UInt64 constant past bigint's range makes the arithmetic over it exact (numeric) anyway
         _mark_exact_integers(tree, past_bigint_only=True)
+    _stars_in_calls(tree, ctx)
     _typed_hash_calls(tree)
     lambda_arrays.mark(tree)
     _arrays_grouped(tree)
@@ -1260,6 +1298,8 @@ def rewrite(tree: exp.Expression, ctx: RewriteContext) -> exp.Expression:
         return _rewrite_node(node, ctx)
 
     return post(tree)
+
+
 
 
 def _has_column_in_table(args: list[exp.Expression], ctx: RewriteContext) -> exp.Expression:
@@ -1292,6 +1332,42 @@ def _arrays_grouped(tree: exp.Expression) -> None:
         elif name == "grouparray" and len(node.expressions) == 1 and \
                 lambda_arrays.depth(node.expressions[0], {}, node.find_ancestor(exp.Select)) > 0:
             node.set("this", "ch_group_array_of_arrays")
+
+
+def _stars_in_calls(tree: exp.Expression, ctx: RewriteContext) -> None:
+    """f(*) over one FROM item (cityHash64(*), concat(*)...): ClickHouse passes every column of it,
+    in order; the names are filled in where they are known (a table, a subquery)."""
+    for node in list(tree.find_all(exp.Func)):
+        if isinstance(node, exp.Count | exp.Star) or not node.find(exp.Star):
+            continue
+        has_star = any(isinstance(v, exp.Star) or isinstance(v, list) and any(isinstance(x, exp.Star) for x in v)
+                       for v in node.args.values())
+        select = node.find_ancestor(exp.Select)
+        source = select.args.get("from_") if select is not None else None
+        if not has_star or source is None or select.args.get("joins") or ctx.table_columns is None:
+            continue
+        names = source_column_names(source.this, ctx.table_columns, ctx.database)
+        if not names:
+            continue
+        star_arguments(node, names)
+
+
+def star_arguments(node: exp.Func, names: list[str]) -> None:
+    """A call's ``*`` argument replaced by the columns ``names``."""
+    columns = [exp.column(exp.to_identifier(n, quoted=True)) for n in names]
+    if not columns:
+        return
+    for key, value in list(node.args.items()):
+        if isinstance(value, exp.Star):  # cityHash64(*): its first argument, the others after it
+            rest = node.args.get("expressions") or []
+            node.set(key, columns[0].copy())
+            if key != "expressions" and "expressions" in type(node).arg_types:
+                node.set("expressions", [c.copy() for c in columns[1:]] + list(rest))
+        elif isinstance(value, list) and any(isinstance(v, exp.Star) for v in value):
+            expanded = []
+            for v in value:
+                expanded.extend(c.copy() for c in columns) if isinstance(v, exp.Star) else expanded.append(v)
+            node.set(key, expanded)
 
 
 def _typed_hash_calls(tree: exp.Expression) -> None:

@@ -1,0 +1,16 @@
+DROP TABLE IF EXISTS aj_stars;
+CREATE TABLE aj_stars (id UInt8, arr Array(String), nums Array(UInt16)) ENGINE = Memory;
+INSERT INTO aj_stars VALUES (1, ['a', 'b'], [10, 20]), (2, ['c'], [30]), (3, [], []);
+SELECT id, arr FROM aj_stars ARRAY JOIN arr AS arr ORDER BY id, arr;
+SELECT * FROM aj_stars ARRAY JOIN arr ORDER BY id, arr;
+SELECT *, x FROM aj_stars ARRAY JOIN arr AS x ORDER BY id, x;
+SELECT * FROM aj_stars LEFT ARRAY JOIN arr ORDER BY id, arr;
+SELECT * FROM aj_stars ARRAY JOIN arr, nums ORDER BY id, arr;
+SELECT count(*) FROM aj_stars ARRAY JOIN nums;
+DROP TABLE IF EXISTS aj_hidden;
+CREATE TABLE aj_hidden (id UInt8, arr Array(String), n UInt8 MATERIALIZED id + 1) ENGINE = Memory;
+INSERT INTO aj_hidden VALUES (1, ['p', 'q']);
+SELECT * FROM aj_hidden ARRAY JOIN arr ORDER BY arr;
+SELECT *, n FROM aj_hidden ARRAY JOIN arr AS e ORDER BY e;
+DROP TABLE aj_stars;
+DROP TABLE aj_hidden;

@@ -1,0 +1,10 @@
+SELECT exp2(1 = 1), (1 = 1) + 1, -(1 = 1), exp2((1 != 0) != 0), intDiv(1 = 1, 1), pow(2, 1 = 1), abs(1 = 1), (1 = 1) > 0, 0 < (2 > 1);
+SELECT number, exp2(number > 1), -(number = 2), (number < 2) >= 1 FROM numbers(4) WHERE exp2(number != 0) > 1 ORDER BY number;
+SELECT groupArraySorted(3)(number * 7 % 10), groupArraySorted(10)(toString(number)) FROM numbers(8);
+SELECT number % 2 AS k, groupArraySorted(2)(number) FROM numbers(7) GROUP BY k ORDER BY k;
+DROP TABLE IF EXISTS sorted_enums;
+CREATE TABLE sorted_enums (x Enum8('0' = 0, '1' = 1, '2' = 2), n UInt64) ENGINE = Memory;
+INSERT INTO sorted_enums VALUES ('1', 5), ('0', 3), ('2', 9), ('0', 1);
+SELECT cityHash64(groupArraySorted(100)(x)), cityHash64(groupArray(x)), cityHash64(groupArraySorted(100)(n)) FROM sorted_enums WHERE x != '2';
+SELECT cityHash64(groupArraySorted(100)(x)) FROM sorted_enums WHERE (x = toString(0)) > 0;
+DROP TABLE sorted_enums;

@@ -1,0 +1,10 @@
+SELECT cityHash64(*) FROM (SELECT 1 AS x, CAST(x AS Enum8('Hello' = 0, 'World' = 1)) AS y);
+SELECT cityHash64(*) FROM (SELECT 1 AS x, x AS y);
+SELECT cityHash64(*), concat(*) FROM (SELECT 'a' AS x, 'b' AS y);
+SELECT cityHash64(*), count(*) FROM numbers(2) GROUP BY number ORDER BY number;
+DROP TABLE IF EXISTS stars_t;
+CREATE TABLE stars_t (a UInt8, s String, m UInt16 MATERIALIZED a + 1) ENGINE = Memory;
+INSERT INTO stars_t VALUES (1, 'x'), (2, 'y');
+SELECT cityHash64(*), concat(*) FROM (SELECT toString(a) AS a, s FROM stars_t) ORDER BY a;
+SELECT cityHash64(*) FROM stars_t ORDER BY a;
+DROP TABLE stars_t;

@@ -1,0 +1,17 @@
+DROP TABLE IF EXISTS tmp_shadowed;
+CREATE TABLE tmp_shadowed (x UInt8) ENGINE = Memory;
+INSERT INTO tmp_shadowed VALUES (7);
+CREATE TEMPORARY TABLE tmp_shadowed (a UInt8, s String);
+INSERT INTO tmp_shadowed VALUES (1, 'one');
+INSERT INTO tmp_shadowed (a) SELECT 2;
+INSERT INTO tmp_shadowed SELECT number + 3, toString(number) FROM numbers(2);
+SELECT * FROM tmp_shadowed ORDER BY a;
+SELECT count() FROM default.tmp_shadowed;
+INSERT INTO default.tmp_shadowed VALUES (8);
+SELECT x FROM default.tmp_shadowed ORDER BY x;
+DROP TABLE tmp_shadowed;
+SELECT x FROM tmp_shadowed ORDER BY x;
+DROP TABLE tmp_shadowed;
+CREATE TEMPORARY TABLE tmp_only (a UInt8);
+INSERT INTO tmp_only VALUES (5);
+SELECT a FROM tmp_only;

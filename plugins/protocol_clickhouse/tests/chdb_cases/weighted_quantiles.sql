@@ -1,0 +1,10 @@
+SELECT quantileExactWeighted(0.5)(x, 1), quantilesExactWeighted(0, 0.25, 0.5, 0.75, 1)(x, 1) FROM (SELECT arrayJoin([1, 1, 1, 10, 10, 10, 10, 100, 100, 100]) AS x);
+SELECT quantileExactWeighted(0.3)(number, number % 3), quantileExactWeighted(number, 2) FROM numbers(50);
+SELECT number % 2 AS k, quantilesExactWeighted(0.1, 0.9)(number * 3, number + 1) FROM numbers(20) GROUP BY k ORDER BY k;
+SELECT quantileExactWeighted(0.4)(x, w) FROM (SELECT arrayJoin([(0.5, 2), (2.25, 1), (-1.5, 4)]) AS t, t.1 AS x, t.2 AS w);
+SELECT quantileInterpolatedWeighted(0.5)(x, 1), quantilesInterpolatedWeighted(0, 0.1, 0.2, 0.3, 0.6, 0.9, 1)(x, 1) FROM (SELECT arrayJoin([1, 1, 1, 10, 10, 10, 10, 100, 100, 100]) AS x);
+SELECT quantilesInterpolatedWeighted(0.15, 0.5, 0.85)(number * 1.5, number % 4 + 1) FROM numbers(30);
+SELECT quantileExactWeightedInterpolated(0.3)(x, 1), quantilesExactWeightedInterpolated(0.1, 0.7, 1)(x, 1) FROM (SELECT arrayJoin([1, 1, 1, 10, 10, 10, 10, 100, 100, 100]) AS x);
+SELECT quantilesExactWeightedInterpolated(0.25, 0.5)(number, number % 3 + 1) FROM numbers(15);
+SELECT quantilesDeterministic(0.001, 0.5, 0.95, 1)(x, x) FROM (SELECT number AS x FROM numbers(1001));
+SELECT quantileDeterministic(0.37)(x, number), quantileDeterministic(toUInt8(number), number) FROM (SELECT number, (number * 7919 % 101) / 7 AS x FROM numbers(100));
