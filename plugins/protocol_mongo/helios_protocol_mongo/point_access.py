@@ -45,7 +45,7 @@ def point_key(spec: Any) -> Any:
 
 def is_point_find(command: dict[str, Any]) -> bool:
     """A find of one ``_id`` whose reply is that document alone (see module doc)."""
-    if not all(field in POINT_FIND_FIELDS for field in command):
+    if not POINT_FIND_FIELDS.issuperset(command):
         return False
     limit, batch_size = command.get("limit", 0), command.get("batchSize")
     if type(limit) is not int or limit not in (0, 1, -1):
