@@ -205,7 +205,7 @@ class CommandRunner:
         return reply
 
     def _point_find(self, command: dict[str, Any], db: str, key: Any) -> dict[str, Any] | None:
-        """``find_one`` by ``_id`` (``point_access.is_plain_point_find``): the general path's reply without
+        """``find_one`` by ``key`` (``point_access.plain_point_key``): the general path's reply without
         its per-command steps, which have nothing to do for it (no collation, time limit, read concern,
         API version, transaction or snapshot); None for a view or an unexpected failure (the general
         path then runs the command and reports it)."""

@@ -26,7 +26,7 @@ POINT_FIND_FIELDS = {"find", "filter", "limit", "singleBatch", "batchSize", "lsi
                      "maxTimeMS", "noCursorTimeout", "allowPartialResults"}
 NOT_FOUND = object()
 # a point find with none of these needs no per-command machinery (read concern, time limit, Stable API
-# checks): CommandRunner answers it directly (is_plain_point_find)
+# checks): CommandRunner answers it directly (plain_point_key)
 NEEDS_MACHINERY = {"readConcern", "maxTimeMS", "apiVersion", "apiStrict", "apiDeprecationErrors"}
 
 
@@ -64,11 +64,6 @@ def plain_point_key(command: dict[str, Any]) -> Any:
             or command.get("$db") == "local" or not NEEDS_MACHINERY.isdisjoint(command):
         return NOT_FOUND
     return point_key(command.get("filter")) if is_point_find(command) else NOT_FOUND
-
-
-def is_plain_point_find(command: dict[str, Any]) -> bool:
-    """Whether ``plain_point_key`` finds a key."""
-    return plain_point_key(command) is not NOT_FOUND
 
 
 def find_by_id(ctx: Any, collection: str, key: Any = NOT_FOUND) -> dict[str, Any]:
