@@ -86,8 +86,11 @@ def from_json_value(value: Any) -> Any:
     """A JSON value read from jsonb (already parsed) -> BSON value."""
     kind = type(value)
     if kind is dict:
-        converted = {k: v if type(v) in _AS_IS else from_json_value(v) for k, v in value.items()}
-        return _object_hook(converted)
+        for item in value.values():
+            if type(item) not in _AS_IS:
+                converted = {k: v if type(v) in _AS_IS else from_json_value(v) for k, v in value.items()}
+                return _object_hook(converted)
+        return _object_hook(value)  # every value is its own BSON value (a flat document): no copy
     if kind is list:
         return [v if type(v) in _AS_IS else from_json_value(v) for v in value]
     if kind is int and not INT32_MIN <= value <= INT32_MAX:
@@ -121,6 +124,8 @@ def load_document(text: str | bytes, id_text: str | bytes | None = None,
     if not isinstance(doc, dict):
         doc = {"value": doc}
     if "_id" in doc:
+        if next(iter(doc)) == "_id":
+            return doc
         return {"_id": doc.pop("_id"), **doc}
     if id_text is not None:
         return {"_id": loads(id_text), **doc}

@@ -112,7 +112,7 @@ class CommandRunner:
         self.branch: str | None = None  # chosen with {heliosdb: 1, branch: ...}; None: the role's default
         self.conversation: authentication.Conversation | None = None
         self.largest_document = MAX_MESSAGE_SIZE  # of the message being run: bounds its documents' sizes
-        self.command_slot: Any = None  # the server's semaphore while this connection's thread holds a slot
+        self.command_slot: Any = None  # a connection thread's server.command_slots: it holds one while a command runs
 
     @contextlib.contextmanager
     def waiting(self) -> Iterator[None]:
@@ -170,8 +170,9 @@ class CommandRunner:
             return MongoError(59, f"no such command: '{name}'").reply()
         if self.server.auth.configured and self.user is None and name.lower() not in authentication.OPEN_COMMANDS:
             return MongoError(13, f"Command {name} requires authentication").reply()
-        if name == "find" and point_access.is_plain_point_find(command) and not self.server.profiler.active(db):
-            reply = self._point_find(command, db)
+        if name == "find" and not self.server.profiler.active(db):
+            key = point_access.plain_point_key(command)
+            reply = self._point_find(command, db, key) if key is not point_access.NOT_FOUND else None
             if reply is not None:
                 return reply
         started = time.perf_counter()
@@ -203,8 +204,8 @@ class CommandRunner:
         reply["$clusterTime"] = {"clusterTime": now, "signature": UNSIGNED}
         return reply
 
-    def _point_find(self, command: dict[str, Any], db: str) -> dict[str, Any] | None:
-        """``find_one`` by ``_id`` (``point_access.is_plain_point_find``): the general path's reply without
+    def _point_find(self, command: dict[str, Any], db: str, key: Any) -> dict[str, Any] | None:
+        """``find_one`` by ``key`` (``point_access.plain_point_key``): the general path's reply without
         its per-command steps, which have nothing to do for it (no collation, time limit, read concern,
         API version, transaction or snapshot); None for a view or an unexpected failure (the general
         path then runs the command and reports it)."""
@@ -213,7 +214,7 @@ class CommandRunner:
             ctx = CommandContext(self, command, db, self.store())
             if views.lookup(ctx, db, collection) is not None:
                 return None
-            reply = point_access.find_by_id(ctx, collection)
+            reply = point_access.find_by_id(ctx, collection, key)
         except HeliosError as exc:
             reply = from_helios_error(exc).reply()
         except (KeyError, TypeError, ValueError, AttributeError, IndexError, bson.errors.BSONError):

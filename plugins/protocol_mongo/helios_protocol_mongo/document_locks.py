@@ -28,6 +28,6 @@ def holding(ctx: Any, collection: str, doc_id: Any) -> Iterator[None]:
     if ctx.in_transaction:
         yield
         return
-    lock = _LOCKS[hash((ctx.db, collection, bson_json.dumps(doc_id))) % len(_LOCKS)]
+    lock = _LOCKS[hash((ctx.db, collection, bson_json.key_text(doc_id))) % len(_LOCKS)]
     with lock:
         yield

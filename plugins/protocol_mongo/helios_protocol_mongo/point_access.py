@@ -26,7 +26,7 @@ POINT_FIND_FIELDS = {"find", "filter", "limit", "singleBatch", "batchSize", "lsi
                      "maxTimeMS", "noCursorTimeout", "allowPartialResults"}
 NOT_FOUND = object()
 # a point find with none of these needs no per-command machinery (read concern, time limit, Stable API
-# checks): CommandRunner answers it directly (is_plain_point_find)
+# checks): CommandRunner answers it directly (plain_point_key)
 NEEDS_MACHINERY = {"readConcern", "maxTimeMS", "apiVersion", "apiStrict", "apiDeprecationErrors"}
 
 
@@ -45,7 +45,7 @@ def point_key(spec: Any) -> Any:
 
 def is_point_find(command: dict[str, Any]) -> bool:
     """A find of one ``_id`` whose reply is that document alone (see module doc)."""
-    if not all(field in POINT_FIND_FIELDS for field in command):
+    if not POINT_FIND_FIELDS.issuperset(command):
         return False
     limit, batch_size = command.get("limit", 0), command.get("batchSize")
     if type(limit) is not int or limit not in (0, 1, -1):
@@ -55,20 +55,22 @@ def is_point_find(command: dict[str, Any]) -> bool:
     return point_key(command.get("filter")) is not NOT_FOUND
 
 
-def is_plain_point_find(command: dict[str, Any]) -> bool:
-    """A point find (``is_point_find``) outside transactions and snapshots, with no time limit or API
-    version, on a collection name the general path would take as it is (not ``system.*``, no NUL,
-    not the oplog): its reply is ``find_by_id``'s unless the name is a view's."""
+def plain_point_key(command: dict[str, Any]) -> Any:
+    """The ``_id`` of a point find (``is_point_find``) outside transactions and snapshots, with no time
+    limit or API version, on a collection name the general path would take as it is (not ``system.*``,
+    no NUL, not the oplog), else NOT_FOUND: its reply is ``find_by_id``'s unless the name is a view's."""
     name = command.get("find")
     if type(name) is not str or not name or "\x00" in name or name.startswith("system.") \
             or command.get("$db") == "local" or not NEEDS_MACHINERY.isdisjoint(command):
-        return False
-    return is_point_find(command)
+        return NOT_FOUND
+    return point_key(command.get("filter")) if is_point_find(command) else NOT_FOUND
 
 
-def find_by_id(ctx: Any, collection: str) -> dict[str, Any]:
-    """The reply of a point find: the document of the key (if any) in the first batch, cursor 0."""
-    key = point_key(ctx.command.get("filter"))
+def find_by_id(ctx: Any, collection: str, key: Any = NOT_FOUND) -> dict[str, Any]:
+    """The reply of a point find: the document of the key (if any) in the first batch, cursor 0
+    (``key``: the filter's, when the caller has it already)."""
+    if key is NOT_FOUND:
+        key = point_key(ctx.command.get("filter"))
     doc = ctx.store.point_read(ctx.db, collection, key)
     return {"cursor": {"firstBatch": [] if doc is None else [doc], "id": 0, "ns": f"{ctx.db}.{collection}"},
             "ok": 1.0}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import queue
 import threading
 import time
 from typing import Any
@@ -46,6 +47,30 @@ from helios_protocol_mongo.wire import (
 )
 
 
+class CommandSlots:
+    """At most ``count`` commands of connection threads run at once: a thread takes a slot before its
+    command and gives it back after. The slots are tokens in a queue implemented in C: threading's
+    semaphores are Python code (a Condition around a lock), about 2 µs of GIL time per command where
+    this takes 0.1. ``with slots:`` holds one; ``acquire``/``release`` as a semaphore's."""
+
+    def __init__(self, count: int) -> None:
+        self._tokens: queue.SimpleQueue[None] = queue.SimpleQueue()
+        for _ in range(count):
+            self._tokens.put(None)
+
+    def acquire(self) -> None:
+        self._tokens.get()
+
+    def release(self) -> None:
+        self._tokens.put(None)
+
+    def __enter__(self) -> None:
+        self._tokens.get()
+
+    def __exit__(self, *exc: object) -> None:
+        self._tokens.put(None)
+
+
 class MongoServer:
     """State shared by every connection: configuration, cursors, logical sessions, the kernel."""
 
@@ -57,7 +82,7 @@ class MongoServer:
         self.log = log
         self.max_connections = int(getattr(settings, "max_connections", None) or config.max_connections)
         self.limiter = anyio.CapacityLimiter(config.worker_threads)
-        self.command_slots = threading.BoundedSemaphore(config.worker_threads)  # for connection threads
+        self.command_slots = CommandSlots(config.worker_threads)  # for connection threads
         self.connection_threads = anyio.CapacityLimiter(self.max_connections + 1)
         self.cursors = CursorRegistry()
         self.profiler = Profiler()
@@ -186,6 +211,7 @@ class MongoConnection:
                 taken.close()
 
     def _serve_blocking(self, taken: TakenSocket, finished: threading.Event) -> None:
+        self.commands.command_slot = self.server.command_slots  # held while a command runs (CommandRunner.waiting)
         try:
             self._serve_requests(taken)
         finally:
@@ -225,11 +251,7 @@ class MongoConnection:
         """Run one request and write its reply (an exhaust cursor's batches, one after another)."""
         server = self.server
         with server.command_slots:
-            self.commands.command_slot = server.command_slots
-            try:
-                reply = self.commands.run(message)
-            finally:
-                self.commands.command_slot = None
+            reply = self.commands.run(message)
         if message.more_to_come:
             return
         response_to = message.request_id

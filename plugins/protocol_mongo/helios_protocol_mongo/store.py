@@ -403,8 +403,11 @@ class CollectionStore:
     def replace(self, db: str, collection: str, old_id: Any, doc: dict[str, Any]) -> int:
         """Write ``doc`` over the row of ``old_id``: a point UPDATE by primary key. ``_id`` is immutable
         (the update checked it), so the key column is not set again: no key change for the kernel."""
-        _id_text, doc_text, order = bson_json.encode_row(doc)
-        params = [bson_json.key_text(old_id), CanonicalText(doc_text)]  # jsonb's own text (test_bson_json)
+        id_text, doc_text, order = bson_json.encode_row(doc)
+        # jsonb's own texts (test_bson_json): the key's too when it is the document's _id itself (it is
+        # unless an update replaced it by an equal value of another type, 1 by 1.0)
+        key = CanonicalText(id_text) if doc.get("_id") is old_id else bson_json.key_text(old_id)
+        params = [key, CanonicalText(doc_text)]
         types = ["jsonb", "jsonb"]
         if self.has_order_column(db, collection):
             sql = f"update {table_name(db, collection)} set doc = $2, {ORDER_COLUMN} = $3 where _id = $1"

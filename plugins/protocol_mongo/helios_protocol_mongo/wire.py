@@ -22,6 +22,7 @@ OP_COMPRESSED = 2012
 OP_MSG = 2013
 
 HEADER = struct.Struct("<iiii")
+_OP_MSG_START = struct.Struct("<iiiiIB")  # an OP_MSG's header, flag bits and its body section's kind (0)
 MAX_MESSAGE_SIZE = 48_000_000
 MAX_BSON_SIZE = 16 * 1024 * 1024
 
@@ -239,8 +240,11 @@ def parse_message(header: tuple[int, int, int, int], body: bytes) -> Message:
 
 def encode_op_msg(request_id: int, response_to: int, reply: dict[str, Any], compressor: int | None = None,
                   flags: int = 0) -> bytes:
-    body = struct.pack("<I", flags) + b"\x00" + bson.encode(reply, codec_options=CODEC)
-    return _frame(request_id, response_to, OP_MSG, body, compressor)
+    document = bson.encode(reply, codec_options=CODEC)
+    if not compressor:  # header, flags and the body section's kind byte in one pack: one copy of the document
+        return _OP_MSG_START.pack(_OP_MSG_START.size + len(document), request_id, response_to, OP_MSG, flags, 0) \
+            + document
+    return _frame(request_id, response_to, OP_MSG, struct.pack("<I", flags) + b"\x00" + document, compressor)
 
 
 def encode_op_reply(request_id: int, response_to: int, reply: dict[str, Any], compressor: int | None = None) -> bytes:
