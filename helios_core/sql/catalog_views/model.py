@@ -369,6 +369,8 @@ class CatalogModel:
             schema, name = _split_key(key, v)
             if hidden_from(self.session, schema):
                 continue
+            if is_temp_schema(schema):  # the session's own pg_temp_N: a namespace while it holds objects
+                self.schemas.setdefault(schema, {})
             rel = Relation(oid=int(v.get("oid") or stable_oid("sequence", f"{schema}.{name}")), schema=schema,
                            name=name, kind="S", options=dict(v), owner=str(v.get("owner", "helios")))
             rel.columns = [Column("last_value", T.INT8, 1, True), Column("log_cnt", T.INT8, 2, True),
