@@ -158,7 +158,7 @@ def test_temp_sequence_is_private_and_goes_with_the_session(engine, a, b):
     a.execute("create temp sequence ts start 5")
     assert rows(a, "select nextval('ts'), nextval('pg_temp.ts'), currval('pg_temp.ts')") == [(5, 6, 6)]
     assert rows(a, "select schemaname like 'pg_temp_%' from pg_sequences where sequencename = 'ts'") == [(True,)]
-    # psql's \\ds joins pg_class with pg_namespace: the temp schema must be there for it
+    # psql's \ds joins pg_class with pg_namespace: the temp schema must be there for it
     assert rows(a, "select n.nspname like 'pg_temp_%', c.relkind, pg_table_is_visible(c.oid) from pg_class c"
                    " join pg_namespace n on n.oid = c.relnamespace where c.relname = 'ts'") == [(True, "S", True)]
     assert err(b, "select nextval('ts')").sqlstate == "42P01"
