@@ -43,23 +43,28 @@ DESCRIPTION = {tid: desc for tid, _, desc in TOKEN_TYPES}
 (ASCIIWORD, WORD, NUMWORD, EMAIL, URL, HOST, SFLOAT, VERSION, HWORD_NUMPART, HWORD_PART, HWORD_ASCIIPART, BLANK,
  TAG, PROTOCOL, NUMHWORD, ASCIIHWORD, HWORD, URL_PATH, FILE, FLOAT, INT, UINT, ENTITY) = range(1, 24)
 
-_LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
-_HOST = rf"(?:{_LABEL}\.)+[A-Za-z]{{2,}}(?![\w-])"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?"
+_HOST = rf"(?:{_LABEL}\.)+[A-Za-z]{{2,}}(?![^\W_])"
 _URLCHARS = r"[^\s\"<>\\^`{|}]"
-_PART = r"[^\W\d_][^\W_]*"
+_PART = r"[^\W_]*[^\W\d_][^\W_]*"  # letters and digits, at least one letter
 
 _TAG = re.compile(r"<[/?!]?[A-Za-z_][\w:.\-]*(?:\s+[^<>]*?)?\s*/?>|<!--.*?-->", re.DOTALL)
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _PROTOCOL = re.compile(r"[A-Za-z]+://")
 _EMAIL = re.compile(rf"[A-Za-z0-9_+](?:[A-Za-z0-9_.+-]*[A-Za-z0-9_+])?@{_HOST}")
 _URL = re.compile(rf"({_HOST}(?::\d+)?)(/{_URLCHARS}*)")
-_HOST_RE = re.compile(_HOST)
-_VERSION = re.compile(r"\d+(?:\.\d+){2,}(?![^\W_])")
+_HOST_RE = re.compile(rf"{_HOST}(?::\d+)?")
+_VERSION = re.compile(r"\d+(?:\.\d+){2,}")
 _SFLOAT = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+")
-_FLOAT = re.compile(r"[+-]?\d+\.\d+(?![^\W_])")
-_INT = re.compile(r"[+-]\d+(?![^\W_])")
+_FLOAT = re.compile(r"[+-]?\d+\.\d+")
+_INT = re.compile(r"[+-]\d+")
 _UINT = re.compile(r"\d+(?![^\W_])")
-_FILE = re.compile(r"[\w~.-]*/[\w~./-]*[\w~-]|/[\w~-]+|[\w~-]+(?:\.[\w~-]+)+")
+# file names: ASCII letters, digits, '_', '.', '-' and '/' (a '/' not followed by '/' or '-');
+# starting with '/', with '~', './' or '../' (these two only where a token may start, not inside
+# a blank), or with letters and digits followed by '.' or '/'; a final '.' is not part of one
+_SEGMENTS = r"(?:/[A-Za-z0-9_.][A-Za-z0-9_.-]*)"
+_FILE = re.compile(rf"{_SEGMENTS}+|~[A-Za-z0-9_][A-Za-z0-9_.-]*{_SEGMENTS}*|\.\.?{_SEGMENTS}+"
+                   rf"|[A-Za-z0-9]+(?:\.[A-Za-z0-9_][A-Za-z0-9_.-]*{_SEGMENTS}*|{_SEGMENTS}+)")
 _HWORD = re.compile(rf"{_PART}(?:-{_PART})+")
 _WORD = re.compile(r"[^\W_]+")
 
@@ -100,14 +105,18 @@ def _at(text: str, i: int) -> list[tuple[int, str]] | None:
         for rx, tid in ((_VERSION, VERSION), (_SFLOAT, SFLOAT), (_FLOAT, FLOAT), (_INT, INT), (_UINT, UINT)):
             m = rx.match(text, i)
             if m:
+                if tid == UINT and text.startswith("/", m.end()):
+                    path = _FILE.match(text, i)  # digits then a path: a file name
+                    if path:
+                        return [(FILE, path.group().rstrip("."))]
                 return [(tid, m.group())]
-    if c.isalnum() or c in "/~._-":
+    if c.isalnum() or c in "/~.":
         m = _FILE.match(text, i)
-        if m and ("/" in m.group() or "." in m.group()) and m.group()[0] not in ".-":
-            return [(FILE, m.group())]
-        if m and c == "/":
-            return [(FILE, m.group())]
-    if c.isalpha():
+        if m:
+            name = m.group().rstrip(".")
+            if len(name) > (2 if c == "." else 1) or c.isalnum():
+                return [(FILE, name)]
+    if c.isalnum():
         m = _HWORD.match(text, i)
         if m:
             word = m.group()
@@ -127,23 +136,43 @@ def _at(text: str, i: int) -> list[tuple[int, str]] | None:
     return None
 
 
+HYPHENATED = frozenset((NUMHWORD, ASCIIHWORD, HWORD))
+
+# A run of blank characters ends before these (PostgreSQL's parser leaves its space state for
+# them and tries a token); any other character that is not a letter or digit stays in the blank.
+BLANK_BREAKS = frozenset("<-+&/")
+
+
 @functools.lru_cache(maxsize=4096)
-def tokenize(text: str) -> tuple[tuple[int, str], ...]:
-    """(token type id, token text) for the whole text, blanks included (ts_parse, ts_debug)."""
+def tokenize(text: str, after_blank: bool = False) -> tuple[tuple[int, str], ...]:
+    """(token type id, token text) for the whole text, blanks included (ts_parse, ts_debug).
+    ``after_blank``: the text follows a blank (a whitespace-separated piece of a longer text),
+    so that leading characters such as ``~`` and ``.`` continue that blank as they would there."""
     out: list[tuple[int, str]] = []
     blank: list[str] = []
+    in_blank = after_blank
     i, n = 0, len(text)
     while i < n:
-        found = _at(text, i)
-        if found is None:
-            blank.append(text[i])
+        c = text[i]
+        if in_blank and not c.isalnum() and c not in BLANK_BREAKS:
+            blank.append(c)
             i += 1
             continue
         if blank:
             out.append((BLANK, "".join(blank)))
             blank = []
+        found = _at(text, i)
+        if found is None:
+            blank.append(c)
+            in_blank = True
+            i += 1
+            continue
+        in_blank = False
         out.extend(found)
         i += len(found[0][1])
+        if found[0][0] in HYPHENATED and text.startswith("-", i) and i + 1 < n and text[i + 1].isdigit():
+            out.append((BLANK, "-"))  # a hyphenated word's '-' before digits is no sign
+            i += 1
     if blank:
         out.append((BLANK, "".join(blank)))
     return tuple(out)
