@@ -43,6 +43,24 @@ STATEMENTS = [
     "SELECT to_tsvector('simple', './run.sh /usr//lib ~/notes.txt')",
     # hosts: ASCII labels, a port, and no alphanumeric right after
     _debug("simple", "abc.def-g abc.def_g é.org x.org:1212 a.bc.d_e"),
+    # ts_rank counts operands that differ only in prefix or weight once (the first as stored)
+    "SELECT ts_rank('ab:1 a:2 b:3'::tsvector, 'a:* & b & a'), ts_rank('ab:1 a:2 b:3'::tsvector, 'a & b & a:*')",
+    ("SELECT ts_rank(setweight(to_tsvector('english', 'over'), 'D') || to_tsvector('english', 'cat fox jump fox quick"
+    " lazy fox the lazy quick lazy over fox brown fox cat'), to_tsquery('english', 'dog <-> quick:* <2> quick'), 63)"),
+    # no match: 1e-20 as a float4, then normalized; r/(r+1) adds in float4
+    ("SELECT n, ts_rank(v, 'x <-> b', n) FROM generate_series(0, 63) AS n, (VALUES ('a:1 b:2 c:3'::tsvector),"
+    " (to_tsvector('english', 'lazy fox run fox fox jump run the the quick run'))) AS t(v) ORDER BY n, v"),
+    ("SELECT ts_rank(to_tsvector('english', 'lazy fox run fox fox jump run'), 'fox & run', n)"
+    " FROM generate_series(32, 63) AS n"),
+    # phrase operators: digits or '-' right after '<', '>' right after them
+    "SELECT 'a <-1> b'::tsquery", "SELECT 'a < -> b'::tsquery", "SELECT 'a <- > b'::tsquery",
+    "SELECT 'a <1 > b'::tsquery", "SELECT to_tsquery('simple', 'a < 1> b')", "SELECT 'a <16384> b'::tsquery",
+    # an empty quoted operand is a syntax error for to_tsquery too
+    "SELECT to_tsquery('english', '''''')", "SELECT to_tsquery('simple', 'a & ''''')",
+    "SELECT to_tsquery('simple', 'a & '' ''')",
+    # websearch: '-' negates the next operand even across spaces
+    ("SELECT websearch_to_tsquery('simple', '- a'), websearch_to_tsquery('english', 'a - b'),"
+    " websearch_to_tsquery('simple', 'a - - b'), websearch_to_tsquery('simple', 'a - or b')"),
 ]
 
 

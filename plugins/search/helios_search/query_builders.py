@@ -81,7 +81,10 @@ def _web_items(text: str) -> list[tuple[str, str, int]]:
     negate = 0
     while i < n:
         c = text[i]
-        if c.isspace() or c in _WEB_SEPARATORS:
+        if c.isspace():  # a pending '-' still negates what follows
+            i += 1
+            continue
+        if c in _WEB_SEPARATORS:
             i += 1
             negate = 0
             continue
@@ -92,7 +95,7 @@ def _web_items(text: str) -> list[tuple[str, str, int]]:
             negate = 0
             i = j + 1
             continue
-        if c == "-" and i + 1 < n and not text[i + 1].isspace():
+        if c == "-":  # negates the next operand, even after spaces
             negate += 1
             i += 1
             continue
