@@ -61,6 +61,13 @@ STATEMENTS = [
     # websearch: '-' negates the next operand even across spaces
     ("SELECT websearch_to_tsquery('simple', '- a'), websearch_to_tsquery('english', 'a - b'),"
     " websearch_to_tsquery('simple', 'a - - b'), websearch_to_tsquery('simple', 'a - or b')"),
+    # ts_delete(tsvector, text) takes an unknown literal, '{a,b}' too, as one lexeme
+    "SELECT ts_delete('a b {a,b}'::tsvector, '{a,b}'), ts_delete('a b c'::tsvector, '{a,b}'::text[])",
+    "SELECT array_to_tsvector('{a,\"\"}')",
+    # a weight is a "char": its first character; setweight's own errors
+    "SELECT setweight('a:1'::tsvector, 'AB'), ts_filter('a:1A b:2'::tsvector, '{AB}')",
+    "SELECT setweight('a:1'::tsvector, 'x')", "SELECT setweight('a:1'::tsvector, '')",
+    "SELECT setweight('a:1 b:2'::tsvector, 'x', '{a}')", "SELECT ts_filter('a:1'::tsvector, '{x}')",
 ]
 
 

@@ -125,7 +125,7 @@ def text_array(value: Any) -> list[str | None]:
 
 
 def _setweight(vector: str, weight: str, only: Any = None) -> str:
-    number = V.weight_number(weight)
+    number = V.setweight_number(weight, only is not None)
     chosen = None if only is None else {x for x in text_array(only) if x is not None}
     return V.format(V.setweight(_vec(vector), number, chosen))
 
@@ -205,7 +205,7 @@ def _from_array(lexemes: list) -> str:
     if any(x is None for x in lexemes):
         raise HeliosError("lexeme array may not contain nulls", sqlstate="22004")
     if any(x == "" for x in lexemes):
-        raise HeliosError("lexeme array may not contain empty strings", sqlstate="22023")
+        raise HeliosError("lexeme array may not contain empty strings", sqlstate="2200F")
     return V.format(V.normalize([(x, ()) for x in lexemes]))
 
 
@@ -214,7 +214,7 @@ def _ts_lexize(dictionary: str, token: str) -> list[str]:
 
 
 def _ts_delete(vector: str, lexemes: Any) -> str:
-    if isinstance(lexemes, str) and not lexemes.startswith("{"):
+    if isinstance(lexemes, str):  # ts_delete(tsvector, text): an unknown literal is text, '{a,b}' too
         drop = {lexemes}
     else:
         drop = {x for x in text_array(lexemes) if x is not None}
