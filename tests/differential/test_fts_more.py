@@ -68,6 +68,14 @@ STATEMENTS = [
     "SELECT setweight('a:1'::tsvector, 'AB'), ts_filter('a:1A b:2'::tsvector, '{AB}')",
     "SELECT setweight('a:1'::tsvector, 'x')", "SELECT setweight('a:1'::tsvector, '')",
     "SELECT setweight('a:1 b:2'::tsvector, 'x', '{a}')", "SELECT ts_filter('a:1'::tsvector, '{x}')",
+    # ts_headline: the query's weights play no part in finding a cover
+    ("SELECT ts_headline('english', 'dog. jump. lazy. quick. dog. the. lazy. fox. run. lazy. run. jump. dog. cat. jump. dog."
+    " the. brown. lazy. cat. the. lazy. run. dog. brown. quick. cat. dog. fox. cat. quick. fox',"
+    " to_tsquery('english', 'brown & brown:AB'))"),
+    ("SELECT ts_headline('english', 'cat, the, brown, brown, over, fox, dog, cat, lazy, fox, run, fox, fox, over, run, brown,"
+    " quick, lazy, brown, run, run, jump, run, jump, the, the, quick, run, quick, quick, run, fox, over, brown, lazy,"
+    " quick, cat, cat, run, brown, lazy, fox, dog, cat, lazy', to_tsquery('english', 'lazy & dog:AB'), 'ShortWord=1')"),
+    "SELECT ts_headline('simple', 'a b c d e f', 'b:A <-> c:B', 'MaxWords=3, MinWords=1')",
 ]
 
 

@@ -80,9 +80,18 @@ def _words(config: C.Configuration, document: str, operands: list[Q.Node]) -> li
     return words
 
 
+def _without_weights(node: Q.Node) -> Q.Node:
+    if node[0] == "val":
+        return ("val", node[1], 0, node[3])
+    return (node[0], *(_without_weights(c) if isinstance(c, tuple) else c for c in node[1:]))
+
+
 def _cover(words: list[_Word], query: Q.Node, operands: list[Q.Node], start: int,
            max_cover: int) -> tuple[int, int] | None:
-    index_of = {id(n): i for i, n in enumerate(operands)}
+    # a query's weights play no part in a headline (the document's words have none): the cover
+    # is checked on the query without them, whose operands are in the same order
+    query = _without_weights(query)
+    index_of = {id(n): i for i, n in enumerate(Q.operands(query))}
 
     def first_item(i: int) -> int:
         while i < len(words) and words[i].item is None:
