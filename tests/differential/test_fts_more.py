@@ -76,6 +76,14 @@ STATEMENTS = [
     " quick, lazy, brown, run, run, jump, run, jump, the, the, quick, run, quick, quick, run, fox, over, brown, lazy,"
     " quick, cat, cat, run, brown, lazy, fox, dog, cat, lazy', to_tsquery('english', 'lazy & dog:AB'), 'ShortWord=1')"),
     "SELECT ts_headline('simple', 'a b c d e f', 'b:A <-> c:B', 'MaxWords=3, MinWords=1')",
+    # ts_headline: a word matching several operands belongs to the last one written (PostgreSQL
+    # stores operands right to left), the others are repeated entries after it
+    ("SELECT ts_headline('english', 'run. cat. over. cat. lazy. dog. cat. lazy. quick. cat. fox. lazy. jump. cat. brown. over."
+    " cat. the. brown. brown. quick. brown. jump. jump. brown. lazy. cat. dog. lazy. the. cat. brown. quick. cat. dog.',"
+    " to_tsquery('english', 'quick <-> brown:* & !quick:*'), 'StartSel=<<, StopSel=>>')"),
+    ("SELECT ts_headline('english', 'over. dog. over. jump. dog. brown. lazy. dog. dog. dog. quick. jump. jump. fox. dog. brown. dog."
+     " brown. over. run. run. run. dog. over. the. quick. lazy. the. quick. cat. the. dog. jump. the',"
+    " to_tsquery('english', 'cat & !cat:* & over:AB'), 'ShortWord=5, MaxWords=8, MinWords=4')"),
 ]
 
 

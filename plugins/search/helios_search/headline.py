@@ -71,7 +71,10 @@ def _words(config: C.Configuration, document: str, operands: list[Q.Node]) -> li
         pos += 1
         word.pos = pos
         for lexeme in dicts[0].lexize(token):
-            for idx, node in enumerate(operands):
+            # PostgreSQL stores a query's operands right to left: the first that matches a word
+            # is its item, each further one a repeated entry after it
+            for idx in reversed(range(len(operands))):
+                node = operands[idx]
                 if lexeme == node[1] or (node[3] and lexeme.startswith(node[1])):
                     if word.item is None:
                         word.item = idx
