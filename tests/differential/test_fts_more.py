@@ -84,6 +84,15 @@ STATEMENTS = [
     ("SELECT ts_headline('english', 'over. dog. over. jump. dog. brown. lazy. dog. dog. dog. quick. jump. jump. fox. dog. brown. dog."
      " brown. over. run. run. run. dog. over. the. quick. lazy. the. quick. cat. the. dog. jump. the',"
     " to_tsquery('english', 'cat & !cat:* & over:AB'), 'ShortWord=5, MaxWords=8, MinWords=4')"),
+    # letters and digits as PostgreSQL's C.UTF-8 sees them: '²', '½', '①' are no digits or
+    # letters, an Arabic-Indic digit and a combining mark are letters
+    _debug("simple", "x² ½ a①b a٣b x\u0303y 〇"),
+    "SELECT to_tsvector('english', 'H₂O x² 50½ Ⅻ'), plainto_tsquery('simple', 'x² y')",
+    # websearch: '>' is no operator character; '~/' starts a file name at a word's start
+    "SELECT websearch_to_tsquery('simple', '<em>emph</em> ~/.bashrc a>b')",
+    # PostgreSQL 15's Snowball stemmers (2.2): the older Dutch algorithm, German and Swedish '-et'
+    ("SELECT to_tsvector('dutch', 'café naïve Müller state lopen huizen'), ts_lexize('german_stem', 'huset'),"
+    " ts_lexize('swedish_stem', 'huset')"),
 ]
 
 

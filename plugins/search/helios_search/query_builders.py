@@ -70,7 +70,7 @@ def phraseto_tsquery(config_name: str | None, text: str) -> Q.Node | None:
     return Q.clean_stop_words(_morph(config, "phrase")(text, 0, False))
 
 
-_WEB_SEPARATORS = set("&|!()<>:")
+_WEB_SEPARATORS = set("&|!()<:")  # tsquery's operator characters and ":" (">" is none)
 
 
 def _web_items(text: str) -> list[tuple[str, str, int]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 TOKEN_TYPES: list[tuple[int, str, str]] = [
     (1, "asciiword", "Word, all ASCII"),
@@ -63,7 +64,7 @@ _UINT = re.compile(r"\d+(?![^\W_])")
 # starting with '/', with '~', './' or '../' (these two only where a token may start, not inside
 # a blank), or with letters and digits followed by '.' or '/'; a final '.' is not part of one
 _SEGMENTS = r"(?:/[A-Za-z0-9_.][A-Za-z0-9_.-]*)"
-_FILE = re.compile(rf"{_SEGMENTS}+|~[A-Za-z0-9_][A-Za-z0-9_.-]*{_SEGMENTS}*|\.\.?{_SEGMENTS}+"
+_FILE = re.compile(rf"{_SEGMENTS}+|~(?:[A-Za-z0-9_][A-Za-z0-9_.-]*{_SEGMENTS}*|{_SEGMENTS}+)|\.\.?{_SEGMENTS}+"
                    rf"|[A-Za-z0-9]+(?:\.[A-Za-z0-9_][A-Za-z0-9_.-]*{_SEGMENTS}*|{_SEGMENTS}+)")
 _HWORD = re.compile(rf"{_PART}(?:-{_PART})+")
 _WORD = re.compile(r"[^\W_]+")
@@ -143,34 +144,63 @@ HYPHENATED = frozenset((NUMHWORD, ASCIIHWORD, HWORD))
 BLANK_BREAKS = frozenset("<-+&/")
 
 
+# Character classes as PostgreSQL's parser sees them (iswalpha/iswdigit of a C.UTF-8 database):
+# digits are 0-9 only; a non-ASCII character is a letter when Unicode calls it a letter, a mark,
+# a decimal digit or a letter number (so '٣' and a combining accent are letters, '²', '½', '①'
+# are not). The scanner runs over a shadow of the text with one character for another: such a
+# letter becomes 'é', any other non-ASCII character that is not a space becomes U+007F, so the
+# scanner's own classes (str methods, re) agree; tokens are then cut from the text itself.
+_SHADOW_LETTER_CATEGORIES = frozenset(("Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl"))
+
+
+@functools.lru_cache(maxsize=65536)
+def _shadow_char(c: str) -> str:
+    if c.isascii() or c.isspace():
+        return c
+    return "\u00e9" if unicodedata.category(c) in _SHADOW_LETTER_CATEGORIES else "\x7f"
+
+
+def _shadow(text: str) -> str:
+    return text if text.isascii() else "".join(map(_shadow_char, text))
+
+
 @functools.lru_cache(maxsize=4096)
 def tokenize(text: str, after_blank: bool = False) -> tuple[tuple[int, str], ...]:
     """(token type id, token text) for the whole text, blanks included (ts_parse, ts_debug).
     ``after_blank``: the text follows a blank (a whitespace-separated piece of a longer text),
     so that leading characters such as ``~`` and ``.`` continue that blank as they would there."""
+    shadow = _shadow(text)
+    same = shadow is text
     out: list[tuple[int, str]] = []
     blank: list[str] = []
     in_blank = after_blank
     i, n = 0, len(text)
     while i < n:
-        c = text[i]
+        c = shadow[i]
         if in_blank and not c.isalnum() and c not in BLANK_BREAKS:
-            blank.append(c)
+            blank.append(text[i])
             i += 1
             continue
         if blank:
             out.append((BLANK, "".join(blank)))
             blank = []
-        found = _at(text, i)
+        found = _at(shadow, i)
         if found is None:
-            blank.append(c)
+            blank.append(text[i])
             in_blank = True
             i += 1
             continue
         in_blank = False
-        out.extend(found)
+        if same:
+            out.extend(found)
+        else:  # the same spans of the text itself: the token, then its parts one after another
+            out.append((found[0][0], text[i:i + len(found[0][1])]))
+            at = i
+            for type_id, part in found[1:]:
+                out.append((type_id, text[at:at + len(part)]))
+                at += len(part)
         i += len(found[0][1])
-        if found[0][0] in HYPHENATED and text.startswith("-", i) and i + 1 < n and text[i + 1].isdigit():
+        if found[0][0] in HYPHENATED and shadow.startswith("-", i) and i + 1 < n and shadow[i + 1].isdigit():
             out.append((BLANK, "-"))  # a hyphenated word's '-' before digits is no sign
             i += 1
     if blank:
