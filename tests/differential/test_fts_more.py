@@ -93,6 +93,22 @@ STATEMENTS = [
     # PostgreSQL 15's Snowball stemmers (2.2): the older Dutch algorithm, German and Swedish '-et'
     ("SELECT to_tsvector('dutch', 'café naïve Müller state lopen huizen'), ts_lexize('german_stem', 'huset'),"
     " ts_lexize('swedish_stem', 'huset')"),
+    # ts_headline's fragment mode: covers cut into MaxWords pieces, the best MaxFragments stretched,
+    # shown with FragmentDelimiter; the cover search reaches MaxFragments times further
+    ("SELECT ts_headline('english', 'fox - cat - run - brown - brown - brown - brown - the - jump - brown - over - dog - jump"
+    " - quick - jump - quick - fox - dog - the - jump - jump - jump - brown - lazy - brown - quick - fox - dog - run - over"
+    " - run - the - fox - cat - quick - quick', to_tsquery('english', 'fox'),"
+    " 'MaxFragments=3, FragmentDelimiter='' ... '', MaxWords=6, MinWords=3')"),
+    ("SELECT ts_headline('english', 'jump - brown - run - the - brown - run - the - over - dog - the - over - over - dog - lazy"
+    " - dog - brown - cat - the - the - the - dog - the - dog - brown - lazy - the - cat - run - over - brown - dog - cat"
+    " - quick - over - fox - lazy - run - fox', to_tsquery('english', 'fox & jump'), 'MaxFragments=3,MaxWords=6, MinWords=3')"),
+    ("SELECT ts_headline('english', 'brown. jump. dog. brown. the. cat. over. over. fox. the. cat. cat. dog. cat. jump. jump."
+    " run. brown. run. cat. brown. lazy. jump. cat. the. lazy. the. brown. the. quick. over. run. cat. the. fox. run. run."
+    " the. jump. the. dog. fox. jump. cat. the. over. run. over. dog. lazy. fox. jump. dog', to_tsquery('english',"
+    " 'fox <2> dog:A'), 'MaxFragments=4, MaxWords=5, MinWords=2, ShortWord=0, StartSel=[, StopSel=]')"),
+    "SELECT ts_headline('simple', 'a b c', 'z'::tsquery, 'MaxFragments=2, MinWords=2, MaxWords=3')",
+    # a headline option's value may be in single quotes too
+    "SELECT ts_headline('simple', 'a b c', 'b'::tsquery, 'StartSel=''<'', StopSel=''>''')",
 ]
 
 
