@@ -109,6 +109,8 @@ STATEMENTS = [
     "SELECT ts_headline('simple', 'a b c', 'z'::tsquery, 'MaxFragments=2, MinWords=2, MaxWords=3')",
     # a headline option's value may be in single quotes too
     "SELECT ts_headline('simple', 'a b c', 'b'::tsquery, 'StartSel=''<'', StopSel=''>''')",
+    # tsvector input: a ':' that starts a bare lexeme belongs to it
+    "SELECT ':1'::tsvector, '::1'::tsvector, ':a:1'::tsvector, 'a :1'::tsvector",
 ]
 
 

@@ -77,7 +77,7 @@ def _read_word(text: str, i: int, stop_at_colon: bool = True) -> tuple[str, int]
                 raise _syntax_error(text)
             out.append(text[i + 1])
             i += 2
-        elif c.isspace() or (stop_at_colon and c == ":"):
+        elif c.isspace() or (stop_at_colon and c == ":" and out):  # a leading ':' is the word's
             break
         else:
             out.append(c)
