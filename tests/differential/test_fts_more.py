@@ -111,6 +111,16 @@ STATEMENTS = [
     "SELECT ts_headline('simple', 'a b c', 'b'::tsquery, 'StartSel=''<'', StopSel=''>''')",
     # tsvector input: a ':' that starts a bare lexeme belongs to it
     "SELECT ':1'::tsvector, '::1'::tsvector, ':a:1'::tsvector, 'a :1'::tsvector",
+    # ts_rewrite in PostgreSQL's form: '&'/'|' operands flattened and sorted (operators first,
+    # lexemes by their CRC), a subset match replaced and the node sorted again, then made binary
+    ("SELECT ts_rewrite('a & b'::tsquery, 'a'::tsquery, 'c | d'::tsquery),"
+    " ts_rewrite('(d | c) & (b | a)'::tsquery, 'x'::tsquery, 'z'::tsquery)"),
+    ("SELECT ts_rewrite('a & b & c'::tsquery, 'c & a'::tsquery, 'z'::tsquery),"
+    " ts_rewrite('!b & a'::tsquery, 'a'::tsquery, 'c'::tsquery)"),
+    ("SELECT ts_rewrite('a & b'::tsquery, 'a'::tsquery, 'z & (y | x)'::tsquery),"
+    " ts_rewrite('z & y & x'::tsquery, 'q'::tsquery, 'c'::tsquery)"),
+    ("SELECT ts_rewrite('(e <-> f) | (a & b:*) | !c'::tsquery, 'b'::tsquery, 'g <2> h'::tsquery),"
+    " ts_rewrite('a | b'::tsquery, 'a'::tsquery, ''::tsquery), ts_rewrite('!a'::tsquery, 'a'::tsquery, ''::tsquery)"),
 ]
 
 
