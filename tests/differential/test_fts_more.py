@@ -121,6 +121,11 @@ STATEMENTS = [
     " ts_rewrite('z & y & x'::tsquery, 'q'::tsquery, 'c'::tsquery)"),
     ("SELECT ts_rewrite('(e <-> f) | (a & b:*) | !c'::tsquery, 'b'::tsquery, 'g <2> h'::tsquery),"
     " ts_rewrite('a | b'::tsquery, 'a'::tsquery, ''::tsquery), ts_rewrite('!a'::tsquery, 'a'::tsquery, ''::tsquery)"),
+    # a sign before a version is a blank; a host ends before a non-ASCII letter; a URL needs a
+    # path after its '/'; a file name never ends with '/' or '.'; a word with digits and other
+    # letters, then '.', starts a file name
+    _debug("simple", "-1.21.2 +1.2.3 z.orgé ab.orgz/ x/ /9/. ab/./ é1.2 ab12éwww.com 9éz.12x"),
+    "SELECT to_tsvector('simple', 'see http://localhost:8080/ and www.example.com/ now')",
 ]
 
 

@@ -45,7 +45,7 @@ DESCRIPTION = {tid: desc for tid, _, desc in TOKEN_TYPES}
  TAG, PROTOCOL, NUMHWORD, ASCIIHWORD, HWORD, URL_PATH, FILE, FLOAT, INT, UINT, ENTITY) = range(1, 24)
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?"
-_HOST = rf"(?:{_LABEL}\.)+[A-Za-z]{{2,}}(?![^\W_])"
+_HOST = rf"(?:{_LABEL}\.)+[A-Za-z]{{2,}}(?![A-Za-z0-9])"
 _URLCHARS = r"[^\s\"<>\\^`{|}]"
 _PART = r"[^\W_]*[^\W\d_][^\W_]*"  # letters and digits, at least one letter
 
@@ -53,7 +53,7 @@ _TAG = re.compile(r"<[/?!]?[A-Za-z_][\w:.\-]*(?:\s+[^<>]*?)?\s*/?>|<!--.*?-->", 
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _PROTOCOL = re.compile(r"[A-Za-z]+://")
 _EMAIL = re.compile(rf"[A-Za-z0-9_+](?:[A-Za-z0-9_.+-]*[A-Za-z0-9_+])?@{_HOST}")
-_URL = re.compile(rf"({_HOST}(?::\d+)?)(/{_URLCHARS}*)")
+_URL = re.compile(rf"({_HOST}(?::\d+)?)(/{_URLCHARS}+)")
 _HOST_RE = re.compile(rf"{_HOST}(?::\d+)?")
 _VERSION = re.compile(r"\d+(?:\.\d+){2,}")
 _SFLOAT = re.compile(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+")
@@ -65,7 +65,8 @@ _UINT = re.compile(r"\d+(?![^\W_])")
 # a blank), or with letters and digits followed by '.' or '/'; a final '.' is not part of one
 _SEGMENTS = r"(?:/[A-Za-z0-9_.][A-Za-z0-9_.-]*)"
 _FILE = re.compile(rf"{_SEGMENTS}+|~(?:[A-Za-z0-9_][A-Za-z0-9_.-]*{_SEGMENTS}*|{_SEGMENTS}+)|\.\.?{_SEGMENTS}+"
-                   rf"|[A-Za-z0-9]+(?:\.[A-Za-z0-9_][A-Za-z0-9_.-]*{_SEGMENTS}*|{_SEGMENTS}+)")
+                   rf"|[A-Za-z0-9]+(?:\.[A-Za-z0-9_][A-Za-z0-9_.-]*{_SEGMENTS}*|{_SEGMENTS}+)"
+                   rf"|[^\W_]*\d[^\W_]*\.[A-Za-z0-9_][A-Za-z0-9_.-]*{_SEGMENTS}*")
 _HWORD = re.compile(rf"{_PART}(?:-{_PART})+")
 _WORD = re.compile(r"[^\W_]+")
 
@@ -102,6 +103,8 @@ def _at(text: str, i: int) -> list[tuple[int, str]] | None:
         m = _HOST_RE.match(text, i)
         if m:
             return [(HOST, m.group())]
+    if c in "+-" and _VERSION.match(text, i + 1):
+        return None  # a version has no sign: the sign is a blank
     if c.isdigit() or (c in "+-" and i + 1 < len(text) and text[i + 1].isdigit()):
         for rx, tid in ((_VERSION, VERSION), (_SFLOAT, SFLOAT), (_FLOAT, FLOAT), (_INT, INT), (_UINT, UINT)):
             m = rx.match(text, i)
@@ -114,8 +117,8 @@ def _at(text: str, i: int) -> list[tuple[int, str]] | None:
     if c.isalnum() or c in "/~.":
         m = _FILE.match(text, i)
         if m:
-            name = m.group().rstrip(".")
-            if len(name) > (2 if c == "." else 1) or c.isalnum():
+            name = m.group().rstrip("./")  # a final '.' or '/' is not part of one
+            if ("." in name or "/" in name) if c.isalnum() else len(name) > (2 if c == "." else 1):
                 return [(FILE, name)]
     if c.isalnum():
         m = _HWORD.match(text, i)
