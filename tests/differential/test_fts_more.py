@@ -126,6 +126,9 @@ STATEMENTS = [
     # letters, then '.', starts a file name
     _debug("simple", "-1.21.2 +1.2.3 z.orgé ab.orgz/ x/ /9/. ab/./ é1.2 ab12éwww.com 9éz.12x"),
     "SELECT to_tsvector('simple', 'see http://localhost:8080/ and www.example.com/ now')",
+    # an e-mail's local part: letters and digits with single '.', '-' or '_' between them
+    _debug("simple", "a..b@c.com a+b@c.com a-@c.com a_.b@c.com _a@c.com x.y-z_w@v.org"),
+    "SELECT to_tsvector('english', 'mail a..b@c.com'), plainto_tsquery('simple', 'a+b@c.com')",
 ]
 
 

@@ -52,7 +52,8 @@ _PART = r"[^\W_]*[^\W\d_][^\W_]*"  # letters and digits, at least one letter
 _TAG = re.compile(r"<[/?!]?[A-Za-z_][\w:.\-]*(?:\s+[^<>]*?)?\s*/?>|<!--.*?-->", re.DOTALL)
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _PROTOCOL = re.compile(r"[A-Za-z]+://")
-_EMAIL = re.compile(rf"[A-Za-z0-9_+](?:[A-Za-z0-9_.+-]*[A-Za-z0-9_+])?@{_HOST}")
+# an e-mail's local part: ASCII letters and digits, single '.', '-' or '_' between them
+_EMAIL = re.compile(rf"[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*@{_HOST}")
 _URL = re.compile(rf"({_HOST}(?::\d+)?)(/{_URLCHARS}+)")
 _HOST_RE = re.compile(rf"{_HOST}(?::\d+)?")
 _VERSION = re.compile(r"\d+(?:\.\d+){2,}")
@@ -92,7 +93,7 @@ def _at(text: str, i: int) -> list[tuple[int, str]] | None:
         m = _PROTOCOL.match(text, i)
         if m:
             return [(PROTOCOL, m.group())]
-    if c.isalnum() or c in "_+":
+    if c.isalnum():
         m = _EMAIL.match(text, i)
         if m:
             return [(EMAIL, m.group())]
