@@ -129,6 +129,9 @@ STATEMENTS = [
     # an e-mail's local part: letters and digits with single '.', '-' or '_' between them
     _debug("simple", "a..b@c.com a+b@c.com a-@c.com a_.b@c.com _a@c.com x.y-z_w@v.org"),
     "SELECT to_tsvector('english', 'mail a..b@c.com'), plainto_tsquery('simple', 'a+b@c.com')",
+    # weights given as an untyped array literal holding NULL
+    "SELECT ts_rank('{0.1,0.2,0.3,NULL}', 'a:1'::tsvector, 'a'::tsquery)",
+    "SELECT ts_rank_cd('{NULL,0.2,0.3,0.4}', 'a:1'::tsvector, 'a'::tsquery)",
 ]
 
 

@@ -192,7 +192,7 @@ def _float_array(value: Any) -> list[float | None]:
     if not isinstance(value, str):
         return list(value)
     try:
-        return [None if x.upper() == "NULL" else float(x) for x in text_array(value)]
+        return [None if x is None else float(x) for x in text_array(value)]  # text_array reads NULL
     except ValueError:
         raise HeliosError(f'invalid input syntax for type real: "{value}"', sqlstate="22P02") from None
 
