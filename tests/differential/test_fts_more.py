@@ -132,6 +132,13 @@ STATEMENTS = [
     # weights given as an untyped array literal holding NULL
     "SELECT ts_rank('{0.1,0.2,0.3,NULL}', 'a:1'::tsvector, 'a'::tsquery)",
     "SELECT ts_rank_cd('{NULL,0.2,0.3,0.4}', 'a:1'::tsvector, 'a'::tsquery)",
+    # websearch_to_tsquery read as PostgreSQL's state machine: operator characters skipped
+    # between operands (a '-' pending across them), OR only after an operand with something
+    # after it, a ':' starting a word belongs to it
+    ("SELECT websearch_to_tsquery('simple', 'fox|| or x'), websearch_to_tsquery('simple', 'fox|| Or & <'),"
+    " websearch_to_tsquery('simple', 'fox or <'), websearch_to_tsquery('simple', 'fox & or')"),
+    ("SELECT websearch_to_tsquery('simple', 'dog dog -& dog *'), websearch_to_tsquery('simple', ':-dog foxa-b: '),"
+    " websearch_to_tsquery('simple', 'fox \"the dog\" &-| or-| \" '), websearch_to_tsquery('simple', 'fox or or x')"),
 ]
 
 
